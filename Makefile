@@ -1,0 +1,99 @@
+# casebook: `make` builds ./casebook; `make check` installs what is missing, builds with
+# sanitizers and runs every test; `make demo` loads the demo case; `make bench` measures.
+.SUFFIXES:
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd
+DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
+           zlib1g-dev libssl-dev libzstd-dev tmux
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wformat=2
+BASE    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -I. -Ibuild/gen $(PKG_CFLAGS)
+RELEASE_CFLAGS := $(BASE) $(WARN) -O2 -g
+CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
+                  -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CHECK_LDFLAGS  := -fsanitize=address,undefined
+
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c) build/gen/schema_sql.c
+TOOL_SRC := tools/gen-events.c
+TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+release_objs = $(patsubst %.c,build/release/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+check_objs   = $(patsubst %.c,build/check/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+
+all: casebook build/release/gen-events
+
+casebook: build/release/casebook
+	cp build/release/casebook casebook
+
+build/gen/schema_sql.c: store/schema.sql
+	@mkdir -p build/gen
+	awk 'BEGIN { print "/* generated from store/schema.sql */"; print "const char store_schema_sql[] =" } \
+	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } END { print ";" }' \
+	     store/schema.sql > $@
+
+build/release/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo 'CC      $<'; $(CC) $(RELEASE_CFLAGS) -c $< -o $@
+build/check/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo 'CC test $<'; $(CC) $(CHECK_CFLAGS) -c $< -o $@
+build/release/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CC      $<'; $(CC) $(RELEASE_CFLAGS) -c $< -o $@
+build/check/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CC test $<'; $(CC) $(CHECK_CFLAGS) -c $< -o $@
+
+build/release/casebook: $(release_objs) build/release/casebook.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+build/check/casebook: $(check_objs) build/check/casebook.o
+	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+build/release/gen-events: build/release/tools/gen-events.o
+	$(CC) -o $@ $^ -lm
+build/check/gen-events: build/check/tools/gen-events.o
+	$(CC) $(CHECK_LDFLAGS) -o $@ $^ -lm
+build/check/test_%: build/check/tests/test_%.o build/check/tests/testutil.o $(check_objs)
+	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+build/release/bench-ingest: build/release/bench/bench_ingest.o $(release_objs)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@sh .ci/deps.sh $(DEBS)
+
+# The test build: warnings are errors, ASan and UBSan on; tests run against it, and the
+# memory-bound and corpus tests also run the release binary (ASan inflates RSS).
+check: deps
+	@$(MAKE) --no-print-directory test-build
+	@sh tests/run.sh $(TESTS)
+
+test-build: build/check/casebook build/release/casebook build/release/gen-events build/check/gen-events \
+            $(patsubst %,build/check/%,$(TESTS))
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all build/release/bench-ingest
+	@sh bench/run.sh $(BENCH_EVENTS)
+
+install: casebook
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 casebook $(DESTDIR)$(PREFIX)/bin/casebook
+	install -m 644 docs/casebook.1 $(DESTDIR)$(PREFIX)/share/man/man1/casebook.1
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
+
+.PHONY: all deps check test-build demo bench install format clean
+

@@ -1,0 +1,46 @@
+#include "common/digest.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct sha256_ctx {
+	EVP_MD_CTX *md;
+};
+
+struct sha256_ctx *sha256_begin(void)
+{
+	struct sha256_ctx *ctx = malloc(sizeof(*ctx));
+	if (!ctx || !(ctx->md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1) {
+		fprintf(stderr, "casebook: libcrypto could not start SHA-256\n");
+		abort();
+	}
+	return ctx;
+}
+
+void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
+{
+	EVP_DigestUpdate(ctx->md, data, len);
+}
+
+void sha256_finish(struct sha256_ctx *ctx, char hex[SHA256_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_DigestFinal_ex(ctx->md, md, &n);
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[SHA256_HEX_LEN] = '\0';
+	EVP_MD_CTX_free(ctx->md);
+	free(ctx);
+}
+
+void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx *ctx = sha256_begin();
+	sha256_update(ctx, data, len);
+	sha256_finish(ctx, hex);
+}

@@ -1,0 +1,18 @@
+/* digest: SHA-256 through libcrypto, as lowercase hex. */
+#ifndef CASEBOOK_DIGEST_H
+#define CASEBOOK_DIGEST_H
+
+#include <stddef.h>
+
+#define SHA256_HEX_LEN 64
+
+struct sha256_ctx; /* opaque; wraps EVP_MD_CTX */
+
+struct sha256_ctx *sha256_begin(void);
+void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len);
+/* Writes 64 hex digits and a NUL into hex, and frees ctx. */
+void sha256_finish(struct sha256_ctx *ctx, char hex[SHA256_HEX_LEN + 1]);
+/* One-shot digest of a buffer. */
+void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1]);
+
+#endif

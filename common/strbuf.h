@@ -1,0 +1,34 @@
+/* strbuf: a growable byte buffer that is always NUL-terminated.
+ * Allocation failure aborts: casebook cannot do anything useful without memory. */
+#ifndef CASEBOOK_STRBUF_H
+#define CASEBOOK_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf;    /* NUL-terminated; never NULL after strbuf_init */
+	size_t len;   /* bytes in use, excluding the NUL */
+	size_t alloc; /* bytes allocated */
+};
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Detach the buffer; the caller frees it. The strbuf needs strbuf_init before reuse. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+
+/* Allocation helpers that abort on failure. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

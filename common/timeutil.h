@@ -1,0 +1,31 @@
+/* timeutil: UTC microsecond timestamps, ISO 8601 parsing and formatting, durations. */
+#ifndef CASEBOOK_TIMEUTIL_H
+#define CASEBOOK_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIME_US_PER_SEC INT64_C(1000000)
+
+/* Parses an ISO 8601 date-time of len bytes into UTC microseconds since the epoch.
+ * Accepts YYYY-MM-DD[(T| )hh:mm[:ss[(.|,)fraction]]][Z|±hh[:mm]|±hhmm]; a missing offset
+ * means UTC; fractions beyond microseconds are truncated; second 60 (a leap second) is
+ * taken as the first instant of the next minute. Years 0001-9999 only.
+ * Returns 0 on success, or -1 with a static reason in *why. */
+int time_parse_iso8601(const char *s, size_t len, int64_t *us, const char **why);
+
+/* Writes "YYYY-MM-DDThh:mm:ss.ffffffZ" (28 bytes + NUL) into out. */
+#define TIME_ISO_LEN 48
+void time_format_iso8601(int64_t us, char out[TIME_ISO_LEN]);
+
+/* Parses a duration such as "90s", "5m", "2h", "1d", "500ms" or a plain number of seconds.
+ * Returns 0 on success, -1 on error. */
+int time_parse_duration(const char *s, int64_t *us);
+
+/* The current time in UTC microseconds. */
+int64_t time_now_us(void);
+
+/* Monotonic seconds, for rates and progress. */
+double time_monotonic(void);
+
+#endif

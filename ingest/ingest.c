@@ -1,0 +1,544 @@
+#include "ingest/ingest.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "ingest/extract.h"
+#include "ingest/jsontape.h"
+#include "ingest/reader.h"
+#include "store/doccodec.h"
+#include "store/events.h"
+
+#define BATCH_ITEMS 512
+#define BATCH_BYTES (1u << 20)
+#define QUEUE_DEPTH 4
+
+enum item_kind { ITEM_EVENT, ITEM_REJECT, ITEM_DICT };
+
+struct item {
+	enum item_kind kind;
+	struct extracted ex;   /* ITEM_EVENT */
+	size_t z, z_len;       /* compressed document (ITEM_EVENT) or dictionary (ITEM_DICT), in batch.z */
+	int64_t dict_id;
+	uint64_t line, col, offset, dropped; /* ITEM_REJECT */
+	size_t error, raw, raw_len;          /* ITEM_REJECT, in batch.arena */
+};
+
+struct batch {
+	struct strbuf arena, z;
+	struct item *items;
+	size_t n;
+	struct batch *next;
+};
+
+/* The hand-over between the parsing thread and the writing thread. */
+struct pipeline {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct batch *full_head, *full_tail, *free_list;
+	int nfull, producer_done, aborted;
+	char read_error[256];
+	_Atomic uint64_t bytes_read;
+
+	/* producer state */
+	const char *name;
+	struct reader *reader;
+	struct doc_codec *codec;
+	int64_t dict_id, next_dict_id;
+	int train; /* no dictionary yet: hold events until there are samples to train one */
+	struct batch *held_head, *held_tail;
+	unsigned held_events;
+	struct batch *cur;
+	struct jtape tape;
+	struct frame frame;
+};
+
+static struct batch *batch_new(void)
+{
+	struct batch *b = xcalloc(1, sizeof(*b));
+	strbuf_init(&b->arena, BATCH_BYTES + 4096);
+	strbuf_init(&b->z, BATCH_BYTES / 2);
+	b->items = xmalloc(BATCH_ITEMS * sizeof(*b->items));
+	return b;
+}
+
+static void batch_free(struct batch *b)
+{
+	strbuf_release(&b->arena);
+	strbuf_release(&b->z);
+	free(b->items);
+	free(b);
+}
+
+static struct batch *take_free_batch(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	struct batch *b = p->free_list;
+	if (b)
+		p->free_list = b->next;
+	pthread_mutex_unlock(&p->lock);
+	if (!b)
+		b = batch_new();
+	strbuf_reset(&b->arena);
+	strbuf_reset(&b->z);
+	b->n = 0;
+	b->next = NULL;
+	return b;
+}
+
+/* Hands a batch to the writer, waiting while the queue is full. Returns -1 when aborted. */
+static int send_batch(struct pipeline *p, struct batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->nfull >= QUEUE_DEPTH && !p->aborted)
+		pthread_cond_wait(&p->changed, &p->lock);
+	int aborted = p->aborted;
+	if (!aborted) {
+		if (p->full_tail)
+			p->full_tail->next = b;
+		else
+			p->full_head = b;
+		p->full_tail = b;
+		p->nfull++;
+		pthread_cond_broadcast(&p->changed);
+	} else {
+		b->next = p->free_list;
+		p->free_list = b;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return aborted ? -1 : 0;
+}
+
+static void hold_batch(struct pipeline *p, struct batch *b)
+{
+	if (p->held_tail)
+		p->held_tail->next = b;
+	else
+		p->held_head = b;
+	p->held_tail = b;
+}
+
+static int compress_item(struct pipeline *p, struct batch *b, struct item *it)
+{
+	it->z = b->z.len;
+	if (doc_codec_compress(p->codec, b->arena.buf + it->ex.doc, it->ex.doc_len, &b->z))
+		return -1;
+	it->z_len = b->z.len - it->z;
+	it->dict_id = p->dict_id;
+	return 0;
+}
+
+/* Trains the case's dictionary on the held events, then compresses and sends them. */
+static int release_held(struct pipeline *p)
+{
+	if (p->train) {
+		struct strbuf samples;
+		size_t *sizes = xmalloc((p->held_events + 1) * sizeof(*sizes));
+		unsigned n = 0;
+		strbuf_init(&samples, 1u << 20);
+		for (struct batch *b = p->held_head; b; b = b->next)
+			for (size_t i = 0; i < b->n; i++)
+				if (b->items[i].kind == ITEM_EVENT) {
+					strbuf_add(&samples, b->arena.buf + b->items[i].ex.doc, b->items[i].ex.doc_len);
+					sizes[n++] = b->items[i].ex.doc_len;
+				}
+		size_t dict_len = 0;
+		void *dict = n >= DOC_DICT_MIN_SAMPLES ? doc_codec_train(samples.buf, sizes, n, &dict_len) : NULL;
+		if (dict && doc_codec_use_dict(p->codec, p->next_dict_id, dict, dict_len) == 0) {
+			p->dict_id = p->next_dict_id;
+			struct batch *d = take_free_batch(p);
+			struct item *it = &d->items[d->n++];
+			memset(it, 0, sizeof(*it));
+			it->kind = ITEM_DICT;
+			it->dict_id = p->dict_id;
+			it->z = 0;
+			strbuf_add(&d->z, dict, dict_len);
+			it->z_len = dict_len;
+			if (send_batch(p, d))
+				return -1;
+		}
+		free(dict);
+		free(sizes);
+		strbuf_release(&samples);
+		p->train = 0;
+	}
+	while (p->held_head) {
+		struct batch *b = p->held_head;
+		p->held_head = b->next;
+		b->next = NULL;
+		for (size_t i = 0; i < b->n; i++)
+			if (b->items[i].kind == ITEM_EVENT && compress_item(p, b, &b->items[i]))
+				return -1;
+		if (send_batch(p, b))
+			return -1;
+	}
+	p->held_tail = NULL;
+	return 0;
+}
+
+static int flush_current(struct pipeline *p)
+{
+	struct batch *b = p->cur;
+	p->cur = NULL;
+	if (!b)
+		return 0;
+	if (p->train) {
+		hold_batch(p, b);
+		return p->held_events >= DOC_DICT_SAMPLES ? release_held(p) : 0;
+	}
+	return send_batch(p, b);
+}
+
+static struct item *new_item(struct pipeline *p)
+{
+	if (p->cur && (p->cur->n == BATCH_ITEMS || p->cur->arena.len >= BATCH_BYTES) && flush_current(p))
+		return NULL;
+	if (!p->cur)
+		p->cur = take_free_batch(p);
+	struct item *it = &p->cur->items[p->cur->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+static int add_reject(struct pipeline *p, uint64_t line, uint64_t col, const char *error)
+{
+	struct item *it = new_item(p);
+	if (!it)
+		return -1;
+	struct batch *b = p->cur;
+	it->kind = ITEM_REJECT;
+	it->line = line;
+	it->col = col;
+	it->offset = p->frame.offset;
+	it->dropped = p->frame.dropped;
+	it->error = b->arena.len;
+	strbuf_add(&b->arena, error, strlen(error) + 1);
+	it->raw = b->arena.len;
+	strbuf_add(&b->arena, p->frame.data, p->frame.len);
+	it->raw_len = p->frame.len;
+	return 0;
+}
+
+static int on_event_root(void *ctx, const struct jtape *t, const struct event_root *root)
+{
+	struct pipeline *p = ctx;
+	struct item *it = new_item(p);
+	if (!it)
+		return -1;
+	char why[160];
+	struct batch *b = p->cur;
+	size_t mark = b->arena.len;
+	if (extract_event(t, root, &b->arena, &it->ex, why, sizeof(why))) {
+		b->arena.len = mark;
+		b->n--; /* the slot becomes the reject */
+		return add_reject(p, p->frame.line, p->frame.col, why);
+	}
+	it->kind = ITEM_EVENT;
+	if (p->train) {
+		p->held_events++;
+		return 0;
+	}
+	return compress_item(p, b, it);
+}
+
+static int produce_frame(struct pipeline *p)
+{
+	struct frame *f = &p->frame;
+	if (f->error)
+		return add_reject(p, f->error_line, f->error_col, f->error);
+	struct jt_error err;
+	if (jtape_parse(&p->tape, f->data, f->len, &err)) {
+		uint64_t line, col;
+		frame_position(f, err.offset, &line, &col);
+		return add_reject(p, line, col, err.msg);
+	}
+	return extract_roots(&p->tape, on_event_root, p);
+}
+
+static void *producer_main(void *arg)
+{
+	struct pipeline *p = arg;
+	int rc;
+	char err[200] = "";
+	while ((rc = reader_next(p->reader, &p->frame, err, sizeof(err))) == 1) {
+		atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
+		if (produce_frame(p))
+			break;
+	}
+	if (rc >= 0 || rc == -1) {
+		if (rc == -1)
+			snprintf(p->read_error, sizeof(p->read_error), "%s", err);
+		if (!flush_current(p))
+			release_held(p);
+	}
+	atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
+	pthread_mutex_lock(&p->lock);
+	p->producer_done = 1;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* ---- the writing side ---- */
+
+static struct batch *next_full_batch(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!p->full_head && !p->producer_done)
+		pthread_cond_wait(&p->changed, &p->lock);
+	struct batch *b = p->full_head;
+	if (b) {
+		p->full_head = b->next;
+		if (!p->full_head)
+			p->full_tail = NULL;
+		p->nfull--;
+		pthread_cond_broadcast(&p->changed);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+static void return_batch(struct pipeline *p, struct batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	b->next = p->free_list;
+	p->free_list = b;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static const char *opt_str(const struct batch *b, size_t off)
+{
+	return off == EX_ABSENT ? NULL : b->arena.buf + off;
+}
+
+static void to_record(const struct batch *b, const struct item *it, struct event_record *r)
+{
+	const struct extracted *ex = &it->ex;
+	memset(r, 0, sizeof(*r));
+	r->identity = opt_str(b, ex->str[EX_IDENTITY]);
+	r->ts = ex->ts;
+	r->ingested = ex->ingested;
+	r->has_ingested = ex->has_ingested;
+	r->index = opt_str(b, ex->str[EX_INDEX]);
+	r->host_id = opt_str(b, ex->str[EX_HOST_ID]);
+	r->host_name = opt_str(b, ex->str[EX_HOST_NAME]);
+	r->os_type = opt_str(b, ex->str[EX_OS_TYPE]);
+	r->kind = opt_str(b, ex->str[EX_KIND]);
+	r->category = opt_str(b, ex->str[EX_CATEGORY]);
+	r->type = opt_str(b, ex->str[EX_TYPE]);
+	r->action = opt_str(b, ex->str[EX_ACTION]);
+	r->file_path = opt_str(b, ex->str[EX_FILE_PATH]);
+	r->entity_id = opt_str(b, ex->str[EX_ENTITY_ID]);
+	r->executable = opt_str(b, ex->str[EX_EXECUTABLE]);
+	r->process_name = opt_str(b, ex->str[EX_PROCESS_NAME]);
+	r->user_name = opt_str(b, ex->str[EX_USER_NAME]);
+	r->derived = opt_str(b, ex->str[EX_DERIVED]);
+	r->pid = ex->pid;
+	r->has_pid = ex->has_pid;
+	r->doc_z = b->z.buf + it->z;
+	r->doc_z_len = it->z_len;
+	r->dict_id = it->dict_id;
+}
+
+struct consumer {
+	struct store *s;
+	struct event_writer *w;
+	const struct ingest_options *o;
+	const char *name; /* sanitized input name */
+	int64_t ingest_id;
+	struct ingest_counts c;
+};
+
+static void report_reject(struct consumer *k, const struct batch *b, const struct item *it)
+{
+	struct strbuf msg;
+	strbuf_init(&msg, 128);
+	sanitize_append(&msg, b->arena.buf + it->error, strlen(b->arena.buf + it->error), 0);
+	fprintf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line,
+		(unsigned long long)it->col, msg.buf);
+	strbuf_release(&msg);
+}
+
+static int consume_item(struct consumer *k, const struct batch *b, const struct item *it)
+{
+	if (it->kind == ITEM_DICT) {
+		int64_t id;
+		return store_dict_add(k->s, b->z.buf + it->z, it->z_len, &id);
+	}
+	k->c.documents++;
+	if (it->kind == ITEM_REJECT) {
+		struct reject_row r = {
+			.ingest_id = k->ingest_id,
+			.line = it->line,
+			.col = it->col,
+			.offset = it->offset,
+			.error = b->arena.buf + it->error,
+			.raw = b->arena.buf + it->raw,
+			.raw_len = it->raw_len,
+			.raw_dropped = it->dropped,
+		};
+		k->c.rejected++;
+		report_reject(k, b, it);
+		return store_reject_add(k->s, &r);
+	}
+	struct event_record r;
+	to_record(b, it, &r);
+	return event_writer_add(k->w, &r);
+}
+
+static void draw_progress(const struct pipeline *p, const struct consumer *k, double started, uint64_t size)
+{
+	double el = time_monotonic() - started;
+	uint64_t done = atomic_load(&p->bytes_read);
+	double rate = el > 0 ? (double)k->c.documents / el : 0;
+	fprintf(stderr, "\r%s: %.1f MB", k->name, (double)done / 1e6);
+	if (size)
+		fprintf(stderr, " of %.1f MB", (double)size / 1e6);
+	fprintf(stderr, ", %llu documents, %.0f/s", (unsigned long long)k->c.documents, rate);
+	if (size && done > 0 && el > 1)
+		fprintf(stderr, ", ETA %.0fs", el * (double)(size - done) / (double)done);
+	fprintf(stderr, "\033[K");
+}
+
+static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
+{
+	double started = time_monotonic(), last = started;
+	struct batch *b;
+	int rc = 0;
+	while ((b = next_full_batch(p)) != NULL) {
+		for (size_t i = 0; i < b->n && !rc; i++)
+			rc = consume_item(k, b, &b->items[i]);
+		return_batch(p, b);
+		if (rc)
+			break;
+		if (k->o->progress && time_monotonic() - last > 0.25) {
+			last = time_monotonic();
+			draw_progress(p, k, started, size);
+		}
+	}
+	if (k->o->progress)
+		fprintf(stderr, "\r\033[K");
+	return rc;
+}
+
+static void pipeline_abort(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->aborted = 1;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	struct batch *b;
+	while ((b = next_full_batch(p)) != NULL)
+		return_batch(p, b);
+}
+
+static void pipeline_release(struct pipeline *p)
+{
+	struct batch *lists[] = {p->free_list, p->full_head, p->held_head, p->cur};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct batch *b = lists[i];
+		while (b) {
+			struct batch *next = i == 3 ? NULL : b->next;
+			batch_free(b);
+			b = next;
+		}
+	}
+	jtape_release(&p->tape);
+	doc_codec_free(p->codec);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->changed);
+}
+
+static int setup_codec(struct store *s, struct pipeline *p)
+{
+	int64_t id;
+	void *dict;
+	size_t len;
+	if (!(p->codec = doc_codec_new()))
+		return -1;
+	if (store_dict_latest(s, &id, &dict, &len))
+		return -1;
+	int rc = 0;
+	if (id > 0) {
+		rc = doc_codec_use_dict(p->codec, id, dict, len);
+		p->dict_id = id;
+	} else {
+		p->train = 1;
+		p->next_dict_id = 1;
+	}
+	free(dict);
+	return rc;
+}
+
+enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
+			       struct ingest_counts *total)
+{
+	char err[256];
+	char *name = sanitize_dup(path, 0);
+	struct reader *r = reader_open(path, err, sizeof(err));
+	if (!r) {
+		fprintf(o->errors, "%s: cannot read: %s\n", name, err);
+		free(name);
+		return INGEST_UNREADABLE;
+	}
+	struct consumer k = {.s = s, .o = o, .name = name};
+	struct pipeline p;
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	p.reader = r;
+	p.name = name;
+	jtape_init(&p.tape);
+	enum ingest_status status = INGEST_STORE_FAILED;
+	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) || setup_codec(s, &p) ||
+	    event_writer_open(s, k.ingest_id, &k.w)) {
+		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		goto out;
+	}
+	pthread_t producer;
+	if (pthread_create(&producer, NULL, producer_main, &p)) {
+		fprintf(o->errors, "casebook: cannot start the parsing thread\n");
+		event_writer_finish(k.w, &k.c.added, &k.c.duplicates);
+		goto out;
+	}
+	int rc = consume_all(&p, &k, reader_size(r));
+	if (rc) {
+		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		pipeline_abort(&p);
+	}
+	pthread_join(producer, NULL);
+	uint64_t dup_before = k.c.duplicates;
+	(void)dup_before;
+	if (event_writer_finish(k.w, &k.c.added, &k.c.duplicates) && !rc) {
+		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		rc = -1;
+	}
+	if (rc)
+		goto out;
+	char sha[SHA256_HEX_LEN + 1];
+	reader_sha256(r, sha);
+	if (store_ingest_finish(s, k.ingest_id, reader_bytes_read(r), sha, &k.c)) {
+		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		goto out;
+	}
+	if (p.read_error[0]) {
+		fprintf(o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
+		status = INGEST_UNREADABLE;
+	} else {
+		status = INGEST_OK;
+	}
+	total->documents += k.c.documents;
+	total->added += k.c.added;
+	total->duplicates += k.c.duplicates;
+	total->rejected += k.c.rejected;
+out:
+	pipeline_release(&p);
+	reader_close(r);
+	free(name);
+	return status;
+}

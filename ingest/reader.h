@@ -1,0 +1,51 @@
+/* reader: turns one input (a file, a gzip file, or stdin) into a stream of document frames.
+ *
+ * A frame is the bytes of one candidate document with the line and column where it starts.
+ * Framing is forgiving, so that damage stays local:
+ *   - documents may be NDJSON lines, pretty-printed and concatenated, separated by blank
+ *     lines or commas, or the elements of a top-level JSON array (streamed, never loaded whole);
+ *   - Kibana Dev Tools """triple-quoted""" strings are skipped over as strings;
+ *   - a line whose first byte is '{' always starts a new document: when a document is still
+ *     open there, it was damaged (an unterminated string, a missing brace), and the damaged
+ *     frame ends before that line so that the next document still loads;
+ *   - bytes that cannot start a document (a stray '}' or text) form a frame of their own up to
+ *     the next such line, so they are reported and kept, never silently skipped.
+ * Gzip input is recognised by its magic bytes; memory stays bounded by the largest document. */
+#ifndef CASEBOOK_READER_H
+#define CASEBOOK_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+
+#define READER_MAX_DOC (16u << 20) /* larger documents are rejected */
+#define READER_KEEP_OVERSIZE (1u << 20) /* bytes of an oversized document kept in rejects */
+
+struct reader;
+
+struct frame {
+	const char *data; /* valid until the next reader call */
+	size_t len;
+	uint64_t line, col; /* 1-based position of the first byte */
+	uint64_t offset;    /* byte offset of the first byte in the (decompressed) input */
+	const char *error;  /* set when framing itself found the damage (oversize, stray bytes) */
+	uint64_t error_line, error_col;
+	uint64_t dropped;   /* bytes of an oversized document not kept in data */
+};
+
+/* Opens path ("-" for stdin). Returns NULL with a message in err (static or errno text). */
+struct reader *reader_open(const char *path, char *err, size_t errlen);
+/* Returns 1 with the next frame, 0 at end of input, -1 on a read error (message in err). */
+int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen);
+/* Bytes read so far from the source (compressed bytes for gzip), and the total size when
+ * known (0 for pipes). */
+uint64_t reader_bytes_read(const struct reader *r);
+uint64_t reader_size(const struct reader *r);
+/* SHA-256 of every byte read from the source; call after reader_next returned 0. */
+void reader_sha256(struct reader *r, char hex[SHA256_HEX_LEN + 1]);
+/* Computes the line and column of byte offset off (relative to frame data). */
+void frame_position(const struct frame *f, size_t off, uint64_t *line, uint64_t *col);
+void reader_close(struct reader *r);
+
+#endif

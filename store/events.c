@@ -1,0 +1,441 @@
+#include "store/events.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/doccodec.h"
+#include "store/store_internal.h"
+
+#define WRITER_COMMIT_EVERY 100000 /* rows per transaction: bounds the WAL, keeps progress */
+#define HOST_CACHE 1024
+
+struct host_slot {
+	char *host_id, *name;
+	int64_t key;
+};
+
+struct event_writer {
+	struct store *s;
+	int64_t ingest_id;
+	int bulk;
+	sqlite3_stmt *insert, *exists, *host_find, *host_add;
+	uint64_t inserted, duplicates, since_commit;
+	struct host_slot hosts[HOST_CACHE];
+};
+
+static const char *event_insert_sql =
+	"INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
+	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, dict_id, doc) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+static int table_is_empty(struct store *s, int *empty)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT NOT EXISTS (SELECT 1 FROM events)", &st))
+		return -1;
+	int rc = sqlite3_step(st);
+	*empty = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "looking at the events table");
+}
+
+/* Drops the events table's secondary indexes, remembering their SQL in deferred_indexes. */
+static int defer_indexes(struct store *s)
+{
+	sqlite3_stmt *st;
+	if (store_exec(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) SELECT name, sql FROM sqlite_master "
+			  "WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"))
+		return -1;
+	if (store_prepare(s, "SELECT name FROM deferred_indexes", &st))
+		return -1;
+	struct strbuf drop;
+	strbuf_init(&drop, 256);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strbuf_addf(&drop, "DROP INDEX IF EXISTS \"%s\";", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	int rc = store_exec(s, drop.buf);
+	strbuf_release(&drop);
+	return rc;
+}
+
+/* Removes events whose identity an earlier row has (needs events_identity). */
+static int delete_duplicates(struct store *s, uint64_t *removed)
+{
+	if (store_exec(s, "DELETE FROM events WHERE id IN (SELECT e.id FROM (SELECT identity, min(id) AS first "
+			  "FROM events GROUP BY identity HAVING count(*) > 1) d JOIN events e "
+			  "ON e.identity = d.identity AND e.id > d.first)"))
+		return -1;
+	*removed = (uint64_t)sqlite3_changes(s->db);
+	return 0;
+}
+
+int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates)
+{
+	sqlite3_stmt *st;
+	*duplicates = 0;
+	if (store_prepare(s, "SELECT sql FROM deferred_indexes ORDER BY name", &st))
+		return -1;
+	struct strbuf create;
+	strbuf_init(&create, 512);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strbuf_addf(&create, "%s;", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	int rc = 0;
+	if (create.len) {
+		rc = store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, create.buf) || delete_duplicates(s, duplicates) ||
+		     store_exec(s, "DELETE FROM deferred_indexes") || store_exec(s, "COMMIT");
+		if (rc) {
+			char *msg = xstrdup(s->err.buf);
+			store_rollback(s);
+			strbuf_reset(&s->err);
+			strbuf_addf(&s->err, "rebuilding the event indexes: %s", msg);
+			free(msg);
+		}
+	}
+	strbuf_release(&create);
+	return rc ? -1 : 0;
+}
+
+int event_writer_open(struct store *s, int64_t ingest_id, struct event_writer **out)
+{
+	uint64_t leftover;
+	int empty;
+	*out = NULL;
+	if (store_finish_deferred_indexes(s, &leftover) || table_is_empty(s, &empty))
+		return -1;
+	struct event_writer *w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->ingest_id = ingest_id;
+	w->bulk = empty;
+	if (store_exec(s, "BEGIN IMMEDIATE"))
+		goto fail;
+	if (w->bulk && (defer_indexes(s) || store_exec(s, "COMMIT") || store_exec(s, "BEGIN IMMEDIATE")))
+		goto fail;
+	if (store_prepare(s, event_insert_sql, &w->insert) ||
+	    store_prepare(s, "SELECT 1 FROM events WHERE identity = ?1", &w->exists) ||
+	    store_prepare(s, "SELECT key FROM hosts WHERE host_id IS ?1 AND name IS ?2", &w->host_find) ||
+	    store_prepare(s, "INSERT INTO hosts(host_id, name) VALUES (?1, ?2)", &w->host_add))
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	store_rollback(s);
+	sqlite3_finalize(w->insert);
+	sqlite3_finalize(w->exists);
+	sqlite3_finalize(w->host_find);
+	sqlite3_finalize(w->host_add);
+	free(w);
+	return -1;
+}
+
+int event_writer_is_bulk(const struct event_writer *w)
+{
+	return w->bulk;
+}
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h * 31 + (s != NULL);
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* The hosts row for (host_id, name), created on first sight; cached. */
+static int host_key(struct event_writer *w, const char *host_id, const char *name, int64_t *key)
+{
+	if (!host_id && !name) {
+		*key = 0;
+		return 0;
+	}
+	uint64_t h = hash_str(hash_str(14695981039346656037u, host_id), name);
+	struct host_slot *slot = &w->hosts[h % HOST_CACHE];
+	if (slot->key && same(slot->host_id, host_id) && same(slot->name, name)) {
+		*key = slot->key;
+		return 0;
+	}
+	bind_opt_text(w->host_find, 1, host_id);
+	bind_opt_text(w->host_find, 2, name);
+	int rc = sqlite3_step(w->host_find);
+	if (rc == SQLITE_ROW) {
+		*key = sqlite3_column_int64(w->host_find, 0);
+	} else {
+		bind_opt_text(w->host_add, 1, host_id);
+		bind_opt_text(w->host_add, 2, name);
+		if (sqlite3_step(w->host_add) != SQLITE_DONE) {
+			sqlite3_reset(w->host_add);
+			sqlite3_reset(w->host_find);
+			return store_fail(w->s, "recording a host");
+		}
+		sqlite3_reset(w->host_add);
+		*key = sqlite3_last_insert_rowid(w->s->db);
+	}
+	sqlite3_reset(w->host_find);
+	free(slot->host_id);
+	free(slot->name);
+	slot->host_id = host_id ? xstrdup(host_id) : NULL;
+	slot->name = name ? xstrdup(name) : NULL;
+	slot->key = *key;
+	return 0;
+}
+
+static int is_stored(struct event_writer *w, const char *identity, int *stored)
+{
+	sqlite3_bind_text(w->exists, 1, identity, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(w->exists);
+	sqlite3_reset(w->exists);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(w->s, "looking up an event");
+	*stored = rc == SQLITE_ROW;
+	return 0;
+}
+
+int event_writer_checkpoint(struct event_writer *w)
+{
+	w->since_commit = 0;
+	return store_exec(w->s, "COMMIT") || store_exec(w->s, "BEGIN IMMEDIATE") ? -1 : 0;
+}
+
+int event_writer_add(struct event_writer *w, const struct event_record *r)
+{
+	int64_t hk = 0;
+	if (!w->bulk) {
+		int stored = 0;
+		if (is_stored(w, r->identity, &stored))
+			return -1;
+		if (stored) {
+			w->duplicates++;
+			return 0;
+		}
+	}
+	if (host_key(w, r->host_id, r->host_name, &hk))
+		return -1;
+	sqlite3_stmt *st = w->insert;
+	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->ts);
+	if (r->has_ingested)
+		sqlite3_bind_int64(st, 3, r->ingested);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_opt_text(st, 4, r->index);
+	if (hk)
+		sqlite3_bind_int64(st, 5, hk);
+	else
+		sqlite3_bind_null(st, 5);
+	bind_opt_text(st, 6, r->os_type);
+	bind_opt_text(st, 7, r->kind);
+	bind_opt_text(st, 8, r->category);
+	bind_opt_text(st, 9, r->type);
+	bind_opt_text(st, 10, r->action);
+	bind_opt_text(st, 11, r->file_path);
+	bind_opt_text(st, 12, r->entity_id);
+	if (r->has_pid)
+		sqlite3_bind_int64(st, 13, r->pid);
+	else
+		sqlite3_bind_null(st, 13);
+	bind_opt_text(st, 14, r->executable);
+	bind_opt_text(st, 15, r->process_name);
+	bind_opt_text(st, 16, r->user_name);
+	bind_opt_text(st, 17, r->derived);
+	sqlite3_bind_int64(st, 18, w->ingest_id);
+	if (r->dict_id > 0)
+		sqlite3_bind_int64(st, 19, r->dict_id);
+	else
+		sqlite3_bind_null(st, 19);
+	sqlite3_bind_blob(st, 20, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(w->s, "storing an event");
+	w->inserted++;
+	if (++w->since_commit >= WRITER_COMMIT_EVERY)
+		return event_writer_checkpoint(w);
+	return 0;
+}
+
+int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *duplicates)
+{
+	struct store *s = w->s;
+	uint64_t removed = 0;
+	int rc = store_exec(s, "COMMIT");
+	sqlite3_finalize(w->insert);
+	sqlite3_finalize(w->exists);
+	sqlite3_finalize(w->host_find);
+	sqlite3_finalize(w->host_add);
+	if (rc)
+		store_rollback(s);
+	if (!rc && w->bulk)
+		rc = store_finish_deferred_indexes(s, &removed);
+	*added = w->inserted - removed;
+	*duplicates = w->duplicates + removed;
+	for (int i = 0; i < HOST_CACHE; i++) {
+		free(w->hosts[i].host_id);
+		free(w->hosts[i].name);
+	}
+	free(w);
+	return rc;
+}
+
+int store_dict_latest(struct store *s, int64_t *id, void **dict, size_t *len)
+{
+	sqlite3_stmt *st;
+	*id = 0;
+	*dict = NULL;
+	*len = 0;
+	if (store_prepare(s, "SELECT id, dict FROM doc_dicts ORDER BY id DESC LIMIT 1", &st))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*len = (size_t)sqlite3_column_bytes(st, 1);
+		*dict = xmalloc(*len);
+		memcpy(*dict, sqlite3_column_blob(st, 1), *len);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int store_dict_add(struct store *s, const void *dict, size_t len, int64_t *id)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "INSERT INTO doc_dicts(dict) VALUES (?1)", &st))
+		return -1;
+	sqlite3_bind_blob(st, 1, dict, (int)len, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a document dictionary");
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+/* Decompresses a stored document into out, loading its dictionary when needed. */
+static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_col, struct strbuf *out)
+{
+	int64_t dict_id = sqlite3_column_int64(row, dict_col);
+	const void *z = sqlite3_column_blob(row, doc_col);
+	size_t zlen = (size_t)sqlite3_column_bytes(row, doc_col);
+	void *dict = NULL;
+	size_t dict_len = 0;
+	if (!s->codec && !(s->codec = doc_codec_new())) {
+		strbuf_reset(&s->err);
+		strbuf_addstr(&s->err, "zstd could not start");
+		return -1;
+	}
+	if (dict_id > 0 && !doc_codec_has_ddict(s->codec, dict_id)) {
+		sqlite3_stmt *st;
+		if (store_prepare(s, "SELECT dict FROM doc_dicts WHERE id = ?1", &st))
+			return -1;
+		sqlite3_bind_int64(st, 1, dict_id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			dict_len = (size_t)sqlite3_column_bytes(st, 0);
+			dict = xmalloc(dict_len);
+			memcpy(dict, sqlite3_column_blob(st, 0), dict_len);
+		}
+		sqlite3_finalize(st);
+	}
+	strbuf_reset(out);
+	int rc = doc_codec_decompress(s->codec, dict_id, dict, dict_len, z, zlen, out);
+	free(dict);
+	if (rc) {
+		strbuf_reset(&s->err);
+		strbuf_addf(&s->err, "stored document of event %lld is damaged", (long long)sqlite3_column_int64(row, 0));
+	}
+	return rc;
+}
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx)
+{
+	struct strbuf sql, doc;
+	strbuf_init(&sql, 512);
+	strbuf_init(&doc, 4096);
+	strbuf_addstr(&sql, "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
+			    "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, "
+			    "e.process_name, e.user_name, e.derived, e.dict_id, e.doc "
+			    "FROM events e LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+	if (q->host)
+		strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?1 OR host_id = ?1)");
+	if (q->has_from)
+		strbuf_addstr(&sql, " AND e.ts >= ?2");
+	if (q->has_to)
+		strbuf_addstr(&sql, " AND e.ts <= ?3");
+	strbuf_addstr(&sql, " ORDER BY e.ts, e.id");
+	if (q->limit > 0)
+		strbuf_addstr(&sql, " LIMIT ?4");
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc) {
+		strbuf_release(&doc);
+		return -1;
+	}
+	if (q->host)
+		sqlite3_bind_text(st, 1, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, q->from);
+	sqlite3_bind_int64(st, 3, q->to);
+	sqlite3_bind_int64(st, 4, q->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct event_row row = {.id = sqlite3_column_int64(st, 0)};
+		struct event_record *r = &row.r;
+		r->identity = COL_TEXT(st, 1);
+		r->ts = sqlite3_column_int64(st, 2);
+		r->has_ingested = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		r->ingested = sqlite3_column_int64(st, 3);
+		r->index = COL_TEXT(st, 4);
+		r->host_id = COL_TEXT(st, 5);
+		r->host_name = COL_TEXT(st, 6);
+		r->os_type = COL_TEXT(st, 7);
+		r->kind = COL_TEXT(st, 8);
+		r->category = COL_TEXT(st, 9);
+		r->type = COL_TEXT(st, 10);
+		r->action = COL_TEXT(st, 11);
+		r->file_path = COL_TEXT(st, 12);
+		r->entity_id = COL_TEXT(st, 13);
+		r->has_pid = sqlite3_column_type(st, 14) != SQLITE_NULL;
+		r->pid = sqlite3_column_int64(st, 14);
+		r->executable = COL_TEXT(st, 15);
+		r->process_name = COL_TEXT(st, 16);
+		r->user_name = COL_TEXT(st, 17);
+		r->derived = COL_TEXT(st, 18);
+		if (q->want_doc) {
+			if (decode_doc(s, st, 19, 20, &doc)) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			row.doc = doc.buf;
+			row.doc_len = doc.len;
+		}
+		if (fn(ctx, &row)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	strbuf_release(&doc);
+	if (rc == SQLITE_ERROR && s->err.len)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing events");
+}
+
+int64_t store_event_count(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (store_prepare(s, "SELECT count(*) FROM events", &st))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -1,0 +1,75 @@
+/* Events: the normalised columns the timeline and detection need, and the original
+ * document, compressed (store/doccodec.h). */
+#ifndef CASEBOOK_EVENTS_H
+#define CASEBOOK_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "store/store.h"
+
+/* One event as ingest hands it over; strings may be NULL when the field is absent. */
+struct event_record {
+	const char *identity;
+	int64_t ts;
+	int64_t ingested;
+	int has_ingested;
+	const char *index;
+	const char *host_id, *host_name, *os_type;
+	const char *kind, *category, *type, *action;
+	const char *file_path, *entity_id, *executable, *process_name, *user_name;
+	int64_t pid;
+	int has_pid;
+	const char *derived;
+	const void *doc_z; /* the compressed document */
+	size_t doc_z_len;
+	int64_t dict_id; /* the dictionary it was compressed with, 0 for none */
+};
+
+/* One stored event, as queries return it; pointers are valid during the callback only. */
+struct event_row {
+	int64_t id;
+	struct event_record r;
+	const char *doc; /* decompressed JSON, when the query asked for it */
+	size_t doc_len;
+};
+
+/* --- writing (one writer per ingest) --- */
+struct event_writer;
+
+/* Starts writing the events of ingest ingest_id. When the events table is empty this is a
+ * bulk load: secondary indexes are dropped now and rebuilt by event_writer_finish. */
+int event_writer_open(struct store *s, int64_t ingest_id, struct event_writer **out);
+/* Adds one event, or counts it as a duplicate when its identity is stored already. */
+int event_writer_add(struct event_writer *w, const struct event_record *r);
+/* Commits, rebuilds indexes after a bulk load, removes duplicates a bulk load let in, and
+ * reports the counts. Frees w whatever happens. */
+int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *duplicates);
+/* Commits what was added so far (the writer stays usable). */
+int event_writer_checkpoint(struct event_writer *w);
+int event_writer_is_bulk(const struct event_writer *w);
+
+/* Rebuilds indexes left deferred by a bulk load that did not finish (kill -9). */
+int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates);
+
+/* --- document dictionaries --- */
+/* The newest dictionary: *id = 0 when there is none. *dict is malloc'd. */
+int store_dict_latest(struct store *s, int64_t *id, void **dict, size_t *len);
+int store_dict_add(struct store *s, const void *dict, size_t len, int64_t *id);
+
+/* --- reading --- */
+struct event_query {
+	const char *host; /* host.name or host.id; NULL for all */
+	int64_t from, to; /* inclusive bounds on @timestamp */
+	int has_from, has_to;
+	long limit;       /* <= 0: no limit */
+	int want_doc;
+};
+
+typedef int (*event_fn)(void *ctx, const struct event_row *row);
+/* Calls fn for each matching event in @timestamp order; stops when fn returns non-zero. */
+int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx);
+int64_t store_event_count(struct store *s);
+
+#endif

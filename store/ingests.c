@@ -1,0 +1,89 @@
+/* The chain of custody: one row per input read, and every damaged document kept whole. */
+#include "store/store_internal.h"
+
+#include "common/timeutil.h"
+
+int store_ingest_begin(struct store *s, const char *name, const char *analyst, int64_t *id)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "INSERT INTO ingests(name, started_us, analyst) VALUES (?1, ?2, ?3)", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, time_now_us());
+	sqlite3_bind_text(st, 3, analyst, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording the ingest");
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256,
+			const struct ingest_counts *c)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+			  "UPDATE ingests SET size=?2, sha256=?3, finished_us=?4, documents=?5, added=?6, "
+			  "duplicates=?7, rejected=?8 WHERE id=?1",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 3, sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, time_now_us());
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)c->documents);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->added);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)c->duplicates);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)c->rejected);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "finishing the ingest record");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_reject_add(struct store *s, const struct reject_row *r)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+			  "INSERT INTO rejects(ingest_id, line, col, byte_offset, error, raw, raw_dropped) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, r->ingest_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->line);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->col);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)r->offset);
+	sqlite3_bind_text(st, 5, r->error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob64(st, 6, r->raw_len ? r->raw : "", r->raw_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->raw_dropped);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "keeping a rejected document");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+			  "SELECT r.id, r.ingest_id, i.name, r.line, r.col, r.byte_offset, r.error, r.raw, "
+			  "r.raw_dropped FROM rejects r JOIN ingests i ON i.id = r.ingest_id ORDER BY r.id",
+			  &st))
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct reject_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.ingest_id = sqlite3_column_int64(st, 1),
+			.input = (const char *)sqlite3_column_text(st, 2),
+			.line = (uint64_t)sqlite3_column_int64(st, 3),
+			.col = (uint64_t)sqlite3_column_int64(st, 4),
+			.offset = (uint64_t)sqlite3_column_int64(st, 5),
+			.error = (const char *)sqlite3_column_text(st, 6),
+			.raw = sqlite3_column_blob(st, 7),
+			.raw_len = (size_t)sqlite3_column_bytes(st, 7),
+			.raw_dropped = (uint64_t)sqlite3_column_int64(st, 8),
+		};
+		if (fn(ctx, &r))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "listing rejects");
+}

@@ -1,0 +1,79 @@
+-- casebook store schema. Each block after a "-- version N" line is the forward migration
+-- that brings a database from version N-1 to N; store_open() applies the missing ones in
+-- one transaction and records the version in PRAGMA user_version.
+
+-- version 1
+CREATE TABLE ingests (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,            -- the path as given; "-" is stdin
+  size        INTEGER NOT NULL DEFAULT 0, -- bytes read from it
+  sha256      TEXT,                     -- of those bytes: the chain of custody
+  started_us  INTEGER NOT NULL,         -- UTC microseconds
+  finished_us INTEGER,                  -- NULL while running or after a crash
+  analyst     TEXT,
+  documents   INTEGER NOT NULL DEFAULT 0,
+  added       INTEGER NOT NULL DEFAULT 0,
+  duplicates  INTEGER NOT NULL DEFAULT 0,
+  rejected    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE rejects (
+  id          INTEGER PRIMARY KEY,
+  ingest_id   INTEGER NOT NULL REFERENCES ingests(id),
+  line        INTEGER NOT NULL,
+  col         INTEGER NOT NULL,
+  byte_offset INTEGER NOT NULL,
+  error       TEXT NOT NULL,
+  raw         BLOB NOT NULL,            -- the damaged bytes, as they were
+  raw_dropped INTEGER NOT NULL DEFAULT 0 -- bytes of an oversized document not kept
+);
+
+CREATE TABLE doc_dicts (
+  id   INTEGER PRIMARY KEY,
+  dict BLOB NOT NULL                    -- a zstd dictionary trained on this case's events
+);
+
+CREATE TABLE hosts (
+  key     INTEGER PRIMARY KEY,
+  host_id TEXT,                         -- host.id
+  name    TEXT,                         -- host.name
+  UNIQUE (host_id, name)
+);
+
+CREATE TABLE events (
+  id           INTEGER PRIMARY KEY,
+  identity     TEXT NOT NULL,           -- _id of a hit, else event.id, else sha256 of the document
+  ts           INTEGER NOT NULL,        -- @timestamp, UTC microseconds
+  ingested     INTEGER,                 -- event.ingested, UTC microseconds
+  idx          TEXT,                    -- _index, else data_stream type-dataset-namespace
+  host_key     INTEGER REFERENCES hosts(key),
+  os_type      TEXT,                    -- host.os.type (perhaps derived, see derived)
+  kind         TEXT,                    -- event.kind
+  category     TEXT,                    -- event.category, values joined with ','
+  type         TEXT,                    -- event.type, values joined with ','
+  action       TEXT,                    -- event.action
+  file_path    TEXT,
+  entity_id    TEXT,                    -- process.entity_id
+  pid          INTEGER,
+  executable   TEXT,
+  process_name TEXT,
+  user_name    TEXT,
+  derived      TEXT,                    -- fields casebook derived, e.g. 'host.os.type'
+  ingest_id    INTEGER NOT NULL REFERENCES ingests(id),
+  dict_id      INTEGER REFERENCES doc_dicts(id), -- NULL: compressed without a dictionary
+  doc          BLOB NOT NULL            -- the original event JSON, minified, zstd-compressed
+);
+
+-- Secondary indexes. A bulk load into an empty table drops them and rebuilds them at its
+-- end; their SQL waits in deferred_indexes meanwhile, so a killed load is finished by the
+-- next writer (store/events.c). events_identity is not UNIQUE so that a bulk load can
+-- remove its duplicates after the fact; writers check it before inserting.
+CREATE TABLE deferred_indexes (
+  name TEXT PRIMARY KEY,
+  sql  TEXT NOT NULL
+);
+CREATE INDEX events_identity ON events(identity);
+CREATE INDEX events_host_ts ON events(host_key, ts);
+CREATE INDEX events_ts ON events(ts);
+CREATE INDEX events_ingested ON events(ingested);
+CREATE INDEX events_file_path ON events(file_path);

@@ -1,0 +1,58 @@
+/* store: the case database. One SQLite file (WAL, foreign keys on, busy timeout set) whose
+ * schema (store/schema.sql, compiled in) is migrated forward on open. Only store/ sees
+ * sqlite3; the rest of casebook speaks through these functions and casebook's own types.
+ *
+ * Functions return 0 on success and -1 on failure, with the message available from
+ * store_errmsg() until the next call. */
+#ifndef CASEBOOK_STORE_H
+#define CASEBOOK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_open_flags {
+	STORE_CREATE = 1 << 0,   /* create the file when missing */
+	STORE_READONLY = 1 << 1, /* open for reading only */
+};
+
+/* Opens (and migrates) the database at path. On failure returns -1 and, when err is not
+ * NULL, a malloc'd message in *err. */
+int store_open(const char *path, unsigned flags, struct store **out, char **err);
+void store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+const char *store_path(const struct store *s);
+
+/* The schema version this binary writes. */
+int store_schema_version(void);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+
+/* --- ingests and rejects (store/ingests.c) --- */
+struct ingest_counts {
+	uint64_t documents, added, duplicates, rejected;
+};
+
+int store_ingest_begin(struct store *s, const char *name, const char *analyst, int64_t *id);
+int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256,
+			const struct ingest_counts *c);
+
+struct reject_row {
+	int64_t id, ingest_id;
+	const char *input; /* the ingest's name */
+	uint64_t line, col, offset;
+	const char *error;
+	const char *raw;
+	size_t raw_len;
+	uint64_t raw_dropped;
+};
+
+int store_reject_add(struct store *s, const struct reject_row *r);
+typedef int (*reject_fn)(void *ctx, const struct reject_row *r);
+/* Calls fn for every reject in order; stops early when fn returns non-zero. */
+int store_rejects_each(struct store *s, reject_fn fn, void *ctx);
+
+#endif

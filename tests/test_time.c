@@ -1,0 +1,98 @@
+/* ISO 8601 timestamps to UTC microseconds, and back. */
+#include "tests/testutil.h"
+
+#include <string.h>
+
+#include "common/timeutil.h"
+
+static int64_t parse_ok(const char *s)
+{
+	int64_t us = 0;
+	const char *why = NULL;
+	int rc = time_parse_iso8601(s, strlen(s), &us, &why);
+	if (rc)
+		fail_msg("%s: %s", s, why);
+	return us;
+}
+
+static const char *parse_err(const char *s)
+{
+	int64_t us;
+	const char *why = NULL;
+	assert_int_equal(time_parse_iso8601(s, strlen(s), &us, &why), -1);
+	return why;
+}
+
+static void test_forms(void **state)
+{
+	(void)state;
+	const int64_t base = INT64_C(1610615238527691); /* 2021-01-14T09:07:18.527691Z */
+	assert_int_equal(parse_ok("2021-01-14T09:07:18.527691Z"), base);
+	assert_int_equal(parse_ok("2021-01-14T09:07:18.527691873Z"), base); /* nanoseconds truncated */
+	assert_int_equal(parse_ok("2021-01-14T09:07:18.5276Z"), base - 91);
+	assert_int_equal(parse_ok("2021-01-14T10:07:18.527691+01:00"), base);
+	assert_int_equal(parse_ok("2021-01-14T04:07:18.527691-0500"), base);
+	assert_int_equal(parse_ok("2021-01-14T11:07:18.527691+02"), base);
+	assert_int_equal(parse_ok("2021-01-14 09:07:18,527691"), base);
+	assert_int_equal(parse_ok("2021-01-14T09:07Z"), base - 18527691);
+	assert_int_equal(parse_ok("2021-01-14"), INT64_C(1610582400000000));
+	assert_int_equal(parse_ok("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(parse_ok("1969-12-31T23:59:59.5Z"), -500000);
+	assert_int_equal(parse_ok("2016-12-31T23:59:60Z"), INT64_C(1483228800000000)); /* leap second */
+	assert_int_equal(parse_ok("2000-02-29T00:00:00Z"), INT64_C(951782400000000));
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_err("0000-01-01T00:00:00Z"), "year out of range (0001-9999)");
+	assert_string_equal(parse_err("99999-01-01T00:00:00Z"), "year out of range (0001-9999)");
+	assert_string_equal(parse_err("2021-02-29T00:00:00Z"), "no such date");
+	assert_string_equal(parse_err("2021-13-01"), "no such date");
+	assert_string_equal(parse_err("2021-01-14T25:00:00Z"), "time of day out of range");
+	assert_string_equal(parse_err("2021-01-14T09:07:18.Z"), "expected digits after the decimal point");
+	assert_string_equal(parse_err("2021-01-14T09:07:18Zjunk"), "unexpected characters after the time");
+	assert_string_equal(parse_err("yesterday"), "expected a date YYYY-MM-DD");
+	assert_string_equal(parse_err(""), "expected a date YYYY-MM-DD");
+}
+
+static void test_format_round_trip(void **state)
+{
+	(void)state;
+	char buf[TIME_ISO_LEN];
+	time_format_iso8601(INT64_C(1610615238527691), buf);
+	assert_string_equal(buf, "2021-01-14T09:07:18.527691Z");
+	time_format_iso8601(-1, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+	assert_int_equal(parse_ok(buf), -1);
+}
+
+static void test_durations(void **state)
+{
+	(void)state;
+	int64_t us;
+	assert_int_equal(time_parse_duration("90s", &us), 0);
+	assert_int_equal(us, 90 * TIME_US_PER_SEC);
+	assert_int_equal(time_parse_duration("5m", &us), 0);
+	assert_int_equal(us, 300 * TIME_US_PER_SEC);
+	assert_int_equal(time_parse_duration("2h", &us), 0);
+	assert_int_equal(us, 7200 * TIME_US_PER_SEC);
+	assert_int_equal(time_parse_duration("250ms", &us), 0);
+	assert_int_equal(us, 250000);
+	assert_int_equal(time_parse_duration("10", &us), 0);
+	assert_int_equal(us, 10 * TIME_US_PER_SEC);
+	assert_int_equal(time_parse_duration("5x", &us), -1);
+	assert_int_equal(time_parse_duration("-5m", &us), -1);
+	assert_int_equal(time_parse_duration("", &us), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_durations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,29 @@
+/* Helpers shared by the tests: temporary folders, files, and running the built binary. */
+#ifndef CASEBOOK_TESTUTIL_H
+#define CASEBOOK_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/strbuf.h"
+
+/* A fresh temporary folder (removed by tu_cleanup); returns its path. */
+const char *tu_tmpdir(void);
+void tu_cleanup(void);
+/* tu_tmpdir()/name, in a static rotating buffer. */
+const char *tu_path(const char *name);
+void tu_write(const char *path, const void *data, size_t len);
+void tu_write_str(const char *path, const char *s);
+/* Runs a shell command, capturing stdout and stderr; returns the exit status. */
+int tu_run(struct strbuf *out, struct strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The casebook binary under test (build/check/casebook unless CASEBOOK_BIN is set). */
+const char *tu_casebook(void);
+/* ../shared/corpus/macos-attack-dataset when it exists, else NULL. */
+const char *tu_corpus(void);
+/* Counts occurrences of needle in haystack. */
+int tu_count(const char *haystack, const char *needle);
+
+#endif
