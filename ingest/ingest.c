@@ -1,6 +1,7 @@
 #include "ingest/ingest.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,12 @@ static int produce_frame(struct pipeline *p)
 	if (jtape_parse(&p->tape, f->data, f->len, &err)) {
 		uint64_t line, col;
 		frame_position(f, err.offset, &line, &col);
+		if (err.offset >= f->len && f->cut) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "the document is not closed %s (%s)",
+				 f->cut == 1 ? "before the next one starts here" : "at the end of the input", err.msg);
+			return add_reject(p, line, col, msg);
+		}
 		return add_reject(p, line, col, err.msg);
 	}
 	return extract_roots(&p->tape, on_event_root, p);

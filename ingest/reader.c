@@ -266,10 +266,13 @@ static int scan_value(struct reader *r, struct frame *f, char *err, size_t errle
 	long depth = 0;
 	int c;
 	while ((c = peek(r, err, errlen)) >= 0) {
-		if (r->pos - r->start > READER_MAX_DOC)
+		/* past the limit, bytes are counted and dropped a chunk at a time */
+		if (r->pos - r->start > (f->error ? CHUNK : READER_MAX_DOC))
 			spill_oversize(r, f);
-		if (depth > 0 && c == '{' && st != S_TRIPLE && at_line_start(r))
-			return 0; /* damaged: a new document starts here */
+		if (depth > 0 && c == '{' && st != S_TRIPLE && at_line_start(r)) {
+			f->cut = 1; /* damaged: a new document starts here */
+			return 0;
+		}
 		switch (st) {
 		case S_CODE:
 			if (c == '"') {
@@ -313,6 +316,7 @@ static int scan_value(struct reader *r, struct frame *f, char *err, size_t errle
 		}
 		advance(r);
 	}
+	f->cut = 2;
 	return c == -2 ? -1 : 0;
 }
 
@@ -377,6 +381,7 @@ int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
 	if (c == '{' || c == '[') {
 		rc = scan_value(r, f, err, errlen);
 	} else {
+		r->in_array = 0; /* garbage ends any array we were in: resynchronise at the next document */
 		f->error = c == '}' || c == ']' ? "unmatched closing bracket outside any document"
 						: "expected '{' to start a document";
 		f->error_line = f->line;
@@ -385,6 +390,10 @@ int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
 	}
 	if (rc < 0)
 		return -1;
+	if (f->error && (c == '{' || c == '[')) {
+		f->dropped += r->pos - r->start; /* the oversized document's tail */
+		r->start = r->pos;
+	}
 	if (f->dropped) {
 		f->data = r->kept.buf;
 		f->len = r->kept.len;

@@ -32,6 +32,8 @@ struct frame {
 	const char *error;  /* set when framing itself found the damage (oversize, stray bytes) */
 	uint64_t error_line, error_col;
 	uint64_t dropped;   /* bytes of an oversized document not kept in data */
+	int cut;            /* 1: a new document started (a line beginning with '{') before this
+			       one was closed; 2: the input ended before it was closed */
 };
 
 /* Opens path ("-" for stdin). Returns NULL with a message in err (static or errno text). */

@@ -1,6 +1,7 @@
 /* The chain of custody: one row per input read, and every damaged document kept whole. */
 #include "store/store_internal.h"
 
+#include "common/digest.h"
 #include "common/timeutil.h"
 
 int store_ingest_begin(struct store *s, const char *name, const char *analyst, int64_t *id)
@@ -43,8 +44,8 @@ int store_reject_add(struct store *s, const struct reject_row *r)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s,
-			  "INSERT INTO rejects(ingest_id, line, col, byte_offset, error, raw, raw_dropped) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  "INSERT OR IGNORE INTO rejects(ingest_id, line, col, byte_offset, error, raw, raw_dropped, "
+			  "raw_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, r->ingest_id);
@@ -54,6 +55,9 @@ int store_reject_add(struct store *s, const struct reject_row *r)
 	sqlite3_bind_text(st, 5, r->error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob64(st, 6, r->raw_len ? r->raw : "", r->raw_len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->raw_dropped);
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(r->raw, r->raw_len, hex);
+	sqlite3_bind_text(st, 8, hex, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "keeping a rejected document");
 	sqlite3_finalize(st);
 	return rc;

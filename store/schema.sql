@@ -25,8 +25,11 @@ CREATE TABLE rejects (
   byte_offset INTEGER NOT NULL,
   error       TEXT NOT NULL,
   raw         BLOB NOT NULL,            -- the damaged bytes, as they were
+  raw_sha256  TEXT NOT NULL,
   raw_dropped INTEGER NOT NULL DEFAULT 0 -- bytes of an oversized document not kept
 );
+-- the same damage read again (the same file ingested twice) is kept once
+CREATE UNIQUE INDEX rejects_once ON rejects(raw_sha256, line, col, error);
 
 CREATE TABLE doc_dicts (
   id   INTEGER PRIMARY KEY,
