@@ -61,7 +61,7 @@ build/check/gen-events: build/check/tools/gen-events.o
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ -lm
 build/check/test_%: build/check/tests/test_%.o build/check/tests/testutil.o $(check_objs)
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
-build/release/bench-ingest: build/release/bench/bench_ingest.o $(release_objs)
+build/release/bench-ingest: build/release/bench/bench_ingest.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 deps:

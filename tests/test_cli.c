@@ -1,0 +1,199 @@
+/* The casebook binary as a user runs it: usage, exit statuses, output formats, and that
+ * hostile event data never reaches the terminal raw. */
+#include "tests/testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct strbuf out, err;
+
+static int setup(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 1024);
+	strbuf_init(&err, 1024);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return 0;
+}
+
+/* Runs casebook on database db with the arguments fmt makes. */
+static int CB(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int CB(const char *db, const char *fmt, ...)
+{
+	struct strbuf args;
+	strbuf_init(&args, 128);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&args, fmt, ap);
+	va_end(ap);
+	int rc = tu_run(&out, &err, "%s --db '%s' %s", tu_casebook(), tu_path(db), args.buf);
+	strbuf_release(&args);
+	return rc;
+}
+
+static const char *EVENTS =
+	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"category\":[\"file\"],\"action\":\"modification\"},"
+	"\"host\":{\"id\":\"H1\",\"name\":\"mac1\"},\"process\":{\"name\":\"installer\",\"pid\":7},"
+	"\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n"
+	"{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],\"action\":\"exec\"},"
+	"\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\",\"executable\":\"/bin/zsh\"}}\n";
+
+static void test_help_and_version(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_run(&out, &err, "%s --help", tu_casebook()), 0);
+	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
+	assert_non_null(strstr(out.buf, "  ingest    load Elastic Defend events"));
+	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
+	assert_string_equal(out.buf, "casebook 0.1.0 (schema 1)\n");
+	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
+	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--json]\n\n"
+				     "list stored events in time order\n");
+	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
+	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
+}
+
+static void test_usage_errors_exit_64(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_run(&out, &err, "%s frobnicate", tu_casebook()), 64);
+	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\nusage: casebook", 53);
+	assert_int_equal(tu_run(&out, &err, "%s --frob", tu_casebook()), 64);
+	assert_memory_equal(err.buf, "casebook: unknown option: --frob\n", 33);
+	assert_int_equal(tu_run(&out, &err, "%s", tu_casebook()), 64);
+	assert_int_equal(CB("u.db", "events --bogus"), 64);
+	assert_string_equal(err.buf, "casebook events: unknown option\n"
+				     "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--json]\n");
+	assert_int_equal(CB("u.db", "events --from yesterday"), 64);
+	assert_memory_equal(err.buf, "casebook events: --from: expected a date YYYY-MM-DD\n", 51);
+	assert_int_equal(CB("u.db", "ingest"), 64);
+	assert_int_equal(tu_run(&out, &err, "%s --db", tu_casebook()), 64);
+	assert_memory_equal(err.buf, "casebook: this option needs a value: --db\n", 42);
+}
+
+static void test_ingest_exit_statuses_and_summary(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("good.ndjson"), EVENTS);
+	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("good.ndjson")), 0);
+	assert_string_equal(out.buf, "2 documents: 2 added, 0 duplicate, 0 rejected\n");
+	assert_string_equal(err.buf, ""); /* no progress line when stderr is not a terminal */
+	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("good.ndjson")), 0);
+	assert_string_equal(out.buf, "2 documents: 0 added, 2 duplicate, 0 rejected\n");
+
+	tu_write_str(tu_path("bad.ndjson"), "{\"@timestamp\":\"2024-05-01T11:00:00Z\",\"event\":{\"id\":\"e3\"}}\n{oops}\n");
+	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("bad.ndjson")), 2);
+	assert_string_equal(out.buf, "2 documents: 1 added, 0 duplicate, 1 rejected\n"
+				     "the damaged parts are kept: 'casebook rejects' lists them\n");
+	assert_non_null(strstr(err.buf, "bad.ndjson:2:2: expected a member name in double quotes, found 'o'\n"));
+
+	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("nonexistent.json")), 1);
+	assert_non_null(strstr(err.buf, "nonexistent.json: cannot read: No such file or directory\n"));
+	assert_string_equal(out.buf, "0 documents: 0 added, 0 duplicate, 0 rejected\n");
+}
+
+static void test_ingest_from_stdin(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("in.ndjson"), EVENTS);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest - < '%s'", tu_casebook(), tu_path("stdin.db"),
+				tu_path("in.ndjson")),
+			 0);
+	assert_string_equal(out.buf, "2 documents: 2 added, 0 duplicate, 0 rejected\n");
+	assert_int_equal(CB("stdin.db", "rejects"), 0);
+	assert_string_equal(out.buf, "");
+}
+
+static void test_events_table_json_and_filters(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("ev.ndjson"), EVENTS);
+	assert_int_equal(CB("ev.db", "ingest '%s'", tu_path("ev.ndjson")), 0);
+	assert_int_equal(CB("ev.db", "events"), 0);
+	assert_string_equal(out.buf,
+			    "2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
+			    "/Library/DirectoryServices/PlugIns/x.dsplug\n"
+			    "2024-05-01T10:05:00.000000Z  mac2                  process/exec              zsh               "
+			    "/bin/zsh\n");
+	assert_int_equal(CB("ev.db", "events --json --host H2"), 0);
+	assert_string_equal(out.buf, "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],"
+				     "\"action\":\"exec\"},\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\","
+				     "\"executable\":\"/bin/zsh\"}}\n");
+	assert_int_equal(CB("ev.db", "events --from 2024-05-01T10:01:00Z --to 2024-05-01T12:00:00+01:00"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_non_null(strstr(out.buf, "mac2"));
+	assert_int_equal(CB("ev.db", "--analyst someone events --limit 1"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_non_null(strstr(out.buf, "mac1"));
+}
+
+static void test_rejects_listing(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("r.ndjson"), "{\"a\":\"\x1b[31mred\"\n");
+	assert_int_equal(CB("r.db", "ingest '%s'", tu_path("r.ndjson")), 2);
+	assert_int_equal(CB("r.db", "rejects"), 0);
+	assert_non_null(strstr(out.buf, "r.ndjson:1:7: control character 0x1B in string (unterminated string?) (16 bytes kept)\n"
+					"    {\"a\":\"\xe2\x90\x9b[31mred\"\xe2\x90\xa4\n"));
+	assert_int_equal(CB("r.db", "rejects --json"), 0);
+	assert_non_null(strstr(out.buf, "\"line\":1,\"column\":7,\"offset\":0,\"error\":\"control character 0x1B in string "
+					"(unterminated string?)\",\"raw\":\"{\\\"a\\\":\\\"\\u001b[31mred\\\"\\n\",\"raw_bytes\":16,"
+					"\"raw_dropped\":0}\n"));
+}
+
+static void test_hostile_fields_never_reach_the_terminal_raw(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("hostile.ndjson"),
+		     "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"h1\",\"category\":[\"file\\u001b[2J\"],"
+		     "\"action\":\"x\\r\\u009b31m\"},\"host\":{\"name\":\"evil\\u001b]0;pwned\\u0007\\u202e\"},"
+		     "\"process\":{\"name\":\"a\\bb\\u007f\"},\"file\":{\"path\":\"/tmp/\\u200b\xff\\n/x\"}}\n");
+	assert_int_equal(CB("h.db", "ingest '%s'", tu_path("hostile.ndjson")), 0);
+	assert_int_equal(CB("h.db", "events"), 0);
+	for (size_t i = 0; i < out.len; i++) {
+		unsigned char c = (unsigned char)out.buf[i];
+		if (c < 0x20 && c != '\n')
+			fail_msg("raw control byte 0x%02x at %zu in: %s", c, i, out.buf);
+	}
+	assert_null(strstr(out.buf, "\xc2\x9b"));       /* C1 CSI */
+	assert_null(strstr(out.buf, "\xe2\x80\xae"));   /* RLO */
+	assert_null(strstr(out.buf, "\xe2\x80\x8b"));   /* zero-width space */
+	assert_non_null(strstr(out.buf, "evil\xe2\x90\x9b]0;pwned\xe2\x90\x87\\u202E"));
+	assert_non_null(strstr(out.buf, "/tmp/\\u200B\\xFF\xe2\x90\xa4/x"));
+	assert_int_equal(CB("h.db", "events --json"), 0);
+	assert_null(strstr(out.buf, "\x1b"));
+	assert_null(strstr(out.buf, "\xff"));
+	assert_non_null(strstr(out.buf, "\"name\":\"evil\\u001b]0;pwned\\u0007\\u202e\""));
+	assert_non_null(strstr(out.buf, "\"path\":\"/tmp/\\u200b\\ufffd\\n/x\""));
+}
+
+static void test_commands_on_a_missing_database(void **state)
+{
+	(void)state;
+	assert_int_equal(CB("missing.db", "events"), 1);
+	assert_non_null(strstr(err.buf, "start a case with 'casebook ingest FILE' (or pass --db PATH)"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_help_and_version),
+		T(test_usage_errors_exit_64),
+		T(test_ingest_exit_statuses_and_summary),
+		T(test_ingest_from_stdin),
+		T(test_events_table_json_and_filters),
+		T(test_rejects_listing),
+		T(test_hostile_fields_never_reach_the_terminal_raw),
+		T(test_commands_on_a_missing_database),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,172 @@
+/* The store: creation, migrations, refusing newer schemas, and event queries. */
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/events.h"
+#include "store/store.h"
+
+static void set_user_version(const char *path, int v)
+{
+	sqlite3 *raw;
+	char sql[64];
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v);
+	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+}
+
+static int pragma_int(const char *path, const char *sql)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return v;
+}
+
+static void test_create_sets_schema_and_wal(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	const char *path = tu_path("new.db");
+	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
+	assert_int_equal(store_event_count(s), 0);
+	store_close(s);
+	assert_int_equal(store_schema_version(), 1);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 1);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+}
+
+static void test_missing_file_without_create_fails_clearly(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("absent.db"), 0, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, "cannot open"));
+	free(err);
+}
+
+static void test_newer_schema_is_refused_untouched(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	const char *path = tu_path("future.db");
+	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
+	store_close(s);
+	set_user_version(path, 99);
+	assert_int_equal(store_open(path, 0, &s, &err), -1);
+	assert_string_equal(err, "the database has schema version 99, newer than this casebook understands (1); "
+				 "upgrade casebook, the database was not changed");
+	free(err);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 99);
+}
+
+static void test_older_schema_is_migrated(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	const char *path = tu_path("old.db");
+	/* an empty database is version 0: every migration applies */
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE keep_me(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(store_open(path, STORE_READONLY, &s, &err), -1);
+	assert_string_equal(err, "the database has schema version 0 and needs migrating to 1; open it once read-write");
+	free(err);
+	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 1);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('keep_me', 'events')"), 2);
+}
+
+static int collect(void *ctx, const struct event_row *row)
+{
+	struct strbuf *sb = ctx;
+	strbuf_addf(sb, "%s@%lld ", row->r.identity, (long long)row->r.ts);
+	return 0;
+}
+
+static void add_event(struct event_writer *w, const char *id, int64_t ts, const char *host_id, const char *host)
+{
+	struct event_record r = {.identity = id, .ts = ts, .host_id = host_id, .host_name = host,
+				 .doc_z = "", .doc_z_len = 0};
+	assert_int_equal(event_writer_add(w, &r), 0);
+}
+
+static void test_event_queries_filter_by_host_and_time(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	int64_t ingest;
+	struct event_writer *w;
+	assert_int_equal(store_open(tu_path("q.db"), STORE_CREATE, &s, &err), 0);
+	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
+	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	assert_true(event_writer_is_bulk(w));
+	add_event(w, "a", 30, "H1", "mac1");
+	add_event(w, "b", 10, "H1", "mac1");
+	add_event(w, "c", 20, "H2", "mac2");
+	add_event(w, "d", 40, NULL, "mac1"); /* same name, no id: another host row */
+	uint64_t added, dups;
+	assert_int_equal(event_writer_finish(w, &added, &dups), 0);
+	assert_int_equal(added, 4);
+	assert_int_equal(dups, 0);
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	struct event_query q = {0};
+	assert_int_equal(store_events_each(s, &q, collect, &sb), 0);
+	assert_string_equal(sb.buf, "b@10 c@20 a@30 d@40 ");
+	strbuf_reset(&sb);
+	q.host = "mac1";
+	assert_int_equal(store_events_each(s, &q, collect, &sb), 0);
+	assert_string_equal(sb.buf, "b@10 a@30 d@40 ");
+	strbuf_reset(&sb);
+	q.host = "H2";
+	assert_int_equal(store_events_each(s, &q, collect, &sb), 0);
+	assert_string_equal(sb.buf, "c@20 ");
+	strbuf_reset(&sb);
+	struct event_query window = {.from = 20, .to = 30, .has_from = 1, .has_to = 1};
+	assert_int_equal(store_events_each(s, &window, collect, &sb), 0);
+	assert_string_equal(sb.buf, "c@20 a@30 ");
+	strbuf_reset(&sb);
+	struct event_query limited = {.limit = 2};
+	assert_int_equal(store_events_each(s, &limited, collect, &sb), 0);
+	assert_string_equal(sb.buf, "b@10 c@20 ");
+	strbuf_release(&sb);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_sets_schema_and_wal),
+		cmocka_unit_test(test_missing_file_without_create_fails_clearly),
+		cmocka_unit_test(test_newer_schema_is_refused_untouched),
+		cmocka_unit_test(test_older_schema_is_migrated),
+		cmocka_unit_test(test_event_queries_filter_by_host_and_time),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
