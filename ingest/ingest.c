@@ -34,6 +34,7 @@ struct batch {
 	struct strbuf arena, z;
 	struct item *items;
 	size_t n;
+	int compressed; /* the documents are compressed (else the writer compresses them) */
 	struct batch *next;
 };
 
@@ -42,7 +43,7 @@ struct pipeline {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	struct batch *full_head, *full_tail, *free_list;
-	int nfull, producer_done, aborted;
+	int nfull, nfree, producer_done, aborted;
 	char read_error[256];
 	_Atomic uint64_t bytes_read;
 
@@ -80,14 +81,17 @@ static struct batch *take_free_batch(struct pipeline *p)
 {
 	pthread_mutex_lock(&p->lock);
 	struct batch *b = p->free_list;
-	if (b)
+	if (b) {
 		p->free_list = b->next;
+		p->nfree--;
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (!b)
 		b = batch_new();
 	strbuf_reset(&b->arena);
 	strbuf_reset(&b->z);
 	b->n = 0;
+	b->compressed = 0;
 	b->next = NULL;
 	return b;
 }
@@ -107,11 +111,10 @@ static int send_batch(struct pipeline *p, struct batch *b)
 		p->full_tail = b;
 		p->nfull++;
 		pthread_cond_broadcast(&p->changed);
-	} else {
-		b->next = p->free_list;
-		p->free_list = b;
 	}
 	pthread_mutex_unlock(&p->lock);
+	if (aborted)
+		batch_free(b);
 	return aborted ? -1 : 0;
 }
 
@@ -124,14 +127,38 @@ static void hold_batch(struct pipeline *p, struct batch *b)
 	p->held_tail = b;
 }
 
-static int compress_item(struct pipeline *p, struct batch *b, struct item *it)
+/* Compresses the documents of a batch. Either thread may do it, each with its own codec. */
+static int compress_batch(struct doc_codec *codec, struct batch *b)
 {
-	it->z = b->z.len;
-	if (doc_codec_compress(p->codec, b->arena.buf + it->ex.doc, it->ex.doc_len, &b->z))
-		return -1;
-	it->z_len = b->z.len - it->z;
-	it->dict_id = p->dict_id;
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		if (it->kind != ITEM_EVENT)
+			continue;
+		it->z = b->z.len;
+		if (doc_codec_compress(codec, b->arena.buf + it->ex.doc, it->ex.doc_len, &b->z))
+			return -1;
+		it->z_len = b->z.len - it->z;
+		it->dict_id = doc_codec_dict_id(codec);
+	}
+	b->compressed = 1;
 	return 0;
+}
+
+static int queue_depth(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int n = p->nfull;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+/* Compression is the largest piece of work per event. The parser does it while the writer
+ * has a backlog, and otherwise leaves it to the writer, so that both cores stay busy. */
+static int send_events(struct pipeline *p, struct batch *b)
+{
+	if (queue_depth(p) >= 2 && compress_batch(p->codec, b))
+		return -1;
+	return send_batch(p, b);
 }
 
 /* Trains the case's dictionary on the held events, then compresses and sends them. */
@@ -172,10 +199,7 @@ static int release_held(struct pipeline *p)
 		struct batch *b = p->held_head;
 		p->held_head = b->next;
 		b->next = NULL;
-		for (size_t i = 0; i < b->n; i++)
-			if (b->items[i].kind == ITEM_EVENT && compress_item(p, b, &b->items[i]))
-				return -1;
-		if (send_batch(p, b))
+		if (compress_batch(p->codec, b) || send_batch(p, b))
 			return -1;
 	}
 	p->held_tail = NULL;
@@ -192,7 +216,7 @@ static int flush_current(struct pipeline *p)
 		hold_batch(p, b);
 		return p->held_events >= DOC_DICT_SAMPLES ? release_held(p) : 0;
 	}
-	return send_batch(p, b);
+	return send_events(p, b);
 }
 
 static struct item *new_item(struct pipeline *p)
@@ -240,11 +264,9 @@ static int on_event_root(void *ctx, const struct jtape *t, const struct event_ro
 		return add_reject(p, p->frame.line, p->frame.col, why);
 	}
 	it->kind = ITEM_EVENT;
-	if (p->train) {
+	if (p->train)
 		p->held_events++;
-		return 0;
-	}
-	return compress_item(p, b, it);
+	return 0;
 }
 
 static int produce_frame(struct pipeline *p)
@@ -267,22 +289,48 @@ static int produce_frame(struct pipeline *p)
 	return extract_roots(&p->tape, on_event_root, p);
 }
 
+/* Reads the next document: parsed straight from the reader's buffer when it is well formed
+ * (one pass), else framed by the forgiving framer and reported. Returns 1, 0 at the end,
+ * -1 on a read error, -2 when the writer stopped. */
+static int produce_next(struct pipeline *p, char *err, size_t errlen)
+{
+	const char *data;
+	size_t avail, used;
+	struct jt_error jerr;
+	int rc = reader_begin_document(p->reader, &data, &avail, err, errlen);
+	if (rc <= 0)
+		return rc;
+	if (rc == 2) {
+		int parsed;
+		while ((parsed = jtape_parse_prefix(&p->tape, data, avail, &used, &jerr)) != 0 && jerr.incomplete) {
+			int more = reader_more(p->reader, &data, &avail, err, errlen);
+			if (more < 0)
+				return -1;
+			if (more == 0)
+				break;
+		}
+		if (parsed == 0 && used <= READER_MAX_DOC) {
+			reader_take(p->reader, used, &p->frame);
+			return extract_roots(&p->tape, on_event_root, p) ? -2 : 1;
+		}
+	}
+	rc = reader_next(p->reader, &p->frame, err, errlen);
+	if (rc <= 0)
+		return rc;
+	return produce_frame(p) ? -2 : 1;
+}
+
 static void *producer_main(void *arg)
 {
 	struct pipeline *p = arg;
 	int rc;
 	char err[200] = "";
-	while ((rc = reader_next(p->reader, &p->frame, err, sizeof(err))) == 1) {
+	while ((rc = produce_next(p, err, sizeof(err))) == 1)
 		atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
-		if (produce_frame(p))
-			break;
-	}
-	if (rc >= 0 || rc == -1) {
-		if (rc == -1)
-			snprintf(p->read_error, sizeof(p->read_error), "%s", err);
-		if (!flush_current(p))
-			release_held(p);
-	}
+	if (rc == -1)
+		snprintf(p->read_error, sizeof(p->read_error), "%s", err);
+	if (rc != -2 && !flush_current(p))
+		release_held(p);
 	atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
 	pthread_mutex_lock(&p->lock);
 	p->producer_done = 1;
@@ -310,12 +358,19 @@ static struct batch *next_full_batch(struct pipeline *p)
 	return b;
 }
 
+/* Keeps a few empty batches for reuse; the ones held while training a dictionary go. */
 static void return_batch(struct pipeline *p, struct batch *b)
 {
 	pthread_mutex_lock(&p->lock);
-	b->next = p->free_list;
-	p->free_list = b;
+	int keep = p->nfree < QUEUE_DEPTH + 2;
+	if (keep) {
+		b->next = p->free_list;
+		p->free_list = b;
+		p->nfree++;
+	}
 	pthread_mutex_unlock(&p->lock);
+	if (!keep)
+		batch_free(b);
 }
 
 static const char *opt_str(const struct batch *b, size_t off)
@@ -354,6 +409,7 @@ static void to_record(const struct batch *b, const struct item *it, struct event
 
 struct consumer {
 	struct store *s;
+	struct doc_codec *codec; /* for batches the parser left uncompressed */
 	struct event_writer *w;
 	const struct ingest_options *o;
 	const char *name; /* sanitized input name */
@@ -375,7 +431,8 @@ static int consume_item(struct consumer *k, const struct batch *b, const struct 
 {
 	if (it->kind == ITEM_DICT) {
 		int64_t id;
-		return store_dict_add(k->s, b->z.buf + it->z, it->z_len, &id);
+		return store_dict_add(k->s, b->z.buf + it->z, it->z_len, &id) ||
+		       doc_codec_use_dict(k->codec, it->dict_id, b->z.buf + it->z, it->z_len);
 	}
 	k->c.documents++;
 	if (it->kind == ITEM_REJECT) {
@@ -418,6 +475,10 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 	struct batch *b;
 	int rc = 0;
 	while ((b = next_full_batch(p)) != NULL) {
+		if (!b->compressed && compress_batch(k->codec, b)) {
+			fprintf(k->o->errors, "casebook: zstd could not compress a document\n");
+			rc = -2;
+		}
 		for (size_t i = 0; i < b->n && !rc; i++)
 			rc = consume_item(k, b, &b->items[i]);
 		return_batch(p, b);
@@ -461,18 +522,19 @@ static void pipeline_release(struct pipeline *p)
 	pthread_cond_destroy(&p->changed);
 }
 
-static int setup_codec(struct store *s, struct pipeline *p)
+/* One codec per thread, both with the case's newest dictionary. */
+static int setup_codecs(struct store *s, struct pipeline *p, struct consumer *k)
 {
 	int64_t id;
 	void *dict;
 	size_t len;
-	if (!(p->codec = doc_codec_new()))
+	if (!(p->codec = doc_codec_new()) || !(k->codec = doc_codec_new()))
 		return -1;
 	if (store_dict_latest(s, &id, &dict, &len))
 		return -1;
 	int rc = 0;
 	if (id > 0) {
-		rc = doc_codec_use_dict(p->codec, id, dict, len);
+		rc = doc_codec_use_dict(p->codec, id, dict, len) || doc_codec_use_dict(k->codec, id, dict, len);
 		p->dict_id = id;
 	} else {
 		p->train = 1;
@@ -502,12 +564,13 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	p.name = name;
 	jtape_init(&p.tape);
 	enum ingest_status status = INGEST_STORE_FAILED;
-	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) || setup_codec(s, &p) ||
+	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) || setup_codecs(s, &p, &k) ||
 	    event_writer_open(s, k.ingest_id, &k.w)) {
 		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
 		goto out;
 	}
 	pthread_t producer;
+	double t_start = time_monotonic();
 	if (pthread_create(&producer, NULL, producer_main, &p)) {
 		fprintf(o->errors, "casebook: cannot start the parsing thread\n");
 		event_writer_finish(k.w, &k.c.added, &k.c.duplicates);
@@ -515,16 +578,22 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	}
 	int rc = consume_all(&p, &k, reader_size(r));
 	if (rc) {
-		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		if (rc == -1)
+			fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
 		pipeline_abort(&p);
 	}
 	pthread_join(producer, NULL);
 	uint64_t dup_before = k.c.duplicates;
 	(void)dup_before;
+	double t_finish = time_monotonic();
+	if (getenv("CASEBOOK_PROFILE"))
+		fprintf(stderr, "profile: loaded in %.2fs\n", t_finish - t_start);
 	if (event_writer_finish(k.w, &k.c.added, &k.c.duplicates) && !rc) {
 		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
 		rc = -1;
 	}
+	if (getenv("CASEBOOK_PROFILE"))
+		fprintf(stderr, "profile: finished (indexes) in %.2fs\n", time_monotonic() - t_finish);
 	if (rc)
 		goto out;
 	char sha[SHA256_HEX_LEN + 1];
@@ -544,6 +613,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	total->duplicates += k.c.duplicates;
 	total->rejected += k.c.rejected;
 out:
+	doc_codec_free(k.codec);
 	pipeline_release(&p);
 	reader_close(r);
 	free(name);

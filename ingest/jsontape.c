@@ -5,13 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The minified text is the input less the whitespace between tokens (and with triple-quoted
+ * strings rewritten), so it is copied in runs: [run, pos) is input not yet copied, and
+ * delta is how many bytes shorter the output is than the input so far. */
 struct parser {
 	const char *in;
 	size_t len, pos;
 	struct jtape *t;
 	struct jt_error *err;
 	int depth;
+	size_t run;
+	int64_t delta;
 };
+
+static size_t out_offset(const struct parser *p)
+{
+	return (size_t)((int64_t)p->pos - p->delta);
+}
+
+static void flush_run(struct parser *p, size_t upto)
+{
+	if (upto > p->run)
+		strbuf_add(&p->t->text, p->in + p->run, upto - p->run);
+	p->run = upto;
+}
 
 void jtape_init(struct jtape *t)
 {
@@ -37,6 +54,7 @@ static int fail(struct parser *p, const char *fmt, ...)
 	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
 	va_end(ap);
 	p->err->offset = p->pos;
+	p->err->incomplete = p->pos >= p->len;
 	return -1;
 }
 
@@ -66,20 +84,27 @@ static size_t push_token(struct parser *p, enum jt_type type)
 	}
 	struct jt_token *k = &t->tok[t->ntok];
 	k->type = type;
-	k->start = (uint32_t)t->text.len;
+	k->start = (uint32_t)out_offset(p);
 	k->end = k->start;
 	k->next = 0;
 	return t->ntok++;
 }
 
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 static void skip_ws(struct parser *p)
 {
-	while (p->pos < p->len) {
-		char c = p->in[p->pos];
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			break;
+	if (p->pos >= p->len || !is_ws(p->in[p->pos]))
+		return;
+	size_t start = p->pos;
+	flush_run(p, start);
+	while (p->pos < p->len && is_ws(p->in[p->pos]))
 		p->pos++;
-	}
+	p->delta += (int64_t)(p->pos - start);
+	p->run = p->pos;
 }
 
 static int is_hex(char c)
@@ -100,6 +125,8 @@ static int parse_triple(struct parser *p)
 		return fail(p, "unterminated triple-quoted string");
 	}
 	struct strbuf *o = &p->t->text;
+	flush_run(p, p->pos);
+	size_t out_before = o->len;
 	strbuf_addch(o, '"');
 	for (const char *s = p->in + begin; s < close; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -119,8 +146,17 @@ static int parse_triple(struct parser *p)
 		}
 	}
 	strbuf_addch(o, '"');
-	p->pos = (size_t)(close - p->in) + 3;
+	size_t consumed = (size_t)(close - p->in) + 3 - p->pos;
+	p->delta += (int64_t)consumed - (int64_t)(o->len - out_before);
+	p->pos += consumed;
+	p->run = p->pos;
 	return 0;
+}
+
+/* Bytes that end the fast scan inside a string: '"', '\\' and control characters. */
+static int string_stop(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
 }
 
 static int parse_string(struct parser *p)
@@ -128,6 +164,8 @@ static int parse_string(struct parser *p)
 	size_t i = p->pos + 1;
 	const char *in = p->in;
 	for (;;) {
+		while (i < p->len && !string_stop((unsigned char)in[i]))
+			i++;
 		if (i >= p->len) {
 			p->pos = i;
 			return fail(p, "unterminated string");
@@ -159,7 +197,6 @@ static int parse_string(struct parser *p)
 		}
 		i++;
 	}
-	strbuf_add(&p->t->text, in + p->pos, i + 1 - p->pos);
 	p->pos = i + 1;
 	return 0;
 }
@@ -199,7 +236,6 @@ static int parse_number(struct parser *p)
 		while (i < p->len && in[i] >= '0' && in[i] <= '9')
 			i++;
 	}
-	strbuf_add(&p->t->text, in + p->pos, i - p->pos);
 	p->pos = i;
 	return 0;
 }
@@ -210,7 +246,6 @@ static int parse_literal(struct parser *p, const char *word, enum jt_type type, 
 	if (p->pos + n > p->len || memcmp(p->in + p->pos, word, n))
 		return unexpected(p, "a JSON value");
 	p->t->tok[tok].type = type;
-	strbuf_add(&p->t->text, word, n);
 	p->pos += n;
 	return 0;
 }
@@ -222,12 +257,10 @@ static int parse_container(struct parser *p, int is_object)
 	char close = is_object ? '}' : ']';
 	if (++p->depth > JT_MAX_DEPTH)
 		return fail(p, "nesting deeper than %d levels", JT_MAX_DEPTH);
-	strbuf_addch(&p->t->text, is_object ? '{' : '[');
 	p->pos++;
 	skip_ws(p);
 	if (p->pos < p->len && p->in[p->pos] == close) {
 		p->pos++;
-		strbuf_addch(&p->t->text, close);
 		p->depth--;
 		return 0;
 	}
@@ -239,20 +272,18 @@ static int parse_container(struct parser *p, int is_object)
 			size_t key = push_token(p, JT_STRING);
 			if (parse_string(p))
 				return -1;
-			p->t->tok[key].end = (uint32_t)p->t->text.len;
+			p->t->tok[key].end = (uint32_t)out_offset(p);
 			p->t->tok[key].next = (uint32_t)p->t->ntok;
 			skip_ws(p);
 			if (p->pos >= p->len || p->in[p->pos] != ':')
 				return unexpected(p, "':' after the member name");
 			p->pos++;
-			strbuf_addch(&p->t->text, ':');
 		}
 		if (parse_value(p))
 			return -1;
 		skip_ws(p);
 		if (p->pos < p->len && p->in[p->pos] == ',') {
 			p->pos++;
-			strbuf_addch(&p->t->text, ',');
 			skip_ws(p);
 			if (p->pos < p->len && p->in[p->pos] == close)
 				return fail(p, "trailing comma before '%c'", close);
@@ -260,7 +291,6 @@ static int parse_container(struct parser *p, int is_object)
 		}
 		if (p->pos < p->len && p->in[p->pos] == close) {
 			p->pos++;
-			strbuf_addch(&p->t->text, close);
 			p->depth--;
 			return 0;
 		}
@@ -307,24 +337,43 @@ static int parse_value(struct parser *p)
 	}
 	if (rc)
 		return rc;
-	p->t->tok[tok].end = (uint32_t)p->t->text.len;
+	p->t->tok[tok].end = (uint32_t)out_offset(p);
 	p->t->tok[tok].next = (uint32_t)p->t->ntok;
+	return 0;
+}
+
+static int parse_one(struct jtape *t, const char *in, size_t len, struct jt_error *err, size_t *used)
+{
+	struct parser p = {.in = in, .len = len, .t = t, .err = err};
+	t->ntok = 0;
+	strbuf_reset(&t->text);
+	err->incomplete = 0;
+	if (len > UINT32_MAX)
+		return fail(&p, "document larger than 4 GiB");
+	skip_ws(&p);
+	if (parse_value(&p))
+		return -1;
+	flush_run(&p, p.pos);
+	*used = p.pos;
 	return 0;
 }
 
 int jtape_parse(struct jtape *t, const char *in, size_t len, struct jt_error *err)
 {
-	struct parser p = {.in = in, .len = len, .pos = 0, .t = t, .err = err, .depth = 0};
-	t->ntok = 0;
-	strbuf_reset(&t->text);
-	if (len > UINT32_MAX)
-		return fail(&p, "document larger than 4 GiB");
-	if (parse_value(&p))
+	size_t used;
+	if (parse_one(t, in, len, err, &used))
 		return -1;
-	skip_ws(&p);
+	struct parser p = {.in = in, .len = len, .pos = used, .t = t, .err = err};
+	while (p.pos < len && is_ws(in[p.pos]))
+		p.pos++;
 	if (p.pos != len)
 		return unexpected(&p, "end of document");
 	return 0;
+}
+
+int jtape_parse_prefix(struct jtape *t, const char *in, size_t len, size_t *used, struct jt_error *err)
+{
+	return parse_one(t, in, len, err, used);
 }
 
 long jtape_member(const struct jtape *t, size_t obj, const char *key)

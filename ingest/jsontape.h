@@ -32,7 +32,8 @@ struct jtape {
 };
 
 struct jt_error {
-	size_t offset; /* byte offset in the input where the error was found */
+	size_t offset;  /* byte offset in the input where the error was found */
+	int incomplete; /* the input ended before the value did */
 	char msg[120];
 };
 
@@ -42,6 +43,11 @@ void jtape_release(struct jtape *t);
 /* Parses exactly one JSON value that fills in[0..len) (whitespace around it allowed).
  * Returns 0, or -1 with *err filled in. */
 int jtape_parse(struct jtape *t, const char *in, size_t len, struct jt_error *err);
+
+/* Parses the one JSON value that starts in[0..len) (after whitespace) and stops after it;
+ * *used is how many bytes it took. With err->incomplete set, the value may simply continue
+ * beyond len. */
+int jtape_parse_prefix(struct jtape *t, const char *in, size_t len, size_t *used, struct jt_error *err);
 
 /* Object member lookup: returns the index of the value token for key in the object at
  * token obj, or -1. Keys are compared with their JSON escapes as written. */

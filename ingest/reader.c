@@ -320,6 +320,11 @@ static int scan_value(struct reader *r, struct frame *f, char *err, size_t errle
 	return c == -2 ? -1 : 0;
 }
 
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Skips bytes that cannot start a document, up to a line that starts with '{' or '['. */
 static int scan_garbage(struct reader *r, char *err, size_t errlen)
 {
@@ -335,29 +340,26 @@ static int scan_garbage(struct reader *r, char *err, size_t errlen)
 	return c == -2 ? -1 : 0;
 }
 
-static int is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
-int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
+/* Skips what lies between documents: whitespace, commas, a byte order mark, and the
+ * brackets of a top-level array. Returns the next byte, -1 at end of input, -2 on error. */
+static int skip_separators(struct reader *r, char *err, size_t errlen)
 {
 	int c;
-	memset(f, 0, sizeof(*f));
 	for (;;) {
 		r->start = r->pos; /* nothing before pos is needed any more */
 		c = peek(r, err, errlen);
-		if (c == -2)
-			return -1;
-		if (c == -1)
-			return 0;
+		if (c < 0)
+			return c;
 		if (is_space(c) || c == ',') {
 			advance(r);
 			continue;
 		}
 		if (r->base + r->pos == 0 && c == 0xEF) { /* UTF-8 byte order mark */
-			if (r->end - r->pos >= 3 && (unsigned char)r->buf[1] == 0xBB &&
-			    (unsigned char)r->buf[2] == 0xBF) {
+			if (ensure(r, 3, err, errlen) < 0)
+				return -2;
+			if (r->end - r->pos >= 3 && (unsigned char)r->buf[r->pos + 1] == 0xBB &&
+			    (unsigned char)r->buf[r->pos + 2] == 0xBF) {
 				advance(r), advance(r), advance(r);
 				continue;
 			}
@@ -372,8 +374,57 @@ int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
 			advance(r);
 			continue;
 		}
-		break;
+		return c;
 	}
+}
+
+int reader_begin_document(struct reader *r, const char **data, size_t *avail, char *err, size_t errlen)
+{
+	int c = skip_separators(r, err, errlen);
+	if (c < 0)
+		return c == -1 ? 0 : -1;
+	*data = r->buf + r->pos;
+	*avail = r->end - r->pos;
+	return c == '{' || c == '[' ? 2 : 1;
+}
+
+int reader_more(struct reader *r, const char **data, size_t *avail, char *err, size_t errlen)
+{
+	if (r->end - r->pos > READER_MAX_DOC)
+		return 0;
+	r->start = r->pos;
+	size_t before = r->end - r->pos;
+	int rc = refill(r, err, errlen);
+	*data = r->buf + r->pos;
+	*avail = r->end - r->pos;
+	return rc < 0 ? -1 : *avail > before;
+}
+
+void reader_take(struct reader *r, size_t n, struct frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->line = r->line;
+	f->col = r->base + r->pos - r->line_start + 1;
+	f->offset = r->base + r->pos;
+	f->data = r->buf + r->pos;
+	f->len = n;
+	const char *p = f->data, *end = p + n;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		r->line++;
+		r->line_start = r->base + (uint64_t)(p - r->buf) + 1;
+		p++;
+	}
+	r->pos += n;
+}
+
+int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	int c = skip_separators(r, err, errlen);
+	if (c == -2)
+		return -1;
+	if (c == -1)
+		return 0;
 	f->line = r->line;
 	f->col = r->base + r->pos - r->line_start + 1;
 	f->offset = r->base + r->pos;

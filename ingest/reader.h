@@ -46,6 +46,16 @@ uint64_t reader_bytes_read(const struct reader *r);
 uint64_t reader_size(const struct reader *r);
 /* SHA-256 of every byte read from the source; call after reader_next returned 0. */
 void reader_sha256(struct reader *r, char hex[SHA256_HEX_LEN + 1]);
+/* The fast path, for well-formed input. reader_begin_document skips to the next document
+ * and shows the bytes buffered from its start: returns 2 when it starts with '{' or '[',
+ * 1 when it starts with anything else, 0 at end of input, -1 on a read error. When a parser
+ * needs more, reader_more adds input (1), or returns 0 at end of input or past
+ * READER_MAX_DOC, or -1. reader_take then consumes the n bytes the document took, as a
+ * frame. Anything else (damage) goes through reader_next from the same place. */
+int reader_begin_document(struct reader *r, const char **data, size_t *avail, char *err, size_t errlen);
+int reader_more(struct reader *r, const char **data, size_t *avail, char *err, size_t errlen);
+void reader_take(struct reader *r, size_t n, struct frame *f);
+
 /* Computes the line and column of byte offset off (relative to frame data). */
 void frame_position(const struct frame *f, size_t off, uint64_t *line, uint64_t *col);
 void reader_close(struct reader *r);

@@ -14,12 +14,14 @@ struct doc_codec {
 	int64_t ddict_id;
 };
 
+static int set_params(struct doc_codec *c);
+
 struct doc_codec *doc_codec_new(void)
 {
 	struct doc_codec *c = xcalloc(1, sizeof(*c));
 	c->cctx = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
-	if (!c->cctx || !c->dctx) {
+	if (!c->cctx || !c->dctx || set_params(c)) {
 		doc_codec_free(c);
 		return NULL;
 	}
@@ -37,18 +39,35 @@ void doc_codec_free(struct doc_codec *c)
 	free(c);
 }
 
+/* Documents are small, so the cost of a frame is mostly setting up its tables: attach the
+ * dictionary's tables instead of copying them (zstd's ZSTD_dictForceAttach), and leave the
+ * dictionary id out of each frame (the row records it). */
+static int set_params(struct doc_codec *c)
+{
+	ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_and_parameters);
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, DOC_CODEC_LEVEL)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_dictIDFlag, 0)))
+		return -1;
+	if (!c->cdict)
+		return 0;
+	if (ZSTD_isError(ZSTD_CCtx_refCDict(c->cctx, c->cdict)))
+		return -1;
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_experimentalParam4 /* forceAttachDict */, 1);
+	return 0;
+}
+
 int doc_codec_use_dict(struct doc_codec *c, int64_t id, const void *dict, size_t len)
 {
 	ZSTD_freeCDict(c->cdict);
 	c->cdict = NULL;
 	c->cdict_id = 0;
-	if (id <= 0)
-		return 0;
-	c->cdict = ZSTD_createCDict(dict, len, DOC_CODEC_LEVEL);
-	if (!c->cdict)
-		return -1;
-	c->cdict_id = id;
-	return 0;
+	if (id > 0) {
+		c->cdict = ZSTD_createCDict(dict, len, DOC_CODEC_LEVEL);
+		if (!c->cdict)
+			return -1;
+		c->cdict_id = id;
+	}
+	return set_params(c);
 }
 
 int64_t doc_codec_dict_id(const struct doc_codec *c)
@@ -60,8 +79,7 @@ int doc_codec_compress(struct doc_codec *c, const void *src, size_t len, struct 
 {
 	size_t bound = ZSTD_compressBound(len);
 	strbuf_grow(out, bound);
-	size_t n = c->cdict ? ZSTD_compress_usingCDict(c->cctx, out->buf + out->len, bound, src, len, c->cdict)
-			    : ZSTD_compressCCtx(c->cctx, out->buf + out->len, bound, src, len, DOC_CODEC_LEVEL);
+	size_t n = ZSTD_compress2(c->cctx, out->buf + out->len, bound, src, len);
 	if (ZSTD_isError(n))
 		return -1;
 	out->len += n;

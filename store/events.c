@@ -18,15 +18,15 @@ struct event_writer {
 	struct store *s;
 	int64_t ingest_id;
 	int bulk;
-	sqlite3_stmt *insert, *exists, *host_find, *host_add;
+	sqlite3_stmt *insert, *insert_doc, *exists, *host_find, *host_add;
 	uint64_t inserted, duplicates, since_commit;
 	struct host_slot hosts[HOST_CACHE];
 };
 
 static const char *event_insert_sql =
 	"INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
-	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, dict_id, doc) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 static int table_is_empty(struct store *s, int *empty)
 {
@@ -39,12 +39,14 @@ static int table_is_empty(struct store *s, int *empty)
 	return rc == SQLITE_ROW ? 0 : store_fail(s, "looking at the events table");
 }
 
-/* Drops the events table's secondary indexes, remembering their SQL in deferred_indexes. */
+/* Drops the indexes whose keys arrive in random order (identities, paths), remembering their
+ * SQL in deferred_indexes; a sort at the end builds them faster than inserting row by row.
+ * Time-ordered indexes stay: events mostly arrive in time order, so they grow at the end. */
 static int defer_indexes(struct store *s)
 {
 	sqlite3_stmt *st;
 	if (store_exec(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) SELECT name, sql FROM sqlite_master "
-			  "WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"))
+			  "WHERE type = 'index' AND name IN ('events_identity', 'events_file_path')"))
 		return -1;
 	if (store_prepare(s, "SELECT name FROM deferred_indexes", &st))
 		return -1;
@@ -112,6 +114,7 @@ int event_writer_open(struct store *s, int64_t ingest_id, struct event_writer **
 	if (w->bulk && (defer_indexes(s) || store_exec(s, "COMMIT") || store_exec(s, "BEGIN IMMEDIATE")))
 		goto fail;
 	if (store_prepare(s, event_insert_sql, &w->insert) ||
+	    store_prepare(s, "INSERT INTO docs(id, dict_id, doc) VALUES (?1, ?2, ?3)", &w->insert_doc) ||
 	    store_prepare(s, "SELECT 1 FROM events WHERE identity = ?1", &w->exists) ||
 	    store_prepare(s, "SELECT key FROM hosts WHERE host_id IS ?1 AND name IS ?2", &w->host_find) ||
 	    store_prepare(s, "INSERT INTO hosts(host_id, name) VALUES (?1, ?2)", &w->host_add))
@@ -121,6 +124,7 @@ int event_writer_open(struct store *s, int64_t ingest_id, struct event_writer **
 fail:
 	store_rollback(s);
 	sqlite3_finalize(w->insert);
+	sqlite3_finalize(w->insert_doc);
 	sqlite3_finalize(w->exists);
 	sqlite3_finalize(w->host_find);
 	sqlite3_finalize(w->host_add);
@@ -250,15 +254,21 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	bind_opt_text(st, 16, r->user_name);
 	bind_opt_text(st, 17, r->derived);
 	sqlite3_bind_int64(st, 18, w->ingest_id);
-	if (r->dict_id > 0)
-		sqlite3_bind_int64(st, 19, r->dict_id);
-	else
-		sqlite3_bind_null(st, 19);
-	sqlite3_bind_blob(st, 20, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(w->s, "storing an event");
+	st = w->insert_doc;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(w->s->db));
+	if (r->dict_id > 0)
+		sqlite3_bind_int64(st, 2, r->dict_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_blob(st, 3, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(w->s, "storing an event's document");
 	w->inserted++;
 	if (++w->since_commit >= WRITER_COMMIT_EVERY)
 		return event_writer_checkpoint(w);
@@ -271,6 +281,7 @@ int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *dupli
 	uint64_t removed = 0;
 	int rc = store_exec(s, "COMMIT");
 	sqlite3_finalize(w->insert);
+	sqlite3_finalize(w->insert_doc);
 	sqlite3_finalize(w->exists);
 	sqlite3_finalize(w->host_find);
 	sqlite3_finalize(w->host_add);
@@ -362,8 +373,10 @@ int store_events_each(struct store *s, const struct event_query *q, event_fn fn,
 	strbuf_init(&doc, 4096);
 	strbuf_addstr(&sql, "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
 			    "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, "
-			    "e.process_name, e.user_name, e.derived, e.dict_id, e.doc "
-			    "FROM events e LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+			    "e.process_name, e.user_name, e.derived");
+	strbuf_addstr(&sql, q->want_doc ? ", d.dict_id, d.doc FROM events e LEFT JOIN docs d ON d.id = e.id"
+					: " FROM events e");
+	strbuf_addstr(&sql, " LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
 	if (q->host)
 		strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?1 OR host_id = ?1)");
 	if (q->has_from)

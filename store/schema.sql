@@ -62,10 +62,19 @@ CREATE TABLE events (
   process_name TEXT,
   user_name    TEXT,
   derived      TEXT,                    -- fields casebook derived, e.g. 'host.os.type'
-  ingest_id    INTEGER NOT NULL REFERENCES ingests(id),
-  dict_id      INTEGER REFERENCES doc_dicts(id), -- NULL: compressed without a dictionary
-  doc          BLOB NOT NULL            -- the original event JSON, minified, zstd-compressed
+  ingest_id    INTEGER NOT NULL REFERENCES ingests(id)
 );
+
+-- The original documents, apart from the columns so that scans and index builds over
+-- events do not read them.
+CREATE TABLE docs (
+  id      INTEGER PRIMARY KEY,          -- = events.id
+  dict_id INTEGER REFERENCES doc_dicts(id), -- NULL: compressed without a dictionary
+  doc     BLOB NOT NULL                 -- the original event JSON, minified, zstd-compressed
+);
+CREATE TRIGGER events_delete_doc AFTER DELETE ON events BEGIN
+  DELETE FROM docs WHERE id = old.id;
+END;
 
 -- Secondary indexes. A bulk load into an empty table drops them and rebuilds them at its
 -- end; their SQL waits in deferred_indexes meanwhile, so a killed load is finished by the

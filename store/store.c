@@ -135,7 +135,7 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 	sqlite3_extended_result_codes(s->db, 1);
 	/* 16 KiB pages suit large rows of compressed documents; only takes effect on a new file. */
 	if (store_exec(s, "PRAGMA page_size=16384") || store_exec(s, "PRAGMA foreign_keys=ON") ||
-	    store_exec(s, "PRAGMA cache_size=-16384"))
+	    store_exec(s, "PRAGMA cache_size=-8192"))
 		goto fail;
 	if (!(flags & STORE_READONLY) && store_exec(s, "PRAGMA journal_mode=WAL"))
 		goto fail;
