@@ -20,7 +20,7 @@ CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c) build/gen/schema_sql.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c) build/gen/schema_sql.c
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 

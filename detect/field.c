@@ -1,0 +1,109 @@
+#include "detect/field.h"
+
+#include <string.h>
+
+#include "common/strbuf.h"
+
+static int each_flattened(const cJSON *v, field_fn fn, void *ctx)
+{
+	if (cJSON_IsArray(v)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			int rc = each_flattened(e, fn, ctx);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	return fn(ctx, v);
+}
+
+static int resolve(const cJSON *obj, const char *path, size_t len, field_fn fn, void *ctx);
+
+/* Resolves the rest of a path below v, which may be an object or an array of objects. */
+static int descend(const cJSON *v, const char *rest, size_t len, field_fn fn, void *ctx)
+{
+	if (cJSON_IsObject(v))
+		return resolve(v, rest, len, fn, ctx);
+	if (cJSON_IsArray(v)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			int rc = descend(e, rest, len, fn, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int resolve(const cJSON *obj, const char *path, size_t len, field_fn fn, void *ctx)
+{
+	const cJSON *child;
+	cJSON_ArrayForEach(child, obj)
+	{
+		const char *key = child->string;
+		if (!key)
+			continue;
+		size_t klen = strlen(key);
+		if (klen > len || memcmp(key, path, klen))
+			continue;
+		int rc = 0;
+		if (klen == len)
+			rc = each_flattened(child, fn, ctx);
+		else if (path[klen] == '.')
+			rc = descend(child, path + klen + 1, len - klen - 1, fn, ctx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx)
+{
+	return cJSON_IsObject(root) ? resolve(root, path, len, fn, ctx) : 0;
+}
+
+static int leaves(const cJSON *v, struct strbuf *name, leaf_fn fn, void *ctx)
+{
+	if (cJSON_IsArray(v)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			int rc = leaves(e, name, fn, ctx);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	if (!cJSON_IsObject(v))
+		return fn(ctx, name->buf, name->len, v);
+	size_t base = name->len;
+	const cJSON *child;
+	cJSON_ArrayForEach(child, v)
+	{
+		name->len = base;
+		if (base)
+			strbuf_addch(name, '.');
+		strbuf_addstr(name, child->string ? child->string : "");
+		int rc = leaves(child, name, fn, ctx);
+		if (rc) {
+			name->len = base;
+			name->buf[base] = '\0';
+			return rc;
+		}
+	}
+	name->len = base;
+	name->buf[base] = '\0';
+	return 0;
+}
+
+int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx)
+{
+	struct strbuf name;
+	strbuf_init(&name, 64);
+	int rc = leaves(root, &name, fn, ctx);
+	strbuf_release(&name);
+	return rc;
+}

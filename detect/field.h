@@ -1,0 +1,23 @@
+/* field: the one place that reads a field from an event, for every query language.
+ *
+ * A dotted name resolves through nested objects and dotted keys alike: "host.os.type" finds
+ * {"host":{"os":{"type":..}}}, {"host.os":{"type":..}} and {"host.os.type":..}. Arrays are
+ * flattened: each element is a value (an array of objects is walked into). */
+#ifndef CASEBOOK_FIELD_H
+#define CASEBOOK_FIELD_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+/* Called for each value; returning non-zero stops the walk and is returned. */
+typedef int (*field_fn)(void *ctx, const cJSON *value);
+
+/* Calls fn for every value of the field named path (len bytes) in object root. Values that
+ * are arrays are flattened; objects are passed as they are. */
+int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx);
+
+/* Calls fn for every leaf (non-object, arrays flattened) with its full dotted name. */
+typedef int (*leaf_fn)(void *ctx, const char *name, size_t name_len, const cJSON *value);
+int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx);
+
+#endif

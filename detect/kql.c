@@ -1,0 +1,928 @@
+#include "detect/kql.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/timeutil.h"
+#include "detect/field.h"
+
+/* ---- parser: a recursive-descent rendering of Kibana's kuery.peg ---- */
+
+enum expect {
+	EX_VALUE = 1 << 0,
+	EX_RPAREN = 1 << 1,
+	EX_RBRACE = 1 << 2,
+	EX_QUOTE = 1 << 3,
+	EX_KEYWORD = 1 << 4, /* and / or / end */
+	EX_ESCAPE = 1 << 5,
+	EX_QUERY = 1 << 6,
+};
+
+struct kp {
+	const char *s;
+	size_t len, pos;
+	size_t far;     /* the furthest position a rule failed at */
+	unsigned want;  /* what was expected there */
+	const char *bad; /* a specific message for the furthest failure, if any */
+};
+
+static void expect(struct kp *p, size_t at, unsigned what, const char *bad)
+{
+	if (at > p->far || (at == p->far && p->want == 0)) {
+		p->far = at;
+		p->want = what;
+		p->bad = bad;
+	} else if (at == p->far) {
+		p->want |= what;
+		if (bad)
+			p->bad = bad;
+	}
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void skip_space(struct kp *p)
+{
+	while (p->pos < p->len && is_space(p->s[p->pos]))
+		p->pos++;
+}
+
+static int word_at(const struct kp *p, size_t at, const char *w)
+{
+	size_t n = strlen(w);
+	return at + n <= p->len && !strncasecmp(p->s + at, w, n);
+}
+
+/* Space+ WORD Space+ at position at (WORD is "or" or "and"); returns the end or 0. */
+static size_t binary_keyword_at(const struct kp *p, size_t at, const char *w)
+{
+	size_t i = at;
+	while (i < p->len && is_space(p->s[i]))
+		i++;
+	if (i == at || !word_at(p, i, w))
+		return 0;
+	i += strlen(w);
+	size_t j = i;
+	while (j < p->len && is_space(p->s[j]))
+		j++;
+	return j > i ? j : 0;
+}
+
+/* "not" Space+ at position at; returns the end or 0. */
+static size_t not_keyword_at(const struct kp *p, size_t at)
+{
+	if (!word_at(p, at, "not"))
+		return 0;
+	size_t j = at + 3;
+	while (j < p->len && is_space(p->s[j]))
+		j++;
+	return j > at + 3 ? j : 0;
+}
+
+static int keyword_at(const struct kp *p, size_t at)
+{
+	return binary_keyword_at(p, at, "or") || binary_keyword_at(p, at, "and") || not_keyword_at(p, at);
+}
+
+static int is_special(char c)
+{
+	return strchr("\\():<>\"*{}", c) != NULL;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void add_codepoint(struct strbuf *sb, unsigned cp)
+{
+	char b[4];
+	if (cp < 0x80) {
+		strbuf_addch(sb, (char)cp);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F));
+		strbuf_add(sb, b, 2);
+	} else {
+		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[2] = (char)(0x80 | (cp & 0x3F));
+		strbuf_add(sb, b, 3);
+	}
+}
+
+/* \uXXXX at pos (pointing at the backslash); returns 1 and advances, or 0. */
+static int unicode_escape(struct kp *p, struct strbuf *sb)
+{
+	if (p->pos + 6 > p->len || p->s[p->pos + 1] != 'u')
+		return 0;
+	unsigned cp = 0;
+	for (int i = 2; i < 6; i++) {
+		int h = hexval(p->s[p->pos + (size_t)i]);
+		if (h < 0)
+			return 0;
+		cp = cp * 16 + (unsigned)h;
+	}
+	add_codepoint(sb, cp);
+	p->pos += 6;
+	return 1;
+}
+
+static int whitespace_escape(struct kp *p, struct strbuf *sb)
+{
+	if (p->pos + 1 >= p->len)
+		return 0;
+	char e = p->s[p->pos + 1];
+	char c = e == 't' ? '\t' : e == 'r' ? '\r' : e == 'n' ? '\n' : 0;
+	if (!c)
+		return 0;
+	strbuf_addch(sb, c);
+	p->pos += 2;
+	return 1;
+}
+
+static void literal_release(struct kql_literal *l)
+{
+	wpat_release(&l->pat);
+}
+
+/* Sets the typed fields of an unquoted literal from its text. */
+static void classify(struct kql_literal *l)
+{
+	l->is_number = 0;
+	if (wpat_has_wildcard(&l->pat))
+		return;
+	const char *t = l->pat.piece[0];
+	if (!strcmp(t, "true"))
+		l->kind = KQL_LIT_TRUE;
+	else if (!strcmp(t, "false"))
+		l->kind = KQL_LIT_FALSE;
+	else if (!strcmp(t, "null"))
+		l->kind = KQL_LIT_NULL;
+	char *end;
+	if (*t && !isspace((unsigned char)*t)) {
+		double v = strtod(t, &end);
+		if (*end == '\0' && strncasecmp(t, "nan", 3) && strncasecmp(t, "inf", 3) && strncasecmp(t + 1, "inf", 3) &&
+		    strncasecmp(t, "0x", 2)) {
+			l->is_number = 1;
+			l->number = v;
+		}
+	}
+}
+
+/* QuotedString: '"' (escapes \" \\ \t \r \n \uXXXX; any other backslash is literal) '"' */
+static int quoted_string(struct kp *p, struct kql_literal *out)
+{
+	size_t start = p->pos;
+	struct strbuf sb;
+	strbuf_init(&sb, 32);
+	p->pos++;
+	while (p->pos < p->len && p->s[p->pos] != '"') {
+		if (p->s[p->pos] == '\\') {
+			if (whitespace_escape(p, &sb) || unicode_escape(p, &sb))
+				continue;
+			char e = p->pos + 1 < p->len ? p->s[p->pos + 1] : 0;
+			if (e == '"' || e == '\\') {
+				strbuf_addch(&sb, e);
+				p->pos += 2;
+				continue;
+			}
+		}
+		strbuf_addch(&sb, p->s[p->pos++]);
+	}
+	if (p->pos >= p->len) {
+		expect(p, p->pos, EX_QUOTE, NULL);
+		strbuf_release(&sb);
+		p->pos = start;
+		return 0;
+	}
+	p->pos++;
+	out->kind = KQL_LIT_PHRASE;
+	wpat_init(&out->pat);
+	wpat_add_piece(&out->pat, sb.buf, sb.len);
+	out->is_number = 0;
+	char *end;
+	out->number = strtod(sb.buf, &end);
+	out->is_number = sb.len && *end == '\0';
+	strbuf_release(&sb);
+	return 1;
+}
+
+/* Trims ASCII whitespace from both ends of the literal's text. */
+static void trim_pieces(struct kql_literal *l)
+{
+	struct wpat *w = &l->pat;
+	char *first = w->piece[0];
+	size_t lead = 0;
+	while (lead < w->len[0] && is_space(first[lead]))
+		lead++;
+	memmove(first, first + lead, w->len[0] - lead + 1);
+	w->len[0] -= lead;
+	size_t last = w->n - 1;
+	while (w->len[last] && is_space(w->piece[last][w->len[last] - 1]))
+		w->piece[last][--w->len[last]] = '\0';
+}
+
+/* UnquotedLiteral: characters up to a special character or a keyword, with escapes. */
+static int unquoted_literal(struct kp *p, struct kql_literal *out)
+{
+	size_t start = p->pos;
+	struct strbuf sb;
+	strbuf_init(&sb, 32);
+	wpat_init(&out->pat);
+	int chars = 0;
+	while (p->pos < p->len) {
+		char c = p->s[p->pos];
+		if (c == '\\') {
+			if (whitespace_escape(p, &sb) || unicode_escape(p, &sb)) {
+				chars++;
+				continue;
+			}
+			char e = p->pos + 1 < p->len ? p->s[p->pos + 1] : 0;
+			if (e && is_special(e)) {
+				strbuf_addch(&sb, e);
+				p->pos += 2;
+				chars++;
+				continue;
+			}
+			const char *kw[] = {"and", "or", "not"};
+			int done = 0;
+			for (int i = 0; i < 3 && !done; i++)
+				if (word_at(p, p->pos + 1, kw[i])) {
+					strbuf_add(&sb, p->s + p->pos + 1, strlen(kw[i]));
+					p->pos += 1 + strlen(kw[i]);
+					done = 1;
+				}
+			if (done) {
+				chars++;
+				continue;
+			}
+			expect(p, p->pos, EX_ESCAPE, "bad escape: '\\' must be followed by one of \\():<>\"*{} , "
+						     "t r n, uXXXX, or a keyword");
+			goto fail;
+		}
+		if (c == '*') {
+			wpat_add_piece(&out->pat, sb.buf, sb.len);
+			strbuf_reset(&sb);
+			p->pos++;
+			chars++;
+			continue;
+		}
+		if (is_special(c) || keyword_at(p, p->pos))
+			break;
+		strbuf_addch(&sb, c);
+		p->pos++;
+		chars++;
+	}
+	if (!chars) {
+		expect(p, p->pos, EX_VALUE, NULL);
+		goto fail;
+	}
+	wpat_add_piece(&out->pat, sb.buf, sb.len);
+	strbuf_release(&sb);
+	out->kind = KQL_LIT_TEXT;
+	trim_pieces(out);
+	classify(out);
+	return 1;
+fail:
+	strbuf_release(&sb);
+	wpat_release(&out->pat);
+	p->pos = start;
+	return 0;
+}
+
+static int literal(struct kp *p, struct kql_literal *out)
+{
+	if (p->pos < p->len && p->s[p->pos] == '"')
+		return quoted_string(p, out);
+	return unquoted_literal(p, out);
+}
+
+static struct kql_node *new_node(enum kql_kind kind)
+{
+	struct kql_node *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	wpat_init(&n->field);
+	return n;
+}
+
+static struct kql_values *new_values(enum kql_kind kind)
+{
+	struct kql_values *v = xcalloc(1, sizeof(*v));
+	v->kind = kind;
+	wpat_init(&v->lit.pat);
+	return v;
+}
+
+static void values_free(struct kql_values *v)
+{
+	if (!v)
+		return;
+	values_free(v->left);
+	values_free(v->right);
+	literal_release(&v->lit);
+	free(v);
+}
+
+void kql_free(struct kql_node *q)
+{
+	if (!q)
+		return;
+	kql_free(q->left);
+	kql_free(q->right);
+	wpat_release(&q->field);
+	values_free(q->values);
+	literal_release(&q->bound);
+	free(q);
+}
+
+static struct kql_node *or_query(struct kp *p);
+static struct kql_values *list_of_values(struct kp *p);
+
+/* Or / And between two operands; returns 1 and moves past it. */
+static int take_binary(struct kp *p, const char *w)
+{
+	size_t end = binary_keyword_at(p, p->pos, w);
+	if (!end)
+		return 0;
+	p->pos = end;
+	return 1;
+}
+
+static int take_not(struct kp *p)
+{
+	size_t end = not_keyword_at(p, p->pos);
+	if (!end)
+		return 0;
+	p->pos = end;
+	return 1;
+}
+
+static struct kql_values *or_values(struct kp *p);
+
+static struct kql_values *not_values(struct kp *p)
+{
+	size_t save = p->pos;
+	if (take_not(p)) {
+		struct kql_values *child = list_of_values(p);
+		if (child) {
+			struct kql_values *v = new_values(KQL_NOT);
+			v->left = child;
+			return v;
+		}
+		p->pos = save;
+	}
+	return list_of_values(p);
+}
+
+static struct kql_values *and_values(struct kp *p)
+{
+	struct kql_values *left = not_values(p);
+	while (left) {
+		size_t save = p->pos;
+		if (!take_binary(p, "and"))
+			break;
+		struct kql_values *right = not_values(p);
+		if (!right) {
+			p->pos = save;
+			break;
+		}
+		struct kql_values *v = new_values(KQL_AND);
+		v->left = left, v->right = right;
+		left = v;
+	}
+	return left;
+}
+
+static struct kql_values *or_values(struct kp *p)
+{
+	struct kql_values *left = and_values(p);
+	while (left) {
+		size_t save = p->pos;
+		if (!take_binary(p, "or"))
+			break;
+		struct kql_values *right = and_values(p);
+		if (!right) {
+			p->pos = save;
+			break;
+		}
+		struct kql_values *v = new_values(KQL_OR);
+		v->left = left, v->right = right;
+		left = v;
+	}
+	return left;
+}
+
+/* ListOfValues: '(' Space* OrListOfValues Space* ')' | Value */
+static struct kql_values *list_of_values(struct kp *p)
+{
+	size_t save = p->pos;
+	if (p->pos < p->len && p->s[p->pos] == '(') {
+		p->pos++;
+		skip_space(p);
+		struct kql_values *v = or_values(p);
+		if (v) {
+			skip_space(p);
+			if (p->pos < p->len && p->s[p->pos] == ')') {
+				p->pos++;
+				return v;
+			}
+			expect(p, p->pos, EX_RPAREN | EX_KEYWORD, NULL);
+			values_free(v);
+		}
+		p->pos = save;
+		return NULL;
+	}
+	struct kql_values *v = new_values(KQL_MATCH);
+	if (literal(p, &v->lit))
+		return v;
+	free(v);
+	return NULL;
+}
+
+static int range_operator(struct kp *p, enum kql_range_op *op)
+{
+	const char *s = p->s + p->pos;
+	size_t left = p->len - p->pos;
+	if (left >= 2 && s[1] == '=' && (s[0] == '<' || s[0] == '>')) {
+		*op = s[0] == '<' ? KQL_LE : KQL_GE;
+		p->pos += 2;
+		return 1;
+	}
+	if (left >= 1 && (s[0] == '<' || s[0] == '>')) {
+		*op = s[0] == '<' ? KQL_LT : KQL_GT;
+		p->pos += 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* A single unquoted '*' on the right of "field:" asks whether the field exists. */
+static int is_exists_value(const struct kql_values *v)
+{
+	return v->kind == KQL_MATCH && v->lit.kind == KQL_LIT_TEXT && v->lit.pat.n == 2 && v->lit.pat.len[0] == 0 &&
+	       v->lit.pat.len[1] == 0;
+}
+
+/* Expression after a field literal: range, nested, or field:values. NULL if none applies. */
+static struct kql_node *field_expression(struct kp *p, struct kql_literal *field)
+{
+	skip_space(p);
+	enum kql_range_op op;
+	if (range_operator(p, &op)) {
+		skip_space(p);
+		struct kql_node *n = new_node(KQL_RANGE);
+		if (!literal(p, &n->bound)) {
+			free(n);
+			return NULL;
+		}
+		n->op = op;
+		n->field = field->pat;
+		return n;
+	}
+	if (p->pos >= p->len || p->s[p->pos] != ':')
+		return NULL;
+	p->pos++;
+	skip_space(p);
+	if (p->pos < p->len && p->s[p->pos] == '{') {
+		p->pos++;
+		skip_space(p);
+		struct kql_node *inner = or_query(p);
+		if (!inner)
+			return NULL;
+		skip_space(p);
+		if (p->pos >= p->len || p->s[p->pos] != '}') {
+			expect(p, p->pos, EX_RBRACE | EX_KEYWORD, NULL);
+			kql_free(inner);
+			return NULL;
+		}
+		p->pos++;
+		struct kql_node *n = new_node(KQL_NESTED);
+		n->left = inner;
+		n->field = field->pat;
+		return n;
+	}
+	struct kql_values *v = list_of_values(p);
+	if (!v)
+		return NULL;
+	struct kql_node *n;
+	if (is_exists_value(v)) {
+		n = new_node(KQL_EXISTS);
+		values_free(v);
+	} else {
+		n = new_node(KQL_MATCH);
+		n->values = v;
+	}
+	n->field = field->pat;
+	return n;
+}
+
+/* Expression: FieldRangeExpression | FieldValueExpression | NestedQuery | ValueExpression */
+static struct kql_node *expression(struct kp *p)
+{
+	size_t save = p->pos;
+	struct kql_literal field;
+	if (literal(p, &field)) {
+		struct kql_node *n = field_expression(p, &field);
+		if (n)
+			return n;
+		literal_release(&field);
+		p->pos = save;
+	}
+	struct kql_values *v = new_values(KQL_MATCH);
+	if (!literal(p, &v->lit)) {
+		free(v);
+		expect(p, p->pos, EX_QUERY, NULL);
+		return NULL;
+	}
+	struct kql_node *n = new_node(KQL_MATCH); /* free text: no field */
+	n->values = v;
+	return n;
+}
+
+/* SubQuery: '(' Space* OrQuery Space* ')' | Expression */
+static struct kql_node *sub_query(struct kp *p)
+{
+	if (p->pos < p->len && p->s[p->pos] == '(') {
+		size_t save = p->pos;
+		p->pos++;
+		skip_space(p);
+		struct kql_node *q = or_query(p);
+		if (q) {
+			skip_space(p);
+			if (p->pos < p->len && p->s[p->pos] == ')') {
+				p->pos++;
+				return q;
+			}
+			expect(p, p->pos, EX_RPAREN | EX_KEYWORD, NULL);
+			kql_free(q);
+		}
+		p->pos = save;
+		return NULL;
+	}
+	return expression(p);
+}
+
+static struct kql_node *not_query(struct kp *p)
+{
+	size_t save = p->pos;
+	if (take_not(p)) {
+		struct kql_node *child = sub_query(p);
+		if (child) {
+			struct kql_node *n = new_node(KQL_NOT);
+			n->left = child;
+			return n;
+		}
+		p->pos = save;
+		return NULL;
+	}
+	return sub_query(p);
+}
+
+static struct kql_node *binary_chain(struct kp *p, const char *w, enum kql_kind kind,
+				     struct kql_node *(*operand)(struct kp *))
+{
+	struct kql_node *left = operand(p);
+	while (left) {
+		size_t save = p->pos;
+		if (!take_binary(p, w))
+			break;
+		struct kql_node *right = operand(p);
+		if (!right) {
+			p->pos = save; /* as PEG does: the operator was not one after all */
+			break;
+		}
+		struct kql_node *n = new_node(kind);
+		n->left = left, n->right = right;
+		left = n;
+	}
+	return left;
+}
+
+static struct kql_node *and_query(struct kp *p)
+{
+	return binary_chain(p, "and", KQL_AND, not_query);
+}
+
+static struct kql_node *or_query(struct kp *p)
+{
+	return binary_chain(p, "or", KQL_OR, and_query);
+}
+
+static void describe_expected(const struct kp *p, struct strbuf *sb)
+{
+	const char *names[8];
+	int n = 0;
+	if (p->want & (EX_QUERY | EX_VALUE))
+		names[n++] = "a field or value";
+	if (p->want & EX_RPAREN)
+		names[n++] = "')'";
+	if (p->want & EX_RBRACE)
+		names[n++] = "'}'";
+	if (p->want & EX_QUOTE)
+		names[n++] = "a closing '\"'";
+	if (p->want & EX_KEYWORD)
+		names[n++] = "'and', 'or'";
+	if (!n)
+		names[n++] = "the end of the query";
+	for (int i = 0; i < n; i++)
+		strbuf_addf(sb, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "", names[i]);
+}
+
+struct kql_node *kql_parse(const char *query, struct kql_error *err)
+{
+	struct kp p = {.s = query, .len = strlen(query)};
+	skip_space(&p);
+	if (p.pos == p.len)
+		return new_node(KQL_ALL);
+	struct kql_node *q = or_query(&p);
+	if (q) {
+		skip_space(&p);
+		if (p.pos == p.len)
+			return q;
+		expect(&p, p.pos, EX_KEYWORD, NULL);
+		kql_free(q);
+	}
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	if (p.bad) {
+		strbuf_addstr(&sb, p.bad);
+	} else {
+		strbuf_addstr(&sb, "expected ");
+		describe_expected(&p, &sb);
+		if (p.far >= p.len)
+			strbuf_addstr(&sb, " but the query ended");
+		else
+			strbuf_addf(&sb, " but found '%c'", p.s[p.far]);
+	}
+	err->column = p.far + 1;
+	snprintf(err->msg, sizeof(err->msg), "%s", sb.buf);
+	strbuf_release(&sb);
+	return NULL;
+}
+
+void kql_error_format(const char *query, const struct kql_error *err, struct strbuf *out)
+{
+	strbuf_addf(out, "KQL syntax error at column %zu: %s\n", err->column, err->msg);
+	/* the query on one line (newlines shown as spaces) and a caret under the column */
+	size_t len = strlen(query);
+	strbuf_addstr(out, "    ");
+	for (size_t i = 0; i < len; i++)
+		strbuf_addch(out, (unsigned char)query[i] < 0x20 ? ' ' : query[i]);
+	strbuf_addstr(out, "\n    ");
+	for (size_t i = 1; i < err->column; i++)
+		strbuf_addch(out, ' ');
+	strbuf_addstr(out, "^\n");
+}
+
+/* ---- evaluation ---- */
+
+static int json_time(const cJSON *v, int64_t *us)
+{
+	return cJSON_IsString(v) && time_parse_iso8601(v->valuestring, strlen(v->valuestring), us, NULL) == 0;
+}
+
+static int literal_matches(const struct kql_literal *l, const cJSON *v)
+{
+	const struct wpat *w = &l->pat;
+	switch (l->kind) {
+	case KQL_LIT_TRUE:
+		return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
+	case KQL_LIT_FALSE:
+		return cJSON_IsFalse(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "false"));
+	case KQL_LIT_NULL:
+		return cJSON_IsString(v) && !strcmp(v->valuestring, "null");
+	case KQL_LIT_PHRASE:
+	case KQL_LIT_TEXT:
+		break;
+	}
+	if (cJSON_IsString(v))
+		return wildcard_match(w, v->valuestring, strlen(v->valuestring), 0);
+	if (cJSON_IsNumber(v))
+		return l->is_number && v->valuedouble == l->number;
+	if (cJSON_IsBool(v) && !wpat_has_wildcard(w))
+		return !strcmp(w->piece[0], cJSON_IsTrue(v) ? "true" : "false");
+	return 0;
+}
+
+static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v)
+{
+	int cmp;
+	int64_t tv, tb;
+	const char *text = b->pat.piece[0];
+	if (cJSON_IsNumber(v) && b->is_number) {
+		cmp = (v->valuedouble > b->number) - (v->valuedouble < b->number);
+	} else if (json_time(v, &tv) && time_parse_iso8601(text, strlen(text), &tb, NULL) == 0) {
+		cmp = (tv > tb) - (tv < tb);
+	} else if (cJSON_IsString(v)) {
+		int c = strcmp(v->valuestring, text);
+		cmp = (c > 0) - (c < 0);
+	} else {
+		return 0;
+	}
+	switch (op) {
+	case KQL_LT: return cmp < 0;
+	case KQL_LE: return cmp <= 0;
+	case KQL_GT: return cmp > 0;
+	case KQL_GE: return cmp >= 0;
+	}
+	return 0;
+}
+
+static int leaf_exists(void *ctx, const char *name, size_t len, const cJSON *v)
+{
+	(void)ctx, (void)name, (void)len;
+	return !cJSON_IsNull(v);
+}
+
+/* A test applied to each value of the field(s) a node names. */
+struct probe {
+	const struct kql_node *node;
+	const struct kql_literal *lit;
+	const struct wpat *field;
+};
+
+static int value_hit(void *ctx, const cJSON *v)
+{
+	const struct probe *pr = ctx;
+	switch (pr->node->kind) {
+	case KQL_EXISTS:
+		/* on an object, Elasticsearch's exists asks whether any sub-field has a value */
+		return cJSON_IsObject(v) ? field_each_leaf(v, leaf_exists, NULL) : !cJSON_IsNull(v);
+	case KQL_RANGE:
+		return compare_range(pr->lit, pr->node->op, v);
+	case KQL_NESTED:
+		return cJSON_IsObject(v) && kql_match(pr->node->left, v);
+	default:
+		return literal_matches(pr->lit, v);
+	}
+}
+
+static int leaf_hit(void *ctx, const char *name, size_t len, const cJSON *v)
+{
+	const struct probe *pr = ctx;
+	if (pr->field->n && !wildcard_match(pr->field, name, len, 0))
+		return 0;
+	return value_hit(ctx, v);
+}
+
+/* Whether any value of the node's field (all fields for free text) passes the probe. */
+static int any_value(const struct probe *pr, const cJSON *event)
+{
+	const struct wpat *f = pr->field;
+	if (f->n == 1)
+		return field_each(event, f->piece[0], f->len[0], value_hit, (void *)pr);
+	if (pr->node->kind == KQL_NESTED && f->n > 1) {
+		/* nested under a wildcard name: objects are not leaves, so look them up by name */
+		return 0;
+	}
+	return field_each_leaf(event, leaf_hit, (void *)pr);
+}
+
+static int values_match(const struct kql_node *n, const struct kql_values *v, const cJSON *event)
+{
+	switch (v->kind) {
+	case KQL_OR:
+		return values_match(n, v->left, event) || values_match(n, v->right, event);
+	case KQL_AND:
+		return values_match(n, v->left, event) && values_match(n, v->right, event);
+	case KQL_NOT:
+		return !values_match(n, v->left, event);
+	default: {
+		struct probe pr = {.node = n, .lit = &v->lit, .field = &n->field};
+		return any_value(&pr, event);
+	}
+	}
+}
+
+int kql_match(const struct kql_node *q, const cJSON *event)
+{
+	switch (q->kind) {
+	case KQL_ALL:
+		return 1;
+	case KQL_OR:
+		return kql_match(q->left, event) || kql_match(q->right, event);
+	case KQL_AND:
+		return kql_match(q->left, event) && kql_match(q->right, event);
+	case KQL_NOT:
+		return !kql_match(q->left, event);
+	case KQL_MATCH:
+		return values_match(q, q->values, event);
+	case KQL_EXISTS:
+	case KQL_NESTED: {
+		struct probe pr = {.node = q, .field = &q->field};
+		return any_value(&pr, event);
+	}
+	case KQL_RANGE: {
+		struct probe pr = {.node = q, .lit = &q->bound, .field = &q->field};
+		return any_value(&pr, event);
+	}
+	}
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static void pattern_to_string(const struct wpat *w, struct strbuf *out)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		if (i)
+			strbuf_addch(out, '*');
+		for (size_t j = 0; j < w->len[i]; j++) {
+			char c = w->piece[i][j];
+			if (c == '*' || c == '\\')
+				strbuf_addch(out, '\\');
+			strbuf_addch(out, c);
+		}
+	}
+}
+
+static void literal_to_string(const struct kql_literal *l, struct strbuf *out)
+{
+	if (l->kind == KQL_LIT_PHRASE) {
+		strbuf_addch(out, '"');
+		strbuf_add(out, l->pat.piece[0], l->pat.len[0]);
+		strbuf_addch(out, '"');
+		return;
+	}
+	pattern_to_string(&l->pat, out);
+	if (l->is_number)
+		strbuf_addstr(out, "#");
+}
+
+static void values_to_string(const struct kql_values *v, struct strbuf *out)
+{
+	switch (v->kind) {
+	case KQL_OR:
+	case KQL_AND:
+		strbuf_addstr(out, v->kind == KQL_OR ? "or(" : "and(");
+		values_to_string(v->left, out);
+		strbuf_addstr(out, ", ");
+		values_to_string(v->right, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_NOT:
+		strbuf_addstr(out, "not(");
+		values_to_string(v->left, out);
+		strbuf_addch(out, ')');
+		return;
+	default:
+		literal_to_string(&v->lit, out);
+	}
+}
+
+void kql_to_string(const struct kql_node *q, struct strbuf *out)
+{
+	static const char *const ops[] = {"<", "<=", ">", ">="};
+	switch (q->kind) {
+	case KQL_ALL:
+		strbuf_addstr(out, "all");
+		return;
+	case KQL_OR:
+	case KQL_AND:
+		strbuf_addstr(out, q->kind == KQL_OR ? "or(" : "and(");
+		kql_to_string(q->left, out);
+		strbuf_addstr(out, ", ");
+		kql_to_string(q->right, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_NOT:
+		strbuf_addstr(out, "not(");
+		kql_to_string(q->left, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_MATCH:
+		if (q->field.n) {
+			strbuf_addstr(out, "is(");
+			pattern_to_string(&q->field, out);
+			strbuf_addstr(out, ", ");
+		} else {
+			strbuf_addstr(out, "text(");
+		}
+		values_to_string(q->values, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_EXISTS:
+		strbuf_addstr(out, "exists(");
+		pattern_to_string(&q->field, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_RANGE:
+		strbuf_addstr(out, "range(");
+		pattern_to_string(&q->field, out);
+		strbuf_addf(out, " %s ", ops[q->op]);
+		literal_to_string(&q->bound, out);
+		strbuf_addch(out, ')');
+		return;
+	case KQL_NESTED:
+		strbuf_addstr(out, "nested(");
+		pattern_to_string(&q->field, out);
+		strbuf_addstr(out, ", ");
+		kql_to_string(q->left, out);
+		strbuf_addch(out, ')');
+		return;
+	}
+}
