@@ -19,6 +19,7 @@ enum expect {
 	EX_KEYWORD = 1 << 4, /* and / or / end */
 	EX_ESCAPE = 1 << 5,
 	EX_QUERY = 1 << 6,
+	EX_END = 1 << 7,
 };
 
 struct kp {
@@ -626,7 +627,7 @@ static void describe_expected(const struct kp *p, struct strbuf *sb)
 		names[n++] = "a closing '\"'";
 	if (p->want & EX_KEYWORD)
 		names[n++] = "'and', 'or'";
-	if (!n)
+	if (p->want & EX_END || !n)
 		names[n++] = "the end of the query";
 	for (int i = 0; i < n; i++)
 		strbuf_addf(sb, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "", names[i]);
@@ -643,7 +644,7 @@ struct kql_node *kql_parse(const char *query, struct kql_error *err)
 		skip_space(&p);
 		if (p.pos == p.len)
 			return q;
-		expect(&p, p.pos, EX_KEYWORD, NULL);
+		expect(&p, p.pos, EX_KEYWORD | EX_END, NULL);
 		kql_free(q);
 	}
 	struct strbuf sb;

@@ -344,7 +344,7 @@ static const struct error_case errors[] = {
 	{":b", 1, "expected a field or value but found ':'"},
 	{"a:", 3, "expected a field or value but the query ended"},
 	{"sp:two\\ words", 7, "bad escape: '\\' must be followed by one of \\():<>\"*{} , t r n, uXXXX, or a keyword"},
-	{"a: cannot stop", 6, "expected 'and', 'or' or the end of the query but found 'n'"},
+	{"a: cannot stop", 7, "expected 'and', 'or' or the end of the query but found 'n'"},
 	{"not", 1, "expected a field or value but the query ended"},
 };
 
