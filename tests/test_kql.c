@@ -304,7 +304,8 @@ static const struct tree_case trees[] = {
 	{"not_a:x", "is(not_a, x)"},
 	{"a:\\or", "is(a, or)"},
 	{"a:x AnD b:y", "and(is(a, x), is(b, y))"},
-	{"a:b and", "is(a, b and)"},                     /* "and" needs whitespace after it too */
+	{"a:b and", "is(a, b and)"},
+	{"not", "text(not)"},                            /* "not" alone is a word */                     /* "and" needs whitespace after it too */
 	{"", "all"},
 };
 
@@ -345,7 +346,7 @@ static const struct error_case errors[] = {
 	{"a:", 3, "expected a field or value but the query ended"},
 	{"sp:two\\ words", 7, "bad escape: '\\' must be followed by one of \\():<>\"*{} , t r n, uXXXX, or a keyword"},
 	{"a: cannot stop", 7, "expected 'and', 'or' or the end of the query but found 'n'"},
-	{"not", 1, "expected a field or value but the query ended"},
+	{"not ", 5, "expected a field or value but the query ended"},
 };
 
 static void test_syntax_errors(void **state)
