@@ -20,7 +20,8 @@ CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c) build/gen/schema_sql.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+CLI_SRC  := casebook.c $(wildcard cli/*.c)
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
@@ -32,11 +33,18 @@ all: casebook build/release/gen-events
 casebook: build/release/casebook
 	cp build/release/casebook casebook
 
+# Text files compiled in as byte arrays (ISO C limits string literals to 4095 bytes).
+EMBED = od -An -v -tu1 $(1) | awk '{ for (i = 1; i <= NF; i++) printf "%s,", $$i; printf "\n" }'
+
 build/gen/schema_sql.c: store/schema.sql
 	@mkdir -p build/gen
-	awk 'BEGIN { print "/* generated from store/schema.sql */"; print "const char store_schema_sql[] =" } \
-	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } END { print ";" }' \
-	     store/schema.sql > $@
+	{ echo 'const char store_schema_sql[] = {'; $(call EMBED,store/schema.sql); echo '0};'; } > $@
+
+build/gen/rule_pack.c: $(sort $(wildcard rules/*.json))
+	@mkdir -p build/gen
+	{ echo '#include "detect/pack.h"'; i=0; for f in $^; do echo "static const char rule_$$i[] = {"; \
+	  $(call EMBED,$$f); echo '0};'; i=$$((i+1)); done; echo 'const struct pack_rule rule_pack[] = {'; \
+	  i=0; for f in $^; do echo "{\"$$f\", rule_$$i},"; i=$$((i+1)); done; echo '{0, 0}};'; } > $@
 
 build/release/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
@@ -51,9 +59,9 @@ build/check/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo 'CC test $<'; $(CC) $(CHECK_CFLAGS) -c $< -o $@
 
-build/release/casebook: $(release_objs) build/release/casebook.o
+build/release/casebook: $(release_objs) $(patsubst %.c,build/release/%.o,$(CLI_SRC))
 	$(CC) -o $@ $^ $(PKG_LIBS)
-build/check/casebook: $(check_objs) build/check/casebook.o
+build/check/casebook: $(check_objs) $(patsubst %.c,build/check/%.o,$(CLI_SRC))
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 build/release/gen-events: build/release/tools/gen-events.o
 	$(CC) -o $@ $^ -lm

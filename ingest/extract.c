@@ -121,6 +121,7 @@ int extract_roots(const struct jtape *t, root_fn fn, void *ctx)
 struct walk {
 	const struct jtape *t;
 	long found[F_COUNT]; /* value token of each field, -1 when absent */
+	int twice;           /* a wanted field appeared twice (nested and dotted) */
 	char path[256];
 };
 
@@ -156,6 +157,8 @@ static void walk_object(struct walk *w, size_t obj, size_t plen)
 			memcpy(p, t->text.buf + key->start + 1, klen);
 			w->path[nlen] = '\0';
 			int f = wanted_field(w->path, nlen);
+			if (f >= 0 && w->found[f] >= 0)
+				w->twice = 1;
 			if (f >= 0 && w->found[f] < 0)
 				w->found[f] = (long)v;
 			else if (f < 0 && t->tok[v].type == JT_OBJECT && is_wanted_prefix(w->path, nlen))
@@ -372,6 +375,15 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 		ex->str[EX_INDEX] = take_string(t, root->index_tok, arena, 0);
 	if (ex->str[EX_INDEX] == EX_ABSENT)
 		derive_index(t, &w, arena, ex);
+
+	/* Whether the columns detection prunes with hold each field's only value. */
+	ex->irregular = w.twice;
+	static const enum field pruned[] = {F_FILE_PATH, F_HOST_NAME, F_HOST_ID};
+	for (size_t i = 0; i < sizeof(pruned) / sizeof(pruned[0]); i++) {
+		long v = w.found[pruned[i]];
+		if (v >= 0 && t->tok[v].type != JT_STRING && t->tok[v].type != JT_NULL)
+			ex->irregular = 1;
+	}
 
 	/* The event's own JSON, exactly as it came (minified). */
 	ex->doc = arena->len;

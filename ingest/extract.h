@@ -41,6 +41,7 @@ struct extracted {
 	size_t str[EX_STR_COUNT];
 	int64_t ts, ingested, pid;
 	int has_ingested, has_pid;
+	int irregular; /* file.path is not one string, or a field appeared twice */
 	size_t doc, doc_len; /* the event's minified JSON, in the arena */
 };
 

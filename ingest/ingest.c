@@ -402,6 +402,7 @@ static void to_record(const struct batch *b, const struct item *it, struct event
 	r->derived = opt_str(b, ex->str[EX_DERIVED]);
 	r->pid = ex->pid;
 	r->has_pid = ex->has_pid;
+	r->irregular = ex->irregular;
 	r->doc_z = b->z.buf + it->z;
 	r->doc_z_len = it->z_len;
 	r->dict_id = it->dict_id;

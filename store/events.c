@@ -25,8 +25,8 @@ struct event_writer {
 
 static const char *event_insert_sql =
 	"INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
-	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, irregular) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 static int table_is_empty(struct store *s, int *empty)
 {
@@ -254,6 +254,7 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	bind_opt_text(st, 16, r->user_name);
 	bind_opt_text(st, 17, r->derived);
 	sqlite3_bind_int64(st, 18, w->ingest_id);
+	sqlite3_bind_int(st, 19, r->irregular != 0);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -366,17 +367,75 @@ static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_
 
 #define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
+const char store_event_columns[] =
+	"e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, e.category, e.type, "
+	"e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, e.user_name, e.derived, "
+	"e.irregular, d.dict_id, d.doc";
+
+int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	struct event_record *r = &row->r;
+	row->id = sqlite3_column_int64(st, 0);
+	r->identity = COL_TEXT(st, 1);
+	r->ts = sqlite3_column_int64(st, 2);
+	r->has_ingested = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	r->ingested = sqlite3_column_int64(st, 3);
+	r->index = COL_TEXT(st, 4);
+	r->host_id = COL_TEXT(st, 5);
+	r->host_name = COL_TEXT(st, 6);
+	r->os_type = COL_TEXT(st, 7);
+	r->kind = COL_TEXT(st, 8);
+	r->category = COL_TEXT(st, 9);
+	r->type = COL_TEXT(st, 10);
+	r->action = COL_TEXT(st, 11);
+	r->file_path = COL_TEXT(st, 12);
+	r->entity_id = COL_TEXT(st, 13);
+	r->has_pid = sqlite3_column_type(st, 14) != SQLITE_NULL;
+	r->pid = sqlite3_column_int64(st, 14);
+	r->executable = COL_TEXT(st, 15);
+	r->process_name = COL_TEXT(st, 16);
+	r->user_name = COL_TEXT(st, 17);
+	r->derived = COL_TEXT(st, 18);
+	r->irregular = sqlite3_column_int(st, 19);
+	if (want_doc) {
+		if (decode_doc(s, st, 20, 21, doc))
+			return -1;
+		row->doc = doc->buf;
+		row->doc_len = doc->len;
+	}
+	return 0;
+}
+
+int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
+{
+	struct strbuf doc;
+	strbuf_init(&doc, 4096);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct event_row row;
+		if (store_read_event_row(s, st, want_doc, &doc, &row)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (fn(ctx, &row)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	strbuf_release(&doc);
+	if (rc == SQLITE_ERROR && s->err.len)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading events");
+}
+
 int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx)
 {
-	struct strbuf sql, doc;
+	struct strbuf sql;
 	strbuf_init(&sql, 512);
-	strbuf_init(&doc, 4096);
-	strbuf_addstr(&sql, "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
-			    "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, "
-			    "e.process_name, e.user_name, e.derived");
-	strbuf_addstr(&sql, q->want_doc ? ", d.dict_id, d.doc FROM events e LEFT JOIN docs d ON d.id = e.id"
-					: " FROM events e");
-	strbuf_addstr(&sql, " LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+	strbuf_addf(&sql, "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key WHERE 1",
+		    store_event_columns, q->want_doc ? "d.id = e.id" : "0");
 	if (q->host)
 		strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?1 OR host_id = ?1)");
 	if (q->has_from)
@@ -389,56 +448,14 @@ int store_events_each(struct store *s, const struct event_query *q, event_fn fn,
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
-	if (rc) {
-		strbuf_release(&doc);
+	if (rc)
 		return -1;
-	}
 	if (q->host)
 		sqlite3_bind_text(st, 1, q->host, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, q->from);
 	sqlite3_bind_int64(st, 3, q->to);
 	sqlite3_bind_int64(st, 4, q->limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct event_row row = {.id = sqlite3_column_int64(st, 0)};
-		struct event_record *r = &row.r;
-		r->identity = COL_TEXT(st, 1);
-		r->ts = sqlite3_column_int64(st, 2);
-		r->has_ingested = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		r->ingested = sqlite3_column_int64(st, 3);
-		r->index = COL_TEXT(st, 4);
-		r->host_id = COL_TEXT(st, 5);
-		r->host_name = COL_TEXT(st, 6);
-		r->os_type = COL_TEXT(st, 7);
-		r->kind = COL_TEXT(st, 8);
-		r->category = COL_TEXT(st, 9);
-		r->type = COL_TEXT(st, 10);
-		r->action = COL_TEXT(st, 11);
-		r->file_path = COL_TEXT(st, 12);
-		r->entity_id = COL_TEXT(st, 13);
-		r->has_pid = sqlite3_column_type(st, 14) != SQLITE_NULL;
-		r->pid = sqlite3_column_int64(st, 14);
-		r->executable = COL_TEXT(st, 15);
-		r->process_name = COL_TEXT(st, 16);
-		r->user_name = COL_TEXT(st, 17);
-		r->derived = COL_TEXT(st, 18);
-		if (q->want_doc) {
-			if (decode_doc(s, st, 19, 20, &doc)) {
-				rc = SQLITE_ERROR;
-				break;
-			}
-			row.doc = doc.buf;
-			row.doc_len = doc.len;
-		}
-		if (fn(ctx, &row)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	strbuf_release(&doc);
-	if (rc == SQLITE_ERROR && s->err.len)
-		return -1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing events");
+	return store_each_event_row(s, st, q->want_doc, fn, ctx);
 }
 
 int64_t store_event_count(struct store *s)

@@ -89,3 +89,66 @@ CREATE INDEX events_host_ts ON events(host_key, ts);
 CREATE INDEX events_ts ON events(ts);
 CREATE INDEX events_ingested ON events(ingested);
 CREATE INDEX events_file_path ON events(file_path);
+
+-- version 2
+-- Detection: rules, their exceptions, alerts, and what detect has looked at.
+CREATE TABLE rules (
+  key       INTEGER PRIMARY KEY,
+  rule_id   TEXT NOT NULL,
+  version   INTEGER NOT NULL,
+  uuid      TEXT NOT NULL,              -- the rule object's id: kibana.alert.rule.uuid
+  name      TEXT NOT NULL,
+  type      TEXT NOT NULL,
+  language  TEXT,
+  enabled   INTEGER NOT NULL,
+  source    TEXT NOT NULL,              -- 'pack', or the file it was imported from
+  json      TEXT NOT NULL,              -- the rule as loaded: unknown fields kept, defaults filled
+  UNIQUE (rule_id, version)
+);
+
+CREATE TABLE exception_lists (
+  key            INTEGER PRIMARY KEY,
+  list_id        TEXT NOT NULL,
+  namespace_type TEXT NOT NULL,
+  json           TEXT NOT NULL,
+  UNIQUE (list_id, namespace_type)
+);
+
+CREATE TABLE exception_items (
+  key            INTEGER PRIMARY KEY,
+  item_id        TEXT NOT NULL,
+  list_id        TEXT NOT NULL,
+  namespace_type TEXT NOT NULL,
+  json           TEXT NOT NULL,         -- Kibana's item: entries, comments, ...
+  UNIQUE (item_id, namespace_type)
+);
+
+CREATE TABLE alerts (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT NOT NULL UNIQUE, -- kibana.alert.uuid
+  rule_key        INTEGER NOT NULL REFERENCES rules(key),
+  event_id        INTEGER NOT NULL REFERENCES events(id),
+  original_time   INTEGER NOT NULL,     -- the event's @timestamp, UTC microseconds
+  created_us      INTEGER NOT NULL,     -- when detect created it
+  execution_us    INTEGER NOT NULL,     -- the replayed rule execution that created it
+  severity        TEXT NOT NULL,
+  risk_score      INTEGER NOT NULL,
+  workflow_status TEXT NOT NULL DEFAULT 'open',
+  reason          TEXT NOT NULL,
+  doc             TEXT NOT NULL         -- the alert as Kibana writes it (JSON)
+);
+CREATE INDEX alerts_status_time ON alerts(workflow_status, original_time);
+CREATE INDEX alerts_rule ON alerts(rule_key);
+CREATE INDEX alerts_event ON alerts(event_id);
+
+-- The newest event each rule version has been run over; detect starts after it.
+CREATE TABLE detection_state (
+  rule_key      INTEGER PRIMARY KEY REFERENCES rules(key),
+  last_event_id INTEGER NOT NULL
+);
+
+-- Events whose indexed columns do not hold all of a field's values (a file.path given as an
+-- array, or twice): detection always evaluates them in full rather than trust the index.
+ALTER TABLE events ADD COLUMN irregular INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET irregular = 1; -- written by version 1, which did not record it
+CREATE INDEX events_irregular ON events(irregular) WHERE irregular != 0;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "common/strbuf.h"
+#include "store/events.h"
 #include "store/store.h"
 
 struct doc_codec;
@@ -24,5 +25,12 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 int store_exec(struct store *s, const char *sql);
 
 extern const char store_schema_sql[];
+
+/* The SELECT list that store_read_event_row reads; the query names events e, docs d (joined,
+ * or "ON 0" when documents are not wanted) and hosts h. */
+extern const char store_event_columns[];
+int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row);
+/* Steps st to the end, calling fn for each event; finalizes st. */
+int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);
 
 #endif

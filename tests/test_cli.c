@@ -51,12 +51,12 @@ static void test_help_and_version(void **state)
 	(void)state;
 	assert_int_equal(tu_run(&out, &err, "%s --help", tu_casebook()), 0);
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
-	assert_non_null(strstr(out.buf, "  ingest    load Elastic Defend events"));
+	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.1.0 (schema 1)\n");
+	assert_string_equal(out.buf, "casebook 0.2.0 (schema 2)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
-	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--json]\n\n"
-				     "list stored events in time order\n");
+	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
+				     "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
 	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
 	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
 }
@@ -71,7 +71,7 @@ static void test_usage_errors_exit_64(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s", tu_casebook()), 64);
 	assert_int_equal(CB("u.db", "events --bogus"), 64);
 	assert_string_equal(err.buf, "casebook events: unknown option\n"
-				     "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--json]\n");
+				     "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]\n");
 	assert_int_equal(CB("u.db", "events --from yesterday"), 64);
 	assert_memory_equal(err.buf, "casebook events: --from: expected a date YYYY-MM-DD\n", 51);
 	assert_int_equal(CB("u.db", "ingest"), 64);
@@ -182,6 +182,60 @@ static void test_commands_on_a_missing_database(void **state)
 	assert_non_null(strstr(err.buf, "start a case with 'casebook ingest FILE' (or pass --db PATH)"));
 }
 
+static void test_detect_alerts_show_timeline(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("d.ndjson"), EVENTS);
+	assert_int_equal(CB("d.db", "ingest '%s'", tu_path("d.ndjson")), 0);
+	assert_int_equal(CB("d.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8  107      query    kuery     5m from now-9m    "
+					"yes  Persistence via DirectoryService Plugin Modification\n"));
+	/* the EVENTS file event has no host.os.type: no alert; then one with it */
+	assert_int_equal(CB("d.db", "detect"), 0);
+	assert_non_null(strstr(out.buf, "0 alerts created"));
+	tu_write_str(tu_path("d2.ndjson"),
+		     "{\"@timestamp\":\"2024-05-01T10:06:00Z\",\"event\":{\"id\":\"e9\",\"category\":[\"file\"],"
+		     "\"type\":[\"change\"]},\"host\":{\"id\":\"H1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
+		     "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/y.dsplug\",\"name\":\"y.dsplug\"}}\n");
+	assert_int_equal(CB("d.db", "ingest '%s'", tu_path("d2.ndjson")), 0);
+	assert_int_equal(CB("d.db", "detect"), 0);
+	assert_string_equal(out.buf, "1 rules: 1 executions replayed, 1 events matched, 1 alerts created, "
+				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	assert_int_equal(CB("d.db", "alerts --status open"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 2);
+	assert_non_null(strstr(out.buf, "open          medium     47  2024-05-01T10:06:00Z  mac1                "));
+	char prefix[8];
+	const char *row = strchr(out.buf, '\n') + 1;
+	memcpy(prefix, row, 6);
+	prefix[6] = '\0';
+	assert_int_equal(CB("d.db", "show %s", prefix), 0);
+	assert_non_null(strstr(out.buf, "rule          Persistence via DirectoryService Plugin Modification\n"));
+	assert_non_null(strstr(out.buf, "file event file y.dsplug, on mac1 created medium alert "
+					"Persistence via DirectoryService Plugin Modification.\n"));
+	assert_int_equal(CB("d.db", "timeline %s --before 10m --after 0s", prefix), 0);
+	assert_string_equal(out.buf,
+			    "  2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
+			    "/Library/DirectoryServices/PlugIns/x.dsplug\n"
+			    "> 2024-05-01T10:06:00.000000Z  mac1                  file/-                    -                 "
+			    "/Library/DirectoryServices/PlugIns/y.dsplug\n");
+	assert_int_equal(CB("d.db", "show zzzz"), 1);
+	assert_string_equal(err.buf, "casebook show: no alert matches zzzz ('casebook alerts' lists them)\n");
+	assert_int_equal(CB("d.db", "show ''"), 64);
+	assert_int_equal(CB("d.db", "alerts --status bogus"), 64);
+	assert_int_equal(CB("d.db", "detect --rule nope"), 1);
+	assert_non_null(strstr(err.buf, "no rule with rule_id nope"));
+	assert_int_equal(CB("d.db", "events --query 'file.path:*y.dsplug'"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_int_equal(CB("d.db", "events --query 'file.path:(a'"), 64);
+	assert_string_equal(err.buf, "casebook events: KQL syntax error at column 13: expected ')' or 'and', 'or' but "
+				     "the query ended\n    file.path:(a\n                ^\n");
+	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value mac1"), 0);
+	assert_int_equal(CB("d.db", "exception list"), 0);
+	assert_non_null(strstr(out.buf, "list casebook-89fa6cb7-6b53-4de2-b604-648488841ab8"));
+	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name"), 64);
+	assert_string_equal(err.buf, "casebook exception: this --type takes exactly one --value\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -194,6 +248,7 @@ int main(void)
 		T(test_rejects_listing),
 		T(test_hostile_fields_never_reach_the_terminal_raw),
 		T(test_commands_on_a_missing_database),
+		T(test_detect_alerts_show_timeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

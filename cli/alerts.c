@@ -1,0 +1,282 @@
+/* alerts, show, timeline: reading what detection found. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "store/alerts.h"
+
+/* A copy of the alert row the callbacks saw (the store's pointers do not outlive them). */
+struct found_alert {
+	int count;
+	int64_t event_id;
+	char *uuid;
+	struct strbuf candidates;
+};
+
+static int collect_match(void *ctx, const struct alert_row *a)
+{
+	struct found_alert *f = ctx;
+	if (f->count++ == 0) {
+		f->uuid = strdup(a->uuid);
+		f->event_id = a->event_id;
+	}
+	if (f->count <= 10) {
+		strbuf_addstr(&f->candidates, "  ");
+		add_text(&f->candidates, a->uuid);
+		strbuf_addstr(&f->candidates, "  ");
+		add_text(&f->candidates, a->rule_name);
+		strbuf_addch(&f->candidates, '\n');
+	}
+	return 0;
+}
+
+/* Resolves ALERT, a uuid or a unique prefix of one, as git does with hashes. Returns 0, or
+ * 1 after telling the user what went wrong. */
+static int resolve_alert(struct store *s, const char *cmd, const char *arg, struct found_alert *f)
+{
+	memset(f, 0, sizeof(*f));
+	strbuf_init(&f->candidates, 256);
+	struct alert_query q = {.uuid_prefix = arg};
+	char *safe = sanitize_dup(arg, 0);
+	int rc = 0;
+	if (store_alerts_each(s, &q, collect_match, f)) {
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	} else if (f->count == 0) {
+		fprintf(stderr, "casebook %s: no alert matches %s ('casebook alerts' lists them)\n", cmd, safe);
+		rc = 1;
+	} else if (f->count > 1) {
+		fprintf(stderr, "casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f->count,
+			f->candidates.buf);
+		rc = 1;
+	}
+	free(safe);
+	return rc;
+}
+
+static void found_release(struct found_alert *f)
+{
+	free(f->uuid);
+	strbuf_release(&f->candidates);
+}
+
+struct alert_print {
+	int json;
+	struct strbuf line;
+};
+
+static int print_alert(void *ctx, const struct alert_row *a)
+{
+	struct alert_print *p = ctx;
+	struct strbuf *l = &p->line;
+	strbuf_reset(l);
+	if (p->json) {
+		sanitize_json_append(l, a->doc, strlen(a->doc));
+		strbuf_addch(l, '\n');
+	} else {
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(a->original_time, t);
+		strbuf_addf(l, "%.12s  ", a->uuid); /* a unique prefix, as git shortens hashes */
+		add_cell(l, a->status, 12);
+		strbuf_addstr(l, "  ");
+		add_cell(l, a->severity, 8);
+		strbuf_addf(l, "  %3lld  %.19sZ  ", (long long)a->risk_score, t);
+		add_cell(l, a->host_name ? a->host_name : a->host_id, 18);
+		strbuf_addstr(l, "  ");
+		add_cell(l, a->rule_name, 40);
+		strbuf_addstr(l, "  ");
+		add_text(l, a->file_path ? a->file_path : a->process_name);
+		strbuf_addch(l, '\n');
+	}
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+static int valid_status(const char *s)
+{
+	return !strcmp(s, "open") || !strcmp(s, "acknowledged") || !strcmp(s, "closed");
+}
+
+int cmd_alerts(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
+					     {"rule", required_argument, NULL, 'r'},
+					     {"json", no_argument, NULL, 'j'},
+					     {NULL, 0, NULL, 0}};
+	struct alert_query q = {0};
+	struct alert_print p = {0};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!valid_status(optarg))
+				return command_usage_error("alerts", "--status is open, acknowledged or closed");
+			q.status = optarg;
+			break;
+		case 'r': q.rule_id = optarg; break;
+		case 'j': p.json = 1; break;
+		default:
+			return command_usage_error("alerts", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	if (optind < argc)
+		return command_usage_error("alerts", "takes no arguments");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	strbuf_init(&p.line, 256);
+	if (!p.json)
+		printf("%-12s  %-12s  %-8s  %3s  %-20s  %-18s  %-40s  %s\n", "ALERT", "STATUS", "SEVERITY", "RSK",
+		       "TIME (UTC)", "HOST", "RULE", "FILE / PROCESS");
+	int rc = store_alerts_each(s, &q, print_alert, &p);
+	if (rc)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	strbuf_release(&p.line);
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static void field_line(struct strbuf *l, const char *label, const char *value)
+{
+	if (!value)
+		return;
+	strbuf_addf(l, "%-14s", label);
+	add_text(l, value);
+	strbuf_addch(l, '\n');
+}
+
+static int print_alert_summary(void *ctx, const struct alert_row *a)
+{
+	struct alert_print *p = ctx;
+	struct strbuf *l = &p->line;
+	strbuf_reset(l);
+	if (p->json) {
+		sanitize_json_append(l, a->doc, strlen(a->doc));
+		strbuf_addch(l, '\n');
+		fwrite(l->buf, 1, l->len, stdout);
+		return 0;
+	}
+	char t[TIME_ISO_LEN], created[TIME_ISO_LEN];
+	time_format_iso8601(a->original_time, t);
+	time_format_iso8601(a->created_us, created);
+	strbuf_addstr(l, "alert ");
+	add_text(l, a->uuid);
+	strbuf_addch(l, '\n');
+	field_line(l, "rule", a->rule_name);
+	strbuf_addf(l, "%-14s%s (risk %lld)\n", "severity", a->severity, (long long)a->risk_score);
+	field_line(l, "status", a->status);
+	field_line(l, "event time", t);
+	field_line(l, "detected", created);
+	field_line(l, "host", a->host_name ? a->host_name : a->host_id);
+	field_line(l, "user", a->user_name);
+	field_line(l, "process", a->process_name);
+	field_line(l, "file", a->file_path);
+	strbuf_addch(l, '\n');
+	add_text(l, a->reason);
+	strbuf_addch(l, '\n');
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+int cmd_show(struct globals *g, int argc, char **argv)
+{
+	int json = 0;
+	const char *id = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-' || id)
+			return command_usage_error("show", "takes one ALERT and --json");
+		else
+			id = argv[i];
+	}
+	if (!id || !*id)
+		return command_usage_error("show", "name an ALERT (its uuid, or the start of it)");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct found_alert f;
+	int rc = resolve_alert(s, "show", id, &f);
+	if (!rc) {
+		struct alert_print p = {.json = json};
+		strbuf_init(&p.line, 512);
+		struct alert_query q = {.uuid_prefix = f.uuid};
+		rc = store_alerts_each(s, &q, print_alert_summary, &p) ? 1 : 0;
+		strbuf_release(&p.line);
+	}
+	found_release(&f);
+	store_close(s);
+	return rc;
+}
+
+struct timeline_print {
+	int json;
+	int64_t focus;
+	struct strbuf line;
+};
+
+static int print_timeline_event(void *ctx, const struct event_row *row)
+{
+	struct timeline_print *p = ctx;
+	strbuf_reset(&p->line);
+	if (p->json) {
+		sanitize_json_append(&p->line, row->doc, row->doc_len);
+		strbuf_addch(&p->line, '\n');
+	} else {
+		format_event_row(&p->line, row, row->id == p->focus ? "> " : "  ");
+	}
+	fwrite(p->line.buf, 1, p->line.len, stdout);
+	return 0;
+}
+
+int cmd_timeline(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"before", required_argument, NULL, 'b'},
+					     {"after", required_argument, NULL, 'a'},
+					     {"json", no_argument, NULL, 'j'},
+					     {NULL, 0, NULL, 0}};
+	int64_t before = 600 * TIME_US_PER_SEC, after = 600 * TIME_US_PER_SEC;
+	struct timeline_print p = {0};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (time_parse_duration(optarg, &before))
+				return command_usage_error("timeline", "--before takes a duration such as 90s, 5m or 2h");
+			break;
+		case 'a':
+			if (time_parse_duration(optarg, &after))
+				return command_usage_error("timeline", "--after takes a duration such as 90s, 5m or 2h");
+			break;
+		case 'j': p.json = 1; break;
+		default:
+			return command_usage_error("timeline", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	if (optind + 1 != argc || !*argv[optind])
+		return command_usage_error("timeline", "name one ALERT");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct found_alert f;
+	int rc = resolve_alert(s, "timeline", argv[optind], &f);
+	if (!rc) {
+		p.focus = f.event_id;
+		strbuf_init(&p.line, 256);
+		rc = store_timeline_each(s, f.event_id, before, after, p.json, print_timeline_event, &p) ? 1 : 0;
+		if (rc)
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		strbuf_release(&p.line);
+	}
+	found_release(&f);
+	store_close(s);
+	return rc;
+}

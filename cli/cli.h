@@ -1,0 +1,42 @@
+/* cli: the command line's shared pieces. Each file in cli/ holds one family of commands;
+ * casebook.c dispatches to them. */
+#ifndef CASEBOOK_CLI_H
+#define CASEBOOK_CLI_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "store/store.h"
+
+#define EXIT_USAGE 64
+
+struct globals {
+	const char *db;
+	const char *analyst;
+};
+
+/* Prints "casebook CMD: msg" and the command's usage; returns EXIT_USAGE. */
+int command_usage_error(const char *cmd, const char *msg);
+/* Opens the case database; read-write opens also load the bundled rule pack once. */
+int open_store(struct globals *g, unsigned flags, struct store **s);
+/* Parses an ISO 8601 option value, or reports a usage error (returns EXIT_USAGE). */
+int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us);
+/* Appends s sanitized, cut or padded to width columns. */
+void add_cell(struct strbuf *l, const char *s, size_t width);
+/* Appends s sanitized. */
+void add_text(struct strbuf *l, const char *s);
+struct event_row;
+/* One event as a table row (time, host, category/action, process, target), after mark. */
+void format_event_row(struct strbuf *l, const struct event_row *row, const char *mark);
+
+int cmd_ingest(struct globals *g, int argc, char **argv);
+int cmd_events(struct globals *g, int argc, char **argv);
+int cmd_rejects(struct globals *g, int argc, char **argv);
+int cmd_rules(struct globals *g, int argc, char **argv);
+int cmd_detect(struct globals *g, int argc, char **argv);
+int cmd_exception(struct globals *g, int argc, char **argv);
+int cmd_alerts(struct globals *g, int argc, char **argv);
+int cmd_show(struct globals *g, int argc, char **argv);
+int cmd_timeline(struct globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,68 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "detect/rule.h"
+
+int open_store(struct globals *g, unsigned flags, struct store **s)
+{
+	char *err = NULL;
+	if (store_open(g->db, flags, s, &err)) {
+		char *safe = sanitize_dup(err, 0);
+		fprintf(stderr, "casebook: %s\n", safe);
+		if (!(flags & STORE_CREATE) && access(g->db, F_OK) != 0)
+			fprintf(stderr, "casebook: start a case with 'casebook ingest FILE' (or pass --db PATH)\n");
+		free(safe);
+		free(err);
+		return -1;
+	}
+	if (!(flags & STORE_READONLY) && rules_load_pack(*s)) {
+		fprintf(stderr, "casebook: loading the bundled rules: %s\n", store_errmsg(*s));
+		store_close(*s);
+		return -1;
+	}
+	return 0;
+}
+
+int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us)
+{
+	const char *why;
+	if (time_parse_iso8601(arg, strlen(arg), us, &why) == 0)
+		return 0;
+	char msg[200];
+	snprintf(msg, sizeof(msg), "%s: %s", what, why);
+	return command_usage_error(cmd, msg);
+}
+
+void add_text(struct strbuf *l, const char *s)
+{
+	sanitize_append(l, s ? s : "-", strlen(s ? s : "-"), 0);
+}
+
+void add_cell(struct strbuf *l, const char *s, size_t width)
+{
+	struct strbuf tmp;
+	strbuf_init(&tmp, 64);
+	add_text(&tmp, s);
+	size_t cps = 0, i = 0;
+	while (i < tmp.len && cps < width) {
+		size_t n = 1;
+		while (i + n < tmp.len && ((unsigned char)tmp.buf[i + n] & 0xC0) == 0x80)
+			n++;
+		if (cps == width - 1 && i + n < tmp.len) {
+			strbuf_addstr(l, "…");
+			cps++;
+			break;
+		}
+		strbuf_add(l, tmp.buf + i, n);
+		i += n;
+		cps++;
+	}
+	for (; cps < width; cps++)
+		strbuf_addch(l, ' ');
+	strbuf_release(&tmp);
+}

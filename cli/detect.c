@@ -1,0 +1,278 @@
+/* rules, detect, exception: the rule engine from the command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/exceptions.h"
+#include "detect/rule.h"
+#include "store/rules.h"
+
+struct rules_print {
+	int json;
+	struct strbuf line;
+};
+
+static int print_rule(void *ctx, const struct rule_row *row)
+{
+	struct rules_print *p = ctx;
+	struct strbuf *l = &p->line;
+	strbuf_reset(l);
+	if (p->json) {
+		sanitize_json_append(l, row->json, strlen(row->json));
+		strbuf_addch(l, '\n');
+		fwrite(l->buf, 1, l->len, stdout);
+		return 0;
+	}
+	struct rule r;
+	char why[200];
+	int ok = rule_from_row(row, &r, why, sizeof(why)) == 0;
+	add_cell(l, row->rule_id, 36);
+	strbuf_addf(l, "  %-7lld  ", (long long)row->version);
+	add_cell(l, row->type, 7);
+	strbuf_addstr(l, "  ");
+	add_cell(l, row->language, 8);
+	strbuf_addstr(l, "  ");
+	struct strbuf sched;
+	strbuf_init(&sched, 32);
+	if (ok)
+		strbuf_addf(&sched, "%s from %s", r.interval ? r.interval : "?", r.from ? r.from : "?");
+	add_cell(l, sched.buf, 16);
+	strbuf_release(&sched);
+	strbuf_addf(l, "  %-3s  ", row->enabled ? "yes" : "no");
+	add_text(l, row->name);
+	if (!ok || r.unsupported) {
+		strbuf_addstr(l, "\n    detect skips it: ");
+		add_text(l, ok ? r.unsupported : why);
+	}
+	strbuf_addch(l, '\n');
+	fwrite(l->buf, 1, l->len, stdout);
+	if (ok)
+		rule_release(&r);
+	return 0;
+}
+
+static int rules_list(struct globals *g, int json)
+{
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct rules_print p = {.json = json};
+	strbuf_init(&p.line, 256);
+	if (!json)
+		printf("%-36s  %-7s  %-7s  %-8s  %-16s  %-3s  %s\n", "RULE_ID", "VERSION", "TYPE", "LANGUAGE", "SCHEDULE",
+		       "ON", "NAME");
+	int rc = store_rules_each(s, print_rule, &p);
+	if (rc)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	strbuf_release(&p.line);
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static int rules_import(struct globals *g, int argc, char **argv)
+{
+	if (argc < 1)
+		return command_usage_error("rules", "import needs at least one FILE");
+	struct store *s;
+	if (open_store(g, STORE_CREATE, &s))
+		return 1;
+	struct import_counts c = {0};
+	int failed = 0;
+	for (int i = 0; i < argc; i++) {
+		int rc = rules_import_file(s, argv[i], argv[i], &c, stderr);
+		if (rc < 0)
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		failed |= rc != 0;
+	}
+	printf("%u rules: %u added, %u updated, %u unchanged, %u invalid; %u exception lists, %u items\n",
+	       c.rules_added + c.rules_updated + c.rules_unchanged + c.rules_invalid, c.rules_added, c.rules_updated,
+	       c.rules_unchanged, c.rules_invalid, c.lists, c.items);
+	if (c.unsupported)
+		printf("%u of them are of a type or language detect does not run yet: 'casebook rules' says why\n",
+		       c.unsupported);
+	store_close(s);
+	return failed ? 1 : c.rules_invalid ? 2 : 0;
+}
+
+int cmd_rules(struct globals *g, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "import"))
+		return rules_import(g, argc - 2, argv + 2);
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			return command_usage_error("rules", "unknown argument");
+	}
+	return rules_list(g, json);
+}
+
+int cmd_detect(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"rule", required_argument, NULL, 'r'},
+					     {"from", required_argument, NULL, 'f'},
+					     {"to", required_argument, NULL, 't'},
+					     {NULL, 0, NULL, 0}};
+	struct detect_options o = {.warn = stderr};
+	int c, has_from = 0, has_to = 0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.rule_id = optarg;
+			break;
+		case 'f':
+			if (parse_time_arg("detect", "--from", optarg, &o.from))
+				return EXIT_USAGE;
+			has_from = 1;
+			break;
+		case 't':
+			if (parse_time_arg("detect", "--to", optarg, &o.to))
+				return EXIT_USAGE;
+			has_to = 1;
+			break;
+		default:
+			return command_usage_error("detect", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	if (optind < argc)
+		return command_usage_error("detect", "takes no arguments");
+	if (has_from != has_to)
+		return command_usage_error("detect", "--from and --to go together");
+	o.has_range = has_from;
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct detect_totals t;
+	int rc = detect_run(s, &o, &t);
+	if (rc < 0) {
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	} else if (rc == 1) {
+		char *safe = sanitize_dup(o.rule_id, 0);
+		fprintf(stderr, "casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		free(safe);
+	} else {
+		printf("%llu rules: %llu executions replayed, %llu events matched, %llu alerts created, "
+		       "%llu duplicates skipped, %llu executions hit max_signals\n",
+		       (unsigned long long)t.rules, (unsigned long long)t.executions, (unsigned long long)t.matched,
+		       (unsigned long long)t.created, (unsigned long long)t.duplicates, (unsigned long long)t.capped);
+		if (t.suppressed)
+			printf("%llu matching events were suppressed by exceptions\n", (unsigned long long)t.suppressed);
+		if (t.skipped)
+			printf("%llu rules skipped (see above)\n", (unsigned long long)t.skipped);
+	}
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static int print_list(void *ctx, const struct exception_row *r)
+{
+	struct strbuf *l = ctx;
+	strbuf_reset(l);
+	if (r->id == r->list_id || !strcmp(r->id, r->list_id))
+		strbuf_addstr(l, "list ");
+	else
+		strbuf_addstr(l, "  item ");
+	add_text(l, r->id);
+	strbuf_addstr(l, "  ");
+	sanitize_append(l, r->json, strlen(r->json), 0);
+	strbuf_addch(l, '\n');
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+static int print_json(void *ctx, const struct exception_row *r)
+{
+	struct strbuf *l = ctx;
+	strbuf_reset(l);
+	sanitize_json_append(l, r->json, strlen(r->json));
+	strbuf_addch(l, '\n');
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+static int exception_list(struct globals *g, int json)
+{
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct strbuf l;
+	strbuf_init(&l, 256);
+	int rc = store_exception_lists_each(s, json ? print_json : print_list, &l) ||
+		 store_exception_all_items_each(s, json ? print_json : print_list, &l);
+	if (rc)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	strbuf_release(&l);
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static int exception_add_cmd(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"field", required_argument, NULL, 'f'},
+					     {"value", required_argument, NULL, 'v'},
+					     {"type", required_argument, NULL, 't'},
+					     {"comment", required_argument, NULL, 'c'},
+					     {"excluded", no_argument, NULL, 'x'},
+					     {NULL, 0, NULL, 0}};
+	struct exception_spec spec = {.type = "match", .analyst = g->analyst, .now_us = time_now_us()};
+	const char **values = calloc((size_t)argc + 1, sizeof(*values));
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': spec.field = optarg; break;
+		case 'v': values[spec.nvalues++] = optarg; break;
+		case 't': spec.type = optarg; break;
+		case 'c': spec.comment = optarg; break;
+		case 'x': spec.operator_ = "excluded"; break;
+		default:
+			free(values);
+			return command_usage_error("exception", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	spec.values = values;
+	if (optind + 1 != argc || !spec.field) {
+		free(values);
+		return command_usage_error("exception", "add needs RULE_ID and --field");
+	}
+	struct store *s;
+	if (open_store(g, 0, &s)) {
+		free(values);
+		return 1;
+	}
+	char item[40], err[300];
+	int rc = exception_add(s, argv[optind], &spec, item, err, sizeof(err));
+	if (rc == 1) {
+		char *safe = sanitize_dup(argv[optind], 0);
+		fprintf(stderr, "casebook exception: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		free(safe);
+	} else if (rc) {
+		char *safe = sanitize_dup(err, 0);
+		fprintf(stderr, "casebook exception: %s\n", safe);
+		free(safe);
+	} else {
+		printf("exception item %s added to list casebook-%s; detect will honour it from now on\n", item,
+		       argv[optind]);
+	}
+	store_close(s);
+	free(values);
+	return rc ? (rc == -1 && strstr(err, "--") ? EXIT_USAGE : 1) : 0;
+}
+
+int cmd_exception(struct globals *g, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "add"))
+		return exception_add_cmd(g, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return exception_list(g, argc >= 3 && !strcmp(argv[2], "--json"));
+	return command_usage_error("exception", "say add or list");
+}

@@ -1,0 +1,232 @@
+/* ingest, events, rejects: getting evidence in and looking at it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/kql.h"
+#include "ingest/ingest.h"
+#include "store/events.h"
+
+int cmd_ingest(struct globals *g, int argc, char **argv)
+{
+	if (argc < 2)
+		return command_usage_error("ingest", "name at least one FILE, or - for standard input");
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			if (!strcmp(argv[i], "--"))
+				break;
+			return command_usage_error("ingest", "unknown option");
+		}
+	struct store *s;
+	if (open_store(g, STORE_CREATE, &s))
+		return 1;
+	struct ingest_options o = {.analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr};
+	struct ingest_counts c = {0};
+	int unreadable = 0, failed = 0;
+	for (int i = 1; i < argc && !failed; i++) {
+		if (!strcmp(argv[i], "--"))
+			continue;
+		enum ingest_status st = ingest_path(s, argv[i], &o, &c);
+		if (st == INGEST_UNREADABLE)
+			unreadable++;
+		else if (st == INGEST_STORE_FAILED)
+			failed = 1;
+	}
+	printf("%llu documents: %llu added, %llu duplicate, %llu rejected\n", (unsigned long long)c.documents,
+	       (unsigned long long)c.added, (unsigned long long)c.duplicates, (unsigned long long)c.rejected);
+	if (c.rejected)
+		printf("the damaged parts are kept: 'casebook rejects' lists them\n");
+	store_close(s);
+	if (failed || unreadable)
+		return 1;
+	return c.rejected ? 2 : 0;
+}
+
+struct print_ctx {
+	int json;
+	struct strbuf line;
+};
+
+static int print_reject(void *ctx, const struct reject_row *r)
+{
+	struct print_ctx *pc = ctx;
+	struct strbuf *l = &pc->line;
+	strbuf_reset(l);
+	if (pc->json) {
+		strbuf_addstr(l, "{\"input\":");
+		json_quote_append(l, r->input, strlen(r->input));
+		strbuf_addf(l, ",\"line\":%llu,\"column\":%llu,\"offset\":%llu,\"error\":", (unsigned long long)r->line,
+			    (unsigned long long)r->col, (unsigned long long)r->offset);
+		json_quote_append(l, r->error, strlen(r->error));
+		strbuf_addstr(l, ",\"raw\":");
+		json_quote_append(l, r->raw, r->raw_len);
+		strbuf_addf(l, ",\"raw_bytes\":%zu,\"raw_dropped\":%llu}\n", r->raw_len,
+			    (unsigned long long)r->raw_dropped);
+	} else {
+		add_text(l, r->input);
+		strbuf_addf(l, ":%llu:%llu: ", (unsigned long long)r->line, (unsigned long long)r->col);
+		add_text(l, r->error);
+		strbuf_addf(l, " (%zu bytes kept", r->raw_len);
+		if (r->raw_dropped)
+			strbuf_addf(l, ", %llu dropped", (unsigned long long)r->raw_dropped);
+		strbuf_addstr(l, ")\n    ");
+		size_t n = r->raw_len < 72 ? r->raw_len : 72;
+		sanitize_append(l, r->raw, n, 0);
+		strbuf_addstr(l, n < r->raw_len ? "…\n" : "\n");
+	}
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+int cmd_rejects(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	struct print_ctx pc = {0};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			pc.json = 1;
+		else
+			return command_usage_error("rejects", "unknown option");
+	}
+	if (optind < argc)
+		return command_usage_error("rejects", "takes no arguments");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	strbuf_init(&pc.line, 256);
+	int rc = store_rejects_each(s, print_reject, &pc);
+	if (rc)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	strbuf_release(&pc.line);
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+/* One event as a table row: time, host, category/action, process, target. */
+void format_event_row(struct strbuf *l, const struct event_row *row, const char *mark)
+{
+	const struct event_record *r = &row->r;
+	char ts[TIME_ISO_LEN];
+	time_format_iso8601(r->ts, ts);
+	if (mark)
+		strbuf_addstr(l, mark);
+	strbuf_addstr(l, ts);
+	strbuf_addstr(l, "  ");
+	add_cell(l, r->host_name ? r->host_name : r->host_id, 20);
+	strbuf_addstr(l, "  ");
+	struct strbuf what;
+	strbuf_init(&what, 64);
+	strbuf_addf(&what, "%s/%s", r->category ? r->category : "-", r->action ? r->action : "-");
+	add_cell(l, what.buf, 24);
+	strbuf_release(&what);
+	strbuf_addstr(l, "  ");
+	add_cell(l, r->process_name, 16);
+	strbuf_addstr(l, "  ");
+	add_text(l, r->file_path ? r->file_path : r->executable);
+	strbuf_addch(l, '\n');
+}
+
+static int print_event(void *ctx, const struct event_row *row)
+{
+	struct print_ctx *pc = ctx;
+	struct strbuf *l = &pc->line;
+	strbuf_reset(l);
+	if (pc->json) {
+		sanitize_json_append(l, row->doc, row->doc_len);
+		strbuf_addch(l, '\n');
+	} else {
+		format_event_row(l, row, NULL);
+	}
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+int cmd_events(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"host", required_argument, NULL, 'H'},
+					     {"from", required_argument, NULL, 'f'},
+					     {"to", required_argument, NULL, 't'},
+					     {"limit", required_argument, NULL, 'n'},
+					     {"query", required_argument, NULL, 'q'},
+					     {NULL, 0, NULL, 0}};
+	struct event_query q = {0};
+	struct print_ctx pc = {0};
+	const char *kql_text = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'j':
+			pc.json = q.want_doc = 1;
+			break;
+		case 'H':
+			q.host = optarg;
+			break;
+		case 'f':
+			if (parse_time_arg("events", "--from", optarg, &q.from))
+				return EXIT_USAGE;
+			q.has_from = 1;
+			break;
+		case 't':
+			if (parse_time_arg("events", "--to", optarg, &q.to))
+				return EXIT_USAGE;
+			q.has_to = 1;
+			break;
+		case 'n':
+			errno = 0;
+			q.limit = strtol(optarg, &end, 10);
+			if (*end || errno || q.limit <= 0)
+				return command_usage_error("events", "--limit takes a positive number");
+			break;
+		case 'q':
+			kql_text = optarg;
+			break;
+		default:
+			return command_usage_error("events", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	if (optind < argc)
+		return command_usage_error("events", "takes no arguments");
+	if (kql_text && (q.host || q.has_from || q.has_to))
+		return command_usage_error("events", "--query takes the host and time conditions in KQL itself");
+	struct kql_node *kql = NULL;
+	if (kql_text) {
+		struct kql_error kerr;
+		if (!(kql = kql_parse(kql_text, &kerr))) {
+			struct strbuf msg;
+			strbuf_init(&msg, 128);
+			kql_error_format(kql_text, &kerr, &msg);
+			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
+			fprintf(stderr, "casebook events: %s", safe);
+			free(safe);
+			strbuf_release(&msg);
+			return EXIT_USAGE;
+		}
+	}
+	struct store *s;
+	if (open_store(g, 0, &s)) {
+		kql_free(kql);
+		return 1;
+	}
+	strbuf_init(&pc.line, 256);
+	int rc = kql ? detect_search(s, kql, q.limit, print_event, &pc) : store_events_each(s, &q, print_event, &pc);
+	if (rc)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	strbuf_release(&pc.line);
+	kql_free(kql);
+	store_close(s);
+	return rc ? 1 : 0;
+}

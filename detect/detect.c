@@ -1,0 +1,602 @@
+#include "detect/detect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/digest.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "detect/plan.h"
+#include "detect/rule.h"
+#include "detect/wildcard.h"
+#include "store/alerts.h"
+#include "store/rules.h"
+
+/* ---- index patterns ---- */
+
+/* ".ds-logs-endpoint.events.file-default-2024.05.01-000003" -> "logs-endpoint.events.file-default" */
+static char *data_stream_of(const char *index)
+{
+	if (strncmp(index, ".ds-", 4))
+		return NULL;
+	char *name = xstrdup(index + 4);
+	size_t n = strlen(name);
+	size_t d = n;
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (d < n && d > 0 && name[d - 1] == '-') {
+		name[--d] = '\0'; /* the generation */
+		size_t k = d;
+		while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') || name[k - 1] == '.'))
+			k--;
+		if (k < d && d - k == 10 && k > 0 && name[k - 1] == '-')
+			name[k - 1] = '\0'; /* the date of newer backing indices */
+	}
+	return name;
+}
+
+static int glob(const char *pattern, const char *s)
+{
+	struct wpat w;
+	wpat_init(&w);
+	const char *start = pattern;
+	for (const char *c = pattern;; c++) {
+		if (*c == '*' || *c == '\0') {
+			wpat_add_piece(&w, start, (size_t)(c - start));
+			start = c + 1;
+			if (*c == '\0')
+				break;
+		}
+	}
+	int hit = wildcard_match(&w, s, strlen(s), 0);
+	wpat_release(&w);
+	return hit;
+}
+
+int index_matches(const char *const *patterns, size_t n, const char *index)
+{
+	if (n == 0 || !index)
+		return 1;
+	char *stream = data_stream_of(index);
+	int hit = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = patterns[i];
+		int exclude = p[0] == '-';
+		if (exclude)
+			p++;
+		int m = glob(p, index) || (stream && glob(p, stream));
+		if (m)
+			hit = !exclude;
+	}
+	free(stream);
+	return hit;
+}
+
+/* ---- the event as the rules see it ---- */
+
+cJSON *detect_event_json(const struct event_row *row)
+{
+	cJSON *ev = cJSON_ParseWithLength(row->doc, row->doc_len);
+	if (!ev)
+		return NULL;
+	if (row->r.derived && strstr(row->r.derived, "host.os.type") && row->r.os_type) {
+		/* dotted keys resolve like nested ones, so this is seen as host.os.type */
+		cJSON_AddStringToObject(ev, "host.os.type", row->r.os_type);
+	}
+	return ev;
+}
+
+/* ---- alerts ---- */
+
+struct hit {
+	int64_t event_id, time, ts;
+	char *identity, *index;
+	char *doc;
+	size_t doc_len;
+	char *derived, *os_type;
+};
+
+static void alert_uuid(const struct rule *r, const struct hit *h, char out[SHA256_HEX_LEN + 1])
+{
+	/* Kibana hashes the source index, the document id, the rule version and space:rule */
+	struct sha256_ctx *ctx = sha256_begin();
+	char version[32];
+	snprintf(version, sizeof(version), "%lld", (long long)r->version);
+	const char *parts[] = {h->index ? h->index : "", h->identity, version, "default:", r->uuid};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		sha256_update(ctx, parts[i], strlen(parts[i]));
+	sha256_finish(ctx, out);
+}
+
+struct joined {
+	struct strbuf sb;
+	int n;
+};
+
+static int join_scalar(void *ctx, const cJSON *v)
+{
+	struct joined *j = ctx;
+	if (cJSON_IsObject(v) || cJSON_IsNull(v))
+		return 0;
+	if (j->n++)
+		strbuf_addch(&j->sb, ',');
+	if (cJSON_IsString(v)) {
+		strbuf_addstr(&j->sb, v->valuestring);
+	} else {
+		char *t = cJSON_PrintUnformatted(v);
+		strbuf_addstr(&j->sb, t);
+		cJSON_free(t);
+	}
+	return 0;
+}
+
+/* A field's value as Kibana's reason template shows it (arrays joined by ','); NULL if absent. */
+static char *reason_value(const cJSON *ev, const char *path)
+{
+	struct joined j = {.n = 0};
+	strbuf_init(&j.sb, 32);
+	field_each(ev, path, strlen(path), join_scalar, &j);
+	if (!j.n) {
+		strbuf_release(&j.sb);
+		return NULL;
+	}
+	return strbuf_detach(&j.sb, NULL);
+}
+
+/* Kibana's reason sentence, segment by segment as its template builds it. */
+static char *build_reason(const struct rule *r, const cJSON *ev)
+{
+	static const struct {
+		const char *field, *before, *after;
+	} segs[] = {
+		{"process.name", " with process ", ","}, {"process.parent.name", " parent process ", ","},
+		{"file.name", " file ", ","},           {"source.ip", " source ", ""},
+		{"source.port", ":", ","},              {"destination.ip", " destination ", ""},
+		{"destination.port", ":", ","},         {"user.name", " by ", ""},
+		{"host.name", " on ", ""},
+	};
+	struct strbuf sb;
+	strbuf_init(&sb, 160);
+	char *cat = reason_value(ev, "event.category");
+	if (cat)
+		strbuf_addf(&sb, "%s ", cat);
+	free(cat);
+	strbuf_addstr(&sb, "event");
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		char *v = reason_value(ev, segs[i].field);
+		if (v)
+			strbuf_addf(&sb, "%s%s%s", segs[i].before, v, segs[i].after);
+		free(v);
+	}
+	strbuf_addf(&sb, " created %s alert %s.", r->severity, r->name);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void add_iso(cJSON *obj, const char *key, int64_t us)
+{
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(us, t);
+	cJSON_AddStringToObject(obj, key, t);
+}
+
+/* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
+static void add_rule_fields(cJSON *doc, const struct rule *r)
+{
+	static const char *const copied[] = {"name",   "rule_id", "version", "type",        "severity", "risk_score",
+					     "interval", "from",  "to",      "max_signals", "threat",   "note",
+					     "description", "tags", "references", "author",   "license",  "language",
+					     "query", "index", "timestamp_override", "exceptions_list", "false_positives"};
+	char key[80];
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, copied[i]);
+		if (!v)
+			continue;
+		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
+		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
+	}
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", "Custom Query Rule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", "siem.queryRule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.producer", "siem");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.consumer", "siem");
+}
+
+/* The alert document: kibana.alert.* flattened as Kibana writes them, and the source event's
+ * own fields as nested objects, with event.kind "signal". */
+static char *build_alert(const struct rule *r, const struct hit *h, cJSON *ev, const char *uuid, int64_t now,
+			 char **reason)
+{
+	cJSON *doc = cJSON_CreateObject();
+	add_iso(doc, "@timestamp", now);
+	const cJSON *m;
+	cJSON_ArrayForEach(m, ev)
+	{
+		if (!m->string || !strcmp(m->string, "@timestamp") || !strcmp(m->string, "host.os.type"))
+			continue;
+		cJSON *copy = cJSON_Duplicate(m, 1);
+		if (!strcmp(m->string, "event") && cJSON_IsObject(copy)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(copy, "kind");
+			cJSON_AddStringToObject(copy, "kind", "signal");
+		}
+		cJSON_AddItemToObject(doc, m->string, copy);
+	}
+	const cJSON *event = cJSON_GetObjectItemCaseSensitive(ev, "event");
+	char key[256];
+	cJSON_ArrayForEach(m, event)
+	{
+		snprintf(key, sizeof(key), "kibana.alert.original_event.%s", m->string ? m->string : "");
+		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(m, 1));
+	}
+	add_iso(doc, "kibana.alert.original_time", h->ts);
+	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
+	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "id", h->identity);
+	cJSON_AddStringToObject(a, "index", h->index ? h->index : "");
+	cJSON_AddNumberToObject(a, "depth", 0);
+	cJSON_AddStringToObject(a, "type", "event");
+	cJSON_AddItemToArray(anc, a);
+	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
+	*reason = build_reason(r, ev);
+	cJSON_AddStringToObject(doc, "kibana.alert.reason", *reason);
+	cJSON_AddStringToObject(doc, "kibana.alert.severity", r->severity);
+	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", (double)r->risk_score);
+	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
+	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
+	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
+	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
+	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
+	add_rule_fields(doc, r);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+/* ---- one rule ---- */
+
+struct run {
+	struct store *s;
+	const struct detect_options *o;
+	struct detect_totals *t;
+	struct rule r;
+	struct kql_node *q;
+	struct exception_set *x;
+	struct hit *hits;
+	size_t nhits, alloc;
+	char **seen; /* alert uuids met in this run (sorted), so overlapping windows count once */
+	size_t nseen, seen_alloc;
+};
+
+static int on_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct run *run = ctx;
+	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))
+		return 0;
+	cJSON *ev = detect_event_json(&c->ev);
+	if (!ev)
+		return 0;
+	int hit = kql_match(run->q, ev);
+	if (hit && exceptions_match(run->x, ev)) {
+		run->t->suppressed++;
+		hit = 0;
+	}
+	cJSON_Delete(ev);
+	if (!hit)
+		return 0;
+	if (run->nhits == run->alloc) {
+		run->alloc = run->alloc ? run->alloc * 2 : 64;
+		run->hits = xrealloc(run->hits, run->alloc * sizeof(*run->hits));
+	}
+	struct hit *h = &run->hits[run->nhits++];
+	h->event_id = c->id;
+	h->time = c->time;
+	h->ts = c->ev.r.ts;
+	h->identity = xstrdup(c->ev.r.identity);
+	h->index = c->ev.r.index ? xstrdup(c->ev.r.index) : NULL;
+	h->doc = xstrndup(c->ev.doc, c->ev.doc_len);
+	h->doc_len = c->ev.doc_len;
+	h->derived = c->ev.r.derived ? xstrdup(c->ev.r.derived) : NULL;
+	h->os_type = c->ev.r.os_type ? xstrdup(c->ev.r.os_type) : NULL;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int seen_has(const struct run *run, const char *uuid)
+{
+	char *key = (char *)uuid;
+	return run->nseen && bsearch(&key, run->seen, run->nseen, sizeof(char *), cmp_str) != NULL;
+}
+
+/* Records uuid as handled in this run (created, or found stored already). */
+static void seen_add(struct run *run, const char *uuid)
+{
+	if (run->nseen == run->seen_alloc) {
+		run->seen_alloc = run->seen_alloc ? run->seen_alloc * 2 : 64;
+		run->seen = xrealloc(run->seen, run->seen_alloc * sizeof(char *));
+	}
+	size_t i = run->nseen;
+	while (i > 0 && strcmp(run->seen[i - 1], uuid) > 0) {
+		run->seen[i] = run->seen[i - 1];
+		i--;
+	}
+	run->seen[i] = xstrdup(uuid);
+	run->nseen++;
+}
+
+static int64_t align_up(int64_t t, int64_t step)
+{
+	int64_t q = t / step;
+	if (q * step < t)
+		q++;
+	return q * step;
+}
+
+static int64_t align_down(int64_t t, int64_t step)
+{
+	int64_t q = t / step;
+	if (q * step > t)
+		q--;
+	return q * step;
+}
+
+static int create_alert(struct run *run, const struct hit *h, const char *uuid, int64_t exec_t)
+{
+	struct event_row row = {.doc = h->doc, .doc_len = h->doc_len};
+	row.r.derived = h->derived;
+	row.r.os_type = h->os_type;
+	cJSON *ev = detect_event_json(&row);
+	if (!ev)
+		return 0;
+	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+	char *reason = NULL;
+	char *doc = build_alert(&run->r, h, ev, uuid, now, &reason);
+	cJSON_Delete(ev);
+	struct alert_record a = {.uuid = uuid, .rule_key = run->r.key, .event_id = h->event_id,
+				 .original_time = h->ts, .created_us = now, .execution_us = exec_t,
+				 .severity = run->r.severity, .risk_score = run->r.risk_score, .reason = reason, .doc = doc};
+	int created = 0;
+	int rc = store_alert_add(run->s, &a, &created);
+	if (created)
+		run->t->created++;
+	cJSON_free(doc);
+	free(reason);
+	return rc;
+}
+
+/* Replays executions T in [first, last] over the matching events (sorted by time). */
+static int replay(struct run *run, int64_t first, int64_t last)
+{
+	const struct rule *r = &run->r;
+	int64_t step = r->interval_us;
+	size_t lo = 0;
+	for (int64_t T = first; T <= last && lo < run->nhits;) {
+		while (lo < run->nhits && run->hits[lo].time < T - r->lookback_us)
+			lo++;
+		if (lo == run->nhits)
+			break;
+		if (run->hits[lo].time > T - r->to_offset_us) {
+			/* nothing in this window: jump to the first execution that sees the next event */
+			int64_t next = align_up(run->hits[lo].time + r->to_offset_us - first, step) + first;
+			T = next > T ? next : T + step;
+			continue;
+		}
+		int64_t created = 0;
+		for (size_t j = lo; j < run->nhits && run->hits[j].time <= T - r->to_offset_us; j++) {
+			const struct hit *h = &run->hits[j];
+			char uuid[SHA256_HEX_LEN + 1];
+			alert_uuid(r, h, uuid);
+			if (seen_has(run, uuid))
+				continue; /* alerted by an earlier, overlapping execution of this run */
+			int exists;
+			if (store_alert_exists(run->s, uuid, &exists))
+				return -1;
+			if (exists) {
+				seen_add(run, uuid);
+				run->t->duplicates++;
+				continue;
+			}
+			if (created == r->max_signals) {
+				char when[TIME_ISO_LEN];
+				time_format_iso8601(T, when);
+				if (run->o->warn)
+					fprintf(run->o->warn,
+						"warning: rule \"%s\": the execution at %s reached the maximum alert limit "
+						"(max_signals %lld); some alerts were not created\n",
+						r->name, when, (long long)r->max_signals);
+				run->t->capped++;
+				break; /* the rest stay unseen: a later window may still alert on them, as in Kibana */
+			}
+			if (create_alert(run, h, uuid, T))
+				return -1;
+			seen_add(run, uuid);
+			created++;
+		}
+		T += step;
+	}
+	return 0;
+}
+
+static void run_release(struct run *run)
+{
+	for (size_t i = 0; i < run->nhits; i++) {
+		free(run->hits[i].identity);
+		free(run->hits[i].index);
+		free(run->hits[i].doc);
+		free(run->hits[i].derived);
+		free(run->hits[i].os_type);
+	}
+	free(run->hits);
+	for (size_t i = 0; i < run->nseen; i++)
+		free(run->seen[i]);
+	free(run->seen);
+	kql_free(run->q);
+	exceptions_free(run->x);
+	rule_release(&run->r);
+}
+
+static int run_rule(struct store *s, const struct rule_row *row, const struct detect_options *o,
+		    struct detect_totals *t)
+{
+	struct run run = {.s = s, .o = o, .t = t};
+	char why[200];
+	if (rule_from_row(row, &run.r, why, sizeof(why))) {
+		if (o->warn)
+			fprintf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
+		t->skipped++;
+		return 0;
+	}
+	struct rule *r = &run.r;
+	if (r->unsupported) {
+		if (o->warn)
+			fprintf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id, (long long)r->version,
+				r->unsupported);
+		t->skipped++;
+		run_release(&run);
+		return 0;
+	}
+	struct kql_error kerr;
+	if (!(run.q = kql_parse(r->query, &kerr))) {
+		struct strbuf msg;
+		strbuf_init(&msg, 128);
+		kql_error_format(r->query, &kerr, &msg);
+		if (o->warn)
+			fprintf(o->warn, "skipping rule \"%s\" (%s): %s", r->name, r->rule_id, msg.buf);
+		strbuf_release(&msg);
+		t->skipped++;
+		run_release(&run);
+		return 0;
+	}
+	int rc = -1;
+	if (!(run.x = exceptions_load(s, r, o->warn)))
+		goto out;
+	t->rules++;
+	int use_ingested = r->timestamp_override && !strcmp(r->timestamp_override, "event.ingested");
+	int64_t max_id = store_max_event_id(s), last = 0, first_t, last_t;
+	if (!o->has_range && store_detection_state(s, r->key, &last))
+		goto out;
+	if (o->has_range) {
+		first_t = align_up(o->from, r->interval_us);
+		last_t = align_down(o->to, r->interval_us);
+	} else {
+		if (max_id <= last) {
+			rc = 0; /* nothing new since the last run */
+			goto out;
+		}
+		int64_t lo, hi;
+		if (store_time_span(s, use_ingested, last, &lo, &hi))
+			goto out;
+		first_t = align_up(lo + r->to_offset_us, r->interval_us);
+		last_t = align_up(hi + r->to_offset_us, r->interval_us);
+	}
+	if (first_t <= last_t) {
+		t->executions += (uint64_t)((last_t - first_t) / r->interval_us + 1);
+		struct plan plan;
+		plan_query(run.q, &plan);
+		struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1,
+					     .from = first_t - r->lookback_us, .to = last_t - r->to_offset_us};
+		plan_apply(&plan, &cq);
+		rc = store_candidates_each(s, &cq, on_candidate, &run);
+		plan_release(&plan);
+		if (rc)
+			goto out;
+		t->matched += run.nhits;
+		rc = store_begin(s) || replay(&run, first_t, last_t) ||
+		     (!o->has_range && store_set_detection_state(s, r->key, max_id)) || store_commit(s);
+		if (rc)
+			store_rollback(s);
+	} else {
+		rc = o->has_range ? 0 : store_set_detection_state(s, r->key, max_id);
+	}
+out:
+	run_release(&run);
+	return rc ? -1 : 0;
+}
+
+struct rule_list {
+	struct rule_row *rows;
+	size_t n;
+	const char *only;
+};
+
+static int collect_rule(void *ctx, const struct rule_row *r)
+{
+	struct rule_list *l = ctx;
+	if (l->only ? strcmp(r->rule_id, l->only) != 0 : !r->enabled)
+		return 0;
+	l->rows = xrealloc(l->rows, (l->n + 1) * sizeof(*l->rows));
+	struct rule_row *c = &l->rows[l->n++];
+	*c = *r;
+	c->rule_id = xstrdup(r->rule_id);
+	c->uuid = xstrdup(r->uuid);
+	c->name = xstrdup(r->name);
+	c->type = xstrdup(r->type);
+	c->language = r->language ? xstrdup(r->language) : NULL;
+	c->source = xstrdup(r->source);
+	c->json = xstrdup(r->json);
+	return 0;
+}
+
+int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
+{
+	struct rule_list l = {.only = o->rule_id};
+	memset(t, 0, sizeof(*t));
+	if (store_rules_each(s, collect_rule, &l))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < l.n && !rc; i++)
+		rc = run_rule(s, &l.rows[i], o, t);
+	for (size_t i = 0; i < l.n; i++) {
+		free((char *)l.rows[i].rule_id);
+		free((char *)l.rows[i].uuid);
+		free((char *)l.rows[i].name);
+		free((char *)l.rows[i].type);
+		free((char *)l.rows[i].language);
+		free((char *)l.rows[i].source);
+		free((char *)l.rows[i].json);
+	}
+	free(l.rows);
+	if (!rc && o->rule_id && l.n == 0)
+		return 1; /* no such rule */
+	return rc;
+}
+
+/* ---- events --query ---- */
+
+struct search {
+	const struct kql_node *q;
+	long limit, found;
+	event_fn fn;
+	void *ctx;
+};
+
+static int on_search_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct search *se = ctx;
+	cJSON *ev = detect_event_json(&c->ev);
+	int hit = ev && kql_match(se->q, ev);
+	cJSON_Delete(ev);
+	if (!hit)
+		return 0;
+	se->found++;
+	if (se->fn(se->ctx, &c->ev))
+		return 1;
+	return se->limit > 0 && se->found >= se->limit;
+}
+
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	struct plan plan;
+	plan_query(q, &plan);
+	struct candidate_query cq = {0};
+	plan_apply(&plan, &cq);
+	struct search se = {.q = q, .limit = limit, .fn = fn, .ctx = ctx};
+	int rc = store_candidates_each(s, &cq, on_search_candidate, &se);
+	plan_release(&plan);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* detect: runs the enabled rules over the store as Kibana's scheduler would have, and
+ * records alerts (docs/DETECTION.md).
+ *
+ * For each rule, executions are replayed every `interval` over the data's time range (or
+ * the one given), each searching [T - from, T - to] on the rule's time field (event.ingested
+ * when the rule overrides with it, falling back to @timestamp). Hits are taken in time
+ * order, exceptions filter them, and each execution creates at most max_signals alerts.
+ * An alert's uuid derives from the event, the rule and its version, so overlapping windows
+ * and repeated runs create nothing twice; after a new ingest only the windows holding new
+ * events are replayed. */
+#ifndef CASEBOOK_DETECT_H
+#define CASEBOOK_DETECT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect/kql.h"
+#include "store/events.h"
+#include "store/store.h"
+
+struct detect_options {
+	const char *rule_id; /* NULL: every enabled rule */
+	int64_t from, to;    /* replay executions in [from, to] instead of the data's range */
+	int has_range;
+	int64_t now_us;      /* the alerts' @timestamp (0: the clock) */
+	FILE *warn;          /* warnings (max_signals hit, skipped rules) */
+};
+
+struct detect_totals {
+	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
+};
+
+int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t);
+
+/* The index pattern test: whether an event from index (NULL: unknown) is searched by a rule
+ * with these patterns (none: every index). A backing index ".ds-NAME-...-000001" is matched
+ * by its data stream's NAME; a pattern starting with '-' excludes. */
+int index_matches(const char *const *patterns, size_t n, const char *index);
+
+/* Parses an event's stored document for evaluation, adding the fields casebook derived
+ * (host.os.type for old agents) when the document lacks them. */
+cJSON *detect_event_json(const struct event_row *row);
+
+/* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
+ * at most limit (<= 0: all). */
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
+
+#endif

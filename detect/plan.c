@@ -1,0 +1,92 @@
+#include "detect/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+
+/* The literal a clause requires, when it is field:literal with one plain literal. */
+static const struct kql_literal *required_literal(const struct kql_node *n, const char *field)
+{
+	if (n->kind != KQL_MATCH || n->field.n != 1 || strcmp(n->field.piece[0], field))
+		return NULL;
+	const struct kql_values *v = n->values;
+	if (v->kind != KQL_MATCH)
+		return NULL;
+	if (v->lit.kind != KQL_LIT_TEXT && v->lit.kind != KQL_LIT_PHRASE)
+		return NULL;
+	return &v->lit;
+}
+
+/* The smallest string greater than every string starting with prefix, or NULL. */
+static char *prefix_upper_bound(const char *prefix, size_t len)
+{
+	char *hi = xstrndup(prefix, len);
+	while (len > 0) {
+		unsigned char c = (unsigned char)hi[len - 1];
+		if (c < 0xFF) {
+			hi[len - 1] = (char)(c + 1);
+			hi[len] = '\0';
+			return hi;
+		}
+		len--;
+	}
+	free(hi);
+	return NULL;
+}
+
+static void use_path(struct plan *p, const struct kql_literal *lit)
+{
+	size_t len;
+	const char *prefix = wpat_prefix(&lit->pat, &len);
+	if (p->path_lo || len == 0)
+		return;
+	if (!wpat_has_wildcard(&lit->pat)) {
+		/* an exact value: [value, value + "\x01") holds it and nothing shorter */
+		struct strbuf hi;
+		strbuf_init(&hi, len + 2);
+		strbuf_add(&hi, prefix, len);
+		strbuf_addch(&hi, '\x01');
+		p->path_lo = xstrndup(prefix, len);
+		p->path_hi = strbuf_detach(&hi, NULL);
+		return;
+	}
+	p->path_lo = xstrndup(prefix, len);
+	p->path_hi = prefix_upper_bound(prefix, len);
+}
+
+static void walk(const struct kql_node *n, struct plan *p)
+{
+	if (n->kind == KQL_AND) {
+		walk(n->left, p);
+		walk(n->right, p);
+		return;
+	}
+	const struct kql_literal *lit;
+	if ((lit = required_literal(n, "file.path")) != NULL)
+		use_path(p, lit);
+	else if (!p->host && (((lit = required_literal(n, "host.name")) != NULL) ||
+			      ((lit = required_literal(n, "host.id")) != NULL)) && !wpat_has_wildcard(&lit->pat))
+		p->host = xstrdup(lit->pat.piece[0]);
+}
+
+void plan_query(const struct kql_node *kql, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	walk(kql, p);
+}
+
+void plan_apply(const struct plan *p, struct candidate_query *q)
+{
+	q->path_lo = p->path_lo;
+	q->path_hi = p->path_hi;
+	q->host = p->host;
+}
+
+void plan_release(struct plan *p)
+{
+	free(p->path_lo);
+	free(p->path_hi);
+	free(p->host);
+	memset(p, 0, sizeof(*p));
+}

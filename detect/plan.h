@@ -1,0 +1,21 @@
+/* plan: which events a KQL query can possibly match, answered from indexed columns, so
+ * that the query itself is evaluated only on those candidates. Only top-level conjuncts
+ * that must hold are used (a positive file.path value, exact or with a literal prefix; an
+ * exact host.name or host.id), so the candidates always include every match. */
+#ifndef CASEBOOK_PLAN_H
+#define CASEBOOK_PLAN_H
+
+#include "detect/kql.h"
+#include "store/alerts.h"
+
+struct plan {
+	char *path_lo, *path_hi;
+	char *host;
+};
+
+/* Fills the bounds of q (a candidate query) that the KQL query allows. */
+void plan_query(const struct kql_node *kql, struct plan *p);
+void plan_apply(const struct plan *p, struct candidate_query *q);
+void plan_release(struct plan *p);
+
+#endif

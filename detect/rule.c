@@ -1,0 +1,393 @@
+#include "detect/rule.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/digest.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/pack.h"
+
+int rule_date_math(const char *s, int64_t *offset_us)
+{
+	if (!s || strncmp(s, "now", 3))
+		return -1;
+	s += 3;
+	if (*s == '\0') {
+		*offset_us = 0;
+		return 0;
+	}
+	if (*s != '-' && *s != '+')
+		return -1;
+	int sign = *s == '-' ? -1 : 1;
+	int64_t d;
+	if (time_parse_duration(s + 1, &d))
+		return -1;
+	*offset_us = sign * d;
+	return 0;
+}
+
+static char *dup_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+/* Fills a missing member with a default, as Kibana does. */
+static void default_string(cJSON *obj, const char *key, const char *value)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_AddStringToObject(obj, key, value);
+}
+
+static void default_number(cJSON *obj, const char *key, double value)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_AddNumberToObject(obj, key, value);
+}
+
+/* A stable id for rules that come without one: a UUID-shaped SHA-256 of the rule_id. */
+static void derived_uuid(const char *rule_id, char out[37])
+{
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(rule_id, strlen(rule_id), hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static int fail_why(char *why, size_t len, const char *msg)
+{
+	snprintf(why, len, "%s", msg);
+	return -1;
+}
+
+int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
+{
+	memset(r, 0, sizeof(*r));
+	if (!cJSON_IsObject(in))
+		return fail_why(why, whylen, "a rule must be a JSON object");
+	static const char *const required[] = {"name", "description", "risk_score", "severity", "type"};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!cJSON_GetObjectItemCaseSensitive(in, required[i]))
+		{
+			snprintf(why, whylen, "the rule has no \"%s\"", required[i]);
+			return -1;
+		}
+	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(in, "rule_id");
+	if (!cJSON_IsString(rid) || !*rid->valuestring)
+		return fail_why(why, whylen, "the rule has no \"rule_id\"");
+	cJSON *obj = cJSON_Duplicate(in, 1);
+	r->obj = obj;
+	default_string(obj, "interval", "5m");
+	default_string(obj, "from", "now-6m");
+	default_string(obj, "to", "now");
+	default_number(obj, "max_signals", 100);
+	default_number(obj, "version", 1);
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "enabled"))
+		cJSON_AddBoolToObject(obj, "enabled", 1);
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "query"))
+		default_string(obj, "language", "kuery");
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "id")) {
+		char id[37];
+		derived_uuid(rid->valuestring, id);
+		cJSON_AddStringToObject(obj, "id", id);
+	}
+	r->rule_id = dup_string(obj, "rule_id");
+	r->uuid = dup_string(obj, "id");
+	r->name = dup_string(obj, "name");
+	r->type = dup_string(obj, "type");
+	r->language = dup_string(obj, "language");
+	r->query = dup_string(obj, "query");
+	r->severity = dup_string(obj, "severity");
+	r->timestamp_override = dup_string(obj, "timestamp_override");
+	r->interval = dup_string(obj, "interval");
+	r->from = dup_string(obj, "from");
+	r->to = dup_string(obj, "to");
+	if (!r->name || !r->type || !r->severity) {
+		rule_release(r);
+		return fail_why(why, whylen, "\"name\", \"type\" and \"severity\" must be strings");
+	}
+	const cJSON *v;
+	r->version = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "version"));
+	r->risk_score = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "risk_score"));
+	r->max_signals = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "max_signals"));
+	r->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "enabled"));
+	int64_t from, to;
+	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")), &r->interval_us) ||
+	    r->interval_us <= 0) {
+		rule_release(r);
+		return fail_why(why, whylen, "\"interval\" must be a duration such as 5m");
+	}
+	if (rule_date_math(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "from")), &from) ||
+	    rule_date_math(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "to")), &to) || from > to) {
+		rule_release(r);
+		return fail_why(why, whylen, "\"from\" and \"to\" must be date math such as now-6m and now");
+	}
+	r->lookback_us = -from;
+	r->to_offset_us = -to;
+	if (r->max_signals <= 0)
+		r->max_signals = 100;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "index")) && cJSON_IsArray(v)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
+		{
+			r->index = xrealloc(r->index, (r->nindex + 1) * sizeof(*r->index));
+			r->index[r->nindex++] = xstrdup(e->valuestring);
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "exceptions_list")) && cJSON_IsArray(v)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			char *list = dup_string(e, "list_id");
+			if (!list)
+				continue;
+			char *ns = dup_string(e, "namespace_type");
+			r->exceptions = xrealloc(r->exceptions, (r->nexceptions + 1) * sizeof(*r->exceptions));
+			r->exceptions[r->nexceptions].list_id = list;
+			r->exceptions[r->nexceptions].namespace_type = ns ? ns : xstrdup("single");
+			r->nexceptions++;
+		}
+	}
+	char reason[160] = "";
+	if (strcmp(r->type, "query"))
+		snprintf(reason, sizeof(reason), "rules of type \"%s\" are not supported yet (query rules are)", r->type);
+	else if (!r->language || strcmp(r->language, "kuery"))
+		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
+			 r->language ? r->language : "");
+	else if (!r->query)
+		snprintf(reason, sizeof(reason), "the rule has no query");
+	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)
+		snprintf(reason, sizeof(reason), "rules with \"filters\" are not supported yet");
+	else if (r->timestamp_override && strcmp(r->timestamp_override, "event.ingested") &&
+		 strcmp(r->timestamp_override, "@timestamp"))
+		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",
+			 r->timestamp_override);
+	if (reason[0])
+		r->unsupported = xstrdup(reason);
+	return 0;
+}
+
+int rule_from_row(const struct rule_row *row, struct rule *r, char *why, size_t whylen)
+{
+	cJSON *obj = cJSON_Parse(row->json);
+	if (!obj) {
+		snprintf(why, whylen, "the stored rule %s is not valid JSON", row->rule_id);
+		return -1;
+	}
+	int rc = rule_from_json(obj, r, why, whylen);
+	cJSON_Delete(obj);
+	if (rc == 0) {
+		r->key = row->key;
+		r->enabled = row->enabled;
+	}
+	return rc;
+}
+
+void rule_release(struct rule *r)
+{
+	free(r->rule_id);
+	free(r->uuid);
+	free(r->name);
+	free(r->type);
+	free(r->language);
+	free(r->query);
+	free(r->severity);
+	free(r->timestamp_override);
+	free(r->interval);
+	free(r->from);
+	free(r->to);
+	for (size_t i = 0; i < r->nindex; i++)
+		free(r->index[i]);
+	free(r->index);
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		free(r->exceptions[i].list_id);
+		free(r->exceptions[i].namespace_type);
+	}
+	free(r->exceptions);
+	free(r->unsupported);
+	cJSON_Delete(r->obj);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- import ---- */
+
+static int store_rule(struct store *s, const cJSON *obj, const char *source, struct import_counts *c, FILE *errors,
+		      const char *where)
+{
+	struct rule r;
+	char why[200];
+	if (rule_from_json(obj, &r, why, sizeof(why))) {
+		fprintf(errors, "%s: skipped: %s\n", where, why);
+		c->rules_invalid++;
+		return 0;
+	}
+	char *json = cJSON_PrintUnformatted(r.obj);
+	struct rule_row row = {.rule_id = r.rule_id, .version = r.version, .uuid = r.uuid, .name = r.name,
+			       .type = r.type, .language = r.language, .enabled = r.enabled, .source = source, .json = json};
+	enum upsert_result res;
+	int rc = store_rule_put(s, &row, &res);
+	if (rc == 0) {
+		if (res == UPSERT_ADDED)
+			c->rules_added++;
+		else if (res == UPSERT_UPDATED)
+			c->rules_updated++;
+		else
+			c->rules_unchanged++;
+		if (r.unsupported) {
+			fprintf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name, r.rule_id,
+				r.unsupported);
+			c->unsupported++;
+		}
+	}
+	cJSON_free(json);
+	rule_release(&r);
+	return rc;
+}
+
+static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c, FILE *errors,
+			   const char *where)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, is_item ? "item_id" : "list_id"));
+	const char *list = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "list_id"));
+	const char *ns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "namespace_type"));
+	if (!id || !list) {
+		fprintf(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
+			is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
+		return 0;
+	}
+	char *json = cJSON_PrintUnformatted(obj);
+	struct exception_row row = {.id = id, .list_id = list, .namespace_type = ns ? ns : "single", .json = json};
+	enum upsert_result res;
+	int rc = is_item ? store_exception_item_put(s, &row, &res) : store_exception_list_put(s, &row, &res);
+	cJSON_free(json);
+	if (rc == 0)
+		(*(is_item ? &c->items : &c->lists))++;
+	return rc;
+}
+
+/* Decides what one JSON object from an import is and stores it. */
+static int import_object(struct store *s, const cJSON *obj, const char *source, struct import_counts *c, FILE *errors,
+			 const char *where)
+{
+	if (!cJSON_IsObject(obj)) {
+		fprintf(errors, "%s: skipped: not a JSON object\n", where);
+		c->rules_invalid++;
+		return 0;
+	}
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(obj, "attributes");
+	if (cJSON_IsObject(attrs))
+		return store_rule(s, attrs, source, c, errors, where); /* a saved object */
+	if (cJSON_GetObjectItemCaseSensitive(obj, "exported_count")) {
+		c->summaries++;
+		return 0;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(obj, "entries") && cJSON_GetObjectItemCaseSensitive(obj, "item_id"))
+		return store_exception(s, obj, 1, c, errors, where);
+	if (cJSON_GetObjectItemCaseSensitive(obj, "list_id") && !cJSON_GetObjectItemCaseSensitive(obj, "rule_id"))
+		return store_exception(s, obj, 0, c, errors, where);
+	return store_rule(s, obj, source, c, errors, where);
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb;
+	strbuf_init(&sb, 65536);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	int bad = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		snprintf(err, errlen, "read error");
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, len);
+}
+
+static int import_text(struct store *s, const char *text, const char *name, const char *source,
+		       struct import_counts *c, FILE *errors)
+{
+	cJSON *whole = cJSON_ParseWithOpts(text, NULL, 1); /* the whole text, or it is NDJSON */
+	char where[600];
+	int rc = 0;
+	if (whole) {
+		snprintf(where, sizeof(where), "%s", name);
+		if (cJSON_IsArray(whole)) {
+			const cJSON *e;
+			cJSON_ArrayForEach(e, whole) if (!rc) rc = import_object(s, e, source, c, errors, where);
+		} else {
+			rc = import_object(s, whole, source, c, errors, where);
+		}
+		cJSON_Delete(whole);
+		return rc;
+	}
+	/* NDJSON: one object per line */
+	unsigned line = 0;
+	for (const char *p = text; *p && !rc;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		line++;
+		snprintf(where, sizeof(where), "%s:%u", name, line);
+		const char *q = p;
+		while (q < p + len && isspace((unsigned char)*q))
+			q++;
+		if (q < p + len) {
+			cJSON *obj = cJSON_ParseWithLength(p, len);
+			if (!obj) {
+				fprintf(errors, "%s: skipped: not valid JSON\n", where);
+				c->rules_invalid++;
+			} else {
+				rc = import_object(s, obj, source, c, errors, where);
+				cJSON_Delete(obj);
+			}
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	return rc;
+}
+
+int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c, FILE *errors)
+{
+	char err[200];
+	size_t len;
+	char *text = read_file(path, &len, err, sizeof(err));
+	if (!text) {
+		fprintf(errors, "%s: cannot read: %s\n", path, err);
+		return 1;
+	}
+	int rc = store_begin(s) || import_text(s, text, path, source, c, errors) || store_commit(s);
+	if (rc)
+		store_rollback(s);
+	free(text);
+	return rc ? -1 : 0;
+}
+
+int rules_load_pack(struct store *s)
+{
+	int64_t n;
+	if (store_rule_count(s, "pack", &n))
+		return -1;
+	if (n > 0)
+		return 0;
+	struct import_counts c = {0};
+	int rc = store_begin(s);
+	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
+		rc = import_text(s, p->json, p->name, "pack", &c, stderr);
+	if (rc) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s);
+}

@@ -1,0 +1,56 @@
+/* rule: a Kibana detection rule, read from the formats analysts have, with Kibana's
+ * defaults filled in (interval 5m, from now-6m, to now, max_signals 100, language kuery). */
+#ifndef CASEBOOK_RULE_H
+#define CASEBOOK_RULE_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/rules.h"
+#include "store/store.h"
+
+struct exception_ref {
+	char *list_id, *namespace_type;
+};
+
+struct rule {
+	int64_t key; /* in the store, once stored */
+	char *rule_id, *uuid, *name, *type, *language, *query, *severity, *timestamp_override;
+	char *interval, *from, *to; /* as written: "5m", "now-9m", "now" */
+	int64_t version, risk_score, max_signals;
+	int64_t interval_us, lookback_us; /* lookback: "from" is now - lookback_us */
+	int64_t to_offset_us;             /* "to" is now - to_offset_us (usually 0) */
+	char **index;
+	size_t nindex;
+	struct exception_ref *exceptions;
+	size_t nexceptions;
+	int enabled;
+	char *unsupported; /* why detect cannot run it, or NULL */
+	cJSON *obj;        /* the rule, defaults filled */
+};
+
+/* Reads a rule object (Kibana's rule JSON). Returns 0, or -1 with the reason in why. */
+int rule_from_json(const cJSON *obj, struct rule *r, char *why, size_t whylen);
+/* Reads a stored rule. */
+int rule_from_row(const struct rule_row *row, struct rule *r, char *why, size_t whylen);
+void rule_release(struct rule *r);
+
+/* Parses Kibana date math relative to now: "now", "now-9m", "now-6060s". */
+int rule_date_math(const char *s, int64_t *offset_us);
+
+/* What `rules import` found in the files. */
+struct import_counts {
+	unsigned rules_added, rules_updated, rules_unchanged, rules_invalid, unsupported;
+	unsigned lists, items, summaries;
+};
+
+/* Imports every rule, exception list and item in a file: one JSON object (a rule, or the
+ * prebuilt package's saved object {"attributes": rule}), a JSON array of them, or Kibana's
+ * "Export rules" NDJSON. Problems are reported on errors as FILE:LINE: message. */
+int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c, FILE *errors);
+/* Imports the rule pack compiled into casebook, unless this database has it already. */
+int rules_load_pack(struct store *s);
+
+#endif

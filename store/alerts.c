@@ -1,0 +1,245 @@
+#include "store/alerts.h"
+
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+int store_alert_exists(struct store *s, const char *uuid, int *exists)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT 1 FROM alerts WHERE uuid = ?1", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "looking up an alert");
+}
+
+int store_alert_add(struct store *s, const struct alert_record *a, int *created)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+			  "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
+			  "severity, risk_score, reason, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a->rule_key);
+	sqlite3_bind_int64(st, 3, a->event_id);
+	sqlite3_bind_int64(st, 4, a->original_time);
+	sqlite3_bind_int64(st, 5, a->created_us);
+	sqlite3_bind_int64(st, 6, a->execution_us);
+	sqlite3_bind_text(st, 7, a->severity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, a->risk_score);
+	sqlite3_bind_text(st, 9, a->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a->doc, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
+	*created = sqlite3_changes(s->db) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+			  "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
+			  "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
+			  "e.user_name, a.reason, a.doc FROM alerts a JOIN rules r ON r.key = a.rule_key "
+			  "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key "
+			  "WHERE (?1 IS NULL OR a.workflow_status = ?1) AND (?2 IS NULL OR r.rule_id = ?2) "
+			  "AND (?3 IS NULL OR substr(a.uuid, 1, length(?3)) = ?3) ORDER BY a.original_time, a.uuid",
+			  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, q->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->uuid_prefix, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct alert_row a = {
+			.id = sqlite3_column_int64(st, 0),
+			.uuid = COL_TEXT(st, 1),
+			.rule_id = COL_TEXT(st, 2),
+			.rule_name = COL_TEXT(st, 3),
+			.rule_version = sqlite3_column_int64(st, 4),
+			.event_id = sqlite3_column_int64(st, 5),
+			.original_time = sqlite3_column_int64(st, 6),
+			.created_us = sqlite3_column_int64(st, 7),
+			.severity = COL_TEXT(st, 8),
+			.risk_score = sqlite3_column_int64(st, 9),
+			.status = COL_TEXT(st, 10),
+			.host_name = COL_TEXT(st, 11),
+			.host_id = COL_TEXT(st, 12),
+			.file_path = COL_TEXT(st, 13),
+			.process_name = COL_TEXT(st, 14),
+			.user_name = COL_TEXT(st, 15),
+			.reason = COL_TEXT(st, 16),
+			.doc = COL_TEXT(st, 17),
+		};
+		if (fn(ctx, &a)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+}
+
+int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT last_event_id FROM detection_state WHERE rule_key = ?1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, rule_key);
+	*last_event_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int store_set_detection_state(struct store *s, int64_t rule_key, int64_t last_event_id)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "INSERT INTO detection_state(rule_key, last_event_id) VALUES (?1, ?2) "
+			     "ON CONFLICT(rule_key) DO UPDATE SET last_event_id = excluded.last_event_id",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, rule_key);
+	sqlite3_bind_int64(st, 2, last_event_id);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording detection state");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int64_t store_max_event_id(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	if (store_prepare(s, "SELECT max(id) FROM events", &st))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The rule's time: event.ingested when the rule overrides with it and the event has it. */
+#define TIME_EXPR(ingested) ((ingested) ? "coalesce(e.ingested, e.ts)" : "e.ts")
+
+int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t *min, int64_t *max)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 128);
+	strbuf_addf(&sql, "SELECT min(%s), max(%s) FROM events e WHERE e.id > ?1", TIME_EXPR(use_ingested),
+		    TIME_EXPR(use_ingested));
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	*min = *max = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*min = sqlite3_column_int64(st, 0);
+		*max = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+struct candidate_ctx {
+	candidate_fn fn;
+	void *ctx;
+	int use_ingested;
+};
+
+static int candidate_row(void *ctx, const struct event_row *row)
+{
+	struct candidate_ctx *c = ctx;
+	struct candidate_row cr = {.id = row->id, .ev = *row};
+	cr.time = c->use_ingested && row->r.has_ingested ? row->r.ingested : row->r.ts;
+	return c->fn(c->ctx, &cr);
+}
+
+int store_candidates_each(struct store *s, const struct candidate_query *q, candidate_fn fn, void *ctx)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 512);
+	const char *t = TIME_EXPR(q->use_ingested);
+	strbuf_addf(&sql, "SELECT %s FROM events e JOIN docs d ON d.id = e.id LEFT JOIN hosts h ON h.key = e.host_key "
+			  "WHERE e.id > ?1",
+		    store_event_columns);
+	if (q->has_window) {
+		if (q->use_ingested)
+			strbuf_addstr(&sql, " AND (e.ingested BETWEEN ?2 AND ?3 OR (e.ingested IS NULL AND e.ts BETWEEN ?2 AND ?3))");
+		else
+			strbuf_addstr(&sql, " AND e.ts BETWEEN ?2 AND ?3");
+	}
+	if (q->path_lo || q->path_hi || q->host) {
+		strbuf_addstr(&sql, " AND (e.irregular != 0 OR (1");
+		if (q->path_lo)
+			strbuf_addstr(&sql, " AND e.file_path >= ?4");
+		if (q->path_hi)
+			strbuf_addstr(&sql, " AND e.file_path < ?5");
+		if (q->host)
+			strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?6 OR host_id = ?6)");
+		strbuf_addstr(&sql, "))");
+	}
+	strbuf_addf(&sql, " ORDER BY %s, e.ts, e.id", t);
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_int64(st, 1, q->after_id);
+	sqlite3_bind_int64(st, 2, q->from);
+	sqlite3_bind_int64(st, 3, q->to);
+	sqlite3_bind_text(st, 4, q->path_lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, q->path_hi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, q->host, -1, SQLITE_STATIC);
+	struct candidate_ctx c = {.fn = fn, .ctx = ctx, .use_ingested = q->use_ingested};
+	return store_each_event_row(s, st, 1, candidate_row, &c);
+}
+
+int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
+			event_fn fn, void *ctx)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 512);
+	/* the same host is the same host.id, or the same host.name when the event has no id */
+	strbuf_addf(&sql,
+		    "WITH a AS (SELECT e.ts AS t, h.host_id AS hid, h.name AS hname FROM events e "
+		    "LEFT JOIN hosts h ON h.key = e.host_key WHERE e.id = ?1), "
+		    "hk AS (SELECT key FROM hosts, a WHERE (a.hid IS NOT NULL AND hosts.host_id = a.hid) "
+		    "OR (a.hid IS NULL AND hosts.host_id IS NULL AND hosts.name = a.hname)) "
+		    "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key, a "
+		    "WHERE e.host_key IN (SELECT key FROM hk) AND e.ts BETWEEN a.t - ?2 AND a.t + ?3 ORDER BY e.ts, e.id",
+		    store_event_columns, want_doc ? "d.id = e.id" : "0");
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int64(st, 2, before_us);
+	sqlite3_bind_int64(st, 3, after_us);
+	return store_each_event_row(s, st, want_doc, fn, ctx);
+}
+
+int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	strbuf_addf(&sql, "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key "
+			  "WHERE e.id = ?1",
+		    store_event_columns, want_doc ? "d.id = e.id" : "0");
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	return store_each_event_row(s, st, want_doc, fn, ctx);
+}

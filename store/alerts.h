@@ -1,0 +1,87 @@
+/* Alerts, what detection has looked at, and the event queries detection and the timeline
+ * need. */
+#ifndef CASEBOOK_ALERTS_STORE_H
+#define CASEBOOK_ALERTS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/events.h"
+#include "store/store.h"
+
+struct alert_record {
+	const char *uuid;
+	int64_t rule_key, event_id;
+	int64_t original_time, created_us, execution_us;
+	const char *severity;
+	int64_t risk_score;
+	const char *reason;
+	const char *doc; /* the alert document (JSON) */
+};
+
+/* Stores an alert unless its uuid is stored already; *created says which. */
+int store_alert_add(struct store *s, const struct alert_record *a, int *created);
+int store_alert_exists(struct store *s, const char *uuid, int *exists);
+
+struct alert_row {
+	int64_t id;
+	const char *uuid;
+	const char *rule_id, *rule_name;
+	int64_t rule_version;
+	int64_t event_id;
+	int64_t original_time, created_us;
+	const char *severity;
+	int64_t risk_score;
+	const char *status;
+	const char *host_name, *host_id, *file_path, *process_name, *user_name;
+	const char *reason;
+	const char *doc;
+};
+
+struct alert_query {
+	const char *status;  /* NULL for every status */
+	const char *rule_id; /* NULL for every rule */
+	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
+};
+
+typedef int (*alert_fn)(void *ctx, const struct alert_row *a);
+/* Alerts by event time, then uuid. */
+int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx);
+
+/* --- detection state --- */
+int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id);
+int store_set_detection_state(struct store *s, int64_t rule_key, int64_t last_event_id);
+int64_t store_max_event_id(struct store *s);
+
+/* --- candidate events for a rule --- */
+struct candidate_query {
+	int64_t after_id;       /* only events with a larger id (0: all) */
+	int use_ingested;       /* time is event.ingested, falling back to @timestamp */
+	int64_t from, to;       /* inclusive window on that time */
+	int has_window;
+	const char *path_lo, *path_hi; /* file_path >= lo AND file_path < hi (NULL: no bound) */
+	const char *host;       /* host.name or host.id equals (NULL: any) */
+};
+
+struct candidate_row {
+	int64_t id;
+	int64_t time; /* the rule's time field (event.ingested or @timestamp) */
+	struct event_row ev;
+};
+
+typedef int (*candidate_fn)(void *ctx, const struct candidate_row *c);
+/* Candidate events with their documents, ordered by the time field then @timestamp. Events
+ * whose columns do not hold every value (irregular) are always included. */
+int store_candidates_each(struct store *s, const struct candidate_query *q, candidate_fn fn, void *ctx);
+/* The smallest and largest time field over events (with id > after_id); 0 when none. */
+int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t *min, int64_t *max);
+
+/* --- the timeline --- */
+/* Events on the host of event event_id (host.id, else host.name) whose @timestamp is within
+ * [t - before, t + after] of that event's, in @timestamp order. */
+int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
+			event_fn fn, void *ctx);
+/* One event by id. */
+int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx);
+
+#endif

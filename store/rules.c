@@ -1,0 +1,200 @@
+#include "store/rules.h"
+
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT json FROM rules WHERE rule_id = ?1 AND version = ?2", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->version);
+	int rc = sqlite3_step(st);
+	int exists = rc == SQLITE_ROW;
+	int same = exists && !strcmp(COL_TEXT(st, 0), r->json);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "looking up a rule");
+	if (same) {
+		*result = UPSERT_UNCHANGED;
+		return 0;
+	}
+	const char *sql = exists ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
+				   "json = ?9 WHERE rule_id = ?1 AND version = ?2"
+				 : "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	if (store_prepare(s, sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->version);
+	sqlite3_bind_text(st, 3, r->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->language, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, r->enabled);
+	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule");
+	sqlite3_finalize(st);
+	*result = exists ? UPSERT_UPDATED : UPSERT_ADDED;
+	return rc;
+}
+
+static void row_from(sqlite3_stmt *st, struct rule_row *r)
+{
+	r->key = sqlite3_column_int64(st, 0);
+	r->rule_id = COL_TEXT(st, 1);
+	r->version = sqlite3_column_int64(st, 2);
+	r->uuid = COL_TEXT(st, 3);
+	r->name = COL_TEXT(st, 4);
+	r->type = COL_TEXT(st, 5);
+	r->language = COL_TEXT(st, 6);
+	r->enabled = sqlite3_column_int(st, 7);
+	r->source = COL_TEXT(st, 8);
+	r->json = COL_TEXT(st, 9);
+}
+
+#define RULE_COLUMNS "key, rule_id, version, uuid, name, type, language, enabled, source, json"
+
+static int each_row(struct store *s, sqlite3_stmt *st, rule_fn fn, void *ctx, int *found)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rule_row r;
+		row_from(st, &r);
+		if (found)
+			(*found)++;
+		if (fn(ctx, &r)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading rules");
+}
+
+int store_rules_each(struct store *s, rule_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT " RULE_COLUMNS " FROM rules ORDER BY name, rule_id, version", &st))
+		return -1;
+	return each_row(s, st, fn, ctx, NULL);
+}
+
+int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	const char *sql = version >= 0 ? "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 AND version = ?2"
+				       : "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 "
+					 "ORDER BY enabled DESC, version DESC LIMIT 1";
+	if (store_prepare(s, sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	int found = 0;
+	if (each_row(s, st, fn, ctx, &found))
+		return -1;
+	return found ? 1 : 0;
+}
+
+int store_rule_count(struct store *s, const char *source, int64_t *n)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT count(*) FROM rules WHERE ?1 IS NULL OR source = ?1", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int put_json(struct store *s, const char *select, const char *update, const char *insert,
+		    const struct exception_row *r, enum upsert_result *result)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, select, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->namespace_type, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int exists = rc == SQLITE_ROW, same = exists && !strcmp(COL_TEXT(st, 0), r->json);
+	sqlite3_finalize(st);
+	if (same) {
+		*result = UPSERT_UNCHANGED;
+		return 0;
+	}
+	if (store_prepare(s, exists ? update : insert, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->namespace_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->list_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an exception");
+	sqlite3_finalize(st);
+	*result = exists ? UPSERT_UPDATED : UPSERT_ADDED;
+	return rc;
+}
+
+int store_exception_list_put(struct store *s, const struct exception_row *l, enum upsert_result *result)
+{
+	return put_json(s, "SELECT json FROM exception_lists WHERE list_id = ?1 AND namespace_type = ?2",
+			"UPDATE exception_lists SET json = ?3 WHERE list_id = ?1 AND namespace_type = ?2",
+			"INSERT INTO exception_lists(list_id, namespace_type, json) VALUES (?1, ?2, ?3)", l, result);
+}
+
+int store_exception_item_put(struct store *s, const struct exception_row *i, enum upsert_result *result)
+{
+	return put_json(s, "SELECT json FROM exception_items WHERE item_id = ?1 AND namespace_type = ?2",
+			"UPDATE exception_items SET json = ?3, list_id = ?4 WHERE item_id = ?1 AND namespace_type = ?2",
+			"INSERT INTO exception_items(item_id, namespace_type, json, list_id) VALUES (?1, ?2, ?3, ?4)", i,
+			result);
+}
+
+static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, void *ctx)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct exception_row r = {
+			.id = COL_TEXT(st, 0), .list_id = COL_TEXT(st, 1), .namespace_type = COL_TEXT(st, 2), .json = COL_TEXT(st, 3)};
+		if (fn(ctx, &r)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading exceptions");
+}
+
+int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
+			       void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT item_id, list_id, namespace_type, json FROM exception_items "
+			     "WHERE list_id = ?1 AND namespace_type = ?2 ORDER BY key",
+			  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
+	return each_exception(s, st, fn, ctx);
+}
+
+int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT list_id, list_id, namespace_type, json FROM exception_lists ORDER BY key", &st))
+		return -1;
+	return each_exception(s, st, fn, ctx);
+}
+
+int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT item_id, list_id, namespace_type, json FROM exception_items ORDER BY list_id, key",
+			  &st))
+		return -1;
+	return each_exception(s, st, fn, ctx);
+}

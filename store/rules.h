@@ -1,0 +1,50 @@
+/* Rules and their exception lists, as stored. The store keeps each as JSON text; detect/
+ * parses and interprets them. */
+#ifndef CASEBOOK_RULES_STORE_H
+#define CASEBOOK_RULES_STORE_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct rule_row {
+	int64_t key;
+	const char *rule_id;
+	int64_t version;
+	const char *uuid, *name, *type, *language;
+	int enabled;
+	const char *source;
+	const char *json;
+};
+
+enum upsert_result { UPSERT_ADDED, UPSERT_UPDATED, UPSERT_UNCHANGED };
+
+/* Adds the rule, or replaces the stored one with the same rule_id and version. The enabled
+ * flag of a stored rule is kept (the analyst's choice wins over the file's). */
+int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result);
+typedef int (*rule_fn)(void *ctx, const struct rule_row *r);
+/* Every rule, by rule_id then version. */
+int store_rules_each(struct store *s, rule_fn fn, void *ctx);
+/* The rule with this rule_id: the given version, or (version < 0) the newest enabled one,
+ * else the newest. Returns 1 when found (fn called), 0 when not. */
+int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_fn fn, void *ctx);
+int store_rule_count(struct store *s, const char *source, int64_t *n);
+
+struct exception_row {
+	const char *id; /* list_id for lists, item_id for items */
+	const char *list_id;
+	const char *namespace_type;
+	const char *json;
+};
+
+int store_exception_list_put(struct store *s, const struct exception_row *l, enum upsert_result *result);
+int store_exception_item_put(struct store *s, const struct exception_row *i, enum upsert_result *result);
+typedef int (*exception_fn)(void *ctx, const struct exception_row *r);
+/* The items of one list (list_id and namespace), in the order they were added. */
+int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
+			       void *ctx);
+/* Every list, then (with items set) every item. */
+int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx);
+int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,616 @@
+/* Detection end to end on a real store: the seed rule on hand-written events, Kibana's
+ * schedule replay (windows, event.ingested fallback, max_signals, dedup, incremental runs),
+ * exceptions, index patterns, rule formats, and that index pruning never changes answers. */
+#include "tests/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/exceptions.h"
+#include "detect/kql.h"
+#include "detect/rule.h"
+#include "ingest/ingest.h"
+#include "store/alerts.h"
+#include "store/rules.h"
+
+#define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
+#define NOW INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z, the alerts' creation time */
+
+static struct store *db;
+static int case_no;
+static struct strbuf out;
+
+static int setup(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "detect-%d.db", ++case_no);
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	strbuf_init(&out, 1024);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_close(db);
+	strbuf_release(&out);
+	return 0;
+}
+
+static void ingest_text(const char *text)
+{
+	static int n;
+	char name[32];
+	snprintf(name, sizeof(name), "in-%d.ndjson", ++n);
+	tu_write_str(tu_path(name), text);
+	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path(name), &o, &c), INGEST_OK);
+	assert_int_equal(c.rejected, 0);
+}
+
+static void import_file(const char *fixture, struct import_counts *c)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "tests/fixtures/%s", fixture);
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(rules_import_file(db, path, fixture, c, devnull), 0);
+	fclose(devnull);
+}
+
+static struct detect_totals run_detect(const char *rule_id, const char *from, const char *to)
+{
+	struct detect_options o = {.rule_id = rule_id, .now_us = NOW, .warn = NULL};
+	if (from) {
+		assert_int_equal(time_parse_iso8601(from, strlen(from), &o.from, NULL), 0);
+		assert_int_equal(time_parse_iso8601(to, strlen(to), &o.to, NULL), 0);
+		o.has_range = 1;
+	}
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	return t;
+}
+
+static int alert_line(void *ctx, const struct alert_row *a)
+{
+	(void)ctx;
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->original_time, t);
+	cJSON *doc = cJSON_Parse(a->doc);
+	const char *id = cJSON_GetStringValue(cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0)->child);
+	strbuf_addf(&out, "%s %s %s\n", a->rule_id, id ? id : "?", t);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The alerts as "rule_id event-identity event-time" lines, sorted. */
+static const char *alerts(void)
+{
+	strbuf_reset(&out);
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, alert_line, NULL), 0);
+	char *lines[64];
+	size_t n = 0;
+	for (char *p = out.buf; *p && n < 64; p = strchr(p, '\n') + 1)
+		lines[n++] = p;
+	struct strbuf sorted;
+	strbuf_init(&sorted, out.len + 1);
+	qsort(lines, n, sizeof(*lines), cmp_lines);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(&sorted, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
+	strbuf_reset(&out);
+	strbuf_add(&out, sorted.buf, sorted.len);
+	strbuf_release(&sorted);
+	return out.buf;
+}
+
+/* An Elastic Defend file event on a macOS host. */
+static void file_event(struct strbuf *sb, const char *id, const char *ts, const char *path, const char *types,
+		       const char *os)
+{
+	strbuf_addf(sb,
+		    "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"ingested\":\"%s\",\"category\":[\"file\"]%s%s%s},"
+		    "\"host\":{\"id\":\"h1\",\"name\":\"mac1\",\"os\":{\"type\":\"%s\"}},\"file\":{\"path\":\"%s\","
+		    "\"name\":\"x\"},\"process\":{\"name\":\"installer\"},\"user\":{\"name\":\"root\"},"
+		    "\"data_stream\":{\"type\":\"logs\",\"dataset\":\"endpoint.events.file\",\"namespace\":\"default\"}}\n",
+		    ts, id, ts, types ? ",\"type\":" : "", types ? types : "", "", os, path);
+}
+
+static void test_seed_rule_on_hand_written_events(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	const char *t = "2024-05-01T10:01:00Z";
+	file_event(&sb, "create", t, "/Library/DirectoryServices/PlugIns/a.dsplug", "[\"creation\"]", "macos");
+	file_event(&sb, "modify", t, "/Library/DirectoryServices/PlugIns/b.dsplug", "[\"change\"]", "macos");
+	file_event(&sb, "rename", t, "/Library/DirectoryServices/PlugIns/c.dsplug", "[\"change\"]", "macos");
+	file_event(&sb, "nested", t, "/Library/DirectoryServices/PlugIns/sub/d.dsplug", "[\"change\"]", "macos");
+	file_event(&sb, "delete", t, "/Library/DirectoryServices/PlugIns/e.dsplug", "[\"deletion\"]", "macos");
+	file_event(&sb, "both", t, "/Library/DirectoryServices/PlugIns/f.dsplug", "[\"change\",\"deletion\"]", "macos");
+	file_event(&sb, "linux", t, "/Library/DirectoryServices/PlugIns/g.dsplug", "[\"change\"]", "linux");
+	file_event(&sb, "lower", t, "/library/directoryservices/plugins/h.dsplug", "[\"change\"]", "macos");
+	file_event(&sb, "upper", t, "/Library/DirectoryServices/PlugIns/i.DSPLUG", "[\"change\"]", "macos");
+	file_event(&sb, "inside", t, "/Library/DirectoryServices/PlugIns/j.dsplug/Contents/MacOS/j", "[\"change\"]",
+		   "macos");
+	file_event(&sb, "notype", t, "/Library/DirectoryServices/PlugIns/k.dsplug", NULL, "macos");
+	file_event(&sb, "other", t, "/Library/LaunchDaemons/l.plist", "[\"change\"]", "macos");
+	/* a 7.x agent: no host.os.type, but host.os.platform (casebook derives the type) */
+	strbuf_addstr(&sb, "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"old-agent\",\"category\":[\"file\"],"
+			   "\"type\":[\"change\"]},\"host\":{\"name\":\"mac1\",\"os\":{\"platform\":\"macos\"}},"
+			   "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/m.dsplug\"}}\n");
+	/* a process event at the path: not a file event */
+	strbuf_addstr(&sb, "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"process\",\"category\":[\"process\"]},"
+			   "\"host\":{\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/n.dsplug\"}}\n");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_totals tot = run_detect(NULL, NULL, NULL);
+	assert_int_equal(tot.rules, 1);
+	assert_int_equal(tot.created, 6);
+	assert_int_equal(tot.matched, 6);
+	/* creation, modification, rename, nested path, no event.type, and the old agent (derived) */
+	assert_string_equal(alerts(), SEED " create 2024-05-01T10:01:00.000000Z\n" SEED " modify 2024-05-01T10:01:00.000000Z\n"
+				      SEED " nested 2024-05-01T10:01:00.000000Z\n" SEED " notype 2024-05-01T10:01:00.000000Z\n"
+				      SEED " old-agent 2024-05-01T10:01:00.000000Z\n" SEED " rename 2024-05-01T10:01:00.000000Z\n");
+}
+
+static int first_alert_doc(void *ctx, const struct alert_row *a)
+{
+	*(char **)ctx = strdup(a->doc);
+	return 1;
+}
+
+static void test_alert_document_has_kibana_fields(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	file_event(&sb, "ev-1", "2024-05-01T10:01:00Z", "/Library/DirectoryServices/PlugIns/a.dsplug", "[\"change\"]",
+		   "macos");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	run_detect(NULL, NULL, NULL);
+	char *doc = NULL;
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, first_alert_doc, &doc), 0);
+	cJSON *a = cJSON_Parse(doc);
+	free(doc);
+#define STR(k) cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, k))
+#define NUM(k) cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, k))
+	assert_string_equal(STR("@timestamp"), "2026-01-01T00:00:00.000000Z");
+	assert_string_equal(STR("kibana.alert.rule.name"), "Persistence via DirectoryService Plugin Modification");
+	assert_string_equal(STR("kibana.alert.rule.rule_id"), SEED);
+	assert_string_equal(STR("kibana.alert.rule.uuid"), "5f0b6d2e-89fa-4cb7-b604-648488841ab8");
+	assert_int_equal((int)NUM("kibana.alert.rule.version"), 107);
+	assert_string_equal(STR("kibana.alert.rule.type"), "query");
+	assert_string_equal(STR("kibana.alert.rule.interval"), "5m");
+	assert_string_equal(STR("kibana.alert.rule.from"), "now-9m");
+	assert_int_equal((int)NUM("kibana.alert.rule.max_signals"), 100);
+	assert_string_equal(STR("kibana.alert.severity"), "medium");
+	assert_int_equal((int)NUM("kibana.alert.risk_score"), 47);
+	assert_string_equal(STR("kibana.alert.workflow_status"), "open");
+	assert_string_equal(STR("kibana.alert.status"), "active");
+	assert_string_equal(STR("kibana.alert.original_time"), "2024-05-01T10:01:00.000000Z");
+	assert_string_equal(STR("kibana.alert.original_event.id"), "ev-1");
+	assert_int_equal((int)NUM("kibana.alert.depth"), 1);
+	assert_string_equal(STR("kibana.alert.reason"),
+			    "file event with process installer, file x, by root on mac1 created medium alert "
+			    "Persistence via DirectoryService Plugin Modification.");
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "kibana.alert.ancestors"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id")), "ev-1");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "index")),
+			    "logs-endpoint.events.file-default");
+	const cJSON *threat = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "kibana.alert.rule.threat"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(threat, "tactic"), "id")),
+			    "TA0003");
+	/* the source event's own fields, nested; event.kind says signal */
+	const cJSON *file = cJSON_GetObjectItemCaseSensitive(a, "file");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(file, "path")),
+			    "/Library/DirectoryServices/PlugIns/a.dsplug");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(a, "event"), "kind")),
+			    "signal");
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "kibana.alert.rule.note")),
+			       "### Possible investigation steps"));
+	cJSON_Delete(a);
+#undef STR
+#undef NUM
+}
+
+static void custom_rule(void)
+{
+	struct import_counts c = {0};
+	import_file("rule_custom.json", &c);
+	assert_int_equal(c.rules_added, 1);
+}
+
+/* A file event with @timestamp ts and, when given, event.ingested ing. */
+static void timed_event(struct strbuf *sb, const char *id, const char *ts, const char *ing)
+{
+	strbuf_addf(sb, "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"category\":[\"file\"]", ts, id);
+	if (ing)
+		strbuf_addf(sb, ",\"ingested\":\"%s\"", ing);
+	strbuf_addstr(sb, "},\"_note\":\"t\"}\n");
+}
+
+static void test_max_signals_caps_each_execution(void **state)
+{
+	(void)state;
+	custom_rule(); /* every 5m from now-6m, max_signals 2, on event.ingested */
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	/* five events in one minute, without event.ingested: @timestamp stands in */
+	const char *ts[] = {"2024-05-01T10:01:00Z", "2024-05-01T10:01:01Z", "2024-05-01T10:01:02Z",
+			    "2024-05-01T10:01:03Z", "2024-05-01T10:01:04Z"};
+	const char *id[] = {"m0", "m1", "m2", "m3", "m4"};
+	for (int i = 0; i < 5; i++)
+		timed_event(&sb, id[i], ts[i], NULL);
+	ingest_text(sb.buf);
+	struct detect_totals t = run_detect("test-file-rule", NULL, NULL);
+	/* one execution (10:05, window [09:59, 10:05]) sees all five and stops at two */
+	assert_int_equal(t.executions, 1);
+	assert_int_equal(t.matched, 5);
+	assert_int_equal(t.created, 2);
+	assert_int_equal(t.capped, 1);
+	assert_string_equal(alerts(), "test-file-rule m0 2024-05-01T10:01:00.000000Z\n"
+				      "test-file-rule m1 2024-05-01T10:01:01.000000Z\n");
+	/* nothing new: nothing to do */
+	t = run_detect("test-file-rule", NULL, NULL);
+	assert_int_equal(t.executions, 0);
+	assert_int_equal(t.created, 0);
+	/* a new event at 10:07: only the execution at 10:10 runs; it does not see the old ones */
+	strbuf_reset(&sb);
+	timed_event(&sb, "m5", "2024-05-01T10:07:00Z", NULL);
+	ingest_text(sb.buf);
+	t = run_detect("test-file-rule", NULL, NULL);
+	assert_int_equal(t.executions, 1);
+	assert_int_equal(t.matched, 1);
+	assert_int_equal(t.created, 1);
+	assert_int_equal(t.capped, 0);
+	strbuf_release(&sb);
+}
+
+static void test_overlapping_windows_and_reruns_create_no_duplicates(void **state)
+{
+	(void)state;
+	custom_rule();
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	timed_event(&sb, "o1", "2024-05-01T10:04:30Z", "2024-05-01T10:04:30Z");
+	timed_event(&sb, "o2", "2024-05-01T10:08:00Z", "2024-05-01T10:08:00Z");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	/* executions at 10:05 ([09:59, 10:05]) and 10:10 ([10:04, 10:10]) both see o1 */
+	struct detect_totals t = run_detect("test-file-rule", NULL, NULL);
+	assert_int_equal(t.executions, 2);
+	assert_int_equal(t.created, 2);
+	assert_int_equal(t.duplicates, 0);
+	/* replaying the same range again finds every alert made already */
+	t = run_detect("test-file-rule", "2024-05-01T10:00:00Z", "2024-05-01T10:10:00Z");
+	assert_int_equal(t.executions, 3); /* 10:00, 10:05, 10:10 */
+	assert_int_equal(t.created, 0);
+	assert_int_equal(t.duplicates, 2);
+	assert_int_equal(tu_count(alerts(), "\n"), 2);
+}
+
+static void test_event_ingested_decides_the_window(void **state)
+{
+	(void)state;
+	custom_rule();
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	timed_event(&sb, "late-ts", "2024-05-01T08:00:00Z", "2024-05-01T10:03:00Z");  /* ingested in the window */
+	timed_event(&sb, "late-ing", "2024-05-01T10:03:00Z", "2024-05-01T11:00:00Z"); /* @timestamp in it, not ingested */
+	timed_event(&sb, "no-ing", "2024-05-01T10:02:00Z", NULL);                      /* falls back to @timestamp */
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_totals t = run_detect("test-file-rule", "2024-05-01T10:05:00Z", "2024-05-01T10:05:00Z");
+	assert_int_equal(t.executions, 1);
+	assert_int_equal(t.created, 2);
+	assert_string_equal(alerts(), "test-file-rule late-ts 2024-05-01T08:00:00.000000Z\n"
+				      "test-file-rule no-ing 2024-05-01T10:02:00.000000Z\n");
+}
+
+static void test_index_patterns(void **state)
+{
+	(void)state;
+	const char *const endpoint[] = {"logs-endpoint.events.*"};
+	assert_true(index_matches(endpoint, 1, "logs-endpoint.events.file-default"));
+	assert_true(index_matches(endpoint, 1, ".ds-logs-endpoint.events.file-default-000003"));
+	assert_true(index_matches(endpoint, 1, ".ds-logs-endpoint.events.process-default-2024.05.01-000001"));
+	assert_true(index_matches(endpoint, 1, NULL)); /* unknown index: every pattern */
+	assert_false(index_matches(endpoint, 1, "logs-endpoint.alerts-default"));
+	assert_false(index_matches(endpoint, 1, ".ds-logs-system.auth-default-000001"));
+	const char *const two[] = {"logs-*", "-logs-endpoint.alerts-*"};
+	assert_true(index_matches(two, 2, "logs-system.auth-default"));
+	assert_false(index_matches(two, 2, "logs-endpoint.alerts-default"));
+	assert_true(index_matches(NULL, 0, "anything"));
+	/* and in a run: an event from another data stream is not searched */
+	custom_rule();
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"elsewhere\",\"category\":[\"file\"]},"
+		    "\"data_stream\":{\"type\":\"logs\",\"dataset\":\"system.auth\",\"namespace\":\"default\"}}\n"
+		    "{\"_index\":\".ds-logs-endpoint.events.file-default-000001\",\"_id\":\"hit-1\",\"_source\":"
+		    "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"category\":[\"file\"]}}}\n");
+	run_detect("test-file-rule", NULL, NULL);
+	assert_string_equal(alerts(), "test-file-rule hit-1 2024-05-01T10:01:00.000000Z\n");
+}
+
+static void test_exceptions_suppress_exactly_what_they_should(void **state)
+{
+	(void)state;
+	struct import_counts c = {0};
+	import_file("export.ndjson", &c);
+	assert_int_equal(c.rules_added, 1);
+	assert_int_equal(c.lists, 1);
+	assert_int_equal(c.items, 7);
+	assert_int_equal(c.summaries, 1);
+	const char *t = "\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"category\":[\"file\"],\"id\":";
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	strbuf_addf(&sb, "{%s\"x-installer\"},\"process\":{\"name\":\"installer\"}}\n", t);          /* match */
+	strbuf_addf(&sb, "{%s\"x-installerd\"},\"process\":{\"name\":\"installerd\"}}\n", t);        /* kept */
+	strbuf_addf(&sb, "{%s\"x-svc2\"},\"user\":{\"name\":\"svc2\"}}\n", t);                       /* match_any */
+	strbuf_addf(&sb, "{%s\"x-svc3\"},\"user\":{\"name\":\"svc3\"}}\n", t);                       /* kept */
+	strbuf_addf(&sb, "{%s\"x-log\"},\"file\":{\"path\":\"/tmp/a/b.log\"}}\n", t);                 /* wildcard */
+	strbuf_addf(&sb, "{%s\"x-lag\"},\"file\":{\"path\":\"/tmp/x.lag\"}}\n", t);                   /* '?' */
+	strbuf_addf(&sb, "{%s\"x-logs\"},\"file\":{\"path\":\"/tmp/x.logs\"}}\n", t);                 /* kept */
+	strbuf_addf(&sb, "{%s\"x-md5\"},\"file\":{\"hash\":{\"md5\":\"abc\"}}}\n", t);                /* exists */
+	strbuf_addf(&sb, "{%s\"x-mv-root\"},\"process\":{\"name\":\"mv\"},\"user\":{\"name\":\"root\"}}\n", t);
+	strbuf_addf(&sb, "{%s\"x-mv-amy\"},\"process\":{\"name\":\"mv\"},\"user\":{\"name\":\"amy\"}}\n", t); /* kept */
+	strbuf_addf(&sb, "{%s\"x-cp-dev\"},\"process\":{\"name\":\"cp\"},\"host\":{\"name\":\"dev1\"}}\n", t);
+	strbuf_addf(&sb, "{%s\"x-cp-prod\"},\"process\":{\"name\":\"cp\"},\"host\":{\"name\":\"prod1\"}}\n", t); /* kept */
+	strbuf_addf(&sb, "{%s\"x-cp-nohost\"},\"process\":{\"name\":\"cp\"}}\n", t); /* excluded entry holds: suppressed */
+	strbuf_addf(&sb, "{%s\"x-nested\"},\"users\":[{\"name\":\"bob\",\"role\":\"owner\"},"
+			 "{\"name\":\"admin\",\"role\":\"owner\"}]}\n", t);                                    /* nested */
+	strbuf_addf(&sb, "{%s\"x-split\"},\"users\":[{\"name\":\"admin\",\"role\":\"user\"},"
+			 "{\"name\":\"bob\",\"role\":\"owner\"}]}\n", t); /* nested: no one element has both: kept */
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_totals tot = run_detect("exported-rule", NULL, NULL);
+	assert_int_equal(tot.suppressed, 9);
+	assert_int_equal(tot.created, 6);
+	assert_string_equal(alerts(), "exported-rule x-cp-prod 2024-05-01T10:01:00.000000Z\n"
+				      "exported-rule x-installerd 2024-05-01T10:01:00.000000Z\n"
+				      "exported-rule x-logs 2024-05-01T10:01:00.000000Z\n"
+				      "exported-rule x-mv-amy 2024-05-01T10:01:00.000000Z\n"
+				      "exported-rule x-split 2024-05-01T10:01:00.000000Z\n"
+				      "exported-rule x-svc3 2024-05-01T10:01:00.000000Z\n");
+}
+
+static void test_exception_added_from_the_command_line(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	file_event(&sb, "signed", "2024-05-01T10:01:00Z", "/Library/DirectoryServices/PlugIns/a.dsplug", "[\"change\"]",
+		   "macos");
+	file_event(&sb, "unsigned", "2024-05-01T10:01:00Z", "/Library/DirectoryServices/PlugIns/b.dsplug",
+		   "[\"change\"]", "macos");
+	/* make the first one signed by Apple */
+	char *p = strstr(sb.buf, "\"process\":{\"name\":\"installer\"}");
+	assert_non_null(p);
+	struct strbuf fixed;
+	strbuf_init(&fixed, 2048);
+	strbuf_add(&fixed, sb.buf, (size_t)(p - sb.buf));
+	strbuf_addstr(&fixed, "\"process\":{\"name\":\"installer\",\"code_signature\":{\"subject_name\":\"Software Signing\"}}");
+	strbuf_addstr(&fixed, p + strlen("\"process\":{\"name\":\"installer\"}"));
+	ingest_text(fixed.buf);
+	strbuf_release(&fixed);
+	strbuf_release(&sb);
+	const char *values[] = {"Software Signing"};
+	struct exception_spec spec = {.field = "process.code_signature.subject_name", .type = "match",
+				      .values = values, .nvalues = 1, .comment = "Apple updates", .analyst = "amy",
+				      .now_us = NOW};
+	char item[40], err[200];
+	assert_int_equal(exception_add(db, SEED, &spec, item, err, sizeof(err)), 0);
+	assert_int_equal(exception_add(db, "no-such-rule", &spec, item, err, sizeof(err)), 1);
+	struct exception_spec bad = {.field = "x", .type = "exists", .values = values, .nvalues = 1, .analyst = "a"};
+	assert_int_equal(exception_add(db, SEED, &bad, item, err, sizeof(err)), -1);
+	assert_string_equal(err, "--type exists takes no --value");
+	struct detect_totals t = run_detect(NULL, NULL, NULL);
+	assert_int_equal(t.suppressed, 1);
+	assert_string_equal(alerts(), SEED " unsigned 2024-05-01T10:01:00.000000Z\n");
+}
+
+static int count_rule(void *ctx, const struct rule_row *r)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_rule_formats_and_defaults(void **state)
+{
+	(void)state;
+	struct import_counts c = {0};
+	import_file("package.json", &c);
+	assert_int_equal(c.rules_added, 1);
+	import_file("package.json", &c);
+	assert_int_equal(c.rules_unchanged, 1);
+	memset(&c, 0, sizeof(c));
+	FILE *mem = tmpfile();
+	assert_int_equal(rules_import_file(db, "tests/fixtures/unsupported.ndjson", "u", &c, mem), 0);
+	rewind(mem);
+	char msgs[2048] = "";
+	size_t n = fread(msgs, 1, sizeof(msgs) - 1, mem);
+	msgs[n] = '\0';
+	fclose(mem);
+	assert_int_equal(c.rules_added, 2);
+	assert_int_equal(c.unsupported, 2);
+	assert_int_equal(c.rules_invalid, 2);
+	assert_string_equal(msgs, "tests/fixtures/unsupported.ndjson:1: rule \"An EQL rule\" (eql-rule) stored but detect "
+				  "will skip it: rules of type \"eql\" are not supported yet (query rules are)\n"
+				  "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
+				  "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
+				  "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
+				  "tests/fixtures/unsupported.ndjson:4: skipped: not valid JSON\n");
+	int rules = 0;
+	assert_int_equal(store_rules_each(db, count_rule, &rules), 0);
+	assert_int_equal(rules, 4); /* the pack's, the package's, and the two unsupported ones */
+	/* defaults as Kibana fills them, and unknown fields kept */
+	custom_rule();
+	struct rule r;
+	char why[200];
+	cJSON *obj = cJSON_Parse("{\"rule_id\":\"d\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+				 "\"severity\":\"low\",\"type\":\"query\",\"query\":\"a:b\",\"x-extra\":42}");
+	assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+	assert_string_equal(r.interval, "5m");
+	assert_string_equal(r.from, "now-6m");
+	assert_string_equal(r.to, "now");
+	assert_int_equal(r.max_signals, 100);
+	assert_int_equal(r.lookback_us, 360 * TIME_US_PER_SEC);
+	assert_string_equal(r.language, "kuery");
+	assert_null(r.unsupported);
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r.obj, "x-extra")), 42);
+	rule_release(&r);
+	cJSON_Delete(obj);
+	int64_t off;
+	assert_int_equal(rule_date_math("now-6060s", &off), 0);
+	assert_int_equal(off, -6060 * TIME_US_PER_SEC);
+	assert_int_equal(rule_date_math("yesterday", &off), -1);
+}
+
+static void test_reference_exports_when_present(void **state)
+{
+	(void)state;
+	if (!tu_corpus())
+		skip();
+	FILE *devnull = fopen("/dev/null", "w");
+	struct import_counts c = {0};
+	assert_int_equal(rules_import_file(db, "../shared/reference/kibana-export/7_16_rules.ndjson", "k", &c, devnull), 0);
+	assert_int_equal(c.rules_added, 1);
+	assert_int_equal(c.lists, 1);
+	assert_int_equal(c.items, 1);
+	assert_int_equal(c.summaries, 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(rules_import_file(db, "../shared/reference/kibana-export/8_18_prebuilt_rules.ndjson", "k", &c,
+					   devnull),
+			 0);
+	assert_int_equal(c.rules_added, 1);
+	memset(&c, 0, sizeof(c));
+	/* Elastic's own v107 package is the same rule and version as the pack's: an update */
+	assert_int_equal(rules_import_file(db, "../shared/reference/elastic-rule/v107_kibana_package.json", "k", &c,
+					   devnull),
+			 0);
+	assert_int_equal(c.rules_updated, 1);
+	fclose(devnull);
+}
+
+/* ---- pruning must not change answers ---- */
+
+static int collect_ids(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s ", row->r.identity);
+	return 0;
+}
+
+struct brute {
+	const struct kql_node *q;
+	struct strbuf *sb;
+};
+
+static int brute_force(void *ctx, const struct event_row *row)
+{
+	struct brute *b = ctx;
+	cJSON *ev = detect_event_json(row);
+	if (ev && kql_match(b->q, ev))
+		strbuf_addf(b->sb, "%s ", row->r.identity);
+	cJSON_Delete(ev);
+	return 0;
+}
+
+static void test_pruned_search_agrees_with_full_evaluation(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 65536);
+	static const char *const paths[] = {"/Library/DirectoryServices/PlugIns/a.dsplug",
+					    "/Library/DirectoryServices/PlugIns/b.dsplug/Contents/x",
+					    "/Library/DirectoryServices/PlugIns",
+					    "/Library/DirectoryServices/PlugInsX/c.dsplug",
+					    "/Library/DirectoryServices/PlugIn",
+					    "/Library/LaunchDaemons/d.plist",
+					    "/library/directoryservices/plugins/e.dsplug",
+					    "/tmp/\xc3\xa9t\xc3\xa9.dsplug",
+					    "/Library/DirectoryServices/PlugIns/\xff\xff.dsplug"};
+	int n = 0;
+	for (int i = 0; i < 9; i++)
+		for (int h = 0; h < 3; h++)
+			strbuf_addf(&sb, "{\"@timestamp\":\"2024-05-01T10:%02d:00Z\",\"event\":{\"id\":\"p%d\",\"category\":"
+					 "[\"file\"],\"type\":[\"%s\"]},\"host\":{\"name\":\"host%d\",\"os\":{\"type\":\"macos\"}},"
+					 "\"file\":{\"path\":\"%s\"}}\n",
+				    n % 60, n, h == 2 ? "deletion" : "change", h, paths[i]), n++;
+	/* irregular events: the path as an array, and given twice */
+	strbuf_addstr(&sb, "{\"@timestamp\":\"2024-05-01T10:30:00Z\",\"event\":{\"id\":\"arr\",\"category\":[\"file\"]},"
+			   "\"host\":{\"name\":\"host0\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":[\"/tmp/z\","
+			   "\"/Library/DirectoryServices/PlugIns/arr.dsplug\"]}}\n"
+			   "{\"@timestamp\":\"2024-05-01T10:31:00Z\",\"event\":{\"id\":\"twice\",\"category\":[\"file\"]},"
+			   "\"host\":{\"name\":[\"host9\",\"host0\"],\"os\":{\"type\":\"macos\"}},\"file.path\":\"/tmp/y\","
+			   "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/twice.dsplug\"}}\n");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	static const char *const queries[] = {
+		"event.category:file and host.os.type:macos and not event.type:deletion and "
+		"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+		"file.path:/Library/DirectoryServices/PlugIns/*",
+		"file.path:\"/Library/DirectoryServices/PlugIns\"",
+		"file.path:/Library/DirectoryServices/PlugIn",
+		"file.path:/tmp/*",
+		"file.path:/Library/DirectoryServices/PlugIns/\xff*",
+		"host.name:host0 and file.path:*.dsplug",
+		"host.name:host1",
+		"file.path:(/tmp/z or /tmp/y)",
+		"not file.path:/Library/*",
+		"file.path:*plugins*",
+		"event.category:file",
+	};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		struct kql_error err;
+		struct kql_node *q = kql_parse(queries[i], &err);
+		assert_non_null(q);
+		struct strbuf pruned, full;
+		strbuf_init(&pruned, 256);
+		strbuf_init(&full, 256);
+		assert_int_equal(detect_search(db, q, 0, collect_ids, &pruned), 0);
+		struct brute b = {.q = q, .sb = &full};
+		struct event_query all = {.want_doc = 1};
+		assert_int_equal(store_events_each(db, &all, brute_force, &b), 0);
+		if (strcmp(pruned.buf, full.buf))
+			fail_msg("%s:\n pruned: %s\n full:   %s", queries[i], pruned.buf, full.buf);
+		strbuf_release(&pruned);
+		strbuf_release(&full);
+		kql_free(q);
+	}
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_seed_rule_on_hand_written_events),
+		T(test_alert_document_has_kibana_fields),
+		T(test_max_signals_caps_each_execution),
+		T(test_overlapping_windows_and_reruns_create_no_duplicates),
+		T(test_event_ingested_decides_the_window),
+		T(test_index_patterns),
+		T(test_exceptions_suppress_exactly_what_they_should),
+		T(test_exception_added_from_the_command_line),
+		T(test_rule_formats_and_defaults),
+		T(test_reference_exports_when_present),
+		T(test_pruned_search_agrees_with_full_evaluation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
