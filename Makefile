@@ -69,6 +69,8 @@ build/check/gen-events: build/check/tools/gen-events.o
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ -lm
 build/check/test_%: build/check/tests/test_%.o build/check/tests/testutil.o $(check_objs)
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+build/release/bench-detect: build/release/bench/bench_detect.o $(release_objs)
+	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-ingest: build/release/bench/bench_ingest.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
@@ -89,7 +91,7 @@ demo: deps
 	@sh tools/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/release/bench-ingest
+	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect
 	@sh bench/run.sh $(BENCH_EVENTS)
 
 install: casebook

@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench [BENCH_EVENTS=N]: generates N events (default 1,000,000) and measures ingest
-# against cJSON parse-only on the same file, in the same run.
+# make bench [BENCH_EVENTS=N]: generates N events (default 1,000,000) and measures, each
+# against a baseline taken in the same run: ingest vs cJSON parse-only; detect vs a full scan.
 set -e
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -8,3 +8,6 @@ mkdir -p bench/out
 file=bench/out/events-$n.ndjson
 [ -s "$file" ] || build/release/gen-events --events "$n" > "$file"
 build/release/bench-ingest "$file" build/release/casebook 3
+echo
+rm -f "bench/out/detect-$n.db" "bench/out/detect-$n.db-wal" "bench/out/detect-$n.db-shm"
+build/release/bench-detect "$file" "bench/out/detect-$n.db" 3

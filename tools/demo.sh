@@ -1,6 +1,6 @@
 #!/bin/sh
-# make demo: a fresh demo case from the deterministic generator, loaded into a new database.
-# Later steps (detection, the console) join this script as they land.
+# make demo: a fresh demo case from the deterministic generator, loaded into a new database,
+# with the bundled rules run over it. (The console joins this script when it lands.)
 set -e
 cd "$(dirname "$0")/.."
 dir=build/demo
@@ -8,9 +8,20 @@ db=$dir/casebook.db
 mkdir -p "$dir"
 rm -f "$db" "$db-wal" "$db-shm"
 build/release/gen-events --events 2000 --hosts 8 > "$dir/demo.ndjson"
-./casebook --db "$db" ingest "$dir/demo.ndjson"
+cb() { ./casebook --db "$db" "$@"; }
+cb ingest "$dir/demo.ndjson"
+cb detect
 echo
-echo "The demo case is in $db. The story's events on the folder the seed rule watches:"
-./casebook --db "$db" events | grep 'DirectoryServices/PlugIns' || true
+cb alerts
+first=$(cb alerts --json | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
 echo
-echo "Try:  ./casebook --db $db events --host mac-lisbon-01 --from 2026-11-20T08:05:00Z --to 2026-11-20T08:06:00Z"
+echo "The story: on mac-lisbon-01 an unsigned installer moved a .dsplug bundle into"
+echo "/Library/DirectoryServices/PlugIns/ and restarted the plug-in helper; on two other hosts"
+echo "Apple-signed updates wrote plug-ins in the same folder. The attack's alert:"
+echo
+lisbon=$(cb alerts --json | grep '"name":"mac-lisbon-01"' | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
+cb show "${lisbon:-$first}"
+echo
+cb timeline "${lisbon:-$first}" --before 30s --after 10s
+echo
+echo "The case is in $db; try: ./casebook --db $db show ${lisbon:-$first} --json"
