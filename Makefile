@@ -5,9 +5,9 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := sqlite3 libcjson zlib libcrypto libzstd
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-           zlib1g-dev libssl-dev libzstd-dev tmux
+           zlib1g-dev libssl-dev libzstd-dev libcmark-dev tmux
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -20,7 +20,7 @@ CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
 CLI_SRC  := casebook.c $(wildcard cli/*.c)
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))

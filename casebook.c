@@ -11,7 +11,7 @@
 #include "common/sanitize.h"
 #include "store/store.h"
 
-#define CASEBOOK_VERSION "0.2.0"
+#define CASEBOOK_VERSION "0.3.0"
 
 struct command {
 	const char *name;
@@ -39,6 +39,19 @@ static const struct command commands[] = {
 	 "exception add RULE_ID --field F [--value V]... [--type match|match_any|wildcard|exists] [--excluded] "
 	 "[--comment TEXT] | exception list [--json]",
 	 "add a Kibana-style rule exception, or list them"},
+	{"status", cmd_status,
+	 "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
+	 "set the workflow status; closing takes a reason: false_positive, true_positive, benign_positive, "
+	 "duplicate, other"},
+	{"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
+	{"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
+	{"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
+	{"audit", cmd_audit, "audit [ALERT] [--verify] [--json]",
+	 "the audit trail; --verify checks its SHA-256 chain (exit 2 when broken)"},
+	{"export", cmd_export,
+	 "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
+	 "[-o FILE] [--force] [--window DUR]",
+	 "write the triage record for a ticket, a case system or Timesketch"},
 	{"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
 };
 

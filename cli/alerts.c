@@ -7,62 +7,10 @@
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
+#include "export/export.h"
 #include "store/alerts.h"
-
-/* A copy of the alert row the callbacks saw (the store's pointers do not outlive them). */
-struct found_alert {
-	int count;
-	int64_t event_id;
-	char *uuid;
-	struct strbuf candidates;
-};
-
-static int collect_match(void *ctx, const struct alert_row *a)
-{
-	struct found_alert *f = ctx;
-	if (f->count++ == 0) {
-		f->uuid = strdup(a->uuid);
-		f->event_id = a->event_id;
-	}
-	if (f->count <= 10) {
-		strbuf_addstr(&f->candidates, "  ");
-		add_text(&f->candidates, a->uuid);
-		strbuf_addstr(&f->candidates, "  ");
-		add_text(&f->candidates, a->rule_name);
-		strbuf_addch(&f->candidates, '\n');
-	}
-	return 0;
-}
-
-/* Resolves ALERT, a uuid or a unique prefix of one, as git does with hashes. Returns 0, or
- * 1 after telling the user what went wrong. */
-static int resolve_alert(struct store *s, const char *cmd, const char *arg, struct found_alert *f)
-{
-	memset(f, 0, sizeof(*f));
-	strbuf_init(&f->candidates, 256);
-	struct alert_query q = {.uuid_prefix = arg};
-	char *safe = sanitize_dup(arg, 0);
-	int rc = 0;
-	if (store_alerts_each(s, &q, collect_match, f)) {
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
-		rc = 1;
-	} else if (f->count == 0) {
-		fprintf(stderr, "casebook %s: no alert matches %s ('casebook alerts' lists them)\n", cmd, safe);
-		rc = 1;
-	} else if (f->count > 1) {
-		fprintf(stderr, "casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f->count,
-			f->candidates.buf);
-		rc = 1;
-	}
-	free(safe);
-	return rc;
-}
-
-static void found_release(struct found_alert *f)
-{
-	free(f->uuid);
-	strbuf_release(&f->candidates);
-}
+#include "store/triage.h"
+#include "triage/record.h"
 
 struct alert_print {
 	int json;
@@ -184,6 +132,122 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+struct show_ctx {
+	struct strbuf *l;
+	int any;
+};
+
+static int show_item(void *ctx, const struct triage_item *it)
+{
+	struct show_ctx *c = ctx;
+	struct strbuf *l = c->l;
+	int check = !strcmp(it->kind, "check");
+	if (check)
+		strbuf_addf(l, "  [%c] %2d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+	else
+		strbuf_addf(l, "  %-8s %2d. ", it->state, it->position);
+	add_text(l, it->text);
+	if (it->by) {
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(it->at_us, t);
+		strbuf_addstr(l, "\n           — ");
+		add_text(l, it->by);
+		strbuf_addf(l, ", %s", t);
+		if (it->note) {
+			strbuf_addstr(l, ": ");
+			add_text(l, it->note);
+		}
+	}
+	strbuf_addch(l, '\n');
+	c->any++;
+	return 0;
+}
+
+static int show_note(void *ctx, const struct note_row *n)
+{
+	struct show_ctx *c = ctx;
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(n->at_us, t);
+	strbuf_addstr(c->l, "  ");
+	add_text(c->l, n->by);
+	strbuf_addf(c->l, ", %s:\n", t);
+	struct strbuf safe;
+	strbuf_init(&safe, 128);
+	sanitize_append(&safe, n->text, strlen(n->text), SAN_MULTILINE);
+	for (char *line = safe.buf; line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		strbuf_addf(c->l, "    %s\n", line);
+		line = nl ? nl + 1 : NULL;
+	}
+	strbuf_release(&safe);
+	c->any++;
+	return 0;
+}
+
+static int show_status_change(void *ctx, const struct audit_row *a)
+{
+	struct show_ctx *c = ctx;
+	if (strcmp(a->action, "status"))
+		return 0;
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->at_us, t);
+	strbuf_addf(c->l, "  %s  ", t);
+	add_text(c->l, a->analyst);
+	strbuf_addstr(c->l, ": ");
+	add_text(c->l, a->before);
+	strbuf_addstr(c->l, " → ");
+	add_text(c->l, a->after);
+	strbuf_addch(c->l, '\n');
+	c->any++;
+	return 0;
+}
+
+static int show_item_check(void *ctx, const struct triage_item *it)
+{
+	return strcmp(it->kind, "check") ? 0 : show_item(ctx, it);
+}
+
+static int show_item_response(void *ctx, const struct triage_item *it)
+{
+	return strcmp(it->kind, "response") ? 0 : show_item(ctx, it);
+}
+
+/* The triage record after the summary: checklist, response steps, notes, status history. */
+static int show_record(struct store *s, const struct resolved *r)
+{
+	if (triage_prepare(s, r->id))
+		return -1;
+	struct strbuf l;
+	strbuf_init(&l, 1024);
+	struct show_ctx c = {.l = &l};
+	strbuf_addstr(&l, "\nchecklist (casebook check ALERT N):\n");
+	if (store_triage_items_each(s, r->id, show_item_check, &c))
+		goto fail;
+	strbuf_addstr(&l, "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n");
+	if (store_triage_items_each(s, r->id, show_item_response, &c))
+		goto fail;
+	strbuf_addstr(&l, "\nnotes:\n");
+	c.any = 0;
+	if (store_notes_each(s, r->id, show_note, &c))
+		goto fail;
+	if (!c.any)
+		strbuf_addstr(&l, "  none\n");
+	strbuf_addstr(&l, "\nstatus history:\n");
+	c.any = 0;
+	if (store_audit_each(s, r->uuid, show_status_change, &c))
+		goto fail;
+	if (!c.any)
+		strbuf_addstr(&l, "  open since detection\n");
+	fwrite(l.buf, 1, l.len, stdout);
+	strbuf_release(&l);
+	return 0;
+fail:
+	strbuf_release(&l);
+	return -1;
+}
+
 int cmd_show(struct globals *g, int argc, char **argv)
 {
 	int json = 0;
@@ -201,16 +265,27 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	struct store *s;
 	if (open_store(g, 0, &s))
 		return 1;
-	struct found_alert f;
-	int rc = resolve_alert(s, "show", id, &f);
-	if (!rc) {
-		struct alert_print p = {.json = json};
+	struct resolved r;
+	int rc = resolve_alert(s, "show", id, &r);
+	if (!rc && json) {
+		/* the whole record: the JSON export of this one alert */
+		struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
+		struct strbuf out;
+		strbuf_init(&out, 8192);
+		rc = export_alerts(s, &r.uuid, 1, EXPORT_JSON, &o, &out) ? 1 : 0;
+		if (!rc)
+			fwrite(out.buf, 1, out.len, stdout);
+		strbuf_release(&out);
+	} else if (!rc) {
+		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
-		struct alert_query q = {.uuid_prefix = f.uuid};
-		rc = store_alerts_each(s, &q, print_alert_summary, &p) ? 1 : 0;
+		struct alert_query q = {.uuid_prefix = r.uuid};
+		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_record(s, &r) ? 1 : 0;
 		strbuf_release(&p.line);
 	}
-	found_release(&f);
+	if (rc && r.uuid)
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	free(r.uuid);
 	store_close(s);
 	return rc;
 }
@@ -266,17 +341,17 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	struct store *s;
 	if (open_store(g, 0, &s))
 		return 1;
-	struct found_alert f;
-	int rc = resolve_alert(s, "timeline", argv[optind], &f);
+	struct resolved r;
+	int rc = resolve_alert(s, "timeline", argv[optind], &r);
 	if (!rc) {
-		p.focus = f.event_id;
+		p.focus = r.event_id;
 		strbuf_init(&p.line, 256);
-		rc = store_timeline_each(s, f.event_id, before, after, p.json, print_timeline_event, &p) ? 1 : 0;
+		rc = store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p) ? 1 : 0;
 		if (rc)
 			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
 		strbuf_release(&p.line);
+		free(r.uuid);
 	}
-	found_release(&f);
 	store_close(s);
 	return rc;
 }

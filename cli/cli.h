@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "common/strbuf.h"
+
+#include "common/strbuf.h"
 #include "store/store.h"
 
 #define EXIT_USAGE 64
@@ -29,6 +31,15 @@ struct event_row;
 /* One event as a table row (time, host, category/action, process, target), after mark. */
 void format_event_row(struct strbuf *l, const struct event_row *row, const char *mark);
 
+/* An alert named on the command line: its uuid (malloc'd), row id and event. */
+struct resolved {
+	int64_t id, event_id;
+	char *uuid;
+};
+/* Resolves a uuid or a unique prefix of one, as git does with hashes. Returns 0, or 1 after
+ * telling the user what went wrong (no match, or the candidates of an ambiguous prefix). */
+int resolve_alert(struct store *s, const char *cmd, const char *arg, struct resolved *r);
+
 int cmd_ingest(struct globals *g, int argc, char **argv);
 int cmd_events(struct globals *g, int argc, char **argv);
 int cmd_rejects(struct globals *g, int argc, char **argv);
@@ -38,5 +49,11 @@ int cmd_exception(struct globals *g, int argc, char **argv);
 int cmd_alerts(struct globals *g, int argc, char **argv);
 int cmd_show(struct globals *g, int argc, char **argv);
 int cmd_timeline(struct globals *g, int argc, char **argv);
+int cmd_status(struct globals *g, int argc, char **argv);
+int cmd_check(struct globals *g, int argc, char **argv);
+int cmd_respond(struct globals *g, int argc, char **argv);
+int cmd_note(struct globals *g, int argc, char **argv);
+int cmd_audit(struct globals *g, int argc, char **argv);
+int cmd_export(struct globals *g, int argc, char **argv);
 
 #endif

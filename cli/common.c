@@ -7,6 +7,7 @@
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/rule.h"
+#include "store/alerts.h"
 
 int open_store(struct globals *g, unsigned flags, struct store **s)
 {
@@ -65,4 +66,60 @@ void add_cell(struct strbuf *l, const char *s, size_t width)
 	for (; cps < width; cps++)
 		strbuf_addch(l, ' ');
 	strbuf_release(&tmp);
+}
+
+struct found_alert {
+	int count;
+	struct resolved first;
+	struct strbuf candidates;
+};
+
+static int collect_match(void *ctx, const struct alert_row *a)
+{
+	struct found_alert *f = ctx;
+	if (f->count++ == 0) {
+		f->first.uuid = xstrdup(a->uuid);
+		f->first.id = a->id;
+		f->first.event_id = a->event_id;
+	}
+	if (f->count <= 10) {
+		strbuf_addstr(&f->candidates, "  ");
+		add_text(&f->candidates, a->uuid);
+		strbuf_addstr(&f->candidates, "  ");
+		add_text(&f->candidates, a->rule_name);
+		strbuf_addch(&f->candidates, '\n');
+	}
+	return 0;
+}
+
+int resolve_alert(struct store *s, const char *cmd, const char *arg, struct resolved *r)
+{
+	struct found_alert f = {.count = 0};
+	strbuf_init(&f.candidates, 256);
+	struct alert_query q = {.uuid_prefix = arg};
+	char *safe = sanitize_dup(arg, 0);
+	int rc = 0;
+	if (!*arg) {
+		fprintf(stderr, "casebook %s: name an alert by its uuid or the start of it\n", cmd);
+		rc = 1;
+	} else if (store_alerts_each(s, &q, collect_match, &f)) {
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	} else if (f.count == 0) {
+		fprintf(stderr, "casebook %s: no alert matches %s ('casebook alerts' lists them)\n", cmd, safe);
+		rc = 1;
+	} else if (f.count > 1) {
+		fprintf(stderr, "casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f.count,
+			f.candidates.buf);
+		rc = 1;
+	}
+	free(safe);
+	strbuf_release(&f.candidates);
+	if (rc) {
+		free(f.first.uuid);
+		memset(r, 0, sizeof(*r));
+	} else {
+		*r = f.first;
+	}
+	return rc;
 }

@@ -48,7 +48,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	if (store_prepare(s,
 			  "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
 			  "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
-			  "e.user_name, a.reason, a.doc FROM alerts a JOIN rules r ON r.key = a.rule_key "
+			  "e.user_name, a.reason, a.doc, a.workflow_reason, a.workflow_comment "
+			  "FROM alerts a JOIN rules r ON r.key = a.rule_key "
 			  "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key "
 			  "WHERE (?1 IS NULL OR a.workflow_status = ?1) AND (?2 IS NULL OR r.rule_id = ?2) "
 			  "AND (?3 IS NULL OR substr(a.uuid, 1, length(?3)) = ?3) ORDER BY a.original_time, a.uuid",
@@ -78,6 +79,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 			.user_name = COL_TEXT(st, 15),
 			.reason = COL_TEXT(st, 16),
 			.doc = COL_TEXT(st, 17),
+			.reason_closed = COL_TEXT(st, 18),
+			.comment = COL_TEXT(st, 19),
 		};
 		if (fn(ctx, &a)) {
 			rc = SQLITE_DONE;
@@ -86,6 +89,19 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+}
+
+int store_alert_rule_note(struct store *s, int64_t alert_id, char **note)
+{
+	sqlite3_stmt *st;
+	*note = NULL;
+	if (store_prepare(s, "SELECT json_extract(doc, '$.\"kibana.alert.rule.note\"') FROM alerts WHERE id = ?1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, alert_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		*note = xstrdup(COL_TEXT(st, 0));
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id)

@@ -25,6 +25,7 @@ int store_alert_exists(struct store *s, const char *uuid, int *exists);
 
 struct alert_row {
 	int64_t id;
+	const char *reason_closed, *comment; /* workflow_reason and comment when closed */
 	const char *uuid;
 	const char *rule_id, *rule_name;
 	int64_t rule_version;
@@ -47,6 +48,10 @@ struct alert_query {
 typedef int (*alert_fn)(void *ctx, const struct alert_row *a);
 /* Alerts by event time, then uuid. */
 int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx);
+
+/* The rule's investigation guide (kibana.alert.rule.note) on an alert; *note is malloc'd, NULL
+ * when the rule has none. */
+int store_alert_rule_note(struct store *s, int64_t alert_id, char **note);
 
 /* --- detection state --- */
 int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id);

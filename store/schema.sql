@@ -152,3 +152,55 @@ CREATE TABLE detection_state (
 ALTER TABLE events ADD COLUMN irregular INTEGER NOT NULL DEFAULT 0;
 UPDATE events SET irregular = 1; -- written by version 1, which did not record it
 CREATE INDEX events_irregular ON events(irregular) WHERE irregular != 0;
+
+-- version 3
+-- The triage record: checklist and response steps (from the rule's guide), notes, the
+-- closing reason, and an audit trail whose entries are chained by SHA-256.
+ALTER TABLE alerts ADD COLUMN workflow_reason TEXT;   -- when closed: false_positive, ...
+ALTER TABLE alerts ADD COLUMN workflow_comment TEXT;
+
+CREATE TABLE triage_items (
+  id       INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  kind     TEXT NOT NULL CHECK (kind IN ('check', 'response')),
+  position INTEGER NOT NULL,            -- 1-based, in the guide's order
+  text     TEXT NOT NULL,
+  state    TEXT NOT NULL,               -- check: open, checked; response: pending, done, skipped, na
+  note     TEXT,
+  by       TEXT,                        -- who changed it last
+  at_us    INTEGER,                     -- and when
+  from_default INTEGER NOT NULL DEFAULT 0, -- the rule had no such guide section
+  UNIQUE (alert_id, kind, position)
+);
+
+CREATE TABLE notes (
+  id       INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  text     TEXT NOT NULL,               -- never edited: a correction is a new note
+  by       TEXT NOT NULL,
+  at_us    INTEGER NOT NULL
+);
+CREATE INDEX notes_alert ON notes(alert_id, id);
+
+-- Each entry's hash covers its own fields and the previous entry's hash, so an edit, a
+-- deletion or an insertion anywhere breaks the chain (casebook audit --verify).
+CREATE TABLE audit (
+  id         INTEGER PRIMARY KEY,       -- 1, 2, 3, ... with no gaps
+  alert_uuid TEXT,
+  analyst    TEXT NOT NULL,
+  at_us      INTEGER NOT NULL,
+  action     TEXT NOT NULL,             -- status, check, respond, note, exception
+  target     TEXT,                      -- which item
+  before     TEXT,
+  after      TEXT,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE INDEX audit_alert ON audit(alert_uuid, id);
+
+-- The chain's head, so that removing the newest entries is noticed too.
+CREATE TABLE audit_head (
+  one     INTEGER PRIMARY KEY CHECK (one = 1),
+  last_id INTEGER NOT NULL,
+  hash    TEXT NOT NULL
+);

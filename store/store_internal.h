@@ -15,6 +15,7 @@ struct store {
 	char *path;
 	struct strbuf err;
 	struct doc_codec *codec; /* lazily created by store_doc_decode */
+	int tx_depth, tx_outer;  /* store_tx_begin nesting, and whether the outermost began it */
 };
 
 /* Records the database's current error message, prefixed by what was being done. */

@@ -1,0 +1,514 @@
+/* status, check, respond, note, audit, export: the triage record from the command line,
+ * through the same functions the console calls (triage/record.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/kql.h"
+#include "export/export.h"
+#include "store/alerts.h"
+#include "store/triage.h"
+#include "triage/record.h"
+
+static int report(const char *cmd, const char *uuid, int rc, struct store *s)
+{
+	switch (rc) {
+	case TRIAGE_OK:
+		return 0;
+	case TRIAGE_UNCHANGED:
+		printf("%.12s: unchanged\n", uuid);
+		return 0;
+	case TRIAGE_NO_ITEM:
+		fprintf(stderr, "casebook %s: %.12s has no such item ('casebook show %.12s' lists them)\n", cmd, uuid, uuid);
+		return 1;
+	case TRIAGE_INVALID:
+		return command_usage_error(cmd, "no such status, reason or state");
+	case TRIAGE_OPEN_ITEMS:
+		return 3;
+	default:
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		return 1;
+	}
+}
+
+static struct actor actor_now(struct globals *g)
+{
+	struct actor a = {.analyst = g->analyst, .at_us = time_now_us()};
+	return a;
+}
+
+/* ---- status ---- */
+
+struct query_match {
+	struct kql_node *q;
+	char **uuids;
+	int64_t *ids;
+	size_t n;
+};
+
+static int match_alert(void *ctx, const struct alert_row *a)
+{
+	struct query_match *m = ctx;
+	cJSON *doc = cJSON_Parse(a->doc);
+	int hit = doc && kql_match(m->q, doc);
+	cJSON_Delete(doc);
+	if (hit) {
+		m->uuids = realloc(m->uuids, (m->n + 1) * sizeof(*m->uuids));
+		m->ids = realloc(m->ids, (m->n + 1) * sizeof(*m->ids));
+		m->uuids[m->n] = strdup(a->uuid);
+		m->ids[m->n++] = a->id;
+	}
+	return 0;
+}
+
+int cmd_status(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
+					     {"comment", required_argument, NULL, 'c'},
+					     {"force", no_argument, NULL, 'f'},
+					     {"query", required_argument, NULL, 'q'},
+					     {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *comment = NULL, *query = NULL;
+	int force = 0, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': reason = optarg; break;
+		case 'c': comment = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': query = optarg; break;
+		default:
+			return command_usage_error("status", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	int nargs = argc - optind;
+	if (nargs < 1)
+		return command_usage_error("status", "name the new status (and the alerts, or --query)");
+	const char *status = argv[argc - 1];
+	int found = 0;
+	for (const char *const *p = triage_statuses; *p; p++)
+		found |= !strcmp(*p, status);
+	if (!found)
+		return command_usage_error("status", "the status is open, acknowledged or closed");
+	if (!strcmp(status, "closed")) {
+		int ok = 0;
+		for (const char *const *p = triage_close_reasons; reason && *p; p++)
+			ok |= !strcmp(*p, reason);
+		if (!ok)
+			return command_usage_error("status", "closing needs --reason false_positive, true_positive, "
+							     "benign_positive, duplicate or other");
+	} else if (reason) {
+		return command_usage_error("status", "--reason goes with closed");
+	}
+	if ((nargs == 1) == !query)
+		return command_usage_error("status", "name the alerts, or select them with --query KQL, not both");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct query_match m = {0};
+	int rc = 0;
+	if (query) {
+		struct kql_error kerr;
+		if (!(m.q = kql_parse(query, &kerr))) {
+			struct strbuf msg;
+			strbuf_init(&msg, 128);
+			kql_error_format(query, &kerr, &msg);
+			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
+			fprintf(stderr, "casebook status: %s", safe);
+			free(safe);
+			strbuf_release(&msg);
+			store_close(s);
+			return EXIT_USAGE;
+		}
+		struct alert_query all = {0};
+		if (store_alerts_each(s, &all, match_alert, &m))
+			rc = 1;
+	} else {
+		for (int i = optind; i < argc - 1 && !rc; i++) {
+			struct resolved r;
+			if (resolve_alert(s, "status", argv[i], &r)) {
+				rc = 1;
+				break;
+			}
+			m.uuids = realloc(m.uuids, (m.n + 1) * sizeof(*m.uuids));
+			m.ids = realloc(m.ids, (m.n + 1) * sizeof(*m.ids));
+			m.uuids[m.n] = r.uuid;
+			m.ids[m.n++] = r.id;
+		}
+	}
+	/* all of them in one transaction: a bulk change happens whole or not at all */
+	struct actor who = actor_now(g);
+	size_t changed = 0, refused = 0;
+	if (!rc && store_tx_begin(s) == 0) {
+		for (size_t i = 0; i < m.n && !rc; i++) {
+			int open_items = 0;
+			int r = triage_set_status(s, m.ids[i], m.uuids[i], status, reason, comment, force, &who, &open_items);
+			if (r == TRIAGE_OPEN_ITEMS) {
+				fprintf(stderr, "casebook status: %.12s has %d checklist item%s open; finish them, or close "
+						"with --force to record that they were left open\n",
+					m.uuids[i], open_items, open_items == 1 ? "" : "s");
+				refused++;
+			} else if (r == TRIAGE_OK) {
+				changed++;
+			} else {
+				rc = report("status", m.uuids[i], r, s);
+			}
+		}
+		if (refused && !rc)
+			rc = 3;
+		if (store_tx_end(s, rc == 0) && !rc) {
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			rc = 1;
+		}
+	} else if (!rc) {
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	}
+	if (rc == 0)
+		printf("%zu alert%s %s\n", changed, changed == 1 ? "" : "s", status);
+	else if (rc == 3)
+		printf("nothing changed\n");
+	for (size_t i = 0; i < m.n; i++)
+		free(m.uuids[i]);
+	free(m.uuids);
+	free(m.ids);
+	kql_free(m.q);
+	store_close(s);
+	return rc == 3 ? 1 : rc;
+}
+
+/* ---- check, respond, note ---- */
+
+static int parse_number(const char *s, int *n)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < 1 || v > 100000)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+int cmd_check(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"undo", no_argument, NULL, 'u'}, {"note", required_argument, NULL, 'n'},
+					     {NULL, 0, NULL, 0}};
+	int undo = 0, c, n;
+	const char *note = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'u')
+			undo = 1;
+		else if (c == 'n')
+			note = optarg;
+		else
+			return command_usage_error("check", optopt ? "an option is missing its value" : "unknown option");
+	}
+	if (argc - optind != 2 || parse_number(argv[optind + 1], &n))
+		return command_usage_error("check", "name the ALERT and the item's number");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct resolved r;
+	int rc = resolve_alert(s, "check", argv[optind], &r);
+	if (!rc) {
+		struct actor who = actor_now(g);
+		rc = report("check", r.uuid, triage_check(s, r.id, r.uuid, n, undo, note, &who), s);
+		if (!rc)
+			printf("%.12s: checklist item %d %s\n", r.uuid, n, undo ? "unchecked" : "checked");
+		free(r.uuid);
+	}
+	store_close(s);
+	return rc;
+}
+
+int cmd_respond(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	int c, n;
+	const char *note = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			note = optarg;
+		else
+			return command_usage_error("respond", optopt ? "an option is missing its value" : "unknown option");
+	}
+	if (argc - optind != 3 || parse_number(argv[optind + 1], &n))
+		return command_usage_error("respond", "name the ALERT, the step's number and done, skipped, na or pending");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct resolved r;
+	int rc = resolve_alert(s, "respond", argv[optind], &r);
+	if (!rc) {
+		struct actor who = actor_now(g);
+		rc = report("respond", r.uuid, triage_respond(s, r.id, r.uuid, n, argv[optind + 2], note, &who), s);
+		if (!rc)
+			printf("%.12s: response step %d %s\n", r.uuid, n, argv[optind + 2]);
+		free(r.uuid);
+	}
+	store_close(s);
+	return rc;
+}
+
+static char *read_stdin(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		strbuf_add(&sb, buf, n);
+	while (sb.len && sb.buf[sb.len - 1] == '\n')
+		sb.buf[--sb.len] = '\0';
+	return strbuf_detach(&sb, NULL);
+}
+
+int cmd_note(struct globals *g, int argc, char **argv)
+{
+	if (argc != 3)
+		return command_usage_error("note", "name the ALERT and the TEXT (or - to read it from standard input)");
+	char *text = !strcmp(argv[2], "-") ? read_stdin() : strdup(argv[2]);
+	if (!*text) {
+		free(text);
+		return command_usage_error("note", "the note is empty");
+	}
+	struct store *s;
+	if (open_store(g, 0, &s)) {
+		free(text);
+		return 1;
+	}
+	struct resolved r;
+	int rc = resolve_alert(s, "note", argv[1], &r);
+	if (!rc) {
+		struct actor who = actor_now(g);
+		rc = report("note", r.uuid, triage_note(s, r.id, r.uuid, text, &who), s);
+		if (!rc)
+			printf("%.12s: note added\n", r.uuid);
+		free(r.uuid);
+	}
+	free(text);
+	store_close(s);
+	return rc;
+}
+
+/* ---- audit ---- */
+
+struct audit_print {
+	int json;
+	struct strbuf line;
+};
+
+static int print_audit(void *ctx, const struct audit_row *a)
+{
+	struct audit_print *p = ctx;
+	struct strbuf *l = &p->line;
+	strbuf_reset(l);
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->at_us, t);
+	if (p->json) {
+		strbuf_addf(l, "{\"id\":%lld,\"at\":\"%s\",\"alert\":", (long long)a->id, t);
+		if (a->alert_uuid)
+			json_quote_append(l, a->alert_uuid, strlen(a->alert_uuid));
+		else
+			strbuf_addstr(l, "null");
+		const char *keys[] = {"analyst", "action", "target", "before", "after", "prev_hash", "hash"};
+		const char *vals[] = {a->analyst, a->action, a->target, a->before, a->after, a->prev_hash, a->hash};
+		for (size_t i = 0; i < 7; i++) {
+			strbuf_addf(l, ",\"%s\":", keys[i]);
+			if (vals[i])
+				json_quote_append(l, vals[i], strlen(vals[i]));
+			else
+				strbuf_addstr(l, "null");
+		}
+		strbuf_addstr(l, "}\n");
+	} else {
+		strbuf_addf(l, "%5lld  %s  %.12s  ", (long long)a->id, t, a->alert_uuid ? a->alert_uuid : "-");
+		add_cell(l, a->analyst, 12);
+		strbuf_addstr(l, "  ");
+		add_text(l, a->action);
+		if (a->target) {
+			strbuf_addch(l, ' ');
+			add_text(l, a->target);
+		}
+		strbuf_addstr(l, ": ");
+		if (a->before) {
+			add_text(l, a->before);
+			strbuf_addstr(l, " → ");
+		}
+		add_text(l, a->after);
+		strbuf_addch(l, '\n');
+	}
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+int cmd_audit(struct globals *g, int argc, char **argv)
+{
+	int json = 0, verify = 0;
+	const char *alert = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--verify"))
+			verify = 1;
+		else if (argv[i][0] == '-' || alert)
+			return command_usage_error("audit", "takes [ALERT] [--verify] [--json]");
+		else
+			alert = argv[i];
+	}
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	int rc = 0;
+	struct resolved r = {0};
+	if (alert && resolve_alert(s, "audit", alert, &r)) {
+		store_close(s);
+		return 1;
+	}
+	if (verify) {
+		int64_t entries, bad;
+		char why[300];
+		int v = store_audit_verify(s, &entries, &bad, why, sizeof(why));
+		if (v == 0) {
+			printf("audit chain verified: %lld entries, none changed, removed or inserted\n", (long long)entries);
+		} else if (v == 2) {
+			printf("audit chain BROKEN at entry %lld: %s\n", (long long)bad, why);
+			rc = 2;
+		} else {
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			rc = 1;
+		}
+	} else {
+		struct audit_print p = {.json = json};
+		strbuf_init(&p.line, 256);
+		if (store_audit_each(s, r.uuid, print_audit, &p)) {
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			rc = 1;
+		}
+		strbuf_release(&p.line);
+	}
+	free(r.uuid);
+	store_close(s);
+	return rc;
+}
+
+/* ---- export ---- */
+
+struct uuid_list {
+	char **uuids;
+	size_t n;
+	const char *status;
+};
+
+static int collect_uuid(void *ctx, const struct alert_row *a)
+{
+	struct uuid_list *l = ctx;
+	l->uuids = realloc(l->uuids, (l->n + 1) * sizeof(*l->uuids));
+	l->uuids[l->n++] = strdup(a->uuid);
+	return 0;
+}
+
+int cmd_export(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"all", no_argument, NULL, 'a'},
+					     {"status", required_argument, NULL, 's'},
+					     {"window", required_argument, NULL, 'w'},
+					     {"force", no_argument, NULL, 'F'},
+					     {NULL, 0, NULL, 0}};
+	enum export_format f = EXPORT_MARKDOWN;
+	const char *output = NULL, *status = NULL;
+	int all = 0, force = 0, c;
+	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (export_format_parse(optarg, &f))
+				return command_usage_error("export", "--format is markdown, json, thehive, timesketch-jsonl "
+								     "or timesketch-csv");
+			break;
+		case 'o': output = optarg; break;
+		case 'a': all = 1; break;
+		case 's': status = optarg; break;
+		case 'F': force = 1; break;
+		case 'w': {
+			int64_t w;
+			if (time_parse_duration(optarg, &w))
+				return command_usage_error("export", "--window takes a duration such as 10m");
+			o.before_us = o.after_us = w;
+			break;
+		}
+		default:
+			return command_usage_error("export", optopt ? "an option is missing its value" : "unknown option");
+		}
+	}
+	int named = argc - optind;
+	if ((named > 0) + all + (status != NULL) != 1)
+		return command_usage_error("export", "name the alerts, or --all, or --status S");
+	const char *suffix = export_required_suffix(f);
+	if (output && *suffix && (strlen(output) < strlen(suffix) || strcmp(output + strlen(output) - strlen(suffix), suffix))) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "Timesketch imports only files whose names end in %s", suffix);
+		return command_usage_error("export", msg);
+	}
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct uuid_list l = {0};
+	int rc = 0;
+	if (named) {
+		for (int i = optind; i < argc && !rc; i++) {
+			struct resolved r;
+			rc = resolve_alert(s, "export", argv[i], &r);
+			if (!rc) {
+				l.uuids = realloc(l.uuids, (l.n + 1) * sizeof(*l.uuids));
+				l.uuids[l.n++] = r.uuid;
+			}
+		}
+	} else {
+		struct alert_query q = {.status = status};
+		if (store_alerts_each(s, &q, collect_uuid, &l))
+			rc = 1;
+	}
+	struct strbuf out;
+	strbuf_init(&out, 65536);
+	if (!rc && export_alerts(s, l.uuids, l.n, f, &o, &out)) {
+		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	}
+	if (!rc) {
+		if (output) {
+			char err[600];
+			if (write_file_atomically(output, out.buf, out.len, force, err, sizeof(err))) {
+				char *safe = sanitize_dup(err, 0);
+				fprintf(stderr, "casebook export: %s\n", safe);
+				free(safe);
+				rc = 1;
+			} else {
+				fprintf(stderr, "%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
+			}
+		} else {
+			fwrite(out.buf, 1, out.len, stdout);
+		}
+	}
+	strbuf_release(&out);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.uuids[i]);
+	free(l.uuids);
+	store_close(s);
+	return rc;
+}

@@ -1,0 +1,939 @@
+#include "export/export.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/sanitize.h"
+#include "common/timeutil.h"
+#include "store/alerts.h"
+#include "store/triage.h"
+#include "triage/record.h"
+
+#define EXPORT_VERSION 1
+
+static const char *const format_names[] = {"markdown", "json", "thehive", "timesketch-jsonl", "timesketch-csv"};
+
+int export_format_parse(const char *name, enum export_format *f)
+{
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+		if (!strcmp(name, format_names[i])) {
+			*f = (enum export_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *export_format_name(enum export_format f)
+{
+	return format_names[f];
+}
+
+const char *export_required_suffix(enum export_format f)
+{
+	return f == EXPORT_TIMESKETCH_JSONL ? ".jsonl" : f == EXPORT_TIMESKETCH_CSV ? ".csv" : "";
+}
+
+/* ---- gathering one alert's record ---- */
+
+struct item_copy {
+	char *kind, *text, *state, *note, *by;
+	int position, from_default;
+	int64_t at_us;
+};
+
+struct note_copy {
+	char *text, *by;
+	int64_t at_us;
+};
+
+struct audit_copy {
+	int64_t id, at_us;
+	char *analyst, *action, *target, *before, *after, *hash;
+};
+
+struct event_copy {
+	int64_t id, ts;
+	char *host, *category, *action, *process, *target, *user, *executable, *file_path, *identity;
+	int64_t pid;
+	int has_pid;
+	char *doc;
+};
+
+struct record {
+	int64_t id, event_id, original_time, created_us, risk;
+	char *uuid, *rule_id, *rule_name, *severity, *status, *reason, *closed_reason, *comment, *host, *doc;
+	int64_t rule_version;
+	struct item_copy *items;
+	size_t nitems;
+	struct note_copy *notes;
+	size_t nnotes;
+	struct audit_copy *audit;
+	size_t naudit;
+	struct event_copy *timeline;
+	size_t ntimeline;
+	char *event_doc; /* the source event, as stored */
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int take_alert(void *ctx, const struct alert_row *a)
+{
+	struct record *r = ctx;
+	r->id = a->id;
+	r->event_id = a->event_id;
+	r->original_time = a->original_time;
+	r->created_us = a->created_us;
+	r->risk = a->risk_score;
+	r->uuid = xstrdup(a->uuid);
+	r->rule_id = xstrdup(a->rule_id);
+	r->rule_name = xstrdup(a->rule_name);
+	r->rule_version = a->rule_version;
+	r->severity = xstrdup(a->severity);
+	r->status = xstrdup(a->status);
+	r->reason = xstrdup(a->reason);
+	r->closed_reason = dup_or_null(a->reason_closed);
+	r->comment = dup_or_null(a->comment);
+	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
+	r->doc = xstrdup(a->doc);
+	return 1;
+}
+
+static int take_item(void *ctx, const struct triage_item *it)
+{
+	struct record *r = ctx;
+	r->items = xrealloc(r->items, (r->nitems + 1) * sizeof(*r->items));
+	r->items[r->nitems++] = (struct item_copy){
+		.kind = xstrdup(it->kind), .text = xstrdup(it->text), .state = xstrdup(it->state),
+		.note = dup_or_null(it->note), .by = dup_or_null(it->by), .position = it->position,
+		.from_default = it->from_default, .at_us = it->at_us};
+	return 0;
+}
+
+static int take_note(void *ctx, const struct note_row *n)
+{
+	struct record *r = ctx;
+	r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+	r->notes[r->nnotes++] = (struct note_copy){.text = xstrdup(n->text), .by = xstrdup(n->by), .at_us = n->at_us};
+	return 0;
+}
+
+static int take_audit(void *ctx, const struct audit_row *a)
+{
+	struct record *r = ctx;
+	r->audit = xrealloc(r->audit, (r->naudit + 1) * sizeof(*r->audit));
+	r->audit[r->naudit++] = (struct audit_copy){
+		.id = a->id, .at_us = a->at_us, .analyst = xstrdup(a->analyst), .action = xstrdup(a->action),
+		.target = dup_or_null(a->target), .before = dup_or_null(a->before), .after = dup_or_null(a->after),
+		.hash = xstrdup(a->hash)};
+	return 0;
+}
+
+static int take_event(void *ctx, const struct event_row *row)
+{
+	struct record *r = ctx;
+	const struct event_record *e = &row->r;
+	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
+	r->timeline[r->ntimeline++] = (struct event_copy){
+		.id = row->id, .ts = e->ts, .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
+		.category = dup_or_null(e->category), .action = dup_or_null(e->action),
+		.process = dup_or_null(e->process_name), .user = dup_or_null(e->user_name),
+		.executable = dup_or_null(e->executable), .file_path = dup_or_null(e->file_path),
+		.target = dup_or_null(e->file_path ? e->file_path : e->executable), .identity = xstrdup(e->identity),
+		.pid = e->pid, .has_pid = e->has_pid, .doc = xstrndup(row->doc, row->doc_len)};
+	if (row->id == r->event_id)
+		r->event_doc = xstrndup(row->doc, row->doc_len);
+	return 0;
+}
+
+static int take_source(void *ctx, const struct event_row *row)
+{
+	struct record *r = ctx;
+	if (!r->event_doc)
+		r->event_doc = xstrndup(row->doc, row->doc_len);
+	return 1;
+}
+
+static void record_release(struct record *r)
+{
+	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
+	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct item_copy *it = &r->items[i];
+		free(it->kind), free(it->text), free(it->state), free(it->note), free(it->by);
+	}
+	free(r->items);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i].text), free(r->notes[i].by);
+	free(r->notes);
+	for (size_t i = 0; i < r->naudit; i++) {
+		struct audit_copy *a = &r->audit[i];
+		free(a->analyst), free(a->action), free(a->target), free(a->before), free(a->after), free(a->hash);
+	}
+	free(r->audit);
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		struct event_copy *e = &r->timeline[i];
+		free(e->host), free(e->category), free(e->action), free(e->process), free(e->user), free(e->executable);
+		free(e->file_path), free(e->target), free(e->identity), free(e->doc);
+	}
+	free(r->timeline);
+	memset(r, 0, sizeof(*r));
+}
+
+static int gather(struct store *s, const char *uuid, const struct export_options *o, struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct alert_query q = {.uuid_prefix = uuid};
+	if (store_alerts_each(s, &q, take_alert, r))
+		return -1;
+	if (!r->uuid)
+		return -1;
+	if (triage_prepare(s, r->id) || store_triage_items_each(s, r->id, take_item, r) ||
+	    store_notes_each(s, r->id, take_note, r) || store_audit_each(s, r->uuid, take_audit, r) ||
+	    store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r))
+		return -1;
+	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
+		return -1;
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static void iso(int64_t us, char out[TIME_ISO_LEN])
+{
+	time_format_iso8601(us, out);
+}
+
+static const cJSON *get_path(const cJSON *obj, const char *path)
+{
+	/* a dotted name, through nested objects (the alert's source fields are nested) */
+	char key[128];
+	const cJSON *cur = obj;
+	while (cur && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		cur = cJSON_GetObjectItemCaseSensitive(cur, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return cur;
+}
+
+static const char *get_str(const cJSON *obj, const char *path)
+{
+	const cJSON *v = get_path(obj, path);
+	if (cJSON_IsArray(v))
+		v = cJSON_GetArrayItem(v, 0);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Appends cJSON's output made terminal-safe (C1, bidi, invalid UTF-8 escaped). */
+static void append_json(struct strbuf *out, const cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	sanitize_json_append(out, text, strlen(text));
+	cJSON_free(text);
+}
+
+static cJSON *parse_or_string(const char *doc)
+{
+	cJSON *j = doc ? cJSON_Parse(doc) : NULL;
+	return j ? j : cJSON_CreateNull();
+}
+
+static void add_str(cJSON *obj, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(obj, key, v);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+static void add_time(cJSON *obj, const char *key, int64_t us)
+{
+	if (!us) {
+		cJSON_AddNullToObject(obj, key);
+		return;
+	}
+	char t[TIME_ISO_LEN];
+	iso(us, t);
+	cJSON_AddStringToObject(obj, key, t);
+}
+
+/* ---- json ---- */
+
+static cJSON *items_json(const struct record *r, const char *kind)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct item_copy *it = &r->items[i];
+		if (strcmp(it->kind, kind))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "n", it->position);
+		cJSON_AddStringToObject(o, "text", it->text);
+		cJSON_AddStringToObject(o, "state", it->state);
+		add_str(o, "note", it->note);
+		add_str(o, "by", it->by);
+		add_time(o, "at", it->at_us);
+		cJSON_AddBoolToObject(o, "default", it->from_default);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *record_json(const struct record *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "uuid", r->uuid);
+	cJSON *rule = cJSON_AddObjectToObject(o, "rule");
+	cJSON_AddStringToObject(rule, "rule_id", r->rule_id);
+	cJSON_AddStringToObject(rule, "name", r->rule_name);
+	cJSON_AddNumberToObject(rule, "version", (double)r->rule_version);
+	cJSON *status = cJSON_AddObjectToObject(o, "status");
+	cJSON_AddStringToObject(status, "workflow_status", r->status);
+	add_str(status, "reason", r->closed_reason);
+	add_str(status, "comment", r->comment);
+	cJSON_AddItemToObject(o, "checklist", items_json(r, "check"));
+	cJSON_AddItemToObject(o, "response", items_json(r, "response"));
+	cJSON *notes = cJSON_AddArrayToObject(o, "notes");
+	for (size_t i = 0; i < r->nnotes; i++) {
+		cJSON *n = cJSON_CreateObject();
+		cJSON_AddStringToObject(n, "text", r->notes[i].text);
+		cJSON_AddStringToObject(n, "by", r->notes[i].by);
+		add_time(n, "at", r->notes[i].at_us);
+		cJSON_AddItemToArray(notes, n);
+	}
+	cJSON *history = cJSON_AddArrayToObject(o, "status_history");
+	cJSON *audit = cJSON_AddArrayToObject(o, "audit");
+	for (size_t i = 0; i < r->naudit; i++) {
+		const struct audit_copy *a = &r->audit[i];
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "id", (double)a->id);
+		add_time(e, "at", a->at_us);
+		cJSON_AddStringToObject(e, "analyst", a->analyst);
+		cJSON_AddStringToObject(e, "action", a->action);
+		add_str(e, "target", a->target);
+		add_str(e, "before", a->before);
+		add_str(e, "after", a->after);
+		cJSON_AddStringToObject(e, "hash", a->hash);
+		if (!strcmp(a->action, "status"))
+			cJSON_AddItemToArray(history, cJSON_Duplicate(e, 1));
+		cJSON_AddItemToArray(audit, e);
+	}
+	cJSON_AddItemToObject(o, "alert", parse_or_string(r->doc));
+	cJSON *tl = cJSON_AddArrayToObject(o, "timeline");
+	for (size_t i = 0; i < r->ntimeline; i++)
+		cJSON_AddItemToArray(tl, parse_or_string(r->timeline[i].doc));
+	return o;
+}
+
+static void write_json(struct record *recs, size_t n, const struct export_options *o, struct strbuf *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "casebook_export_version", EXPORT_VERSION);
+	add_time(root, "exported_at", o->now_us);
+	char window[64];
+	snprintf(window, sizeof(window), "-%llds +%llds", (long long)(o->before_us / TIME_US_PER_SEC),
+		 (long long)(o->after_us / TIME_US_PER_SEC));
+	cJSON_AddStringToObject(root, "timeline_window", window);
+	cJSON *arr = cJSON_AddArrayToObject(root, "records");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, record_json(&recs[i]));
+	append_json(out, root);
+	strbuf_addch(out, '\n');
+	cJSON_Delete(root);
+}
+
+/* ---- markdown ---- */
+
+void markdown_escape_append(struct strbuf *out, const char *s)
+{
+	struct strbuf safe;
+	strbuf_init(&safe, 64);
+	sanitize_append(&safe, s ? s : "", strlen(s ? s : ""), 0);
+	for (size_t i = 0; i < safe.len; i++) {
+		char c = safe.buf[i];
+		/* inline markup anywhere; block markup where a line could start */
+		if (strchr("\\`*_[]<>|~&", c) || (i == 0 && strchr("#+-=!", c)))
+			strbuf_addch(out, '\\');
+		strbuf_addch(out, c);
+	}
+	strbuf_release(&safe);
+}
+
+static void md(struct strbuf *out, const char *s)
+{
+	markdown_escape_append(out, s ? s : "—");
+}
+
+/* A fenced code block whose fence is longer than any run of backticks in the text. */
+static void md_code_block(struct strbuf *out, const char *lang, const char *text)
+{
+	size_t run = 0, longest = 0;
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	size_t fence = longest < 3 ? 3 : longest + 1;
+	for (size_t i = 0; i < fence; i++)
+		strbuf_addch(out, '`');
+	strbuf_addf(out, "%s\n%s\n", lang, text);
+	for (size_t i = 0; i < fence; i++)
+		strbuf_addch(out, '`');
+	strbuf_addch(out, '\n');
+}
+
+static void md_threat(struct strbuf *out, const cJSON *alert)
+{
+	const cJSON *threat = cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.threat"), *t;
+	int any = 0;
+	cJSON_ArrayForEach(t, threat)
+	{
+		const cJSON *tactic = cJSON_GetObjectItemCaseSensitive(t, "tactic"), *tech;
+		strbuf_addstr(out, any++ ? "; " : "");
+		md(out, get_str(tactic, "id"));
+		strbuf_addch(out, ' ');
+		md(out, get_str(tactic, "name"));
+		cJSON_ArrayForEach(tech, cJSON_GetObjectItemCaseSensitive(t, "technique"))
+		{
+			strbuf_addstr(out, " / ");
+			md(out, get_str(tech, "id"));
+			strbuf_addch(out, ' ');
+			md(out, get_str(tech, "name"));
+		}
+	}
+	if (!any)
+		strbuf_addstr(out, "—");
+}
+
+static void md_row(struct strbuf *out, const char *label, const char *value)
+{
+	strbuf_addf(out, "| %s | ", label);
+	md(out, value);
+	strbuf_addstr(out, " |\n");
+}
+
+static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived_os)
+{
+	strbuf_addstr(out, "## Entities\n\n");
+	strbuf_addstr(out, "- **Host:** ");
+	md(out, get_str(ev, "host.name"));
+	strbuf_addstr(out, " (id ");
+	md(out, get_str(ev, "host.id"));
+	strbuf_addstr(out, ", OS ");
+	md(out, get_str(ev, "host.os.type") ? get_str(ev, "host.os.type") : derived_os);
+	if (!get_str(ev, "host.os.type") && derived_os)
+		strbuf_addstr(out, ", derived from host.os.platform");
+	strbuf_addstr(out, ")\n- **User:** ");
+	md(out, get_str(ev, "user.name"));
+	strbuf_addstr(out, "\n- **Process:** ");
+	md(out, get_str(ev, "process.executable") ? get_str(ev, "process.executable") : get_str(ev, "process.name"));
+	const cJSON *pid = get_path(ev, "process.pid");
+	if (cJSON_IsNumber(pid))
+		strbuf_addf(out, " (pid %.0f)", pid->valuedouble);
+	if (get_str(ev, "process.command_line")) {
+		strbuf_addstr(out, ", command line ");
+		md(out, get_str(ev, "process.command_line"));
+	}
+	const cJSON *sig = get_path(ev, "process.code_signature");
+	if (sig) {
+		strbuf_addstr(out, "; code signature: ");
+		md(out, get_str(sig, "subject_name") && *get_str(sig, "subject_name") ? get_str(sig, "subject_name")
+										  : "unsigned or unknown");
+		strbuf_addf(out, ", %s", cJSON_IsTrue(get_path(sig, "trusted")) ? "trusted" : "not trusted");
+		if (get_str(sig, "team_id") && *get_str(sig, "team_id")) {
+			strbuf_addstr(out, ", team ");
+			md(out, get_str(sig, "team_id"));
+		}
+	}
+	strbuf_addstr(out, "\n- **File:** ");
+	md(out, get_str(ev, "file.path"));
+	if (get_str(ev, "file.hash.sha256")) {
+		strbuf_addstr(out, ", SHA-256 ");
+		md(out, get_str(ev, "file.hash.sha256"));
+	}
+	if (get_str(ev, "file.Ext.original.path")) {
+		strbuf_addstr(out, ", renamed from ");
+		md(out, get_str(ev, "file.Ext.original.path"));
+	}
+	strbuf_addstr(out, "\n\n");
+}
+
+static void md_items(struct strbuf *out, const struct record *r, const char *kind)
+{
+	int any = 0;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct item_copy *it = &r->items[i];
+		if (strcmp(it->kind, kind))
+			continue;
+		if (!any++ && it->from_default)
+			strbuf_addstr(out, "*The rule has no guide section for this; these are casebook's defaults.*\n\n");
+		if (!strcmp(kind, "check"))
+			strbuf_addf(out, "- [%c] %d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+		else
+			strbuf_addf(out, "- **%s** %d. ", it->state, it->position);
+		md(out, it->text);
+		if (it->by) {
+			char t[TIME_ISO_LEN];
+			iso(it->at_us, t);
+			strbuf_addstr(out, " — ");
+			md(out, it->by);
+			strbuf_addf(out, ", %s", t);
+		}
+		if (it->note) {
+			strbuf_addstr(out, "; note: ");
+			md(out, it->note);
+		}
+		strbuf_addch(out, '\n');
+	}
+	strbuf_addch(out, '\n');
+}
+
+static void md_notes(struct strbuf *out, const struct record *r)
+{
+	strbuf_addstr(out, "## Notes\n\n");
+	if (!r->nnotes)
+		strbuf_addstr(out, "None.\n\n");
+	for (size_t i = 0; i < r->nnotes; i++) {
+		char t[TIME_ISO_LEN];
+		iso(r->notes[i].at_us, t);
+		strbuf_addstr(out, "**");
+		md(out, r->notes[i].by);
+		strbuf_addf(out, "**, %s:\n\n", t);
+		/* each line of the note as a quoted line, escaped */
+		struct strbuf safe;
+		strbuf_init(&safe, 128);
+		sanitize_append(&safe, r->notes[i].text, strlen(r->notes[i].text), SAN_MULTILINE);
+		char *line = safe.buf;
+		while (line) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			strbuf_addstr(out, "> ");
+			markdown_escape_append(out, line);
+			strbuf_addstr(out, "\n");
+			line = nl ? nl + 1 : NULL;
+		}
+		strbuf_addch(out, '\n');
+		strbuf_release(&safe);
+	}
+}
+
+static void md_timeline(struct strbuf *out, const struct record *r, const struct export_options *o)
+{
+	strbuf_addf(out, "## Timeline\n\nEvents on host ");
+	md(out, r->host);
+	strbuf_addf(out, ", %lld s before to %lld s after the alert's event (marked ▶).\n\n",
+		    (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC));
+	strbuf_addstr(out, "| | Time (UTC) | Event | Process | Target |\n| --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		const struct event_copy *e = &r->timeline[i];
+		char t[TIME_ISO_LEN];
+		iso(e->ts, t);
+		strbuf_addf(out, "| %s | %s | ", e->id == r->event_id ? "▶" : "", t);
+		md(out, e->category);
+		strbuf_addstr(out, "/");
+		md(out, e->action);
+		strbuf_addstr(out, " | ");
+		md(out, e->process);
+		strbuf_addstr(out, " | ");
+		md(out, e->target);
+		strbuf_addstr(out, " |\n");
+	}
+	strbuf_addch(out, '\n');
+}
+
+static void md_audit(struct strbuf *out, const struct record *r)
+{
+	strbuf_addstr(out, "## Audit trail\n\n| # | Time (UTC) | Analyst | Action | Change |\n| --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < r->naudit; i++) {
+		const struct audit_copy *a = &r->audit[i];
+		char t[TIME_ISO_LEN];
+		iso(a->at_us, t);
+		strbuf_addf(out, "| %lld | %s | ", (long long)a->id, t);
+		md(out, a->analyst);
+		strbuf_addstr(out, " | ");
+		md(out, a->action);
+		if (a->target) {
+			strbuf_addch(out, ' ');
+			md(out, a->target);
+		}
+		strbuf_addstr(out, " | ");
+		if (a->before) {
+			md(out, a->before);
+			strbuf_addstr(out, " → ");
+		}
+		md(out, a->after);
+		strbuf_addstr(out, " |\n");
+	}
+	if (!r->naudit)
+		strbuf_addstr(out, "| | | | no changes yet | |\n");
+	strbuf_addch(out, '\n');
+}
+
+static void write_markdown_one(const struct record *r, const struct export_options *o, struct strbuf *out)
+{
+	cJSON *alert = cJSON_Parse(r->doc);
+	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : NULL;
+	char t[TIME_ISO_LEN];
+	strbuf_addstr(out, "# ");
+	md(out, r->rule_name);
+	strbuf_addf(out, "\n\n| | |\n| --- | --- |\n");
+	md_row(out, "Alert", r->uuid);
+	strbuf_addf(out, "| Severity | %s, risk score %lld |\n", r->severity, (long long)r->risk);
+	strbuf_addstr(out, "| Status | ");
+	md(out, r->status);
+	if (r->closed_reason) {
+		strbuf_addstr(out, " (");
+		md(out, r->closed_reason);
+		strbuf_addstr(out, ")");
+	}
+	if (r->comment) {
+		strbuf_addstr(out, ": ");
+		md(out, r->comment);
+	}
+	strbuf_addstr(out, " |\n| ATT&CK | ");
+	md_threat(out, alert);
+	strbuf_addstr(out, " |\n");
+	iso(r->original_time, t);
+	md_row(out, "Event time (UTC)", t);
+	md_row(out, "Host", r->host);
+	char ver[32];
+	snprintf(ver, sizeof(ver), "%lld", (long long)r->rule_version);
+	strbuf_addstr(out, "| Rule | ");
+	md(out, r->rule_id);
+	strbuf_addf(out, ", version %s |\n\n", ver);
+	strbuf_addstr(out, "> ");
+	md(out, r->reason);
+	strbuf_addstr(out, "\n\n");
+	const char *derived = get_str(alert, "host.os.type");
+	md_entities(out, ev ? ev : alert, derived);
+	strbuf_addstr(out, "## Checklist\n\n");
+	md_items(out, r, "check");
+	strbuf_addstr(out, "## Response\n\n");
+	md_items(out, r, "response");
+	md_notes(out, r);
+	md_timeline(out, r, o);
+	strbuf_addstr(out, "## Source event\n\n");
+	struct strbuf js;
+	strbuf_init(&js, 1024);
+	if (ev) {
+		char *pretty = cJSON_Print(ev);
+		sanitize_json_append(&js, pretty, strlen(pretty));
+		cJSON_free(pretty);
+	}
+	md_code_block(out, "json", js.buf);
+	strbuf_release(&js);
+	strbuf_addch(out, '\n');
+	md_audit(out, r);
+	cJSON_Delete(alert);
+	cJSON_Delete(ev);
+}
+
+/* ---- TheHive ---- */
+
+static void observable(cJSON *arr, const char *type, const char *data, const char *tag, const char *message)
+{
+	if (!data || !*data)
+		return;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "dataType", type);
+	cJSON_AddStringToObject(o, "data", data);
+	cJSON_AddStringToObject(o, "message", message);
+	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+	cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	cJSON_AddBoolToObject(o, "ioc", 0);
+	cJSON_AddBoolToObject(o, "sighted", 1);
+	cJSON_AddItemToArray(arr, o);
+}
+
+static int thehive_severity(const char *s)
+{
+	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : 1;
+}
+
+static cJSON *thehive_one(const struct record *r, const struct export_options *o)
+{
+	cJSON *alert = cJSON_Parse(r->doc);
+	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : cJSON_CreateObject();
+	cJSON *body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "type", "casebook");
+	cJSON_AddStringToObject(body, "source", "casebook");
+	cJSON_AddStringToObject(body, "sourceRef", r->uuid);
+	cJSON_AddStringToObject(body, "title", r->rule_name);
+	struct strbuf desc;
+	strbuf_init(&desc, 2048);
+	write_markdown_one(r, o, &desc);
+	cJSON_AddStringToObject(body, "description", desc.buf);
+	strbuf_release(&desc);
+	cJSON_AddNumberToObject(body, "date", (double)(r->original_time / 1000));
+	cJSON_AddNumberToObject(body, "severity", thehive_severity(r->severity));
+	cJSON_AddNumberToObject(body, "tlp", 2);
+	cJSON_AddNumberToObject(body, "pap", 2);
+	cJSON *tags = cJSON_AddArrayToObject(body, "tags");
+	cJSON_AddItemToArray(tags, cJSON_CreateString("casebook"));
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.tags"))
+		if (cJSON_IsString(t)) cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
+	cJSON *obs = cJSON_AddArrayToObject(body, "observables");
+	observable(obs, "hostname", get_str(ev, "host.name"), "host.name", "the alert's host");
+	observable(obs, "other", get_str(ev, "file.path"), "file.path", "the file the rule matched");
+	observable(obs, "filename", get_str(ev, "file.name"), "file.name", "the file's name");
+	observable(obs, "hash", get_str(ev, "file.hash.sha256"), "file.hash.sha256", "the file's SHA-256");
+	observable(obs, "other", get_str(ev, "user.name"), "user.name", "the user");
+	observable(obs, "other", get_str(ev, "process.executable"), "process.executable", "the writing process");
+	observable(obs, "other", get_str(ev, "process.command_line"), "process.command_line", "its command line");
+	observable(obs, "hash", get_str(ev, "process.hash.sha256"), "process.hash.sha256", "the process's SHA-256");
+	cJSON *procedures = cJSON_AddArrayToObject(body, "procedures");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.threat"))
+	{
+		const cJSON *tech;
+		cJSON_ArrayForEach(tech, cJSON_GetObjectItemCaseSensitive(t, "technique"))
+		{
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "patternId", get_str(tech, "id") ? get_str(tech, "id") : "");
+			cJSON_AddNumberToObject(p, "occurDate", (double)(r->original_time / 1000));
+			cJSON_AddStringToObject(p, "tactic", get_str(get_path(t, "tactic"), "name") ? get_str(get_path(t, "tactic"), "name") : "");
+			cJSON_AddItemToArray(procedures, p);
+		}
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "alert", body);
+	/* TheHive alerts hold no tasks: these go on the case the alert becomes */
+	cJSON *tasks = cJSON_AddArrayToObject(out, "case_tasks");
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct item_copy *it = &r->items[i];
+		int check = !strcmp(it->kind, "check");
+		cJSON *task = cJSON_CreateObject();
+		char title[64];
+		snprintf(title, sizeof(title), "%s %d", check ? "Investigate" : "Respond", it->position);
+		cJSON_AddStringToObject(task, "title", title);
+		int done = check ? !strcmp(it->state, "checked") : !strcmp(it->state, "done");
+		int cancelled = !check && (!strcmp(it->state, "skipped") || !strcmp(it->state, "na"));
+		cJSON_AddStringToObject(task, "status", done ? "Completed" : cancelled ? "Cancel" : "Waiting");
+		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
+		cJSON_AddStringToObject(task, "description", it->text);
+		cJSON_AddBoolToObject(task, "mandatory", check);
+		cJSON *logs = cJSON_AddArrayToObject(task, "logs");
+		if (it->by) {
+			struct strbuf msg;
+			strbuf_init(&msg, 64);
+			char at[TIME_ISO_LEN];
+			iso(it->at_us, at);
+			strbuf_addf(&msg, "%s by %s at %s%s%s", it->state, it->by, at, it->note ? ": " : "",
+				    it->note ? it->note : "");
+			cJSON *log = cJSON_CreateObject();
+			cJSON_AddStringToObject(log, "message", msg.buf);
+			cJSON_AddItemToArray(logs, log);
+			strbuf_release(&msg);
+		}
+		cJSON_AddItemToArray(tasks, task);
+	}
+	cJSON_Delete(alert);
+	cJSON_Delete(ev);
+	return out;
+}
+
+/* ---- Timesketch ---- */
+
+static void event_message(const struct event_copy *e, struct strbuf *m)
+{
+	strbuf_addf(m, "%s %s", e->category ? e->category : "event", e->action ? e->action : "");
+	if (e->process)
+		strbuf_addf(m, " by %s", e->process);
+	if (e->target)
+		strbuf_addf(m, ": %s", e->target);
+}
+
+static void csv_field(struct strbuf *out, const char *v)
+{
+	struct strbuf safe;
+	strbuf_init(&safe, 64);
+	sanitize_append(&safe, v ? v : "", strlen(v ? v : ""), 0);
+	int quote = strpbrk(safe.buf, ",\"\n\r") != NULL || (safe.len && strchr("=+-@", safe.buf[0]));
+	if (safe.len && strchr("=+-@", safe.buf[0]))
+		strbuf_addch(out, '"'), strbuf_addch(out, '\''); /* keep spreadsheets from running formulas */
+	else if (quote)
+		strbuf_addch(out, '"');
+	for (size_t i = 0; i < safe.len; i++) {
+		if (safe.buf[i] == '"')
+			strbuf_addch(out, '"');
+		strbuf_addch(out, safe.buf[i]);
+	}
+	if (quote)
+		strbuf_addch(out, '"');
+	strbuf_release(&safe);
+}
+
+static const char *const ts_columns[] = {"message",    "datetime",       "timestamp",      "timestamp_desc",
+					 "tag",        "host.name",      "user.name",      "process.name",
+					 "process.pid", "process.executable", "file.path", "event.category",
+					 "event.action", "event.id",      "casebook.alert"};
+
+static void write_timesketch(const struct record *recs, size_t n, int csv, struct strbuf *out)
+{
+	if (csv) {
+		for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++)
+			strbuf_addf(out, "%s%s", c ? "," : "", ts_columns[c]);
+		strbuf_addstr(out, "\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct record *r = &recs[i];
+		for (size_t j = 0; j < r->ntimeline; j++) {
+			const struct event_copy *e = &r->timeline[j];
+			struct strbuf msg;
+			strbuf_init(&msg, 128);
+			event_message(e, &msg);
+			char t[TIME_ISO_LEN], us[32], pid[32] = "";
+			iso(e->ts, t);
+			snprintf(us, sizeof(us), "%lld", (long long)e->ts);
+			if (e->has_pid)
+				snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
+			int own = e->id == r->event_id;
+			const char *values[] = {msg.buf,       t,       us,        "Event Time", own ? "casebook-alert" : "",
+						e->host,       e->user, e->process, pid,          e->executable,
+						e->file_path,  e->category, e->action, e->identity, r->uuid};
+			if (csv) {
+				for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+					if (c)
+						strbuf_addch(out, ',');
+					csv_field(out, values[c]);
+				}
+				strbuf_addch(out, '\n');
+			} else {
+				cJSON *o = cJSON_CreateObject();
+				for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+					if (c == 2)
+						cJSON_AddNumberToObject(o, ts_columns[c], (double)e->ts);
+					else if (c == 4) {
+						cJSON *tags = cJSON_AddArrayToObject(o, "tag");
+						if (own) {
+							cJSON_AddItemToArray(tags, cJSON_CreateString("casebook-alert"));
+							cJSON_AddItemToArray(tags, cJSON_CreateString(r->rule_name));
+						}
+					} else if (c == 8) {
+						if (e->has_pid)
+							cJSON_AddNumberToObject(o, ts_columns[c], (double)e->pid);
+					} else if (values[c]) {
+						cJSON_AddStringToObject(o, ts_columns[c], values[c]);
+					}
+				}
+				append_json(out, o);
+				strbuf_addch(out, '\n');
+				cJSON_Delete(o);
+			}
+			strbuf_release(&msg);
+		}
+	}
+}
+
+int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
+		  struct strbuf *out)
+{
+	struct export_options opt = *o;
+	if (!opt.now_us)
+		opt.now_us = time_now_us();
+	struct record *recs = xcalloc(n ? n : 1, sizeof(*recs));
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = gather(s, uuids[i], &opt, &recs[i]);
+	if (!rc) {
+		switch (f) {
+		case EXPORT_JSON:
+			write_json(recs, n, &opt, out);
+			break;
+		case EXPORT_MARKDOWN:
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					strbuf_addstr(out, "\n---\n\n");
+				write_markdown_one(&recs[i], &opt, out);
+			}
+			break;
+		case EXPORT_THEHIVE: {
+			cJSON *arr = cJSON_CreateArray();
+			for (size_t i = 0; i < n; i++)
+				cJSON_AddItemToArray(arr, thehive_one(&recs[i], &opt));
+			if (n == 1) {
+				append_json(out, cJSON_GetArrayItem(arr, 0));
+			} else {
+				append_json(out, arr);
+			}
+			strbuf_addch(out, '\n');
+			cJSON_Delete(arr);
+			break;
+		}
+		case EXPORT_TIMESKETCH_JSONL:
+		case EXPORT_TIMESKETCH_CSV:
+			write_timesketch(recs, n, f == EXPORT_TIMESKETCH_CSV, out);
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		record_release(&recs[i]);
+	free(recs);
+	return rc;
+}
+
+int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!force && lstat(path, &st) == 0) {
+		snprintf(err, errlen, "%s exists; add --force to replace it", path);
+		return -1;
+	}
+	struct strbuf tmp;
+	strbuf_init(&tmp, strlen(path) + 32);
+	strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
+	int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int rc = -1;
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(err, errlen, "writing %s: %s", tmp.buf, strerror(errno));
+			close(fd);
+			unlink(tmp.buf);
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) || close(fd)) {
+		snprintf(err, errlen, "writing %s: %s", tmp.buf, strerror(errno));
+		unlink(tmp.buf);
+		goto out;
+	}
+	if (!force && link(tmp.buf, path) == 0) {
+		unlink(tmp.buf); /* link refuses to replace a file that appeared meanwhile */
+		rc = 0;
+	} else if (!force) {
+		snprintf(err, errlen, "%s: %s", path, errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
+		unlink(tmp.buf);
+	} else if (rename(tmp.buf, path) == 0) {
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "renaming to %s: %s", path, strerror(errno));
+		unlink(tmp.buf);
+	}
+out:
+	strbuf_release(&tmp);
+	return rc;
+}

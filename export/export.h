@@ -1,0 +1,45 @@
+/* export: the triage record out of casebook, in the formats the rest of the team uses.
+ *
+ *   markdown          a report to paste into a ticket
+ *   json              the whole triage record (docs/EXPORT.md, versioned)
+ *   thehive           a TheHive 5 alert (POST /api/v1/alert) and the case tasks to add
+ *   timesketch-jsonl  the timeline around each alert, for Timesketch
+ *   timesketch-csv
+ *
+ * Every string from an event or an analyst passes the sanitizer on the way out; Markdown
+ * output also escapes Markdown, so event text cannot add headings, links, HTML or table cells. */
+#ifndef CASEBOOK_EXPORT_H
+#define CASEBOOK_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "store/store.h"
+
+enum export_format { EXPORT_MARKDOWN, EXPORT_JSON, EXPORT_THEHIVE, EXPORT_TIMESKETCH_JSONL, EXPORT_TIMESKETCH_CSV };
+
+struct export_options {
+	int64_t before_us, after_us; /* the timeline window (10 minutes each side by default) */
+	int64_t now_us;              /* "exported at" (0: the clock) */
+};
+
+/* Parses a format name; returns -1 for an unknown one. */
+int export_format_parse(const char *name, enum export_format *f);
+const char *export_format_name(enum export_format f);
+/* The file name ending a format requires ("" when any), e.g. ".csv" for timesketch-csv. */
+const char *export_required_suffix(enum export_format f);
+
+/* Writes the records of the alerts with these uuids (full uuids) to out. Returns 0 or -1
+ * (store_errmsg). */
+int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
+		  struct strbuf *out);
+
+/* Escapes untrusted text for inline Markdown (after sanitizing it). */
+void markdown_escape_append(struct strbuf *out, const char *s);
+
+/* Writes data to path atomically: a temporary file beside it, then rename. Refuses to replace
+ * an existing file unless force. Returns 0, or -1 with a message in err. */
+int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen);
+
+#endif

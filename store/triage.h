@@ -1,0 +1,75 @@
+/* The triage record as stored: checklist and response items, notes, workflow status, and the
+ * audit trail. Every change here is committed together with its audit entry, in one
+ * transaction, before the function returns (or inside the caller's, for bulk changes). */
+#ifndef CASEBOOK_TRIAGE_STORE_H
+#define CASEBOOK_TRIAGE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct triage_item {
+	int64_t id;
+	const char *kind; /* "check" or "response" */
+	int position;     /* 1-based */
+	const char *text, *state, *note, *by;
+	int64_t at_us;    /* 0 when never changed */
+	int from_default;
+};
+
+struct note_row {
+	int64_t id;
+	const char *text, *by;
+	int64_t at_us;
+};
+
+struct audit_row {
+	int64_t id;
+	const char *alert_uuid, *analyst;
+	int64_t at_us;
+	const char *action, *target, *before, *after, *prev_hash, *hash;
+};
+
+/* Who does a change, and when. */
+struct actor {
+	const char *analyst;
+	int64_t at_us;
+};
+
+int store_triage_has_items(struct store *s, int64_t alert_id, int *has);
+/* Adds the items of one kind in order (positions 1..n), unless the alert has them already. */
+int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, char *const *texts, size_t n,
+			   int from_default);
+
+typedef int (*item_fn)(void *ctx, const struct triage_item *it);
+int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx);
+typedef int (*note_fn)(void *ctx, const struct note_row *n);
+int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx);
+typedef int (*audit_fn)(void *ctx, const struct audit_row *a);
+/* The audit entries of one alert (uuid), or all of them (NULL), in order. */
+int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx);
+
+/* Sets item `position` of `kind` to state (and its note, when note is not NULL).
+ * Returns 0, 1 when there is no such item, -1 on error. */
+int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, const char *kind, int position,
+		   const char *state, const char *note, const struct actor *who);
+int store_add_note(struct store *s, int64_t alert_id, const char *alert_uuid, const char *text,
+		   const struct actor *who);
+/* Sets the workflow status (open, acknowledged, closed) with a closing reason and comment;
+ * `detail`, when set, is recorded in the audit entry (e.g. items left open). */
+int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, const char *status,
+		     const char *reason, const char *comment, const char *detail, const struct actor *who);
+/* Appends an audit entry for a change made outside this file (in the caller's transaction). */
+int store_audit_append(struct store *s, const char *alert_uuid, const struct actor *who, const char *action,
+		       const char *target, const char *before, const char *after);
+
+/* Walks the chain. Returns 0 when it holds, 2 when it is broken (the first bad entry's id in
+ * *bad_id, 0 for the head, and what is wrong in why), -1 on error. *entries is the count. */
+int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char *why, size_t whylen);
+
+/* Transactions that nest: the outermost begins IMMEDIATE, inner ones are savepoints. */
+int store_tx_begin(struct store *s);
+int store_tx_end(struct store *s, int ok);
+
+#endif

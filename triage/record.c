@@ -1,0 +1,127 @@
+#include "triage/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "store/alerts.h"
+#include "triage/guide.h"
+
+const char *const triage_close_reasons[] = {"false_positive", "true_positive", "benign_positive", "duplicate", "other",
+					    NULL};
+const char *const triage_statuses[] = {"open", "acknowledged", "closed", NULL};
+const char *const triage_response_states[] = {"pending", "done", "skipped", "na", NULL};
+
+static int one_of(const char *v, const char *const *set)
+{
+	for (; v && *set; set++)
+		if (!strcmp(v, *set))
+			return 1;
+	return 0;
+}
+
+int triage_prepare(struct store *s, int64_t alert_id)
+{
+	int has;
+	if (store_triage_has_items(s, alert_id, &has))
+		return TRIAGE_ERROR;
+	if (has)
+		return TRIAGE_OK;
+	char *note;
+	if (store_alert_rule_note(s, alert_id, &note))
+		return TRIAGE_ERROR;
+	struct guide g;
+	guide_parse(note, &g);
+	free(note);
+	int rc = store_tx_begin(s) ||
+		 store_triage_add_items(s, alert_id, "check", g.checklist.items, g.checklist.n, g.checklist.is_default) ||
+		 store_triage_add_items(s, alert_id, "response", g.response.items, g.response.n, g.response.is_default);
+	rc = store_tx_end(s, rc == 0) || rc;
+	guide_release(&g);
+	return rc ? TRIAGE_ERROR : TRIAGE_OK;
+}
+
+struct status_now {
+	char status[32];
+	struct strbuf open;
+	int nopen;
+};
+
+static int collect_open(void *ctx, const struct triage_item *it)
+{
+	struct status_now *n = ctx;
+	if (!strcmp(it->kind, "check") && !strcmp(it->state, "open")) {
+		strbuf_addf(&n->open, "%s%d", n->nopen ? ", " : "", it->position);
+		n->nopen++;
+	}
+	return 0;
+}
+
+static int read_status(void *ctx, const struct alert_row *a)
+{
+	snprintf(((struct status_now *)ctx)->status, 32, "%s", a->status);
+	return 1;
+}
+
+int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
+		      const char *comment, int force, const struct actor *who, int *open_items)
+{
+	*open_items = 0;
+	if (!one_of(status, triage_statuses))
+		return TRIAGE_INVALID;
+	if (!strcmp(status, "closed") ? !one_of(reason, triage_close_reasons) : reason != NULL)
+		return TRIAGE_INVALID;
+	if (triage_prepare(s, alert_id))
+		return TRIAGE_ERROR;
+	struct status_now now = {.nopen = 0};
+	strbuf_init(&now.open, 32);
+	struct alert_query q = {.uuid_prefix = uuid};
+	int rc = TRIAGE_OK;
+	if (store_alerts_each(s, &q, read_status, &now) || store_triage_items_each(s, alert_id, collect_open, &now)) {
+		rc = TRIAGE_ERROR;
+	} else if (!strcmp(now.status, status) && strcmp(status, "closed")) {
+		rc = TRIAGE_UNCHANGED;
+	} else {
+		char detail[200] = "";
+		if (!strcmp(status, "closed") && now.nopen) {
+			*open_items = now.nopen;
+			if (!force)
+				rc = TRIAGE_OPEN_ITEMS;
+			else
+				snprintf(detail, sizeof(detail), "closed with checklist items open: %s", now.open.buf);
+		}
+		if (rc == TRIAGE_OK &&
+		    store_set_status(s, alert_id, uuid, status, reason, comment, detail[0] ? detail : NULL, who))
+			rc = TRIAGE_ERROR;
+	}
+	strbuf_release(&now.open);
+	return rc;
+}
+
+int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int undo, const char *note,
+		 const struct actor *who)
+{
+	if (triage_prepare(s, alert_id))
+		return TRIAGE_ERROR;
+	int rc = store_set_item(s, alert_id, uuid, "check", n, undo ? "open" : "checked", note, who);
+	return rc < 0 ? TRIAGE_ERROR : rc ? TRIAGE_NO_ITEM : TRIAGE_OK;
+}
+
+int triage_respond(struct store *s, int64_t alert_id, const char *uuid, int n, const char *state, const char *note,
+		   const struct actor *who)
+{
+	if (!one_of(state, triage_response_states))
+		return TRIAGE_INVALID;
+	if (triage_prepare(s, alert_id))
+		return TRIAGE_ERROR;
+	int rc = store_set_item(s, alert_id, uuid, "response", n, state, note, who);
+	return rc < 0 ? TRIAGE_ERROR : rc ? TRIAGE_NO_ITEM : TRIAGE_OK;
+}
+
+int triage_note(struct store *s, int64_t alert_id, const char *uuid, const char *text, const struct actor *who)
+{
+	if (!text || !*text)
+		return TRIAGE_INVALID;
+	return store_add_note(s, alert_id, uuid, text, who) ? TRIAGE_ERROR : TRIAGE_OK;
+}

@@ -1,0 +1,40 @@
+/* record: the triage actions, the one way the record changes (the command line and the
+ * console both call these). Each is committed, with its audit entry, before it returns. */
+#ifndef CASEBOOK_RECORD_H
+#define CASEBOOK_RECORD_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+#include "store/triage.h"
+
+enum triage_result {
+	TRIAGE_OK = 0,
+	TRIAGE_UNCHANGED = 1,  /* already in that state: nothing recorded */
+	TRIAGE_NO_ITEM = 2,    /* no checklist item or response step with that number */
+	TRIAGE_OPEN_ITEMS = 3, /* closing with checklist items open, without force */
+	TRIAGE_INVALID = 4,    /* a status, reason or state that does not exist */
+	TRIAGE_ERROR = -1,     /* the store failed: store_errmsg() */
+};
+
+/* The closing reasons, as Kibana 9.2 records them in kibana.alert.workflow_reason. */
+extern const char *const triage_close_reasons[]; /* NULL-terminated */
+extern const char *const triage_statuses[];
+extern const char *const triage_response_states[];
+
+/* Creates the alert's checklist and response steps from its rule's guide, once. */
+int triage_prepare(struct store *s, int64_t alert_id);
+
+/* status: open, acknowledged or closed. Closing needs a reason; with checklist items still
+ * open it needs force, and then records which were open (*open_items says how many). */
+int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
+		      const char *comment, int force, const struct actor *who, int *open_items);
+/* Checks (or with undo, unchecks) checklist item n, with an optional note. */
+int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int undo, const char *note,
+		 const struct actor *who);
+/* Sets response step n to done, skipped, na or pending, with an optional note. */
+int triage_respond(struct store *s, int64_t alert_id, const char *uuid, int n, const char *state, const char *note,
+		   const struct actor *who);
+int triage_note(struct store *s, int64_t alert_id, const char *uuid, const char *text, const struct actor *who);
+
+#endif
