@@ -86,6 +86,11 @@ check: deps
 test-build: build/check/casebook build/release/casebook build/release/gen-events build/check/gen-events \
             $(patsubst %,build/check/%,$(TESTS))
 
+# Rewrites tests/expected/ from the current code; review the diff before committing it.
+update-expected: build/check/test_triage
+	UPDATE_EXPECTED=1 build/check/test_triage >/dev/null
+	git diff --stat tests/expected
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
@@ -105,5 +110,5 @@ format:
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: all deps check test-build demo bench install format clean
+.PHONY: all deps check test-build update-expected demo bench install format clean
 

@@ -155,8 +155,9 @@ void sanitize_json_append(struct strbuf *out, const char *json, size_t len)
 	size_t i = 0;
 	while (i < len) {
 		if (p[i] != '"') {
-			/* outside strings valid JSON has only ASCII punctuation, digits and letters */
-			strbuf_addch(out, p[i] < 0x20 || p[i] >= 0x7F ? ' ' : (char)p[i]);
+			/* outside strings valid JSON has only ASCII punctuation, digits, letters and
+			 * whitespace; line breaks of pretty-printed JSON stay */
+			strbuf_addch(out, p[i] == '\n' ? '\n' : p[i] < 0x20 || p[i] >= 0x7F ? ' ' : (char)p[i]);
 			i++;
 			continue;
 		}

@@ -817,7 +817,7 @@ static void write_timesketch(const struct record *recs, size_t n, int csv, struc
 				cJSON *o = cJSON_CreateObject();
 				for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
 					if (c == 2)
-						cJSON_AddNumberToObject(o, ts_columns[c], (double)e->ts);
+						cJSON_AddRawToObject(o, ts_columns[c], us); /* exact, not 1.7e+15 */
 					else if (c == 4) {
 						cJSON *tags = cJSON_AddArrayToObject(o, "tag");
 						if (own) {
@@ -828,7 +828,10 @@ static void write_timesketch(const struct record *recs, size_t n, int csv, struc
 						if (e->has_pid)
 							cJSON_AddNumberToObject(o, ts_columns[c], (double)e->pid);
 					} else if (values[c]) {
-						cJSON_AddStringToObject(o, ts_columns[c], values[c]);
+						/* for display, like the CSV: controls shown as glyphs */
+						char *shown = sanitize_dup(values[c], 0);
+						cJSON_AddStringToObject(o, ts_columns[c], shown);
+						free(shown);
 					}
 				}
 				append_json(out, o);

@@ -2,6 +2,7 @@
  * hostile event data never reaches the terminal raw. */
 #include "tests/testutil.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,7 +54,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.2.0 (schema 2)\n");
+	assert_string_equal(out.buf, "casebook 0.3.0 (schema 3)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 				     "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -236,6 +237,72 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_string_equal(err.buf, "casebook exception: this --type takes exactly one --value\n");
 }
 
+static void test_triage_from_the_command_line(void **state)
+{
+	(void)state;
+	assert_int_equal(CB("t.db", "ingest tests/fixtures/hostile.ndjson"), 0);
+	assert_int_equal(CB("t.db", "detect"), 0);
+	assert_non_null(strstr(out.buf, "2 alerts created"));
+	/* bulk: close the Apple-signed one by a query over alerts, in one transaction */
+	assert_int_equal(CB("t.db", "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
+				    "closed --reason benign_positive"),
+			 1);
+	assert_non_null(strstr(err.buf, "has 6 checklist items open; finish them, or close with --force"));
+	assert_string_equal(out.buf, "nothing changed\n");
+	assert_int_equal(CB("t.db", "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
+				    "closed --reason benign_positive --force --comment 'Apple update'"),
+			 0);
+	assert_string_equal(out.buf, "1 alert closed\n");
+	assert_int_equal(CB("t.db", "alerts --status closed"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 2);
+	assert_non_null(strstr(out.buf, "mac-good"));
+	assert_int_equal(CB("t.db", "status --query 'x:y' closed"), 64);
+	assert_int_equal(CB("t.db", "status abc open --reason duplicate"), 64);
+	/* the other alert, step by step */
+	assert_int_equal(CB("t.db", "alerts --status open --json"), 0);
+	char uuid[13];
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	memcpy(uuid, u + 21, 12);
+	uuid[12] = '\0';
+	assert_int_equal(CB("t.db", "--analyst bob check %s 2 --note seen", uuid), 0);
+	assert_non_null(strstr(out.buf, ": checklist item 2 checked\n"));
+	assert_int_equal(CB("t.db", "check %s 42", uuid), 1);
+	assert_non_null(strstr(err.buf, "has no such item"));
+	assert_int_equal(CB("t.db", "respond %s 1 maybe", uuid), 64);
+	assert_int_equal(CB("t.db", "--analyst bob respond %s 1 done", uuid), 0);
+	tu_write_str(tu_path("note.txt"), "first line\nsecond line\n");
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' --analyst bob note %s - < '%s'", tu_casebook(), tu_path("t.db"),
+				uuid, tu_path("note.txt")),
+			 0);
+	assert_int_equal(CB("t.db", "show %s", uuid), 0);
+	assert_non_null(strstr(out.buf, "  [x]  2. "));
+	assert_non_null(strstr(out.buf, "notes:\n  bob, "));
+	assert_non_null(strstr(out.buf, "    first line\n    second line\n"));
+	assert_int_equal(CB("t.db", "audit --verify"), 0);
+	/* the refused close wrote nothing: the close, then check, respond, note */
+	assert_string_equal(out.buf, "audit chain verified: 4 entries, none changed, removed or inserted\n");
+	assert_int_equal(CB("t.db", "audit %s", uuid), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 3);
+	/* exports: atomic files, Timesketch names, no overwriting */
+	assert_int_equal(CB("t.db", "export %s --format timesketch-csv -o '%s'", uuid, tu_path("tl.txt")), 64);
+	assert_non_null(strstr(err.buf, "Timesketch imports only files whose names end in .csv"));
+	assert_int_equal(CB("t.db", "export %s --format timesketch-csv -o '%s'", uuid, tu_path("tl.csv")), 0);
+	assert_int_equal(CB("t.db", "export %s --format timesketch-csv -o '%s'", uuid, tu_path("tl.csv")), 1);
+	assert_non_null(strstr(err.buf, "exists; add --force to replace it"));
+	assert_int_equal(CB("t.db", "export --all --format json"), 0);
+	assert_non_null(strstr(out.buf, "\"casebook_export_version\":1"));
+	assert_int_equal(CB("t.db", "show %s --json", uuid), 0);
+	assert_non_null(strstr(out.buf, "\"checklist\":[{\"n\":1,"));
+	/* tampering shows */
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(tu_path("t.db"), &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "UPDATE audit SET after = 'done, honest' WHERE id = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(CB("t.db", "audit --verify"), 2);
+	assert_string_equal(out.buf, "audit chain BROKEN at entry 3: entry 3 was changed after it was written\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -249,6 +316,7 @@ int main(void)
 		T(test_hostile_fields_never_reach_the_terminal_raw),
 		T(test_commands_on_a_missing_database),
 		T(test_detect_alerts_show_timeline),
+		T(test_triage_from_the_command_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,7 +114,7 @@ static void item_text(cmark_node *item, struct inline_text *t)
 	for (cmark_node *c = cmark_node_first_child(item); c; c = cmark_node_next(c)) {
 		cmark_node_type type = cmark_node_get_type(c);
 		if (type == CMARK_NODE_PARAGRAPH || type == CMARK_NODE_HEADING) {
-			if (t->sb.len)
+			if (t->sb.len && t->sb.buf[t->sb.len - 1] != ' ')
 				strbuf_addch(&t->sb, ' ');
 			flatten_inlines(c, t, GS_PLAIN);
 		} else if (type == CMARK_NODE_LIST) {

@@ -1,0 +1,538 @@
+/* The triage record: guides parsed with cmark, every action and its audit entry, the audit
+ * chain catching edits, and each export format against an expected file. */
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/rule.h"
+#include "export/export.h"
+#include "ingest/ingest.h"
+#include "store/alerts.h"
+#include "store/triage.h"
+#include "triage/guide.h"
+#include "triage/record.h"
+
+#define T0 INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z */
+#define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* ---- guides ---- */
+
+static void test_seed_guide(void **state)
+{
+	(void)state;
+	char *rule = slurp("rules/" SEED "_107.json");
+	assert_non_null(rule);
+	cJSON *obj = cJSON_Parse(rule);
+	free(rule);
+	struct guide g;
+	guide_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "note")), &g);
+	cJSON_Delete(obj);
+	assert_int_equal(g.checklist.n, 6);
+	assert_false(g.checklist.is_default);
+	assert_string_equal(g.checklist.items[0], "Review the alert details to confirm the file path matches "
+						  "/Library/DirectoryServices/PlugIns/*.dsplug, indicating a potential "
+						  "unauthorized modification or creation of a DirectoryService plugin.");
+	assert_int_equal(g.false_positives.n, 4);
+	assert_int_equal(g.response.n, 7);
+	assert_memory_equal(g.response.items[3], "Restart the DirectoryService daemon", 35);
+	assert_int_equal(g.blocks[0].kind, GB_HEADING);
+	assert_int_equal(g.blocks[0].level, 2);
+	assert_string_equal(g.blocks[0].text, "Triage and analysis");
+	assert_int_equal(g.blocks[1].kind, GB_QUOTE);
+	guide_release(&g);
+}
+
+static void test_numbered_guide_with_wrapping_and_code(void **state)
+{
+	(void)state;
+	char *md = slurp("tests/fixtures/guide_numbered.md");
+	struct guide g;
+	guide_parse(md, &g);
+	free(md);
+	assert_int_equal(g.checklist.n, 3);
+	assert_string_equal(g.checklist.items[0], "Inspect the plist at file.path and the program it starts.");
+	assert_string_equal(g.checklist.items[1], "Check whether the signer is trusted: run codesign -dv on the binary.");
+	assert_string_equal(g.checklist.items[2], "Look for the same file on other hosts.");
+	assert_int_equal(g.false_positives.n, 1);
+	assert_int_equal(g.response.n, 2);
+	assert_string_equal(g.response.items[0], "Unload the agent with launchctl bootout.");
+	/* the blocks keep the styling for the console: code spans, emphasis, the item numbers */
+	const struct guide_block *b = NULL;
+	for (size_t i = 0; i < g.nblocks && !b; i++)
+		if (g.blocks[i].kind == GB_ITEM && g.blocks[i].number == 2)
+			b = &g.blocks[i];
+	assert_non_null(b);
+	assert_int_equal(b->nspans, 3);
+	assert_int_equal(b->spans[0].style, GS_EMPH);
+	assert_memory_equal(b->text + b->spans[0].start, "signer", 6);
+	assert_int_equal(b->spans[1].style, GS_STRONG);
+	assert_int_equal(b->spans[2].style, GS_CODE);
+	assert_memory_equal(b->text + b->spans[2].start, "codesign -dv", 12);
+	guide_release(&g);
+}
+
+static void test_nested_bullets_and_deeper_headings(void **state)
+{
+	(void)state;
+	char *md = slurp("tests/fixtures/guide_nested.md");
+	struct guide g;
+	guide_parse(md, &g);
+	free(md);
+	assert_int_equal(g.checklist.n, 2);
+	assert_string_equal(g.checklist.items[0], "Identify the user:; who ran it,; and from which terminal.");
+	assert_string_equal(g.checklist.items[1], "Review the command line.");
+	assert_int_equal(g.response.n, 1);
+	assert_string_equal(g.response.items[0], "Isolate the host.");
+	assert_int_equal(g.false_positives.n, 0);
+	guide_release(&g);
+}
+
+static void test_no_guide_gets_defaults(void **state)
+{
+	(void)state;
+	struct guide g;
+	guide_parse(NULL, &g);
+	assert_true(g.checklist.is_default);
+	assert_int_equal(g.checklist.n, 3);
+	assert_memory_equal(g.checklist.items[0], "Confirm the event", 17);
+	assert_true(g.response.is_default);
+	guide_release(&g);
+	guide_parse("Just a paragraph, no sections.", &g);
+	assert_true(g.checklist.is_default);
+	assert_int_equal(g.nblocks, 1);
+	guide_release(&g);
+}
+
+/* ---- the record ---- */
+
+static struct store *db;
+static int case_no;
+
+static int setup(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "triage-%d.db", ++case_no);
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_counts c = {0};
+	FILE *devnull = fopen("/dev/null", "w");
+	o.errors = devnull;
+	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
+	fclose(devnull);
+	assert_int_equal(c.added, 4);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(t.created, 2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_close(db);
+	return 0;
+}
+
+struct pick {
+	const char *host_prefix;
+	int64_t id;
+	char uuid[80];
+};
+
+static int pick_alert(void *ctx, const struct alert_row *a)
+{
+	struct pick *p = ctx;
+	if (!strncmp(a->host_name, p->host_prefix, strlen(p->host_prefix))) {
+		p->id = a->id;
+		snprintf(p->uuid, sizeof(p->uuid), "%s", a->uuid);
+	}
+	return 0;
+}
+
+static struct pick alert_on(const char *host_prefix)
+{
+	struct pick p = {.host_prefix = host_prefix};
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, pick_alert, &p), 0);
+	assert_true(p.id > 0);
+	return p;
+}
+
+static struct strbuf lines;
+
+static int audit_line(void *ctx, const struct audit_row *a)
+{
+	(void)ctx;
+	strbuf_addf(&lines, "%lld|%s|%lld|%s|%s|%s|%s\n", (long long)a->id, a->analyst, (long long)(a->at_us - T0),
+		    a->action, a->target ? a->target : "-", a->before ? a->before : "-", a->after ? a->after : "-");
+	return 0;
+}
+
+static const char *audit_text(void)
+{
+	strbuf_reset(&lines);
+	assert_int_equal(store_audit_each(db, NULL, audit_line, NULL), 0);
+	return lines.buf;
+}
+
+static int item_line(void *ctx, const struct triage_item *it)
+{
+	(void)ctx;
+	strbuf_addf(&lines, "%s %d %s %s %s\n", it->kind, it->position, it->state, it->by ? it->by : "-",
+		    it->note ? it->note : "-");
+	return 0;
+}
+
+static void test_actions_and_their_audit_entries(void **state)
+{
+	(void)state;
+	strbuf_init(&lines, 1024);
+	struct pick a = alert_on("mac-good");
+	struct actor amy = {.analyst = "amy", .at_us = T0 + 1};
+	assert_int_equal(triage_check(db, a.id, a.uuid, 1, 0, "path confirmed", &amy), TRIAGE_OK);
+	assert_int_equal(triage_check(db, a.id, a.uuid, 99, 0, NULL, &amy), TRIAGE_NO_ITEM);
+	amy.at_us = T0 + 2;
+	assert_int_equal(triage_respond(db, a.id, a.uuid, 2, "skipped", "no backup exists", &amy), TRIAGE_OK);
+	assert_int_equal(triage_respond(db, a.id, a.uuid, 2, "maybe", NULL, &amy), TRIAGE_INVALID);
+	amy.at_us = T0 + 3;
+	assert_int_equal(triage_note(db, a.id, a.uuid, "two\nlines", &amy), TRIAGE_OK);
+	assert_int_equal(triage_note(db, a.id, a.uuid, "", &amy), TRIAGE_INVALID);
+	int open = 0;
+	amy.at_us = T0 + 4;
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "acknowledged", NULL, NULL, 0, &amy, &open), TRIAGE_OK);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "acknowledged", NULL, NULL, 0, &amy, &open), TRIAGE_UNCHANGED);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", NULL, NULL, 0, &amy, &open), TRIAGE_INVALID);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "bogus", NULL, 0, &amy, &open), TRIAGE_INVALID);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", "duplicate", NULL, 0, &amy, &open), TRIAGE_INVALID);
+	/* closing with items open needs force, and then says which */
+	amy.at_us = T0 + 5;
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 0, &amy, &open),
+			 TRIAGE_OPEN_ITEMS);
+	assert_int_equal(open, 5);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 1, &amy, &open),
+			 TRIAGE_OK);
+	struct actor bob = {.analyst = "bob", .at_us = T0 + 6};
+	assert_int_equal(triage_check(db, a.id, a.uuid, 1, 1, NULL, &bob), TRIAGE_OK);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", NULL, NULL, 0, &bob, &open), TRIAGE_OK);
+	assert_string_equal(audit_text(),
+			    "1|amy|1|check|check 1|open|checked (note: path confirmed)\n"
+			    "2|amy|2|respond|response 2|pending|skipped (note: no backup exists)\n"
+			    "3|amy|3|note|-|-|two\nlines\n"
+			    "4|amy|4|status|-|open|acknowledged\n"
+			    "5|amy|5|status|-|acknowledged|closed (benign_positive): signed update [closed with checklist "
+			    "items open: 2, 3, 4, 5, 6]\n"
+			    "6|bob|6|check|check 1|checked|open\n"
+			    "7|bob|6|status|-|closed|open\n");
+	strbuf_reset(&lines);
+	assert_int_equal(store_triage_items_each(db, a.id, item_line, NULL), 0);
+	assert_memory_equal(lines.buf, "check 1 open bob path confirmed\ncheck 2 open - -\n", 48);
+	assert_non_null(strstr(lines.buf, "response 2 skipped amy no backup exists\n"));
+	int64_t n, bad;
+	char why[200];
+	assert_int_equal(store_audit_verify(db, &n, &bad, why, sizeof(why)), 0);
+	assert_int_equal(n, 7);
+	strbuf_release(&lines);
+}
+
+static int doc_of(void *ctx, const struct alert_row *a)
+{
+	*(char **)ctx = strdup(a->doc);
+	return 1;
+}
+
+static void test_closing_reason_on_the_alert_document(void **state)
+{
+	(void)state;
+	struct pick a = alert_on("mac-good");
+	struct actor amy = {.analyst = "amy", .at_us = T0};
+	int open;
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "false_positive", NULL, 1, &amy, &open), TRIAGE_OK);
+	char *doc = NULL;
+	struct alert_query q = {.uuid_prefix = a.uuid};
+	assert_int_equal(store_alerts_each(db, &q, doc_of, &doc), 0);
+	assert_non_null(strstr(doc, "\"kibana.alert.workflow_status\":\"closed\""));
+	assert_non_null(strstr(doc, "\"kibana.alert.workflow_reason\":\"false_positive\""));
+	assert_non_null(strstr(doc, "\"kibana.alert.workflow_user\":\"amy\""));
+	free(doc);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", NULL, NULL, 0, &amy, &open), TRIAGE_OK);
+	assert_int_equal(store_alerts_each(db, &q, doc_of, &doc), 0);
+	assert_non_null(strstr(doc, "\"kibana.alert.workflow_status\":\"open\""));
+	assert_null(strstr(doc, "workflow_reason")); /* removed on reopening, as Kibana does */
+	free(doc);
+}
+
+static void tamper(const char *sql)
+{
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(store_path(db), &raw), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(raw, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(raw);
+}
+
+static int verify(int64_t *bad, char *why, size_t len)
+{
+	int64_t n;
+	return store_audit_verify(db, &n, bad, why, len);
+}
+
+static void test_audit_chain_catches_edits(void **state)
+{
+	(void)state;
+	struct pick a = alert_on("mac-good");
+	struct actor amy = {.analyst = "amy", .at_us = T0};
+	for (int i = 1; i <= 5; i++) {
+		amy.at_us = T0 + i;
+		assert_int_equal(triage_check(db, a.id, a.uuid, i, 0, NULL, &amy), TRIAGE_OK);
+	}
+	int64_t bad;
+	char why[300];
+	assert_int_equal(verify(&bad, why, sizeof(why)), 0);
+	/* modified */
+	tamper("UPDATE audit SET analyst = 'mallory' WHERE id = 2");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 2);
+	assert_int_equal(bad, 2);
+	assert_string_equal(why, "entry 2 was changed after it was written");
+	tamper("UPDATE audit SET analyst = 'amy' WHERE id = 2");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 0);
+	/* deleted in the middle */
+	tamper("CREATE TABLE saved AS SELECT * FROM audit WHERE id = 3; DELETE FROM audit WHERE id = 3");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 2);
+	assert_int_equal(bad, 4);
+	assert_string_equal(why, "entry 4 follows entry 2: entries were deleted before it");
+	tamper("INSERT INTO audit SELECT * FROM saved; DROP TABLE saved");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 0);
+	/* inserted: renumbered to fit, but its hash and the next link cannot be forged without the chain */
+	tamper("UPDATE audit SET id = -(id + 1) WHERE id >= 3; UPDATE audit SET id = -id WHERE id < 0;"
+	       "INSERT INTO audit(id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash) "
+	       "SELECT 3, alert_uuid, 'mallory', at_us, 'check', 'check 6', 'open', 'checked', hash, hash FROM audit "
+	       "WHERE id = 2");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 2);
+	assert_int_equal(bad, 3);
+	assert_string_equal(why, "entry 3 was changed after it was written");
+	tamper("DELETE FROM audit WHERE id = 3; UPDATE audit SET id = -(id - 1) WHERE id > 3;"
+	       "UPDATE audit SET id = -id WHERE id < 0");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 0);
+	/* the newest entry removed: only the head notices */
+	tamper("DELETE FROM audit WHERE id = 5");
+	assert_int_equal(verify(&bad, why, sizeof(why)), 2);
+	assert_int_equal(bad, 0);
+	assert_string_equal(why, "the chain ends at entry 4 but its head says 5: the newest entries were removed or the "
+				 "head was changed");
+}
+
+/* ---- exports ---- */
+
+static void prepare_fixed_record(struct pick *good, struct pick *evil)
+{
+	*good = alert_on("mac-good");
+	*evil = alert_on("mac|evil");
+	struct actor amy = {.analyst = "amy", .at_us = T0 + 60 * TIME_US_PER_SEC};
+	int open;
+	assert_int_equal(triage_check(db, evil->id, evil->uuid, 1, 0, "path | confirmed `x`", &amy), TRIAGE_OK);
+	assert_int_equal(triage_respond(db, evil->id, evil->uuid, 1, "done", NULL, &amy), TRIAGE_OK);
+	assert_int_equal(triage_note(db, evil->id, evil->uuid, "# not a heading\n<b>not html</b> | \x1b[31mred", &amy),
+			 TRIAGE_OK);
+	assert_int_equal(triage_set_status(db, good->id, good->uuid, "closed", "benign_positive", "Apple update", 1, &amy,
+					   &open),
+			 TRIAGE_OK);
+}
+
+static void compare_with_expected(const char *name, const struct strbuf *got)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "tests/expected/%s", name);
+	if (getenv("UPDATE_EXPECTED")) {
+		tu_write(path, got->buf, got->len);
+		return;
+	}
+	char *want = slurp(path);
+	if (!want)
+		fail_msg("%s is missing: run make update-expected and review it", path);
+	if (strcmp(want, got->buf)) {
+		tu_write(tu_path(name), got->buf, got->len);
+		fail_msg("%s differs from %s (got it in %s)", name, path, tu_path(name));
+	}
+	free(want);
+}
+
+static void assert_no_raw_controls(const struct strbuf *b, const char *allowed)
+{
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->buf[i];
+		if ((c < 0x20 && !strchr(allowed, c)) || c == 0x7f)
+			fail_msg("raw control byte 0x%02x at %zu", c, i);
+	}
+	assert_null(strstr(b->buf, "\xc2\x9b"));     /* C1 CSI */
+	assert_null(strstr(b->buf, "\xe2\x80\xae")); /* RLO */
+	assert_null(strstr(b->buf, "\xff"));
+}
+
+static void export_to(enum export_format f, char *const *uuids, size_t n, struct strbuf *out)
+{
+	struct export_options o = {.before_us = 60 * TIME_US_PER_SEC, .after_us = 60 * TIME_US_PER_SEC, .now_us = T0};
+	strbuf_reset(out);
+	assert_int_equal(export_alerts(db, uuids, n, f, &o, out), 0);
+}
+
+static void test_exports_match_expected_files(void **state)
+{
+	(void)state;
+	struct pick good, evil;
+	prepare_fixed_record(&good, &evil);
+	char *both[] = {evil.uuid, good.uuid};
+	struct strbuf out;
+	strbuf_init(&out, 65536);
+	static const struct {
+		enum export_format f;
+		const char *file;
+	} formats[] = {{EXPORT_MARKDOWN, "export.md"},
+		       {EXPORT_JSON, "export.json"},
+		       {EXPORT_THEHIVE, "export.thehive.json"},
+		       {EXPORT_TIMESKETCH_JSONL, "export.jsonl"},
+		       {EXPORT_TIMESKETCH_CSV, "export.csv"}};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		export_to(formats[i].f, both, 2, &out);
+		compare_with_expected(formats[i].file, &out);
+	}
+	strbuf_release(&out);
+}
+
+static void test_hostile_fields_stay_inert_in_every_format(void **state)
+{
+	(void)state;
+	struct pick good, evil;
+	prepare_fixed_record(&good, &evil);
+	char *one[] = {evil.uuid};
+	struct strbuf out;
+	strbuf_init(&out, 65536);
+
+	export_to(EXPORT_MARKDOWN, one, 1, &out);
+	assert_no_raw_controls(&out, "\n");
+	/* no heading, link, HTML or table cell came from the data */
+	assert_non_null(strstr(out.buf, "- **User:** \\# root \\*bold\\* \\[link\\](http://x)"));
+	assert_non_null(strstr(out.buf, "> \\# not a heading\n> \\<b\\>not html\\</b\\> \\| \xe2\x90\x9b\\[31mred\n"));
+	/* raw HTML from the data only inside the fenced source-event block */
+	char *fence = strstr(out.buf, "````json\n");
+	assert_non_null(fence);
+	*fence = '\0';
+	assert_null(strstr(out.buf, "<script>"));
+	*fence = '`';
+	for (char *line = out.buf; (line = strstr(line, "\n| ")) != NULL; line++) {
+		/* each table row has exactly its columns' unescaped pipes */
+		char *end = strchr(line + 1, '\n');
+		int pipes = 0;
+		for (char *p = line + 1; p < end; p++)
+			if (*p == '|' && p[-1] != '\\')
+				pipes++;
+		if (pipes != 3 && pipes != 6)
+			fail_msg("a table row with %d cells: %.*s", pipes - 1, (int)(end - line - 1), line + 1);
+	}
+
+	export_to(EXPORT_JSON, one, 1, &out);
+	assert_no_raw_controls(&out, "\n");
+	cJSON *j = cJSON_Parse(out.buf);
+	assert_non_null(j);
+	cJSON_Delete(j);
+	export_to(EXPORT_THEHIVE, one, 1, &out);
+	assert_no_raw_controls(&out, "\n");
+	j = cJSON_Parse(out.buf);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "alert"),
+										   "sourceRef")),
+			    evil.uuid);
+	cJSON_Delete(j);
+
+	export_to(EXPORT_TIMESKETCH_JSONL, one, 1, &out);
+	assert_no_raw_controls(&out, "\n");
+	int rows = 0;
+	for (char *line = out.buf; *line; line = strchr(line, '\n') + 1, rows++) {
+		char *nl = strchr(line, '\n');
+		cJSON *row = cJSON_ParseWithLength(line, (size_t)(nl - line));
+		assert_non_null(row);
+		assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "message")));
+		assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "datetime")));
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "timestamp_desc")), "Event Time");
+		cJSON_Delete(row);
+	}
+	assert_int_equal(rows, 3);
+
+	export_to(EXPORT_TIMESKETCH_CSV, one, 1, &out);
+	assert_no_raw_controls(&out, "\n");
+	assert_memory_equal(out.buf, "message,datetime,timestamp,timestamp_desc,tag,", 46);
+	/* a small RFC 4180 reader: every row has the header's 15 fields */
+	int fields = 1, in_quotes = 0, lines_seen = 0;
+	for (const char *p = out.buf; *p; p++) {
+		if (*p == '"')
+			in_quotes = !in_quotes;
+		else if (*p == ',' && !in_quotes)
+			fields++;
+		else if (*p == '\n' && !in_quotes) {
+			assert_int_equal(fields, 15);
+			fields = 1;
+			lines_seen++;
+		}
+	}
+	assert_int_equal(lines_seen, 4);
+	strbuf_release(&out);
+}
+
+static void test_atomic_write_refuses_to_overwrite(void **state)
+{
+	(void)state;
+	char err[300];
+	const char *path = tu_path("report.md");
+	assert_int_equal(write_file_atomically(path, "one", 3, 0, err, sizeof(err)), 0);
+	assert_int_equal(write_file_atomically(path, "two", 3, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "exists; add --force to replace it"));
+	char *got = slurp(path);
+	assert_string_equal(got, "one");
+	free(got);
+	assert_int_equal(write_file_atomically(path, "two", 3, 1, err, sizeof(err)), 0);
+	got = slurp(path);
+	assert_string_equal(got, "two");
+	free(got);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_guide),
+		cmocka_unit_test(test_numbered_guide_with_wrapping_and_code),
+		cmocka_unit_test(test_nested_bullets_and_deeper_headings),
+		cmocka_unit_test(test_no_guide_gets_defaults),
+		T(test_actions_and_their_audit_entries),
+		T(test_closing_reason_on_the_alert_document),
+		T(test_audit_chain_catches_edits),
+		T(test_exports_match_expected_files),
+		T(test_hostile_fields_stay_inert_in_every_format),
+		cmocka_unit_test(test_atomic_write_refuses_to_overwrite),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
