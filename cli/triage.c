@@ -55,10 +55,7 @@ struct query_match {
 static int match_alert(void *ctx, const struct alert_row *a)
 {
 	struct query_match *m = ctx;
-	cJSON *doc = cJSON_Parse(a->doc);
-	int hit = doc && kql_match(m->q, doc);
-	cJSON_Delete(doc);
-	if (hit) {
+	if (detect_json_matches(m->q, a->doc)) {
 		m->uuids = realloc(m->uuids, (m->n + 1) * sizeof(*m->uuids));
 		m->ids = realloc(m->ids, (m->n + 1) * sizeof(*m->ids));
 		m->uuids[m->n] = strdup(a->uuid);

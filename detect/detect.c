@@ -566,6 +566,14 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	return rc;
 }
 
+int detect_json_matches(const struct kql_node *q, const char *json)
+{
+	cJSON *doc = cJSON_Parse(json);
+	int hit = doc && kql_match(q, doc);
+	cJSON_Delete(doc);
+	return hit;
+}
+
 /* ---- events --query ---- */
 
 struct search {

@@ -41,6 +41,9 @@ int index_matches(const char *const *patterns, size_t n, const char *index);
  * (host.os.type for old agents) when the document lacks them. */
 cJSON *detect_event_json(const struct event_row *row);
 
+/* Whether a stored JSON document (an alert's, say) matches the KQL query. */
+int detect_json_matches(const struct kql_node *q, const char *json);
+
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
  * at most limit (<= 0: all). */
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
