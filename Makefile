@@ -5,7 +5,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
            zlib1g-dev libssl-dev libzstd-dev libcmark-dev tmux
 
@@ -14,13 +14,13 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wformat=2
-BASE    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -I. -Ibuild/gen $(PKG_CFLAGS)
+BASE    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -D_XOPEN_SOURCE_EXTENDED -I. -Ibuild/gen $(PKG_CFLAGS)
 RELEASE_CFLAGS := $(BASE) $(WARN) -O2 -g
 CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
 CLI_SRC  := casebook.c $(wildcard cli/*.c)
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
@@ -31,7 +31,7 @@ check_objs   = $(patsubst %.c,build/check/%.o,$(patsubst build/gen/%,gen/%,$(LIB
 all: casebook build/release/gen-events
 
 casebook: build/release/casebook
-	cp build/release/casebook casebook
+	cp build/release/casebook casebook.tmp && mv casebook.tmp casebook
 
 # Text files compiled in as byte arrays (ISO C limits string literals to 4095 bytes).
 EMBED = od -An -v -tu1 $(1) | awk '{ for (i = 1; i <= NF; i++) printf "%s,", $$i; printf "\n" }'
@@ -91,6 +91,11 @@ update-expected: build/check/test_triage
 	UPDATE_EXPECTED=1 build/check/test_triage >/dev/null
 	git diff --stat tests/expected
 
+# Rewrites tests/screens/ from the current console; review the diff before committing it.
+update-screens: build/check/test_tui
+	UPDATE_SCREENS=1 TZ=UTC build/check/test_tui >/dev/null
+	git diff --stat tests/screens
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
@@ -110,5 +115,5 @@ format:
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: all deps check test-build update-expected demo bench install format clean
+.PHONY: all deps check test-build update-expected update-screens demo bench install format clean
 

@@ -11,7 +11,7 @@
 #include "common/sanitize.h"
 #include "store/store.h"
 
-#define CASEBOOK_VERSION "0.3.0"
+#define CASEBOOK_VERSION "0.4.0"
 
 struct command {
 	const char *name;
@@ -52,6 +52,7 @@ static const struct command commands[] = {
 	 "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
 	 "[-o FILE] [--force] [--window DUR]",
 	 "write the triage record for a ticket, a case system or Timesketch"},
+	{"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
 	{"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
 };
 
@@ -167,6 +168,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return cmd_tui(&g, 1, (char *[]){"tui", NULL});
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}

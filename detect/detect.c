@@ -246,6 +246,11 @@ static char *build_alert(const struct rule *r, const struct hit *h, cJSON *ev, c
 	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
 	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
+	if (cJSON_GetObjectItemCaseSensitive(ev, "host.os.type")) {
+		/* casebook derived host.os.type at ingest (an older agent): say so on the alert */
+		cJSON *derived = cJSON_AddArrayToObject(doc, "casebook.derived_fields");
+		cJSON_AddItemToArray(derived, cJSON_CreateString("host.os.type"));
+	}
 	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
 	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
 	add_rule_fields(doc, r);

@@ -107,3 +107,57 @@ int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx)
 	strbuf_release(&name);
 	return rc;
 }
+
+struct join_ctx {
+	struct strbuf sb;
+	int n;
+};
+
+static int join_value(void *ctx, const cJSON *v)
+{
+	struct join_ctx *j = ctx;
+	if (cJSON_IsNull(v))
+		return 0;
+	if (j->n++)
+		strbuf_addstr(&j->sb, ", ");
+	if (cJSON_IsString(v)) {
+		strbuf_addstr(&j->sb, v->valuestring);
+	} else {
+		char *t = cJSON_PrintUnformatted(v);
+		strbuf_addstr(&j->sb, t);
+		cJSON_free(t);
+	}
+	return 0;
+}
+
+int json_fields(const char *json, const char *const *paths, size_t n, char **out)
+{
+	cJSON *doc = cJSON_Parse(json);
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (!doc)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct join_ctx j = {.n = 0};
+		strbuf_init(&j.sb, 32);
+		field_each(doc, paths[i], strlen(paths[i]), join_value, &j);
+		if (j.n)
+			out[i] = strbuf_detach(&j.sb, NULL);
+		else
+			strbuf_release(&j.sb);
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
+
+char *json_pretty(const char *json)
+{
+	cJSON *doc = cJSON_Parse(json);
+	if (!doc)
+		return NULL;
+	char *text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	char *copy = xstrdup(text);
+	cJSON_free(text);
+	return copy;
+}

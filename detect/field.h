@@ -20,4 +20,12 @@ int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, voi
 typedef int (*leaf_fn)(void *ctx, const char *name, size_t name_len, const cJSON *value);
 int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx);
 
+/* For code that must not see cJSON: reads the fields named in paths from a JSON document
+ * (text) and stores each as a malloc'd display string in out[i] (arrays joined by ", ",
+ * NULL when absent). Returns 0, or -1 when json is not valid. */
+int json_fields(const char *json, const char *const *paths, size_t n, char **out);
+
+/* The JSON document pretty-printed (malloc'd), or NULL when it is not valid. */
+char *json_pretty(const char *json);
+
 #endif

@@ -261,3 +261,37 @@ int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn
 	sqlite3_bind_int64(st, 1, event_id);
 	return store_each_event_row(s, st, want_doc, fn, ctx);
 }
+
+int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path)
+{
+	sqlite3_stmt *st;
+	*same_host = *hosts_same_path = 0;
+	if (store_prepare(s,
+			  "WITH me AS (SELECT e.host_key AS hk, e.file_path AS fp FROM alerts a JOIN events e ON e.id = a.event_id "
+			  "WHERE a.id = ?1) "
+			  "SELECT (SELECT count(*) FROM alerts a JOIN events e ON e.id = a.event_id, me "
+			  "        WHERE e.host_key = me.hk AND a.id != ?1), "
+			  "       (SELECT count(DISTINCT e.host_key) FROM alerts a JOIN events e ON e.id = a.event_id, me "
+			  "        WHERE e.file_path = me.fp)",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, alert_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*same_host = sqlite3_column_int64(st, 0);
+		*hosts_same_path = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int64_t store_data_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (store_prepare(s, "PRAGMA data_version", &st))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}

@@ -53,6 +53,12 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
  * when the rule has none. */
 int store_alert_rule_note(struct store *s, int64_t alert_id, char **note);
 
+/* For the console's overview: other alerts on the alert's host, and how many hosts have an
+ * alert for the same file path. */
+int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path);
+/* Changes whenever another connection commits (PRAGMA data_version). */
+int64_t store_data_version(struct store *s);
+
 /* --- detection state --- */
 int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id);
 int store_set_detection_state(struct store *s, int64_t rule_key, int64_t last_event_id);

@@ -438,6 +438,8 @@ int store_events_each(struct store *s, const struct event_query *q, event_fn fn,
 		    store_event_columns, q->want_doc ? "d.id = e.id" : "0");
 	if (q->host)
 		strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?1 OR host_id = ?1)");
+	if (q->file_path)
+		strbuf_addstr(&sql, " AND e.file_path = ?5");
 	if (q->has_from)
 		strbuf_addstr(&sql, " AND e.ts >= ?2");
 	if (q->has_to)
@@ -455,6 +457,8 @@ int store_events_each(struct store *s, const struct event_query *q, event_fn fn,
 	sqlite3_bind_int64(st, 2, q->from);
 	sqlite3_bind_int64(st, 3, q->to);
 	sqlite3_bind_int64(st, 4, q->limit);
+	if (q->file_path)
+		sqlite3_bind_text(st, 5, q->file_path, -1, SQLITE_STATIC);
 	return store_each_event_row(s, st, q->want_doc, fn, ctx);
 }
 

@@ -62,6 +62,7 @@ int store_dict_add(struct store *s, const void *dict, size_t len, int64_t *id);
 /* --- reading --- */
 struct event_query {
 	const char *host; /* host.name or host.id; NULL for all */
+	const char *file_path; /* file.path equals; NULL for any */
 	int64_t from, to; /* inclusive bounds on @timestamp */
 	int has_from, has_to;
 	long limit;       /* <= 0: no limit */

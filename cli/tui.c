@@ -1,0 +1,26 @@
+/* tui: the console (also what `casebook` alone opens on a terminal). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "tui/screen.h"
+
+int cmd_tui(struct globals *g, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return command_usage_error("tui", "takes no arguments");
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "casebook tui: the console needs a terminal; 'casebook alerts' and 'casebook show' "
+				"print the same without one\n");
+		return 1;
+	}
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	const char *name = strrchr(g->db, '/') ? strrchr(g->db, '/') + 1 : g->db;
+	int rc = tui_run(s, g->analyst, name);
+	store_close(s);
+	return rc;
+}

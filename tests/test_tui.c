@@ -1,0 +1,284 @@
+/* The console: the queue model and the key table without curses, then whole screens rendered
+ * with newterm on a pipe and compared with tests/screens/ (make update-screens rewrites them
+ * for review). TZ=UTC, C.UTF-8, a fixed clock. */
+#include "tests/testutil.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/rule.h"
+#include "ingest/ingest.h"
+#include "tui/app.h"
+#include "tui/keymap.h"
+#include "tui/queue.h"
+#include "tui/screen.h"
+
+#define T0 INT64_C(1767225600000000)
+#define CTRL(c) ((c) & 0x1f)
+
+/* ---- the model, no curses ---- */
+
+static void add(struct queue *q, const char *uuid, const char *status, const char *sev, const char *host, int64_t t)
+{
+	struct qrow r = {.uuid = (char *)uuid, .status = (char *)status, .severity = (char *)sev, .host = (char *)host,
+			 .rule = "rule", .target = "/x", .reason = "r", .time = t, .kql_hit = 1};
+	queue_add(q, &r);
+}
+
+static const char *order(const struct queue *q)
+{
+	static char buf[128];
+	buf[0] = '\0';
+	for (size_t i = 0; i < q->nview; i++)
+		strcat(buf, q->rows[q->view[i]].uuid);
+	return buf;
+}
+
+static void test_queue_model(void **state)
+{
+	(void)state;
+	struct queue q;
+	queue_init(&q);
+	add(&q, "a", "open", "low", "h2", 30);
+	add(&q, "b", "open", "critical", "h1", 10);
+	add(&q, "c", "closed", "high", "h1", 20);
+	add(&q, "d", "acknowledged", "medium", "h3", 5);
+	add(&q, "e", "open", "medium", "h1", 40);
+	queue_apply(&q);
+	assert_string_equal(order(&q), "bae"); /* open, by time */
+	q.sort = SORT_SEVERITY;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "bea");
+	q.sort = SORT_HOST;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "bea"); /* h1 (by time), h2 */
+	q.filter = FILTER_ALL;
+	q.sort = SORT_TIME;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "dbcae");
+	q.group_host = 1;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "dba"); /* one row per host */
+	assert_int_equal(q.rows[1].group_size, 3);
+	q.group_host = 0;
+	queue_apply(&q);
+	/* the selection followed b through every re-sort */
+	assert_string_equal(queue_selected(&q)->uuid, "b");
+	/* selection, marks and search */
+	queue_move(&q, -100, 3);
+	queue_move(&q, 2, 3);
+	assert_string_equal(queue_selected(&q)->uuid, "c");
+	queue_move(&q, 10, 3);
+	assert_string_equal(queue_selected(&q)->uuid, "e");
+	assert_int_equal(q.top, 2);
+	queue_move(&q, -100, 3);
+	assert_int_equal(q.sel, 0);
+	assert_int_equal(q.top, 0);
+	assert_true(queue_search(&q, "H3", 1, 3)); /* only d, the selected one, has h3: the search wraps to it */
+	assert_string_equal(queue_selected(&q)->uuid, "d");
+	assert_false(queue_search(&q, "nowhere", 1, 3));
+	assert_true(queue_search(&q, "h2", 1, 3));
+	assert_string_equal(queue_selected(&q)->uuid, "a");
+	assert_true(queue_search(&q, "critical", -1, 3));
+	assert_string_equal(queue_selected(&q)->uuid, "b");
+	q.rows[0].marked = q.rows[2].marked = 1;
+	assert_int_equal(queue_marked(&q), 2);
+	/* the selected alert stays selected across a re-sort */
+	q.sort = SORT_SEVERITY;
+	queue_apply(&q);
+	assert_string_equal(queue_selected(&q)->uuid, "b");
+	size_t o, a, c;
+	queue_counts(&q, &o, &a, &c);
+	assert_int_equal(o, 3);
+	assert_int_equal(a, 1);
+	assert_int_equal(c, 1);
+	queue_release(&q);
+}
+
+static void test_key_table(void **state)
+{
+	(void)state;
+	assert_int_equal(keymap_lookup('j', CTX_QUEUE), ACT_DOWN);
+	assert_int_equal(keymap_lookup(KEY_DOWN, CTX_ALERT | CTX_NOTES), ACT_DOWN);
+	assert_int_equal(keymap_lookup(' ', CTX_QUEUE), ACT_MARK);
+	assert_int_equal(keymap_lookup(' ', CTX_ALERT | CTX_CHECKLIST), ACT_TOGGLE);
+	assert_int_equal(keymap_lookup('n', CTX_QUEUE), ACT_SEARCH_NEXT);
+	assert_int_equal(keymap_lookup('n', CTX_ALERT | CTX_RESPONSE), ACT_NOT_APPLICABLE);
+	assert_int_equal(keymap_lookup('s', CTX_ALERT | CTX_RESPONSE), ACT_SKIP);
+	assert_int_equal(keymap_lookup('s', CTX_QUEUE), ACT_SORT);
+	assert_int_equal(keymap_lookup('p', CTX_ALERT | CTX_TIMELINE), ACT_PIVOT_PROCESS);
+	assert_int_equal(keymap_lookup('C', CTX_ALERT | CTX_TIMELINE), ACT_CLOSE);
+	assert_int_equal(keymap_lookup('k', CTX_ALERT | CTX_RESPONSE), ACT_UP); /* k is always movement */
+	assert_int_equal(keymap_lookup('z', CTX_QUEUE), ACT_NONE);
+	assert_int_equal(keymap_lookup('+', CTX_QUEUE), ACT_NONE);
+	/* every action has keys and help, and docs/CONSOLE.md lists every one of them */
+	FILE *f = fopen("docs/CONSOLE.md", "r");
+	assert_non_null(f);
+	char doc[65536];
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	for (int i = 1; i < ACT_COUNT; i++) {
+		assert_true(strlen(tui_actions[i].keys) > 0);
+		char row[300];
+		snprintf(row, sizeof(row), "| `%s` | %s |", tui_actions[i].keys, tui_actions[i].help);
+		if (!strstr(doc, row))
+			fail_msg("docs/CONSOLE.md does not list: %s", row);
+	}
+}
+
+/* ---- screens ---- */
+
+static struct store *db;
+static struct app *app;
+static FILE *out, *in;
+static int pipefd[2];
+
+static int64_t fixed_clock(void)
+{
+	return T0 + 90 * TIME_US_PER_SEC;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	char *err = NULL;
+	static int n;
+	char name[32];
+	snprintf(name, sizeof(name), "tui-%d.db", ++n);
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
+	fclose(devnull);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	in = fdopen(pipefd[0], "r");
+	out = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(out, in, 24, 80), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "case.db", .clock = fixed_clock, .colors = 0};
+	app = app_new(db, &ao);
+	assert_int_equal(app_load(app), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	app_free(app);
+	screen_close();
+	fclose(in);
+	close(pipefd[1]);
+	fclose(out);
+	store_close(db);
+	return 0;
+}
+
+static void keys(const char *k)
+{
+	for (; *k; k++)
+		app_handle_key(app, (unsigned char)*k);
+}
+
+/* Renders and compares the whole screen with tests/screens/NAME.txt. */
+static void check_screen(const char *name)
+{
+	app_draw(app);
+	struct strbuf got;
+	strbuf_init(&got, 4096);
+	char row[4096];
+	for (int y = 0; y < LINES; y++) {
+		screen_row(y, row, sizeof(row));
+		strbuf_addf(&got, "%s\n", row);
+	}
+	char path[256];
+	snprintf(path, sizeof(path), "tests/screens/%s.txt", name);
+	if (getenv("UPDATE_SCREENS")) {
+		tu_write(path, got.buf, got.len);
+	} else {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			fail_msg("%s is missing: run make update-screens and review it", path);
+		char want[65536];
+		size_t n = fread(want, 1, sizeof(want) - 1, f);
+		want[n] = '\0';
+		fclose(f);
+		if (strcmp(want, got.buf)) {
+			tu_write(tu_path(name), got.buf, got.len);
+			fail_msg("screen %s differs from %s; got:\n%s", name, path, got.buf);
+		}
+	}
+	strbuf_release(&got);
+}
+
+static void test_screens_80x24(void **state)
+{
+	(void)state;
+	check_screen("queue-80x24");
+	keys("f");
+	keys("f");
+	keys("f");
+	check_screen("queue-all-80x24");
+	keys("?");
+	check_screen("help-80x24");
+	keys("q");
+	keys("f\n"); /* back to open alerts; open the first: the hostile one */
+	check_screen("overview-hostile-80x24");
+	keys("2");
+	check_screen("guide-80x24");
+	keys("3");
+	check_screen("timeline-80x24");
+	keys("4 ");
+	check_screen("checklist-80x24");
+	keys("5d");
+	check_screen("response-80x24");
+	keys("6a");
+	keys("two lines\n");
+	app_handle_char(app, 0xe9); /* é */
+	app_handle_key(app, CTRL('d'));
+	check_screen("notes-80x24");
+	keys("C");
+	check_screen("close-dialog-80x24");
+	keys("3");
+	keys("checked\n");
+	check_screen("close-confirm-80x24");
+	keys("y");
+	check_screen("closed-80x24");
+}
+
+static void test_screens_132x40_and_resizes(void **state)
+{
+	(void)state;
+	screen_resize(40, 132);
+	check_screen("queue-132x40");
+	keys("\n3");
+	check_screen("timeline-132x40");
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("timeline-resized-80x24");
+	screen_resize(15, 59);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("too-small");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_model),
+		cmocka_unit_test(test_key_table),
+		cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1764 @@
+#include "tui/app.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/sanitize.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "detect/kql.h"
+#include "export/export.h"
+#include "store/alerts.h"
+#include "store/triage.h"
+#include "triage/guide.h"
+#include "triage/record.h"
+#include "tui/draw.h"
+#include "tui/keymap.h"
+#include "tui/queue.h"
+
+#define MIN_COLS 60
+#define MIN_ROWS 16
+#define CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+enum tab { TAB_OVERVIEW, TAB_GUIDE, TAB_TIMELINE, TAB_CHECKLIST, TAB_RESPONSE, TAB_NOTES, TAB_COUNT };
+static const char *const tab_names[TAB_COUNT] = {"Overview", "Guide", "Timeline", "Checklist", "Response", "Notes"};
+
+/* Overview fields, read from the alert document. */
+static const char *const overview_paths[] = {
+	"host.name", "host.id", "host.os.type", "user.name", "process.executable", "process.pid",
+	"process.command_line", "process.code_signature.subject_name", "process.code_signature.trusted",
+	"process.code_signature.team_id", "process.code_signature.status", "file.path", "file.hash.sha256",
+	"file.size", "file.Ext.original.path", "event.action", "event.type", "kibana.alert.rule.description",
+	"kibana.alert.rule.threat", "process.entity_id", "kibana.alert.rule.rule_id",
+	"kibana.alert.rule.threat.tactic.id", "kibana.alert.rule.threat.tactic.name",
+	"kibana.alert.rule.threat.technique.id", "kibana.alert.rule.threat.technique.name", "casebook.derived_fields"};
+enum {
+	OV_HOST, OV_HOST_ID, OV_OS, OV_USER, OV_EXE, OV_PID, OV_CMD, OV_SIGNER, OV_TRUSTED, OV_TEAM, OV_SIGSTATUS,
+	OV_PATH, OV_SHA, OV_SIZE, OV_ORIG, OV_ACTION, OV_TYPE, OV_DESC, OV_THREAT, OV_ENTITY, OV_RULE_ID,
+	OV_TACTIC_ID, OV_TACTIC, OV_TECHNIQUE_ID, OV_TECHNIQUE, OV_DERIVED, OV_COUNT
+};
+
+struct tl_row {
+	int64_t id, ts;
+	char *category, *action, *process, *target, *entity, *user, *host;
+};
+
+struct item {
+	char *kind, *text, *state, *note, *by;
+	int position;
+	int64_t at;
+};
+
+struct alertview {
+	struct qrow alert;
+	enum tab tab;
+	char *fields[OV_COUNT];
+	int64_t same_host, hosts_same_path;
+	int derived_os;
+	struct guide guide;
+	struct item *items;
+	size_t nitems;
+	struct strbuf notes; /* rendered text of the notes */
+	struct tl_row *tl;
+	size_t ntl;
+	int64_t tl_before, tl_after, tl_shift; /* window around the alert, and paging */
+	int pivot;                            /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	int category;                         /* 0 all, then file, process, network */
+	size_t sel[TAB_COUNT], top[TAB_COUNT];
+	int walk; /* walking through pending response steps */
+};
+
+enum overlay { OV_NONE, OV_HELP, OV_TEXT, OV_PROMPT, OV_CHOOSE, OV_CONFIRM, OV_EDITOR };
+
+enum purpose {
+	P_NONE, P_SEARCH, P_KQL, P_CLOSE_REASON, P_CLOSE_COMMENT, P_CLOSE_CONFIRM, P_ITEM_NOTE, P_EDITOR_CANCEL,
+	P_EXPORT_FORMAT, P_EXPORT_PATH, P_EXCEPTION_FIELD, P_EXCEPTION_CONFIRM, P_QUIT_CONFIRM
+};
+
+struct app {
+	struct store *s;
+	struct app_options o;
+	struct queue q;
+	int in_alert;
+	struct alertview av;
+	int done, local_time;
+	char *search;
+	char *kql_text;
+	char msg[400];
+	int64_t data_version;
+	/* overlays */
+	enum overlay ov;
+	enum purpose purpose;
+	char title[512];
+	struct strbuf input; /* prompt and editor text (UTF-8) */
+	char **choices;
+	size_t nchoices, choice;
+	char **text_lines; /* help and JSON views */
+	size_t ntext, text_top;
+	/* a multi-step dialog's state */
+	char *pending_reason;
+	size_t pending_format;
+	char *exception_field, *exception_value;
+};
+
+static int64_t default_clock(void)
+{
+	return time_now_us();
+}
+
+/* ---- loading ---- */
+
+static int add_alert_row(void *ctx, const struct alert_row *a)
+{
+	struct app *app = ctx;
+	struct qrow r = {.id = a->id, .event_id = a->event_id, .time = a->original_time, .risk = a->risk_score,
+			 .uuid = (char *)a->uuid, .status = (char *)a->status, .severity = (char *)a->severity,
+			 .host = (char *)(a->host_name ? a->host_name : a->host_id), .rule = (char *)a->rule_name,
+			 .target = (char *)(a->file_path ? a->file_path : a->process_name), .reason = (char *)a->reason,
+			 .kql_hit = 1};
+	queue_add(&app->q, &r);
+	return 0;
+}
+
+struct kql_apply {
+	struct app *app;
+	struct kql_node *q;
+};
+
+static int apply_kql_row(void *ctx, const struct alert_row *a)
+{
+	struct kql_apply *k = ctx;
+	for (size_t i = 0; i < k->app->q.n; i++)
+		if (k->app->q.rows[i].id == a->id)
+			k->app->q.rows[i].kql_hit = detect_json_matches(k->q, a->doc);
+	return 0;
+}
+
+static int apply_kql(struct app *a)
+{
+	if (!a->kql_text || !*a->kql_text)
+		return 0;
+	struct kql_error err;
+	struct kql_node *q = kql_parse(a->kql_text, &err);
+	if (!q) {
+		snprintf(a->msg, sizeof(a->msg), "KQL error at column %zu: %s", err.column, err.msg);
+		free(a->kql_text);
+		a->kql_text = NULL;
+		return -1;
+	}
+	struct kql_apply k = {.app = a, .q = q};
+	struct alert_query all = {0};
+	int rc = store_alerts_each(a->s, &all, apply_kql_row, &k);
+	kql_free(q);
+	return rc;
+}
+
+static int list_height(void)
+{
+	return LINES - 3 > 1 ? LINES - 3 : 1;
+}
+
+int app_load(struct app *a)
+{
+	const struct qrow *sel = queue_selected(&a->q);
+	char *keep = sel ? xstrdup(sel->uuid) : NULL;
+	queue_clear_rows(&a->q);
+	struct alert_query all = {0};
+	int rc = store_alerts_each(a->s, &all, add_alert_row, a);
+	if (!rc)
+		apply_kql(a);
+	queue_apply(&a->q);
+	if (keep) {
+		queue_select_uuid(&a->q, keep, list_height());
+		free(keep);
+	}
+	a->data_version = store_data_version(a->s);
+	return rc;
+}
+
+struct app *app_new(struct store *s, const struct app_options *o)
+{
+	struct app *a = xcalloc(1, sizeof(*a));
+	a->s = s;
+	a->o = *o;
+	if (!a->o.clock)
+		a->o.clock = default_clock;
+	queue_init(&a->q);
+	strbuf_init(&a->input, 256);
+	return a;
+}
+
+static void close_alert(struct app *a);
+static void free_choices(struct app *a);
+
+void app_free(struct app *a)
+{
+	if (!a)
+		return;
+	close_alert(a);
+	queue_release(&a->q);
+	free(a->search);
+	free(a->kql_text);
+	strbuf_release(&a->input);
+	free_choices(a);
+	free_lines(a->text_lines, a->ntext);
+	free(a->pending_reason);
+	free(a->exception_field);
+	free(a->exception_value);
+	free(a);
+}
+
+int app_done(const struct app *a)
+{
+	return a->done;
+}
+
+const char *app_message(const struct app *a)
+{
+	return a->msg;
+}
+
+/* ---- the alert view ---- */
+
+static int add_tl(void *ctx, const struct event_row *row)
+{
+	struct alertview *v = ctx;
+	const struct event_record *r = &row->r;
+	v->tl = xrealloc(v->tl, (v->ntl + 1) * sizeof(*v->tl));
+	struct tl_row *t = &v->tl[v->ntl++];
+	t->id = row->id;
+	t->ts = r->ts;
+	t->category = xstrdup(r->category ? r->category : "-");
+	t->action = xstrdup(r->action ? r->action : "-");
+	t->process = xstrdup(r->process_name ? r->process_name : "-");
+	t->target = xstrdup(r->file_path ? r->file_path : r->executable ? r->executable : "-");
+	t->entity = r->entity_id ? xstrdup(r->entity_id) : NULL;
+	t->user = r->user_name ? xstrdup(r->user_name) : NULL;
+	t->host = xstrdup(r->host_name ? r->host_name : r->host_id ? r->host_id : "-");
+	return 0;
+}
+
+static void clear_timeline(struct alertview *v)
+{
+	for (size_t i = 0; i < v->ntl; i++) {
+		struct tl_row *t = &v->tl[i];
+		free(t->category), free(t->action), free(t->process), free(t->target), free(t->entity), free(t->user);
+		free(t->host);
+	}
+	free(v->tl);
+	v->tl = NULL;
+	v->ntl = 0;
+}
+
+static int tl_visible(const struct alertview *v, const struct tl_row *t);
+
+static void load_timeline(struct app *a)
+{
+	struct alertview *v = &a->av;
+	clear_timeline(v);
+	if (v->pivot == 'F') {
+		struct event_query q = {.file_path = v->fields[OV_PATH]};
+		store_events_each(a->s, &q, add_tl, v);
+	} else {
+		store_timeline_each(a->s, v->alert.event_id, v->tl_before - v->tl_shift, v->tl_after + v->tl_shift, 0, add_tl, v);
+	}
+	/* focus the alert's own event (the selection counts visible rows) */
+	v->sel[TAB_TIMELINE] = 0;
+	for (size_t i = 0, k = 0; i < v->ntl; i++) {
+		if (!tl_visible(v, &v->tl[i]))
+			continue;
+		if (v->tl[i].id == v->alert.event_id)
+			v->sel[TAB_TIMELINE] = k;
+		k++;
+	}
+}
+
+static int add_item(void *ctx, const struct triage_item *it)
+{
+	struct alertview *v = ctx;
+	v->items = xrealloc(v->items, (v->nitems + 1) * sizeof(*v->items));
+	struct item *c = &v->items[v->nitems++];
+	c->kind = xstrdup(it->kind);
+	c->text = xstrdup(it->text);
+	c->state = xstrdup(it->state);
+	c->note = it->note ? xstrdup(it->note) : NULL;
+	c->by = it->by ? xstrdup(it->by) : NULL;
+	c->position = it->position;
+	c->at = it->at_us;
+	return 0;
+}
+
+static void clear_items(struct alertview *v)
+{
+	for (size_t i = 0; i < v->nitems; i++) {
+		struct item *c = &v->items[i];
+		free(c->kind), free(c->text), free(c->state), free(c->note), free(c->by);
+	}
+	free(v->items);
+	v->items = NULL;
+	v->nitems = 0;
+}
+
+static int add_note_text(void *ctx, const struct note_row *n)
+{
+	struct strbuf *sb = ctx;
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(n->at_us, t);
+	strbuf_addf(sb, "%s%s, %s:\n%s\n", sb->len ? "\n" : "", n->by, t, n->text);
+	return 0;
+}
+
+static void load_record(struct app *a)
+{
+	struct alertview *v = &a->av;
+	clear_items(v);
+	strbuf_reset(&v->notes);
+	triage_prepare(a->s, v->alert.id);
+	store_triage_items_each(a->s, v->alert.id, add_item, v);
+	store_notes_each(a->s, v->alert.id, add_note_text, &v->notes);
+}
+
+static int take_doc(void *ctx, const struct alert_row *r)
+{
+	struct alertview *v = ctx;
+	json_fields(r->doc, overview_paths, OV_COUNT, v->fields);
+	free(v->alert.status);
+	v->alert.status = xstrdup(r->status);
+	return 1;
+}
+
+static void open_alert(struct app *a, const struct qrow *r)
+{
+	close_alert(a);
+	struct alertview *v = &a->av;
+	memset(v, 0, sizeof(*v));
+	v->alert = *r;
+	v->alert.uuid = xstrdup(r->uuid), v->alert.status = xstrdup(r->status), v->alert.severity = xstrdup(r->severity);
+	v->alert.host = xstrdup(r->host), v->alert.rule = xstrdup(r->rule), v->alert.target = xstrdup(r->target);
+	v->alert.reason = xstrdup(r->reason);
+	strbuf_init(&v->notes, 256);
+	struct alert_query q = {.uuid_prefix = r->uuid};
+	store_alerts_each(a->s, &q, take_doc, v);
+	store_alert_context(a->s, r->id, &v->same_host, &v->hosts_same_path);
+	char *note = NULL;
+	store_alert_rule_note(a->s, r->id, &note);
+	guide_parse(note, &v->guide);
+	free(note);
+	v->tl_before = v->tl_after = 600 * TIME_US_PER_SEC;
+	load_timeline(a);
+	load_record(a);
+	a->in_alert = 1;
+}
+
+static void close_alert(struct app *a)
+{
+	if (!a->in_alert)
+		return;
+	struct alertview *v = &a->av;
+	struct qrow *r = &v->alert;
+	free(r->uuid), free(r->status), free(r->severity), free(r->host), free(r->rule), free(r->target), free(r->reason);
+	for (int i = 0; i < OV_COUNT; i++)
+		free(v->fields[i]);
+	guide_release(&v->guide);
+	clear_items(v);
+	clear_timeline(v);
+	strbuf_release(&v->notes);
+	a->in_alert = 0;
+}
+
+/* ---- overlays ---- */
+
+static void free_choices(struct app *a)
+{
+	for (size_t i = 0; i < a->nchoices; i++)
+		free(a->choices[i]);
+	free(a->choices);
+	a->choices = NULL;
+	a->nchoices = a->choice = 0;
+}
+
+static void prompt(struct app *a, enum purpose p, const char *title, const char *initial)
+{
+	a->ov = OV_PROMPT;
+	a->purpose = p;
+	snprintf(a->title, sizeof(a->title), "%s", title);
+	strbuf_reset(&a->input);
+	if (initial)
+		strbuf_addstr(&a->input, initial);
+}
+
+static void choose(struct app *a, enum purpose p, const char *title, const char *const *options, size_t n)
+{
+	free_choices(a);
+	a->ov = OV_CHOOSE;
+	a->purpose = p;
+	snprintf(a->title, sizeof(a->title), "%s", title);
+	a->choices = xcalloc(n, sizeof(*a->choices));
+	for (size_t i = 0; i < n; i++)
+		a->choices[i] = xstrdup(options[i]);
+	a->nchoices = n;
+}
+
+static void confirm(struct app *a, enum purpose p, const char *question)
+{
+	a->ov = OV_CONFIRM;
+	a->purpose = p;
+	snprintf(a->title, sizeof(a->title), "%s", question);
+}
+
+static void show_text(struct app *a, const char *title, const char *text, int multiline)
+{
+	free_lines(a->text_lines, a->ntext);
+	a->ntext = wrap_text(text, COLS - 4, multiline, &a->text_lines);
+	a->text_top = 0;
+	a->ov = OV_TEXT;
+	snprintf(a->title, sizeof(a->title), "%s", title);
+}
+
+static void show_help(struct app *a)
+{
+	static const struct {
+		unsigned ctx;
+		const char *title;
+	} groups[] = {{CTX_ALL, "Everywhere"},       {CTX_QUEUE, "Alert queue"}, {CTX_ALERT, "Alert view"},
+		      {CTX_TIMELINE, "Timeline tab"},   {CTX_CHECKLIST, "Checklist tab"},
+		      {CTX_RESPONSE, "Response tab"},   {CTX_NOTES, "Notes tab"}};
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);
+		for (int i = 1; i < ACT_COUNT; i++) {
+			unsigned c = tui_actions[i].ctx;
+			/* an action shows once: under "Everywhere", or under each place it works */
+			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
+				strbuf_addf(&sb, "  %-10s %s\n", tui_actions[i].keys, tui_actions[i].help);
+		}
+	}
+	show_text(a, "Help — q or Esc closes", sb.buf, 1);
+	a->ov = OV_HELP;
+	strbuf_release(&sb);
+}
+
+/* ---- actions on alerts ---- */
+
+struct target_list {
+	int64_t *ids;
+	char **uuids;
+	size_t n;
+};
+
+/* The marked alerts in the queue, or the one in view / under the cursor. */
+static struct target_list targets(struct app *a)
+{
+	struct target_list t = {0};
+	if (a->in_alert) {
+		t.ids = xmalloc(sizeof(*t.ids));
+		t.uuids = xmalloc(sizeof(*t.uuids));
+		t.ids[0] = a->av.alert.id;
+		t.uuids[0] = xstrdup(a->av.alert.uuid);
+		t.n = 1;
+		return t;
+	}
+	size_t marked = queue_marked(&a->q);
+	t.ids = xmalloc((a->q.n + 1) * sizeof(*t.ids));
+	t.uuids = xmalloc((a->q.n + 1) * sizeof(*t.uuids));
+	for (size_t i = 0; i < a->q.n; i++)
+		if (marked && a->q.rows[i].marked) {
+			t.ids[t.n] = a->q.rows[i].id;
+			t.uuids[t.n++] = xstrdup(a->q.rows[i].uuid);
+		}
+	const struct qrow *sel = queue_selected(&a->q);
+	if (!marked && sel) {
+		t.ids[0] = sel->id;
+		t.uuids[0] = xstrdup(sel->uuid);
+		t.n = 1;
+	}
+	return t;
+}
+
+static void targets_free(struct target_list *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->uuids[i]);
+	free(t->ids);
+	free(t->uuids);
+}
+
+static void refresh_after_change(struct app *a)
+{
+	for (size_t i = 0; i < a->q.n; i++)
+		a->q.rows[i].marked = 0;
+	app_load(a);
+	if (a->in_alert) {
+		struct alert_query q = {.uuid_prefix = a->av.alert.uuid};
+		for (int i = 0; i < OV_COUNT; i++)
+			free(a->av.fields[i]);
+		store_alerts_each(a->s, &q, take_doc, &a->av);
+		load_record(a);
+	}
+}
+
+/* Sets the status of the targets in one transaction. */
+static void set_status(struct app *a, const char *status, const char *reason, const char *comment, int force)
+{
+	struct target_list t = targets(a);
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	size_t changed = 0, open_total = 0;
+	int failed = 0;
+	if (store_tx_begin(a->s) == 0) {
+		for (size_t i = 0; i < t.n && !failed; i++) {
+			int open = 0;
+			int rc = triage_set_status(a->s, t.ids[i], t.uuids[i], status, reason, comment, force, &who, &open);
+			if (rc == TRIAGE_OK)
+				changed++;
+			else if (rc == TRIAGE_OPEN_ITEMS)
+				open_total += (size_t)open;
+			else if (rc != TRIAGE_UNCHANGED)
+				failed = 1;
+		}
+		if (store_tx_end(a->s, !failed && open_total == 0))
+			failed = 1;
+	} else {
+		failed = 1;
+	}
+	if (failed)
+		snprintf(a->msg, sizeof(a->msg), "not saved: %s", store_errmsg(a->s));
+	else if (open_total)
+		snprintf(a->msg, sizeof(a->msg), "nothing closed: %zu checklist items are open", open_total);
+	else
+		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s", changed, changed == 1 ? "" : "s", status);
+	targets_free(&t);
+	refresh_after_change(a);
+}
+
+static size_t open_items_of_targets(struct app *a)
+{
+	struct target_list t = targets(a);
+	size_t open = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		triage_prepare(a->s, t.ids[i]);
+		struct alertview tmp = {0};
+		store_triage_items_each(a->s, t.ids[i], add_item, &tmp);
+		for (size_t j = 0; j < tmp.nitems; j++)
+			open += !strcmp(tmp.items[j].kind, "check") && !strcmp(tmp.items[j].state, "open");
+		clear_items(&tmp);
+	}
+	targets_free(&t);
+	return open;
+}
+
+static void start_close(struct app *a)
+{
+	choose(a, P_CLOSE_REASON, "Close: why?", triage_close_reasons, 5);
+}
+
+static void start_export(struct app *a)
+{
+	static const char *const formats[] = {"markdown", "json", "thehive", "timesketch-jsonl", "timesketch-csv"};
+	choose(a, P_EXPORT_FORMAT, "Export as", formats, 5);
+}
+
+static void finish_export(struct app *a, const char *path)
+{
+	enum export_format f = (enum export_format)a->pending_format;
+	struct target_list t = targets(a);
+	struct strbuf out;
+	strbuf_init(&out, 65536);
+	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
+	char err[300];
+	const char *suffix = export_required_suffix(f);
+	if (*suffix && (strlen(path) < strlen(suffix) || strcmp(path + strlen(path) - strlen(suffix), suffix)))
+		snprintf(a->msg, sizeof(a->msg), "Timesketch needs a file name ending in %s", suffix);
+	else if (export_alerts(a->s, t.uuids, t.n, f, &o, &out))
+		snprintf(a->msg, sizeof(a->msg), "export failed: %s", store_errmsg(a->s));
+	else if (write_file_atomically(path, out.buf, out.len, 0, err, sizeof(err)))
+		snprintf(a->msg, sizeof(a->msg), "%s", err);
+	else
+		snprintf(a->msg, sizeof(a->msg), "exported %zu alert%s to %s", t.n, t.n == 1 ? "" : "s", path);
+	strbuf_release(&out);
+	targets_free(&t);
+}
+
+static void start_exception(struct app *a)
+{
+	if (!a->in_alert) {
+		const struct qrow *r = queue_selected(&a->q);
+		if (!r)
+			return;
+		open_alert(a, r);
+	}
+	struct alertview *v = &a->av;
+	const char *opts[2];
+	size_t n = 0;
+	char path[400], signer[400];
+	if (v->fields[OV_PATH]) {
+		snprintf(path, sizeof(path), "file.path is %s", v->fields[OV_PATH]);
+		opts[n++] = path;
+	}
+	if (v->fields[OV_SIGNER] && *v->fields[OV_SIGNER]) {
+		snprintf(signer, sizeof(signer), "process.code_signature.subject_name is %s", v->fields[OV_SIGNER]);
+		opts[n++] = signer;
+	}
+	if (!n) {
+		snprintf(a->msg, sizeof(a->msg), "this alert has no file path or signer to make an exception of");
+		return;
+	}
+	choose(a, P_EXCEPTION_FIELD, "Exception: no more alerts from this rule when", opts, n);
+}
+
+static void finish_exception(struct app *a)
+{
+	const char *values[] = {a->exception_value};
+	struct exception_spec spec = {.field = a->exception_field, .type = "match", .values = values, .nvalues = 1,
+				      .comment = "added from the console", .analyst = a->o.analyst, .now_us = a->o.clock()};
+	char item[40], err[300];
+	int rc = exception_add(a->s, a->av.fields[OV_RULE_ID], &spec, item, err, sizeof(err));
+	if (rc)
+		snprintf(a->msg, sizeof(a->msg), "exception not added: %.250s", rc == 1 ? "the rule is gone" : err);
+	else
+		snprintf(a->msg, sizeof(a->msg), "exception added to the rule; detect will honour it from now on");
+}
+
+/* ---- items ---- */
+
+static size_t items_of(const struct alertview *v, const char *kind, size_t *idx, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->nitems && n < cap; i++)
+		if (!strcmp(v->items[i].kind, kind))
+			idx[n++] = i;
+	return n;
+}
+
+static struct item *current_item(struct app *a, const char *kind)
+{
+	size_t idx[512];
+	size_t n = items_of(&a->av, kind, idx, 512);
+	enum tab t = !strcmp(kind, "check") ? TAB_CHECKLIST : TAB_RESPONSE;
+	return n && a->av.sel[t] < n ? &a->av.items[idx[a->av.sel[t]]] : NULL;
+}
+
+static void record_result(struct app *a, int rc, const char *done)
+{
+	if (rc == TRIAGE_OK)
+		snprintf(a->msg, sizeof(a->msg), "%s", done);
+	else if (rc == TRIAGE_ERROR)
+		snprintf(a->msg, sizeof(a->msg), "not saved: %s", store_errmsg(a->s));
+	load_record(a);
+}
+
+static void set_response(struct app *a, const char *state)
+{
+	struct item *it = current_item(a, "response");
+	if (!it)
+		return;
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	char done[80];
+	snprintf(done, sizeof(done), "response step %d: %s", it->position, state);
+	int pos = it->position;
+	record_result(a, triage_respond(a->s, a->av.alert.id, a->av.alert.uuid, pos, state, NULL, &who), done);
+	if (a->av.walk) {
+		/* walk-through: on to the next pending step */
+		size_t idx[512];
+		size_t n = items_of(&a->av, "response", idx, 512), i;
+		for (i = 0; i < n; i++)
+			if (!strcmp(a->av.items[idx[i]].state, "pending"))
+				break;
+		if (i < n)
+			a->av.sel[TAB_RESPONSE] = i;
+		else {
+			a->av.walk = 0;
+			snprintf(a->msg, sizeof(a->msg), "walk-through done: no pending steps left");
+		}
+	}
+}
+
+/* ---- submitting overlays ---- */
+
+static void submit_prompt(struct app *a)
+{
+	char *text = xstrdup(a->input.buf);
+	enum purpose p = a->purpose;
+	a->ov = OV_NONE;
+	switch (p) {
+	case P_SEARCH:
+		free(a->search);
+		a->search = text;
+		text = NULL;
+		if (!queue_search(&a->q, a->search, 1, list_height()))
+			snprintf(a->msg, sizeof(a->msg), "not found");
+		break;
+	case P_KQL:
+		free(a->kql_text);
+		a->kql_text = text;
+		text = NULL;
+		app_load(a);
+		break;
+	case P_CLOSE_COMMENT: {
+		size_t open = open_items_of_targets(a);
+		free(a->exception_value);
+		a->exception_value = xstrdup(a->input.buf); /* the comment waits here */
+		if (open) {
+			char q[160];
+			snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open,
+				 open == 1 ? " is" : "s are");
+			confirm(a, P_CLOSE_CONFIRM, q);
+		} else {
+			set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 0);
+		}
+		break;
+	}
+	case P_ITEM_NOTE: {
+		int check = a->av.tab == TAB_CHECKLIST;
+		struct item *it = current_item(a, check ? "check" : "response");
+		if (it && *text) {
+			struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+			int pos = it->position;
+			char *state = xstrdup(it->state);
+			int rc = check ? triage_check(a->s, a->av.alert.id, a->av.alert.uuid, pos, !strcmp(state, "open"), text, &who)
+				       : triage_respond(a->s, a->av.alert.id, a->av.alert.uuid, pos, state, text, &who);
+			free(state);
+			record_result(a, rc, "note attached");
+		}
+		break;
+	}
+	case P_EXPORT_PATH:
+		finish_export(a, text);
+		break;
+	default:
+		break;
+	}
+	free(text);
+}
+
+static void submit_choice(struct app *a)
+{
+	size_t c = a->choice;
+	a->ov = OV_NONE;
+	switch (a->purpose) {
+	case P_CLOSE_REASON:
+		free(a->pending_reason);
+		a->pending_reason = xstrdup(triage_close_reasons[c]);
+		prompt(a, P_CLOSE_COMMENT, "Comment (Enter for none):", NULL);
+		break;
+	case P_EXPORT_FORMAT: {
+		static const char *const ext[] = {"md", "json", "thehive.json", "jsonl", "csv"};
+		a->pending_format = c;
+		char path[200];
+		struct target_list t = targets(a);
+		snprintf(path, sizeof(path), "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts", ext[c]);
+		targets_free(&t);
+		prompt(a, P_EXPORT_PATH, "Write to:", path);
+		break;
+	}
+	case P_EXCEPTION_FIELD: {
+		const char *choice = a->choices[c];
+		const char *is = strstr(choice, " is ");
+		free(a->exception_field);
+		free(a->exception_value);
+		a->exception_field = xstrndup(choice, (size_t)(is - choice));
+		a->exception_value = xstrdup(is + 4);
+		char q[300];
+		snprintf(q, sizeof(q), "Add the exception %.240s? (y/n)", choice);
+		confirm(a, P_EXCEPTION_CONFIRM, q);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void answer(struct app *a, int yes)
+{
+	enum purpose p = a->purpose;
+	a->ov = OV_NONE;
+	if (!yes) {
+		if (p == P_EDITOR_CANCEL) /* back to the note being written */
+			a->ov = OV_EDITOR;
+		snprintf(a->msg, sizeof(a->msg), "%s", p == P_EDITOR_CANCEL ? "" : "cancelled");
+		return;
+	}
+	switch (p) {
+	case P_CLOSE_CONFIRM:
+		set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 1);
+		break;
+	case P_EXCEPTION_CONFIRM:
+		finish_exception(a);
+		break;
+	case P_EDITOR_CANCEL:
+		snprintf(a->msg, sizeof(a->msg), "note discarded");
+		break;
+	case P_QUIT_CONFIRM:
+		a->done = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void save_note(struct app *a)
+{
+	a->ov = OV_NONE;
+	if (!a->input.len) {
+		snprintf(a->msg, sizeof(a->msg), "empty note not saved");
+		return;
+	}
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	record_result(a, triage_note(a->s, a->av.alert.id, a->av.alert.uuid, a->input.buf, &who), "note saved");
+}
+
+/* Text editing shared by the prompt and the editor. */
+static void edit_key(struct app *a, int key)
+{
+	if (key == KEY_BACKSPACE || key == 127 || key == CTRL('h')) {
+		/* remove one whole UTF-8 character */
+		while (a->input.len) {
+			unsigned char c = (unsigned char)a->input.buf[--a->input.len];
+			if ((c & 0xC0) != 0x80)
+				break;
+		}
+		a->input.buf[a->input.len] = '\0';
+	} else if (key == CTRL('u')) {
+		strbuf_reset(&a->input);
+	} else if (key >= 0x20 && key < 0x7f) {
+		strbuf_addch(&a->input, (char)key);
+	}
+}
+
+static void overlay_key(struct app *a, int key)
+{
+	switch (a->ov) {
+	case OV_HELP:
+	case OV_TEXT:
+		if (key == 'q' || key == KEY_ESC || key == '?')
+			a->ov = OV_NONE;
+		else if ((key == 'j' || key == KEY_DOWN) && a->text_top + 1 < a->ntext)
+			a->text_top++;
+		else if ((key == 'k' || key == KEY_UP) && a->text_top)
+			a->text_top--;
+		else if (key == KEY_NPAGE || key == ' ')
+			a->text_top = a->text_top + (size_t)(LINES - 4) < a->ntext ? a->text_top + (size_t)(LINES - 4) : a->text_top;
+		else if (key == KEY_PPAGE)
+			a->text_top = a->text_top > (size_t)(LINES - 4) ? a->text_top - (size_t)(LINES - 4) : 0;
+		else if (key == 'g' || key == KEY_HOME)
+			a->text_top = 0;
+		break;
+	case OV_PROMPT:
+		if (key == KEY_ESC)
+			a->ov = OV_NONE;
+		else if (key == '\n' || key == '\r' || key == KEY_ENTER)
+			submit_prompt(a);
+		else
+			edit_key(a, key);
+		break;
+	case OV_EDITOR:
+		if (key == CTRL('d') || key == KEY_F(2))
+			save_note(a);
+		else if (key == KEY_ESC) {
+			if (a->input.len)
+				confirm(a, P_EDITOR_CANCEL, "Discard this note? (y/n)");
+			else
+				a->ov = OV_NONE;
+		} else if (key == '\n' || key == '\r' || key == KEY_ENTER)
+			strbuf_addch(&a->input, '\n');
+		else
+			edit_key(a, key);
+		break;
+	case OV_CHOOSE:
+		if (key == KEY_ESC || key == 'q')
+			a->ov = OV_NONE;
+		else if ((key == 'j' || key == KEY_DOWN) && a->choice + 1 < a->nchoices)
+			a->choice++;
+		else if ((key == 'k' || key == KEY_UP) && a->choice)
+			a->choice--;
+		else if (key >= '1' && key <= '9' && (size_t)(key - '1') < a->nchoices) {
+			a->choice = (size_t)(key - '1');
+			submit_choice(a);
+		} else if (key == '\n' || key == '\r' || key == KEY_ENTER)
+			submit_choice(a);
+		break;
+	case OV_CONFIRM:
+		if (key == 'y' || key == 'Y')
+			answer(a, 1);
+		else if (key == 'n' || key == 'N' || key == KEY_ESC || key == 'q')
+			answer(a, 0);
+		break;
+	case OV_NONE:
+		break;
+	}
+}
+
+void app_handle_char(struct app *a, wint_t ch)
+{
+	if (a->ov != OV_PROMPT && a->ov != OV_EDITOR)
+		return;
+	char buf[8];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t n = wcrtomb(buf, (wchar_t)ch, &st);
+	if (n != (size_t)-1)
+		strbuf_add(&a->input, buf, n);
+}
+
+/* ---- keys ---- */
+
+static unsigned context(const struct app *a)
+{
+	if (!a->in_alert)
+		return CTX_QUEUE;
+	static const unsigned tabs[TAB_COUNT] = {0, 0, CTX_TIMELINE, CTX_CHECKLIST, CTX_RESPONSE, CTX_NOTES};
+	return CTX_ALERT | tabs[a->av.tab];
+}
+
+/* Lines the current list or text has, for movement. */
+static size_t tab_length(struct app *a)
+{
+	struct alertview *v = &a->av;
+	size_t idx[512];
+	switch (v->tab) {
+	case TAB_TIMELINE: {
+		size_t n = 0;
+		for (size_t i = 0; i < v->ntl; i++)
+			n += tl_visible(v, &v->tl[i]) != 0;
+		return n;
+	}
+	case TAB_CHECKLIST: return items_of(v, "check", idx, 512);
+	case TAB_RESPONSE: return items_of(v, "response", idx, 512);
+	default: return 1000; /* scrolled text: drawing clamps */
+	}
+}
+
+static int page_height(void)
+{
+	return LINES - 7 > 1 ? LINES - 7 : 1;
+}
+
+static void move_in_tab(struct app *a, long delta)
+{
+	struct alertview *v = &a->av;
+	size_t n = tab_length(a);
+	long s = (long)v->sel[v->tab] + delta;
+	if (s >= (long)n)
+		s = (long)n - 1;
+	if (s < 0)
+		s = 0;
+	v->sel[v->tab] = (size_t)s;
+}
+
+static void move_selection(struct app *a, long delta)
+{
+	if (a->in_alert)
+		move_in_tab(a, delta);
+	else
+		queue_move(&a->q, delta, list_height());
+}
+
+static int tl_visible(const struct alertview *v, const struct tl_row *t)
+{
+	static const char *const cats[] = {NULL, "file", "process", "network"};
+	if (v->category && !strstr(t->category, cats[v->category]))
+		return 0;
+	if (v->pivot == 'p')
+		return t->entity && v->fields[OV_ENTITY] && !strcmp(t->entity, v->fields[OV_ENTITY]);
+	if (v->pivot == 'u')
+		return t->user && v->fields[OV_USER] && !strcmp(t->user, v->fields[OV_USER]);
+	return 1;
+}
+
+static void timeline_key(struct app *a, enum tui_action act)
+{
+	struct alertview *v = &a->av;
+	switch (act) {
+	case ACT_WIDEN:
+		v->tl_before *= 2, v->tl_after *= 2;
+		break;
+	case ACT_NARROW:
+		if (v->tl_before > TIME_US_PER_SEC)
+			v->tl_before /= 2, v->tl_after /= 2;
+		break;
+	case ACT_EARLIER:
+		v->tl_shift -= v->tl_before;
+		break;
+	case ACT_LATER:
+		v->tl_shift += v->tl_after;
+		break;
+	case ACT_PIVOT_PROCESS:
+	case ACT_PIVOT_USER:
+	case ACT_PIVOT_FILE: {
+		int p = act == ACT_PIVOT_PROCESS ? 'p' : act == ACT_PIVOT_USER ? 'u' : 'F';
+		v->pivot = v->pivot == p ? 0 : p;
+		break;
+	}
+	case ACT_CATEGORY:
+		v->category = (v->category + 1) % 4;
+		break;
+	default:
+		return;
+	}
+	load_timeline(a);
+}
+
+static int take_event_json(void *ctx, const struct event_row *row)
+{
+	*(char **)ctx = xstrndup(row->doc, row->doc_len);
+	return 1;
+}
+
+static void open_event_json(struct app *a)
+{
+	struct alertview *v = &a->av;
+	size_t k = 0, i;
+	for (i = 0; i < v->ntl; i++)
+		if (tl_visible(v, &v->tl[i]) && k++ == v->sel[TAB_TIMELINE])
+			break;
+	if (i == v->ntl)
+		return;
+	char *doc = NULL;
+	store_event_get(a->s, v->tl[i].id, 1, take_event_json, &doc);
+	char *pretty = doc ? json_pretty(doc) : NULL;
+	show_text(a, "Event — j/k scroll, q or Esc closes", pretty ? pretty : "(the document could not be read)", 1);
+	free(doc);
+	free(pretty);
+}
+
+static void alert_key(struct app *a, enum tui_action act)
+{
+	struct alertview *v = &a->av;
+	switch (act) {
+	case ACT_BACK:
+		close_alert(a);
+		app_load(a);
+		return;
+	case ACT_NEXT_TAB:
+		v->tab = (v->tab + 1) % TAB_COUNT;
+		return;
+	case ACT_PREV_TAB:
+		v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT;
+		return;
+	case ACT_TAB1: case ACT_TAB2: case ACT_TAB3: case ACT_TAB4: case ACT_TAB5: case ACT_TAB6:
+		v->tab = (enum tab)(act - ACT_TAB1);
+		return;
+	case ACT_OPEN:
+		open_event_json(a);
+		return;
+	case ACT_TOGGLE: {
+		struct item *it = current_item(a, "check");
+		if (it) {
+			struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+			int undo = !strcmp(it->state, "checked"), pos = it->position;
+			char done[64];
+			snprintf(done, sizeof(done), "checklist item %d %s", pos, undo ? "unchecked" : "checked");
+			record_result(a, triage_check(a->s, v->alert.id, v->alert.uuid, pos, undo, NULL, &who), done);
+		}
+		return;
+	}
+	case ACT_ITEM_NOTE:
+		if (current_item(a, v->tab == TAB_CHECKLIST ? "check" : "response"))
+			prompt(a, P_ITEM_NOTE, "Note for this item:", NULL);
+		return;
+	case ACT_DONE: set_response(a, "done"); return;
+	case ACT_SKIP: set_response(a, "skipped"); return;
+	case ACT_NOT_APPLICABLE: set_response(a, "na"); return;
+	case ACT_PENDING: set_response(a, "pending"); return;
+	case ACT_WALK: {
+		size_t idx[512];
+		size_t n = items_of(v, "response", idx, 512), i;
+		for (i = 0; i < n && strcmp(v->items[idx[i]].state, "pending"); i++)
+			;
+		if (i == n) {
+			snprintf(a->msg, sizeof(a->msg), "no pending response steps");
+		} else {
+			v->walk = 1;
+			v->sel[TAB_RESPONSE] = i;
+			snprintf(a->msg, sizeof(a->msg), "walk-through: d done, s skipped, n not applicable, q stops");
+		}
+		return;
+	}
+	case ACT_ADD_NOTE:
+		a->ov = OV_EDITOR;
+		strbuf_reset(&a->input);
+		snprintf(a->title, sizeof(a->title), "New note — Ctrl-D or F2 saves, Esc cancels");
+		return;
+	default:
+		timeline_key(a, act);
+	}
+}
+
+static void queue_key(struct app *a, enum tui_action act)
+{
+	struct queue *q = &a->q;
+	switch (act) {
+	case ACT_BACK:
+		a->done = 1;
+		return;
+	case ACT_OPEN:
+		if (queue_selected(q))
+			open_alert(a, queue_selected(q));
+		return;
+	case ACT_SEARCH:
+		prompt(a, P_SEARCH, "Search:", a->search);
+		return;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		if (!a->search || !queue_search(q, a->search, act == ACT_SEARCH_NEXT ? 1 : -1, list_height()))
+			snprintf(a->msg, sizeof(a->msg), "%s", a->search ? "not found" : "no search yet: press /");
+		return;
+	case ACT_KQL_FILTER:
+		prompt(a, P_KQL, "Filter (KQL over the alerts):", a->kql_text);
+		return;
+	case ACT_SORT:
+		q->sort = (q->sort + 1) % SORT_COUNT;
+		queue_apply(q);
+		return;
+	case ACT_STATUS_FILTER:
+		q->filter = (q->filter + 1) % FILTER_COUNT;
+		queue_apply(q);
+		return;
+	case ACT_GROUP:
+		q->group_host = !q->group_host;
+		queue_apply(q);
+		return;
+	case ACT_MARK: {
+		const struct qrow *r = queue_selected(q);
+		if (r) {
+			((struct qrow *)r)->marked = !r->marked;
+			queue_move(q, 1, list_height());
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+void app_handle_key(struct app *a, int key)
+{
+	if (key == KEY_RESIZE)
+		return; /* the next draw uses the new LINES and COLS */
+	if (a->ov != OV_NONE) {
+		overlay_key(a, key);
+		return;
+	}
+	if (a->in_alert && a->av.walk && key == 'q') {
+		a->av.walk = 0;
+		a->msg[0] = '\0';
+		return;
+	}
+	a->msg[0] = '\0';
+	enum tui_action act = keymap_lookup(key, context(a));
+	int page = a->in_alert ? page_height() : list_height();
+	switch (act) {
+	case ACT_NONE: return;
+	case ACT_DOWN: move_selection(a, 1); return;
+	case ACT_UP: move_selection(a, -1); return;
+	case ACT_FIRST: move_selection(a, -1000000); return;
+	case ACT_LAST: move_selection(a, 1000000); return;
+	case ACT_PAGE_DOWN: move_selection(a, page); return;
+	case ACT_PAGE_UP: move_selection(a, -page); return;
+	case ACT_HALF_DOWN: move_selection(a, page / 2 ? page / 2 : 1); return;
+	case ACT_HALF_UP: move_selection(a, -(page / 2 ? page / 2 : 1)); return;
+	case ACT_QUIT: a->done = 1; return;
+	case ACT_HELP: show_help(a); return;
+	case ACT_REDRAW: clearok(curscr, TRUE); return;
+	case ACT_RELOAD:
+		app_load(a);
+		if (a->in_alert) {
+			load_record(a);
+			load_timeline(a);
+		}
+		snprintf(a->msg, sizeof(a->msg), "reloaded");
+		return;
+	case ACT_LOCAL_TIME: a->local_time = !a->local_time; return;
+	case ACT_ACK: set_status(a, "acknowledged", NULL, NULL, 0); return;
+	case ACT_REOPEN: set_status(a, "open", NULL, NULL, 0); return;
+	case ACT_CLOSE: start_close(a); return;
+	case ACT_EXPORT: start_export(a); return;
+	case ACT_EXCEPTION: start_exception(a); return;
+	default:
+		if (a->in_alert)
+			alert_key(a, act);
+		else
+			queue_key(a, act);
+	}
+}
+
+int app_poll(struct app *a)
+{
+	int64_t v = store_data_version(a->s);
+	if (v == a->data_version)
+		return 0;
+	size_t before = a->q.n;
+	app_load(a);
+	if (a->q.n > before)
+		snprintf(a->msg, sizeof(a->msg), "%zu new alert%s", a->q.n - before, a->q.n - before == 1 ? "" : "s");
+	return 1;
+}
+
+/* ---- drawing ---- */
+
+enum { PAIR_BAR = 1, PAIR_LOW, PAIR_MEDIUM, PAIR_HIGH, PAIR_CRITICAL, PAIR_DIM };
+
+static attr_t color(const struct app *a, int pair, attr_t mono)
+{
+	return a->o.colors ? COLOR_PAIR(pair) : mono;
+}
+
+static attr_t severity_attr(const struct app *a, const char *sev)
+{
+	int r = queue_severity_rank(sev);
+	if (!a->o.colors)
+		return r >= 3 ? A_BOLD : A_NORMAL;
+	return COLOR_PAIR(r == 4 ? PAIR_CRITICAL : r == 3 ? PAIR_HIGH : r == 2 ? PAIR_MEDIUM : PAIR_LOW) | (r >= 3 ? A_BOLD : 0);
+}
+
+static void format_time(const struct app *a, int64_t us, char *out, size_t len, int with_date)
+{
+	time_t secs = (time_t)(us / TIME_US_PER_SEC);
+	struct tm tm;
+	if (a->local_time)
+		localtime_r(&secs, &tm);
+	else
+		gmtime_r(&secs, &tm);
+	strftime(out, len, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+}
+
+static void bar(const struct app *a, int y, const char *left, const char *right)
+{
+	attr_t at = color(a, PAIR_BAR, A_REVERSE);
+	draw_text(y, 0, COLS, left, at, 1);
+	int w = text_width(right);
+	if (w < COLS - text_width(left) - 1)
+		draw_text(y, COLS - w, w, right, at, 0);
+}
+
+static void status_line(const struct app *a, const char *hints)
+{
+	draw_text(LINES - 1, 0, COLS, a->msg[0] ? a->msg : hints, a->msg[0] ? A_BOLD : A_NORMAL, 1);
+}
+
+/* A table cell: the text in width - 1 columns, then a space before the next cell. */
+static int cell(int y, int x, int width, const char *text, attr_t attr)
+{
+	draw_text(y, x, width - 1, text, attr, 1);
+	draw_text(y, x + width - 1, 1, " ", attr, 1);
+	return width;
+}
+
+static const char *status_mark(const char *status)
+{
+	return !strcmp(status, "open") ? "●" : !strcmp(status, "acknowledged") ? "◐" : "○";
+}
+
+static void draw_queue(struct app *a)
+{
+	struct queue *q = &a->q;
+	size_t open, ack, closed;
+	queue_counts(q, &open, &ack, &closed);
+	char left[300], right[200];
+	snprintf(left, sizeof(left), " casebook  %s", a->o.db_name ? a->o.db_name : "");
+	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · by %s%s%s ", open, ack, closed,
+		 queue_filter_names[q->filter], queue_sort_names[q->sort], q->group_host ? " · by host" : "",
+		 a->kql_text && *a->kql_text ? " · KQL" : "");
+	bar(a, 0, left, right);
+	if (!q->n) {
+		draw_text(2, 2, COLS - 4, "No alerts in this case yet.", A_BOLD, 1);
+		draw_text(4, 2, COLS - 4, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
+		draw_text(5, 2, COLS - 4, "Find alerts:    casebook detect", A_NORMAL, 1);
+		draw_text(6, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+		status_line(a, "R reload  ? help  q quit");
+		return;
+	}
+	/* columns: mark, status, severity, risk, time, host, rule, target (the rest) */
+	int host_w = COLS >= 120 ? 22 : 14, time_w = COLS >= 100 ? 19 : 14;
+	int rest = COLS - (2 + 2 + 9 + 4 + time_w + 1 + host_w + 1);
+	int rule_w = rest * 2 / 5; /* the target takes the rest */
+	attr_t head = A_BOLD | A_UNDERLINE;
+	int x = 0;
+	move(1, 0);
+	clrtoeol();
+	x += cell(1, x, 4, "", head);
+	x += cell(1, x, 9, "SEVERITY", head);
+	x += cell(1, x, 4, "RSK", head);
+	x += cell(1, x, time_w + 1, a->local_time ? "TIME (local)" : "TIME (UTC)", head);
+	x += cell(1, x, host_w + 1, "HOST", head);
+	x += cell(1, x, rule_w + 1, "RULE", head);
+	draw_text(1, x, COLS - x, "FILE / PROCESS", head, 1);
+	int height = list_height();
+	if (q->sel >= q->top + (size_t)height)
+		q->top = q->sel - (size_t)height + 1;
+	for (int i = 0; i < height; i++) {
+		size_t vi = q->top + (size_t)i;
+		int y = 2 + i;
+		move(y, 0);
+		clrtoeol();
+		if (vi >= q->nview)
+			continue;
+		const struct qrow *r = &q->rows[q->view[vi]];
+		attr_t base = vi == q->sel ? A_REVERSE : A_NORMAL;
+		char tbuf[32], risk[8], host[200];
+		format_time(a, r->time, tbuf, sizeof(tbuf), 1);
+		if (time_w < 19) /* narrow: month, day and time */
+			memmove(tbuf, tbuf + 5, strlen(tbuf + 5) + 1);
+		snprintf(risk, sizeof(risk), "%3lld", (long long)r->risk);
+		snprintf(host, sizeof(host), "%s%s", r->host, "");
+		x = 0;
+		x += cell(y, x, 2, r->marked ? "▸" : " ", base | A_BOLD);
+		x += cell(y, x, 2, status_mark(r->status), base);
+		x += cell(y, x, 9, r->severity, base | severity_attr(a, r->severity));
+		x += cell(y, x, 4, risk, base);
+		x += cell(y, x, time_w + 1, tbuf, base);
+		if (q->group_host && r->group_size > 1) {
+			char g[220];
+			snprintf(g, sizeof(g), "%s (+%d)", r->host, r->group_size - 1);
+			x += cell(y, x, host_w + 1, g, base | A_BOLD);
+		} else {
+			x += cell(y, x, host_w + 1, host, base);
+		}
+		x += cell(y, x, rule_w + 1, r->rule, base);
+		draw_text_middle(y, x, COLS - x, r->target, base);
+	}
+	char hints[200];
+	size_t marked = queue_marked(q);
+	if (marked)
+		snprintf(hints, sizeof(hints), "%zu marked: A acknowledge  C close  O reopen  Space unmark", marked);
+	else
+		snprintf(hints, sizeof(hints), "Enter open  A ack  C close  / search  \\ KQL  f filter  s sort  ? help  q quit");
+	status_line(a, hints);
+}
+
+static void draw_header(struct app *a)
+{
+	struct alertview *v = &a->av;
+	char right[80];
+	snprintf(right, sizeof(right), " %s ", v->alert.status);
+	bar(a, 0, v->alert.rule, right);
+	char tbuf[32], line[400];
+	format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
+	snprintf(line, sizeof(line), " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk,
+		 v->alert.host, tbuf, a->local_time ? "local" : "UTC");
+	move(1, 0);
+	clrtoeol();
+	draw_text(1, 0, COLS, line, severity_attr(a, v->alert.severity), 1);
+	draw_text(2, 0, COLS, v->alert.reason, A_NORMAL, 1);
+	move(3, 0);
+	clrtoeol();
+	int x = 0;
+	for (int t = 0; t < TAB_COUNT; t++) {
+		char label[40];
+		snprintf(label, sizeof(label), " %d %s ", t + 1, tab_names[t]);
+		x += draw_text(3, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
+	}
+}
+
+/* Lines of text drawn from row 4 with scrolling (sel is the top line). */
+static void draw_lines(struct app *a, char **lines, const attr_t *attrs, size_t n)
+{
+	struct alertview *v = &a->av;
+	int height = LINES - 5;
+	if (n > (size_t)height && v->sel[v->tab] > n - (size_t)height)
+		v->sel[v->tab] = n - (size_t)height;
+	if (n <= (size_t)height)
+		v->sel[v->tab] = 0;
+	for (int i = 0; i < height; i++) {
+		size_t k = v->sel[v->tab] + (size_t)i;
+		move(4 + i, 0);
+		clrtoeol();
+		if (k < n)
+			draw_text(4 + i, 1, COLS - 2, lines[k], attrs ? attrs[k] : A_NORMAL, 1);
+	}
+}
+
+struct text_out {
+	char **lines;
+	attr_t *attrs;
+	size_t n, cap;
+};
+
+static void out_add(struct text_out *o, const char *line, attr_t at)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->lines = xrealloc(o->lines, o->cap * sizeof(*o->lines));
+		o->attrs = xrealloc(o->attrs, o->cap * sizeof(*o->attrs));
+	}
+	o->lines[o->n] = xstrdup(line);
+	o->attrs[o->n++] = at;
+}
+
+static void out_wrapped(struct text_out *o, const char *prefix, const char *text, int width, attr_t at, int multiline)
+{
+	char **lines;
+	int pw = text_width(prefix);
+	size_t n = wrap_text(text ? text : "", width - pw, multiline, &lines);
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf sb;
+		strbuf_init(&sb, 128);
+		if (i == 0)
+			strbuf_addstr(&sb, prefix);
+		else
+			for (int k = 0; k < pw; k++)
+				strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, lines[i]);
+		out_add(o, sb.buf, at);
+		strbuf_release(&sb);
+	}
+	if (!n)
+		out_add(o, prefix, at);
+	free_lines(lines, n);
+}
+
+static void out_free(struct text_out *o)
+{
+	free_lines(o->lines, o->n);
+	free(o->attrs);
+}
+
+static void field(struct text_out *o, const char *label, const char *value, int width)
+{
+	char prefix[40];
+	snprintf(prefix, sizeof(prefix), "%-16s", label);
+	out_wrapped(o, prefix, value ? value : "—", width, A_NORMAL, 0);
+}
+
+static void draw_overview(struct app *a)
+{
+	struct alertview *v = &a->av;
+	struct text_out o = {0};
+	int w = COLS - 2;
+	char os[160], proc[600], sig[600], ctx[200];
+	out_add(&o, "Host", A_BOLD);
+	field(&o, "  name", v->fields[OV_HOST], w);
+	field(&o, "  id", v->fields[OV_HOST_ID], w);
+	snprintf(os, sizeof(os), "%s%s", v->fields[OV_OS] ? v->fields[OV_OS] : "—",
+		 v->fields[OV_DERIVED] && strstr(v->fields[OV_DERIVED], "host.os.type") ? " (derived from host.os.platform)" : "");
+	field(&o, "  OS", os, w);
+	field(&o, "User", v->fields[OV_USER], w);
+	out_add(&o, "Process", A_BOLD);
+	snprintf(proc, sizeof(proc), "%s (pid %s)", v->fields[OV_EXE] ? v->fields[OV_EXE] : "—",
+		 v->fields[OV_PID] ? v->fields[OV_PID] : "—");
+	field(&o, "  executable", proc, w);
+	field(&o, "  command line", v->fields[OV_CMD], w);
+	snprintf(sig, sizeof(sig), "%s; %s%s%s; status %s",
+		 v->fields[OV_SIGNER] && *v->fields[OV_SIGNER] ? v->fields[OV_SIGNER] : "unsigned",
+		 v->fields[OV_TRUSTED] && !strcmp(v->fields[OV_TRUSTED], "true") ? "trusted" : "not trusted",
+		 v->fields[OV_TEAM] && *v->fields[OV_TEAM] ? "; team " : "", v->fields[OV_TEAM] ? v->fields[OV_TEAM] : "",
+		 v->fields[OV_SIGSTATUS] ? v->fields[OV_SIGSTATUS] : "—");
+	field(&o, "  signature", sig, w);
+	out_add(&o, "File", A_BOLD);
+	field(&o, "  path", v->fields[OV_PATH], w);
+	field(&o, "  SHA-256", v->fields[OV_SHA], w);
+	field(&o, "  size", v->fields[OV_SIZE], w);
+	if (v->fields[OV_ORIG])
+		field(&o, "  renamed from", v->fields[OV_ORIG], w);
+	field(&o, "Event", v->fields[OV_ACTION], w);
+	field(&o, "  type", v->fields[OV_TYPE], w);
+	out_add(&o, "Rule", A_BOLD);
+	out_wrapped(&o, "  ", v->fields[OV_DESC], w, A_NORMAL, 0);
+	char attack[600];
+	snprintf(attack, sizeof(attack), "%s %s / %s %s", v->fields[OV_TACTIC_ID] ? v->fields[OV_TACTIC_ID] : "—",
+		 v->fields[OV_TACTIC] ? v->fields[OV_TACTIC] : "", v->fields[OV_TECHNIQUE_ID] ? v->fields[OV_TECHNIQUE_ID] : "—",
+		 v->fields[OV_TECHNIQUE] ? v->fields[OV_TECHNIQUE] : "");
+	field(&o, "  ATT&CK", attack, w);
+	snprintf(ctx, sizeof(ctx), "%lld other alert%s on this host; %lld host%s with an alert for this path",
+		 (long long)v->same_host, v->same_host == 1 ? "" : "s", (long long)v->hosts_same_path,
+		 v->hosts_same_path == 1 ? "" : "s");
+	out_add(&o, "Prevalence", A_BOLD);
+	out_wrapped(&o, "  ", ctx, w, A_NORMAL, 0);
+	draw_lines(a, o.lines, o.attrs, o.n);
+	out_free(&o);
+}
+
+static void draw_guide(struct app *a)
+{
+	struct alertview *v = &a->av;
+	struct text_out o = {0};
+	int w = COLS - 2;
+	for (size_t i = 0; i < v->guide.nblocks; i++) {
+		const struct guide_block *b = &v->guide.blocks[i];
+		char prefix[32] = "";
+		attr_t at = A_NORMAL;
+		switch (b->kind) {
+		case GB_HEADING:
+			if (o.n)
+				out_add(&o, "", A_NORMAL);
+			at = A_BOLD | (b->level <= 2 ? A_UNDERLINE : 0);
+			break;
+		case GB_ITEM:
+			if (b->number)
+				snprintf(prefix, sizeof(prefix), "%*s%d. ", 2 * b->level - 2, "", b->number);
+			else
+				snprintf(prefix, sizeof(prefix), "%*s• ", 2 * b->level - 2, "");
+			break;
+		case GB_QUOTE:
+			snprintf(prefix, sizeof(prefix), "│ ");
+			at = A_DIM;
+			break;
+		case GB_CODE:
+			snprintf(prefix, sizeof(prefix), "    ");
+			at = A_BOLD;
+			break;
+		case GB_RULE:
+			out_add(&o, "────", A_DIM);
+			continue;
+		case GB_PARAGRAPH:
+			if (o.n)
+				out_add(&o, "", A_NORMAL);
+			break;
+		}
+		out_wrapped(&o, prefix, b->text, w, at, b->kind == GB_CODE);
+	}
+	if (!v->guide.nblocks)
+		out_add(&o, "This rule has no investigation guide.", A_BOLD);
+	draw_lines(a, o.lines, o.attrs, o.n);
+	out_free(&o);
+}
+
+static void draw_timeline(struct app *a)
+{
+	struct alertview *v = &a->av;
+	char head[200];
+	static const char *const cats[] = {"all", "file", "process", "network"};
+	if (v->pivot == 'F')
+		snprintf(head, sizeof(head), " the file path on every host · category %s", cats[v->category]);
+	else
+		snprintf(head, sizeof(head), " ±%llds%s · %s%s · category %s", (long long)(v->tl_before / TIME_US_PER_SEC),
+			 v->tl_shift ? " (paged)" : "", v->pivot == 'p' ? "this process" : v->pivot == 'u' ? "this user" : "all processes",
+			 "", cats[v->category]);
+	draw_text(4, 0, COLS, head, A_DIM, 1);
+	int height = LINES - 6, proc_w = 14, what_w = 20, time_w = 8, host_w = v->pivot == 'F' ? 15 : 0;
+	size_t idx[8192];
+	size_t n = 0;
+	for (size_t i = 0; i < v->ntl && n < 8192; i++)
+		if (tl_visible(v, &v->tl[i]))
+			idx[n++] = i;
+	size_t *top = &v->top[TAB_TIMELINE], sel = v->sel[TAB_TIMELINE];
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + (size_t)height)
+		*top = sel - (size_t)height + 1;
+	for (int i = 0; i < height; i++) {
+		size_t k = *top + (size_t)i;
+		int y = 5 + i;
+		move(y, 0);
+		clrtoeol();
+		if (k >= n)
+			continue;
+		const struct tl_row *t = &v->tl[idx[k]];
+		int own = t->id == v->alert.event_id;
+		attr_t base = (k == sel ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
+		char tbuf[32], what[200];
+		format_time(a, t->ts, tbuf, sizeof(tbuf), 0);
+		snprintf(what, sizeof(what), "%s/%s", t->category, t->action);
+		int x = 0;
+		x += cell(y, x, 2, own ? "▶" : " ", base);
+		x += cell(y, x, time_w + 1, tbuf, base);
+		if (host_w)
+			x += cell(y, x, host_w + 1, t->host, base);
+		x += cell(y, x, what_w + 1, what, base);
+		x += cell(y, x, proc_w + 1, t->process, base);
+		draw_text_middle(y, x, COLS - x, t->target, base);
+	}
+	if (!n)
+		draw_text(6, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+}
+
+static void draw_items(struct app *a, const char *kind)
+{
+	struct alertview *v = &a->av;
+	enum tab tab = !strcmp(kind, "check") ? TAB_CHECKLIST : TAB_RESPONSE;
+	size_t idx[512];
+	size_t n = items_of(v, kind, idx, 512);
+	int w = COLS - 2, height = LINES - 5, y = 4;
+	size_t *top = &v->top[tab], sel = v->sel[tab];
+	if (sel < *top)
+		*top = sel;
+	/* keep the selected item on screen: items take several lines */
+	for (;;) {
+		int lines = 0;
+		for (size_t k = *top; k <= sel && k < n; k++) {
+			char **l;
+			size_t m = wrap_text(v->items[idx[k]].text, w - 12, 0, &l);
+			free_lines(l, m);
+			lines += (int)m + (v->items[idx[k]].by ? 1 : 0);
+		}
+		if (lines <= height || *top >= sel)
+			break;
+		(*top)++;
+	}
+	for (size_t k = *top; k < n && y < 4 + height; k++) {
+		const struct item *it = &v->items[idx[k]];
+		char prefix[40];
+		if (tab == TAB_CHECKLIST)
+			snprintf(prefix, sizeof(prefix), "[%s] %2d. ", strcmp(it->state, "checked") ? " " : "x", it->position);
+		else
+			snprintf(prefix, sizeof(prefix), "%-8s %2d. ", it->state, it->position);
+		struct text_out o = {0};
+		attr_t at = k == sel ? A_REVERSE : A_NORMAL;
+		out_wrapped(&o, prefix, it->text, w, at, 0);
+		if (it->by) {
+			char t[TIME_ISO_LEN], who[600];
+			time_format_iso8601(it->at, t);
+			snprintf(who, sizeof(who), "— %s, %.19s%s%s", it->by, t, it->note ? ": " : "", it->note ? it->note : "");
+			out_wrapped(&o, "         ", who, w, A_DIM, 0);
+		}
+		for (size_t i = 0; i < o.n && y < 4 + height; i++, y++) {
+			move(y, 0);
+			clrtoeol();
+			draw_text(y, 1, w, o.lines[i], o.attrs[i], 1);
+		}
+		out_free(&o);
+	}
+	for (; y < 4 + height; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
+}
+
+static void draw_notes(struct app *a)
+{
+	struct text_out o = {0};
+	if (!a->av.notes.len)
+		out_add(&o, "No notes yet: press a to write one.", A_NORMAL);
+	else
+		out_wrapped(&o, "", a->av.notes.buf, COLS - 2, A_NORMAL, 1);
+	draw_lines(a, o.lines, o.attrs, o.n);
+	out_free(&o);
+}
+
+static void draw_alert(struct app *a)
+{
+	draw_header(a);
+	switch (a->av.tab) {
+	case TAB_OVERVIEW: draw_overview(a); break;
+	case TAB_GUIDE: draw_guide(a); break;
+	case TAB_TIMELINE: draw_timeline(a); break;
+	case TAB_CHECKLIST: draw_items(a, "check"); break;
+	case TAB_RESPONSE: draw_items(a, "response"); break;
+	case TAB_NOTES: draw_notes(a); break;
+	case TAB_COUNT: break;
+	}
+	static const char *const hints[TAB_COUNT] = {
+		"Tab next tab  A ack  C close  O reopen  x export  E exception  ? help  q back",
+		"j/k scroll  Tab next tab  ? help  q back",
+		"Enter event  +/- window  [ ] page  p process  u user  F file  c category  q back",
+		"Space check  e note  C close  ? help  q back",
+		"d done  s skipped  n n/a  p pending  w walk  e note  ? help  q back",
+		"a write a note  ? help  q back"};
+	status_line(a, hints[a->av.tab]);
+}
+
+/* A box in the middle of the screen; returns its inner top-left. */
+static void box_at(int h, int w, int *y, int *x)
+{
+	if (w > COLS - 2)
+		w = COLS - 2;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	*y = (LINES - h) / 2;
+	*x = (COLS - w) / 2;
+	for (int i = 0; i < h; i++) {
+		move(*y + i, *x);
+		for (int j = 0; j < w; j++)
+			addch(' ' | A_REVERSE);
+	}
+}
+
+static void draw_overlay(struct app *a)
+{
+	int y, x, w = COLS - 8 > 72 ? 72 : COLS - 8;
+	switch (a->ov) {
+	case OV_HELP:
+	case OV_TEXT: {
+		bar(a, 0, a->title, "");
+		int height = LINES - 2;
+		for (int i = 0; i < height; i++) {
+			size_t k = a->text_top + (size_t)i;
+			move(1 + i, 0);
+			clrtoeol();
+			if (k < a->ntext)
+				draw_text(1 + i, 1, COLS - 2, a->text_lines[k], A_NORMAL, 1);
+		}
+		draw_text(LINES - 1, 0, COLS, "j/k scroll  PgDn/PgUp page  q or Esc close", A_NORMAL, 1);
+		break;
+	}
+	case OV_PROMPT: {
+		box_at(4, w, &y, &x);
+		draw_text(y + 1, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
+		/* show the end of long input */
+		const char *shown = a->input.buf;
+		while (text_width(shown) > w - 6)
+			shown++;
+		draw_text(y + 2, x + 2, w - 4, shown, A_NORMAL, 1);
+		draw_text(y + 2, x + 2 + text_width(shown), 1, "▏", A_NORMAL, 0);
+		break;
+	}
+	case OV_EDITOR: {
+		int h = LINES - 4;
+		box_at(h, w, &y, &x);
+		draw_text(y, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
+		char **lines;
+		size_t n = wrap_text(a->input.len ? a->input.buf : "", w - 4, 1, &lines);
+		size_t first = n > (size_t)(h - 3) ? n - (size_t)(h - 3) : 0;
+		for (size_t i = first; i < n; i++)
+			draw_text(y + 1 + (int)(i - first), x + 2, w - 4, lines[i], A_NORMAL, 1);
+		free_lines(lines, n);
+		break;
+	}
+	case OV_CHOOSE: {
+		box_at((int)a->nchoices + 3, w, &y, &x);
+		draw_text(y + 1, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
+		for (size_t i = 0; i < a->nchoices; i++) {
+			char label[400];
+			snprintf(label, sizeof(label), "%zu %s", i + 1, a->choices[i]);
+			draw_text(y + 2 + (int)i, x + 2, w - 4, label, i == a->choice ? A_NORMAL | A_BOLD : A_REVERSE, 1);
+		}
+		break;
+	}
+	case OV_CONFIRM:
+		box_at(3, w, &y, &x);
+		draw_text(y + 1, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
+		break;
+	case OV_NONE:
+		break;
+	}
+}
+
+void app_draw(struct app *a)
+{
+	static int colors_ready;
+	if (a->o.colors && !colors_ready && has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+		init_pair(PAIR_LOW, COLOR_GREEN, -1);
+		init_pair(PAIR_MEDIUM, COLOR_YELLOW, -1);
+		init_pair(PAIR_HIGH, COLOR_RED, -1);
+		init_pair(PAIR_CRITICAL, COLOR_MAGENTA, -1);
+		init_pair(PAIR_DIM, COLOR_WHITE, -1);
+		colors_ready = 1;
+	}
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "terminal too small: casebook needs %dx%d, this is %dx%d", MIN_COLS, MIN_ROWS, COLS,
+			 LINES);
+		draw_text(LINES / 2, 0, COLS, msg, A_BOLD, 1);
+		return;
+	}
+	if (a->ov == OV_HELP || a->ov == OV_TEXT) {
+		draw_overlay(a);
+		return;
+	}
+	if (a->in_alert)
+		draw_alert(a);
+	else
+		draw_queue(a);
+	draw_overlay(a);
+}

@@ -1,0 +1,175 @@
+#include "tui/draw.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "common/sanitize.h"
+
+/* Converts sanitized UTF-8 to wide characters (sanitized text is valid UTF-8). */
+static wchar_t *widen(const char *s, size_t *n)
+{
+	size_t len = strlen(s);
+	wchar_t *w = malloc((len + 1) * sizeof(*w));
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t out = 0;
+	const char *p = s;
+	while (*p) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, p, strlen(p), &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			wc = L'?';
+			k = 1;
+			memset(&st, 0, sizeof(st));
+		}
+		w[out++] = wc;
+		p += k;
+	}
+	w[out] = L'\0';
+	*n = out;
+	return w;
+}
+
+static int cell_width(wchar_t c)
+{
+	int w = wcwidth(c);
+	return w < 0 ? 1 : w;
+}
+
+int text_width(const char *s)
+{
+	size_t n;
+	wchar_t *w = widen(s, &n);
+	int cols = 0;
+	for (size_t i = 0; i < n; i++)
+		cols += cell_width(w[i]);
+	free(w);
+	return cols;
+}
+
+static int put_wide(int y, int x, int width, const wchar_t *w, size_t n, attr_t attr, int pad)
+{
+	if (width <= 0)
+		return 0;
+	int cols = 0;
+	size_t k = 0;
+	while (k < n && cols + cell_width(w[k]) <= width)
+		cols += cell_width(w[k++]);
+	attr_t old;
+	short pair;
+	attr_get(&old, &pair, NULL);
+	attrset(attr);
+	if (k)
+		mvaddnwstr(y, x, w, (int)k);
+	else
+		move(y, x);
+	if (pad)
+		for (int i = cols; i < width; i++)
+			addch(' ');
+	attrset(old);
+	return pad ? width : cols;
+}
+
+int draw_text(int y, int x, int width, const char *s, attr_t attr, int pad)
+{
+	char *safe = sanitize_dup(s, 0);
+	size_t n;
+	wchar_t *w = widen(safe, &n);
+	int used = put_wide(y, x, width, w, n, attr, pad);
+	free(w);
+	free(safe);
+	return used;
+}
+
+int draw_text_middle(int y, int x, int width, const char *s, attr_t attr)
+{
+	char *safe = sanitize_dup(s, 0);
+	size_t n;
+	wchar_t *w = widen(safe, &n);
+	int total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += cell_width(w[i]);
+	int used;
+	if (total <= width || width < 5) {
+		used = put_wide(y, x, width, w, n, attr, 1);
+	} else {
+		/* keep the start and the end, which say the most about a path */
+		int left = (width - 1) / 2, right = width - 1 - left;
+		size_t a = 0, b = n;
+		int cols = 0;
+		while (a < n && cols + cell_width(w[a]) <= left)
+			cols += cell_width(w[a++]);
+		cols = 0;
+		while (b > a && cols + cell_width(w[b - 1]) <= right)
+			cols += cell_width(w[--b]);
+		wchar_t *mid = malloc((a + 1 + (n - b) + 1) * sizeof(*mid));
+		memcpy(mid, w, a * sizeof(*w));
+		mid[a] = L'…';
+		memcpy(mid + a + 1, w + b, (n - b) * sizeof(*w));
+		used = put_wide(y, x, width, mid, a + 1 + (n - b), attr, 1);
+		free(mid);
+	}
+	free(w);
+	free(safe);
+	return used;
+}
+
+size_t wrap_text(const char *s, int width, int multiline, char ***lines)
+{
+	char *safe = sanitize_dup(s, multiline ? SAN_MULTILINE : 0);
+	size_t n = 0, cap = 8;
+	char **out = malloc(cap * sizeof(*out));
+	if (width < 8)
+		width = 8;
+	char *para = safe;
+	while (para) {
+		char *nl = strchr(para, '\n');
+		if (nl)
+			*nl = '\0';
+		const char *p = para;
+		do {
+			/* take as many words as fit */
+			const char *line_end = p, *q = p;
+			int cols = 0;
+			while (*q) {
+				const char *word = q;
+				while (*q == ' ')
+					q++;
+				while (*q && *q != ' ')
+					q++;
+				char saved = *q;
+				*(char *)q = '\0';
+				int w = text_width(p);
+				*(char *)q = saved;
+				if (w > width && line_end != p)
+					break;
+				line_end = q;
+				cols = w;
+				if (w > width)
+					break;
+				(void)word;
+			}
+			(void)cols;
+			if (line_end == p)
+				line_end = p + strlen(p);
+			if (n == cap)
+				out = realloc(out, (cap *= 2) * sizeof(*out));
+			out[n++] = xstrndup(p, (size_t)(line_end - p));
+			p = line_end;
+			while (*p == ' ')
+				p++;
+		} while (*p);
+		para = nl ? nl + 1 : NULL;
+	}
+	free(safe);
+	*lines = out;
+	return n;
+}
+
+void free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}

@@ -1,0 +1,55 @@
+/* queue: the alert queue as pure data (after ncdu's dirlist): rows, the status filter, the
+ * sort, host grouping, marks, incremental search, the selection and the top row. No curses
+ * here, so the model is tested on its own. */
+#ifndef CASEBOOK_QUEUE_H
+#define CASEBOOK_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct qrow {
+	int64_t id, event_id, time, risk;
+	char *uuid, *status, *severity, *host, *rule, *target, *reason;
+	int marked;
+	int kql_hit; /* matches the KQL filter (1 when there is none) */
+	int group_size; /* when grouped by host: alerts on this host (>= 1) */
+};
+
+enum queue_sort { SORT_TIME, SORT_SEVERITY, SORT_HOST, SORT_COUNT };
+enum queue_filter { FILTER_OPEN, FILTER_ACKNOWLEDGED, FILTER_CLOSED, FILTER_ALL, FILTER_COUNT };
+
+struct queue {
+	struct qrow *rows; /* all loaded alerts */
+	size_t n;
+	size_t *view; /* indexes into rows of the visible ones, in order */
+	size_t nview;
+	enum queue_sort sort;
+	enum queue_filter filter;
+	int group_host;
+	size_t sel, top; /* in the view */
+};
+
+extern const char *const queue_sort_names[SORT_COUNT];
+extern const char *const queue_filter_names[FILTER_COUNT];
+
+void queue_init(struct queue *q);
+void queue_clear_rows(struct queue *q);
+void queue_release(struct queue *q);
+/* Adds a row (the strings are copied). */
+void queue_add(struct queue *q, const struct qrow *r);
+/* Recomputes the view after a change of rows, filter, sort or grouping; keeps the selected
+ * alert selected when it is still visible. */
+void queue_apply(struct queue *q);
+const struct qrow *queue_selected(const struct queue *q);
+/* Moves the selection by delta rows (clamped) and keeps it on a page of height rows. */
+void queue_move(struct queue *q, long delta, int height);
+void queue_select_uuid(struct queue *q, const char *uuid, int height);
+/* The next (dir 1) or previous (-1) visible row after the selection whose host, rule, target,
+ * status or uuid contains text (case-insensitive), wrapping; returns 1 when found. */
+int queue_search(struct queue *q, const char *text, int dir, int height);
+int queue_severity_rank(const char *severity);
+size_t queue_marked(const struct queue *q);
+/* Counts by status over all rows. */
+void queue_counts(const struct queue *q, size_t *open, size_t *ack, size_t *closed);
+
+#endif

@@ -1,0 +1,108 @@
+#include "tui/screen.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "common/timeutil.h"
+#include "tui/app.h"
+
+static SCREEN *screen;
+
+int screen_open(FILE *out, FILE *in, int rows, int cols)
+{
+	screen = newterm("xterm-256color", out, in);
+	if (!screen)
+		return -1;
+	set_term(screen);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	resizeterm(rows, cols);
+	return 0;
+}
+
+void screen_resize(int rows, int cols)
+{
+	resizeterm(rows, cols);
+}
+
+void screen_row(int y, char *buf, size_t len)
+{
+	wchar_t w[1024];
+	int n = mvinnwstr(y, 0, w, COLS < 1023 ? COLS : 1023);
+	if (n < 0)
+		n = 0;
+	w[n] = L'\0';
+	size_t k = wcstombs(buf, w, len - 1);
+	if (k == (size_t)-1)
+		k = 0;
+	buf[k] = '\0';
+	while (k > 0 && buf[k - 1] == ' ')
+		buf[--k] = '\0';
+}
+
+void screen_close(void)
+{
+	endwin();
+	if (screen)
+		delscreen(screen);
+	screen = NULL;
+}
+
+int tui_run(struct store *s, const char *analyst, const char *db_name)
+{
+	setlocale(LC_ALL, "");
+	if (!initscr()) {
+		fprintf(stderr, "casebook: cannot start the console on this terminal\n");
+		return 1;
+	}
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	timeout(1000); /* wake up to notice what other processes add */
+	struct app_options o = {.analyst = analyst, .db_name = db_name, .colors = has_colors() && !getenv("NO_COLOR")};
+	struct app *a = app_new(s, &o);
+	int rc = app_load(a);
+	double last_poll = time_monotonic();
+	while (!rc && !app_done(a)) {
+		app_draw(a);
+		refresh();
+		wint_t ch;
+		int kind = get_wch(&ch);
+		if (kind == KEY_CODE_YES && ch == KEY_MOUSE) {
+			MEVENT m;
+			if (getmouse(&m) == OK) {
+				if (m.bstate & BUTTON4_PRESSED)
+					app_handle_key(a, KEY_UP);
+				else if (m.bstate & BUTTON5_PRESSED)
+					app_handle_key(a, KEY_DOWN);
+				else if (m.bstate & BUTTON1_CLICKED && m.y >= 2) {
+					/* a click selects the row under it: move there from the top */
+					app_handle_key(a, KEY_HOME);
+					for (int i = 2; i < m.y; i++)
+						app_handle_key(a, KEY_DOWN);
+				}
+			}
+		} else if (kind == KEY_CODE_YES) {
+			app_handle_key(a, (int)ch);
+		} else if (kind == OK) {
+			if (ch < 128)
+				app_handle_key(a, (int)ch);
+			else
+				app_handle_char(a, ch);
+		}
+		if (time_monotonic() - last_poll > 2.0) {
+			app_poll(a);
+			last_poll = time_monotonic();
+		}
+	}
+	endwin();
+	app_free(a);
+	return rc ? 1 : 0;
+}
