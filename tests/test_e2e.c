@@ -1,0 +1,109 @@
+/* End to end: the built casebook in tmux on a demo case, driven with real keys (open the
+ * first alert, Checklist, check item 1, close it with a reason, quit), reading the screen with
+ * capture-pane and polling for what should appear; then the store is asked what happened. */
+#include "tests/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char sock[64];
+static struct strbuf out, err;
+
+static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void tmux(const char *fmt, ...)
+{
+	struct strbuf cmd;
+	strbuf_init(&cmd, 256);
+	strbuf_addf(&cmd, "tmux -L %s ", sock);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	tu_run(&out, &err, "%s", cmd.buf);
+	strbuf_release(&cmd);
+}
+
+/* Polls the pane until text shows (at most 20 s); fails with the screen when it does not. */
+static void wait_for(const char *text)
+{
+	struct timespec pause = {0, 50 * 1000 * 1000};
+	for (int i = 0; i < 400; i++) {
+		tmux("capture-pane -p -t e2e");
+		if (strstr(out.buf, text))
+			return;
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("the console never showed \"%s\"; the screen:\n%s", text, out.buf);
+}
+
+static void test_triage_in_the_real_console(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 8192);
+	strbuf_init(&err, 1024);
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		skip();
+	snprintf(sock, sizeof(sock), "casebook-e2e-%ld", (long)getpid());
+	char db[512], events[512]; /* tu_path's buffers rotate: keep copies */
+	snprintf(db, sizeof(db), "%s", tu_path("e2e.db"));
+	snprintf(events, sizeof(events), "%s", tu_path("demo.ndjson"));
+	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 500 > '%s'; }", events), 0);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, events), 0);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect", tu_casebook(), db), 0);
+	assert_non_null(strstr(out.buf, "3 alerts created"));
+
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"", cwd,
+	     tu_casebook(), db);
+	wait_for("open 3 · ack 0 · closed 0");
+	tmux("send-keys -t e2e Enter");
+	wait_for(" 1 Overview  2 Guide  3 Timeline  4 Checklist  5 Response  6 Notes");
+	tmux("send-keys -t e2e 4");
+	wait_for("[ ]  1. Review the alert details");
+	tmux("send-keys -t e2e Space");
+	wait_for("checklist item 1 checked");
+	wait_for("[x]  1. Review the alert details");
+	tmux("send-keys -t e2e C");
+	wait_for("Close: why?");
+	tmux("send-keys -t e2e 3");
+	wait_for("Comment (Enter for none):");
+	tmux("send-keys -t e2e 'signed update' Enter");
+	wait_for("checklist items are still open. Close anyway? (y/n)");
+	tmux("send-keys -t e2e y");
+	wait_for("1 alert closed");
+	tmux("send-keys -t e2e q");
+	wait_for("open 2 · ack 0 · closed 1");
+	tmux("send-keys -t e2e q");
+	tmux("kill-server");
+
+	/* what the console did is in the store, under the analyst's name */
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --status closed --json", tu_casebook(), db), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	char uuid[65];
+	memcpy(uuid, u + 21, 64);
+	uuid[64] = '\0';
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' show %s --json", tu_casebook(), db, uuid), 0);
+	assert_non_null(strstr(out.buf, "\"status\":{\"workflow_status\":\"closed\",\"reason\":\"benign_positive\","
+					"\"comment\":\"signed update\"}"));
+	assert_non_null(strstr(out.buf, "\"checklist\":[{\"n\":1,"));
+	assert_non_null(strstr(out.buf, "\"state\":\"checked\",\"note\":null,\"by\":\"e2e\""));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' audit --verify", tu_casebook(), db), 0);
+	assert_string_equal(out.buf, "audit chain verified: 2 entries, none changed, removed or inserted\n");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_triage_in_the_real_console),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
