@@ -71,6 +71,8 @@ build/check/test_%: build/check/tests/test_%.o build/check/tests/testutil.o $(ch
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 build/release/bench-detect: build/release/bench/bench_detect.o $(release_objs)
 	$(CC) -o $@ $^ $(PKG_LIBS)
+build/release/bench-tui: build/release/bench/bench_tui.o $(release_objs)
+	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-ingest: build/release/bench/bench_ingest.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
@@ -101,7 +103,7 @@ demo: deps
 	@sh tools/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect
+	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect build/release/bench-tui
 	@sh bench/run.sh $(BENCH_EVENTS)
 
 install: casebook

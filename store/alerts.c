@@ -1,5 +1,6 @@
 #include "store/alerts.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
@@ -48,7 +49,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	if (store_prepare(s,
 			  "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
 			  "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
-			  "e.user_name, a.reason, a.doc, a.workflow_reason, a.workflow_comment "
+			  "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, a.workflow_comment "
 			  "FROM alerts a JOIN rules r ON r.key = a.rule_key "
 			  "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key "
 			  "WHERE (?1 IS NULL OR a.workflow_status = ?1) AND (?2 IS NULL OR r.rule_id = ?2) "
@@ -58,6 +59,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_text(st, 1, q->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, q->uuid_prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, q->no_doc);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_row a = {
@@ -184,9 +186,8 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	struct strbuf sql;
 	strbuf_init(&sql, 512);
 	const char *t = TIME_EXPR(q->use_ingested);
-	strbuf_addf(&sql, "SELECT %s FROM events e JOIN docs d ON d.id = e.id LEFT JOIN hosts h ON h.key = e.host_key "
-			  "WHERE e.id > ?1",
-		    store_event_columns);
+	store_event_select(&sql, 1);
+	strbuf_addstr(&sql, "WHERE e.id > ?1");
 	if (q->has_window) {
 		if (q->use_ingested)
 			strbuf_addstr(&sql, " AND (e.ingested BETWEEN ?2 AND ?3 OR (e.ingested IS NULL AND e.ts BETWEEN ?2 AND ?3))");
@@ -224,35 +225,49 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
 			event_fn fn, void *ctx)
 {
+	/* first the event's time and host, then a query SQLite answers from events_host_ts
+	 * (a single statement with both in a CTE made it scan the table) */
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT e.ts, h.host_id, h.name FROM events e LEFT JOIN hosts h ON h.key = e.host_key "
+			     "WHERE e.id = ?1",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	int64_t t = sqlite3_column_int64(st, 0);
+	char *host_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : xstrdup(COL_TEXT(st, 1));
+	char *host_name = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : xstrdup(COL_TEXT(st, 2));
+	sqlite3_finalize(st);
 	struct strbuf sql;
 	strbuf_init(&sql, 512);
 	/* the same host is the same host.id, or the same host.name when the event has no id */
-	strbuf_addf(&sql,
-		    "WITH a AS (SELECT e.ts AS t, h.host_id AS hid, h.name AS hname FROM events e "
-		    "LEFT JOIN hosts h ON h.key = e.host_key WHERE e.id = ?1), "
-		    "hk AS (SELECT key FROM hosts, a WHERE (a.hid IS NOT NULL AND hosts.host_id = a.hid) "
-		    "OR (a.hid IS NULL AND hosts.host_id IS NULL AND hosts.name = a.hname)) "
-		    "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key, a "
-		    "WHERE e.host_key IN (SELECT key FROM hk) AND e.ts BETWEEN a.t - ?2 AND a.t + ?3 ORDER BY e.ts, e.id",
-		    store_event_columns, want_doc ? "d.id = e.id" : "0");
-	sqlite3_stmt *st;
+	store_event_select(&sql, want_doc);
+	strbuf_addf(&sql, "WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 "
+			  "ORDER BY e.ts, e.id",
+		    host_id ? "host_id = ?1" : "host_id IS NULL AND name = ?2");
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
-	if (rc)
-		return -1;
-	sqlite3_bind_int64(st, 1, event_id);
-	sqlite3_bind_int64(st, 2, before_us);
-	sqlite3_bind_int64(st, 3, after_us);
-	return store_each_event_row(s, st, want_doc, fn, ctx);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, host_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, host_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, t - before_us);
+		sqlite3_bind_int64(st, 4, t + after_us);
+		rc = store_each_event_row(s, st, want_doc, fn, ctx);
+	}
+	free(host_id);
+	free(host_name);
+	return rc;
 }
 
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)
 {
 	struct strbuf sql;
 	strbuf_init(&sql, 256);
-	strbuf_addf(&sql, "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key "
-			  "WHERE e.id = ?1",
-		    store_event_columns, want_doc ? "d.id = e.id" : "0");
+	store_event_select(&sql, want_doc);
+	strbuf_addstr(&sql, "WHERE e.id = ?1");
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);

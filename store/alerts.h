@@ -43,6 +43,7 @@ struct alert_query {
 	const char *status;  /* NULL for every status */
 	const char *rule_id; /* NULL for every rule */
 	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
+	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
 };
 
 typedef int (*alert_fn)(void *ctx, const struct alert_row *a);

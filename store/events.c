@@ -367,10 +367,16 @@ static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_
 
 #define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
-const char store_event_columns[] =
-	"e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, e.category, e.type, "
-	"e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, e.user_name, e.derived, "
-	"e.irregular, d.dict_id, d.doc";
+void store_event_select(struct strbuf *sql, int want_doc)
+{
+	strbuf_addstr(sql, "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
+			   "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, "
+			   "e.user_name, e.derived, e.irregular, ");
+	/* join docs only when they are wanted: a join that matches nothing still reads the table */
+	strbuf_addstr(sql, want_doc ? "d.dict_id, d.doc FROM events e JOIN docs d ON d.id = e.id "
+				    : "NULL, NULL FROM events e ");
+	strbuf_addstr(sql, "LEFT JOIN hosts h ON h.key = e.host_key ");
+}
 
 int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row)
 {
@@ -434,8 +440,8 @@ int store_events_each(struct store *s, const struct event_query *q, event_fn fn,
 {
 	struct strbuf sql;
 	strbuf_init(&sql, 512);
-	strbuf_addf(&sql, "SELECT %s FROM events e LEFT JOIN docs d ON %s LEFT JOIN hosts h ON h.key = e.host_key WHERE 1",
-		    store_event_columns, q->want_doc ? "d.id = e.id" : "0");
+	store_event_select(&sql, q->want_doc);
+	strbuf_addstr(&sql, "WHERE 1");
 	if (q->host)
 		strbuf_addstr(&sql, " AND e.host_key IN (SELECT key FROM hosts WHERE name = ?1 OR host_id = ?1)");
 	if (q->file_path)

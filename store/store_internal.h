@@ -27,9 +27,9 @@ int store_exec(struct store *s, const char *sql);
 
 extern const char store_schema_sql[];
 
-/* The SELECT list that store_read_event_row reads; the query names events e, docs d (joined,
- * or "ON 0" when documents are not wanted) and hosts h. */
-extern const char store_event_columns[];
+/* Appends "SELECT <what store_read_event_row reads> FROM events e [JOIN docs d] LEFT JOIN
+ * hosts h " to sql; the caller adds WHERE and ORDER BY. */
+void store_event_select(struct strbuf *sql, int want_doc);
 int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row);
 /* Steps st to the end, calling fn for each event; finalizes st. */
 int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: a fresh demo case from the deterministic generator, loaded into a new database,
-# with the bundled rules run over it. (The console joins this script when it lands.)
+# with the bundled rules run over it; the queue and the attack's alert are printed, and on a
+# terminal the console opens on the queue.
 set -e
 cd "$(dirname "$0")/.."
 dir=build/demo
@@ -25,3 +26,8 @@ echo
 cb timeline "${lisbon:-$first}" --before 30s --after 10s
 echo
 echo "The case is in $db; try: ./casebook --db $db show ${lisbon:-$first} --json"
+if [ -t 0 ] && [ -t 1 ]; then
+	printf '\nOpening the console (? for help, q to quit)... '
+	sleep 2
+	exec ./casebook --db "$db"
+fi

@@ -170,7 +170,7 @@ int app_load(struct app *a)
 	const struct qrow *sel = queue_selected(&a->q);
 	char *keep = sel ? xstrdup(sel->uuid) : NULL;
 	queue_clear_rows(&a->q);
-	struct alert_query all = {0};
+	struct alert_query all = {.no_doc = 1};
 	int rc = store_alerts_each(a->s, &all, add_alert_row, a);
 	if (!rc)
 		apply_kql(a);
@@ -491,11 +491,32 @@ static void targets_free(struct target_list *t)
 	free(t->uuids);
 }
 
-static void refresh_after_change(struct app *a)
+static int update_row_status(void *ctx, const struct alert_row *r)
+{
+	struct app *a = ctx;
+	for (size_t i = 0; i < a->q.n; i++)
+		if (a->q.rows[i].id == r->id) {
+			free(a->q.rows[i].status);
+			a->q.rows[i].status = xstrdup(r->status);
+		}
+	return 0;
+}
+
+/* Re-reads the status of the given alerts only: a whole reload costs too much per key. */
+static void refresh_rows(struct app *a, char *const *uuids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct alert_query q = {.uuid_prefix = uuids[i], .no_doc = 1};
+		store_alerts_each(a->s, &q, update_row_status, a);
+	}
+	queue_apply(&a->q);
+}
+
+static void refresh_after_change(struct app *a, char *const *uuids, size_t n)
 {
 	for (size_t i = 0; i < a->q.n; i++)
 		a->q.rows[i].marked = 0;
-	app_load(a);
+	refresh_rows(a, uuids, n);
 	if (a->in_alert) {
 		struct alert_query q = {.uuid_prefix = a->av.alert.uuid};
 		for (int i = 0; i < OV_COUNT; i++)
@@ -534,8 +555,8 @@ static void set_status(struct app *a, const char *status, const char *reason, co
 		snprintf(a->msg, sizeof(a->msg), "nothing closed: %zu checklist items are open", open_total);
 	else
 		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s", changed, changed == 1 ? "" : "s", status);
+	refresh_after_change(a, t.uuids, t.n);
 	targets_free(&t);
-	refresh_after_change(a);
 }
 
 static size_t open_items_of_targets(struct app *a)
@@ -1032,10 +1053,13 @@ static void alert_key(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
 	switch (act) {
-	case ACT_BACK:
+	case ACT_BACK: {
+		char *uuid = xstrdup(v->alert.uuid);
 		close_alert(a);
-		app_load(a);
+		refresh_rows(a, &uuid, 1);
+		free(uuid);
 		return;
+	}
 	case ACT_NEXT_TAB:
 		v->tab = (v->tab + 1) % TAB_COUNT;
 		return;
