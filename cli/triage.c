@@ -262,10 +262,7 @@ static char *read_stdin(void)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, 1024);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-		strbuf_add(&sb, buf, n);
+	strbuf_read_stream(&sb, stdin);
 	while (sb.len && sb.buf[sb.len - 1] == '\n')
 		sb.buf[--sb.len] = '\0';
 	return strbuf_detach(&sb, NULL);

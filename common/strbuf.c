@@ -132,3 +132,12 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	sb->len = sb->alloc = 0;
 	return p;
 }
+
+int strbuf_read_stream(struct strbuf *sb, FILE *f)
+{
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(sb, buf, n);
+	return ferror(f) ? -1 : 0;
+}

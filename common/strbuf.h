@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct strbuf {
 	char *buf;    /* NUL-terminated; never NULL after strbuf_init */
@@ -21,6 +22,8 @@ void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Appends everything left in f; returns 0, or -1 on a read error. */
+int strbuf_read_stream(struct strbuf *sb, FILE *f);
 /* Detach the buffer; the caller frees it. The strbuf needs strbuf_init before reuse. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 

@@ -110,39 +110,10 @@ static void alert_uuid(const struct rule *r, const struct hit *h, char out[SHA25
 	sha256_finish(ctx, out);
 }
 
-struct joined {
-	struct strbuf sb;
-	int n;
-};
-
-static int join_scalar(void *ctx, const cJSON *v)
-{
-	struct joined *j = ctx;
-	if (cJSON_IsObject(v) || cJSON_IsNull(v))
-		return 0;
-	if (j->n++)
-		strbuf_addch(&j->sb, ',');
-	if (cJSON_IsString(v)) {
-		strbuf_addstr(&j->sb, v->valuestring);
-	} else {
-		char *t = cJSON_PrintUnformatted(v);
-		strbuf_addstr(&j->sb, t);
-		cJSON_free(t);
-	}
-	return 0;
-}
-
-/* A field's value as Kibana's reason template shows it (arrays joined by ','); NULL if absent. */
+/* A field's value as Kibana's reason template shows it (arrays joined by ','). */
 static char *reason_value(const cJSON *ev, const char *path)
 {
-	struct joined j = {.n = 0};
-	strbuf_init(&j.sb, 32);
-	field_each(ev, path, strlen(path), join_scalar, &j);
-	if (!j.n) {
-		strbuf_release(&j.sb);
-		return NULL;
-	}
-	return strbuf_detach(&j.sb, NULL);
+	return field_join(ev, path, ",");
 }
 
 /* Kibana's reason sentence, segment by segment as its template builds it. */
@@ -524,26 +495,15 @@ out:
 }
 
 struct rule_list {
-	struct rule_row *rows;
-	size_t n;
+	struct rule_rows l;
 	const char *only;
 };
 
 static int collect_rule(void *ctx, const struct rule_row *r)
 {
 	struct rule_list *l = ctx;
-	if (l->only ? strcmp(r->rule_id, l->only) != 0 : !r->enabled)
-		return 0;
-	l->rows = xrealloc(l->rows, (l->n + 1) * sizeof(*l->rows));
-	struct rule_row *c = &l->rows[l->n++];
-	*c = *r;
-	c->rule_id = xstrdup(r->rule_id);
-	c->uuid = xstrdup(r->uuid);
-	c->name = xstrdup(r->name);
-	c->type = xstrdup(r->type);
-	c->language = r->language ? xstrdup(r->language) : NULL;
-	c->source = xstrdup(r->source);
-	c->json = xstrdup(r->json);
+	if (l->only ? strcmp(r->rule_id, l->only) == 0 : r->enabled)
+		rule_rows_add(&l->l, r);
 	return 0;
 }
 
@@ -554,19 +514,11 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	if (store_rules_each(s, collect_rule, &l))
 		return -1;
 	int rc = 0;
-	for (size_t i = 0; i < l.n && !rc; i++)
-		rc = run_rule(s, &l.rows[i], o, t);
-	for (size_t i = 0; i < l.n; i++) {
-		free((char *)l.rows[i].rule_id);
-		free((char *)l.rows[i].uuid);
-		free((char *)l.rows[i].name);
-		free((char *)l.rows[i].type);
-		free((char *)l.rows[i].language);
-		free((char *)l.rows[i].source);
-		free((char *)l.rows[i].json);
-	}
-	free(l.rows);
-	if (!rc && o->rule_id && l.n == 0)
+	for (size_t i = 0; i < l.l.n && !rc; i++)
+		rc = run_rule(s, &l.l.rows[i], o, t);
+	size_t found = l.l.n;
+	rule_rows_release(&l.l);
+	if (!rc && o->rule_id && found == 0)
 		return 1; /* no such rule */
 	return rc;
 }

@@ -189,41 +189,16 @@ void exceptions_free(struct exception_set *x)
 /* ---- creating exceptions ---- */
 
 struct rule_versions {
-	struct rule_row *rows;
-	size_t n;
+	struct rule_rows l;
 	const char *rule_id;
 };
 
 static int collect_version(void *ctx, const struct rule_row *r)
 {
 	struct rule_versions *v = ctx;
-	if (strcmp(r->rule_id, v->rule_id))
-		return 0;
-	v->rows = xrealloc(v->rows, (v->n + 1) * sizeof(*v->rows));
-	struct rule_row *c = &v->rows[v->n++];
-	*c = *r;
-	c->rule_id = xstrdup(r->rule_id);
-	c->uuid = xstrdup(r->uuid);
-	c->name = xstrdup(r->name);
-	c->type = xstrdup(r->type);
-	c->language = r->language ? xstrdup(r->language) : NULL;
-	c->source = xstrdup(r->source);
-	c->json = xstrdup(r->json);
+	if (!strcmp(r->rule_id, v->rule_id))
+		rule_rows_add(&v->l, r);
 	return 0;
-}
-
-static void versions_free(struct rule_versions *v)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		free((char *)v->rows[i].rule_id);
-		free((char *)v->rows[i].uuid);
-		free((char *)v->rows[i].name);
-		free((char *)v->rows[i].type);
-		free((char *)v->rows[i].language);
-		free((char *)v->rows[i].source);
-		free((char *)v->rows[i].json);
-	}
-	free(v->rows);
 }
 
 /* Adds {list_id, ...} to the rule's exceptions_list unless it is there; stores the rule. */
@@ -345,8 +320,8 @@ int exception_add(struct store *s, const char *rule_id, const struct exception_s
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return -1;
 	}
-	if (v.n == 0) {
-		versions_free(&v);
+	if (v.l.n == 0) {
+		rule_rows_release(&v.l);
 		return 1;
 	}
 	struct strbuf list_id;
@@ -358,20 +333,20 @@ int exception_add(struct store *s, const char *rule_id, const struct exception_s
 	cJSON_AddStringToObject(list, "namespace_type", "single");
 	struct strbuf name;
 	strbuf_init(&name, 64);
-	strbuf_addf(&name, "Exceptions for %s", v.rows[0].name);
+	strbuf_addf(&name, "Exceptions for %s", v.l.rows[0].name);
 	cJSON_AddStringToObject(list, "name", name.buf);
 	cJSON_AddStringToObject(list, "description", "Exceptions added with casebook");
 	strbuf_release(&name);
 	char *list_json = cJSON_PrintUnformatted(list);
-	cJSON *item = build_item(list_id.buf, v.rows[0].name, spec, item_id);
+	cJSON *item = build_item(list_id.buf, v.l.rows[0].name, spec, item_id);
 	char *item_json = cJSON_PrintUnformatted(item);
 	struct exception_row lrow = {.id = list_id.buf, .list_id = list_id.buf, .namespace_type = "single", .json = list_json};
 	struct exception_row irow = {.id = item_id, .list_id = list_id.buf, .namespace_type = "single", .json = item_json};
 	enum upsert_result res;
 	int rc = store_begin(s);
 	if (!rc && store_exception_list_put(s, &lrow, &res) == 0 && store_exception_item_put(s, &irow, &res) == 0) {
-		for (size_t i = 0; i < v.n && !rc; i++)
-			rc = attach_list(s, &v.rows[i], list_id.buf);
+		for (size_t i = 0; i < v.l.n && !rc; i++)
+			rc = attach_list(s, &v.l.rows[i], list_id.buf);
 		rc = rc || store_commit(s);
 	} else {
 		rc = -1;
@@ -385,6 +360,6 @@ int exception_add(struct store *s, const char *rule_id, const struct exception_s
 	cJSON_Delete(list);
 	cJSON_Delete(item);
 	strbuf_release(&list_id);
-	versions_free(&v);
+	rule_rows_release(&v.l);
 	return rc ? -1 : 0;
 }

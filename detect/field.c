@@ -111,6 +111,7 @@ int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx)
 struct join_ctx {
 	struct strbuf sb;
 	int n;
+	const char *sep;
 };
 
 static int join_value(void *ctx, const cJSON *v)
@@ -118,8 +119,10 @@ static int join_value(void *ctx, const cJSON *v)
 	struct join_ctx *j = ctx;
 	if (cJSON_IsNull(v))
 		return 0;
+	if (cJSON_IsObject(v))
+		return 0;
 	if (j->n++)
-		strbuf_addstr(&j->sb, ", ");
+		strbuf_addstr(&j->sb, j->sep);
 	if (cJSON_IsString(v)) {
 		strbuf_addstr(&j->sb, v->valuestring);
 	} else {
@@ -130,6 +133,18 @@ static int join_value(void *ctx, const cJSON *v)
 	return 0;
 }
 
+char *field_join(const cJSON *root, const char *path, const char *sep)
+{
+	struct join_ctx j = {.n = 0, .sep = sep};
+	strbuf_init(&j.sb, 32);
+	field_each(root, path, strlen(path), join_value, &j);
+	if (!j.n) {
+		strbuf_release(&j.sb);
+		return NULL;
+	}
+	return strbuf_detach(&j.sb, NULL);
+}
+
 int json_fields(const char *json, const char *const *paths, size_t n, char **out)
 {
 	cJSON *doc = cJSON_Parse(json);
@@ -137,15 +152,8 @@ int json_fields(const char *json, const char *const *paths, size_t n, char **out
 		out[i] = NULL;
 	if (!doc)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct join_ctx j = {.n = 0};
-		strbuf_init(&j.sb, 32);
-		field_each(doc, paths[i], strlen(paths[i]), join_value, &j);
-		if (j.n)
-			out[i] = strbuf_detach(&j.sb, NULL);
-		else
-			strbuf_release(&j.sb);
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = field_join(doc, paths[i], ", ");
 	cJSON_Delete(doc);
 	return 0;
 }

@@ -20,6 +20,10 @@ int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, voi
 typedef int (*leaf_fn)(void *ctx, const char *name, size_t name_len, const cJSON *value);
 int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx);
 
+/* The values of a field as text joined by sep (strings as they are, other values as JSON);
+ * malloc'd, or NULL when the field has no value. */
+char *field_join(const cJSON *root, const char *path, const char *sep);
+
 /* For code that must not see cJSON: reads the fields named in paths from a JSON document
  * (text) and stores each as a malloc'd display string in out[i] (arrays joined by ", ",
  * NULL when absent). Returns 0, or -1 when json is not valid. */

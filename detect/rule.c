@@ -301,11 +301,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	struct strbuf sb;
 	strbuf_init(&sb, 65536);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	int bad = ferror(f);
+	int bad = strbuf_read_stream(&sb, f);
 	if (f != stdin)
 		fclose(f);
 	if (bad) {

@@ -584,8 +584,6 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		pipeline_abort(&p);
 	}
 	pthread_join(producer, NULL);
-	uint64_t dup_before = k.c.duplicates;
-	(void)dup_before;
 	double t_finish = time_monotonic();
 	if (getenv("CASEBOOK_PROFILE"))
 		fprintf(stderr, "profile: loaded in %.2fs\n", t_finish - t_start);

@@ -24,7 +24,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_stmt *st;
 	if (store_prepare(s,
 			  "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-			  "severity, risk_score, reason, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			  "severity, risk_score, reason, doc, host_key, file_path) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+			  "?10, host_key, file_path FROM events WHERE id = ?3",
 			  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
@@ -45,21 +46,48 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 
 int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx)
 {
+	/* the conditions are added only when asked for, so that SQLite can use the uuid index for
+	 * a prefix ([prefix, prefix with its last byte raised)) instead of scanning */
+	char *upper = NULL;
+	if (q->uuid_prefix && *q->uuid_prefix) {
+		size_t n = strlen(q->uuid_prefix);
+		upper = xstrdup(q->uuid_prefix);
+		while (n > 0 && (unsigned char)upper[n - 1] == 0xFF)
+			upper[--n] = '\0';
+		if (n > 0)
+			upper[n - 1] = (char)((unsigned char)upper[n - 1] + 1);
+		else
+			free(upper), upper = NULL;
+	}
+	struct strbuf sql;
+	strbuf_init(&sql, 1024);
+	strbuf_addstr(&sql, "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
+			    "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
+			    "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
+			    "a.workflow_comment FROM alerts a JOIN rules r ON r.key = a.rule_key "
+			    "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+	if (q->status)
+		strbuf_addstr(&sql, " AND a.workflow_status = ?1");
+	if (q->rule_id)
+		strbuf_addstr(&sql, " AND r.rule_id = ?2");
+	if (q->uuid_prefix)
+		strbuf_addstr(&sql, " AND a.uuid >= ?3");
+	if (upper)
+		strbuf_addstr(&sql, " AND a.uuid < ?5");
+	strbuf_addstr(&sql, " ORDER BY a.original_time, a.uuid");
 	sqlite3_stmt *st;
-	if (store_prepare(s,
-			  "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
-			  "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
-			  "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, a.workflow_comment "
-			  "FROM alerts a JOIN rules r ON r.key = a.rule_key "
-			  "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key "
-			  "WHERE (?1 IS NULL OR a.workflow_status = ?1) AND (?2 IS NULL OR r.rule_id = ?2) "
-			  "AND (?3 IS NULL OR substr(a.uuid, 1, length(?3)) = ?3) ORDER BY a.original_time, a.uuid",
-			  &st))
+	int prc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (prc) {
+		free(upper);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, q->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, q->uuid_prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, q->no_doc);
+	sqlite3_bind_text(st, 5, upper, -1, SQLITE_TRANSIENT);
+	free(upper);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_row a = {
@@ -282,12 +310,9 @@ int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, i
 	sqlite3_stmt *st;
 	*same_host = *hosts_same_path = 0;
 	if (store_prepare(s,
-			  "WITH me AS (SELECT e.host_key AS hk, e.file_path AS fp FROM alerts a JOIN events e ON e.id = a.event_id "
-			  "WHERE a.id = ?1) "
-			  "SELECT (SELECT count(*) FROM alerts a JOIN events e ON e.id = a.event_id, me "
-			  "        WHERE e.host_key = me.hk AND a.id != ?1), "
-			  "       (SELECT count(DISTINCT e.host_key) FROM alerts a JOIN events e ON e.id = a.event_id, me "
-			  "        WHERE e.file_path = me.fp)",
+			  "SELECT (SELECT count(*) FROM alerts b WHERE b.host_key = a.host_key AND b.id != a.id), "
+			  "       (SELECT count(DISTINCT b.host_key) FROM alerts b WHERE b.file_path = a.file_path) "
+			  "FROM alerts a WHERE a.id = ?1",
 			  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);

@@ -1,5 +1,6 @@
 #include "store/rules.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
@@ -197,4 +198,35 @@ int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx)
 			  &st))
 		return -1;
 	return each_exception(s, st, fn, ctx);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void rule_rows_add(struct rule_rows *l, const struct rule_row *r)
+{
+	l->rows = xrealloc(l->rows, (l->n + 1) * sizeof(*l->rows));
+	struct rule_row *c = &l->rows[l->n++];
+	*c = *r;
+	c->rule_id = xstrdup(r->rule_id);
+	c->uuid = xstrdup(r->uuid);
+	c->name = xstrdup(r->name);
+	c->type = xstrdup(r->type);
+	c->language = dup_or_null(r->language);
+	c->source = xstrdup(r->source);
+	c->json = xstrdup(r->json);
+}
+
+void rule_rows_release(struct rule_rows *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct rule_row *r = &l->rows[i];
+		free((char *)r->rule_id), free((char *)r->uuid), free((char *)r->name), free((char *)r->type);
+		free((char *)r->language), free((char *)r->source), free((char *)r->json);
+	}
+	free(l->rows);
+	l->rows = NULL;
+	l->n = 0;
 }

@@ -30,6 +30,14 @@ int store_rules_each(struct store *s, rule_fn fn, void *ctx);
 int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_fn fn, void *ctx);
 int store_rule_count(struct store *s, const char *source, int64_t *n);
 
+/* A list of rule rows that outlives the callbacks (the strings are copies). */
+struct rule_rows {
+	struct rule_row *rows;
+	size_t n;
+};
+void rule_rows_add(struct rule_rows *l, const struct rule_row *r);
+void rule_rows_release(struct rule_rows *l);
+
 struct exception_row {
 	const char *id; /* list_id for lists, item_id for items */
 	const char *list_id;

@@ -158,6 +158,13 @@ CREATE INDEX events_irregular ON events(irregular) WHERE irregular != 0;
 -- closing reason, and an audit trail whose entries are chained by SHA-256.
 ALTER TABLE alerts ADD COLUMN workflow_reason TEXT;   -- when closed: false_positive, ...
 ALTER TABLE alerts ADD COLUMN workflow_comment TEXT;
+-- the event's host and path, copied so the console's prevalence counts use an index
+ALTER TABLE alerts ADD COLUMN host_key INTEGER;
+ALTER TABLE alerts ADD COLUMN file_path TEXT;
+UPDATE alerts SET host_key = (SELECT host_key FROM events WHERE id = alerts.event_id),
+                  file_path = (SELECT file_path FROM events WHERE id = alerts.event_id);
+CREATE INDEX alerts_host ON alerts(host_key);
+CREATE INDEX alerts_file_path ON alerts(file_path, host_key);
 
 CREATE TABLE triage_items (
   id       INTEGER PRIMARY KEY,
