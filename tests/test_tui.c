@@ -237,8 +237,26 @@ static void test_screens_80x24(void **state)
 	check_screen("overview-hostile-80x24");
 	keys("2");
 	check_screen("guide-80x24");
+	/* emphasis is drawn, not just parsed: "Disclaimer" is **strong** in the seed's guide */
+	int found = 0;
+	for (int y = 4; y < LINES - 1 && !found; y++) {
+		char row[512];
+		screen_row(y, row, sizeof(row));
+		char *d = strstr(row, "Disclaimer");
+		if (d) {
+			found = 1;
+			assert_true((mvinch(y, (int)(d - row)) & A_BOLD) != 0);
+			assert_true((mvinch(y, 2) & A_BOLD) == 0); /* the quote bar before it is plain */
+		}
+	}
+	assert_true(found);
 	keys("3");
 	check_screen("timeline-80x24");
+	keys("\n");
+	check_screen("event-json-80x24");
+	keys("jj\n");
+	check_screen("event-json-folded-80x24");
+	keys("q");
 	keys("4 ");
 	check_screen("checklist-80x24");
 	keys("5d");

@@ -75,7 +75,7 @@ struct alertview {
 	int walk; /* walking through pending response steps */
 };
 
-enum overlay { OV_NONE, OV_HELP, OV_TEXT, OV_PROMPT, OV_CHOOSE, OV_CONFIRM, OV_EDITOR };
+enum overlay { OV_NONE, OV_HELP, OV_PROMPT, OV_CHOOSE, OV_CONFIRM, OV_EDITOR, OV_JSON };
 
 enum purpose {
 	P_NONE, P_SEARCH, P_KQL, P_CLOSE_REASON, P_CLOSE_COMMENT, P_CLOSE_CONFIRM, P_ITEM_NOTE, P_EDITOR_CANCEL,
@@ -100,8 +100,11 @@ struct app {
 	struct strbuf input; /* prompt and editor text (UTF-8) */
 	char **choices;
 	size_t nchoices, choice;
-	char **text_lines; /* help and JSON views */
+	char **text_lines; /* the help view */
 	size_t ntext, text_top;
+	struct json_line *json; /* the event view: a foldable JSON tree */
+	size_t njson, json_sel, json_top;
+	unsigned char *folded;
 	/* a multi-step dialog's state */
 	char *pending_reason;
 	size_t pending_format;
@@ -209,6 +212,8 @@ void app_free(struct app *a)
 	strbuf_release(&a->input);
 	free_choices(a);
 	free_lines(a->text_lines, a->ntext);
+	json_outline_free(a->json, a->njson);
+	free(a->folded);
 	free(a->pending_reason);
 	free(a->exception_field);
 	free(a->exception_value);
@@ -418,7 +423,7 @@ static void show_text(struct app *a, const char *title, const char *text, int mu
 	free_lines(a->text_lines, a->ntext);
 	a->ntext = wrap_text(text, COLS - 4, multiline, &a->text_lines);
 	a->text_top = 0;
-	a->ov = OV_TEXT;
+	a->ov = OV_HELP;
 	snprintf(a->title, sizeof(a->title), "%s", title);
 }
 
@@ -442,7 +447,6 @@ static void show_help(struct app *a)
 		}
 	}
 	show_text(a, "Help — q or Esc closes", sb.buf, 1);
-	a->ov = OV_HELP;
 	strbuf_release(&sb);
 }
 
@@ -853,11 +857,15 @@ static void edit_key(struct app *a, int key)
 	}
 }
 
+static void json_key(struct app *a, int key);
+
 static void overlay_key(struct app *a, int key)
 {
 	switch (a->ov) {
+	case OV_JSON:
+		json_key(a, key);
+		break;
 	case OV_HELP:
-	case OV_TEXT:
 		if (key == 'q' || key == KEY_ESC || key == '?')
 			a->ov = OV_NONE;
 		else if ((key == 'j' || key == KEY_DOWN) && a->text_top + 1 < a->ntext)
@@ -1043,10 +1051,97 @@ static void open_event_json(struct app *a)
 		return;
 	char *doc = NULL;
 	store_event_get(a->s, v->tl[i].id, 1, take_event_json, &doc);
-	char *pretty = doc ? json_pretty(doc) : NULL;
-	show_text(a, "Event — j/k scroll, q or Esc closes", pretty ? pretty : "(the document could not be read)", 1);
+	json_outline_free(a->json, a->njson);
+	free(a->folded);
+	a->njson = doc ? json_outline(doc, &a->json) : 0;
 	free(doc);
-	free(pretty);
+	if (!a->njson) {
+		snprintf(a->msg, sizeof(a->msg), "the event's document could not be read");
+		return;
+	}
+	a->folded = xcalloc(a->njson, 1);
+	a->json_sel = a->json_top = 0;
+	a->ov = OV_JSON;
+	snprintf(a->title, sizeof(a->title), "Event — Enter folds or unfolds, - folds all, + unfolds all, q closes");
+}
+
+static void bar(const struct app *a, int y, const char *left, const char *right);
+
+/* The visible lines of the JSON tree (folded ones hide their children), into idx. */
+static size_t json_visible(const struct app *a, size_t *idx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->njson; i++) {
+		idx[n++] = i;
+		if (a->folded[i] && a->json[i].end > i)
+			i = a->json[i].end; /* the closing line stays hidden too */
+	}
+	return n;
+}
+
+static void json_key(struct app *a, int key)
+{
+	size_t *idx = xmalloc((a->njson + 1) * sizeof(*idx));
+	size_t n = json_visible(a, idx);
+	if (key == 'q' || key == KEY_ESC) {
+		a->ov = OV_NONE;
+	} else if ((key == 'j' || key == KEY_DOWN) && a->json_sel + 1 < n) {
+		a->json_sel++;
+	} else if ((key == 'k' || key == KEY_UP) && a->json_sel) {
+		a->json_sel--;
+	} else if (key == 'g' || key == KEY_HOME) {
+		a->json_sel = 0;
+	} else if (key == 'G' || key == KEY_END) {
+		a->json_sel = n - 1;
+	} else if (key == KEY_NPAGE) {
+		a->json_sel = a->json_sel + (size_t)(LINES - 3) < n ? a->json_sel + (size_t)(LINES - 3) : n - 1;
+	} else if (key == KEY_PPAGE) {
+		a->json_sel = a->json_sel > (size_t)(LINES - 3) ? a->json_sel - (size_t)(LINES - 3) : 0;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER || key == ' ') {
+		size_t line = idx[a->json_sel];
+		if (a->json[line].end > line)
+			a->folded[line] = !a->folded[line];
+	} else if (key == '-' || key == '+') {
+		for (size_t i = 1; i < a->njson; i++) /* the root stays open */
+			a->folded[i] = key == '-' && a->json[i].end > i;
+		a->json_sel = 0;
+	}
+	free(idx);
+}
+
+static void draw_json(struct app *a)
+{
+	bar(a, 0, a->title, "");
+	size_t *idx = xmalloc((a->njson + 1) * sizeof(*idx));
+	size_t n = json_visible(a, idx);
+	int height = LINES - 2;
+	if (a->json_sel >= n)
+		a->json_sel = n ? n - 1 : 0;
+	if (a->json_sel < a->json_top)
+		a->json_top = a->json_sel;
+	if (a->json_sel >= a->json_top + (size_t)height)
+		a->json_top = a->json_sel - (size_t)height + 1;
+	for (int r = 0; r < height; r++) {
+		size_t k = a->json_top + (size_t)r;
+		move(1 + r, 0);
+		clrtoeol();
+		if (k >= n)
+			continue;
+		const struct json_line *l = &a->json[idx[k]];
+		struct strbuf sb;
+		strbuf_init(&sb, 128);
+		for (int d = 0; d < l->depth; d++)
+			strbuf_addstr(&sb, "  ");
+		int opening = l->end > idx[k];
+		strbuf_addstr(&sb, opening ? (a->folded[idx[k]] ? "▸ " : "▾ ") : "  ");
+		strbuf_addstr(&sb, l->text);
+		if (opening && a->folded[idx[k]])
+			strbuf_addf(&sb, " … %zu %s", l->children, l->children == 1 ? "item" : "items");
+		draw_text(1 + r, 0, COLS, sb.buf, k == a->json_sel ? A_REVERSE : A_NORMAL, 1);
+		strbuf_release(&sb);
+	}
+	draw_text(LINES - 1, 0, COLS, "j/k move  Enter fold/unfold  - fold all  + unfold all  q close", A_NORMAL, 1);
+	free(idx);
 }
 
 static void alert_key(struct app *a, enum tui_action act)
@@ -1381,9 +1476,76 @@ static void draw_header(struct app *a)
 	}
 }
 
-/* Lines of text drawn from row 4 with scrolling (sel is the top line). */
-static void draw_lines(struct app *a, char **lines, const attr_t *attrs, size_t n)
+struct text_out {
+	char **lines;
+	attr_t *attrs;
+	/* optional inline styling: the guide block a line came from and where in its text */
+	const struct guide_block **block;
+	size_t *offset;
+	int *prefix_cols;
+	size_t n, cap;
+};
+
+static attr_t span_attr(unsigned style)
 {
+	attr_t at = A_NORMAL;
+	if (style & GS_STRONG)
+		at |= A_BOLD;
+	if (style & GS_EMPH)
+		at |= A_ITALIC;
+	if (style & GS_CODE)
+		at |= A_REVERSE;
+	if (style & GS_LINK)
+		at |= A_UNDERLINE;
+	return at;
+}
+
+/* Draws one line of a guide block with its emphasis, strong, code and link spans. */
+static void draw_styled(int y, int x, int width, const char *line, attr_t base, const struct guide_block *b,
+			size_t offset, int prefix_cols)
+{
+	int px = 0;
+	/* the prefix (spaces, a bullet or a number): up to prefix_cols columns of line */
+	const char *p = line;
+	while (*p && px < prefix_cols) {
+		size_t k = 1;
+		while (((unsigned char)p[k] & 0xC0) == 0x80)
+			k++;
+		char *chunk = xstrndup(p, k);
+		px += draw_text(y, x + px, width - px, chunk, base, 0);
+		free(chunk);
+		p += k;
+	}
+	/* the text, cut where the style changes */
+	size_t len = strlen(p), pos = 0;
+	while (pos < len && px < width) {
+		size_t at = offset + pos, end = len;
+		unsigned style = 0;
+		for (size_t i = 0; i < b->nspans; i++) {
+			const struct guide_span *sp = &b->spans[i];
+			if (at >= sp->start && at < sp->start + sp->len) {
+				style = sp->style;
+				if (sp->start + sp->len - offset < end)
+					end = sp->start + sp->len - offset;
+			} else if (sp->start > at && sp->start - offset < end) {
+				end = sp->start - offset;
+			}
+		}
+		char *chunk = xstrndup(p + pos, end - pos);
+		px += draw_text(y, x + px, width - px, chunk, base | span_attr(style), 0);
+		free(chunk);
+		pos = end;
+	}
+	for (; px < width; px++)
+		mvaddch(y, x + px, ' ');
+}
+
+/* Lines of text drawn from row 4 with scrolling (sel is the top line). */
+static void draw_lines(struct app *a, const struct text_out *o)
+{
+	char **lines = o->lines;
+	const attr_t *attrs = o->attrs;
+	size_t n = o->n;
 	struct alertview *v = &a->av;
 	int height = LINES - 5;
 	if (n > (size_t)height && v->sel[v->tab] > n - (size_t)height)
@@ -1394,16 +1556,12 @@ static void draw_lines(struct app *a, char **lines, const attr_t *attrs, size_t 
 		size_t k = v->sel[v->tab] + (size_t)i;
 		move(4 + i, 0);
 		clrtoeol();
-		if (k < n)
+		if (k < n && o->block && o->block[k] && o->block[k]->nspans)
+			draw_styled(4 + i, 1, COLS - 2, lines[k], attrs[k], o->block[k], o->offset[k], o->prefix_cols[k]);
+		else if (k < n)
 			draw_text(4 + i, 1, COLS - 2, lines[k], attrs ? attrs[k] : A_NORMAL, 1);
 	}
 }
-
-struct text_out {
-	char **lines;
-	attr_t *attrs;
-	size_t n, cap;
-};
 
 static void out_add(struct text_out *o, const char *line, attr_t at)
 {
@@ -1411,8 +1569,14 @@ static void out_add(struct text_out *o, const char *line, attr_t at)
 		o->cap = o->cap ? o->cap * 2 : 64;
 		o->lines = xrealloc(o->lines, o->cap * sizeof(*o->lines));
 		o->attrs = xrealloc(o->attrs, o->cap * sizeof(*o->attrs));
+		o->block = xrealloc(o->block, o->cap * sizeof(*o->block));
+		o->offset = xrealloc(o->offset, o->cap * sizeof(*o->offset));
+		o->prefix_cols = xrealloc(o->prefix_cols, o->cap * sizeof(*o->prefix_cols));
 	}
 	o->lines[o->n] = xstrdup(line);
+	o->block[o->n] = NULL;
+	o->offset[o->n] = 0;
+	o->prefix_cols[o->n] = 0;
 	o->attrs[o->n++] = at;
 }
 
@@ -1442,6 +1606,37 @@ static void out_free(struct text_out *o)
 {
 	free_lines(o->lines, o->n);
 	free(o->attrs);
+	free(o->block);
+	free(o->offset);
+	free(o->prefix_cols);
+}
+
+/* A guide block, wrapped, remembering where each line starts in the block's text so that its
+ * spans can be styled (guide text is already plain: the sanitizer leaves it as it is, and a
+ * block whose text it would change is drawn without styling). */
+static void out_block(struct text_out *o, const char *prefix, const struct guide_block *b, int width, attr_t at)
+{
+	size_t first = o->n;
+	out_wrapped(o, prefix, b->text, width, at, b->kind == GB_CODE);
+	char *safe = sanitize_dup(b->text, b->kind == GB_CODE ? SAN_MULTILINE : 0);
+	int styled = !strcmp(safe, b->text);
+	free(safe);
+	if (!styled || b->kind == GB_CODE)
+		return;
+	int pw = text_width(prefix);
+	size_t search = 0;
+	for (size_t i = first; i < o->n; i++) {
+		const char *text = o->lines[i];
+		for (int c = 0; c < pw && *text; c++) /* skip the prefix columns (ASCII or one glyph) */
+			text += *text == ' ' ? 1 : (size_t)(((unsigned char)*text >= 0xE0) ? 3 : ((unsigned char)*text >= 0xC0 ? 2 : 1));
+		const char *found = *text ? strstr(b->text + search, text) : NULL;
+		if (!found)
+			continue;
+		o->block[i] = b;
+		o->offset[i] = (size_t)(found - b->text);
+		o->prefix_cols[i] = pw;
+		search = o->offset[i] + strlen(text);
+	}
 }
 
 static void field(struct text_out *o, const char *label, const char *value, int width)
@@ -1495,7 +1690,7 @@ static void draw_overview(struct app *a)
 		 v->hosts_same_path == 1 ? "" : "s");
 	out_add(&o, "Prevalence", A_BOLD);
 	out_wrapped(&o, "  ", ctx, w, A_NORMAL, 0);
-	draw_lines(a, o.lines, o.attrs, o.n);
+	draw_lines(a, &o);
 	out_free(&o);
 }
 
@@ -1536,11 +1731,11 @@ static void draw_guide(struct app *a)
 				out_add(&o, "", A_NORMAL);
 			break;
 		}
-		out_wrapped(&o, prefix, b->text, w, at, b->kind == GB_CODE);
+		out_block(&o, prefix, b, w, at);
 	}
 	if (!v->guide.nblocks)
 		out_add(&o, "This rule has no investigation guide.", A_BOLD);
-	draw_lines(a, o.lines, o.attrs, o.n);
+	draw_lines(a, &o);
 	out_free(&o);
 }
 
@@ -1652,7 +1847,7 @@ static void draw_notes(struct app *a)
 		out_add(&o, "No notes yet: press a to write one.", A_NORMAL);
 	else
 		out_wrapped(&o, "", a->av.notes.buf, COLS - 2, A_NORMAL, 1);
-	draw_lines(a, o.lines, o.attrs, o.n);
+	draw_lines(a, &o);
 	out_free(&o);
 }
 
@@ -1698,8 +1893,7 @@ static void draw_overlay(struct app *a)
 {
 	int y, x, w = COLS - 8 > 72 ? 72 : COLS - 8;
 	switch (a->ov) {
-	case OV_HELP:
-	case OV_TEXT: {
+	case OV_HELP: {
 		bar(a, 0, a->title, "");
 		int height = LINES - 2;
 		for (int i = 0; i < height; i++) {
@@ -1749,6 +1943,7 @@ static void draw_overlay(struct app *a)
 		box_at(3, w, &y, &x);
 		draw_text(y + 1, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
 		break;
+	case OV_JSON:
 	case OV_NONE:
 		break;
 	}
@@ -1776,8 +1971,12 @@ void app_draw(struct app *a)
 		draw_text(LINES / 2, 0, COLS, msg, A_BOLD, 1);
 		return;
 	}
-	if (a->ov == OV_HELP || a->ov == OV_TEXT) {
+	if (a->ov == OV_HELP) {
 		draw_overlay(a);
+		return;
+	}
+	if (a->ov == OV_JSON) {
+		draw_json(a);
 		return;
 	}
 	if (a->in_alert)
