@@ -159,17 +159,6 @@ int json_fields(const char *json, const char *const *paths, size_t n, char **out
 	return 0;
 }
 
-char *json_pretty(const char *json)
-{
-	cJSON *doc = cJSON_Parse(json);
-	if (!doc)
-		return NULL;
-	char *text = cJSON_Print(doc);
-	cJSON_Delete(doc);
-	char *copy = xstrdup(text);
-	cJSON_free(text);
-	return copy;
-}
 
 struct outline {
 	struct json_line *l;

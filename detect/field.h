@@ -41,7 +41,5 @@ struct json_line {
 size_t json_outline(const char *json, struct json_line **lines);
 void json_outline_free(struct json_line *lines, size_t n);
 
-/* The JSON document pretty-printed (malloc'd), or NULL when it is not valid. */
-char *json_pretty(const char *json);
 
 #endif
