@@ -99,17 +99,12 @@ static void field_line(struct strbuf *l, const char *label, const char *value)
 	strbuf_addch(l, '\n');
 }
 
+/* The alert for people (show --json prints the export's record instead). */
 static int print_alert_summary(void *ctx, const struct alert_row *a)
 {
 	struct alert_print *p = ctx;
 	struct strbuf *l = &p->line;
 	strbuf_reset(l);
-	if (p->json) {
-		sanitize_json_append(l, a->doc, strlen(a->doc));
-		strbuf_addch(l, '\n');
-		fwrite(l->buf, 1, l->len, stdout);
-		return 0;
-	}
 	char t[TIME_ISO_LEN], created[TIME_ISO_LEN];
 	time_format_iso8601(a->original_time, t);
 	time_format_iso8601(a->created_us, created);
@@ -279,7 +274,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	} else if (!rc) {
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
-		struct alert_query q = {.uuid_prefix = r.uuid};
+		struct alert_query q = {.uuid_prefix = r.uuid, .no_doc = 1};
 		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_record(s, &r) ? 1 : 0;
 		strbuf_release(&p.line);
 	}
