@@ -1,13 +1,14 @@
 # casebook: `make` builds ./casebook; `make check` installs what is missing, builds with
 # sanitizers and runs every test; `make demo` loads the demo case; `make bench` measures.
 .SUFFIXES:
+.SECONDARY:
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-           zlib1g-dev libssl-dev libzstd-dev libcmark-dev tmux
+           zlib1g-dev libssl-dev libzstd-dev libcmark-dev tmux clang libclang-rt-14-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -76,6 +77,35 @@ build/release/bench-tui: build/release/bench/bench_tui.o $(release_objs)
 build/release/bench-ingest: build/release/bench/bench_ingest.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
+# Fuzzing (clang and libFuzzer from Debian): harnesses in tests/fuzz, seeds in tests/fuzz/corpus.
+FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := $(BASE) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 15
+fuzz_objs = $(patsubst %.c,build/fuzz/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+
+build/fuzz/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo 'CC fuzz $<'; clang $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CC fuzz $<'; clang $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(fuzz_objs)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(patsubst %,build/fuzz/%,$(FUZZERS))
+
+# Each harness for FUZZ_SECONDS, from its seed corpus; a crash fails the target and leaves
+# the input in build/fuzz/ to become a regression test.
+fuzz-smoke: fuzz
+	@for f in $(FUZZERS); do \
+	  mkdir -p build/fuzz/corpus/$$f; \
+	  echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/$$f- \
+	    -print_final_stats=0 build/fuzz/corpus/$$f tests/fuzz/corpus/$$f > build/fuzz/$$f.log 2>&1 \
+	    || { tail -30 build/fuzz/$$f.log; exit 1; }; \
+	  grep -h '^#[0-9]*.*DONE' build/fuzz/$$f.log | tail -1; \
+	done
+
 deps:
 	@sh .ci/deps.sh $(DEBS)
 
@@ -117,5 +147,5 @@ format:
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: all deps check test-build update-expected update-screens demo bench install format clean
+.PHONY: all deps check test-build fuzz fuzz-smoke update-expected update-screens demo bench install format clean
 

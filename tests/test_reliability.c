@@ -1,0 +1,192 @@
+/* Crash safety and concurrency: ingest killed (-9) at random moments, the console killed right
+ * after triage actions, and the console open while another process ingests and detects. */
+#include "tests/testutil.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct strbuf out, err;
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+	nanosleep(&t, NULL);
+}
+
+static long count_events(const char *db)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	long n = -1;
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	/* killed before casebook made its schema: nothing was ingested yet */
+	const char *sql = "SELECT count(*) FROM events";
+	sqlite3_stmt *probe;
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT 1 FROM sqlite_master WHERE name = 'events'", -1, &probe, NULL),
+			 SQLITE_OK);
+	int has = sqlite3_step(probe) == SQLITE_ROW;
+	sqlite3_finalize(probe);
+	if (!has)
+		sql = "SELECT 0";
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return n;
+}
+
+static pid_t start(const char *db, const char *file)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execl("build/release/casebook", "casebook", "--db", db, "ingest", file, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void test_ingest_killed_at_random_moments(void **state)
+{
+	(void)state;
+	char file[512], db[512];
+	snprintf(file, sizeof(file), "%s", tu_path("events.ndjson"));
+	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 20000 > '%s'; }", file), 0);
+	srand(20261127);
+	for (int trial = 0; trial < 20; trial++) {
+		snprintf(db, sizeof(db), "%s/kill-%d.db", tu_tmpdir(), trial);
+		pid_t pid = start(db, file);
+		sleep_ms(20 + rand() % 350);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		long partial = count_events(db); /* opens, and the integrity check is ok */
+		assert_true(partial >= 0 && partial <= 20016);
+		assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, file), 0);
+		/* no loss and no duplicates: the same count as one uninterrupted run */
+		assert_int_equal(count_events(db), 20016);
+	}
+}
+
+static char sock[64];
+
+static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void tmux(const char *fmt, ...)
+{
+	struct strbuf cmd;
+	strbuf_init(&cmd, 256);
+	strbuf_addf(&cmd, "tmux -L %s ", sock);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	tu_run(&out, &err, "%s", cmd.buf);
+	strbuf_release(&cmd);
+}
+
+static void wait_for(const char *text)
+{
+	for (int i = 0; i < 400; i++) {
+		tmux("capture-pane -p -t r");
+		if (strstr(out.buf, text))
+			return;
+		sleep_ms(50);
+	}
+	fail_msg("the console never showed \"%s\"; the screen:\n%s", text, out.buf);
+}
+
+/* A demo case in db, and the console on it in tmux. */
+static void console_on_demo(const char *name, char *db, size_t len)
+{
+	snprintf(db, len, "%s", tu_path(name));
+	char events[512];
+	snprintf(events, sizeof(events), "%s", tu_path("demo.ndjson"));
+	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 500 > '%s'; }", events), 0);
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, events), 0);
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' detect", db), 0);
+	snprintf(sock, sizeof(sock), "casebook-rel-%ld", (long)getpid());
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	tmux("new-session -d -s r -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=rel exec build/release/casebook --db '%s'\"",
+	     cwd, db);
+	wait_for("open 3 · ack 0 · closed 0");
+}
+
+static void test_console_killed_after_actions_loses_nothing(void **state)
+{
+	(void)state;
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		skip();
+	char db[512];
+	console_on_demo("killed.db", db, sizeof(db));
+	tmux("send-keys -t r Enter 4 Space");
+	wait_for("checklist item 1 checked");
+	tmux("send-keys -t r 6 a 'kept after kill' C-d");
+	wait_for("note saved");
+	tmux("send-keys -t r C 2 Enter y");
+	wait_for("1 alert closed");
+	tmux("display -p -t r '#{pane_pid}'");
+	int pid = atoi(out.buf);
+	assert_true(pid > 0);
+	kill(pid, SIGKILL);
+	tmux("kill-server");
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' export --status closed --format json", db), 0);
+	assert_non_null(strstr(out.buf, "\"workflow_status\":\"closed\",\"reason\":\"true_positive\""));
+	assert_non_null(strstr(out.buf, "\"state\":\"checked\",\"note\":null,\"by\":\"rel\""));
+	assert_non_null(strstr(out.buf, "\"text\":\"kept after kill\",\"by\":\"rel\""));
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' audit --verify", db), 0);
+	assert_string_equal(out.buf, "audit chain verified: 3 entries, none changed, removed or inserted\n");
+}
+
+static void test_console_stays_open_while_others_write(void **state)
+{
+	(void)state;
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		skip();
+	char db[512];
+	console_on_demo("shared.db", db, sizeof(db));
+	/* another process ingests a new plug-in write and detects, with the console open */
+	tu_write_str(tu_path("more.ndjson"),
+		     "{\"@timestamp\":\"2026-11-20T09:00:00Z\",\"event\":{\"id\":\"late-1\",\"ingested\":\"2026-11-20T09:00:30Z\","
+		     "\"category\":[\"file\"],\"type\":[\"change\"],\"action\":\"modification\"},\"host\":{\"id\":\"h9\","
+		     "\"name\":\"mac-late\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":"
+		     "\"/Library/DirectoryServices/PlugIns/late.dsplug\",\"name\":\"late.dsplug\"}}\n");
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, tu_path("more.ndjson")), 0);
+	assert_null(strstr(err.buf, "locked"));
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' detect", db), 0);
+	assert_non_null(strstr(out.buf, "1 alerts created"));
+	/* the queue notices on its own */
+	wait_for("1 new alert");
+	wait_for("open 4 · ack 0 · closed 0");
+	tmux("send-keys -t r j");
+	wait_for("mac-late");
+	tmux("kill-server");
+}
+
+int main(void)
+{
+	strbuf_init(&out, 8192);
+	strbuf_init(&err, 1024);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ingest_killed_at_random_moments),
+		cmocka_unit_test(test_console_killed_after_actions_loses_nothing),
+		cmocka_unit_test(test_console_stays_open_while_others_write),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return rc;
+}
