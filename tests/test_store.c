@@ -106,6 +106,57 @@ static void test_older_schema_is_migrated(void **state)
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('keep_me', 'events')"), 2);
 }
 
+/* The text of one migration block of store/schema.sql. */
+static char *migration(int version)
+{
+	FILE *f = fopen("store/schema.sql", "r");
+	assert_non_null(f);
+	struct strbuf sb;
+	strbuf_init(&sb, 8192);
+	assert_int_equal(strbuf_read_stream(&sb, f), 0);
+	fclose(f);
+	char start[32], next[32];
+	snprintf(start, sizeof(start), "\n-- version %d\n", version);
+	snprintf(next, sizeof(next), "\n-- version %d\n", version + 1);
+	char *a = strstr(sb.buf, start), *b = strstr(sb.buf, next);
+	assert_non_null(a);
+	char *text = xstrndup(a, b ? (size_t)(b - a) : strlen(a));
+	strbuf_release(&sb);
+	return text;
+}
+
+static void test_a_version_1_case_with_data_migrates(void **state)
+{
+	(void)state;
+	const char *path = tu_path("v1.db");
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	char *v1 = migration(1);
+	assert_int_equal(sqlite3_exec(raw, v1, NULL, NULL, NULL), SQLITE_OK);
+	free(v1);
+	assert_int_equal(sqlite3_exec(raw,
+				      "PRAGMA user_version=1;"
+				      "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+				      "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac');"
+				      "INSERT INTO events(id, identity, ts, host_key, file_path, ingest_id) "
+				      "VALUES (1, 'e1', 5, 1, '/x', 1);"
+				      "INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'00');",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	assert_int_equal(store_event_count(s), 1);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
+	/* version 1 did not record irregular columns: its events are always evaluated in full */
+	assert_int_equal(pragma_int(path, "SELECT irregular FROM events WHERE id = 1"), 1);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts', 'audit', "
+					  "'triage_items', 'alerts_host')"),
+			 4);
+}
+
 static int collect(void *ctx, const struct event_row *row)
 {
 	struct strbuf *sb = ctx;
@@ -171,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file_without_create_fails_clearly),
 		cmocka_unit_test(test_newer_schema_is_refused_untouched),
 		cmocka_unit_test(test_older_schema_is_migrated),
+		cmocka_unit_test(test_a_version_1_case_with_data_migrates),
 		cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
