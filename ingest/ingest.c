@@ -545,6 +545,17 @@ static int setup_codecs(struct store *s, struct pipeline *p, struct consumer *k)
 	return rc;
 }
 
+/* A store failure (a full disk, above all) stops this input; what was committed stays, and
+ * the same command run again skips what is stored and loads the rest. */
+static void report_store_failure(const struct ingest_options *o, const char *name, struct store *s)
+{
+	fprintf(o->errors,
+	        "%s: stopped: %s\n"
+	        "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
+	        "loads the rest without duplicates\n",
+	        name, store_errmsg(s));
+}
+
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
 			       struct ingest_counts *total)
 {
@@ -567,7 +578,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	enum ingest_status status = INGEST_STORE_FAILED;
 	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) || setup_codecs(s, &p, &k) ||
 	    event_writer_open(s, k.ingest_id, &k.w)) {
-		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		report_store_failure(o, name, s);
 		goto out;
 	}
 	pthread_t producer;
@@ -580,7 +591,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	int rc = consume_all(&p, &k, reader_size(r));
 	if (rc) {
 		if (rc == -1)
-			fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+			report_store_failure(o, name, s);
 		pipeline_abort(&p);
 	}
 	pthread_join(producer, NULL);
@@ -588,7 +599,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	if (getenv("CASEBOOK_PROFILE"))
 		fprintf(stderr, "profile: loaded in %.2fs\n", t_finish - t_start);
 	if (event_writer_finish(k.w, &k.c.added, &k.c.duplicates) && !rc) {
-		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		report_store_failure(o, name, s);
 		rc = -1;
 	}
 	if (getenv("CASEBOOK_PROFILE"))
@@ -598,7 +609,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	char sha[SHA256_HEX_LEN + 1];
 	reader_sha256(r, sha);
 	if (store_ingest_finish(s, k.ingest_id, reader_bytes_read(r), sha, &k.c)) {
-		fprintf(o->errors, "casebook: %s\n", store_errmsg(s));
+		report_store_failure(o, name, s);
 		goto out;
 	}
 	if (p.read_error[0]) {

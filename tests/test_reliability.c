@@ -1,5 +1,6 @@
-/* Crash safety and concurrency: ingest killed (-9) at random moments, the console killed right
- * after triage actions, and the console open while another process ingests and detects. */
+/* Crash safety and concurrency: ingest killed (-9) at random moments, ingest on a disk that
+ * fills up, the console killed right after triage actions, and the console open while another
+ * process ingests and detects. */
 #include "tests/testutil.h"
 
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +127,52 @@ static void console_on_demo(const char *name, char *db, size_t len)
 	wait_for("open 3 · ack 0 · closed 0");
 }
 
+static char small_disk[512];
+
+static int unmount_small_disk(void **state)
+{
+	(void)state;
+	if (small_disk[0])
+		umount(small_disk);
+	small_disk[0] = '\0';
+	return 0;
+}
+
+/* A 4 MiB tmpfs fills up during the ingest of 20,000 events (needs root, as CI runs). */
+static void test_full_disk_stops_ingest_cleanly_and_it_resumes(void **state)
+{
+	(void)state;
+	char file[512], db[sizeof(small_disk) + 16];
+	snprintf(file, sizeof(file), "%s", tu_path("disk-events.ndjson"));
+	snprintf(small_disk, sizeof(small_disk), "%s", tu_path("small-disk"));
+	snprintf(db, sizeof(db), "%s/case.db", small_disk);
+	assert_int_equal(
+	    tu_run(&out, &err, "{ build/release/gen-events --events 20000 > '%s' && mkdir '%s'; }", file, small_disk),
+	    0);
+	if (mount("tmpfs", small_disk, "tmpfs", 0, "size=4m") != 0) {
+		small_disk[0] = '\0';
+		skip(); /* not root, or no mount permission in this container */
+	}
+	int rc = tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, file);
+	assert_int_equal(rc, 1);
+	char expect[1200];
+	snprintf(expect, sizeof(expect),
+	         "%s: stopped: storing an event: database or disk is full\n"
+	         "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
+	         "loads the rest without duplicates\n",
+	         file);
+	assert_string_equal(err.buf, expect);
+	long partial = count_events(db); /* opens, and the integrity check is ok */
+	assert_true(partial >= 0 && partial < 20016);
+	/* space is freed: the same command loads exactly what was missing */
+	assert_int_equal(mount("tmpfs", small_disk, "tmpfs", MS_REMOUNT, "size=64m"), 0);
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, file), 0);
+	snprintf(expect, sizeof(expect), "20016 documents: %ld added, %ld duplicate, 0 rejected\n", 20016 - partial,
+	         partial);
+	assert_string_equal(out.buf, expect);
+	assert_int_equal(count_events(db), 20016);
+}
+
 static void test_console_killed_after_actions_loses_nothing(void **state)
 {
 	(void)state;
@@ -182,6 +230,7 @@ int main(void)
 	strbuf_init(&err, 1024);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_killed_at_random_moments),
+		cmocka_unit_test_teardown(test_full_disk_stops_ingest_cleanly_and_it_resumes, unmount_small_disk),
 		cmocka_unit_test(test_console_killed_after_actions_loses_nothing),
 		cmocka_unit_test(test_console_stays_open_while_others_write),
 	};

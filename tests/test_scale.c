@@ -1,8 +1,11 @@
-/* Memory stays bounded whatever the input size: 300,000 generated events (~580 MB) streamed
- * through a pipe into the release build (ASan would inflate resident memory). */
+/* Scale and size limits, on the release build (ASan would inflate resident memory and time):
+ * memory stays bounded whatever the input size (300,000 generated events, ~580 MB, through a
+ * pipe); a line of 1 GiB is rejected with its position and the rest still loads; a document
+ * of 1,000,000 fields and a file path of 1 MiB load, alert and export whole. */
 #include "tests/testutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -30,10 +33,123 @@ static void test_streaming_ingest_stays_under_64_mib(void **state)
 	strbuf_release(&err);
 }
 
+static uint64_t peak_rss_kib_of_children(void)
+{
+	struct rusage ru;
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	return (uint64_t)ru.ru_maxrss;
+}
+
+/* 1 GiB of one string and no newline until its end, then one good document, through a pipe. */
+static void test_line_of_one_gib_is_rejected_and_the_rest_loads(void **state)
+{
+	(void)state;
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	int rc = tu_run(&out, &err,
+	                "(printf '{\"a\":\"'; head -c 1073741824 /dev/zero | tr '\\0' x; "
+	                "printf '\"}\\n{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"event\":{\"id\":\"after\"}}\\n') "
+	                "| build/release/casebook --db '%s' ingest -",
+	                tu_path("gib.db"));
+	assert_int_equal(rc, 2);
+	assert_string_equal(out.buf, "2 documents: 1 added, 0 duplicate, 1 rejected\n"
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
+	assert_string_equal(err.buf, "-:1:16777218: document larger than 16 MiB; its first 1 MiB is kept\n");
+	assert_true(peak_rss_kib_of_children() < 64 * 1024);
+	rc = tu_run(&out, &err, "build/release/casebook --db '%s' rejects | head -1", tu_path("gib.db"));
+	assert_int_equal(rc, 0);
+	/* 6 + 1 GiB + 2 bytes of document: the first MiB kept, the rest counted */
+	assert_string_equal(out.buf, "-:1:16777218: document larger than 16 MiB; its first 1 MiB is kept "
+	                             "(1048576 bytes kept, 1072693256 dropped)\n");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+/* Short distinct names: "0":0,"1":0,...,"lfls":0 keeps the document under the 16 MiB limit. */
+static void write_million_field_document(const char *path)
+{
+	struct strbuf doc;
+	strbuf_init(&doc, 10 << 20);
+	strbuf_addstr(&doc, "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"event\":{\"id\":\"many\"},"
+	                    "\"host\":{\"name\":\"h1\"}");
+	for (long i = 0; i < 1000000; i++) {
+		char name[16];
+		int n = 0;
+		long v = i;
+		do
+			name[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+		while ((v /= 36) > 0);
+		name[n] = '\0';
+		strbuf_addf(&doc, ",\"%s\":0", name);
+	}
+	strbuf_addstr(&doc, "}\n");
+	tu_write(path, doc.buf, doc.len);
+	strbuf_release(&doc);
+}
+
+static void test_document_of_a_million_fields_loads_whole(void **state)
+{
+	(void)state;
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	write_million_field_document(tu_path("many.json"));
+	int rc = tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", tu_path("many.db"),
+	                tu_path("many.json"));
+	assert_int_equal(rc, 0);
+	assert_string_equal(out.buf, "1 documents: 1 added, 0 duplicate, 0 rejected\n");
+	rc = tu_run(&out, &err, "build/release/casebook --db '%s' events --host h1 --json", tu_path("many.db"));
+	assert_int_equal(rc, 0);
+	assert_int_equal(tu_count(out.buf, "\":0"), 1000000);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+/* A plugin path of 1 MiB matches the seed rule; the alert and its export carry the whole path. */
+static void test_path_of_one_mib_alerts_and_exports_whole(void **state)
+{
+	(void)state;
+	struct strbuf doc, out, err;
+	strbuf_init(&doc, (1 << 20) + 512);
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	strbuf_addstr(&doc,
+	              "{\"@timestamp\":\"2024-01-01T00:00:01Z\",\"agent\":{\"type\":\"endpoint\"},"
+	              "\"event\":{\"id\":\"longpath\",\"kind\":\"event\",\"category\":[\"file\"],"
+	              "\"type\":[\"creation\"]},\"host\":{\"name\":\"h1\",\"id\":\"hid\",\"os\":{\"type\":\"macos\"}},"
+	              "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/");
+	for (int i = 0; i < 1 << 20; i++)
+		strbuf_addch(&doc, 'a');
+	strbuf_addstr(&doc, ".dsplug\"}}\n");
+	tu_write(tu_path("path.json"), doc.buf, doc.len);
+	const char *db = tu_path("path.db");
+	int rc = tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, tu_path("path.json"));
+	assert_int_equal(rc, 0);
+	assert_string_equal(out.buf, "1 documents: 1 added, 0 duplicate, 0 rejected\n");
+	rc = tu_run(&out, &err, "build/release/casebook --db '%s' detect", db);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out.buf, "1 alerts created"));
+	rc = tu_run(&out, &err, "build/release/casebook --db '%s' export --all --format markdown", db);
+	assert_int_equal(rc, 0);
+	/* the path's run of 'a's reaches the report unbroken at least once */
+	char *run = malloc((1 << 20) + 1);
+	memset(run, 'a', 1 << 20);
+	run[1 << 20] = '\0';
+	assert_non_null(strstr(out.buf, run));
+	free(run);
+	strbuf_release(&doc);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_streaming_ingest_stays_under_64_mib),
+	    cmocka_unit_test(test_line_of_one_gib_is_rejected_and_the_rest_loads),
+	    cmocka_unit_test(test_document_of_a_million_fields_loads_whole),
+	    cmocka_unit_test(test_path_of_one_mib_alerts_and_exports_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
