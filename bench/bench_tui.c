@@ -115,6 +115,8 @@ int main(int argc, char **argv)
 			app_draw(a);
 			doupdate();
 			key_t[nkt++] = time_monotonic() - t0;
+			if (getenv("BENCH_KEYS") && r == 1) /* each key's time, to find a slow one */
+				fprintf(stderr, "%s %.2f\n", keyname(keys[i]), key_t[nkt - 1] * 1e3);
 		}
 	/* the slowest keys, so that a regression names itself */
 	double worst = 0;

@@ -1,16 +1,17 @@
 #!/bin/sh
-# make bench [BENCH_EVENTS=N]: generates N events (default 1,000,000) and measures, each
+# make bench [BENCH_EVENTS=N] [BENCH_RUNS=R]: generates N events (default 1,000,000) and measures, each
 # against a baseline taken in the same run: ingest vs cJSON parse-only; detect vs a full scan;
 # then the console on that case (open, keystrokes, timeline queries).
 set -e
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
+runs=${2:-3}
 mkdir -p bench/out
 file=bench/out/events-$n.ndjson
 [ -s "$file" ] || build/release/gen-events --events "$n" > "$file"
-build/release/bench-ingest "$file" build/release/casebook 3
+build/release/bench-ingest "$file" build/release/casebook "$runs"
 echo
 rm -f "bench/out/detect-$n.db" "bench/out/detect-$n.db-wal" "bench/out/detect-$n.db-shm"
-build/release/bench-detect "$file" "bench/out/detect-$n.db" 3
+build/release/bench-detect "$file" "bench/out/detect-$n.db" "$runs"
 echo
 build/release/bench-tui "bench/out/detect-$n.db"

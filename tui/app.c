@@ -518,8 +518,7 @@ static void refresh_rows(struct app *a, char *const *uuids, size_t n)
 
 static void refresh_after_change(struct app *a, char *const *uuids, size_t n)
 {
-	for (size_t i = 0; i < a->q.n; i++)
-		a->q.rows[i].marked = 0;
+	queue_clear_marks(&a->q);
 	refresh_rows(a, uuids, n);
 	if (a->in_alert) {
 		struct alert_query q = {.uuid_prefix = a->av.alert.uuid};
@@ -1247,7 +1246,7 @@ static void queue_key(struct app *a, enum tui_action act)
 	case ACT_MARK: {
 		const struct qrow *r = queue_selected(q);
 		if (r) {
-			((struct qrow *)r)->marked = !r->marked;
+			queue_set_mark(q, q->view[q->sel], !r->marked);
 			queue_move(q, 1, list_height());
 		}
 		return;

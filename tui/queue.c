@@ -26,6 +26,7 @@ void queue_clear_rows(struct queue *q)
 		row_free(&q->rows[i]);
 	q->n = 0;
 	q->nview = 0;
+	q->nmarked = 0;
 }
 
 void queue_release(struct queue *q)
@@ -43,7 +44,10 @@ static char *dup(const char *s)
 
 void queue_add(struct queue *q, const struct qrow *r)
 {
-	q->rows = xrealloc(q->rows, (q->n + 1) * sizeof(*q->rows));
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 256;
+		q->rows = xrealloc(q->rows, q->cap * sizeof(*q->rows));
+	}
 	struct qrow *c = &q->rows[q->n++];
 	*c = *r;
 	c->uuid = dup(r->uuid);
@@ -54,6 +58,8 @@ void queue_add(struct queue *q, const struct qrow *r)
 	c->target = dup(r->target);
 	c->reason = dup(r->reason);
 	c->group_size = 1;
+	c->severity_rank = queue_severity_rank(c->severity);
+	q->nmarked += c->marked != 0;
 }
 
 int queue_severity_rank(const char *s)
@@ -68,7 +74,7 @@ static int compare_rows(const void *pa, const void *pb)
 	const struct qrow *a = &sorting->rows[*(const size_t *)pa], *b = &sorting->rows[*(const size_t *)pb];
 	int c = 0;
 	if (sorting->sort == SORT_SEVERITY)
-		c = queue_severity_rank(b->severity) - queue_severity_rank(a->severity);
+		c = b->severity_rank - a->severity_rank;
 	else if (sorting->sort == SORT_HOST)
 		c = strcmp(a->host, b->host);
 	if (!c)
@@ -85,12 +91,25 @@ static int visible(const struct queue *q, const struct qrow *r)
 	return q->filter == FILTER_ALL || !strcmp(r->status, queue_filter_names[q->filter]);
 }
 
+/* The three statuses differ in their first letter. */
+static void count_statuses(struct queue *q)
+{
+	q->count_open = q->count_ack = q->count_closed = 0;
+	for (size_t i = 0; i < q->n; i++)
+		switch (q->rows[i].status[0]) {
+		case 'o': q->count_open++; break;
+		case 'a': q->count_ack++; break;
+		default: q->count_closed++;
+		}
+}
+
 void queue_apply(struct queue *q)
 {
 	const struct qrow *was = queue_selected(q);
 	char *keep = was ? xstrdup(was->uuid) : NULL;
 	q->view = xrealloc(q->view, (q->n ? q->n : 1) * sizeof(*q->view));
 	q->nview = 0;
+	count_statuses(q);
 	for (size_t i = 0; i < q->n; i++) {
 		q->rows[i].group_size = 1;
 		if (visible(q, &q->rows[i]))
@@ -180,24 +199,28 @@ int queue_search(struct queue *q, const char *text, int dir, int height)
 	return 0;
 }
 
+void queue_set_mark(struct queue *q, size_t row, int on)
+{
+	struct qrow *r = &q->rows[row];
+	q->nmarked += (on != 0) - (r->marked != 0);
+	r->marked = on != 0;
+}
+
+void queue_clear_marks(struct queue *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		q->rows[i].marked = 0;
+	q->nmarked = 0;
+}
+
 size_t queue_marked(const struct queue *q)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < q->n; i++)
-		n += q->rows[i].marked != 0;
-	return n;
+	return q->nmarked;
 }
 
 void queue_counts(const struct queue *q, size_t *open, size_t *ack, size_t *closed)
 {
-	*open = *ack = *closed = 0;
-	for (size_t i = 0; i < q->n; i++) {
-		const char *s = q->rows[i].status;
-		if (!strcmp(s, "open"))
-			(*open)++;
-		else if (!strcmp(s, "acknowledged"))
-			(*ack)++;
-		else
-			(*closed)++;
-	}
+	*open = q->count_open;
+	*ack = q->count_ack;
+	*closed = q->count_closed;
 }

@@ -13,6 +13,7 @@ struct qrow {
 	int marked;
 	int kql_hit; /* matches the KQL filter (1 when there is none) */
 	int group_size; /* when grouped by host: alerts on this host (>= 1) */
+	int severity_rank; /* queue_severity_rank(severity), set by queue_add for sorting */
 };
 
 enum queue_sort { SORT_TIME, SORT_SEVERITY, SORT_HOST, SORT_COUNT };
@@ -20,7 +21,9 @@ enum queue_filter { FILTER_OPEN, FILTER_ACKNOWLEDGED, FILTER_CLOSED, FILTER_ALL,
 
 struct queue {
 	struct qrow *rows; /* all loaded alerts */
-	size_t n;
+	size_t n, cap;
+	size_t nmarked; /* kept by queue_add/queue_set_mark/queue_clear_marks */
+	size_t count_open, count_ack, count_closed; /* as of the last queue_apply */
 	size_t *view; /* indexes into rows of the visible ones, in order */
 	size_t nview;
 	enum queue_sort sort;
@@ -48,8 +51,11 @@ void queue_select_uuid(struct queue *q, const char *uuid, int height);
  * status or uuid contains text (case-insensitive), wrapping; returns 1 when found. */
 int queue_search(struct queue *q, const char *text, int dir, int height);
 int queue_severity_rank(const char *severity);
+/* Marks are set through these so that the count of marked rows needs no scan per redraw. */
+void queue_set_mark(struct queue *q, size_t row, int on);
+void queue_clear_marks(struct queue *q);
 size_t queue_marked(const struct queue *q);
-/* Counts by status over all rows. */
+/* Counts by status over all rows, as of the last queue_apply (a status change re-applies). */
 void queue_counts(const struct queue *q, size_t *open, size_t *ack, size_t *closed);
 
 #endif
