@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,22 @@ static int fail_why(char *why, size_t len, const char *msg)
 	return -1;
 }
 
+/* A whole number within [min, max]; anything else (a string, 1e71, 2.5) is an error, since
+ * converting an out-of-range double to an integer is undefined (found by fuzz_rule). */
+static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t max, int64_t *out, char *why,
+			 size_t whylen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
+		snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min,
+			 (long long)max);
+		return -1;
+	}
+	*out = (int64_t)d;
+	return 0;
+}
+
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 {
 	memset(r, 0, sizeof(*r));
@@ -111,9 +128,13 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		return fail_why(why, whylen, "\"name\", \"type\" and \"severity\" must be strings");
 	}
 	const cJSON *v;
-	r->version = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "version"));
-	r->risk_score = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "risk_score"));
-	r->max_signals = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "max_signals"));
+	/* Kibana's ranges: risk_score 0-100, version from 1; max_signals below 1 falls back to 100 */
+	if (integer_field(obj, "version", 1, INT32_MAX, &r->version, why, whylen) ||
+	    integer_field(obj, "risk_score", 0, 100, &r->risk_score, why, whylen) ||
+	    integer_field(obj, "max_signals", INT32_MIN, INT32_MAX, &r->max_signals, why, whylen)) {
+		rule_release(r);
+		return -1;
+	}
 	r->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "enabled"));
 	int64_t from, to;
 	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")), &r->interval_us) ||

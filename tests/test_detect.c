@@ -477,6 +477,28 @@ static void test_rule_formats_and_defaults(void **state)
 	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r.obj, "x-extra")), 42);
 	rule_release(&r);
 	cJSON_Delete(obj);
+	/* numbers out of range or of the wrong kind are errors, not undefined conversions (fuzz_rule) */
+	static const char *const bad[][2] = {
+		{"\"max_signals\":1e71", "\"max_signals\" must be a whole number from -2147483648 to 2147483647"},
+		{"\"version\":2.5", "\"version\" must be a whole number from 1 to 2147483647"},
+		{"\"version\":\"7\"", "\"version\" must be a whole number from 1 to 2147483647"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[300];
+		snprintf(text, sizeof(text),
+			 "{\"rule_id\":\"d\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+			 "\"severity\":\"low\",\"type\":\"query\",\"query\":\"a:b\",%s}",
+			 bad[i][0]);
+		obj = cJSON_Parse(text);
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), -1);
+		assert_string_equal(why, bad[i][1]);
+		cJSON_Delete(obj);
+	}
+	obj = cJSON_Parse("{\"rule_id\":\"d\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":101,"
+			  "\"severity\":\"low\",\"type\":\"query\",\"query\":\"a:b\"}");
+	assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), -1);
+	assert_string_equal(why, "\"risk_score\" must be a whole number from 0 to 100");
+	cJSON_Delete(obj);
 	int64_t off;
 	assert_int_equal(rule_date_math("now-6060s", &off), 0);
 	assert_int_equal(off, -6060 * TIME_US_PER_SEC);
