@@ -339,7 +339,9 @@ static cJSON *record_json(const struct record *r)
 	return o;
 }
 
-static void write_json(struct record *recs, size_t n, const struct export_options *o, struct strbuf *out)
+/* The JSON export's envelope with an empty "records" array, its last member, left open so
+ * that records are appended one by one: {"casebook_export_version":1,…,"records":[ */
+static void json_envelope_open(const struct export_options *o, struct strbuf *out)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "casebook_export_version", EXPORT_VERSION);
@@ -348,12 +350,11 @@ static void write_json(struct record *recs, size_t n, const struct export_option
 	snprintf(window, sizeof(window), "-%llds +%llds", (long long)(o->before_us / TIME_US_PER_SEC),
 		 (long long)(o->after_us / TIME_US_PER_SEC));
 	cJSON_AddStringToObject(root, "timeline_window", window);
-	cJSON *arr = cJSON_AddArrayToObject(root, "records");
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, record_json(&recs[i]));
+	cJSON_AddArrayToObject(root, "records");
 	append_json(out, root);
-	strbuf_addch(out, '\n');
 	cJSON_Delete(root);
+	out->len -= strlen("]}"); /* reopen the array */
+	out->buf[out->len] = '\0';
 }
 
 /* ---- markdown ---- */
@@ -783,110 +784,128 @@ static const char *const ts_columns[] = {"message",    "datetime",       "timest
 					 "process.pid", "process.executable", "file.path", "event.category",
 					 "event.action", "event.id",      "casebook.alert"};
 
-static void write_timesketch(const struct record *recs, size_t n, int csv, struct strbuf *out)
+static void write_timesketch_header(struct strbuf *out)
 {
-	if (csv) {
-		for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++)
-			strbuf_addf(out, "%s%s", c ? "," : "", ts_columns[c]);
-		strbuf_addstr(out, "\n");
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct record *r = &recs[i];
-		for (size_t j = 0; j < r->ntimeline; j++) {
-			const struct event_copy *e = &r->timeline[j];
-			struct strbuf msg;
-			strbuf_init(&msg, 128);
-			event_message(e, &msg);
-			char t[TIME_ISO_LEN], us[32], pid[32] = "";
-			iso(e->ts, t);
-			snprintf(us, sizeof(us), "%lld", (long long)e->ts);
-			if (e->has_pid)
-				snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
-			int own = e->id == r->event_id;
-			const char *values[] = {msg.buf,       t,       us,        "Event Time", own ? "casebook-alert" : "",
-						e->host,       e->user, e->process, pid,          e->executable,
-						e->file_path,  e->category, e->action, e->identity, r->uuid};
-			if (csv) {
-				for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
-					if (c)
-						strbuf_addch(out, ',');
-					csv_field(out, values[c]);
-				}
-				strbuf_addch(out, '\n');
-			} else {
-				cJSON *o = cJSON_CreateObject();
-				for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
-					if (c == 2)
-						cJSON_AddRawToObject(o, ts_columns[c], us); /* exact, not 1.7e+15 */
-					else if (c == 4) {
-						cJSON *tags = cJSON_AddArrayToObject(o, "tag");
-						if (own) {
-							cJSON_AddItemToArray(tags, cJSON_CreateString("casebook-alert"));
-							cJSON_AddItemToArray(tags, cJSON_CreateString(r->rule_name));
-						}
-					} else if (c == 8) {
-						if (e->has_pid)
-							cJSON_AddNumberToObject(o, ts_columns[c], (double)e->pid);
-					} else if (values[c]) {
-						/* for display, like the CSV: controls shown as glyphs */
-						char *shown = sanitize_dup(values[c], 0);
-						cJSON_AddStringToObject(o, ts_columns[c], shown);
-						free(shown);
-					}
-				}
-				append_json(out, o);
-				strbuf_addch(out, '\n');
-				cJSON_Delete(o);
+	for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++)
+		strbuf_addf(out, "%s%s", c ? "," : "", ts_columns[c]);
+	strbuf_addstr(out, "\n");
+}
+
+/* One row per timeline event of one alert. */
+static void write_timesketch(const struct record *r, int csv, struct strbuf *out)
+{
+	for (size_t j = 0; j < r->ntimeline; j++) {
+		const struct event_copy *e = &r->timeline[j];
+		struct strbuf msg;
+		strbuf_init(&msg, 128);
+		event_message(e, &msg);
+		char t[TIME_ISO_LEN], us[32], pid[32] = "";
+		iso(e->ts, t);
+		snprintf(us, sizeof(us), "%lld", (long long)e->ts);
+		if (e->has_pid)
+			snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
+		int own = e->id == r->event_id;
+		const char *values[] = {msg.buf,       t,       us,        "Event Time", own ? "casebook-alert" : "",
+					e->host,       e->user, e->process, pid,          e->executable,
+					e->file_path,  e->category, e->action, e->identity, r->uuid};
+		if (csv) {
+			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+				if (c)
+					strbuf_addch(out, ',');
+				csv_field(out, values[c]);
 			}
-			strbuf_release(&msg);
+			strbuf_addch(out, '\n');
+		} else {
+			cJSON *o = cJSON_CreateObject();
+			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+				if (c == 2)
+					cJSON_AddRawToObject(o, ts_columns[c], us); /* exact, not 1.7e+15 */
+				else if (c == 4) {
+					cJSON *tags = cJSON_AddArrayToObject(o, "tag");
+					if (own) {
+						cJSON_AddItemToArray(tags, cJSON_CreateString("casebook-alert"));
+						cJSON_AddItemToArray(tags, cJSON_CreateString(r->rule_name));
+					}
+				} else if (c == 8) {
+					if (e->has_pid)
+						cJSON_AddNumberToObject(o, ts_columns[c], (double)e->pid);
+				} else if (values[c]) {
+					/* for display, like the CSV: controls shown as glyphs */
+					char *shown = sanitize_dup(values[c], 0);
+					cJSON_AddStringToObject(o, ts_columns[c], shown);
+					free(shown);
+				}
+			}
+			append_json(out, o);
+			strbuf_addch(out, '\n');
+			cJSON_Delete(o);
 		}
+		strbuf_release(&msg);
 	}
 }
 
+/* Appends the i-th alert's record in format f. */
+static void write_record(const struct record *r, size_t i, enum export_format f, const struct export_options *o,
+			 struct strbuf *out)
+{
+	cJSON *j = NULL;
+	switch (f) {
+	case EXPORT_JSON:
+		j = record_json(r);
+		break;
+	case EXPORT_THEHIVE:
+		j = thehive_one(r, o);
+		break;
+	case EXPORT_MARKDOWN:
+		if (i)
+			strbuf_addstr(out, "\n---\n\n");
+		write_markdown_one(r, o, out);
+		break;
+	case EXPORT_TIMESKETCH_JSONL:
+	case EXPORT_TIMESKETCH_CSV:
+		write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, out);
+		break;
+	}
+	if (j) {
+		if (i)
+			strbuf_addch(out, ',');
+		append_json(out, j);
+		cJSON_Delete(j);
+	}
+}
+
+/* One alert at a time: gathered, written, released, so that memory holds one alert's record
+ * (its timeline documents can be a megabyte) and not all of them. */
 int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
 		  struct strbuf *out)
 {
 	struct export_options opt = *o;
 	if (!opt.now_us)
 		opt.now_us = time_now_us();
-	struct record *recs = xcalloc(n ? n : 1, sizeof(*recs));
+	/* JSON is one object with a records array; TheHive, an array unless there is one alert,
+	 * which is the object itself, as POST /api/v1/alert takes it */
+	int hive_array = f == EXPORT_THEHIVE && n != 1;
+	if (f == EXPORT_JSON)
+		json_envelope_open(&opt, out);
+	else if (hive_array)
+		strbuf_addch(out, '[');
+	else if (f == EXPORT_TIMESKETCH_CSV)
+		write_timesketch_header(out);
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = gather(s, uuids[i], &opt, &recs[i]);
-	if (!rc) {
-		switch (f) {
-		case EXPORT_JSON:
-			write_json(recs, n, &opt, out);
-			break;
-		case EXPORT_MARKDOWN:
-			for (size_t i = 0; i < n; i++) {
-				if (i)
-					strbuf_addstr(out, "\n---\n\n");
-				write_markdown_one(&recs[i], &opt, out);
-			}
-			break;
-		case EXPORT_THEHIVE: {
-			cJSON *arr = cJSON_CreateArray();
-			for (size_t i = 0; i < n; i++)
-				cJSON_AddItemToArray(arr, thehive_one(&recs[i], &opt));
-			if (n == 1) {
-				append_json(out, cJSON_GetArrayItem(arr, 0));
-			} else {
-				append_json(out, arr);
-			}
-			strbuf_addch(out, '\n');
-			cJSON_Delete(arr);
-			break;
-		}
-		case EXPORT_TIMESKETCH_JSONL:
-		case EXPORT_TIMESKETCH_CSV:
-			write_timesketch(recs, n, f == EXPORT_TIMESKETCH_CSV, out);
-			break;
-		}
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct record r;
+		memset(&r, 0, sizeof(r));
+		rc = gather(s, uuids[i], &opt, &r);
+		if (!rc)
+			write_record(&r, i, f, &opt, out);
+		record_release(&r);
 	}
-	for (size_t i = 0; i < n; i++)
-		record_release(&recs[i]);
-	free(recs);
+	if (f == EXPORT_JSON)
+		strbuf_addstr(out, "]}\n");
+	else if (hive_array)
+		strbuf_addstr(out, "]\n");
+	else if (f == EXPORT_THEHIVE)
+		strbuf_addch(out, '\n');
 	return rc;
 }
 
