@@ -12,33 +12,8 @@
 static char sock[64];
 static struct strbuf out, err;
 
-static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void tmux(const char *fmt, ...)
-{
-	struct strbuf cmd;
-	strbuf_init(&cmd, 256);
-	strbuf_addf(&cmd, "tmux -L %s ", sock);
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	tu_run(&out, &err, "%s", cmd.buf);
-	strbuf_release(&cmd);
-}
-
-/* Polls the pane until text shows (at most 20 s); fails with the screen when it does not. */
-static void wait_for(const char *text)
-{
-	struct timespec pause = {0, 50 * 1000 * 1000};
-	for (int i = 0; i < 400; i++) {
-		tmux("capture-pane -p -t e2e");
-		if (strstr(out.buf, text))
-			return;
-		nanosleep(&pause, NULL);
-	}
-	fail_msg("the console never showed \"%s\"; the screen:\n%s", text, out.buf);
-}
+#define tmux(...) tu_tmux(sock, &out, &err, __VA_ARGS__)
+#define wait_for(text) tu_tmux_wait_for(sock, "e2e", &out, &err, text)
 
 static void test_triage_in_the_real_console(void **state)
 {

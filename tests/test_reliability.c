@@ -84,31 +84,8 @@ static void test_ingest_killed_at_random_moments(void **state)
 
 static char sock[64];
 
-static void tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void tmux(const char *fmt, ...)
-{
-	struct strbuf cmd;
-	strbuf_init(&cmd, 256);
-	strbuf_addf(&cmd, "tmux -L %s ", sock);
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	tu_run(&out, &err, "%s", cmd.buf);
-	strbuf_release(&cmd);
-}
-
-static void wait_for(const char *text)
-{
-	for (int i = 0; i < 400; i++) {
-		tmux("capture-pane -p -t r");
-		if (strstr(out.buf, text))
-			return;
-		sleep_ms(50);
-	}
-	fail_msg("the console never showed \"%s\"; the screen:\n%s", text, out.buf);
-}
+#define tmux(...) tu_tmux(sock, &out, &err, __VA_ARGS__)
+#define wait_for(text) tu_tmux_wait_for(sock, "r", &out, &err, text)
 
 /* A demo case in db, and the console on it in tmux. */
 static void console_on_demo(const char *name, char *db, size_t len)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpdir[256];
@@ -101,6 +102,31 @@ const char *tu_corpus(void)
 	static const char *dir = "../shared/corpus/macos-attack-dataset";
 	struct stat st;
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+}
+
+void tu_tmux(const char *sock, struct strbuf *out, struct strbuf *err, const char *fmt, ...)
+{
+	struct strbuf cmd;
+	strbuf_init(&cmd, 256);
+	strbuf_addf(&cmd, "tmux -L %s ", sock);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	tu_run(out, err, "%s", cmd.buf);
+	strbuf_release(&cmd);
+}
+
+void tu_tmux_wait_for(const char *sock, const char *session, struct strbuf *out, struct strbuf *err, const char *text)
+{
+	struct timespec pause = {0, 50 * 1000 * 1000};
+	for (int i = 0; i < 400; i++) {
+		tu_tmux(sock, out, err, "capture-pane -p -t %s", session);
+		if (strstr(out->buf, text))
+			return;
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("the console never showed \"%s\"; the screen:\n%s", text, out->buf);
 }
 
 int tu_count(const char *haystack, const char *needle)

@@ -23,6 +23,12 @@ int tu_run(struct strbuf *out, struct strbuf *err, const char *fmt, ...) __attri
 const char *tu_casebook(void);
 /* ../shared/corpus/macos-attack-dataset when it exists, else NULL. */
 const char *tu_corpus(void);
+/* Runs "tmux -L sock" with the formatted arguments, capturing like tu_run. */
+void tu_tmux(const char *sock, struct strbuf *out, struct strbuf *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Polls the session's pane until text shows (at most 20 s); fails with the screen when it does
+ * not. The last capture is left in out. */
+void tu_tmux_wait_for(const char *sock, const char *session, struct strbuf *out, struct strbuf *err, const char *text);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 
