@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/stats.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
@@ -18,18 +19,6 @@
 #include "ingest/ingest.h"
 #include "store/alerts.h"
 #include "store/events.h"
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return v[n / 2];
-}
 
 static int count_event(void *ctx, const struct event_row *row)
 {
@@ -91,7 +80,7 @@ int main(int argc, char **argv)
 		query[i] = time_monotonic() - t0;
 		kql_free(q);
 	}
-	double sc = median(scan, runs), d = median(det, runs), qu = median(query, runs);
+	double sc = bench_median(scan, (size_t)runs), d = bench_median(det, (size_t)runs), qu = bench_median(query, (size_t)runs);
 	printf("detect benchmark: %ld stored events, median of %d runs\n", docs, runs);
 	printf("  full scan (decode every document) %8.3f s\n", sc);
 	printf("  detect, seed rule, whole range    %8.3f s  (%llu executions, %llu matched, %llu alerts)\n", d,

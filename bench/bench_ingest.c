@@ -15,23 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/stats.h"
+
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return v[n / 2];
 }
 
 /* Parses every line with cJSON and frees it; returns the number of documents. */
@@ -114,7 +104,7 @@ int main(int argc, char **argv)
 	char wal[600];
 	snprintf(wal, sizeof(wal), "%s-wal", db);
 	off_t stored = file_size(db) + file_size(wal);
-	double p = median(parse_t, runs), g = median(ingest_t, runs);
+	double p = bench_median(parse_t, (size_t)runs), g = bench_median(ingest_t, (size_t)runs);
 	printf("ingest benchmark: %ld events, %.1f MB NDJSON (%.0f bytes/event), median of %d runs\n", docs,
 	       (double)in / 1e6, (double)in / (double)docs, runs);
 	printf("  cJSON parse-only   %9.0f events/s  (%.2f s)\n", (double)docs / p, p);

@@ -13,25 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/stats.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/rule.h"
 #include "store/alerts.h"
 #include "tui/app.h"
 #include "tui/screen.h"
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double pct(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	size_t i = (size_t)(p * (double)(n - 1));
-	return v[i];
-}
 
 struct ids {
 	int64_t *event;
@@ -139,11 +127,11 @@ int main(int argc, char **argv)
 	app_free(a);
 	screen_close();
 	printf("console benchmark: %ld events, %zu alerts (a broad rule took %.2f s to detect)\n", events, ids.n, det);
-	printf("  open (load the queue, first draw)  median %7.1f ms   (goal < 200 ms)\n", pct(open_t, 5, 0.5) * 1e3);
+	printf("  open (load the queue, first draw)  median %7.1f ms   (goal < 200 ms)\n", bench_percentile(open_t, 5, 0.5) * 1e3);
 	printf("  keystroke (handle + redraw)        median %7.2f ms, p99 %.2f ms, max %.2f ms (goal < 16 ms)\n",
-	       pct(key_t, nkt, 0.5) * 1e3, pct(key_t, nkt, 0.99) * 1e3, pct(key_t, nkt, 1.0) * 1e3);
+	       bench_percentile(key_t, nkt, 0.5) * 1e3, bench_percentile(key_t, nkt, 0.99) * 1e3, bench_percentile(key_t, nkt, 1.0) * 1e3);
 	printf("  timeline query, +-10 min           median %7.3f ms, p99 %.3f ms (%ld rows in all; goal p99 < 1 ms)\n",
-	       pct(tl, 1000, 0.5) * 1e3, pct(tl, 1000, 0.99) * 1e3, rows);
+	       bench_percentile(tl, 1000, 0.5) * 1e3, bench_percentile(tl, 1000, 0.99) * 1e3, rows);
 	printf("%s", slowest);
 	free(key_t);
 	free(ids.event);
