@@ -6,10 +6,12 @@
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/eql.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
+#include "detect/sequence.h"
 #include "detect/wildcard.h"
 #include "store/alerts.h"
 #include "store/rules.h"
@@ -96,15 +98,24 @@ struct hit {
 	char *doc;
 	size_t doc_len;
 	char *derived, *os_type;
+	uint64_t stages; /* sequences: the stages (and until) it passes */
+	char **keys;     /* sequences: its join key per stage */
+	size_t nkeys;
 };
 
-static void alert_uuid(const struct rule *r, const struct hit *h, char out[SHA256_HEX_LEN + 1])
+/* Kibana hashes the source index, the document id, the rule version and space:rule; a
+ * sequence's alert hashes each of its events'. */
+static void alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, char out[SHA256_HEX_LEN + 1])
 {
-	/* Kibana hashes the source index, the document id, the rule version and space:rule */
 	struct sha256_ctx *ctx = sha256_begin();
 	char version[32];
 	snprintf(version, sizeof(version), "%lld", (long long)r->version);
-	const char *parts[] = {h->index ? h->index : "", h->identity, version, "default:", r->uuid};
+	for (size_t i = 0; i < n; i++) {
+		const char *index = hits[i]->index ? hits[i]->index : "";
+		sha256_update(ctx, index, strlen(index));
+		sha256_update(ctx, hits[i]->identity, strlen(hits[i]->identity));
+	}
+	const char *parts[] = {version, "default:", r->uuid};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		sha256_update(ctx, parts[i], strlen(parts[i]));
 	sha256_finish(ctx, out);
@@ -167,18 +178,21 @@ static void add_rule_fields(cJSON *doc, const struct rule *r)
 		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
 		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
 	}
+	int eql = !strcmp(r->type, "eql");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
-	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", "Custom Query Rule");
-	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", "siem.queryRule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", eql ? "Event Correlation Rule" : "Custom Query Rule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", eql ? "siem.eqlRule" : "siem.queryRule");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.producer", "siem");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.consumer", "siem");
 }
 
 /* The alert document: kibana.alert.* flattened as Kibana writes them, and the source event's
- * own fields as nested objects, with event.kind "signal". */
-static char *build_alert(const struct rule *r, const struct hit *h, cJSON *ev, const char *uuid, int64_t now,
-			 char **reason)
+ * own fields as nested objects, with event.kind "signal". A sequence's alert is built from
+ * its first event and lists every event as an ancestor. */
+static char *build_alert(const struct rule *r, const struct hit *const *hits, size_t nhits, cJSON *ev,
+			 const char *uuid, int64_t now, char **reason)
 {
+	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	add_iso(doc, "@timestamp", now);
 	const cJSON *m;
@@ -203,12 +217,16 @@ static char *build_alert(const struct rule *r, const struct hit *h, cJSON *ev, c
 	add_iso(doc, "kibana.alert.original_time", h->ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
-	cJSON *a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "id", h->identity);
-	cJSON_AddStringToObject(a, "index", h->index ? h->index : "");
-	cJSON_AddNumberToObject(a, "depth", 0);
-	cJSON_AddStringToObject(a, "type", "event");
-	cJSON_AddItemToArray(anc, a);
+	for (size_t i = 0; i < nhits; i++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "id", hits[i]->identity);
+		cJSON_AddStringToObject(a, "index", hits[i]->index ? hits[i]->index : "");
+		cJSON_AddNumberToObject(a, "depth", 0);
+		cJSON_AddStringToObject(a, "type", "event");
+		cJSON_AddItemToArray(anc, a);
+	}
+	if (nhits > 1)
+		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	*reason = build_reason(r, ev);
 	cJSON_AddStringToObject(doc, "kibana.alert.reason", *reason);
@@ -237,13 +255,45 @@ struct run {
 	const struct detect_options *o;
 	struct detect_totals *t;
 	struct rule r;
-	struct kql_node *q;
+	struct kql_node *kql;   /* the rule's query: KQL ... */
+	struct eql_query *eql;  /* ... or EQL */
 	struct exception_set *x;
 	struct hit *hits;
 	size_t nhits, alloc;
+	struct found_seq *seqs; /* sequences: what matched, before replay */
+	size_t nseqs, seqs_alloc;
+	struct strbuf key;
 	char **seen; /* alert uuids met in this run (sorted), so overlapping windows count once */
 	size_t nseen, seen_alloc;
 };
+
+struct found_seq {
+	size_t *hit; /* indexes into run.hits, in stage order */
+	size_t n;
+	int64_t exec_t; /* the execution that alerts on it */
+};
+
+/* For a sequence: which stages (and until) the event passes, with its join key for each. */
+static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, size_t *nkeys)
+{
+	size_t n = eql_stage_count(run->eql) + (eql_has_until(run->eql) ? 1 : 0);
+	uint64_t mask = 0;
+	*keys = NULL;
+	*nkeys = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!eql_stage_match(run->eql, i, ev))
+			continue;
+		mask |= (uint64_t)1 << i;
+		if (!*keys) {
+			*keys = xmalloc(n * sizeof(**keys));
+			memset(*keys, 0, n * sizeof(**keys));
+			*nkeys = n;
+		}
+		if (eql_stage_key(run->eql, i, ev, &run->key) == 0)
+			(*keys)[i] = xstrdup(run->key.buf);
+	}
+	return mask;
+}
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
 {
@@ -253,8 +303,16 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 	cJSON *ev = detect_event_json(&c->ev);
 	if (!ev)
 		return 0;
-	int hit = kql_match(run->q, ev);
-	if (hit && exceptions_match(run->x, ev)) {
+	int sequence = run->eql && eql_is_sequence(run->eql);
+	uint64_t stages = 0;
+	char **keys = NULL;
+	size_t nkeys = 0;
+	int hit;
+	if (sequence) /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
+		hit = !exceptions_match(run->x, ev) && (stages = sequence_stages(run, ev, &keys, &nkeys)) != 0;
+	else
+		hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
+	if (hit && !sequence && exceptions_match(run->x, ev)) {
 		run->t->suppressed++;
 		hit = 0;
 	}
@@ -266,6 +324,9 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 		run->hits = xrealloc(run->hits, run->alloc * sizeof(*run->hits));
 	}
 	struct hit *h = &run->hits[run->nhits++];
+	h->stages = stages;
+	h->keys = keys;
+	h->nkeys = nkeys;
 	h->event_id = c->id;
 	h->time = c->time;
 	h->ts = c->ev.r.ts;
@@ -321,8 +382,10 @@ static int64_t align_down(int64_t t, int64_t step)
 	return q * step;
 }
 
-static int create_alert(struct run *run, const struct hit *h, const char *uuid, int64_t exec_t)
+static int create_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+			int64_t exec_t)
 {
+	const struct hit *h = hits[0];
 	struct event_row row = {.doc = h->doc, .doc_len = h->doc_len};
 	row.r.derived = h->derived;
 	row.r.os_type = h->os_type;
@@ -331,11 +394,15 @@ static int create_alert(struct run *run, const struct hit *h, const char *uuid, 
 		return 0;
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 	char *reason = NULL;
-	char *doc = build_alert(&run->r, h, ev, uuid, now, &reason);
+	char *doc = build_alert(&run->r, hits, nhits, ev, uuid, now, &reason);
 	cJSON_Delete(ev);
+	int64_t ids[EQL_MAX_STAGES];
+	for (size_t i = 0; i < nhits && i < EQL_MAX_STAGES; i++)
+		ids[i] = hits[i]->event_id;
 	struct alert_record a = {.uuid = uuid, .rule_key = run->r.key, .event_id = h->event_id,
 				 .original_time = h->ts, .created_us = now, .execution_us = exec_t,
-				 .severity = run->r.severity, .risk_score = run->r.risk_score, .reason = reason, .doc = doc};
+				 .severity = run->r.severity, .risk_score = run->r.risk_score, .reason = reason, .doc = doc,
+				 .events = ids, .nevents = nhits < EQL_MAX_STAGES ? nhits : EQL_MAX_STAGES};
 	int created = 0;
 	int rc = store_alert_add(run->s, &a, &created);
 	if (created)
@@ -343,6 +410,42 @@ static int create_alert(struct run *run, const struct hit *h, const char *uuid, 
 	cJSON_free(doc);
 	free(reason);
 	return rc;
+}
+
+/* Creates the alert on hits (one event, or a sequence's) at execution T unless this run or
+ * an earlier one has made it. Returns 1 when the execution already made max_signals alerts
+ * (nothing created), 0 when done, -1 on a store error. */
+static int alert_once(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created)
+{
+	const struct rule *r = &run->r;
+	char uuid[SHA256_HEX_LEN + 1];
+	alert_uuid(r, hits, n, uuid);
+	if (seen_has(run, uuid))
+		return 0; /* alerted by an earlier, overlapping execution of this run */
+	int exists;
+	if (store_alert_exists(run->s, uuid, &exists))
+		return -1;
+	if (exists) {
+		seen_add(run, uuid);
+		run->t->duplicates++;
+		return 0;
+	}
+	if (*created == r->max_signals) {
+		char when[TIME_ISO_LEN];
+		time_format_iso8601(T, when);
+		if (run->o->warn)
+			fprintf(run->o->warn,
+				"warning: rule \"%s\": the execution at %s reached the maximum alert limit "
+				"(max_signals %lld); some alerts were not created\n",
+				r->name, when, (long long)r->max_signals);
+		run->t->capped++;
+		return 1;
+	}
+	if (create_alert(run, hits, n, uuid, T))
+		return -1;
+	seen_add(run, uuid);
+	(*created)++;
+	return 0;
 }
 
 /* Replays executions T in [first, last] over the matching events (sorted by time). */
@@ -365,35 +468,105 @@ static int replay(struct run *run, int64_t first, int64_t last)
 		int64_t created = 0;
 		for (size_t j = lo; j < run->nhits && run->hits[j].time <= T - r->to_offset_us; j++) {
 			const struct hit *h = &run->hits[j];
-			char uuid[SHA256_HEX_LEN + 1];
-			alert_uuid(r, h, uuid);
-			if (seen_has(run, uuid))
-				continue; /* alerted by an earlier, overlapping execution of this run */
-			int exists;
-			if (store_alert_exists(run->s, uuid, &exists))
+			int rc = alert_once(run, &h, 1, T, &created);
+			if (rc < 0)
 				return -1;
-			if (exists) {
-				seen_add(run, uuid);
-				run->t->duplicates++;
-				continue;
-			}
-			if (created == r->max_signals) {
-				char when[TIME_ISO_LEN];
-				time_format_iso8601(T, when);
-				if (run->o->warn)
-					fprintf(run->o->warn,
-						"warning: rule \"%s\": the execution at %s reached the maximum alert limit "
-						"(max_signals %lld); some alerts were not created\n",
-						r->name, when, (long long)r->max_signals);
-				run->t->capped++;
+			if (rc)
 				break; /* the rest stay unseen: a later window may still alert on them, as in Kibana */
-			}
-			if (create_alert(run, h, uuid, T))
-				return -1;
-			seen_add(run, uuid);
-			created++;
 		}
 		T += step;
+	}
+	return 0;
+}
+
+/* ---- sequences ---- */
+
+static int by_event_time(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->event_id > y->event_id) - (x->event_id < y->event_id); /* ties: ingest order */
+}
+
+static int on_sequence(void *ctx, const int64_t *ids, size_t n)
+{
+	struct run *run = ctx;
+	if (run->nseqs == run->seqs_alloc) {
+		run->seqs_alloc = run->seqs_alloc ? run->seqs_alloc * 2 : 16;
+		run->seqs = xrealloc(run->seqs, run->seqs_alloc * sizeof(*run->seqs));
+	}
+	struct found_seq *f = &run->seqs[run->nseqs++];
+	f->hit = xmalloc(n * sizeof(*f->hit));
+	for (size_t i = 0; i < n; i++)
+		f->hit[i] = (size_t)ids[i];
+	f->n = n;
+	f->exec_t = INT64_MIN;
+	return 0;
+}
+
+/* Feeds the candidate events to the sequence matcher in @timestamp order. */
+static void match_sequences(struct run *run)
+{
+	qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
+	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages,
+				       .keys = (const char *const *)h->keys};
+		seq_feed(m, &in, on_sequence, run);
+	}
+	seq_free(m);
+}
+
+static int by_execution(const void *a, const void *b)
+{
+	const struct found_seq *x = a, *y = b;
+	if (x->exec_t != y->exec_t)
+		return x->exec_t < y->exec_t ? -1 : 1;
+	return (x->hit[0] > y->hit[0]) - (x->hit[0] < y->hit[0]);
+}
+
+/* Each sequence alerts at the first execution whose window holds all its events; one that
+ * no single window holds is not alerted on (Kibana's search would never see it whole). */
+static int replay_sequences(struct run *run, int64_t first, int64_t last)
+{
+	const struct rule *r = &run->r;
+	for (size_t i = 0; i < run->nseqs; i++) {
+		struct found_seq *f = &run->seqs[i];
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+		for (size_t j = 0; j < f->n; j++) {
+			int64_t t = run->hits[f->hit[j]].time;
+			lo = t < lo ? t : lo;
+			hi = t > hi ? t : hi;
+		}
+		int64_t T = first + align_up(hi + r->to_offset_us - first, r->interval_us);
+		if (T < first)
+			T = first;
+		if (T <= last && lo >= T - r->lookback_us)
+			f->exec_t = T;
+	}
+	qsort(run->seqs, run->nseqs, sizeof(*run->seqs), by_execution);
+	int64_t current = INT64_MIN, created = 0;
+	int capped = 0;
+	for (size_t i = 0; i < run->nseqs; i++) {
+		const struct found_seq *f = &run->seqs[i];
+		if (f->exec_t == INT64_MIN)
+			continue;
+		if (f->exec_t != current) {
+			current = f->exec_t;
+			created = 0;
+			capped = 0;
+		}
+		if (capped)
+			continue;
+		const struct hit *hits[EQL_MAX_STAGES];
+		for (size_t j = 0; j < f->n && j < EQL_MAX_STAGES; j++)
+			hits[j] = &run->hits[f->hit[j]];
+		int rc = alert_once(run, hits, f->n, f->exec_t, &created);
+		if (rc < 0)
+			return -1;
+		capped = rc;
 	}
 	return 0;
 }
@@ -406,20 +579,55 @@ static void run_release(struct run *run)
 		free(run->hits[i].doc);
 		free(run->hits[i].derived);
 		free(run->hits[i].os_type);
+		for (size_t k = 0; k < run->hits[i].nkeys; k++)
+			free(run->hits[i].keys[k]);
+		free(run->hits[i].keys);
 	}
 	free(run->hits);
+	for (size_t i = 0; i < run->nseqs; i++)
+		free(run->seqs[i].hit);
+	free(run->seqs);
+	strbuf_release(&run->key);
+	eql_free(run->eql);
 	for (size_t i = 0; i < run->nseen; i++)
 		free(run->seen[i]);
 	free(run->seen);
-	kql_free(run->q);
+	kql_free(run->kql);
 	exceptions_free(run->x);
 	rule_release(&run->r);
+}
+
+/* Parses the rule's query in its language; on a syntax error says why and returns -1. */
+static int compile_query(struct run *run)
+{
+	const struct rule *r = &run->r;
+	struct kql_error err;
+	int eql = !strcmp(r->language, "eql");
+	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL)
+		return 0;
+	struct strbuf msg;
+	strbuf_init(&msg, 128);
+	kql_error_format(r->query, &err, &msg);
+	if (run->o->warn)
+		fprintf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s", r->name, r->rule_id, (long long)r->version,
+			msg.buf);
+	strbuf_release(&msg);
+	return -1;
+}
+
+static void plan_rule(const struct run *run, struct plan *plan)
+{
+	if (run->kql)
+		plan_query(run->kql, plan);
+	else
+		plan_eql(run->eql, plan);
 }
 
 static int run_rule(struct store *s, const struct rule_row *row, const struct detect_options *o,
 		    struct detect_totals *t)
 {
 	struct run run = {.s = s, .o = o, .t = t};
+	strbuf_init(&run.key, 64);
 	char why[200];
 	if (rule_from_row(row, &run.r, why, sizeof(why))) {
 		if (o->warn)
@@ -436,14 +644,7 @@ static int run_rule(struct store *s, const struct rule_row *row, const struct de
 		run_release(&run);
 		return 0;
 	}
-	struct kql_error kerr;
-	if (!(run.q = kql_parse(r->query, &kerr))) {
-		struct strbuf msg;
-		strbuf_init(&msg, 128);
-		kql_error_format(r->query, &kerr, &msg);
-		if (o->warn)
-			fprintf(o->warn, "skipping rule \"%s\" (%s): %s", r->name, r->rule_id, msg.buf);
-		strbuf_release(&msg);
+	if (compile_query(&run)) {
 		t->skipped++;
 		run_release(&run);
 		return 0;
@@ -473,7 +674,7 @@ static int run_rule(struct store *s, const struct rule_row *row, const struct de
 	if (first_t <= last_t) {
 		t->executions += (uint64_t)((last_t - first_t) / r->interval_us + 1);
 		struct plan plan;
-		plan_query(run.q, &plan);
+		plan_rule(&run, &plan);
 		struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1,
 					     .from = first_t - r->lookback_us, .to = last_t - r->to_offset_us};
 		plan_apply(&plan, &cq);
@@ -481,8 +682,11 @@ static int run_rule(struct store *s, const struct rule_row *row, const struct de
 		plan_release(&plan);
 		if (rc)
 			goto out;
-		t->matched += run.nhits;
-		rc = store_begin(s) || replay(&run, first_t, last_t) ||
+		int sequence = run.eql && eql_is_sequence(run.eql);
+		if (sequence)
+			match_sequences(&run);
+		t->matched += sequence ? run.nseqs : run.nhits;
+		rc = store_begin(s) || (sequence ? replay_sequences(&run, first_t, last_t) : replay(&run, first_t, last_t)) ||
 		     (!o->has_range && store_set_detection_state(s, r->key, max_id)) || store_commit(s);
 		if (rc)
 			store_rollback(s);

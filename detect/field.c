@@ -61,9 +61,47 @@ static int resolve(const cJSON *obj, const char *path, size_t len, field_fn fn, 
 	return 0;
 }
 
+static int found_one(void *ctx, const cJSON *v)
+{
+	(void)ctx, (void)v;
+	return 1;
+}
+
+struct lowered_ctx {
+	field_fn fn;
+	void *ctx;
+};
+
+/* Passes a string value on lower-cased (ASCII), as Elastic's caseless normalizer stores it. */
+static int lowered(void *c, const cJSON *v)
+{
+	const struct lowered_ctx *l = c;
+	if (!cJSON_IsString(v))
+		return 0;
+	cJSON *low = cJSON_CreateString(v->valuestring);
+	for (char *p = low->valuestring; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	int rc = l->fn(l->ctx, low);
+	cJSON_Delete(low);
+	return rc;
+}
+
+#define CASELESS_SUFFIX ".caseless"
+#define CASELESS_LEN (sizeof(CASELESS_SUFFIX) - 1)
+
 int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx)
 {
-	return cJSON_IsObject(root) ? resolve(root, path, len, fn, ctx) : 0;
+	if (!cJSON_IsObject(root))
+		return 0;
+	if (len > CASELESS_LEN && !memcmp(path + len - CASELESS_LEN, CASELESS_SUFFIX, CASELESS_LEN) &&
+	    !resolve(root, path, len, found_one, NULL)) {
+		/* Elastic's endpoint mapping gives file.path, process.executable, ... a lower-cased
+		 * ".caseless" sub-field; the events as shipped do not carry it, so derive it */
+		struct lowered_ctx l = {.fn = fn, .ctx = ctx};
+		return resolve(root, path, len - CASELESS_LEN, lowered, &l);
+	}
+	return resolve(root, path, len, fn, ctx);
 }
 
 static int leaves(const cJSON *v, struct strbuf *name, leaf_fn fn, void *ctx)

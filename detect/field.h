@@ -2,7 +2,9 @@
  *
  * A dotted name resolves through nested objects and dotted keys alike: "host.os.type" finds
  * {"host":{"os":{"type":..}}}, {"host.os":{"type":..}} and {"host.os.type":..}. Arrays are
- * flattened: each element is a value (an array of objects is walked into). */
+ * flattened: each element is a value (an array of objects is walked into). A name ending in
+ * ".caseless" that the event does not carry reads the field without the suffix, lower-cased,
+ * as Elastic's endpoint mapping indexes file.path.caseless and its kin. */
 #ifndef CASEBOOK_FIELD_H
 #define CASEBOOK_FIELD_H
 

@@ -636,6 +636,7 @@ static void describe_expected(const struct kp *p, struct strbuf *sb)
 struct kql_node *kql_parse(const char *query, struct kql_error *err)
 {
 	struct kp p = {.s = query, .len = strlen(query)};
+	err->language = "KQL";
 	skip_space(&p);
 	if (p.pos == p.len)
 		return new_node(KQL_ALL);
@@ -667,7 +668,8 @@ struct kql_node *kql_parse(const char *query, struct kql_error *err)
 
 void kql_error_format(const char *query, const struct kql_error *err, struct strbuf *out)
 {
-	strbuf_addf(out, "KQL syntax error at column %zu: %s\n", err->column, err->msg);
+	strbuf_addf(out, "%s syntax error at column %zu: %s\n", err->language ? err->language : "KQL", err->column,
+		    err->msg);
 	/* the query on one line (newlines shown as spaces) and a caret under the column */
 	size_t len = strlen(query);
 	strbuf_addstr(out, "    ");

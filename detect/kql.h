@@ -51,7 +51,8 @@ struct kql_node {
 };
 
 struct kql_error {
-	size_t column; /* 1-based, in bytes */
+	const char *language; /* "KQL" or "EQL": the parser that filled it in */
+	size_t column;        /* 1-based, in bytes */
 	char msg[200];
 };
 

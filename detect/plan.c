@@ -35,13 +35,11 @@ static char *prefix_upper_bound(const char *prefix, size_t len)
 	return NULL;
 }
 
-static void use_path(struct plan *p, const struct kql_literal *lit)
+static void use_path(struct plan *p, const char *prefix, size_t len, int exact)
 {
-	size_t len;
-	const char *prefix = wpat_prefix(&lit->pat, &len);
 	if (p->path_lo || len == 0)
 		return;
-	if (!wpat_has_wildcard(&lit->pat)) {
+	if (exact) {
 		/* an exact value: [value, value + "\x01") holds it and nothing shorter */
 		struct strbuf hi;
 		strbuf_init(&hi, len + 2);
@@ -63,8 +61,11 @@ static void walk(const struct kql_node *n, struct plan *p)
 		return;
 	}
 	const struct kql_literal *lit;
-	if ((lit = required_literal(n, "file.path")) != NULL)
-		use_path(p, lit);
+	if ((lit = required_literal(n, "file.path")) != NULL) {
+		size_t len;
+		const char *prefix = wpat_prefix(&lit->pat, &len);
+		use_path(p, prefix, len, !wpat_has_wildcard(&lit->pat));
+	}
 	else if (!p->host && (((lit = required_literal(n, "host.name")) != NULL) ||
 			      ((lit = required_literal(n, "host.id")) != NULL)) && !wpat_has_wildcard(&lit->pat))
 		p->host = xstrdup(lit->pat.piece[0]);
@@ -74,6 +75,25 @@ void plan_query(const struct kql_node *kql, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	walk(kql, p);
+}
+
+void plan_eql(const struct eql_query *eql, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	char *prefix;
+	int exact;
+	if (eql_required_prefix(eql, "file.path", &prefix, &exact)) {
+		use_path(p, prefix, strlen(prefix), exact);
+		free(prefix);
+	}
+	static const char *const hosts[] = {"host.name", "host.id"};
+	for (size_t i = 0; i < 2 && !p->host; i++)
+		if (eql_required_prefix(eql, hosts[i], &prefix, &exact)) {
+			if (exact)
+				p->host = prefix;
+			else
+				free(prefix);
+		}
 }
 
 void plan_apply(const struct plan *p, struct candidate_query *q)

@@ -5,6 +5,7 @@
 #ifndef CASEBOOK_PLAN_H
 #define CASEBOOK_PLAN_H
 
+#include "detect/eql.h"
 #include "detect/kql.h"
 #include "store/alerts.h"
 
@@ -15,6 +16,8 @@ struct plan {
 
 /* Fills the bounds of q (a candidate query) that the KQL query allows. */
 void plan_query(const struct kql_node *kql, struct plan *p);
+/* The same for an EQL event query (sequences scan their window). */
+void plan_eql(const struct eql_query *eql, struct plan *p);
 void plan_apply(const struct plan *p, struct candidate_query *q);
 void plan_release(struct plan *p);
 

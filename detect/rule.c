@@ -107,6 +107,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
 	if (cJSON_IsString(type) && !strcmp(type->valuestring, "query"))
 		default_string(obj, "language", "kuery");
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
+		default_string(obj, "language", "eql");
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "id")) {
 		char id[37];
 		derived_uuid(rid->valuestring, id);
@@ -174,11 +176,22 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		}
 	}
 	char reason[160] = "";
-	if (strcmp(r->type, "query"))
-		snprintf(reason, sizeof(reason), "rules of type \"%s\" are not supported yet (query rules are)", r->type);
-	else if (!r->language || strcmp(r->language, "kuery"))
+	int is_query = !strcmp(r->type, "query"), is_eql = !strcmp(r->type, "eql");
+	const char *category_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
+	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
+	if (!is_query && !is_eql)
+		snprintf(reason, sizeof(reason), "rules of type \"%s\" are not supported yet (query and eql rules are)",
+			 r->type);
+	else if (is_query && (!r->language || strcmp(r->language, "kuery")))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 			 r->language ? r->language : "");
+	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
+		snprintf(reason, sizeof(reason), "an eql rule's language must be \"eql\", not \"%s\"",
+			 r->language ? r->language : "");
+	else if (is_eql && category_field && strcmp(category_field, "event.category"))
+		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
+	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
+		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)", time_field);
 	else if (!r->query)
 		snprintf(reason, sizeof(reason), "the rule has no query");
 	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)

@@ -41,7 +41,46 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
 	sqlite3_finalize(st);
+	if (rc || !*created)
+		return rc;
+	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
+	if (store_prepare(s, "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)", &st))
+		return -1;
+	size_t n = a->events ? a->nevents : 1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, alert_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_int64(st, 3, a->events ? a->events[i] : a->event_id);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert's events");
+	}
+	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st;
+	*ids = NULL;
+	*n = 0;
+	/* alerts made before version 4 have no rows here: their one event stands in */
+	if (store_prepare(s, "SELECT event_id, position FROM alert_events WHERE alert_id = ?1 UNION ALL "
+			     "SELECT event_id, 0 FROM alerts WHERE id = ?1 AND NOT EXISTS "
+			     "(SELECT 1 FROM alert_events WHERE alert_id = ?1) ORDER BY 2",
+			  &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, alert_id);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading an alert's events");
 }
 
 int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx)
@@ -74,6 +113,12 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		strbuf_addstr(&sql, " AND a.uuid >= ?3");
 	if (upper)
 		strbuf_addstr(&sql, " AND a.uuid < ?5");
+	if (q->related_to > 0)
+		strbuf_addstr(&sql, " AND a.host_key = (SELECT host_key FROM alerts WHERE id = ?6) AND a.id != ?6"
+				    " AND r.rule_id != (SELECT r2.rule_id FROM alerts a2 JOIN rules r2 ON r2.key = a2.rule_key"
+				    " WHERE a2.id = ?6) AND a.original_time BETWEEN"
+				    " (SELECT original_time FROM alerts WHERE id = ?6) - ?7 AND"
+				    " (SELECT original_time FROM alerts WHERE id = ?6) + ?7");
 	strbuf_addstr(&sql, " ORDER BY a.original_time, a.uuid");
 	sqlite3_stmt *st;
 	int prc = store_prepare(s, sql.buf, &st);
@@ -87,6 +132,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_text(st, 3, q->uuid_prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, q->no_doc);
 	sqlite3_bind_text(st, 5, upper, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, q->related_to);
+	sqlite3_bind_int64(st, 7, q->window_us);
 	free(upper);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -17,6 +17,8 @@ struct alert_record {
 	int64_t risk_score;
 	const char *reason;
 	const char *doc; /* the alert document (JSON) */
+	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
+	size_t nevents;
 };
 
 /* Stores an alert unless its uuid is stored already; *created says which. */
@@ -44,11 +46,16 @@ struct alert_query {
 	const char *rule_id; /* NULL for every rule */
 	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
 	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
+	int64_t related_to;      /* > 0: alerts of other rules on this alert's host ... */
+	int64_t window_us;       /* ... whose event time is within window_us of its */
 };
 
 typedef int (*alert_fn)(void *ctx, const struct alert_row *a);
 /* Alerts by event time, then uuid. */
 int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx);
+
+/* The events an alert stands on, in order (*ids malloc'd): a sequence's every event. */
+int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n);
 
 /* The rule's investigation guide (kibana.alert.rule.note) on an alert; *note is malloc'd, NULL
  * when the rule has none. */

@@ -211,3 +211,13 @@ CREATE TABLE audit_head (
   last_id INTEGER NOT NULL,
   hash    TEXT NOT NULL
 );
+
+-- version 4
+-- Every event an alert stands on, in order: one for a query rule, each event of the
+-- sequence for an EQL sequence (the console highlights them all in the timeline).
+CREATE TABLE alert_events (
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  position INTEGER NOT NULL,            -- 0-based, in the sequence's order
+  event_id INTEGER NOT NULL REFERENCES events(id),
+  PRIMARY KEY (alert_id, position)
+) WITHOUT ROWID;

@@ -1,0 +1,1846 @@
+#include "detect/eql.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeutil.h"
+#include "detect/field.h"
+#include "detect/wildcard.h"
+
+/* ---- the tree ---- */
+
+enum node_kind {
+	N_AND, N_OR, N_NOT,
+	N_CMP,   /* op: CMP_* */
+	N_MATCH, /* ':', like, regex against a list of patterns */
+	N_IN,    /* in, in~, not in */
+	N_FIELD, N_STR, N_NUM, N_BOOL, N_NULL,
+	N_FUNC,
+	N_ARITH, /* op: '+', '-', '*', '/', '%' */
+};
+
+enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
+
+struct func;
+
+struct node {
+	enum node_kind kind;
+	int op;
+	int caseless; /* ':', like~, regex~, in~, and functions called with '~' */
+	int negate;   /* not in */
+	struct node **kids;
+	size_t nkids;
+	char *text; /* field path or string literal */
+	size_t len;
+	double num;
+	int optional; /* ?field */
+	/* N_MATCH: the patterns, compiled */
+	int is_regex;
+	struct wpat *pats;
+	regex_t *res;
+	size_t npats;
+	const struct func *fn;
+};
+
+struct key_field {
+	char *path;
+	int optional;
+};
+
+struct stage {
+	char *category; /* NULL: any */
+	struct node *cond;
+	struct key_field *keys;
+	size_t nkeys;
+	int shared; /* the filter is a copy made by runs=N: freed by the original */
+};
+
+struct eql_query {
+	int sequence;
+	struct key_field *keys; /* sequence by ... */
+	size_t nkeys;
+	int64_t maxspan_us;
+	struct stage stages[EQL_MAX_STAGES + 1]; /* the last used one is `until` when has_until */
+	size_t nstages;
+	int has_until;
+};
+
+static void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	free(n->kids);
+	free(n->text);
+	for (size_t i = 0; i < n->npats; i++) {
+		if (n->is_regex)
+			regfree(&n->res[i]);
+		else
+			wpat_release(&n->pats[i]);
+	}
+	free(n->pats);
+	free(n->res);
+	free(n);
+}
+
+static void keys_free(struct key_field *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(k[i].path);
+	free(k);
+}
+
+void eql_free(struct eql_query *q)
+{
+	if (!q)
+		return;
+	keys_free(q->keys, q->nkeys);
+	size_t total = q->nstages + (q->has_until ? 1 : 0);
+	for (size_t i = 0; i < total; i++) {
+		struct stage *s = &q->stages[i];
+		if (!s->shared) {
+			free(s->category);
+			node_free(s->cond);
+		}
+		keys_free(s->keys, s->nkeys);
+	}
+	free(q);
+}
+
+/* ---- the parser ---- */
+
+struct ep {
+	const char *s;
+	size_t pos, len;
+	struct kql_error *err;
+	int failed;
+};
+
+static void fail_at(struct ep *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_at(struct ep *p, size_t at, const char *fmt, ...)
+{
+	if (p->failed)
+		return;
+	p->failed = 1;
+	p->err->column = at + 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void skip_space(struct ep *p)
+{
+	for (;;) {
+		while (p->pos < p->len && isspace((unsigned char)p->s[p->pos]))
+			p->pos++;
+		if (p->pos + 1 < p->len && p->s[p->pos] == '/' && p->s[p->pos + 1] == '/') {
+			while (p->pos < p->len && p->s[p->pos] != '\n')
+				p->pos++;
+		} else if (p->pos + 1 < p->len && p->s[p->pos] == '/' && p->s[p->pos + 1] == '*') {
+			const char *end = strstr(p->s + p->pos + 2, "*/");
+			if (!end) {
+				fail_at(p, p->pos, "a comment is not closed with */");
+				p->pos = p->len;
+				return;
+			}
+			p->pos = (size_t)(end - p->s) + 2;
+		} else {
+			return;
+		}
+	}
+}
+
+static int ident_start(char c)
+{
+	return isalpha((unsigned char)c) || c == '_' || c == '@';
+}
+
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '@';
+}
+
+/* Whether the keyword w is next (a whole word); does not consume it. */
+static int at_word(struct ep *p, const char *w)
+{
+	skip_space(p);
+	size_t n = strlen(w);
+	return p->pos + n <= p->len && !memcmp(p->s + p->pos, w, n) &&
+	       (p->pos + n == p->len || !ident_char(p->s[p->pos + n]));
+}
+
+static int take_word(struct ep *p, const char *w)
+{
+	if (!at_word(p, w))
+		return 0;
+	p->pos += strlen(w);
+	return 1;
+}
+
+static int at_char(struct ep *p, char c)
+{
+	skip_space(p);
+	return p->pos < p->len && p->s[p->pos] == c;
+}
+
+static int take_char(struct ep *p, char c)
+{
+	if (!at_char(p, c))
+		return 0;
+	p->pos++;
+	return 1;
+}
+
+static int take_op(struct ep *p, const char *op)
+{
+	skip_space(p);
+	size_t n = strlen(op);
+	if (p->pos + n > p->len || memcmp(p->s + p->pos, op, n))
+		return 0;
+	p->pos += n;
+	return 1;
+}
+
+static void expect_char(struct ep *p, char c)
+{
+	if (!take_char(p, c)) {
+		char what[4] = {'\'', c, '\'', 0};
+		fail_at(p, p->pos, "expected %s", what);
+	}
+}
+
+static const char *const reserved[] = {"and",  "or",   "not",   "in",      "like",  "regex",  "where", "sequence",
+				       "by",   "with", "until", "maxspan", "runs",  "any",    "true",  "false",
+				       "null", "join", "sample", "of",     NULL};
+
+static int is_reserved(const char *w, size_t n)
+{
+	for (size_t i = 0; reserved[i]; i++)
+		if (strlen(reserved[i]) == n && !memcmp(reserved[i], w, n))
+			return 1;
+	return 0;
+}
+
+/* One name segment: an identifier, or a `backquoted` name (`` is a backquote). */
+static int name_segment(struct ep *p, struct strbuf *out)
+{
+	if (p->pos < p->len && p->s[p->pos] == '`') {
+		size_t start = p->pos++;
+		for (;;) {
+			if (p->pos >= p->len) {
+				fail_at(p, start, "a `quoted` field name is not closed");
+				return -1;
+			}
+			if (p->s[p->pos] == '`') {
+				if (p->pos + 1 < p->len && p->s[p->pos + 1] == '`') {
+					strbuf_addch(out, '`');
+					p->pos += 2;
+					continue;
+				}
+				p->pos++;
+				return 0;
+			}
+			strbuf_addch(out, p->s[p->pos++]);
+		}
+	}
+	if (p->pos >= p->len || !ident_start(p->s[p->pos]))
+		return -1;
+	while (p->pos < p->len && ident_char(p->s[p->pos]))
+		strbuf_addch(out, p->s[p->pos++]);
+	return 0;
+}
+
+/* A field name: segments joined by '.'. Returns NULL (no error) when none is here. */
+static char *field_name(struct ep *p)
+{
+	skip_space(p);
+	size_t start = p->pos;
+	struct strbuf sb;
+	strbuf_init(&sb, 32);
+	if (name_segment(p, &sb)) {
+		strbuf_release(&sb);
+		p->pos = start;
+		return NULL;
+	}
+	while (p->pos + 1 < p->len && p->s[p->pos] == '.' &&
+	       (ident_start(p->s[p->pos + 1]) || p->s[p->pos + 1] == '`' || isdigit((unsigned char)p->s[p->pos + 1]))) {
+		p->pos++;
+		strbuf_addch(&sb, '.');
+		if (isdigit((unsigned char)p->s[p->pos])) { /* "a.0b" style segments */
+			while (p->pos < p->len && ident_char(p->s[p->pos]))
+				strbuf_addch(&sb, p->s[p->pos++]);
+			continue;
+		}
+		if (name_segment(p, &sb))
+			break;
+	}
+	if (p->pos < p->len && p->s[p->pos] == '[')
+		fail_at(p, p->pos, "array indexes in field names (field[0]) are not supported");
+	return strbuf_detach(&sb, NULL);
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
+}
+
+static void add_utf8(struct strbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		strbuf_addch(sb, (char)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(sb, (char)(0xC0 | (cp >> 6)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		strbuf_addch(sb, (char)(0xE0 | (cp >> 12)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		strbuf_addch(sb, (char)(0xF0 | (cp >> 18)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* \u{X...}: one to eight hex digits, a Unicode scalar value. */
+static int unicode_escape(struct ep *p, struct strbuf *sb)
+{
+	size_t at = p->pos - 2; /* the backslash */
+	if (p->pos >= p->len || p->s[p->pos] != '{') {
+		fail_at(p, at, "a \\u escape is written \\u{XXXX}");
+		return -1;
+	}
+	p->pos++;
+	unsigned cp = 0;
+	int digits = 0, h;
+	while (p->pos < p->len && (h = hexval(p->s[p->pos])) >= 0 && digits < 8) {
+		cp = cp * 16 + (unsigned)h;
+		p->pos++, digits++;
+	}
+	if (!digits || p->pos >= p->len || p->s[p->pos] != '}' || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+	    cp == 0) {
+		fail_at(p, at, "invalid \\u{...} escape (a Unicode code point other than 0 and the surrogates)");
+		return -1;
+	}
+	p->pos++;
+	add_utf8(sb, cp);
+	return 0;
+}
+
+/* "text" with escapes, or """raw text""". Returns NULL (no error) when no string is here. */
+static char *string_literal(struct ep *p, size_t *len)
+{
+	skip_space(p);
+	size_t start = p->pos;
+	if (p->pos < p->len && p->s[p->pos] == '\'') {
+		fail_at(p, start, "strings are written in double quotes (\"...\")");
+		return NULL;
+	}
+	if (p->pos >= p->len || p->s[p->pos] != '"')
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb, 32);
+	if (p->pos + 2 < p->len && !strncmp(p->s + p->pos, "\"\"\"", 3)) {
+		const char *end = strstr(p->s + p->pos + 3, "\"\"\"");
+		if (!end) {
+			fail_at(p, start, "a \"\"\"string\"\"\" is not closed");
+			strbuf_release(&sb);
+			return NULL;
+		}
+		strbuf_add(&sb, p->s + p->pos + 3, (size_t)(end - (p->s + p->pos + 3)));
+		p->pos = (size_t)(end - p->s) + 3;
+		return strbuf_detach(&sb, len);
+	}
+	p->pos++;
+	for (;;) {
+		if (p->pos >= p->len || p->s[p->pos] == '\n') {
+			fail_at(p, start, "a string is not closed with \"");
+			strbuf_release(&sb);
+			return NULL;
+		}
+		char c = p->s[p->pos++];
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			strbuf_addch(&sb, c);
+			continue;
+		}
+		char e = p->pos < p->len ? p->s[p->pos++] : '\0';
+		switch (e) {
+		case 'n': strbuf_addch(&sb, '\n'); break;
+		case 'r': strbuf_addch(&sb, '\r'); break;
+		case 't': strbuf_addch(&sb, '\t'); break;
+		case 'f': strbuf_addch(&sb, '\f'); break;
+		case 'b': strbuf_addch(&sb, '\b'); break;
+		case '"': strbuf_addch(&sb, '"'); break;
+		case '\'': strbuf_addch(&sb, '\''); break;
+		case '\\': strbuf_addch(&sb, '\\'); break;
+		case 'u':
+			if (unicode_escape(p, &sb)) {
+				strbuf_release(&sb);
+				return NULL;
+			}
+			break;
+		default:
+			fail_at(p, p->pos - 2, "unknown escape sequence in a string");
+			strbuf_release(&sb);
+			return NULL;
+		}
+	}
+	return strbuf_detach(&sb, len);
+}
+
+static struct node *new_node(enum node_kind kind)
+{
+	struct node *n = xmalloc(sizeof(*n));
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	return n;
+}
+
+static void add_kid(struct node *n, struct node *kid)
+{
+	n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof(*n->kids));
+	n->kids[n->nkids++] = kid;
+}
+
+static struct node *binary(enum node_kind kind, int op, struct node *l, struct node *r)
+{
+	struct node *n = new_node(kind);
+	n->op = op;
+	add_kid(n, l);
+	add_kid(n, r);
+	return n;
+}
+
+struct eql_val;
+typedef void (*func_impl)(struct eql_val *args, size_t n, int caseless, struct eql_val *out);
+struct func {
+	const char *name;
+	size_t min, max; /* arguments */
+	func_impl impl;
+};
+static const struct func *find_func(const char *name, size_t len);
+
+static struct node *or_expr(struct ep *p);
+
+static struct node *number_literal(struct ep *p)
+{
+	size_t start = p->pos;
+	char *end;
+	double v = strtod(p->s + p->pos, &end);
+	size_t used = (size_t)(end - (p->s + p->pos));
+	if (!used || !isfinite(v)) {
+		fail_at(p, start, "invalid number");
+		return NULL;
+	}
+	p->pos += used;
+	if (p->pos < p->len && ident_char(p->s[p->pos])) {
+		fail_at(p, start, "invalid number");
+		return NULL;
+	}
+	struct node *n = new_node(N_NUM);
+	n->num = v;
+	n->negate = memchr(p->s + start, '.', used) || memchr(p->s + start, 'e', used) || memchr(p->s + start, 'E', used);
+	return n;
+}
+
+static struct node *function_call(struct ep *p, const char *name, size_t name_at)
+{
+	const struct func *f = find_func(name, strlen(name));
+	if (!f) {
+		fail_at(p, name_at, "unknown function %s (docs/DETECTION.md lists the supported ones)", name);
+		return NULL;
+	}
+	struct node *n = new_node(N_FUNC);
+	n->fn = f;
+	if (p->s[p->pos] == '~') {
+		n->caseless = 1;
+		p->pos++;
+	}
+	expect_char(p, '(');
+	if (!take_char(p, ')')) {
+		do {
+			struct node *a = or_expr(p);
+			if (!a)
+				break;
+			add_kid(n, a);
+		} while (take_char(p, ','));
+		expect_char(p, ')');
+	}
+	if (!p->failed && (n->nkids < f->min || n->nkids > f->max)) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "%s takes %zu%s argument%s", f->name, f->min,
+			 f->max == f->min ? "" : f->max > 16 ? " or more" : " to more", f->min == 1 && f->max == 1 ? "" : "s");
+		fail_at(p, name_at, "%s", msg);
+	}
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static struct node *primary(struct ep *p)
+{
+	skip_space(p);
+	if (p->failed)
+		return NULL;
+	size_t at = p->pos;
+	if (p->pos >= p->len) {
+		fail_at(p, at, "the query ends where a value was expected");
+		return NULL;
+	}
+	char c = p->s[p->pos];
+	if (c == '(') {
+		p->pos++;
+		struct node *n = or_expr(p);
+		expect_char(p, ')');
+		if (p->failed) {
+			node_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	if (isdigit((unsigned char)c) || (c == '.' && p->pos + 1 < p->len && isdigit((unsigned char)p->s[p->pos + 1])))
+		return number_literal(p);
+	if (c == '"' || c == '\'') {
+		size_t len;
+		char *text = string_literal(p, &len);
+		if (!text)
+			return NULL;
+		struct node *n = new_node(N_STR);
+		n->text = text;
+		n->len = len;
+		return n;
+	}
+	if (take_word(p, "true") || take_word(p, "false")) {
+		struct node *n = new_node(N_BOOL);
+		n->num = p->s[at] == 't';
+		return n;
+	}
+	if (take_word(p, "null"))
+		return new_node(N_NULL);
+	int optional = 0;
+	if (c == '?') {
+		optional = 1;
+		p->pos++;
+	}
+	size_t name_at = p->pos;
+	char *name = field_name(p);
+	if (!name) {
+		fail_at(p, at, "expected a field, a value or '('");
+		return NULL;
+	}
+	if (!optional && !strchr(name, '.') && is_reserved(name, strlen(name)) && p->s[name_at] != '`') {
+		fail_at(p, name_at, "'%s' is a keyword here; quote a field of that name as `name`", name);
+		free(name);
+		return NULL;
+	}
+	if (!optional && p->pos < p->len && (p->s[p->pos] == '(' || (p->s[p->pos] == '~' && p->pos + 1 < p->len &&
+									   p->s[p->pos + 1] == '('))) {
+		struct node *n = function_call(p, name, name_at);
+		free(name);
+		return n;
+	}
+	struct node *n = new_node(N_FIELD);
+	n->text = name;
+	n->len = strlen(name);
+	n->optional = optional;
+	return n;
+}
+
+static struct node *unary(struct ep *p)
+{
+	if (take_char(p, '-')) {
+		struct node *v = unary(p);
+		if (!v)
+			return NULL;
+		if (v->kind == N_NUM) {
+			v->num = -v->num;
+			return v;
+		}
+		struct node *zero = new_node(N_NUM);
+		return binary(N_ARITH, '-', zero, v);
+	}
+	take_char(p, '+');
+	return primary(p);
+}
+
+static struct node *term(struct ep *p)
+{
+	struct node *l = unary(p);
+	while (l && !p->failed) {
+		skip_space(p);
+		char c = p->pos < p->len ? p->s[p->pos] : 0;
+		if (c != '*' && c != '/' && c != '%')
+			break;
+		p->pos++;
+		struct node *r = unary(p);
+		if (!r) {
+			node_free(l);
+			return NULL;
+		}
+		l = binary(N_ARITH, c, l, r);
+	}
+	return l;
+}
+
+static struct node *arith(struct ep *p)
+{
+	struct node *l = term(p);
+	while (l && !p->failed) {
+		skip_space(p);
+		char c = p->pos < p->len ? p->s[p->pos] : 0;
+		if (c != '+' && c != '-')
+			break;
+		p->pos++;
+		struct node *r = term(p);
+		if (!r) {
+			node_free(l);
+			return NULL;
+		}
+		l = binary(N_ARITH, c, l, r);
+	}
+	return l;
+}
+
+/* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
+static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, len + 8);
+	strbuf_addstr(&sb, "^(");
+	for (size_t i = 0; i < len; i++) {
+		if (pat[i] == '\\' && i + 1 < len && pat[i + 1] == 'd') {
+			strbuf_addstr(&sb, "[0-9]");
+			i++;
+		} else if (pat[i] == '\\' && i + 1 < len && pat[i + 1] == 'D') {
+			strbuf_addstr(&sb, "[^0-9]");
+			i++;
+		} else {
+			strbuf_addch(&sb, pat[i]);
+		}
+	}
+	strbuf_addstr(&sb, ")$");
+	int rc = regcomp(re, sb.buf, REG_EXTENDED | REG_NOSUB | (caseless ? REG_ICASE : 0));
+	strbuf_release(&sb);
+	return rc;
+}
+
+static void wildcard_pattern(const char *s, size_t len, struct wpat *w)
+{
+	wpat_init(w);
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '*') {
+			wpat_add_piece(w, s + start, i - start);
+			start = i + 1;
+		}
+	}
+}
+
+/* The string constants after ':', like or regex: one, or a parenthesised list. */
+static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, int caseless)
+{
+	struct node *n = new_node(N_MATCH);
+	add_kid(n, left);
+	n->is_regex = is_regex;
+	n->caseless = caseless;
+	int list = take_char(p, '(');
+	do {
+		skip_space(p);
+		size_t at = p->pos, len;
+		char *text = string_literal(p, &len);
+		if (!text) {
+			fail_at(p, at, "expected a string pattern");
+			break;
+		}
+		if (memchr(text, '\0', len)) {
+			fail_at(p, at, "a pattern may not contain NUL");
+			free(text);
+			break;
+		}
+		if (is_regex) {
+			n->res = xrealloc(n->res, (n->npats + 1) * sizeof(*n->res));
+			if (compile_regex(text, len, caseless, &n->res[n->npats])) {
+				fail_at(p, at, "invalid regular expression");
+				free(text);
+				break;
+			}
+		} else {
+			n->pats = xrealloc(n->pats, (n->npats + 1) * sizeof(*n->pats));
+			wildcard_pattern(text, len, &n->pats[n->npats]);
+		}
+		n->npats++;
+		free(text);
+	} while (list && take_char(p, ','));
+	if (list)
+		expect_char(p, ')');
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static struct node *in_list(struct ep *p, struct node *left, int caseless, int negate)
+{
+	struct node *n = new_node(N_IN);
+	add_kid(n, left);
+	n->caseless = caseless;
+	n->negate = negate;
+	expect_char(p, '(');
+	if (!p->failed) {
+		do {
+			struct node *v = arith(p);
+			if (!v)
+				break;
+			add_kid(n, v);
+		} while (take_char(p, ','));
+		expect_char(p, ')');
+	}
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* A keyword with an optional '~' right after it: "like~". */
+static int take_keyword_tilde(struct ep *p, const char *w, int *tilde)
+{
+	skip_space(p);
+	size_t n = strlen(w);
+	if (p->pos + n > p->len || memcmp(p->s + p->pos, w, n))
+		return 0;
+	char next = p->pos + n < p->len ? p->s[p->pos + n] : 0;
+	if (ident_char(next))
+		return 0;
+	p->pos += n;
+	*tilde = next == '~';
+	if (*tilde)
+		p->pos++;
+	return 1;
+}
+
+static struct node *predicate(struct ep *p)
+{
+	struct node *l = arith(p);
+	if (!l || p->failed)
+		return l;
+	static const struct {
+		const char *op;
+		int cmp;
+	} cmps[] = {{"==", CMP_EQ}, {"!=", CMP_NE}, {"<=", CMP_LE}, {">=", CMP_GE}, {"<", CMP_LT}, {">", CMP_GT}};
+	for (size_t i = 0; i < sizeof(cmps) / sizeof(cmps[0]); i++)
+		if (take_op(p, cmps[i].op)) {
+			struct node *r = arith(p);
+			if (!r) {
+				node_free(l);
+				return NULL;
+			}
+			return binary(N_CMP, cmps[i].cmp, l, r);
+		}
+	skip_space(p);
+	if (p->pos < p->len && p->s[p->pos] == '=' ) {
+		fail_at(p, p->pos, "use == to compare (= is not an operator)");
+		node_free(l);
+		return NULL;
+	}
+	if (take_op(p, ":"))
+		return pattern_list(p, l, 0, 1);
+	int tilde;
+	if (take_keyword_tilde(p, "like", &tilde))
+		return pattern_list(p, l, 0, tilde);
+	if (take_keyword_tilde(p, "regex", &tilde))
+		return pattern_list(p, l, 1, tilde);
+	if (take_keyword_tilde(p, "in", &tilde))
+		return in_list(p, l, tilde, 0);
+	size_t save = p->pos;
+	if (take_word(p, "not")) {
+		if (take_keyword_tilde(p, "in", &tilde))
+			return in_list(p, l, tilde, 1);
+		p->pos = save;
+	}
+	return l;
+}
+
+static struct node *not_expr(struct ep *p)
+{
+	if (take_word(p, "not")) {
+		struct node *inner = not_expr(p);
+		if (!inner)
+			return NULL;
+		struct node *n = new_node(N_NOT);
+		add_kid(n, inner);
+		return n;
+	}
+	return predicate(p);
+}
+
+static struct node *and_expr(struct ep *p)
+{
+	struct node *l = not_expr(p);
+	while (l && !p->failed && take_word(p, "and")) {
+		struct node *r = not_expr(p);
+		if (!r) {
+			node_free(l);
+			return NULL;
+		}
+		l = binary(N_AND, 0, l, r);
+	}
+	return l;
+}
+
+static struct node *or_expr(struct ep *p)
+{
+	struct node *l = and_expr(p);
+	while (l && !p->failed && take_word(p, "or")) {
+		struct node *r = and_expr(p);
+		if (!r) {
+			node_free(l);
+			return NULL;
+		}
+		l = binary(N_OR, 0, l, r);
+	}
+	if (p->failed) {
+		node_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* category where condition */
+static int event_filter(struct ep *p, struct stage *st)
+{
+	skip_space(p);
+	size_t at = p->pos;
+	if (take_word(p, "any")) {
+		st->category = NULL;
+	} else if (at < p->len && p->s[at] == '"') {
+		size_t len;
+		st->category = string_literal(p, &len);
+	} else {
+		st->category = field_name(p);
+		if (!st->category || strchr(st->category, '.')) {
+			free(st->category);
+			st->category = NULL;
+			fail_at(p, at, "expected an event category (file, process, ... or any) before 'where'");
+			return -1;
+		}
+	}
+	if (p->failed)
+		return -1;
+	if (!take_word(p, "where")) {
+		fail_at(p, p->pos, "expected 'where' after the event category");
+		return -1;
+	}
+	st->cond = or_expr(p);
+	return st->cond ? 0 : -1;
+}
+
+static int join_keys(struct ep *p, struct key_field **keys, size_t *n)
+{
+	do {
+		skip_space(p);
+		int optional = take_char(p, '?');
+		size_t at = p->pos;
+		char *name = field_name(p);
+		if (!name) {
+			fail_at(p, at, "expected a field name after 'by'");
+			return -1;
+		}
+		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+		(*keys)[*n].path = name;
+		(*keys)[*n].optional = optional;
+		(*n)++;
+	} while (take_char(p, ','));
+	return p->failed ? -1 : 0;
+}
+
+static int duration(struct ep *p, int64_t *us)
+{
+	skip_space(p);
+	size_t at = p->pos;
+	char buf[32];
+	size_t n = 0;
+	while (p->pos < p->len && isdigit((unsigned char)p->s[p->pos]) && n < 20)
+		buf[n++] = p->s[p->pos++];
+	skip_space(p);
+	while (p->pos < p->len && isalpha((unsigned char)p->s[p->pos]) && n < 30)
+		buf[n++] = p->s[p->pos++];
+	buf[n] = '\0';
+	size_t digits = strspn(buf, "0123456789");
+	if (!digits || digits == n || time_parse_duration(buf, us) || *us <= 0) {
+		fail_at(p, at, "expected a duration such as 30s, 5m, 1h or 2d");
+		return -1;
+	}
+	return 0;
+}
+
+/* [category where condition] [by keys] [with runs=N] */
+static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
+{
+	skip_space(p);
+	if (p->pos < p->len && p->s[p->pos] == '!') {
+		fail_at(p, p->pos, "missing-event stages (![...]) are not supported");
+		return -1;
+	}
+	if (q->nstages >= EQL_MAX_STAGES) {
+		fail_at(p, p->pos, "a sequence may have at most 32 stages");
+		return -1;
+	}
+	struct stage *st = &q->stages[q->nstages];
+	expect_char(p, '[');
+	if (p->failed || event_filter(p, st))
+		return -1;
+	expect_char(p, ']');
+	if (!p->failed && take_word(p, "by") && join_keys(p, &st->keys, &st->nkeys))
+		return -1;
+	long runs = 1;
+	size_t with_at = p->pos;
+	if (!is_until && take_word(p, "with")) {
+		if (!take_word(p, "runs") || !take_char(p, '=')) {
+			fail_at(p, with_at, "expected 'with runs=N' after a sequence query");
+			return -1;
+		}
+		skip_space(p);
+		char *end;
+		runs = strtol(p->s + p->pos, &end, 10);
+		if (end == p->s + p->pos || runs < 1 || runs > 100) {
+			fail_at(p, p->pos, "runs must be a whole number from 1 to 100");
+			return -1;
+		}
+		p->pos = (size_t)(end - p->s);
+	}
+	if (p->failed)
+		return -1;
+	q->nstages++;
+	for (long r = 1; r < runs; r++) {
+		if (q->nstages >= EQL_MAX_STAGES) {
+			fail_at(p, with_at, "a sequence may have at most 32 stages (runs included)");
+			return -1;
+		}
+		struct stage *copy = &q->stages[q->nstages++];
+		*copy = *st;
+		copy->shared = 1;
+		copy->keys = xmalloc((st->nkeys ? st->nkeys : 1) * sizeof(*copy->keys));
+		for (size_t k = 0; k < st->nkeys; k++) {
+			copy->keys[k].path = xstrdup(st->keys[k].path);
+			copy->keys[k].optional = st->keys[k].optional;
+		}
+	}
+	return 0;
+}
+
+static int sequence(struct ep *p, struct eql_query *q)
+{
+	q->sequence = 1;
+	for (int i = 0; i < 2; i++) {
+		if (!q->keys && take_word(p, "by")) {
+			if (join_keys(p, &q->keys, &q->nkeys))
+				return -1;
+		} else if (!q->maxspan_us && at_word(p, "with")) {
+			size_t at = p->pos;
+			take_word(p, "with");
+			if (!take_word(p, "maxspan") || !take_char(p, '=')) {
+				fail_at(p, at, "expected 'with maxspan=DURATION'");
+				return -1;
+			}
+			if (duration(p, &q->maxspan_us))
+				return -1;
+		}
+	}
+	while (at_char(p, '[') || at_char(p, '!'))
+		if (sequence_stage(p, q, 0))
+			return -1;
+	if (q->nstages < 2) {
+		fail_at(p, p->pos, "a sequence needs at least two queries in [brackets] (or one with runs=2 or more)");
+		return -1;
+	}
+	if (take_word(p, "until")) {
+		size_t n = q->nstages;
+		if (sequence_stage(p, q, 1))
+			return -1;
+		q->nstages = n;
+		q->has_until = 1;
+	}
+	size_t total = q->nstages + (q->has_until ? 1 : 0);
+	for (size_t i = 1; i < total; i++)
+		if (q->stages[i].nkeys != q->stages[0].nkeys) {
+			fail_at(p, 0, "every query of a sequence needs the same number of 'by' fields");
+			return -1;
+		}
+	return 0;
+}
+
+struct eql_query *eql_parse(const char *text, struct kql_error *err)
+{
+	struct ep p = {.s = text, .len = strlen(text), .err = err};
+	memset(err, 0, sizeof(*err));
+	err->language = "EQL";
+	struct eql_query *q = xmalloc(sizeof(*q));
+	memset(q, 0, sizeof(*q));
+	skip_space(&p);
+	size_t at = p.pos;
+	if (take_word(&p, "sample"))
+		fail_at(&p, at, "sample queries are not supported (event queries and sequences are)");
+	else if (take_word(&p, "join"))
+		fail_at(&p, at, "join queries are not supported (event queries and sequences are)");
+	else if (take_word(&p, "sequence"))
+		sequence(&p, q);
+	else if (!event_filter(&p, &q->stages[0]))
+		q->nstages = 1;
+	if (!p.failed) {
+		skip_space(&p);
+		if (p.pos < p.len && p.s[p.pos] == '|')
+			fail_at(&p, p.pos, "pipes (| head, | tail, ...) are not supported in rules");
+		else if (p.pos < p.len)
+			fail_at(&p, p.pos, "unexpected text after the query");
+	}
+	if (p.failed) {
+		if (!q->nstages && q->stages[0].cond == NULL) {
+			free(q->stages[0].category);
+			q->stages[0].category = NULL;
+		}
+		q->nstages += q->stages[q->nstages].cond || q->stages[q->nstages].category ? 1 : 0;
+		eql_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* ---- values ---- */
+
+enum vkind { V_NULL, V_BOOL, V_NUM, V_STR };
+
+struct eql_val {
+	enum vkind k;
+	double n; /* V_NUM; V_BOOL: 0 or 1 */
+	int real; /* V_NUM written with a fraction or exponent (7.0): divides as a double */
+	const char *s;
+	size_t len;
+	char *own; /* s when the value owns it */
+};
+
+static void val_release(struct eql_val *v)
+{
+	free(v->own);
+	v->own = NULL;
+}
+
+static void val_str_owned(struct eql_val *v, char *s, size_t len)
+{
+	v->k = V_STR;
+	v->s = v->own = s;
+	v->len = len;
+}
+
+static void val_from_json(const cJSON *j, struct eql_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (cJSON_IsString(j)) {
+		v->k = V_STR;
+		v->s = j->valuestring;
+		v->len = strlen(j->valuestring);
+	} else if (cJSON_IsNumber(j)) {
+		v->k = V_NUM;
+		v->n = j->valuedouble;
+	} else if (cJSON_IsBool(j)) {
+		v->k = V_BOOL;
+		v->n = cJSON_IsTrue(j);
+	}
+}
+
+/* A value as text: strings as they are, numbers without a needless fraction. */
+static const char *val_text(const struct eql_val *v, char buf[64], size_t *len)
+{
+	switch (v->k) {
+	case V_STR:
+		*len = v->len;
+		return v->s;
+	case V_NUM:
+		if (v->n == floor(v->n) && fabs(v->n) < 1e15)
+			snprintf(buf, 64, "%lld", (long long)v->n);
+		else
+			snprintf(buf, 64, "%.17g", v->n);
+		break;
+	case V_BOOL:
+		snprintf(buf, 64, "%s", v->n ? "true" : "false");
+		break;
+	case V_NULL:
+		return NULL;
+	}
+	*len = strlen(buf);
+	return buf;
+}
+
+static int text_number(const char *s, size_t len, double *out)
+{
+	if (!len || len > 60)
+		return 0;
+	char buf[64];
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *end;
+	*out = strtod(buf, &end);
+	return *end == '\0' && !isspace((unsigned char)buf[0]) && isfinite(*out);
+}
+
+static int val_number(const struct eql_val *v, double *out)
+{
+	if (v->k == V_NUM) {
+		*out = v->n;
+		return 1;
+	}
+	return v->k == V_STR && text_number(v->s, v->len, out);
+}
+
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen, int caseless)
+{
+	size_t n = alen < blen ? alen : blen;
+	for (size_t i = 0; i < n; i++) {
+		int x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (caseless)
+			x = tolower(x), y = tolower(y);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return (alen > blen) - (alen < blen);
+}
+
+/* Compares two values: 1 when the comparison holds. null equals only null and orders
+ * against nothing; a number and a string compare as numbers when the string is one. */
+static int compare(const struct eql_val *a, const struct eql_val *b, int op, int caseless)
+{
+	int cmp;
+	double x, y;
+	if (a->k == V_NULL || b->k == V_NULL) {
+		int both = a->k == V_NULL && b->k == V_NULL;
+		return op == CMP_EQ ? both : op == CMP_NE ? !both : 0;
+	}
+	if (a->k == V_STR && b->k == V_STR) {
+		cmp = bytes_cmp(a->s, a->len, b->s, b->len, caseless);
+	} else if ((a->k == V_NUM || b->k == V_NUM) && val_number(a, &x) && val_number(b, &y)) {
+		cmp = (x > y) - (x < y);
+	} else if (a->k == V_BOOL || b->k == V_BOOL) {
+		char ba[64], bb[64];
+		size_t la, lb;
+		const char *ta = val_text(a, ba, &la), *tb = val_text(b, bb, &lb);
+		cmp = bytes_cmp(ta, la, tb, lb, 0);
+		if (op != CMP_EQ && op != CMP_NE)
+			return 0;
+	} else {
+		return op == CMP_NE;
+	}
+	switch (op) {
+	case CMP_EQ: return cmp == 0;
+	case CMP_NE: return cmp != 0;
+	case CMP_LT: return cmp < 0;
+	case CMP_LE: return cmp <= 0;
+	case CMP_GT: return cmp > 0;
+	case CMP_GE: return cmp >= 0;
+	}
+	return 0;
+}
+
+static void eval(const struct node *n, const cJSON *ev, struct eql_val *out);
+static int test(const struct node *n, const cJSON *ev);
+
+/* Reads a field's values; "x.caseless" is Elastic's lower-cased copy of keyword x. */
+typedef int (*value_fn)(void *ctx, const struct eql_val *v);
+
+struct each_ctx {
+	value_fn fn;
+	void *ctx;
+	int seen;
+};
+
+static int each_json(void *c, const cJSON *j)
+{
+	struct each_ctx *e = c;
+	if (cJSON_IsObject(j))
+		return 0;
+	e->seen = 1;
+	struct eql_val v;
+	val_from_json(j, &v);
+	return e->fn(e->ctx, &v);
+}
+
+/* Calls fn for each value of n: every value of a field (null once when it has none), or
+ * the one value of any other expression. Returns what fn returned non-zero, else 0. */
+static int each_value(const struct node *n, const cJSON *ev, value_fn fn, void *ctx)
+{
+	if (n->kind == N_FIELD) {
+		struct each_ctx e = {.fn = fn, .ctx = ctx};
+		int rc = field_each(ev, n->text, n->len, each_json, &e);
+		if (rc || e.seen)
+			return rc;
+		struct eql_val null = {.k = V_NULL};
+		return fn(ctx, &null);
+	}
+	struct eql_val v;
+	eval(n, ev, &v);
+	int rc = fn(ctx, &v);
+	val_release(&v);
+	return rc;
+}
+
+struct first_ctx {
+	struct eql_val v;
+};
+
+static int take_first(void *c, const struct eql_val *v)
+{
+	struct first_ctx *f = c;
+	f->v = *v;
+	return 1;
+}
+
+/* ---- functions ---- */
+
+static int args_text(struct eql_val *args, size_t n, const char **t, size_t *len, char (*bufs)[64])
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i] = val_text(&args[i], bufs[i], &len[i])))
+			return 0;
+	return 1;
+}
+
+static void set_bool(struct eql_val *out, int b)
+{
+	out->k = V_BOOL;
+	out->n = b;
+}
+
+static void set_num(struct eql_val *out, double n)
+{
+	out->k = V_NUM;
+	out->n = n;
+}
+
+static long find_sub(const char *s, size_t slen, const char *sub, size_t sublen, size_t from, int caseless)
+{
+	for (size_t i = from; i + sublen <= slen; i++)
+		if (!bytes_cmp(s + i, sublen, sub, sublen, caseless))
+			return (long)i;
+	return -1;
+}
+
+static void fn_arith(struct eql_val *a, size_t n, int op, struct eql_val *out)
+{
+	double x, y;
+	(void)n;
+	if (!val_number(&a[0], &x) || !val_number(&a[1], &y))
+		return;
+	int ints = !a[0].real && !a[1].real && x == floor(x) && y == floor(y) && fabs(x) < 9e15 && fabs(y) < 9e15;
+	switch (op) {
+	case '+': set_num(out, x + y); break;
+	case '-': set_num(out, x - y); break;
+	case '*': set_num(out, x * y); break;
+	case '/':
+		if (y != 0)
+			set_num(out, ints ? (double)((long long)x / (long long)y) : x / y);
+		break;
+	case '%':
+		if (y != 0)
+			set_num(out, ints ? (double)((long long)x % (long long)y) : fmod(x, y));
+		break;
+	}
+}
+
+static void fn_add(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '+', o); }
+static void fn_subtract(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '-', o); }
+static void fn_multiply(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '*', o); }
+static void fn_divide(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '/', o); }
+static void fn_modulo(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '%', o); }
+
+/* startsWith(s, prefix, ...) and endsWith: true when any of the others is its prefix (suffix). */
+static void affix(struct eql_val *a, size_t n, int caseless, struct eql_val *out, int at_end)
+{
+	char bufs[EQL_MAX_STAGES][64];
+	if (n > EQL_MAX_STAGES)
+		n = EQL_MAX_STAGES;
+	const char *t[EQL_MAX_STAGES];
+	size_t len[EQL_MAX_STAGES];
+	if (!args_text(a, n, t, len, bufs))
+		return;
+	for (size_t i = 1; i < n; i++) {
+		if (len[i] > len[0])
+			continue;
+		const char *s = at_end ? t[0] + len[0] - len[i] : t[0];
+		if (!bytes_cmp(s, len[i], t[i], len[i], caseless)) {
+			set_bool(out, 1);
+			return;
+		}
+	}
+	set_bool(out, 0);
+}
+
+static void fn_starts(struct eql_val *a, size_t n, int c, struct eql_val *o) { affix(a, n, c, o, 0); }
+static void fn_ends(struct eql_val *a, size_t n, int c, struct eql_val *o) { affix(a, n, c, o, 1); }
+
+static void fn_contains(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
+{
+	char bufs[2][64];
+	const char *t[2];
+	size_t len[2];
+	if (n == 2 && args_text(a, 2, t, len, bufs))
+		set_bool(out, find_sub(t[0], len[0], t[1], len[1], 0, caseless) >= 0);
+}
+
+static void fn_index_of(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
+{
+	char bufs[2][64];
+	const char *t[2];
+	size_t len[2];
+	double start = 0;
+	if (!args_text(a, 2, t, len, bufs) || (n == 3 && !val_number(&a[2], &start)))
+		return;
+	if (start < 0)
+		start = 0;
+	if (start > (double)len[0])
+		return;
+	long at = find_sub(t[0], len[0], t[1], len[1], (size_t)start, caseless);
+	if (at >= 0)
+		set_num(out, (double)at);
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static void fn_length(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)n, (void)c;
+	if (a[0].k == V_STR)
+		set_num(out, (double)utf8_chars(a[0].s, a[0].len));
+}
+
+static void fn_concat(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)c;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (size_t i = 0; i < n; i++) {
+		char buf[64];
+		size_t len;
+		const char *t = val_text(&a[i], buf, &len);
+		if (!t) {
+			strbuf_release(&sb);
+			return; /* a null argument makes the result null */
+		}
+		strbuf_add(&sb, t, len);
+	}
+	size_t len;
+	char *s = strbuf_detach(&sb, &len);
+	val_str_owned(out, s, len);
+}
+
+static void fn_string(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)n, (void)c;
+	char buf[64];
+	size_t len;
+	const char *t = val_text(&a[0], buf, &len);
+	if (t)
+		val_str_owned(out, xstrndup(t, len), len);
+}
+
+static void fn_number(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)c;
+	double base = 10, v;
+	if (a[0].k == V_NUM) {
+		set_num(out, a[0].n);
+		return;
+	}
+	if (a[0].k != V_STR || (n == 2 && !val_number(&a[1], &base)))
+		return;
+	if (base == 10) {
+		if (text_number(a[0].s, a[0].len, &v))
+			set_num(out, v);
+		return;
+	}
+	if (base < 2 || base > 36 || base != floor(base) || a[0].len == 0 || a[0].len > 60)
+		return;
+	char buf[64];
+	memcpy(buf, a[0].s, a[0].len);
+	buf[a[0].len] = '\0';
+	char *end;
+	long long x = strtoll(buf, &end, (int)base);
+	if (*end == '\0' && !isspace((unsigned char)buf[0]))
+		set_num(out, (double)x);
+}
+
+/* substring(s, start[, end]), with Python's negative indices, in characters. */
+static void fn_substring(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)c;
+	double start, end;
+	if (a[0].k != V_STR || !val_number(&a[1], &start) || (n == 3 && !val_number(&a[2], &end)))
+		return;
+	long chars = (long)utf8_chars(a[0].s, a[0].len);
+	long s = (long)start, e = n == 3 ? (long)end : chars;
+	if (s < 0)
+		s = s + chars < 0 ? 0 : s + chars;
+	if (e < 0)
+		e = e + chars < 0 ? 0 : e + chars;
+	if (s > chars)
+		s = chars;
+	if (e > chars)
+		e = chars;
+	size_t from = 0, to = 0;
+	long ch = -1;
+	for (size_t i = 0; i <= a[0].len; i++) {
+		if (i == a[0].len || ((unsigned char)a[0].s[i] & 0xC0) != 0x80) {
+			ch++;
+			if (ch == s)
+				from = i;
+			if (ch == e)
+				to = i;
+		}
+	}
+	if (e <= s)
+		to = from;
+	val_str_owned(out, xstrndup(a[0].s + from, to - from), to - from);
+}
+
+/* between(s, left, right[, greedy]): the text between left and right. */
+static void fn_between(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
+{
+	char bufs[3][64];
+	const char *t[3];
+	size_t len[3];
+	if (!args_text(a, 3, t, len, bufs))
+		return;
+	int greedy = n == 4 && a[3].k == V_BOOL && a[3].n;
+	long l = find_sub(t[0], len[0], t[1], len[1], 0, caseless);
+	if (l < 0) {
+		val_str_owned(out, xstrdup(""), 0);
+		return;
+	}
+	size_t from = (size_t)l + len[1];
+	long r = -1;
+	for (long at = find_sub(t[0], len[0], t[2], len[2], from, caseless); at >= 0;
+	     at = find_sub(t[0], len[0], t[2], len[2], (size_t)at + 1, caseless)) {
+		r = at;
+		if (!greedy)
+			break;
+	}
+	if (r < 0) {
+		val_str_owned(out, xstrdup(""), 0);
+		return;
+	}
+	val_str_owned(out, xstrndup(t[0] + from, (size_t)r - from), (size_t)r - from);
+}
+
+static void fn_wildcard(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
+{
+	if (a[0].k != V_STR)
+		return;
+	int hit = 0;
+	for (size_t i = 1; i < n && !hit; i++) {
+		if (a[i].k != V_STR)
+			continue;
+		struct wpat w;
+		wildcard_pattern(a[i].s, a[i].len, &w);
+		hit = wildcard_match(&w, a[0].s, a[0].len, WILDCARD_QMARK | (caseless ? WILDCARD_CASELESS : 0));
+		wpat_release(&w);
+	}
+	set_bool(out, hit);
+}
+
+/* An address (IPv4 or IPv6) as 16 bytes, IPv4 mapped into ::ffff:0:0/96. */
+static int parse_ip(const char *s, size_t len, unsigned char out[16], int *v4)
+{
+	char buf[64];
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	unsigned char a4[4];
+	if (inet_pton(AF_INET, buf, a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xFF;
+		memcpy(out + 12, a4, 4);
+		*v4 = 1;
+		return 1;
+	}
+	*v4 = 0;
+	return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+static int cidr_contains(const unsigned char ip[16], const char *cidr, size_t len)
+{
+	const char *slash = memchr(cidr, '/', len);
+	unsigned char net[16];
+	int v4;
+	if (!parse_ip(cidr, slash ? (size_t)(slash - cidr) : len, net, &v4))
+		return 0;
+	long bits = v4 ? 32 : 128;
+	if (slash) {
+		char buf[8];
+		size_t blen = len - (size_t)(slash - cidr) - 1;
+		if (!blen || blen >= sizeof(buf))
+			return 0;
+		memcpy(buf, slash + 1, blen);
+		buf[blen] = '\0';
+		char *end;
+		bits = strtol(buf, &end, 10);
+		if (*end || bits < 0 || bits > (v4 ? 32 : 128))
+			return 0;
+	}
+	if (v4)
+		bits += 96;
+	for (long i = 0; i < bits; i++) {
+		int bit = 7 - (int)(i % 8);
+		if (((ip[i / 8] >> bit) & 1) != ((net[i / 8] >> bit) & 1))
+			return 0;
+	}
+	return 1;
+}
+
+static void fn_cidr(struct eql_val *a, size_t n, int c, struct eql_val *out)
+{
+	(void)c;
+	unsigned char ip[16];
+	int v4;
+	if (a[0].k != V_STR)
+		return;
+	if (!parse_ip(a[0].s, a[0].len, ip, &v4)) {
+		set_bool(out, 0);
+		return;
+	}
+	for (size_t i = 1; i < n; i++)
+		if (a[i].k == V_STR && cidr_contains(ip, a[i].s, a[i].len)) {
+			set_bool(out, 1);
+			return;
+		}
+	set_bool(out, 0);
+}
+
+#define MANY 64
+static const struct func funcs[] = {
+	{"add", 2, 2, fn_add},
+	{"between", 3, 4, fn_between},
+	{"cidrMatch", 2, MANY, fn_cidr},
+	{"concat", 1, MANY, fn_concat},
+	{"divide", 2, 2, fn_divide},
+	{"endsWith", 2, MANY, fn_ends},
+	{"indexOf", 2, 3, fn_index_of},
+	{"length", 1, 1, fn_length},
+	{"modulo", 2, 2, fn_modulo},
+	{"multiply", 2, 2, fn_multiply},
+	{"number", 1, 2, fn_number},
+	{"startsWith", 2, MANY, fn_starts},
+	{"string", 1, 1, fn_string},
+	{"stringContains", 2, 2, fn_contains},
+	{"substring", 2, 3, fn_substring},
+	{"subtract", 2, 2, fn_subtract},
+	{"wildcard", 2, MANY, fn_wildcard},
+};
+
+static const struct func *find_func(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strlen(funcs[i].name) == len && !memcmp(funcs[i].name, name, len))
+			return &funcs[i];
+	return NULL;
+}
+
+/* Calls n's function; first, when not NULL, stands for its first argument. */
+static void call_with(const struct node *n, const cJSON *ev, const struct eql_val *first, struct eql_val *out)
+{
+	struct eql_val args[MANY];
+	size_t na = n->nkids < MANY ? n->nkids : MANY;
+	for (size_t i = 0; i < na; i++) {
+		if (i == 0 && first) {
+			args[0] = *first;
+			args[0].own = NULL;
+		} else {
+			eval(n->kids[i], ev, &args[i]);
+		}
+	}
+	n->fn->impl(args, na, n->caseless, out);
+	for (size_t i = 0; i < na; i++)
+		val_release(&args[i]);
+}
+
+static void call(const struct node *n, const cJSON *ev, struct eql_val *out)
+{
+	call_with(n, ev, NULL, out);
+}
+
+/* A condition such as startsWith(process.args, "-") holds when it holds for any value of
+ * the field, as the Elasticsearch query it becomes (prefix, wildcard, term) does. */
+static int call_any_value(void *c, const struct eql_val *v)
+{
+	const struct pair_ctx_fn {
+		const struct node *n;
+		const cJSON *ev;
+	} *p = c;
+	struct eql_val out = {.k = V_NULL};
+	call_with(p->n, p->ev, v, &out);
+	int truth = out.k == V_BOOL && out.n != 0;
+	val_release(&out);
+	return truth;
+}
+
+/* ---- evaluation ---- */
+
+/* The value of an expression. A field gives its first value (null when it has none). */
+static void eval(const struct node *n, const cJSON *ev, struct eql_val *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (n->kind) {
+	case N_FIELD: {
+		struct first_ctx f = {.v = {.k = V_NULL}};
+		each_value(n, ev, take_first, &f);
+		*out = f.v;
+		return;
+	}
+	case N_STR:
+		out->k = V_STR;
+		out->s = n->text;
+		out->len = n->len;
+		return;
+	case N_NUM:
+		set_num(out, n->num);
+		out->real = n->negate; /* the literal had a fraction or exponent */
+		return;
+	case N_BOOL:
+		set_bool(out, n->num != 0);
+		return;
+	case N_NULL:
+		return;
+	case N_FUNC:
+		call(n, ev, out);
+		return;
+	case N_ARITH: {
+		struct eql_val ab[2];
+		eval(n->kids[0], ev, &ab[0]);
+		eval(n->kids[1], ev, &ab[1]);
+		fn_arith(ab, 2, n->op, out);
+		val_release(&ab[0]);
+		val_release(&ab[1]);
+		return;
+	}
+	default:
+		set_bool(out, test(n, ev));
+		return;
+	}
+}
+
+struct pair_ctx {
+	const struct node *n;
+	const cJSON *ev;
+	const struct eql_val *left;
+};
+
+static int cmp_right(void *c, const struct eql_val *v)
+{
+	const struct pair_ctx *p = c;
+	return compare(p->left, v, p->n->op == CMP_NE ? CMP_EQ : p->n->op, 0);
+}
+
+static int cmp_left(void *c, const struct eql_val *v)
+{
+	struct pair_ctx *p = c;
+	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v};
+	return each_value(p->n->kids[1], p->ev, cmp_right, &inner);
+}
+
+static int match_one(void *c, const struct eql_val *v)
+{
+	const struct node *n = ((struct pair_ctx *)c)->n;
+	char buf[64];
+	size_t len;
+	const char *t = val_text(v, buf, &len);
+	if (!t)
+		return 0;
+	for (size_t i = 0; i < n->npats; i++) {
+		if (n->is_regex) {
+			if (memchr(t, '\0', len))
+				continue;
+			char *z = xstrndup(t, len);
+			int hit = regexec(&n->res[i], z, 0, NULL, 0) == 0;
+			free(z);
+			if (hit)
+				return 1;
+		} else if (wildcard_match(&n->pats[i], t, len, WILDCARD_QMARK | (n->caseless ? WILDCARD_CASELESS : 0))) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int in_one(void *c, const struct eql_val *v)
+{
+	struct pair_ctx *p = c;
+	for (size_t i = 1; i < p->n->nkids; i++) {
+		struct eql_val item;
+		eval(p->n->kids[i], p->ev, &item);
+		int hit = compare(v, &item, CMP_EQ, p->n->caseless);
+		val_release(&item);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+static int test(const struct node *n, const cJSON *ev)
+{
+	struct pair_ctx pc = {.n = n, .ev = ev};
+	switch (n->kind) {
+	case N_AND:
+		return test(n->kids[0], ev) && test(n->kids[1], ev);
+	case N_OR:
+		return test(n->kids[0], ev) || test(n->kids[1], ev);
+	case N_NOT:
+		return !test(n->kids[0], ev);
+	case N_CMP: {
+		/* any value pair; != is "no pair is equal", as Elasticsearch's not-term query */
+		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
+		return n->op == CMP_NE ? !hit : hit;
+	}
+	case N_MATCH:
+		return each_value(n->kids[0], ev, match_one, &pc) != 0;
+	case N_IN: {
+		int hit = each_value(n->kids[0], ev, in_one, &pc) != 0;
+		return n->negate ? !hit : hit;
+	}
+	default: {
+		if (n->kind == N_FUNC && n->nkids && n->kids[0]->kind == N_FIELD) {
+			struct {
+				const struct node *n;
+				const cJSON *ev;
+			} fc = {n, ev};
+			return each_value(n->kids[0], ev, call_any_value, &fc) != 0;
+		}
+		struct eql_val v;
+		eval(n, ev, &v);
+		int truth = v.k == V_BOOL && v.n != 0;
+		val_release(&v);
+		return truth;
+	}
+	}
+}
+
+static int category_hit(void *c, const cJSON *v)
+{
+	return cJSON_IsString(v) && !strcmp(v->valuestring, (const char *)c);
+}
+
+int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event)
+{
+	if (stage > q->nstages || (stage == q->nstages && !q->has_until))
+		return 0;
+	const struct stage *st = &q->stages[stage];
+	if (st->category && !field_each(event, "event.category", 14, category_hit, st->category))
+		return 0;
+	return test(st->cond, event);
+}
+
+int eql_match(const struct eql_query *q, const cJSON *event)
+{
+	return eql_stage_match(q, 0, event);
+}
+
+int eql_is_sequence(const struct eql_query *q)
+{
+	return q->sequence;
+}
+
+size_t eql_stage_count(const struct eql_query *q)
+{
+	return q->nstages;
+}
+
+int eql_has_until(const struct eql_query *q)
+{
+	return q->has_until;
+}
+
+int64_t eql_maxspan_us(const struct eql_query *q)
+{
+	return q->maxspan_us;
+}
+
+static int key_value(void *c, const cJSON *v)
+{
+	struct strbuf *key = c;
+	if (cJSON_IsObject(v) || cJSON_IsNull(v))
+		return 0;
+	char *text = cJSON_PrintUnformatted(v);
+	strbuf_addstr(key, text);
+	cJSON_free(text);
+	return 1; /* the first value is the key */
+}
+
+static int add_keys(const struct key_field *k, size_t n, const cJSON *event, struct strbuf *key)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!field_each(event, k[i].path, strlen(k[i].path), key_value, key)) {
+			if (!k[i].optional)
+				return -1;
+			strbuf_addstr(key, "null");
+		}
+		strbuf_addch(key, '\x1f');
+	}
+	return 0;
+}
+
+int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, struct strbuf *key)
+{
+	strbuf_reset(key);
+	if (stage > q->nstages)
+		return -1;
+	const struct stage *st = &q->stages[stage];
+	return add_keys(q->keys, q->nkeys, event, key) || add_keys(st->keys, st->nkeys, event, key) ? -1 : 0;
+}
+
+/* ---- planning ---- */
+
+static int prefix_of(const struct node *n, const char *field, char **prefix, int *exact)
+{
+	if (n->kind == N_AND)
+		return prefix_of(n->kids[0], field, prefix, exact) || prefix_of(n->kids[1], field, prefix, exact);
+	const struct node *f = n->nkids ? n->kids[0] : NULL;
+	if (!f || f->kind != N_FIELD || strcmp(f->text, field))
+		return 0;
+	if (n->kind == N_CMP && n->op == CMP_EQ && n->kids[1]->kind == N_STR && !memchr(n->kids[1]->text, 0, n->kids[1]->len)) {
+		*prefix = xstrdup(n->kids[1]->text);
+		*exact = 1;
+		return 1;
+	}
+	if (n->kind == N_MATCH && !n->is_regex && !n->caseless && n->npats == 1) {
+		const struct wpat *w = &n->pats[0];
+		size_t len = strcspn(w->piece[0], "?");
+		*prefix = xstrndup(w->piece[0], len);
+		*exact = w->n == 1 && len == w->len[0];
+		return 1;
+	}
+	return 0;
+}
+
+int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact)
+{
+	if (q->sequence || q->nstages != 1)
+		return 0;
+	return prefix_of(q->stages[0].cond, field, prefix, exact);
+}

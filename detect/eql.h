@@ -1,0 +1,50 @@
+/* eql: Elastic's Event Query Language — event queries ("file where ...") and sequences —
+ * parsed as Elasticsearch's grammar does and evaluated on one event at a time with the
+ * semantics docs/DETECTION.md lists: `==` and `like` are case-sensitive, `:` and the `~`
+ * forms are not; a category matches any element of event.category; a condition on a
+ * multi-valued field holds when any value passes. Fields are read by detect/field.c and
+ * patterns matched by detect/wildcard.c, as for KQL.
+ *
+ * A sequence is parsed into its stages; the matching over time (maxspan, until, join keys)
+ * is detect/sequence.c's, fed with what eql_stage_match and eql_stage_key say of each event. */
+#ifndef CASEBOOK_EQL_H
+#define CASEBOOK_EQL_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "detect/kql.h"
+
+#define EQL_MAX_STAGES 32
+
+struct eql_query;
+
+/* Parses a query. Returns NULL with *err filled in (column and message, formatted by
+ * kql_error_format) on a syntax error or an unsupported construct (samples, joins, pipes,
+ * missing-event stages). */
+struct eql_query *eql_parse(const char *text, struct kql_error *err);
+void eql_free(struct eql_query *q);
+
+int eql_is_sequence(const struct eql_query *q);
+/* 1 for an event query; a sequence's stages after `runs` are expanded. */
+size_t eql_stage_count(const struct eql_query *q);
+int eql_has_until(const struct eql_query *q);
+int64_t eql_maxspan_us(const struct eql_query *q); /* 0: none */
+
+/* Whether the event passes the filter of stage (stage == eql_stage_count: the until query). */
+int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event);
+/* For an event query: whether the event matches. */
+int eql_match(const struct eql_query *q, const cJSON *event);
+/* Writes the join key of the event for stage (the sequence's `by` fields, then the stage's).
+ * Returns -1 when a field that is not optional (`?field`) has no value: such an event
+ * joins no sequence, as in Elasticsearch. */
+int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, struct strbuf *key);
+
+/* For the planner: when a top-level condition of an event query requires field to equal a
+ * literal (`==`) or match a case-sensitive `like` pattern, its literal prefix (malloc'd)
+ * and whether it is the whole value. Returns 0 when there is no such condition. */
+int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact);
+
+#endif

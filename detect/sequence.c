@@ -1,0 +1,191 @@
+#include "detect/sequence.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+
+struct pending {
+	char *key;
+	int64_t start;
+	int64_t *ids; /* nstages slots */
+	size_t n;
+};
+
+/* One stage's pending sequences, by join key: open addressing, linear probing, with
+ * tombstones so that lookups stay correct after removals. */
+struct stage_map {
+	struct pending **slot;
+	size_t cap, used, live;
+};
+
+#define TOMBSTONE ((struct pending *)1)
+
+struct seq_matcher {
+	size_t nstages;
+	int64_t maxspan;
+	struct stage_map *maps; /* nstages - 1: a sequence at the last stage is complete */
+};
+
+static uint64_t hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void pending_free(struct pending *p)
+{
+	if (!p || p == TOMBSTONE)
+		return;
+	free(p->key);
+	free(p->ids);
+	free(p);
+}
+
+static size_t find_slot(const struct stage_map *m, const char *key, int *found)
+{
+	size_t mask = m->cap - 1, i = hash_key(key) & mask, first_free = SIZE_MAX;
+	for (;; i = (i + 1) & mask) {
+		struct pending *p = m->slot[i];
+		if (!p) {
+			*found = 0;
+			return first_free != SIZE_MAX ? first_free : i;
+		}
+		if (p == TOMBSTONE) {
+			if (first_free == SIZE_MAX)
+				first_free = i;
+		} else if (!strcmp(p->key, key)) {
+			*found = 1;
+			return i;
+		}
+	}
+}
+
+static void map_grow(struct stage_map *m)
+{
+	struct stage_map old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	while (old.live * 2 >= m->cap)
+		m->cap *= 2;
+	m->slot = xmalloc(m->cap * sizeof(*m->slot));
+	memset(m->slot, 0, m->cap * sizeof(*m->slot));
+	m->used = m->live = 0;
+	for (size_t i = 0; i < old.cap; i++) {
+		struct pending *p = old.slot[i];
+		if (!p || p == TOMBSTONE)
+			continue;
+		int found;
+		size_t at = find_slot(m, p->key, &found);
+		m->slot[at] = p;
+		m->used++, m->live++;
+	}
+	free(old.slot);
+}
+
+/* Removes and returns the key's pending sequence, or NULL. */
+static struct pending *map_take(struct stage_map *m, const char *key)
+{
+	if (!m->live)
+		return NULL;
+	int found;
+	size_t at = find_slot(m, key, &found);
+	if (!found)
+		return NULL;
+	struct pending *p = m->slot[at];
+	m->slot[at] = TOMBSTONE;
+	m->live--;
+	return p;
+}
+
+/* Stores p under its key, replacing (and freeing) the key's older one. */
+static void map_put(struct stage_map *m, struct pending *p)
+{
+	if ((m->used + 1) * 4 >= m->cap * 3)
+		map_grow(m);
+	int found;
+	size_t at = find_slot(m, p->key, &found);
+	if (found) {
+		pending_free(m->slot[at]);
+	} else {
+		if (!m->slot[at])
+			m->used++;
+		m->live++;
+	}
+	m->slot[at] = p;
+}
+
+struct seq_matcher *seq_new(size_t nstages, int64_t maxspan_us)
+{
+	struct seq_matcher *m = xmalloc(sizeof(*m));
+	m->nstages = nstages;
+	m->maxspan = maxspan_us;
+	m->maps = xmalloc(nstages * sizeof(*m->maps));
+	memset(m->maps, 0, nstages * sizeof(*m->maps));
+	return m;
+}
+
+void seq_free(struct seq_matcher *m)
+{
+	if (!m)
+		return;
+	for (size_t s = 0; s < m->nstages; s++) {
+		for (size_t i = 0; i < m->maps[s].cap; i++)
+			pending_free(m->maps[s].slot[i]);
+		free(m->maps[s].slot);
+	}
+	free(m->maps);
+	free(m);
+}
+
+size_t seq_pending(const struct seq_matcher *m)
+{
+	size_t n = 0;
+	for (size_t s = 0; s + 1 < m->nstages; s++)
+		n += m->maps[s].live;
+	return n;
+}
+
+static int passes(const struct seq_input *in, size_t stage)
+{
+	return (in->stages >> stage) & 1 && in->keys[stage];
+}
+
+int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx)
+{
+	size_t last = m->nstages - 1;
+	if (passes(in, m->nstages)) /* until: the key's pending sequences end here */
+		for (size_t s = 0; s < last; s++)
+			pending_free(map_take(&m->maps[s], in->keys[m->nstages]));
+	for (size_t i = last; i >= 1; i--) {
+		if (!passes(in, i))
+			continue;
+		struct pending *p = map_take(&m->maps[i - 1], in->keys[i]);
+		if (!p)
+			continue;
+		if (m->maxspan && in->ts - p->start > m->maxspan) {
+			pending_free(p); /* too late: this sequence can never complete */
+			continue;
+		}
+		p->ids[p->n++] = in->id;
+		if (i == last) {
+			int rc = fn(ctx, p->ids, p->n);
+			pending_free(p);
+			if (rc)
+				return rc;
+		} else {
+			map_put(&m->maps[i], p);
+		}
+	}
+	if (passes(in, 0)) {
+		struct pending *p = xmalloc(sizeof(*p));
+		p->key = xstrdup(in->keys[0]);
+		p->start = in->ts;
+		p->ids = xmalloc(m->nstages * sizeof(*p->ids));
+		p->ids[0] = in->id;
+		p->n = 1;
+		map_put(&m->maps[0], p);
+	}
+	return 0;
+}
