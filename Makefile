@@ -41,7 +41,7 @@ build/gen/schema_sql.c: store/schema.sql
 	@mkdir -p build/gen
 	{ echo 'const char store_schema_sql[] = {'; $(call EMBED,store/schema.sql); echo '0};'; } > $@
 
-build/gen/rule_pack.c: $(sort $(wildcard rules/*.json))
+build/gen/rule_pack.c: $(sort $(wildcard rules/*.json rules/notes/*.md))
 	@mkdir -p build/gen
 	{ echo '#include "detect/pack.h"'; i=0; for f in $^; do echo "static const char rule_$$i[] = {"; \
 	  $(call EMBED,$$f); echo '0};'; i=$$((i+1)); done; echo 'const struct pack_rule rule_pack[] = {'; \

@@ -99,10 +99,102 @@ static int rules_import(struct globals *g, int argc, char **argv)
 	return failed ? 1 : c.rules_invalid ? 2 : 0;
 }
 
+static int parse_version(const char *cmd, const char *arg, int64_t *version)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	if (*end || end == arg || v < 1 || v > INT32_MAX) {
+		command_usage_error(cmd, "--version takes a whole number from 1");
+		return -1;
+	}
+	*version = v;
+	return 0;
+}
+
+struct versions {
+	struct strbuf list;
+	int n;
+};
+
+static int add_version(void *ctx, const struct rule_row *r)
+{
+	struct versions *v = ctx;
+	strbuf_addf(&v->list, "%s%lld%s", v->n ? ", " : "", (long long)r->version, r->enabled ? " (enabled)" : "");
+	v->n++;
+	return 0;
+}
+
+struct one_rule {
+	const char *rule_id;
+	struct versions *v;
+};
+
+static int add_version_of(void *ctx, const struct rule_row *r)
+{
+	struct one_rule *o = ctx;
+	return strcmp(r->rule_id, o->rule_id) ? 0 : add_version(o->v, r);
+}
+
+/* rules enable|disable RULE_ID [--version N]: enabling needs a version when there are
+ * several; disabling without one disables them all. */
+static int rules_enable(struct globals *g, int enable, int argc, char **argv)
+{
+	const char *cmd = "rules";
+	const char *rule_id = NULL;
+	int64_t version = -1;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--version") && i + 1 < argc) {
+			if (parse_version(cmd, argv[++i], &version))
+				return EXIT_USAGE;
+		} else if (argv[i][0] != '-' && !rule_id) {
+			rule_id = argv[i];
+		} else {
+			return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+		}
+	}
+	if (!rule_id)
+		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct versions v = {.n = 0};
+	strbuf_init(&v.list, 64);
+	struct one_rule o = {.rule_id = rule_id, .v = &v};
+	int rc = store_rules_each(s, add_version_of, &o);
+	char *safe = sanitize_dup(rule_id, 0);
+	if (!rc && v.n == 0) {
+		fprintf(stderr, "casebook rules: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		rc = 1;
+	} else if (!rc && enable && version < 0 && v.n > 1) {
+		fprintf(stderr, "casebook rules: %s has versions %s; choose one with --version N\n", safe, v.list.buf);
+		rc = EXIT_USAGE;
+	} else if (!rc) {
+		int64_t changed;
+		rc = store_rule_set_enabled(s, rule_id, version, enable, &changed);
+		if (rc)
+			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		else if (changed == 0) {
+			fprintf(stderr, "casebook rules: %s has no version %lld (it has %s)\n", safe, (long long)version,
+				v.list.buf);
+			rc = 1;
+		} else if (version > 0)
+			printf("%s version %lld %s\n", safe, (long long)version, enable ? "enabled" : "disabled");
+		else
+			printf("%s: %lld version%s %s\n", safe, (long long)changed, changed == 1 ? "" : "s",
+			       enable ? "enabled" : "disabled");
+	}
+	free(safe);
+	strbuf_release(&v.list);
+	store_close(s);
+	return rc;
+}
+
 int cmd_rules(struct globals *g, int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "import"))
 		return rules_import(g, argc - 2, argv + 2);
+	if (argc >= 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable")))
+		return rules_enable(g, !strcmp(argv[1], "enable"), argc - 2, argv + 2);
 	int json = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -116,6 +208,7 @@ int cmd_rules(struct globals *g, int argc, char **argv)
 int cmd_detect(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"rule", required_argument, NULL, 'r'},
+					     {"version", required_argument, NULL, 'v'},
 					     {"from", required_argument, NULL, 'f'},
 					     {"to", required_argument, NULL, 't'},
 					     {NULL, 0, NULL, 0}};
@@ -127,6 +220,10 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		switch (c) {
 		case 'r':
 			o.rule_id = optarg;
+			break;
+		case 'v':
+			if (parse_version("detect", optarg, &o.version))
+				return EXIT_USAGE;
 			break;
 		case 'f':
 			if (parse_time_arg("detect", "--from", optarg, &o.from))
@@ -146,6 +243,8 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		return command_usage_error("detect", "takes no arguments");
 	if (has_from != has_to)
 		return command_usage_error("detect", "--from and --to go together");
+	if (o.version && !o.rule_id)
+		return command_usage_error("detect", "--version goes with --rule");
 	o.has_range = has_from;
 	struct store *s;
 	if (open_store(g, 0, &s))
@@ -156,7 +255,11 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
 	} else if (rc == 1) {
 		char *safe = sanitize_dup(o.rule_id, 0);
-		fprintf(stderr, "casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		if (o.version)
+			fprintf(stderr, "casebook detect: no rule with rule_id %s and version %lld ('casebook rules' lists them)\n",
+				safe, (long long)o.version);
+		else
+			fprintf(stderr, "casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		free(safe);
 	} else {
 		printf("%llu rules: %llu executions replayed, %llu events matched, %llu alerts created, "

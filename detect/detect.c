@@ -701,26 +701,34 @@ out:
 struct rule_list {
 	struct rule_rows l;
 	const char *only;
+	int64_t version;
+	size_t found; /* rows with the asked rule_id (and version) */
 };
 
 static int collect_rule(void *ctx, const struct rule_row *r)
 {
 	struct rule_list *l = ctx;
-	if (l->only ? strcmp(r->rule_id, l->only) == 0 : r->enabled)
+	int wanted = r->enabled;
+	if (l->only) {
+		int same = !strcmp(r->rule_id, l->only) && (!l->version || r->version == l->version);
+		l->found += same;
+		wanted = same && (l->version || r->enabled);
+	}
+	if (wanted)
 		rule_rows_add(&l->l, r);
 	return 0;
 }
 
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
 {
-	struct rule_list l = {.only = o->rule_id};
+	struct rule_list l = {.only = o->rule_id, .version = o->version};
 	memset(t, 0, sizeof(*t));
 	if (store_rules_each(s, collect_rule, &l))
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		rc = run_rule(s, &l.l.rows[i], o, t);
-	size_t found = l.l.n;
+	size_t found = l.found;
 	rule_rows_release(&l.l);
 	if (!rc && o->rule_id && found == 0)
 		return 1; /* no such rule */

@@ -19,7 +19,8 @@
 #include "store/store.h"
 
 struct detect_options {
-	const char *rule_id; /* NULL: every enabled rule */
+	const char *rule_id; /* NULL: every enabled rule; else that rule's enabled versions ... */
+	int64_t version;     /* ... or this version of it, enabled or not (0: not given) */
 	int64_t from, to;    /* replay executions in [from, to] instead of the data's range */
 	int has_range;
 	int64_t now_us;      /* the alerts' @timestamp (0: the clock) */

@@ -404,17 +404,31 @@ int rules_import_file(struct store *s, const char *path, const char *source, str
 	return rc ? -1 : 0;
 }
 
+/* rules/notes/RULE_ID.md: casebook's notes on that rule. */
+static int load_pack_notes(struct store *s, const struct pack_rule *p)
+{
+	const char *base = strrchr(p->name, '/');
+	base = base ? base + 1 : p->name;
+	char *rule_id = xstrndup(base, strlen(base) - 3);
+	int rc = store_rule_notes_put(s, rule_id, p->json, "pack");
+	free(rule_id);
+	return rc;
+}
+
+static int is_notes_file(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
 int rules_load_pack(struct store *s)
 {
-	int64_t n;
-	if (store_rule_count(s, "pack", &n))
-		return -1;
-	if (n > 0)
-		return 0;
+	/* every pack rule the database lacks is added (a pack grows between releases); one it
+	 * has keeps the analyst's enabled choice */
 	struct import_counts c = {0};
 	int rc = store_begin(s);
 	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
-		rc = import_text(s, p->json, p->name, "pack", &c, stderr);
+		rc = is_notes_file(p->name) ? load_pack_notes(s, p) : import_text(s, p->json, p->name, "pack", &c, stderr);
 	if (rc) {
 		store_rollback(s);
 		return -1;

@@ -113,6 +113,50 @@ int store_rule_count(struct store *s, const char *source, int64_t *n)
 	return 0;
 }
 
+int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version, int enabled, int64_t *changed)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "UPDATE rules SET enabled = ?3 WHERE rule_id = ?1 AND (?2 < 0 OR version = ?2)", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_int(st, 3, enabled != 0);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "enabling a rule");
+	*changed = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_rule_notes_put(struct store *s, const char *rule_id, const char *text, const char *source)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "INSERT INTO rule_notes(rule_id, text, source) VALUES (?1, ?2, ?3) "
+			     "ON CONFLICT(rule_id) DO UPDATE SET text = excluded.text, source = excluded.source "
+			     "WHERE rule_notes.text IS NOT excluded.text OR rule_notes.source IS NOT excluded.source",
+			  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule's notes");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_rule_notes_get(struct store *s, const char *rule_id, char **text)
+{
+	sqlite3_stmt *st;
+	*text = NULL;
+	if (store_prepare(s, "SELECT text FROM rule_notes WHERE rule_id = ?1", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*text = xstrdup(COL_TEXT(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "reading a rule's notes");
+}
+
 static int put_json(struct store *s, const char *select, const char *update, const char *insert,
 		    const struct exception_row *r, enum upsert_result *result)
 {

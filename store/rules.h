@@ -29,6 +29,14 @@ int store_rules_each(struct store *s, rule_fn fn, void *ctx);
  * else the newest. Returns 1 when found (fn called), 0 when not. */
 int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_fn fn, void *ctx);
 int store_rule_count(struct store *s, const char *source, int64_t *n);
+/* Enables or disables the rule's given version (version < 0: every version); *changed is
+ * how many versions exist that were set. */
+int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version, int enabled, int64_t *changed);
+
+/* casebook's notes on a rule (every version): stored, replacing the rule's earlier notes. */
+int store_rule_notes_put(struct store *s, const char *rule_id, const char *text, const char *source);
+/* *text malloc'd, NULL when the rule has none. */
+int store_rule_notes_get(struct store *s, const char *rule_id, char **text);
 
 /* A list of rule rows that outlives the callbacks (the strings are copies). */
 struct rule_rows {

@@ -221,3 +221,11 @@ CREATE TABLE alert_events (
   event_id INTEGER NOT NULL REFERENCES events(id),
   PRIMARY KEY (alert_id, position)
 ) WITHOUT ROWID;
+
+-- casebook's own notes on a rule (every version of it), shown apart from the rule author's
+-- guide: the bundled pack's rules/notes/RULE_ID.md, or an analyst's.
+CREATE TABLE rule_notes (
+  rule_id TEXT PRIMARY KEY,
+  text    TEXT NOT NULL,
+  source  TEXT NOT NULL                 -- 'pack', or who wrote it
+);
