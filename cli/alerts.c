@@ -127,6 +127,36 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+static int print_sequence_event(void *ctx, const struct event_row *row)
+{
+	struct strbuf *l = ctx;
+	strbuf_reset(l);
+	format_event_row(l, row, "  ");
+	fwrite(l->buf, 1, l->len, stdout);
+	return 0;
+}
+
+/* A sequence's alert stands on several events: list them in order. */
+static int show_sequence(struct store *s, int64_t alert_id)
+{
+	int64_t *ids;
+	size_t n;
+	if (store_alert_events(s, alert_id, &ids, &n))
+		return -1;
+	int rc = 0;
+	if (n > 1) {
+		struct strbuf l;
+		strbuf_init(&l, 256);
+		printf("sequence of %zu events:\n", n);
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = store_event_get(s, ids[i], 0, print_sequence_event, &l);
+		printf("\n");
+		strbuf_release(&l);
+	}
+	free(ids);
+	return rc;
+}
+
 struct show_ctx {
 	struct strbuf *l;
 	int any;
@@ -275,7 +305,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
 		struct alert_query q = {.uuid_prefix = r.uuid, .no_doc = 1};
-		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_record(s, &r) ? 1 : 0;
+		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r) ? 1 : 0;
 		strbuf_release(&p.line);
 	}
 	if (rc && r.uuid)
@@ -287,9 +317,18 @@ int cmd_show(struct globals *g, int argc, char **argv)
 
 struct timeline_print {
 	int json;
-	int64_t focus;
+	int64_t *focus; /* the alert's events (a sequence has several) */
+	size_t nfocus;
 	struct strbuf line;
 };
+
+static int is_focus(const struct timeline_print *p, int64_t id)
+{
+	for (size_t i = 0; i < p->nfocus; i++)
+		if (p->focus[i] == id)
+			return 1;
+	return 0;
+}
 
 static int print_timeline_event(void *ctx, const struct event_row *row)
 {
@@ -299,7 +338,7 @@ static int print_timeline_event(void *ctx, const struct event_row *row)
 		sanitize_json_append(&p->line, row->doc, row->doc_len);
 		strbuf_addch(&p->line, '\n');
 	} else {
-		format_event_row(&p->line, row, row->id == p->focus ? "> " : "  ");
+		format_event_row(&p->line, row, is_focus(p, row->id) ? "> " : "  ");
 	}
 	fwrite(p->line.buf, 1, p->line.len, stdout);
 	return 0;
@@ -339,11 +378,14 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	struct resolved r;
 	int rc = resolve_alert(s, "timeline", argv[optind], &r);
 	if (!rc) {
-		p.focus = r.event_id;
 		strbuf_init(&p.line, 256);
-		rc = store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p) ? 1 : 0;
+		rc = store_alert_events(s, r.id, &p.focus, &p.nfocus) ||
+				     store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p)
+			     ? 1
+			     : 0;
 		if (rc)
 			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		free(p.focus);
 		strbuf_release(&p.line);
 		free(r.uuid);
 	}

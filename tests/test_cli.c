@@ -54,7 +54,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.4.0 (schema 3)\n");
+	assert_string_equal(out.buf, "casebook 0.4.0 (schema 4)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 				     "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -188,6 +188,7 @@ static void test_detect_alerts_show_timeline(void **state)
 	(void)state;
 	tu_write_str(tu_path("d.ndjson"), EVENTS);
 	assert_int_equal(CB("d.db", "ingest '%s'", tu_path("d.ndjson")), 0);
+	tu_seed_rule_only_cli(tu_path("d.db"));
 	assert_int_equal(CB("d.db", "rules"), 0);
 	assert_non_null(strstr(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8  107      query    kuery     5m from now-9m    "
 					"yes  Persistence via DirectoryService Plugin Modification\n"));
@@ -241,6 +242,7 @@ static void test_triage_from_the_command_line(void **state)
 {
 	(void)state;
 	assert_int_equal(CB("t.db", "ingest tests/fixtures/hostile.ndjson"), 0);
+	tu_seed_rule_only_cli(tu_path("t.db"));
 	assert_int_equal(CB("t.db", "detect"), 0);
 	assert_non_null(strstr(out.buf, "2 alerts created"));
 	/* bulk: close the Apple-signed one by a query over alerts, in one transaction */
@@ -303,6 +305,109 @@ static void test_triage_from_the_command_line(void **state)
 	assert_string_equal(out.buf, "audit chain BROKEN at entry 3: entry 3 was changed after it was written\n");
 }
 
+
+/* Rule versions, EQL rules, a sequence's alert, and the coverage table. */
+static void test_rule_versions_sequences_and_coverage(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }", tu_path("v.ndjson")),
+			 0);
+	assert_int_equal(CB("v.db", "ingest '%s'", tu_path("v.ndjson")), 0);
+	assert_int_equal(CB("v.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8  111      eql      eql       5m from now-9m    "
+					"no   Persistence via DirectoryService Plugin Modification\n"));
+	assert_non_null(strstr(out.buf, "6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45  1        eql      eql       5m from now-9m    "
+					"yes  DirectoryService Plugin Installed Then Run (casebook companion)\n"));
+	/* enabling needs a version when there are several */
+	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8"), 64);
+	assert_string_equal(err.buf, "casebook rules: 89fa6cb7-6b53-4de2-b604-648488841ab8 has versions 107 (enabled), "
+				     "111; choose one with --version N\n");
+	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 112"), 1);
+	assert_string_equal(err.buf, "casebook rules: 89fa6cb7-6b53-4de2-b604-648488841ab8 has no version 112 (it has "
+				     "107 (enabled), 111)\n");
+	assert_int_equal(CB("v.db", "rules enable nope"), 1);
+	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version x"), 64);
+	/* version 111 runs alone when asked for by version, though disabled */
+	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 111"), 0);
+	assert_string_equal(out.buf, "1 rules: 3 executions replayed, 2 events matched, 2 alerts created, "
+				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	assert_int_equal(CB("v.db", "detect --version 111"), 64);
+	/* every enabled rule: the seed's three alerts, the companions' (version 111 is not enabled) */
+	assert_int_equal(CB("v.db", "detect"), 0);
+	assert_string_equal(out.buf, "5 rules: 15 executions replayed, 11 events matched, 11 alerts created, "
+				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	assert_int_equal(CB("v.db", "alerts --rule 6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 2);
+	char prefix[16];
+	const char *row = strchr(out.buf, '\n') + 1;
+	memcpy(prefix, row, 12);
+	prefix[12] = '\0';
+	assert_non_null(strstr(row, "  critical   99  2026-11-20T08:05:29Z  mac-lisbon-01       DirectoryService Plugin "
+				    "Installed Then …"));
+	assert_int_equal(CB("v.db", "show %s", prefix), 0);
+	assert_non_null(strstr(out.buf, "sequence of 2 events:\n"
+					"  2026-11-20T08:05:29.777844Z  mac-lisbon-01         file/modification         "
+					"ZoomUpdate        /Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync\n"
+					"  2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec              "
+					"sh                /bin/sh\n"));
+	/* the timeline marks both */
+	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
+	assert_int_equal(tu_count(out.buf, "\n> "), 2);
+	assert_non_null(strstr(out.buf, "> 2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec"));
+	/* both versions side by side */
+	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 111"), 0);
+	assert_string_equal(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8 version 111 enabled\n");
+	assert_int_equal(CB("v.db", "rules disable 1a8374da-5e3d-5443-9b59-b7491219a039"), 0);
+	assert_string_equal(out.buf, "1a8374da-5e3d-5443-9b59-b7491219a039: 1 version disabled\n");
+	assert_int_equal(CB("v.db", "coverage"), 0);
+	assert_string_equal(out.buf,
+			    "Rules (enabled):\n"
+			    "  R1  Persistence via DirectoryService Plugin Modification v107\n"
+			    "  R2  Persistence via DirectoryService Plugin Modification v111\n"
+			    "  R3  DirectoryService Plugin Helper Started a Process (casebook companion) v1\n"
+			    "  R4  DirectoryService Plugin Installed Then Run (casebook companion) v1\n"
+			    "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"
+			    "\n"
+			    "TECHNIQUE                                        R1   R2   R3   R4   R5   ANY\n"
+			    "plain file named X.dsplug (Elastic's own test)   yes  yes  -    -    yes  yes\n"
+			    "bundle copied in with cp -R                      -    -    -    -    yes  yes\n"
+			    "bundle written in place by a script              -    -    -    -    yes  yes\n"
+			    "bundle moved in with mv (a rename)               yes  -    -    -    yes  yes\n"
+			    "installer package unpacks a bundle               -    -    -    -    yes  yes\n"
+			    "binary replaced inside an existing plugin        -    -    -    -    yes  yes\n"
+			    "upper-case suffix X.DSPLUG                       -    -    -    -    yes  yes\n"
+			    "loaded plugin starts a process                   -    -    yes  -    -    yes\n"
+			    "bundle copied in, then loaded: starts a process  -    -    yes  yes  yes  yes\n");
+	/* with only the seed rule's versions, the blind spots show */
+	for (size_t i = 0; tu_companion_rules[i]; i++)
+		assert_int_equal(CB("v.db", "rules disable %s", tu_companion_rules[i]), 0);
+	assert_int_equal(CB("v.db", "coverage --json"), 0);
+	assert_string_equal(out.buf,
+			    "{\"rules\":[{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107,\"enabled\":true,"
+			    "\"name\":\"Persistence via DirectoryService Plugin Modification\"},{\"rule_id\":"
+			    "\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111,\"enabled\":true,\"name\":\"Persistence via "
+			    "DirectoryService Plugin Modification\"}],\"techniques\":["
+			    "{\"id\":\"plain-file\",\"name\":\"plain file named X.dsplug (Elastic's own test)\",\"caught_by\":["
+			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107},"
+			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111}]},"
+			    "{\"id\":\"copy-bundle\",\"name\":\"bundle copied in with cp -R\",\"caught_by\":[]},"
+			    "{\"id\":\"write-in-place\",\"name\":\"bundle written in place by a script\",\"caught_by\":[]},"
+			    "{\"id\":\"move-bundle\",\"name\":\"bundle moved in with mv (a rename)\",\"caught_by\":["
+			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107}]},"
+			    "{\"id\":\"installer-package\",\"name\":\"installer package unpacks a bundle\",\"caught_by\":[]},"
+			    "{\"id\":\"replace-binary\",\"name\":\"binary replaced inside an existing plugin\",\"caught_by\":[]},"
+			    "{\"id\":\"upper-case-suffix\",\"name\":\"upper-case suffix X.DSPLUG\",\"caught_by\":[]},"
+			    "{\"id\":\"loader-starts-process\",\"name\":\"loaded plugin starts a process\",\"caught_by\":[]},"
+			    "{\"id\":\"copy-then-run\",\"name\":\"bundle copied in, then loaded: starts a process\","
+			    "\"caught_by\":[]}]}\n");
+	assert_int_equal(CB("v.db", "coverage"), 0);
+	assert_non_null(strstr(out.buf, "\n7 techniques are caught by no enabled rule.\n"));
+	/* with no case yet, the bundled pack as a new case has it */
+	assert_int_equal(CB("no-such-case.db", "coverage"), 0);
+	assert_non_null(strstr(out.buf, "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"));
+	assert_int_equal(CB("v.db", "coverage --bogus"), 64);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -317,6 +422,7 @@ int main(void)
 		T(test_commands_on_a_missing_database),
 		T(test_detect_alerts_show_timeline),
 		T(test_triage_from_the_command_line),
+		T(test_rule_versions_sequences_and_coverage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

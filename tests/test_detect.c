@@ -31,6 +31,7 @@ static int setup(void **state)
 	char *err = NULL;
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
+	tu_seed_rule_only(db); /* the seed rule alone; test_companion_rules enables the others */
 	strbuf_init(&out, 1024);
 	return 0;
 }
@@ -451,15 +452,16 @@ static void test_rule_formats_and_defaults(void **state)
 	assert_int_equal(c.rules_added, 2);
 	assert_int_equal(c.unsupported, 2);
 	assert_int_equal(c.rules_invalid, 2);
-	assert_string_equal(msgs, "tests/fixtures/unsupported.ndjson:1: rule \"An EQL rule\" (eql-rule) stored but detect "
-				  "will skip it: rules of type \"eql\" are not supported yet (query rules are)\n"
+	assert_string_equal(msgs, "tests/fixtures/unsupported.ndjson:1: rule \"A threshold rule\" (threshold-rule) stored but "
+				  "detect will skip it: rules of type \"threshold\" are not supported yet (query and eql rules "
+				  "are)\n"
 				  "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
 				  "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
 				  "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
 				  "tests/fixtures/unsupported.ndjson:4: skipped: not valid JSON\n");
 	int rules = 0;
 	assert_int_equal(store_rules_each(db, count_rule, &rules), 0);
-	assert_int_equal(rules, 4); /* the pack's, the package's, and the two unsupported ones */
+	assert_int_equal(rules, 9); /* the pack's six, the package's, and the two unsupported ones */
 	/* defaults as Kibana fills them, and unknown fields kept */
 	custom_rule();
 	struct rule r;
@@ -618,6 +620,140 @@ static void test_pruned_search_agrees_with_full_evaluation(void **state)
 	}
 }
 
+
+/* A macOS event with event.action; proc (a process start) when path is NULL. */
+static void defend_event(struct strbuf *sb, const char *id, const char *ts, const char *type, const char *action,
+			 const char *path, const char *os, const char *proc)
+{
+	strbuf_addf(sb, "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"ingested\":\"%s\",\"category\":[\"%s\"],"
+			"\"type\":[\"%s\"],\"action\":\"%s\"},\"host\":{\"id\":\"h1\",\"name\":\"mac1\",\"os\":{\"type\":\"%s\"}},",
+		    ts, id, ts, path ? "file" : "process", type, action, os);
+	if (path)
+		strbuf_addf(sb, "\"file\":{\"path\":\"%s\"},\"process\":{\"name\":\"installer\"}}\n", path);
+	else
+		strbuf_addf(sb, "\"process\":%s}\n", proc);
+}
+
+#define V111 "89fa6cb7-6b53-4de2-b604-648488841ab8"
+#define WRITE "c8eba2ab-8a15-5f39-8567-e39add227654"
+#define HELPER "ae9867af-a891-526a-ba65-74ba4a81a975"
+#define UTILITY "1a8374da-5e3d-5443-9b59-b7491219a039"
+#define THEN_RUN "6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45"
+#define PLUGINS "/Library/DirectoryServices/PlugIns/"
+
+static int versions_line(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%lld ", (long long)a->rule_version);
+	return 0;
+}
+
+static int sequence_alert(void *ctx, const struct alert_row *a)
+{
+	if (strcmp(a->rule_id, THEN_RUN))
+		return 0;
+	*(int64_t *)ctx = a->id;
+	cJSON *doc = cJSON_Parse(a->doc);
+	const cJSON *anc = cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors");
+	assert_int_equal(cJSON_GetArraySize(anc), 2);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(anc, 0), "id")),
+			    "lower");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(anc, 1), "id")),
+			    "helper-child");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.group.id")), a->uuid);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.type")), "eql");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.rule_type_id")),
+			    "siem.eqlRule");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.severity")),
+			    "critical");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* Version 111 (EQL) and the companion rules on the blind spots the issue names. */
+static void test_companion_rules_and_v111(void **state)
+{
+	(void)state;
+	int64_t changed;
+	for (size_t i = 0; tu_companion_rules[i]; i++)
+		assert_int_equal(store_rule_set_enabled(db, tu_companion_rules[i], -1, 1, &changed), 0);
+	assert_int_equal(store_rule_set_enabled(db, V111, 111, 1, &changed), 0);
+	assert_int_equal(changed, 1);
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	const char *t = "2024-05-01T10:01:00Z";
+	defend_event(&sb, "create", t, "creation", "creation", PLUGINS "a.dsplug", "macos", NULL);
+	defend_event(&sb, "modify", t, "change", "modification", PLUGINS "b.dsplug", "macos", NULL);
+	defend_event(&sb, "rename", t, "change", "rename", PLUGINS "c.dsplug", "macos", NULL);
+	defend_event(&sb, "inside", t, "change", "modification", PLUGINS "j.dsplug/Contents/MacOS/j", "macos", NULL);
+	defend_event(&sb, "upper", t, "change", "modification", PLUGINS "i.DSPLUG", "macos", NULL);
+	defend_event(&sb, "delete", t, "deletion", "deletion", PLUGINS "e.dsplug", "macos", NULL);
+	defend_event(&sb, "other", t, "change", "modification", "/Library/LaunchDaemons/l.plist", "macos", NULL);
+	defend_event(&sb, "linux", t, "change", "modification", PLUGINS "g.dsplug", "linux", NULL);
+	defend_event(&sb, "lower", t, "change", "modification", "/library/directoryservices/plugins/h.dsplug", "macos",
+		     NULL);
+	defend_event(&sb, "cp-start", t, "start", "exec", NULL, "macos",
+		     "{\"name\":\"cp\",\"args\":[\"cp\",\"-R\",\"/tmp/x.dsplug\",\"" PLUGINS "\"]}");
+	defend_event(&sb, "ls-start", t, "start", "exec", NULL, "macos",
+		     "{\"name\":\"ls\",\"args\":[\"ls\",\"" PLUGINS "\"]}");
+	defend_event(&sb, "helper-child", "2024-05-01T10:02:00Z", "start", "exec", NULL, "macos",
+		     "{\"name\":\"sh\",\"parent\":{\"name\":\"dspluginhelperd\"}}");
+	defend_event(&sb, "late-child", "2024-05-01T10:30:00Z", "start", "exec", NULL, "macos",
+		     "{\"name\":\"sh\",\"parent\":{\"executable\":\"/usr/libexec/dspluginhelperd\"}}");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_totals tot = run_detect(NULL, NULL, NULL);
+	assert_int_equal(tot.rules, 6);
+	assert_int_equal(tot.skipped, 0);
+	const char *at = " 2024-05-01T10:01:00.000000Z\n";
+	struct strbuf want;
+	strbuf_init(&want, 2048);
+	/* the helper rule: both children; the sequence: the last plugin write, then the child within
+	 * 10m (the late child is 29 minutes on) */
+	strbuf_addf(&want, "%s lower%s", THEN_RUN, at);
+	strbuf_addf(&want, "%s create%s%s modify%s%s rename%s", SEED, at, SEED, at, SEED, at);
+	strbuf_addf(&want, "%s modify%s", V111, at); /* 111: modification only, case-sensitive */
+	strbuf_addf(&want, "%s cp-start%s", UTILITY, at);
+	strbuf_addf(&want, "%s helper-child 2024-05-01T10:02:00.000000Z\n%s late-child 2024-05-01T10:30:00.000000Z\n",
+		    HELPER, HELPER);
+	strbuf_addf(&want, "%s create%s%s inside%s%s lower%s%s modify%s%s rename%s%s upper%s", WRITE, at, WRITE, at, WRITE,
+		    at, WRITE, at, WRITE, at, WRITE, at);
+	/* sort the expectation the way alerts() sorts */
+	char *lines[32];
+	size_t n = 0;
+	for (char *p = want.buf; *p; p = strchr(p, '\n') + 1)
+		lines[n++] = p;
+	qsort(lines, n, sizeof(*lines), cmp_lines);
+	struct strbuf sorted;
+	strbuf_init(&sorted, want.len + 1);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(&sorted, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
+	assert_string_equal(alerts(), sorted.buf);
+	strbuf_release(&sorted);
+	strbuf_release(&want);
+	/* both versions of the seed rule alerted, each alert carrying its version */
+	struct strbuf v;
+	strbuf_init(&v, 64);
+	struct alert_query q = {.rule_id = SEED};
+	assert_int_equal(store_alerts_each(db, &q, versions_line, &v), 0);
+	assert_int_equal(tu_count(v.buf, "107 "), 3);
+	assert_int_equal(tu_count(v.buf, "111 "), 1);
+	strbuf_release(&v);
+	/* the sequence's alert lists both events, in order, for the console's timeline */
+	int64_t id = 0;
+	struct alert_query all = {0};
+	assert_int_equal(store_alerts_each(db, &all, sequence_alert, &id), 0);
+	assert_true(id > 0);
+	int64_t *ids;
+	size_t nids;
+	assert_int_equal(store_alert_events(db, id, &ids, &nids), 0);
+	assert_int_equal(nids, 2);
+	assert_true(ids[0] < ids[1]);
+	free(ids);
+	/* a rerun finds every alert made already */
+	tot = run_detect(NULL, NULL, NULL);
+	assert_int_equal(tot.created, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -633,6 +769,7 @@ int main(void)
 		T(test_rule_formats_and_defaults),
 		T(test_reference_exports_when_present),
 		T(test_pruned_search_agrees_with_full_evaluation),
+		T(test_companion_rules_and_v111),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

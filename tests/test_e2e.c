@@ -28,6 +28,7 @@ static void test_triage_in_the_real_console(void **state)
 	snprintf(events, sizeof(events), "%s", tu_path("demo.ndjson"));
 	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 500 > '%s'; }", events), 0);
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, events), 0);
+	tu_seed_rule_only_cli(db); /* the triage flow on the seed rule's three alerts */
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect", tu_casebook(), db), 0);
 	assert_non_null(strstr(out.buf, "3 alerts created"));
 

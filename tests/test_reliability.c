@@ -95,6 +95,7 @@ static void console_on_demo(const char *name, char *db, size_t len)
 	snprintf(events, sizeof(events), "%s", tu_path("demo.ndjson"));
 	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 500 > '%s'; }", events), 0);
 	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, events), 0);
+	tu_seed_rule_only_cli(db); /* the seed rule's three alerts */
 	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' detect", db), 0);
 	snprintf(sock, sizeof(sock), "casebook-rel-%ld", (long)getpid());
 	char cwd[512];

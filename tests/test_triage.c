@@ -136,6 +136,7 @@ static int setup(void **state)
 	char *err = NULL;
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
+	tu_seed_rule_only(db); /* the record of the seed rule's alerts; companions: test_detect */
 	struct ingest_options o = {.analyst = "t", .errors = stderr};
 	struct ingest_counts c = {0};
 	FILE *devnull = fopen("/dev/null", "w");

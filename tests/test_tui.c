@@ -158,6 +158,7 @@ static int setup(void **state)
 	snprintf(name, sizeof(name), "tui-%d.db", ++n);
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
+	tu_seed_rule_only(db); /* the screens of the seed rule's alerts; a sequence's: its own test */
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = devnull};
 	struct ingest_counts c = {0};

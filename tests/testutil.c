@@ -1,5 +1,7 @@
 #include "tests/testutil.h"
 
+#include "store/rules.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,4 +145,33 @@ int tu_count(const char *haystack, const char *needle)
 			p++;
 		}
 	return n;
+}
+
+const char *const tu_companion_rules[] = {
+	"c8eba2ab-8a15-5f39-8567-e39add227654", /* Write Below the DirectoryService PlugIns Folder */
+	"ae9867af-a891-526a-ba65-74ba4a81a975", /* DirectoryService Plugin Helper Started a Process */
+	"1a8374da-5e3d-5443-9b59-b7491219a039", /* File Utility Names the DirectoryService PlugIns Folder */
+	"6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45", /* DirectoryService Plugin Installed Then Run */
+	NULL,
+};
+
+void tu_seed_rule_only(struct store *s)
+{
+	for (size_t i = 0; tu_companion_rules[i]; i++) {
+		int64_t changed;
+		assert_int_equal(store_rule_set_enabled(s, tu_companion_rules[i], -1, 0, &changed), 0);
+		assert_int_equal(changed, 1);
+	}
+}
+
+void tu_seed_rule_only_cli(const char *db)
+{
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	for (size_t i = 0; tu_companion_rules[i]; i++)
+		if (tu_run(&out, &err, "%s --db '%s' rules disable %s", tu_casebook(), db, tu_companion_rules[i]))
+			fail_msg("rules disable %s: %s", tu_companion_rules[i], err.buf);
+	strbuf_release(&out);
+	strbuf_release(&err);
 }

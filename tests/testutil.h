@@ -29,6 +29,13 @@ void tu_tmux(const char *sock, struct strbuf *out, struct strbuf *err, const cha
 /* Polls the session's pane until text shows (at most 20 s); fails with the screen when it does
  * not. The last capture is left in out. */
 void tu_tmux_wait_for(const char *sock, const char *session, struct strbuf *out, struct strbuf *err, const char *text);
+/* The bundled pack's companion rules (casebook's own, tag "casebook: companion"). Tests of
+ * the seed rule alone, and of the triage flow built on its alerts, disable them. */
+extern const char *const tu_companion_rules[];
+struct store;
+void tu_seed_rule_only(struct store *s);
+/* The same through the command line, on the database at path. */
+void tu_seed_rule_only_cli(const char *db);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 
