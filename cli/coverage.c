@@ -117,7 +117,8 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 	if (rc)
 		fprintf(stderr, "casebook coverage: %s\n", store_errmsg(from));
 	else
-		qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
+		if (c->rules.n > 1)
+			qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
 	store_close(from);
 	return rc;
 }

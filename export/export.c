@@ -12,6 +12,7 @@
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "store/alerts.h"
+#include "store/rules.h"
 #include "store/triage.h"
 #include "triage/record.h"
 
@@ -78,7 +79,18 @@ struct record {
 	struct event_copy *timeline;
 	size_t ntimeline;
 	char *event_doc; /* the source event, as stored */
+	int64_t *members; /* the alert's events: one, or a sequence's every event */
+	size_t nmembers;
+	char *rule_notes; /* casebook's notes on the rule (Markdown), or NULL */
 };
+
+static int is_member(const struct record *r, int64_t event_id)
+{
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (r->members[i] == event_id)
+			return 1;
+	return event_id == r->event_id;
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -166,6 +178,7 @@ static void record_release(struct record *r)
 {
 	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
 	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	free(r->members), free(r->rule_notes);
 	for (size_t i = 0; i < r->nitems; i++) {
 		struct item_copy *it = &r->items[i];
 		free(it->kind), free(it->text), free(it->state), free(it->note), free(it->by);
@@ -201,6 +214,8 @@ static int gather(struct store *s, const char *uuid, const struct export_options
 	    store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r))
 		return -1;
 	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
+		return -1;
+	if (store_alert_events(s, r->id, &r->members, &r->nmembers) || store_rule_notes_get(s, r->rule_id, &r->rule_notes))
 		return -1;
 	return 0;
 }
@@ -301,6 +316,7 @@ static cJSON *record_json(const struct record *r)
 	cJSON_AddStringToObject(rule, "rule_id", r->rule_id);
 	cJSON_AddStringToObject(rule, "name", r->rule_name);
 	cJSON_AddNumberToObject(rule, "version", (double)r->rule_version);
+	add_str(rule, "casebook_notes", r->rule_notes);
 	cJSON *status = cJSON_AddObjectToObject(o, "status");
 	cJSON_AddStringToObject(status, "workflow_status", r->status);
 	add_str(status, "reason", r->closed_reason);
@@ -533,18 +549,40 @@ static void md_notes(struct strbuf *out, const struct record *r)
 	}
 }
 
+/* casebook's notes on the rule, quoted so that they stand apart from the rule author's text. */
+static void md_rule_notes(struct strbuf *out, const struct record *r)
+{
+	if (!r->rule_notes)
+		return;
+	strbuf_addstr(out, "## casebook's notes on this rule\n\n> *Written by casebook, not by the rule's author.*\n>\n");
+	struct strbuf safe;
+	strbuf_init(&safe, strlen(r->rule_notes) + 64);
+	sanitize_append(&safe, r->rule_notes, strlen(r->rule_notes), SAN_MULTILINE);
+	for (const char *p = safe.buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		strbuf_addstr(out, len ? "> " : ">");
+		strbuf_add(out, p, len);
+		strbuf_addch(out, '\n');
+		p += len + (nl ? 1 : 0);
+	}
+	strbuf_addch(out, '\n');
+	strbuf_release(&safe);
+}
+
 static void md_timeline(struct strbuf *out, const struct record *r, const struct export_options *o)
 {
 	strbuf_addf(out, "## Timeline\n\nEvents on host ");
 	md(out, r->host);
-	strbuf_addf(out, ", %lld s before to %lld s after the alert's event (marked ▶).\n\n",
-		    (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC));
+	strbuf_addf(out, ", %lld s before to %lld s after the alert's event (marked ▶%s).\n\n",
+		    (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC),
+		    r->nmembers > 1 ? "; a sequence: each of its events" : "");
 	strbuf_addstr(out, "| | Time (UTC) | Event | Process | Target |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		const struct event_copy *e = &r->timeline[i];
 		char t[TIME_ISO_LEN];
 		iso(e->ts, t);
-		strbuf_addf(out, "| %s | %s | ", e->id == r->event_id ? "▶" : "", t);
+		strbuf_addf(out, "| %s | %s | ", is_member(r, e->id) ? "▶" : "", t);
 		md(out, e->category);
 		strbuf_addstr(out, "/");
 		md(out, e->action);
@@ -626,6 +664,7 @@ static void write_markdown_one(const struct record *r, const struct export_optio
 	md_items(out, r, "check");
 	strbuf_addstr(out, "## Response\n\n");
 	md_items(out, r, "response");
+	md_rule_notes(out, r);
 	md_notes(out, r);
 	md_timeline(out, r, o);
 	strbuf_addstr(out, "## Source event\n\n");
@@ -804,7 +843,7 @@ static void write_timesketch(const struct record *r, int csv, struct strbuf *out
 		snprintf(us, sizeof(us), "%lld", (long long)e->ts);
 		if (e->has_pid)
 			snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
-		int own = e->id == r->event_id;
+		int own = is_member(r, e->id);
 		const char *values[] = {msg.buf,       t,       us,        "Event Time", own ? "casebook-alert" : "",
 					e->host,       e->user, e->process, pid,          e->executable,
 					e->file_path,  e->category, e->action, e->identity, r->uuid};

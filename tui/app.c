@@ -15,6 +15,7 @@
 #include "detect/kql.h"
 #include "export/export.h"
 #include "store/alerts.h"
+#include "store/rules.h"
 #include "store/triage.h"
 #include "triage/guide.h"
 #include "triage/record.h"
@@ -56,8 +57,19 @@ struct item {
 	int64_t at;
 };
 
+struct related {
+	char *uuid, *rule, *severity;
+	int64_t ts;
+};
+
 struct alertview {
 	struct qrow alert;
+	char *rule_id;
+	int64_t *members; /* the alert's events: one, or a sequence's every event */
+	size_t nmembers;
+	struct related *related; /* other rules' alerts on this host within the timeline window */
+	size_t nrelated;
+	struct guide rule_notes; /* casebook's notes on the rule, apart from its author's guide */
 	enum tab tab;
 	char *fields[OV_COUNT];
 	int64_t same_host, hosts_same_path;
@@ -280,7 +292,7 @@ static void load_timeline(struct app *a)
 		if (!tl_visible(v, &v->tl[i]))
 			continue;
 		if (v->tl[i].id == v->alert.event_id)
-			v->sel[TAB_TIMELINE] = k;
+			v->sel[TAB_TIMELINE] = k; /* a sequence's first event */
 		k++;
 	}
 }
@@ -334,9 +346,31 @@ static int take_doc(void *ctx, const struct alert_row *r)
 {
 	struct alertview *v = ctx;
 	json_fields(r->doc, overview_paths, OV_COUNT, v->fields);
+	free(v->rule_id);
+	v->rule_id = xstrdup(r->rule_id);
 	free(v->alert.status);
 	v->alert.status = xstrdup(r->status);
 	return 1;
+}
+
+static int add_related(void *ctx, const struct alert_row *r)
+{
+	struct alertview *v = ctx;
+	v->related = xrealloc(v->related, (v->nrelated + 1) * sizeof(*v->related));
+	struct related *x = &v->related[v->nrelated++];
+	x->uuid = xstrdup(r->uuid);
+	x->rule = xstrdup(r->rule_name);
+	x->severity = xstrdup(r->severity);
+	x->ts = r->original_time;
+	return 0;
+}
+
+static int is_member(const struct alertview *v, int64_t event_id)
+{
+	for (size_t i = 0; i < v->nmembers; i++)
+		if (v->members[i] == event_id)
+			return 1;
+	return 0;
 }
 
 static void open_alert(struct app *a, const struct qrow *r)
@@ -356,7 +390,15 @@ static void open_alert(struct app *a, const struct qrow *r)
 	store_alert_rule_note(a->s, r->id, &note);
 	guide_parse(note, &v->guide);
 	free(note);
+	note = NULL;
+	if (v->rule_id)
+		store_rule_notes_get(a->s, v->rule_id, &note);
+	guide_parse(note, &v->rule_notes);
+	free(note);
+	store_alert_events(a->s, r->id, &v->members, &v->nmembers);
 	v->tl_before = v->tl_after = 600 * TIME_US_PER_SEC;
+	struct alert_query related = {.related_to = r->id, .window_us = v->tl_before, .no_doc = 1};
+	store_alerts_each(a->s, &related, add_related, v);
 	load_timeline(a);
 	load_record(a);
 	a->in_alert = 1;
@@ -372,6 +414,12 @@ static void close_alert(struct app *a)
 	for (int i = 0; i < OV_COUNT; i++)
 		free(v->fields[i]);
 	guide_release(&v->guide);
+	guide_release(&v->rule_notes);
+	free(v->rule_id);
+	free(v->members);
+	for (size_t i = 0; i < v->nrelated; i++)
+		free(v->related[i].uuid), free(v->related[i].rule), free(v->related[i].severity);
+	free(v->related);
 	clear_items(v);
 	clear_timeline(v);
 	strbuf_release(&v->notes);
@@ -1689,8 +1737,68 @@ static void draw_overview(struct app *a)
 		 v->hosts_same_path == 1 ? "" : "s");
 	out_add(&o, "Prevalence", A_BOLD);
 	out_wrapped(&o, "  ", ctx, w, A_NORMAL, 0);
+	if (v->nmembers > 1) {
+		char seq[80];
+		snprintf(seq, sizeof(seq), "  a sequence of %zu events, marked ▶ on the Timeline tab", v->nmembers);
+		out_add(&o, "Sequence", A_BOLD);
+		out_add(&o, seq, A_NORMAL);
+	}
+	char head[120];
+	snprintf(head, sizeof(head), "Related alerts (other rules, this host, ±%llds)",
+		 (long long)(v->tl_before / TIME_US_PER_SEC));
+	out_add(&o, head, A_BOLD);
+	for (size_t i = 0; i < v->nrelated; i++) {
+		const struct related *x = &v->related[i];
+		char t[32], line[600];
+		format_time(a, x->ts, t, sizeof(t), 0);
+		snprintf(line, sizeof(line), "  %s  %.12s  %-8s  %s", t, x->uuid, x->severity, x->rule);
+		out_wrapped(&o, "", line, w, A_NORMAL, 0);
+	}
+	if (!v->nrelated)
+		out_add(&o, "  none", A_DIM);
 	draw_lines(a, &o);
 	out_free(&o);
+}
+
+/* A parsed guide's blocks; margin starts every line (casebook's notes are set apart by it). */
+static void out_guide(struct text_out *o, const struct guide *g, const char *margin, int w)
+{
+	for (size_t i = 0; i < g->nblocks; i++) {
+		const struct guide_block *b = &g->blocks[i];
+		char prefix[48];
+		snprintf(prefix, sizeof(prefix), "%s", margin);
+		size_t m = strlen(prefix);
+		attr_t at = A_NORMAL;
+		switch (b->kind) {
+		case GB_HEADING:
+			if (o->n)
+				out_add(o, margin, A_NORMAL);
+			at = A_BOLD | (b->level <= 2 ? A_UNDERLINE : 0);
+			break;
+		case GB_ITEM:
+			if (b->number)
+				snprintf(prefix + m, sizeof(prefix) - m, "%*s%d. ", 2 * b->level - 2, "", b->number);
+			else
+				snprintf(prefix + m, sizeof(prefix) - m, "%*s• ", 2 * b->level - 2, "");
+			break;
+		case GB_QUOTE:
+			snprintf(prefix + m, sizeof(prefix) - m, "│ ");
+			at = A_DIM;
+			break;
+		case GB_CODE:
+			snprintf(prefix + m, sizeof(prefix) - m, "    ");
+			at = A_BOLD;
+			break;
+		case GB_RULE:
+			out_add(o, "────", A_DIM);
+			continue;
+		case GB_PARAGRAPH:
+			if (o->n)
+				out_add(o, margin, A_NORMAL);
+			break;
+		}
+		out_block(o, prefix, b, w, at);
+	}
 }
 
 static void draw_guide(struct app *a)
@@ -1698,42 +1806,14 @@ static void draw_guide(struct app *a)
 	struct alertview *v = &a->av;
 	struct text_out o = {0};
 	int w = COLS - 2;
-	for (size_t i = 0; i < v->guide.nblocks; i++) {
-		const struct guide_block *b = &v->guide.blocks[i];
-		char prefix[32] = "";
-		attr_t at = A_NORMAL;
-		switch (b->kind) {
-		case GB_HEADING:
-			if (o.n)
-				out_add(&o, "", A_NORMAL);
-			at = A_BOLD | (b->level <= 2 ? A_UNDERLINE : 0);
-			break;
-		case GB_ITEM:
-			if (b->number)
-				snprintf(prefix, sizeof(prefix), "%*s%d. ", 2 * b->level - 2, "", b->number);
-			else
-				snprintf(prefix, sizeof(prefix), "%*s• ", 2 * b->level - 2, "");
-			break;
-		case GB_QUOTE:
-			snprintf(prefix, sizeof(prefix), "│ ");
-			at = A_DIM;
-			break;
-		case GB_CODE:
-			snprintf(prefix, sizeof(prefix), "    ");
-			at = A_BOLD;
-			break;
-		case GB_RULE:
-			out_add(&o, "────", A_DIM);
-			continue;
-		case GB_PARAGRAPH:
-			if (o.n)
-				out_add(&o, "", A_NORMAL);
-			break;
-		}
-		out_block(&o, prefix, b, w, at);
-	}
+	out_guide(&o, &v->guide, "", w);
 	if (!v->guide.nblocks)
 		out_add(&o, "This rule has no investigation guide.", A_BOLD);
+	if (v->rule_notes.nblocks) {
+		out_add(&o, "", A_NORMAL);
+		out_add(&o, "── casebook's notes on this rule (not the rule author's) ──", A_BOLD | A_REVERSE);
+		out_guide(&o, &v->rule_notes, "┃ ", w);
+	}
 	draw_lines(a, &o);
 	out_free(&o);
 }
@@ -1769,7 +1849,7 @@ static void draw_timeline(struct app *a)
 		if (k >= n)
 			continue;
 		const struct tl_row *t = &v->tl[idx[k]];
-		int own = t->id == v->alert.event_id;
+		int own = is_member(v, t->id);
 		attr_t base = (k == sel ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
 		char tbuf[32], what[200];
 		format_time(a, t->ts, tbuf, sizeof(tbuf), 0);
