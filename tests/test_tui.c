@@ -294,6 +294,70 @@ static void test_screens_132x40_and_resizes(void **state)
 	check_screen("too-small");
 }
 
+
+/* The demo case with every enabled pack rule: the companion sequence's alert. */
+static int setup_demo(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	char *err = NULL;
+	struct strbuf o1, o2;
+	strbuf_init(&o1, 64);
+	strbuf_init(&o2, 64);
+	assert_int_equal(tu_run(&o1, &o2, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }",
+				tu_path("demo.ndjson")),
+			 0);
+	strbuf_release(&o1);
+	strbuf_release(&o2);
+	assert_int_equal(store_open(tu_path("tui-demo.db"), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path("demo.ndjson"), &o, &c), INGEST_OK);
+	fclose(devnull);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(t.created, 11);
+	assert_int_equal(pipe(pipefd), 0);
+	in = fdopen(pipefd[0], "r");
+	out = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(out, in, 45, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "demo.db", .clock = fixed_clock, .colors = 0};
+	app = app_new(db, &ao);
+	assert_int_equal(app_load(app), 0);
+	return 0;
+}
+
+/* The rows of the screen that start with the timeline's mark. */
+static int marked_rows(void)
+{
+	int n = 0;
+	for (int y = 5; y < LINES - 1; y++) {
+		char row[1024];
+		screen_row(y, row, sizeof(row));
+		n += strncmp(row, "▶", strlen("▶")) == 0;
+	}
+	return n;
+}
+
+static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
+{
+	(void)state;
+	check_screen("demo-queue-132x45");
+	keys("jjjjj\n"); /* the sequence: a plug-in written on mac-lisbon-01, then the loader's child */
+	check_screen("sequence-overview-132x45");
+	keys("3");
+	check_screen("sequence-timeline-132x45");
+	assert_int_equal(marked_rows(), 2);
+	keys("q");
+	keys("k\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
+	app_draw(app);
+	keys("2G");
+	check_screen("seed-guide-end-132x45");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_key_table),
 		cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,6 +295,9 @@ static void load_timeline(struct app *a)
 			v->sel[TAB_TIMELINE] = k; /* a sequence's first event */
 		k++;
 	}
+	/* the alert's event in the middle of the view, with what came before and after it */
+	size_t half = LINES > 12 ? (size_t)(LINES - 6) / 2 : 0, sel = v->sel[TAB_TIMELINE];
+	v->top[TAB_TIMELINE] = sel > half ? sel - half : 0;
 }
 
 static int add_item(void *ctx, const struct triage_item *it)
@@ -1760,6 +1763,26 @@ static void draw_overview(struct app *a)
 	out_free(&o);
 }
 
+/* Wrapped lines continue under their prefix with spaces; put the margin back at their start
+ * so that a set-apart block stays visibly set apart. */
+static void keep_margin(struct text_out *o, size_t first, const char *margin)
+{
+	size_t cols = (size_t)text_width(margin);
+	if (!cols)
+		return;
+	for (size_t i = first; i < o->n; i++) {
+		char *line = o->lines[i];
+		if (!strncmp(line, margin, strlen(margin)) || strspn(line, " ") < cols)
+			continue;
+		struct strbuf sb;
+		strbuf_init(&sb, strlen(line) + 8);
+		strbuf_addstr(&sb, margin);
+		strbuf_addstr(&sb, line + cols);
+		free(line);
+		o->lines[i] = strbuf_detach(&sb, NULL);
+	}
+}
+
 /* A parsed guide's blocks; margin starts every line (casebook's notes are set apart by it). */
 static void out_guide(struct text_out *o, const struct guide *g, const char *margin, int w)
 {
@@ -1797,7 +1820,9 @@ static void out_guide(struct text_out *o, const struct guide *g, const char *mar
 				out_add(o, margin, A_NORMAL);
 			break;
 		}
+		size_t first = o->n;
 		out_block(o, prefix, b, w, at);
+		keep_margin(o, first, margin);
 	}
 }
 
