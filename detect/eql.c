@@ -1204,6 +1204,8 @@ static int take_first(void *c, const struct eql_val *v)
 {
 	struct first_ctx *f = c;
 	f->v = *v;
+	if (v->k == V_STR) /* a copy: a derived value (file.path.caseless) lives only during the call */
+		val_str_owned(&f->v, xstrndup(v->s, v->len), v->len);
 	return 1;
 }
 

@@ -253,6 +253,11 @@ static const struct eql_case cases[] = {
 	 INNER_EVENT, 1},
 	{"any where file.path.caseless like \"*.DSPLUG*\"", INNER_EVENT, 0},
 	{"any where file.path.caseless == \"x\"", "{\"file\":{\"path\":{\"caseless\":\"x\"}}}", 1},
+	/* a derived value read as a whole value (found by fuzz_eql: it was used after it was freed) */
+	{"any where concat(file.path.caseless, \"!\") == "
+	 "\"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil!\"",
+	 INNER_EVENT, 1},
+	{"any where -file.path.caseless == null", INNER_EVENT, 1},
 };
 
 static void test_eql_cases(void **state)
