@@ -9,6 +9,7 @@
 #include "detect/eql.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
+#include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/sequence.h"
@@ -258,6 +259,7 @@ struct run {
 	struct kql_node *kql;   /* the rule's query: KQL ... */
 	struct eql_query *eql;  /* ... or EQL */
 	struct exception_set *x;
+	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;
 	size_t nhits, alloc;
 	struct found_seq *seqs; /* sequences: what matched, before replay */
@@ -298,6 +300,8 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, 
 static int on_candidate(void *ctx, const struct candidate_row *c)
 {
 	struct run *run = ctx;
+	if (!needles_admit(&run->needles, c->ev.doc, c->ev.doc_len))
+		return 0;
 	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))
 		return 0;
 	cJSON *ev = detect_event_json(&c->ev);
@@ -595,6 +599,7 @@ static void run_release(struct run *run)
 		free(run->seen[i]);
 	free(run->seen);
 	kql_free(run->kql);
+	needles_release(&run->needles);
 	exceptions_free(run->x);
 	rule_release(&run->r);
 }
@@ -605,8 +610,14 @@ static int compile_query(struct run *run)
 	const struct rule *r = &run->r;
 	struct kql_error err;
 	int eql = !strcmp(r->language, "eql");
-	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL)
+	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
+		if (eql)
+			eql_needles(run->eql, &run->needles);
+		else
+			kql_needles(run->kql, &run->needles);
+		needles_finish(&run->needles);
 		return 0;
+	}
 	struct strbuf msg;
 	strbuf_init(&msg, 128);
 	kql_error_format(r->query, &err, &msg);

@@ -11,6 +11,7 @@
 
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/needles.h"
 #include "detect/wildcard.h"
 
 /* ---- the tree ---- */
@@ -1763,6 +1764,11 @@ int eql_match(const struct eql_query *q, const cJSON *event)
 	return eql_stage_match(q, 0, event);
 }
 
+const char *eql_stage_category(const struct eql_query *q, size_t stage)
+{
+	return stage <= q->nstages ? q->stages[stage].category : NULL;
+}
+
 int eql_is_sequence(const struct eql_query *q)
 {
 	return q->sequence;
@@ -1840,9 +1846,166 @@ static int prefix_of(const struct node *n, const char *field, char **prefix, int
 	return 0;
 }
 
+/* A top-level condition that holds only when file.path, lower-cased, starts with a prefix:
+ * file.path : "..." (or like~), or any match on file.path.caseless. */
+static int caseless_prefix_of(const struct node *n, char **prefix)
+{
+	if (n->kind == N_AND)
+		return caseless_prefix_of(n->kids[0], prefix) || caseless_prefix_of(n->kids[1], prefix);
+	const struct node *f = n->nkids ? n->kids[0] : NULL;
+	if (!f || f->kind != N_FIELD)
+		return 0;
+	int sub = !strcmp(f->text, "file.path.caseless");
+	if (!sub && strcmp(f->text, "file.path"))
+		return 0;
+	const char *text = NULL;
+	size_t len = 0;
+	if (sub && n->kind == N_CMP && n->op == CMP_EQ && n->kids[1]->kind == N_STR) {
+		text = n->kids[1]->text;
+		len = strnlen(text, n->kids[1]->len);
+	} else if (n->kind == N_MATCH && !n->is_regex && n->npats == 1 && (sub || n->caseless)) {
+		text = n->pats[0].piece[0];
+		len = strcspn(text, "?");
+	}
+	if (!text || !len)
+		return 0;
+	*prefix = xstrndup(text, len);
+	for (char *c = *prefix; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return 1;
+}
+
+int eql_required_caseless_prefix(const struct eql_query *q, char **prefix)
+{
+	return !q->sequence && q->nstages == 1 && caseless_prefix_of(q->stages[0].cond, prefix);
+}
+
 int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact)
 {
 	if (q->sequence || q->nstages != 1)
 		return 0;
 	return prefix_of(q->stages[0].cond, field, prefix, exact);
+}
+
+/* ---- needles ---- */
+
+static const char *field_of(const struct node *n)
+{
+	return n && n->kind == N_FIELD ? n->text : NULL;
+}
+
+static void node_needles(const struct node *n, struct needles *out)
+{
+	struct needles a, b;
+	needles_init(out);
+	switch (n->kind) {
+	case N_AND:
+		node_needles(n->kids[0], &a);
+		node_needles(n->kids[1], &b);
+		needles_best(out, &a, &b);
+		return;
+	case N_OR:
+		node_needles(n->kids[0], &a);
+		node_needles(n->kids[1], &b);
+		needles_union(out, &a, &b);
+		return;
+	case N_CMP: {
+		const struct node *f = n->kids[0], *v = n->kids[1];
+		if (f->kind != N_FIELD) {
+			const struct node *t = f;
+			f = v, v = t;
+		}
+		if (n->op == CMP_EQ && field_of(f) && v->kind == N_STR && needle_candidate(f->text, v->text, v->len))
+			needles_one(out, v->text, v->len);
+		return;
+	}
+	case N_MATCH:
+		if (n->is_regex || !field_of(n->kids[0]))
+			return;
+		for (size_t i = 0; i < n->npats; i++) {
+			needles_from_pattern(&a, n->kids[0]->text, (const char *const *)n->pats[i].piece, n->pats[i].len,
+					     n->pats[i].n, 1);
+			if (i == 0) {
+				*out = a;
+			} else {
+				b = *out;
+				needles_union(out, &b, &a);
+			}
+			if (!out->usable)
+				return;
+		}
+		return;
+	case N_IN:
+		if (n->negate || !field_of(n->kids[0]))
+			return;
+		for (size_t i = 1; i < n->nkids; i++) {
+			const struct node *v = n->kids[i];
+			if (v->kind != N_STR || !needle_candidate(n->kids[0]->text, v->text, v->len)) {
+				needles_release(out);
+				return;
+			}
+			needles_one(&a, v->text, v->len);
+			if (i == 1) {
+				*out = a;
+			} else {
+				b = *out;
+				needles_union(out, &b, &a);
+			}
+		}
+		return;
+	case N_FUNC: {
+		/* startsWith(field, "x", ...), endsWith, stringContains, wildcard: a value holds one */
+		const char *name = n->fn->name;
+		int affix = !strcmp(name, "startsWith") || !strcmp(name, "endsWith") || !strcmp(name, "stringContains");
+		int glob = !strcmp(name, "wildcard");
+		if ((!affix && !glob) || n->nkids < 2 || !field_of(n->kids[0]))
+			return;
+		for (size_t i = 1; i < n->nkids; i++) {
+			const struct node *v = n->kids[i];
+			if (v->kind != N_STR) {
+				needles_release(out);
+				return;
+			}
+			if (glob) {
+				struct wpat w;
+				wildcard_pattern(v->text, v->len, &w);
+				needles_from_pattern(&a, n->kids[0]->text, (const char *const *)w.piece, w.len, w.n, 1);
+				wpat_release(&w);
+			} else if (needle_candidate(n->kids[0]->text, v->text, v->len)) {
+				needles_one(&a, v->text, v->len);
+			} else {
+				needles_init(&a);
+			}
+			if (i == 1) {
+				*out = a;
+			} else {
+				b = *out;
+				needles_union(out, &b, &a);
+			}
+			if (!out->usable)
+				return;
+		}
+		return;
+	}
+	default:
+		return; /* not, comparisons of other kinds, bare values: no requirement */
+	}
+}
+
+void eql_needles(const struct eql_query *q, struct needles *out)
+{
+	size_t total = q->nstages + (q->has_until ? 1 : 0);
+	needles_init(out);
+	for (size_t i = 0; i < total; i++) {
+		struct needles one;
+		node_needles(q->stages[i].cond, &one);
+		if (i == 0) {
+			*out = one;
+		} else {
+			struct needles acc = *out;
+			needles_union(out, &acc, &one); /* an event the sequence needs passes some stage */
+		}
+		if (!out->usable)
+			return;
+	}
 }

@@ -47,4 +47,16 @@ int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, s
  * and whether it is the whole value. Returns 0 when there is no such condition. */
 int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact);
 
+/* A stage's event category (NULL for `any`). */
+const char *eql_stage_category(const struct eql_query *q, size_t stage);
+
+/* For the planner: when a top-level condition of an event query requires file.path, ASCII
+ * lower-cased, to start with a prefix (file.path : "...", or a match on file.path.caseless),
+ * that prefix (lower-cased, malloc'd). */
+int eql_required_caseless_prefix(const struct eql_query *q, char **prefix);
+
+struct needles;
+/* The needles an event must hold to pass the query (a sequence: to pass any of its stages). */
+void eql_needles(const struct eql_query *q, struct needles *out);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/needles.h"
 
 /* ---- parser: a recursive-descent rendering of Kibana's kuery.peg ---- */
 
@@ -926,6 +927,57 @@ void kql_to_string(const struct kql_node *q, struct strbuf *out)
 		strbuf_addstr(out, ", ");
 		kql_to_string(q->left, out);
 		strbuf_addch(out, ')');
+		return;
+	}
+}
+
+/* ---- needles ---- */
+
+static void values_needles(const char *field, const struct kql_values *v, struct needles *out)
+{
+	struct needles a, b;
+	needles_init(out);
+	switch (v->kind) {
+	case KQL_OR:
+		values_needles(field, v->left, &a);
+		values_needles(field, v->right, &b);
+		needles_union(out, &a, &b);
+		return;
+	case KQL_AND:
+		values_needles(field, v->left, &a);
+		values_needles(field, v->right, &b);
+		needles_best(out, &a, &b);
+		return;
+	case KQL_MATCH:
+		if ((v->lit.kind == KQL_LIT_TEXT || v->lit.kind == KQL_LIT_PHRASE) && !v->lit.is_number)
+			needles_from_pattern(out, field, (const char *const *)v->lit.pat.piece, v->lit.pat.len, v->lit.pat.n, 0);
+		return;
+	default:
+		return;
+	}
+}
+
+void kql_needles(const struct kql_node *q, struct needles *out)
+{
+	struct needles a, b;
+	needles_init(out);
+	switch (q->kind) {
+	case KQL_AND:
+		kql_needles(q->left, &a);
+		kql_needles(q->right, &b);
+		needles_best(out, &a, &b);
+		return;
+	case KQL_OR:
+		kql_needles(q->left, &a);
+		kql_needles(q->right, &b);
+		needles_union(out, &a, &b);
+		return;
+	case KQL_MATCH:
+		/* a named field (no wildcard in the name), or free text: any value holds the literal */
+		if (q->field.n <= 1)
+			values_needles(q->field.n ? q->field.piece[0] : "*", q->values, out);
+		return;
+	default:
 		return;
 	}
 }

@@ -70,4 +70,8 @@ int kql_match(const struct kql_node *q, const cJSON *event);
 /* Writes the query back in a canonical form (for tests and for `casebook rules`). */
 void kql_to_string(const struct kql_node *q, struct strbuf *out);
 
+struct needles;
+/* The needles an event must hold to match (detect/needles.h). */
+void kql_needles(const struct kql_node *q, struct needles *out);
+
 #endif

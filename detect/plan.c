@@ -53,6 +53,23 @@ static void use_path(struct plan *p, const char *prefix, size_t len, int exact)
 	p->path_hi = prefix_upper_bound(prefix, len);
 }
 
+static void add_category(struct plan *p, const char *category)
+{
+	for (size_t i = 0; i < p->ncategories; i++)
+		if (!strcmp(p->categories[i], category))
+			return;
+	p->categories[p->ncategories++] = xstrdup(category);
+}
+
+static char *lower_dup(const char *s)
+{
+	char *d = xstrdup(s);
+	for (char *c = d; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+	return d;
+}
+
 static void walk(const struct kql_node *n, struct plan *p)
 {
 	if (n->kind == KQL_AND) {
@@ -66,6 +83,11 @@ static void walk(const struct kql_node *n, struct plan *p)
 		const char *prefix = wpat_prefix(&lit->pat, &len);
 		use_path(p, prefix, len, !wpat_has_wildcard(&lit->pat));
 	}
+	else if (!p->path_lower_prefix && (lit = required_literal(n, "file.path.caseless")) != NULL && lit->pat.len[0])
+		p->path_lower_prefix = lower_dup(lit->pat.piece[0]);
+	else if (!p->ncategories && (lit = required_literal(n, "event.category")) != NULL && !wpat_has_wildcard(&lit->pat) &&
+		 lit->pat.len[0] <= 64)
+		add_category(p, lit->pat.piece[0]);
 	else if (!p->host && (((lit = required_literal(n, "host.name")) != NULL) ||
 			      ((lit = required_literal(n, "host.id")) != NULL)) && !wpat_has_wildcard(&lit->pat))
 		p->host = xstrdup(lit->pat.piece[0]);
@@ -77,9 +99,31 @@ void plan_query(const struct kql_node *kql, struct plan *p)
 	walk(kql, p);
 }
 
+/* Every stage (and until) names a category: the event must be in one of them. A category
+ * too long for the column test, or more than four, leaves the plan without one. */
+static void eql_categories(const struct eql_query *eql, struct plan *p)
+{
+	size_t n = eql_stage_count(eql) + (eql_has_until(eql) ? 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *c = eql_stage_category(eql, i);
+		int known = 0;
+		for (size_t k = 0; c && k < p->ncategories; k++)
+			known |= !strcmp(p->categories[k], c);
+		if (!c || strlen(c) > 64 || (!known && p->ncategories == 4)) {
+			for (size_t k = 0; k < p->ncategories; k++)
+				free(p->categories[k]);
+			p->ncategories = 0;
+			return;
+		}
+		add_category(p, c);
+	}
+}
+
 void plan_eql(const struct eql_query *eql, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	eql_categories(eql, p);
+	eql_required_caseless_prefix(eql, &p->path_lower_prefix);
 	char *prefix;
 	int exact;
 	if (eql_required_prefix(eql, "file.path", &prefix, &exact)) {
@@ -101,6 +145,10 @@ void plan_apply(const struct plan *p, struct candidate_query *q)
 	q->path_lo = p->path_lo;
 	q->path_hi = p->path_hi;
 	q->host = p->host;
+	q->path_lower_prefix = p->path_lower_prefix;
+	for (size_t i = 0; i < p->ncategories; i++)
+		q->categories[i] = p->categories[i];
+	q->ncategories = p->ncategories;
 }
 
 void plan_release(struct plan *p)
@@ -108,5 +156,8 @@ void plan_release(struct plan *p)
 	free(p->path_lo);
 	free(p->path_hi);
 	free(p->host);
+	free(p->path_lower_prefix);
+	for (size_t i = 0; i < p->ncategories; i++)
+		free(p->categories[i]);
 	memset(p, 0, sizeof(*p));
 }

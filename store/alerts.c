@@ -281,6 +281,19 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 			strbuf_addstr(&sql, " AND host_key IN (SELECT key FROM hosts WHERE name = ?6 OR host_id = ?6)");
 		strbuf_addstr(&sql, " UNION SELECT id FROM events WHERE irregular != 0)");
 	}
+	if (q->path_lower_prefix) /* SQLite's lower() is ASCII-only, as the .caseless copy is */
+		strbuf_addstr(&sql, " AND (e.irregular != 0 OR e.file_path IS NULL OR "
+				    "lower(substr(e.file_path, 1, length(?11))) = ?11)");
+	if (q->ncategories) {
+		/* the category column joins the values with ','; rows it cannot vouch for stay in */
+		strbuf_addstr(&sql, " AND (e.category IS NULL OR e.irregular != 0");
+		static const char *const one_of[] = {
+			" OR instr(',' || e.category || ',', ?7) > 0", " OR instr(',' || e.category || ',', ?8) > 0",
+			" OR instr(',' || e.category || ',', ?9) > 0", " OR instr(',' || e.category || ',', ?10) > 0"};
+		for (size_t i = 0; i < q->ncategories && i < 4; i++)
+			strbuf_addstr(&sql, one_of[i]);
+		strbuf_addstr(&sql, ")");
+	}
 	strbuf_addf(&sql, " ORDER BY %s, e.ts, e.id", t);
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
@@ -293,6 +306,12 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	sqlite3_bind_text(st, 4, q->path_lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, q->path_hi, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, q->path_lower_prefix, -1, SQLITE_STATIC);
+	char cats[4][72];
+	for (size_t i = 0; i < q->ncategories && i < 4; i++) {
+		snprintf(cats[i], sizeof(cats[i]), ",%.64s,", q->categories[i]);
+		sqlite3_bind_text(st, (int)(7 + i), cats[i], -1, SQLITE_STATIC);
+	}
 	struct candidate_ctx c = {.fn = fn, .ctx = ctx, .use_ingested = q->use_ingested};
 	return store_each_event_row(s, st, 1, candidate_row, &c);
 }

@@ -80,6 +80,9 @@ struct candidate_query {
 	int has_window;
 	const char *path_lo, *path_hi; /* file_path >= lo AND file_path < hi (NULL: no bound) */
 	const char *host;       /* host.name or host.id equals (NULL: any) */
+	const char *path_lower_prefix; /* lower(file_path) starts with it (NULL: no bound) */
+	const char *categories[4]; /* event.category holds one of these (none: any) */
+	size_t ncategories;
 };
 
 struct candidate_row {

@@ -1,0 +1,40 @@
+/* needles: a cheap test that rules most documents out before they are parsed. A query
+ * yields a set of literals (needles) such that any event it matches has at least one of
+ * them, ASCII case aside, in its JSON text; a document with none of them cannot match and
+ * is skipped. Exactness: a needle holds a letter (so it can never equal a number written
+ * another way), is at least 3 bytes, and never comes from a field casebook may derive
+ * (host.os.type). JSON escapes can hide text, so a document with a \u or \/ escape is always
+ * parsed. The query languages fill the set (kql_needles, eql_needles). */
+#ifndef CASEBOOK_NEEDLES_H
+#define CASEBOOK_NEEDLES_H
+
+#include <stddef.h>
+
+struct needles {
+	int usable;   /* 0: no set could be found; every document is parsed */
+	size_t n;
+	char **text;  /* lower-cased */
+	size_t *len;
+	unsigned char first[256]; /* bytes that may start a needle: set by needles_finish */
+};
+
+void needles_init(struct needles *nd);
+void needles_release(struct needles *nd);
+/* Whether a literal may serve as a needle (see above); field is the one it is compared with. */
+int needle_candidate(const char *field, const char *s, size_t len);
+/* The set {s}. */
+void needles_one(struct needles *nd, const char *s, size_t len);
+/* Either of two sets must hold: out = a ∪ b (unusable when either is); a and b are consumed. */
+void needles_union(struct needles *out, struct needles *a, struct needles *b);
+/* Both sets hold: keeps the more selective one in out; a and b are consumed. */
+void needles_best(struct needles *out, struct needles *a, struct needles *b);
+/* The longest literal run of a wildcard pattern (cut at '*' and, when qmark, at '?'). */
+void needles_from_pattern(struct needles *nd, const char *field, const char *const *pieces, const size_t *lens,
+			  size_t npieces, int qmark);
+
+/* Prepares a finished set for needles_admit. */
+void needles_finish(struct needles *nd);
+/* Whether the document (JSON text) may match: 1 unless the set is usable and no needle is in it. */
+int needles_admit(const struct needles *nd, const char *doc, size_t len);
+
+#endif
