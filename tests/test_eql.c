@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "detect/eql.h"
+#include "detect/needles.h"
 #include "detect/sequence.h"
 
 #define FILE_EVENT                                                                                                     \
@@ -281,6 +282,15 @@ static void test_eql_cases(void **state)
 			printf("case %zu: %s on %.60s: got %d, want %d\n", i, c->query, c->event, got, c->want);
 			failures++;
 		}
+		/* the needles never rule out an event the query matches */
+		struct needles nd;
+		eql_needles(q, &nd);
+		needles_finish(&nd);
+		if (got && !needles_admit(&nd, c->event, strlen(c->event))) {
+			printf("case %zu: %s: the needles rule out a match\n", i, c->query);
+			failures++;
+		}
+		needles_release(&nd);
 		cJSON_Delete(ev);
 		eql_free(q);
 	}
@@ -505,6 +515,50 @@ static void test_sequence_shape(void **state)
 	eql_free(q);
 }
 
+
+static int admits(const char *query, const char *doc)
+{
+	struct kql_error err;
+	struct eql_query *q = eql_parse(query, &err);
+	assert_non_null(q);
+	struct needles nd;
+	eql_needles(q, &nd);
+	needles_finish(&nd);
+	int rc = needles_admit(&nd, doc, strlen(doc));
+	needles_release(&nd);
+	eql_free(q);
+	return rc;
+}
+
+static void test_needles(void **state)
+{
+	(void)state;
+	const char *helper = "process where host.os.type == \"macos\" and (process.parent.name : \"dspluginhelperd\" or "
+			     "process.parent.executable : \"/usr/libexec/dspluginhelperd\")";
+	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"DSPluginHelperD\"}}}"), 1);
+	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"launchd\"}},\"host\":{\"os\":{\"type\":\"macos\"}}}"), 0);
+	/* an escape could spell it: parsed */
+	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"\\u0064spluginhelperd\"}}}"), 1);
+	assert_int_equal(admits(helper, "{\"p\":\"a\\/b\"}"), 1);
+	/* an escaped backslash before a u is not an escape */
+	assert_int_equal(admits(helper, "{\"p\":\"C:\\\\users\"}"), 0);
+	/* host.os.type may be derived, numbers may be written otherwise, not: no requirement */
+	assert_int_equal(admits("any where host.os.type == \"macos\"", "{}"), 1);
+	assert_int_equal(admits("any where process.pid == \"42\"", "{}"), 1);
+	assert_int_equal(admits("any where not process.name == \"bash\"", "{}"), 1);
+	/* and: the more selective side; or: both sides */
+	assert_int_equal(admits("any where process.name == \"bash\" and user.name == \"root\"", "{\"x\":\"root\"}"), 0);
+	assert_int_equal(admits("any where process.name == \"bash\" or user.name == \"root\"", "{\"x\":\"root\"}"), 1);
+	assert_int_equal(admits("any where process.name == \"bash\" or user.id == 0", "{}"), 1);
+	/* patterns: the longest literal run */
+	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/library/\"}"), 1);
+	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"plugins\"}"), 0);
+	/* a sequence: any of its stages */
+	assert_int_equal(admits("sequence [file where file.name == \"abc\"] [process where process.name == \"xyz\"]",
+				"{\"n\":\"XYZ\"}"),
+			 1);
+}
+
 static const struct {
 	const char *query;
 	size_t column;
@@ -576,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_eql_cases),
 		cmocka_unit_test(test_sequences),
 		cmocka_unit_test(test_sequence_shape),
+		cmocka_unit_test(test_needles),
 		cmocka_unit_test(test_syntax_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

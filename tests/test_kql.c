@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect/kql.h"
+#include "detect/needles.h"
 
 #define FILE_EVENT                                                                                                     \
 	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"                \
@@ -269,6 +270,15 @@ static void test_kql_cases(void **state)
 			strbuf_release(&sb);
 			failures++;
 		}
+		/* the needles never rule out an event the query matches */
+		struct needles nd;
+		kql_needles(q, &nd);
+		needles_finish(&nd);
+		if (got && !needles_admit(&nd, c->event, strlen(c->event))) {
+			printf("case %zu: %s: the needles rule out a match\n", i, c->query);
+			failures++;
+		}
+		needles_release(&nd);
 		cJSON_Delete(ev);
 		kql_free(q);
 	}
