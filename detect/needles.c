@@ -131,8 +131,19 @@ void needles_from_pattern(struct needles *nd, const char *field, const char *con
 void needles_finish(struct needles *nd)
 {
 	memset(nd->first, 0, sizeof(nd->first));
-	for (size_t i = 0; i < nd->n; i++)
-		nd->first[(unsigned char)nd->text[i][0]] = 1;
+	memset(nd->pair, 0, sizeof(nd->pair));
+	for (size_t i = 0; i < nd->n; i++) {
+		unsigned char a = (unsigned char)nd->text[i][0], b = (unsigned char)nd->text[i][1];
+		/* both cases of the first two bytes (needles are at least 3 bytes long) */
+		unsigned char as[2] = {a, (unsigned char)toupper(a)}, bs[2] = {b, (unsigned char)toupper(b)};
+		for (int x = 0; x < 2; x++) {
+			nd->first[as[x]] = 1;
+			for (int y = 0; y < 2; y++) {
+				unsigned pair = (unsigned)as[x] << 8 | bs[y];
+				nd->pair[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+			}
+		}
+	}
 	nd->first['\\'] = 1; /* escapes end the test: see needles_admit */
 }
 
@@ -151,17 +162,21 @@ int needles_admit(const struct needles *nd, const char *doc, size_t len)
 {
 	if (!nd->usable || !doc)
 		return 1;
-	/* one pass: a table says which bytes may start a needle (or an escape) */
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)tolower((unsigned char)doc[i]);
-		if (!nd->first[c])
+	/* one pass: tables say which bytes, and pairs of bytes, may start a needle (or an escape) */
+	const unsigned char *d = (const unsigned char *)doc;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (!nd->first[d[i]])
 			continue;
-		if (c == '\\') {
-			if (i + 1 < len && (doc[i + 1] == 'u' || doc[i + 1] == '/'))
+		if (d[i] == '\\') {
+			if (d[i + 1] == 'u' || d[i + 1] == '/')
 				return 1; /* an escape can spell a needle without its bytes */
 			i++; /* \\ or \" : the next byte is escaped, not a start */
 			continue;
 		}
+		unsigned pair = (unsigned)d[i] << 8 | d[i + 1];
+		if (!(nd->pair[pair >> 3] & (1u << (pair & 7))))
+			continue;
+		unsigned char c = (unsigned char)tolower(d[i]);
 		for (size_t k = 0; k < nd->n; k++)
 			if ((unsigned char)nd->text[k][0] == c && starts_here(doc, len, i, nd->text[k], nd->len[k]))
 				return 1;

@@ -15,7 +15,8 @@ struct needles {
 	size_t n;
 	char **text;  /* lower-cased */
 	size_t *len;
-	unsigned char first[256]; /* bytes that may start a needle: set by needles_finish */
+	unsigned char first[256];  /* bytes that may start a needle: set by needles_finish */
+	unsigned char pair[8192];  /* bit per pair of bytes that may start one */
 };
 
 void needles_init(struct needles *nd);

@@ -294,7 +294,8 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 			strbuf_addstr(&sql, one_of[i]);
 		strbuf_addstr(&sql, ")");
 	}
-	strbuf_addf(&sql, " ORDER BY %s, e.ts, e.id", t);
+	if (!q->any_order)
+		strbuf_addf(&sql, " ORDER BY %s, e.ts, e.id", t);
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);

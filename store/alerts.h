@@ -83,6 +83,7 @@ struct candidate_query {
 	const char *path_lower_prefix; /* lower(file_path) starts with it (NULL: no bound) */
 	const char *categories[4]; /* event.category holds one of these (none: any) */
 	size_t ncategories;
+	int any_order; /* the caller sorts what it keeps: skip sorting every row by time */
 };
 
 struct candidate_row {
@@ -92,7 +93,8 @@ struct candidate_row {
 };
 
 typedef int (*candidate_fn)(void *ctx, const struct candidate_row *c);
-/* Candidate events with their documents, ordered by the time field then @timestamp. Events
+/* Candidate events with their documents, ordered by the time field then @timestamp (unless
+ * any_order). Events
  * whose columns do not hold every value (irregular) are always included. */
 int store_candidates_each(struct store *s, const struct candidate_query *q, candidate_fn fn, void *ctx);
 /* The smallest and largest time field over events (with id > after_id); 0 when none. */
