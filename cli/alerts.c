@@ -147,10 +147,9 @@ static int show_sequence(struct store *s, int64_t alert_id)
 	if (n > 1) {
 		struct strbuf l;
 		strbuf_init(&l, 256);
-		printf("sequence of %zu events:\n", n);
+		printf("\nsequence of %zu events:\n", n);
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = store_event_get(s, ids[i], 0, print_sequence_event, &l);
-		printf("\n");
 		strbuf_release(&l);
 	}
 	free(ids);

@@ -703,6 +703,9 @@ static int run_rule(struct store *s, const struct rule_row *row, const struct de
 		struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1, .any_order = 1,
 					     .from = first_t - r->lookback_us, .to = last_t - r->to_offset_us};
 		plan_apply(&plan, &cq);
+		int64_t all_lo, all_hi;
+		if (!cq.path_lo && !cq.path_hi && !cq.host && !store_time_span(s, use_ingested, 0, &all_lo, &all_hi))
+			cq.prefer_scan = cq.to - cq.from >= (all_hi - all_lo) / 2; /* most of the case: scan it */
 		rc = store_candidates_each(s, &cq, on_candidate, &run);
 		plan_release(&plan);
 		if (rc)

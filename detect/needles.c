@@ -128,23 +128,28 @@ void needles_from_pattern(struct needles *nd, const char *field, const char *con
 		needles_one(nd, best, best_len);
 }
 
+/* How common a byte is in events' JSON (lower: rarer); the anchor of a needle is its rarest
+ * byte, found with memchr. */
+static int commonness(unsigned char c)
+{
+	static const char rare_first[] = "qjzxkvwybfghpmudclsnt_oirae";
+	const char *at = strchr(rare_first, tolower(c));
+	if (at && c)
+		return (int)(at - rare_first);
+	if (c >= '0' && c <= '9')
+		return 20;
+	return 40; /* '/', '.', '-', ':' and the like fill paths */
+}
+
 void needles_finish(struct needles *nd)
 {
-	memset(nd->first, 0, sizeof(nd->first));
-	memset(nd->pair, 0, sizeof(nd->pair));
-	for (size_t i = 0; i < nd->n; i++) {
-		unsigned char a = (unsigned char)nd->text[i][0], b = (unsigned char)nd->text[i][1];
-		/* both cases of the first two bytes (needles are at least 3 bytes long) */
-		unsigned char as[2] = {a, (unsigned char)toupper(a)}, bs[2] = {b, (unsigned char)toupper(b)};
-		for (int x = 0; x < 2; x++) {
-			nd->first[as[x]] = 1;
-			for (int y = 0; y < 2; y++) {
-				unsigned pair = (unsigned)as[x] << 8 | bs[y];
-				nd->pair[pair >> 3] |= (unsigned char)(1u << (pair & 7));
-			}
-		}
+	for (size_t i = 0; i < nd->n && i < NEEDLES_MAX; i++) {
+		size_t best = 0;
+		for (size_t k = 1; k < nd->len[i]; k++)
+			if (commonness((unsigned char)nd->text[i][k]) < commonness((unsigned char)nd->text[i][best]))
+				best = k;
+		nd->anchor[i] = best;
 	}
-	nd->first['\\'] = 1; /* escapes end the test: see needles_admit */
 }
 
 /* Whether the needle (lower-cased) starts at doc[at], ASCII case aside. */
@@ -158,28 +163,42 @@ static int starts_here(const char *doc, size_t len, size_t at, const char *needl
 	return 1;
 }
 
+/* The next place at or after from where byte a or b (may be equal) is, or NULL. */
+static const char *next_of(const char *from, const char *end, unsigned char a, unsigned char b)
+{
+	const char *x = memchr(from, a, (size_t)(end - from));
+	if (a == b)
+		return x;
+	const char *y = memchr(from, b, (size_t)((x ? x : end) - from));
+	return y ? y : x;
+}
+
+static int holds(const char *doc, size_t len, const char *needle, size_t nlen, size_t anchor)
+{
+	unsigned char lo = (unsigned char)needle[anchor], up = (unsigned char)toupper(lo);
+	const char *end = doc + len;
+	for (const char *p = doc + anchor; p < end;) {
+		const char *hit = next_of(p, end, lo, up);
+		if (!hit)
+			return 0;
+		size_t at = (size_t)(hit - doc) - anchor;
+		if (starts_here(doc, len, at, needle, nlen))
+			return 1;
+		p = hit + 1;
+	}
+	return 0;
+}
+
 int needles_admit(const struct needles *nd, const char *doc, size_t len)
 {
-	if (!nd->usable || !doc)
+	if (!nd->usable || !doc || nd->n > NEEDLES_MAX)
 		return 1;
-	/* one pass: tables say which bytes, and pairs of bytes, may start a needle (or an escape) */
-	const unsigned char *d = (const unsigned char *)doc;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (!nd->first[d[i]])
-			continue;
-		if (d[i] == '\\') {
-			if (d[i + 1] == 'u' || d[i + 1] == '/')
-				return 1; /* an escape can spell a needle without its bytes */
-			i++; /* \\ or \" : the next byte is escaped, not a start */
-			continue;
-		}
-		unsigned pair = (unsigned)d[i] << 8 | d[i + 1];
-		if (!(nd->pair[pair >> 3] & (1u << (pair & 7))))
-			continue;
-		unsigned char c = (unsigned char)tolower(d[i]);
-		for (size_t k = 0; k < nd->n; k++)
-			if ((unsigned char)nd->text[k][0] == c && starts_here(doc, len, i, nd->text[k], nd->len[k]))
-				return 1;
-	}
+	/* an escape can spell a needle without its bytes: such documents are always parsed */
+	for (const char *p = doc, *end = doc + len; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2)
+		if (p + 1 < end && (p[1] == 'u' || p[1] == '/'))
+			return 1;
+	for (size_t i = 0; i < nd->n; i++)
+		if (holds(doc, len, nd->text[i], nd->len[i], nd->anchor[i]))
+			return 1;
 	return 0;
 }

@@ -10,13 +10,14 @@
 
 #include <stddef.h>
 
+#define NEEDLES_MAX 32 /* more alternatives than this: every document is parsed */
+
 struct needles {
 	int usable;   /* 0: no set could be found; every document is parsed */
 	size_t n;
 	char **text;  /* lower-cased */
 	size_t *len;
-	unsigned char first[256];  /* bytes that may start a needle: set by needles_finish */
-	unsigned char pair[8192];  /* bit per pair of bytes that may start one */
+	size_t anchor[NEEDLES_MAX]; /* each needle's rarest byte: set by needles_finish */
 };
 
 void needles_init(struct needles *nd);

@@ -84,6 +84,7 @@ struct candidate_query {
 	const char *categories[4]; /* event.category holds one of these (none: any) */
 	size_t ncategories;
 	int any_order; /* the caller sorts what it keeps: skip sorting every row by time */
+	int prefer_scan; /* the window holds most events: read the table in order, not by index */
 };
 
 struct candidate_row {

@@ -17,10 +17,12 @@ cb alerts
 first=$(cb alerts --json | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
 echo
 echo "The story: on mac-lisbon-01 an unsigned installer moved a .dsplug bundle into"
-echo "/Library/DirectoryServices/PlugIns/ and restarted the plug-in helper; on two other hosts"
-echo "Apple-signed updates wrote plug-ins in the same folder. The attack's alert:"
+echo "/Library/DirectoryServices/PlugIns/ and restarted the plug-in helper, which started a shell;"
+echo "on two other hosts Apple-signed updates wrote plug-ins in the same folder. The seed rule"
+echo "alerts on each plug-in; casebook's companion rules add the writes inside the bundles, the"
+echo "helper's child and, on mac-lisbon-01, the sequence of both. The attack's sequence alert:"
 echo
-lisbon=$(cb alerts --json | grep '"name":"mac-lisbon-01"' | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
+lisbon=$(cb alerts --json | grep '"name":"mac-lisbon-01"' | grep 'Installed Then Run' | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
 cb show "${lisbon:-$first}"
 echo
 cb timeline "${lisbon:-$first}" --before 30s --after 10s
