@@ -267,6 +267,10 @@ struct run {
 	struct strbuf key;
 	char **seen; /* alert uuids met in this run (sorted), so overlapping windows count once */
 	size_t nseen, seen_alloc;
+	/* what prepare_rule decided */
+	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
+	struct plan plan;
+	struct candidate_query cq;
 };
 
 struct found_seq {
@@ -297,16 +301,21 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, 
 	return mask;
 }
 
-static int on_candidate(void *ctx, const struct candidate_row *c)
+/* Evaluates the rule on one candidate. *ev is the parsed event, shared by the rules of one
+ * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
+static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	struct run *run = ctx;
 	if (!needles_admit(&run->needles, c->ev.doc, c->ev.doc_len))
-		return 0;
+		return;
 	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))
-		return 0;
-	cJSON *ev = detect_event_json(&c->ev);
+		return;
+	if (!*parsed) {
+		*evp = detect_event_json(&c->ev);
+		*parsed = 1;
+	}
+	const cJSON *ev = *evp;
 	if (!ev)
-		return 0;
+		return;
 	int sequence = run->eql && eql_is_sequence(run->eql);
 	uint64_t stages = 0;
 	char **keys = NULL;
@@ -320,9 +329,8 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 		run->t->suppressed++;
 		hit = 0;
 	}
-	cJSON_Delete(ev);
 	if (!hit)
-		return 0;
+		return;
 	if (run->nhits == run->alloc) {
 		run->alloc = run->alloc ? run->alloc * 2 : 64;
 		run->hits = xrealloc(run->hits, run->alloc * sizeof(*run->hits));
@@ -340,6 +348,14 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 	h->doc_len = c->ev.doc_len;
 	h->derived = c->ev.r.derived ? xstrdup(c->ev.r.derived) : NULL;
 	h->os_type = c->ev.r.os_type ? xstrdup(c->ev.r.os_type) : NULL;
+}
+
+static int on_candidate(void *ctx, const struct candidate_row *c)
+{
+	cJSON *ev = NULL;
+	int parsed = 0;
+	consider(ctx, c, &ev, &parsed);
+	cJSON_Delete(ev);
 	return 0;
 }
 
@@ -647,85 +663,150 @@ static void plan_rule(const struct run *run, struct plan *plan)
 		plan_eql(run->eql, plan);
 }
 
-static int run_rule(struct store *s, const struct rule_row *row, const struct detect_options *o,
-		    struct detect_totals *t)
+/* Reads the rule and decides what to replay. Returns 1 when run->cq is ready for the
+ * candidates, 0 when there is nothing to do (a skipped rule, nothing new), -1 on an error. */
+static int prepare_rule(struct run *run, const struct rule_row *row)
 {
-	struct run run = {.s = s, .o = o, .t = t};
-	strbuf_init(&run.key, 64);
+	const struct detect_options *o = run->o;
+	struct detect_totals *t = run->t;
+	struct store *s = run->s;
+	strbuf_init(&run->key, 64);
 	char why[200];
-	if (rule_from_row(row, &run.r, why, sizeof(why))) {
+	if (rule_from_row(row, &run->r, why, sizeof(why))) {
 		if (o->warn)
 			fprintf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
 		t->skipped++;
 		return 0;
 	}
-	struct rule *r = &run.r;
+	struct rule *r = &run->r;
 	if (r->unsupported) {
 		if (o->warn)
 			fprintf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id, (long long)r->version,
 				r->unsupported);
 		t->skipped++;
-		run_release(&run);
 		return 0;
 	}
-	if (compile_query(&run)) {
+	if (compile_query(run)) {
 		t->skipped++;
-		run_release(&run);
 		return 0;
 	}
-	int rc = -1;
-	if (!(run.x = exceptions_load(s, r, o->warn)))
-		goto out;
+	if (!(run->x = exceptions_load(s, r, o->warn)))
+		return -1;
 	t->rules++;
 	int use_ingested = r->timestamp_override && !strcmp(r->timestamp_override, "event.ingested");
-	int64_t max_id = store_max_event_id(s), last = 0, first_t, last_t;
+	int64_t last = 0;
+	run->max_id = store_max_event_id(s);
 	if (!o->has_range && store_detection_state(s, r->key, &last))
-		goto out;
+		return -1;
 	if (o->has_range) {
-		first_t = align_up(o->from, r->interval_us);
-		last_t = align_down(o->to, r->interval_us);
+		run->first_t = align_up(o->from, r->interval_us);
+		run->last_t = align_down(o->to, r->interval_us);
 	} else {
-		if (max_id <= last) {
-			rc = 0; /* nothing new since the last run */
-			goto out;
-		}
+		if (run->max_id <= last)
+			return 0; /* nothing new since the last run */
 		int64_t lo, hi;
 		if (store_time_span(s, use_ingested, last, &lo, &hi))
-			goto out;
-		first_t = align_up(lo + r->to_offset_us, r->interval_us);
-		last_t = align_up(hi + r->to_offset_us, r->interval_us);
+			return -1;
+		run->first_t = align_up(lo + r->to_offset_us, r->interval_us);
+		run->last_t = align_up(hi + r->to_offset_us, r->interval_us);
 	}
-	if (first_t <= last_t) {
-		t->executions += (uint64_t)((last_t - first_t) / r->interval_us + 1);
-		struct plan plan;
-		plan_rule(&run, &plan);
-		/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
-		struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1, .any_order = 1,
-					     .from = first_t - r->lookback_us, .to = last_t - r->to_offset_us};
-		plan_apply(&plan, &cq);
-		int64_t all_lo, all_hi;
-		if (!cq.path_lo && !cq.path_hi && !cq.host && !store_time_span(s, use_ingested, 0, &all_lo, &all_hi))
-			cq.prefer_scan = cq.to - cq.from >= (all_hi - all_lo) / 2; /* most of the case: scan it */
-		rc = store_candidates_each(s, &cq, on_candidate, &run);
-		plan_release(&plan);
-		if (rc)
-			goto out;
-		int sequence = run.eql && eql_is_sequence(run.eql);
-		if (sequence)
-			match_sequences(&run);
-		else if (run.nhits > 1)
-			qsort(run.hits, run.nhits, sizeof(*run.hits), by_rule_time);
-		t->matched += sequence ? run.nseqs : run.nhits;
-		rc = store_begin(s) || (sequence ? replay_sequences(&run, first_t, last_t) : replay(&run, first_t, last_t)) ||
-		     (!o->has_range && store_set_detection_state(s, r->key, max_id)) || store_commit(s);
-		if (rc)
-			store_rollback(s);
-	} else {
-		rc = o->has_range ? 0 : store_set_detection_state(s, r->key, max_id);
-	}
-out:
-	run_release(&run);
+	if (run->first_t > run->last_t)
+		return o->has_range ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;
+	t->executions += (uint64_t)((run->last_t - run->first_t) / r->interval_us + 1);
+	plan_rule(run, &run->plan);
+	/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
+	struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1, .any_order = 1,
+				     .from = run->first_t - r->lookback_us, .to = run->last_t - r->to_offset_us};
+	run->cq = cq;
+	plan_apply(&run->plan, &run->cq);
+	return 1;
+}
+
+/* Whether the candidates need an index (a path or a host): else the rule scans its window. */
+static int scans(const struct run *run)
+{
+	return !run->cq.path_lo && !run->cq.path_hi && !run->cq.host;
+}
+
+/* Reads the case in rowid order when the window holds most of it. */
+static void choose_scan(struct store *s, struct candidate_query *cq)
+{
+	int64_t lo, hi;
+	if (!cq->path_lo && !cq->path_hi && !cq->host && !store_time_span(s, cq->use_ingested, 0, &lo, &hi))
+		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
+}
+
+/* Matches sequences or orders the hits, replays the executions, records the state. */
+static int finish_rule(struct run *run)
+{
+	struct store *s = run->s;
+	int sequence = run->eql && eql_is_sequence(run->eql);
+	if (sequence)
+		match_sequences(run);
+	else if (run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
+	run->t->matched += sequence ? run->nseqs : run->nhits;
+	int rc = store_begin(s) ||
+		 (sequence ? replay_sequences(run, run->first_t, run->last_t) : replay(run, run->first_t, run->last_t)) ||
+		 (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	if (rc)
+		store_rollback(s);
 	return rc ? -1 : 0;
+}
+
+/* The rules that scan their windows share one pass over the store: each document is read,
+ * decompressed and parsed once, and offered to every rule whose window holds it. */
+struct shared_scan {
+	struct run **runs;
+	size_t n;
+};
+
+static int on_shared_candidate(void *ctx, const struct candidate_row *c)
+{
+	const struct shared_scan *g = ctx;
+	cJSON *ev = NULL;
+	int parsed = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		struct run *run = g->runs[i];
+		if (c->time >= run->cq.from && c->time <= run->cq.to)
+			consider(run, c, &ev, &parsed);
+	}
+	cJSON_Delete(ev);
+	return 0;
+}
+
+/* The union of the rules' candidate sets: their windows; their categories and their
+ * lower-cased path prefix only when every rule has some (the same one for the prefix). */
+static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	*q = runs[0]->cq;
+	q->path_lower_prefix = runs[0]->cq.path_lower_prefix;
+	for (size_t i = 1; i < n; i++) {
+		const struct candidate_query *r = &runs[i]->cq;
+		q->from = r->from < q->from ? r->from : q->from;
+		q->to = r->to > q->to ? r->to : q->to;
+		if (!q->path_lower_prefix || !r->path_lower_prefix || strcmp(q->path_lower_prefix, r->path_lower_prefix))
+			q->path_lower_prefix = NULL;
+		size_t merged = q->ncategories;
+		for (size_t k = 0; k < r->ncategories && merged; k++) {
+			size_t j = 0;
+			while (j < merged && strcmp(q->categories[j], r->categories[k]))
+				j++;
+			if (j == merged)
+				merged = merged < 4 ? (q->categories[merged] = r->categories[k], merged + 1) : 0;
+		}
+		q->ncategories = r->ncategories ? merged : 0;
+	}
+}
+
+static int collect_shared(struct store *s, struct run **runs, size_t n)
+{
+	struct candidate_query q;
+	shared_query(runs, n, &q);
+	choose_scan(s, &q);
+	struct shared_scan g = {.runs = runs, .n = n};
+	return store_candidates_each(s, &q, on_shared_candidate, &g);
 }
 
 struct rule_list {
@@ -755,9 +836,42 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	memset(t, 0, sizeof(*t));
 	if (store_rules_each(s, collect_rule, &l))
 		return -1;
+	struct run *runs = xcalloc(l.l.n ? l.l.n : 1, sizeof(*runs));
+	struct run **scanners = xcalloc(l.l.n ? l.l.n : 1, sizeof(*scanners));
+	int *ready = xcalloc(l.l.n ? l.l.n : 1, sizeof(*ready));
+	size_t nscan = 0;
 	int rc = 0;
+	for (size_t i = 0; i < l.l.n && !rc; i++) {
+		runs[i] = (struct run){.s = s, .o = o, .t = t};
+		int p = prepare_rule(&runs[i], &l.l.rows[i]);
+		rc = p < 0;
+		ready[i] = p > 0;
+	}
+	/* rules an index serves read their own candidates; the others share one scan (those with
+	 * the same time field as the first of them; any other reads its own) */
+	for (size_t i = 0; i < l.l.n && !rc; i++) {
+		if (!ready[i])
+			continue;
+		if (scans(&runs[i]) && (!nscan || runs[i].cq.use_ingested == scanners[0]->cq.use_ingested)) {
+			scanners[nscan++] = &runs[i];
+			continue;
+		}
+		choose_scan(s, &runs[i].cq);
+		rc = store_candidates_each(s, &runs[i].cq, on_candidate, &runs[i]);
+	}
+	if (!rc && nscan)
+		rc = collect_shared(s, scanners, nscan);
 	for (size_t i = 0; i < l.l.n && !rc; i++)
-		rc = run_rule(s, &l.l.rows[i], o, t);
+		if (ready[i])
+			rc = finish_rule(&runs[i]);
+	for (size_t i = 0; i < l.l.n; i++) {
+		plan_release(&runs[i].plan);
+		run_release(&runs[i]);
+	}
+	free(runs);
+	free(scanners);
+	free(ready);
+	rc = rc ? -1 : 0;
 	size_t found = l.found;
 	rule_rows_release(&l.l);
 	if (!rc && o->rule_id && found == 0)
