@@ -1302,6 +1302,19 @@ static void fn_contains(struct eql_val *a, size_t n, int caseless, struct eql_va
 		set_bool(out, find_sub(t[0], len[0], t[1], len[1], 0, caseless) >= 0);
 }
 
+/* A position from a number: clamped, NaN as 0 (converting an out-of-range double to an
+ * integer is undefined; found by fuzz_eql). */
+static long position(double d)
+{
+	if (!(d == d))
+		return 0;
+	if (d > 1e15)
+		return (long)1e15;
+	if (d < -1e15)
+		return (long)-1e15;
+	return (long)d;
+}
+
 static void fn_index_of(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
 {
 	char bufs[2][64];
@@ -1310,11 +1323,12 @@ static void fn_index_of(struct eql_val *a, size_t n, int caseless, struct eql_va
 	double start = 0;
 	if (!args_text(a, 2, t, len, bufs) || (n == 3 && !val_number(&a[2], &start)))
 		return;
-	if (start < 0)
-		start = 0;
-	if (start > (double)len[0])
+	long from = position(start);
+	if (from < 0)
+		from = 0;
+	if (from > (long)len[0])
 		return;
-	long at = find_sub(t[0], len[0], t[1], len[1], (size_t)start, caseless);
+	long at = find_sub(t[0], len[0], t[1], len[1], (size_t)from, caseless);
 	if (at >= 0)
 		set_num(out, (double)at);
 }
@@ -1398,7 +1412,7 @@ static void fn_substring(struct eql_val *a, size_t n, int c, struct eql_val *out
 	if (a[0].k != V_STR || !val_number(&a[1], &start) || (n == 3 && !val_number(&a[2], &end)))
 		return;
 	long chars = (long)utf8_chars(a[0].s, a[0].len);
-	long s = (long)start, e = n == 3 ? (long)end : chars;
+	long s = position(start), e = n == 3 ? position(end) : chars;
 	if (s < 0)
 		s = s + chars < 0 ? 0 : s + chars;
 	if (e < 0)

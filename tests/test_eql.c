@@ -259,6 +259,11 @@ static const struct eql_case cases[] = {
 	 "\"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil!\"",
 	 INNER_EVENT, 1},
 	{"any where -file.path.caseless == null", INNER_EVENT, 1},
+	/* positions far out of range, and not a number (found by fuzz_eql: undefined conversions) */
+	{"any where substring(\"abc\", 1 - 5e84) == \"abc\"", "{}", 1},
+	{"any where substring(\"abc\", 0, 1e300 * 1e300) == \"abc\"", "{}", 1},
+	{"any where indexOf(\"abc\", \"c\", 0 - 1e300) == 2", "{}", 1},
+	{"any where indexOf(\"abc\", \"c\", 1e300 * 1e300 - 1e300 * 1e300) == 2", "{}", 1},
 };
 
 static void test_eql_cases(void **state)
