@@ -577,16 +577,19 @@ static struct node *unary(struct ep *p)
 	return primary(p);
 }
 
-static struct node *term(struct ep *p)
+typedef struct node *(*level_fn)(struct ep *p);
+
+/* One left-associative level of arithmetic: operand (op operand)*, op one of ops. */
+static struct node *arith_level(struct ep *p, level_fn operand, const char *ops)
 {
-	struct node *l = unary(p);
+	struct node *l = operand(p);
 	while (l && !p->failed) {
 		skip_space(p);
 		char c = p->pos < p->len ? p->s[p->pos] : 0;
-		if (c != '*' && c != '/' && c != '%')
+		if (!c || !strchr(ops, c))
 			break;
 		p->pos++;
-		struct node *r = unary(p);
+		struct node *r = operand(p);
 		if (!r) {
 			node_free(l);
 			return NULL;
@@ -596,23 +599,14 @@ static struct node *term(struct ep *p)
 	return l;
 }
 
+static struct node *term(struct ep *p)
+{
+	return arith_level(p, unary, "*/%");
+}
+
 static struct node *arith(struct ep *p)
 {
-	struct node *l = term(p);
-	while (l && !p->failed) {
-		skip_space(p);
-		char c = p->pos < p->len ? p->s[p->pos] : 0;
-		if (c != '+' && c != '-')
-			break;
-		p->pos++;
-		struct node *r = term(p);
-		if (!r) {
-			node_free(l);
-			return NULL;
-		}
-		l = binary(N_ARITH, c, l, r);
-	}
-	return l;
+	return arith_level(p, term, "+-");
 }
 
 /* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
@@ -789,36 +783,33 @@ static struct node *not_expr(struct ep *p)
 	return predicate(p);
 }
 
-static struct node *and_expr(struct ep *p)
+/* One level of and/or: operand (word operand)*. */
+static struct node *logic_level(struct ep *p, level_fn operand, const char *word, enum node_kind kind)
 {
-	struct node *l = not_expr(p);
-	while (l && !p->failed && take_word(p, "and")) {
-		struct node *r = not_expr(p);
+	struct node *l = operand(p);
+	while (l && !p->failed && take_word(p, word)) {
+		struct node *r = operand(p);
 		if (!r) {
 			node_free(l);
 			return NULL;
 		}
-		l = binary(N_AND, 0, l, r);
-	}
-	return l;
-}
-
-static struct node *or_expr(struct ep *p)
-{
-	struct node *l = and_expr(p);
-	while (l && !p->failed && take_word(p, "or")) {
-		struct node *r = and_expr(p);
-		if (!r) {
-			node_free(l);
-			return NULL;
-		}
-		l = binary(N_OR, 0, l, r);
+		l = binary(kind, 0, l, r);
 	}
 	if (p->failed) {
 		node_free(l);
 		return NULL;
 	}
 	return l;
+}
+
+static struct node *and_expr(struct ep *p)
+{
+	return logic_level(p, not_expr, "and", N_AND);
+}
+
+static struct node *or_expr(struct ep *p)
+{
+	return logic_level(p, and_expr, "or", N_OR);
 }
 
 /* category where condition */

@@ -564,11 +564,7 @@ static void test_needles(void **state)
 			 1);
 }
 
-static const struct {
-	const char *query;
-	size_t column;
-	const char *msg;
-} errors[] = {
+static const struct tu_syntax_error errors[] = {
 	{"", 1, "expected an event category (file, process, ... or any) before 'where'"},
 	{"file", 5, "expected 'where' after the event category"},
 	{"file where", 11, "the query ends where a value was expected"},
@@ -604,20 +600,20 @@ static const struct {
 	{"file.x where true", 1, "expected an event category (file, process, ... or any) before 'where'"},
 };
 
+static void *parse_query(const char *text, struct kql_error *err)
+{
+	return eql_parse(text, err);
+}
+
+static void free_query(void *q)
+{
+	eql_free(q);
+}
+
 static void test_syntax_errors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-		struct kql_error err;
-		struct eql_query *q = eql_parse(errors[i].query, &err);
-		if (q) {
-			eql_free(q);
-			fail_msg("%s: parsed, expected an error", errors[i].query);
-		}
-		if (err.column != errors[i].column || strcmp(err.msg, errors[i].msg))
-			fail_msg("%s: got column %zu \"%s\", want column %zu \"%s\"", errors[i].query, err.column, err.msg,
-				 errors[i].column, errors[i].msg);
-	}
+	tu_expect_syntax_errors(errors, sizeof(errors) / sizeof(errors[0]), parse_query, free_query);
 	struct kql_error err;
 	assert_null(eql_parse("file where (a", &err));
 	struct strbuf sb;

@@ -337,13 +337,7 @@ static void test_parse_trees(void **state)
 	}
 }
 
-struct error_case {
-	const char *query;
-	size_t column;
-	const char *msg;
-};
-
-static const struct error_case errors[] = {
+static const struct tu_syntax_error errors[] = {
 	{"a:b and ", 9, "expected a field or value but the query ended"},
 	{"not not a:b", 5, "expected a field or value but found 'n'"},
 	{"a:(b or c", 10, "expected ')' or 'and', 'or' but the query ended"},
@@ -359,20 +353,20 @@ static const struct error_case errors[] = {
 	{"not ", 5, "expected a field or value but the query ended"},
 };
 
+static void *parse_query(const char *text, struct kql_error *err)
+{
+	return kql_parse(text, err);
+}
+
+static void free_query(void *q)
+{
+	kql_free(q);
+}
+
 static void test_syntax_errors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-		struct kql_error err;
-		struct kql_node *q = kql_parse(errors[i].query, &err);
-		if (q) {
-			kql_free(q);
-			fail_msg("%s: parsed, expected an error", errors[i].query);
-		}
-		if (err.column != errors[i].column || strcmp(err.msg, errors[i].msg))
-			fail_msg("%s: got column %zu \"%s\", want column %zu \"%s\"", errors[i].query, err.column, err.msg,
-				 errors[i].column, errors[i].msg);
-	}
+	tu_expect_syntax_errors(errors, sizeof(errors) / sizeof(errors[0]), parse_query, free_query);
 	struct kql_error err;
 	assert_null(kql_parse("a:(b or c", &err));
 	struct strbuf sb;

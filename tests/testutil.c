@@ -1,5 +1,6 @@
 #include "tests/testutil.h"
 
+#include "detect/kql.h"
 #include "store/rules.h"
 
 #include <stdio.h>
@@ -174,4 +175,20 @@ void tu_seed_rule_only_cli(const char *db)
 			fail_msg("rules disable %s: %s", tu_companion_rules[i], err.buf);
 	strbuf_release(&out);
 	strbuf_release(&err);
+}
+
+void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
+			     void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree))
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kql_error err;
+		void *tree = parse(e[i].query, &err);
+		if (tree) {
+			release(tree);
+			fail_msg("%s: parsed, expected an error", e[i].query);
+		}
+		if (err.column != e[i].column || strcmp(err.msg, e[i].msg))
+			fail_msg("%s: got column %zu \"%s\", want column %zu \"%s\"", e[i].query, err.column, err.msg,
+				 e[i].column, e[i].msg);
+	}
 }

@@ -36,6 +36,17 @@ struct store;
 void tu_seed_rule_only(struct store *s);
 /* The same through the command line, on the database at path. */
 void tu_seed_rule_only_cli(const char *db);
+/* A query that must not parse, with the column and message of its error. */
+struct tu_syntax_error {
+	const char *query;
+	size_t column;
+	const char *msg;
+};
+struct kql_error;
+/* Parses each query with parse (the tree freed with release) and fails unless each gives
+ * exactly its error. */
+void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
+			     void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree));
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 
