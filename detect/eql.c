@@ -609,6 +609,58 @@ static struct node *arith(struct ep *p)
 	return arith_level(p, term, "+-");
 }
 
+static int is_quantifier(char c)
+{
+	return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
+/* Patterns whose compiled form grows exponentially are refused: a quantifier on a quantifier
+ * (a++), or on a group that holds one ((a+)+). glibc's regcomp would take seconds and
+ * gigabytes on them (found by fuzz_eql). Returns the reason, or NULL. */
+static const char *regex_too_complex(const char *pat, size_t len)
+{
+	if (len > 1024)
+		return "a regular expression may be at most 1024 bytes";
+	int quantified[64] = {0}; /* per open group: whether it holds a quantifier */
+	int depth = 0, prev_quant = 0, in_class = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = pat[i];
+		if (c == '\\') {
+			i++;
+			prev_quant = 0;
+			continue;
+		}
+		if (in_class) {
+			in_class = c != ']';
+			continue;
+		}
+		int quant = is_quantifier(c);
+		if (quant && prev_quant)
+			return "a quantifier may not follow a quantifier";
+		if (c == '{')
+			while (i + 1 < len && pat[i + 1] != '}')
+				i++;
+		if (c == '[') {
+			in_class = 1;
+			if (i + 1 < len && pat[i + 1] == ']')
+				i++; /* []...] starts with a literal ] */
+		} else if (c == '(') {
+			if (depth == 63)
+				return "groups nested too deep";
+			quantified[++depth] = 0;
+		} else if (c == ')' && depth > 0) {
+			int inner = quantified[depth--];
+			if (inner && i + 1 < len && is_quantifier(pat[i + 1]))
+				return "a quantified group may not hold a quantifier";
+			quantified[depth] |= inner;
+		} else if (quant) {
+			quantified[depth] = 1;
+		}
+		prev_quant = quant;
+	}
+	return NULL;
+}
+
 /* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
 static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re)
 {
@@ -662,6 +714,12 @@ static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, 
 		}
 		if (memchr(text, '\0', len)) {
 			fail_at(p, at, "a pattern may not contain NUL");
+			free(text);
+			break;
+		}
+		const char *complex = is_regex ? regex_too_complex(text, len) : NULL;
+		if (complex) {
+			fail_at(p, at, "%s", complex);
 			free(text);
 			break;
 		}
