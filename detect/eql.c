@@ -614,49 +614,73 @@ static int is_quantifier(char c)
 	return c == '*' || c == '+' || c == '?' || c == '{';
 }
 
-/* Patterns whose compiled form grows exponentially are refused: a quantifier on a quantifier
- * (a++), or on a group that holds one ((a+)+). glibc's regcomp would take seconds and
- * gigabytes on them (found by fuzz_eql). Returns the reason, or NULL. */
+/* How many copies a quantifier makes of what it repeats: 2 for * + ?, the bound for {m,n}. */
+static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
+{
+	if (pat[*i] != '{')
+		return 2;
+	unsigned long most = 0, v = 0;
+	while (*i + 1 < len && pat[*i + 1] != '}') {
+		char c = pat[++*i];
+		if (c >= '0' && c <= '9') {
+			v = v * 10 + (unsigned long)(c - '0');
+			if (v > 100000)
+				v = 100000;
+		} else {
+			most = v > most ? v : most;
+			v = 0;
+		}
+	}
+	if (*i + 1 < len)
+		++*i; /* the '}' */
+	most = v > most ? v : most;
+	return most + 1;
+}
+
+#define REGEX_BUDGET 1024 /* copies of the innermost atom the compiled form may hold */
+
+/* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}) is refused:
+ * glibc's regcomp takes seconds and gigabytes on them (found by fuzz_eql). Each quantifier
+ * multiplies the copies of what it repeats; nested and stacked ones multiply together.
+ * Returns the reason, or NULL. */
 static const char *regex_too_complex(const char *pat, size_t len)
 {
 	if (len > 1024)
 		return "a regular expression may be at most 1024 bytes";
-	int quantified[64] = {0}; /* per open group: whether it holds a quantifier */
-	int depth = 0, prev_quant = 0, in_class = 0;
+	unsigned long inner[64] = {1}; /* per open group: the most copies any part of it makes */
+	int depth = 0, in_class = 0;
+	unsigned long last = 0; /* copies of the atom just read (0: none to repeat) */
 	for (size_t i = 0; i < len; i++) {
 		char c = pat[i];
-		if (c == '\\') {
-			i++;
-			prev_quant = 0;
-			continue;
-		}
 		if (in_class) {
 			in_class = c != ']';
 			continue;
 		}
-		int quant = is_quantifier(c);
-		if (quant && prev_quant)
-			return "a quantifier may not follow a quantifier";
-		if (c == '{')
-			while (i + 1 < len && pat[i + 1] != '}')
-				i++;
-		if (c == '[') {
+		if (is_quantifier(c) && last) {
+			last *= quantifier_weight(pat, len, &i);
+			if (last > REGEX_BUDGET)
+				return "a regular expression repeats too much (nested or stacked quantifiers)";
+			inner[depth] = last > inner[depth] ? last : inner[depth];
+			continue;
+		}
+		last = 1;
+		if (c == '\\') {
+			i++;
+		} else if (c == '[') {
 			in_class = 1;
 			if (i + 1 < len && pat[i + 1] == ']')
 				i++; /* []...] starts with a literal ] */
 		} else if (c == '(') {
 			if (depth == 63)
 				return "groups nested too deep";
-			quantified[++depth] = 0;
+			inner[++depth] = 1;
+			last = 0;
 		} else if (c == ')' && depth > 0) {
-			int inner = quantified[depth--];
-			if (inner && i + 1 < len && is_quantifier(pat[i + 1]))
-				return "a quantified group may not hold a quantifier";
-			quantified[depth] |= inner;
-		} else if (quant) {
-			quantified[depth] = 1;
+			last = inner[depth--];
+			inner[depth] = last > inner[depth] ? last : inner[depth];
+		} else if (c == '|') {
+			last = 0;
 		}
-		prev_quant = quant;
 	}
 	return NULL;
 }

@@ -142,6 +142,8 @@ static const struct eql_case cases[] = {
 	{"any where host.name regex (\"x\", \"mac1|mac2\")", FILE_EVENT, 1},
 	{"any where host.name regex \"(m|x)a[c+*]{1}1?\"", FILE_EVENT, 1}, /* quantifiers side by side, in a class */
 	{"any where host.name regex \"(ma)+c[0-9]\"", FILE_EVENT, 1},
+	{"any where destination.ip regex \"[0-9]{1,3}(\\\\.[0-9]{1,3}){3}\"", PROC_EVENT, 1}, /* nesting within bounds */
+	{"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
 	{"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
 	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
 	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},
@@ -577,9 +579,11 @@ static const struct tu_syntax_error errors[] = {
 	{"file where a : 1", 16, "expected a string pattern"},
 	{"file where a regex \"(\"", 20, "invalid regular expression"},
 	/* exponential to compile (found by fuzz_eql: gigabytes in glibc's regcomp) */
-	{"file where a regex \"a++\"", 20, "a quantifier may not follow a quantifier"},
-	{"file where a regex \"(a+)+\"", 20, "a quantified group may not hold a quantifier"},
-	{"file where a regex~ (\"x\", \"((a|b)*c)*\")", 27, "a quantified group may not hold a quantifier"},
+	{"file where a regex \"a+++++++++++\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
+	{"file where a regex \"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\"", 20,
+	 "a regular expression repeats too much (nested or stacked quantifiers)"},
+	{"file where a regex~ (\"x\", \"(a{100}){100}\")", 27,
+	 "a regular expression repeats too much (nested or stacked quantifiers)"},
 	{"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
 	{"file where length(a, b)", 12, "length takes 1 argument"},
 	{"file where (a == 1", 19, "expected ')'"},
