@@ -76,10 +76,63 @@ static void test_triage_in_the_real_console(void **state)
 	strbuf_release(&err);
 }
 
+
+/* The hostile alert (ESC, OSC title, CSI clear, CR, BS, C1, bidi in its fields) in a real
+ * terminal: every tab shows the glyphs, the pane's title is untouched, nothing is cleared. */
+static void test_hostile_alert_in_a_real_terminal(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 8192);
+	strbuf_init(&err, 1024);
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		skip();
+	snprintf(sock, sizeof(sock), "casebook-e2e-h-%ld", (long)getpid());
+	char db[512];
+	snprintf(db, sizeof(db), "%s", tu_path("hostile.db"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest tests/fixtures/hostile.ndjson", tu_casebook(), db), 0);
+	tu_seed_rule_only_cli(db);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect", tu_casebook(), db), 0);
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"", cwd,
+	     tu_casebook(), db);
+	tmux("select-pane -t e2e -T casebook-e2e");
+	wait_for("open 2 · ack 0 · closed 0");
+	wait_for("mac|evil␛]0;pwned␇");
+	tmux("send-keys -t e2e Enter");
+	wait_for(" 1 Overview  2 Guide  3 Timeline  4 Checklist  5 Response  6 Notes");
+	wait_for("/tmp/\\u202Eevil␈");
+	tmux("send-keys -t e2e 2");
+	wait_for("Investigating Persistence via DirectoryService Plugin Modification");
+	tmux("send-keys -t e2e 3");
+	wait_for("␛[2Jevil\\u009B.dsplug");
+	tmux("send-keys -t e2e Enter");
+	wait_for("\"name\": \"mac|evil\\u001b]0;pwned\\u0007\"");
+	tmux("send-keys -t e2e q 4");
+	wait_for("[ ]  1. Review the alert details");
+	tmux("send-keys -t e2e 5");
+	wait_for("1. Immediately isolate the affected macOS system");
+	tmux("send-keys -t e2e 6");
+	wait_for("No notes yet: press a to write one.");
+	tmux("send-keys -t e2e 1");
+	wait_for("ev`il`␍␤| x |");
+	/* the header is still on the first line: nothing cleared or moved the screen */
+	tmux("capture-pane -p -t e2e");
+	assert_memory_equal(out.buf, "Persistence via DirectoryService Plugin Modification", 52);
+	/* the OSC sequence in host.name never set the pane's title */
+	tmux("display-message -p -t e2e '#{pane_title}'");
+	assert_string_equal(out.buf, "casebook-e2e\n");
+	tmux("send-keys -t e2e q q");
+	tmux("kill-server");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_triage_in_the_real_console),
+		cmocka_unit_test(test_hostile_alert_in_a_real_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
