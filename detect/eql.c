@@ -645,8 +645,8 @@ static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
  * Returns the reason, or NULL. */
 static const char *regex_too_complex(const char *pat, size_t len)
 {
-	if (len > 1024)
-		return "a regular expression may be at most 1024 bytes";
+	if (len > 4096)
+		return "a regular expression may be at most 4 KiB";
 	unsigned long inner[64] = {1}; /* per open group: the most copies any part of it makes */
 	int depth = 0, in_class = 0;
 	unsigned long last = 0; /* copies of the atom just read (0: none to repeat) */
@@ -686,25 +686,36 @@ static const char *regex_too_complex(const char *pat, size_t len)
 }
 
 /* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
-static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re)
+static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re, const char **why)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, len + 8);
 	strbuf_addstr(&sb, "^(");
+	int in_class = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (pat[i] == '\\' && i + 1 < len && pat[i + 1] == 'd') {
-			strbuf_addstr(&sb, "[0-9]");
+		char c = pat[i];
+		if (in_class) {
+			/* a bracket expression takes its bytes as they are, up to its ']' */
+			in_class = c != ']' || (i > 0 && (pat[i - 1] == '[' || (pat[i - 1] == '^' && i > 1 && pat[i - 2] == '[')));
+			strbuf_addch(&sb, c);
+		} else if (c == '\\' && i + 1 < len && (pat[i + 1] == 'd' || pat[i + 1] == 'D')) {
+			strbuf_addstr(&sb, pat[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
 			i++;
-		} else if (pat[i] == '\\' && i + 1 < len && pat[i + 1] == 'D') {
-			strbuf_addstr(&sb, "[^0-9]");
+		} else if (c == '\\' && i + 1 < len) {
+			strbuf_add(&sb, pat + i, 2); /* an escaped byte, backslash included */
 			i++;
 		} else {
-			strbuf_addch(&sb, pat[i]);
+			in_class = c == '[';
+			strbuf_addch(&sb, c);
 		}
 	}
 	strbuf_addstr(&sb, ")$");
-	int rc = regcomp(re, sb.buf, REG_EXTENDED | REG_NOSUB | (caseless ? REG_ICASE : 0));
+	/* judged as regcomp will read it */
+	*why = regex_too_complex(sb.buf, sb.len);
+	int rc = *why ? -1 : regcomp(re, sb.buf, REG_EXTENDED | REG_NOSUB | (caseless ? REG_ICASE : 0));
 	strbuf_release(&sb);
+	if (!*why && rc)
+		*why = "invalid regular expression";
 	return rc;
 }
 
@@ -741,16 +752,11 @@ static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, 
 			free(text);
 			break;
 		}
-		const char *complex = is_regex ? regex_too_complex(text, len) : NULL;
-		if (complex) {
-			fail_at(p, at, "%s", complex);
-			free(text);
-			break;
-		}
 		if (is_regex) {
 			n->res = xrealloc(n->res, (n->npats + 1) * sizeof(*n->res));
-			if (compile_regex(text, len, caseless, &n->res[n->npats])) {
-				fail_at(p, at, "invalid regular expression");
+			const char *why;
+			if (compile_regex(text, len, caseless, &n->res[n->npats], &why)) {
+				fail_at(p, at, "%s", why);
 				free(text);
 				break;
 			}

@@ -144,6 +144,11 @@ static const struct eql_case cases[] = {
 	{"any where host.name regex \"(ma)+c[0-9]\"", FILE_EVENT, 1},
 	{"any where destination.ip regex \"[0-9]{1,3}(\\\\.[0-9]{1,3}){3}\"", PROC_EVENT, 1}, /* nesting within bounds */
 	{"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
+	/* \d is a digit, but an escaped backslash before a d is a backslash and a d (fuzz_eql) */
+	{"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
+	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
+	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
+	{"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
 	{"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
 	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
 	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},
