@@ -116,9 +116,8 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 	int rc = store_rules_each(from, copy_rule, c);
 	if (rc)
 		fprintf(stderr, "casebook coverage: %s\n", store_errmsg(from));
-	else
-		if (c->rules.n > 1)
-			qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
+	else if (c->rules.n > 1)
+		qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
 	store_close(from);
 	return rc;
 }
@@ -151,7 +150,8 @@ static int note_alert(void *ctx, const struct alert_row *a)
 		if (!a->host_name || strcmp(a->host_name, techniques[t].id))
 			continue;
 		for (size_t r = 0; r < res->rules->n; r++)
-			if (!strcmp(res->rules->rows[r].rule_id, a->rule_id) && res->rules->rows[r].version == a->rule_version)
+			if (!strcmp(res->rules->rows[r].rule_id, a->rule_id) &&
+			    res->rules->rows[r].version == a->rule_version)
 				res->caught[t * res->rules->n + r] = 1;
 	}
 	return 0;
@@ -166,7 +166,7 @@ static void print_table(const struct rule_rows *rules, const int *caught, int al
 		strbuf_addf(&l, "  R%-2zu ", r + 1);
 		add_text(&l, rules->rows[r].name);
 		strbuf_addf(&l, " v%lld%s\n", (long long)rules->rows[r].version,
-			    rules->rows[r].enabled ? "" : " (disabled)");
+		            rules->rows[r].enabled ? "" : " (disabled)");
 		fputs(l.buf, stdout);
 		strbuf_release(&l);
 	}
@@ -200,7 +200,7 @@ static void print_json(const struct rule_rows *rules, const int *caught)
 		strbuf_addf(&out, "%s{\"rule_id\":", r ? "," : "");
 		json_quote_append(&out, rules->rows[r].rule_id, strlen(rules->rows[r].rule_id));
 		strbuf_addf(&out, ",\"version\":%lld,\"enabled\":%s,\"name\":", (long long)rules->rows[r].version,
-			    rules->rows[r].enabled ? "true" : "false");
+		            rules->rows[r].enabled ? "true" : "false");
 		json_quote_append(&out, rules->rows[r].name, strlen(rules->rows[r].name));
 		strbuf_addch(&out, '}');
 	}

@@ -17,11 +17,17 @@
 /* ---- the tree ---- */
 
 enum node_kind {
-	N_AND, N_OR, N_NOT,
+	N_AND,
+	N_OR,
+	N_NOT,
 	N_CMP,   /* op: CMP_* */
 	N_MATCH, /* ':', like, regex against a list of patterns */
 	N_IN,    /* in, in~, not in */
-	N_FIELD, N_STR, N_NUM, N_BOOL, N_NULL,
+	N_FIELD,
+	N_STR,
+	N_NUM,
+	N_BOOL,
+	N_NULL,
 	N_FUNC,
 	N_ARITH, /* op: '+', '-', '*', '/', '%' */
 };
@@ -218,9 +224,9 @@ static void expect_char(struct ep *p, char c)
 	}
 }
 
-static const char *const reserved[] = {"and",  "or",   "not",   "in",      "like",  "regex",  "where", "sequence",
-				       "by",   "with", "until", "maxspan", "runs",  "any",    "true",  "false",
-				       "null", "join", "sample", "of",     NULL};
+static const char *const reserved[] = {"and",      "or",    "not",  "in",    "like",    "regex", "where",
+                                       "sequence", "by",    "with", "until", "maxspan", "runs",  "any",
+                                       "true",     "false", "null", "join",  "sample",  "of",    NULL};
 
 static int is_reserved(const char *w, size_t n)
 {
@@ -290,7 +296,9 @@ static char *field_name(struct ep *p)
 
 static int hexval(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
+	return isdigit((unsigned char)c)    ? c - '0'
+	       : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10)
+	                                    : -1;
 }
 
 static void add_utf8(struct strbuf *sb, unsigned cp)
@@ -451,7 +459,8 @@ static struct node *number_literal(struct ep *p)
 	}
 	struct node *n = new_node(N_NUM);
 	n->num = v;
-	n->negate = memchr(p->s + start, '.', used) || memchr(p->s + start, 'e', used) || memchr(p->s + start, 'E', used);
+	n->negate =
+	    memchr(p->s + start, '.', used) || memchr(p->s + start, 'e', used) || memchr(p->s + start, 'E', used);
 	return n;
 }
 
@@ -481,7 +490,10 @@ static struct node *function_call(struct ep *p, const char *name, size_t name_at
 	if (!p->failed && (n->nkids < f->min || n->nkids > f->max)) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "%s takes %zu%s argument%s", f->name, f->min,
-			 f->max == f->min ? "" : f->max > 16 ? " or more" : " to more", f->min == 1 && f->max == 1 ? "" : "s");
+		         f->max == f->min ? ""
+		         : f->max > 16    ? " or more"
+		                          : " to more",
+		         f->min == 1 && f->max == 1 ? "" : "s");
 		fail_at(p, name_at, "%s", msg);
 	}
 	if (p->failed) {
@@ -547,8 +559,8 @@ static struct node *primary(struct ep *p)
 		free(name);
 		return NULL;
 	}
-	if (!optional && p->pos < p->len && (p->s[p->pos] == '(' || (p->s[p->pos] == '~' && p->pos + 1 < p->len &&
-									   p->s[p->pos + 1] == '('))) {
+	if (!optional && p->pos < p->len &&
+	    (p->s[p->pos] == '(' || (p->s[p->pos] == '~' && p->pos + 1 < p->len && p->s[p->pos + 1] == '('))) {
 		struct node *n = function_call(p, name, name_at);
 		free(name);
 		return n;
@@ -696,7 +708,8 @@ static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re,
 		char c = pat[i];
 		if (in_class) {
 			/* a bracket expression takes its bytes as they are, up to its ']' */
-			in_class = c != ']' || (i > 0 && (pat[i - 1] == '[' || (pat[i - 1] == '^' && i > 1 && pat[i - 2] == '[')));
+			in_class = c != ']' ||
+			           (i > 0 && (pat[i - 1] == '[' || (pat[i - 1] == '^' && i > 1 && pat[i - 2] == '[')));
 			strbuf_addch(&sb, c);
 		} else if (c == '\\' && i + 1 < len && (pat[i + 1] == 'd' || pat[i + 1] == 'D')) {
 			strbuf_addstr(&sb, pat[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
@@ -835,7 +848,7 @@ static struct node *predicate(struct ep *p)
 			return binary(N_CMP, cmps[i].cmp, l, r);
 		}
 	skip_space(p);
-	if (p->pos < p->len && p->s[p->pos] == '=' ) {
+	if (p->pos < p->len && p->s[p->pos] == '=') {
 		fail_at(p, p->pos, "use == to compare (= is not an operator)");
 		node_free(l);
 		return NULL;
@@ -1146,20 +1159,15 @@ static void val_from_json(const cJSON *j, struct eql_val *v)
 static const char *val_text(const struct eql_val *v, char buf[64], size_t *len)
 {
 	switch (v->k) {
-	case V_STR:
-		*len = v->len;
-		return v->s;
+	case V_STR: *len = v->len; return v->s;
 	case V_NUM:
 		if (v->n == floor(v->n) && fabs(v->n) < 1e15)
 			snprintf(buf, 64, "%lld", (long long)v->n);
 		else
 			snprintf(buf, 64, "%.17g", v->n);
 		break;
-	case V_BOOL:
-		snprintf(buf, 64, "%s", v->n ? "true" : "false");
-		break;
-	case V_NULL:
-		return NULL;
+	case V_BOOL: snprintf(buf, 64, "%s", v->n ? "true" : "false"); break;
+	case V_NULL: return NULL;
 	}
 	*len = strlen(buf);
 	return buf;
@@ -1341,11 +1349,31 @@ static void fn_arith(struct eql_val *a, size_t n, int op, struct eql_val *out)
 	}
 }
 
-static void fn_add(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '+', o); }
-static void fn_subtract(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '-', o); }
-static void fn_multiply(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '*', o); }
-static void fn_divide(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '/', o); }
-static void fn_modulo(struct eql_val *a, size_t n, int c, struct eql_val *o) { (void)c; fn_arith(a, n, '%', o); }
+static void fn_add(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	(void)c;
+	fn_arith(a, n, '+', o);
+}
+static void fn_subtract(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	(void)c;
+	fn_arith(a, n, '-', o);
+}
+static void fn_multiply(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	(void)c;
+	fn_arith(a, n, '*', o);
+}
+static void fn_divide(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	(void)c;
+	fn_arith(a, n, '/', o);
+}
+static void fn_modulo(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	(void)c;
+	fn_arith(a, n, '%', o);
+}
 
 /* startsWith(s, prefix, ...) and endsWith: true when any of the others is its prefix (suffix). */
 static void affix(struct eql_val *a, size_t n, int caseless, struct eql_val *out, int at_end)
@@ -1369,8 +1397,14 @@ static void affix(struct eql_val *a, size_t n, int caseless, struct eql_val *out
 	set_bool(out, 0);
 }
 
-static void fn_starts(struct eql_val *a, size_t n, int c, struct eql_val *o) { affix(a, n, c, o, 0); }
-static void fn_ends(struct eql_val *a, size_t n, int c, struct eql_val *o) { affix(a, n, c, o, 1); }
+static void fn_starts(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	affix(a, n, c, o, 0);
+}
+static void fn_ends(struct eql_val *a, size_t n, int c, struct eql_val *o)
+{
+	affix(a, n, c, o, 1);
+}
 
 static void fn_contains(struct eql_val *a, size_t n, int caseless, struct eql_val *out)
 {
@@ -1632,23 +1666,12 @@ static void fn_cidr(struct eql_val *a, size_t n, int c, struct eql_val *out)
 
 #define MANY 64
 static const struct func funcs[] = {
-	{"add", 2, 2, fn_add},
-	{"between", 3, 4, fn_between},
-	{"cidrMatch", 2, MANY, fn_cidr},
-	{"concat", 1, MANY, fn_concat},
-	{"divide", 2, 2, fn_divide},
-	{"endsWith", 2, MANY, fn_ends},
-	{"indexOf", 2, 3, fn_index_of},
-	{"length", 1, 1, fn_length},
-	{"modulo", 2, 2, fn_modulo},
-	{"multiply", 2, 2, fn_multiply},
-	{"number", 1, 2, fn_number},
-	{"startsWith", 2, MANY, fn_starts},
-	{"string", 1, 1, fn_string},
-	{"stringContains", 2, 2, fn_contains},
-	{"substring", 2, 3, fn_substring},
-	{"subtract", 2, 2, fn_subtract},
-	{"wildcard", 2, MANY, fn_wildcard},
+    {"add", 2, 2, fn_add},           {"between", 3, 4, fn_between},         {"cidrMatch", 2, MANY, fn_cidr},
+    {"concat", 1, MANY, fn_concat},  {"divide", 2, 2, fn_divide},           {"endsWith", 2, MANY, fn_ends},
+    {"indexOf", 2, 3, fn_index_of},  {"length", 1, 1, fn_length},           {"modulo", 2, 2, fn_modulo},
+    {"multiply", 2, 2, fn_multiply}, {"number", 1, 2, fn_number},           {"startsWith", 2, MANY, fn_starts},
+    {"string", 1, 1, fn_string},     {"stringContains", 2, 2, fn_contains}, {"substring", 2, 3, fn_substring},
+    {"subtract", 2, 2, fn_subtract}, {"wildcard", 2, MANY, fn_wildcard},
 };
 
 static const struct func *find_func(const char *name, size_t len)
@@ -1719,14 +1742,9 @@ static void eval(const struct node *n, const cJSON *ev, struct eql_val *out)
 		set_num(out, n->num);
 		out->real = n->negate; /* the literal had a fraction or exponent */
 		return;
-	case N_BOOL:
-		set_bool(out, n->num != 0);
-		return;
-	case N_NULL:
-		return;
-	case N_FUNC:
-		call(n, ev, out);
-		return;
+	case N_BOOL: set_bool(out, n->num != 0); return;
+	case N_NULL: return;
+	case N_FUNC: call(n, ev, out); return;
 	case N_ARITH: {
 		struct eql_val ab[2];
 		eval(n->kids[0], ev, &ab[0]);
@@ -1736,9 +1754,7 @@ static void eval(const struct node *n, const cJSON *ev, struct eql_val *out)
 		val_release(&ab[1]);
 		return;
 	}
-	default:
-		set_bool(out, test(n, ev));
-		return;
+	default: set_bool(out, test(n, ev)); return;
 	}
 }
 
@@ -1778,7 +1794,8 @@ static int match_one(void *c, const struct eql_val *v)
 			free(z);
 			if (hit)
 				return 1;
-		} else if (wildcard_match(&n->pats[i], t, len, WILDCARD_QMARK | (n->caseless ? WILDCARD_CASELESS : 0))) {
+		} else if (wildcard_match(&n->pats[i], t, len,
+		                          WILDCARD_QMARK | (n->caseless ? WILDCARD_CASELESS : 0))) {
 			return 1;
 		}
 	}
@@ -1803,19 +1820,15 @@ static int test(const struct node *n, const cJSON *ev)
 {
 	struct pair_ctx pc = {.n = n, .ev = ev};
 	switch (n->kind) {
-	case N_AND:
-		return test(n->kids[0], ev) && test(n->kids[1], ev);
-	case N_OR:
-		return test(n->kids[0], ev) || test(n->kids[1], ev);
-	case N_NOT:
-		return !test(n->kids[0], ev);
+	case N_AND: return test(n->kids[0], ev) && test(n->kids[1], ev);
+	case N_OR: return test(n->kids[0], ev) || test(n->kids[1], ev);
+	case N_NOT: return !test(n->kids[0], ev);
 	case N_CMP: {
 		/* any value pair; != is "no pair is equal", as Elasticsearch's not-term query */
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}
-	case N_MATCH:
-		return each_value(n->kids[0], ev, match_one, &pc) != 0;
+	case N_MATCH: return each_value(n->kids[0], ev, match_one, &pc) != 0;
 	case N_IN: {
 		int hit = each_value(n->kids[0], ev, in_one, &pc) != 0;
 		return n->negate ? !hit : hit;
@@ -1924,7 +1937,8 @@ static int prefix_of(const struct node *n, const char *field, char **prefix, int
 	const struct node *f = n->nkids ? n->kids[0] : NULL;
 	if (!f || f->kind != N_FIELD || strcmp(f->text, field))
 		return 0;
-	if (n->kind == N_CMP && n->op == CMP_EQ && n->kids[1]->kind == N_STR && !memchr(n->kids[1]->text, 0, n->kids[1]->len)) {
+	if (n->kind == N_CMP && n->op == CMP_EQ && n->kids[1]->kind == N_STR &&
+	    !memchr(n->kids[1]->text, 0, n->kids[1]->len)) {
 		*prefix = xstrdup(n->kids[1]->text);
 		*exact = 1;
 		return 1;
@@ -2016,8 +2030,8 @@ static void node_needles(const struct node *n, struct needles *out)
 		if (n->is_regex || !field_of(n->kids[0]))
 			return;
 		for (size_t i = 0; i < n->npats; i++) {
-			needles_from_pattern(&a, n->kids[0]->text, (const char *const *)n->pats[i].piece, n->pats[i].len,
-					     n->pats[i].n, 1);
+			needles_from_pattern(&a, n->kids[0]->text, (const char *const *)n->pats[i].piece,
+			                     n->pats[i].len, n->pats[i].n, 1);
 			if (i == 0) {
 				*out = a;
 			} else {
@@ -2080,8 +2094,7 @@ static void node_needles(const struct node *n, struct needles *out)
 		}
 		return;
 	}
-	default:
-		return; /* not, comparisons of other kinds, bare values: no requirement */
+	default: return; /* not, comparisons of other kinds, bare values: no requirement */
 	}
 }
 

@@ -102,7 +102,7 @@ void needles_best(struct needles *out, struct needles *a, struct needles *b)
 }
 
 void needles_from_pattern(struct needles *nd, const char *field, const char *const *pieces, const size_t *lens,
-			  size_t npieces, int qmark)
+                          size_t npieces, int qmark)
 {
 	needles_init(nd);
 	const char *best = NULL;

@@ -13,9 +13,9 @@
 #define NEEDLES_MAX 32 /* more alternatives than this: every document is parsed */
 
 struct needles {
-	int usable;   /* 0: no set could be found; every document is parsed */
+	int usable; /* 0: no set could be found; every document is parsed */
 	size_t n;
-	char **text;  /* lower-cased */
+	char **text; /* lower-cased */
 	size_t *len;
 	size_t anchor[NEEDLES_MAX]; /* each needle's rarest byte: set by needles_finish */
 };
@@ -32,7 +32,7 @@ void needles_union(struct needles *out, struct needles *a, struct needles *b);
 void needles_best(struct needles *out, struct needles *a, struct needles *b);
 /* The longest literal run of a wildcard pattern (cut at '*' and, when qmark, at '?'). */
 void needles_from_pattern(struct needles *nd, const char *field, const char *const *pieces, const size_t *lens,
-			  size_t npieces, int qmark);
+                          size_t npieces, int qmark);
 
 /* Prepares a finished set for needles_admit. */
 void needles_finish(struct needles *nd);

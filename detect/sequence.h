@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 struct seq_input {
-	int64_t id; /* the caller's handle for the event */
-	int64_t ts; /* its time, microseconds */
-	uint64_t stages; /* bit i: passes stage i; bit nstages: passes the until query */
+	int64_t id;              /* the caller's handle for the event */
+	int64_t ts;              /* its time, microseconds */
+	uint64_t stages;         /* bit i: passes stage i; bit nstages: passes the until query */
 	const char *const *keys; /* per stage (and until): its join key, NULL when it has none */
 };
 

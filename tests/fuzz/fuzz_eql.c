@@ -31,8 +31,8 @@ static void run_sequence(const struct eql_query *q, cJSON *const *evs, size_t ne
 				if (eql_stage_key(q, s, evs[i], &key) == 0)
 					keys[s] = xstrdup(key.buf);
 			}
-		struct seq_input in = {.id = (int64_t)i, .ts = (int64_t)i * 1000000, .stages = mask,
-				       .keys = (const char *const *)keys};
+		struct seq_input in = {
+		    .id = (int64_t)i, .ts = (int64_t)i * 1000000, .stages = mask, .keys = (const char *const *)keys};
 		seq_feed(m, &in, ignore, NULL);
 		for (size_t s = 0; s < all; s++)
 			free(keys[s]);
@@ -45,12 +45,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static cJSON *evs[3];
 	if (!evs[0]) {
-		evs[0] = cJSON_Parse("{\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],\"action\":\"modification\"},"
-				     "\"host\":{\"id\":\"h\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":"
-				     "\"/Library/DirectoryServices/PlugIns/X.dsplug/Contents/MacOS/X\",\"size\":12},"
-				     "\"process\":{\"pid\":7,\"args\":[\"cp\",\"-R\"]},\"ip\":\"10.0.0.1\",\"n\":null,\"t\":true}");
-		evs[1] = cJSON_Parse("{\"event\":{\"category\":\"process\",\"type\":[\"start\"]},\"host\":{\"id\":\"h\"},"
-				     "\"process\":{\"pid\":7,\"name\":\"sh\",\"parent\":{\"name\":\"dspluginhelperd\"}}}");
+		evs[0] = cJSON_Parse(
+		    "{\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],\"action\":\"modification\"},"
+		    "\"host\":{\"id\":\"h\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":"
+		    "\"/Library/DirectoryServices/PlugIns/X.dsplug/Contents/MacOS/X\",\"size\":12},"
+		    "\"process\":{\"pid\":7,\"args\":[\"cp\",\"-R\"]},\"ip\":\"10.0.0.1\",\"n\":null,\"t\":true}");
+		evs[1] =
+		    cJSON_Parse("{\"event\":{\"category\":\"process\",\"type\":[\"start\"]},\"host\":{\"id\":\"h\"},"
+		                "\"process\":{\"pid\":7,\"name\":\"sh\",\"parent\":{\"name\":\"dspluginhelperd\"}}}");
 		evs[2] = cJSON_Parse("{}");
 	}
 	char *q = xstrndup((const char *)data, size);
