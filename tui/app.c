@@ -376,6 +376,24 @@ static int is_member(const struct alertview *v, int64_t event_id)
 	return 0;
 }
 
+static void clear_related(struct alertview *v)
+{
+	for (size_t i = 0; i < v->nrelated; i++)
+		free(v->related[i].uuid), free(v->related[i].rule), free(v->related[i].severity);
+	free(v->related);
+	v->related = NULL;
+	v->nrelated = 0;
+}
+
+/* Other rules' alerts on the host within the timeline window (it follows + and -). */
+static void load_related(struct app *a)
+{
+	struct alertview *v = &a->av;
+	clear_related(v);
+	struct alert_query q = {.related_to = v->alert.id, .window_us = v->tl_before, .no_doc = 1};
+	store_alerts_each(a->s, &q, add_related, v);
+}
+
 static void open_alert(struct app *a, const struct qrow *r)
 {
 	close_alert(a);
@@ -400,8 +418,7 @@ static void open_alert(struct app *a, const struct qrow *r)
 	free(note);
 	store_alert_events(a->s, r->id, &v->members, &v->nmembers);
 	v->tl_before = v->tl_after = 600 * TIME_US_PER_SEC;
-	struct alert_query related = {.related_to = r->id, .window_us = v->tl_before, .no_doc = 1};
-	store_alerts_each(a->s, &related, add_related, v);
+	load_related(a);
 	load_timeline(a);
 	load_record(a);
 	a->in_alert = 1;
@@ -420,9 +437,7 @@ static void close_alert(struct app *a)
 	guide_release(&v->rule_notes);
 	free(v->rule_id);
 	free(v->members);
-	for (size_t i = 0; i < v->nrelated; i++)
-		free(v->related[i].uuid), free(v->related[i].rule), free(v->related[i].severity);
-	free(v->related);
+	clear_related(v);
 	clear_items(v);
 	clear_timeline(v);
 	strbuf_release(&v->notes);
@@ -1057,10 +1072,12 @@ static void timeline_key(struct app *a, enum tui_action act)
 	switch (act) {
 	case ACT_WIDEN:
 		v->tl_before *= 2, v->tl_after *= 2;
+		load_related(a);
 		break;
 	case ACT_NARROW:
 		if (v->tl_before > TIME_US_PER_SEC)
 			v->tl_before /= 2, v->tl_after /= 2;
+		load_related(a);
 		break;
 	case ACT_EARLIER:
 		v->tl_shift -= v->tl_before;
