@@ -732,7 +732,7 @@ static int scans(const struct run *run)
 static void choose_scan(struct store *s, struct candidate_query *cq)
 {
 	int64_t lo, hi;
-	if (!cq->path_lo && !cq->path_hi && !cq->host && !store_time_span(s, cq->use_ingested, 0, &lo, &hi))
+	if (!cq->path_lo && !cq->path_hi && !cq->host && !store_time_bounds(s, cq->use_ingested, &lo, &hi))
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 

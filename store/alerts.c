@@ -221,6 +221,28 @@ int64_t store_max_event_id(struct store *s)
 /* The rule's time: event.ingested when the rule overrides with it and the event has it. */
 #define TIME_EXPR(ingested) ((ingested) ? "coalesce(e.ingested, e.ts)" : "e.ts")
 
+static int64_t first_column(sqlite3_stmt *st)
+{
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+int store_time_bounds(struct store *s, int use_ingested, int64_t *min, int64_t *max)
+{
+	/* one min() or max() a statement, so that SQLite reads each end of the index */
+	sqlite3_stmt *st;
+	if (use_ingested ? store_prepare(s, "SELECT min(ingested) FROM events", &st)
+			 : store_prepare(s, "SELECT min(ts) FROM events", &st))
+		return -1;
+	*min = first_column(st);
+	if (use_ingested ? store_prepare(s, "SELECT max(ingested) FROM events", &st)
+			 : store_prepare(s, "SELECT max(ts) FROM events", &st))
+		return -1;
+	*max = first_column(st);
+	return 0;
+}
+
 int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t *min, int64_t *max)
 {
 	struct strbuf sql;

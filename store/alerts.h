@@ -98,6 +98,10 @@ typedef int (*candidate_fn)(void *ctx, const struct candidate_row *c);
  * any_order). Events
  * whose columns do not hold every value (irregular) are always included. */
 int store_candidates_each(struct store *s, const struct candidate_query *q, candidate_fn fn, void *ctx);
+/* The first and last value of the time field's index (event.ingested or @timestamp): the
+ * case's span, at once, for deciding how to read it (events without event.ingested are not
+ * counted). 0 when none. */
+int store_time_bounds(struct store *s, int use_ingested, int64_t *min, int64_t *max);
 /* The smallest and largest time field over events (with id > after_id); 0 when none. */
 int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t *min, int64_t *max);
 
