@@ -270,6 +270,12 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf("%llu matching events were suppressed by exceptions\n", (unsigned long long)t.suppressed);
 		if (t.skipped)
 			printf("%llu rules skipped (see above)\n", (unsigned long long)t.skipped);
+		if (o.rule_id && !o.version && t.rules + t.skipped == 0) {
+			char *safe = sanitize_dup(o.rule_id, 0);
+			fprintf(stderr, "casebook detect: no version of %s is enabled; run one with --version N "
+					"('casebook rules' lists them)\n", safe);
+			free(safe);
+		}
 	}
 	store_close(s);
 	return rc ? 1 : 0;

@@ -336,6 +336,13 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_int_equal(CB("v.db", "detect"), 0);
 	assert_string_equal(out.buf, "5 rules: 15 executions replayed, 11 events matched, 11 alerts created, "
 				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	/* --rule alone runs the enabled version, 107: its alerts exist already */
+	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8 --from 2026-11-20T00:00:00Z "
+				    "--to 2026-11-21T00:00:00Z"),
+			 0);
+	assert_memory_equal(out.buf, "1 rules: ", 9);
+	assert_non_null(strstr(out.buf, " 0 alerts created, 3 duplicates skipped,"));
+	assert_string_equal(err.buf, "");
 	assert_int_equal(CB("v.db", "alerts --rule 6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45"), 0);
 	assert_int_equal(tu_count(out.buf, "\n"), 2);
 	char prefix[16];
@@ -402,6 +409,12 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 			    "\"caught_by\":[]}]}\n");
 	assert_int_equal(CB("v.db", "coverage"), 0);
 	assert_non_null(strstr(out.buf, "\n7 techniques are caught by no enabled rule.\n"));
+	/* a rule with no enabled version: detect says how to run one */
+	assert_int_equal(CB("v.db", "rules disable 89fa6cb7-6b53-4de2-b604-648488841ab8"), 0);
+	assert_string_equal(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8: 2 versions disabled\n");
+	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8"), 0);
+	assert_string_equal(err.buf, "casebook detect: no version of 89fa6cb7-6b53-4de2-b604-648488841ab8 is enabled; run "
+				     "one with --version N ('casebook rules' lists them)\n");
 	/* with no case yet, the bundled pack as a new case has it */
 	assert_int_equal(CB("no-such-case.db", "coverage"), 0);
 	assert_non_null(strstr(out.buf, "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"));
