@@ -1349,31 +1349,18 @@ static void fn_arith(struct eql_val *a, size_t n, int op, struct eql_val *out)
 	}
 }
 
-static void fn_add(struct eql_val *a, size_t n, int c, struct eql_val *o)
-{
-	(void)c;
-	fn_arith(a, n, '+', o);
-}
-static void fn_subtract(struct eql_val *a, size_t n, int c, struct eql_val *o)
-{
-	(void)c;
-	fn_arith(a, n, '-', o);
-}
-static void fn_multiply(struct eql_val *a, size_t n, int c, struct eql_val *o)
-{
-	(void)c;
-	fn_arith(a, n, '*', o);
-}
-static void fn_divide(struct eql_val *a, size_t n, int c, struct eql_val *o)
-{
-	(void)c;
-	fn_arith(a, n, '/', o);
-}
-static void fn_modulo(struct eql_val *a, size_t n, int c, struct eql_val *o)
-{
-	(void)c;
-	fn_arith(a, n, '%', o);
-}
+/* add, subtract, multiply, divide, modulo: the operators under their function names */
+#define MATH_FUNCTION(name, op)                                                                                        \
+	static void name(struct eql_val *a, size_t n, int caseless, struct eql_val *out)                               \
+	{                                                                                                              \
+		(void)caseless;                                                                                        \
+		fn_arith(a, n, op, out);                                                                               \
+	}
+MATH_FUNCTION(fn_add, '+')
+MATH_FUNCTION(fn_subtract, '-')
+MATH_FUNCTION(fn_multiply, '*')
+MATH_FUNCTION(fn_divide, '/')
+MATH_FUNCTION(fn_modulo, '%')
 
 /* startsWith(s, prefix, ...) and endsWith: true when any of the others is its prefix (suffix). */
 static void affix(struct eql_val *a, size_t n, int caseless, struct eql_val *out, int at_end)
