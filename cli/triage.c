@@ -478,28 +478,16 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		if (store_alerts_each(s, &q, collect_uuid, &l))
 			rc = 1;
 	}
-	struct strbuf out;
-	strbuf_init(&out, 65536);
-	if (!rc && export_alerts(s, l.uuids, l.n, f, &o, &out)) {
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+	char err[600];
+	/* streamed, one alert at a time, to the file (written atomically) or to stdout */
+	if (!rc && export_to_file(s, l.uuids, l.n, f, &o, output, force, err, sizeof(err))) {
+		char *safe = sanitize_dup(err, 0);
+		fprintf(stderr, "casebook export: %s\n", safe);
+		free(safe);
 		rc = 1;
+	} else if (!rc && output) {
+		fprintf(stderr, "%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
 	}
-	if (!rc) {
-		if (output) {
-			char err[600];
-			if (write_file_atomically(output, out.buf, out.len, force, err, sizeof(err))) {
-				char *safe = sanitize_dup(err, 0);
-				fprintf(stderr, "casebook export: %s\n", safe);
-				free(safe);
-				rc = 1;
-			} else {
-				fprintf(stderr, "%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
-			}
-		} else {
-			fwrite(out.buf, 1, out.len, stdout);
-		}
-	}
-	strbuf_release(&out);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.uuids[i]);
 	free(l.uuids);

@@ -913,6 +913,16 @@ static void write_record(const struct record *r, size_t i, enum export_format f,
 	}
 }
 
+/* Hands what out holds to the options' flush, if any, and empties it. */
+static int flush_out(const struct export_options *o, struct strbuf *out)
+{
+	if (!o->flush || !out->len)
+		return 0;
+	int rc = o->flush(o->flush_ctx, out->buf, out->len);
+	strbuf_reset(out);
+	return rc ? -1 : 0;
+}
+
 /* One alert at a time: gathered, written, released, so that memory holds one alert's record
  * (its timeline documents can be a megabyte) and not all of them. */
 int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
@@ -938,63 +948,153 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 		if (!rc)
 			write_record(&r, i, f, &opt, out);
 		record_release(&r);
+		if (!rc)
+			rc = flush_out(&opt, out);
 	}
+	if (rc)
+		return -1;
 	if (f == EXPORT_JSON)
 		strbuf_addstr(out, "]}\n");
 	else if (hive_array)
 		strbuf_addstr(out, "]\n");
 	else if (f == EXPORT_THEHIVE)
 		strbuf_addch(out, '\n');
+	return flush_out(&opt, out);
+}
+
+struct atomic_file {
+	char *path, *tmp;
+	int fd, force;
+};
+
+static void atomic_file_free(struct atomic_file *f)
+{
+	free(f->path);
+	free(f->tmp);
+	free(f);
+}
+
+void atomic_file_abort(struct atomic_file *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->tmp);
+	atomic_file_free(f);
+}
+
+struct atomic_file *atomic_file_open(const char *path, int force, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!force && lstat(path, &st) == 0) {
+		snprintf(err, errlen, "%s exists; add --force to replace it", path);
+		return NULL;
+	}
+	struct atomic_file *f = xmalloc(sizeof(*f));
+	f->path = xstrdup(path);
+	f->force = force;
+	struct strbuf tmp;
+	strbuf_init(&tmp, strlen(path) + 32);
+	strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
+	f->tmp = strbuf_detach(&tmp, NULL);
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (f->fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", f->tmp, strerror(errno));
+		atomic_file_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int atomic_file_write(struct atomic_file *f, const char *data, size_t len, char *err, size_t errlen)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(f->fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(err, errlen, "writing %s: %s", f->tmp, strerror(errno));
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+int atomic_file_commit(struct atomic_file *f, char *err, size_t errlen)
+{
+	int rc = -1;
+	int synced = fsync(f->fd) == 0;
+	int closed = close(f->fd) == 0;
+	f->fd = -1;
+	if (!synced || !closed) {
+		snprintf(err, errlen, "writing %s: %s", f->tmp, strerror(errno));
+	} else if (!f->force && link(f->tmp, f->path) == 0) {
+		rc = 0; /* link refuses to replace a file that appeared meanwhile */
+	} else if (!f->force) {
+		snprintf(err, errlen, "%s: %s", f->path, errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
+	} else if (rename(f->tmp, f->path) == 0) {
+		atomic_file_free(f);
+		return 0;
+	} else {
+		snprintf(err, errlen, "renaming to %s: %s", f->path, strerror(errno));
+	}
+	unlink(f->tmp);
+	atomic_file_free(f);
 	return rc;
 }
 
 int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen)
 {
-	struct stat st;
-	if (!force && lstat(path, &st) == 0) {
-		snprintf(err, errlen, "%s exists; add --force to replace it", path);
+	struct atomic_file *f = atomic_file_open(path, force, err, errlen);
+	if (!f)
+		return -1;
+	if (atomic_file_write(f, data, len, err, errlen)) {
+		atomic_file_abort(f);
 		return -1;
 	}
-	struct strbuf tmp;
-	strbuf_init(&tmp, strlen(path) + 32);
-	strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-	int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	int rc = -1;
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp.buf, strerror(errno));
-		goto out;
+	return atomic_file_commit(f, err, errlen);
+}
+
+struct sink {
+	struct atomic_file *file; /* NULL: stdout */
+	char *err;
+	size_t errlen;
+};
+
+static int to_sink(void *ctx, const char *data, size_t len)
+{
+	struct sink *k = ctx;
+	if (k->file)
+		return atomic_file_write(k->file, data, len, k->err, k->errlen);
+	if (fwrite(data, 1, len, stdout) != len) {
+		snprintf(k->err, k->errlen, "writing to standard output: %s", strerror(errno));
+		return -1;
 	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "writing %s: %s", tmp.buf, strerror(errno));
-			close(fd);
-			unlink(tmp.buf);
-			goto out;
-		}
-		done += (size_t)w;
+	return 0;
+}
+
+int export_to_file(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
+		   const char *path, int force, char *err, size_t errlen)
+{
+	struct sink k = {.err = err, .errlen = errlen};
+	err[0] = '\0';
+	if (path && !(k.file = atomic_file_open(path, force, err, errlen)))
+		return -1;
+	struct export_options opt = *o;
+	opt.flush = to_sink;
+	opt.flush_ctx = &k;
+	struct strbuf out;
+	strbuf_init(&out, 65536);
+	int rc = export_alerts(s, uuids, n, f, &opt, &out);
+	strbuf_release(&out);
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", store_errmsg(s));
+	if (rc) {
+		atomic_file_abort(k.file);
+		return -1;
 	}
-	if (fsync(fd) || close(fd)) {
-		snprintf(err, errlen, "writing %s: %s", tmp.buf, strerror(errno));
-		unlink(tmp.buf);
-		goto out;
-	}
-	if (!force && link(tmp.buf, path) == 0) {
-		unlink(tmp.buf); /* link refuses to replace a file that appeared meanwhile */
-		rc = 0;
-	} else if (!force) {
-		snprintf(err, errlen, "%s: %s", path, errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
-		unlink(tmp.buf);
-	} else if (rename(tmp.buf, path) == 0) {
-		rc = 0;
-	} else {
-		snprintf(err, errlen, "renaming to %s: %s", path, strerror(errno));
-		unlink(tmp.buf);
-	}
-out:
-	strbuf_release(&tmp);
-	return rc;
+	return k.file ? atomic_file_commit(k.file, err, errlen) : 0;
 }

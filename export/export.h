@@ -22,6 +22,10 @@ enum export_format { EXPORT_MARKDOWN, EXPORT_JSON, EXPORT_THEHIVE, EXPORT_TIMESK
 struct export_options {
 	int64_t before_us, after_us; /* the timeline window (10 minutes each side by default) */
 	int64_t now_us;              /* "exported at" (0: the clock) */
+	/* When set, what is written so far is handed to flush after each alert and out is
+	 * emptied, so memory holds one alert's record, not the export; non-zero stops it. */
+	int (*flush)(void *ctx, const char *data, size_t len);
+	void *flush_ctx;
 };
 
 /* Parses a format name; returns -1 for an unknown one. */
@@ -38,8 +42,23 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 /* Escapes untrusted text for inline Markdown (after sanitizing it). */
 void markdown_escape_append(struct strbuf *out, const char *s);
 
-/* Writes data to path atomically: a temporary file beside it, then rename. Refuses to replace
- * an existing file unless force. Returns 0, or -1 with a message in err. */
+/* A file written atomically: a temporary file beside path, fsync'd and then renamed (linked,
+ * when it must not replace an existing file). Refuses an existing path unless force. Each
+ * call returns 0, or -1 with a message in err; on an error the temporary file is gone. */
+struct atomic_file;
+struct atomic_file *atomic_file_open(const char *path, int force, char *err, size_t errlen);
+int atomic_file_write(struct atomic_file *f, const char *data, size_t len, char *err, size_t errlen);
+/* Puts the file in place and frees f. */
+int atomic_file_commit(struct atomic_file *f, char *err, size_t errlen);
+/* Removes the temporary file and frees f. */
+void atomic_file_abort(struct atomic_file *f);
+
+/* The three in one, for data already in memory. */
 int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen);
+
+/* An export streamed to a file written atomically (or to stdout when path is NULL). Returns
+ * 0, or -1 with a message in err. */
+int export_to_file(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
+		   const char *path, int force, char *err, size_t errlen);
 
 #endif

@@ -420,6 +420,24 @@ static void test_exports_match_expected_files(void **state)
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		export_to(formats[i].f, both, 2, &out);
 		compare_with_expected(formats[i].file, &out);
+		/* streamed to a file, one alert at a time: the same bytes */
+		struct export_options o = {.before_us = 60 * TIME_US_PER_SEC, .after_us = 60 * TIME_US_PER_SEC, .now_us = T0};
+		char path[512], err[600];
+		snprintf(path, sizeof(path), "%s", tu_path(formats[i].file));
+		assert_int_equal(export_to_file(db, both, 2, formats[i].f, &o, path, 0, err, sizeof(err)), 0);
+		struct strbuf file;
+		strbuf_init(&file, out.len + 1);
+		FILE *in = fopen(path, "rb");
+		assert_non_null(in);
+		assert_int_equal(strbuf_read_stream(&file, in), 0);
+		fclose(in);
+		assert_int_equal(file.len, out.len);
+		assert_memory_equal(file.buf, out.buf, out.len);
+		strbuf_release(&file);
+		/* an existing file is refused unless forced */
+		assert_int_equal(export_to_file(db, both, 1, formats[i].f, &o, path, 0, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "exists; add --force to replace it"));
+		assert_int_equal(export_to_file(db, both, 1, formats[i].f, &o, path, 1, err, sizeof(err)), 0);
 	}
 	strbuf_release(&out);
 }

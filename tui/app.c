@@ -659,20 +659,15 @@ static void finish_export(struct app *a, const char *path)
 {
 	enum export_format f = (enum export_format)a->pending_format;
 	struct target_list t = targets(a);
-	struct strbuf out;
-	strbuf_init(&out, 65536);
 	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
 	char err[300];
 	const char *suffix = export_required_suffix(f);
 	if (*suffix && (strlen(path) < strlen(suffix) || strcmp(path + strlen(path) - strlen(suffix), suffix)))
 		snprintf(a->msg, sizeof(a->msg), "Timesketch needs a file name ending in %s", suffix);
-	else if (export_alerts(a->s, t.uuids, t.n, f, &o, &out))
-		snprintf(a->msg, sizeof(a->msg), "export failed: %s", store_errmsg(a->s));
-	else if (write_file_atomically(path, out.buf, out.len, 0, err, sizeof(err)))
-		snprintf(a->msg, sizeof(a->msg), "%s", err);
+	else if (export_to_file(a->s, t.uuids, t.n, f, &o, path, 0, err, sizeof(err)))
+		snprintf(a->msg, sizeof(a->msg), "export failed: %s", err);
 	else
 		snprintf(a->msg, sizeof(a->msg), "exported %zu alert%s to %s", t.n, t.n == 1 ? "" : "s", path);
-	strbuf_release(&out);
 	targets_free(&t);
 }
 
