@@ -128,7 +128,10 @@ struct ep {
 	size_t pos, len;
 	struct kql_error *err;
 	int failed;
+	int depth; /* of nested expressions: the parser recurses */
 };
+
+#define EQL_MAX_DEPTH 200
 
 static void fail_at(struct ep *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail_at(struct ep *p, size_t at, const char *fmt, ...)
@@ -442,6 +445,17 @@ static const struct func *find_func(const char *name, size_t len);
 
 static struct node *or_expr(struct ep *p);
 
+/* Every nesting ((...), not, -, a function's arguments) passes here or in unary: a limit
+ * keeps the recursion off the end of the stack (found by fuzz_eql). */
+static int too_deep(struct ep *p)
+{
+	if (p->depth < EQL_MAX_DEPTH)
+		return 0;
+	fail_at(p, p->pos, "expressions nested deeper than %d levels", EQL_MAX_DEPTH);
+	return 1;
+}
+
+
 static struct node *number_literal(struct ep *p)
 {
 	size_t start = p->pos;
@@ -575,7 +589,11 @@ static struct node *primary(struct ep *p)
 static struct node *unary(struct ep *p)
 {
 	if (take_char(p, '-')) {
+		if (too_deep(p))
+			return NULL;
+		p->depth++;
 		struct node *v = unary(p);
+		p->depth--;
 		if (!v)
 			return NULL;
 		if (v->kind == N_NUM) {
@@ -657,8 +675,17 @@ static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
  * Returns the reason, or NULL. */
 static const char *regex_too_complex(const char *pat, size_t len)
 {
-	if (len > 4096)
-		return "a regular expression may be at most 4 KiB";
+	/* glibc's regcomp is also slow, minutes at a few KiB, on patterns made of many empty or
+	 * alternative branches (its epsilon closures): rules' patterns are short, keep them so */
+	if (len > 512)
+		return "a regular expression may be at most 512 bytes";
+	size_t groups = 0, branches = 0;
+	for (size_t i = 0; i < len; i++) {
+		groups += pat[i] == '(';
+		branches += pat[i] == '|';
+	}
+	if (groups > 32 || branches > 64)
+		return "a regular expression may have at most 32 groups and 64 alternatives";
 	unsigned long inner[64] = {1}; /* per open group: the most copies any part of it makes */
 	int depth = 0, in_class = 0;
 	unsigned long last = 0; /* copies of the atom just read (0: none to repeat) */
@@ -874,7 +901,11 @@ static struct node *predicate(struct ep *p)
 static struct node *not_expr(struct ep *p)
 {
 	if (take_word(p, "not")) {
+		if (too_deep(p))
+			return NULL;
+		p->depth++;
 		struct node *inner = not_expr(p);
+		p->depth--;
 		if (!inner)
 			return NULL;
 		struct node *n = new_node(N_NOT);
@@ -910,7 +941,12 @@ static struct node *and_expr(struct ep *p)
 
 static struct node *or_expr(struct ep *p)
 {
-	return logic_level(p, and_expr, "or", N_OR);
+	if (too_deep(p))
+		return NULL;
+	p->depth++;
+	struct node *n = logic_level(p, and_expr, "or", N_OR);
+	p->depth--;
+	return n;
 }
 
 /* category where condition */

@@ -29,7 +29,10 @@ struct kp {
 	size_t far;     /* the furthest position a rule failed at */
 	unsigned want;  /* what was expected there */
 	const char *bad; /* a specific message for the furthest failure, if any */
+	int depth;       /* of nested parentheses and braces: the parser recurses */
 };
+
+#define KQL_MAX_DEPTH 200
 
 static void expect(struct kp *p, size_t at, unsigned what, const char *bad)
 {
@@ -399,7 +402,21 @@ static struct kql_values *and_values(struct kp *p)
 	return left;
 }
 
+static int too_deep(struct kp *p);
+
+static struct kql_values *or_values_at_depth(struct kp *p);
+
 static struct kql_values *or_values(struct kp *p)
+{
+	if (too_deep(p))
+		return NULL;
+	p->depth++;
+	struct kql_values *v = or_values_at_depth(p);
+	p->depth--;
+	return v;
+}
+
+static struct kql_values *or_values_at_depth(struct kp *p)
 {
 	struct kql_values *left = and_values(p);
 	while (left) {
@@ -609,9 +626,23 @@ static struct kql_node *and_query(struct kp *p)
 	return binary_chain(p, "and", KQL_AND, not_query);
 }
 
+/* Nesting is bounded, not left to the stack (a 50,000-deep query overflowed it). */
+static int too_deep(struct kp *p)
+{
+	if (p->depth < KQL_MAX_DEPTH)
+		return 0;
+	expect(p, p->pos, 0, "queries nested deeper than 200 levels");
+	return 1;
+}
+
 static struct kql_node *or_query(struct kp *p)
 {
-	return binary_chain(p, "or", KQL_OR, and_query);
+	if (too_deep(p))
+		return NULL;
+	p->depth++;
+	struct kql_node *n = binary_chain(p, "or", KQL_OR, and_query);
+	p->depth--;
+	return n;
 }
 
 static void describe_expected(const struct kp *p, struct strbuf *sb)

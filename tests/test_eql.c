@@ -587,6 +587,8 @@ static const struct tu_syntax_error errors[] = {
 	{"file where a regex \"a+++++++++++\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
 	{"file where a regex \"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\"", 20,
 	 "a regular expression repeats too much (nested or stacked quantifiers)"},
+	{"file where a regex \"(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))\"", 20,
+	 "a regular expression may have at most 32 groups and 64 alternatives"},
 	{"file where a regex~ (\"x\", \"(a{100}){100}\")", 27,
 	 "a regular expression repeats too much (nested or stacked quantifiers)"},
 	{"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
@@ -629,6 +631,27 @@ static void test_syntax_errors(void **state)
 {
 	(void)state;
 	tu_expect_syntax_errors(errors, sizeof(errors) / sizeof(errors[0]), parse_query, free_query);
+	/* nesting is bounded, not left to the stack (found by fuzz_eql: a stack overflow) */
+	struct strbuf deep;
+	strbuf_init(&deep, 70000);
+	strbuf_addstr(&deep, "any where ");
+	for (int i = 0; i < 10000; i++)
+		strbuf_addstr(&deep, "(not -");
+	struct kql_error e;
+	assert_null(eql_parse(deep.buf, &e));
+	assert_string_equal(e.msg, "expressions nested deeper than 200 levels");
+	strbuf_release(&deep);
+	strbuf_init(&deep, 1024);
+	strbuf_addstr(&deep, "any where ");
+	for (int i = 0; i < 60; i++)
+		strbuf_addstr(&deep, "(");
+	strbuf_addstr(&deep, "true");
+	for (int i = 0; i < 60; i++)
+		strbuf_addstr(&deep, ")");
+	struct eql_query *ok = eql_parse(deep.buf, &e);
+	assert_non_null(ok);
+	eql_free(ok);
+	strbuf_release(&deep);
 	struct kql_error err;
 	assert_null(eql_parse("file where (a", &err));
 	struct strbuf sb;

@@ -367,6 +367,21 @@ static void test_syntax_errors(void **state)
 {
 	(void)state;
 	tu_expect_syntax_errors(errors, sizeof(errors) / sizeof(errors[0]), parse_query, free_query);
+	/* nesting is bounded, not left to the stack (50,000 levels overflowed it) */
+	static const char *const openers[] = {"(", "(x or ", "not ("};
+	static const char *const starts[] = {"", "a:", ""}, *const ends[] = {"a:b", "b", "a:b"};
+	for (size_t k = 0; k < 3; k++) {
+		struct strbuf deep;
+		strbuf_init(&deep, 500000);
+		strbuf_addstr(&deep, starts[k]);
+		for (int i = 0; i < 50000; i++)
+			strbuf_addstr(&deep, openers[k]);
+		strbuf_addstr(&deep, ends[k]);
+		struct kql_error e;
+		assert_null(kql_parse(deep.buf, &e));
+		assert_string_equal(e.msg, "queries nested deeper than 200 levels");
+		strbuf_release(&deep);
+	}
 	struct kql_error err;
 	assert_null(kql_parse("a:(b or c", &err));
 	struct strbuf sb;
