@@ -445,14 +445,20 @@ static const struct func *find_func(const char *name, size_t len);
 
 static struct node *or_expr(struct ep *p);
 
-/* Every nesting ((...), not, -, a function's arguments) passes here or in unary: a limit
- * keeps the recursion off the end of the stack (found by fuzz_eql). */
-static int too_deep(struct ep *p)
+typedef struct node *(*level_fn)(struct ep *p);
+
+/* Parses one nesting level with fn ((...), not, -, a function's arguments all come through
+ * here): a limit keeps the recursion off the end of the stack (found by fuzz_eql). */
+static struct node *nested(struct ep *p, level_fn fn)
 {
-	if (p->depth < EQL_MAX_DEPTH)
-		return 0;
-	fail_at(p, p->pos, "expressions nested deeper than %d levels", EQL_MAX_DEPTH);
-	return 1;
+	if (p->depth >= EQL_MAX_DEPTH) {
+		fail_at(p, p->pos, "expressions nested deeper than %d levels", EQL_MAX_DEPTH);
+		return NULL;
+	}
+	p->depth++;
+	struct node *n = fn(p);
+	p->depth--;
+	return n;
 }
 
 
@@ -589,11 +595,7 @@ static struct node *primary(struct ep *p)
 static struct node *unary(struct ep *p)
 {
 	if (take_char(p, '-')) {
-		if (too_deep(p))
-			return NULL;
-		p->depth++;
-		struct node *v = unary(p);
-		p->depth--;
+		struct node *v = nested(p, unary);
 		if (!v)
 			return NULL;
 		if (v->kind == N_NUM) {
@@ -606,8 +608,6 @@ static struct node *unary(struct ep *p)
 	take_char(p, '+');
 	return primary(p);
 }
-
-typedef struct node *(*level_fn)(struct ep *p);
 
 /* One left-associative level of arithmetic: operand (op operand)*, op one of ops. */
 static struct node *arith_level(struct ep *p, level_fn operand, const char *ops)
@@ -901,11 +901,7 @@ static struct node *predicate(struct ep *p)
 static struct node *not_expr(struct ep *p)
 {
 	if (take_word(p, "not")) {
-		if (too_deep(p))
-			return NULL;
-		p->depth++;
-		struct node *inner = not_expr(p);
-		p->depth--;
+		struct node *inner = nested(p, not_expr);
 		if (!inner)
 			return NULL;
 		struct node *n = new_node(N_NOT);
@@ -939,14 +935,14 @@ static struct node *and_expr(struct ep *p)
 	return logic_level(p, not_expr, "and", N_AND);
 }
 
+static struct node *or_level(struct ep *p)
+{
+	return logic_level(p, and_expr, "or", N_OR);
+}
+
 static struct node *or_expr(struct ep *p)
 {
-	if (too_deep(p))
-		return NULL;
-	p->depth++;
-	struct node *n = logic_level(p, and_expr, "or", N_OR);
-	p->depth--;
-	return n;
+	return nested(p, or_level);
 }
 
 /* category where condition */
