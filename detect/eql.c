@@ -461,7 +461,6 @@ static struct node *nested(struct ep *p, level_fn fn)
 	return n;
 }
 
-
 static struct node *number_literal(struct ep *p)
 {
 	size_t start = p->pos;
