@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench [BENCH_EVENTS=N] [BENCH_RUNS=R]: generates N events (default 1,000,000) and measures, each
 # against a baseline taken in the same run: ingest vs cJSON parse-only; detect vs a full scan;
-# then the console on that case (open, keystrokes, timeline queries).
+# then the console on that case (open, keystrokes, timeline queries). BENCH_BROAD=1 also measures
+# the console with every network event alerted (about one alert in seven events).
 set -e
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -14,4 +15,5 @@ echo
 rm -f "bench/out/detect-$n.db" "bench/out/detect-$n.db-wal" "bench/out/detect-$n.db-shm"
 build/release/bench-detect "$file" "bench/out/detect-$n.db" "$runs"
 echo
+[ -n "$BENCH_BROAD" ] || unset BENCH_BROAD
 build/release/bench-tui "bench/out/detect-$n.db"

@@ -24,8 +24,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_stmt *st;
 	if (store_prepare(s,
 			  "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-			  "severity, risk_score, reason, doc, host_key, file_path) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-			  "?10, host_key, file_path FROM events WHERE id = ?3",
+			  "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			  "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3",
 			  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
@@ -165,6 +165,96 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		}
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+}
+
+/* key -> name of a small table (rules, hosts), read once so the queue's scan joins nothing */
+struct name_map {
+	int64_t *keys;
+	char **names;
+	size_t n;
+};
+
+static int load_names(struct store *s, const char *sql, struct name_map *m)
+{
+	sqlite3_stmt *st;
+	memset(m, 0, sizeof(*m));
+	if (store_prepare(s, sql, &st))
+		return -1;
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			m->keys = xrealloc(m->keys, cap * sizeof(*m->keys));
+			m->names = xrealloc(m->names, cap * sizeof(*m->names));
+		}
+		m->keys[m->n] = sqlite3_column_int64(st, 0);
+		m->names[m->n++] = xstrdup(COL_TEXT(st, 1) ? COL_TEXT(st, 1) : "");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+}
+
+static const char *name_of(const struct name_map *m, int64_t key)
+{
+	size_t lo = 0, hi = m->n; /* keys ascend: the queries order by them */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->keys[mid] == key)
+			return m->names[mid];
+		if (m->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+static void free_names(struct name_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->keys);
+}
+
+int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
+{
+	struct name_map rules, hosts;
+	if (load_names(s, "SELECT key, name FROM rules ORDER BY key", &rules))
+		return -1;
+	if (load_names(s, "SELECT key, coalesce(name, host_id) FROM hosts ORDER BY key", &hosts)) {
+		free_names(&rules);
+		return -1;
+	}
+	sqlite3_stmt *st;
+	int rc = SQLITE_ERROR;
+	if (!store_prepare(s, "SELECT id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
+			      "original_time, target FROM alerts INDEXED BY alerts_queue ORDER BY original_time, uuid",
+			   &st)) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct queue_alert a = {
+				.id = sqlite3_column_int64(st, 0),
+				.uuid = COL_TEXT(st, 1),
+				.status = COL_TEXT(st, 2),
+				.severity = COL_TEXT(st, 3),
+				.risk_score = sqlite3_column_int64(st, 4),
+				.rule_name = name_of(&rules, sqlite3_column_int64(st, 5)),
+				.host = name_of(&hosts, sqlite3_column_int64(st, 6)),
+				.event_id = sqlite3_column_int64(st, 7),
+				.original_time = sqlite3_column_int64(st, 8),
+				.target = COL_TEXT(st, 9),
+			};
+			if (fn(ctx, &a)) {
+				rc = SQLITE_DONE;
+				break;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	free_names(&rules);
+	free_names(&hosts);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
 }
 

@@ -54,6 +54,18 @@ typedef int (*alert_fn)(void *ctx, const struct alert_row *a);
 /* Alerts by event time, then uuid. */
 int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn, void *ctx);
 
+/* What the console's queue shows of an alert. */
+struct queue_alert {
+	int64_t id, event_id, original_time, risk_score;
+	const char *uuid, *status, *severity, *rule_name;
+	const char *host;   /* host.name, else host.id ("" when neither) */
+	const char *target; /* file.path, else process.name (NULL when neither) */
+};
+typedef int (*queue_alert_fn)(void *ctx, const struct queue_alert *a);
+/* Every alert by event time, then uuid, as store_alerts_each orders them, read from one
+ * covering index. */
+int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx);
+
 /* The events an alert stands on, in order (*ids malloc'd): a sequence's every event. */
 int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n);
 

@@ -229,3 +229,16 @@ CREATE TABLE rule_notes (
   text    TEXT NOT NULL,
   source  TEXT NOT NULL                 -- 'pack', or who wrote it
 );
+
+-- version 5
+-- What the console's queue shows of an alert's event (file.path, else process.name), copied
+-- so that the queue is read from one covering index, in its order, without touching the
+-- events or the alert documents (a case of 200,000 alerts opens in a fraction of a second).
+ALTER TABLE alerts ADD COLUMN target TEXT;
+UPDATE alerts SET target = (SELECT coalesce(file_path, process_name) FROM events WHERE id = alerts.event_id);
+CREATE INDEX alerts_queue ON alerts(original_time, uuid, workflow_status, severity, risk_score, rule_key,
+                                    host_key, event_id, target);
+-- The overview's related alerts (same host, within the timeline window) as a range, not every
+-- alert on the host; it serves the per-host counts too.
+CREATE INDEX alerts_host_time ON alerts(host_key, original_time);
+DROP INDEX alerts_host;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/alerts.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -41,8 +42,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 4);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(store_schema_version(), 5);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 5);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	sqlite3 *raw;
 	sqlite3_stmt *st;
@@ -153,8 +154,63 @@ static void test_a_version_1_case_with_data_migrates(void **state)
 	/* version 1 did not record irregular columns: its events are always evaluated in full */
 	assert_int_equal(pragma_int(path, "SELECT irregular FROM events WHERE id = 1"), 1);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts', 'audit', "
-					  "'triage_items', 'alerts_host')"),
+					  "'triage_items', 'alerts_host_time')"),
 			 4);
+}
+
+static int collect_queue(void *ctx, const struct queue_alert *a)
+{
+	struct strbuf *sb = ctx;
+	strbuf_addf(sb, "%lld %s %s %s %s %lld %s %s %lld %lld|", (long long)a->id, a->uuid, a->status, a->severity,
+		    a->rule_name, (long long)a->risk_score, a->host, a->target ? a->target : "(null)",
+		    (long long)a->event_id, (long long)a->original_time);
+	return 0;
+}
+
+/* Version 5 copies each alert's target (file.path, else process.name) for the queue's covering
+ * index: an older case's alerts get theirs when it is opened, and the queue lists them. */
+static void test_a_version_4_case_with_alerts_migrates(void **state)
+{
+	(void)state;
+	const char *path = tu_path("v4.db");
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	for (int v = 1; v <= 4; v++) {
+		char *m = migration(v);
+		assert_int_equal(sqlite3_exec(raw, m, NULL, NULL, NULL), SQLITE_OK);
+		free(m);
+	}
+	assert_int_equal(sqlite3_exec(raw,
+				      "PRAGMA user_version=4;"
+				      "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+				      "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac'), (2, 'h2', NULL);"
+				      "INSERT INTO events(id, identity, ts, host_key, file_path, process_name, ingest_id) "
+				      "VALUES (1, 'e1', 5, 1, '/x', 'cp', 1), (2, 'e2', 7, 2, NULL, 'curl', 1),"
+				      " (3, 'e3', 9, 1, NULL, NULL, 1);"
+				      "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
+				      "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
+				      "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
+				      "severity, risk_score, reason, doc, host_key, file_path) VALUES "
+				      "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
+				      "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
+				      "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	struct strbuf sb;
+	strbuf_init(&sb, 256);
+	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
+	/* by time, then uuid; the host by name, else id */
+	assert_string_equal(sb.buf, "2 a open high Rule One 73 mac /x 1 5|1 b open low Rule One 21 h2 curl 2 7|"
+				    "3 c open low Rule One 21 mac (null) 3 7|");
+	strbuf_release(&sb);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts_queue', "
+					  "'alerts_host_time', 'alerts_host')"),
+			 2);
 }
 
 static int collect(void *ctx, const struct event_row *row)
@@ -223,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_newer_schema_is_refused_untouched),
 		cmocka_unit_test(test_older_schema_is_migrated),
 		cmocka_unit_test(test_a_version_1_case_with_data_migrates),
+		cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
 		cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,8 @@
 
 static void add(struct queue *q, const char *uuid, const char *status, const char *sev, const char *host, int64_t t)
 {
-	struct qrow r = {.uuid = (char *)uuid, .status = (char *)status, .severity = (char *)sev, .host = (char *)host,
-			 .rule = "rule", .target = "/x", .reason = "r", .time = t, .kql_hit = 1};
+	struct qrow r = {.uuid = uuid, .status = status, .severity = sev, .host = host,
+			 .rule = "rule", .target = "/x", .time = t, .kql_hit = 1};
 	queue_add(q, &r);
 }
 
@@ -102,6 +102,89 @@ static void test_queue_model(void **state)
 	assert_int_equal(a, 1);
 	assert_int_equal(c, 1);
 	queue_release(&q);
+}
+
+/* Rows in time order (as the store lists them) are sorted by a counting sort, others by
+ * qsort: both give the same views. */
+static void test_queue_sorts_agree_whatever_the_row_order(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uuid, *status, *sev, *host;
+		int64_t t;
+	} rows[] = {{"d", "acknowledged", "medium", "h3", 5}, {"b", "open", "critical", "h1", 10},
+		    {"c", "closed", "high", "h1", 20},         {"f", "open", "critical", "h2", 20},
+		    {"a", "open", "low", "h2", 30},             {"e", "open", "medium", "h1", 40}};
+	static const char *const want[2][SORT_COUNT] = {{"dbcfae", "bfcdea", "bcefad"}, {"dbf", "bfd", "bfd"}};
+	for (int reversed = 0; reversed < 2; reversed++) {
+		struct queue q;
+		queue_init(&q);
+		for (size_t i = 0; i < 6; i++) {
+			size_t k = reversed ? 5 - i : i;
+			struct qrow r = {.id = (int64_t)(100 + k), .uuid = rows[k].uuid, .status = rows[k].status,
+					 .severity = rows[k].sev, .host = rows[k].host, .time = rows[k].t, .kql_hit = 1};
+			queue_add(&q, &r);
+		}
+		assert_int_equal(q.rows_in_time_order, !reversed);
+		q.filter = FILTER_ALL;
+		for (int g = 0; g < 2; g++)
+			for (int sort = 0; sort < SORT_COUNT; sort++) {
+				q.group_host = g;
+				q.sort = (enum queue_sort)sort;
+				queue_apply(&q);
+				assert_string_equal(order(&q), want[g][sort]);
+			}
+		/* rows by id, and a status change through the pool */
+		long row = queue_find_id(&q, 104);
+		assert_true(row >= 0);
+		assert_string_equal(q.rows[row].uuid, "a");
+		assert_int_equal(queue_find_id(&q, 99), -1);
+		queue_set_status(&q, (size_t)row, "closed");
+		q.filter = FILTER_OPEN, q.group_host = 0, q.sort = SORT_TIME;
+		queue_apply(&q);
+		assert_string_equal(order(&q), "bfe");
+		size_t o, a, c;
+		queue_counts(&q, &o, &a, &c);
+		assert_int_equal(o, 3);
+		assert_int_equal(c, 2);
+		queue_release(&q);
+	}
+}
+
+static void test_string_pool(void **state)
+{
+	(void)state;
+	struct strpool p;
+	strpool_init(&p);
+	size_t id1, id2, id3;
+	const char *a = strpool_intern(&p, "mac", &id1), *b = strpool_intern(&p, "linux", &id2);
+	assert_ptr_equal(strpool_intern(&p, "mac", &id3), a); /* one copy */
+	assert_int_equal(id1, 0);
+	assert_int_equal(id2, 1);
+	assert_int_equal(id3, 0);
+	assert_string_equal(strpool_string(&p, 1), "linux");
+	assert_ptr_equal(strpool_string(&p, 1), b);
+	assert_null(strpool_string(&p, 2));
+	assert_string_equal(strpool_intern(&p, NULL, NULL), "");
+	/* more strings than the first table holds, and one larger than a block */
+	char name[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "host-%d", i);
+		strpool_intern(&p, name, NULL);
+	}
+	assert_int_equal(strpool_count(&p), 1003);
+	strpool_intern(&p, "host-500", &id1);
+	assert_int_equal(id1, 503);
+	char *big = malloc(200000);
+	memset(big, 'x', 199999);
+	big[199999] = '\0';
+	const char *c = strpool_copy(&p, big);
+	assert_string_equal(c, big);
+	assert_string_equal(strpool_copy(&p, "after"), "after");
+	assert_string_equal(a, "mac"); /* earlier strings stay put */
+	free(big);
+	strpool_release(&p);
+	assert_int_equal(strpool_count(&p), 0);
 }
 
 static void test_key_table(void **state)
@@ -362,6 +445,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_model),
+		cmocka_unit_test(test_string_pool),
+		cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
 		cmocka_unit_test(test_key_table),
 		cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),

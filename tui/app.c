@@ -63,7 +63,9 @@ struct related {
 };
 
 struct alertview {
-	struct qrow alert;
+	struct qrow alert; /* a copy of the queue's row: its strings in pool */
+	struct strpool pool;
+	const char *reason; /* kibana.alert.reason */
 	char *rule_id;
 	int64_t *members; /* the alert's events: one, or a sequence's every event */
 	size_t nmembers;
@@ -130,14 +132,12 @@ static int64_t default_clock(void)
 
 /* ---- loading ---- */
 
-static int add_alert_row(void *ctx, const struct alert_row *a)
+static int add_alert_row(void *ctx, const struct queue_alert *a)
 {
 	struct app *app = ctx;
 	struct qrow r = {.id = a->id, .event_id = a->event_id, .time = a->original_time, .risk = a->risk_score,
-			 .uuid = (char *)a->uuid, .status = (char *)a->status, .severity = (char *)a->severity,
-			 .host = (char *)(a->host_name ? a->host_name : a->host_id), .rule = (char *)a->rule_name,
-			 .target = (char *)(a->file_path ? a->file_path : a->process_name), .reason = (char *)a->reason,
-			 .kql_hit = 1};
+			 .uuid = a->uuid, .status = a->status, .severity = a->severity, .host = a->host,
+			 .rule = a->rule_name, .target = a->target, .kql_hit = 1};
 	queue_add(&app->q, &r);
 	return 0;
 }
@@ -150,9 +150,9 @@ struct kql_apply {
 static int apply_kql_row(void *ctx, const struct alert_row *a)
 {
 	struct kql_apply *k = ctx;
-	for (size_t i = 0; i < k->app->q.n; i++)
-		if (k->app->q.rows[i].id == a->id)
-			k->app->q.rows[i].kql_hit = detect_json_matches(k->q, a->doc);
+	long row = queue_find_id(&k->app->q, a->id);
+	if (row >= 0)
+		k->app->q.rows[row].kql_hit = detect_json_matches(k->q, a->doc);
 	return 0;
 }
 
@@ -185,8 +185,7 @@ int app_load(struct app *a)
 	const struct qrow *sel = queue_selected(&a->q);
 	char *keep = sel ? xstrdup(sel->uuid) : NULL;
 	queue_clear_rows(&a->q);
-	struct alert_query all = {.no_doc = 1};
-	int rc = store_alerts_each(a->s, &all, add_alert_row, a);
+	int rc = store_queue_each(a->s, add_alert_row, a);
 	if (!rc)
 		apply_kql(a);
 	queue_apply(&a->q);
@@ -351,8 +350,8 @@ static int take_doc(void *ctx, const struct alert_row *r)
 	json_fields(r->doc, overview_paths, OV_COUNT, v->fields);
 	free(v->rule_id);
 	v->rule_id = xstrdup(r->rule_id);
-	free(v->alert.status);
-	v->alert.status = xstrdup(r->status);
+	v->alert.status = strpool_intern(&v->pool, r->status, NULL);
+	v->reason = strpool_copy(&v->pool, r->reason);
 	return 1;
 }
 
@@ -400,9 +399,11 @@ static void open_alert(struct app *a, const struct qrow *r)
 	struct alertview *v = &a->av;
 	memset(v, 0, sizeof(*v));
 	v->alert = *r;
-	v->alert.uuid = xstrdup(r->uuid), v->alert.status = xstrdup(r->status), v->alert.severity = xstrdup(r->severity);
-	v->alert.host = xstrdup(r->host), v->alert.rule = xstrdup(r->rule), v->alert.target = xstrdup(r->target);
-	v->alert.reason = xstrdup(r->reason);
+	strpool_init(&v->pool);
+	v->alert.uuid = strpool_copy(&v->pool, r->uuid), v->alert.status = strpool_copy(&v->pool, r->status);
+	v->alert.severity = strpool_copy(&v->pool, r->severity), v->alert.host = strpool_copy(&v->pool, r->host);
+	v->alert.rule = strpool_copy(&v->pool, r->rule), v->alert.target = strpool_copy(&v->pool, r->target);
+	v->reason = "";
 	strbuf_init(&v->notes, 256);
 	struct alert_query q = {.uuid_prefix = r->uuid};
 	store_alerts_each(a->s, &q, take_doc, v);
@@ -429,8 +430,7 @@ static void close_alert(struct app *a)
 	if (!a->in_alert)
 		return;
 	struct alertview *v = &a->av;
-	struct qrow *r = &v->alert;
-	free(r->uuid), free(r->status), free(r->severity), free(r->host), free(r->rule), free(r->target), free(r->reason);
+	strpool_release(&v->pool);
 	for (int i = 0; i < OV_COUNT; i++)
 		free(v->fields[i]);
 	guide_release(&v->guide);
@@ -564,11 +564,9 @@ static void targets_free(struct target_list *t)
 static int update_row_status(void *ctx, const struct alert_row *r)
 {
 	struct app *a = ctx;
-	for (size_t i = 0; i < a->q.n; i++)
-		if (a->q.rows[i].id == r->id) {
-			free(a->q.rows[i].status);
-			a->q.rows[i].status = xstrdup(r->status);
-		}
+	long row = queue_find_id(&a->q, r->id);
+	if (row >= 0)
+		queue_set_status(&a->q, (size_t)row, r->status);
 	return 0;
 }
 
@@ -1527,7 +1525,7 @@ static void draw_header(struct app *a)
 	move(1, 0);
 	clrtoeol();
 	draw_text(1, 0, COLS, line, severity_attr(a, v->alert.severity), 1);
-	draw_text(2, 0, COLS, v->alert.reason, A_NORMAL, 1);
+	draw_text(2, 0, COLS, v->reason, A_NORMAL, 1);
 	move(3, 0);
 	clrtoeol();
 	int x = 0;

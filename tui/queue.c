@@ -12,21 +12,24 @@ const char *const queue_filter_names[FILTER_COUNT] = {"open", "acknowledged", "c
 void queue_init(struct queue *q)
 {
 	memset(q, 0, sizeof(*q));
+	q->rows_in_time_order = 1;
 }
 
-static void row_free(struct qrow *r)
+static int compare_time(const struct qrow *a, const struct qrow *b)
 {
-	free(r->uuid), free(r->status), free(r->severity), free(r->host), free(r->rule), free(r->target);
-	free(r->reason);
+	int c = (a->time > b->time) - (a->time < b->time);
+	return c ? c : strcmp(a->uuid, b->uuid);
 }
 
 void queue_clear_rows(struct queue *q)
 {
-	for (size_t i = 0; i < q->n; i++)
-		row_free(&q->rows[i]);
+	strpool_release(&q->pool);
+	strpool_release(&q->hosts);
 	q->n = 0;
 	q->nview = 0;
 	q->nmarked = 0;
+	q->nby_id = 0;
+	q->rows_in_time_order = 1;
 }
 
 void queue_release(struct queue *q)
@@ -34,12 +37,8 @@ void queue_release(struct queue *q)
 	queue_clear_rows(q);
 	free(q->rows);
 	free(q->view);
+	free(q->by_id);
 	queue_init(q);
-}
-
-static char *dup(const char *s)
-{
-	return xstrdup(s ? s : "");
 }
 
 void queue_add(struct queue *q, const struct qrow *r)
@@ -50,24 +49,67 @@ void queue_add(struct queue *q, const struct qrow *r)
 	}
 	struct qrow *c = &q->rows[q->n++];
 	*c = *r;
-	c->uuid = dup(r->uuid);
-	c->status = dup(r->status);
-	c->severity = dup(r->severity);
-	c->host = dup(r->host);
-	c->rule = dup(r->rule);
-	c->target = dup(r->target);
-	c->reason = dup(r->reason);
+	c->uuid = strpool_copy(&q->pool, r->uuid);
+	c->status = strpool_intern(&q->pool, r->status, NULL);
+	c->severity = strpool_intern(&q->pool, r->severity, NULL);
+	c->host = strpool_intern(&q->hosts, r->host, &c->host_id);
+	c->rule = strpool_intern(&q->pool, r->rule, NULL);
+	c->target = strpool_intern(&q->pool, r->target, NULL);
 	c->group_size = 1;
 	c->severity_rank = queue_severity_rank(c->severity);
 	q->nmarked += c->marked != 0;
+	if (q->n > 1 && compare_time(&q->rows[q->n - 2], c) > 0)
+		q->rows_in_time_order = 0;
+}
+
+void queue_set_status(struct queue *q, size_t row, const char *status)
+{
+	q->rows[row].status = strpool_intern(&q->pool, status, NULL);
+}
+
+static const struct queue *sorting; /* qsort has no context argument */
+
+static int compare_ids(const void *pa, const void *pb)
+{
+	int64_t a = sorting->rows[*(const size_t *)pa].id, b = sorting->rows[*(const size_t *)pb].id;
+	return (a > b) - (a < b);
+}
+
+long queue_find_id(struct queue *q, int64_t id)
+{
+	if (q->nby_id != q->n) {
+		q->by_id = xrealloc(q->by_id, (q->n ? q->n : 1) * sizeof(*q->by_id));
+		for (size_t i = 0; i < q->n; i++)
+			q->by_id[i] = i;
+		sorting = q;
+		qsort(q->by_id, q->n, sizeof(*q->by_id), compare_ids);
+		q->nby_id = q->n;
+	}
+	size_t lo = 0, hi = q->nby_id;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t have = q->rows[q->by_id[mid]].id;
+		if (have == id)
+			return (long)q->by_id[mid];
+		if (have < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 int queue_severity_rank(const char *s)
 {
-	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : !strcmp(s, "low") ? 1 : 0;
+	return !strcmp(s, "critical") ? 4
+	       : !strcmp(s, "high")   ? 3
+	       : !strcmp(s, "medium") ? 2
+	       : !strcmp(s, "low")    ? 1
+	                              : 0;
 }
 
-static const struct queue *sorting; /* qsort has no context argument */
+/* host_rank[host_id]: the host's place in name order, for SORT_HOST */
+static size_t *host_rank;
 
 static int compare_rows(const void *pa, const void *pb)
 {
@@ -76,12 +118,38 @@ static int compare_rows(const void *pa, const void *pb)
 	if (sorting->sort == SORT_SEVERITY)
 		c = b->severity_rank - a->severity_rank;
 	else if (sorting->sort == SORT_HOST)
-		c = strcmp(a->host, b->host);
-	if (!c)
-		c = (a->time > b->time) - (a->time < b->time);
-	if (!c)
-		c = strcmp(a->uuid, b->uuid);
-	return c;
+		c = (host_rank[a->host_id] > host_rank[b->host_id]) - (host_rank[a->host_id] < host_rank[b->host_id]);
+	return c ? c : compare_time(a, b);
+}
+
+static size_t sort_key(const struct queue *q, const struct qrow *r)
+{
+	return q->sort == SORT_SEVERITY ? (size_t)(4 - r->severity_rank)
+	       : q->sort == SORT_HOST   ? host_rank[r->host_id]
+	                                : 0;
+}
+
+/* The view, built in row order, is already in time order when the rows were added in it (the
+ * store lists them so): then a stable counting sort by the key alone is the whole sort, O(n). */
+static void sort_view(struct queue *q)
+{
+	if (!q->rows_in_time_order) {
+		qsort(q->view, q->nview, sizeof(*q->view), compare_rows);
+		return;
+	}
+	if (q->sort == SORT_TIME)
+		return;
+	size_t nkeys = q->sort == SORT_HOST ? strpool_count(&q->hosts) : 5;
+	size_t *start = xcalloc(nkeys + 1, sizeof(*start)), *out = xmalloc((q->nview ? q->nview : 1) * sizeof(*out));
+	for (size_t i = 0; i < q->nview; i++)
+		start[sort_key(q, &q->rows[q->view[i]]) + 1]++;
+	for (size_t k = 1; k <= nkeys; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < q->nview; i++)
+		out[start[sort_key(q, &q->rows[q->view[i]])]++] = q->view[i];
+	memcpy(q->view, out, q->nview * sizeof(*out));
+	free(out);
+	free(start);
 }
 
 static int visible(const struct queue *q, const struct qrow *r)
@@ -103,6 +171,46 @@ static void count_statuses(struct queue *q)
 		}
 }
 
+static int compare_host_names(const void *pa, const void *pb)
+{
+	return strcmp(strpool_string(&sorting->hosts, *(const size_t *)pa),
+	              strpool_string(&sorting->hosts, *(const size_t *)pb));
+}
+
+/* Ranks the distinct hosts by name once, so that sorting rows compares integers. */
+static size_t *rank_hosts(const struct queue *q)
+{
+	size_t n = strpool_count(&q->hosts);
+	size_t *order = xmalloc((n ? n : 1) * sizeof(*order)), *rank = xmalloc((n ? n : 1) * sizeof(*rank));
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	sorting = q;
+	qsort(order, n, sizeof(*order), compare_host_names);
+	for (size_t i = 0; i < n; i++)
+		rank[order[i]] = i;
+	free(order);
+	return rank;
+}
+
+/* One row per host: the first alert in sort order stands for the others. */
+static void group_by_host(struct queue *q)
+{
+	size_t nhosts = strpool_count(&q->hosts), out = 0;
+	size_t *first = xmalloc((nhosts ? nhosts : 1) * sizeof(*first)); /* view slot + 1 */
+	memset(first, 0, (nhosts ? nhosts : 1) * sizeof(*first));
+	for (size_t i = 0; i < q->nview; i++) {
+		struct qrow *r = &q->rows[q->view[i]];
+		if (first[r->host_id]) {
+			q->rows[q->view[first[r->host_id] - 1]].group_size++;
+		} else {
+			q->view[out++] = q->view[i];
+			first[r->host_id] = out;
+		}
+	}
+	q->nview = out;
+	free(first);
+}
+
 void queue_apply(struct queue *q)
 {
 	const struct qrow *was = queue_selected(q);
@@ -116,23 +224,12 @@ void queue_apply(struct queue *q)
 			q->view[q->nview++] = i;
 	}
 	sorting = q;
-	qsort(q->view, q->nview, sizeof(*q->view), compare_rows);
-	if (q->group_host) {
-		/* one row per host: the first alert in sort order stands for the others */
-		size_t out = 0;
-		for (size_t i = 0; i < q->nview; i++) {
-			struct qrow *r = &q->rows[q->view[i]];
-			size_t j;
-			for (j = 0; j < out; j++)
-				if (!strcmp(q->rows[q->view[j]].host, r->host))
-					break;
-			if (j < out)
-				q->rows[q->view[j]].group_size++;
-			else
-				q->view[out++] = q->view[i];
-		}
-		q->nview = out;
-	}
+	host_rank = q->sort == SORT_HOST ? rank_hosts(q) : NULL;
+	sort_view(q);
+	free(host_rank);
+	host_rank = NULL;
+	if (q->group_host)
+		group_by_host(q);
 	q->sel = 0;
 	if (keep) {
 		for (size_t i = 0; i < q->nview; i++)

@@ -7,12 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strpool.h"
+
 struct qrow {
 	int64_t id, event_id, time, risk;
-	char *uuid, *status, *severity, *host, *rule, *target, *reason;
+	/* in the queue: the queue's pool holds them, host, rule, severity and status interned */
+	const char *uuid, *status, *severity, *host, *rule, *target;
+	size_t host_id; /* the host's id in the hosts pool: grouping and sorting by host compare these */
 	int marked;
-	int kql_hit; /* matches the KQL filter (1 when there is none) */
-	int group_size; /* when grouped by host: alerts on this host (>= 1) */
+	int kql_hit;       /* matches the KQL filter (1 when there is none) */
+	int group_size;    /* when grouped by host: alerts on this host (>= 1) */
 	int severity_rank; /* queue_severity_rank(severity), set by queue_add for sorting */
 };
 
@@ -22,9 +26,14 @@ enum queue_filter { FILTER_OPEN, FILTER_ACKNOWLEDGED, FILTER_CLOSED, FILTER_ALL,
 struct queue {
 	struct qrow *rows; /* all loaded alerts */
 	size_t n, cap;
-	size_t nmarked; /* kept by queue_add/queue_set_mark/queue_clear_marks */
+	struct strpool pool;  /* the rows' strings */
+	struct strpool hosts; /* host names, apart: their ids are dense, for grouping and sorting */
+	size_t *by_id;        /* row indexes in id order, for queue_find_id (built when needed) */
+	size_t nby_id;
+	int rows_in_time_order;                     /* every row added after the one before it in time order */
+	size_t nmarked;                             /* kept by queue_add/queue_set_mark/queue_clear_marks */
 	size_t count_open, count_ack, count_closed; /* as of the last queue_apply */
-	size_t *view; /* indexes into rows of the visible ones, in order */
+	size_t *view;                               /* indexes into rows of the visible ones, in order */
 	size_t nview;
 	enum queue_sort sort;
 	enum queue_filter filter;
@@ -38,8 +47,12 @@ extern const char *const queue_filter_names[FILTER_COUNT];
 void queue_init(struct queue *q);
 void queue_clear_rows(struct queue *q);
 void queue_release(struct queue *q);
-/* Adds a row (the strings are copied). */
+/* Adds a row (the strings are copied into the queue's pool). */
 void queue_add(struct queue *q, const struct qrow *r);
+/* The row of the alert with this id, or -1. */
+long queue_find_id(struct queue *q, int64_t id);
+/* Changes a row's status (call queue_apply after the last change). */
+void queue_set_status(struct queue *q, size_t row, const char *status);
 /* Recomputes the view after a change of rows, filter, sort or grouping; keeps the selected
  * alert selected when it is still visible. */
 void queue_apply(struct queue *q);
