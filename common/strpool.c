@@ -89,31 +89,42 @@ static void grow_table(struct strpool *p)
 	}
 }
 
+/* The slot holding s, or the empty slot where it would go; the table must have one. */
+static size_t slot_of(const struct strpool *p, const char *s, size_t len)
+{
+	size_t i = hash_bytes(s, len) & (p->nslots - 1);
+	while (p->slots[i] && strcmp(p->strings[p->slots[i] - 1], s))
+		i = (i + 1) & (p->nslots - 1);
+	return i;
+}
+
+const char *strpool_find(const struct strpool *p, const char *s)
+{
+	s = s ? s : "";
+	if (!p->nslots)
+		return NULL;
+	size_t i = slot_of(p, s, strlen(s));
+	return p->slots[i] ? p->strings[p->slots[i] - 1] : NULL;
+}
+
 const char *strpool_intern(struct strpool *p, const char *s, size_t *id)
 {
 	s = s ? s : "";
 	size_t len = strlen(s);
 	if ((p->nstrings + 1) * 2 > p->nslots) /* at most half full */
 		grow_table(p);
-	size_t i = hash_bytes(s, len) & (p->nslots - 1);
-	for (; p->slots[i]; i = (i + 1) & (p->nslots - 1)) {
-		const char *have = p->strings[p->slots[i] - 1];
-		if (!strcmp(have, s)) {
-			if (id)
-				*id = p->slots[i] - 1;
-			return have;
+	size_t i = slot_of(p, s, len);
+	if (!p->slots[i]) {
+		if (p->nstrings == p->cap_strings) {
+			p->cap_strings = p->cap_strings ? p->cap_strings * 2 : 64;
+			p->strings = xrealloc(p->strings, p->cap_strings * sizeof(*p->strings));
 		}
+		p->strings[p->nstrings] = copy_len(p, s, len);
+		p->slots[i] = ++p->nstrings;
 	}
-	if (p->nstrings == p->cap_strings) {
-		p->cap_strings = p->cap_strings ? p->cap_strings * 2 : 64;
-		p->strings = xrealloc(p->strings, p->cap_strings * sizeof(*p->strings));
-	}
-	const char *c = copy_len(p, s, len);
-	p->strings[p->nstrings] = c;
-	p->slots[i] = ++p->nstrings;
 	if (id)
-		*id = p->nstrings - 1;
-	return c;
+		*id = p->slots[i] - 1;
+	return p->strings[p->slots[i] - 1];
 }
 
 size_t strpool_count(const struct strpool *p)

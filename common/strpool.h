@@ -1,7 +1,8 @@
 /* strpool: strings that live as long as the pool, allocated in large blocks (one free for
  * all of them) and, when interned, stored once: equal interned strings are the same pointer
  * and have the same small id (0, 1, 2, ... in order of first appearance). The console's queue
- * holds hundreds of thousands of rows whose host, rule, severity and status repeat. */
+ * holds hundreds of thousands of rows whose host, rule, severity and status repeat; detection
+ * uses one as the set of alert uuids a run has met. */
 #ifndef CASEBOOK_STRPOOL_H
 #define CASEBOOK_STRPOOL_H
 
@@ -21,6 +22,8 @@ void strpool_release(struct strpool *p); /* frees every string; the pool can be 
 const char *strpool_copy(struct strpool *p, const char *s);
 /* The pool's one copy of s (NULL reads as ""); *id (when not NULL) gets its id. */
 const char *strpool_intern(struct strpool *p, const char *s, size_t *id);
+/* The pool's copy of s when s was interned, else NULL: the pool as a set. */
+const char *strpool_find(const struct strpool *p, const char *s);
 /* How many distinct strings were interned, and one by id. */
 size_t strpool_count(const struct strpool *p);
 const char *strpool_string(const struct strpool *p, size_t id);

@@ -5,6 +5,7 @@
 
 #include "common/digest.h"
 #include "common/strbuf.h"
+#include "common/strpool.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
 #include "detect/exceptions.h"
@@ -265,8 +266,7 @@ struct run {
 	struct found_seq *seqs; /* sequences: what matched, before replay */
 	size_t nseqs, seqs_alloc;
 	struct strbuf key;
-	char **seen; /* alert uuids met in this run (sorted), so overlapping windows count once */
-	size_t nseen, seen_alloc;
+	struct strpool seen; /* alert uuids met in this run, so overlapping windows count once */
 	/* what prepare_rule decided */
 	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
 	struct plan plan;
@@ -359,31 +359,15 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int seen_has(const struct run *run, const char *uuid)
 {
-	char *key = (char *)uuid;
-	return run->nseen && bsearch(&key, run->seen, run->nseen, sizeof(char *), cmp_str) != NULL;
+	return strpool_find(&run->seen, uuid) != NULL;
 }
 
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {
-	if (run->nseen == run->seen_alloc) {
-		run->seen_alloc = run->seen_alloc ? run->seen_alloc * 2 : 64;
-		run->seen = xrealloc(run->seen, run->seen_alloc * sizeof(char *));
-	}
-	size_t i = run->nseen;
-	while (i > 0 && strcmp(run->seen[i - 1], uuid) > 0) {
-		run->seen[i] = run->seen[i - 1];
-		i--;
-	}
-	run->seen[i] = xstrdup(uuid);
-	run->nseen++;
+	strpool_intern(&run->seen, uuid, NULL);
 }
 
 static int64_t align_up(int64_t t, int64_t step)
@@ -622,9 +606,7 @@ static void run_release(struct run *run)
 	free(run->seqs);
 	strbuf_release(&run->key);
 	eql_free(run->eql);
-	for (size_t i = 0; i < run->nseen; i++)
-		free(run->seen[i]);
-	free(run->seen);
+	strpool_release(&run->seen);
 	kql_free(run->kql);
 	needles_release(&run->needles);
 	exceptions_free(run->x);

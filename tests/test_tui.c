@@ -165,6 +165,9 @@ static void test_string_pool(void **state)
 	assert_string_equal(strpool_string(&p, 1), "linux");
 	assert_ptr_equal(strpool_string(&p, 1), b);
 	assert_null(strpool_string(&p, 2));
+	assert_ptr_equal(strpool_find(&p, "linux"), b); /* the pool as a set */
+	assert_null(strpool_find(&p, "bsd"));
+	assert_int_equal(strpool_count(&p), 2);
 	assert_string_equal(strpool_intern(&p, NULL, NULL), "");
 	/* more strings than the first table holds, and one larger than a block */
 	char name[32];
