@@ -666,12 +666,15 @@ static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
 	return most + 1;
 }
 
-#define REGEX_BUDGET 1024 /* copies of the innermost atom the compiled form may hold */
+#define REGEX_BUDGET 2048 /* atoms the compiled form may hold, every repetition counted */
+#define EMPTY_BRANCH_ATOMS 32 /* what an empty alternative, (|a) or (a|), costs regcomp, in atoms */
 
-/* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}) is refused:
- * glibc's regcomp takes seconds and gigabytes on them (found by fuzz_eql). Each quantifier
- * multiplies the copies of what it repeats; nested and stacked ones multiply together.
- * Returns the reason, or NULL. */
+/* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}, a long group
+ * under stacked quantifiers) is refused: glibc's regcomp takes seconds and gigabytes on them
+ * (found by fuzz_eql). Each quantifier multiplies the size of what it repeats, a group's size
+ * is the sum of its parts', and nested and stacked quantifiers multiply together. An empty
+ * alternative counts as many atoms: repeated, their epsilon closures grow with the square of
+ * the copies ((||||){30}: 16 s and 2 GB). Returns the reason, or NULL. */
 static const char *regex_too_complex(const char *pat, size_t len)
 {
 	/* glibc's regcomp is also slow, minutes at a few KiB, on patterns made of many empty or
@@ -685,9 +688,9 @@ static const char *regex_too_complex(const char *pat, size_t len)
 	}
 	if (groups > 32 || branches > 64)
 		return "a regular expression may have at most 32 groups and 64 alternatives";
-	unsigned long inner[64] = {1}; /* per open group: the most copies any part of it makes */
-	int depth = 0, in_class = 0;
-	unsigned long last = 0; /* copies of the atom just read (0: none to repeat) */
+	unsigned long size[64] = {0}; /* per open group: the atoms of its parts so far */
+	int depth = 0, in_class = 0, empty_branch = 1; /* nothing read since the last ( or | */
+	unsigned long last = 0; /* the size of the part just read (0: none to repeat) */
 	for (size_t i = 0; i < len; i++) {
 		char c = pat[i];
 		if (in_class) {
@@ -695,30 +698,40 @@ static const char *regex_too_complex(const char *pat, size_t len)
 			continue;
 		}
 		if (is_quantifier(c) && last) {
+			size[depth] -= last;
 			last *= quantifier_weight(pat, len, &i);
 			if (last > REGEX_BUDGET)
 				return "a regular expression repeats too much (nested or stacked quantifiers)";
-			inner[depth] = last > inner[depth] ? last : inner[depth];
-			continue;
-		}
-		last = 1;
-		if (c == '\\') {
-			i++;
-		} else if (c == '[') {
-			in_class = 1;
-			if (i + 1 < len && pat[i + 1] == ']')
-				i++; /* []...] starts with a literal ] */
+			size[depth] += last;
 		} else if (c == '(') {
 			if (depth == 63)
 				return "groups nested too deep";
-			inner[++depth] = 1;
+			size[++depth] = 0;
 			last = 0;
+			empty_branch = 1;
 		} else if (c == ')' && depth > 0) {
-			last = inner[depth--];
-			inner[depth] = last > inner[depth] ? last : inner[depth];
+			size[depth] += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
+			last = size[depth--];
+			size[depth] += last;
+			empty_branch = 0;
 		} else if (c == '|') {
+			size[depth] += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
 			last = 0;
+			empty_branch = 1;
+		} else {
+			last = 1;
+			empty_branch = 0;
+			size[depth] += 1;
+			if (c == '\\') {
+				i++;
+			} else if (c == '[') {
+				in_class = 1;
+				if (i + 1 < len && pat[i + 1] == ']')
+					i++; /* []...] starts with a literal ] */
+			}
 		}
+		if (size[depth] > REGEX_BUDGET)
+			return "a regular expression repeats too much (nested or stacked quantifiers)";
 	}
 	return NULL;
 }

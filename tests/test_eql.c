@@ -146,6 +146,8 @@ static const struct eql_case cases[] = {
 	{"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
 	/* \d is a digit, but an escaped backslash before a d is a backslash and a d (fuzz_eql) */
 	{"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
+	{"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 1}, /* empty alternatives, repeated within bounds */
+	{"any where v regex \"(a|)x(|b)\"", "{\"v\":\"x\"}", 1},
 	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
 	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
 	{"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
@@ -591,6 +593,11 @@ static const struct tu_syntax_error errors[] = {
 	 "a regular expression may have at most 32 groups and 64 alternatives"},
 	{"file where a regex~ (\"x\", \"(a{100}){100}\")", 27,
 	 "a regular expression repeats too much (nested or stacked quantifiers)"},
+	/* a long group under stacked quantifiers, and repeated empty alternatives (regcomp for
+	 * minutes, found by fuzz_eql's two-hour campaign) */
+	{"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)???+++++\"", 21,
+	 "a regular expression repeats too much (nested or stacked quantifiers)"},
+	{"file where a regex \"(||||||||){30}\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
 	{"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
 	{"file where length(a, b)", 12, "length takes 1 argument"},
 	{"file where (a == 1", 19, "expected ')'"},
