@@ -666,8 +666,8 @@ static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
 	return most + 1;
 }
 
-#define REGEX_BUDGET 2048 /* atoms the compiled form may hold, every repetition counted */
-#define EMPTY_BRANCH_ATOMS 32 /* what an empty alternative, (|a) or (a|), costs regcomp, in atoms */
+#define REGEX_BUDGET       2048 /* atoms the compiled form may hold, every repetition counted */
+#define EMPTY_BRANCH_ATOMS 32   /* what an empty alternative, (|a) or (a|), costs regcomp, in atoms */
 
 /* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}, a long group
  * under stacked quantifiers) is refused: glibc's regcomp takes seconds and gigabytes on them
@@ -688,9 +688,9 @@ static const char *regex_too_complex(const char *pat, size_t len)
 	}
 	if (groups > 32 || branches > 64)
 		return "a regular expression may have at most 32 groups and 64 alternatives";
-	unsigned long size[64] = {0}; /* per open group: the atoms of its parts so far */
+	unsigned long size[64] = {0};                  /* per open group: the atoms of its parts so far */
 	int depth = 0, in_class = 0, empty_branch = 1; /* nothing read since the last ( or | */
-	unsigned long last = 0; /* the size of the part just read (0: none to repeat) */
+	unsigned long last = 0;                        /* the size of the part just read (0: none to repeat) */
 	for (size_t i = 0; i < len; i++) {
 		char c = pat[i];
 		if (in_class) {
