@@ -126,28 +126,38 @@ static char *migration(int version)
 	return text;
 }
 
-static void test_a_version_1_case_with_data_migrates(void **state)
+/* A case made by an older casebook: the migrations up to version, then data; opened by this
+ * one (which migrates it). */
+static struct store *open_old_case(const char *path, int version, const char *data)
 {
-	(void)state;
-	const char *path = tu_path("v1.db");
 	sqlite3 *raw;
 	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	char *v1 = migration(1);
-	assert_int_equal(sqlite3_exec(raw, v1, NULL, NULL, NULL), SQLITE_OK);
-	free(v1);
-	assert_int_equal(sqlite3_exec(raw,
-				      "PRAGMA user_version=1;"
-				      "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
-				      "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac');"
-				      "INSERT INTO events(id, identity, ts, host_key, file_path, ingest_id) "
-				      "VALUES (1, 'e1', 5, 1, '/x', 1);"
-				      "INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'00');",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	for (int v = 1; v <= version; v++) {
+		char *m = migration(v);
+		assert_int_equal(sqlite3_exec(raw, m, NULL, NULL, NULL), SQLITE_OK);
+		free(m);
+	}
+	char pragma[48];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", version);
+	assert_int_equal(sqlite3_exec(raw, pragma, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, data, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	struct store *s;
 	char *err = NULL;
 	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	return s;
+}
+
+static void test_a_version_1_case_with_data_migrates(void **state)
+{
+	(void)state;
+	const char *path = tu_path("v1.db");
+	struct store *s = open_old_case(path, 1,
+					"INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+					"INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac');"
+					"INSERT INTO events(id, identity, ts, host_key, file_path, ingest_id) "
+					"VALUES (1, 'e1', 5, 1, '/x', 1);"
+					"INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'00');");
 	assert_int_equal(store_event_count(s), 1);
 	store_close(s);
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
@@ -173,33 +183,20 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 {
 	(void)state;
 	const char *path = tu_path("v4.db");
-	sqlite3 *raw;
-	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	for (int v = 1; v <= 4; v++) {
-		char *m = migration(v);
-		assert_int_equal(sqlite3_exec(raw, m, NULL, NULL, NULL), SQLITE_OK);
-		free(m);
-	}
-	assert_int_equal(sqlite3_exec(raw,
-				      "PRAGMA user_version=4;"
-				      "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
-				      "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac'), (2, 'h2', NULL);"
-				      "INSERT INTO events(id, identity, ts, host_key, file_path, process_name, ingest_id) "
-				      "VALUES (1, 'e1', 5, 1, '/x', 'cp', 1), (2, 'e2', 7, 2, NULL, 'curl', 1),"
-				      " (3, 'e3', 9, 1, NULL, NULL, 1);"
-				      "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
-				      "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
-				      "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
-				      "severity, risk_score, reason, doc, host_key, file_path) VALUES "
-				      "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
-				      "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
-				      "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(raw);
-	struct store *s;
-	char *err = NULL;
-	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	struct store *s =
+	    open_old_case(path, 4,
+			  "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+			  "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac'), (2, 'h2', NULL);"
+			  "INSERT INTO events(id, identity, ts, host_key, file_path, process_name, ingest_id) "
+			  "VALUES (1, 'e1', 5, 1, '/x', 'cp', 1), (2, 'e2', 7, 2, NULL, 'curl', 1),"
+			  " (3, 'e3', 9, 1, NULL, NULL, 1);"
+			  "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
+			  "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
+			  "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
+			  "severity, risk_score, reason, doc, host_key, file_path) VALUES "
+			  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
+			  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
+			  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);");
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
