@@ -94,12 +94,11 @@ cJSON *detect_event_json(const struct event_row *row)
 
 /* ---- alerts ---- */
 
+/* A matching event: what deciding its alert needs. Its document is read again only when the
+ * alert is made: a broad rule on a large case matches millions of events (2 KB each). */
 struct hit {
 	int64_t event_id, time, ts;
 	char *identity, *index;
-	char *doc;
-	size_t doc_len;
-	char *derived, *os_type;
 	uint64_t stages; /* sequences: the stages (and until) it passes */
 	char **keys;     /* sequences: its join key per stage */
 	size_t nkeys;
@@ -344,10 +343,6 @@ static void consider(struct run *run, const struct candidate_row *c, cJSON **evp
 	h->ts = c->ev.r.ts;
 	h->identity = xstrdup(c->ev.r.identity);
 	h->index = c->ev.r.index ? xstrdup(c->ev.r.index) : NULL;
-	h->doc = xstrndup(c->ev.doc, c->ev.doc_len);
-	h->doc_len = c->ev.doc_len;
-	h->derived = c->ev.r.derived ? xstrdup(c->ev.r.derived) : NULL;
-	h->os_type = c->ev.r.os_type ? xstrdup(c->ev.r.os_type) : NULL;
 }
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
@@ -386,14 +381,19 @@ static int64_t align_down(int64_t t, int64_t step)
 	return q * step;
 }
 
+static int parse_event(void *ctx, const struct event_row *row)
+{
+	*(cJSON **)ctx = detect_event_json(row);
+	return 1;
+}
+
 static int create_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
 			int64_t exec_t)
 {
 	const struct hit *h = hits[0];
-	struct event_row row = {.doc = h->doc, .doc_len = h->doc_len};
-	row.r.derived = h->derived;
-	row.r.os_type = h->os_type;
-	cJSON *ev = detect_event_json(&row);
+	cJSON *ev = NULL;
+	if (store_event_get(run->s, h->event_id, 1, parse_event, &ev))
+		return -1;
 	if (!ev)
 		return 0;
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
@@ -593,9 +593,6 @@ static void run_release(struct run *run)
 	for (size_t i = 0; i < run->nhits; i++) {
 		free(run->hits[i].identity);
 		free(run->hits[i].index);
-		free(run->hits[i].doc);
-		free(run->hits[i].derived);
-		free(run->hits[i].os_type);
 		for (size_t k = 0; k < run->hits[i].nkeys; k++)
 			free(run->hits[i].keys[k]);
 		free(run->hits[i].keys);
