@@ -1,5 +1,6 @@
 #include "tui/queue.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,9 @@ static int compare_ids(const void *pa, const void *pb)
 
 long queue_find_id(struct queue *q, int64_t id)
 {
+	const struct qrow *sel = queue_selected(q); /* most often the one asked for */
+	if (sel && sel->id == id)
+		return (long)q->view[q->sel];
 	if (q->nby_id != q->n) {
 		q->by_id = xrealloc(q->by_id, (q->n ? q->n : 1) * sizeof(*q->by_id));
 		for (size_t i = 0; i < q->n; i++)
@@ -213,8 +217,8 @@ static void group_by_host(struct queue *q)
 
 void queue_apply(struct queue *q)
 {
-	const struct qrow *was = queue_selected(q);
-	char *keep = was ? xstrdup(was->uuid) : NULL;
+	/* the rows stay where they are: the selected one is found again by its index */
+	size_t keep = queue_selected(q) ? q->view[q->sel] : SIZE_MAX;
 	q->view = xrealloc(q->view, (q->n ? q->n : 1) * sizeof(*q->view));
 	q->nview = 0;
 	count_statuses(q);
@@ -231,12 +235,9 @@ void queue_apply(struct queue *q)
 	if (q->group_host)
 		group_by_host(q);
 	q->sel = 0;
-	if (keep) {
-		for (size_t i = 0; i < q->nview; i++)
-			if (!strcmp(q->rows[q->view[i]].uuid, keep))
-				q->sel = i;
-		free(keep);
-	}
+	for (size_t i = 0; keep != SIZE_MAX && i < q->nview; i++)
+		if (q->view[i] == keep)
+			q->sel = i;
 	if (q->top > q->sel)
 		q->top = q->sel;
 }
