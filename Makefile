@@ -20,6 +20,7 @@ RELEASE_CFLAGS := $(BASE) $(WARN) -O2 -g
 CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
+VG_CFLAGS      := $(BASE) $(WARN) -Werror -O1 -g # no sanitizers: valgrind checks these builds
 
 LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
 CLI_SRC  := casebook.c $(wildcard cli/*.c)
@@ -27,6 +28,7 @@ TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
 release_objs = $(patsubst %.c,build/release/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+vg_objs      = $(patsubst %.c,build/vg/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
 check_objs   = $(patsubst %.c,build/check/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
 
 all: casebook build/release/gen-events
@@ -53,6 +55,12 @@ build/release/gen/%.o: build/gen/%.c
 build/check/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	@echo 'CC test $<'; $(CC) $(CHECK_CFLAGS) -c $< -o $@
+build/vg/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo 'CC vg   $<'; $(CC) $(VG_CFLAGS) -c $< -o $@
+build/vg/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CC vg   $<'; $(CC) $(VG_CFLAGS) -c $< -o $@
 build/release/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo 'CC      $<'; $(CC) $(RELEASE_CFLAGS) -c $< -o $@
@@ -70,6 +78,10 @@ build/check/gen-events: build/check/tools/gen-events.o
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ -lm
 build/check/test_%: build/check/tests/test_%.o build/check/tests/testutil.o $(check_objs)
 	$(CC) $(CHECK_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+build/vg/test_%: build/vg/tests/test_%.o build/vg/tests/testutil.o $(vg_objs)
+	$(CC) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+build/vg/casebook: $(vg_objs) $(patsubst %.c,build/vg/%.o,$(CLI_SRC))
+	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-detect: build/release/bench/bench_detect.o $(release_objs)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-tui: build/release/bench/bench_tui.o $(release_objs)
@@ -118,6 +130,16 @@ check: deps
 test-build: build/check/casebook build/release/casebook build/release/gen-events build/check/gen-events \
             $(patsubst %,build/check/%,$(TESTS))
 
+# The unit tests (but those that kill processes, drive tmux or read a 1 GiB line) and a case
+# through every command, under valgrind's memcheck, built without sanitizers.
+VG_TESTS := test_cli test_corpus test_detect test_eql test_ingest test_jsontape test_kql test_sanitize \
+            test_sqlsafety test_store test_time test_triage test_tui
+valgrind: deps
+	@sh .ci/deps.sh valgrind
+	@$(MAKE) --no-print-directory valgrind-build
+	@sh tests/valgrind.sh $(VG_TESTS)
+valgrind-build: build/vg/casebook build/release/gen-events build/release/casebook $(patsubst %,build/vg/%,$(VG_TESTS))
+
 # Rewrites tests/expected/ from the current code; review the diff before committing it.
 update-expected: build/check/test_triage
 	UPDATE_EXPECTED=1 build/check/test_triage >/dev/null
@@ -147,5 +169,5 @@ format:
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: all deps check test-build fuzz fuzz-smoke update-expected update-screens demo bench install format clean
+.PHONY: all deps check test-build valgrind valgrind-build fuzz fuzz-smoke update-expected update-screens demo bench install format clean
 
