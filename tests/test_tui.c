@@ -151,6 +151,69 @@ static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 	}
 }
 
+/* The same 3,000 rows, some at the same instant, added in time order (counting sorts) and
+ * shuffled (qsort): every filter, sort and grouping shows the same alerts in the same order. */
+static void test_queue_sort_paths_agree_on_random_rows(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	static const char *const sev[] = {"low", "medium", "high", "critical", "odd"};
+	static const char *const status[] = {"open", "acknowledged", "closed"};
+	static char uuid[N][12], host[N][8];
+	size_t order_in[N];
+	unsigned seed = 7;
+	struct qrow rows[N];
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 1103515245u + 12345u;
+		snprintf(uuid[i], sizeof(uuid[i]), "u%05zu", (size_t)(seed >> 8) % 100000);
+		uuid[i][0] = (char)('a' + i % 7); /* random, unique: the row number ends it */
+		snprintf(uuid[i] + 6, sizeof(uuid[i]) - 6, "%04zu", i);
+		snprintf(host[i], sizeof(host[i]), "h%u", (seed >> 4) % 13);
+		rows[i] = (struct qrow){.id = (int64_t)i + 1, .uuid = uuid[i], .status = status[(seed >> 12) % 3],
+					.severity = sev[(seed >> 16) % 5], .host = host[i], .time = (seed >> 20) % 500,
+					.kql_hit = (seed >> 3) % 11 != 0};
+		order_in[i] = i;
+	}
+	struct queue in_order, shuffled;
+	queue_init(&in_order);
+	queue_init(&shuffled);
+	/* time order by a plain insertion sort on (time, uuid) */
+	for (size_t i = 1; i < N; i++)
+		for (size_t j = i; j > 0; j--) {
+			const struct qrow *a = &rows[order_in[j - 1]], *b = &rows[order_in[j]];
+			if (a->time < b->time || (a->time == b->time && strcmp(a->uuid, b->uuid) < 0))
+				break;
+			size_t t = order_in[j];
+			order_in[j] = order_in[j - 1], order_in[j - 1] = t;
+		}
+	for (size_t i = 0; i < N; i++)
+		queue_add(&in_order, &rows[order_in[i]]);
+	for (size_t i = 0; i < N; i++)
+		queue_add(&shuffled, &rows[(i * 7919) % N]); /* 7919 is prime: a permutation */
+	assert_int_equal(in_order.rows_in_time_order, 1);
+	assert_int_equal(shuffled.rows_in_time_order, 0);
+	for (int f = 0; f < FILTER_COUNT; f++)
+		for (int g = 0; g < 2; g++)
+			for (int sort = 0; sort < SORT_COUNT; sort++) {
+				struct queue *qs[] = {&in_order, &shuffled};
+				for (int k = 0; k < 2; k++) {
+					qs[k]->filter = (enum queue_filter)f, qs[k]->group_host = g;
+					qs[k]->sort = (enum queue_sort)sort;
+					queue_apply(qs[k]);
+				}
+				assert_true(in_order.nview > (g ? 5u : 100u));
+				assert_int_equal(in_order.nview, shuffled.nview);
+				for (size_t i = 0; i < in_order.nview; i++) {
+					const struct qrow *a = &in_order.rows[in_order.view[i]],
+							  *b = &shuffled.rows[shuffled.view[i]];
+					assert_string_equal(a->uuid, b->uuid);
+					assert_int_equal(a->group_size, b->group_size);
+				}
+			}
+	queue_release(&in_order);
+	queue_release(&shuffled);
+}
+
 static void test_string_pool(void **state)
 {
 	(void)state;
@@ -449,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_model),
 		cmocka_unit_test(test_string_pool),
+		cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
 		cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
 		cmocka_unit_test(test_key_table),
 		cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
