@@ -668,13 +668,55 @@ static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
 
 #define REGEX_BUDGET       2048 /* atoms the compiled form may hold, every repetition counted */
 #define EMPTY_BRANCH_ATOMS 32   /* what an empty alternative, (|a) or (a|), costs regcomp, in atoms */
+#define NULLABLE_REPEATS   2    /* + or {m,n} over what may match nothing, nested at most this deep */
+
+/* What the guard knows of one open group (and of the part just read in it). */
+struct rx_group {
+	unsigned long size;   /* atoms of its parts so far */
+	int before_nullable;  /* every part of the branch before the last may match nothing */
+	int last_nullable;    /* the last part may match nothing (1 when there is none yet) */
+	int any_nullable;     /* a finished branch may match nothing */
+	unsigned last_nested; /* repetitions of something nullable nested in the last part */
+	unsigned nested;      /* the most in any part */
+};
+
+static void rx_new_part(struct rx_group *g, int nullable, unsigned nested)
+{
+	g->before_nullable = g->before_nullable && g->last_nullable;
+	g->last_nullable = nullable;
+	g->last_nested = nested;
+	g->nested = nested > g->nested ? nested : g->nested;
+}
+
+static void rx_end_branch(struct rx_group *g)
+{
+	g->any_nullable = g->any_nullable || (g->before_nullable && g->last_nullable);
+	g->before_nullable = g->last_nullable = 1;
+}
+
+/* A quantifier on the last part: ? * and {0,n} make it nullable; + and {m,n} repeat it, and
+ * repeating a nullable part nests one level deeper. */
+static const char *rx_quantify(struct rx_group *g, const char *pat, size_t len, size_t i)
+{
+	char q = pat[i];
+	int from_zero = q == '?' || q == '*' || (q == '{' && i + 1 < len && (pat[i + 1] == '0' || pat[i + 1] == ','));
+	if ((q == '+' || q == '{') && g->last_nullable)
+		g->last_nested++;
+	g->last_nullable = g->last_nullable || from_zero;
+	g->nested = g->last_nested > g->nested ? g->last_nested : g->nested;
+	return g->last_nested > NULLABLE_REPEATS ? "a regular expression repeats what may match nothing too deeply "
+	                                           "(like (((a?)+)+)+)"
+	                                         : NULL;
+}
 
 /* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}, a long group
  * under stacked quantifiers) is refused: glibc's regcomp takes seconds and gigabytes on them
  * (found by fuzz_eql). Each quantifier multiplies the size of what it repeats, a group's size
  * is the sum of its parts', and nested and stacked quantifiers multiply together. An empty
  * alternative counts as many atoms: repeated, their epsilon closures grow with the square of
- * the copies ((||||){30}: 16 s and 2 GB). Returns the reason, or NULL. */
+ * the copies ((||||){30}: 16 s and 2 GB). And + or {m,n} over a part that may match nothing,
+ * nested three deep, takes regcomp minutes even when small ((ab)???++++).
+ * Returns the reason, or NULL. */
 static const char *regex_too_complex(const char *pat, size_t len)
 {
 	/* glibc's regcomp is also slow, minutes at a few KiB, on patterns made of many empty or
@@ -688,52 +730,61 @@ static const char *regex_too_complex(const char *pat, size_t len)
 	}
 	if (groups > 32 || branches > 64)
 		return "a regular expression may have at most 32 groups and 64 alternatives";
-	unsigned long size[64] = {0};                  /* per open group: the atoms of its parts so far */
+	struct rx_group g[64];
 	int depth = 0, in_class = 0, empty_branch = 1; /* nothing read since the last ( or | */
-	unsigned long last = 0;                        /* the size of the part just read (0: none to repeat) */
-	for (size_t i = 0; i < len; i++) {
+	g[0] = (struct rx_group){.before_nullable = 1, .last_nullable = 1};
+	unsigned long last = 0; /* the size of the part just read (0: none to repeat) */
+	const char *why = NULL;
+	for (size_t i = 0; i < len && !why; i++) {
 		char c = pat[i];
 		if (in_class) {
 			in_class = c != ']';
 			continue;
 		}
 		if (is_quantifier(c) && last) {
-			size[depth] -= last;
+			why = rx_quantify(&g[depth], pat, len, i);
+			g[depth].size -= last;
 			last *= quantifier_weight(pat, len, &i);
-			if (last > REGEX_BUDGET)
-				return "a regular expression repeats too much (nested or stacked quantifiers)";
-			size[depth] += last;
+			g[depth].size += last;
 		} else if (c == '(') {
 			if (depth == 63)
 				return "groups nested too deep";
-			size[++depth] = 0;
+			g[++depth] = (struct rx_group){.before_nullable = 1, .last_nullable = 1};
 			last = 0;
 			empty_branch = 1;
 		} else if (c == ')' && depth > 0) {
-			size[depth] += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
-			last = size[depth--];
-			size[depth] += last;
+			g[depth].size += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
+			rx_end_branch(&g[depth]);
+			const struct rx_group done = g[depth--];
+			last = done.size;
+			g[depth].size += last;
+			rx_new_part(&g[depth], done.any_nullable, done.nested);
 			empty_branch = 0;
 		} else if (c == '|') {
-			size[depth] += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
+			g[depth].size += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
+			rx_end_branch(&g[depth]);
 			last = 0;
 			empty_branch = 1;
 		} else {
 			last = 1;
 			empty_branch = 0;
-			size[depth] += 1;
+			g[depth].size += 1;
+			rx_new_part(&g[depth], 0, 0);
 			if (c == '\\') {
 				i++;
 			} else if (c == '[') {
+				/* as compile_regex reads it: a ] first (after an optional ^) is a literal */
 				in_class = 1;
+				if (i + 1 < len && pat[i + 1] == '^')
+					i++;
 				if (i + 1 < len && pat[i + 1] == ']')
-					i++; /* []...] starts with a literal ] */
+					i++;
 			}
 		}
-		if (size[depth] > REGEX_BUDGET)
-			return "a regular expression repeats too much (nested or stacked quantifiers)";
+		if (last > REGEX_BUDGET || g[depth].size > REGEX_BUDGET)
+			why = "a regular expression repeats too much (nested or stacked quantifiers)";
 	}
-	return NULL;
+	return why;
 }
 
 /* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */

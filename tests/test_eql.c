@@ -148,6 +148,9 @@ static const struct eql_case cases[] = {
 	{"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
 	{"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 1}, /* empty alternatives, repeated within bounds */
 	{"any where v regex \"(a|)x(|b)\"", "{\"v\":\"x\"}", 1},
+	{"any where v regex \"(((ab)?)+)+c\"", "{\"v\":\"ababc\"}", 1}, /* two deep: allowed */
+	{"any where v regex \"[^]x]+\"", "{\"v\":\"a]b\"}", 0},  /* ] first in a class is a literal */
+	{"any where v regex \"[^]x]+\"", "{\"v\":\"ab\"}", 1},
 	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
 	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
 	{"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
@@ -595,9 +598,14 @@ static const struct tu_syntax_error errors[] = {
 	 "a regular expression repeats too much (nested or stacked quantifiers)"},
 	/* a long group under stacked quantifiers, and repeated empty alternatives (regcomp for
 	 * minutes, found by fuzz_eql's two-hour campaign) */
-	{"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)???+++++\"", 21,
+	{"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)+++++++\"", 21,
 	 "a regular expression repeats too much (nested or stacked quantifiers)"},
 	{"file where a regex \"(||||||||){30}\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
+	/* + over what may match nothing, three deep (regcomp for minutes on a dozen bytes) */
+	{"file where a regex \"(ab)???++++\"", 20,
+	 "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
+	{"file where a regex \"x((((ab)?)+)+)+\"", 20,
+	 "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
 	{"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
 	{"file where length(a, b)", 12, "length takes 1 argument"},
 	{"file where (a == 1", 19, "expected ')'"},
