@@ -4,7 +4,8 @@
 # uninitialised value, or definite or indirect leak fails it (a forked child's inherited
 # memory, "possibly lost", does not).
 cd "$(dirname "$0")/.." || exit 1
-export CASEBOOK_ANALYST=tester TZ=UTC
+# the tests that run casebook itself run this build (not under valgrind: children are not traced)
+export CASEBOOK_ANALYST=tester TZ=UTC CASEBOOK_BIN=build/vg/casebook
 vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$@"; }
 failed=""
 for t in "$@"; do
