@@ -45,7 +45,7 @@ cb 0 rules
 cb 0 detect
 cb 0 coverage
 cb 0 alerts
-uuid=$(build/release/casebook --db "$dir/case.db" alerts --json | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
+uuid=$(build/vg/casebook --db "$dir/case.db" alerts --json | head -1 | sed -n 's/.*"kibana.alert.uuid":"\([0-9a-f]*\)".*/\1/p' | cut -c1-12)
 cb 0 show "$uuid"
 cb 0 timeline "$uuid"
 cb 0 check "$uuid" 1
