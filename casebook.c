@@ -11,7 +11,7 @@
 #include "common/sanitize.h"
 #include "store/store.h"
 
-#define CASEBOOK_VERSION "0.5.0"
+#define CASEBOOK_VERSION "0.6.0"
 
 struct command {
 	const char *name;

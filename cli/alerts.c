@@ -76,7 +76,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 	if (optind < argc)
 		return command_usage_error("alerts", "takes no arguments");
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	strbuf_init(&p.line, 256);
 	if (!p.json)
@@ -241,16 +241,14 @@ static int show_item_response(void *ctx, const struct triage_item *it)
 /* The triage record after the summary: checklist, response steps, notes, status history. */
 static int show_record(struct store *s, const struct resolved *r)
 {
-	if (triage_prepare(s, r->id))
-		return -1;
 	struct strbuf l;
 	strbuf_init(&l, 1024);
 	struct show_ctx c = {.l = &l};
 	strbuf_addstr(&l, "\nchecklist (casebook check ALERT N):\n");
-	if (store_triage_items_each(s, r->id, show_item_check, &c))
+	if (triage_items_each(s, r->id, show_item_check, &c))
 		goto fail;
 	strbuf_addstr(&l, "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n");
-	if (store_triage_items_each(s, r->id, show_item_response, &c))
+	if (triage_items_each(s, r->id, show_item_response, &c))
 		goto fail;
 	strbuf_addstr(&l, "\nnotes:\n");
 	c.any = 0;
@@ -287,7 +285,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	if (!id || !*id)
 		return command_usage_error("show", "name an ALERT (its uuid, or the start of it)");
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct resolved r;
 	int rc = resolve_alert(s, "show", id, &r);
@@ -372,7 +370,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	if (optind + 1 != argc || !*argv[optind])
 		return command_usage_error("timeline", "name one ALERT");
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct resolved r;
 	int rc = resolve_alert(s, "timeline", argv[optind], &r);

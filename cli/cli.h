@@ -19,7 +19,10 @@ struct globals {
 
 /* Prints "casebook CMD: msg" and the command's usage; returns EXIT_USAGE. */
 int command_usage_error(const char *cmd, const char *msg);
-/* Opens the case database; read-write opens also load the bundled rule pack once. */
+/* Opens the case database (store_open), saying so when a writer migrated it; with
+ * OPEN_WITH_PACK also loads the bundled rule pack. */
+/* Besides store_open's flags: load the bundled rule pack (adding the rules the case lacks). */
+#define OPEN_WITH_PACK (1u << 16)
 int open_store(struct globals *g, unsigned flags, struct store **s);
 /* Parses an ISO 8601 option value, or reports a usage error (returns EXIT_USAGE). */
 int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us);

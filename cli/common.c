@@ -12,7 +12,7 @@
 int open_store(struct globals *g, unsigned flags, struct store **s)
 {
 	char *err = NULL;
-	if (store_open(g->db, flags, s, &err)) {
+	if (store_open(g->db, flags & ~(unsigned)OPEN_WITH_PACK, s, &err)) {
 		char *safe = sanitize_dup(err, 0);
 		fprintf(stderr, "casebook: %s\n", safe);
 		if (!(flags & STORE_CREATE) && access(g->db, F_OK) != 0)
@@ -21,7 +21,13 @@ int open_store(struct globals *g, unsigned flags, struct store **s)
 		free(err);
 		return -1;
 	}
-	if (!(flags & STORE_READONLY) && rules_load_pack(*s)) {
+	if (store_migrated_from(*s)) {
+		char *safe = sanitize_dup(g->db, 0);
+		fprintf(stderr, "casebook: migrated %s from schema version %d to %d\n", safe, store_migrated_from(*s),
+			store_schema_version());
+		free(safe);
+	}
+	if ((flags & OPEN_WITH_PACK) && rules_load_pack(*s)) {
 		fprintf(stderr, "casebook: loading the bundled rules: %s\n", store_errmsg(*s));
 		store_close(*s);
 		return -1;

@@ -59,7 +59,7 @@ static int print_rule(void *ctx, const struct rule_row *row)
 static int rules_list(struct globals *g, int json)
 {
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct rules_print p = {.json = json};
 	strbuf_init(&p.line, 256);
@@ -79,7 +79,7 @@ static int rules_import(struct globals *g, int argc, char **argv)
 	if (argc < 1)
 		return command_usage_error("rules", "import needs at least one FILE");
 	struct store *s;
-	if (open_store(g, STORE_CREATE, &s))
+	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &s))
 		return 1;
 	struct import_counts c = {0};
 	int failed = 0;
@@ -155,7 +155,7 @@ static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 	if (!rule_id)
 		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, OPEN_WITH_PACK, &s))
 		return 1;
 	struct versions v = {.n = 0};
 	strbuf_init(&v.list, 64);
@@ -247,7 +247,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		return command_usage_error("detect", "--version goes with --rule");
 	o.has_range = has_from;
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, OPEN_WITH_PACK, &s))
 		return 1;
 	struct detect_totals t;
 	int rc = detect_run(s, &o, &t);
@@ -310,7 +310,7 @@ static int print_json(void *ctx, const struct exception_row *r)
 static int exception_list(struct globals *g, int json)
 {
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct strbuf l;
 	strbuf_init(&l, 256);
@@ -354,7 +354,7 @@ static int exception_add_cmd(struct globals *g, int argc, char **argv)
 		return command_usage_error("exception", "add needs RULE_ID and --field");
 	}
 	struct store *s;
-	if (open_store(g, 0, &s)) {
+	if (open_store(g, OPEN_WITH_PACK, &s)) {
 		free(values);
 		return 1;
 	}

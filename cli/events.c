@@ -25,7 +25,7 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 			return command_usage_error("ingest", "unknown option");
 		}
 	struct store *s;
-	if (open_store(g, STORE_CREATE, &s))
+	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &s))
 		return 1;
 	struct ingest_options o = {.analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr};
 	struct ingest_counts c = {0};
@@ -101,7 +101,7 @@ int cmd_rejects(struct globals *g, int argc, char **argv)
 	if (optind < argc)
 		return command_usage_error("rejects", "takes no arguments");
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	strbuf_init(&pc.line, 256);
 	int rc = store_rejects_each(s, print_reject, &pc);
@@ -217,7 +217,7 @@ int cmd_events(struct globals *g, int argc, char **argv)
 		}
 	}
 	struct store *s;
-	if (open_store(g, 0, &s)) {
+	if (open_store(g, STORE_READONLY, &s)) {
 		kql_free(kql);
 		return 1;
 	}

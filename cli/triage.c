@@ -362,7 +362,7 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 			alert = argv[i];
 	}
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	int rc = 0;
 	struct resolved r = {0};
@@ -460,7 +460,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		return command_usage_error("export", msg);
 	}
 	struct store *s;
-	if (open_store(g, 0, &s))
+	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct uuid_list l = {0};
 	int rc = 0;

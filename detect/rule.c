@@ -249,8 +249,14 @@ void rule_release(struct rule *r)
 
 /* ---- import ---- */
 
-static int store_rule(struct store *s, const cJSON *obj, const char *source, struct import_counts *c, FILE *errors,
-		      const char *where)
+/* How an import treats a rule the case already has (the same rule_id and version). */
+enum on_existing {
+	REPLACE_EXISTING, /* an analyst's import: the file's text replaces the stored one */
+	KEEP_EXISTING,    /* the bundled pack: what the analyst set (exceptions, edits) is kept */
+};
+
+static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
+		      struct import_counts *c, FILE *errors, const char *where)
 {
 	struct rule r;
 	char why[200];
@@ -263,7 +269,7 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, str
 	struct rule_row row = {.rule_id = r.rule_id, .version = r.version, .uuid = r.uuid, .name = r.name,
 			       .type = r.type, .language = r.language, .enabled = r.enabled, .source = source, .json = json};
 	enum upsert_result res;
-	int rc = store_rule_put(s, &row, &res);
+	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, &res) : store_rule_put(s, &row, &res);
 	if (rc == 0) {
 		if (res == UPSERT_ADDED)
 			c->rules_added++;
@@ -304,8 +310,8 @@ static int store_exception(struct store *s, const cJSON *obj, int is_item, struc
 }
 
 /* Decides what one JSON object from an import is and stores it. */
-static int import_object(struct store *s, const cJSON *obj, const char *source, struct import_counts *c, FILE *errors,
-			 const char *where)
+static int import_object(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
+			 struct import_counts *c, FILE *errors, const char *where)
 {
 	if (!cJSON_IsObject(obj)) {
 		fprintf(errors, "%s: skipped: not a JSON object\n", where);
@@ -314,7 +320,7 @@ static int import_object(struct store *s, const cJSON *obj, const char *source, 
 	}
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(obj, "attributes");
 	if (cJSON_IsObject(attrs))
-		return store_rule(s, attrs, source, c, errors, where); /* a saved object */
+		return store_rule(s, attrs, source, mode, c, errors, where); /* a saved object */
 	if (cJSON_GetObjectItemCaseSensitive(obj, "exported_count")) {
 		c->summaries++;
 		return 0;
@@ -323,7 +329,7 @@ static int import_object(struct store *s, const cJSON *obj, const char *source, 
 		return store_exception(s, obj, 1, c, errors, where);
 	if (cJSON_GetObjectItemCaseSensitive(obj, "list_id") && !cJSON_GetObjectItemCaseSensitive(obj, "rule_id"))
 		return store_exception(s, obj, 0, c, errors, where);
-	return store_rule(s, obj, source, c, errors, where);
+	return store_rule(s, obj, source, mode, c, errors, where);
 }
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
@@ -347,7 +353,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 static int import_text(struct store *s, const char *text, const char *name, const char *source,
-		       struct import_counts *c, FILE *errors)
+		       enum on_existing mode, struct import_counts *c, FILE *errors)
 {
 	cJSON *whole = cJSON_ParseWithOpts(text, NULL, 1); /* the whole text, or it is NDJSON */
 	char where[600];
@@ -356,9 +362,9 @@ static int import_text(struct store *s, const char *text, const char *name, cons
 		snprintf(where, sizeof(where), "%s", name);
 		if (cJSON_IsArray(whole)) {
 			const cJSON *e;
-			cJSON_ArrayForEach(e, whole) if (!rc) rc = import_object(s, e, source, c, errors, where);
+			cJSON_ArrayForEach(e, whole) if (!rc) rc = import_object(s, e, source, mode, c, errors, where);
 		} else {
-			rc = import_object(s, whole, source, c, errors, where);
+			rc = import_object(s, whole, source, mode, c, errors, where);
 		}
 		cJSON_Delete(whole);
 		return rc;
@@ -379,7 +385,7 @@ static int import_text(struct store *s, const char *text, const char *name, cons
 				fprintf(errors, "%s: skipped: not valid JSON\n", where);
 				c->rules_invalid++;
 			} else {
-				rc = import_object(s, obj, source, c, errors, where);
+				rc = import_object(s, obj, source, mode, c, errors, where);
 				cJSON_Delete(obj);
 			}
 		}
@@ -397,7 +403,7 @@ int rules_import_file(struct store *s, const char *path, const char *source, str
 		fprintf(errors, "%s: cannot read: %s\n", path, err);
 		return 1;
 	}
-	int rc = store_begin(s) || import_text(s, text, path, source, c, errors) || store_commit(s);
+	int rc = store_begin(s) || import_text(s, text, path, source, REPLACE_EXISTING, c, errors) || store_commit(s);
 	if (rc)
 		store_rollback(s);
 	free(text);
@@ -424,11 +430,11 @@ static int is_notes_file(const char *name)
 int rules_load_pack(struct store *s)
 {
 	/* every pack rule the database lacks is added (a pack grows between releases); one it
-	 * has keeps the analyst's enabled choice */
+	 * has is left exactly as it is: the analyst's exceptions, enabled choice and edits */
 	struct import_counts c = {0};
 	int rc = store_begin(s);
 	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
-		rc = is_notes_file(p->name) ? load_pack_notes(s, p) : import_text(s, p->json, p->name, "pack", &c, stderr);
+		rc = is_notes_file(p->name) ? load_pack_notes(s, p) : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, stderr);
 	if (rc) {
 		store_rollback(s);
 		return -1;

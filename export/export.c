@@ -209,7 +209,7 @@ static int gather(struct store *s, const char *uuid, const struct export_options
 		return -1;
 	if (!r->uuid)
 		return -1;
-	if (triage_prepare(s, r->id) || store_triage_items_each(s, r->id, take_item, r) ||
+	if (triage_items_each(s, r->id, take_item, r) ||
 	    store_notes_each(s, r->id, take_note, r) || store_audit_each(s, r->uuid, take_audit, r) ||
 	    store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r))
 		return -1;

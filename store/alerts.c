@@ -5,7 +5,6 @@
 
 #include "store/store_internal.h"
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
 int store_alert_exists(struct store *s, const char *uuid, int *exists)
 {
@@ -139,25 +138,25 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_row a = {
 			.id = sqlite3_column_int64(st, 0),
-			.uuid = COL_TEXT(st, 1),
-			.rule_id = COL_TEXT(st, 2),
-			.rule_name = COL_TEXT(st, 3),
+			.uuid = store_col_req(st, 1),
+			.rule_id = store_col_req(st, 2),
+			.rule_name = store_col_req(st, 3),
 			.rule_version = sqlite3_column_int64(st, 4),
 			.event_id = sqlite3_column_int64(st, 5),
 			.original_time = sqlite3_column_int64(st, 6),
 			.created_us = sqlite3_column_int64(st, 7),
-			.severity = COL_TEXT(st, 8),
+			.severity = store_col_req(st, 8),
 			.risk_score = sqlite3_column_int64(st, 9),
-			.status = COL_TEXT(st, 10),
-			.host_name = COL_TEXT(st, 11),
-			.host_id = COL_TEXT(st, 12),
-			.file_path = COL_TEXT(st, 13),
-			.process_name = COL_TEXT(st, 14),
-			.user_name = COL_TEXT(st, 15),
-			.reason = COL_TEXT(st, 16),
-			.doc = COL_TEXT(st, 17),
-			.reason_closed = COL_TEXT(st, 18),
-			.comment = COL_TEXT(st, 19),
+			.status = store_col_req(st, 10),
+			.host_name = store_col_text(st, 11),
+			.host_id = store_col_text(st, 12),
+			.file_path = store_col_text(st, 13),
+			.process_name = store_col_text(st, 14),
+			.user_name = store_col_text(st, 15),
+			.reason = store_col_req(st, 16),
+			.doc = store_col_req(st, 17),
+			.reason_closed = store_col_text(st, 18),
+			.comment = store_col_text(st, 19),
 		};
 		if (fn(ctx, &a)) {
 			rc = SQLITE_DONE;
@@ -190,7 +189,7 @@ static int load_names(struct store *s, const char *sql, struct name_map *m)
 			m->names = xrealloc(m->names, cap * sizeof(*m->names));
 		}
 		m->keys[m->n] = sqlite3_column_int64(st, 0);
-		m->names[m->n++] = xstrdup(COL_TEXT(st, 1) ? COL_TEXT(st, 1) : "");
+		m->names[m->n++] = xstrdup(store_col_text(st, 1) ? store_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
@@ -236,15 +235,15 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct queue_alert a = {
 				.id = sqlite3_column_int64(st, 0),
-				.uuid = COL_TEXT(st, 1),
-				.status = COL_TEXT(st, 2),
-				.severity = COL_TEXT(st, 3),
+				.uuid = store_col_req(st, 1),
+				.status = store_col_req(st, 2),
+				.severity = store_col_req(st, 3),
 				.risk_score = sqlite3_column_int64(st, 4),
 				.rule_name = name_of(&rules, sqlite3_column_int64(st, 5)),
 				.host = name_of(&hosts, sqlite3_column_int64(st, 6)),
 				.event_id = sqlite3_column_int64(st, 7),
 				.original_time = sqlite3_column_int64(st, 8),
-				.target = COL_TEXT(st, 9),
+				.target = store_col_text(st, 9),
 			};
 			if (fn(ctx, &a)) {
 				rc = SQLITE_DONE;
@@ -266,7 +265,7 @@ int store_alert_rule_note(struct store *s, int64_t alert_id, char **note)
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
-		*note = xstrdup(COL_TEXT(st, 0));
+		*note = xstrdup(store_col_req(st, 0));
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -451,8 +450,8 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 		return 0;
 	}
 	int64_t t = sqlite3_column_int64(st, 0);
-	char *host_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : xstrdup(COL_TEXT(st, 1));
-	char *host_name = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : xstrdup(COL_TEXT(st, 2));
+	char *host_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : xstrdup(store_col_req(st, 1));
+	char *host_name = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : xstrdup(store_col_req(st, 2));
 	sqlite3_finalize(st);
 	struct strbuf sql;
 	strbuf_init(&sql, 512);

@@ -39,53 +39,94 @@ static int table_is_empty(struct store *s, int *empty)
 	return rc == SQLITE_ROW ? 0 : store_fail(s, "looking at the events table");
 }
 
-/* Drops the indexes whose keys arrive in random order (identities, paths), remembering their
- * SQL in deferred_indexes; a sort at the end builds them faster than inserting row by row.
- * Time-ordered indexes stay: events mostly arrive in time order, so they grow at the end. */
+/* The indexes a bulk load drops and builds again at its end: their keys arrive in random
+ * order (identities, paths), and one sort at the end builds them faster than inserting row by
+ * row. Time-ordered indexes stay: events mostly arrive in time order, so they grow at the end.
+ * Their definitions are compiled in; deferred_indexes records only which are pending, and a
+ * name in it that is not one of these is refused (a case file is untrusted: text read from it
+ * is never executed). */
+static const struct deferred_index {
+	const char *name, *create;
+} deferred[] = {
+	{"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path)"},
+	{"events_identity", "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
+};
+#define NDEFERRED (sizeof(deferred) / sizeof(deferred[0]))
+
+/* The statements that build the deferred index `name` (dropping it first), or NULL. */
+static const char *deferred_index_sql(const char *name)
+{
+	for (size_t i = 0; i < NDEFERRED; i++)
+		if (!strcmp(deferred[i].name, name))
+			return deferred[i].create;
+	return NULL;
+}
+
 static int defer_indexes(struct store *s)
 {
 	sqlite3_stmt *st;
-	if (store_exec(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) SELECT name, sql FROM sqlite_master "
-			  "WHERE type = 'index' AND name IN ('events_identity', 'events_file_path')"))
+	if (store_prepare(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) VALUES (?1, ?2)", &st))
 		return -1;
-	if (store_prepare(s, "SELECT name FROM deferred_indexes", &st))
-		return -1;
-	struct strbuf drop;
-	strbuf_init(&drop, 256);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		strbuf_addf(&drop, "DROP INDEX IF EXISTS \"%s\";", (const char *)sqlite3_column_text(st, 0));
+	int rc = 0;
+	for (size_t i = 0; i < NDEFERRED && !rc; i++) {
+		sqlite3_bind_text(st, 1, deferred[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, deferred[i].create, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording a deferred index");
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
-	int rc = store_exec(s, drop.buf);
-	strbuf_release(&drop);
+	if (!rc)
+		rc = store_exec(s, "DROP INDEX IF EXISTS events_file_path; DROP INDEX IF EXISTS events_identity");
 	return rc;
 }
 
-/* Removes events whose identity an earlier row has (needs events_identity). */
+/* Removes events whose identity an earlier row has (needs events_identity), and their
+ * documents: triggers are off on every connection, so no trigger does it. */
 static int delete_duplicates(struct store *s, uint64_t *removed)
 {
-	if (store_exec(s, "DELETE FROM events WHERE id IN (SELECT e.id FROM (SELECT identity, min(id) AS first "
+	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS dup_ids(id INTEGER PRIMARY KEY); DELETE FROM dup_ids; "
+			  "INSERT INTO dup_ids SELECT e.id FROM (SELECT identity, min(id) AS first "
 			  "FROM events GROUP BY identity HAVING count(*) > 1) d JOIN events e "
-			  "ON e.identity = d.identity AND e.id > d.first)"))
+			  "ON e.identity = d.identity AND e.id > d.first"))
+		return -1;
+	if (store_exec(s, "DELETE FROM docs WHERE id IN (SELECT id FROM dup_ids)") ||
+	    store_exec(s, "DELETE FROM events WHERE id IN (SELECT id FROM dup_ids)"))
 		return -1;
 	*removed = (uint64_t)sqlite3_changes(s->db);
-	return 0;
+	return store_exec(s, "DELETE FROM dup_ids");
+}
+
+/* The pending indexes' definitions (compiled in), in name order, into *create. */
+static int pending_indexes(struct store *s, struct strbuf *create)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT name FROM deferred_indexes ORDER BY name", &st))
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sql = deferred_index_sql(store_col_text(st, 0));
+		if (!sql) {
+			sqlite3_finalize(st);
+			strbuf_reset(&s->err);
+			strbuf_addstr(&s->err, "deferred_indexes names an index casebook does not defer");
+			return -1;
+		}
+		strbuf_addf(create, "%s;", sql);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading deferred_indexes");
 }
 
 int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates)
 {
-	sqlite3_stmt *st;
 	*duplicates = 0;
-	if (store_prepare(s, "SELECT sql FROM deferred_indexes ORDER BY name", &st))
-		return -1;
 	struct strbuf create;
 	strbuf_init(&create, 512);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		strbuf_addf(&create, "%s;", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	int rc = 0;
-	if (create.len) {
-		rc = store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, create.buf) || delete_duplicates(s, duplicates) ||
-		     store_exec(s, "DELETE FROM deferred_indexes") || store_exec(s, "COMMIT");
+	int rc = pending_indexes(s, &create);
+	if (!rc && create.len) {
+		rc = store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, create.buf) ||
+		     delete_duplicates(s, duplicates) || store_exec(s, "DELETE FROM deferred_indexes") ||
+		     store_exec(s, "COMMIT");
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);
 			store_rollback(s);
@@ -310,9 +351,7 @@ int store_dict_latest(struct store *s, int64_t *id, void **dict, size_t *len)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		*len = (size_t)sqlite3_column_bytes(st, 1);
-		*dict = xmalloc(*len);
-		memcpy(*dict, sqlite3_column_blob(st, 1), *len);
+		*dict = store_col_blob_dup(st, 1, len);
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -334,8 +373,8 @@ int store_dict_add(struct store *s, const void *dict, size_t len, int64_t *id)
 static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_col, struct strbuf *out)
 {
 	int64_t dict_id = sqlite3_column_int64(row, dict_col);
-	const void *z = sqlite3_column_blob(row, doc_col);
-	size_t zlen = (size_t)sqlite3_column_bytes(row, doc_col);
+	size_t zlen;
+	const void *z = store_col_blob(row, doc_col, &zlen);
 	void *dict = NULL;
 	size_t dict_len = 0;
 	if (!s->codec && !(s->codec = doc_codec_new())) {
@@ -349,9 +388,7 @@ static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_
 			return -1;
 		sqlite3_bind_int64(st, 1, dict_id);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			dict_len = (size_t)sqlite3_column_bytes(st, 0);
-			dict = xmalloc(dict_len);
-			memcpy(dict, sqlite3_column_blob(st, 0), dict_len);
+			dict = store_col_blob_dup(st, 0, &dict_len);
 		}
 		sqlite3_finalize(st);
 	}
@@ -365,7 +402,6 @@ static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_
 	return rc;
 }
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
 void store_event_select(struct strbuf *sql, int want_doc)
 {
@@ -383,26 +419,26 @@ int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct
 	memset(row, 0, sizeof(*row));
 	struct event_record *r = &row->r;
 	row->id = sqlite3_column_int64(st, 0);
-	r->identity = COL_TEXT(st, 1);
+	r->identity = store_col_req(st, 1);
 	r->ts = sqlite3_column_int64(st, 2);
 	r->has_ingested = sqlite3_column_type(st, 3) != SQLITE_NULL;
 	r->ingested = sqlite3_column_int64(st, 3);
-	r->index = COL_TEXT(st, 4);
-	r->host_id = COL_TEXT(st, 5);
-	r->host_name = COL_TEXT(st, 6);
-	r->os_type = COL_TEXT(st, 7);
-	r->kind = COL_TEXT(st, 8);
-	r->category = COL_TEXT(st, 9);
-	r->type = COL_TEXT(st, 10);
-	r->action = COL_TEXT(st, 11);
-	r->file_path = COL_TEXT(st, 12);
-	r->entity_id = COL_TEXT(st, 13);
+	r->index = store_col_text(st, 4);
+	r->host_id = store_col_text(st, 5);
+	r->host_name = store_col_text(st, 6);
+	r->os_type = store_col_text(st, 7);
+	r->kind = store_col_text(st, 8);
+	r->category = store_col_text(st, 9);
+	r->type = store_col_text(st, 10);
+	r->action = store_col_text(st, 11);
+	r->file_path = store_col_text(st, 12);
+	r->entity_id = store_col_text(st, 13);
 	r->has_pid = sqlite3_column_type(st, 14) != SQLITE_NULL;
 	r->pid = sqlite3_column_int64(st, 14);
-	r->executable = COL_TEXT(st, 15);
-	r->process_name = COL_TEXT(st, 16);
-	r->user_name = COL_TEXT(st, 17);
-	r->derived = COL_TEXT(st, 18);
+	r->executable = store_col_text(st, 15);
+	r->process_name = store_col_text(st, 16);
+	r->user_name = store_col_text(st, 17);
+	r->derived = store_col_text(st, 18);
 	r->irregular = sqlite3_column_int(st, 19);
 	if (want_doc) {
 		if (decode_doc(s, st, 20, 21, doc))

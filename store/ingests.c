@@ -73,16 +73,17 @@ int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t raw_len;
 		struct reject_row r = {
 			.id = sqlite3_column_int64(st, 0),
 			.ingest_id = sqlite3_column_int64(st, 1),
-			.input = (const char *)sqlite3_column_text(st, 2),
+			.input = store_col_req(st, 2),
 			.line = (uint64_t)sqlite3_column_int64(st, 3),
 			.col = (uint64_t)sqlite3_column_int64(st, 4),
 			.offset = (uint64_t)sqlite3_column_int64(st, 5),
-			.error = (const char *)sqlite3_column_text(st, 6),
-			.raw = sqlite3_column_blob(st, 7),
-			.raw_len = (size_t)sqlite3_column_bytes(st, 7),
+			.error = store_col_req(st, 6),
+			.raw = store_col_blob(st, 7, &raw_len),
+			.raw_len = raw_len,
 			.raw_dropped = (uint64_t)sqlite3_column_int64(st, 8),
 		};
 		if (fn(ctx, &r))

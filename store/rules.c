@@ -5,7 +5,6 @@
 
 #include "store/store_internal.h"
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
 int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
 {
@@ -16,7 +15,7 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 	sqlite3_bind_int64(st, 2, r->version);
 	int rc = sqlite3_step(st);
 	int exists = rc == SQLITE_ROW;
-	int same = exists && !strcmp(COL_TEXT(st, 0), r->json);
+	int same = exists && !strcmp(store_col_req(st, 0), r->json);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "looking up a rule");
@@ -45,18 +44,40 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 	return rc;
 }
 
+int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upsert_result *result)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(rule_id, version) DO NOTHING",
+			  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->version);
+	sqlite3_bind_text(st, 3, r->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->language, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, r->enabled);
+	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule");
+	*result = sqlite3_changes(s->db) ? UPSERT_ADDED : UPSERT_UNCHANGED;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void row_from(sqlite3_stmt *st, struct rule_row *r)
 {
 	r->key = sqlite3_column_int64(st, 0);
-	r->rule_id = COL_TEXT(st, 1);
+	r->rule_id = store_col_req(st, 1);
 	r->version = sqlite3_column_int64(st, 2);
-	r->uuid = COL_TEXT(st, 3);
-	r->name = COL_TEXT(st, 4);
-	r->type = COL_TEXT(st, 5);
-	r->language = COL_TEXT(st, 6);
+	r->uuid = store_col_req(st, 3);
+	r->name = store_col_req(st, 4);
+	r->type = store_col_req(st, 5);
+	r->language = store_col_text(st, 6);
 	r->enabled = sqlite3_column_int(st, 7);
-	r->source = COL_TEXT(st, 8);
-	r->json = COL_TEXT(st, 9);
+	r->source = store_col_req(st, 8);
+	r->json = store_col_req(st, 9);
 }
 
 #define RULE_COLUMNS "key, rule_id, version, uuid, name, type, language, enabled, source, json"
@@ -152,7 +173,7 @@ int store_rule_notes_get(struct store *s, const char *rule_id, char **text)
 	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*text = xstrdup(COL_TEXT(st, 0));
+		*text = xstrdup(store_col_req(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "reading a rule's notes");
 }
@@ -166,7 +187,7 @@ static int put_json(struct store *s, const char *select, const char *update, con
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->namespace_type, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	int exists = rc == SQLITE_ROW, same = exists && !strcmp(COL_TEXT(st, 0), r->json);
+	int exists = rc == SQLITE_ROW, same = exists && !strcmp(store_col_req(st, 0), r->json);
 	sqlite3_finalize(st);
 	if (same) {
 		*result = UPSERT_UNCHANGED;
@@ -204,7 +225,7 @@ static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, vo
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct exception_row r = {
-			.id = COL_TEXT(st, 0), .list_id = COL_TEXT(st, 1), .namespace_type = COL_TEXT(st, 2), .json = COL_TEXT(st, 3)};
+			.id = store_col_req(st, 0), .list_id = store_col_req(st, 1), .namespace_type = store_col_req(st, 2), .json = store_col_req(st, 3)};
 		if (fn(ctx, &r)) {
 			rc = SQLITE_DONE;
 			break;

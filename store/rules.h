@@ -22,6 +22,9 @@ enum upsert_result { UPSERT_ADDED, UPSERT_UPDATED, UPSERT_UNCHANGED };
 /* Adds the rule, or replaces the stored one with the same rule_id and version. The enabled
  * flag of a stored rule is kept (the analyst's choice wins over the file's). */
 int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result);
+/* Adds the rule unless one with its rule_id and version is stored; a stored one is left
+ * exactly as it is (*result UPSERT_UNCHANGED). */
+int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upsert_result *result);
 typedef int (*rule_fn)(void *ctx, const struct rule_row *r);
 /* Every rule, by rule_id then version. */
 int store_rules_each(struct store *s, rule_fn fn, void *ctx);

@@ -1,5 +1,5 @@
 /* store: the case database. One SQLite file (WAL, foreign keys on, busy timeout set) whose
- * schema (store/schema.sql, compiled in) is migrated forward on open. Only store/ sees
+ * schema (store/schema.sql, compiled in) is checked on open and migrated forward by writers. Only store/ sees
  * sqlite3; the rest of casebook speaks through these functions and casebook's own types.
  *
  * Functions return 0 on success and -1 on failure, with the message available from
@@ -17,10 +17,16 @@ enum store_open_flags {
 	STORE_READONLY = 1 << 1, /* open for reading only */
 };
 
-/* Opens (and migrates) the database at path. On failure returns -1 and, when err is not
- * NULL, a malloc'd message in *err. */
+/* Opens the case at path as untrusted input: SQLite's defences on (no triggers, views,
+ * extensions or ATTACH), then its schema must be exactly the one casebook wrote for its
+ * version, else it is refused with a message naming the first difference and left untouched.
+ * A writer (no STORE_READONLY) migrates an older case forward; a reader never writes and
+ * refuses a case that needs migrating. On failure returns -1 and, when err is not NULL, a
+ * malloc'd message in *err. */
 int store_open(const char *path, unsigned flags, struct store **out, char **err);
 void store_close(struct store *s);
+/* The schema version this open migrated the case from (a writer opening an older case), or 0. */
+int store_migrated_from(const struct store *s);
 const char *store_errmsg(const struct store *s);
 const char *store_path(const struct store *s);
 

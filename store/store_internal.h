@@ -15,6 +15,7 @@ struct store {
 	char *path;
 	struct strbuf err;
 	struct doc_codec *codec; /* lazily created by store_doc_decode */
+	int migrated_from;       /* the version this open migrated from, 0 when none */
 	int tx_depth, tx_outer;  /* store_tx_begin nesting, and whether the outermost began it */
 };
 
@@ -24,6 +25,18 @@ int store_fail(struct store *s, const char *what);
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 /* Executes SQL without parameters (DDL, pragmas). */
 int store_exec(struct store *s, const char *sql);
+
+/* Column readers. A case file is untrusted: a column our schema declares NOT NULL may still
+ * hold NULL or another type in a damaged or hostile file, so every read goes through these
+ * (tests/test_sqlsafety.c forbids sqlite3_column_text and _blob elsewhere). */
+/* A nullable text column: NULL when SQL NULL; other types as SQLite renders them. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+/* A NOT NULL text column: "" where the file holds NULL, never NULL. */
+const char *store_col_req(sqlite3_stmt *st, int i);
+/* A blob column: its bytes and length; a NULL or empty value is a valid empty buffer. */
+const void *store_col_blob(sqlite3_stmt *st, int i, size_t *len);
+/* A copy of a blob column in malloc'd memory (at least one byte allocated). */
+void *store_col_blob_dup(sqlite3_stmt *st, int i, size_t *len);
 
 extern const char store_schema_sql[];
 

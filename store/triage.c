@@ -7,7 +7,6 @@
 #include "common/timeutil.h"
 #include "store/store_internal.h"
 
-#define COL_TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 int store_tx_begin(struct store *s)
@@ -78,9 +77,9 @@ int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void 
 	sqlite3_bind_int64(st, 1, alert_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct triage_item it = {.id = sqlite3_column_int64(st, 0), .kind = COL_TEXT(st, 1),
-					 .position = sqlite3_column_int(st, 2), .text = COL_TEXT(st, 3),
-					 .state = COL_TEXT(st, 4), .note = COL_TEXT(st, 5), .by = COL_TEXT(st, 6),
+		struct triage_item it = {.id = sqlite3_column_int64(st, 0), .kind = store_col_req(st, 1),
+					 .position = sqlite3_column_int(st, 2), .text = store_col_req(st, 3),
+					 .state = store_col_req(st, 4), .note = store_col_text(st, 5), .by = store_col_text(st, 6),
 					 .at_us = sqlite3_column_int64(st, 7), .from_default = sqlite3_column_int(st, 8)};
 		if (fn(ctx, &it)) {
 			rc = SQLITE_DONE;
@@ -99,7 +98,7 @@ int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx)
 	sqlite3_bind_int64(st, 1, alert_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct note_row n = {.id = sqlite3_column_int64(st, 0), .text = COL_TEXT(st, 1), .by = COL_TEXT(st, 2),
+		struct note_row n = {.id = sqlite3_column_int64(st, 0), .text = store_col_req(st, 1), .by = store_col_req(st, 2),
 				     .at_us = sqlite3_column_int64(st, 3)};
 		if (fn(ctx, &n)) {
 			rc = SQLITE_DONE;
@@ -143,7 +142,7 @@ static int read_head(struct store *s, int64_t *last_id, char hash[SHA256_HEX_LEN
 	snprintf(hash, SHA256_HEX_LEN + 1, "%s", GENESIS);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*last_id = sqlite3_column_int64(st, 0);
-		snprintf(hash, SHA256_HEX_LEN + 1, "%s", COL_TEXT(st, 1));
+		snprintf(hash, SHA256_HEX_LEN + 1, "%s", store_col_req(st, 1));
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -190,15 +189,15 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 static void row_from(sqlite3_stmt *st, struct audit_row *a)
 {
 	a->id = sqlite3_column_int64(st, 0);
-	a->alert_uuid = COL_TEXT(st, 1);
-	a->analyst = COL_TEXT(st, 2);
+	a->alert_uuid = store_col_text(st, 1);
+	a->analyst = store_col_req(st, 2);
 	a->at_us = sqlite3_column_int64(st, 3);
-	a->action = COL_TEXT(st, 4);
-	a->target = COL_TEXT(st, 5);
-	a->before = COL_TEXT(st, 6);
-	a->after = COL_TEXT(st, 7);
-	a->prev_hash = COL_TEXT(st, 8);
-	a->hash = COL_TEXT(st, 9);
+	a->action = store_col_req(st, 4);
+	a->target = store_col_text(st, 5);
+	a->before = store_col_text(st, 6);
+	a->after = store_col_text(st, 7);
+	a->prev_hash = store_col_req(st, 8);
+	a->hash = store_col_req(st, 9);
 }
 
 int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx)
@@ -285,7 +284,7 @@ static int item_state(struct store *s, int64_t alert_id, const char *kind, int p
 	sqlite3_bind_int(st, 3, position);
 	int found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
-		snprintf(state, len, "%s", COL_TEXT(st, 0));
+		snprintf(state, len, "%s", store_col_req(st, 0));
 	sqlite3_finalize(st);
 	return found ? 0 : 1;
 }
@@ -361,7 +360,7 @@ int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, 
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, alert_id);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(before, sizeof(before), "%s", COL_TEXT(st, 0));
+			snprintf(before, sizeof(before), "%s", store_col_req(st, 0));
 		sqlite3_finalize(st);
 	}
 	char when[TIME_ISO_LEN]; /* Kibana's fields on the alert document follow the row */

@@ -54,7 +54,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.5.0 (schema 5)\n");
+	assert_string_equal(out.buf, "casebook 0.6.0 (schema 6)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 				     "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");

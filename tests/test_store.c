@@ -42,8 +42,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 5);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 5);
+	assert_int_equal(store_schema_version(), 6);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 6);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	sqlite3 *raw;
 	sqlite3_stmt *st;
@@ -84,29 +84,6 @@ static void test_newer_schema_is_refused_untouched(void **state)
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 99);
 }
 
-static void test_older_schema_is_migrated(void **state)
-{
-	(void)state;
-	struct store *s;
-	char *err = NULL;
-	const char *path = tu_path("old.db");
-	/* an empty database is version 0: every migration applies */
-	sqlite3 *raw;
-	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE keep_me(x)", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(raw);
-	assert_int_equal(store_open(path, STORE_READONLY, &s, &err), -1);
-	char want[200];
-	snprintf(want, sizeof(want), "the database has schema version 0 and needs migrating to %d; open it once read-write",
-		 store_schema_version());
-	assert_string_equal(err, want);
-	free(err);
-	assert_int_equal(store_open(path, 0, &s, &err), 0);
-	store_close(s);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
-	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('keep_me', 'events')"), 2);
-}
-
 /* The text of one migration block of store/schema.sql. */
 static char *migration(int version)
 {
@@ -128,7 +105,7 @@ static char *migration(int version)
 
 /* A case made by an older casebook: the migrations up to version, then data; opened by this
  * one (which migrates it). */
-static struct store *open_old_case(const char *path, int version, const char *data)
+static struct store *open_old_case_raw(const char *path, int version, const char *data)
 {
 	sqlite3 *raw;
 	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
@@ -142,10 +119,64 @@ static struct store *open_old_case(const char *path, int version, const char *da
 	assert_int_equal(sqlite3_exec(raw, pragma, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, data, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
+	return NULL;
+}
+
+static struct store *open_old_case(const char *path, int version, const char *data)
+{
+	open_old_case_raw(path, version, data);
 	struct store *s;
 	char *err = NULL;
 	assert_int_equal(store_open(path, 0, &s, &err), 0);
 	return s;
+}
+
+/* A reader never migrates: an older case is refused, unchanged, with the way to migrate it;
+ * a writer migrates it and says from which version. */
+static void test_older_schema_is_migrated_by_writers_only(void **state)
+{
+	(void)state;
+	const char *path = tu_path("old5.db");
+	struct store *s = open_old_case_raw(path, 5, "");
+	char *err = NULL;
+	assert_int_equal(store_open(path, STORE_READONLY, &s, &err), -1);
+	char want[300];
+	snprintf(want, sizeof(want),
+		 "%s has schema version 5 and needs migrating to %d; a writing command (e.g. 'casebook detect') "
+		 "migrates it; it was not changed",
+		 path, store_schema_version());
+	assert_string_equal(err, want);
+	free(err);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 5);
+	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	assert_int_equal(store_migrated_from(s), 5);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(store_open(path, 0, &s, &err), 0);
+	assert_int_equal(store_migrated_from(s), 0);
+	store_close(s);
+}
+
+/* An SQLite file that casebook did not make is refused, even by a writer, and left alone. */
+static void test_a_foreign_database_is_refused(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	const char *path = tu_path("foreign.db");
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE keep_me(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(store_open(path, 0, &s, &err), -1);
+	char want[300];
+	snprintf(want, sizeof(want),
+		 "refusing %s: it is an SQLite database but not a casebook case (it has a table \"keep_me\"); "
+		 "it was not changed",
+		 path);
+	assert_string_equal(err, want);
+	free(err);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master"), 1);
 }
 
 static void test_a_version_1_case_with_data_migrates(void **state)
@@ -274,7 +305,8 @@ int main(void)
 		cmocka_unit_test(test_create_sets_schema_and_wal),
 		cmocka_unit_test(test_missing_file_without_create_fails_clearly),
 		cmocka_unit_test(test_newer_schema_is_refused_untouched),
-		cmocka_unit_test(test_older_schema_is_migrated),
+		cmocka_unit_test(test_older_schema_is_migrated_by_writers_only),
+	    cmocka_unit_test(test_a_foreign_database_is_refused),
 		cmocka_unit_test(test_a_version_1_case_with_data_migrates),
 		cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
 		cmocka_unit_test(test_event_queries_filter_by_host_and_time),

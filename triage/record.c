@@ -42,6 +42,51 @@ int triage_prepare(struct store *s, int64_t alert_id)
 	return rc ? TRIAGE_ERROR : TRIAGE_OK;
 }
 
+struct count_items {
+	item_fn fn;
+	void *ctx;
+	int n, stop;
+};
+
+static int count_and_pass(void *ctx, const struct triage_item *it)
+{
+	struct count_items *c = ctx;
+	c->n++;
+	return c->stop = c->fn(c->ctx, it);
+}
+
+/* The items a first action would create, offered without storing them. */
+static int each_item_of(const struct guide_list *l, const char *kind, item_fn fn, void *ctx)
+{
+	const char *initial = !strcmp(kind, "check") ? "open" : "pending";
+	for (size_t i = 0; i < l->n; i++) {
+		struct triage_item it = {.kind = kind, .position = (int)i + 1, .text = l->items[i], .state = initial,
+					 .from_default = l->is_default};
+		if (fn(ctx, &it))
+			return 1;
+	}
+	return 0;
+}
+
+int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx)
+{
+	struct count_items c = {.fn = fn, .ctx = ctx};
+	if (store_triage_items_each(s, alert_id, count_and_pass, &c))
+		return TRIAGE_ERROR;
+	if (c.n)
+		return TRIAGE_OK;
+	char *note;
+	if (store_alert_rule_note(s, alert_id, &note))
+		return TRIAGE_ERROR;
+	struct guide g;
+	guide_parse(note, &g);
+	free(note);
+	if (!each_item_of(&g.checklist, "check", fn, ctx))
+		each_item_of(&g.response, "response", fn, ctx);
+	guide_release(&g);
+	return TRIAGE_OK;
+}
+
 struct status_now {
 	char status[32];
 	struct strbuf open;

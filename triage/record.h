@@ -22,6 +22,11 @@ extern const char *const triage_close_reasons[]; /* NULL-terminated */
 extern const char *const triage_statuses[];
 extern const char *const triage_response_states[];
 
+/* Calls fn for each checklist item, then each response step, of the alert: the stored ones,
+ * or, before any triage action created them, the ones its rule's guide gives (in their
+ * initial states, nothing written: readers never write). */
+int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx);
+
 /* Creates the alert's checklist and response steps from its rule's guide, once. */
 int triage_prepare(struct store *s, int64_t alert_id);
 

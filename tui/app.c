@@ -339,8 +339,7 @@ static void load_record(struct app *a)
 	struct alertview *v = &a->av;
 	clear_items(v);
 	strbuf_reset(&v->notes);
-	triage_prepare(a->s, v->alert.id);
-	store_triage_items_each(a->s, v->alert.id, add_item, v);
+	triage_items_each(a->s, v->alert.id, add_item, v);
 	store_notes_each(a->s, v->alert.id, add_note_text, &v->notes);
 }
 
@@ -631,9 +630,8 @@ static size_t open_items_of_targets(struct app *a)
 	struct target_list t = targets(a);
 	size_t open = 0;
 	for (size_t i = 0; i < t.n; i++) {
-		triage_prepare(a->s, t.ids[i]);
 		struct alertview tmp = {0};
-		store_triage_items_each(a->s, t.ids[i], add_item, &tmp);
+		triage_items_each(a->s, t.ids[i], add_item, &tmp);
 		for (size_t j = 0; j < tmp.nitems; j++)
 			open += !strcmp(tmp.items[j].kind, "check") && !strcmp(tmp.items[j].state, "open");
 		clear_items(&tmp);
