@@ -1,12 +1,14 @@
 /* casebook: the command line's entry point. It parses the global options and dispatches to
  * one function per command (cli/); this table is the one list of commands, and --help and
  * `casebook help` are printed from it. Usage errors exit 64 with a one-line message. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "store/store.h"
@@ -86,7 +88,7 @@ static const struct command *find_command(const char *name)
 static int usage_error(const char *what, const char *arg)
 {
 	char *safe = sanitize_dup(arg, 0);
-	fprintf(stderr, "casebook: %s: %s\n", what, safe);
+	diag("casebook: %s: %s\n", what, safe);
 	free(safe);
 	print_usage(stderr);
 	return EXIT_USAGE;
@@ -95,7 +97,7 @@ static int usage_error(const char *what, const char *arg)
 int command_usage_error(const char *cmd, const char *msg)
 {
 	const struct command *c = find_command(cmd);
-	fprintf(stderr, "casebook %s: %s\nusage: casebook %s\n", cmd, msg, c ? c->usage : cmd);
+	diag("casebook %s: %s\nusage: casebook %s\n", cmd, msg, c ? c->usage : cmd);
 	return EXIT_USAGE;
 }
 
@@ -160,7 +162,26 @@ static int take_globals(struct globals *g, int *argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* A failed write is an error, stdout included (a full disk, a closed pipe, /dev/full): what
+ * stdio buffered is flushed and checked before casebook says it succeeded. */
+static int finish_stdout(int rc)
+{
+	errno = 0;
+	int flush_failed = fflush(stdout) != 0;
+	int err = errno;
+	if (flush_failed || ferror(stdout)) {
+		diag("casebook: writing to standard output failed: %s\n", err ? strerror(err) : "an earlier write failed");
+		fclose(stdout);
+		return rc ? rc : 1;
+	}
+	if (fclose(stdout) != 0) {
+		diag("casebook: writing to standard output failed: %s\n", strerror(errno));
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+static int run(int argc, char **argv)
 {
 	struct globals g = {.db = getenv("CASEBOOK_DB"), .analyst = getenv("CASEBOOK_ANALYST")};
 	if (!g.db || !*g.db)
@@ -194,4 +215,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return cmd_help(&g, 2, (char *[]){"help", (char *)cmd, NULL});
 	return c->run(&g, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	return finish_stdout(run(argc, argv));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -84,7 +85,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 		       "TIME (UTC)", "HOST", "RULE", "FILE / PROCESS");
 	int rc = store_alerts_each(s, &q, print_alert, &p);
 	if (rc)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&p.line);
 	store_close(s);
 	return rc ? 1 : 0;
@@ -306,7 +307,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 		strbuf_release(&p.line);
 	}
 	if (rc && r.uuid)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	free(r.uuid);
 	store_close(s);
 	return rc;
@@ -381,7 +382,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 			     ? 1
 			     : 0;
 		if (rc)
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 		free(p.focus);
 		strbuf_release(&p.line);
 		free(r.uuid);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -14,21 +15,21 @@ int open_store(struct globals *g, unsigned flags, struct store **s)
 	char *err = NULL;
 	if (store_open(g->db, flags & ~(unsigned)OPEN_WITH_PACK, s, &err)) {
 		char *safe = sanitize_dup(err, 0);
-		fprintf(stderr, "casebook: %s\n", safe);
+		diag("casebook: %s\n", safe);
 		if (!(flags & STORE_CREATE) && access(g->db, F_OK) != 0)
-			fprintf(stderr, "casebook: start a case with 'casebook ingest FILE' (or pass --db PATH)\n");
+			diag("casebook: start a case with 'casebook ingest FILE' (or pass --db PATH)\n");
 		free(safe);
 		free(err);
 		return -1;
 	}
 	if (store_migrated_from(*s)) {
 		char *safe = sanitize_dup(g->db, 0);
-		fprintf(stderr, "casebook: migrated %s from schema version %d to %d\n", safe, store_migrated_from(*s),
+		diag("casebook: migrated %s from schema version %d to %d\n", safe, store_migrated_from(*s),
 			store_schema_version());
 		free(safe);
 	}
 	if ((flags & OPEN_WITH_PACK) && rules_load_pack(*s)) {
-		fprintf(stderr, "casebook: loading the bundled rules: %s\n", store_errmsg(*s));
+		diag("casebook: loading the bundled rules: %s\n", store_errmsg(*s));
 		store_close(*s);
 		return -1;
 	}
@@ -106,16 +107,16 @@ int resolve_alert(struct store *s, const char *cmd, const char *arg, struct reso
 	char *safe = sanitize_dup(arg, 0);
 	int rc = 0;
 	if (!*arg) {
-		fprintf(stderr, "casebook %s: name an alert by its uuid or the start of it\n", cmd);
+		diag("casebook %s: name an alert by its uuid or the start of it\n", cmd);
 		rc = 1;
 	} else if (store_alerts_each(s, &q, collect_match, &f)) {
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 		rc = 1;
 	} else if (f.count == 0) {
-		fprintf(stderr, "casebook %s: no alert matches %s ('casebook alerts' lists them)\n", cmd, safe);
+		diag("casebook %s: no alert matches %s ('casebook alerts' lists them)\n", cmd, safe);
 		rc = 1;
 	} else if (f.count > 1) {
-		fprintf(stderr, "casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f.count,
+		diag("casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f.count,
 			f.candidates.buf);
 		rc = 1;
 	}

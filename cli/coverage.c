@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "detect/detect.h"
@@ -48,7 +49,7 @@ static int scratch_open(struct scratch *x)
 	snprintf(x->events, sizeof(x->events), "%s/events.ndjson", x->dir);
 	char *err = NULL;
 	if (store_open(x->db, STORE_CREATE, &x->s, &err)) {
-		fprintf(stderr, "casebook coverage: %s\n", err ? err : "cannot create a scratch database");
+		diag("casebook coverage: %s\n", err ? err : "cannot create a scratch database");
 		free(err);
 		x->s = NULL;
 		return -1;
@@ -106,7 +107,7 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 	} else {
 		char *err = NULL;
 		if (store_open(":memory:", STORE_CREATE, &from, &err) || rules_load_pack(from)) {
-			fprintf(stderr, "casebook coverage: %s\n", err ? err : "cannot load the bundled rules");
+			diag("casebook coverage: %s\n", err ? err : "cannot load the bundled rules");
 			free(err);
 			if (from)
 				store_close(from);
@@ -115,7 +116,7 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 	}
 	int rc = store_rules_each(from, copy_rule, c);
 	if (rc)
-		fprintf(stderr, "casebook coverage: %s\n", store_errmsg(from));
+		diag("casebook coverage: %s\n", store_errmsg(from));
 	else if (c->rules.n > 1)
 		qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
 	store_close(from);
@@ -250,20 +251,20 @@ int cmd_coverage(struct globals *g, int argc, char **argv)
 	struct ingest_options io = {.analyst = "casebook coverage", .errors = stderr};
 	struct ingest_counts counts = {0};
 	if (ingest_path(x.s, x.events, &io, &counts) != INGEST_OK) {
-		fprintf(stderr, "casebook coverage: ingesting the synthetic events: %s\n", store_errmsg(x.s));
+		diag("casebook coverage: ingesting the synthetic events: %s\n", store_errmsg(x.s));
 		goto out;
 	}
 	struct detect_options o = {.now_us = 1};
 	struct detect_totals t;
 	if (detect_run(x.s, &o, &t) < 0) {
-		fprintf(stderr, "casebook coverage: %s\n", store_errmsg(x.s));
+		diag("casebook coverage: %s\n", store_errmsg(x.s));
 		goto out;
 	}
 	int *caught = calloc(ntechniques * (c.rules.n ? c.rules.n : 1), sizeof(int));
 	struct result res = {.rules = &c.rules, .caught = caught};
 	struct alert_query q = {.no_doc = 1};
 	if (store_alerts_each(x.s, &q, note_alert, &res)) {
-		fprintf(stderr, "casebook coverage: %s\n", store_errmsg(x.s));
+		diag("casebook coverage: %s\n", store_errmsg(x.s));
 		free(caught);
 		goto out;
 	}

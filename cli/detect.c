@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -68,7 +69,7 @@ static int rules_list(struct globals *g, int json)
 		       "ON", "NAME");
 	int rc = store_rules_each(s, print_rule, &p);
 	if (rc)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&p.line);
 	store_close(s);
 	return rc ? 1 : 0;
@@ -86,7 +87,7 @@ static int rules_import(struct globals *g, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		int rc = rules_import_file(s, argv[i], argv[i], &c, stderr);
 		if (rc < 0)
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 		failed |= rc != 0;
 	}
 	printf("%u rules: %u added, %u updated, %u unchanged, %u invalid; %u exception lists, %u items\n",
@@ -163,18 +164,18 @@ static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 	int rc = store_rules_each(s, add_version_of, &o);
 	char *safe = sanitize_dup(rule_id, 0);
 	if (!rc && v.n == 0) {
-		fprintf(stderr, "casebook rules: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		diag("casebook rules: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		rc = 1;
 	} else if (!rc && enable && version < 0 && v.n > 1) {
-		fprintf(stderr, "casebook rules: %s has versions %s; choose one with --version N\n", safe, v.list.buf);
+		diag("casebook rules: %s has versions %s; choose one with --version N\n", safe, v.list.buf);
 		rc = EXIT_USAGE;
 	} else if (!rc) {
 		int64_t changed;
 		rc = store_rule_set_enabled(s, rule_id, version, enable, &changed);
 		if (rc)
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 		else if (changed == 0) {
-			fprintf(stderr, "casebook rules: %s has no version %lld (it has %s)\n", safe, (long long)version,
+			diag("casebook rules: %s has no version %lld (it has %s)\n", safe, (long long)version,
 				v.list.buf);
 			rc = 1;
 		} else if (version > 0)
@@ -252,14 +253,14 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	struct detect_totals t;
 	int rc = detect_run(s, &o, &t);
 	if (rc < 0) {
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	} else if (rc == 1) {
 		char *safe = sanitize_dup(o.rule_id, 0);
 		if (o.version)
-			fprintf(stderr, "casebook detect: no rule with rule_id %s and version %lld ('casebook rules' lists them)\n",
+			diag("casebook detect: no rule with rule_id %s and version %lld ('casebook rules' lists them)\n",
 				safe, (long long)o.version);
 		else
-			fprintf(stderr, "casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+			diag("casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		free(safe);
 	} else {
 		printf("%llu rules: %llu executions replayed, %llu events matched, %llu alerts created, "
@@ -272,7 +273,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf("%llu rules skipped (see above)\n", (unsigned long long)t.skipped);
 		if (o.rule_id && !o.version && t.rules + t.skipped == 0) {
 			char *safe = sanitize_dup(o.rule_id, 0);
-			fprintf(stderr, "casebook detect: no version of %s is enabled; run one with --version N "
+			diag("casebook detect: no version of %s is enabled; run one with --version N "
 					"('casebook rules' lists them)\n", safe);
 			free(safe);
 		}
@@ -317,7 +318,7 @@ static int exception_list(struct globals *g, int json)
 	int rc = store_exception_lists_each(s, json ? print_json : print_list, &l) ||
 		 store_exception_all_items_each(s, json ? print_json : print_list, &l);
 	if (rc)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&l);
 	store_close(s);
 	return rc ? 1 : 0;
@@ -362,11 +363,11 @@ static int exception_add_cmd(struct globals *g, int argc, char **argv)
 	int rc = exception_add(s, argv[optind], &spec, item, err, sizeof(err));
 	if (rc == 1) {
 		char *safe = sanitize_dup(argv[optind], 0);
-		fprintf(stderr, "casebook exception: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
+		diag("casebook exception: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		free(safe);
 	} else if (rc) {
 		char *safe = sanitize_dup(err, 0);
-		fprintf(stderr, "casebook exception: %s\n", safe);
+		diag("casebook exception: %s\n", safe);
 		free(safe);
 	} else {
 		printf("exception item %s added to list casebook-%s; detect will honour it from now on\n", item,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -106,7 +107,7 @@ int cmd_rejects(struct globals *g, int argc, char **argv)
 	strbuf_init(&pc.line, 256);
 	int rc = store_rejects_each(s, print_reject, &pc);
 	if (rc)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&pc.line);
 	store_close(s);
 	return rc ? 1 : 0;
@@ -210,7 +211,7 @@ int cmd_events(struct globals *g, int argc, char **argv)
 			strbuf_init(&msg, 128);
 			kql_error_format(kql_text, &kerr, &msg);
 			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
-			fprintf(stderr, "casebook events: %s", safe);
+			diag("casebook events: %s", safe);
 			free(safe);
 			strbuf_release(&msg);
 			return EXIT_USAGE;
@@ -224,7 +225,7 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	strbuf_init(&pc.line, 256);
 	int rc = kql ? detect_search(s, kql, q.limit, print_event, &pc) : store_events_each(s, &q, print_event, &pc);
 	if (rc)
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&pc.line);
 	kql_free(kql);
 	store_close(s);

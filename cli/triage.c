@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -25,14 +26,14 @@ static int report(const char *cmd, const char *uuid, int rc, struct store *s)
 		printf("%.12s: unchanged\n", uuid);
 		return 0;
 	case TRIAGE_NO_ITEM:
-		fprintf(stderr, "casebook %s: %.12s has no such item ('casebook show %.12s' lists them)\n", cmd, uuid, uuid);
+		diag("casebook %s: %.12s has no such item ('casebook show %.12s' lists them)\n", cmd, uuid, uuid);
 		return 1;
 	case TRIAGE_INVALID:
 		return command_usage_error(cmd, "no such status, reason or state");
 	case TRIAGE_OPEN_ITEMS:
 		return 3;
 	default:
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 		return 1;
 	}
 }
@@ -118,7 +119,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 			strbuf_init(&msg, 128);
 			kql_error_format(query, &kerr, &msg);
 			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
-			fprintf(stderr, "casebook status: %s", safe);
+			diag("casebook status: %s", safe);
 			free(safe);
 			strbuf_release(&msg);
 			store_close(s);
@@ -148,7 +149,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 			int open_items = 0;
 			int r = triage_set_status(s, m.ids[i], m.uuids[i], status, reason, comment, force, &who, &open_items);
 			if (r == TRIAGE_OPEN_ITEMS) {
-				fprintf(stderr, "casebook status: %.12s has %d checklist item%s open; finish them, or close "
+				diag("casebook status: %.12s has %d checklist item%s open; finish them, or close "
 						"with --force to record that they were left open\n",
 					m.uuids[i], open_items, open_items == 1 ? "" : "s");
 				refused++;
@@ -161,11 +162,11 @@ int cmd_status(struct globals *g, int argc, char **argv)
 		if (refused && !rc)
 			rc = 3;
 		if (store_tx_end(s, rc == 0) && !rc) {
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}
 	} else if (!rc) {
-		fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+		diag("casebook: %s\n", store_errmsg(s));
 		rc = 1;
 	}
 	if (rc == 0)
@@ -380,14 +381,14 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 			printf("audit chain BROKEN at entry %lld: %s\n", (long long)bad, why);
 			rc = 2;
 		} else {
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}
 	} else {
 		struct audit_print p = {.json = json};
 		strbuf_init(&p.line, 256);
 		if (store_audit_each(s, r.uuid, print_audit, &p)) {
-			fprintf(stderr, "casebook: %s\n", store_errmsg(s));
+			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}
 		strbuf_release(&p.line);
@@ -482,11 +483,11 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	/* streamed, one alert at a time, to the file (written atomically) or to stdout */
 	if (!rc && export_to_file(s, l.uuids, l.n, f, &o, output, force, err, sizeof(err))) {
 		char *safe = sanitize_dup(err, 0);
-		fprintf(stderr, "casebook export: %s\n", safe);
+		diag("casebook export: %s\n", safe);
 		free(safe);
 		rc = 1;
 	} else if (!rc && output) {
-		fprintf(stderr, "%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
+		diag("%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
 	}
 	for (size_t i = 0; i < l.n; i++)
 		free(l.uuids[i]);

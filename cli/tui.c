@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "cli/cli.h"
 #include "tui/screen.h"
 
@@ -12,7 +13,7 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 	if (argc > 1)
 		return command_usage_error("tui", "takes no arguments");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "casebook tui: the console needs a terminal; 'casebook alerts' and 'casebook show' "
+		diag("casebook tui: the console needs a terminal; 'casebook alerts' and 'casebook show' "
 				"print the same without one\n");
 		return 1;
 	}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
@@ -438,7 +439,7 @@ static int alert_once(struct run *run, const struct hit *const *hits, size_t n, 
 		char when[TIME_ISO_LEN];
 		time_format_iso8601(T, when);
 		if (run->o->warn)
-			fprintf(run->o->warn,
+			diagf(run->o->warn,
 				"warning: rule \"%s\": the execution at %s reached the maximum alert limit "
 				"(max_signals %lld); some alerts were not created\n",
 				r->name, when, (long long)r->max_signals);
@@ -628,7 +629,7 @@ static int compile_query(struct run *run)
 	strbuf_init(&msg, 128);
 	kql_error_format(r->query, &err, &msg);
 	if (run->o->warn)
-		fprintf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s", r->name, r->rule_id, (long long)r->version,
+		diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s", r->name, r->rule_id, (long long)r->version,
 			msg.buf);
 	strbuf_release(&msg);
 	return -1;
@@ -653,14 +654,14 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	char why[200];
 	if (rule_from_row(row, &run->r, why, sizeof(why))) {
 		if (o->warn)
-			fprintf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
+			diagf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
 		t->skipped++;
 		return 0;
 	}
 	struct rule *r = &run->r;
 	if (r->unsupported) {
 		if (o->warn)
-			fprintf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id, (long long)r->version,
+			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id, (long long)r->version,
 				r->unsupported);
 		t->skipped++;
 		return 0;

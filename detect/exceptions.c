@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -143,7 +144,7 @@ static int add_item(void *ctx, const struct exception_row *row)
 	if (!item)
 		return 0;
 	if (has_list_entry(cJSON_GetObjectItemCaseSensitive(item, "entries")) && l->warn)
-		fprintf(l->warn, "rule %s: exception item %s uses a value list, which casebook does not support; "
+		diagf(l->warn, "rule %s: exception item %s uses a value list, which casebook does not support; "
 				 "it suppresses nothing\n",
 			l->rule, row->id);
 	l->x->items = xrealloc(l->x->items, (l->x->n + 1) * sizeof(*l->x->items));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -261,7 +262,7 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 	struct rule r;
 	char why[200];
 	if (rule_from_json(obj, &r, why, sizeof(why))) {
-		fprintf(errors, "%s: skipped: %s\n", where, why);
+		diagf(errors, "%s: skipped: %s\n", where, why);
 		c->rules_invalid++;
 		return 0;
 	}
@@ -278,7 +279,7 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 		else
 			c->rules_unchanged++;
 		if (r.unsupported) {
-			fprintf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name, r.rule_id,
+			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name, r.rule_id,
 				r.unsupported);
 			c->unsupported++;
 		}
@@ -295,7 +296,7 @@ static int store_exception(struct store *s, const cJSON *obj, int is_item, struc
 	const char *list = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "list_id"));
 	const char *ns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "namespace_type"));
 	if (!id || !list) {
-		fprintf(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
+		diagf(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
 			is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
 		return 0;
 	}
@@ -314,7 +315,7 @@ static int import_object(struct store *s, const cJSON *obj, const char *source, 
 			 struct import_counts *c, FILE *errors, const char *where)
 {
 	if (!cJSON_IsObject(obj)) {
-		fprintf(errors, "%s: skipped: not a JSON object\n", where);
+		diagf(errors, "%s: skipped: not a JSON object\n", where);
 		c->rules_invalid++;
 		return 0;
 	}
@@ -382,7 +383,7 @@ static int import_text(struct store *s, const char *text, const char *name, cons
 		if (q < p + len) {
 			cJSON *obj = cJSON_ParseWithLength(p, len);
 			if (!obj) {
-				fprintf(errors, "%s: skipped: not valid JSON\n", where);
+				diagf(errors, "%s: skipped: not valid JSON\n", where);
 				c->rules_invalid++;
 			} else {
 				rc = import_object(s, obj, source, mode, c, errors, where);
@@ -400,7 +401,7 @@ int rules_import_file(struct store *s, const char *path, const char *source, str
 	size_t len;
 	char *text = read_file(path, &len, err, sizeof(err));
 	if (!text) {
-		fprintf(errors, "%s: cannot read: %s\n", path, err);
+		diagf(errors, "%s: cannot read: %s\n", path, err);
 		return 1;
 	}
 	int rc = store_begin(s) || import_text(s, text, path, source, REPLACE_EXISTING, c, errors) || store_commit(s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "ingest/extract.h"
@@ -423,7 +424,7 @@ static void report_reject(struct consumer *k, const struct batch *b, const struc
 	struct strbuf msg;
 	strbuf_init(&msg, 128);
 	sanitize_append(&msg, b->arena.buf + it->error, strlen(b->arena.buf + it->error), 0);
-	fprintf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line,
+	diagf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line,
 		(unsigned long long)it->col, msg.buf);
 	strbuf_release(&msg);
 }
@@ -461,13 +462,13 @@ static void draw_progress(const struct pipeline *p, const struct consumer *k, do
 	double el = time_monotonic() - started;
 	uint64_t done = atomic_load(&p->bytes_read);
 	double rate = el > 0 ? (double)k->c.documents / el : 0;
-	fprintf(stderr, "\r%s: %.1f MB", k->name, (double)done / 1e6);
+	char of[40] = "", eta[40] = "";
 	if (size)
-		fprintf(stderr, " of %.1f MB", (double)size / 1e6);
-	fprintf(stderr, ", %llu documents, %.0f/s", (unsigned long long)k->c.documents, rate);
+		snprintf(of, sizeof(of), " of %.1f MB", (double)size / 1e6);
 	if (size && done > 0 && el > 1)
-		fprintf(stderr, ", ETA %.0fs", el * (double)(size - done) / (double)done);
-	fprintf(stderr, "\033[K");
+		snprintf(eta, sizeof(eta), ", ETA %.0fs", el * (double)(size - done) / (double)done);
+	diag_progress("%s: %.1f MB%s, %llu documents, %.0f/s%s", k->name, (double)done / 1e6, of,
+		      (unsigned long long)k->c.documents, rate, eta);
 }
 
 static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
@@ -477,7 +478,7 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 	int rc = 0;
 	while ((b = next_full_batch(p)) != NULL) {
 		if (!b->compressed && compress_batch(k->codec, b)) {
-			fprintf(k->o->errors, "casebook: zstd could not compress a document\n");
+			diagf(k->o->errors, "casebook: zstd could not compress a document\n");
 			rc = -2;
 		}
 		for (size_t i = 0; i < b->n && !rc; i++)
@@ -491,7 +492,7 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 		}
 	}
 	if (k->o->progress)
-		fprintf(stderr, "\r\033[K");
+		diag_progress_clear();
 	return rc;
 }
 
@@ -549,7 +550,7 @@ static int setup_codecs(struct store *s, struct pipeline *p, struct consumer *k)
  * the same command run again skips what is stored and loads the rest. */
 static void report_store_failure(const struct ingest_options *o, const char *name, struct store *s)
 {
-	fprintf(o->errors,
+	diagf(o->errors,
 	        "%s: stopped: %s\n"
 	        "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
 	        "loads the rest without duplicates\n",
@@ -563,7 +564,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	char *name = sanitize_dup(path, 0);
 	struct reader *r = reader_open(path, err, sizeof(err));
 	if (!r) {
-		fprintf(o->errors, "%s: cannot read: %s\n", name, err);
+		diagf(o->errors, "%s: cannot read: %s\n", name, err);
 		free(name);
 		return INGEST_UNREADABLE;
 	}
@@ -584,7 +585,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	pthread_t producer;
 	double t_start = time_monotonic();
 	if (pthread_create(&producer, NULL, producer_main, &p)) {
-		fprintf(o->errors, "casebook: cannot start the parsing thread\n");
+		diagf(o->errors, "casebook: cannot start the parsing thread\n");
 		event_writer_finish(k.w, &k.c.added, &k.c.duplicates);
 		goto out;
 	}
@@ -597,13 +598,13 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	pthread_join(producer, NULL);
 	double t_finish = time_monotonic();
 	if (getenv("CASEBOOK_PROFILE"))
-		fprintf(stderr, "profile: loaded in %.2fs\n", t_finish - t_start);
+		diag("profile: loaded in %.2fs\n", t_finish - t_start);
 	if (event_writer_finish(k.w, &k.c.added, &k.c.duplicates) && !rc) {
 		report_store_failure(o, name, s);
 		rc = -1;
 	}
 	if (getenv("CASEBOOK_PROFILE"))
-		fprintf(stderr, "profile: finished (indexes) in %.2fs\n", time_monotonic() - t_finish);
+		diag("profile: finished (indexes) in %.2fs\n", time_monotonic() - t_finish);
 	if (rc)
 		goto out;
 	char sha[SHA256_HEX_LEN + 1];
@@ -613,7 +614,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		goto out;
 	}
 	if (p.read_error[0]) {
-		fprintf(o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
+		diagf(o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
 		status = INGEST_UNREADABLE;
 	} else {
 		status = INGEST_OK;

@@ -247,10 +247,18 @@ static int is_stored(struct event_writer *w, const char *identity, int *stored)
 	return 0;
 }
 
+/* Commits the events written so far; a failure (a full disk, above all) says so. */
+static int commit_events(struct store *s)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	return store_fail(s, "committing events");
+}
+
 int event_writer_checkpoint(struct event_writer *w)
 {
 	w->since_commit = 0;
-	return store_exec(w->s, "COMMIT") || store_exec(w->s, "BEGIN IMMEDIATE") ? -1 : 0;
+	return commit_events(w->s) || store_exec(w->s, "BEGIN IMMEDIATE") ? -1 : 0;
 }
 
 int event_writer_add(struct event_writer *w, const struct event_record *r)
@@ -321,7 +329,7 @@ int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *dupli
 {
 	struct store *s = w->s;
 	uint64_t removed = 0;
-	int rc = store_exec(s, "COMMIT");
+	int rc = commit_events(s);
 	sqlite3_finalize(w->insert);
 	sqlite3_finalize(w->insert_doc);
 	sqlite3_finalize(w->exists);

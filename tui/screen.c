@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "common/diag.h"
 #include "common/timeutil.h"
 #include "tui/app.h"
 
@@ -56,7 +57,7 @@ int tui_run(struct store *s, const char *analyst, const char *db_name)
 {
 	setlocale(LC_ALL, "");
 	if (!initscr()) {
-		fprintf(stderr, "casebook: cannot start the console on this terminal\n");
+		diag("casebook: cannot start the console on this terminal\n");
 		return 1;
 	}
 	cbreak();
