@@ -51,8 +51,9 @@ static const struct command commands[] = {
 	{"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
 	{"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
 	{"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
-	{"audit", cmd_audit, "audit [ALERT] [--verify] [--json]",
-	 "the audit trail; --verify checks its SHA-256 chain (exit 2 when broken)"},
+	{"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
+	 "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
+	 "(exit 2 when not); --head prints the anchor to keep outside the case"},
 	{"export", cmd_export,
 	 "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
 	 "[-o FILE] [--force] [--window DUR]",

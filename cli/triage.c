@@ -1,5 +1,6 @@
 /* status, check, respond, note, audit, export: the triage record from the command line,
  * through the same functions the console calls (triage/record.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,20 +349,93 @@ static int print_audit(void *ctx, const struct audit_row *a)
 	return 0;
 }
 
+/* Parses "ENTRIES:SHA256" (what audit --head prints). */
+static int parse_anchor(const char *arg, int64_t *entries, char hash[65])
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end != ':' || n < 1 || strlen(end + 1) != 64)
+		return -1;
+	for (const char *p = end + 1; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return -1;
+	*entries = n;
+	memcpy(hash, end + 1, 65);
+	return 0;
+}
+
+/* --expect: the entry the analyst wrote down elsewhere must still be at that position. */
+static int check_anchor(struct store *s, int64_t entries, const char *hash)
+{
+	char have[65];
+	int found;
+	if (store_audit_entry_hash(s, entries, have, &found)) {
+		diag("casebook: %s\n", store_errmsg(s));
+		return 1;
+	}
+	if (!found) {
+		printf("audit chain BROKEN: entry %lld of the anchor is no longer in the chain (entries were removed)\n",
+		       (long long)entries);
+		return 2;
+	}
+	if (strcmp(have, hash)) {
+		printf("audit chain BROKEN: entry %lld is not the one the anchor names (the chain was rewritten)\n",
+		       (long long)entries);
+		return 2;
+	}
+	return 0;
+}
+
+static int audit_verify(struct store *s, const char *expect)
+{
+	int64_t entries, bad, anchor_n = 0;
+	char why[300], anchor_hash[65];
+	if (expect && parse_anchor(expect, &anchor_n, anchor_hash))
+		return command_usage_error("audit", "--expect takes ENTRIES:SHA256, as 'casebook audit --head' prints it");
+	int v = store_audit_verify(s, &entries, &bad, why, sizeof(why));
+	if (v == 2) {
+		if (bad)
+			printf("audit chain BROKEN at entry %lld: %s\n", (long long)bad, why);
+		else
+			printf("audit chain BROKEN: %s\n", why);
+		return 2;
+	}
+	if (v) {
+		diag("casebook: %s\n", store_errmsg(s));
+		return 1;
+	}
+	if (expect) {
+		int rc = check_anchor(s, anchor_n, anchor_hash);
+		if (rc)
+			return rc;
+	}
+	printf("audit chain verified: %lld entries, none changed, removed or inserted; notes, checklists and "
+	       "statuses are what they record%s\n",
+	       (long long)entries, expect ? "; the anchor is in place" : "");
+	return 0;
+}
+
 int cmd_audit(struct globals *g, int argc, char **argv)
 {
-	int json = 0, verify = 0;
-	const char *alert = NULL;
+	int json = 0, verify = 0, head = 0;
+	const char *alert = NULL, *expect = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!strcmp(argv[i], "--verify"))
 			verify = 1;
+		else if (!strcmp(argv[i], "--head"))
+			head = 1;
+		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
+			expect = argv[++i];
 		else if (argv[i][0] == '-' || alert)
-			return command_usage_error("audit", "takes [ALERT] [--verify] [--json]");
+			return command_usage_error("audit", "takes [ALERT] [--verify [--expect ENTRIES:SHA256]] [--head] [--json]");
 		else
 			alert = argv[i];
 	}
+	if (expect && !verify)
+		return command_usage_error("audit", "--expect goes with --verify");
 	struct store *s;
 	if (open_store(g, STORE_READONLY, &s))
 		return 1;
@@ -371,19 +445,17 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	if (verify) {
-		int64_t entries, bad;
-		char why[300];
-		int v = store_audit_verify(s, &entries, &bad, why, sizeof(why));
-		if (v == 0) {
-			printf("audit chain verified: %lld entries, none changed, removed or inserted\n", (long long)entries);
-		} else if (v == 2) {
-			printf("audit chain BROKEN at entry %lld: %s\n", (long long)bad, why);
-			rc = 2;
-		} else {
+	if (head) {
+		int64_t n;
+		char hash[65];
+		if (store_audit_head(s, &n, hash)) {
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
+		} else {
+			printf("%lld:%s\n", (long long)n, hash);
 		}
+	} else if (verify) {
+		rc = audit_verify(s, expect);
 	} else {
 		struct audit_print p = {.json = json};
 		strbuf_init(&p.line, 256);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/digest.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "store/alerts.h"
@@ -366,6 +367,7 @@ static void json_envelope_open(const struct export_options *o, struct strbuf *ou
 	snprintf(window, sizeof(window), "-%llds +%llds", (long long)(o->before_us / TIME_US_PER_SEC),
 		 (long long)(o->after_us / TIME_US_PER_SEC));
 	cJSON_AddStringToObject(root, "timeline_window", window);
+	cJSON_AddStringToObject(root, "audit_anchor", o->audit_anchor);
 	cJSON_AddArrayToObject(root, "records");
 	append_json(out, root);
 	cJSON_Delete(root);
@@ -595,7 +597,7 @@ static void md_timeline(struct strbuf *out, const struct record *r, const struct
 	strbuf_addch(out, '\n');
 }
 
-static void md_audit(struct strbuf *out, const struct record *r)
+static void md_audit(struct strbuf *out, const struct record *r, const struct export_options *o)
 {
 	strbuf_addstr(out, "## Audit trail\n\n| # | Time (UTC) | Analyst | Action | Change |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->naudit; i++) {
@@ -620,7 +622,7 @@ static void md_audit(struct strbuf *out, const struct record *r)
 	}
 	if (!r->naudit)
 		strbuf_addstr(out, "| | | | no changes yet | |\n");
-	strbuf_addch(out, '\n');
+	strbuf_addf(out, "\nAudit anchor of the case (`casebook audit --verify --expect`): `%s`\n\n", o->audit_anchor);
 }
 
 static void write_markdown_one(const struct record *r, const struct export_options *o, struct strbuf *out)
@@ -678,7 +680,7 @@ static void write_markdown_one(const struct record *r, const struct export_optio
 	md_code_block(out, "json", js.buf);
 	strbuf_release(&js);
 	strbuf_addch(out, '\n');
-	md_audit(out, r);
+	md_audit(out, r, o);
 	cJSON_Delete(alert);
 	cJSON_Delete(ev);
 }
@@ -821,7 +823,7 @@ static void csv_field(struct strbuf *out, const char *v)
 static const char *const ts_columns[] = {"message",    "datetime",       "timestamp",      "timestamp_desc",
 					 "tag",        "host.name",      "user.name",      "process.name",
 					 "process.pid", "process.executable", "file.path", "event.category",
-					 "event.action", "event.id",      "casebook.alert"};
+					 "event.action", "event.id",      "casebook.alert", "casebook.audit_anchor"};
 
 static void write_timesketch_header(struct strbuf *out)
 {
@@ -831,7 +833,7 @@ static void write_timesketch_header(struct strbuf *out)
 }
 
 /* One row per timeline event of one alert. */
-static void write_timesketch(const struct record *r, int csv, struct strbuf *out)
+static void write_timesketch(const struct record *r, int csv, const struct export_options *o, struct strbuf *out)
 {
 	for (size_t j = 0; j < r->ntimeline; j++) {
 		const struct event_copy *e = &r->timeline[j];
@@ -844,9 +846,20 @@ static void write_timesketch(const struct record *r, int csv, struct strbuf *out
 		if (e->has_pid)
 			snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
 		int own = is_member(r, e->id);
-		const char *values[] = {msg.buf,       t,       us,        "Event Time", own ? "casebook-alert" : "",
+		/* Timesketch reads a CSV tag cell as a JSON list when it is one ("[...]"), and an
+		 * empty cell, which pandas reads as NaN, as the tag "nan": always a list */
+		struct strbuf tag;
+		strbuf_init(&tag, 64);
+		strbuf_addch(&tag, '[');
+		if (own) {
+			strbuf_addstr(&tag, "\"casebook-alert\",");
+			json_quote_append(&tag, r->rule_name, strlen(r->rule_name));
+		}
+		strbuf_addch(&tag, ']');
+		const char *values[] = {msg.buf,       t,       us,        "Event Time", tag.buf,
 					e->host,       e->user, e->process, pid,          e->executable,
-					e->file_path,  e->category, e->action, e->identity, r->uuid};
+					e->file_path,  e->category, e->action, e->identity, r->uuid,
+					o->audit_anchor};
 		if (csv) {
 			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
 				if (c)
@@ -855,31 +868,32 @@ static void write_timesketch(const struct record *r, int csv, struct strbuf *out
 			}
 			strbuf_addch(out, '\n');
 		} else {
-			cJSON *o = cJSON_CreateObject();
+			cJSON *row = cJSON_CreateObject();
 			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
 				if (c == 2)
-					cJSON_AddRawToObject(o, ts_columns[c], us); /* exact, not 1.7e+15 */
+					cJSON_AddRawToObject(row, ts_columns[c], us); /* exact, not 1.7e+15 */
 				else if (c == 4) {
-					cJSON *tags = cJSON_AddArrayToObject(o, "tag");
+					cJSON *tags = cJSON_AddArrayToObject(row, "tag");
 					if (own) {
 						cJSON_AddItemToArray(tags, cJSON_CreateString("casebook-alert"));
 						cJSON_AddItemToArray(tags, cJSON_CreateString(r->rule_name));
 					}
 				} else if (c == 8) {
 					if (e->has_pid)
-						cJSON_AddNumberToObject(o, ts_columns[c], (double)e->pid);
+						cJSON_AddNumberToObject(row, ts_columns[c], (double)e->pid);
 				} else if (values[c]) {
 					/* for display, like the CSV: controls shown as glyphs */
 					char *shown = sanitize_dup(values[c], 0);
-					cJSON_AddStringToObject(o, ts_columns[c], shown);
+					cJSON_AddStringToObject(row, ts_columns[c], shown);
 					free(shown);
 				}
 			}
-			append_json(out, o);
+			append_json(out, row);
 			strbuf_addch(out, '\n');
-			cJSON_Delete(o);
+			cJSON_Delete(row);
 		}
 		strbuf_release(&msg);
+		strbuf_release(&tag);
 	}
 }
 
@@ -902,7 +916,7 @@ static void write_record(const struct record *r, size_t i, enum export_format f,
 		break;
 	case EXPORT_TIMESKETCH_JSONL:
 	case EXPORT_TIMESKETCH_CSV:
-		write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, out);
+		write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, o, out);
 		break;
 	}
 	if (j) {
@@ -931,6 +945,11 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 	struct export_options opt = *o;
 	if (!opt.now_us)
 		opt.now_us = time_now_us();
+	int64_t entries;
+	char head[SHA256_HEX_LEN + 1];
+	if (store_audit_head(s, &entries, head))
+		return -1;
+	snprintf(opt.audit_anchor, sizeof(opt.audit_anchor), "%lld:%s", (long long)entries, head);
 	/* JSON is one object with a records array; TheHive, an array unless there is one alert,
 	 * which is the object itself, as POST /api/v1/alert takes it */
 	int hive_array = f == EXPORT_THEHIVE && n != 1;

@@ -26,6 +26,9 @@ struct export_options {
 	 * emptied, so memory holds one alert's record, not the export; non-zero stops it. */
 	int (*flush)(void *ctx, const char *data, size_t len);
 	void *flush_ctx;
+	/* Set by export_alerts: the audit chain's anchor, "ENTRIES:SHA256" of its newest entry
+	 * (casebook audit --verify --expect checks a case against it). */
+	char audit_anchor[96];
 };
 
 /* Parses a format name; returns -1 for an unknown one. */

@@ -1,6 +1,8 @@
 #include "store/triage.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -110,6 +112,8 @@ int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx)
 }
 
 /* ---- the audit chain ---- */
+
+static int verify_state(struct store *s, char *why, size_t whylen);
 
 static void hash_field(struct sha256_ctx *h, const char *v)
 {
@@ -269,7 +273,316 @@ int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char 
 			 (long long)expect - 1, (long long)head_id);
 		return 2;
 	}
+	*bad_id = 0;
+	return verify_state(s, why, whylen);
+}
+
+/* ---- the triage state is a function of the chain ----
+ * Each check below walks a table and the audit entries that made it, both ordered by the
+ * same key, side by side (no table is held in memory), and fails on the first row whose
+ * current value is not what its entries say: a note, item or status rewritten in its
+ * table, a row added without an entry, or an entry whose row is gone. */
+
+struct verdict {
+	char *why;
+	size_t len;
+};
+
+static int broken_at(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int broken_at(struct verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->why, v->len, fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+static int cmp_text(const char *a, const char *b)
+{
+	return !a ? (b ? -1 : 0) : !b ? 1 : strcmp(a, b);
+}
+
+static int step_ok(int rc)
+{
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static int verify_notes(struct store *s, struct verdict *v)
+{
+	sqlite3_stmt *n, *e;
+	if (store_prepare(s, "SELECT a.uuid, t.text, t.by, t.at_us, t.id FROM notes t LEFT JOIN alerts a "
+			     "ON a.id = t.alert_id ORDER BY a.uuid, t.id",
+			  &n))
+		return -1;
+	if (store_prepare(s, "SELECT alert_uuid, after, analyst, at_us, id FROM audit WHERE action = 'note' "
+			     "ORDER BY alert_uuid, id",
+			  &e)) {
+		sqlite3_finalize(n);
+		return -1;
+	}
+	int rn = sqlite3_step(n), re = sqlite3_step(e), rc = 0;
+	while (!rc && (rn == SQLITE_ROW || re == SQLITE_ROW)) {
+		int c = rn != SQLITE_ROW ? 1 : re != SQLITE_ROW ? -1 : cmp_text(store_col_text(n, 0), store_col_text(e, 0));
+		if (rn == SQLITE_ROW && !store_col_text(n, 0))
+			rc = broken_at(v, "note %lld belongs to no alert", (long long)sqlite3_column_int64(n, 4));
+		else if (c < 0)
+			rc = broken_at(v, "note %lld of alert %.12s has no audit entry: it was added outside casebook",
+				       (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0));
+		else if (c > 0)
+			rc = broken_at(v, "audit entry %lld records a note that is not in the notes table: it was deleted",
+				       (long long)sqlite3_column_int64(e, 4));
+		else if (cmp_text(store_col_text(n, 1), store_col_text(e, 1)) ||
+			 cmp_text(store_col_text(n, 2), store_col_text(e, 2)) ||
+			 sqlite3_column_int64(n, 3) != sqlite3_column_int64(e, 3))
+			rc = broken_at(v, "note %lld of alert %.12s is not what audit entry %lld recorded: it was changed",
+				       (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0),
+				       (long long)sqlite3_column_int64(e, 4));
+		if (!rc && c <= 0)
+			rn = sqlite3_step(n);
+		if (!rc && c >= 0)
+			re = sqlite3_step(e);
+	}
+	if (!rc && (!step_ok(rn) || !step_ok(re)))
+		rc = store_fail(s, "verifying the notes");
+	sqlite3_finalize(n);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+/* What a check or respond entry's `after` says: "STATE" or "STATE (note: NOTE)". */
+static int parse_item_after(const char *after, char *state, size_t slen, const char **note, size_t *nlen)
+{
+	const char *sp = strchr(after, ' ');
+	size_t n = sp ? (size_t)(sp - after) : strlen(after);
+	if (n == 0 || n >= slen)
+		return -1;
+	memcpy(state, after, n);
+	state[n] = '\0';
+	*note = NULL;
+	*nlen = 0;
+	if (!sp)
+		return 0;
+	size_t rest = strlen(sp);
+	if (strncmp(sp, " (note: ", 8) || rest < 9 || sp[rest - 1] != ')')
+		return -1;
+	*note = sp + 8;
+	*nlen = rest - 9;
 	return 0;
+}
+
+/* The item a run of entries describes, folded: the last state, note, analyst and time. */
+struct item_fold {
+	char state[32];
+	struct strbuf note;
+	int has_note;
+	struct strbuf by;
+	int64_t at, entries;
+};
+
+static int same_item_key(sqlite3_stmt *t, sqlite3_stmt *e)
+{
+	int c = cmp_text(store_col_text(t, 0), store_col_text(e, 0));
+	if (!c)
+		c = cmp_text(store_col_text(t, 1), store_col_text(e, 1));
+	if (!c) {
+		int64_t a = sqlite3_column_int64(t, 2), b = sqlite3_column_int64(e, 2);
+		c = a < b ? -1 : a > b;
+	}
+	return c;
+}
+
+static int fold_item_entry(sqlite3_stmt *e, struct item_fold *f, struct verdict *v)
+{
+	const char *note;
+	size_t nlen;
+	int64_t id = sqlite3_column_int64(e, 6);
+	const char *action = store_col_req(e, 7), *kind = store_col_req(e, 1);
+	if (strcmp(kind, !strcmp(action, "check") ? "check" : "response") ||
+	    parse_item_after(store_col_req(e, 3), f->state, sizeof(f->state), &note, &nlen))
+		return broken_at(v, "audit entry %lld is not an entry casebook writes (target or state malformed)",
+				 (long long)id);
+	if (note) {
+		strbuf_reset(&f->note);
+		strbuf_add(&f->note, note, nlen);
+		f->has_note = 1;
+	}
+	strbuf_reset(&f->by);
+	strbuf_addstr(&f->by, store_col_req(e, 4));
+	f->at = sqlite3_column_int64(e, 5);
+	f->entries++;
+	return 0;
+}
+
+static int compare_item(sqlite3_stmt *t, struct item_fold *f, struct verdict *v)
+{
+	const char *kind = store_col_req(t, 1);
+	const char *state = f->entries ? f->state : !strcmp(kind, "check") ? "open" : "pending";
+	const char *note = f->has_note ? f->note.buf : NULL, *by = f->entries ? f->by.buf : NULL;
+	if (strcmp(store_col_req(t, 3), state) || cmp_text(store_col_text(t, 4), note) ||
+	    cmp_text(store_col_text(t, 5), by) || sqlite3_column_int64(t, 6) != (f->entries ? f->at : 0))
+		return broken_at(v, "%s item %lld of alert %.12s is not what the audit chain recorded: it was changed",
+				 kind, (long long)sqlite3_column_int64(t, 2), store_col_req(t, 0));
+	return 0;
+}
+
+static int verify_items(struct store *s, struct verdict *v)
+{
+	sqlite3_stmt *t, *e;
+	if (store_prepare(s, "SELECT a.uuid, i.kind, i.position, i.state, i.note, i.by, i.at_us FROM triage_items i "
+			     "LEFT JOIN alerts a ON a.id = i.alert_id ORDER BY a.uuid, i.kind, i.position",
+			  &t))
+		return -1;
+	if (store_prepare(s, "SELECT alert_uuid, substr(target, 1, instr(target, ' ') - 1) AS kind, "
+			     "CAST(substr(target, instr(target, ' ') + 1) AS INTEGER) AS pos, after, analyst, at_us, id, "
+			     "action FROM audit WHERE action IN ('check', 'respond') ORDER BY alert_uuid, kind, pos, id",
+			  &e)) {
+		sqlite3_finalize(t);
+		return -1;
+	}
+	struct item_fold f = {.entries = 0};
+	strbuf_init(&f.note, 64);
+	strbuf_init(&f.by, 32);
+	int rt = sqlite3_step(t), re = sqlite3_step(e), rc = 0;
+	while (!rc && rt == SQLITE_ROW) {
+		if (!store_col_text(t, 0)) {
+			rc = broken_at(v, "a checklist item belongs to no alert");
+			break;
+		}
+		int c;
+		while (!rc && re == SQLITE_ROW && (c = same_item_key(t, e)) > 0) /* entries with no item */
+			rc = broken_at(v, "audit entry %lld records an item that is not in the checklist: it was deleted",
+				       (long long)sqlite3_column_int64(e, 6));
+		f.entries = 0;
+		f.has_note = 0;
+		while (!rc && re == SQLITE_ROW && same_item_key(t, e) == 0) {
+			rc = fold_item_entry(e, &f, v);
+			re = sqlite3_step(e);
+		}
+		if (!rc)
+			rc = compare_item(t, &f, v);
+		rt = sqlite3_step(t);
+	}
+	if (!rc && re == SQLITE_ROW)
+		rc = broken_at(v, "audit entry %lld records an item that is not in the checklist: it was deleted",
+			       (long long)sqlite3_column_int64(e, 6));
+	if (!rc && (!step_ok(rt) || !step_ok(re)))
+		rc = store_fail(s, "verifying the checklists");
+	strbuf_release(&f.note);
+	strbuf_release(&f.by);
+	sqlite3_finalize(t);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+/* Whether a status entry's `after` is what store_set_status writes for this alert's row:
+ * "STATUS[ (REASON)][: COMMENT]", perhaps followed by " [DETAIL]". */
+static int status_matches(sqlite3_stmt *a, const char *after)
+{
+	struct strbuf want;
+	strbuf_init(&want, 64);
+	strbuf_addstr(&want, store_col_req(a, 1));
+	if (store_col_text(a, 2))
+		strbuf_addf(&want, " (%s)", store_col_text(a, 2));
+	if (store_col_text(a, 3))
+		strbuf_addf(&want, ": %s", store_col_text(a, 3));
+	size_t n = strlen(after);
+	int ok = !strcmp(after, want.buf) || (n > want.len + 3 && !strncmp(after, want.buf, want.len) &&
+					       !strncmp(after + want.len, " [", 2) && after[n - 1] == ']');
+	strbuf_release(&want);
+	return ok;
+}
+
+static int verify_status(struct store *s, struct verdict *v)
+{
+	sqlite3_stmt *a, *e;
+	if (store_prepare(s, "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
+			     "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
+			     "FROM alerts ORDER BY uuid",
+			  &a))
+		return -1;
+	if (store_prepare(s, "SELECT alert_uuid, after, id FROM audit WHERE action = 'status' ORDER BY alert_uuid, id",
+			  &e)) {
+		sqlite3_finalize(a);
+		return -1;
+	}
+	struct strbuf last;
+	strbuf_init(&last, 64);
+	int ra = sqlite3_step(a), re = sqlite3_step(e), rc = 0;
+	while (!rc && ra == SQLITE_ROW) {
+		while (!rc && re == SQLITE_ROW && cmp_text(store_col_text(e, 0), store_col_text(a, 0)) < 0)
+			rc = broken_at(v, "audit entry %lld sets the status of an alert that is not in the case",
+				       (long long)sqlite3_column_int64(e, 2));
+		int entries = 0;
+		while (!rc && re == SQLITE_ROW && !cmp_text(store_col_text(e, 0), store_col_text(a, 0))) {
+			strbuf_reset(&last);
+			strbuf_addstr(&last, store_col_req(e, 1));
+			entries++;
+			re = sqlite3_step(e);
+		}
+		const char *status = store_col_req(a, 1);
+		if (rc)
+			break;
+		if (entries ? !status_matches(a, last.buf)
+			    : strcmp(status, "open") || store_col_text(a, 2) || store_col_text(a, 3))
+			rc = broken_at(v, "the status of alert %.12s is not what the audit chain recorded: it was changed",
+				       store_col_req(a, 0));
+		else if (cmp_text(store_col_text(a, 4), status))
+			rc = broken_at(v, "the document of alert %.12s does not carry its status: it was changed",
+				       store_col_req(a, 0));
+		ra = sqlite3_step(a);
+	}
+	if (!rc && re == SQLITE_ROW)
+		rc = broken_at(v, "audit entry %lld sets the status of an alert that is not in the case",
+			       (long long)sqlite3_column_int64(e, 2));
+	if (!rc && (!step_ok(ra) || !step_ok(re)))
+		rc = store_fail(s, "verifying the statuses");
+	strbuf_release(&last);
+	sqlite3_finalize(a);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+static int verify_state(struct store *s, char *why, size_t whylen)
+{
+	struct verdict v = {why, whylen};
+	int rc = verify_notes(s, &v);
+	if (!rc)
+		rc = verify_items(s, &v);
+	if (!rc)
+		rc = verify_status(s, &v);
+	return rc;
+}
+
+int store_audit_head(struct store *s, int64_t *entries, char hash[SHA256_HEX_LEN + 1])
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &st))
+		return -1;
+	int rc = sqlite3_step(st);
+	*entries = 0;
+	snprintf(hash, SHA256_HEX_LEN + 1, "%s", GENESIS);
+	if (rc == SQLITE_ROW) {
+		*entries = sqlite3_column_int64(st, 0);
+		snprintf(hash, SHA256_HEX_LEN + 1, "%s", store_col_req(st, 1));
+	}
+	sqlite3_finalize(st);
+	return step_ok(rc) ? 0 : store_fail(s, "reading the audit head");
+}
+
+int store_audit_entry_hash(struct store *s, int64_t id, char hash[SHA256_HEX_LEN + 1], int *found)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT hash FROM audit WHERE id = ?1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	hash[0] = '\0';
+	if (*found)
+		snprintf(hash, SHA256_HEX_LEN + 1, "%s", store_col_req(st, 0));
+	sqlite3_finalize(st);
+	return step_ok(rc) ? 0 : store_fail(s, "reading the audit trail");
 }
 
 /* ---- changes ---- */

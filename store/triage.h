@@ -64,9 +64,17 @@ int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, 
 int store_audit_append(struct store *s, const char *alert_uuid, const struct actor *who, const char *action,
 		       const char *target, const char *before, const char *after);
 
-/* Walks the chain. Returns 0 when it holds, 2 when it is broken (the first bad entry's id in
- * *bad_id, 0 for the head, and what is wrong in why), -1 on error. *entries is the count. */
+/* Walks the chain, then recomputes the triage state from it: every note, checklist item,
+ * response step and status must be what its entries say, and none may exist without them.
+ * Returns 0 when it all holds, 2 when it does not (the first bad entry's id in *bad_id, 0
+ * for the head or the state, and what is wrong in why), -1 on error. *entries is the count. */
 int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char *why, size_t whylen);
+
+/* The newest entry: its id (= the number of entries, ids have no gaps) and hash; 0 and the
+ * genesis hash for an empty chain. "ENTRIES:SHA256" is the record's anchor outside the file. */
+int store_audit_head(struct store *s, int64_t *entries, char hash[65]);
+/* The hash of entry id (*found 0 when there is no such entry). */
+int store_audit_entry_hash(struct store *s, int64_t id, char hash[65], int *found);
 
 /* Transactions that nest: the outermost begins IMMEDIATE, inner ones are savepoints. */
 int store_tx_begin(struct store *s);

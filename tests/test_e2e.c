@@ -71,7 +71,7 @@ static void test_triage_in_the_real_console(void **state)
 	assert_non_null(strstr(out.buf, "\"checklist\":[{\"n\":1,"));
 	assert_non_null(strstr(out.buf, "\"state\":\"checked\",\"note\":null,\"by\":\"e2e\""));
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' audit --verify", tu_casebook(), db), 0);
-	assert_string_equal(out.buf, "audit chain verified: 2 entries, none changed, removed or inserted\n");
+	assert_string_equal(out.buf, "audit chain verified: 2 entries, none changed, removed or inserted; notes, checklists and statuses are what they record\n");
 	strbuf_release(&out);
 	strbuf_release(&err);
 }
