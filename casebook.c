@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "store/store.h"
 
@@ -25,41 +25,40 @@ struct command {
 static int cmd_help(struct globals *g, int argc, char **argv);
 
 static const struct command commands[] = {
-	{"ingest", cmd_ingest, "ingest FILE... | -", "load Elastic Defend events (NDJSON, JSON, search responses, gzip)"},
-	{"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
-	 "list stored events in time order, or those a KQL query matches"},
-	{"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
-	{"rules", cmd_rules,
-	 "rules [--json] | rules import FILE... | rules enable|disable RULE_ID [--version N]",
-	 "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
-	{"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
-	 "run the enabled rules (KQL and EQL) over the events as Kibana's scheduler would"},
-	{"coverage", cmd_coverage, "coverage [--all] [--json]",
-	 "which plugin install techniques the enabled rules catch, run on synthetic events"},
-	{"alerts", cmd_alerts, "alerts [--status open|acknowledged|closed] [--rule RULE_ID] [--json]", "list alerts"},
-	{"show", cmd_show, "show ALERT [--json]", "show one alert (its uuid or a unique prefix of it)"},
-	{"timeline", cmd_timeline, "timeline ALERT [--before DUR] [--after DUR] [--json]",
-	 "the events on the alert's host around it (10m each side by default)"},
-	{"exception", cmd_exception,
-	 "exception add RULE_ID --field F [--value V]... [--type match|match_any|wildcard|exists] [--excluded] "
-	 "[--comment TEXT] | exception list [--json]",
-	 "add a Kibana-style rule exception, or list them"},
-	{"status", cmd_status,
-	 "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
-	 "set the workflow status; closing takes a reason: false_positive, true_positive, benign_positive, "
-	 "duplicate, other"},
-	{"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
-	{"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
-	{"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
-	{"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
-	 "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
-	 "(exit 2 when not); --head prints the anchor to keep outside the case"},
-	{"export", cmd_export,
-	 "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
-	 "[-o FILE] [--force] [--window DUR]",
-	 "write the triage record for a ticket, a case system or Timesketch"},
-	{"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
-	{"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
+    {"ingest", cmd_ingest, "ingest FILE... | -", "load Elastic Defend events (NDJSON, JSON, search responses, gzip)"},
+    {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
+     "list stored events in time order, or those a KQL query matches"},
+    {"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
+    {"rules", cmd_rules, "rules [--json] | rules import FILE... | rules enable|disable RULE_ID [--version N]",
+     "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
+    {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
+     "run the enabled rules (KQL and EQL) over the events as Kibana's scheduler would"},
+    {"coverage", cmd_coverage, "coverage [--all] [--json]",
+     "which plugin install techniques the enabled rules catch, run on synthetic events"},
+    {"alerts", cmd_alerts, "alerts [--status open|acknowledged|closed] [--rule RULE_ID] [--json]", "list alerts"},
+    {"show", cmd_show, "show ALERT [--json]", "show one alert (its uuid or a unique prefix of it)"},
+    {"timeline", cmd_timeline, "timeline ALERT [--before DUR] [--after DUR] [--json]",
+     "the events on the alert's host around it (10m each side by default)"},
+    {"exception", cmd_exception,
+     "exception add RULE_ID --field F [--value V]... [--type match|match_any|wildcard|exists] [--excluded] "
+     "[--comment TEXT] | exception list [--json]",
+     "add a Kibana-style rule exception, or list them"},
+    {"status", cmd_status,
+     "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
+     "set the workflow status; closing takes a reason: false_positive, true_positive, benign_positive, "
+     "duplicate, other"},
+    {"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
+    {"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
+    {"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
+    {"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
+     "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
+     "(exit 2 when not); --head prints the anchor to keep outside the case"},
+    {"export", cmd_export,
+     "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
+     "[-o FILE] [--force] [--window DUR]",
+     "write the triage record for a ticket, a case system or Timesketch"},
+    {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
+    {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -70,11 +69,11 @@ static void print_usage(FILE *to)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "\nglobal options:\n"
-		    "  --db PATH       the case database (default $CASEBOOK_DB, else ./casebook.db)\n"
-		    "  --analyst NAME  who is working (default $CASEBOOK_ANALYST, else the login name)\n"
-		    "  --help, -h      this help;  --version  the version\n"
-		    "\n'casebook help COMMAND' shows a command's options. Times are ISO 8601 (UTC unless an\n"
-		    "offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
+	            "  --db PATH       the case database (default $CASEBOOK_DB, else ./casebook.db)\n"
+	            "  --analyst NAME  who is working (default $CASEBOOK_ANALYST, else the login name)\n"
+	            "  --help, -h      this help;  --version  the version\n"
+	            "\n'casebook help COMMAND' shows a command's options. Times are ISO 8601 (UTC unless an\n"
+	            "offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
 }
 
 static const struct command *find_command(const char *name)
@@ -171,7 +170,8 @@ static int finish_stdout(int rc)
 	int flush_failed = fflush(stdout) != 0;
 	int err = errno;
 	if (flush_failed || ferror(stdout)) {
-		diag("casebook: writing to standard output failed: %s\n", err ? strerror(err) : "an earlier write failed");
+		diag("casebook: writing to standard output failed: %s\n",
+		     err ? strerror(err) : "an earlier write failed");
 		fclose(stdout);
 		return rc ? rc : 1;
 	}

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/rule.h"
@@ -25,7 +25,7 @@ int open_store(struct globals *g, unsigned flags, struct store **s)
 	if (store_migrated_from(*s)) {
 		char *safe = sanitize_dup(g->db, 0);
 		diag("casebook: migrated %s from schema version %d to %d\n", safe, store_migrated_from(*s),
-			store_schema_version());
+		     store_schema_version());
 		free(safe);
 	}
 	if ((flags & OPEN_WITH_PACK) && rules_load_pack(*s)) {
@@ -117,7 +117,7 @@ int resolve_alert(struct store *s, const char *cmd, const char *arg, struct reso
 		rc = 1;
 	} else if (f.count > 1) {
 		diag("casebook %s: %s is ambiguous; %d alerts start with it:\n%s", cmd, safe, f.count,
-			f.candidates.buf);
+		     f.candidates.buf);
 		rc = 1;
 	}
 	free(safe);

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
@@ -21,21 +21,14 @@
 static int report(const char *cmd, const char *uuid, int rc, struct store *s)
 {
 	switch (rc) {
-	case TRIAGE_OK:
-		return 0;
-	case TRIAGE_UNCHANGED:
-		printf("%.12s: unchanged\n", uuid);
-		return 0;
+	case TRIAGE_OK: return 0;
+	case TRIAGE_UNCHANGED: printf("%.12s: unchanged\n", uuid); return 0;
 	case TRIAGE_NO_ITEM:
 		diag("casebook %s: %.12s has no such item ('casebook show %.12s' lists them)\n", cmd, uuid, uuid);
 		return 1;
-	case TRIAGE_INVALID:
-		return command_usage_error(cmd, "no such status, reason or state");
-	case TRIAGE_OPEN_ITEMS:
-		return 3;
-	default:
-		diag("casebook: %s\n", store_errmsg(s));
-		return 1;
+	case TRIAGE_INVALID: return command_usage_error(cmd, "no such status, reason or state");
+	case TRIAGE_OPEN_ITEMS: return 3;
+	default: diag("casebook: %s\n", store_errmsg(s)); return 1;
 	}
 }
 
@@ -69,10 +62,10 @@ static int match_alert(void *ctx, const struct alert_row *a)
 int cmd_status(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
-					     {"comment", required_argument, NULL, 'c'},
-					     {"force", no_argument, NULL, 'f'},
-					     {"query", required_argument, NULL, 'q'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"comment", required_argument, NULL, 'c'},
+	                                     {"force", no_argument, NULL, 'f'},
+	                                     {"query", required_argument, NULL, 'q'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *reason = NULL, *comment = NULL, *query = NULL;
 	int force = 0, c;
 	optind = 1;
@@ -84,7 +77,8 @@ int cmd_status(struct globals *g, int argc, char **argv)
 		case 'f': force = 1; break;
 		case 'q': query = optarg; break;
 		default:
-			return command_usage_error("status", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("status",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	int nargs = argc - optind;
@@ -102,7 +96,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 			ok |= !strcmp(*p, reason);
 		if (!ok)
 			return command_usage_error("status", "closing needs --reason false_positive, true_positive, "
-							     "benign_positive, duplicate or other");
+			                                     "benign_positive, duplicate or other");
 	} else if (reason) {
 		return command_usage_error("status", "--reason goes with closed");
 	}
@@ -148,11 +142,12 @@ int cmd_status(struct globals *g, int argc, char **argv)
 	if (!rc && store_tx_begin(s) == 0) {
 		for (size_t i = 0; i < m.n && !rc; i++) {
 			int open_items = 0;
-			int r = triage_set_status(s, m.ids[i], m.uuids[i], status, reason, comment, force, &who, &open_items);
+			int r = triage_set_status(s, m.ids[i], m.uuids[i], status, reason, comment, force, &who,
+			                          &open_items);
 			if (r == TRIAGE_OPEN_ITEMS) {
 				diag("casebook status: %.12s has %d checklist item%s open; finish them, or close "
-						"with --force to record that they were left open\n",
-					m.uuids[i], open_items, open_items == 1 ? "" : "s");
+				     "with --force to record that they were left open\n",
+				     m.uuids[i], open_items, open_items == 1 ? "" : "s");
 				refused++;
 			} else if (r == TRIAGE_OK) {
 				changed++;
@@ -197,8 +192,8 @@ static int parse_number(const char *s, int *n)
 
 int cmd_check(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"undo", no_argument, NULL, 'u'}, {"note", required_argument, NULL, 'n'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"undo", no_argument, NULL, 'u'}, {"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	int undo = 0, c, n;
 	const char *note = NULL;
 	optind = 1;
@@ -209,7 +204,8 @@ int cmd_check(struct globals *g, int argc, char **argv)
 		else if (c == 'n')
 			note = optarg;
 		else
-			return command_usage_error("check", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("check",
+			                           optopt ? "an option is missing its value" : "unknown option");
 	}
 	if (argc - optind != 2 || parse_number(argv[optind + 1], &n))
 		return command_usage_error("check", "name the ALERT and the item's number");
@@ -240,10 +236,12 @@ int cmd_respond(struct globals *g, int argc, char **argv)
 		if (c == 'n')
 			note = optarg;
 		else
-			return command_usage_error("respond", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("respond",
+			                           optopt ? "an option is missing its value" : "unknown option");
 	}
 	if (argc - optind != 3 || parse_number(argv[optind + 1], &n))
-		return command_usage_error("respond", "name the ALERT, the step's number and done, skipped, na or pending");
+		return command_usage_error("respond",
+		                           "name the ALERT, the step's number and done, skipped, na or pending");
 	struct store *s;
 	if (open_store(g, 0, &s))
 		return 1;
@@ -375,8 +373,9 @@ static int check_anchor(struct store *s, int64_t entries, const char *hash)
 		return 1;
 	}
 	if (!found) {
-		printf("audit chain BROKEN: entry %lld of the anchor is no longer in the chain (entries were removed)\n",
-		       (long long)entries);
+		printf(
+		    "audit chain BROKEN: entry %lld of the anchor is no longer in the chain (entries were removed)\n",
+		    (long long)entries);
 		return 2;
 	}
 	if (strcmp(have, hash)) {
@@ -392,7 +391,8 @@ static int audit_verify(struct store *s, const char *expect)
 	int64_t entries, bad, anchor_n = 0;
 	char why[300], anchor_hash[65];
 	if (expect && parse_anchor(expect, &anchor_n, anchor_hash))
-		return command_usage_error("audit", "--expect takes ENTRIES:SHA256, as 'casebook audit --head' prints it");
+		return command_usage_error("audit",
+		                           "--expect takes ENTRIES:SHA256, as 'casebook audit --head' prints it");
 	int v = store_audit_verify(s, &entries, &bad, why, sizeof(why));
 	if (v == 2) {
 		if (bad)
@@ -430,7 +430,8 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
 			expect = argv[++i];
 		else if (argv[i][0] == '-' || alert)
-			return command_usage_error("audit", "takes [ALERT] [--verify [--expect ENTRIES:SHA256]] [--head] [--json]");
+			return command_usage_error(
+			    "audit", "takes [ALERT] [--verify [--expect ENTRIES:SHA256]] [--head] [--json]");
 		else
 			alert = argv[i];
 	}
@@ -489,12 +490,12 @@ static int collect_uuid(void *ctx, const struct alert_row *a)
 int cmd_export(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"all", no_argument, NULL, 'a'},
-					     {"status", required_argument, NULL, 's'},
-					     {"window", required_argument, NULL, 'w'},
-					     {"force", no_argument, NULL, 'F'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"output", required_argument, NULL, 'o'},
+	                                     {"all", no_argument, NULL, 'a'},
+	                                     {"status", required_argument, NULL, 's'},
+	                                     {"window", required_argument, NULL, 'w'},
+	                                     {"force", no_argument, NULL, 'F'},
+	                                     {NULL, 0, NULL, 0}};
 	enum export_format f = EXPORT_MARKDOWN;
 	const char *output = NULL, *status = NULL;
 	int all = 0, force = 0, c;
@@ -505,8 +506,9 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		switch (c) {
 		case 'f':
 			if (export_format_parse(optarg, &f))
-				return command_usage_error("export", "--format is markdown, json, thehive, timesketch-jsonl "
-								     "or timesketch-csv");
+				return command_usage_error("export",
+				                           "--format is markdown, json, thehive, timesketch-jsonl "
+				                           "or timesketch-csv");
 			break;
 		case 'o': output = optarg; break;
 		case 'a': all = 1; break;
@@ -520,14 +522,16 @@ int cmd_export(struct globals *g, int argc, char **argv)
 			break;
 		}
 		default:
-			return command_usage_error("export", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("export",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	int named = argc - optind;
 	if ((named > 0) + all + (status != NULL) != 1)
 		return command_usage_error("export", "name the alerts, or --all, or --status S");
 	const char *suffix = export_required_suffix(f);
-	if (output && *suffix && (strlen(output) < strlen(suffix) || strcmp(output + strlen(output) - strlen(suffix), suffix))) {
+	if (output && *suffix &&
+	    (strlen(output) < strlen(suffix) || strcmp(output + strlen(output) - strlen(suffix), suffix))) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "Timesketch imports only files whose names end in %s", suffix);
 		return command_usage_error("export", msg);

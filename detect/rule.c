@@ -68,13 +68,13 @@ static int fail_why(char *why, size_t len, const char *msg)
 /* A whole number within [min, max]; anything else (a string, 1e71, 2.5) is an error, since
  * converting an out-of-range double to an integer is undefined (found by fuzz_rule). */
 static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t max, int64_t *out, char *why,
-			 size_t whylen)
+                         size_t whylen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
 	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
 		snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min,
-			 (long long)max);
+		         (long long)max);
 		return -1;
 	}
 	*out = (int64_t)d;
@@ -88,8 +88,7 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		return fail_why(why, whylen, "a rule must be a JSON object");
 	static const char *const required[] = {"name", "description", "risk_score", "severity", "type"};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!cJSON_GetObjectItemCaseSensitive(in, required[i]))
-		{
+		if (!cJSON_GetObjectItemCaseSensitive(in, required[i])) {
 			snprintf(why, whylen, "the rule has no \"%s\"", required[i]);
 			return -1;
 		}
@@ -140,7 +139,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	}
 	r->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "enabled"));
 	int64_t from, to;
-	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")), &r->interval_us) ||
+	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")),
+	                        &r->interval_us) ||
 	    r->interval_us <= 0) {
 		rule_release(r);
 		return fail_why(why, whylen, "\"interval\" must be a duration such as 5m");
@@ -178,29 +178,31 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	}
 	char reason[160] = "";
 	int is_query = !strcmp(r->type, "query"), is_eql = !strcmp(r->type, "eql");
-	const char *category_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
+	const char *category_field =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!is_query && !is_eql)
 		snprintf(reason, sizeof(reason), "rules of type \"%s\" are not supported yet (query and eql rules are)",
-			 r->type);
+		         r->type);
 	else if (is_query && (!r->language || strcmp(r->language, "kuery")))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
-			 r->language ? r->language : "");
+		         r->language ? r->language : "");
 	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
 		snprintf(reason, sizeof(reason), "an eql rule's language must be \"eql\", not \"%s\"",
-			 r->language ? r->language : "");
+		         r->language ? r->language : "");
 	else if (is_eql && category_field && strcmp(category_field, "event.category"))
 		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
 	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
-		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)", time_field);
+		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)",
+		         time_field);
 	else if (!r->query)
 		snprintf(reason, sizeof(reason), "the rule has no query");
 	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)
 		snprintf(reason, sizeof(reason), "rules with \"filters\" are not supported yet");
 	else if (r->timestamp_override && strcmp(r->timestamp_override, "event.ingested") &&
-		 strcmp(r->timestamp_override, "@timestamp"))
+	         strcmp(r->timestamp_override, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",
-			 r->timestamp_override);
+		         r->timestamp_override);
 	if (reason[0])
 		r->unsupported = xstrdup(reason);
 	return 0;
@@ -257,7 +259,7 @@ enum on_existing {
 };
 
 static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-		      struct import_counts *c, FILE *errors, const char *where)
+                      struct import_counts *c, FILE *errors, const char *where)
 {
 	struct rule r;
 	char why[200];
@@ -267,8 +269,15 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 		return 0;
 	}
 	char *json = cJSON_PrintUnformatted(r.obj);
-	struct rule_row row = {.rule_id = r.rule_id, .version = r.version, .uuid = r.uuid, .name = r.name,
-			       .type = r.type, .language = r.language, .enabled = r.enabled, .source = source, .json = json};
+	struct rule_row row = {.rule_id = r.rule_id,
+	                       .version = r.version,
+	                       .uuid = r.uuid,
+	                       .name = r.name,
+	                       .type = r.type,
+	                       .language = r.language,
+	                       .enabled = r.enabled,
+	                       .source = source,
+	                       .json = json};
 	enum upsert_result res;
 	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, &res) : store_rule_put(s, &row, &res);
 	if (rc == 0) {
@@ -279,8 +288,8 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 		else
 			c->rules_unchanged++;
 		if (r.unsupported) {
-			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name, r.rule_id,
-				r.unsupported);
+			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
+			      r.rule_id, r.unsupported);
 			c->unsupported++;
 		}
 	}
@@ -290,14 +299,14 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 }
 
 static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c, FILE *errors,
-			   const char *where)
+                           const char *where)
 {
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, is_item ? "item_id" : "list_id"));
 	const char *list = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "list_id"));
 	const char *ns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "namespace_type"));
 	if (!id || !list) {
 		diagf(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
-			is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
+		      is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
 		return 0;
 	}
 	char *json = cJSON_PrintUnformatted(obj);
@@ -312,7 +321,7 @@ static int store_exception(struct store *s, const cJSON *obj, int is_item, struc
 
 /* Decides what one JSON object from an import is and stores it. */
 static int import_object(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-			 struct import_counts *c, FILE *errors, const char *where)
+                         struct import_counts *c, FILE *errors, const char *where)
 {
 	if (!cJSON_IsObject(obj)) {
 		diagf(errors, "%s: skipped: not a JSON object\n", where);
@@ -353,8 +362,8 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 	return strbuf_detach(&sb, len);
 }
 
-static int import_text(struct store *s, const char *text, const char *name, const char *source,
-		       enum on_existing mode, struct import_counts *c, FILE *errors)
+static int import_text(struct store *s, const char *text, const char *name, const char *source, enum on_existing mode,
+                       struct import_counts *c, FILE *errors)
 {
 	cJSON *whole = cJSON_ParseWithOpts(text, NULL, 1); /* the whole text, or it is NDJSON */
 	char where[600];
@@ -435,7 +444,8 @@ int rules_load_pack(struct store *s)
 	struct import_counts c = {0};
 	int rc = store_begin(s);
 	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
-		rc = is_notes_file(p->name) ? load_pack_notes(s, p) : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, stderr);
+		rc = is_notes_file(p->name) ? load_pack_notes(s, p)
+		                            : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, stderr);
 	if (rc) {
 		store_rollback(s);
 		return -1;

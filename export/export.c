@@ -79,7 +79,7 @@ struct record {
 	size_t naudit;
 	struct event_copy *timeline;
 	size_t ntimeline;
-	char *event_doc; /* the source event, as stored */
+	char *event_doc;  /* the source event, as stored */
 	int64_t *members; /* the alert's events: one, or a sequence's every event */
 	size_t nmembers;
 	char *rule_notes; /* casebook's notes on the rule (Markdown), or NULL */
@@ -124,10 +124,14 @@ static int take_item(void *ctx, const struct triage_item *it)
 {
 	struct record *r = ctx;
 	r->items = xrealloc(r->items, (r->nitems + 1) * sizeof(*r->items));
-	r->items[r->nitems++] = (struct item_copy){
-		.kind = xstrdup(it->kind), .text = xstrdup(it->text), .state = xstrdup(it->state),
-		.note = dup_or_null(it->note), .by = dup_or_null(it->by), .position = it->position,
-		.from_default = it->from_default, .at_us = it->at_us};
+	r->items[r->nitems++] = (struct item_copy){.kind = xstrdup(it->kind),
+	                                           .text = xstrdup(it->text),
+	                                           .state = xstrdup(it->state),
+	                                           .note = dup_or_null(it->note),
+	                                           .by = dup_or_null(it->by),
+	                                           .position = it->position,
+	                                           .from_default = it->from_default,
+	                                           .at_us = it->at_us};
 	return 0;
 }
 
@@ -143,10 +147,14 @@ static int take_audit(void *ctx, const struct audit_row *a)
 {
 	struct record *r = ctx;
 	r->audit = xrealloc(r->audit, (r->naudit + 1) * sizeof(*r->audit));
-	r->audit[r->naudit++] = (struct audit_copy){
-		.id = a->id, .at_us = a->at_us, .analyst = xstrdup(a->analyst), .action = xstrdup(a->action),
-		.target = dup_or_null(a->target), .before = dup_or_null(a->before), .after = dup_or_null(a->after),
-		.hash = xstrdup(a->hash)};
+	r->audit[r->naudit++] = (struct audit_copy){.id = a->id,
+	                                            .at_us = a->at_us,
+	                                            .analyst = xstrdup(a->analyst),
+	                                            .action = xstrdup(a->action),
+	                                            .target = dup_or_null(a->target),
+	                                            .before = dup_or_null(a->before),
+	                                            .after = dup_or_null(a->after),
+	                                            .hash = xstrdup(a->hash)};
 	return 0;
 }
 
@@ -155,13 +163,21 @@ static int take_event(void *ctx, const struct event_row *row)
 	struct record *r = ctx;
 	const struct event_record *e = &row->r;
 	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
-	r->timeline[r->ntimeline++] = (struct event_copy){
-		.id = row->id, .ts = e->ts, .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
-		.category = dup_or_null(e->category), .action = dup_or_null(e->action),
-		.process = dup_or_null(e->process_name), .user = dup_or_null(e->user_name),
-		.executable = dup_or_null(e->executable), .file_path = dup_or_null(e->file_path),
-		.target = dup_or_null(e->file_path ? e->file_path : e->executable), .identity = xstrdup(e->identity),
-		.pid = e->pid, .has_pid = e->has_pid, .doc = xstrndup(row->doc, row->doc_len)};
+	r->timeline[r->ntimeline++] =
+	    (struct event_copy){.id = row->id,
+	                        .ts = e->ts,
+	                        .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
+	                        .category = dup_or_null(e->category),
+	                        .action = dup_or_null(e->action),
+	                        .process = dup_or_null(e->process_name),
+	                        .user = dup_or_null(e->user_name),
+	                        .executable = dup_or_null(e->executable),
+	                        .file_path = dup_or_null(e->file_path),
+	                        .target = dup_or_null(e->file_path ? e->file_path : e->executable),
+	                        .identity = xstrdup(e->identity),
+	                        .pid = e->pid,
+	                        .has_pid = e->has_pid,
+	                        .doc = xstrndup(row->doc, row->doc_len)};
 	if (row->id == r->event_id)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
 	return 0;
@@ -210,13 +226,14 @@ static int gather(struct store *s, const char *uuid, const struct export_options
 		return -1;
 	if (!r->uuid)
 		return -1;
-	if (triage_items_each(s, r->id, take_item, r) ||
-	    store_notes_each(s, r->id, take_note, r) || store_audit_each(s, r->uuid, take_audit, r) ||
+	if (triage_items_each(s, r->id, take_item, r) || store_notes_each(s, r->id, take_note, r) ||
+	    store_audit_each(s, r->uuid, take_audit, r) ||
 	    store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r))
 		return -1;
 	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
 		return -1;
-	if (store_alert_events(s, r->id, &r->members, &r->nmembers) || store_rule_notes_get(s, r->rule_id, &r->rule_notes))
+	if (store_alert_events(s, r->id, &r->members, &r->nmembers) ||
+	    store_rule_notes_get(s, r->rule_id, &r->rule_notes))
 		return -1;
 	return 0;
 }
@@ -365,7 +382,7 @@ static void json_envelope_open(const struct export_options *o, struct strbuf *ou
 	add_time(root, "exported_at", o->now_us);
 	char window[64];
 	snprintf(window, sizeof(window), "-%llds +%llds", (long long)(o->before_us / TIME_US_PER_SEC),
-		 (long long)(o->after_us / TIME_US_PER_SEC));
+	         (long long)(o->after_us / TIME_US_PER_SEC));
 	cJSON_AddStringToObject(root, "timeline_window", window);
 	cJSON_AddStringToObject(root, "audit_anchor", o->audit_anchor);
 	cJSON_AddArrayToObject(root, "records");
@@ -471,7 +488,7 @@ static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived
 	if (sig) {
 		strbuf_addstr(out, "; code signature: ");
 		md(out, get_str(sig, "subject_name") && *get_str(sig, "subject_name") ? get_str(sig, "subject_name")
-										  : "unsigned or unknown");
+		                                                                      : "unsigned or unknown");
 		strbuf_addf(out, ", %s", cJSON_IsTrue(get_path(sig, "trusted")) ? "trusted" : "not trusted");
 		if (get_str(sig, "team_id") && *get_str(sig, "team_id")) {
 			strbuf_addstr(out, ", team ");
@@ -499,7 +516,8 @@ static void md_items(struct strbuf *out, const struct record *r, const char *kin
 		if (strcmp(it->kind, kind))
 			continue;
 		if (!any++ && it->from_default)
-			strbuf_addstr(out, "*The rule has no guide section for this; these are casebook's defaults.*\n\n");
+			strbuf_addstr(out,
+			              "*The rule has no guide section for this; these are casebook's defaults.*\n\n");
 		if (!strcmp(kind, "check"))
 			strbuf_addf(out, "- [%c] %d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
 		else
@@ -556,7 +574,8 @@ static void md_rule_notes(struct strbuf *out, const struct record *r)
 {
 	if (!r->rule_notes)
 		return;
-	strbuf_addstr(out, "## casebook's notes on this rule\n\n> *Written by casebook, not by the rule's author.*\n>\n");
+	strbuf_addstr(out,
+	              "## casebook's notes on this rule\n\n> *Written by casebook, not by the rule's author.*\n>\n");
 	struct strbuf safe;
 	strbuf_init(&safe, strlen(r->rule_notes) + 64);
 	sanitize_append(&safe, r->rule_notes, strlen(r->rule_notes), SAN_MULTILINE);
@@ -577,8 +596,8 @@ static void md_timeline(struct strbuf *out, const struct record *r, const struct
 	strbuf_addf(out, "## Timeline\n\nEvents on host ");
 	md(out, r->host);
 	strbuf_addf(out, ", %lld s before to %lld s after the alert's event (marked ▶%s).\n\n",
-		    (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC),
-		    r->nmembers > 1 ? "; a sequence: each of its events" : "");
+	            (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC),
+	            r->nmembers > 1 ? "; a sequence: each of its events" : "");
 	strbuf_addstr(out, "| | Time (UTC) | Event | Process | Target |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		const struct event_copy *e = &r->timeline[i];
@@ -599,7 +618,8 @@ static void md_timeline(struct strbuf *out, const struct record *r, const struct
 
 static void md_audit(struct strbuf *out, const struct record *r, const struct export_options *o)
 {
-	strbuf_addstr(out, "## Audit trail\n\n| # | Time (UTC) | Analyst | Action | Change |\n| --- | --- | --- | --- | --- |\n");
+	strbuf_addstr(
+	    out, "## Audit trail\n\n| # | Time (UTC) | Analyst | Action | Change |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->naudit; i++) {
 		const struct audit_copy *a = &r->audit[i];
 		char t[TIME_ISO_LEN];
@@ -728,8 +748,8 @@ static cJSON *thehive_one(const struct record *r, const struct export_options *o
 	cJSON *tags = cJSON_AddArrayToObject(body, "tags");
 	cJSON_AddItemToArray(tags, cJSON_CreateString("casebook"));
 	const cJSON *t;
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.tags"))
-		if (cJSON_IsString(t)) cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.tags")) if (cJSON_IsString(t))
+	    cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
 	cJSON *obs = cJSON_AddArrayToObject(body, "observables");
 	observable(obs, "hostname", get_str(ev, "host.name"), "host.name", "the alert's host");
 	observable(obs, "other", get_str(ev, "file.path"), "file.path", "the file the rule matched");
@@ -748,7 +768,9 @@ static cJSON *thehive_one(const struct record *r, const struct export_options *o
 			cJSON *p = cJSON_CreateObject();
 			cJSON_AddStringToObject(p, "patternId", get_str(tech, "id") ? get_str(tech, "id") : "");
 			cJSON_AddNumberToObject(p, "occurDate", (double)(r->original_time / 1000));
-			cJSON_AddStringToObject(p, "tactic", get_str(get_path(t, "tactic"), "name") ? get_str(get_path(t, "tactic"), "name") : "");
+			cJSON_AddStringToObject(
+			    p, "tactic",
+			    get_str(get_path(t, "tactic"), "name") ? get_str(get_path(t, "tactic"), "name") : "");
 			cJSON_AddItemToArray(procedures, p);
 		}
 	}
@@ -776,7 +798,7 @@ static cJSON *thehive_one(const struct record *r, const struct export_options *o
 			char at[TIME_ISO_LEN];
 			iso(it->at_us, at);
 			strbuf_addf(&msg, "%s by %s at %s%s%s", it->state, it->by, at, it->note ? ": " : "",
-				    it->note ? it->note : "");
+			            it->note ? it->note : "");
 			cJSON *log = cJSON_CreateObject();
 			cJSON_AddStringToObject(log, "message", msg.buf);
 			cJSON_AddItemToArray(logs, log);
@@ -820,10 +842,10 @@ static void csv_field(struct strbuf *out, const char *v)
 	strbuf_release(&safe);
 }
 
-static const char *const ts_columns[] = {"message",    "datetime",       "timestamp",      "timestamp_desc",
-					 "tag",        "host.name",      "user.name",      "process.name",
-					 "process.pid", "process.executable", "file.path", "event.category",
-					 "event.action", "event.id",      "casebook.alert", "casebook.audit_anchor"};
+static const char *const ts_columns[] = {
+    "message",      "datetime",     "timestamp",      "timestamp_desc",       "tag",       "host.name",
+    "user.name",    "process.name", "process.pid",    "process.executable",   "file.path", "event.category",
+    "event.action", "event.id",     "casebook.alert", "casebook.audit_anchor"};
 
 static void write_timesketch_header(struct strbuf *out)
 {
@@ -856,10 +878,9 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 			json_quote_append(&tag, r->rule_name, strlen(r->rule_name));
 		}
 		strbuf_addch(&tag, ']');
-		const char *values[] = {msg.buf,       t,       us,        "Event Time", tag.buf,
-					e->host,       e->user, e->process, pid,          e->executable,
-					e->file_path,  e->category, e->action, e->identity, r->uuid,
-					o->audit_anchor};
+		const char *values[] = {msg.buf,   t,           us,      "Event Time",   tag.buf,      e->host,
+		                        e->user,   e->process,  pid,     e->executable,  e->file_path, e->category,
+		                        e->action, e->identity, r->uuid, o->audit_anchor};
 		if (csv) {
 			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
 				if (c)
@@ -899,25 +920,19 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 
 /* Appends the i-th alert's record in format f. */
 static void write_record(const struct record *r, size_t i, enum export_format f, const struct export_options *o,
-			 struct strbuf *out)
+                         struct strbuf *out)
 {
 	cJSON *j = NULL;
 	switch (f) {
-	case EXPORT_JSON:
-		j = record_json(r);
-		break;
-	case EXPORT_THEHIVE:
-		j = thehive_one(r, o);
-		break;
+	case EXPORT_JSON: j = record_json(r); break;
+	case EXPORT_THEHIVE: j = thehive_one(r, o); break;
 	case EXPORT_MARKDOWN:
 		if (i)
 			strbuf_addstr(out, "\n---\n\n");
 		write_markdown_one(r, o, out);
 		break;
 	case EXPORT_TIMESKETCH_JSONL:
-	case EXPORT_TIMESKETCH_CSV:
-		write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, o, out);
-		break;
+	case EXPORT_TIMESKETCH_CSV: write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, o, out); break;
 	}
 	if (j) {
 		if (i)
@@ -940,7 +955,7 @@ static int flush_out(const struct export_options *o, struct strbuf *out)
 /* One alert at a time: gathered, written, released, so that memory holds one alert's record
  * (its timeline documents can be a megabyte) and not all of them. */
 int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
-		  struct strbuf *out)
+                  struct strbuf *out)
 {
 	struct export_options opt = *o;
 	if (!opt.now_us)
@@ -1053,7 +1068,8 @@ int atomic_file_commit(struct atomic_file *f, char *err, size_t errlen)
 	} else if (!f->force && link(f->tmp, f->path) == 0) {
 		rc = 0; /* link refuses to replace a file that appeared meanwhile */
 	} else if (!f->force) {
-		snprintf(err, errlen, "%s: %s", f->path, errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
+		snprintf(err, errlen, "%s: %s", f->path,
+		         errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
 	} else if (rename(f->tmp, f->path) == 0) {
 		atomic_file_free(f);
 		return 0;
@@ -1096,7 +1112,7 @@ static int to_sink(void *ctx, const char *data, size_t len)
 }
 
 int export_to_file(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
-		   const char *path, int force, char *err, size_t errlen)
+                   const char *path, int force, char *err, size_t errlen)
 {
 	struct sink k = {.err = err, .errlen = errlen};
 	err[0] = '\0';

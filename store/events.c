@@ -7,7 +7,7 @@
 #include "store/store_internal.h"
 
 #define WRITER_COMMIT_EVERY 100000 /* rows per transaction: bounds the WAL, keeps progress */
-#define HOST_CACHE 1024
+#define HOST_CACHE          1024
 
 struct host_slot {
 	char *host_id, *name;
@@ -24,9 +24,9 @@ struct event_writer {
 };
 
 static const char *event_insert_sql =
-	"INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
-	"file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, irregular) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    "INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
+    "file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, irregular) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 static int table_is_empty(struct store *s, int *empty)
 {
@@ -48,8 +48,8 @@ static int table_is_empty(struct store *s, int *empty)
 static const struct deferred_index {
 	const char *name, *create;
 } deferred[] = {
-	{"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path)"},
-	{"events_identity", "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
+    {"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path)"},
+    {"events_identity", "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
 };
 #define NDEFERRED (sizeof(deferred) / sizeof(deferred[0]))
 
@@ -85,9 +85,9 @@ static int defer_indexes(struct store *s)
 static int delete_duplicates(struct store *s, uint64_t *removed)
 {
 	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS dup_ids(id INTEGER PRIMARY KEY); DELETE FROM dup_ids; "
-			  "INSERT INTO dup_ids SELECT e.id FROM (SELECT identity, min(id) AS first "
-			  "FROM events GROUP BY identity HAVING count(*) > 1) d JOIN events e "
-			  "ON e.identity = d.identity AND e.id > d.first"))
+	                  "INSERT INTO dup_ids SELECT e.id FROM (SELECT identity, min(id) AS first "
+	                  "FROM events GROUP BY identity HAVING count(*) > 1) d JOIN events e "
+	                  "ON e.identity = d.identity AND e.id > d.first"))
 		return -1;
 	if (store_exec(s, "DELETE FROM docs WHERE id IN (SELECT id FROM dup_ids)") ||
 	    store_exec(s, "DELETE FROM events WHERE id IN (SELECT id FROM dup_ids)"))
@@ -405,20 +405,21 @@ static int decode_doc(struct store *s, sqlite3_stmt *row, int dict_col, int doc_
 	free(dict);
 	if (rc) {
 		strbuf_reset(&s->err);
-		strbuf_addf(&s->err, "stored document of event %lld is damaged", (long long)sqlite3_column_int64(row, 0));
+		strbuf_addf(&s->err, "stored document of event %lld is damaged",
+		            (long long)sqlite3_column_int64(row, 0));
 	}
 	return rc;
 }
 
-
 void store_event_select(struct strbuf *sql, int want_doc)
 {
-	strbuf_addstr(sql, "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
-			   "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, "
-			   "e.user_name, e.derived, e.irregular, ");
+	strbuf_addstr(sql,
+	              "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
+	              "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, "
+	              "e.user_name, e.derived, e.irregular, ");
 	/* join docs only when they are wanted: a join that matches nothing still reads the table */
 	strbuf_addstr(sql, want_doc ? "d.dict_id, d.doc FROM events e JOIN docs d ON d.id = e.id "
-				    : "NULL, NULL FROM events e ");
+	                            : "NULL, NULL FROM events e ");
 	strbuf_addstr(sql, "LEFT JOIN hosts h ON h.key = e.host_key ");
 }
 

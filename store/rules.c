@@ -5,7 +5,6 @@
 
 #include "store/store_internal.h"
 
-
 int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
@@ -23,10 +22,11 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 		*result = UPSERT_UNCHANGED;
 		return 0;
 	}
-	const char *sql = exists ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
-				   "json = ?9 WHERE rule_id = ?1 AND version = ?2"
-				 : "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	const char *sql =
+	    exists ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
+	             "json = ?9 WHERE rule_id = ?1 AND version = ?2"
+	           : "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
+	             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	if (store_prepare(s, sql, &st))
 		return -1;
 	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
@@ -47,9 +47,10 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(rule_id, version) DO NOTHING",
-			  &st))
+	if (store_prepare(s,
+	                  "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(rule_id, version) DO NOTHING",
+	                  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->version);
@@ -111,8 +112,8 @@ int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_
 {
 	sqlite3_stmt *st;
 	const char *sql = version >= 0 ? "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 AND version = ?2"
-				       : "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 "
-					 "ORDER BY enabled DESC, version DESC LIMIT 1";
+	                               : "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 "
+	                                 "ORDER BY enabled DESC, version DESC LIMIT 1";
 	if (store_prepare(s, sql, &st))
 		return -1;
 	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
@@ -151,10 +152,11 @@ int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version
 int store_rule_notes_put(struct store *s, const char *rule_id, const char *text, const char *source)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "INSERT INTO rule_notes(rule_id, text, source) VALUES (?1, ?2, ?3) "
-			     "ON CONFLICT(rule_id) DO UPDATE SET text = excluded.text, source = excluded.source "
-			     "WHERE rule_notes.text IS NOT excluded.text OR rule_notes.source IS NOT excluded.source",
-			  &st))
+	if (store_prepare(s,
+	                  "INSERT INTO rule_notes(rule_id, text, source) VALUES (?1, ?2, ?3) "
+	                  "ON CONFLICT(rule_id) DO UPDATE SET text = excluded.text, source = excluded.source "
+	                  "WHERE rule_notes.text IS NOT excluded.text OR rule_notes.source IS NOT excluded.source",
+	                  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
@@ -179,7 +181,7 @@ int store_rule_notes_get(struct store *s, const char *rule_id, char **text)
 }
 
 static int put_json(struct store *s, const char *select, const char *update, const char *insert,
-		    const struct exception_row *r, enum upsert_result *result)
+                    const struct exception_row *r, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s, select, &st))
@@ -208,24 +210,26 @@ static int put_json(struct store *s, const char *select, const char *update, con
 int store_exception_list_put(struct store *s, const struct exception_row *l, enum upsert_result *result)
 {
 	return put_json(s, "SELECT json FROM exception_lists WHERE list_id = ?1 AND namespace_type = ?2",
-			"UPDATE exception_lists SET json = ?3 WHERE list_id = ?1 AND namespace_type = ?2",
-			"INSERT INTO exception_lists(list_id, namespace_type, json) VALUES (?1, ?2, ?3)", l, result);
+	                "UPDATE exception_lists SET json = ?3 WHERE list_id = ?1 AND namespace_type = ?2",
+	                "INSERT INTO exception_lists(list_id, namespace_type, json) VALUES (?1, ?2, ?3)", l, result);
 }
 
 int store_exception_item_put(struct store *s, const struct exception_row *i, enum upsert_result *result)
 {
 	return put_json(s, "SELECT json FROM exception_items WHERE item_id = ?1 AND namespace_type = ?2",
-			"UPDATE exception_items SET json = ?3, list_id = ?4 WHERE item_id = ?1 AND namespace_type = ?2",
-			"INSERT INTO exception_items(item_id, namespace_type, json, list_id) VALUES (?1, ?2, ?3, ?4)", i,
-			result);
+	                "UPDATE exception_items SET json = ?3, list_id = ?4 WHERE item_id = ?1 AND namespace_type = ?2",
+	                "INSERT INTO exception_items(item_id, namespace_type, json, list_id) VALUES (?1, ?2, ?3, ?4)",
+	                i, result);
 }
 
 static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, void *ctx)
 {
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct exception_row r = {
-			.id = store_col_req(st, 0), .list_id = store_col_req(st, 1), .namespace_type = store_col_req(st, 2), .json = store_col_req(st, 3)};
+		struct exception_row r = {.id = store_col_req(st, 0),
+		                          .list_id = store_col_req(st, 1),
+		                          .namespace_type = store_col_req(st, 2),
+		                          .json = store_col_req(st, 3)};
 		if (fn(ctx, &r)) {
 			rc = SQLITE_DONE;
 			break;
@@ -236,12 +240,13 @@ static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, vo
 }
 
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
-			       void *ctx)
+                               void *ctx)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT item_id, list_id, namespace_type, json FROM exception_items "
-			     "WHERE list_id = ?1 AND namespace_type = ?2 ORDER BY key",
-			  &st))
+	if (store_prepare(s,
+	                  "SELECT item_id, list_id, namespace_type, json FROM exception_items "
+	                  "WHERE list_id = ?1 AND namespace_type = ?2 ORDER BY key",
+	                  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
@@ -260,7 +265,7 @@ int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s, "SELECT item_id, list_id, namespace_type, json FROM exception_items ORDER BY list_id, key",
-			  &st))
+	                  &st))
 		return -1;
 	return each_exception(s, st, fn, ctx);
 }

@@ -146,7 +146,7 @@ static int schema_read(sqlite3 *db, struct schema *sc)
 	sqlite3_stmt *st;
 	memset(sc, 0, sizeof(*sc));
 	if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY name", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -220,7 +220,7 @@ static int schema_compare(struct store *s, int version, const struct schema *hav
 		int c = i == have->n ? 1 : j == want->n ? -1 : strcmp(have->o[i].name, want->o[j].name);
 		if (c < 0) {
 			strbuf_addf(&s->err, "it has a %s \"%s\" that casebook's schema (version %d) does not",
-				    have->o[i].type, have->o[i].name, version);
+			            have->o[i].type, have->o[i].name, version);
 			return -1;
 		}
 		if (c > 0) {
@@ -229,13 +229,13 @@ static int schema_compare(struct store *s, int version, const struct schema *hav
 				continue;
 			}
 			strbuf_addf(&s->err, "its %s \"%s\" is missing (schema version %d)", want->o[j].type,
-				    want->o[j].name, version);
+			            want->o[j].name, version);
 			return -1;
 		}
 		const struct schema_obj *a = &have->o[i], *b = &want->o[j];
 		if (strcmp(a->type, b->type) || strcmp(a->tbl, b->tbl) || !same_text(a->sql, b->sql)) {
 			strbuf_addf(&s->err, "its %s \"%s\" is not defined as casebook defines it (schema version %d)",
-				    a->type, a->name, version);
+			            a->type, a->name, version);
 			return -1;
 		}
 		i++, j++;
@@ -258,7 +258,7 @@ static int schema_check(struct store *s, int version)
 	int rc = 0;
 	if (version == 0 && have.n) {
 		strbuf_addf(&s->err, "it is an SQLite database but not a casebook case (it has a %s \"%s\")",
-			    have.o[0].type, have.o[0].name);
+		            have.o[0].type, have.o[0].name);
 		rc = -1;
 	} else {
 		rc = schema_compare(s, version, &have, &want);
@@ -279,9 +279,9 @@ static int check_case(struct store *s, int *version)
 	if (!rc && *version > want) {
 		strbuf_reset(&s->err);
 		strbuf_addf(&s->err,
-			    "the database has schema version %d, newer than this casebook understands (%d); "
-			    "upgrade casebook, the database was not changed",
-			    *version, want);
+		            "the database has schema version %d, newer than this casebook understands (%d); "
+		            "upgrade casebook, the database was not changed",
+		            *version, want);
 		rc = -1;
 	} else if (!rc && *version < 0) {
 		rc = fail_msg(s, "the database has a negative schema version: not a casebook case");
@@ -386,9 +386,9 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 			strbuf_addf(&s->err, "%s is empty: not a casebook case yet", path);
 		else
 			strbuf_addf(&s->err,
-				    "%s has schema version %d and needs migrating to %d; a writing command "
-				    "(e.g. 'casebook detect') migrates it; it was not changed",
-				    path, have, want);
+			            "%s has schema version %d and needs migrating to %d; a writing command "
+			            "(e.g. 'casebook detect') migrates it; it was not changed",
+			            path, have, want);
 		goto fail;
 	}
 	if (have < want) {

@@ -46,12 +46,13 @@ int store_triage_has_items(struct store *s, int64_t alert_id, int *has)
 }
 
 int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, char *const *texts, size_t n,
-			   int from_default)
+                           int from_default)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "INSERT OR IGNORE INTO triage_items(alert_id, kind, position, text, state, from_default) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			  &st))
+	if (store_prepare(s,
+	                  "INSERT OR IGNORE INTO triage_items(alert_id, kind, position, text, state, from_default) "
+	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	                  &st))
 		return -1;
 	const char *initial = !strcmp(kind, "check") ? "open" : "pending";
 	int rc = 0;
@@ -72,17 +73,23 @@ int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, 
 int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT id, kind, position, text, state, note, by, at_us, from_default FROM triage_items "
-			     "WHERE alert_id = ?1 ORDER BY kind = 'response', position",
-			  &st))
+	if (store_prepare(s,
+	                  "SELECT id, kind, position, text, state, note, by, at_us, from_default FROM triage_items "
+	                  "WHERE alert_id = ?1 ORDER BY kind = 'response', position",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct triage_item it = {.id = sqlite3_column_int64(st, 0), .kind = store_col_req(st, 1),
-					 .position = sqlite3_column_int(st, 2), .text = store_col_req(st, 3),
-					 .state = store_col_req(st, 4), .note = store_col_text(st, 5), .by = store_col_text(st, 6),
-					 .at_us = sqlite3_column_int64(st, 7), .from_default = sqlite3_column_int(st, 8)};
+		struct triage_item it = {.id = sqlite3_column_int64(st, 0),
+		                         .kind = store_col_req(st, 1),
+		                         .position = sqlite3_column_int(st, 2),
+		                         .text = store_col_req(st, 3),
+		                         .state = store_col_req(st, 4),
+		                         .note = store_col_text(st, 5),
+		                         .by = store_col_text(st, 6),
+		                         .at_us = sqlite3_column_int64(st, 7),
+		                         .from_default = sqlite3_column_int(st, 8)};
 		if (fn(ctx, &it)) {
 			rc = SQLITE_DONE;
 			break;
@@ -100,8 +107,10 @@ int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx)
 	sqlite3_bind_int64(st, 1, alert_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct note_row n = {.id = sqlite3_column_int64(st, 0), .text = store_col_req(st, 1), .by = store_col_req(st, 2),
-				     .at_us = sqlite3_column_int64(st, 3)};
+		struct note_row n = {.id = sqlite3_column_int64(st, 0),
+		                     .text = store_col_req(st, 1),
+		                     .by = store_col_req(st, 2),
+		                     .at_us = sqlite3_column_int64(st, 3)};
 		if (fn(ctx, &n)) {
 			rc = SQLITE_DONE;
 			break;
@@ -131,7 +140,8 @@ static void entry_hash(const struct audit_row *a, char out[SHA256_HEX_LEN + 1])
 	snprintf(id, sizeof(id), "%lld", (long long)a->id);
 	snprintf(at, sizeof(at), "%lld", (long long)a->at_us);
 	struct sha256_ctx *h = sha256_begin();
-	const char *fields[] = {id, a->alert_uuid, a->analyst, at, a->action, a->target, a->before, a->after, a->prev_hash};
+	const char *fields[] = {id,        a->alert_uuid, a->analyst, at,          a->action,
+	                        a->target, a->before,     a->after,   a->prev_hash};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		hash_field(h, fields[i]);
 	sha256_finish(h, out);
@@ -153,19 +163,27 @@ static int read_head(struct store *s, int64_t *last_id, char hash[SHA256_HEX_LEN
 }
 
 int store_audit_append(struct store *s, const char *alert_uuid, const struct actor *who, const char *action,
-		       const char *target, const char *before, const char *after)
+                       const char *target, const char *before, const char *after)
 {
 	int64_t last;
 	char prev[SHA256_HEX_LEN + 1], hash[SHA256_HEX_LEN + 1];
 	if (read_head(s, &last, prev))
 		return -1;
-	struct audit_row a = {.id = last + 1, .alert_uuid = alert_uuid, .analyst = who->analyst, .at_us = who->at_us,
-			      .action = action, .target = target, .before = before, .after = after, .prev_hash = prev};
+	struct audit_row a = {.id = last + 1,
+	                      .alert_uuid = alert_uuid,
+	                      .analyst = who->analyst,
+	                      .at_us = who->at_us,
+	                      .action = action,
+	                      .target = target,
+	                      .before = before,
+	                      .after = after,
+	                      .prev_hash = prev};
 	entry_hash(&a, hash);
 	sqlite3_stmt *st;
-	if (store_prepare(s, "INSERT INTO audit(id, alert_uuid, analyst, at_us, action, target, before, after, "
-			     "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-			  &st))
+	if (store_prepare(s,
+	                  "INSERT INTO audit(id, alert_uuid, analyst, at_us, action, target, before, after, "
+	                  "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, a.id);
 	sqlite3_bind_text(st, 2, alert_uuid, -1, SQLITE_STATIC);
@@ -179,9 +197,10 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	sqlite3_bind_text(st, 10, hash, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "appending to the audit trail");
 	sqlite3_finalize(st);
-	if (rc || store_prepare(s, "INSERT INTO audit_head(one, last_id, hash) VALUES (1, ?1, ?2) "
-				   "ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-				&st))
+	if (rc || store_prepare(s,
+	                        "INSERT INTO audit_head(one, last_id, hash) VALUES (1, ?1, ?2) "
+	                        "ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
+	                        &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, a.id);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
@@ -207,9 +226,10 @@ static void row_from(sqlite3_stmt *st, struct audit_row *a)
 int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
-			     "FROM audit WHERE ?1 IS NULL OR alert_uuid = ?1 ORDER BY id",
-			  &st))
+	if (store_prepare(s,
+	                  "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
+	                  "FROM audit WHERE ?1 IS NULL OR alert_uuid = ?1 ORDER BY id",
+	                  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
 	int rc;
@@ -231,9 +251,10 @@ int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char 
 	int64_t head_id;
 	char head[SHA256_HEX_LEN + 1], prev[SHA256_HEX_LEN + 1] = GENESIS, hash[SHA256_HEX_LEN + 1];
 	if (read_head(s, &head_id, head) ||
-	    store_prepare(s, "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
-			     "FROM audit ORDER BY id",
-			  &st))
+	    store_prepare(s,
+	                  "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
+	                  "FROM audit ORDER BY id",
+	                  &st))
 		return -1;
 	*entries = 0;
 	*bad_id = 0;
@@ -245,13 +266,15 @@ int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char 
 		(*entries)++;
 		*bad_id = a.id;
 		if (a.id != expect) {
-			snprintf(why, whylen, "entry %lld follows entry %lld: %s", (long long)a.id, (long long)expect - 1,
-				 a.id > expect ? "entries were deleted before it" : "its id was changed");
+			snprintf(why, whylen, "entry %lld follows entry %lld: %s", (long long)a.id,
+			         (long long)expect - 1,
+			         a.id > expect ? "entries were deleted before it" : "its id was changed");
 			broken = 1;
 		} else if (!a.prev_hash || strcmp(a.prev_hash, prev)) {
-			snprintf(why, whylen, "entry %lld does not follow the entry before it (an entry was inserted, "
-					      "deleted or changed there)",
-				 (long long)a.id);
+			snprintf(why, whylen,
+			         "entry %lld does not follow the entry before it (an entry was inserted, "
+			         "deleted or changed there)",
+			         (long long)a.id);
 			broken = 1;
 		} else {
 			entry_hash(&a, hash);
@@ -268,9 +291,10 @@ int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char 
 		return 2;
 	if (head_id != expect - 1 || strcmp(head, prev)) {
 		*bad_id = 0;
-		snprintf(why, whylen, "the chain ends at entry %lld but its head says %lld: the newest entries were removed "
-				      "or the head was changed",
-			 (long long)expect - 1, (long long)head_id);
+		snprintf(why, whylen,
+		         "the chain ends at entry %lld but its head says %lld: the newest entries were removed "
+		         "or the head was changed",
+		         (long long)expect - 1, (long long)head_id);
 		return 2;
 	}
 	*bad_id = 0;
@@ -311,33 +335,39 @@ static int step_ok(int rc)
 static int verify_notes(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *n, *e;
-	if (store_prepare(s, "SELECT a.uuid, t.text, t.by, t.at_us, t.id FROM notes t LEFT JOIN alerts a "
-			     "ON a.id = t.alert_id ORDER BY a.uuid, t.id",
-			  &n))
+	if (store_prepare(s,
+	                  "SELECT a.uuid, t.text, t.by, t.at_us, t.id FROM notes t LEFT JOIN alerts a "
+	                  "ON a.id = t.alert_id ORDER BY a.uuid, t.id",
+	                  &n))
 		return -1;
-	if (store_prepare(s, "SELECT alert_uuid, after, analyst, at_us, id FROM audit WHERE action = 'note' "
-			     "ORDER BY alert_uuid, id",
-			  &e)) {
+	if (store_prepare(s,
+	                  "SELECT alert_uuid, after, analyst, at_us, id FROM audit WHERE action = 'note' "
+	                  "ORDER BY alert_uuid, id",
+	                  &e)) {
 		sqlite3_finalize(n);
 		return -1;
 	}
 	int rn = sqlite3_step(n), re = sqlite3_step(e), rc = 0;
 	while (!rc && (rn == SQLITE_ROW || re == SQLITE_ROW)) {
-		int c = rn != SQLITE_ROW ? 1 : re != SQLITE_ROW ? -1 : cmp_text(store_col_text(n, 0), store_col_text(e, 0));
+		int c = rn != SQLITE_ROW   ? 1
+		        : re != SQLITE_ROW ? -1
+		                           : cmp_text(store_col_text(n, 0), store_col_text(e, 0));
 		if (rn == SQLITE_ROW && !store_col_text(n, 0))
 			rc = broken_at(v, "note %lld belongs to no alert", (long long)sqlite3_column_int64(n, 4));
 		else if (c < 0)
 			rc = broken_at(v, "note %lld of alert %.12s has no audit entry: it was added outside casebook",
-				       (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0));
+			               (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0));
 		else if (c > 0)
-			rc = broken_at(v, "audit entry %lld records a note that is not in the notes table: it was deleted",
-				       (long long)sqlite3_column_int64(e, 4));
+			rc = broken_at(v,
+			               "audit entry %lld records a note that is not in the notes table: it was deleted",
+			               (long long)sqlite3_column_int64(e, 4));
 		else if (cmp_text(store_col_text(n, 1), store_col_text(e, 1)) ||
-			 cmp_text(store_col_text(n, 2), store_col_text(e, 2)) ||
-			 sqlite3_column_int64(n, 3) != sqlite3_column_int64(e, 3))
-			rc = broken_at(v, "note %lld of alert %.12s is not what audit entry %lld recorded: it was changed",
-				       (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0),
-				       (long long)sqlite3_column_int64(e, 4));
+		         cmp_text(store_col_text(n, 2), store_col_text(e, 2)) ||
+		         sqlite3_column_int64(n, 3) != sqlite3_column_int64(e, 3))
+			rc = broken_at(v,
+			               "note %lld of alert %.12s is not what audit entry %lld recorded: it was changed",
+			               (long long)sqlite3_column_int64(n, 4), store_col_req(n, 0),
+			               (long long)sqlite3_column_int64(e, 4));
 		if (!rc && c <= 0)
 			rn = sqlite3_step(n);
 		if (!rc && c >= 0)
@@ -401,7 +431,7 @@ static int fold_item_entry(sqlite3_stmt *e, struct item_fold *f, struct verdict 
 	if (strcmp(kind, !strcmp(action, "check") ? "check" : "response") ||
 	    parse_item_after(store_col_req(e, 3), f->state, sizeof(f->state), &note, &nlen))
 		return broken_at(v, "audit entry %lld is not an entry casebook writes (target or state malformed)",
-				 (long long)id);
+		                 (long long)id);
 	if (note) {
 		strbuf_reset(&f->note);
 		strbuf_add(&f->note, note, nlen);
@@ -422,21 +452,23 @@ static int compare_item(sqlite3_stmt *t, struct item_fold *f, struct verdict *v)
 	if (strcmp(store_col_req(t, 3), state) || cmp_text(store_col_text(t, 4), note) ||
 	    cmp_text(store_col_text(t, 5), by) || sqlite3_column_int64(t, 6) != (f->entries ? f->at : 0))
 		return broken_at(v, "%s item %lld of alert %.12s is not what the audit chain recorded: it was changed",
-				 kind, (long long)sqlite3_column_int64(t, 2), store_col_req(t, 0));
+		                 kind, (long long)sqlite3_column_int64(t, 2), store_col_req(t, 0));
 	return 0;
 }
 
 static int verify_items(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *t, *e;
-	if (store_prepare(s, "SELECT a.uuid, i.kind, i.position, i.state, i.note, i.by, i.at_us FROM triage_items i "
-			     "LEFT JOIN alerts a ON a.id = i.alert_id ORDER BY a.uuid, i.kind, i.position",
-			  &t))
+	if (store_prepare(s,
+	                  "SELECT a.uuid, i.kind, i.position, i.state, i.note, i.by, i.at_us FROM triage_items i "
+	                  "LEFT JOIN alerts a ON a.id = i.alert_id ORDER BY a.uuid, i.kind, i.position",
+	                  &t))
 		return -1;
-	if (store_prepare(s, "SELECT alert_uuid, substr(target, 1, instr(target, ' ') - 1) AS kind, "
-			     "CAST(substr(target, instr(target, ' ') + 1) AS INTEGER) AS pos, after, analyst, at_us, id, "
-			     "action FROM audit WHERE action IN ('check', 'respond') ORDER BY alert_uuid, kind, pos, id",
-			  &e)) {
+	if (store_prepare(s,
+	                  "SELECT alert_uuid, substr(target, 1, instr(target, ' ') - 1) AS kind, "
+	                  "CAST(substr(target, instr(target, ' ') + 1) AS INTEGER) AS pos, after, analyst, at_us, id, "
+	                  "action FROM audit WHERE action IN ('check', 'respond') ORDER BY alert_uuid, kind, pos, id",
+	                  &e)) {
 		sqlite3_finalize(t);
 		return -1;
 	}
@@ -451,8 +483,9 @@ static int verify_items(struct store *s, struct verdict *v)
 		}
 		int c;
 		while (!rc && re == SQLITE_ROW && (c = same_item_key(t, e)) > 0) /* entries with no item */
-			rc = broken_at(v, "audit entry %lld records an item that is not in the checklist: it was deleted",
-				       (long long)sqlite3_column_int64(e, 6));
+			rc = broken_at(v,
+			               "audit entry %lld records an item that is not in the checklist: it was deleted",
+			               (long long)sqlite3_column_int64(e, 6));
 		f.entries = 0;
 		f.has_note = 0;
 		while (!rc && re == SQLITE_ROW && same_item_key(t, e) == 0) {
@@ -465,7 +498,7 @@ static int verify_items(struct store *s, struct verdict *v)
 	}
 	if (!rc && re == SQLITE_ROW)
 		rc = broken_at(v, "audit entry %lld records an item that is not in the checklist: it was deleted",
-			       (long long)sqlite3_column_int64(e, 6));
+		               (long long)sqlite3_column_int64(e, 6));
 	if (!rc && (!step_ok(rt) || !step_ok(re)))
 		rc = store_fail(s, "verifying the checklists");
 	strbuf_release(&f.note);
@@ -488,7 +521,7 @@ static int status_matches(sqlite3_stmt *a, const char *after)
 		strbuf_addf(&want, ": %s", store_col_text(a, 3));
 	size_t n = strlen(after);
 	int ok = !strcmp(after, want.buf) || (n > want.len + 3 && !strncmp(after, want.buf, want.len) &&
-					       !strncmp(after + want.len, " [", 2) && after[n - 1] == ']');
+	                                      !strncmp(after + want.len, " [", 2) && after[n - 1] == ']');
 	strbuf_release(&want);
 	return ok;
 }
@@ -496,13 +529,14 @@ static int status_matches(sqlite3_stmt *a, const char *after)
 static int verify_status(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *a, *e;
-	if (store_prepare(s, "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
-			     "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
-			     "FROM alerts ORDER BY uuid",
-			  &a))
+	if (store_prepare(s,
+	                  "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
+	                  "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
+	                  "FROM alerts ORDER BY uuid",
+	                  &a))
 		return -1;
 	if (store_prepare(s, "SELECT alert_uuid, after, id FROM audit WHERE action = 'status' ORDER BY alert_uuid, id",
-			  &e)) {
+	                  &e)) {
 		sqlite3_finalize(a);
 		return -1;
 	}
@@ -512,7 +546,7 @@ static int verify_status(struct store *s, struct verdict *v)
 	while (!rc && ra == SQLITE_ROW) {
 		while (!rc && re == SQLITE_ROW && cmp_text(store_col_text(e, 0), store_col_text(a, 0)) < 0)
 			rc = broken_at(v, "audit entry %lld sets the status of an alert that is not in the case",
-				       (long long)sqlite3_column_int64(e, 2));
+			               (long long)sqlite3_column_int64(e, 2));
 		int entries = 0;
 		while (!rc && re == SQLITE_ROW && !cmp_text(store_col_text(e, 0), store_col_text(a, 0))) {
 			strbuf_reset(&last);
@@ -524,17 +558,18 @@ static int verify_status(struct store *s, struct verdict *v)
 		if (rc)
 			break;
 		if (entries ? !status_matches(a, last.buf)
-			    : strcmp(status, "open") || store_col_text(a, 2) || store_col_text(a, 3))
-			rc = broken_at(v, "the status of alert %.12s is not what the audit chain recorded: it was changed",
-				       store_col_req(a, 0));
+		            : strcmp(status, "open") || store_col_text(a, 2) || store_col_text(a, 3))
+			rc = broken_at(v,
+			               "the status of alert %.12s is not what the audit chain recorded: it was changed",
+			               store_col_req(a, 0));
 		else if (cmp_text(store_col_text(a, 4), status))
 			rc = broken_at(v, "the document of alert %.12s does not carry its status: it was changed",
-				       store_col_req(a, 0));
+			               store_col_req(a, 0));
 		ra = sqlite3_step(a);
 	}
 	if (!rc && re == SQLITE_ROW)
 		rc = broken_at(v, "audit entry %lld sets the status of an alert that is not in the case",
-			       (long long)sqlite3_column_int64(e, 2));
+		               (long long)sqlite3_column_int64(e, 2));
 	if (!rc && (!step_ok(ra) || !step_ok(re)))
 		rc = store_fail(s, "verifying the statuses");
 	strbuf_release(&last);
@@ -603,7 +638,7 @@ static int item_state(struct store *s, int64_t alert_id, const char *kind, int p
 }
 
 int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, const char *kind, int position,
-		   const char *state, const char *note, const struct actor *who)
+                   const char *state, const char *note, const struct actor *who)
 {
 	char before[32];
 	if (store_tx_begin(s))
@@ -614,9 +649,10 @@ int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, co
 		return rc;
 	}
 	sqlite3_stmt *st;
-	rc = store_prepare(s, "UPDATE triage_items SET state = ?4, note = coalesce(?5, note), by = ?6, at_us = ?7 "
-			      "WHERE alert_id = ?1 AND kind = ?2 AND position = ?3",
-			   &st);
+	rc = store_prepare(s,
+	                   "UPDATE triage_items SET state = ?4, note = coalesce(?5, note), by = ?6, at_us = ?7 "
+	                   "WHERE alert_id = ?1 AND kind = ?2 AND position = ?3",
+	                   &st);
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, alert_id);
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -636,14 +672,13 @@ int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, co
 	if (note)
 		strbuf_addf(&after, " (note: %s)", note);
 	if (!rc)
-		rc = store_audit_append(s, alert_uuid, who, !strcmp(kind, "check") ? "check" : "respond", target, before,
-					after.buf);
+		rc = store_audit_append(s, alert_uuid, who, !strcmp(kind, "check") ? "check" : "respond", target,
+		                        before, after.buf);
 	strbuf_release(&after);
 	return store_tx_end(s, rc == 0) ? -1 : 0;
 }
 
-int store_add_note(struct store *s, int64_t alert_id, const char *alert_uuid, const char *text,
-		   const struct actor *who)
+int store_add_note(struct store *s, int64_t alert_id, const char *alert_uuid, const char *text, const struct actor *who)
 {
 	if (store_tx_begin(s))
 		return -1;
@@ -662,8 +697,8 @@ int store_add_note(struct store *s, int64_t alert_id, const char *alert_uuid, co
 	return store_tx_end(s, rc == 0) ? -1 : 0;
 }
 
-int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, const char *status,
-		     const char *reason, const char *comment, const char *detail, const struct actor *who)
+int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, const char *status, const char *reason,
+                     const char *comment, const char *detail, const struct actor *who)
 {
 	if (store_tx_begin(s))
 		return -1;
@@ -679,15 +714,16 @@ int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, 
 	char when[TIME_ISO_LEN]; /* Kibana's fields on the alert document follow the row */
 	time_format_iso8601(who->at_us, when);
 	if (!rc)
-		rc = store_prepare(s,
-				   "UPDATE alerts SET workflow_status = ?2, workflow_reason = ?3, workflow_comment = ?4, "
-				   "doc = CASE WHEN ?3 IS NULL THEN json_remove(json_set(doc, "
-				   "'$.\"kibana.alert.workflow_status\"', ?2, '$.\"kibana.alert.workflow_user\"', ?5, "
-				   "'$.\"kibana.alert.workflow_status_updated_at\"', ?6), '$.\"kibana.alert.workflow_reason\"') "
-				   "ELSE json_set(doc, '$.\"kibana.alert.workflow_status\"', ?2, "
-				   "'$.\"kibana.alert.workflow_user\"', ?5, '$.\"kibana.alert.workflow_status_updated_at\"', ?6, "
-				   "'$.\"kibana.alert.workflow_reason\"', ?3) END WHERE id = ?1",
-				   &st);
+		rc = store_prepare(
+		    s,
+		    "UPDATE alerts SET workflow_status = ?2, workflow_reason = ?3, workflow_comment = ?4, "
+		    "doc = CASE WHEN ?3 IS NULL THEN json_remove(json_set(doc, "
+		    "'$.\"kibana.alert.workflow_status\"', ?2, '$.\"kibana.alert.workflow_user\"', ?5, "
+		    "'$.\"kibana.alert.workflow_status_updated_at\"', ?6), '$.\"kibana.alert.workflow_reason\"') "
+		    "ELSE json_set(doc, '$.\"kibana.alert.workflow_status\"', ?2, "
+		    "'$.\"kibana.alert.workflow_user\"', ?5, '$.\"kibana.alert.workflow_status_updated_at\"', ?6, "
+		    "'$.\"kibana.alert.workflow_reason\"', ?3) END WHERE id = ?1",
+		    &st);
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, alert_id);
 		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);

@@ -8,8 +8,8 @@
 #include "store/alerts.h"
 #include "triage/guide.h"
 
-const char *const triage_close_reasons[] = {"false_positive", "true_positive", "benign_positive", "duplicate", "other",
-					    NULL};
+const char *const triage_close_reasons[] = {"false_positive", "true_positive", "benign_positive",
+                                            "duplicate",      "other",         NULL};
 const char *const triage_statuses[] = {"open", "acknowledged", "closed", NULL};
 const char *const triage_response_states[] = {"pending", "done", "skipped", "na", NULL};
 
@@ -34,9 +34,10 @@ int triage_prepare(struct store *s, int64_t alert_id)
 	struct guide g;
 	guide_parse(note, &g);
 	free(note);
-	int rc = store_tx_begin(s) ||
-		 store_triage_add_items(s, alert_id, "check", g.checklist.items, g.checklist.n, g.checklist.is_default) ||
-		 store_triage_add_items(s, alert_id, "response", g.response.items, g.response.n, g.response.is_default);
+	int rc =
+	    store_tx_begin(s) ||
+	    store_triage_add_items(s, alert_id, "check", g.checklist.items, g.checklist.n, g.checklist.is_default) ||
+	    store_triage_add_items(s, alert_id, "response", g.response.items, g.response.n, g.response.is_default);
 	rc = store_tx_end(s, rc == 0) || rc;
 	guide_release(&g);
 	return rc ? TRIAGE_ERROR : TRIAGE_OK;
@@ -60,8 +61,11 @@ static int each_item_of(const struct guide_list *l, const char *kind, item_fn fn
 {
 	const char *initial = !strcmp(kind, "check") ? "open" : "pending";
 	for (size_t i = 0; i < l->n; i++) {
-		struct triage_item it = {.kind = kind, .position = (int)i + 1, .text = l->items[i], .state = initial,
-					 .from_default = l->is_default};
+		struct triage_item it = {.kind = kind,
+		                         .position = (int)i + 1,
+		                         .text = l->items[i],
+		                         .state = initial,
+		                         .from_default = l->is_default};
 		if (fn(ctx, &it))
 			return 1;
 	}
@@ -110,7 +114,7 @@ static int read_status(void *ctx, const struct alert_row *a)
 }
 
 int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
-		      const char *comment, int force, const struct actor *who, int *open_items)
+                      const char *comment, int force, const struct actor *who, int *open_items)
 {
 	*open_items = 0;
 	if (!one_of(status, triage_statuses))
@@ -145,7 +149,7 @@ int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const
 }
 
 int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int undo, const char *note,
-		 const struct actor *who)
+                 const struct actor *who)
 {
 	if (triage_prepare(s, alert_id))
 		return TRIAGE_ERROR;
@@ -154,7 +158,7 @@ int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int
 }
 
 int triage_respond(struct store *s, int64_t alert_id, const char *uuid, int n, const char *state, const char *note,
-		   const struct actor *who)
+                   const struct actor *who)
 {
 	if (!one_of(state, triage_response_states))
 		return TRIAGE_INVALID;

@@ -1,0 +1,430 @@
+/* A case file from anyone is untrusted input. Each test makes one hostile variant of a real
+ * case (planted SQL, triggers, views, extra objects, NULLs and wrong types where the schema
+ * says otherwise, corrupt pages, a newer version, a stray WAL) and runs every command on it:
+ * nothing crashes, nothing is executed, a reader never changes a byte of the file, and a
+ * schema that is not casebook's is refused with a message naming the difference. */
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/digest.h"
+
+static struct strbuf out, err;
+static char uuid[80]; /* an alert of the base case, with notes, a check and a status */
+
+static void exec_raw(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+static void file_sha(const char *path, char hex[SHA256_HEX_LEN + 1])
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	struct strbuf sb;
+	strbuf_init(&sb, 1 << 16);
+	assert_int_equal(strbuf_read_stream(&sb, f), 0);
+	fclose(f);
+	sha256_hex(sb.buf, sb.len, hex);
+	strbuf_release(&sb);
+}
+
+/* The command with "%s" replaced by the base case's alert. */
+static void with_alert(char *args, size_t len, const char *cmd)
+{
+	const char *at = strstr(cmd, "%s");
+	if (at)
+		snprintf(args, len, "%.*s%s%s", (int)(at - cmd), cmd, uuid, at + 2);
+	else
+		snprintf(args, len, "%s", cmd);
+}
+
+static int CB(const char *db, const char *args)
+{
+	return tu_run(&out, &err, "%s --db '%s' %s", tu_casebook(), db, args);
+}
+
+/* A real case: events from the generator, the bundled rules' alerts, and triage on one. */
+static int make_base(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 4096);
+	strbuf_init(&err, 1024);
+	char db[512], ev[512]; /* tu_path's buffer rotates */
+	snprintf(db, sizeof(db), "%s", tu_path("base.db"));
+	snprintf(ev, sizeof(ev), "%s", tu_path("base.ndjson"));
+	if (tu_run(&out, &err, "{ build/release/gen-events --events 600 --hosts 3 > '%s'; }", ev)) {
+		fprintf(stderr, "gen-events: %s\n", err.buf);
+		return -1;
+	}
+	char cmd[2400];
+	snprintf(cmd, sizeof(cmd), "ingest '%s'", ev);
+	if (CB(db, cmd) || CB(db, "detect") || CB(db, "alerts --json")) {
+		fprintf(stderr, "making the base case: %s\n", err.buf);
+		return -1;
+	}
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	if (!u) {
+		fprintf(stderr, "no alert in the base case\n");
+		return -1;
+	}
+	snprintf(uuid, sizeof(uuid), "%.64s", u + 21);
+	snprintf(cmd, sizeof(cmd),
+	         "note %s 'first look' && %s --db '%s' check %s 1 && %s --db '%s' status %s acknowledged", uuid,
+	         tu_casebook(), db, uuid, tu_casebook(), db, uuid);
+	if (CB(db, cmd)) {
+		fprintf(stderr, "triage on the base case: %s%s\n", out.buf, err.buf);
+		return -1;
+	}
+	exec_raw(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	return 0;
+}
+
+static int release_all(void **state)
+{
+	(void)state;
+	strbuf_release(&out);
+	strbuf_release(&err);
+	tu_cleanup();
+	return 0;
+}
+
+/* A copy of the base case, as one file (no WAL beside it). */
+static const char *variant(const char *name)
+{
+	static char paths[4][512];
+	static int next;
+	char *path = paths[next++ % 4];
+	snprintf(path, 512, "%s", tu_path(name));
+	char base[512], cmd[2400];
+	snprintf(base, sizeof(base), "%s", tu_path("base.db"));
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' '%s-wal' '%s-shm' && cp '%s' '%s'", path, path, path, base, path);
+	assert_int_equal(tu_run(&out, &err, "%s", cmd), 0);
+	return path;
+}
+
+static void assert_no_crash(int rc, const char *what)
+{
+	if (rc >= 128 || strstr(err.buf, "AddressSanitizer") || strstr(err.buf, "runtime error:") ||
+	    strstr(err.buf, "LeakSanitizer"))
+		fail_msg("%s crashed (exit %d): %s", what, rc, err.buf);
+	/* nothing from the file reaches the terminal raw */
+	for (const char *p = err.buf; *p; p++)
+		if (*p == 0x1b || *p == 0x07)
+			fail_msg("%s wrote a raw control byte to stderr: %s", what, err.buf);
+}
+
+static const char *const readers[] = {
+    "alerts",
+    "alerts --json",
+    "show %s",
+    "show %s --json",
+    "timeline %s",
+    "events --limit 20",
+    "events --json --limit 5",
+    "rejects",
+    "rules",
+    "rules --json",
+    "exception list",
+    "audit",
+    "audit --verify",
+    "audit --head",
+    "export %s",
+    "export --all --format json",
+    "export --all --format thehive",
+    "export --all --format timesketch-csv",
+    "export --all --format timesketch-jsonl",
+};
+
+/* Runs every reading command: none crashes, none changes a byte of the file. Returns how
+ * many exited 0. */
+static int run_readers(const char *db)
+{
+	char before[SHA256_HEX_LEN + 1], after[SHA256_HEX_LEN + 1];
+	file_sha(db, before);
+	int ok = 0;
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+		char args[300];
+		with_alert(args, sizeof(args), readers[i]);
+		int rc = CB(db, args);
+		assert_no_crash(rc, args);
+		ok += rc == 0;
+		file_sha(db, after);
+		if (strcmp(before, after))
+			fail_msg("'%s' changed the case file", args);
+	}
+	return ok;
+}
+
+static const char *const writers[] = {"detect",
+                                      "note %s 'second look'",
+                                      "status %s closed --reason other --force",
+                                      "check %s 2",
+                                      "respond %s 1 done",
+                                      "exception add planted-rule --field host.name --value x",
+                                      "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8"};
+
+static void run_writers(const char *db)
+{
+	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		char args[300];
+		with_alert(args, sizeof(args), writers[i]);
+		assert_no_crash(CB(db, args), args);
+	}
+}
+
+/* Every command is refused with exactly this reason, and the file stays as it was. */
+static void assert_refused_by_all(const char *db, const char *reason)
+{
+	char want[1200], before[SHA256_HEX_LEN + 1], after[SHA256_HEX_LEN + 1];
+	snprintf(want, sizeof(want), "casebook: refusing %s: %s; it was not changed\n", db, reason);
+	file_sha(db, before);
+	assert_int_equal(run_readers(db), 0);
+	assert_string_equal(err.buf, want);
+	run_writers(db);
+	assert_string_equal(err.buf, want);
+	assert_int_not_equal(CB(db, "ingest /dev/null"), 0);
+	assert_string_equal(err.buf, want);
+	file_sha(db, after);
+	assert_string_equal(before, after);
+}
+
+static void test_the_base_case_is_sound(void **state)
+{
+	(void)state;
+	const char *db = variant("sound.db");
+	assert_int_equal(run_readers(db), (int)(sizeof(readers) / sizeof(readers[0])));
+	assert_int_equal(CB(db, "audit --verify"), 0);
+}
+
+/* 1. No SQL text is read out of the case and executed: a deferred index whose "definition"
+ * ATTACHes a file and writes into it is built from casebook's own definition. */
+static void test_planted_index_sql_is_never_executed(void **state)
+{
+	(void)state;
+	const char *db = variant("planted.db");
+	char sql[1200];
+	snprintf(
+	    sql, sizeof(sql),
+	    "DROP INDEX events_identity; INSERT INTO deferred_indexes(name, sql) VALUES ('events_identity', "
+	    "'ATTACH ''%s'' AS pwn; CREATE TABLE pwn.owned(x); UPDATE main.alerts SET workflow_status = ''closed''')",
+	    tu_path("pwned.db"));
+	exec_raw(db, sql);
+	run_readers(db);
+	assert_int_equal(CB(db, "ingest /dev/null"), 0);
+	struct stat st;
+	assert_int_not_equal(stat(tu_path("pwned.db"), &st), 0);
+	assert_int_equal(CB(db, "alerts --status closed"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1); /* the header alone: the planted UPDATE never ran */
+	/* the index is casebook's again, and the case is sound */
+	exec_raw(db, "SELECT 1"); /* still a database */
+	assert_int_equal(CB(db, "audit --verify"), 0);
+	/* a name casebook never defers is refused, not run */
+	db = variant("planted2.db");
+	exec_raw(db, "INSERT INTO deferred_indexes(name, sql) VALUES ('evil', 'DELETE FROM notes')");
+	assert_int_equal(CB(db, "ingest /dev/null"), 1);
+	assert_non_null(strstr(err.buf, "deferred_indexes names an index casebook does not defer"));
+	assert_int_equal(CB(db, "show"), 64);
+}
+
+/* 2. Objects casebook did not make: refused by every command, the file untouched. */
+static void test_a_planted_trigger_is_refused(void **state)
+{
+	(void)state;
+	const char *db = variant("trigger.db");
+	exec_raw(db, "CREATE TRIGGER keep_quiet AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id = new.id; END");
+	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version 6) does not");
+}
+
+static void test_a_view_or_extra_table_is_refused(void **state)
+{
+	(void)state;
+	const char *db = variant("view.db");
+	exec_raw(db, "CREATE VIEW alerts_v AS SELECT * FROM alerts");
+	assert_refused_by_all(db, "it has a view \"alerts_v\" that casebook's schema (version 6) does not");
+	db = variant("table.db");
+	exec_raw(db, "CREATE TABLE aaa(x)");
+	assert_refused_by_all(db, "it has a table \"aaa\" that casebook's schema (version 6) does not");
+	db = variant("index.db");
+	exec_raw(db, "CREATE INDEX zz ON alerts(severity)");
+	assert_refused_by_all(db, "it has a index \"zz\" that casebook's schema (version 6) does not");
+}
+
+static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
+{
+	(void)state;
+	const char *db = variant("rebuilt.db");
+	exec_raw(db, "CREATE TABLE r2 AS SELECT * FROM rules; DROP TABLE rules; ALTER TABLE r2 RENAME TO rules; "
+	             "UPDATE rules SET json = NULL");
+	assert_refused_by_all(db, "its table \"rules\" is not defined as casebook defines it (schema version 6)");
+	db = variant("noindex.db");
+	exec_raw(db, "DROP INDEX alerts_queue");
+	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version 6)");
+}
+
+/* 3. NULL where the schema says NOT NULL (written through writable_schema, so the schema
+ * text is casebook's again afterwards), and values of the wrong type: no crash anywhere. */
+static void force_values(const char *db, const char *table, const char *update)
+{
+	char sql[2000];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA writable_schema = ON;"
+	         "UPDATE sqlite_schema SET sql = replace(sql, 'NOT NULL', '') WHERE name = '%s';",
+	         table);
+	exec_raw(db, sql);
+	exec_raw(db, update);
+}
+
+static void restore_schema(const char *db, const char *table)
+{
+	/* the original text, taken from a sound copy */
+	sqlite3 *src;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(tu_path("base.db"), &src), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(src, "SELECT sql FROM sqlite_schema WHERE name = ?1", -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *orig = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(src);
+	char *sql = sqlite3_mprintf("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = %Q WHERE name = %Q;",
+	                            orig, table);
+	exec_raw(db, sql);
+	sqlite3_free(sql);
+	sqlite3_free(orig);
+}
+
+static void test_nulls_and_wrong_types_never_crash(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *table, *update;
+	} cases[] = {
+	    {"rules", "UPDATE rules SET json = NULL, name = NULL, rule_id = NULL, type = NULL"},
+	    {"alerts", "UPDATE alerts SET severity = NULL, workflow_status = NULL, reason = NULL, doc = NULL, uuid = "
+	               "CASE WHEN id = 1 THEN uuid END"},
+	    {"notes", "UPDATE notes SET text = NULL, by = NULL"},
+	    {"audit", "UPDATE audit SET action = NULL, analyst = NULL, hash = NULL, prev_hash = NULL"},
+	    {"triage_items", "UPDATE triage_items SET state = NULL, text = NULL, kind = NULL"},
+	    {"events", "UPDATE events SET identity = NULL WHERE id % 2 = 0"},
+	    {"docs", "UPDATE docs SET doc = NULL WHERE id % 3 = 0"},
+	    {"ingests", "UPDATE ingests SET name = NULL"},
+	    {"hosts", "UPDATE hosts SET host_id = x'1b5b324a00ff', name = 7 WHERE key = (SELECT min(key) FROM hosts)"},
+	    {"alerts", "UPDATE alerts SET risk_score = 'high', original_time = 'x', doc = x'00ff7b', "
+	               "severity = x'1b5d303b07'"},
+	    {"docs", "UPDATE docs SET doc = 'not zstd', dict_id = 99"},
+	    {"doc_dicts", "UPDATE doc_dicts SET dict = 'not a dictionary'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "null%zu.db", i);
+		const char *db = variant(name);
+		force_values(db, cases[i].table, cases[i].update);
+		restore_schema(db, cases[i].table);
+		run_readers(db);
+		run_writers(db);
+	}
+}
+
+/* Damaged pages: SQLite reports corruption; casebook says so and stops, without a crash. */
+static void test_corrupt_pages_never_crash(void **state)
+{
+	(void)state;
+	const char *db = variant("corrupt.db");
+	struct stat st;
+	assert_int_equal(stat(db, &st), 0);
+	FILE *f = fopen(db, "r+b");
+	assert_non_null(f);
+	unsigned seed = 7;
+	for (long off = 16384 * 2; off < st.st_size; off += 16384 * 3) { /* every third page from the third */
+		fseek(f, off + 100, SEEK_SET);
+		for (int k = 0; k < 64; k++) {
+			seed = seed * 1103515245u + 12345u;
+			fputc((int)(seed >> 16) & 0xff, f);
+		}
+	}
+	fclose(f);
+	run_readers(db);
+	run_writers(db);
+}
+
+/* A newer version and a damaged header: refused without a byte changed. */
+static void test_a_newer_case_is_refused_untouched(void **state)
+{
+	(void)state;
+	const char *db = variant("newer.db");
+	exec_raw(db, "PRAGMA user_version = 99");
+	char before[SHA256_HEX_LEN + 1], after[SHA256_HEX_LEN + 1];
+	file_sha(db, before);
+	assert_int_equal(run_readers(db), 0);
+	run_writers(db);
+	assert_string_equal(err.buf,
+	                    "casebook: the database has schema version 99, newer than this casebook understands "
+	                    "(6); upgrade casebook, the database was not changed\n");
+	file_sha(db, after);
+	assert_string_equal(before, after);
+	db = variant("notsqlite.db");
+	tu_write_str(db, "this is not a database at all, just text that someone named .db\n");
+	assert_int_equal(run_readers(db), 0);
+	run_writers(db);
+}
+
+/* A WAL file that does not belong to the case (garbage, or another case's) is ignored by
+ * SQLite; the readers still change nothing in the case file. */
+static void test_a_stray_wal_beside_the_case(void **state)
+{
+	(void)state;
+	const char *db = variant("wal.db");
+	char wal[600];
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	char junk[8192];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	tu_write(wal, junk, sizeof(junk));
+	assert_int_equal(run_readers(db), (int)(sizeof(readers) / sizeof(readers[0])));
+	run_writers(db);
+}
+
+/* A rollback-journal case (as sqlite3's VACUUM INTO makes) stays one: header bytes 18-19
+ * are the journal mode, and a reader used to switch it to WAL. */
+static void test_a_rollback_journal_case_stays_as_it_is(void **state)
+{
+	(void)state;
+	const char *db = variant("journal.db");
+	exec_raw(db, "PRAGMA journal_mode = DELETE");
+	run_readers(db);
+	FILE *f = fopen(db, "rb");
+	assert_non_null(f);
+	unsigned char h[20];
+	assert_int_equal(fread(h, 1, 20, f), 20);
+	fclose(f);
+	assert_int_equal(h[18], 1);
+	assert_int_equal(h[19], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_the_base_case_is_sound),
+	    cmocka_unit_test(test_planted_index_sql_is_never_executed),
+	    cmocka_unit_test(test_a_planted_trigger_is_refused),
+	    cmocka_unit_test(test_a_view_or_extra_table_is_refused),
+	    cmocka_unit_test(test_a_rebuilt_table_or_missing_index_is_refused),
+	    cmocka_unit_test(test_nulls_and_wrong_types_never_crash),
+	    cmocka_unit_test(test_corrupt_pages_never_crash),
+	    cmocka_unit_test(test_a_newer_case_is_refused_untouched),
+	    cmocka_unit_test(test_a_stray_wal_beside_the_case),
+	    cmocka_unit_test(test_a_rollback_journal_case_stays_as_it_is),
+	};
+	return cmocka_run_group_tests(tests, make_base, release_all);
+}
