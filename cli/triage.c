@@ -258,11 +258,24 @@ int cmd_respond(struct globals *g, int argc, char **argv)
 	return rc;
 }
 
+/* The note on standard input, or NULL with a message: a read error or a NUL byte (a note is
+ * text; storing it up to the NUL would report a note added that is not the one given). */
 static char *read_stdin(void)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, 1024);
-	strbuf_read_stream(&sb, stdin);
+	if (strbuf_read_stream(&sb, stdin)) {
+		diag("casebook note: cannot read the note from standard input\n");
+		strbuf_release(&sb);
+		return NULL;
+	}
+	const char *nul = memchr(sb.buf, '\0', sb.len);
+	if (nul) {
+		diag("casebook note: the note has a NUL byte at offset %zu; a note is text, nothing was added\n",
+		     (size_t)(nul - sb.buf));
+		strbuf_release(&sb);
+		return NULL;
+	}
 	while (sb.len && sb.buf[sb.len - 1] == '\n')
 		sb.buf[--sb.len] = '\0';
 	return strbuf_detach(&sb, NULL);
@@ -272,7 +285,9 @@ int cmd_note(struct globals *g, int argc, char **argv)
 {
 	if (argc != 3)
 		return command_usage_error("note", "name the ALERT and the TEXT (or - to read it from standard input)");
-	char *text = !strcmp(argv[2], "-") ? read_stdin() : strdup(argv[2]);
+	char *text = !strcmp(argv[2], "-") ? read_stdin() : xstrdup(argv[2]);
+	if (!text)
+		return 1;
 	if (!*text) {
 		free(text);
 		return command_usage_error("note", "the note is empty");

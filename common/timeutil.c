@@ -106,8 +106,8 @@ int time_parse_iso8601(const char *s, size_t len, int64_t *us, const char **why)
 		return -1;
 	}
 	p = s;
-	if (read_digits(&p, end, 4, &y) || p >= end || *p++ != '-' || read_digits(&p, end, 2, &mo) ||
-	    p >= end || *p++ != '-' || read_digits(&p, end, 2, &d)) {
+	if (read_digits(&p, end, 4, &y) || p >= end || *p++ != '-' || read_digits(&p, end, 2, &mo) || p >= end ||
+	    *p++ != '-' || read_digits(&p, end, 2, &d)) {
 		*why = "expected a date YYYY-MM-DD";
 		return -1;
 	}
@@ -159,6 +159,13 @@ int time_parse_iso8601(const char *s, size_t len, int64_t *us, const char **why)
 	}
 	int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+	/* a leap second or an offset can carry the instant past the range the digits were in
+	 * (9999-12-31T23:59:60.9999999Z is in year 10000): the instant itself must be in it */
+	int64_t first = days_from_civil(1, 1, 1) * 86400, past = days_from_civil(10000, 1, 1) * 86400;
+	if (secs < first || secs >= past) {
+		*why = "year out of range (0001-9999)";
+		return -1;
+	}
 	*us = secs * TIME_US_PER_SEC + frac_us;
 	return 0;
 }
@@ -175,7 +182,7 @@ void time_format_iso8601(int64_t us, char out[TIME_ISO_LEN])
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
 	snprintf(out, TIME_ISO_LEN, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", y, m, d, (int)(rem / 3600),
-		 (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
+	         (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
 }
 
 int time_parse_duration(const char *s, int64_t *us)

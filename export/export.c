@@ -1,8 +1,10 @@
 #include "export/export.h"
 
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1018,13 +1020,49 @@ void atomic_file_abort(struct atomic_file *f)
 	atomic_file_free(f);
 }
 
+/* Removes PATH.tmp-PID files that an export killed before its end left behind: those whose
+ * process is gone. A live export's file is left alone. */
+static void remove_stale_temporaries(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *slash = strrchr(copy, '/');
+	const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
+	const char *base = slash ? slash + 1 : copy;
+	if (slash)
+		*slash = '\0';
+	size_t blen = strlen(base);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp-", 5))
+			continue;
+		char *end;
+		long pid = strtol(n + blen + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) /* alive, or not ours to judge */
+			continue;
+		struct strbuf stale;
+		strbuf_init(&stale, 256);
+		strbuf_addf(&stale, "%s/%s", dir, n);
+		unlink(stale.buf);
+		strbuf_release(&stale);
+	}
+	if (d)
+		closedir(d);
+	free(copy);
+}
+
 struct atomic_file *atomic_file_open(const char *path, int force, char *err, size_t errlen)
 {
 	struct stat st;
-	if (!force && lstat(path, &st) == 0) {
+	int replaces = lstat(path, &st) == 0;
+	if (!force && replaces) {
 		snprintf(err, errlen, "%s exists; add --force to replace it", path);
 		return NULL;
 	}
+	remove_stale_temporaries(path);
 	struct atomic_file *f = xmalloc(sizeof(*f));
 	f->path = xstrdup(path);
 	f->force = force;
@@ -1036,6 +1074,12 @@ struct atomic_file *atomic_file_open(const char *path, int force, char *err, siz
 	if (f->fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", f->tmp, strerror(errno));
 		atomic_file_free(f);
+		return NULL;
+	}
+	/* --force replaces the file's contents, not its permissions */
+	if (replaces && S_ISREG(st.st_mode) && fchmod(f->fd, st.st_mode & 07777) != 0) {
+		snprintf(err, errlen, "cannot keep the mode of %s: %s", path, strerror(errno));
+		atomic_file_abort(f);
 		return NULL;
 	}
 	return f;

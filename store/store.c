@@ -349,12 +349,23 @@ static void harden(sqlite3 *db)
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 }
 
-/* A new case: 16 KiB pages suit large rows of compressed documents, and WAL lets the
- * console read while ingest writes. Set once, when the file is created, never on an
- * existing case (that would rewrite its header). */
-static int new_case_pragmas(struct store *s)
+/* A new case: 16 KiB pages suit large rows of compressed documents (set before the first
+ * table is written), and WAL lets the console read while ingest writes (set once the tables
+ * exist). Never on an existing case: that would rewrite its header. Two processes creating
+ * the same case race here; the journal mode is retried while the other holds the file (SQLite
+ * does not call the busy handler for it). */
+static int new_case_wal(struct store *s)
 {
-	return store_exec(s, "PRAGMA page_size=16384") || store_exec(s, "PRAGMA journal_mode=WAL") ? -1 : 0;
+	for (int tries = 0;; tries++) {
+		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return store_fail(s, "setting the journal mode");
+		if (tries >= 1000)
+			return store_fail(s, "setting the journal mode");
+		sqlite3_sleep(10);
+	}
 }
 
 int store_open(const char *path, unsigned flags, struct store **out, char **err)
@@ -392,10 +403,10 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 		goto fail;
 	}
 	if (have < want) {
-		if (have == 0 && new_case_pragmas(s))
+		if (have == 0 && store_exec(s, "PRAGMA page_size=16384"))
 			goto fail;
 		int from;
-		if (migrate(s, &from) || check_case(s, &have))
+		if (migrate(s, &from) || (from == 0 && new_case_wal(s)) || check_case(s, &have))
 			goto fail;
 		s->migrated_from = from > 0 && from < want ? from : 0;
 	}

@@ -41,11 +41,12 @@ static int CB(const char *db, const char *fmt, ...)
 }
 
 static const char *EVENTS =
-	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"category\":[\"file\"],\"action\":\"modification\"},"
-	"\"host\":{\"id\":\"H1\",\"name\":\"mac1\"},\"process\":{\"name\":\"installer\",\"pid\":7},"
-	"\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n"
-	"{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],\"action\":\"exec\"},"
-	"\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\",\"executable\":\"/bin/zsh\"}}\n";
+    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"category\":[\"file\"],\"action\":"
+    "\"modification\"},"
+    "\"host\":{\"id\":\"H1\",\"name\":\"mac1\"},\"process\":{\"name\":\"installer\",\"pid\":7},"
+    "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n"
+    "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],\"action\":\"exec\"},"
+    "\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\",\"executable\":\"/bin/zsh\"}}\n";
 
 static void test_help_and_version(void **state)
 {
@@ -57,7 +58,7 @@ static void test_help_and_version(void **state)
 	assert_string_equal(out.buf, "casebook 0.6.0 (schema 6)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
-				     "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
+	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
 	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
 	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
 }
@@ -71,8 +72,9 @@ static void test_usage_errors_exit_64(void **state)
 	assert_memory_equal(err.buf, "casebook: unknown option: --frob\n", 33);
 	assert_int_equal(tu_run(&out, &err, "%s", tu_casebook()), 64);
 	assert_int_equal(CB("u.db", "events --bogus"), 64);
-	assert_string_equal(err.buf, "casebook events: unknown option\n"
-				     "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]\n");
+	assert_string_equal(
+	    err.buf, "casebook events: unknown option\n"
+	             "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]\n");
 	assert_int_equal(CB("u.db", "events --from yesterday"), 64);
 	assert_memory_equal(err.buf, "casebook events: --from: expected a date YYYY-MM-DD\n", 51);
 	assert_int_equal(CB("u.db", "ingest"), 64);
@@ -90,10 +92,11 @@ static void test_ingest_exit_statuses_and_summary(void **state)
 	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("good.ndjson")), 0);
 	assert_string_equal(out.buf, "2 documents: 0 added, 2 duplicate, 0 rejected\n");
 
-	tu_write_str(tu_path("bad.ndjson"), "{\"@timestamp\":\"2024-05-01T11:00:00Z\",\"event\":{\"id\":\"e3\"}}\n{oops}\n");
+	tu_write_str(tu_path("bad.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T11:00:00Z\",\"event\":{\"id\":\"e3\"}}\n{oops}\n");
 	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("bad.ndjson")), 2);
 	assert_string_equal(out.buf, "2 documents: 1 added, 0 duplicate, 1 rejected\n"
-				     "the damaged parts are kept: 'casebook rejects' lists them\n");
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
 	assert_non_null(strstr(err.buf, "bad.ndjson:2:2: expected a member name in double quotes, found 'o'\n"));
 
 	assert_int_equal(CB("x.db", "ingest '%s'", tu_path("nonexistent.json")), 1);
@@ -106,8 +109,8 @@ static void test_ingest_from_stdin(void **state)
 	(void)state;
 	tu_write_str(tu_path("in.ndjson"), EVENTS);
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest - < '%s'", tu_casebook(), tu_path("stdin.db"),
-				tu_path("in.ndjson")),
-			 0);
+	                        tu_path("in.ndjson")),
+	                 0);
 	assert_string_equal(out.buf, "2 documents: 2 added, 0 duplicate, 0 rejected\n");
 	assert_int_equal(CB("stdin.db", "rejects"), 0);
 	assert_string_equal(out.buf, "");
@@ -119,15 +122,16 @@ static void test_events_table_json_and_filters(void **state)
 	tu_write_str(tu_path("ev.ndjson"), EVENTS);
 	assert_int_equal(CB("ev.db", "ingest '%s'", tu_path("ev.ndjson")), 0);
 	assert_int_equal(CB("ev.db", "events"), 0);
-	assert_string_equal(out.buf,
-			    "2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
-			    "/Library/DirectoryServices/PlugIns/x.dsplug\n"
-			    "2024-05-01T10:05:00.000000Z  mac2                  process/exec              zsh               "
-			    "/bin/zsh\n");
+	assert_string_equal(
+	    out.buf, "2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
+	             "/Library/DirectoryServices/PlugIns/x.dsplug\n"
+	             "2024-05-01T10:05:00.000000Z  mac2                  process/exec              zsh               "
+	             "/bin/zsh\n");
 	assert_int_equal(CB("ev.db", "events --json --host H2"), 0);
-	assert_string_equal(out.buf, "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],"
-				     "\"action\":\"exec\"},\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\","
-				     "\"executable\":\"/bin/zsh\"}}\n");
+	assert_string_equal(
+	    out.buf, "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"],"
+	             "\"action\":\"exec\"},\"host\":{\"id\":\"H2\",\"name\":\"mac2\"},\"process\":{\"name\":\"zsh\","
+	             "\"executable\":\"/bin/zsh\"}}\n");
 	assert_int_equal(CB("ev.db", "events --from 2024-05-01T10:01:00Z --to 2024-05-01T12:00:00+01:00"), 0);
 	assert_int_equal(tu_count(out.buf, "\n"), 1);
 	assert_non_null(strstr(out.buf, "mac2"));
@@ -142,21 +146,24 @@ static void test_rejects_listing(void **state)
 	tu_write_str(tu_path("r.ndjson"), "{\"a\":\"\x1b[31mred\"\n");
 	assert_int_equal(CB("r.db", "ingest '%s'", tu_path("r.ndjson")), 2);
 	assert_int_equal(CB("r.db", "rejects"), 0);
-	assert_non_null(strstr(out.buf, "r.ndjson:1:7: control character 0x1B in string (unterminated string?) (16 bytes kept)\n"
-					"    {\"a\":\"\xe2\x90\x9b[31mred\"\xe2\x90\xa4\n"));
+	assert_non_null(strstr(out.buf,
+	                       "r.ndjson:1:7: control character 0x1B in string (unterminated string?) (16 bytes kept)\n"
+	                       "    {\"a\":\"\xe2\x90\x9b[31mred\"\xe2\x90\xa4\n"));
 	assert_int_equal(CB("r.db", "rejects --json"), 0);
-	assert_non_null(strstr(out.buf, "\"line\":1,\"column\":7,\"offset\":0,\"error\":\"control character 0x1B in string "
-					"(unterminated string?)\",\"raw\":\"{\\\"a\\\":\\\"\\u001b[31mred\\\"\\n\",\"raw_bytes\":16,"
-					"\"raw_dropped\":0}\n"));
+	assert_non_null(strstr(
+	    out.buf, "\"line\":1,\"column\":7,\"offset\":0,\"error\":\"control character 0x1B in string "
+	             "(unterminated string?)\",\"raw\":\"{\\\"a\\\":\\\"\\u001b[31mred\\\"\\n\",\"raw_bytes\":16,"
+	             "\"raw_dropped\":0}\n"));
 }
 
 static void test_hostile_fields_never_reach_the_terminal_raw(void **state)
 {
 	(void)state;
-	tu_write_str(tu_path("hostile.ndjson"),
-		     "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"h1\",\"category\":[\"file\\u001b[2J\"],"
-		     "\"action\":\"x\\r\\u009b31m\"},\"host\":{\"name\":\"evil\\u001b]0;pwned\\u0007\\u202e\"},"
-		     "\"process\":{\"name\":\"a\\bb\\u007f\"},\"file\":{\"path\":\"/tmp/\\u200b\xff\\n/x\"}}\n");
+	tu_write_str(
+	    tu_path("hostile.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"h1\",\"category\":[\"file\\u001b[2J\"],"
+	    "\"action\":\"x\\r\\u009b31m\"},\"host\":{\"name\":\"evil\\u001b]0;pwned\\u0007\\u202e\"},"
+	    "\"process\":{\"name\":\"a\\bb\\u007f\"},\"file\":{\"path\":\"/tmp/\\u200b\xff\\n/x\"}}\n");
 	assert_int_equal(CB("h.db", "ingest '%s'", tu_path("hostile.ndjson")), 0);
 	assert_int_equal(CB("h.db", "events"), 0);
 	for (size_t i = 0; i < out.len; i++) {
@@ -164,9 +171,9 @@ static void test_hostile_fields_never_reach_the_terminal_raw(void **state)
 		if (c < 0x20 && c != '\n')
 			fail_msg("raw control byte 0x%02x at %zu in: %s", c, i, out.buf);
 	}
-	assert_null(strstr(out.buf, "\xc2\x9b"));       /* C1 CSI */
-	assert_null(strstr(out.buf, "\xe2\x80\xae"));   /* RLO */
-	assert_null(strstr(out.buf, "\xe2\x80\x8b"));   /* zero-width space */
+	assert_null(strstr(out.buf, "\xc2\x9b"));     /* C1 CSI */
+	assert_null(strstr(out.buf, "\xe2\x80\xae")); /* RLO */
+	assert_null(strstr(out.buf, "\xe2\x80\x8b")); /* zero-width space */
 	assert_non_null(strstr(out.buf, "evil\xe2\x90\x9b]0;pwned\xe2\x90\x87\\u202E"));
 	assert_non_null(strstr(out.buf, "/tmp/\\u200B\\xFF\xe2\x90\xa4/x"));
 	assert_int_equal(CB("h.db", "events --json"), 0);
@@ -190,19 +197,20 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_int_equal(CB("d.db", "ingest '%s'", tu_path("d.ndjson")), 0);
 	tu_seed_rule_only_cli(tu_path("d.db"));
 	assert_int_equal(CB("d.db", "rules"), 0);
-	assert_non_null(strstr(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8  107      query    kuery     5m from now-9m    "
-					"yes  Persistence via DirectoryService Plugin Modification\n"));
+	assert_non_null(strstr(out.buf,
+	                       "89fa6cb7-6b53-4de2-b604-648488841ab8  107      query    kuery     5m from now-9m    "
+	                       "yes  Persistence via DirectoryService Plugin Modification\n"));
 	/* the EVENTS file event has no host.os.type: no alert; then one with it */
 	assert_int_equal(CB("d.db", "detect"), 0);
 	assert_non_null(strstr(out.buf, "0 alerts created"));
 	tu_write_str(tu_path("d2.ndjson"),
-		     "{\"@timestamp\":\"2024-05-01T10:06:00Z\",\"event\":{\"id\":\"e9\",\"category\":[\"file\"],"
-		     "\"type\":[\"change\"]},\"host\":{\"id\":\"H1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
-		     "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/y.dsplug\",\"name\":\"y.dsplug\"}}\n");
+	             "{\"@timestamp\":\"2024-05-01T10:06:00Z\",\"event\":{\"id\":\"e9\",\"category\":[\"file\"],"
+	             "\"type\":[\"change\"]},\"host\":{\"id\":\"H1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
+	             "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/y.dsplug\",\"name\":\"y.dsplug\"}}\n");
 	assert_int_equal(CB("d.db", "ingest '%s'", tu_path("d2.ndjson")), 0);
 	assert_int_equal(CB("d.db", "detect"), 0);
 	assert_string_equal(out.buf, "1 rules: 1 executions replayed, 1 events matched, 1 alerts created, "
-				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	                             "0 duplicates skipped, 0 executions hit max_signals\n");
 	assert_int_equal(CB("d.db", "alerts --status open"), 0);
 	assert_int_equal(tu_count(out.buf, "\n"), 2);
 	assert_non_null(strstr(out.buf, "open          medium     47  2024-05-01T10:06:00Z  mac1                "));
@@ -213,13 +221,13 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_int_equal(CB("d.db", "show %s", prefix), 0);
 	assert_non_null(strstr(out.buf, "rule          Persistence via DirectoryService Plugin Modification\n"));
 	assert_non_null(strstr(out.buf, "file event file y.dsplug, on mac1 created medium alert "
-					"Persistence via DirectoryService Plugin Modification.\n"));
+	                                "Persistence via DirectoryService Plugin Modification.\n"));
 	assert_int_equal(CB("d.db", "timeline %s --before 10m --after 0s", prefix), 0);
-	assert_string_equal(out.buf,
-			    "  2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
-			    "/Library/DirectoryServices/PlugIns/x.dsplug\n"
-			    "> 2024-05-01T10:06:00.000000Z  mac1                  file/-                    -                 "
-			    "/Library/DirectoryServices/PlugIns/y.dsplug\n");
+	assert_string_equal(
+	    out.buf, "  2024-05-01T10:00:00.000000Z  mac1                  file/modification         installer         "
+	             "/Library/DirectoryServices/PlugIns/x.dsplug\n"
+	             "> 2024-05-01T10:06:00.000000Z  mac1                  file/-                    -                 "
+	             "/Library/DirectoryServices/PlugIns/y.dsplug\n");
 	assert_int_equal(CB("d.db", "show zzzz"), 1);
 	assert_string_equal(err.buf, "casebook show: no alert matches zzzz ('casebook alerts' lists them)\n");
 	assert_int_equal(CB("d.db", "show ''"), 64);
@@ -230,8 +238,9 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_int_equal(tu_count(out.buf, "\n"), 1);
 	assert_int_equal(CB("d.db", "events --query 'file.path:(a'"), 64);
 	assert_string_equal(err.buf, "casebook events: KQL syntax error at column 13: expected ')' or 'and', 'or' but "
-				     "the query ended\n    file.path:(a\n                ^\n");
-	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value mac1"), 0);
+	                             "the query ended\n    file.path:(a\n                ^\n");
+	assert_int_equal(
+	    CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value mac1"), 0);
 	assert_int_equal(CB("d.db", "exception list"), 0);
 	assert_non_null(strstr(out.buf, "list casebook-89fa6cb7-6b53-4de2-b604-648488841ab8"));
 	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name"), 64);
@@ -246,14 +255,16 @@ static void test_triage_from_the_command_line(void **state)
 	assert_int_equal(CB("t.db", "detect"), 0);
 	assert_non_null(strstr(out.buf, "2 alerts created"));
 	/* bulk: close the Apple-signed one by a query over alerts, in one transaction */
-	assert_int_equal(CB("t.db", "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
-				    "closed --reason benign_positive"),
-			 1);
+	assert_int_equal(CB("t.db",
+	                    "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
+	                    "closed --reason benign_positive"),
+	                 1);
 	assert_non_null(strstr(err.buf, "has 6 checklist items open; finish them, or close with --force"));
 	assert_string_equal(out.buf, "nothing changed\n");
-	assert_int_equal(CB("t.db", "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
-				    "closed --reason benign_positive --force --comment 'Apple update'"),
-			 0);
+	assert_int_equal(CB("t.db",
+	                    "--analyst amy status --query 'process.code_signature.subject_name:\"Software Signing\"' "
+	                    "closed --reason benign_positive --force --comment 'Apple update'"),
+	                 0);
 	assert_string_equal(out.buf, "1 alert closed\n");
 	assert_int_equal(CB("t.db", "alerts --status closed"), 0);
 	assert_int_equal(tu_count(out.buf, "\n"), 2);
@@ -274,16 +285,17 @@ static void test_triage_from_the_command_line(void **state)
 	assert_int_equal(CB("t.db", "respond %s 1 maybe", uuid), 64);
 	assert_int_equal(CB("t.db", "--analyst bob respond %s 1 done", uuid), 0);
 	tu_write_str(tu_path("note.txt"), "first line\nsecond line\n");
-	assert_int_equal(tu_run(&out, &err, "%s --db '%s' --analyst bob note %s - < '%s'", tu_casebook(), tu_path("t.db"),
-				uuid, tu_path("note.txt")),
-			 0);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' --analyst bob note %s - < '%s'", tu_casebook(),
+	                        tu_path("t.db"), uuid, tu_path("note.txt")),
+	                 0);
 	assert_int_equal(CB("t.db", "show %s", uuid), 0);
 	assert_non_null(strstr(out.buf, "  [x]  2. "));
 	assert_non_null(strstr(out.buf, "notes:\n  bob, "));
 	assert_non_null(strstr(out.buf, "    first line\n    second line\n"));
 	assert_int_equal(CB("t.db", "audit --verify"), 0);
 	/* the refused close wrote nothing: the close, then check, respond, note */
-	assert_string_equal(out.buf, "audit chain verified: 4 entries, none changed, removed or inserted; notes, checklists and statuses are what they record\n");
+	assert_string_equal(out.buf, "audit chain verified: 4 entries, none changed, removed or inserted; notes, "
+	                             "checklists and statuses are what they record\n");
 	assert_int_equal(CB("t.db", "audit %s", uuid), 0);
 	assert_int_equal(tu_count(out.buf, "\n"), 3);
 	/* exports: atomic files, Timesketch names, no overwriting */
@@ -299,47 +311,49 @@ static void test_triage_from_the_command_line(void **state)
 	/* tampering shows */
 	sqlite3 *raw;
 	assert_int_equal(sqlite3_open(tu_path("t.db"), &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, "UPDATE audit SET after = 'done, honest' WHERE id = 3", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "UPDATE audit SET after = 'done, honest' WHERE id = 3", NULL, NULL, NULL),
+	                 SQLITE_OK);
 	sqlite3_close(raw);
 	assert_int_equal(CB("t.db", "audit --verify"), 2);
 	assert_string_equal(out.buf, "audit chain BROKEN at entry 3: entry 3 was changed after it was written\n");
 }
 
-
 /* Rule versions, EQL rules, a sequence's alert, and the coverage table. */
 static void test_rule_versions_sequences_and_coverage(void **state)
 {
 	(void)state;
-	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }", tu_path("v.ndjson")),
-			 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }", tu_path("v.ndjson")), 0);
 	assert_int_equal(CB("v.db", "ingest '%s'", tu_path("v.ndjson")), 0);
 	assert_int_equal(CB("v.db", "rules"), 0);
-	assert_non_null(strstr(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8  111      eql      eql       5m from now-9m    "
-					"no   Persistence via DirectoryService Plugin Modification\n"));
-	assert_non_null(strstr(out.buf, "6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45  1        eql      eql       5m from now-9m    "
-					"yes  DirectoryService Plugin Installed Then Run (casebook companion)\n"));
+	assert_non_null(strstr(out.buf,
+	                       "89fa6cb7-6b53-4de2-b604-648488841ab8  111      eql      eql       5m from now-9m    "
+	                       "no   Persistence via DirectoryService Plugin Modification\n"));
+	assert_non_null(strstr(out.buf,
+	                       "6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45  1        eql      eql       5m from now-9m    "
+	                       "yes  DirectoryService Plugin Installed Then Run (casebook companion)\n"));
 	/* enabling needs a version when there are several */
 	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8"), 64);
 	assert_string_equal(err.buf, "casebook rules: 89fa6cb7-6b53-4de2-b604-648488841ab8 has versions 107 (enabled), "
-				     "111; choose one with --version N\n");
+	                             "111; choose one with --version N\n");
 	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 112"), 1);
 	assert_string_equal(err.buf, "casebook rules: 89fa6cb7-6b53-4de2-b604-648488841ab8 has no version 112 (it has "
-				     "107 (enabled), 111)\n");
+	                             "107 (enabled), 111)\n");
 	assert_int_equal(CB("v.db", "rules enable nope"), 1);
 	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version x"), 64);
 	/* version 111 runs alone when asked for by version, though disabled */
 	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 111"), 0);
 	assert_string_equal(out.buf, "1 rules: 3 executions replayed, 2 events matched, 2 alerts created, "
-				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	                             "0 duplicates skipped, 0 executions hit max_signals\n");
 	assert_int_equal(CB("v.db", "detect --version 111"), 64);
 	/* every enabled rule: the seed's three alerts, the companions' (version 111 is not enabled) */
 	assert_int_equal(CB("v.db", "detect"), 0);
 	assert_string_equal(out.buf, "5 rules: 15 executions replayed, 11 events matched, 11 alerts created, "
-				     "0 duplicates skipped, 0 executions hit max_signals\n");
+	                             "0 duplicates skipped, 0 executions hit max_signals\n");
 	/* --rule alone runs the enabled version, 107: its alerts exist already */
 	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8 --from 2026-11-20T00:00:00Z "
-				    "--to 2026-11-21T00:00:00Z"),
-			 0);
+	                            "--to 2026-11-21T00:00:00Z"),
+	                 0);
 	assert_memory_equal(out.buf, "1 rules: ", 9);
 	assert_non_null(strstr(out.buf, " 0 alerts created, 3 duplicates skipped,"));
 	assert_string_equal(err.buf, "");
@@ -349,14 +363,16 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	const char *row = strchr(out.buf, '\n') + 1;
 	memcpy(prefix, row, 12);
 	prefix[12] = '\0';
-	assert_non_null(strstr(row, "  critical   99  2026-11-20T08:05:29Z  mac-lisbon-01       DirectoryService Plugin "
-				    "Installed Then …"));
+	assert_non_null(strstr(row,
+	                       "  critical   99  2026-11-20T08:05:29Z  mac-lisbon-01       DirectoryService Plugin "
+	                       "Installed Then …"));
 	assert_int_equal(CB("v.db", "show %s", prefix), 0);
-	assert_non_null(strstr(out.buf, "sequence of 2 events:\n"
-					"  2026-11-20T08:05:29.777844Z  mac-lisbon-01         file/modification         "
-					"ZoomUpdate        /Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync\n"
-					"  2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec              "
-					"sh                /bin/sh\n"));
+	assert_non_null(strstr(
+	    out.buf, "sequence of 2 events:\n"
+	             "  2026-11-20T08:05:29.777844Z  mac-lisbon-01         file/modification         "
+	             "ZoomUpdate        /Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync\n"
+	             "  2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec              "
+	             "sh                /bin/sh\n"));
 	/* the timeline marks both */
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	assert_int_equal(tu_count(out.buf, "\n> "), 2);
@@ -367,75 +383,183 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_int_equal(CB("v.db", "rules disable 1a8374da-5e3d-5443-9b59-b7491219a039"), 0);
 	assert_string_equal(out.buf, "1a8374da-5e3d-5443-9b59-b7491219a039: 1 version disabled\n");
 	assert_int_equal(CB("v.db", "coverage"), 0);
-	assert_string_equal(out.buf,
-			    "Rules (enabled):\n"
-			    "  R1  Persistence via DirectoryService Plugin Modification v107\n"
-			    "  R2  Persistence via DirectoryService Plugin Modification v111\n"
-			    "  R3  DirectoryService Plugin Helper Started a Process (casebook companion) v1\n"
-			    "  R4  DirectoryService Plugin Installed Then Run (casebook companion) v1\n"
-			    "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"
-			    "\n"
-			    "TECHNIQUE                                        R1   R2   R3   R4   R5   ANY\n"
-			    "plain file named X.dsplug (Elastic's own test)   yes  yes  -    -    yes  yes\n"
-			    "bundle copied in with cp -R                      -    -    -    -    yes  yes\n"
-			    "bundle written in place by a script              -    -    -    -    yes  yes\n"
-			    "bundle moved in with mv (a rename)               yes  -    -    -    yes  yes\n"
-			    "installer package unpacks a bundle               -    -    -    -    yes  yes\n"
-			    "binary replaced inside an existing plugin        -    -    -    -    yes  yes\n"
-			    "upper-case suffix X.DSPLUG                       -    -    -    -    yes  yes\n"
-			    "loaded plugin starts a process                   -    -    yes  -    -    yes\n"
-			    "bundle copied in, then loaded: starts a process  -    -    yes  yes  yes  yes\n");
+	assert_string_equal(out.buf, "Rules (enabled):\n"
+	                             "  R1  Persistence via DirectoryService Plugin Modification v107\n"
+	                             "  R2  Persistence via DirectoryService Plugin Modification v111\n"
+	                             "  R3  DirectoryService Plugin Helper Started a Process (casebook companion) v1\n"
+	                             "  R4  DirectoryService Plugin Installed Then Run (casebook companion) v1\n"
+	                             "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"
+	                             "\n"
+	                             "TECHNIQUE                                        R1   R2   R3   R4   R5   ANY\n"
+	                             "plain file named X.dsplug (Elastic's own test)   yes  yes  -    -    yes  yes\n"
+	                             "bundle copied in with cp -R                      -    -    -    -    yes  yes\n"
+	                             "bundle written in place by a script              -    -    -    -    yes  yes\n"
+	                             "bundle moved in with mv (a rename)               yes  -    -    -    yes  yes\n"
+	                             "installer package unpacks a bundle               -    -    -    -    yes  yes\n"
+	                             "binary replaced inside an existing plugin        -    -    -    -    yes  yes\n"
+	                             "upper-case suffix X.DSPLUG                       -    -    -    -    yes  yes\n"
+	                             "loaded plugin starts a process                   -    -    yes  -    -    yes\n"
+	                             "bundle copied in, then loaded: starts a process  -    -    yes  yes  yes  yes\n");
 	/* with only the seed rule's versions, the blind spots show */
 	for (size_t i = 0; tu_companion_rules[i]; i++)
 		assert_int_equal(CB("v.db", "rules disable %s", tu_companion_rules[i]), 0);
 	assert_int_equal(CB("v.db", "coverage --json"), 0);
-	assert_string_equal(out.buf,
-			    "{\"rules\":[{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107,\"enabled\":true,"
-			    "\"name\":\"Persistence via DirectoryService Plugin Modification\"},{\"rule_id\":"
-			    "\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111,\"enabled\":true,\"name\":\"Persistence via "
-			    "DirectoryService Plugin Modification\"}],\"techniques\":["
-			    "{\"id\":\"plain-file\",\"name\":\"plain file named X.dsplug (Elastic's own test)\",\"caught_by\":["
-			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107},"
-			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111}]},"
-			    "{\"id\":\"copy-bundle\",\"name\":\"bundle copied in with cp -R\",\"caught_by\":[]},"
-			    "{\"id\":\"write-in-place\",\"name\":\"bundle written in place by a script\",\"caught_by\":[]},"
-			    "{\"id\":\"move-bundle\",\"name\":\"bundle moved in with mv (a rename)\",\"caught_by\":["
-			    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107}]},"
-			    "{\"id\":\"installer-package\",\"name\":\"installer package unpacks a bundle\",\"caught_by\":[]},"
-			    "{\"id\":\"replace-binary\",\"name\":\"binary replaced inside an existing plugin\",\"caught_by\":[]},"
-			    "{\"id\":\"upper-case-suffix\",\"name\":\"upper-case suffix X.DSPLUG\",\"caught_by\":[]},"
-			    "{\"id\":\"loader-starts-process\",\"name\":\"loaded plugin starts a process\",\"caught_by\":[]},"
-			    "{\"id\":\"copy-then-run\",\"name\":\"bundle copied in, then loaded: starts a process\","
-			    "\"caught_by\":[]}]}\n");
+	assert_string_equal(
+	    out.buf,
+	    "{\"rules\":[{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107,\"enabled\":true,"
+	    "\"name\":\"Persistence via DirectoryService Plugin Modification\"},{\"rule_id\":"
+	    "\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111,\"enabled\":true,\"name\":\"Persistence via "
+	    "DirectoryService Plugin Modification\"}],\"techniques\":["
+	    "{\"id\":\"plain-file\",\"name\":\"plain file named X.dsplug (Elastic's own test)\",\"caught_by\":["
+	    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107},"
+	    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":111}]},"
+	    "{\"id\":\"copy-bundle\",\"name\":\"bundle copied in with cp -R\",\"caught_by\":[]},"
+	    "{\"id\":\"write-in-place\",\"name\":\"bundle written in place by a script\",\"caught_by\":[]},"
+	    "{\"id\":\"move-bundle\",\"name\":\"bundle moved in with mv (a rename)\",\"caught_by\":["
+	    "{\"rule_id\":\"89fa6cb7-6b53-4de2-b604-648488841ab8\",\"version\":107}]},"
+	    "{\"id\":\"installer-package\",\"name\":\"installer package unpacks a bundle\",\"caught_by\":[]},"
+	    "{\"id\":\"replace-binary\",\"name\":\"binary replaced inside an existing plugin\",\"caught_by\":[]},"
+	    "{\"id\":\"upper-case-suffix\",\"name\":\"upper-case suffix X.DSPLUG\",\"caught_by\":[]},"
+	    "{\"id\":\"loader-starts-process\",\"name\":\"loaded plugin starts a process\",\"caught_by\":[]},"
+	    "{\"id\":\"copy-then-run\",\"name\":\"bundle copied in, then loaded: starts a process\","
+	    "\"caught_by\":[]}]}\n");
 	assert_int_equal(CB("v.db", "coverage"), 0);
 	assert_non_null(strstr(out.buf, "\n7 techniques are caught by no enabled rule.\n"));
 	/* a rule with no enabled version: detect says how to run one */
 	assert_int_equal(CB("v.db", "rules disable 89fa6cb7-6b53-4de2-b604-648488841ab8"), 0);
 	assert_string_equal(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8: 2 versions disabled\n");
 	assert_int_equal(CB("v.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8"), 0);
-	assert_string_equal(err.buf, "casebook detect: no version of 89fa6cb7-6b53-4de2-b604-648488841ab8 is enabled; run "
-				     "one with --version N ('casebook rules' lists them)\n");
+	assert_string_equal(err.buf,
+	                    "casebook detect: no version of 89fa6cb7-6b53-4de2-b604-648488841ab8 is enabled; run "
+	                    "one with --version N ('casebook rules' lists them)\n");
 	/* with no case yet, the bundled pack as a new case has it */
 	assert_int_equal(CB("no-such-case.db", "coverage"), 0);
-	assert_non_null(strstr(out.buf, "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"));
+	assert_non_null(
+	    strstr(out.buf, "  R5  Write Below the DirectoryService PlugIns Folder (casebook companion) v1\n"));
 	assert_int_equal(CB("v.db", "coverage --bogus"), 64);
+}
+
+/* Issue "no analyst's work is ever lost": each of these was reproduced before its fix. */
+static void test_nothing_the_analyst_did_is_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(CB("w.db", "ingest tests/fixtures/hostile.ndjson"), 0);
+	tu_seed_rule_only_cli(tu_path("w.db"));
+	assert_int_equal(CB("w.db", "detect"), 0);
+	assert_non_null(strstr(out.buf, "2 alerts created"));
+	/* an exception survives every later writing command (each reloads the bundled pack) */
+	assert_int_equal(CB("w.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name "
+	                            "--value mac-good --comment 'Apple updates'"),
+	                 0);
+	assert_int_equal(CB("w.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 107"), 0);
+	assert_int_equal(CB("w.db", "ingest tests/fixtures/hostile.ndjson"), 0);
+	assert_int_equal(tu_run(&out, &err,
+	                        "%s --db '%s' alerts --json | head -1 | sed -n "
+	                        "'s/.*\"kibana.alert.uuid\":\"\\([0-9a-f]*\\)\".*/\\1/p'",
+	                        tu_casebook(), tu_path("w.db")),
+	                 0);
+	char uuid[80];
+	snprintf(uuid, sizeof(uuid), "%.64s", out.buf);
+	/* a reader never writes: the case file is byte for byte the same after show and export */
+	assert_int_equal(
+	    tu_run(&out, &err, "cat '%s' '%s-wal' 2>/dev/null | sha256sum", tu_path("w.db"), tu_path("w.db")), 0);
+	char before[100];
+	snprintf(before, sizeof(before), "%s", out.buf);
+	assert_int_equal(CB("w.db", "show %s", uuid), 0);
+	assert_int_equal(CB("w.db", "export %s --format json", uuid), 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "cat '%s' '%s-wal' 2>/dev/null | sha256sum", tu_path("w.db"), tu_path("w.db")), 0);
+	assert_string_equal(out.buf, before);
+	/* the exception still holds: mac-good's plugin is not alerted again */
+	assert_int_equal(CB("w.db", "exception list"), 0);
+	assert_non_null(strstr(out.buf, "mac-good"));
+	assert_int_equal(CB("w.db", "detect --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"), 0);
+	assert_non_null(strstr(out.buf, " 0 alerts created"));
+	/* a note with a NUL byte is refused whole, never stored cut short */
+	tu_write(tu_path("nul.txt"), "before\0after", 12);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' note %s - < '%s'", tu_casebook(), tu_path("w.db"), uuid,
+	                        tu_path("nul.txt")),
+	                 1);
+	assert_string_equal(err.buf, "casebook note: the note has a NUL byte at offset 6; a note is text, nothing was "
+	                             "added\n");
+	assert_int_equal(CB("w.db", "audit"), 0);
+	assert_int_equal(tu_count(out.buf, " note"), 0);
+	/* a failed write to stdout is an error */
+	assert_int_equal(tu_run(&out, &err, "{ %s --db '%s' alerts > /dev/full; }", tu_casebook(), tu_path("w.db")), 1);
+	assert_string_equal(err.buf, "casebook: writing to standard output failed: No space left on device\n");
+	assert_int_equal(
+	    tu_run(&out, &err, "{ %s --db '%s' events --json > /dev/full; }", tu_casebook(), tu_path("w.db")), 1);
+	/* --force keeps the replaced file's mode; a killed export's temporary file is removed */
+	tu_write_str(tu_path("r.md"), "old\n");
+	assert_int_equal(
+	    tu_run(&out, &err, "chmod 600 '%s' && touch '%s.tmp-2147483646'", tu_path("r.md"), tu_path("r.md")), 0);
+	assert_int_equal(CB("w.db", "export %s -o '%s' --force", uuid, tu_path("r.md")), 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "{ stat -c %%a '%s'; ls '%s'* | wc -l; }", tu_path("r.md"), tu_path("r.md")), 0);
+	assert_string_equal(out.buf, "600\n1\n");
+	/* the anchor: audit --head, checked by --expect; a rewritten chain fails it */
+	assert_int_equal(CB("w.db", "note %s 'keep this'", uuid), 0);
+	assert_int_equal(CB("w.db", "audit --head"), 0);
+	char anchor[120];
+	snprintf(anchor, sizeof(anchor), "%.*s", (int)strcspn(out.buf, "\n"), out.buf);
+	assert_memory_equal(anchor, "1:", 2);
+	assert_int_equal(CB("w.db", "audit --verify --expect %s", anchor), 0);
+	assert_int_equal(CB("w.db", "audit --verify --expect 2:%s", anchor + 2), 2);
+	assert_string_equal(out.buf,
+	                    "audit chain BROKEN: entry 2 of the anchor is no longer in the chain (entries were "
+	                    "removed)\n");
+	assert_int_equal(CB("w.db", "audit --verify --expect junk"), 64);
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(tu_path("w.db"), &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "UPDATE notes SET text = 'nothing to see'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(CB("w.db", "audit --verify --expect %s", anchor), 2);
+	assert_memory_equal(out.buf, "audit chain BROKEN: note 1 of alert ", 36);
+	assert_non_null(strstr(out.buf, "is not what audit entry 1 recorded: it was changed\n"));
+	/* an emptied chain with triage rows fails too */
+	assert_int_equal(sqlite3_open(tu_path("w.db"), &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit; DELETE FROM audit_head", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(CB("w.db", "audit --verify"), 2);
+	assert_non_null(strstr(out.buf, "has no audit entry: it was added outside casebook\n"));
+}
+
+/* Two processes creating the same new case at once both succeed. */
+static void test_concurrent_creation(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 6; round++) {
+		char db[64];
+		snprintf(db, sizeof(db), "race%d.db", round);
+		char path[512];
+		snprintf(path, sizeof(path), "%s", tu_path(db));
+		assert_int_equal(
+		    tu_run(&out, &err,
+		           "{ %s --db '%s' ingest /dev/null >/dev/null & %s --db '%s' ingest /dev/null >/dev/null & "
+		           "wait %%1; a=$?; wait %%2; b=$?; echo $a $b; }",
+		           tu_casebook(), path, tu_casebook(), path),
+		    0);
+		assert_string_equal(out.buf, "0 0\n");
+	}
 }
 
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_help_and_version),
-		T(test_usage_errors_exit_64),
-		T(test_ingest_exit_statuses_and_summary),
-		T(test_ingest_from_stdin),
-		T(test_events_table_json_and_filters),
-		T(test_rejects_listing),
-		T(test_hostile_fields_never_reach_the_terminal_raw),
-		T(test_commands_on_a_missing_database),
-		T(test_detect_alerts_show_timeline),
-		T(test_triage_from_the_command_line),
-		T(test_rule_versions_sequences_and_coverage),
+	    T(test_help_and_version),
+	    T(test_usage_errors_exit_64),
+	    T(test_ingest_exit_statuses_and_summary),
+	    T(test_ingest_from_stdin),
+	    T(test_events_table_json_and_filters),
+	    T(test_rejects_listing),
+	    T(test_hostile_fields_never_reach_the_terminal_raw),
+	    T(test_commands_on_a_missing_database),
+	    T(test_detect_alerts_show_timeline),
+	    T(test_triage_from_the_command_line),
+	    T(test_rule_versions_sequences_and_coverage),
+	    T(test_nothing_the_analyst_did_is_lost),
+	    T(test_concurrent_creation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,10 @@ static void test_errors(void **state)
 	assert_string_equal(parse_err("2021-01-14T09:07:18.Z"), "expected digits after the decimal point");
 	assert_string_equal(parse_err("2021-01-14T09:07:18Zjunk"), "unexpected characters after the time");
 	assert_string_equal(parse_err("yesterday"), "expected a date YYYY-MM-DD");
+	/* a leap second or an offset that carries the instant out of 0001-9999 */
+	assert_string_equal(parse_err("9999-12-31T23:59:60.9999999Z"), "year out of range (0001-9999)");
+	assert_string_equal(parse_err("0001-01-01T00:30:00+01:00"), "year out of range (0001-9999)");
+	assert_string_equal(parse_err("9999-12-31T23:30:00-01:00"), "year out of range (0001-9999)");
 	assert_string_equal(parse_err(""), "expected a date YYYY-MM-DD");
 }
 
@@ -89,10 +93,10 @@ static void test_durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_format_round_trip),
-		cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_forms),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_format_round_trip),
+	    cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
