@@ -2,13 +2,14 @@
  * case (or the bundled pack when there is no case yet) into a scratch database, the
  * synthetic events of detect/techniques.c are ingested there, and detect runs as it always
  * does; the table is what it alerted on. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "detect/detect.h"
 #include "detect/rule.h"
@@ -42,7 +43,7 @@ static int scratch_open(struct scratch *x)
 	const char *tmp = getenv("TMPDIR");
 	snprintf(x->dir, sizeof(x->dir), "%.40s/casebook-coverage-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(x->dir)) {
-		perror("casebook coverage: a scratch folder");
+		diag("casebook coverage: a scratch folder: %s\n", strerror(errno));
 		return -1;
 	}
 	snprintf(x->db, sizeof(x->db), "%s/case.db", x->dir);
@@ -245,7 +246,7 @@ int cmd_coverage(struct globals *g, int argc, char **argv)
 	if (collect_rules(g, &c))
 		goto out;
 	if (write_events(x.events)) {
-		perror("casebook coverage: writing the synthetic events");
+		diag("casebook coverage: writing the synthetic events: %s\n", strerror(errno));
 		goto out;
 	}
 	struct ingest_options io = {.analyst = "casebook coverage", .errors = stderr};

@@ -250,7 +250,7 @@ static int is_stored(struct event_writer *w, const char *identity, int *stored)
 /* Commits the events written so far; a failure (a full disk, above all) says so. */
 static int commit_events(struct store *s)
 {
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	if (store_exec(s, "COMMIT") == 0)
 		return 0;
 	return store_fail(s, "committing events");
 }

@@ -6,7 +6,12 @@
  *   2. nobody formats SQL with SQLite's printf family (sqlite3_mprintf and friends);
  *   3. every statement store/ prepares or executes is a string literal, a named constant, or a
  *      buffer whose every printf-style fill-in is on the audited list below;
- *   4. the audited list has no stale entries, so it stays a list of lines that exist. */
+ *   4. the audited list has no stale entries, so it stays a list of lines that exist;
+ *   5. no value read out of the case reaches SQL text: a case file is untrusted, and a column
+ *      read (sqlite3_column_*, store_col_*) on a line that builds or runs a statement is refused
+ *      (deferred_indexes once held index SQL that every ingest executed);
+ *   6. columns are read only through store/store.c's NULL-safe accessors;
+ *   7. diagnostics go through common/diag (one sanitizer for stderr). */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -18,25 +23,28 @@ static const char *product_dirs[] = {".", "cli", "common", "detect", "export", "
 
 /* Every strbuf_addf into a SQL buffer, audited: each %s is a constant or a name from the schema. */
 static const char *audited_sql_formats[] = {
-	/* TIME_EXPR() is one of two column expressions chosen by a flag */
-	"strbuf_addf(&sql, \"SELECT min(%s), max(%s) FROM events e WHERE e.id > ?1\", TIME_EXPR(use_ingested),",
-	"strbuf_addf(&sql, \" ORDER BY %s, e.ts, e.id\", t);",
-	/* one of two literal predicates */
-	"strbuf_addf(&sql, \"WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 \"",
-	/* index names and definitions read back from sqlite_master: our own schema, never input */
-	"strbuf_addf(&drop, \"DROP INDEX IF EXISTS \\\"%s\\\";\", (const char *)sqlite3_column_text(st, 0));",
-	"strbuf_addf(&create, \"%s;\", (const char *)sqlite3_column_text(st, 0));",
+    /* TIME_EXPR() is one of two column expressions chosen by a flag */
+    "strbuf_addf(&sql, \"SELECT min(%s), max(%s) FROM events e WHERE e.id > ?1\", TIME_EXPR(use_ingested),",
+    "strbuf_addf(&sql, \" ORDER BY %s, e.ts, e.id\", t);",
+    /* one of two literal predicates */
+    "strbuf_addf(&sql, \"WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 \"",
+    /* the definitions compiled into store/events.c, looked up by a name the case names */
+    "strbuf_addf(create, \"%s;\", sql);",
 };
 
 /* What store_prepare/store_exec may be handed besides a string literal. */
 static const char *allowed_sql_args[] = {
-	"sql.buf", "drop.buf", "create.buf", "event_insert_sql", "select", "exists ? update : insert",
-	"sql",    /* the wrapper's own parameter, and a schema migration's text compiled into the binary */
-	"pragma", /* "PRAGMA user_version=%d" with the schema version */
-	"outer ? \"BEGIN IMMEDIATE\" : \"SAVEPOINT triage\"",
+    "sql.buf",
+    "create.buf",
+    "event_insert_sql",
+    "select",
+    "exists ? update : insert",
+    "sql",    /* the wrapper's own parameter, and a schema migration's text compiled into the binary */
+    "pragma", /* "PRAGMA user_version=%d" with the schema version */
+    "outer ? \"BEGIN IMMEDIATE\" : \"SAVEPOINT triage\"",
 };
 
-static const char *sql_buffers[] = {"&sql,", "&drop,", "&create,"};
+static const char *sql_buffers[] = {"&sql,", "&create,", "create,"};
 
 struct finding {
 	struct strbuf report;
@@ -124,12 +132,20 @@ static void check_store_line(struct finding *f, const char *path, int line, cons
 	}
 	if ((strstr(t, "sqlite3_prepare") || strstr(t, "sqlite3_exec(")) && strcmp(path, "store/store.c") != 0)
 		complain(f, path, line, "SQLite called around the store_prepare/store_exec wrappers", text);
+	int builds_sql = strstr(t, "store_prepare(") || strstr(t, "store_exec(") || strstr(t, "sqlite3_exec(") ||
+	                 strstr(t, "sqlite3_prepare") ||
+	                 (strstr(t, "strbuf_add") && (strstr(t, "&sql") || strstr(t, "create,")));
+	if (builds_sql && (strstr(t, "sqlite3_column_") || strstr(t, "store_col_")))
+		complain(f, path, line, "a value read from the case reaches SQL text", text);
+	if ((strstr(t, "sqlite3_column_text(") || strstr(t, "sqlite3_column_blob(")) &&
+	    strcmp(path, "store/store.c") != 0)
+		complain(f, path, line, "a column read around the NULL-safe accessors", text);
 }
 
 static void check_line(struct finding *f, const char *dir, const char *path, int line, const char *text)
 {
 	static const char *printf_family[] = {"sqlite3_mprintf", "sqlite3_vmprintf", "sqlite3_snprintf",
-					      "sqlite3_str_appendf", "sqlite3_str_vappendf"};
+	                                      "sqlite3_str_appendf", "sqlite3_str_vappendf"};
 	for (size_t i = 0; i < sizeof(printf_family) / sizeof(*printf_family); i++)
 		if (strstr(text, printf_family[i]))
 			complain(f, path, line, "SQLite printf builds SQL text", text);
@@ -137,6 +153,12 @@ static void check_line(struct finding *f, const char *dir, const char *path, int
 		complain(f, path, line, "sqlite3 named outside store/", text);
 	if (strcmp(dir, "store") == 0)
 		check_store_line(f, path, line, text);
+	int diag_allowed = !strcmp(path, "common/diag.c") || !strcmp(path, "common/strbuf.c") /* out of memory */ ||
+	                   !strcmp(path, "common/digest.c");
+	if (!diag_allowed &&
+	    (strstr(text, "fprintf(stderr") || strstr(text, "perror(") ||
+	     ((strstr(text, "fputs(") || strstr(text, "fwrite(") || strstr(text, "putc(")) && strstr(text, "stderr"))))
+		complain(f, path, line, "a diagnostic around common/diag", text);
 }
 
 static void check_file(struct finding *f, const char *dir, const char *name)
@@ -202,22 +224,31 @@ static void test_scanner_catches_concatenation(void **state)
 	check_line(&f, "store", "x.c", 6, "\tif (store_exec(w->s,");
 	check_line(&f, "store", "x.c", 7, "\t\t\tuser_sql))");
 	check_line(&f, "store", "x.c", 8, "\tsqlite3_prepare_v2(db, text, -1, &st, NULL);");
-	assert_string_equal(f.report.buf,
-			    "x.c:1: SQL formatted with printf and not audited: strbuf_addf(&sql, \" WHERE name = '%s'\", name);\n"
-			    "x.c:2: statement text from an unlisted expression: if (store_prepare(s, query_text, &st))\n"
-			    "y.c:3: sqlite3 named outside store/: sqlite3_exec(db, q, 0, 0, 0);\n"
-			    "x.c:4: SQLite printf builds SQL text: char *q = sqlite3_mprintf(\"SELECT %s\", v);\n"
-			    "x.c:7: statement text from an unlisted expression: user_sql))\n"
-			    "x.c:8: SQLite called around the store_prepare/store_exec wrappers: "
-			    "sqlite3_prepare_v2(db, text, -1, &st, NULL);\n");
+	check_line(&f, "store", "x.c", 9, "\t\tstrbuf_addf(&create, \"%s;\", store_col_req(st, 0));");
+	check_line(&f, "store", "x.c", 10, "\tconst char *t = (const char *)sqlite3_column_text(st, 1);");
+	check_line(&f, "cli", "y.c", 11, "\tfprintf(stderr, \"%s\", name);");
+	assert_string_equal(
+	    f.report.buf,
+	    "x.c:1: SQL formatted with printf and not audited: strbuf_addf(&sql, \" WHERE name = '%s'\", name);\n"
+	    "x.c:2: statement text from an unlisted expression: if (store_prepare(s, query_text, &st))\n"
+	    "y.c:3: sqlite3 named outside store/: sqlite3_exec(db, q, 0, 0, 0);\n"
+	    "x.c:4: SQLite printf builds SQL text: char *q = sqlite3_mprintf(\"SELECT %s\", v);\n"
+	    "x.c:7: statement text from an unlisted expression: user_sql))\n"
+	    "x.c:8: SQLite called around the store_prepare/store_exec wrappers: "
+	    "sqlite3_prepare_v2(db, text, -1, &st, NULL);\n"
+	    "x.c:9: SQL formatted with printf and not audited: strbuf_addf(&create, \"%s;\", store_col_req(st, 0));\n"
+	    "x.c:9: a value read from the case reaches SQL text: strbuf_addf(&create, \"%s;\", store_col_req(st, 0));\n"
+	    "x.c:10: a column read around the NULL-safe accessors: const char *t = (const char "
+	    "*)sqlite3_column_text(st, 1);\n"
+	    "y.c:11: a diagnostic around common/diag: fprintf(stderr, \"%s\", name);\n");
 	strbuf_release(&f.report);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_input_reaches_sql_text),
-		cmocka_unit_test(test_scanner_catches_concatenation),
+	    cmocka_unit_test(test_no_input_reaches_sql_text),
+	    cmocka_unit_test(test_scanner_catches_concatenation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
