@@ -5,6 +5,20 @@
 
 #include "store/store_internal.h"
 
+/* ?1..?9: rule_id, version, uuid, name, type, language, enabled, source, json */
+static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
+{
+	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->version);
+	sqlite3_bind_text(st, 3, r->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->language, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, r->enabled);
+	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+}
+
 int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
@@ -29,15 +43,7 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 	             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	if (store_prepare(s, sql, &st))
 		return -1;
-	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->version);
-	sqlite3_bind_text(st, 3, r->uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->language, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, r->enabled);
-	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+	bind_rule(st, r);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule");
 	sqlite3_finalize(st);
 	*result = exists ? UPSERT_UPDATED : UPSERT_ADDED;
@@ -52,15 +58,7 @@ int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upser
 	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(rule_id, version) DO NOTHING",
 	                  &st))
 		return -1;
-	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->version);
-	sqlite3_bind_text(st, 3, r->uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->language, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, r->enabled);
-	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+	bind_rule(st, r);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule");
 	*result = sqlite3_changes(s->db) ? UPSERT_ADDED : UPSERT_UNCHANGED;
 	sqlite3_finalize(st);

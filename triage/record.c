@@ -21,6 +21,17 @@ static int one_of(const char *v, const char *const *set)
 	return 0;
 }
 
+/* The guide of the alert's rule, parsed (empty when it has none). */
+static int alert_guide(struct store *s, int64_t alert_id, struct guide *g)
+{
+	char *note;
+	if (store_alert_rule_note(s, alert_id, &note))
+		return -1;
+	guide_parse(note, g);
+	free(note);
+	return 0;
+}
+
 int triage_prepare(struct store *s, int64_t alert_id)
 {
 	int has;
@@ -28,12 +39,9 @@ int triage_prepare(struct store *s, int64_t alert_id)
 		return TRIAGE_ERROR;
 	if (has)
 		return TRIAGE_OK;
-	char *note;
-	if (store_alert_rule_note(s, alert_id, &note))
-		return TRIAGE_ERROR;
 	struct guide g;
-	guide_parse(note, &g);
-	free(note);
+	if (alert_guide(s, alert_id, &g))
+		return TRIAGE_ERROR;
 	int rc =
 	    store_tx_begin(s) ||
 	    store_triage_add_items(s, alert_id, "check", g.checklist.items, g.checklist.n, g.checklist.is_default) ||
@@ -79,12 +87,9 @@ int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx)
 		return TRIAGE_ERROR;
 	if (c.n)
 		return TRIAGE_OK;
-	char *note;
-	if (store_alert_rule_note(s, alert_id, &note))
-		return TRIAGE_ERROR;
 	struct guide g;
-	guide_parse(note, &g);
-	free(note);
+	if (alert_guide(s, alert_id, &g))
+		return TRIAGE_ERROR;
 	if (!each_item_of(&g.checklist, "check", fn, ctx))
 		each_item_of(&g.response, "response", fn, ctx);
 	guide_release(&g);
