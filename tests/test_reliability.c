@@ -35,7 +35,7 @@ static long count_events(const char *db)
 	const char *sql = "SELECT count(*) FROM events";
 	sqlite3_stmt *probe;
 	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT 1 FROM sqlite_master WHERE name = 'events'", -1, &probe, NULL),
-			 SQLITE_OK);
+	                 SQLITE_OK);
 	int has = sqlite3_step(probe) == SQLITE_ROW;
 	sqlite3_finalize(probe);
 	if (!has)
@@ -84,7 +84,7 @@ static void test_ingest_killed_at_random_moments(void **state)
 
 static char sock[64];
 
-#define tmux(...) tu_tmux(sock, &out, &err, __VA_ARGS__)
+#define tmux(...)      tu_tmux(sock, &out, &err, __VA_ARGS__)
 #define wait_for(text) tu_tmux_wait_for(sock, "r", &out, &err, text)
 
 /* A demo case in db, and the console on it in tmux. */
@@ -100,7 +100,8 @@ static void console_on_demo(const char *name, char *db, size_t len)
 	snprintf(sock, sizeof(sock), "casebook-rel-%ld", (long)getpid());
 	char cwd[512];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	tmux("new-session -d -s r -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=rel exec build/release/casebook --db '%s'\"",
+	tmux("new-session -d -s r -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=rel exec build/release/casebook "
+	     "--db '%s'\"",
 	     cwd, db);
 	wait_for("open 3 · ack 0 · closed 0");
 }
@@ -138,7 +139,7 @@ static void test_full_disk_stops_ingest_cleanly_and_it_resumes(void **state)
 	 * it): one of them, word for word */
 	char expect[1200], expect_doc[1200], expect_commit[1200];
 	const char *tail = ": database or disk is full\ncasebook: what was loaded before is kept; once the cause is "
-			   "fixed, the same ingest run again loads the rest without duplicates\n";
+	                   "fixed, the same ingest run again loads the rest without duplicates\n";
 	snprintf(expect, sizeof(expect), "%s: stopped: storing an event%s", file, tail);
 	snprintf(expect_doc, sizeof(expect_doc), "%s: stopped: storing an event's document%s", file, tail);
 	snprintf(expect_commit, sizeof(expect_commit), "%s: stopped: committing events%s", file, tail);
@@ -173,12 +174,14 @@ static void test_console_killed_after_actions_loses_nothing(void **state)
 	assert_true(pid > 0);
 	kill(pid, SIGKILL);
 	tmux("kill-server");
-	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' export --status closed --format json", db), 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "build/release/casebook --db '%s' export --status closed --format json", db), 0);
 	assert_non_null(strstr(out.buf, "\"workflow_status\":\"closed\",\"reason\":\"true_positive\""));
 	assert_non_null(strstr(out.buf, "\"state\":\"checked\",\"note\":null,\"by\":\"rel\""));
 	assert_non_null(strstr(out.buf, "\"text\":\"kept after kill\",\"by\":\"rel\""));
 	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' audit --verify", db), 0);
-	assert_string_equal(out.buf, "audit chain verified: 3 entries, none changed, removed or inserted\n");
+	assert_string_equal(out.buf, "audit chain verified: 3 entries, none changed, removed or inserted; notes, "
+	                             "checklists and statuses are what they record\n");
 }
 
 static void test_console_stays_open_while_others_write(void **state)
@@ -189,12 +192,15 @@ static void test_console_stays_open_while_others_write(void **state)
 	char db[512];
 	console_on_demo("shared.db", db, sizeof(db));
 	/* another process ingests a new plug-in write and detects, with the console open */
-	tu_write_str(tu_path("more.ndjson"),
-		     "{\"@timestamp\":\"2026-11-20T09:00:00Z\",\"event\":{\"id\":\"late-1\",\"ingested\":\"2026-11-20T09:00:30Z\","
-		     "\"category\":[\"file\"],\"type\":[\"change\"],\"action\":\"modification\"},\"host\":{\"id\":\"h9\","
-		     "\"name\":\"mac-late\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":"
-		     "\"/Library/DirectoryServices/PlugIns/late.dsplug\",\"name\":\"late.dsplug\"}}\n");
-	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, tu_path("more.ndjson")), 0);
+	tu_write_str(
+	    tu_path("more.ndjson"),
+	    "{\"@timestamp\":\"2026-11-20T09:00:00Z\",\"event\":{\"id\":\"late-1\",\"ingested\":\"2026-11-20T09:00:"
+	    "30Z\","
+	    "\"category\":[\"file\"],\"type\":[\"change\"],\"action\":\"modification\"},\"host\":{\"id\":\"h9\","
+	    "\"name\":\"mac-late\",\"os\":{\"type\":\"macos\"}},\"file\":{\"path\":"
+	    "\"/Library/DirectoryServices/PlugIns/late.dsplug\",\"name\":\"late.dsplug\"}}\n");
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, tu_path("more.ndjson")),
+	                 0);
 	assert_null(strstr(err.buf, "locked"));
 	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' detect", db), 0);
 	assert_non_null(strstr(out.buf, "1 alerts created"));
@@ -211,10 +217,10 @@ int main(void)
 	strbuf_init(&out, 8192);
 	strbuf_init(&err, 1024);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ingest_killed_at_random_moments),
-		cmocka_unit_test_teardown(test_full_disk_stops_ingest_cleanly_and_it_resumes, unmount_small_disk),
-		cmocka_unit_test(test_console_killed_after_actions_loses_nothing),
-		cmocka_unit_test(test_console_stays_open_while_others_write),
+	    cmocka_unit_test(test_ingest_killed_at_random_moments),
+	    cmocka_unit_test_teardown(test_full_disk_stops_ingest_cleanly_and_it_resumes, unmount_small_disk),
+	    cmocka_unit_test(test_console_killed_after_actions_loses_nothing),
+	    cmocka_unit_test(test_console_stays_open_while_others_write),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	strbuf_release(&out);
