@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "export/export.h"
@@ -53,9 +53,9 @@ static int valid_status(const char *s)
 int cmd_alerts(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
-					     {"rule", required_argument, NULL, 'r'},
-					     {"json", no_argument, NULL, 'j'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"rule", required_argument, NULL, 'r'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {NULL, 0, NULL, 0}};
 	struct alert_query q = {0};
 	struct alert_print p = {0};
 	int c;
@@ -71,7 +71,8 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 		case 'r': q.rule_id = optarg; break;
 		case 'j': p.json = 1; break;
 		default:
-			return command_usage_error("alerts", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("alerts",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	if (optind < argc)
@@ -303,7 +304,9 @@ int cmd_show(struct globals *g, int argc, char **argv)
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
 		struct alert_query q = {.uuid_prefix = r.uuid, .no_doc = 1};
-		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r) ? 1 : 0;
+		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r)
+		         ? 1
+		         : 0;
 		strbuf_release(&p.line);
 	}
 	if (rc && r.uuid)
@@ -345,9 +348,9 @@ static int print_timeline_event(void *ctx, const struct event_row *row)
 int cmd_timeline(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"before", required_argument, NULL, 'b'},
-					     {"after", required_argument, NULL, 'a'},
-					     {"json", no_argument, NULL, 'j'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"after", required_argument, NULL, 'a'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {NULL, 0, NULL, 0}};
 	int64_t before = 600 * TIME_US_PER_SEC, after = 600 * TIME_US_PER_SEC;
 	struct timeline_print p = {0};
 	int c;
@@ -357,15 +360,18 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 		switch (c) {
 		case 'b':
 			if (time_parse_duration(optarg, &before))
-				return command_usage_error("timeline", "--before takes a duration such as 90s, 5m or 2h");
+				return command_usage_error("timeline",
+				                           "--before takes a duration such as 90s, 5m or 2h");
 			break;
 		case 'a':
 			if (time_parse_duration(optarg, &after))
-				return command_usage_error("timeline", "--after takes a duration such as 90s, 5m or 2h");
+				return command_usage_error("timeline",
+				                           "--after takes a duration such as 90s, 5m or 2h");
 			break;
 		case 'j': p.json = 1; break;
 		default:
-			return command_usage_error("timeline", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("timeline",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	if (optind + 1 != argc || !*argv[optind])
@@ -378,9 +384,9 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	if (!rc) {
 		strbuf_init(&p.line, 256);
 		rc = store_alert_events(s, r.id, &p.focus, &p.nfocus) ||
-				     store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p)
-			     ? 1
-			     : 0;
+		             store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p)
+		         ? 1
+		         : 0;
 		if (rc)
 			diag("casebook: %s\n", store_errmsg(s));
 		free(p.focus);

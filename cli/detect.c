@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
@@ -65,8 +65,8 @@ static int rules_list(struct globals *g, int json)
 	struct rules_print p = {.json = json};
 	strbuf_init(&p.line, 256);
 	if (!json)
-		printf("%-36s  %-7s  %-7s  %-8s  %-16s  %-3s  %s\n", "RULE_ID", "VERSION", "TYPE", "LANGUAGE", "SCHEDULE",
-		       "ON", "NAME");
+		printf("%-36s  %-7s  %-7s  %-8s  %-16s  %-3s  %s\n", "RULE_ID", "VERSION", "TYPE", "LANGUAGE",
+		       "SCHEDULE", "ON", "NAME");
 	int rc = store_rules_each(s, print_rule, &p);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
@@ -176,7 +176,7 @@ static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 			diag("casebook: %s\n", store_errmsg(s));
 		else if (changed == 0) {
 			diag("casebook rules: %s has no version %lld (it has %s)\n", safe, (long long)version,
-				v.list.buf);
+			     v.list.buf);
 			rc = 1;
 		} else if (version > 0)
 			printf("%s version %lld %s\n", safe, (long long)version, enable ? "enabled" : "disabled");
@@ -209,19 +209,17 @@ int cmd_rules(struct globals *g, int argc, char **argv)
 int cmd_detect(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"rule", required_argument, NULL, 'r'},
-					     {"version", required_argument, NULL, 'v'},
-					     {"from", required_argument, NULL, 'f'},
-					     {"to", required_argument, NULL, 't'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"version", required_argument, NULL, 'v'},
+	                                     {"from", required_argument, NULL, 'f'},
+	                                     {"to", required_argument, NULL, 't'},
+	                                     {NULL, 0, NULL, 0}};
 	struct detect_options o = {.warn = stderr};
 	int c, has_from = 0, has_to = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r':
-			o.rule_id = optarg;
-			break;
+		case 'r': o.rule_id = optarg; break;
 		case 'v':
 			if (parse_version("detect", optarg, &o.version))
 				return EXIT_USAGE;
@@ -237,7 +235,8 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			has_to = 1;
 			break;
 		default:
-			return command_usage_error("detect", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("detect",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	if (optind < argc)
@@ -257,8 +256,9 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	} else if (rc == 1) {
 		char *safe = sanitize_dup(o.rule_id, 0);
 		if (o.version)
-			diag("casebook detect: no rule with rule_id %s and version %lld ('casebook rules' lists them)\n",
-				safe, (long long)o.version);
+			diag(
+			    "casebook detect: no rule with rule_id %s and version %lld ('casebook rules' lists them)\n",
+			    safe, (long long)o.version);
 		else
 			diag("casebook detect: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		free(safe);
@@ -268,13 +268,15 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		       (unsigned long long)t.rules, (unsigned long long)t.executions, (unsigned long long)t.matched,
 		       (unsigned long long)t.created, (unsigned long long)t.duplicates, (unsigned long long)t.capped);
 		if (t.suppressed)
-			printf("%llu matching events were suppressed by exceptions\n", (unsigned long long)t.suppressed);
+			printf("%llu matching events were suppressed by exceptions\n",
+			       (unsigned long long)t.suppressed);
 		if (t.skipped)
 			printf("%llu rules skipped (see above)\n", (unsigned long long)t.skipped);
 		if (o.rule_id && !o.version && t.rules + t.skipped == 0) {
 			char *safe = sanitize_dup(o.rule_id, 0);
 			diag("casebook detect: no version of %s is enabled; run one with --version N "
-					"('casebook rules' lists them)\n", safe);
+			     "('casebook rules' lists them)\n",
+			     safe);
 			free(safe);
 		}
 	}
@@ -316,7 +318,7 @@ static int exception_list(struct globals *g, int json)
 	struct strbuf l;
 	strbuf_init(&l, 256);
 	int rc = store_exception_lists_each(s, json ? print_json : print_list, &l) ||
-		 store_exception_all_items_each(s, json ? print_json : print_list, &l);
+	         store_exception_all_items_each(s, json ? print_json : print_list, &l);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&l);
@@ -326,12 +328,10 @@ static int exception_list(struct globals *g, int json)
 
 static int exception_add_cmd(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"field", required_argument, NULL, 'f'},
-					     {"value", required_argument, NULL, 'v'},
-					     {"type", required_argument, NULL, 't'},
-					     {"comment", required_argument, NULL, 'c'},
-					     {"excluded", no_argument, NULL, 'x'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"field", required_argument, NULL, 'f'}, {"value", required_argument, NULL, 'v'},
+	    {"type", required_argument, NULL, 't'},  {"comment", required_argument, NULL, 'c'},
+	    {"excluded", no_argument, NULL, 'x'},    {NULL, 0, NULL, 0}};
 	struct exception_spec spec = {.type = "match", .analyst = g->analyst, .now_us = time_now_us()};
 	const char **values = calloc((size_t)argc + 1, sizeof(*values));
 	int c;
@@ -346,7 +346,8 @@ static int exception_add_cmd(struct globals *g, int argc, char **argv)
 		case 'x': spec.operator_ = "excluded"; break;
 		default:
 			free(values);
-			return command_usage_error("exception", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("exception",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	spec.values = values;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
@@ -64,12 +64,12 @@ static int print_reject(void *ctx, const struct reject_row *r)
 		strbuf_addstr(l, "{\"input\":");
 		json_quote_append(l, r->input, strlen(r->input));
 		strbuf_addf(l, ",\"line\":%llu,\"column\":%llu,\"offset\":%llu,\"error\":", (unsigned long long)r->line,
-			    (unsigned long long)r->col, (unsigned long long)r->offset);
+		            (unsigned long long)r->col, (unsigned long long)r->offset);
 		json_quote_append(l, r->error, strlen(r->error));
 		strbuf_addstr(l, ",\"raw\":");
 		json_quote_append(l, r->raw, r->raw_len);
 		strbuf_addf(l, ",\"raw_bytes\":%zu,\"raw_dropped\":%llu}\n", r->raw_len,
-			    (unsigned long long)r->raw_dropped);
+		            (unsigned long long)r->raw_dropped);
 	} else {
 		add_text(l, r->input);
 		strbuf_addf(l, ":%llu:%llu: ", (unsigned long long)r->line, (unsigned long long)r->col);
@@ -155,12 +155,12 @@ static int print_event(void *ctx, const struct event_row *row)
 int cmd_events(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-					     {"host", required_argument, NULL, 'H'},
-					     {"from", required_argument, NULL, 'f'},
-					     {"to", required_argument, NULL, 't'},
-					     {"limit", required_argument, NULL, 'n'},
-					     {"query", required_argument, NULL, 'q'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"host", required_argument, NULL, 'H'},
+	                                     {"from", required_argument, NULL, 'f'},
+	                                     {"to", required_argument, NULL, 't'},
+	                                     {"limit", required_argument, NULL, 'n'},
+	                                     {"query", required_argument, NULL, 'q'},
+	                                     {NULL, 0, NULL, 0}};
 	struct event_query q = {0};
 	struct print_ctx pc = {0};
 	const char *kql_text = NULL;
@@ -170,12 +170,8 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
-		case 'j':
-			pc.json = q.want_doc = 1;
-			break;
-		case 'H':
-			q.host = optarg;
-			break;
+		case 'j': pc.json = q.want_doc = 1; break;
+		case 'H': q.host = optarg; break;
 		case 'f':
 			if (parse_time_arg("events", "--from", optarg, &q.from))
 				return EXIT_USAGE;
@@ -192,11 +188,10 @@ int cmd_events(struct globals *g, int argc, char **argv)
 			if (*end || errno || q.limit <= 0)
 				return command_usage_error("events", "--limit takes a positive number");
 			break;
-		case 'q':
-			kql_text = optarg;
-			break;
+		case 'q': kql_text = optarg; break;
 		default:
-			return command_usage_error("events", optopt ? "an option is missing its value" : "unknown option");
+			return command_usage_error("events",
+			                           optopt ? "an option is missing its value" : "unknown option");
 		}
 	}
 	if (optind < argc)

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/diag.h"
 #include "cli/cli.h"
+#include "common/diag.h"
 #include "tui/screen.h"
 
 int cmd_tui(struct globals *g, int argc, char **argv)
@@ -14,7 +14,7 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 		return command_usage_error("tui", "takes no arguments");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		diag("casebook tui: the console needs a terminal; 'casebook alerts' and 'casebook show' "
-				"print the same without one\n");
+		     "print the same without one\n");
 		return 1;
 	}
 	struct store *s;

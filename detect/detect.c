@@ -135,11 +135,15 @@ static char *build_reason(const struct rule *r, const cJSON *ev)
 	static const struct {
 		const char *field, *before, *after;
 	} segs[] = {
-		{"process.name", " with process ", ","}, {"process.parent.name", " parent process ", ","},
-		{"file.name", " file ", ","},           {"source.ip", " source ", ""},
-		{"source.port", ":", ","},              {"destination.ip", " destination ", ""},
-		{"destination.port", ":", ","},         {"user.name", " by ", ""},
-		{"host.name", " on ", ""},
+	    {"process.name", " with process ", ","},
+	    {"process.parent.name", " parent process ", ","},
+	    {"file.name", " file ", ","},
+	    {"source.ip", " source ", ""},
+	    {"source.port", ":", ","},
+	    {"destination.ip", " destination ", ""},
+	    {"destination.port", ":", ","},
+	    {"user.name", " by ", ""},
+	    {"host.name", " on ", ""},
 	};
 	struct strbuf sb;
 	strbuf_init(&sb, 160);
@@ -168,10 +172,29 @@ static void add_iso(cJSON *obj, const char *key, int64_t us)
 /* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
 static void add_rule_fields(cJSON *doc, const struct rule *r)
 {
-	static const char *const copied[] = {"name",   "rule_id", "version", "type",        "severity", "risk_score",
-					     "interval", "from",  "to",      "max_signals", "threat",   "note",
-					     "description", "tags", "references", "author",   "license",  "language",
-					     "query", "index", "timestamp_override", "exceptions_list", "false_positives"};
+	static const char *const copied[] = {"name",
+	                                     "rule_id",
+	                                     "version",
+	                                     "type",
+	                                     "severity",
+	                                     "risk_score",
+	                                     "interval",
+	                                     "from",
+	                                     "to",
+	                                     "max_signals",
+	                                     "threat",
+	                                     "note",
+	                                     "description",
+	                                     "tags",
+	                                     "references",
+	                                     "author",
+	                                     "license",
+	                                     "language",
+	                                     "query",
+	                                     "index",
+	                                     "timestamp_override",
+	                                     "exceptions_list",
+	                                     "false_positives"};
 	char key[80];
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, copied[i]);
@@ -182,7 +205,8 @@ static void add_rule_fields(cJSON *doc, const struct rule *r)
 	}
 	int eql = !strcmp(r->type, "eql");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
-	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", eql ? "Event Correlation Rule" : "Custom Query Rule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.category",
+	                        eql ? "Event Correlation Rule" : "Custom Query Rule");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", eql ? "siem.eqlRule" : "siem.queryRule");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.producer", "siem");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.consumer", "siem");
@@ -191,8 +215,8 @@ static void add_rule_fields(cJSON *doc, const struct rule *r)
 /* The alert document: kibana.alert.* flattened as Kibana writes them, and the source event's
  * own fields as nested objects, with event.kind "signal". A sequence's alert is built from
  * its first event and lists every event as an ancestor. */
-static char *build_alert(const struct rule *r, const struct hit *const *hits, size_t nhits, cJSON *ev,
-			 const char *uuid, int64_t now, char **reason)
+static char *build_alert(const struct rule *r, const struct hit *const *hits, size_t nhits, cJSON *ev, const char *uuid,
+                         int64_t now, char **reason)
 {
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
@@ -257,8 +281,8 @@ struct run {
 	const struct detect_options *o;
 	struct detect_totals *t;
 	struct rule r;
-	struct kql_node *kql;   /* the rule's query: KQL ... */
-	struct eql_query *eql;  /* ... or EQL */
+	struct kql_node *kql;  /* the rule's query: KQL ... */
+	struct eql_query *eql; /* ... or EQL */
 	struct exception_set *x;
 	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;
@@ -388,8 +412,7 @@ static int parse_event(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-static int create_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
-			int64_t exec_t)
+static int create_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = hits[0];
 	cJSON *ev = NULL;
@@ -404,10 +427,18 @@ static int create_alert(struct run *run, const struct hit *const *hits, size_t n
 	int64_t ids[EQL_MAX_STAGES];
 	for (size_t i = 0; i < nhits && i < EQL_MAX_STAGES; i++)
 		ids[i] = hits[i]->event_id;
-	struct alert_record a = {.uuid = uuid, .rule_key = run->r.key, .event_id = h->event_id,
-				 .original_time = h->ts, .created_us = now, .execution_us = exec_t,
-				 .severity = run->r.severity, .risk_score = run->r.risk_score, .reason = reason, .doc = doc,
-				 .events = ids, .nevents = nhits < EQL_MAX_STAGES ? nhits : EQL_MAX_STAGES};
+	struct alert_record a = {.uuid = uuid,
+	                         .rule_key = run->r.key,
+	                         .event_id = h->event_id,
+	                         .original_time = h->ts,
+	                         .created_us = now,
+	                         .execution_us = exec_t,
+	                         .severity = run->r.severity,
+	                         .risk_score = run->r.risk_score,
+	                         .reason = reason,
+	                         .doc = doc,
+	                         .events = ids,
+	                         .nevents = nhits < EQL_MAX_STAGES ? nhits : EQL_MAX_STAGES};
 	int created = 0;
 	int rc = store_alert_add(run->s, &a, &created);
 	if (created)
@@ -440,9 +471,9 @@ static int alert_once(struct run *run, const struct hit *const *hits, size_t n, 
 		time_format_iso8601(T, when);
 		if (run->o->warn)
 			diagf(run->o->warn,
-				"warning: rule \"%s\": the execution at %s reached the maximum alert limit "
-				"(max_signals %lld); some alerts were not created\n",
-				r->name, when, (long long)r->max_signals);
+			      "warning: rule \"%s\": the execution at %s reached the maximum alert limit "
+			      "(max_signals %lld); some alerts were not created\n",
+			      r->name, when, (long long)r->max_signals);
 		run->t->capped++;
 		return 1;
 	}
@@ -529,8 +560,8 @@ static void match_sequences(struct run *run)
 	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
 	for (size_t i = 0; i < run->nhits; i++) {
 		const struct hit *h = &run->hits[i];
-		struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages,
-				       .keys = (const char *const *)h->keys};
+		struct seq_input in = {
+		    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)h->keys};
 		seq_feed(m, &in, on_sequence, run);
 	}
 	seq_free(m);
@@ -630,7 +661,7 @@ static int compile_query(struct run *run)
 	kql_error_format(r->query, &err, &msg);
 	if (run->o->warn)
 		diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s", r->name, r->rule_id, (long long)r->version,
-			msg.buf);
+		      msg.buf);
 	strbuf_release(&msg);
 	return -1;
 }
@@ -661,8 +692,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	struct rule *r = &run->r;
 	if (r->unsupported) {
 		if (o->warn)
-			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id, (long long)r->version,
-				r->unsupported);
+			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			      (long long)r->version, r->unsupported);
 		t->skipped++;
 		return 0;
 	}
@@ -695,8 +726,11 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	t->executions += (uint64_t)((run->last_t - run->first_t) / r->interval_us + 1);
 	plan_rule(run, &run->plan);
 	/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
-	struct candidate_query cq = {.use_ingested = use_ingested, .has_window = 1, .any_order = 1,
-				     .from = run->first_t - r->lookback_us, .to = run->last_t - r->to_offset_us};
+	struct candidate_query cq = {.use_ingested = use_ingested,
+	                             .has_window = 1,
+	                             .any_order = 1,
+	                             .from = run->first_t - r->lookback_us,
+	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
 	return 1;
@@ -726,9 +760,10 @@ static int finish_rule(struct run *run)
 	else if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
 	run->t->matched += sequence ? run->nseqs : run->nhits;
-	int rc = store_begin(s) ||
-		 (sequence ? replay_sequences(run, run->first_t, run->last_t) : replay(run, run->first_t, run->last_t)) ||
-		 (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	int rc =
+	    store_begin(s) ||
+	    (sequence ? replay_sequences(run, run->first_t, run->last_t) : replay(run, run->first_t, run->last_t)) ||
+	    (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
 	if (rc)
 		store_rollback(s);
 	return rc ? -1 : 0;
@@ -766,7 +801,8 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 		const struct candidate_query *r = &runs[i]->cq;
 		q->from = r->from < q->from ? r->from : q->from;
 		q->to = r->to > q->to ? r->to : q->to;
-		if (!q->path_lower_prefix || !r->path_lower_prefix || strcmp(q->path_lower_prefix, r->path_lower_prefix))
+		if (!q->path_lower_prefix || !r->path_lower_prefix ||
+		    strcmp(q->path_lower_prefix, r->path_lower_prefix))
 			q->path_lower_prefix = NULL;
 		size_t merged = q->ncategories;
 		for (size_t k = 0; k < r->ncategories && merged; k++) {

@@ -54,14 +54,15 @@ static int entry_value_hit(void *ctx, const cJSON *v)
 		return 0;
 	}
 	if (!strcmp(p->type, "wildcard"))
-		return cJSON_IsString(v) && wildcard_match(&p->pat, v->valuestring, strlen(v->valuestring), WILDCARD_QMARK);
+		return cJSON_IsString(v) &&
+		       wildcard_match(&p->pat, v->valuestring, strlen(v->valuestring), WILDCARD_QMARK);
 	if (!strcmp(p->type, "nested")) {
 		const cJSON *sub;
 		if (!cJSON_IsObject(v))
 			return 0;
 		/* every sub-entry, relative to the same nested object */
-		cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(p->entry, "entries")) if (
-			!exception_entry_matches(sub, v)) return 0;
+		cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(
+		                            p->entry, "entries")) if (!exception_entry_matches(sub, v)) return 0;
 		return 1;
 	}
 	return 0;
@@ -144,9 +145,10 @@ static int add_item(void *ctx, const struct exception_row *row)
 	if (!item)
 		return 0;
 	if (has_list_entry(cJSON_GetObjectItemCaseSensitive(item, "entries")) && l->warn)
-		diagf(l->warn, "rule %s: exception item %s uses a value list, which casebook does not support; "
-				 "it suppresses nothing\n",
-			l->rule, row->id);
+		diagf(l->warn,
+		      "rule %s: exception item %s uses a value list, which casebook does not support; "
+		      "it suppresses nothing\n",
+		      l->rule, row->id);
 	l->x->items = xrealloc(l->x->items, (l->x->n + 1) * sizeof(*l->x->items));
 	l->x->items[l->x->n++] = item;
 	return 0;
@@ -157,7 +159,8 @@ struct exception_set *exceptions_load(struct store *s, const struct rule *r, FIL
 	struct exception_set *x = xcalloc(1, sizeof(*x));
 	struct load_ctx l = {.x = x, .warn = warn, .rule = r->rule_id};
 	for (size_t i = 0; i < r->nexceptions; i++)
-		if (store_exception_items_each(s, r->exceptions[i].list_id, r->exceptions[i].namespace_type, add_item, &l)) {
+		if (store_exception_items_each(s, r->exceptions[i].list_id, r->exceptions[i].namespace_type, add_item,
+		                               &l)) {
 			exceptions_free(x);
 			return NULL;
 		}
@@ -246,11 +249,13 @@ static int validate_spec(const struct exception_spec *spec, char *err, size_t er
 		snprintf(err, errlen, "--type must be match, match_any, wildcard or exists");
 		return -1;
 	}
-	if (!strcmp(t, "exists") ? spec->nvalues != 0
-				  : !strcmp(t, "match_any") ? spec->nvalues == 0 : spec->nvalues != 1) {
-		snprintf(err, errlen, "%s", !strcmp(t, "exists") ? "--type exists takes no --value"
-					   : !strcmp(t, "match_any") ? "--type match_any needs at least one --value"
-								      : "this --type takes exactly one --value");
+	if (!strcmp(t, "exists")      ? spec->nvalues != 0
+	    : !strcmp(t, "match_any") ? spec->nvalues == 0
+	                              : spec->nvalues != 1) {
+		snprintf(err, errlen, "%s",
+		         !strcmp(t, "exists")      ? "--type exists takes no --value"
+		         : !strcmp(t, "match_any") ? "--type match_any needs at least one --value"
+		                                   : "this --type takes exactly one --value");
 		return -1;
 	}
 	if (spec->operator_ && strcmp(spec->operator_, "included") && strcmp(spec->operator_, "excluded")) {
@@ -260,7 +265,8 @@ static int validate_spec(const struct exception_spec *spec, char *err, size_t er
 	return 0;
 }
 
-static cJSON *build_item(const char *list_id, const char *rule_name, const struct exception_spec *spec, char item_id[40])
+static cJSON *build_item(const char *list_id, const char *rule_name, const struct exception_spec *spec,
+                         char item_id[40])
 {
 	char when[TIME_ISO_LEN];
 	time_format_iso8601(spec->now_us, when);
@@ -311,8 +317,8 @@ static cJSON *build_item(const char *list_id, const char *rule_name, const struc
 	return item;
 }
 
-int exception_add(struct store *s, const char *rule_id, const struct exception_spec *spec, char item_id[40],
-		  char *err, size_t errlen)
+int exception_add(struct store *s, const char *rule_id, const struct exception_spec *spec, char item_id[40], char *err,
+                  size_t errlen)
 {
 	if (validate_spec(spec, err, errlen))
 		return -1;
@@ -341,8 +347,10 @@ int exception_add(struct store *s, const char *rule_id, const struct exception_s
 	char *list_json = cJSON_PrintUnformatted(list);
 	cJSON *item = build_item(list_id.buf, v.l.rows[0].name, spec, item_id);
 	char *item_json = cJSON_PrintUnformatted(item);
-	struct exception_row lrow = {.id = list_id.buf, .list_id = list_id.buf, .namespace_type = "single", .json = list_json};
-	struct exception_row irow = {.id = item_id, .list_id = list_id.buf, .namespace_type = "single", .json = item_json};
+	struct exception_row lrow = {
+	    .id = list_id.buf, .list_id = list_id.buf, .namespace_type = "single", .json = list_json};
+	struct exception_row irow = {
+	    .id = item_id, .list_id = list_id.buf, .namespace_type = "single", .json = item_json};
 	enum upsert_result res;
 	int rc = store_begin(s);
 	if (!rc && store_exception_list_put(s, &lrow, &res) == 0 && store_exception_item_put(s, &irow, &res) == 0) {

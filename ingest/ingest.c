@@ -1,8 +1,8 @@
 #include "ingest/ingest.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,8 +24,8 @@ enum item_kind { ITEM_EVENT, ITEM_REJECT, ITEM_DICT };
 
 struct item {
 	enum item_kind kind;
-	struct extracted ex;   /* ITEM_EVENT */
-	size_t z, z_len;       /* compressed document (ITEM_EVENT) or dictionary (ITEM_DICT), in batch.z */
+	struct extracted ex; /* ITEM_EVENT */
+	size_t z, z_len;     /* compressed document (ITEM_EVENT) or dictionary (ITEM_DICT), in batch.z */
 	int64_t dict_id;
 	uint64_t line, col, offset, dropped; /* ITEM_REJECT */
 	size_t error, raw, raw_len;          /* ITEM_REJECT, in batch.arena */
@@ -282,7 +282,7 @@ static int produce_frame(struct pipeline *p)
 		if (err.offset >= f->len && f->cut) {
 			char msg[200];
 			snprintf(msg, sizeof(msg), "the document is not closed %s (%s)",
-				 f->cut == 1 ? "before the next one starts here" : "at the end of the input", err.msg);
+			         f->cut == 1 ? "before the next one starts here" : "at the end of the input", err.msg);
 			return add_reject(p, line, col, msg);
 		}
 		return add_reject(p, line, col, err.msg);
@@ -424,8 +424,8 @@ static void report_reject(struct consumer *k, const struct batch *b, const struc
 	struct strbuf msg;
 	strbuf_init(&msg, 128);
 	sanitize_append(&msg, b->arena.buf + it->error, strlen(b->arena.buf + it->error), 0);
-	diagf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line,
-		(unsigned long long)it->col, msg.buf);
+	diagf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line, (unsigned long long)it->col,
+	      msg.buf);
 	strbuf_release(&msg);
 }
 
@@ -439,14 +439,14 @@ static int consume_item(struct consumer *k, const struct batch *b, const struct 
 	k->c.documents++;
 	if (it->kind == ITEM_REJECT) {
 		struct reject_row r = {
-			.ingest_id = k->ingest_id,
-			.line = it->line,
-			.col = it->col,
-			.offset = it->offset,
-			.error = b->arena.buf + it->error,
-			.raw = b->arena.buf + it->raw,
-			.raw_len = it->raw_len,
-			.raw_dropped = it->dropped,
+		    .ingest_id = k->ingest_id,
+		    .line = it->line,
+		    .col = it->col,
+		    .offset = it->offset,
+		    .error = b->arena.buf + it->error,
+		    .raw = b->arena.buf + it->raw,
+		    .raw_len = it->raw_len,
+		    .raw_dropped = it->dropped,
 		};
 		k->c.rejected++;
 		report_reject(k, b, it);
@@ -468,7 +468,7 @@ static void draw_progress(const struct pipeline *p, const struct consumer *k, do
 	if (size && done > 0 && el > 1)
 		snprintf(eta, sizeof(eta), ", ETA %.0fs", el * (double)(size - done) / (double)done);
 	diag_progress("%s: %.1f MB%s, %llu documents, %.0f/s%s", k->name, (double)done / 1e6, of,
-		      (unsigned long long)k->c.documents, rate, eta);
+	              (unsigned long long)k->c.documents, rate, eta);
 }
 
 static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
@@ -551,14 +551,14 @@ static int setup_codecs(struct store *s, struct pipeline *p, struct consumer *k)
 static void report_store_failure(const struct ingest_options *o, const char *name, struct store *s)
 {
 	diagf(o->errors,
-	        "%s: stopped: %s\n"
-	        "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
-	        "loads the rest without duplicates\n",
-	        name, store_errmsg(s));
+	      "%s: stopped: %s\n"
+	      "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
+	      "loads the rest without duplicates\n",
+	      name, store_errmsg(s));
 }
 
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
-			       struct ingest_counts *total)
+                               struct ingest_counts *total)
 {
 	char err[256];
 	char *name = sanitize_dup(path, 0);
@@ -577,8 +577,8 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	p.name = name;
 	jtape_init(&p.tape);
 	enum ingest_status status = INGEST_STORE_FAILED;
-	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) || setup_codecs(s, &p, &k) ||
-	    event_writer_open(s, k.ingest_id, &k.w)) {
+	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) ||
+	    setup_codecs(s, &p, &k) || event_writer_open(s, k.ingest_id, &k.w)) {
 		report_store_failure(o, name, s);
 		goto out;
 	}
