@@ -40,7 +40,7 @@ const char *export_required_suffix(enum export_format f);
 /* Writes the records of the alerts with these uuids (full uuids) to out. Returns 0 or -1
  * (store_errmsg). */
 int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
-		  struct strbuf *out);
+                  struct strbuf *out);
 
 /* Escapes untrusted text for inline Markdown (after sanitizing it). */
 void markdown_escape_append(struct strbuf *out, const char *s);
@@ -62,6 +62,6 @@ int write_file_atomically(const char *path, const char *data, size_t len, int fo
 /* An export streamed to a file written atomically (or to stdout when path is NULL). Returns
  * 0, or -1 with a message in err. */
 int export_to_file(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
-		   const char *path, int force, char *err, size_t errlen);
+                   const char *path, int force, char *err, size_t errlen);
 
 #endif

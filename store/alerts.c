@@ -5,7 +5,6 @@
 
 #include "store/store_internal.h"
 
-
 int store_alert_exists(struct store *s, const char *uuid, int *exists)
 {
 	sqlite3_stmt *st;
@@ -21,11 +20,13 @@ int store_alert_exists(struct store *s, const char *uuid, int *exists)
 int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s,
-			  "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-			  "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			  "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3",
-			  &st))
+	if (store_prepare(
+	        s,
+	        "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	        "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	        "?8, "
+	        "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3",
+	        &st))
 		return -1;
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->rule_key);
@@ -63,10 +64,11 @@ int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t 
 	*ids = NULL;
 	*n = 0;
 	/* alerts made before version 4 have no rows here: their one event stands in */
-	if (store_prepare(s, "SELECT event_id, position FROM alert_events WHERE alert_id = ?1 UNION ALL "
-			     "SELECT event_id, 0 FROM alerts WHERE id = ?1 AND NOT EXISTS "
-			     "(SELECT 1 FROM alert_events WHERE alert_id = ?1) ORDER BY 2",
-			  &st))
+	if (store_prepare(s,
+	                  "SELECT event_id, position FROM alert_events WHERE alert_id = ?1 UNION ALL "
+	                  "SELECT event_id, 0 FROM alerts WHERE id = ?1 AND NOT EXISTS "
+	                  "(SELECT 1 FROM alert_events WHERE alert_id = ?1) ORDER BY 2",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	size_t cap = 0;
@@ -99,11 +101,12 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	}
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
-	strbuf_addstr(&sql, "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
-			    "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
-			    "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
-			    "a.workflow_comment FROM alerts a JOIN rules r ON r.key = a.rule_key "
-			    "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+	strbuf_addstr(&sql,
+	              "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
+	              "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
+	              "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
+	              "a.workflow_comment FROM alerts a JOIN rules r ON r.key = a.rule_key "
+	              "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
 	if (q->status)
 		strbuf_addstr(&sql, " AND a.workflow_status = ?1");
 	if (q->rule_id)
@@ -113,11 +116,12 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	if (upper)
 		strbuf_addstr(&sql, " AND a.uuid < ?5");
 	if (q->related_to > 0)
-		strbuf_addstr(&sql, " AND a.host_key = (SELECT host_key FROM alerts WHERE id = ?6) AND a.id != ?6"
-				    " AND r.rule_id != (SELECT r2.rule_id FROM alerts a2 JOIN rules r2 ON r2.key = a2.rule_key"
-				    " WHERE a2.id = ?6) AND a.original_time BETWEEN"
-				    " (SELECT original_time FROM alerts WHERE id = ?6) - ?7 AND"
-				    " (SELECT original_time FROM alerts WHERE id = ?6) + ?7");
+		strbuf_addstr(
+		    &sql, " AND a.host_key = (SELECT host_key FROM alerts WHERE id = ?6) AND a.id != ?6"
+		          " AND r.rule_id != (SELECT r2.rule_id FROM alerts a2 JOIN rules r2 ON r2.key = a2.rule_key"
+		          " WHERE a2.id = ?6) AND a.original_time BETWEEN"
+		          " (SELECT original_time FROM alerts WHERE id = ?6) - ?7 AND"
+		          " (SELECT original_time FROM alerts WHERE id = ?6) + ?7");
 	strbuf_addstr(&sql, " ORDER BY a.original_time, a.uuid");
 	sqlite3_stmt *st;
 	int prc = store_prepare(s, sql.buf, &st);
@@ -137,26 +141,26 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_row a = {
-			.id = sqlite3_column_int64(st, 0),
-			.uuid = store_col_req(st, 1),
-			.rule_id = store_col_req(st, 2),
-			.rule_name = store_col_req(st, 3),
-			.rule_version = sqlite3_column_int64(st, 4),
-			.event_id = sqlite3_column_int64(st, 5),
-			.original_time = sqlite3_column_int64(st, 6),
-			.created_us = sqlite3_column_int64(st, 7),
-			.severity = store_col_req(st, 8),
-			.risk_score = sqlite3_column_int64(st, 9),
-			.status = store_col_req(st, 10),
-			.host_name = store_col_text(st, 11),
-			.host_id = store_col_text(st, 12),
-			.file_path = store_col_text(st, 13),
-			.process_name = store_col_text(st, 14),
-			.user_name = store_col_text(st, 15),
-			.reason = store_col_req(st, 16),
-			.doc = store_col_req(st, 17),
-			.reason_closed = store_col_text(st, 18),
-			.comment = store_col_text(st, 19),
+		    .id = sqlite3_column_int64(st, 0),
+		    .uuid = store_col_req(st, 1),
+		    .rule_id = store_col_req(st, 2),
+		    .rule_name = store_col_req(st, 3),
+		    .rule_version = sqlite3_column_int64(st, 4),
+		    .event_id = sqlite3_column_int64(st, 5),
+		    .original_time = sqlite3_column_int64(st, 6),
+		    .created_us = sqlite3_column_int64(st, 7),
+		    .severity = store_col_req(st, 8),
+		    .risk_score = sqlite3_column_int64(st, 9),
+		    .status = store_col_req(st, 10),
+		    .host_name = store_col_text(st, 11),
+		    .host_id = store_col_text(st, 12),
+		    .file_path = store_col_text(st, 13),
+		    .process_name = store_col_text(st, 14),
+		    .user_name = store_col_text(st, 15),
+		    .reason = store_col_req(st, 16),
+		    .doc = store_col_req(st, 17),
+		    .reason_closed = store_col_text(st, 18),
+		    .comment = store_col_text(st, 19),
 		};
 		if (fn(ctx, &a)) {
 			rc = SQLITE_DONE;
@@ -229,21 +233,22 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 	}
 	sqlite3_stmt *st;
 	int rc = SQLITE_ERROR;
-	if (!store_prepare(s, "SELECT id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
-			      "original_time, target FROM alerts INDEXED BY alerts_queue ORDER BY original_time, uuid",
-			   &st)) {
+	if (!store_prepare(s,
+	                   "SELECT id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
+	                   "original_time, target FROM alerts INDEXED BY alerts_queue ORDER BY original_time, uuid",
+	                   &st)) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct queue_alert a = {
-				.id = sqlite3_column_int64(st, 0),
-				.uuid = store_col_req(st, 1),
-				.status = store_col_req(st, 2),
-				.severity = store_col_req(st, 3),
-				.risk_score = sqlite3_column_int64(st, 4),
-				.rule_name = name_of(&rules, sqlite3_column_int64(st, 5)),
-				.host = name_of(&hosts, sqlite3_column_int64(st, 6)),
-				.event_id = sqlite3_column_int64(st, 7),
-				.original_time = sqlite3_column_int64(st, 8),
-				.target = store_col_text(st, 9),
+			    .id = sqlite3_column_int64(st, 0),
+			    .uuid = store_col_req(st, 1),
+			    .status = store_col_req(st, 2),
+			    .severity = store_col_req(st, 3),
+			    .risk_score = sqlite3_column_int64(st, 4),
+			    .rule_name = name_of(&rules, sqlite3_column_int64(st, 5)),
+			    .host = name_of(&hosts, sqlite3_column_int64(st, 6)),
+			    .event_id = sqlite3_column_int64(st, 7),
+			    .original_time = sqlite3_column_int64(st, 8),
+			    .target = store_col_text(st, 9),
 			};
 			if (fn(ctx, &a)) {
 				rc = SQLITE_DONE;
@@ -284,9 +289,10 @@ int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event
 int store_set_detection_state(struct store *s, int64_t rule_key, int64_t last_event_id)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "INSERT INTO detection_state(rule_key, last_event_id) VALUES (?1, ?2) "
-			     "ON CONFLICT(rule_key) DO UPDATE SET last_event_id = excluded.last_event_id",
-			  &st))
+	if (store_prepare(s,
+	                  "INSERT INTO detection_state(rule_key, last_event_id) VALUES (?1, ?2) "
+	                  "ON CONFLICT(rule_key) DO UPDATE SET last_event_id = excluded.last_event_id",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, rule_key);
 	sqlite3_bind_int64(st, 2, last_event_id);
@@ -322,11 +328,11 @@ int store_time_bounds(struct store *s, int use_ingested, int64_t *min, int64_t *
 	/* one min() or max() a statement, so that SQLite reads each end of the index */
 	sqlite3_stmt *st;
 	if (use_ingested ? store_prepare(s, "SELECT min(ingested) FROM events", &st)
-			 : store_prepare(s, "SELECT min(ts) FROM events", &st))
+	                 : store_prepare(s, "SELECT min(ts) FROM events", &st))
 		return -1;
 	*min = first_column(st);
 	if (use_ingested ? store_prepare(s, "SELECT max(ingested) FROM events", &st)
-			 : store_prepare(s, "SELECT max(ts) FROM events", &st))
+	                 : store_prepare(s, "SELECT max(ts) FROM events", &st))
 		return -1;
 	*max = first_column(st);
 	return 0;
@@ -337,7 +343,7 @@ int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t
 	struct strbuf sql;
 	strbuf_init(&sql, 128);
 	strbuf_addf(&sql, "SELECT min(%s), max(%s) FROM events e WHERE e.id > ?1", TIME_EXPR(use_ingested),
-		    TIME_EXPR(use_ingested));
+	            TIME_EXPR(use_ingested));
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
@@ -377,12 +383,15 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	if (q->has_window && q->prefer_scan) {
 		/* '+' keeps SQLite off the time indexes: one pass in rowid order beats a seek per row */
 		if (q->use_ingested)
-			strbuf_addstr(&sql, " AND (+e.ingested BETWEEN ?2 AND ?3 OR (+e.ingested IS NULL AND +e.ts BETWEEN ?2 AND ?3))");
+			strbuf_addstr(&sql, " AND (+e.ingested BETWEEN ?2 AND ?3 OR (+e.ingested IS NULL AND +e.ts "
+			                    "BETWEEN ?2 AND ?3))");
 		else
 			strbuf_addstr(&sql, " AND +e.ts BETWEEN ?2 AND ?3");
 	} else if (q->has_window) {
 		if (q->use_ingested)
-			strbuf_addstr(&sql, " AND (e.ingested BETWEEN ?2 AND ?3 OR (e.ingested IS NULL AND e.ts BETWEEN ?2 AND ?3))");
+			strbuf_addstr(
+			    &sql,
+			    " AND (e.ingested BETWEEN ?2 AND ?3 OR (e.ingested IS NULL AND e.ts BETWEEN ?2 AND ?3))");
 		else
 			strbuf_addstr(&sql, " AND e.ts BETWEEN ?2 AND ?3");
 	}
@@ -400,13 +409,13 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	}
 	if (q->path_lower_prefix) /* SQLite's lower() is ASCII-only, as the .caseless copy is */
 		strbuf_addstr(&sql, " AND (e.irregular != 0 OR e.file_path IS NULL OR "
-				    "lower(substr(e.file_path, 1, length(?11))) = ?11)");
+		                    "lower(substr(e.file_path, 1, length(?11))) = ?11)");
 	if (q->ncategories) {
 		/* the category column joins the values with ','; rows it cannot vouch for stay in */
 		strbuf_addstr(&sql, " AND (e.category IS NULL OR e.irregular != 0");
 		static const char *const one_of[] = {
-			" OR instr(',' || e.category || ',', ?7) > 0", " OR instr(',' || e.category || ',', ?8) > 0",
-			" OR instr(',' || e.category || ',', ?9) > 0", " OR instr(',' || e.category || ',', ?10) > 0"};
+		    " OR instr(',' || e.category || ',', ?7) > 0", " OR instr(',' || e.category || ',', ?8) > 0",
+		    " OR instr(',' || e.category || ',', ?9) > 0", " OR instr(',' || e.category || ',', ?10) > 0"};
 		for (size_t i = 0; i < q->ncategories && i < 4; i++)
 			strbuf_addstr(&sql, one_of[i]);
 		strbuf_addstr(&sql, ")");
@@ -435,14 +444,15 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 }
 
 int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
-			event_fn fn, void *ctx)
+                        event_fn fn, void *ctx)
 {
 	/* first the event's time and host, then a query SQLite answers from events_host_ts
 	 * (a single statement with both in a CTE made it scan the table) */
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT e.ts, h.host_id, h.name FROM events e LEFT JOIN hosts h ON h.key = e.host_key "
-			     "WHERE e.id = ?1",
-			  &st))
+	if (store_prepare(s,
+	                  "SELECT e.ts, h.host_id, h.name FROM events e LEFT JOIN hosts h ON h.key = e.host_key "
+	                  "WHERE e.id = ?1",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, event_id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -457,9 +467,10 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 	strbuf_init(&sql, 512);
 	/* the same host is the same host.id, or the same host.name when the event has no id */
 	store_event_select(&sql, want_doc);
-	strbuf_addf(&sql, "WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 "
-			  "ORDER BY e.ts, e.id",
-		    host_id ? "host_id = ?1" : "host_id IS NULL AND name = ?2");
+	strbuf_addf(&sql,
+	            "WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 "
+	            "ORDER BY e.ts, e.id",
+	            host_id ? "host_id = ?1" : "host_id IS NULL AND name = ?2");
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
 	if (!rc) {
@@ -494,10 +505,10 @@ int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, i
 	sqlite3_stmt *st;
 	*same_host = *hosts_same_path = 0;
 	if (store_prepare(s,
-			  "SELECT (SELECT count(*) FROM alerts b WHERE b.host_key = a.host_key AND b.id != a.id), "
-			  "       (SELECT count(DISTINCT b.host_key) FROM alerts b WHERE b.file_path = a.file_path) "
-			  "FROM alerts a WHERE a.id = ?1",
-			  &st))
+	                  "SELECT (SELECT count(*) FROM alerts b WHERE b.host_key = a.host_key AND b.id != a.id), "
+	                  "       (SELECT count(DISTINCT b.host_key) FROM alerts b WHERE b.file_path = a.file_path) "
+	                  "FROM alerts a WHERE a.id = ?1",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {

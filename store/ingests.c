@@ -18,14 +18,13 @@ int store_ingest_begin(struct store *s, const char *name, const char *analyst, i
 	return rc;
 }
 
-int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256,
-			const struct ingest_counts *c)
+int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256, const struct ingest_counts *c)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s,
-			  "UPDATE ingests SET size=?2, sha256=?3, finished_us=?4, documents=?5, added=?6, "
-			  "duplicates=?7, rejected=?8 WHERE id=?1",
-			  &st))
+	                  "UPDATE ingests SET size=?2, sha256=?3, finished_us=?4, documents=?5, added=?6, "
+	                  "duplicates=?7, rejected=?8 WHERE id=?1",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
@@ -44,9 +43,9 @@ int store_reject_add(struct store *s, const struct reject_row *r)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s,
-			  "INSERT OR IGNORE INTO rejects(ingest_id, line, col, byte_offset, error, raw, raw_dropped, "
-			  "raw_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			  &st))
+	                  "INSERT OR IGNORE INTO rejects(ingest_id, line, col, byte_offset, error, raw, raw_dropped, "
+	                  "raw_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, r->ingest_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->line);
@@ -67,24 +66,24 @@ int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s,
-			  "SELECT r.id, r.ingest_id, i.name, r.line, r.col, r.byte_offset, r.error, r.raw, "
-			  "r.raw_dropped FROM rejects r JOIN ingests i ON i.id = r.ingest_id ORDER BY r.id",
-			  &st))
+	                  "SELECT r.id, r.ingest_id, i.name, r.line, r.col, r.byte_offset, r.error, r.raw, "
+	                  "r.raw_dropped FROM rejects r JOIN ingests i ON i.id = r.ingest_id ORDER BY r.id",
+	                  &st))
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t raw_len;
 		struct reject_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.ingest_id = sqlite3_column_int64(st, 1),
-			.input = store_col_req(st, 2),
-			.line = (uint64_t)sqlite3_column_int64(st, 3),
-			.col = (uint64_t)sqlite3_column_int64(st, 4),
-			.offset = (uint64_t)sqlite3_column_int64(st, 5),
-			.error = store_col_req(st, 6),
-			.raw = store_col_blob(st, 7, &raw_len),
-			.raw_len = raw_len,
-			.raw_dropped = (uint64_t)sqlite3_column_int64(st, 8),
+		    .id = sqlite3_column_int64(st, 0),
+		    .ingest_id = sqlite3_column_int64(st, 1),
+		    .input = store_col_req(st, 2),
+		    .line = (uint64_t)sqlite3_column_int64(st, 3),
+		    .col = (uint64_t)sqlite3_column_int64(st, 4),
+		    .offset = (uint64_t)sqlite3_column_int64(st, 5),
+		    .error = store_col_req(st, 6),
+		    .raw = store_col_blob(st, 7, &raw_len),
+		    .raw_len = raw_len,
+		    .raw_dropped = (uint64_t)sqlite3_column_int64(st, 8),
 		};
 		if (fn(ctx, &r))
 			break;

@@ -61,7 +61,7 @@ int store_exception_item_put(struct store *s, const struct exception_row *i, enu
 typedef int (*exception_fn)(void *ctx, const struct exception_row *r);
 /* The items of one list (list_id and namespace), in the order they were added. */
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
-			       void *ctx);
+                               void *ctx);
 /* Every list, then (with items set) every item. */
 int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx);
 int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);

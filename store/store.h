@@ -43,8 +43,7 @@ struct ingest_counts {
 };
 
 int store_ingest_begin(struct store *s, const char *name, const char *analyst, int64_t *id);
-int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256,
-			const struct ingest_counts *c);
+int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256, const struct ingest_counts *c);
 
 struct reject_row {
 	int64_t id, ingest_id;
