@@ -467,10 +467,10 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 	strbuf_init(&sql, 512);
 	/* the same host is the same host.id, or the same host.name when the event has no id */
 	store_event_select(&sql, want_doc);
-	strbuf_addf(&sql,
-	            "WHERE e.host_key IN (SELECT key FROM hosts WHERE %s) AND e.ts BETWEEN ?3 AND ?4 "
-	            "ORDER BY e.ts, e.id",
-	            host_id ? "host_id = ?1" : "host_id IS NULL AND name = ?2");
+	strbuf_addstr(&sql, host_id ? "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id = ?1) "
+	                              "AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id"
+	                            : "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id IS NULL AND name = ?2) "
+	                              "AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id");
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
 	if (!rc) {

@@ -332,21 +332,29 @@ static int step_ok(int rc)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
+/* Prepares a table's rows and the audit entries that made them, both ordered by one key. */
+static int prepare_pair(struct store *s, const char *rows_sql, const char *entries_sql, sqlite3_stmt **rows,
+                        sqlite3_stmt **entries)
+{
+	if (store_prepare(s, rows_sql, rows))
+		return -1;
+	if (store_prepare(s, entries_sql, entries)) {
+		sqlite3_finalize(*rows);
+		return -1;
+	}
+	return 0;
+}
+
 static int verify_notes(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *n, *e;
-	if (store_prepare(s,
-	                  "SELECT a.uuid, t.text, t.by, t.at_us, t.id FROM notes t LEFT JOIN alerts a "
-	                  "ON a.id = t.alert_id ORDER BY a.uuid, t.id",
-	                  &n))
+	if (prepare_pair(s,
+	                 "SELECT a.uuid, t.text, t.by, t.at_us, t.id FROM notes t LEFT JOIN alerts a "
+	                 "ON a.id = t.alert_id ORDER BY a.uuid, t.id",
+	                 "SELECT alert_uuid, after, analyst, at_us, id FROM audit WHERE action = 'note' "
+	                 "ORDER BY alert_uuid, id",
+	                 &n, &e))
 		return -1;
-	if (store_prepare(s,
-	                  "SELECT alert_uuid, after, analyst, at_us, id FROM audit WHERE action = 'note' "
-	                  "ORDER BY alert_uuid, id",
-	                  &e)) {
-		sqlite3_finalize(n);
-		return -1;
-	}
 	int rn = sqlite3_step(n), re = sqlite3_step(e), rc = 0;
 	while (!rc && (rn == SQLITE_ROW || re == SQLITE_ROW)) {
 		int c = rn != SQLITE_ROW   ? 1
@@ -459,19 +467,14 @@ static int compare_item(sqlite3_stmt *t, struct item_fold *f, struct verdict *v)
 static int verify_items(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *t, *e;
-	if (store_prepare(s,
-	                  "SELECT a.uuid, i.kind, i.position, i.state, i.note, i.by, i.at_us FROM triage_items i "
-	                  "LEFT JOIN alerts a ON a.id = i.alert_id ORDER BY a.uuid, i.kind, i.position",
-	                  &t))
+	if (prepare_pair(s,
+	                 "SELECT a.uuid, i.kind, i.position, i.state, i.note, i.by, i.at_us FROM triage_items i "
+	                 "LEFT JOIN alerts a ON a.id = i.alert_id ORDER BY a.uuid, i.kind, i.position",
+	                 "SELECT alert_uuid, substr(target, 1, instr(target, ' ') - 1) AS kind, "
+	                 "CAST(substr(target, instr(target, ' ') + 1) AS INTEGER) AS pos, after, analyst, at_us, id, "
+	                 "action FROM audit WHERE action IN ('check', 'respond') ORDER BY alert_uuid, kind, pos, id",
+	                 &t, &e))
 		return -1;
-	if (store_prepare(s,
-	                  "SELECT alert_uuid, substr(target, 1, instr(target, ' ') - 1) AS kind, "
-	                  "CAST(substr(target, instr(target, ' ') + 1) AS INTEGER) AS pos, after, analyst, at_us, id, "
-	                  "action FROM audit WHERE action IN ('check', 'respond') ORDER BY alert_uuid, kind, pos, id",
-	                  &e)) {
-		sqlite3_finalize(t);
-		return -1;
-	}
 	struct item_fold f = {.entries = 0};
 	strbuf_init(&f.note, 64);
 	strbuf_init(&f.by, 32);
@@ -529,17 +532,13 @@ static int status_matches(sqlite3_stmt *a, const char *after)
 static int verify_status(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *a, *e;
-	if (store_prepare(s,
-	                  "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
-	                  "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
-	                  "FROM alerts ORDER BY uuid",
-	                  &a))
+	if (prepare_pair(s,
+	                 "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
+	                 "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
+	                 "FROM alerts ORDER BY uuid",
+	                 "SELECT alert_uuid, after, id FROM audit WHERE action = 'status' ORDER BY alert_uuid, id", &a,
+	                 &e))
 		return -1;
-	if (store_prepare(s, "SELECT alert_uuid, after, id FROM audit WHERE action = 'status' ORDER BY alert_uuid, id",
-	                  &e)) {
-		sqlite3_finalize(a);
-		return -1;
-	}
 	struct strbuf last;
 	strbuf_init(&last, 64);
 	int ra = sqlite3_step(a), re = sqlite3_step(e), rc = 0;
