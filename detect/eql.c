@@ -449,6 +449,8 @@ typedef struct node *(*level_fn)(struct ep *p);
 
 /* Parses one nesting level with fn ((...), not, -, a function's arguments all come through
  * here): a limit keeps the recursion off the end of the stack (found by fuzz_eql). */
+#define EQL_MAX_ARITH_TERMS 256
+
 static struct node *nested(struct ep *p, level_fn fn)
 {
 	if (p->depth >= EQL_MAX_DEPTH) {
@@ -612,11 +614,18 @@ static struct node *unary(struct ep *p)
 static struct node *arith_level(struct ep *p, level_fn operand, const char *ops)
 {
 	struct node *l = operand(p);
+	size_t terms = 1;
 	while (l && !p->failed) {
 		skip_space(p);
 		char c = p->pos < p->len ? p->s[p->pos] : 0;
 		if (!c || !strchr(ops, c))
 			break;
+		/* left-associative, so not balanced like and/or: its length is its depth */
+		if (++terms > EQL_MAX_ARITH_TERMS) {
+			fail_at(p, p->pos, "an arithmetic chain of more than %d terms", EQL_MAX_ARITH_TERMS);
+			node_free(l);
+			return NULL;
+		}
 		p->pos++;
 		struct node *r = operand(p);
 		if (!r) {
@@ -974,22 +983,42 @@ static struct node *not_expr(struct ep *p)
 	return predicate(p);
 }
 
+/* items[lo..hi) joined by kind into a balanced tree: and/or are associative, and a chain of
+ * n terms as a left-deep tree was n frames deep in every recursive walk (a 20,000-term or
+ * overflowed the stack); balanced, it is log2(n). Evaluation order stays left to right. */
+static struct node *balanced(struct node **items, size_t lo, size_t hi, enum node_kind kind)
+{
+	if (hi - lo == 1)
+		return items[lo];
+	size_t mid = lo + (hi - lo) / 2;
+	return binary(kind, 0, balanced(items, lo, mid, kind), balanced(items, mid, hi, kind));
+}
+
 /* One level of and/or: operand (word operand)*. */
 static struct node *logic_level(struct ep *p, level_fn operand, const char *word, enum node_kind kind)
 {
-	struct node *l = operand(p);
-	while (l && !p->failed && take_word(p, word)) {
-		struct node *r = operand(p);
-		if (!r) {
-			node_free(l);
-			return NULL;
-		}
-		l = binary(kind, 0, l, r);
-	}
-	if (p->failed) {
-		node_free(l);
+	struct node *first = operand(p);
+	if (!first)
 		return NULL;
+	struct node **items = xmalloc(sizeof(*items));
+	size_t n = 1, cap = 1;
+	items[0] = first;
+	while (!p->failed && take_word(p, word)) {
+		struct node *r = operand(p);
+		if (!r)
+			break;
+		if (n == cap)
+			items = xrealloc(items, (cap *= 2) * sizeof(*items));
+		items[n++] = r;
 	}
+	struct node *l = NULL;
+	if (p->failed) {
+		for (size_t i = 0; i < n; i++)
+			node_free(items[i]);
+	} else {
+		l = balanced(items, 0, n, kind);
+	}
+	free(items);
 	return l;
 }
 

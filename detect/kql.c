@@ -26,8 +26,8 @@ enum expect {
 struct kp {
 	const char *s;
 	size_t len, pos;
-	size_t far;     /* the furthest position a rule failed at */
-	unsigned want;  /* what was expected there */
+	size_t far;      /* the furthest position a rule failed at */
+	unsigned want;   /* what was expected there */
 	const char *bad; /* a specific message for the furthest failure, if any */
 	int depth;       /* of nested parentheses and braces: the parser recurses */
 };
@@ -102,7 +102,10 @@ static int is_special(char c)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 static void add_codepoint(struct strbuf *sb, unsigned cp)
@@ -114,7 +117,8 @@ static void add_codepoint(struct strbuf *sb, unsigned cp)
 		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F));
 		strbuf_add(sb, b, 2);
 	} else {
-		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[2] = (char)(0x80 | (cp & 0x3F));
+		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+		b[2] = (char)(0x80 | (cp & 0x3F));
 		strbuf_add(sb, b, 3);
 	}
 }
@@ -170,8 +174,8 @@ static void classify(struct kql_literal *l)
 	char *end;
 	if (*t && !isspace((unsigned char)*t)) {
 		double v = strtod(t, &end);
-		if (*end == '\0' && strncasecmp(t, "nan", 3) && strncasecmp(t, "inf", 3) && strncasecmp(t + 1, "inf", 3) &&
-		    strncasecmp(t, "0x", 2)) {
+		if (*end == '\0' && strncasecmp(t, "nan", 3) && strncasecmp(t, "inf", 3) &&
+		    strncasecmp(t + 1, "inf", 3) && strncasecmp(t, "0x", 2)) {
 			l->is_number = 1;
 			l->number = v;
 		}
@@ -265,8 +269,9 @@ static int unquoted_literal(struct kp *p, struct kql_literal *out)
 				chars++;
 				continue;
 			}
-			expect(p, p->pos, EX_ESCAPE, "bad escape: '\\' must be followed by one of \\():<>\"*{} , "
-						     "t r n, uXXXX, or a keyword");
+			expect(p, p->pos, EX_ESCAPE,
+			       "bad escape: '\\' must be followed by one of \\():<>\"*{} , "
+			       "t r n, uXXXX, or a keyword");
 			goto fail;
 		}
 		if (c == '*') {
@@ -383,23 +388,70 @@ static struct kql_values *not_values(struct kp *p)
 	return list_of_values(p);
 }
 
-static struct kql_values *and_values(struct kp *p)
+/* The operands of one and/or chain, joined into a balanced tree: and/or are associative,
+ * and a left-deep chain of n terms was n frames deep in every recursive walk (a 20,000-term
+ * or overflowed the stack in kql_needles); balanced it is log2(n). Order stays left to right. */
+struct chain {
+	void **items;
+	size_t n, cap;
+};
+
+static void chain_add(struct chain *c, void *item)
 {
-	struct kql_values *left = not_values(p);
-	while (left) {
+	if (c->n == c->cap)
+		c->items = xrealloc(c->items, (c->cap = c->cap ? c->cap * 2 : 8) * sizeof(*c->items));
+	c->items[c->n++] = item;
+}
+
+static struct kql_node *balanced_nodes(void **items, size_t lo, size_t hi, enum kql_kind kind)
+{
+	if (hi - lo == 1)
+		return items[lo];
+	size_t mid = lo + (hi - lo) / 2;
+	struct kql_node *n = new_node(kind);
+	n->left = balanced_nodes(items, lo, mid, kind);
+	n->right = balanced_nodes(items, mid, hi, kind);
+	return n;
+}
+
+static struct kql_values *balanced_values(void **items, size_t lo, size_t hi, enum kql_kind kind)
+{
+	if (hi - lo == 1)
+		return items[lo];
+	size_t mid = lo + (hi - lo) / 2;
+	struct kql_values *v = new_values(kind);
+	v->left = balanced_values(items, lo, mid, kind);
+	v->right = balanced_values(items, mid, hi, kind);
+	return v;
+}
+
+static struct kql_values *values_chain(struct kp *p, const char *w, enum kql_kind kind,
+                                       struct kql_values *(*operand)(struct kp *))
+{
+	struct kql_values *first = operand(p);
+	if (!first)
+		return NULL;
+	struct chain c = {0};
+	chain_add(&c, first);
+	for (;;) {
 		size_t save = p->pos;
-		if (!take_binary(p, "and"))
+		if (!take_binary(p, w))
 			break;
-		struct kql_values *right = not_values(p);
+		struct kql_values *right = operand(p);
 		if (!right) {
 			p->pos = save;
 			break;
 		}
-		struct kql_values *v = new_values(KQL_AND);
-		v->left = left, v->right = right;
-		left = v;
+		chain_add(&c, right);
 	}
-	return left;
+	struct kql_values *v = balanced_values(c.items, 0, c.n, kind);
+	free(c.items);
+	return v;
+}
+
+static struct kql_values *and_values(struct kp *p)
+{
+	return values_chain(p, "and", KQL_AND, not_values);
 }
 
 static int too_deep(struct kp *p);
@@ -418,21 +470,7 @@ static struct kql_values *or_values(struct kp *p)
 
 static struct kql_values *or_values_at_depth(struct kp *p)
 {
-	struct kql_values *left = and_values(p);
-	while (left) {
-		size_t save = p->pos;
-		if (!take_binary(p, "or"))
-			break;
-		struct kql_values *right = and_values(p);
-		if (!right) {
-			p->pos = save;
-			break;
-		}
-		struct kql_values *v = new_values(KQL_OR);
-		v->left = left, v->right = right;
-		left = v;
-	}
-	return left;
+	return values_chain(p, "or", KQL_OR, and_values);
 }
 
 /* ListOfValues: '(' Space* OrListOfValues Space* ')' | Value */
@@ -602,10 +640,14 @@ static struct kql_node *not_query(struct kp *p)
 }
 
 static struct kql_node *binary_chain(struct kp *p, const char *w, enum kql_kind kind,
-				     struct kql_node *(*operand)(struct kp *))
+                                     struct kql_node *(*operand)(struct kp *))
 {
-	struct kql_node *left = operand(p);
-	while (left) {
+	struct kql_node *first = operand(p);
+	if (!first)
+		return NULL;
+	struct chain c = {0};
+	chain_add(&c, first);
+	for (;;) {
 		size_t save = p->pos;
 		if (!take_binary(p, w))
 			break;
@@ -614,11 +656,11 @@ static struct kql_node *binary_chain(struct kp *p, const char *w, enum kql_kind 
 			p->pos = save; /* as PEG does: the operator was not one after all */
 			break;
 		}
-		struct kql_node *n = new_node(kind);
-		n->left = left, n->right = right;
-		left = n;
+		chain_add(&c, right);
 	}
-	return left;
+	struct kql_node *n = balanced_nodes(c.items, 0, c.n, kind);
+	free(c.items);
+	return n;
 }
 
 static struct kql_node *and_query(struct kp *p)
@@ -701,7 +743,7 @@ struct kql_node *kql_parse(const char *query, struct kql_error *err)
 void kql_error_format(const char *query, const struct kql_error *err, struct strbuf *out)
 {
 	strbuf_addf(out, "%s syntax error at column %zu: %s\n", err->language ? err->language : "KQL", err->column,
-		    err->msg);
+	            err->msg);
 	/* the query on one line (newlines shown as spaces) and a caret under the column */
 	size_t len = strlen(query);
 	strbuf_addstr(out, "    ");
@@ -724,15 +766,11 @@ static int literal_matches(const struct kql_literal *l, const cJSON *v)
 {
 	const struct wpat *w = &l->pat;
 	switch (l->kind) {
-	case KQL_LIT_TRUE:
-		return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
-	case KQL_LIT_FALSE:
-		return cJSON_IsFalse(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "false"));
-	case KQL_LIT_NULL:
-		return cJSON_IsString(v) && !strcmp(v->valuestring, "null");
+	case KQL_LIT_TRUE: return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
+	case KQL_LIT_FALSE: return cJSON_IsFalse(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "false"));
+	case KQL_LIT_NULL: return cJSON_IsString(v) && !strcmp(v->valuestring, "null");
 	case KQL_LIT_PHRASE:
-	case KQL_LIT_TEXT:
-		break;
+	case KQL_LIT_TEXT: break;
 	}
 	if (cJSON_IsString(v))
 		return wildcard_match(w, v->valuestring, strlen(v->valuestring), 0);
@@ -787,12 +825,9 @@ static int value_hit(void *ctx, const cJSON *v)
 	case KQL_EXISTS:
 		/* on an object, Elasticsearch's exists asks whether any sub-field has a value */
 		return cJSON_IsObject(v) ? field_each_leaf(v, leaf_exists, NULL) : !cJSON_IsNull(v);
-	case KQL_RANGE:
-		return compare_range(pr->lit, pr->node->op, v);
-	case KQL_NESTED:
-		return cJSON_IsObject(v) && kql_match(pr->node->left, v);
-	default:
-		return literal_matches(pr->lit, v);
+	case KQL_RANGE: return compare_range(pr->lit, pr->node->op, v);
+	case KQL_NESTED: return cJSON_IsObject(v) && kql_match(pr->node->left, v);
+	default: return literal_matches(pr->lit, v);
 	}
 }
 
@@ -820,12 +855,9 @@ static int any_value(const struct probe *pr, const cJSON *event)
 static int values_match(const struct kql_node *n, const struct kql_values *v, const cJSON *event)
 {
 	switch (v->kind) {
-	case KQL_OR:
-		return values_match(n, v->left, event) || values_match(n, v->right, event);
-	case KQL_AND:
-		return values_match(n, v->left, event) && values_match(n, v->right, event);
-	case KQL_NOT:
-		return !values_match(n, v->left, event);
+	case KQL_OR: return values_match(n, v->left, event) || values_match(n, v->right, event);
+	case KQL_AND: return values_match(n, v->left, event) && values_match(n, v->right, event);
+	case KQL_NOT: return !values_match(n, v->left, event);
 	default: {
 		struct probe pr = {.node = n, .lit = &v->lit, .field = &n->field};
 		return any_value(&pr, event);
@@ -836,16 +868,11 @@ static int values_match(const struct kql_node *n, const struct kql_values *v, co
 int kql_match(const struct kql_node *q, const cJSON *event)
 {
 	switch (q->kind) {
-	case KQL_ALL:
-		return 1;
-	case KQL_OR:
-		return kql_match(q->left, event) || kql_match(q->right, event);
-	case KQL_AND:
-		return kql_match(q->left, event) && kql_match(q->right, event);
-	case KQL_NOT:
-		return !kql_match(q->left, event);
-	case KQL_MATCH:
-		return values_match(q, q->values, event);
+	case KQL_ALL: return 1;
+	case KQL_OR: return kql_match(q->left, event) || kql_match(q->right, event);
+	case KQL_AND: return kql_match(q->left, event) && kql_match(q->right, event);
+	case KQL_NOT: return !kql_match(q->left, event);
+	case KQL_MATCH: return values_match(q, q->values, event);
 	case KQL_EXISTS:
 	case KQL_NESTED: {
 		struct probe pr = {.node = q, .field = &q->field};
@@ -904,8 +931,7 @@ static void values_to_string(const struct kql_values *v, struct strbuf *out)
 		values_to_string(v->left, out);
 		strbuf_addch(out, ')');
 		return;
-	default:
-		literal_to_string(&v->lit, out);
+	default: literal_to_string(&v->lit, out);
 	}
 }
 
@@ -913,9 +939,7 @@ void kql_to_string(const struct kql_node *q, struct strbuf *out)
 {
 	static const char *const ops[] = {"<", "<=", ">", ">="};
 	switch (q->kind) {
-	case KQL_ALL:
-		strbuf_addstr(out, "all");
-		return;
+	case KQL_ALL: strbuf_addstr(out, "all"); return;
 	case KQL_OR:
 	case KQL_AND:
 		strbuf_addstr(out, q->kind == KQL_OR ? "or(" : "and(");
@@ -981,10 +1005,10 @@ static void values_needles(const char *field, const struct kql_values *v, struct
 		return;
 	case KQL_MATCH:
 		if ((v->lit.kind == KQL_LIT_TEXT || v->lit.kind == KQL_LIT_PHRASE) && !v->lit.is_number)
-			needles_from_pattern(out, field, (const char *const *)v->lit.pat.piece, v->lit.pat.len, v->lit.pat.n, 0);
+			needles_from_pattern(out, field, (const char *const *)v->lit.pat.piece, v->lit.pat.len,
+			                     v->lit.pat.n, 0);
 		return;
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -1008,7 +1032,6 @@ void kql_needles(const struct kql_node *q, struct needles *out)
 		if (q->field.n <= 1)
 			values_needles(q->field.n ? q->field.piece[0] : "*", q->values, out);
 		return;
-	default:
-		return;
+	default: return;
 	}
 }

@@ -13,22 +13,22 @@
 #include "detect/sequence.h"
 
 #define FILE_EVENT                                                                                                     \
-	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"                \
-	"\"action\":\"modification\"},\"host\":{\"os\":{\"type\":\"macos\"},\"name\":\"mac1\",\"ip\":[\"10.1.2.3\","      \
-	"\"fe80::1\"]},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"name\":\"x.dsplug\","          \
-	"\"extension\":\"dsplug\",\"size\":1024},\"process\":{\"name\":\"cp\",\"pid\":42,\"executable\":\"/bin/cp\","       \
-	"\"args\":[\"cp\",\"-R\",\"/tmp/x.dsplug\",\"/Library/DirectoryServices/PlugIns/\"],\"args_count\":4,"              \
-	"\"command_line\":\"cp -R /tmp/x.dsplug /Library/DirectoryServices/PlugIns/\"},\"user\":{\"name\":\"root\","       \
+	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"           \
+	"\"action\":\"modification\"},\"host\":{\"os\":{\"type\":\"macos\"},\"name\":\"mac1\",\"ip\":[\"10.1.2.3\","   \
+	"\"fe80::1\"]},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"name\":\"x.dsplug\","      \
+	"\"extension\":\"dsplug\",\"size\":1024},\"process\":{\"name\":\"cp\",\"pid\":42,\"executable\":\"/bin/cp\","  \
+	"\"args\":[\"cp\",\"-R\",\"/tmp/x.dsplug\",\"/Library/DirectoryServices/PlugIns/\"],\"args_count\":4,"         \
+	"\"command_line\":\"cp -R /tmp/x.dsplug /Library/DirectoryServices/PlugIns/\"},\"user\":{\"name\":\"root\","   \
 	"\"id\":\"0\"}}"
 
 #define INNER_EVENT                                                                                                    \
-	"{\"event\":{\"category\":\"file\",\"action\":\"creation\"},\"host\":{\"os\":{\"type\":\"macos\"}},"               \
+	"{\"event\":{\"category\":\"file\",\"action\":\"creation\"},\"host\":{\"os\":{\"type\":\"macos\"}},"           \
 	"\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/Evil.DSPLUG/Contents/MacOS/Evil\"}}"
 
 #define PROC_EVENT                                                                                                     \
-	"{\"event\":{\"category\":[\"process\"],\"type\":[\"start\"]},\"process\":{\"name\":\"bash\",\"pid\":7,"          \
-	"\"parent\":{\"name\":\"dspluginhelperd\",\"pid\":1},\"args\":[\"bash\",\"-c\",\"id\"]},"                          \
-	"\"destination\":{\"ip\":\"192.168.10.20\",\"port\":443},\"weird name\":\"w\",\"n\":\"17\",\"hex\":\"0x1F\","      \
+	"{\"event\":{\"category\":[\"process\"],\"type\":[\"start\"]},\"process\":{\"name\":\"bash\",\"pid\":7,"       \
+	"\"parent\":{\"name\":\"dspluginhelperd\",\"pid\":1},\"args\":[\"bash\",\"-c\",\"id\"]},"                      \
+	"\"destination\":{\"ip\":\"192.168.10.20\",\"port\":443},\"weird name\":\"w\",\"n\":\"17\",\"hex\":\"0x1F\","  \
 	"\"flag\":true,\"nul\":null,\"neg\":-5,\"f\":2.5,\"cafe\":\"caf\\u00e9\",\"Caps\":\"MiXeD\"}"
 
 struct eql_case {
@@ -38,246 +38,246 @@ struct eql_case {
 };
 
 static const struct eql_case cases[] = {
-	/* the seed rule, version 111, and its pieces */
-	{"file where host.os.type == \"macos\" and event.action == \"modification\" and\n"
-	 "  file.path like \"/Library/DirectoryServices/PlugIns/*.dsplug\"",
-	 FILE_EVENT, 1},
-	{"file where host.os.type == \"macos\" and event.action == \"modification\" and "
-	 "file.path like \"/Library/DirectoryServices/PlugIns/*.dsplug\"",
-	 INNER_EVENT, 0},
-	/* categories: any element of event.category; "any" has none */
-	{"file where true", FILE_EVENT, 1},
-	{"file where true", INNER_EVENT, 1},   /* a plain string category */
-	{"process where true", FILE_EVENT, 0},
-	{"any where true", FILE_EVENT, 1},
-	{"any where true", "{}", 1},
-	{"file where true", "{}", 0},
-	{"File where true", FILE_EVENT, 0},    /* the category is case-sensitive */
-	{"\"file\" where true", FILE_EVENT, 1},
-	/* == and != are case-sensitive and literal */
-	{"any where host.name == \"mac1\"", FILE_EVENT, 1},
-	{"any where host.name == \"MAC1\"", FILE_EVENT, 0},
-	{"any where host.name == \"mac*\"", FILE_EVENT, 0},  /* no wildcard with == */
-	{"any where host.name != \"mac1\"", FILE_EVENT, 0},
-	{"any where host.name != \"mac2\"", FILE_EVENT, 1},
-	{"any where host.name != \"mac2\"", "{}", 1},        /* missing: != holds */
-	{"any where host.name == \"mac2\"", "{}", 0},
-	{"any where host.name == null", "{}", 1},
-	{"any where host.name == null", FILE_EVENT, 0},
-	{"any where host.name != null", FILE_EVENT, 1},
-	{"any where nul == null", PROC_EVENT, 1},
-	{"any where null == null", "{}", 1},
-	/* arrays: any value */
-	{"any where process.args == \"-R\"", FILE_EVENT, 1},
-	{"any where process.args != \"-R\"", FILE_EVENT, 0}, /* no value may equal it */
-	{"any where process.args != \"-x\"", FILE_EVENT, 1},
-	{"any where event.type == \"change\"", FILE_EVENT, 1},
-	/* numbers */
-	{"any where process.pid == 42", FILE_EVENT, 1},
-	{"any where process.pid == 42.0", FILE_EVENT, 1},
-	{"any where process.pid != 42", FILE_EVENT, 0},
-	{"any where process.pid > 41", FILE_EVENT, 1},
-	{"any where process.pid > 42", FILE_EVENT, 0},
-	{"any where process.pid >= 42", FILE_EVENT, 1},
-	{"any where process.pid < 43", FILE_EVENT, 1},
-	{"any where process.pid <= 41", FILE_EVENT, 0},
-	{"any where file.size >= 1e3", FILE_EVENT, 1},
-	{"any where neg < 0", PROC_EVENT, 1},
-	{"any where neg == -5", PROC_EVENT, 1},
-	{"any where f > 2 and f < 3", PROC_EVENT, 1},
-	{"any where n == 17", PROC_EVENT, 1},                /* a numeric string compares as a number */
-	{"any where n > 9", PROC_EVENT, 1},
-	{"any where host.name > 1", FILE_EVENT, 0},
-	{"any where user.id == 0", FILE_EVENT, 1},
-	{"any where missing > 1", FILE_EVENT, 0},
-	{"any where missing < 1", FILE_EVENT, 0},
-	/* strings order by bytes */
-	{"any where host.name < \"mac2\"", FILE_EVENT, 1},
-	{"any where host.name > \"mac2\"", FILE_EVENT, 0},
-	{"any where host.name >= \"mac1\"", FILE_EVENT, 1},
-	/* booleans */
-	{"any where flag == true", PROC_EVENT, 1},
-	{"any where flag == false", PROC_EVENT, 0},
-	{"any where flag != false", PROC_EVENT, 1},
-	{"any where flag", PROC_EVENT, 1},
-	{"any where not flag", PROC_EVENT, 0},
-	{"any where true and not false", "{}", 1},
-	/* ':' is case-insensitive equality with * and ? wildcards */
-	{"any where host.name : \"MAC1\"", FILE_EVENT, 1},
-	{"any where host.name : \"m*\"", FILE_EVENT, 1},
-	{"any where host.name : \"M?C1\"", FILE_EVENT, 1},
-	{"any where host.name : \"m?c\"", FILE_EVENT, 0},
-	{"any where host.name : (\"linux*\", \"MAC*\")", FILE_EVENT, 1},
-	{"any where host.name : (\"linux*\", \"win*\")", FILE_EVENT, 0},
-	{"any where file.path : \"/library/directoryservices/plugins/*\"", FILE_EVENT, 1},
-	{"any where file.path : \"*/plugins/*.DSPLUG*\"", INNER_EVENT, 1},
-	{"any where process.args : \"-r\"", FILE_EVENT, 1},
-	{"any where missing : \"*\"", FILE_EVENT, 0},
-	{"any where not missing : \"*\"", FILE_EVENT, 1},
-	{"any where process.pid : \"4*\"", FILE_EVENT, 1},   /* a number as its text */
-	{"any where cafe : \"CAF\\u{e9}\"", PROC_EVENT, 1},  /* é is not ASCII: matched as bytes */
-	/* like is case-sensitive, like~ is not */
-	{"any where file.name like \"x.*\"", FILE_EVENT, 1},
-	{"any where file.name like \"X.*\"", FILE_EVENT, 0},
-	{"any where file.name like~ \"X.*\"", FILE_EVENT, 1},
-	{"any where file.name like \"x.dsplu?\"", FILE_EVENT, 1},
-	{"any where file.name like \"x.dspl?\"", FILE_EVENT, 0},
-	{"any where file.name like (\"a*\", \"*plug\")", FILE_EVENT, 1},
-	{"any where file.path like \"*.dsplug\"", INNER_EVENT, 0},
-	{"any where file.path like~ \"*.dsplug/*\"", INNER_EVENT, 1},
-	{"any where file.path like \"/Library/DirectoryServices/PlugIns/*\"", INNER_EVENT, 1},
-	{"any where file.name like \"x.dsplug\"", FILE_EVENT, 1},
-	{"any where file.name like \"*\"", FILE_EVENT, 1},
-	{"any where file.name like \"**\"", FILE_EVENT, 1},
-	{"any where file.name like \"\"", FILE_EVENT, 0},
-	{"any where Caps like~ \"mixed\"", PROC_EVENT, 1},
-	{"any where Caps like \"mixed\"", PROC_EVENT, 0},
-	/* regex and regex~: anchored, like Lucene's */
-	{"any where host.name regex \"mac[0-9]\"", FILE_EVENT, 1},
-	{"any where host.name regex \"mac\"", FILE_EVENT, 0},
-	{"any where host.name regex \"ma.*\"", FILE_EVENT, 1},
-	{"any where host.name regex \"MAC[0-9]\"", FILE_EVENT, 0},
-	{"any where host.name regex~ \"MAC[0-9]\"", FILE_EVENT, 1},
-	{"any where host.name regex \"mac\\\\d\"", FILE_EVENT, 1},
-	{"any where host.name regex (\"x\", \"mac1|mac2\")", FILE_EVENT, 1},
-	{"any where host.name regex \"(m|x)a[c+*]{1}1?\"", FILE_EVENT, 1}, /* quantifiers side by side, in a class */
-	{"any where host.name regex \"(ma)+c[0-9]\"", FILE_EVENT, 1},
-	{"any where destination.ip regex \"[0-9]{1,3}(\\\\.[0-9]{1,3}){3}\"", PROC_EVENT, 1}, /* nesting within bounds */
-	{"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
-	/* \d is a digit, but an escaped backslash before a d is a backslash and a d (fuzz_eql) */
-	{"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
-	{"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 1}, /* empty alternatives, repeated within bounds */
-	{"any where v regex \"(a|)x(|b)\"", "{\"v\":\"x\"}", 1},
-	{"any where v regex \"(((ab)?)+)+c\"", "{\"v\":\"ababc\"}", 1}, /* two deep: allowed */
-	{"any where v regex \"[^]x]+\"", "{\"v\":\"a]b\"}", 0},  /* ] first in a class is a literal */
-	{"any where v regex \"[^]x]+\"", "{\"v\":\"ab\"}", 1},
-	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
-	{"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
-	{"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
-	{"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
-	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
-	{"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},
-	/* in, in~, not in */
-	{"any where process.name in (\"cp\", \"mv\")", FILE_EVENT, 1},
-	{"any where process.name in (\"CP\", \"mv\")", FILE_EVENT, 0},
-	{"any where process.name in~ (\"CP\", \"mv\")", FILE_EVENT, 1},
-	{"any where process.name not in (\"cp\", \"mv\")", FILE_EVENT, 0},
-	{"any where process.name not in (\"ditto\", \"mv\")", FILE_EVENT, 1},
-	{"any where process.name not in (\"cp\")", "{}", 1},
-	{"any where process.pid in (1, 42)", FILE_EVENT, 1},
-	{"any where process.pid in (1, 2)", FILE_EVENT, 0},
-	{"any where process.args in (\"-R\", \"-a\")", FILE_EVENT, 1},
-	{"any where process.name in (\"c*\")", FILE_EVENT, 0}, /* in is literal */
-	{"any where not process.name in (\"cp\")", FILE_EVENT, 0},
-	/* and, or, not, precedence */
-	{"any where host.name == \"mac1\" and process.name == \"cp\"", FILE_EVENT, 1},
-	{"any where host.name == \"mac1\" and process.name == \"mv\"", FILE_EVENT, 0},
-	{"any where host.name == \"x\" or process.name == \"cp\"", FILE_EVENT, 1},
-	{"any where host.name == \"x\" or process.name == \"mv\" and true", FILE_EVENT, 0},
-	{"any where true or false and false", "{}", 1},       /* and binds tighter than or */
-	{"any where (true or false) and false", "{}", 0},
-	{"any where not true or true", "{}", 1},             /* not binds tighter than or */
-	{"any where not (true or true)", "{}", 0},
-	{"any where not not true", "{}", 1},
-	{"any where not host.name == \"mac1\"", FILE_EVENT, 0},
-	/* optional fields, backquoted names, dotted keys */
-	{"any where ?nothing == null", FILE_EVENT, 1},
-	{"any where ?host.name == \"mac1\"", FILE_EVENT, 1},
-	{"any where `weird name` == \"w\"", PROC_EVENT, 1},
-	{"any where `process`.`name` == \"bash\"", PROC_EVENT, 1},
-	{"any where `and` == null", PROC_EVENT, 1},
-	{"any where event.category == \"file\"", "{\"event.category\":\"file\"}", 1},
-	{"file where true", "{\"event.category\":[\"network\",\"file\"]}", 1},
-	/* comments */
-	{"any where /* a comment */ true // and the rest\n", "{}", 1},
-	/* arithmetic */
-	{"any where process.pid + 1 == 43", FILE_EVENT, 1},
-	{"any where process.pid - 2 == 40", FILE_EVENT, 1},
-	{"any where process.pid * 2 == 84", FILE_EVENT, 1},
-	{"any where process.pid / 5 == 8", FILE_EVENT, 1},   /* whole numbers divide whole */
-	{"any where process.pid % 5 == 2", FILE_EVENT, 1},
-	{"any where 1 + 2 * 3 == 7", "{}", 1},
-	{"any where (1 + 2) * 3 == 9", "{}", 1},
-	{"any where -process.pid == -42", FILE_EVENT, 1},
-	{"any where missing + 1 == null", FILE_EVENT, 1},
-	{"any where 1 / 0 == null", "{}", 1},
-	/* string functions, case-sensitive unless called with ~ */
-	{"any where startsWith(file.name, \"x.\")", FILE_EVENT, 1},
-	{"any where startsWith(file.name, \"X.\")", FILE_EVENT, 0},
-	{"any where startsWith~(file.name, \"X.\")", FILE_EVENT, 1},
-	{"any where endsWith(file.path, \".dsplug\")", FILE_EVENT, 1},
-	{"any where endsWith(file.path, \".DSPLUG\")", FILE_EVENT, 0},
-	{"any where endsWith~(file.path, \".DSPLUG\")", FILE_EVENT, 1},
-	{"any where endsWith(missing, \"x\")", FILE_EVENT, 0},
-	{"any where not endsWith(missing, \"x\")", FILE_EVENT, 1},
-	{"any where stringContains(process.command_line, \"PlugIns\")", FILE_EVENT, 1},
-	{"any where stringContains(process.command_line, \"plugins\")", FILE_EVENT, 0},
-	{"any where stringContains~(process.command_line, \"plugins\")", FILE_EVENT, 1},
-	{"any where length(file.name) == 8", FILE_EVENT, 1},
-	{"any where length(cafe) == 4", PROC_EVENT, 1},      /* characters, not bytes */
-	{"any where length(missing) == null", FILE_EVENT, 1},
-	{"any where indexOf(file.name, \".\") == 1", FILE_EVENT, 1},
-	{"any where indexOf(file.name, \"z\") == null", FILE_EVENT, 1},
-	{"any where indexOf(file.name, \"s\", 3) == 3", FILE_EVENT, 1},
-	{"any where indexOf~(file.name, \"DSP\") == 2", FILE_EVENT, 1},
-	{"any where concat(host.name, \"-\", process.pid) == \"mac1-42\"", FILE_EVENT, 1},
-	{"any where concat(host.name, missing) == null", FILE_EVENT, 1},
-	{"any where substring(file.name, 2) == \"dsplug\"", FILE_EVENT, 1},
-	{"any where substring(file.name, 0, 1) == \"x\"", FILE_EVENT, 1},
-	{"any where substring(file.name, -3) == \"lug\"", FILE_EVENT, 1},
-	{"any where substring(file.name, -6, -3) == \"dsp\"", FILE_EVENT, 1},
-	{"any where substring(file.name, 5, 2) == \"\"", FILE_EVENT, 1},
-	{"any where between(file.path, \"PlugIns/\", \".dsplug\") == \"x\"", FILE_EVENT, 1},
-	{"any where between(process.command_line, \"/\", \"/\") == \"tmp\"", FILE_EVENT, 1},
-	{"any where between(process.command_line, \"/\", \"/\", true) == "
-	 "\"tmp/x.dsplug /Library/DirectoryServices/PlugIns\"",
-	 FILE_EVENT, 1},
-	{"any where between(file.name, \"q\", \"z\") == \"\"", FILE_EVENT, 1},
-	{"any where between~(file.path, \"plugins/\", \".DSPLUG\") == \"x\"", FILE_EVENT, 1},
-	{"any where number(n) == 17", PROC_EVENT, 1},
-	{"any where number(\"1F\", 16) == 31", "{}", 1},
-	{"any where number(hex, 16) == 31", PROC_EVENT, 1},
-	{"any where number(\"x\") == null", "{}", 1},
-	{"any where string(process.pid) == \"42\"", FILE_EVENT, 1},
-	{"any where string(f) == \"2.5\"", PROC_EVENT, 1},
-	{"any where add(process.pid, 1) == 43", FILE_EVENT, 1},
-	{"any where subtract(process.pid, 2) == 40", FILE_EVENT, 1},
-	{"any where multiply(2, 3) == 6", "{}", 1},
-	{"any where divide(7, 2) == 3", "{}", 1},
-	{"any where divide(7.0, 2) == 3.5", "{}", 1},
-	{"any where modulo(7, 4) == 3", "{}", 1},
-	{"any where wildcard(file.name, \"*.dsplug\")", FILE_EVENT, 1},
-	{"any where wildcard(file.name, \"*.DSPLUG\")", FILE_EVENT, 0},
-	{"any where wildcard~(file.name, \"*.DSPLUG\")", FILE_EVENT, 1},
-	{"any where wildcard(file.name, \"a*\", \"x*\")", FILE_EVENT, 1},
-	{"any where cidrMatch(destination.ip, \"192.168.0.0/16\")", PROC_EVENT, 1},
-	{"any where cidrMatch(destination.ip, \"10.0.0.0/8\", \"192.168.10.0/24\")", PROC_EVENT, 1},
-	{"any where cidrMatch(destination.ip, \"10.0.0.0/8\")", PROC_EVENT, 0},
-	{"any where cidrMatch(destination.ip, \"192.168.10.20\")", PROC_EVENT, 1},
-	{"any where cidrMatch(destination.ip, \"192.168.10.21/32\")", PROC_EVENT, 0},
-	{"any where cidrMatch(host.ip, \"fe80::/10\")", FILE_EVENT, 1},
-	{"any where cidrMatch(\"fe80::1\", \"fe80::/10\")", "{}", 1},
-	{"any where cidrMatch(\"not an ip\", \"0.0.0.0/0\")", "{}", 0},
-	/* strings: escapes and raw strings */
-	{"any where \"a\\tb\" == \"a\tb\"", "{}", 1},
-	{"any where \"\"\"C:\\temp\"\"\" == \"C:\\\\temp\"", "{}", 1},
-	{"any where \"say \\\"hi\\\"\" == \"say \\u{22}hi\\u{22}\"", "{}", 1},
-	/* the .caseless sub-field: the keyword lower-cased */
-	{"any where file.path.caseless : \"*/plugins/*.dsplug/*\"", INNER_EVENT, 1},
-	{"any where file.path.caseless == \"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil\"",
-	 INNER_EVENT, 1},
-	{"any where file.path.caseless like \"*.DSPLUG*\"", INNER_EVENT, 0},
-	{"any where file.path.caseless == \"x\"", "{\"file\":{\"path\":{\"caseless\":\"x\"}}}", 1},
-	/* a derived value read as a whole value (found by fuzz_eql: it was used after it was freed) */
-	{"any where concat(file.path.caseless, \"!\") == "
-	 "\"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil!\"",
-	 INNER_EVENT, 1},
-	{"any where -file.path.caseless == null", INNER_EVENT, 1},
-	/* positions far out of range, and not a number (found by fuzz_eql: undefined conversions) */
-	{"any where substring(\"abc\", 1 - 5e84) == \"abc\"", "{}", 1},
-	{"any where substring(\"abc\", 0, 1e300 * 1e300) == \"abc\"", "{}", 1},
-	{"any where indexOf(\"abc\", \"c\", 0 - 1e300) == 2", "{}", 1},
-	{"any where indexOf(\"abc\", \"c\", 1e300 * 1e300 - 1e300 * 1e300) == 2", "{}", 1},
+    /* the seed rule, version 111, and its pieces */
+    {"file where host.os.type == \"macos\" and event.action == \"modification\" and\n"
+     "  file.path like \"/Library/DirectoryServices/PlugIns/*.dsplug\"",
+     FILE_EVENT, 1},
+    {"file where host.os.type == \"macos\" and event.action == \"modification\" and "
+     "file.path like \"/Library/DirectoryServices/PlugIns/*.dsplug\"",
+     INNER_EVENT, 0},
+    /* categories: any element of event.category; "any" has none */
+    {"file where true", FILE_EVENT, 1},
+    {"file where true", INNER_EVENT, 1}, /* a plain string category */
+    {"process where true", FILE_EVENT, 0},
+    {"any where true", FILE_EVENT, 1},
+    {"any where true", "{}", 1},
+    {"file where true", "{}", 0},
+    {"File where true", FILE_EVENT, 0}, /* the category is case-sensitive */
+    {"\"file\" where true", FILE_EVENT, 1},
+    /* == and != are case-sensitive and literal */
+    {"any where host.name == \"mac1\"", FILE_EVENT, 1},
+    {"any where host.name == \"MAC1\"", FILE_EVENT, 0},
+    {"any where host.name == \"mac*\"", FILE_EVENT, 0}, /* no wildcard with == */
+    {"any where host.name != \"mac1\"", FILE_EVENT, 0},
+    {"any where host.name != \"mac2\"", FILE_EVENT, 1},
+    {"any where host.name != \"mac2\"", "{}", 1}, /* missing: != holds */
+    {"any where host.name == \"mac2\"", "{}", 0},
+    {"any where host.name == null", "{}", 1},
+    {"any where host.name == null", FILE_EVENT, 0},
+    {"any where host.name != null", FILE_EVENT, 1},
+    {"any where nul == null", PROC_EVENT, 1},
+    {"any where null == null", "{}", 1},
+    /* arrays: any value */
+    {"any where process.args == \"-R\"", FILE_EVENT, 1},
+    {"any where process.args != \"-R\"", FILE_EVENT, 0}, /* no value may equal it */
+    {"any where process.args != \"-x\"", FILE_EVENT, 1},
+    {"any where event.type == \"change\"", FILE_EVENT, 1},
+    /* numbers */
+    {"any where process.pid == 42", FILE_EVENT, 1},
+    {"any where process.pid == 42.0", FILE_EVENT, 1},
+    {"any where process.pid != 42", FILE_EVENT, 0},
+    {"any where process.pid > 41", FILE_EVENT, 1},
+    {"any where process.pid > 42", FILE_EVENT, 0},
+    {"any where process.pid >= 42", FILE_EVENT, 1},
+    {"any where process.pid < 43", FILE_EVENT, 1},
+    {"any where process.pid <= 41", FILE_EVENT, 0},
+    {"any where file.size >= 1e3", FILE_EVENT, 1},
+    {"any where neg < 0", PROC_EVENT, 1},
+    {"any where neg == -5", PROC_EVENT, 1},
+    {"any where f > 2 and f < 3", PROC_EVENT, 1},
+    {"any where n == 17", PROC_EVENT, 1}, /* a numeric string compares as a number */
+    {"any where n > 9", PROC_EVENT, 1},
+    {"any where host.name > 1", FILE_EVENT, 0},
+    {"any where user.id == 0", FILE_EVENT, 1},
+    {"any where missing > 1", FILE_EVENT, 0},
+    {"any where missing < 1", FILE_EVENT, 0},
+    /* strings order by bytes */
+    {"any where host.name < \"mac2\"", FILE_EVENT, 1},
+    {"any where host.name > \"mac2\"", FILE_EVENT, 0},
+    {"any where host.name >= \"mac1\"", FILE_EVENT, 1},
+    /* booleans */
+    {"any where flag == true", PROC_EVENT, 1},
+    {"any where flag == false", PROC_EVENT, 0},
+    {"any where flag != false", PROC_EVENT, 1},
+    {"any where flag", PROC_EVENT, 1},
+    {"any where not flag", PROC_EVENT, 0},
+    {"any where true and not false", "{}", 1},
+    /* ':' is case-insensitive equality with * and ? wildcards */
+    {"any where host.name : \"MAC1\"", FILE_EVENT, 1},
+    {"any where host.name : \"m*\"", FILE_EVENT, 1},
+    {"any where host.name : \"M?C1\"", FILE_EVENT, 1},
+    {"any where host.name : \"m?c\"", FILE_EVENT, 0},
+    {"any where host.name : (\"linux*\", \"MAC*\")", FILE_EVENT, 1},
+    {"any where host.name : (\"linux*\", \"win*\")", FILE_EVENT, 0},
+    {"any where file.path : \"/library/directoryservices/plugins/*\"", FILE_EVENT, 1},
+    {"any where file.path : \"*/plugins/*.DSPLUG*\"", INNER_EVENT, 1},
+    {"any where process.args : \"-r\"", FILE_EVENT, 1},
+    {"any where missing : \"*\"", FILE_EVENT, 0},
+    {"any where not missing : \"*\"", FILE_EVENT, 1},
+    {"any where process.pid : \"4*\"", FILE_EVENT, 1},  /* a number as its text */
+    {"any where cafe : \"CAF\\u{e9}\"", PROC_EVENT, 1}, /* é is not ASCII: matched as bytes */
+    /* like is case-sensitive, like~ is not */
+    {"any where file.name like \"x.*\"", FILE_EVENT, 1},
+    {"any where file.name like \"X.*\"", FILE_EVENT, 0},
+    {"any where file.name like~ \"X.*\"", FILE_EVENT, 1},
+    {"any where file.name like \"x.dsplu?\"", FILE_EVENT, 1},
+    {"any where file.name like \"x.dspl?\"", FILE_EVENT, 0},
+    {"any where file.name like (\"a*\", \"*plug\")", FILE_EVENT, 1},
+    {"any where file.path like \"*.dsplug\"", INNER_EVENT, 0},
+    {"any where file.path like~ \"*.dsplug/*\"", INNER_EVENT, 1},
+    {"any where file.path like \"/Library/DirectoryServices/PlugIns/*\"", INNER_EVENT, 1},
+    {"any where file.name like \"x.dsplug\"", FILE_EVENT, 1},
+    {"any where file.name like \"*\"", FILE_EVENT, 1},
+    {"any where file.name like \"**\"", FILE_EVENT, 1},
+    {"any where file.name like \"\"", FILE_EVENT, 0},
+    {"any where Caps like~ \"mixed\"", PROC_EVENT, 1},
+    {"any where Caps like \"mixed\"", PROC_EVENT, 0},
+    /* regex and regex~: anchored, like Lucene's */
+    {"any where host.name regex \"mac[0-9]\"", FILE_EVENT, 1},
+    {"any where host.name regex \"mac\"", FILE_EVENT, 0},
+    {"any where host.name regex \"ma.*\"", FILE_EVENT, 1},
+    {"any where host.name regex \"MAC[0-9]\"", FILE_EVENT, 0},
+    {"any where host.name regex~ \"MAC[0-9]\"", FILE_EVENT, 1},
+    {"any where host.name regex \"mac\\\\d\"", FILE_EVENT, 1},
+    {"any where host.name regex (\"x\", \"mac1|mac2\")", FILE_EVENT, 1},
+    {"any where host.name regex \"(m|x)a[c+*]{1}1?\"", FILE_EVENT, 1}, /* quantifiers side by side, in a class */
+    {"any where host.name regex \"(ma)+c[0-9]\"", FILE_EVENT, 1},
+    {"any where destination.ip regex \"[0-9]{1,3}(\\\\.[0-9]{1,3}){3}\"", PROC_EVENT, 1}, /* nesting within bounds */
+    {"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
+    /* \d is a digit, but an escaped backslash before a d is a backslash and a d (fuzz_eql) */
+    {"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
+    {"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 1}, /* empty alternatives, repeated within bounds */
+    {"any where v regex \"(a|)x(|b)\"", "{\"v\":\"x\"}", 1},
+    {"any where v regex \"(((ab)?)+)+c\"", "{\"v\":\"ababc\"}", 1}, /* two deep: allowed */
+    {"any where v regex \"[^]x]+\"", "{\"v\":\"a]b\"}", 0},         /* ] first in a class is a literal */
+    {"any where v regex \"[^]x]+\"", "{\"v\":\"ab\"}", 1},
+    {"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
+    {"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
+    {"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
+    {"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
+    {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
+    {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},
+    /* in, in~, not in */
+    {"any where process.name in (\"cp\", \"mv\")", FILE_EVENT, 1},
+    {"any where process.name in (\"CP\", \"mv\")", FILE_EVENT, 0},
+    {"any where process.name in~ (\"CP\", \"mv\")", FILE_EVENT, 1},
+    {"any where process.name not in (\"cp\", \"mv\")", FILE_EVENT, 0},
+    {"any where process.name not in (\"ditto\", \"mv\")", FILE_EVENT, 1},
+    {"any where process.name not in (\"cp\")", "{}", 1},
+    {"any where process.pid in (1, 42)", FILE_EVENT, 1},
+    {"any where process.pid in (1, 2)", FILE_EVENT, 0},
+    {"any where process.args in (\"-R\", \"-a\")", FILE_EVENT, 1},
+    {"any where process.name in (\"c*\")", FILE_EVENT, 0}, /* in is literal */
+    {"any where not process.name in (\"cp\")", FILE_EVENT, 0},
+    /* and, or, not, precedence */
+    {"any where host.name == \"mac1\" and process.name == \"cp\"", FILE_EVENT, 1},
+    {"any where host.name == \"mac1\" and process.name == \"mv\"", FILE_EVENT, 0},
+    {"any where host.name == \"x\" or process.name == \"cp\"", FILE_EVENT, 1},
+    {"any where host.name == \"x\" or process.name == \"mv\" and true", FILE_EVENT, 0},
+    {"any where true or false and false", "{}", 1}, /* and binds tighter than or */
+    {"any where (true or false) and false", "{}", 0},
+    {"any where not true or true", "{}", 1}, /* not binds tighter than or */
+    {"any where not (true or true)", "{}", 0},
+    {"any where not not true", "{}", 1},
+    {"any where not host.name == \"mac1\"", FILE_EVENT, 0},
+    /* optional fields, backquoted names, dotted keys */
+    {"any where ?nothing == null", FILE_EVENT, 1},
+    {"any where ?host.name == \"mac1\"", FILE_EVENT, 1},
+    {"any where `weird name` == \"w\"", PROC_EVENT, 1},
+    {"any where `process`.`name` == \"bash\"", PROC_EVENT, 1},
+    {"any where `and` == null", PROC_EVENT, 1},
+    {"any where event.category == \"file\"", "{\"event.category\":\"file\"}", 1},
+    {"file where true", "{\"event.category\":[\"network\",\"file\"]}", 1},
+    /* comments */
+    {"any where /* a comment */ true // and the rest\n", "{}", 1},
+    /* arithmetic */
+    {"any where process.pid + 1 == 43", FILE_EVENT, 1},
+    {"any where process.pid - 2 == 40", FILE_EVENT, 1},
+    {"any where process.pid * 2 == 84", FILE_EVENT, 1},
+    {"any where process.pid / 5 == 8", FILE_EVENT, 1}, /* whole numbers divide whole */
+    {"any where process.pid % 5 == 2", FILE_EVENT, 1},
+    {"any where 1 + 2 * 3 == 7", "{}", 1},
+    {"any where (1 + 2) * 3 == 9", "{}", 1},
+    {"any where -process.pid == -42", FILE_EVENT, 1},
+    {"any where missing + 1 == null", FILE_EVENT, 1},
+    {"any where 1 / 0 == null", "{}", 1},
+    /* string functions, case-sensitive unless called with ~ */
+    {"any where startsWith(file.name, \"x.\")", FILE_EVENT, 1},
+    {"any where startsWith(file.name, \"X.\")", FILE_EVENT, 0},
+    {"any where startsWith~(file.name, \"X.\")", FILE_EVENT, 1},
+    {"any where endsWith(file.path, \".dsplug\")", FILE_EVENT, 1},
+    {"any where endsWith(file.path, \".DSPLUG\")", FILE_EVENT, 0},
+    {"any where endsWith~(file.path, \".DSPLUG\")", FILE_EVENT, 1},
+    {"any where endsWith(missing, \"x\")", FILE_EVENT, 0},
+    {"any where not endsWith(missing, \"x\")", FILE_EVENT, 1},
+    {"any where stringContains(process.command_line, \"PlugIns\")", FILE_EVENT, 1},
+    {"any where stringContains(process.command_line, \"plugins\")", FILE_EVENT, 0},
+    {"any where stringContains~(process.command_line, \"plugins\")", FILE_EVENT, 1},
+    {"any where length(file.name) == 8", FILE_EVENT, 1},
+    {"any where length(cafe) == 4", PROC_EVENT, 1}, /* characters, not bytes */
+    {"any where length(missing) == null", FILE_EVENT, 1},
+    {"any where indexOf(file.name, \".\") == 1", FILE_EVENT, 1},
+    {"any where indexOf(file.name, \"z\") == null", FILE_EVENT, 1},
+    {"any where indexOf(file.name, \"s\", 3) == 3", FILE_EVENT, 1},
+    {"any where indexOf~(file.name, \"DSP\") == 2", FILE_EVENT, 1},
+    {"any where concat(host.name, \"-\", process.pid) == \"mac1-42\"", FILE_EVENT, 1},
+    {"any where concat(host.name, missing) == null", FILE_EVENT, 1},
+    {"any where substring(file.name, 2) == \"dsplug\"", FILE_EVENT, 1},
+    {"any where substring(file.name, 0, 1) == \"x\"", FILE_EVENT, 1},
+    {"any where substring(file.name, -3) == \"lug\"", FILE_EVENT, 1},
+    {"any where substring(file.name, -6, -3) == \"dsp\"", FILE_EVENT, 1},
+    {"any where substring(file.name, 5, 2) == \"\"", FILE_EVENT, 1},
+    {"any where between(file.path, \"PlugIns/\", \".dsplug\") == \"x\"", FILE_EVENT, 1},
+    {"any where between(process.command_line, \"/\", \"/\") == \"tmp\"", FILE_EVENT, 1},
+    {"any where between(process.command_line, \"/\", \"/\", true) == "
+     "\"tmp/x.dsplug /Library/DirectoryServices/PlugIns\"",
+     FILE_EVENT, 1},
+    {"any where between(file.name, \"q\", \"z\") == \"\"", FILE_EVENT, 1},
+    {"any where between~(file.path, \"plugins/\", \".DSPLUG\") == \"x\"", FILE_EVENT, 1},
+    {"any where number(n) == 17", PROC_EVENT, 1},
+    {"any where number(\"1F\", 16) == 31", "{}", 1},
+    {"any where number(hex, 16) == 31", PROC_EVENT, 1},
+    {"any where number(\"x\") == null", "{}", 1},
+    {"any where string(process.pid) == \"42\"", FILE_EVENT, 1},
+    {"any where string(f) == \"2.5\"", PROC_EVENT, 1},
+    {"any where add(process.pid, 1) == 43", FILE_EVENT, 1},
+    {"any where subtract(process.pid, 2) == 40", FILE_EVENT, 1},
+    {"any where multiply(2, 3) == 6", "{}", 1},
+    {"any where divide(7, 2) == 3", "{}", 1},
+    {"any where divide(7.0, 2) == 3.5", "{}", 1},
+    {"any where modulo(7, 4) == 3", "{}", 1},
+    {"any where wildcard(file.name, \"*.dsplug\")", FILE_EVENT, 1},
+    {"any where wildcard(file.name, \"*.DSPLUG\")", FILE_EVENT, 0},
+    {"any where wildcard~(file.name, \"*.DSPLUG\")", FILE_EVENT, 1},
+    {"any where wildcard(file.name, \"a*\", \"x*\")", FILE_EVENT, 1},
+    {"any where cidrMatch(destination.ip, \"192.168.0.0/16\")", PROC_EVENT, 1},
+    {"any where cidrMatch(destination.ip, \"10.0.0.0/8\", \"192.168.10.0/24\")", PROC_EVENT, 1},
+    {"any where cidrMatch(destination.ip, \"10.0.0.0/8\")", PROC_EVENT, 0},
+    {"any where cidrMatch(destination.ip, \"192.168.10.20\")", PROC_EVENT, 1},
+    {"any where cidrMatch(destination.ip, \"192.168.10.21/32\")", PROC_EVENT, 0},
+    {"any where cidrMatch(host.ip, \"fe80::/10\")", FILE_EVENT, 1},
+    {"any where cidrMatch(\"fe80::1\", \"fe80::/10\")", "{}", 1},
+    {"any where cidrMatch(\"not an ip\", \"0.0.0.0/0\")", "{}", 0},
+    /* strings: escapes and raw strings */
+    {"any where \"a\\tb\" == \"a\tb\"", "{}", 1},
+    {"any where \"\"\"C:\\temp\"\"\" == \"C:\\\\temp\"", "{}", 1},
+    {"any where \"say \\\"hi\\\"\" == \"say \\u{22}hi\\u{22}\"", "{}", 1},
+    /* the .caseless sub-field: the keyword lower-cased */
+    {"any where file.path.caseless : \"*/plugins/*.dsplug/*\"", INNER_EVENT, 1},
+    {"any where file.path.caseless == \"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil\"",
+     INNER_EVENT, 1},
+    {"any where file.path.caseless like \"*.DSPLUG*\"", INNER_EVENT, 0},
+    {"any where file.path.caseless == \"x\"", "{\"file\":{\"path\":{\"caseless\":\"x\"}}}", 1},
+    /* a derived value read as a whole value (found by fuzz_eql: it was used after it was freed) */
+    {"any where concat(file.path.caseless, \"!\") == "
+     "\"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil!\"",
+     INNER_EVENT, 1},
+    {"any where -file.path.caseless == null", INNER_EVENT, 1},
+    /* positions far out of range, and not a number (found by fuzz_eql: undefined conversions) */
+    {"any where substring(\"abc\", 1 - 5e84) == \"abc\"", "{}", 1},
+    {"any where substring(\"abc\", 0, 1e300 * 1e300) == \"abc\"", "{}", 1},
+    {"any where indexOf(\"abc\", \"c\", 0 - 1e300) == 2", "{}", 1},
+    {"any where indexOf(\"abc\", \"c\", 1e300 * 1e300 - 1e300 * 1e300) == 2", "{}", 1},
 };
 
 static void test_eql_cases(void **state)
@@ -328,85 +328,85 @@ struct seq_case {
 };
 
 static const struct seq_case seqs[] = {
-	{"sequence [process where true] [file where true]", {"0 process 1", "1 file 1"}, "1,2"},
-	{"sequence [process where true] [file where true]", {"0 file 1", "1 process 1"}, ""},
-	/* a newer first stage replaces the pending one */
-	{"sequence [process where true] [file where true]", {"0 process 1", "1 process 2", "2 file 3"}, "2,3"},
-	/* one event cannot fill two stages of the same sequence, but may end one and start the next */
-	{"sequence [any where true] [any where true]", {"0 file 1"}, ""},
-	{"sequence [any where true] [any where true]", {"0 file 1", "1 file 2", "2 file 3"}, "1,2;2,3"},
-	{"sequence [any where true] [any where true] [any where true]", {"0 a 1", "1 a 2", "2 a 3"}, "1,2,3"},
-	/* by: per join key */
-	{"sequence by process.pid [process where true] [file where true]",
-	 {"0 process 1", "1 process 2", "2 file 2", "3 file 1"},
-	 "2,3;1,4"},
-	{"sequence by process.pid [process where true] [file where true]", {"0 process 1", "1 file 2"}, ""},
-	/* a missing key joins nothing; an optional one joins as null */
-	{"sequence by process.pid [process where true] [file where true]", {"0 process -", "1 file -"}, ""},
-	{"sequence by ?process.pid [process where true] [file where true]", {"0 process -", "1 file -"}, "1,2"},
-	{"sequence by ?process.pid [process where true] [file where true]", {"0 process -", "1 file 3"}, ""},
-	/* per-stage keys, compared in order */
-	{"sequence [process where true] by process.pid [file where true] by process.ppid",
-	 {"0 process 5", "1 file 9 5"},
-	 "1,2"},
-	{"sequence [process where true] by process.pid [file where true] by process.ppid",
-	 {"0 process 5", "1 file 5 9"},
-	 ""},
-	{"sequence by host.name [process where true] by process.pid [file where true] by process.pid",
-	 {"0 process 5 0 h1", "1 file 5 0 h2", "2 file 5 0 h1"},
-	 "1,3"},
-	/* maxspan: a span of exactly maxspan matches, one microsecond more does not */
-	{"sequence with maxspan=30s [process where true] [file where true]", {"0 process 1", "30 file 1"}, "1,2"},
-	{"sequence with maxspan=30s [process where true] [file where true]", {"0 process 1", "30.000001 file 1"}, ""},
-	{"sequence with maxspan=1m [process where true] [file where true]", {"0 process 1", "59 file 1"}, "1,2"},
-	{"sequence with maxspan=500ms [process where true] [file where true]", {"0 process 1", "0.5 file 1"}, "1,2"},
-	{"sequence with maxspan=500ms [process where true] [file where true]", {"0 process 1", "0.6 file 1"}, ""},
-	/* an expired sequence frees the stage for a later start */
-	{"sequence with maxspan=10s [process where true] [file where true]",
-	 {"0 process 1", "20 file 1", "25 process 2", "30 file 3"},
-	 "3,4"},
-	{"sequence by process.pid with maxspan=5s [process where true] [file where true] [network where true]",
-	 {"0 process 1", "2 file 1", "6 network 1"},
-	 ""},
-	{"sequence with maxspan=5s by process.pid [process where true] [file where true] [network where true]",
-	 {"0 process 1", "2 file 1", "5 network 1"},
-	 "1,2,3"},
-	/* until ends the key's pending sequences */
-	{"sequence by process.pid [process where true] [file where true] until [network where true]",
-	 {"0 process 1", "1 network 1", "2 file 1"},
-	 ""},
-	{"sequence by process.pid [process where true] [file where true] until [network where true]",
-	 {"0 process 1", "1 network 2", "2 file 1"},
-	 "1,3"},
-	{"sequence by process.pid [process where true] [file where true] until [network where true]",
-	 {"0 process 1", "1 network 1", "2 process 1", "3 file 1"},
-	 "3,4"},
-	{"sequence [process where true] [file where true] until [network where true]",
-	 {"0 process 1", "1 network 9", "2 file 1"},
-	 ""},
-	/* ordering ties: the same timestamp keeps ingest order */
-	{"sequence [process where true] [file where true]", {"5 process 1", "5 file 1"}, "1,2"},
-	{"sequence [process where true] [file where true]", {"5 file 1", "5 process 1"}, ""},
-	/* runs */
-	{"sequence [file where true] with runs=3", {"0 file 1", "1 file 2", "2 file 3"}, "1,2,3"},
-	{"sequence [file where true] with runs=3", {"0 file 1", "1 file 2", "2 file 3", "3 file 4"}, "1,2,3;2,3,4"},
-	{"sequence by process.pid [process where true] [file where true] with runs=2",
-	 {"0 process 1", "1 file 1", "2 file 2", "3 file 1"},
-	 "1,2,4"},
-	/* several sequences, one after another */
-	{"sequence [process where true] [file where true]",
-	 {"0 process 1", "1 file 1", "2 process 1", "3 file 1"},
-	 "1,2;3,4"},
-	/* a stage's condition: an event that fails it leaves the pending sequence alone */
-	{"sequence by process.pid [process where process.name == \"mv\"] [file where true]",
-	 {"0 process 1 0 - mv", "1 process 1 0 - cp", "2 file 1"},
-	 "1,3"},
-	{"sequence by process.pid [process where process.name == \"mv\"] [file where true]",
-	 {"0 process 1 0 - cp", "2 file 1"},
-	 ""},
-	{"sequence by process.pid [process where process.name : \"M*\"] [file where true]",
-	 {"0 process 1 0 - mv", "2 file 1"},
-	 "1,2"},
+    {"sequence [process where true] [file where true]", {"0 process 1", "1 file 1"}, "1,2"},
+    {"sequence [process where true] [file where true]", {"0 file 1", "1 process 1"}, ""},
+    /* a newer first stage replaces the pending one */
+    {"sequence [process where true] [file where true]", {"0 process 1", "1 process 2", "2 file 3"}, "2,3"},
+    /* one event cannot fill two stages of the same sequence, but may end one and start the next */
+    {"sequence [any where true] [any where true]", {"0 file 1"}, ""},
+    {"sequence [any where true] [any where true]", {"0 file 1", "1 file 2", "2 file 3"}, "1,2;2,3"},
+    {"sequence [any where true] [any where true] [any where true]", {"0 a 1", "1 a 2", "2 a 3"}, "1,2,3"},
+    /* by: per join key */
+    {"sequence by process.pid [process where true] [file where true]",
+     {"0 process 1", "1 process 2", "2 file 2", "3 file 1"},
+     "2,3;1,4"},
+    {"sequence by process.pid [process where true] [file where true]", {"0 process 1", "1 file 2"}, ""},
+    /* a missing key joins nothing; an optional one joins as null */
+    {"sequence by process.pid [process where true] [file where true]", {"0 process -", "1 file -"}, ""},
+    {"sequence by ?process.pid [process where true] [file where true]", {"0 process -", "1 file -"}, "1,2"},
+    {"sequence by ?process.pid [process where true] [file where true]", {"0 process -", "1 file 3"}, ""},
+    /* per-stage keys, compared in order */
+    {"sequence [process where true] by process.pid [file where true] by process.ppid",
+     {"0 process 5", "1 file 9 5"},
+     "1,2"},
+    {"sequence [process where true] by process.pid [file where true] by process.ppid",
+     {"0 process 5", "1 file 5 9"},
+     ""},
+    {"sequence by host.name [process where true] by process.pid [file where true] by process.pid",
+     {"0 process 5 0 h1", "1 file 5 0 h2", "2 file 5 0 h1"},
+     "1,3"},
+    /* maxspan: a span of exactly maxspan matches, one microsecond more does not */
+    {"sequence with maxspan=30s [process where true] [file where true]", {"0 process 1", "30 file 1"}, "1,2"},
+    {"sequence with maxspan=30s [process where true] [file where true]", {"0 process 1", "30.000001 file 1"}, ""},
+    {"sequence with maxspan=1m [process where true] [file where true]", {"0 process 1", "59 file 1"}, "1,2"},
+    {"sequence with maxspan=500ms [process where true] [file where true]", {"0 process 1", "0.5 file 1"}, "1,2"},
+    {"sequence with maxspan=500ms [process where true] [file where true]", {"0 process 1", "0.6 file 1"}, ""},
+    /* an expired sequence frees the stage for a later start */
+    {"sequence with maxspan=10s [process where true] [file where true]",
+     {"0 process 1", "20 file 1", "25 process 2", "30 file 3"},
+     "3,4"},
+    {"sequence by process.pid with maxspan=5s [process where true] [file where true] [network where true]",
+     {"0 process 1", "2 file 1", "6 network 1"},
+     ""},
+    {"sequence with maxspan=5s by process.pid [process where true] [file where true] [network where true]",
+     {"0 process 1", "2 file 1", "5 network 1"},
+     "1,2,3"},
+    /* until ends the key's pending sequences */
+    {"sequence by process.pid [process where true] [file where true] until [network where true]",
+     {"0 process 1", "1 network 1", "2 file 1"},
+     ""},
+    {"sequence by process.pid [process where true] [file where true] until [network where true]",
+     {"0 process 1", "1 network 2", "2 file 1"},
+     "1,3"},
+    {"sequence by process.pid [process where true] [file where true] until [network where true]",
+     {"0 process 1", "1 network 1", "2 process 1", "3 file 1"},
+     "3,4"},
+    {"sequence [process where true] [file where true] until [network where true]",
+     {"0 process 1", "1 network 9", "2 file 1"},
+     ""},
+    /* ordering ties: the same timestamp keeps ingest order */
+    {"sequence [process where true] [file where true]", {"5 process 1", "5 file 1"}, "1,2"},
+    {"sequence [process where true] [file where true]", {"5 file 1", "5 process 1"}, ""},
+    /* runs */
+    {"sequence [file where true] with runs=3", {"0 file 1", "1 file 2", "2 file 3"}, "1,2,3"},
+    {"sequence [file where true] with runs=3", {"0 file 1", "1 file 2", "2 file 3", "3 file 4"}, "1,2,3;2,3,4"},
+    {"sequence by process.pid [process where true] [file where true] with runs=2",
+     {"0 process 1", "1 file 1", "2 file 2", "3 file 1"},
+     "1,2,4"},
+    /* several sequences, one after another */
+    {"sequence [process where true] [file where true]",
+     {"0 process 1", "1 file 1", "2 process 1", "3 file 1"},
+     "1,2;3,4"},
+    /* a stage's condition: an event that fails it leaves the pending sequence alone */
+    {"sequence by process.pid [process where process.name == \"mv\"] [file where true]",
+     {"0 process 1 0 - mv", "1 process 1 0 - cp", "2 file 1"},
+     "1,3"},
+    {"sequence by process.pid [process where process.name == \"mv\"] [file where true]",
+     {"0 process 1 0 - cp", "2 file 1"},
+     ""},
+    {"sequence by process.pid [process where process.name : \"M*\"] [file where true]",
+     {"0 process 1 0 - mv", "2 file 1"},
+     "1,2"},
 };
 
 /* "SECONDS CATEGORY PID [PPID [HOST [NAME]]]", "-" for a missing value */
@@ -463,8 +463,10 @@ static char *run_sequence(const char *query, const char *const *events)
 				if (eql_stage_key(q, s, ev, &key) == 0)
 					keys[s] = xstrdup(key.buf);
 			}
-		struct seq_input in = {.id = (int64_t)i, .ts = (int64_t)(sec * 1e6 + 0.5), .stages = mask,
-				       .keys = (const char *const *)keys};
+		struct seq_input in = {.id = (int64_t)i,
+		                       .ts = (int64_t)(sec * 1e6 + 0.5),
+		                       .stages = mask,
+		                       .keys = (const char *const *)keys};
 		seq_feed(m, &in, collect, &out);
 		for (size_t s = 0; s < all; s++)
 			free(keys[s]);
@@ -497,9 +499,10 @@ static void test_sequence_shape(void **state)
 {
 	(void)state;
 	struct kql_error err;
-	struct eql_query *q = eql_parse("sequence by host.id with maxspan=2m [process where true] by process.pid "
-					"[file where true] by process.pid with runs=2 until [process where true] by process.pid",
-					&err);
+	struct eql_query *q =
+	    eql_parse("sequence by host.id with maxspan=2m [process where true] by process.pid "
+	              "[file where true] by process.pid with runs=2 until [process where true] by process.pid",
+	              &err);
 	assert_non_null(q);
 	assert_int_equal(eql_stage_count(q), 3);
 	assert_int_equal(eql_has_until(q), 1);
@@ -508,7 +511,8 @@ static void test_sequence_shape(void **state)
 	struct strbuf key;
 	strbuf_init(&key, 32);
 	assert_int_equal(eql_stage_key(q, 1, ev, &key), 0);
-	assert_string_equal(key.buf, "\"h\"\x1f" "5\x1f");
+	assert_string_equal(key.buf, "\"h\"\x1f"
+	                             "5\x1f");
 	cJSON_Delete(ev);
 	ev = cJSON_Parse("{\"process\":{\"pid\":5}}");
 	assert_int_equal(eql_stage_key(q, 1, ev, &key), -1); /* host.id missing, not optional */
@@ -534,7 +538,6 @@ static void test_sequence_shape(void **state)
 	eql_free(q);
 }
 
-
 static int admits(const char *query, const char *doc)
 {
 	struct kql_error err;
@@ -552,10 +555,13 @@ static int admits(const char *query, const char *doc)
 static void test_needles(void **state)
 {
 	(void)state;
-	const char *helper = "process where host.os.type == \"macos\" and (process.parent.name : \"dspluginhelperd\" or "
-			     "process.parent.executable : \"/usr/libexec/dspluginhelperd\")";
+	const char *helper =
+	    "process where host.os.type == \"macos\" and (process.parent.name : \"dspluginhelperd\" or "
+	    "process.parent.executable : \"/usr/libexec/dspluginhelperd\")";
 	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"DSPluginHelperD\"}}}"), 1);
-	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"launchd\"}},\"host\":{\"os\":{\"type\":\"macos\"}}}"), 0);
+	assert_int_equal(
+	    admits(helper, "{\"process\":{\"parent\":{\"name\":\"launchd\"}},\"host\":{\"os\":{\"type\":\"macos\"}}}"),
+	    0);
 	/* an escape could spell it: parsed */
 	assert_int_equal(admits(helper, "{\"process\":{\"parent\":{\"name\":\"\\u0064spluginhelperd\"}}}"), 1);
 	assert_int_equal(admits(helper, "{\"p\":\"a\\/b\"}"), 1);
@@ -570,66 +576,69 @@ static void test_needles(void **state)
 	assert_int_equal(admits("any where process.name == \"bash\" or user.name == \"root\"", "{\"x\":\"root\"}"), 1);
 	assert_int_equal(admits("any where process.name == \"bash\" or user.id == 0", "{}"), 1);
 	/* patterns: the longest literal run */
-	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/library/\"}"), 1);
+	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/library/\"}"),
+	                 1);
 	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"plugins\"}"), 0);
 	/* a sequence: any of its stages */
 	assert_int_equal(admits("sequence [file where file.name == \"abc\"] [process where process.name == \"xyz\"]",
-				"{\"n\":\"XYZ\"}"),
-			 1);
+	                        "{\"n\":\"XYZ\"}"),
+	                 1);
 }
 
 static const struct tu_syntax_error errors[] = {
-	{"", 1, "expected an event category (file, process, ... or any) before 'where'"},
-	{"file", 5, "expected 'where' after the event category"},
-	{"file where", 11, "the query ends where a value was expected"},
-	{"file where a = 1", 14, "use == to compare (= is not an operator)"},
-	{"file where a == 'x'", 17, "strings are written in double quotes (\"...\")"},
-	{"file where a == \"x", 17, "a string is not closed with \""},
-	{"file where a == \"\\q\"", 18, "unknown escape sequence in a string"},
-	{"file where a : 1", 16, "expected a string pattern"},
-	{"file where a regex \"(\"", 20, "invalid regular expression"},
-	/* exponential to compile (found by fuzz_eql: gigabytes in glibc's regcomp) */
-	{"file where a regex \"a+++++++++++\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
-	{"file where a regex \"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\"", 20,
-	 "a regular expression repeats too much (nested or stacked quantifiers)"},
-	{"file where a regex \"(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))\"", 20,
-	 "a regular expression may have at most 32 groups and 64 alternatives"},
-	{"file where a regex~ (\"x\", \"(a{100}){100}\")", 27,
-	 "a regular expression repeats too much (nested or stacked quantifiers)"},
-	/* a long group under stacked quantifiers, and repeated empty alternatives (regcomp for
-	 * minutes, found by fuzz_eql's two-hour campaign) */
-	{"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)+++++++\"", 21,
-	 "a regular expression repeats too much (nested or stacked quantifiers)"},
-	{"file where a regex \"(||||||||){30}\"", 20, "a regular expression repeats too much (nested or stacked quantifiers)"},
-	/* + over what may match nothing, three deep (regcomp for minutes on a dozen bytes) */
-	{"file where a regex \"(ab)???++++\"", 20,
-	 "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
-	{"file where a regex \"x((((ab)?)+)+)+\"", 20,
-	 "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
-	{"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
-	{"file where length(a, b)", 12, "length takes 1 argument"},
-	{"file where (a == 1", 19, "expected ')'"},
-	{"file where a == 1 b", 19, "unexpected text after the query"},
-	{"file where a == 1 | head 5", 19, "pipes (| head, | tail, ...) are not supported in rules"},
-	{"file where a[0] == 1", 13, "array indexes in field names (field[0]) are not supported"},
-	{"file where where == 1", 12, "'where' is a keyword here; quote a field of that name as `name`"},
-	{"sample by host.id [file where true] [process where true]", 1,
-	 "sample queries are not supported (event queries and sequences are)"},
-	{"join [file where true] [process where true]", 1,
-	 "join queries are not supported (event queries and sequences are)"},
-	{"sequence [file where true]", 27,
-	 "a sequence needs at least two queries in [brackets] (or one with runs=2 or more)"},
-	{"sequence with maxspan=5x [file where true] [file where true]", 23,
-	 "expected a duration such as 30s, 5m, 1h or 2d"},
-	{"sequence [file where true] ![file where true] [file where true]", 28,
-	 "missing-event stages (![...]) are not supported"},
-	{"sequence [file where true] by a [file where true]", 1,
-	 "every query of a sequence needs the same number of 'by' fields"},
-	{"sequence [file where true] with runs=0", 38, "runs must be a whole number from 1 to 100"},
-	{"file where a == \"\\u{D800}\"", 18,
-	 "invalid \\u{...} escape (a Unicode code point other than 0 and the surrogates)"},
-	{"file where /* open", 12, "a comment is not closed with */"},
-	{"file.x where true", 1, "expected an event category (file, process, ... or any) before 'where'"},
+    {"", 1, "expected an event category (file, process, ... or any) before 'where'"},
+    {"file", 5, "expected 'where' after the event category"},
+    {"file where", 11, "the query ends where a value was expected"},
+    {"file where a = 1", 14, "use == to compare (= is not an operator)"},
+    {"file where a == 'x'", 17, "strings are written in double quotes (\"...\")"},
+    {"file where a == \"x", 17, "a string is not closed with \""},
+    {"file where a == \"\\q\"", 18, "unknown escape sequence in a string"},
+    {"file where a : 1", 16, "expected a string pattern"},
+    {"file where a regex \"(\"", 20, "invalid regular expression"},
+    /* exponential to compile (found by fuzz_eql: gigabytes in glibc's regcomp) */
+    {"file where a regex \"a+++++++++++\"", 20,
+     "a regular expression repeats too much (nested or stacked quantifiers)"},
+    {"file where a regex \"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\"", 20,
+     "a regular expression repeats too much (nested or stacked quantifiers)"},
+    {"file where a regex \"(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))\"", 20,
+     "a regular expression may have at most 32 groups and 64 alternatives"},
+    {"file where a regex~ (\"x\", \"(a{100}){100}\")", 27,
+     "a regular expression repeats too much (nested or stacked quantifiers)"},
+    /* a long group under stacked quantifiers, and repeated empty alternatives (regcomp for
+     * minutes, found by fuzz_eql's two-hour campaign) */
+    {"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)+++++++\"", 21,
+     "a regular expression repeats too much (nested or stacked quantifiers)"},
+    {"file where a regex \"(||||||||){30}\"", 20,
+     "a regular expression repeats too much (nested or stacked quantifiers)"},
+    /* + over what may match nothing, three deep (regcomp for minutes on a dozen bytes) */
+    {"file where a regex \"(ab)???++++\"", 20,
+     "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
+    {"file where a regex \"x((((ab)?)+)+)+\"", 20,
+     "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
+    {"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
+    {"file where length(a, b)", 12, "length takes 1 argument"},
+    {"file where (a == 1", 19, "expected ')'"},
+    {"file where a == 1 b", 19, "unexpected text after the query"},
+    {"file where a == 1 | head 5", 19, "pipes (| head, | tail, ...) are not supported in rules"},
+    {"file where a[0] == 1", 13, "array indexes in field names (field[0]) are not supported"},
+    {"file where where == 1", 12, "'where' is a keyword here; quote a field of that name as `name`"},
+    {"sample by host.id [file where true] [process where true]", 1,
+     "sample queries are not supported (event queries and sequences are)"},
+    {"join [file where true] [process where true]", 1,
+     "join queries are not supported (event queries and sequences are)"},
+    {"sequence [file where true]", 27,
+     "a sequence needs at least two queries in [brackets] (or one with runs=2 or more)"},
+    {"sequence with maxspan=5x [file where true] [file where true]", 23,
+     "expected a duration such as 30s, 5m, 1h or 2d"},
+    {"sequence [file where true] ![file where true] [file where true]", 28,
+     "missing-event stages (![...]) are not supported"},
+    {"sequence [file where true] by a [file where true]", 1,
+     "every query of a sequence needs the same number of 'by' fields"},
+    {"sequence [file where true] with runs=0", 38, "runs must be a whole number from 1 to 100"},
+    {"file where a == \"\\u{D800}\"", 18,
+     "invalid \\u{...} escape (a Unicode code point other than 0 and the surrogates)"},
+    {"file where /* open", 12, "a comment is not closed with */"},
+    {"file.x where true", 1, "expected an event category (file, process, ... or any) before 'where'"},
 };
 
 static void *parse_query(const char *text, struct kql_error *err)
@@ -646,6 +655,33 @@ static void test_syntax_errors(void **state)
 {
 	(void)state;
 	tu_expect_syntax_errors(errors, sizeof(errors) / sizeof(errors[0]), parse_query, free_query);
+	/* length, not only depth: a 20,000-term or is a balanced tree (it overflowed the stack);
+	 * an arithmetic chain, left-associative, is bounded instead */
+	struct strbuf chain;
+	strbuf_init(&chain, 1 << 20);
+	strbuf_addstr(&chain, "process where ");
+	for (int i = 0; i < 20000; i++)
+		strbuf_addf(&chain, "%sprocess.name == \"p%d\"", i ? " or " : "", i);
+	struct kql_error ce;
+	struct eql_query *cq = eql_parse(chain.buf, &ce);
+	assert_non_null(cq);
+	cJSON *hit = cJSON_Parse("{\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"p19999\"}}");
+	cJSON *miss = cJSON_Parse("{\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"q\"}}");
+	assert_int_equal(eql_match(cq, hit), 1);
+	assert_int_equal(eql_match(cq, miss), 0);
+	struct needles cn;
+	eql_needles(cq, &cn);
+	needles_release(&cn);
+	cJSON_Delete(hit);
+	cJSON_Delete(miss);
+	eql_free(cq);
+	strbuf_reset(&chain);
+	strbuf_addstr(&chain, "any where 1");
+	for (int i = 0; i < 300; i++)
+		strbuf_addstr(&chain, " + 1");
+	assert_null(eql_parse(chain.buf, &ce));
+	assert_string_equal(ce.msg, "an arithmetic chain of more than 256 terms");
+	strbuf_release(&chain);
 	/* nesting is bounded, not left to the stack (found by fuzz_eql: a stack overflow) */
 	struct strbuf deep;
 	strbuf_init(&deep, 70000);
@@ -673,19 +709,17 @@ static void test_syntax_errors(void **state)
 	strbuf_init(&sb, 64);
 	kql_error_format("file where (a", &err, &sb);
 	assert_string_equal(sb.buf, "EQL syntax error at column 14: expected ')'\n"
-				    "    file where (a\n"
-				    "                 ^\n");
+	                            "    file where (a\n"
+	                            "                 ^\n");
 	strbuf_release(&sb);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_eql_cases),
-		cmocka_unit_test(test_sequences),
-		cmocka_unit_test(test_sequence_shape),
-		cmocka_unit_test(test_needles),
-		cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_eql_cases),      cmocka_unit_test(test_sequences),
+	    cmocka_unit_test(test_sequence_shape), cmocka_unit_test(test_needles),
+	    cmocka_unit_test(test_syntax_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,27 +11,29 @@
 #include "detect/needles.h"
 
 #define FILE_EVENT                                                                                                     \
-	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"                \
-	"\"action\":\"rename\",\"ingested\":\"2024-05-01T10:01:00Z\"},\"host\":{\"os\":{\"type\":\"macos\"},\"name\":"     \
-	"\"mac1\"},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"name\":\"x.dsplug\","             \
-	"\"size\":1024,\"Ext\":{\"original\":{\"path\":\"/tmp/x.dsplug\"}}},\"process\":{\"name\":\"mv\",\"pid\":42,"     \
-	"\"args\":[\"mv\",\"/tmp/x.dsplug\",\"/Library/DirectoryServices/PlugIns/\"],\"code_signature\":{\"trusted\":true,"  \
+	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"           \
+	"\"action\":\"rename\",\"ingested\":\"2024-05-01T10:01:00Z\"},\"host\":{\"os\":{\"type\":\"macos\"},\"name\":" \
+	"\"mac1\"},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"name\":\"x.dsplug\","          \
+	"\"size\":1024,\"Ext\":{\"original\":{\"path\":\"/tmp/x.dsplug\"}}},\"process\":{\"name\":\"mv\",\"pid\":42,"  \
+	"\"args\":[\"mv\",\"/tmp/x.dsplug\",\"/Library/DirectoryServices/PlugIns/"                                     \
+	"\"],\"code_signature\":{\"trusted\":true,"                                                                    \
 	"\"subject_name\":\"Software Signing\"}},\"user\":{\"name\":\"root\"}}"
 
 #define DELETE_EVENT                                                                                                   \
-	"{\"event\":{\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"]},\"host\":{\"os\":{\"type\":\"macos\"}},"  \
+	"{\"event\":{\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"]},\"host\":{\"os\":{\"type\":"          \
+	"\"macos\"}},"                                                                                                 \
 	"\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}"
 
 #define DOTTED_EVENT "{\"event.category\":\"file\",\"host.os\":{\"type\":\"macos\"},\"file.path\":\"/a b/c\"}"
 
 #define ODD_EVENT                                                                                                      \
-	"{\"msg\":\"line1\\nline2\",\"tab\":\"a\\tb\",\"q\":\"say \\\"hi\\\"\",\"star\":\"a*b\",\"qm\":\"a?c\","         \
-	"\"sp\":\"two words\",\"uni\":\"caf\\u00e9\",\"bs\":\"a\\\\b\",\"kw\":\"and\",\"empty\":\"\",\"nul\":null,"       \
-	"\"n\":[1,5,9],\"f\":2.5,\"neg\":-3,\"big\":12345678901,\"s\":\"042\",\"t\":\"true\",\"b\":false,"                \
+	"{\"msg\":\"line1\\nline2\",\"tab\":\"a\\tb\",\"q\":\"say \\\"hi\\\"\",\"star\":\"a*b\",\"qm\":\"a?c\","       \
+	"\"sp\":\"two words\",\"uni\":\"caf\\u00e9\",\"bs\":\"a\\\\b\",\"kw\":\"and\",\"empty\":\"\",\"nul\":null,"    \
+	"\"n\":[1,5,9],\"f\":2.5,\"neg\":-3,\"big\":12345678901,\"s\":\"042\",\"t\":\"true\",\"b\":false,"             \
 	"\"date\":\"2024-05-01T10:00:00.5Z\",\"word\":\"beta\",\"cannot\":\"cannot stop\"}"
 
 #define NESTED_EVENT                                                                                                   \
-	"{\"users\":[{\"name\":\"alice\",\"role\":\"admin\"},{\"name\":\"bob\",\"role\":\"user\"}],"                       \
+	"{\"users\":[{\"name\":\"alice\",\"role\":\"admin\"},{\"name\":\"bob\",\"role\":\"user\"}],"                   \
 	"\"proc\":{\"parent\":{\"name\":\"zsh\"},\"name\":\"curl\"}}"
 
 struct kql_case {
@@ -41,206 +43,206 @@ struct kql_case {
 };
 
 static const struct kql_case cases[] = {
-	/* the seed rule and its pieces */
-	{"event.category:file and host.os.type:macos and not event.type:deletion and\n"
-	 "  file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 FILE_EVENT, 1},
-	{"event.category:file and host.os.type:macos and not event.type:deletion and "
-	 "file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 DELETE_EVENT, 0},
-	{"event.category:file", FILE_EVENT, 1},
-	{"event.category:process", FILE_EVENT, 0},
-	{"event.type:deletion", DELETE_EVENT, 1},      /* any element of an array */
-	{"event.type:change", DELETE_EVENT, 1},
-	{"not event.type:deletion", DELETE_EVENT, 0},   /* false when anywhere in the array */
-	{"not event.type:deletion", FILE_EVENT, 1},
-	{"not event.type:deletion", "{}", 1},           /* missing field: not x is true */
-	{"event.type:deletion", "{}", 0},               /* missing field: x is false */
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug", FILE_EVENT, 1},
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug/Contents/MacOS/x\"}}", 0},
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/a/b/deep.dsplug\"}}", 1}, /* '*' crosses '/' */
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/library/directoryservices/plugins/x.dsplug\"}}", 0},        /* case-sensitive */
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.DSPLUG\"}}", 0},
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/.dsplug\"}}", 1},         /* '*' matches nothing */
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/\\u001b[2J.dsplug\"}}", 1}, /* control chars */
-	{"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
-	 "{\"file\":{\"path\":\"x/Library/DirectoryServices/PlugIns/a.dsplug\"}}", 0},       /* whole value */
-	{"host.os.type:macos", "{\"host\":{\"os\":{\"type\":\"linux\"}}}", 0},
-	{"host.os.type:macos", "{\"host\":{\"os\":{\"type\":\"macOS\"}}}", 0},
-	/* dotted keys and nested objects alike */
-	{"event.category:file", DOTTED_EVENT, 1},
-	{"host.os.type:macos", DOTTED_EVENT, 1},
-	{"file.path:\"/a b/c\"", DOTTED_EVENT, 1},
-	{"file.path:/a b/c", DOTTED_EVENT, 1},          /* inner spaces in an unquoted value */
-	{"file.path:/a*", DOTTED_EVENT, 1},
-	{"file.path:/a", DOTTED_EVENT, 0},
-	/* keyword case-insensitivity and precedence */
-	{"event.category:file AND user.name:root", FILE_EVENT, 1},
-	{"event.category:file And user.name:nobody", FILE_EVENT, 0},
-	{"event.category:nope OR user.name:root", FILE_EVENT, 1},
-	{"NOT user.name:root", FILE_EVENT, 0},
-	{"user.name:nobody or user.name:root and event.category:file", FILE_EVENT, 1},
-	{"user.name:root or user.name:nobody and event.category:nope", FILE_EVENT, 1}, /* and binds tighter */
-	{"(user.name:root or user.name:nobody) and event.category:nope", FILE_EVENT, 0},
-	{"not user.name:nobody and event.category:file", FILE_EVENT, 1},               /* not binds tightest */
-	{"not (user.name:root and event.category:file)", FILE_EVENT, 0},
-	{"not (not user.name:root)", FILE_EVENT, 1},
-	{"( user.name:root )", FILE_EVENT, 1},
-	{"((user.name:root))", FILE_EVENT, 1},
-	{"user.name : root", FILE_EVENT, 1},             /* spaces around ':' */
-	{"  user.name:root  ", FILE_EVENT, 1},
-	{"", FILE_EVENT, 1},                              /* empty query matches everything */
-	{"   ", "{}", 1},
-	/* value lists */
-	{"user.name:(root or admin)", FILE_EVENT, 1},
-	{"user.name:(admin or nobody)", FILE_EVENT, 0},
-	{"process.args:(mv and \"/tmp/x.dsplug\")", FILE_EVENT, 1},  /* each against any element */
-	{"process.args:(mv and cp)", FILE_EVENT, 0},
-	{"user.name:(not admin)", FILE_EVENT, 1},
-	{"user.name:(not root)", FILE_EVENT, 0},
-	{"user.name:(not root)", "{}", 1},
-	{"user.name:( admin or (root and not nobody) )", FILE_EVENT, 1},
-	{"event.type:(change or deletion)", DELETE_EVENT, 1},
-	{"event.type:(change and deletion)", DELETE_EVENT, 1},
-	{"not event.type:(deletion or creation)", DELETE_EVENT, 0},
-	{"user.name:(root OR admin)", FILE_EVENT, 1},
-	/* wildcards */
-	{"user.name:r*", FILE_EVENT, 1},
-	{"user.name:*t", FILE_EVENT, 1},
-	{"user.name:r*t", FILE_EVENT, 1},
-	{"user.name:*o*", FILE_EVENT, 1},
-	{"user.name:r*o*o*t", FILE_EVENT, 1},
-	{"user.name:r*x*t", FILE_EVENT, 0},
-	{"user.name:ro**t", FILE_EVENT, 1},
-	{"user.name:R*", FILE_EVENT, 0},
-	{"user.name:roo", FILE_EVENT, 0},
-	{"user.name:rooty*", FILE_EVENT, 0},
-	{"file.name:*.dsplug", FILE_EVENT, 1},
-	{"file.Ext.original.path:/tmp/*", FILE_EVENT, 1},
-	{"qm:a?c", ODD_EVENT, 1},                          /* '?' is literal */
-	{"qm:abc", ODD_EVENT, 0},
-	{"qm:a?*", ODD_EVENT, 1},
-	{"word:b?ta", ODD_EVENT, 0},
-	{"star:a\\*b", ODD_EVENT, 1},                      /* escaped star is literal */
-	{"star:\"a*b\"", ODD_EVENT, 1},                    /* star in quotes is literal */
-	{"word:\"b*\"", ODD_EVENT, 0},
-	{"star:a*b", ODD_EVENT, 1},                        /* wildcard also matches the literal star */
-	{"word:a\\*b", ODD_EVENT, 0},
-	{"msg:line1*", ODD_EVENT, 1},                      /* '*' matches a newline */
-	{"empty:*", ODD_EVENT, 1},                         /* exists even when empty */
-	{"empty:\"\"", ODD_EVENT, 1},
-	{"n:*", ODD_EVENT, 1},
-	/* exists */
-	{"user.name:*", FILE_EVENT, 1},
-	{"user.id:*", FILE_EVENT, 0},
-	{"not user.id:*", FILE_EVENT, 1},
-	{"nul:*", ODD_EVENT, 0},                           /* null is no value */
-	{"file:*", FILE_EVENT, 1},                         /* an object exists when a sub-field has a value */
-	{"file:*", "{\"file\":{\"a\":null}}", 0},
-	{"*:*", FILE_EVENT, 1},
-	{"*:*", "{}", 0},
-	{"user.*:*", FILE_EVENT, 1},
-	{"zzz.*:*", FILE_EVENT, 0},
-	/* wildcard field names */
-	{"process.*:mv", FILE_EVENT, 1},
-	{"process.*:root", FILE_EVENT, 0},
-	{"*.name:root", FILE_EVENT, 1},
-	{"*.name:mac1", FILE_EVENT, 1},
-	{"process.code_signature.*:\"Software Signing\"", FILE_EVENT, 1},
-	{"*name:x.dsplug", FILE_EVENT, 1},
-	{"user.*:(root or admin)", FILE_EVENT, 1},
-	/* quoted phrases and escapes */
-	{"process.code_signature.subject_name:\"Software Signing\"", FILE_EVENT, 1},
-	{"process.code_signature.subject_name:Software Signing", FILE_EVENT, 1},
-	{"process.code_signature.subject_name:\"software signing\"", FILE_EVENT, 0},
-	{"process.code_signature.subject_name:Software", FILE_EVENT, 0},
-	{"q:\"say \\\"hi\\\"\"", ODD_EVENT, 1},
-	{"bs:\"a\\\\b\"", ODD_EVENT, 1},
-	{"bs:a\\\\b", ODD_EVENT, 1},
-	{"tab:\"a\\tb\"", ODD_EVENT, 1},
-	{"tab:a\\tb", ODD_EVENT, 1},
-	{"msg:\"line1\\nline2\"", ODD_EVENT, 1},
-	{"uni:\"caf\\u00e9\"", ODD_EVENT, 1},
-	{"uni:caf\\u00e9", ODD_EVENT, 1},
-	{"uni:café", ODD_EVENT, 1},
-	{"kw:\\and", ODD_EVENT, 1},                        /* escaped keyword */
-	{"kw:\"and\"", ODD_EVENT, 1},
-	{"sp:two words", ODD_EVENT, 1},
-	{"sp:\"two words\"", ODD_EVENT, 1},
-	{"sp:two", ODD_EVENT, 0},
-	{"sp:two*", ODD_EVENT, 1},
-	{"sp:two\\ words", ODD_EVENT, 0},                  /* '\ ' is not an escape: parse error below */
-	{"cannot:\"cannot stop\"", ODD_EVENT, 1},
-	{"\"user.name\":root", FILE_EVENT, 1},             /* a quoted field name */
-	/* numbers, booleans, null */
-	{"process.pid:42", FILE_EVENT, 1},
-	{"process.pid:42.0", FILE_EVENT, 1},
-	{"process.pid:43", FILE_EVENT, 0},
-	{"process.pid:\"42\"", FILE_EVENT, 1},
-	{"process.pid:4*", FILE_EVENT, 0},                 /* no wildcards on numbers */
-	{"n:5", ODD_EVENT, 1},
-	{"n:(1 and 9)", ODD_EVENT, 1},
-	{"n:7", ODD_EVENT, 0},
-	{"f:2.5", ODD_EVENT, 1},
-	{"neg:-3", ODD_EVENT, 1},
-	{"big:12345678901", ODD_EVENT, 1},
-	{"s:042", ODD_EVENT, 1},                           /* a keyword compares as text */
-	{"s:42", ODD_EVENT, 0},
-	{"process.code_signature.trusted:true", FILE_EVENT, 1},
-	{"process.code_signature.trusted:false", FILE_EVENT, 0},
-	{"b:false", ODD_EVENT, 1},
-	{"t:true", ODD_EVENT, 1},                          /* the string "true" */
-	{"b:true", ODD_EVENT, 0},
-	{"nul:null", ODD_EVENT, 0},
-	/* ranges */
-	{"file.size > 1000", FILE_EVENT, 1},
-	{"file.size > 1024", FILE_EVENT, 0},
-	{"file.size >= 1024", FILE_EVENT, 1},
-	{"file.size < 1024", FILE_EVENT, 0},
-	{"file.size <= 1024", FILE_EVENT, 1},
-	{"file.size<2000", FILE_EVENT, 1},
-	{"n > 8", ODD_EVENT, 1},                           /* any element */
-	{"n < 1", ODD_EVENT, 0},
-	{"f >= 2.5", ODD_EVENT, 1},
-	{"neg < 0", ODD_EVENT, 1},
-	{"missing > 1", ODD_EVENT, 0},
-	{"not missing > 1", ODD_EVENT, 1},
-	{"@timestamp >= \"2024-05-01T10:00:00Z\"", FILE_EVENT, 1},
-	{"@timestamp > \"2024-05-01T10:00:00Z\"", FILE_EVENT, 0},
-	{"@timestamp < 2024-05-02", FILE_EVENT, 1},
-	{"date > \"2024-05-01T12:00:00+02:00\"", ODD_EVENT, 1}, /* dates compare as instants */
-	{"date < \"2024-05-01T10:00:00.6Z\"", ODD_EVENT, 1},
-	{"word > alpha", ODD_EVENT, 1},                    /* keywords compare as strings */
-	{"word < alpha", ODD_EVENT, 0},
-	{"word >= beta", ODD_EVENT, 1},
-	{"event.ingested > \"2024-05-01T10:00:30Z\" and event.category:file", FILE_EVENT, 1},
-	/* free text */
-	{"root", FILE_EVENT, 1},
-	{"nobody", FILE_EVENT, 0},
-	{"\"Software Signing\"", FILE_EVENT, 1},
-	{"mac*", FILE_EVENT, 1},
-	{"42", FILE_EVENT, 1},
-	{"root and mv", FILE_EVENT, 1},
-	{"root and cp", FILE_EVENT, 0},
-	/* nested queries */
-	{"users:{ name:alice and role:admin }", NESTED_EVENT, 1},
-	{"users:{ name:alice and role:user }", NESTED_EVENT, 0}, /* one element must match all */
-	{"users.name:alice and users.role:user", NESTED_EVENT, 1}, /* flattened: across elements */
-	{"users:{ name:bob }", NESTED_EVENT, 1},
-	{"users:{ not name:carol }", NESTED_EVENT, 1},
-	{"users:{name:(alice or carol)}", NESTED_EVENT, 1},
-	{"proc:{ parent.name:zsh and name:curl }", NESTED_EVENT, 1},
-	{"nothere:{ name:alice }", NESTED_EVENT, 0},
-	{"not users:{ role:guest }", NESTED_EVENT, 1},
-	/* arrays of objects flatten */
-	{"users.name:bob", NESTED_EVENT, 1},
-	{"users.name:b*", NESTED_EVENT, 1},
+    /* the seed rule and its pieces */
+    {"event.category:file and host.os.type:macos and not event.type:deletion and\n"
+     "  file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     FILE_EVENT, 1},
+    {"event.category:file and host.os.type:macos and not event.type:deletion and "
+     "file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     DELETE_EVENT, 0},
+    {"event.category:file", FILE_EVENT, 1},
+    {"event.category:process", FILE_EVENT, 0},
+    {"event.type:deletion", DELETE_EVENT, 1}, /* any element of an array */
+    {"event.type:change", DELETE_EVENT, 1},
+    {"not event.type:deletion", DELETE_EVENT, 0}, /* false when anywhere in the array */
+    {"not event.type:deletion", FILE_EVENT, 1},
+    {"not event.type:deletion", "{}", 1}, /* missing field: not x is true */
+    {"event.type:deletion", "{}", 0},     /* missing field: x is false */
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug", FILE_EVENT, 1},
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug/Contents/MacOS/x\"}}", 0},
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/a/b/deep.dsplug\"}}", 1}, /* '*' crosses '/' */
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/library/directoryservices/plugins/x.dsplug\"}}", 0}, /* case-sensitive */
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.DSPLUG\"}}", 0},
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/.dsplug\"}}", 1}, /* '*' matches nothing */
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/\\u001b[2J.dsplug\"}}", 1}, /* control chars */
+    {"file.path:/Library/DirectoryServices/PlugIns/*.dsplug",
+     "{\"file\":{\"path\":\"x/Library/DirectoryServices/PlugIns/a.dsplug\"}}", 0}, /* whole value */
+    {"host.os.type:macos", "{\"host\":{\"os\":{\"type\":\"linux\"}}}", 0},
+    {"host.os.type:macos", "{\"host\":{\"os\":{\"type\":\"macOS\"}}}", 0},
+    /* dotted keys and nested objects alike */
+    {"event.category:file", DOTTED_EVENT, 1},
+    {"host.os.type:macos", DOTTED_EVENT, 1},
+    {"file.path:\"/a b/c\"", DOTTED_EVENT, 1},
+    {"file.path:/a b/c", DOTTED_EVENT, 1}, /* inner spaces in an unquoted value */
+    {"file.path:/a*", DOTTED_EVENT, 1},
+    {"file.path:/a", DOTTED_EVENT, 0},
+    /* keyword case-insensitivity and precedence */
+    {"event.category:file AND user.name:root", FILE_EVENT, 1},
+    {"event.category:file And user.name:nobody", FILE_EVENT, 0},
+    {"event.category:nope OR user.name:root", FILE_EVENT, 1},
+    {"NOT user.name:root", FILE_EVENT, 0},
+    {"user.name:nobody or user.name:root and event.category:file", FILE_EVENT, 1},
+    {"user.name:root or user.name:nobody and event.category:nope", FILE_EVENT, 1}, /* and binds tighter */
+    {"(user.name:root or user.name:nobody) and event.category:nope", FILE_EVENT, 0},
+    {"not user.name:nobody and event.category:file", FILE_EVENT, 1}, /* not binds tightest */
+    {"not (user.name:root and event.category:file)", FILE_EVENT, 0},
+    {"not (not user.name:root)", FILE_EVENT, 1},
+    {"( user.name:root )", FILE_EVENT, 1},
+    {"((user.name:root))", FILE_EVENT, 1},
+    {"user.name : root", FILE_EVENT, 1}, /* spaces around ':' */
+    {"  user.name:root  ", FILE_EVENT, 1},
+    {"", FILE_EVENT, 1}, /* empty query matches everything */
+    {"   ", "{}", 1},
+    /* value lists */
+    {"user.name:(root or admin)", FILE_EVENT, 1},
+    {"user.name:(admin or nobody)", FILE_EVENT, 0},
+    {"process.args:(mv and \"/tmp/x.dsplug\")", FILE_EVENT, 1}, /* each against any element */
+    {"process.args:(mv and cp)", FILE_EVENT, 0},
+    {"user.name:(not admin)", FILE_EVENT, 1},
+    {"user.name:(not root)", FILE_EVENT, 0},
+    {"user.name:(not root)", "{}", 1},
+    {"user.name:( admin or (root and not nobody) )", FILE_EVENT, 1},
+    {"event.type:(change or deletion)", DELETE_EVENT, 1},
+    {"event.type:(change and deletion)", DELETE_EVENT, 1},
+    {"not event.type:(deletion or creation)", DELETE_EVENT, 0},
+    {"user.name:(root OR admin)", FILE_EVENT, 1},
+    /* wildcards */
+    {"user.name:r*", FILE_EVENT, 1},
+    {"user.name:*t", FILE_EVENT, 1},
+    {"user.name:r*t", FILE_EVENT, 1},
+    {"user.name:*o*", FILE_EVENT, 1},
+    {"user.name:r*o*o*t", FILE_EVENT, 1},
+    {"user.name:r*x*t", FILE_EVENT, 0},
+    {"user.name:ro**t", FILE_EVENT, 1},
+    {"user.name:R*", FILE_EVENT, 0},
+    {"user.name:roo", FILE_EVENT, 0},
+    {"user.name:rooty*", FILE_EVENT, 0},
+    {"file.name:*.dsplug", FILE_EVENT, 1},
+    {"file.Ext.original.path:/tmp/*", FILE_EVENT, 1},
+    {"qm:a?c", ODD_EVENT, 1}, /* '?' is literal */
+    {"qm:abc", ODD_EVENT, 0},
+    {"qm:a?*", ODD_EVENT, 1},
+    {"word:b?ta", ODD_EVENT, 0},
+    {"star:a\\*b", ODD_EVENT, 1},   /* escaped star is literal */
+    {"star:\"a*b\"", ODD_EVENT, 1}, /* star in quotes is literal */
+    {"word:\"b*\"", ODD_EVENT, 0},
+    {"star:a*b", ODD_EVENT, 1}, /* wildcard also matches the literal star */
+    {"word:a\\*b", ODD_EVENT, 0},
+    {"msg:line1*", ODD_EVENT, 1}, /* '*' matches a newline */
+    {"empty:*", ODD_EVENT, 1},    /* exists even when empty */
+    {"empty:\"\"", ODD_EVENT, 1},
+    {"n:*", ODD_EVENT, 1},
+    /* exists */
+    {"user.name:*", FILE_EVENT, 1},
+    {"user.id:*", FILE_EVENT, 0},
+    {"not user.id:*", FILE_EVENT, 1},
+    {"nul:*", ODD_EVENT, 0},   /* null is no value */
+    {"file:*", FILE_EVENT, 1}, /* an object exists when a sub-field has a value */
+    {"file:*", "{\"file\":{\"a\":null}}", 0},
+    {"*:*", FILE_EVENT, 1},
+    {"*:*", "{}", 0},
+    {"user.*:*", FILE_EVENT, 1},
+    {"zzz.*:*", FILE_EVENT, 0},
+    /* wildcard field names */
+    {"process.*:mv", FILE_EVENT, 1},
+    {"process.*:root", FILE_EVENT, 0},
+    {"*.name:root", FILE_EVENT, 1},
+    {"*.name:mac1", FILE_EVENT, 1},
+    {"process.code_signature.*:\"Software Signing\"", FILE_EVENT, 1},
+    {"*name:x.dsplug", FILE_EVENT, 1},
+    {"user.*:(root or admin)", FILE_EVENT, 1},
+    /* quoted phrases and escapes */
+    {"process.code_signature.subject_name:\"Software Signing\"", FILE_EVENT, 1},
+    {"process.code_signature.subject_name:Software Signing", FILE_EVENT, 1},
+    {"process.code_signature.subject_name:\"software signing\"", FILE_EVENT, 0},
+    {"process.code_signature.subject_name:Software", FILE_EVENT, 0},
+    {"q:\"say \\\"hi\\\"\"", ODD_EVENT, 1},
+    {"bs:\"a\\\\b\"", ODD_EVENT, 1},
+    {"bs:a\\\\b", ODD_EVENT, 1},
+    {"tab:\"a\\tb\"", ODD_EVENT, 1},
+    {"tab:a\\tb", ODD_EVENT, 1},
+    {"msg:\"line1\\nline2\"", ODD_EVENT, 1},
+    {"uni:\"caf\\u00e9\"", ODD_EVENT, 1},
+    {"uni:caf\\u00e9", ODD_EVENT, 1},
+    {"uni:café", ODD_EVENT, 1},
+    {"kw:\\and", ODD_EVENT, 1}, /* escaped keyword */
+    {"kw:\"and\"", ODD_EVENT, 1},
+    {"sp:two words", ODD_EVENT, 1},
+    {"sp:\"two words\"", ODD_EVENT, 1},
+    {"sp:two", ODD_EVENT, 0},
+    {"sp:two*", ODD_EVENT, 1},
+    {"sp:two\\ words", ODD_EVENT, 0}, /* '\ ' is not an escape: parse error below */
+    {"cannot:\"cannot stop\"", ODD_EVENT, 1},
+    {"\"user.name\":root", FILE_EVENT, 1}, /* a quoted field name */
+    /* numbers, booleans, null */
+    {"process.pid:42", FILE_EVENT, 1},
+    {"process.pid:42.0", FILE_EVENT, 1},
+    {"process.pid:43", FILE_EVENT, 0},
+    {"process.pid:\"42\"", FILE_EVENT, 1},
+    {"process.pid:4*", FILE_EVENT, 0}, /* no wildcards on numbers */
+    {"n:5", ODD_EVENT, 1},
+    {"n:(1 and 9)", ODD_EVENT, 1},
+    {"n:7", ODD_EVENT, 0},
+    {"f:2.5", ODD_EVENT, 1},
+    {"neg:-3", ODD_EVENT, 1},
+    {"big:12345678901", ODD_EVENT, 1},
+    {"s:042", ODD_EVENT, 1}, /* a keyword compares as text */
+    {"s:42", ODD_EVENT, 0},
+    {"process.code_signature.trusted:true", FILE_EVENT, 1},
+    {"process.code_signature.trusted:false", FILE_EVENT, 0},
+    {"b:false", ODD_EVENT, 1},
+    {"t:true", ODD_EVENT, 1}, /* the string "true" */
+    {"b:true", ODD_EVENT, 0},
+    {"nul:null", ODD_EVENT, 0},
+    /* ranges */
+    {"file.size > 1000", FILE_EVENT, 1},
+    {"file.size > 1024", FILE_EVENT, 0},
+    {"file.size >= 1024", FILE_EVENT, 1},
+    {"file.size < 1024", FILE_EVENT, 0},
+    {"file.size <= 1024", FILE_EVENT, 1},
+    {"file.size<2000", FILE_EVENT, 1},
+    {"n > 8", ODD_EVENT, 1}, /* any element */
+    {"n < 1", ODD_EVENT, 0},
+    {"f >= 2.5", ODD_EVENT, 1},
+    {"neg < 0", ODD_EVENT, 1},
+    {"missing > 1", ODD_EVENT, 0},
+    {"not missing > 1", ODD_EVENT, 1},
+    {"@timestamp >= \"2024-05-01T10:00:00Z\"", FILE_EVENT, 1},
+    {"@timestamp > \"2024-05-01T10:00:00Z\"", FILE_EVENT, 0},
+    {"@timestamp < 2024-05-02", FILE_EVENT, 1},
+    {"date > \"2024-05-01T12:00:00+02:00\"", ODD_EVENT, 1}, /* dates compare as instants */
+    {"date < \"2024-05-01T10:00:00.6Z\"", ODD_EVENT, 1},
+    {"word > alpha", ODD_EVENT, 1}, /* keywords compare as strings */
+    {"word < alpha", ODD_EVENT, 0},
+    {"word >= beta", ODD_EVENT, 1},
+    {"event.ingested > \"2024-05-01T10:00:30Z\" and event.category:file", FILE_EVENT, 1},
+    /* free text */
+    {"root", FILE_EVENT, 1},
+    {"nobody", FILE_EVENT, 0},
+    {"\"Software Signing\"", FILE_EVENT, 1},
+    {"mac*", FILE_EVENT, 1},
+    {"42", FILE_EVENT, 1},
+    {"root and mv", FILE_EVENT, 1},
+    {"root and cp", FILE_EVENT, 0},
+    /* nested queries */
+    {"users:{ name:alice and role:admin }", NESTED_EVENT, 1},
+    {"users:{ name:alice and role:user }", NESTED_EVENT, 0},   /* one element must match all */
+    {"users.name:alice and users.role:user", NESTED_EVENT, 1}, /* flattened: across elements */
+    {"users:{ name:bob }", NESTED_EVENT, 1},
+    {"users:{ not name:carol }", NESTED_EVENT, 1},
+    {"users:{name:(alice or carol)}", NESTED_EVENT, 1},
+    {"proc:{ parent.name:zsh and name:curl }", NESTED_EVENT, 1},
+    {"nothere:{ name:alice }", NESTED_EVENT, 0},
+    {"not users:{ role:guest }", NESTED_EVENT, 1},
+    /* arrays of objects flatten */
+    {"users.name:bob", NESTED_EVENT, 1},
+    {"users.name:b*", NESTED_EVENT, 1},
 };
 
 static void test_kql_cases(void **state)
@@ -292,31 +294,32 @@ struct tree_case {
 };
 
 static const struct tree_case trees[] = {
-	{"a:b", "is(a, b)"},
-	{"a:b or c:d and e:f", "or(is(a, b), and(is(c, d), is(e, f)))"},
-	{"not a:b and c:d", "and(not(is(a, b)), is(c, d))"},
-	{"a:(b or c and not d)", "is(a, or(b, and(c, not(d))))"},
-	{"a:*", "exists(a)"},
-	{"a:b*c", "is(a, b*c)"},
-	{"a:b\\*c", "is(a, b\\*c)"},
-	{"a:\"b*c\"", "is(a, \"b*c\")"},
-	{"a.*:x", "is(a.*, x)"},
-	{"a >= 5", "range(a >= 5#)"},
-	{"a<\"x y\"", "range(a < \"x y\")"},
-	{"a:{ b:c and d:e }", "nested(a, and(is(b, c), is(d, e)))"},
-	{"hello world", "text(hello world)"},
-	{"a:  spaced value  ", "is(a, spaced value)"},
-	{"a:42", "is(a, 42#)"},
-	{"a:x and\n  b:y", "and(is(a, x), is(b, y))"},
-	{"a:andy", "is(a, andy)"},                       /* keywords need whitespace around them */
-	{"a:x or_more", "is(a, x or_more)"},
-	{"orange:x", "is(orange, x)"},
-	{"not_a:x", "is(not_a, x)"},
-	{"a:\\or", "is(a, or)"},
-	{"a:x AnD b:y", "and(is(a, x), is(b, y))"},
-	{"a:b and", "is(a, b and)"},
-	{"not", "text(not)"},                            /* "not" alone is a word */                     /* "and" needs whitespace after it too */
-	{"", "all"},
+    {"a:b", "is(a, b)"},
+    {"a:b or c:d and e:f", "or(is(a, b), and(is(c, d), is(e, f)))"},
+    {"not a:b and c:d", "and(not(is(a, b)), is(c, d))"},
+    {"a:(b or c and not d)", "is(a, or(b, and(c, not(d))))"},
+    {"a:*", "exists(a)"},
+    {"a:b*c", "is(a, b*c)"},
+    {"a:b\\*c", "is(a, b\\*c)"},
+    {"a:\"b*c\"", "is(a, \"b*c\")"},
+    {"a.*:x", "is(a.*, x)"},
+    {"a >= 5", "range(a >= 5#)"},
+    {"a<\"x y\"", "range(a < \"x y\")"},
+    {"a:{ b:c and d:e }", "nested(a, and(is(b, c), is(d, e)))"},
+    {"hello world", "text(hello world)"},
+    {"a:  spaced value  ", "is(a, spaced value)"},
+    {"a:42", "is(a, 42#)"},
+    {"a:x and\n  b:y", "and(is(a, x), is(b, y))"},
+    {"a:andy", "is(a, andy)"}, /* keywords need whitespace around them */
+    {"a:x or_more", "is(a, x or_more)"},
+    {"orange:x", "is(orange, x)"},
+    {"not_a:x", "is(not_a, x)"},
+    {"a:\\or", "is(a, or)"},
+    {"a:x AnD b:y", "and(is(a, x), is(b, y))"},
+    {"a:b and", "is(a, b and)"},
+    {"not", "text(not)"},
+    /* "not" alone is a word */ /* "and" needs whitespace after it too */
+    {"", "all"},
 };
 
 static void test_parse_trees(void **state)
@@ -337,20 +340,66 @@ static void test_parse_trees(void **state)
 	}
 }
 
+/* Length, not only depth: a 20,000-term or (of clauses, and of values) overflowed the stack in
+ * kql_needles and in evaluation. The chain is a balanced tree now; its answers are the same. */
+static void test_long_chains(void **state)
+{
+	(void)state;
+	for (int values = 0; values < 2; values++) {
+		struct strbuf q;
+		strbuf_init(&q, 1 << 20);
+		if (values)
+			strbuf_addstr(&q, "process.name:(");
+		for (int i = 0; i < 20000; i++)
+			strbuf_addf(&q, values ? "%sp%d" : "%sprocess.name:p%d", i ? " or " : "", i);
+		if (values)
+			strbuf_addstr(&q, ")");
+		struct kql_error err;
+		struct kql_node *n = kql_parse(q.buf, &err);
+		assert_non_null(n);
+		cJSON *hit = cJSON_Parse("{\"process\":{\"name\":\"p19999\"}}");
+		cJSON *miss = cJSON_Parse("{\"process\":{\"name\":\"p20000\"}}");
+		assert_int_equal(kql_match(n, hit), 1);
+		assert_int_equal(kql_match(n, miss), 0);
+		struct needles nd;
+		kql_needles(n, &nd);
+		assert_int_equal(nd.usable, 0); /* more than NEEDLES_MAX alternatives */
+		needles_release(&nd);
+		struct strbuf text;
+		strbuf_init(&text, 1 << 20);
+		kql_to_string(n, &text);
+		assert_int_equal(tu_count(text.buf, "p1999"), 11);
+		strbuf_release(&text);
+		cJSON_Delete(hit);
+		cJSON_Delete(miss);
+		kql_free(n);
+		strbuf_release(&q);
+	}
+	/* and the order of a short chain's tree is kept */
+	struct kql_error err;
+	struct kql_node *n = kql_parse("a:1 or b:2 or c:3 and d:4", &err);
+	struct strbuf text;
+	strbuf_init(&text, 128);
+	kql_to_string(n, &text);
+	assert_string_equal(text.buf, "or(is(a, 1#), or(is(b, 2#), and(is(c, 3#), is(d, 4#))))");
+	strbuf_release(&text);
+	kql_free(n);
+}
+
 static const struct tu_syntax_error errors[] = {
-	{"a:b and ", 9, "expected a field or value but the query ended"},
-	{"not not a:b", 5, "expected a field or value but found 'n'"},
-	{"a:(b or c", 10, "expected ')' or 'and', 'or' but the query ended"},
-	{"a:\"unclosed", 12, "expected a closing '\"' but the query ended"},
-	{"(a:b", 5, "expected ')' or 'and', 'or' but the query ended"},
-	{"a:b)", 4, "expected 'and', 'or' or the end of the query but found ')'"},
-	{"a:{b:c", 7, "expected '}' or 'and', 'or' but the query ended"},
-	{"a:b c:d", 6, "expected 'and', 'or' or the end of the query but found ':'"},
-	{":b", 1, "expected a field or value but found ':'"},
-	{"a:", 3, "expected a field or value but the query ended"},
-	{"sp:two\\ words", 7, "bad escape: '\\' must be followed by one of \\():<>\"*{} , t r n, uXXXX, or a keyword"},
-	{"a: cannot stop", 7, "expected 'and', 'or' or the end of the query but found 'n'"},
-	{"not ", 5, "expected a field or value but the query ended"},
+    {"a:b and ", 9, "expected a field or value but the query ended"},
+    {"not not a:b", 5, "expected a field or value but found 'n'"},
+    {"a:(b or c", 10, "expected ')' or 'and', 'or' but the query ended"},
+    {"a:\"unclosed", 12, "expected a closing '\"' but the query ended"},
+    {"(a:b", 5, "expected ')' or 'and', 'or' but the query ended"},
+    {"a:b)", 4, "expected 'and', 'or' or the end of the query but found ')'"},
+    {"a:{b:c", 7, "expected '}' or 'and', 'or' but the query ended"},
+    {"a:b c:d", 6, "expected 'and', 'or' or the end of the query but found ':'"},
+    {":b", 1, "expected a field or value but found ':'"},
+    {"a:", 3, "expected a field or value but the query ended"},
+    {"sp:two\\ words", 7, "bad escape: '\\' must be followed by one of \\():<>\"*{} , t r n, uXXXX, or a keyword"},
+    {"a: cannot stop", 7, "expected 'and', 'or' or the end of the query but found 'n'"},
+    {"not ", 5, "expected a field or value but the query ended"},
 };
 
 static void *parse_query(const char *text, struct kql_error *err)
@@ -388,17 +437,18 @@ static void test_syntax_errors(void **state)
 	strbuf_init(&sb, 64);
 	kql_error_format("a:(b or c", &err, &sb);
 	assert_string_equal(sb.buf, "KQL syntax error at column 10: expected ')' or 'and', 'or' but the query ended\n"
-				    "    a:(b or c\n"
-				    "             ^\n");
+	                            "    a:(b or c\n"
+	                            "             ^\n");
 	strbuf_release(&sb);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kql_cases),
-		cmocka_unit_test(test_parse_trees),
-		cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_kql_cases),
+	    cmocka_unit_test(test_parse_trees),
+	    cmocka_unit_test(test_long_chains),
+	    cmocka_unit_test(test_syntax_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 #include "triage/guide.h"
 #include "triage/record.h"
 
-#define T0 INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z */
+#define T0   INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z */
 #define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
 
 static char *slurp(const char *path)
@@ -49,9 +49,10 @@ static void test_seed_guide(void **state)
 	cJSON_Delete(obj);
 	assert_int_equal(g.checklist.n, 6);
 	assert_false(g.checklist.is_default);
-	assert_string_equal(g.checklist.items[0], "Review the alert details to confirm the file path matches "
-						  "/Library/DirectoryServices/PlugIns/*.dsplug, indicating a potential "
-						  "unauthorized modification or creation of a DirectoryService plugin.");
+	assert_string_equal(g.checklist.items[0],
+	                    "Review the alert details to confirm the file path matches "
+	                    "/Library/DirectoryServices/PlugIns/*.dsplug, indicating a potential "
+	                    "unauthorized modification or creation of a DirectoryService plugin.");
 	assert_int_equal(g.false_positives.n, 4);
 	assert_int_equal(g.response.n, 7);
 	assert_memory_equal(g.response.items[3], "Restart the DirectoryService daemon", 35);
@@ -71,7 +72,8 @@ static void test_numbered_guide_with_wrapping_and_code(void **state)
 	free(md);
 	assert_int_equal(g.checklist.n, 3);
 	assert_string_equal(g.checklist.items[0], "Inspect the plist at file.path and the program it starts.");
-	assert_string_equal(g.checklist.items[1], "Check whether the signer is trusted: run codesign -dv on the binary.");
+	assert_string_equal(g.checklist.items[1],
+	                    "Check whether the signer is trusted: run codesign -dv on the binary.");
 	assert_string_equal(g.checklist.items[2], "Look for the same file on other hosts.");
 	assert_int_equal(g.false_positives.n, 1);
 	assert_int_equal(g.response.n, 2);
@@ -121,6 +123,44 @@ static void test_no_guide_gets_defaults(void **state)
 	assert_true(g.checklist.is_default);
 	assert_int_equal(g.nblocks, 1);
 	guide_release(&g);
+}
+
+/* Nesting the input's length controls: 200,000 '>' or '- ' on one line, 200,000 '*' around a
+ * word. Each used to overflow the stack (or take cmark 84 s); the text is still all shown. */
+static void test_hostile_nesting_is_bounded_and_kept(void **state)
+{
+	(void)state;
+	static const char *const markers[] = {"> ", "- ", "1. "};
+	for (size_t m = 0; m < 3; m++) {
+		struct strbuf md;
+		strbuf_init(&md, 1 << 20);
+		strbuf_addstr(&md, "### Possible investigation steps\n\n- first\n\n");
+		for (int i = 0; i < 200000; i++)
+			strbuf_addstr(&md, markers[m]);
+		strbuf_addstr(&md, "deep text\n");
+		struct guide g;
+		guide_parse(md.buf, &g);
+		int found = 0;
+		for (size_t i = 0; i < g.nblocks; i++)
+			found |= strstr(g.blocks[i].text, "deep text") != NULL;
+		assert_true(found);
+		assert_string_equal(g.checklist.items[0], "first");
+		guide_release(&g);
+		strbuf_release(&md);
+	}
+	struct strbuf md;
+	strbuf_init(&md, 1 << 20);
+	for (int i = 0; i < 100000; i++)
+		strbuf_addstr(&md, "*_");
+	strbuf_addstr(&md, "word");
+	for (int i = 0; i < 100000; i++)
+		strbuf_addstr(&md, "_*");
+	struct guide g;
+	guide_parse(md.buf, &g);
+	assert_int_equal(g.nblocks, 1);
+	assert_non_null(strstr(g.blocks[0].text, "word"));
+	guide_release(&g);
+	strbuf_release(&md);
 }
 
 /* ---- the record ---- */
@@ -189,7 +229,7 @@ static int audit_line(void *ctx, const struct audit_row *a)
 {
 	(void)ctx;
 	strbuf_addf(&lines, "%lld|%s|%lld|%s|%s|%s|%s\n", (long long)a->id, a->analyst, (long long)(a->at_us - T0),
-		    a->action, a->target ? a->target : "-", a->before ? a->before : "-", a->after ? a->after : "-");
+	            a->action, a->target ? a->target : "-", a->before ? a->before : "-", a->after ? a->after : "-");
 	return 0;
 }
 
@@ -204,7 +244,7 @@ static int item_line(void *ctx, const struct triage_item *it)
 {
 	(void)ctx;
 	strbuf_addf(&lines, "%s %d %s %s %s\n", it->kind, it->position, it->state, it->by ? it->by : "-",
-		    it->note ? it->note : "-");
+	            it->note ? it->note : "-");
 	return 0;
 }
 
@@ -225,29 +265,34 @@ static void test_actions_and_their_audit_entries(void **state)
 	int open = 0;
 	amy.at_us = T0 + 4;
 	assert_int_equal(triage_set_status(db, a.id, a.uuid, "acknowledged", NULL, NULL, 0, &amy, &open), TRIAGE_OK);
-	assert_int_equal(triage_set_status(db, a.id, a.uuid, "acknowledged", NULL, NULL, 0, &amy, &open), TRIAGE_UNCHANGED);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "acknowledged", NULL, NULL, 0, &amy, &open),
+	                 TRIAGE_UNCHANGED);
 	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", NULL, NULL, 0, &amy, &open), TRIAGE_INVALID);
 	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "bogus", NULL, 0, &amy, &open), TRIAGE_INVALID);
-	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", "duplicate", NULL, 0, &amy, &open), TRIAGE_INVALID);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", "duplicate", NULL, 0, &amy, &open),
+	                 TRIAGE_INVALID);
 	/* closing with items open needs force, and then says which */
 	amy.at_us = T0 + 5;
-	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 0, &amy, &open),
-			 TRIAGE_OPEN_ITEMS);
+	assert_int_equal(
+	    triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 0, &amy, &open),
+	    TRIAGE_OPEN_ITEMS);
 	assert_int_equal(open, 5);
-	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 1, &amy, &open),
-			 TRIAGE_OK);
+	assert_int_equal(
+	    triage_set_status(db, a.id, a.uuid, "closed", "benign_positive", "signed update", 1, &amy, &open),
+	    TRIAGE_OK);
 	struct actor bob = {.analyst = "bob", .at_us = T0 + 6};
 	assert_int_equal(triage_check(db, a.id, a.uuid, 1, 1, NULL, &bob), TRIAGE_OK);
 	assert_int_equal(triage_set_status(db, a.id, a.uuid, "open", NULL, NULL, 0, &bob, &open), TRIAGE_OK);
-	assert_string_equal(audit_text(),
-			    "1|amy|1|check|check 1|open|checked (note: path confirmed)\n"
-			    "2|amy|2|respond|response 2|pending|skipped (note: no backup exists)\n"
-			    "3|amy|3|note|-|-|two\nlines\n"
-			    "4|amy|4|status|-|open|acknowledged\n"
-			    "5|amy|5|status|-|acknowledged|closed (benign_positive): signed update [closed with checklist "
-			    "items open: 2, 3, 4, 5, 6]\n"
-			    "6|bob|6|check|check 1|checked|open\n"
-			    "7|bob|6|status|-|closed|open\n");
+	assert_string_equal(
+	    audit_text(),
+	    "1|amy|1|check|check 1|open|checked (note: path confirmed)\n"
+	    "2|amy|2|respond|response 2|pending|skipped (note: no backup exists)\n"
+	    "3|amy|3|note|-|-|two\nlines\n"
+	    "4|amy|4|status|-|open|acknowledged\n"
+	    "5|amy|5|status|-|acknowledged|closed (benign_positive): signed update [closed with checklist "
+	    "items open: 2, 3, 4, 5, 6]\n"
+	    "6|bob|6|check|check 1|checked|open\n"
+	    "7|bob|6|status|-|closed|open\n");
 	strbuf_reset(&lines);
 	assert_int_equal(store_triage_items_each(db, a.id, item_line, NULL), 0);
 	assert_memory_equal(lines.buf, "check 1 open bob path confirmed\ncheck 2 open - -\n", 48);
@@ -271,7 +316,8 @@ static void test_closing_reason_on_the_alert_document(void **state)
 	struct pick a = alert_on("mac-good");
 	struct actor amy = {.analyst = "amy", .at_us = T0};
 	int open;
-	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "false_positive", NULL, 1, &amy, &open), TRIAGE_OK);
+	assert_int_equal(triage_set_status(db, a.id, a.uuid, "closed", "false_positive", NULL, 1, &amy, &open),
+	                 TRIAGE_OK);
 	char *doc = NULL;
 	struct alert_query q = {.uuid_prefix = a.uuid};
 	assert_int_equal(store_alerts_each(db, &q, doc_of, &doc), 0);
@@ -343,8 +389,9 @@ static void test_audit_chain_catches_edits(void **state)
 	tamper("DELETE FROM audit WHERE id = 5");
 	assert_int_equal(verify(&bad, why, sizeof(why)), 2);
 	assert_int_equal(bad, 0);
-	assert_string_equal(why, "the chain ends at entry 4 but its head says 5: the newest entries were removed or the "
-				 "head was changed");
+	assert_string_equal(why,
+	                    "the chain ends at entry 4 but its head says 5: the newest entries were removed or the "
+	                    "head was changed");
 }
 
 /* ---- exports ---- */
@@ -358,10 +405,10 @@ static void prepare_fixed_record(struct pick *good, struct pick *evil)
 	assert_int_equal(triage_check(db, evil->id, evil->uuid, 1, 0, "path | confirmed `x`", &amy), TRIAGE_OK);
 	assert_int_equal(triage_respond(db, evil->id, evil->uuid, 1, "done", NULL, &amy), TRIAGE_OK);
 	assert_int_equal(triage_note(db, evil->id, evil->uuid, "# not a heading\n<b>not html</b> | \x1b[31mred", &amy),
-			 TRIAGE_OK);
-	assert_int_equal(triage_set_status(db, good->id, good->uuid, "closed", "benign_positive", "Apple update", 1, &amy,
-					   &open),
-			 TRIAGE_OK);
+	                 TRIAGE_OK);
+	assert_int_equal(
+	    triage_set_status(db, good->id, good->uuid, "closed", "benign_positive", "Apple update", 1, &amy, &open),
+	    TRIAGE_OK);
 }
 
 static void compare_with_expected(const char *name, const struct strbuf *got)
@@ -413,15 +460,16 @@ static void test_exports_match_expected_files(void **state)
 		enum export_format f;
 		const char *file;
 	} formats[] = {{EXPORT_MARKDOWN, "export.md"},
-		       {EXPORT_JSON, "export.json"},
-		       {EXPORT_THEHIVE, "export.thehive.json"},
-		       {EXPORT_TIMESKETCH_JSONL, "export.jsonl"},
-		       {EXPORT_TIMESKETCH_CSV, "export.csv"}};
+	               {EXPORT_JSON, "export.json"},
+	               {EXPORT_THEHIVE, "export.thehive.json"},
+	               {EXPORT_TIMESKETCH_JSONL, "export.jsonl"},
+	               {EXPORT_TIMESKETCH_CSV, "export.csv"}};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		export_to(formats[i].f, both, 2, &out);
 		compare_with_expected(formats[i].file, &out);
 		/* streamed to a file, one alert at a time: the same bytes */
-		struct export_options o = {.before_us = 60 * TIME_US_PER_SEC, .after_us = 60 * TIME_US_PER_SEC, .now_us = T0};
+		struct export_options o = {
+		    .before_us = 60 * TIME_US_PER_SEC, .after_us = 60 * TIME_US_PER_SEC, .now_us = T0};
 		char path[512], err[600];
 		snprintf(path, sizeof(path), "%s", tu_path(formats[i].file));
 		assert_int_equal(export_to_file(db, both, 2, formats[i].f, &o, path, 0, err, sizeof(err)), 0);
@@ -482,9 +530,9 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 	assert_no_raw_controls(&out, "\n");
 	j = cJSON_Parse(out.buf);
 	assert_non_null(j);
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "alert"),
-										   "sourceRef")),
-			    evil.uuid);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	                        cJSON_GetObjectItemCaseSensitive(j, "alert"), "sourceRef")),
+	                    evil.uuid);
 	cJSON_Delete(j);
 
 	export_to(EXPORT_TIMESKETCH_JSONL, one, 1, &out);
@@ -496,7 +544,8 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 		assert_non_null(row);
 		assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "message")));
 		assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "datetime")));
-		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "timestamp_desc")), "Event Time");
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "timestamp_desc")),
+		                    "Event Time");
 		cJSON_Delete(row);
 	}
 	assert_int_equal(rows, 3);
@@ -542,16 +591,17 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_guide),
-		cmocka_unit_test(test_numbered_guide_with_wrapping_and_code),
-		cmocka_unit_test(test_nested_bullets_and_deeper_headings),
-		cmocka_unit_test(test_no_guide_gets_defaults),
-		T(test_actions_and_their_audit_entries),
-		T(test_closing_reason_on_the_alert_document),
-		T(test_audit_chain_catches_edits),
-		T(test_exports_match_expected_files),
-		T(test_hostile_fields_stay_inert_in_every_format),
-		cmocka_unit_test(test_atomic_write_refuses_to_overwrite),
+	    cmocka_unit_test(test_seed_guide),
+	    cmocka_unit_test(test_numbered_guide_with_wrapping_and_code),
+	    cmocka_unit_test(test_nested_bullets_and_deeper_headings),
+	    cmocka_unit_test(test_no_guide_gets_defaults),
+	    cmocka_unit_test(test_hostile_nesting_is_bounded_and_kept),
+	    T(test_actions_and_their_audit_entries),
+	    T(test_closing_reason_on_the_alert_document),
+	    T(test_audit_chain_catches_edits),
+	    T(test_exports_match_expected_files),
+	    T(test_hostile_fields_stay_inert_in_every_format),
+	    cmocka_unit_test(test_atomic_write_refuses_to_overwrite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
