@@ -19,6 +19,10 @@
 #define BATCH_ITEMS 512
 #define BATCH_BYTES (1u << 20)
 #define QUEUE_DEPTH 4
+/* Events are held until DOC_DICT_SAMPLES are there to train the dictionary on, but never more
+ * than this many bytes (documents and damaged input alike): 300 documents of 1 MiB, or 400,000
+ * damaged lines, were all held in memory. The training sample is the same bytes, copied. */
+#define HELD_BYTES_MAX (24u << 20)
 
 enum item_kind { ITEM_EVENT, ITEM_REJECT, ITEM_DICT };
 
@@ -56,6 +60,7 @@ struct pipeline {
 	int train; /* no dictionary yet: hold events until there are samples to train one */
 	struct batch *held_head, *held_tail;
 	unsigned held_events;
+	size_t held_bytes; /* the memory of the held batches: bounded by HELD_BYTES_MAX */
 	struct batch *cur;
 	struct jtape tape;
 	struct frame frame;
@@ -196,6 +201,7 @@ static int release_held(struct pipeline *p)
 		strbuf_release(&samples);
 		p->train = 0;
 	}
+	p->held_bytes = 0;
 	while (p->held_head) {
 		struct batch *b = p->held_head;
 		p->held_head = b->next;
@@ -215,7 +221,8 @@ static int flush_current(struct pipeline *p)
 		return 0;
 	if (p->train) {
 		hold_batch(p, b);
-		return p->held_events >= DOC_DICT_SAMPLES ? release_held(p) : 0;
+		p->held_bytes += b->arena.alloc + b->z.alloc + BATCH_ITEMS * sizeof(*b->items); /* what it holds */
+		return p->held_events >= DOC_DICT_SAMPLES || p->held_bytes >= HELD_BYTES_MAX ? release_held(p) : 0;
 	}
 	return send_events(p, b);
 }
