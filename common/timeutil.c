@@ -210,6 +210,28 @@ int time_parse_duration(const char *s, int64_t *us)
 	return 0;
 }
 
+void time_to_civil(int64_t us, struct time_civil *c)
+{
+	int64_t day_us = 86400 * TIME_US_PER_SEC;
+	int64_t days = us >= 0 ? us / day_us : -((-us + day_us - 1) / day_us);
+	int y;
+	civil_from_days(days, &y, &c->month, &c->day);
+	c->year = y;
+	c->us_of_day = us - days * day_us;
+}
+
+unsigned time_days_in_month(int64_t year, unsigned month)
+{
+	return (unsigned)days_in_month((int)year, month);
+}
+
+int64_t time_from_civil(const struct time_civil *c)
+{
+	unsigned dim = time_days_in_month(c->year, c->month);
+	unsigned d = c->day > dim ? dim : c->day;
+	return days_from_civil(c->year, c->month, d) * 86400 * TIME_US_PER_SEC + c->us_of_day;
+}
+
 int64_t time_now_us(void)
 {
 	struct timespec ts;

@@ -22,6 +22,18 @@ void time_format_iso8601(int64_t us, char out[TIME_ISO_LEN]);
  * Returns 0 on success, -1 on error. */
 int time_parse_duration(const char *s, int64_t *us);
 
+/* A UTC instant as a calendar date and the microseconds into that day. */
+struct time_civil {
+	int64_t year;
+	unsigned month, day; /* 1-12, 1-31 */
+	int64_t us_of_day;
+};
+void time_to_civil(int64_t us, struct time_civil *c);
+/* The instant of c; a day past the month's end is clamped to its last day. */
+int64_t time_from_civil(const struct time_civil *c);
+/* Days in a month of a year (proleptic Gregorian). */
+unsigned time_days_in_month(int64_t year, unsigned month);
+
 /* The current time in UTC microseconds. */
 int64_t time_now_us(void);
 

@@ -398,6 +398,25 @@ static int64_t align_up(int64_t t, int64_t step)
 	return q * step;
 }
 
+/* The first execution first + k*step (k >= 0) whose window's end reaches t. The end is now
+ * less an amount within [to_offset_us, to_offset_max_us] (equal unless "to" uses calendar
+ * steps or rounding), so a binary search between those bounds finds it. */
+static int64_t first_execution_seeing(const struct rule *r, int64_t first, int64_t step, int64_t t)
+{
+	int64_t lo = align_up(t + r->to_offset_us - first, step) / step;
+	int64_t hi = align_up(t + r->to_offset_max_us - first, step) / step;
+	lo = lo < 0 ? 0 : lo;
+	hi = hi < lo ? lo : hi;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (rule_window_to(r, first + mid * step) >= t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return first + lo * step;
+}
+
 static int64_t align_down(int64_t t, int64_t step)
 {
 	int64_t q = t / step;
@@ -484,31 +503,38 @@ static int alert_once(struct run *run, const struct hit *const *hits, size_t n, 
 	return 0;
 }
 
-/* Replays executions T in [first, last] over the matching events (sorted by time). */
+/* Replays executions T in [first, last] over the matching events (sorted by time). Each
+ * execution starts at the first hit no earlier execution alerted on: those before it would
+ * only be found alerted again, and looking at them made the replay cost executions x hits
+ * (interval 1s, from now-1000000d: quadratic). Executions that see no new hit are skipped. */
 static int replay(struct run *run, int64_t first, int64_t last)
 {
 	const struct rule *r = &run->r;
 	int64_t step = r->interval_us;
-	size_t lo = 0;
-	for (int64_t T = first; T <= last && lo < run->nhits;) {
-		while (lo < run->nhits && run->hits[lo].time < T - r->lookback_us)
+	size_t lo = 0, next = 0; /* the window's first hit; the first hit not yet alerted on */
+	for (int64_t T = first; T <= last;) {
+		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
+		while (lo < run->nhits && run->hits[lo].time < from)
 			lo++;
-		if (lo == run->nhits)
+		if (next < lo)
+			next = lo; /* left unalerted by a capped execution, now out of every window */
+		if (next == run->nhits)
 			break;
-		if (run->hits[lo].time > T - r->to_offset_us) {
-			/* nothing in this window: jump to the first execution that sees the next event */
-			int64_t next = align_up(run->hits[lo].time + r->to_offset_us - first, step) + first;
-			T = next > T ? next : T + step;
+		if (run->hits[next].time > to) {
+			/* nothing new in this window: jump to the first execution that sees the next hit */
+			int64_t at = first_execution_seeing(r, first, step, run->hits[next].time);
+			T = at > T ? at : T + step;
 			continue;
 		}
 		int64_t created = 0;
-		for (size_t j = lo; j < run->nhits && run->hits[j].time <= T - r->to_offset_us; j++) {
+		for (size_t j = next; j < run->nhits && run->hits[j].time <= to; j++) {
 			const struct hit *h = &run->hits[j];
 			int rc = alert_once(run, &h, 1, T, &created);
 			if (rc < 0)
 				return -1;
 			if (rc)
 				break; /* the rest stay unseen: a later window may still alert on them, as in Kibana */
+			next = j + 1;
 		}
 		T += step;
 	}
@@ -588,10 +614,8 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 			lo = t < lo ? t : lo;
 			hi = t > hi ? t : hi;
 		}
-		int64_t T = first + align_up(hi + r->to_offset_us - first, r->interval_us);
-		if (T < first)
-			T = first;
-		if (T <= last && lo >= T - r->lookback_us)
+		int64_t T = first_execution_seeing(r, first, r->interval_us, hi);
+		if (T <= last && lo >= rule_window_from(r, T))
 			f->exec_t = T;
 	}
 	if (run->nseqs > 1)
@@ -719,7 +743,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		if (store_time_span(s, use_ingested, last, &lo, &hi))
 			return -1;
 		run->first_t = align_up(lo + r->to_offset_us, r->interval_us);
-		run->last_t = align_up(hi + r->to_offset_us, r->interval_us);
+		run->last_t = align_up(hi + r->to_offset_max_us, r->interval_us);
 	}
 	if (run->first_t > run->last_t)
 		return o->has_range ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;

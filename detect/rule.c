@@ -13,23 +13,14 @@
 #include "common/timeutil.h"
 #include "detect/pack.h"
 
-int rule_date_math(const char *s, int64_t *offset_us)
+int64_t rule_window_from(const struct rule *r, int64_t T)
 {
-	if (!s || strncmp(s, "now", 3))
-		return -1;
-	s += 3;
-	if (*s == '\0') {
-		*offset_us = 0;
-		return 0;
-	}
-	if (*s != '-' && *s != '+')
-		return -1;
-	int sign = *s == '-' ? -1 : 1;
-	int64_t d;
-	if (time_parse_duration(s + 1, &d))
-		return -1;
-	*offset_us = sign * d;
-	return 0;
+	return date_math_apply(&r->from_math, T, 0);
+}
+
+int64_t rule_window_to(const struct rule *r, int64_t T)
+{
+	return date_math_apply(&r->to_math, T, 1);
 }
 
 static char *dup_string(const cJSON *obj, const char *key)
@@ -138,20 +129,26 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		return -1;
 	}
 	r->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "enabled"));
-	int64_t from, to;
 	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")),
 	                        &r->interval_us) ||
 	    r->interval_us <= 0) {
 		rule_release(r);
 		return fail_why(why, whylen, "\"interval\" must be a duration such as 5m");
 	}
-	if (rule_date_math(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "from")), &from) ||
-	    rule_date_math(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "to")), &to) || from > to) {
+	char dm_why[120];
+	int64_t from_least; /* not needed: the window's start only bounds the candidates by its most */
+	if (date_math_parse(r->from, &r->from_math, dm_why, sizeof(dm_why)) ||
+	    date_math_parse(r->to, &r->to_math, dm_why, sizeof(dm_why))) {
 		rule_release(r);
-		return fail_why(why, whylen, "\"from\" and \"to\" must be date math such as now-6m and now");
+		snprintf(why, whylen, "\"from\" and \"to\" must be date math such as now-6m and now: %s", dm_why);
+		return -1;
 	}
-	r->lookback_us = -from;
-	r->to_offset_us = -to;
+	date_math_bounds(&r->from_math, 0, &from_least, &r->lookback_us);
+	date_math_bounds(&r->to_math, 1, &r->to_offset_us, &r->to_offset_max_us);
+	if (rule_window_from(r, 0) > rule_window_to(r, 0)) {
+		rule_release(r);
+		return fail_why(why, whylen, "\"from\" must not be after \"to\"");
+	}
 	if (r->max_signals <= 0)
 		r->max_signals = 100;
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "index")) && cJSON_IsArray(v)) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "detect/datemath.h"
 #include "store/rules.h"
 #include "store/store.h"
 
@@ -20,8 +21,9 @@ struct rule {
 	char *rule_id, *uuid, *name, *type, *language, *query, *severity, *timestamp_override;
 	char *interval, *from, *to; /* as written: "5m", "now-9m", "now" */
 	int64_t version, risk_score, max_signals;
-	int64_t interval_us, lookback_us; /* lookback: "from" is now - lookback_us */
-	int64_t to_offset_us;             /* "to" is now - to_offset_us (usually 0) */
+	struct date_math from_math, to_math;    /* each execution's window: rule_window_from/_to */
+	int64_t interval_us, lookback_us;       /* bounds: "from" is never before now - lookback_us, */
+	int64_t to_offset_us, to_offset_max_us; /* "to" is between now - max and now - to_offset_us */
 	char **index;
 	size_t nindex;
 	struct exception_ref *exceptions;
@@ -37,8 +39,9 @@ int rule_from_json(const cJSON *obj, struct rule *r, char *why, size_t whylen);
 int rule_from_row(const struct rule_row *row, struct rule *r, char *why, size_t whylen);
 void rule_release(struct rule *r);
 
-/* Parses Kibana date math relative to now: "now", "now-9m", "now-6060s". */
-int rule_date_math(const char *s, int64_t *offset_us);
+/* The window of the execution at T: "from" rounded down, "to" rounded up. */
+int64_t rule_window_from(const struct rule *r, int64_t T);
+int64_t rule_window_to(const struct rule *r, int64_t T);
 
 /* What `rules import` found in the files. */
 struct import_counts {
