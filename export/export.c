@@ -820,6 +820,8 @@ static void event_message(const struct event_copy *e, struct strbuf *m)
 	strbuf_addf(m, "%s %s", e->category ? e->category : "event", e->action ? e->action : "");
 	if (e->process)
 		strbuf_addf(m, " by %s", e->process);
+	if (e->has_pid)
+		strbuf_addf(m, " (pid %lld)", (long long)e->pid);
 	if (e->target)
 		strbuf_addf(m, ": %s", e->target);
 }
@@ -849,10 +851,20 @@ static const char *const ts_columns[] = {
     "user.name",    "process.name", "process.pid",    "process.executable",   "file.path", "event.category",
     "event.action", "event.id",     "casebook.alert", "casebook.audit_anchor"};
 
+/* The CSV has no process.pid column: pandas reads a column of numbers with some cells empty
+ * (events without a pid) as floats, and Timesketch would store 66.0. The pid is in the
+ * message of both formats, and a number in the JSONL. */
+#define TS_PID_COLUMN 8
+
 static void write_timesketch_header(struct strbuf *out)
 {
-	for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++)
-		strbuf_addf(out, "%s%s", c ? "," : "", ts_columns[c]);
+	const char *sep = "";
+	for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++) {
+		if (c == TS_PID_COLUMN)
+			continue;
+		strbuf_addf(out, "%s%s", sep, ts_columns[c]);
+		sep = ",";
+	}
 	strbuf_addstr(out, "\n");
 }
 
@@ -885,6 +897,8 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 		                        e->action, e->identity, r->uuid, o->audit_anchor};
 		if (csv) {
 			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+				if (c == TS_PID_COLUMN)
+					continue;
 				if (c)
 					strbuf_addch(out, ',');
 				csv_field(out, values[c]);
@@ -901,7 +915,7 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 						cJSON_AddItemToArray(tags, cJSON_CreateString("casebook-alert"));
 						cJSON_AddItemToArray(tags, cJSON_CreateString(r->rule_name));
 					}
-				} else if (c == 8) {
+				} else if (c == TS_PID_COLUMN) {
 					if (e->has_pid)
 						cJSON_AddNumberToObject(row, ts_columns[c], (double)e->pid);
 				} else if (values[c]) {

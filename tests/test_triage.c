@@ -490,6 +490,183 @@ static void test_exports_match_expected_files(void **state)
 	strbuf_release(&out);
 }
 
+/* ---- the Timesketch CSV read back as Timesketch reads it ----
+ * Timesketch's read_and_validate_csv calls pandas.read_csv with its defaults, turns the tag
+ * cell into a list (_parse_tag_field: json.loads of a "[...]" cell), and drops NaN cells. This
+ * reads the CSV the same way — RFC 4180 records, pandas' default NA strings, one type per
+ * column (int64 when every cell is an integer and none is missing, float64 when some are,
+ * bool, else strings) — and compares every row with the JSONL export of the same alerts. */
+
+static const char *const pandas_na[] = {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+                                        "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+                                        "NaN",  "None",   "n/a",      "nan",  "null"};
+
+static int pandas_is_na(const char *v)
+{
+	for (size_t i = 0; i < sizeof(pandas_na) / sizeof(pandas_na[0]); i++)
+		if (!strcmp(v, pandas_na[i]))
+			return 1;
+	return 0;
+}
+
+struct csv_rows {
+	char **cell; /* row-major */
+	size_t nrows, ncols;
+};
+
+/* RFC 4180: one record per line, "" inside quotes is a quote; the header is row 0. */
+static void csv_parse(const char *text, struct csv_rows *t)
+{
+	memset(t, 0, sizeof(*t));
+	size_t cap = 0, ncells = 0, fields = 0;
+	struct strbuf f;
+	strbuf_init(&f, 64);
+	const char *p = text;
+	while (*p) {
+		int quoted = *p == '"';
+		strbuf_reset(&f);
+		if (quoted) {
+			for (p++; *p && !(p[0] == '"' && p[1] != '"'); p++) {
+				if (p[0] == '"')
+					p++;
+				strbuf_addch(&f, *p);
+			}
+			assert_int_equal(*p, '"');
+			p++;
+		} else {
+			while (*p && *p != ',' && *p != '\n')
+				strbuf_addch(&f, *p++);
+		}
+		if (ncells == cap)
+			t->cell = xrealloc(t->cell, (cap = cap ? cap * 2 : 64) * sizeof(*t->cell));
+		t->cell[ncells++] = xstrdup(f.buf);
+		fields++;
+		assert_true(*p == ',' || *p == '\n');
+		if (*p++ == '\n') {
+			if (!t->ncols)
+				t->ncols = fields;
+			assert_int_equal(fields, t->ncols);
+			fields = 0;
+			t->nrows++;
+		}
+	}
+	strbuf_release(&f);
+}
+
+enum pandas_type { PT_INT, PT_FLOAT, PT_BOOL, PT_STRING };
+
+static int is_integer(const char *v)
+{
+	const char *q = v + (*v == '-' || *v == '+');
+	if (!*q)
+		return 0;
+	for (; *q; q++)
+		if (*q < '0' || *q > '9')
+			return 0;
+	return 1;
+}
+
+static enum pandas_type column_type(const struct csv_rows *t, size_t c)
+{
+	int ints = 1, floats = 1, bools = 1, missing = 0;
+	for (size_t r = 1; r < t->nrows; r++) {
+		const char *v = t->cell[r * t->ncols + c];
+		if (pandas_is_na(v)) {
+			missing = 1;
+			continue;
+		}
+		char *end;
+		strtod(v, &end);
+		ints &= is_integer(v);
+		floats &= *v && !*end;
+		bools &= !strcmp(v, "True") || !strcmp(v, "False") || !strcmp(v, "TRUE") || !strcmp(v, "FALSE") ||
+		         !strcmp(v, "true") || !strcmp(v, "false");
+	}
+	return ints ? (missing ? PT_FLOAT : PT_INT) : floats ? PT_FLOAT : bools ? PT_BOOL : PT_STRING;
+}
+
+/* The text a spreadsheet guard put a quote before: casebook's one deliberate difference. */
+static const char *unguarded(const char *v)
+{
+	return v[0] == '\'' && v[1] && strchr("=+-@", v[1]) ? v + 1 : v;
+}
+
+static void assert_csv_reads_as_jsonl(const char *csv, const char *jsonl)
+{
+	struct csv_rows t;
+	csv_parse(csv, &t);
+	enum pandas_type *types = xmalloc(t.ncols * sizeof(*types));
+	for (size_t c = 0; c < t.ncols; c++) {
+		types[c] = column_type(&t, c);
+		if (types[c] == PT_FLOAT || types[c] == PT_BOOL)
+			fail_msg("pandas would read column %s as %s", t.cell[c],
+			         types[c] == PT_FLOAT ? "floats" : "booleans");
+	}
+	const char *line = jsonl;
+	for (size_t r = 1; r < t.nrows; r++) {
+		const char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		cJSON *want = cJSON_ParseWithLength(line, (size_t)(nl - line));
+		assert_non_null(want);
+		line = nl + 1;
+		for (size_t c = 0; c < t.ncols; c++) {
+			const char *name = t.cell[c], *v = t.cell[r * t.ncols + c];
+			const cJSON *j = cJSON_GetObjectItemCaseSensitive(want, name);
+			if (!strcmp(name, "tag")) {
+				/* _parse_tag_field: a "[...]" cell is json.loads'ed; anything else is wrong */
+				assert_true(v[0] == '[' && v[strlen(v) - 1] == ']');
+				cJSON *tags = cJSON_Parse(v);
+				assert_non_null(tags);
+				assert_true(cJSON_Compare(tags, j, 1));
+				cJSON_Delete(tags);
+			} else if (pandas_is_na(v)) {
+				if (j)
+					fail_msg("row %zu: %s is %s in the JSONL but NaN (dropped) in the CSV", r, name,
+					         cJSON_PrintUnformatted(j));
+			} else if (types[c] == PT_INT) {
+				assert_true(cJSON_IsNumber(j));
+				assert_true(j->valuedouble == (double)strtoll(v, NULL, 10));
+			} else {
+				if (!cJSON_IsString(j) || strcmp(j->valuestring, unguarded(v)))
+					fail_msg("row %zu: %s reads back as \"%s\", the JSONL has %s", r, name, v,
+					         j ? cJSON_PrintUnformatted(j) : "nothing");
+			}
+		}
+		cJSON_Delete(want);
+	}
+	assert_string_equal(line, "");
+	for (size_t i = 0; i < t.nrows * t.ncols; i++)
+		free(t.cell[i]);
+	free(t.cell);
+	free(types);
+}
+
+static void test_timesketch_csv_reads_back_as_the_jsonl(void **state)
+{
+	(void)state;
+	struct pick good, evil;
+	prepare_fixed_record(&good, &evil);
+	char *both[] = {evil.uuid, good.uuid};
+	struct strbuf csv, jsonl;
+	strbuf_init(&csv, 8192);
+	strbuf_init(&jsonl, 8192);
+	export_to(EXPORT_TIMESKETCH_CSV, both, 2, &csv);
+	export_to(EXPORT_TIMESKETCH_JSONL, both, 2, &jsonl);
+	assert_csv_reads_as_jsonl(csv.buf, jsonl.buf);
+	/* and the reader can fail: a pid column with an empty cell reads as floats */
+	const char *floats = "message,process.pid\nx,66\ny,\n";
+	struct csv_rows t;
+	csv_parse(floats, &t);
+	assert_int_equal(column_type(&t, 1), PT_FLOAT);
+	assert_int_equal(column_type(&t, 0), PT_STRING);
+	for (size_t i = 0; i < t.nrows * t.ncols; i++)
+		free(t.cell[i]);
+	free(t.cell);
+	assert_int_equal(pandas_is_na("None"), 1);
+	strbuf_release(&csv);
+	strbuf_release(&jsonl);
+}
+
 static void test_hostile_fields_stay_inert_in_every_format(void **state)
 {
 	(void)state;
@@ -553,7 +730,7 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 	export_to(EXPORT_TIMESKETCH_CSV, one, 1, &out);
 	assert_no_raw_controls(&out, "\n");
 	assert_memory_equal(out.buf, "message,datetime,timestamp,timestamp_desc,tag,", 46);
-	/* a small RFC 4180 reader: every row has the header's 16 fields */
+	/* a small RFC 4180 reader: every row has the header's 15 fields */
 	int fields = 1, in_quotes = 0, lines_seen = 0;
 	for (const char *p = out.buf; *p; p++) {
 		if (*p == '"')
@@ -561,7 +738,7 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 		else if (*p == ',' && !in_quotes)
 			fields++;
 		else if (*p == '\n' && !in_quotes) {
-			assert_int_equal(fields, 16);
+			assert_int_equal(fields, 15);
 			fields = 1;
 			lines_seen++;
 		}
@@ -600,6 +777,7 @@ int main(void)
 	    T(test_closing_reason_on_the_alert_document),
 	    T(test_audit_chain_catches_edits),
 	    T(test_exports_match_expected_files),
+	    T(test_timesketch_csv_reads_back_as_the_jsonl),
 	    T(test_hostile_fields_stay_inert_in_every_format),
 	    cmocka_unit_test(test_atomic_write_refuses_to_overwrite),
 	};
