@@ -24,6 +24,16 @@ static unsigned char *base;
 static size_t base_len;
 static char path[64];
 
+static void remove_files(void)
+{
+	char side[80];
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static void must(int ok)
 {
 	if (!ok)
@@ -36,7 +46,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	snprintf(path, sizeof(path), "/tmp/fuzz_case_%ld.db", (long)getpid());
-	unlink(path);
+	remove_files();
+	atexit(remove_files);
 	struct store *s;
 	char *err = NULL;
 	must(store_open(path, STORE_CREATE, &s, &err) == 0);
@@ -49,7 +60,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "VALUES (1, 3, 4, 50, 'bad', x'7b1b5b', 'h');"
 	    "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h1', 'mac');"
 	    "INSERT INTO events(id, identity, ts, host_key, category, file_path, process_name, ingest_id) "
-	    "VALUES (1, 'e1', 1000000, 1, 'file', '/x.dsplug', 'cp', 1), (2, 'e2', 2000000, 1, 'process', NULL, 'sh', 1);"
+	    "VALUES (1, 'e1', 1000000, 1, 'file', '/x.dsplug', 'cp', 1), (2, 'e2', 2000000, 1, 'process', NULL, 'sh', "
+	    "1);"
 	    "INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'28b52ffd2000110000007b7d'), (2, NULL, x'00');"
 	    "INSERT INTO rules(key, rule_id, version, uuid, name, type, language, enabled, source, json) VALUES "
 	    "(1, 'r1', 1, 'u1', 'Rule', 'query', 'kuery', 1, 'pack', "
@@ -176,11 +188,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			image[off % len] = data[i + 4];
 		}
 	}
-	char wal[80], shm[80];
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(wal);
-	unlink(shm);
+	remove_files();
 	FILE *f = fopen(path, "wb");
 	must(f && fwrite(image, 1, len, f) == len && fclose(f) == 0);
 	if (image != data)
