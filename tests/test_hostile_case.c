@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/digest.h"
 
@@ -206,6 +207,8 @@ static void test_the_base_case_is_sound(void **state)
 	assert_int_equal(CB(db, "audit --verify"), 0);
 }
 
+static void run_console(const char *db);
+
 /* 1. No SQL text is read out of the case and executed: a deferred index whose "definition"
  * ATTACHes a file and writes into it is built from casebook's own definition. */
 static void test_planted_index_sql_is_never_executed(void **state)
@@ -243,6 +246,7 @@ static void test_a_planted_trigger_is_refused(void **state)
 	const char *db = variant("trigger.db");
 	exec_raw(db, "CREATE TRIGGER keep_quiet AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id = new.id; END");
 	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version 6) does not");
+	run_console(db);
 }
 
 static void test_a_view_or_extra_table_is_refused(void **state)
@@ -304,6 +308,39 @@ static void restore_schema(const char *db, const char *table)
 	sqlite3_free(orig);
 }
 
+/* The console on the case in a real terminal (tmux): open the first alert, every tab, quit.
+ * Its stderr goes to a file, read for sanitizer reports; a refused case exits 1 with the
+ * message. Skipped where tmux is missing. */
+static void run_console(const char *db)
+{
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		return;
+	char sock[64], cwd[512], errfile[512], cmd[2400];
+	snprintf(sock, sizeof(sock), "casebook-hostile-%ld", (long)getpid());
+	snprintf(errfile, sizeof(errfile), "%s", tu_path("console.err"));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(cmd, sizeof(cmd),
+	         "new-session -d -s hc -x 120 -y 40 \"cd '%s' && TZ=UTC %s --db '%s' 2>'%s'; echo EXIT=$?; sleep 30\"",
+	         cwd, tu_casebook(), db, errfile);
+	tu_tmux(sock, &out, &err, "%s", cmd);
+	static const char *const keys[] = {"Enter", "2", "3", "4", "5", "6", "j", "J", "q", "q", "q"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		usleep(150000);
+		tu_tmux(sock, &out, &err, "send-keys -t hc %s", keys[i]);
+	}
+	tu_tmux_wait_for(sock, "hc", &out, &err, "EXIT=");
+	tu_tmux(sock, &out, &err, "kill-server");
+	struct strbuf e;
+	strbuf_init(&e, 1024);
+	FILE *f = fopen(errfile, "r");
+	assert_non_null(f);
+	assert_int_equal(strbuf_read_stream(&e, f), 0);
+	fclose(f);
+	if (strstr(e.buf, "AddressSanitizer") || strstr(e.buf, "runtime error:") || strstr(e.buf, "LeakSanitizer"))
+		fail_msg("the console crashed on %s: %s", db, e.buf);
+	strbuf_release(&e);
+}
+
 static void test_nulls_and_wrong_types_never_crash(void **state)
 {
 	(void)state;
@@ -332,6 +369,7 @@ static void test_nulls_and_wrong_types_never_crash(void **state)
 		force_values(db, cases[i].table, cases[i].update);
 		restore_schema(db, cases[i].table);
 		run_readers(db);
+		run_console(db);
 		run_writers(db);
 	}
 }
