@@ -14,7 +14,7 @@ struct triage_item {
 	const char *kind; /* "check" or "response" */
 	int position;     /* 1-based */
 	const char *text, *state, *note, *by;
-	int64_t at_us;    /* 0 when never changed */
+	int64_t at_us; /* 0 when never changed */
 	int from_default;
 };
 
@@ -40,7 +40,7 @@ struct actor {
 int store_triage_has_items(struct store *s, int64_t alert_id, int *has);
 /* Adds the items of one kind in order (positions 1..n), unless the alert has them already. */
 int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, char *const *texts, size_t n,
-			   int from_default);
+                           int from_default);
 
 typedef int (*item_fn)(void *ctx, const struct triage_item *it);
 int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx);
@@ -53,16 +53,16 @@ int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void 
 /* Sets item `position` of `kind` to state (and its note, when note is not NULL).
  * Returns 0, 1 when there is no such item, -1 on error. */
 int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, const char *kind, int position,
-		   const char *state, const char *note, const struct actor *who);
+                   const char *state, const char *note, const struct actor *who);
 int store_add_note(struct store *s, int64_t alert_id, const char *alert_uuid, const char *text,
-		   const struct actor *who);
+                   const struct actor *who);
 /* Sets the workflow status (open, acknowledged, closed) with a closing reason and comment;
  * `detail`, when set, is recorded in the audit entry (e.g. items left open). */
-int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, const char *status,
-		     const char *reason, const char *comment, const char *detail, const struct actor *who);
+int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, const char *status, const char *reason,
+                     const char *comment, const char *detail, const struct actor *who);
 /* Appends an audit entry for a change made outside this file (in the caller's transaction). */
 int store_audit_append(struct store *s, const char *alert_uuid, const struct actor *who, const char *action,
-		       const char *target, const char *before, const char *after);
+                       const char *target, const char *before, const char *after);
 
 /* Walks the chain, then recomputes the triage state from it: every note, checklist item,
  * response step and status must be what its entries say, and none may exist without them.

@@ -12,7 +12,7 @@
 static char sock[64];
 static struct strbuf out, err;
 
-#define tmux(...) tu_tmux(sock, &out, &err, __VA_ARGS__)
+#define tmux(...)      tu_tmux(sock, &out, &err, __VA_ARGS__)
 #define wait_for(text) tu_tmux_wait_for(sock, "e2e", &out, &err, text)
 
 static void test_triage_in_the_real_console(void **state)
@@ -34,8 +34,8 @@ static void test_triage_in_the_real_console(void **state)
 
 	char cwd[512];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"", cwd,
-	     tu_casebook(), db);
+	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"",
+	     cwd, tu_casebook(), db);
 	wait_for("open 3 · ack 0 · closed 0");
 	tmux("send-keys -t e2e Enter");
 	wait_for(" 1 Overview  2 Guide  3 Timeline  4 Checklist  5 Response  6 Notes");
@@ -67,15 +67,15 @@ static void test_triage_in_the_real_console(void **state)
 	uuid[64] = '\0';
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' show %s --json", tu_casebook(), db, uuid), 0);
 	assert_non_null(strstr(out.buf, "\"status\":{\"workflow_status\":\"closed\",\"reason\":\"benign_positive\","
-					"\"comment\":\"signed update\"}"));
+	                                "\"comment\":\"signed update\"}"));
 	assert_non_null(strstr(out.buf, "\"checklist\":[{\"n\":1,"));
 	assert_non_null(strstr(out.buf, "\"state\":\"checked\",\"note\":null,\"by\":\"e2e\""));
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' audit --verify", tu_casebook(), db), 0);
-	assert_string_equal(out.buf, "audit chain verified: 2 entries, none changed, removed or inserted; notes, checklists and statuses are what they record\n");
+	assert_string_equal(out.buf, "audit chain verified: 2 entries, none changed, removed or inserted; notes, "
+	                             "checklists and statuses are what they record\n");
 	strbuf_release(&out);
 	strbuf_release(&err);
 }
-
 
 /* The hostile alert (ESC, OSC title, CSI clear, CR, BS, C1, bidi in its fields) in a real
  * terminal: every tab shows the glyphs, the pane's title is untouched, nothing is cleared. */
@@ -94,8 +94,8 @@ static void test_hostile_alert_in_a_real_terminal(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect", tu_casebook(), db), 0);
 	char cwd[512];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"", cwd,
-	     tu_casebook(), db);
+	tmux("new-session -d -s e2e -x 132 -y 40 \"cd '%s' && TZ=UTC CASEBOOK_ANALYST=e2e %s --db '%s'; sleep 30\"",
+	     cwd, tu_casebook(), db);
 	tmux("select-pane -t e2e -T casebook-e2e");
 	wait_for("open 2 · ack 0 · closed 0");
 	wait_for("mac|evil␛]0;pwned␇");
@@ -131,8 +131,8 @@ static void test_hostile_alert_in_a_real_terminal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_triage_in_the_real_console),
-		cmocka_unit_test(test_hostile_alert_in_a_real_terminal),
+	    cmocka_unit_test(test_triage_in_the_real_console),
+	    cmocka_unit_test(test_hostile_alert_in_a_real_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

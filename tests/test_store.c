@@ -77,8 +77,10 @@ static void test_newer_schema_is_refused_untouched(void **state)
 	set_user_version(path, 99);
 	assert_int_equal(store_open(path, 0, &s, &err), -1);
 	char want[200];
-	snprintf(want, sizeof(want), "the database has schema version 99, newer than this casebook understands (%d); "
-				     "upgrade casebook, the database was not changed", store_schema_version());
+	snprintf(want, sizeof(want),
+	         "the database has schema version 99, newer than this casebook understands (%d); "
+	         "upgrade casebook, the database was not changed",
+	         store_schema_version());
 	assert_string_equal(err, want);
 	free(err);
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 99);
@@ -142,9 +144,9 @@ static void test_older_schema_is_migrated_by_writers_only(void **state)
 	assert_int_equal(store_open(path, STORE_READONLY, &s, &err), -1);
 	char want[300];
 	snprintf(want, sizeof(want),
-		 "%s has schema version 5 and needs migrating to %d; a writing command (e.g. 'casebook detect') "
-		 "migrates it; it was not changed",
-		 path, store_schema_version());
+	         "%s has schema version 5 and needs migrating to %d; a writing command (e.g. 'casebook detect') "
+	         "migrates it; it was not changed",
+	         path, store_schema_version());
 	assert_string_equal(err, want);
 	free(err);
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 5);
@@ -171,9 +173,9 @@ static void test_a_foreign_database_is_refused(void **state)
 	assert_int_equal(store_open(path, 0, &s, &err), -1);
 	char want[300];
 	snprintf(want, sizeof(want),
-		 "refusing %s: it is an SQLite database but not a casebook case (it has a table \"keep_me\"); "
-		 "it was not changed",
-		 path);
+	         "refusing %s: it is an SQLite database but not a casebook case (it has a table \"keep_me\"); "
+	         "it was not changed",
+	         path);
 	assert_string_equal(err, want);
 	free(err);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master"), 1);
@@ -184,27 +186,27 @@ static void test_a_version_1_case_with_data_migrates(void **state)
 	(void)state;
 	const char *path = tu_path("v1.db");
 	struct store *s = open_old_case(path, 1,
-					"INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
-					"INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac');"
-					"INSERT INTO events(id, identity, ts, host_key, file_path, ingest_id) "
-					"VALUES (1, 'e1', 5, 1, '/x', 1);"
-					"INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'00');");
+	                                "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+	                                "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac');"
+	                                "INSERT INTO events(id, identity, ts, host_key, file_path, ingest_id) "
+	                                "VALUES (1, 'e1', 5, 1, '/x', 1);"
+	                                "INSERT INTO docs(id, dict_id, doc) VALUES (1, NULL, x'00');");
 	assert_int_equal(store_event_count(s), 1);
 	store_close(s);
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
 	/* version 1 did not record irregular columns: its events are always evaluated in full */
 	assert_int_equal(pragma_int(path, "SELECT irregular FROM events WHERE id = 1"), 1);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts', 'audit', "
-					  "'triage_items', 'alerts_host_time')"),
-			 4);
+	                                  "'triage_items', 'alerts_host_time')"),
+	                 4);
 }
 
 static int collect_queue(void *ctx, const struct queue_alert *a)
 {
 	struct strbuf *sb = ctx;
 	strbuf_addf(sb, "%lld %s %s %s %s %lld %s %s %lld %lld|", (long long)a->id, a->uuid, a->status, a->severity,
-		    a->rule_name, (long long)a->risk_score, a->host, a->target ? a->target : "(null)",
-		    (long long)a->event_id, (long long)a->original_time);
+	            a->rule_name, (long long)a->risk_score, a->host, a->target ? a->target : "(null)",
+	            (long long)a->event_id, (long long)a->original_time);
 	return 0;
 }
 
@@ -216,29 +218,29 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	const char *path = tu_path("v4.db");
 	struct store *s =
 	    open_old_case(path, 4,
-			  "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
-			  "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac'), (2, 'h2', NULL);"
-			  "INSERT INTO events(id, identity, ts, host_key, file_path, process_name, ingest_id) "
-			  "VALUES (1, 'e1', 5, 1, '/x', 'cp', 1), (2, 'e2', 7, 2, NULL, 'curl', 1),"
-			  " (3, 'e3', 9, 1, NULL, NULL, 1);"
-			  "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
-			  "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
-			  "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
-			  "severity, risk_score, reason, doc, host_key, file_path) VALUES "
-			  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
-			  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
-			  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);");
+	                  "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+	                  "INSERT INTO hosts(key, host_id, name) VALUES (1, 'h', 'mac'), (2, 'h2', NULL);"
+	                  "INSERT INTO events(id, identity, ts, host_key, file_path, process_name, ingest_id) "
+	                  "VALUES (1, 'e1', 5, 1, '/x', 'cp', 1), (2, 'e2', 7, 2, NULL, 'curl', 1),"
+	                  " (3, 'e3', 9, 1, NULL, NULL, 1);"
+	                  "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
+	                  "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
+	                  "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	                  "severity, risk_score, reason, doc, host_key, file_path) VALUES "
+	                  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
+	                  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
+	                  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);");
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
 	/* by time, then uuid; the host by name, else id */
 	assert_string_equal(sb.buf, "2 a open high Rule One 73 mac /x 1 5|1 b open low Rule One 21 h2 curl 2 7|"
-				    "3 c open low Rule One 21 mac (null) 3 7|");
+	                            "3 c open low Rule One 21 mac (null) 3 7|");
 	strbuf_release(&sb);
 	store_close(s);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts_queue', "
-					  "'alerts_host_time', 'alerts_host')"),
-			 2);
+	                                  "'alerts_host_time', 'alerts_host')"),
+	                 2);
 }
 
 static int collect(void *ctx, const struct event_row *row)
@@ -250,8 +252,8 @@ static int collect(void *ctx, const struct event_row *row)
 
 static void add_event(struct event_writer *w, const char *id, int64_t ts, const char *host_id, const char *host)
 {
-	struct event_record r = {.identity = id, .ts = ts, .host_id = host_id, .host_name = host,
-				 .doc_z = "", .doc_z_len = 0};
+	struct event_record r = {
+	    .identity = id, .ts = ts, .host_id = host_id, .host_name = host, .doc_z = "", .doc_z_len = 0};
 	assert_int_equal(event_writer_add(w, &r), 0);
 }
 
@@ -302,14 +304,14 @@ static void test_event_queries_filter_by_host_and_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_sets_schema_and_wal),
-		cmocka_unit_test(test_missing_file_without_create_fails_clearly),
-		cmocka_unit_test(test_newer_schema_is_refused_untouched),
-		cmocka_unit_test(test_older_schema_is_migrated_by_writers_only),
+	    cmocka_unit_test(test_create_sets_schema_and_wal),
+	    cmocka_unit_test(test_missing_file_without_create_fails_clearly),
+	    cmocka_unit_test(test_newer_schema_is_refused_untouched),
+	    cmocka_unit_test(test_older_schema_is_migrated_by_writers_only),
 	    cmocka_unit_test(test_a_foreign_database_is_refused),
-		cmocka_unit_test(test_a_version_1_case_with_data_migrates),
-		cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
-		cmocka_unit_test(test_event_queries_filter_by_host_and_time),
+	    cmocka_unit_test(test_a_version_1_case_with_data_migrates),
+	    cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
+	    cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

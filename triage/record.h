@@ -33,13 +33,13 @@ int triage_prepare(struct store *s, int64_t alert_id);
 /* status: open, acknowledged or closed. Closing needs a reason; with checklist items still
  * open it needs force, and then records which were open (*open_items says how many). */
 int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
-		      const char *comment, int force, const struct actor *who, int *open_items);
+                      const char *comment, int force, const struct actor *who, int *open_items);
 /* Checks (or with undo, unchecks) checklist item n, with an optional note. */
 int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int undo, const char *note,
-		 const struct actor *who);
+                 const struct actor *who);
 /* Sets response step n to done, skipped, na or pending, with an optional note. */
 int triage_respond(struct store *s, int64_t alert_id, const char *uuid, int n, const char *state, const char *note,
-		   const struct actor *who);
+                   const struct actor *who);
 int triage_note(struct store *s, int64_t alert_id, const char *uuid, const char *text, const struct actor *who);
 
 #endif

@@ -25,25 +25,67 @@
 
 #define MIN_COLS 60
 #define MIN_ROWS 16
-#define CTRL(c) ((c) & 0x1f)
-#define KEY_ESC 27
+#define CTRL(c)  ((c)&0x1f)
+#define KEY_ESC  27
 
 enum tab { TAB_OVERVIEW, TAB_GUIDE, TAB_TIMELINE, TAB_CHECKLIST, TAB_RESPONSE, TAB_NOTES, TAB_COUNT };
 static const char *const tab_names[TAB_COUNT] = {"Overview", "Guide", "Timeline", "Checklist", "Response", "Notes"};
 
 /* Overview fields, read from the alert document. */
-static const char *const overview_paths[] = {
-	"host.name", "host.id", "host.os.type", "user.name", "process.executable", "process.pid",
-	"process.command_line", "process.code_signature.subject_name", "process.code_signature.trusted",
-	"process.code_signature.team_id", "process.code_signature.status", "file.path", "file.hash.sha256",
-	"file.size", "file.Ext.original.path", "event.action", "event.type", "kibana.alert.rule.description",
-	"kibana.alert.rule.threat", "process.entity_id", "kibana.alert.rule.rule_id",
-	"kibana.alert.rule.threat.tactic.id", "kibana.alert.rule.threat.tactic.name",
-	"kibana.alert.rule.threat.technique.id", "kibana.alert.rule.threat.technique.name", "casebook.derived_fields"};
+static const char *const overview_paths[] = {"host.name",
+                                             "host.id",
+                                             "host.os.type",
+                                             "user.name",
+                                             "process.executable",
+                                             "process.pid",
+                                             "process.command_line",
+                                             "process.code_signature.subject_name",
+                                             "process.code_signature.trusted",
+                                             "process.code_signature.team_id",
+                                             "process.code_signature.status",
+                                             "file.path",
+                                             "file.hash.sha256",
+                                             "file.size",
+                                             "file.Ext.original.path",
+                                             "event.action",
+                                             "event.type",
+                                             "kibana.alert.rule.description",
+                                             "kibana.alert.rule.threat",
+                                             "process.entity_id",
+                                             "kibana.alert.rule.rule_id",
+                                             "kibana.alert.rule.threat.tactic.id",
+                                             "kibana.alert.rule.threat.tactic.name",
+                                             "kibana.alert.rule.threat.technique.id",
+                                             "kibana.alert.rule.threat.technique.name",
+                                             "casebook.derived_fields"};
 enum {
-	OV_HOST, OV_HOST_ID, OV_OS, OV_USER, OV_EXE, OV_PID, OV_CMD, OV_SIGNER, OV_TRUSTED, OV_TEAM, OV_SIGSTATUS,
-	OV_PATH, OV_SHA, OV_SIZE, OV_ORIG, OV_ACTION, OV_TYPE, OV_DESC, OV_THREAT, OV_ENTITY, OV_RULE_ID,
-	OV_TACTIC_ID, OV_TACTIC, OV_TECHNIQUE_ID, OV_TECHNIQUE, OV_DERIVED, OV_COUNT
+	OV_HOST,
+	OV_HOST_ID,
+	OV_OS,
+	OV_USER,
+	OV_EXE,
+	OV_PID,
+	OV_CMD,
+	OV_SIGNER,
+	OV_TRUSTED,
+	OV_TEAM,
+	OV_SIGSTATUS,
+	OV_PATH,
+	OV_SHA,
+	OV_SIZE,
+	OV_ORIG,
+	OV_ACTION,
+	OV_TYPE,
+	OV_DESC,
+	OV_THREAT,
+	OV_ENTITY,
+	OV_RULE_ID,
+	OV_TACTIC_ID,
+	OV_TACTIC,
+	OV_TECHNIQUE_ID,
+	OV_TECHNIQUE,
+	OV_DERIVED,
+	OV_COUNT
 };
 
 struct tl_row {
@@ -83,8 +125,8 @@ struct alertview {
 	struct tl_row *tl;
 	size_t ntl;
 	int64_t tl_before, tl_after, tl_shift; /* window around the alert, and paging */
-	int pivot;                            /* 0 none, 'p' process, 'u' user, 'F' file on every host */
-	int category;                         /* 0 all, then file, process, network */
+	int pivot;                             /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	int category;                          /* 0 all, then file, process, network */
 	size_t sel[TAB_COUNT], top[TAB_COUNT];
 	int walk; /* walking through pending response steps */
 };
@@ -92,8 +134,19 @@ struct alertview {
 enum overlay { OV_NONE, OV_HELP, OV_PROMPT, OV_CHOOSE, OV_CONFIRM, OV_EDITOR, OV_JSON };
 
 enum purpose {
-	P_NONE, P_SEARCH, P_KQL, P_CLOSE_REASON, P_CLOSE_COMMENT, P_CLOSE_CONFIRM, P_ITEM_NOTE, P_EDITOR_CANCEL,
-	P_EXPORT_FORMAT, P_EXPORT_PATH, P_EXCEPTION_FIELD, P_EXCEPTION_CONFIRM, P_QUIT_CONFIRM
+	P_NONE,
+	P_SEARCH,
+	P_KQL,
+	P_CLOSE_REASON,
+	P_CLOSE_COMMENT,
+	P_CLOSE_CONFIRM,
+	P_ITEM_NOTE,
+	P_EDITOR_CANCEL,
+	P_EXPORT_FORMAT,
+	P_EXPORT_PATH,
+	P_EXCEPTION_FIELD,
+	P_EXCEPTION_CONFIRM,
+	P_QUIT_CONFIRM
 };
 
 struct app {
@@ -135,9 +188,17 @@ static int64_t default_clock(void)
 static int add_alert_row(void *ctx, const struct queue_alert *a)
 {
 	struct app *app = ctx;
-	struct qrow r = {.id = a->id, .event_id = a->event_id, .time = a->original_time, .risk = a->risk_score,
-			 .uuid = a->uuid, .status = a->status, .severity = a->severity, .host = a->host,
-			 .rule = a->rule_name, .target = a->target, .kql_hit = 1};
+	struct qrow r = {.id = a->id,
+	                 .event_id = a->event_id,
+	                 .time = a->original_time,
+	                 .risk = a->risk_score,
+	                 .uuid = a->uuid,
+	                 .status = a->status,
+	                 .severity = a->severity,
+	                 .host = a->host,
+	                 .rule = a->rule_name,
+	                 .target = a->target,
+	                 .kql_hit = 1};
 	queue_add(&app->q, &r);
 	return 0;
 }
@@ -283,7 +344,8 @@ static void load_timeline(struct app *a)
 		struct event_query q = {.file_path = v->fields[OV_PATH]};
 		store_events_each(a->s, &q, add_tl, v);
 	} else {
-		store_timeline_each(a->s, v->alert.event_id, v->tl_before - v->tl_shift, v->tl_after + v->tl_shift, 0, add_tl, v);
+		store_timeline_each(a->s, v->alert.event_id, v->tl_before - v->tl_shift, v->tl_after + v->tl_shift, 0,
+		                    add_tl, v);
 	}
 	/* focus the alert's own event (the selection counts visible rows) */
 	v->sel[TAB_TIMELINE] = 0;
@@ -497,9 +559,9 @@ static void show_help(struct app *a)
 	static const struct {
 		unsigned ctx;
 		const char *title;
-	} groups[] = {{CTX_ALL, "Everywhere"},       {CTX_QUEUE, "Alert queue"}, {CTX_ALERT, "Alert view"},
-		      {CTX_TIMELINE, "Timeline tab"},   {CTX_CHECKLIST, "Checklist tab"},
-		      {CTX_RESPONSE, "Response tab"},   {CTX_NOTES, "Notes tab"}};
+	} groups[] = {{CTX_ALL, "Everywhere"},        {CTX_QUEUE, "Alert queue"},       {CTX_ALERT, "Alert view"},
+	              {CTX_TIMELINE, "Timeline tab"}, {CTX_CHECKLIST, "Checklist tab"}, {CTX_RESPONSE, "Response tab"},
+	              {CTX_NOTES, "Notes tab"}};
 	struct strbuf sb;
 	strbuf_init(&sb, 4096);
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
@@ -602,7 +664,8 @@ static void set_status(struct app *a, const char *status, const char *reason, co
 	if (store_tx_begin(a->s) == 0) {
 		for (size_t i = 0; i < t.n && !failed; i++) {
 			int open = 0;
-			int rc = triage_set_status(a->s, t.ids[i], t.uuids[i], status, reason, comment, force, &who, &open);
+			int rc =
+			    triage_set_status(a->s, t.ids[i], t.uuids[i], status, reason, comment, force, &who, &open);
 			if (rc == TRIAGE_OK)
 				changed++;
 			else if (rc == TRIAGE_OPEN_ITEMS)
@@ -697,8 +760,13 @@ static void start_exception(struct app *a)
 static void finish_exception(struct app *a)
 {
 	const char *values[] = {a->exception_value};
-	struct exception_spec spec = {.field = a->exception_field, .type = "match", .values = values, .nvalues = 1,
-				      .comment = "added from the console", .analyst = a->o.analyst, .now_us = a->o.clock()};
+	struct exception_spec spec = {.field = a->exception_field,
+	                              .type = "match",
+	                              .values = values,
+	                              .nvalues = 1,
+	                              .comment = "added from the console",
+	                              .analyst = a->o.analyst,
+	                              .now_us = a->o.clock()};
 	char item[40], err[300];
 	int rc = exception_add(a->s, a->av.fields[OV_RULE_ID], &spec, item, err, sizeof(err));
 	if (rc)
@@ -789,7 +857,7 @@ static void submit_prompt(struct app *a)
 		if (open) {
 			char q[160];
 			snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open,
-				 open == 1 ? " is" : "s are");
+			         open == 1 ? " is" : "s are");
 			confirm(a, P_CLOSE_CONFIRM, q);
 		} else {
 			set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 0);
@@ -803,18 +871,16 @@ static void submit_prompt(struct app *a)
 			struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 			int pos = it->position;
 			char *state = xstrdup(it->state);
-			int rc = check ? triage_check(a->s, a->av.alert.id, a->av.alert.uuid, pos, !strcmp(state, "open"), text, &who)
-				       : triage_respond(a->s, a->av.alert.id, a->av.alert.uuid, pos, state, text, &who);
+			int rc = check ? triage_check(a->s, a->av.alert.id, a->av.alert.uuid, pos,
+			                              !strcmp(state, "open"), text, &who)
+			               : triage_respond(a->s, a->av.alert.id, a->av.alert.uuid, pos, state, text, &who);
 			free(state);
 			record_result(a, rc, "note attached");
 		}
 		break;
 	}
-	case P_EXPORT_PATH:
-		finish_export(a, text);
-		break;
-	default:
-		break;
+	case P_EXPORT_PATH: finish_export(a, text); break;
+	default: break;
 	}
 	free(text);
 }
@@ -851,8 +917,7 @@ static void submit_choice(struct app *a)
 		confirm(a, P_EXCEPTION_CONFIRM, q);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -870,17 +935,10 @@ static void answer(struct app *a, int yes)
 	case P_CLOSE_CONFIRM:
 		set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 1);
 		break;
-	case P_EXCEPTION_CONFIRM:
-		finish_exception(a);
-		break;
-	case P_EDITOR_CANCEL:
-		snprintf(a->msg, sizeof(a->msg), "note discarded");
-		break;
-	case P_QUIT_CONFIRM:
-		a->done = 1;
-		break;
-	default:
-		break;
+	case P_EXCEPTION_CONFIRM: finish_exception(a); break;
+	case P_EDITOR_CANCEL: snprintf(a->msg, sizeof(a->msg), "note discarded"); break;
+	case P_QUIT_CONFIRM: a->done = 1; break;
+	default: break;
 	}
 }
 
@@ -918,9 +976,7 @@ static void json_key(struct app *a, int key);
 static void overlay_key(struct app *a, int key)
 {
 	switch (a->ov) {
-	case OV_JSON:
-		json_key(a, key);
-		break;
+	case OV_JSON: json_key(a, key); break;
 	case OV_HELP:
 		if (key == 'q' || key == KEY_ESC || key == '?')
 			a->ov = OV_NONE;
@@ -929,7 +985,8 @@ static void overlay_key(struct app *a, int key)
 		else if ((key == 'k' || key == KEY_UP) && a->text_top)
 			a->text_top--;
 		else if (key == KEY_NPAGE || key == ' ')
-			a->text_top = a->text_top + (size_t)(LINES - 4) < a->ntext ? a->text_top + (size_t)(LINES - 4) : a->text_top;
+			a->text_top = a->text_top + (size_t)(LINES - 4) < a->ntext ? a->text_top + (size_t)(LINES - 4)
+			                                                           : a->text_top;
 		else if (key == KEY_PPAGE)
 			a->text_top = a->text_top > (size_t)(LINES - 4) ? a->text_top - (size_t)(LINES - 4) : 0;
 		else if (key == 'g' || key == KEY_HOME)
@@ -975,8 +1032,7 @@ static void overlay_key(struct app *a, int key)
 		else if (key == 'n' || key == 'N' || key == KEY_ESC || key == 'q')
 			answer(a, 0);
 		break;
-	case OV_NONE:
-		break;
+	case OV_NONE: break;
 	}
 }
 
@@ -1070,12 +1126,8 @@ static void timeline_key(struct app *a, enum tui_action act)
 			v->tl_before /= 2, v->tl_after /= 2;
 		load_related(a);
 		break;
-	case ACT_EARLIER:
-		v->tl_shift -= v->tl_before;
-		break;
-	case ACT_LATER:
-		v->tl_shift += v->tl_after;
-		break;
+	case ACT_EARLIER: v->tl_shift -= v->tl_before; break;
+	case ACT_LATER: v->tl_shift += v->tl_after; break;
 	case ACT_PIVOT_PROCESS:
 	case ACT_PIVOT_USER:
 	case ACT_PIVOT_FILE: {
@@ -1083,11 +1135,8 @@ static void timeline_key(struct app *a, enum tui_action act)
 		v->pivot = v->pivot == p ? 0 : p;
 		break;
 	}
-	case ACT_CATEGORY:
-		v->category = (v->category + 1) % 4;
-		break;
-	default:
-		return;
+	case ACT_CATEGORY: v->category = (v->category + 1) % 4; break;
+	default: return;
 	}
 	load_timeline(a);
 }
@@ -1213,18 +1262,15 @@ static void alert_key(struct app *a, enum tui_action act)
 		free(uuid);
 		return;
 	}
-	case ACT_NEXT_TAB:
-		v->tab = (v->tab + 1) % TAB_COUNT;
-		return;
-	case ACT_PREV_TAB:
-		v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT;
-		return;
-	case ACT_TAB1: case ACT_TAB2: case ACT_TAB3: case ACT_TAB4: case ACT_TAB5: case ACT_TAB6:
-		v->tab = (enum tab)(act - ACT_TAB1);
-		return;
-	case ACT_OPEN:
-		open_event_json(a);
-		return;
+	case ACT_NEXT_TAB: v->tab = (v->tab + 1) % TAB_COUNT; return;
+	case ACT_PREV_TAB: v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT; return;
+	case ACT_TAB1:
+	case ACT_TAB2:
+	case ACT_TAB3:
+	case ACT_TAB4:
+	case ACT_TAB5:
+	case ACT_TAB6: v->tab = (enum tab)(act - ACT_TAB1); return;
+	case ACT_OPEN: open_event_json(a); return;
 	case ACT_TOGGLE: {
 		struct item *it = current_item(a, "check");
 		if (it) {
@@ -1263,8 +1309,7 @@ static void alert_key(struct app *a, enum tui_action act)
 		strbuf_reset(&a->input);
 		snprintf(a->title, sizeof(a->title), "New note — Ctrl-D or F2 saves, Esc cancels");
 		return;
-	default:
-		timeline_key(a, act);
+	default: timeline_key(a, act);
 	}
 }
 
@@ -1272,24 +1317,18 @@ static void queue_key(struct app *a, enum tui_action act)
 {
 	struct queue *q = &a->q;
 	switch (act) {
-	case ACT_BACK:
-		a->done = 1;
-		return;
+	case ACT_BACK: a->done = 1; return;
 	case ACT_OPEN:
 		if (queue_selected(q))
 			open_alert(a, queue_selected(q));
 		return;
-	case ACT_SEARCH:
-		prompt(a, P_SEARCH, "Search:", a->search);
-		return;
+	case ACT_SEARCH: prompt(a, P_SEARCH, "Search:", a->search); return;
 	case ACT_SEARCH_NEXT:
 	case ACT_SEARCH_PREV:
 		if (!a->search || !queue_search(q, a->search, act == ACT_SEARCH_NEXT ? 1 : -1, list_height()))
 			snprintf(a->msg, sizeof(a->msg), "%s", a->search ? "not found" : "no search yet: press /");
 		return;
-	case ACT_KQL_FILTER:
-		prompt(a, P_KQL, "Filter (KQL over the alerts):", a->kql_text);
-		return;
+	case ACT_KQL_FILTER: prompt(a, P_KQL, "Filter (KQL over the alerts):", a->kql_text); return;
 	case ACT_SORT:
 		q->sort = (q->sort + 1) % SORT_COUNT;
 		queue_apply(q);
@@ -1310,8 +1349,7 @@ static void queue_key(struct app *a, enum tui_action act)
 		}
 		return;
 	}
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -1392,7 +1430,11 @@ static attr_t severity_attr(const struct app *a, const char *sev)
 	int r = queue_severity_rank(sev);
 	if (!a->o.colors)
 		return r >= 3 ? A_BOLD : A_NORMAL;
-	return COLOR_PAIR(r == 4 ? PAIR_CRITICAL : r == 3 ? PAIR_HIGH : r == 2 ? PAIR_MEDIUM : PAIR_LOW) | (r >= 3 ? A_BOLD : 0);
+	return COLOR_PAIR(r == 4   ? PAIR_CRITICAL
+	                  : r == 3 ? PAIR_HIGH
+	                  : r == 2 ? PAIR_MEDIUM
+	                           : PAIR_LOW) |
+	       (r >= 3 ? A_BOLD : 0);
 }
 
 static void format_time(const struct app *a, int64_t us, char *out, size_t len, int with_date)
@@ -1441,8 +1483,8 @@ static void draw_queue(struct app *a)
 	char left[300], right[200];
 	snprintf(left, sizeof(left), " casebook  %s", a->o.db_name ? a->o.db_name : "");
 	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · by %s%s%s ", open, ack, closed,
-		 queue_filter_names[q->filter], queue_sort_names[q->sort], q->group_host ? " · by host" : "",
-		 a->kql_text && *a->kql_text ? " · KQL" : "");
+	         queue_filter_names[q->filter], queue_sort_names[q->sort], q->group_host ? " · by host" : "",
+	         a->kql_text && *a->kql_text ? " · KQL" : "");
 	bar(a, 0, left, right);
 	if (!q->n) {
 		draw_text(2, 2, COLS - 4, "No alerts in this case yet.", A_BOLD, 1);
@@ -1506,7 +1548,8 @@ static void draw_queue(struct app *a)
 	if (marked)
 		snprintf(hints, sizeof(hints), "%zu marked: A acknowledge  C close  O reopen  Space unmark", marked);
 	else
-		snprintf(hints, sizeof(hints), "Enter open  A ack  C close  / search  \\ KQL  f filter  s sort  ? help  q quit");
+		snprintf(hints, sizeof(hints),
+		         "Enter open  A ack  C close  / search  \\ KQL  f filter  s sort  ? help  q quit");
 	status_line(a, hints);
 }
 
@@ -1519,7 +1562,7 @@ static void draw_header(struct app *a)
 	char tbuf[32], line[400];
 	format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
 	snprintf(line, sizeof(line), " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk,
-		 v->alert.host, tbuf, a->local_time ? "local" : "UTC");
+	         v->alert.host, tbuf, a->local_time ? "local" : "UTC");
 	move(1, 0);
 	clrtoeol();
 	draw_text(1, 0, COLS, line, severity_attr(a, v->alert.severity), 1);
@@ -1560,7 +1603,7 @@ static attr_t span_attr(unsigned style)
 
 /* Draws one line of a guide block with its emphasis, strong, code and link spans. */
 static void draw_styled(int y, int x, int width, const char *line, attr_t base, const struct guide_block *b,
-			size_t offset, int prefix_cols)
+                        size_t offset, int prefix_cols)
 {
 	int px = 0;
 	/* the prefix (spaces, a bullet or a number): up to prefix_cols columns of line */
@@ -1615,7 +1658,8 @@ static void draw_lines(struct app *a, const struct text_out *o)
 		move(4 + i, 0);
 		clrtoeol();
 		if (k < n && o->block && o->block[k] && o->block[k]->nspans)
-			draw_styled(4 + i, 1, COLS - 2, lines[k], attrs[k], o->block[k], o->offset[k], o->prefix_cols[k]);
+			draw_styled(4 + i, 1, COLS - 2, lines[k], attrs[k], o->block[k], o->offset[k],
+			            o->prefix_cols[k]);
 		else if (k < n)
 			draw_text(4 + i, 1, COLS - 2, lines[k], attrs ? attrs[k] : A_NORMAL, 1);
 	}
@@ -1686,7 +1730,10 @@ static void out_block(struct text_out *o, const char *prefix, const struct guide
 	for (size_t i = first; i < o->n; i++) {
 		const char *text = o->lines[i];
 		for (int c = 0; c < pw && *text; c++) /* skip the prefix columns (ASCII or one glyph) */
-			text += *text == ' ' ? 1 : (size_t)(((unsigned char)*text >= 0xE0) ? 3 : ((unsigned char)*text >= 0xC0 ? 2 : 1));
+			text +=
+			    *text == ' '
+			        ? 1
+			        : (size_t)(((unsigned char)*text >= 0xE0) ? 3 : ((unsigned char)*text >= 0xC0 ? 2 : 1));
 		const char *found = *text ? strstr(b->text + search, text) : NULL;
 		if (!found)
 			continue;
@@ -1714,19 +1761,21 @@ static void draw_overview(struct app *a)
 	field(&o, "  name", v->fields[OV_HOST], w);
 	field(&o, "  id", v->fields[OV_HOST_ID], w);
 	snprintf(os, sizeof(os), "%s%s", v->fields[OV_OS] ? v->fields[OV_OS] : "—",
-		 v->fields[OV_DERIVED] && strstr(v->fields[OV_DERIVED], "host.os.type") ? " (derived from host.os.platform)" : "");
+	         v->fields[OV_DERIVED] && strstr(v->fields[OV_DERIVED], "host.os.type")
+	             ? " (derived from host.os.platform)"
+	             : "");
 	field(&o, "  OS", os, w);
 	field(&o, "User", v->fields[OV_USER], w);
 	out_add(&o, "Process", A_BOLD);
 	snprintf(proc, sizeof(proc), "%s (pid %s)", v->fields[OV_EXE] ? v->fields[OV_EXE] : "—",
-		 v->fields[OV_PID] ? v->fields[OV_PID] : "—");
+	         v->fields[OV_PID] ? v->fields[OV_PID] : "—");
 	field(&o, "  executable", proc, w);
 	field(&o, "  command line", v->fields[OV_CMD], w);
 	snprintf(sig, sizeof(sig), "%s; %s%s%s; status %s",
-		 v->fields[OV_SIGNER] && *v->fields[OV_SIGNER] ? v->fields[OV_SIGNER] : "unsigned",
-		 v->fields[OV_TRUSTED] && !strcmp(v->fields[OV_TRUSTED], "true") ? "trusted" : "not trusted",
-		 v->fields[OV_TEAM] && *v->fields[OV_TEAM] ? "; team " : "", v->fields[OV_TEAM] ? v->fields[OV_TEAM] : "",
-		 v->fields[OV_SIGSTATUS] ? v->fields[OV_SIGSTATUS] : "—");
+	         v->fields[OV_SIGNER] && *v->fields[OV_SIGNER] ? v->fields[OV_SIGNER] : "unsigned",
+	         v->fields[OV_TRUSTED] && !strcmp(v->fields[OV_TRUSTED], "true") ? "trusted" : "not trusted",
+	         v->fields[OV_TEAM] && *v->fields[OV_TEAM] ? "; team " : "",
+	         v->fields[OV_TEAM] ? v->fields[OV_TEAM] : "", v->fields[OV_SIGSTATUS] ? v->fields[OV_SIGSTATUS] : "—");
 	field(&o, "  signature", sig, w);
 	out_add(&o, "File", A_BOLD);
 	field(&o, "  path", v->fields[OV_PATH], w);
@@ -1740,12 +1789,13 @@ static void draw_overview(struct app *a)
 	out_wrapped(&o, "  ", v->fields[OV_DESC], w, A_NORMAL, 0);
 	char attack[600];
 	snprintf(attack, sizeof(attack), "%s %s / %s %s", v->fields[OV_TACTIC_ID] ? v->fields[OV_TACTIC_ID] : "—",
-		 v->fields[OV_TACTIC] ? v->fields[OV_TACTIC] : "", v->fields[OV_TECHNIQUE_ID] ? v->fields[OV_TECHNIQUE_ID] : "—",
-		 v->fields[OV_TECHNIQUE] ? v->fields[OV_TECHNIQUE] : "");
+	         v->fields[OV_TACTIC] ? v->fields[OV_TACTIC] : "",
+	         v->fields[OV_TECHNIQUE_ID] ? v->fields[OV_TECHNIQUE_ID] : "—",
+	         v->fields[OV_TECHNIQUE] ? v->fields[OV_TECHNIQUE] : "");
 	field(&o, "  ATT&CK", attack, w);
 	snprintf(ctx, sizeof(ctx), "%lld other alert%s on this host; %lld host%s with an alert for this path",
-		 (long long)v->same_host, v->same_host == 1 ? "" : "s", (long long)v->hosts_same_path,
-		 v->hosts_same_path == 1 ? "" : "s");
+	         (long long)v->same_host, v->same_host == 1 ? "" : "s", (long long)v->hosts_same_path,
+	         v->hosts_same_path == 1 ? "" : "s");
 	out_add(&o, "Prevalence", A_BOLD);
 	out_wrapped(&o, "  ", ctx, w, A_NORMAL, 0);
 	if (v->nmembers > 1) {
@@ -1756,7 +1806,7 @@ static void draw_overview(struct app *a)
 	}
 	char head[120];
 	snprintf(head, sizeof(head), "Related alerts (other rules, this host, ±%llds)",
-		 (long long)(v->tl_before / TIME_US_PER_SEC));
+	         (long long)(v->tl_before / TIME_US_PER_SEC));
 	out_add(&o, head, A_BOLD);
 	for (size_t i = 0; i < v->nrelated; i++) {
 		const struct related *x = &v->related[i];
@@ -1820,9 +1870,7 @@ static void out_guide(struct text_out *o, const struct guide *g, const char *mar
 			snprintf(prefix + m, sizeof(prefix) - m, "    ");
 			at = A_BOLD;
 			break;
-		case GB_RULE:
-			out_add(o, "────", A_DIM);
-			continue;
+		case GB_RULE: out_add(o, "────", A_DIM); continue;
 		case GB_PARAGRAPH:
 			if (o->n)
 				out_add(o, margin, A_NORMAL);
@@ -1859,9 +1907,12 @@ static void draw_timeline(struct app *a)
 	if (v->pivot == 'F')
 		snprintf(head, sizeof(head), " the file path on every host · category %s", cats[v->category]);
 	else
-		snprintf(head, sizeof(head), " ±%llds%s · %s%s · category %s", (long long)(v->tl_before / TIME_US_PER_SEC),
-			 v->tl_shift ? " (paged)" : "", v->pivot == 'p' ? "this process" : v->pivot == 'u' ? "this user" : "all processes",
-			 "", cats[v->category]);
+		snprintf(head, sizeof(head), " ±%llds%s · %s%s · category %s",
+		         (long long)(v->tl_before / TIME_US_PER_SEC), v->tl_shift ? " (paged)" : "",
+		         v->pivot == 'p'   ? "this process"
+		         : v->pivot == 'u' ? "this user"
+		                           : "all processes",
+		         "", cats[v->category]);
 	draw_text(4, 0, COLS, head, A_DIM, 1);
 	int height = LINES - 6, proc_w = 14, what_w = 20, time_w = 8, host_w = v->pivot == 'F' ? 15 : 0;
 	size_t idx[8192];
@@ -1927,7 +1978,8 @@ static void draw_items(struct app *a, const char *kind)
 		const struct item *it = &v->items[idx[k]];
 		char prefix[40];
 		if (tab == TAB_CHECKLIST)
-			snprintf(prefix, sizeof(prefix), "[%s] %2d. ", strcmp(it->state, "checked") ? " " : "x", it->position);
+			snprintf(prefix, sizeof(prefix), "[%s] %2d. ", strcmp(it->state, "checked") ? " " : "x",
+			         it->position);
 		else
 			snprintf(prefix, sizeof(prefix), "%-8s %2d. ", it->state, it->position);
 		struct text_out o = {0};
@@ -1936,7 +1988,8 @@ static void draw_items(struct app *a, const char *kind)
 		if (it->by) {
 			char t[TIME_ISO_LEN], who[600];
 			time_format_iso8601(it->at, t);
-			snprintf(who, sizeof(who), "— %s, %.19s%s%s", it->by, t, it->note ? ": " : "", it->note ? it->note : "");
+			snprintf(who, sizeof(who), "— %s, %.19s%s%s", it->by, t, it->note ? ": " : "",
+			         it->note ? it->note : "");
 			out_wrapped(&o, "         ", who, w, A_DIM, 0);
 		}
 		for (size_t i = 0; i < o.n && y < 4 + height; i++, y++) {
@@ -1976,12 +2029,12 @@ static void draw_alert(struct app *a)
 	case TAB_COUNT: break;
 	}
 	static const char *const hints[TAB_COUNT] = {
-		"Tab next tab  A ack  C close  O reopen  x export  E exception  ? help  q back",
-		"j/k scroll  Tab next tab  ? help  q back",
-		"Enter event  +/- window  [ ] page  p process  u user  F file  c category  q back",
-		"Space check  e note  C close  ? help  q back",
-		"d done  s skipped  n n/a  p pending  w walk  e note  ? help  q back",
-		"a write a note  ? help  q back"};
+	    "Tab next tab  A ack  C close  O reopen  x export  E exception  ? help  q back",
+	    "j/k scroll  Tab next tab  ? help  q back",
+	    "Enter event  +/- window  [ ] page  p process  u user  F file  c category  q back",
+	    "Space check  e note  C close  ? help  q back",
+	    "d done  s skipped  n n/a  p pending  w walk  e note  ? help  q back",
+	    "a write a note  ? help  q back"};
 	status_line(a, hints[a->av.tab]);
 }
 
@@ -2047,7 +2100,8 @@ static void draw_overlay(struct app *a)
 		for (size_t i = 0; i < a->nchoices; i++) {
 			char label[400];
 			snprintf(label, sizeof(label), "%zu %s", i + 1, a->choices[i]);
-			draw_text(y + 2 + (int)i, x + 2, w - 4, label, i == a->choice ? A_NORMAL | A_BOLD : A_REVERSE, 1);
+			draw_text(y + 2 + (int)i, x + 2, w - 4, label, i == a->choice ? A_NORMAL | A_BOLD : A_REVERSE,
+			          1);
 		}
 		break;
 	}
@@ -2056,8 +2110,7 @@ static void draw_overlay(struct app *a)
 		draw_text(y + 1, x + 2, w - 4, a->title, A_REVERSE | A_BOLD, 1);
 		break;
 	case OV_JSON:
-	case OV_NONE:
-		break;
+	case OV_NONE: break;
 	}
 }
 
@@ -2078,8 +2131,8 @@ void app_draw(struct app *a)
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
 		char msg[120];
-		snprintf(msg, sizeof(msg), "terminal too small: casebook needs %dx%d, this is %dx%d", MIN_COLS, MIN_ROWS, COLS,
-			 LINES);
+		snprintf(msg, sizeof(msg), "terminal too small: casebook needs %dx%d, this is %dx%d", MIN_COLS,
+		         MIN_ROWS, COLS, LINES);
 		draw_text(LINES / 2, 0, COLS, msg, A_BOLD, 1);
 		return;
 	}
