@@ -95,8 +95,10 @@ int main(int argc, char **argv)
 		store_events_each(s, &all, count_event, &docs);
 		scan[i] = time_monotonic() - t0;
 
-		struct detect_options o = {.from = lo, .to = hi + 300 * TIME_US_PER_SEC, .has_range = 1,
-					   .rule_id = "89fa6cb7-6b53-4de2-b604-648488841ab8"};
+		struct detect_options o = {.from = lo,
+		                           .to = hi + 300 * TIME_US_PER_SEC,
+		                           .has_range = 1,
+		                           .rule_id = "89fa6cb7-6b53-4de2-b604-648488841ab8"};
 		t0 = time_monotonic();
 		if (detect_run(s, &o, &t)) {
 			fprintf(stderr, "bench-detect: %s\n", store_errmsg(s));
@@ -127,8 +129,11 @@ int main(int argc, char **argv)
 		pack[i] = 0;
 		memset(&tpack, 0, sizeof(tpack));
 		for (size_t k = 0; k < rules.n && k < 16; k++) {
-			struct detect_options one = {.from = lo, .to = hi + 300 * TIME_US_PER_SEC, .has_range = 1,
-						     .rule_id = rules.rows[k].rule_id, .version = rules.rows[k].version};
+			struct detect_options one = {.from = lo,
+			                             .to = hi + 300 * TIME_US_PER_SEC,
+			                             .has_range = 1,
+			                             .rule_id = rules.rows[k].rule_id,
+			                             .version = rules.rows[k].version};
 			struct detect_totals tk;
 			t0 = time_monotonic();
 			if (detect_run(s, &one, &tk)) {
@@ -149,7 +154,8 @@ int main(int argc, char **argv)
 		query[i] = time_monotonic() - t0;
 		kql_free(q);
 	}
-	double sc = bench_median(scan, (size_t)runs), d = bench_median(det, (size_t)runs), qu = bench_median(query, (size_t)runs);
+	double sc = bench_median(scan, (size_t)runs), d = bench_median(det, (size_t)runs),
+	       qu = bench_median(query, (size_t)runs);
 	printf("detect benchmark: %ld stored events, median of %d runs\n", docs, runs);
 	printf("  full scan (decode every document) %8.3f s\n", sc);
 	printf("  detect, seed rule, whole range    %8.3f s  (%llu executions, %llu matched, %llu alerts)\n", d,
@@ -166,8 +172,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)tpack.matched, dp / sc);
 	for (size_t k = 0; k < rules.n && k < 16; k++) {
 		double e = bench_median(each[k], (size_t)runs);
-		printf("    %-58.58s v%-3lld %7.3f s  ratio %.4f\n", rules.rows[k].name, (long long)rules.rows[k].version, e,
-		       e / sc);
+		printf("    %-58.58s v%-3lld %7.3f s  ratio %.4f\n", rules.rows[k].name,
+		       (long long)rules.rows[k].version, e, e / sc);
 	}
 	rule_rows_release(&rules);
 	rule_rows_release(&others);

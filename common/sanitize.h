@@ -30,8 +30,6 @@ char *sanitize_dup(const char *s, unsigned flags);
  * in *cp, or returns 0 when the bytes are not valid, shortest-form UTF-8. */
 size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
 
-
-
 /* Copies JSON text (valid JSON, as the store keeps it) so that it is safe on a terminal and
  * still means the same: inside strings, control, C1, bidi and zero-width characters become
  * \uXXXX escapes; invalid UTF-8 bytes become \uFFFD (JSON has no way to carry them). */

@@ -23,8 +23,8 @@ struct detect_options {
 	int64_t version;     /* ... or this version of it, enabled or not (0: not given) */
 	int64_t from, to;    /* replay executions in [from, to] instead of the data's range */
 	int has_range;
-	int64_t now_us;      /* the alerts' @timestamp (0: the clock) */
-	FILE *warn;          /* warnings (max_signals hit, skipped rules) */
+	int64_t now_us; /* the alerts' @timestamp (0: the clock) */
+	FILE *warn;     /* warnings (max_signals hit, skipped rules) */
 };
 
 struct detect_totals {

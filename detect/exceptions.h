@@ -32,7 +32,7 @@ int exception_item_matches(const cJSON *item, const cJSON *event);
  * rule. Returns 0 and the new item's id, 1 when there is no such rule, -1 with a message. */
 struct exception_spec {
 	const char *field;
-	const char *type; /* match, match_any, wildcard, exists */
+	const char *type;      /* match, match_any, wildcard, exists */
 	const char *operator_; /* included (default) or excluded */
 	const char *const *values;
 	size_t nvalues;
@@ -41,5 +41,5 @@ struct exception_spec {
 	int64_t now_us;
 };
 
-int exception_add(struct store *s, const char *rule_id, const struct exception_spec *spec, char item_id[40],
-		  char *err, size_t errlen);
+int exception_add(struct store *s, const char *rule_id, const struct exception_spec *spec, char item_id[40], char *err,
+                  size_t errlen);

@@ -88,7 +88,7 @@ static int lowered(void *c, const cJSON *v)
 }
 
 #define CASELESS_SUFFIX ".caseless"
-#define CASELESS_LEN (sizeof(CASELESS_SUFFIX) - 1)
+#define CASELESS_LEN    (sizeof(CASELESS_SUFFIX) - 1)
 
 int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx)
 {
@@ -197,7 +197,6 @@ int json_fields(const char *json, const char *const *paths, size_t n, char **out
 	return 0;
 }
 
-
 struct outline {
 	struct json_line *l;
 	size_t n, cap;
@@ -230,11 +229,9 @@ static void outline_value(struct outline *o, const cJSON *v, int depth, const ch
 		size_t open = outline_add(o, depth, sb.buf);
 		size_t count = 0;
 		const cJSON *c;
-		cJSON_ArrayForEach(c, v)
-			count++;
+		cJSON_ArrayForEach(c, v) count++;
 		size_t i = 0;
-		cJSON_ArrayForEach(c, v)
-			outline_value(o, c, depth + 1, obj ? c->string : NULL, ++i == count);
+		cJSON_ArrayForEach(c, v) outline_value(o, c, depth + 1, obj ? c->string : NULL, ++i == count);
 		strbuf_reset(&sb);
 		strbuf_addstr(&sb, obj ? "}" : "]");
 		if (!last)

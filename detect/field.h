@@ -43,5 +43,4 @@ struct json_line {
 size_t json_outline(const char *json, struct json_line **lines);
 void json_outline_free(struct json_line *lines, size_t n);
 
-
 #endif

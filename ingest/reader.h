@@ -19,8 +19,8 @@
 
 #include "common/digest.h"
 
-#define READER_MAX_DOC (16u << 20) /* larger documents are rejected */
-#define READER_KEEP_OVERSIZE (1u << 20) /* bytes of an oversized document kept in rejects */
+#define READER_MAX_DOC       (16u << 20) /* larger documents are rejected */
+#define READER_KEEP_OVERSIZE (1u << 20)  /* bytes of an oversized document kept in rejects */
 
 struct reader;
 
@@ -31,9 +31,9 @@ struct frame {
 	uint64_t offset;    /* byte offset of the first byte in the (decompressed) input */
 	const char *error;  /* set when framing itself found the damage (oversize, stray bytes) */
 	uint64_t error_line, error_col;
-	uint64_t dropped;   /* bytes of an oversized document not kept in data */
-	int cut;            /* 1: a new document started (a line beginning with '{') before this
-			       one was closed; 2: the input ended before it was closed */
+	uint64_t dropped; /* bytes of an oversized document not kept in data */
+	int cut;          /* 1: a new document started (a line beginning with '{') before this
+	                     one was closed; 2: the input ended before it was closed */
 };
 
 /* Opens path ("-" for stdin). Returns NULL with a message in err (static or errno text). */

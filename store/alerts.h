@@ -16,7 +16,7 @@ struct alert_record {
 	const char *severity;
 	int64_t risk_score;
 	const char *reason;
-	const char *doc; /* the alert document (JSON) */
+	const char *doc;       /* the alert document (JSON) */
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
 };
@@ -42,8 +42,8 @@ struct alert_row {
 };
 
 struct alert_query {
-	const char *status;  /* NULL for every status */
-	const char *rule_id; /* NULL for every rule */
+	const char *status;      /* NULL for every status */
+	const char *rule_id;     /* NULL for every rule */
 	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
 	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
 	int64_t related_to;      /* > 0: alerts of other rules on this alert's host ... */
@@ -86,16 +86,16 @@ int64_t store_max_event_id(struct store *s);
 
 /* --- candidate events for a rule --- */
 struct candidate_query {
-	int64_t after_id;       /* only events with a larger id (0: all) */
-	int use_ingested;       /* time is event.ingested, falling back to @timestamp */
-	int64_t from, to;       /* inclusive window on that time */
+	int64_t after_id; /* only events with a larger id (0: all) */
+	int use_ingested; /* time is event.ingested, falling back to @timestamp */
+	int64_t from, to; /* inclusive window on that time */
 	int has_window;
 	const char *path_lo, *path_hi; /* file_path >= lo AND file_path < hi (NULL: no bound) */
-	const char *host;       /* host.name or host.id equals (NULL: any) */
+	const char *host;              /* host.name or host.id equals (NULL: any) */
 	const char *path_lower_prefix; /* lower(file_path) starts with it (NULL: no bound) */
-	const char *categories[4]; /* event.category holds one of these (none: any) */
+	const char *categories[4];     /* event.category holds one of these (none: any) */
 	size_t ncategories;
-	int any_order; /* the caller sorts what it keeps: skip sorting every row by time */
+	int any_order;   /* the caller sorts what it keeps: skip sorting every row by time */
 	int prefer_scan; /* the window holds most events: read the table in order, not by index */
 };
 
@@ -121,7 +121,7 @@ int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t
 /* Events on the host of event event_id (host.id, else host.name) whose @timestamp is within
  * [t - before, t + after] of that event's, in @timestamp order. */
 int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
-			event_fn fn, void *ctx);
+                        event_fn fn, void *ctx);
 /* One event by id. */
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx);
 

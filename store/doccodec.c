@@ -87,8 +87,8 @@ int doc_codec_compress(struct doc_codec *c, const void *src, size_t len, struct 
 	return 0;
 }
 
-int doc_codec_decompress(struct doc_codec *c, int64_t dict_id, const void *dict, size_t dict_len,
-			 const void *src, size_t len, struct strbuf *out)
+int doc_codec_decompress(struct doc_codec *c, int64_t dict_id, const void *dict, size_t dict_len, const void *src,
+                         size_t len, struct strbuf *out)
 {
 	unsigned long long size = ZSTD_getFrameContentSize(src, len);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31))
@@ -101,9 +101,9 @@ int doc_codec_decompress(struct doc_codec *c, int64_t dict_id, const void *dict,
 			return -1;
 	}
 	strbuf_grow(out, (size_t)size);
-	size_t n = dict_id > 0 ? ZSTD_decompress_usingDDict(c->dctx, out->buf + out->len, (size_t)size, src, len,
-							     c->ddict)
-			       : ZSTD_decompressDCtx(c->dctx, out->buf + out->len, (size_t)size, src, len);
+	size_t n = dict_id > 0
+	               ? ZSTD_decompress_usingDDict(c->dctx, out->buf + out->len, (size_t)size, src, len, c->ddict)
+	               : ZSTD_decompressDCtx(c->dctx, out->buf + out->len, (size_t)size, src, len);
 	if (ZSTD_isError(n))
 		return -1;
 	out->len += n;

@@ -10,8 +10,8 @@
 
 #include "common/strbuf.h"
 
-#define DOC_CODEC_LEVEL 3
-#define DOC_DICT_SAMPLES 4000 /* documents to train a dictionary on */
+#define DOC_CODEC_LEVEL      3
+#define DOC_DICT_SAMPLES     4000 /* documents to train a dictionary on */
 #define DOC_DICT_MIN_SAMPLES 200
 
 struct doc_codec;
@@ -29,8 +29,8 @@ int doc_codec_compress(struct doc_codec *c, const void *src, size_t len, struct 
 
 /* Appends the decompressed form of src to out; dict/dict_len are the dictionary the frame
  * was made with (NULL/0 for none). Returns 0 or -1 when the data is damaged. */
-int doc_codec_decompress(struct doc_codec *c, int64_t dict_id, const void *dict, size_t dict_len,
-			 const void *src, size_t len, struct strbuf *out);
+int doc_codec_decompress(struct doc_codec *c, int64_t dict_id, const void *dict, size_t dict_len, const void *src,
+                         size_t len, struct strbuf *out);
 
 /* Whether dictionary id is the one loaded for decompression (no need to pass it again). */
 int doc_codec_has_ddict(const struct doc_codec *c, int64_t id);

@@ -22,7 +22,7 @@ struct event_record {
 	int64_t pid;
 	int has_pid;
 	const char *derived;
-	int irregular; /* the columns do not hold every value (see schema.sql) */
+	int irregular;     /* the columns do not hold every value (see schema.sql) */
 	const void *doc_z; /* the compressed document */
 	size_t doc_z_len;
 	int64_t dict_id; /* the dictionary it was compressed with, 0 for none */
@@ -61,11 +61,11 @@ int store_dict_add(struct store *s, const void *dict, size_t len, int64_t *id);
 
 /* --- reading --- */
 struct event_query {
-	const char *host; /* host.name or host.id; NULL for all */
+	const char *host;      /* host.name or host.id; NULL for all */
 	const char *file_path; /* file.path equals; NULL for any */
-	int64_t from, to; /* inclusive bounds on @timestamp */
+	int64_t from, to;      /* inclusive bounds on @timestamp */
 	int has_from, has_to;
-	long limit;       /* <= 0: no limit */
+	long limit; /* <= 0: no limit */
 	int want_doc;
 };
 

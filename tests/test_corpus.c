@@ -34,27 +34,30 @@ static void test_corpus_loads_and_reports_its_damage(void **state)
 	int rc = tu_run(&out, &err, "%s --db '%s' ingest %s/*/*.json", tu_casebook(), db, corpus);
 	assert_int_equal(rc, 2); /* some documents were rejected, the rest committed */
 	assert_string_equal(out.buf, "111 documents: 105 added, 2 duplicate, 4 rejected\n"
-				     "the damaged parts are kept: 'casebook rejects' lists them\n");
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
 	/* the four damaged regions, each with file, line and column */
-	assert_non_null(strstr(err.buf, "defense-evasion/evasion_susp_zip_file_launchagent_for_office_sandbox_evasion.json:2:4: "
-					"expected a member name in double quotes, found '{'\n"));
-	assert_non_null(strstr(err.buf, "discovery/discovery_system_profile_sw_vers.json:131:1: the document is not closed "
-					"before the next one starts here (expected ',' or '}', found end of input)\n"));
-	assert_non_null(strstr(err.buf, "discovery/discovery_system_profile_sw_vers.json:164:26: control character 0x0D "
-					"in string (unterminated string?)\n"));
+	assert_non_null(strstr(err.buf,
+	                       "defense-evasion/evasion_susp_zip_file_launchagent_for_office_sandbox_evasion.json:2:4: "
+	                       "expected a member name in double quotes, found '{'\n"));
+	assert_non_null(strstr(err.buf,
+	                       "discovery/discovery_system_profile_sw_vers.json:131:1: the document is not closed "
+	                       "before the next one starts here (expected ',' or '}', found end of input)\n"));
+	assert_non_null(strstr(err.buf,
+	                       "discovery/discovery_system_profile_sw_vers.json:164:26: control character 0x0D "
+	                       "in string (unterminated string?)\n"));
 	assert_non_null(strstr(err.buf, "lateral-movement/lateral_movement_ssh_from_python_procexec.json:28:4: "
-					"trailing comma before ']'\n"));
+	                                "trailing comma before ']'\n"));
 	assert_int_equal(tu_count(err.buf, "\n"), 4);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM ingests WHERE finished_us IS NOT NULL"), 66);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM rejects"), 4);
 	/* older agents: host.os.type derived from host.os.platform for every event */
-	assert_int_equal(count_rows(db, "SELECT count(*) FROM events WHERE os_type = 'macos' AND derived = 'host.os.type'"),
-			 105);
+	assert_int_equal(
+	    count_rows(db, "SELECT count(*) FROM events WHERE os_type = 'macos' AND derived = 'host.os.type'"), 105);
 
 	rc = tu_run(&out, &err, "%s --db '%s' ingest %s/*/*.json", tu_casebook(), db, corpus);
 	assert_int_equal(rc, 2);
 	assert_string_equal(out.buf, "111 documents: 0 added, 107 duplicate, 4 rejected\n"
-				     "the damaged parts are kept: 'casebook rejects' lists them\n");
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM events"), 105);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM rejects"), 4);
 
@@ -77,7 +80,7 @@ static void test_corpus_loads_and_reports_its_damage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corpus_loads_and_reports_its_damage),
+	    cmocka_unit_test(test_corpus_loads_and_reports_its_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,8 +84,8 @@ static int row_to_text(void *ctx, const struct event_row *row)
 	if (r->has_ingested)
 		time_format_iso8601(r->ingested, ing);
 	strbuf_addf(&rows, "%s|%s|%s|%s/%s|%s|%s|%s|%s|%s|%s|%s|%s|", S(r->identity), ts, ing, S(r->host_id),
-		    S(r->host_name), S(r->os_type), S(r->derived), S(r->category), S(r->type), S(r->action),
-		    S(r->file_path), S(r->index), S(r->process_name));
+	            S(r->host_name), S(r->os_type), S(r->derived), S(r->category), S(r->type), S(r->action),
+	            S(r->file_path), S(r->index), S(r->process_name));
 	if (r->has_pid)
 		strbuf_addf(&rows, "%lld", (long long)r->pid);
 	strbuf_addf(&rows, "\n");
@@ -128,33 +128,35 @@ static void test_ndjson_fields(void **state)
 {
 	(void)state;
 	struct ingest_counts c = ingest_text(
-		"a.ndjson",
-		"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"ingested\":\"2024-05-01T10:01:00.5Z\","
-		"\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"],\"action\":\"deletion\"},"
-		"\"host\":{\"id\":\"h-1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
-		"\"file\":{\"path\":\"/tmp/a\"},\"process\":{\"pid\":42,\"name\":\"rm\"}}\n"
-		"{\"@timestamp\":\"2024-05-01T09:00:00+02:00\",\"event\":{\"id\":\"e2\"},\"host.name\":\"mac2\","
-		"\"event.category\":\"process\",\"data_stream\":{\"type\":\"logs\",\"dataset\":\"endpoint.events.process\","
-		"\"namespace\":\"default\"}}\n");
+	    "a.ndjson",
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"ingested\":\"2024-05-01T10:01:00.5Z\","
+	    "\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"],\"action\":\"deletion\"},"
+	    "\"host\":{\"id\":\"h-1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
+	    "\"file\":{\"path\":\"/tmp/a\"},\"process\":{\"pid\":42,\"name\":\"rm\"}}\n"
+	    "{\"@timestamp\":\"2024-05-01T09:00:00+02:00\",\"event\":{\"id\":\"e2\"},\"host.name\":\"mac2\","
+	    "\"event.category\":\"process\",\"data_stream\":{\"type\":\"logs\",\"dataset\":\"endpoint.events.process\","
+	    "\"namespace\":\"default\"}}\n");
 	assert_counts(c, 2, 2, 0, 0);
 	assert_string_equal(errors.buf, "");
-	assert_string_equal(list_rows(),
-			    "e2|2024-05-01T07:00:00.000000Z|-|-/mac2|-|-|process|-|-|-|logs-endpoint.events.process-default|-|\n"
-			    "e1|2024-05-01T10:00:00.000000Z|2024-05-01T10:01:00.500000Z|h-1/mac1|macos|-|file|change,deletion|"
-			    "deletion|/tmp/a|-|rm|42\n");
+	assert_string_equal(
+	    list_rows(),
+	    "e2|2024-05-01T07:00:00.000000Z|-|-/mac2|-|-|process|-|-|-|logs-endpoint.events.process-default|-|\n"
+	    "e1|2024-05-01T10:00:00.000000Z|2024-05-01T10:01:00.500000Z|h-1/mac1|macos|-|file|change,deletion|"
+	    "deletion|/tmp/a|-|rm|42\n");
 }
 
 static void test_pretty_concatenated_and_array(void **state)
 {
 	(void)state;
-	struct ingest_counts c = ingest_text("pretty.json", "{\n  \"@timestamp\": \"2024-05-01T10:00:00Z\",\n"
-							    "  \"event\": {\"id\": \"p1\"}\n}\n\n{\n"
-							    "  \"@timestamp\": \"2024-05-01T10:00:01Z\",\n"
-							    "  \"event\": {\"id\": \"p2\"}\n},\n"
-							    "{\"@timestamp\": \"2024-05-01T10:00:02Z\", \"event\": {\"id\": \"p3\"}}\n");
+	struct ingest_counts c =
+	    ingest_text("pretty.json", "{\n  \"@timestamp\": \"2024-05-01T10:00:00Z\",\n"
+	                               "  \"event\": {\"id\": \"p1\"}\n}\n\n{\n"
+	                               "  \"@timestamp\": \"2024-05-01T10:00:01Z\",\n"
+	                               "  \"event\": {\"id\": \"p2\"}\n},\n"
+	                               "{\"@timestamp\": \"2024-05-01T10:00:02Z\", \"event\": {\"id\": \"p3\"}}\n");
 	assert_counts(c, 3, 3, 0, 0);
 	c = ingest_text("array.json", "[\n {\"@timestamp\": \"2024-05-01T11:00:00Z\", \"event\": {\"id\": \"a1\"}},\n"
-				      " {\"@timestamp\": \"2024-05-01T11:00:01Z\", \"event\": {\"id\": \"a2\"}}\n]\n");
+	                              " {\"@timestamp\": \"2024-05-01T11:00:01Z\", \"event\": {\"id\": \"a2\"}}\n]\n");
 	assert_counts(c, 2, 2, 0, 0);
 	assert_int_equal(tu_count(list_rows(), "\n"), 5);
 	assert_non_null(strstr(rows.buf, "a2|2024-05-01T11:00:01.000000Z"));
@@ -164,41 +166,48 @@ static void test_hits_and_responses(void **state)
 {
 	(void)state;
 	char search[1024];
-	struct ingest_counts c = ingest_text("hit.json", "{\"_index\":\".ds-logs-endpoint.events.file-default-000001\","
-							 "\"_id\":\"H1\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:01.000Z\","
-							 "\"event\":{\"id\":\"same\"}}}");
+	struct ingest_counts c =
+	    ingest_text("hit.json", "{\"_index\":\".ds-logs-endpoint.events.file-default-000001\","
+	                            "\"_id\":\"H1\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:01.000Z\","
+	                            "\"event\":{\"id\":\"same\"}}}");
 	assert_counts(c, 1, 1, 0, 0);
 	snprintf(search, sizeof(search),
-		 "{\"took\":3,\"hits\":{\"total\":{\"value\":2},\"hits\":[{\"_index\":\"i1\",\"_id\":\"S1\","
-		 "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:02Z\"}},{\"_index\":\"i1\",\"_id\":\"S2\","
-		 "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:03Z\"}}]}}");
+	         "{\"took\":3,\"hits\":{\"total\":{\"value\":2},\"hits\":[{\"_index\":\"i1\",\"_id\":\"S1\","
+	         "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:02Z\"}},{\"_index\":\"i1\",\"_id\":\"S2\","
+	         "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:03Z\"}}]}}");
 	c = ingest_text("search.json", search);
 	assert_counts(c, 2, 2, 0, 0);
-	c = ingest_text("eql.json", "{\"is_partial\":false,\"hits\":{\"events\":[{\"_index\":\"i2\",\"_id\":\"Q1\","
-				    "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:04Z\"}}],"
-				    "\"sequences\":[{\"join_keys\":[\"x\"],\"events\":[{\"_index\":\"i2\",\"_id\":\"Q2\","
-				    "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:05Z\"}},{\"_index\":\"i2\",\"_id\":\"Q3\","
-				    "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:06Z\"}}]}]}}");
+	c = ingest_text("eql.json",
+	                "{\"is_partial\":false,\"hits\":{\"events\":[{\"_index\":\"i2\",\"_id\":\"Q1\","
+	                "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:04Z\"}}],"
+	                "\"sequences\":[{\"join_keys\":[\"x\"],\"events\":[{\"_index\":\"i2\",\"_id\":\"Q2\","
+	                "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:05Z\"}},{\"_index\":\"i2\",\"_id\":\"Q3\","
+	                "\"_source\":{\"@timestamp\":\"2024-05-01T10:00:06Z\"}}]}]}}");
 	assert_counts(c, 3, 3, 0, 0);
 	c = ingest_text("empty.json", "{\"took\":1,\"hits\":{\"total\":{\"value\":0},\"hits\":[]}}");
 	assert_counts(c, 0, 0, 0, 0);
 	list_rows();
 	/* a hit's identity is its _id, and its index the _index */
-	assert_non_null(strstr(rows.buf, "H1|2024-05-01T10:00:01.000000Z|-|-/-|-|-|-|-|-|-|.ds-logs-endpoint.events.file-default-000001|"));
+	assert_non_null(
+	    strstr(rows.buf,
+	           "H1|2024-05-01T10:00:01.000000Z|-|-/-|-|-|-|-|-|-|.ds-logs-endpoint.events.file-default-000001|"));
 	assert_non_null(strstr(rows.buf, "Q3|2024-05-01T10:00:06.000000Z|-|-/-|-|-|-|-|-|-|i2|"));
 	/* the stored document is the event (_source), not the hit */
-	assert_non_null(strstr(list_docs(), "{\"@timestamp\":\"2024-05-01T10:00:01.000Z\",\"event\":{\"id\":\"same\"}}\n"));
+	assert_non_null(
+	    strstr(list_docs(), "{\"@timestamp\":\"2024-05-01T10:00:01.000Z\",\"event\":{\"id\":\"same\"}}\n"));
 }
 
 static void test_dev_tools_triple_quotes(void **state)
 {
 	(void)state;
-	struct ingest_counts c = ingest_text("devtools.json",
-					     "{\n \"@timestamp\": \"2024-05-01T10:00:00Z\",\n \"event\": {\"id\": \"t1\"},\n"
-					     " \"process\": {\"command_line\": \"\"\"python -c \"import os\" \"\"\", \"name\": \"py\"}\n}\n");
+	struct ingest_counts c = ingest_text(
+	    "devtools.json",
+	    "{\n \"@timestamp\": \"2024-05-01T10:00:00Z\",\n \"event\": {\"id\": \"t1\"},\n"
+	    " \"process\": {\"command_line\": \"\"\"python -c \"import os\" \"\"\", \"name\": \"py\"}\n}\n");
 	assert_counts(c, 1, 1, 0, 0);
-	assert_string_equal(list_docs(), "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"t1\"},"
-					 "\"process\":{\"command_line\":\"python -c \\\"import os\\\" \",\"name\":\"py\"}}\n");
+	assert_string_equal(list_docs(),
+	                    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"t1\"},"
+	                    "\"process\":{\"command_line\":\"python -c \\\"import os\\\" \",\"name\":\"py\"}}\n");
 }
 
 static void gzip_to(const char *path, const char *text, const char *mode)
@@ -237,25 +246,28 @@ static void test_host_os_type_derived_for_old_agents(void **state)
 {
 	(void)state;
 	struct ingest_counts c = ingest_text(
-		"old.ndjson", "{\"@timestamp\":\"2021-01-14T09:07:18Z\",\"event\":{\"id\":\"o1\"},\"host\":{\"name\":\"m\","
-			      "\"os\":{\"platform\":\"darwin\",\"family\":\"macos\"}}}\n"
-			      "{\"@timestamp\":\"2021-01-14T09:07:19Z\",\"event\":{\"id\":\"o2\"},\"host\":{\"os\":{\"family\":\"debian\"}}}\n"
-			      "{\"@timestamp\":\"2021-01-14T09:07:20Z\",\"event\":{\"id\":\"o3\"},\"host\":{\"os\":{\"type\":\"windows\","
-			      "\"platform\":\"macos\"}}}\n"
-			      "{\"@timestamp\":\"2021-01-14T09:07:21Z\",\"event\":{\"id\":\"o4\"},\"host\":{\"os\":{\"platform\":\"beos\"}}}\n");
+	    "old.ndjson",
+	    "{\"@timestamp\":\"2021-01-14T09:07:18Z\",\"event\":{\"id\":\"o1\"},\"host\":{\"name\":\"m\","
+	    "\"os\":{\"platform\":\"darwin\",\"family\":\"macos\"}}}\n"
+	    "{\"@timestamp\":\"2021-01-14T09:07:19Z\",\"event\":{\"id\":\"o2\"},\"host\":{\"os\":{\"family\":"
+	    "\"debian\"}}}\n"
+	    "{\"@timestamp\":\"2021-01-14T09:07:20Z\",\"event\":{\"id\":\"o3\"},\"host\":{\"os\":{\"type\":\"windows\","
+	    "\"platform\":\"macos\"}}}\n"
+	    "{\"@timestamp\":\"2021-01-14T09:07:21Z\",\"event\":{\"id\":\"o4\"},\"host\":{\"os\":{\"platform\":"
+	    "\"beos\"}}}\n");
 	assert_counts(c, 4, 4, 0, 0);
 	assert_string_equal(list_rows(), "o1|2021-01-14T09:07:18.000000Z|-|-/m|macos|host.os.type|-|-|-|-|-|-|\n"
-					 "o2|2021-01-14T09:07:19.000000Z|-|-/-|linux|host.os.type|-|-|-|-|-|-|\n"
-					 "o3|2021-01-14T09:07:20.000000Z|-|-/-|windows|-|-|-|-|-|-|-|\n"
-					 "o4|2021-01-14T09:07:21.000000Z|-|-/-|-|-|-|-|-|-|-|-|\n");
+	                                 "o2|2021-01-14T09:07:19.000000Z|-|-/-|linux|host.os.type|-|-|-|-|-|-|\n"
+	                                 "o3|2021-01-14T09:07:20.000000Z|-|-/-|windows|-|-|-|-|-|-|-|\n"
+	                                 "o4|2021-01-14T09:07:21.000000Z|-|-/-|-|-|-|-|-|-|-|-|\n");
 }
 
 static void test_identity_fallback_and_dedup(void **state)
 {
 	(void)state;
 	const char *text = "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"message\":\"no id\"}\n"
-			   "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"message\":\"no id\"}\n"
-			   "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"d1\"}}\n";
+	                   "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"message\":\"no id\"}\n"
+	                   "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"d1\"}}\n";
 	/* a bulk load into an empty store removes duplicates after the fact */
 	struct ingest_counts c = ingest_text("dup.ndjson", text);
 	assert_counts(c, 3, 2, 1, 0);
@@ -264,38 +276,38 @@ static void test_identity_fallback_and_dedup(void **state)
 	assert_counts(c, 3, 0, 3, 0);
 	/* a non-empty store checks each event before inserting it */
 	c = ingest_text("more.ndjson", "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"id\":\"d2\"}}\n"
-				       "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"id\":\"d2\"}}\n");
+	                               "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"id\":\"d2\"}}\n");
 	assert_counts(c, 2, 1, 1, 0);
 	assert_int_equal(store_event_count(db), 3);
 	/* no _id and no event.id: the SHA-256 of the minified document */
-	assert_non_null(strstr(list_rows(),
-			       "sha256:81015c4da3df59729b5a48113c6edd76363f20c323c7e2aed6a00d026d5b7546|2024-05-01T10:00:00.000000Z"));
+	assert_non_null(strstr(
+	    list_rows(),
+	    "sha256:81015c4da3df59729b5a48113c6edd76363f20c323c7e2aed6a00d026d5b7546|2024-05-01T10:00:00.000000Z"));
 	assert_int_equal(tu_count(rows.buf, "sha256:"), 1);
 }
 
 static void test_rejects_have_exact_positions_and_the_rest_loads(void **state)
 {
 	(void)state;
-	struct ingest_counts c = ingest_text(
-		"bad.ndjson",
-		"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"r1\"}}\n" /* 1 ok */
-		"{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"r2\"},}\n" /* 2 trailing comma */
-		"{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"id\":\"r3\"}}\n" /* 3 ok */
-		"{\"@timestamp\":\"2024-05-01T10:00:03Z\",\"message\":\"unterminated\n" /* 4 broken string */
-		"{\"@timestamp\":\"2024-05-01T10:00:04Z\",\"event\":{\"id\":\"r5\"}}\n" /* 5 ok */
-		"{\"message\":\"valid JSON, not an event\"}\n"                           /* 6 no @timestamp */
-		"{\"@timestamp\":\"0000-01-01T00:00:00Z\"}\n"                           /* 7 year 0 */
-		"}\n"                                                                   /* 8 stray brace */
-		"{\"@timestamp\":\"2024-05-01T10:00:08Z\",\"event\":{\"id\":\"r9\"}}\n" /* 9 ok */
-		"[1, 2]\n"                                                              /* 10 not documents */
-		"{\"@timestamp\":\"2024-05-01T10:00:10Z\",\"event\":{\"id\":\"r11\"}}"); /* 11 ok, no newline */
-	assert_string_equal(errors.buf,
-			    "bad.ndjson:2:58: trailing comma before '}'\n"
-			    "bad.ndjson:4:61: control character 0x0A in string (unterminated string?)\n"
-			    "bad.ndjson:6:1: not an event: no @timestamp\n"
-			    "bad.ndjson:7:1: @timestamp: year out of range (0001-9999)\n"
-			    "bad.ndjson:8:1: unmatched closing bracket outside any document\n"
-			    "bad.ndjson:10:2: expected '{' to start a document\n");
+	struct ingest_counts c =
+	    ingest_text("bad.ndjson",
+	                "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"r1\"}}\n"  /* 1 ok */
+	                "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"r2\"},}\n" /* 2 trailing comma */
+	                "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"id\":\"r3\"}}\n"  /* 3 ok */
+	                "{\"@timestamp\":\"2024-05-01T10:00:03Z\",\"message\":\"unterminated\n"  /* 4 broken string */
+	                "{\"@timestamp\":\"2024-05-01T10:00:04Z\",\"event\":{\"id\":\"r5\"}}\n"  /* 5 ok */
+	                "{\"message\":\"valid JSON, not an event\"}\n"                           /* 6 no @timestamp */
+	                "{\"@timestamp\":\"0000-01-01T00:00:00Z\"}\n"                            /* 7 year 0 */
+	                "}\n"                                                                    /* 8 stray brace */
+	                "{\"@timestamp\":\"2024-05-01T10:00:08Z\",\"event\":{\"id\":\"r9\"}}\n"  /* 9 ok */
+	                "[1, 2]\n"                                                               /* 10 not documents */
+	                "{\"@timestamp\":\"2024-05-01T10:00:10Z\",\"event\":{\"id\":\"r11\"}}"); /* 11 ok, no newline */
+	assert_string_equal(errors.buf, "bad.ndjson:2:58: trailing comma before '}'\n"
+	                                "bad.ndjson:4:61: control character 0x0A in string (unterminated string?)\n"
+	                                "bad.ndjson:6:1: not an event: no @timestamp\n"
+	                                "bad.ndjson:7:1: @timestamp: year out of range (0001-9999)\n"
+	                                "bad.ndjson:8:1: unmatched closing bracket outside any document\n"
+	                                "bad.ndjson:10:2: expected '{' to start a document\n");
 	assert_counts(c, 11, 5, 0, 6);
 	list_rows();
 	assert_int_equal(tu_count(rows.buf, "\n"), 5);
@@ -305,14 +317,16 @@ static void test_rejects_have_exact_positions_and_the_rest_loads(void **state)
 static void test_unclosed_pretty_document_resynchronises(void **state)
 {
 	(void)state;
-	struct ingest_counts c = ingest_text("cut.json", "{\n  \"@timestamp\": \"2024-05-01T10:00:00Z\",\n"
-							 "  \"event\": {\"id\": \"u1\"\n"
-							 "{\n  \"@timestamp\": \"2024-05-01T10:00:01Z\",\n  \"event\": {\"id\": \"u2\"}\n}\n"
-							 "{\n  \"x\": \"never closed\n}\n");
-	assert_string_equal(errors.buf,
-			    "cut.json:4:1: the document is not closed before the next one starts here (expected ',' or '}', "
-			    "found end of input)\n"
-			    "cut.json:9:21: control character 0x0A in string (unterminated string?)\n");
+	struct ingest_counts c =
+	    ingest_text("cut.json", "{\n  \"@timestamp\": \"2024-05-01T10:00:00Z\",\n"
+	                            "  \"event\": {\"id\": \"u1\"\n"
+	                            "{\n  \"@timestamp\": \"2024-05-01T10:00:01Z\",\n  \"event\": {\"id\": \"u2\"}\n}\n"
+	                            "{\n  \"x\": \"never closed\n}\n");
+	assert_string_equal(
+	    errors.buf,
+	    "cut.json:4:1: the document is not closed before the next one starts here (expected ',' or '}', "
+	    "found end of input)\n"
+	    "cut.json:9:21: control character 0x0A in string (unterminated string?)\n");
 	assert_counts(c, 3, 1, 0, 2);
 	assert_non_null(strstr(list_rows(), "u2|"));
 }
@@ -325,7 +339,7 @@ static int reject_to_text(void *ctx, const struct reject_row *r)
 {
 	(void)ctx;
 	strbuf_addf(&rows, "%llu:%llu:%llu:%zu:%llu:", (unsigned long long)r->line, (unsigned long long)r->col,
-		    (unsigned long long)r->offset, r->raw_len, (unsigned long long)r->raw_dropped);
+	            (unsigned long long)r->offset, r->raw_len, (unsigned long long)r->raw_dropped);
 	strbuf_add(&rows, r->raw, r->raw_len);
 	strbuf_addch(&rows, '\n');
 	return 0;
@@ -340,7 +354,7 @@ static void test_rejects_keep_the_damaged_bytes(void **state)
 	strbuf_reset(&rows);
 	assert_int_equal(store_rejects_each(db, reject_to_text, NULL), 0);
 	assert_string_equal(rows.buf, "2:6:38:9:0:{\"a\":tru}\n"
-				      "3:1:48:16:0:not json at all\n\n"); /* stray bytes run to the next line */
+	                              "3:1:48:16:0:not json at all\n\n"); /* stray bytes run to the next line */
 }
 
 static void test_oversized_document_is_rejected_and_skipped(void **state)
@@ -389,7 +403,7 @@ static void test_killed_bulk_load_is_finished_by_the_next_writer(void **state)
 	assert_int_equal(sqlite3_open(store_path(db), &raw), SQLITE_OK);
 	sqlite3_stmt *q;
 	const char *sql = "SELECT (SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='events'), "
-			  "(SELECT count(*) FROM deferred_indexes), (SELECT count(*) FROM events)";
+	                  "(SELECT count(*) FROM deferred_indexes), (SELECT count(*) FROM events)";
 	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(q, 0), 4); /* identity and path indexes dropped, */
@@ -411,18 +425,18 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_ndjson_fields),
-		T(test_pretty_concatenated_and_array),
-		T(test_hits_and_responses),
-		T(test_dev_tools_triple_quotes),
-		T(test_gzip_and_concatenated_members),
-		T(test_host_os_type_derived_for_old_agents),
-		T(test_identity_fallback_and_dedup),
-		T(test_rejects_have_exact_positions_and_the_rest_loads),
-		T(test_unclosed_pretty_document_resynchronises),
-		T(test_rejects_keep_the_damaged_bytes),
-		T(test_oversized_document_is_rejected_and_skipped),
-		T(test_killed_bulk_load_is_finished_by_the_next_writer),
+	    T(test_ndjson_fields),
+	    T(test_pretty_concatenated_and_array),
+	    T(test_hits_and_responses),
+	    T(test_dev_tools_triple_quotes),
+	    T(test_gzip_and_concatenated_members),
+	    T(test_host_os_type_derived_for_old_agents),
+	    T(test_identity_fallback_and_dedup),
+	    T(test_rejects_have_exact_positions_and_the_rest_loads),
+	    T(test_unclosed_pretty_document_resynchronises),
+	    T(test_rejects_keep_the_damaged_bytes),
+	    T(test_oversized_document_is_rejected_and_skipped),
+	    T(test_killed_bulk_load_is_finished_by_the_next_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,8 +40,9 @@ static void parse_err(const char *in, size_t offset, const char *msg)
 static void test_minifies_and_keeps_numbers_exact(void **state)
 {
 	(void)state;
-	parse_ok(" {\n\t\"a\" : [ 1 , 2.50e+3, -0 ],\n \"b\": {\"c\": null, \"d\":true,\"e\":false}, \"n\": 123456789012345678901 } ",
-		 "{\"a\":[1,2.50e+3,-0],\"b\":{\"c\":null,\"d\":true,\"e\":false},\"n\":123456789012345678901}");
+	parse_ok(" {\n\t\"a\" : [ 1 , 2.50e+3, -0 ],\n \"b\": {\"c\": null, \"d\":true,\"e\":false}, \"n\": "
+	         "123456789012345678901 } ",
+	         "{\"a\":[1,2.50e+3,-0],\"b\":{\"c\":null,\"d\":true,\"e\":false},\"n\":123456789012345678901}");
 	assert_int_equal(tape.tok[0].type, JT_OBJECT);
 	assert_int_equal(tape.tok[0].next, tape.ntok);
 	long b = jtape_member(&tape, 0, "b");
@@ -55,7 +56,8 @@ static void test_minifies_and_keeps_numbers_exact(void **state)
 static void test_strings_keep_escapes_and_unescape(void **state)
 {
 	(void)state;
-	parse_ok("{\"p\":\"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\u0000\"}", "{\"p\":\"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\u0000\"}");
+	parse_ok("{\"p\":\"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\u0000\"}",
+	         "{\"p\":\"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\u0000\"}");
 	struct strbuf sb;
 	strbuf_init(&sb, 16);
 	jtape_unescape(&tape, (size_t)jtape_member(&tape, 0, "p"), &sb);
@@ -69,7 +71,8 @@ static void test_strings_keep_escapes_and_unescape(void **state)
 static void test_triple_quoted_strings(void **state)
 {
 	(void)state;
-	parse_ok("{\"c\": \"\"\"python -c \"print('x')\"\n\\d\"\"\"}", "{\"c\":\"python -c \\\"print('x')\\\"\\n\\\\d\"}");
+	parse_ok("{\"c\": \"\"\"python -c \"print('x')\"\n\\d\"\"\"}",
+	         "{\"c\":\"python -c \\\"print('x')\\\"\\n\\\\d\"}");
 	parse_err("{\"c\": \"\"\"never closed}", 22, "unterminated triple-quoted string");
 }
 
@@ -107,11 +110,11 @@ static void test_depth_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_minifies_and_keeps_numbers_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_strings_keep_escapes_and_unescape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_triple_quoted_strings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_positions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_minifies_and_keeps_numbers_exact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_strings_keep_escapes_and_unescape, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_triple_quoted_strings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_error_positions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,13 +28,17 @@ static void test_plain_text_unchanged(void **state)
 static void test_c0_controls_become_control_pictures(void **state)
 {
 	(void)state;
-	CHECK("\x1b[2J", "\xe2\x90\x9b[2J");          /* ESC -> U+241B */
-	CHECK("HIGH\rLOW", "HIGH\xe2\x90\x8dLOW");    /* CR -> U+240D */
-	CHECK("a\bb", "a\xe2\x90\x88" "b");            /* BS -> U+2408 */
-	CHECK("a\x7f", "a\xe2\x90\xa1");               /* DEL -> U+2421 */
-	CHECK("a\nb", "a\xe2\x90\xa4" "b");            /* LF -> U+2424 */
+	CHECK("\x1b[2J", "\xe2\x90\x9b[2J");       /* ESC -> U+241B */
+	CHECK("HIGH\rLOW", "HIGH\xe2\x90\x8dLOW"); /* CR -> U+240D */
+	CHECK("a\bb", "a\xe2\x90\x88"
+	              "b");              /* BS -> U+2408 */
+	CHECK("a\x7f", "a\xe2\x90\xa1"); /* DEL -> U+2421 */
+	CHECK("a\nb", "a\xe2\x90\xa4"
+	              "b"); /* LF -> U+2424 */
 	CHECK("a\tb", "a b");
-	check("a\0b", 3, 0, "a\xe2\x90\x80" "b");      /* NUL -> U+2400 */
+	check("a\0b", 3, 0,
+	      "a\xe2\x90\x80"
+	      "b"); /* NUL -> U+2400 */
 	check("a\nb", 3, SAN_MULTILINE, "a\nb");
 }
 
@@ -47,21 +51,31 @@ static void test_osc_title_sequence_is_inert(void **state)
 static void test_c1_and_bidi_are_escaped(void **state)
 {
 	(void)state;
-	CHECK("\xc2\x9b" "31m", "\\u009B31m");            /* C1 CSI */
+	CHECK("\xc2\x9b"
+	      "31m",
+	      "\\u009B31m");                                    /* C1 CSI */
 	CHECK("evil\xe2\x80\xaetxt.exe", "evil\\u202Etxt.exe"); /* RLO */
-	CHECK("a\xe2\x81\xa6" "b", "a\\u2066b");          /* LRI */
-	CHECK("a\xe2\x80\x8b" "b", "a\\u200Bb");          /* zero-width space */
-	CHECK("\xef\xbb\xbfx", "\\uFEFFx");                /* BOM */
-	CHECK("a\xe2\x80\xa8" "b", "a\\u2028b");          /* line separator */
+	CHECK("a\xe2\x81\xa6"
+	      "b",
+	      "a\\u2066b"); /* LRI */
+	CHECK("a\xe2\x80\x8b"
+	      "b",
+	      "a\\u200Bb");                 /* zero-width space */
+	CHECK("\xef\xbb\xbfx", "\\uFEFFx"); /* BOM */
+	CHECK("a\xe2\x80\xa8"
+	      "b",
+	      "a\\u2028b"); /* line separator */
 }
 
 static void test_invalid_utf8_is_shown_as_hex(void **state)
 {
 	(void)state;
-	CHECK("a\xff" "b", "a\\xFFb");
-	CHECK("\xc0\xaf", "\\xC0\\xAF");                  /* overlong '/' */
-	CHECK("\xed\xa0\x80", "\\xED\\xA0\\x80");         /* UTF-16 surrogate */
-	CHECK("\xe6\x97", "\\xE6\\x97");                  /* truncated */
+	CHECK("a\xff"
+	      "b",
+	      "a\\xFFb");
+	CHECK("\xc0\xaf", "\\xC0\\xAF");                   /* overlong '/' */
+	CHECK("\xed\xa0\x80", "\\xED\\xA0\\x80");          /* UTF-16 surrogate */
+	CHECK("\xe6\x97", "\\xE6\\x97");                   /* truncated */
 	CHECK("\xf4\x90\x80\x80", "\\xF4\\x90\\x80\\x80"); /* > U+10FFFF */
 }
 
@@ -100,13 +114,13 @@ static void test_json_output_stays_equivalent_and_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_text_unchanged),
-		cmocka_unit_test(test_c0_controls_become_control_pictures),
-		cmocka_unit_test(test_osc_title_sequence_is_inert),
-		cmocka_unit_test(test_c1_and_bidi_are_escaped),
-		cmocka_unit_test(test_invalid_utf8_is_shown_as_hex),
-		cmocka_unit_test(test_dup_handles_null),
-		cmocka_unit_test(test_json_output_stays_equivalent_and_safe),
+	    cmocka_unit_test(test_plain_text_unchanged),
+	    cmocka_unit_test(test_c0_controls_become_control_pictures),
+	    cmocka_unit_test(test_osc_title_sequence_is_inert),
+	    cmocka_unit_test(test_c1_and_bidi_are_escaped),
+	    cmocka_unit_test(test_invalid_utf8_is_shown_as_hex),
+	    cmocka_unit_test(test_dup_handles_null),
+	    cmocka_unit_test(test_json_output_stays_equivalent_and_safe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,15 +19,21 @@
 #include "tui/queue.h"
 #include "tui/screen.h"
 
-#define T0 INT64_C(1767225600000000)
-#define CTRL(c) ((c) & 0x1f)
+#define T0      INT64_C(1767225600000000)
+#define CTRL(c) ((c)&0x1f)
 
 /* ---- the model, no curses ---- */
 
 static void add(struct queue *q, const char *uuid, const char *status, const char *sev, const char *host, int64_t t)
 {
-	struct qrow r = {.uuid = uuid, .status = status, .severity = sev, .host = host,
-			 .rule = "rule", .target = "/x", .time = t, .kql_hit = 1};
+	struct qrow r = {.uuid = uuid,
+	                 .status = status,
+	                 .severity = sev,
+	                 .host = host,
+	                 .rule = "rule",
+	                 .target = "/x",
+	                 .time = t,
+	                 .kql_hit = 1};
 	queue_add(q, &r);
 }
 
@@ -113,16 +119,21 @@ static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 		const char *uuid, *status, *sev, *host;
 		int64_t t;
 	} rows[] = {{"d", "acknowledged", "medium", "h3", 5}, {"b", "open", "critical", "h1", 10},
-		    {"c", "closed", "high", "h1", 20},         {"f", "open", "critical", "h2", 20},
-		    {"a", "open", "low", "h2", 30},             {"e", "open", "medium", "h1", 40}};
+	            {"c", "closed", "high", "h1", 20},        {"f", "open", "critical", "h2", 20},
+	            {"a", "open", "low", "h2", 30},           {"e", "open", "medium", "h1", 40}};
 	static const char *const want[2][SORT_COUNT] = {{"dbcfae", "bfcdea", "bcefad"}, {"dbf", "bfd", "bfd"}};
 	for (int reversed = 0; reversed < 2; reversed++) {
 		struct queue q;
 		queue_init(&q);
 		for (size_t i = 0; i < 6; i++) {
 			size_t k = reversed ? 5 - i : i;
-			struct qrow r = {.id = (int64_t)(100 + k), .uuid = rows[k].uuid, .status = rows[k].status,
-					 .severity = rows[k].sev, .host = rows[k].host, .time = rows[k].t, .kql_hit = 1};
+			struct qrow r = {.id = (int64_t)(100 + k),
+			                 .uuid = rows[k].uuid,
+			                 .status = rows[k].status,
+			                 .severity = rows[k].sev,
+			                 .host = rows[k].host,
+			                 .time = rows[k].t,
+			                 .kql_hit = 1};
 			queue_add(&q, &r);
 		}
 		assert_int_equal(q.rows_in_time_order, !reversed);
@@ -169,9 +180,13 @@ static void test_queue_sort_paths_agree_on_random_rows(void **state)
 		uuid[i][0] = (char)('a' + i % 7); /* random, unique: the row number ends it */
 		snprintf(uuid[i] + 6, sizeof(uuid[i]) - 6, "%04zu", i);
 		snprintf(host[i], sizeof(host[i]), "h%u", (seed >> 4) % 13);
-		rows[i] = (struct qrow){.id = (int64_t)i + 1, .uuid = uuid[i], .status = status[(seed >> 12) % 3],
-					.severity = sev[(seed >> 16) % 5], .host = host[i], .time = (seed >> 20) % 500,
-					.kql_hit = (seed >> 3) % 11 != 0};
+		rows[i] = (struct qrow){.id = (int64_t)i + 1,
+		                        .uuid = uuid[i],
+		                        .status = status[(seed >> 12) % 3],
+		                        .severity = sev[(seed >> 16) % 5],
+		                        .host = host[i],
+		                        .time = (seed >> 20) % 500,
+		                        .kql_hit = (seed >> 3) % 11 != 0};
 		order_in[i] = i;
 	}
 	struct queue in_order, shuffled;
@@ -205,7 +220,7 @@ static void test_queue_sort_paths_agree_on_random_rows(void **state)
 				assert_int_equal(in_order.nview, shuffled.nview);
 				for (size_t i = 0; i < in_order.nview; i++) {
 					const struct qrow *a = &in_order.rows[in_order.view[i]],
-							  *b = &shuffled.rows[shuffled.view[i]];
+					                  *b = &shuffled.rows[shuffled.view[i]];
 					assert_string_equal(a->uuid, b->uuid);
 					assert_int_equal(a->group_size, b->group_size);
 				}
@@ -443,7 +458,6 @@ static void test_screens_132x40_and_resizes(void **state)
 	check_screen("too-small");
 }
 
-
 /* The demo case with every enabled pack rule: the companion sequence's alert. */
 static int setup_demo(void **state)
 {
@@ -453,9 +467,9 @@ static int setup_demo(void **state)
 	struct strbuf o1, o2;
 	strbuf_init(&o1, 64);
 	strbuf_init(&o2, 64);
-	assert_int_equal(tu_run(&o1, &o2, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }",
-				tu_path("demo.ndjson")),
-			 0);
+	assert_int_equal(
+	    tu_run(&o1, &o2, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }", tu_path("demo.ndjson")),
+	    0);
 	strbuf_release(&o1);
 	strbuf_release(&o2);
 	assert_int_equal(store_open(tu_path("tui-demo.db"), STORE_CREATE, &db, &err), 0);
@@ -510,14 +524,14 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_queue_model),
-		cmocka_unit_test(test_string_pool),
-		cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
-		cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
-		cmocka_unit_test(test_key_table),
-		cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
+	    cmocka_unit_test(test_queue_model),
+	    cmocka_unit_test(test_string_pool),
+	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
+	    cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
+	    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

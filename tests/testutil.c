@@ -149,11 +149,11 @@ int tu_count(const char *haystack, const char *needle)
 }
 
 const char *const tu_companion_rules[] = {
-	"c8eba2ab-8a15-5f39-8567-e39add227654", /* Write Below the DirectoryService PlugIns Folder */
-	"ae9867af-a891-526a-ba65-74ba4a81a975", /* DirectoryService Plugin Helper Started a Process */
-	"1a8374da-5e3d-5443-9b59-b7491219a039", /* File Utility Names the DirectoryService PlugIns Folder */
-	"6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45", /* DirectoryService Plugin Installed Then Run */
-	NULL,
+    "c8eba2ab-8a15-5f39-8567-e39add227654", /* Write Below the DirectoryService PlugIns Folder */
+    "ae9867af-a891-526a-ba65-74ba4a81a975", /* DirectoryService Plugin Helper Started a Process */
+    "1a8374da-5e3d-5443-9b59-b7491219a039", /* File Utility Names the DirectoryService PlugIns Folder */
+    "6f0e5b2d-3c1a-5d4e-8f7a-9b0c1d2e3f45", /* DirectoryService Plugin Installed Then Run */
+    NULL,
 };
 
 void tu_seed_rule_only(struct store *s)
@@ -178,7 +178,7 @@ void tu_seed_rule_only_cli(const char *db)
 }
 
 void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
-			     void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree))
+                             void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree))
 {
 	for (size_t i = 0; i < n; i++) {
 		struct kql_error err;
@@ -189,6 +189,6 @@ void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
 		}
 		if (err.column != e[i].column || strcmp(err.msg, e[i].msg))
 			fail_msg("%s: got column %zu \"%s\", want column %zu \"%s\"", e[i].query, err.column, err.msg,
-				 e[i].column, e[i].msg);
+			         e[i].column, e[i].msg);
 	}
 }

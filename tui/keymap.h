@@ -19,58 +19,58 @@ enum tui_ctx {
 };
 
 /* X(name, keys as shown, context, help) */
-#define TUI_ACTIONS(X)                                                                                      \
-	X(DOWN, "j ↓", CTX_ALL, "next row (or scroll down)")                                              \
-	X(UP, "k ↑", CTX_ALL, "previous row (or scroll up)")                                              \
-	X(FIRST, "g Home", CTX_ALL, "first row")                                                          \
-	X(LAST, "G End", CTX_ALL, "last row")                                                             \
-	X(PAGE_DOWN, "PgDn", CTX_ALL, "next page")                                                        \
-	X(PAGE_UP, "PgUp", CTX_ALL, "previous page")                                                      \
-	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                               \
-	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                   \
-	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE, "open the alert; in the timeline, the event's JSON") \
-	X(BACK, "q", CTX_ALL, "back; quits from the queue")                                              \
-	X(QUIT, "Q", CTX_ALL, "quit")                                                                     \
-	X(HELP, "?", CTX_ALL, "this help")                                                                \
-	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                 \
-	X(RELOAD, "R", CTX_ALL, "reload from the database")                                               \
-	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or local time")                                    \
-	X(SEARCH, "/", CTX_QUEUE, "search the rows")                                                      \
-	X(SEARCH_NEXT, "n", CTX_QUEUE, "next match")                                                      \
-	X(SEARCH_PREV, "N", CTX_QUEUE, "previous match")                                                  \
-	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                  \
-	X(SORT, "s", CTX_QUEUE, "sort by time, severity or host")                                         \
-	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                  \
-	X(GROUP, "H", CTX_QUEUE, "group by host (a noisy host becomes one row)")                         \
-	X(MARK, "Space", CTX_QUEUE, "mark the row for a bulk acknowledge or close")                       \
-	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, or this one)")                \
-	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                      \
-	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                   \
-	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")          \
-	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                   \
-	X(NEXT_TAB, "Tab", CTX_ALERT, "next tab")                                                         \
-	X(PREV_TAB, "Shift-Tab", CTX_ALERT, "previous tab")                                               \
-	X(TAB1, "1", CTX_ALERT, "Overview")                                                               \
-	X(TAB2, "2", CTX_ALERT, "Guide")                                                                  \
-	X(TAB3, "3", CTX_ALERT, "Timeline")                                                               \
-	X(TAB4, "4", CTX_ALERT, "Checklist")                                                              \
-	X(TAB5, "5", CTX_ALERT, "Response")                                                               \
-	X(TAB6, "6", CTX_ALERT, "Notes")                                                                  \
-	X(WIDEN, "+", CTX_TIMELINE, "widen the window (double it)")                                      \
-	X(NARROW, "-", CTX_TIMELINE, "narrow the window (halve it)")                                     \
-	X(EARLIER, "[", CTX_TIMELINE, "page back in time")                                               \
-	X(LATER, "]", CTX_TIMELINE, "page forward in time")                                              \
-	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the alert's process (process.entity_id); again: all")  \
-	X(PIVOT_USER, "u", CTX_TIMELINE, "only the alert's user; again: all")                            \
-	X(PIVOT_FILE, "F", CTX_TIMELINE, "the alert's file path on every host; again: back")             \
-	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                \
-	X(TOGGLE, "Space", CTX_CHECKLIST, "check or uncheck the item")                                    \
-	X(ITEM_NOTE, "e", CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                       \
-	X(DONE, "d", CTX_RESPONSE, "mark the step done")                                                  \
-	X(SKIP, "s", CTX_RESPONSE, "mark the step skipped")                                               \
-	X(NOT_APPLICABLE, "n", CTX_RESPONSE, "mark the step not applicable")                              \
-	X(PENDING, "p", CTX_RESPONSE, "mark the step pending again")                                      \
-	X(WALK, "w", CTX_RESPONSE, "walk through the pending steps one at a time")                        \
+#define TUI_ACTIONS(X)                                                                                                 \
+	X(DOWN, "j ↓", CTX_ALL, "next row (or scroll down)")                                                           \
+	X(UP, "k ↑", CTX_ALL, "previous row (or scroll up)")                                                           \
+	X(FIRST, "g Home", CTX_ALL, "first row")                                                                       \
+	X(LAST, "G End", CTX_ALL, "last row")                                                                          \
+	X(PAGE_DOWN, "PgDn", CTX_ALL, "next page")                                                                     \
+	X(PAGE_UP, "PgUp", CTX_ALL, "previous page")                                                                   \
+	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                                            \
+	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                                \
+	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE, "open the alert; in the timeline, the event's JSON")                \
+	X(BACK, "q", CTX_ALL, "back; quits from the queue")                                                            \
+	X(QUIT, "Q", CTX_ALL, "quit")                                                                                  \
+	X(HELP, "?", CTX_ALL, "this help")                                                                             \
+	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
+	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
+	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or local time")                                                 \
+	X(SEARCH, "/", CTX_QUEUE, "search the rows")                                                                   \
+	X(SEARCH_NEXT, "n", CTX_QUEUE, "next match")                                                                   \
+	X(SEARCH_PREV, "N", CTX_QUEUE, "previous match")                                                               \
+	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
+	X(SORT, "s", CTX_QUEUE, "sort by time, severity or host")                                                      \
+	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
+	X(GROUP, "H", CTX_QUEUE, "group by host (a noisy host becomes one row)")                                       \
+	X(MARK, "Space", CTX_QUEUE, "mark the row for a bulk acknowledge or close")                                    \
+	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, or this one)")                             \
+	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
+	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
+	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
+	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
+	X(NEXT_TAB, "Tab", CTX_ALERT, "next tab")                                                                      \
+	X(PREV_TAB, "Shift-Tab", CTX_ALERT, "previous tab")                                                            \
+	X(TAB1, "1", CTX_ALERT, "Overview")                                                                            \
+	X(TAB2, "2", CTX_ALERT, "Guide")                                                                               \
+	X(TAB3, "3", CTX_ALERT, "Timeline")                                                                            \
+	X(TAB4, "4", CTX_ALERT, "Checklist")                                                                           \
+	X(TAB5, "5", CTX_ALERT, "Response")                                                                            \
+	X(TAB6, "6", CTX_ALERT, "Notes")                                                                               \
+	X(WIDEN, "+", CTX_TIMELINE, "widen the window (double it)")                                                    \
+	X(NARROW, "-", CTX_TIMELINE, "narrow the window (halve it)")                                                   \
+	X(EARLIER, "[", CTX_TIMELINE, "page back in time")                                                             \
+	X(LATER, "]", CTX_TIMELINE, "page forward in time")                                                            \
+	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the alert's process (process.entity_id); again: all")                \
+	X(PIVOT_USER, "u", CTX_TIMELINE, "only the alert's user; again: all")                                          \
+	X(PIVOT_FILE, "F", CTX_TIMELINE, "the alert's file path on every host; again: back")                           \
+	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                              \
+	X(TOGGLE, "Space", CTX_CHECKLIST, "check or uncheck the item")                                                 \
+	X(ITEM_NOTE, "e", CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                                   \
+	X(DONE, "d", CTX_RESPONSE, "mark the step done")                                                               \
+	X(SKIP, "s", CTX_RESPONSE, "mark the step skipped")                                                            \
+	X(NOT_APPLICABLE, "n", CTX_RESPONSE, "mark the step not applicable")                                           \
+	X(PENDING, "p", CTX_RESPONSE, "mark the step pending again")                                                   \
+	X(WALK, "w", CTX_RESPONSE, "walk through the pending steps one at a time")                                     \
 	X(ADD_NOTE, "a", CTX_NOTES, "write a note (Ctrl-D or F2 saves, Esc cancels)")
 
 enum tui_action {
@@ -78,7 +78,7 @@ enum tui_action {
 #define X(name, keys, ctx, help) ACT_##name,
 	TUI_ACTIONS(X)
 #undef X
-	ACT_COUNT
+	    ACT_COUNT
 };
 
 struct tui_action_info {

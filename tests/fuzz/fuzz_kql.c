@@ -12,9 +12,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static cJSON *ev;
 	if (!ev)
-		ev = cJSON_Parse("{\"event\":{\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"]},\"host.os.type\":"
-				 "\"macos\",\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"size\":12},"
-				 "\"users\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"n\":null,\"t\":true}");
+		ev = cJSON_Parse(
+		    "{\"event\":{\"category\":[\"file\"],\"type\":[\"change\",\"deletion\"]},\"host.os.type\":"
+		    "\"macos\",\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"size\":12},"
+		    "\"users\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"n\":null,\"t\":true}");
 	char *q = xstrndup((const char *)data, size);
 	struct kql_error err;
 	struct kql_node *n = kql_parse(q, &err);
