@@ -520,10 +520,15 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (export_format_parse(optarg, &f))
-				return command_usage_error("export",
-				                           "--format is markdown, json, thehive, timesketch-jsonl "
-				                           "or timesketch-csv");
+			if (export_format_parse(optarg, &f)) {
+				struct strbuf msg;
+				strbuf_init(&msg, 128);
+				strbuf_addstr(&msg, "--format is ");
+				export_format_names(&msg, " or ");
+				int rc = command_usage_error("export", msg.buf);
+				strbuf_release(&msg);
+				return rc;
+			}
 			break;
 		case 'o': output = optarg; break;
 		case 'a': all = 1; break;
@@ -544,11 +549,10 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	int named = argc - optind;
 	if ((named > 0) + all + (status != NULL) != 1)
 		return command_usage_error("export", "name the alerts, or --all, or --status S");
-	const char *suffix = export_required_suffix(f);
-	if (output && *suffix &&
-	    (strlen(output) < strlen(suffix) || strcmp(output + strlen(output) - strlen(suffix), suffix))) {
+	if (output && !export_path_fits(f, output)) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "Timesketch imports only files whose names end in %s", suffix);
+		snprintf(msg, sizeof(msg), "Timesketch imports only files whose names end in %s",
+		         export_format_info(f)->suffix);
 		return command_usage_error("export", msg);
 	}
 	struct store *s;
@@ -578,7 +582,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		free(safe);
 		rc = 1;
 	} else if (!rc && output) {
-		diag("%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_name(f));
+		diag("%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_info(f)->name);
 	}
 	for (size_t i = 0; i < l.n; i++)
 		free(l.uuids[i]);

@@ -1,15 +1,10 @@
 #include "export/export.h"
 
 #include <cJSON.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/digest.h"
 #include "common/sanitize.h"
@@ -20,28 +15,6 @@
 #include "triage/record.h"
 
 #define EXPORT_VERSION 1
-
-static const char *const format_names[] = {"markdown", "json", "thehive", "timesketch-jsonl", "timesketch-csv"};
-
-int export_format_parse(const char *name, enum export_format *f)
-{
-	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
-		if (!strcmp(name, format_names[i])) {
-			*f = (enum export_format)i;
-			return 0;
-		}
-	return -1;
-}
-
-const char *export_format_name(enum export_format f)
-{
-	return format_names[f];
-}
-
-const char *export_required_suffix(enum export_format f)
-{
-	return f == EXPORT_TIMESKETCH_JSONL ? ".jsonl" : f == EXPORT_TIMESKETCH_CSV ? ".csv" : "";
-}
 
 /* ---- gathering one alert's record ---- */
 
@@ -934,28 +907,128 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 	}
 }
 
-/* Appends the i-th alert's record in format f. */
-static void write_record(const struct record *r, size_t i, enum export_format f, const struct export_options *o,
-                         struct strbuf *out)
+/* ---- the formats, as a table (git's struct archiver): a format is one row ---- */
+
+static void append_json_item(cJSON *j, size_t i, struct strbuf *out)
 {
-	cJSON *j = NULL;
-	switch (f) {
-	case EXPORT_JSON: j = record_json(r); break;
-	case EXPORT_THEHIVE: j = thehive_one(r, o); break;
-	case EXPORT_MARKDOWN:
-		if (i)
-			strbuf_addstr(out, "\n---\n\n");
-		write_markdown_one(r, o, out);
-		break;
-	case EXPORT_TIMESKETCH_JSONL:
-	case EXPORT_TIMESKETCH_CSV: write_timesketch(r, f == EXPORT_TIMESKETCH_CSV, o, out); break;
-	}
-	if (j) {
-		if (i)
-			strbuf_addch(out, ',');
-		append_json(out, j);
-		cJSON_Delete(j);
-	}
+	if (i)
+		strbuf_addch(out, ',');
+	append_json(out, j);
+	cJSON_Delete(j);
+}
+
+static void markdown_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	if (i)
+		strbuf_addstr(out, "\n---\n\n");
+	write_markdown_one(r, o, out);
+}
+
+/* JSON is one object with a records array. */
+static void json_begin(const struct export_options *o, size_t n, struct strbuf *out)
+{
+	(void)n;
+	json_envelope_open(o, out);
+}
+
+static void json_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	(void)o;
+	append_json_item(record_json(r), i, out);
+}
+
+static void json_end(const struct export_options *o, size_t n, struct strbuf *out)
+{
+	(void)o, (void)n;
+	strbuf_addstr(out, "]}\n");
+}
+
+/* TheHive: an array, unless there is one alert, which is the object itself, as
+ * POST /api/v1/alert takes it. */
+static void thehive_begin(const struct export_options *o, size_t n, struct strbuf *out)
+{
+	(void)o;
+	if (n != 1)
+		strbuf_addch(out, '[');
+}
+
+static void thehive_item(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	append_json_item(thehive_one(r, o), i, out);
+}
+
+static void thehive_end(const struct export_options *o, size_t n, struct strbuf *out)
+{
+	(void)o;
+	strbuf_addstr(out, n != 1 ? "]\n" : "\n");
+}
+
+static void timesketch_csv_begin(const struct export_options *o, size_t n, struct strbuf *out)
+{
+	(void)o, (void)n;
+	write_timesketch_header(out);
+}
+
+static void timesketch_jsonl_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	(void)i;
+	write_timesketch(r, 0, o, out);
+}
+
+static void timesketch_csv_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	(void)i;
+	write_timesketch(r, 1, o, out);
+}
+
+struct export_format_ops {
+	struct export_format_info info;
+	void (*begin)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
+	void (*one)(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out);
+	void (*end)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
+};
+
+/* In enum export_format's order. Adding a format: a row here, its enum value, its writers. */
+static const struct export_format_ops formats[] = {
+    [EXPORT_MARKDOWN] = {{"markdown", "md", ""}, NULL, markdown_one, NULL},
+    [EXPORT_JSON] = {{"json", "json", ""}, json_begin, json_one, json_end},
+    [EXPORT_THEHIVE] = {{"thehive", "thehive.json", ""}, thehive_begin, thehive_item, thehive_end},
+    [EXPORT_TIMESKETCH_JSONL] = {{"timesketch-jsonl", "jsonl", ".jsonl"}, NULL, timesketch_jsonl_one, NULL},
+    [EXPORT_TIMESKETCH_CSV] = {{"timesketch-csv", "csv", ".csv"}, timesketch_csv_begin, timesketch_csv_one, NULL},
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+size_t export_format_count(void)
+{
+	return NFORMATS;
+}
+
+const struct export_format_info *export_format_info(enum export_format f)
+{
+	return (size_t)f < NFORMATS ? &formats[f].info : NULL;
+}
+
+int export_format_parse(const char *name, enum export_format *f)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (!strcmp(name, formats[i].info.name)) {
+			*f = (enum export_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+void export_format_names(struct strbuf *out, const char *last_sep)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		strbuf_addf(out, "%s%s", i == 0 ? "" : i + 1 == NFORMATS ? last_sep : ", ", formats[i].info.name);
+}
+
+int export_path_fits(enum export_format f, const char *path)
+{
+	const char *suffix = formats[f].info.suffix;
+	size_t n = strlen(path), k = strlen(suffix);
+	return n >= k && !strcmp(path + n - k, suffix);
 }
 
 /* Hands what out holds to the options' flush, if any, and empties it. */
@@ -981,174 +1054,25 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 	if (store_audit_head(s, &entries, head))
 		return -1;
 	snprintf(opt.audit_anchor, sizeof(opt.audit_anchor), "%lld:%s", (long long)entries, head);
-	/* JSON is one object with a records array; TheHive, an array unless there is one alert,
-	 * which is the object itself, as POST /api/v1/alert takes it */
-	int hive_array = f == EXPORT_THEHIVE && n != 1;
-	if (f == EXPORT_JSON)
-		json_envelope_open(&opt, out);
-	else if (hive_array)
-		strbuf_addch(out, '[');
-	else if (f == EXPORT_TIMESKETCH_CSV)
-		write_timesketch_header(out);
+	const struct export_format_ops *fmt = &formats[f];
+	if (fmt->begin)
+		fmt->begin(&opt, n, out);
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct record r;
 		memset(&r, 0, sizeof(r));
 		rc = gather(s, uuids[i], &opt, &r);
 		if (!rc)
-			write_record(&r, i, f, &opt, out);
+			fmt->one(&r, i, &opt, out);
 		record_release(&r);
 		if (!rc)
 			rc = flush_out(&opt, out);
 	}
 	if (rc)
 		return -1;
-	if (f == EXPORT_JSON)
-		strbuf_addstr(out, "]}\n");
-	else if (hive_array)
-		strbuf_addstr(out, "]\n");
-	else if (f == EXPORT_THEHIVE)
-		strbuf_addch(out, '\n');
+	if (fmt->end)
+		fmt->end(&opt, n, out);
 	return flush_out(&opt, out);
-}
-
-struct atomic_file {
-	char *path, *tmp;
-	int fd, force;
-};
-
-static void atomic_file_free(struct atomic_file *f)
-{
-	free(f->path);
-	free(f->tmp);
-	free(f);
-}
-
-void atomic_file_abort(struct atomic_file *f)
-{
-	if (!f)
-		return;
-	if (f->fd >= 0)
-		close(f->fd);
-	unlink(f->tmp);
-	atomic_file_free(f);
-}
-
-/* Removes PATH.tmp-PID files that an export killed before its end left behind: those whose
- * process is gone. A live export's file is left alone. */
-static void remove_stale_temporaries(const char *path)
-{
-	char *copy = xstrdup(path);
-	char *slash = strrchr(copy, '/');
-	const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
-	const char *base = slash ? slash + 1 : copy;
-	if (slash)
-		*slash = '\0';
-	size_t blen = strlen(base);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		const char *n = e->d_name;
-		if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp-", 5))
-			continue;
-		char *end;
-		long pid = strtol(n + blen + 5, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid())
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) /* alive, or not ours to judge */
-			continue;
-		struct strbuf stale;
-		strbuf_init(&stale, 256);
-		strbuf_addf(&stale, "%s/%s", dir, n);
-		unlink(stale.buf);
-		strbuf_release(&stale);
-	}
-	if (d)
-		closedir(d);
-	free(copy);
-}
-
-struct atomic_file *atomic_file_open(const char *path, int force, char *err, size_t errlen)
-{
-	struct stat st;
-	int replaces = lstat(path, &st) == 0;
-	if (!force && replaces) {
-		snprintf(err, errlen, "%s exists; add --force to replace it", path);
-		return NULL;
-	}
-	remove_stale_temporaries(path);
-	struct atomic_file *f = xmalloc(sizeof(*f));
-	f->path = xstrdup(path);
-	f->force = force;
-	struct strbuf tmp;
-	strbuf_init(&tmp, strlen(path) + 32);
-	strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-	f->tmp = strbuf_detach(&tmp, NULL);
-	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (f->fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", f->tmp, strerror(errno));
-		atomic_file_free(f);
-		return NULL;
-	}
-	/* --force replaces the file's contents, not its permissions */
-	if (replaces && S_ISREG(st.st_mode) && fchmod(f->fd, st.st_mode & 07777) != 0) {
-		snprintf(err, errlen, "cannot keep the mode of %s: %s", path, strerror(errno));
-		atomic_file_abort(f);
-		return NULL;
-	}
-	return f;
-}
-
-int atomic_file_write(struct atomic_file *f, const char *data, size_t len, char *err, size_t errlen)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(f->fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "writing %s: %s", f->tmp, strerror(errno));
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return 0;
-}
-
-int atomic_file_commit(struct atomic_file *f, char *err, size_t errlen)
-{
-	int rc = -1;
-	int synced = fsync(f->fd) == 0;
-	int closed = close(f->fd) == 0;
-	f->fd = -1;
-	if (!synced || !closed) {
-		snprintf(err, errlen, "writing %s: %s", f->tmp, strerror(errno));
-	} else if (!f->force && link(f->tmp, f->path) == 0) {
-		rc = 0; /* link refuses to replace a file that appeared meanwhile */
-	} else if (!f->force) {
-		snprintf(err, errlen, "%s: %s", f->path,
-		         errno == EEXIST ? "exists; add --force to replace it" : strerror(errno));
-	} else if (rename(f->tmp, f->path) == 0) {
-		atomic_file_free(f);
-		return 0;
-	} else {
-		snprintf(err, errlen, "renaming to %s: %s", f->path, strerror(errno));
-	}
-	unlink(f->tmp);
-	atomic_file_free(f);
-	return rc;
-}
-
-int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen)
-{
-	struct atomic_file *f = atomic_file_open(path, force, err, errlen);
-	if (!f)
-		return -1;
-	if (atomic_file_write(f, data, len, err, errlen)) {
-		atomic_file_abort(f);
-		return -1;
-	}
-	return atomic_file_commit(f, err, errlen);
 }
 
 struct sink {

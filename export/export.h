@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/atomicfile.h"
 #include "common/strbuf.h"
 #include "store/store.h"
 
@@ -31,11 +32,21 @@ struct export_options {
 	char audit_anchor[96];
 };
 
+/* What the command line and the console know of a format: all from one table in export.c. */
+struct export_format_info {
+	const char *name;   /* --format NAME */
+	const char *ext;    /* the file ending the console suggests, e.g. "thehive.json" */
+	const char *suffix; /* the ending a file name must have ("" when any): Timesketch's ".csv" */
+};
+size_t export_format_count(void);
+/* The format's row, or NULL past the last. */
+const struct export_format_info *export_format_info(enum export_format f);
 /* Parses a format name; returns -1 for an unknown one. */
 int export_format_parse(const char *name, enum export_format *f);
-const char *export_format_name(enum export_format f);
-/* The file name ending a format requires ("" when any), e.g. ".csv" for timesketch-csv. */
-const char *export_required_suffix(enum export_format f);
+/* Appends "markdown, json, …<last_sep>timesketch-csv". */
+void export_format_names(struct strbuf *out, const char *last_sep);
+/* Whether path ends as the format requires. */
+int export_path_fits(enum export_format f, const char *path);
 
 /* Writes the records of the alerts with these uuids (full uuids) to out. Returns 0 or -1
  * (store_errmsg). */
@@ -44,20 +55,6 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 
 /* Escapes untrusted text for inline Markdown (after sanitizing it). */
 void markdown_escape_append(struct strbuf *out, const char *s);
-
-/* A file written atomically: a temporary file beside path, fsync'd and then renamed (linked,
- * when it must not replace an existing file). Refuses an existing path unless force. Each
- * call returns 0, or -1 with a message in err; on an error the temporary file is gone. */
-struct atomic_file;
-struct atomic_file *atomic_file_open(const char *path, int force, char *err, size_t errlen);
-int atomic_file_write(struct atomic_file *f, const char *data, size_t len, char *err, size_t errlen);
-/* Puts the file in place and frees f. */
-int atomic_file_commit(struct atomic_file *f, char *err, size_t errlen);
-/* Removes the temporary file and frees f. */
-void atomic_file_abort(struct atomic_file *f);
-
-/* The three in one, for data already in memory. */
-int write_file_atomically(const char *path, const char *data, size_t len, int force, char *err, size_t errlen);
 
 /* An export streamed to a file written atomically (or to stdout when path is NULL). Returns
  * 0, or -1 with a message in err. */

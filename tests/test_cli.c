@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "export/export.h"
+
 static struct strbuf out, err;
 
 static int setup(void **state)
@@ -59,6 +61,15 @@ static void test_help_and_version(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
+	/* the usage names the export formats of export.c's table, in its order */
+	assert_int_equal(tu_run(&out, &err, "%s help export", tu_casebook()), 0);
+	struct strbuf names;
+	strbuf_init(&names, 128);
+	for (size_t i = 0; i < export_format_count(); i++)
+		strbuf_addf(&names, "%s%s", i ? "|" : "[--format ", export_format_info((enum export_format)i)->name);
+	strbuf_addstr(&names, "]");
+	assert_non_null(strstr(out.buf, names.buf));
+	strbuf_release(&names);
 	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
 	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
 }

@@ -710,8 +710,12 @@ static void start_close(struct app *a)
 
 static void start_export(struct app *a)
 {
-	static const char *const formats[] = {"markdown", "json", "thehive", "timesketch-jsonl", "timesketch-csv"};
-	choose(a, P_EXPORT_FORMAT, "Export as", formats, 5);
+	size_t n = export_format_count();
+	const char **names = xmalloc(n * sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = export_format_info((enum export_format)i)->name;
+	choose(a, P_EXPORT_FORMAT, "Export as", names, n);
+	free(names);
 }
 
 static void finish_export(struct app *a, const char *path)
@@ -720,9 +724,9 @@ static void finish_export(struct app *a, const char *path)
 	struct target_list t = targets(a);
 	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
 	char err[300];
-	const char *suffix = export_required_suffix(f);
-	if (*suffix && (strlen(path) < strlen(suffix) || strcmp(path + strlen(path) - strlen(suffix), suffix)))
-		snprintf(a->msg, sizeof(a->msg), "Timesketch needs a file name ending in %s", suffix);
+	if (!export_path_fits(f, path))
+		snprintf(a->msg, sizeof(a->msg), "Timesketch needs a file name ending in %s",
+		         export_format_info(f)->suffix);
 	else if (export_to_file(a->s, t.uuids, t.n, f, &o, path, 0, err, sizeof(err)))
 		snprintf(a->msg, sizeof(a->msg), "export failed: %s", err);
 	else
@@ -896,11 +900,11 @@ static void submit_choice(struct app *a)
 		prompt(a, P_CLOSE_COMMENT, "Comment (Enter for none):", NULL);
 		break;
 	case P_EXPORT_FORMAT: {
-		static const char *const ext[] = {"md", "json", "thehive.json", "jsonl", "csv"};
 		a->pending_format = c;
 		char path[200];
 		struct target_list t = targets(a);
-		snprintf(path, sizeof(path), "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts", ext[c]);
+		snprintf(path, sizeof(path), "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts",
+		         export_format_info((enum export_format)c)->ext);
 		targets_free(&t);
 		prompt(a, P_EXPORT_PATH, "Write to:", path);
 		break;
