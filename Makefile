@@ -22,8 +22,8 @@ CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 VG_CFLAGS      := $(BASE) $(WARN) -Werror -O1 -g # no sanitizers: valgrind checks these builds
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
-CLI_SRC  := casebook.c $(wildcard cli/*.c)
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+CLI_SRC  := casebook.c
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 

@@ -1,16 +1,19 @@
-/* cli: the command line's shared pieces. Each file in cli/ holds one family of commands;
- * casebook.c dispatches to them. */
+/* cli: the command line. cli/commands.c holds the table of commands and cli_main, which
+ * parses the global options and dispatches; each other file holds one family of commands. */
 #ifndef CASEBOOK_CLI_H
 #define CASEBOOK_CLI_H
 
 #include <stdint.h>
 
 #include "common/strbuf.h"
-
-#include "common/strbuf.h"
 #include "store/store.h"
 
-#define EXIT_USAGE 64
+#define EXIT_USAGE  64
+#define CLI_VERSION "0.6.0"
+
+/* Runs the command line (argv[0] is the program's name) and returns the exit status; stdout
+ * is flushed but not closed (main checks it). */
+int cli_main(int argc, char **argv);
 
 struct globals {
 	const char *db;
@@ -19,10 +22,10 @@ struct globals {
 
 /* Prints "casebook CMD: msg" and the command's usage; returns EXIT_USAGE. */
 int command_usage_error(const char *cmd, const char *msg);
-/* Opens the case database (store_open), saying so when a writer migrated it; with
- * OPEN_WITH_PACK also loads the bundled rule pack. */
 /* Besides store_open's flags: load the bundled rule pack (adding the rules the case lacks). */
 #define OPEN_WITH_PACK (1u << 16)
+/* Opens the case database (store_open), saying so when a writer migrated it; with
+ * OPEN_WITH_PACK also loads the bundled rule pack. */
 int open_store(struct globals *g, unsigned flags, struct store **s);
 /* Parses an ISO 8601 option value, or reports a usage error (returns EXIT_USAGE). */
 int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us);

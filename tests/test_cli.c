@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli/cli.h"
 #include "export/export.h"
 
 static struct strbuf out, err;
@@ -450,6 +452,66 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_int_equal(CB("v.db", "coverage --bogus"), 64);
 }
 
+/* cli_main in this process (the CLI is a library now: casebook.c holds main only), with stdout
+ * and stderr captured in files. */
+static int cli_in_process(struct strbuf *o, struct strbuf *e, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	fflush(stdout);
+	fflush(stderr);
+	int saved_out = dup(1), saved_err = dup(2);
+	char out_path[512], err_path[512];
+	snprintf(out_path, sizeof(out_path), "%s", tu_path("inproc.out"));
+	snprintf(err_path, sizeof(err_path), "%s", tu_path("inproc.err"));
+	FILE *fo = fopen(out_path, "w"), *fe = fopen(err_path, "w");
+	assert_non_null(fo);
+	assert_non_null(fe);
+	dup2(fileno(fo), 1);
+	dup2(fileno(fe), 2);
+	int rc = cli_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	fclose(fo);
+	fclose(fe);
+	struct strbuf *bufs[] = {o, e};
+	const char *paths[] = {out_path, err_path};
+	for (int i = 0; i < 2; i++) {
+		strbuf_reset(bufs[i]);
+		FILE *f = fopen(paths[i], "r");
+		assert_non_null(f);
+		assert_int_equal(strbuf_read_stream(bufs[i], f), 0);
+		fclose(f);
+	}
+	return rc;
+}
+
+static void test_cli_main_in_process(void **state)
+{
+	(void)state;
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 6)\n");
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook: this option needs a value: --analyst\n", 47);
+	/* global options after the command; a missing case is named, with what to do */
+	char db[512];
+	snprintf(db, sizeof(db), "%s", tu_path("inproc-missing.db"));
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "alerts", "--db", db, NULL}), 1);
+	assert_non_null(strstr(err.buf, "casebook: start a case with 'casebook ingest FILE' (or pass --db PATH)\n"));
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "help", "audit", NULL}), 0);
+	assert_memory_equal(out.buf, "usage: casebook audit [ALERT] [--json] | audit --verify", 55);
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "audit", "--expect", "1:x", NULL}),
+	                 EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook audit: --expect goes with --verify\n", 44);
+}
+
 /* Issue "no analyst's work is ever lost": each of these was reproduced before its fix. */
 static void test_nothing_the_analyst_did_is_lost(void **state)
 {
@@ -570,6 +632,7 @@ int main(void)
 	    T(test_triage_from_the_command_line),
 	    T(test_rule_versions_sequences_and_coverage),
 	    T(test_nothing_the_analyst_did_is_lost),
+	    T(test_cli_main_in_process),
 	    T(test_concurrent_creation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,196 @@
+/* commands: the command line's one table of commands, the global options, and the dispatch to
+ * one function per command (the other files of cli/). --help and `casebook help` are printed
+ * from the table. Usage errors exit 64 with a one-line message. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/diag.h"
+#include "common/sanitize.h"
+#include "store/store.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct globals *g, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+static int cmd_help(struct globals *g, int argc, char **argv);
+
+static const struct command commands[] = {
+    {"ingest", cmd_ingest, "ingest FILE... | -", "load Elastic Defend events (NDJSON, JSON, search responses, gzip)"},
+    {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
+     "list stored events in time order, or those a KQL query matches"},
+    {"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
+    {"rules", cmd_rules, "rules [--json] | rules import FILE... | rules enable|disable RULE_ID [--version N]",
+     "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
+    {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
+     "run the enabled rules (KQL and EQL) over the events as Kibana's scheduler would"},
+    {"coverage", cmd_coverage, "coverage [--all] [--json]",
+     "which plugin install techniques the enabled rules catch, run on synthetic events"},
+    {"alerts", cmd_alerts, "alerts [--status open|acknowledged|closed] [--rule RULE_ID] [--json]", "list alerts"},
+    {"show", cmd_show, "show ALERT [--json]", "show one alert (its uuid or a unique prefix of it)"},
+    {"timeline", cmd_timeline, "timeline ALERT [--before DUR] [--after DUR] [--json]",
+     "the events on the alert's host around it (10m each side by default)"},
+    {"exception", cmd_exception,
+     "exception add RULE_ID --field F [--value V]... [--type match|match_any|wildcard|exists] [--excluded] "
+     "[--comment TEXT] | exception list [--json]",
+     "add a Kibana-style rule exception, or list them"},
+    {"status", cmd_status,
+     "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
+     "set the workflow status; closing takes a reason: false_positive, true_positive, benign_positive, "
+     "duplicate, other"},
+    {"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
+    {"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
+    {"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
+    {"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
+     "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
+     "(exit 2 when not); --head prints the anchor to keep outside the case"},
+    {"export", cmd_export,
+     "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
+     "[-o FILE] [--force] [--window DUR]",
+     "write the triage record for a ticket, a case system or Timesketch"},
+    {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
+    {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *to)
+{
+	fprintf(to, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(to, "\nglobal options:\n"
+	            "  --db PATH       the case database (default $CASEBOOK_DB, else ./casebook.db)\n"
+	            "  --analyst NAME  who is working (default $CASEBOOK_ANALYST, else the login name)\n"
+	            "  --help, -h      this help;  --version  the version\n"
+	            "\n'casebook help COMMAND' shows a command's options. Times are ISO 8601 (UTC unless an\n"
+	            "offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Prints "casebook: what: arg" and the usage; returns the usage exit status. */
+static int usage_error(const char *what, const char *arg)
+{
+	char *safe = sanitize_dup(arg, 0);
+	diag("casebook: %s: %s\n", what, safe);
+	free(safe);
+	print_usage(stderr);
+	return EXIT_USAGE;
+}
+
+int command_usage_error(const char *cmd, const char *msg)
+{
+	const struct command *c = find_command(cmd);
+	diag("casebook %s: %s\nusage: casebook %s\n", cmd, msg, c ? c->usage : cmd);
+	return EXIT_USAGE;
+}
+
+static int cmd_help(struct globals *g, int argc, char **argv)
+{
+	(void)g;
+	if (argc < 2) {
+		print_usage(stdout);
+		return 0;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (!c)
+		return usage_error("no such command", argv[1]);
+	printf("usage: casebook %s\n\n%s\n", c->usage, c->summary);
+	return 0;
+}
+
+static const char *login_name(void)
+{
+	const char *n = getenv("USER");
+	if (n && *n)
+		return n;
+	struct passwd *pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "unknown";
+}
+
+/* Takes the global options out of argv (they may come before or after the command);
+ * everything after "--" is left as it is. */
+static int take_globals(struct globals *g, int *argc, char **argv)
+{
+	int out = 1, rest = 0;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		const char *val = NULL;
+		if (!strcmp(a, "--"))
+			rest = 1;
+		if (rest) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--db") || !strcmp(a, "--analyst")) {
+			slot = a[2] == 'd' ? &g->db : &g->analyst;
+			if (i + 1 >= *argc)
+				return usage_error("this option needs a value", a);
+			val = argv[++i];
+		} else if (!strncmp(a, "--db=", 5)) {
+			slot = &g->db, val = a + 5;
+		} else if (!strncmp(a, "--analyst=", 10)) {
+			slot = &g->analyst, val = a + 10;
+		}
+		if (slot) {
+			if (!*val)
+				return usage_error("this option needs a value", a);
+			*slot = val;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct globals g = {.db = getenv("CASEBOOK_DB"), .analyst = getenv("CASEBOOK_ANALYST")};
+	if (!g.db || !*g.db)
+		g.db = "casebook.db";
+	if (!g.analyst || !*g.analyst)
+		g.analyst = login_name();
+	int rc = take_globals(&g, &argc, argv);
+	if (rc)
+		return rc;
+	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return cmd_tui(&g, 1, (char *[]){"tui", NULL});
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		print_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("casebook %s (schema %d)\n", CLI_VERSION, store_schema_version());
+		return 0;
+	}
+	if (cmd[0] == '-')
+		return usage_error("unknown option", cmd);
+	const struct command *c = find_command(cmd);
+	if (!c)
+		return usage_error("unknown command", cmd);
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return cmd_help(&g, 2, (char *[]){"help", (char *)cmd, NULL});
+	return c->run(&g, argc - 1, argv + 1);
+}
