@@ -40,6 +40,14 @@ static struct actor actor_now(struct globals *g)
 
 /* ---- status ---- */
 
+static void tell_refused(void *ctx, const char *uuid, int open_items)
+{
+	(void)ctx;
+	diag("casebook status: %.12s has %d checklist item%s open; finish them, or close with --force to record "
+	     "that they were left open\n",
+	     uuid, open_items, open_items == 1 ? "" : "s");
+}
+
 struct query_match {
 	struct kql_node *q;
 	char **uuids;
@@ -47,10 +55,10 @@ struct query_match {
 	size_t n;
 };
 
-static int match_alert(void *ctx, const struct alert_row *a)
+static int match_alert(void *ctx, const struct alert_row *a, int matches)
 {
 	struct query_match *m = ctx;
-	if (detect_json_matches(m->q, a->doc)) {
+	if (matches) {
 		m->uuids = realloc(m->uuids, (m->n + 1) * sizeof(*m->uuids));
 		m->ids = realloc(m->ids, (m->n + 1) * sizeof(*m->ids));
 		m->uuids[m->n] = strdup(a->uuid);
@@ -120,8 +128,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 			store_close(s);
 			return EXIT_USAGE;
 		}
-		struct alert_query all = {0};
-		if (store_alerts_each(s, &all, match_alert, &m))
+		if (detect_alerts_kql(s, m.q, match_alert, &m))
 			rc = 1;
 	} else {
 		for (int i = optind; i < argc - 1 && !rc; i++) {
@@ -138,34 +145,17 @@ int cmd_status(struct globals *g, int argc, char **argv)
 	}
 	/* all of them in one transaction: a bulk change happens whole or not at all */
 	struct actor who = actor_now(g);
-	size_t changed = 0, refused = 0;
-	if (!rc && store_tx_begin(s) == 0) {
-		for (size_t i = 0; i < m.n && !rc; i++) {
-			int open_items = 0;
-			int r = triage_set_status(s, m.ids[i], m.uuids[i], status, reason, comment, force, &who,
-			                          &open_items);
-			if (r == TRIAGE_OPEN_ITEMS) {
-				diag("casebook status: %.12s has %d checklist item%s open; finish them, or close "
-				     "with --force to record that they were left open\n",
-				     m.uuids[i], open_items, open_items == 1 ? "" : "s");
-				refused++;
-			} else if (r == TRIAGE_OK) {
-				changed++;
-			} else {
-				rc = report("status", m.uuids[i], r, s);
-			}
-		}
-		if (refused && !rc)
-			rc = 3;
-		if (store_tx_end(s, rc == 0) && !rc) {
-			diag("casebook: %s\n", store_errmsg(s));
-			rc = 1;
-		}
-	} else if (!rc) {
-		diag("casebook: %s\n", store_errmsg(s));
-		rc = 1;
+	struct status_outcome done = {0};
+	if (!rc) {
+		int r = triage_set_status_many(s, m.ids, m.uuids, m.n, status, reason, comment, force, &who, &done,
+		                               tell_refused, NULL);
+		rc = r == TRIAGE_OPEN_ITEMS ? 3 : report("status", "", r, s);
 	}
-	if (rc == 0)
+	size_t changed = done.changed;
+	if (rc == 0 && done.unchanged)
+		printf("%zu alert%s %s, %zu already %s\n", changed, changed == 1 ? "" : "s", status, done.unchanged,
+		       status);
+	else if (rc == 0)
 		printf("%zu alert%s %s\n", changed, changed == 1 ? "" : "s", status);
 	else if (rc == 3)
 		printf("nothing changed\n");

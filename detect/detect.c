@@ -927,6 +927,25 @@ int detect_json_matches(const struct kql_node *q, const char *json)
 	return hit;
 }
 
+struct alert_kql {
+	const struct kql_node *q;
+	alert_match_fn fn;
+	void *ctx;
+};
+
+static int on_alert_kql(void *ctx, const struct alert_row *a)
+{
+	struct alert_kql *k = ctx;
+	return k->fn(k->ctx, a, detect_json_matches(k->q, a->doc));
+}
+
+int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx)
+{
+	struct alert_kql k = {.q = q, .fn = fn, .ctx = ctx};
+	struct alert_query all = {0};
+	return store_alerts_each(s, &all, on_alert_kql, &k);
+}
+
 /* ---- events --query ---- */
 
 struct search {

@@ -44,6 +44,11 @@ cJSON *detect_event_json(const struct event_row *row);
 
 /* Whether a stored JSON document (an alert's, say) matches the KQL query. */
 int detect_json_matches(const struct kql_node *q, const char *json);
+struct alert_row;
+/* Calls fn for every alert with whether the KQL query matches its document (the console marks
+ * the queue's rows, `status --query` collects the matches); fn returning non-zero stops. */
+typedef int (*alert_match_fn)(void *ctx, const struct alert_row *a, int matches);
+int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx);
 
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
  * at most limit (<= 0: all). */

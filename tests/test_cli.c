@@ -595,6 +595,11 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	sqlite3_close(raw);
 	assert_int_equal(CB("w.db", "audit --verify"), 2);
 	assert_non_null(strstr(out.buf, "has no audit entry: it was added outside casebook\n"));
+	/* a bulk change through the one triage API: an alert already in the status is said so */
+	assert_int_equal(CB("w.db", "status %s acknowledged", uuid), 0);
+	assert_string_equal(out.buf, "1 alert acknowledged\n");
+	assert_int_equal(CB("w.db", "status %s acknowledged", uuid), 0);
+	assert_string_equal(out.buf, "0 alerts acknowledged, 1 already acknowledged\n");
 }
 
 /* Two processes creating the same new case at once both succeed. */

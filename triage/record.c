@@ -179,3 +179,45 @@ int triage_note(struct store *s, int64_t alert_id, const char *uuid, const char 
 		return TRIAGE_INVALID;
 	return store_add_note(s, alert_id, uuid, text, who) ? TRIAGE_ERROR : TRIAGE_OK;
 }
+
+int triage_open_checks(struct store *s, int64_t alert_id, int *open)
+{
+	struct status_now now = {.nopen = 0};
+	strbuf_init(&now.open, 32);
+	int rc = triage_items_each(s, alert_id, collect_open, &now);
+	*open = now.nopen;
+	strbuf_release(&now.open);
+	return rc;
+}
+
+int triage_set_status_many(struct store *s, const int64_t *ids, char *const *uuids, size_t n, const char *status,
+                           const char *reason, const char *comment, int force, const struct actor *who,
+                           struct status_outcome *out, status_refused_fn refused, void *ctx)
+{
+	memset(out, 0, sizeof(*out));
+	if (store_tx_begin(s))
+		return TRIAGE_ERROR;
+	int rc = TRIAGE_OK;
+	for (size_t i = 0; i < n && rc != TRIAGE_ERROR && rc != TRIAGE_INVALID; i++) {
+		int open = 0;
+		int r = triage_set_status(s, ids[i], uuids[i], status, reason, comment, force, who, &open);
+		if (r == TRIAGE_OK) {
+			out->changed++;
+		} else if (r == TRIAGE_UNCHANGED) {
+			out->unchanged++;
+		} else if (r == TRIAGE_OPEN_ITEMS) {
+			out->refused++;
+			out->open_items += (size_t)open;
+			if (refused)
+				refused(ctx, uuids[i], open);
+			rc = TRIAGE_OPEN_ITEMS;
+		} else {
+			rc = r;
+		}
+	}
+	int ended = store_tx_end(s, rc == TRIAGE_OK); /* -1 after a rollback too */
+	if (rc == TRIAGE_OK)
+		return ended ? TRIAGE_ERROR : TRIAGE_OK;
+	out->changed = out->unchanged = 0; /* rolled back: nothing changed */
+	return rc;
+}

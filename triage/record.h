@@ -34,6 +34,23 @@ int triage_prepare(struct store *s, int64_t alert_id);
  * open it needs force, and then records which were open (*open_items says how many). */
 int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
                       const char *comment, int force, const struct actor *who, int *open_items);
+/* How many checklist items of the alert are open (derived ones included). */
+int triage_open_checks(struct store *s, int64_t alert_id, int *open);
+
+/* What a bulk status change did. */
+struct status_outcome {
+	size_t changed, unchanged;
+	size_t refused, open_items; /* alerts refused for open checklist items, and those items */
+};
+/* Told of each alert refused for its open checklist items (closing without force). */
+typedef void (*status_refused_fn)(void *ctx, const char *uuid, int open_items);
+/* Sets the status of n alerts in one transaction: all of them, or (on a refusal or an error)
+ * none. Returns TRIAGE_OK, TRIAGE_OPEN_ITEMS (refused alerts told to refused; nothing
+ * changed), TRIAGE_INVALID or TRIAGE_ERROR (store_errmsg). */
+int triage_set_status_many(struct store *s, const int64_t *ids, char *const *uuids, size_t n, const char *status,
+                           const char *reason, const char *comment, int force, const struct actor *who,
+                           struct status_outcome *out, status_refused_fn refused, void *ctx);
+
 /* Checks (or with undo, unchecks) checklist item n, with an optional note. */
 int triage_check(struct store *s, int64_t alert_id, const char *uuid, int n, int undo, const char *note,
                  const struct actor *who);

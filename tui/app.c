@@ -205,15 +205,14 @@ static int add_alert_row(void *ctx, const struct queue_alert *a)
 
 struct kql_apply {
 	struct app *app;
-	struct kql_node *q;
 };
 
-static int apply_kql_row(void *ctx, const struct alert_row *a)
+static int apply_kql_row(void *ctx, const struct alert_row *a, int matches)
 {
 	struct kql_apply *k = ctx;
 	long row = queue_find_id(&k->app->q, a->id);
 	if (row >= 0)
-		k->app->q.rows[row].kql_hit = detect_json_matches(k->q, a->doc);
+		k->app->q.rows[row].kql_hit = matches;
 	return 0;
 }
 
@@ -229,9 +228,8 @@ static int apply_kql(struct app *a)
 		a->kql_text = NULL;
 		return -1;
 	}
-	struct kql_apply k = {.app = a, .q = q};
-	struct alert_query all = {0};
-	int rc = store_alerts_each(a->s, &all, apply_kql_row, &k);
+	struct kql_apply k = {.app = a};
+	int rc = detect_alerts_kql(a->s, q, apply_kql_row, &k);
 	kql_free(q);
 	return rc;
 }
@@ -659,31 +657,15 @@ static void set_status(struct app *a, const char *status, const char *reason, co
 {
 	struct target_list t = targets(a);
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
-	size_t changed = 0, open_total = 0;
-	int failed = 0;
-	if (store_tx_begin(a->s) == 0) {
-		for (size_t i = 0; i < t.n && !failed; i++) {
-			int open = 0;
-			int rc =
-			    triage_set_status(a->s, t.ids[i], t.uuids[i], status, reason, comment, force, &who, &open);
-			if (rc == TRIAGE_OK)
-				changed++;
-			else if (rc == TRIAGE_OPEN_ITEMS)
-				open_total += (size_t)open;
-			else if (rc != TRIAGE_UNCHANGED)
-				failed = 1;
-		}
-		if (store_tx_end(a->s, !failed && open_total == 0))
-			failed = 1;
-	} else {
-		failed = 1;
-	}
-	if (failed)
+	struct status_outcome done;
+	int rc =
+	    triage_set_status_many(a->s, t.ids, t.uuids, t.n, status, reason, comment, force, &who, &done, NULL, NULL);
+	if (rc == TRIAGE_OPEN_ITEMS)
+		snprintf(a->msg, sizeof(a->msg), "nothing closed: %zu checklist items are open", done.open_items);
+	else if (rc != TRIAGE_OK)
 		snprintf(a->msg, sizeof(a->msg), "not saved: %s", store_errmsg(a->s));
-	else if (open_total)
-		snprintf(a->msg, sizeof(a->msg), "nothing closed: %zu checklist items are open", open_total);
 	else
-		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s", changed, changed == 1 ? "" : "s", status);
+		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s", done.changed, done.changed == 1 ? "" : "s", status);
 	refresh_after_change(a, t.uuids, t.n);
 	targets_free(&t);
 }
@@ -693,11 +675,9 @@ static size_t open_items_of_targets(struct app *a)
 	struct target_list t = targets(a);
 	size_t open = 0;
 	for (size_t i = 0; i < t.n; i++) {
-		struct alertview tmp = {0};
-		triage_items_each(a->s, t.ids[i], add_item, &tmp);
-		for (size_t j = 0; j < tmp.nitems; j++)
-			open += !strcmp(tmp.items[j].kind, "check") && !strcmp(tmp.items[j].state, "open");
-		clear_items(&tmp);
+		int n = 0;
+		if (triage_open_checks(a->s, t.ids[i], &n) == 0)
+			open += (size_t)n;
 	}
 	targets_free(&t);
 	return open;
