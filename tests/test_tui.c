@@ -493,6 +493,76 @@ static int setup_demo(void **state)
 	return 0;
 }
 
+/* One plugin write and 9,000 other events on its host within ten minutes of it: the timeline
+ * drew from a fixed array of 8,192 rows, so G (its end) showed a blank list. */
+static int setup_long_timeline(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct strbuf ev;
+	strbuf_init(&ev, 1 << 21);
+	strbuf_addstr(&ev,
+	              "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"w\",\"category\":[\"file\"],"
+	              "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":"
+	              "{\"type\":\"macos\"}},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n");
+	for (int i = 0; i < 9000; i++)
+		strbuf_addf(
+		    &ev,
+		    "{\"@timestamp\":\"2024-05-01T%s:%02d:%02d.%dZ\",\"event\":{\"id\":\"e%d\",\"category\":"
+		    "[\"process\"],\"action\":\"exec\"},\"host\":{\"id\":\"h\",\"name\":\"mac\"},\"process\":{\"name\":"
+		    "\"p\",\"executable\":\"%s\"}}\n",
+		    i < 4500 ? "09" : "10", i < 4500 ? 52 + i / 600 : (i - 4500) / 600, (i / 10) % 60, i % 10, i,
+		    i == 8999 ? "/usr/bin/the-last-event" : "/bin/p");
+	tu_write(tu_path("long.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("tui-long.db"), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	tu_seed_rule_only(db);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path("long.ndjson"), &o, &c), INGEST_OK);
+	fclose(devnull);
+	assert_int_equal(c.added, 9001);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(t.created, 1);
+	assert_int_equal(pipe(pipefd), 0);
+	in = fdopen(pipefd[0], "r");
+	out = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(out, in, 40, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "long.db", .clock = fixed_clock, .colors = 0};
+	app = app_new(db, &ao);
+	assert_int_equal(app_load(app), 0);
+	return 0;
+}
+
+static int screen_has(const char *text)
+{
+	app_draw(app);
+	for (int y = 0; y < LINES; y++) {
+		char row[1024];
+		screen_row(y, row, sizeof(row));
+		if (strstr(row, text))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_timeline_of_9001_events_reaches_its_end(void **state)
+{
+	(void)state;
+	keys("\n3");
+	assert_true(screen_has("±600s"));
+	assert_false(screen_has("the-last-event"));
+	keys("G");
+	assert_true(screen_has("the-last-event"));
+	keys("g");
+	assert_true(screen_has("09:52:00"));
+}
+
 /* The rows of the screen that start with the timeline's mark. */
 static int marked_rows(void)
 {
@@ -532,6 +602,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -761,21 +761,55 @@ static void finish_exception(struct app *a)
 
 /* ---- items ---- */
 
-static size_t items_of(const struct alertview *v, const char *kind, size_t *idx, size_t cap)
+/* The positions of the rows a list shows, in order; it grows with them (a timeline of 9,001
+ * events in its window overflowed a fixed array of 8,192, and G showed a blank screen). */
+struct rows {
+	size_t *at;
+	size_t n, cap;
+};
+
+static void rows_add(struct rows *r, size_t i)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < v->nitems && n < cap; i++)
+	if (r->n == r->cap)
+		r->at = xrealloc(r->at, (r->cap = r->cap ? r->cap * 2 : 64) * sizeof(*r->at));
+	r->at[r->n++] = i;
+}
+
+static void rows_free(struct rows *r)
+{
+	free(r->at);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The checklist items (kind "check") or the response steps of the alert. */
+static struct rows items_of(const struct alertview *v, const char *kind)
+{
+	struct rows r = {0};
+	for (size_t i = 0; i < v->nitems; i++)
 		if (!strcmp(v->items[i].kind, kind))
-			idx[n++] = i;
-	return n;
+			rows_add(&r, i);
+	return r;
+}
+
+/* The first pending response step's position in the list, or the list's length. */
+static size_t first_pending(const struct alertview *v)
+{
+	struct rows r = items_of(v, "response");
+	size_t i;
+	for (i = 0; i < r.n && strcmp(v->items[r.at[i]].state, "pending"); i++)
+		;
+	size_t n = r.n;
+	rows_free(&r);
+	return i < n ? i : SIZE_MAX;
 }
 
 static struct item *current_item(struct app *a, const char *kind)
 {
-	size_t idx[512];
-	size_t n = items_of(&a->av, kind, idx, 512);
+	struct rows r = items_of(&a->av, kind);
 	enum tab t = !strcmp(kind, "check") ? TAB_CHECKLIST : TAB_RESPONSE;
-	return n && a->av.sel[t] < n ? &a->av.items[idx[a->av.sel[t]]] : NULL;
+	struct item *it = a->av.sel[t] < r.n ? &a->av.items[r.at[a->av.sel[t]]] : NULL;
+	rows_free(&r);
+	return it;
 }
 
 static void record_result(struct app *a, int rc, const char *done)
@@ -799,12 +833,8 @@ static void set_response(struct app *a, const char *state)
 	record_result(a, triage_respond(a->s, a->av.alert.id, a->av.alert.uuid, pos, state, NULL, &who), done);
 	if (a->av.walk) {
 		/* walk-through: on to the next pending step */
-		size_t idx[512];
-		size_t n = items_of(&a->av, "response", idx, 512), i;
-		for (i = 0; i < n; i++)
-			if (!strcmp(a->av.items[idx[i]].state, "pending"))
-				break;
-		if (i < n)
+		size_t i = first_pending(&a->av);
+		if (i != SIZE_MAX)
 			a->av.sel[TAB_RESPONSE] = i;
 		else {
 			a->av.walk = 0;
@@ -1046,16 +1076,17 @@ static unsigned context(const struct app *a)
 static size_t tab_length(struct app *a)
 {
 	struct alertview *v = &a->av;
-	size_t idx[512];
+	size_t n = 0;
 	switch (v->tab) {
-	case TAB_TIMELINE: {
-		size_t n = 0;
+	case TAB_TIMELINE:
 		for (size_t i = 0; i < v->ntl; i++)
 			n += tl_visible(v, &v->tl[i]) != 0;
 		return n;
-	}
-	case TAB_CHECKLIST: return items_of(v, "check", idx, 512);
-	case TAB_RESPONSE: return items_of(v, "response", idx, 512);
+	case TAB_CHECKLIST:
+	case TAB_RESPONSE:
+		for (size_t i = 0; i < v->nitems; i++)
+			n += !strcmp(v->items[i].kind, v->tab == TAB_CHECKLIST ? "check" : "response");
+		return n;
 	default: return 1000; /* scrolled text: drawing clamps */
 	}
 }
@@ -1275,11 +1306,8 @@ static void alert_key(struct app *a, enum tui_action act)
 	case ACT_NOT_APPLICABLE: set_response(a, "na"); return;
 	case ACT_PENDING: set_response(a, "pending"); return;
 	case ACT_WALK: {
-		size_t idx[512];
-		size_t n = items_of(v, "response", idx, 512), i;
-		for (i = 0; i < n && strcmp(v->items[idx[i]].state, "pending"); i++)
-			;
-		if (i == n) {
+		size_t i = first_pending(v);
+		if (i == SIZE_MAX) {
 			snprintf(a->msg, sizeof(a->msg), "no pending response steps");
 		} else {
 			v->walk = 1;
@@ -1899,11 +1927,11 @@ static void draw_timeline(struct app *a)
 		         "", cats[v->category]);
 	draw_text(4, 0, COLS, head, A_DIM, 1);
 	int height = LINES - 6, proc_w = 14, what_w = 20, time_w = 8, host_w = v->pivot == 'F' ? 15 : 0;
-	size_t idx[8192];
-	size_t n = 0;
-	for (size_t i = 0; i < v->ntl && n < 8192; i++)
+	struct rows shown = {0};
+	for (size_t i = 0; i < v->ntl; i++)
 		if (tl_visible(v, &v->tl[i]))
-			idx[n++] = i;
+			rows_add(&shown, i);
+	size_t n = shown.n;
 	size_t *top = &v->top[TAB_TIMELINE], sel = v->sel[TAB_TIMELINE];
 	if (sel < *top)
 		*top = sel;
@@ -1916,7 +1944,7 @@ static void draw_timeline(struct app *a)
 		clrtoeol();
 		if (k >= n)
 			continue;
-		const struct tl_row *t = &v->tl[idx[k]];
+		const struct tl_row *t = &v->tl[shown.at[k]];
 		int own = is_member(v, t->id);
 		attr_t base = (k == sel ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
 		char tbuf[32], what[200];
@@ -1933,14 +1961,15 @@ static void draw_timeline(struct app *a)
 	}
 	if (!n)
 		draw_text(6, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+	rows_free(&shown);
 }
 
 static void draw_items(struct app *a, const char *kind)
 {
 	struct alertview *v = &a->av;
 	enum tab tab = !strcmp(kind, "check") ? TAB_CHECKLIST : TAB_RESPONSE;
-	size_t idx[512];
-	size_t n = items_of(v, kind, idx, 512);
+	struct rows shown = items_of(v, kind);
+	size_t n = shown.n, *idx = shown.at;
 	int w = COLS - 2, height = LINES - 5, y = 4;
 	size_t *top = &v->top[tab], sel = v->sel[tab];
 	if (sel < *top)
@@ -1987,6 +2016,7 @@ static void draw_items(struct app *a, const char *kind)
 		move(y, 0);
 		clrtoeol();
 	}
+	rows_free(&shown);
 }
 
 static void draw_notes(struct app *a)
