@@ -14,6 +14,7 @@
 #include "detect/detect.h"
 #include "detect/rule.h"
 #include "ingest/ingest.h"
+#include "store/alerts.h"
 #include "tui/app.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
@@ -539,6 +540,117 @@ static int setup_long_timeline(void **state)
 	return 0;
 }
 
+/* A case of the seed rule over the events of tests' file name, and the console on it. */
+static void open_case_on(const char *ndjson_path, const char *dbname, size_t added, int64_t alerts)
+{
+	char ndjson[512]; /* tu_path's buffer rotates */
+	snprintf(ndjson, sizeof(ndjson), "%s", ndjson_path);
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path(dbname), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(rules_load_pack(db), 0);
+	tu_seed_rule_only(db);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, ndjson, &o, &c), INGEST_OK);
+	fclose(devnull);
+	assert_int_equal(c.added, added);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(t.created, alerts);
+	assert_int_equal(pipe(pipefd), 0);
+	in = fdopen(pipefd[0], "r");
+	out = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(out, in, 40, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = dbname, .clock = fixed_clock, .colors = 0};
+	app = app_new(db, &ao);
+	assert_int_equal(app_load(app), 0);
+}
+
+static int collect_paths(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%s\n", a->file_path ? a->file_path : "-");
+	return 0;
+}
+
+/* A plugin whose path is 642 bytes long: the exception dialog carried the value inside a
+ * 400-byte label and parsed it back, so the exception stored 386 bytes and never matched. */
+static char long_path[700];
+
+static int setup_long_path(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct strbuf dir;
+	strbuf_init(&dir, 700);
+	strbuf_addstr(&dir, "/Library/DirectoryServices/PlugIns/");
+	while (dir.len < 642 - strlen(".dsplug"))
+		strbuf_addch(&dir, 'a' + (char)(dir.len % 26));
+	strbuf_addstr(&dir, ".dsplug");
+	assert_int_equal(dir.len, 642);
+	snprintf(long_path, sizeof(long_path), "%s", dir.buf);
+	strbuf_release(&dir);
+	struct strbuf ev;
+	strbuf_init(&ev, 4096);
+	strbuf_addf(&ev,
+	            "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"w1\",\"category\":[\"file\"],"
+	            "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":"
+	            "{\"type\":\"macos\"}},\"file\":{\"path\":\"%s\"}}\n",
+	            long_path);
+	tu_write(tu_path("longpath.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	open_case_on(tu_path("longpath.ndjson"), "tui-longpath.db", 1, 1);
+	return 0;
+}
+
+static void test_exception_on_a_642_byte_path_matches(void **state)
+{
+	(void)state;
+	keys("E1y"); /* exception, on the first choice (file.path), confirmed */
+	app_draw(app);
+	char row[1024];
+	int said = 0;
+	for (int y = 0; y < LINES; y++) {
+		screen_row(y, row, sizeof(row));
+		said |= strstr(row, "exception added to the rule") != NULL;
+	}
+	assert_true(said);
+	/* the same plugin written again an hour later: the exception holds, no alert; a plugin whose
+	 * path differs in its last letter still alerts (the exception is that exact path) */
+	char other[700];
+	snprintf(other, sizeof(other), "%s", long_path);
+	other[strlen(other) - strlen(".dsplug") - 1] = 'Z';
+	struct strbuf ev;
+	strbuf_init(&ev, 4096);
+	const char *paths[] = {long_path, other};
+	for (int i = 0; i < 2; i++)
+		strbuf_addf(
+		    &ev,
+		    "{\"@timestamp\":\"2024-05-01T11:0%d:00Z\",\"event\":{\"id\":\"w%d\",\"category\":[\"file\"],"
+		    "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":"
+		    "{\"type\":\"macos\"}},\"file\":{\"path\":\"%s\"}}\n",
+		    i, i + 2, paths[i]);
+	tu_write(tu_path("longpath2.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path("longpath2.ndjson"), &o, &c), INGEST_OK);
+	fclose(devnull);
+	struct detect_options d = {.now_us = T0};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &d, &t), 0);
+	assert_int_equal(t.created, 1);
+	struct alert_query q = {0};
+	struct strbuf seen;
+	strbuf_init(&seen, 4096);
+	assert_int_equal(store_alerts_each(db, &q, collect_paths, &seen), 0);
+	assert_int_equal(tu_count(seen.buf, long_path), 1); /* the first alert only */
+	assert_int_equal(tu_count(seen.buf, other), 1);
+	strbuf_release(&seen);
+}
+
 static int screen_has(const char *text)
 {
 	app_draw(app);
@@ -604,6 +716,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -172,10 +172,12 @@ struct app {
 	struct json_line *json; /* the event view: a foldable JSON tree */
 	size_t njson, json_sel, json_top;
 	unsigned char *folded;
-	/* a multi-step dialog's state */
-	char *pending_reason;
+	/* a multi-step dialog's state, typed: nothing is parsed back out of a label */
+	char *pending_reason, *pending_comment;
 	size_t pending_format;
-	char *exception_field, *exception_value;
+	const char *exception_fields[2]; /* the exception dialog's choices: field and value */
+	char *exception_values[2];
+	size_t nexception, exception_choice;
 };
 
 static int64_t default_clock(void)
@@ -285,8 +287,9 @@ void app_free(struct app *a)
 	json_outline_free(a->json, a->njson);
 	free(a->folded);
 	free(a->pending_reason);
-	free(a->exception_field);
-	free(a->exception_value);
+	free(a->pending_comment);
+	for (size_t i = 0; i < a->nexception; i++)
+		free(a->exception_values[i]);
 	free(a);
 }
 
@@ -723,28 +726,39 @@ static void start_exception(struct app *a)
 		open_alert(a, r);
 	}
 	struct alertview *v = &a->av;
-	const char *opts[2];
-	size_t n = 0;
-	char path[400], signer[400];
-	if (v->fields[OV_PATH]) {
-		snprintf(path, sizeof(path), "file.path is %s", v->fields[OV_PATH]);
-		opts[n++] = path;
-	}
-	if (v->fields[OV_SIGNER] && *v->fields[OV_SIGNER]) {
-		snprintf(signer, sizeof(signer), "process.code_signature.subject_name is %s", v->fields[OV_SIGNER]);
-		opts[n++] = signer;
-	}
-	if (!n) {
+	for (size_t i = 0; i < a->nexception; i++)
+		free(a->exception_values[i]);
+	a->nexception = 0;
+	static const struct {
+		int f; /* an OV_ field */
+		const char *field;
+	} candidates[] = {{OV_PATH, "file.path"}, {OV_SIGNER, "process.code_signature.subject_name"}};
+	for (size_t i = 0; i < 2; i++)
+		if (v->fields[candidates[i].f] && *v->fields[candidates[i].f]) {
+			a->exception_fields[a->nexception] = candidates[i].field;
+			a->exception_values[a->nexception++] = xstrdup(v->fields[candidates[i].f]);
+		}
+	if (!a->nexception) {
 		snprintf(a->msg, sizeof(a->msg), "this alert has no file path or signer to make an exception of");
 		return;
 	}
-	choose(a, P_EXCEPTION_FIELD, "Exception: no more alerts from this rule when", opts, n);
+	struct strbuf labels[2];
+	const char *opts[2];
+	for (size_t i = 0; i < a->nexception; i++) {
+		strbuf_init(&labels[i], 128);
+		strbuf_addf(&labels[i], "%s is %s", a->exception_fields[i], a->exception_values[i]);
+		opts[i] = labels[i].buf;
+	}
+	choose(a, P_EXCEPTION_FIELD, "Exception: no more alerts from this rule when", opts, a->nexception);
+	for (size_t i = 0; i < a->nexception; i++)
+		strbuf_release(&labels[i]);
 }
 
 static void finish_exception(struct app *a)
 {
-	const char *values[] = {a->exception_value};
-	struct exception_spec spec = {.field = a->exception_field,
+	size_t c = a->exception_choice;
+	const char *values[] = {a->exception_values[c]};
+	struct exception_spec spec = {.field = a->exception_fields[c],
 	                              .type = "match",
 	                              .values = values,
 	                              .nvalues = 1,
@@ -866,15 +880,15 @@ static void submit_prompt(struct app *a)
 		break;
 	case P_CLOSE_COMMENT: {
 		size_t open = open_items_of_targets(a);
-		free(a->exception_value);
-		a->exception_value = xstrdup(a->input.buf); /* the comment waits here */
+		free(a->pending_comment);
+		a->pending_comment = xstrdup(a->input.buf);
 		if (open) {
 			char q[160];
 			snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open,
 			         open == 1 ? " is" : "s are");
 			confirm(a, P_CLOSE_CONFIRM, q);
 		} else {
-			set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 0);
+			set_status(a, "closed", a->pending_reason, *a->pending_comment ? a->pending_comment : NULL, 0);
 		}
 		break;
 	}
@@ -920,14 +934,9 @@ static void submit_choice(struct app *a)
 		break;
 	}
 	case P_EXCEPTION_FIELD: {
-		const char *choice = a->choices[c];
-		const char *is = strstr(choice, " is ");
-		free(a->exception_field);
-		free(a->exception_value);
-		a->exception_field = xstrndup(choice, (size_t)(is - choice));
-		a->exception_value = xstrdup(is + 4);
+		a->exception_choice = c;
 		char q[300];
-		snprintf(q, sizeof(q), "Add the exception %.240s? (y/n)", choice);
+		snprintf(q, sizeof(q), "Add the exception %.240s? (y/n)", a->choices[c]);
 		confirm(a, P_EXCEPTION_CONFIRM, q);
 		break;
 	}
@@ -947,7 +956,7 @@ static void answer(struct app *a, int yes)
 	}
 	switch (p) {
 	case P_CLOSE_CONFIRM:
-		set_status(a, "closed", a->pending_reason, *a->exception_value ? a->exception_value : NULL, 1);
+		set_status(a, "closed", a->pending_reason, *a->pending_comment ? a->pending_comment : NULL, 1);
 		break;
 	case P_EXCEPTION_CONFIRM: finish_exception(a); break;
 	case P_EDITOR_CANCEL: snprintf(a->msg, sizeof(a->msg), "note discarded"); break;
