@@ -651,6 +651,59 @@ static void test_exception_on_a_642_byte_path_matches(void **state)
 	strbuf_release(&seen);
 }
 
+static int screen_has(const char *text);
+
+/* Sixty plugin writes, sixty alerts: more than the queue shows at once. */
+static int setup_many_alerts(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct strbuf ev;
+	strbuf_init(&ev, 1 << 16);
+	for (int i = 0; i < 60; i++)
+		strbuf_addf(
+		    &ev,
+		    "{\"@timestamp\":\"2024-05-01T10:%02d:00Z\",\"event\":{\"id\":\"m%d\",\"category\":[\"file\"],"
+		    "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":"
+		    "{\"type\":\"macos\"}},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/p%02d.dsplug\"}}\n",
+		    i, i, i);
+	tu_write(tu_path("many.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	open_case_on(tu_path("many.ndjson"), "tui-many.db", 60, 60);
+	return 0;
+}
+
+/* The plugin name ("pNN.dsplug") on screen line y. */
+static void plugin_on_line(int y, char name[16])
+{
+	app_draw(app);
+	char row[1024];
+	screen_row(y, row, sizeof(row));
+	const char *p = strstr(row, ".dsplug");
+	assert_non_null(p);
+	snprintf(name, 16, "%.10s", p - 3);
+}
+
+/* A click selects the row under the pointer on a scrolled queue (it was Home, then a Down per
+ * line: the row that many lines from the top of the whole queue). */
+static void test_click_on_a_scrolled_queue(void **state)
+{
+	(void)state;
+	keys("G");
+	char want[16], path[128];
+	plugin_on_line(3, want);
+	app_click(app, 3, 10);
+	keys("\n"); /* the alert view's File section names the alert's own path */
+	snprintf(path, sizeof(path), "path          /Library/DirectoryServices/PlugIns/%s", want);
+	assert_true(screen_has(path));
+	keys("q");
+	plugin_on_line(5, want);
+	app_click(app, 5, 40);
+	keys("\n");
+	snprintf(path, sizeof(path), "path          /Library/DirectoryServices/PlugIns/%s", want);
+	assert_true(screen_has(path));
+}
+
 static int screen_has(const char *text)
 {
 	app_draw(app);
@@ -717,6 +770,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
+	    cmocka_unit_test_setup_teardown(test_click_on_a_scrolled_queue, setup_many_alerts, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1374,6 +1374,23 @@ static void queue_key(struct app *a, enum tui_action act)
 	}
 }
 
+void app_click(struct app *a, int y, int x)
+{
+	(void)x;
+	if (a->ov != OV_NONE)
+		return;
+	if (!a->in_alert) {
+		/* the queue's rows start on line 2, from q.top: the row under the pointer, whatever the scroll */
+		size_t vi = a->q.top + (size_t)(y - 2);
+		if (y >= 2 && y < 2 + list_height() && vi < a->q.nview)
+			a->q.sel = vi;
+	} else if (a->av.tab == TAB_TIMELINE) {
+		size_t k = a->av.top[TAB_TIMELINE] + (size_t)(y - 5);
+		if (y >= 5 && k < tab_length(a))
+			a->av.sel[TAB_TIMELINE] = k;
+	}
+}
+
 void app_handle_key(struct app *a, int key)
 {
 	if (key == KEY_RESIZE)

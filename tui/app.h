@@ -26,6 +26,8 @@ int app_load(struct app *a);
 void app_handle_key(struct app *a, int key);
 /* A typed character of 128 or more (for text fields). */
 void app_handle_char(struct app *a, wint_t ch);
+/* A click at screen line y, column x: selects the queue's or the timeline's row under it. */
+void app_click(struct app *a, int y, int x);
 /* Draws the whole screen on stdscr (LINES x COLS). */
 void app_draw(struct app *a);
 /* Looks for changes by other processes (new alerts); cheap; returns 1 when it reloaded. */

@@ -83,12 +83,8 @@ int tui_run(struct store *s, const char *analyst, const char *db_name)
 					app_handle_key(a, KEY_UP);
 				else if (m.bstate & BUTTON5_PRESSED)
 					app_handle_key(a, KEY_DOWN);
-				else if (m.bstate & BUTTON1_CLICKED && m.y >= 2) {
-					/* a click selects the row under it: move there from the top */
-					app_handle_key(a, KEY_HOME);
-					for (int i = 2; i < m.y; i++)
-						app_handle_key(a, KEY_DOWN);
-				}
+				else if (m.bstate & BUTTON1_CLICKED)
+					app_click(a, m.y, m.x);
 			}
 		} else if (kind == KEY_CODE_YES) {
 			app_handle_key(a, (int)ch);
