@@ -3,6 +3,8 @@
  * for review). TZ=UTC, C.UTF-8, a fixed clock. */
 #include "tests/testutil.h"
 
+#include <sqlite3.h>
+
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
@@ -541,12 +543,18 @@ static int setup_long_timeline(void **state)
 }
 
 /* A case of the seed rule over the events of tests' file name, and the console on it. */
+static char case_path[512]; /* the case open_case_on made */
+
 static void open_case_on(const char *ndjson_path, const char *dbname, size_t added, int64_t alerts)
 {
 	char ndjson[512]; /* tu_path's buffer rotates */
 	snprintf(ndjson, sizeof(ndjson), "%s", ndjson_path);
+	static int made;
+	char name[64];
+	snprintf(name, sizeof(name), "%d-%s", ++made, dbname);
+	snprintf(case_path, sizeof(case_path), "%s", tu_path(name));
 	char *err = NULL;
-	assert_int_equal(store_open(tu_path(dbname), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(store_open(case_path, STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
@@ -704,6 +712,19 @@ static void test_click_on_a_scrolled_queue(void **state)
 	assert_true(screen_has(path));
 }
 
+/* A read that fails while a view loads is said on the status line: another process took the
+ * notes table away while the console was open (the view used to look whole, and empty). */
+static void test_a_failed_load_is_said(void **state)
+{
+	(void)state;
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(case_path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DROP TABLE notes", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	keys("\n");
+	assert_true(screen_has("could not read the notes: preparing a statement: no such table: notes"));
+}
+
 static int screen_has(const char *text)
 {
 	app_draw(app);
@@ -771,6 +792,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
 	    cmocka_unit_test_setup_teardown(test_click_on_a_scrolled_queue, setup_many_alerts, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_failed_load_is_said, setup_many_alerts, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,6 +180,15 @@ struct app {
 	size_t nexception, exception_choice;
 };
 
+/* A store read that failed while loading a view is said on the status line (the first one),
+ * instead of leaving a half-empty view that looks whole. Returns rc. */
+static int said_if_failed(struct app *a, int rc, const char *what)
+{
+	if (rc < 0 && !strstr(a->msg, "could not read"))
+		snprintf(a->msg, sizeof(a->msg), "could not read %s: %.300s", what, store_errmsg(a->s));
+	return rc;
+}
+
 static int64_t default_clock(void)
 {
 	return time_now_us();
@@ -341,13 +350,15 @@ static void load_timeline(struct app *a)
 {
 	struct alertview *v = &a->av;
 	clear_timeline(v);
+	int rc;
 	if (v->pivot == 'F') {
 		struct event_query q = {.file_path = v->fields[OV_PATH]};
-		store_events_each(a->s, &q, add_tl, v);
+		rc = store_events_each(a->s, &q, add_tl, v);
 	} else {
-		store_timeline_each(a->s, v->alert.event_id, v->tl_before - v->tl_shift, v->tl_after + v->tl_shift, 0,
-		                    add_tl, v);
+		rc = store_timeline_each(a->s, v->alert.event_id, v->tl_before - v->tl_shift, v->tl_after + v->tl_shift,
+		                         0, add_tl, v);
 	}
+	said_if_failed(a, rc, "the timeline");
 	/* focus the alert's own event (the selection counts visible rows) */
 	v->sel[TAB_TIMELINE] = 0;
 	for (size_t i = 0, k = 0; i < v->ntl; i++) {
@@ -402,8 +413,8 @@ static void load_record(struct app *a)
 	struct alertview *v = &a->av;
 	clear_items(v);
 	strbuf_reset(&v->notes);
-	triage_items_each(a->s, v->alert.id, add_item, v);
-	store_notes_each(a->s, v->alert.id, add_note_text, &v->notes);
+	said_if_failed(a, triage_items_each(a->s, v->alert.id, add_item, v), "the checklist");
+	said_if_failed(a, store_notes_each(a->s, v->alert.id, add_note_text, &v->notes), "the notes");
 }
 
 static int take_doc(void *ctx, const struct alert_row *r)
@@ -452,7 +463,7 @@ static void load_related(struct app *a)
 	struct alertview *v = &a->av;
 	clear_related(v);
 	struct alert_query q = {.related_to = v->alert.id, .window_us = v->tl_before, .no_doc = 1};
-	store_alerts_each(a->s, &q, add_related, v);
+	said_if_failed(a, store_alerts_each(a->s, &q, add_related, v), "the related alerts");
 }
 
 static void open_alert(struct app *a, const struct qrow *r)
@@ -467,19 +478,20 @@ static void open_alert(struct app *a, const struct qrow *r)
 	v->alert.rule = strpool_copy(&v->pool, r->rule), v->alert.target = strpool_copy(&v->pool, r->target);
 	v->reason = "";
 	strbuf_init(&v->notes, 256);
+	a->msg[0] = '\0';
 	struct alert_query q = {.uuid_prefix = r->uuid};
-	store_alerts_each(a->s, &q, take_doc, v);
-	store_alert_context(a->s, r->id, &v->same_host, &v->hosts_same_path);
+	said_if_failed(a, store_alerts_each(a->s, &q, take_doc, v), "the alert");
+	said_if_failed(a, store_alert_context(a->s, r->id, &v->same_host, &v->hosts_same_path), "the prevalence");
 	char *note = NULL;
-	store_alert_rule_note(a->s, r->id, &note);
+	said_if_failed(a, store_alert_rule_note(a->s, r->id, &note), "the guide");
 	guide_parse(note, &v->guide);
 	free(note);
 	note = NULL;
 	if (v->rule_id)
-		store_rule_notes_get(a->s, v->rule_id, &note);
+		said_if_failed(a, store_rule_notes_get(a->s, v->rule_id, &note), "casebook's notes on the rule");
 	guide_parse(note, &v->rule_notes);
 	free(note);
-	store_alert_events(a->s, r->id, &v->members, &v->nmembers);
+	said_if_failed(a, store_alert_events(a->s, r->id, &v->members, &v->nmembers), "the alert's events");
 	v->tl_before = v->tl_after = 600 * TIME_US_PER_SEC;
 	load_related(a);
 	load_timeline(a);
@@ -650,7 +662,7 @@ static void refresh_after_change(struct app *a, char *const *uuids, size_t n)
 		struct alert_query q = {.uuid_prefix = a->av.alert.uuid};
 		for (int i = 0; i < OV_COUNT; i++)
 			free(a->av.fields[i]);
-		store_alerts_each(a->s, &q, take_doc, &a->av);
+		said_if_failed(a, store_alerts_each(a->s, &q, take_doc, &a->av), "the alert");
 		load_record(a);
 	}
 }
