@@ -261,7 +261,7 @@ int cmd_coverage(struct globals *g, int argc, char **argv)
 		diag("casebook coverage: %s\n", store_errmsg(x.s));
 		goto out;
 	}
-	int *caught = calloc(ntechniques * (c.rules.n ? c.rules.n : 1), sizeof(int));
+	int *caught = xcalloc(ntechniques * (c.rules.n ? c.rules.n : 1), sizeof(int));
 	struct result res = {.rules = &c.rules, .caught = caught};
 	struct alert_query q = {.no_doc = 1};
 	if (store_alerts_each(x.s, &q, note_alert, &res)) {

@@ -333,7 +333,7 @@ static int exception_add_cmd(struct globals *g, int argc, char **argv)
 	    {"type", required_argument, NULL, 't'},  {"comment", required_argument, NULL, 'c'},
 	    {"excluded", no_argument, NULL, 'x'},    {NULL, 0, NULL, 0}};
 	struct exception_spec spec = {.type = "match", .analyst = g->analyst, .now_us = time_now_us()};
-	const char **values = calloc((size_t)argc + 1, sizeof(*values));
+	const char **values = xcalloc((size_t)argc + 1, sizeof(*values));
 	int c;
 	optind = 1;
 	opterr = 0;

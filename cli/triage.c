@@ -59,9 +59,9 @@ static int match_alert(void *ctx, const struct alert_row *a, int matches)
 {
 	struct query_match *m = ctx;
 	if (matches) {
-		m->uuids = realloc(m->uuids, (m->n + 1) * sizeof(*m->uuids));
-		m->ids = realloc(m->ids, (m->n + 1) * sizeof(*m->ids));
-		m->uuids[m->n] = strdup(a->uuid);
+		m->uuids = xrealloc(m->uuids, (m->n + 1) * sizeof(*m->uuids));
+		m->ids = xrealloc(m->ids, (m->n + 1) * sizeof(*m->ids));
+		m->uuids[m->n] = xstrdup(a->uuid);
 		m->ids[m->n++] = a->id;
 	}
 	return 0;
@@ -137,8 +137,8 @@ int cmd_status(struct globals *g, int argc, char **argv)
 				rc = 1;
 				break;
 			}
-			m.uuids = realloc(m.uuids, (m.n + 1) * sizeof(*m.uuids));
-			m.ids = realloc(m.ids, (m.n + 1) * sizeof(*m.ids));
+			m.uuids = xrealloc(m.uuids, (m.n + 1) * sizeof(*m.uuids));
+			m.ids = xrealloc(m.ids, (m.n + 1) * sizeof(*m.ids));
 			m.uuids[m.n] = r.uuid;
 			m.ids[m.n++] = r.id;
 		}
@@ -487,8 +487,8 @@ struct uuid_list {
 static int collect_uuid(void *ctx, const struct alert_row *a)
 {
 	struct uuid_list *l = ctx;
-	l->uuids = realloc(l->uuids, (l->n + 1) * sizeof(*l->uuids));
-	l->uuids[l->n++] = strdup(a->uuid);
+	l->uuids = xrealloc(l->uuids, (l->n + 1) * sizeof(*l->uuids));
+	l->uuids[l->n++] = xstrdup(a->uuid);
 	return 0;
 }
 
@@ -555,7 +555,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 			struct resolved r;
 			rc = resolve_alert(s, "export", argv[i], &r);
 			if (!rc) {
-				l.uuids = realloc(l.uuids, (l.n + 1) * sizeof(*l.uuids));
+				l.uuids = xrealloc(l.uuids, (l.n + 1) * sizeof(*l.uuids));
 				l.uuids[l.n++] = r.uuid;
 			}
 		}

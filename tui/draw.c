@@ -10,7 +10,7 @@
 static wchar_t *widen(const char *s, size_t *n)
 {
 	size_t len = strlen(s);
-	wchar_t *w = malloc((len + 1) * sizeof(*w));
+	wchar_t *w = xmalloc((len + 1) * sizeof(*w));
 	mbstate_t st;
 	memset(&st, 0, sizeof(st));
 	size_t out = 0;
@@ -103,7 +103,7 @@ int draw_text_middle(int y, int x, int width, const char *s, attr_t attr)
 		cols = 0;
 		while (b > a && cols + cell_width(w[b - 1]) <= right)
 			cols += cell_width(w[--b]);
-		wchar_t *mid = malloc((a + 1 + (n - b) + 1) * sizeof(*mid));
+		wchar_t *mid = xmalloc((a + 1 + (n - b) + 1) * sizeof(*mid));
 		memcpy(mid, w, a * sizeof(*w));
 		mid[a] = L'…';
 		memcpy(mid + a + 1, w + b, (n - b) * sizeof(*w));
@@ -119,7 +119,7 @@ size_t wrap_text(const char *s, int width, int multiline, char ***lines)
 {
 	char *safe = sanitize_dup(s, multiline ? SAN_MULTILINE : 0);
 	size_t n = 0, cap = 8;
-	char **out = malloc(cap * sizeof(*out));
+	char **out = xmalloc(cap * sizeof(*out));
 	if (width < 8)
 		width = 8;
 	char *para = safe;
@@ -154,7 +154,7 @@ size_t wrap_text(const char *s, int width, int multiline, char ***lines)
 			if (line_end == p)
 				line_end = p + strlen(p);
 			if (n == cap)
-				out = realloc(out, (cap *= 2) * sizeof(*out));
+				out = xrealloc(out, (cap *= 2) * sizeof(*out));
 			out[n++] = xstrndup(p, (size_t)(line_end - p));
 			p = line_end;
 			while (*p == ' ')
