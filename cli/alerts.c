@@ -11,6 +11,7 @@
 #include "export/export.h"
 #include "store/alerts.h"
 #include "store/triage.h"
+#include "triage/case.h"
 #include "triage/record.h"
 
 struct alert_print {
@@ -158,15 +159,8 @@ static int show_sequence(struct store *s, int64_t alert_id)
 	return rc;
 }
 
-struct show_ctx {
-	struct strbuf *l;
-	int any;
-};
-
-static int show_item(void *ctx, const struct triage_item *it)
+static void show_item(struct strbuf *l, const struct case_item *it)
 {
-	struct show_ctx *c = ctx;
-	struct strbuf *l = c->l;
 	int check = !strcmp(it->kind, "check");
 	if (check)
 		strbuf_addf(l, "  [%c] %2d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
@@ -185,18 +179,15 @@ static int show_item(void *ctx, const struct triage_item *it)
 		}
 	}
 	strbuf_addch(l, '\n');
-	c->any++;
-	return 0;
 }
 
-static int show_note(void *ctx, const struct note_row *n)
+static void show_note(struct strbuf *l, const struct case_note *n)
 {
-	struct show_ctx *c = ctx;
 	char t[TIME_ISO_LEN];
 	time_format_iso8601(n->at_us, t);
-	strbuf_addstr(c->l, "  ");
-	add_text(c->l, n->by);
-	strbuf_addf(c->l, ", %s:\n", t);
+	strbuf_addstr(l, "  ");
+	add_text(l, n->by);
+	strbuf_addf(l, ", %s:\n", t);
 	struct strbuf safe;
 	strbuf_init(&safe, 128);
 	sanitize_append(&safe, n->text, strlen(n->text), SAN_MULTILINE);
@@ -204,72 +195,64 @@ static int show_note(void *ctx, const struct note_row *n)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		strbuf_addf(c->l, "    %s\n", line);
+		strbuf_addf(l, "    %s\n", line);
 		line = nl ? nl + 1 : NULL;
 	}
 	strbuf_release(&safe);
-	c->any++;
-	return 0;
 }
 
-static int show_status_change(void *ctx, const struct audit_row *a)
+static void show_status_change(struct strbuf *l, const struct case_audit *a)
 {
-	struct show_ctx *c = ctx;
-	if (strcmp(a->action, "status"))
-		return 0;
 	char t[TIME_ISO_LEN];
 	time_format_iso8601(a->at_us, t);
-	strbuf_addf(c->l, "  %s  ", t);
-	add_text(c->l, a->analyst);
-	strbuf_addstr(c->l, ": ");
-	add_text(c->l, a->before);
-	strbuf_addstr(c->l, " → ");
-	add_text(c->l, a->after);
-	strbuf_addch(c->l, '\n');
-	c->any++;
-	return 0;
+	strbuf_addf(l, "  %s  ", t);
+	add_text(l, a->analyst);
+	strbuf_addstr(l, ": ");
+	add_text(l, a->before);
+	strbuf_addstr(l, " → ");
+	add_text(l, a->after);
+	strbuf_addch(l, '\n');
 }
 
-static int show_item_check(void *ctx, const struct triage_item *it)
-{
-	return strcmp(it->kind, "check") ? 0 : show_item(ctx, it);
-}
-
-static int show_item_response(void *ctx, const struct triage_item *it)
-{
-	return strcmp(it->kind, "response") ? 0 : show_item(ctx, it);
-}
-
-/* The triage record after the summary: checklist, response steps, notes, status history. */
+/* The triage record after the summary: checklist, response steps, notes, status history, all
+ * from the one record the exports read (triage/case.h). */
 static int show_record(struct store *s, const struct resolved *r)
 {
+	struct case_record rec;
+	struct case_options o = {.timeline = 0};
+	if (case_load(s, r->uuid, &o, &rec)) {
+		case_release(&rec);
+		return -1;
+	}
 	struct strbuf l;
 	strbuf_init(&l, 1024);
-	struct show_ctx c = {.l = &l};
-	strbuf_addstr(&l, "\nchecklist (casebook check ALERT N):\n");
-	if (triage_items_each(s, r->id, show_item_check, &c))
-		goto fail;
-	strbuf_addstr(&l, "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n");
-	if (triage_items_each(s, r->id, show_item_response, &c))
-		goto fail;
+	static const char *const kinds[] = {"check", "response"};
+	static const char *const heads[] = {"\nchecklist (casebook check ALERT N):\n",
+	                                    "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n"};
+	for (int k = 0; k < 2; k++) {
+		strbuf_addstr(&l, heads[k]);
+		for (size_t i = 0; i < rec.nitems; i++)
+			if (!strcmp(rec.items[i].kind, kinds[k]))
+				show_item(&l, &rec.items[i]);
+	}
 	strbuf_addstr(&l, "\nnotes:\n");
-	c.any = 0;
-	if (store_notes_each(s, r->id, show_note, &c))
-		goto fail;
-	if (!c.any)
+	for (size_t i = 0; i < rec.nnotes; i++)
+		show_note(&l, &rec.notes[i]);
+	if (!rec.nnotes)
 		strbuf_addstr(&l, "  none\n");
 	strbuf_addstr(&l, "\nstatus history:\n");
-	c.any = 0;
-	if (store_audit_each(s, r->uuid, show_status_change, &c))
-		goto fail;
-	if (!c.any)
+	int any = 0;
+	for (size_t i = 0; i < rec.naudit; i++)
+		if (!strcmp(rec.audit[i].action, "status")) {
+			show_status_change(&l, &rec.audit[i]);
+			any = 1;
+		}
+	if (!any)
 		strbuf_addstr(&l, "  open since detection\n");
 	fwrite(l.buf, 1, l.len, stdout);
 	strbuf_release(&l);
+	case_release(&rec);
 	return 0;
-fail:
-	strbuf_release(&l);
-	return -1;
 }
 
 int cmd_show(struct globals *g, int argc, char **argv)

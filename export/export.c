@@ -12,206 +12,12 @@
 #include "store/alerts.h"
 #include "store/rules.h"
 #include "store/triage.h"
+#include "triage/case.h"
 #include "triage/record.h"
 
 #define EXPORT_VERSION 1
 
 /* ---- gathering one alert's record ---- */
-
-struct item_copy {
-	char *kind, *text, *state, *note, *by;
-	int position, from_default;
-	int64_t at_us;
-};
-
-struct note_copy {
-	char *text, *by;
-	int64_t at_us;
-};
-
-struct audit_copy {
-	int64_t id, at_us;
-	char *analyst, *action, *target, *before, *after, *hash;
-};
-
-struct event_copy {
-	int64_t id, ts;
-	char *host, *category, *action, *process, *target, *user, *executable, *file_path, *identity;
-	int64_t pid;
-	int has_pid;
-	char *doc;
-};
-
-struct record {
-	int64_t id, event_id, original_time, created_us, risk;
-	char *uuid, *rule_id, *rule_name, *severity, *status, *reason, *closed_reason, *comment, *host, *doc;
-	int64_t rule_version;
-	struct item_copy *items;
-	size_t nitems;
-	struct note_copy *notes;
-	size_t nnotes;
-	struct audit_copy *audit;
-	size_t naudit;
-	struct event_copy *timeline;
-	size_t ntimeline;
-	char *event_doc;  /* the source event, as stored */
-	int64_t *members; /* the alert's events: one, or a sequence's every event */
-	size_t nmembers;
-	char *rule_notes; /* casebook's notes on the rule (Markdown), or NULL */
-};
-
-static int is_member(const struct record *r, int64_t event_id)
-{
-	for (size_t i = 0; i < r->nmembers; i++)
-		if (r->members[i] == event_id)
-			return 1;
-	return event_id == r->event_id;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static int take_alert(void *ctx, const struct alert_row *a)
-{
-	struct record *r = ctx;
-	r->id = a->id;
-	r->event_id = a->event_id;
-	r->original_time = a->original_time;
-	r->created_us = a->created_us;
-	r->risk = a->risk_score;
-	r->uuid = xstrdup(a->uuid);
-	r->rule_id = xstrdup(a->rule_id);
-	r->rule_name = xstrdup(a->rule_name);
-	r->rule_version = a->rule_version;
-	r->severity = xstrdup(a->severity);
-	r->status = xstrdup(a->status);
-	r->reason = xstrdup(a->reason);
-	r->closed_reason = dup_or_null(a->reason_closed);
-	r->comment = dup_or_null(a->comment);
-	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
-	r->doc = xstrdup(a->doc);
-	return 1;
-}
-
-static int take_item(void *ctx, const struct triage_item *it)
-{
-	struct record *r = ctx;
-	r->items = xrealloc(r->items, (r->nitems + 1) * sizeof(*r->items));
-	r->items[r->nitems++] = (struct item_copy){.kind = xstrdup(it->kind),
-	                                           .text = xstrdup(it->text),
-	                                           .state = xstrdup(it->state),
-	                                           .note = dup_or_null(it->note),
-	                                           .by = dup_or_null(it->by),
-	                                           .position = it->position,
-	                                           .from_default = it->from_default,
-	                                           .at_us = it->at_us};
-	return 0;
-}
-
-static int take_note(void *ctx, const struct note_row *n)
-{
-	struct record *r = ctx;
-	r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
-	r->notes[r->nnotes++] = (struct note_copy){.text = xstrdup(n->text), .by = xstrdup(n->by), .at_us = n->at_us};
-	return 0;
-}
-
-static int take_audit(void *ctx, const struct audit_row *a)
-{
-	struct record *r = ctx;
-	r->audit = xrealloc(r->audit, (r->naudit + 1) * sizeof(*r->audit));
-	r->audit[r->naudit++] = (struct audit_copy){.id = a->id,
-	                                            .at_us = a->at_us,
-	                                            .analyst = xstrdup(a->analyst),
-	                                            .action = xstrdup(a->action),
-	                                            .target = dup_or_null(a->target),
-	                                            .before = dup_or_null(a->before),
-	                                            .after = dup_or_null(a->after),
-	                                            .hash = xstrdup(a->hash)};
-	return 0;
-}
-
-static int take_event(void *ctx, const struct event_row *row)
-{
-	struct record *r = ctx;
-	const struct event_record *e = &row->r;
-	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
-	r->timeline[r->ntimeline++] =
-	    (struct event_copy){.id = row->id,
-	                        .ts = e->ts,
-	                        .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
-	                        .category = dup_or_null(e->category),
-	                        .action = dup_or_null(e->action),
-	                        .process = dup_or_null(e->process_name),
-	                        .user = dup_or_null(e->user_name),
-	                        .executable = dup_or_null(e->executable),
-	                        .file_path = dup_or_null(e->file_path),
-	                        .target = dup_or_null(e->file_path ? e->file_path : e->executable),
-	                        .identity = xstrdup(e->identity),
-	                        .pid = e->pid,
-	                        .has_pid = e->has_pid,
-	                        .doc = xstrndup(row->doc, row->doc_len)};
-	if (row->id == r->event_id)
-		r->event_doc = xstrndup(row->doc, row->doc_len);
-	return 0;
-}
-
-static int take_source(void *ctx, const struct event_row *row)
-{
-	struct record *r = ctx;
-	if (!r->event_doc)
-		r->event_doc = xstrndup(row->doc, row->doc_len);
-	return 1;
-}
-
-static void record_release(struct record *r)
-{
-	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
-	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
-	free(r->members), free(r->rule_notes);
-	for (size_t i = 0; i < r->nitems; i++) {
-		struct item_copy *it = &r->items[i];
-		free(it->kind), free(it->text), free(it->state), free(it->note), free(it->by);
-	}
-	free(r->items);
-	for (size_t i = 0; i < r->nnotes; i++)
-		free(r->notes[i].text), free(r->notes[i].by);
-	free(r->notes);
-	for (size_t i = 0; i < r->naudit; i++) {
-		struct audit_copy *a = &r->audit[i];
-		free(a->analyst), free(a->action), free(a->target), free(a->before), free(a->after), free(a->hash);
-	}
-	free(r->audit);
-	for (size_t i = 0; i < r->ntimeline; i++) {
-		struct event_copy *e = &r->timeline[i];
-		free(e->host), free(e->category), free(e->action), free(e->process), free(e->user), free(e->executable);
-		free(e->file_path), free(e->target), free(e->identity), free(e->doc);
-	}
-	free(r->timeline);
-	memset(r, 0, sizeof(*r));
-}
-
-static int gather(struct store *s, const char *uuid, const struct export_options *o, struct record *r)
-{
-	memset(r, 0, sizeof(*r));
-	struct alert_query q = {.uuid_prefix = uuid};
-	if (store_alerts_each(s, &q, take_alert, r))
-		return -1;
-	if (!r->uuid)
-		return -1;
-	if (triage_items_each(s, r->id, take_item, r) || store_notes_each(s, r->id, take_note, r) ||
-	    store_audit_each(s, r->uuid, take_audit, r) ||
-	    store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r))
-		return -1;
-	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
-		return -1;
-	if (store_alert_events(s, r->id, &r->members, &r->nmembers) ||
-	    store_rule_notes_get(s, r->rule_id, &r->rule_notes))
-		return -1;
-	return 0;
-}
 
 /* ---- helpers ---- */
 
@@ -281,11 +87,11 @@ static void add_time(cJSON *obj, const char *key, int64_t us)
 
 /* ---- json ---- */
 
-static cJSON *items_json(const struct record *r, const char *kind)
+static cJSON *items_json(const struct case_record *r, const char *kind)
 {
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < r->nitems; i++) {
-		const struct item_copy *it = &r->items[i];
+		const struct case_item *it = &r->items[i];
 		if (strcmp(it->kind, kind))
 			continue;
 		cJSON *o = cJSON_CreateObject();
@@ -301,7 +107,7 @@ static cJSON *items_json(const struct record *r, const char *kind)
 	return arr;
 }
 
-static cJSON *record_json(const struct record *r)
+static cJSON *record_json(const struct case_record *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "uuid", r->uuid);
@@ -327,7 +133,7 @@ static cJSON *record_json(const struct record *r)
 	cJSON *history = cJSON_AddArrayToObject(o, "status_history");
 	cJSON *audit = cJSON_AddArrayToObject(o, "audit");
 	for (size_t i = 0; i < r->naudit; i++) {
-		const struct audit_copy *a = &r->audit[i];
+		const struct case_audit *a = &r->audit[i];
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddNumberToObject(e, "id", (double)a->id);
 		add_time(e, "at", a->at_us);
@@ -483,11 +289,11 @@ static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived
 	strbuf_addstr(out, "\n\n");
 }
 
-static void md_items(struct strbuf *out, const struct record *r, const char *kind)
+static void md_items(struct strbuf *out, const struct case_record *r, const char *kind)
 {
 	int any = 0;
 	for (size_t i = 0; i < r->nitems; i++) {
-		const struct item_copy *it = &r->items[i];
+		const struct case_item *it = &r->items[i];
 		if (strcmp(it->kind, kind))
 			continue;
 		if (!any++ && it->from_default)
@@ -514,7 +320,7 @@ static void md_items(struct strbuf *out, const struct record *r, const char *kin
 	strbuf_addch(out, '\n');
 }
 
-static void md_notes(struct strbuf *out, const struct record *r)
+static void md_notes(struct strbuf *out, const struct case_record *r)
 {
 	strbuf_addstr(out, "## Notes\n\n");
 	if (!r->nnotes)
@@ -545,7 +351,7 @@ static void md_notes(struct strbuf *out, const struct record *r)
 }
 
 /* casebook's notes on the rule, quoted so that they stand apart from the rule author's text. */
-static void md_rule_notes(struct strbuf *out, const struct record *r)
+static void md_rule_notes(struct strbuf *out, const struct case_record *r)
 {
 	if (!r->rule_notes)
 		return;
@@ -566,7 +372,7 @@ static void md_rule_notes(struct strbuf *out, const struct record *r)
 	strbuf_release(&safe);
 }
 
-static void md_timeline(struct strbuf *out, const struct record *r, const struct export_options *o)
+static void md_timeline(struct strbuf *out, const struct case_record *r, const struct export_options *o)
 {
 	strbuf_addf(out, "## Timeline\n\nEvents on host ");
 	md(out, r->host);
@@ -575,10 +381,10 @@ static void md_timeline(struct strbuf *out, const struct record *r, const struct
 	            r->nmembers > 1 ? "; a sequence: each of its events" : "");
 	strbuf_addstr(out, "| | Time (UTC) | Event | Process | Target |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->ntimeline; i++) {
-		const struct event_copy *e = &r->timeline[i];
+		const struct case_event *e = &r->timeline[i];
 		char t[TIME_ISO_LEN];
 		iso(e->ts, t);
-		strbuf_addf(out, "| %s | %s | ", is_member(r, e->id) ? "▶" : "", t);
+		strbuf_addf(out, "| %s | %s | ", case_is_member(r, e->id) ? "▶" : "", t);
 		md(out, e->category);
 		strbuf_addstr(out, "/");
 		md(out, e->action);
@@ -591,12 +397,12 @@ static void md_timeline(struct strbuf *out, const struct record *r, const struct
 	strbuf_addch(out, '\n');
 }
 
-static void md_audit(struct strbuf *out, const struct record *r, const struct export_options *o)
+static void md_audit(struct strbuf *out, const struct case_record *r, const struct export_options *o)
 {
 	strbuf_addstr(
 	    out, "## Audit trail\n\n| # | Time (UTC) | Analyst | Action | Change |\n| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < r->naudit; i++) {
-		const struct audit_copy *a = &r->audit[i];
+		const struct case_audit *a = &r->audit[i];
 		char t[TIME_ISO_LEN];
 		iso(a->at_us, t);
 		strbuf_addf(out, "| %lld | %s | ", (long long)a->id, t);
@@ -620,7 +426,7 @@ static void md_audit(struct strbuf *out, const struct record *r, const struct ex
 	strbuf_addf(out, "\nAudit anchor of the case (`casebook audit --verify --expect`): `%s`\n\n", o->audit_anchor);
 }
 
-static void write_markdown_one(const struct record *r, const struct export_options *o, struct strbuf *out)
+static void write_markdown_one(const struct case_record *r, const struct export_options *o, struct strbuf *out)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
 	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : NULL;
@@ -702,7 +508,7 @@ static int thehive_severity(const char *s)
 	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : 1;
 }
 
-static cJSON *thehive_one(const struct record *r, const struct export_options *o)
+static cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
 	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : cJSON_CreateObject();
@@ -754,7 +560,7 @@ static cJSON *thehive_one(const struct record *r, const struct export_options *o
 	/* TheHive alerts hold no tasks: these go on the case the alert becomes */
 	cJSON *tasks = cJSON_AddArrayToObject(out, "case_tasks");
 	for (size_t i = 0; i < r->nitems; i++) {
-		const struct item_copy *it = &r->items[i];
+		const struct case_item *it = &r->items[i];
 		int check = !strcmp(it->kind, "check");
 		cJSON *task = cJSON_CreateObject();
 		char title[64];
@@ -788,7 +594,7 @@ static cJSON *thehive_one(const struct record *r, const struct export_options *o
 
 /* ---- Timesketch ---- */
 
-static void event_message(const struct event_copy *e, struct strbuf *m)
+static void event_message(const struct case_event *e, struct strbuf *m)
 {
 	strbuf_addf(m, "%s %s", e->category ? e->category : "event", e->action ? e->action : "");
 	if (e->process)
@@ -842,10 +648,10 @@ static void write_timesketch_header(struct strbuf *out)
 }
 
 /* One row per timeline event of one alert. */
-static void write_timesketch(const struct record *r, int csv, const struct export_options *o, struct strbuf *out)
+static void write_timesketch(const struct case_record *r, int csv, const struct export_options *o, struct strbuf *out)
 {
 	for (size_t j = 0; j < r->ntimeline; j++) {
-		const struct event_copy *e = &r->timeline[j];
+		const struct case_event *e = &r->timeline[j];
 		struct strbuf msg;
 		strbuf_init(&msg, 128);
 		event_message(e, &msg);
@@ -854,7 +660,7 @@ static void write_timesketch(const struct record *r, int csv, const struct expor
 		snprintf(us, sizeof(us), "%lld", (long long)e->ts);
 		if (e->has_pid)
 			snprintf(pid, sizeof(pid), "%lld", (long long)e->pid);
-		int own = is_member(r, e->id);
+		int own = case_is_member(r, e->id);
 		/* Timesketch reads a CSV tag cell as a JSON list when it is one ("[...]"), and an
 		 * empty cell, which pandas reads as NaN, as the tag "nan": always a list */
 		struct strbuf tag;
@@ -917,7 +723,7 @@ static void append_json_item(cJSON *j, size_t i, struct strbuf *out)
 	cJSON_Delete(j);
 }
 
-static void markdown_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+static void markdown_one(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out)
 {
 	if (i)
 		strbuf_addstr(out, "\n---\n\n");
@@ -931,7 +737,7 @@ static void json_begin(const struct export_options *o, size_t n, struct strbuf *
 	json_envelope_open(o, out);
 }
 
-static void json_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+static void json_one(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out)
 {
 	(void)o;
 	append_json_item(record_json(r), i, out);
@@ -952,7 +758,7 @@ static void thehive_begin(const struct export_options *o, size_t n, struct strbu
 		strbuf_addch(out, '[');
 }
 
-static void thehive_item(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+static void thehive_item(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out)
 {
 	append_json_item(thehive_one(r, o), i, out);
 }
@@ -969,13 +775,15 @@ static void timesketch_csv_begin(const struct export_options *o, size_t n, struc
 	write_timesketch_header(out);
 }
 
-static void timesketch_jsonl_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+static void timesketch_jsonl_one(const struct case_record *r, size_t i, const struct export_options *o,
+                                 struct strbuf *out)
 {
 	(void)i;
 	write_timesketch(r, 0, o, out);
 }
 
-static void timesketch_csv_one(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out)
+static void timesketch_csv_one(const struct case_record *r, size_t i, const struct export_options *o,
+                               struct strbuf *out)
 {
 	(void)i;
 	write_timesketch(r, 1, o, out);
@@ -984,7 +792,7 @@ static void timesketch_csv_one(const struct record *r, size_t i, const struct ex
 struct export_format_ops {
 	struct export_format_info info;
 	void (*begin)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
-	void (*one)(const struct record *r, size_t i, const struct export_options *o, struct strbuf *out);
+	void (*one)(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out);
 	void (*end)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
 };
 
@@ -1059,12 +867,13 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 		fmt->begin(&opt, n, out);
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
-		struct record r;
+		struct case_record r;
 		memset(&r, 0, sizeof(r));
-		rc = gather(s, uuids[i], &opt, &r);
+		struct case_options co = {.timeline = 1, .before_us = opt.before_us, .after_us = opt.after_us};
+		rc = case_load(s, uuids[i], &co, &r);
 		if (!rc)
 			fmt->one(&r, i, &opt, out);
-		record_release(&r);
+		case_release(&r);
 		if (!rc)
 			rc = flush_out(&opt, out);
 	}

@@ -1,0 +1,164 @@
+#include "triage/case.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "store/alerts.h"
+#include "store/events.h"
+#include "store/rules.h"
+#include "store/triage.h"
+#include "triage/record.h"
+
+int case_is_member(const struct case_record *r, int64_t event_id)
+{
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (r->members[i] == event_id)
+			return 1;
+	return event_id == r->event_id;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int take_alert(void *ctx, const struct alert_row *a)
+{
+	struct case_record *r = ctx;
+	r->id = a->id;
+	r->event_id = a->event_id;
+	r->original_time = a->original_time;
+	r->created_us = a->created_us;
+	r->risk = a->risk_score;
+	r->uuid = xstrdup(a->uuid);
+	r->rule_id = xstrdup(a->rule_id);
+	r->rule_name = xstrdup(a->rule_name);
+	r->rule_version = a->rule_version;
+	r->severity = xstrdup(a->severity);
+	r->status = xstrdup(a->status);
+	r->reason = xstrdup(a->reason);
+	r->closed_reason = dup_or_null(a->reason_closed);
+	r->comment = dup_or_null(a->comment);
+	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
+	r->doc = xstrdup(a->doc);
+	return 1;
+}
+
+static int take_item(void *ctx, const struct triage_item *it)
+{
+	struct case_record *r = ctx;
+	r->items = xrealloc(r->items, (r->nitems + 1) * sizeof(*r->items));
+	r->items[r->nitems++] = (struct case_item){.kind = xstrdup(it->kind),
+	                                           .text = xstrdup(it->text),
+	                                           .state = xstrdup(it->state),
+	                                           .note = dup_or_null(it->note),
+	                                           .by = dup_or_null(it->by),
+	                                           .position = it->position,
+	                                           .from_default = it->from_default,
+	                                           .at_us = it->at_us};
+	return 0;
+}
+
+static int take_note(void *ctx, const struct note_row *n)
+{
+	struct case_record *r = ctx;
+	r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+	r->notes[r->nnotes++] = (struct case_note){.text = xstrdup(n->text), .by = xstrdup(n->by), .at_us = n->at_us};
+	return 0;
+}
+
+static int take_audit(void *ctx, const struct audit_row *a)
+{
+	struct case_record *r = ctx;
+	r->audit = xrealloc(r->audit, (r->naudit + 1) * sizeof(*r->audit));
+	r->audit[r->naudit++] = (struct case_audit){.id = a->id,
+	                                            .at_us = a->at_us,
+	                                            .analyst = xstrdup(a->analyst),
+	                                            .action = xstrdup(a->action),
+	                                            .target = dup_or_null(a->target),
+	                                            .before = dup_or_null(a->before),
+	                                            .after = dup_or_null(a->after),
+	                                            .hash = xstrdup(a->hash)};
+	return 0;
+}
+
+static int take_event(void *ctx, const struct event_row *row)
+{
+	struct case_record *r = ctx;
+	const struct event_record *e = &row->r;
+	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
+	r->timeline[r->ntimeline++] =
+	    (struct case_event){.id = row->id,
+	                        .ts = e->ts,
+	                        .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
+	                        .category = dup_or_null(e->category),
+	                        .action = dup_or_null(e->action),
+	                        .process = dup_or_null(e->process_name),
+	                        .user = dup_or_null(e->user_name),
+	                        .executable = dup_or_null(e->executable),
+	                        .file_path = dup_or_null(e->file_path),
+	                        .target = dup_or_null(e->file_path ? e->file_path : e->executable),
+	                        .identity = xstrdup(e->identity),
+	                        .pid = e->pid,
+	                        .has_pid = e->has_pid,
+	                        .doc = xstrndup(row->doc, row->doc_len)};
+	if (row->id == r->event_id)
+		r->event_doc = xstrndup(row->doc, row->doc_len);
+	return 0;
+}
+
+static int take_source(void *ctx, const struct event_row *row)
+{
+	struct case_record *r = ctx;
+	if (!r->event_doc)
+		r->event_doc = xstrndup(row->doc, row->doc_len);
+	return 1;
+}
+
+void case_release(struct case_record *r)
+{
+	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
+	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	free(r->members), free(r->rule_notes);
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct case_item *it = &r->items[i];
+		free(it->kind), free(it->text), free(it->state), free(it->note), free(it->by);
+	}
+	free(r->items);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i].text), free(r->notes[i].by);
+	free(r->notes);
+	for (size_t i = 0; i < r->naudit; i++) {
+		struct case_audit *a = &r->audit[i];
+		free(a->analyst), free(a->action), free(a->target), free(a->before), free(a->after), free(a->hash);
+	}
+	free(r->audit);
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		struct case_event *e = &r->timeline[i];
+		free(e->host), free(e->category), free(e->action), free(e->process), free(e->user), free(e->executable);
+		free(e->file_path), free(e->target), free(e->identity), free(e->doc);
+	}
+	free(r->timeline);
+	memset(r, 0, sizeof(*r));
+}
+
+int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct alert_query q = {.uuid_prefix = uuid};
+	if (store_alerts_each(s, &q, take_alert, r))
+		return -1;
+	if (!r->uuid)
+		return -1;
+	if (triage_items_each(s, r->id, take_item, r) || store_notes_each(s, r->id, take_note, r) ||
+	    store_audit_each(s, r->uuid, take_audit, r) ||
+	    (o->timeline && store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r)))
+		return -1;
+	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
+		return -1;
+	if (store_alert_events(s, r->id, &r->members, &r->nmembers) ||
+	    store_rule_notes_get(s, r->rule_id, &r->rule_notes))
+		return -1;
+	return 0;
+}
