@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/timeutil.h"
 #include "detect/field.h"
@@ -1788,7 +1789,7 @@ static const struct func funcs[] = {
 static const struct func *find_func(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
-		if (strlen(funcs[i].name) == len && !memcmp(funcs[i].name, name, len))
+		if (strlen(funcs[i].name) == len && !strncasecmp(funcs[i].name, name, len))
 			return &funcs[i];
 	return NULL;
 }

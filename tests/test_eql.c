@@ -205,6 +205,10 @@ static const struct eql_case cases[] = {
     {"any where startsWith(file.name, \"x.\")", FILE_EVENT, 1},
     {"any where startsWith(file.name, \"X.\")", FILE_EVENT, 0},
     {"any where startsWith~(file.name, \"X.\")", FILE_EVENT, 1},
+    /* function names in any case, as Elasticsearch accepts them */
+    {"any where startswith~(file.name, \"X.\")", FILE_EVENT, 1},
+    {"any where STARTSWITH(file.name, \"x.\")", FILE_EVENT, 1},
+    {"any where Concat(file.name, \"\") == file.name", FILE_EVENT, 1},
     {"any where endsWith(file.path, \".dsplug\")", FILE_EVENT, 1},
     {"any where endsWith(file.path, \".DSPLUG\")", FILE_EVENT, 0},
     {"any where endsWith~(file.path, \".DSPLUG\")", FILE_EVENT, 1},
@@ -252,6 +256,7 @@ static const struct eql_case cases[] = {
     {"any where wildcard(file.name, \"a*\", \"x*\")", FILE_EVENT, 1},
     {"any where cidrMatch(destination.ip, \"192.168.0.0/16\")", PROC_EVENT, 1},
     {"any where cidrMatch(destination.ip, \"10.0.0.0/8\", \"192.168.10.0/24\")", PROC_EVENT, 1},
+    {"any where cidrmatch(destination.ip, \"192.168.0.0/16\")", PROC_EVENT, 1},
     {"any where cidrMatch(destination.ip, \"10.0.0.0/8\")", PROC_EVENT, 0},
     {"any where cidrMatch(destination.ip, \"192.168.10.20\")", PROC_EVENT, 1},
     {"any where cidrMatch(destination.ip, \"192.168.10.21/32\")", PROC_EVENT, 0},
