@@ -147,6 +147,13 @@ static void fail_at(struct ep *p, size_t at, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A construct Elasticsearch runs and casebook does not yet: the rule is stored, not refused. */
+static void not_yet_at(struct ep *p, size_t at, const char *msg)
+{
+	fail_at(p, at, "%s", msg);
+	p->err->not_yet = 1;
+}
+
 static void skip_space(struct ep *p)
 {
 	for (;;) {
@@ -548,6 +555,24 @@ static struct node *primary(struct ep *p)
 	}
 	if (isdigit((unsigned char)c) || (c == '.' && p->pos + 1 < p->len && isdigit((unsigned char)p->s[p->pos + 1])))
 		return number_literal(p);
+	/* EQL's lineage operators (descendant of, child of, event of [...]) are not in
+	 * Elasticsearch's EQL: say so rather than "unexpected text" at "of" */
+	static const char *const lineage[] = {"descendant", "child", "event"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(lineage[i]), k = p->pos + n;
+		if (p->len - p->pos > n && !strncasecmp(p->s + p->pos, lineage[i], n) &&
+		    isspace((unsigned char)p->s[k])) {
+			while (k < p->len && isspace((unsigned char)p->s[k]))
+				k++;
+			if (k + 2 <= p->len && !strncasecmp(p->s + k, "of", 2) &&
+			    (k + 2 == p->len || isspace((unsigned char)p->s[k + 2]) || p->s[k + 2] == '[')) {
+				fail_at(p, at,
+				        "%s of [...] is not supported: Elasticsearch's EQL has no lineage operators",
+				        lineage[i]);
+				return NULL;
+			}
+		}
+	}
 	if (c == '"' || c == '\'') {
 		size_t len;
 		char *text = string_literal(p, &len);
@@ -1111,7 +1136,7 @@ static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 {
 	skip_space(p);
 	if (p->pos < p->len && p->s[p->pos] == '!') {
-		fail_at(p, p->pos, "missing-event stages (![...]) are not supported");
+		not_yet_at(p, p->pos, "missing-event stages (![...]) are not supported yet");
 		return -1;
 	}
 	if (q->nstages >= EQL_MAX_STAGES) {
@@ -1212,9 +1237,9 @@ struct eql_query *eql_parse(const char *text, struct kql_error *err)
 	skip_space(&p);
 	size_t at = p.pos;
 	if (take_word(&p, "sample"))
-		fail_at(&p, at, "sample queries are not supported (event queries and sequences are)");
+		not_yet_at(&p, at, "sample queries are not supported yet (event queries and sequences are)");
 	else if (take_word(&p, "join"))
-		fail_at(&p, at, "join queries are not supported (event queries and sequences are)");
+		fail_at(&p, at, "join is not supported: Elasticsearch's EQL has no join (sequences are its way)");
 	else if (take_word(&p, "sequence"))
 		sequence(&p, q);
 	else if (!event_filter(&p, &q->stages[0]))
@@ -1222,7 +1247,7 @@ struct eql_query *eql_parse(const char *text, struct kql_error *err)
 	if (!p.failed) {
 		skip_space(&p);
 		if (p.pos < p.len && p.s[p.pos] == '|')
-			fail_at(&p, p.pos, "pipes (| head, | tail, ...) are not supported in rules");
+			fail_at(&p, p.pos, "pipes (| head, | tail, ...) are not supported in detection rules");
 		else if (p.pos < p.len)
 			fail_at(&p, p.pos, "unexpected text after the query");
 	}

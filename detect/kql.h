@@ -54,6 +54,7 @@ struct kql_error {
 	const char *language; /* "KQL" or "EQL": the parser that filled it in */
 	size_t column;        /* 1-based, in bytes */
 	char msg[200];
+	int not_yet; /* the query is valid for Elasticsearch, but casebook cannot run it yet */
 };
 
 /* Parses a query. Returns NULL with *err filled in on a syntax error. */

@@ -11,6 +11,8 @@
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/eql.h"
+#include "detect/kql.h"
 #include "detect/pack.h"
 
 int64_t rule_window_from(const struct rule *r, int64_t T)
@@ -255,14 +257,50 @@ enum on_existing {
 	KEEP_EXISTING,    /* the bundled pack: what the analyst set (exceptions, edits) is kept */
 };
 
+/* Whether a rule detect would run has a query its language parses; else the error, with the
+ * column, in why (an import reports it: "process where (" used to import as valid). A query
+ * Elasticsearch runs and casebook cannot yet (an EQL sample) parses: the rule is kept, marked
+ * unsupported with the reason. */
+static int query_parses(struct rule *r, char *why, size_t whylen)
+{
+	if (r->unsupported || !r->query)
+		return 1;
+	struct kql_error err = {.not_yet = 0};
+	int eql = !strcmp(r->type, "eql");
+	if (eql) {
+		struct eql_query *q = eql_parse(r->query, &err);
+		eql_free(q);
+		if (q)
+			return 1;
+	} else {
+		struct kql_node *q = kql_parse(r->query, &err);
+		kql_free(q);
+		if (q)
+			return 1;
+	}
+	if (err.not_yet) {
+		r->unsupported = xstrdup(err.msg);
+		return 1;
+	}
+	snprintf(why, whylen, "the %s query does not parse at column %zu: %s", eql ? "EQL" : "KQL", err.column,
+	         err.msg);
+	return 0;
+}
+
 static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
                       struct import_counts *c, FILE *errors, const char *where)
 {
 	struct rule r;
-	char why[200];
+	char why[300];
 	if (rule_from_json(obj, &r, why, sizeof(why))) {
 		diagf(errors, "%s: skipped: %s\n", where, why);
 		c->rules_invalid++;
+		return 0;
+	}
+	if (!query_parses(&r, why, sizeof(why))) {
+		diagf(errors, "%s: skipped: rule \"%s\" (%s): %s\n", where, r.name, r.rule_id, why);
+		c->rules_invalid++;
+		rule_release(&r);
 		return 0;
 	}
 	char *json = cJSON_PrintUnformatted(r.obj);
