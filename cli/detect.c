@@ -271,7 +271,10 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf("%llu matching events were suppressed by exceptions\n",
 			       (unsigned long long)t.suppressed);
 		if (t.skipped)
-			printf("%llu rules skipped (see above)\n", (unsigned long long)t.skipped);
+			printf("%llu rule%s skipped (see above)\n", (unsigned long long)t.skipped,
+			       t.skipped == 1 ? "" : "s");
+		if (o.rule_id && t.skipped)
+			rc = 2; /* the rule asked for did not run: not a success */
 		if (o.rule_id && !o.version && t.rules + t.skipped == 0) {
 			char *safe = sanitize_dup(o.rule_id, 0);
 			diag("casebook detect: no version of %s is enabled; run one with --version N "

@@ -519,6 +519,12 @@ static void test_rules_import_validates_queries(void **state)
 	         "queries and sequences are)\n",
 	         tu_path("q.ndjson"), tu_path("q.ndjson"), tu_path("q.ndjson"));
 	assert_string_equal(err.buf, want);
+	/* detect on that rule alone: it did not run, and the exit status says so */
+	assert_int_equal(CB("q.db", "detect --rule z"), 1);
+	assert_string_equal(out.buf, "0 rules: 0 executions replayed, 0 events matched, 0 alerts created, 0 duplicates "
+	                             "skipped, 0 executions hit max_signals\n1 rule skipped (see above)\n");
+	assert_string_equal(err.buf, "skipping rule \"s\" (z v1): sample queries are not supported yet (event queries "
+	                             "and sequences are)\n");
 }
 
 static void test_cli_main_in_process(void **state)
