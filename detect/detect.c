@@ -5,6 +5,7 @@
 
 #include "common/diag.h"
 #include "common/digest.h"
+#include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
@@ -427,7 +428,10 @@ static int64_t align_down(int64_t t, int64_t step)
 
 static int parse_event(void *ctx, const struct event_row *row)
 {
-	*(cJSON **)ctx = detect_event_json(row);
+	cJSON *ev = detect_event_json(row);
+	if (ev)
+		json_keep_number_text(ev, row->doc, row->doc_len);
+	*(cJSON **)ctx = ev;
 	return 1;
 }
 

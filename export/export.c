@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/digest.h"
+#include "common/jsonexact.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "store/alerts.h"
@@ -60,9 +61,10 @@ static void append_json(struct strbuf *out, const cJSON *j)
 	cJSON_free(text);
 }
 
+/* A stored document as JSON to embed in an export, its numbers as written. */
 static cJSON *parse_or_string(const char *doc)
 {
-	cJSON *j = doc ? cJSON_Parse(doc) : NULL;
+	cJSON *j = doc ? json_parse_exact(doc, strlen(doc)) : NULL;
 	return j ? j : cJSON_CreateNull();
 }
 
@@ -473,10 +475,12 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 	strbuf_addstr(out, "## Source event\n\n");
 	struct strbuf js;
 	strbuf_init(&js, 1024);
-	if (ev) {
-		char *pretty = cJSON_Print(ev);
+	cJSON *exact = r->event_doc ? json_parse_exact(r->event_doc, strlen(r->event_doc)) : NULL;
+	if (exact) {
+		char *pretty = cJSON_Print(exact);
 		sanitize_json_append(&js, pretty, strlen(pretty));
 		cJSON_free(pretty);
+		cJSON_Delete(exact);
 	}
 	md_code_block(out, "json", js.buf);
 	strbuf_release(&js);

@@ -527,6 +527,34 @@ static void test_rules_import_validates_queries(void **state)
 	                             "and sequences are)\n");
 }
 
+/* Numbers are copied as written: cJSON's doubles rounded 131762381484502110 to
+ * 1.3176238148450211e+17 in the alert document and in every export of it. */
+static void test_numbers_are_copied_exactly(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("big.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"big\",\"category\":[\"file\"],"
+	    "\"type\":[\"creation\"],\"action\":\"creation\",\"sequence\":131762381484502110},\"host\":{\"id\":"
+	    "\"h\",\"name\":\"mac\",\"os\":{\"type\":\"macos\"}},\"process\":{\"pid\":66,\"ratio\":1.0,"
+	    "\"args\":[1,2.50,\"x\\\"9\"]},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/b.dsplug\","
+	    "\"size\":18446744073709551615}}\n");
+	assert_int_equal(CB("big.db", "ingest '%s'", tu_path("big.ndjson")), 0);
+	tu_seed_rule_only_cli(tu_path("big.db"));
+	assert_int_equal(CB("big.db", "detect"), 0);
+	static const char *const formats[] = {"alerts --json", "export --all --format json",
+	                                      "export --all --format markdown"};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(CB("big.db", "%s", formats[i]), 0);
+		assert_non_null(strstr(out.buf, "131762381484502110"));
+		assert_non_null(strstr(out.buf, "18446744073709551615"));
+		assert_null(strstr(out.buf, "e+17"));
+		assert_null(strstr(out.buf, "e+19"));
+	}
+	assert_int_equal(CB("big.db", "alerts --json"), 0);
+	assert_non_null(strstr(out.buf, "\"ratio\":1.0,\"args\":[1,2.50,\"x\\\"9\"]"));
+}
+
 static void test_cli_main_in_process(void **state)
 {
 	(void)state;
@@ -675,6 +703,7 @@ int main(void)
 	    T(test_nothing_the_analyst_did_is_lost),
 	    T(test_cli_main_in_process),
 	    T(test_rules_import_validates_queries),
+	    T(test_numbers_are_copied_exactly),
 	    T(test_concurrent_creation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
