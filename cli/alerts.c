@@ -71,9 +71,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 			break;
 		case 'r': q.rule_id = optarg; break;
 		case 'j': p.json = 1; break;
-		default:
-			return command_usage_error("alerts",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("alerts", argv);
 		}
 	}
 	if (optind < argc)
@@ -352,9 +350,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 				                           "--after takes a duration such as 90s, 5m or 2h");
 			break;
 		case 'j': p.json = 1; break;
-		default:
-			return command_usage_error("timeline",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("timeline", argv);
 		}
 	}
 	if (optind + 1 != argc || !*argv[optind])

@@ -20,6 +20,9 @@ struct globals {
 	const char *analyst;
 };
 
+/* After getopt_long (opterr 0) returned '?' or ':': names the option it could not take, then
+ * as command_usage_error. */
+int option_error(const char *cmd, char **argv);
 /* Prints "casebook CMD: msg" and the command's usage; returns EXIT_USAGE. */
 int command_usage_error(const char *cmd, const char *msg);
 /* Besides store_open's flags: load the bundled rule pack (adding the rules the case lacks). */

@@ -1,6 +1,7 @@
 /* commands: the command line's one table of commands, the global options, and the dispatch to
  * one function per command (the other files of cli/). --help and `casebook help` are printed
  * from the table. Usage errors exit 64 with a one-line message. */
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,12 +74,49 @@ static void print_usage(FILE *to)
 	            "offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
 }
 
+/* Edit distance of a (its first 32 bytes) and b, for "did you mean": small strings only. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t n = strlen(a) < 32 ? strlen(a) : 32, m = strlen(b) < 32 ? strlen(b) : 32;
+	size_t row[33];
+	for (size_t j = 0; j <= m; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= m; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[m];
+}
+
+/* The command nearest to name, when it is near enough to be what was meant, else NULL. */
+static const char *nearest_command(const char *name);
+
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+static const char *nearest_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits away */
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		size_t d = distance(name, commands[i].name);
+		if (d < best_d)
+			best = commands[i].name, best_d = d;
+	}
+	return best;
 }
 
 /* Prints "casebook: what: arg" and the usage; returns the usage exit status. */
@@ -89,6 +127,22 @@ static int usage_error(const char *what, const char *arg)
 	free(safe);
 	print_usage(stderr);
 	return EXIT_USAGE;
+}
+
+int option_error(const char *cmd, char **argv)
+{
+	/* getopt_long has just stepped over the option it could not take */
+	const char *opt = optind > 0 ? argv[optind - 1] : "";
+	char *safe = sanitize_dup(opt, 0);
+	char msg[300];
+	if (optopt && optopt != '?' && opt[0] == '-' && opt[1] != '-')
+		snprintf(msg, sizeof(msg), "-%c needs a value", optopt);
+	else if (strchr(opt, '=') == NULL && optopt)
+		snprintf(msg, sizeof(msg), "%.200s needs a value", safe);
+	else
+		snprintf(msg, sizeof(msg), "unknown option %.200s ('casebook help %s' lists them)", safe, cmd);
+	free(safe);
+	return command_usage_error(cmd, msg);
 }
 
 int command_usage_error(const char *cmd, const char *msg)
@@ -187,8 +241,17 @@ int cli_main(int argc, char **argv)
 	if (cmd[0] == '-')
 		return usage_error("unknown option", cmd);
 	const struct command *c = find_command(cmd);
-	if (!c)
+	if (!c) {
+		const char *near = nearest_command(cmd);
+		if (near) {
+			char *safe = sanitize_dup(cmd, 0);
+			diag("casebook: unknown command: %s; did you mean '%s'? ('casebook help' lists them)\n", safe,
+			     near);
+			free(safe);
+			return EXIT_USAGE;
+		}
 		return usage_error("unknown command", cmd);
+	}
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return cmd_help(&g, 2, (char *[]){"help", (char *)cmd, NULL});

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -12,6 +13,12 @@
 
 int open_store(struct globals *g, unsigned flags, struct store **s)
 {
+	struct stat st;
+	if (stat(g->db, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag("casebook: %s is a directory, not a case file (pass --db PATH/casebook.db)\n", g->db);
+		*s = NULL;
+		return -1;
+	}
 	char *err = NULL;
 	if (store_open(g->db, flags & ~(unsigned)OPEN_WITH_PACK, s, &err)) {
 		char *safe = sanitize_dup(err, 0);

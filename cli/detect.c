@@ -234,15 +234,15 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 				return EXIT_USAGE;
 			has_to = 1;
 			break;
-		default:
-			return command_usage_error("detect",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("detect", argv);
 		}
 	}
 	if (optind < argc)
 		return command_usage_error("detect", "takes no arguments");
 	if (has_from != has_to)
 		return command_usage_error("detect", "--from and --to go together");
+	if (has_from && o.from > o.to)
+		return command_usage_error("detect", "--from is after --to");
 	if (o.version && !o.rule_id)
 		return command_usage_error("detect", "--version goes with --rule");
 	o.has_range = has_from;
@@ -347,10 +347,7 @@ static int exception_add_cmd(struct globals *g, int argc, char **argv)
 		case 't': spec.type = optarg; break;
 		case 'c': spec.comment = optarg; break;
 		case 'x': spec.operator_ = "excluded"; break;
-		default:
-			free(values);
-			return command_usage_error("exception",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: free(values); return option_error("exception", argv);
 		}
 	}
 	spec.values = values;

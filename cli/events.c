@@ -189,13 +189,13 @@ int cmd_events(struct globals *g, int argc, char **argv)
 				return command_usage_error("events", "--limit takes a positive number");
 			break;
 		case 'q': kql_text = optarg; break;
-		default:
-			return command_usage_error("events",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("events", argv);
 		}
 	}
 	if (optind < argc)
 		return command_usage_error("events", "takes no arguments");
+	if (q.has_from && q.has_to && q.from > q.to)
+		return command_usage_error("events", "--from is after --to");
 	if (kql_text && (q.host || q.has_from || q.has_to))
 		return command_usage_error("events", "--query takes the host and time conditions in KQL itself");
 	struct kql_node *kql = NULL;

@@ -84,15 +84,13 @@ int cmd_status(struct globals *g, int argc, char **argv)
 		case 'c': comment = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': query = optarg; break;
-		default:
-			return command_usage_error("status",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("status", argv);
 		}
 	}
 	int nargs = argc - optind;
 	if (nargs < 1)
 		return command_usage_error("status", "name the new status (and the alerts, or --query)");
-	const char *status = argv[argc - 1];
+	const char *status = triage_canonical(argv[argc - 1]);
 	int found = 0;
 	for (const char *const *p = triage_statuses; *p; p++)
 		found |= !strcmp(*p, status);
@@ -194,8 +192,7 @@ int cmd_check(struct globals *g, int argc, char **argv)
 		else if (c == 'n')
 			note = optarg;
 		else
-			return command_usage_error("check",
-			                           optopt ? "an option is missing its value" : "unknown option");
+			return option_error("check", argv);
 	}
 	if (argc - optind != 2 || parse_number(argv[optind + 1], &n))
 		return command_usage_error("check", "name the ALERT and the item's number");
@@ -226,8 +223,7 @@ int cmd_respond(struct globals *g, int argc, char **argv)
 		if (c == 'n')
 			note = optarg;
 		else
-			return command_usage_error("respond",
-			                           optopt ? "an option is missing its value" : "unknown option");
+			return option_error("respond", argv);
 	}
 	if (argc - optind != 3 || parse_number(argv[optind + 1], &n))
 		return command_usage_error("respond",
@@ -239,9 +235,10 @@ int cmd_respond(struct globals *g, int argc, char **argv)
 	int rc = resolve_alert(s, "respond", argv[optind], &r);
 	if (!rc) {
 		struct actor who = actor_now(g);
-		rc = report("respond", r.uuid, triage_respond(s, r.id, r.uuid, n, argv[optind + 2], note, &who), s);
+		const char *state = triage_canonical(argv[optind + 2]);
+		rc = report("respond", r.uuid, triage_respond(s, r.id, r.uuid, n, state, note, &who), s);
 		if (!rc)
-			printf("%.12s: response step %d %s\n", r.uuid, n, argv[optind + 2]);
+			printf("%.12s: response step %d %s\n", r.uuid, n, state);
 		free(r.uuid);
 	}
 	store_close(s);
@@ -531,9 +528,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 			o.before_us = o.after_us = w;
 			break;
 		}
-		default:
-			return command_usage_error("export",
-			                           optopt ? "an option is missing its value" : "unknown option");
+		default: return option_error("export", argv);
 		}
 	}
 	int named = argc - optind;

@@ -86,7 +86,7 @@ static void test_usage_errors_exit_64(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s", tu_casebook()), 64);
 	assert_int_equal(CB("u.db", "events --bogus"), 64);
 	assert_string_equal(
-	    err.buf, "casebook events: unknown option\n"
+	    err.buf, "casebook events: unknown option --bogus ('casebook help events' lists them)\n"
 	             "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]\n");
 	assert_int_equal(CB("u.db", "events --from yesterday"), 64);
 	assert_memory_equal(err.buf, "casebook events: --from: expected a date YYYY-MM-DD\n", 51);
@@ -569,6 +569,21 @@ static void test_cli_main_in_process(void **state)
 	snprintf(db, sizeof(db), "%s", tu_path("inproc-missing.db"));
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "alerts", "--db", db, NULL}), 1);
 	assert_non_null(strstr(err.buf, "casebook: start a case with 'casebook ingest FILE' (or pass --db PATH)\n"));
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "statsu", "x", NULL}), EXIT_USAGE);
+	assert_string_equal(err.buf, "casebook: unknown command: statsu; did you mean 'status'? ('casebook help' lists "
+	                             "them)\n");
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "events", "--limit", NULL}), EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook events: --limit needs a value\n", 39);
+	assert_int_equal(
+	    cli_in_process(&out, &err,
+	                   (char *[]){"casebook", "events", "--from", "2024-05-02", "--to", "2024-05-01", NULL}),
+	    EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook events: --from is after --to\n", 38);
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--db", dir, "alerts", NULL}), 1);
+	assert_memory_equal(err.buf, "casebook: ", 10);
+	assert_non_null(strstr(err.buf, " is a directory, not a case file (pass --db PATH/casebook.db)\n"));
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "help", "audit", NULL}), 0);
 	assert_memory_equal(out.buf, "usage: casebook audit [ALERT] [--json] | audit --verify", 55);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "audit", "--expect", "1:x", NULL}),
@@ -662,8 +677,10 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	/* a bulk change through the one triage API: an alert already in the status is said so */
 	assert_int_equal(CB("w.db", "status %s acknowledged", uuid), 0);
 	assert_string_equal(out.buf, "1 alert acknowledged\n");
-	assert_int_equal(CB("w.db", "status %s acknowledged", uuid), 0);
+	assert_int_equal(CB("w.db", "status %s ack", uuid), 0); /* the console's word for it */
 	assert_string_equal(out.buf, "0 alerts acknowledged, 1 already acknowledged\n");
+	assert_int_equal(CB("w.db", "respond %s 2 n/a", uuid), 0);
+	assert_non_null(strstr(out.buf, ": response step 2 na\n"));
 }
 
 /* Two processes creating the same new case at once both succeed. */

@@ -13,6 +13,19 @@ const char *const triage_close_reasons[] = {"false_positive", "true_positive", "
 const char *const triage_statuses[] = {"open", "acknowledged", "closed", NULL};
 const char *const triage_response_states[] = {"pending", "done", "skipped", "na", NULL};
 
+const char *triage_canonical(const char *name)
+{
+	/* the console's words for them */
+	static const char *const aliases[][2] = {{"ack", "acknowledged"}, {"acknowledge", "acknowledged"},
+	                                         {"n/a", "na"},           {"N/A", "na"},
+	                                         {"skip", "skipped"},     {"close", "closed"},
+	                                         {"reopen", "open"}};
+	for (size_t i = 0; name && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(name, aliases[i][0]))
+			return aliases[i][1];
+	return name;
+}
+
 static int one_of(const char *v, const char *const *set)
 {
 	for (; v && *set; set++)

@@ -22,6 +22,10 @@ extern const char *const triage_close_reasons[]; /* NULL-terminated */
 extern const char *const triage_statuses[];
 extern const char *const triage_response_states[];
 
+/* A status or response state as written by the console ("ack", "n/a", "skip"): its name
+ * ("acknowledged", "na", "skipped"); any other name unchanged. */
+const char *triage_canonical(const char *name);
+
 /* Calls fn for each checklist item, then each response step, of the alert: the stored ones,
  * or, before any triage action created them, the ones its rule's guide gives (in their
  * initial states, nothing written: readers never write). */
