@@ -43,10 +43,11 @@ static const struct command commands[] = {
      "add a Kibana-style rule exception, or list them"},
     {"status", cmd_status,
      "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
-     "set the workflow status; closing takes a reason: false_positive, true_positive, benign_positive, "
-     "duplicate, other"},
+     "set the workflow status (ack for acknowledged); closing takes a reason: false_positive, true_positive, "
+     "benign_positive, duplicate, other"},
     {"check", cmd_check, "check ALERT N [--undo] [--note TEXT]", "check (or uncheck) checklist item N"},
-    {"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]", "record response step N"},
+    {"respond", cmd_respond, "respond ALERT N done|skipped|na|pending [--note TEXT]",
+     "record response step N (n/a and skip as the console says them)"},
     {"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
     {"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
      "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
