@@ -679,6 +679,10 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	assert_string_equal(out.buf, "1 alert acknowledged\n");
 	assert_int_equal(CB("w.db", "status %s ack", uuid), 0); /* the console's word for it */
 	assert_string_equal(out.buf, "0 alerts acknowledged, 1 already acknowledged\n");
+	assert_int_equal(CB("w.db", "status %s closed --reason other --force", uuid), 0);
+	assert_string_equal(out.buf, "1 alert closed\n");
+	assert_int_equal(CB("w.db", "status %s closed --reason duplicate --force", uuid), 0); /* a no-op */
+	assert_string_equal(out.buf, "0 alerts closed, 1 already closed\n");
 	assert_int_equal(CB("w.db", "respond %s 2 n/a", uuid), 0);
 	assert_non_null(strstr(out.buf, ": response step 2 na\n"));
 }

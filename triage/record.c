@@ -147,7 +147,7 @@ int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const
 	int rc = TRIAGE_OK;
 	if (store_alerts_each(s, &q, read_status, &now) || store_triage_items_each(s, alert_id, collect_open, &now)) {
 		rc = TRIAGE_ERROR;
-	} else if (!strcmp(now.status, status) && strcmp(status, "closed")) {
+	} else if (!strcmp(now.status, status)) { /* re-closing too: reopen to close with another reason */
 		rc = TRIAGE_UNCHANGED;
 	} else {
 		char detail[200] = "";

@@ -679,6 +679,9 @@ static void set_status(struct app *a, const char *status, const char *reason, co
 		snprintf(a->msg, sizeof(a->msg), "nothing closed: %zu checklist items are open", done.open_items);
 	else if (rc != TRIAGE_OK)
 		snprintf(a->msg, sizeof(a->msg), "not saved: %s", store_errmsg(a->s));
+	else if (done.unchanged)
+		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s, %zu already %s", done.changed,
+		         done.changed == 1 ? "" : "s", status, done.unchanged, status);
 	else
 		snprintf(a->msg, sizeof(a->msg), "%zu alert%s %s", done.changed, done.changed == 1 ? "" : "s", status);
 	refresh_after_change(a, t.uuids, t.n);
