@@ -53,7 +53,8 @@ static const struct command commands[] = {
      "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
      "(exit 2 when not); --head prints the anchor to keep outside the case"},
     {"export", cmd_export,
-     "export ALERT... | --all | --status S  [--format markdown|json|thehive|timesketch-jsonl|timesketch-csv] "
+     "export ALERT... | --all | --status S  [--format "
+     "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv] "
      "[-o FILE] [--force] [--window DUR]",
      "write the triage record for a ticket, a case system or Timesketch"},
     {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},

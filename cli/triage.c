@@ -499,6 +499,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	                                     {"force", no_argument, NULL, 'F'},
 	                                     {NULL, 0, NULL, 0}};
 	enum export_format f = EXPORT_MARKDOWN;
+	int format_given = 0;
 	const char *output = NULL, *status = NULL;
 	int all = 0, force = 0, c;
 	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
@@ -507,6 +508,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			format_given = 1;
 			if (export_format_parse(optarg, &f)) {
 				struct strbuf msg;
 				strbuf_init(&msg, 128);
@@ -534,6 +536,15 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	int named = argc - optind;
 	if ((named > 0) + all + (status != NULL) != 1)
 		return command_usage_error("export", "name the alerts, or --all, or --status S");
+	if (output && !format_given)
+		export_format_of_path(output, &f); /* -o x.json: the extension says json */
+	if (output && format_given && export_path_contradicts(f, output)) {
+		char msg[300];
+		snprintf(msg, sizeof(msg),
+		         "--format %s writes .%s files, not %.150s; name the file so, or leave out --format",
+		         export_format_info(f)->name, export_format_info(f)->ext, strrchr(output, '.'));
+		return command_usage_error("export", msg);
+	}
 	if (output && !export_path_fits(f, output)) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "Timesketch imports only files whose names end in %s",

@@ -559,41 +559,71 @@ static cJSON *thehive_one(const struct case_record *r, const struct export_optio
 			cJSON_AddItemToArray(procedures, p);
 		}
 	}
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddItemToObject(out, "alert", body);
-	/* TheHive alerts hold no tasks: these go on the case the alert becomes */
-	cJSON *tasks = cJSON_AddArrayToObject(out, "case_tasks");
+	cJSON_Delete(alert);
+	cJSON_Delete(ev);
+	return body;
+}
+
+/* A task's title: the item's text, cut at a word to fit TheHive's list (the whole text is the
+ * description). */
+static void task_title(const char *text, struct strbuf *title)
+{
+	size_t n = strlen(text), max = 120;
+	if (n <= max) {
+		strbuf_addstr(title, text);
+		return;
+	}
+	size_t cut = max;
+	while (cut > 60 && text[cut] != ' ')
+		cut--;
+	while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+		cut--;
+	strbuf_add(title, text, cut);
+	strbuf_addstr(title, "…");
+}
+
+/* TheHive 5 case (POST /api/v1/case): the alert's title, description, severity, TLP, PAP and
+ * tags, with the checklist and response steps as its tasks, titled from their text. */
+static cJSON *thehive_case_one(const struct case_record *r, const struct export_options *o)
+{
+	cJSON *alert_body = thehive_one(r, o);
+	cJSON *c = cJSON_CreateObject();
+	static const char *const copied[] = {"title", "description", "severity", "tlp", "pap", "tags"};
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		cJSON_AddItemToObject(c, copied[i],
+		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(alert_body, copied[i]), 1));
+	cJSON_AddNumberToObject(c, "startDate", (double)(r->original_time / 1000));
+	cJSON_Delete(alert_body);
+	cJSON *tasks = cJSON_AddArrayToObject(c, "tasks");
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct case_item *it = &r->items[i];
 		int check = !strcmp(it->kind, "check");
 		cJSON *task = cJSON_CreateObject();
-		char title[64];
-		snprintf(title, sizeof(title), "%s %d", check ? "Investigate" : "Respond", it->position);
-		cJSON_AddStringToObject(task, "title", title);
+		struct strbuf title;
+		strbuf_init(&title, 128);
+		task_title(it->text, &title);
+		cJSON_AddStringToObject(task, "title", title.buf);
+		strbuf_release(&title);
 		int done = check ? !strcmp(it->state, "checked") : !strcmp(it->state, "done");
 		int cancelled = !check && (!strcmp(it->state, "skipped") || !strcmp(it->state, "na"));
 		cJSON_AddStringToObject(task, "status", done ? "Completed" : cancelled ? "Cancel" : "Waiting");
 		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
-		cJSON_AddStringToObject(task, "description", it->text);
-		cJSON_AddBoolToObject(task, "mandatory", check);
-		cJSON *logs = cJSON_AddArrayToObject(task, "logs");
+		struct strbuf desc;
+		strbuf_init(&desc, 256);
+		strbuf_addstr(&desc, it->text);
 		if (it->by) {
-			struct strbuf msg;
-			strbuf_init(&msg, 64);
 			char at[TIME_ISO_LEN];
 			iso(it->at_us, at);
-			strbuf_addf(&msg, "%s by %s at %s%s%s", it->state, it->by, at, it->note ? ": " : "",
+			strbuf_addf(&desc, "\n\n%s by %s at %s%s%s", it->state, it->by, at, it->note ? ": " : "",
 			            it->note ? it->note : "");
-			cJSON *log = cJSON_CreateObject();
-			cJSON_AddStringToObject(log, "message", msg.buf);
-			cJSON_AddItemToArray(logs, log);
-			strbuf_release(&msg);
 		}
+		cJSON_AddStringToObject(task, "description", desc.buf);
+		strbuf_release(&desc);
+		cJSON_AddBoolToObject(task, "mandatory", check);
+		cJSON_AddNumberToObject(task, "order", (double)i);
 		cJSON_AddItemToArray(tasks, task);
 	}
-	cJSON_Delete(alert);
-	cJSON_Delete(ev);
-	return out;
+	return c;
 }
 
 /* ---- Timesketch ---- */
@@ -773,6 +803,11 @@ static void thehive_end(const struct export_options *o, size_t n, struct strbuf 
 	strbuf_addstr(out, n != 1 ? "]\n" : "\n");
 }
 
+static void thehive_case_item(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out)
+{
+	append_json_item(thehive_case_one(r, o), i, out);
+}
+
 static void timesketch_csv_begin(const struct export_options *o, size_t n, struct strbuf *out)
 {
 	(void)o, (void)n;
@@ -805,6 +840,7 @@ static const struct export_format_ops formats[] = {
     [EXPORT_MARKDOWN] = {{"markdown", "md", ""}, NULL, markdown_one, NULL},
     [EXPORT_JSON] = {{"json", "json", ""}, json_begin, json_one, json_end},
     [EXPORT_THEHIVE] = {{"thehive", "thehive.json", ""}, thehive_begin, thehive_item, thehive_end},
+    [EXPORT_THEHIVE_CASE] = {{"thehive-case", "thehive-case.json", ""}, thehive_begin, thehive_case_item, thehive_end},
     [EXPORT_TIMESKETCH_JSONL] = {{"timesketch-jsonl", "jsonl", ".jsonl"}, NULL, timesketch_jsonl_one, NULL},
     [EXPORT_TIMESKETCH_CSV] = {{"timesketch-csv", "csv", ".csv"}, timesketch_csv_begin, timesketch_csv_one, NULL},
 };
@@ -834,6 +870,39 @@ void export_format_names(struct strbuf *out, const char *last_sep)
 {
 	for (size_t i = 0; i < NFORMATS; i++)
 		strbuf_addf(out, "%s%s", i == 0 ? "" : i + 1 == NFORMATS ? last_sep : ", ", formats[i].info.name);
+}
+
+static int ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+	return n > k && !strcmp(s + n - k, end) && s[n - k - 1] == '.';
+}
+
+int export_format_of_path(const char *path, enum export_format *f)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		size_t k = strlen(formats[i].info.ext);
+		if (k > best && ends_with(path, formats[i].info.ext)) {
+			best = k;
+			*f = (enum export_format)i;
+		}
+	}
+	return best ? 0 : -1;
+}
+
+int export_path_contradicts(enum export_format f, const char *path)
+{
+	/* the name's last extension against the format's: out.json suits thehive, x.md does not */
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	if (!dot || (slash && slash > dot))
+		return 0;
+	enum export_format named;
+	if (export_format_of_path(path, &named))
+		return 0; /* an extension no format claims: the analyst's choice */
+	const char *ext = strrchr(formats[f].info.ext, '.');
+	ext = ext ? ext + 1 : formats[f].info.ext;
+	return strcmp(dot + 1, ext) != 0;
 }
 
 int export_path_fits(enum export_format f, const char *path)

@@ -2,7 +2,8 @@
  *
  *   markdown          a report to paste into a ticket
  *   json              the whole triage record (docs/EXPORT.md, versioned)
- *   thehive           a TheHive 5 alert (POST /api/v1/alert) and the case tasks to add
+ *   thehive           a TheHive 5 alert, the body of POST /api/v1/alert as it is
+ *   thehive-case      a TheHive 5 case (POST /api/v1/case) with the checklist as its tasks
  *   timesketch-jsonl  the timeline around each alert, for Timesketch
  *   timesketch-csv
  *
@@ -18,7 +19,14 @@
 #include "common/strbuf.h"
 #include "store/store.h"
 
-enum export_format { EXPORT_MARKDOWN, EXPORT_JSON, EXPORT_THEHIVE, EXPORT_TIMESKETCH_JSONL, EXPORT_TIMESKETCH_CSV };
+enum export_format {
+	EXPORT_MARKDOWN,
+	EXPORT_JSON,
+	EXPORT_THEHIVE,
+	EXPORT_THEHIVE_CASE,
+	EXPORT_TIMESKETCH_JSONL,
+	EXPORT_TIMESKETCH_CSV
+};
 
 struct export_options {
 	int64_t before_us, after_us; /* the timeline window (10 minutes each side by default) */
@@ -45,6 +53,12 @@ const struct export_format_info *export_format_info(enum export_format f);
 int export_format_parse(const char *name, enum export_format *f);
 /* Appends "markdown, json, …<last_sep>timesketch-csv". */
 void export_format_names(struct strbuf *out, const char *last_sep);
+/* The format a file name's extension names (the longest match: x.thehive.json is thehive);
+ * -1 when none does. */
+int export_format_of_path(const char *path, enum export_format *f);
+/* Whether the file name's extension names another kind of file than the format writes (x.md
+ * for json); an extension no format claims contradicts nothing. */
+int export_path_contradicts(enum export_format f, const char *path);
 /* Whether path ends as the format requires. */
 int export_path_fits(enum export_format f, const char *path);
 

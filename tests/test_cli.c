@@ -627,6 +627,17 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	assert_non_null(strstr(out.buf, "mac-good"));
 	assert_int_equal(CB("w.db", "detect --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"), 0);
 	assert_non_null(strstr(out.buf, " 0 alerts created"));
+	/* -o names the format by its extension, and a contradiction is refused */
+	assert_int_equal(CB("w.db", "export %s -o '%s'", uuid, tu_path("x.json")), 0);
+	assert_string_equal(err.buf, "1 alert exported as json\n");
+	assert_int_equal(CB("w.db", "export %s -o '%s'", uuid, tu_path("x.thehive-case.json")), 0);
+	assert_string_equal(err.buf, "1 alert exported as thehive-case\n");
+	assert_int_equal(CB("w.db", "export %s --format thehive -o '%s'", uuid, tu_path("th.json")), 0);
+	assert_int_equal(CB("w.db", "export %s --format markdown -o '%s'", uuid, tu_path("y.json")), 64);
+	assert_memory_equal(err.buf,
+	                    "casebook export: --format markdown writes .md files, not .json; name the file so, or "
+	                    "leave out --format\n",
+	                    99);
 	/* a note with a NUL byte is refused whole, never stored cut short */
 	tu_write(tu_path("nul.txt"), "before\0after", 12);
 	assert_int_equal(tu_run(&out, &err, "%s --db '%s' note %s - < '%s'", tu_casebook(), tu_path("w.db"), uuid,

@@ -462,6 +462,7 @@ static void test_exports_match_expected_files(void **state)
 	} formats[] = {{EXPORT_MARKDOWN, "export.md"},
 	               {EXPORT_JSON, "export.json"},
 	               {EXPORT_THEHIVE, "export.thehive.json"},
+	               {EXPORT_THEHIVE_CASE, "export.thehive-case.json"},
 	               {EXPORT_TIMESKETCH_JSONL, "export.jsonl"},
 	               {EXPORT_TIMESKETCH_CSV, "export.csv"}};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
@@ -707,9 +708,10 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 	assert_no_raw_controls(&out, "\n");
 	j = cJSON_Parse(out.buf);
 	assert_non_null(j);
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	                        cJSON_GetObjectItemCaseSensitive(j, "alert"), "sourceRef")),
-	                    evil.uuid);
+	/* exactly the body of POST /api/v1/alert: no wrapper */
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "sourceRef")), evil.uuid);
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "alert"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "case_tasks"));
 	cJSON_Delete(j);
 
 	export_to(EXPORT_TIMESKETCH_JSONL, one, 1, &out);
