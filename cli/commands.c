@@ -55,7 +55,7 @@ static const struct command commands[] = {
     {"export", cmd_export,
      "export ALERT... | --all | --status S  [--format "
      "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv] "
-     "[-o FILE] [--force] [--window DUR]",
+     "[-o FILE] [--force] [--window DUR] [--source]",
      "write the triage record for a ticket, a case system or Timesketch"},
     {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},

@@ -491,13 +491,11 @@ static int collect_uuid(void *ctx, const struct alert_row *a)
 
 int cmd_export(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-	                                     {"output", required_argument, NULL, 'o'},
-	                                     {"all", no_argument, NULL, 'a'},
-	                                     {"status", required_argument, NULL, 's'},
-	                                     {"window", required_argument, NULL, 'w'},
-	                                     {"force", no_argument, NULL, 'F'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+	    {"all", no_argument, NULL, 'a'},          {"status", required_argument, NULL, 's'},
+	    {"window", required_argument, NULL, 'w'}, {"source", no_argument, NULL, 'S'},
+	    {"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0}};
 	enum export_format f = EXPORT_MARKDOWN;
 	int format_given = 0;
 	const char *output = NULL, *status = NULL;
@@ -523,6 +521,7 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		case 'a': all = 1; break;
 		case 's': status = optarg; break;
 		case 'F': force = 1; break;
+		case 'S': o.source_json = 1; break;
 		case 'w': {
 			int64_t w;
 			if (time_parse_duration(optarg, &w))

@@ -374,6 +374,21 @@ static void md_rule_notes(struct strbuf *out, const struct case_record *r)
 	strbuf_release(&safe);
 }
 
+/* Rows of the Markdown timeline on each side of the alert's events: a ticket holds a report,
+ * not the whole window (a 300-row timeline passed Jira's 32,767-character comment limit). */
+#define MD_TIMELINE_AROUND 12
+
+/* Whether timeline row i is within MD_TIMELINE_AROUND rows of one of the alert's events. */
+static int md_row_shown(const struct case_record *r, size_t i)
+{
+	size_t lo = i > MD_TIMELINE_AROUND ? i - MD_TIMELINE_AROUND : 0;
+	size_t hi = i + MD_TIMELINE_AROUND < r->ntimeline ? i + MD_TIMELINE_AROUND : r->ntimeline - 1;
+	for (size_t k = lo; k <= hi; k++)
+		if (case_is_member(r, r->timeline[k].id))
+			return 1;
+	return 0;
+}
+
 static void md_timeline(struct strbuf *out, const struct case_record *r, const struct export_options *o)
 {
 	strbuf_addf(out, "## Timeline\n\nEvents on host ");
@@ -382,8 +397,13 @@ static void md_timeline(struct strbuf *out, const struct case_record *r, const s
 	            (long long)(o->before_us / TIME_US_PER_SEC), (long long)(o->after_us / TIME_US_PER_SEC),
 	            r->nmembers > 1 ? "; a sequence: each of its events" : "");
 	strbuf_addstr(out, "| | Time (UTC) | Event | Process | Target |\n| --- | --- | --- | --- | --- |\n");
+	size_t left_out = 0;
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		const struct case_event *e = &r->timeline[i];
+		if (!md_row_shown(r, i)) {
+			left_out++;
+			continue;
+		}
 		char t[TIME_ISO_LEN];
 		iso(e->ts, t);
 		strbuf_addf(out, "| %s | %s | ", case_is_member(r, e->id) ? "▶" : "", t);
@@ -396,6 +416,11 @@ static void md_timeline(struct strbuf *out, const struct case_record *r, const s
 		md(out, e->target);
 		strbuf_addstr(out, " |\n");
 	}
+	if (left_out)
+		strbuf_addf(out,
+		            "\n%zu more event%s in the window, further from the alert's, are not shown: "
+		            "`casebook timeline %.12s` lists them all.\n",
+		            left_out, left_out == 1 ? "" : "s", r->uuid);
 	strbuf_addch(out, '\n');
 }
 
@@ -472,19 +497,21 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 	md_rule_notes(out, r);
 	md_notes(out, r);
 	md_timeline(out, r, o);
-	strbuf_addstr(out, "## Source event\n\n");
-	struct strbuf js;
-	strbuf_init(&js, 1024);
-	cJSON *exact = r->event_doc ? json_parse_exact(r->event_doc, strlen(r->event_doc)) : NULL;
-	if (exact) {
-		char *pretty = cJSON_Print(exact);
-		sanitize_json_append(&js, pretty, strlen(pretty));
-		cJSON_free(pretty);
-		cJSON_Delete(exact);
+	if (o->source_json) {
+		strbuf_addstr(out, "## Source event\n\n");
+		struct strbuf js;
+		strbuf_init(&js, 1024);
+		cJSON *exact = r->event_doc ? json_parse_exact(r->event_doc, strlen(r->event_doc)) : NULL;
+		if (exact) {
+			char *pretty = cJSON_Print(exact);
+			sanitize_json_append(&js, pretty, strlen(pretty));
+			cJSON_free(pretty);
+			cJSON_Delete(exact);
+		}
+		md_code_block(out, "json", js.buf);
+		strbuf_release(&js);
+		strbuf_addch(out, '\n');
 	}
-	md_code_block(out, "json", js.buf);
-	strbuf_release(&js);
-	strbuf_addch(out, '\n');
 	md_audit(out, r, o);
 	cJSON_Delete(alert);
 	cJSON_Delete(ev);
@@ -757,11 +784,30 @@ static void append_json_item(cJSON *j, size_t i, struct strbuf *out)
 	cJSON_Delete(j);
 }
 
+/* A report fits a ticket's comment: Jira takes 32,767 characters; past MD_MAX_BYTES the
+ * report is cut at a line, saying where the whole record is. */
+#define MD_MAX_BYTES 32000
+
 static void markdown_one(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out)
 {
 	if (i)
 		strbuf_addstr(out, "\n---\n\n");
-	write_markdown_one(r, o, out);
+	struct strbuf one;
+	strbuf_init(&one, 8192);
+	write_markdown_one(r, o, &one);
+	if (one.len > MD_MAX_BYTES) {
+		size_t cut = MD_MAX_BYTES - 400;
+		while (cut > 0 && one.buf[cut - 1] != '\n')
+			cut--;
+		one.len = cut;
+		one.buf[cut] = '\0';
+		strbuf_addf(&one,
+		            "\n*The report is cut here to fit a ticket: `casebook export %.12s --format json` has "
+		            "the whole record.*\n",
+		            r->uuid);
+	}
+	strbuf_add(out, one.buf, one.len);
+	strbuf_release(&one);
 }
 
 /* JSON is one object with a records array. */

@@ -31,6 +31,7 @@ enum export_format {
 struct export_options {
 	int64_t before_us, after_us; /* the timeline window (10 minutes each side by default) */
 	int64_t now_us;              /* "exported at" (0: the clock) */
+	int source_json;             /* Markdown: append the source event's JSON (long; off by default) */
 	/* When set, what is written so far is handed to flush after each alert and out is
 	 * emptied, so memory holds one alert's record, not the export; non-zero stops it. */
 	int (*flush)(void *ctx, const char *data, size_t len);

@@ -543,7 +543,7 @@ static void test_numbers_are_copied_exactly(void **state)
 	tu_seed_rule_only_cli(tu_path("big.db"));
 	assert_int_equal(CB("big.db", "detect"), 0);
 	static const char *const formats[] = {"alerts --json", "export --all --format json",
-	                                      "export --all --format markdown"};
+	                                      "export --all --format markdown --source"};
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(CB("big.db", "%s", formats[i]), 0);
 		assert_non_null(strstr(out.buf, "131762381484502110"));
@@ -553,6 +553,40 @@ static void test_numbers_are_copied_exactly(void **state)
 	}
 	assert_int_equal(CB("big.db", "alerts --json"), 0);
 	assert_non_null(strstr(out.buf, "\"ratio\":1.0,\"args\":[1,2.50,\"x\\\"9\"]"));
+}
+
+/* A Markdown report fits a ticket: the rows around the alert's events, the JSON behind
+ * --source; a sequence keeps its events with --window 0s. */
+static void test_markdown_is_ticket_sized(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    tu_run(&out, &err, "{ build/release/gen-events --events 2000 --hosts 8 > '%s'; }", tu_path("md.ndjson")),
+	    0);
+	assert_int_equal(CB("md.db", "ingest '%s'", tu_path("md.ndjson")), 0);
+	assert_int_equal(CB("md.db", "detect"), 0);
+	assert_int_equal(tu_run(&out, &err,
+	                        "%s --db '%s' alerts --json | grep 'Installed Then Run' | head -1 | sed -n "
+	                        "'s/.*\"kibana.alert.uuid\":\"\\([0-9a-f]*\\)\".*/\\1/p'",
+	                        tu_casebook(), tu_path("md.db")),
+	                 0);
+	char seq[80];
+	snprintf(seq, sizeof(seq), "%.64s", out.buf);
+	assert_int_equal(strlen(seq), 64);
+	assert_int_equal(CB("md.db", "export %s", seq), 0);
+	assert_true(out.len < 32000);
+	assert_null(strstr(out.buf, "## Source event"));
+	char more[200];
+	snprintf(more, sizeof(more),
+	         " more events in the window, further from the alert's, are not shown: `casebook "
+	         "timeline %.12s` lists them all.\n",
+	         seq);
+	assert_non_null(strstr(out.buf, more));
+	assert_int_equal(tu_count(out.buf, "\n| ▶ |"), 2); /* the sequence's two events */
+	assert_int_equal(CB("md.db", "export %s --window 0s", seq), 0);
+	assert_int_equal(tu_count(out.buf, "\n| ▶ |"), 2);
+	assert_int_equal(CB("md.db", "export %s --source", seq), 0);
+	assert_non_null(strstr(out.buf, "## Source event\n\n```json\n{"));
 }
 
 static void test_cli_main_in_process(void **state)
@@ -736,6 +770,7 @@ int main(void)
 	    T(test_cli_main_in_process),
 	    T(test_rules_import_validates_queries),
 	    T(test_numbers_are_copied_exactly),
+	    T(test_markdown_is_ticket_sized),
 	    T(test_concurrent_creation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,7 +103,7 @@ static int take_event(void *ctx, const struct event_row *row)
 	                        .pid = e->pid,
 	                        .has_pid = e->has_pid,
 	                        .doc = xstrndup(row->doc, row->doc_len)};
-	if (row->id == r->event_id)
+	if (row->id == r->event_id && !r->event_doc)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
 	return 0;
 }
@@ -143,6 +143,31 @@ void case_release(struct case_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static int by_event_time(const void *a, const void *b)
+{
+	const struct case_event *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* A sequence's events that the window does not reach (--window 0s, or a long maxspan) are
+ * part of the evidence: the timeline gets them too, in time order. */
+static int add_missing_members(struct store *s, struct case_record *r)
+{
+	size_t before = r->ntimeline;
+	for (size_t m = 0; m < r->nmembers; m++) {
+		int present = 0;
+		for (size_t i = 0; i < r->ntimeline && !present; i++)
+			present = r->timeline[i].id == r->members[m];
+		if (!present && store_event_get(s, r->members[m], 1, take_event, r))
+			return -1;
+	}
+	if (r->ntimeline != before)
+		qsort(r->timeline, r->ntimeline, sizeof(*r->timeline), by_event_time);
+	return 0;
+}
+
 int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -160,5 +185,5 @@ int case_load(struct store *s, const char *uuid, const struct case_options *o, s
 	if (store_alert_events(s, r->id, &r->members, &r->nmembers) ||
 	    store_rule_notes_get(s, r->rule_id, &r->rule_notes))
 		return -1;
-	return 0;
+	return o->timeline ? add_missing_members(s, r) : 0;
 }
