@@ -262,8 +262,20 @@ static char *build_alert(const struct rule *r, const struct hit *const *hits, si
 	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
 	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
-	if (cJSON_GetObjectItemCaseSensitive(ev, "host.os.type")) {
-		/* casebook derived host.os.type at ingest (an older agent): say so on the alert */
+	const cJSON *derived_os = cJSON_GetObjectItemCaseSensitive(ev, "host.os.type");
+	if (cJSON_IsString(derived_os)) {
+		/* casebook derived host.os.type at ingest (an older agent): the alert carries the value
+		 * where ECS has it, and says it was derived */
+		cJSON *host = cJSON_GetObjectItemCaseSensitive(doc, "host");
+		if (!cJSON_IsObject(host))
+			host = NULL;
+		cJSON *os = host ? cJSON_GetObjectItemCaseSensitive(host, "os") : NULL;
+		if (host && !cJSON_IsObject(os)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(host, "os");
+			os = cJSON_AddObjectToObject(host, "os");
+		}
+		if (os && !cJSON_GetObjectItemCaseSensitive(os, "type"))
+			cJSON_AddStringToObject(os, "type", derived_os->valuestring);
 		cJSON *derived = cJSON_AddArrayToObject(doc, "casebook.derived_fields");
 		cJSON_AddItemToArray(derived, cJSON_CreateString("host.os.type"));
 	}

@@ -589,6 +589,26 @@ static void test_markdown_is_ticket_sized(void **state)
 	assert_non_null(strstr(out.buf, "## Source event\n\n```json\n{"));
 }
 
+/* An older agent's event without host.os.type: casebook derives it from host.os.platform and
+ * the alert carries the value where ECS has it, marked derived (it said "OS —" before). */
+static void test_derived_os_on_the_alert(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("dv.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"d1\",\"category\":[\"file\"],\"type\":"
+	    "[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":{\"platform\":"
+	    "\"darwin\"}},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/d.dsplug\"}}\n");
+	assert_int_equal(CB("dv.db", "ingest '%s'", tu_path("dv.ndjson")), 0);
+	tu_seed_rule_only_cli(tu_path("dv.db"));
+	assert_int_equal(CB("dv.db", "detect"), 0);
+	assert_int_equal(CB("dv.db", "alerts --json"), 0);
+	assert_non_null(strstr(out.buf,
+	                       "\"host\":{\"id\":\"h\",\"name\":\"mac\",\"os\":{\"platform\":\"darwin\",\"type\":"
+	                       "\"macos\"}}"));
+	assert_non_null(strstr(out.buf, "\"casebook.derived_fields\":[\"host.os.type\"]"));
+}
+
 static void test_cli_main_in_process(void **state)
 {
 	(void)state;
@@ -771,6 +791,7 @@ int main(void)
 	    T(test_rules_import_validates_queries),
 	    T(test_numbers_are_copied_exactly),
 	    T(test_markdown_is_ticket_sized),
+	    T(test_derived_os_on_the_alert),
 	    T(test_concurrent_creation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

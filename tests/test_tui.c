@@ -704,6 +704,8 @@ static void test_click_on_a_scrolled_queue(void **state)
 	keys("\n"); /* the alert view's File section names the alert's own path */
 	snprintf(path, sizeof(path), "path          /Library/DirectoryServices/PlugIns/%s", want);
 	assert_true(screen_has(path));
+	/* no code signature in the event: said so, not "unsigned; not trusted" */
+	assert_true(screen_has("signature     none recorded (the event has no process.code_signature)"));
 	keys("q");
 	plugin_on_line(5, want);
 	app_click(app, 5, 40);

@@ -1824,11 +1824,15 @@ static void draw_overview(struct app *a)
 	         v->fields[OV_PID] ? v->fields[OV_PID] : "—");
 	field(&o, "  executable", proc, w);
 	field(&o, "  command line", v->fields[OV_CMD], w);
-	snprintf(sig, sizeof(sig), "%s; %s%s%s; status %s",
-	         v->fields[OV_SIGNER] && *v->fields[OV_SIGNER] ? v->fields[OV_SIGNER] : "unsigned",
-	         v->fields[OV_TRUSTED] && !strcmp(v->fields[OV_TRUSTED], "true") ? "trusted" : "not trusted",
-	         v->fields[OV_TEAM] && *v->fields[OV_TEAM] ? "; team " : "",
-	         v->fields[OV_TEAM] ? v->fields[OV_TEAM] : "", v->fields[OV_SIGSTATUS] ? v->fields[OV_SIGSTATUS] : "—");
+	if (!v->fields[OV_SIGNER] && !v->fields[OV_TRUSTED] && !v->fields[OV_TEAM] && !v->fields[OV_SIGSTATUS])
+		snprintf(sig, sizeof(sig), "none recorded (the event has no process.code_signature)");
+	else
+		snprintf(sig, sizeof(sig), "%s; %s%s%s; status %s",
+		         v->fields[OV_SIGNER] && *v->fields[OV_SIGNER] ? v->fields[OV_SIGNER] : "unsigned",
+		         v->fields[OV_TRUSTED] && !strcmp(v->fields[OV_TRUSTED], "true") ? "trusted" : "not trusted",
+		         v->fields[OV_TEAM] && *v->fields[OV_TEAM] ? "; team " : "",
+		         v->fields[OV_TEAM] ? v->fields[OV_TEAM] : "",
+		         v->fields[OV_SIGSTATUS] ? v->fields[OV_SIGSTATUS] : "—");
 	field(&o, "  signature", sig, w);
 	out_add(&o, "File", A_BOLD);
 	field(&o, "  path", v->fields[OV_PATH], w);
