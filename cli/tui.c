@@ -17,6 +17,11 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 		     "print the same without one\n");
 		return 1;
 	}
+	char why[200];
+	if (!screen_term_usable(why, sizeof(why))) {
+		diag("casebook tui: %s; 'casebook alerts' and 'casebook show' work on any terminal\n", why);
+		return 1;
+	}
 	struct store *s;
 	if (open_store(g, 0, &s))
 		return 1;

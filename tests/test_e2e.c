@@ -79,6 +79,32 @@ static void test_triage_in_the_real_console(void **state)
 
 /* The hostile alert (ESC, OSC title, CSI clear, CR, BS, C1, bidi in its fields) in a real
  * terminal: every tab shows the glyphs, the pane's title is untouched, nothing is cleared. */
+/* A terminal the console cannot drive is refused with a message that says why. */
+static void test_a_dumb_or_unknown_terminal_is_refused(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 8192);
+	strbuf_init(&err, 1024);
+	if (tu_run(&out, &err, "command -v tmux") != 0)
+		skip();
+	snprintf(sock, sizeof(sock), "casebook-e2e-t-%ld", (long)getpid());
+	char cwd[512], db[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(db, sizeof(db), "%s", tu_path("term.db"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest /dev/null", tu_casebook(), db), 0);
+	tmux("new-session -d -s e2e -x 400 -y 20 \"cd '%s' && TERM=dumb %s --db '%s'; TERM=nosuchterm %s --db '%s'; "
+	     "echo DONE; sleep 30\"",
+	     cwd, tu_casebook(), db, tu_casebook(), db);
+	wait_for("DONE");
+	assert_non_null(strstr(out.buf, "casebook tui: the console needs a terminal that can move the cursor, and TERM "
+	                                "is dumb; 'casebook alerts' and 'casebook show' work on any terminal"));
+	assert_non_null(strstr(out.buf, "casebook tui: this system has no description of the terminal "
+	                                "TERM=nosuchterm (try TERM=xterm-256color)"));
+	tmux("kill-server");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 static void test_hostile_alert_in_a_real_terminal(void **state)
 {
 	(void)state;
@@ -133,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_triage_in_the_real_console),
 	    cmocka_unit_test(test_hostile_alert_in_a_real_terminal),
+	    cmocka_unit_test(test_a_dumb_or_unknown_terminal_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

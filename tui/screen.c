@@ -4,6 +4,8 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h> /* after curses.h */
+#include <unistd.h>
 #include <wchar.h>
 
 #include "common/diag.h"
@@ -51,6 +53,30 @@ void screen_close(void)
 	if (screen)
 		delscreen(screen);
 	screen = NULL;
+}
+
+int screen_term_usable(char *why, size_t len)
+{
+	const char *term = getenv("TERM");
+	if (!term || !*term || !strcmp(term, "dumb")) {
+		snprintf(why, len, "the console needs a terminal that can move the cursor, and TERM is %s",
+		         term && *term ? "dumb" : "not set");
+		return 0;
+	}
+	int err = 0;
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) { /* nothing is kept when it fails */
+		snprintf(why, len,
+		         "this system has no description of the terminal TERM=%.60s (try TERM=xterm-256color)", term);
+		return 0;
+	}
+	char *cup = tigetstr("cup");
+	int moves = cup && cup != (char *)-1;
+	del_curterm(cur_term); /* only a look: initscr sets the terminal up again */
+	if (!moves) {
+		snprintf(why, len, "TERM=%.60s cannot move the cursor, which the console needs", term);
+		return 0;
+	}
+	return 1;
 }
 
 int tui_run(struct store *s, const char *analyst, const char *db_name)

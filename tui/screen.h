@@ -8,6 +8,9 @@
 #include "store/store.h"
 
 /* Runs the console on the terminal until the analyst quits. Returns 0, or 1 with a message. */
+/* Whether TERM names a terminal the console can drive (not dumb, known, with cursor
+ * addressing); else why not, for the message. */
+int screen_term_usable(char *why, size_t len);
 int tui_run(struct store *s, const char *analyst, const char *db_name);
 
 /* Starts curses on the given streams at rows x cols (for tests); returns 0 or -1. */
