@@ -459,6 +459,11 @@ static void test_screens_132x40_and_resizes(void **state)
 	screen_resize(15, 59);
 	app_handle_key(app, KEY_RESIZE);
 	check_screen("too-small");
+	/* nothing can be seen: keys do nothing (q went back to the queue, A acknowledged) */
+	keys("qA");
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("timeline-resized-80x24");
 }
 
 /* The demo case with every enabled pack rule: the companion sequence's alert. */

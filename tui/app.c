@@ -1074,9 +1074,16 @@ static void overlay_key(struct app *a, int key)
 	}
 }
 
+/* Below the minimum size nothing can be seen, so keys do nothing but quit (from the queue,
+ * with no dialog or note open: nothing is lost) and resize. */
+static int too_small(void)
+{
+	return COLS < MIN_COLS || LINES < MIN_ROWS;
+}
+
 void app_handle_char(struct app *a, wint_t ch)
 {
-	if (a->ov != OV_PROMPT && a->ov != OV_EDITOR)
+	if ((a->ov != OV_PROMPT && a->ov != OV_EDITOR) || too_small())
 		return;
 	char buf[8];
 	mbstate_t st;
@@ -1392,7 +1399,7 @@ static void queue_key(struct app *a, enum tui_action act)
 void app_click(struct app *a, int y, int x)
 {
 	(void)x;
-	if (a->ov != OV_NONE)
+	if (a->ov != OV_NONE || too_small())
 		return;
 	if (!a->in_alert) {
 		/* the queue's rows start on line 2, from q.top: the row under the pointer, whatever the scroll */
@@ -1410,6 +1417,11 @@ void app_handle_key(struct app *a, int key)
 {
 	if (key == KEY_RESIZE)
 		return; /* the next draw uses the new LINES and COLS */
+	if (too_small()) {
+		if (key == 'q' && a->ov == OV_NONE && !a->in_alert)
+			a->done = 1;
+		return;
+	}
 	if (a->ov != OV_NONE) {
 		overlay_key(a, key);
 		return;
