@@ -21,6 +21,7 @@
 #include "tui/keymap.h"
 #include "tui/queue.h"
 #include "tui/screen.h"
+#include "tui/view.h"
 
 #define T0      INT64_C(1767225600000000)
 #define CTRL(c) ((c)&0x1f)
@@ -303,6 +304,29 @@ static void test_key_table(void **state)
 	}
 }
 
+/* Every tab's status-line hints name actions that work on that tab: the hints come from the key
+ * table, so a key named there is a key that does what it says. */
+static void test_tab_hints_come_from_the_key_table(void **state)
+{
+	(void)state;
+	for (int t = 0; t < TAB_COUNT; t++) {
+		const struct tab_ops *tab = alert_tabs[t];
+		unsigned ctx = CTX_ALERT | tab->ctx;
+		assert_true(tab->nhints > 0);
+		for (size_t i = 0; i < tab->nhints; i++) {
+			enum tui_action acts[2] = {tab->hints[i].act, tab->hints[i].act2};
+			for (int k = 0; k < 2; k++)
+				if (acts[k] && !(tui_actions[acts[k]].ctx & (ctx | CTX_ALL)))
+					fail_msg("tab %s hints %s, which does not work there", tab->name,
+					         tui_actions[acts[k]].name);
+		}
+	}
+	char out[200];
+	const struct hint h[] = {{ACT_DOWN, ACT_UP, "/", "scroll"}, {ACT_PREV_TAB, 0, "", "back a tab"}};
+	ui_hints(h, 2, out, sizeof(out));
+	assert_string_equal(out, "j/k scroll  Shift-Tab back a tab");
+}
+
 /* ---- screens ---- */
 
 static struct store *db;
@@ -361,6 +385,8 @@ static void keys(const char *k)
 	for (; *k; k++)
 		app_handle_key(app, (unsigned char)*k);
 }
+
+static int screen_has(const char *text);
 
 /* Renders and compares the whole screen with tests/screens/NAME.txt. */
 static void check_screen(const char *name)
@@ -444,6 +470,23 @@ static void test_screens_80x24(void **state)
 	check_screen("close-confirm-80x24");
 	keys("y");
 	check_screen("closed-80x24");
+	/* a note being written survives "Discard?" answered no: the editor comes back with it */
+	keys("a");
+	keys("keep me");
+	app_handle_key(app, 27);
+	assert_true(screen_has("Discard this note? (y/n)"));
+	keys("n");
+	assert_true(screen_has("keep me"));
+	assert_false(screen_has("Discard this note?"));
+	app_handle_key(app, CTRL('d'));
+	assert_string_equal(app_message(app), "note saved");
+	assert_true(screen_has("keep me"));
+	keys("a");
+	keys("gone");
+	app_handle_key(app, 27);
+	keys("y");
+	assert_string_equal(app_message(app), "note discarded");
+	assert_false(screen_has("gone"));
 }
 
 static void test_screens_132x40_and_resizes(void **state)
@@ -664,8 +707,6 @@ static void test_exception_on_a_642_byte_path_matches(void **state)
 	strbuf_release(&seen);
 }
 
-static int screen_has(const char *text);
-
 /* Sixty plugin writes, sixty alerts: more than the queue shows at once. */
 static int setup_many_alerts(void **state)
 {
@@ -792,6 +833,7 @@ int main(void)
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
 	    cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
 	    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test(test_tab_hints_come_from_the_key_table),
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),

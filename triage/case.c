@@ -83,9 +83,16 @@ static int take_audit(void *ctx, const struct audit_row *a)
 	return 0;
 }
 
+/* The timeline's loader: the record and whether it keeps documents. */
+struct event_taker {
+	struct case_record *r;
+	int docs;
+};
+
 static int take_event(void *ctx, const struct event_row *row)
 {
-	struct case_record *r = ctx;
+	struct event_taker *t = ctx;
+	struct case_record *r = t->r;
 	const struct event_record *e = &row->r;
 	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
 	r->timeline[r->ntimeline++] =
@@ -100,11 +107,23 @@ static int take_event(void *ctx, const struct event_row *row)
 	                        .file_path = dup_or_null(e->file_path),
 	                        .target = dup_or_null(e->file_path ? e->file_path : e->executable),
 	                        .identity = xstrdup(e->identity),
+	                        .entity = dup_or_null(e->entity_id),
 	                        .pid = e->pid,
 	                        .has_pid = e->has_pid,
-	                        .doc = xstrndup(row->doc, row->doc_len)};
-	if (row->id == r->event_id && !r->event_doc)
+	                        .doc = t->docs && row->doc ? xstrndup(row->doc, row->doc_len) : NULL};
+	if (row->id == r->event_id && !r->event_doc && row->doc)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
+	return 0;
+}
+
+static int take_related(void *ctx, const struct alert_row *a)
+{
+	struct case_record *r = ctx;
+	r->related = xrealloc(r->related, (r->nrelated + 1) * sizeof(*r->related));
+	r->related[r->nrelated++] = (struct case_related){.uuid = xstrdup(a->uuid),
+	                                                  .rule = xstrdup(a->rule_name),
+	                                                  .severity = xstrdup(a->severity),
+	                                                  .ts = a->original_time};
 	return 0;
 }
 
@@ -116,11 +135,8 @@ static int take_source(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-void case_release(struct case_record *r)
+static void free_triage(struct case_record *r)
 {
-	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
-	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
-	free(r->members), free(r->rule_notes);
 	for (size_t i = 0; i < r->nitems; i++) {
 		struct case_item *it = &r->items[i];
 		free(it->kind), free(it->text), free(it->state), free(it->note), free(it->by);
@@ -134,12 +150,39 @@ void case_release(struct case_record *r)
 		free(a->analyst), free(a->action), free(a->target), free(a->before), free(a->after), free(a->hash);
 	}
 	free(r->audit);
+	r->items = NULL, r->notes = NULL, r->audit = NULL;
+	r->nitems = r->nnotes = r->naudit = 0;
+}
+
+static void free_timeline(struct case_record *r)
+{
 	for (size_t i = 0; i < r->ntimeline; i++) {
 		struct case_event *e = &r->timeline[i];
 		free(e->host), free(e->category), free(e->action), free(e->process), free(e->user), free(e->executable);
-		free(e->file_path), free(e->target), free(e->identity), free(e->doc);
+		free(e->file_path), free(e->target), free(e->identity), free(e->entity), free(e->doc);
 	}
 	free(r->timeline);
+	r->timeline = NULL;
+	r->ntimeline = 0;
+}
+
+static void free_related(struct case_record *r)
+{
+	for (size_t i = 0; i < r->nrelated; i++)
+		free(r->related[i].uuid), free(r->related[i].rule), free(r->related[i].severity);
+	free(r->related);
+	r->related = NULL;
+	r->nrelated = 0;
+}
+
+void case_release(struct case_record *r)
+{
+	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
+	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	free(r->members), free(r->rule_notes), free(r->guide), free(r->failed_why);
+	free_triage(r);
+	free_timeline(r);
+	free_related(r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -153,14 +196,15 @@ static int by_event_time(const void *a, const void *b)
 
 /* A sequence's events that the window does not reach (--window 0s, or a long maxspan) are
  * part of the evidence: the timeline gets them too, in time order. */
-static int add_missing_members(struct store *s, struct case_record *r)
+static int add_missing_members(struct store *s, struct case_record *r, const struct case_options *o)
 {
 	size_t before = r->ntimeline;
 	for (size_t m = 0; m < r->nmembers; m++) {
 		int present = 0;
 		for (size_t i = 0; i < r->ntimeline && !present; i++)
 			present = r->timeline[i].id == r->members[m];
-		if (!present && store_event_get(s, r->members[m], 1, take_event, r))
+		struct event_taker t = {r, !o->no_docs};
+		if (!present && store_event_get(s, r->members[m], !o->no_docs, take_event, &t))
 			return -1;
 	}
 	if (r->ntimeline != before)
@@ -168,22 +212,107 @@ static int add_missing_members(struct store *s, struct case_record *r)
 	return 0;
 }
 
+/* A part's read: on failure the part is named, and unless o->partial the load stops. */
+static int part(struct store *s, struct case_record *r, int rc, const char *what, int *failed)
+{
+	if (rc && !r->failed) {
+		r->failed = what;
+		free(r->failed_why);
+		r->failed_why = xstrdup(store_errmsg(s));
+	}
+	if (rc)
+		*failed = 1;
+	return rc;
+}
+
+static int read_timeline(struct store *s, struct case_record *r, const struct case_options *o)
+{
+	struct event_taker t = {r, !o->no_docs};
+	int rc;
+	if (o->file_path) {
+		struct event_query q = {.file_path = o->file_path, .want_doc = !o->no_docs};
+		rc = store_events_each(s, &q, take_event, &t);
+	} else {
+		rc = store_timeline_each(s, r->event_id, o->before_us, o->after_us, !o->no_docs, take_event, &t);
+	}
+	if (rc || o->window_only || o->file_path)
+		return rc;
+	return add_missing_members(s, r, o);
+}
+
+int case_reload_timeline(struct store *s, struct case_record *r, const struct case_options *o)
+{
+	free_timeline(r);
+	return read_timeline(s, r, o);
+}
+
+int case_reload_related(struct store *s, struct case_record *r, const struct case_options *o)
+{
+	free_related(r);
+	struct alert_query q = {.related_to = r->id, .window_us = o->related_us, .no_doc = 1};
+	return store_alerts_each(s, &q, take_related, r);
+}
+
+static int take_status(void *ctx, const struct alert_row *a)
+{
+	struct case_record *r = ctx;
+	free(r->status), free(r->closed_reason), free(r->comment);
+	r->status = xstrdup(a->status);
+	r->closed_reason = dup_or_null(a->reason_closed);
+	r->comment = dup_or_null(a->comment);
+	return 1;
+}
+
+static int read_triage(struct store *s, struct case_record *r, int partial)
+{
+	int failed = 0;
+	if (part(s, r, triage_items_each(s, r->id, take_item, r), "the checklist", &failed) && !partial)
+		return -1;
+	if (part(s, r, store_notes_each(s, r->id, take_note, r), "the notes", &failed) && !partial)
+		return -1;
+	if (part(s, r, store_audit_each(s, r->uuid, take_audit, r), "the audit trail", &failed) && !partial)
+		return -1;
+	return failed ? -1 : 0;
+}
+
+int case_reload_triage(struct store *s, struct case_record *r)
+{
+	free_triage(r);
+	r->failed = NULL;
+	free(r->failed_why);
+	r->failed_why = NULL;
+	struct alert_query q = {.uuid_prefix = r->uuid, .no_doc = 1};
+	int failed = 0;
+	part(s, r, store_alerts_each(s, &q, take_status, r), "the alert", &failed);
+	return read_triage(s, r, 1) || failed ? -1 : 0;
+}
+
 int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct alert_query q = {.uuid_prefix = uuid};
-	if (store_alerts_each(s, &q, take_alert, r))
+	int failed = 0, partial = o->partial;
+	if (part(s, r, store_alerts_each(s, &q, take_alert, r), "the alert", &failed) || !r->uuid)
 		return -1;
-	if (!r->uuid)
+	if (read_triage(s, r, partial) && !partial)
 		return -1;
-	if (triage_items_each(s, r->id, take_item, r) || store_notes_each(s, r->id, take_note, r) ||
-	    store_audit_each(s, r->uuid, take_audit, r) ||
-	    (o->timeline && store_timeline_each(s, r->event_id, o->before_us, o->after_us, 1, take_event, r)))
+	if (part(s, r, store_alert_events(s, r->id, &r->members, &r->nmembers), "the alert's events", &failed) &&
+	    !partial)
 		return -1;
-	if (!r->event_doc && store_event_get(s, r->event_id, 1, take_source, r))
+	if (o->timeline && part(s, r, read_timeline(s, r, o), "the timeline", &failed) && !partial)
 		return -1;
-	if (store_alert_events(s, r->id, &r->members, &r->nmembers) ||
-	    store_rule_notes_get(s, r->rule_id, &r->rule_notes))
+	if (!r->event_doc &&
+	    part(s, r, store_event_get(s, r->event_id, 1, take_source, r), "the alert's event", &failed) && !partial)
 		return -1;
-	return o->timeline ? add_missing_members(s, r) : 0;
+	if (part(s, r, store_rule_notes_get(s, r->rule_id, &r->rule_notes), "casebook's notes on the rule", &failed) &&
+	    !partial)
+		return -1;
+	if (part(s, r, store_alert_rule_note(s, r->id, &r->guide), "the guide", &failed) && !partial)
+		return -1;
+	if (part(s, r, store_alert_context(s, r->id, &r->same_host, &r->hosts_same_path), "the prevalence", &failed) &&
+	    !partial)
+		return -1;
+	if (o->related && part(s, r, case_reload_related(s, r, o), "the related alerts", &failed) && !partial)
+		return -1;
+	return failed || r->failed ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* case: one alert's triage record, read once from the store, for every view of it: the
- * exports (Markdown, JSON, TheHive, Timesketch) and `casebook show` read this record, so a field
- * is added in one place. Strings are copies (UTF-8 as stored: untrusted, sanitize on output). */
+ * console's alert view, the exports (Markdown, JSON, TheHive, Timesketch) and `casebook show`
+ * read this record, so a field is added in one place. Strings are copies (UTF-8 as stored:
+ * untrusted, sanitize on output). */
 #ifndef CASEBOOK_CASE_H
 #define CASEBOOK_CASE_H
 
@@ -27,10 +28,16 @@ struct case_audit {
 
 struct case_event {
 	int64_t id, ts;
-	char *host, *category, *action, *process, *target, *user, *executable, *file_path, *identity;
+	char *host, *category, *action, *process, *target, *user, *executable, *file_path, *identity, *entity;
 	int64_t pid;
 	int has_pid;
-	char *doc;
+	char *doc; /* NULL when the options left documents out */
+};
+
+/* Another rule's alert on the same host near this one. */
+struct case_related {
+	char *uuid, *rule, *severity;
+	int64_t ts;
 };
 
 /* One alert's record. */
@@ -49,17 +56,36 @@ struct case_record {
 	char *event_doc;  /* the source event, as stored */
 	int64_t *members; /* the alert's events: one, or a sequence's every event */
 	size_t nmembers;
-	char *rule_notes; /* casebook's notes on the rule (Markdown), or NULL */
+	char *rule_notes;                   /* casebook's notes on the rule (Markdown), or NULL */
+	char *guide;                        /* the rule's investigation guide (Markdown, its `note`), or NULL */
+	int64_t same_host, hosts_same_path; /* prevalence: other alerts on the host; hosts alerting on the path */
+	struct case_related *related;       /* with case_options.related */
+	size_t nrelated;
+	const char *failed; /* the part that could not be read ("the notes"), or NULL */
+	char *failed_why;   /* the store's message for it */
 };
 
 struct case_options {
-	int timeline;                /* read the timeline (and its documents) */
+	int timeline;                /* read the timeline */
 	int64_t before_us, after_us; /* its window around the alert's event */
+	int no_docs;                 /* leave the timeline's documents out (a view reads one when asked) */
+	int window_only;             /* no sequence members from outside the window */
+	const char *file_path;       /* instead of the window: every event on this file.path, any host */
+	int related;                 /* read other rules' alerts on the host within related_us */
+	int64_t related_us;
+	int partial; /* on a failed read, go on with the other parts (a view shows what it can) */
 };
 
 /* Reads the alert (a full uuid or a unique prefix) and its record. Returns 0, or -1 when the
- * store failed (store_errmsg) or there is no such alert (r->uuid NULL); release it either way. */
+ * store failed (store_errmsg; r->failed names the part) or there is no such alert (r->uuid
+ * NULL); release it either way. With o->partial the other parts are read all the same. */
 int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r);
+/* After a triage action: the status, checklist, responses, notes and audit again. 0 or -1. */
+int case_reload_triage(struct store *s, struct case_record *r);
+/* The timeline again, for a new window or file (o's timeline fields). 0 or -1. */
+int case_reload_timeline(struct store *s, struct case_record *r, const struct case_options *o);
+/* The related alerts again, within o->related_us. 0 or -1. */
+int case_reload_related(struct store *s, struct case_record *r, const struct case_options *o);
 void case_release(struct case_record *r);
 /* Whether the event is one the alert stands on (its own, or a sequence's member). */
 int case_is_member(const struct case_record *r, int64_t event_id);

@@ -1,0 +1,319 @@
+/* What A, C, O, x and E do — on the marked alerts in the queue, or on the one in view or under
+ * the cursor — and the help. The dialogs carry their values in typed structs; every change
+ * goes through triage/record.h in one transaction and every failure is said. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/exceptions.h"
+#include "export/export.h"
+#include "triage/record.h"
+#include "tui/dialog.h"
+#include "tui/view.h"
+
+struct target_list {
+	int64_t *ids;
+	char **uuids;
+	size_t n;
+};
+
+static void targets_add(struct target_list *t, int64_t id, const char *uuid)
+{
+	t->ids[t->n] = id;
+	t->uuids[t->n++] = xstrdup(uuid);
+}
+
+/* The alert in view; else the marked alerts; else the one under the cursor. */
+static struct target_list targets(struct app *a)
+{
+	struct target_list t = {0};
+	size_t marked = queue_marked(&a->q), cap = in_alert(a) ? 1 : (marked ? a->q.n : 1);
+	t.ids = xmalloc(cap * sizeof(*t.ids));
+	t.uuids = xmalloc(cap * sizeof(*t.uuids));
+	const struct qrow *sel = queue_selected(&a->q);
+	if (in_alert(a))
+		targets_add(&t, a->av.rec.id, a->av.rec.uuid);
+	else if (marked)
+		for (size_t i = 0; i < a->q.n; i++) {
+			if (a->q.rows[i].marked)
+				targets_add(&t, a->q.rows[i].id, a->q.rows[i].uuid);
+		}
+	else if (sel)
+		targets_add(&t, sel->id, sel->uuid);
+	return t;
+}
+
+static void targets_free(struct target_list *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->uuids[i]);
+	free(t->ids);
+	free(t->uuids);
+}
+
+static void refresh_after_change(struct app *a, const struct target_list *t)
+{
+	queue_clear_marks(&a->q);
+	app_refresh_status(a, t->uuids, t->n);
+	if (in_alert(a))
+		alert_reload_triage(a);
+}
+
+/* Sets the status of the targets in one transaction (force: close with open checklist items). */
+static void set_status(struct app *a, const char *status, const char *reason, const char *comment, int force)
+{
+	struct target_list t = targets(a);
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	struct status_outcome done;
+	int rc =
+	    triage_set_status_many(a->s, t.ids, t.uuids, t.n, status, reason, comment, force, &who, &done, NULL, NULL);
+	const char *s = done.changed == 1 ? "" : "s";
+	if (rc == TRIAGE_OPEN_ITEMS)
+		say(a, "nothing closed: %zu checklist items are open", done.open_items);
+	else if (rc != TRIAGE_OK)
+		say(a, "not saved: %s", store_errmsg(a->s));
+	else if (done.unchanged)
+		say(a, "%zu alert%s %s, %zu already %s", done.changed, s, status, done.unchanged, status);
+	else
+		say(a, "%zu alert%s %s", done.changed, s, status);
+	refresh_after_change(a, &t);
+	targets_free(&t);
+}
+
+void action_set_status(struct app *a, const char *status)
+{
+	set_status(a, status, NULL, NULL, 0);
+}
+
+/* ---- close: a reason, a comment, then a confirmation when checklist items are open ---- */
+
+struct closing {
+	const char *reason; /* one of triage_close_reasons */
+	char *comment;
+};
+
+static void closing_free(void *data)
+{
+	struct closing *c = data;
+	free(c->comment);
+	free(c);
+}
+
+static void close_confirmed(struct app *a, int yes, void *data)
+{
+	struct closing *c = data;
+	if (yes)
+		set_status(a, "closed", c->reason, *c->comment ? c->comment : NULL, 1);
+	else
+		say(a, "cancelled");
+	closing_free(c);
+}
+
+static size_t open_items_of_targets(struct app *a)
+{
+	struct target_list t = targets(a);
+	size_t open = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		int n = 0;
+		if (triage_open_checks(a->s, t.ids[i], &n) == 0)
+			open += (size_t)n;
+	}
+	targets_free(&t);
+	return open;
+}
+
+static void close_commented(struct app *a, const char *text, void *data)
+{
+	struct closing *c = data;
+	c->comment = xstrdup(text);
+	size_t open = open_items_of_targets(a);
+	if (!open) {
+		set_status(a, "closed", c->reason, *c->comment ? c->comment : NULL, 0);
+		closing_free(c);
+		return;
+	}
+	char q[160];
+	snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open, open == 1 ? " is" : "s are");
+	dialog_confirm(a, q, close_confirmed, c, closing_free);
+}
+
+static void close_reasoned(struct app *a, size_t choice, void *data)
+{
+	(void)data;
+	struct closing *c = xcalloc(1, sizeof(*c));
+	c->reason = triage_close_reasons[choice];
+	dialog_prompt(a, "Comment (Enter for none):", NULL, close_commented, c, closing_free);
+}
+
+void action_close(struct app *a)
+{
+	size_t n = 0;
+	while (triage_close_reasons[n])
+		n++;
+	dialog_choose(a, "Close: why?", triage_close_reasons, n, close_reasoned, NULL, NULL);
+}
+
+/* ---- export: a format from the table, then a path ---- */
+
+struct exporting {
+	enum export_format format;
+};
+
+static void export_to(struct app *a, const char *path, void *data)
+{
+	struct exporting *e = data;
+	struct target_list t = targets(a);
+	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
+	char err[300];
+	if (!export_path_fits(e->format, path))
+		say(a, "%s needs a file name ending in %s", export_format_info(e->format)->name,
+		    export_format_info(e->format)->suffix);
+	else if (export_to_file(a->s, t.uuids, t.n, e->format, &o, path, 0, err, sizeof(err)))
+		say(a, "export failed: %s", err);
+	else
+		say(a, "exported %zu alert%s to %s", t.n, t.n == 1 ? "" : "s", path);
+	targets_free(&t);
+	free(e);
+}
+
+static void export_formatted(struct app *a, size_t choice, void *data)
+{
+	(void)data;
+	struct exporting *e = xmalloc(sizeof(*e));
+	e->format = (enum export_format)choice;
+	struct target_list t = targets(a);
+	struct strbuf path;
+	strbuf_init(&path, 128);
+	strbuf_addf(&path, "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts", export_format_info(e->format)->ext);
+	targets_free(&t);
+	dialog_prompt(a, "Write to:", path.buf, export_to, e, free);
+	strbuf_release(&path);
+}
+
+void action_export(struct app *a)
+{
+	size_t n = export_format_count();
+	const char **names = xmalloc(n * sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = export_format_info((enum export_format)i)->name;
+	dialog_choose(a, "Export as", names, n, export_formatted, NULL, NULL);
+	free(names);
+}
+
+/* ---- exception: a field of the alert and its whole value, then a confirmation ---- */
+
+struct excepting {
+	char *rule_id;
+	const char *fields[2];
+	char *values[2]; /* whole values, however long: the labels only show them */
+	size_t n, chosen;
+};
+
+static void excepting_free(void *data)
+{
+	struct excepting *e = data;
+	free(e->rule_id);
+	for (size_t i = 0; i < e->n; i++)
+		free(e->values[i]);
+	free(e);
+}
+
+static void exception_confirmed(struct app *a, int yes, void *data)
+{
+	struct excepting *e = data;
+	if (!yes) {
+		say(a, "cancelled");
+		excepting_free(e);
+		return;
+	}
+	const char *values[] = {e->values[e->chosen]};
+	struct exception_spec spec = {.field = e->fields[e->chosen],
+	                              .type = "match",
+	                              .values = values,
+	                              .nvalues = 1,
+	                              .comment = "added from the console",
+	                              .analyst = a->o.analyst,
+	                              .now_us = a->o.clock()};
+	char item[40], err[300];
+	int rc = exception_add(a->s, e->rule_id, &spec, item, err, sizeof(err));
+	if (rc)
+		say(a, "exception not added: %.250s", rc == 1 ? "the rule is gone" : err);
+	else
+		say(a, "exception added to the rule; detect will honour it from now on");
+	excepting_free(e);
+}
+
+static void exception_chosen(struct app *a, size_t choice, void *data)
+{
+	struct excepting *e = data;
+	e->chosen = choice;
+	struct strbuf q;
+	strbuf_init(&q, 128);
+	strbuf_addf(&q, "Add the exception %s is %.200s? (y/n)", e->fields[choice], e->values[choice]);
+	dialog_confirm(a, q.buf, exception_confirmed, e, excepting_free);
+	strbuf_release(&q);
+}
+
+void action_exception(struct app *a)
+{
+	if (!in_alert(a)) {
+		const struct qrow *r = queue_selected(&a->q);
+		if (!r)
+			return;
+		alert_open(a, r);
+		if (!in_alert(a))
+			return;
+	}
+	static const struct {
+		enum overview_field f;
+		const char *field;
+	} candidates[] = {{F_PATH, "file.path"}, {F_SIGNER, "process.code_signature.subject_name"}};
+	struct alertview *v = &a->av;
+	struct excepting *e = xcalloc(1, sizeof(*e));
+	e->rule_id = xstrdup(v->fields[F_RULE_ID] ? v->fields[F_RULE_ID] : v->rec.rule_id);
+	for (size_t i = 0; i < 2; i++)
+		if (v->fields[candidates[i].f] && *v->fields[candidates[i].f]) {
+			e->fields[e->n] = candidates[i].field;
+			e->values[e->n++] = xstrdup(v->fields[candidates[i].f]);
+		}
+	if (!e->n) {
+		say(a, "this alert has no file path or signer to make an exception of");
+		excepting_free(e);
+		return;
+	}
+	struct strbuf labels[2];
+	const char *opts[2];
+	for (size_t i = 0; i < e->n; i++) {
+		strbuf_init(&labels[i], 128);
+		strbuf_addf(&labels[i], "%s is %s", e->fields[i], e->values[i]);
+		opts[i] = labels[i].buf;
+	}
+	dialog_choose(a, "Exception: no more alerts from this rule when", opts, e->n, exception_chosen, e, excepting_free);
+	for (size_t i = 0; i < e->n; i++)
+		strbuf_release(&labels[i]);
+}
+
+void action_help(struct app *a)
+{
+	static const struct {
+		unsigned ctx;
+		const char *title;
+	} groups[] = {{CTX_ALL, "Everywhere"},        {CTX_QUEUE, "Alert queue"},       {CTX_ALERT, "Alert view"},
+	              {CTX_TIMELINE, "Timeline tab"}, {CTX_CHECKLIST, "Checklist tab"}, {CTX_RESPONSE, "Response tab"},
+	              {CTX_NOTES, "Notes tab"}};
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);
+		for (int i = 1; i < ACT_COUNT; i++) {
+			unsigned c = tui_actions[i].ctx;
+			/* an action shows once: under "Everywhere", or under each place it works */
+			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
+				strbuf_addf(&sb, "  %-10s %s\n", tui_actions[i].keys, tui_actions[i].help);
+		}
+	}
+	pager_open(a, "Help — q or Esc closes", sb.buf, 1);
+	strbuf_release(&sb);
+}

@@ -1,0 +1,289 @@
+/* The alert view: a header and a table of tabs (tui/tab_*.c) over one case_record, loaded
+ * once when the view opens and again, in part, after an action or a change of window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeutil.h"
+#include "detect/field.h"
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/view.h"
+
+const struct tab_ops *const alert_tabs[TAB_COUNT] = {
+#define X(name) &tab_##name,
+    ALERT_TABS(X)
+#undef X
+};
+
+static const char *const overview_paths[F_COUNT] = {
+#define X(name, path) path,
+    OVERVIEW_FIELDS(X)
+#undef X
+};
+
+/* The first part that could not be read, on the status line: a view that looks whole but is
+ * not would mislead. */
+static void say_if_partial(struct app *a)
+{
+	const struct case_record *r = &a->av.rec;
+	if (r->failed)
+		say(a, "could not read %s: %.300s", r->failed, r->failed_why ? r->failed_why : "");
+}
+
+static void read_fields(struct alertview *v)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		free(v->fields[i]);
+	memset(v->fields, 0, sizeof(v->fields));
+	if (v->rec.doc)
+		json_fields(v->rec.doc, overview_paths, F_COUNT, v->fields);
+}
+
+/* The timeline's window (or file) in the record's options. */
+static void timeline_options(struct alertview *v)
+{
+	v->opts.timeline = 1;
+	v->opts.no_docs = 1;
+	v->opts.window_only = 1;
+	v->opts.before_us = v->tl_before - v->tl_shift;
+	v->opts.after_us = v->tl_after + v->tl_shift;
+	v->opts.file_path = v->pivot == 'F' ? v->fields[F_PATH] : NULL;
+	v->opts.related = 1;
+	v->opts.related_us = v->tl_before;
+}
+
+/* Focuses the alert's own event: the selection counts the rows the filters show, and the
+ * event sits in the middle of the view with what came before and after it. */
+static void focus_alert_event(struct alertview *v)
+{
+	size_t *sel = &v->sel[TAB_timeline];
+	*sel = 0;
+	for (size_t i = 0, k = 0; i < v->rec.ntimeline; i++) {
+		if (!timeline_shows(v, &v->rec.timeline[i]))
+			continue;
+		if (v->rec.timeline[i].id == v->rec.event_id)
+			*sel = k;
+		k++;
+	}
+	size_t half = LINES > 12 ? (size_t)(LINES - 6) / 2 : 0;
+	v->top[TAB_timeline] = *sel > half ? *sel - half : 0;
+}
+
+static void alert_close(struct app *a)
+{
+	struct alertview *v = &a->av;
+	strpool_release(&v->pool);
+	for (int i = 0; i < F_COUNT; i++)
+		free(v->fields[i]);
+	guide_release(&v->guide);
+	guide_release(&v->rule_notes);
+	case_release(&v->rec);
+	memset(v, 0, sizeof(*v));
+}
+
+void alert_open(struct app *a, const struct qrow *r)
+{
+	struct alertview *v = &a->av;
+	if (in_alert(a))
+		view_pop(a);
+	memset(v, 0, sizeof(*v));
+	strpool_init(&v->pool);
+	v->alert = *r;
+	v->alert.uuid = strpool_copy(&v->pool, r->uuid);
+	v->alert.status = strpool_copy(&v->pool, r->status);
+	v->alert.severity = strpool_copy(&v->pool, r->severity);
+	v->alert.host = strpool_copy(&v->pool, r->host);
+	v->alert.rule = strpool_copy(&v->pool, r->rule);
+	v->alert.target = strpool_copy(&v->pool, r->target);
+	v->tl_before = v->tl_after = 600 * TIME_US_PER_SEC;
+	a->msg[0] = '\0';
+	timeline_options(v);
+	v->opts.partial = 1;
+	case_load(a->s, r->uuid, &v->opts, &v->rec);
+	if (!v->rec.uuid) {
+		say(a, "could not read the alert: %.300s", v->rec.failed_why ? v->rec.failed_why : "it is gone");
+		alert_close(a);
+		return;
+	}
+	read_fields(v);
+	guide_parse(v->rec.guide, &v->guide);
+	guide_parse(v->rec.rule_notes, &v->rule_notes);
+	focus_alert_event(v);
+	view_push(a, &alert_view);
+	say_if_partial(a);
+}
+
+void alert_reload_triage(struct app *a)
+{
+	struct alertview *v = &a->av;
+	if (case_reload_triage(a->s, &v->rec))
+		say_if_partial(a);
+	v->alert.status = strpool_intern(&v->pool, v->rec.status, NULL);
+}
+
+void alert_reload_timeline(struct app *a)
+{
+	struct alertview *v = &a->av;
+	timeline_options(v);
+	if (case_reload_timeline(a->s, &v->rec, &v->opts))
+		say(a, "could not read the timeline: %.300s", store_errmsg(a->s));
+	focus_alert_event(v);
+}
+
+void alert_reload_related(struct app *a)
+{
+	struct alertview *v = &a->av;
+	timeline_options(v);
+	if (case_reload_related(a->s, &v->rec, &v->opts))
+		say(a, "could not read the related alerts: %.300s", store_errmsg(a->s));
+}
+
+struct rows items_of(const struct alertview *v, const char *kind)
+{
+	struct rows r = {0};
+	for (size_t i = 0; i < v->rec.nitems; i++)
+		if (!strcmp(v->rec.items[i].kind, kind))
+			rows_add(&r, i);
+	return r;
+}
+
+struct case_item *current_item(struct app *a, const char *kind)
+{
+	struct alertview *v = &a->av;
+	struct rows r = items_of(v, kind);
+	enum tab t = !strcmp(kind, "check") ? TAB_checklist : TAB_response;
+	struct case_item *it = v->sel[t] < r.n ? &v->rec.items[r.at[v->sel[t]]] : NULL;
+	rows_free(&r);
+	return it;
+}
+
+void draw_tab_lines(struct app *a, const struct text_out *o)
+{
+	struct alertview *v = &a->av;
+	size_t n = o->n, *top = &v->sel[v->tab];
+	int height = LINES - 5;
+	if (n > (size_t)height && *top > n - (size_t)height)
+		*top = n - (size_t)height;
+	if (n <= (size_t)height)
+		*top = 0;
+	for (int i = 0; i < height; i++) {
+		size_t k = *top + (size_t)i;
+		move(4 + i, 0);
+		clrtoeol();
+		if (k < n)
+			text_draw_line(o, k, 4 + i, 1, COLS - 2);
+	}
+}
+
+static void draw_header(struct app *a)
+{
+	struct alertview *v = &a->av;
+	char right[80];
+	snprintf(right, sizeof(right), " %s ", v->alert.status);
+	ui_bar(a, 0, v->alert.rule, right);
+	char tbuf[32];
+	ui_format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
+	struct strbuf line;
+	strbuf_init(&line, 128);
+	strbuf_addf(&line, " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk, v->alert.host,
+	            tbuf, a->local_time ? "local" : "UTC");
+	move(1, 0);
+	clrtoeol();
+	draw_text(1, 0, COLS, line.buf, ui_severity_attr(a, v->alert.severity), 1);
+	strbuf_release(&line);
+	draw_text(2, 0, COLS, v->rec.reason ? v->rec.reason : "", A_NORMAL, 1);
+	move(3, 0);
+	clrtoeol();
+	int x = 0;
+	for (int t = 0; t < TAB_COUNT; t++) {
+		char label[40];
+		snprintf(label, sizeof(label), " %d %s ", t + 1, alert_tabs[t]->name);
+		x += draw_text(3, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
+	}
+}
+
+static void alert_draw(struct app *a)
+{
+	const struct tab_ops *t = alert_tabs[a->av.tab];
+	draw_header(a);
+	t->draw(a);
+	char hints[200];
+	ui_hints(t->hints, t->nhints, hints, sizeof(hints));
+	ui_status_line(a, hints);
+}
+
+static unsigned alert_context(const struct app *a)
+{
+	return CTX_ALERT | alert_tabs[a->av.tab]->ctx;
+}
+
+static int alert_key(struct app *a, int key)
+{
+	if (a->av.walk && key == 'q') { /* q ends a walk-through before it leaves the view */
+		a->av.walk = 0;
+		a->msg[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int alert_request(struct app *a, enum tui_action act)
+{
+	struct alertview *v = &a->av;
+	const struct tab_ops *t = alert_tabs[v->tab];
+	if (t->request && t->request(a, act))
+		return 1;
+	switch (act) {
+	case ACT_BACK: {
+		char *uuid = xstrdup(v->alert.uuid);
+		view_pop(a);
+		app_refresh_status(a, &uuid, 1);
+		free(uuid);
+		return 1;
+	}
+	case ACT_NEXT_TAB: v->tab = (v->tab + 1) % TAB_COUNT; return 1;
+	case ACT_PREV_TAB: v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT; return 1;
+	default:
+		if (act >= ACT_TAB1 && act < ACT_TAB1 + TAB_COUNT) {
+			v->tab = (enum tab)(act - ACT_TAB1);
+			return 1;
+		}
+		return 0;
+	}
+}
+
+/* Rows the tab has, for movement; scrolled text clamps when it is drawn. */
+static size_t tab_length(struct app *a)
+{
+	const struct tab_ops *t = alert_tabs[a->av.tab];
+	return t->length ? t->length(a) : 1000;
+}
+
+static void alert_move(struct app *a, long delta)
+{
+	struct alertview *v = &a->av;
+	long n = (long)tab_length(a), s = (long)v->sel[v->tab] + delta;
+	if (s >= n)
+		s = n - 1;
+	if (s < 0)
+		s = 0;
+	v->sel[v->tab] = (size_t)s;
+}
+
+static void alert_click(struct app *a, int y, int x)
+{
+	const struct tab_ops *t = alert_tabs[a->av.tab];
+	if (t->click)
+		t->click(a, y, x);
+}
+
+const struct view_ops alert_view = {.name = "alert",
+                                    .context = alert_context,
+                                    .draw = alert_draw,
+                                    .key = alert_key,
+                                    .request = alert_request,
+                                    .move_by = alert_move,
+                                    .page = ui_page_height,
+                                    .click = alert_click,
+                                    .close = alert_close};

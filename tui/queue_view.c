@@ -1,0 +1,209 @@
+/* The queue view: the alerts, one row each, over the model in tui/queue.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/view.h"
+
+static const struct hint queue_hints[] = {
+    {ACT_OPEN, 0, "", "open"},    {ACT_ACK, 0, "", "ack"},           {ACT_CLOSE, 0, "", "close"},
+    {ACT_SEARCH, 0, "", "search"}, {ACT_KQL_FILTER, 0, "", "KQL"},   {ACT_STATUS_FILTER, 0, "", "filter"},
+    {ACT_SORT, 0, "", "sort"},     {ACT_HELP, 0, "", "help"},        {ACT_BACK, 0, "", "quit"}};
+static const struct hint marked_hints[] = {{ACT_ACK, 0, "", "acknowledge"},
+                                           {ACT_CLOSE, 0, "", "close"},
+                                           {ACT_REOPEN, 0, "", "reopen"},
+                                           {ACT_MARK, 0, "", "unmark"}};
+static const struct hint empty_hints[] = {
+    {ACT_RELOAD, 0, "", "reload"}, {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "quit"}};
+
+static unsigned queue_context(const struct app *a)
+{
+	(void)a;
+	return CTX_QUEUE;
+}
+
+static const char *status_mark(const char *status)
+{
+	return !strcmp(status, "open") ? "●" : !strcmp(status, "acknowledged") ? "◐" : "○";
+}
+
+static void draw_empty(struct app *a)
+{
+	char hints[200];
+	draw_text(2, 2, COLS - 4, "No alerts in this case yet.", A_BOLD, 1);
+	draw_text(4, 2, COLS - 4, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
+	draw_text(5, 2, COLS - 4, "Find alerts:    casebook detect", A_NORMAL, 1);
+	draw_text(6, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+	ui_hints(empty_hints, sizeof(empty_hints) / sizeof(empty_hints[0]), hints, sizeof(hints));
+	ui_status_line(a, hints);
+}
+
+/* The column widths: mark, status, severity, risk, time, host, rule, then the target. */
+struct queue_columns {
+	int host, time, rule;
+};
+
+static struct queue_columns columns(void)
+{
+	struct queue_columns c = {.host = COLS >= 120 ? 22 : 14, .time = COLS >= 100 ? 19 : 14};
+	int rest = COLS - (2 + 2 + 9 + 4 + c.time + 1 + c.host + 1);
+	c.rule = rest * 2 / 5; /* the target takes the rest */
+	return c;
+}
+
+static void draw_heading(struct app *a, const struct queue_columns *c)
+{
+	attr_t head = A_BOLD | A_UNDERLINE;
+	int x = 0;
+	move(1, 0);
+	clrtoeol();
+	x += ui_cell(1, x, 4, "", head);
+	x += ui_cell(1, x, 9, "SEVERITY", head);
+	x += ui_cell(1, x, 4, "RSK", head);
+	x += ui_cell(1, x, c->time + 1, a->local_time ? "TIME (local)" : "TIME (UTC)", head);
+	x += ui_cell(1, x, c->host + 1, "HOST", head);
+	x += ui_cell(1, x, c->rule + 1, "RULE", head);
+	draw_text(1, x, COLS - x, "FILE / PROCESS", head, 1);
+}
+
+static void draw_row(struct app *a, const struct queue_columns *c, int y, const struct qrow *r, int selected)
+{
+	const struct queue *q = &a->q;
+	attr_t base = selected ? A_REVERSE : A_NORMAL;
+	char tbuf[32], risk[8];
+	ui_format_time(a, r->time, tbuf, sizeof(tbuf), 1);
+	if (c->time < 19) /* narrow: month, day and time */
+		memmove(tbuf, tbuf + 5, strlen(tbuf + 5) + 1);
+	snprintf(risk, sizeof(risk), "%3lld", (long long)r->risk);
+	int x = 0;
+	x += ui_cell(y, x, 2, r->marked ? "▸" : " ", base | A_BOLD);
+	x += ui_cell(y, x, 2, status_mark(r->status), base);
+	x += ui_cell(y, x, 9, r->severity, base | ui_severity_attr(a, r->severity));
+	x += ui_cell(y, x, 4, risk, base);
+	x += ui_cell(y, x, c->time + 1, tbuf, base);
+	if (q->group_host && r->group_size > 1) {
+		struct strbuf g;
+		strbuf_init(&g, 64);
+		strbuf_addf(&g, "%s (+%d)", r->host, r->group_size - 1);
+		x += ui_cell(y, x, c->host + 1, g.buf, base | A_BOLD);
+		strbuf_release(&g);
+	} else {
+		x += ui_cell(y, x, c->host + 1, r->host, base);
+	}
+	x += ui_cell(y, x, c->rule + 1, r->rule, base);
+	draw_text_middle(y, x, COLS - x, r->target, base);
+}
+
+static void queue_draw(struct app *a)
+{
+	struct queue *q = &a->q;
+	size_t open, ack, closed;
+	queue_counts(q, &open, &ack, &closed);
+	char left[300], right[200];
+	snprintf(left, sizeof(left), " casebook  %s", a->o.db_name ? a->o.db_name : "");
+	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · by %s%s%s ", open, ack, closed,
+	         queue_filter_names[q->filter], queue_sort_names[q->sort], q->group_host ? " · by host" : "",
+	         a->kql_text && *a->kql_text ? " · KQL" : "");
+	ui_bar(a, 0, left, right);
+	if (!q->n) {
+		draw_empty(a);
+		return;
+	}
+	struct queue_columns c = columns();
+	draw_heading(a, &c);
+	int height = ui_list_height();
+	if (q->sel >= q->top + (size_t)height)
+		q->top = q->sel - (size_t)height + 1;
+	for (int i = 0; i < height; i++) {
+		size_t vi = q->top + (size_t)i;
+		move(2 + i, 0);
+		clrtoeol();
+		if (vi < q->nview)
+			draw_row(a, &c, 2 + i, &q->rows[q->view[vi]], vi == q->sel);
+	}
+	char hints[200];
+	size_t marked = queue_marked(q);
+	if (marked) {
+		int k = snprintf(hints, sizeof(hints), "%zu marked: ", marked);
+		ui_hints(marked_hints, sizeof(marked_hints) / sizeof(marked_hints[0]), hints + k, sizeof(hints) - (size_t)k);
+	} else {
+		ui_hints(queue_hints, sizeof(queue_hints) / sizeof(queue_hints[0]), hints, sizeof(hints));
+	}
+	ui_status_line(a, hints);
+}
+
+static void search_done(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	free(a->search);
+	a->search = xstrdup(text);
+	if (!queue_search(&a->q, a->search, 1, ui_list_height()))
+		say(a, "not found");
+}
+
+static void kql_done(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	free(a->kql_text);
+	a->kql_text = xstrdup(text);
+	app_load(a);
+}
+
+static int queue_request(struct app *a, enum tui_action act)
+{
+	struct queue *q = &a->q;
+	switch (act) {
+	case ACT_BACK: a->done = 1; return 1;
+	case ACT_OPEN:
+		if (queue_selected(q))
+			alert_open(a, queue_selected(q));
+		return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Search:", a->search, search_done, NULL, NULL); return 1;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		if (!a->search || !queue_search(q, a->search, act == ACT_SEARCH_NEXT ? 1 : -1, ui_list_height()))
+			say(a, "%s", a->search ? "not found" : "no search yet: press /");
+		return 1;
+	case ACT_KQL_FILTER:
+		dialog_prompt(a, "Filter (KQL over the alerts):", a->kql_text, kql_done, NULL, NULL);
+		return 1;
+	case ACT_SORT: q->sort = (q->sort + 1) % SORT_COUNT; break;
+	case ACT_STATUS_FILTER: q->filter = (q->filter + 1) % FILTER_COUNT; break;
+	case ACT_GROUP: q->group_host = !q->group_host; break;
+	case ACT_MARK: {
+		const struct qrow *r = queue_selected(q);
+		if (r) {
+			queue_set_mark(q, q->view[q->sel], !r->marked);
+			queue_move(q, 1, ui_list_height());
+		}
+		return 1;
+	}
+	default: return 0;
+	}
+	queue_apply(q);
+	return 1;
+}
+
+static void queue_move_by(struct app *a, long delta)
+{
+	queue_move(&a->q, delta, ui_list_height());
+}
+
+/* The rows start on line 2, from q.top: the row under the pointer, whatever the scroll. */
+static void queue_click(struct app *a, int y, int x)
+{
+	(void)x;
+	size_t vi = a->q.top + (size_t)(y - 2);
+	if (y >= 2 && y < 2 + ui_list_height() && vi < a->q.nview)
+		a->q.sel = vi;
+}
+
+const struct view_ops queue_view = {.name = "queue",
+                                    .context = queue_context,
+                                    .draw = queue_draw,
+                                    .request = queue_request,
+                                    .move_by = queue_move_by,
+                                    .page = ui_list_height,
+                                    .click = queue_click};

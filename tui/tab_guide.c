@@ -1,0 +1,28 @@
+/* The Guide tab: the rule's investigation guide, then casebook's own notes on the rule, set
+ * apart so that nobody takes them for the rule author's. */
+#include "tui/view.h"
+
+static const struct hint hints[] = {{ACT_DOWN, ACT_UP, "/", "scroll"},
+                                    {ACT_NEXT_TAB, 0, "", "next tab"},
+                                    {ACT_HELP, 0, "", "help"},
+                                    {ACT_BACK, 0, "", "back"}};
+
+static void guide_draw(struct app *a)
+{
+	struct alertview *v = &a->av;
+	struct text_out o = {0};
+	int w = COLS - 2;
+	out_guide(&o, &v->guide, "", w);
+	if (!v->guide.nblocks)
+		out_add(&o, "This rule has no investigation guide.", A_BOLD);
+	if (v->rule_notes.nblocks) {
+		out_add(&o, "", A_NORMAL);
+		out_add(&o, "── casebook's notes on this rule (not the rule author's) ──", A_BOLD | A_REVERSE);
+		out_guide(&o, &v->rule_notes, "┃ ", w);
+	}
+	draw_tab_lines(a, &o);
+	out_free(&o);
+}
+
+const struct tab_ops tab_guide = {
+    .name = "Guide", .draw = guide_draw, .hints = hints, .nhints = sizeof(hints) / sizeof(hints[0])};

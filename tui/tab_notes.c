@@ -1,0 +1,62 @@
+/* The Notes tab: the analysts' notes, oldest first; a writes one. */
+#include <stdlib.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "triage/record.h"
+#include "tui/dialog.h"
+#include "tui/view.h"
+
+static const struct hint hints[] = {
+    {ACT_ADD_NOTE, 0, "", "write a note"}, {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "back"}};
+
+static void notes_draw(struct app *a)
+{
+	const struct case_record *r = &a->av.rec;
+	struct text_out o = {0};
+	struct strbuf sb;
+	strbuf_init(&sb, 256);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(r->notes[i].at_us, t);
+		strbuf_addf(&sb, "%s%s, %s:\n%s\n", sb.len ? "\n" : "", r->notes[i].by, t, r->notes[i].text);
+	}
+	if (!sb.len)
+		out_add(&o, "No notes yet: press a to write one.", A_NORMAL);
+	else
+		out_wrapped(&o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+	strbuf_release(&sb);
+	draw_tab_lines(a, &o);
+	out_free(&o);
+}
+
+/* The note is committed the moment the editor gives it: nothing typed is kept only in memory
+ * once the analyst has saved. */
+static void note_written(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	if (!*text) {
+		say(a, "empty note not saved");
+		return;
+	}
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	struct alertview *v = &a->av;
+	if (!say_not_saved(a, triage_note(a->s, v->rec.id, v->rec.uuid, text, &who)))
+		say(a, "note saved");
+	alert_reload_triage(a);
+}
+
+static int notes_request(struct app *a, enum tui_action act)
+{
+	if (act != ACT_ADD_NOTE)
+		return 0;
+	dialog_editor(a, "New note — Ctrl-D or F2 saves, Esc cancels", note_written, NULL, NULL);
+	return 1;
+}
+
+const struct tab_ops tab_notes = {.name = "Notes",
+                                  .ctx = CTX_NOTES,
+                                  .draw = notes_draw,
+                                  .request = notes_request,
+                                  .hints = hints,
+                                  .nhints = sizeof(hints) / sizeof(hints[0])};

@@ -1,0 +1,191 @@
+/* The Timeline tab: the events on the alert's host around it (or on its file on every host),
+ * the alert's own marked ▶; Enter opens an event's JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "store/alerts.h"
+#include "tui/draw.h"
+#include "tui/view.h"
+
+static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},       {ACT_WIDEN, ACT_NARROW, "/", "window"},
+                                    {ACT_EARLIER, ACT_LATER, " ", "page"}, {ACT_PIVOT_PROCESS, 0, "", "process"},
+                                    {ACT_PIVOT_USER, 0, "", "user"},      {ACT_PIVOT_FILE, 0, "", "file"},
+                                    {ACT_CATEGORY, 0, "", "category"},    {ACT_BACK, 0, "", "back"}};
+
+static const char *const categories[] = {"all", "file", "process", "network"};
+
+static int same(const char *x, const char *y)
+{
+	return x && y && !strcmp(x, y);
+}
+
+int timeline_shows(const struct alertview *v, const struct case_event *e)
+{
+	if (v->category && !(e->category && strstr(e->category, categories[v->category])))
+		return 0;
+	if (v->pivot == 'p')
+		return same(e->entity, v->fields[F_ENTITY]);
+	if (v->pivot == 'u')
+		return same(e->user, v->fields[F_USER]);
+	return 1;
+}
+
+static struct rows shown_rows(const struct alertview *v)
+{
+	struct rows r = {0};
+	for (size_t i = 0; i < v->rec.ntimeline; i++)
+		if (timeline_shows(v, &v->rec.timeline[i]))
+			rows_add(&r, i);
+	return r;
+}
+
+static size_t timeline_length(struct app *a)
+{
+	struct rows r = shown_rows(&a->av);
+	size_t n = r.n;
+	rows_free(&r);
+	return n;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+static void draw_heading(struct app *a)
+{
+	const struct alertview *v = &a->av;
+	struct strbuf head;
+	strbuf_init(&head, 128);
+	if (v->pivot == 'F')
+		strbuf_addf(&head, " the file path on every host · category %s", categories[v->category]);
+	else
+		strbuf_addf(&head, " ±%llds%s · %s · category %s", (long long)(v->tl_before / TIME_US_PER_SEC),
+		            v->tl_shift ? " (paged)" : "",
+		            v->pivot == 'p'   ? "this process"
+		            : v->pivot == 'u' ? "this user"
+		                              : "all processes",
+		            categories[v->category]);
+	draw_text(4, 0, COLS, head.buf, A_DIM, 1);
+	strbuf_release(&head);
+}
+
+static void draw_event(struct app *a, int y, const struct case_event *e, int selected)
+{
+	const struct alertview *v = &a->av;
+	int proc_w = 14, what_w = 20, time_w = 8, host_w = v->pivot == 'F' ? 15 : 0;
+	int own = case_is_member(&v->rec, e->id);
+	attr_t base = (selected ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
+	char tbuf[32];
+	ui_format_time(a, e->ts, tbuf, sizeof(tbuf), 0);
+	struct strbuf what;
+	strbuf_init(&what, 64);
+	strbuf_addf(&what, "%s/%s", or_dash(e->category), or_dash(e->action));
+	int x = 0;
+	x += ui_cell(y, x, 2, own ? "▶" : " ", base);
+	x += ui_cell(y, x, time_w + 1, tbuf, base);
+	if (host_w)
+		x += ui_cell(y, x, host_w + 1, or_dash(e->host), base);
+	x += ui_cell(y, x, what_w + 1, what.buf, base);
+	x += ui_cell(y, x, proc_w + 1, or_dash(e->process), base);
+	draw_text_middle(y, x, COLS - x, or_dash(e->target), base);
+	strbuf_release(&what);
+}
+
+static void timeline_draw(struct app *a)
+{
+	struct alertview *v = &a->av;
+	draw_heading(a);
+	int height = LINES - 6;
+	struct rows shown = shown_rows(v);
+	size_t n = shown.n, *top = &v->top[TAB_timeline], sel = v->sel[TAB_timeline];
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + (size_t)height)
+		*top = sel - (size_t)height + 1;
+	for (int i = 0; i < height; i++) {
+		size_t k = *top + (size_t)i;
+		move(5 + i, 0);
+		clrtoeol();
+		if (k < n)
+			draw_event(a, 5 + i, &v->rec.timeline[shown.at[k]], k == sel);
+	}
+	if (!n)
+		draw_text(6, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+	rows_free(&shown);
+}
+
+static int take_doc(void *ctx, const struct event_row *row)
+{
+	*(char **)ctx = xstrndup(row->doc, row->doc_len);
+	return 1;
+}
+
+/* The selected event's JSON, read now: the timeline holds no documents. */
+static void open_selected(struct app *a)
+{
+	struct alertview *v = &a->av;
+	struct rows shown = shown_rows(v);
+	size_t sel = v->sel[TAB_timeline];
+	int64_t id = sel < shown.n ? v->rec.timeline[shown.at[sel]].id : 0;
+	rows_free(&shown);
+	if (!id)
+		return;
+	char *doc = NULL;
+	if (store_event_get(a->s, id, 1, take_doc, &doc))
+		say(a, "could not read the event: %.300s", store_errmsg(a->s));
+	else
+		json_open(a, doc);
+	free(doc);
+}
+
+static int timeline_request(struct app *a, enum tui_action act)
+{
+	struct alertview *v = &a->av;
+	switch (act) {
+	case ACT_OPEN: open_selected(a); return 1;
+	case ACT_WIDEN:
+		v->tl_before *= 2, v->tl_after *= 2;
+		alert_reload_related(a);
+		break;
+	case ACT_NARROW:
+		if (v->tl_before > TIME_US_PER_SEC)
+			v->tl_before /= 2, v->tl_after /= 2;
+		alert_reload_related(a);
+		break;
+	case ACT_EARLIER: v->tl_shift -= v->tl_before; break;
+	case ACT_LATER: v->tl_shift += v->tl_after; break;
+	case ACT_PIVOT_PROCESS:
+	case ACT_PIVOT_USER:
+	case ACT_PIVOT_FILE: {
+		int p = act == ACT_PIVOT_PROCESS ? 'p' : act == ACT_PIVOT_USER ? 'u' : 'F';
+		v->pivot = v->pivot == p ? 0 : p;
+		break;
+	}
+	case ACT_CATEGORY: v->category = (v->category + 1) % 4; break;
+	default: return 0;
+	}
+	alert_reload_timeline(a);
+	return 1;
+}
+
+/* The rows start on line 5, from the tab's top row. */
+static void timeline_click(struct app *a, int y, int x)
+{
+	(void)x;
+	size_t k = a->av.top[TAB_timeline] + (size_t)(y - 5);
+	if (y >= 5 && k < timeline_length(a))
+		a->av.sel[TAB_timeline] = k;
+}
+
+const struct tab_ops tab_timeline = {.name = "Timeline",
+                                     .ctx = CTX_TIMELINE,
+                                     .draw = timeline_draw,
+                                     .request = timeline_request,
+                                     .length = timeline_length,
+                                     .click = timeline_click,
+                                     .hints = hints,
+                                     .nhints = sizeof(hints) / sizeof(hints[0])};

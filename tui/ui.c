@@ -1,0 +1,142 @@
+#include "tui/ui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "tui/draw.h"
+#include "tui/queue.h"
+#include "tui/view.h"
+
+int ui_too_small(void)
+{
+	return COLS < MIN_COLS || LINES < MIN_ROWS;
+}
+
+void ui_init_colors(const struct app *a)
+{
+	static int ready;
+	if (!a->o.colors || ready || !has_colors())
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+	init_pair(PAIR_LOW, COLOR_GREEN, -1);
+	init_pair(PAIR_MEDIUM, COLOR_YELLOW, -1);
+	init_pair(PAIR_HIGH, COLOR_RED, -1);
+	init_pair(PAIR_CRITICAL, COLOR_MAGENTA, -1);
+	init_pair(PAIR_DIM, COLOR_WHITE, -1);
+	ready = 1;
+}
+
+attr_t ui_severity_attr(const struct app *a, const char *sev)
+{
+	int r = queue_severity_rank(sev);
+	if (!a->o.colors)
+		return r >= 3 ? A_BOLD : A_NORMAL;
+	return COLOR_PAIR(r == 4   ? PAIR_CRITICAL
+	                  : r == 3 ? PAIR_HIGH
+	                  : r == 2 ? PAIR_MEDIUM
+	                           : PAIR_LOW) |
+	       (r >= 3 ? A_BOLD : 0);
+}
+
+void ui_format_time(const struct app *a, int64_t us, char *out, size_t len, int with_date)
+{
+	time_t secs = (time_t)(us / TIME_US_PER_SEC);
+	struct tm tm;
+	if (a->local_time)
+		localtime_r(&secs, &tm);
+	else
+		gmtime_r(&secs, &tm);
+	strftime(out, len, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+}
+
+void ui_bar(const struct app *a, int y, const char *left, const char *right)
+{
+	attr_t at = a->o.colors ? COLOR_PAIR(PAIR_BAR) : A_REVERSE;
+	draw_text(y, 0, COLS, left, at, 1);
+	int w = text_width(right);
+	if (w < COLS - text_width(left) - 1)
+		draw_text(y, COLS - w, w, right, at, 0);
+}
+
+void ui_status_line(const struct app *a, const char *hints)
+{
+	draw_text(LINES - 1, 0, COLS, a->msg[0] ? a->msg : hints, a->msg[0] ? A_BOLD : A_NORMAL, 1);
+}
+
+int ui_cell(int y, int x, int width, const char *text, attr_t attr)
+{
+	draw_text(y, x, width - 1, text, attr, 1);
+	draw_text(y, x + width - 1, 1, " ", attr, 1);
+	return width;
+}
+
+void ui_box(int h, int w, int *y, int *x)
+{
+	if (w > COLS - 2)
+		w = COLS - 2;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	*y = (LINES - h) / 2;
+	*x = (COLS - w) / 2;
+	for (int i = 0; i < h; i++) {
+		move(*y + i, *x);
+		for (int j = 0; j < w; j++)
+			addch(' ' | A_REVERSE);
+	}
+}
+
+int ui_list_height(void)
+{
+	return LINES - 3 > 1 ? LINES - 3 : 1;
+}
+
+int ui_page_height(void)
+{
+	return LINES - 7 > 1 ? LINES - 7 : 1;
+}
+
+/* An action's first key as the table shows it ("j ↓" gives "j"). */
+static void first_key(enum tui_action act, struct strbuf *sb)
+{
+	const char *k = tui_actions[act].keys;
+	const char *sp = strchr(k, ' ');
+	/* "Shift-Tab" and "Ctrl-D" are one key; "j ↓" and "g Home" are two */
+	strbuf_add(sb, k, sp ? (size_t)(sp - k) : strlen(k));
+}
+
+void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addstr(&sb, "  ");
+		first_key(h[i].act, &sb);
+		if (h[i].act2) {
+			strbuf_addstr(&sb, h[i].sep);
+			first_key(h[i].act2, &sb);
+		}
+		strbuf_addf(&sb, " %s", h[i].label);
+	}
+	snprintf(out, len, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+void rows_add(struct rows *r, size_t i)
+{
+	if (r->n == r->cap)
+		r->at = xrealloc(r->at, (r->cap = r->cap ? r->cap * 2 : 64) * sizeof(*r->at));
+	r->at[r->n++] = i;
+}
+
+void rows_free(struct rows *r)
+{
+	free(r->at);
+	memset(r, 0, sizeof(*r));
+}

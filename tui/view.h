@@ -1,0 +1,184 @@
+/* view: the console's screens, after tig's struct view. The app holds a stack of views — the
+ * queue at the bottom, an alert over it, then a pager or an event's JSON — and gives keys to the
+ * top one; dialogs (tui/dialog.h) sit above them all. The alert view is a table of tabs, one
+ * file each (tui/tab_*.c), over one case_record (triage/case.h) loaded once when it opens.
+ *
+ * Internal to tui/: app.h is the interface the rest of casebook sees. */
+#ifndef CASEBOOK_VIEW_H
+#define CASEBOOK_VIEW_H
+
+#include <curses.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "triage/case.h"
+#include "triage/guide.h"
+#include "tui/app.h"
+#include "tui/keymap.h"
+#include "tui/queue.h"
+#include "tui/text.h"
+#include "tui/ui.h"
+
+struct app;
+struct dialog;
+
+/* A view's operations. Every one may be NULL but draw. */
+struct view_ops {
+	const char *name;
+	/* the key context (CTX_ bits) for keymap_lookup; 0: the view reads raw keys only */
+	unsigned (*context)(const struct app *a);
+	void (*draw)(struct app *a);
+	/* a raw key, before the key table: returns 1 when the view used it */
+	int (*key)(struct app *a, int key);
+	/* an action of the key table in this view's context: returns 1 when the view did it */
+	int (*request)(struct app *a, enum tui_action act);
+	/* moves the selection (or the scroll) by delta rows */
+	void (*move_by)(struct app *a, long delta);
+	int (*page)(void); /* rows a page moves */
+	void (*click)(struct app *a, int y, int x);
+	void (*close)(struct app *a); /* frees the view's state when it leaves the stack */
+};
+
+extern const struct view_ops queue_view, alert_view, pager_view, json_view;
+
+/* A tab of the alert view. */
+struct tab_ops {
+	const char *name;
+	unsigned ctx; /* its CTX_ bit, 0 for none */
+	void (*draw)(struct app *a);
+	int (*request)(struct app *a, enum tui_action act); /* 1 when it did the action */
+	size_t (*length)(struct app *a);                    /* rows for movement; 0: scrolled text */
+	void (*click)(struct app *a, int y, int x);
+	const struct hint *hints;
+	size_t nhints;
+};
+
+extern const struct tab_ops tab_overview, tab_guide, tab_timeline, tab_checklist, tab_response, tab_notes;
+
+/* The alert view's tabs, in order: one row per tab (and its number key in tui/keymap.h). */
+#define ALERT_TABS(X) X(overview) X(guide) X(timeline) X(checklist) X(response) X(notes)
+enum tab {
+#define X(name) TAB_##name,
+	ALERT_TABS(X)
+#undef X
+	    TAB_COUNT
+};
+extern const struct tab_ops *const alert_tabs[TAB_COUNT];
+
+/* The overview's fields, read from the alert document (X(name, path)). */
+#define OVERVIEW_FIELDS(X)                                                                                             \
+	X(HOST, "host.name")                                                                                           \
+	X(HOST_ID, "host.id")                                                                                          \
+	X(OS, "host.os.type")                                                                                          \
+	X(USER, "user.name")                                                                                           \
+	X(EXE, "process.executable")                                                                                   \
+	X(PID, "process.pid")                                                                                          \
+	X(CMD, "process.command_line")                                                                                 \
+	X(SIGNER, "process.code_signature.subject_name")                                                               \
+	X(TRUSTED, "process.code_signature.trusted")                                                                   \
+	X(TEAM, "process.code_signature.team_id")                                                                      \
+	X(SIGSTATUS, "process.code_signature.status")                                                                  \
+	X(PATH, "file.path")                                                                                           \
+	X(SHA, "file.hash.sha256")                                                                                     \
+	X(SIZE, "file.size")                                                                                           \
+	X(ORIG, "file.Ext.original.path")                                                                              \
+	X(ACTION, "event.action")                                                                                      \
+	X(TYPE, "event.type")                                                                                          \
+	X(DESC, "kibana.alert.rule.description")                                                                       \
+	X(THREAT, "kibana.alert.rule.threat")                                                                          \
+	X(ENTITY, "process.entity_id")                                                                                 \
+	X(RULE_ID, "kibana.alert.rule.rule_id")                                                                        \
+	X(TACTIC_ID, "kibana.alert.rule.threat.tactic.id")                                                             \
+	X(TACTIC, "kibana.alert.rule.threat.tactic.name")                                                              \
+	X(TECHNIQUE_ID, "kibana.alert.rule.threat.technique.id")                                                       \
+	X(TECHNIQUE, "kibana.alert.rule.threat.technique.name")                                                        \
+	X(DERIVED, "casebook.derived_fields")
+enum overview_field {
+#define X(name, path) F_##name,
+	OVERVIEW_FIELDS(X)
+#undef X
+	    F_COUNT
+};
+
+/* The alert view's state: the record and where each tab stands. */
+struct alertview {
+	struct qrow alert; /* a copy of the queue's row: its strings in pool */
+	struct strpool pool;
+	struct case_record rec; /* the one record every tab shows */
+	struct case_options opts;
+	char *fields[F_COUNT];
+	struct guide guide;      /* rec.guide, parsed */
+	struct guide rule_notes; /* rec.rule_notes, parsed: casebook's, apart from the author's guide */
+	enum tab tab;
+	size_t sel[TAB_COUNT], top[TAB_COUNT];
+	/* the timeline tab */
+	int64_t tl_before, tl_after; /* the window around the alert's event */
+	int64_t tl_shift;            /* paging: moves the window */
+	int pivot;        /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	int category;     /* 0 all, then file, process, network */
+	/* the response tab */
+	int walk; /* walking through pending response steps */
+};
+
+struct app {
+	struct store *s;
+	struct app_options o;
+	struct queue q;
+	struct alertview av; /* valid while alert_view is on the stack */
+	const struct view_ops **stack;
+	size_t depth, cap;
+	struct dialog *dialog; /* the top dialog, or NULL */
+	int done, local_time;
+	char *search;
+	char *kql_text;
+	char msg[400];
+	int64_t data_version;
+	/* the pager (help) */
+	char *pager_title;
+	char **text_lines;
+	size_t ntext, text_top;
+	/* the event's JSON: a foldable tree */
+	struct json_line *json;
+	size_t njson, json_sel, json_top;
+	unsigned char *folded;
+};
+
+/* The view stack. */
+const struct view_ops *view_top(const struct app *a);
+void view_push(struct app *a, const struct view_ops *v);
+void view_pop(struct app *a);
+int in_alert(const struct app *a); /* an alert view is on the stack */
+
+/* A triage action's TRIAGE_ERROR on the status line ("not saved: …"); returns rc. */
+int say_not_saved(struct app *a, int rc);
+void say(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Re-reads the status of these alerts into the queue (a whole reload costs too much per key). */
+void app_refresh_status(struct app *a, char *const *uuids, size_t n);
+
+/* alert_view.c */
+void alert_open(struct app *a, const struct qrow *r);
+void alert_reload_triage(struct app *a);   /* after an action: status, items, notes */
+void alert_reload_timeline(struct app *a); /* after a window, pivot or category change */
+void alert_reload_related(struct app *a);
+/* Timeline rows the filters show (tab_timeline.c), and whether an event is the alert's own. */
+int timeline_shows(const struct alertview *v, const struct case_event *e);
+/* The checklist's ("check") or response's items, in order, and the selected one. */
+struct rows items_of(const struct alertview *v, const char *kind);
+struct case_item *current_item(struct app *a, const char *kind);
+/* Text lines from row 4 with scrolling (the tab's sel is the top line). */
+void draw_tab_lines(struct app *a, const struct text_out *o);
+
+/* pager_view.c, json_view.c */
+void pager_open(struct app *a, const char *title, const char *text, int multiline);
+void json_open(struct app *a, const char *doc);
+
+/* actions.c: what A, C, O, x and E do, on the marked alerts or the one in view */
+void action_set_status(struct app *a, const char *status);
+void action_close(struct app *a);
+void action_export(struct app *a);
+void action_exception(struct app *a);
+void action_help(struct app *a);
+
+#endif
