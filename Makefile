@@ -127,6 +127,13 @@ check: deps
 	@$(MAKE) --no-print-directory test-build
 	@sh tests/run.sh $(TESTS)
 
+# The quick loop while working: every test but those that kill processes, drive tmux, read the
+# corpus or measure memory at scale (make check, and CI, run them all).
+SLOW_TESTS := test_e2e test_reliability test_scale test_corpus test_hostile_case
+check-fast: deps
+	@$(MAKE) --no-print-directory test-build
+	@sh tests/run.sh $(filter-out $(SLOW_TESTS),$(TESTS))
+
 test-build: build/check/casebook build/release/casebook build/release/gen-events build/check/gen-events \
             $(patsubst %,build/check/%,$(TESTS))
 
@@ -175,5 +182,5 @@ format-check: deps
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: all deps check test-build valgrind valgrind-build fuzz fuzz-smoke update-expected update-screens demo bench install format format-check clean
+.PHONY: check-fast all deps check test-build valgrind valgrind-build fuzz fuzz-smoke update-expected update-screens demo bench install format format-check clean
 
