@@ -253,7 +253,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	int rc = detect_run(s, &o, &t);
 	if (rc < 0) {
 		diag("casebook: %s\n", store_errmsg(s));
-	} else if (rc == 1) {
+	} else if (rc == CB_NOT_FOUND) {
 		char *safe = sanitize_dup(o.rule_id, 0);
 		if (o.version)
 			diag(

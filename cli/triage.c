@@ -26,7 +26,7 @@ static int report(const char *cmd, const char *uuid, int rc, struct store *s)
 	case TRIAGE_NO_ITEM:
 		diag("casebook %s: %.12s has no such item ('casebook show %.12s' lists them)\n", cmd, uuid, uuid);
 		return 1;
-	case TRIAGE_INVALID: return command_usage_error(cmd, "no such status, reason or state");
+	case TRIAGE_INVALID: return command_usage_error(cmd, cb_status_message(rc));
 	case TRIAGE_OPEN_ITEMS: return 3;
 	default: diag("casebook: %s\n", store_errmsg(s)); return 1;
 	}

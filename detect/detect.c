@@ -927,11 +927,11 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	free(runs);
 	free(scanners);
 	free(ready);
-	rc = rc ? -1 : 0;
+	rc = rc ? CB_ERROR : CB_OK;
 	size_t found = l.found;
 	rule_rows_release(&l.l);
 	if (!rc && o->rule_id && found == 0)
-		return 1; /* no such rule */
+		return CB_NOT_FOUND;
 	return rc;
 }
 

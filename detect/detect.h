@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/status.h"
 #include "detect/kql.h"
 #include "store/events.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
 };
 
+/* Runs the enabled rules (or o->rule_id) over the case and records their alerts. Returns CB_OK,
+ * CB_NOT_FOUND when o->rule_id names no stored rule (or not that version), or CB_ERROR
+ * (store_errmsg); a rule that cannot run is skipped, counted and said on o->warn. */
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t);
 
 /* The index pattern test: whether an event from index (NULL: unknown) is searched by a rule

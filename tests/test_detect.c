@@ -10,6 +10,7 @@
 #include "common/timeutil.h"
 #include "detect/datemath.h"
 #include "detect/detect.h"
+#include "triage/record.h"
 #include "detect/exceptions.h"
 #include "detect/kql.h"
 #include "detect/rule.h"
@@ -875,6 +876,18 @@ static void test_companion_rules_and_v111(void **state)
 	assert_int_equal(tot.created, 0);
 }
 
+/* One convention: a rule id nobody stored is CB_NOT_FOUND, with its one message. */
+static void test_no_such_rule_is_a_named_status(void **state)
+{
+	(void)state;
+	struct detect_options o = {.rule_id = "no-such-rule", .now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), CB_NOT_FOUND);
+	assert_string_equal(cb_status_message(CB_NOT_FOUND), "no such rule");
+	assert_string_equal(cb_status_message(TRIAGE_OPEN_ITEMS), "checklist items are open");
+	assert_string_equal(cb_status_message(42), "unknown status");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -893,6 +906,7 @@ int main(void)
 	    T(test_reference_exports_when_present),
 	    T(test_pruned_search_agrees_with_full_evaluation),
 	    T(test_companion_rules_and_v111),
+	    T(test_no_such_rule_is_a_named_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,16 +5,18 @@
 
 #include <stdint.h>
 
+#include "common/status.h"
 #include "store/store.h"
 #include "store/triage.h"
 
+/* The triage actions' outcomes: codes of common/status.h, whose messages they share. */
 enum triage_result {
-	TRIAGE_OK = 0,
-	TRIAGE_UNCHANGED = 1,  /* already in that state: nothing recorded */
-	TRIAGE_NO_ITEM = 2,    /* no checklist item or response step with that number */
-	TRIAGE_OPEN_ITEMS = 3, /* closing with checklist items open, without force */
-	TRIAGE_INVALID = 4,    /* a status, reason or state that does not exist */
-	TRIAGE_ERROR = -1,     /* the store failed: store_errmsg() */
+	TRIAGE_OK = CB_OK,
+	TRIAGE_UNCHANGED = CB_UNCHANGED,   /* already in that state: nothing recorded */
+	TRIAGE_NO_ITEM = CB_NO_ITEM,       /* no checklist item or response step with that number */
+	TRIAGE_OPEN_ITEMS = CB_OPEN_ITEMS, /* closing with checklist items open, without force */
+	TRIAGE_INVALID = CB_INVALID,       /* a status, reason or state that does not exist */
+	TRIAGE_ERROR = CB_ERROR,           /* the store failed: store_errmsg() */
 };
 
 /* The closing reasons, as Kibana 9.2 records them in kibana.alert.workflow_reason. */
