@@ -1394,6 +1394,7 @@ static int compare(const struct eql_val *a, const struct eql_val *b, int op, int
 
 static void eval(const struct node *n, const cJSON *ev, struct eql_val *out);
 static int test(const struct node *n, const cJSON *ev);
+static int ordering_is_null(const struct node *n, const cJSON *ev);
 
 /* Reads a field's values; "x.caseless" is Elastic's lower-cased copy of keyword x. */
 typedef int (*value_fn)(void *ctx, const struct eql_val *v);
@@ -1636,7 +1637,8 @@ static void fn_number(struct eql_val *a, size_t n, int c, struct eql_val *out)
 		set_num(out, a[0].n);
 		return;
 	}
-	if (a[0].k != V_STR || (n == 2 && !val_number(&a[1], &base)))
+	/* a null base is base 10, as Elasticsearch's number(s, null) */
+	if (a[0].k != V_STR || (n == 2 && a[1].k != V_NULL && !val_number(&a[1], &base)))
 		return;
 	if (base == 10) {
 		if (text_number(a[0].s, a[0].len, &v))
@@ -1733,68 +1735,18 @@ static void fn_wildcard(struct eql_val *a, size_t n, int caseless, struct eql_va
 }
 
 /* An address (IPv4 or IPv6) as 16 bytes, IPv4 mapped into ::ffff:0:0/96. */
-static int parse_ip(const char *s, size_t len, unsigned char out[16], int *v4)
-{
-	char buf[64];
-	if (len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	unsigned char a4[4];
-	if (inet_pton(AF_INET, buf, a4) == 1) {
-		memset(out, 0, 10);
-		out[10] = out[11] = 0xFF;
-		memcpy(out + 12, a4, 4);
-		*v4 = 1;
-		return 1;
-	}
-	*v4 = 0;
-	return inet_pton(AF_INET6, buf, out) == 1;
-}
-
-static int cidr_contains(const unsigned char ip[16], const char *cidr, size_t len)
-{
-	const char *slash = memchr(cidr, '/', len);
-	unsigned char net[16];
-	int v4;
-	if (!parse_ip(cidr, slash ? (size_t)(slash - cidr) : len, net, &v4))
-		return 0;
-	long bits = v4 ? 32 : 128;
-	if (slash) {
-		char buf[8];
-		size_t blen = len - (size_t)(slash - cidr) - 1;
-		if (!blen || blen >= sizeof(buf))
-			return 0;
-		memcpy(buf, slash + 1, blen);
-		buf[blen] = '\0';
-		char *end;
-		bits = strtol(buf, &end, 10);
-		if (*end || bits < 0 || bits > (v4 ? 32 : 128))
-			return 0;
-	}
-	if (v4)
-		bits += 96;
-	for (long i = 0; i < bits; i++) {
-		int bit = 7 - (int)(i % 8);
-		if (((ip[i / 8] >> bit) & 1) != ((net[i / 8] >> bit) & 1))
-			return 0;
-	}
-	return 1;
-}
-
 static void fn_cidr(struct eql_val *a, size_t n, int c, struct eql_val *out)
 {
 	(void)c;
 	unsigned char ip[16];
-	int v4;
 	if (a[0].k != V_STR)
 		return;
-	if (!parse_ip(a[0].s, a[0].len, ip, &v4)) {
+	if (field_ip_parse(a[0].s, a[0].len, ip)) {
 		set_bool(out, 0);
 		return;
 	}
 	for (size_t i = 1; i < n; i++)
-		if (a[i].k == V_STR && cidr_contains(ip, a[i].s, a[i].len)) {
+		if (a[i].k == V_STR && field_ip_in_cidr(ip, a[i].s, a[i].len) == 1) {
 			set_bool(out, 1);
 			return;
 		}
@@ -1891,7 +1843,11 @@ static void eval(const struct node *n, const cJSON *ev, struct eql_val *out)
 		val_release(&ab[1]);
 		return;
 	}
-	default: set_bool(out, test(n, ev)); return;
+	default:
+		if (ordering_is_null(n, ev))
+			return; /* null */
+		set_bool(out, test(n, ev));
+		return;
 	}
 }
 
@@ -1899,19 +1855,82 @@ struct pair_ctx {
 	const struct node *n;
 	const cJSON *ev;
 	const struct eql_val *left;
+	int date; /* a side is a date field: both compare as instants */
 };
+
+static int is_date_field(const struct node *n)
+{
+	return n->kind == N_FIELD && field_type(n->text, n->len) == FT_DATE;
+}
+
+/* A value as an instant: a date string, or a number of epoch milliseconds. */
+static int val_date(const struct eql_val *v, int64_t *us)
+{
+	if (v->k == V_STR)
+		return field_date_text(v->s, v->len, us) == 0;
+	if (v->k == V_NUM && isfinite(v->n) && fabs(v->n) < 9.2e15) {
+		*us = (int64_t)v->n * 1000;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmp_holds(int cmp, int op)
+{
+	switch (op) {
+	case CMP_EQ: return cmp == 0;
+	case CMP_NE: return cmp != 0;
+	case CMP_LT: return cmp < 0;
+	case CMP_LE: return cmp <= 0;
+	case CMP_GT: return cmp > 0;
+	case CMP_GE: return cmp >= 0;
+	}
+	return 0;
+}
 
 static int cmp_right(void *c, const struct eql_val *v)
 {
 	const struct pair_ctx *p = c;
-	return compare(p->left, v, p->n->op == CMP_NE ? CMP_EQ : p->n->op, 0);
+	int op = p->n->op == CMP_NE ? CMP_EQ : p->n->op;
+	int64_t x, y;
+	if (p->date && val_date(p->left, &x) && val_date(v, &y))
+		return cmp_holds((x > y) - (x < y), op);
+	return compare(p->left, v, op, 0);
 }
 
 static int cmp_left(void *c, const struct eql_val *v)
 {
 	struct pair_ctx *p = c;
-	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v};
+	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date};
 	return each_value(p->n->kids[1], p->ev, cmp_right, &inner);
+}
+
+static int is_null_side(void *c, const struct eql_val *v)
+{
+	(void)c;
+	return v->k == V_NULL;
+}
+
+/* An ordering comparison with a null side (a missing field) is null, not false: Elasticsearch's
+ * three-valued logic, so that `null == (exit_code > -1)` holds when exit_code is missing. */
+static int ordering_is_null(const struct node *n, const cJSON *ev)
+{
+	if (n->kind != N_CMP || n->op < CMP_LT)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		struct eql_val v;
+		if (n->kids[i]->kind == N_FIELD) {
+			if (each_value(n->kids[i], ev, is_null_side, NULL))
+				return 1;
+			continue;
+		}
+		eval(n->kids[i], ev, &v);
+		int null = v.k == V_NULL;
+		val_release(&v);
+		if (null)
+			return 1;
+	}
+	return 0;
 }
 
 static int match_one(void *c, const struct eql_val *v)
@@ -1962,6 +1981,7 @@ static int test(const struct node *n, const cJSON *ev)
 	case N_NOT: return !test(n->kids[0], ev);
 	case N_CMP: {
 		/* any value pair; != is "no pair is equal", as Elasticsearch's not-term query */
+		pc.date = is_date_field(n->kids[0]) || is_date_field(n->kids[1]);
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}

@@ -1,9 +1,15 @@
 #include "detect/field.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/timeutil.h"
 
 static int each_flattened(const cJSON *v, field_fn fn, void *ctx)
 {
@@ -264,4 +270,110 @@ void json_outline_free(struct json_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i].text);
 	free(lines);
+}
+
+/* ---- types ---- */
+
+static int last_segment_is(const char *path, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len >= n && !memcmp(path + len - n, name, n) && (len == n || path[len - n - 1] == '.');
+}
+
+enum field_type field_type(const char *path, size_t len)
+{
+	/* ECS and Elastic Defend: dates and addresses by their last name, text by its own */
+	static const char *const dates[] = {"@timestamp", "created",    "ingested",  "start",     "end",
+	                                    "ctime",      "mtime",      "accessed",  "timestamp", "not_after",
+	                                    "not_before", "first_seen", "last_seen", "modified"};
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++)
+		if (last_segment_is(path, len, dates[i]))
+			return FT_DATE;
+	if (last_segment_is(path, len, "ip") || (len > 3 && !memcmp(path + len - 3, "_ip", 3)))
+		return FT_IP;
+	if (last_segment_is(path, len, "message") || last_segment_is(path, len, "text"))
+		return FT_TEXT;
+	return FT_KEYWORD;
+}
+
+int field_date_text(const char *s, size_t len, int64_t *us)
+{
+	if (!len || len > 40)
+		return -1;
+	size_t digits = s[0] == '-' ? 1 : 0;
+	while (digits < len && isdigit((unsigned char)s[digits]))
+		digits++;
+	if (digits == len && len > (s[0] == '-' ? 1u : 0u)) { /* epoch milliseconds */
+		char buf[48];
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		errno = 0;
+		long long ms = strtoll(buf, NULL, 10);
+		if (errno || ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+			return -1;
+		*us = (int64_t)ms * 1000;
+		return 0;
+	}
+	return time_parse_iso8601(s, len, us, NULL);
+}
+
+int field_date_json(const cJSON *v, int64_t *us)
+{
+	if (cJSON_IsString(v))
+		return field_date_text(v->valuestring, strlen(v->valuestring), us);
+	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && fabs(v->valuedouble) < 9.2e15) {
+		*us = (int64_t)v->valuedouble * 1000;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- addresses ---- */
+
+int field_ip_parse(const char *s, size_t len, unsigned char out[16])
+{
+	char buf[64];
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	unsigned char a4[4];
+	if (inet_pton(AF_INET, buf, a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xFF;
+		memcpy(out + 12, a4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -1;
+}
+
+int field_ip_in_cidr(const unsigned char ip[16], const char *cidr, size_t len)
+{
+	const char *slash = memchr(cidr, '/', len);
+	size_t addr_len = slash ? (size_t)(slash - cidr) : len;
+	unsigned char net[16];
+	if (field_ip_parse(cidr, addr_len, net))
+		return -1;
+	int v4 = memchr(cidr, ':', addr_len) == NULL;
+	long bits = v4 ? 32 : 128;
+	if (slash) {
+		char buf[8];
+		size_t blen = len - addr_len - 1;
+		if (!blen || blen >= sizeof(buf))
+			return -1;
+		memcpy(buf, slash + 1, blen);
+		buf[blen] = '\0';
+		char *end;
+		bits = strtol(buf, &end, 10);
+		if (*end || bits < 0 || bits > (v4 ? 32 : 128))
+			return -1;
+	}
+	if (v4)
+		bits += 96;
+	for (long i = 0; i < bits; i++) {
+		int bit = 7 - (int)(i % 8);
+		if (((ip[i / 8] >> bit) & 1) != ((net[i / 8] >> bit) & 1))
+			return 0;
+	}
+	return 1;
 }

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Called for each value; returning non-zero stops the walk and is returned. */
 typedef int (*field_fn)(void *ctx, const cJSON *value);
@@ -42,5 +43,22 @@ struct json_line {
 /* Returns the number of lines (0 when json is not valid); free with json_outline_free. */
 size_t json_outline(const char *json, struct json_line **lines);
 void json_outline_free(struct json_line *lines, size_t n);
+
+/* A field's type, as Elasticsearch's mapping for Elastic Defend and ECS gives it: the type
+ * decides what a comparison means (a date compares as an instant, an ip matches a CIDR block,
+ * text matches by its words). Names casebook does not know are keywords. */
+enum field_type { FT_KEYWORD, FT_DATE, FT_IP, FT_TEXT };
+enum field_type field_type(const char *path, size_t len);
+
+/* A JSON value or literal text as an instant (UTC microseconds): an ISO 8601 string, or a
+ * number or digit string as epoch milliseconds, as Elasticsearch reads a date. 0 or -1. */
+int field_date_text(const char *s, size_t len, int64_t *us);
+int field_date_json(const cJSON *v, int64_t *us);
+
+/* An IP address (v4 or v6, text) as 16 bytes (v4 mapped into v6). 0 or -1. */
+int field_ip_parse(const char *s, size_t len, unsigned char out[16]);
+/* Whether the address is in the block ("10.0.0.0/8", "fe80::/10", or one address). 1, 0, or
+ * -1 when cidr is not a block. */
+int field_ip_in_cidr(const unsigned char ip[16], const char *cidr, size_t len);
 
 #endif

@@ -781,12 +781,49 @@ static int literal_matches(const struct kql_literal *l, const cJSON *v)
 	return 0;
 }
 
-static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v)
+/* A literal's whole text (a wildcard-free literal is one piece). */
+static int literal_text(const struct kql_literal *l, const char **text, size_t *len)
+{
+	if (l->pat.n != 1)
+		return 0;
+	*text = l->pat.piece[0];
+	*len = l->pat.len[0];
+	return 1;
+}
+
+/* On an ip field a value matches an address or a CIDR block, however either is written. */
+static int ip_matches(const struct kql_literal *l, const cJSON *v)
+{
+	const char *text;
+	size_t len;
+	unsigned char ip[16];
+	if (!cJSON_IsString(v) || !literal_text(l, &text, &len) ||
+	    field_ip_parse(v->valuestring, strlen(v->valuestring), ip))
+		return 0;
+	return field_ip_in_cidr(ip, text, len) == 1;
+}
+
+/* On a date field a value matches the same instant, written in any ISO 8601 form or as
+ * epoch milliseconds. */
+static int date_matches(const struct kql_literal *l, const cJSON *v)
+{
+	const char *text;
+	size_t len;
+	int64_t a, b;
+	return literal_text(l, &text, &len) && field_date_json(v, &a) == 0 && field_date_text(text, len, &b) == 0 &&
+	       a == b;
+}
+
+static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v, enum field_type type)
 {
 	int cmp;
 	int64_t tv, tb;
 	const char *text = b->pat.piece[0];
-	if (cJSON_IsNumber(v) && b->is_number) {
+	if (type == FT_DATE) {
+		if (field_date_json(v, &tv) || field_date_text(text, strlen(text), &tb))
+			return 0;
+		cmp = (tv > tb) - (tv < tb);
+	} else if (cJSON_IsNumber(v) && b->is_number) {
 		cmp = (v->valuedouble > b->number) - (v->valuedouble < b->number);
 	} else if (json_time(v, &tv) && time_parse_iso8601(text, strlen(text), &tb, NULL) == 0) {
 		cmp = (tv > tb) - (tv < tb);
@@ -816,6 +853,7 @@ struct probe {
 	const struct kql_node *node;
 	const struct kql_literal *lit;
 	const struct wpat *field;
+	enum field_type type; /* of the field (a keyword for several fields) */
 };
 
 static int value_hit(void *ctx, const cJSON *v)
@@ -825,9 +863,14 @@ static int value_hit(void *ctx, const cJSON *v)
 	case KQL_EXISTS:
 		/* on an object, Elasticsearch's exists asks whether any sub-field has a value */
 		return cJSON_IsObject(v) ? field_each_leaf(v, leaf_exists, NULL) : !cJSON_IsNull(v);
-	case KQL_RANGE: return compare_range(pr->lit, pr->node->op, v);
+	case KQL_RANGE: return compare_range(pr->lit, pr->node->op, v, pr->type);
 	case KQL_NESTED: return cJSON_IsObject(v) && kql_match(pr->node->left, v);
-	default: return literal_matches(pr->lit, v);
+	default:
+		if (pr->type == FT_IP && ip_matches(pr->lit, v))
+			return 1;
+		if (pr->type == FT_DATE && date_matches(pr->lit, v))
+			return 1;
+		return literal_matches(pr->lit, v);
 	}
 }
 
@@ -843,8 +886,11 @@ static int leaf_hit(void *ctx, const char *name, size_t len, const cJSON *v)
 static int any_value(const struct probe *pr, const cJSON *event)
 {
 	const struct wpat *f = pr->field;
-	if (f->n == 1)
-		return field_each(event, f->piece[0], f->len[0], value_hit, (void *)pr);
+	if (f->n == 1) {
+		struct probe typed = *pr;
+		typed.type = field_type(f->piece[0], f->len[0]);
+		return field_each(event, f->piece[0], f->len[0], value_hit, &typed);
+	}
 	if (pr->node->kind == KQL_NESTED && f->n > 1) {
 		/* nested under a wildcard name: objects are not leaves, so look them up by name */
 		return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/field.h"
 
 #define MIN_NEEDLE 3
 
@@ -26,6 +27,9 @@ void needles_release(struct needles *nd)
 int needle_candidate(const char *field, const char *s, size_t len)
 {
 	if (!field || !strcmp(field, "host.os.type") || len < MIN_NEEDLE)
+		return 0;
+	/* a date, an address or text matches values written otherwise (+02:00, ::1, other case) */
+	if (field_type(field, strlen(field)) != FT_KEYWORD)
 		return 0;
 	int letter = 0;
 	for (size_t i = 0; i < len; i++) {

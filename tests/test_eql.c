@@ -242,6 +242,20 @@ static const struct eql_case cases[] = {
     {"any where number(\"1F\", 16) == 31", "{}", 1},
     {"any where number(hex, 16) == 31", PROC_EVENT, 1},
     {"any where number(\"x\") == null", "{}", 1},
+    {"any where number(\"010\", null) == 10", "{}", 1}, /* a null base is base 10 */
+    /* a date field compares as an instant: with or without a fraction, or as epoch ms */
+    {"any where @timestamp == \"2024-05-01T10:00:00Z\"", FILE_EVENT, 1},
+    {"any where @timestamp == \"2024-05-01T10:00:00.000Z\"", FILE_EVENT, 1},
+    {"any where @timestamp == \"2024-05-01T12:00:00+02:00\"", FILE_EVENT, 1},
+    {"any where @timestamp > 1714557599999", FILE_EVENT, 1},
+    {"any where @timestamp > 1714557600000", FILE_EVENT, 0},
+    {"any where @timestamp >= 1714557600000", FILE_EVENT, 1},
+    {"any where @timestamp < \"2024-05-01T10:00:00.001Z\"", FILE_EVENT, 1},
+    /* three-valued logic: an ordering with a missing field is null, and null == null */
+    {"any where null == (exit_code > -1)", FILE_EVENT, 1},
+    {"any where null == (process.pid > -1)", FILE_EVENT, 0},
+    {"any where (process.pid > -1) == true", FILE_EVENT, 1},
+    {"any where exit_code > -1", FILE_EVENT, 0},
     {"any where string(process.pid) == \"42\"", FILE_EVENT, 1},
     {"any where string(f) == \"2.5\"", PROC_EVENT, 1},
     {"any where add(process.pid, 1) == 43", FILE_EVENT, 1},

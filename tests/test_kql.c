@@ -36,6 +36,10 @@
 	"{\"users\":[{\"name\":\"alice\",\"role\":\"admin\"},{\"name\":\"bob\",\"role\":\"user\"}],"                   \
 	"\"proc\":{\"parent\":{\"name\":\"zsh\"},\"name\":\"curl\"}}"
 
+#define NET_EVENT                                                                                                      \
+	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"destination\":{\"ip\":\"10.20.30.40\",\"port\":443},"              \
+	"\"source\":{\"ip\":\"fe80::1\"},\"host\":{\"ip\":[\"192.168.1.5\",\"::1\"]}}"
+
 struct kql_case {
 	const char *query;
 	const char *event;
@@ -217,6 +221,24 @@ static const struct kql_case cases[] = {
     {"@timestamp > \"2024-05-01T10:00:00Z\"", FILE_EVENT, 0},
     {"@timestamp < 2024-05-02", FILE_EVENT, 1},
     {"date > \"2024-05-01T12:00:00+02:00\"", ODD_EVENT, 1}, /* dates compare as instants */
+    /* an ip field matches CIDR blocks and addresses however written (Elasticsearch's ip type) */
+    {"destination.ip: 10.0.0.0/8", NET_EVENT, 1},
+    {"destination.ip: 10.20.30.0/24", NET_EVENT, 1},
+    {"destination.ip: 10.20.31.0/24", NET_EVENT, 0},
+    {"destination.ip: 10.20.30.40", NET_EVENT, 1},
+    {"destination.ip: \"10.20.30.40/32\"", NET_EVENT, 1},
+    {"not destination.ip: (10.0.0.0/8 or 172.16.0.0/12 or 192.168.0.0/16)", NET_EVENT, 0},
+    {"source.ip: \"fe80::/10\"", NET_EVENT, 1},
+    {"source.ip: \"fe80:0:0::1\"", NET_EVENT, 1},
+    {"host.ip: \"0:0::1\"", NET_EVENT, 1}, /* any value of an array */
+    {"host.ip: 192.168.0.0/16", NET_EVENT, 1},
+    {"destination.ip: 10.*", NET_EVENT, 1}, /* a wildcard is still a wildcard */
+    /* a date field: the same instant in any form, epoch milliseconds in ranges */
+    {"@timestamp: \"2024-05-01T12:00:00+02:00\"", NET_EVENT, 1},
+    {"@timestamp: \"2024-05-01T10:00:00.000Z\"", NET_EVENT, 1},
+    {"@timestamp > 1714557599999", NET_EVENT, 1},
+    {"@timestamp >= 1714557600001", NET_EVENT, 0},
+    {"@timestamp < \"2024-05-01T10:00:01Z\"", NET_EVENT, 1},
     {"date < \"2024-05-01T10:00:00.6Z\"", ODD_EVENT, 1},
     {"word > alpha", ODD_EVENT, 1}, /* keywords compare as strings */
     {"word < alpha", ODD_EVENT, 0},
