@@ -15,6 +15,7 @@
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
+#include "detect/run.h"
 #include "detect/sequence.h"
 #include "detect/wildcard.h"
 #include "store/alerts.h"
@@ -96,19 +97,10 @@ cJSON *detect_event_json(const struct event_row *row)
 
 /* ---- alerts ---- */
 
-/* A matching event: what deciding its alert needs. Its document is read again only when the
- * alert is made: a broad rule on a large case matches millions of events (2 KB each). */
-struct hit {
-	int64_t event_id, time, ts;
-	char *identity, *index;
-	uint64_t stages; /* sequences: the stages (and until) it passes */
-	char **keys;     /* sequences: its join key per stage */
-	size_t nkeys;
-};
-
 /* Kibana hashes the source index, the document id, the rule version and space:rule; a
  * sequence's alert hashes each of its events'. */
-static void alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, char out[SHA256_HEX_LEN + 1])
+void run_alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, const char *salt,
+                    char out[SHA256_HEX_LEN + 1])
 {
 	struct sha256_ctx *ctx = sha256_begin();
 	char version[32];
@@ -118,7 +110,7 @@ static void alert_uuid(const struct rule *r, const struct hit *const *hits, size
 		sha256_update(ctx, index, strlen(index));
 		sha256_update(ctx, hits[i]->identity, strlen(hits[i]->identity));
 	}
-	const char *parts[] = {version, "default:", r->uuid};
+	const char *parts[] = {version, "default:", r->uuid, salt ? salt : ""};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		sha256_update(ctx, parts[i], strlen(parts[i]));
 	sha256_finish(ctx, out);
@@ -131,7 +123,7 @@ static char *reason_value(const cJSON *ev, const char *path)
 }
 
 /* Kibana's reason sentence, segment by segment as its template builds it. */
-static char *build_reason(const struct rule *r, const cJSON *ev)
+char *run_reason(const struct rule *r, const cJSON *ev)
 {
 	static const struct {
 		const char *field, *before, *after;
@@ -171,8 +163,10 @@ static void add_iso(cJSON *obj, const char *key, int64_t us)
 }
 
 /* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
-static void add_rule_fields(cJSON *doc, const struct rule *r)
+void run_add_rule_fields(cJSON *doc, const struct run *run)
 {
+	const struct rule *r = &run->r;
+	const struct rule_type *type = run->type;
 	static const char *const copied[] = {"name",
 	                                     "rule_id",
 	                                     "version",
@@ -204,11 +198,9 @@ static void add_rule_fields(cJSON *doc, const struct rule *r)
 		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
 		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
 	}
-	int eql = !strcmp(r->type, "eql");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
-	cJSON_AddStringToObject(doc, "kibana.alert.rule.category",
-	                        eql ? "Event Correlation Rule" : "Custom Query Rule");
-	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", eql ? "siem.eqlRule" : "siem.queryRule");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", type->category);
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", type->type_id);
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.producer", "siem");
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.consumer", "siem");
 }
@@ -216,9 +208,22 @@ static void add_rule_fields(cJSON *doc, const struct rule *r)
 /* The alert document: kibana.alert.* flattened as Kibana writes them, and the source event's
  * own fields as nested objects, with event.kind "signal". A sequence's alert is built from
  * its first event and lists every event as an ancestor. */
-static char *build_alert(const struct rule *r, const struct hit *const *hits, size_t nhits, cJSON *ev, const char *uuid,
-                         int64_t now, char **reason)
+void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason)
 {
+	const struct rule *r = &run->r;
+	(void)now, (void)uuid;
+	cJSON_AddStringToObject(doc, "kibana.alert.reason", reason);
+	cJSON_AddStringToObject(doc, "kibana.alert.severity", r->severity);
+	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", (double)r->risk_score);
+	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
+	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
+	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
+}
+
+static char *build_alert(const struct run *run, const struct hit *const *hits, size_t nhits, cJSON *ev,
+                         const char *uuid, int64_t now, char **reason, alert_extra extra, void *extra_ctx)
+{
+	const struct rule *r = &run->r;
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	add_iso(doc, "@timestamp", now);
@@ -255,13 +260,10 @@ static char *build_alert(const struct rule *r, const struct hit *const *hits, si
 	if (nhits > 1)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
-	*reason = build_reason(r, ev);
-	cJSON_AddStringToObject(doc, "kibana.alert.reason", *reason);
-	cJSON_AddStringToObject(doc, "kibana.alert.severity", r->severity);
-	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", (double)r->risk_score);
-	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
-	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
-	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
+	*reason = run_reason(r, ev);
+	run_add_alert_common(doc, run, uuid, now, *reason);
+	if (extra)
+		extra(doc, extra_ctx);
 	const cJSON *derived_os = cJSON_GetObjectItemCaseSensitive(ev, "host.os.type");
 	if (cJSON_IsString(derived_os)) {
 		/* casebook derived host.os.type at ingest (an older agent): the alert carries the value
@@ -281,34 +283,13 @@ static char *build_alert(const struct rule *r, const struct hit *const *hits, si
 	}
 	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
 	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
-	add_rule_fields(doc, r);
+	run_add_rule_fields(doc, run);
 	char *text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	return text;
 }
 
 /* ---- one rule ---- */
-
-struct run {
-	struct store *s;
-	const struct detect_options *o;
-	struct detect_totals *t;
-	struct rule r;
-	struct kql_node *kql;  /* the rule's query: KQL ... */
-	struct eql_query *eql; /* ... or EQL */
-	struct exception_set *x;
-	struct needles needles; /* what a document must contain to be worth parsing */
-	struct hit *hits;
-	size_t nhits, alloc;
-	struct found_seq *seqs; /* sequences: what matched, before replay */
-	size_t nseqs, seqs_alloc;
-	struct strbuf key;
-	struct strpool seen; /* alert uuids met in this run, so overlapping windows count once */
-	/* what prepare_rule decided */
-	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
-	struct plan plan;
-	struct candidate_query cq;
-};
 
 struct found_seq {
 	size_t *hit; /* indexes into run.hits, in stage order */
@@ -338,7 +319,45 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, 
 	return mask;
 }
 
-/* Evaluates the rule on one candidate. *ev is the parsed event, shared by the rules of one
+char *run_value_text(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	char *t = cJSON_PrintUnformatted(v);
+	char *copy = xstrdup(t ? t : "");
+	cJSON_free(t);
+	return copy;
+}
+
+struct hit *run_add_hit(struct run *run, const struct candidate_row *c, char **keys, size_t nkeys)
+{
+	if (run->nhits == run->alloc) {
+		run->alloc = run->alloc ? run->alloc * 2 : 64;
+		run->hits = xrealloc(run->hits, run->alloc * sizeof(*run->hits));
+	}
+	struct hit *h = &run->hits[run->nhits++];
+	memset(h, 0, sizeof(*h));
+	h->keys = keys;
+	h->nkeys = nkeys;
+	h->event_id = c->id;
+	h->time = c->time;
+	h->ts = c->ev.r.ts;
+	h->identity = xstrdup(c->ev.r.identity);
+	h->index = c->ev.r.index ? xstrdup(c->ev.r.index) : NULL;
+	return h;
+}
+
+int run_matches(struct run *run, const cJSON *ev)
+{
+	int hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
+	if (hit && exceptions_match(run->x, ev)) {
+		run->t->suppressed++;
+		hit = 0;
+	}
+	return hit;
+}
+
+/* Offers one candidate to the rule's type. *ev is the parsed event, shared by the rules of one
  * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
@@ -350,37 +369,32 @@ static void consider(struct run *run, const struct candidate_row *c, cJSON **evp
 		*evp = detect_event_json(&c->ev);
 		*parsed = 1;
 	}
-	const cJSON *ev = *evp;
-	if (!ev)
+	if (*evp)
+		run->type->consider(run, c, *evp);
+}
+
+/* ---- query and EQL rules: an alert per matching event, or per sequence ---- */
+
+static void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (run_matches(run, ev))
+		run_add_hit(run, c, NULL, 0);
+}
+
+/* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
+static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (!eql_is_sequence(run->eql)) {
+		query_consider(run, c, ev);
 		return;
-	int sequence = run->eql && eql_is_sequence(run->eql);
-	uint64_t stages = 0;
+	}
+	if (exceptions_match(run->x, ev))
+		return;
 	char **keys = NULL;
 	size_t nkeys = 0;
-	int hit;
-	if (sequence) /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
-		hit = !exceptions_match(run->x, ev) && (stages = sequence_stages(run, ev, &keys, &nkeys)) != 0;
-	else
-		hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
-	if (hit && !sequence && exceptions_match(run->x, ev)) {
-		run->t->suppressed++;
-		hit = 0;
-	}
-	if (!hit)
-		return;
-	if (run->nhits == run->alloc) {
-		run->alloc = run->alloc ? run->alloc * 2 : 64;
-		run->hits = xrealloc(run->hits, run->alloc * sizeof(*run->hits));
-	}
-	struct hit *h = &run->hits[run->nhits++];
-	h->stages = stages;
-	h->keys = keys;
-	h->nkeys = nkeys;
-	h->event_id = c->id;
-	h->time = c->time;
-	h->ts = c->ev.r.ts;
-	h->identity = xstrdup(c->ev.r.identity);
-	h->index = c->ev.r.index ? xstrdup(c->ev.r.index) : NULL;
+	uint64_t stages = sequence_stages(run, ev, &keys, &nkeys);
+	if (stages)
+		run_add_hit(run, c, keys, nkeys)->stages = stages;
 }
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
@@ -430,6 +444,11 @@ static int64_t first_execution_seeing(const struct rule *r, int64_t first, int64
 	return first + lo * step;
 }
 
+int64_t run_first_execution_seeing(const struct run *run, int64_t t)
+{
+	return first_execution_seeing(&run->r, run->first_t, run->r.interval_us, t);
+}
+
 static int64_t align_down(int64_t t, int64_t step)
 {
 	int64_t q = t / step;
@@ -447,7 +466,31 @@ static int parse_event(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-static int create_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid, int64_t exec_t)
+int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
+                    const char *reason, const char *doc, const int64_t *events, size_t nevents)
+{
+	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+	struct alert_record a = {.uuid = uuid,
+	                         .rule_key = run->r.key,
+	                         .event_id = event_id,
+	                         .original_time = original_time,
+	                         .created_us = now,
+	                         .execution_us = exec_t,
+	                         .severity = run->r.severity,
+	                         .risk_score = run->r.risk_score,
+	                         .reason = reason,
+	                         .doc = doc,
+	                         .events = events,
+	                         .nevents = nevents};
+	int created = 0;
+	int rc = store_alert_add(run->s, &a, &created);
+	if (created)
+		run->t->created++;
+	return rc;
+}
+
+int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                           int64_t exec_t, alert_extra extra, void *ctx)
 {
 	const struct hit *h = hits[0];
 	cJSON *ev = NULL;
@@ -457,40 +500,41 @@ static int create_alert(struct run *run, const struct hit *const *hits, size_t n
 		return 0;
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 	char *reason = NULL;
-	char *doc = build_alert(&run->r, hits, nhits, ev, uuid, now, &reason);
+	char *doc = build_alert(run, hits, nhits, ev, uuid, now, &reason, extra, ctx);
 	cJSON_Delete(ev);
-	int64_t ids[EQL_MAX_STAGES];
-	for (size_t i = 0; i < nhits && i < EQL_MAX_STAGES; i++)
+	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
+	for (size_t i = 0; i < nhits; i++)
 		ids[i] = hits[i]->event_id;
-	struct alert_record a = {.uuid = uuid,
-	                         .rule_key = run->r.key,
-	                         .event_id = h->event_id,
-	                         .original_time = h->ts,
-	                         .created_us = now,
-	                         .execution_us = exec_t,
-	                         .severity = run->r.severity,
-	                         .risk_score = run->r.risk_score,
-	                         .reason = reason,
-	                         .doc = doc,
-	                         .events = ids,
-	                         .nevents = nhits < EQL_MAX_STAGES ? nhits : EQL_MAX_STAGES};
-	int created = 0;
-	int rc = store_alert_add(run->s, &a, &created);
-	if (created)
-		run->t->created++;
+	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
+	free(ids);
 	cJSON_free(doc);
 	free(reason);
 	return rc;
 }
 
-/* Creates the alert on hits (one event, or a sequence's) at execution T unless this run or
- * an earlier one has made it. Returns 1 when the execution already made max_signals alerts
- * (nothing created), 0 when done, -1 on a store error. */
+struct event_alert {
+	const struct hit *const *hits;
+	size_t n;
+};
+
+static int make_event_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct event_alert *e = ctx;
+	return run_create_event_alert(run, e->hits, e->n, uuid, exec_t, NULL, NULL);
+}
+
+/* Creates the alert on hits (one event, or a sequence's) at execution T, once. */
 static int alert_once(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created)
 {
-	const struct rule *r = &run->r;
 	char uuid[SHA256_HEX_LEN + 1];
-	alert_uuid(r, hits, n, uuid);
+	run_alert_uuid(&run->r, hits, n, NULL, uuid);
+	struct event_alert e = {hits, n};
+	return run_alert_once(run, uuid, T, created, make_event_alert, &e);
+}
+
+int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *created, alert_maker make, void *ctx)
+{
+	const struct rule *r = &run->r;
 	if (seen_has(run, uuid))
 		return 0; /* alerted by an earlier, overlapping execution of this run */
 	int exists;
@@ -512,7 +556,7 @@ static int alert_once(struct run *run, const struct hit *const *hits, size_t n, 
 		run->t->capped++;
 		return 1;
 	}
-	if (create_alert(run, hits, n, uuid, T))
+	if (make(run, ctx, uuid, T))
 		return -1;
 	seen_add(run, uuid);
 	(*created)++;
@@ -560,7 +604,7 @@ static int replay(struct run *run, int64_t first, int64_t last)
 /* ---- sequences ---- */
 
 /* The order the store would give: the rule's time field, then @timestamp, then ingest order. */
-static int by_rule_time(const void *a, const void *b)
+int by_rule_time(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
 	if (x->time != y->time)
@@ -662,6 +706,8 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 
 static void run_release(struct run *run)
 {
+	if (run->type && run->type->release)
+		run->type->release(run);
 	for (size_t i = 0; i < run->nhits; i++) {
 		free(run->hits[i].identity);
 		free(run->hits[i].index);
@@ -687,7 +733,7 @@ static int compile_query(struct run *run)
 {
 	const struct rule *r = &run->r;
 	struct kql_error err;
-	int eql = !strcmp(r->language, "eql");
+	int eql = !strcmp(run->type->language, "eql");
 	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
 		if (eql)
 			eql_needles(run->eql, &run->needles);
@@ -737,7 +783,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		t->skipped++;
 		return 0;
 	}
-	if (compile_query(run)) {
+	run->type = rule_type_find(r->type);
+	if (!run->type || compile_query(run)) { /* rule.c marked an unknown type unsupported */
 		t->skipped++;
 		return 0;
 	}
@@ -773,6 +820,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
+	if (run->type->prepare && run->type->prepare(run))
+		return -1;
 	return 1;
 }
 
@@ -790,23 +839,58 @@ static void choose_scan(struct store *s, struct candidate_query *cq)
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 
-/* Matches sequences or orders the hits, replays the executions, records the state. */
+static int query_finish(struct run *run)
+{
+	if (run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
+	run->t->matched += run->nhits;
+	return replay(run, run->first_t, run->last_t);
+}
+
+static int eql_finish(struct run *run)
+{
+	if (!eql_is_sequence(run->eql))
+		return query_finish(run);
+	match_sequences(run);
+	run->t->matched += run->nseqs;
+	return replay_sequences(run, run->first_t, run->last_t);
+}
+
+/* The type replays the executions; the state records how far detect has read, in the same
+ * transaction as the alerts. */
 static int finish_rule(struct run *run)
 {
 	struct store *s = run->s;
-	int sequence = run->eql && eql_is_sequence(run->eql);
-	if (sequence)
-		match_sequences(run);
-	else if (run->nhits > 1)
-		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
-	run->t->matched += sequence ? run->nseqs : run->nhits;
-	int rc =
-	    store_begin(s) ||
-	    (sequence ? replay_sequences(run, run->first_t, run->last_t) : replay(run, run->first_t, run->last_t)) ||
-	    (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	int rc = store_begin(s) || run->type->finish(run) ||
+	         (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
 	if (rc)
 		store_rollback(s);
 	return rc ? -1 : 0;
+}
+
+const struct rule_type query_type = {.name = "query",
+                                     .language = "kuery",
+                                     .category = "Custom Query Rule",
+                                     .type_id = "siem.queryRule",
+                                     .consider = query_consider,
+                                     .finish = query_finish};
+
+const struct rule_type eql_type = {.name = "eql",
+                                   .language = "eql",
+                                   .category = "Event Correlation Rule",
+                                   .type_id = "siem.eqlRule",
+                                   .consider = eql_consider,
+                                   .finish = eql_finish};
+
+/* The rule types detect runs: one row each. */
+static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type};
+
+const struct rule_type *rule_type_find(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(rule_types) / sizeof(rule_types[0]); i++)
+		if (!strcmp(rule_types[i]->name, name))
+			return rule_types[i];
+	return NULL;
 }
 
 /* The rules that scan their windows share one pass over the store: each document is read,

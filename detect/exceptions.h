@@ -25,8 +25,6 @@ void exceptions_free(struct exception_set *x);
 /* Whether one item (Kibana's JSON: {"entries": [...]}) matches the event. */
 int exception_item_matches(const cJSON *item, const cJSON *event);
 
-#endif
-
 /* `casebook exception add`: one item with one entry, in the rule's own list (list_id
  * "casebook-RULE_ID", type rule_default), which is attached to every stored version of the
  * rule. Returns 0 and the new item's id, 1 when there is no such rule, -1 with a message. */
@@ -43,3 +41,5 @@ struct exception_spec {
 
 int exception_add(struct store *s, const char *rule_id, const struct exception_spec *spec, char item_id[40], char *err,
                   size_t errlen);
+
+#endif

@@ -377,3 +377,63 @@ int field_ip_in_cidr(const unsigned char ip[16], const char *cidr, size_t len)
 	}
 	return 1;
 }
+
+/* ---- combinations ---- */
+
+struct value_list {
+	char **text;
+	size_t n;
+};
+
+static int collect_value(void *ctx, const cJSON *v)
+{
+	struct value_list *l = ctx;
+	if (cJSON_IsObject(v) || cJSON_IsNull(v))
+		return 0;
+	char *t = cJSON_IsString(v) ? xstrdup(v->valuestring) : cJSON_PrintUnformatted(v);
+	if (!t)
+		return 0;
+	if (!cJSON_IsString(v)) { /* cJSON's allocation: copy into ours */
+		char *c = xstrdup(t);
+		cJSON_free(t);
+		t = c;
+	}
+	l->text = xrealloc(l->text, (l->n + 1) * sizeof(*l->text));
+	l->text[l->n++] = t;
+	return 0;
+}
+
+size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_t max, combination_fn fn, void *ctx)
+{
+	struct value_list *lists = xcalloc(n ? n : 1, sizeof(*lists));
+	size_t total = 1;
+	for (size_t i = 0; i < n; i++) {
+		field_each(root, paths[i], strlen(paths[i]), collect_value, &lists[i]);
+		if (!lists[i].n)
+			total = 0;
+		else if (total)
+			total = total <= SIZE_MAX / lists[i].n ? total * lists[i].n : SIZE_MAX;
+	}
+	/* an odometer over the value lists: no recursion, whatever the number of fields */
+	size_t *at = xcalloc(n ? n : 1, sizeof(*at));
+	char **values = xcalloc(n ? n : 1, sizeof(*values));
+	for (size_t k = 0; k < total && k < max; k++) {
+		for (size_t i = 0; i < n; i++)
+			values[i] = lists[i].text[at[i]];
+		fn(ctx, values, n);
+		for (size_t i = n; i-- > 0;) {
+			if (++at[i] < lists[i].n)
+				break;
+			at[i] = 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < lists[i].n; j++)
+			free(lists[i].text[j]);
+		free(lists[i].text);
+	}
+	free(lists);
+	free(at);
+	free(values);
+	return total;
+}

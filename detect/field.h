@@ -44,6 +44,13 @@ struct json_line {
 size_t json_outline(const char *json, struct json_line **lines);
 void json_outline_free(struct json_line *lines, size_t n);
 
+/* Every combination of the values of n fields (arrays give each of their values), as
+ * Elasticsearch's terms aggregations bucket a document: fn gets one text per field (strings
+ * as they are, other values as JSON). An event missing a field has no combination. At most
+ * max combinations are given; returns how many there were in all. */
+typedef void (*combination_fn)(void *ctx, char *const *values, size_t n);
+size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_t max, combination_fn fn, void *ctx);
+
 /* A field's type, as Elasticsearch's mapping for Elastic Defend and ECS gives it: the type
  * decides what a comparison means (a date compares as an instant, an ip matches a CIDR block,
  * text matches by its words). Names casebook does not know are keywords. */

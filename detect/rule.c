@@ -14,6 +14,7 @@
 #include "detect/eql.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
+#include "detect/run.h"
 
 int64_t rule_window_from(const struct rule *r, int64_t T)
 {
@@ -74,6 +75,27 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
 	return 0;
 }
 
+/* Why a rule of a type detect has no row for does not run: said as exactly as we can. */
+static void not_run_reason(const struct rule *r, char *reason, size_t len)
+{
+	if (!strcmp(r->type, "esql")) {
+		if (r->query && strstr(r->query, "COMPLETION"))
+			snprintf(reason, len,
+			         "it calls COMPLETION, an LLM inference endpoint, which cannot run offline");
+		else
+			snprintf(reason, len, "ES|QL rules are not run yet (casebook has no ES|QL engine)");
+	} else if (!strcmp(r->type, "machine_learning")) {
+		snprintf(reason, len,
+		         "machine learning rules read Elastic ML anomaly results, which a case does not hold");
+	} else if (!strcmp(r->type, "threat_match")) {
+		snprintf(reason, len,
+		         "indicator match rules need threat intelligence indices, which a case does not hold");
+	} else {
+		snprintf(reason, len, "rules of type \"%.40s\" are not run (query, eql, threshold and new_terms are)",
+		         r->type);
+	}
+}
+
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 {
 	memset(r, 0, sizeof(*r));
@@ -98,7 +120,9 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "enabled"))
 		cJSON_AddBoolToObject(obj, "enabled", 1);
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
-	if (cJSON_IsString(type) && !strcmp(type->valuestring, "query"))
+	/* Kibana's default language: KQL for the types that take a query in it */
+	if (cJSON_IsString(type) && (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
+	                             !strcmp(type->valuestring, "new_terms")))
 		default_string(obj, "language", "kuery");
 	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
 		default_string(obj, "language", "eql");
@@ -176,19 +200,21 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		}
 	}
 	char reason[160] = "";
-	int is_query = !strcmp(r->type, "query"), is_eql = !strcmp(r->type, "eql");
+	const struct rule_type *rt = rule_type_find(r->type);
+	int is_eql = rt == &eql_type;
 	const char *category_field =
 	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
-	if (!is_query && !is_eql)
-		snprintf(reason, sizeof(reason), "rules of type \"%s\" are not supported yet (query and eql rules are)",
-		         r->type);
-	else if (is_query && (!r->language || strcmp(r->language, "kuery")))
+	if (!rt)
+		not_run_reason(r, reason, sizeof(reason));
+	else if (strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 		         r->language ? r->language : "");
 	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
 		snprintf(reason, sizeof(reason), "an eql rule's language must be \"eql\", not \"%s\"",
 		         r->language ? r->language : "");
+	else if (rt->check && rt->check(r, reason, sizeof(reason)))
+		; /* the type said why */
 	else if (is_eql && category_field && strcmp(category_field, "event.category"))
 		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
 	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))

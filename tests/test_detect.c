@@ -10,13 +10,13 @@
 #include "common/timeutil.h"
 #include "detect/datemath.h"
 #include "detect/detect.h"
-#include "triage/record.h"
 #include "detect/exceptions.h"
 #include "detect/kql.h"
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
 #include "store/rules.h"
+#include "triage/record.h"
 
 #define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
 #define NOW  INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z, the alerts' creation time */
@@ -473,8 +473,7 @@ static void test_rule_formats_and_defaults(void **state)
 	assert_int_equal(c.rules_invalid, 2);
 	assert_string_equal(
 	    msgs, "tests/fixtures/unsupported.ndjson:1: rule \"A threshold rule\" (threshold-rule) stored but "
-	          "detect will skip it: rules of type \"threshold\" are not supported yet (query and eql rules "
-	          "are)\n"
+	          "detect will skip it: a threshold rule needs threshold.value, a number of at least 1\n"
 	          "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
 	          "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
 	          "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
@@ -888,6 +887,175 @@ static void test_no_such_rule_is_a_named_status(void **state)
 	assert_string_equal(cb_status_message(42), "unknown status");
 }
 
+/* ---- rule types: threshold and new terms ---- */
+
+static void import_rule_text(const char *json)
+{
+	static int n;
+	char name[32];
+	snprintf(name, sizeof(name), "rule-%d.json", ++n);
+	tu_write_str(tu_path(name), json);
+	struct import_counts c = {0};
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, devnull), 0);
+	fclose(devnull);
+	assert_int_equal(c.rules_added, 1);
+	assert_int_equal(c.unsupported, 0);
+}
+
+static void process_event(struct strbuf *sb, const char *id, const char *ts, const char *host, const char *name,
+                          const char *user)
+{
+	strbuf_addf(sb,
+	            "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"category\":[\"process\"],\"type\":[\"start\"]},"
+	            "\"host\":{\"id\":\"%s\",\"name\":\"%s\"},\"process\":{\"name\":%s},\"user\":{\"name\":\"%s\"}}\n",
+	            ts, id, host, host, name, user);
+}
+
+/* One line per alert: the type's own fields, sorted (what Kibana's alert documents say). */
+static int type_line(void *ctx, const struct alert_row *a)
+{
+	(void)ctx;
+	cJSON *doc = cJSON_Parse(a->doc);
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->original_time, t);
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.threshold_result");
+	const cJSON *terms = cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.new_terms");
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.type"));
+	char *what = cJSON_PrintUnformatted(res ? res : terms);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	strbuf_addf(&out, "%s %s %s %s\n", type ? type : "?", id ? id : "-", t, what ? what : "null");
+	cJSON_free(what);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static const char *type_alerts(void)
+{
+	strbuf_reset(&out);
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, type_line, NULL), 0);
+	return out.buf;
+}
+
+#define RULE_HEAD(id, type)                                                                                            \
+	"{\"rule_id\":\"" id "\",\"name\":\"" id "\",\"description\":\"d\",\"risk_score\":47,\"severity\":\"medium\"," \
+	"\"type\":\"" type "\",\"interval\":\"5m\",\"from\":\"now-6m\",\"query\":\"event.category:process\","
+
+/* Kibana's threshold rule: a group per host.id; an execution alerts on a group with at least
+ * value events; what an alert counted is not counted again; cardinality counts distinct users. */
+static void test_threshold_rule(void **state)
+{
+	(void)state;
+	import_rule_text(RULE_HEAD("th", "threshold") "\"threshold\":{\"field\":[\"host.id\"],\"value\":3}}");
+	import_rule_text(RULE_HEAD("th-card", "threshold") "\"threshold\":{\"field\":\"host.id\",\"value\":3,"
+	                                                   "\"cardinality\":[{\"field\":\"user.name\",\"value\":2}]}}");
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	/* host a: four at 10:01 (one user), three at 10:12 (three users); host b: two */
+	process_event(&sb, "a1", "2024-05-01T10:01:00Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "a2", "2024-05-01T10:01:01Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "a3", "2024-05-01T10:01:02Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "a4", "2024-05-01T10:01:03Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "b1", "2024-05-01T10:01:00Z", "b", "\"sh\"", "u1");
+	process_event(&sb, "b2", "2024-05-01T10:02:00Z", "b", "\"sh\"", "u2");
+	process_event(&sb, "a5", "2024-05-01T10:12:00Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "a6", "2024-05-01T10:12:01Z", "a", "\"sh\"", "u2");
+	process_event(&sb, "a7", "2024-05-01T10:12:02Z", "a", "\"sh\"", "u3");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	/* th: a at 10:05 (four; 10:10's overlap sees none new), a at 10:15 (three); th-card: only at 10:15 */
+	assert_int_equal(t.created, 3);
+	assert_string_equal(
+	    type_alerts(),
+	    "threshold - 2024-05-01T10:01:03.000000Z "
+	    "{\"terms\":[{\"field\":\"host.id\",\"value\":\"a\"}],\"count\":4,\"from\":\"2024-05-01T09:59:00.000000Z\"}"
+	    "\n"
+	    "threshold - 2024-05-01T10:12:02.000000Z "
+	    "{\"terms\":[{\"field\":\"host.id\",\"value\":\"a\"}],\"count\":3,\"from\":\"2024-05-01T10:09:00.000000Z\"}"
+	    "\n"
+	    "threshold - 2024-05-01T10:12:02.000000Z "
+	    "{\"terms\":[{\"field\":\"host.id\",\"value\":\"a\"}],\"count\":3,\"from\":\"2024-05-01T10:09:00.000000Z\","
+	    "\"cardinality\":[{\"field\":\"user.name\",\"value\":3}]}\n");
+	/* again: nothing new */
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 0);
+	/* a later burst on host a counts only what came after the last alert */
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "a8", "2024-05-01T10:13:00Z", "a", "\"sh\"", "u1");
+	process_event(&sb, "a9", "2024-05-01T10:13:01Z", "a", "\"sh\"", "u1");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 0); /* two since the last alert: under 3 */
+}
+
+/* Kibana's new terms rule: an event alerts when its host.id and process.name together were not
+ * seen in the history window (now-1h up to the window); once per term and execution, on its
+ * earliest event; an array gives a term per value. */
+static void test_new_terms_rule(void **state)
+{
+	(void)state;
+	import_rule_text(RULE_HEAD("nt", "new_terms") "\"new_terms_fields\":[\"host.id\",\"process.name\"],"
+	                                              "\"history_window_start\":\"now-1h\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	process_event(&sb, "e1", "2024-05-01T09:30:00Z", "a", "\"curl\"", "u"); /* history */
+	process_event(&sb, "e2", "2024-05-01T10:01:00Z", "a", "\"curl\"", "u"); /* seen at 09:30 */
+	process_event(&sb, "e3", "2024-05-01T10:02:00Z", "a", "\"nc\"", "u");   /* new */
+	process_event(&sb, "e4", "2024-05-01T10:03:00Z", "a", "\"nc\"", "u");   /* the same term, later */
+	process_event(&sb, "e5", "2024-05-01T10:12:00Z", "b", "\"curl\"", "u"); /* new on host b */
+	process_event(&sb, "e6", "2024-05-01T08:00:00Z", "c", "\"ssh\"", "u");  /* before the history */
+	process_event(&sb, "e7", "2024-05-01T10:13:00Z", "c", "\"ssh\"", "u");  /* so new */
+	process_event(&sb, "e8", "2024-05-01T10:14:00Z", "d", "[\"x\",\"y\"]", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	/* every execution from the case's first event runs: e6 and e1 are new in theirs too */
+	assert_int_equal(t.created, 7);
+	assert_string_equal(type_alerts(), "new_terms e6 2024-05-01T08:00:00.000000Z [\"c\",\"ssh\"]\n"
+	                                   "new_terms e1 2024-05-01T09:30:00.000000Z [\"a\",\"curl\"]\n"
+	                                   "new_terms e3 2024-05-01T10:02:00.000000Z [\"a\",\"nc\"]\n"
+	                                   "new_terms e5 2024-05-01T10:12:00.000000Z [\"b\",\"curl\"]\n"
+	                                   "new_terms e7 2024-05-01T10:13:00.000000Z [\"c\",\"ssh\"]\n"
+	                                   "new_terms e8 2024-05-01T10:14:00.000000Z [\"d\",\"y\"]\n" /* by uuid */
+	                                   "new_terms e8 2024-05-01T10:14:00.000000Z [\"d\",\"x\"]\n");
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 0);
+}
+
+/* Types detect cannot run say exactly why. */
+static void test_types_not_run_say_why(void **state)
+{
+	(void)state;
+	struct rule r;
+	char why[200];
+	const char *rules[] = {
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | COMPLETION x = prompt WITH my-llm\"}",
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | STATS c = COUNT(*) BY host.id\"}",
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}"};
+	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline",
+	                      "ES|QL rules are not run yet (casebook has no ES|QL engine)",
+	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names"};
+	for (size_t i = 0; i < 3; i++) {
+		cJSON *obj = cJSON_Parse(rules[i]);
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+		assert_non_null(r.unsupported);
+		assert_string_equal(r.unsupported, want[i]);
+		rule_release(&r);
+		cJSON_Delete(obj);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -907,6 +1075,9 @@ int main(void)
 	    T(test_pruned_search_agrees_with_full_evaluation),
 	    T(test_companion_rules_and_v111),
 	    T(test_no_such_rule_is_a_named_status),
+	    T(test_threshold_rule),
+	    T(test_new_terms_rule),
+	    T(test_types_not_run_say_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

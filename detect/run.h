@@ -1,0 +1,116 @@
+/* run: one rule's detection run, shared by detect.c and the rule types (detect/type_*.c).
+ * detect.c reads candidates and evaluates the query; a rule type decides what a match means
+ * and which alerts an execution makes, as a table of operations (after SQLite's virtual-table
+ * modules), so a type is one file and detect.c does not branch on it.
+ *
+ * Internal to detect/. */
+#ifndef CASEBOOK_RUN_H
+#define CASEBOOK_RUN_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/strbuf.h"
+#include "common/strpool.h"
+#include "detect/detect.h"
+#include "detect/eql.h"
+#include "detect/exceptions.h"
+#include "detect/kql.h"
+#include "detect/needles.h"
+#include "detect/plan.h"
+#include "detect/rule.h"
+#include "store/alerts.h"
+
+/* A matching event: what deciding its alert needs (its document is read again for the alert). */
+struct hit {
+	int64_t event_id, time, ts;
+	char *identity, *index;
+	uint64_t stages; /* sequences: the stages (and until) it passes */
+	char **keys;     /* sequences: its join key per stage; other types: their own key (keys[0]) */
+	size_t nkeys;
+};
+
+struct run;
+
+struct rule_type {
+	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
+	const char *language; /* the query language it takes ("kuery" or "eql") */
+	const char *category; /* kibana.alert.rule.category */
+	const char *type_id;  /* kibana.alert.rule.rule_type_id */
+	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
+	int (*check)(const struct rule *r, char *why, size_t whylen);
+	/* After the executions are known: widen run->cq (a history window) and set up state. */
+	int (*prepare)(struct run *run);
+	/* An event that passed the index patterns, parsed: record it when it matters. */
+	void (*consider)(struct run *run, const struct candidate_row *c, const cJSON *ev);
+	/* Replays the executions over what was recorded and creates the alerts (in a transaction). */
+	int (*finish)(struct run *run);
+	void (*release)(struct run *run);
+};
+
+extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type;
+/* The type named name, or NULL. */
+const struct rule_type *rule_type_find(const char *name);
+
+struct run {
+	struct store *s;
+	const struct detect_options *o;
+	struct detect_totals *t;
+	const struct rule_type *type;
+	struct rule r;
+	struct kql_node *kql;  /* the rule's query: KQL ... */
+	struct eql_query *eql; /* ... or EQL */
+	struct exception_set *x;
+	struct needles needles; /* what a document must contain to be worth parsing */
+	struct hit *hits;
+	size_t nhits, alloc;
+	struct found_seq *seqs; /* sequences: what matched, before replay */
+	size_t nseqs, seqs_alloc;
+	struct strbuf key;
+	struct strpool seen; /* alert uuids met in this run, so overlapping windows count once */
+	void *state;         /* the type's own */
+	/* what prepare_rule decided */
+	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
+	struct plan plan;
+	struct candidate_query cq;
+};
+
+/* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
+int run_matches(struct run *run, const cJSON *ev);
+/* Appends a hit for the candidate; the keys (malloc'd, or NULL) pass to it. */
+struct hit *run_add_hit(struct run *run, const struct candidate_row *c, char **keys, size_t nkeys);
+
+/* The first execution first + k*interval (k >= 0) whose window's end reaches t. */
+int64_t run_first_execution_seeing(const struct run *run, int64_t t);
+
+/* Makes an alert's document and record: called by run_alert_once when the alert is new. */
+typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);
+/* Creates the alert uuid at execution T unless this run or an earlier one made it: *created
+ * counts the execution's alerts against max_signals. Returns 1 when the execution is full
+ * (nothing created), 0 when done, -1 on a store error. */
+int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *created, alert_maker make, void *ctx);
+
+/* An alert on source events (the first is the alert's own): the document as Kibana writes it
+ * for query, EQL and new terms rules. extra, when set, adds type fields to the document. */
+typedef void (*alert_extra)(cJSON *doc, void *ctx);
+int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                           int64_t exec_t, alert_extra extra, void *ctx);
+/* Kibana's alert uuid over source events: each one's index and id, the rule version, space. */
+void run_alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, const char *salt,
+                    char out[SHA256_HEX_LEN + 1]);
+/* The parts of an alert document every type has: reason, severity, risk, status; and the
+ * rule's fields (kibana.alert.rule.*), which go last. */
+void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason);
+void run_add_rule_fields(cJSON *doc, const struct run *run);
+char *run_reason(const struct rule *r, const cJSON *ev);
+/* Stores an alert document (the run's totals count it). */
+int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
+                    const char *reason, const char *doc, const int64_t *events, size_t nevents);
+/* Text of a JSON value for keys and terms (strings as they are, others as JSON); malloc'd. */
+char *run_value_text(const cJSON *v);
+
+int by_rule_time(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,267 @@
+/* New terms rules, as Kibana runs them: an event in an execution's window that matches the
+ * query alerts when its value of new_terms_fields (with several fields, the combination; an
+ * array gives each of its values) does not occur in any matching event of the history window,
+ * from history_window_start (now-7d) to the execution's window. One alert per new term and
+ * execution, on the term's earliest event in the window, with kibana.alert.new_terms.
+ *
+ * Each event is decided by binary searches over the executions, not by replaying them: a
+ * term's occurrences sorted by time, an occurrence alerts at the first execution that sees it,
+ * sees no earlier occurrence in its window and none in its history (the three only grow with
+ * the execution), so the cost does not grow with the history window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/timeutil.h"
+#include "detect/datemath.h"
+#include "detect/field.h"
+#include "detect/run.h"
+
+#define MAX_TERMS_PER_EVENT 1024
+
+struct new_terms {
+	char **fields;
+	size_t nfields;
+	struct date_math history; /* history_window_start */
+};
+
+static void new_terms_free(struct new_terms *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nfields; i++)
+		free(t->fields[i]);
+	free(t->fields);
+	free(t);
+}
+
+static struct new_terms *new_terms_read(const cJSON *obj, char *why, size_t whylen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, "new_terms_fields");
+	const char *start = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "history_window_start"));
+	int n = cJSON_GetArraySize(f);
+	if (!cJSON_IsArray(f) || n < 1 || n > 3) {
+		snprintf(why, whylen, "a new_terms rule needs new_terms_fields: 1 to 3 field names");
+		return NULL;
+	}
+	struct new_terms *t = xcalloc(1, sizeof(*t));
+	char mwhy[120];
+	if (!start || date_math_parse(start, &t->history, mwhy, sizeof(mwhy))) {
+		snprintf(why, whylen, "history_window_start must be date math such as now-7d%s%s", start ? ": " : "",
+		         start ? mwhy : "");
+		free(t);
+		return NULL;
+	}
+	const cJSON *e;
+	cJSON_ArrayForEach(e, f)
+	{
+		if (!cJSON_IsString(e) || !*e->valuestring) {
+			snprintf(why, whylen, "new_terms_fields must be field names");
+			new_terms_free(t);
+			return NULL;
+		}
+		t->fields = xrealloc(t->fields, (t->nfields + 1) * sizeof(*t->fields));
+		t->fields[t->nfields++] = xstrdup(e->valuestring);
+	}
+	return t;
+}
+
+static int new_terms_check(const struct rule *r, char *why, size_t whylen)
+{
+	struct new_terms *t = new_terms_read(r->obj, why, whylen);
+	new_terms_free(t);
+	return t ? 0 : -1;
+}
+
+/* The candidates reach back to the first execution's history. */
+static int new_terms_prepare(struct run *run)
+{
+	char why[160];
+	struct new_terms *t = new_terms_read(run->r.obj, why, sizeof(why));
+	if (!t)
+		return -1;
+	run->state = t;
+	int64_t start = date_math_apply(&t->history, run->first_t, 0);
+	if (start < run->cq.from)
+		run->cq.from = start;
+	return 0;
+}
+
+struct adding {
+	struct run *run;
+	const struct candidate_row *c;
+};
+
+static void add_term_hit(void *ctx, char *const *values, size_t n)
+{
+	struct adding *ad = ctx;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(&sb, '\x1f');
+		strbuf_addstr(&sb, values[i]);
+	}
+	char **keys = xmalloc(sizeof(*keys));
+	keys[0] = strbuf_detach(&sb, NULL);
+	run_add_hit(ad->run, ad->c, keys, 1);
+}
+
+static void new_terms_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (!run_matches(run, ev))
+		return;
+	struct new_terms *t = run->state;
+	struct adding ad = {run, c};
+	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
+	if (all > MAX_TERMS_PER_EVENT && run->o->warn)
+		diagf(run->o->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
+		      run->r.name, all, MAX_TERMS_PER_EVENT);
+}
+
+static int by_term_then_time(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	int c = strcmp(x->keys[0], y->keys[0]);
+	return c ? c : by_rule_time(a, b);
+}
+
+/* The first execution T >= lo, on the rule's schedule, with f(T) > t; INT64_MAX when none up
+ * to the run's last. f grows with T. */
+static int64_t first_execution_where(const struct run *run, int64_t lo, int (*past)(const struct run *, int64_t, int64_t),
+                                     int64_t t)
+{
+	int64_t step = run->r.interval_us, last = run->last_t;
+	if (lo > last)
+		return INT64_MAX;
+	int64_t a = (lo - run->first_t) / step, b = (last - run->first_t) / step + 1;
+	while (a < b) {
+		int64_t mid = a + (b - a) / 2;
+		if (past(run, run->first_t + mid * step, t))
+			b = mid;
+		else
+			a = mid + 1;
+	}
+	return a > (last - run->first_t) / step ? INT64_MAX : run->first_t + a * step;
+}
+
+static int window_starts_after(const struct run *run, int64_t T, int64_t t)
+{
+	return rule_window_from(&run->r, T) > t;
+}
+
+static int history_starts_after(const struct run *run, int64_t T, int64_t t)
+{
+	const struct new_terms *nt = run->state;
+	return date_math_apply(&nt->history, T, 0) > t;
+}
+
+struct term_alert {
+	int64_t T;
+	size_t hit;
+};
+
+static int by_execution(const void *a, const void *b)
+{
+	const struct term_alert *x = a, *y = b;
+	if (x->T != y->T)
+		return x->T < y->T ? -1 : 1;
+	return (x->hit > y->hit) - (x->hit < y->hit);
+}
+
+/* When occurrence i of a term (hits[a, i) are its earlier ones) alerts: the first execution
+ * that sees it, whose window holds no earlier occurrence and whose history none either. */
+static int64_t alerting_execution(const struct run *run, size_t a, size_t i)
+{
+	int64_t t = run->hits[i].time;
+	int64_t T = run_first_execution_seeing(run, t);
+	if (i > a) {
+		int64_t prev = run->hits[i - 1].time;
+		int64_t w = first_execution_where(run, T, window_starts_after, prev);
+		int64_t h = w == INT64_MAX ? INT64_MAX : first_execution_where(run, w, history_starts_after, prev);
+		T = h;
+	}
+	if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->r, T) > t)
+		return INT64_MAX;
+	return T;
+}
+
+static void add_new_terms(cJSON *doc, void *ctx)
+{
+	const char *key = ctx;
+	cJSON *terms = cJSON_AddArrayToObject(doc, "kibana.alert.new_terms");
+	for (const char *k = key;;) {
+		const char *end = strchr(k, '\x1f');
+		size_t len = end ? (size_t)(end - k) : strlen(k);
+		char *v = xstrndup(k, len);
+		cJSON_AddItemToArray(terms, cJSON_CreateString(v));
+		free(v);
+		if (!end)
+			break;
+		k = end + 1;
+	}
+}
+
+static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct hit *h = ctx;
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, h->keys[0]);
+}
+
+static int new_terms_finish(struct run *run)
+{
+	if (run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_term_then_time);
+	struct term_alert *at = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t a = 0; a < run->nhits;) {
+		size_t b = a + 1;
+		while (b < run->nhits && !strcmp(run->hits[b].keys[0], run->hits[a].keys[0]))
+			b++;
+		for (size_t i = a; i < b; i++) {
+			int64_t T = alerting_execution(run, a, i);
+			if (T == INT64_MAX)
+				continue;
+			if (n == cap)
+				at = xrealloc(at, (cap = cap ? cap * 2 : 16) * sizeof(*at));
+			at[n++] = (struct term_alert){T, i};
+		}
+		a = b;
+	}
+	run->t->matched += n;
+	if (n > 1)
+		qsort(at, n, sizeof(*at), by_execution);
+	int64_t current = INT64_MIN, created = 0;
+	int full = 0, rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (at[i].T != current)
+			current = at[i].T, created = 0, full = 0;
+		if (full)
+			continue;
+		const struct hit *h = &run->hits[at[i].hit];
+		char uuid[SHA256_HEX_LEN + 1];
+		run_alert_uuid(&run->r, &h, 1, h->keys[0], uuid);
+		int r = run_alert_once(run, uuid, at[i].T, &created, make_term_alert, (void *)h);
+		rc = r < 0;
+		full = r > 0;
+	}
+	free(at);
+	return rc ? -1 : 0;
+}
+
+static void new_terms_release(struct run *run)
+{
+	new_terms_free(run->state);
+	run->state = NULL;
+}
+
+const struct rule_type new_terms_type = {.name = "new_terms",
+                                         .language = "kuery",
+                                         .category = "New Terms Rule",
+                                         .type_id = "siem.newTermsRule",
+                                         .check = new_terms_check,
+                                         .prepare = new_terms_prepare,
+                                         .consider = new_terms_consider,
+                                         .finish = new_terms_finish,
+                                         .release = new_terms_release};
