@@ -638,18 +638,65 @@ static int on_sequence(void *ctx, const int64_t *ids, size_t n)
 	return 0;
 }
 
+/* Whether key is one of the EQL_KEY_SEP-separated keys in list. */
+static int has_key(const char *list, const char *key, size_t len)
+{
+	for (const char *k = list; k;) {
+		const char *end = strchr(k, EQL_KEY_SEP);
+		size_t n = end ? (size_t)(end - k) : strlen(k);
+		if (n == len && !memcmp(k, key, len))
+			return 1;
+		k = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* An event whose join fields hold arrays has a key per value: it is fed once per distinct key,
+ * each time with the stages that have that key (a sequence joins on any of its values). */
+static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
+{
+	const struct hit *h = &run->hits[i];
+	int several = 0;
+	for (size_t k = 0; k < h->nkeys && !several; k++)
+		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
+	if (!several) {
+		struct seq_input in = {
+		    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)h->keys};
+		seq_feed(m, &in, on_sequence, run);
+		return;
+	}
+	struct strpool fed;
+	strpool_init(&fed);
+	char **keys = xcalloc(h->nkeys, sizeof(*keys));
+	for (size_t k = 0; k < h->nkeys; k++)
+		for (const char *key = h->keys[k]; key;) {
+			const char *end = strchr(key, EQL_KEY_SEP);
+			char *one = end ? xstrndup(key, (size_t)(end - key)) : xstrdup(key);
+			key = end ? end + 1 : NULL;
+			if (strpool_find(&fed, one)) {
+				free(one);
+				continue;
+			}
+			strpool_intern(&fed, one, NULL);
+			for (size_t j = 0; j < h->nkeys; j++)
+				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
+			struct seq_input in = {
+			    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)keys};
+			seq_feed(m, &in, on_sequence, run);
+			free(one);
+		}
+	free(keys);
+	strpool_release(&fed);
+}
+
 /* Feeds the candidate events to the sequence matcher in @timestamp order. */
 static void match_sequences(struct run *run)
 {
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
-	for (size_t i = 0; i < run->nhits; i++) {
-		const struct hit *h = &run->hits[i];
-		struct seq_input in = {
-		    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)h->keys};
-		seq_feed(m, &in, on_sequence, run);
-	}
+	for (size_t i = 0; i < run->nhits; i++)
+		feed_hit(run, m, i);
 	seq_free(m);
 }
 

@@ -2052,26 +2052,35 @@ int64_t eql_maxspan_us(const struct eql_query *q)
 	return q->maxspan_us;
 }
 
+/* A join field's values as JSON text (objects and nulls are no values). */
+struct key_values {
+	char **text;
+	size_t n;
+};
+
 static int key_value(void *c, const cJSON *v)
 {
-	struct strbuf *key = c;
+	struct key_values *kv = c;
 	if (cJSON_IsObject(v) || cJSON_IsNull(v))
 		return 0;
 	char *text = cJSON_PrintUnformatted(v);
-	strbuf_addstr(key, text);
+	kv->text = xrealloc(kv->text, (kv->n + 1) * sizeof(*kv->text));
+	kv->text[kv->n++] = xstrdup(text ? text : "null");
 	cJSON_free(text);
-	return 1; /* the first value is the key */
+	return 0;
 }
 
-static int add_keys(const struct key_field *k, size_t n, const cJSON *event, struct strbuf *key)
+/* Reads each join field's values into kv[]; -1 when a field that is not optional has none. */
+static int read_key_fields(const struct key_field *k, size_t n, const cJSON *event, struct key_values *kv)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!field_each(event, k[i].path, strlen(k[i].path), key_value, key)) {
-			if (!k[i].optional)
-				return -1;
-			strbuf_addstr(key, "null");
-		}
-		strbuf_addch(key, '\x1f');
+		field_each(event, k[i].path, strlen(k[i].path), key_value, &kv[i]);
+		if (kv[i].n)
+			continue;
+		if (!k[i].optional)
+			return -1;
+		kv[i].text = xmalloc(sizeof(*kv[i].text));
+		kv[i].text[kv[i].n++] = xstrdup("null");
 	}
 	return 0;
 }
@@ -2082,7 +2091,34 @@ int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, s
 	if (stage > q->nstages)
 		return -1;
 	const struct stage *st = &q->stages[stage];
-	return add_keys(q->keys, q->nkeys, event, key) || add_keys(st->keys, st->nkeys, event, key) ? -1 : 0;
+	size_t n = q->nkeys + st->nkeys;
+	struct key_values *kv = xcalloc(n ? n : 1, sizeof(*kv));
+	int rc =
+	    read_key_fields(q->keys, q->nkeys, event, kv) || read_key_fields(st->keys, st->nkeys, event, kv + q->nkeys);
+	/* every combination of the fields' values (an array joins on each of its values): an
+	 * odometer, bounded by EQL_MAX_KEYS */
+	size_t *at = xcalloc(n ? n : 1, sizeof(*at));
+	for (size_t made = 0; !rc && made < EQL_MAX_KEYS; made++) {
+		if (made)
+			strbuf_addch(key, EQL_KEY_SEP);
+		for (size_t i = 0; i < n; i++) {
+			strbuf_addstr(key, kv[i].text[at[i]]);
+			strbuf_addch(key, '\x1f');
+		}
+		size_t i = n;
+		while (i-- > 0 && ++at[i] == kv[i].n)
+			at[i] = 0;
+		if (i == SIZE_MAX)
+			break; /* every combination made */
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < kv[i].n; k++)
+			free(kv[i].text[k]);
+		free(kv[i].text);
+	}
+	free(kv);
+	free(at);
+	return rc ? -1 : 0;
 }
 
 /* ---- planning ---- */

@@ -37,9 +37,13 @@ int64_t eql_maxspan_us(const struct eql_query *q); /* 0: none */
 int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event);
 /* For an event query: whether the event matches. */
 int eql_match(const struct eql_query *q, const cJSON *event);
-/* Writes the join key of the event for stage (the sequence's `by` fields, then the stage's).
- * Returns -1 when a field that is not optional (`?field`) has no value: such an event
- * joins no sequence, as in Elasticsearch. */
+/* Writes the join keys of the event for stage (the sequence's `by` fields, then the stage's):
+ * a field with several values (an array) joins on each of them, so there is a key per
+ * combination, separated by EQL_KEY_SEP (at most EQL_MAX_KEYS). Returns -1 when a field that
+ * is not optional (`?field`) has no value: such an event joins no sequence, as in
+ * Elasticsearch. */
+#define EQL_KEY_SEP  '\x1e'
+#define EQL_MAX_KEYS 64
 int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, struct strbuf *key);
 
 /* For the planner: when a top-level condition of an event query requires field to equal a

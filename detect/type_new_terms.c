@@ -129,8 +129,8 @@ static int by_term_then_time(const void *a, const void *b)
 
 /* The first execution T >= lo, on the rule's schedule, with f(T) > t; INT64_MAX when none up
  * to the run's last. f grows with T. */
-static int64_t first_execution_where(const struct run *run, int64_t lo, int (*past)(const struct run *, int64_t, int64_t),
-                                     int64_t t)
+static int64_t first_execution_where(const struct run *run, int64_t lo,
+                                     int (*past)(const struct run *, int64_t, int64_t), int64_t t)
 {
 	int64_t step = run->r.interval_us, last = run->last_t;
 	if (lo > last)

@@ -1030,6 +1030,27 @@ static void test_new_terms_rule(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+/* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it
+ * joined on the first value only). */
+static void test_sequence_joins_on_every_array_value(void **state)
+{
+	(void)state;
+	import_rule_text("{\"rule_id\":\"seq\",\"name\":\"seq\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"sequence by tags with maxspan=1m [process where true] [file where true]\"}");
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"p\",\"category\":\"process\"},"
+	            "\"tags\":[\"a\",\"b\"]}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:01:10Z\",\"event\":{\"id\":\"f-c\",\"category\":\"file\"},"
+	            "\"tags\":[\"c\"]}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:01:20Z\",\"event\":{\"id\":\"f-b\",\"category\":\"file\"},"
+	            "\"tags\":[\"x\",\"b\"]}\n");
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 1);
+	assert_string_equal(alerts(), "seq p 2024-05-01T10:01:00.000000Z\n");
+}
+
 /* Types detect cannot run say exactly why. */
 static void test_types_not_run_say_why(void **state)
 {
@@ -1078,6 +1099,7 @@ int main(void)
 	    T(test_threshold_rule),
 	    T(test_new_terms_rule),
 	    T(test_types_not_run_say_why),
+	    T(test_sequence_joins_on_every_array_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
