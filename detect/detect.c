@@ -300,7 +300,8 @@ struct found_seq {
 /* For a sequence: which stages (and until) the event passes, with its join key for each. */
 static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, size_t *nkeys)
 {
-	size_t n = eql_stage_count(run->eql) + (eql_has_until(run->eql) ? 1 : 0);
+	/* the stages, until, then the missing-event stages (see eql_missing_position) */
+	size_t n = eql_stage_count(run->eql) + 1 + eql_missing_count(run->eql);
 	uint64_t mask = 0;
 	*keys = NULL;
 	*nkeys = 0;
@@ -689,6 +690,76 @@ static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
 	strpool_release(&fed);
 }
 
+/* The sequence's join key: one its first event has for its stage that every other event has
+ * for its own (an array gives several), or NULL. */
+static const char *sequence_key(const struct run *run, const struct found_seq *f, size_t *len)
+{
+	const char *list = run->hits[f->hit[0]].keys[0];
+	for (const char *k = list; k;) {
+		const char *end = strchr(k, EQL_KEY_SEP);
+		*len = end ? (size_t)(end - k) : strlen(k);
+		int all = 1;
+		for (size_t j = 1; j < f->n && all; j++) {
+			const struct hit *h = &run->hits[f->hit[j]];
+			all = j < h->nkeys && h->keys[j] && has_key(h->keys[j], k, *len);
+		}
+		if (all)
+			return k;
+		k = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Whether an event of missing stage k with the sequence's key lies in (lo, hi), hits being in
+ * @timestamp order: a binary search to lo, then a walk. */
+static int missing_event_in(const struct run *run, size_t k, const char *key, size_t klen, int64_t lo, int64_t hi)
+{
+	size_t stage = eql_stage_count(run->eql) + 1 + k, a = 0, b = run->nhits;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (run->hits[mid].ts <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (size_t i = a; i < run->nhits && run->hits[i].ts < hi; i++) {
+		const struct hit *h = &run->hits[i];
+		if ((h->stages >> stage & 1) && stage < h->nkeys && h->keys[stage] &&
+		    has_key(h->keys[stage], key, klen))
+			return 1;
+	}
+	return 0;
+}
+
+/* A sequence with a missing-event stage holds only when no such event, with its join key,
+ * lies between the stages around it; one before the first stage or after the last looks as
+ * far as maxspan reaches from the sequence's start (Elasticsearch 8.x). */
+static void drop_missing_violations(struct run *run)
+{
+	int64_t maxspan = eql_maxspan_us(run->eql);
+	size_t kept = 0;
+	for (size_t i = 0; i < run->nseqs; i++) {
+		struct found_seq *f = &run->seqs[i];
+		size_t klen = 0;
+		const char *key = sequence_key(run, f, &klen);
+		int64_t first = run->hits[f->hit[0]].ts, last = run->hits[f->hit[f->n - 1]].ts;
+		int broken = !key;
+		for (size_t k = 0; k < eql_missing_count(run->eql) && !broken; k++) {
+			size_t at = eql_missing_position(run->eql, k);
+			int64_t lo =
+			    at == 0 ? (maxspan ? last - maxspan - 1 : INT64_MIN) : run->hits[f->hit[at - 1]].ts;
+			int64_t hi =
+			    at >= f->n ? (maxspan ? first + maxspan + 1 : INT64_MAX) : run->hits[f->hit[at]].ts;
+			broken = missing_event_in(run, k, key, klen, lo, hi);
+		}
+		if (broken)
+			free(f->hit);
+		else
+			run->seqs[kept++] = *f;
+	}
+	run->nseqs = kept;
+}
+
 /* Feeds the candidate events to the sequence matcher in @timestamp order. */
 static void match_sequences(struct run *run)
 {
@@ -698,6 +769,8 @@ static void match_sequences(struct run *run)
 	for (size_t i = 0; i < run->nhits; i++)
 		feed_hit(run, m, i);
 	seq_free(m);
+	if (eql_missing_count(run->eql))
+		drop_missing_violations(run);
 }
 
 static int by_execution(const void *a, const void *b)

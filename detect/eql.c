@@ -77,6 +77,10 @@ struct eql_query {
 	struct stage stages[EQL_MAX_STAGES + 1]; /* the last used one is `until` when has_until */
 	size_t nstages;
 	int has_until;
+	/* missing-event stages ![...]: each with the number of stages before it */
+	struct stage missing[EQL_MAX_STAGES];
+	size_t missing_at[EQL_MAX_STAGES];
+	size_t nmissing;
 };
 
 static void node_free(struct node *n)
@@ -118,6 +122,11 @@ void eql_free(struct eql_query *q)
 			node_free(s->cond);
 		}
 		keys_free(s->keys, s->nkeys);
+	}
+	for (size_t i = 0; i < q->nmissing; i++) {
+		free(q->missing[i].category);
+		node_free(q->missing[i].cond);
+		keys_free(q->missing[i].keys, q->missing[i].nkeys);
 	}
 	free(q);
 }
@@ -1135,13 +1144,28 @@ static int duration(struct ep *p, int64_t *us)
 static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 {
 	skip_space(p);
-	if (p->pos < p->len && p->s[p->pos] == '!') {
-		not_yet_at(p, p->pos, "missing-event stages (![...]) are not supported yet");
-		return -1;
-	}
-	if (q->nstages >= EQL_MAX_STAGES) {
+	if (q->nstages + q->nmissing >= EQL_MAX_STAGES) {
 		fail_at(p, p->pos, "a sequence may have at most 32 stages");
 		return -1;
+	}
+	if (p->pos < p->len && p->s[p->pos] == '!') {
+		/* a missing-event stage: no such event between its neighbours (Elasticsearch 8.x) */
+		if (is_until) {
+			fail_at(p, p->pos, "an until query cannot be a missing event");
+			return -1;
+		}
+		p->pos++;
+		struct stage *m = &q->missing[q->nmissing];
+		expect_char(p, '[');
+		if (p->failed || event_filter(p, m)) {
+			q->nmissing++; /* freed with the query */
+			return -1;
+		}
+		q->missing_at[q->nmissing++] = q->nstages;
+		expect_char(p, ']');
+		if (!p->failed && take_word(p, "by") && join_keys(p, &m->keys, &m->nkeys))
+			return -1;
+		return p->failed ? -1 : 0;
 	}
 	struct stage *st = &q->stages[q->nstages];
 	expect_char(p, '[');
@@ -1221,6 +1245,11 @@ static int sequence(struct ep *p, struct eql_query *q)
 	size_t total = q->nstages + (q->has_until ? 1 : 0);
 	for (size_t i = 1; i < total; i++)
 		if (q->stages[i].nkeys != q->stages[0].nkeys) {
+			fail_at(p, 0, "every query of a sequence needs the same number of 'by' fields");
+			return -1;
+		}
+	for (size_t i = 0; i < q->nmissing; i++)
+		if (q->missing[i].nkeys != q->stages[0].nkeys) {
 			fail_at(p, 0, "every query of a sequence needs the same number of 'by' fields");
 			return -1;
 		}
@@ -2012,11 +2041,31 @@ static int category_hit(void *c, const cJSON *v)
 	return cJSON_IsString(v) && !strcmp(v->valuestring, (const char *)c);
 }
 
+/* Stage i: the positive ones, then until, then the missing-event stages. */
+static const struct stage *stage_at(const struct eql_query *q, size_t i)
+{
+	if (i < q->nstages || (i == q->nstages && q->has_until))
+		return &q->stages[i];
+	if (i > q->nstages && i - q->nstages - 1 < q->nmissing)
+		return &q->missing[i - q->nstages - 1];
+	return NULL;
+}
+
+size_t eql_missing_count(const struct eql_query *q)
+{
+	return q->nmissing;
+}
+
+size_t eql_missing_position(const struct eql_query *q, size_t k)
+{
+	return k < q->nmissing ? q->missing_at[k] : 0;
+}
+
 int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event)
 {
-	if (stage > q->nstages || (stage == q->nstages && !q->has_until))
+	const struct stage *st = stage_at(q, stage);
+	if (!st)
 		return 0;
-	const struct stage *st = &q->stages[stage];
 	if (st->category && !field_each(event, "event.category", 14, category_hit, st->category))
 		return 0;
 	return test(st->cond, event);
@@ -2029,7 +2078,8 @@ int eql_match(const struct eql_query *q, const cJSON *event)
 
 const char *eql_stage_category(const struct eql_query *q, size_t stage)
 {
-	return stage <= q->nstages ? q->stages[stage].category : NULL;
+	const struct stage *st = stage_at(q, stage);
+	return st ? st->category : NULL;
 }
 
 int eql_is_sequence(const struct eql_query *q)
@@ -2088,9 +2138,9 @@ static int read_key_fields(const struct key_field *k, size_t n, const cJSON *eve
 int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, struct strbuf *key)
 {
 	strbuf_reset(key);
-	if (stage > q->nstages)
+	const struct stage *st = stage_at(q, stage);
+	if (!st)
 		return -1;
-	const struct stage *st = &q->stages[stage];
 	size_t n = q->nkeys + st->nkeys;
 	struct key_values *kv = xcalloc(n ? n : 1, sizeof(*kv));
 	int rc =
@@ -2295,9 +2345,9 @@ void eql_needles(const struct eql_query *q, struct needles *out)
 {
 	size_t total = q->nstages + (q->has_until ? 1 : 0);
 	needles_init(out);
-	for (size_t i = 0; i < total; i++) {
-		struct needles one;
-		node_needles(q->stages[i].cond, &one);
+	for (size_t i = 0; i < total + q->nmissing; i++) {
+		struct needles one; /* a missing event must be read too, to know it is there */
+		node_needles(i < total ? q->stages[i].cond : q->missing[i - total].cond, &one);
 		if (i == 0) {
 			*out = one;
 		} else {

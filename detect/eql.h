@@ -22,8 +22,7 @@
 struct eql_query;
 
 /* Parses a query. Returns NULL with *err filled in (column and message, formatted by
- * kql_error_format) on a syntax error or an unsupported construct (samples, joins, pipes,
- * missing-event stages). */
+ * kql_error_format) on a syntax error or an unsupported construct (samples, joins, pipes). */
 struct eql_query *eql_parse(const char *text, struct kql_error *err);
 void eql_free(struct eql_query *q);
 
@@ -32,6 +31,12 @@ int eql_is_sequence(const struct eql_query *q);
 size_t eql_stage_count(const struct eql_query *q);
 int eql_has_until(const struct eql_query *q);
 int64_t eql_maxspan_us(const struct eql_query *q); /* 0: none */
+
+/* Missing-event stages (![...], Elasticsearch 8.x): how many, and for the k-th the number of
+ * stages before it (0: before the first; eql_stage_count: after the last). As stage numbers
+ * for eql_stage_match and eql_stage_key they follow until: eql_stage_count + 1 + k. */
+size_t eql_missing_count(const struct eql_query *q);
+size_t eql_missing_position(const struct eql_query *q, size_t k);
 
 /* Whether the event passes the filter of stage (stage == eql_stage_count: the until query). */
 int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event);

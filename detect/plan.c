@@ -105,8 +105,11 @@ void plan_query(const struct kql_node *kql, struct plan *p)
  * too long for the column test, or more than four, leaves the plan without one. */
 static void eql_categories(const struct eql_query *eql, struct plan *p)
 {
-	size_t n = eql_stage_count(eql) + (eql_has_until(eql) ? 1 : 0);
+	/* every stage: the positive ones, until, and the missing events (they must be read too) */
+	size_t n = eql_stage_count(eql) + 1 + eql_missing_count(eql);
 	for (size_t i = 0; i < n; i++) {
+		if (i == eql_stage_count(eql) && !eql_has_until(eql))
+			continue;
 		const char *c = eql_stage_category(eql, i);
 		int known = 0;
 		for (size_t k = 0; c && k < p->ncategories; k++)

@@ -1051,6 +1051,47 @@ static void test_sequence_joins_on_every_array_value(void **state)
 	assert_string_equal(alerts(), "seq p 2024-05-01T10:01:00.000000Z\n");
 }
 
+/* A missing-event stage (Elasticsearch 8.x): a sequence holds only when no event of that stage,
+ * with its join key, lies between its neighbours (or, first or last, within maxspan). */
+static void test_sequence_with_missing_events(void **state)
+{
+	(void)state;
+	import_rule_text("{\"rule_id\":\"miss\",\"name\":\"miss\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"sequence by host.id with maxspan=1m [process where process.name == \\\"a\\\"] "
+	                 "![process where process.name == \\\"b\\\"] [process where process.name == \\\"c\\\"]\"}");
+	import_rule_text("{\"rule_id\":\"tail\",\"name\":\"tail\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"sequence by host.id with maxspan=1m [process where process.name == \\\"a\\\"] "
+	                 "[process where process.name == \\\"c\\\"] ![process where process.name == \\\"d\\\"]\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	/* h1: a, c: nothing between: both rules (no d within a minute); h2: a, b, c: b between;
+	 * h3: a, b on another host, c; h4: a, c, then d: the tail rule's missing event */
+	process_event(&sb, "1a", "2024-05-01T10:01:00Z", "h1", "\"a\"", "u");
+	process_event(&sb, "1c", "2024-05-01T10:01:10Z", "h1", "\"c\"", "u");
+	process_event(&sb, "2a", "2024-05-01T10:01:00Z", "h2", "\"a\"", "u");
+	process_event(&sb, "2b", "2024-05-01T10:01:05Z", "h2", "\"b\"", "u");
+	process_event(&sb, "2c", "2024-05-01T10:01:10Z", "h2", "\"c\"", "u");
+	process_event(&sb, "3a", "2024-05-01T10:01:00Z", "h3", "\"a\"", "u");
+	process_event(&sb, "3b", "2024-05-01T10:01:05Z", "hx", "\"b\"", "u");
+	process_event(&sb, "3c", "2024-05-01T10:01:10Z", "h3", "\"c\"", "u");
+	process_event(&sb, "4a", "2024-05-01T10:01:00Z", "h4", "\"a\"", "u");
+	process_event(&sb, "4c", "2024-05-01T10:01:10Z", "h4", "\"c\"", "u");
+	process_event(&sb, "4d", "2024-05-01T10:01:30Z", "h4", "\"d\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_string_equal(alerts(), "miss 1a 2024-05-01T10:01:00.000000Z\n"
+	                              "miss 3a 2024-05-01T10:01:00.000000Z\n"
+	                              "miss 4a 2024-05-01T10:01:00.000000Z\n"
+	                              "tail 1a 2024-05-01T10:01:00.000000Z\n"
+	                              "tail 2a 2024-05-01T10:01:00.000000Z\n"
+	                              "tail 3a 2024-05-01T10:01:00.000000Z\n");
+}
+
 /* Types detect cannot run say exactly why. */
 static void test_types_not_run_say_why(void **state)
 {
@@ -1100,6 +1141,7 @@ int main(void)
 	    T(test_new_terms_rule),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
+	    T(test_sequence_with_missing_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
