@@ -150,7 +150,7 @@ static int show_sequence(struct store *s, int64_t alert_id)
 		strbuf_init(&l, 256);
 		printf("\nsequence of %zu events:\n", n);
 		for (size_t i = 0; i < n && !rc; i++)
-			rc = store_event_get(s, ids[i], 0, print_sequence_event, &l);
+			rc = store_event_get(s, ids[i], 1, print_sequence_event, &l);
 		strbuf_release(&l);
 	}
 	free(ids);
@@ -363,7 +363,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	if (!rc) {
 		strbuf_init(&p.line, 256);
 		rc = store_alert_events(s, r.id, &p.focus, &p.nfocus) ||
-		             store_timeline_each(s, r.event_id, before, after, p.json, print_timeline_event, &p)
+		             store_timeline_each(s, r.event_id, before, after, 1, print_timeline_event, &p)
 		         ? 1
 		         : 0;
 		if (rc)

@@ -14,6 +14,7 @@
 #include "detect/kql.h"
 #include "ingest/ingest.h"
 #include "store/events.h"
+#include "triage/evidence.h"
 
 int cmd_ingest(struct globals *g, int argc, char **argv)
 {
@@ -133,7 +134,18 @@ void format_event_row(struct strbuf *l, const struct event_row *row, const char 
 	strbuf_addstr(l, "  ");
 	add_cell(l, r->process_name, 16);
 	strbuf_addstr(l, "  ");
-	add_text(l, r->file_path ? r->file_path : r->executable);
+	struct evidence e = {0};
+	if (row->doc && !evidence_read(row->doc, row->doc_len, &e)) {
+		/* with the document: what the event shows (its command line, address, path) */
+		struct strbuf line;
+		strbuf_init(&line, 128);
+		evidence_line(&e, &line);
+		add_text(l, line.buf);
+		strbuf_release(&line);
+		evidence_release(&e);
+	} else {
+		add_text(l, r->file_path ? r->file_path : r->executable);
+	}
 	strbuf_addch(l, '\n');
 }
 

@@ -192,7 +192,12 @@ char *field_join(const cJSON *root, const char *path, const char *sep)
 
 int json_fields(const char *json, const char *const *paths, size_t n, char **out)
 {
-	cJSON *doc = cJSON_Parse(json);
+	return json_fields_len(json, strlen(json), paths, n, out);
+}
+
+int json_fields_len(const char *json, size_t len, const char *const *paths, size_t n, char **out)
+{
+	cJSON *doc = cJSON_ParseWithLength(json, len);
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
 	if (!doc)

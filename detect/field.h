@@ -31,6 +31,8 @@ char *field_join(const cJSON *root, const char *path, const char *sep);
  * (text) and stores each as a malloc'd display string in out[i] (arrays joined by ", ",
  * NULL when absent). Returns 0, or -1 when json is not valid. */
 int json_fields(const char *json, const char *const *paths, size_t n, char **out);
+/* The same on len bytes (a document as the store returns it, not NUL-terminated). */
+int json_fields_len(const char *json, size_t len, const char *const *paths, size_t n, char **out);
 
 /* A JSON document as an outline for a foldable view: one line per member or element, with
  * its depth; an object or array opens a line whose `end` is the index of its closing line. */

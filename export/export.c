@@ -413,7 +413,7 @@ static void md_timeline(struct strbuf *out, const struct case_record *r, const s
 		strbuf_addstr(out, " | ");
 		md(out, e->process);
 		strbuf_addstr(out, " | ");
-		md(out, e->target);
+		md(out, e->evidence ? e->evidence : e->target);
 		strbuf_addstr(out, " |\n");
 	}
 	if (left_out)
@@ -662,8 +662,8 @@ static void event_message(const struct case_event *e, struct strbuf *m)
 		strbuf_addf(m, " by %s", e->process);
 	if (e->has_pid)
 		strbuf_addf(m, " (pid %lld)", (long long)e->pid);
-	if (e->target)
-		strbuf_addf(m, ": %s", e->target);
+	if (e->evidence || e->target)
+		strbuf_addf(m, ": %s", e->evidence ? e->evidence : e->target);
 }
 
 static void csv_field(struct strbuf *out, const char *v)
@@ -686,20 +686,40 @@ static void csv_field(struct strbuf *out, const char *v)
 	strbuf_release(&safe);
 }
 
-static const char *const ts_columns[] = {
-    "message",      "datetime",     "timestamp",      "timestamp_desc",       "tag",       "host.name",
-    "user.name",    "process.name", "process.pid",    "process.executable",   "file.path", "event.category",
-    "event.action", "event.id",     "casebook.alert", "casebook.audit_anchor"};
+static const char *const ts_columns[] = {"message",
+                                         "datetime",
+                                         "timestamp",
+                                         "timestamp_desc",
+                                         "tag",
+                                         "host.name",
+                                         "user.name",
+                                         "process.name",
+                                         "process.pid",
+                                         "process.executable",
+                                         "file.path",
+                                         "event.category",
+                                         "event.action",
+                                         "event.id",
+                                         "casebook.alert",
+                                         "casebook.audit_anchor",
+                                         "process.command_line",
+                                         "process.parent.executable",
+                                         "destination",
+                                         "sha256"};
 
 /* The CSV has no process.pid column: pandas reads a column of numbers with some cells empty
  * (events without a pid) as floats, and Timesketch would store 66.0. The pid is in the
  * message of both formats, and a number in the JSONL. */
 #define TS_PID_COLUMN 8
+/* The CSV stops before the evidence columns: pandas reads a column that is empty in every row
+ * as floats (NaN), and an alert's window often has no connection or hash at all. Their text is
+ * in the message; the JSONL carries them as fields when they have a value. */
+#define TS_CSV_COLUMNS 16
 
 static void write_timesketch_header(struct strbuf *out)
 {
 	const char *sep = "";
-	for (size_t c = 0; c < sizeof(ts_columns) / sizeof(ts_columns[0]); c++) {
+	for (size_t c = 0; c < TS_CSV_COLUMNS; c++) {
 		if (c == TS_PID_COLUMN)
 			continue;
 		strbuf_addf(out, "%s%s", sep, ts_columns[c]);
@@ -732,11 +752,13 @@ static void write_timesketch(const struct case_record *r, int csv, const struct 
 			json_quote_append(&tag, r->rule_name, strlen(r->rule_name));
 		}
 		strbuf_addch(&tag, ']');
-		const char *values[] = {msg.buf,   t,           us,      "Event Time",   tag.buf,      e->host,
-		                        e->user,   e->process,  pid,     e->executable,  e->file_path, e->category,
-		                        e->action, e->identity, r->uuid, o->audit_anchor};
+		const char *values[] = {
+		    msg.buf,        t,           us,      "Event Time",    tag.buf,         e->host,
+		    e->user,        e->process,  pid,     e->executable,   e->file_path,    e->category,
+		    e->action,      e->identity, r->uuid, o->audit_anchor, e->command_line, e->parent,
+		    e->destination, e->sha256};
 		if (csv) {
-			for (size_t c = 0; c < sizeof(values) / sizeof(values[0]); c++) {
+			for (size_t c = 0; c < TS_CSV_COLUMNS; c++) {
 				if (c == TS_PID_COLUMN)
 					continue;
 				if (c)

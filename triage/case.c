@@ -8,6 +8,7 @@
 #include "store/events.h"
 #include "store/rules.h"
 #include "store/triage.h"
+#include "triage/evidence.h"
 #include "triage/record.h"
 
 int case_is_member(const struct case_record *r, int64_t event_id)
@@ -83,6 +84,26 @@ static int take_audit(void *ctx, const struct audit_row *a)
 	return 0;
 }
 
+static void read_evidence(struct case_event *ce, const char *doc, size_t len)
+{
+	struct evidence e = {0};
+	if (evidence_read(doc, len, &e))
+		return;
+	struct strbuf line;
+	strbuf_init(&line, 128);
+	evidence_line(&e, &line);
+	ce->evidence = strbuf_detach(&line, NULL);
+	ce->command_line = e.v[EV_COMMAND_LINE] ? xstrdup(e.v[EV_COMMAND_LINE]) : NULL;
+	ce->parent = e.v[EV_PARENT]        ? xstrdup(e.v[EV_PARENT])
+	             : e.v[EV_PARENT_NAME] ? xstrdup(e.v[EV_PARENT_NAME])
+	                                   : NULL;
+	ce->destination = evidence_destination(&e);
+	ce->sha256 = e.v[EV_FILE_SHA256]      ? xstrdup(e.v[EV_FILE_SHA256])
+	             : e.v[EV_PROCESS_SHA256] ? xstrdup(e.v[EV_PROCESS_SHA256])
+	                                      : NULL;
+	evidence_release(&e);
+}
+
 /* The timeline's loader: the record and whether it keeps documents. */
 struct event_taker {
 	struct case_record *r;
@@ -111,6 +132,8 @@ static int take_event(void *ctx, const struct event_row *row)
 	                        .pid = e->pid,
 	                        .has_pid = e->has_pid,
 	                        .doc = t->docs && row->doc ? xstrndup(row->doc, row->doc_len) : NULL};
+	if (row->doc)
+		read_evidence(&r->timeline[r->ntimeline - 1], row->doc, row->doc_len);
 	if (row->id == r->event_id && !r->event_doc && row->doc)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
 	return 0;
@@ -160,6 +183,7 @@ static void free_timeline(struct case_record *r)
 		struct case_event *e = &r->timeline[i];
 		free(e->host), free(e->category), free(e->action), free(e->process), free(e->user), free(e->executable);
 		free(e->file_path), free(e->target), free(e->identity), free(e->entity), free(e->doc);
+		free(e->evidence), free(e->command_line), free(e->parent), free(e->destination), free(e->sha256);
 	}
 	free(r->timeline);
 	r->timeline = NULL;
@@ -204,7 +228,7 @@ static int add_missing_members(struct store *s, struct case_record *r, const str
 		for (size_t i = 0; i < r->ntimeline && !present; i++)
 			present = r->timeline[i].id == r->members[m];
 		struct event_taker t = {r, !o->no_docs};
-		if (!present && store_event_get(s, r->members[m], !o->no_docs, take_event, &t))
+		if (!present && store_event_get(s, r->members[m], !o->no_docs || o->evidence, take_event, &t))
 			return -1;
 	}
 	if (r->ntimeline != before)
@@ -228,12 +252,12 @@ static int part(struct store *s, struct case_record *r, int rc, const char *what
 static int read_timeline(struct store *s, struct case_record *r, const struct case_options *o)
 {
 	struct event_taker t = {r, !o->no_docs};
-	int rc;
+	int read_docs = !o->no_docs || o->evidence, rc;
 	if (o->file_path) {
-		struct event_query q = {.file_path = o->file_path, .want_doc = !o->no_docs};
+		struct event_query q = {.file_path = o->file_path, .want_doc = read_docs};
 		rc = store_events_each(s, &q, take_event, &t);
 	} else {
-		rc = store_timeline_each(s, r->event_id, o->before_us, o->after_us, !o->no_docs, take_event, &t);
+		rc = store_timeline_each(s, r->event_id, o->before_us, o->after_us, read_docs, take_event, &t);
 	}
 	if (rc || o->window_only || o->file_path)
 		return rc;

@@ -29,6 +29,9 @@ struct case_audit {
 struct case_event {
 	int64_t id, ts;
 	char *host, *category, *action, *process, *target, *user, *executable, *file_path, *identity, *entity;
+	/* read from the document (NULL when it was not read): the line an analyst needs
+	 * (triage/evidence.h), and what exports carry beside it */
+	char *evidence, *command_line, *parent, *destination, *sha256;
 	int64_t pid;
 	int has_pid;
 	char *doc; /* NULL when the options left documents out */
@@ -69,6 +72,7 @@ struct case_options {
 	int timeline;                /* read the timeline */
 	int64_t before_us, after_us; /* its window around the alert's event */
 	int no_docs;                 /* leave the timeline's documents out (a view reads one when asked) */
+	int evidence;                /* with no_docs: read them all the same for each event's evidence */
 	int window_only;             /* no sequence members from outside the window */
 	const char *file_path;       /* instead of the window: every event on this file.path, any host */
 	int related;                 /* read other rules' alerts on the host within related_us */

@@ -135,7 +135,8 @@ static void close_commented(struct app *a, const char *text, void *data)
 		return;
 	}
 	char q[160];
-	snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open, open == 1 ? " is" : "s are");
+	snprintf(q, sizeof(q), "%zu checklist item%s still open. Close anyway? (y/n)", open,
+	         open == 1 ? " is" : "s are");
 	dialog_confirm(a, q, close_confirmed, c, closing_free);
 }
 
@@ -290,7 +291,8 @@ void action_exception(struct app *a)
 		strbuf_addf(&labels[i], "%s is %s", e->fields[i], e->values[i]);
 		opts[i] = labels[i].buf;
 	}
-	dialog_choose(a, "Exception: no more alerts from this rule when", opts, e->n, exception_chosen, e, excepting_free);
+	dialog_choose(a, "Exception: no more alerts from this rule when", opts, e->n, exception_chosen, e,
+	              excepting_free);
 	for (size_t i = 0; i < e->n; i++)
 		strbuf_release(&labels[i]);
 }

@@ -45,6 +45,7 @@ static void timeline_options(struct alertview *v)
 {
 	v->opts.timeline = 1;
 	v->opts.no_docs = 1;
+	v->opts.evidence = 1;
 	v->opts.window_only = 1;
 	v->opts.before_us = v->tl_before - v->tl_shift;
 	v->opts.after_us = v->tl_after + v->tl_shift;

@@ -97,8 +97,7 @@ void dialog_choose(struct app *a, const char *title, const char *const *options,
 	d->nchoices = n;
 }
 
-void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, void *data,
-                    dialog_free_fn free_data)
+void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, void *data, dialog_free_fn free_data)
 {
 	struct dialog *d = push(a, D_CONFIRM, question, data, free_data);
 	d->done.answer = done;
@@ -269,8 +268,8 @@ static void draw_one(const struct dialog *d)
 			struct strbuf label;
 			strbuf_init(&label, 128);
 			strbuf_addf(&label, "%zu %s", i + 1, d->choices[i]);
-			draw_text(y + 2 + (int)i, x + 2, w - 4, label.buf, i == d->choice ? A_NORMAL | A_BOLD : A_REVERSE,
-			          1);
+			draw_text(y + 2 + (int)i, x + 2, w - 4, label.buf,
+			          i == d->choice ? A_NORMAL | A_BOLD : A_REVERSE, 1);
 			strbuf_release(&label);
 		}
 		break;

@@ -26,8 +26,7 @@ void dialog_prompt(struct app *a, const char *title, const char *initial, dialog
 void dialog_choose(struct app *a, const char *title, const char *const *options, size_t n, dialog_choice_fn done,
                    void *data, dialog_free_fn free_data);
 /* y or n (Esc and q are no). */
-void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, void *data,
-                    dialog_free_fn free_data);
+void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, void *data, dialog_free_fn free_data);
 /* Multi-line text: Ctrl-D or F2 gives it to done; Esc asks before discarding what was typed. */
 void dialog_editor(struct app *a, const char *title, dialog_text_fn done, void *data, dialog_free_fn free_data);
 

@@ -8,9 +8,9 @@
 #include "tui/view.h"
 
 static const struct hint queue_hints[] = {
-    {ACT_OPEN, 0, "", "open"},    {ACT_ACK, 0, "", "ack"},           {ACT_CLOSE, 0, "", "close"},
-    {ACT_SEARCH, 0, "", "search"}, {ACT_KQL_FILTER, 0, "", "KQL"},   {ACT_STATUS_FILTER, 0, "", "filter"},
-    {ACT_SORT, 0, "", "sort"},     {ACT_HELP, 0, "", "help"},        {ACT_BACK, 0, "", "quit"}};
+    {ACT_OPEN, 0, "", "open"},     {ACT_ACK, 0, "", "ack"},        {ACT_CLOSE, 0, "", "close"},
+    {ACT_SEARCH, 0, "", "search"}, {ACT_KQL_FILTER, 0, "", "KQL"}, {ACT_STATUS_FILTER, 0, "", "filter"},
+    {ACT_SORT, 0, "", "sort"},     {ACT_HELP, 0, "", "help"},      {ACT_BACK, 0, "", "quit"}};
 static const struct hint marked_hints[] = {{ACT_ACK, 0, "", "acknowledge"},
                                            {ACT_CLOSE, 0, "", "close"},
                                            {ACT_REOPEN, 0, "", "reopen"},
@@ -127,7 +127,8 @@ static void queue_draw(struct app *a)
 	size_t marked = queue_marked(q);
 	if (marked) {
 		int k = snprintf(hints, sizeof(hints), "%zu marked: ", marked);
-		ui_hints(marked_hints, sizeof(marked_hints) / sizeof(marked_hints[0]), hints + k, sizeof(hints) - (size_t)k);
+		ui_hints(marked_hints, sizeof(marked_hints) / sizeof(marked_hints[0]), hints + k,
+		         sizeof(hints) - (size_t)k);
 	} else {
 		ui_hints(queue_hints, sizeof(queue_hints) / sizeof(queue_hints[0]), hints, sizeof(hints));
 	}

@@ -17,10 +17,10 @@ static const struct hint check_hints[] = {{ACT_TOGGLE, 0, "", "check"},
                                           {ACT_CLOSE, 0, "", "close"},
                                           {ACT_HELP, 0, "", "help"},
                                           {ACT_BACK, 0, "", "back"}};
-static const struct hint response_hints[] = {
-    {ACT_DONE, 0, "", "done"}, {ACT_SKIP, 0, "", "skipped"}, {ACT_NOT_APPLICABLE, 0, "", "n/a"},
-    {ACT_PENDING, 0, "", "pending"}, {ACT_WALK, 0, "", "walk"}, {ACT_ITEM_NOTE, 0, "", "note"},
-    {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "back"}};
+static const struct hint response_hints[] = {{ACT_DONE, 0, "", "done"},          {ACT_SKIP, 0, "", "skipped"},
+                                             {ACT_NOT_APPLICABLE, 0, "", "n/a"}, {ACT_PENDING, 0, "", "pending"},
+                                             {ACT_WALK, 0, "", "walk"},          {ACT_ITEM_NOTE, 0, "", "note"},
+                                             {ACT_HELP, 0, "", "help"},          {ACT_BACK, 0, "", "back"}};
 
 static const char *kind_of(enum tab t)
 {
@@ -185,9 +185,10 @@ static void item_note_done(struct app *a, const char *text, void *data)
 	if (it && *text) {
 		struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 		char *state = xstrdup(it->state);
-		int rc = n->tab == TAB_checklist
-		             ? triage_check(a->s, v->rec.id, v->rec.uuid, n->position, !strcmp(state, "open"), text, &who)
-		             : triage_respond(a->s, v->rec.id, v->rec.uuid, n->position, state, text, &who);
+		int rc =
+		    n->tab == TAB_checklist
+		        ? triage_check(a->s, v->rec.id, v->rec.uuid, n->position, !strcmp(state, "open"), text, &who)
+		        : triage_respond(a->s, v->rec.id, v->rec.uuid, n->position, state, text, &who);
 		free(state);
 		record_result(a, rc, "note attached");
 	}

@@ -7,10 +7,10 @@
 #include "common/timeutil.h"
 #include "tui/view.h"
 
-static const struct hint hints[] = {
-    {ACT_NEXT_TAB, 0, "", "next tab"}, {ACT_ACK, 0, "", "ack"},      {ACT_CLOSE, 0, "", "close"},
-    {ACT_REOPEN, 0, "", "reopen"},     {ACT_EXPORT, 0, "", "export"}, {ACT_EXCEPTION, 0, "", "exception"},
-    {ACT_HELP, 0, "", "help"},         {ACT_BACK, 0, "", "back"}};
+static const struct hint hints[] = {{ACT_NEXT_TAB, 0, "", "next tab"}, {ACT_ACK, 0, "", "ack"},
+                                    {ACT_CLOSE, 0, "", "close"},       {ACT_REOPEN, 0, "", "reopen"},
+                                    {ACT_EXPORT, 0, "", "export"},     {ACT_EXCEPTION, 0, "", "exception"},
+                                    {ACT_HELP, 0, "", "help"},         {ACT_BACK, 0, "", "back"}};
 
 static void field(struct text_out *o, const char *label, const char *value, int width)
 {
@@ -127,7 +127,5 @@ static void overview_draw(struct app *a)
 	out_free(&o);
 }
 
-const struct tab_ops tab_overview = {.name = "Overview",
-                                     .draw = overview_draw,
-                                     .hints = hints,
-                                     .nhints = sizeof(hints) / sizeof(hints[0])};
+const struct tab_ops tab_overview = {
+    .name = "Overview", .draw = overview_draw, .hints = hints, .nhints = sizeof(hints) / sizeof(hints[0])};

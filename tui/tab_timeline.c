@@ -10,10 +10,14 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},       {ACT_WIDEN, ACT_NARROW, "/", "window"},
-                                    {ACT_EARLIER, ACT_LATER, " ", "page"}, {ACT_PIVOT_PROCESS, 0, "", "process"},
-                                    {ACT_PIVOT_USER, 0, "", "user"},      {ACT_PIVOT_FILE, 0, "", "file"},
-                                    {ACT_CATEGORY, 0, "", "category"},    {ACT_BACK, 0, "", "back"}};
+static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},
+                                    {ACT_WIDEN, ACT_NARROW, "/", "window"},
+                                    {ACT_EARLIER, ACT_LATER, " ", "page"},
+                                    {ACT_PIVOT_PROCESS, 0, "", "process"},
+                                    {ACT_PIVOT_USER, 0, "", "user"},
+                                    {ACT_PIVOT_FILE, 0, "", "file"},
+                                    {ACT_CATEGORY, 0, "", "category"},
+                                    {ACT_BACK, 0, "", "back"}};
 
 static const char *const categories[] = {"all", "file", "process", "network"};
 
@@ -91,7 +95,8 @@ static void draw_event(struct app *a, int y, const struct case_event *e, int sel
 		x += ui_cell(y, x, host_w + 1, or_dash(e->host), base);
 	x += ui_cell(y, x, what_w + 1, what.buf, base);
 	x += ui_cell(y, x, proc_w + 1, or_dash(e->process), base);
-	draw_text_middle(y, x, COLS - x, or_dash(e->target), base);
+	/* the evidence: a connection's address, a process's command line, a file's path */
+	draw_text_middle(y, x, COLS - x, or_dash(e->evidence ? e->evidence : e->target), base);
 	strbuf_release(&what);
 }
 

@@ -115,8 +115,8 @@ struct alertview {
 	/* the timeline tab */
 	int64_t tl_before, tl_after; /* the window around the alert's event */
 	int64_t tl_shift;            /* paging: moves the window */
-	int pivot;        /* 0 none, 'p' process, 'u' user, 'F' file on every host */
-	int category;     /* 0 all, then file, process, network */
+	int pivot;                   /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	int category;                /* 0 all, then file, process, network */
 	/* the response tab */
 	int walk; /* walking through pending response steps */
 };
