@@ -9,7 +9,9 @@
 #include "common/digest.h"
 #include "common/jsonexact.h"
 #include "common/sanitize.h"
+#include "common/strpool.h"
 #include "common/timeutil.h"
+#include "detect/field.h"
 #include "store/alerts.h"
 #include "store/rules.h"
 #include "store/triage.h"
@@ -519,10 +521,26 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 
 /* ---- TheHive ---- */
 
-static void observable(cJSON *arr, const char *type, const char *data, const char *tag, const char *message)
+/* The observables of a body, each (type, value) once. */
+struct observables {
+	cJSON *arr;
+	struct strpool seen;
+};
+
+static void observable(struct observables *obs, const char *type, const char *data, const char *tag,
+                       const char *message)
 {
 	if (!data || !*data)
 		return;
+	struct strbuf key;
+	strbuf_init(&key, 64);
+	strbuf_addf(&key, "%s\x1f%s", type, data);
+	int seen = strpool_find(&obs->seen, key.buf) != NULL;
+	strpool_intern(&obs->seen, key.buf, NULL);
+	strbuf_release(&key);
+	if (seen)
+		return;
+	cJSON *arr = obs->arr;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "dataType", type);
 	cJSON_AddStringToObject(o, "data", data);
@@ -532,6 +550,53 @@ static void observable(cJSON *arr, const char *type, const char *data, const cha
 	cJSON_AddBoolToObject(o, "ioc", 0);
 	cJSON_AddBoolToObject(o, "sighted", 1);
 	cJSON_AddItemToArray(arr, o);
+}
+
+/* The URLs in a command line (http, https, ftp), each with its host as a domain or address. */
+static void url_observables(struct observables *obs, const char *text)
+{
+	static const char *const schemes[] = {"http://", "https://", "ftp://"};
+	for (const char *p = text; p && *p; p++) {
+		size_t k;
+		for (k = 0; k < 3 && strncmp(p, schemes[k], strlen(schemes[k])); k++)
+			;
+		if (k == 3)
+			continue;
+		size_t n = strcspn(p, " \t\"'<>|;`");
+		char *url = xstrndup(p, n);
+		observable(obs, "url", url, "process.command_line", "a URL in the command line");
+		const char *host = url + strlen(schemes[k]);
+		size_t hn = strcspn(host, "/:?#@");
+		char *h = xstrndup(host, hn);
+		unsigned char ip[16];
+		if (*h)
+			observable(obs, field_ip_parse(h, hn, ip) ? "domain" : "ip", h, "process.command_line",
+			           "the host of a URL in the command line");
+		free(h);
+		free(url);
+		p += n ? n - 1 : 0;
+	}
+}
+
+/* What one event holds that a case system can pivot on. */
+static void event_observables(struct observables *obs, const cJSON *ev)
+{
+	observable(obs, "hostname", get_str(ev, "host.name"), "host.name", "the alert's host");
+	observable(obs, "other", get_str(ev, "file.path"), "file.path", "the file the rule matched");
+	observable(obs, "filename", get_str(ev, "file.name"), "file.name", "the file's name");
+	observable(obs, "hash", get_str(ev, "file.hash.sha256"), "file.hash.sha256", "the file's SHA-256");
+	observable(obs, "other", get_str(ev, "user.name"), "user.name", "the user");
+	observable(obs, "other", get_str(ev, "process.executable"), "process.executable", "the writing process");
+	observable(obs, "other", get_str(ev, "process.command_line"), "process.command_line", "its command line");
+	observable(obs, "hash", get_str(ev, "process.hash.sha256"), "process.hash.sha256", "the process's SHA-256");
+	observable(obs, "ip", get_str(ev, "destination.ip"), "destination.ip", "the address it connected to");
+	observable(obs, "ip", get_str(ev, "source.ip"), "source.ip", "the source address");
+	observable(obs, "domain", get_str(ev, "destination.domain"), "destination.domain", "the domain it reached");
+	observable(obs, "domain", get_str(ev, "dns.question.name"), "dns.question.name", "the name it looked up");
+	observable(obs, "url", get_str(ev, "url.full"), "url.full", "the URL");
+	const char *cmd = get_str(ev, "process.command_line");
+	if (cmd)
+		url_observables(obs, cmd);
 }
 
 static int thehive_severity(const char *s)
@@ -562,15 +627,19 @@ static cJSON *thehive_one(const struct case_record *r, const struct export_optio
 	const cJSON *t;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.tags")) if (cJSON_IsString(t))
 	    cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
-	cJSON *obs = cJSON_AddArrayToObject(body, "observables");
-	observable(obs, "hostname", get_str(ev, "host.name"), "host.name", "the alert's host");
-	observable(obs, "other", get_str(ev, "file.path"), "file.path", "the file the rule matched");
-	observable(obs, "filename", get_str(ev, "file.name"), "file.name", "the file's name");
-	observable(obs, "hash", get_str(ev, "file.hash.sha256"), "file.hash.sha256", "the file's SHA-256");
-	observable(obs, "other", get_str(ev, "user.name"), "user.name", "the user");
-	observable(obs, "other", get_str(ev, "process.executable"), "process.executable", "the writing process");
-	observable(obs, "other", get_str(ev, "process.command_line"), "process.command_line", "its command line");
-	observable(obs, "hash", get_str(ev, "process.hash.sha256"), "process.hash.sha256", "the process's SHA-256");
+	struct observables obs = {.arr = cJSON_AddArrayToObject(body, "observables")};
+	strpool_init(&obs.seen);
+	event_observables(&obs, ev);
+	/* a sequence's other events: what they touched is evidence too */
+	for (size_t i = 0; i < r->ntimeline; i++) {
+		const struct case_event *e = &r->timeline[i];
+		if (e->id == r->event_id || !e->doc || !case_is_member(r, e->id))
+			continue;
+		cJSON *member = cJSON_Parse(e->doc);
+		event_observables(&obs, member);
+		cJSON_Delete(member);
+	}
+	strpool_release(&obs.seen);
 	cJSON *procedures = cJSON_AddArrayToObject(body, "procedures");
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.threat"))
 	{

@@ -390,6 +390,14 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	assert_int_equal(tu_count(out.buf, "\n> "), 2);
 	assert_non_null(strstr(out.buf, "> 2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec"));
+	/* TheHive's observables come from every event of the sequence: the URL in the shell's
+	 * command line, and its host as an address, each once */
+	assert_int_equal(CB("v.db", "export %s --format thehive", prefix), 0);
+	assert_non_null(strstr(out.buf, "{\"dataType\":\"url\",\"data\":\"http://203.0.113.77/k\""));
+	assert_non_null(strstr(out.buf, "{\"dataType\":\"ip\",\"data\":\"203.0.113.77\""));
+	assert_int_equal(tu_count(out.buf, "\"data\":\"203.0.113.77\""), 1);
+	assert_int_equal(tu_count(out.buf, "\"dataType\":\"hostname\""), 1);
+	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	/* the connection the shell made shows its address, not the shell's path again */
 	assert_non_null(strstr(out.buf, "network/connection_atte…  sh                → 203.0.113.77:80\n"));
 	/* both versions side by side */
