@@ -7,12 +7,14 @@
 #include "cli/cli.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
+#include "common/status.h"
 #include "common/timeutil.h"
 #include "export/export.h"
 #include "store/alerts.h"
 #include "store/triage.h"
 #include "triage/case.h"
 #include "triage/record.h"
+#include "triage/tree.h"
 
 struct alert_print {
 	int json;
@@ -374,4 +376,104 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	}
 	store_close(s);
 	return rc;
+}
+
+/* ---- tree ---- */
+
+static int take_event_id(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->id;
+	return 1;
+}
+
+static void json_field(struct strbuf *l, const char *key, const char *v, int comma)
+{
+	strbuf_addf(l, "%s\"%s\":", comma ? "," : "", key);
+	if (v)
+		json_quote_append(l, v, strlen(v));
+	else
+		strbuf_addstr(l, "null");
+}
+
+static void tree_node_json(struct strbuf *l, const struct tree_node *n)
+{
+	char t[TIME_ISO_LEN] = "";
+	if (n->ts)
+		time_format_iso8601(n->ts, t);
+	strbuf_addch(l, '{');
+	json_field(l, "entity_id", n->entity_id, 0);
+	json_field(l, "parent_entity_id", n->parent_entity_id, 1);
+	strbuf_addf(l, ",\"depth\":%d,\"pid\":", n->depth);
+	if (n->has_pid)
+		strbuf_addf(l, "%lld", (long long)n->pid);
+	else
+		strbuf_addstr(l, "null");
+	json_field(l, "name", n->name, 1);
+	json_field(l, "executable", n->executable, 1);
+	json_field(l, "command_line", n->command_line, 1);
+	json_field(l, "user", n->user, 1);
+	json_field(l, "@timestamp", n->ts ? t : NULL, 1);
+	strbuf_addf(l, ",\"alerts\":%zu}\n", n->alerts);
+}
+
+int cmd_tree(struct globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"window", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	int64_t window = 3600 * TIME_US_PER_SEC;
+	int json = 0, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (time_parse_duration(optarg, &window))
+				return command_usage_error("tree", "--window takes a duration such as 30m, 2h or 1d");
+			break;
+		case 'j': json = 1; break;
+		default: return option_error("tree", argv);
+		}
+	}
+	if (optind + 1 != argc || !*argv[optind])
+		return command_usage_error("tree", "name one ALERT or EVENT");
+	struct store *s;
+	if (open_store(g, STORE_READONLY, &s))
+		return 1;
+	int64_t event_id = 0;
+	int rc = store_event_by_identity(s, argv[optind], take_event_id, &event_id);
+	if (!rc && !event_id) { /* not an event's id: an alert's uuid, or the start of one */
+		struct resolved r;
+		rc = resolve_alert(s, "tree", argv[optind], &r);
+		event_id = r.event_id;
+		free(r.uuid);
+		if (rc) {
+			store_close(s);
+			return 1;
+		}
+	}
+	struct process_tree t = {0};
+	if (!rc)
+		rc = tree_build(s, event_id, window, &t);
+	if (rc == CB_NOT_FOUND)
+		diag("casebook tree: the event has no process.entity_id to build a tree from\n");
+	else if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	if (!rc) {
+		struct strbuf l, text;
+		strbuf_init(&l, 4096);
+		strbuf_init(&text, 4096);
+		if (json) {
+			for (size_t i = 0; i < t.n; i++)
+				tree_node_json(&l, &t.nodes[i]);
+		} else {
+			tree_format_text(&t, &text); /* sanitized field by field */
+			strbuf_add(&l, text.buf, text.len);
+		}
+		fwrite(l.buf, 1, l.len, stdout);
+		strbuf_release(&l);
+		strbuf_release(&text);
+	}
+	tree_release(&t);
+	store_close(s);
+	return rc ? 1 : 0;
 }

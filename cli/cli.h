@@ -58,6 +58,7 @@ int cmd_exception(struct globals *g, int argc, char **argv);
 int cmd_alerts(struct globals *g, int argc, char **argv);
 int cmd_show(struct globals *g, int argc, char **argv);
 int cmd_timeline(struct globals *g, int argc, char **argv);
+int cmd_tree(struct globals *g, int argc, char **argv);
 int cmd_status(struct globals *g, int argc, char **argv);
 int cmd_check(struct globals *g, int argc, char **argv);
 int cmd_respond(struct globals *g, int argc, char **argv);

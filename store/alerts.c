@@ -500,6 +500,21 @@ int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn
 	return store_each_event_row(s, st, want_doc, fn, ctx);
 }
 
+int store_event_by_identity(struct store *s, const char *identity, event_fn fn, void *ctx)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	store_event_select(&sql, 0);
+	strbuf_addstr(&sql, "WHERE e.identity = ?1 ORDER BY e.id LIMIT 1");
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	return store_each_event_row(s, st, 0, fn, ctx);
+}
+
 int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path)
 {
 	sqlite3_stmt *st;

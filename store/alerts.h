@@ -124,5 +124,8 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
                         event_fn fn, void *ctx);
 /* One event by id. */
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx);
+/* The stored event with this identity (_id, event.id, or sha256:…), without its document:
+ * fn is called once, or not at all when there is none. */
+int store_event_by_identity(struct store *s, const char *identity, event_fn fn, void *ctx);
 
 #endif

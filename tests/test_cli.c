@@ -397,6 +397,18 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_non_null(strstr(out.buf, "{\"dataType\":\"ip\",\"data\":\"203.0.113.77\""));
 	assert_int_equal(tu_count(out.buf, "\"data\":\"203.0.113.77\""), 1);
 	assert_int_equal(tu_count(out.buf, "\"dataType\":\"hostname\""), 1);
+	/* the process tree (Kibana's Analyzer): the writer's parent, the writer, what it started */
+	assert_int_equal(CB("v.db", "tree %s", prefix), 0);
+	assert_memory_equal(
+	    out.buf, "  zsh (pid 440)  /bin/zsh\n▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  ",
+	    strlen("  zsh (pid 440)  /bin/zsh\n▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  "));
+	assert_non_null(
+	    strstr(out.buf, "\n     └─ mv (pid 746) root 2026-11-20T08:05:29Z [2 alerts]  mv /private/tmp/"));
+	assert_int_equal(CB("v.db", "tree %s --json", prefix), 0);
+	assert_int_equal(tu_count(out.buf, "\"depth\":-1,"), 1);
+	assert_int_equal(tu_count(out.buf, "\"depth\":0,"), 1);
+	assert_int_equal(tu_count(out.buf, "\"depth\":1,"), 2);
+	assert_int_equal(CB("v.db", "tree nope-no-such"), 1);
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	/* the connection the shell made shows its address, not the shell's path again */
 	assert_non_null(strstr(out.buf, "network/connection_atte…  sh                → 203.0.113.77:80\n"));

@@ -818,6 +818,12 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	keys("3");
 	check_screen("sequence-timeline-132x45");
 	assert_int_equal(marked_rows(), 2);
+	/* T: the process tree of the selected event (the alert's own: ZoomUpdate's write) */
+	keys("T");
+	assert_true(screen_has("Process tree"));
+	assert_true(screen_has("▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]"));
+	keys("q");
+	assert_true(screen_has("±600s · all processes"));
 	keys("q");
 	keys("k\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
 	app_draw(app);

@@ -49,6 +49,7 @@ static const struct binding {
     {'O', ACT_REOPEN},
     {'x', ACT_EXPORT},
     {'E', ACT_EXCEPTION},
+    {'T', ACT_TREE},
     {'\t', ACT_NEXT_TAB},
     {KEY_BTAB, ACT_PREV_TAB},
     {'1', ACT_TAB1},

@@ -48,6 +48,7 @@ enum tui_ctx {
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
 	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
+	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
 	X(NEXT_TAB, "Tab", CTX_ALERT, "next tab")                                                                      \
 	X(PREV_TAB, "Shift-Tab", CTX_ALERT, "previous tab")                                                            \
 	X(TAB1, "1", CTX_ALERT, "Overview")                                                                            \

@@ -129,14 +129,20 @@ static int take_doc(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-/* The selected event's JSON, read now: the timeline holds no documents. */
-static void open_selected(struct app *a)
+int64_t timeline_selected_event(struct app *a)
 {
 	struct alertview *v = &a->av;
 	struct rows shown = shown_rows(v);
 	size_t sel = v->sel[TAB_timeline];
 	int64_t id = sel < shown.n ? v->rec.timeline[shown.at[sel]].id : 0;
 	rows_free(&shown);
+	return id;
+}
+
+/* The selected event's JSON, read now: the timeline holds no documents. */
+static void open_selected(struct app *a)
+{
+	int64_t id = timeline_selected_event(a);
 	if (!id)
 		return;
 	char *doc = NULL;

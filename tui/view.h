@@ -164,6 +164,8 @@ void alert_reload_timeline(struct app *a); /* after a window, pivot or category 
 void alert_reload_related(struct app *a);
 /* Timeline rows the filters show (tab_timeline.c), and whether an event is the alert's own. */
 int timeline_shows(const struct alertview *v, const struct case_event *e);
+/* The event the timeline's selection is on, or 0. */
+int64_t timeline_selected_event(struct app *a);
 /* The checklist's ("check") or response's items, in order, and the selected one. */
 struct rows items_of(const struct alertview *v, const char *kind);
 struct case_item *current_item(struct app *a, const char *kind);
