@@ -9,6 +9,8 @@
 #include "common/sanitize.h"
 #include "common/status.h"
 #include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/kql.h"
 #include "export/export.h"
 #include "store/alerts.h"
 #include "store/triage.h"
@@ -21,9 +23,9 @@ struct alert_print {
 	struct strbuf line;
 };
 
-static int print_alert(void *ctx, const struct alert_row *a)
+/* One alert as `alerts` prints it, into p->line. */
+static void format_alert(struct alert_print *p, const struct alert_row *a)
 {
-	struct alert_print *p = ctx;
 	struct strbuf *l = &p->line;
 	strbuf_reset(l);
 	if (p->json) {
@@ -44,7 +46,13 @@ static int print_alert(void *ctx, const struct alert_row *a)
 		add_text(l, a->file_path ? a->file_path : a->process_name);
 		strbuf_addch(l, '\n');
 	}
-	fwrite(l->buf, 1, l->len, stdout);
+}
+
+static int print_alert(void *ctx, const struct alert_row *a)
+{
+	struct alert_print *p = ctx;
+	format_alert(p, a);
+	fwrite(p->line.buf, 1, p->line.len, stdout);
 	return 0;
 }
 
@@ -53,14 +61,106 @@ static int valid_status(const char *s)
 	return !strcmp(s, "open") || !strcmp(s, "acknowledged") || !strcmp(s, "closed");
 }
 
+/* What `alerts` keeps: the filters the store does not apply, and the rows when they are sorted
+ * (else each is printed as it comes). */
+struct alert_list {
+	struct alert_print p;
+	const char *host;
+	int min_rank; /* queue_severity_rank-like: low 1 .. critical 4; 0: any */
+	enum { BY_TIME, BY_NEWEST, BY_SEVERITY, BY_RISK, BY_HOST } sort;
+	struct kept_alert {
+		char *line; /* printed form */
+		int64_t time, risk;
+		int rank;
+		char *host;
+	} * kept;
+	size_t n, cap;
+	int failed;
+};
+
+static int severity_rank(const char *s)
+{
+	static const char *const names[] = {"low", "medium", "high", "critical"};
+	for (int i = 0; i < 4; i++)
+		if (s && !strcmp(s, names[i]))
+			return i + 1;
+	return 0;
+}
+
+static int keep_alert(void *ctx, const struct alert_row *a)
+{
+	struct alert_list *l = ctx;
+	const char *host = a->host_name ? a->host_name : a->host_id;
+	if (l->host &&
+	    !((a->host_name && !strcmp(a->host_name, l->host)) || (a->host_id && !strcmp(a->host_id, l->host))))
+		return 0;
+	if (severity_rank(a->severity) < l->min_rank)
+		return 0;
+	if (l->sort == BY_TIME)
+		return print_alert(&l->p, a);
+	/* sorted: formatted now, printed at the end */
+	struct alert_print fmt = {.json = l->p.json};
+	strbuf_init(&fmt.line, 256);
+	format_alert(&fmt, a);
+	if (l->n == l->cap)
+		l->kept = xrealloc(l->kept, (l->cap = l->cap ? l->cap * 2 : 64) * sizeof(*l->kept));
+	l->kept[l->n++] = (struct kept_alert){strbuf_detach(&fmt.line, NULL), a->original_time, a->risk_score,
+	                                      severity_rank(a->severity), xstrdup(host ? host : "")};
+	return 0;
+}
+
+/* --query sees every alert: the status and rule filters are applied here. */
+struct kql_filter {
+	struct alert_list *l;
+	const struct alert_query *q;
+};
+
+static int keep_matching(void *ctx, const struct alert_row *a, int matches)
+{
+	const struct kql_filter *f = ctx;
+	if (!matches || (f->q->status && strcmp(a->status, f->q->status)) ||
+	    (f->q->rule_id && strcmp(a->rule_id, f->q->rule_id)))
+		return 0;
+	return keep_alert(f->l, a);
+}
+
+static int sort_key; /* for by_sort: qsort has no context */
+
+static int by_sort(const void *x, const void *y)
+{
+	const struct kept_alert *a = x, *b = y;
+	int c = 0;
+	switch (sort_key) {
+	case BY_NEWEST: c = (a->time < b->time) - (a->time > b->time); break;
+	case BY_SEVERITY: c = (a->rank < b->rank) - (a->rank > b->rank); break;
+	case BY_RISK: c = (a->risk < b->risk) - (a->risk > b->risk); break;
+	case BY_HOST: c = strcmp(a->host, b->host); break;
+	default: break;
+	}
+	return c ? c : (a->time > b->time) - (a->time < b->time);
+}
+
+static int parse_sort(const char *s, struct alert_list *l)
+{
+	static const char *const names[] = {"time", "newest", "severity", "risk", "host"};
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, names[i])) {
+			l->sort = i;
+			return 0;
+		}
+	return -1;
+}
+
 int cmd_alerts(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
-	                                     {"rule", required_argument, NULL, 'r'},
-	                                     {"json", no_argument, NULL, 'j'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"status", required_argument, NULL, 's'}, {"rule", required_argument, NULL, 'r'},
+	    {"host", required_argument, NULL, 'H'},   {"severity", required_argument, NULL, 'S'},
+	    {"query", required_argument, NULL, 'q'},  {"sort", required_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, 'j'},         {NULL, 0, NULL, 0}};
 	struct alert_query q = {0};
-	struct alert_print p = {0};
+	struct alert_list l = {0};
+	const char *kql_text = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -72,23 +172,66 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 			q.status = optarg;
 			break;
 		case 'r': q.rule_id = optarg; break;
-		case 'j': p.json = 1; break;
+		case 'H': l.host = optarg; break;
+		case 'S':
+			if (!(l.min_rank = severity_rank(optarg)))
+				return command_usage_error(
+				    "alerts", "--severity is low, medium, high or critical (that or higher)");
+			break;
+		case 'q': kql_text = optarg; break;
+		case 'o':
+			if (parse_sort(optarg, &l))
+				return command_usage_error("alerts", "--sort is time, newest, severity, risk or host");
+			break;
+		case 'j': l.p.json = 1; break;
 		default: return option_error("alerts", argv);
 		}
 	}
 	if (optind < argc)
 		return command_usage_error("alerts", "takes no arguments");
+	struct kql_node *kql = NULL;
+	if (kql_text) {
+		struct kql_error kerr;
+		if (!(kql = kql_parse(kql_text, &kerr))) {
+			struct strbuf msg;
+			strbuf_init(&msg, 128);
+			kql_error_format(kql_text, &kerr, &msg);
+			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
+			diag("casebook alerts: %s", safe);
+			free(safe);
+			strbuf_release(&msg);
+			return 64;
+		}
+	}
 	struct store *s;
-	if (open_store(g, STORE_READONLY, &s))
+	if (open_store(g, STORE_READONLY, &s)) {
+		kql_free(kql);
 		return 1;
-	strbuf_init(&p.line, 256);
-	if (!p.json)
+	}
+	strbuf_init(&l.p.line, 256);
+	if (!l.p.json)
 		printf("%-12s  %-12s  %-8s  %3s  %-20s  %-18s  %-40s  %s\n", "ALERT", "STATUS", "SEVERITY", "RSK",
 		       "TIME (UTC)", "HOST", "RULE", "FILE / PROCESS");
-	int rc = store_alerts_each(s, &q, print_alert, &p);
+	int rc;
+	if (kql) {
+		struct kql_filter f = {&l, &q};
+		rc = detect_alerts_kql(s, kql, keep_matching, &f);
+	} else {
+		rc = store_alerts_each(s, &q, keep_alert, &l);
+	}
+	if (!rc && l.n) {
+		sort_key = l.sort;
+		qsort(l.kept, l.n, sizeof(*l.kept), by_sort);
+		for (size_t i = 0; i < l.n; i++)
+			fputs(l.kept[i].line, stdout);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.kept[i].line), free(l.kept[i].host);
+	free(l.kept);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
-	strbuf_release(&p.line);
+	strbuf_release(&l.p.line);
+	kql_free(kql);
 	store_close(s);
 	return rc ? 1 : 0;
 }

@@ -397,6 +397,18 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_non_null(strstr(out.buf, "{\"dataType\":\"ip\",\"data\":\"203.0.113.77\""));
 	assert_int_equal(tu_count(out.buf, "\"data\":\"203.0.113.77\""), 1);
 	assert_int_equal(tu_count(out.buf, "\"dataType\":\"hostname\""), 1);
+	/* alerts: filtered by host, severity and KQL, sorted */
+	assert_int_equal(CB("v.db", "alerts --severity critical"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 2);
+	assert_int_equal(tu_count(out.buf, "  critical   99  "), 1);
+	assert_int_equal(CB("v.db", "alerts --sort risk"), 0);
+	assert_non_null(strstr(strchr(out.buf, '\n'), "  critical   99  "));
+	assert_true(strstr(out.buf, "  critical   99  ") < strstr(out.buf, "  high       73  "));
+	assert_int_equal(CB("v.db", "alerts --host mac-oslo-02 --query 'kibana.alert.rule.name:*Folder*'"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 3);
+	assert_int_equal(tu_count(out.buf, "mac-oslo-02"), 2);
+	assert_int_equal(CB("v.db", "alerts --query 'x:('"), 64);
+	assert_int_equal(CB("v.db", "alerts --sort sideways"), 64);
 	/* the process tree (Kibana's Analyzer): the writer's parent, the writer, what it started */
 	assert_int_equal(CB("v.db", "tree %s", prefix), 0);
 	assert_memory_equal(
