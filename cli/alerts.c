@@ -34,7 +34,7 @@ static void format_alert(struct alert_print *p, const struct alert_row *a)
 	} else {
 		char t[TIME_ISO_LEN];
 		time_format_iso8601(a->original_time, t);
-		strbuf_addf(l, "%.12s  ", a->uuid); /* a unique prefix, as git shortens hashes */
+		strbuf_addf(l, "%-12.12s  ", a->uuid); /* a unique prefix, as git shortens hashes */
 		add_cell(l, a->status, 12);
 		strbuf_addstr(l, "  ");
 		add_cell(l, a->severity, 8);

@@ -59,9 +59,9 @@ static const struct command commands[] = {
      "(exit 2 when not); --head prints the anchor to keep outside the case"},
     {"export", cmd_export,
      "export ALERT... | --all | --status S  [--format "
-     "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv] "
+     "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv|kibana-status] "
      "[-o FILE] [--force] [--window DUR] [--source]",
-     "write the triage record for a ticket, a case system or Timesketch"},
+     "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses"},
     {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
 };

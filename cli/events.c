@@ -13,8 +13,10 @@
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "ingest/ingest.h"
+#include "store/alerts.h"
 #include "store/events.h"
 #include "triage/evidence.h"
+#include "triage/kibana.h"
 
 int cmd_ingest(struct globals *g, int argc, char **argv)
 {
@@ -32,6 +34,7 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 	struct ingest_options o = {.analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr};
 	struct ingest_counts c = {0};
 	int unreadable = 0, failed = 0;
+	int64_t before = store_max_event_id(s); /* Kibana alerts among what this ingest adds */
 	for (int i = 1; i < argc && !failed; i++) {
 		if (!strcmp(argv[i], "--"))
 			continue;
@@ -45,6 +48,16 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 	       (unsigned long long)c.added, (unsigned long long)c.duplicates, (unsigned long long)c.rejected);
 	if (c.rejected)
 		printf("the damaged parts are kept: 'casebook rejects' lists them\n");
+	struct kibana_counts k;
+	if (!failed && kibana_alerts_import(s, before, time_now_us(), stderr, &k)) {
+		char *safe = sanitize_dup(store_errmsg(s), 0);
+		diag("casebook ingest: the Kibana alerts could not be stored: %s\n", safe);
+		free(safe);
+		failed = 1;
+	} else if (!failed && (k.added || k.known || k.skipped)) {
+		printf("%u Kibana alerts: %u added, %u known already, %u skipped\n", k.added + k.known + k.skipped,
+		       k.added, k.known, k.skipped);
+	}
 	store_close(s);
 	if (failed || unreadable)
 		return 1;

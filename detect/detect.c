@@ -362,6 +362,10 @@ int run_matches(struct run *run, const cJSON *ev)
  * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
+	/* a Kibana alert document (event.kind signal) copies its event's fields: rules run on
+	 * events, as Kibana's do on logs-* and not on .alerts-* */
+	if (c->ev.r.kind && !strcmp(c->ev.r.kind, "signal"))
+		return;
 	if (!needles_admit(&run->needles, c->ev.doc, c->ev.doc_len))
 		return;
 	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))

@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
+#include "detect/field.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
 #include "detect/run.h"
@@ -516,4 +517,97 @@ int rules_load_pack(struct store *s)
 		return -1;
 	}
 	return store_commit(s);
+}
+
+/* ---- the rule of a Kibana alert ---- */
+
+static int take_first_json(void *ctx, const cJSON *v)
+{
+	*(const cJSON **)ctx = v;
+	return 1;
+}
+
+static const cJSON *first_json(const cJSON *root, const char *path)
+{
+	const cJSON *v = NULL;
+	field_each(root, path, strlen(path), take_first_json, &v);
+	return v;
+}
+
+static int take_rule_key(void *ctx, const struct rule_row *r)
+{
+	*(int64_t *)ctx = r->key;
+	return 0;
+}
+
+int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char *why, size_t whylen)
+{
+	/* kibana.alert.rule.* as Kibana writes them (flattened or nested); the query from
+	 * kibana.alert.rule.parameters when the alert has it */
+	static const char *const copied[] = {"rule_id",    "name",     "description",    "risk_score", "severity",
+	                                     "type",       "version",  "note",           "threat",     "tags",
+	                                     "references", "interval", "from",           "to",         "max_signals",
+	                                     "author",     "license",  "false_positives"};
+	static const char *const parameters[] = {"query",
+	                                         "language",
+	                                         "index",
+	                                         "threshold",
+	                                         "new_terms_fields",
+	                                         "history_window_start",
+	                                         "timestamp_override"};
+	cJSON *obj = cJSON_CreateObject();
+	char path[96];
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		snprintf(path, sizeof(path), "kibana.alert.rule.%s", copied[i]);
+		const cJSON *v = first_json(alert, path);
+		if (!v) {
+			snprintf(path, sizeof(path), "kibana.alert.rule.parameters.%s", copied[i]);
+			v = first_json(alert, path);
+		}
+		if (v)
+			cJSON_AddItemToObject(obj, copied[i], cJSON_Duplicate(v, 1));
+	}
+	for (size_t i = 0; i < sizeof(parameters) / sizeof(parameters[0]); i++) {
+		snprintf(path, sizeof(path), "kibana.alert.rule.parameters.%s", parameters[i]);
+		const cJSON *v = first_json(alert, path);
+		if (!v) {
+			snprintf(path, sizeof(path), "kibana.alert.rule.%s", parameters[i]);
+			v = first_json(alert, path);
+		}
+		if (v && !cJSON_GetObjectItemCaseSensitive(obj, parameters[i]))
+			cJSON_AddItemToObject(obj, parameters[i], cJSON_Duplicate(v, 1));
+	}
+	/* the same rule, whatever Kibana left out: a description and a type are required */
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "description"))
+		cJSON_AddStringToObject(obj, "description", "imported with a Kibana alert");
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "type"))
+		cJSON_AddStringToObject(obj, "type", "query");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "enabled");
+	cJSON_AddBoolToObject(obj, "enabled", 0); /* Kibana ran it; detect does not run it again */
+	struct rule r;
+	int rc = -1;
+	if (rule_from_json(obj, &r, why, whylen) == 0) {
+		char *json = cJSON_PrintUnformatted(r.obj);
+		struct rule_row row = {.rule_id = r.rule_id,
+		                       .version = r.version,
+		                       .uuid = r.uuid,
+		                       .name = r.name,
+		                       .type = r.type,
+		                       .language = r.language,
+		                       .enabled = 0,
+		                       .source = "kibana-alert",
+		                       .json = json};
+		enum upsert_result res;
+		*key = 0;
+		rc = store_rule_add_missing(s, &row, &res) ||
+		             store_rule_find(s, r.rule_id, r.version, take_rule_key, key) < 0
+		         ? -1
+		         : 0;
+		if (rc)
+			snprintf(why, whylen, "%s", store_errmsg(s));
+		cJSON_free(json);
+		rule_release(&r);
+	}
+	cJSON_Delete(obj);
+	return rc;
 }

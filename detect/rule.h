@@ -53,6 +53,10 @@ struct import_counts {
  * prebuilt package's saved object {"attributes": rule}), a JSON array of them, or Kibana's
  * "Export rules" NDJSON. Problems are reported on errors as FILE:LINE: message. */
 int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c, FILE *errors);
+/* The rule of a Kibana alert document (its kibana.alert.rule.* fields), stored disabled with
+ * source "kibana-alert" unless that rule_id and version are stored already; *key gets the
+ * stored rule's key. Returns 0, or -1 with the reason in why. */
+int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char *why, size_t whylen);
 /* Imports the rule pack compiled into casebook, unless this database has it already. */
 int rules_load_pack(struct store *s);
 

@@ -965,6 +965,19 @@ static void timesketch_csv_one(const struct case_record *r, size_t i, const stru
 	write_timesketch(r, 1, o, out);
 }
 
+/* Kibana: the body of POST /api/detection_engine/signals/status that sets the alert's
+ * workflow status there as it is here; one object for one alert, else an array of them. */
+static void kibana_status_item(const struct case_record *r, size_t i, const struct export_options *o,
+                               struct strbuf *out)
+{
+	(void)o;
+	cJSON *body = cJSON_CreateObject();
+	cJSON *ids = cJSON_AddArrayToObject(body, "signal_ids");
+	cJSON_AddItemToArray(ids, cJSON_CreateString(r->uuid));
+	cJSON_AddStringToObject(body, "status", r->status);
+	append_json_item(body, i, out);
+}
+
 struct export_format_ops {
 	struct export_format_info info;
 	void (*begin)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
@@ -980,6 +993,10 @@ static const struct export_format_ops formats[] = {
     [EXPORT_THEHIVE_CASE] = {{"thehive-case", "thehive-case.json", ""}, thehive_begin, thehive_case_item, thehive_end},
     [EXPORT_TIMESKETCH_JSONL] = {{"timesketch-jsonl", "jsonl", ".jsonl"}, NULL, timesketch_jsonl_one, NULL},
     [EXPORT_TIMESKETCH_CSV] = {{"timesketch-csv", "csv", ".csv"}, timesketch_csv_begin, timesketch_csv_one, NULL},
+    [EXPORT_KIBANA_STATUS] = {{"kibana-status", "kibana-status.json", ""},
+                              thehive_begin,
+                              kibana_status_item,
+                              thehive_end},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 

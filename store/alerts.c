@@ -515,6 +515,22 @@ int store_event_by_identity(struct store *s, const char *identity, event_fn fn, 
 	return store_each_event_row(s, st, 0, fn, ctx);
 }
 
+int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx)
+{
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	store_event_select(&sql, 0);
+	strbuf_addstr(&sql, "WHERE e.id > ?1 AND (e.kind = 'signal' OR e.idx LIKE '.alerts-security.alerts-%' "
+	                    "OR e.idx LIKE '.internal.alerts-security.alerts-%') ORDER BY e.id");
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql.buf, &st);
+	strbuf_release(&sql);
+	if (rc)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	return store_each_event_row(s, st, 0, fn, ctx);
+}
+
 int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path)
 {
 	sqlite3_stmt *st;

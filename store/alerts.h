@@ -127,5 +127,8 @@ int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn
 /* The stored event with this identity (_id, event.id, or sha256:…), without its document:
  * fn is called once, or not at all when there is none. */
 int store_event_by_identity(struct store *s, const char *identity, event_fn fn, void *ctx);
+/* Stored events after after_id that are Kibana alerts (event.kind "signal", or an index of
+ * .alerts-security.alerts-*), without their documents, in order. */
+int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx);
 
 #endif

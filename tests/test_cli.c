@@ -563,6 +563,41 @@ static void test_rules_import_validates_queries(void **state)
 
 /* Numbers are copied as written: cJSON's doubles rounded 131762381484502110 to
  * 1.3176238148450211e+17 in the alert document and in every export of it. */
+/* Alerts Kibana raised, exported beside their events: stored as alerts with Kibana's uuid,
+ * rule, status (audited as Kibana's) and source event; never detected on again; their status
+ * goes back to Kibana as the body of its status API. */
+static void test_kibana_alerts_are_triaged_and_go_back(void **state)
+{
+	(void)state;
+	assert_int_equal(CB("k.db", "ingest tests/fixtures/kibana-alerts.ndjson"), 0);
+	assert_string_equal(out.buf, "3 documents: 3 added, 0 duplicate, 0 rejected\n"
+	                             "2 Kibana alerts: 2 added, 0 known already, 0 skipped\n");
+	assert_int_equal(CB("k.db", "alerts --sort severity"), 0);
+	assert_non_null(strstr(out.buf, "\nk-alert-2     open          high       73  2024-05-01T10:06:00Z  mac1    "));
+	assert_non_null(strstr(out.buf, "\nk-alert-1     closed        medium     47  2024-05-01T10:00:00Z  mac1    "));
+	assert_int_equal(CB("k.db", "audit --verify"), 0);
+	assert_int_equal(CB("k.db", "audit k-alert-1"), 0);
+	assert_non_null(
+	    strstr(out.buf, "kibana:jo     status: open → closed (false_positive): status imported from Kibana"));
+	/* its source event is the alert's: the timeline marks it */
+	assert_int_equal(CB("k.db", "timeline k-alert-1"), 0);
+	assert_int_equal(tu_count(out.buf, "\n> "), 0);
+	assert_memory_equal(out.buf, "> 2024-05-01T10:00:00.000000Z  mac1", 35);
+	/* detection sees the event once (the seed rule), not the alert documents that copy it */
+	assert_int_equal(CB("k.db", "detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8"), 0);
+	assert_non_null(strstr(out.buf, " 1 events matched, 1 alerts created,"));
+	/* the same file again: nothing new */
+	assert_int_equal(CB("k.db", "ingest tests/fixtures/kibana-alerts.ndjson"), 0);
+	assert_string_equal(out.buf, "3 documents: 0 added, 3 duplicate, 0 rejected\n");
+	assert_int_equal(CB("k.db", "status k-alert-2 acknowledged"), 0);
+	assert_int_equal(CB("k.db", "export k-alert-1 k-alert-2 --format kibana-status"), 0);
+	assert_string_equal(out.buf, "[{\"signal_ids\":[\"k-alert-1\"],\"status\":\"closed\"},"
+	                             "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}]\n");
+	/* the rule Kibana ran is stored, disabled: detect does not run it again */
+	assert_int_equal(CB("k.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "custom-1"));
+}
+
 static void test_numbers_are_copied_exactly(void **state)
 {
 	(void)state;
@@ -811,6 +846,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_help_and_version),
 	    T(test_usage_errors_exit_64),
+	    T(test_kibana_alerts_are_triaged_and_go_back),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),
 	    T(test_events_table_json_and_filters),

@@ -47,7 +47,7 @@ struct builder {
 	struct event_node {
 		int64_t event_id;
 		size_t node;
-	} *events; /* which node each event describes, for the alerts */
+	} * events; /* which node each event describes, for the alerts */
 	size_t nevents, events_cap;
 	int64_t start_event;
 	size_t start; /* the node of start_event, or SIZE_MAX */

@@ -1,0 +1,195 @@
+#include "triage/kibana.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/field.h"
+#include "detect/rule.h"
+#include "store/alerts.h"
+#include "triage/record.h"
+
+struct importing {
+	struct store *s;
+	int64_t now;
+	FILE *warn;
+	struct kibana_counts *c;
+	int failed;
+};
+
+static int take_first(void *ctx, const cJSON *v)
+{
+	*(const cJSON **)ctx = v;
+	return 1;
+}
+
+static const char *text_at(const cJSON *doc, const char *path)
+{
+	const cJSON *v = NULL;
+	field_each(doc, path, strlen(path), take_first, &v);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double number_at(const cJSON *doc, const char *path, double fallback)
+{
+	const cJSON *v = NULL;
+	field_each(doc, path, strlen(path), take_first, &v);
+	return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+static int take_id(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->id;
+	return 1;
+}
+
+static int take_alert_id(void *ctx, const struct alert_row *a)
+{
+	*(int64_t *)ctx = a->id;
+	return 1;
+}
+
+/* Kibana's workflow statuses as casebook's (8.x "in-progress" is acknowledged work). */
+static const char *status_of(const char *s)
+{
+	if (!s || !strcmp(s, "open"))
+		return "open";
+	if (!strcmp(s, "acknowledged") || !strcmp(s, "in-progress"))
+		return "acknowledged";
+	return !strcmp(s, "closed") ? "closed" : NULL;
+}
+
+static const char *valid_reason(const char *r)
+{
+	for (size_t i = 0; r && triage_close_reasons[i]; i++)
+		if (!strcmp(triage_close_reasons[i], r))
+			return r;
+	return NULL;
+}
+
+/* The workflow status as Kibana left it, through the one triage API (audited as Kibana's). */
+static int import_status(struct importing *im, const cJSON *doc, const char *uuid, int64_t alert_id)
+{
+	const char *status = status_of(text_at(doc, "kibana.alert.workflow_status"));
+	if (!status || !strcmp(status, "open"))
+		return 0;
+	const char *user = text_at(doc, "kibana.alert.workflow_user");
+	struct strbuf who;
+	strbuf_init(&who, 64);
+	strbuf_addf(&who, "kibana%s%s", user ? ":" : "", user ? user : "");
+	struct actor a = {.analyst = who.buf, .at_us = im->now};
+	/* closing needs a reason: Kibana's when it recorded one of them, else "other" */
+	const char *reason = NULL;
+	if (!strcmp(status, "closed")) {
+		reason = valid_reason(text_at(doc, "kibana.alert.workflow_reason"));
+		reason = reason ? reason : "other";
+	}
+	int open_items = 0;
+	int rc = triage_set_status(im->s, alert_id, uuid, status, reason, "status imported from Kibana", 1, &a,
+	                           &open_items);
+	strbuf_release(&who);
+	return rc == TRIAGE_ERROR ? -1 : 0;
+}
+
+static int import_one(struct importing *im, const struct event_row *row, const cJSON *doc)
+{
+	const char *uuid = text_at(doc, "kibana.alert.uuid");
+	if (!uuid)
+		uuid = row->r.identity;
+	int exists = 0;
+	if (store_alert_exists(im->s, uuid, &exists))
+		return -1;
+	if (exists) {
+		im->c->known++;
+		return 0;
+	}
+	char why[200];
+	int64_t rule_key = 0;
+	if (rules_add_from_alert(im->s, doc, &rule_key, why, sizeof(why)) || !rule_key) {
+		diagf(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
+		im->c->skipped++;
+		return 0;
+	}
+	/* its source event when the case has it; else the alert document, which carries its fields */
+	int64_t event_id = 0;
+	const char *source = text_at(doc, "kibana.alert.ancestors.id");
+	if (source && store_event_by_identity(im->s, source, take_id, &event_id))
+		return -1;
+	if (!event_id)
+		event_id = row->id;
+	int64_t original = row->r.ts;
+	const char *ot = text_at(doc, "kibana.alert.original_time");
+	if (ot)
+		time_parse_iso8601(ot, strlen(ot), &original, NULL);
+	const char *severity = text_at(doc, "kibana.alert.severity");
+	if (!severity)
+		severity = text_at(doc, "kibana.alert.rule.severity");
+	const char *reason = text_at(doc, "kibana.alert.reason");
+	char *text = xstrndup(row->doc, row->doc_len);
+	struct alert_record a = {.uuid = uuid,
+	                         .rule_key = rule_key,
+	                         .event_id = event_id,
+	                         .original_time = original,
+	                         .created_us = im->now,
+	                         .execution_us = original,
+	                         .severity = severity ? severity : "low",
+	                         .risk_score = (int64_t)number_at(doc, "kibana.alert.risk_score", 21),
+	                         .reason = reason ? reason : "an alert raised by Kibana",
+	                         .doc = text,
+	                         .events = &event_id,
+	                         .nevents = 1};
+	int created = 0;
+	int rc = store_alert_add(im->s, &a, &created);
+	free(text);
+	if (rc)
+		return -1;
+	im->c->added += created != 0;
+	struct alert_query q = {.uuid_prefix = uuid, .no_doc = 1};
+	int64_t alert_id = 0;
+	if (store_alerts_each(im->s, &q, take_alert_id, &alert_id))
+		return -1;
+	return created ? import_status(im, doc, uuid, alert_id) : 0;
+}
+
+static int on_signal(void *ctx, const struct event_row *row)
+{
+	struct importing *im = ctx;
+	cJSON *doc = cJSON_ParseWithLength(row->doc, row->doc_len);
+	int rc = doc ? import_one(im, row, doc) : 0;
+	if (!doc)
+		im->c->skipped++;
+	cJSON_Delete(doc);
+	if (rc)
+		im->failed = 1;
+	return rc;
+}
+
+struct ids {
+	int64_t *at;
+	size_t n, cap;
+};
+
+static int collect_id(void *ctx, const struct event_row *row)
+{
+	struct ids *l = ctx;
+	if (l->n == l->cap)
+		l->at = xrealloc(l->at, (l->cap = l->cap ? l->cap * 2 : 16) * sizeof(*l->at));
+	l->at[l->n++] = row->id;
+	return 0;
+}
+
+int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, FILE *warn, struct kibana_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct importing im = {.s = s, .now = now_us, .warn = warn, .c = c};
+	/* the ids first: the alerts are written between reads, not while a read is open */
+	struct ids l = {0};
+	int rc = store_signal_events_each(s, after_id, collect_id, &l);
+	for (size_t i = 0; i < l.n && !rc && !im.failed; i++)
+		rc = store_event_get(s, l.at[i], 1, on_signal, &im);
+	free(l.at);
+	return rc || im.failed ? -1 : 0;
+}

@@ -1,0 +1,23 @@
+/* kibana: the alerts Kibana already raised. An analyst's export from Elasticsearch often holds
+ * documents of .alerts-security.alerts-* beside the events; after an ingest, each one becomes a
+ * casebook alert with its uuid, rule (stored disabled: Kibana ran it), severity, risk, reason
+ * and source event (kibana.alert.ancestors, when the case holds it; else the alert document
+ * itself), and its workflow status set through triage/record.h, so the audit chain records
+ * that it came from Kibana. `export --format kibana-status` writes the statuses back. */
+#ifndef CASEBOOK_KIBANA_H
+#define CASEBOOK_KIBANA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+
+struct kibana_counts {
+	unsigned added, known, skipped; /* new alerts; uuids stored already; documents not usable */
+};
+
+/* Imports the Kibana alerts among the events stored after after_id. Problems go to warn.
+ * Returns 0 or -1 (store_errmsg). */
+int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, FILE *warn, struct kibana_counts *c);
+
+#endif
