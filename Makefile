@@ -86,6 +86,10 @@ build/release/bench-detect: build/release/bench/bench_detect.o $(release_objs)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-tui: build/release/bench/bench_tui.o $(release_objs)
 	$(CC) -o $@ $^ $(PKG_LIBS)
+build/release/gen-rules: build/release/bench/gen-rules.o
+	$(CC) -o $@ $^
+build/release/bench-pack: build/release/bench/bench_pack.o $(release_objs)
+	$(CC) -o $@ $^ $(PKG_LIBS)
 build/release/bench-ingest: build/release/bench/bench_ingest.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
@@ -135,6 +139,7 @@ check-fast: deps
 	@sh tests/run.sh $(filter-out $(SLOW_TESTS),$(TESTS))
 
 test-build: build/check/casebook build/release/casebook build/release/gen-events build/check/gen-events \
+            build/release/gen-rules \
             $(patsubst %,build/check/%,$(TESTS))
 
 # The unit tests (but those that kill processes, drive tmux or read a 1 GiB line) and a case
@@ -162,7 +167,8 @@ demo: deps
 	@sh tools/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect build/release/bench-tui
+	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect build/release/bench-tui \
+	  build/release/gen-rules build/release/bench-pack
 	@BENCH_BROAD=$(BENCH_BROAD) sh bench/run.sh $(or $(BENCH_EVENTS),1000000) $(or $(BENCH_RUNS),3)
 
 install: casebook

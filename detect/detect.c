@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/diag.h"
 #include "common/digest.h"
@@ -360,13 +361,66 @@ int run_matches(struct run *run, const cJSON *ev)
 
 /* Offers one candidate to the rule's type. *ev is the parsed event, shared by the rules of one
  * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
-static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+/* A Kibana alert document (event.kind signal) copies its event's fields: rules run on events,
+ * as Kibana's do on logs-* and not on .alerts-*. */
+static int is_signal(const struct candidate_row *c)
 {
-	/* a Kibana alert document (event.kind signal) copies its event's fields: rules run on
-	 * events, as Kibana's do on logs-* and not on .alerts-* */
-	if (c->ev.r.kind && !strcmp(c->ev.r.kind, "signal"))
+	return c->ev.r.kind && !strcmp(c->ev.r.kind, "signal");
+}
+
+/* The columns the prefilter reads: each holds the field's one value, unless the event is
+ * irregular (an array, or a value the columns could not hold). */
+static const char *const filter_fields[] = {"process.name", "event.action", "user.name", "process.executable"};
+
+static const char *column_value(const struct event_record *r, int column)
+{
+	switch (column) {
+	case 0: return r->process_name;
+	case 1: return r->action;
+	case 2: return r->user_name;
+	default: return r->executable;
+	}
+}
+
+static void plan_columns(struct run *run)
+{
+	if (!run->eql)
 		return;
-	if (!needles_admit(&run->needles, c->ev.doc, c->ev.doc_len))
+	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
+		char **values;
+		size_t n;
+		int caseless;
+		if (!eql_required_values(run->eql, filter_fields[k], &values, &n, &caseless))
+			continue;
+		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
+		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, caseless};
+	}
+}
+
+/* Whether the event's columns allow a match: a required field's column holds one of its values
+ * (a missing field fails a positive condition). */
+static int columns_admit(const struct run *run, const struct event_record *r)
+{
+	if (r->irregular)
+		return 1;
+	for (size_t i = 0; i < run->ncolumns; i++) {
+		const struct column_filter *f = &run->columns[i];
+		const char *v = column_value(r, f->column);
+		if (!v)
+			return 0;
+		size_t k;
+		for (k = 0; k < f->n && (f->caseless ? strcasecmp(v, f->values[k]) : strcmp(v, f->values[k])); k++)
+			;
+		if (k == f->n)
+			return 0;
+	}
+	return 1;
+}
+
+/* The candidate, its needles passed: offered to the type when the index patterns allow it. */
+static void consider_admitted(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+{
+	if (!run->o->no_prefilter && !columns_admit(run, &c->ev.r))
 		return;
 	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))
 		return;
@@ -376,6 +430,12 @@ static void consider(struct run *run, const struct candidate_row *c, cJSON **evp
 	}
 	if (*evp)
 		run->type->consider(run, c, *evp);
+}
+
+static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+{
+	if (!is_signal(c) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)))
+		consider_admitted(run, c, evp, parsed);
 }
 
 /* ---- query and EQL rules: an alert per matching event, or per sequence ---- */
@@ -830,6 +890,12 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 
 static void run_release(struct run *run)
 {
+	for (size_t i = 0; i < run->ncolumns; i++) {
+		for (size_t k = 0; k < run->columns[i].n; k++)
+			free(run->columns[i].values[k]);
+		free(run->columns[i].values);
+	}
+	free(run->columns);
 	if (run->type && run->type->release)
 		run->type->release(run);
 	for (size_t i = 0; i < run->nhits; i++) {
@@ -864,6 +930,7 @@ static int compile_query(struct run *run)
 		else
 			kql_needles(run->kql, &run->needles);
 		needles_finish(&run->needles);
+		plan_columns(run);
 		return 0;
 	}
 	struct strbuf msg;
@@ -1022,17 +1089,22 @@ const struct rule_type *rule_type_find(const char *name)
 struct shared_scan {
 	struct run **runs;
 	size_t n;
+	struct needle_index *needles; /* every run's needles: each document is searched once */
 };
 
 static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 {
 	const struct shared_scan *g = ctx;
+	if (is_signal(c))
+		return 0;
 	cJSON *ev = NULL;
 	int parsed = 0;
+	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
 	for (size_t i = 0; i < g->n; i++) {
 		struct run *run = g->runs[i];
-		if (c->time >= run->cq.from && c->time <= run->cq.to)
-			consider(run, c, &ev, &parsed);
+		if (c->time >= run->cq.from && c->time <= run->cq.to &&
+		    (run->o->no_prefilter || needle_index_admits(g->needles, i)))
+			consider_admitted(run, c, &ev, &parsed);
 	}
 	cJSON_Delete(ev);
 	return 0;
@@ -1069,8 +1141,13 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	struct candidate_query q;
 	shared_query(runs, n, &q);
 	choose_scan(s, &q);
-	struct shared_scan g = {.runs = runs, .n = n};
-	return store_candidates_each(s, &q, on_shared_candidate, &g);
+	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new()};
+	for (size_t i = 0; i < n; i++)
+		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
+	needle_index_build(g.needles);
+	int rc = store_candidates_each(s, &q, on_shared_candidate, &g);
+	needle_index_free(g.needles);
+	return rc;
 }
 
 struct rule_list {

@@ -24,8 +24,10 @@ struct detect_options {
 	int64_t version;     /* ... or this version of it, enabled or not (0: not given) */
 	int64_t from, to;    /* replay executions in [from, to] instead of the data's range */
 	int has_range;
-	int64_t now_us; /* the alerts' @timestamp (0: the clock) */
-	FILE *warn;     /* warnings (max_signals hit, skipped rules) */
+	int64_t now_us;   /* the alerts' @timestamp (0: the clock) */
+	FILE *warn;       /* warnings (max_signals hit, skipped rules) */
+	int no_prefilter; /* parse and evaluate every candidate: no needles, no column tests (the tests
+	                     compare the alerts with and without them) */
 };
 
 struct detect_totals {

@@ -2230,6 +2230,61 @@ int eql_required_caseless_prefix(const struct eql_query *q, char **prefix)
 	return !q->sequence && q->nstages == 1 && caseless_prefix_of(q->stages[0].cond, prefix);
 }
 
+/* A literal without wildcards: the whole value a pattern allows. */
+static int whole_literal(const struct wpat *w, int qmark)
+{
+	return w->n == 1 && !(qmark && memchr(w->piece[0], '?', w->len[0]));
+}
+
+static int values_of(const struct node *n, const char *field, char ***values, size_t *nvalues, int *caseless)
+{
+	if (n->kind == N_AND)
+		return values_of(n->kids[0], field, values, nvalues, caseless) ||
+		       values_of(n->kids[1], field, values, nvalues, caseless);
+	const struct node *f = n->nkids ? n->kids[0] : NULL;
+	if (!f || f->kind != N_FIELD || strcmp(f->text, field))
+		return 0;
+	if (n->kind == N_CMP && n->op == CMP_EQ && n->kids[1]->kind == N_STR) {
+		*values = xmalloc(sizeof(**values));
+		(*values)[0] = xstrndup(n->kids[1]->text, n->kids[1]->len);
+		*nvalues = 1;
+		*caseless = 0;
+		return 1;
+	}
+	if (n->kind == N_IN && !n->negate) {
+		for (size_t i = 1; i < n->nkids; i++)
+			if (n->kids[i]->kind != N_STR)
+				return 0;
+		*values = xmalloc((n->nkids - 1) * sizeof(**values));
+		for (size_t i = 1; i < n->nkids; i++)
+			(*values)[i - 1] = xstrndup(n->kids[i]->text, n->kids[i]->len);
+		*nvalues = n->nkids - 1;
+		*caseless = n->caseless;
+		return 1;
+	}
+	if (n->kind == N_MATCH && !n->is_regex) {
+		for (size_t i = 0; i < n->npats; i++)
+			if (!whole_literal(&n->pats[i], 1))
+				return 0;
+		*values = xmalloc((n->npats ? n->npats : 1) * sizeof(**values));
+		for (size_t i = 0; i < n->npats; i++)
+			(*values)[i] = xstrndup(n->pats[i].piece[0], n->pats[i].len[0]);
+		*nvalues = n->npats;
+		*caseless = n->caseless;
+		return 1;
+	}
+	return 0;
+}
+
+int eql_required_values(const struct eql_query *q, const char *field, char ***values, size_t *n, int *caseless)
+{
+	*values = NULL;
+	*n = 0;
+	if (q->sequence || q->nstages != 1)
+		return 0;
+	return values_of(q->stages[0].cond, field, values, n, caseless);
+}
+
 int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact)
 {
 	if (q->sequence || q->nstages != 1)

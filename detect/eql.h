@@ -56,6 +56,11 @@ int eql_stage_key(const struct eql_query *q, size_t stage, const cJSON *event, s
  * and whether it is the whole value. Returns 0 when there is no such condition. */
 int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact);
 
+/* For the prefilter: when a top-level condition of an event query requires field to be one of
+ * a list of literals (`==`, `in`, `in~`, `:` or `like` without wildcards), the list
+ * (malloc'd, each malloc'd) and whether it is ASCII-caseless. Returns 0 when there is none. */
+int eql_required_values(const struct eql_query *q, const char *field, char ***values, size_t *n, int *caseless);
+
 /* A stage's event category (NULL for `any`). */
 const char *eql_stage_category(const struct eql_query *q, size_t stage);
 

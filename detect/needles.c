@@ -82,13 +82,69 @@ static size_t shortest(const struct needles *nd)
 	return m;
 }
 
-/* More selective: fewer alternatives, then longer ones. */
+/* Values nearly every Elastic Defend event carries somewhere in its text (event.type,
+ * event.action, event.category, os names, common keys): a needle among them rules nothing out,
+ * so a set holding one is the last choice. */
+static int common_value(const char *s, size_t len)
+{
+	static const char *const common[] = {"start",
+	                                     "end",
+	                                     "info",
+	                                     "change",
+	                                     "creation",
+	                                     "deletion",
+	                                     "modification",
+	                                     "process",
+	                                     "file",
+	                                     "network",
+	                                     "macos",
+	                                     "darwin",
+	                                     "linux",
+	                                     "windows",
+	                                     "event",
+	                                     "exec",
+	                                     "fork",
+	                                     "connection_attempted",
+	                                     "connection_accepted",
+	                                     "process_started",
+	                                     "true",
+	                                     "false",
+	                                     "endpoint",
+	                                     "rename",
+	                                     "open",
+	                                     "access",
+	                                     "allowed",
+	                                     "user",
+	                                     "host",
+	                                     "name",
+	                                     "path",
+	                                     "type",
+	                                     "action",
+	                                     "apple"};
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (strlen(common[i]) == len && !memcmp(common[i], s, len))
+			return 1;
+	return 0;
+}
+
+static int has_common(const struct needles *nd)
+{
+	for (size_t i = 0; i < nd->n; i++)
+		if (common_value(nd->text[i], nd->len[i]))
+			return 1;
+	return 0;
+}
+
+/* More selective: no value every event carries, then fewer alternatives, then longer ones. */
 static int better(const struct needles *a, const struct needles *b)
 {
 	if (!b->usable)
 		return 1;
 	if (!a->usable)
 		return 0;
+	int ca = has_common(a), cb = has_common(b);
+	if (ca != cb)
+		return cb;
 	if (a->n != b->n)
 		return a->n < b->n;
 	return shortest(a) >= shortest(b);
@@ -205,4 +261,155 @@ int needles_admit(const struct needles *nd, const char *doc, size_t len)
 		if (holds(doc, len, nd->text[i], nd->len[i], nd->anchor[i]))
 			return 1;
 	return 0;
+}
+
+/* ---- every rule's needles in one automaton (Aho–Corasick) ---- */
+
+struct needle_index {
+	/* the automaton: a full transition table (ASCII lower-cased input), node 0 the root */
+	int32_t (*next)[256];
+	int32_t *fail, *out, *out_link; /* out: a needle ending here (-1); out_link: next node with one */
+	size_t nodes, cap;
+	/* the sets: each a run of needle ids, or always (a set that cannot rule anything out) */
+	struct needle_set {
+		size_t first, n;
+		int always;
+	} * sets;
+	size_t nsets;
+	int32_t *set_needles;
+	size_t nset_needles;
+	size_t nneedles;
+	uint64_t *found; /* bit per needle, for the document last scanned */
+	int escaped;     /* that document has an escape: every set admits it */
+};
+
+static int32_t new_node(struct needle_index *x)
+{
+	if (x->nodes == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 256;
+		x->next = xrealloc(x->next, x->cap * sizeof(*x->next));
+		x->fail = xrealloc(x->fail, x->cap * sizeof(*x->fail));
+		x->out = xrealloc(x->out, x->cap * sizeof(*x->out));
+		x->out_link = xrealloc(x->out_link, x->cap * sizeof(*x->out_link));
+	}
+	memset(x->next[x->nodes], 0xff, sizeof(x->next[0])); /* -1: no edge yet */
+	x->fail[x->nodes] = 0;
+	x->out[x->nodes] = -1;
+	x->out_link[x->nodes] = -1;
+	return (int32_t)x->nodes++;
+}
+
+struct needle_index *needle_index_new(void)
+{
+	struct needle_index *x = xcalloc(1, sizeof(*x));
+	new_node(x);
+	return x;
+}
+
+/* A needle into the trie; its id (one id per distinct text). */
+static int32_t add_needle(struct needle_index *x, const char *s, size_t len)
+{
+	int32_t at = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (x->next[at][c] < 0) {
+			int32_t n = new_node(x);
+			x->next[at][c] = n;
+		}
+		at = x->next[at][c];
+	}
+	if (x->out[at] < 0)
+		x->out[at] = (int32_t)x->nneedles++;
+	return x->out[at];
+}
+
+size_t needle_index_add(struct needle_index *x, const struct needles *nd)
+{
+	x->sets = xrealloc(x->sets, (x->nsets + 1) * sizeof(*x->sets));
+	struct needle_set *set = &x->sets[x->nsets];
+	set->first = x->nset_needles;
+	set->n = 0;
+	set->always = !nd->usable || nd->n > NEEDLES_MAX;
+	for (size_t i = 0; !set->always && i < nd->n; i++) {
+		int32_t id = add_needle(x, nd->text[i], nd->len[i]);
+		x->set_needles = xrealloc(x->set_needles, (x->nset_needles + 1) * sizeof(*x->set_needles));
+		x->set_needles[x->nset_needles++] = id;
+		set->n++;
+	}
+	return x->nsets++;
+}
+
+void needle_index_build(struct needle_index *x)
+{
+	/* breadth first: failure links, then every missing edge filled from the failure's */
+	int32_t *queue = xmalloc(x->nodes * sizeof(*queue));
+	size_t head = 0, tail = 0;
+	for (int c = 0; c < 256; c++) {
+		int32_t n = x->next[0][c];
+		if (n < 0) {
+			x->next[0][c] = 0;
+		} else {
+			x->fail[n] = 0;
+			queue[tail++] = n;
+		}
+	}
+	while (head < tail) {
+		int32_t u = queue[head++];
+		int32_t f = x->fail[u];
+		x->out_link[u] = x->out[f] >= 0 ? f : x->out_link[f];
+		for (int c = 0; c < 256; c++) {
+			int32_t v = x->next[u][c];
+			if (v < 0) {
+				x->next[u][c] = x->next[f][c];
+			} else {
+				x->fail[v] = x->next[f][c];
+				queue[tail++] = v;
+			}
+		}
+	}
+	free(queue);
+	/* upper-case input goes where its lower case does */
+	for (size_t u = 0; u < x->nodes; u++)
+		for (int c = 'A'; c <= 'Z'; c++)
+			x->next[u][c] = x->next[u][c - 'A' + 'a'];
+	x->found = xcalloc((x->nneedles + 63) / 64 + 1, sizeof(*x->found));
+}
+
+void needle_index_scan(struct needle_index *x, const char *doc, size_t len)
+{
+	memset(x->found, 0, ((x->nneedles + 63) / 64 + 1) * sizeof(*x->found));
+	x->escaped = 0;
+	for (const char *p = doc, *end = doc + len; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2)
+		if (p + 1 < end && (p[1] == 'u' || p[1] == '/')) {
+			x->escaped = 1; /* an escape can spell a needle without its bytes */
+			return;
+		}
+	int32_t at = 0;
+	for (size_t i = 0; i < len; i++) {
+		at = x->next[at][(unsigned char)doc[i]];
+		for (int32_t o = x->out[at] >= 0 ? at : x->out_link[at]; o >= 0; o = x->out_link[o])
+			x->found[x->out[o] / 64] |= (uint64_t)1 << (x->out[o] % 64);
+	}
+}
+
+int needle_index_admits(const struct needle_index *x, size_t set)
+{
+	const struct needle_set *s = &x->sets[set];
+	if (s->always || x->escaped)
+		return 1;
+	for (size_t i = 0; i < s->n; i++) {
+		int32_t id = x->set_needles[s->first + i];
+		if (x->found[id / 64] >> (id % 64) & 1)
+			return 1;
+	}
+	return 0;
+}
+
+void needle_index_free(struct needle_index *x)
+{
+	if (!x)
+		return;
+	free(x->next), free(x->fail), free(x->out), free(x->out_link);
+	free(x->sets), free(x->set_needles), free(x->found);
+	free(x);
 }

@@ -39,4 +39,17 @@ void needles_finish(struct needles *nd);
 /* Whether the document (JSON text) may match: 1 unless the set is usable and no needle is in it. */
 int needles_admit(const struct needles *nd, const char *doc, size_t len);
 
+/* Every rule's needles in one automaton (Aho–Corasick over the lower-cased needles), so a
+ * document is read once for all the rules of a scan instead of once per rule and needle. */
+struct needle_index;
+struct needle_index *needle_index_new(void);
+/* Adds a finished set; returns its number. */
+size_t needle_index_add(struct needle_index *x, const struct needles *nd);
+/* After the last add. */
+void needle_index_build(struct needle_index *x);
+/* Reads a document once; needle_index_admits then answers for each set, as needles_admit. */
+void needle_index_scan(struct needle_index *x, const char *doc, size_t len);
+int needle_index_admits(const struct needle_index *x, size_t set);
+void needle_index_free(struct needle_index *x);
+
 #endif

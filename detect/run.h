@@ -71,6 +71,15 @@ struct run {
 	struct strbuf key;
 	struct strpool seen; /* alert uuids met in this run, so overlapping windows count once */
 	void *state;         /* the type's own */
+	/* what the event's columns must hold before its document is parsed: the query's top-level
+	 * process.name, event.action, ... in (literals) */
+	struct column_filter {
+		int column; /* which column of struct event_record */
+		char **values;
+		size_t n;
+		int caseless;
+	} * columns;
+	size_t ncolumns;
 	/* what prepare_rule decided */
 	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
 	struct plan plan;

@@ -1092,6 +1092,77 @@ static void test_sequence_with_missing_events(void **state)
 	                              "tail 3a 2024-05-01T10:01:00.000000Z\n");
 }
 
+static int collect_uuid(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%s %s\n", a->rule_id, a->uuid);
+	return 0;
+}
+
+/* The uuids of every alert, sorted. */
+static void alert_uuids(struct store *s, struct strbuf *into)
+{
+	struct alert_query q = {0};
+	struct strbuf raw;
+	strbuf_init(&raw, 4096);
+	assert_int_equal(store_alerts_each(s, &q, collect_uuid, &raw), 0);
+	size_t n = 0;
+	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
+		n++;
+	char **lines = xmalloc((n ? n : 1) * sizeof(*lines));
+	n = 0;
+	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
+		lines[n++] = p;
+	qsort(lines, n, sizeof(*lines), cmp_lines);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(into, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
+	free(lines);
+	strbuf_release(&raw);
+}
+
+/* A whole pack of rules shaped like Elastic's (bench/gen-rules) alerts the same whether the
+ * prefilters (the needle automaton, the column tests, the shared scan) run or every candidate
+ * is parsed and evaluated. */
+static void test_a_pack_alerts_the_same_without_prefilters(void **state)
+{
+	(void)state;
+	struct strbuf o, e;
+	strbuf_init(&o, 256);
+	strbuf_init(&e, 256);
+	assert_int_equal(
+	    tu_run(&o, &e, "{ build/release/gen-events --events 3000 --hosts 6 > '%s'; }", tu_path("pack.ndjson")), 0);
+	assert_int_equal(
+	    tu_run(&o, &e, "{ build/release/gen-rules --rules 150 > '%s'; }", tu_path("pack-rules.ndjson")), 0);
+	struct strbuf with, without;
+	strbuf_init(&with, 4096);
+	strbuf_init(&without, 4096);
+	for (int pass = 0; pass < 2; pass++) {
+		struct store *s;
+		char *err = NULL, name[32];
+		snprintf(name, sizeof(name), "pack-%d.db", pass);
+		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &s, &err), 0);
+		struct ingest_options io = {.analyst = "t", .errors = stderr};
+		struct ingest_counts ic = {0};
+		assert_int_equal(ingest_path(s, tu_path("pack.ndjson"), &io, &ic), INGEST_OK);
+		struct import_counts c = {0};
+		FILE *devnull = fopen("/dev/null", "w");
+		assert_int_equal(rules_import_file(s, tu_path("pack-rules.ndjson"), "pack", &c, devnull), 0);
+		fclose(devnull);
+		assert_int_equal(c.rules_added, 150);
+		struct detect_options d = {.now_us = NOW, .no_prefilter = pass};
+		struct detect_totals t;
+		assert_int_equal(detect_run(s, &d, &t), 0);
+		assert_int_equal(t.rules, 150);
+		alert_uuids(s, pass ? &without : &with);
+		store_close(s);
+	}
+	assert_true(tu_count(with.buf, "\n") > 100); /* many rules fire */
+	assert_string_equal(with.buf, without.buf);
+	strbuf_release(&with);
+	strbuf_release(&without);
+	strbuf_release(&o);
+	strbuf_release(&e);
+}
+
 /* Types detect cannot run say exactly why. */
 static void test_types_not_run_say_why(void **state)
 {
@@ -1142,6 +1213,7 @@ int main(void)
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_sequence_with_missing_events),
+	    T(test_a_pack_alerts_the_same_without_prefilters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

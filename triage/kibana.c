@@ -88,8 +88,8 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 		reason = reason ? reason : "other";
 	}
 	int open_items = 0;
-	int rc = triage_set_status(im->s, alert_id, uuid, status, reason, "status imported from Kibana", 1, &a,
-	                           &open_items);
+	int rc =
+	    triage_set_status(im->s, alert_id, uuid, status, reason, "status imported from Kibana", 1, &a, &open_items);
 	strbuf_release(&who);
 	return rc == TRIAGE_ERROR ? -1 : 0;
 }
