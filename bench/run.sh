@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench [BENCH_EVENTS=N] [BENCH_RUNS=R]: generates N events (default 1,000,000) and measures, each
 # against a baseline taken in the same run: ingest vs cJSON parse-only; detect vs a full scan;
-# then the console on that case (open, keystrokes, timeline queries). BENCH_BROAD=1 also measures
+# then the console on that case (open, keystrokes, timeline queries), and a 150-rule pack against
+# events --json (bench/gen-rules, bench/bench_pack.c). BENCH_BROAD=1 also measures
 # the console with every network event alerted (about one alert in seven events).
 set -e
 cd "$(dirname "$0")/.."
@@ -17,3 +18,8 @@ build/release/bench-detect "$file" "bench/out/detect-$n.db" "$runs"
 echo
 [ -n "$BENCH_BROAD" ] || unset BENCH_BROAD
 build/release/bench-tui "bench/out/detect-$n.db"
+echo
+# a whole ruleset: 150 rules shaped like Elastic's macOS rules, with the bundled pack
+build/release/gen-rules --rules 150 > bench/out/rules-150.ndjson
+rm -f "bench/out/pack-$n.db" "bench/out/pack-$n.db-wal" "bench/out/pack-$n.db-shm"
+build/release/bench-pack "$file" "bench/out/pack-$n.db" bench/out/rules-150.ndjson "$runs"
