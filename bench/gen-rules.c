@@ -30,16 +30,29 @@ static const char *pick(const char *const *a, size_t n)
 #define PICK(a) pick(a, sizeof(a) / sizeof(a[0]))
 
 static const char *const names[] = {
-    "osascript", "curl",      "python3", "bash",      "sh",         "zsh",      "launchctl", "security",
-    "nscurl",    "openssl",   "perl",    "ruby",      "xattr",      "chmod",    "mkfifo",    "nc",
-    "sqlite3",   "defaults",  "plutil",  "codesign",  "spctl",      "kextload", "dscl",      "sudo",
-    "tclsh",     "swift",     "node",    "osacompile", "screencapture", "systemsetup", "csrutil", "pkill"};
-static const char *const args[] = {"-e",      "-c",       "--silent", "-fsSL",         "-o",       "load",
-                                   "unload",  "-w",       "find-generic-password", "dump-keychain", "-d",
-                                   "com.apple.quarantine", "+x",       "-r",       "--decode",      "base64"};
-static const char *const parents[] = {"Microsoft Word", "Microsoft Excel", "Safari",     "Google Chrome",
-                                      "Terminal",       "launchd",         "osascript",  "Finder",
-                                      "installer",      "Slack",           "zoom.us",    "python3"};
+    "osascript",  "curl",          "python3",     "bash",     "sh",    "zsh",    "launchctl", "security", "nscurl",
+    "openssl",    "perl",          "ruby",        "xattr",    "chmod", "mkfifo", "nc",        "sqlite3",  "defaults",
+    "plutil",     "codesign",      "spctl",       "kextload", "dscl",  "sudo",   "tclsh",     "swift",    "node",
+    "osacompile", "screencapture", "systemsetup", "csrutil",  "pkill"};
+static const char *const args[] = {"-e",
+                                   "-c",
+                                   "--silent",
+                                   "-fsSL",
+                                   "-o",
+                                   "load",
+                                   "unload",
+                                   "-w",
+                                   "find-generic-password",
+                                   "dump-keychain",
+                                   "-d",
+                                   "com.apple.quarantine",
+                                   "+x",
+                                   "-r",
+                                   "--decode",
+                                   "base64"};
+static const char *const parents[] = {"Microsoft Word", "Microsoft Excel", "Safari",    "Google Chrome",
+                                      "Terminal",       "launchd",         "osascript", "Finder",
+                                      "installer",      "Slack",           "zoom.us",   "python3"};
 static const char *const dirs[] = {"/Library/LaunchAgents/",
                                    "/Library/LaunchDaemons/",
                                    "/Users/*/Library/LaunchAgents/",
@@ -51,8 +64,8 @@ static const char *const dirs[] = {"/Library/LaunchAgents/",
                                    "/etc/periodic/",
                                    "/Users/*/.ssh/"};
 static const char *const exts[] = {"plist", "dylib", "sh", "py", "app", "kext", "bundle", "dsplug", "zip"};
-static const char *const cidrs[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "203.0.113.0/24",
-                                    "198.51.100.0/24", "100.64.0.0/10"};
+static const char *const cidrs[] = {"10.0.0.0/8",     "172.16.0.0/12",   "192.168.0.0/16",
+                                    "203.0.113.0/24", "198.51.100.0/24", "100.64.0.0/10"};
 
 static void head(int i, const char *type, const char *language, const char *name)
 {

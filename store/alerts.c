@@ -450,7 +450,9 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 	 * (a single statement with both in a CTE made it scan the table) */
 	sqlite3_stmt *st;
 	if (store_prepare(s,
-	                  "SELECT e.ts, h.host_id, h.name FROM events e LEFT JOIN hosts h ON h.key = e.host_key "
+	                  "SELECT e.ts, h.host_id, h.name, e.host_key, (SELECT count(*) FROM hosts x WHERE "
+	                  "(h.host_id IS NOT NULL AND x.host_id = h.host_id) OR (h.host_id IS NULL AND x.host_id IS "
+	                  "NULL AND x.name = h.name)) FROM events e LEFT JOIN hosts h ON h.key = e.host_key "
 	                  "WHERE e.id = ?1",
 	                  &st))
 		return -1;
@@ -462,23 +464,45 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 	int64_t t = sqlite3_column_int64(st, 0);
 	char *host_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : xstrdup(store_col_req(st, 1));
 	char *host_name = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : xstrdup(store_col_req(st, 2));
+	int64_t host_key = sqlite3_column_int64(st, 3);
+	int one_key = sqlite3_column_int64(st, 4) == 1 && sqlite3_column_type(st, 3) != SQLITE_NULL;
 	sqlite3_finalize(st);
-	struct strbuf sql;
-	strbuf_init(&sql, 512);
-	/* the same host is the same host.id, or the same host.name when the event has no id */
-	store_event_select(&sql, want_doc);
-	strbuf_addstr(&sql, host_id ? "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id = ?1) "
-	                              "AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id"
-	                            : "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id IS NULL AND name = ?2) "
-	                              "AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id");
-	int rc = store_prepare(s, sql.buf, &st);
-	strbuf_release(&sql);
+	/* the same host is the same host.id, or the same host.name when the event has no id; the
+	 * statement is prepared once (a console opens timelines all day) unless it is in use */
+	/* one host key (the usual case) lets the index give the rows in order: no sort */
+	int docs = want_doc != 0, by_name = one_key ? 0 : host_id ? 1 : 2, kept = !s->timeline_busy[docs][by_name];
+	int rc = 0;
+	if (!kept || !s->timeline[docs][by_name]) {
+		struct strbuf sql;
+		strbuf_init(&sql, 512);
+		store_event_select(&sql, want_doc);
+		static const char *const where[] = {
+		    "WHERE e.host_key = ?5 AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id",
+		    "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id = ?1) AND e.ts BETWEEN ?3 AND ?4 "
+		    "ORDER BY e.ts, e.id",
+		    "WHERE e.host_key IN (SELECT key FROM hosts WHERE host_id IS NULL AND name = ?2) "
+		    "AND e.ts BETWEEN ?3 AND ?4 ORDER BY e.ts, e.id"};
+		strbuf_addstr(&sql, where[by_name]);
+		rc = store_prepare(s, sql.buf, &st);
+		strbuf_release(&sql);
+		if (!rc && kept)
+			s->timeline[docs][by_name] = st;
+	} else {
+		st = s->timeline[docs][by_name];
+	}
 	if (!rc) {
 		sqlite3_bind_text(st, 1, host_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, host_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, t - before_us);
 		sqlite3_bind_int64(st, 4, t + after_us);
-		rc = store_each_event_row(s, st, want_doc, fn, ctx);
+		sqlite3_bind_int64(st, 5, host_key);
+		if (kept) {
+			s->timeline_busy[docs][by_name] = 1;
+			rc = store_each_event_row_kept(s, st, want_doc, fn, ctx);
+			s->timeline_busy[docs][by_name] = 0;
+		} else {
+			rc = store_each_event_row(s, st, want_doc, fn, ctx);
+		}
 	}
 	free(host_id);
 	free(host_name);

@@ -458,7 +458,8 @@ int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct
 	return 0;
 }
 
-int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
+/* Steps st, calling fn for each row; keep: reset st for the next use instead of finalizing it. */
+static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx, int keep)
 {
 	struct strbuf doc;
 	strbuf_init(&doc, 4096);
@@ -474,11 +475,27 @@ int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	int failed = rc != SQLITE_DONE && !(rc == SQLITE_ERROR && s->err.len) ? store_fail(s, "reading events") : 0;
+	if (keep) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
 	strbuf_release(&doc);
 	if (rc == SQLITE_ERROR && s->err.len)
 		return -1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading events");
+	return failed;
+}
+
+int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
+{
+	return each_event_row(s, st, want_doc, fn, ctx, 0);
+}
+
+int store_each_event_row_kept(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
+{
+	return each_event_row(s, st, want_doc, fn, ctx, 1);
 }
 
 int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx)

@@ -430,6 +430,9 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	doc_codec_free(s->codec);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 3; k++)
+			sqlite3_finalize(s->timeline[i][k]);
 	sqlite3_close_v2(s->db);
 	strbuf_release(&s->err);
 	free(s->path);

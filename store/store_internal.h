@@ -17,6 +17,10 @@ struct store {
 	struct doc_codec *codec; /* lazily created by store_doc_decode */
 	int migrated_from;       /* the version this open migrated from, 0 when none */
 	int tx_depth, tx_outer;  /* store_tx_begin nesting, and whether the outermost began it */
+	/* the timeline's statements, prepared once: [want_doc][one host key, host.id, host.name],
+	 * and whether one is being stepped (a nested call prepares its own) */
+	sqlite3_stmt *timeline[2][3];
+	int timeline_busy[2][3];
 };
 
 /* Records the database's current error message, prefixed by what was being done. */
@@ -46,5 +50,7 @@ void store_event_select(struct strbuf *sql, int want_doc);
 int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row);
 /* Steps st to the end, calling fn for each event; finalizes st. */
 int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);
+/* The same on a statement kept for reuse: reset, not finalized. */
+int store_each_event_row_kept(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);
 
 #endif
