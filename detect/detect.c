@@ -1220,6 +1220,14 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	return rc;
 }
 
+int detect_json_matches_len(const struct kql_node *q, const char *json, size_t len)
+{
+	cJSON *doc = cJSON_ParseWithLength(json, len);
+	int hit = doc && kql_match(q, doc);
+	cJSON_Delete(doc);
+	return hit;
+}
+
 int detect_json_matches(const struct kql_node *q, const char *json)
 {
 	cJSON *doc = cJSON_Parse(json);

@@ -49,6 +49,8 @@ int index_matches(const char *const *patterns, size_t n, const char *index);
 cJSON *detect_event_json(const struct event_row *row);
 
 /* Whether a stored JSON document (an alert's, say) matches the KQL query. */
+/* Whether the KQL query matches a JSON document of len bytes. */
+int detect_json_matches_len(const struct kql_node *q, const char *json, size_t len);
 int detect_json_matches(const struct kql_node *q, const char *json);
 struct alert_row;
 /* Calls fn for every alert with whether the KQL query matches its document (the console marks

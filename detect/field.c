@@ -442,3 +442,38 @@ size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_
 	free(values);
 	return total;
 }
+
+/* ---- leaves as text ---- */
+
+struct leaf_list {
+	char **names, **values;
+	size_t n;
+};
+
+static int add_leaf(void *ctx, const char *name, size_t name_len, const cJSON *v)
+{
+	struct leaf_list *l = ctx;
+	char *text = cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+	if (!text) {
+		char *printed = cJSON_PrintUnformatted(v);
+		text = xstrdup(printed ? printed : "");
+		cJSON_free(printed);
+	}
+	l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
+	l->values = xrealloc(l->values, (l->n + 1) * sizeof(*l->values));
+	l->names[l->n] = xstrndup(name, name_len);
+	l->values[l->n++] = text;
+	return 0;
+}
+
+size_t json_leaves(const char *json, size_t len, char ***names, char ***values)
+{
+	struct leaf_list l = {0};
+	cJSON *doc = cJSON_ParseWithLength(json, len);
+	if (doc)
+		field_each_leaf(doc, add_leaf, &l);
+	cJSON_Delete(doc);
+	*names = l.names;
+	*values = l.values;
+	return l.n;
+}

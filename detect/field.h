@@ -34,6 +34,11 @@ int json_fields(const char *json, const char *const *paths, size_t n, char **out
 /* The same on len bytes (a document as the store returns it, not NUL-terminated). */
 int json_fields_len(const char *json, size_t len, const char *const *paths, size_t n, char **out);
 
+/* Every leaf of a JSON document (len bytes) as a dotted name and its value as text (strings as
+ * they are, others as JSON; an array gives a leaf per element): the console's field table.
+ * Returns the count; names[i] and values[i] are malloc'd, as are the arrays. */
+size_t json_leaves(const char *json, size_t len, char ***names, char ***values);
+
 /* A JSON document as an outline for a foldable view: one line per member or element, with
  * its depth; an object or array opens a line whose `end` is the index of its closing line. */
 struct json_line {

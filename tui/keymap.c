@@ -66,6 +66,8 @@ static const struct binding {
     {'u', ACT_PIVOT_USER},
     {'F', ACT_PIVOT_FILE},
     {'c', ACT_CATEGORY},
+    {'\\', ACT_TIMELINE_KQL},
+    {'i', ACT_FIELDS},
     {' ', ACT_TOGGLE},
     {'e', ACT_ITEM_NOTE},
     {'d', ACT_DONE},

@@ -65,6 +65,8 @@ enum tui_ctx {
 	X(PIVOT_USER, "u", CTX_TIMELINE, "only the alert's user; again: all")                                          \
 	X(PIVOT_FILE, "F", CTX_TIMELINE, "the alert's file path on every host; again: back")                           \
 	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                              \
+	X(TIMELINE_KQL, "\\", CTX_TIMELINE, "filter the timeline by a KQL query (empty: none)")                        \
+	X(FIELDS, "i", CTX_TIMELINE, "the selected event's fields: Enter keeps events with a value, - drops them")     \
 	X(TOGGLE, "Space", CTX_CHECKLIST, "check or uncheck the item")                                                 \
 	X(ITEM_NOTE, "e", CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                                   \
 	X(DONE, "d", CTX_RESPONSE, "mark the step done")                                                               \

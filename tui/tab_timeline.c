@@ -6,7 +6,9 @@
 
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/kql.h"
 #include "store/alerts.h"
+#include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
 
@@ -73,6 +75,8 @@ static void draw_heading(struct app *a)
 		            : v->pivot == 'u' ? "this user"
 		                              : "all processes",
 		            categories[v->category]);
+	if (v->tl_kql_text)
+		strbuf_addf(&head, " · KQL %s", v->tl_kql_text);
 	draw_text(4, 0, COLS, head.buf, A_DIM, 1);
 	strbuf_release(&head);
 }
@@ -153,11 +157,62 @@ static void open_selected(struct app *a)
 	free(doc);
 }
 
+int timeline_filter(struct app *a, const char *text)
+{
+	struct alertview *v = &a->av;
+	struct kql_node *q = NULL;
+	if (text && *text) {
+		struct kql_error err;
+		if (!(q = kql_parse(text, &err))) {
+			say(a, "KQL error at column %zu: %s", err.column, err.msg);
+			return -1;
+		}
+	}
+	kql_free(v->tl_kql);
+	free(v->tl_kql_text);
+	v->tl_kql = q;
+	v->tl_kql_text = q ? xstrdup(text) : NULL;
+	alert_reload_timeline(a);
+	return 0;
+}
+
+static void kql_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	timeline_filter(a, text);
+}
+
+static int take_doc_len(void *ctx, const struct event_row *row)
+{
+	struct strbuf *sb = ctx;
+	strbuf_add(sb, row->doc, row->doc_len);
+	return 1;
+}
+
+/* The selected event's fields, to narrow the timeline by one of them. */
+static void open_fields(struct app *a)
+{
+	int64_t id = timeline_selected_event(a);
+	if (!id)
+		return;
+	struct strbuf doc;
+	strbuf_init(&doc, 4096);
+	if (store_event_get(a->s, id, 1, take_doc_len, &doc))
+		say(a, "could not read the event: %.300s", store_errmsg(a->s));
+	else
+		fields_open(a, doc.buf, doc.len);
+	strbuf_release(&doc);
+}
+
 static int timeline_request(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
 	switch (act) {
 	case ACT_OPEN: open_selected(a); return 1;
+	case ACT_TIMELINE_KQL:
+		dialog_prompt(a, "Filter the timeline (KQL over its events):", v->tl_kql_text, kql_typed, NULL, NULL);
+		return 1;
+	case ACT_FIELDS: open_fields(a); return 1;
 	case ACT_WIDEN:
 		v->tl_before *= 2, v->tl_after *= 2;
 		alert_reload_related(a);

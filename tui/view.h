@@ -40,7 +40,7 @@ struct view_ops {
 	void (*close)(struct app *a); /* frees the view's state when it leaves the stack */
 };
 
-extern const struct view_ops queue_view, alert_view, pager_view, json_view;
+extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view;
 
 /* A tab of the alert view. */
 struct tab_ops {
@@ -117,6 +117,8 @@ struct alertview {
 	int64_t tl_shift;            /* paging: moves the window */
 	int pivot;                   /* 0 none, 'p' process, 'u' user, 'F' file on every host */
 	int category;                /* 0 all, then file, process, network */
+	char *tl_kql_text;           /* the timeline's KQL filter, as typed or built from the field table */
+	struct kql_node *tl_kql;
 	/* the response tab */
 	int walk; /* walking through pending response steps */
 };
@@ -138,6 +140,9 @@ struct app {
 	char *pager_title;
 	char **text_lines;
 	size_t ntext, text_top;
+	/* the field table of an event: its leaves */
+	char **field_names, **field_values;
+	size_t nfields, field_sel, field_top;
 	/* the event's JSON: a foldable tree */
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
@@ -172,9 +177,12 @@ struct case_item *current_item(struct app *a, const char *kind);
 /* Text lines from row 4 with scrolling (the tab's sel is the top line). */
 void draw_tab_lines(struct app *a, const struct text_out *o);
 
-/* pager_view.c, json_view.c */
+/* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
 void json_open(struct app *a, const char *doc);
+void fields_open(struct app *a, const char *doc, size_t len);
+/* Sets the timeline's KQL filter (NULL or "": none); says a syntax error and keeps the old. */
+int timeline_filter(struct app *a, const char *kql);
 
 /* actions.c: what A, C, O, x and E do, on the marked alerts or the one in view */
 void action_set_status(struct app *a, const char *status);
