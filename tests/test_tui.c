@@ -838,6 +838,19 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_true(screen_has("· KQL (process.name:sh) and not "));
 	keys("\\\x15\n"); /* Ctrl-U empties the prompt: no filter */
 	assert_false(screen_has("· KQL"));
+	/* v: the event browser, over the whole case, narrowed by KQL */
+	keys("qv");
+	assert_true(screen_has(" Events · all"));
+	keys("\\process.name:launchctl\n");
+	assert_true(screen_has(" Events · KQL process.name:launchctl"));
+	assert_true(screen_has("launchctl kickstart -k system/com.apple.dspluginhelperd"));
+	assert_false(screen_has("ZoomUpdate"));
+	keys("i");
+	assert_true(screen_has("Event fields"));
+	keys("q\n");
+	assert_true(screen_has("Event — Enter folds"));
+	keys("qq");
+	assert_true(screen_has("casebook"));
 	keys("q");
 	keys("k\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
 	app_draw(app);

@@ -1,6 +1,6 @@
 /* The field table: every field of an event, a row each (Kibana's flyout table, lnav's
- * pretty-print). Enter or + keeps only the timeline's events with that value, - drops them:
- * the choice becomes a KQL clause added to the timeline's filter. */
+ * pretty-print). Enter or + keeps only the events with that value, - drops them: the choice
+ * becomes a KQL clause added to the filter of the view it came from (timeline or browser). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +21,10 @@ static void fields_close(struct app *a)
 	a->nfields = a->field_sel = a->field_top = 0;
 }
 
-void fields_open(struct app *a, const char *doc, size_t len)
+void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql))
 {
 	fields_close(a);
+	a->pivot_to = pivot_to;
 	a->nfields = json_leaves(doc, len, &a->field_names, &a->field_values);
 	if (!a->nfields) {
 		say(a, "the event's document could not be read");
@@ -50,13 +51,14 @@ static void pivot(struct app *a, int keep)
 	const char *name = a->field_names[a->field_sel], *value = a->field_values[a->field_sel];
 	struct strbuf kql;
 	strbuf_init(&kql, 128);
-	const char *old = a->av.tl_kql_text;
+	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : a->events_kql;
 	if (old)
 		strbuf_addf(&kql, "(%s) and ", old);
 	strbuf_addf(&kql, "%s%s:", keep ? "" : "not ", name);
 	kql_quote(&kql, value);
-	view_pop(a); /* back to the timeline, narrowed */
-	timeline_filter(a, kql.buf);
+	int (*narrow)(struct app *, const char *) = a->pivot_to;
+	view_pop(a); /* back to the timeline or the browser, narrowed */
+	narrow(a, kql.buf);
 	strbuf_release(&kql);
 }
 

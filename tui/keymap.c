@@ -44,6 +44,7 @@ static const struct binding {
     {'f', ACT_STATUS_FILTER},
     {'H', ACT_GROUP},
     {' ', ACT_MARK},
+    {'v', ACT_EVENTS},
     {'A', ACT_ACK},
     {'C', ACT_CLOSE},
     {'O', ACT_REOPEN},

@@ -43,6 +43,7 @@ enum tui_ctx {
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
 	X(GROUP, "H", CTX_QUEUE, "group by host (a noisy host becomes one row)")                                       \
 	X(MARK, "Space", CTX_QUEUE, "mark the row for a bulk acknowledge or close")                                    \
+	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL)")                                 \
 	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, or this one)")                             \
 	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \

@@ -170,6 +170,7 @@ static int queue_request(struct app *a, enum tui_action act)
 	case ACT_KQL_FILTER:
 		dialog_prompt(a, "Filter (KQL over the alerts):", a->kql_text, kql_done, NULL, NULL);
 		return 1;
+	case ACT_EVENTS: events_open(a); return 1;
 	case ACT_SORT: q->sort = (q->sort + 1) % SORT_COUNT; break;
 	case ACT_STATUS_FILTER: q->filter = (q->filter + 1) % FILTER_COUNT; break;
 	case ACT_GROUP: q->group_host = !q->group_host; break;

@@ -200,7 +200,7 @@ static void open_fields(struct app *a)
 	if (store_event_get(a->s, id, 1, take_doc_len, &doc))
 		say(a, "could not read the event: %.300s", store_errmsg(a->s));
 	else
-		fields_open(a, doc.buf, doc.len);
+		fields_open(a, doc.buf, doc.len, timeline_filter);
 	strbuf_release(&doc);
 }
 

@@ -40,7 +40,7 @@ struct view_ops {
 	void (*close)(struct app *a); /* frees the view's state when it leaves the stack */
 };
 
-extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view;
+extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view, events_view;
 
 /* A tab of the alert view. */
 struct tab_ops {
@@ -140,9 +140,17 @@ struct app {
 	char *pager_title;
 	char **text_lines;
 	size_t ntext, text_top;
-	/* the field table of an event: its leaves */
+	/* the field table of an event: its leaves, and what a pivot on one narrows */
 	char **field_names, **field_values;
 	size_t nfields, field_sel, field_top;
+	int (*pivot_to)(struct app *a, const char *kql);
+	/* the event browser: the case's events a KQL filter matches (the first EVENTS_PAGE) */
+	struct browsed {
+		int64_t id, ts;
+		char *host, *what, *process, *evidence;
+	} * events;
+	size_t nevents, events_sel, events_top;
+	char *events_kql;
 	/* the event's JSON: a foldable tree */
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
@@ -180,7 +188,8 @@ void draw_tab_lines(struct app *a, const struct text_out *o);
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
 void json_open(struct app *a, const char *doc);
-void fields_open(struct app *a, const char *doc, size_t len);
+void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
+void events_open(struct app *a);
 /* Sets the timeline's KQL filter (NULL or "": none); says a syntax error and keeps the old. */
 int timeline_filter(struct app *a, const char *kql);
 
