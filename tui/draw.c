@@ -56,6 +56,11 @@ static int put_wide(int y, int x, int width, const wchar_t *w, size_t n, attr_t 
 	size_t k = 0;
 	while (k < n && cols + cell_width(w[k]) <= width)
 		cols += cell_width(w[k++]);
+	/* cut text says so: the last column shows … (an identifier is never cut silently) */
+	int cut = k < n && width >= 2;
+	if (cut)
+		while (k > 0 && cols + 1 > width)
+			cols -= cell_width(w[--k]);
 	attr_t old;
 	short pair;
 	attr_get(&old, &pair, NULL);
@@ -64,6 +69,10 @@ static int put_wide(int y, int x, int width, const wchar_t *w, size_t n, attr_t 
 		mvaddnwstr(y, x, w, (int)k);
 	else
 		move(y, x);
+	if (cut) {
+		addnwstr(L"\u2026", 1);
+		cols++;
+	}
 	if (pad)
 		for (int i = cols; i < width; i++)
 			addch(' ');
