@@ -18,6 +18,7 @@
 #include "ingest/ingest.h"
 #include "store/alerts.h"
 #include "tui/app.h"
+#include "tui/draw.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
 #include "tui/screen.h"
@@ -489,6 +490,26 @@ static void test_screens_80x24(void **state)
 	assert_false(screen_has("gone"));
 }
 
+/* LANG=C over SSH: the console draws ASCII only, in the same columns. */
+static void test_ascii_terminal(void **state)
+{
+	(void)state;
+	draw_set_ascii(1);
+	app_draw(app);
+	int rows_with_text = 0;
+	for (int y = 0; y < LINES; y++) {
+		char row[1024];
+		screen_row(y, row, sizeof(row));
+		for (const char *c = row; *c; c++)
+			if ((unsigned char)*c >= 0x80)
+				fail_msg("row %d is not ASCII: %s", y, row);
+		rows_with_text += row[0] != '\0';
+	}
+	assert_true(screen_has("  * medium    47 05-01 10:00:00 mac|evil^]0;p~ Persistence ~ /Library/~9B.dsplug"));
+	draw_set_ascii(0);
+	assert_true(screen_has("● medium"));
+}
+
 static void test_screens_132x40_and_resizes(void **state)
 {
 	(void)state;
@@ -869,6 +890,7 @@ int main(void)
 	    cmocka_unit_test(test_tab_hints_come_from_the_key_table),
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),

@@ -6,6 +6,38 @@
 
 #include "common/sanitize.h"
 
+/* A terminal whose locale is not UTF-8 (LANG=C over SSH) gets ASCII: each character beyond it
+ * becomes one ASCII character, so that the layout, measured in columns, stays the same. */
+static int ascii_only;
+
+void draw_set_ascii(int on)
+{
+	ascii_only = on;
+}
+
+static wchar_t ascii_of(wchar_t c)
+{
+	static const struct {
+		wchar_t from, to;
+	} map[] = {{L'\u25CF', L'*'}, {L'\u25D0', L'+'}, {L'\u25CB', L'o'}, {L'\u25B6', L'>'}, {L'\u25B8', L'>'},
+	           {L'\u25BE', L'v'}, {L'\u2026', L'~'}, {L'\u2500', L'-'}, {L'\u2502', L'|'}, {L'\u2514', L'`'},
+	           {L'\u2503', L'|'}, {L'\u00B7', L'.'}, {L'\u00B1', L'+'}, {L'\u2192', L'>'}, {L'\u2190', L'<'},
+	           {L'\u258F', L'|'}, {L'\u2014', L'-'}, {L'\u2013', L'-'}, {L'\u00D7', L'x'}};
+	if (c < 0x7F)
+		return c;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].from == c)
+			return map[i].to;
+	if (c >= 0x2400 && c <= 0x2426) /* a control picture: a control character shown */
+		return L'^';
+	return L'?';
+}
+
+static wchar_t ellipsis(void)
+{
+	return ascii_only ? L'~' : L'\u2026';
+}
+
 /* Converts sanitized UTF-8 to wide characters (sanitized text is valid UTF-8). */
 static wchar_t *widen(const char *s, size_t *n)
 {
@@ -23,7 +55,7 @@ static wchar_t *widen(const char *s, size_t *n)
 			k = 1;
 			memset(&st, 0, sizeof(st));
 		}
-		w[out++] = wc;
+		w[out++] = ascii_only ? ascii_of(wc) : wc;
 		p += k;
 	}
 	w[out] = L'\0';
@@ -70,7 +102,8 @@ static int put_wide(int y, int x, int width, const wchar_t *w, size_t n, attr_t 
 	else
 		move(y, x);
 	if (cut) {
-		addnwstr(L"\u2026", 1);
+		wchar_t e[2] = {ellipsis(), L'\0'};
+		addnwstr(e, 1);
 		cols++;
 	}
 	if (pad)
@@ -114,7 +147,7 @@ int draw_text_middle(int y, int x, int width, const char *s, attr_t attr)
 			cols += cell_width(w[--b]);
 		wchar_t *mid = xmalloc((a + 1 + (n - b) + 1) * sizeof(*mid));
 		memcpy(mid, w, a * sizeof(*w));
-		mid[a] = L'…';
+		mid[a] = ellipsis();
 		memcpy(mid + a + 1, w + b, (n - b) * sizeof(*w));
 		used = put_wide(y, x, width, mid, a + 1 + (n - b), attr, 1);
 		free(mid);

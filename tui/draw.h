@@ -20,4 +20,8 @@ int text_width(const char *s);
 size_t wrap_text(const char *s, int width, int multiline, char ***lines);
 void free_lines(char **lines, size_t n);
 
+/* ASCII only (a terminal whose locale is not UTF-8): every character beyond ASCII is drawn as
+ * one ASCII character (● *, ▶ >, … ~, a control picture ^, others ?). */
+void draw_set_ascii(int on);
+
 #endif

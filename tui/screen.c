@@ -1,9 +1,14 @@
 #include "tui/screen.h"
 
 #include <curses.h>
+
+#include "tui/draw.h" /* before term.h, whose macros (lines) it would meet */
+
+#include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <term.h> /* after curses.h */
 #include <unistd.h>
 #include <wchar.h>
@@ -82,6 +87,9 @@ int screen_term_usable(char *why, size_t len)
 int tui_run(struct store *s, const char *analyst, const char *db_name)
 {
 	setlocale(LC_ALL, "");
+	/* LANG=C over SSH: the terminal may not take UTF-8, so the console draws ASCII */
+	const char *codeset = nl_langinfo(CODESET);
+	draw_set_ascii(!codeset || (strcasecmp(codeset, "UTF-8") && strcasecmp(codeset, "utf8")));
 	if (!initscr()) {
 		diag("casebook: cannot start the console on this terminal\n");
 		return 1;
