@@ -150,7 +150,7 @@ valgrind: deps
 	@sh .ci/deps.sh valgrind
 	@$(MAKE) --no-print-directory valgrind-build
 	@sh tests/valgrind.sh $(VG_TESTS)
-valgrind-build: build/vg/casebook build/release/gen-events $(patsubst %,build/vg/%,$(VG_TESTS))
+valgrind-build: build/vg/casebook build/release/gen-events build/release/gen-rules $(patsubst %,build/vg/%,$(VG_TESTS))
 
 # Rewrites tests/expected/ from the current code; review the diff before committing it.
 update-expected: build/check/test_triage

@@ -1129,7 +1129,7 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 	strbuf_init(&o, 256);
 	strbuf_init(&e, 256);
 	assert_int_equal(
-	    tu_run(&o, &e, "{ build/release/gen-events --events 3000 --hosts 6 > '%s'; }", tu_path("pack.ndjson")), 0);
+	    tu_run(&o, &e, "{ build/release/gen-events --events 1000 --hosts 4 > '%s'; }", tu_path("pack.ndjson")), 0);
 	assert_int_equal(
 	    tu_run(&o, &e, "{ build/release/gen-rules --rules 150 > '%s'; }", tu_path("pack-rules.ndjson")), 0);
 	struct strbuf with, without;
@@ -1155,7 +1155,8 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		alert_uuids(s, pass ? &without : &with);
 		store_close(s);
 	}
-	assert_true(tu_count(with.buf, "\n") > 100); /* many rules fire */
+	printf("%d alerts from the pack\n", tu_count(with.buf, "\n"));
+	assert_true(tu_count(with.buf, "\n") > 40); /* many rules fire */
 	assert_string_equal(with.buf, without.buf);
 	strbuf_release(&with);
 	strbuf_release(&without);
