@@ -39,7 +39,7 @@ enum tui_ctx {
 	X(SEARCH_NEXT, "n", CTX_QUEUE, "next match")                                                                   \
 	X(SEARCH_PREV, "N", CTX_QUEUE, "previous match")                                                               \
 	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
-	X(SORT, "s", CTX_QUEUE, "sort by time, severity or host")                                                      \
+	X(SORT, "s", CTX_QUEUE, "sort by time, severity, host, or newest first")                                       \
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
 	X(GROUP, "H", CTX_QUEUE, "group by host (a noisy host becomes one row)")                                       \
 	X(MARK, "Space", CTX_QUEUE, "mark the row for a bulk acknowledge or close")                                    \

@@ -7,7 +7,7 @@
 
 #include "common/strbuf.h"
 
-const char *const queue_sort_names[SORT_COUNT] = {"time", "severity", "host"};
+const char *const queue_sort_names[SORT_COUNT] = {"time", "severity", "host", "newest"};
 const char *const queue_filter_names[FILTER_COUNT] = {"open", "acknowledged", "closed", "all"};
 
 void queue_init(struct queue *q)
@@ -123,6 +123,8 @@ static int compare_rows(const void *pa, const void *pb)
 		c = b->severity_rank - a->severity_rank;
 	else if (sorting->sort == SORT_HOST)
 		c = (host_rank[a->host_id] > host_rank[b->host_id]) - (host_rank[a->host_id] < host_rank[b->host_id]);
+	else if (sorting->sort == SORT_NEWEST)
+		return compare_time(b, a);
 	return c ? c : compare_time(a, b);
 }
 
@@ -143,6 +145,14 @@ static void sort_view(struct queue *q)
 	}
 	if (q->sort == SORT_TIME)
 		return;
+	if (q->sort == SORT_NEWEST) { /* time order, reversed */
+		for (size_t i = 0, j = q->nview; i + 1 < j; i++, j--) {
+			size_t t = q->view[i];
+			q->view[i] = q->view[j - 1];
+			q->view[j - 1] = t;
+		}
+		return;
+	}
 	size_t nkeys = q->sort == SORT_HOST ? strpool_count(&q->hosts) : 5;
 	size_t *start = xcalloc(nkeys + 1, sizeof(*start)), *out = xmalloc((q->nview ? q->nview : 1) * sizeof(*out));
 	for (size_t i = 0; i < q->nview; i++)

@@ -20,7 +20,7 @@ struct qrow {
 	int severity_rank; /* queue_severity_rank(severity), set by queue_add for sorting */
 };
 
-enum queue_sort { SORT_TIME, SORT_SEVERITY, SORT_HOST, SORT_COUNT };
+enum queue_sort { SORT_TIME, SORT_SEVERITY, SORT_HOST, SORT_NEWEST, SORT_COUNT };
 enum queue_filter { FILTER_OPEN, FILTER_ACKNOWLEDGED, FILTER_CLOSED, FILTER_ALL, FILTER_COUNT };
 
 struct queue {
