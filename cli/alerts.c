@@ -190,19 +190,8 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 	if (optind < argc)
 		return command_usage_error("alerts", "takes no arguments");
 	struct kql_node *kql = NULL;
-	if (kql_text) {
-		struct kql_error kerr;
-		if (!(kql = kql_parse(kql_text, &kerr))) {
-			struct strbuf msg;
-			strbuf_init(&msg, 128);
-			kql_error_format(kql_text, &kerr, &msg);
-			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
-			diag("casebook alerts: %s", safe);
-			free(safe);
-			strbuf_release(&msg);
-			return 64;
-		}
-	}
+	if (kql_text && !(kql = parse_query_option("alerts", kql_text)))
+		return EXIT_USAGE;
 	struct store *s;
 	if (open_store(g, STORE_READONLY, &s)) {
 		kql_free(kql);

@@ -30,6 +30,9 @@ int command_usage_error(const char *cmd, const char *msg);
 /* Opens the case database (store_open), saying so when a writer migrated it; with
  * OPEN_WITH_PACK also loads the bundled rule pack. */
 int open_store(struct globals *g, unsigned flags, struct store **s);
+/* Parses a --query KQL option: the query, or NULL after saying where it does not parse (the
+ * caller exits EXIT_USAGE). */
+struct kql_node *parse_query_option(const char *cmd, const char *text);
 /* Parses an ISO 8601 option value, or reports a usage error (returns EXIT_USAGE). */
 int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us);
 /* Appends s sanitized, cut or padded to width columns. */

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
+#include "detect/kql.h"
 #include "detect/rule.h"
 #include "store/alerts.h"
 
@@ -136,4 +138,20 @@ int resolve_alert(struct store *s, const char *cmd, const char *arg, struct reso
 		*r = f.first;
 	}
 	return rc;
+}
+
+struct kql_node *parse_query_option(const char *cmd, const char *text)
+{
+	struct kql_error kerr;
+	struct kql_node *q = kql_parse(text, &kerr);
+	if (q)
+		return q;
+	struct strbuf msg;
+	strbuf_init(&msg, 128);
+	kql_error_format(text, &kerr, &msg);
+	char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
+	diag("casebook %s: %s", cmd, safe);
+	free(safe);
+	strbuf_release(&msg);
+	return NULL;
 }

@@ -224,19 +224,8 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	if (kql_text && (q.host || q.has_from || q.has_to))
 		return command_usage_error("events", "--query takes the host and time conditions in KQL itself");
 	struct kql_node *kql = NULL;
-	if (kql_text) {
-		struct kql_error kerr;
-		if (!(kql = kql_parse(kql_text, &kerr))) {
-			struct strbuf msg;
-			strbuf_init(&msg, 128);
-			kql_error_format(kql_text, &kerr, &msg);
-			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
-			diag("casebook events: %s", safe);
-			free(safe);
-			strbuf_release(&msg);
-			return EXIT_USAGE;
-		}
-	}
+	if (kql_text && !(kql = parse_query_option("events", kql_text)))
+		return EXIT_USAGE;
 	struct store *s;
 	if (open_store(g, STORE_READONLY, &s)) {
 		kql_free(kql);

@@ -114,15 +114,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 	struct query_match m = {0};
 	int rc = 0;
 	if (query) {
-		struct kql_error kerr;
-		if (!(m.q = kql_parse(query, &kerr))) {
-			struct strbuf msg;
-			strbuf_init(&msg, 128);
-			kql_error_format(query, &kerr, &msg);
-			char *safe = sanitize_dup(msg.buf, SAN_MULTILINE);
-			diag("casebook status: %s", safe);
-			free(safe);
-			strbuf_release(&msg);
+		if (!(m.q = parse_query_option("status", query))) {
 			store_close(s);
 			return EXIT_USAGE;
 		}

@@ -588,6 +588,27 @@ static int make_event_alert(struct run *run, void *ctx, const char *uuid, int64_
 	return run_create_event_alert(run, e->hits, e->n, uuid, exec_t, NULL, NULL);
 }
 
+int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t size, int64_t (*execution)(const void *),
+                        alert_namer name, alert_maker make)
+{
+	int64_t current = INT64_MIN, created = 0;
+	int full = 0, rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const void *item = (const char *)items + i * size;
+		int64_t T = execution(item);
+		if (T != current)
+			current = T, created = 0, full = 0;
+		if (full)
+			continue;
+		char uuid[SHA256_HEX_LEN + 1];
+		name(run, item, uuid);
+		int r = run_alert_once(run, uuid, T, &created, make, (void *)item);
+		rc = r < 0;
+		full = r > 0;
+	}
+	return rc ? -1 : 0;
+}
+
 /* Creates the alert on hits (one event, or a sequence's) at execution T, once. */
 static int alert_once(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created)
 {

@@ -1386,6 +1386,19 @@ static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen, int
 	return (alen > blen) - (alen < blen);
 }
 
+static int cmp_holds(int cmp, int op)
+{
+	switch (op) {
+	case CMP_EQ: return cmp == 0;
+	case CMP_NE: return cmp != 0;
+	case CMP_LT: return cmp < 0;
+	case CMP_LE: return cmp <= 0;
+	case CMP_GT: return cmp > 0;
+	case CMP_GE: return cmp >= 0;
+	}
+	return 0;
+}
+
 /* Compares two values: 1 when the comparison holds. null equals only null and orders
  * against nothing; a number and a string compare as numbers when the string is one. */
 static int compare(const struct eql_val *a, const struct eql_val *b, int op, int caseless)
@@ -1410,15 +1423,7 @@ static int compare(const struct eql_val *a, const struct eql_val *b, int op, int
 	} else {
 		return op == CMP_NE;
 	}
-	switch (op) {
-	case CMP_EQ: return cmp == 0;
-	case CMP_NE: return cmp != 0;
-	case CMP_LT: return cmp < 0;
-	case CMP_LE: return cmp <= 0;
-	case CMP_GT: return cmp > 0;
-	case CMP_GE: return cmp >= 0;
-	}
-	return 0;
+	return cmp_holds(cmp, op);
 }
 
 static void eval(const struct node *n, const cJSON *ev, struct eql_val *out);
@@ -1900,19 +1905,6 @@ static int val_date(const struct eql_val *v, int64_t *us)
 	if (v->k == V_NUM && isfinite(v->n) && fabs(v->n) < 9.2e15) {
 		*us = (int64_t)v->n * 1000;
 		return 1;
-	}
-	return 0;
-}
-
-static int cmp_holds(int cmp, int op)
-{
-	switch (op) {
-	case CMP_EQ: return cmp == 0;
-	case CMP_NE: return cmp != 0;
-	case CMP_LT: return cmp < 0;
-	case CMP_LE: return cmp <= 0;
-	case CMP_GT: return cmp > 0;
-	case CMP_GE: return cmp >= 0;
 	}
 	return 0;
 }

@@ -318,6 +318,25 @@ static int query_parses(const struct rule *r, char *why, size_t whylen)
 	return 0;
 }
 
+/* Stores a parsed rule (its JSON with the defaults filled) under source. */
+static int put_rule(struct store *s, const struct rule *r, const char *source, enum on_existing mode,
+                    enum upsert_result *res)
+{
+	char *json = cJSON_PrintUnformatted(r->obj);
+	struct rule_row row = {.rule_id = r->rule_id,
+	                       .version = r->version,
+	                       .uuid = r->uuid,
+	                       .name = r->name,
+	                       .type = r->type,
+	                       .language = r->language,
+	                       .enabled = r->enabled,
+	                       .source = source,
+	                       .json = json};
+	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, res) : store_rule_put(s, &row, res);
+	cJSON_free(json);
+	return rc;
+}
+
 static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
                       struct import_counts *c, FILE *errors, const char *where)
 {
@@ -334,18 +353,8 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 		rule_release(&r);
 		return 0;
 	}
-	char *json = cJSON_PrintUnformatted(r.obj);
-	struct rule_row row = {.rule_id = r.rule_id,
-	                       .version = r.version,
-	                       .uuid = r.uuid,
-	                       .name = r.name,
-	                       .type = r.type,
-	                       .language = r.language,
-	                       .enabled = r.enabled,
-	                       .source = source,
-	                       .json = json};
 	enum upsert_result res;
-	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, &res) : store_rule_put(s, &row, &res);
+	int rc = put_rule(s, &r, source, mode, &res);
 	if (rc == 0) {
 		if (res == UPSERT_ADDED)
 			c->rules_added++;
@@ -359,7 +368,6 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 			c->unsupported++;
 		}
 	}
-	cJSON_free(json);
 	rule_release(&r);
 	return rc;
 }
@@ -587,25 +595,14 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 	struct rule r;
 	int rc = -1;
 	if (rule_from_json(obj, &r, why, whylen) == 0) {
-		char *json = cJSON_PrintUnformatted(r.obj);
-		struct rule_row row = {.rule_id = r.rule_id,
-		                       .version = r.version,
-		                       .uuid = r.uuid,
-		                       .name = r.name,
-		                       .type = r.type,
-		                       .language = r.language,
-		                       .enabled = 0,
-		                       .source = "kibana-alert",
-		                       .json = json};
 		enum upsert_result res;
 		*key = 0;
-		rc = store_rule_add_missing(s, &row, &res) ||
+		rc = put_rule(s, &r, "kibana-alert", KEEP_EXISTING, &res) ||
 		             store_rule_find(s, r.rule_id, r.version, take_rule_key, key) < 0
 		         ? -1
 		         : 0;
 		if (rc)
 			snprintf(why, whylen, "%s", store_errmsg(s));
-		cJSON_free(json);
 		rule_release(&r);
 	}
 	cJSON_Delete(obj);

@@ -101,6 +101,12 @@ typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t
  * (nothing created), 0 when done, -1 on a store error. */
 int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *created, alert_maker make, void *ctx);
 
+/* The alerts a type decided, items sorted by execution: each made once (named by name, made
+ * by make), an execution stopping at max_signals. 0 or -1. */
+typedef void (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1]);
+int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t size, int64_t (*execution)(const void *),
+                        alert_namer name, alert_maker make);
+
 /* An alert on source events (the first is the alert's own): the document as Kibana writes it
  * for query, EQL and new terms rules. extra, when set, adds type fields to the document. */
 typedef void (*alert_extra)(cJSON *doc, void *ctx);

@@ -203,9 +203,21 @@ static void add_new_terms(cJSON *doc, void *ctx)
 	}
 }
 
+static int64_t term_execution(const void *item)
+{
+	return ((const struct term_alert *)item)->T;
+}
+
+/* Kibana's new terms alert hashes the event and its new terms. */
+static void name_term(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	const struct hit *h = &run->hits[((const struct term_alert *)item)->hit];
+	run_alert_uuid(&run->r, &h, 1, h->keys[0], uuid);
+}
+
 static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
-	const struct hit *h = ctx;
+	const struct hit *h = &run->hits[((const struct term_alert *)ctx)->hit];
 	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, h->keys[0]);
 }
 
@@ -232,20 +244,7 @@ static int new_terms_finish(struct run *run)
 	run->t->matched += n;
 	if (n > 1)
 		qsort(at, n, sizeof(*at), by_execution);
-	int64_t current = INT64_MIN, created = 0;
-	int full = 0, rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (at[i].T != current)
-			current = at[i].T, created = 0, full = 0;
-		if (full)
-			continue;
-		const struct hit *h = &run->hits[at[i].hit];
-		char uuid[SHA256_HEX_LEN + 1];
-		run_alert_uuid(&run->r, &h, 1, h->keys[0], uuid);
-		int r = run_alert_once(run, uuid, at[i].T, &created, make_term_alert, (void *)h);
-		rc = r < 0;
-		full = r > 0;
-	}
+	int rc = run_alerts_in_order(run, at, n, sizeof(*at), term_execution, name_term, make_term_alert);
 	free(at);
 	return rc ? -1 : 0;
 }

@@ -283,10 +283,6 @@ static int by_execution(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-struct making {
-	const struct group_alert *g;
-};
-
 static void add_iso(cJSON *obj, const char *key, int64_t us)
 {
 	char t[TIME_ISO_LEN];
@@ -298,7 +294,7 @@ static void add_iso(cJSON *obj, const char *key, int64_t us)
  * its events are the ones it counted (the last is its own, for the host and timeline). */
 static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
-	const struct group_alert *g = ((struct making *)ctx)->g;
+	const struct group_alert *g = ctx;
 	const struct threshold *t = run->state;
 	const struct hit *last = &run->hits[g->hi - 1];
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us(), max_ts = INT64_MIN;
@@ -368,9 +364,15 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	return rc;
 }
 
-/* Kibana names a threshold alert by the rule, the execution and the group. */
-static void threshold_uuid(const struct run *run, const struct group_alert *g, char out[SHA256_HEX_LEN + 1])
+static int64_t group_execution(const void *item)
 {
+	return ((const struct group_alert *)item)->T;
+}
+
+/* Kibana names a threshold alert by the rule, the execution and the group. */
+static void name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN + 1])
+{
+	const struct group_alert *g = item;
 	struct sha256_ctx *ctx = sha256_begin();
 	char head[96];
 	snprintf(head, sizeof(head), "threshold:%lld:%lld:", (long long)run->r.version, (long long)g->T);
@@ -396,20 +398,8 @@ static int threshold_finish(struct run *run)
 	}
 	if (all.n > 1)
 		qsort(all.at, all.n, sizeof(*all.at), by_execution);
-	int64_t current = INT64_MIN, created = 0;
-	int full = 0, rc = 0;
-	for (size_t i = 0; i < all.n && !rc; i++) {
-		if (all.at[i].T != current)
-			current = all.at[i].T, created = 0, full = 0;
-		if (full)
-			continue;
-		char uuid[SHA256_HEX_LEN + 1];
-		threshold_uuid(run, &all.at[i], uuid);
-		struct making m = {&all.at[i]};
-		int r = run_alert_once(run, uuid, all.at[i].T, &created, make_threshold_alert, &m);
-		rc = r < 0;
-		full = r > 0;
-	}
+	int rc =
+	    run_alerts_in_order(run, all.at, all.n, sizeof(*all.at), group_execution, name_group, make_threshold_alert);
 	free(all.at);
 	return rc ? -1 : 0;
 }

@@ -509,50 +509,42 @@ int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, in
 	return rc;
 }
 
-int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)
+/* The events a WHERE clause (with one parameter, ?1: a number, or text when text is set) picks. */
+static int events_where(struct store *s, const char *where, int64_t number, const char *text, int want_doc, event_fn fn,
+                        void *ctx)
 {
 	struct strbuf sql;
 	strbuf_init(&sql, 256);
 	store_event_select(&sql, want_doc);
-	strbuf_addstr(&sql, "WHERE e.id = ?1");
+	strbuf_addstr(&sql, where);
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
 	if (rc)
 		return -1;
-	sqlite3_bind_int64(st, 1, event_id);
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, number);
 	return store_each_event_row(s, st, want_doc, fn, ctx);
+}
+
+int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)
+{
+	return events_where(s, "WHERE e.id = ?1", event_id, NULL, want_doc, fn, ctx);
 }
 
 int store_event_by_identity(struct store *s, const char *identity, event_fn fn, void *ctx)
 {
-	struct strbuf sql;
-	strbuf_init(&sql, 256);
-	store_event_select(&sql, 0);
-	strbuf_addstr(&sql, "WHERE e.identity = ?1 ORDER BY e.id LIMIT 1");
-	sqlite3_stmt *st;
-	int rc = store_prepare(s, sql.buf, &st);
-	strbuf_release(&sql);
-	if (rc)
-		return -1;
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
-	return store_each_event_row(s, st, 0, fn, ctx);
+	return events_where(s, "WHERE e.identity = ?1 ORDER BY e.id LIMIT 1", 0, identity, 0, fn, ctx);
 }
 
 int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx)
 {
-	struct strbuf sql;
-	strbuf_init(&sql, 256);
-	store_event_select(&sql, 0);
-	strbuf_addstr(&sql, "WHERE e.id > ?1 AND (e.kind = 'signal' OR e.idx LIKE '.alerts-security.alerts-%' "
-	                    "OR e.idx LIKE '.internal.alerts-security.alerts-%') ORDER BY e.id");
-	sqlite3_stmt *st;
-	int rc = store_prepare(s, sql.buf, &st);
-	strbuf_release(&sql);
-	if (rc)
-		return -1;
-	sqlite3_bind_int64(st, 1, after_id);
-	return store_each_event_row(s, st, 0, fn, ctx);
+	return events_where(s,
+	                    "WHERE e.id > ?1 AND (e.kind = 'signal' OR e.idx LIKE '.alerts-security.alerts-%' "
+	                    "OR e.idx LIKE '.internal.alerts-security.alerts-%') ORDER BY e.id",
+	                    after_id, NULL, 0, fn, ctx);
 }
 
 int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path)

@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/status.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
-#include "triage/tree.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -234,29 +232,11 @@ static int alert_key(struct app *a, int key)
 	return 0;
 }
 
-/* The process tree of the alert's event, or of the timeline's selected one, in the pager. */
+/* The process tree of the alert's event, or of the timeline's selected one. */
 static void show_tree(struct app *a)
 {
-	struct alertview *v = &a->av;
-	int64_t event = v->tab == TAB_timeline ? timeline_selected_event(a) : 0;
-	struct process_tree t;
-	int rc = tree_build(a->s, event ? event : v->rec.event_id, 3600 * TIME_US_PER_SEC, &t);
-	if (rc == CB_NOT_FOUND) {
-		say(a, "the event has no process.entity_id to build a tree from");
-		tree_release(&t);
-		return;
-	}
-	if (rc) {
-		say(a, "could not read the tree: %.300s", store_errmsg(a->s));
-		tree_release(&t);
-		return;
-	}
-	struct strbuf text;
-	strbuf_init(&text, 4096);
-	tree_format_text(&t, &text);
-	pager_open(a, "Process tree (±1h on the host) — q or Esc closes", text.buf, 1);
-	strbuf_release(&text);
-	tree_release(&t);
+	int64_t event = a->av.tab == TAB_timeline ? timeline_selected_event(a) : 0;
+	tree_open(a, event ? event : a->av.rec.event_id);
 }
 
 static int alert_request(struct app *a, enum tui_action act)

@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/status.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "store/alerts.h"
 #include "triage/evidence.h"
-#include "triage/tree.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -130,22 +128,8 @@ static void show_selected(struct app *a, int fields)
 
 static void show_tree(struct app *a)
 {
-	if (a->events_sel >= a->nevents)
-		return;
-	struct process_tree t;
-	int rc = tree_build(a->s, a->events[a->events_sel].id, 3600 * TIME_US_PER_SEC, &t);
-	if (rc == CB_NOT_FOUND) {
-		say(a, "the event has no process.entity_id to build a tree from");
-	} else if (rc) {
-		say(a, "could not read the tree: %.300s", store_errmsg(a->s));
-	} else {
-		struct strbuf text;
-		strbuf_init(&text, 4096);
-		tree_format_text(&t, &text);
-		pager_open(a, "Process tree (±1h on the host) — q or Esc closes", text.buf, 1);
-		strbuf_release(&text);
-	}
-	tree_release(&t);
+	if (a->events_sel < a->nevents)
+		tree_open(a, a->events[a->events_sel].id);
 }
 
 static int events_key(struct app *a, int key)

@@ -187,6 +187,8 @@ void draw_tab_lines(struct app *a, const struct text_out *o);
 
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
+/* The process tree of an event (1h each side on its host), in the pager. */
+void tree_open(struct app *a, int64_t event_id);
 void json_open(struct app *a, const char *doc);
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
 void events_open(struct app *a);
