@@ -860,6 +860,13 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_true(screen_has("· KQL (process.name:sh) and not "));
 	keys("\\\x15\n"); /* Ctrl-U empties the prompt: no filter */
 	assert_false(screen_has("· KQL"));
+	/* p pivots on the selected row's process: the launchctl below the alert's event */
+	keys("jp");
+	assert_true(screen_has("· this process ·"));
+	assert_true(screen_has("launchctl kickstart -k system/com.apple.dspluginhelperd"));
+	assert_false(screen_has("file/modification    ZoomUpdate"));
+	keys("p");
+	assert_true(screen_has("file/modification    ZoomUpdate"));
 	/* v: the event browser, over the whole case, narrowed by KQL */
 	keys("qv");
 	assert_true(screen_has(" Events · all"));

@@ -49,7 +49,7 @@ static void timeline_options(struct alertview *v)
 	v->opts.window_only = 1;
 	v->opts.before_us = v->tl_before - v->tl_shift;
 	v->opts.after_us = v->tl_after + v->tl_shift;
-	v->opts.file_path = v->pivot == 'F' ? v->fields[F_PATH] : NULL;
+	v->opts.file_path = v->pivot == 'F' ? v->pivot_value : NULL;
 	v->opts.related = 1;
 	v->opts.related_us = v->tl_before;
 	v->opts.kql = v->tl_kql;
@@ -83,6 +83,7 @@ static void alert_close(struct app *a)
 	case_release(&v->rec);
 	free(v->tl_kql_text);
 	kql_free(v->tl_kql);
+	free(v->pivot_value);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -62,9 +62,9 @@ enum tui_ctx {
 	X(NARROW, "-", CTX_TIMELINE, "narrow the window (halve it)")                                                   \
 	X(EARLIER, "[", CTX_TIMELINE, "page back in time")                                                             \
 	X(LATER, "]", CTX_TIMELINE, "page forward in time")                                                            \
-	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the alert's process (process.entity_id); again: all")                \
-	X(PIVOT_USER, "u", CTX_TIMELINE, "only the alert's user; again: all")                                          \
-	X(PIVOT_FILE, "F", CTX_TIMELINE, "the alert's file path on every host; again: back")                           \
+	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the selected row's process (process.entity_id); again: all")         \
+	X(PIVOT_USER, "u", CTX_TIMELINE, "only the selected row's user; again: all")                                   \
+	X(PIVOT_FILE, "F", CTX_TIMELINE, "the selected row's file path on every host; again: back")                    \
 	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                              \
 	X(TIMELINE_KQL, "\\", CTX_TIMELINE, "filter the timeline by a KQL query (empty: none)")                        \
 	X(FIELDS, "i", CTX_TIMELINE, "the selected event's fields: Enter keeps events with a value, - drops them")     \

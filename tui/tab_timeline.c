@@ -32,11 +32,25 @@ int timeline_shows(const struct alertview *v, const struct case_event *e)
 {
 	if (v->category && !(e->category && strstr(e->category, categories[v->category])))
 		return 0;
-	if (v->pivot == 'p')
-		return same(e->entity, v->fields[F_ENTITY]);
-	if (v->pivot == 'u')
-		return same(e->user, v->fields[F_USER]);
+	if (v->pivot == 'p' || v->pivot == 'u')
+		return same(v->pivot == 'p' ? e->entity : e->user, v->pivot_value);
 	return 1;
+}
+
+/* The selected row's process, user or file, else the alert's own: what p, u and F pivot on. */
+static char *pivot_value_of(struct app *a, int pivot)
+{
+	struct alertview *v = &a->av;
+	int64_t id = timeline_selected_event(a);
+	const char *value = NULL;
+	for (size_t i = 0; id && i < v->rec.ntimeline && !value; i++) {
+		const struct case_event *e = &v->rec.timeline[i];
+		if (e->id == id)
+			value = pivot == 'p' ? e->entity : pivot == 'u' ? e->user : e->file_path;
+	}
+	if (!value)
+		value = v->fields[pivot == 'p' ? F_ENTITY : pivot == 'u' ? F_USER : F_PATH];
+	return value ? xstrdup(value) : NULL;
 }
 
 static struct rows shown_rows(const struct alertview *v)
@@ -228,6 +242,8 @@ static int timeline_request(struct app *a, enum tui_action act)
 	case ACT_PIVOT_USER:
 	case ACT_PIVOT_FILE: {
 		int p = act == ACT_PIVOT_PROCESS ? 'p' : act == ACT_PIVOT_USER ? 'u' : 'F';
+		free(v->pivot_value);
+		v->pivot_value = v->pivot == p ? NULL : pivot_value_of(a, p);
 		v->pivot = v->pivot == p ? 0 : p;
 		break;
 	}

@@ -116,6 +116,7 @@ struct alertview {
 	int64_t tl_before, tl_after; /* the window around the alert's event */
 	int64_t tl_shift;            /* paging: moves the window */
 	int pivot;                   /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	char *pivot_value;           /* the entity id, user or path pivoted on: the selected row's */
 	int category;                /* 0 all, then file, process, network */
 	char *tl_kql_text;           /* the timeline's KQL filter, as typed or built from the field table */
 	struct kql_node *tl_kql;
