@@ -449,6 +449,15 @@ static void test_screens_80x24(void **state)
 		}
 	}
 	assert_true(found);
+	/* / searches a text tab's lines: the guide scrolls to the match; n finds it again */
+	assert_false(screen_has("What this rule does not see"));
+	keys("/what this rule does not see\n");
+	assert_true(screen_has("What this rule does not see"));
+	keys("n");
+	assert_string_equal(app_message(app), "");
+	keys("/no such words anywhere\n");
+	assert_string_equal(app_message(app), "not found");
+	keys("g");
 	keys("3");
 	check_screen("timeline-80x24");
 	keys("\n");
@@ -867,6 +876,12 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_false(screen_has("file/modification    ZoomUpdate"));
 	keys("p");
 	assert_true(screen_has("file/modification    ZoomUpdate"));
+	/* / searches the timeline's rows: the selection moves to the match (T shows whose tree) */
+	keys("/kickstart\n");
+	keys("T");
+	assert_true(screen_has("▶    └─ launchctl (pid 747)")); /* under zsh and ZoomUpdate */
+	keys("q");
+
 	/* v: the event browser, over the whole case, narrowed by KQL */
 	keys("qv");
 	assert_true(screen_has(" Events · all"));

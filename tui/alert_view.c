@@ -181,6 +181,54 @@ void draw_tab_lines(struct app *a, const struct text_out *o)
 	}
 }
 
+void draw_text_tab(struct app *a)
+{
+	struct text_out o = {0};
+	alert_tabs[a->av.tab]->text(a, &o);
+	draw_tab_lines(a, &o);
+	out_free(&o);
+}
+
+/* The next line of a text tab, after (dir 1) or before (-1) the top one, holding needle
+ * (ASCII case aside), wrapping; it becomes the top line. */
+static int find_in_text(struct app *a, const char *needle, int dir)
+{
+	struct alertview *v = &a->av;
+	struct text_out o = {0};
+	alert_tabs[v->tab]->text(a, &o);
+	size_t n = o.n, at = v->sel[v->tab];
+	int found = 0;
+	for (size_t k = 1; k <= n && !found; k++) {
+		size_t i = dir > 0 ? (at + k) % n : (at + n - k % n) % n;
+		if (strcasestr(o.lines[i], needle)) {
+			v->sel[v->tab] = i;
+			found = 1;
+		}
+	}
+	out_free(&o);
+	return found;
+}
+
+/* / in a tab: its text, or its rows. */
+static void search_tab(struct app *a, int dir)
+{
+	const struct tab_ops *t = alert_tabs[a->av.tab];
+	int found = t->text ? find_in_text(a, a->search, dir) : t->find ? t->find(a, a->search, dir) : -1;
+	if (found < 0)
+		say(a, "nothing to search on this tab");
+	else if (!found)
+		say(a, "not found");
+}
+
+static void search_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	free(a->search);
+	a->search = xstrdup(text);
+	if (*text)
+		search_tab(a, 1);
+}
+
 static void draw_header(struct app *a)
 {
 	struct alertview *v = &a->av;
@@ -255,6 +303,14 @@ static int alert_request(struct app *a, enum tui_action act)
 		return 1;
 	}
 	case ACT_TREE: show_tree(a); return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Search:", a->search, search_typed, NULL, NULL); return 1;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		if (!a->search || !*a->search)
+			say(a, "no search yet: press /");
+		else
+			search_tab(a, act == ACT_SEARCH_NEXT ? 1 : -1);
+		return 1;
 	case ACT_NEXT_TAB: v->tab = (v->tab + 1) % TAB_COUNT; return 1;
 	case ACT_PREV_TAB: v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT; return 1;
 	default:

@@ -35,9 +35,9 @@ enum tui_ctx {
 	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
 	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
 	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or local time")                                                 \
-	X(SEARCH, "/", CTX_QUEUE, "search the rows")                                                                   \
-	X(SEARCH_NEXT, "n", CTX_QUEUE, "next match")                                                                   \
-	X(SEARCH_PREV, "N", CTX_QUEUE, "previous match")                                                               \
+	X(SEARCH, "/", CTX_QUEUE | CTX_ALERT, "search the rows, or the tab's text")                                    \
+	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT, "next match")                                                       \
+	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT, "previous match")                                                   \
 	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
 	X(SORT, "s", CTX_QUEUE, "sort by time, severity, host, or newest first")                                       \
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \

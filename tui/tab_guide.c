@@ -7,22 +7,22 @@ static const struct hint hints[] = {{ACT_DOWN, ACT_UP, "/", "scroll"},
                                     {ACT_HELP, 0, "", "help"},
                                     {ACT_BACK, 0, "", "back"}};
 
-static void guide_draw(struct app *a)
+static void guide_text(struct app *a, struct text_out *o)
 {
 	struct alertview *v = &a->av;
-	struct text_out o = {0};
 	int w = COLS - 2;
-	out_guide(&o, &v->guide, "", w);
+	out_guide(o, &v->guide, "", w);
 	if (!v->guide.nblocks)
-		out_add(&o, "This rule has no investigation guide.", A_BOLD);
+		out_add(o, "This rule has no investigation guide.", A_BOLD);
 	if (v->rule_notes.nblocks) {
-		out_add(&o, "", A_NORMAL);
-		out_add(&o, "── casebook's notes on this rule (not the rule author's) ──", A_BOLD | A_REVERSE);
-		out_guide(&o, &v->rule_notes, "┃ ", w);
+		out_add(o, "", A_NORMAL);
+		out_add(o, "── casebook's notes on this rule (not the rule author's) ──", A_BOLD | A_REVERSE);
+		out_guide(o, &v->rule_notes, "┃ ", w);
 	}
-	draw_tab_lines(a, &o);
-	out_free(&o);
 }
 
-const struct tab_ops tab_guide = {
-    .name = "Guide", .draw = guide_draw, .hints = hints, .nhints = sizeof(hints) / sizeof(hints[0])};
+const struct tab_ops tab_guide = {.name = "Guide",
+                                  .draw = draw_text_tab,
+                                  .text = guide_text,
+                                  .hints = hints,
+                                  .nhints = sizeof(hints) / sizeof(hints[0])};

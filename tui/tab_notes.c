@@ -10,10 +10,9 @@
 static const struct hint hints[] = {
     {ACT_ADD_NOTE, 0, "", "write a note"}, {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "back"}};
 
-static void notes_draw(struct app *a)
+static void notes_text(struct app *a, struct text_out *o)
 {
 	const struct case_record *r = &a->av.rec;
-	struct text_out o = {0};
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	for (size_t i = 0; i < r->nnotes; i++) {
@@ -22,12 +21,10 @@ static void notes_draw(struct app *a)
 		strbuf_addf(&sb, "%s%s, %s:\n%s\n", sb.len ? "\n" : "", r->notes[i].by, t, r->notes[i].text);
 	}
 	if (!sb.len)
-		out_add(&o, "No notes yet: press a to write one.", A_NORMAL);
+		out_add(o, "No notes yet: press a to write one.", A_NORMAL);
 	else
-		out_wrapped(&o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+		out_wrapped(o, "", sb.buf, COLS - 2, A_NORMAL, 1);
 	strbuf_release(&sb);
-	draw_tab_lines(a, &o);
-	out_free(&o);
 }
 
 /* The note is committed the moment the editor gives it: nothing typed is kept only in memory
@@ -56,7 +53,8 @@ static int notes_request(struct app *a, enum tui_action act)
 
 const struct tab_ops tab_notes = {.name = "Notes",
                                   .ctx = CTX_NOTES,
-                                  .draw = notes_draw,
+                                  .draw = draw_text_tab,
+                                  .text = notes_text,
                                   .request = notes_request,
                                   .hints = hints,
                                   .nhints = sizeof(hints) / sizeof(hints[0])};

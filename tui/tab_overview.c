@@ -116,16 +116,16 @@ static void context(struct app *a, struct text_out *o, int w)
 		out_add(o, "  none", A_DIM);
 }
 
-static void overview_draw(struct app *a)
+static void overview_text(struct app *a, struct text_out *o)
 {
-	struct text_out o = {0};
 	int w = COLS - 2;
-	host_user_process(&o, a->av.fields, w);
-	file_event_rule(&o, a->av.fields, w);
-	context(a, &o, w);
-	draw_tab_lines(a, &o);
-	out_free(&o);
+	host_user_process(o, a->av.fields, w);
+	file_event_rule(o, a->av.fields, w);
+	context(a, o, w);
 }
 
-const struct tab_ops tab_overview = {
-    .name = "Overview", .draw = overview_draw, .hints = hints, .nhints = sizeof(hints) / sizeof(hints[0])};
+const struct tab_ops tab_overview = {.name = "Overview",
+                                     .draw = draw_text_tab,
+                                     .text = overview_text,
+                                     .hints = hints,
+                                     .nhints = sizeof(hints) / sizeof(hints[0])};

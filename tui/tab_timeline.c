@@ -218,6 +218,32 @@ static void open_fields(struct app *a)
 	strbuf_release(&doc);
 }
 
+static int row_holds(const struct case_event *e, const char *needle)
+{
+	const char *cells[] = {e->category, e->action, e->process, e->host, e->evidence, e->target, e->user};
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+		if (cells[i] && strcasestr(cells[i], needle))
+			return 1;
+	return 0;
+}
+
+static int timeline_find(struct app *a, const char *needle, int dir)
+{
+	struct alertview *v = &a->av;
+	struct rows shown = shown_rows(v);
+	size_t n = shown.n, at = v->sel[TAB_timeline];
+	int found = 0;
+	for (size_t k = 1; k <= n && !found; k++) {
+		size_t i = dir > 0 ? (at + k) % n : (at + n - k % n) % n;
+		if (row_holds(&v->rec.timeline[shown.at[i]], needle)) {
+			v->sel[TAB_timeline] = i;
+			found = 1;
+		}
+	}
+	rows_free(&shown);
+	return found;
+}
+
 static int timeline_request(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
@@ -267,6 +293,7 @@ const struct tab_ops tab_timeline = {.name = "Timeline",
                                      .ctx = CTX_TIMELINE,
                                      .draw = timeline_draw,
                                      .request = timeline_request,
+                                     .find = timeline_find,
                                      .length = timeline_length,
                                      .click = timeline_click,
                                      .hints = hints,

@@ -47,6 +47,11 @@ struct tab_ops {
 	const char *name;
 	unsigned ctx; /* its CTX_ bit, 0 for none */
 	void (*draw)(struct app *a);
+	/* a tab of text: its lines (draw_text_tab draws them; / searches them) */
+	void (*text)(struct app *a, struct text_out *o);
+	/* a tab of rows: the next row after (dir 1) or before (-1) the selection with needle in
+	 * it, selected; 1 when found */
+	int (*find)(struct app *a, const char *needle, int dir);
 	int (*request)(struct app *a, enum tui_action act); /* 1 when it did the action */
 	size_t (*length)(struct app *a);                    /* rows for movement; 0: scrolled text */
 	void (*click)(struct app *a, int y, int x);
@@ -185,6 +190,8 @@ struct rows items_of(const struct alertview *v, const char *kind);
 struct case_item *current_item(struct app *a, const char *kind);
 /* Text lines from row 4 with scrolling (the tab's sel is the top line). */
 void draw_tab_lines(struct app *a, const struct text_out *o);
+/* A text tab: its text's lines, drawn. */
+void draw_text_tab(struct app *a);
 
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
