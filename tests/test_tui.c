@@ -876,6 +876,14 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_false(screen_has("file/modification    ZoomUpdate"));
 	keys("p");
 	assert_true(screen_has("file/modification    ZoomUpdate"));
+	/* W sets the window's ends; the heading says them */
+	keys("W2026-11-20T08:05:30Z 2026-11-20T08:05:40Z\n");
+	assert_true(screen_has(" 2026-11-20 08:05:30 – 2026-11-20 08:05:40 · all processes"));
+	assert_false(screen_has("08:05:29 file/rename"));
+	assert_true(screen_has("08:05:30 process/exec         launchctl"));
+	keys("Wnonsense\n");
+	assert_true(screen_has("the window is two ISO 8601 times"));
+	keys("W2026-11-20T07:55:29Z 2026-11-20T08:15:29Z\n"); /* back to ±600 s */
 	/* / searches the timeline's rows: the selection moves to the match (T shows whose tree) */
 	keys("/kickstart\n");
 	keys("T");

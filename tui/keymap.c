@@ -62,6 +62,7 @@ static const struct binding {
     {'+', ACT_WIDEN},
     {'-', ACT_NARROW},
     {'[', ACT_EARLIER},
+    {'W', ACT_WINDOW},
     {']', ACT_LATER},
     {'p', ACT_PIVOT_PROCESS},
     {'u', ACT_PIVOT_USER},

@@ -61,6 +61,7 @@ enum tui_ctx {
 	X(WIDEN, "+", CTX_TIMELINE, "widen the window (double it)")                                                    \
 	X(NARROW, "-", CTX_TIMELINE, "narrow the window (halve it)")                                                   \
 	X(EARLIER, "[", CTX_TIMELINE, "page back in time")                                                             \
+	X(WINDOW, "W", CTX_TIMELINE, "set the window's start and end (two ISO 8601 times)")                            \
 	X(LATER, "]", CTX_TIMELINE, "page forward in time")                                                            \
 	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the selected row's process (process.entity_id); again: all")         \
 	X(PIVOT_USER, "u", CTX_TIMELINE, "only the selected row's user; again: all")                                   \

@@ -80,15 +80,24 @@ static void draw_heading(struct app *a)
 	const struct alertview *v = &a->av;
 	struct strbuf head;
 	strbuf_init(&head, 128);
-	if (v->pivot == 'F')
+	if (v->pivot == 'F') {
 		strbuf_addf(&head, " the file path on every host · category %s", categories[v->category]);
-	else
-		strbuf_addf(&head, " ±%llds%s · %s · category %s", (long long)(v->tl_before / TIME_US_PER_SEC),
-		            v->tl_shift ? " (paged)" : "",
+	} else {
+		if (v->tl_before != v->tl_after || v->tl_shift) { /* a window set or paged: its ends */
+			char from[32], to[32];
+			int64_t t = v->rec.original_time;
+			ui_format_time(a, t - v->tl_before + v->tl_shift, from, sizeof(from), 1);
+			ui_format_time(a, t + v->tl_after + v->tl_shift, to, sizeof(to), 1);
+			strbuf_addf(&head, " %s – %s", from, to);
+		} else {
+			strbuf_addf(&head, " ±%llds", (long long)(v->tl_before / TIME_US_PER_SEC));
+		}
+		strbuf_addf(&head, " · %s · category %s",
 		            v->pivot == 'p'   ? "this process"
 		            : v->pivot == 'u' ? "this user"
 		                              : "all processes",
 		            categories[v->category]);
+	}
 	if (v->tl_kql_text)
 		strbuf_addf(&head, " · KQL %s", v->tl_kql_text);
 	draw_text(4, 0, COLS, head.buf, A_DIM, 1);
@@ -244,10 +253,36 @@ static int timeline_find(struct app *a, const char *needle, int dir)
 	return found;
 }
 
+/* "START END": the window as two instants (any ISO 8601 form), around the alert's event. */
+static void window_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	struct alertview *v = &a->av;
+	const char *space = strchr(text, ' ');
+	int64_t from, to;
+	if (!space || time_parse_iso8601(text, (size_t)(space - text), &from, NULL) ||
+	    time_parse_iso8601(space + 1, strlen(space + 1), &to, NULL) || from > to) {
+		say(a, "the window is two ISO 8601 times, the start first: 2024-05-01T10:00:00Z 2024-05-01T11:00:00Z");
+		return;
+	}
+	int64_t t = v->rec.original_time;
+	v->tl_shift = 0;
+	v->tl_before = t - from;
+	v->tl_after = to - t;
+	if (v->tl_before < 0 || v->tl_after < 0) { /* a window that leaves the alert out: shifted */
+		int64_t half = (to - from) / 2;
+		v->tl_before = v->tl_after = half;
+		v->tl_shift = from + half - t;
+	}
+	alert_reload_related(a);
+	alert_reload_timeline(a);
+}
+
 static int timeline_request(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
 	switch (act) {
+	case ACT_WINDOW: dialog_prompt(a, "Window (START END, ISO 8601):", NULL, window_typed, NULL, NULL); return 1;
 	case ACT_OPEN: open_selected(a); return 1;
 	case ACT_TIMELINE_KQL:
 		dialog_prompt(a, "Filter the timeline (KQL over its events):", v->tl_kql_text, kql_typed, NULL, NULL);
