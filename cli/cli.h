@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 #define EXIT_USAGE  64
-#define CLI_VERSION "0.6.0"
+#define CLI_VERSION "0.7.0"
 
 /* Runs the command line (argv[0] is the program's name) and returns the exit status; stdout
  * is flushed but not closed (main checks it). */
@@ -62,6 +62,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv);
 int cmd_show(struct globals *g, int argc, char **argv);
 int cmd_timeline(struct globals *g, int argc, char **argv);
 int cmd_tree(struct globals *g, int argc, char **argv);
+int cmd_mapping(struct globals *g, int argc, char **argv);
 int cmd_status(struct globals *g, int argc, char **argv);
 int cmd_check(struct globals *g, int argc, char **argv);
 int cmd_respond(struct globals *g, int argc, char **argv);

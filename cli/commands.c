@@ -31,6 +31,8 @@ static const struct command commands[] = {
      "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
     {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
      "run the enabled rules (query, EQL, threshold, new terms) as Kibana's scheduler would"},
+    {"mapping", cmd_mapping, "mapping [--json] | mapping import FILE...",
+     "field types from an index mapping (GET INDEX/_mapping): dates, addresses and text compare as in Elasticsearch"},
     {"coverage", cmd_coverage, "coverage [--all] [--json]",
      "which plugin install techniques the enabled rules catch, run on synthetic events"},
     {"alerts", cmd_alerts,

@@ -10,6 +10,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/exceptions.h"
+#include "detect/mapping.h"
 #include "detect/rule.h"
 #include "store/rules.h"
 
@@ -386,4 +387,77 @@ int cmd_exception(struct globals *g, int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return exception_list(g, argc >= 3 && !strcmp(argv[2], "--json"));
 	return command_usage_error("exception", "say add or list");
+}
+
+/* ---- mapping ---- */
+
+struct type_print {
+	int json;
+	struct strbuf line;
+};
+
+static int print_type(void *ctx, const char *field, const char *type)
+{
+	struct type_print *p = ctx;
+	strbuf_reset(&p->line);
+	if (p->json) {
+		strbuf_addstr(&p->line, "{\"field\":");
+		json_quote_append(&p->line, field, strlen(field));
+		strbuf_addstr(&p->line, ",\"type\":");
+		json_quote_append(&p->line, type, strlen(type));
+		strbuf_addstr(&p->line, "}\n");
+	} else {
+		add_cell(&p->line, field, 48);
+		strbuf_addstr(&p->line, "  ");
+		add_text(&p->line, type);
+		strbuf_addch(&p->line, '\n');
+	}
+	fwrite(p->line.buf, 1, p->line.len, stdout);
+	return 0;
+}
+
+int cmd_mapping(struct globals *g, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "import")) {
+		if (argc < 3)
+			return command_usage_error("mapping", "name a file: the response of GET INDEX/_mapping");
+		struct store *s;
+		if (open_store(g, STORE_CREATE, &s))
+			return 1;
+		int rc = 0;
+		for (int i = 2; i < argc && !rc; i++) {
+			size_t n;
+			char why[300];
+			char *safe = sanitize_dup(argv[i], 0);
+			if (mapping_import_file(s, argv[i], &n, why, sizeof(why))) {
+				char *safe_why = sanitize_dup(why, 0);
+				diag("casebook mapping: %s: %s\n", safe, safe_why);
+				free(safe_why);
+				rc = 1;
+			} else {
+				printf("%s: %zu field types imported\n", safe, n);
+			}
+			free(safe);
+		}
+		store_close(s);
+		return rc;
+	}
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			return command_usage_error("mapping", "say import FILE, or nothing to list the types");
+	}
+	struct store *s;
+	if (open_store(g, STORE_READONLY, &s))
+		return 1;
+	struct type_print p = {.json = json};
+	strbuf_init(&p.line, 128);
+	int rc = store_field_types_each(s, print_type, &p);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	strbuf_release(&p.line);
+	store_close(s);
+	return rc ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "common/diag.h"
+#include "detect/detect.h"
 #include "tui/screen.h"
 
 int cmd_tui(struct globals *g, int argc, char **argv)
@@ -26,6 +27,11 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 	if (open_store(g, 0, &s))
 		return 1;
 	const char *name = strrchr(g->db, '/') ? strrchr(g->db, '/') + 1 : g->db;
+	if (detect_load_field_types(s)) { /* the timeline's KQL compares as detect does */
+		diag("casebook tui: %s\n", store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
 	int rc = tui_run(s, g->analyst, name);
 	store_close(s);
 	return rc;

@@ -1192,8 +1192,39 @@ static int collect_rule(void *ctx, const struct rule_row *r)
 	return 0;
 }
 
+struct type_list {
+	char **names;
+	enum field_type *types;
+	size_t n;
+};
+
+static int take_type(void *ctx, const char *field, const char *type)
+{
+	struct type_list *l = ctx;
+	l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
+	l->types = xrealloc(l->types, (l->n + 1) * sizeof(*l->types));
+	l->names[l->n] = xstrdup(field);
+	l->types[l->n++] = field_type_named(type);
+	return 0;
+}
+
+int detect_load_field_types(struct store *s)
+{
+	struct type_list l = {0};
+	int rc = store_field_types_each(s, take_type, &l);
+	if (!rc)
+		field_types_set(l.names, l.types, l.n);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.names[i]);
+	free(l.names);
+	free(l.types);
+	return rc;
+}
+
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
 {
+	if (detect_load_field_types(s))
+		return CB_ERROR;
 	struct rule_list l = {.only = o->rule_id, .version = o->version};
 	memset(t, 0, sizeof(*t));
 	if (store_rules_each(s, collect_rule, &l))
@@ -1271,6 +1302,8 @@ static int on_alert_kql(void *ctx, const struct alert_row *a)
 
 int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx)
 {
+	if (detect_load_field_types(s))
+		return -1;
 	struct alert_kql k = {.q = q, .fn = fn, .ctx = ctx};
 	struct alert_query all = {0};
 	return store_alerts_each(s, &all, on_alert_kql, &k);
@@ -1301,6 +1334,8 @@ static int on_search_candidate(void *ctx, const struct candidate_row *c)
 
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
 {
+	if (detect_load_field_types(s))
+		return -1;
 	struct plan plan;
 	plan_query(q, &plan);
 	struct candidate_query cq = {0};

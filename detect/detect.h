@@ -34,6 +34,10 @@ struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
 };
 
+/* Makes the field types imported into this case (casebook mapping import) the ones every
+ * comparison uses from now on. 0 or -1 (store_errmsg). detect_run and the searches call it. */
+int detect_load_field_types(struct store *s);
+
 /* Runs the enabled rules (or o->rule_id) over the case and records their alerts. Returns CB_OK,
  * CB_NOT_FOUND when o->rule_id names no stored rule (or not that version), or CB_ERROR
  * (store_errmsg); a rule that cannot run is skipped, counted and said on o->warn. */

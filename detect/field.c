@@ -95,6 +95,8 @@ static int lowered(void *c, const cJSON *v)
 
 #define CASELESS_SUFFIX ".caseless"
 #define CASELESS_LEN    (sizeof(CASELESS_SUFFIX) - 1)
+#define TEXT_SUFFIX     ".text"
+#define TEXT_LEN        (sizeof(TEXT_SUFFIX) - 1)
 
 int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx)
 {
@@ -107,6 +109,9 @@ int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, voi
 		struct lowered_ctx l = {.fn = fn, .ctx = ctx};
 		return resolve(root, path, len - CASELESS_LEN, lowered, &l);
 	}
+	if (len > TEXT_LEN && !memcmp(path + len - TEXT_LEN, TEXT_SUFFIX, TEXT_LEN) &&
+	    !resolve(root, path, len, found_one, NULL))
+		return resolve(root, path, len - TEXT_LEN, fn, ctx); /* the ".text" multi-field: same text */
 	return resolve(root, path, len, fn, ctx);
 }
 
@@ -285,8 +290,66 @@ static int last_segment_is(const char *path, size_t len, const char *name)
 	return len >= n && !memcmp(path + len - n, name, n) && (len == n || path[len - n - 1] == '.');
 }
 
+/* Types an analyst imported from a mapping, by name (sorted): they win over the built-in ones.
+ * Set for the whole process by field_types_set, once per detect run or search. */
+static struct {
+	char **names;
+	enum field_type *types;
+	size_t n;
+} imported;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void field_types_set(char *const *names, const enum field_type *types, size_t n)
+{
+	for (size_t i = 0; i < imported.n; i++)
+		free(imported.names[i]);
+	free(imported.names);
+	free(imported.types);
+	imported.names = xmalloc((n ? n : 1) * sizeof(*imported.names));
+	imported.types = xmalloc((n ? n : 1) * sizeof(*imported.types));
+	/* sorted by name with their types: pairs sorted through an index */
+	size_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+	for (size_t i = 0; i < n; i++)
+		imported.names[i] = xstrdup(names[i]), order[i] = i;
+	for (size_t i = 1; i < n; i++) /* insertion sort of the index by name: mappings are small */
+		for (size_t j = i; j > 0 && strcmp(names[order[j]], names[order[j - 1]]) < 0; j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		free(imported.names[i]);
+		imported.names[i] = xstrdup(names[order[i]]);
+		imported.types[i] = types[order[i]];
+	}
+	free(order);
+	imported.n = n;
+}
+
+enum field_type field_type_named(const char *type)
+{
+	if (!strcmp(type, "date") || !strcmp(type, "date_nanos"))
+		return FT_DATE;
+	if (!strcmp(type, "ip"))
+		return FT_IP;
+	if (!strcmp(type, "text") || !strcmp(type, "match_only_text"))
+		return FT_TEXT;
+	return FT_KEYWORD;
+}
+
 enum field_type field_type(const char *path, size_t len)
 {
+	if (imported.n) {
+		char *name = xstrndup(path, len);
+		char **hit = bsearch(&name, imported.names, imported.n, sizeof(*imported.names), by_name);
+		free(name);
+		if (hit)
+			return imported.types[hit - imported.names];
+	}
 	/* ECS and Elastic Defend: dates and addresses by their last name, text by its own */
 	static const char *const dates[] = {"@timestamp", "created",    "ingested",  "start",     "end",
 	                                    "ctime",      "mtime",      "accessed",  "timestamp", "not_after",

@@ -4,7 +4,8 @@
  * {"host":{"os":{"type":..}}}, {"host.os":{"type":..}} and {"host.os.type":..}. Arrays are
  * flattened: each element is a value (an array of objects is walked into). A name ending in
  * ".caseless" that the event does not carry reads the field without the suffix, lower-cased,
- * as Elastic's endpoint mapping indexes file.path.caseless and its kin. */
+ * as Elastic's endpoint mapping indexes file.path.caseless and its kin; a name ending in ".text"
+ * likewise reads the field without it (the analysed multi-field of the same text). */
 #ifndef CASEBOOK_FIELD_H
 #define CASEBOOK_FIELD_H
 
@@ -63,6 +64,10 @@ size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_
  * text matches by its words). Names casebook does not know are keywords. */
 enum field_type { FT_KEYWORD, FT_DATE, FT_IP, FT_TEXT };
 enum field_type field_type(const char *path, size_t len);
+/* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */
+enum field_type field_type_named(const char *type);
+/* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none). */
+void field_types_set(char *const *names, const enum field_type *types, size_t n);
 
 /* A JSON value or literal text as an instant (UTC microseconds): an ISO 8601 string, or a
  * number or digit string as epoch milliseconds, as Elasticsearch reads a date. 0 or -1. */

@@ -298,3 +298,37 @@ void rule_rows_release(struct rule_rows *l)
 	l->rows = NULL;
 	l->n = 0;
 }
+
+/* ---- imported field types ---- */
+
+int store_field_type_put(struct store *s, const char *field, const char *type)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+	                  "INSERT INTO field_types(field, type) VALUES (?1, ?2) "
+	                  "ON CONFLICT(field) DO UPDATE SET type = excluded.type",
+	                  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a field type");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_field_types_each(struct store *s, field_type_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT field, type FROM field_types ORDER BY field", &st))
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *field = store_col_text(st, 0), *type = store_col_text(st, 1);
+		if (field && type && fn(ctx, field, type)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the field types");
+}

@@ -66,4 +66,10 @@ int store_exception_items_each(struct store *s, const char *list_id, const char 
 int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx);
 int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);
 
+/* Field types imported from an index mapping (casebook mapping import). */
+int store_field_type_put(struct store *s, const char *field, const char *type);
+typedef int (*field_type_fn)(void *ctx, const char *field, const char *type);
+/* Every imported type, by field name; fn returning non-zero stops. 0 or -1. */
+int store_field_types_each(struct store *s, field_type_fn fn, void *ctx);
+
 #endif

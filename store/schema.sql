@@ -247,3 +247,11 @@ DROP INDEX alerts_host;
 -- Every connection turns triggers off (a case file is untrusted input), so store/events.c
 -- deletes a removed event's document itself, and casebook's one trigger goes.
 DROP TRIGGER events_delete_doc;
+
+-- version 7
+-- Field types an analyst imported from an index mapping (casebook mapping import): they
+-- override the ECS and Elastic Defend types casebook knows, for KQL and EQL comparisons.
+CREATE TABLE field_types (
+  field TEXT PRIMARY KEY,
+  type  TEXT NOT NULL          -- date, ip, text, keyword
+);

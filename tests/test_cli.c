@@ -59,7 +59,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.6.0 (schema 6)\n");
+	assert_string_equal(out.buf, "casebook 0.7.0 (schema 7)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -598,6 +598,41 @@ static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 	assert_non_null(strstr(out.buf, "custom-1"));
 }
 
+/* An index mapping decides how fields compare: an ip field matches CIDR blocks, a date field
+ * instants, a multi-field's .text words; a file without a mapping is refused, saying why. */
+static void test_mapping_import_types_fields(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("m.json"),
+	             "{\"logs-endpoint.events.network-default\": {\"mappings\": {\"properties\": {\"custom\": "
+	             "{\"properties\": {\"addr\": {\"type\": \"ip\"}, \"when\": {\"type\": \"date\"}}}, "
+	             "\"file\": {\"properties\": {\"path\": {\"type\": \"keyword\", \"fields\": {\"text\": "
+	             "{\"type\": \"text\"}}}}}}}}}");
+	tu_write_str(tu_path("m.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"n1\",\"category\":\"network\"},"
+	             "\"custom\":{\"addr\":\"10.1.2.3\",\"when\":\"2024-05-01T12:00:00+02:00\"},"
+	             "\"file\":{\"path\":\"/Users/a/Secret Report.pdf\"}}\n");
+	assert_int_equal(CB("m.db", "ingest '%s'", tu_path("m.ndjson")), 0);
+	/* before: custom.addr is a keyword, so a CIDR block is a string that does not match */
+	assert_int_equal(CB("m.db", "events --query 'custom.addr: 10.0.0.0/8'"), 0);
+	assert_string_equal(out.buf, "");
+	assert_int_equal(CB("m.db", "mapping import '%s'", tu_path("m.json")), 0);
+	assert_non_null(strstr(out.buf, ": 4 field types imported\n"));
+	assert_int_equal(CB("m.db", "mapping"), 0);
+	assert_non_null(strstr(out.buf, "custom.addr                                       ip\n"));
+	assert_int_equal(CB("m.db", "events --query 'custom.addr: 10.0.0.0/8'"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_int_equal(CB("m.db", "events --query 'custom.when: \"2024-05-01T10:00:00Z\"'"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_int_equal(CB("m.db", "events --query 'file.path.text: \"secret report\"'"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_int_equal(CB("m.db", "events --query 'file.path: report'"), 0); /* the keyword stays exact */
+	assert_string_equal(out.buf, "");
+	tu_write_str(tu_path("none.json"), "{\"acknowledged\": true}");
+	assert_int_equal(CB("m.db", "mapping import '%s'", tu_path("none.json")), 1);
+	assert_non_null(strstr(err.buf, ": it holds no mapping (no \"properties\")\n"));
+}
+
 static void test_numbers_are_copied_exactly(void **state)
 {
 	(void)state;
@@ -682,7 +717,7 @@ static void test_cli_main_in_process(void **state)
 {
 	(void)state;
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
-	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 6)\n");
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 7)\n");
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);
@@ -847,6 +882,7 @@ int main(void)
 	    T(test_help_and_version),
 	    T(test_usage_errors_exit_64),
 	    T(test_kibana_alerts_are_triaged_and_go_back),
+	    T(test_mapping_import_types_fields),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),
 	    T(test_events_table_json_and_filters),

@@ -42,8 +42,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 6);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 6);
+	assert_int_equal(store_schema_version(), 7);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 7);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	sqlite3 *raw;
 	sqlite3_stmt *st;

@@ -1,0 +1,17 @@
+/* mapping: field types from an Elasticsearch index mapping (the response of
+ * GET INDEX/_mapping, one index's {"mappings": …}, or {"properties": …}), stored in the case so
+ * that KQL and EQL compare as the cluster would: date, ip and text fields, and multi-fields
+ * (file.path.text). Types casebook knows for ECS and Elastic Defend stay for the fields the
+ * mapping does not name. */
+#ifndef CASEBOOK_MAPPING_H
+#define CASEBOOK_MAPPING_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* Reads the file and stores every typed field. Returns 0 with the count in *n, or -1 with the
+ * reason in why (the file is not JSON, or holds no mapping; or the store failed). */
+int mapping_import_file(struct store *s, const char *path, size_t *n, char *why, size_t whylen);
+
+#endif
