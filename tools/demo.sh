@@ -7,9 +7,28 @@ cd "$(dirname "$0")/.."
 dir=build/demo
 db=$dir/casebook.db
 mkdir -p "$dir"
+cb() { ./casebook --db "$db" "$@"; }
+# a demo case someone has triaged is never replaced without asking
+work=0
+[ -f "$db" ] && work=$(./casebook --db "$db" audit --head 2>/dev/null | cut -d: -f1)
+if [ "${work:-0}" != 0 ]; then
+	if [ -t 0 ] && [ -t 1 ]; then
+		printf '%s holds triage work (%s audit entries). Replace it with a fresh demo case? [y/N] ' "$db" "$work"
+		read -r answer
+	else
+		answer=n
+	fi
+	case "$answer" in
+	y | Y) ;;
+	*)
+		echo "Kept $db and its triage work; the console: ./casebook --db $db"
+		[ -t 0 ] && [ -t 1 ] && exec ./casebook --db "$db"
+		exit 0
+		;;
+	esac
+fi
 rm -f "$db" "$db-wal" "$db-shm"
 build/release/gen-events --events 2000 --hosts 8 > "$dir/demo.ndjson"
-cb() { ./casebook --db "$db" "$@"; }
 cb ingest "$dir/demo.ndjson"
 cb detect
 echo
@@ -27,9 +46,11 @@ cb show "${lisbon:-$first}"
 echo
 cb timeline "${lisbon:-$first}" --before 30s --after 10s
 echo
-echo "The case is in $db; try: ./casebook --db $db show ${lisbon:-$first} --json"
+echo "The case is in $db. Who started what, around the attack's alert:"
+echo "  ./casebook --db $db tree ${lisbon:-$first}"
+echo "and its record as a ticket: ./casebook --db $db export ${lisbon:-$first}"
 if [ -t 0 ] && [ -t 1 ]; then
-	printf '\nOpening the console (? for help, q to quit)... '
-	sleep 2
+	printf '\nPress Enter to open the console on the queue (? for help, q to quit) '
+	read -r _
 	exec ./casebook --db "$db"
 fi
