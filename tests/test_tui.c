@@ -554,7 +554,10 @@ static int setup_demo(void **state)
 	    0);
 	strbuf_release(&o1);
 	strbuf_release(&o2);
-	assert_int_equal(store_open(tu_path("tui-demo.db"), STORE_CREATE, &db, &err), 0);
+	static int demo_no;
+	char demo_name[32];
+	snprintf(demo_name, sizeof(demo_name), "tui-demo-%d.db", ++demo_no);
+	assert_int_equal(store_open(tu_path(demo_name), STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = devnull};
@@ -910,6 +913,36 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	check_screen("seed-guide-end-132x45");
 }
 
+/* mutt's J and K, Esc to leave a view, and Ctrl-C, which never takes a note being written. */
+static void test_alert_to_alert_esc_and_ctrl_c(void **state)
+{
+	(void)state;
+	keys("\n"); /* the queue's first alert */
+	assert_true(screen_has("08:03:38 UTC"));
+	keys("3J"); /* the next one, on the same tab */
+	assert_true(screen_has("±600s · all processes"));
+	keys("K");
+	assert_true(screen_has("08:03:38 UTC"));
+	keys("K");
+	assert_string_equal(app_message(app), "this is the queue's first alert");
+	app_handle_key(app, KEY_RIGHT); /* arrows switch tabs */
+	assert_true(screen_has("[ ]  1."));
+	app_handle_key(app, 27); /* Esc leaves the alert */
+	assert_true(screen_has("FILE / PROCESS"));
+	app_handle_key(app, 27); /* and does nothing on the queue */
+	assert_int_equal(app_done(app), 0);
+	keys("\n6a");
+	keys("draft");
+	app_handle_key(app, CTRL('c'));
+	assert_true(screen_has("Discard this note? (y/n)"));
+	keys("n");
+	assert_true(screen_has("draft"));
+	app_handle_key(app, CTRL('d'));
+	assert_string_equal(app_message(app), "note saved");
+	app_handle_key(app, CTRL('c')); /* with nothing open, Ctrl-C quits */
+	assert_int_equal(app_done(app), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -923,6 +956,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),

@@ -288,6 +288,25 @@ static void show_tree(struct app *a)
 	tree_open(a, event ? event : a->av.rec.event_id);
 }
 
+/* J and K (mutt): the queue's next or previous alert, on the same tab. */
+static void step_alert(struct app *a, int dir)
+{
+	struct queue *q = &a->q;
+	size_t i;
+	for (i = 0; i < q->nview && q->rows[q->view[i]].id != a->av.alert.id; i++)
+		;
+	if (i == q->nview || (dir < 0 && i == 0) || (dir > 0 && i + 1 >= q->nview)) {
+		say(a, "%s", dir > 0 ? "this is the queue's last alert" : "this is the queue's first alert");
+		return;
+	}
+	enum tab tab = a->av.tab;
+	size_t next = dir > 0 ? i + 1 : i - 1;
+	q->sel = next;
+	alert_open(a, &q->rows[q->view[next]]);
+	if (in_alert(a))
+		a->av.tab = tab;
+}
+
 static int alert_request(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
@@ -303,7 +322,7 @@ static int alert_request(struct app *a, enum tui_action act)
 		return 1;
 	}
 	case ACT_TREE: show_tree(a); return 1;
-	case ACT_SEARCH: dialog_prompt(a, "Search:", a->search, search_typed, NULL, NULL); return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
 	case ACT_SEARCH_NEXT:
 	case ACT_SEARCH_PREV:
 		if (!a->search || !*a->search)
@@ -311,6 +330,8 @@ static int alert_request(struct app *a, enum tui_action act)
 		else
 			search_tab(a, act == ACT_SEARCH_NEXT ? 1 : -1);
 		return 1;
+	case ACT_NEXT_ALERT:
+	case ACT_PREV_ALERT: step_alert(a, act == ACT_NEXT_ALERT ? 1 : -1); return 1;
 	case ACT_NEXT_TAB: v->tab = (v->tab + 1) % TAB_COUNT; return 1;
 	case ACT_PREV_TAB: v->tab = (v->tab + TAB_COUNT - 1) % TAB_COUNT; return 1;
 	default:

@@ -180,6 +180,8 @@ void dialog_key(struct app *a, int key)
 	struct dialog *d = a->dialog;
 	if (!d)
 		return;
+	if (key == CTRL('c')) /* as Esc: a note being written is asked about, never dropped */
+		key = d->kind == D_CONFIRM ? 'n' : KEY_ESC;
 	switch (d->kind) {
 	case D_PROMPT:
 		if (key == KEY_ESC)

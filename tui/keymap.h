@@ -29,8 +29,8 @@ enum tui_ctx {
 	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                                            \
 	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                                \
 	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE, "open the alert; in the timeline, the event's JSON")                \
-	X(BACK, "q", CTX_ALL, "back; quits from the queue")                                                            \
-	X(QUIT, "Q", CTX_ALL, "quit")                                                                                  \
+	X(BACK, "q Esc", CTX_ALL, "back; quits from the queue (Esc does not)")                                         \
+	X(QUIT, "Q Ctrl-C", CTX_ALL, "quit")                                                                           \
 	X(HELP, "?", CTX_ALL, "this help")                                                                             \
 	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
 	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
@@ -50,8 +50,10 @@ enum tui_ctx {
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
 	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
 	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
-	X(NEXT_TAB, "Tab", CTX_ALERT, "next tab")                                                                      \
-	X(PREV_TAB, "Shift-Tab", CTX_ALERT, "previous tab")                                                            \
+	X(NEXT_TAB, "Tab →", CTX_ALERT, "next tab")                                                                    \
+	X(PREV_TAB, "Shift-Tab ←", CTX_ALERT, "previous tab")                                                          \
+	X(NEXT_ALERT, "J", CTX_ALERT, "the next alert of the queue")                                                   \
+	X(PREV_ALERT, "K", CTX_ALERT, "the previous alert of the queue")                                               \
 	X(TAB1, "1", CTX_ALERT, "Overview")                                                                            \
 	X(TAB2, "2", CTX_ALERT, "Guide")                                                                               \
 	X(TAB3, "3", CTX_ALERT, "Timeline")                                                                            \

@@ -161,7 +161,7 @@ static int queue_request(struct app *a, enum tui_action act)
 		if (queue_selected(q))
 			alert_open(a, queue_selected(q));
 		return 1;
-	case ACT_SEARCH: dialog_prompt(a, "Search:", a->search, search_done, NULL, NULL); return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_done, NULL, NULL); return 1;
 	case ACT_SEARCH_NEXT:
 	case ACT_SEARCH_PREV:
 		if (!a->search || !queue_search(q, a->search, act == ACT_SEARCH_NEXT ? 1 : -1, ui_list_height()))
@@ -202,7 +202,15 @@ static void queue_click(struct app *a, int y, int x)
 		a->q.sel = vi;
 }
 
+/* Esc leaves a view; on the queue there is none to leave: it does nothing (q quits). */
+static int queue_raw_key(struct app *a, int key)
+{
+	(void)a;
+	return key == 27;
+}
+
 const struct view_ops queue_view = {.name = "queue",
+                                    .key = queue_raw_key,
                                     .context = queue_context,
                                     .draw = queue_draw,
                                     .request = queue_request,

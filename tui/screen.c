@@ -94,7 +94,7 @@ int tui_run(struct store *s, const char *analyst, const char *db_name)
 		diag("casebook: cannot start the console on this terminal\n");
 		return 1;
 	}
-	cbreak();
+	raw(); /* Ctrl-C is a key the console handles (a note being written is never lost to it) */
 	noecho();
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
