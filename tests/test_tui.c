@@ -498,6 +498,11 @@ static void test_screens_80x24(void **state)
 	keys("y");
 	assert_string_equal(app_message(app), "note discarded");
 	assert_false(screen_has("gone"));
+	/* the Overview says the alert's status, why, and how it came to be */
+	keys("1");
+	assert_true(screen_has("status        closed (benign_positive): checked"));
+	assert_true(screen_has("history       open → closed (benign_positive): checked [closed with"));
+	assert_true(screen_has("checklist items open: 2, 3, 4, 5, 6], amy, 2026-01-01T00:01:30"));
 }
 
 /* LANG=C over SSH: the console draws ASCII only, in the same columns. */

@@ -116,9 +116,39 @@ static void context(struct app *a, struct text_out *o, int w)
 		out_add(o, "  none", A_DIM);
 }
 
+/* The alert itself: its uuid, its status with the closing reason and comment, and how the
+ * status came to be (the audit trail's status entries). */
+static void alert_lines(struct text_out *o, const struct case_record *r, int w)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	strbuf_addf(&sb, "Alert %s", r->uuid); /* whole: 64 hex digits fit 80 columns this way */
+	out_wrapped(o, "", sb.buf, w, A_BOLD, 0);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, r->status ? r->status : "—");
+	if (r->closed_reason)
+		strbuf_addf(&sb, " (%s)", r->closed_reason);
+	if (r->comment)
+		strbuf_addf(&sb, ": %s", r->comment);
+	field(o, "  status", sb.buf, w);
+	for (size_t i = 0; i < r->naudit; i++) {
+		const struct case_audit *e = &r->audit[i];
+		if (strcmp(e->action, "status"))
+			continue;
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(e->at_us, t);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s → %s, %s, %.19s", e->before ? e->before : "—", e->after ? e->after : "—",
+		            e->analyst, t);
+		field(o, "  history", sb.buf, w);
+	}
+	strbuf_release(&sb);
+}
+
 static void overview_text(struct app *a, struct text_out *o)
 {
 	int w = COLS - 2;
+	alert_lines(o, &a->av.rec, w);
 	host_user_process(o, a->av.fields, w);
 	file_event_rule(o, a->av.fields, w);
 	context(a, o, w);
