@@ -464,6 +464,10 @@ static void test_screens_80x24(void **state)
 	check_screen("event-json-80x24");
 	keys("jj\n");
 	check_screen("event-json-folded-80x24");
+	keys("/no such text\n"); /* / searches the event's lines */
+	assert_string_equal(app_message(app), "not found");
+	keys("/@timestamp\n");
+	assert_string_equal(app_message(app), "");
 	keys("q");
 	keys("4 ");
 	check_screen("checklist-80x24");
@@ -918,6 +922,35 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	check_screen("seed-guide-end-132x45");
 }
 
+/* An empty queue says what is true: a case with events and no alerts is not "load events". */
+static void test_empty_queue_says_what_is_true(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("empty.db"), STORE_CREATE, &s, &err), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "empty.db", .clock = fixed_clock, .colors = 0};
+	struct app *none = app_new(s, &ao);
+	assert_int_equal(app_load(none), 0);
+	struct app *saved = app;
+	app = none;
+	assert_true(screen_has("No alerts in this case yet: it has no events."));
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(s, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
+	fclose(devnull);
+	keys("R");
+	char want[120];
+	snprintf(want, sizeof(want), "No alerts: %llu events in this case, and no rule has alerted on them.",
+	         (unsigned long long)c.added);
+	assert_true(screen_has(want));
+	assert_true(screen_has("Run the rules:   casebook detect"));
+	app = saved;
+	app_free(none);
+	store_close(s);
+}
+
 /* mutt's J and K, Esc to leave a view, and Ctrl-C, which never takes a note being written. */
 static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 {
@@ -962,6 +995,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_queue_says_what_is_true, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),

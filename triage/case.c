@@ -150,6 +150,7 @@ static int take_related(void *ctx, const struct alert_row *a)
 	r->related[r->nrelated++] = (struct case_related){.uuid = xstrdup(a->uuid),
 	                                                  .rule = xstrdup(a->rule_name),
 	                                                  .severity = xstrdup(a->severity),
+	                                                  .status = xstrdup(a->status),
 	                                                  .ts = a->original_time};
 	return 0;
 }
@@ -196,8 +197,10 @@ static void free_timeline(struct case_record *r)
 
 static void free_related(struct case_record *r)
 {
-	for (size_t i = 0; i < r->nrelated; i++)
+	for (size_t i = 0; i < r->nrelated; i++) {
 		free(r->related[i].uuid), free(r->related[i].rule), free(r->related[i].severity);
+		free(r->related[i].status);
+	}
 	free(r->related);
 	r->related = NULL;
 	r->nrelated = 0;

@@ -40,7 +40,7 @@ struct case_event {
 
 /* Another rule's alert on the same host near this one. */
 struct case_related {
-	char *uuid, *rule, *severity;
+	char *uuid, *rule, *severity, *status;
 	int64_t ts;
 };
 

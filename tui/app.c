@@ -14,6 +14,7 @@
 #include "detect/field.h"
 #include "detect/kql.h"
 #include "store/alerts.h"
+#include "store/events.h"
 #include "triage/record.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
@@ -130,6 +131,7 @@ int app_load(struct app *a)
 	else
 		apply_kql(a);
 	queue_apply(&a->q);
+	a->case_events = a->q.n ? 0 : store_event_count(a->s); /* what the empty queue says */
 	if (keep) {
 		queue_select_uuid(&a->q, keep, ui_list_height());
 		free(keep);

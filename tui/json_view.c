@@ -1,9 +1,11 @@
 /* The event view: an event's JSON as a tree that folds (Enter), all at once (- and +). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/strbuf.h"
 #include "detect/field.h"
+#include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
 
@@ -48,8 +50,46 @@ static struct rows json_visible(const struct app *a)
 	return r;
 }
 
+/* The next visible line after (dir 1) or before (-1) the selection holding the search text. */
+static int json_find(struct app *a, int dir)
+{
+	if (!a->search || !*a->search)
+		return 0;
+	struct rows shown = json_visible(a);
+	size_t n = shown.n;
+	int found = 0;
+	for (size_t k = 1; k <= n && !found; k++) {
+		size_t i = dir > 0 ? (a->json_sel + k) % n : (a->json_sel + n - k % n) % n;
+		if (strcasestr(a->json[shown.at[i]].text, a->search)) {
+			a->json_sel = i;
+			found = 1;
+		}
+	}
+	rows_free(&shown);
+	if (!found)
+		say(a, "not found");
+	return found;
+}
+
+static void json_search_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	free(a->search);
+	a->search = xstrdup(text);
+	json_find(a, 1);
+}
+
 static int json_key(struct app *a, int key)
 {
+	a->msg[0] = '\0';
+	if (key == '/') {
+		dialog_prompt(a, "Search (n, N: next, previous):", NULL, json_search_typed, NULL, NULL);
+		return 1;
+	}
+	if (key == 'n' || key == 'N') {
+		json_find(a, key == 'n' ? 1 : -1);
+		return 1;
+	}
 	struct rows shown = json_visible(a);
 	size_t n = shown.n, page = (size_t)(LINES - 3);
 	if (key == 'q' || key == KEY_ESC) {
@@ -111,7 +151,7 @@ static void json_draw(struct app *a)
 		draw_text(1 + r, 0, COLS, sb.buf, k == a->json_sel ? A_REVERSE : A_NORMAL, 1);
 		strbuf_release(&sb);
 	}
-	draw_text(LINES - 1, 0, COLS, "j/k move  Enter fold/unfold  - fold all  + unfold all  q close", A_NORMAL, 1);
+	ui_status_line(a, "j/k move  Enter fold/unfold  - fold all  + unfold all  / search  q close");
 	rows_free(&shown);
 }
 

@@ -31,11 +31,21 @@ static const char *status_mark(const char *status)
 
 static void draw_empty(struct app *a)
 {
-	char hints[200];
-	draw_text(2, 2, COLS - 4, "No alerts in this case yet.", A_BOLD, 1);
-	draw_text(4, 2, COLS - 4, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
-	draw_text(5, 2, COLS - 4, "Find alerts:    casebook detect", A_NORMAL, 1);
-	draw_text(6, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+	char hints[200], line[160];
+	if (a->case_events > 0) { /* events, and no rule found anything in them (yet) */
+		snprintf(line, sizeof(line), "No alerts: %lld events in this case, and no rule has alerted on them.",
+		         (long long)a->case_events);
+		draw_text(2, 2, COLS - 4, line, A_BOLD, 1);
+		draw_text(4, 2, COLS - 4, "Run the rules:   casebook detect", A_NORMAL, 1);
+		draw_text(5, 2, COLS - 4, "Add rules:       casebook rules import FILE...", A_NORMAL, 1);
+		draw_text(6, 2, COLS - 4, "Browse events:   v here", A_NORMAL, 1);
+		draw_text(7, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+	} else {
+		draw_text(2, 2, COLS - 4, "No alerts in this case yet: it has no events.", A_BOLD, 1);
+		draw_text(4, 2, COLS - 4, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
+		draw_text(5, 2, COLS - 4, "Find alerts:    casebook detect", A_NORMAL, 1);
+		draw_text(6, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+	}
 	ui_hints(empty_hints, sizeof(empty_hints) / sizeof(empty_hints[0]), hints, sizeof(hints));
 	ui_status_line(a, hints);
 }

@@ -108,7 +108,7 @@ static void context(struct app *a, struct text_out *o, int w)
 		struct strbuf sb;
 		strbuf_init(&sb, 128);
 		ui_format_time(a, x->ts, t, sizeof(t), 0);
-		strbuf_addf(&sb, "  %s  %.12s  %-8s  %s", t, x->uuid, x->severity, x->rule);
+		strbuf_addf(&sb, "  %s  %.12s  %-8s  %-12s  %s", t, x->uuid, x->severity, x->status, x->rule);
 		out_wrapped(o, "", sb.buf, w, A_NORMAL, 0);
 		strbuf_release(&sb);
 	}

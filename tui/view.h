@@ -142,6 +142,7 @@ struct app {
 	char *kql_text;
 	char msg[400];
 	int64_t data_version;
+	int64_t case_events; /* events in the case, counted when the queue is empty (its message) */
 	/* the pager (help) */
 	char *pager_title;
 	char **text_lines;
