@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/case.h"
 #include "bench/stats.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
@@ -94,19 +95,9 @@ int main(int argc, char **argv)
 	int runs = argc > 3 ? atoi(argv[3]) : 3;
 	if (runs < 1 || runs > 15)
 		runs = 3;
-	int fresh = access(argv[2], F_OK) != 0;
-	struct store *s;
-	char *err = NULL;
-	if (store_open(argv[2], STORE_CREATE, &s, &err)) {
-		fprintf(stderr, "bench-detect: %s\n", err);
+	struct store *s = bench_open_case("bench-detect", argv[1], argv[2]);
+	if (!s)
 		return 1;
-	}
-	if (fresh) {
-		struct ingest_options o = {.analyst = "bench", .errors = stderr};
-		struct ingest_counts c = {0};
-		if (ingest_path(s, argv[1], &o, &c) != INGEST_OK)
-			return 1;
-	}
 	if (rules_load_pack(s) || import_type_rules(s, argv[2]))
 		return 1;
 	int64_t lo, hi;

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bench/case.h"
 #include "bench/stats.h"
 #include "common/sanitize.h"
 #include "common/strbuf.h"
@@ -55,19 +56,9 @@ int main(int argc, char **argv)
 	int runs = argc > 4 ? atoi(argv[4]) : 3;
 	if (runs < 1 || runs > 15)
 		runs = 3;
-	int fresh = access(argv[2], F_OK) != 0;
-	struct store *s;
-	char *err = NULL;
-	if (store_open(argv[2], STORE_CREATE, &s, &err)) {
-		fprintf(stderr, "bench-pack: %s\n", err);
+	struct store *s = bench_open_case("bench-pack", argv[1], argv[2]);
+	if (!s)
 		return 1;
-	}
-	if (fresh) {
-		struct ingest_options o = {.analyst = "bench", .errors = stderr};
-		struct ingest_counts c = {0};
-		if (ingest_path(s, argv[1], &o, &c) != INGEST_OK)
-			return 1;
-	}
 	struct import_counts ic = {0};
 	if (rules_load_pack(s) || rules_import_file(s, argv[3], "bench", &ic, stderr))
 		return 1;
