@@ -578,22 +578,31 @@ static void url_observables(struct observables *obs, const char *text)
 	}
 }
 
-/* What one event holds that a case system can pivot on. */
+/* What one event holds that a case system can pivot on: TheHive's data type, the field, and
+ * what the observable is. */
+static const struct {
+	const char *type, *field, *message;
+} observed[] = {
+    {"hostname", "host.name", "the alert's host"},
+    {"other", "file.path", "the file the rule matched"},
+    {"filename", "file.name", "the file's name"},
+    {"hash", "file.hash.sha256", "the file's SHA-256"},
+    {"other", "user.name", "the user"},
+    {"other", "process.executable", "the writing process"},
+    {"other", "process.command_line", "its command line"},
+    {"hash", "process.hash.sha256", "the process's SHA-256"},
+    {"ip", "destination.ip", "the address it connected to"},
+    {"ip", "source.ip", "the source address"},
+    {"domain", "destination.domain", "the domain it reached"},
+    {"domain", "dns.question.name", "the name it looked up"},
+    {"url", "url.full", "the URL"},
+};
+
 static void event_observables(struct observables *obs, const cJSON *ev)
 {
-	observable(obs, "hostname", get_str(ev, "host.name"), "host.name", "the alert's host");
-	observable(obs, "other", get_str(ev, "file.path"), "file.path", "the file the rule matched");
-	observable(obs, "filename", get_str(ev, "file.name"), "file.name", "the file's name");
-	observable(obs, "hash", get_str(ev, "file.hash.sha256"), "file.hash.sha256", "the file's SHA-256");
-	observable(obs, "other", get_str(ev, "user.name"), "user.name", "the user");
-	observable(obs, "other", get_str(ev, "process.executable"), "process.executable", "the writing process");
-	observable(obs, "other", get_str(ev, "process.command_line"), "process.command_line", "its command line");
-	observable(obs, "hash", get_str(ev, "process.hash.sha256"), "process.hash.sha256", "the process's SHA-256");
-	observable(obs, "ip", get_str(ev, "destination.ip"), "destination.ip", "the address it connected to");
-	observable(obs, "ip", get_str(ev, "source.ip"), "source.ip", "the source address");
-	observable(obs, "domain", get_str(ev, "destination.domain"), "destination.domain", "the domain it reached");
-	observable(obs, "domain", get_str(ev, "dns.question.name"), "dns.question.name", "the name it looked up");
-	observable(obs, "url", get_str(ev, "url.full"), "url.full", "the URL");
+	for (size_t i = 0; i < sizeof(observed) / sizeof(observed[0]); i++)
+		observable(obs, observed[i].type, get_str(ev, observed[i].field), observed[i].field,
+		           observed[i].message);
 	const char *cmd = get_str(ev, "process.command_line");
 	if (cmd)
 		url_observables(obs, cmd);

@@ -122,6 +122,14 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		          " WHERE a2.id = ?6) AND a.original_time BETWEEN"
 		          " (SELECT original_time FROM alerts WHERE id = ?6) - ?7 AND"
 		          " (SELECT original_time FROM alerts WHERE id = ?6) + ?7");
+	if (q->near_event > 0)
+		/* the host as the timeline takes it: its host.id, else its host.name */
+		strbuf_addstr(&sql,
+		              " AND a.host_key IN (SELECT x.key FROM hosts x, events e2 JOIN hosts h2 ON h2.key ="
+		              " e2.host_key WHERE e2.id = ?8 AND (x.key = e2.host_key OR x.host_id = h2.host_id OR"
+		              " (h2.host_id IS NULL AND x.host_id IS NULL AND x.name = h2.name))) AND a.original_time"
+		              " BETWEEN (SELECT ts FROM events WHERE id = ?8) - ?7 AND"
+		              " (SELECT ts FROM events WHERE id = ?8) + ?7");
 	strbuf_addstr(&sql, " ORDER BY a.original_time, a.uuid");
 	sqlite3_stmt *st;
 	int prc = store_prepare(s, sql.buf, &st);
@@ -137,6 +145,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_text(st, 5, upper, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, q->related_to);
 	sqlite3_bind_int64(st, 7, q->window_us);
+	sqlite3_bind_int64(st, 8, q->near_event);
 	free(upper);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

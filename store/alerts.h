@@ -48,6 +48,8 @@ struct alert_query {
 	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
 	int64_t related_to;      /* > 0: alerts of other rules on this alert's host ... */
 	int64_t window_us;       /* ... whose event time is within window_us of its */
+	int64_t near_event;      /* > 0: alerts on this event's host whose event time is within window_us
+	                            of its (every rule) */
 };
 
 typedef int (*alert_fn)(void *ctx, const struct alert_row *a);

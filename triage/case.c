@@ -338,9 +338,10 @@ int case_load(struct store *s, const char *uuid, const struct case_options *o, s
 	if (part(s, r, store_rule_notes_get(s, r->rule_id, &r->rule_notes), "casebook's notes on the rule", &failed) &&
 	    !partial)
 		return -1;
-	if (part(s, r, store_alert_rule_note(s, r->id, &r->guide), "the guide", &failed) && !partial)
+	if (o->overview && part(s, r, store_alert_rule_note(s, r->id, &r->guide), "the guide", &failed) && !partial)
 		return -1;
-	if (part(s, r, store_alert_context(s, r->id, &r->same_host, &r->hosts_same_path), "the prevalence", &failed) &&
+	if (o->overview &&
+	    part(s, r, store_alert_context(s, r->id, &r->same_host, &r->hosts_same_path), "the prevalence", &failed) &&
 	    !partial)
 		return -1;
 	if (o->related && part(s, r, case_reload_related(s, r, o), "the related alerts", &failed) && !partial)

@@ -77,6 +77,7 @@ struct case_options {
 	int window_only;             /* no sequence members from outside the window */
 	const char *file_path;       /* instead of the window: every event on this file.path, any host */
 	const struct kql_node *kql;  /* only the timeline's events this KQL query matches (documents read) */
+	int overview;                /* read the guide and the prevalence (two counts over the alerts) */
 	int related;                 /* read other rules' alerts on the host within related_us */
 	int64_t related_us;
 	int partial; /* on a failed read, go on with the other parts (a view shows what it can) */

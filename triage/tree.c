@@ -268,12 +268,13 @@ int tree_build(struct store *s, int64_t event_id, int64_t window_us, struct proc
 	memset(t, 0, sizeof(*t));
 	struct builder b = {.start_event = event_id, .start = SIZE_MAX};
 	strpool_init(&b.ids);
-	struct alert_query all = {.no_doc = 1};
+	/* the alerts on the window's events: those on its host within it, not every alert of the case */
+	struct alert_query near = {.no_doc = 1, .near_event = event_id, .window_us = window_us};
 	int rc = store_timeline_each(s, event_id, window_us, window_us, 1, take_event, &b);
 	if (!rc && b.nevents > 1)
 		qsort(b.events, b.nevents, sizeof(*b.events), by_event_id);
 	if (!rc)
-		rc = store_alerts_each(s, &all, count_alert, &b);
+		rc = store_alerts_each(s, &near, count_alert, &b);
 	if (!rc && b.start == SIZE_MAX)
 		rc = CB_NOT_FOUND;
 	if (!rc)

@@ -105,6 +105,7 @@ void alert_open(struct app *a, const struct qrow *r)
 	a->msg[0] = '\0';
 	timeline_options(v);
 	v->opts.partial = 1;
+	v->opts.overview = 1;
 	case_load(a->s, r->uuid, &v->opts, &v->rec);
 	if (!v->rec.uuid) {
 		say(a, "could not read the alert: %.300s", v->rec.failed_why ? v->rec.failed_why : "it is gone");
