@@ -125,7 +125,7 @@ static void test_hostile_alert_in_a_real_terminal(void **state)
 	tmux("select-pane -t e2e -T casebook-e2e");
 	wait_for("open 2 · ack 0 · closed 0");
 	wait_for("mac|evil␛]0;pwned␇");
-	tmux("send-keys -t e2e Enter");
+	tmux("send-keys -t e2e j Enter"); /* the older alert: the hostile one */
 	wait_for(" 1 Overview  2 Guide  3 Timeline  4 Checklist  5 Response  6 Notes");
 	wait_for("/tmp/\\u202Eevil␈");
 	tmux("send-keys -t e2e 2");

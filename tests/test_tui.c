@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <ctype.h>
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
@@ -42,12 +43,16 @@ static void add(struct queue *q, const char *uuid, const char *status, const cha
 	queue_add(q, &r);
 }
 
+/* The view's uuids; a host's row in capitals (its first alert's uuid). */
 static const char *order(const struct queue *q)
 {
 	static char buf[128];
-	buf[0] = '\0';
-	for (size_t i = 0; i < q->nview; i++)
-		strcat(buf, q->rows[q->view[i]].uuid);
+	size_t n = 0;
+	for (size_t i = 0; i < q->nview && n + 2 < sizeof(buf); i++) {
+		const char *u = q->rows[q->view[i].row].uuid;
+		buf[n++] = q->view[i].kind == SLOT_GROUP ? (char)toupper((unsigned char)u[0]) : u[0];
+	}
+	buf[n] = '\0';
 	return buf;
 }
 
@@ -62,41 +67,84 @@ static void test_queue_model(void **state)
 	add(&q, "d", "acknowledged", "medium", "h3", 5);
 	add(&q, "e", "open", "medium", "h1", 40);
 	queue_apply(&q);
-	assert_string_equal(order(&q), "bae"); /* open, by time */
+	assert_string_equal(order(&q), "eab"); /* open, newest first */
+	assert_string_equal(queue_order_name(&q), "newest first");
 	q.sort = SORT_SEVERITY;
 	queue_apply(&q);
 	assert_string_equal(order(&q), "bea");
 	q.sort = SORT_HOST;
 	queue_apply(&q);
-	assert_string_equal(order(&q), "bea"); /* h1 (by time), h2 */
+	assert_string_equal(order(&q), "eba"); /* h1 (newest first), h2 */
+	q.reverse = 1;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "abe");
+	assert_string_equal(queue_order_name(&q), "by host, Z-A");
 	q.filter = FILTER_ALL;
 	q.sort = SORT_TIME;
 	queue_apply(&q);
-	assert_string_equal(order(&q), "dbcae");
+	assert_string_equal(order(&q), "dbcae"); /* oldest first */
+	q.reverse = 0;
+	queue_apply(&q);
+	assert_string_equal(order(&q), "eacbd");
+	/* by host: h1's three alerts are one row, at its newest; h2 and h3 have one each */
+	queue_move(&q, -100, 3);
 	q.group_host = 1;
 	queue_apply(&q);
-	assert_string_equal(order(&q), "dba"); /* one row per host */
-	assert_int_equal(q.rows[1].group_size, 3);
+	assert_string_equal(order(&q), "Ead");
+	assert_null(queue_selected(&q)); /* the selected e is folded into its host's row */
+	const struct queue_group *g = queue_selected_group(&q);
+	assert_non_null(g);
+	assert_int_equal(g->n, 3);
+	assert_int_equal(g->open, 2);
+	assert_int_equal(g->top_rank, 4);
+	assert_int_equal(g->by_severity[4], 1); /* b */
+	assert_int_equal(g->by_severity[3], 1); /* c */
+	assert_int_equal(g->by_severity[2], 1); /* e */
+	size_t rows[5], n = queue_group_rows(&q, g, rows);
+	assert_int_equal(n, 3);
+	assert_string_equal(q.rows[rows[0]].uuid, "e");
+	assert_string_equal(q.rows[rows[1]].uuid, "c");
+	assert_string_equal(q.rows[rows[2]].uuid, "b");
+	queue_toggle_group(&q); /* expanded: its alerts under it */
+	assert_string_equal(order(&q), "Eecbad");
+	assert_int_equal(q.view[1].kind, SLOT_MEMBER);
+	assert_int_equal(q.sel, 0);
+	queue_move(&q, 3, 10);
+	assert_string_equal(queue_selected(&q)->uuid, "b");
+	queue_toggle_group(&q); /* not a host's row: nothing */
+	assert_string_equal(order(&q), "Eecbad");
+	q.sort = SORT_SEVERITY; /* the expanded host stays expanded, b stays selected */
+	queue_apply(&q);
+	assert_string_equal(order(&q), "Bbceda"); /* h1 at b (critical); h3: d; h2: a */
+	assert_string_equal(queue_selected(&q)->uuid, "b");
+	queue_move(&q, -100, 10);
+	queue_toggle_group(&q);
+	assert_string_equal(order(&q), "Bda");
+	queue_select_row(&q, 2, 10); /* c: folded, so its host's row */
+	assert_int_equal(q.sel, 0);
+	q.sort = SORT_TIME;
+	queue_select_row(&q, 1, 10); /* b */
 	q.group_host = 0;
 	queue_apply(&q);
 	/* the selection followed b through every re-sort */
+	assert_string_equal(order(&q), "eacbd");
 	assert_string_equal(queue_selected(&q)->uuid, "b");
 	/* selection, marks and search */
 	queue_move(&q, -100, 3);
 	queue_move(&q, 2, 3);
 	assert_string_equal(queue_selected(&q)->uuid, "c");
 	queue_move(&q, 10, 3);
-	assert_string_equal(queue_selected(&q)->uuid, "e");
+	assert_string_equal(queue_selected(&q)->uuid, "d");
 	assert_int_equal(q.top, 2);
 	queue_move(&q, -100, 3);
 	assert_int_equal(q.sel, 0);
 	assert_int_equal(q.top, 0);
-	assert_true(queue_search(&q, "H3", 1, 3)); /* only d, the selected one, has h3: the search wraps to it */
+	assert_true(queue_search(&q, "H3", 1, 3));
 	assert_string_equal(queue_selected(&q)->uuid, "d");
 	assert_false(queue_search(&q, "nowhere", 1, 3));
-	assert_true(queue_search(&q, "h2", 1, 3));
+	assert_true(queue_search(&q, "h2", 1, 3)); /* wraps */
 	assert_string_equal(queue_selected(&q)->uuid, "a");
-	assert_true(queue_search(&q, "critical", -1, 3));
+	assert_true(queue_search(&q, "critical", -1, 3)); /* wraps back */
 	assert_string_equal(queue_selected(&q)->uuid, "b");
 	queue_set_mark(&q, 0, 1);
 	queue_set_mark(&q, 2, 1);
@@ -126,8 +174,10 @@ static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 	} rows[] = {{"d", "acknowledged", "medium", "h3", 5}, {"b", "open", "critical", "h1", 10},
 	            {"c", "closed", "high", "h1", 20},        {"f", "open", "critical", "h2", 20},
 	            {"a", "open", "low", "h2", 30},           {"e", "open", "medium", "h1", 40}};
-	static const char *const want[2][SORT_COUNT] = {{"dbcfae", "bfcdea", "bcefad", "eafcbd"},
-	                                                {"dbf", "bfd", "bfd", "ead"}};
+	/* [grouped][sort][reversed]: ties (c and f at 20) newest first means the greater uuid first */
+	static const char *const want[2][SORT_COUNT][2] = {
+	    {{"eafcbd", "dbcfae"}, {"fbceda", "adecbf"}, {"ecbafd", "dfabce"}},
+	    {{"EAd", "dBF"}, {"FBd", "AdE"}, {"EAd", "dFB"}}};
 	for (int reversed = 0; reversed < 2; reversed++) {
 		struct queue q;
 		queue_init(&q);
@@ -145,21 +195,23 @@ static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 		assert_int_equal(q.rows_in_time_order, !reversed);
 		q.filter = FILTER_ALL;
 		for (int g = 0; g < 2; g++)
-			for (int sort = 0; sort < SORT_COUNT; sort++) {
-				q.group_host = g;
-				q.sort = (enum queue_sort)sort;
-				queue_apply(&q);
-				assert_string_equal(order(&q), want[g][sort]);
-			}
+			for (int sort = 0; sort < SORT_COUNT; sort++)
+				for (int rev = 0; rev < 2; rev++) {
+					q.group_host = g;
+					q.sort = (enum queue_sort)sort;
+					q.reverse = rev;
+					queue_apply(&q);
+					assert_string_equal(order(&q), want[g][sort][rev]);
+				}
 		/* rows by id, and a status change through the pool */
 		long row = queue_find_id(&q, 104);
 		assert_true(row >= 0);
 		assert_string_equal(q.rows[row].uuid, "a");
 		assert_int_equal(queue_find_id(&q, 99), -1);
 		queue_set_status(&q, (size_t)row, "closed");
-		q.filter = FILTER_OPEN, q.group_host = 0, q.sort = SORT_TIME;
+		q.filter = FILTER_OPEN, q.group_host = 0, q.sort = SORT_TIME, q.reverse = 0;
 		queue_apply(&q);
-		assert_string_equal(order(&q), "bfe");
+		assert_string_equal(order(&q), "efb");
 		size_t o, a, c;
 		queue_counts(&q, &o, &a, &c);
 		assert_int_equal(o, 3);
@@ -215,20 +267,24 @@ static void test_queue_sort_paths_agree_on_random_rows(void **state)
 	assert_int_equal(shuffled.rows_in_time_order, 0);
 	for (int f = 0; f < FILTER_COUNT; f++)
 		for (int g = 0; g < 2; g++)
-			for (int sort = 0; sort < SORT_COUNT; sort++) {
+			for (int sort = 0; sort < SORT_COUNT * 2; sort++) {
 				struct queue *qs[] = {&in_order, &shuffled};
 				for (int k = 0; k < 2; k++) {
 					qs[k]->filter = (enum queue_filter)f, qs[k]->group_host = g;
-					qs[k]->sort = (enum queue_sort)sort;
+					qs[k]->sort = (enum queue_sort)(sort / 2);
+					qs[k]->reverse = sort % 2;
 					queue_apply(qs[k]);
 				}
 				assert_true(in_order.nview > (g ? 5u : 100u));
 				assert_int_equal(in_order.nview, shuffled.nview);
 				for (size_t i = 0; i < in_order.nview; i++) {
-					const struct qrow *a = &in_order.rows[in_order.view[i]],
-					                  *b = &shuffled.rows[shuffled.view[i]];
+					const struct qrow *a = &in_order.rows[in_order.view[i].row],
+					                  *b = &shuffled.rows[shuffled.view[i].row];
 					assert_string_equal(a->uuid, b->uuid);
-					assert_int_equal(a->group_size, b->group_size);
+					assert_int_equal(in_order.view[i].kind, shuffled.view[i].kind);
+					if (in_order.view[i].kind == SLOT_GROUP)
+						assert_int_equal(in_order.groups[in_order.view[i].group].n,
+						                 shuffled.groups[shuffled.view[i].group].n);
 				}
 			}
 	queue_release(&in_order);
@@ -432,7 +488,7 @@ static void test_screens_80x24(void **state)
 	keys("?");
 	check_screen("help-80x24");
 	keys("q");
-	keys("f\n"); /* back to open alerts; open the first: the hostile one */
+	keys("fj\n"); /* back to open alerts; open the second (the older): the hostile one */
 	check_screen("overview-hostile-80x24");
 	keys("2");
 	check_screen("guide-80x24");
@@ -524,8 +580,15 @@ static void test_ascii_terminal(void **state)
 				fail_msg("row %d is not ASCII: %s", y, row);
 		rows_with_text += row[0] != '\0';
 	}
-	assert_true(screen_has("  * medium    47 05-01 10:00:00 mac|evil^]0;p~ Persistence ~ /Library/~9B.dsplug"));
+	draw_set_ascii(0); /* before the check: a failure must not leave the next tests in ASCII */
+	assert_true(rows_with_text > 3);
+	app_draw(app);
+	assert_true(screen_has("● medium"));
+	draw_set_ascii(1);
+	app_draw(app);
+	int ascii_row = screen_has("  * medium   05-01 10:00:00 mac|evil^]0;p~ Persistence via ~ /Library/~9B.dsplug");
 	draw_set_ascii(0);
+	assert_true(ascii_row);
 	assert_true(screen_has("● medium"));
 }
 
@@ -534,7 +597,7 @@ static void test_screens_132x40_and_resizes(void **state)
 	(void)state;
 	screen_resize(40, 132);
 	check_screen("queue-132x40");
-	keys("\n3");
+	keys("j\n3"); /* the older alert: the hostile one */
 	check_screen("timeline-132x40");
 	screen_resize(24, 80);
 	app_handle_key(app, KEY_RESIZE);
@@ -916,7 +979,7 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	keys("qq");
 	assert_true(screen_has("casebook"));
 	keys("q");
-	keys("k\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
+	keys("j\n"); /* the seed rule's alert on the same write: the sequence is among its related alerts */
 	app_draw(app);
 	keys("2G");
 	check_screen("seed-guide-end-132x45");
@@ -951,16 +1014,44 @@ static void test_empty_queue_says_what_is_true(void **state)
 	store_close(s);
 }
 
+/* H: a row per host with its highest severity and its alerts counted; Enter shows them under
+ * it; A on the host's row acknowledges all of them; narrow screens drop risk, then time. */
+static void test_host_groups(void **state)
+{
+	(void)state;
+	keys("H");
+	check_screen("demo-hosts-132x45");
+	keys("j\n"); /* mac-lisbon-01's row: its five alerts under it */
+	keys("S");   /* oldest first: the host's alerts too */
+	check_screen("demo-hosts-expanded-132x45");
+	keys("S");
+	keys("A");
+	assert_string_equal(app_message(app), "5 alerts acknowledged");
+	assert_true(screen_has("open 6 · ack 5 · closed 0 │ open · newest first · hosts"));
+	assert_false(screen_has("mac-lisbon-01"));
+	keys("f"); /* acknowledged: the host's five alerts, still one row */
+	check_screen("demo-hosts-acknowledged-132x45");
+	keys("fff");
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("demo-hosts-80x24");
+	screen_resize(16, 60);
+	app_handle_key(app, KEY_RESIZE);
+	keys("H");
+	check_screen("demo-queue-60x16");
+}
+
 /* mutt's J and K, Esc to leave a view, and Ctrl-C, which never takes a note being written. */
 static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 {
 	(void)state;
-	keys("\n"); /* the queue's first alert */
-	assert_true(screen_has("08:03:38 UTC"));
-	keys("3J"); /* the next one, on the same tab */
+	keys("\n"); /* the queue's first alert: the newest */
+	assert_true(screen_has("08:07:22 UTC"));
+	keys("3JJJ"); /* the next ones, on the same tab */
 	assert_true(screen_has("±600s · all processes"));
-	keys("K");
-	assert_true(screen_has("08:03:38 UTC"));
+	assert_true(screen_has("08:05:33 UTC"));
+	keys("KKK");
+	assert_true(screen_has("08:07:22 UTC"));
 	keys("K");
 	assert_string_equal(app_message(app), "this is the queue's first alert");
 	app_handle_key(app, KEY_RIGHT); /* arrows switch tabs */
@@ -995,6 +1086,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_queue_says_what_is_true, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),

@@ -11,6 +11,7 @@
 #include "export/export.h"
 #include "triage/record.h"
 #include "tui/dialog.h"
+#include "tui/draw.h"
 #include "tui/view.h"
 
 struct target_list {
@@ -25,23 +26,31 @@ static void targets_add(struct target_list *t, int64_t id, const char *uuid)
 	t->uuids[t->n++] = xstrdup(uuid);
 }
 
-/* The alert in view; else the marked alerts; else the one under the cursor. */
+/* The alert in view; else the marked alerts; else the one under the cursor, or the alerts of
+ * the host's row under it. */
 static struct target_list targets(struct app *a)
 {
 	struct target_list t = {0};
-	size_t marked = queue_marked(&a->q), cap = in_alert(a) ? 1 : (marked ? a->q.n : 1);
+	const struct queue *q = &a->q;
+	size_t marked = queue_marked(q), cap = in_alert(a) ? 1 : (q->n ? q->n : 1);
 	t.ids = xmalloc(cap * sizeof(*t.ids));
 	t.uuids = xmalloc(cap * sizeof(*t.uuids));
-	const struct qrow *sel = queue_selected(&a->q);
-	if (in_alert(a))
+	const struct qrow *sel = queue_selected(q);
+	const struct queue_group *group = queue_selected_group(q);
+	if (in_alert(a)) {
 		targets_add(&t, a->av.rec.id, a->av.rec.uuid);
-	else if (marked)
-		for (size_t i = 0; i < a->q.n; i++) {
-			if (a->q.rows[i].marked)
-				targets_add(&t, a->q.rows[i].id, a->q.rows[i].uuid);
-		}
-	else if (sel)
+	} else if (marked) {
+		for (size_t i = 0; i < q->n; i++)
+			if (q->rows[i].marked)
+				targets_add(&t, q->rows[i].id, q->rows[i].uuid);
+	} else if (sel) {
 		targets_add(&t, sel->id, sel->uuid);
+	} else if (group) {
+		size_t *rows = xmalloc(cap * sizeof(*rows)), n = queue_group_rows(q, group, rows);
+		for (size_t i = 0; i < n; i++)
+			targets_add(&t, q->rows[rows[i]].id, q->rows[rows[i]].uuid);
+		free(rows);
+	}
 	return t;
 }
 
@@ -297,6 +306,19 @@ void action_exception(struct app *a)
 		strbuf_release(&labels[i]);
 }
 
+/* "  keys       help", the help wrapped under itself (the pager's lines are COLS - 4 wide). */
+static void help_entry(struct strbuf *sb, const char *keys, const char *help)
+{
+	enum { INDENT = 13 };
+	char **lines;
+	size_t n = wrap_text(help, COLS - 4 - INDENT > 20 ? COLS - 4 - INDENT : 20, 0, &lines);
+	for (size_t k = 0; k < n; k++)
+		strbuf_addf(sb, "  %-10s %s\n", k ? "" : keys, lines[k]);
+	if (!n)
+		strbuf_addf(sb, "  %s\n", keys);
+	free_lines(lines, n);
+}
+
 void action_help(struct app *a)
 {
 	static const struct {
@@ -313,7 +335,7 @@ void action_help(struct app *a)
 			unsigned c = tui_actions[i].ctx;
 			/* an action shows once: under "Everywhere", or under each place it works */
 			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
-				strbuf_addf(&sb, "  %-10s %s\n", tui_actions[i].keys, tui_actions[i].help);
+				help_entry(&sb, tui_actions[i].keys, tui_actions[i].help);
 		}
 	}
 	pager_open(a, "Help — q or Esc closes", sb.buf, 1);

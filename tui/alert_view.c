@@ -293,17 +293,17 @@ static void show_tree(struct app *a)
 static void step_alert(struct app *a, int dir)
 {
 	struct queue *q = &a->q;
-	size_t i;
-	for (i = 0; i < q->nview && q->rows[q->view[i]].id != a->av.alert.id; i++)
+	size_t i; /* in the queue's order: a folded host's alerts are stepped through too */
+	for (i = 0; i < q->norder && q->rows[q->order[i]].id != a->av.alert.id; i++)
 		;
-	if (i == q->nview || (dir < 0 && i == 0) || (dir > 0 && i + 1 >= q->nview)) {
+	if (i == q->norder || (dir < 0 && i == 0) || (dir > 0 && i + 1 >= q->norder)) {
 		say(a, "%s", dir > 0 ? "this is the queue's last alert" : "this is the queue's first alert");
 		return;
 	}
 	enum tab tab = a->av.tab;
-	size_t next = dir > 0 ? i + 1 : i - 1;
-	q->sel = next;
-	alert_open(a, &q->rows[q->view[next]]);
+	size_t next = q->order[dir > 0 ? i + 1 : i - 1];
+	queue_select_row(q, next, ui_list_height());
+	alert_open(a, &q->rows[next]);
 	if (in_alert(a))
 		a->av.tab = tab;
 }

@@ -43,6 +43,7 @@ static const struct binding {
     {'N', ACT_SEARCH_PREV},
     {'\\', ACT_KQL_FILTER},
     {'s', ACT_SORT},
+    {'S', ACT_REVERSE},
     {'f', ACT_STATUS_FILTER},
     {'H', ACT_GROUP},
     {' ', ACT_MARK},

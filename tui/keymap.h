@@ -28,7 +28,8 @@ enum tui_ctx {
 	X(PAGE_UP, "PgUp", CTX_ALL, "previous page")                                                                   \
 	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                                            \
 	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                                \
-	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE, "open the alert; in the timeline, the event's JSON")                \
+	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE,                                                                     \
+	  "open the alert (a host's row: show or hide its alerts); in the timeline, the event's JSON")                 \
 	X(BACK, "q Esc", CTX_ALL, "back; quits from the queue (Esc does not)")                                         \
 	X(QUIT, "Q Ctrl-C", CTX_ALL, "quit")                                                                           \
 	X(HELP, "?", CTX_ALL, "this help")                                                                             \
@@ -39,12 +40,13 @@ enum tui_ctx {
 	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT, "next match")                                                       \
 	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT, "previous match")                                                   \
 	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
-	X(SORT, "s", CTX_QUEUE, "sort by time, severity, host, or newest first")                                       \
+	X(SORT, "s", CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                       \
+	X(REVERSE, "S", CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")                \
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
-	X(GROUP, "H", CTX_QUEUE, "group by host (a noisy host becomes one row)")                                       \
-	X(MARK, "Space", CTX_QUEUE, "mark the row for a bulk acknowledge or close")                                    \
+	X(GROUP, "H", CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")                  \
+	X(MARK, "Space", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk acknowledge or close")       \
 	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL)")                                 \
-	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, or this one)")                             \
+	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, a host's row's alerts, or this one)")      \
 	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \

@@ -7,7 +7,7 @@
 
 #include "common/strbuf.h"
 
-const char *const queue_sort_names[SORT_COUNT] = {"time", "severity", "host", "newest"};
+const char *const queue_sort_names[SORT_COUNT] = {"time", "severity", "host"};
 const char *const queue_filter_names[FILTER_COUNT] = {"open", "acknowledged", "closed", "all"};
 
 void queue_init(struct queue *q)
@@ -30,6 +30,9 @@ void queue_clear_rows(struct queue *q)
 	q->nview = 0;
 	q->nmarked = 0;
 	q->nby_id = 0;
+	q->norder = 0;
+	q->ngroups = 0;
+	q->nexpanded = 0; /* host ids are given again */
 	q->rows_in_time_order = 1;
 }
 
@@ -38,6 +41,9 @@ void queue_release(struct queue *q)
 	queue_clear_rows(q);
 	free(q->rows);
 	free(q->view);
+	free(q->order);
+	free(q->groups);
+	free(q->expanded);
 	free(q->by_id);
 	queue_init(q);
 }
@@ -56,7 +62,6 @@ void queue_add(struct queue *q, const struct qrow *r)
 	c->host = strpool_intern(&q->hosts, r->host, &c->host_id);
 	c->rule = strpool_intern(&q->pool, r->rule, NULL);
 	c->target = strpool_intern(&q->pool, r->target, NULL);
-	c->group_size = 1;
 	c->severity_rank = queue_severity_rank(c->severity);
 	q->nmarked += c->marked != 0;
 	if (q->n > 1 && compare_time(&q->rows[q->n - 2], c) > 0)
@@ -80,7 +85,7 @@ long queue_find_id(struct queue *q, int64_t id)
 {
 	const struct qrow *sel = queue_selected(q); /* most often the one asked for */
 	if (sel && sel->id == id)
-		return (long)q->view[q->sel];
+		return (long)q->view[q->sel].row;
 	if (q->nby_id != q->n) {
 		q->by_id = xrealloc(q->by_id, (q->n ? q->n : 1) * sizeof(*q->by_id));
 		for (size_t i = 0; i < q->n; i++)
@@ -123,9 +128,9 @@ static int compare_rows(const void *pa, const void *pb)
 		c = b->severity_rank - a->severity_rank;
 	else if (sorting->sort == SORT_HOST)
 		c = (host_rank[a->host_id] > host_rank[b->host_id]) - (host_rank[a->host_id] < host_rank[b->host_id]);
-	else if (sorting->sort == SORT_NEWEST)
-		return compare_time(b, a);
-	return c ? c : compare_time(a, b);
+	if (!c)
+		c = compare_time(b, a); /* newest first */
+	return sorting->reverse ? -c : c;
 }
 
 static size_t sort_key(const struct queue *q, const struct qrow *r)
@@ -135,35 +140,41 @@ static size_t sort_key(const struct queue *q, const struct qrow *r)
 	                                : 0;
 }
 
-/* The view, built in row order, is already in time order when the rows were added in it (the
- * store lists them so): then a stable counting sort by the key alone is the whole sort, O(n). */
-static void sort_view(struct queue *q)
+static void reverse_rows(size_t *v, size_t n)
+{
+	for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+		size_t t = v[i];
+		v[i] = v[j - 1];
+		v[j - 1] = t;
+	}
+}
+
+/* The order, built in row order, is already in time order when the rows were added in it (the
+ * store lists them so): then reversing it (newest first) and a stable counting sort by the key
+ * alone is the whole sort, O(n). */
+static void sort_order(struct queue *q)
 {
 	if (!q->rows_in_time_order) {
-		qsort(q->view, q->nview, sizeof(*q->view), compare_rows);
+		qsort(q->order, q->norder, sizeof(*q->order), compare_rows);
 		return;
 	}
-	if (q->sort == SORT_TIME)
-		return;
-	if (q->sort == SORT_NEWEST) { /* time order, reversed */
-		for (size_t i = 0, j = q->nview; i + 1 < j; i++, j--) {
-			size_t t = q->view[i];
-			q->view[i] = q->view[j - 1];
-			q->view[j - 1] = t;
-		}
-		return;
+	reverse_rows(q->order, q->norder);
+	if (q->sort != SORT_TIME) {
+		size_t nkeys = q->sort == SORT_HOST ? strpool_count(&q->hosts) : 5;
+		size_t *start = xcalloc(nkeys + 1, sizeof(*start));
+		size_t *out = xmalloc((q->norder ? q->norder : 1) * sizeof(*out));
+		for (size_t i = 0; i < q->norder; i++)
+			start[sort_key(q, &q->rows[q->order[i]]) + 1]++;
+		for (size_t k = 1; k <= nkeys; k++)
+			start[k] += start[k - 1];
+		for (size_t i = 0; i < q->norder; i++)
+			out[start[sort_key(q, &q->rows[q->order[i]])]++] = q->order[i];
+		memcpy(q->order, out, q->norder * sizeof(*out));
+		free(out);
+		free(start);
 	}
-	size_t nkeys = q->sort == SORT_HOST ? strpool_count(&q->hosts) : 5;
-	size_t *start = xcalloc(nkeys + 1, sizeof(*start)), *out = xmalloc((q->nview ? q->nview : 1) * sizeof(*out));
-	for (size_t i = 0; i < q->nview; i++)
-		start[sort_key(q, &q->rows[q->view[i]]) + 1]++;
-	for (size_t k = 1; k <= nkeys; k++)
-		start[k] += start[k - 1];
-	for (size_t i = 0; i < q->nview; i++)
-		out[start[sort_key(q, &q->rows[q->view[i]])]++] = q->view[i];
-	memcpy(q->view, out, q->nview * sizeof(*out));
-	free(out);
-	free(start);
+	if (q->reverse)
+		reverse_rows(q->order, q->norder);
 }
 
 static int visible(const struct queue *q, const struct qrow *r)
@@ -206,55 +217,161 @@ static size_t *rank_hosts(const struct queue *q)
 	return rank;
 }
 
-/* One row per host: the first alert in sort order stands for the others. */
+/* The groups, one per host with visible alerts, in the order of each host's first alert. */
+static void build_groups(struct queue *q, size_t *group_of_host)
+{
+	size_t nhosts = strpool_count(&q->hosts);
+	for (size_t h = 0; h < nhosts; h++)
+		group_of_host[h] = SIZE_MAX;
+	q->groups = xrealloc(q->groups, (nhosts ? nhosts : 1) * sizeof(*q->groups));
+	q->ngroups = 0;
+	for (size_t i = 0; i < q->norder; i++) {
+		const struct qrow *r = &q->rows[q->order[i]];
+		if (group_of_host[r->host_id] == SIZE_MAX) {
+			group_of_host[r->host_id] = q->ngroups;
+			q->groups[q->ngroups++] =
+			    (struct queue_group){.host_id = r->host_id, .top_rank = -1, .top_risk = INT64_MIN};
+		}
+		struct queue_group *g = &q->groups[group_of_host[r->host_id]];
+		g->n++;
+		g->by_severity[r->severity_rank]++;
+		g->open += r->status[0] == 'o';
+		if (r->severity_rank > g->top_rank)
+			g->top_rank = r->severity_rank;
+		if (r->risk > g->top_risk)
+			g->top_risk = r->risk;
+	}
+}
+
+/* The slots: each host's group row where it first appears, its alerts after it when expanded. */
 static void group_by_host(struct queue *q)
 {
-	size_t nhosts = strpool_count(&q->hosts), out = 0;
-	size_t *first = xmalloc((nhosts ? nhosts : 1) * sizeof(*first)); /* view slot + 1 */
-	memset(first, 0, (nhosts ? nhosts : 1) * sizeof(*first));
-	for (size_t i = 0; i < q->nview; i++) {
-		struct qrow *r = &q->rows[q->view[i]];
-		if (first[r->host_id]) {
-			q->rows[q->view[first[r->host_id] - 1]].group_size++;
-		} else {
-			q->view[out++] = q->view[i];
-			first[r->host_id] = out;
-		}
+	size_t nhosts = strpool_count(&q->hosts);
+	size_t *group_of_host = xmalloc((nhosts ? nhosts : 1) * sizeof(*group_of_host));
+	size_t *next = xcalloc(nhosts ? nhosts : 1, sizeof(*next)); /* 1 + the order slot of its next alert */
+	size_t *after = xmalloc((q->norder ? q->norder : 1) * sizeof(*after));
+	build_groups(q, group_of_host);
+	/* each alert's successor on its host, so that a group's members are listed without a scan */
+	for (size_t i = q->norder; i-- > 0;) {
+		size_t h = q->rows[q->order[i]].host_id;
+		after[i] = next[h];
+		next[h] = i + 1;
 	}
-	q->nview = out;
-	free(first);
+	q->nview = 0;
+	for (size_t i = 0; i < q->norder; i++) {
+		size_t row = q->order[i], gi = group_of_host[q->rows[row].host_id];
+		const struct queue_group *g = &q->groups[gi];
+		if (g->n == 1) {
+			q->view[q->nview++] = (struct queue_slot){.row = row, .kind = SLOT_ALERT};
+			continue;
+		}
+		if (next[g->host_id] != i + 1)
+			continue; /* not the host's first alert: listed with its group */
+		q->view[q->nview++] = (struct queue_slot){.row = row, .group = gi, .kind = SLOT_GROUP};
+		if (g->host_id < q->nexpanded && q->expanded[g->host_id])
+			for (size_t k = i + 1; k; k = after[k - 1])
+				q->view[q->nview++] =
+				    (struct queue_slot){.row = q->order[k - 1], .group = gi, .kind = SLOT_MEMBER};
+	}
+	free(after);
+	free(next);
+	free(group_of_host);
+}
+
+/* The slot that shows what keep showed: the same group or alert, else the other (the alert's
+ * folded group, the group's alert once ungrouped), else the first. */
+static size_t find_slot(const struct queue *q, struct queue_slot keep, size_t keep_host)
+{
+	size_t by_row = SIZE_MAX, by_group = SIZE_MAX;
+	for (size_t i = 0; i < q->nview; i++) {
+		const struct queue_slot *v = &q->view[i];
+		if (v->kind == SLOT_GROUP && q->rows[v->row].host_id == keep_host && by_group == SIZE_MAX)
+			by_group = i;
+		else if (v->kind != SLOT_GROUP && v->row == keep.row && by_row == SIZE_MAX)
+			by_row = i;
+	}
+	size_t first = keep.kind == SLOT_GROUP ? by_group : by_row,
+	       second = keep.kind == SLOT_GROUP ? by_row : by_group;
+	return first != SIZE_MAX ? first : second != SIZE_MAX ? second : 0;
 }
 
 void queue_apply(struct queue *q)
 {
 	/* the rows stay where they are: the selected one is found again by its index */
-	size_t keep = queue_selected(q) ? q->view[q->sel] : SIZE_MAX;
-	q->view = xrealloc(q->view, (q->n ? q->n : 1) * sizeof(*q->view));
-	q->nview = 0;
+	int had = q->sel < q->nview;
+	struct queue_slot keep = had ? q->view[q->sel] : (struct queue_slot){0};
+	size_t keep_host = had ? q->rows[keep.row].host_id : SIZE_MAX;
+	q->order = xrealloc(q->order, (q->n ? q->n : 1) * sizeof(*q->order));
+	/* an expanded host shows a row of its own and its alerts */
+	q->view = xrealloc(q->view, (q->n + strpool_count(&q->hosts) + 1) * sizeof(*q->view));
+	q->norder = 0;
 	count_statuses(q);
-	for (size_t i = 0; i < q->n; i++) {
-		q->rows[i].group_size = 1;
+	for (size_t i = 0; i < q->n; i++)
 		if (visible(q, &q->rows[i]))
-			q->view[q->nview++] = i;
-	}
+			q->order[q->norder++] = i;
 	sorting = q;
 	host_rank = q->sort == SORT_HOST ? rank_hosts(q) : NULL;
-	sort_view(q);
+	sort_order(q);
 	free(host_rank);
 	host_rank = NULL;
-	if (q->group_host)
+	if (q->group_host) {
 		group_by_host(q);
-	q->sel = 0;
-	for (size_t i = 0; keep != SIZE_MAX && i < q->nview; i++)
-		if (q->view[i] == keep)
-			q->sel = i;
+	} else {
+		q->ngroups = 0;
+		for (size_t i = 0; i < q->norder; i++)
+			q->view[i] = (struct queue_slot){.row = q->order[i], .kind = SLOT_ALERT};
+		q->nview = q->norder;
+	}
+	q->sel = had ? find_slot(q, keep, keep_host) : 0;
 	if (q->top > q->sel)
 		q->top = q->sel;
 }
 
+const char *queue_order_name(const struct queue *q)
+{
+	static const char *const names[SORT_COUNT][2] = {{"newest first", "oldest first"},
+	                                                 {"by severity", "by severity, lowest first"},
+	                                                 {"by host", "by host, Z-A"}};
+	return names[q->sort][q->reverse != 0];
+}
+
+const struct qrow *queue_slot_alert(const struct queue *q, size_t i)
+{
+	return i < q->nview && q->view[i].kind != SLOT_GROUP ? &q->rows[q->view[i].row] : NULL;
+}
+
+const struct queue_group *queue_selected_group(const struct queue *q)
+{
+	return q->sel < q->nview && q->view[q->sel].kind == SLOT_GROUP ? &q->groups[q->view[q->sel].group] : NULL;
+}
+
+size_t queue_group_rows(const struct queue *q, const struct queue_group *g, size_t *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->norder; i++)
+		if (q->rows[q->order[i]].host_id == g->host_id)
+			out[n++] = q->order[i];
+	return n;
+}
+
+void queue_toggle_group(struct queue *q)
+{
+	const struct queue_group *g = queue_selected_group(q);
+	if (!g)
+		return;
+	size_t nhosts = strpool_count(&q->hosts);
+	if (q->nexpanded < nhosts) {
+		q->expanded = xrealloc(q->expanded, nhosts);
+		memset(q->expanded + q->nexpanded, 0, nhosts - q->nexpanded);
+		q->nexpanded = nhosts;
+	}
+	q->expanded[g->host_id] = !q->expanded[g->host_id];
+	queue_apply(q);
+}
+
 const struct qrow *queue_selected(const struct queue *q)
 {
-	return q->nview && q->sel < q->nview ? &q->rows[q->view[q->sel]] : NULL;
+	return queue_slot_alert(q, q->sel);
 }
 
 void queue_move(struct queue *q, long delta, int height)
@@ -275,11 +392,18 @@ void queue_move(struct queue *q, long delta, int height)
 		q->top = q->sel - (size_t)height + 1;
 }
 
+void queue_select_row(struct queue *q, size_t row, int height)
+{
+	size_t i = find_slot(q, (struct queue_slot){.row = row, .kind = SLOT_ALERT}, q->rows[row].host_id);
+	if (i < q->nview)
+		queue_move(q, (long)i - (long)q->sel, height);
+}
+
 void queue_select_uuid(struct queue *q, const char *uuid, int height)
 {
-	for (size_t i = 0; i < q->nview; i++)
-		if (!strcmp(q->rows[q->view[i]].uuid, uuid)) {
-			queue_move(q, (long)i - (long)q->sel, height);
+	for (size_t i = 0; i < q->norder; i++)
+		if (!strcmp(q->rows[q->order[i]].uuid, uuid)) {
+			queue_select_row(q, q->order[i], height);
 			return;
 		}
 }
@@ -299,7 +423,7 @@ int queue_search(struct queue *q, const char *text, int dir, int height)
 		return 0;
 	for (size_t step = 1; step <= q->nview; step++) {
 		size_t i = dir > 0 ? (q->sel + step) % q->nview : (q->sel + q->nview - step % q->nview) % q->nview;
-		if (row_contains(&q->rows[q->view[i]], text)) {
+		if (row_contains(&q->rows[q->view[i].row], text)) {
 			queue_move(q, (long)i - (long)q->sel, height);
 			return 1;
 		}

@@ -50,16 +50,22 @@ static void draw_empty(struct app *a)
 	ui_status_line(a, hints);
 }
 
-/* The column widths: mark, status, severity, risk, time, host, rule, then the target. */
+/* The column widths, each with its space; 0 drops the column. Narrower screens drop the risk
+ * score, then the time, before the rule and the file lose width (htop, k9s): what tells one
+ * alert from another goes last. */
 struct queue_columns {
-	int host, time, rule;
+	int risk, time, host, rule;
 };
 
 static struct queue_columns columns(void)
 {
-	struct queue_columns c = {.host = COLS >= 120 ? 22 : 14, .time = COLS >= 100 ? 19 : 14};
-	int rest = COLS - (2 + 2 + 9 + 4 + c.time + 1 + c.host + 1);
-	c.rule = rest * 2 / 5; /* the target takes the rest */
+	struct queue_columns c = {.risk = COLS >= 100 ? 4 : 0,
+	                          .time = COLS >= 100  ? 20
+	                                  : COLS >= 72 ? 15
+	                                               : 0,
+	                          .host = COLS >= 120 ? 23 : 15};
+	int rest = COLS - (2 + 2 + 9 + c.risk + c.time + c.host);
+	c.rule = COLS >= 120 ? rest * 2 / 5 : rest / 2; /* the target takes the rest */
 	return c;
 }
 
@@ -71,39 +77,82 @@ static void draw_heading(struct app *a, const struct queue_columns *c)
 	clrtoeol();
 	x += ui_cell(1, x, 4, "", head);
 	x += ui_cell(1, x, 9, "SEVERITY", head);
-	x += ui_cell(1, x, 4, "RSK", head);
-	x += ui_cell(1, x, c->time + 1, a->local_time ? "TIME (local)" : "TIME (UTC)", head);
-	x += ui_cell(1, x, c->host + 1, "HOST", head);
-	x += ui_cell(1, x, c->rule + 1, "RULE", head);
+	if (c->risk)
+		x += ui_cell(1, x, c->risk, "RSK", head);
+	if (c->time)
+		x += ui_cell(1, x, c->time, a->local_time ? "TIME (local)" : "TIME (UTC)", head);
+	x += ui_cell(1, x, c->host, "HOST", head);
+	x += ui_cell(1, x, c->rule, "RULE", head);
 	draw_text(1, x, COLS - x, "FILE / PROCESS", head, 1);
 }
 
-static void draw_row(struct app *a, const struct queue_columns *c, int y, const struct qrow *r, int selected)
+/* The cells every row has: severity, risk and time. */
+static int draw_common(struct app *a, const struct queue_columns *c, int y, int x, const char *severity, int64_t risk,
+                       int64_t time, attr_t base)
 {
-	const struct queue *q = &a->q;
+	char tbuf[32], rbuf[8];
+	x += ui_cell(y, x, 9, severity, base | ui_severity_attr(a, severity));
+	if (c->risk) {
+		snprintf(rbuf, sizeof(rbuf), "%3lld", (long long)risk);
+		x += ui_cell(y, x, c->risk, rbuf, base);
+	}
+	if (c->time) {
+		ui_format_time(a, time, tbuf, sizeof(tbuf), 1);
+		if (c->time < 20) /* narrow: month, day and time */
+			memmove(tbuf, tbuf + 5, strlen(tbuf + 5) + 1);
+		x += ui_cell(y, x, c->time, tbuf, base);
+	}
+	return x;
+}
+
+static void draw_alert(struct app *a, const struct queue_columns *c, int y, const struct queue_slot *slot, int selected)
+{
+	const struct qrow *r = &a->q.rows[slot->row];
 	attr_t base = selected ? A_REVERSE : A_NORMAL;
-	char tbuf[32], risk[8];
-	ui_format_time(a, r->time, tbuf, sizeof(tbuf), 1);
-	if (c->time < 19) /* narrow: month, day and time */
-		memmove(tbuf, tbuf + 5, strlen(tbuf + 5) + 1);
-	snprintf(risk, sizeof(risk), "%3lld", (long long)r->risk);
 	int x = 0;
 	x += ui_cell(y, x, 2, r->marked ? "▸" : " ", base | A_BOLD);
 	x += ui_cell(y, x, 2, status_mark(r->status), base);
-	x += ui_cell(y, x, 9, r->severity, base | ui_severity_attr(a, r->severity));
-	x += ui_cell(y, x, 4, risk, base);
-	x += ui_cell(y, x, c->time + 1, tbuf, base);
-	if (q->group_host && r->group_size > 1) {
-		struct strbuf g;
-		strbuf_init(&g, 64);
-		strbuf_addf(&g, "%s (+%d)", r->host, r->group_size - 1);
-		x += ui_cell(y, x, c->host + 1, g.buf, base | A_BOLD);
-		strbuf_release(&g);
+	x = draw_common(a, c, y, x, r->severity, r->risk, r->time, base);
+	if (slot->kind == SLOT_MEMBER) { /* under its host's row */
+		struct strbuf h;
+		strbuf_init(&h, 64);
+		strbuf_addf(&h, "└ %s", r->host);
+		x += ui_cell(y, x, c->host, h.buf, base);
+		strbuf_release(&h);
 	} else {
-		x += ui_cell(y, x, c->host + 1, r->host, base);
+		x += ui_cell(y, x, c->host, r->host, base);
 	}
-	x += ui_cell(y, x, c->rule + 1, r->rule, base);
+	x += ui_cell(y, x, c->rule, r->rule, base);
 	draw_text_middle(y, x, COLS - x, r->target, base);
+}
+
+static const char *const severity_names[5] = {"other", "low", "medium", "high", "critical"};
+
+/* A host's row: its highest severity and risk, its newest (first) alert's time, and its
+ * alerts counted by severity, highest first. */
+static void draw_group(struct app *a, const struct queue_columns *c, int y, const struct queue_slot *slot, int selected)
+{
+	const struct queue *q = &a->q;
+	const struct queue_group *g = &q->groups[slot->group];
+	const struct qrow *first = &q->rows[slot->row];
+	attr_t base = selected ? A_REVERSE : A_NORMAL;
+	int expanded = g->host_id < q->nexpanded && q->expanded[g->host_id];
+	int x = 0;
+	x += ui_cell(y, x, 2, " ", base);
+	x += ui_cell(y, x, 2, expanded ? "▾" : "▸", base | A_BOLD);
+	x = draw_common(a, c, y, x, severity_names[g->top_rank < 0 ? 0 : g->top_rank], g->top_risk, first->time, base);
+	x += ui_cell(y, x, c->host, first->host, base | A_BOLD);
+	struct strbuf counts;
+	strbuf_init(&counts, 128);
+	strbuf_addf(&counts, "%zu alerts:", g->n);
+	for (int rank = 4; rank >= 0; rank--)
+		if (g->by_severity[rank])
+			strbuf_addf(&counts, "%s %zu %s", rank == g->top_rank ? "" : ",", g->by_severity[rank],
+			            severity_names[rank]);
+	if (g->open && g->open < g->n)
+		strbuf_addf(&counts, " (%zu open)", g->open);
+	draw_text(y, x, COLS - x, counts.buf, base | A_BOLD, 1);
+	strbuf_release(&counts);
 }
 
 static void queue_draw(struct app *a)
@@ -113,8 +162,8 @@ static void queue_draw(struct app *a)
 	queue_counts(q, &open, &ack, &closed);
 	char left[300], right[200];
 	snprintf(left, sizeof(left), " casebook  %s", a->o.db_name ? a->o.db_name : "");
-	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · by %s%s%s ", open, ack, closed,
-	         queue_filter_names[q->filter], queue_sort_names[q->sort], q->group_host ? " · by host" : "",
+	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · %s%s%s ", open, ack, closed,
+	         queue_filter_names[q->filter], queue_order_name(q), q->group_host ? " · hosts" : "",
 	         a->kql_text && *a->kql_text ? " · KQL" : "");
 	ui_bar(a, 0, left, right);
 	if (!q->n) {
@@ -130,8 +179,10 @@ static void queue_draw(struct app *a)
 		size_t vi = q->top + (size_t)i;
 		move(2 + i, 0);
 		clrtoeol();
-		if (vi < q->nview)
-			draw_row(a, &c, 2 + i, &q->rows[q->view[vi]], vi == q->sel);
+		if (vi < q->nview && q->view[vi].kind == SLOT_GROUP)
+			draw_group(a, &c, 2 + i, &q->view[vi], vi == q->sel);
+		else if (vi < q->nview)
+			draw_alert(a, &c, 2 + i, &q->view[vi], vi == q->sel);
 	}
 	char hints[200];
 	size_t marked = queue_marked(q);
@@ -162,6 +213,24 @@ static void kql_done(struct app *a, const char *text, void *data)
 	app_load(a);
 }
 
+/* Space: marks the alert, or a host's alerts (unmarks them when all are marked). */
+static void mark_selected(struct queue *q)
+{
+	const struct qrow *r = queue_selected(q);
+	const struct queue_group *g = queue_selected_group(q);
+	if (r) {
+		queue_set_mark(q, q->view[q->sel].row, !r->marked);
+	} else if (g) {
+		size_t *rows = xmalloc(q->n * sizeof(*rows)), n = queue_group_rows(q, g, rows), marked = 0;
+		for (size_t i = 0; i < n; i++)
+			marked += q->rows[rows[i]].marked != 0;
+		for (size_t i = 0; i < n; i++)
+			queue_set_mark(q, rows[i], marked < n);
+		free(rows);
+	}
+	queue_move(q, 1, ui_list_height());
+}
+
 static int queue_request(struct app *a, enum tui_action act)
 {
 	struct queue *q = &a->q;
@@ -170,6 +239,8 @@ static int queue_request(struct app *a, enum tui_action act)
 	case ACT_OPEN:
 		if (queue_selected(q))
 			alert_open(a, queue_selected(q));
+		else
+			queue_toggle_group(q);
 		return 1;
 	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_done, NULL, NULL); return 1;
 	case ACT_SEARCH_NEXT:
@@ -181,17 +252,14 @@ static int queue_request(struct app *a, enum tui_action act)
 		dialog_prompt(a, "Filter (KQL over the alerts):", a->kql_text, kql_done, NULL, NULL);
 		return 1;
 	case ACT_EVENTS: events_open(a); return 1;
-	case ACT_SORT: q->sort = (q->sort + 1) % SORT_COUNT; break;
+	case ACT_SORT:
+		q->sort = (q->sort + 1) % SORT_COUNT;
+		q->reverse = 0; /* each sort starts in its natural direction */
+		break;
+	case ACT_REVERSE: q->reverse = !q->reverse; break;
 	case ACT_STATUS_FILTER: q->filter = (q->filter + 1) % FILTER_COUNT; break;
 	case ACT_GROUP: q->group_host = !q->group_host; break;
-	case ACT_MARK: {
-		const struct qrow *r = queue_selected(q);
-		if (r) {
-			queue_set_mark(q, q->view[q->sel], !r->marked);
-			queue_move(q, 1, ui_list_height());
-		}
-		return 1;
-	}
+	case ACT_MARK: mark_selected(q); return 1;
 	default: return 0;
 	}
 	queue_apply(q);
