@@ -64,7 +64,8 @@ static const struct command commands[] = {
      "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv|kibana-status] "
      "[-o FILE] [--force] [--window DUR] [--source]",
      "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses"},
-    {"tui", cmd_tui, "tui", "open the console (what casebook alone does on a terminal)"},
+    {"tui", cmd_tui, "tui",
+     "open the console (what casebook alone does on a terminal); notes in $VISUAL or $EDITOR if set"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/timeutil.h"
@@ -23,6 +24,7 @@
 #include "tui/keymap.h"
 #include "tui/queue.h"
 #include "tui/screen.h"
+#include "tui/textedit.h"
 #include "tui/view.h"
 
 #define T0      INT64_C(1767225600000000)
@@ -289,6 +291,72 @@ static void test_queue_sort_paths_agree_on_random_rows(void **state)
 			}
 	queue_release(&in_order);
 	queue_release(&shuffled);
+}
+
+/* readline's basics on the text model: moves over whole UTF-8 characters, kills by line and
+ * word, and Up and Down between rows wrapped to a width. */
+static void test_text_editing_keys(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct textedit e;
+	textedit_init(&e, "caf\xc3\xa9 noir");
+	assert_int_equal(e.cursor, 10);
+	textedit_key(&e, KEY_LEFT, 0);
+	textedit_key(&e, KEY_LEFT, 0);
+	textedit_key(&e, KEY_LEFT, 0);
+	textedit_key(&e, KEY_LEFT, 0);
+	textedit_key(&e, KEY_LEFT, 0);
+	textedit_key(&e, KEY_LEFT, 0); /* over the space, then over é: two bytes at once */
+	assert_int_equal(e.cursor, 3);
+	textedit_key(&e, KEY_BACKSPACE, 0);
+	assert_string_equal(e.text.buf, "ca\xc3\xa9 noir");
+	textedit_key(&e, KEY_DC, 0);
+	assert_string_equal(e.text.buf, "ca noir");
+	textedit_key(&e, 'f', 0);
+	assert_string_equal(e.text.buf, "caf noir");
+	textedit_key(&e, CTRL('a'), 0);
+	textedit_key(&e, '>', 0);
+	textedit_key(&e, CTRL('e'), 0);
+	assert_string_equal(e.text.buf, ">caf noir");
+	assert_int_equal(e.cursor, 9);
+	textedit_key(&e, CTRL('w'), 0);
+	assert_string_equal(e.text.buf, ">caf ");
+	textedit_key(&e, KEY_HOME, 0);
+	textedit_key(&e, KEY_RIGHT, 0);
+	textedit_key(&e, CTRL('k'), 0);
+	assert_string_equal(e.text.buf, ">");
+	textedit_key(&e, CTRL('u'), 0);
+	assert_string_equal(e.text.buf, "");
+	assert_int_equal(textedit_key(&e, KEY_F(5), 0), 0);
+	/* rows: "abcdef" wraps at 4 columns; the newline starts a row of its own */
+	textedit_insert(&e, "abcdef\nxy", 9);
+	struct textedit_row *rows;
+	size_t at, n = textedit_rows(&e, 4, &rows, &at);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].start, 0);
+	assert_int_equal(rows[0].end, 4);
+	assert_int_equal(rows[1].start, 4);
+	assert_int_equal(rows[1].end, 6);
+	assert_int_equal(rows[2].start, 7);
+	assert_int_equal(at, 2);
+	free(rows);
+	textedit_key(&e, KEY_UP, 4); /* column 2 of "ef": its end */
+	assert_int_equal(e.cursor, 6);
+	textedit_key(&e, KEY_UP, 4);
+	assert_int_equal(e.cursor, 2);
+	textedit_key(&e, KEY_UP, 4); /* the first row: stays */
+	assert_int_equal(e.cursor, 2);
+	textedit_key(&e, KEY_DOWN, 4);
+	textedit_key(&e, KEY_DOWN, 4);
+	assert_int_equal(e.cursor, 9);
+	textedit_key(&e, KEY_HOME, 4);
+	textedit_key(&e, CTRL('w'), 4); /* at a line's start: the newline */
+	assert_string_equal(e.text.buf, "abcdefxy");
+	textedit_key(&e, KEY_LEFT, 4);
+	textedit_key(&e, CTRL('k'), 4);
+	assert_string_equal(e.text.buf, "abcde");
+	textedit_release(&e);
 }
 
 static void test_string_pool(void **state)
@@ -1041,6 +1109,53 @@ static void test_host_groups(void **state)
 	check_screen("demo-queue-60x16");
 }
 
+/* The built-in editor edits where its cursor is; with $EDITOR set that editor writes the note,
+ * and when it fails the file it wrote is kept and named. */
+static void test_note_editors(void **state)
+{
+	(void)state;
+	keys("\n6a");
+	keys("hello world");
+	keys("\x01X\x05!"); /* Ctrl-A, X, Ctrl-E, ! */
+	assert_true(screen_has("Xhello world!▏"));
+	app_handle_key(app, KEY_LEFT);
+	assert_true(screen_has("Xhello world▏!"));
+	app_handle_key(app, CTRL('d'));
+	assert_string_equal(app_message(app), "note saved");
+	assert_true(screen_has("Xhello world!"));
+	/* an editor that writes the note */
+	char script[512], fail[512];
+	snprintf(script, sizeof(script), "%s", tu_path("editor.sh"));
+	snprintf(fail, sizeof(fail), "%s", tu_path("failing-editor.sh"));
+	const char *writes = "#!/bin/sh\nprintf 'written in the editor\\n\\n' > \"$1\"\n";
+	const char *fails = "#!/bin/sh\nprintf 'half a thought' > \"$1\"\nexit 3\n";
+	tu_write(script, writes, strlen(writes));
+	tu_write(fail, fails, strlen(fails));
+	assert_int_equal(chmod(script, 0700), 0);
+	assert_int_equal(chmod(fail, 0700), 0);
+	struct app_options *o = &app->o;
+	o->editor = script;
+	keys("a");
+	assert_string_equal(app_message(app), "note saved");
+	assert_true(screen_has("written in the editor"));
+	o->editor = fail;
+	keys("a");
+	const char *msg = app_message(app);
+	assert_non_null(strstr(msg, "the editor failed (exit status not 0): whatever it wrote is kept in "));
+	const char *kept = strstr(msg, " kept in ") + strlen(" kept in ");
+	struct strbuf text;
+	strbuf_init(&text, 64);
+	FILE *f = fopen(kept, "r");
+	assert_non_null(f);
+	assert_int_equal(strbuf_read_stream(&text, f), 0);
+	fclose(f);
+	assert_string_equal(text.buf, "half a thought");
+	unlink(kept);
+	strbuf_release(&text);
+	assert_false(screen_has("half a thought"));
+	o->editor = NULL;
+}
+
 /* mutt's J and K, Esc to leave a view, and Ctrl-C, which never takes a note being written. */
 static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 {
@@ -1077,6 +1192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_model),
 	    cmocka_unit_test(test_string_pool),
+	    cmocka_unit_test(test_text_editing_keys),
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
 	    cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
 	    cmocka_unit_test(test_key_table),
@@ -1087,6 +1203,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_queue_says_what_is_true, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),

@@ -16,6 +16,7 @@ struct app_options {
 	const char *db_name;    /* shown in the title bar */
 	int64_t (*clock)(void); /* the time of triage actions (tests fix it) */
 	int colors;             /* use colours (has_colors() and no NO_COLOR) */
+	const char *editor;     /* the note editor's command ($VISUAL, $EDITOR); NULL: the built-in one */
 };
 
 struct app *app_new(struct store *s, const struct app_options *o);

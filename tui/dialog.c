@@ -1,12 +1,17 @@
 #include "tui/dialog.h"
 
 #include <curses.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/strbuf.h"
 #include "tui/draw.h"
+#include "tui/textedit.h"
 #include "tui/view.h"
 
 #define CTRL(c) ((c)&0x1f)
@@ -17,11 +22,12 @@ enum dialog_kind { D_PROMPT, D_CHOOSE, D_CONFIRM, D_EDITOR };
 struct dialog {
 	enum dialog_kind kind;
 	char *title;
-	struct strbuf input; /* the prompt's or the editor's text (UTF-8) */
+	struct textedit input; /* the prompt's or the editor's text and cursor */
 	char **choices;
 	size_t nchoices, choice;
 	union {
 		dialog_text_fn text;
+		dialog_save_fn save;
 		dialog_choice_fn choice;
 		dialog_answer_fn answer;
 	} done;
@@ -36,7 +42,7 @@ static struct dialog *push(struct app *a, enum dialog_kind kind, const char *tit
 	struct dialog *d = xcalloc(1, sizeof(*d));
 	d->kind = kind;
 	d->title = xstrdup(title);
-	strbuf_init(&d->input, 256);
+	textedit_init(&d->input, NULL);
 	d->data = data;
 	d->free_data = free_data;
 	d->below = a->dialog;
@@ -54,7 +60,7 @@ static void pop(struct app *a, int drop)
 	if (drop && d->free_data)
 		d->free_data(d->data);
 	free(d->title);
-	strbuf_release(&d->input);
+	textedit_release(&d->input);
 	for (size_t i = 0; i < d->nchoices; i++)
 		free(d->choices[i]);
 	free(d->choices);
@@ -83,7 +89,7 @@ void dialog_prompt(struct app *a, const char *title, const char *initial, dialog
 	struct dialog *d = push(a, D_PROMPT, title, data, free_data);
 	d->done.text = done;
 	if (initial)
-		strbuf_addstr(&d->input, initial);
+		textedit_insert(&d->input, initial, strlen(initial));
 }
 
 void dialog_choose(struct app *a, const char *title, const char *const *options, size_t n, dialog_choice_fn done,
@@ -103,23 +109,116 @@ void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, 
 	d->done.answer = done;
 }
 
-void dialog_editor(struct app *a, const char *title, dialog_text_fn done, void *data, dialog_free_fn free_data)
+/* Runs the editor on path with the terminal given back to it; returns its exit status (-1 when
+ * it could not be started). */
+static int run_editor(const char *editor, const char *path)
 {
-	struct dialog *d = push(a, D_EDITOR, title, data, free_data);
-	d->done.text = done;
+	def_prog_mode();
+	endwin();
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
+	struct strbuf cmd;
+	strbuf_init(&cmd, 64);
+	strbuf_addf(&cmd, "%s \"$1\"", editor);
+	int status = -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		execl("/bin/sh", "sh", "-c", cmd.buf, "editor", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0) {
+		int ws;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+	}
+	strbuf_release(&cmd);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	return status;
 }
 
-/* Enter on a prompt, Ctrl-D in the editor: the dialog closes, then its callback runs. */
+/* $VISUAL or $EDITOR on a private file, as git does ("$EDITOR" "$1" through sh, so that an
+ * editor given with options works). The console waits with SIGINT and SIGQUIT ignored, so a
+ * Ctrl-C in the editor reaches only the editor; whatever the outcome, the note is saved or its
+ * file is kept and named. */
+static void external_editor(struct app *a, dialog_save_fn save, void *data)
+{
+	const char *dir = getenv("TMPDIR");
+	struct strbuf path;
+	strbuf_init(&path, 128);
+	strbuf_addf(&path, "%s/casebook-note-XXXXXX.md", dir && *dir ? dir : "/tmp");
+	int fd = mkstemps(path.buf, 3);
+	if (fd < 0) {
+		say(a, "could not make a file for the editor in %.200s", dir && *dir ? dir : "/tmp");
+		strbuf_release(&path);
+		return;
+	}
+	close(fd);
+	int status = run_editor(a->o.editor, path.buf);
+	struct strbuf text;
+	strbuf_init(&text, 1024);
+	FILE *f = fopen(path.buf, "r");
+	int read_ok = f && strbuf_read_stream(&text, f) == 0;
+	if (f)
+		fclose(f);
+	while (text.len && (text.buf[text.len - 1] == '\n' || text.buf[text.len - 1] == ' '))
+		text.buf[--text.len] = '\0';
+	if (status != 0 || !read_ok)
+		say(a, "the editor failed (%s): whatever it wrote is kept in %.200s",
+		    status != 0 ? "exit status not 0" : "its file could not be read", path.buf);
+	else if (!text.len && !unlink(path.buf))
+		say(a, "empty note not saved");
+	else if (save(a, text.buf, data) == 0)
+		unlink(path.buf);
+	else {
+		char why[200];
+		snprintf(why, sizeof(why), "%.199s", a->msg);
+		say(a, "%s; the note is kept in %.200s", why, path.buf);
+	}
+	strbuf_release(&text);
+	strbuf_release(&path);
+}
+
+void dialog_editor(struct app *a, const char *title, dialog_save_fn save, void *data, dialog_free_fn free_data)
+{
+	if (a->o.editor && *a->o.editor) {
+		external_editor(a, save, data);
+		if (free_data)
+			free_data(data);
+		return;
+	}
+	struct dialog *d = push(a, D_EDITOR, title, data, free_data);
+	d->done.save = save;
+}
+
+/* Enter on a prompt: the dialog closes, then its callback runs. */
 static void submit_text(struct app *a)
 {
 	struct dialog *d = a->dialog;
 	dialog_text_fn done = d->done.text;
 	void *data = d->data;
-	char *text = strbuf_detach(&d->input, NULL);
-	strbuf_init(&d->input, 0);
+	char *text = strbuf_detach(&d->input.text, NULL);
+	strbuf_init(&d->input.text, 0);
 	pop(a, 0);
 	done(a, text, data);
 	free(text);
+}
+
+/* Ctrl-D or F2 in the editor: the editor closes once the note is saved, and stays open with
+ * the text when it could not be (a note is never lost to a failed write). */
+static void submit_note(struct app *a)
+{
+	struct dialog *d = a->dialog;
+	if (d->done.save(a, d->input.text.buf, d->data) == 0)
+		pop(a, 1);
 }
 
 static void submit_choice(struct app *a)
@@ -153,21 +252,11 @@ static void discard_answer(struct app *a, int yes, void *data)
 	}
 }
 
-/* Text editing shared by the prompt and the editor. */
-static void edit_key(struct strbuf *in, int key)
+/* The editor's text width: the box's, less its margins and the cursor's column. */
+static int editor_width(void)
 {
-	if (key == KEY_BACKSPACE || key == 127 || key == CTRL('h')) {
-		while (in->len) { /* one whole UTF-8 character */
-			unsigned char c = (unsigned char)in->buf[--in->len];
-			if ((c & 0xC0) != 0x80)
-				break;
-		}
-		in->buf[in->len] = '\0';
-	} else if (key == CTRL('u')) {
-		strbuf_reset(in);
-	} else if (key >= 0x20 && key < 0x7f) {
-		strbuf_addch(in, (char)key);
-	}
+	int w = COLS - 8 > 72 ? 72 : COLS - 8;
+	return w - 5;
 }
 
 static int is_enter(int key)
@@ -189,19 +278,19 @@ void dialog_key(struct app *a, int key)
 		else if (is_enter(key))
 			submit_text(a);
 		else
-			edit_key(&d->input, key);
+			textedit_key(&d->input, key, 0);
 		break;
 	case D_EDITOR:
 		if (key == CTRL('d') || key == KEY_F(2))
-			submit_text(a);
-		else if (key == KEY_ESC && d->input.len)
+			submit_note(a);
+		else if (key == KEY_ESC && d->input.text.len)
 			dialog_confirm(a, "Discard this note? (y/n)", discard_answer, NULL, NULL);
 		else if (key == KEY_ESC)
 			pop(a, 1);
 		else if (is_enter(key))
-			strbuf_addch(&d->input, '\n');
+			textedit_insert(&d->input, "\n", 1);
 		else
-			edit_key(&d->input, key);
+			textedit_key(&d->input, key, editor_width());
 		break;
 	case D_CHOOSE:
 		if (key == KEY_ESC || key == 'q')
@@ -234,7 +323,20 @@ void dialog_char(struct app *a, wint_t ch)
 	memset(&st, 0, sizeof(st));
 	size_t n = wcrtomb(buf, (wchar_t)ch, &st);
 	if (n != (size_t)-1)
-		strbuf_add(&a->dialog->input, buf, n);
+		textedit_insert(&a->dialog->input, buf, n);
+}
+
+/* Bytes [from, to) of the text with the cursor drawn as a bar where it stands. */
+static void draw_with_cursor(int y, int x, int width, const struct textedit *in, size_t from, size_t to)
+{
+	size_t at = in->cursor < from ? from : in->cursor > to ? to : in->cursor;
+	char *before = xstrndup(in->text.buf + from, at - from), *after = xstrndup(in->text.buf + at, to - at);
+	int used = draw_text(y, x, width - 1, before, A_NORMAL, 0);
+	draw_text(y, x + used, 1, "▏", A_NORMAL, 0);
+	if (width - used - 1 > 0)
+		draw_text(y, x + used + 1, width - used - 1, after, A_NORMAL, 1);
+	free(before);
+	free(after);
 }
 
 static void draw_one(const struct dialog *d)
@@ -244,23 +346,34 @@ static void draw_one(const struct dialog *d)
 	case D_PROMPT: {
 		ui_box(4, w, &y, &x);
 		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
-		const char *shown = d->input.buf; /* the end of long input */
-		while (text_width(shown) > w - 6)
-			shown++;
-		draw_text(y + 2, x + 2, w - 4, shown, A_NORMAL, 1);
-		draw_text(y + 2, x + 2 + text_width(shown), 1, "▏", A_NORMAL, 0);
+		const struct textedit *in = &d->input;
+		size_t from = 0; /* the part of long input around the cursor */
+		while (textedit_width(in, from, in->cursor) > w - 6)
+			from++;
+		while (from < in->text.len && (in->text.buf[from] & 0xC0) == 0x80)
+			from++;
+		draw_with_cursor(y + 2, x + 2, w - 4, in, from, in->text.len);
 		break;
 	}
 	case D_EDITOR: {
 		int h = LINES - 4;
 		ui_box(h, w, &y, &x);
 		draw_text(y, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
-		char **lines;
-		size_t n = wrap_text(d->input.len ? d->input.buf : "", w - 4, 1, &lines);
-		size_t first = n > (size_t)(h - 3) ? n - (size_t)(h - 3) : 0;
-		for (size_t i = first; i < n; i++)
-			draw_text(y + 1 + (int)(i - first), x + 2, w - 4, lines[i], A_NORMAL, 1);
-		free_lines(lines, n);
+		struct textedit_row *rows;
+		size_t at, n = textedit_rows(&d->input, editor_width(), &rows, &at);
+		size_t shown = (size_t)(h - 3 > 1 ? h - 3 : 1);
+		size_t first = at >= shown ? at - shown + 1 : 0; /* the cursor's row is always in sight */
+		for (size_t i = first; i < n && i < first + shown; i++) {
+			if (i == at) {
+				draw_with_cursor(y + 1 + (int)(i - first), x + 2, w - 4, &d->input, rows[i].start,
+				                 rows[i].end);
+			} else {
+				char *line = xstrndup(d->input.text.buf + rows[i].start, rows[i].end - rows[i].start);
+				draw_text(y + 1 + (int)(i - first), x + 2, w - 4, line, A_NORMAL, 1);
+				free(line);
+			}
+		}
+		free(rows);
 		break;
 	}
 	case D_CHOOSE:

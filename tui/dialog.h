@@ -14,6 +14,9 @@
 struct app;
 
 typedef void (*dialog_text_fn)(struct app *a, const char *text, void *data);
+/* The editor's: returns 0 when the text is saved (the editor closes), else the editor stays
+ * open with the text (and the callback says why on the status line). */
+typedef int (*dialog_save_fn)(struct app *a, const char *text, void *data);
 typedef void (*dialog_choice_fn)(struct app *a, size_t choice, void *data);
 typedef void (*dialog_answer_fn)(struct app *a, int yes, void *data);
 typedef void (*dialog_free_fn)(void *data);
@@ -27,8 +30,9 @@ void dialog_choose(struct app *a, const char *title, const char *const *options,
                    void *data, dialog_free_fn free_data);
 /* y or n (Esc and q are no). */
 void dialog_confirm(struct app *a, const char *question, dialog_answer_fn done, void *data, dialog_free_fn free_data);
-/* Multi-line text: Ctrl-D or F2 gives it to done; Esc asks before discarding what was typed. */
-void dialog_editor(struct app *a, const char *title, dialog_text_fn done, void *data, dialog_free_fn free_data);
+/* Multi-line text: Ctrl-D or F2 gives it to save; Esc asks before discarding what was typed.
+ * With app_options.editor set ($VISUAL, $EDITOR), that editor runs on a file instead. */
+void dialog_editor(struct app *a, const char *title, dialog_save_fn save, void *data, dialog_free_fn free_data);
 
 int dialog_open(const struct app *a);
 /* Whether the top dialog takes typed text (prompt, editor). */

@@ -80,7 +80,7 @@ enum tui_ctx {
 	X(NOT_APPLICABLE, "n", CTX_RESPONSE, "mark the step not applicable")                                           \
 	X(PENDING, "p", CTX_RESPONSE, "mark the step pending again")                                                   \
 	X(WALK, "w", CTX_RESPONSE, "walk through the pending steps one at a time")                                     \
-	X(ADD_NOTE, "a", CTX_NOTES, "write a note (Ctrl-D or F2 saves, Esc cancels)")
+	X(ADD_NOTE, "a", CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)")
 
 enum tui_action {
 	ACT_NONE = 0,

@@ -101,7 +101,9 @@ int tui_run(struct store *s, const char *analyst, const char *db_name)
 	curs_set(0);
 	mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	timeout(1000); /* wake up to notice what other processes add */
-	struct app_options o = {.analyst = analyst, .db_name = db_name, .colors = has_colors() && !getenv("NO_COLOR")};
+	const char *editor = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
+	struct app_options o = {
+	    .analyst = analyst, .db_name = db_name, .colors = has_colors() && !getenv("NO_COLOR"), .editor = editor};
 	struct app *a = app_new(s, &o);
 	int rc = app_load(a);
 	double last_poll = time_monotonic();

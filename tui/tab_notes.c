@@ -29,18 +29,20 @@ static void notes_text(struct app *a, struct text_out *o)
 
 /* The note is committed the moment the editor gives it: nothing typed is kept only in memory
  * once the analyst has saved. */
-static void note_written(struct app *a, const char *text, void *data)
+static int note_written(struct app *a, const char *text, void *data)
 {
 	(void)data;
 	if (!*text) {
 		say(a, "empty note not saved");
-		return;
+		return 0;
 	}
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 	struct alertview *v = &a->av;
-	if (!say_not_saved(a, triage_note(a->s, v->rec.id, v->rec.uuid, text, &who)))
+	int rc = say_not_saved(a, triage_note(a->s, v->rec.id, v->rec.uuid, text, &who));
+	if (rc == 0)
 		say(a, "note saved");
 	alert_reload_triage(a);
+	return rc;
 }
 
 static int notes_request(struct app *a, enum tui_action act)
