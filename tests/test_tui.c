@@ -989,6 +989,16 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	check_screen("demo-queue-132x45");
 	keys("jjjjj\n"); /* the sequence: a plug-in written on mac-lisbon-01, then the loader's child */
 	check_screen("sequence-overview-132x45");
+	/* r: the related alerts to choose from; 2 opens the seed rule's, on the same tab */
+	keys("r");
+	assert_true(screen_has("Open a related alert (Enter, or its number):"));
+	check_screen("related-choice-132x45");
+	keys("2");
+	assert_true(screen_has("Alert c2a958395543"));
+	assert_true(screen_has("DirectoryService Plugin Installed Then Run (casebook companion)")); /* its related */
+	keys("r");
+	app_handle_key(app, 27);
+	keys("K"); /* back to the sequence: the queue's alert before the seed rule's */
 	keys("3");
 	check_screen("sequence-timeline-132x45");
 	assert_int_equal(marked_rows(), 2);

@@ -308,6 +308,64 @@ static void step_alert(struct app *a, int dir)
 		a->av.tab = tab;
 }
 
+/* r: one of the related alerts the Overview lists, chosen, opens in this view. */
+struct related_choice {
+	char **uuids;
+	size_t n;
+};
+
+static void related_free(void *data)
+{
+	struct related_choice *c = data;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->uuids[i]);
+	free(c->uuids);
+	free(c);
+}
+
+static void related_chosen(struct app *a, size_t choice, void *data)
+{
+	struct related_choice *c = data;
+	long row = queue_find_uuid(&a->q, c->uuids[choice]);
+	if (row < 0) {
+		say(a, "alert %.12s is not in the queue: R reloads it", c->uuids[choice]);
+	} else {
+		enum tab tab = a->av.tab;
+		alert_open(a, &a->q.rows[row]);
+		if (in_alert(a))
+			a->av.tab = tab;
+	}
+	related_free(c);
+}
+
+static void choose_related(struct app *a)
+{
+	const struct case_record *r = &a->av.rec;
+	if (!r->nrelated) {
+		say(a, "no related alerts: no other rule alerted on this host within ±%llds",
+		    (long long)(a->av.tl_before / TIME_US_PER_SEC));
+		return;
+	}
+	struct related_choice *c = xcalloc(1, sizeof(*c));
+	c->uuids = xcalloc(r->nrelated, sizeof(*c->uuids));
+	char **labels = xcalloc(r->nrelated, sizeof(*labels));
+	for (size_t i = 0; i < r->nrelated; i++) {
+		const struct case_related *x = &r->related[i];
+		char t[32];
+		struct strbuf sb;
+		strbuf_init(&sb, 128);
+		ui_format_time(a, x->ts, t, sizeof(t), 0);
+		strbuf_addf(&sb, "%s  %-8s  %-12s  %s", t, x->severity, x->status, x->rule);
+		labels[i] = strbuf_detach(&sb, NULL);
+		c->uuids[c->n++] = xstrdup(x->uuid);
+	}
+	dialog_choose(a, "Open a related alert (Enter, or its number):", (const char *const *)labels, r->nrelated,
+	              related_chosen, c, related_free);
+	for (size_t i = 0; i < r->nrelated; i++)
+		free(labels[i]);
+	free(labels);
+}
+
 static int alert_request(struct app *a, enum tui_action act)
 {
 	struct alertview *v = &a->av;
@@ -323,6 +381,7 @@ static int alert_request(struct app *a, enum tui_action act)
 		return 1;
 	}
 	case ACT_TREE: show_tree(a); return 1;
+	case ACT_RELATED: choose_related(a); return 1;
 	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
 	case ACT_SEARCH_NEXT:
 	case ACT_SEARCH_PREV:

@@ -376,18 +376,26 @@ static void draw_one(const struct dialog *d)
 		free(rows);
 		break;
 	}
-	case D_CHOOSE:
-		ui_box((int)d->nchoices + 3, w, &y, &x);
+	case D_CHOOSE: {
+		for (size_t i = 0; i < d->nchoices; i++) /* wide enough for its labels, where there is room */
+			if (text_width(d->choices[i]) + 10 > w)
+				w = text_width(d->choices[i]) + 10 < COLS - 4 ? text_width(d->choices[i]) + 10
+				                                              : COLS - 4;
+		int h = (int)(d->nchoices < (size_t)LINES ? d->nchoices : (size_t)LINES) + 3;
+		ui_box(h, w, &y, &x);
 		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
-		for (size_t i = 0; i < d->nchoices; i++) {
+		size_t shown = (size_t)(LINES - 5 > 1 ? LINES - 5 : 1);        /* ui_box keeps 2 lines free */
+		size_t first = d->choice >= shown ? d->choice - shown + 1 : 0; /* the choice in sight */
+		for (size_t i = first; i < d->nchoices && i < first + shown; i++) {
 			struct strbuf label;
 			strbuf_init(&label, 128);
 			strbuf_addf(&label, "%zu %s", i + 1, d->choices[i]);
-			draw_text(y + 2 + (int)i, x + 2, w - 4, label.buf,
+			draw_text(y + 2 + (int)(i - first), x + 2, w - 4, label.buf,
 			          i == d->choice ? A_NORMAL | A_BOLD : A_REVERSE, 1);
 			strbuf_release(&label);
 		}
 		break;
+	}
 	case D_CONFIRM:
 		ui_box(3, w, &y, &x);
 		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);

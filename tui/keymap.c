@@ -54,6 +54,7 @@ static const struct binding {
     {'x', ACT_EXPORT},
     {'E', ACT_EXCEPTION},
     {'T', ACT_TREE},
+    {'r', ACT_RELATED},
     {'\t', ACT_NEXT_TAB},
     {KEY_BTAB, ACT_PREV_TAB},
     {KEY_RIGHT, ACT_NEXT_TAB},

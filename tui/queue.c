@@ -108,6 +108,14 @@ long queue_find_id(struct queue *q, int64_t id)
 	return -1;
 }
 
+long queue_find_uuid(const struct queue *q, const char *uuid)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->rows[i].uuid, uuid))
+			return (long)i;
+	return -1;
+}
+
 int queue_severity_rank(const char *s)
 {
 	return !strcmp(s, "critical") ? 4

@@ -78,6 +78,8 @@ void queue_release(struct queue *q);
 void queue_add(struct queue *q, const struct qrow *r);
 /* The row of the alert with this id, or -1. */
 long queue_find_id(struct queue *q, int64_t id);
+/* The row of the alert with this uuid, or -1. */
+long queue_find_uuid(const struct queue *q, const char *uuid);
 /* Changes a row's status (call queue_apply after the last change). */
 void queue_set_status(struct queue *q, size_t row, const char *status);
 /* Recomputes the view after a change of rows, filter, sort or grouping; keeps the selected

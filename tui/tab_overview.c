@@ -99,8 +99,8 @@ static void context(struct app *a, struct text_out *o, int w)
 		out_add(o, "Sequence", A_BOLD);
 		out_add(o, line, A_NORMAL);
 	}
-	snprintf(line, sizeof(line), "Related alerts (other rules, this host, ±%llds)",
-	         (long long)(v->tl_before / TIME_US_PER_SEC));
+	snprintf(line, sizeof(line), "Related alerts (other rules, this host, ±%llds)%s",
+	         (long long)(v->tl_before / TIME_US_PER_SEC), r->nrelated ? ": r opens one" : "");
 	out_add(o, line, A_BOLD);
 	for (size_t i = 0; i < r->nrelated; i++) {
 		const struct case_related *x = &r->related[i];
