@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/listing.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/status.h"
@@ -21,7 +22,17 @@
 struct alert_print {
 	int json;
 	struct strbuf line;
+	struct listing table;
 };
+
+/* On a terminal the risk score goes first, then the status; below 100 columns the time loses
+ * its year (listing_short_time). */
+static const struct listing_column alert_columns[] = {
+    {"ALERT", 12, 0, 0, 0},      {"STATUS", 12, 0, 2, 0}, {"SEVERITY", 8, 0, 0, 0}, {"RSK", 3, 0, 1, 0},
+    {"TIME (UTC)", 20, 0, 0, 0}, {"HOST", 18, 12, 0, 0},  {"RULE", 40, 14, 0, 0},   {"FILE / PROCESS", 0, 10, 0, 1}};
+static const struct listing_column alert_columns_short_time[] = {
+    {"ALERT", 12, 0, 0, 0},      {"STATUS", 12, 0, 2, 0}, {"SEVERITY", 8, 0, 0, 0}, {"RSK", 3, 0, 1, 0},
+    {"TIME (UTC)", 14, 0, 0, 0}, {"HOST", 18, 12, 0, 0},  {"RULE", 40, 14, 0, 0},   {"FILE / PROCESS", 0, 10, 0, 1}};
 
 /* One alert as `alerts` prints it, into p->line. */
 static void format_alert(struct alert_print *p, const struct alert_row *a)
@@ -32,19 +43,25 @@ static void format_alert(struct alert_print *p, const struct alert_row *a)
 		sanitize_json_append(l, a->doc, strlen(a->doc));
 		strbuf_addch(l, '\n');
 	} else {
-		char t[TIME_ISO_LEN];
+		char t[TIME_ISO_LEN], uuid[13], risk[24];
 		time_format_iso8601(a->original_time, t);
-		strbuf_addf(l, "%-12.12s  ", a->uuid); /* a unique prefix, as git shortens hashes */
-		add_cell(l, a->status, 12);
-		strbuf_addstr(l, "  ");
-		add_cell(l, a->severity, 8);
-		strbuf_addf(l, "  %3lld  %.19sZ  ", (long long)a->risk_score, t);
-		add_cell(l, a->host_name ? a->host_name : a->host_id, 18);
-		strbuf_addstr(l, "  ");
-		add_cell(l, a->rule_name, 40);
-		strbuf_addstr(l, "  ");
-		add_text(l, a->file_path ? a->file_path : a->process_name);
-		strbuf_addch(l, '\n');
+		t[19] = 'Z', t[20] = '\0'; /* to the second */
+		if (p->table.cols == alert_columns_short_time) {
+			t[10] = ' ', t[19] = '\0';
+			memmove(t, t + 5, 15); /* 11-20 08:03:38 */
+		}
+		snprintf(uuid, sizeof(uuid), "%.12s", a->uuid); /* a unique prefix, as git shortens hashes */
+		snprintf(risk, sizeof(risk), "%3lld", (long long)a->risk_score);
+		const char *cells[] = {uuid,
+		                       a->status,
+		                       a->severity,
+		                       risk,
+		                       t,
+		                       a->host_name ? a->host_name : a->host_id,
+		                       a->rule_name,
+		                       a->file_path ? a->file_path : a->process_name};
+		for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+			listing_cell(&p->table, i, l, cells[i]);
 	}
 }
 
@@ -99,7 +116,7 @@ static int keep_alert(void *ctx, const struct alert_row *a)
 	if (l->sort == BY_TIME)
 		return print_alert(&l->p, a);
 	/* sorted: formatted now, printed at the end */
-	struct alert_print fmt = {.json = l->p.json};
+	struct alert_print fmt = {.json = l->p.json, .table = l->p.table};
 	strbuf_init(&fmt.line, 256);
 	format_alert(&fmt, a);
 	if (l->n == l->cap)
@@ -198,9 +215,13 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 		return 1;
 	}
 	strbuf_init(&l.p.line, 256);
-	if (!l.p.json)
-		printf("%-12s  %-12s  %-8s  %3s  %-20s  %-18s  %-40s  %s\n", "ALERT", "STATUS", "SEVERITY", "RSK",
-		       "TIME (UTC)", "HOST", "RULE", "FILE / PROCESS");
+	int width = listing_terminal_width();
+	listing_init(&l.p.table, listing_short_time(width) ? alert_columns_short_time : alert_columns,
+	             sizeof(alert_columns) / sizeof(alert_columns[0]), width);
+	if (!l.p.json) {
+		listing_header(&l.p.table, &l.p.line);
+		fwrite(l.p.line.buf, 1, l.p.line.len, stdout);
+	}
 	int rc;
 	if (kql) {
 		struct kql_filter f = {&l, &q};
@@ -220,6 +241,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&l.p.line);
+	listing_release(&l.p.table);
 	kql_free(kql);
 	store_close(s);
 	return rc ? 1 : 0;
@@ -262,12 +284,17 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+struct sequence_print {
+	struct strbuf line;
+	struct listing table;
+};
+
 static int print_sequence_event(void *ctx, const struct event_row *row)
 {
-	struct strbuf *l = ctx;
-	strbuf_reset(l);
-	format_event_row(l, row, "  ");
-	fwrite(l->buf, 1, l->len, stdout);
+	struct sequence_print *p = ctx;
+	strbuf_reset(&p->line);
+	format_event_row(&p->line, &p->table, row, "  ");
+	fwrite(p->line.buf, 1, p->line.len, stdout);
 	return 0;
 }
 
@@ -280,12 +307,14 @@ static int show_sequence(struct store *s, int64_t alert_id)
 		return -1;
 	int rc = 0;
 	if (n > 1) {
-		struct strbuf l;
-		strbuf_init(&l, 256);
+		struct sequence_print p;
+		strbuf_init(&p.line, 256);
+		event_listing_init(&p.table, "  ");
 		printf("\nsequence of %zu events:\n", n);
 		for (size_t i = 0; i < n && !rc; i++)
-			rc = store_event_get(s, ids[i], 1, print_sequence_event, &l);
-		strbuf_release(&l);
+			rc = store_event_get(s, ids[i], 1, print_sequence_event, &p);
+		strbuf_release(&p.line);
+		listing_release(&p.table);
 	}
 	free(ids);
 	return rc;
@@ -433,6 +462,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 
 struct timeline_print {
 	int json;
+	struct listing table;
 	int64_t *focus; /* the alert's events (a sequence has several) */
 	size_t nfocus;
 	struct strbuf line;
@@ -454,7 +484,7 @@ static int print_timeline_event(void *ctx, const struct event_row *row)
 		sanitize_json_append(&p->line, row->doc, row->doc_len);
 		strbuf_addch(&p->line, '\n');
 	} else {
-		format_event_row(&p->line, row, is_focus(p, row->id) ? "> " : "  ");
+		format_event_row(&p->line, &p->table, row, is_focus(p, row->id) ? "> " : "  ");
 	}
 	fwrite(p->line.buf, 1, p->line.len, stdout);
 	return 0;
@@ -496,6 +526,9 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	int rc = resolve_alert(s, "timeline", argv[optind], &r);
 	if (!rc) {
 		strbuf_init(&p.line, 256);
+		event_listing_init(&p.table, "  ");
+		if (!p.json)
+			event_listing_header(&p.table, "  ");
 		rc = store_alert_events(s, r.id, &p.focus, &p.nfocus) ||
 		             store_timeline_each(s, r.event_id, before, after, 1, print_timeline_event, &p)
 		         ? 1
@@ -504,6 +537,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 			diag("casebook: %s\n", store_errmsg(s));
 		free(p.focus);
 		strbuf_release(&p.line);
+		listing_release(&p.table);
 		free(r.uuid);
 	}
 	store_close(s);

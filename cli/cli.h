@@ -40,8 +40,12 @@ void add_cell(struct strbuf *l, const char *s, size_t width);
 /* Appends s sanitized. */
 void add_text(struct strbuf *l, const char *s);
 struct event_row;
-/* One event as a table row (time, host, category/action, process, target), after mark. */
-void format_event_row(struct strbuf *l, const struct event_row *row, const char *mark);
+struct listing;
+/* The events' table (cli/listing.h) for stdout, its rows after mark (NULL: none). */
+void event_listing_init(struct listing *t, const char *mark);
+void event_listing_header(const struct listing *t, const char *mark);
+/* One event as a table row (time, host, category/action, process, what it shows), after mark. */
+void format_event_row(struct strbuf *l, const struct listing *t, const struct event_row *row, const char *mark);
 
 /* An alert named on the command line: its uuid (malloc'd), row id and event. */
 struct resolved {

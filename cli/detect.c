@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/listing.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -17,7 +18,13 @@
 struct rules_print {
 	int json;
 	struct strbuf line;
+	struct listing table;
 };
+
+/* on a terminal, the version goes first, then the language, then the schedule */
+static const struct listing_column rule_columns[] = {
+    {"RULE_ID", 36, 0, 0, 0},  {"VERSION", 7, 0, 1, 0}, {"TYPE", 7, 0, 0, 0}, {"LANGUAGE", 8, 0, 2, 0},
+    {"SCHEDULE", 16, 0, 3, 0}, {"ON", 3, 0, 0, 0},      {"NAME", 0, 16, 0, 0}};
 
 static int print_rule(void *ctx, const struct rule_row *row)
 {
@@ -33,25 +40,22 @@ static int print_rule(void *ctx, const struct rule_row *row)
 	struct rule r;
 	char why[200];
 	int ok = rule_from_row(row, &r, why, sizeof(why)) == 0;
-	add_cell(l, row->rule_id, 36);
-	strbuf_addf(l, "  %-7lld  ", (long long)row->version);
-	add_cell(l, row->type, 7);
-	strbuf_addstr(l, "  ");
-	add_cell(l, row->language, 8);
-	strbuf_addstr(l, "  ");
 	struct strbuf sched;
 	strbuf_init(&sched, 32);
 	if (ok)
 		strbuf_addf(&sched, "%s from %s", r.interval ? r.interval : "?", r.from ? r.from : "?");
-	add_cell(l, sched.buf, 16);
+	char version[24];
+	snprintf(version, sizeof(version), "%lld", (long long)row->version);
+	const char *cells[] = {row->rule_id, version, row->type, row->language, sched.buf, row->enabled ? "yes" : "no",
+	                       row->name};
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+		listing_cell(&p->table, i, l, cells[i]);
 	strbuf_release(&sched);
-	strbuf_addf(l, "  %-3s  ", row->enabled ? "yes" : "no");
-	add_text(l, row->name);
 	if (!ok || r.unsupported) {
-		strbuf_addstr(l, "\n    detect skips it: ");
+		strbuf_addstr(l, "    detect skips it: ");
 		add_text(l, ok ? r.unsupported : why);
+		strbuf_addch(l, '\n');
 	}
-	strbuf_addch(l, '\n');
 	fwrite(l->buf, 1, l->len, stdout);
 	if (ok)
 		rule_release(&r);
@@ -65,13 +69,16 @@ static int rules_list(struct globals *g, int json)
 		return 1;
 	struct rules_print p = {.json = json};
 	strbuf_init(&p.line, 256);
-	if (!json)
-		printf("%-36s  %-7s  %-7s  %-8s  %-16s  %-3s  %s\n", "RULE_ID", "VERSION", "TYPE", "LANGUAGE",
-		       "SCHEDULE", "ON", "NAME");
+	listing_init(&p.table, rule_columns, sizeof(rule_columns) / sizeof(rule_columns[0]), listing_terminal_width());
+	if (!json) {
+		listing_header(&p.table, &p.line);
+		fwrite(p.line.buf, 1, p.line.len, stdout);
+	}
 	int rc = store_rules_each(s, print_rule, &p);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&p.line);
+	listing_release(&p.table);
 	store_close(s);
 	return rc ? 1 : 0;
 }

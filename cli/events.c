@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/listing.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -67,6 +68,7 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 struct print_ctx {
 	int json;
 	struct strbuf line;
+	struct listing table;
 };
 
 static int print_reject(void *ctx, const struct reject_row *r)
@@ -127,39 +129,68 @@ int cmd_rejects(struct globals *g, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-/* One event as a table row: time, host, category/action, process, target. */
-void format_event_row(struct strbuf *l, const struct event_row *row, const char *mark)
+/* time, host, category/action, process, what the event shows; the process goes first */
+static const struct listing_column event_columns[] = {{"TIME (UTC)", 27, 0, 0, 0},
+                                                      {"HOST", 20, 12, 0, 0},
+                                                      {"EVENT", 24, 14, 0, 0},
+                                                      {"PROCESS", 16, 10, 1, 0},
+                                                      {"DETAIL", 0, 10, 0, 1}};
+/* below 100 columns: 11-20 08:05:26.953 */
+static const struct listing_column event_columns_short_time[] = {{"TIME (UTC)", 18, 0, 0, 0},
+                                                                 {"HOST", 20, 12, 0, 0},
+                                                                 {"EVENT", 24, 14, 0, 0},
+                                                                 {"PROCESS", 16, 10, 1, 0},
+                                                                 {"DETAIL", 0, 10, 0, 1}};
+
+void event_listing_init(struct listing *t, const char *mark)
+{
+	int width = listing_terminal_width();
+	if (width && mark)
+		width = width > (int)strlen(mark) ? width - (int)strlen(mark) : 1;
+	listing_init(t, listing_short_time(width) ? event_columns_short_time : event_columns,
+	             sizeof(event_columns) / sizeof(event_columns[0]), width);
+}
+
+void event_listing_header(const struct listing *t, const char *mark)
+{
+	struct strbuf l;
+	strbuf_init(&l, 128);
+	for (size_t i = 0; mark && mark[i]; i++)
+		strbuf_addch(&l, ' ');
+	listing_header(t, &l);
+	fwrite(l.buf, 1, l.len, stdout);
+	strbuf_release(&l);
+}
+
+/* One event as a table row: time, host, category/action, process, what it shows. */
+void format_event_row(struct strbuf *l, const struct listing *t, const struct event_row *row, const char *mark)
 {
 	const struct event_record *r = &row->r;
 	char ts[TIME_ISO_LEN];
 	time_format_iso8601(r->ts, ts);
+	if (t->cols == event_columns_short_time) {
+		ts[10] = ' ', ts[23] = '\0';
+		memmove(ts, ts + 5, 19);
+	}
 	if (mark)
 		strbuf_addstr(l, mark);
-	strbuf_addstr(l, ts);
-	strbuf_addstr(l, "  ");
-	add_cell(l, r->host_name ? r->host_name : r->host_id, 20);
-	strbuf_addstr(l, "  ");
-	struct strbuf what;
+	struct strbuf what, detail;
 	strbuf_init(&what, 64);
+	strbuf_init(&detail, 128);
 	strbuf_addf(&what, "%s/%s", r->category ? r->category : "-", r->action ? r->action : "-");
-	add_cell(l, what.buf, 24);
-	strbuf_release(&what);
-	strbuf_addstr(l, "  ");
-	add_cell(l, r->process_name, 16);
-	strbuf_addstr(l, "  ");
 	struct evidence e = {0};
 	if (row->doc && !evidence_read(row->doc, row->doc_len, &e)) {
 		/* with the document: what the event shows (its command line, address, path) */
-		struct strbuf line;
-		strbuf_init(&line, 128);
-		evidence_line(&e, &line);
-		add_text(l, line.buf);
-		strbuf_release(&line);
+		evidence_line(&e, &detail);
 		evidence_release(&e);
 	} else {
-		add_text(l, r->file_path ? r->file_path : r->executable);
+		strbuf_addstr(&detail, r->file_path ? r->file_path : r->executable ? r->executable : "-");
 	}
-	strbuf_addch(l, '\n');
+	const char *cells[] = {ts, r->host_name ? r->host_name : r->host_id, what.buf, r->process_name, detail.buf};
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+		listing_cell(t, i, l, cells[i]);
+	strbuf_release(&what);
+	strbuf_release(&detail);
 }
 
 static int print_event(void *ctx, const struct event_row *row)
@@ -171,7 +202,7 @@ static int print_event(void *ctx, const struct event_row *row)
 		sanitize_json_append(l, row->doc, row->doc_len);
 		strbuf_addch(l, '\n');
 	} else {
-		format_event_row(l, row, NULL);
+		format_event_row(l, &pc->table, row, NULL);
 	}
 	fwrite(l->buf, 1, l->len, stdout);
 	return 0;
@@ -232,10 +263,14 @@ int cmd_events(struct globals *g, int argc, char **argv)
 		return 1;
 	}
 	strbuf_init(&pc.line, 256);
+	event_listing_init(&pc.table, NULL);
+	if (!pc.json)
+		event_listing_header(&pc.table, NULL);
 	int rc = kql ? detect_search(s, kql, q.limit, print_event, &pc) : store_events_each(s, &q, print_event, &pc);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
 	strbuf_release(&pc.line);
+	listing_release(&pc.table);
 	kql_free(kql);
 	store_close(s);
 	return rc ? 1 : 0;
