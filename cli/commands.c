@@ -117,8 +117,25 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Words analysts bring from other consoles, and the command that does it here. */
+static const struct {
+	const char *word, *command;
+} synonyms[] = {{"close", "status ALERT closed --reason R"},
+                {"ack", "status ALERT ack"},
+                {"acknowledge", "status ALERT ack"},
+                {"reopen", "status ALERT open"},
+                {"list", "alerts"},
+                {"search", "events --query KQL"},
+                {"query", "events --query KQL"},
+                {"import", "ingest FILE, or rules import FILE"},
+                {"load", "ingest FILE"},
+                {"comment", "note ALERT TEXT"}};
+
 static const char *nearest_command(const char *name)
 {
+	for (size_t i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++)
+		if (!strcmp(name, synonyms[i].word))
+			return synonyms[i].command;
 	const char *best = NULL;
 	size_t best_d = 3; /* at most two edits away */
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -127,6 +144,26 @@ static const char *nearest_command(const char *name)
 			best = commands[i].name, best_d = d;
 	}
 	return best;
+}
+
+/* The option of cmd's usage nearest to opt (--hots: --host), when near enough, into out. */
+static int nearest_option(const char *cmd, const char *opt, char *out, size_t size)
+{
+	const struct command *c = find_command(cmd);
+	size_t best_d = 3, len = strcspn(opt, "=");
+	char given[64];
+	snprintf(given, sizeof(given), "%.*s", (int)(len < 63 ? len : 63), opt);
+	for (const char *p = c ? strstr(c->usage, "--") : NULL; p; p = strstr(p + 2, "--")) {
+		size_t n = strspn(p, "-abcdefghijklmnopqrstuvwxyz");
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63), p);
+		size_t d = distance(given, name);
+		if (n > 2 && d < best_d) {
+			best_d = d;
+			snprintf(out, size, "%s", name);
+		}
+	}
+	return best_d < 3;
 }
 
 /* Prints "casebook: what: arg" and the usage; returns the usage exit status. */
@@ -144,11 +181,13 @@ int option_error(const char *cmd, char **argv)
 	/* getopt_long has just stepped over the option it could not take */
 	const char *opt = optind > 0 ? argv[optind - 1] : "";
 	char *safe = sanitize_dup(opt, 0);
-	char msg[300];
+	char msg[300], near[64];
 	if (optopt && optopt != '?' && opt[0] == '-' && opt[1] != '-')
 		snprintf(msg, sizeof(msg), "-%c needs a value", optopt);
 	else if (strchr(opt, '=') == NULL && optopt)
 		snprintf(msg, sizeof(msg), "%.200s needs a value", safe);
+	else if (nearest_option(cmd, opt, near, sizeof(near)))
+		snprintf(msg, sizeof(msg), "unknown option %.200s; did you mean %s?", safe, near);
 	else
 		snprintf(msg, sizeof(msg), "unknown option %.200s ('casebook help %s' lists them)", safe, cmd);
 	free(safe);

@@ -766,6 +766,14 @@ static void test_cli_main_in_process(void **state)
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "statsu", "x", NULL}), EXIT_USAGE);
 	assert_string_equal(err.buf, "casebook: unknown command: statsu; did you mean 'status'? ('casebook help' lists "
 	                             "them)\n");
+	/* a word from another console names the command that does it; a near option, itself */
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "close", "x", NULL}), EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook: unknown command: close; did you mean 'status ALERT closed --reason R'?",
+	                    strlen("casebook: unknown command: close; did you mean 'status ALERT closed --reason R'?"));
+	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "alerts", "--sevrity", "high", NULL}),
+	                 EXIT_USAGE);
+	assert_memory_equal(err.buf, "casebook alerts: unknown option --sevrity; did you mean --severity?\n",
+	                    strlen("casebook alerts: unknown option --sevrity; did you mean --severity?\n"));
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "events", "--limit", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook events: --limit needs a value\n", 39);
 	assert_int_equal(
