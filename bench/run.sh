@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench [BENCH_EVENTS=N] [BENCH_RUNS=R]: generates N events (default 1,000,000) and measures, each
-# against a baseline taken in the same run: ingest vs cJSON parse-only; detect vs a full scan;
+# against a baseline taken in the same run: ingest vs cJSON parse-only (gen-events' events, and
+# small ECS events from gen-events --small); detect vs a full scan;
 # then the console on that case (open, keystrokes, timeline queries), and a 150-rule pack against
 # events --json (bench/gen-rules, bench/bench_pack.c). BENCH_BROAD=1 also measures
 # the console with every network event alerted (about one alert in seven events).
@@ -12,6 +13,11 @@ mkdir -p bench/out
 file=bench/out/events-$n.ndjson
 [ -s "$file" ] || build/release/gen-events --events "$n" > "$file"
 build/release/bench-ingest "$file" build/release/casebook "$runs"
+echo
+# the second shape: small ECS events (about 1.1 KB), where the cost per row weighs most
+small=bench/out/events-small-$n.ndjson
+[ -s "$small" ] || build/release/gen-events --events "$n" --small > "$small"
+build/release/bench-ingest "$small" build/release/casebook "$runs"
 echo
 rm -f "bench/out/detect-$n.db" "bench/out/detect-$n.db-wal" "bench/out/detect-$n.db-shm"
 build/release/bench-detect "$file" "bench/out/detect-$n.db" "$runs"

@@ -1,6 +1,6 @@
 /* gen-events: writes deterministic, realistic Elastic Defend macOS events as NDJSON.
  *
- *   gen-events [--events N] [--hosts H] [--seed S] [--start ISO8601]
+ *   gen-events [--events N] [--hosts H] [--seed S] [--start ISO8601] [--small]
  *
  * A fleet of H Macs runs ordinary software (process fork/exec/end, file writes, renames,
  * deletions, network connections), with entity ids, ancestry and code signatures as Elastic
@@ -172,6 +172,10 @@ static void entity_id(const struct host *h, unsigned pid, char out_id[96])
 	base64(raw, out_id);
 }
 
+/* --small: ECS events of about 1.2 KB (another shipper's shape: no agent, data_stream or ecs
+ * objects, a short host), for the ingest benchmark's second shape */
+static int small;
+
 static void emit_common_head(struct host *h, const char *dataset, const char *category, const char *type,
                              const char *action, const char *message)
 {
@@ -179,6 +183,16 @@ static void emit_common_head(struct host *h, const char *dataset, const char *ca
 	iso(now_us, ts);
 	iso(now_us + 20000000 + (int64_t)pick(60000000), ing);
 	uuid(evid);
+	if (small) {
+		emit("{\"@timestamp\":\"%s\",\"agent\":{\"id\":\"%s\",\"type\":\"endpoint\"},\"event\":{\"action\":\"%"
+		     "s\","
+		     "\"category\":[\"%s\"],\"created\":\"%s\",\"dataset\":\"endpoint.events.%s\",\"id\":\"%s\","
+		     "\"kind\":\"event\",\"type\":[\"%s\"]},\"host\":{\"id\":\"%s\",\"name\":\"%s\",\"os\":{\"type\":"
+		     "\"macos\"}},",
+		     ts, h->agent, action, category, ts, dataset, evid, type, h->id, h->name);
+		(void)message;
+		return;
+	}
 	emit("{\"@timestamp\":\"%s\",\"agent\":{\"id\":\"%s\",\"type\":\"endpoint\",\"version\":\"8.15.2\"},"
 	     "\"data_stream\":{\"dataset\":\"endpoint.events.%s\",\"namespace\":\"default\",\"type\":\"logs\"},"
 	     "\"ecs\":{\"version\":\"8.11.0\"},\"elastic\":{\"agent\":{\"id\":\"%s\"}},"
@@ -199,6 +213,17 @@ static void emit_process_fields(const struct proc *p, const char *ancestry)
 	const struct signer *s = p->prog->sig;
 	char sha[65];
 	hexstr(sha, 32);
+	if (small) {
+		emit("\"process\":{\"args\":[\"%s\"],\"code_signature\":{\"subject_name\":\"%s\",\"trusted\":%s},"
+		     "\"command_line\":\"%s\",\"entity_id\":\"%s\",\"executable\":\"%s\",\"hash\":{\"sha256\":\"%s\"},"
+		     "\"name\":\"%s\",\"parent\":{\"entity_id\":\"%s\",\"executable\":\"%s\",\"name\":\"%s\",\"pid\":%"
+		     "u},"
+		     "\"pid\":%u}",
+		     p->prog->exe, s->subject, s->trusted ? "true" : "false", p->args, p->entity, p->prog->exe, sha,
+		     p->prog->name, p->parent_entity, p->parent_exe, p->parent_name, p->ppid, p->pid);
+		(void)ancestry;
+		return;
+	}
 	emit("\"process\":{\"Ext\":{\"ancestry\":[%s]},\"args\":[\"%s\"],\"args_count\":1,"
 	     "\"code_signature\":{\"exists\":%s,\"signing_id\":\"%s\",\"status\":\"%s\",\"subject_name\":\"%s\","
 	     "\"team_id\":\"%s\",\"trusted\":%s},\"command_line\":\"%s\",\"entity_id\":\"%s\",\"executable\":\"%s\","
@@ -211,6 +236,10 @@ static void emit_process_fields(const struct proc *p, const char *ancestry)
 
 static void emit_user(const struct host *h, int root)
 {
+	if (small) {
+		emit(",\"user\":{\"id\":%u,\"name\":\"%s\"}}\n", root ? 0 : h->uid, root ? "root" : h->user);
+		return;
+	}
 	emit(",\"user\":{\"Ext\":{\"real\":{\"id\":%u,\"name\":\"%s\"}},\"id\":%u,\"name\":\"%s\"},"
 	     "\"group\":{\"id\":20,\"name\":\"staff\"}}\n",
 	     root ? 0 : h->uid, root ? "root" : h->user, root ? 0 : h->uid, root ? "root" : h->user);
@@ -381,17 +410,29 @@ int main(int argc, char **argv)
 {
 	unsigned long events = 2000, nhosts = 8;
 	const char *start = "2026-11-20T08:00:00Z";
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--events"))
-			events = strtoul(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "--hosts"))
-			nhosts = strtoul(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "--seed"))
-			rng_state ^= strtoull(argv[i + 1], NULL, 10) * 0x9E3779B97F4A7C15u;
-		else if (!strcmp(argv[i], "--start"))
-			start = argv[i + 1];
+	for (int i = 1; i < argc; i++) {
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(argv[i], "--small")) {
+			small = 1;
+			continue;
+		}
+		if (!value) {
+			fprintf(stderr,
+			        "usage: gen-events [--events N] [--hosts H] [--seed S] [--start ISO8601] [--small]\n");
+			return 64;
+		}
+		i++;
+		if (!strcmp(argv[i - 1], "--events"))
+			events = strtoul(value, NULL, 10);
+		else if (!strcmp(argv[i - 1], "--hosts"))
+			nhosts = strtoul(value, NULL, 10);
+		else if (!strcmp(argv[i - 1], "--seed"))
+			rng_state ^= strtoull(value, NULL, 10) * 0x9E3779B97F4A7C15u;
+		else if (!strcmp(argv[i - 1], "--start"))
+			start = value;
 		else {
-			fprintf(stderr, "usage: gen-events [--events N] [--hosts H] [--seed S] [--start ISO8601]\n");
+			fprintf(stderr,
+			        "usage: gen-events [--events N] [--hosts H] [--seed S] [--start ISO8601] [--small]\n");
 			return 64;
 		}
 	}
