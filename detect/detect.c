@@ -944,6 +944,17 @@ static int compile_query(struct run *run)
 {
 	const struct rule *r = &run->r;
 	struct kql_error err;
+	if (run->type->compile) {
+		char why[240];
+		if (run->type->compile(run, why, sizeof(why)) == 0) {
+			needles_finish(&run->needles); /* none: every event of the window is read */
+			return 0;
+		}
+		if (run->o->warn)
+			diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			      (long long)r->version, why);
+		return -1;
+	}
 	int eql = !strcmp(run->type->language, "eql");
 	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
 		if (eql)
@@ -968,7 +979,7 @@ static void plan_rule(const struct run *run, struct plan *plan)
 {
 	if (run->kql)
 		plan_query(run->kql, plan);
-	else
+	else if (run->eql)
 		plan_eql(run->eql, plan);
 }
 
@@ -1095,7 +1106,8 @@ const struct rule_type eql_type = {.name = "eql",
                                    .finish = eql_finish};
 
 /* The rule types detect runs: one row each. */
-static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type};
+static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type,
+                                                     &esql_type};
 
 const struct rule_type *rule_type_find(const char *name)
 {

@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
+#include "detect/esql.h"
 #include "detect/field.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
@@ -79,13 +80,7 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
 /* Why a rule of a type detect has no row for does not run: said as exactly as we can. */
 static void not_run_reason(const struct rule *r, char *reason, size_t len)
 {
-	if (!strcmp(r->type, "esql")) {
-		if (r->query && strstr(r->query, "COMPLETION"))
-			snprintf(reason, len,
-			         "it calls COMPLETION, an LLM inference endpoint, which cannot run offline");
-		else
-			snprintf(reason, len, "ES|QL rules are not run yet (casebook has no ES|QL engine)");
-	} else if (!strcmp(r->type, "machine_learning")) {
+	if (!strcmp(r->type, "machine_learning")) {
 		snprintf(reason, len,
 		         "machine learning rules read Elastic ML anomaly results, which a case does not hold");
 	} else if (!strcmp(r->type, "threat_match")) {
@@ -127,6 +122,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		default_string(obj, "language", "kuery");
 	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
 		default_string(obj, "language", "eql");
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "esql"))
+		default_string(obj, "language", "esql");
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "id")) {
 		char id[37];
 		derived_uuid(rid->valuestring, id);
@@ -300,6 +297,15 @@ static int query_parses(const struct rule *r, char *why, size_t whylen)
 {
 	if (r->unsupported || !r->query)
 		return 1;
+	if (!strcmp(r->type, "esql")) {
+		struct esql_error e;
+		struct esql_query *q = esql_parse(r->query, &e);
+		esql_free(q);
+		if (q || e.unsupported)
+			return 1;
+		snprintf(why, whylen, "the ES|QL query does not parse at offset %zu: %s", e.offset, e.msg);
+		return 0;
+	}
 	struct kql_error err = {.not_yet = 0};
 	int eql = !strcmp(r->type, "eql");
 	if (eql) {

@@ -36,11 +36,14 @@ struct run;
 
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
-	const char *language; /* the query language it takes ("kuery" or "eql") */
+	const char *language; /* the query language it takes ("kuery", "eql" or "esql") */
 	const char *category; /* kibana.alert.rule.category */
 	const char *type_id;  /* kibana.alert.rule.rule_type_id */
 	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
 	int (*check)(const struct rule *r, char *why, size_t whylen);
+	/* For a language of its own: parses the query into run->state (else detect parses KQL or
+	 * EQL); a reason in why when it cannot. 0 or -1. */
+	int (*compile)(struct run *run, char *why, size_t whylen);
 	/* After the executions are known: widen run->cq (a history window) and set up state. */
 	int (*prepare)(struct run *run);
 	/* An event that passed the index patterns, parsed: record it when it matters. */
@@ -50,7 +53,7 @@ struct rule_type {
 	void (*release)(struct run *run);
 };
 
-extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type;
+extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type;
 /* The type named name, or NULL. */
 const struct rule_type *rule_type_find(const char *name);
 

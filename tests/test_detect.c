@@ -1030,6 +1030,63 @@ static void test_new_terms_rule(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+static int esql_line(void *ctx, const struct alert_row *a)
+{
+	(void)ctx;
+	cJSON *doc = cJSON_Parse(a->doc);
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->original_time, t);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	char *x = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(doc, "x"));
+	strbuf_addf(&out, "%s %s %s %s %s\n",
+	            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.type")),
+	            id ? id : "-", t, x ? x : "none",
+	            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.category")));
+	cJSON_free(x);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* ES|QL rules as Kibana runs them: a query keeping METADATA _id alerts on each row's source
+ * event, with the columns it computed, once however many executions see it; an aggregating
+ * query alerts with its row, per execution; exceptions filter the events first. */
+static void test_esql_rule(void **state)
+{
+	(void)state;
+	import_rule_text(
+	    "{\"rule_id\":\"eq\",\"name\":\"eq\",\"description\":\"d\",\"risk_score\":47,"
+	    "\"severity\":\"medium\",\"type\":\"esql\",\"language\":\"esql\",\"interval\":\"5m\","
+	    "\"from\":\"now-6m\",\"query\":\"FROM logs-endpoint.events.* METADATA _id | WHERE process.name "
+	    "== \\\"nc\\\" | EVAL x = CONCAT(host.id, \\\":\\\", user.name)\","
+	    "\"exceptions_list\":[]}");
+	import_rule_text("{\"rule_id\":\"ea\",\"name\":\"ea\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"esql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"FROM logs-* | STATS x = COUNT(*) BY host.id | WHERE x >= 2\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:02:00Z", "a", "\"curl\"", "u");
+	process_event(&sb, "e3", "2024-05-01T10:03:00Z", "a", "\"nc\"", "v");
+	process_event(&sb, "e4", "2024-05-01T10:04:00Z", "b", "\"nc\"", "w");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	/* the execution at 10:05 sees host a three times; the one at 10:10 once (from 10:04) */
+	assert_int_equal(t.created, 4);
+	strbuf_reset(&out);
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, esql_line, NULL), 0);
+	assert_string_equal(out.buf, "esql - 2024-05-01T10:01:00.000000Z 3 ES|QL Rule\n" /* by time, then uuid */
+	                             "esql e1 2024-05-01T10:01:00.000000Z \"a:u\" ES|QL Rule\n"
+	                             "esql e3 2024-05-01T10:03:00.000000Z \"a:v\" ES|QL Rule\n"
+	                             "esql e4 2024-05-01T10:04:00.000000Z \"b:w\" ES|QL Rule\n");
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 0);
+}
+
 /* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it
  * joined on the first value only). */
 static void test_sequence_joins_on_every_array_value(void **state)
@@ -1174,11 +1231,11 @@ static void test_types_not_run_say_why(void **state)
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | COMPLETION x = prompt WITH my-llm\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
-	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | STATS c = COUNT(*) BY host.id\"}",
+	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | GROK message \\\"%{IP:ip}\\\"\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}"};
-	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline",
-	                      "ES|QL rules are not run yet (casebook has no ES|QL engine)",
+	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline (at offset 14)",
+	                      "the ES|QL command GROK is not one casebook runs yet (at offset 14)",
 	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names"};
 	for (size_t i = 0; i < 3; i++) {
 		cJSON *obj = cJSON_Parse(rules[i]);
@@ -1211,6 +1268,7 @@ int main(void)
 	    T(test_no_such_rule_is_a_named_status),
 	    T(test_threshold_rule),
 	    T(test_new_terms_rule),
+	    T(test_esql_rule),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_sequence_with_missing_events),

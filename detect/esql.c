@@ -1,0 +1,2125 @@
+#include "detect/esql.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/field.h"
+
+#define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
+#define ESQL_LIMIT     1000 /* ES|QL's implicit LIMIT */
+
+/* ---- the pipeline ---- */
+
+enum node_kind { N_LIT, N_FIELD, N_NOT, N_AND, N_OR, N_CMP, N_ARITH, N_NEG, N_IN, N_ISNULL, N_LIKE, N_CALL };
+enum cmp_op { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
+
+struct enode {
+	enum node_kind kind;
+	int op;     /* cmp_op, or '+', '-', '*', '/', '%'; for N_ISNULL and N_LIKE, negated */
+	char *name; /* N_FIELD, N_CALL (upper-cased), N_LIKE's pattern */
+	struct esql_value lit;
+	struct enode **args;
+	size_t nargs;
+};
+
+enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_STATS, K_SORT, K_LIMIT };
+
+struct assign { /* EVAL name = expr; STATS name = AGG(expr); RENAME from AS to */
+	char *name;
+	struct enode *expr;
+	char *from;
+};
+
+struct sort_key {
+	char *field;
+	int desc, nulls_first;
+};
+
+struct command {
+	enum cmd_kind kind;
+	struct enode *expr;    /* WHERE */
+	struct assign *assign; /* EVAL, STATS (aggregates), RENAME */
+	size_t nassign;
+	char **names; /* KEEP, DROP patterns; MV_EXPAND's field; STATS's BY fields */
+	size_t nnames;
+	struct sort_key *keys;
+	size_t nkeys;
+	int64_t limit;
+};
+
+struct esql_query {
+	char **indices;
+	size_t nindices;
+	int meta_id, meta_index, meta_version;
+	struct command *cmds;
+	size_t ncmds;
+	size_t split;      /* the first command that works on a window's rows, not an event */
+	char **referenced; /* the names the window's commands read */
+	size_t nreferenced;
+};
+
+/* ---- lexing ---- */
+
+struct parser {
+	const char *s;
+	size_t pos;
+	struct esql_error *err;
+	int failed;
+	int depth;
+};
+
+static void fail(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct parser *p, size_t at, const char *fmt, ...)
+{
+	if (p->failed)
+		return;
+	p->failed = 1;
+	p->err->offset = at;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Valid ES|QL that casebook does not evaluate: the rule is kept and said to be skipped. */
+#define unsupported(p, ...) ((p)->err->unsupported = !(p)->failed, fail(p, __VA_ARGS__))
+
+static void skip_space(struct parser *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)p->s[p->pos]))
+			p->pos++;
+		if (p->s[p->pos] == '/' && p->s[p->pos + 1] == '/') {
+			while (p->s[p->pos] && p->s[p->pos] != '\n')
+				p->pos++;
+		} else if (p->s[p->pos] == '/' && p->s[p->pos + 1] == '*') {
+			const char *end = strstr(p->s + p->pos + 2, "*/");
+			p->pos = end ? (size_t)(end - p->s) + 2 : strlen(p->s);
+		} else {
+			return;
+		}
+	}
+}
+
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '@';
+}
+
+/* The keyword kw (any case) next, as a whole word: consumed. */
+static int accept_kw(struct parser *p, const char *kw)
+{
+	skip_space(p);
+	size_t n = strlen(kw);
+	if (strncasecmp(p->s + p->pos, kw, n) || ident_char(p->s[p->pos + n]))
+		return 0;
+	p->pos += n;
+	return 1;
+}
+
+static int peek_kw(struct parser *p, const char *kw)
+{
+	size_t save = p->pos;
+	int ok = accept_kw(p, kw);
+	p->pos = save;
+	return ok;
+}
+
+static int accept(struct parser *p, const char *op)
+{
+	skip_space(p);
+	size_t n = strlen(op);
+	if (strncmp(p->s + p->pos, op, n))
+		return 0;
+	p->pos += n;
+	return 1;
+}
+
+static void expect(struct parser *p, const char *op)
+{
+	if (!accept(p, op))
+		fail(p, p->pos, "expected %s", op);
+}
+
+/* A field or column name: letters, digits, _ . @ (and * where patterns are allowed), or
+ * `quoted`. malloc'd, or NULL. */
+static char *name_token(struct parser *p, int pattern)
+{
+	skip_space(p);
+	size_t start = p->pos;
+	if (p->s[p->pos] == '`') {
+		struct strbuf b;
+		strbuf_init(&b, 32);
+		for (p->pos++; p->s[p->pos]; p->pos++) {
+			if (p->s[p->pos] == '`' && p->s[p->pos + 1] == '`')
+				strbuf_addch(&b, '`'), p->pos++;
+			else if (p->s[p->pos] == '`')
+				break;
+			else
+				strbuf_addch(&b, p->s[p->pos]);
+		}
+		if (p->s[p->pos] != '`') {
+			fail(p, start, "a quoted name is not closed");
+			strbuf_release(&b);
+			return NULL;
+		}
+		p->pos++;
+		return strbuf_detach(&b, NULL);
+	}
+	while (ident_char(p->s[p->pos]) || (pattern && p->s[p->pos] == '*'))
+		p->pos++;
+	if (p->pos == start || isdigit((unsigned char)p->s[start])) {
+		p->pos = start;
+		return NULL;
+	}
+	return xstrndup(p->s + start, p->pos - start);
+}
+
+/* A string literal: "..." with escapes, or """...""" taken as it is. */
+static char *string_token(struct parser *p)
+{
+	skip_space(p);
+	size_t start = p->pos;
+	if (p->s[p->pos] != '"')
+		return NULL;
+	if (!strncmp(p->s + p->pos, "\"\"\"", 3)) {
+		const char *end = strstr(p->s + p->pos + 3, "\"\"\"");
+		if (!end) {
+			fail(p, start, "a \"\"\" string is not closed");
+			return NULL;
+		}
+		char *v = xstrndup(p->s + p->pos + 3, (size_t)(end - (p->s + p->pos + 3)));
+		p->pos = (size_t)(end - p->s) + 3;
+		return v;
+	}
+	struct strbuf b;
+	strbuf_init(&b, 32);
+	for (p->pos++; p->s[p->pos] && p->s[p->pos] != '"'; p->pos++) {
+		char c = p->s[p->pos];
+		if (c == '\\' && p->s[p->pos + 1]) {
+			char e = p->s[++p->pos];
+			c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+		}
+		strbuf_addch(&b, c);
+	}
+	if (p->s[p->pos] != '"') {
+		fail(p, start, "a string is not closed");
+		strbuf_release(&b);
+		return NULL;
+	}
+	p->pos++;
+	return strbuf_detach(&b, NULL);
+}
+
+/* ---- values ---- */
+
+static void value_free(struct esql_value *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].kind == EK_STR)
+			free(v->v[i].s);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static void value_add(struct esql_value *v, struct esql_scalar s)
+{
+	v->v = xrealloc(v->v, (v->n + 1) * sizeof(*v->v));
+	v->v[v->n++] = s;
+}
+
+static struct esql_scalar scalar_copy(const struct esql_scalar *s)
+{
+	struct esql_scalar c = *s;
+	if (c.kind == EK_STR)
+		c.s = xstrdup(s->s);
+	return c;
+}
+
+static struct esql_value value_copy(const struct esql_value *v)
+{
+	struct esql_value c = {NULL, 0};
+	for (size_t i = 0; i < v->n; i++)
+		value_add(&c, scalar_copy(&v->v[i]));
+	return c;
+}
+
+static struct esql_value one(struct esql_scalar s)
+{
+	struct esql_value v = {NULL, 0};
+	value_add(&v, s);
+	return v;
+}
+
+static struct esql_value boolean(int b)
+{
+	return one((struct esql_scalar){.kind = EK_BOOL, .i = b != 0});
+}
+
+static struct esql_value integer(int64_t i)
+{
+	return one((struct esql_scalar){.kind = EK_INT, .i = i});
+}
+
+static struct esql_value text(const char *s, size_t len)
+{
+	return one((struct esql_scalar){.kind = EK_STR, .s = xstrndup(s, len)});
+}
+
+static const struct esql_value null_value = {NULL, 0};
+
+/* ---- expressions ---- */
+
+static struct enode *node(enum node_kind kind)
+{
+	struct enode *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	return n;
+}
+
+static void node_add(struct enode *n, struct enode *arg)
+{
+	n->args = xrealloc(n->args, (n->nargs + 1) * sizeof(*n->args));
+	n->args[n->nargs++] = arg;
+}
+
+static void node_free(struct enode *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nargs; i++)
+		node_free(n->args[i]);
+	free(n->args);
+	free(n->name);
+	value_free(&n->lit);
+	free(n);
+}
+
+/* The functions casebook evaluates (aggregates only in STATS), and how many arguments each takes. */
+static const struct function {
+	const char *name;
+	int min, max; /* max -1: any number */
+	int aggregate;
+} functions[] = {
+    {"TO_LOWER", 1, 1, 0},    {"TO_UPPER", 1, 1, 0},  {"LENGTH", 1, 1, 0},
+    {"STARTS_WITH", 2, 2, 0}, {"ENDS_WITH", 2, 2, 0}, {"CONCAT", 2, -1, 0},
+    {"SUBSTRING", 2, 3, 0},   {"LOCATE", 2, 3, 0},    {"TRIM", 1, 1, 0},
+    {"LTRIM", 1, 1, 0},       {"RTRIM", 1, 1, 0},     {"COALESCE", 1, -1, 0},
+    {"CASE", 2, -1, 0},       {"MV_COUNT", 1, 1, 0},  {"MV_FIRST", 1, 1, 0},
+    {"MV_LAST", 1, 1, 0},     {"MV_MIN", 1, 1, 0},    {"MV_MAX", 1, 1, 0},
+    {"MV_CONCAT", 2, 2, 0},   {"MV_DEDUPE", 1, 1, 0}, {"MV_SLICE", 2, 3, 0},
+    {"SPLIT", 2, 2, 0},       {"TO_STRING", 1, 1, 0}, {"TO_LONG", 1, 1, 0},
+    {"TO_INTEGER", 1, 1, 0},  {"TO_DOUBLE", 1, 1, 0}, {"TO_BOOLEAN", 1, 1, 0},
+    {"ABS", 1, 1, 0},         {"COUNT", 0, 1, 1},     {"COUNT_DISTINCT", 1, 2, 1},
+    {"VALUES", 1, 1, 1},      {"MIN", 1, 1, 1},       {"MAX", 1, 1, 1},
+    {"SUM", 1, 1, 1},         {"AVG", 1, 1, 1},
+};
+
+static const struct function *function_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
+		if (!strcmp(functions[i].name, name))
+			return &functions[i];
+	return NULL;
+}
+
+static struct enode *parse_or(struct parser *p);
+
+static struct enode *parse_number(struct parser *p)
+{
+	size_t start = p->pos;
+	while (isdigit((unsigned char)p->s[p->pos]))
+		p->pos++;
+	int is_double = 0;
+	if (p->s[p->pos] == '.' && isdigit((unsigned char)p->s[p->pos + 1])) {
+		is_double = 1;
+		for (p->pos++; isdigit((unsigned char)p->s[p->pos]); p->pos++)
+			;
+	}
+	if (p->s[p->pos] == 'e' || p->s[p->pos] == 'E') {
+		is_double = 1;
+		p->pos++;
+		if (p->s[p->pos] == '+' || p->s[p->pos] == '-')
+			p->pos++;
+		while (isdigit((unsigned char)p->s[p->pos]))
+			p->pos++;
+	}
+	char *t = xstrndup(p->s + start, p->pos - start);
+	struct enode *n = node(N_LIT);
+	char *end;
+	if (!is_double) {
+		long long v = strtoll(t, &end, 10);
+		if (*end || (v == LLONG_MAX && strcmp(t, "9223372036854775807")))
+			is_double = 1;
+		else
+			n->lit = integer(v);
+	}
+	if (is_double)
+		n->lit = one((struct esql_scalar){.kind = EK_DOUBLE, .d = strtod(t, NULL)});
+	free(t);
+	return n;
+}
+
+static struct enode *parse_call(struct parser *p, char *name, size_t at)
+{
+	for (char *c = name; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	const struct function *f = function_named(name);
+	if (!f) {
+		static const char *const regexes[] = {"REPLACE", "RLIKE"};
+		for (size_t i = 0; i < 2; i++)
+			if (!strcmp(name, regexes[i]))
+				unsupported(p, at,
+				            "%s takes a Java regular expression, which casebook does not evaluate yet",
+				            name);
+		unsupported(p, at, "the function %s is not one casebook evaluates yet", name);
+		free(name);
+		return NULL;
+	}
+	struct enode *n = node(N_CALL);
+	n->name = name;
+	if (!accept(p, ")")) {
+		do {
+			if (!strcmp(name, "COUNT") && accept(p, "*")) {
+				node_add(n, node(N_LIT)); /* COUNT(*): every row */
+				continue;
+			}
+			struct enode *a = parse_or(p);
+			if (!a)
+				break;
+			node_add(n, a);
+		} while (accept(p, ","));
+		expect(p, ")");
+	}
+	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
+		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static struct enode *parse_primary(struct parser *p)
+{
+	skip_space(p);
+	size_t at = p->pos;
+	char c = p->s[p->pos];
+	if (c == '(') {
+		p->pos++;
+		struct enode *n = parse_or(p);
+		expect(p, ")");
+		return n;
+	}
+	if (c == '"') {
+		char *v = string_token(p);
+		if (!v)
+			return NULL;
+		struct enode *n = node(N_LIT);
+		n->lit = one((struct esql_scalar){.kind = EK_STR, .s = v});
+		return n;
+	}
+	if (isdigit((unsigned char)c))
+		return parse_number(p);
+	if (accept_kw(p, "null"))
+		return node(N_LIT);
+	if (accept_kw(p, "true") || accept_kw(p, "false")) {
+		struct enode *n = node(N_LIT);
+		n->lit = boolean(tolower((unsigned char)p->s[at]) == 't');
+		return n;
+	}
+	if (c == '?') {
+		unsupported(p, at, "query parameters (?) are not supported in rules");
+		return NULL;
+	}
+	char *name = name_token(p, 0);
+	if (!name) {
+		fail(p, at, "expected a value, a field or a function");
+		return NULL;
+	}
+	if (accept(p, "("))
+		return parse_call(p, name, at);
+	struct enode *n = node(N_FIELD);
+	n->name = name;
+	return n;
+}
+
+/* Counts the nesting a node adds: beyond ESQL_MAX_DEPTH the query is refused. */
+static int deeper(struct parser *p)
+{
+	if (++p->depth > ESQL_MAX_DEPTH) {
+		fail(p, p->pos, "expressions nested deeper than %d levels", ESQL_MAX_DEPTH);
+		return 0;
+	}
+	return 1;
+}
+
+static struct enode *parse_unary(struct parser *p)
+{
+	if (accept(p, "-")) {
+		if (!deeper(p))
+			return NULL;
+		struct enode *a = parse_unary(p);
+		p->depth--;
+		if (!a)
+			return NULL;
+		struct enode *n = node(N_NEG);
+		node_add(n, a);
+		return n;
+	}
+	if (!deeper(p))
+		return NULL;
+	struct enode *n = parse_primary(p);
+	p->depth--;
+	return n;
+}
+
+/* Left-associative arithmetic: each operator adds a level (the chain is the tree's depth). */
+static struct enode *parse_arith(struct parser *p, int mul)
+{
+	struct enode *left = mul ? parse_unary(p) : parse_arith(p, 1);
+	int levels = 0;
+	while (left && !p->failed) {
+		skip_space(p);
+		char c = p->s[p->pos];
+		int is_op =
+		    mul ? (c == '*' || c == '/' || c == '%') : (c == '+' || (c == '-' && p->s[p->pos + 1] != '-'));
+		if (!is_op || (c == '/' && (p->s[p->pos + 1] == '/' || p->s[p->pos + 1] == '*')))
+			break;
+		p->pos++;
+		if (!deeper(p))
+			break;
+		levels++;
+		struct enode *right = mul ? parse_unary(p) : parse_arith(p, 1);
+		struct enode *n = node(N_ARITH);
+		n->op = c;
+		node_add(n, left);
+		if (right)
+			node_add(n, right);
+		left = n;
+		if (!right)
+			break;
+	}
+	p->depth -= levels;
+	if (p->failed) {
+		node_free(left);
+		return NULL;
+	}
+	return left;
+}
+
+static struct enode *parse_comparison(struct parser *p)
+{
+	struct enode *left = parse_arith(p, 0);
+	if (!left)
+		return NULL;
+	static const struct {
+		const char *op;
+		enum cmp_op c;
+	} ops[] = {{"==", C_EQ}, {"!=", C_NE}, {"<=", C_LE}, {">=", C_GE}, {"<", C_LT}, {">", C_GT}};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (accept(p, ops[i].op)) {
+			struct enode *n = node(N_CMP);
+			n->op = ops[i].c;
+			node_add(n, left);
+			struct enode *right = parse_arith(p, 0);
+			if (!right) {
+				node_free(n);
+				return NULL;
+			}
+			node_add(n, right);
+			return n;
+		}
+	size_t at = p->pos;
+	int negated = accept_kw(p, "not");
+	if (peek_kw(p, "rlike")) {
+		unsupported(p, at, "RLIKE takes a Java regular expression, which casebook does not evaluate yet");
+		node_free(left);
+		return NULL;
+	}
+	if (accept_kw(p, "like")) {
+		char *pattern = string_token(p);
+		if (!pattern) {
+			fail(p, p->pos, "LIKE takes a string pattern");
+			node_free(left);
+			return NULL;
+		}
+		struct enode *n = node(N_LIKE);
+		n->op = negated;
+		n->name = pattern;
+		node_add(n, left);
+		return n;
+	}
+	if (accept_kw(p, "in")) {
+		struct enode *n = node(N_IN);
+		n->op = negated;
+		node_add(n, left);
+		expect(p, "(");
+		do {
+			struct enode *v = parse_arith(p, 0);
+			if (!v)
+				break;
+			node_add(n, v);
+		} while (accept(p, ","));
+		expect(p, ")");
+		if (p->failed) {
+			node_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	if (negated) {
+		fail(p, at, "NOT here must be followed by LIKE or IN");
+		node_free(left);
+		return NULL;
+	}
+	if (accept_kw(p, "is")) {
+		struct enode *n = node(N_ISNULL);
+		n->op = accept_kw(p, "not");
+		node_add(n, left);
+		if (!accept_kw(p, "null"))
+			fail(p, p->pos, "expected NULL after IS");
+		return n;
+	}
+	return left;
+}
+
+static struct enode *parse_not(struct parser *p)
+{
+	if (accept_kw(p, "not")) {
+		if (!deeper(p))
+			return NULL;
+		struct enode *a = parse_not(p);
+		p->depth--;
+		if (!a)
+			return NULL;
+		struct enode *n = node(N_NOT);
+		node_add(n, a);
+		return n;
+	}
+	return parse_comparison(p);
+}
+
+/* AND and OR are n-ary: a long chain is one wide node, not a deep one. */
+static struct enode *parse_chain(struct parser *p, int is_or)
+{
+	struct enode *first = is_or ? parse_chain(p, 0) : parse_not(p);
+	if (!first || !peek_kw(p, is_or ? "or" : "and"))
+		return first;
+	struct enode *n = node(is_or ? N_OR : N_AND);
+	node_add(n, first);
+	while (accept_kw(p, is_or ? "or" : "and")) {
+		struct enode *next = is_or ? parse_chain(p, 0) : parse_not(p);
+		if (!next) {
+			node_free(n);
+			return NULL;
+		}
+		node_add(n, next);
+	}
+	return n;
+}
+
+static struct enode *parse_or(struct parser *p)
+{
+	if (!deeper(p))
+		return NULL;
+	struct enode *n = parse_chain(p, 1);
+	p->depth--;
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* ---- commands ---- */
+
+static void command_free(struct command *c)
+{
+	node_free(c->expr);
+	for (size_t i = 0; i < c->nassign; i++) {
+		free(c->assign[i].name);
+		free(c->assign[i].from);
+		node_free(c->assign[i].expr);
+	}
+	free(c->assign);
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	for (size_t i = 0; i < c->nkeys; i++)
+		free(c->keys[i].field);
+	free(c->keys);
+}
+
+static void add_name(char ***names, size_t *n, char *name)
+{
+	*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+	(*names)[(*n)++] = name;
+}
+
+static void add_assign(struct command *c, struct assign a)
+{
+	c->assign = xrealloc(c->assign, (c->nassign + 1) * sizeof(*c->assign));
+	c->assign[c->nassign++] = a;
+}
+
+/* A list of names (patterns when allowed), comma separated. */
+static void parse_names(struct parser *p, struct command *c, int patterns)
+{
+	do {
+		char *n = name_token(p, patterns);
+		if (!n) {
+			fail(p, p->pos, "expected a field name");
+			return;
+		}
+		add_name(&c->names, &c->nnames, n);
+	} while (accept(p, ","));
+}
+
+/* The text of an expression as ES|QL names a column made without a name (EVAL x + 1). */
+static char *expression_text(struct parser *p, size_t from)
+{
+	size_t end = p->pos;
+	while (end > from && isspace((unsigned char)p->s[end - 1]))
+		end--;
+	while (from < end && isspace((unsigned char)p->s[from]))
+		from++;
+	return xstrndup(p->s + from, end - from);
+}
+
+/* EVAL and STATS: [name =] expression, comma separated. */
+static void parse_assignments(struct parser *p, struct command *c, int aggregates)
+{
+	do {
+		skip_space(p);
+		size_t start = p->pos;
+		char *name = name_token(p, 0);
+		if (!(name && accept(p, "=") && !(p->s[p->pos] == '='))) {
+			free(name);
+			name = NULL;
+			p->pos = start;
+		}
+		struct enode *e = parse_or(p);
+		if (!e) {
+			free(name);
+			return;
+		}
+		if (aggregates && (e->kind != N_CALL || !function_named(e->name)->aggregate)) {
+			fail(p, start,
+			     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)");
+			node_free(e);
+			free(name);
+			return;
+		}
+		add_assign(c, (struct assign){name ? name : expression_text(p, start), e, NULL});
+	} while (accept(p, ","));
+}
+
+static int aggregate_inside(const struct enode *n)
+{
+	for (size_t i = 0; i < n->nargs; i++)
+		if ((n->args[i]->kind == N_CALL && function_named(n->args[i]->name)->aggregate) ||
+		    aggregate_inside(n->args[i]))
+			return 1;
+	return 0;
+}
+
+static void parse_sort(struct parser *p, struct command *c)
+{
+	do {
+		char *f = name_token(p, 0);
+		if (!f) {
+			fail(p, p->pos, "SORT takes field names");
+			return;
+		}
+		struct sort_key k = {f, 0, 0};
+		if (accept_kw(p, "desc"))
+			k.desc = 1;
+		else
+			accept_kw(p, "asc");
+		k.nulls_first = k.desc; /* ES|QL: nulls last ascending, first descending */
+		if (accept_kw(p, "nulls")) {
+			if (accept_kw(p, "first"))
+				k.nulls_first = 1;
+			else if (accept_kw(p, "last"))
+				k.nulls_first = 0;
+			else
+				fail(p, p->pos, "expected FIRST or LAST after NULLS");
+		}
+		c->keys = xrealloc(c->keys, (c->nkeys + 1) * sizeof(*c->keys));
+		c->keys[c->nkeys++] = k;
+	} while (accept(p, ","));
+}
+
+static void parse_from(struct parser *p, struct esql_query *q)
+{
+	do {
+		skip_space(p);
+		size_t start = p->pos;
+		char *s = p->s[p->pos] == '"' ? string_token(p) : NULL;
+		if (!s) {
+			while (p->s[p->pos] && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != ',' &&
+			       p->s[p->pos] != '|')
+				p->pos++;
+			if (p->pos == start) {
+				fail(p, start, "FROM takes index patterns");
+				return;
+			}
+			s = xstrndup(p->s + start, p->pos - start);
+		}
+		add_name(&q->indices, &q->nindices, s);
+	} while (accept(p, ","));
+	if (accept_kw(p, "metadata"))
+		do {
+			char *m = name_token(p, 0);
+			if (!m) {
+				fail(p, p->pos, "METADATA takes _id, _index or _version");
+				return;
+			}
+			if (!strcmp(m, "_id"))
+				q->meta_id = 1;
+			else if (!strcmp(m, "_index"))
+				q->meta_index = 1;
+			else if (!strcmp(m, "_version"))
+				q->meta_version = 1;
+			else
+				unsupported(p, p->pos, "METADATA %s is not one casebook has (_id, _index, _version)",
+				            m);
+			free(m);
+		} while (accept(p, ","));
+}
+
+/* What casebook does not run, said by name. */
+static const char *const unsupported_commands[] = {"GROK",   "DISSECT",    "ENRICH",       "LOOKUP", "INLINESTATS",
+                                                   "INLINE", "COMPLETION", "CHANGE_POINT", "FORK",   "SAMPLE",
+                                                   "RERANK", "ROW",        "SHOW",         "FUSE"};
+
+static void parse_command(struct parser *p, struct esql_query *q)
+{
+	skip_space(p);
+	size_t at = p->pos;
+	struct command c;
+	memset(&c, 0, sizeof(c));
+	if (accept_kw(p, "where")) {
+		c.kind = K_WHERE;
+		c.expr = parse_or(p);
+	} else if (accept_kw(p, "eval")) {
+		c.kind = K_EVAL;
+		parse_assignments(p, &c, 0);
+		for (size_t i = 0; i < c.nassign && !p->failed; i++)
+			if (c.assign[i].expr->kind == N_CALL && function_named(c.assign[i].expr->name)->aggregate)
+				fail(p, at, "%s is an aggregate: it belongs in STATS", c.assign[i].expr->name);
+	} else if (accept_kw(p, "keep")) {
+		c.kind = K_KEEP;
+		parse_names(p, &c, 1);
+	} else if (accept_kw(p, "drop")) {
+		c.kind = K_DROP;
+		parse_names(p, &c, 1);
+	} else if (accept_kw(p, "rename")) {
+		c.kind = K_RENAME;
+		do {
+			char *from = name_token(p, 0), *to = NULL;
+			if (from && accept_kw(p, "as"))
+				to = name_token(p, 0);
+			if (!to) {
+				fail(p, p->pos, "RENAME takes old AS new");
+				free(from);
+				break;
+			}
+			add_assign(&c, (struct assign){to, NULL, from});
+		} while (accept(p, ","));
+	} else if (accept_kw(p, "mv_expand")) {
+		c.kind = K_MV_EXPAND;
+		char *f = name_token(p, 0);
+		if (f)
+			add_name(&c.names, &c.nnames, f);
+		else
+			fail(p, p->pos, "MV_EXPAND takes a field");
+	} else if (accept_kw(p, "stats")) {
+		c.kind = K_STATS;
+		if (!peek_kw(p, "by"))
+			parse_assignments(p, &c, 1);
+		for (size_t i = 0; i < c.nassign && !p->failed; i++)
+			if (aggregate_inside(c.assign[i].expr))
+				unsupported(p, at, "an aggregate inside another is not something casebook evaluates");
+		if (!p->failed && accept_kw(p, "by"))
+			parse_names(p, &c, 0);
+		if (!p->failed && !c.nassign && !c.nnames)
+			fail(p, at, "STATS takes aggregates, BY fields, or both");
+	} else if (accept_kw(p, "sort")) {
+		c.kind = K_SORT;
+		parse_sort(p, &c);
+	} else if (accept_kw(p, "limit")) {
+		c.kind = K_LIMIT;
+		skip_space(p);
+		char *end;
+		long long n = strtoll(p->s + p->pos, &end, 10);
+		if (end == p->s + p->pos || n < 0)
+			fail(p, p->pos, "LIMIT takes a whole number");
+		p->pos = (size_t)(end - p->s);
+		c.limit = n;
+	} else {
+		if (peek_kw(p, "COMPLETION")) {
+			unsupported(p, at, "it calls COMPLETION, an LLM inference endpoint, which cannot run offline");
+			return;
+		}
+		for (size_t i = 0; i < sizeof(unsupported_commands) / sizeof(unsupported_commands[0]); i++)
+			if (peek_kw(p, unsupported_commands[i])) {
+				unsupported(p, at, "the ES|QL command %s is not one casebook runs yet",
+				            unsupported_commands[i]);
+				return;
+			}
+		fail(p, at,
+		     "expected an ES|QL command (WHERE, EVAL, STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND)");
+		return;
+	}
+	if (p->failed) {
+		command_free(&c);
+		return;
+	}
+	q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+	q->cmds[q->ncmds++] = c;
+}
+
+static void collect_fields(const struct enode *n, char ***names, size_t *count)
+{
+	if (!n)
+		return;
+	if (n->kind == N_FIELD)
+		add_name(names, count, xstrdup(n->name));
+	for (size_t i = 0; i < n->nargs; i++)
+		collect_fields(n->args[i], names, count);
+}
+
+/* The names the window's commands read: what a row must carry out of its event. */
+static void plan_split(struct esql_query *q)
+{
+	q->split = q->ncmds;
+	for (size_t i = 0; i < q->ncmds; i++)
+		if (q->cmds[i].kind == K_STATS || q->cmds[i].kind == K_SORT || q->cmds[i].kind == K_LIMIT) {
+			q->split = i;
+			break;
+		}
+	for (size_t i = q->split; i < q->ncmds; i++) {
+		const struct command *c = &q->cmds[i];
+		collect_fields(c->expr, &q->referenced, &q->nreferenced);
+		for (size_t k = 0; k < c->nassign; k++) {
+			collect_fields(c->assign[k].expr, &q->referenced, &q->nreferenced);
+			if (c->assign[k].from)
+				add_name(&q->referenced, &q->nreferenced, xstrdup(c->assign[k].from));
+		}
+		for (size_t k = 0; k < c->nnames; k++)
+			add_name(&q->referenced, &q->nreferenced, xstrdup(c->names[k]));
+		for (size_t k = 0; k < c->nkeys; k++)
+			add_name(&q->referenced, &q->nreferenced, xstrdup(c->keys[k].field));
+	}
+}
+
+struct esql_query *esql_parse(const char *text, struct esql_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	struct parser p = {.s = text ? text : "", .err = err};
+	struct esql_query *q = xcalloc(1, sizeof(*q));
+	if (!accept_kw(&p, "from")) {
+		fail(&p, p.pos, "an ES|QL rule starts with FROM");
+	} else {
+		parse_from(&p, q);
+		while (!p.failed && accept(&p, "|"))
+			parse_command(&p, q);
+		skip_space(&p);
+		if (!p.failed && p.s[p.pos])
+			fail(&p, p.pos, "expected | and a command");
+	}
+	if (p.failed) {
+		esql_free(q);
+		return NULL;
+	}
+	plan_split(q);
+	return q;
+}
+
+void esql_free(struct esql_query *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->ncmds; i++)
+		command_free(&q->cmds[i]);
+	free(q->cmds);
+	for (size_t i = 0; i < q->nindices; i++)
+		free(q->indices[i]);
+	free(q->indices);
+	for (size_t i = 0; i < q->nreferenced; i++)
+		free(q->referenced[i]);
+	free(q->referenced);
+	free(q);
+}
+
+char *const *esql_indices(const struct esql_query *q, size_t *n)
+{
+	*n = q->nindices;
+	return q->indices;
+}
+
+int esql_aggregates(const struct esql_query *q)
+{
+	for (size_t i = 0; i < q->ncmds; i++)
+		if (q->cmds[i].kind == K_STATS)
+			return 1;
+	return 0;
+}
+
+int esql_has_id_metadata(const struct esql_query *q)
+{
+	return q->meta_id;
+}
+
+/* ---- rows ---- */
+
+static int glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *after = NULL;
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			after = s;
+		} else if (*pat == *s) {
+			pat++, s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++after;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
+}
+
+static long column_index(const struct esql_row *r, const char *name)
+{
+	for (size_t i = r->n; i-- > 0;)
+		if (!strcmp(r->names[i], name))
+			return (long)i;
+	return -1;
+}
+
+/* Sets a column (the value passes to the row). */
+static void set_column(struct esql_row *r, const char *name, struct esql_value v, int computed)
+{
+	long i = column_index(r, name);
+	if (i >= 0) {
+		value_free(&r->vals[i]);
+		r->vals[i] = v;
+		r->computed[i] = (unsigned char)computed;
+		return;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->names = xrealloc(r->names, r->cap * sizeof(*r->names));
+		r->vals = xrealloc(r->vals, r->cap * sizeof(*r->vals));
+		r->computed = xrealloc(r->computed, r->cap);
+	}
+	r->names[r->n] = xstrdup(name);
+	r->vals[r->n] = v;
+	r->computed[r->n++] = (unsigned char)computed;
+}
+
+static void remove_column(struct esql_row *r, size_t i)
+{
+	free(r->names[i]);
+	value_free(&r->vals[i]);
+	memmove(r->names + i, r->names + i + 1, (r->n - i - 1) * sizeof(*r->names));
+	memmove(r->vals + i, r->vals + i + 1, (r->n - i - 1) * sizeof(*r->vals));
+	memmove(r->computed + i, r->computed + i + 1, r->n - i - 1);
+	r->n--;
+}
+
+static int hidden(const struct esql_row *r, const char *name)
+{
+	for (size_t i = 0; i < r->nhidden; i++)
+		if (glob_match(r->hidden[i], name))
+			return 1;
+	return 0;
+}
+
+struct reading {
+	struct esql_value *v;
+	int date;
+};
+
+static int read_json_value(void *ctx, const cJSON *j)
+{
+	struct reading *rd = ctx;
+	if (cJSON_IsString(j)) {
+		int64_t us;
+		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us))
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
+		else
+			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = xstrdup(j->valuestring)});
+	} else if (cJSON_IsBool(j)) {
+		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
+	} else if (cJSON_IsNumber(j)) {
+		double d = j->valuedouble;
+		if (rd->date)
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = (int64_t)(d * 1000)});
+		else if (d == floor(d) && fabs(d) < 9.2e18)
+			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
+		else
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
+	}
+	return 0;
+}
+
+/* A column's value, or the event's field of that name (a copy: the caller frees it). */
+static struct esql_value lookup(const struct esql_row *r, const char *name)
+{
+	long i = column_index(r, name);
+	if (i >= 0)
+		return value_copy(&r->vals[i]);
+	struct esql_value v = {NULL, 0};
+	if (r->src && !hidden(r, name)) {
+		struct reading rd = {&v, field_type(name, strlen(name)) == FT_DATE};
+		field_each(r->src, name, strlen(name), read_json_value, &rd);
+	}
+	return v;
+}
+
+void esql_row_release(struct esql_row *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->names[i]);
+		value_free(&r->vals[i]);
+	}
+	free(r->names);
+	free(r->vals);
+	free(r->computed);
+	for (size_t i = 0; i < r->nhidden; i++)
+		free(r->hidden[i]);
+	free(r->hidden);
+	memset(r, 0, sizeof(*r));
+}
+
+void esql_row_copy(struct esql_row *to, const struct esql_row *from)
+{
+	memset(to, 0, sizeof(*to));
+	for (size_t i = 0; i < from->n; i++)
+		set_column(to, from->names[i], value_copy(&from->vals[i]), from->computed[i]);
+	to->src = from->src;
+	for (size_t i = 0; i < from->nhidden; i++)
+		add_name(&to->hidden, &to->nhidden, xstrdup(from->hidden[i]));
+	to->tag = from->tag;
+}
+
+static cJSON *scalar_json(const struct esql_scalar *s)
+{
+	char buf[40];
+	switch (s->kind) {
+	case EK_BOOL: return cJSON_CreateBool((int)s->i);
+	case EK_INT: snprintf(buf, sizeof(buf), "%lld", (long long)s->i); return cJSON_CreateRaw(buf);
+	case EK_DOUBLE: return isfinite(s->d) ? cJSON_CreateNumber(s->d) : cJSON_CreateNull();
+	case EK_DATE: {
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(s->i, t);
+		return cJSON_CreateString(t);
+	}
+	default: return cJSON_CreateString(s->s);
+	}
+}
+
+void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!all && !r->computed[i])
+			continue;
+		const struct esql_value *v = &r->vals[i];
+		cJSON *j;
+		if (v->n == 0) {
+			j = cJSON_CreateNull();
+		} else if (v->n == 1) {
+			j = scalar_json(&v->v[0]);
+		} else {
+			j = cJSON_CreateArray();
+			for (size_t k = 0; k < v->n; k++)
+				cJSON_AddItemToArray(j, scalar_json(&v->v[k]));
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, r->names[i]);
+		cJSON_AddItemToObject(obj, r->names[i], j);
+	}
+}
+
+/* ---- evaluation ---- */
+
+static int is_number(const struct esql_scalar *s)
+{
+	return s->kind == EK_INT || s->kind == EK_DOUBLE;
+}
+
+static double as_double(const struct esql_scalar *s)
+{
+	return s->kind == EK_DOUBLE ? s->d : (double)s->i;
+}
+
+/* -1, 0 or 1 into *out; -1 when the two do not compare (ES|QL would refuse the query). */
+static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar *b, int *out)
+{
+	if (is_number(a) && is_number(b)) {
+		if (a->kind == EK_INT && b->kind == EK_INT)
+			*out = (a->i > b->i) - (a->i < b->i);
+		else
+			*out = (as_double(a) > as_double(b)) - (as_double(a) < as_double(b));
+		return 0;
+	}
+	if (a->kind == EK_STR && b->kind == EK_STR) {
+		int c = strcmp(a->s, b->s);
+		*out = (c > 0) - (c < 0);
+		return 0;
+	}
+	if ((a->kind == EK_DATE || b->kind == EK_DATE) && a->kind != EK_BOOL && b->kind != EK_BOOL) {
+		int64_t x, y; /* a date compares with a date, an ISO 8601 string, or epoch milliseconds */
+		const struct esql_scalar *s[2] = {a, b};
+		int64_t *o[2] = {&x, &y};
+		for (int k = 0; k < 2; k++) {
+			if (s[k]->kind == EK_DATE)
+				*o[k] = s[k]->i;
+			else if (s[k]->kind == EK_STR && !field_date_text(s[k]->s, strlen(s[k]->s), o[k]))
+				;
+			else if (s[k]->kind == EK_INT)
+				*o[k] = s[k]->i * 1000;
+			else
+				return -1;
+		}
+		*out = (x > y) - (x < y);
+		return 0;
+	}
+	if (a->kind == EK_BOOL && b->kind == EK_BOOL) {
+		*out = (a->i > b->i) - (a->i < b->i);
+		return 0;
+	}
+	return -1;
+}
+
+static int single(const struct esql_value *v)
+{
+	return v->n == 1;
+}
+
+/* LIKE: * any characters, ? one, \ escapes; case-sensitive, over the whole value. */
+static int like_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *after = NULL;
+	while (*s) {
+		if (*pat == '\\' && pat[1] && pat[1] == *s) {
+			pat += 2, s++;
+		} else if (*pat == '*') {
+			star = pat++;
+			after = s;
+		} else if (*pat == '?' || (*pat == *s && *pat != '\\')) {
+			/* one character: a whole UTF-8 sequence */
+			s++;
+			while (*pat == '?' && ((unsigned char)*s & 0xC0) == 0x80)
+				s++;
+			pat++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++after;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
+}
+
+static struct esql_value eval(const struct enode *n, const struct esql_row *r);
+
+static struct esql_value eval_logic(const struct enode *n, const struct esql_row *r)
+{
+	int any_null = 0, is_and = n->kind == N_AND;
+	for (size_t i = 0; i < n->nargs; i++) {
+		struct esql_value v = eval(n->args[i], r);
+		int known = single(&v) && v.v[0].kind == EK_BOOL;
+		int b = known && v.v[0].i;
+		value_free(&v);
+		if (!known)
+			any_null = 1;
+		else if (is_and ? !b : b)
+			return boolean(!is_and);
+	}
+	return any_null ? null_value : boolean(is_and);
+}
+
+static struct esql_value eval_compare(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value a = eval(n->args[0], r), b = eval(n->args[1], r), out = null_value;
+	int c;
+	if (single(&a) && single(&b) && !compare_scalars(&a.v[0], &b.v[0], &c)) {
+		static const int want[][3] = {{0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1}};
+		out = boolean(want[n->op][c + 1]); /* [op][less, equal, greater] */
+	}
+	value_free(&a);
+	value_free(&b);
+	return out;
+}
+
+static struct esql_value eval_arith(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value a = eval(n->args[0], r), b = eval(n->args[1], r), out = null_value;
+	if (single(&a) && single(&b) && is_number(&a.v[0]) && is_number(&b.v[0])) {
+		const struct esql_scalar *x = &a.v[0], *y = &b.v[0];
+		if (x->kind == EK_INT && y->kind == EK_INT) {
+			int64_t res = 0;
+			int bad = 0;
+			switch (n->op) {
+			case '+': bad = __builtin_add_overflow(x->i, y->i, &res); break;
+			case '-': bad = __builtin_sub_overflow(x->i, y->i, &res); break;
+			case '*': bad = __builtin_mul_overflow(x->i, y->i, &res); break;
+			case '/':
+				bad = y->i == 0 || (x->i == INT64_MIN && y->i == -1);
+				res = bad ? 0 : x->i / y->i;
+				break;
+			default: bad = y->i == 0 || (x->i == INT64_MIN && y->i == -1); res = bad ? 0 : x->i % y->i;
+			}
+			if (!bad) /* an overflow or a division by zero is null, as ES|QL warns */
+				out = integer(res);
+		} else {
+			double p = as_double(x), q = as_double(y), res;
+			switch (n->op) {
+			case '+': res = p + q; break;
+			case '-': res = p - q; break;
+			case '*': res = p * q; break;
+			case '/': res = q == 0 ? NAN : p / q; break;
+			default: res = q == 0 ? NAN : fmod(p, q);
+			}
+			if (isfinite(res))
+				out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = res});
+		}
+	}
+	value_free(&a);
+	value_free(&b);
+	return out;
+}
+
+static struct esql_value eval_in(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value a = eval(n->args[0], r);
+	if (!single(&a)) {
+		value_free(&a);
+		return null_value;
+	}
+	int found = 0, any_null = 0;
+	for (size_t i = 1; i < n->nargs && !found; i++) {
+		struct esql_value b = eval(n->args[i], r);
+		int c;
+		if (!single(&b))
+			any_null = 1;
+		else if (!compare_scalars(&a.v[0], &b.v[0], &c) && c == 0)
+			found = 1;
+		value_free(&b);
+	}
+	value_free(&a);
+	if (found)
+		return boolean(!n->op);
+	return any_null ? null_value : boolean(n->op);
+}
+
+static struct esql_value eval_call(const struct enode *n, const struct esql_row *r);
+
+static struct esql_value eval(const struct enode *n, const struct esql_row *r)
+{
+	switch (n->kind) {
+	case N_LIT: return value_copy(&n->lit);
+	case N_FIELD: return lookup(r, n->name);
+	case N_NOT: {
+		struct esql_value v = eval(n->args[0], r);
+		struct esql_value out = single(&v) && v.v[0].kind == EK_BOOL ? boolean(!v.v[0].i) : null_value;
+		value_free(&v);
+		return out;
+	}
+	case N_AND:
+	case N_OR: return eval_logic(n, r);
+	case N_CMP: return eval_compare(n, r);
+	case N_ARITH: return eval_arith(n, r);
+	case N_NEG: {
+		struct esql_value v = eval(n->args[0], r), out = null_value;
+		if (single(&v) && v.v[0].kind == EK_INT && v.v[0].i != INT64_MIN)
+			out = integer(-v.v[0].i);
+		else if (single(&v) && v.v[0].kind == EK_DOUBLE)
+			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = -v.v[0].d});
+		value_free(&v);
+		return out;
+	}
+	case N_IN: return eval_in(n, r);
+	case N_ISNULL: {
+		struct esql_value v = eval(n->args[0], r);
+		int is_null = v.n == 0;
+		value_free(&v);
+		return boolean(n->op ? !is_null : is_null);
+	}
+	case N_LIKE: {
+		struct esql_value v = eval(n->args[0], r), out = null_value;
+		if (single(&v) && v.v[0].kind == EK_STR)
+			out = boolean(like_match(n->name, v.v[0].s) != n->op);
+		value_free(&v);
+		return out;
+	}
+	default: return eval_call(n, r);
+	}
+}
+
+static int truthy(const struct esql_value *v)
+{
+	return single(v) && v->v[0].kind == EK_BOOL && v->v[0].i;
+}
+
+/* ---- functions ---- */
+
+static char *scalar_text(const struct esql_scalar *s)
+{
+	char buf[64];
+	switch (s->kind) {
+	case EK_BOOL: return xstrdup(s->i ? "true" : "false");
+	case EK_INT: snprintf(buf, sizeof(buf), "%lld", (long long)s->i); return xstrdup(buf);
+	case EK_DOUBLE: snprintf(buf, sizeof(buf), "%.17g", s->d); return xstrdup(buf);
+	case EK_DATE: {
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(s->i, t);
+		return xstrdup(t);
+	}
+	default: return xstrdup(s->s);
+	}
+}
+
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The byte offset of code point k (the end when k is past it). */
+static size_t offset_of(const char *s, size_t k)
+{
+	size_t i = 0;
+	for (; s[i] && k; k--)
+		for (i++; s[i] && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+			;
+	return i;
+}
+
+/* A function of one single-valued string (null otherwise). */
+static const char *string_arg(const struct esql_value *v)
+{
+	return single(v) && v->v[0].kind == EK_STR ? v->v[0].s : NULL;
+}
+
+static int int_arg(const struct esql_value *v, int64_t *out)
+{
+	if (!single(v) || v->v[0].kind != EK_INT)
+		return -1;
+	*out = v->v[0].i;
+	return 0;
+}
+
+static struct esql_value case_change(const struct esql_value *v, int upper)
+{
+	struct esql_value out = null_value;
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->v[i].kind != EK_STR)
+			continue;
+		char *s = xstrdup(v->v[i].s);
+		for (char *c = s; *c; c++) /* ASCII: Elastic's rules compare lower-cased paths and names */
+			*c = (char)(upper ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
+		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = s});
+	}
+	return out;
+}
+
+static struct esql_value trim(const char *s, int left, int right)
+{
+	size_t a = 0, b = strlen(s);
+	while (left && a < b && isspace((unsigned char)s[a]))
+		a++;
+	while (right && b > a && isspace((unsigned char)s[b - 1]))
+		b--;
+	return text(s + a, b - a);
+}
+
+static struct esql_value substring(const char *s, int64_t start, int has_len, int64_t len)
+{
+	int64_t n = (int64_t)code_points(s);
+	if (start < 0)
+		start = n + start + 1;
+	if (start < 1)
+		start = 1;
+	int64_t end = has_len ? (len < 0 ? start - 1 : start - 1 + len) : n;
+	if (end > n)
+		end = n;
+	size_t a = offset_of(s, (size_t)(start - 1)), b = end > start - 1 ? offset_of(s, (size_t)end) : a;
+	return text(s + a, b > a ? b - a : 0);
+}
+
+static struct esql_value mv_pick(const struct esql_value *v, int which) /* 0 first, 1 last, 2 min, 3 max */
+{
+	if (!v->n)
+		return null_value;
+	size_t best = which == 1 ? v->n - 1 : 0;
+	for (size_t i = 1; which >= 2 && i < v->n; i++) {
+		int c;
+		if (!compare_scalars(&v->v[i], &v->v[best], &c) && (which == 2 ? c < 0 : c > 0))
+			best = i;
+	}
+	return one(scalar_copy(&v->v[best]));
+}
+
+static int scalar_equal(const struct esql_scalar *a, const struct esql_scalar *b)
+{
+	int c;
+	return a->kind == b->kind && !compare_scalars(a, b, &c) && c == 0;
+}
+
+static struct esql_value dedupe(const struct esql_value *v)
+{
+	struct esql_value out = null_value;
+	for (size_t i = 0; i < v->n; i++) {
+		size_t k;
+		for (k = 0; k < out.n && !scalar_equal(&out.v[k], &v->v[i]); k++)
+			;
+		if (k == out.n)
+			value_add(&out, scalar_copy(&v->v[i]));
+	}
+	return out;
+}
+
+static struct esql_value to_number(const struct esql_value *v, int want_double)
+{
+	struct esql_value out = null_value;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct esql_scalar *s = &v->v[i];
+		double d;
+		if (s->kind == EK_STR) {
+			char *end;
+			d = strtod(s->s, &end);
+			if (end == s->s || *end)
+				continue; /* not a number: null, as ES|QL warns */
+		} else if (s->kind == EK_DATE) {
+			d = (double)(s->i / 1000);
+		} else {
+			d = s->kind == EK_DOUBLE ? s->d : (double)s->i;
+		}
+		if (want_double)
+			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
+		else if (isfinite(d) && fabs(d) < 9.2e18)
+			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
+	}
+	return out;
+}
+
+static struct esql_value mv_slice(const struct esql_value *v, int64_t start, int64_t end)
+{
+	int64_t n = (int64_t)v->n;
+	if (start < 0)
+		start += n;
+	if (end < 0)
+		end += n;
+	struct esql_value out = null_value;
+	for (int64_t i = start < 0 ? 0 : start; i <= end && i < n; i++)
+		value_add(&out, scalar_copy(&v->v[i]));
+	return out;
+}
+
+static struct esql_value split(const char *s, const char *delim)
+{
+	struct esql_value out = null_value;
+	size_t dl = strlen(delim);
+	if (!dl)
+		return text(s, strlen(s));
+	for (const char *p = s;;) {
+		const char *hit = strstr(p, delim);
+		size_t len = hit ? (size_t)(hit - p) : strlen(p);
+		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = xstrndup(p, len)});
+		if (!hit)
+			break;
+		p = hit + dl;
+	}
+	return out;
+}
+
+static struct esql_value eval_case(const struct enode *n, const struct esql_row *r)
+{
+	size_t i = 0;
+	for (; i + 1 < n->nargs; i += 2) {
+		struct esql_value c = eval(n->args[i], r);
+		int yes = truthy(&c);
+		value_free(&c);
+		if (yes)
+			return eval(n->args[i + 1], r);
+	}
+	return i < n->nargs ? eval(n->args[i], r) : null_value;
+}
+
+static struct esql_value eval_call(const struct enode *n, const struct esql_row *r)
+{
+	const char *f = n->name;
+	if (!strcmp(f, "CASE"))
+		return eval_case(n, r);
+	if (!strcmp(f, "COALESCE")) {
+		for (size_t i = 0; i < n->nargs; i++) {
+			struct esql_value v = eval(n->args[i], r);
+			if (v.n)
+				return v;
+		}
+		return null_value;
+	}
+	struct esql_value a[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}}, out = null_value;
+	size_t na = n->nargs < 3 ? n->nargs : 3;
+	for (size_t i = 0; i < na; i++)
+		a[i] = eval(n->args[i], r);
+	const char *s = string_arg(&a[0]), *t = na > 1 ? string_arg(&a[1]) : NULL;
+	int64_t x, y;
+	if (!strcmp(f, "TO_LOWER") || !strcmp(f, "TO_UPPER")) {
+		out = case_change(&a[0], f[3] == 'U');
+	} else if (!strcmp(f, "LENGTH")) {
+		if (s)
+			out = integer((int64_t)code_points(s));
+	} else if (!strcmp(f, "STARTS_WITH") || !strcmp(f, "ENDS_WITH")) {
+		if (s && t) {
+			size_t ls = strlen(s), lt = strlen(t);
+			out = boolean(lt <= ls && !memcmp(f[0] == 'S' ? s : s + ls - lt, t, lt));
+		}
+	} else if (!strcmp(f, "CONCAT")) {
+		struct strbuf b;
+		strbuf_init(&b, 64);
+		int ok = 1;
+		for (size_t i = 0; i < n->nargs && ok; i++) {
+			struct esql_value v = i < 3 ? value_copy(&a[i]) : eval(n->args[i], r);
+			ok = single(&v);
+			if (ok) {
+				char *piece = scalar_text(&v.v[0]);
+				strbuf_addstr(&b, piece);
+				free(piece);
+			}
+			value_free(&v);
+		}
+		out = ok ? text(b.buf, b.len) : null_value;
+		strbuf_release(&b);
+	} else if (!strcmp(f, "SUBSTRING")) {
+		if (s && !int_arg(&a[1], &x) && (na < 3 || !int_arg(&a[2], &y)))
+			out = substring(s, x, na == 3, na == 3 ? y : 0);
+	} else if (!strcmp(f, "LOCATE")) {
+		if (s && t && (na < 3 || !int_arg(&a[2], &x))) {
+			size_t from = na == 3 && x > 1 ? offset_of(s, (size_t)(x - 1)) : 0;
+			const char *hit = strstr(s + from, t);
+			if (hit) {
+				char *head = xstrndup(s, (size_t)(hit - s));
+				out = integer((int64_t)code_points(head) + 1);
+				free(head);
+			} else {
+				out = integer(0);
+			}
+		}
+	} else if (!strcmp(f, "TRIM") || !strcmp(f, "LTRIM") || !strcmp(f, "RTRIM")) {
+		if (s)
+			out = trim(s, f[0] != 'R', f[0] != 'L');
+	} else if (!strcmp(f, "MV_COUNT")) {
+		if (a[0].n)
+			out = integer((int64_t)a[0].n);
+	} else if (!strcmp(f, "MV_FIRST") || !strcmp(f, "MV_LAST") || !strcmp(f, "MV_MIN") || !strcmp(f, "MV_MAX")) {
+		out = mv_pick(&a[0], !strcmp(f, "MV_FIRST")  ? 0
+		                     : !strcmp(f, "MV_LAST") ? 1
+		                     : !strcmp(f, "MV_MIN")  ? 2
+		                                             : 3);
+	} else if (!strcmp(f, "MV_CONCAT")) {
+		if (a[0].n && t) {
+			struct strbuf b;
+			strbuf_init(&b, 64);
+			for (size_t i = 0; i < a[0].n; i++) {
+				char *piece = scalar_text(&a[0].v[i]);
+				strbuf_addf(&b, "%s%s", i ? t : "", piece);
+				free(piece);
+			}
+			out = text(b.buf, b.len);
+			strbuf_release(&b);
+		}
+	} else if (!strcmp(f, "MV_DEDUPE")) {
+		out = dedupe(&a[0]);
+	} else if (!strcmp(f, "MV_SLICE")) {
+		if (!int_arg(&a[1], &x) && (na < 3 || !int_arg(&a[2], &y)))
+			out = mv_slice(&a[0], x, na == 3 ? y : x);
+	} else if (!strcmp(f, "SPLIT")) {
+		if (s && t)
+			out = split(s, t);
+	} else if (!strcmp(f, "TO_STRING")) {
+		for (size_t i = 0; i < a[0].n; i++)
+			value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
+	} else if (!strcmp(f, "TO_LONG") || !strcmp(f, "TO_INTEGER") || !strcmp(f, "TO_DOUBLE")) {
+		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE"));
+	} else if (!strcmp(f, "TO_BOOLEAN")) {
+		for (size_t i = 0; i < a[0].n; i++) {
+			const struct esql_scalar *v = &a[0].v[i];
+			int b = v->kind == EK_STR      ? !strcasecmp(v->s, "true")
+			        : v->kind == EK_DOUBLE ? v->d != 0
+			                               : v->i != 0;
+			value_add(&out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
+		}
+	} else if (!strcmp(f, "ABS")) {
+		if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].i != INT64_MIN)
+			out = integer(a[0].v[0].i < 0 ? -a[0].v[0].i : a[0].v[0].i);
+		else if (single(&a[0]) && a[0].v[0].kind == EK_DOUBLE)
+			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = fabs(a[0].v[0].d)});
+	}
+	for (size_t i = 0; i < na; i++)
+		value_free(&a[i]);
+	return out;
+}
+
+/* ---- commands over rows ---- */
+
+struct rows {
+	struct esql_row *v;
+	size_t n, cap;
+};
+
+static void rows_push(struct rows *rs, struct esql_row *r)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 16;
+		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+	}
+	rs->v[rs->n++] = *r;
+	memset(r, 0, sizeof(*r));
+}
+
+static void hide(struct esql_row *r, const char *pattern)
+{
+	add_name(&r->hidden, &r->nhidden, xstrdup(pattern));
+}
+
+struct leaf_names {
+	char **names;
+	size_t n;
+	const char *pattern;
+};
+
+static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *value)
+{
+	(void)value;
+	struct leaf_names *ln = ctx;
+	char *n = xstrndup(name, len);
+	int seen = 0;
+	for (size_t i = 0; i < ln->n && !seen; i++)
+		seen = !strcmp(ln->names[i], n);
+	if (!seen && glob_match(ln->pattern, n))
+		add_name(&ln->names, &ln->n, n);
+	else
+		free(n);
+	return 0;
+}
+
+/* KEEP: the columns the patterns name, in their order; the event is no longer seen. */
+static void keep(struct esql_row *r, char *const *patterns, size_t n)
+{
+	struct esql_row out;
+	memset(&out, 0, sizeof(out));
+	for (size_t p = 0; p < n; p++) {
+		struct leaf_names ln = {NULL, 0, patterns[p]};
+		for (size_t i = 0; i < r->n; i++)
+			if (glob_match(patterns[p], r->names[i]))
+				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
+		if (r->src && strchr(patterns[p], '*'))
+			field_each_leaf(r->src, collect_leaf, &ln);
+		else if (r->src && !ln.n && !hidden(r, patterns[p]))
+			add_name(&ln.names, &ln.n, xstrdup(patterns[p]));
+		for (size_t i = 0; i < ln.n; i++) {
+			if (column_index(&out, ln.names[i]) < 0 &&
+			    (column_index(r, ln.names[i]) >= 0 || !hidden(r, ln.names[i]))) {
+				long k = column_index(r, ln.names[i]);
+				set_column(&out, ln.names[i], lookup(r, ln.names[i]), k >= 0 ? r->computed[k] : 0);
+			}
+			free(ln.names[i]);
+		}
+		free(ln.names);
+	}
+	out.tag = r->tag;
+	esql_row_release(r);
+	*r = out;
+}
+
+static void drop(struct esql_row *r, char *const *patterns, size_t n)
+{
+	for (size_t p = 0; p < n; p++) {
+		for (size_t i = r->n; i-- > 0;)
+			if (glob_match(patterns[p], r->names[i]))
+				remove_column(r, i);
+		if (r->src)
+			hide(r, patterns[p]);
+	}
+}
+
+/* A row-wise command on one row: the rows it gives are pushed on out. */
+static void apply_row(const struct command *c, struct esql_row *r, struct rows *out)
+{
+	switch (c->kind) {
+	case K_WHERE: {
+		struct esql_value v = eval(c->expr, r);
+		int yes = truthy(&v);
+		value_free(&v);
+		if (yes)
+			rows_push(out, r);
+		else
+			esql_row_release(r);
+		return;
+	}
+	case K_EVAL:
+		for (size_t i = 0; i < c->nassign; i++) /* each sees the ones before it */
+			set_column(r, c->assign[i].name, eval(c->assign[i].expr, r), 1);
+		break;
+	case K_KEEP: keep(r, c->names, c->nnames); break;
+	case K_DROP: drop(r, c->names, c->nnames); break;
+	case K_RENAME:
+		for (size_t i = 0; i < c->nassign; i++) {
+			struct esql_value v = lookup(r, c->assign[i].from);
+			long k = column_index(r, c->assign[i].from);
+			if (k >= 0)
+				remove_column(r, (size_t)k);
+			if (r->src)
+				hide(r, c->assign[i].from);
+			set_column(r, c->assign[i].name, v, 1);
+		}
+		break;
+	case K_MV_EXPAND: {
+		struct esql_value v = lookup(r, c->names[0]);
+		if (v.n <= 1) {
+			set_column(r, c->names[0], v, 1);
+			break;
+		}
+		for (size_t i = 0; i < v.n; i++) {
+			struct esql_row copy;
+			esql_row_copy(&copy, r);
+			set_column(&copy, c->names[0], one(scalar_copy(&v.v[i])), 1);
+			rows_push(out, &copy);
+		}
+		value_free(&v);
+		esql_row_release(r);
+		return;
+	}
+	default: break;
+	}
+	rows_push(out, r);
+}
+
+static void apply_rowwise(const struct command *c, struct rows *rs)
+{
+	struct rows out = {NULL, 0, 0};
+	for (size_t i = 0; i < rs->n; i++)
+		apply_row(c, &rs->v[i], &out);
+	free(rs->v);
+	*rs = out;
+}
+
+/* ---- STATS ---- */
+
+/* A scalar as a key part: its kind, then its text, so 1 and "1" differ. */
+static void key_add(struct strbuf *k, const struct esql_scalar *s)
+{
+	char *t = scalar_text(s);
+	strbuf_addf(k, "%d:%zu:%s", (int)s->kind, strlen(t), t);
+	free(t);
+}
+
+struct member {
+	char *key;
+	size_t row;
+	struct esql_scalar *by; /* one value per BY field (kind -1: null) */
+	int *by_null;
+};
+
+/* Every combination of the BY fields' values: a multi-valued field puts the row in each group
+ * of its values; a null is a group of its own. */
+static void group_members(const struct command *c, const struct rows *rs, struct member **out, size_t *n)
+{
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	struct esql_value *vals = xcalloc(c->nnames ? c->nnames : 1, sizeof(*vals));
+	size_t *at = xcalloc(c->nnames ? c->nnames : 1, sizeof(*at));
+	for (size_t r = 0; r < rs->n; r++) {
+		for (size_t f = 0; f < c->nnames; f++) {
+			vals[f] = lookup(&rs->v[r], c->names[f]);
+			at[f] = 0;
+		}
+		for (;;) {
+			struct strbuf k;
+			strbuf_init(&k, 64);
+			struct member m = {NULL, r, xcalloc(c->nnames ? c->nnames : 1, sizeof(struct esql_scalar)),
+			                   xcalloc(c->nnames ? c->nnames : 1, sizeof(int))};
+			for (size_t f = 0; f < c->nnames; f++) {
+				if (!vals[f].n) {
+					strbuf_addstr(&k, "N;");
+					m.by_null[f] = 1;
+				} else {
+					key_add(&k, &vals[f].v[at[f]]);
+					strbuf_addch(&k, ';');
+					m.by[f] = scalar_copy(&vals[f].v[at[f]]);
+				}
+			}
+			m.key = strbuf_detach(&k, NULL);
+			if (*n == cap)
+				*out = xrealloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(**out));
+			(*out)[(*n)++] = m;
+			size_t f = 0; /* the next combination, like an odometer */
+			while (f < c->nnames && (vals[f].n <= 1 || ++at[f] == vals[f].n))
+				at[f++] = 0;
+			if (f == c->nnames)
+				break;
+		}
+		for (size_t f = 0; f < c->nnames; f++)
+			value_free(&vals[f]);
+	}
+	free(vals);
+	free(at);
+}
+
+static int by_key_then_row(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+static struct esql_value aggregate(const struct enode *call, const struct rows *rs, const struct member *m, size_t n)
+{
+	const char *f = call->name;
+	if (!strcmp(f, "COUNT") && (call->nargs == 0 || call->args[0]->kind == N_LIT))
+		return integer((int64_t)n); /* COUNT(*) */
+	struct esql_value all = null_value; /* every value of the argument over the group */
+	for (size_t i = 0; i < n; i++) {
+		struct esql_value v = eval(call->args[0], &rs->v[m[i].row]);
+		for (size_t k = 0; k < v.n; k++)
+			value_add(&all, scalar_copy(&v.v[k]));
+		value_free(&v);
+	}
+	struct esql_value out = null_value;
+	if (!strcmp(f, "COUNT")) {
+		out = integer((int64_t)all.n);
+	} else if (!strcmp(f, "COUNT_DISTINCT")) {
+		struct esql_value d = dedupe(&all);
+		out = integer((int64_t)d.n);
+		value_free(&d);
+	} else if (!strcmp(f, "VALUES")) {
+		out = dedupe(&all);
+	} else if (!strcmp(f, "MIN") || !strcmp(f, "MAX")) {
+		out = mv_pick(&all, f[1] == 'I' ? 2 : 3);
+	} else if (all.n) { /* SUM, AVG */
+		int ints = 1;
+		int64_t isum = 0;
+		double dsum = 0;
+		for (size_t k = 0; k < all.n; k++) {
+			if (!is_number(&all.v[k]))
+				continue;
+			if (all.v[k].kind != EK_INT || __builtin_add_overflow(isum, all.v[k].i, &isum))
+				ints = 0;
+			dsum += as_double(&all.v[k]);
+		}
+		if (!strcmp(f, "AVG"))
+			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum / (double)all.n});
+		else
+			out = ints ? integer(isum) : one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum});
+	}
+	value_free(&all);
+	return out;
+}
+
+static void stats(const struct command *c, struct rows *rs)
+{
+	struct member *m;
+	size_t n;
+	group_members(c, rs, &m, &n);
+	/* the groups in the order of their first row */
+	if (n > 1)
+		qsort(m, n, sizeof(*m), by_key_then_row);
+	struct rows out = {NULL, 0, 0};
+	struct group {
+		size_t a, b, first;
+	} *groups = xmalloc((n ? n : 1) * sizeof(*groups));
+	size_t ng = 0;
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && !strcmp(m[b].key, m[a].key))
+			b++;
+		groups[ng++] = (struct group){a, b, m[a].row};
+		a = b;
+	}
+	for (size_t i = 1; i < ng; i++) /* insertion by first row: groups are few */
+		for (size_t j = i; j > 0 && groups[j - 1].first > groups[j].first; j--) {
+			struct group t = groups[j];
+			groups[j] = groups[j - 1];
+			groups[j - 1] = t;
+		}
+	if (!ng && !c->nnames) { /* no BY: one row even over nothing (COUNT is 0) */
+		struct esql_row r;
+		memset(&r, 0, sizeof(r));
+		for (size_t k = 0; k < c->nassign; k++)
+			set_column(&r, c->assign[k].name, aggregate(c->assign[k].expr, rs, m, 0), 1);
+		rows_push(&out, &r);
+	}
+	for (size_t g = 0; g < ng; g++) {
+		struct esql_row r;
+		memset(&r, 0, sizeof(r));
+		const struct member *gm = &m[groups[g].a];
+		size_t gn = groups[g].b - groups[g].a;
+		for (size_t k = 0; k < c->nassign; k++)
+			set_column(&r, c->assign[k].name, aggregate(c->assign[k].expr, rs, gm, gn), 1);
+		for (size_t f = 0; f < c->nnames; f++)
+			set_column(&r, c->names[f], gm->by_null[f] ? null_value : one(scalar_copy(&gm->by[f])), 1);
+		r.tag = rs->v[groups[g].first].tag;
+		rows_push(&out, &r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t f = 0; f < c->nnames; f++)
+			if (!m[i].by_null[f] && m[i].by[f].kind == EK_STR)
+				free(m[i].by[f].s);
+		free(m[i].by);
+		free(m[i].by_null);
+		free(m[i].key);
+	}
+	free(m);
+	free(groups);
+	for (size_t i = 0; i < rs->n; i++)
+		esql_row_release(&rs->v[i]);
+	free(rs->v);
+	*rs = out;
+}
+
+/* ---- SORT ---- */
+
+static const struct command *sorting_by;
+static struct esql_value *sort_vals; /* per row and key */
+
+static int compare_rows(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb, nk = sorting_by->nkeys;
+	for (size_t k = 0; k < nk; k++) {
+		const struct sort_key *key = &sorting_by->keys[k];
+		const struct esql_value *x = &sort_vals[a * nk + k], *y = &sort_vals[b * nk + k];
+		if (!x->n || !y->n) {
+			if (x->n != y->n)
+				return (!x->n) == key->nulls_first ? -1 : 1;
+			continue;
+		}
+		/* a multi-valued key sorts by its least value ascending, its greatest descending */
+		struct esql_value ex = mv_pick(x, key->desc ? 3 : 2), ey = mv_pick(y, key->desc ? 3 : 2);
+		int c = 0;
+		if (compare_scalars(&ex.v[0], &ey.v[0], &c))
+			c = 0;
+		value_free(&ex);
+		value_free(&ey);
+		if (c)
+			return key->desc ? -c : c;
+	}
+	return (a > b) - (a < b); /* stable */
+}
+
+static void sort_rows(const struct command *c, struct rows *rs)
+{
+	size_t nk = c->nkeys, *order = xmalloc((rs->n ? rs->n : 1) * sizeof(*order));
+	sort_vals = xcalloc((rs->n ? rs->n : 1) * nk, sizeof(*sort_vals));
+	for (size_t i = 0; i < rs->n; i++) {
+		order[i] = i;
+		for (size_t k = 0; k < nk; k++)
+			sort_vals[i * nk + k] = lookup(&rs->v[i], c->keys[k].field);
+	}
+	sorting_by = c;
+	qsort(order, rs->n, sizeof(*order), compare_rows);
+	struct esql_row *sorted = xmalloc((rs->n ? rs->n : 1) * sizeof(*sorted));
+	for (size_t i = 0; i < rs->n; i++)
+		sorted[i] = rs->v[order[i]];
+	for (size_t i = 0; i < rs->n * nk; i++)
+		value_free(&sort_vals[i]);
+	free(sort_vals);
+	sort_vals = NULL;
+	free(order);
+	free(rs->v);
+	rs->v = sorted;
+	rs->cap = rs->n;
+}
+
+static void truncate_rows(struct rows *rs, size_t limit)
+{
+	for (size_t i = limit; i < rs->n; i++)
+		esql_row_release(&rs->v[i]);
+	if (rs->n > limit)
+		rs->n = limit;
+}
+
+/* ---- the two halves of a run ---- */
+
+size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
+                    struct esql_row **rows, size_t *nrows, size_t *cap)
+{
+	struct rows rs = {NULL, 0, 0};
+	struct esql_row r;
+	memset(&r, 0, sizeof(r));
+	r.src = ev;
+	r.tag = tag;
+	if (q->meta_id)
+		set_column(&r, "_id", id ? text(id, strlen(id)) : null_value, 0);
+	if (q->meta_index)
+		set_column(&r, "_index", index ? text(index, strlen(index)) : null_value, 0);
+	if (q->meta_version)
+		set_column(&r, "_version", integer(1), 0);
+	rows_push(&rs, &r);
+	for (size_t i = 0; i < q->split && rs.n; i++)
+		apply_rowwise(&q->cmds[i], &rs);
+	/* what the window's commands read comes out of the event now: the row outlives it */
+	for (size_t i = 0; i < rs.n; i++) {
+		struct esql_row *x = &rs.v[i];
+		for (size_t k = 0; k < q->nreferenced && x->src; k++)
+			if (column_index(x, q->referenced[k]) < 0 && !hidden(x, q->referenced[k]))
+				set_column(x, q->referenced[k], lookup(x, q->referenced[k]), 0);
+		x->src = NULL;
+		for (size_t k = 0; k < x->nhidden; k++)
+			free(x->hidden[k]);
+		free(x->hidden);
+		x->hidden = NULL;
+		x->nhidden = 0;
+		if (*nrows == *cap)
+			*rows = xrealloc(*rows, (*cap = *cap ? *cap * 2 : 64) * sizeof(**rows));
+		(*rows)[(*nrows)++] = *x;
+	}
+	size_t n = rs.n;
+	free(rs.v);
+	return n;
+}
+
+void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nrows)
+{
+	struct rows rs = {*rows, *nrows, *nrows};
+	int limited = 0;
+	for (size_t i = q->split; i < q->ncmds; i++) {
+		const struct command *c = &q->cmds[i];
+		if (c->kind == K_STATS)
+			stats(c, &rs);
+		else if (c->kind == K_SORT)
+			sort_rows(c, &rs);
+		else if (c->kind == K_LIMIT)
+			truncate_rows(&rs, (size_t)c->limit), limited = 1;
+		else
+			apply_rowwise(c, &rs);
+	}
+	if (!limited)
+		truncate_rows(&rs, ESQL_LIMIT);
+	*rows = rs.v;
+	*nrows = rs.n;
+}

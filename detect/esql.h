@@ -1,0 +1,83 @@
+/* esql: the part of ES|QL that Elastic's detection rules use, evaluated over a case's events as
+ * Elasticsearch would answer it.
+ *
+ * A query is a pipeline: FROM (index patterns, METADATA _id, _index, _version), then WHERE,
+ * EVAL, KEEP, DROP, RENAME, MV_EXPAND, STATS ... BY, SORT and LIMIT. A rule's pipeline runs in
+ * two parts: the commands up to the first STATS, SORT or LIMIT work on one event at a time
+ * (esql_rows_of, while detect reads the case), the rest on the rows of one execution's window
+ * (esql_finish). What casebook cannot evaluate exactly — GROK, DISSECT, ENRICH, RLIKE and
+ * REPLACE (Java regular expressions), an unknown function — is refused at parse time, naming
+ * it, so a rule is run right or said to be skipped, never run half.
+ *
+ * Values follow ES|QL: a column holds null, one value or several (a multi-valued field); a
+ * comparison or arithmetic on null or on several values is null, and WHERE keeps a row only
+ * when its condition is true. */
+#ifndef CASEBOOK_ESQL_H
+#define CASEBOOK_ESQL_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE };
+
+struct esql_scalar {
+	enum esql_kind kind;
+	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds) */
+	double d;  /* EK_DOUBLE */
+	char *s;   /* EK_STR, malloc'd */
+};
+
+/* A column's value: n == 0 is null, n > 1 a multi-valued field. */
+struct esql_value {
+	struct esql_scalar *v;
+	size_t n;
+};
+
+/* A row: named columns; a row read from an event also sees the event's fields (src) unless a
+ * command hid them. */
+struct esql_row {
+	char **names;
+	struct esql_value *vals;
+	unsigned char *computed; /* the column came from EVAL, RENAME or STATS, not the event */
+	size_t n, cap;
+	const cJSON *src;
+	char **hidden; /* DROP patterns and renamed names, over src */
+	size_t nhidden;
+	int64_t tag; /* the caller's (detect: the hit's index) */
+};
+
+struct esql_query;
+
+struct esql_error {
+	size_t offset;
+	char msg[200];
+	int unsupported; /* valid ES|QL that casebook does not run (else a syntax error) */
+};
+
+struct esql_query *esql_parse(const char *text, struct esql_error *err);
+void esql_free(struct esql_query *q);
+
+/* FROM's index patterns (owned by the query). */
+char *const *esql_indices(const struct esql_query *q, size_t *n);
+/* Whether the pipeline aggregates (has STATS): its rows then have no source event. */
+int esql_aggregates(const struct esql_query *q);
+/* Whether FROM asks for METADATA _id: each row then stands for its source event. */
+int esql_has_id_metadata(const struct esql_query *q);
+
+/* The rows the event gives through the per-event commands (0, 1, or more after MV_EXPAND),
+ * appended to *rows; metadata holds _id, _index and _version. Each row keeps only what the
+ * rest of the pipeline reads, so that it outlives the event. Returns how many. */
+size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
+                    struct esql_row **rows, size_t *nrows, size_t *cap);
+/* Runs the rest of the pipeline over rows (one execution's window, in time order); the result
+ * replaces them. At most limit rows (ES|QL's own LIMIT, else 1,000) are kept. */
+void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nrows);
+
+void esql_row_release(struct esql_row *r);
+void esql_row_copy(struct esql_row *to, const struct esql_row *from);
+/* The columns of the row the pipeline computed (EVAL, RENAME, STATS), as JSON members of obj;
+ * with all set, every column. */
+void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);
+
+#endif

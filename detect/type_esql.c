@@ -1,0 +1,272 @@
+/* ES|QL rules, as Kibana runs them: each execution runs the query over its window's events
+ * (FROM's index patterns, the rule's exceptions); every row of the result is an alert, up to
+ * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
+ * row's source event (its document, and the columns the query computed), named by that event,
+ * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
+ * aggregates (STATS) makes an alert of the row's columns, one per row and execution.
+ *
+ * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
+ * once per execution that sees a row, over the rows of its window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeutil.h"
+#include "detect/esql.h"
+#include "detect/run.h"
+
+struct esql_state {
+	struct esql_query *q;
+	struct esql_row *rows; /* the per-event half's rows; tag: the hit's index */
+	size_t nrows, cap;
+};
+
+static struct esql_query *compile(const struct rule *r, char *why, size_t whylen, int *unsupported)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse(r->query, &err);
+	if (!q && err.unsupported)
+		snprintf(why, whylen, "%s (at offset %zu)", err.msg, err.offset);
+	else if (!q)
+		snprintf(why, whylen, "the ES|QL query does not parse at offset %zu: %s", err.offset, err.msg);
+	*unsupported = !q && err.unsupported;
+	return q;
+}
+
+/* Valid ES|QL that casebook cannot run marks the rule skipped, saying why; a syntax error is
+ * the import's to report (rule.c's query_parses). */
+static int esql_check(const struct rule *r, char *why, size_t whylen)
+{
+	int unsupported;
+	struct esql_query *q = compile(r, why, whylen, &unsupported);
+	esql_free(q);
+	return unsupported ? -1 : 0;
+}
+
+static int esql_compile(struct run *run, char *why, size_t whylen)
+{
+	struct esql_state *st = xcalloc(1, sizeof(*st));
+	int unsupported;
+	if (!(st->q = compile(&run->r, why, whylen, &unsupported))) {
+		free(st);
+		return -1;
+	}
+	run->state = st;
+	return 0;
+}
+
+static void esql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	struct esql_state *st = run->state;
+	size_t n;
+	char *const *indices = esql_indices(st->q, &n);
+	if (!index_matches((const char *const *)indices, n, c->ev.r.index))
+		return;
+	if (exceptions_match(run->x, ev)) { /* Kibana filters the query's source by the exceptions */
+		run->t->suppressed++;
+		return;
+	}
+	struct hit *h = run_add_hit(run, c, NULL, 0);
+	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
+	                  &st->cap)) {
+		free(h->identity);
+		free(h->index);
+		run->nhits--;
+	}
+}
+
+struct esql_alert {
+	int64_t T;
+	struct esql_row row;
+};
+
+static int64_t alert_execution(const void *item)
+{
+	return ((const struct esql_alert *)item)->T;
+}
+
+static const struct run *ordering; /* qsort has no context */
+
+static int by_row_time(const void *a, const void *b)
+{
+	const struct esql_row *x = a, *y = b;
+	int64_t tx = ordering->hits[x->tag].time, ty = ordering->hits[y->tag].time;
+	if (tx != ty)
+		return (tx > ty) - (tx < ty);
+	return (x->tag > y->tag) - (x->tag < y->tag);
+}
+
+static int on_source(const struct run *run)
+{
+	const struct esql_state *st = run->state;
+	return esql_has_id_metadata(st->q) && !esql_aggregates(st->q);
+}
+
+/* Kibana names a row of a source event by the event; any other row by the execution and the row. */
+static void name_alert(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	const struct esql_alert *a = item;
+	const struct hit *h = &run->hits[a->row.tag];
+	cJSON *row = cJSON_CreateObject();
+	esql_row_to_json(&a->row, row, 1);
+	char *text = cJSON_PrintUnformatted(row);
+	cJSON_Delete(row);
+	struct strbuf salt;
+	strbuf_init(&salt, 256);
+	if (on_source(run))
+		strbuf_addf(&salt, "esql:%s", text);
+	else
+		strbuf_addf(&salt, "esql:%lld:%lld:%s", (long long)rule_window_from(&run->r, a->T),
+		            (long long)rule_window_to(&run->r, a->T), text);
+	run_alert_uuid(&run->r, on_source(run) ? &h : NULL, on_source(run) ? 1 : 0, salt.buf, uuid);
+	strbuf_release(&salt);
+	cJSON_free(text);
+}
+
+static void add_computed(cJSON *doc, void *ctx)
+{
+	esql_row_to_json(ctx, doc, 0);
+}
+
+static void add_iso(cJSON *obj, const char *key, int64_t us)
+{
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(us, t);
+	cJSON_AddStringToObject(obj, key, t);
+}
+
+/* An alert of the row's columns alone (an aggregate has no one source event). */
+static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
+{
+	const struct hit *h = &run->hits[a->row.tag];
+	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+	cJSON *doc = cJSON_CreateObject();
+	add_iso(doc, "@timestamp", now);
+	esql_row_to_json(&a->row, doc, 1);
+	cJSON *event = cJSON_CreateObject();
+	cJSON_AddStringToObject(event, "kind", "signal");
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
+	cJSON_AddItemToObject(doc, "event", event);
+	add_iso(doc, "kibana.alert.original_time", h->ts);
+	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
+	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
+	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
+	struct strbuf reason;
+	strbuf_init(&reason, 128);
+	strbuf_addf(&reason, "event created %s alert %s.", run->r.severity, run->r.name);
+	run_add_alert_common(doc, run, uuid, now, reason.buf);
+	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
+	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
+	run_add_rule_fields(doc, run);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
+	cJSON_free(text);
+	strbuf_release(&reason);
+	return rc;
+}
+
+static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	struct esql_alert *a = ctx;
+	if (!on_source(run))
+		return make_row_alert(run, a, uuid, exec_t);
+	const struct hit *h = &run->hits[a->row.tag];
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &a->row);
+}
+
+/* The executions that see a row: from the first whose window reaches it, while their window
+ * still starts at or before it. */
+static void add_executions(const struct run *run, int64_t t, int64_t **Ts, size_t *n, size_t *cap)
+{
+	for (int64_t T = run_first_execution_seeing(run, t); T <= run->last_t && rule_window_from(&run->r, T) <= t;
+	     T += run->r.interval_us) {
+		if (*n == *cap)
+			*Ts = xrealloc(*Ts, (*cap = *cap ? *cap * 2 : 64) * sizeof(**Ts));
+		(*Ts)[(*n)++] = T;
+	}
+}
+
+static int by_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The first row at or after time t (rows in time order). */
+static size_t first_row_at(const struct run *run, const struct esql_state *st, int64_t t)
+{
+	size_t lo = 0, hi = st->nrows;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (run->hits[st->rows[mid].tag].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int esql_finish_run(struct run *run)
+{
+	struct esql_state *st = run->state;
+	ordering = run;
+	if (st->nrows > 1)
+		qsort(st->rows, st->nrows, sizeof(*st->rows), by_row_time);
+	int64_t *Ts = NULL;
+	size_t nT = 0, capT = 0;
+	for (size_t i = 0; i < st->nrows; i++)
+		add_executions(run, run->hits[st->rows[i].tag].time, &Ts, &nT, &capT);
+	if (nT > 1)
+		qsort(Ts, nT, sizeof(*Ts), by_int64);
+	struct esql_alert *alerts = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t k = 0; k < nT; k++) {
+		if (k && Ts[k] == Ts[k - 1])
+			continue;
+		int64_t from = rule_window_from(&run->r, Ts[k]), to = rule_window_to(&run->r, Ts[k]);
+		size_t a = first_row_at(run, st, from), b = first_row_at(run, st, to + 1);
+		size_t nw = b > a ? b - a : 0;
+		struct esql_row *window = xmalloc((nw ? nw : 1) * sizeof(*window));
+		for (size_t i = 0; i < nw; i++)
+			esql_row_copy(&window[i], &st->rows[a + i]);
+		esql_finish(st->q, &window, &nw);
+		for (size_t i = 0; i < nw; i++) {
+			if (n == cap)
+				alerts = xrealloc(alerts, (cap = cap ? cap * 2 : 64) * sizeof(*alerts));
+			alerts[n++] = (struct esql_alert){Ts[k], window[i]};
+		}
+		free(window);
+	}
+	free(Ts);
+	run->t->matched += n;
+	/* the alerts are in execution order already, each execution's in the query's row order */
+	int rc = run_alerts_in_order(run, alerts, n, sizeof(*alerts), alert_execution, name_alert, make_alert);
+	for (size_t i = 0; i < n; i++)
+		esql_row_release(&alerts[i].row);
+	free(alerts);
+	return rc ? -1 : 0;
+}
+
+static void esql_release(struct run *run)
+{
+	struct esql_state *st = run->state;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nrows; i++)
+		esql_row_release(&st->rows[i]);
+	free(st->rows);
+	esql_free(st->q);
+	free(st);
+	run->state = NULL;
+}
+
+const struct rule_type esql_type = {.name = "esql",
+                                    .language = "esql",
+                                    .category = "ES|QL Rule",
+                                    .type_id = "siem.esqlRule",
+                                    .check = esql_check,
+                                    .compile = esql_compile,
+                                    .consider = esql_consider,
+                                    .finish = esql_finish_run,
+                                    .release = esql_release};
