@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/kql.h"
 
 #define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
 #define ESQL_LIMIT     1000 /* ES|QL's implicit LIMIT */
@@ -24,10 +25,11 @@ enum cmp_op { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 struct enode {
 	enum node_kind kind;
 	int op;     /* cmp_op, or '+', '-', '*', '/', '%'; for N_ISNULL and N_LIKE, negated */
-	char *name; /* N_FIELD, N_CALL (upper-cased), N_LIKE's pattern */
+	char *name; /* N_FIELD, N_CALL (upper-cased) */
 	struct esql_value lit;
 	struct enode **args;
 	size_t nargs;
+	struct kql_node *kql; /* KQL("..."), compiled */
 };
 
 enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_STATS, K_SORT, K_LIMIT };
@@ -48,8 +50,10 @@ struct command {
 	struct enode *expr;    /* WHERE */
 	struct assign *assign; /* EVAL, STATS (aggregates), RENAME */
 	size_t nassign;
-	char **names; /* KEEP, DROP patterns; MV_EXPAND's field; STATS's BY fields */
+	char **names; /* KEEP, DROP patterns; MV_EXPAND's field */
 	size_t nnames;
+	struct assign *by; /* STATS's BY: [name =] expression */
+	size_t nby;
 	struct sort_key *keys;
 	size_t nkeys;
 	int64_t limit;
@@ -301,6 +305,7 @@ static void node_free(struct enode *n)
 	free(n->args);
 	free(n->name);
 	value_free(&n->lit);
+	kql_free(n->kql);
 	free(n);
 }
 
@@ -310,18 +315,19 @@ static const struct function {
 	int min, max; /* max -1: any number */
 	int aggregate;
 } functions[] = {
-    {"TO_LOWER", 1, 1, 0},    {"TO_UPPER", 1, 1, 0},  {"LENGTH", 1, 1, 0},
-    {"STARTS_WITH", 2, 2, 0}, {"ENDS_WITH", 2, 2, 0}, {"CONCAT", 2, -1, 0},
-    {"SUBSTRING", 2, 3, 0},   {"LOCATE", 2, 3, 0},    {"TRIM", 1, 1, 0},
-    {"LTRIM", 1, 1, 0},       {"RTRIM", 1, 1, 0},     {"COALESCE", 1, -1, 0},
-    {"CASE", 2, -1, 0},       {"MV_COUNT", 1, 1, 0},  {"MV_FIRST", 1, 1, 0},
-    {"MV_LAST", 1, 1, 0},     {"MV_MIN", 1, 1, 0},    {"MV_MAX", 1, 1, 0},
-    {"MV_CONCAT", 2, 2, 0},   {"MV_DEDUPE", 1, 1, 0}, {"MV_SLICE", 2, 3, 0},
-    {"SPLIT", 2, 2, 0},       {"TO_STRING", 1, 1, 0}, {"TO_LONG", 1, 1, 0},
-    {"TO_INTEGER", 1, 1, 0},  {"TO_DOUBLE", 1, 1, 0}, {"TO_BOOLEAN", 1, 1, 0},
-    {"ABS", 1, 1, 0},         {"COUNT", 0, 1, 1},     {"COUNT_DISTINCT", 1, 2, 1},
-    {"VALUES", 1, 1, 1},      {"MIN", 1, 1, 1},       {"MAX", 1, 1, 1},
-    {"SUM", 1, 1, 1},         {"AVG", 1, 1, 1},
+    {"TO_LOWER", 1, 1, 0},    {"TO_UPPER", 1, 1, 0},    {"LENGTH", 1, 1, 0},
+    {"STARTS_WITH", 2, 2, 0}, {"ENDS_WITH", 2, 2, 0},   {"CONCAT", 2, -1, 0},
+    {"SUBSTRING", 2, 3, 0},   {"LOCATE", 2, 3, 0},      {"TRIM", 1, 1, 0},
+    {"LTRIM", 1, 1, 0},       {"RTRIM", 1, 1, 0},       {"COALESCE", 1, -1, 0},
+    {"CASE", 2, -1, 0},       {"MV_COUNT", 1, 1, 0},    {"MV_FIRST", 1, 1, 0},
+    {"MV_LAST", 1, 1, 0},     {"MV_MIN", 1, 1, 0},      {"MV_MAX", 1, 1, 0},
+    {"MV_CONCAT", 2, 2, 0},   {"MV_DEDUPE", 1, 1, 0},   {"MV_SLICE", 2, 3, 0},
+    {"SPLIT", 2, 2, 0},       {"TO_STRING", 1, 1, 0},   {"TO_LONG", 1, 1, 0},
+    {"TO_INTEGER", 1, 1, 0},  {"TO_DOUBLE", 1, 1, 0},   {"TO_BOOLEAN", 1, 1, 0},
+    {"ABS", 1, 1, 0},         {"COUNT", 0, 1, 1},       {"COUNT_DISTINCT", 1, 2, 1},
+    {"VALUES", 1, 1, 1},      {"MIN", 1, 1, 1},         {"MAX", 1, 1, 1},
+    {"SUM", 1, 1, 1},         {"AVG", 1, 1, 1},         {"DATE_TRUNC", 2, 2, 0},
+    {"KQL", 1, 1, 0},         {"CIDR_MATCH", 2, -1, 0}, {"TO_IP", 1, 1, 0},
 };
 
 static const struct function *function_named(const char *name)
@@ -333,6 +339,46 @@ static const struct function *function_named(const char *name)
 }
 
 static struct enode *parse_or(struct parser *p);
+
+/* A number followed by a time unit is a time span (60 seconds, 1 hour, 5m). */
+static void span_unit(struct parser *p, struct enode *n)
+{
+	static const struct {
+		const char *name;
+		int64_t us;
+	} units[] = {{"ms", 1000},          {"millisecond", 1000}, {"milliseconds", 1000}, {"s", 1000000},
+	             {"sec", 1000000},      {"second", 1000000},   {"seconds", 1000000},   {"min", 60000000},
+	             {"minute", 60000000},  {"minutes", 60000000}, {"m", 60000000},        {"h", 3600000000},
+	             {"hour", 3600000000},  {"hours", 3600000000}, {"d", 86400000000},     {"day", 86400000000},
+	             {"days", 86400000000}, {"w", 604800000000},   {"week", 604800000000}, {"weeks", 604800000000}};
+	static const char *const calendar[] = {"month", "months", "mo",    "quarter", "quarters",
+	                                       "q",     "year",   "years", "yr",      "y"};
+	size_t save = p->pos;
+	skip_space(p);
+	size_t at = p->pos;
+	while (isalpha((unsigned char)p->s[p->pos]))
+		p->pos++;
+	size_t len = p->pos - at;
+	if (!len || ident_char(p->s[p->pos]) || n->lit.n != 1 || n->lit.v[0].kind != EK_INT) {
+		p->pos = save;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].name) == len && !strncasecmp(p->s + at, units[i].name, len)) {
+			int64_t us;
+			if (__builtin_mul_overflow(n->lit.v[0].i, units[i].us, &us))
+				fail(p, at, "the time span is too long");
+			n->lit.v[0] = (struct esql_scalar){.kind = EK_SPAN, .i = us};
+			return;
+		}
+	for (size_t i = 0; i < sizeof(calendar) / sizeof(calendar[0]); i++)
+		if (strlen(calendar[i]) == len && !strncasecmp(p->s + at, calendar[i], len)) {
+			unsupported(
+			    p, at, "calendar time spans (months, quarters, years) are not ones casebook evaluates yet");
+			return;
+		}
+	p->pos = save;
+}
 
 static struct enode *parse_number(struct parser *p)
 {
@@ -366,6 +412,7 @@ static struct enode *parse_number(struct parser *p)
 	if (is_double)
 		n->lit = one((struct esql_scalar){.kind = EK_DOUBLE, .d = strtod(t, NULL)});
 	free(t);
+	span_unit(p, n);
 	return n;
 }
 
@@ -402,6 +449,14 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
+	if (!p->failed && !strcmp(name, "KQL")) { /* KQL("..."): casebook's own KQL engine, on the event */
+		const struct enode *a = n->args[0];
+		struct kql_error kerr;
+		if (a->kind != N_LIT || a->lit.n != 1 || a->lit.v[0].kind != EK_STR)
+			fail(p, at, "KQL takes a string");
+		else if (!(n->kql = kql_parse(a->lit.v[0].s, &kerr)))
+			fail(p, at, "the KQL in KQL() does not parse at column %zu: %s", kerr.column, kerr.msg);
+	}
 	if (p->failed) {
 		node_free(n);
 		return NULL;
@@ -547,16 +602,26 @@ static struct enode *parse_comparison(struct parser *p)
 		return NULL;
 	}
 	if (accept_kw(p, "like")) {
-		char *pattern = string_token(p);
-		if (!pattern) {
-			fail(p, p->pos, "LIKE takes a string pattern");
-			node_free(left);
+		struct enode *n = node(N_LIKE); /* a pattern, or a list of them: literal nodes after the value */
+		n->op = negated;
+		node_add(n, left);
+		int list = accept(p, "(");
+		do {
+			char *pattern = string_token(p);
+			if (!pattern) {
+				fail(p, p->pos, "LIKE takes a string pattern");
+				break;
+			}
+			struct enode *lit = node(N_LIT);
+			lit->lit = one((struct esql_scalar){.kind = EK_STR, .s = pattern});
+			node_add(n, lit);
+		} while (list && accept(p, ","));
+		if (list)
+			expect(p, ")");
+		if (p->failed) {
+			node_free(n);
 			return NULL;
 		}
-		struct enode *n = node(N_LIKE);
-		n->op = negated;
-		n->name = pattern;
-		node_add(n, left);
 		return n;
 	}
 	if (accept_kw(p, "in")) {
@@ -652,6 +717,11 @@ static void command_free(struct command *c)
 		node_free(c->assign[i].expr);
 	}
 	free(c->assign);
+	for (size_t i = 0; i < c->nby; i++) {
+		free(c->by[i].name);
+		node_free(c->by[i].expr);
+	}
+	free(c->by);
 	for (size_t i = 0; i < c->nnames; i++)
 		free(c->names[i]);
 	free(c->names);
@@ -696,8 +766,8 @@ static char *expression_text(struct parser *p, size_t from)
 	return xstrndup(p->s + from, end - from);
 }
 
-/* EVAL and STATS: [name =] expression, comma separated. */
-static void parse_assignments(struct parser *p, struct command *c, int aggregates)
+/* EVAL, STATS and its BY: [name =] expression, comma separated. */
+static void parse_assignments(struct parser *p, struct command *c, int aggregates, int by)
 {
 	do {
 		skip_space(p);
@@ -712,6 +782,16 @@ static void parse_assignments(struct parser *p, struct command *c, int aggregate
 		if (!e) {
 			free(name);
 			return;
+		}
+		if (by) {
+			if (e->kind == N_CALL && function_named(e->name)->aggregate)
+				fail(p, start, "BY takes fields or expressions, not aggregates");
+			c->by = xrealloc(c->by, (c->nby + 1) * sizeof(*c->by));
+			c->by[c->nby++] = (struct assign){name                 ? name
+			                                  : e->kind == N_FIELD ? xstrdup(e->name)
+			                                                       : expression_text(p, start),
+			                                  e, NULL};
+			continue;
 		}
 		if (aggregates && (e->kind != N_CALL || !function_named(e->name)->aggregate)) {
 			fail(p, start,
@@ -814,7 +894,7 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		c.expr = parse_or(p);
 	} else if (accept_kw(p, "eval")) {
 		c.kind = K_EVAL;
-		parse_assignments(p, &c, 0);
+		parse_assignments(p, &c, 0, 0);
 		for (size_t i = 0; i < c.nassign && !p->failed; i++)
 			if (c.assign[i].expr->kind == N_CALL && function_named(c.assign[i].expr->name)->aggregate)
 				fail(p, at, "%s is an aggregate: it belongs in STATS", c.assign[i].expr->name);
@@ -847,13 +927,13 @@ static void parse_command(struct parser *p, struct esql_query *q)
 	} else if (accept_kw(p, "stats")) {
 		c.kind = K_STATS;
 		if (!peek_kw(p, "by"))
-			parse_assignments(p, &c, 1);
+			parse_assignments(p, &c, 1, 0);
 		for (size_t i = 0; i < c.nassign && !p->failed; i++)
 			if (aggregate_inside(c.assign[i].expr))
 				unsupported(p, at, "an aggregate inside another is not something casebook evaluates");
 		if (!p->failed && accept_kw(p, "by"))
-			parse_names(p, &c, 0);
-		if (!p->failed && !c.nassign && !c.nnames)
+			parse_assignments(p, &c, 0, 1);
+		if (!p->failed && !c.nassign && !c.nby)
 			fail(p, at, "STATS takes aggregates, BY fields, or both");
 	} else if (accept_kw(p, "sort")) {
 		c.kind = K_SORT;
@@ -917,6 +997,8 @@ static void plan_split(struct esql_query *q)
 			if (c->assign[k].from)
 				add_name(&q->referenced, &q->nreferenced, xstrdup(c->assign[k].from));
 		}
+		for (size_t k = 0; k < c->nby; k++)
+			collect_fields(c->by[k].expr, &q->referenced, &q->nreferenced);
 		for (size_t k = 0; k < c->nnames; k++)
 			add_name(&q->referenced, &q->nreferenced, xstrdup(c->names[k]));
 		for (size_t k = 0; k < c->nkeys; k++)
@@ -1132,6 +1214,7 @@ static cJSON *scalar_json(const struct esql_scalar *s)
 		time_format_iso8601(s->i, t);
 		return cJSON_CreateString(t);
 	}
+	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return cJSON_CreateString(buf);
 	default: return cJSON_CreateString(s->s);
 	}
 }
@@ -1184,7 +1267,8 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 		*out = (c > 0) - (c < 0);
 		return 0;
 	}
-	if ((a->kind == EK_DATE || b->kind == EK_DATE) && a->kind != EK_BOOL && b->kind != EK_BOOL) {
+	if ((a->kind == EK_DATE || b->kind == EK_DATE) && a->kind != EK_BOOL && b->kind != EK_BOOL &&
+	    a->kind != EK_SPAN && b->kind != EK_SPAN) {
 		int64_t x, y; /* a date compares with a date, an ISO 8601 string, or epoch milliseconds */
 		const struct esql_scalar *s[2] = {a, b};
 		int64_t *o[2] = {&x, &y};
@@ -1201,7 +1285,7 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 		*out = (x > y) - (x < y);
 		return 0;
 	}
-	if (a->kind == EK_BOOL && b->kind == EK_BOOL) {
+	if ((a->kind == EK_BOOL && b->kind == EK_BOOL) || (a->kind == EK_SPAN && b->kind == EK_SPAN)) {
 		*out = (a->i > b->i) - (a->i < b->i);
 		return 0;
 	}
@@ -1275,7 +1359,23 @@ static struct esql_value eval_compare(const struct enode *n, const struct esql_r
 static struct esql_value eval_arith(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value a = eval(n->args[0], r), b = eval(n->args[1], r), out = null_value;
-	if (single(&a) && single(&b) && is_number(&a.v[0]) && is_number(&b.v[0])) {
+	int64_t us; /* a string beside a time span is a date, as ES|QL casts a literal */
+	if (single(&a) && single(&b) && a.v[0].kind == EK_STR && b.v[0].kind == EK_SPAN &&
+	    !field_date_text(a.v[0].s, strlen(a.v[0].s), &us)) {
+		free(a.v[0].s);
+		a.v[0] = (struct esql_scalar){.kind = EK_DATE, .i = us};
+	}
+	if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && a.v[0].kind == EK_DATE &&
+	    b.v[0].kind == EK_SPAN) { /* a date moved by a time span */
+		int64_t res;
+		if (!(n->op == '+' ? __builtin_add_overflow(a.v[0].i, b.v[0].i, &res)
+		                   : __builtin_sub_overflow(a.v[0].i, b.v[0].i, &res)))
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = res});
+	} else if (single(&a) && single(&b) && n->op == '+' && a.v[0].kind == EK_SPAN && b.v[0].kind == EK_DATE) {
+		int64_t res;
+		if (!__builtin_add_overflow(a.v[0].i, b.v[0].i, &res))
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = res});
+	} else if (single(&a) && single(&b) && is_number(&a.v[0]) && is_number(&b.v[0])) {
 		const struct esql_scalar *x = &a.v[0], *y = &b.v[0];
 		if (x->kind == EK_INT && y->kind == EK_INT) {
 			int64_t res = 0;
@@ -1368,8 +1468,12 @@ static struct esql_value eval(const struct enode *n, const struct esql_row *r)
 	}
 	case N_LIKE: {
 		struct esql_value v = eval(n->args[0], r), out = null_value;
-		if (single(&v) && v.v[0].kind == EK_STR)
-			out = boolean(like_match(n->name, v.v[0].s) != n->op);
+		if (single(&v) && v.v[0].kind == EK_STR) {
+			int hit = 0;
+			for (size_t i = 1; i < n->nargs && !hit; i++)
+				hit = like_match(n->args[i]->lit.v[0].s, v.v[0].s);
+			out = boolean(hit != n->op);
+		}
 		value_free(&v);
 		return out;
 	}
@@ -1396,6 +1500,7 @@ static char *scalar_text(const struct esql_scalar *s)
 		time_format_iso8601(s->i, t);
 		return xstrdup(t);
 	}
+	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return xstrdup(buf);
 	default: return xstrdup(s->s);
 	}
 }
@@ -1569,6 +1674,36 @@ static struct esql_value eval_case(const struct enode *n, const struct esql_row 
 	return i < n->nargs ? eval(n->args[i], r) : null_value;
 }
 
+/* Rounds down to a multiple of the span from the epoch; spans of whole weeks start on Monday
+ * (1970-01-05), as Elasticsearch's date rounding does. */
+static int64_t date_trunc(int64_t us, int64_t span)
+{
+	int64_t origin = span % 604800000000 == 0 ? 4 * 86400000000 : 0, t = us - origin;
+	int64_t q = t / span;
+	if (q * span > t)
+		q--;
+	return q * span + origin;
+}
+
+/* CIDR_MATCH(ip, block, ...): whether the address is in one of the blocks. */
+static struct esql_value cidr_match(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value ip = eval(n->args[0], r), out = null_value;
+	unsigned char addr[16];
+	if (single(&ip) && ip.v[0].kind == EK_STR && !field_ip_parse(ip.v[0].s, strlen(ip.v[0].s), addr)) {
+		int hit = 0;
+		for (size_t i = 1; i < n->nargs && !hit; i++) {
+			struct esql_value b = eval(n->args[i], r);
+			for (size_t k = 0; k < b.n && !hit; k++)
+				hit = b.v[k].kind == EK_STR && field_ip_in_cidr(addr, b.v[k].s, strlen(b.v[k].s)) == 1;
+			value_free(&b);
+		}
+		out = boolean(hit);
+	}
+	value_free(&ip);
+	return out;
+}
+
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r)
 {
 	const char *f = n->name;
@@ -1582,6 +1717,10 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		}
 		return null_value;
 	}
+	if (!strcmp(f, "KQL")) /* on the event the row came from: after STATS there is none */
+		return r->src ? boolean(kql_match(n->kql, r->src)) : null_value;
+	if (!strcmp(f, "CIDR_MATCH"))
+		return cidr_match(n, r);
 	struct esql_value a[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}}, out = null_value;
 	size_t na = n->nargs < 3 ? n->nargs : 3;
 	for (size_t i = 0; i < na; i++)
@@ -1673,6 +1812,14 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 			                               : v->i != 0;
 			value_add(&out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
 		}
+	} else if (!strcmp(f, "DATE_TRUNC")) {
+		if (single(&a[0]) && a[0].v[0].kind == EK_SPAN && a[0].v[0].i > 0 && single(&a[1]) &&
+		    a[1].v[0].kind == EK_DATE)
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
+	} else if (!strcmp(f, "TO_IP")) {
+		unsigned char ip[16];
+		if (s && !field_ip_parse(s, strlen(s), ip))
+			out = text(s, strlen(s));
 	} else if (!strcmp(f, "ABS")) {
 		if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].i != INT64_MIN)
 			out = integer(a[0].v[0].i < 0 ? -a[0].v[0].i : a[0].v[0].i);
@@ -1852,19 +1999,19 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	struct esql_value *vals = xcalloc(c->nnames ? c->nnames : 1, sizeof(*vals));
-	size_t *at = xcalloc(c->nnames ? c->nnames : 1, sizeof(*at));
+	struct esql_value *vals = xcalloc(c->nby ? c->nby : 1, sizeof(*vals));
+	size_t *at = xcalloc(c->nby ? c->nby : 1, sizeof(*at));
 	for (size_t r = 0; r < rs->n; r++) {
-		for (size_t f = 0; f < c->nnames; f++) {
-			vals[f] = lookup(&rs->v[r], c->names[f]);
+		for (size_t f = 0; f < c->nby; f++) {
+			vals[f] = eval(c->by[f].expr, &rs->v[r]);
 			at[f] = 0;
 		}
 		for (;;) {
 			struct strbuf k;
 			strbuf_init(&k, 64);
-			struct member m = {NULL, r, xcalloc(c->nnames ? c->nnames : 1, sizeof(struct esql_scalar)),
-			                   xcalloc(c->nnames ? c->nnames : 1, sizeof(int))};
-			for (size_t f = 0; f < c->nnames; f++) {
+			struct member m = {NULL, r, xcalloc(c->nby ? c->nby : 1, sizeof(struct esql_scalar)),
+			                   xcalloc(c->nby ? c->nby : 1, sizeof(int))};
+			for (size_t f = 0; f < c->nby; f++) {
 				if (!vals[f].n) {
 					strbuf_addstr(&k, "N;");
 					m.by_null[f] = 1;
@@ -1879,12 +2026,12 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 				*out = xrealloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(**out));
 			(*out)[(*n)++] = m;
 			size_t f = 0; /* the next combination, like an odometer */
-			while (f < c->nnames && (vals[f].n <= 1 || ++at[f] == vals[f].n))
+			while (f < c->nby && (vals[f].n <= 1 || ++at[f] == vals[f].n))
 				at[f++] = 0;
-			if (f == c->nnames)
+			if (f == c->nby)
 				break;
 		}
-		for (size_t f = 0; f < c->nnames; f++)
+		for (size_t f = 0; f < c->nby; f++)
 			value_free(&vals[f]);
 	}
 	free(vals);
@@ -1967,7 +2114,7 @@ static void stats(const struct command *c, struct rows *rs)
 			groups[j] = groups[j - 1];
 			groups[j - 1] = t;
 		}
-	if (!ng && !c->nnames) { /* no BY: one row even over nothing (COUNT is 0) */
+	if (!ng && !c->nby) { /* no BY: one row even over nothing (COUNT is 0) */
 		struct esql_row r;
 		memset(&r, 0, sizeof(r));
 		for (size_t k = 0; k < c->nassign; k++)
@@ -1981,13 +2128,13 @@ static void stats(const struct command *c, struct rows *rs)
 		size_t gn = groups[g].b - groups[g].a;
 		for (size_t k = 0; k < c->nassign; k++)
 			set_column(&r, c->assign[k].name, aggregate(c->assign[k].expr, rs, gm, gn), 1);
-		for (size_t f = 0; f < c->nnames; f++)
-			set_column(&r, c->names[f], gm->by_null[f] ? null_value : one(scalar_copy(&gm->by[f])), 1);
+		for (size_t f = 0; f < c->nby; f++)
+			set_column(&r, c->by[f].name, gm->by_null[f] ? null_value : one(scalar_copy(&gm->by[f])), 1);
 		r.tag = rs->v[groups[g].first].tag;
 		rows_push(&out, &r);
 	}
 	for (size_t i = 0; i < n; i++) {
-		for (size_t f = 0; f < c->nnames; f++)
+		for (size_t f = 0; f < c->nby; f++)
 			if (!m[i].by_null[f] && m[i].by[f].kind == EK_STR)
 				free(m[i].by[f].s);
 		free(m[i].by);

@@ -19,11 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE };
+enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN };
 
 struct esql_scalar {
 	enum esql_kind kind;
-	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds) */
+	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds) */
 	double d;  /* EK_DOUBLE */
 	char *s;   /* EK_STR, malloc'd */
 };

@@ -106,6 +106,28 @@ static const struct {
     {"FROM x | WHERE a == \"x\" | MV_EXPAND b | STATS c = COUNT(*) BY b | SORT c DESC, b",
      "[{\"a\":\"x\",\"b\":[\"p\",\"q\"]},{\"a\":\"x\",\"b\":\"q\"},{\"a\":\"y\",\"b\":\"p\"}]",
      "{\"c\":2,\"b\":\"q\"}\n{\"c\":1,\"b\":\"p\"}\n"},
+    /* time spans: DATE_TRUNC, and BY an expression named by its text */
+    {"FROM x | STATS c = count() BY w = DATE_TRUNC(5 minutes, @timestamp), h | SORT w",
+     "[{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"h\":\"a\"},{\"@timestamp\":\"2024-05-01T10:04:59Z\",\"h\":\"a\"},"
+     "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"h\":\"a\"}]",
+     "{\"c\":2,\"w\":\"2024-05-01T10:00:00.000000Z\",\"h\":\"a\"}\n{\"c\":1,\"w\":\"2024-05-01T10:05:00.000000Z\","
+     "\"h\":\"a\"}"
+     "\n"},
+    {"FROM x | STATS c = COUNT(*) BY DATE_TRUNC(1 week, @timestamp)", "[{\"@timestamp\":\"2024-05-01T10:01:00Z\"}]",
+     "{\"c\":1,\"DATE_TRUNC(1 week, @timestamp)\":\"2024-04-29T00:00:00.000000Z\"}\n"}, /* a Monday */
+    {"FROM x | WHERE @timestamp > \"2024-05-01T12:00:00Z\" - 2 hours | KEEP id",
+     "[{\"@timestamp\":\"2024-05-01T09:59:00Z\",\"id\":1},{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"id\":2}]",
+     "{\"id\":2}\n"},
+    /* KQL() runs casebook's KQL on the event; CIDR_MATCH; LIKE over a list of patterns */
+    {"FROM x | WHERE KQL(\"\"\"process.name:(curl or wget) and not user.name:root\"\"\") | KEEP id",
+     "[{\"id\":1,\"process\":{\"name\":\"curl\"},\"user\":{\"name\":\"amy\"}},{\"id\":2,\"process\":{\"name\":"
+     "\"wget\"},\"user\":{\"name\":\"root\"}}]",
+     "{\"id\":1}\n"},
+    {"FROM x | WHERE CIDR_MATCH(TO_IP(destination.ip), \"10.0.0.0/8\", \"192.168.0.0/16\") | KEEP id",
+     "[{\"id\":1,\"destination\":{\"ip\":\"10.1.2.3\"}},{\"id\":2,\"destination\":{\"ip\":\"8.8.8.8\"}},{\"id\":3}]",
+     "{\"id\":1}\n"},
+    {"FROM x | WHERE f LIKE (\"*.sh\", \"*.py\") | KEEP f", "[{\"f\":\"a.sh\"},{\"f\":\"b.py\"},{\"f\":\"c.rb\"}]",
+     "{\"f\":\"a.sh\"}\n{\"f\":\"b.py\"}\n"},
     /* keywords and function names in any case; `quoted` names; comments */
     {"from x // a comment\n| where TO_UPPER(`process.name`) == \"CURL\" /* and */ | keep `process.name`",
      "[{\"process\":{\"name\":\"curl\"}},{\"process\":{\"name\":\"ls\"}}]", "{\"process.name\":\"curl\"}\n"},
@@ -149,6 +171,10 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
 	     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)"},
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
+	    {"FROM x | EVAL d = DATE_TRUNC(1 month, @timestamp)", 1, 31,
+	     "calendar time spans (months, quarters, years) are not ones casebook evaluates yet"},
+	    {"FROM x | WHERE KQL(\"a:(\")", 0, 15,
+	     "the KQL in KQL() does not parse at column 4: expected a field or value but the query ended"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct esql_error err;
