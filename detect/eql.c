@@ -817,7 +817,7 @@ static const char *regex_too_complex(const char *pat, size_t len)
 			if (c == '\\') {
 				i++;
 			} else if (c == '[') {
-				/* as compile_regex reads it: a ] first (after an optional ^) is a literal */
+				/* as lucene_regex_compile reads it: a ] first (after an optional ^) is a literal */
 				in_class = 1;
 				if (i + 1 < len && pat[i + 1] == '^')
 					i++;
@@ -832,7 +832,7 @@ static const char *regex_too_complex(const char *pat, size_t len)
 }
 
 /* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
-static int compile_regex(const char *pat, size_t len, int caseless, regex_t *re, const char **why)
+int lucene_regex_compile(const char *pat, size_t len, int caseless, regex_t *re, const char **why)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, len + 8);
@@ -902,7 +902,7 @@ static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, 
 		if (is_regex) {
 			n->res = xrealloc(n->res, (n->npats + 1) * sizeof(*n->res));
 			const char *why;
-			if (compile_regex(text, len, caseless, &n->res[n->npats], &why)) {
+			if (lucene_regex_compile(text, len, caseless, &n->res[n->npats], &why)) {
 				fail_at(p, at, "%s", why);
 				free(text);
 				break;

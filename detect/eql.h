@@ -11,6 +11,7 @@
 #define CASEBOOK_EQL_H
 
 #include <cJSON.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,5 +73,10 @@ int eql_required_caseless_prefix(const struct eql_query *q, char **prefix);
 struct needles;
 /* The needles an event must hold to pass the query (a sequence: to pass any of its stages). */
 void eql_needles(const struct eql_query *q, struct needles *out);
+
+/* A Lucene regular expression (EQL's regex, ES|QL's RLIKE: matched against the whole value)
+ * as a POSIX one; patterns whose compiled form would explode are refused, saying why in *why.
+ * 0, or -1 with *why set. */
+int lucene_regex_compile(const char *pat, size_t len, int caseless, regex_t *re, const char **why);
 
 #endif

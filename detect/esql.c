@@ -11,6 +11,7 @@
 
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/eql.h"
 #include "detect/field.h"
 #include "detect/kql.h"
 
@@ -19,7 +20,7 @@
 
 /* ---- the pipeline ---- */
 
-enum node_kind { N_LIT, N_FIELD, N_NOT, N_AND, N_OR, N_CMP, N_ARITH, N_NEG, N_IN, N_ISNULL, N_LIKE, N_CALL };
+enum node_kind { N_LIT, N_FIELD, N_NOT, N_AND, N_OR, N_CMP, N_ARITH, N_NEG, N_IN, N_ISNULL, N_LIKE, N_RLIKE, N_CALL };
 enum cmp_op { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 
 struct enode {
@@ -30,9 +31,19 @@ struct enode {
 	struct enode **args;
 	size_t nargs;
 	struct kql_node *kql; /* KQL("..."), compiled */
+	regex_t *res;         /* RLIKE's patterns, compiled */
+	size_t nres;
 };
 
-enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_STATS, K_SORT, K_LIMIT };
+enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_STATS, K_SORT, K_LIMIT };
+
+/* DISSECT's pattern: a leading delimiter, then keys each followed by its delimiter. */
+struct dissect_key {
+	char *name;  /* NULL: skipped (%{} or %{?name}) */
+	char *delim; /* what follows it ("" for the last: the rest of the input) */
+	int pad;     /* -> : repeats of the delimiter are skipped */
+	int append;  /* + : joined to the key's earlier values */
+};
 
 struct assign { /* EVAL name = expr; STATS name = AGG(expr); RENAME from AS to */
 	char *name;
@@ -57,6 +68,11 @@ struct command {
 	struct sort_key *keys;
 	size_t nkeys;
 	int64_t limit;
+	/* DISSECT */
+	struct enode *input;
+	char *lead, *separator;
+	struct dissect_key *dkeys;
+	size_t ndkeys;
 };
 
 struct esql_query {
@@ -306,6 +322,9 @@ static void node_free(struct enode *n)
 	free(n->name);
 	value_free(&n->lit);
 	kql_free(n->kql);
+	for (size_t i = 0; i < n->nres; i++)
+		regfree(&n->res[i]);
+	free(n->res);
 	free(n);
 }
 
@@ -596,13 +615,9 @@ static struct enode *parse_comparison(struct parser *p)
 		}
 	size_t at = p->pos;
 	int negated = accept_kw(p, "not");
-	if (peek_kw(p, "rlike")) {
-		unsupported(p, at, "RLIKE takes a Java regular expression, which casebook does not evaluate yet");
-		node_free(left);
-		return NULL;
-	}
-	if (accept_kw(p, "like")) {
-		struct enode *n = node(N_LIKE); /* a pattern, or a list of them: literal nodes after the value */
+	int rlike = accept_kw(p, "rlike");
+	if (rlike || accept_kw(p, "like")) {
+		struct enode *n = node(rlike ? N_RLIKE : N_LIKE); /* a pattern, or a list: literals after the value */
 		n->op = negated;
 		node_add(n, left);
 		int list = accept(p, "(");
@@ -615,6 +630,18 @@ static struct enode *parse_comparison(struct parser *p)
 			struct enode *lit = node(N_LIT);
 			lit->lit = one((struct esql_scalar){.kind = EK_STR, .s = pattern});
 			node_add(n, lit);
+			if (rlike) { /* Lucene's syntax, matched against the whole value, as EQL's regex */
+				const char *why;
+				n->res = xrealloc(n->res, (n->nres + 1) * sizeof(*n->res));
+				if (lucene_regex_compile(pattern, strlen(pattern), 0, &n->res[n->nres], &why)) {
+					if (!strcmp(why, "invalid regular expression"))
+						fail(p, at, "RLIKE: %s", why);
+					else /* valid, but beyond what casebook's regex engine takes safely */
+						unsupported(p, at, "RLIKE: %s", why);
+					break;
+				}
+				n->nres++;
+			}
 		} while (list && accept(p, ","));
 		if (list)
 			expect(p, ")");
@@ -728,6 +755,14 @@ static void command_free(struct command *c)
 	for (size_t i = 0; i < c->nkeys; i++)
 		free(c->keys[i].field);
 	free(c->keys);
+	node_free(c->input);
+	free(c->lead);
+	free(c->separator);
+	for (size_t i = 0; i < c->ndkeys; i++) {
+		free(c->dkeys[i].name);
+		free(c->dkeys[i].delim);
+	}
+	free(c->dkeys);
 }
 
 static void add_name(char ***names, size_t *n, char *name)
@@ -840,6 +875,56 @@ static void parse_sort(struct parser *p, struct command *c)
 	} while (accept(p, ","));
 }
 
+/* DISSECT input "pattern" [APPEND_SEPARATOR = "sep"]: %{key}, %{+key} (appended), %{?key} and
+ * %{} (skipped), %{key->} (the delimiter's repeats skipped); references (%{*k} %{&k}) are refused. */
+static void parse_dissect(struct parser *p, struct command *c)
+{
+	c->input = parse_primary(p);
+	size_t at = (skip_space(p), p->pos);
+	char *pat = c->input ? string_token(p) : NULL;
+	if (!pat) {
+		fail(p, at, "DISSECT takes a field and a pattern");
+		return;
+	}
+	const char *q = pat;
+	const char *open = strstr(q, "%{");
+	c->lead = xstrndup(q, open ? (size_t)(open - q) : strlen(q));
+	while (open && !p->failed) {
+		const char *close = strchr(open, '}');
+		if (!close) {
+			fail(p, at, "DISSECT: a %%{ is not closed");
+			break;
+		}
+		struct dissect_key k = {NULL, NULL, 0, 0};
+		const char *n = open + 2, *end = close;
+		if (end - n >= 2 && !strncmp(end - 2, "->", 2))
+			k.pad = 1, end -= 2;
+		if (*n == '+')
+			k.append = 1, n++;
+		if (*n == '*' || *n == '&') {
+			unsupported(p, at,
+			            "DISSECT reference keys (%%{*key}, %%{&key}) are not ones casebook evaluates yet");
+			break;
+		}
+		if (*n != '?' && end > n)
+			k.name = xstrndup(n, (size_t)(end - n));
+		open = strstr(close + 1, "%{");
+		k.delim = xstrndup(close + 1, open ? (size_t)(open - close - 1) : strlen(close + 1));
+		if (open && !*k.delim)
+			fail(p, at, "DISSECT: two keys need a delimiter between them");
+		c->dkeys = xrealloc(c->dkeys, (c->ndkeys + 1) * sizeof(*c->dkeys));
+		c->dkeys[c->ndkeys++] = k;
+	}
+	free(pat);
+	if (!p->failed && !c->ndkeys)
+		fail(p, at, "DISSECT's pattern names no key");
+	if (!p->failed && accept_kw(p, "append_separator")) {
+		expect(p, "=");
+		if (!(c->separator = string_token(p)))
+			fail(p, p->pos, "APPEND_SEPARATOR takes a string");
+	}
+}
+
 static void parse_from(struct parser *p, struct esql_query *q)
 {
 	do {
@@ -879,9 +964,9 @@ static void parse_from(struct parser *p, struct esql_query *q)
 }
 
 /* What casebook does not run, said by name. */
-static const char *const unsupported_commands[] = {"GROK",   "DISSECT",    "ENRICH",       "LOOKUP", "INLINESTATS",
-                                                   "INLINE", "COMPLETION", "CHANGE_POINT", "FORK",   "SAMPLE",
-                                                   "RERANK", "ROW",        "SHOW",         "FUSE"};
+static const char *const unsupported_commands[] = {"GROK",       "ENRICH",       "LOOKUP", "INLINESTATS", "INLINE",
+                                                   "COMPLETION", "CHANGE_POINT", "FORK",   "SAMPLE",      "RERANK",
+                                                   "ROW",        "SHOW",         "FUSE"};
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -917,6 +1002,9 @@ static void parse_command(struct parser *p, struct esql_query *q)
 			}
 			add_assign(&c, (struct assign){to, NULL, from});
 		} while (accept(p, ","));
+	} else if (accept_kw(p, "dissect")) {
+		c.kind = K_DISSECT;
+		parse_dissect(p, &c);
 	} else if (accept_kw(p, "mv_expand")) {
 		c.kind = K_MV_EXPAND;
 		char *f = name_token(p, 0);
@@ -992,6 +1080,7 @@ static void plan_split(struct esql_query *q)
 	for (size_t i = q->split; i < q->ncmds; i++) {
 		const struct command *c = &q->cmds[i];
 		collect_fields(c->expr, &q->referenced, &q->nreferenced);
+		collect_fields(c->input, &q->referenced, &q->nreferenced);
 		for (size_t k = 0; k < c->nassign; k++) {
 			collect_fields(c->assign[k].expr, &q->referenced, &q->nreferenced);
 			if (c->assign[k].from)
@@ -1477,6 +1566,17 @@ static struct esql_value eval(const struct enode *n, const struct esql_row *r)
 		value_free(&v);
 		return out;
 	}
+	case N_RLIKE: {
+		struct esql_value v = eval(n->args[0], r), out = null_value;
+		if (single(&v) && v.v[0].kind == EK_STR) {
+			int hit = 0;
+			for (size_t i = 0; i < n->nres && !hit; i++)
+				hit = regexec(&n->res[i], v.v[0].s, 0, NULL, 0) == 0;
+			out = boolean(hit != n->op);
+		}
+		value_free(&v);
+		return out;
+	}
 	default: return eval_call(n, r);
 	}
 }
@@ -1914,6 +2014,51 @@ static void drop(struct esql_row *r, char *const *patterns, size_t n)
 	}
 }
 
+/* DISSECT on a row: its keys as columns (all null when the input does not fit the pattern). */
+static void dissect(const struct command *c, struct esql_row *r)
+{
+	struct esql_value in = eval(c->input, r);
+	const char *s = single(&in) && in.v[0].kind == EK_STR ? in.v[0].s : NULL;
+	char **got = xcalloc(c->ndkeys, sizeof(*got));
+	size_t ll = strlen(c->lead);
+	int ok = s && !strncmp(s, c->lead, ll);
+	const char *at = ok ? s + ll : NULL;
+	for (size_t i = 0; ok && i < c->ndkeys; i++) {
+		const struct dissect_key *k = &c->dkeys[i];
+		size_t dl = strlen(k->delim);
+		const char *end = dl ? strstr(at, k->delim) : at + strlen(at);
+		if (!end) {
+			ok = 0;
+			break;
+		}
+		got[i] = xstrndup(at, (size_t)(end - at));
+		at = end + dl;
+		while (k->pad && dl && !strncmp(at, k->delim, dl))
+			at += dl;
+	}
+	for (size_t i = 0; i < c->ndkeys; i++) {
+		const struct dissect_key *k = &c->dkeys[i];
+		if (!k->name)
+			continue;
+		long prev = k->append ? column_index(r, k->name) : -1;
+		if (!ok) {
+			set_column(r, k->name, null_value, 1);
+		} else if (prev >= 0 && k->append && r->vals[prev].n == 1 && r->vals[prev].v[0].kind == EK_STR) {
+			struct strbuf b; /* %{+key}: joined to what the key already holds */
+			strbuf_init(&b, 64);
+			strbuf_addf(&b, "%s%s%s", r->vals[prev].v[0].s, c->separator ? c->separator : "", got[i]);
+			set_column(r, k->name, text(b.buf, b.len), 1);
+			strbuf_release(&b);
+		} else {
+			set_column(r, k->name, text(got[i], strlen(got[i])), 1);
+		}
+	}
+	for (size_t i = 0; i < c->ndkeys; i++)
+		free(got[i]);
+	free(got);
+	value_free(&in);
+}
+
 /* A row-wise command on one row: the rows it gives are pushed on out. */
 static void apply_row(const struct command *c, struct esql_row *r, struct rows *out)
 {
@@ -1945,6 +2090,7 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 			set_column(r, c->assign[i].name, v, 1);
 		}
 		break;
+	case K_DISSECT: dissect(c, r); break;
 	case K_MV_EXPAND: {
 		struct esql_value v = lookup(r, c->names[0]);
 		if (v.n <= 1) {

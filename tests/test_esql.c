@@ -128,6 +128,18 @@ static const struct {
      "{\"id\":1}\n"},
     {"FROM x | WHERE f LIKE (\"*.sh\", \"*.py\") | KEEP f", "[{\"f\":\"a.sh\"},{\"f\":\"b.py\"},{\"f\":\"c.rb\"}]",
      "{\"f\":\"a.sh\"}\n{\"f\":\"b.py\"}\n"},
+    /* RLIKE: Lucene's syntax over the whole value, case-sensitive */
+    {"FROM x | WHERE c RLIKE \".*(curl|wget) .*http.*\" | KEEP c",
+     "[{\"c\":\"curl -s http://a\"},{\"c\":\"Curl http://b\"},{\"c\":\"sh -c 'wget http://c'\"}]",
+     "{\"c\":\"curl -s http://a\"}\n{\"c\":\"sh -c 'wget http://c'\"}\n"},
+    {"FROM x | WHERE c NOT RLIKE \"[a-z]+\\\\d\" | KEEP c", "[{\"c\":\"abc1\"},{\"c\":\"abc\"}]", "{\"c\":\"abc\"}\n"},
+    /* DISSECT: keys between delimiters, skipped keys, padding, appended keys; no fit: nulls */
+    {"FROM x | DISSECT m \"%{ts} [%{level}] %{?skip}: %{+ts} %{msg}\" APPEND_SEPARATOR = \"T\" | KEEP ts, level, msg",
+     "[{\"m\":\"2024-05-01 [warn] x: 10:00 disk full\"},{\"m\":\"nothing\"}]",
+     "{\"ts\":\"2024-05-01T10:00\",\"level\":\"warn\",\"msg\":\"disk "
+     "full\"}\n{\"ts\":null,\"level\":null,\"msg\":null}\n"},
+    {"FROM x | DISSECT m \"%{a->} %{b}\" | KEEP a, b", "[{\"m\":\"left    right\"}]",
+     "{\"a\":\"left\",\"b\":\"right\"}\n"},
     /* keywords and function names in any case; `quoted` names; comments */
     {"from x // a comment\n| where TO_UPPER(`process.name`) == \"CURL\" /* and */ | keep `process.name`",
      "[{\"process\":{\"name\":\"curl\"}},{\"process\":{\"name\":\"ls\"}}]", "{\"process.name\":\"curl\"}\n"},
@@ -161,11 +173,12 @@ static void test_esql_refusals(void **state)
 	     "expected an ES|QL command (WHERE, EVAL, STATS, KEEP, DROP, RENAME, SORT, LIMIT, "
 	     "MV_EXPAND)"},
 	    {"FROM x | GROK message \"%{IP:ip}\"", 1, 9, "the ES|QL command GROK is not one casebook runs yet"},
-	    {"FROM x | DISSECT message \"%{a}\"", 1, 9, "the ES|QL command DISSECT is not one casebook runs yet"},
+	    {"FROM x | DISSECT message \"%{*a} %{&a}\"", 1, 25,
+	     "DISSECT reference keys (%{*key}, %{&key}) are not ones casebook evaluates yet"},
+	    {"FROM x | DISSECT message \"%{a}%{b}\"", 0, 25, "DISSECT: two keys need a delimiter between them"},
 	    {"FROM x | COMPLETION y = p WITH {}", 1, 9,
 	     "it calls COMPLETION, an LLM inference endpoint, which cannot run offline"},
-	    {"FROM x | WHERE a RLIKE \"a.*\"", 1, 17,
-	     "RLIKE takes a Java regular expression, which casebook does not evaluate yet"},
+	    {"FROM x | WHERE a RLIKE \"a(\"", 0, 17, "RLIKE: invalid regular expression"},
 	    {"FROM x | EVAL b = FROBNICATE(a)", 1, 18, "the function FROBNICATE is not one casebook evaluates yet"},
 	    {"FROM x | EVAL b = LENGTH(a, a)", 0, 18, "LENGTH does not take 2 arguments"},
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
