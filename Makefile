@@ -6,9 +6,9 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-           zlib1g-dev libssl-dev libzstd-dev libcmark-dev tmux clang clang-format libclang-rt-14-dev time
+           zlib1g-dev libssl-dev libzstd-dev libcmark-dev libpcre2-dev tmux clang clang-format libclang-rt-14-dev time
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm

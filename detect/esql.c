@@ -1,8 +1,11 @@
 #include "detect/esql.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "common/timeutil.h"
 #include "detect/eql.h"
 #include "detect/field.h"
+#include "detect/grok.h"
 #include "detect/kql.h"
 
 #define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
@@ -33,9 +37,10 @@ struct enode {
 	struct kql_node *kql; /* KQL("..."), compiled */
 	regex_t *res;         /* RLIKE's patterns, compiled */
 	size_t nres;
+	pcre2_code *replace; /* REPLACE's, compiled */
 };
 
-enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_STATS, K_SORT, K_LIMIT };
+enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_GROK, K_STATS, K_SORT, K_LIMIT };
 
 /* DISSECT's pattern: a leading delimiter, then keys each followed by its delimiter. */
 struct dissect_key {
@@ -73,6 +78,7 @@ struct command {
 	char *lead, *separator;
 	struct dissect_key *dkeys;
 	size_t ndkeys;
+	struct grok *grok; /* GROK */
 };
 
 struct esql_query {
@@ -325,6 +331,7 @@ static void node_free(struct enode *n)
 	for (size_t i = 0; i < n->nres; i++)
 		regfree(&n->res[i]);
 	free(n->res);
+	pcre2_code_free(n->replace);
 	free(n);
 }
 
@@ -347,6 +354,7 @@ static const struct function {
     {"VALUES", 1, 1, 1},      {"MIN", 1, 1, 1},         {"MAX", 1, 1, 1},
     {"SUM", 1, 1, 1},         {"AVG", 1, 1, 1},         {"DATE_TRUNC", 2, 2, 0},
     {"KQL", 1, 1, 0},         {"CIDR_MATCH", 2, -1, 0}, {"TO_IP", 1, 1, 0},
+    {"REPLACE", 3, 3, 0},
 };
 
 static const struct function *function_named(const char *name)
@@ -441,12 +449,6 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		*c = (char)toupper((unsigned char)*c);
 	const struct function *f = function_named(name);
 	if (!f) {
-		static const char *const regexes[] = {"REPLACE", "RLIKE"};
-		for (size_t i = 0; i < 2; i++)
-			if (!strcmp(name, regexes[i]))
-				unsupported(p, at,
-				            "%s takes a Java regular expression, which casebook does not evaluate yet",
-				            name);
 		unsupported(p, at, "the function %s is not one casebook evaluates yet", name);
 		free(name);
 		return NULL;
@@ -468,6 +470,19 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
+	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
+		const struct enode *a = n->args[1];
+		int code;
+		PCRE2_SIZE off;
+		if (a->kind != N_LIT || a->lit.n != 1 || a->lit.v[0].kind != EK_STR)
+			unsupported(p, at, "REPLACE's regular expression must be a string literal in casebook");
+		else if (!(n->replace = pcre2_compile((PCRE2_SPTR)a->lit.v[0].s, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+		                                      &code, &off, NULL))) {
+			PCRE2_UCHAR msg[120];
+			pcre2_get_error_message(code, msg, sizeof(msg));
+			fail(p, at, "REPLACE: %s", (const char *)msg);
+		}
+	}
 	if (!p->failed && !strcmp(name, "KQL")) { /* KQL("..."): casebook's own KQL engine, on the event */
 		const struct enode *a = n->args[0];
 		struct kql_error kerr;
@@ -763,6 +778,7 @@ static void command_free(struct command *c)
 		free(c->dkeys[i].delim);
 	}
 	free(c->dkeys);
+	grok_free(c->grok);
 }
 
 static void add_name(char ***names, size_t *n, char *name)
@@ -964,9 +980,9 @@ static void parse_from(struct parser *p, struct esql_query *q)
 }
 
 /* What casebook does not run, said by name. */
-static const char *const unsupported_commands[] = {"GROK",       "ENRICH",       "LOOKUP", "INLINESTATS", "INLINE",
-                                                   "COMPLETION", "CHANGE_POINT", "FORK",   "SAMPLE",      "RERANK",
-                                                   "ROW",        "SHOW",         "FUSE"};
+static const char *const unsupported_commands[] = {"ENRICH",     "LOOKUP",       "INLINESTATS", "INLINE",
+                                                   "COMPLETION", "CHANGE_POINT", "FORK",        "SAMPLE",
+                                                   "RERANK",     "ROW",          "SHOW",        "FUSE"};
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -1002,6 +1018,20 @@ static void parse_command(struct parser *p, struct esql_query *q)
 			}
 			add_assign(&c, (struct assign){to, NULL, from});
 		} while (accept(p, ","));
+	} else if (accept_kw(p, "grok")) {
+		c.kind = K_GROK;
+		c.input = parse_primary(p);
+		size_t pat_at = (skip_space(p), p->pos);
+		char *pat = c.input ? string_token(p) : NULL;
+		char why[200];
+		int unsup;
+		if (!pat)
+			fail(p, pat_at, "GROK takes a field and a pattern");
+		else if (!(c.grok = grok_compile(pat, why, sizeof(why), &unsup)) && unsup)
+			unsupported(p, pat_at, "%s", why);
+		else if (!c.grok)
+			fail(p, pat_at, "%s", why);
+		free(pat);
 	} else if (accept_kw(p, "dissect")) {
 		c.kind = K_DISSECT;
 		parse_dissect(p, &c);
@@ -1774,6 +1804,29 @@ static struct esql_value eval_case(const struct enode *n, const struct esql_row 
 	return i < n->nargs ? eval(n->args[i], r) : null_value;
 }
 
+/* REPLACE: every match of the expression in s replaced ($1 and ${name} name groups). */
+static struct esql_value replace(const pcre2_code *re, const char *s, const char *with)
+{
+	PCRE2_SIZE len = strlen(s) * 2 + strlen(with) + 64;
+	for (int tries = 0; tries < 8; tries++) {
+		PCRE2_UCHAR *buf = xmalloc(len);
+		PCRE2_SIZE outlen = len;
+		int rc = pcre2_substitute(re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0,
+		                          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
+		                          (PCRE2_SPTR)with, PCRE2_ZERO_TERMINATED, buf, &outlen);
+		if (rc >= 0) {
+			struct esql_value v = text((const char *)buf, outlen);
+			free(buf);
+			return v;
+		}
+		free(buf);
+		if (rc != PCRE2_ERROR_NOMEMORY)
+			break;
+		len = outlen + 1; /* the length it needs */
+	}
+	return null_value;
+}
+
 /* Rounds down to a multiple of the span from the epoch; spans of whole weeks start on Monday
  * (1970-01-05), as Elasticsearch's date rounding does. */
 static int64_t date_trunc(int64_t us, int64_t span)
@@ -1916,6 +1969,10 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		if (single(&a[0]) && a[0].v[0].kind == EK_SPAN && a[0].v[0].i > 0 && single(&a[1]) &&
 		    a[1].v[0].kind == EK_DATE)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
+	} else if (!strcmp(f, "REPLACE")) {
+		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
+		if (s && with)
+			out = replace(n->replace, s, with);
 	} else if (!strcmp(f, "TO_IP")) {
 		unsigned char ip[16];
 		if (s && !field_ip_parse(s, strlen(s), ip))
@@ -2059,6 +2116,28 @@ static void dissect(const struct command *c, struct esql_row *r)
 	value_free(&in);
 }
 
+/* GROK on a row: its fields as columns, typed as the pattern says (all null without a match). */
+static void grok_row(const struct command *c, struct esql_row *r)
+{
+	struct esql_value in = eval(c->input, r);
+	size_t n = grok_field_count(c->grok);
+	char **got = xcalloc(n ? n : 1, sizeof(*got));
+	int ok = single(&in) && in.v[0].kind == EK_STR && grok_match(c->grok, in.v[0].s, got);
+	for (size_t i = 0; i < n; i++) {
+		struct esql_value v = null_value;
+		if (ok && got[i]) {
+			struct esql_value t = text(got[i], strlen(got[i]));
+			enum grok_type type = grok_field_type(c->grok, i);
+			v = type == GROK_STRING ? value_copy(&t) : to_number(&t, type == GROK_FLOAT);
+			value_free(&t);
+		}
+		set_column(r, grok_field_name(c->grok, i), v, 1);
+		free(got[i]);
+	}
+	free(got);
+	value_free(&in);
+}
+
 /* A row-wise command on one row: the rows it gives are pushed on out. */
 static void apply_row(const struct command *c, struct esql_row *r, struct rows *out)
 {
@@ -2091,6 +2170,7 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 		}
 		break;
 	case K_DISSECT: dissect(c, r); break;
+	case K_GROK: grok_row(c, r); break;
 	case K_MV_EXPAND: {
 		struct esql_value v = lookup(r, c->names[0]);
 		if (v.n <= 1) {

@@ -1231,11 +1231,11 @@ static void test_types_not_run_say_why(void **state)
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | COMPLETION x = prompt WITH my-llm\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
-	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | GROK message \\\"%{IP:ip}\\\"\"}",
+	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | ENRICH hosts ON host.name\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}"};
 	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline (at offset 14)",
-	                      "the ES|QL command GROK is not one casebook runs yet (at offset 14)",
+	                      "the ES|QL command ENRICH is not one casebook runs yet (at offset 14)",
 	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names"};
 	for (size_t i = 0; i < 3; i++) {
 		cJSON *obj = cJSON_Parse(rules[i]);

@@ -140,6 +140,16 @@ static const struct {
      "full\"}\n{\"ts\":null,\"level\":null,\"msg\":null}\n"},
     {"FROM x | DISSECT m \"%{a->} %{b}\" | KEEP a, b", "[{\"m\":\"left    right\"}]",
      "{\"a\":\"left\",\"b\":\"right\"}\n"},
+    /* GROK with Elastic's pattern names: DATA is lazy, GREEDYDATA takes the rest, :int types */
+    {"FROM x | GROK u \"%{URIPROTO:proto}://%{URIHOST:host}%{GREEDYDATA:rest}\" | KEEP proto, host, rest",
+     "[{\"u\":\"https://example.com:8443/a/b?x=1\"}]",
+     "{\"proto\":\"https\",\"host\":\"example.com:8443\",\"rest\":\"/a/b?x=1\"}\n"},
+    {"FROM x | GROK m \"%{IP:ip} %{INT:n:int} %{DATA:a} %{GREEDYDATA:b}\" | KEEP ip, n, a, b",
+     "[{\"m\":\"from 10.1.2.3 42 x y z\"},{\"m\":\"nothing here\"}]",
+     "{\"ip\":\"10.1.2.3\",\"n\":42,\"a\":\"x\",\"b\":\"y z\"}\n{\"ip\":null,\"n\":null,\"a\":null,\"b\":null}\n"},
+    /* REPLACE: every match, with groups */
+    {"FROM x | EVAL r = REPLACE(s, \"[0-9]+\", \"#\"), g = REPLACE(s, \"(a)(b)\", \"$2$1\") | KEEP r, g",
+     "[{\"s\":\"ab12cd345ab\"}]", "{\"r\":\"ab#cd#ab\",\"g\":\"ba12cd345ba\"}\n"},
     /* keywords and function names in any case; `quoted` names; comments */
     {"from x // a comment\n| where TO_UPPER(`process.name`) == \"CURL\" /* and */ | keep `process.name`",
      "[{\"process\":{\"name\":\"curl\"}},{\"process\":{\"name\":\"ls\"}}]", "{\"process.name\":\"curl\"}\n"},
@@ -172,7 +182,8 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | FROB y", 0, 9,
 	     "expected an ES|QL command (WHERE, EVAL, STATS, KEEP, DROP, RENAME, SORT, LIMIT, "
 	     "MV_EXPAND)"},
-	    {"FROM x | GROK message \"%{IP:ip}\"", 1, 9, "the ES|QL command GROK is not one casebook runs yet"},
+	    {"FROM x | GROK message \"%{FROB:ip}\"", 1, 22, "the GROK pattern FROB is not one casebook has built in"},
+	    {"FROM x | ENRICH policy ON host.name", 1, 9, "the ES|QL command ENRICH is not one casebook runs yet"},
 	    {"FROM x | DISSECT message \"%{*a} %{&a}\"", 1, 25,
 	     "DISSECT reference keys (%{*key}, %{&key}) are not ones casebook evaluates yet"},
 	    {"FROM x | DISSECT message \"%{a}%{b}\"", 0, 25, "DISSECT: two keys need a delimiter between them"},
