@@ -79,6 +79,7 @@ struct command {
 	struct dissect_key *dkeys;
 	size_t ndkeys;
 	struct grok *grok; /* GROK */
+	int inline_stats;  /* INLINE STATS: the aggregates join each row of their group */
 };
 
 struct esql_query {
@@ -980,9 +981,8 @@ static void parse_from(struct parser *p, struct esql_query *q)
 }
 
 /* What casebook does not run, said by name. */
-static const char *const unsupported_commands[] = {"ENRICH",     "LOOKUP",       "INLINESTATS", "INLINE",
-                                                   "COMPLETION", "CHANGE_POINT", "FORK",        "SAMPLE",
-                                                   "RERANK",     "ROW",          "SHOW",        "FUSE"};
+static const char *const unsupported_commands[] = {"ENRICH", "LOOKUP", "COMPLETION", "CHANGE_POINT", "FORK",
+                                                   "SAMPLE", "RERANK", "ROW",        "SHOW",         "FUSE"};
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -1042,7 +1042,9 @@ static void parse_command(struct parser *p, struct esql_query *q)
 			add_name(&c.names, &c.nnames, f);
 		else
 			fail(p, p->pos, "MV_EXPAND takes a field");
-	} else if (accept_kw(p, "stats")) {
+	} else if (accept_kw(p, "stats") ||
+	           ((accept_kw(p, "inlinestats") || (accept_kw(p, "inline") && accept_kw(p, "stats"))) &&
+	            (c.inline_stats = 1))) {
 		c.kind = K_STATS;
 		if (!peek_kw(p, "by"))
 			parse_assignments(p, &c, 1, 0);
@@ -2314,6 +2316,40 @@ static struct esql_value aggregate(const struct enode *call, const struct rows *
 	return out;
 }
 
+struct group {
+	size_t a, b, first; /* its members m[a, b), its first row */
+};
+
+/* INLINE STATS: each row keeps its columns and gains its group's aggregates, as a join of the
+ * STATS result on the BY values; a row whose BY values are several (in several groups) joins
+ * none and gets nulls, as a lookup join on a multi-valued key does. */
+static void inline_aggregates(const struct command *c, struct rows *rs, const struct member *m, size_t n,
+                              const struct group *groups, size_t ng)
+{
+	size_t *group_of = xmalloc((rs->n ? rs->n : 1) * sizeof(*group_of)),
+	       *count = xcalloc(rs->n ? rs->n : 1, sizeof(*count));
+	for (size_t g = 0; g < ng; g++)
+		for (size_t i = groups[g].a; i < groups[g].b; i++) {
+			group_of[m[i].row] = g;
+			count[m[i].row]++;
+		}
+	struct esql_value *agg = xcalloc((ng ? ng : 1) * (c->nassign ? c->nassign : 1), sizeof(*agg));
+	for (size_t g = 0; g < ng; g++)
+		for (size_t k = 0; k < c->nassign; k++)
+			agg[g * c->nassign + k] =
+			    aggregate(c->assign[k].expr, rs, &m[groups[g].a], groups[g].b - groups[g].a);
+	for (size_t r = 0; r < rs->n; r++)
+		for (size_t k = 0; k < c->nassign; k++)
+			set_column(&rs->v[r], c->assign[k].name,
+			           count[r] == 1 ? value_copy(&agg[group_of[r] * c->nassign + k]) : null_value, 1);
+	for (size_t i = 0; i < ng * c->nassign; i++)
+		value_free(&agg[i]);
+	free(agg);
+	free(group_of);
+	free(count);
+	(void)n;
+}
+
 static void stats(const struct command *c, struct rows *rs)
 {
 	struct member *m;
@@ -2323,9 +2359,7 @@ static void stats(const struct command *c, struct rows *rs)
 	if (n > 1)
 		qsort(m, n, sizeof(*m), by_key_then_row);
 	struct rows out = {NULL, 0, 0};
-	struct group {
-		size_t a, b, first;
-	} *groups = xmalloc((n ? n : 1) * sizeof(*groups));
+	struct group *groups = xmalloc((n ? n : 1) * sizeof(*groups));
 	size_t ng = 0;
 	for (size_t a = 0; a < n;) {
 		size_t b = a + 1;
@@ -2340,6 +2374,10 @@ static void stats(const struct command *c, struct rows *rs)
 			groups[j] = groups[j - 1];
 			groups[j - 1] = t;
 		}
+	if (c->inline_stats) {
+		inline_aggregates(c, rs, m, n, groups, ng);
+		goto done;
+	}
 	if (!ng && !c->nby) { /* no BY: one row even over nothing (COUNT is 0) */
 		struct esql_row r;
 		memset(&r, 0, sizeof(r));
@@ -2359,6 +2397,11 @@ static void stats(const struct command *c, struct rows *rs)
 		r.tag = rs->v[groups[g].first].tag;
 		rows_push(&out, &r);
 	}
+	for (size_t i = 0; i < rs->n; i++)
+		esql_row_release(&rs->v[i]);
+	free(rs->v);
+	*rs = out;
+done:
 	for (size_t i = 0; i < n; i++) {
 		for (size_t f = 0; f < c->nby; f++)
 			if (!m[i].by_null[f] && m[i].by[f].kind == EK_STR)
@@ -2369,10 +2412,6 @@ static void stats(const struct command *c, struct rows *rs)
 	}
 	free(m);
 	free(groups);
-	for (size_t i = 0; i < rs->n; i++)
-		esql_row_release(&rs->v[i]);
-	free(rs->v);
-	*rs = out;
 }
 
 /* ---- SORT ---- */

@@ -94,6 +94,13 @@ static const struct {
     {"FROM x | STATS total = SUM(n), hi = MAX(n), avg = AVG(n) | WHERE total > 3", "[{\"n\":1},{\"n\":4},{}]",
      "{\"total\":5,\"hi\":4,\"avg\":2.5}\n"},
     {"FROM x | WHERE n > 100 | STATS c = COUNT(*)", "[{\"n\":1}]", "{\"c\":0}\n"},
+    /* INLINE STATS: each row gains its group's aggregates; a row in several groups, nulls */
+    {"FROM x | INLINE STATS c = COUNT(*) BY h | KEEP id, h, c",
+     "[{\"id\":1,\"h\":\"a\"},{\"id\":2,\"h\":\"a\"},{\"id\":3,\"h\":\"b\"},{\"id\":4,\"h\":[\"a\",\"b\"]}]",
+     "{\"id\":1,\"h\":\"a\",\"c\":3}\n{\"id\":2,\"h\":\"a\",\"c\":3}\n{\"id\":3,\"h\":\"b\",\"c\":2}\n{\"id\":4,\"h\":"
+     "[\"a\",\"b\"],\"c\":null}\n"},
+    {"FROM x | INLINESTATS total = SUM(n) | WHERE n * 2 > total | KEEP n, total", "[{\"n\":1},{\"n\":5},{\"n\":2}]",
+     "{\"n\":5,\"total\":8}\n"},
     /* SORT (nulls last ascending, first descending) and LIMIT */
     {"FROM x | SORT n DESC | LIMIT 3 | KEEP n", "[{\"n\":1},{\"n\":5},{},{\"n\":3}]",
      "{\"n\":null}\n{\"n\":5}\n{\"n\":3}\n"},
