@@ -155,9 +155,6 @@ static int passes(const struct seq_input *in, size_t stage)
 int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx)
 {
 	size_t last = m->nstages - 1;
-	if (passes(in, m->nstages)) /* until: the key's pending sequences end here */
-		for (size_t s = 0; s < last; s++)
-			pending_free(map_take(&m->maps[s], in->keys[m->nstages]));
 	for (size_t i = last; i >= 1; i--) {
 		if (!passes(in, i))
 			continue;
@@ -187,5 +184,13 @@ int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void 
 		p->n = 1;
 		map_put(&m->maps[0], p);
 	}
+	/* until: the key's pending sequences end here, those this event advanced or started too.
+	 * Elasticsearch checks an until marker when a sequence advances, against the markers
+	 * strictly before the advancing event and not before the sequence's last event: so an
+	 * until event that is also a stage's event completes a sequence at the last stage, and
+	 * ends one it advances or starts at any other. */
+	if (passes(in, m->nstages))
+		for (size_t s = 0; s < last; s++)
+			pending_free(map_take(&m->maps[s], in->keys[m->nstages]));
 	return 0;
 }

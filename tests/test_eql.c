@@ -403,6 +403,21 @@ static const struct seq_case seqs[] = {
     {"sequence [process where true] [file where true] until [network where true]",
      {"0 process 1", "1 network 9", "2 file 1"},
      ""},
+    /* an until event that is also a stage's: Elasticsearch checks the markers strictly before
+     * the advancing event, from the sequence's last event on; so it completes a sequence at the
+     * last stage, and ends one it advances (or starts) at any other */
+    {"sequence by process.pid [process where true] [file where true] until [file where true]",
+     {"0 process 1", "1 file 1"},
+     "1,2"},
+    {"sequence by process.pid [process where true] [file where true] [network where true] until [file where true]",
+     {"0 process 1", "1 file 1", "2 network 1"},
+     ""},
+    {"sequence by process.pid [process where true] [file where true] until [process where true]",
+     {"0 process 1", "1 file 1"},
+     ""},
+    {"sequence by process.pid [process where true] [file where true] until [file where process.pid == 2]",
+     {"0 process 1", "1 file 1"},
+     "1,2"},
     /* ordering ties: the same timestamp keeps ingest order */
     {"sequence [process where true] [file where true]", {"5 process 1", "5 file 1"}, "1,2"},
     {"sequence [process where true] [file where true]", {"5 file 1", "5 process 1"}, ""},
