@@ -1048,12 +1048,6 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	return 1;
 }
 
-/* Whether the candidates need an index (a path or a host): else the rule scans its window. */
-static int scans(const struct run *run)
-{
-	return !run->cq.path_lo && !run->cq.path_hi && !run->cq.host;
-}
-
 /* Reads the case in rowid order when the window holds most of it. */
 static void choose_scan(struct store *s, struct candidate_query *cq)
 {
@@ -1125,6 +1119,12 @@ struct shared_scan {
 	struct needle_index *needles; /* every run's needles: each document is searched once */
 };
 
+/* The event's time in the rule's time field: event.ingested (else @timestamp), or @timestamp. */
+static int64_t rule_time(const struct run *run, const struct event_record *r)
+{
+	return run->cq.use_ingested && r->has_ingested ? r->ingested : r->ts;
+}
+
 static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 {
 	const struct shared_scan *g = ctx;
@@ -1133,11 +1133,13 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	cJSON *ev = NULL;
 	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
+	struct candidate_row mine = *c; /* with each rule's own time field */
 	for (size_t i = 0; i < g->n; i++) {
 		struct run *run = g->runs[i];
-		if (c->time >= run->cq.from && c->time <= run->cq.to &&
+		mine.time = rule_time(run, &c->ev.r);
+		if (mine.time >= run->cq.from && mine.time <= run->cq.to &&
 		    (run->o->no_prefilter || needle_index_admits(g->needles, i)))
-			consider_admitted(run, c, &ev, &parsed);
+			consider_admitted(run, &mine, &ev, &parsed);
 	}
 	cJSON_Delete(ev);
 	return 0;
@@ -1149,11 +1151,14 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	*q = runs[0]->cq;
+	q->path_lo = q->path_hi = q->host = NULL; /* an index's narrowing serves one rule, not all */
 	q->path_lower_prefix = runs[0]->cq.path_lower_prefix;
 	for (size_t i = 1; i < n; i++) {
 		const struct candidate_query *r = &runs[i]->cq;
 		q->from = r->from < q->from ? r->from : q->from;
 		q->to = r->to > q->to ? r->to : q->to;
+		if (r->use_ingested != q->use_ingested) /* windows on two time fields: read everything */
+			q->has_window = 0;
 		if (!q->path_lower_prefix || !r->path_lower_prefix ||
 		    strcmp(q->path_lower_prefix, r->path_lower_prefix))
 			q->path_lower_prefix = NULL;
@@ -1252,17 +1257,14 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		rc = p < 0;
 		ready[i] = p > 0;
 	}
-	/* rules an index serves read their own candidates; the others share one scan (those with
-	 * the same time field as the first of them; any other reads its own) */
-	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		if (!ready[i])
-			continue;
-		if (scans(&runs[i]) && (!nscan || runs[i].cq.use_ingested == scanners[0]->cq.use_ingested)) {
+	/* one rule alone reads its own candidates (an index may serve it); several share one pass */
+	for (size_t i = 0; i < l.l.n && !rc; i++)
+		if (ready[i])
 			scanners[nscan++] = &runs[i];
-			continue;
-		}
-		choose_scan(s, &runs[i].cq);
-		rc = store_candidates_each(s, &runs[i].cq, on_candidate, &runs[i]);
+	if (nscan == 1) {
+		choose_scan(s, &scanners[0]->cq);
+		rc = store_candidates_each(s, &scanners[0]->cq, on_candidate, scanners[0]);
+		nscan = 0;
 	}
 	if (!rc && nscan)
 		rc = collect_shared(s, scanners, nscan);
