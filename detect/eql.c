@@ -54,6 +54,7 @@ struct node {
 	regex_t *res;
 	size_t npats;
 	const struct func *fn;
+	struct field_type_cache ftype; /* N_FIELD: its type, looked up once */
 };
 
 struct key_field {
@@ -1894,7 +1895,9 @@ struct pair_ctx {
 
 static int is_date_field(const struct node *n)
 {
-	return n->kind == N_FIELD && field_type(n->text, n->len) == FT_DATE;
+	/* the cache is the node's own, filled on first use: evaluation is otherwise read-only */
+	return n->kind == N_FIELD &&
+	       field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype) == FT_DATE;
 }
 
 /* A value as an instant: a date string, or a number of epoch milliseconds. */

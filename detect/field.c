@@ -303,8 +303,21 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Counts the changes of the imported types (from 1): a cache of another generation is stale. */
+static unsigned types_generation = 1;
+
+enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c)
+{
+	if (c->generation != types_generation) {
+		c->type = field_type(path, len);
+		c->generation = types_generation;
+	}
+	return c->type;
+}
+
 void field_types_set(char *const *names, const enum field_type *types, size_t n)
 {
+	types_generation++;
 	for (size_t i = 0; i < imported.n; i++)
 		free(imported.names[i]);
 	free(imported.names);

@@ -64,6 +64,14 @@ size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_
  * text matches by its words). Names casebook does not know are keywords. */
 enum field_type { FT_KEYWORD, FT_DATE, FT_IP, FT_TEXT };
 enum field_type field_type(const char *path, size_t len);
+/* A field's type remembered where a query names it: computed again only when imported types
+ * have changed since (field_types_set), so that evaluating a query does not look it up per
+ * event. Zero-initialized: not known yet. */
+struct field_type_cache {
+	unsigned generation;
+	enum field_type type;
+};
+enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c);
 /* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */
 enum field_type field_type_named(const char *type);
 /* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none). */

@@ -956,7 +956,7 @@ static int any_value(const struct probe *pr, const cJSON *event)
 	const struct wpat *f = pr->field;
 	if (f->n == 1) {
 		struct probe typed = *pr;
-		typed.type = field_type(f->piece[0], f->len[0]);
+		typed.type = field_type_cached(f->piece[0], f->len[0], (struct field_type_cache *)&pr->node->ftype);
 		return field_each(event, f->piece[0], f->len[0], value_hit, &typed);
 	}
 	if (pr->node->kind == KQL_NESTED && f->n > 1) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/strbuf.h"
+#include "detect/field.h"
 #include "detect/wildcard.h"
 
 enum kql_kind {
@@ -48,6 +49,7 @@ struct kql_node {
 	struct kql_values *values;     /* MATCH */
 	enum kql_range_op op;          /* RANGE */
 	struct kql_literal bound;      /* RANGE */
+	struct field_type_cache ftype; /* the field's type (one field), looked up once */
 };
 
 struct kql_error {
