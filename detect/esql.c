@@ -553,19 +553,24 @@ static int deeper(struct parser *p)
 	return 1;
 }
 
+/* -x, NOT x: an operator before its operand, a level deeper. */
+static struct enode *prefix_op(struct parser *p, enum node_kind kind, struct enode *(*operand)(struct parser *))
+{
+	if (!deeper(p))
+		return NULL;
+	struct enode *a = operand(p);
+	p->depth--;
+	if (!a)
+		return NULL;
+	struct enode *n = node(kind);
+	node_add(n, a);
+	return n;
+}
+
 static struct enode *parse_unary(struct parser *p)
 {
-	if (accept(p, "-")) {
-		if (!deeper(p))
-			return NULL;
-		struct enode *a = parse_unary(p);
-		p->depth--;
-		if (!a)
-			return NULL;
-		struct enode *n = node(N_NEG);
-		node_add(n, a);
-		return n;
-	}
+	if (accept(p, "-"))
+		return prefix_op(p, N_NEG, parse_unary);
 	if (!deeper(p))
 		return NULL;
 	struct enode *n = parse_primary(p);
@@ -703,17 +708,8 @@ static struct enode *parse_comparison(struct parser *p)
 
 static struct enode *parse_not(struct parser *p)
 {
-	if (accept_kw(p, "not")) {
-		if (!deeper(p))
-			return NULL;
-		struct enode *a = parse_not(p);
-		p->depth--;
-		if (!a)
-			return NULL;
-		struct enode *n = node(N_NOT);
-		node_add(n, a);
-		return n;
-	}
+	if (accept_kw(p, "not"))
+		return prefix_op(p, N_NOT, parse_not);
 	return parse_comparison(p);
 }
 

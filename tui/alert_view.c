@@ -350,14 +350,11 @@ static void choose_related(struct app *a)
 	c->uuids = xcalloc(r->nrelated, sizeof(*c->uuids));
 	char **labels = xcalloc(r->nrelated, sizeof(*labels));
 	for (size_t i = 0; i < r->nrelated; i++) {
-		const struct case_related *x = &r->related[i];
-		char t[32];
 		struct strbuf sb;
 		strbuf_init(&sb, 128);
-		ui_format_time(a, x->ts, t, sizeof(t), 0);
-		strbuf_addf(&sb, "%s  %-8s  %-12s  %s", t, x->severity, x->status, x->rule);
+		related_line(a, &r->related[i], 0, &sb);
 		labels[i] = strbuf_detach(&sb, NULL);
-		c->uuids[c->n++] = xstrdup(x->uuid);
+		c->uuids[c->n++] = xstrdup(r->related[i].uuid);
 	}
 	dialog_choose(a, "Open a related alert (Enter, or its number):", (const char *const *)labels, r->nrelated,
 	              related_chosen, c, related_free);

@@ -84,6 +84,16 @@ static void file_event_rule(struct text_out *o, char *const *f, int w)
 	strbuf_release(&attack);
 }
 
+void related_line(struct app *a, const struct case_related *x, int with_uuid, struct strbuf *out)
+{
+	char t[32];
+	ui_format_time(a, x->ts, t, sizeof(t), 0);
+	strbuf_addf(out, "%s  ", t);
+	if (with_uuid)
+		strbuf_addf(out, "%.12s  ", x->uuid);
+	strbuf_addf(out, "%-8s  %-12s  %s", x->severity, x->status, x->rule);
+}
+
 static void context(struct app *a, struct text_out *o, int w)
 {
 	const struct alertview *v = &a->av;
@@ -103,12 +113,10 @@ static void context(struct app *a, struct text_out *o, int w)
 	         (long long)(v->tl_before / TIME_US_PER_SEC), r->nrelated ? ": r opens one" : "");
 	out_add(o, line, A_BOLD);
 	for (size_t i = 0; i < r->nrelated; i++) {
-		const struct case_related *x = &r->related[i];
-		char t[32];
 		struct strbuf sb;
 		strbuf_init(&sb, 128);
-		ui_format_time(a, x->ts, t, sizeof(t), 0);
-		strbuf_addf(&sb, "  %s  %.12s  %-8s  %-12s  %s", t, x->uuid, x->severity, x->status, x->rule);
+		strbuf_addstr(&sb, "  ");
+		related_line(a, &r->related[i], 1, &sb);
 		out_wrapped(o, "", sb.buf, w, A_NORMAL, 0);
 		strbuf_release(&sb);
 	}

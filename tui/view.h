@@ -164,6 +164,9 @@ struct app {
 	unsigned char *folded;
 };
 
+/* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */
+void related_line(struct app *a, const struct case_related *x, int with_uuid, struct strbuf *out);
+
 /* The view stack. */
 const struct view_ops *view_top(const struct app *a);
 void view_push(struct app *a, const struct view_ops *v);
