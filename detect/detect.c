@@ -299,7 +299,7 @@ struct found_seq {
 };
 
 /* For a sequence: which stages (and until) the event passes, with its join key for each. */
-static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, size_t *nkeys)
+static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char ***keys, size_t *nkeys)
 {
 	/* the stages, until, then the missing-event stages (see eql_missing_position) */
 	size_t n = eql_stage_count(run->eql) + 1 + eql_missing_count(run->eql);
@@ -316,7 +316,7 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, char ***keys, 
 			*nkeys = n;
 		}
 		if (eql_stage_key(run->eql, i, ev, &run->key) == 0)
-			(*keys)[i] = xstrdup(run->key.buf);
+			(*keys)[i] = run_intern(run, run->key.buf);
 	}
 	return mask;
 }
@@ -331,7 +331,12 @@ char *run_value_text(const cJSON *v)
 	return copy;
 }
 
-struct hit *run_add_hit(struct run *run, const struct candidate_row *c, char **keys, size_t nkeys)
+const char *run_intern(struct run *run, const char *s)
+{
+	return strpool_intern(run->strings, s, NULL);
+}
+
+struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
 {
 	if (run->nhits == run->alloc) {
 		run->alloc = run->alloc ? run->alloc * 2 : 64;
@@ -344,8 +349,8 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, char **k
 	h->event_id = c->id;
 	h->time = c->time;
 	h->ts = c->ev.r.ts;
-	h->identity = xstrdup(c->ev.r.identity);
-	h->index = c->ev.r.index ? xstrdup(c->ev.r.index) : NULL;
+	h->identity = run_intern(run, c->ev.r.identity);
+	h->index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL;
 	return h;
 }
 
@@ -455,7 +460,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	}
 	if (exceptions_match(run->x, ev))
 		return;
-	char **keys = NULL;
+	const char **keys = NULL;
 	size_t nkeys = 0;
 	uint64_t stages = sequence_stages(run, ev, &keys, &nkeys);
 	if (stages)
@@ -746,14 +751,13 @@ static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
 	for (size_t k = 0; k < h->nkeys && !several; k++)
 		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
 	if (!several) {
-		struct seq_input in = {
-		    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)h->keys};
+		struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = h->keys};
 		seq_feed(m, &in, on_sequence, run);
 		return;
 	}
 	struct strpool fed;
 	strpool_init(&fed);
-	char **keys = xcalloc(h->nkeys, sizeof(*keys));
+	const char **keys = xcalloc(h->nkeys, sizeof(*keys));
 	for (size_t k = 0; k < h->nkeys; k++)
 		for (const char *key = h->keys[k]; key;) {
 			const char *end = strchr(key, EQL_KEY_SEP);
@@ -766,8 +770,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
 			strpool_intern(&fed, one, NULL);
 			for (size_t j = 0; j < h->nkeys; j++)
 				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
-			struct seq_input in = {
-			    .id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = (const char *const *)keys};
+			struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = keys};
 			seq_feed(m, &in, on_sequence, run);
 			free(one);
 		}
@@ -919,13 +922,8 @@ static void run_release(struct run *run)
 	free(run->columns);
 	if (run->type && run->type->release)
 		run->type->release(run);
-	for (size_t i = 0; i < run->nhits; i++) {
-		free(run->hits[i].identity);
-		free(run->hits[i].index);
-		for (size_t k = 0; k < run->hits[i].nkeys; k++)
-			free(run->hits[i].keys[k]);
-		free(run->hits[i].keys);
-	}
+	for (size_t i = 0; i < run->nhits; i++)
+		free(run->hits[i].keys); /* its strings are the run's */
 	free(run->hits);
 	for (size_t i = 0; i < run->nseqs; i++)
 		free(run->seqs[i].hit);
@@ -1251,8 +1249,10 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	int *ready = xcalloc(l.l.n ? l.l.n : 1, sizeof(*ready));
 	size_t nscan = 0;
 	int rc = 0;
+	struct strpool strings; /* the hits' identities and keys, once for every rule */
+	strpool_init(&strings);
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s, .o = o, .t = t};
+		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;
@@ -1275,6 +1275,7 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		plan_release(&runs[i].plan);
 		run_release(&runs[i]);
 	}
+	strpool_release(&strings);
 	free(runs);
 	free(scanners);
 	free(ready);

@@ -26,9 +26,10 @@
 /* A matching event: what deciding its alert needs (its document is read again for the alert). */
 struct hit {
 	int64_t event_id, time, ts;
-	char *identity, *index;
-	uint64_t stages; /* sequences: the stages (and until) it passes */
-	char **keys;     /* sequences: its join key per stage; other types: their own key (keys[0]) */
+	const char *identity, *index; /* in the run's strings */
+	uint64_t stages;              /* sequences: the stages (and until) it passes */
+	const char **keys;            /* sequences: its join key per stage; other types: their own key (keys[0]);
+	                               * the array is the hit's, the strings the run's */
 	size_t nkeys;
 };
 
@@ -72,8 +73,10 @@ struct run {
 	struct found_seq *seqs; /* sequences: what matched, before replay */
 	size_t nseqs, seqs_alloc;
 	struct strbuf key;
-	struct strpool seen; /* alert uuids met in this run, so overlapping windows count once */
-	void *state;         /* the type's own */
+	struct strpool seen;     /* alert uuids met in this run, so overlapping windows count once */
+	struct strpool *strings; /* the hits' strings, interned: shared by the rules of a detect run,
+	                          * since every rule that matches an event holds its identity */
+	void *state;             /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
 	struct column_filter {
@@ -91,8 +94,11 @@ struct run {
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
 int run_matches(struct run *run, const cJSON *ev);
-/* Appends a hit for the candidate; the keys (malloc'd, or NULL) pass to it. */
-struct hit *run_add_hit(struct run *run, const struct candidate_row *c, char **keys, size_t nkeys);
+/* Appends a hit for the candidate; the keys array (malloc'd, or NULL) passes to it, its
+ * strings interned with run_intern. */
+struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
+/* s interned in the run's strings: it lives as long as the detect run. */
+const char *run_intern(struct run *run, const char *s);
 
 /* The first execution first + k*interval (k >= 0) whose window's end reaches t. */
 int64_t run_first_execution_seeing(const struct run *run, int64_t t);

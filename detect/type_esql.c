@@ -69,9 +69,8 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 	struct hit *h = run_add_hit(run, c, NULL, 0);
 	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
 	                  &st->cap)) {
-		free(h->identity);
-		free(h->index);
-		run->nhits--;
+		free(h->keys);
+		run->nhits--; /* its strings stay in the run's pool */
 	}
 }
 

@@ -103,8 +103,9 @@ static void add_term_hit(void *ctx, char *const *values, size_t n)
 			strbuf_addch(&sb, '\x1f');
 		strbuf_addstr(&sb, values[i]);
 	}
-	char **keys = xmalloc(sizeof(*keys));
-	keys[0] = strbuf_detach(&sb, NULL);
+	const char **keys = xmalloc(sizeof(*keys));
+	keys[0] = run_intern(ad->run, sb.buf);
+	strbuf_release(&sb);
 	run_add_hit(ad->run, ad->c, keys, 1);
 }
 
@@ -218,7 +219,7 @@ static void name_term(struct run *run, const void *item, char uuid[SHA256_HEX_LE
 static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = &run->hits[((const struct term_alert *)ctx)->hit];
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, h->keys[0]);
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, (void *)h->keys[0]);
 }
 
 static int new_terms_finish(struct run *run)

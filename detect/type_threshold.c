@@ -171,18 +171,26 @@ struct adding {
 static void add_group_hit(void *ctx, char *const *values, size_t n)
 {
 	struct adding *ad = ctx;
-	char **keys = xmalloc(sizeof(*keys));
-	keys[0] = group_key(values, n);
+	const char **keys = xmalloc(sizeof(*keys));
+	char *key = group_key(values, n);
+	keys[0] = run_intern(ad->run, key);
+	free(key);
 	run_add_hit(ad->run, ad->c, keys, 1);
 }
 
+struct card_adding {
+	struct run *run;
+	struct hit *h;
+};
+
 static void add_card_value(void *ctx, char *const *values, size_t n)
 {
-	struct hit *h = ctx;
+	struct card_adding *ca = ctx;
+	struct hit *h = ca->h;
 	if (n != 1)
 		return;
 	h->keys = xrealloc(h->keys, (h->nkeys + 1) * sizeof(*h->keys));
-	h->keys[h->nkeys++] = xstrdup(values[0]);
+	h->keys[h->nkeys++] = run_intern(ca->run, values[0]);
 }
 
 static void threshold_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
@@ -199,7 +207,8 @@ static void threshold_consider(struct run *run, const struct candidate_row *c, c
 	if (t->card_field)
 		for (size_t i = first; i < run->nhits; i++) {
 			char *path[1] = {t->card_field};
-			field_combinations(ev, path, 1, MAX_GROUPS_PER_EVENT, add_card_value, &run->hits[i]);
+			struct card_adding ca = {run, &run->hits[i]};
+			field_combinations(ev, path, 1, MAX_GROUPS_PER_EVENT, add_card_value, &ca);
 		}
 }
 
