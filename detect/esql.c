@@ -21,6 +21,10 @@
 
 #define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
 #define ESQL_LIMIT     1000 /* ES|QL's implicit LIMIT */
+/* What one event may turn into: MV_EXPAND's rows, and the groups of a row's multi-valued BY
+ * fields (their combinations multiply). Beyond, the first ones count (esql_truncations says
+ * how often), as threshold and new terms rules count an event's first 1,024 groups. */
+#define ESQL_MAX_FANOUT 1024
 
 /* ---- the pipeline ---- */
 
@@ -91,6 +95,7 @@ struct esql_query {
 	size_t split;      /* the first command that works on a window's rows, not an event */
 	char **referenced; /* the names the window's commands read */
 	size_t nreferenced;
+	size_t truncations; /* rows or groups left out at ESQL_MAX_FANOUT */
 };
 
 /* ---- lexing ---- */
@@ -1181,6 +1186,11 @@ int esql_has_id_metadata(const struct esql_query *q)
 	return q->meta_id;
 }
 
+size_t esql_truncations(const struct esql_query *q)
+{
+	return q->truncations;
+}
+
 /* ---- rows ---- */
 
 static int glob_match(const char *pat, const char *s)
@@ -2137,7 +2147,7 @@ static void grok_row(const struct command *c, struct esql_row *r)
 }
 
 /* A row-wise command on one row: the rows it gives are pushed on out. */
-static void apply_row(const struct command *c, struct esql_row *r, struct rows *out)
+static void apply_row(const struct command *c, struct esql_row *r, struct rows *out, size_t *truncations)
 {
 	switch (c->kind) {
 	case K_WHERE: {
@@ -2175,12 +2185,14 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 			set_column(r, c->names[0], v, 1);
 			break;
 		}
-		for (size_t i = 0; i < v.n; i++) {
+		for (size_t i = 0; i < v.n && i < ESQL_MAX_FANOUT; i++) {
 			struct esql_row copy;
 			esql_row_copy(&copy, r);
 			set_column(&copy, c->names[0], one(scalar_copy(&v.v[i])), 1);
 			rows_push(out, &copy);
 		}
+		if (v.n > ESQL_MAX_FANOUT)
+			(*truncations)++;
 		value_free(&v);
 		esql_row_release(r);
 		return;
@@ -2190,11 +2202,11 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 	rows_push(out, r);
 }
 
-static void apply_rowwise(const struct command *c, struct rows *rs)
+static void apply_rowwise(const struct command *c, struct rows *rs, size_t *truncations)
 {
 	struct rows out = {NULL, 0, 0};
 	for (size_t i = 0; i < rs->n; i++)
-		apply_row(c, &rs->v[i], &out);
+		apply_row(c, &rs->v[i], &out, truncations);
 	free(rs->v);
 	*rs = out;
 }
@@ -2218,7 +2230,8 @@ struct member {
 
 /* Every combination of the BY fields' values: a multi-valued field puts the row in each group
  * of its values; a null is a group of its own. */
-static void group_members(const struct command *c, const struct rows *rs, struct member **out, size_t *n)
+static void group_members(const struct command *c, const struct rows *rs, struct member **out, size_t *n,
+                          size_t *truncations)
 {
 	size_t cap = 0;
 	*out = NULL;
@@ -2226,6 +2239,7 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 	struct esql_value *vals = xcalloc(c->nby ? c->nby : 1, sizeof(*vals));
 	size_t *at = xcalloc(c->nby ? c->nby : 1, sizeof(*at));
 	for (size_t r = 0; r < rs->n; r++) {
+		size_t combos = 0;
 		for (size_t f = 0; f < c->nby; f++) {
 			vals[f] = eval(c->by[f].expr, &rs->v[r]);
 			at[f] = 0;
@@ -2254,6 +2268,10 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 				at[f++] = 0;
 			if (f == c->nby)
 				break;
+			if (++combos == ESQL_MAX_FANOUT) {
+				(*truncations)++;
+				break;
+			}
 		}
 		for (size_t f = 0; f < c->nby; f++)
 			value_free(&vals[f]);
@@ -2346,11 +2364,11 @@ static void inline_aggregates(const struct command *c, struct rows *rs, const st
 	(void)n;
 }
 
-static void stats(const struct command *c, struct rows *rs)
+static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 {
 	struct member *m;
 	size_t n;
-	group_members(c, rs, &m, &n);
+	group_members(c, rs, &m, &n, truncations);
 	/* the groups in the order of their first row */
 	if (n > 1)
 		qsort(m, n, sizeof(*m), by_key_then_row);
@@ -2489,7 +2507,7 @@ size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id,
 		set_column(&r, "_version", integer(1), 0);
 	rows_push(&rs, &r);
 	for (size_t i = 0; i < q->split && rs.n; i++)
-		apply_rowwise(&q->cmds[i], &rs);
+		apply_rowwise(&q->cmds[i], &rs, &((struct esql_query *)q)->truncations);
 	/* what the window's commands read comes out of the event now: the row outlives it */
 	for (size_t i = 0; i < rs.n; i++) {
 		struct esql_row *x = &rs.v[i];
@@ -2518,13 +2536,13 @@ void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nro
 	for (size_t i = q->split; i < q->ncmds; i++) {
 		const struct command *c = &q->cmds[i];
 		if (c->kind == K_STATS)
-			stats(c, &rs);
+			stats(c, &rs, &((struct esql_query *)q)->truncations);
 		else if (c->kind == K_SORT)
 			sort_rows(c, &rs);
 		else if (c->kind == K_LIMIT)
 			truncate_rows(&rs, (size_t)c->limit), limited = 1;
 		else
-			apply_rowwise(c, &rs);
+			apply_rowwise(c, &rs, &((struct esql_query *)q)->truncations);
 	}
 	if (!limited)
 		truncate_rows(&rs, ESQL_LIMIT);

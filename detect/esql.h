@@ -5,9 +5,10 @@
  * EVAL, KEEP, DROP, RENAME, MV_EXPAND, STATS ... BY, SORT and LIMIT. A rule's pipeline runs in
  * two parts: the commands up to the first STATS, SORT or LIMIT work on one event at a time
  * (esql_rows_of, while detect reads the case), the rest on the rows of one execution's window
- * (esql_finish). What casebook cannot evaluate exactly — GROK, DISSECT, ENRICH, RLIKE and
- * REPLACE (Java regular expressions), an unknown function — is refused at parse time, naming
- * it, so a rule is run right or said to be skipped, never run half.
+ * (esql_finish). An event yields at most 1,024 rows through MV_EXPAND, and a row falls in
+ * at most 1,024 groups of its multi-valued BY fields. What casebook cannot evaluate exactly — GROK, DISSECT, ENRICH,
+ * RLIKE and REPLACE (Java regular expressions), an unknown function — is refused at parse time, naming it, so a rule is
+ * run right or said to be skipped, never run half.
  *
  * Values follow ES|QL: a column holds null, one value or several (a multi-valued field); a
  * comparison or arithmetic on null or on several values is null, and WHERE keeps a row only
@@ -64,6 +65,9 @@ char *const *esql_indices(const struct esql_query *q, size_t *n);
 int esql_aggregates(const struct esql_query *q);
 /* Whether FROM asks for METADATA _id: each row then stands for its source event. */
 int esql_has_id_metadata(const struct esql_query *q);
+/* How often an event's MV_EXPAND rows, or a row's groups, were more than 1,024 and the first
+ * 1,024 counted (memory stays bounded by the batch, not by an array's length). */
+size_t esql_truncations(const struct esql_query *q);
 
 /* The rows the event gives through the per-event commands (0, 1, or more after MV_EXPAND),
  * appended to *rows; metadata holds _id, _index and _version. Each row keeps only what the

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/diag.h"
 #include "common/timeutil.h"
 #include "detect/esql.h"
 #include "detect/run.h"
@@ -240,6 +241,11 @@ static int esql_finish_run(struct run *run)
 	free(Ts);
 	run->t->matched += n;
 	/* the alerts are in execution order already, each execution's in the query's row order */
+	if (esql_truncations(st->q) && run->o->warn)
+		diagf(run->o->warn,
+		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
+		      "the first 1,024 counted\n",
+		      run->r.name, esql_truncations(st->q));
 	int rc = run_alerts_in_order(run, alerts, n, sizeof(*alerts), alert_execution, name_alert, make_alert);
 	for (size_t i = 0; i < n; i++)
 		esql_row_release(&alerts[i].row);

@@ -234,11 +234,52 @@ static void test_esql_refusals(void **state)
 	strbuf_release(&deep);
 }
 
+/* An event's fan-out is bounded: 2,000 values expand to the first 1,024 rows, and 100 × 100
+ * BY values put a row in its first 1,024 groups; each is counted as a truncation. */
+static void test_esql_fanout_is_bounded(void **state)
+{
+	(void)state;
+	struct strbuf ev;
+	strbuf_init(&ev, 65536);
+	strbuf_addstr(&ev, "{\"a\":[");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&ev, "%s%d", i ? "," : "", i);
+	strbuf_addstr(&ev, "],\"b\":[");
+	for (int i = 0; i < 100; i++)
+		strbuf_addf(&ev, "%s\"x%d\"", i ? "," : "", i);
+	strbuf_addstr(&ev, "],\"c\":[");
+	for (int i = 0; i < 100; i++)
+		strbuf_addf(&ev, "%s\"y%d\"", i ? "," : "", i);
+	strbuf_addstr(&ev, "]}");
+	cJSON *j = cJSON_Parse(ev.buf);
+	assert_non_null(j);
+	static const char *const queries[] = {"FROM x | MV_EXPAND a | KEEP a | LIMIT 5000",
+	                                      "FROM x | STATS n = COUNT(*) BY b, c | LIMIT 5000"};
+	for (int k = 0; k < 2; k++) {
+		struct esql_error err;
+		struct esql_query *q = esql_parse(queries[k], &err);
+		assert_non_null(q);
+		struct esql_row *rows = NULL;
+		size_t n = 0, cap = 0;
+		esql_rows_of(q, j, "e", NULL, 0, &rows, &n, &cap);
+		esql_finish(q, &rows, &n);
+		assert_int_equal(n, 1024);
+		assert_int_equal(esql_truncations(q), 1);
+		for (size_t i = 0; i < n; i++)
+			esql_row_release(&rows[i]);
+		free(rows);
+		esql_free(q);
+	}
+	cJSON_Delete(j);
+	strbuf_release(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_esql_answers),
 	    cmocka_unit_test(test_esql_refusals),
+	    cmocka_unit_test(test_esql_fanout_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
