@@ -1193,15 +1193,23 @@ size_t esql_truncations(const struct esql_query *q)
 
 /* ---- rows ---- */
 
-static int glob_match(const char *pat, const char *s)
+/* LIKE: * any characters, ? one, \ escapes; case-sensitive, over the whole value. KEEP's and
+ * DROP's name patterns (only *) are read the same way. */
+static int like_match(const char *pat, const char *s)
 {
 	const char *star = NULL, *after = NULL;
 	while (*s) {
-		if (*pat == '*') {
+		if (*pat == '\\' && pat[1] && pat[1] == *s) {
+			pat += 2, s++;
+		} else if (*pat == '*') {
 			star = pat++;
 			after = s;
-		} else if (*pat == *s) {
-			pat++, s++;
+		} else if (*pat == '?' || (*pat == *s && *pat != '\\')) {
+			/* one character: a whole UTF-8 sequence */
+			s++;
+			while (*pat == '?' && ((unsigned char)*s & 0xC0) == 0x80)
+				s++;
+			pat++;
 		} else if (star) {
 			pat = star + 1;
 			s = ++after;
@@ -1256,7 +1264,7 @@ static void remove_column(struct esql_row *r, size_t i)
 static int hidden(const struct esql_row *r, const char *name)
 {
 	for (size_t i = 0; i < r->nhidden; i++)
-		if (glob_match(r->hidden[i], name))
+		if (like_match(r->hidden[i], name))
 			return 1;
 	return 0;
 }
@@ -1422,34 +1430,6 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 static int single(const struct esql_value *v)
 {
 	return v->n == 1;
-}
-
-/* LIKE: * any characters, ? one, \ escapes; case-sensitive, over the whole value. */
-static int like_match(const char *pat, const char *s)
-{
-	const char *star = NULL, *after = NULL;
-	while (*s) {
-		if (*pat == '\\' && pat[1] && pat[1] == *s) {
-			pat += 2, s++;
-		} else if (*pat == '*') {
-			star = pat++;
-			after = s;
-		} else if (*pat == '?' || (*pat == *s && *pat != '\\')) {
-			/* one character: a whole UTF-8 sequence */
-			s++;
-			while (*pat == '?' && ((unsigned char)*s & 0xC0) == 0x80)
-				s++;
-			pat++;
-		} else if (star) {
-			pat = star + 1;
-			s = ++after;
-		} else {
-			return 0;
-		}
-	}
-	while (*pat == '*')
-		pat++;
-	return !*pat;
 }
 
 static struct esql_value eval(const struct enode *n, const struct esql_row *r);
@@ -2032,7 +2012,7 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 	int seen = 0;
 	for (size_t i = 0; i < ln->n && !seen; i++)
 		seen = !strcmp(ln->names[i], n);
-	if (!seen && glob_match(ln->pattern, n))
+	if (!seen && like_match(ln->pattern, n))
 		add_name(&ln->names, &ln->n, n);
 	else
 		free(n);
@@ -2047,7 +2027,7 @@ static void keep(struct esql_row *r, char *const *patterns, size_t n)
 	for (size_t p = 0; p < n; p++) {
 		struct leaf_names ln = {NULL, 0, patterns[p]};
 		for (size_t i = 0; i < r->n; i++)
-			if (glob_match(patterns[p], r->names[i]))
+			if (like_match(patterns[p], r->names[i]))
 				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
 		if (r->src && strchr(patterns[p], '*'))
 			field_each_leaf(r->src, collect_leaf, &ln);
@@ -2072,7 +2052,7 @@ static void drop(struct esql_row *r, char *const *patterns, size_t n)
 {
 	for (size_t p = 0; p < n; p++) {
 		for (size_t i = r->n; i-- > 0;)
-			if (glob_match(patterns[p], r->names[i]))
+			if (like_match(patterns[p], r->names[i]))
 				remove_column(r, i);
 		if (r->src)
 			hide(r, patterns[p]);
