@@ -156,11 +156,21 @@ char *run_reason(const struct rule *r, const cJSON *ev)
 	return strbuf_detach(&sb, NULL);
 }
 
-static void add_iso(cJSON *obj, const char *key, int64_t us)
+void run_add_iso(cJSON *obj, const char *key, int64_t us)
 {
 	char t[TIME_ISO_LEN];
 	time_format_iso8601(us, t);
 	cJSON_AddStringToObject(obj, key, t);
+}
+
+char *run_alert_text(cJSON *doc, const struct run *run)
+{
+	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
+	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
+	run_add_rule_fields(doc, run);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
 }
 
 /* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
@@ -227,7 +237,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	const struct rule *r = &run->r;
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
-	add_iso(doc, "@timestamp", now);
+	run_add_iso(doc, "@timestamp", now);
 	const cJSON *m;
 	cJSON_ArrayForEach(m, ev)
 	{
@@ -247,7 +257,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 		snprintf(key, sizeof(key), "kibana.alert.original_event.%s", m->string ? m->string : "");
 		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(m, 1));
 	}
-	add_iso(doc, "kibana.alert.original_time", h->ts);
+	run_add_iso(doc, "kibana.alert.original_time", h->ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	for (size_t i = 0; i < nhits; i++) {
@@ -282,12 +292,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 		cJSON *derived = cJSON_AddArrayToObject(doc, "casebook.derived_fields");
 		cJSON_AddItemToArray(derived, cJSON_CreateString("host.os.type"));
 	}
-	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
-	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
-	run_add_rule_fields(doc, run);
-	char *text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	return text;
+	return run_alert_text(doc, run);
 }
 
 /* ---- one rule ---- */

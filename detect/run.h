@@ -128,6 +128,11 @@ void run_alert_uuid(const struct rule *r, const struct hit *const *hits, size_t 
  * rule's fields (kibana.alert.rule.*), which go last. */
 void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason);
 void run_add_rule_fields(cJSON *doc, const struct run *run);
+/* What every alert document ends with (its space, the rule's fields), printed: the document
+ * is freed, the text is the caller's (cJSON_free). */
+char *run_alert_text(cJSON *doc, const struct run *run);
+/* obj[key] = the instant as ISO 8601 (UTC). */
+void run_add_iso(cJSON *obj, const char *key, int64_t us);
 char *run_reason(const struct rule *r, const cJSON *ev);
 /* Stores an alert document (the run's totals count it). */
 int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,

@@ -128,26 +128,19 @@ static void add_computed(cJSON *doc, void *ctx)
 	esql_row_to_json(ctx, doc, 0);
 }
 
-static void add_iso(cJSON *obj, const char *key, int64_t us)
-{
-	char t[TIME_ISO_LEN];
-	time_format_iso8601(us, t);
-	cJSON_AddStringToObject(obj, key, t);
-}
-
 /* An alert of the row's columns alone (an aggregate has no one source event). */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = &run->hits[a->row.tag];
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
-	add_iso(doc, "@timestamp", now);
+	run_add_iso(doc, "@timestamp", now);
 	esql_row_to_json(&a->row, doc, 1);
 	cJSON *event = cJSON_CreateObject();
 	cJSON_AddStringToObject(event, "kind", "signal");
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
 	cJSON_AddItemToObject(doc, "event", event);
-	add_iso(doc, "kibana.alert.original_time", h->ts);
+	run_add_iso(doc, "kibana.alert.original_time", h->ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
@@ -155,11 +148,7 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	strbuf_init(&reason, 128);
 	strbuf_addf(&reason, "event created %s alert %s.", run->r.severity, run->r.name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
-	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
-	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
-	run_add_rule_fields(doc, run);
-	char *text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
+	char *text = run_alert_text(doc, run);
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
 	cJSON_free(text);
 	strbuf_release(&reason);

@@ -292,13 +292,6 @@ static int by_execution(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-static void add_iso(cJSON *obj, const char *key, int64_t us)
-{
-	char t[TIME_ISO_LEN];
-	time_format_iso8601(us, t);
-	cJSON_AddStringToObject(obj, key, t);
-}
-
 /* The alert: the group's terms as fields, kibana.alert.threshold_result, the rule's fields;
  * its events are the ones it counted (the last is its own, for the host and timeline). */
 static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
@@ -310,7 +303,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	for (size_t i = g->lo; i < g->hi; i++)
 		max_ts = run->hits[i].ts > max_ts ? run->hits[i].ts : max_ts;
 	cJSON *doc = cJSON_CreateObject();
-	add_iso(doc, "@timestamp", now);
+	run_add_iso(doc, "@timestamp", now);
 	/* the terms: values of the group, split back from its key */
 	cJSON *terms = cJSON_CreateArray();
 	const char *k = last->keys[0];
@@ -328,12 +321,12 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	}
 	cJSON *event = cJSON_AddObjectToObject(doc, "event");
 	cJSON_AddStringToObject(event, "kind", "signal");
-	add_iso(doc, "kibana.alert.original_time", max_ts);
+	run_add_iso(doc, "kibana.alert.original_time", max_ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *result = cJSON_AddObjectToObject(doc, "kibana.alert.threshold_result");
 	cJSON_AddItemToObject(result, "terms", terms);
 	cJSON_AddNumberToObject(result, "count", (double)(g->hi - g->lo));
-	add_iso(result, "from", g->from);
+	run_add_iso(result, "from", g->from);
 	if (t->card_field) {
 		cJSON *cards = cJSON_AddArrayToObject(result, "cardinality");
 		cJSON *c = cJSON_CreateObject();
@@ -341,7 +334,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 		cJSON_AddNumberToObject(c, "value", (double)g->distinct);
 		cJSON_AddItemToArray(cards, c);
 	}
-	add_iso(doc, "casebook.threshold_last", last->time);
+	run_add_iso(doc, "casebook.threshold_last", last->time);
 	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	struct strbuf reason;
@@ -356,11 +349,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	}
 	strbuf_addf(&reason, " created %s alert %s.", run->r.severity, run->r.name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
-	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
-	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
-	run_add_rule_fields(doc, run);
-	char *text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
+	char *text = run_alert_text(doc, run);
 	/* its events, the newest first: the alert's own event is the last it counted */
 	size_t n = g->hi - g->lo;
 	int64_t *ids = xmalloc(n * sizeof(*ids));
