@@ -298,32 +298,55 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 /* ---- one rule ---- */
 
 struct found_seq {
-	size_t *hit; /* indexes into run.hits, in stage order */
+	struct hit *hits; /* its events, in stage order (copies: keys still the run's, or NULL) */
 	size_t n;
 	int64_t exec_t; /* the execution that alerts on it */
 };
 
-/* For a sequence: which stages (and until) the event passes, with its join key for each. */
-static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char ***keys, size_t *nkeys)
+/* A sequence rule matched while the pass reads the case in @timestamp order: an event's data
+ * is kept only while a pending sequence holds it (slots, reference-counted through the
+ * matcher's hooks), so memory follows the open sequences, not the stage events. */
+struct seq_stream {
+	struct seq_matcher *m;
+	struct stream_slot {
+		struct hit h; /* its identity is the slot's own copy */
+		size_t refs;
+	} * slots;
+	size_t nslots, cap;
+	size_t *free; /* free slots */
+	size_t nfree;
+	const char **keys; /* scratch: the event's key per stage */
+	size_t *key_at;    /* where each key starts in run->key_text */
+	struct strbuf key_text;
+};
+
+/* For a sequence: which stages (and until) the event passes, with its join key for each in
+ * keys (n slots; NULL: none). A key's text lies in text, which the call resets. */
+static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
+                                struct strbuf *text)
 {
-	/* the stages, until, then the missing-event stages (see eql_missing_position) */
-	size_t n = eql_stage_count(run->eql) + 1 + eql_missing_count(run->eql);
 	uint64_t mask = 0;
-	*keys = NULL;
-	*nkeys = 0;
+	strbuf_reset(text);
 	for (size_t i = 0; i < n; i++) {
+		keys[i] = NULL;
+		at[i] = SIZE_MAX;
 		if (!eql_stage_match(run->eql, i, ev))
 			continue;
 		mask |= (uint64_t)1 << i;
-		if (!*keys) {
-			*keys = xmalloc(n * sizeof(**keys));
-			memset(*keys, 0, n * sizeof(**keys));
-			*nkeys = n;
+		if (eql_stage_key(run->eql, i, ev, &run->key) == 0) {
+			at[i] = text->len;
+			strbuf_add(text, run->key.buf, run->key.len + 1);
 		}
-		if (eql_stage_key(run->eql, i, ev, &run->key) == 0)
-			(*keys)[i] = run_intern(run, run->key.buf);
 	}
+	for (size_t i = 0; i < n; i++) /* text no longer moves */
+		keys[i] = at[i] == SIZE_MAX ? NULL : text->buf + at[i];
 	return mask;
+}
+
+/* The stages, until, then the missing-event stages (see eql_missing_position). */
+static size_t sequence_slots(const struct run *run)
+{
+	return eql_stage_count(run->eql) + 1 + eql_missing_count(run->eql);
 }
 
 char *run_value_text(const cJSON *v)
@@ -456,6 +479,8 @@ static void query_consider(struct run *run, const struct candidate_row *c, const
 		run_add_hit(run, c, NULL, 0);
 }
 
+static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages);
+
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
@@ -465,11 +490,28 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	}
 	if (exceptions_match(run->x, ev))
 		return;
-	const char **keys = NULL;
-	size_t nkeys = 0;
-	uint64_t stages = sequence_stages(run, ev, &keys, &nkeys);
+	struct seq_stream *st = run->stream;
+	size_t n = sequence_slots(run);
+	if (st) {
+		uint64_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
+		if (stages)
+			stream_feed(run, c, stages);
+		return;
+	}
+	/* kept until the pass ends: the keys interned, an array per hit */
+	const char **keys = xmalloc(n * sizeof(*keys));
+	size_t *at = xmalloc(n * sizeof(*at));
+	struct strbuf text;
+	strbuf_init(&text, 64);
+	uint64_t stages = sequence_stages(run, ev, keys, at, n, &text);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
+	strbuf_release(&text);
+	free(at);
 	if (stages)
-		run_add_hit(run, c, keys, nkeys)->stages = stages;
+		run_add_hit(run, c, keys, n)->stages = stages;
+	else
+		free(keys);
 }
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
@@ -718,20 +760,96 @@ static int by_event_time(const void *a, const void *b)
 	return (x->event_id > y->event_id) - (x->event_id < y->event_id); /* ties: ingest order */
 }
 
-static int on_sequence(void *ctx, const int64_t *ids, size_t n)
+static struct found_seq *add_sequence(struct run *run, size_t n)
 {
-	struct run *run = ctx;
 	if (run->nseqs == run->seqs_alloc) {
 		run->seqs_alloc = run->seqs_alloc ? run->seqs_alloc * 2 : 16;
 		run->seqs = xrealloc(run->seqs, run->seqs_alloc * sizeof(*run->seqs));
 	}
 	struct found_seq *f = &run->seqs[run->nseqs++];
-	f->hit = xmalloc(n * sizeof(*f->hit));
-	for (size_t i = 0; i < n; i++)
-		f->hit[i] = (size_t)ids[i];
+	f->hits = xmalloc(n * sizeof(*f->hits));
 	f->n = n;
 	f->exec_t = INT64_MIN;
+	return f;
+}
+
+/* A sequence of run->hits (ids are their indexes). */
+static int on_sequence(void *ctx, const int64_t *ids, size_t n)
+{
+	struct run *run = ctx;
+	struct found_seq *f = add_sequence(run, n);
+	for (size_t i = 0; i < n; i++)
+		f->hits[i] = run->hits[ids[i]];
 	return 0;
+}
+
+/* A sequence of stream slots (ids are the slots): copied out, its strings interned, since the
+ * slots go when the matcher releases them. */
+static int on_streamed_sequence(void *ctx, const int64_t *ids, size_t n)
+{
+	struct run *run = ctx;
+	struct found_seq *f = add_sequence(run, n);
+	for (size_t i = 0; i < n; i++) {
+		f->hits[i] = run->stream->slots[ids[i]].h;
+		f->hits[i].identity = run_intern(run, f->hits[i].identity);
+		f->hits[i].keys = NULL; /* the event's keys were scratch */
+		f->hits[i].nkeys = 0;
+	}
+	return 0;
+}
+
+static void slot_retain(void *ctx, int64_t id)
+{
+	((struct seq_stream *)ctx)->slots[id].refs++;
+}
+
+static void slot_release(void *ctx, int64_t id)
+{
+	struct seq_stream *st = ctx;
+	struct stream_slot *slot = &st->slots[id];
+	if (--slot->refs)
+		return;
+	free((char *)slot->h.identity);
+	slot->h.identity = NULL;
+	st->free[st->nfree++] = (size_t)id;
+}
+
+static size_t slot_take(struct seq_stream *st)
+{
+	if (st->nfree)
+		return st->free[--st->nfree];
+	if (st->nslots == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 64;
+		st->slots = xrealloc(st->slots, st->cap * sizeof(*st->slots));
+		st->free = xrealloc(st->free, st->cap * sizeof(*st->free));
+	}
+	return st->nslots++;
+}
+
+static void stream_start(struct run *run)
+{
+	struct seq_stream *st = xcalloc(1, sizeof(*st));
+	size_t n = sequence_slots(run);
+	st->m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
+	struct seq_hooks hooks = {slot_retain, slot_release, st};
+	seq_set_hooks(st->m, &hooks);
+	st->keys = xcalloc(n, sizeof(*st->keys));
+	st->key_at = xcalloc(n, sizeof(*st->key_at));
+	strbuf_init(&st->key_text, 64);
+	run->stream = st;
+}
+
+static void stream_free(struct seq_stream *st)
+{
+	if (!st)
+		return;
+	seq_free(st->m); /* releases what the pending sequences held */
+	free(st->slots);
+	free(st->free);
+	free(st->keys);
+	free(st->key_at);
+	strbuf_release(&st->key_text);
+	free(st);
 }
 
 /* Whether key is one of the EQL_KEY_SEP-separated keys in list. */
@@ -749,15 +867,14 @@ static int has_key(const char *list, const char *key, size_t len)
 
 /* An event whose join fields hold arrays has a key per value: it is fed once per distinct key,
  * each time with the stages that have that key (a sequence joins on any of its values). */
-static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
+static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h, int64_t id, seq_fn fn)
 {
-	const struct hit *h = &run->hits[i];
 	int several = 0;
 	for (size_t k = 0; k < h->nkeys && !several; k++)
 		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
 	if (!several) {
-		struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = h->keys};
-		seq_feed(m, &in, on_sequence, run);
+		struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = h->keys};
+		seq_feed(m, &in, fn, run);
 		return;
 	}
 	struct strpool fed;
@@ -775,25 +892,49 @@ static void feed_hit(struct run *run, struct seq_matcher *m, size_t i)
 			strpool_intern(&fed, one, NULL);
 			for (size_t j = 0; j < h->nkeys; j++)
 				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
-			struct seq_input in = {.id = (int64_t)i, .ts = h->ts, .stages = h->stages, .keys = keys};
-			seq_feed(m, &in, on_sequence, run);
+			struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = keys};
+			seq_feed(m, &in, fn, run);
 			free(one);
 		}
 	free(keys);
 	strpool_release(&fed);
 }
 
+/* An event that passes a stage, fed as it arrives (@timestamp order): it takes a slot for as
+ * long as a pending sequence holds it. */
+static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages)
+{
+	struct seq_stream *st = run->stream;
+	size_t id = slot_take(st);
+	struct stream_slot *slot = &st->slots[id];
+	slot->refs = 0;
+	slot->h = (struct hit){.event_id = c->id,
+	                       .time = c->time,
+	                       .ts = c->ev.r.ts,
+	                       .identity = xstrdup(c->ev.r.identity),
+	                       .index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL,
+	                       .stages = stages,
+	                       .keys = st->keys,
+	                       .nkeys = sequence_slots(run)};
+	slot->refs++; /* held while it is fed */
+	struct hit h = slot->h;
+	feed_hit(run, st->m, &h, (int64_t)id, on_streamed_sequence);
+	st->slots[id].h.keys = NULL; /* the scratch keys are the next event's */
+	st->slots[id].h.nkeys = 0;
+	slot_release(st, (int64_t)id);
+}
+
 /* The sequence's join key: one its first event has for its stage that every other event has
  * for its own (an array gives several), or NULL. */
-static const char *sequence_key(const struct run *run, const struct found_seq *f, size_t *len)
+static const char *sequence_key(const struct found_seq *f, size_t *len)
 {
-	const char *list = run->hits[f->hit[0]].keys[0];
+	const char *list = f->hits[0].keys[0];
 	for (const char *k = list; k;) {
 		const char *end = strchr(k, EQL_KEY_SEP);
 		*len = end ? (size_t)(end - k) : strlen(k);
 		int all = 1;
 		for (size_t j = 1; j < f->n && all; j++) {
-			const struct hit *h = &run->hits[f->hit[j]];
+			const struct hit *h = &f->hits[j];
 			all = j < h->nkeys && h->keys[j] && has_key(h->keys[j], k, *len);
 		}
 		if (all)
@@ -834,44 +975,44 @@ static void drop_missing_violations(struct run *run)
 	for (size_t i = 0; i < run->nseqs; i++) {
 		struct found_seq *f = &run->seqs[i];
 		size_t klen = 0;
-		const char *key = sequence_key(run, f, &klen);
-		int64_t first = run->hits[f->hit[0]].ts, last = run->hits[f->hit[f->n - 1]].ts;
+		const char *key = sequence_key(f, &klen);
+		int64_t first = f->hits[0].ts, last = f->hits[f->n - 1].ts;
 		int broken = !key;
 		for (size_t k = 0; k < eql_missing_count(run->eql) && !broken; k++) {
 			size_t at = eql_missing_position(run->eql, k);
-			int64_t lo =
-			    at == 0 ? (maxspan ? last - maxspan - 1 : INT64_MIN) : run->hits[f->hit[at - 1]].ts;
-			int64_t hi =
-			    at >= f->n ? (maxspan ? first + maxspan + 1 : INT64_MAX) : run->hits[f->hit[at]].ts;
+			int64_t lo = at == 0 ? (maxspan ? last - maxspan - 1 : INT64_MIN) : f->hits[at - 1].ts;
+			int64_t hi = at >= f->n ? (maxspan ? first + maxspan + 1 : INT64_MAX) : f->hits[at].ts;
 			broken = missing_event_in(run, k, key, klen, lo, hi);
 		}
 		if (broken)
-			free(f->hit);
+			free(f->hits);
 		else
 			run->seqs[kept++] = *f;
 	}
 	run->nseqs = kept;
 }
 
-/* Feeds the candidate events to the sequence matcher in @timestamp order. */
+/* Feeds the kept stage events to the sequence matcher in @timestamp order (a sequence with
+ * missing-event stages, which looks at the events around each match). */
 static void match_sequences(struct run *run)
 {
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
 	for (size_t i = 0; i < run->nhits; i++)
-		feed_hit(run, m, i);
+		feed_hit(run, m, &run->hits[i], (int64_t)i, on_sequence);
 	seq_free(m);
 	if (eql_missing_count(run->eql))
 		drop_missing_violations(run);
 }
 
+/* By execution, then by the first event's @timestamp and ingest order. */
 static int by_execution(const void *a, const void *b)
 {
 	const struct found_seq *x = a, *y = b;
 	if (x->exec_t != y->exec_t)
 		return x->exec_t < y->exec_t ? -1 : 1;
-	return (x->hit[0] > y->hit[0]) - (x->hit[0] < y->hit[0]);
+	return by_event_time(&x->hits[0], &y->hits[0]);
 }
 
 /* Each sequence alerts at the first execution whose window holds all its events; one that
@@ -883,7 +1024,7 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 		struct found_seq *f = &run->seqs[i];
 		int64_t lo = INT64_MAX, hi = INT64_MIN;
 		for (size_t j = 0; j < f->n; j++) {
-			int64_t t = run->hits[f->hit[j]].time;
+			int64_t t = f->hits[j].time;
 			lo = t < lo ? t : lo;
 			hi = t > hi ? t : hi;
 		}
@@ -908,7 +1049,7 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 			continue;
 		const struct hit *hits[EQL_MAX_STAGES];
 		for (size_t j = 0; j < f->n && j < EQL_MAX_STAGES; j++)
-			hits[j] = &run->hits[f->hit[j]];
+			hits[j] = &f->hits[j];
 		int rc = alert_once(run, hits, f->n, f->exec_t, &created);
 		if (rc < 0)
 			return -1;
@@ -931,8 +1072,9 @@ static void run_release(struct run *run)
 		free(run->hits[i].keys); /* its strings are the run's */
 	free(run->hits);
 	for (size_t i = 0; i < run->nseqs; i++)
-		free(run->seqs[i].hit);
+		free(run->seqs[i].hits);
 	free(run->seqs);
+	stream_free(run->stream);
 	strbuf_release(&run->key);
 	eql_free(run->eql);
 	strpool_release(&run->seen);
@@ -1046,6 +1188,10 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
+	if (run->eql && eql_is_sequence(run->eql) && !eql_missing_count(run->eql) && !o->no_prefilter) {
+		stream_start(run); /* matched as the events arrive, in @timestamp order */
+		run->cq.by_event_time = 1;
+	}
 	if (run->type->prepare && run->type->prepare(run))
 		return -1;
 	return 1;
@@ -1055,7 +1201,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 static void choose_scan(struct store *s, struct candidate_query *cq)
 {
 	int64_t lo, hi;
-	if (!cq->path_lo && !cq->path_hi && !cq->host && !store_time_bounds(s, cq->use_ingested, &lo, &hi))
+	if (!cq->by_event_time && !cq->path_lo && !cq->path_hi && !cq->host &&
+	    !store_time_bounds(s, cq->use_ingested, &lo, &hi))
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 
@@ -1071,7 +1218,8 @@ static int eql_finish(struct run *run)
 {
 	if (!eql_is_sequence(run->eql))
 		return query_finish(run);
-	match_sequences(run);
+	if (!run->stream)
+		match_sequences(run);
 	run->t->matched += run->nseqs;
 	return replay_sequences(run, run->first_t, run->last_t);
 }
@@ -1162,6 +1310,7 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 		q->to = r->to > q->to ? r->to : q->to;
 		if (r->use_ingested != q->use_ingested) /* windows on two time fields: read everything */
 			q->has_window = 0;
+		q->by_event_time |= r->by_event_time;
 		if (!q->path_lower_prefix || !r->path_lower_prefix ||
 		    strcmp(q->path_lower_prefix, r->path_lower_prefix))
 			q->path_lower_prefix = NULL;

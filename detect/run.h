@@ -72,6 +72,7 @@ struct run {
 	size_t nhits, alloc;
 	struct found_seq *seqs; /* sequences: what matched, before replay */
 	size_t nseqs, seqs_alloc;
+	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;
 	struct strpool seen;     /* alert uuids met in this run, so overlapping windows count once */
 	struct strpool *strings; /* the hits' strings, interned: shared by the rules of a detect run,

@@ -25,6 +25,8 @@ struct seq_matcher {
 	size_t nstages;
 	int64_t maxspan;
 	struct stage_map *maps; /* nstages - 1: a sequence at the last stage is complete */
+	struct seq_hooks hooks;
+	size_t sweep_at; /* pending sequences that trigger the next sweep of expired ones */
 };
 
 static uint64_t hash_key(const char *s)
@@ -35,10 +37,13 @@ static uint64_t hash_key(const char *s)
 	return h;
 }
 
-static void pending_free(struct pending *p)
+static void pending_free(const struct seq_matcher *m, struct pending *p)
 {
 	if (!p || p == TOMBSTONE)
 		return;
+	if (m->hooks.release)
+		for (size_t i = 0; i < p->n; i++)
+			m->hooks.release(m->hooks.ctx, p->ids[i]);
 	free(p->key);
 	free(p->ids);
 	free(p);
@@ -66,8 +71,8 @@ static size_t find_slot(const struct stage_map *m, const char *key, int *found)
 static void map_grow(struct stage_map *m)
 {
 	struct stage_map old = *m;
-	m->cap = old.cap ? old.cap * 2 : 64;
-	while (old.live * 2 >= m->cap)
+	/* sized by what is live, not by the tombstones: expiry keeps the table small */
+	for (m->cap = 64; old.live * 4 >= m->cap;)
 		m->cap *= 2;
 	m->slot = xmalloc(m->cap * sizeof(*m->slot));
 	memset(m->slot, 0, m->cap * sizeof(*m->slot));
@@ -100,14 +105,14 @@ static struct pending *map_take(struct stage_map *m, const char *key)
 }
 
 /* Stores p under its key, replacing (and freeing) the key's older one. */
-static void map_put(struct stage_map *m, struct pending *p)
+static void map_put(const struct seq_matcher *sm, struct stage_map *m, struct pending *p)
 {
 	if ((m->used + 1) * 4 >= m->cap * 3)
 		map_grow(m);
 	int found;
 	size_t at = find_slot(m, p->key, &found);
 	if (found) {
-		pending_free(m->slot[at]);
+		pending_free(sm, m->slot[at]);
 	} else {
 		if (!m->slot[at])
 			m->used++;
@@ -123,7 +128,14 @@ struct seq_matcher *seq_new(size_t nstages, int64_t maxspan_us)
 	m->maxspan = maxspan_us;
 	m->maps = xmalloc(nstages * sizeof(*m->maps));
 	memset(m->maps, 0, nstages * sizeof(*m->maps));
+	memset(&m->hooks, 0, sizeof(m->hooks));
+	m->sweep_at = 1024;
 	return m;
+}
+
+void seq_set_hooks(struct seq_matcher *m, const struct seq_hooks *hooks)
+{
+	m->hooks = *hooks;
 }
 
 void seq_free(struct seq_matcher *m)
@@ -132,7 +144,7 @@ void seq_free(struct seq_matcher *m)
 		return;
 	for (size_t s = 0; s < m->nstages; s++) {
 		for (size_t i = 0; i < m->maps[s].cap; i++)
-			pending_free(m->maps[s].slot[i]);
+			pending_free(m, m->maps[s].slot[i]);
 		free(m->maps[s].slot);
 	}
 	free(m->maps);
@@ -147,6 +159,29 @@ size_t seq_pending(const struct seq_matcher *m)
 	return n;
 }
 
+/* Drops the pending sequences that began more than maxspan before now: no event from now on
+ * can complete them. Run when the pending sequences have doubled since the last sweep, so its
+ * cost is spread over the events that made them. */
+static void sweep_expired(struct seq_matcher *m, int64_t now)
+{
+	size_t live = seq_pending(m);
+	if (!m->maxspan || live < m->sweep_at)
+		return;
+	for (size_t s = 0; s + 1 < m->nstages; s++) {
+		struct stage_map *map = &m->maps[s];
+		for (size_t i = 0; i < map->cap; i++) {
+			struct pending *p = map->slot[i];
+			if (p && p != TOMBSTONE && now - p->start > m->maxspan) {
+				pending_free(m, p);
+				map->slot[i] = TOMBSTONE;
+				map->live--;
+			}
+		}
+	}
+	live = seq_pending(m);
+	m->sweep_at = live * 2 > 1024 ? live * 2 : 1024;
+}
+
 static int passes(const struct seq_input *in, size_t stage)
 {
 	return (in->stages >> stage) & 1 && in->keys[stage];
@@ -155,6 +190,7 @@ static int passes(const struct seq_input *in, size_t stage)
 int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx)
 {
 	size_t last = m->nstages - 1;
+	sweep_expired(m, in->ts);
 	for (size_t i = last; i >= 1; i--) {
 		if (!passes(in, i))
 			continue;
@@ -162,17 +198,19 @@ int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void 
 		if (!p)
 			continue;
 		if (m->maxspan && in->ts - p->start > m->maxspan) {
-			pending_free(p); /* too late: this sequence can never complete */
+			pending_free(m, p); /* too late: this sequence can never complete */
 			continue;
 		}
 		p->ids[p->n++] = in->id;
+		if (m->hooks.retain)
+			m->hooks.retain(m->hooks.ctx, in->id);
 		if (i == last) {
 			int rc = fn(ctx, p->ids, p->n);
-			pending_free(p);
+			pending_free(m, p);
 			if (rc)
 				return rc;
 		} else {
-			map_put(&m->maps[i], p);
+			map_put(m, &m->maps[i], p);
 		}
 	}
 	if (passes(in, 0)) {
@@ -182,7 +220,9 @@ int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void 
 		p->ids = xmalloc(m->nstages * sizeof(*p->ids));
 		p->ids[0] = in->id;
 		p->n = 1;
-		map_put(&m->maps[0], p);
+		if (m->hooks.retain)
+			m->hooks.retain(m->hooks.ctx, in->id);
+		map_put(m, &m->maps[0], p);
 	}
 	/* until: the key's pending sequences end here, those this event advanced or started too.
 	 * Elasticsearch checks an until marker when a sequence advances, against the markers
@@ -191,6 +231,6 @@ int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void 
 	 * ends one it advances or starts at any other. */
 	if (passes(in, m->nstages))
 		for (size_t s = 0; s < last; s++)
-			pending_free(map_take(&m->maps[s], in->keys[m->nstages]));
+			pending_free(m, map_take(&m->maps[s], in->keys[m->nstages]));
 	return 0;
 }

@@ -24,7 +24,18 @@ typedef int (*seq_fn)(void *ctx, const int64_t *ids, size_t n);
 
 struct seq_matcher;
 struct seq_matcher *seq_new(size_t nstages, int64_t maxspan_us);
-/* Feeds the next event (ts never decreasing); calls fn for each sequence it completes. */
+/* For a caller that keeps each event's data only while a pending sequence holds it: retain is
+ * called when an event's handle joins a pending sequence, release when a sequence holding it
+ * ends (completed, replaced, expired or ended by until). */
+struct seq_hooks {
+	void (*retain)(void *ctx, int64_t id);
+	void (*release)(void *ctx, int64_t id);
+	void *ctx;
+};
+void seq_set_hooks(struct seq_matcher *m, const struct seq_hooks *hooks);
+/* Feeds the next event (ts never decreasing); calls fn for each sequence it completes. With
+ * a maxspan, sequences that can no longer complete are dropped as time passes, so memory
+ * follows the sequences open within maxspan, not the events fed. */
 int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx);
 /* How many sequences are pending (for tests). */
 size_t seq_pending(const struct seq_matcher *m);

@@ -389,7 +389,11 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	const char *t = TIME_EXPR(q->use_ingested);
 	store_event_select(&sql, 1);
 	strbuf_addstr(&sql, "WHERE e.id > ?1");
-	if (q->has_window && q->prefer_scan) {
+	if (q->has_window && q->by_event_time && q->use_ingested) {
+		/* '+' keeps SQLite on events_ts, which gives the order, instead of sorting every row */
+		strbuf_addstr(&sql, " AND (+e.ingested BETWEEN ?2 AND ?3 OR (+e.ingested IS NULL AND +e.ts "
+		                    "BETWEEN ?2 AND ?3))");
+	} else if (q->has_window && q->prefer_scan && !q->by_event_time) {
 		/* '+' keeps SQLite off the time indexes: one pass in rowid order beats a seek per row */
 		if (q->use_ingested)
 			strbuf_addstr(&sql, " AND (+e.ingested BETWEEN ?2 AND ?3 OR (+e.ingested IS NULL AND +e.ts "
@@ -429,7 +433,9 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 			strbuf_addstr(&sql, one_of[i]);
 		strbuf_addstr(&sql, ")");
 	}
-	if (!q->any_order)
+	if (q->by_event_time)
+		strbuf_addstr(&sql, " ORDER BY e.ts, e.id");
+	else if (!q->any_order)
 		strbuf_addf(&sql, " ORDER BY %s, e.ts, e.id", t);
 	sqlite3_stmt *st;
 	int rc = store_prepare(s, sql.buf, &st);

@@ -97,8 +97,10 @@ struct candidate_query {
 	const char *path_lower_prefix; /* lower(file_path) starts with it (NULL: no bound) */
 	const char *categories[4];     /* event.category holds one of these (none: any) */
 	size_t ncategories;
-	int any_order;   /* the caller sorts what it keeps: skip sorting every row by time */
-	int prefer_scan; /* the window holds most events: read the table in order, not by index */
+	int any_order;     /* the caller sorts what it keeps: skip sorting every row by time */
+	int prefer_scan;   /* the window holds most events: read the table in order, not by index */
+	int by_event_time; /* ordered by @timestamp then ingest order, whatever the time field (sequences
+	                    * are matched as the rows arrive); overrides any_order and prefer_scan */
 };
 
 struct candidate_row {

@@ -1151,7 +1151,7 @@ static void test_sequence_with_missing_events(void **state)
 
 static int collect_uuid(void *ctx, const struct alert_row *a)
 {
-	strbuf_addf(ctx, "%s %s\n", a->rule_id, a->uuid);
+	strbuf_addf(ctx, "%s %s %s\n", a->rule_id, a->uuid, strncmp(a->rule_name, "Sequence", 8) ? "" : "seq");
 	return 0;
 }
 
@@ -1176,9 +1176,32 @@ static void alert_uuids(struct store *s, struct strbuf *into)
 	strbuf_release(&raw);
 }
 
+static int collect_rule_id(void *ctx, const struct rule_row *r)
+{
+	strbuf_addf(ctx, "%s\n", r->rule_id);
+	return 0;
+}
+
+/* Detects with each stored rule in a run of its own. */
+static void detect_one_rule_at_a_time(struct store *s, const struct detect_options *base)
+{
+	struct strbuf ids;
+	strbuf_init(&ids, 4096);
+	assert_int_equal(store_rules_each(s, collect_rule_id, &ids), 0);
+	for (char *p = ids.buf, *end; (end = strchr(p, '\n')); p = end + 1) {
+		*end = 0;
+		struct detect_options d = *base;
+		d.rule_id = p;
+		struct detect_totals t;
+		assert_int_equal(detect_run(s, &d, &t), 0);
+	}
+	strbuf_release(&ids);
+}
+
 /* A whole pack of rules shaped like Elastic's (bench/gen-rules) alerts the same whether the
- * prefilters (the needle automaton, the column tests, the shared scan) run or every candidate
- * is parsed and evaluated. */
+ * prefilters (the needle automaton, the column tests, the shared scan, sequences matched as
+ * the pass reads) run, every candidate is parsed and evaluated and every stage event kept, or
+ * each rule runs alone (an index may serve it). */
 static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 {
 	(void)state;
@@ -1189,10 +1212,30 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 	    tu_run(&o, &e, "{ build/release/gen-events --events 1000 --hosts 4 > '%s'; }", tu_path("pack.ndjson")), 0);
 	assert_int_equal(
 	    tu_run(&o, &e, "{ build/release/gen-rules --rules 150 > '%s'; }", tu_path("pack-rules.ndjson")), 0);
-	struct strbuf with, without;
+	/* and broad sequences, which fire often: joins on the host and the process, a join per
+	 * stage, three stages with until, one without maxspan */
+	static const char *const broad[] = {
+	    "sequence by host.id with maxspan=1m [process where event.type == \\\"start\\\"] [network where true]",
+	    "sequence by process.entity_id with maxspan=5m [process where true] [file where true]",
+	    "sequence by host.id with maxspan=2m [process where true] [file where true] [network where true] "
+	    "until [process where event.action == \\\"exec\\\"]",
+	    "sequence with maxspan=30s [process where true] by process.entity_id [network where true] by "
+	    "process.entity_id",
+	    "sequence by host.id [file where true] [process where event.type == \\\"start\\\"]"};
+	FILE *f = fopen(tu_path("pack-rules.ndjson"), "a");
+	assert_non_null(f);
+	for (size_t i = 0; i < sizeof(broad) / sizeof(broad[0]); i++)
+		fprintf(f,
+		        "{\"rule_id\":\"broad-%zu\",\"name\":\"Sequence broad %zu\",\"description\":\"d\","
+		        "\"risk_score\":47,\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\","
+		        "\"from\":\"now-9m\",\"query\":\"%s\"}\n",
+		        i, i, broad[i]);
+	assert_int_equal(fclose(f), 0);
+	struct strbuf with, without, alone;
 	strbuf_init(&with, 4096);
 	strbuf_init(&without, 4096);
-	for (int pass = 0; pass < 2; pass++) {
+	strbuf_init(&alone, 4096);
+	for (int pass = 0; pass < 3; pass++) {
 		struct store *s;
 		char *err = NULL, name[32];
 		snprintf(name, sizeof(name), "pack-%d.db", pass);
@@ -1204,19 +1247,26 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		FILE *devnull = fopen("/dev/null", "w");
 		assert_int_equal(rules_import_file(s, tu_path("pack-rules.ndjson"), "pack", &c, devnull), 0);
 		fclose(devnull);
-		assert_int_equal(c.rules_added, 150);
-		struct detect_options d = {.now_us = NOW, .no_prefilter = pass};
+		assert_int_equal(c.rules_added, 155);
+		struct detect_options d = {.now_us = NOW, .no_prefilter = pass == 1};
 		struct detect_totals t;
-		assert_int_equal(detect_run(s, &d, &t), 0);
-		assert_int_equal(t.rules, 150);
-		alert_uuids(s, pass ? &without : &with);
+		if (pass == 2) {
+			detect_one_rule_at_a_time(s, &d);
+		} else {
+			assert_int_equal(detect_run(s, &d, &t), 0);
+			assert_int_equal(t.rules, 155);
+		}
+		alert_uuids(s, pass == 0 ? &with : pass == 1 ? &without : &alone);
 		store_close(s);
 	}
-	printf("%d alerts from the pack\n", tu_count(with.buf, "\n"));
-	assert_true(tu_count(with.buf, "\n") > 40); /* many rules fire */
+	printf("%d alerts from the pack, %d from its sequences\n", tu_count(with.buf, "\n"), tu_count(with.buf, "seq"));
+	assert_true(tu_count(with.buf, "\n") > 40);   /* many rules fire */
+	assert_true(tu_count(with.buf, "seq") > 200); /* sequences among them */
 	assert_string_equal(with.buf, without.buf);
+	assert_string_equal(with.buf, alone.buf);
 	strbuf_release(&with);
 	strbuf_release(&without);
+	strbuf_release(&alone);
 	strbuf_release(&o);
 	strbuf_release(&e);
 }

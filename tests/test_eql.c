@@ -512,6 +512,90 @@ static char *run_sequence(const char *query, const char *const *events)
 	return strbuf_detach(&out, NULL);
 }
 
+struct held {
+	int64_t retained, released;
+	struct strbuf done;
+};
+
+static void hold(void *ctx, int64_t id)
+{
+	(void)id;
+	((struct held *)ctx)->retained++;
+}
+
+static void let_go(void *ctx, int64_t id)
+{
+	(void)id;
+	((struct held *)ctx)->released++;
+}
+
+static int note_done(void *ctx, const int64_t *ids, size_t n)
+{
+	struct held *h = ctx;
+	strbuf_addf(&h->done, "%lld-%lld;", (long long)ids[0], (long long)ids[n - 1]);
+	return 0;
+}
+
+/* With a maxspan, pending sequences that can no longer complete are dropped as time passes:
+ * 20,000 keys opened a second apart with maxspan 10s leave a few thousand pending at most,
+ * not 20,000. One opened at t=0 still completes at exactly t=maxspan however many others
+ * were opened meanwhile; one a microsecond later than that does not. The hooks hold each
+ * event while a pending sequence holds it, and let every one go by the end. */
+static void test_sequences_expire_with_maxspan(void **state)
+{
+	(void)state;
+	const int64_t sec = 1000000, maxspan = 10 * sec;
+	struct seq_matcher *m = seq_new(2, maxspan);
+	struct held h = {0};
+	strbuf_init(&h.done, 64);
+	struct seq_hooks hooks = {hold, let_go, &h};
+	seq_set_hooks(m, &hooks);
+	char key[32];
+	const char *keys[3] = {key, key, NULL};
+	size_t most = 0;
+	for (int64_t i = 0; i < 20000; i++) {
+		/* key "k" opens at 0, then 5,000 keys in the same ten seconds; the rest a second apart */
+		int64_t t = i == 0 ? 0 : i <= 5000 ? (i * maxspan) / 5001 : (i - 5000) * sec;
+		snprintf(key, sizeof(key), i == 0 ? "k" : "k%lld", (long long)i);
+		struct seq_input in = {.id = i, .ts = t, .stages = 1, .keys = keys};
+		assert_int_equal(seq_feed(m, &in, note_done, &h), 0);
+		size_t pending = seq_pending(m);
+		most = pending > most ? pending : most;
+		if (i == 5000) {
+			snprintf(key, sizeof(key), "k");
+			struct seq_input done = {.id = 99999, .ts = maxspan, .stages = 2, .keys = keys};
+			assert_int_equal(seq_feed(m, &done, note_done, &h), 0);
+		}
+	}
+	assert_string_equal(h.done.buf, "0-99999;");
+	assert_true(most <= 2 * 5002 + 1024);
+	assert_true(seq_pending(m) <= 2048);
+	/* a sequence at exactly maxspan completes; a microsecond later it has expired */
+	int64_t base = 40000 * sec;
+	for (int late = 0; late < 2; late++) {
+		strbuf_reset(&h.done);
+		snprintf(key, sizeof(key), "x%d", late);
+		struct seq_input open = {.id = 1, .ts = base, .stages = 1, .keys = keys};
+		assert_int_equal(seq_feed(m, &open, note_done, &h), 0);
+		for (int64_t i = 0; i < 3000; i++) {
+			snprintf(key, sizeof(key), "y%d-%lld", late, (long long)i);
+			struct seq_input other = {
+			    .id = 2, .ts = base + (i * maxspan) / 3000, .stages = 1, .keys = keys};
+			assert_int_equal(seq_feed(m, &other, note_done, &h), 0);
+		}
+		snprintf(key, sizeof(key), "x%d", late);
+		struct seq_input close = {.id = 3, .ts = base + maxspan + late, .stages = 2, .keys = keys};
+		assert_int_equal(seq_feed(m, &close, note_done, &h), 0);
+		assert_string_equal(h.done.buf, late ? "" : "1-3;");
+		base += 100 * sec;
+	}
+	assert_true(h.retained > 20000);
+	assert_true(h.released < h.retained);
+	seq_free(m);
+	assert_int_equal(h.released, h.retained);
+	strbuf_release(&h.done);
+}
+
 static void test_sequences(void **state)
 {
 	(void)state;
@@ -757,8 +841,11 @@ static void test_syntax_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_eql_cases),      cmocka_unit_test(test_sequences),
-	    cmocka_unit_test(test_sequence_shape), cmocka_unit_test(test_needles),
+	    cmocka_unit_test(test_eql_cases),
+	    cmocka_unit_test(test_sequences),
+	    cmocka_unit_test(test_sequences_expire_with_maxspan),
+	    cmocka_unit_test(test_sequence_shape),
+	    cmocka_unit_test(test_needles),
 	    cmocka_unit_test(test_syntax_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
