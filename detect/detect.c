@@ -6,6 +6,7 @@
 
 #include "common/diag.h"
 #include "common/digest.h"
+#include "common/jsonarena.h"
 #include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
@@ -84,15 +85,25 @@ int index_matches(const char *const *patterns, size_t n, const char *index)
 
 /* ---- the event as the rules see it ---- */
 
+static int derived_os_type(const struct event_row *row)
+{
+	return row->r.derived && strstr(row->r.derived, "host.os.type") && row->r.os_type;
+}
+
 cJSON *detect_event_json(const struct event_row *row)
 {
 	cJSON *ev = cJSON_ParseWithLength(row->doc, row->doc_len);
-	if (!ev)
-		return NULL;
-	if (row->r.derived && strstr(row->r.derived, "host.os.type") && row->r.os_type) {
-		/* dotted keys resolve like nested ones, so this is seen as host.os.type */
+	if (ev && derived_os_type(row)) /* dotted keys resolve like nested ones: seen as host.os.type */
 		cJSON_AddStringToObject(ev, "host.os.type", row->r.os_type);
-	}
+	return ev;
+}
+
+/* The same, in the arena: the pass's trees live for one candidate. */
+static cJSON *event_json_in(struct json_arena *a, const struct event_row *row)
+{
+	cJSON *ev = json_arena_parse(a, row->doc, row->doc_len);
+	if (ev && derived_os_type(row))
+		json_arena_add_string(a, ev, "host.os.type", row->r.os_type);
 	return ev;
 }
 
@@ -450,15 +461,19 @@ static int columns_admit(const struct run *run, const struct event_record *r)
 	return 1;
 }
 
-/* The candidate, its needles passed: offered to the type when the index patterns allow it. */
+static int run_index_matches(const struct run *run, const char *index)
+{
+	return index_matches((const char *const *)run->r.index, run->r.nindex, index);
+}
+
+/* The candidate, its needles and index patterns passed: offered to the type unless the
+ * columns rule it out. */
 static void consider_admitted(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
 	if (!run->o->no_prefilter && !columns_admit(run, &c->ev.r))
 		return;
-	if (!index_matches((const char *const *)run->r.index, run->r.nindex, c->ev.r.index))
-		return;
 	if (!*parsed) {
-		*evp = detect_event_json(&c->ev);
+		*evp = event_json_in(run->arena, &c->ev);
 		*parsed = 1;
 	}
 	if (*evp)
@@ -467,7 +482,8 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	if (!is_signal(c) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)))
+	if (!is_signal(c) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	    run_index_matches(run, c->ev.r.index))
 		consider_admitted(run, c, evp, parsed);
 }
 
@@ -516,10 +532,11 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
 {
+	struct run *run = ctx;
 	cJSON *ev = NULL;
 	int parsed = 0;
-	consider(ctx, c, &ev, &parsed);
-	cJSON_Delete(ev);
+	consider(run, c, &ev, &parsed);
+	json_arena_reset(run->arena);
 	return 0;
 }
 
@@ -1268,7 +1285,33 @@ struct shared_scan {
 	struct run **runs;
 	size_t n;
 	struct needle_index *needles; /* every run's needles: each document is searched once */
+	/* which runs' index patterns each index name met so far passes: a case holds a few names,
+	 * and matching every rule's patterns against every event's was 8% of the pass */
+	struct index_verdicts {
+		char *index; /* NULL: the events without one */
+		unsigned char *pass;
+	} verdicts[64];
+	size_t nverdicts;
 };
+
+/* The runs' verdicts on the index name, worked out on its first event (NULL when more than
+ * 64 names: each event is then matched on its own). */
+static const unsigned char *index_verdicts(struct shared_scan *g, const char *index)
+{
+	for (size_t i = 0; i < g->nverdicts; i++) {
+		const char *known = g->verdicts[i].index;
+		if (known == index || (known && index && !strcmp(known, index)))
+			return g->verdicts[i].pass;
+	}
+	if (g->nverdicts == sizeof(g->verdicts) / sizeof(g->verdicts[0]))
+		return NULL;
+	struct index_verdicts *v = &g->verdicts[g->nverdicts++];
+	v->index = index ? xstrdup(index) : NULL;
+	v->pass = xmalloc(g->n ? g->n : 1);
+	for (size_t i = 0; i < g->n; i++)
+		v->pass[i] = (unsigned char)run_index_matches(g->runs[i], index);
+	return v->pass;
+}
 
 /* The event's time in the rule's time field: event.ingested (else @timestamp), or @timestamp. */
 static int64_t rule_time(const struct run *run, const struct event_record *r)
@@ -1278,21 +1321,24 @@ static int64_t rule_time(const struct run *run, const struct event_record *r)
 
 static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 {
-	const struct shared_scan *g = ctx;
+	struct shared_scan *g = ctx;
 	if (is_signal(c))
 		return 0;
 	cJSON *ev = NULL;
 	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
+	const unsigned char *index_pass = index_verdicts(g, c->ev.r.index);
 	struct candidate_row mine = *c; /* with each rule's own time field */
 	for (size_t i = 0; i < g->n; i++) {
 		struct run *run = g->runs[i];
 		mine.time = rule_time(run, &c->ev.r);
 		if (mine.time >= run->cq.from && mine.time <= run->cq.to &&
-		    (run->o->no_prefilter || needle_index_admits(g->needles, i)))
+		    (run->o->no_prefilter || needle_index_admits(g->needles, i)) &&
+		    (index_pass ? index_pass[i] : run_index_matches(run, c->ev.r.index)))
 			consider_admitted(run, &mine, &ev, &parsed);
 	}
-	cJSON_Delete(ev);
+	if (parsed)
+		json_arena_reset(g->runs[0]->arena);
 	return 0;
 }
 
@@ -1337,6 +1383,10 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	needle_index_build(g.needles);
 	int rc = store_candidates_each(s, &q, on_shared_candidate, &g);
 	needle_index_free(g.needles);
+	for (size_t i = 0; i < g.nverdicts; i++) {
+		free(g.verdicts[i].index);
+		free(g.verdicts[i].pass);
+	}
 	return rc;
 }
 
@@ -1405,8 +1455,9 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	int rc = 0;
 	struct strpool strings; /* the hits' identities and keys, once for every rule */
 	strpool_init(&strings);
+	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings};
+		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings, .arena = arena};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;
@@ -1430,6 +1481,7 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		run_release(&runs[i]);
 	}
 	strpool_release(&strings);
+	json_arena_free(arena);
 	free(runs);
 	free(scanners);
 	free(ready);

@@ -74,10 +74,11 @@ struct run {
 	size_t nseqs, seqs_alloc;
 	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;
-	struct strpool seen;     /* alert uuids met in this run, so overlapping windows count once */
-	struct strpool *strings; /* the hits' strings, interned: shared by the rules of a detect run,
-	                          * since every rule that matches an event holds its identity */
-	void *state;             /* the type's own */
+	struct strpool seen;      /* alert uuids met in this run, so overlapping windows count once */
+	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
+	                           * since every rule that matches an event holds its identity */
+	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
+	void *state;              /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
 	struct column_filter {
