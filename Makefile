@@ -10,7 +10,14 @@ PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
            zlib1g-dev libssl-dev libzstd-dev libcmark-dev libpcre2-dev tmux clang clang-format libclang-rt-14-dev time
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Hyperscan (x86-64 only in Debian) scans documents for every rule's needles at once; where it
+# is missing, detect/needles.c's own automaton does the same, slower.
+ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEBS    += $(if $(filter amd64,$(ARCH)),libhyperscan-dev)
+HS_FLAGS := $(shell pkg-config --exists libhs 2>/dev/null && echo -DCASEBOOK_HYPERSCAN)
+PKGS    += $(if $(HS_FLAGS),libhs)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HS_FLAGS)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 

@@ -8,6 +8,10 @@
 #include "common/strbuf.h"
 #include "detect/field.h"
 
+#ifdef CASEBOOK_HYPERSCAN
+#include <hs.h>
+#endif
+
 #define MIN_NEEDLE 3
 
 void needles_init(struct needles *nd)
@@ -263,9 +267,16 @@ int needles_admit(const struct needles *nd, const char *doc, size_t len)
 	return 0;
 }
 
-/* ---- every rule's needles in one automaton (Aho–Corasick) ---- */
+/* ---- every rule's needles in one automaton: Hyperscan's, else Aho–Corasick's ---- */
 
 struct needle_index {
+	enum needle_engine engine;
+	char **texts; /* each distinct needle, by id */
+	size_t *lens;
+#ifdef CASEBOOK_HYPERSCAN
+	hs_database_t *hs_db;
+	hs_scratch_t *hs_scratch;
+#endif
 	/* the automaton: a full transition table (ASCII lower-cased input), node 0 the root */
 	int32_t (*next)[256];
 	int32_t *fail, *out, *out_link; /* out: a needle ending here (-1); out_link: next node with one */
@@ -299,11 +310,27 @@ static int32_t new_node(struct needle_index *x)
 	return (int32_t)x->nodes++;
 }
 
-struct needle_index *needle_index_new(void)
+struct needle_index *needle_index_new_engine(enum needle_engine engine)
 {
 	struct needle_index *x = xcalloc(1, sizeof(*x));
+#ifdef CASEBOOK_HYPERSCAN
+	x->engine = engine;
+#else
+	(void)engine;
+	x->engine = NEEDLE_AHO_CORASICK;
+#endif
 	new_node(x);
 	return x;
+}
+
+struct needle_index *needle_index_new(void)
+{
+	return needle_index_new_engine(NEEDLE_HYPERSCAN);
+}
+
+enum needle_engine needle_index_engine(const struct needle_index *x)
+{
+	return x->engine;
 }
 
 /* A needle into the trie; its id (one id per distinct text). */
@@ -318,8 +345,13 @@ static int32_t add_needle(struct needle_index *x, const char *s, size_t len)
 		}
 		at = x->next[at][c];
 	}
-	if (x->out[at] < 0)
+	if (x->out[at] < 0) {
+		x->texts = xrealloc(x->texts, (x->nneedles + 1) * sizeof(*x->texts));
+		x->lens = xrealloc(x->lens, (x->nneedles + 1) * sizeof(*x->lens));
+		x->texts[x->nneedles] = xstrndup(s, len);
+		x->lens[x->nneedles] = len;
 		x->out[at] = (int32_t)x->nneedles++;
+	}
 	return x->out[at];
 }
 
@@ -339,8 +371,51 @@ size_t needle_index_add(struct needle_index *x, const struct needles *nd)
 	return x->nsets++;
 }
 
+#ifdef CASEBOOK_HYPERSCAN
+/* The needles as one Hyperscan database of caseless literals (ASCII case, as the automaton's),
+ * each reported once a document. 0, or -1 when Hyperscan refuses them (the automaton serves). */
+static int hyperscan_build(struct needle_index *x)
+{
+	if (!x->nneedles)
+		return 0;
+	unsigned *flags = xmalloc(x->nneedles * sizeof(*flags)), *ids = xmalloc(x->nneedles * sizeof(*ids));
+	for (size_t i = 0; i < x->nneedles; i++) {
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = (unsigned)i;
+	}
+	hs_compile_error_t *err = NULL;
+	int rc = hs_compile_lit_multi((const char *const *)x->texts, flags, ids, x->lens, (unsigned)x->nneedles,
+	                              HS_MODE_BLOCK, NULL, &x->hs_db, &err) == HS_SUCCESS &&
+	                 hs_alloc_scratch(x->hs_db, &x->hs_scratch) == HS_SUCCESS
+	             ? 0
+	             : -1;
+	hs_free_compile_error(err);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+static int on_hyperscan_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+	(void)from, (void)to, (void)flags;
+	uint64_t *found = ctx;
+	found[id / 64] |= (uint64_t)1 << (id % 64);
+	return 0;
+}
+#endif
+
 void needle_index_build(struct needle_index *x)
 {
+#ifdef CASEBOOK_HYPERSCAN
+	if (x->engine == NEEDLE_HYPERSCAN && hyperscan_build(x)) {
+		hs_free_database(x->hs_db); /* refused: the automaton below serves */
+		x->hs_db = NULL;
+		x->engine = NEEDLE_AHO_CORASICK;
+	}
+#endif
+	x->found = xcalloc((x->nneedles + 63) / 64 + 1, sizeof(*x->found));
+	if (x->engine == NEEDLE_HYPERSCAN)
+		return;
 	/* breadth first: failure links, then every missing edge filled from the failure's */
 	int32_t *queue = xmalloc(x->nodes * sizeof(*queue));
 	size_t head = 0, tail = 0;
@@ -372,7 +447,6 @@ void needle_index_build(struct needle_index *x)
 	for (size_t u = 0; u < x->nodes; u++)
 		for (int c = 'A'; c <= 'Z'; c++)
 			x->next[u][c] = x->next[u][c - 'A' + 'a'];
-	x->found = xcalloc((x->nneedles + 63) / 64 + 1, sizeof(*x->found));
 }
 
 void needle_index_scan(struct needle_index *x, const char *doc, size_t len)
@@ -384,6 +458,14 @@ void needle_index_scan(struct needle_index *x, const char *doc, size_t len)
 			x->escaped = 1; /* an escape can spell a needle without its bytes */
 			return;
 		}
+#ifdef CASEBOOK_HYPERSCAN
+	if (x->engine == NEEDLE_HYPERSCAN) {
+		if (x->hs_db)
+			hs_scan(x->hs_db, doc, (unsigned)(len > UINT32_MAX ? UINT32_MAX : len), 0, x->hs_scratch,
+			        on_hyperscan_match, x->found);
+		return;
+	}
+#endif
 	int32_t at = 0;
 	for (size_t i = 0; i < len; i++) {
 		at = x->next[at][(unsigned char)doc[i]];
@@ -411,5 +493,12 @@ void needle_index_free(struct needle_index *x)
 		return;
 	free(x->next), free(x->fail), free(x->out), free(x->out_link);
 	free(x->sets), free(x->set_needles), free(x->found);
+	for (size_t i = 0; i < x->nneedles; i++)
+		free(x->texts[i]);
+	free(x->texts), free(x->lens);
+#ifdef CASEBOOK_HYPERSCAN
+	hs_free_scratch(x->hs_scratch);
+	hs_free_database(x->hs_db);
+#endif
 	free(x);
 }

@@ -39,10 +39,18 @@ void needles_finish(struct needles *nd);
 /* Whether the document (JSON text) may match: 1 unless the set is usable and no needle is in it. */
 int needles_admit(const struct needles *nd, const char *doc, size_t len);
 
-/* Every rule's needles in one automaton (Aho–Corasick over the lower-cased needles), so a
- * document is read once for all the rules of a scan instead of once per rule and needle. */
+/* Every rule's needles in one automaton, so a document is read once for all the rules of a
+ * scan instead of once per rule and needle: Hyperscan's (SIMD, several times faster) where
+ * casebook was built with it, else an Aho–Corasick automaton over the lower-cased needles.
+ * Both answer the same; the tests compare them. */
+enum needle_engine { NEEDLE_HYPERSCAN, NEEDLE_AHO_CORASICK };
 struct needle_index;
+/* The best engine built in. */
 struct needle_index *needle_index_new(void);
+/* This engine (the automaton when Hyperscan is not built in). */
+struct needle_index *needle_index_new_engine(enum needle_engine engine);
+/* The engine serving (after build: the automaton if Hyperscan refused the needles). */
+enum needle_engine needle_index_engine(const struct needle_index *x);
 /* Adds a finished set; returns its number. */
 size_t needle_index_add(struct needle_index *x, const struct needles *nd);
 /* After the last add. */

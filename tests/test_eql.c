@@ -703,6 +703,83 @@ static void test_needles(void **state)
 	                 1);
 }
 
+/* The index of every set's needles answers as each set alone does (needles_admit), with
+ * Hyperscan and with the automaton: on documents holding needles in another case, split
+ * across values, at the ends, overlapping each other, in non-ASCII text and behind escapes. */
+static void test_needle_engines_agree(void **state)
+{
+	(void)state;
+	static const char *const queries[] = {
+	    "process where process.name : (\"curl\", \"wget\", \"nc\", \"osascript\") and process.args : \"-e*\"",
+	    "file where file.path : \"/Library/LaunchDaemons/*.plist\"",
+	    "file where file.extension in (\"dylib\", \"kext\", \"dsplug\")",
+	    "network where destination.port == 4444 and process.name == \"ncat\"",
+	    "process where process.parent.name : \"dspluginhelperd\"",
+	    "any where user.name == \"root\" or user.name == \"rootkit\"",
+	    "process where process.name == \"é-tool\"",
+	    "any where true",
+	    "sequence [file where file.name == \"abc\"] [process where process.name == \"xyz\"]"};
+	static const char *const docs[] = {
+	    "{}",
+	    "{\"process\":{\"name\":\"CURL\",\"args\":[\"-E\"]}}",
+	    "{\"a\":\"wge\",\"b\":\"t\"}",
+	    "osascript",
+	    "nc",
+	    "{\"p\":\"/library/launchdaemons/x.PLIST\"}",
+	    "{\"x\":\"DyLiB\"}",
+	    "{\"x\":\"rootkitroot\"}",
+	    "{\"x\":\"roo\"}",
+	    "{\"n\":\"É-TOOL é-tool\"}",
+	    "{\"n\":\"\\u0063url\"}",
+	    "{\"n\":\"ncatcurlwgetxyzabc\"}",
+	    "xyz",
+	    "{\"ab\":\"c\"}",
+	    "{\"p\":\"/Library/DirectoryServices/PlugIns/x.dsplug\",\"q\":\"DSPLUGINHELPERD\"}"};
+	size_t nq = sizeof(queries) / sizeof(queries[0]), nd = sizeof(docs) / sizeof(docs[0]);
+	struct needles sets[sizeof(queries) / sizeof(queries[0])];
+	for (size_t i = 0; i < nq; i++) {
+		struct kql_error err;
+		struct eql_query *q = eql_parse(queries[i], &err);
+		if (!q)
+			fail_msg("%s: %s", queries[i], err.msg);
+		eql_needles(q, &sets[i]);
+		needles_finish(&sets[i]);
+		eql_free(q);
+	}
+	enum needle_engine engines[] = {NEEDLE_HYPERSCAN, NEEDLE_AHO_CORASICK};
+	int disagreements = 0;
+	for (size_t e = 0; e < 2; e++) {
+		struct needle_index *x = needle_index_new_engine(engines[e]);
+		for (size_t i = 0; i < nq; i++)
+			assert_int_equal(needle_index_add(x, &sets[i]), i);
+		needle_index_build(x);
+		if (e == 1)
+			assert_int_equal(needle_index_engine(x), NEEDLE_AHO_CORASICK);
+#ifdef CASEBOOK_HYPERSCAN
+		if (e == 0)
+			assert_int_equal(needle_index_engine(x), NEEDLE_HYPERSCAN);
+#endif
+		for (size_t d = 0; d < nd; d++) {
+			needle_index_scan(x, docs[d], strlen(docs[d]));
+			for (size_t i = 0; i < nq; i++) {
+				int want = needles_admit(&sets[i], docs[d], strlen(docs[d]));
+				if (needle_index_admits(x, i) != want) {
+					printf("engine %zu, query %zu, doc %s: %d, alone %d\n", e, i, docs[d], !want,
+					       want);
+					disagreements++;
+				}
+			}
+		}
+		needle_index_free(x);
+	}
+	/* the test means something: some documents are ruled out, some admitted */
+	assert_int_equal(needles_admit(&sets[1], docs[0], 2), 0);
+	assert_int_equal(needles_admit(&sets[1], docs[5], strlen(docs[5])), 1);
+	for (size_t i = 0; i < nq; i++)
+		needles_release(&sets[i]);
+	assert_int_equal(disagreements, 0);
+}
+
 static const struct tu_syntax_error errors[] = {
     {"", 1, "expected an event category (file, process, ... or any) before 'where'"},
     {"file", 5, "expected 'where' after the event category"},
@@ -844,6 +921,7 @@ int main(void)
 	    cmocka_unit_test(test_eql_cases),
 	    cmocka_unit_test(test_sequences),
 	    cmocka_unit_test(test_sequences_expire_with_maxspan),
+	    cmocka_unit_test(test_needle_engines_agree),
 	    cmocka_unit_test(test_sequence_shape),
 	    cmocka_unit_test(test_needles),
 	    cmocka_unit_test(test_syntax_errors),
