@@ -514,7 +514,9 @@ static void pipeline_abort(struct pipeline *p)
 		return_batch(p, b);
 }
 
-static void pipeline_release(struct pipeline *p)
+/* Frees the batches, the tape and the parser's codec: once the parsing thread is done, so that
+ * the index rebuild that ends a load does not hold them too (10 MB of peak memory). */
+static void pipeline_drop_buffers(struct pipeline *p)
 {
 	struct batch *lists[] = {p->free_list, p->full_head, p->held_head, p->cur};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -525,8 +527,18 @@ static void pipeline_release(struct pipeline *p)
 			b = next;
 		}
 	}
+	p->free_list = p->full_head = p->full_tail = p->held_head = p->held_tail = p->cur = NULL;
+	p->nfree = p->nfull = 0;
 	jtape_release(&p->tape);
+	jtape_init(&p->tape);
 	doc_codec_free(p->codec);
+	p->codec = NULL;
+}
+
+static void pipeline_release(struct pipeline *p)
+{
+	pipeline_drop_buffers(p);
+	jtape_release(&p->tape);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->changed);
 }
@@ -603,6 +615,9 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		pipeline_abort(&p);
 	}
 	pthread_join(producer, NULL);
+	pipeline_drop_buffers(&p);
+	doc_codec_free(k.codec);
+	k.codec = NULL;
 	double t_finish = time_monotonic();
 	if (getenv("CASEBOOK_PROFILE"))
 		diag("profile: loaded in %.2fs\n", t_finish - t_start);
