@@ -466,12 +466,10 @@ static int run_index_matches(const struct run *run, const char *index)
 	return index_matches((const char *const *)run->r.index, run->r.nindex, index);
 }
 
-/* The candidate, its needles and index patterns passed: offered to the type unless the
- * columns rule it out. */
+/* The candidate, its needles, index patterns and columns passed: parsed (once for every
+ * rule) and offered to the type. */
 static void consider_admitted(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	if (!run->o->no_prefilter && !columns_admit(run, &c->ev.r))
-		return;
 	if (!*parsed) {
 		*evp = event_json_in(run->arena, &c->ev);
 		*parsed = 1;
@@ -483,7 +481,7 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
 	if (!is_signal(c) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
-	    run_index_matches(run, c->ev.r.index))
+	    run_index_matches(run, c->ev.r.index) && (run->o->no_prefilter || columns_admit(run, &c->ev.r)))
 		consider_admitted(run, c, evp, parsed);
 }
 
@@ -1292,6 +1290,7 @@ struct shared_scan {
 		unsigned char *pass;
 	} verdicts[64];
 	size_t nverdicts;
+	unsigned char *wanted; /* the runs the current row's columns admit */
 };
 
 /* The runs' verdicts on the index name, worked out on its first event (NULL when more than
@@ -1319,23 +1318,42 @@ static int64_t rule_time(const struct run *run, const struct event_record *r)
 	return run->cq.use_ingested && r->has_ingested ? r->ingested : r->ts;
 }
 
+/* Which runs want the row, by its columns alone: their windows, narrowing (path, host,
+ * category: what SQL tests for a rule alone) and index patterns. A row no run wants is never
+ * decompressed. */
+static int shared_admit(void *ctx, const struct event_record *r)
+{
+	struct shared_scan *g = ctx;
+	if (r->kind && !strcmp(r->kind, "signal"))
+		return 0; /* see is_signal */
+	const unsigned char *index_pass = index_verdicts(g, r->index);
+	int any = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct run *run = g->runs[i];
+		int64_t t = rule_time(run, r);
+		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
+		g->wanted[i] = t >= run->cq.from && t <= run->cq.to &&
+		               (index_pass ? index_pass[i] : run_index_matches(run, r->index)) &&
+		               (reference || store_candidate_admits(&run->cq, r));
+		any |= g->wanted[i];
+	}
+	return any;
+}
+
 static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 {
 	struct shared_scan *g = ctx;
-	if (is_signal(c))
-		return 0;
 	cJSON *ev = NULL;
 	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
-	const unsigned char *index_pass = index_verdicts(g, c->ev.r.index);
 	struct candidate_row mine = *c; /* with each rule's own time field */
 	for (size_t i = 0; i < g->n; i++) {
 		struct run *run = g->runs[i];
+		if (!g->wanted[i] ||
+		    !(run->o->no_prefilter || (needle_index_admits(g->needles, i) && columns_admit(run, &c->ev.r))))
+			continue;
 		mine.time = rule_time(run, &c->ev.r);
-		if (mine.time >= run->cq.from && mine.time <= run->cq.to &&
-		    (run->o->no_prefilter || needle_index_admits(g->needles, i)) &&
-		    (index_pass ? index_pass[i] : run_index_matches(run, c->ev.r.index)))
-			consider_admitted(run, &mine, &ev, &parsed);
+		consider_admitted(run, &mine, &ev, &parsed);
 	}
 	if (parsed)
 		json_arena_reset(g->runs[0]->arena);
@@ -1377,7 +1395,9 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	struct candidate_query q;
 	shared_query(runs, n, &q);
 	choose_scan(s, &q);
-	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new()};
+	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
+	q.admit = shared_admit;
+	q.admit_ctx = &g;
 	for (size_t i = 0; i < n; i++)
 		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
 	needle_index_build(g.needles);
@@ -1387,6 +1407,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		free(g.verdicts[i].index);
 		free(g.verdicts[i].pass);
 	}
+	free(g.wanted);
 	return rc;
 }
 

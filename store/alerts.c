@@ -368,6 +368,50 @@ int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t
 	return 0;
 }
 
+static int category_listed(const char *list, const char *category)
+{
+	size_t n = strlen(category);
+	for (const char *p = list; p; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (!strncmp(p, category, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	}
+	return 0;
+}
+
+int store_candidate_admits(const struct candidate_query *q, const struct event_record *r)
+{
+	if (r->irregular)
+		return 1; /* the columns cannot vouch for it */
+	if (q->path_lo && (!r->file_path || strcmp(r->file_path, q->path_lo) < 0))
+		return 0;
+	if (q->path_hi && (!r->file_path || strcmp(r->file_path, q->path_hi) >= 0))
+		return 0;
+	if (q->host &&
+	    !((r->host_name && !strcmp(r->host_name, q->host)) || (r->host_id && !strcmp(r->host_id, q->host))))
+		return 0;
+	if (q->path_lower_prefix && r->file_path) {
+		/* SQLite's lower() is ASCII-only; substr counts characters, but a byte prefix of
+		 * ASCII-lowered UTF-8 is equal exactly when the character prefix is */
+		size_t n = strlen(q->path_lower_prefix);
+		if (strlen(r->file_path) < n)
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)r->file_path[i];
+			if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)q->path_lower_prefix[i])
+				return 0;
+		}
+	}
+	if (q->ncategories && r->category) {
+		size_t i = 0;
+		while (i < q->ncategories && i < 4 && !category_listed(r->category, q->categories[i]))
+			i++;
+		if (i == q->ncategories || i == 4)
+			return 0;
+	}
+	return 1;
+}
+
 struct candidate_ctx {
 	candidate_fn fn;
 	void *ctx;
@@ -455,7 +499,9 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 		sqlite3_bind_text(st, (int)(7 + i), cats[i], -1, SQLITE_STATIC);
 	}
 	struct candidate_ctx c = {.fn = fn, .ctx = ctx, .use_ingested = q->use_ingested};
-	return store_each_event_row(s, st, 1, candidate_row, &c);
+	struct row_admit admit = {q->admit, q->admit_ctx};
+	return q->admit ? store_each_event_row_admitted(s, st, &admit, candidate_row, &c)
+	                : store_each_event_row(s, st, 1, candidate_row, &c);
 }
 
 int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,

@@ -101,6 +101,10 @@ struct candidate_query {
 	int prefer_scan;   /* the window holds most events: read the table in order, not by index */
 	int by_event_time; /* ordered by @timestamp then ingest order, whatever the time field (sequences
 	                    * are matched as the rows arrive); overrides any_order and prefer_scan */
+	/* when set, asked of each row's columns before its document is read and decompressed:
+	 * 0 skips the row */
+	int (*admit)(void *ctx, const struct event_record *r);
+	void *admit_ctx;
 };
 
 struct candidate_row {
@@ -114,6 +118,10 @@ typedef int (*candidate_fn)(void *ctx, const struct candidate_row *c);
  * any_order). Events
  * whose columns do not hold every value (irregular) are always included. */
 int store_candidates_each(struct store *s, const struct candidate_query *q, candidate_fn fn, void *ctx);
+/* Whether the row's columns pass q's narrowing (path range, host, lower-cased path prefix,
+ * categories) as the SQL of store_candidates_each tests it: for a row another query read.
+ * The window is not tested. */
+int store_candidate_admits(const struct candidate_query *q, const struct event_record *r);
 /* The first and last value of the time field's index (event.ingested or @timestamp): the
  * case's span, at once, for deciding how to read it (events without event.ingested are not
  * counted). 0 when none. */

@@ -423,6 +423,15 @@ void store_event_select(struct strbuf *sql, int want_doc)
 	strbuf_addstr(sql, "LEFT JOIN hosts h ON h.key = e.host_key ");
 }
 
+static int read_event_doc(struct store *s, sqlite3_stmt *st, struct strbuf *doc, struct event_row *row)
+{
+	if (decode_doc(s, st, 20, 21, doc))
+		return -1;
+	row->doc = doc->buf;
+	row->doc_len = doc->len;
+	return 0;
+}
+
 int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row)
 {
 	memset(row, 0, sizeof(*row));
@@ -449,24 +458,26 @@ int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct
 	r->user_name = store_col_text(st, 17);
 	r->derived = store_col_text(st, 18);
 	r->irregular = sqlite3_column_int(st, 19);
-	if (want_doc) {
-		if (decode_doc(s, st, 20, 21, doc))
-			return -1;
-		row->doc = doc->buf;
-		row->doc_len = doc->len;
-	}
-	return 0;
+	return want_doc ? read_event_doc(s, st, doc, row) : 0;
 }
 
-/* Steps st, calling fn for each row; keep: reset st for the next use instead of finalizing it. */
-static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx, int keep)
+/* Steps st, calling fn for each row (that admit, when set, lets through before the document
+ * is read); keep: reset st for the next use instead of finalizing it. */
+static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx, int keep,
+                          const struct row_admit *admit)
 {
 	struct strbuf doc;
 	strbuf_init(&doc, 4096);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct event_row row;
-		if (store_read_event_row(s, st, want_doc, &doc, &row)) {
+		if (store_read_event_row(s, st, want_doc && !admit, &doc, &row)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (admit && !admit->fn(admit->ctx, &row.r))
+			continue;
+		if (admit && want_doc && read_event_doc(s, st, &doc, &row)) {
 			rc = SQLITE_ERROR;
 			break;
 		}
@@ -490,12 +501,18 @@ static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event
 
 int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
 {
-	return each_event_row(s, st, want_doc, fn, ctx, 0);
+	return each_event_row(s, st, want_doc, fn, ctx, 0, NULL);
+}
+
+int store_each_event_row_admitted(struct store *s, sqlite3_stmt *st, const struct row_admit *admit, event_fn fn,
+                                  void *ctx)
+{
+	return each_event_row(s, st, 1, fn, ctx, 0, admit);
 }
 
 int store_each_event_row_kept(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)
 {
-	return each_event_row(s, st, want_doc, fn, ctx, 1);
+	return each_event_row(s, st, want_doc, fn, ctx, 1, NULL);
 }
 
 int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx)

@@ -50,6 +50,14 @@ void store_event_select(struct strbuf *sql, int want_doc);
 int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct strbuf *doc, struct event_row *row);
 /* Steps st to the end, calling fn for each event; finalizes st. */
 int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);
+/* The same with documents, reading a row's document only when admit lets its columns through
+ */
+struct row_admit {
+	int (*fn)(void *ctx, const struct event_record *r);
+	void *ctx;
+};
+int store_each_event_row_admitted(struct store *s, sqlite3_stmt *st, const struct row_admit *admit, event_fn fn,
+                                  void *ctx);
 /* The same on a statement kept for reuse: reset, not finalized. */
 int store_each_event_row_kept(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx);
 

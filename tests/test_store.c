@@ -301,6 +301,114 @@ static void test_event_queries_filter_by_host_and_time(void **state)
 	store_close(s);
 }
 
+static int record_id(void *ctx, const struct event_record *r)
+{
+	strbuf_addf(ctx, "%s ", r->identity);
+	return 0; /* nothing more: no document is read */
+}
+
+struct narrowed {
+	const struct candidate_query *q;
+	struct strbuf *out;
+};
+
+static int admit_as_narrowed(void *ctx, const struct event_record *r)
+{
+	const struct narrowed *n = ctx;
+	if (store_candidate_admits(n->q, r))
+		strbuf_addf(n->out, "%s ", r->identity);
+	return 0;
+}
+
+static int never_called(void *ctx, const struct candidate_row *c)
+{
+	(void)ctx, (void)c;
+	fail();
+	return 1;
+}
+
+/* store_candidate_admits, which detect's shared pass applies to the rows it reads for every
+ * rule, lets through exactly the rows the SQL of a rule read alone would: path ranges and
+ * caseless prefixes (ASCII case, non-ASCII text, shorter paths), hosts by name or id,
+ * categories among several values, missing columns and irregular rows. */
+static void test_candidate_columns_agree_with_sql(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	int64_t ingest;
+	struct event_writer *w;
+	assert_int_equal(store_open(tu_path("cand.db"), STORE_CREATE, &s, &err), 0);
+	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
+	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	static const struct {
+		const char *id, *host_id, *host, *category, *path;
+		int irregular;
+	} rows[] = {{"p1", "H1", "mac1", "process", "/bin/ls", 0},
+	            {"p2", "H2", "mac2", "process,file", "/Library/A/x", 0},
+	            {"f1", "H1", "mac1", "file", "/LIBRARY/Ab", 0},
+	            {"f2", NULL, "mac1", "file", "/library/b", 0},
+	            {"f3", "H3", "mac3", "file", "/Library/É/x", 0},
+	            {"f4", "H3", "mac3", "file", "/Lib", 0},
+	            {"f5", "H3", "mac3", "file", "/LIBRARY/é/y", 0},
+	            {"n1", "H2", "mac2", "network", NULL, 0},
+	            {"n2", "H2", "mac2", "network,process", "/Library/A", 0},
+	            {"x1", NULL, NULL, NULL, NULL, 0},
+	            {"i1", "H9", "mac9", "registry", "/elsewhere", 1},
+	            {"c1", "H1", "mac1", "processes", "/Library/Aa", 0}};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct event_record r = {.identity = rows[i].id,
+		                         .ts = (int64_t)i,
+		                         .host_id = rows[i].host_id,
+		                         .host_name = rows[i].host,
+		                         .category = rows[i].category,
+		                         .file_path = rows[i].path,
+		                         .irregular = rows[i].irregular,
+		                         .doc_z = "",
+		                         .doc_z_len = 0};
+		assert_int_equal(event_writer_add(w, &r), 0);
+	}
+	uint64_t added, dups;
+	assert_int_equal(event_writer_finish(w, &added, &dups), 0);
+	struct candidate_query qs[] = {
+	    {.categories = {"process"}, .ncategories = 1},
+	    {.categories = {"file", "network"}, .ncategories = 2},
+	    {.path_lower_prefix = "/library/"},
+	    {.path_lower_prefix = "/library/é/"},
+	    {.path_lo = "/Library/A", .path_hi = "/Library/B"},
+	    {.host = "mac1"},
+	    {.host = "H2", .categories = {"process"}, .ncategories = 1},
+	    {.path_lo = "/Library/", .path_lower_prefix = "/library/a"},
+	};
+	const char *want[] = {"p1 p2 n2 x1 i1 ",
+	                      "p2 f1 f2 f3 f4 f5 n1 n2 x1 i1 ",
+	                      "p2 f1 f2 f3 f5 n1 n2 x1 i1 c1 ",
+	                      "f5 n1 x1 i1 ",
+	                      "p2 n2 i1 c1 ",
+	                      "p1 f1 f2 i1 c1 ",
+	                      "p2 n2 i1 ",
+	                      "p2 n2 i1 c1 "};
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		struct strbuf by_sql, by_columns;
+		strbuf_init(&by_sql, 64);
+		strbuf_init(&by_columns, 64);
+		struct candidate_query q = qs[k];
+		q.any_order = 1;
+		q.admit = record_id;
+		q.admit_ctx = &by_sql;
+		assert_int_equal(store_candidates_each(s, &q, never_called, NULL), 0);
+		struct narrowed n = {&qs[k], &by_columns};
+		struct candidate_query all = {.any_order = 1, .admit = admit_as_narrowed, .admit_ctx = &n};
+		assert_int_equal(store_candidates_each(s, &all, never_called, NULL), 0);
+		if (strcmp(by_sql.buf, want[k]) || strcmp(by_columns.buf, want[k]))
+			fail_msg("query %zu: SQL \"%s\", columns \"%s\", want \"%s\"", k, by_sql.buf, by_columns.buf,
+			         want[k]);
+		strbuf_release(&by_sql);
+		strbuf_release(&by_columns);
+	}
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_a_version_1_case_with_data_migrates),
 	    cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
 	    cmocka_unit_test(test_event_queries_filter_by_host_and_time),
+	    cmocka_unit_test(test_candidate_columns_agree_with_sql),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
