@@ -6,9 +6,9 @@
 
 #include "common/strbuf.h"
 
-#define CHUNK      (64 * 1024)
-#define KEEP       4 /* chunks kept over a reset: a document larger than this is rare */
-#define ALIGNMENT  16
+#define CHUNK     (64 * 1024)
+#define KEEP      4 /* chunks kept over a reset: a document larger than this is rare */
+#define ALIGNMENT 16
 
 struct chunk {
 	struct chunk *next;

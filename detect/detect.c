@@ -1291,7 +1291,59 @@ struct shared_scan {
 	} verdicts[64];
 	size_t nverdicts;
 	unsigned char *wanted; /* the runs the current row's columns admit */
+	/* the categories the runs require, each tested once a row: category i is bit i */
+	const char *categories[64];
+	size_t ncategories;
+	uint64_t *category_mask;        /* per run: the categories it admits (0: any) */
+	struct candidate_query *narrow; /* per run: its narrowing but the categories */
+	unsigned char *narrowed;        /* per run: whether narrow holds anything */
 };
+
+/* Run i's categories as bits of the scan's table; 0 (any category) when the table is full. */
+static uint64_t category_bits(struct shared_scan *g, const struct candidate_query *q)
+{
+	uint64_t mask = 0;
+	for (size_t k = 0; k < q->ncategories; k++) {
+		size_t j = 0;
+		while (j < g->ncategories && strcmp(g->categories[j], q->categories[k]))
+			j++;
+		if (j == g->ncategories) {
+			if (j == 64)
+				return 0;
+			g->categories[g->ncategories++] = q->categories[k];
+		}
+		mask |= (uint64_t)1 << j;
+	}
+	return mask;
+}
+
+static void plan_shared_narrowing(struct shared_scan *g)
+{
+	g->category_mask = xcalloc(g->n, sizeof(*g->category_mask));
+	g->narrow = xcalloc(g->n, sizeof(*g->narrow));
+	g->narrowed = xcalloc(g->n, 1);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct candidate_query *q = &g->runs[i]->cq;
+		g->category_mask[i] = category_bits(g, q);
+		g->narrow[i] = *q;
+		g->narrow[i].ncategories = 0;
+		g->narrowed[i] = q->path_lo || q->path_hi || q->host || q->path_lower_prefix;
+	}
+}
+
+/* The table's categories the row's column lists (all of them when it cannot vouch). */
+static uint64_t row_categories(const struct shared_scan *g, const struct event_record *r)
+{
+	if (r->irregular || !r->category)
+		return UINT64_MAX;
+	uint64_t mask = 0;
+	for (size_t j = 0; j < g->ncategories; j++) {
+		struct candidate_query one = {.categories = {g->categories[j]}, .ncategories = 1};
+		if (store_candidate_admits(&one, r))
+			mask |= (uint64_t)1 << j;
+	}
+	return mask;
+}
 
 /* The runs' verdicts on the index name, worked out on its first event (NULL when more than
  * 64 names: each event is then matched on its own). */
@@ -1327,6 +1379,7 @@ static int shared_admit(void *ctx, const struct event_record *r)
 	if (r->kind && !strcmp(r->kind, "signal"))
 		return 0; /* see is_signal */
 	const unsigned char *index_pass = index_verdicts(g, r->index);
+	uint64_t categories = row_categories(g, r);
 	int any = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct run *run = g->runs[i];
@@ -1334,7 +1387,8 @@ static int shared_admit(void *ctx, const struct event_record *r)
 		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
 		g->wanted[i] = t >= run->cq.from && t <= run->cq.to &&
 		               (index_pass ? index_pass[i] : run_index_matches(run, r->index)) &&
-		               (reference || store_candidate_admits(&run->cq, r));
+		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
+		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));
 		any |= g->wanted[i];
 	}
 	return any;
@@ -1398,6 +1452,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
+	plan_shared_narrowing(&g);
 	for (size_t i = 0; i < n; i++)
 		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
 	needle_index_build(g.needles);
@@ -1408,6 +1463,9 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		free(g.verdicts[i].pass);
 	}
 	free(g.wanted);
+	free(g.category_mask);
+	free(g.narrow);
+	free(g.narrowed);
 	return rc;
 }
 

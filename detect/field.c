@@ -51,7 +51,7 @@ static int resolve(const cJSON *obj, const char *path, size_t len, field_fn fn, 
 	cJSON_ArrayForEach(child, obj)
 	{
 		const char *key = child->string;
-		if (!key)
+		if (!key || key[0] != path[0]) /* most siblings differ at once: no strlen for them */
 			continue;
 		size_t klen = strlen(key);
 		if (klen > len || memcmp(key, path, klen))
