@@ -412,8 +412,8 @@ static int is_signal(const struct candidate_row *c)
 	return c->ev.r.kind && !strcmp(c->ev.r.kind, "signal");
 }
 
-/* The columns the prefilter reads: each holds the field's one value, unless the event is
- * irregular (an array, or a value the columns could not hold). */
+/* The columns the prefilter reads: each holds the field's one value when the event's
+ * names_exact says so (not for an array, a number, or a case stored before schema 8). */
 static const char *const filter_fields[] = {"process.name", "event.action", "user.name", "process.executable"};
 
 static const char *column_value(const struct event_record *r, int column)
@@ -426,29 +426,81 @@ static const char *column_value(const struct event_record *r, int column)
 	}
 }
 
-static void plan_columns(struct run *run)
+/* The column filters of an event query (stage SIZE_MAX) or of one stage of a sequence. */
+static void plan_stage_columns(const struct run *run, size_t stage, struct column_filter **out, size_t *nout)
 {
-	if (!run->eql)
-		return;
 	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
 		char **values;
 		size_t n;
 		int caseless;
-		if (!eql_required_values(run->eql, filter_fields[k], &values, &n, &caseless))
+		if (!(stage == SIZE_MAX
+		          ? eql_required_values(run->eql, filter_fields[k], &values, &n, &caseless)
+		          : eql_stage_required_values(run->eql, stage, filter_fields[k], &values, &n, &caseless)))
 			continue;
-		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
-		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, caseless};
+		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
+		(*out)[(*nout)++] = (struct column_filter){k, values, n, caseless};
 	}
 }
 
+static size_t sequence_slots(const struct run *run);
+
+static void plan_columns(struct run *run)
+{
+	if (!run->eql)
+		return;
+	if (!eql_is_sequence(run->eql)) {
+		plan_stage_columns(run, SIZE_MAX, &run->columns, &run->ncolumns);
+		return;
+	}
+	size_t n = sequence_slots(run);
+	run->stage_filters = xcalloc(n, sizeof(*run->stage_filters));
+	for (size_t i = 0; i < n; i++) {
+		if (i == eql_stage_count(run->eql) && !eql_has_until(run->eql))
+			continue; /* no until: a slot no event passes */
+		struct stage_filter *f = &run->stage_filters[run->nstage_filters++];
+		f->category = eql_stage_category(run->eql, i);
+		plan_stage_columns(run, i, &f->columns, &f->ncolumns);
+	}
+}
+
+static void release_columns(struct column_filter *columns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < columns[i].n; k++)
+			free(columns[i].values[k]);
+		free(columns[i].values);
+	}
+	free(columns);
+}
+
+static int filters_admit(const struct column_filter *filters, size_t n, const struct event_record *r);
+
 /* Whether the event's columns allow a match: a required field's column holds one of its values
- * (a missing field fails a positive condition). */
+ * (a missing field fails a positive condition); for a sequence, one stage's category and
+ * columns. */
 static int columns_admit(const struct run *run, const struct event_record *r)
 {
 	if (r->irregular)
 		return 1;
-	for (size_t i = 0; i < run->ncolumns; i++) {
-		const struct column_filter *f = &run->columns[i];
+	if (!run->nstage_filters)
+		return filters_admit(run->columns, run->ncolumns, r);
+	for (size_t i = 0; i < run->nstage_filters; i++) {
+		const struct stage_filter *f = &run->stage_filters[i];
+		struct candidate_query one = {.categories = {f->category}, .ncategories = f->category != NULL};
+		if ((!f->category || strlen(f->category) <= 64) && !store_candidate_admits(&one, r))
+			continue;
+		if (filters_admit(f->columns, f->ncolumns, r))
+			return 1;
+	}
+	return 0;
+}
+
+static int filters_admit(const struct column_filter *filters, size_t n, const struct event_record *r)
+{
+	if (n && !r->names_exact)
+		return 1; /* an array's other values, or a number, are not in the columns */
+	for (size_t i = 0; i < n; i++) {
+		const struct column_filter *f = &filters[i];
 		const char *v = column_value(r, f->column);
 		if (!v)
 			return 0;
@@ -1075,12 +1127,10 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 
 static void run_release(struct run *run)
 {
-	for (size_t i = 0; i < run->ncolumns; i++) {
-		for (size_t k = 0; k < run->columns[i].n; k++)
-			free(run->columns[i].values[k]);
-		free(run->columns[i].values);
-	}
-	free(run->columns);
+	release_columns(run->columns, run->ncolumns);
+	for (size_t i = 0; i < run->nstage_filters; i++)
+		release_columns(run->stage_filters[i].columns, run->stage_filters[i].ncolumns);
+	free(run->stage_filters);
 	if (run->type && run->type->release)
 		run->type->release(run);
 	for (size_t i = 0; i < run->nhits; i++)

@@ -2280,6 +2280,15 @@ int eql_required_values(const struct eql_query *q, const char *field, char ***va
 	return values_of(q->stages[0].cond, field, values, n, caseless);
 }
 
+int eql_stage_required_values(const struct eql_query *q, size_t stage, const char *field, char ***values, size_t *n,
+                              int *caseless)
+{
+	const struct stage *st = stage_at(q, stage);
+	*values = NULL;
+	*n = 0;
+	return st && st->cond ? values_of(st->cond, field, values, n, caseless) : 0;
+}
+
 int eql_required_prefix(const struct eql_query *q, const char *field, char **prefix, int *exact)
 {
 	if (q->sequence || q->nstages != 1)

@@ -61,6 +61,9 @@ int eql_required_prefix(const struct eql_query *q, const char *field, char **pre
  * a list of literals (`==`, `in`, `in~`, `:` or `like` without wildcards), the list
  * (malloc'd, each malloc'd) and whether it is ASCII-caseless. Returns 0 when there is none. */
 int eql_required_values(const struct eql_query *q, const char *field, char ***values, size_t *n, int *caseless);
+/* The same for one stage of a sequence (numbered as for eql_stage_match). */
+int eql_stage_required_values(const struct eql_query *q, size_t stage, const char *field, char ***values, size_t *n,
+                              int *caseless);
 
 /* A stage's event category (NULL for `any`). */
 const char *eql_stage_category(const struct eql_query *q, size_t stage);

@@ -88,6 +88,14 @@ struct run {
 		int caseless;
 	} * columns;
 	size_t ncolumns;
+	/* a sequence's: an event matters when it may pass one of its stages (until and missing
+	 * events included): the stage's category listed in the event's, and its columns */
+	struct stage_filter {
+		const char *category; /* NULL: any; the query's */
+		struct column_filter *columns;
+		size_t ncolumns;
+	} * stage_filters;
+	size_t nstage_filters;
 	/* what prepare_rule decided */
 	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
 	struct plan plan;

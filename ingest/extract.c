@@ -405,6 +405,14 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 			ex->irregular = 1;
 	}
 
+	static const enum field names[] = {F_ACTION, F_EXECUTABLE, F_PROCESS_NAME, F_USER_NAME};
+	ex->names_exact = !w.twice;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long v = w.found[names[i]];
+		if (v >= 0 && t->tok[v].type != JT_STRING && t->tok[v].type != JT_NULL)
+			ex->names_exact = 0;
+	}
+
 	/* The event's own JSON, exactly as it came (minified). */
 	ex->doc = arena->len;
 	ex->doc_len = obj->end - obj->start;

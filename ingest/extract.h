@@ -42,6 +42,8 @@ struct extracted {
 	int64_t ts, ingested, pid;
 	int has_ingested, has_pid;
 	int irregular;       /* file.path is not one string, or a field appeared twice */
+	int names_exact;     /* process.name, event.action, user.name, process.executable: each absent,
+	                      * null or one string (the columns hold their only values) */
 	size_t doc, doc_len; /* the event's minified JSON, in the arena */
 };
 

@@ -411,6 +411,7 @@ static void to_record(const struct batch *b, const struct item *it, struct event
 	r->pid = ex->pid;
 	r->has_pid = ex->has_pid;
 	r->irregular = ex->irregular;
+	r->names_exact = ex->names_exact;
 	r->doc_z = b->z.buf + it->z;
 	r->doc_z_len = it->z_len;
 	r->dict_id = it->dict_id;

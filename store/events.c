@@ -25,8 +25,8 @@ struct event_writer {
 
 static const char *event_insert_sql =
     "INSERT INTO events(identity, ts, ingested, idx, host_key, os_type, kind, category, type, action, "
-    "file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, irregular) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    "file_path, entity_id, pid, executable, process_name, user_name, derived, ingest_id, irregular, "
+    "names_exact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 
 static int table_is_empty(struct store *s, int *empty)
 {
@@ -304,6 +304,7 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	bind_opt_text(st, 17, r->derived);
 	sqlite3_bind_int64(st, 18, w->ingest_id);
 	sqlite3_bind_int(st, 19, r->irregular != 0);
+	sqlite3_bind_int(st, 20, r->names_exact != 0);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -416,7 +417,7 @@ void store_event_select(struct strbuf *sql, int want_doc)
 	strbuf_addstr(sql,
 	              "SELECT e.id, e.identity, e.ts, e.ingested, e.idx, h.host_id, h.name, e.os_type, e.kind, "
 	              "e.category, e.type, e.action, e.file_path, e.entity_id, e.pid, e.executable, e.process_name, "
-	              "e.user_name, e.derived, e.irregular, ");
+	              "e.user_name, e.derived, e.irregular, e.names_exact, ");
 	/* join docs only when they are wanted: a join that matches nothing still reads the table */
 	strbuf_addstr(sql, want_doc ? "d.dict_id, d.doc FROM events e JOIN docs d ON d.id = e.id "
 	                            : "NULL, NULL FROM events e ");
@@ -425,7 +426,7 @@ void store_event_select(struct strbuf *sql, int want_doc)
 
 static int read_event_doc(struct store *s, sqlite3_stmt *st, struct strbuf *doc, struct event_row *row)
 {
-	if (decode_doc(s, st, 20, 21, doc))
+	if (decode_doc(s, st, 21, 22, doc))
 		return -1;
 	row->doc = doc->buf;
 	row->doc_len = doc->len;
@@ -458,6 +459,7 @@ int store_read_event_row(struct store *s, sqlite3_stmt *st, int want_doc, struct
 	r->user_name = store_col_text(st, 17);
 	r->derived = store_col_text(st, 18);
 	r->irregular = sqlite3_column_int(st, 19);
+	r->names_exact = sqlite3_column_int(st, 20);
 	return want_doc ? read_event_doc(s, st, doc, row) : 0;
 }
 

@@ -23,6 +23,7 @@ struct event_record {
 	int has_pid;
 	const char *derived;
 	int irregular;     /* the columns do not hold every value (see schema.sql) */
+	int names_exact;   /* process_name, action, user_name, executable: each the field's only value */
 	const void *doc_z; /* the compressed document */
 	size_t doc_z_len;
 	int64_t dict_id; /* the dictionary it was compressed with, 0 for none */

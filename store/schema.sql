@@ -255,3 +255,10 @@ CREATE TABLE field_types (
   field TEXT PRIMARY KEY,
   type  TEXT NOT NULL          -- date, ip, text, keyword
 );
+
+-- version 8
+-- Whether the process_name, action, user_name and executable columns hold their fields'
+-- only values (each absent, null or one string): detect rules candidates out by these
+-- columns only then (an array's other values, or a number, are not in them). Events stored
+-- before this version were not checked, so they are always evaluated in full.
+ALTER TABLE events ADD COLUMN names_exact INTEGER NOT NULL DEFAULT 0;

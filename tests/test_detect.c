@@ -1108,6 +1108,52 @@ static void test_sequence_joins_on_every_array_value(void **state)
 	assert_string_equal(alerts(), "seq p 2024-05-01T10:01:00.000000Z\n");
 }
 
+/* The column prefilter (process.name, event.action, user.name, process.executable tested
+ * before a document is parsed) trusts a column only when it holds the field's one value: an
+ * array's other values, and numbers, are found by the rules as before. Two rules run with the
+ * seed rule (the shared pass), then each alone in a case of its own. */
+static void load_array_case(void)
+{
+	import_rule_text("{\"rule_id\":\"arr\",\"name\":\"arr\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"process where process.name == \\\"nc-b\\\" and event.action in "
+	                 "(\\\"exec\\\", \\\"fork\\\")\"}");
+	import_rule_text("{\"rule_id\":\"seqarr\",\"name\":\"seqarr\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"sequence by host.name with maxspan=1m [process where user.name == \\\"42\\\"] "
+	                 "[process where process.executable == \\\"/bin/nc-b\\\"]\"}");
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"a1\",\"category\":[\"process\"],"
+	            "\"action\":[\"start\",\"exec\"]},\"host\":{\"name\":\"h\"},\"process\":{\"name\":"
+	            "[\"curl\",\"nc-b\"]},\"user\":{\"name\":\"42\"}}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:01:05Z\",\"event\":{\"id\":\"a2\",\"category\":[\"process\"],"
+	            "\"action\":\"exec\"},\"host\":{\"name\":\"h\"},\"process\":{\"name\":\"x\","
+	            "\"executable\":[\"/bin/x\",\"/bin/nc-b\"]}}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:01:10Z\",\"event\":{\"id\":\"a3\",\"category\":[\"process\"],"
+	            "\"action\":\"exec\"},\"host\":{\"name\":\"g\"},\"process\":{\"name\":\"nc-b\"},"
+	            "\"user\":{\"name\":42}}\n");
+}
+
+static void test_column_prefilter_sees_arrays_and_numbers(void **state)
+{
+	load_array_case();
+	const char *want = "arr a1 2024-05-01T10:01:00.000000Z\n"
+	                   "arr a3 2024-05-01T10:01:10.000000Z\n"
+	                   "seqarr a1 2024-05-01T10:01:00.000000Z\n";
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_string_equal(alerts(), want);
+	teardown(state);
+	setup(state);
+	load_array_case();
+	const char *ids[] = {"arr", "seqarr"};
+	for (size_t i = 0; i < 2; i++) {
+		struct detect_options one = {.now_us = NOW, .rule_id = ids[i]};
+		assert_int_equal(detect_run(db, &one, &t), 0);
+	}
+	assert_string_equal(alerts(), want);
+}
+
 /* A missing-event stage (Elasticsearch 8.x): a sequence holds only when no event of that stage,
  * with its join key, lies between its neighbours (or, first or last, within maxspan). */
 static void test_sequence_with_missing_events(void **state)
@@ -1321,6 +1367,7 @@ int main(void)
 	    T(test_esql_rule),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
+	    T(test_column_prefilter_sees_arrays_and_numbers),
 	    T(test_sequence_with_missing_events),
 	    T(test_a_pack_alerts_the_same_without_prefilters),
 	};

@@ -42,8 +42,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 7);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 7);
+	assert_int_equal(store_schema_version(), 8);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 8);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	sqlite3 *raw;
 	sqlite3_stmt *st;
@@ -196,6 +196,8 @@ static void test_a_version_1_case_with_data_migrates(void **state)
 	assert_int_equal(pragma_int(path, "PRAGMA user_version"), store_schema_version());
 	/* version 1 did not record irregular columns: its events are always evaluated in full */
 	assert_int_equal(pragma_int(path, "SELECT irregular FROM events WHERE id = 1"), 1);
+	/* nor, before version 8, whether the name columns hold their fields' only values */
+	assert_int_equal(pragma_int(path, "SELECT names_exact FROM events WHERE id = 1"), 0);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts', 'audit', "
 	                                  "'triage_items', 'alerts_host_time')"),
 	                 4);
