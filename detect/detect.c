@@ -444,8 +444,24 @@ static void plan_stage_columns(const struct run *run, size_t stage, struct colum
 
 static size_t sequence_slots(const struct run *run);
 
+/* A KQL query's: on keyword fields (a text field matches by its words). */
+static void plan_kql_columns(struct run *run)
+{
+	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
+		char **values;
+		size_t n;
+		if (field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD ||
+		    !kql_required_values(run->kql, filter_fields[k], &values, &n))
+			continue;
+		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
+		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, 0};
+	}
+}
+
 static void plan_columns(struct run *run)
 {
+	if (run->kql)
+		plan_kql_columns(run);
 	if (!run->eql)
 		return;
 	if (!eql_is_sequence(run->eql)) {

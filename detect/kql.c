@@ -1149,3 +1149,70 @@ void kql_needles(const struct kql_node *q, struct needles *out)
 	default: return;
 	}
 }
+
+/* ---- the prefilter's required values ---- */
+
+static int plain_literal(const struct kql_literal *l)
+{
+	return (l->kind == KQL_LIT_TEXT || l->kind == KQL_LIT_PHRASE) && l->pat.n == 1 && !wpat_has_wildcard(&l->pat);
+}
+
+/* The literals of an or-list of plain literals (an explicit stack: lists can be long). */
+static int or_of_literals(const struct kql_values *v, char ***values, size_t *n)
+{
+	const struct kql_values **stack = xmalloc(sizeof(*stack));
+	size_t depth = 1, cap = 1;
+	stack[0] = v;
+	int ok = 1;
+	*values = NULL;
+	*n = 0;
+	while (depth && ok) {
+		const struct kql_values *at = stack[--depth];
+		if (at->kind == KQL_OR) {
+			if (depth + 2 > cap) {
+				cap = cap * 2 + 2;
+				stack = xrealloc(stack, cap * sizeof(*stack));
+			}
+			stack[depth++] = at->right;
+			stack[depth++] = at->left;
+		} else if (at->kind == KQL_MATCH && plain_literal(&at->lit)) {
+			*values = xrealloc(*values, (*n + 1) * sizeof(**values));
+			(*values)[(*n)++] = xstrndup(at->lit.pat.piece[0], at->lit.pat.len[0]);
+		} else {
+			ok = 0;
+		}
+	}
+	free(stack);
+	if (!ok) {
+		for (size_t i = 0; i < *n; i++)
+			free((*values)[i]);
+		free(*values);
+		*values = NULL;
+		*n = 0;
+	}
+	return ok;
+}
+
+int kql_required_values(const struct kql_node *q, const char *field, char ***values, size_t *n)
+{
+	/* the and-ed clauses, walked with an explicit stack */
+	const struct kql_node **stack = xmalloc(sizeof(*stack));
+	size_t depth = 1, cap = 1;
+	stack[0] = q;
+	int found = 0;
+	while (depth && !found) {
+		const struct kql_node *at = stack[--depth];
+		if (at->kind == KQL_AND) {
+			if (depth + 2 > cap) {
+				cap = cap * 2 + 2;
+				stack = xrealloc(stack, cap * sizeof(*stack));
+			}
+			stack[depth++] = at->right;
+			stack[depth++] = at->left;
+		} else if (at->kind == KQL_MATCH && at->field.n == 1 && !strcmp(at->field.piece[0], field)) {
+			found = or_of_literals(at->values, values, n);
+		}
+	}
+	free(stack);
+	return found;
+}

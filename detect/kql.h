@@ -73,6 +73,11 @@ int kql_match(const struct kql_node *q, const cJSON *event);
 /* Writes the query back in a canonical form (for tests and for `casebook rules`). */
 void kql_to_string(const struct kql_node *q, struct strbuf *out);
 
+/* For the prefilter: when a top-level (and-ed) clause requires field, by name, to equal one of
+ * a list of plain literals (`field:a`, `field:(a or "b c")`, no wildcard), the list (malloc'd,
+ * each malloc'd). Returns 0 when there is none. Exact only for a keyword field. */
+int kql_required_values(const struct kql_node *q, const char *field, char ***values, size_t *n);
+
 struct needles;
 /* The needles an event must hold to match (detect/needles.h). */
 void kql_needles(const struct kql_node *q, struct needles *out);

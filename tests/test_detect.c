@@ -1122,6 +1122,9 @@ static void load_array_case(void)
 	                 "\"severity\":\"medium\",\"type\":\"eql\",\"interval\":\"5m\",\"from\":\"now-6m\","
 	                 "\"query\":\"sequence by host.name with maxspan=1m [process where user.name == \\\"42\\\"] "
 	                 "[process where process.executable == \\\"/bin/nc-b\\\"]\"}");
+	import_rule_text("{\"rule_id\":\"kq\",\"name\":\"kq\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"query\",\"language\":\"kuery\",\"interval\":\"5m\","
+	                 "\"from\":\"now-6m\",\"query\":\"process.name:(nc-b or \\\"n c\\\") and event.action:exec\"}");
 	ingest_text("{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"a1\",\"category\":[\"process\"],"
 	            "\"action\":[\"start\",\"exec\"]},\"host\":{\"name\":\"h\"},\"process\":{\"name\":"
 	            "[\"curl\",\"nc-b\"]},\"user\":{\"name\":\"42\"}}\n"
@@ -1138,6 +1141,8 @@ static void test_column_prefilter_sees_arrays_and_numbers(void **state)
 	load_array_case();
 	const char *want = "arr a1 2024-05-01T10:01:00.000000Z\n"
 	                   "arr a3 2024-05-01T10:01:10.000000Z\n"
+	                   "kq a1 2024-05-01T10:01:00.000000Z\n"
+	                   "kq a3 2024-05-01T10:01:10.000000Z\n"
 	                   "seqarr a1 2024-05-01T10:01:00.000000Z\n";
 	struct detect_options o = {.now_us = NOW};
 	struct detect_totals t;
@@ -1146,8 +1151,8 @@ static void test_column_prefilter_sees_arrays_and_numbers(void **state)
 	teardown(state);
 	setup(state);
 	load_array_case();
-	const char *ids[] = {"arr", "seqarr"};
-	for (size_t i = 0; i < 2; i++) {
+	const char *ids[] = {"arr", "seqarr", "kq"};
+	for (size_t i = 0; i < 3; i++) {
 		struct detect_options one = {.now_us = NOW, .rule_id = ids[i]};
 		assert_int_equal(detect_run(db, &one, &t), 0);
 	}

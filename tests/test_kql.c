@@ -448,6 +448,48 @@ static void free_query(void *q)
 	kql_free(q);
 }
 
+/* The values the column prefilter may test: an and-ed clause's plain literals, never a
+ * wildcard, a negation, an or across fields, or another field's. */
+static void test_required_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query, *want; /* want: the values joined by '|', or NULL for none */
+	} required[] = {
+	    {"process.name:curl", "curl"},
+	    {"event.category:process and process.name:(sh or \"z sh\" or bash)", "sh|z sh|bash"},
+	    {"process.name:cu*", NULL},
+	    {"process.name:(curl or cu*)", NULL},
+	    {"not process.name:curl", NULL},
+	    {"process.name:curl or user.name:root", NULL},
+	    {"process.name:(curl and wget)", NULL},
+	    {"process.name.caseless:curl", NULL},
+	    {"user.name:root and (process.name:a or process.name:b)", NULL},
+	    {"process.name:true", NULL},
+	    {"a:1 and b:2 and c:3 and process.name:x", "x"},
+	};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		struct kql_error err;
+		struct kql_node *q = kql_parse(required[i].query, &err);
+		assert_non_null(q);
+		char **values;
+		size_t n;
+		int found = kql_required_values(q, "process.name", &values, &n);
+		struct strbuf got;
+		strbuf_init(&got, 32);
+		for (size_t k = 0; found && k < n; k++) {
+			strbuf_addf(&got, "%s%s", k ? "|" : "", values[k]);
+			free(values[k]);
+		}
+		if (found)
+			free(values);
+		if (required[i].want ? !found || strcmp(got.buf, required[i].want) : found)
+			fail_msg("%s: got %s", required[i].query, found ? got.buf : "(none)");
+		strbuf_release(&got);
+		kql_free(q);
+	}
+}
+
 static void test_syntax_errors(void **state)
 {
 	(void)state;
@@ -481,10 +523,9 @@ static void test_syntax_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kql_cases),
-	    cmocka_unit_test(test_parse_trees),
-	    cmocka_unit_test(test_long_chains),
-	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_kql_cases),       cmocka_unit_test(test_parse_trees),
+	    cmocka_unit_test(test_long_chains),     cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_required_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
