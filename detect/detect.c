@@ -1209,6 +1209,23 @@ static void plan_rule(const struct run *run, struct plan *plan)
 		plan_eql(run->eql, plan);
 }
 
+/* The case's time span after an event id, computed once for the rules that share it: a full
+ * scan of the events each time (155 rules on 1M events: half of a first detect). */
+static int time_span(struct run *run, int use_ingested, int64_t after, int64_t *lo, int64_t *hi)
+{
+	struct span_memo *m = run->spans;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].use_ingested == use_ingested && m->v[i].after == after) {
+			*lo = m->v[i].lo, *hi = m->v[i].hi;
+			return 0;
+		}
+	if (store_time_span(run->s, use_ingested, after, lo, hi))
+		return -1;
+	if (m->n < sizeof(m->v) / sizeof(m->v[0]))
+		m->v[m->n++] = (struct span_entry){use_ingested, after, *lo, *hi};
+	return 0;
+}
+
 /* Reads the rule and decides what to replay. Returns 1 when run->cq is ready for the
  * candidates, 0 when there is nothing to do (a skipped rule, nothing new), -1 on an error. */
 static int prepare_rule(struct run *run, const struct rule_row *row)
@@ -1252,7 +1269,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		if (run->max_id <= last)
 			return 0; /* nothing new since the last run */
 		int64_t lo, hi;
-		if (store_time_span(s, use_ingested, last, &lo, &hi))
+		if (time_span(run, use_ingested, last, &lo, &hi))
 			return -1;
 		run->first_t = align_up(lo + r->to_offset_us, r->interval_us);
 		run->last_t = align_up(hi + r->to_offset_max_us, r->interval_us);
@@ -1601,8 +1618,9 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	struct strpool strings; /* the hits' identities and keys, once for every rule */
 	strpool_init(&strings);
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
+	struct span_memo spans = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings, .arena = arena};
+		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;

@@ -35,6 +35,15 @@ struct hit {
 
 struct run;
 
+/* The case's time spans the rules of a detect run asked for (see time_span in detect.c). */
+struct span_memo {
+	struct span_entry {
+		int use_ingested;
+		int64_t after, lo, hi;
+	} v[16];
+	size_t n;
+};
+
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
 	const char *language; /* the query language it takes ("kuery", "eql" or "esql") */
@@ -78,6 +87,7 @@ struct run {
 	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
+	struct span_memo *spans;  /* shared by the rules of the run */
 	void *state;              /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */

@@ -7,26 +7,26 @@
 
 int store_alert_exists(struct store *s, const char *uuid, int *exists)
 {
+	static const char sql[] = "SELECT 1 FROM alerts WHERE uuid = ?1";
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT 1 FROM alerts WHERE uuid = ?1", &st))
+	if (store_kept_get(s, sql, 0, sql, &st))
 		return -1;
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	*exists = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_kept_put(s, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "looking up an alert");
 }
 
 int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 {
+	static const char add_sql[] =
+	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	    "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3";
+	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *st;
-	if (store_prepare(
-	        s,
-	        "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	        "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	        "?8, "
-	        "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3",
-	        &st))
+	if (store_kept_get(s, add_sql, 0, add_sql, &st))
 		return -1;
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->rule_key);
@@ -40,11 +40,11 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_bind_text(st, 10, a->doc, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
-	sqlite3_finalize(st);
+	store_kept_put(s, st);
 	if (rc || !*created)
 		return rc;
 	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
-	if (store_prepare(s, "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)", &st))
+	if (store_kept_get(s, event_sql, 0, event_sql, &st))
 		return -1;
 	size_t n = a->events ? a->nevents : 1;
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -54,7 +54,7 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 		sqlite3_bind_int64(st, 3, a->events ? a->events[i] : a->event_id);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert's events");
 	}
-	sqlite3_finalize(st);
+	store_kept_put(s, st);
 	return rc;
 }
 
@@ -579,7 +579,7 @@ static int events_where(struct store *s, const char *where, int64_t number, cons
 	store_event_select(&sql, want_doc);
 	strbuf_addstr(&sql, where);
 	sqlite3_stmt *st;
-	int rc = store_prepare(s, sql.buf, &st);
+	int rc = store_kept_get(s, where, want_doc, sql.buf, &st); /* where is a literal: it names it */
 	strbuf_release(&sql);
 	if (rc)
 		return -1;
@@ -587,7 +587,9 @@ static int events_where(struct store *s, const char *where, int64_t number, cons
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_int64(st, 1, number);
-	return store_each_event_row(s, st, want_doc, fn, ctx);
+	rc = store_each_event_row_kept(s, st, want_doc, fn, ctx);
+	store_kept_put(s, st);
+	return rc;
 }
 
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)

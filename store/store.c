@@ -425,11 +425,44 @@ int store_migrated_from(const struct store *s)
 	return s->migrated_from;
 }
 
+int store_kept_get(struct store *s, const void *key, int variant, const char *sql, sqlite3_stmt **st)
+{
+	size_t i = 0;
+	while (i < s->nkept && (s->kept[i].key != key || s->kept[i].variant != variant))
+		i++;
+	if (i < s->nkept && !s->kept[i].busy) {
+		s->kept[i].busy = 1;
+		*st = s->kept[i].st;
+		return 0;
+	}
+	if (store_prepare(s, sql, st))
+		return -1;
+	if (i == s->nkept && i < sizeof(s->kept) / sizeof(s->kept[0])) {
+		s->kept[i] = (struct kept_stmt){key, variant, *st, 1};
+		s->nkept++;
+	}
+	return 0;
+}
+
+void store_kept_put(struct store *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < s->nkept; i++)
+		if (s->kept[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->kept[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
 	doc_codec_free(s->codec);
+	for (size_t i = 0; i < s->nkept; i++)
+		sqlite3_finalize(s->kept[i].st);
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 3; k++)
 			sqlite3_finalize(s->timeline[i][k]);

@@ -21,12 +21,25 @@ struct store {
 	 * and whether one is being stepped (a nested call prepares its own) */
 	sqlite3_stmt *timeline[2][3];
 	int timeline_busy[2][3];
+	/* statements run once per alert or event (detect makes tens of thousands), prepared once */
+	struct kept_stmt {
+		const void *key; /* the SQL literal (or a fragment of it) that names it */
+		int variant;
+		sqlite3_stmt *st;
+		int busy;
+	} kept[16];
+	size_t nkept;
 };
 
 /* Records the database's current error message, prefixed by what was being done. */
 int store_fail(struct store *s, const char *what);
 /* Prepares sql or records an error. */
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
+/* The statement kept under (key, variant), prepared from sql on first use; while it is in use
+ * a nested call gets a statement of its own. Give it back with store_kept_put. */
+int store_kept_get(struct store *s, const void *key, int variant, const char *sql, sqlite3_stmt **st);
+/* Resets a statement from store_kept_get for its next use (or finalizes one made apart). */
+void store_kept_put(struct store *s, sqlite3_stmt *st);
 /* Executes SQL without parameters (DDL, pragmas). */
 int store_exec(struct store *s, const char *sql);
 
