@@ -5,9 +5,10 @@
  * Loads the events into DB (once) and imports the rules (bench/gen-rules: shaped like Elastic's
  * macOS rules), then times, as medians of RUNS: the decode-only scan (every document read and
  * decompressed); what `events --json` does (each document decoded, sanitized and written, here
- * to /dev/null); and one `detect` of every enabled rule, the bundled pack's and the generated
- * ones, over the whole case. The figure is detect / events --json (issue goal <= 1.0), with the
- * decode-only scan as the floor. */
+ * to /dev/null); and `detect` of every enabled rule, the bundled pack's and the generated
+ * ones, over the whole case: the first run creates the alerts (the figure), the others find
+ * them made (their median is shown too). The figure is detect / events --json (issue goal
+ * <= 1.0), with the decode-only scan as the floor. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
 	store_time_span(s, 1, 0, &lo, &hi);
 	double scan[15], json[15], det[15];
 	struct detect_totals t = {0};
+	uint64_t created = 0;
 	long docs = 0;
 	FILE *devnull = fopen("/dev/null", "w");
 	for (int i = 0; i < runs; i++) {
@@ -91,20 +93,28 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		det[i] = time_monotonic() - t0;
+		if (i == 0)
+			created = t.created;
 	}
 	fclose(devnull);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	double sc = bench_median(scan, (size_t)runs), js = bench_median(json, (size_t)runs),
-	       d = bench_median(det, (size_t)runs);
-	printf("pack benchmark: %ld stored events, %lld rules stored (%llu run, %llu skipped), median of %d runs\n",
+	/* the first detect creates the alerts; the others find each one made (as a second detect
+	 * over the same range does) */
+	double sc = bench_median(scan, (size_t)runs), js = bench_median(json, (size_t)runs), d = det[0],
+	       again = runs > 1 ? bench_median(det + 1, (size_t)runs - 1) : 0;
+	printf("pack benchmark: %ld stored events, %lld rules stored (%llu run, %llu skipped), median of %d runs "
+	       "(detect: the first)\n",
 	       docs, (long long)nrules, (unsigned long long)t.rules, (unsigned long long)t.skipped, runs);
 	printf("  decode-only scan                  %8.3f s\n", sc);
 	printf("  events --json (decode and print)  %8.3f s\n", js);
-	printf("  detect, every enabled rule        %8.3f s  (%llu matched, %llu alerts)\n", d,
-	       (unsigned long long)t.matched, (unsigned long long)(t.created + t.duplicates));
+	printf("  detect, every enabled rule        %8.3f s  (%llu matched, %llu alerts created)\n", d,
+	       (unsigned long long)t.matched, (unsigned long long)created);
 	printf("  ratio detect / events --json      %8.2f   (goal <= 1.0)\n", d / js);
 	printf("  ratio detect / decode-only scan   %8.2f\n", d / sc);
+	if (runs > 1)
+		printf("  detect again (every alert there)  %8.3f s  (ratio %.2f to events --json, %.2f to the scan)\n",
+		       again, again / js, again / sc);
 	printf("  peak RSS of this process          %8.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
 	store_close(s);
 	return 0;
