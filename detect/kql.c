@@ -1157,24 +1157,34 @@ static int plain_literal(const struct kql_literal *l)
 	return (l->kind == KQL_LIT_TEXT || l->kind == KQL_LIT_PHRASE) && l->pat.n == 1 && !wpat_has_wildcard(&l->pat);
 }
 
-/* The literals of an or-list of plain literals (an explicit stack: lists can be long). */
+/* A stack of nodes to visit, for walks whose depth the query decides (lists can be long). */
+struct walk {
+	const void **at;
+	size_t depth, cap;
+};
+
+static void walk_push(struct walk *w, const void *node)
+{
+	if (w->depth == w->cap) {
+		w->cap = w->cap * 2 + 2;
+		w->at = xrealloc(w->at, w->cap * sizeof(*w->at));
+	}
+	w->at[w->depth++] = node;
+}
+
+/* The literals of an or-list of plain literals. */
 static int or_of_literals(const struct kql_values *v, char ***values, size_t *n)
 {
-	const struct kql_values **stack = xmalloc(sizeof(*stack));
-	size_t depth = 1, cap = 1;
-	stack[0] = v;
+	struct walk w = {0};
+	walk_push(&w, v);
 	int ok = 1;
 	*values = NULL;
 	*n = 0;
-	while (depth && ok) {
-		const struct kql_values *at = stack[--depth];
+	while (w.depth && ok) {
+		const struct kql_values *at = w.at[--w.depth];
 		if (at->kind == KQL_OR) {
-			if (depth + 2 > cap) {
-				cap = cap * 2 + 2;
-				stack = xrealloc(stack, cap * sizeof(*stack));
-			}
-			stack[depth++] = at->right;
-			stack[depth++] = at->left;
+			walk_push(&w, at->right);
+			walk_push(&w, at->left); /* in the list's order */
 		} else if (at->kind == KQL_MATCH && plain_literal(&at->lit)) {
 			*values = xrealloc(*values, (*n + 1) * sizeof(**values));
 			(*values)[(*n)++] = xstrndup(at->lit.pat.piece[0], at->lit.pat.len[0]);
@@ -1182,7 +1192,7 @@ static int or_of_literals(const struct kql_values *v, char ***values, size_t *n)
 			ok = 0;
 		}
 	}
-	free(stack);
+	free(w.at);
 	if (!ok) {
 		for (size_t i = 0; i < *n; i++)
 			free((*values)[i]);
@@ -1195,24 +1205,18 @@ static int or_of_literals(const struct kql_values *v, char ***values, size_t *n)
 
 int kql_required_values(const struct kql_node *q, const char *field, char ***values, size_t *n)
 {
-	/* the and-ed clauses, walked with an explicit stack */
-	const struct kql_node **stack = xmalloc(sizeof(*stack));
-	size_t depth = 1, cap = 1;
-	stack[0] = q;
+	struct walk w = {0}; /* the and-ed clauses */
+	walk_push(&w, q);
 	int found = 0;
-	while (depth && !found) {
-		const struct kql_node *at = stack[--depth];
+	while (w.depth && !found) {
+		const struct kql_node *at = w.at[--w.depth];
 		if (at->kind == KQL_AND) {
-			if (depth + 2 > cap) {
-				cap = cap * 2 + 2;
-				stack = xrealloc(stack, cap * sizeof(*stack));
-			}
-			stack[depth++] = at->right;
-			stack[depth++] = at->left;
+			walk_push(&w, at->right);
+			walk_push(&w, at->left);
 		} else if (at->kind == KQL_MATCH && at->field.n == 1 && !strcmp(at->field.piece[0], field)) {
 			found = or_of_literals(at->values, values, n);
 		}
 	}
-	free(stack);
+	free(w.at);
 	return found;
 }
