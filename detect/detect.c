@@ -476,6 +476,7 @@ static void plan_columns(struct run *run)
 		struct stage_filter *f = &run->stage_filters[run->nstage_filters++];
 		f->category = eql_stage_category(run->eql, i);
 		plan_stage_columns(run, i, &f->columns, &f->ncolumns);
+		eql_stage_needles(run->eql, i, &f->needles);
 	}
 }
 
@@ -493,15 +494,17 @@ static int filters_admit(const struct column_filter *filters, size_t n, const st
 
 /* Whether the event's columns allow a match: a required field's column holds one of its values
  * (a missing field fails a positive condition); for a sequence, one stage's category and
- * columns. */
-static int columns_admit(const struct run *run, const struct event_record *r)
+ * columns, and (given the shared pass's needle index, scanned) that stage's needles. */
+static int stages_admit(const struct run *run, const struct event_record *r, const struct needle_index *x)
 {
-	if (r->irregular)
-		return 1;
 	if (!run->nstage_filters)
-		return filters_admit(run->columns, run->ncolumns, r);
+		return r->irregular || filters_admit(run->columns, run->ncolumns, r);
 	for (size_t i = 0; i < run->nstage_filters; i++) {
 		const struct stage_filter *f = &run->stage_filters[i];
+		if (x && !needle_index_admits(x, f->needle_set))
+			continue;
+		if (r->irregular)
+			return 1;
 		struct candidate_query one = {.categories = {f->category}, .ncategories = f->category != NULL};
 		if ((!f->category || strlen(f->category) <= 64) && !store_candidate_admits(&one, r))
 			continue;
@@ -509,6 +512,11 @@ static int columns_admit(const struct run *run, const struct event_record *r)
 			return 1;
 	}
 	return 0;
+}
+
+static int columns_admit(const struct run *run, const struct event_record *r)
+{
+	return stages_admit(run, r, NULL);
 }
 
 static int filters_admit(const struct column_filter *filters, size_t n, const struct event_record *r)
@@ -1144,8 +1152,10 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 static void run_release(struct run *run)
 {
 	release_columns(run->columns, run->ncolumns);
-	for (size_t i = 0; i < run->nstage_filters; i++)
+	for (size_t i = 0; i < run->nstage_filters; i++) {
 		release_columns(run->stage_filters[i].columns, run->stage_filters[i].ncolumns);
+		needles_release(&run->stage_filters[i].needles);
+	}
 	free(run->stage_filters);
 	if (run->type && run->type->release)
 		run->type->release(run);
@@ -1486,8 +1496,8 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	struct candidate_row mine = *c; /* with each rule's own time field */
 	for (size_t i = 0; i < g->n; i++) {
 		struct run *run = g->runs[i];
-		if (!g->wanted[i] ||
-		    !(run->o->no_prefilter || (needle_index_admits(g->needles, i) && columns_admit(run, &c->ev.r))))
+		if (!g->wanted[i] || !(run->o->no_prefilter ||
+		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
 			continue;
 		mine.time = rule_time(run, &c->ev.r);
 		consider_admitted(run, &mine, &ev, &parsed);
@@ -1538,6 +1548,10 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	plan_shared_narrowing(&g);
 	for (size_t i = 0; i < n; i++)
 		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
+	for (size_t i = 0; i < n; i++)                          /* then each sequence stage's */
+		for (size_t k = 0; k < runs[i]->nstage_filters; k++)
+			runs[i]->stage_filters[k].needle_set =
+			    needle_index_add(g.needles, &runs[i]->stage_filters[k].needles);
 	needle_index_build(g.needles);
 	int rc = store_candidates_each(s, &q, on_shared_candidate, &g);
 	needle_index_free(g.needles);

@@ -2400,6 +2400,17 @@ static void node_needles(const struct node *n, struct needles *out)
 	}
 }
 
+void eql_stage_needles(const struct eql_query *q, size_t stage, struct needles *out)
+{
+	const struct stage *st = stage_at(q, stage);
+	if (st && st->cond) {
+		node_needles(st->cond, out);
+	} else {
+		needles_init(out); /* unusable: no stage, nothing known */
+	}
+	needles_finish(out);
+}
+
 void eql_needles(const struct eql_query *q, struct needles *out)
 {
 	size_t total = q->nstages + (q->has_until ? 1 : 0);

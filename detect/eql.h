@@ -65,6 +65,10 @@ int eql_required_values(const struct eql_query *q, const char *field, char ***va
 int eql_stage_required_values(const struct eql_query *q, size_t stage, const char *field, char ***values, size_t *n,
                               int *caseless);
 
+/* The needles of one stage (numbered as for eql_stage_match): what an event must hold to pass
+ * it. */
+void eql_stage_needles(const struct eql_query *q, size_t stage, struct needles *out);
+
 /* A stage's event category (NULL for `any`). */
 const char *eql_stage_category(const struct eql_query *q, size_t stage);
 

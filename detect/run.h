@@ -104,6 +104,8 @@ struct run {
 		const char *category; /* NULL: any; the query's */
 		struct column_filter *columns;
 		size_t ncolumns;
+		struct needles needles; /* the stage's own (run->needles is every stage's union) */
+		size_t needle_set;      /* its set in the shared pass's needle index */
 	} * stage_filters;
 	size_t nstage_filters;
 	/* what prepare_rule decided */
