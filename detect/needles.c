@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 #include "detect/field.h"
@@ -125,8 +126,16 @@ static int common_value(const char *s, size_t len)
 	                                     "type",
 	                                     "action",
 	                                     "apple"};
+	/* and the roots most paths start with: a pattern's piece "/Users/" matches every file
+	 * under a home */
+	static const char *const roots[] = {"/users/", "/library/", "/system/",  "/private/", "/applications/",
+	                                    "/usr/",   "/bin/",     "/sbin/",    "/var/",     "/tmp/",
+	                                    "/opt/",   "/etc/",     "/volumes/", "/dev/",     "/system/library/"};
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		if (strlen(common[i]) == len && !memcmp(common[i], s, len))
+			return 1;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (strlen(roots[i]) == len && !strncasecmp(roots[i], s, len))
 			return 1;
 	return 0;
 }
@@ -171,6 +180,7 @@ void needles_from_pattern(struct needles *nd, const char *field, const char *con
 	needles_init(nd);
 	const char *best = NULL;
 	size_t best_len = 0;
+	int best_common = 1; /* a common value or path root is the last choice */
 	for (size_t i = 0; i < npieces; i++) {
 		const char *p = pieces[i];
 		size_t len = lens[i];
@@ -178,9 +188,12 @@ void needles_from_pattern(struct needles *nd, const char *field, const char *con
 			size_t run = qmark ? strcspn(p, "?") : len;
 			if (run > len)
 				run = len;
-			if (run > best_len && needle_candidate(field, p, run)) {
+			int common = common_value(p, run);
+			if ((!best || (best_common && !common) || (common == best_common && run > best_len)) &&
+			    needle_candidate(field, p, run)) {
 				best = p;
 				best_len = run;
+				best_common = common;
 			}
 			if (run == len)
 				break;

@@ -693,10 +693,14 @@ static void test_needles(void **state)
 	assert_int_equal(admits("any where process.name == \"bash\" and user.name == \"root\"", "{\"x\":\"root\"}"), 0);
 	assert_int_equal(admits("any where process.name == \"bash\" or user.name == \"root\"", "{\"x\":\"root\"}"), 1);
 	assert_int_equal(admits("any where process.name == \"bash\" or user.id == 0", "{}"), 1);
-	/* patterns: the longest literal run */
-	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/library/\"}"),
+	/* patterns: the longest literal run, a path root ("/Library/") the last choice */
+	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/plugins/\"}"),
 	                 1);
+	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"/library/\"}"),
+	                 0);
 	assert_int_equal(admits("any where file.path like \"/Library/*/PlugIns/?.dsplug\"", "{\"a\":\"plugins\"}"), 0);
+	assert_int_equal(admits("any where file.path like \"/Users/*\"", "{\"a\":\"/users/\"}"), 1); /* no other */
+	assert_int_equal(admits("any where file.path like \"/Users/*\"", "{\"a\":\"/usr/\"}"), 0);
 	/* a sequence: any of its stages */
 	assert_int_equal(admits("sequence [file where file.name == \"abc\"] [process where process.name == \"xyz\"]",
 	                        "{\"n\":\"XYZ\"}"),
