@@ -249,25 +249,34 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
+	*reason = run_reason(r, ev); /* before the event's fields move into the alert */
 	const cJSON *m;
-	cJSON_ArrayForEach(m, ev)
-	{
-		if (!m->string || !strcmp(m->string, "@timestamp") || !strcmp(m->string, "host.os.type"))
-			continue;
-		cJSON *copy = cJSON_Duplicate(m, 1);
-		if (!strcmp(m->string, "event") && cJSON_IsObject(copy)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(copy, "kind");
-			cJSON_AddStringToObject(copy, "kind", "signal");
-		}
-		cJSON_AddItemToObject(doc, m->string, copy);
-	}
-	const cJSON *event = cJSON_GetObjectItemCaseSensitive(ev, "event");
+	cJSON *originals = cJSON_CreateObject(); /* the event's event.* as they came, added after */
 	char key[256];
-	cJSON_ArrayForEach(m, event)
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ev, "event"))
 	{
 		snprintf(key, sizeof(key), "kibana.alert.original_event.%s", m->string ? m->string : "");
-		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(m, 1));
+		cJSON_AddItemToObject(originals, key, cJSON_Duplicate(m, 1));
 	}
+	/* the event's fields move into the alert rather than being copied: ev is the caller's to
+	 * delete, and a copy of every tree was a third of building an alert */
+	for (cJSON *at = ev->child, *next; at; at = next) {
+		next = at->next;
+		if (!at->string || !strcmp(at->string, "@timestamp") || !strcmp(at->string, "host.os.type"))
+			continue;
+		cJSON *item = cJSON_DetachItemViaPointer(ev, at);
+		if (!strcmp(item->string, "event") && cJSON_IsObject(item)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(item, "kind");
+			cJSON_AddStringToObject(item, "kind", "signal");
+		}
+		cJSON_AddItemToObject(doc, item->string, item);
+	}
+	for (cJSON *at = originals->child, *next; at; at = next) {
+		next = at->next;
+		cJSON *item = cJSON_DetachItemViaPointer(originals, at);
+		cJSON_AddItemToObject(doc, item->string, item);
+	}
+	cJSON_Delete(originals);
 	run_add_iso(doc, "kibana.alert.original_time", h->ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
@@ -282,7 +291,6 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	if (nhits > 1)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
-	*reason = run_reason(r, ev);
 	run_add_alert_common(doc, run, uuid, now, *reason);
 	if (extra)
 		extra(doc, extra_ctx);
