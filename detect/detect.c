@@ -111,21 +111,53 @@ static cJSON *event_json_in(struct json_arena *a, const struct event_row *row)
 
 /* Kibana hashes the source index, the document id, the rule version and space:rule; a
  * sequence's alert hashes each of its events'. */
-void run_alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, const char *salt,
-                    char out[SHA256_HEX_LEN + 1])
+/* A hit's identity and index: kept with a sequence's events, else read again from the store
+ * (a run's matches are many, and only the ones that become alerts need them). */
+struct hit_source {
+	struct strbuf identity, index;
+};
+
+static int hit_source(const struct run *run, const struct hit *h, struct hit_source *buf, const char **identity,
+                      const char **index)
 {
+	if (h->identity) {
+		*identity = h->identity;
+		*index = h->index ? h->index : "";
+		return 0;
+	}
+	if (store_event_source(run->s, h->event_id, &buf->identity, &buf->index))
+		return -1;
+	*identity = buf->identity.buf;
+	*index = buf->index.buf;
+	return 0;
+}
+
+int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
+                   char out[SHA256_HEX_LEN + 1])
+{
+	const struct rule *r = &run->r;
 	struct sha256_ctx *ctx = sha256_begin();
 	char version[32];
 	snprintf(version, sizeof(version), "%lld", (long long)r->version);
-	for (size_t i = 0; i < n; i++) {
-		const char *index = hits[i]->index ? hits[i]->index : "";
-		sha256_update(ctx, index, strlen(index));
-		sha256_update(ctx, hits[i]->identity, strlen(hits[i]->identity));
+	struct hit_source buf;
+	strbuf_init(&buf.identity, 64);
+	strbuf_init(&buf.index, 64);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *identity, *index;
+		rc = hit_source(run, hits[i], &buf, &identity, &index);
+		if (!rc) {
+			sha256_update(ctx, index, strlen(index));
+			sha256_update(ctx, identity, strlen(identity));
+		}
 	}
 	const char *parts[] = {version, "default:", r->uuid, salt ? salt : ""};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		sha256_update(ctx, parts[i], strlen(parts[i]));
 	sha256_finish(ctx, out);
+	strbuf_release(&buf.identity);
+	strbuf_release(&buf.index);
+	return rc;
 }
 
 /* A field's value as Kibana's reason template shows it (arrays joined by ','). */
@@ -280,14 +312,21 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	run_add_iso(doc, "kibana.alert.original_time", h->ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
+	struct hit_source buf;
+	strbuf_init(&buf.identity, 64);
+	strbuf_init(&buf.index, 64);
 	for (size_t i = 0; i < nhits; i++) {
+		const char *identity = "", *index = "";
+		hit_source(run, hits[i], &buf, &identity, &index); /* read for the uuid a moment ago */
 		cJSON *a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "id", hits[i]->identity);
-		cJSON_AddStringToObject(a, "index", hits[i]->index ? hits[i]->index : "");
+		cJSON_AddStringToObject(a, "id", identity);
+		cJSON_AddStringToObject(a, "index", index);
 		cJSON_AddNumberToObject(a, "depth", 0);
 		cJSON_AddStringToObject(a, "type", "event");
 		cJSON_AddItemToArray(anc, a);
 	}
+	strbuf_release(&buf.identity);
+	strbuf_release(&buf.index);
 	if (nhits > 1)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
@@ -383,6 +422,14 @@ const char *run_intern(struct run *run, const char *s)
 	return strpool_intern(run->strings, s, NULL);
 }
 
+struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
+{
+	struct hit *h = run_add_hit(run, c, keys, nkeys);
+	h->identity = run_intern(run, c->ev.r.identity);
+	h->index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL;
+	return h;
+}
+
 struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
 {
 	if (run->nhits == run->alloc) {
@@ -395,9 +442,7 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 	h->nkeys = nkeys;
 	h->event_id = c->id;
 	h->time = c->time;
-	h->ts = c->ev.r.ts;
-	h->identity = run_intern(run, c->ev.r.identity);
-	h->index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL;
+	h->ts = c->ev.r.ts; /* identity and index are read again if it becomes an alert */
 	return h;
 }
 
@@ -622,15 +667,64 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 	return 0;
 }
 
+/* The uuid's first 128 bits (never all zero: that marks a free slot). */
+static void uuid_key(const char *uuid, uint64_t key[2])
+{
+	key[0] = key[1] = 0;
+	for (size_t i = 0; i < 32 && uuid[i]; i++) {
+		char c = uuid[i];
+		uint64_t v = c >= '0' && c <= '9'   ? (uint64_t)(c - '0')
+		             : c >= 'a' && c <= 'f' ? (uint64_t)(c - 'a' + 10)
+		                                    : 0;
+		key[i / 16] = key[i / 16] << 4 | v;
+	}
+	if (!key[0] && !key[1])
+		key[1] = 1;
+}
+
+/* The slot holding key, or the free one where it would go. */
+static size_t uuid_slot(const struct uuid_set *u, const uint64_t key[2])
+{
+	size_t mask = u->cap - 1;
+	for (size_t i = (size_t)key[0] & mask;; i = (i + 1) & mask)
+		if ((u->slot[i][0] == key[0] && u->slot[i][1] == key[1]) || (!u->slot[i][0] && !u->slot[i][1]))
+			return i;
+}
+
 static int seen_has(const struct run *run, const char *uuid)
 {
-	return strpool_find(&run->seen, uuid) != NULL;
+	if (!run->seen.n)
+		return 0;
+	uint64_t key[2];
+	uuid_key(uuid, key);
+	size_t i = uuid_slot(&run->seen, key);
+	return run->seen.slot[i][0] == key[0] && run->seen.slot[i][1] == key[1];
 }
 
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {
-	strpool_intern(&run->seen, uuid, NULL);
+	struct uuid_set *u = &run->seen;
+	if ((u->n + 1) * 2 > u->cap) {
+		struct uuid_set old = *u;
+		u->cap = old.cap ? old.cap * 2 : 1024;
+		u->slot = xcalloc(u->cap, sizeof(*u->slot));
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slot[i][0] || old.slot[i][1]) {
+				size_t at = uuid_slot(u, old.slot[i]);
+				u->slot[at][0] = old.slot[i][0];
+				u->slot[at][1] = old.slot[i][1];
+			}
+		free(old.slot);
+	}
+	uint64_t key[2];
+	uuid_key(uuid, key);
+	size_t at = uuid_slot(u, key);
+	if (!u->slot[at][0] && !u->slot[at][1]) {
+		u->slot[at][0] = key[0];
+		u->slot[at][1] = key[1];
+		u->n++;
+	}
 }
 
 static int64_t align_up(int64_t t, int64_t step)
@@ -752,7 +846,8 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 		if (full)
 			continue;
 		char uuid[SHA256_HEX_LEN + 1];
-		name(run, item, uuid);
+		if (name(run, item, uuid))
+			return -1;
 		int r = run_alert_once(run, uuid, T, &created, make, (void *)item);
 		rc = r < 0;
 		full = r > 0;
@@ -764,7 +859,8 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 static int alert_once(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created)
 {
 	char uuid[SHA256_HEX_LEN + 1];
-	run_alert_uuid(&run->r, hits, n, NULL, uuid);
+	if (run_alert_uuid(run, hits, n, NULL, uuid))
+		return -1;
 	struct event_alert e = {hits, n};
 	return run_alert_once(run, uuid, T, created, make_event_alert, &e);
 }
@@ -1176,7 +1272,7 @@ static void run_release(struct run *run)
 	stream_free(run->stream);
 	strbuf_release(&run->key);
 	eql_free(run->eql);
-	strpool_release(&run->seen);
+	free(run->seen.slot);
 	kql_free(run->kql);
 	needles_release(&run->needles);
 	exceptions_free(run->x);

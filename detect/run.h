@@ -26,7 +26,7 @@
 /* A matching event: what deciding its alert needs (its document is read again for the alert). */
 struct hit {
 	int64_t event_id, time, ts;
-	const char *identity, *index; /* in the run's strings */
+	const char *identity, *index; /* in the run's strings; NULL: not kept (see run_add_hit) */
 	uint64_t stages;              /* sequences: the stages (and until) it passes */
 	const char **keys;            /* sequences: its join key per stage; other types: their own key (keys[0]);
 	                               * the array is the hit's, the strings the run's */
@@ -83,7 +83,12 @@ struct run {
 	size_t nseqs, seqs_alloc;
 	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;
-	struct strpool seen;      /* alert uuids met in this run, so overlapping windows count once */
+	/* alert uuids met in this run, so overlapping windows count once: the first 128 bits of
+	 * each (SHA-256 hex), in an open-addressing table */
+	struct uuid_set {
+		uint64_t (*slot)[2];
+		size_t cap, n;
+	} seen;
 	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
@@ -117,8 +122,11 @@ struct run {
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
 int run_matches(struct run *run, const cJSON *ev);
 /* Appends a hit for the candidate; the keys array (malloc'd, or NULL) passes to it, its
- * strings interned with run_intern. */
+ * strings interned with run_intern. Its identity and index are not kept (NULL): read again
+ * from the store when it becomes an alert. */
 struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
+/* The same, its identity and index kept (interned), for a type that needs them at once. */
+struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
 /* s interned in the run's strings: it lives as long as the detect run. */
 const char *run_intern(struct run *run, const char *s);
 
@@ -134,7 +142,7 @@ int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *create
 
 /* The alerts a type decided, items sorted by execution: each made once (named by name, made
  * by make), an execution stopping at max_signals. 0 or -1. */
-typedef void (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1]);
+typedef int (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1]);
 int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t size, int64_t (*execution)(const void *),
                         alert_namer name, alert_maker make);
 
@@ -144,8 +152,8 @@ typedef void (*alert_extra)(cJSON *doc, void *ctx);
 int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                            int64_t exec_t, alert_extra extra, void *ctx);
 /* Kibana's alert uuid over source events: each one's index and id, the rule version, space. */
-void run_alert_uuid(const struct rule *r, const struct hit *const *hits, size_t n, const char *salt,
-                    char out[SHA256_HEX_LEN + 1]);
+int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
+                   char out[SHA256_HEX_LEN + 1]);
 /* The parts of an alert document every type has: reason, severity, risk, status; and the
  * rule's fields (kibana.alert.rule.*), which go last. */
 void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason);

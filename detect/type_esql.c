@@ -67,7 +67,7 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		run->t->suppressed++;
 		return;
 	}
-	struct hit *h = run_add_hit(run, c, NULL, 0);
+	struct hit *h = run_add_named_hit(run, c, NULL, 0);
 	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
 	                  &st->cap)) {
 		free(h->keys);
@@ -103,7 +103,7 @@ static int on_source(const struct run *run)
 }
 
 /* Kibana names a row of a source event by the event; any other row by the execution and the row. */
-static void name_alert(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+static int name_alert(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
 {
 	const struct esql_alert *a = item;
 	const struct hit *h = &run->hits[a->row.tag];
@@ -118,9 +118,10 @@ static void name_alert(struct run *run, const void *item, char uuid[SHA256_HEX_L
 	else
 		strbuf_addf(&salt, "esql:%lld:%lld:%s", (long long)rule_window_from(&run->r, a->T),
 		            (long long)rule_window_to(&run->r, a->T), text);
-	run_alert_uuid(&run->r, on_source(run) ? &h : NULL, on_source(run) ? 1 : 0, salt.buf, uuid);
+	int rc = run_alert_uuid(run, on_source(run) ? &h : NULL, on_source(run) ? 1 : 0, salt.buf, uuid);
 	strbuf_release(&salt);
 	cJSON_free(text);
+	return rc;
 }
 
 static void add_computed(cJSON *doc, void *ctx)

@@ -210,10 +210,10 @@ static int64_t term_execution(const void *item)
 }
 
 /* Kibana's new terms alert hashes the event and its new terms. */
-static void name_term(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+static int name_term(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
 {
 	const struct hit *h = &run->hits[((const struct term_alert *)item)->hit];
-	run_alert_uuid(&run->r, &h, 1, h->keys[0], uuid);
+	return run_alert_uuid(run, &h, 1, h->keys[0], uuid);
 }
 
 static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)

@@ -368,7 +368,7 @@ static int64_t group_execution(const void *item)
 }
 
 /* Kibana names a threshold alert by the rule, the execution and the group. */
-static void name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN + 1])
+static int name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN + 1])
 {
 	const struct group_alert *g = item;
 	struct sha256_ctx *ctx = sha256_begin();
@@ -379,6 +379,7 @@ static void name_group(struct run *run, const void *item, char out[SHA256_HEX_LE
 	const char *key = run->hits[g->lo].keys[0];
 	sha256_update(ctx, key, strlen(key) + 1);
 	sha256_finish(ctx, out);
+	return 0;
 }
 
 static int threshold_finish(struct run *run)

@@ -592,6 +592,26 @@ static int events_where(struct store *s, const char *where, int64_t number, cons
 	return rc;
 }
 
+int store_event_source(struct store *s, int64_t event_id, struct strbuf *identity, struct strbuf *index)
+{
+	static const char sql[] = "SELECT identity, idx FROM events WHERE id = ?1";
+	sqlite3_stmt *st;
+	if (store_kept_get(s, sql, 0, sql, &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	strbuf_reset(identity);
+	strbuf_reset(index);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		strbuf_addstr(identity, store_col_req(st, 0));
+		const char *idx = store_col_text(st, 1);
+		strbuf_addstr(index, idx ? idx : "");
+	}
+	rc = rc == SQLITE_ROW ? 0 : store_fail(s, "reading an event's identity");
+	store_kept_put(s, st);
+	return rc;
+}
+
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx)
 {
 	return events_where(s, "WHERE e.id = ?1", event_id, NULL, want_doc, fn, ctx);

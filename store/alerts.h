@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 #include "store/events.h"
 #include "store/store.h"
 
@@ -134,6 +136,9 @@ int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t
  * [t - before, t + after] of that event's, in @timestamp order. */
 int store_timeline_each(struct store *s, int64_t event_id, int64_t before_us, int64_t after_us, int want_doc,
                         event_fn fn, void *ctx);
+/* An event's identity and index (index empty when it has none), for a detect run that did
+ * not keep them: 0, or -1 (no such event is an error). */
+int store_event_source(struct store *s, int64_t event_id, struct strbuf *identity, struct strbuf *index);
 /* One event by id. */
 int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn, void *ctx);
 /* The stored event with this identity (_id, event.id, or sha256:…), without its document:
