@@ -274,8 +274,11 @@ void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, i
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
 }
 
+/* The alert document on the events of hits; ev is the first one's tree (its fields move into
+ * the alert) and first its identity and index. NULL when another event's cannot be read. */
 static char *build_alert(const struct run *run, const struct hit *const *hits, size_t nhits, cJSON *ev,
-                         const char *uuid, int64_t now, char **reason, alert_extra extra, void *extra_ctx)
+                         const struct hit_source *first, const char *uuid, int64_t now, char **reason,
+                         alert_extra extra, void *extra_ctx)
 {
 	const struct rule *r = &run->r;
 	const struct hit *h = hits[0];
@@ -315,9 +318,11 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	struct hit_source buf;
 	strbuf_init(&buf.identity, 64);
 	strbuf_init(&buf.index, 64);
-	for (size_t i = 0; i < nhits; i++) {
-		const char *identity = "", *index = "";
-		hit_source(run, hits[i], &buf, &identity, &index); /* read for the uuid a moment ago */
+	int failed = 0;
+	for (size_t i = 0; i < nhits && !failed; i++) {
+		const char *identity = first->identity.buf, *index = first->index.buf;
+		if (i && (failed = hit_source(run, hits[i], &buf, &identity, &index) != 0))
+			break;
 		cJSON *a = cJSON_CreateObject();
 		cJSON_AddStringToObject(a, "id", identity);
 		cJSON_AddStringToObject(a, "index", index);
@@ -327,6 +332,10 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	}
 	strbuf_release(&buf.identity);
 	strbuf_release(&buf.index);
+	if (failed) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
 	if (nhits > 1)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
@@ -460,9 +469,9 @@ int run_matches(struct run *run, const cJSON *ev)
  * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
 /* A Kibana alert document (event.kind signal) copies its event's fields: rules run on events,
  * as Kibana's do on logs-* and not on .alerts-*. */
-static int is_signal(const struct candidate_row *c)
+static int is_signal(const struct event_record *r)
 {
-	return c->ev.r.kind && !strcmp(c->ev.r.kind, "signal");
+	return r->kind && !strcmp(r->kind, "signal");
 }
 
 /* The columns the prefilter reads: each holds the field's one value when the event's
@@ -494,8 +503,6 @@ static void plan_stage_columns(const struct run *run, size_t stage, struct colum
 		(*out)[(*nout)++] = (struct column_filter){k, values, n, caseless};
 	}
 }
-
-static size_t sequence_slots(const struct run *run);
 
 /* A KQL query's: on keyword fields (a text field matches by its words). */
 static void plan_kql_columns(struct run *run)
@@ -609,7 +616,7 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	if (!is_signal(c) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	if (!is_signal(&c->ev.r) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
 	    run_index_matches(run, c->ev.r.index) && (run->o->no_prefilter || columns_admit(run, &c->ev.r)))
 		consider_admitted(run, c, evp, parsed);
 }
@@ -767,12 +774,21 @@ static int64_t align_down(int64_t t, int64_t step)
 	return q * step;
 }
 
+/* An alert's first event, read again: its tree, and its identity and index for the alert's
+ * ancestors (its match did not keep them). */
+struct alert_event {
+	cJSON *ev;
+	struct hit_source source;
+};
+
 static int parse_event(void *ctx, const struct event_row *row)
 {
-	cJSON *ev = detect_event_json(row);
-	if (ev)
-		json_keep_number_text(ev, row->doc, row->doc_len);
-	*(cJSON **)ctx = ev;
+	struct alert_event *a = ctx;
+	a->ev = detect_event_json(row);
+	if (a->ev)
+		json_keep_number_text(a->ev, row->doc, row->doc_len);
+	strbuf_addstr(&a->source.identity, row->r.identity);
+	strbuf_addstr(&a->source.index, row->r.index ? row->r.index : "");
 	return 1;
 }
 
@@ -803,15 +819,25 @@ int run_create_event_alert(struct run *run, const struct hit *const *hits, size_
                            int64_t exec_t, alert_extra extra, void *ctx)
 {
 	const struct hit *h = hits[0];
-	cJSON *ev = NULL;
-	if (store_event_get(run->s, h->event_id, 1, parse_event, &ev))
-		return -1;
-	if (!ev)
-		return 0;
-	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
-	char *reason = NULL;
-	char *doc = build_alert(run, hits, nhits, ev, uuid, now, &reason, extra, ctx);
-	cJSON_Delete(ev);
+	struct alert_event first = {NULL, {{0}, {0}}};
+	strbuf_init(&first.source.identity, 64);
+	strbuf_init(&first.source.index, 64);
+	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
+	char *reason = NULL, *doc = NULL;
+	if (!read && first.ev) {
+		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
+	}
+	int unbuilt = first.ev && !doc;
+	cJSON_Delete(first.ev);
+	strbuf_release(&first.source.identity);
+	strbuf_release(&first.source.index);
+	if (read || unbuilt) {
+		free(reason);
+		return -1; /* a store error, recorded on the store */
+	}
+	if (!doc)
+		return 0; /* the event is gone, or not JSON: no alert */
 	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
 	for (size_t i = 0; i < nhits; i++)
 		ids[i] = hits[i]->event_id;
@@ -1573,8 +1599,8 @@ static int64_t rule_time(const struct run *run, const struct event_record *r)
 static int shared_admit(void *ctx, const struct event_record *r)
 {
 	struct shared_scan *g = ctx;
-	if (r->kind && !strcmp(r->kind, "signal"))
-		return 0; /* see is_signal */
+	if (is_signal(r))
+		return 0;
 	const unsigned char *index_pass = index_verdicts(g, r->index);
 	uint64_t categories = row_categories(g, r);
 	int any = 0;
