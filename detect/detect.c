@@ -700,6 +700,8 @@ static size_t uuid_slot(const struct uuid_set *u, const uint64_t key[2])
 
 static int seen_has(const struct run *run, const char *uuid)
 {
+	if (run->once_per_hit)
+		return 0;
 	if (!run->seen.n)
 		return 0;
 	uint64_t key[2];
@@ -711,6 +713,8 @@ static int seen_has(const struct run *run, const char *uuid)
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {
+	if (run->once_per_hit)
+		return;
 	struct uuid_set *u = &run->seen;
 	if ((u->n + 1) * 2 > u->cap) {
 		struct uuid_set old = *u;
@@ -764,6 +768,30 @@ static int64_t first_execution_seeing(const struct rule *r, int64_t first, int64
 int64_t run_first_execution_seeing(const struct run *run, int64_t t)
 {
 	return first_execution_seeing(&run->r, run->first_t, run->r.interval_us, t);
+}
+
+int64_t run_undecided(const struct run *run, int64_t done)
+{
+	if (done == INT64_MAX || done - run->r.to_offset_max_us > run->last_t)
+		return INT64_MAX;
+	return run_first_execution_seeing(run, done);
+}
+
+void run_drop_hits(struct run *run, size_t n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(run->hits[i].keys); /* its strings are the run's */
+	memmove(run->hits, run->hits + n, (run->nhits - n) * sizeof(*run->hits));
+	run->nhits -= n;
+}
+
+void run_drop_hits_after(struct run *run, size_t n)
+{
+	for (size_t i = n; i < run->nhits; i++)
+		free(run->hits[i].keys);
+	run->nhits = n;
 }
 
 static int64_t align_down(int64_t t, int64_t step)
@@ -922,23 +950,26 @@ int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *create
 	return 0;
 }
 
-/* Replays executions T in [first, last] over the matching events (sorted by time). Each
- * execution starts at the first hit no earlier execution alerted on: those before it would
- * only be found alerted again, and looking at them made the replay cost executions x hits
- * (interval 1s, from now-1000000d: quadratic). Executions that see no new hit are skipped. */
-static int replay(struct run *run, int64_t first, int64_t last)
+/* Replays the executions from run->replay_t up to (not including) limit over the matching
+ * events (sorted by time), then forgets the hits they are done with. Each execution starts at
+ * the first hit no earlier execution alerted on: those before it would only be found alerted
+ * again, and looking at them made the replay cost executions x hits (interval 1s, from
+ * now-1000000d: quadratic). Executions that see no new hit are skipped. */
+static int replay(struct run *run, int64_t limit)
 {
 	const struct rule *r = &run->r;
-	int64_t step = r->interval_us;
+	int64_t step = r->interval_us, first = run->first_t, T = run->replay_t;
 	size_t lo = 0, next = 0; /* the window's first hit; the first hit not yet alerted on */
-	for (int64_t T = first; T <= last;) {
+	while (T <= run->last_t && T < limit) {
 		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
 		while (lo < run->nhits && run->hits[lo].time < from)
 			lo++;
 		if (next < lo)
 			next = lo; /* left unalerted by a capped execution, now out of every window */
-		if (next == run->nhits)
+		if (next == run->nhits) {
+			T = limit; /* nothing before limit sees a hit still to come */
 			break;
+		}
 		if (run->hits[next].time > to) {
 			/* nothing new in this window: jump to the first execution that sees the next hit */
 			int64_t at = first_execution_seeing(r, first, step, run->hits[next].time);
@@ -957,6 +988,9 @@ static int replay(struct run *run, int64_t first, int64_t last)
 		}
 		T += step;
 	}
+	run->replay_t = T;
+	run->t->matched += next;
+	run_drop_hits(run, next);
 	return 0;
 }
 
@@ -994,6 +1028,21 @@ static struct found_seq *add_sequence(struct run *run, size_t n)
 	return f;
 }
 
+/* Each sequence alerts at the first execution whose window holds all its events; one that
+ * no single window holds is not alerted on (Kibana's search would never see it whole). */
+static void sequence_execution(const struct run *run, struct found_seq *f)
+{
+	const struct rule *r = &run->r;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t j = 0; j < f->n; j++) {
+		int64_t t = f->hits[j].time;
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	int64_t T = run_first_execution_seeing(run, hi);
+	f->exec_t = T <= run->last_t && lo >= rule_window_from(r, T) ? T : INT64_MIN;
+}
+
 /* A sequence of run->hits (ids are their indexes). */
 static int on_sequence(void *ctx, const int64_t *ids, size_t n)
 {
@@ -1001,6 +1050,7 @@ static int on_sequence(void *ctx, const int64_t *ids, size_t n)
 	struct found_seq *f = add_sequence(run, n);
 	for (size_t i = 0; i < n; i++)
 		f->hits[i] = run->hits[ids[i]];
+	sequence_execution(run, f);
 	return 0;
 }
 
@@ -1016,6 +1066,7 @@ static int on_streamed_sequence(void *ctx, const int64_t *ids, size_t n)
 		f->hits[i].keys = NULL; /* the event's keys were scratch */
 		f->hits[i].nkeys = 0;
 	}
+	sequence_execution(run, f);
 	return 0;
 }
 
@@ -1236,28 +1287,22 @@ static int by_execution(const void *a, const void *b)
 	return by_event_time(&x->hits[0], &y->hits[0]);
 }
 
-/* Each sequence alerts at the first execution whose window holds all its events; one that
- * no single window holds is not alerted on (Kibana's search would never see it whole). */
-static int replay_sequences(struct run *run, int64_t first, int64_t last)
+/* Alerts on the sequences decided before execution limit, in execution order (max_signals
+ * counts per execution, and an execution's sequences are decided together), and forgets them. */
+static int replay_sequences(struct run *run, int64_t limit)
 {
-	const struct rule *r = &run->r;
-	for (size_t i = 0; i < run->nseqs; i++) {
-		struct found_seq *f = &run->seqs[i];
-		int64_t lo = INT64_MAX, hi = INT64_MIN;
-		for (size_t j = 0; j < f->n; j++) {
-			int64_t t = f->hits[j].time;
-			lo = t < lo ? t : lo;
-			hi = t > hi ? t : hi;
+	size_t ready = 0;
+	for (size_t i = 0; i < run->nseqs; i++)
+		if (run->seqs[i].exec_t < limit) {
+			struct found_seq f = run->seqs[i];
+			run->seqs[i] = run->seqs[ready];
+			run->seqs[ready++] = f;
 		}
-		int64_t T = first_execution_seeing(r, first, r->interval_us, hi);
-		if (T <= last && lo >= rule_window_from(r, T))
-			f->exec_t = T;
-	}
-	if (run->nseqs > 1)
-		qsort(run->seqs, run->nseqs, sizeof(*run->seqs), by_execution);
+	if (ready > 1)
+		qsort(run->seqs, ready, sizeof(*run->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
-	int capped = 0;
-	for (size_t i = 0; i < run->nseqs; i++) {
+	int capped = 0, rc = 0;
+	for (size_t i = 0; i < ready && rc >= 0; i++) {
 		const struct found_seq *f = &run->seqs[i];
 		if (f->exec_t == INT64_MIN)
 			continue;
@@ -1271,12 +1316,16 @@ static int replay_sequences(struct run *run, int64_t first, int64_t last)
 		const struct hit *hits[EQL_MAX_STAGES];
 		for (size_t j = 0; j < f->n && j < EQL_MAX_STAGES; j++)
 			hits[j] = &f->hits[j];
-		int rc = alert_once(run, hits, f->n, f->exec_t, &created);
-		if (rc < 0)
-			return -1;
-		capped = rc;
+		rc = alert_once(run, hits, f->n, f->exec_t, &created);
+		capped = rc > 0;
 	}
-	return 0;
+	for (size_t i = 0; i < ready; i++)
+		free(run->seqs[i].hits);
+	if (ready)
+		memmove(run->seqs, run->seqs + ready, (run->nseqs - ready) * sizeof(*run->seqs));
+	run->nseqs -= ready;
+	run->t->matched += ready;
+	return rc < 0 ? -1 : 0;
 }
 
 static void run_release(struct run *run)
@@ -1417,6 +1466,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	if (run->first_t > run->last_t)
 		return o->has_range ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;
 	t->executions += (uint64_t)((run->last_t - run->first_t) / r->interval_us + 1);
+	run->replay_t = run->first_t;
+	run->once_per_hit = run->type == &query_type || (run->eql && !eql_is_sequence(run->eql));
 	plan_rule(run, &run->plan);
 	/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
 	struct candidate_query cq = {.use_ingested = use_ingested,
@@ -1444,12 +1495,28 @@ static void choose_scan(struct store *s, struct candidate_query *cq)
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 
+/* The hits arrive in time order: the decided executions are replayed as the pass goes. */
+static int query_flush(struct run *run, int64_t done)
+{
+	return replay(run, run_undecided(run, done));
+}
+
 static int query_finish(struct run *run)
 {
-	if (run->nhits > 1)
+	if (!run->streaming && run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
-	run->t->matched += run->nhits;
-	return replay(run, run->first_t, run->last_t);
+	if (replay(run, INT64_MAX))
+		return -1;
+	run->t->matched += run->nhits; /* left unalerted by capped executions */
+	run_drop_hits(run, run->nhits);
+	return 0;
+}
+
+static int eql_flush(struct run *run, int64_t done)
+{
+	if (!eql_is_sequence(run->eql))
+		return query_flush(run, done);
+	return run->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
 }
 
 static int eql_finish(struct run *run)
@@ -1458,8 +1525,7 @@ static int eql_finish(struct run *run)
 		return query_finish(run);
 	if (!run->stream)
 		match_sequences(run);
-	run->t->matched += run->nseqs;
-	return replay_sequences(run, run->first_t, run->last_t);
+	return replay_sequences(run, INT64_MAX);
 }
 
 /* The type replays the executions; the state records how far detect has read, in the same
@@ -1479,14 +1545,16 @@ const struct rule_type query_type = {.name = "query",
                                      .category = "Custom Query Rule",
                                      .type_id = "siem.queryRule",
                                      .consider = query_consider,
-                                     .finish = query_finish};
+                                     .finish = query_finish,
+                                     .flush = query_flush};
 
 const struct rule_type eql_type = {.name = "eql",
                                    .language = "eql",
                                    .category = "Event Correlation Rule",
                                    .type_id = "siem.eqlRule",
                                    .consider = eql_consider,
-                                   .finish = eql_finish};
+                                   .finish = eql_finish,
+                                   .flush = eql_flush};
 
 /* The rule types detect runs: one row each. */
 static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type,
@@ -1520,6 +1588,11 @@ struct shared_scan {
 	uint64_t *category_mask;        /* per run: the categories it admits (0: any) */
 	struct candidate_query *narrow; /* per run: its narrowing but the categories */
 	unsigned char *narrowed;        /* per run: whether narrow holds anything */
+	/* streaming: the read stops every flush_rows rows offered (0: never) so the runs can
+	 * decide their executions; where it stopped */
+	size_t flush_rows, offered;
+	int stopped;
+	int64_t last_ts, last_id;
 };
 
 /* Run i's categories as bits of the scan's table; 0 (any category) when the table is full. */
@@ -1634,7 +1707,39 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	}
 	if (parsed)
 		json_arena_reset(g->runs[0]->arena);
-	return 0;
+	g->last_ts = c->ev.r.ts;
+	g->last_id = c->id;
+	g->stopped = g->flush_rows && ++g->offered >= g->flush_rows;
+	return g->stopped;
+}
+
+/* The streaming runs decide the executions every event before done has been offered to, in
+ * one transaction: the read has stopped, so nothing holds an old snapshot of the case while
+ * detect writes (another process may have written since). */
+static int flush_streams(struct store *s, struct run **runs, size_t n, int64_t done)
+{
+	int rc = store_begin(s);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (runs[i]->streaming)
+			rc = runs[i]->type->flush(runs[i], done);
+	rc = rc || store_commit(s);
+	if (rc)
+		store_rollback(s);
+	return rc ? -1 : 0;
+}
+
+/* Whether the runs decide their executions as the pass goes (rule_type.flush): it then reads
+ * in @timestamp order, and a run streams when that is its time field's order. The reference
+ * mode (no_prefilter) keeps everything until the end. */
+static int plan_streaming(struct run **runs, size_t n)
+{
+	int any = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct run *run = runs[i];
+		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested;
+		any |= run->streaming;
+	}
+	return any;
 }
 
 /* The union of the rules' candidate sets: their windows; their categories and their
@@ -1673,6 +1778,10 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	shared_query(runs, n, &q);
 	choose_scan(s, &q);
 	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
+	if (plan_streaming(runs, n)) {
+		q.by_event_time = 1;
+		g.flush_rows = runs[0]->o->flush_rows ? runs[0]->o->flush_rows : 65536;
+	}
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
 	plan_shared_narrowing(&g);
@@ -1683,7 +1792,17 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 			runs[i]->stage_filters[k].needle_set =
 			    needle_index_add(g.needles, &runs[i]->stage_filters[k].needles);
 	needle_index_build(g.needles);
-	int rc = store_candidates_each(s, &q, on_shared_candidate, &g);
+	int rc;
+	for (;;) {
+		g.offered = 0;
+		g.stopped = 0;
+		rc = store_candidates_each(s, &q, on_shared_candidate, &g);
+		if (rc || !g.stopped || (rc = flush_streams(s, runs, n, g.last_ts)))
+			break;
+		q.resume = 1; /* on after the last row read */
+		q.resume_ts = g.last_ts;
+		q.resume_id = g.last_id;
+	}
 	needle_index_free(g.needles);
 	for (size_t i = 0; i < g.nverdicts; i++) {
 		free(g.verdicts[i].index);

@@ -28,6 +28,8 @@ struct detect_options {
 	FILE *warn;       /* warnings (max_signals hit, skipped rules) */
 	int no_prefilter; /* parse and evaluate every candidate: no needles, no column tests (the tests
 	                     compare the alerts with and without them) */
+	size_t flush_rows; /* rules sharing a pass decide their executions every so many rows
+	                    * (0: 65536; the tests make it small) */
 };
 
 struct detect_totals {

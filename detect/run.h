@@ -60,6 +60,12 @@ struct rule_type {
 	void (*consider)(struct run *run, const struct candidate_row *c, const cJSON *ev);
 	/* Replays the executions over what was recorded and creates the alerts (in a transaction). */
 	int (*finish)(struct run *run);
+	/* For a pass in @timestamp order (run->streaming): every event earlier than done has been
+	 * considered, so the executions whose window ends before it are decided now, their alerts
+	 * created (in a transaction), and what no later execution needs is forgotten: memory
+	 * follows the windows, not the case. finish then decides the rest. NULL: the type keeps
+	 * everything until finish. 0 or -1. */
+	int (*flush)(struct run *run, int64_t done);
 	void (*release)(struct run *run);
 };
 
@@ -115,6 +121,12 @@ struct run {
 	size_t nstage_filters;
 	/* what prepare_rule decided */
 	int64_t first_t, last_t, max_id; /* executions to replay; the newest event seen */
+	/* streaming (see rule_type.flush): the hits arrive in time order, and the executions
+	 * before replay_t have been replayed */
+	int streaming;
+	int64_t replay_t;
+	int once_per_hit; /* each hit is offered to the alerts once (a replay cursor passes it):
+	                   * no need to remember the uuids seen */
 	struct plan plan;
 	struct candidate_query cq;
 };
@@ -132,6 +144,13 @@ const char *run_intern(struct run *run, const char *s);
 
 /* The first execution first + k*interval (k >= 0) whose window's end reaches t. */
 int64_t run_first_execution_seeing(const struct run *run, int64_t t);
+/* The first execution that is not yet decided when every event earlier than done has been
+ * considered (its window reaches done); INT64_MAX when done is. */
+int64_t run_undecided(const struct run *run, int64_t done);
+/* Forgets hits[0, n), or hits from n on: the types that stream drop what their executions
+ * are done with. */
+void run_drop_hits(struct run *run, size_t n);
+void run_drop_hits_after(struct run *run, size_t n);
 
 /* Makes an alert's document and record: called by run_alert_once when the alert is new. */
 typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);

@@ -7,7 +7,11 @@
  * Each event is decided by binary searches over the executions, not by replaying them: a
  * term's occurrences sorted by time, an occurrence alerts at the first execution that sees it,
  * sees no earlier occurrence in its window and none in its history (the three only grow with
- * the execution), so the cost does not grow with the history window. */
+ * the execution), so the cost does not grow with the history window.
+ *
+ * An occurrence's fate depends only on the term's previous one: streaming (the pass in time
+ * order), each term keeps its last time and the alerts wait for their execution to be decided,
+ * so memory follows the distinct terms, not the matching events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +24,24 @@
 
 #define MAX_TERMS_PER_EVENT 1024
 
+/* An alert decided: its execution, term and event. */
+struct term_alert {
+	int64_t T;
+	const char *term;
+	struct hit h; /* its keys not kept */
+};
+
 struct new_terms {
 	char **fields;
 	size_t nfields;
 	struct date_math history; /* history_window_start */
+	/* streaming: each term's last occurrence (by its id in terms), and the alerts decided
+	 * whose execution is not */
+	struct strpool terms;
+	int64_t *last;
+	size_t nlast;
+	struct term_alert *pending;
+	size_t npending, cap;
 };
 
 static void new_terms_free(struct new_terms *t)
@@ -33,6 +51,9 @@ static void new_terms_free(struct new_terms *t)
 	for (size_t i = 0; i < t->nfields; i++)
 		free(t->fields[i]);
 	free(t->fields);
+	strpool_release(&t->terms);
+	free(t->last);
+	free(t->pending);
 	free(t);
 }
 
@@ -46,6 +67,7 @@ static struct new_terms *new_terms_read(const cJSON *obj, char *why, size_t whyl
 		return NULL;
 	}
 	struct new_terms *t = xcalloc(1, sizeof(*t));
+	strpool_init(&t->terms);
 	char mwhy[120];
 	if (!start || date_math_parse(start, &t->history, mwhy, sizeof(mwhy))) {
 		snprintf(why, whylen, "history_window_start must be date math such as now-7d%s%s", start ? ": " : "",
@@ -88,39 +110,6 @@ static int new_terms_prepare(struct run *run)
 	return 0;
 }
 
-struct adding {
-	struct run *run;
-	const struct candidate_row *c;
-};
-
-static void add_term_hit(void *ctx, char *const *values, size_t n)
-{
-	struct adding *ad = ctx;
-	struct strbuf sb;
-	strbuf_init(&sb, 64);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_addch(&sb, '\x1f');
-		strbuf_addstr(&sb, values[i]);
-	}
-	const char **keys = xmalloc(sizeof(*keys));
-	keys[0] = run_intern(ad->run, sb.buf);
-	strbuf_release(&sb);
-	run_add_hit(ad->run, ad->c, keys, 1);
-}
-
-static void new_terms_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
-{
-	if (!run_matches(run, ev))
-		return;
-	struct new_terms *t = run->state;
-	struct adding ad = {run, c};
-	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
-	if (all > MAX_TERMS_PER_EVENT && run->o->warn)
-		diagf(run->o->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
-		      run->r.name, all, MAX_TERMS_PER_EVENT);
-}
-
 static int by_term_then_time(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
@@ -158,27 +147,23 @@ static int history_starts_after(const struct run *run, int64_t T, int64_t t)
 	return date_math_apply(&nt->history, T, 0) > t;
 }
 
-struct term_alert {
-	int64_t T;
-	size_t hit;
-};
-
+/* By execution, then as the term's hits are sorted (term, then time). */
 static int by_execution(const void *a, const void *b)
 {
 	const struct term_alert *x = a, *y = b;
 	if (x->T != y->T)
 		return x->T < y->T ? -1 : 1;
-	return (x->hit > y->hit) - (x->hit < y->hit);
+	int c = strcmp(x->term, y->term);
+	return c ? c : by_rule_time(&x->h, &y->h);
 }
 
-/* When occurrence i of a term (hits[a, i) are its earlier ones) alerts: the first execution
- * that sees it, whose window holds no earlier occurrence and whose history none either. */
-static int64_t alerting_execution(const struct run *run, size_t a, size_t i)
+/* When an occurrence of a term at time t alerts (INT64_MAX: never): the first execution that
+ * sees it, whose window holds no earlier occurrence and whose history none either; the latest
+ * earlier one is at prev (has_prev). */
+static int64_t alerting_execution(const struct run *run, int64_t t, int has_prev, int64_t prev)
 {
-	int64_t t = run->hits[i].time;
 	int64_t T = run_first_execution_seeing(run, t);
-	if (i > a) {
-		int64_t prev = run->hits[i - 1].time;
+	if (has_prev) {
 		int64_t w = first_execution_where(run, T, window_starts_after, prev);
 		int64_t h = w == INT64_MAX ? INT64_MAX : first_execution_where(run, w, history_starts_after, prev);
 		T = h;
@@ -186,6 +171,77 @@ static int64_t alerting_execution(const struct run *run, size_t a, size_t i)
 	if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->r, T) > t)
 		return INT64_MAX;
 	return T;
+}
+
+
+static void add_pending(struct new_terms *t, int64_t T, const char *term, const struct hit *h)
+{
+	if (t->npending == t->cap)
+		t->pending = xrealloc(t->pending, (t->cap = t->cap ? t->cap * 2 : 16) * sizeof(*t->pending));
+	struct term_alert *a = &t->pending[t->npending++];
+	a->T = T;
+	a->term = term;
+	a->h = *h;
+	a->h.keys = NULL;
+	a->h.nkeys = 0;
+}
+
+/* Streaming: the occurrence of term in the candidate is decided at once, from the term's
+ * last occurrence. */
+static void decide_occurrence(struct run *run, const struct candidate_row *c, const char *key)
+{
+	struct new_terms *t = run->state;
+	size_t id;
+	const char *term = strpool_intern(&t->terms, key, &id);
+	int has_prev = id < t->nlast;
+	if (!has_prev) {
+		t->last = xrealloc(t->last, (id + 1) * sizeof(*t->last));
+		t->nlast = id + 1;
+	}
+	int64_t T = alerting_execution(run, c->time, has_prev, has_prev ? t->last[id] : 0);
+	t->last[id] = c->time;
+	if (T == INT64_MAX)
+		return;
+	struct hit h = {.event_id = c->id, .time = c->time, .ts = c->ev.r.ts};
+	add_pending(t, T, term, &h);
+}
+
+struct adding {
+	struct run *run;
+	const struct candidate_row *c;
+};
+
+static void add_term_hit(void *ctx, char *const *values, size_t n)
+{
+	struct adding *ad = ctx;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(&sb, '\x1f');
+		strbuf_addstr(&sb, values[i]);
+	}
+	if (ad->run->streaming) {
+		decide_occurrence(ad->run, ad->c, sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
+	const char **keys = xmalloc(sizeof(*keys));
+	keys[0] = run_intern(ad->run, sb.buf);
+	strbuf_release(&sb);
+	run_add_hit(ad->run, ad->c, keys, 1);
+}
+
+static void new_terms_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (!run_matches(run, ev))
+		return;
+	struct new_terms *t = run->state;
+	struct adding ad = {run, c};
+	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
+	if (all > MAX_TERMS_PER_EVENT && run->o->warn)
+		diagf(run->o->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
+		      run->r.name, all, MAX_TERMS_PER_EVENT);
 }
 
 static void add_new_terms(cJSON *doc, void *ctx)
@@ -212,42 +268,60 @@ static int64_t term_execution(const void *item)
 /* Kibana's new terms alert hashes the event and its new terms. */
 static int name_term(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
 {
-	const struct hit *h = &run->hits[((const struct term_alert *)item)->hit];
-	return run_alert_uuid(run, &h, 1, h->keys[0], uuid);
+	const struct term_alert *a = item;
+	const struct hit *h = &a->h;
+	return run_alert_uuid(run, &h, 1, a->term, uuid);
 }
 
 static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
-	const struct hit *h = &run->hits[((const struct term_alert *)ctx)->hit];
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, (void *)h->keys[0]);
+	const struct term_alert *a = ctx;
+	const struct hit *h = &a->h;
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, (void *)a->term);
 }
 
+/* Alerts on the pending alerts decided before execution limit, in execution order, and
+ * forgets them. */
+static int alert_decided(struct run *run, int64_t limit)
+{
+	struct new_terms *t = run->state;
+	size_t ready = 0;
+	for (size_t i = 0; i < t->npending; i++)
+		if (t->pending[i].T < limit) {
+			struct term_alert a = t->pending[i];
+			t->pending[i] = t->pending[ready];
+			t->pending[ready++] = a;
+		}
+	run->t->matched += ready;
+	if (ready > 1)
+		qsort(t->pending, ready, sizeof(*t->pending), by_execution);
+	int rc = run_alerts_in_order(run, t->pending, ready, sizeof(*t->pending), term_execution, name_term,
+	                             make_term_alert);
+	if (ready)
+		memmove(t->pending, t->pending + ready, (t->npending - ready) * sizeof(*t->pending));
+	t->npending -= ready;
+	return rc ? -1 : 0;
+}
+
+static int new_terms_flush(struct run *run, int64_t done)
+{
+	return alert_decided(run, run_undecided(run, done));
+}
+
+/* Buffered, the hits sorted by term then time give each occurrence its previous one. */
 static int new_terms_finish(struct run *run)
 {
+	struct new_terms *t = run->state;
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_term_then_time);
-	struct term_alert *at = NULL;
-	size_t n = 0, cap = 0;
-	for (size_t a = 0; a < run->nhits;) {
-		size_t b = a + 1;
-		while (b < run->nhits && !strcmp(run->hits[b].keys[0], run->hits[a].keys[0]))
-			b++;
-		for (size_t i = a; i < b; i++) {
-			int64_t T = alerting_execution(run, a, i);
-			if (T == INT64_MAX)
-				continue;
-			if (n == cap)
-				at = xrealloc(at, (cap = cap ? cap * 2 : 16) * sizeof(*at));
-			at[n++] = (struct term_alert){T, i};
-		}
-		a = b;
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		int has_prev = i > 0 && run->hits[i - 1].keys[0] == h->keys[0]; /* interned */
+		int64_t T = alerting_execution(run, h->time, has_prev, has_prev ? run->hits[i - 1].time : 0);
+		if (T != INT64_MAX)
+			add_pending(t, T, h->keys[0], h);
 	}
-	run->t->matched += n;
-	if (n > 1)
-		qsort(at, n, sizeof(*at), by_execution);
-	int rc = run_alerts_in_order(run, at, n, sizeof(*at), term_execution, name_term, make_term_alert);
-	free(at);
-	return rc ? -1 : 0;
+	return alert_decided(run, INT64_MAX);
 }
 
 static void new_terms_release(struct run *run)
@@ -264,4 +338,5 @@ const struct rule_type new_terms_type = {.name = "new_terms",
                                          .prepare = new_terms_prepare,
                                          .consider = new_terms_consider,
                                          .finish = new_terms_finish,
+                                         .flush = new_terms_flush,
                                          .release = new_terms_release};

@@ -2,7 +2,10 @@
  * query are grouped by threshold.field (none: one group), and a group with at least
  * threshold.value events (and, with threshold.cardinality, at least that many distinct values
  * of its field) makes one alert for the execution. A group's events up to its last alert are
- * not counted again (Kibana's threshold signal history), so a burst alerts once. */
+ * not counted again (Kibana's threshold signal history), so a burst alerts once.
+ *
+ * Streaming (the pass in time order), the executions are walked as they are decided, each
+ * group's last alert is remembered, and the events no later window counts are forgotten. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +116,21 @@ static char *group_key(char *const *values, size_t n)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The group's last alert counted the events up to at (the latest wins). */
+static void remember_last(struct threshold *t, const char *key, int64_t at)
+{
+	size_t id;
+	strpool_intern(&t->last_keys, key, &id);
+	if (id >= t->nlast) {
+		t->last_time = xrealloc(t->last_time, (id + 1) * sizeof(*t->last_time));
+		for (size_t i = t->nlast; i <= id; i++)
+			t->last_time[i] = INT64_MIN;
+		t->nlast = id + 1;
+	}
+	if (at > t->last_time[id])
+		t->last_time[id] = at;
+}
+
 /* The groups alerted before: the terms and the time of the last counted event of each. */
 static int take_last(void *ctx, const struct alert_row *a)
 {
@@ -130,16 +148,7 @@ static int take_last(void *ctx, const struct alert_row *a)
 			values[i] = v ? run_value_text(v) : xstrdup("");
 		}
 		char *key = group_key(values, n);
-		size_t id;
-		strpool_intern(&t->last_keys, key, &id);
-		if (id >= t->nlast) {
-			t->last_time = xrealloc(t->last_time, (id + 1) * sizeof(*t->last_time));
-			for (size_t i = t->nlast; i <= id; i++)
-				t->last_time[i] = INT64_MIN;
-			t->nlast = id + 1;
-		}
-		if (at > t->last_time[id])
-			t->last_time[id] = at;
+		remember_last(t, key, at);
 		free(key);
 		for (size_t i = 0; i < n; i++)
 			free(values[i]);
@@ -254,17 +263,20 @@ static int64_t last_alerted(struct threshold *t, const char *key)
 	return id < t->nlast ? t->last_time[id] : INT64_MIN;
 }
 
-/* One group's executions: only those where one of its events enters the window change its
- * count, so the walk jumps from one to the next (linear in the group's events). */
-static void walk_group(struct run *run, size_t a, size_t b, struct group_alerts *out)
+/* One group's executions in [first, limit): only those where one of its events enters the
+ * window change its count, so the walk jumps from one to the next (linear in the group's
+ * events). Starting at first with events an earlier walk saw is the same: an execution that
+ * no new event enters counts no more than the one before it, which did not alert. */
+static void walk_group(struct run *run, size_t a, size_t b, int64_t first, int64_t limit, struct group_alerts *out)
 {
 	struct threshold *t = run->state;
 	const struct rule *r = &run->r;
-	int64_t last = last_alerted(t, run->hits[a].keys[0]);
+	int64_t last = last_alerted(t, run->hits[a].keys[0]), was = last;
 	size_t lo = a, hi = a;
 	while (hi < b) {
 		int64_t T = run_first_execution_seeing(run, run->hits[hi].time);
-		if (T > run->last_t)
+		T = T < first ? first : T;
+		if (T > run->last_t || T >= limit)
 			break;
 		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
 		while (hi < b && run->hits[hi].time <= to)
@@ -282,6 +294,8 @@ static void walk_group(struct run *run, size_t a, size_t b, struct group_alerts 
 		last = run->hits[hi - 1].time;
 		lo = hi;
 	}
+	if (last != was)
+		remember_last(t, run->hits[a].keys[0], last);
 }
 
 static int by_execution(const void *a, const void *b)
@@ -382,17 +396,37 @@ static int name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN
 	return 0;
 }
 
-static int threshold_finish(struct run *run)
+/* Forgets the events no execution from limit on counts: before its window, or counted by
+ * their group's last alert. */
+static void forget_counted(struct run *run, int64_t limit)
+{
+	struct threshold *t = run->state;
+	int64_t from = limit == INT64_MAX ? INT64_MAX : rule_window_from(&run->r, limit);
+	size_t kept = 0;
+	for (size_t i = 0; i < run->nhits; i++) {
+		struct hit *h = &run->hits[i];
+		if (h->time >= from && h->time > last_alerted(t, h->keys[0])) {
+			struct hit keep = *h;
+			*h = run->hits[kept];
+			run->hits[kept++] = keep;
+		}
+	}
+	run->t->matched += run->nhits - kept;
+	run_drop_hits_after(run, kept);
+}
+
+/* Walks every group over the executions from run->replay_t up to limit, alerts in execution
+ * order, and forgets what later executions will not count. */
+static int threshold_decide(struct run *run, int64_t limit)
 {
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_group_then_time);
-	run->t->matched += run->nhits;
 	struct group_alerts all = {0};
 	for (size_t a = 0; a < run->nhits;) {
 		size_t b = a + 1;
 		while (b < run->nhits && !strcmp(run->hits[b].keys[0], run->hits[a].keys[0]))
 			b++;
-		walk_group(run, a, b, &all);
+		walk_group(run, a, b, run->replay_t, limit, &all);
 		a = b;
 	}
 	if (all.n > 1)
@@ -400,7 +434,19 @@ static int threshold_finish(struct run *run)
 	int rc =
 	    run_alerts_in_order(run, all.at, all.n, sizeof(*all.at), group_execution, name_group, make_threshold_alert);
 	free(all.at);
+	run->replay_t = limit;
+	forget_counted(run, limit);
 	return rc ? -1 : 0;
+}
+
+static int threshold_flush(struct run *run, int64_t done)
+{
+	return threshold_decide(run, run_undecided(run, done));
+}
+
+static int threshold_finish(struct run *run)
+{
+	return threshold_decide(run, INT64_MAX);
 }
 
 static void threshold_release(struct run *run)
@@ -417,4 +463,5 @@ const struct rule_type threshold_type = {.name = "threshold",
                                          .prepare = threshold_prepare,
                                          .consider = threshold_consider,
                                          .finish = threshold_finish,
+                                         .flush = threshold_flush,
                                          .release = threshold_release};

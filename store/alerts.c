@@ -477,6 +477,9 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 			strbuf_addstr(&sql, one_of[i]);
 		strbuf_addstr(&sql, ")");
 	}
+	int resume = q->by_event_time && q->resume;
+	if (resume) /* the rows after (ts, id) in this order: a range on events_ts, then a filter */
+		strbuf_addstr(&sql, " AND e.ts >= ?12 AND (e.ts > ?12 OR e.id > ?13)");
 	if (q->by_event_time)
 		strbuf_addstr(&sql, " ORDER BY e.ts, e.id");
 	else if (!q->any_order)
@@ -487,7 +490,12 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 	if (rc)
 		return -1;
 	sqlite3_bind_int64(st, 1, q->after_id);
-	sqlite3_bind_int64(st, 2, q->from);
+	/* resuming on @timestamp, the window's start moves up to where the read left off, so
+	 * that either lower bound SQLite picks for events_ts starts there */
+	int64_t from = resume && !q->use_ingested && q->resume_ts > q->from ? q->resume_ts : q->from;
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 12, q->resume_ts);
+	sqlite3_bind_int64(st, 13, q->resume_id);
 	sqlite3_bind_int64(st, 3, q->to);
 	sqlite3_bind_text(st, 4, q->path_lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, q->path_hi, -1, SQLITE_STATIC);

@@ -103,6 +103,10 @@ struct candidate_query {
 	int prefer_scan;   /* the window holds most events: read the table in order, not by index */
 	int by_event_time; /* ordered by @timestamp then ingest order, whatever the time field (sequences
 	                    * are matched as the rows arrive); overrides any_order and prefer_scan */
+	/* by_event_time only: go on after the row (resume_ts, resume_id), where a read that stopped
+	 * left off (the rows before it in that order are skipped) */
+	int resume;
+	int64_t resume_ts, resume_id;
 	/* when set, asked of each row's columns before its document is read and decompressed:
 	 * 0 skips the row */
 	int (*admit)(void *ctx, const struct event_record *r);

@@ -1202,7 +1202,9 @@ static void test_sequence_with_missing_events(void **state)
 
 static int collect_uuid(void *ctx, const struct alert_row *a)
 {
-	strbuf_addf(ctx, "%s %s %s\n", a->rule_id, a->uuid, strncmp(a->rule_name, "Sequence", 8) ? "" : "seq");
+	/* the event, time and reason too: a threshold alert's count is in its reason */
+	strbuf_addf(ctx, "%s %s %s %lld %lld %s\n", a->rule_id, a->uuid, strncmp(a->rule_name, "Sequence", 8) ? "" : "seq",
+	            (long long)a->event_id, (long long)a->original_time, a->reason ? a->reason : "");
 	return 0;
 }
 
@@ -1251,8 +1253,9 @@ static void detect_one_rule_at_a_time(struct store *s, const struct detect_optio
 
 /* A whole pack of rules shaped like Elastic's (bench/gen-rules) alerts the same whether the
  * prefilters (the needle automaton, the column tests, the shared scan, sequences matched as
- * the pass reads) run, every candidate is parsed and evaluated and every stage event kept, or
- * each rule runs alone (an index may serve it). */
+ * the pass reads) run, every candidate is parsed and evaluated and every stage event kept, each
+ * rule runs alone (an index may serve it), or the shared pass stops every 7 rows for the rules
+ * to decide their executions and forget what they are done with. */
 static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 {
 	(void)state;
@@ -1282,11 +1285,13 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		        "\"from\":\"now-9m\",\"query\":\"%s\"}\n",
 		        i, i, broad[i]);
 	assert_int_equal(fclose(f), 0);
-	struct strbuf with, without, alone;
+	struct strbuf with, without, alone, flushed;
 	strbuf_init(&with, 4096);
 	strbuf_init(&without, 4096);
 	strbuf_init(&alone, 4096);
-	for (int pass = 0; pass < 3; pass++) {
+	strbuf_init(&flushed, 4096);
+	struct detect_totals shared = {0};
+	for (int pass = 0; pass < 4; pass++) {
 		struct store *s;
 		char *err = NULL, name[32];
 		snprintf(name, sizeof(name), "pack-%d.db", pass);
@@ -1299,15 +1304,21 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		assert_int_equal(rules_import_file(s, tu_path("pack-rules.ndjson"), "pack", &c, devnull), 0);
 		fclose(devnull);
 		assert_int_equal(c.rules_added, 155);
-		struct detect_options d = {.now_us = NOW, .no_prefilter = pass == 1};
+		struct detect_options d = {.now_us = NOW, .no_prefilter = pass == 1, .flush_rows = pass == 3 ? 7 : 0};
 		struct detect_totals t;
 		if (pass == 2) {
 			detect_one_rule_at_a_time(s, &d);
 		} else {
 			assert_int_equal(detect_run(s, &d, &t), 0);
 			assert_int_equal(t.rules, 155);
+			if (pass == 0)
+				shared = t;
+			assert_int_equal(t.created, shared.created);
+			assert_int_equal(t.matched, shared.matched);
+			assert_int_equal(t.capped, shared.capped);
 		}
-		alert_uuids(s, pass == 0 ? &with : pass == 1 ? &without : &alone);
+		struct strbuf *into[] = {&with, &without, &alone, &flushed};
+		alert_uuids(s, into[pass]);
 		store_close(s);
 	}
 	printf("%d alerts from the pack, %d from its sequences\n", tu_count(with.buf, "\n"), tu_count(with.buf, "seq"));
@@ -1315,11 +1326,130 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 	assert_true(tu_count(with.buf, "seq") > 200); /* sequences among them */
 	assert_string_equal(with.buf, without.buf);
 	assert_string_equal(with.buf, alone.buf);
+	assert_string_equal(with.buf, flushed.buf);
+	strbuf_release(&flushed);
 	strbuf_release(&with);
 	strbuf_release(&without);
 	strbuf_release(&alone);
 	strbuf_release(&o);
 	strbuf_release(&e);
+}
+
+/* The alert documents, sorted: every byte of each (the creation time is fixed). */
+static int collect_doc(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%s\n", a->doc ? a->doc : "");
+	return 0;
+}
+
+static void alert_docs(struct strbuf *into)
+{
+	struct alert_query q = {0};
+	struct strbuf raw;
+	strbuf_init(&raw, 4096);
+	assert_int_equal(store_alerts_each(db, &q, collect_doc, &raw), 0);
+	size_t n = (size_t)tu_count(raw.buf, "\n");
+	char **lines = xmalloc((n ? n : 1) * sizeof(*lines));
+	n = 0;
+	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
+		lines[n++] = p;
+	qsort(lines, n, sizeof(*lines), cmp_lines);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(into, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
+	free(lines);
+	strbuf_release(&raw);
+}
+
+/* How many of the lines (alert_uuids') are the rule's. */
+static int rule_lines(const char *lines, const char *rule_id)
+{
+	int n = 0;
+	size_t len = strlen(rule_id);
+	for (const char *p = lines; *p; p = strchr(p, '\n') + 1)
+		n += !strncmp(p, rule_id, len) && p[len] == ' ';
+	return n;
+}
+
+/* Rules that share a pass decide their executions as it goes (every few rows here), and
+ * forget what those are done with: the alerts, documents and totals are the ones each rule
+ * makes alone, which keeps everything to the end. Three hours of events on two hosts, every
+ * type, and max_signals low enough to cap executions. */
+static void test_rules_deciding_as_the_pass_goes_alert_the_same(void **state)
+{
+	(void)state;
+#define HEAD(id, type)                                                                                                 \
+	"{\"rule_id\":\"" id "\",\"name\":\"" id "\",\"description\":\"d\",\"risk_score\":47,\"severity\":\"medium\"," \
+	"\"type\":\"" type "\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	static const char *const rules[] = {
+	    HEAD("q", "query") "\"max_signals\":3,\"query\":\"process.name:curl\"}",
+	    HEAD("e", "eql") "\"language\":\"eql\",\"max_signals\":4,\"query\":\"process where process.name == "
+	                     "\\\"sh\\\"\"}",
+	    HEAD("s", "eql") "\"language\":\"eql\",\"max_signals\":2,\"query\":\"sequence by host.id with maxspan=1m "
+	                     "[process where process.name == \\\"curl\\\"] [process where process.name == "
+	                     "\\\"sh\\\"]\"}",
+	    RULE_HEAD("th", "threshold") "\"threshold\":{\"field\":[\"host.id\"],\"value\":5}}",
+	    RULE_HEAD("th-card", "threshold") "\"max_signals\":1,\"threshold\":{\"field\":\"user.name\",\"value\":4,"
+	                                      "\"cardinality\":[{\"field\":\"process.name\",\"value\":3}]}}",
+	    RULE_HEAD("nt", "new_terms") "\"max_signals\":2,\"new_terms_fields\":[\"user.name\",\"process.name\"],"
+	                                 "\"history_window_start\":\"now-20m\"}"};
+#undef HEAD
+	static const char *const names[] = {"\"sh\"", "\"curl\"", "\"ls\"", "\"python3\"", "\"sh\"", "\"ls\""};
+	struct strbuf events;
+	strbuf_init(&events, 1 << 16);
+	unsigned x = 12345;
+	for (int i = 0; i < 900; i++) {
+		x = x * 1103515245u + 12345u; /* the same case every run */
+		char id[16], ts[TIME_ISO_LEN], user[8];
+		int64_t t = INT64_C(1714550400000000) + (int64_t)i * 13000000; /* 2024-05-01T08:00:00Z, every 13 s */
+		time_format_iso8601(t, ts);
+		snprintf(id, sizeof(id), "ev%d", i);
+		snprintf(user, sizeof(user), "u%u", (x >> 20) % 100 < 90 ? (x >> 8) % 3 : (x >> 8) % 40);
+		process_event(&events, id, ts, (x >> 16) & 1 ? "a" : "b", names[(x >> 12) % 6], user);
+	}
+	struct strbuf docs[2], uuids[2];
+	struct detect_totals totals[2];
+	struct store *fixture_db = db;
+	for (int pass = 0; pass < 2; pass++) {
+		char *err = NULL, name[32];
+		snprintf(name, sizeof(name), "stream-%d.db", pass);
+		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+		ingest_text(events.buf);
+		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+			import_rule_text(rules[i]);
+		struct detect_options d = {.now_us = NOW, .flush_rows = 5};
+		if (pass == 0) {
+			assert_int_equal(detect_run(db, &d, &totals[pass]), 0);
+		} else {
+			detect_one_rule_at_a_time(db, &d);
+			assert_int_equal(detect_run(db, &d, &totals[pass]), 0); /* again: nothing new */
+			assert_int_equal(totals[pass].created, 0);
+		}
+		strbuf_init(&docs[pass], 1 << 16);
+		strbuf_init(&uuids[pass], 4096);
+		alert_docs(&docs[pass]);
+		alert_uuids(db, &uuids[pass]);
+		store_close(db);
+	}
+	db = fixture_db;
+	printf("q %d, e %d, s %d, th %d, th-card %d, nt %d alerts; %llu executions capped\n",
+	       rule_lines(uuids[0].buf, "q"), rule_lines(uuids[0].buf, "e"), rule_lines(uuids[0].buf, "s"),
+	       rule_lines(uuids[0].buf, "th"), rule_lines(uuids[0].buf, "th-card"), rule_lines(uuids[0].buf, "nt"),
+	       (unsigned long long)totals[0].capped);
+	/* every type alerted, several times, and some executions were capped */
+	assert_true(rule_lines(uuids[0].buf, "q") > 10);
+	assert_true(rule_lines(uuids[0].buf, "e") > 10);
+	assert_true(rule_lines(uuids[0].buf, "s") > 5);
+	assert_true(rule_lines(uuids[0].buf, "th") > 5);
+	assert_true(rule_lines(uuids[0].buf, "th-card") > 2);
+	assert_true(rule_lines(uuids[0].buf, "nt") > 5);
+	assert_true(totals[0].capped > 10);
+	assert_string_equal(uuids[0].buf, uuids[1].buf);
+	assert_string_equal(docs[0].buf, docs[1].buf);
+	for (int pass = 0; pass < 2; pass++) {
+		strbuf_release(&docs[pass]);
+		strbuf_release(&uuids[pass]);
+	}
+	strbuf_release(&events);
 }
 
 /* Types detect cannot run say exactly why. */
@@ -1375,6 +1505,7 @@ int main(void)
 	    T(test_column_prefilter_sees_arrays_and_numbers),
 	    T(test_sequence_with_missing_events),
 	    T(test_a_pack_alerts_the_same_without_prefilters),
+	    T(test_rules_deciding_as_the_pass_goes_alert_the_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
