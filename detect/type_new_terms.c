@@ -173,7 +173,6 @@ static int64_t alerting_execution(const struct run *run, int64_t t, int has_prev
 	return T;
 }
 
-
 static void add_pending(struct new_terms *t, int64_t T, const char *term, const struct hit *h)
 {
 	if (t->npending == t->cap)

@@ -1203,8 +1203,9 @@ static void test_sequence_with_missing_events(void **state)
 static int collect_uuid(void *ctx, const struct alert_row *a)
 {
 	/* the event, time and reason too: a threshold alert's count is in its reason */
-	strbuf_addf(ctx, "%s %s %s %lld %lld %s\n", a->rule_id, a->uuid, strncmp(a->rule_name, "Sequence", 8) ? "" : "seq",
-	            (long long)a->event_id, (long long)a->original_time, a->reason ? a->reason : "");
+	strbuf_addf(ctx, "%s %s %s %lld %lld %s\n", a->rule_id, a->uuid,
+	            strncmp(a->rule_name, "Sequence", 8) ? "" : "seq", (long long)a->event_id,
+	            (long long)a->original_time, a->reason ? a->reason : "");
 	return 0;
 }
 
