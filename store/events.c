@@ -125,9 +125,9 @@ int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates)
 	int rc = pending_indexes(s, &create);
 	if (!rc && create.len) {
 		/* SQLite's sorter may use a second thread to build them: ingest's other thread is done */
-		rc = store_exec(s, "PRAGMA threads=2") || store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, create.buf) ||
-		     delete_duplicates(s, duplicates) || store_exec(s, "DELETE FROM deferred_indexes") ||
-		     store_exec(s, "COMMIT");
+		rc = store_exec(s, "PRAGMA threads=2") || store_exec(s, "BEGIN IMMEDIATE") ||
+		     store_exec(s, create.buf) || delete_duplicates(s, duplicates) ||
+		     store_exec(s, "DELETE FROM deferred_indexes") || store_exec(s, "COMMIT");
 		sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);
