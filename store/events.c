@@ -128,7 +128,7 @@ int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates)
 		rc = store_exec(s, "PRAGMA threads=2") || store_exec(s, "BEGIN IMMEDIATE") ||
 		     store_exec(s, create.buf) || delete_duplicates(s, duplicates) ||
 		     store_exec(s, "DELETE FROM deferred_indexes") || store_exec(s, "COMMIT");
-		sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
+		rc = rc || store_exec(s, "PRAGMA threads=0");
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);
 			store_rollback(s);
