@@ -1,5 +1,6 @@
 #include "detect/detect.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -787,6 +788,37 @@ void run_drop_hits(struct run *run, size_t n)
 	run->nhits -= n;
 }
 
+size_t run_take_decided(void *items, size_t n, size_t size, size_t at, int64_t limit)
+{
+	unsigned char *base = items;
+	size_t ready = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t T;
+		memcpy(&T, base + i * size + at, sizeof(T));
+		if (T >= limit)
+			continue;
+		for (size_t k = 0; k < size && i != ready; k++) { /* swap item i with item ready */
+			unsigned char c = base[i * size + k];
+			base[i * size + k] = base[ready * size + k];
+			base[ready * size + k] = c;
+		}
+		ready++;
+	}
+	return ready;
+}
+
+char *run_join_values(char *const *values, size_t n)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(&sb, '\x1f');
+		strbuf_addstr(&sb, values[i]);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 void run_drop_hits_after(struct run *run, size_t n)
 {
 	for (size_t i = n; i < run->nhits; i++)
@@ -1291,13 +1323,8 @@ static int by_execution(const void *a, const void *b)
  * counts per execution, and an execution's sequences are decided together), and forgets them. */
 static int replay_sequences(struct run *run, int64_t limit)
 {
-	size_t ready = 0;
-	for (size_t i = 0; i < run->nseqs; i++)
-		if (run->seqs[i].exec_t < limit) {
-			struct found_seq f = run->seqs[i];
-			run->seqs[i] = run->seqs[ready];
-			run->seqs[ready++] = f;
-		}
+	size_t ready =
+	    run_take_decided(run->seqs, run->nseqs, sizeof(*run->seqs), offsetof(struct found_seq, exec_t), limit);
 	if (ready > 1)
 		qsort(run->seqs, ready, sizeof(*run->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;

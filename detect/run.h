@@ -147,6 +147,12 @@ int64_t run_first_execution_seeing(const struct run *run, int64_t t);
 /* The first execution that is not yet decided when every event earlier than done has been
  * considered (its window reaches done); INT64_MAX when done is. */
 int64_t run_undecided(const struct run *run, int64_t done);
+/* Moves the items (n of size bytes) whose execution, the int64_t at offset at, is before
+ * limit to the front; returns how many. */
+size_t run_take_decided(void *items, size_t n, size_t size, size_t at, int64_t limit);
+/* The values joined by the unit separator (never in a field name or value that matters, and
+ * kept apart from the values by sanitizing on output): a group's or a term's key. malloc'd. */
+char *run_join_values(char *const *values, size_t n);
 /* Forgets hits[0, n), or hits from n on: the types that stream drop what their executions
  * are done with. */
 void run_drop_hits(struct run *run, size_t n);

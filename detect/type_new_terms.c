@@ -12,6 +12,7 @@
  * An occurrence's fate depends only on the term's previous one: streaming (the pass in time
  * order), each term keeps its last time and the alerts wait for their execution to be decided,
  * so memory follows the distinct terms, not the matching events. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,22 +214,15 @@ struct adding {
 static void add_term_hit(void *ctx, char *const *values, size_t n)
 {
 	struct adding *ad = ctx;
-	struct strbuf sb;
-	strbuf_init(&sb, 64);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_addch(&sb, '\x1f');
-		strbuf_addstr(&sb, values[i]);
-	}
+	char *key = run_join_values(values, n);
 	if (ad->run->streaming) {
-		decide_occurrence(ad->run, ad->c, sb.buf);
-		strbuf_release(&sb);
-		return;
+		decide_occurrence(ad->run, ad->c, key);
+	} else {
+		const char **keys = xmalloc(sizeof(*keys));
+		keys[0] = run_intern(ad->run, key);
+		run_add_hit(ad->run, ad->c, keys, 1);
 	}
-	const char **keys = xmalloc(sizeof(*keys));
-	keys[0] = run_intern(ad->run, sb.buf);
-	strbuf_release(&sb);
-	run_add_hit(ad->run, ad->c, keys, 1);
+	free(key);
 }
 
 static void new_terms_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
@@ -284,13 +278,8 @@ static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t
 static int alert_decided(struct run *run, int64_t limit)
 {
 	struct new_terms *t = run->state;
-	size_t ready = 0;
-	for (size_t i = 0; i < t->npending; i++)
-		if (t->pending[i].T < limit) {
-			struct term_alert a = t->pending[i];
-			t->pending[i] = t->pending[ready];
-			t->pending[ready++] = a;
-		}
+	size_t ready =
+	    run_take_decided(t->pending, t->npending, sizeof(*t->pending), offsetof(struct term_alert, T), limit);
 	run->t->matched += ready;
 	if (ready > 1)
 		qsort(t->pending, ready, sizeof(*t->pending), by_execution);

@@ -102,20 +102,6 @@ static int threshold_check(const struct rule *r, char *why, size_t whylen)
 	return t ? 0 : -1;
 }
 
-/* A group's key: its values joined by the unit separator (never in a field name or value
- * that matters, and kept apart from the values by sanitizing on output). */
-static char *group_key(char *const *values, size_t n)
-{
-	struct strbuf sb;
-	strbuf_init(&sb, 64);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strbuf_addch(&sb, '\x1f');
-		strbuf_addstr(&sb, values[i]);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* The group's last alert counted the events up to at (the latest wins). */
 static void remember_last(struct threshold *t, const char *key, int64_t at)
 {
@@ -147,7 +133,7 @@ static int take_last(void *ctx, const struct alert_row *a)
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(terms, (int)i), "value");
 			values[i] = v ? run_value_text(v) : xstrdup("");
 		}
-		char *key = group_key(values, n);
+		char *key = run_join_values(values, n);
 		remember_last(t, key, at);
 		free(key);
 		for (size_t i = 0; i < n; i++)
@@ -181,7 +167,7 @@ static void add_group_hit(void *ctx, char *const *values, size_t n)
 {
 	struct adding *ad = ctx;
 	const char **keys = xmalloc(sizeof(*keys));
-	char *key = group_key(values, n);
+	char *key = run_join_values(values, n);
 	keys[0] = run_intern(ad->run, key);
 	free(key);
 	run_add_hit(ad->run, ad->c, keys, 1);

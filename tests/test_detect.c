@@ -1209,16 +1209,14 @@ static int collect_uuid(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
-/* The uuids of every alert, sorted. */
-static void alert_uuids(struct store *s, struct strbuf *into)
+/* One line per alert (fn writes it), sorted. */
+static void sorted_alert_lines(struct store *s, alert_fn fn, struct strbuf *into)
 {
 	struct alert_query q = {0};
 	struct strbuf raw;
 	strbuf_init(&raw, 4096);
-	assert_int_equal(store_alerts_each(s, &q, collect_uuid, &raw), 0);
-	size_t n = 0;
-	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
-		n++;
+	assert_int_equal(store_alerts_each(s, &q, fn, &raw), 0);
+	size_t n = (size_t)tu_count(raw.buf, "\n");
 	char **lines = xmalloc((n ? n : 1) * sizeof(*lines));
 	n = 0;
 	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
@@ -1228,6 +1226,12 @@ static void alert_uuids(struct store *s, struct strbuf *into)
 		strbuf_add(into, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
 	free(lines);
 	strbuf_release(&raw);
+}
+
+/* The uuids of every alert, sorted. */
+static void alert_uuids(struct store *s, struct strbuf *into)
+{
+	sorted_alert_lines(s, collect_uuid, into);
 }
 
 static int collect_rule_id(void *ctx, const struct rule_row *r)
@@ -1345,20 +1349,7 @@ static int collect_doc(void *ctx, const struct alert_row *a)
 
 static void alert_docs(struct strbuf *into)
 {
-	struct alert_query q = {0};
-	struct strbuf raw;
-	strbuf_init(&raw, 4096);
-	assert_int_equal(store_alerts_each(db, &q, collect_doc, &raw), 0);
-	size_t n = (size_t)tu_count(raw.buf, "\n");
-	char **lines = xmalloc((n ? n : 1) * sizeof(*lines));
-	n = 0;
-	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
-		lines[n++] = p;
-	qsort(lines, n, sizeof(*lines), cmp_lines);
-	for (size_t i = 0; i < n; i++)
-		strbuf_add(into, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
-	free(lines);
-	strbuf_release(&raw);
+	sorted_alert_lines(db, collect_doc, into);
 }
 
 /* How many of the lines (alert_uuids') are the rule's. */
