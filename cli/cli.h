@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 #define EXIT_USAGE  64
-#define CLI_VERSION "0.8.0"
+#define CLI_VERSION "0.9.0"
 
 /* Runs the command line (argv[0] is the program's name) and returns the exit status; stdout
  * is flushed but not closed (main checks it). */

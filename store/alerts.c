@@ -336,11 +336,11 @@ int store_time_bounds(struct store *s, int use_ingested, int64_t *min, int64_t *
 {
 	/* one min() or max() a statement, so that SQLite reads each end of the index */
 	sqlite3_stmt *st;
-	if (use_ingested ? store_prepare(s, "SELECT min(ingested) FROM events", &st)
+	if (use_ingested ? store_prepare(s, "SELECT min(ingested) FROM events WHERE ingested IS NOT NULL", &st)
 	                 : store_prepare(s, "SELECT min(ts) FROM events", &st))
 		return -1;
 	*min = first_column(st);
-	if (use_ingested ? store_prepare(s, "SELECT max(ingested) FROM events", &st)
+	if (use_ingested ? store_prepare(s, "SELECT max(ingested) FROM events WHERE ingested IS NOT NULL", &st)
 	                 : store_prepare(s, "SELECT max(ts) FROM events", &st))
 		return -1;
 	*max = first_column(st);

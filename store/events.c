@@ -48,7 +48,8 @@ static int table_is_empty(struct store *s, int *empty)
 static const struct deferred_index {
 	const char *name, *create;
 } deferred[] = {
-    {"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path)"},
+    {"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path) "
+                         "WHERE file_path IS NOT NULL"},
     {"events_identity", "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
 };
 #define NDEFERRED (sizeof(deferred) / sizeof(deferred[0]))

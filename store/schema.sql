@@ -262,3 +262,12 @@ CREATE TABLE field_types (
 -- columns only then (an array's other values, or a number, are not in them). Events stored
 -- before this version were not checked, so they are always evaluated in full.
 ALTER TABLE events ADD COLUMN names_exact INTEGER NOT NULL DEFAULT 0;
+
+-- version 9
+-- The event.ingested and file path indexes hold only the events that have the value: every
+-- query on them compares it (which implies NOT NULL), and a bulk load of events without
+-- event.ingested, or of process events, wrote an entry per NULL (14% of a small-event ingest).
+DROP INDEX events_ingested;
+CREATE INDEX events_ingested ON events(ingested) WHERE ingested IS NOT NULL;
+DROP INDEX IF EXISTS events_file_path;
+CREATE INDEX events_file_path ON events(file_path) WHERE file_path IS NOT NULL;

@@ -246,7 +246,7 @@ static void test_a_planted_trigger_is_refused(void **state)
 	(void)state;
 	const char *db = variant("trigger.db");
 	exec_raw(db, "CREATE TRIGGER keep_quiet AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id = new.id; END");
-	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version 8) does not");
+	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version 9) does not");
 	run_console(db);
 }
 
@@ -255,13 +255,13 @@ static void test_a_view_or_extra_table_is_refused(void **state)
 	(void)state;
 	const char *db = variant("view.db");
 	exec_raw(db, "CREATE VIEW alerts_v AS SELECT * FROM alerts");
-	assert_refused_by_all(db, "it has a view \"alerts_v\" that casebook's schema (version 8) does not");
+	assert_refused_by_all(db, "it has a view \"alerts_v\" that casebook's schema (version 9) does not");
 	db = variant("table.db");
 	exec_raw(db, "CREATE TABLE aaa(x)");
-	assert_refused_by_all(db, "it has a table \"aaa\" that casebook's schema (version 8) does not");
+	assert_refused_by_all(db, "it has a table \"aaa\" that casebook's schema (version 9) does not");
 	db = variant("index.db");
 	exec_raw(db, "CREATE INDEX zz ON alerts(severity)");
-	assert_refused_by_all(db, "it has a index \"zz\" that casebook's schema (version 8) does not");
+	assert_refused_by_all(db, "it has a index \"zz\" that casebook's schema (version 9) does not");
 }
 
 static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
@@ -270,10 +270,10 @@ static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
 	const char *db = variant("rebuilt.db");
 	exec_raw(db, "CREATE TABLE r2 AS SELECT * FROM rules; DROP TABLE rules; ALTER TABLE r2 RENAME TO rules; "
 	             "UPDATE rules SET json = NULL");
-	assert_refused_by_all(db, "its table \"rules\" is not defined as casebook defines it (schema version 8)");
+	assert_refused_by_all(db, "its table \"rules\" is not defined as casebook defines it (schema version 9)");
 	db = variant("noindex.db");
 	exec_raw(db, "DROP INDEX alerts_queue");
-	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version 8)");
+	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version 9)");
 }
 
 /* 3. NULL where the schema says NOT NULL (written through writable_schema, so the schema

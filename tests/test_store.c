@@ -42,9 +42,16 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 8);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 8);
+	assert_int_equal(store_schema_version(), 9);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 9);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
+	/* version 9: the ingested and path indexes leave out the events without the value */
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+	                                  "'%ON events(ingested) WHERE ingested IS NOT NULL'"),
+	                 1);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+	                                  "'%ON events(file_path) WHERE file_path IS NOT NULL'"),
+	                 1);
 	sqlite3 *raw;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
