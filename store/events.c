@@ -81,10 +81,30 @@ static int defer_indexes(struct store *s)
 	return rc;
 }
 
+/* Whether two events share an identity: counting the distinct ones on the new index takes a
+ * third of the time of grouping them, and most loads hold none. */
+static int has_duplicates(struct store *s, int *any)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT (SELECT count(*) FROM events) != (SELECT count(DISTINCT identity) FROM events)",
+	                  &st))
+		return -1;
+	int rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "counting identities");
+}
+
 /* Removes events whose identity an earlier row has (needs events_identity), and their
  * documents: triggers are off on every connection, so no trigger does it. */
 static int delete_duplicates(struct store *s, uint64_t *removed)
 {
+	int any;
+	*removed = 0;
+	if (has_duplicates(s, &any))
+		return -1;
+	if (!any)
+		return 0;
 	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS dup_ids(id INTEGER PRIMARY KEY); DELETE FROM dup_ids; "
 	                  "INSERT INTO dup_ids SELECT e.id FROM (SELECT identity, min(id) AS first "
 	                  "FROM events GROUP BY identity HAVING count(*) > 1) d JOIN events e "
