@@ -1799,6 +1799,15 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 	}
 }
 
+/* Whether a rule run alone takes the pass that decides executions as it goes: one that scans
+ * the case would otherwise keep every match to the end; one an index serves (a path or host)
+ * reads few rows, in no order, and keeps them. */
+static int streams_alone(const struct run *run)
+{
+	const struct candidate_query *q = &run->cq;
+	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush && !q->use_ingested;
+}
+
 static int collect_shared(struct store *s, struct run **runs, size_t n)
 {
 	struct candidate_query q;
@@ -1915,11 +1924,12 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		rc = p < 0;
 		ready[i] = p > 0;
 	}
-	/* one rule alone reads its own candidates (an index may serve it); several share one pass */
+	/* one rule alone reads its own candidates (an index may serve it); several share one pass,
+	 * as does one rule that scans */
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		if (ready[i])
 			scanners[nscan++] = &runs[i];
-	if (nscan == 1) {
+	if (nscan == 1 && !streams_alone(scanners[0])) {
 		choose_scan(s, &scanners[0]->cq);
 		rc = store_candidates_each(s, &scanners[0]->cq, on_candidate, scanners[0]);
 		nscan = 0;

@@ -1362,9 +1362,9 @@ static int rule_lines(const char *lines, const char *rule_id)
 	return n;
 }
 
-/* Rules that share a pass decide their executions as it goes (every few rows here), and
- * forget what those are done with: the alerts, documents and totals are the ones each rule
- * makes alone, which keeps everything to the end. Three hours of events on two hosts, every
+/* Rules that share a pass, or scan alone, decide their executions as it goes (every few rows
+ * here) and forget what those are done with: the alerts and documents are the ones each rule
+ * makes alone when it keeps everything to the end. Three hours of events on two hosts, every
  * type, and max_signals low enough to cap executions. */
 static void test_rules_deciding_as_the_pass_goes_alert_the_same(void **state)
 {
@@ -1398,29 +1398,32 @@ static void test_rules_deciding_as_the_pass_goes_alert_the_same(void **state)
 		snprintf(user, sizeof(user), "u%u", (x >> 20) % 100 < 90 ? (x >> 8) % 3 : (x >> 8) % 40);
 		process_event(&events, id, ts, (x >> 16) & 1 ? "a" : "b", names[(x >> 12) % 6], user);
 	}
-	/* all of it from the detection state, then executions from 09:00 to 10:30 only */
-	struct strbuf docs[4], uuids[4];
-	struct detect_totals totals[4];
+	/* the rules together, deciding as they go; each alone with every match kept to the end (the
+	 * reference: no prefilters); each alone deciding as it goes. Then executions from 09:00 to
+	 * 10:30 only: together, and the reference. */
+	enum { TOGETHER, REFERENCE, ALONE, RANGE_TOGETHER, RANGE_REFERENCE, PASSES };
+	struct strbuf docs[PASSES], uuids[PASSES];
+	struct detect_totals totals[PASSES];
 	struct store *fixture_db = db;
-	for (int pass = 0; pass < 4; pass++) {
+	for (int pass = 0; pass < PASSES; pass++) {
 		char *err = NULL, name[32];
 		snprintf(name, sizeof(name), "stream-%d.db", pass);
 		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
 		ingest_text(events.buf);
 		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 			import_rule_text(rules[i]);
-		struct detect_options d = {.now_us = NOW, .flush_rows = 5};
-		if (pass >= 2) {
+		struct detect_options d = {
+		    .now_us = NOW, .flush_rows = 5, .no_prefilter = pass == REFERENCE || pass == RANGE_REFERENCE};
+		if (pass >= RANGE_TOGETHER) {
 			d.has_range = 1;
 			d.from = INT64_C(1714554000000000); /* 09:00 */
 			d.to = INT64_C(1714559400000000);   /* 10:30 */
 		}
-		if (pass % 2 == 0) {
+		if (pass == TOGETHER || pass == RANGE_TOGETHER)
 			assert_int_equal(detect_run(db, &d, &totals[pass]), 0);
-		} else {
+		else
 			detect_one_rule_at_a_time(db, &d);
-		}
-		if (pass == 1) { /* again: nothing new (a range replayed again fills what max_signals left out) */
+		if (pass == ALONE) { /* again: nothing new (a range replayed again fills what max_signals left out) */
 			assert_int_equal(detect_run(db, &d, &totals[pass]), 0);
 			assert_int_equal(totals[pass].created, 0);
 		}
@@ -1443,13 +1446,15 @@ static void test_rules_deciding_as_the_pass_goes_alert_the_same(void **state)
 	assert_true(rule_lines(uuids[0].buf, "th-card") > 2);
 	assert_true(rule_lines(uuids[0].buf, "nt") > 5);
 	assert_true(totals[0].capped > 10);
-	assert_string_equal(uuids[0].buf, uuids[1].buf);
-	assert_string_equal(docs[0].buf, docs[1].buf);
-	assert_true(tu_count(uuids[2].buf, "\n") > 20);
-	assert_true(tu_count(uuids[2].buf, "\n") < tu_count(uuids[0].buf, "\n"));
-	assert_string_equal(uuids[2].buf, uuids[3].buf);
-	assert_string_equal(docs[2].buf, docs[3].buf);
-	for (int pass = 0; pass < 4; pass++) {
+	assert_string_equal(uuids[TOGETHER].buf, uuids[REFERENCE].buf);
+	assert_string_equal(docs[TOGETHER].buf, docs[REFERENCE].buf);
+	assert_string_equal(uuids[ALONE].buf, uuids[REFERENCE].buf);
+	assert_string_equal(docs[ALONE].buf, docs[REFERENCE].buf);
+	assert_true(tu_count(uuids[RANGE_TOGETHER].buf, "\n") > 20);
+	assert_true(tu_count(uuids[RANGE_TOGETHER].buf, "\n") < tu_count(uuids[TOGETHER].buf, "\n"));
+	assert_string_equal(uuids[RANGE_TOGETHER].buf, uuids[RANGE_REFERENCE].buf);
+	assert_string_equal(docs[RANGE_TOGETHER].buf, docs[RANGE_REFERENCE].buf);
+	for (int pass = 0; pass < PASSES; pass++) {
 		strbuf_release(&docs[pass]);
 		strbuf_release(&uuids[pass]);
 	}
