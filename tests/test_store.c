@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/alerts.h"
+#include "store/doccodec.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -418,6 +419,82 @@ static void test_candidate_columns_agree_with_sql(void **state)
 	store_close(s);
 }
 
+struct stopping {
+	struct strbuf *seen;
+	int every, n;
+	int64_t last_ts, last_id;
+};
+
+/* Records each row and stops the read after every `every` rows, as detect's pass does. */
+static int stop_every(void *ctx, const struct candidate_row *c)
+{
+	struct stopping *st = ctx;
+	strbuf_addf(st->seen, "%s@%lld ", c->ev.r.identity, (long long)c->ev.r.ts);
+	st->last_ts = c->ev.r.ts;
+	st->last_id = c->id;
+	return ++st->n % st->every == 0;
+}
+
+/* A read in @timestamp order that stops goes on after the row where it stopped, ties on the
+ * timestamp included: every row once, in the same order as one read, however often it stops,
+ * on either time field. */
+static void test_a_stopped_read_resumes_after_its_last_row(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	int64_t ingest;
+	struct event_writer *w;
+	assert_int_equal(store_open(tu_path("resume.db"), STORE_CREATE, &s, &err), 0);
+	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
+	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	struct doc_codec *codec = doc_codec_new();
+	struct strbuf doc;
+	strbuf_init(&doc, 64);
+	assert_int_equal(doc_codec_compress(codec, "{}", 2, &doc), 0);
+	/* stored out of time order, with ties */
+	static const char *const ids[] = {"e5", "e1", "e9", "e2", "e12", "e3", "e6", "e10", "e4", "e7", "e11", "e8"};
+	static const int64_t ts[] = {30, 10, 40, 10, 50, 10, 30, 40, 20, 30, 50, 30};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct event_record r = {.identity = ids[i], .ts = ts[i], .doc_z = doc.buf, .doc_z_len = doc.len};
+		assert_int_equal(event_writer_add(w, &r), 0);
+	}
+	uint64_t added, dups;
+	assert_int_equal(event_writer_finish(w, &added, &dups), 0);
+	assert_int_equal(added, 12);
+	const char *want =
+	    "e1@10 e2@10 e3@10 e4@20 e5@30 e6@30 e7@30 e8@30 e9@40 e10@40 e12@50 e11@50 "; /* ties: ingest order */
+	for (int use_ingested = 0; use_ingested < 2; use_ingested++)
+		for (int every = 1; every <= 13; every++) {
+			struct strbuf seen;
+			strbuf_init(&seen, 256);
+			struct stopping st = {&seen, every, 0, 0, 0};
+			struct candidate_query q = {
+			    .use_ingested = use_ingested, .has_window = 1, .from = 0, .to = 100, .by_event_time = 1};
+			int reads = 0;
+			for (;;) {
+				int before = st.n;
+				assert_int_equal(store_candidates_each(s, &q, stop_every, &st), 0);
+				reads++;
+				if (st.n == before || st.n % every)
+					break; /* nothing more, or the read ended by itself */
+				if (reads > 20)
+					fail_msg("stopping every %d rows (ingested %d): no end after %d reads: \"%s\"",
+					         every, use_ingested, reads, seen.buf);
+				q.resume = 1;
+				q.resume_ts = st.last_ts;
+				q.resume_id = st.last_id;
+			}
+			if (strcmp(seen.buf, want))
+				fail_msg("stopping every %d rows (ingested %d): \"%s\"", every, use_ingested, seen.buf);
+			assert_true(reads >= 12 / every);
+			strbuf_release(&seen);
+		}
+	strbuf_release(&doc);
+	doc_codec_free(codec);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
 	    cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	    cmocka_unit_test(test_candidate_columns_agree_with_sql),
+	    cmocka_unit_test(test_a_stopped_read_resumes_after_its_last_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
