@@ -1812,12 +1812,12 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 {
 	struct candidate_query q;
 	shared_query(runs, n, &q);
-	choose_scan(s, &q);
 	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
 	if (plan_streaming(runs, n)) {
 		q.by_event_time = 1;
 		g.flush_rows = runs[0]->o->flush_rows ? runs[0]->o->flush_rows : 65536;
 	}
+	choose_scan(s, &q); /* an ordered read has chosen already: no query for the time bounds */
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
 	plan_shared_narrowing(&g);

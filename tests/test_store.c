@@ -260,6 +260,16 @@ static int collect(void *ctx, const struct event_row *row)
 	return 0;
 }
 
+/* A new case named name, its events table empty, and a writer for one ingest into it. */
+static void open_writer(const char *name, struct store **s, struct event_writer **w)
+{
+	char *err = NULL;
+	int64_t ingest;
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, s, &err), 0);
+	assert_int_equal(store_ingest_begin(*s, "x", "t", &ingest), 0);
+	assert_int_equal(event_writer_open(*s, ingest, w), 0);
+}
+
 static void add_event(struct event_writer *w, const char *id, int64_t ts, const char *host_id, const char *host)
 {
 	struct event_record r = {
@@ -271,12 +281,8 @@ static void test_event_queries_filter_by_host_and_time(void **state)
 {
 	(void)state;
 	struct store *s;
-	char *err = NULL;
-	int64_t ingest;
 	struct event_writer *w;
-	assert_int_equal(store_open(tu_path("q.db"), STORE_CREATE, &s, &err), 0);
-	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
-	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	open_writer("q.db", &s, &w);
 	assert_true(event_writer_is_bulk(w));
 	add_event(w, "a", 30, "H1", "mac1");
 	add_event(w, "b", 10, "H1", "mac1");
@@ -345,12 +351,8 @@ static void test_candidate_columns_agree_with_sql(void **state)
 {
 	(void)state;
 	struct store *s;
-	char *err = NULL;
-	int64_t ingest;
 	struct event_writer *w;
-	assert_int_equal(store_open(tu_path("cand.db"), STORE_CREATE, &s, &err), 0);
-	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
-	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	open_writer("cand.db", &s, &w);
 	static const struct {
 		const char *id, *host_id, *host, *category, *path;
 		int irregular;
@@ -442,12 +444,8 @@ static void test_a_stopped_read_resumes_after_its_last_row(void **state)
 {
 	(void)state;
 	struct store *s;
-	char *err = NULL;
-	int64_t ingest;
 	struct event_writer *w;
-	assert_int_equal(store_open(tu_path("resume.db"), STORE_CREATE, &s, &err), 0);
-	assert_int_equal(store_ingest_begin(s, "x", "t", &ingest), 0);
-	assert_int_equal(event_writer_open(s, ingest, &w), 0);
+	open_writer("resume.db", &s, &w);
 	struct doc_codec *codec = doc_codec_new();
 	struct strbuf doc;
 	strbuf_init(&doc, 64);
