@@ -248,10 +248,9 @@ static char *read_stdin(void)
 		strbuf_release(&sb);
 		return NULL;
 	}
-	const char *nul = memchr(sb.buf, '\0', sb.len);
-	if (nul) {
-		diag("casebook note: the note has a NUL byte at offset %zu; a note is text, nothing was added\n",
-		     (size_t)(nul - sb.buf));
+	char why[64];
+	if (strbuf_check_text(&sb, why, sizeof(why))) {
+		diag("casebook note: the note has %s; a note is text, nothing was added\n", why);
 		strbuf_release(&sb);
 		return NULL;
 	}

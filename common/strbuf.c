@@ -123,6 +123,15 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+int strbuf_check_text(const struct strbuf *sb, char *why, size_t whysize)
+{
+	const char *nul = memchr(sb->buf, '\0', sb->len);
+	if (!nul)
+		return 0;
+	snprintf(why, whysize, "a NUL byte at offset %zu", (size_t)(nul - sb->buf));
+	return -1;
+}
+
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p = sb->buf;

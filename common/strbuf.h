@@ -24,6 +24,10 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Appends everything left in f; returns 0, or -1 on a read error. */
 int strbuf_read_stream(struct strbuf *sb, FILE *f);
+/* Whether the buffer is text a C string holds whole: 0, or -1 when it has a NUL byte, which
+ * would cut it short (why gets "a NUL byte at offset N"). Text read from a pipe or a file
+ * (a note from standard input or from $EDITOR) is checked before it is used. */
+int strbuf_check_text(const struct strbuf *sb, char *why, size_t whysize);
 /* Detach the buffer; the caller frees it. The strbuf needs strbuf_init before reuse. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 

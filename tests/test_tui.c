@@ -1161,8 +1161,29 @@ static void test_note_editors(void **state)
 	fclose(f);
 	assert_string_equal(text.buf, "half a thought");
 	unlink(kept);
-	strbuf_release(&text);
 	assert_false(screen_has("half a thought"));
+	/* a NUL byte would cut the note short: it is refused, and the file kept whole */
+	char nul[512];
+	snprintf(nul, sizeof(nul), "%s", tu_path("nul-editor.sh"));
+	const char *writes_nul = "#!/bin/sh\nprintf 'before\\000after\\n' > \"$1\"\n";
+	tu_write(nul, writes_nul, strlen(writes_nul));
+	assert_int_equal(chmod(nul, 0700), 0);
+	o->editor = nul;
+	keys("a");
+	msg = app_message(app);
+	assert_non_null(
+	    strstr(msg, "the note has a NUL byte at offset 6; a note is text, so it was not saved: it is kept in "));
+	kept = strstr(msg, " kept in ") + strlen(" kept in ");
+	f = fopen(kept, "rb");
+	assert_non_null(f);
+	strbuf_reset(&text);
+	assert_int_equal(strbuf_read_stream(&text, f), 0);
+	fclose(f);
+	assert_int_equal(text.len, 13);
+	assert_memory_equal(text.buf, "before\0after\n", 13);
+	unlink(kept);
+	strbuf_release(&text);
+	assert_false(screen_has("before"));
 	o->editor = NULL;
 }
 

@@ -171,9 +171,12 @@ static void external_editor(struct app *a, dialog_save_fn save, void *data)
 		fclose(f);
 	while (text.len && (text.buf[text.len - 1] == '\n' || text.buf[text.len - 1] == ' '))
 		text.buf[--text.len] = '\0';
+	char nul[64];
 	if (status != 0 || !read_ok)
 		say(a, "the editor failed (%s): whatever it wrote is kept in %.200s",
 		    status != 0 ? "exit status not 0" : "its file could not be read", path.buf);
+	else if (strbuf_check_text(&text, nul, sizeof(nul)))
+		say(a, "the note has %s; a note is text, so it was not saved: it is kept in %.200s", nul, path.buf);
 	else if (!text.len && !unlink(path.buf))
 		say(a, "empty note not saved");
 	else if (save(a, text.buf, data) == 0)
