@@ -32,17 +32,78 @@ size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 	return n;
 }
 
-/* Code points that are printable in principle but can reorder or hide text. */
+/* Code points a terminal draws as nothing, or that reorder or hide the text around them:
+ * C1 controls, bidi marks, embeddings, overrides and isolates, line and paragraph separators,
+ * and every format character (Unicode category Cf) and default-ignorable code point of
+ * Unicode 15 (TAG characters, variation selectors, Hangul fillers, the combining grapheme
+ * joiner, ...): "mac-admin" followed by TAG characters would look like "mac-admin". Sorted,
+ * for the binary search. */
+static const struct cp_range {
+	unsigned lo, hi;
+} invisible[] = {
+    {0x0080, 0x009F},   /* C1 controls */
+    {0x00AD, 0x00AD},   /* soft hyphen */
+    {0x034F, 0x034F},   /* combining grapheme joiner */
+    {0x0600, 0x0605},   /* Arabic number signs */
+    {0x061C, 0x061C},   /* Arabic letter mark */
+    {0x06DD, 0x06DD},   /* Arabic end of ayah */
+    {0x070F, 0x070F},   /* Syriac abbreviation mark */
+    {0x0890, 0x0891},   /* Arabic pound and piastre marks above */
+    {0x08E2, 0x08E2},   /* Arabic disputed end of ayah */
+    {0x115F, 0x1160},   /* Hangul choseong and jungseong fillers */
+    {0x17B4, 0x17B5},   /* Khmer inherent vowels */
+    {0x180B, 0x180F},   /* Mongolian free variation selectors, vowel separator */
+    {0x200B, 0x200F},   /* zero-width space, joiners, LRM, RLM */
+    {0x2028, 0x202E},   /* separators, embeddings, overrides */
+    {0x2060, 0x206F},   /* word joiner, invisible operators, isolates, deprecated formats */
+    {0x3164, 0x3164},   /* Hangul filler */
+    {0xFDD0, 0xFDEF},   /* noncharacters */
+    {0xFE00, 0xFE0F},   /* variation selectors */
+    {0xFEFF, 0xFEFF},   /* zero-width no-break space / BOM */
+    {0xFFA0, 0xFFA0},   /* halfwidth Hangul filler */
+    {0xFFF0, 0xFFFB},   /* unassigned specials, interlinear annotations */
+    {0x110BD, 0x110BD}, /* Kaithi number sign */
+    {0x110CD, 0x110CD}, /* Kaithi number sign above */
+    {0x13430, 0x1343F}, /* Egyptian hieroglyph format controls */
+    {0x1BCA0, 0x1BCA3}, /* shorthand format controls */
+    {0x1D173, 0x1D17A}, /* musical symbol beam and phrase formats */
+    {0xE0000, 0xE0FFF}, /* TAG characters, variation selectors 17-256, reserved ignorables */
+};
+
 static int is_invisible_or_bidi(unsigned cp)
 {
-	return (cp >= 0x80 && cp <= 0x9F)         /* C1 controls */
-	       || cp == 0xAD                      /* soft hyphen */
-	       || cp == 0x061C                    /* Arabic letter mark */
-	       || (cp >= 0x200B && cp <= 0x200F)  /* zero-width, LRM, RLM */
-	       || (cp >= 0x2028 && cp <= 0x202E)  /* separators, embeddings, overrides */
-	       || (cp >= 0x2060 && cp <= 0x206F)  /* word joiner, isolates, deprecated formats */
-	       || cp == 0xFEFF                    /* zero-width no-break space / BOM */
-	       || (cp >= 0xFFF9 && cp <= 0xFFFB); /* interlinear annotations */
+	if (cp < 0x80)
+		return 0;
+	if ((cp & 0xFFFE) == 0xFFFE) /* U+FFFE, U+FFFF and their twins in every plane */
+		return 1;
+	size_t lo = 0, hi = sizeof(invisible) / sizeof(invisible[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp > invisible[mid].hi)
+			lo = mid + 1;
+		else if (cp < invisible[mid].lo)
+			hi = mid;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* "\uXXXX", or past U+FFFF "\UXXXXXXXX": visible text that names the code point. */
+static void add_escape(struct strbuf *out, unsigned cp)
+{
+	strbuf_addf(out, cp < 0x10000 ? "\\u%04X" : "\\U%08X", cp);
+}
+
+/* JSON's "\uxxxx", a UTF-16 surrogate pair past U+FFFF (JSON has no longer escape). */
+static void add_json_escape(struct strbuf *out, unsigned cp)
+{
+	if (cp < 0x10000) {
+		strbuf_addf(out, "\\u%04x", cp);
+		return;
+	}
+	cp -= 0x10000;
+	strbuf_addf(out, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
 }
 
 static void add_utf8(struct strbuf *out, unsigned cp)
@@ -92,7 +153,7 @@ void sanitize_append(struct strbuf *out, const char *s, size_t len, unsigned fla
 		if (cp < 0x20 || cp == 0x7F)
 			add_control(out, cp, flags);
 		else if (is_invisible_or_bidi(cp))
-			strbuf_addf(out, "\\u%04X", cp);
+			add_escape(out, cp);
 		else
 			strbuf_add(out, p + i, n);
 		i += n;
@@ -134,7 +195,7 @@ static void json_string_body(struct strbuf *out, const unsigned char *s, size_t 
 		} else if (raw && cp == '\t') {
 			strbuf_add(out, "\\t", 2);
 		} else if (needs_json_escape(cp)) {
-			strbuf_addf(out, "\\u%04x", cp);
+			add_json_escape(out, cp);
 		} else {
 			strbuf_add(out, s + i, n);
 		}
