@@ -624,20 +624,18 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 		diag("casebook tree: the event has no process.entity_id to build a tree from\n");
 	else if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
-	if (!rc) {
-		struct strbuf l, text;
+	if (!rc) { /* a line at a time: memory for one node, however large the tree */
+		struct strbuf l;
 		strbuf_init(&l, 4096);
-		strbuf_init(&text, 4096);
-		if (json) {
-			for (size_t i = 0; i < t.n; i++)
+		for (size_t i = 0; i < t.n; i++) {
+			strbuf_reset(&l);
+			if (json)
 				tree_node_json(&l, &t.nodes[i]);
-		} else {
-			tree_format_text(&t, &text); /* sanitized field by field */
-			strbuf_add(&l, text.buf, text.len);
+			else
+				tree_format_line(&t, i, &l); /* sanitized field by field */
+			fwrite(l.buf, 1, l.len, stdout);
 		}
-		fwrite(l.buf, 1, l.len, stdout);
 		strbuf_release(&l);
-		strbuf_release(&text);
 	}
 	tree_release(&t);
 	store_close(s);

@@ -834,6 +834,53 @@ static int setup_long_path(void **state)
 	return 0;
 }
 
+/* A plugin written by the last of 3,000 generations of shells: the console's tree drew each
+ * line indented three columns a level, so 30,000 generations took gigabytes and aborted. */
+static int setup_deep_tree(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct strbuf ev;
+	strbuf_init(&ev, 1 << 20);
+	for (int i = 0; i < 3000; i++) {
+		char parent[64] = "";
+		if (i)
+			snprintf(parent, sizeof(parent), ",\"parent\":{\"entity_id\":\"p%d\"}", i - 1);
+		strbuf_addf(&ev,
+		            "{\"@timestamp\":\"2024-05-01T09:%02d:%02d.%dZ\",\"event\":{\"id\":\"e%d\",\"category\":"
+		            "[\"process\"],\"action\":\"exec\"},\"host\":{\"id\":\"h\",\"name\":\"mac\"},\"process\":{"
+		            "\"entity_id\":\"p%d\",\"name\":\"sh\"%s}}\n",
+		            50 + i / 600, i / 10 % 60, i % 10, i, i, parent);
+	}
+	strbuf_addstr(&ev, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"w\",\"category\":[\"file\"],"
+	                   "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\","
+	                   "\"os\":{\"type\":\"macos\"}},\"process\":{\"entity_id\":\"p2999\",\"name\":\"sh\","
+	                   "\"parent\":{\"entity_id\":\"p2998\"}},\"file\":{\"path\":"
+	                   "\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n");
+	tu_write(tu_path("deep.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	open_case_on(tu_path("deep.ndjson"), "tui-deep.db", 3001, 1);
+	return 0;
+}
+
+/* Past TREE_DRAWN_LEVELS the indentation stops and each line says its level. */
+static void test_a_deep_process_tree(void **state)
+{
+	(void)state;
+	keys("\nT");
+	assert_true(screen_has("Process tree"));
+	assert_true(screen_has("  sh 2024-05-01T09:50:00Z"));
+	assert_true(screen_has("                                   └─ sh 2024-05-01T09:50:01Z"));
+	assert_true(screen_has("                                   └─ [level 13] sh 2024-05-01T09:50:01Z"));
+	int pages = 0;
+	while (!screen_has("▶ ") && pages++ < 100)
+		keys(" ");
+	assert_int_equal(pages, 83); /* 3,000 lines, 36 a page */
+	assert_true(screen_has("▶                                  └─ [level 2999] sh 2024-05-01T09:54:59Z [1 alert]"));
+	keys("q");
+	assert_true(screen_has("x.dsplug"));
+}
+
 static void test_exception_on_a_642_byte_path_matches(void **state)
 {
 	(void)state;
@@ -1241,6 +1288,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
 	    cmocka_unit_test_setup_teardown(test_click_on_a_scrolled_queue, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_failed_load_is_said, setup_many_alerts, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_deep_process_tree, setup_deep_tree, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

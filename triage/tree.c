@@ -304,11 +304,23 @@ static void add_field(struct strbuf *l, const char *prefix, const char *v)
 	sanitize_append(l, v, strlen(v), 0);
 }
 
+/* The indentation of a node level steps below the root: three columns a level, then the
+ * branch; past TREE_DRAWN_LEVELS the branch stays at the last level and names the level. */
+static void add_branch(struct strbuf *l, long level)
+{
+	long drawn = level < TREE_DRAWN_LEVELS ? level : TREE_DRAWN_LEVELS;
+	for (long d = 1; d < drawn; d++)
+		strbuf_addstr(l, "   ");
+	if (level > 0)
+		strbuf_addstr(l, "└─ ");
+	if (level > TREE_DRAWN_LEVELS)
+		strbuf_addf(l, "[level %ld] ", level);
+}
+
 static void node_line(struct strbuf *l, const struct tree_node *n, int root_depth)
 {
 	strbuf_addstr(l, n->depth == 0 ? "▶ " : "  ");
-	for (int d = root_depth; d < n->depth; d++)
-		strbuf_addstr(l, d + 1 == n->depth ? "└─ " : "   ");
+	add_branch(l, (long)n->depth - root_depth);
 	add_field(l, "", n->name ? n->name : n->executable ? n->executable : "?");
 	if (n->has_pid)
 		strbuf_addf(l, " (pid %lld)", (long long)n->pid);
@@ -325,9 +337,13 @@ static void node_line(struct strbuf *l, const struct tree_node *n, int root_dept
 	strbuf_addch(l, '\n');
 }
 
+void tree_format_line(const struct process_tree *t, size_t i, struct strbuf *out)
+{
+	node_line(out, &t->nodes[i], t->nodes[0].depth); /* the first node is the root */
+}
+
 void tree_format_text(const struct process_tree *t, struct strbuf *out)
 {
-	int root = t->n ? t->nodes[0].depth : 0;
 	for (size_t i = 0; i < t->n; i++)
-		node_line(out, &t->nodes[i], root);
+		tree_format_line(t, i, out);
 }

@@ -11,6 +11,11 @@
 #include "common/strbuf.h"
 #include "store/store.h"
 
+/* The text indents a process under its parent up to this many levels below the root; a deeper
+ * one is drawn at the last level and says its own ("└─ [level 20000] sh"), so the text grows
+ * with the processes, never with the square of their depth. */
+#define TREE_DRAWN_LEVELS 12
+
 struct tree_node {
 	char *entity_id, *parent_entity_id; /* parent NULL: none known */
 	char *name, *executable, *command_line, *user;
@@ -31,8 +36,10 @@ struct process_tree {
  * Returns 0, CB_NOT_FOUND when the event has no process.entity_id, or -1 (store_errmsg). */
 int tree_build(struct store *s, int64_t event_id, int64_t window_us, struct process_tree *t);
 void tree_release(struct process_tree *t);
-/* The tree as text, a process a line, indented under its parent, the one asked for marked ▶:
- * name (pid) user first-time [alerts]  command line. Each field is sanitized on one line. */
+/* The tree as text, a process a line, indented under its parent (at most TREE_DRAWN_LEVELS
+ * levels), the one asked for marked ▶: name (pid) user first-time [alerts]  command line.
+ * Each field is sanitized on one line. tree_format_line appends node i's line alone. */
 void tree_format_text(const struct process_tree *t, struct strbuf *out);
+void tree_format_line(const struct process_tree *t, size_t i, struct strbuf *out);
 
 #endif
