@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/strbuf.h"
 
 enum { BLOCK_SIZE = 64 * 1024 };
@@ -67,14 +68,6 @@ const char *strpool_copy(struct strpool *p, const char *s)
 	return copy_len(p, s, strlen(s));
 }
 
-static uint64_t hash_bytes(const char *s, size_t len) /* FNV-1a */
-{
-	uint64_t h = 1469598103934665603u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
 static void grow_table(struct strpool *p)
 {
 	free(p->slots);
@@ -82,18 +75,18 @@ static void grow_table(struct strpool *p)
 	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
 	for (size_t id = 0; id < p->nstrings; id++) {
 		const char *s = p->strings[id];
-		size_t i = hash_bytes(s, strlen(s)) & (p->nslots - 1);
-		while (p->slots[i])
+		size_t i = hash_keyed(s, strlen(s)) & (p->nslots - 1);
+		while (p->probes++, p->slots[i])
 			i = (i + 1) & (p->nslots - 1);
 		p->slots[i] = id + 1;
 	}
 }
 
 /* The slot holding s, or the empty slot where it would go; the table must have one. */
-static size_t slot_of(const struct strpool *p, const char *s, size_t len)
+static size_t slot_of(const struct strpool *p, const char *s, size_t len, size_t *probes)
 {
-	size_t i = hash_bytes(s, len) & (p->nslots - 1);
-	while (p->slots[i] && strcmp(p->strings[p->slots[i] - 1], s))
+	size_t i = hash_keyed(s, len) & (p->nslots - 1);
+	while (++*probes, p->slots[i] && strcmp(p->strings[p->slots[i] - 1], s))
 		i = (i + 1) & (p->nslots - 1);
 	return i;
 }
@@ -103,7 +96,7 @@ const char *strpool_find(const struct strpool *p, const char *s)
 	s = s ? s : "";
 	if (!p->nslots)
 		return NULL;
-	size_t i = slot_of(p, s, strlen(s));
+	size_t probes = 0, i = slot_of(p, s, strlen(s), &probes);
 	return p->slots[i] ? p->strings[p->slots[i] - 1] : NULL;
 }
 
@@ -113,7 +106,7 @@ const char *strpool_intern(struct strpool *p, const char *s, size_t *id)
 	size_t len = strlen(s);
 	if ((p->nstrings + 1) * 2 > p->nslots) /* at most half full */
 		grow_table(p);
-	size_t i = slot_of(p, s, len);
+	size_t i = slot_of(p, s, len, &p->probes);
 	if (!p->slots[i]) {
 		if (p->nstrings == p->cap_strings) {
 			p->cap_strings = p->cap_strings ? p->cap_strings * 2 : 64;

@@ -14,6 +14,7 @@ struct strpool {
 	size_t nstrings, cap_strings;
 	size_t *slots; /* open-addressing table of id + 1 (0: empty) */
 	size_t nslots;
+	size_t probes; /* slots examined by lookups and growth: the work done, for tests */
 };
 
 void strpool_init(struct strpool *p);

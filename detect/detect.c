@@ -675,68 +675,16 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 	return 0;
 }
 
-/* The uuid's first 128 bits (never all zero: that marks a free slot). */
-static void uuid_key(const char *uuid, uint64_t key[2])
-{
-	key[0] = key[1] = 0;
-	for (size_t i = 0; i < 32 && uuid[i]; i++) {
-		char c = uuid[i];
-		uint64_t v = c >= '0' && c <= '9'   ? (uint64_t)(c - '0')
-		             : c >= 'a' && c <= 'f' ? (uint64_t)(c - 'a' + 10)
-		                                    : 0;
-		key[i / 16] = key[i / 16] << 4 | v;
-	}
-	if (!key[0] && !key[1])
-		key[1] = 1;
-}
-
-/* The slot holding key, or the free one where it would go. */
-static size_t uuid_slot(const struct uuid_set *u, const uint64_t key[2])
-{
-	size_t mask = u->cap - 1;
-	for (size_t i = (size_t)key[0] & mask;; i = (i + 1) & mask)
-		if ((u->slot[i][0] == key[0] && u->slot[i][1] == key[1]) || (!u->slot[i][0] && !u->slot[i][1]))
-			return i;
-}
-
 static int seen_has(const struct run *run, const char *uuid)
 {
-	if (run->once_per_hit)
-		return 0;
-	if (!run->seen.n)
-		return 0;
-	uint64_t key[2];
-	uuid_key(uuid, key);
-	size_t i = uuid_slot(&run->seen, key);
-	return run->seen.slot[i][0] == key[0] && run->seen.slot[i][1] == key[1];
+	return !run->once_per_hit && uuid_set_has(&run->seen, uuid);
 }
 
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {
-	if (run->once_per_hit)
-		return;
-	struct uuid_set *u = &run->seen;
-	if ((u->n + 1) * 2 > u->cap) {
-		struct uuid_set old = *u;
-		u->cap = old.cap ? old.cap * 2 : 1024;
-		u->slot = xcalloc(u->cap, sizeof(*u->slot));
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.slot[i][0] || old.slot[i][1]) {
-				size_t at = uuid_slot(u, old.slot[i]);
-				u->slot[at][0] = old.slot[i][0];
-				u->slot[at][1] = old.slot[i][1];
-			}
-		free(old.slot);
-	}
-	uint64_t key[2];
-	uuid_key(uuid, key);
-	size_t at = uuid_slot(u, key);
-	if (!u->slot[at][0] && !u->slot[at][1]) {
-		u->slot[at][0] = key[0];
-		u->slot[at][1] = key[1];
-		u->n++;
-	}
+	if (!run->once_per_hit)
+		uuid_set_add(&run->seen, uuid);
 }
 
 static int64_t align_up(int64_t t, int64_t step)
@@ -1374,7 +1322,7 @@ static void run_release(struct run *run)
 	stream_free(run->stream);
 	strbuf_release(&run->key);
 	eql_free(run->eql);
-	free(run->seen.slot);
+	uuid_set_release(&run->seen);
 	kql_free(run->kql);
 	needles_release(&run->needles);
 	exceptions_free(run->x);

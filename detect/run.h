@@ -14,6 +14,7 @@
 #include "common/digest.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
+#include "common/uuidset.h"
 #include "detect/detect.h"
 #include "detect/eql.h"
 #include "detect/exceptions.h"
@@ -89,12 +90,7 @@ struct run {
 	size_t nseqs, seqs_alloc;
 	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;
-	/* alert uuids met in this run, so overlapping windows count once: the first 128 bits of
-	 * each (SHA-256 hex), in an open-addressing table */
-	struct uuid_set {
-		uint64_t (*slot)[2];
-		size_t cap, n;
-	} seen;
+	struct uuid_set seen;     /* alert uuids met in this run, so overlapping windows count once */
 	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/strbuf.h"
 
 struct pending {
@@ -17,6 +18,7 @@ struct pending {
 struct stage_map {
 	struct pending **slot;
 	size_t cap, used, live;
+	size_t probes; /* slots examined: the work done, for tests */
 };
 
 #define TOMBSTONE ((struct pending *)1)
@@ -31,10 +33,7 @@ struct seq_matcher {
 
 static uint64_t hash_key(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return hash_keyed(s, strlen(s)); /* keyed: join keys are the input's */
 }
 
 static void pending_free(const struct seq_matcher *m, struct pending *p)
@@ -49,11 +48,12 @@ static void pending_free(const struct seq_matcher *m, struct pending *p)
 	free(p);
 }
 
-static size_t find_slot(const struct stage_map *m, const char *key, int *found)
+static size_t find_slot(struct stage_map *m, const char *key, int *found)
 {
 	size_t mask = m->cap - 1, i = hash_key(key) & mask, first_free = SIZE_MAX;
 	for (;; i = (i + 1) & mask) {
 		struct pending *p = m->slot[i];
+		m->probes++;
 		if (!p) {
 			*found = 0;
 			return first_free != SIZE_MAX ? first_free : i;
@@ -77,6 +77,7 @@ static void map_grow(struct stage_map *m)
 	m->slot = xmalloc(m->cap * sizeof(*m->slot));
 	memset(m->slot, 0, m->cap * sizeof(*m->slot));
 	m->used = m->live = 0;
+	m->probes = old.probes;
 	for (size_t i = 0; i < old.cap; i++) {
 		struct pending *p = old.slot[i];
 		if (!p || p == TOMBSTONE)
@@ -149,6 +150,14 @@ void seq_free(struct seq_matcher *m)
 	}
 	free(m->maps);
 	free(m);
+}
+
+size_t seq_probes(const struct seq_matcher *m)
+{
+	size_t n = 0;
+	for (size_t s = 0; s < m->nstages; s++)
+		n += m->maps[s].probes;
+	return n;
 }
 
 size_t seq_pending(const struct seq_matcher *m)

@@ -39,6 +39,8 @@ void seq_set_hooks(struct seq_matcher *m, const struct seq_hooks *hooks);
 int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx);
 /* How many sequences are pending (for tests). */
 size_t seq_pending(const struct seq_matcher *m);
+/* How many table slots its lookups have examined: the work done, for tests. */
+size_t seq_probes(const struct seq_matcher *m);
 void seq_free(struct seq_matcher *m);
 
 #endif

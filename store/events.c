@@ -1,10 +1,10 @@
 #include "store/events.h"
 
-#include <stdlib.h>
-#include <string.h>
-
+#include "common/hash.h"
 #include "store/doccodec.h"
 #include "store/store_internal.h"
+#include <stdlib.h>
+#include <string.h>
 
 #define WRITER_COMMIT_EVERY 100000 /* rows per transaction: bounds the WAL, keeps progress */
 #define HOST_CACHE          1024
@@ -206,11 +206,13 @@ static int same(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-static uint64_t hash_str(uint64_t h, const char *s)
+/* The cache slot's hash: keyed, as every table of input keys is (common/hash.h); a host
+ * missing its id or name hashes apart from one whose id or name is "". */
+static uint64_t host_hash(const char *host_id, const char *name)
 {
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h * 31 + (s != NULL);
+	uint64_t id = host_id ? hash_keyed(host_id, strlen(host_id)) : 1;
+	uint64_t nm = name ? hash_keyed(name, strlen(name)) : 2;
+	return id ^ (nm * UINT64_C(0x9E3779B97F4A7C15));
 }
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
@@ -228,7 +230,7 @@ static int host_key(struct event_writer *w, const char *host_id, const char *nam
 		*key = 0;
 		return 0;
 	}
-	uint64_t h = hash_str(hash_str(14695981039346656037u, host_id), name);
+	uint64_t h = host_hash(host_id, name);
 	struct host_slot *slot = &w->hosts[h % HOST_CACHE];
 	if (slot->key && same(slot->host_id, host_id) && same(slot->name, name)) {
 		*key = slot->key;
