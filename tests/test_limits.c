@@ -3,6 +3,7 @@
  * in names and fields. Each test asserts what happens at the limit, not how long it takes. */
 #include "tests/testutil.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "common/strbuf.h"
 #include "detect/detect.h"
 #include "detect/grok.h"
+#include "detect/mapping.h"
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/rules.h"
@@ -187,12 +189,146 @@ static void test_a_rule_gives_up_after_a_hundred_events(void **state)
 	strbuf_release(&warnings);
 }
 
+static int count_type(void *ctx, const char *field, const char *type)
+{
+	(void)field, (void)type;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static size_t stored_types(void)
+{
+	size_t n = 0;
+	assert_int_equal(store_field_types_each(db, count_type, &n), 0);
+	return n;
+}
+
+/* mapping import's answer for a mapping text: its reason, or "N" field types imported. */
+static void import_mapping(const char *text, struct strbuf *answer)
+{
+	tu_write_str(tu_path("mapping.json"), text);
+	char why[300];
+	size_t n;
+	strbuf_reset(answer);
+	if (mapping_import_file(db, tu_path("mapping.json"), &n, why, sizeof(why)))
+		strbuf_addstr(answer, why);
+	else
+		strbuf_addf(answer, "%zu", n);
+}
+
+/* A mapping is bounded: a field name at most 512 bytes (the review's 159 KB mapping, a 100 KB
+ * name with 2,000 multi-fields, made a 403 MB case and 410 MB in every later detect), a type
+ * at most 64, 20,000 field types a case; each refused naming the field, nothing of it kept. */
+static void test_mapping_import_bounds_names_and_fields(void **state)
+{
+	(void)state;
+	struct strbuf m, answer;
+	strbuf_init(&m, 1 << 21);
+	strbuf_init(&answer, 256);
+	char *name = repeated("a", 100000, "");
+	strbuf_addf(&m, "{\"properties\":{\"%s\":{\"type\":\"keyword\",\"fields\":{", name);
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&m, "%s\"m%d\":{\"type\":\"text\"}", i ? "," : "", i);
+	strbuf_addstr(&m, "}}}}");
+	import_mapping(m.buf, &answer);
+	assert_string_equal(answer.buf,
+	                    "field \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\": its name is 100000 bytes, "
+	                    "over 512");
+	assert_int_equal(stored_types(), 0);
+	free(name);
+	/* nested 300 deep: the dotted name grows past the bound */
+	strbuf_reset(&m);
+	for (int i = 0; i < 300; i++)
+		strbuf_addstr(&m, "{\"properties\":{\"a\":");
+	strbuf_addstr(&m, "{\"type\":\"ip\"}");
+	for (int i = 0; i < 300; i++)
+		strbuf_addstr(&m, "}}");
+	import_mapping(m.buf, &answer);
+	assert_string_equal(answer.buf, "field \"a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.…\": its name is 513 bytes, "
+	                                "over 512");
+	char *type = repeated("t", 100, "");
+	strbuf_reset(&m);
+	strbuf_addf(&m, "{\"properties\":{\"x\":{\"type\":\"%s\"}}}", type);
+	free(type);
+	import_mapping(m.buf, &answer);
+	assert_string_equal(answer.buf, "field \"x\": its type is 100 bytes, over 64");
+	strbuf_reset(&m);
+	strbuf_addstr(&m, "{\"properties\":{");
+	for (int i = 0; i <= 20000; i++)
+		strbuf_addf(&m, "%s\"f%d\":{\"type\":\"keyword\"}", i ? "," : "", i);
+	strbuf_addstr(&m, "}}");
+	import_mapping(m.buf, &answer);
+	assert_string_equal(answer.buf, "more than 20000 field types: a case keeps at most 20000");
+	assert_int_equal(stored_types(), 0);
+	/* the same names twice (a response of several indices) count once */
+	strbuf_reset(&m);
+	strbuf_addstr(&m, "{");
+	for (int k = 0; k < 2; k++) {
+		strbuf_addf(&m, "%s\"idx%d\":{\"mappings\":{\"properties\":{", k ? "," : "", k);
+		for (int i = 0; i < 3000; i++)
+			strbuf_addf(&m, "%s\"f%d\":{\"type\":\"keyword\"}", i ? "," : "", i);
+		strbuf_addstr(&m, "}}}");
+	}
+	strbuf_addstr(&m, "}");
+	import_mapping(m.buf, &answer);
+	assert_string_equal(answer.buf, "6000");
+	assert_int_equal(stored_types(), 3000);
+	strbuf_release(&m);
+	strbuf_release(&answer);
+}
+
+/* A mapping file over 16 MiB is refused before it is parsed. */
+static void test_mapping_file_over_16_mib_is_refused(void **state)
+{
+	(void)state;
+	size_t len = (16u << 20) + 1;
+	char *big = malloc(len);
+	memset(big, ' ', len);
+	big[0] = '{';
+	tu_write(tu_path("big-mapping.json"), big, len);
+	free(big);
+	char why[300];
+	size_t n;
+	assert_int_equal(mapping_import_file(db, tu_path("big-mapping.json"), &n, why, sizeof(why)), -1);
+	assert_string_equal(why, "it is larger than 16 MiB (a mapping is read whole; import one index's)");
+}
+
+/* A case made elsewhere with field types casebook would not import is refused by every
+ * command that reads them, with the reason, rather than read into memory. */
+static void test_case_with_oversized_field_types_is_refused(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	struct store *s;
+	assert_int_equal(store_open(tu_path("limits-over.db"), STORE_CREATE, &s, &err), 0);
+	store_close(s);
+	char *name = repeated("b", 1000, "");
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(tu_path("limits-over.db"), &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "INSERT INTO field_types VALUES (?1, 'ip')", -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	free(name);
+	assert_int_equal(store_open(tu_path("limits-over.db"), STORE_READONLY, &s, &err), 0);
+	assert_int_equal(detect_load_field_types(s), -1);
+	assert_string_equal(store_errmsg(s), "reading the field types: a field name of 1000 bytes, over 512 (this case "
+	                                     "was not made by casebook mapping import)");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_grok_gives_up_at_its_limits_and_says_so),
 	    cmocka_unit_test_setup_teardown(test_a_limit_reached_is_named_by_rule_and_event, open_case, close_case),
 	    cmocka_unit_test_setup_teardown(test_a_rule_gives_up_after_a_hundred_events, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_mapping_import_bounds_names_and_fields, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_mapping_file_over_16_mib_is_refused, open_case, close_case),
+	    cmocka_unit_test(test_case_with_oversized_field_types_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
