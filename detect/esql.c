@@ -1282,8 +1282,9 @@ static int read_json_value(void *ctx, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
-		if (rd->date)
-			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = (int64_t)(d * 1000)});
+		int64_t us;
+		if (rd->date && !field_date_ms(d, &us)) /* out of the years 0001-9999: a number */
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
 		else if (d == floor(d) && fabs(d) < 9.2e18)
 			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
 		else

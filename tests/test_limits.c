@@ -10,6 +10,7 @@
 
 #include "common/strbuf.h"
 #include "detect/detect.h"
+#include "detect/field.h"
 #include "detect/grok.h"
 #include "detect/mapping.h"
 #include "detect/rule.h"
@@ -320,6 +321,29 @@ static void test_case_with_oversized_field_types_is_refused(void **state)
 	store_close(s);
 }
 
+/* A date read from an event, as text or epoch milliseconds, is an instant of the years
+ * 0001-9999 (as ingest's @timestamp), so no date arithmetic on it (EQL, ES|QL spans and
+ * truncation) can overflow: 9223372036854775 ms was taken, and 1e300 converted out of range. */
+static void test_event_dates_stay_in_years_1_to_9999(void **state)
+{
+	(void)state;
+	int64_t us;
+	assert_int_equal(field_date_text("253402300799999", 15, &us), 0);
+	assert_int_equal(us, INT64_C(253402300799999000));
+	assert_int_equal(field_date_text("253402300800000", 15, &us), -1);
+	assert_int_equal(field_date_text("-62135596800000", 15, &us), 0);
+	assert_int_equal(field_date_text("-62135596800001", 15, &us), -1);
+	assert_int_equal(field_date_text("9223372036854775", 16, &us), -1);
+	cJSON *n = cJSON_CreateNumber(1e300);
+	assert_int_equal(field_date_json(n, &us), -1);
+	cJSON_SetNumberValue(n, 9.1e15);
+	assert_int_equal(field_date_json(n, &us), -1);
+	cJSON_SetNumberValue(n, 1714557600000.0);
+	assert_int_equal(field_date_json(n, &us), 0);
+	assert_int_equal(us, INT64_C(1714557600000000));
+	cJSON_Delete(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +353,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mapping_import_bounds_names_and_fields, open_case, close_case),
 	    cmocka_unit_test_setup_teardown(test_mapping_file_over_16_mib_is_refused, open_case, close_case),
 	    cmocka_unit_test(test_case_with_oversized_field_types_is_refused),
+	    cmocka_unit_test(test_event_dates_stay_in_years_1_to_9999),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
