@@ -278,6 +278,10 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 		if (t.suppressed)
 			printf("%llu matching events were suppressed by exceptions\n",
 			       (unsigned long long)t.suppressed);
+		if (t.gave_up)
+			printf(
+			    "%llu event%s not evaluated by a rule: a regular expression reached a limit (see above)\n",
+			    (unsigned long long)t.gave_up, t.gave_up == 1 ? " was" : "s were");
 		if (t.skipped)
 			printf("%llu rule%s skipped (see above)\n", (unsigned long long)t.skipped,
 			       t.skipped == 1 ? "" : "s");

@@ -43,6 +43,16 @@ static int read_unit(const char **p, char *unit)
 	return 0;
 }
 
+/* How far an op can move an instant at most: a year as 366 days, a month as 31; a rounding
+ * less than one unit. Past the reach allowed, just beyond it (10^7 years would overflow). */
+static int64_t op_reach_us(const struct date_math_op *op)
+{
+	int64_t len = unit_us(op->unit) ? unit_us(op->unit) : op->unit == 'y' ? 366 * US_D : 31 * US_D;
+	if (op->op == '/')
+		return len;
+	return op->amount > DATE_MATH_MAX_REACH_US / len ? DATE_MATH_MAX_REACH_US + 1 : op->amount * len;
+}
+
 int date_math_parse(const char *s, struct date_math *m, char *why, size_t whylen)
 {
 	memset(m, 0, sizeof(*m));
@@ -51,7 +61,9 @@ int date_math_parse(const char *s, struct date_math *m, char *why, size_t whylen
 		return -1;
 	}
 	const char *p = s + 3;
+	int64_t reach_us = 0; /* of the ops so far, together */
 	while (*p) {
+		const char *op_text = p;
 		if (m->n == DATE_MATH_MAX_OPS) {
 			snprintf(why, whylen, "more than %d date math operations", DATE_MATH_MAX_OPS);
 			return -1;
@@ -80,6 +92,12 @@ int date_math_parse(const char *s, struct date_math *m, char *why, size_t whylen
 		} else {
 			snprintf(why, whylen, "unexpected '%c': date math is now, then +N, -N or / with a unit",
 			         op->op);
+			return -1;
+		}
+		/* every instant stays far inside int64_t: no step of the arithmetic can overflow */
+		if ((reach_us += op_reach_us(op)) > DATE_MATH_MAX_REACH_US) {
+			snprintf(why, whylen, "%.*s reaches beyond %d years from now", (int)(p - op_text), op_text,
+			         DATE_MATH_MAX_YEARS);
 			return -1;
 		}
 		m->n++;

@@ -11,6 +11,10 @@
 #include <stdint.h>
 
 #define DATE_MATH_MAX_OPS 8
+/* How far date math may reach from now, all its steps together (a year counted as 366 days):
+ * beyond the years 0001-9999 an event can have, and far inside int64_t microseconds. */
+#define DATE_MATH_MAX_YEARS    10000
+#define DATE_MATH_MAX_REACH_US ((int64_t)DATE_MATH_MAX_YEARS * 366 * 86400 * 1000000)
 
 struct date_math {
 	size_t n;
@@ -21,7 +25,8 @@ struct date_math {
 	} ops[DATE_MATH_MAX_OPS];
 };
 
-/* Parses s. Returns 0, or -1 with the reason in why. */
+/* Parses s. Returns 0, or -1 with the reason in why (a step it cannot read, or steps that
+ * together reach beyond DATE_MATH_MAX_YEARS from now). */
 int date_math_parse(const char *s, struct date_math *m, char *why, size_t whylen);
 /* The instant m names when now is now_us; round_up for "to". */
 int64_t date_math_apply(const struct date_math *m, int64_t now_us, int round_up);

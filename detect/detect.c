@@ -432,6 +432,17 @@ const char *run_intern(struct run *run, const char *s)
 	return strpool_intern(run->strings, s, NULL);
 }
 
+void run_gave_up(struct run *run, const struct hit *h, const char *why)
+{
+	run->t->gave_up++;
+	if (run->gave_up++ >= RUN_GAVE_UP_NAMED || !run->o->warn)
+		return;
+	char when[TIME_ISO_LEN];
+	time_format_iso8601(h->ts, when);
+	diagf(run->o->warn, "warning: rule \"%s\": event %s (%s) was not evaluated: a regular expression reached %s\n",
+	      run->r.name, h->identity ? h->identity : "-", when, why);
+}
+
 struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
 {
 	struct hit *h = run_add_hit(run, c, keys, nkeys);
@@ -1512,6 +1523,11 @@ static int finish_rule(struct run *run)
 	         (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
 	if (rc)
 		store_rollback(s);
+	if (run->gave_up > RUN_GAVE_UP_NAMED && run->o->warn)
+		diagf(run->o->warn,
+		      "warning: rule \"%s\": %zu events in all were not evaluated (the first %d named above): "
+		      "a regular expression reached a limit\n",
+		      run->r.name, run->gave_up, RUN_GAVE_UP_NAMED);
 	return rc ? -1 : 0;
 }
 

@@ -34,6 +34,7 @@ struct detect_options {
 
 struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
+	uint64_t gave_up; /* events a rule could not evaluate: a regular expression reached a limit */
 };
 
 /* Makes the field types imported into this case (casebook mapping import) the ones every

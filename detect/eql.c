@@ -1905,11 +1905,7 @@ static int val_date(const struct eql_val *v, int64_t *us)
 {
 	if (v->k == V_STR)
 		return field_date_text(v->s, v->len, us) == 0;
-	if (v->k == V_NUM && isfinite(v->n) && fabs(v->n) < 9.2e15) {
-		*us = (int64_t)v->n * 1000;
-		return 1;
-	}
-	return 0;
+	return v->k == V_NUM && field_date_ms(v->n, us) == 0;
 }
 
 static int cmp_right(void *c, const struct eql_val *v)

@@ -1,11 +1,8 @@
 #include "detect/esql.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 #include "detect/field.h"
 #include "detect/grok.h"
 #include "detect/kql.h"
+#include "detect/regex.h"
 
 #define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
 #define ESQL_LIMIT     1000 /* ES|QL's implicit LIMIT */
@@ -95,7 +93,8 @@ struct esql_query {
 	size_t split;      /* the first command that works on a window's rows, not an event */
 	char **referenced; /* the names the window's commands read */
 	size_t nreferenced;
-	size_t truncations; /* rows or groups left out at ESQL_MAX_FANOUT */
+	size_t truncations;        /* rows or groups left out at ESQL_MAX_FANOUT */
+	struct regex_budget regex; /* what its GROK and REPLACE spent (detect/regex.h) */
 };
 
 /* ---- lexing ---- */
@@ -478,16 +477,12 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
 	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
 		const struct enode *a = n->args[1];
-		int code;
-		PCRE2_SIZE off;
+		char msg[160];
 		if (a->kind != N_LIT || a->lit.n != 1 || a->lit.v[0].kind != EK_STR)
 			unsupported(p, at, "REPLACE's regular expression must be a string literal in casebook");
-		else if (!(n->replace = pcre2_compile((PCRE2_SPTR)a->lit.v[0].s, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-		                                      &code, &off, NULL))) {
-			PCRE2_UCHAR msg[120];
-			pcre2_get_error_message(code, msg, sizeof(msg));
-			fail(p, at, "REPLACE: %s", (const char *)msg);
-		}
+		else if (!(n->replace =
+		               regex_compile(a->lit.v[0].s, strlen(a->lit.v[0].s), PCRE2_UTF, msg, sizeof(msg))))
+			fail(p, at, "REPLACE: %s", msg);
 	}
 	if (!p->failed && !strcmp(name, "KQL")) { /* KQL("..."): casebook's own KQL engine, on the event */
 		const struct enode *a = n->args[0];
@@ -1287,8 +1282,9 @@ static int read_json_value(void *ctx, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
-		if (rd->date)
-			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = (int64_t)(d * 1000)});
+		int64_t us;
+		if (rd->date && !field_date_ms(d, &us)) /* out of the years 0001-9999: a number */
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
 		else if (d == floor(d) && fabs(d) < 9.2e18)
 			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
 		else
@@ -1799,9 +1795,8 @@ static struct esql_value replace(const pcre2_code *re, const char *s, const char
 	for (int tries = 0; tries < 8; tries++) {
 		PCRE2_UCHAR *buf = xmalloc(len);
 		PCRE2_SIZE outlen = len;
-		int rc = pcre2_substitute(re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0,
-		                          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
-		                          (PCRE2_SPTR)with, PCRE2_ZERO_TERMINATED, buf, &outlen);
+		int rc = regex_substitute(re, s, strlen(s), PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
+		                          with, buf, &outlen); /* a limit reached: null, the event given up */
 		if (rc >= 0) {
 			struct esql_value v = text((const char *)buf, outlen);
 			free(buf);
@@ -2110,7 +2105,8 @@ static void grok_row(const struct command *c, struct esql_row *r)
 	struct esql_value in = eval(c->input, r);
 	size_t n = grok_field_count(c->grok);
 	char **got = xcalloc(n ? n : 1, sizeof(*got));
-	int ok = single(&in) && in.v[0].kind == EK_STR && grok_match(c->grok, in.v[0].s, got);
+	/* a limit reached (-1): nulls, and the event is given up (esql_rows_of) */
+	int ok = single(&in) && in.v[0].kind == EK_STR && grok_match(c->grok, in.v[0].s, got) > 0;
 	for (size_t i = 0; i < n; i++) {
 		struct esql_value v = null_value;
 		if (ok && got[i]) {
@@ -2486,8 +2482,17 @@ size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id,
 	if (q->meta_version)
 		set_column(&r, "_version", integer(1), 0);
 	rows_push(&rs, &r);
+	struct esql_query *mq = (struct esql_query *)q; /* its counters */
+	regex_budget_event(&mq->regex);
+	struct regex_budget *was = regex_budget_use(&mq->regex);
 	for (size_t i = 0; i < q->split && rs.n; i++)
-		apply_rowwise(&q->cmds[i], &rs, &((struct esql_query *)q)->truncations);
+		apply_rowwise(&q->cmds[i], &rs, &mq->truncations);
+	regex_budget_use(was);
+	if (mq->regex.exhausted) { /* the event was not evaluated whole: no rows (esql_gave_up says why) */
+		for (size_t i = 0; i < rs.n; i++)
+			esql_row_release(&rs.v[i]);
+		rs.n = 0;
+	}
 	/* what the window's commands read comes out of the event now: the row outlives it */
 	for (size_t i = 0; i < rs.n; i++) {
 		struct esql_row *x = &rs.v[i];
@@ -2509,10 +2514,23 @@ size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id,
 	return n;
 }
 
+const char *esql_gave_up(const struct esql_query *q)
+{
+	return q->regex.exhausted ? q->regex.why : NULL;
+}
+
+size_t esql_given_up(const struct esql_query *q)
+{
+	return q->regex.gave_up;
+}
+
 void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nrows)
 {
 	struct rows rs = {*rows, *nrows, *nrows};
 	int limited = 0;
+	/* a window's matches share one event's budget; one that reaches it is null, and counted */
+	regex_budget_event(&((struct esql_query *)q)->regex);
+	struct regex_budget *was = regex_budget_use(&((struct esql_query *)q)->regex);
 	for (size_t i = q->split; i < q->ncmds; i++) {
 		const struct command *c = &q->cmds[i];
 		if (c->kind == K_STATS)
@@ -2526,6 +2544,7 @@ void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nro
 	}
 	if (!limited)
 		truncate_rows(&rs, ESQL_LIMIT);
+	regex_budget_use(was);
 	*rows = rs.v;
 	*nrows = rs.n;
 }

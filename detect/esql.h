@@ -69,6 +69,12 @@ int esql_has_id_metadata(const struct esql_query *q);
  * 1,024 counted (memory stays bounded by the batch, not by an array's length). */
 size_t esql_truncations(const struct esql_query *q);
 
+/* Whether the last esql_rows_of gave up on its event: a regular expression (GROK, REPLACE)
+ * reached a limit of detect/regex.h, so the event gave no rows. NULL, or which limit. */
+const char *esql_gave_up(const struct esql_query *q);
+/* How many events (or windows, in esql_finish) reached such a limit so far. */
+size_t esql_given_up(const struct esql_query *q);
+
 /* The rows the event gives through the per-event commands (0, 1, or more after MV_EXPAND),
  * appended to *rows; metadata holds _id, _index and _version. Each row keeps only what the
  * rest of the pipeline reads, so that it outlives the event. Returns how many. */

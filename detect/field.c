@@ -377,6 +377,19 @@ enum field_type field_type(const char *path, size_t len)
 	return FT_KEYWORD;
 }
 
+/* Epoch milliseconds of the years 0001-9999, as ingest takes @timestamp: no date arithmetic
+ * on an instant from an event can then overflow. */
+#define FIRST_MS (-62135596800000.0) /* 0001-01-01 */
+#define PAST_MS  253402300800000.0   /* 10000-01-01 */
+
+int field_date_ms(double ms, int64_t *us)
+{
+	if (!(ms >= FIRST_MS && ms < PAST_MS)) /* NaN too */
+		return -1;
+	*us = (int64_t)ms * 1000;
+	return 0;
+}
+
 int field_date_text(const char *s, size_t len, int64_t *us)
 {
 	if (!len || len > 40)
@@ -390,10 +403,7 @@ int field_date_text(const char *s, size_t len, int64_t *us)
 		buf[len] = '\0';
 		errno = 0;
 		long long ms = strtoll(buf, NULL, 10);
-		if (errno || ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
-			return -1;
-		*us = (int64_t)ms * 1000;
-		return 0;
+		return errno ? -1 : field_date_ms((double)ms, us);
 	}
 	return time_parse_iso8601(s, len, us, NULL);
 }
@@ -402,11 +412,7 @@ int field_date_json(const cJSON *v, int64_t *us)
 {
 	if (cJSON_IsString(v))
 		return field_date_text(v->valuestring, strlen(v->valuestring), us);
-	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && fabs(v->valuedouble) < 9.2e15) {
-		*us = (int64_t)v->valuedouble * 1000;
-		return 0;
-	}
-	return -1;
+	return cJSON_IsNumber(v) ? field_date_ms(v->valuedouble, us) : -1;
 }
 
 /* ---- addresses ---- */

@@ -77,6 +77,9 @@ enum field_type field_type_named(const char *type);
 /* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none). */
 void field_types_set(char *const *names, const enum field_type *types, size_t n);
 
+/* Epoch milliseconds as an instant (UTC microseconds), when in the years 0001-9999 (as
+ * ingest's @timestamp: date arithmetic on it cannot overflow). 0 or -1. */
+int field_date_ms(double ms, int64_t *us);
 /* A JSON value or literal text as an instant (UTC microseconds): an ISO 8601 string, or a
  * number or digit string as epoch milliseconds, as Elasticsearch reads a date. 0 or -1. */
 int field_date_text(const char *s, size_t len, int64_t *us);

@@ -1,13 +1,11 @@
 #include "detect/grok.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/regex.h"
 
 #define GROK_MAX_EXPANSION 16 /* library patterns refer to others this deep at most */
 
@@ -176,14 +174,11 @@ struct grok *grok_compile(const char *pattern, char *why, size_t whylen, int *un
 		grok_free(g);
 		return NULL;
 	}
-	int code;
-	PCRE2_SIZE at;
-	g->re = pcre2_compile((PCRE2_SPTR)re.buf, re.len, PCRE2_UTF | PCRE2_DUPNAMES, &code, &at, NULL);
+	char msg[200];
+	g->re = regex_compile(re.buf, re.len, PCRE2_UTF | PCRE2_DUPNAMES, msg, sizeof(msg));
 	strbuf_release(&re);
 	if (!g->re) {
-		PCRE2_UCHAR msg[160];
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		snprintf(why, whylen, "GROK: %s", (const char *)msg);
+		snprintf(why, whylen, "GROK: %s", msg);
 		grok_free(g);
 		return NULL;
 	}
@@ -221,9 +216,11 @@ enum grok_type grok_field_type(const struct grok *g, size_t i)
 
 int grok_match(const struct grok *g, const char *subject, char **values)
 {
-	int rc = pcre2_match(g->re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, g->md, NULL);
+	int rc = regex_match(g->re, subject, strlen(subject), g->md);
+	if (rc == REGEX_GAVE_UP)
+		return -1;
 	if (rc < 0)
-		return 0; /* no match, or one pcre2 gave up on (its match limit): no fields */
+		return 0;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(g->md);
 	for (size_t i = 0; i < g->n; i++) {
 		char name[32];

@@ -21,8 +21,9 @@ size_t grok_field_count(const struct grok *g);
 const char *grok_field_name(const struct grok *g, size_t i);
 enum grok_type grok_field_type(const struct grok *g, size_t i);
 
-/* Matches subject; on a match, values[i] is each field's text (malloc'd, NULL when its part
- * did not take part) and 1 is returned; 0 when the value does not match. */
+/* Matches subject within the bounds of detect/regex.h; on a match, values[i] is each field's
+ * text (malloc'd, NULL when its part did not take part) and 1 is returned; 0 when the value
+ * does not match; -1 when a limit was reached (the budget in use says which): unknown. */
 int grok_match(const struct grok *g, const char *subject, char **values);
 
 #endif

@@ -10,8 +10,12 @@
 
 #include "store/store.h"
 
+#define MAPPING_MAX_BYTES (16 << 20) /* a mapping file is read whole: at most this */
+
 /* Reads the file and stores every typed field. Returns 0 with the count in *n, or -1 with the
- * reason in why (the file is not JSON, or holds no mapping; or the store failed). */
+ * reason in why, nothing stored: the file is over MAPPING_MAX_BYTES, not JSON, or holds no
+ * mapping; a field's name or type is over FIELD_NAME_MAX or FIELD_TYPE_MAX bytes (named), the
+ * case would hold over FIELD_TYPES_MAX (store/rules.h); or the store failed. */
 int mapping_import_file(struct store *s, const char *path, size_t *n, char *why, size_t whylen);
 
 #endif

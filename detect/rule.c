@@ -28,6 +28,21 @@ int64_t rule_window_to(const struct rule *r, int64_t T)
 	return date_math_apply(&r->to_math, T, 1);
 }
 
+/* A member's text in a reason, " (TEXT) ", its first 40 bytes: for "%s%.40s%s". */
+#define QUOTED_TEXT(t) (t) ? " (" : " ", (t) ? (t) : "", !(t) ? "" : strlen(t) > 40 ? "…) " : ") "
+
+/* Reads a rule's date math member; the reason names it, its text and what is wrong. 0 or -1. */
+static int date_math_field(const char *name, const char *text, const char *example, struct date_math *m, char *why,
+                           size_t whylen)
+{
+	char dm_why[120];
+	if (!date_math_parse(text, m, dm_why, sizeof(dm_why)))
+		return 0;
+	snprintf(why, whylen, "\"%s\"%s%.40s%smust be date math such as %s: %s", name, QUOTED_TEXT(text), example,
+	         dm_why);
+	return -1;
+}
+
 static char *dup_string(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -153,18 +168,19 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		return -1;
 	}
 	r->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "enabled"));
-	if (time_parse_duration(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "interval")),
-	                        &r->interval_us) ||
-	    r->interval_us <= 0) {
+	if (time_parse_duration(r->interval, &r->interval_us) || r->interval_us <= 0) {
+		snprintf(
+		    why, whylen,
+		    "\"interval\"%s%.40s%smust be a duration such as 5m: a number up to 1000000 and a unit, ms, s, "
+		    "m, h or d",
+		    QUOTED_TEXT(r->interval));
 		rule_release(r);
-		return fail_why(why, whylen, "\"interval\" must be a duration such as 5m");
+		return -1;
 	}
-	char dm_why[120];
 	int64_t from_least; /* not needed: the window's start only bounds the candidates by its most */
-	if (date_math_parse(r->from, &r->from_math, dm_why, sizeof(dm_why)) ||
-	    date_math_parse(r->to, &r->to_math, dm_why, sizeof(dm_why))) {
+	if (date_math_field("from", r->from, "now-6m", &r->from_math, why, whylen) ||
+	    date_math_field("to", r->to, "now", &r->to_math, why, whylen)) {
 		rule_release(r);
-		snprintf(why, whylen, "\"from\" and \"to\" must be date math such as now-6m and now: %s", dm_why);
 		return -1;
 	}
 	date_math_bounds(&r->from_math, 0, &from_least, &r->lookback_us);

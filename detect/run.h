@@ -121,6 +121,7 @@ struct run {
 	 * before replay_t have been replayed */
 	int streaming;
 	int64_t replay_t;
+	size_t gave_up;   /* events the rule could not evaluate (run_gave_up) */
 	int once_per_hit; /* each hit is offered to the alerts once (a replay cursor passes it):
 	                   * no need to remember the uuids seen */
 	struct plan plan;
@@ -135,6 +136,11 @@ int run_matches(struct run *run, const cJSON *ev);
 struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
 /* The same, its identity and index kept (interned), for a type that needs them at once. */
 struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
+/* The rule could not evaluate the hit's event: a limit (detect/regex.h) was reached, which why
+ * names. The event is counted (detect_totals.gave_up) and, the first RUN_GAVE_UP_NAMED of a
+ * rule, named in a warning; finish_rule says how many there were in all. */
+#define RUN_GAVE_UP_NAMED 10
+void run_gave_up(struct run *run, const struct hit *h, const char *why);
 /* s interned in the run's strings: it lives as long as the detect run. */
 const char *run_intern(struct run *run, const char *s);
 

@@ -70,6 +70,8 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 	struct hit *h = run_add_named_hit(run, c, NULL, 0);
 	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
 	                  &st->cap)) {
+		if (esql_gave_up(st->q))
+			run_gave_up(run, h, esql_gave_up(st->q));
 		free(h->keys);
 		run->nhits--; /* its strings stay in the run's pool */
 	}
@@ -210,7 +212,7 @@ static int esql_finish_run(struct run *run)
 	if (nT > 1)
 		qsort(Ts, nT, sizeof(*Ts), by_int64);
 	struct esql_alert *alerts = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, given_up = esql_given_up(st->q);
 	for (size_t k = 0; k < nT; k++) {
 		if (k && Ts[k] == Ts[k - 1])
 			continue;
@@ -230,6 +232,11 @@ static int esql_finish_run(struct run *run)
 	}
 	free(Ts);
 	run->t->matched += n;
+	if (esql_given_up(st->q) > given_up && run->o->warn)
+		diagf(run->o->warn,
+		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
+		      "SORT or LIMIT; its values there are null\n",
+		      run->r.name, esql_given_up(st->q) - given_up);
 	/* the alerts are in execution order already, each execution's in the query's row order */
 	if (esql_truncations(st->q) && run->o->warn)
 		diagf(run->o->warn,

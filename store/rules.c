@@ -303,17 +303,56 @@ void rule_rows_release(struct rule_rows *l)
 
 int store_field_type_put(struct store *s, const char *field, const char *type)
 {
+	return store_field_types_put(s, &field, &type, 1);
+}
+
+int store_field_types_put(struct store *s, const char *const *fields, const char *const *types, size_t n)
+{
 	sqlite3_stmt *st;
 	if (store_prepare(s,
 	                  "INSERT INTO field_types(field, type) VALUES (?1, ?2) "
 	                  "ON CONFLICT(field) DO UPDATE SET type = excluded.type",
 	                  &st))
 		return -1;
-	sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a field type");
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_bind_text(st, 1, fields[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, types[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a field type");
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_field_type_count(struct store *s, size_t *n)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT count(*) FROM field_types", &st))
+		return -1;
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : store_fail(s, "counting the field types");
+	*n = rc ? 0 : (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Whether a row is within the bounds mapping import keeps; if not, the store's error says why. */
+static int field_type_bounded(struct store *s, sqlite3_stmt *st, size_t nth)
+{
+	int name_bytes = sqlite3_column_bytes(st, 0), type_bytes = sqlite3_column_bytes(st, 1);
+	strbuf_reset(&s->err);
+	if (nth > FIELD_TYPES_MAX)
+		strbuf_addf(&s->err, "reading the field types: more than %d", FIELD_TYPES_MAX);
+	else if (name_bytes > FIELD_NAME_MAX)
+		strbuf_addf(&s->err, "reading the field types: a field name of %d bytes, over %d", name_bytes,
+		            FIELD_NAME_MAX);
+	else if (type_bytes > FIELD_TYPE_MAX)
+		strbuf_addf(&s->err, "reading the field types: a type of %d bytes, over %d", type_bytes,
+		            FIELD_TYPE_MAX);
+	else
+		return 1;
+	strbuf_addstr(&s->err, " (this case was not made by casebook mapping import)");
+	return 0;
 }
 
 int store_field_types_each(struct store *s, field_type_fn fn, void *ctx)
@@ -322,7 +361,12 @@ int store_field_types_each(struct store *s, field_type_fn fn, void *ctx)
 	if (store_prepare(s, "SELECT field, type FROM field_types ORDER BY field", &st))
 		return -1;
 	int rc;
+	size_t nth = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!field_type_bounded(s, st, ++nth)) {
+			sqlite3_finalize(st);
+			return -1;
+		}
 		const char *field = store_col_text(st, 0), *type = store_col_text(st, 1);
 		if (field && type && fn(ctx, field, type)) {
 			rc = SQLITE_DONE;

@@ -66,9 +66,20 @@ int store_exception_items_each(struct store *s, const char *list_id, const char 
 int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx);
 int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);
 
-/* Field types imported from an index mapping (casebook mapping import). */
+/* Field types imported from an index mapping (casebook mapping import), bounded so that a
+ * mapping cannot grow the case and every later search (docs/RELIABILITY.md): */
+#define FIELD_NAME_MAX  512   /* bytes of a field's dotted name */
+#define FIELD_TYPE_MAX  64    /* bytes of its type */
+#define FIELD_TYPES_MAX 20000 /* field types in a case */
+/* Stores (or replaces) a field's type; the caller keeps within the bounds. */
 int store_field_type_put(struct store *s, const char *field, const char *type);
+/* The same for n fields, with one statement. 0 or -1. */
+int store_field_types_put(struct store *s, const char *const *fields, const char *const *types, size_t n);
+/* How many field types the case holds. 0 or -1. */
+int store_field_type_count(struct store *s, size_t *n);
 typedef int (*field_type_fn)(void *ctx, const char *field, const char *type);
+/* Calls fn for each field type, by name; a case with more, or longer, than the bounds allow
+ * (made elsewhere) is an error saying so, before anything is read into memory. */
 /* Every imported type, by field name; fn returning non-zero stops. 0 or -1. */
 int store_field_types_each(struct store *s, field_type_fn fn, void *ctx);
 

@@ -583,6 +583,62 @@ static void test_date_math(void **state)
 	}
 }
 
+/* Date math reaches at most 10,000 years (of 366 days) from now, each step and all of them
+ * together, so no instant it makes overflows: now-9999999y overflowed a signed integer
+ * (UBSan aborted rules import; the release build said "from must not be after to"). A rule
+ * says which of its fields is out of range; an interval too, and what its range is. */
+static void test_date_math_out_of_range_is_named(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *expr, *why;
+	} far[] = {
+	    {"now-9999999y", "-9999999y reaches beyond 10000 years from now"},
+	    {"now+9999999y", "+9999999y reaches beyond 10000 years from now"},
+	    {"now-9999999M", "-9999999M reaches beyond 10000 years from now"},
+	    {"now-9999999w", "-9999999w reaches beyond 10000 years from now"},
+	    {"now-9999999w-9999999w-9999999w-9999999w", "-9999999w reaches beyond 10000 years from now"},
+	    {"now-5000y-5000y-1d", "-1d reaches beyond 10000 years from now"},
+	    {"now-3660000d+1h", "+1h reaches beyond 10000 years from now"},
+	};
+	for (size_t i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		struct date_math m;
+		char why[120];
+		assert_int_equal(date_math_parse(far[i].expr, &m, why, sizeof(why)), -1);
+		assert_string_equal(why, far[i].why);
+	}
+	struct date_math m;
+	char why[120];
+	assert_int_equal(date_math_parse("now-9999y/y", &m, why, sizeof(why)), 0);
+	assert_int_equal(date_math_parse("now-3660000d", &m, why, sizeof(why)), 0);
+	int64_t least, most;
+	date_math_bounds(&m, 0, &least, &most);
+	assert_int_equal(most, INT64_C(3660000) * 86400 * TIME_US_PER_SEC);
+	static const struct {
+		const char *fields, *why;
+	} rules[] = {
+	    {"\"from\":\"now-9999999y\"", "\"from\" (now-9999999y) must be date math such as now-6m: -9999999y "
+	                                  "reaches beyond 10000 years from now"},
+	    {"\"to\":\"now+9999999M\"", "\"to\" (now+9999999M) must be date math such as now: +9999999M "
+	                                "reaches beyond 10000 years from now"},
+	    {"\"interval\":\"9999999d\"", "\"interval\" (9999999d) must be a duration such as 5m: a number up to "
+	                                  "1000000 and a unit, ms, s, m, h or d"},
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		char text[400];
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"d\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"query\",\"query\":\"a:b\",%s}",
+		         rules[i].fields);
+		cJSON *obj = cJSON_Parse(text);
+		struct rule r;
+		char rwhy[200];
+		assert_int_equal(rule_from_json(obj, &r, rwhy, sizeof(rwhy)), -1);
+		assert_string_equal(rwhy, rules[i].why);
+		cJSON_Delete(obj);
+	}
+}
+
 /* A rule whose window is a calendar day ("now-1d/d" to "now/d"): each execution sees
  * yesterday, whole, whatever its hour; and a schedule of 1 s over 1,000,000 days replays in
  * time linear in executions plus hits (it was executions x hits: 58 s for 2,000 events). */
@@ -1501,6 +1557,7 @@ int main(void)
 	    T(test_exception_added_from_the_command_line),
 	    T(test_rule_formats_and_defaults),
 	    cmocka_unit_test(test_date_math),
+	    cmocka_unit_test(test_date_math_out_of_range_is_named),
 	    T(test_calendar_windows_and_long_schedules),
 	    T(test_reference_exports_when_present),
 	    T(test_pruned_search_agrees_with_full_evaluation),
