@@ -1560,8 +1560,19 @@ static int eql_finish(struct run *run)
 static int finish_rule(struct run *run)
 {
 	struct store *s = run->s;
-	int rc = store_begin(s) || run->type->finish(run) ||
-	         (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	struct detect_totals before = *run->t;
+	if (store_begin(s))
+		return -1;
+	int rc = run->type->finish(run);
+	if (rc > 0) { /* the rule stopped at a bound (said on warn): its alerts are undone, its state
+		       * kept, so it counts as skipped and the next detect tries it again */
+		store_rollback(s);
+		*run->t = before;
+		run->t->rules--;
+		run->t->skipped++;
+		return 0;
+	}
+	rc = rc || (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
 	if (rc)
 		store_rollback(s);
 	return rc ? -1 : 0;

@@ -58,7 +58,9 @@ struct rule_type {
 	int (*prepare)(struct run *run);
 	/* An event that passed the index patterns, parsed: record it when it matters. */
 	void (*consider)(struct run *run, const struct candidate_row *c, const cJSON *ev);
-	/* Replays the executions over what was recorded and creates the alerts (in a transaction). */
+	/* Replays the executions over what was recorded and creates the alerts (in a transaction).
+	 * 0, -1 on an error, or 1 when the rule stopped at a bound it said on o->warn: detect
+	 * undoes its alerts and counts it skipped. */
 	int (*finish)(struct run *run);
 	/* For a pass in @timestamp order (run->streaming): every event earlier than done has been
 	 * considered, so the executions whose window ends before it are decided now, their alerts

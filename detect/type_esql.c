@@ -16,10 +16,17 @@
 #include "detect/esql.h"
 #include "detect/run.h"
 
+/* The rows every event gave for the windows, together (a rule over a whole case keeps them all
+ * to the end: past this, it stops with a fault rather than take the machine's memory). */
+#define ESQL_MAX_HELD_BYTES ((size_t)256 << 20)
+
 struct esql_state {
 	struct esql_query *q;
 	struct esql_row *rows; /* the per-event half's rows; tag: the hit's index */
 	size_t nrows, cap;
+	size_t held;     /* their bytes */
+	char fault[240]; /* why the rule stopped ("" while it runs) */
+	char where[160]; /* the event or execution it stopped at */
 };
 
 static struct esql_query *compile(const struct rule *r, char *why, size_t whylen, int *unsupported)
@@ -56,9 +63,20 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 	return 0;
 }
 
+/* The query stopped: why, and where (the first fault is the one said). */
+static void stop(struct esql_state *st, const char *why, const char *where)
+{
+	if (*st->fault)
+		return;
+	snprintf(st->fault, sizeof(st->fault), "%s", why);
+	snprintf(st->where, sizeof(st->where), "%s", where);
+}
+
 static void esql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	struct esql_state *st = run->state;
+	if (*st->fault)
+		return; /* stopped: the rest would be work for nothing */
 	size_t n;
 	char *const *indices = esql_indices(st->q, &n);
 	if (!index_matches((const char *const *)indices, n, c->ev.r.index))
@@ -68,11 +86,20 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		return;
 	}
 	struct hit *h = run_add_named_hit(run, c, NULL, 0);
+	size_t first = st->nrows;
 	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
 	                  &st->cap)) {
 		free(h->keys);
 		run->nhits--; /* its strings stay in the run's pool */
 	}
+	for (size_t i = first; i < st->nrows; i++)
+		st->held += esql_row_bytes(&st->rows[i]);
+	char where[120];
+	snprintf(where, sizeof(where), "at event \"%s\"", c->ev.r.identity);
+	if (esql_fault(st->q))
+		stop(st, esql_fault(st->q), where);
+	else if (st->held > ESQL_MAX_HELD_BYTES)
+		stop(st, "the rows its events keep for the windows would take more than 256 MiB", where);
 }
 
 struct esql_alert {
@@ -197,9 +224,21 @@ static size_t first_row_at(const struct run *run, const struct esql_state *st, i
 	return lo;
 }
 
+/* Says why the rule stopped: it makes no alerts this run (detect undoes what it made). */
+static int report_stop(struct run *run)
+{
+	struct esql_state *st = run->state;
+	if (run->o->warn)
+		diagf(run->o->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n", run->r.name,
+		      run->r.rule_id, (long long)run->r.version, st->fault, st->where);
+	return 1;
+}
+
 static int esql_finish_run(struct run *run)
 {
 	struct esql_state *st = run->state;
+	if (*st->fault)
+		return report_stop(run);
 	ordering = run;
 	if (st->nrows > 1)
 		qsort(st->rows, st->nrows, sizeof(*st->rows), by_row_time);
@@ -221,6 +260,14 @@ static int esql_finish_run(struct run *run)
 		for (size_t i = 0; i < nw; i++)
 			esql_row_copy(&window[i], &st->rows[a + i]);
 		esql_finish(st->q, &window, &nw);
+		if (esql_fault(st->q)) {
+			char at[TIME_ISO_LEN], where[80];
+			time_format_iso8601(Ts[k], at);
+			snprintf(where, sizeof(where), "in the execution at %s", at);
+			stop(st, esql_fault(st->q), where);
+			free(window);
+			break;
+		}
 		for (size_t i = 0; i < nw; i++) {
 			if (n == cap)
 				alerts = xrealloc(alerts, (cap = cap ? cap * 2 : 64) * sizeof(*alerts));
@@ -229,6 +276,12 @@ static int esql_finish_run(struct run *run)
 		free(window);
 	}
 	free(Ts);
+	if (*st->fault) {
+		for (size_t i = 0; i < n; i++)
+			esql_row_release(&alerts[i].row);
+		free(alerts);
+		return report_stop(run);
+	}
 	run->t->matched += n;
 	/* the alerts are in execution order already, each execution's in the query's row order */
 	if (esql_truncations(st->q) && run->o->warn)

@@ -1087,6 +1087,41 @@ static void test_esql_rule(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+/* A rule whose ES|QL query meets a bound stops with an error naming the rule, the bound and the
+ * event; its alerts are undone and it counts as skipped (it ran until malloc aborted). */
+static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
+{
+	(void)state;
+	struct strbuf q;
+	strbuf_init(&q, 1024);
+	strbuf_addstr(&q, "{\"rule_id\":\"bomb\",\"name\":\"Bomb\",\"description\":\"d\",\"risk_score\":21,"
+	                  "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"FROM logs-* METADATA _id | EVAL a = "
+	                  "CONCAT(user.name, user.name)");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
+	strbuf_addstr(&q, "\"}");
+	import_rule_text(q.buf);
+	strbuf_release(&q);
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	FILE *mem = tmpfile();
+	struct detect_options o = {.rule_id = "bomb", .now_us = NOW, .warn = mem};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.rules, 0);
+	assert_int_equal(t.skipped, 1);
+	assert_int_equal(t.created, 0);
+	rewind(mem);
+	char msgs[1024] = "";
+	msgs[fread(msgs, 1, sizeof(msgs) - 1, mem)] = '\0';
+	fclose(mem);
+	assert_string_equal(msgs, "error: rule \"Bomb\" (bomb v1) stopped: CONCAT would make a value over 1 MiB "
+	                          "(1,048,576 bytes), the most a function makes, at event \"e1\"; it made no alerts\n");
+}
+
 /* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it
  * joined on the first value only). */
 static void test_sequence_joins_on_every_array_value(void **state)
@@ -1509,6 +1544,7 @@ int main(void)
 	    T(test_threshold_rule),
 	    T(test_new_terms_rule),
 	    T(test_esql_rule),
+	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_column_prefilter_sees_arrays_and_numbers),
