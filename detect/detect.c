@@ -711,6 +711,15 @@ static int seen_has(const struct run *run, const char *uuid)
 	return run->seen.slot[i][0] == key[0] && run->seen.slot[i][1] == key[1];
 }
 
+void run_forget_seen(struct run *run)
+{
+	struct uuid_set *u = &run->seen;
+	if (u->n < 65536) /* few: kept, rather than cleared at each window */
+		return;
+	memset(u->slot, 0, u->cap * sizeof(*u->slot));
+	u->n = 0;
+}
+
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {

@@ -155,6 +155,9 @@ size_t run_take_decided(void *items, size_t n, size_t size, size_t at, int64_t l
 /* The values joined by the unit separator (never in a field name or value that matters, and
  * kept apart from the values by sanitizing on output): a group's or a term's key. malloc'd. */
 char *run_join_values(char *const *values, size_t n);
+/* Forgets the alert uuids this run met when they are many: for a type whose uuids name their
+ * window, called when the window changes (none met before can recur), so memory stays bounded. */
+void run_forget_seen(struct run *run);
 /* Forgets hits[0, n), or hits from n on: the types that stream drop what their executions
  * are done with. */
 void run_drop_hits(struct run *run, size_t n);
