@@ -109,6 +109,7 @@ struct esql_query {
 	const char *budget_of; /* "one event", "one execution's window" */
 	int faulted;
 	char fault[200];
+	PCRE2_UCHAR *replaced; /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
 };
 
 /* ---- lexing ---- */
@@ -1232,6 +1233,7 @@ void esql_free(struct esql_query *q)
 	for (size_t i = 0; i < q->nreferenced; i++)
 		free(q->referenced[i]);
 	free(q->referenced);
+	free(q->replaced);
 	free(q);
 }
 
@@ -1915,36 +1917,28 @@ static struct esql_value eval_case(const struct enode *n, const struct esql_row 
 	return i < n->nargs ? eval(n->args[i], r) : null_value;
 }
 
-/* REPLACE: every match of the expression in s replaced ($1 and ${name} name groups). The
- * output buffer never exceeds ESQL_MAX_MADE: PCRE2 says the length it would need instead. A
- * match that hits PCRE2's limits is a fault (its answer is unknown); a subject that is not
- * UTF-8 is null, as before. */
+/* REPLACE: every match of the expression in s replaced ($1 and ${name} name groups), in one
+ * pass into the query's buffer of ESQL_MAX_MADE (PCRE2 says the length it would need when that
+ * is short: a fault). A match that hits PCRE2's limits is a fault (its answer is unknown); a
+ * subject that is not UTF-8 is null, as before. */
 static struct esql_value replace(const pcre2_code *re, const char *s, const char *with)
 {
-	PCRE2_SIZE len = strlen(s) * 2 + strlen(with) + 64;
-	if (len > ESQL_MAX_MADE + 1)
-		len = ESQL_MAX_MADE + 1;
-	for (int tries = 0; tries < 2; tries++) {
-		PCRE2_UCHAR *buf = xmalloc(len);
-		PCRE2_SIZE outlen = len;
-		int rc = pcre2_substitute(re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0,
-		                          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
-		                          (PCRE2_SPTR)with, PCRE2_ZERO_TERMINATED, buf, &outlen);
-		if (rc >= 0) {
-			struct esql_value v = text((const char *)buf, outlen);
-			free(buf);
-			return v;
-		}
-		free(buf);
-		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
-			PCRE2_UCHAR msg[120];
-			pcre2_get_error_message(rc, msg, sizeof(msg));
-			fault("REPLACE's regular expression gave up: %s", (const char *)msg);
-			break;
-		}
-		if (rc != PCRE2_ERROR_NOMEMORY || too_big("REPLACE", outlen - 1))
-			break;
-		len = outlen; /* the length it needs, its terminating zero included */
+	if (!running->replaced)
+		running->replaced = xmalloc(ESQL_MAX_MADE + 1);
+	PCRE2_SIZE outlen = ESQL_MAX_MADE + 1;
+	int rc = pcre2_substitute(re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0,
+	                          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
+	                          (PCRE2_SPTR)with, PCRE2_ZERO_TERMINATED, running->replaced, &outlen);
+	if (rc >= 0) {
+		charge((size_t)rc * 2 * sizeof(PCRE2_SIZE)); /* each match is work (its offsets), output or not */
+		return text((const char *)running->replaced, outlen);
+	}
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
+		PCRE2_UCHAR msg[120];
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		fault("REPLACE's regular expression gave up: %s", (const char *)msg);
+	} else if (rc == PCRE2_ERROR_NOMEMORY) {
+		too_big("REPLACE", outlen - 1); /* the length it needs, its terminating zero included */
 	}
 	return null_value;
 }
