@@ -691,6 +691,15 @@ static int seen_has(const struct run *run, const char *uuid)
 	return !run->once_per_hit && uuid_set_has(&run->seen, uuid);
 }
 
+void run_forget_seen(struct run *run)
+{
+	struct uuid_set *u = &run->seen;
+	if (u->n < 65536) /* few: kept, rather than cleared at each window */
+		return;
+	memset(u->slot, 0, u->cap * sizeof(*u->slot));
+	u->n = 0;
+}
+
 /* Records uuid as handled in this run (created, or found stored already). */
 static void seen_add(struct run *run, const char *uuid)
 {
@@ -1519,8 +1528,19 @@ static int eql_finish(struct run *run)
 static int finish_rule(struct run *run)
 {
 	struct store *s = run->s;
-	int rc = store_begin(s) || run->type->finish(run) ||
-	         (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	struct detect_totals before = *run->t;
+	if (store_begin(s))
+		return -1;
+	int rc = run->type->finish(run);
+	if (rc > 0) { /* the rule stopped at a bound (said on warn): its alerts are undone, its state
+		       * kept, so it counts as skipped and the next detect tries it again */
+		store_rollback(s);
+		*run->t = before;
+		run->t->rules--;
+		run->t->skipped++;
+		return 0;
+	}
+	rc = rc || (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
 	if (rc)
 		store_rollback(s);
 	if (run->gave_up > RUN_GAVE_UP_NAMED && run->o->warn)

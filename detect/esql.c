@@ -23,6 +23,14 @@
  * fields (their combinations multiply). Beyond, the first ones count (esql_truncations says
  * how often), as threshold and new terms rules count an event's first 1,024 groups. */
 #define ESQL_MAX_FANOUT 1024
+/* What a query may make, so that no rule runs away (a hit limit stops the query with a fault,
+ * esql_fault: its rows are dropped and the caller says why; never an abort, never a value cut
+ * short). A function makes at most 1 MiB (Elasticsearch refuses CONCAT's and REPLACE's past
+ * it too); the values made or read and the rows of one event at most 64 MiB in all, of one
+ * execution's window 1 GiB (its rows included). */
+#define ESQL_MAX_MADE         ((size_t)1 << 20)
+#define ESQL_MAX_EVENT_BYTES  ((size_t)64 << 20)
+#define ESQL_MAX_WINDOW_BYTES ((size_t)1 << 30)
 
 /* ---- the pipeline ---- */
 
@@ -95,6 +103,12 @@ struct esql_query {
 	size_t nreferenced;
 	size_t truncations;        /* rows or groups left out at ESQL_MAX_FANOUT */
 	struct regex_budget regex; /* what its GROK and REPLACE spent (detect/regex.h) */
+	/* the budget of the half that runs (see esql_rows_of, esql_finish): bytes spent so far */
+	size_t spent, budget;
+	const char *budget_of; /* "one event", "one execution's window" */
+	int faulted;
+	char fault[200];
+	PCRE2_UCHAR *replaced; /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
 };
 
 /* ---- lexing ---- */
@@ -262,9 +276,11 @@ static void value_free(struct esql_value *v)
 	v->n = 0;
 }
 
+/* Appends a scalar; the array doubles when its length reaches a power of two. */
 static void value_add(struct esql_value *v, struct esql_scalar s)
 {
-	v->v = xrealloc(v->v, (v->n + 1) * sizeof(*v->v));
+	if (!(v->n & (v->n - 1)))
+		v->v = xrealloc(v->v, (v->n ? v->n * 2 : 1) * sizeof(*v->v));
 	v->v[v->n++] = s;
 }
 
@@ -307,6 +323,59 @@ static struct esql_value text(const char *s, size_t len)
 }
 
 static const struct esql_value null_value = {NULL, 0};
+
+/* ---- budgets ---- */
+
+/* The query esql_rows_of or esql_finish is running (one at a time: detect is one thread), so
+ * that evaluation deep in an expression can stop it. */
+static struct esql_query *running;
+
+static void fault(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fault(const char *fmt, ...)
+{
+	if (!running || running->faulted)
+		return;
+	running->faulted = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(running->fault, sizeof(running->fault), fmt, ap);
+	va_end(ap);
+}
+
+static int faulted(void)
+{
+	return running && running->faulted;
+}
+
+/* Counts bytes made, read or copied against the running half's budget. */
+static void charge(size_t bytes)
+{
+	if (!running || running->faulted)
+		return;
+	running->spent += bytes;
+	if (running->spent > running->budget)
+		fault("the values and rows of %s would take more than %zu MiB", running->budget_of,
+		      running->budget >> 20);
+}
+
+static size_t value_bytes(const struct esql_value *v)
+{
+	size_t n = v->n * sizeof(*v->v);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].kind == EK_STR)
+			n += strlen(v->v[i].s) + 1;
+	return n;
+}
+
+/* Whether what the function makes would be over ESQL_MAX_MADE (a string's bytes; SPLIT's
+ * values, each counted with its 32 bytes): a fault if so. */
+static int too_big(const char *function, size_t bytes)
+{
+	if (bytes <= ESQL_MAX_MADE)
+		return 0;
+	fault("%s would make a value over 1 MiB (1,048,576 bytes), the most a function makes", function);
+	return 1;
+}
 
 /* ---- expressions ---- */
 
@@ -1159,6 +1228,7 @@ void esql_free(struct esql_query *q)
 	for (size_t i = 0; i < q->nreferenced; i++)
 		free(q->referenced[i]);
 	free(q->referenced);
+	free(q->replaced);
 	free(q);
 }
 
@@ -1184,6 +1254,11 @@ int esql_has_id_metadata(const struct esql_query *q)
 size_t esql_truncations(const struct esql_query *q)
 {
 	return q->truncations;
+}
+
+const char *esql_fault(const struct esql_query *q)
+{
+	return q->faulted ? q->fault : NULL;
 }
 
 /* ---- rows ---- */
@@ -1297,13 +1372,14 @@ static int read_json_value(void *ctx, const cJSON *j)
 static struct esql_value lookup(const struct esql_row *r, const char *name)
 {
 	long i = column_index(r, name);
-	if (i >= 0)
-		return value_copy(&r->vals[i]);
 	struct esql_value v = {NULL, 0};
-	if (r->src && !hidden(r, name)) {
+	if (i >= 0) {
+		v = value_copy(&r->vals[i]);
+	} else if (r->src && !hidden(r, name)) {
 		struct reading rd = {&v, field_type(name, strlen(name)) == FT_DATE};
 		field_each(r->src, name, strlen(name), read_json_value, &rd);
 	}
+	charge(value_bytes(&v));
 	return v;
 }
 
@@ -1320,6 +1396,16 @@ void esql_row_release(struct esql_row *r)
 		free(r->hidden[i]);
 	free(r->hidden);
 	memset(r, 0, sizeof(*r));
+}
+
+size_t esql_row_bytes(const struct esql_row *r)
+{
+	size_t n = sizeof(*r) + r->cap * (sizeof(*r->names) + sizeof(*r->vals) + 1);
+	for (size_t i = 0; i < r->n; i++)
+		n += strlen(r->names[i]) + 1 + value_bytes(&r->vals[i]);
+	for (size_t i = 0; i < r->nhidden; i++)
+		n += sizeof(*r->hidden) + strlen(r->hidden[i]) + 1;
+	return n;
 }
 
 void esql_row_copy(struct esql_row *to, const struct esql_row *from)
@@ -1538,7 +1624,7 @@ static struct esql_value eval_in(const struct enode *n, const struct esql_row *r
 
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r);
 
-static struct esql_value eval(const struct enode *n, const struct esql_row *r)
+static struct esql_value eval_node(const struct enode *n, const struct esql_row *r)
 {
 	switch (n->kind) {
 	case N_LIT: return value_copy(&n->lit);
@@ -1593,6 +1679,17 @@ static struct esql_value eval(const struct enode *n, const struct esql_row *r)
 	}
 	default: return eval_call(n, r);
 	}
+}
+
+/* A fault stops the evaluation; what each node gives is charged to the budget. */
+static struct esql_value eval(const struct enode *n, const struct esql_row *r)
+{
+	if (faulted())
+		return null_value;
+	struct esql_value v = eval_node(n, r);
+	if (n->kind != N_FIELD) /* lookup charges its own */
+		charge(value_bytes(&v));
+	return v;
 }
 
 static int truthy(const struct esql_value *v)
@@ -1708,16 +1805,38 @@ static int scalar_equal(const struct esql_scalar *a, const struct esql_scalar *b
 	return a->kind == b->kind && !compare_scalars(a, b, &c) && c == 0;
 }
 
+static const struct esql_scalar *deduping; /* qsort has no context */
+
+static int by_scalar_then_index(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct esql_scalar *x = &deduping[a], *y = &deduping[b];
+	int c = 0;
+	if (x->kind != y->kind)
+		c = (x->kind > y->kind) - (x->kind < y->kind);
+	else if (compare_scalars(x, y, &c))
+		c = 0;
+	return c ? c : (a > b) - (a < b);
+}
+
+/* The distinct values, each where it first occurs: sorted, not compared pairwise (VALUES and
+ * COUNT_DISTINCT over a window of many values). */
 static struct esql_value dedupe(const struct esql_value *v)
 {
+	size_t *order = xmalloc((v->n ? v->n : 1) * sizeof(*order));
+	unsigned char *first = xcalloc(v->n ? v->n : 1, 1);
+	for (size_t i = 0; i < v->n; i++)
+		order[i] = i;
+	deduping = v->v;
+	qsort(order, v->n, sizeof(*order), by_scalar_then_index);
+	for (size_t i = 0; i < v->n; i++)
+		first[order[i]] = !i || !scalar_equal(&v->v[order[i]], &v->v[order[i - 1]]);
 	struct esql_value out = null_value;
-	for (size_t i = 0; i < v->n; i++) {
-		size_t k;
-		for (k = 0; k < out.n && !scalar_equal(&out.v[k], &v->v[i]); k++)
-			;
-		if (k == out.n)
+	for (size_t i = 0; i < v->n; i++)
+		if (first[i])
 			value_add(&out, scalar_copy(&v->v[i]));
-	}
+	free(order);
+	free(first);
 	return out;
 }
 
@@ -1764,9 +1883,15 @@ static struct esql_value split(const char *s, const char *delim)
 	size_t dl = strlen(delim);
 	if (!dl)
 		return text(s, strlen(s));
+	size_t bytes = 0;
 	for (const char *p = s;;) {
 		const char *hit = strstr(p, delim);
 		size_t len = hit ? (size_t)(hit - p) : strlen(p);
+		bytes += sizeof(*out.v) + len + 1;
+		if (too_big("SPLIT", bytes)) {
+			value_free(&out);
+			break;
+		}
 		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = xstrndup(p, len)});
 		if (!hit)
 			break;
@@ -1788,25 +1913,24 @@ static struct esql_value eval_case(const struct enode *n, const struct esql_row 
 	return i < n->nargs ? eval(n->args[i], r) : null_value;
 }
 
-/* REPLACE: every match of the expression in s replaced ($1 and ${name} name groups). */
+/* REPLACE: every match of the expression in s replaced ($1 and ${name} name groups), in one
+ * pass into the query's buffer of ESQL_MAX_MADE (PCRE2 says the length it would need when that
+ * is short: a fault). A match that reaches a regular-expression bound (detect/regex.h) gives
+ * up its event; a subject that is not UTF-8 is null, as before. */
 static struct esql_value replace(const pcre2_code *re, const char *s, const char *with)
 {
-	PCRE2_SIZE len = strlen(s) * 2 + strlen(with) + 64;
-	for (int tries = 0; tries < 8; tries++) {
-		PCRE2_UCHAR *buf = xmalloc(len);
-		PCRE2_SIZE outlen = len;
-		int rc = regex_substitute(re, s, strlen(s), PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
-		                          with, buf, &outlen); /* a limit reached: null, the event given up */
-		if (rc >= 0) {
-			struct esql_value v = text((const char *)buf, outlen);
-			free(buf);
-			return v;
-		}
-		free(buf);
-		if (rc != PCRE2_ERROR_NOMEMORY)
-			break;
-		len = outlen + 1; /* the length it needs */
+	if (!running->replaced)
+		running->replaced = xmalloc(ESQL_MAX_MADE + 1);
+	PCRE2_SIZE outlen = ESQL_MAX_MADE + 1;
+	int rc = regex_substitute(re, s, strlen(s), PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, with,
+	                          running->replaced, &outlen);
+	if (rc >= 0) {
+		charge((size_t)rc * 2 * sizeof(PCRE2_SIZE)); /* each match is work (its offsets), output or not */
+		return text((const char *)running->replaced, outlen);
 	}
+	if (rc == PCRE2_ERROR_NOMEMORY)
+		too_big("REPLACE", outlen - 1); /* the length it needs, its terminating zero included */
+	/* REGEX_GAVE_UP: null, and the event is given up (esql_gave_up says why) */
 	return null_value;
 }
 
@@ -1882,7 +2006,9 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 			ok = single(&v);
 			if (ok) {
 				char *piece = scalar_text(&v.v[0]);
-				strbuf_addstr(&b, piece);
+				ok = !too_big("CONCAT", b.len + strlen(piece));
+				if (ok)
+					strbuf_addstr(&b, piece);
 				free(piece);
 			}
 			value_free(&v);
@@ -1919,12 +2045,15 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		if (a[0].n && t) {
 			struct strbuf b;
 			strbuf_init(&b, 64);
-			for (size_t i = 0; i < a[0].n; i++) {
+			int ok = 1;
+			for (size_t i = 0; i < a[0].n && ok; i++) {
 				char *piece = scalar_text(&a[0].v[i]);
-				strbuf_addf(&b, "%s%s", i ? t : "", piece);
+				ok = !too_big("MV_CONCAT", b.len + (i ? strlen(t) : 0) + strlen(piece));
+				if (ok)
+					strbuf_addf(&b, "%s%s", i ? t : "", piece);
 				free(piece);
 			}
-			out = text(b.buf, b.len);
+			out = ok ? text(b.buf, b.len) : null_value;
 			strbuf_release(&b);
 		}
 	} else if (!strcmp(f, "MV_DEDUPE")) {
@@ -2003,6 +2132,9 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 {
 	(void)value;
 	struct leaf_names *ln = ctx;
+	charge(ln->n * sizeof(*ln->names)); /* the names compared: a document of many fields is work */
+	if (faulted())
+		return 1;
 	char *n = xstrndup(name, len);
 	int seen = 0;
 	for (size_t i = 0; i < ln->n && !seen; i++)
@@ -2084,9 +2216,12 @@ static void dissect(const struct command *c, struct esql_row *r)
 		if (!ok) {
 			set_column(r, k->name, null_value, 1);
 		} else if (prev >= 0 && k->append && r->vals[prev].n == 1 && r->vals[prev].v[0].kind == EK_STR) {
+			const char *sep = c->separator ? c->separator : "";
+			if (too_big("DISSECT", strlen(r->vals[prev].v[0].s) + strlen(sep) + strlen(got[i])))
+				break;
 			struct strbuf b; /* %{+key}: joined to what the key already holds */
 			strbuf_init(&b, 64);
-			strbuf_addf(&b, "%s%s%s", r->vals[prev].v[0].s, c->separator ? c->separator : "", got[i]);
+			strbuf_addf(&b, "%s%s%s", r->vals[prev].v[0].s, sep, got[i]);
 			set_column(r, k->name, text(b.buf, b.len), 1);
 			strbuf_release(&b);
 		} else {
@@ -2161,7 +2296,11 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 			set_column(r, c->names[0], v, 1);
 			break;
 		}
+		size_t bytes = esql_row_bytes(r);
 		for (size_t i = 0; i < v.n && i < ESQL_MAX_FANOUT; i++) {
+			charge(bytes);
+			if (faulted())
+				break;
 			struct esql_row copy;
 			esql_row_copy(&copy, r);
 			set_column(&copy, c->names[0], one(scalar_copy(&v.v[i])), 1);
@@ -2182,7 +2321,10 @@ static void apply_rowwise(const struct command *c, struct rows *rs, size_t *trun
 {
 	struct rows out = {NULL, 0, 0};
 	for (size_t i = 0; i < rs->n; i++)
-		apply_row(c, &rs->v[i], &out, truncations);
+		if (faulted())
+			esql_row_release(&rs->v[i]);
+		else
+			apply_row(c, &rs->v[i], &out, truncations);
 	free(rs->v);
 	*rs = out;
 }
@@ -2214,7 +2356,7 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 	*n = 0;
 	struct esql_value *vals = xcalloc(c->nby ? c->nby : 1, sizeof(*vals));
 	size_t *at = xcalloc(c->nby ? c->nby : 1, sizeof(*at));
-	for (size_t r = 0; r < rs->n; r++) {
+	for (size_t r = 0; r < rs->n && !faulted(); r++) {
 		size_t combos = 0;
 		for (size_t f = 0; f < c->nby; f++) {
 			vals[f] = eval(c->by[f].expr, &rs->v[r]);
@@ -2235,6 +2377,7 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 					m.by[f] = scalar_copy(&vals[f].v[at[f]]);
 				}
 			}
+			charge(sizeof(m) + k.len + 1 + c->nby * (sizeof(struct esql_scalar) + sizeof(int)));
 			m.key = strbuf_detach(&k, NULL);
 			if (*n == cap)
 				*out = xrealloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(**out));
@@ -2242,7 +2385,7 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 			size_t f = 0; /* the next combination, like an odometer */
 			while (f < c->nby && (vals[f].n <= 1 || ++at[f] == vals[f].n))
 				at[f++] = 0;
-			if (f == c->nby)
+			if (f == c->nby || faulted())
 				break;
 			if (++combos == ESQL_MAX_FANOUT) {
 				(*truncations)++;
@@ -2328,16 +2471,27 @@ static void inline_aggregates(const struct command *c, struct rows *rs, const st
 		for (size_t k = 0; k < c->nassign; k++)
 			agg[g * c->nassign + k] =
 			    aggregate(c->assign[k].expr, rs, &m[groups[g].a], groups[g].b - groups[g].a);
-	for (size_t r = 0; r < rs->n; r++)
-		for (size_t k = 0; k < c->nassign; k++)
-			set_column(&rs->v[r], c->assign[k].name,
-			           count[r] == 1 ? value_copy(&agg[group_of[r] * c->nassign + k]) : null_value, 1);
+	for (size_t r = 0; r < rs->n && !faulted(); r++)
+		for (size_t k = 0; k < c->nassign; k++) {
+			const struct esql_value *v = &agg[group_of[r] * c->nassign + k];
+			if (count[r] == 1)
+				charge(value_bytes(v)); /* each row holds a copy: VALUES over many rows is work */
+			set_column(&rs->v[r], c->assign[k].name, count[r] == 1 ? value_copy(v) : null_value, 1);
+		}
 	for (size_t i = 0; i < ng * c->nassign; i++)
 		value_free(&agg[i]);
 	free(agg);
 	free(group_of);
 	free(count);
 	(void)n;
+}
+
+static int by_first_row(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	if (x->first != y->first)
+		return (x->first > y->first) - (x->first < y->first);
+	return (x->a > y->a) - (x->a < y->a);
 }
 
 static void stats(const struct command *c, struct rows *rs, size_t *truncations)
@@ -2358,12 +2512,8 @@ static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 		groups[ng++] = (struct group){a, b, m[a].row};
 		a = b;
 	}
-	for (size_t i = 1; i < ng; i++) /* insertion by first row: groups are few */
-		for (size_t j = i; j > 0 && groups[j - 1].first > groups[j].first; j--) {
-			struct group t = groups[j];
-			groups[j] = groups[j - 1];
-			groups[j - 1] = t;
-		}
+	if (ng > 1) /* by first row; groups of the same row stay in key order */
+		qsort(groups, ng, sizeof(*groups), by_first_row);
 	if (c->inline_stats) {
 		inline_aggregates(c, rs, m, n, groups, ng);
 		goto done;
@@ -2467,10 +2617,33 @@ static void truncate_rows(struct rows *rs, size_t limit)
 
 /* ---- the two halves of a run ---- */
 
-size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
+/* Starts a half of a run: its budget, and where a fault goes. */
+static void start_running(struct esql_query *q, size_t budget, const char *of)
+{
+	running = q;
+	q->spent = 0;
+	q->budget = budget;
+	q->budget_of = of;
+}
+
+/* Ends it: after a fault, no row (the caller says why, never a part of an answer). */
+static void stop_running(struct rows *rs)
+{
+	if (faulted()) {
+		for (size_t i = 0; i < rs->n; i++)
+			esql_row_release(&rs->v[i]);
+		rs->n = 0;
+	}
+	running = NULL;
+}
+
+size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
                     struct esql_row **rows, size_t *nrows, size_t *cap)
 {
 	struct rows rs = {NULL, 0, 0};
+	if (q->faulted)
+		return 0;
+	start_running(q, ESQL_MAX_EVENT_BYTES, "one event");
 	struct esql_row r;
 	memset(&r, 0, sizeof(r));
 	r.src = ev;
@@ -2482,19 +2655,18 @@ size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id,
 	if (q->meta_version)
 		set_column(&r, "_version", integer(1), 0);
 	rows_push(&rs, &r);
-	struct esql_query *mq = (struct esql_query *)q; /* its counters */
-	regex_budget_event(&mq->regex);
-	struct regex_budget *was = regex_budget_use(&mq->regex);
-	for (size_t i = 0; i < q->split && rs.n; i++)
-		apply_rowwise(&q->cmds[i], &rs, &mq->truncations);
+	regex_budget_event(&q->regex);
+	struct regex_budget *was = regex_budget_use(&q->regex);
+	for (size_t i = 0; i < q->split && rs.n && !q->faulted; i++)
+		apply_rowwise(&q->cmds[i], &rs, &q->truncations);
 	regex_budget_use(was);
-	if (mq->regex.exhausted) { /* the event was not evaluated whole: no rows (esql_gave_up says why) */
+	if (q->regex.exhausted) { /* the event was not evaluated whole: no rows (esql_gave_up says why) */
 		for (size_t i = 0; i < rs.n; i++)
 			esql_row_release(&rs.v[i]);
 		rs.n = 0;
 	}
 	/* what the window's commands read comes out of the event now: the row outlives it */
-	for (size_t i = 0; i < rs.n; i++) {
+	for (size_t i = 0; i < rs.n && !q->faulted; i++) {
 		struct esql_row *x = &rs.v[i];
 		for (size_t k = 0; k < q->nreferenced && x->src; k++)
 			if (column_index(x, q->referenced[k]) < 0 && !hidden(x, q->referenced[k]))
@@ -2505,9 +2677,13 @@ size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id,
 		free(x->hidden);
 		x->hidden = NULL;
 		x->nhidden = 0;
+		charge(esql_row_bytes(x));
+	}
+	stop_running(&rs);
+	for (size_t i = 0; i < rs.n; i++) {
 		if (*nrows == *cap)
 			*rows = xrealloc(*rows, (*cap = *cap ? *cap * 2 : 64) * sizeof(**rows));
-		(*rows)[(*nrows)++] = *x;
+		(*rows)[(*nrows)++] = rs.v[i];
 	}
 	size_t n = rs.n;
 	free(rs.v);
@@ -2524,27 +2700,43 @@ size_t esql_given_up(const struct esql_query *q)
 	return q->regex.gave_up;
 }
 
-void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nrows)
+void esql_finish(struct esql_query *q, struct esql_row **rows, size_t *nrows)
 {
 	struct rows rs = {*rows, *nrows, *nrows};
 	int limited = 0;
 	/* a window's matches share one event's budget; one that reaches it is null, and counted */
-	regex_budget_event(&((struct esql_query *)q)->regex);
-	struct regex_budget *was = regex_budget_use(&((struct esql_query *)q)->regex);
-	for (size_t i = q->split; i < q->ncmds; i++) {
+	regex_budget_event(&q->regex);
+	struct regex_budget *was = regex_budget_use(&q->regex);
+	start_running(q, ESQL_MAX_WINDOW_BYTES, "one execution's window");
+	for (size_t i = 0; i < rs.n; i++)
+		charge(esql_row_bytes(&rs.v[i]));
+	for (size_t i = q->split; i < q->ncmds && !q->faulted; i++) {
 		const struct command *c = &q->cmds[i];
 		if (c->kind == K_STATS)
-			stats(c, &rs, &((struct esql_query *)q)->truncations);
+			stats(c, &rs, &q->truncations);
 		else if (c->kind == K_SORT)
 			sort_rows(c, &rs);
 		else if (c->kind == K_LIMIT)
 			truncate_rows(&rs, (size_t)c->limit), limited = 1;
 		else
-			apply_rowwise(c, &rs, &((struct esql_query *)q)->truncations);
+			apply_rowwise(c, &rs, &q->truncations);
 	}
 	if (!limited)
 		truncate_rows(&rs, ESQL_LIMIT);
 	regex_budget_use(was);
+	stop_running(&rs);
 	*rows = rs.v;
 	*nrows = rs.n;
+}
+
+size_t esql_window_prefix(const struct esql_query *q)
+{
+	if (q->split == q->ncmds)
+		return ESQL_LIMIT;
+	return q->cmds[q->split].kind == K_LIMIT ? (size_t)q->cmds[q->split].limit : SIZE_MAX;
+}
+
+int esql_window_commands(const struct esql_query *q)
+{
+	return q->split < q->ncmds;
 }

@@ -6,9 +6,11 @@
  * two parts: the commands up to the first STATS, SORT or LIMIT work on one event at a time
  * (esql_rows_of, while detect reads the case), the rest on the rows of one execution's window
  * (esql_finish). An event yields at most 1,024 rows through MV_EXPAND, and a row falls in
- * at most 1,024 groups of its multi-valued BY fields. What casebook cannot evaluate exactly — GROK, DISSECT, ENRICH,
- * RLIKE and REPLACE (Java regular expressions), an unknown function — is refused at parse time, naming it, so a rule is
- * run right or said to be skipped, never run half.
+ * at most 1,024 groups of its multi-valued BY fields. What a query makes is bounded (a
+ * function's value 1 MiB; one event's values and rows 64 MiB; one window's 1 GiB): past a
+ * bound the query stops with a fault that names it (esql_fault), and gives no rows. What casebook cannot evaluate
+ * exactly — GROK, DISSECT, ENRICH, RLIKE and REPLACE (Java regular expressions), an unknown function — is refused at
+ * parse time, naming it, so a rule is run right or said to be skipped, never run half.
  *
  * Values follow ES|QL: a column holds null, one value or several (a multi-valued field); a
  * comparison or arithmetic on null or on several values is null, and WHERE keeps a row only
@@ -68,6 +70,14 @@ int esql_has_id_metadata(const struct esql_query *q);
 /* How often an event's MV_EXPAND rows, or a row's groups, were more than 1,024 and the first
  * 1,024 counted (memory stays bounded by the batch, not by an array's length). */
 size_t esql_truncations(const struct esql_query *q);
+/* Why the query stopped (a bound it met, named), or NULL; once set, it gives no more rows. */
+const char *esql_fault(const struct esql_query *q);
+/* How many of a window's first rows its answer depends on (its first window command is LIMIT,
+ * or it has none: ES|QL's implicit 1,000); SIZE_MAX when every row counts. */
+size_t esql_window_prefix(const struct esql_query *q);
+/* Whether the pipeline has commands that run over a window's rows (STATS, SORT, LIMIT on):
+ * without, the window's answer is its first rows as they are. */
+int esql_window_commands(const struct esql_query *q);
 
 /* Whether the last esql_rows_of gave up on its event: a regular expression (GROK, REPLACE)
  * reached a limit of detect/regex.h, so the event gave no rows. NULL, or which limit. */
@@ -78,14 +88,16 @@ size_t esql_given_up(const struct esql_query *q);
 /* The rows the event gives through the per-event commands (0, 1, or more after MV_EXPAND),
  * appended to *rows; metadata holds _id, _index and _version. Each row keeps only what the
  * rest of the pipeline reads, so that it outlives the event. Returns how many. */
-size_t esql_rows_of(const struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
+size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const char *index, int64_t tag,
                     struct esql_row **rows, size_t *nrows, size_t *cap);
 /* Runs the rest of the pipeline over rows (one execution's window, in time order); the result
  * replaces them. At most limit rows (ES|QL's own LIMIT, else 1,000) are kept. */
-void esql_finish(const struct esql_query *q, struct esql_row **rows, size_t *nrows);
+void esql_finish(struct esql_query *q, struct esql_row **rows, size_t *nrows);
 
 void esql_row_release(struct esql_row *r);
 void esql_row_copy(struct esql_row *to, const struct esql_row *from);
+/* What the row holds in memory, roughly (its columns, names and arrays). */
+size_t esql_row_bytes(const struct esql_row *r);
 /* The columns of the row the pipeline computed (EVAL, RENAME, STATS), as JSON members of obj;
  * with all set, every column. */
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);

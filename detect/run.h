@@ -59,7 +59,9 @@ struct rule_type {
 	int (*prepare)(struct run *run);
 	/* An event that passed the index patterns, parsed: record it when it matters. */
 	void (*consider)(struct run *run, const struct candidate_row *c, const cJSON *ev);
-	/* Replays the executions over what was recorded and creates the alerts (in a transaction). */
+	/* Replays the executions over what was recorded and creates the alerts (in a transaction).
+	 * 0, -1 on an error, or 1 when the rule stopped at a bound it said on o->warn: detect
+	 * undoes its alerts and counts it skipped. */
 	int (*finish)(struct run *run);
 	/* For a pass in @timestamp order (run->streaming): every event earlier than done has been
 	 * considered, so the executions whose window ends before it are decided now, their alerts
@@ -155,6 +157,9 @@ size_t run_take_decided(void *items, size_t n, size_t size, size_t at, int64_t l
 /* The values joined by the unit separator (never in a field name or value that matters, and
  * kept apart from the values by sanitizing on output): a group's or a term's key. malloc'd. */
 char *run_join_values(char *const *values, size_t n);
+/* Forgets the alert uuids this run met when they are many: for a type whose uuids name their
+ * window, called when the window changes (none met before can recur), so memory stays bounded. */
+void run_forget_seen(struct run *run);
 /* Forgets hits[0, n), or hits from n on: the types that stream drop what their executions
  * are done with. */
 void run_drop_hits(struct run *run, size_t n);

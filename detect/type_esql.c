@@ -6,7 +6,7 @@
  * aggregates (STATS) makes an alert of the row's columns, one per row and execution.
  *
  * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
- * once per execution that sees a row, over the rows of its window. */
+ * once for each change of the rows a window holds (replay_windows), not per execution. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,18 @@
 #include "detect/esql.h"
 #include "detect/run.h"
 
+/* The rows every event gave for the windows, together (a rule over a whole case keeps them all
+ * to the end: past this, it stops with a fault rather than take the machine's memory). */
+#define ESQL_MAX_HELD_BYTES ((size_t)256 << 20)
+
 struct esql_state {
 	struct esql_query *q;
 	struct esql_row *rows; /* the per-event half's rows; tag: the hit's index */
 	size_t nrows, cap;
+	size_t held;                /* their bytes */
+	char fault[240];            /* why the rule stopped ("" while it runs) */
+	char where[160];            /* the event or execution it stopped at */
+	int64_t last_from, last_to; /* the window of the last execution alerted */
 };
 
 static struct esql_query *compile(const struct rule *r, char *why, size_t whylen, int *unsupported)
@@ -56,9 +64,20 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 	return 0;
 }
 
+/* The query stopped: why, and where (the first fault is the one said). */
+static void stop(struct esql_state *st, const char *why, const char *where)
+{
+	if (*st->fault)
+		return;
+	snprintf(st->fault, sizeof(st->fault), "%s", why);
+	snprintf(st->where, sizeof(st->where), "%s", where);
+}
+
 static void esql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	struct esql_state *st = run->state;
+	if (*st->fault)
+		return; /* stopped: the rest would be work for nothing */
 	size_t n;
 	char *const *indices = esql_indices(st->q, &n);
 	if (!index_matches((const char *const *)indices, n, c->ev.r.index))
@@ -68,6 +87,7 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		return;
 	}
 	struct hit *h = run_add_named_hit(run, c, NULL, 0);
+	size_t first = st->nrows;
 	if (!esql_rows_of(st->q, ev, h->identity, h->index, (int64_t)(run->nhits - 1), &st->rows, &st->nrows,
 	                  &st->cap)) {
 		if (esql_gave_up(st->q))
@@ -75,17 +95,21 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		free(h->keys);
 		run->nhits--; /* its strings stay in the run's pool */
 	}
+	for (size_t i = first; i < st->nrows; i++)
+		st->held += esql_row_bytes(&st->rows[i]);
+	char where[120];
+	snprintf(where, sizeof(where), "at event \"%s\"", c->ev.r.identity);
+	if (esql_fault(st->q))
+		stop(st, esql_fault(st->q), where);
+	else if (st->held > ESQL_MAX_HELD_BYTES)
+		stop(st, "the rows its events keep for the windows would take more than 256 MiB", where);
 }
 
+/* An alert a row of execution T's answer makes. */
 struct esql_alert {
 	int64_t T;
-	struct esql_row row;
+	const struct esql_row *row;
 };
-
-static int64_t alert_execution(const void *item)
-{
-	return ((const struct esql_alert *)item)->T;
-}
 
 static const struct run *ordering; /* qsort has no context */
 
@@ -105,12 +129,11 @@ static int on_source(const struct run *run)
 }
 
 /* Kibana names a row of a source event by the event; any other row by the execution and the row. */
-static int name_alert(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+static int name_alert(struct run *run, const struct esql_alert *a, char uuid[SHA256_HEX_LEN + 1])
 {
-	const struct esql_alert *a = item;
-	const struct hit *h = &run->hits[a->row.tag];
+	const struct hit *h = &run->hits[a->row->tag];
 	cJSON *row = cJSON_CreateObject();
-	esql_row_to_json(&a->row, row, 1);
+	esql_row_to_json(a->row, row, 1);
 	char *text = cJSON_PrintUnformatted(row);
 	cJSON_Delete(row);
 	struct strbuf salt;
@@ -134,11 +157,11 @@ static void add_computed(cJSON *doc, void *ctx)
 /* An alert of the row's columns alone (an aggregate has no one source event). */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
-	const struct hit *h = &run->hits[a->row.tag];
+	const struct hit *h = &run->hits[a->row->tag];
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
-	esql_row_to_json(&a->row, doc, 1);
+	esql_row_to_json(a->row, doc, 1);
 	cJSON *event = cJSON_CreateObject();
 	cJSON_AddStringToObject(event, "kind", "signal");
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
@@ -163,26 +186,8 @@ static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec
 	struct esql_alert *a = ctx;
 	if (!on_source(run))
 		return make_row_alert(run, a, uuid, exec_t);
-	const struct hit *h = &run->hits[a->row.tag];
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &a->row);
-}
-
-/* The executions that see a row: from the first whose window reaches it, while their window
- * still starts at or before it. */
-static void add_executions(const struct run *run, int64_t t, int64_t **Ts, size_t *n, size_t *cap)
-{
-	for (int64_t T = run_first_execution_seeing(run, t); T <= run->last_t && rule_window_from(&run->r, T) <= t;
-	     T += run->r.interval_us) {
-		if (*n == *cap)
-			*Ts = xrealloc(*Ts, (*cap = *cap ? *cap * 2 : 64) * sizeof(**Ts));
-		(*Ts)[(*n)++] = T;
-	}
-}
-
-static int by_int64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	const struct hit *h = &run->hits[a->row->tag];
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, (void *)a->row);
 }
 
 /* The first row at or after time t (rows in time order). */
@@ -199,55 +204,182 @@ static size_t first_row_at(const struct run *run, const struct esql_state *st, i
 	return lo;
 }
 
+static int64_t row_time(const struct run *run, const struct esql_state *st, size_t i)
+{
+	return run->hits[st->rows[i].tag].time;
+}
+
+/* The first execution from T (on its grid) whose window starts after t: past last_t when none.
+ * A window starts no earlier than lookback_us before its execution, which bounds the search. */
+static int64_t first_execution_past(const struct run *run, int64_t T, int64_t t)
+{
+	const struct rule *r = &run->r;
+	int64_t bound;
+	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
+		bound = run->last_t;
+	int64_t lo = 0, hi = (bound > T ? (bound - T) / r->interval_us : 0) + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (rule_window_from(r, T + mid * r->interval_us) > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return T + lo * r->interval_us;
+}
+
+/* One execution's alerts, its answer's rows in order: 1 when it reached max_signals, 0 when
+ * every row was alerted (or had been), -1 on a store error. *done, when set, is where the
+ * rows not yet offered start (a row before it has made its alert or found it made). */
+static int alert_execution(struct run *run, int64_t T, const struct esql_row *rows, size_t n, size_t *done)
+{
+	int64_t created = 0;
+	for (size_t i = done ? *done : 0; i < n; i++) {
+		struct esql_alert a = {T, &rows[i]};
+		char uuid[SHA256_HEX_LEN + 1];
+		if (name_alert(run, &a, uuid))
+			return -1;
+		int rc = run_alert_once(run, uuid, T, &created, make_alert, &a);
+		if (rc)
+			return rc;
+		if (done)
+			*done = i + 1;
+	}
+	return 0;
+}
+
+/* A window's answer: its rows as they are when the pipeline has no window commands (no copy),
+ * else a copy run through them (*owned). */
+static struct esql_row *window_answer(struct esql_state *st, size_t a, size_t end, size_t *n, int *owned)
+{
+	*n = end - a;
+	*owned = esql_window_commands(st->q);
+	if (!*owned)
+		return st->rows + a;
+	struct esql_row *window = xmalloc((*n ? *n : 1) * sizeof(*window));
+	for (size_t i = 0; i < *n; i++)
+		esql_row_copy(&window[i], &st->rows[a + i]);
+	esql_finish(st->q, &window, n);
+	return window;
+}
+
+static void release_answer(struct esql_row *rows, size_t n, int owned)
+{
+	if (!owned)
+		return;
+	for (size_t i = 0; i < n; i++)
+		esql_row_release(&rows[i]);
+	free(rows);
+}
+
+/* The executions from T to next (not included), whose windows hold the same rows, so the same
+ * answer: each alerts on it. A row of a source event alerts once, so after an execution that
+ * did not reach max_signals the rest of the run would make nothing and are skipped. */
+static int alert_run(struct run *run, int64_t T, int64_t next, const struct esql_row *rows, size_t n, size_t *done)
+{
+	struct esql_state *st = run->state;
+	int source = on_source(run);
+	for (; T < next && T <= run->last_t; T += run->r.interval_us) {
+		int64_t from = rule_window_from(&run->r, T), to = rule_window_to(&run->r, T);
+		if (!source && (from != st->last_from || to != st->last_to))
+			run_forget_seen(run); /* a row's uuid names its window: earlier windows' never recur */
+		st->last_from = from;
+		st->last_to = to;
+		int rc = alert_execution(run, T, rows, n, done);
+		if (rc < 0)
+			return -1;
+		if (source && !rc)
+			break;
+	}
+	return 0;
+}
+
+/* Kibana's executions, walked by the changes of their windows' rows: an execution whose window
+ * holds no row is jumped over, and executions whose windows hold the same rows share one
+ * answer (the rows that count: a window's first esql_window_prefix). So the cost follows the
+ * rows and the executions that see one, not the schedule: interval 1s over 1,000,000 days
+ * walks only the seconds events arrive in, and one answer serves every execution after. */
+static int replay_windows(struct run *run)
+{
+	struct esql_state *st = run->state;
+	const struct rule *r = &run->r;
+	size_t prefix = esql_window_prefix(st->q), done = 0;
+	int direct = on_source(run) && !esql_window_commands(st->q); /* answers are the rows themselves */
+	int64_t T = st->nrows ? run_first_execution_seeing(run, row_time(run, st, 0)) : INT64_MAX;
+	while (T <= run->last_t) {
+		size_t a = first_row_at(run, st, rule_window_from(r, T));
+		size_t b = first_row_at(run, st, rule_window_to(r, T) + 1);
+		if (a >= b) { /* an empty window: on to the first that sees the next row */
+			if (b == st->nrows)
+				break;
+			int64_t at = run_first_execution_seeing(run, row_time(run, st, b));
+			T = at > T ? at : T + r->interval_us;
+			continue;
+		}
+		size_t end = b - a > prefix ? a + prefix : b;
+		int64_t next = first_execution_past(run, T, row_time(run, st, a)); /* its first row leaves */
+		if (end == b && b < st->nrows) {                                   /* or a row enters */
+			int64_t enters = run_first_execution_seeing(run, row_time(run, st, b));
+			next = enters < next ? enters : next;
+		}
+		size_t n;
+		int owned;
+		struct esql_row *answer = window_answer(st, a, end, &n, &owned);
+		if (esql_fault(st->q)) {
+			char at[TIME_ISO_LEN], where[80];
+			time_format_iso8601(T, at);
+			snprintf(where, sizeof(where), "in the execution at %s", at);
+			stop(st, esql_fault(st->q), where);
+			release_answer(answer, n, owned);
+			return 1;
+		}
+		if (done < a)
+			done = a;          /* rows left by a capped execution, now out of every window */
+		size_t offered = done - a; /* of this answer, when it is the rows themselves */
+		int rc = alert_run(run, T, next, answer, n, direct ? &offered : NULL);
+		done = a + offered;
+		release_answer(answer, n, owned);
+		if (rc)
+			return -1;
+		T = next;
+	}
+	return 0;
+}
+
+/* Says why the rule stopped: it makes no alerts this run (detect undoes what it made). */
+static int report_stop(struct run *run)
+{
+	struct esql_state *st = run->state;
+	if (run->o->warn)
+		diagf(run->o->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n", run->r.name,
+		      run->r.rule_id, (long long)run->r.version, st->fault, st->where);
+	return 1;
+}
+
 static int esql_finish_run(struct run *run)
 {
 	struct esql_state *st = run->state;
+	if (*st->fault)
+		return report_stop(run);
 	ordering = run;
 	if (st->nrows > 1)
 		qsort(st->rows, st->nrows, sizeof(*st->rows), by_row_time);
-	int64_t *Ts = NULL;
-	size_t nT = 0, capT = 0;
-	for (size_t i = 0; i < st->nrows; i++)
-		add_executions(run, run->hits[st->rows[i].tag].time, &Ts, &nT, &capT);
-	if (nT > 1)
-		qsort(Ts, nT, sizeof(*Ts), by_int64);
-	struct esql_alert *alerts = NULL;
-	size_t n = 0, cap = 0, given_up = esql_given_up(st->q);
-	for (size_t k = 0; k < nT; k++) {
-		if (k && Ts[k] == Ts[k - 1])
-			continue;
-		int64_t from = rule_window_from(&run->r, Ts[k]), to = rule_window_to(&run->r, Ts[k]);
-		size_t a = first_row_at(run, st, from), b = first_row_at(run, st, to + 1);
-		size_t nw = b > a ? b - a : 0;
-		struct esql_row *window = xmalloc((nw ? nw : 1) * sizeof(*window));
-		for (size_t i = 0; i < nw; i++)
-			esql_row_copy(&window[i], &st->rows[a + i]);
-		esql_finish(st->q, &window, &nw);
-		for (size_t i = 0; i < nw; i++) {
-			if (n == cap)
-				alerts = xrealloc(alerts, (cap = cap ? cap * 2 : 64) * sizeof(*alerts));
-			alerts[n++] = (struct esql_alert){Ts[k], window[i]};
-		}
-		free(window);
-	}
-	free(Ts);
-	run->t->matched += n;
+	size_t given_up = esql_given_up(st->q);
+	int rc = replay_windows(run);
+	if (rc > 0)
+		return report_stop(run);
+	run->t->matched += run->nhits; /* the events that gave the windows a row */
 	if (esql_given_up(st->q) > given_up && run->o->warn)
 		diagf(run->o->warn,
 		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
 		      "SORT or LIMIT; its values there are null\n",
 		      run->r.name, esql_given_up(st->q) - given_up);
-	/* the alerts are in execution order already, each execution's in the query's row order */
 	if (esql_truncations(st->q) && run->o->warn)
 		diagf(run->o->warn,
 		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
 		      "the first 1,024 counted\n",
 		      run->r.name, esql_truncations(st->q));
-	int rc = run_alerts_in_order(run, alerts, n, sizeof(*alerts), alert_execution, name_alert, make_alert);
-	for (size_t i = 0; i < n; i++)
-		esql_row_release(&alerts[i].row);
-	free(alerts);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 static void esql_release(struct run *run)

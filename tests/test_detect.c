@@ -1143,6 +1143,94 @@ static void test_esql_rule(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+/* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
+ * executions whose windows hold the same rows share one answer. It kept every execution's
+ * rows (a copy of its window each) to the end: quadratic, 12.8 GB for 2,000 events. A row of
+ * a source event alerts once, whatever the executions seeing it; max_signals still caps each
+ * execution (30 events in one second, 10 a second); an aggregate alerts per execution. */
+static void test_esql_long_schedule_costs_rows_not_executions(void **state)
+{
+	(void)state;
+	static const char *const rule =
+	    "{\"rule_id\":\"%s\",\"name\":\"%s\",\"description\":\"d\",\"risk_score\":21,\"severity\":"
+	    "\"low\",\"type\":\"esql\",\"interval\":\"1s\",\"from\":\"now-1000000d\",\"max_signals\":%d,"
+	    "\"query\":\"%s\"}";
+	char text[512];
+	snprintf(text, sizeof(text), rule, "src", "src", 10,
+	         "FROM logs-* METADATA _id | WHERE process.name == \\\"nc\\\" | KEEP _id, user.name");
+	import_rule_text(text);
+	snprintf(text, sizeof(text), rule, "agg", "agg", 100, "FROM logs-* | STATS c = COUNT(*) BY host.id");
+	import_rule_text(text);
+	struct strbuf sb;
+	strbuf_init(&sb, 1 << 16);
+	char id[16], ts[40];
+	for (int i = 0; i < 30; i++) { /* a burst: three executions of ten */
+		snprintf(id, sizeof(id), "b%d", i);
+		process_event(&sb, id, "2024-05-01T00:00:00Z", "a", "\"nc\"", "u");
+	}
+	for (int i = 0; i < 400; i++) { /* then one every 3 minutes 36 s, for a day */
+		snprintf(id, sizeof(id), "d%d", i);
+		snprintf(ts, sizeof(ts), "2024-05-01T%02d:%02d:%02dZ", (i * 216 + 1) / 3600, (i * 216 + 1) / 60 % 60,
+		         (i * 216 + 1) % 60);
+		process_event(&sb, id, ts, "a", i % 2 ? "\"nc\"" : "\"curl\"", "u");
+	}
+	ingest_text(sb.buf);
+	struct detect_totals t = run_detect("src", NULL, NULL);
+	assert_int_equal(t.executions, 86186);
+	assert_int_equal(t.matched, 230); /* the events that gave a row (it counted 42,000,000 rows) */
+	assert_int_equal(t.created, 230);
+	assert_int_equal(t.capped, 2);
+	strbuf_reset(&sb);
+	/* the aggregate: 200 events a second apart, hosts a and b by turns */
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		snprintf(ts, sizeof(ts), "2024-05-02T10:%02d:%02dZ", i / 60, i % 60);
+		process_event(&sb, id, ts, i % 2 ? "b" : "a", "\"ls\"", "u");
+	}
+	ingest_text(sb.buf);
+	t = run_detect("agg", "2024-05-02T10:00:00Z", "2024-05-02T10:03:19Z");
+	assert_int_equal(t.executions, 200);
+	assert_int_equal(t.matched, 630); /* the case's events: the window holds them all */
+	/* each execution a row per host its window holds: a (the day's), and b after the first */
+	assert_int_equal(t.created, 399);
+	strbuf_release(&sb);
+}
+
+/* A rule whose ES|QL query meets a bound stops with an error naming the rule, the bound and the
+ * event; its alerts are undone and it counts as skipped (it ran until malloc aborted). */
+static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
+{
+	(void)state;
+	struct strbuf q;
+	strbuf_init(&q, 1024);
+	strbuf_addstr(&q, "{\"rule_id\":\"bomb\",\"name\":\"Bomb\",\"description\":\"d\",\"risk_score\":21,"
+	                  "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"FROM logs-* METADATA _id | EVAL a = "
+	                  "CONCAT(user.name, user.name)");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
+	strbuf_addstr(&q, "\"}");
+	import_rule_text(q.buf);
+	strbuf_release(&q);
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	FILE *mem = tmpfile();
+	struct detect_options o = {.rule_id = "bomb", .now_us = NOW, .warn = mem};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.rules, 0);
+	assert_int_equal(t.skipped, 1);
+	assert_int_equal(t.created, 0);
+	rewind(mem);
+	char msgs[1024] = "";
+	msgs[fread(msgs, 1, sizeof(msgs) - 1, mem)] = '\0';
+	fclose(mem);
+	assert_string_equal(msgs, "error: rule \"Bomb\" (bomb v1) stopped: CONCAT would make a value over 1 MiB "
+	                          "(1,048,576 bytes), the most a function makes, at event \"e1\"; it made no alerts\n");
+}
+
 /* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it
  * joined on the first value only). */
 static void test_sequence_joins_on_every_array_value(void **state)
@@ -1566,6 +1654,8 @@ int main(void)
 	    T(test_threshold_rule),
 	    T(test_new_terms_rule),
 	    T(test_esql_rule),
+	    T(test_esql_long_schedule_costs_rows_not_executions),
+	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_column_prefilter_sees_arrays_and_numbers),

@@ -274,12 +274,151 @@ static void test_esql_fanout_is_bounded(void **state)
 	strbuf_release(&ev);
 }
 
+/* Runs the query over one event through both halves; returns the rows it gave, and its fault
+ * (malloc'd, NULL without one) in *why. */
+static size_t run_one(const char *query, const char *event, char **why)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse(query, &err);
+	if (!q)
+		fail_msg("%.80s: %s at %zu", query, err.msg, err.offset);
+	cJSON *ev = cJSON_Parse(event);
+	assert_non_null(ev);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	esql_rows_of(q, ev, "e0", "logs-x", 0, &rows, &n, &cap);
+	char *gave_up = esql_gave_up(q) ? xstrdup(esql_gave_up(q)) : NULL; /* a regex bound on the event */
+	esql_finish(q, &rows, &n);
+	for (size_t i = 0; i < n; i++)
+		esql_row_release(&rows[i]);
+	free(rows);
+	*why = esql_fault(q) ? xstrdup(esql_fault(q)) : gave_up;
+	if (esql_fault(q))
+		free(gave_up);
+	cJSON_Delete(ev);
+	esql_free(q);
+	return n;
+}
+
+/* "FROM x | EVAL a = CONCAT(s, s)" then doublings more "| EVAL a = CONCAT(a, a)". */
+static char *doubling(int doublings)
+{
+	struct strbuf q;
+	strbuf_init(&q, 1024);
+	strbuf_addstr(&q, "FROM x | EVAL a = CONCAT(s, s)");
+	for (int i = 0; i < doublings; i++)
+		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
+	strbuf_addstr(&q, " | EVAL n = LENGTH(a) | KEEP n");
+	return strbuf_detach(&q, NULL);
+}
+
+/* {"k": [0, 1, ... n-1]}-like text: an array of n numbers. */
+static void add_numbers(struct strbuf *sb, const char *key, int n)
+{
+	strbuf_addf(sb, "\"%s\":[", key);
+	for (int i = 0; i < n; i++)
+		strbuf_addf(sb, "%s%d", i ? "," : "", i);
+	strbuf_addch(sb, ']');
+}
+
+/* What a query makes is bounded: a value a function makes at 1 MiB, an event's values and
+ * rows at 64 MiB. Past a bound the query stops with a fault naming it and gives no row (it
+ * doubled a string until malloc aborted, and ten nested REPLACE ran for minutes); at the
+ * bound, the value is whole. */
+static void test_esql_bombs_stop_with_a_fault(void **state)
+{
+	(void)state;
+	char *why, *q = doubling(16); /* 16 bytes doubled 16 times: 1 MiB exactly, whole */
+	assert_int_equal(run_one(q, "{\"s\":\"abcdefgh\"}", &why), 1);
+	assert_null(why);
+	free(q);
+	q = doubling(17);
+	assert_int_equal(run_one(q, "{\"s\":\"abcdefgh\"}", &why), 0);
+	assert_string_equal(why, "CONCAT would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(why);
+	free(q);
+	/* ten nested REPLACE, each nearly tripling its input */
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	strbuf_addstr(&sb, "FROM x | EVAL r = ");
+	for (int i = 0; i < 10; i++)
+		strbuf_addstr(&sb, "REPLACE(");
+	strbuf_addstr(&sb, "s");
+	for (int i = 0; i < 10; i++)
+		strbuf_addstr(&sb, ", \"\", \"ab\")");
+	/* the eighth REPLACE's subject is 72,170 bytes: past what a regular expression is run on */
+	assert_int_equal(run_one(sb.buf, "{\"s\":\"0123456789abcdef0123456789abcdef\"}", &why), 0);
+	assert_string_equal(why, "its limit of 32768 bytes of value (this one has 72170)");
+	free(why);
+	/* one REPLACE of 1,100 bytes, a 1 KiB replacement at each of its 1,101 places */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "FROM x | EVAL r = REPLACE(s, \"\", \"");
+	for (int i = 0; i < 1024; i++)
+		strbuf_addch(&sb, 'x');
+	strbuf_addstr(&sb, "\")");
+	struct strbuf big;
+	strbuf_init(&big, 2048);
+	strbuf_addstr(&big, "{\"s\":\"");
+	for (int i = 0; i < 1100; i++)
+		strbuf_addch(&big, 'a');
+	strbuf_addstr(&big, "\"}");
+	assert_int_equal(run_one(sb.buf, big.buf, &why), 0);
+	assert_string_equal(why, "REPLACE would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(why);
+	strbuf_release(&big);
+	/* SPLIT into 100,001 empty strings; MV_CONCAT of 2,000 values with a 1 KiB separator */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "{\"m\":\"");
+	for (int i = 0; i < 100000; i++)
+		strbuf_addch(&sb, ',');
+	strbuf_addstr(&sb, "\",");
+	add_numbers(&sb, "a", 2000);
+	strbuf_addstr(&sb, ",\"sep\":\"");
+	for (int i = 0; i < 1024; i++)
+		strbuf_addch(&sb, '-');
+	strbuf_addstr(&sb, "\"}");
+	assert_int_equal(run_one("FROM x | EVAL p = SPLIT(m, \",\")", sb.buf, &why), 0);
+	assert_string_equal(why, "SPLIT would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(why);
+	assert_int_equal(run_one("FROM x | EVAL j = MV_CONCAT(a, sep)", sb.buf, &why), 0);
+	assert_string_equal(why,
+	                    "MV_CONCAT would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(why);
+	/* MV_EXPAND of one array, then of another: 500 x 500 rows from one event */
+	strbuf_reset(&sb);
+	strbuf_addch(&sb, '{');
+	add_numbers(&sb, "a", 500);
+	strbuf_addch(&sb, ',');
+	add_numbers(&sb, "b", 500);
+	strbuf_addch(&sb, '}');
+	assert_int_equal(run_one("FROM x | MV_EXPAND a | MV_EXPAND b | STATS n = COUNT(*)", sb.buf, &why), 0);
+	assert_string_equal(why, "the values and rows of one event would take more than 64 MiB");
+	free(why);
+	/* 100 columns, each a copy of a 1 MiB field */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "FROM x | EVAL c0 = m");
+	for (int i = 1; i < 100; i++)
+		strbuf_addf(&sb, ", c%d = m", i);
+	struct strbuf ev;
+	strbuf_init(&ev, (1 << 20) + 64);
+	strbuf_addstr(&ev, "{\"m\":\"");
+	for (int i = 0; i < 1 << 20; i++)
+		strbuf_addch(&ev, 'x');
+	strbuf_addstr(&ev, "\"}");
+	assert_int_equal(run_one(sb.buf, ev.buf, &why), 0);
+	assert_string_equal(why, "the values and rows of one event would take more than 64 MiB");
+	free(why);
+	strbuf_release(&ev);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_esql_answers),
 	    cmocka_unit_test(test_esql_refusals),
 	    cmocka_unit_test(test_esql_fanout_is_bounded),
+	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
