@@ -395,6 +395,7 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **k
 {
 	uint64_t mask = 0;
 	strbuf_reset(text);
+	eql_event_begin(run->eql); /* the stages share the event's steps */
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = NULL;
 		at[i] = SIZE_MAX;
@@ -635,10 +636,23 @@ static void consider(struct run *run, const struct candidate_row *c, cJSON **evp
 
 /* ---- query and EQL rules: an alert per matching event, or per sequence ---- */
 
+/* An EQL rule's event its regular expressions gave up on: said, and counted (run_gave_up). */
+static int eql_given_up(struct run *run, const struct candidate_row *c)
+{
+	const char *why = run->eql ? eql_gave_up(run->eql) : NULL;
+	if (why) {
+		struct hit h = {.identity = c->ev.r.identity, .ts = c->ev.r.ts};
+		run_gave_up(run, &h, why);
+	}
+	return why != NULL;
+}
+
 static void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	if (run_matches(run, ev))
 		run_add_hit(run, c, NULL, 0);
+	else
+		eql_given_up(run, c);
 }
 
 static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages);
@@ -656,7 +670,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	size_t n = sequence_slots(run);
 	if (st) {
 		uint64_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
-		if (stages)
+		if (!eql_given_up(run, c) && stages)
 			stream_feed(run, c, stages);
 		return;
 	}
@@ -666,6 +680,8 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	struct strbuf text;
 	strbuf_init(&text, 64);
 	uint64_t stages = sequence_stages(run, ev, keys, at, n, &text);
+	if (eql_given_up(run, c))
+		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
 	strbuf_release(&text);

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/lucene.h"
 #include "detect/needles.h"
 #include "detect/wildcard.h"
 
@@ -51,7 +51,7 @@ struct node {
 	/* N_MATCH: the patterns, compiled */
 	int is_regex;
 	struct wpat *pats;
-	regex_t *res;
+	pcre2_code **res;
 	size_t npats;
 	const struct func *fn;
 	struct field_type_cache ftype; /* N_FIELD: its type, looked up once */
@@ -82,6 +82,7 @@ struct eql_query {
 	struct stage missing[EQL_MAX_STAGES];
 	size_t missing_at[EQL_MAX_STAGES];
 	size_t nmissing;
+	struct regex_budget regex; /* what its regular expressions spent on the event (detect/regex.h) */
 };
 
 static void node_free(struct node *n)
@@ -94,7 +95,7 @@ static void node_free(struct node *n)
 	free(n->text);
 	for (size_t i = 0; i < n->npats; i++) {
 		if (n->is_regex)
-			regfree(&n->res[i]);
+			pcre2_code_free(n->res[i]);
 		else
 			wpat_release(&n->pats[i]);
 	}
@@ -683,190 +684,6 @@ static struct node *arith(struct ep *p)
 	return arith_level(p, term, "+-");
 }
 
-static int is_quantifier(char c)
-{
-	return c == '*' || c == '+' || c == '?' || c == '{';
-}
-
-/* How many copies a quantifier makes of what it repeats: 2 for * + ?, the bound for {m,n}. */
-static unsigned long quantifier_weight(const char *pat, size_t len, size_t *i)
-{
-	if (pat[*i] != '{')
-		return 2;
-	unsigned long most = 0, v = 0;
-	while (*i + 1 < len && pat[*i + 1] != '}') {
-		char c = pat[++*i];
-		if (c >= '0' && c <= '9') {
-			v = v * 10 + (unsigned long)(c - '0');
-			if (v > 100000)
-				v = 100000;
-		} else {
-			most = v > most ? v : most;
-			v = 0;
-		}
-	}
-	if (*i + 1 < len)
-		++*i; /* the '}' */
-	most = v > most ? v : most;
-	return most + 1;
-}
-
-#define REGEX_BUDGET       2048 /* atoms the compiled form may hold, every repetition counted */
-#define EMPTY_BRANCH_ATOMS 32   /* what an empty alternative, (|a) or (a|), costs regcomp, in atoms */
-#define NULLABLE_REPEATS   2    /* + or {m,n} over what may match nothing, nested at most this deep */
-
-/* What the guard knows of one open group (and of the part just read in it). */
-struct rx_group {
-	unsigned long size;   /* atoms of its parts so far */
-	int before_nullable;  /* every part of the branch before the last may match nothing */
-	int last_nullable;    /* the last part may match nothing (1 when there is none yet) */
-	int any_nullable;     /* a finished branch may match nothing */
-	unsigned last_nested; /* repetitions of something nullable nested in the last part */
-	unsigned nested;      /* the most in any part */
-};
-
-static void rx_new_part(struct rx_group *g, int nullable, unsigned nested)
-{
-	g->before_nullable = g->before_nullable && g->last_nullable;
-	g->last_nullable = nullable;
-	g->last_nested = nested;
-	g->nested = nested > g->nested ? nested : g->nested;
-}
-
-static void rx_end_branch(struct rx_group *g)
-{
-	g->any_nullable = g->any_nullable || (g->before_nullable && g->last_nullable);
-	g->before_nullable = g->last_nullable = 1;
-}
-
-/* A quantifier on the last part: ? * and {0,n} make it nullable; + and {m,n} repeat it, and
- * repeating a nullable part nests one level deeper. */
-static const char *rx_quantify(struct rx_group *g, const char *pat, size_t len, size_t i)
-{
-	char q = pat[i];
-	int from_zero = q == '?' || q == '*' || (q == '{' && i + 1 < len && (pat[i + 1] == '0' || pat[i + 1] == ','));
-	if ((q == '+' || q == '{') && g->last_nullable)
-		g->last_nested++;
-	g->last_nullable = g->last_nullable || from_zero;
-	g->nested = g->last_nested > g->nested ? g->last_nested : g->nested;
-	return g->last_nested > NULLABLE_REPEATS ? "a regular expression repeats what may match nothing too deeply "
-	                                           "(like (((a?)+)+)+)"
-	                                         : NULL;
-}
-
-/* A pattern whose compiled form multiplies out (a++++, ((a+)+)+, (a{1000}){1000}, a long group
- * under stacked quantifiers) is refused: glibc's regcomp takes seconds and gigabytes on them
- * (found by fuzz_eql). Each quantifier multiplies the size of what it repeats, a group's size
- * is the sum of its parts', and nested and stacked quantifiers multiply together. An empty
- * alternative counts as many atoms: repeated, their epsilon closures grow with the square of
- * the copies ((||||){30}: 16 s and 2 GB). And + or {m,n} over a part that may match nothing,
- * nested three deep, takes regcomp minutes even when small ((ab)???++++).
- * Returns the reason, or NULL. */
-static const char *regex_too_complex(const char *pat, size_t len)
-{
-	/* glibc's regcomp is also slow, minutes at a few KiB, on patterns made of many empty or
-	 * alternative branches (its epsilon closures): rules' patterns are short, keep them so */
-	if (len > 512)
-		return "a regular expression may be at most 512 bytes";
-	size_t groups = 0, branches = 0;
-	for (size_t i = 0; i < len; i++) {
-		groups += pat[i] == '(';
-		branches += pat[i] == '|';
-	}
-	if (groups > 32 || branches > 64)
-		return "a regular expression may have at most 32 groups and 64 alternatives";
-	struct rx_group g[64];
-	int depth = 0, in_class = 0, empty_branch = 1; /* nothing read since the last ( or | */
-	g[0] = (struct rx_group){.before_nullable = 1, .last_nullable = 1};
-	unsigned long last = 0; /* the size of the part just read (0: none to repeat) */
-	const char *why = NULL;
-	for (size_t i = 0; i < len && !why; i++) {
-		char c = pat[i];
-		if (in_class) {
-			in_class = c != ']';
-			continue;
-		}
-		if (is_quantifier(c) && last) {
-			why = rx_quantify(&g[depth], pat, len, i);
-			g[depth].size -= last;
-			last *= quantifier_weight(pat, len, &i);
-			g[depth].size += last;
-		} else if (c == '(') {
-			if (depth == 63)
-				return "groups nested too deep";
-			g[++depth] = (struct rx_group){.before_nullable = 1, .last_nullable = 1};
-			last = 0;
-			empty_branch = 1;
-		} else if (c == ')' && depth > 0) {
-			g[depth].size += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
-			rx_end_branch(&g[depth]);
-			const struct rx_group done = g[depth--];
-			last = done.size;
-			g[depth].size += last;
-			rx_new_part(&g[depth], done.any_nullable, done.nested);
-			empty_branch = 0;
-		} else if (c == '|') {
-			g[depth].size += empty_branch ? EMPTY_BRANCH_ATOMS : 0;
-			rx_end_branch(&g[depth]);
-			last = 0;
-			empty_branch = 1;
-		} else {
-			last = 1;
-			empty_branch = 0;
-			g[depth].size += 1;
-			rx_new_part(&g[depth], 0, 0);
-			if (c == '\\') {
-				i++;
-			} else if (c == '[') {
-				/* as lucene_regex_compile reads it: a ] first (after an optional ^) is a literal */
-				in_class = 1;
-				if (i + 1 < len && pat[i + 1] == '^')
-					i++;
-				if (i + 1 < len && pat[i + 1] == ']')
-					i++;
-			}
-		}
-		if (last > REGEX_BUDGET || g[depth].size > REGEX_BUDGET)
-			why = "a regular expression repeats too much (nested or stacked quantifiers)";
-	}
-	return why;
-}
-
-/* Lucene regexes are anchored and know \d; POSIX extended syntax is the shared core. */
-int lucene_regex_compile(const char *pat, size_t len, int caseless, regex_t *re, const char **why)
-{
-	struct strbuf sb;
-	strbuf_init(&sb, len + 8);
-	strbuf_addstr(&sb, "^(");
-	int in_class = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = pat[i];
-		if (in_class) {
-			/* a bracket expression takes its bytes as they are, up to its ']' */
-			in_class = c != ']' ||
-			           (i > 0 && (pat[i - 1] == '[' || (pat[i - 1] == '^' && i > 1 && pat[i - 2] == '[')));
-			strbuf_addch(&sb, c);
-		} else if (c == '\\' && i + 1 < len && (pat[i + 1] == 'd' || pat[i + 1] == 'D')) {
-			strbuf_addstr(&sb, pat[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
-			i++;
-		} else if (c == '\\' && i + 1 < len) {
-			strbuf_add(&sb, pat + i, 2); /* an escaped byte, backslash included */
-			i++;
-		} else {
-			in_class = c == '[';
-			strbuf_addch(&sb, c);
-		}
-	}
-	strbuf_addstr(&sb, ")$");
-	/* judged as regcomp will read it */
-	*why = regex_too_complex(sb.buf, sb.len);
-	int rc = *why ? -1 : regcomp(re, sb.buf, REG_EXTENDED | REG_NOSUB | (caseless ? REG_ICASE : 0));
-	strbuf_release(&sb);
-	if (!*why && rc)
-		*why = "invalid regular expression";
-	return rc;
-}
-
 static void wildcard_pattern(const char *s, size_t len, struct wpat *w)
 {
 	wpat_init(w);
@@ -903,7 +720,7 @@ static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, 
 		if (is_regex) {
 			n->res = xrealloc(n->res, (n->npats + 1) * sizeof(*n->res));
 			const char *why;
-			if (lucene_regex_compile(text, len, caseless, &n->res[n->npats], &why)) {
+			if (!(n->res[n->npats] = lucene_regex_compile(text, len, caseless, &why))) {
 				fail_at(p, at, "%s", why);
 				free(text);
 				break;
@@ -1963,13 +1780,9 @@ static int match_one(void *c, const struct eql_val *v)
 		return 0;
 	for (size_t i = 0; i < n->npats; i++) {
 		if (n->is_regex) {
-			if (memchr(t, '\0', len))
-				continue;
-			char *z = xstrndup(t, len);
-			int hit = regexec(&n->res[i], z, 0, NULL, 0) == 0;
-			free(z);
-			if (hit)
-				return 1;
+			int hit = regex_match_whole(n->res[i], t, len);
+			if (hit) /* a limit reached: the event is given up (eql_gave_up) */
+				return hit == 1;
 		} else if (wildcard_match(&n->pats[i], t, len,
 		                          WILDCARD_QMARK | (n->caseless ? WILDCARD_CASELESS : 0))) {
 			return 1;
@@ -2052,6 +1865,16 @@ size_t eql_missing_position(const struct eql_query *q, size_t k)
 	return k < q->nmissing ? q->missing_at[k] : 0;
 }
 
+void eql_event_begin(const struct eql_query *q)
+{
+	regex_budget_event(&((struct eql_query *)q)->regex);
+}
+
+const char *eql_gave_up(const struct eql_query *q)
+{
+	return q->regex.exhausted ? q->regex.why : NULL;
+}
+
 int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event)
 {
 	const struct stage *st = stage_at(q, stage);
@@ -2059,11 +1882,15 @@ int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event)
 		return 0;
 	if (st->category && !field_each(event, "event.category", 14, category_hit, st->category))
 		return 0;
-	return test(st->cond, event);
+	struct regex_budget *was = regex_budget_use(&((struct eql_query *)q)->regex);
+	int hit = test(st->cond, event);
+	regex_budget_use(was);
+	return hit && !q->regex.exhausted;
 }
 
 int eql_match(const struct eql_query *q, const cJSON *event)
 {
+	eql_event_begin(q);
 	return eql_stage_match(q, 0, event);
 }
 

@@ -11,7 +11,6 @@
 #define CASEBOOK_EQL_H
 
 #include <cJSON.h>
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,10 +38,16 @@ int64_t eql_maxspan_us(const struct eql_query *q); /* 0: none */
 size_t eql_missing_count(const struct eql_query *q);
 size_t eql_missing_position(const struct eql_query *q, size_t k);
 
+/* Starts an event: its regular expressions' steps from 0 (detect/regex.h). eql_match does it;
+ * call it before an event's eql_stage_match calls, which share the event's steps. */
+void eql_event_begin(const struct eql_query *q);
 /* Whether the event passes the filter of stage (stage == eql_stage_count: the until query). */
 int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event);
 /* For an event query: whether the event matches. */
 int eql_match(const struct eql_query *q, const cJSON *event);
+/* Why the event since eql_event_begin was not evaluated (a regular expression reached a limit,
+ * detect/regex.h), or NULL. Such an event matches nothing. */
+const char *eql_gave_up(const struct eql_query *q);
 /* Writes the join keys of the event for stage (the sequence's `by` fields, then the stage's):
  * a field with several values (an array) joins on each of them, so there is a key per
  * combination, separated by EQL_KEY_SEP (at most EQL_MAX_KEYS). Returns -1 when a field that
@@ -80,10 +85,5 @@ int eql_required_caseless_prefix(const struct eql_query *q, char **prefix);
 struct needles;
 /* The needles an event must hold to pass the query (a sequence: to pass any of its stages). */
 void eql_needles(const struct eql_query *q, struct needles *out);
-
-/* A Lucene regular expression (EQL's regex, ES|QL's RLIKE: matched against the whole value)
- * as a POSIX one; patterns whose compiled form would explode are refused, saying why in *why.
- * 0, or -1 with *why set. */
-int lucene_regex_compile(const char *pat, size_t len, int caseless, regex_t *re, const char **why);
 
 #endif

@@ -15,6 +15,7 @@
 #include "detect/field.h"
 #include "detect/grok.h"
 #include "detect/kql.h"
+#include "detect/lucene.h"
 #include "detect/regex.h"
 
 #define ESQL_MAX_DEPTH 200  /* of nested expressions: the parser and the evaluator recurse */
@@ -45,7 +46,7 @@ struct enode {
 	struct enode **args;
 	size_t nargs;
 	struct kql_node *kql; /* KQL("..."), compiled */
-	regex_t *res;         /* RLIKE's patterns, compiled */
+	pcre2_code **res;     /* RLIKE's patterns, compiled */
 	size_t nres;
 	pcre2_code *replace; /* REPLACE's, compiled */
 };
@@ -403,7 +404,7 @@ static void node_free(struct enode *n)
 	value_free(&n->lit);
 	kql_free(n->kql);
 	for (size_t i = 0; i < n->nres; i++)
-		regfree(&n->res[i]);
+		pcre2_code_free(n->res[i]);
 	free(n->res);
 	pcre2_code_free(n->replace);
 	free(n);
@@ -723,7 +724,7 @@ static struct enode *parse_comparison(struct parser *p)
 			if (rlike) { /* Lucene's syntax, matched against the whole value, as EQL's regex */
 				const char *why;
 				n->res = xrealloc(n->res, (n->nres + 1) * sizeof(*n->res));
-				if (lucene_regex_compile(pattern, strlen(pattern), 0, &n->res[n->nres], &why)) {
+				if (!(n->res[n->nres] = lucene_regex_compile(pattern, strlen(pattern), 0, &why))) {
 					if (!strcmp(why, "invalid regular expression"))
 						fail(p, at, "RLIKE: %s", why);
 					else /* valid, but beyond what casebook's regex engine takes safely */
@@ -1671,8 +1672,9 @@ static struct esql_value eval_node(const struct enode *n, const struct esql_row 
 		if (single(&v) && v.v[0].kind == EK_STR) {
 			int hit = 0;
 			for (size_t i = 0; i < n->nres && !hit; i++)
-				hit = regexec(&n->res[i], v.v[0].s, 0, NULL, 0) == 0;
-			out = boolean(hit != n->op);
+				hit = regex_match_whole(n->res[i], v.v[0].s, strlen(v.v[0].s));
+			/* a limit reached: null, and the event given up (esql_gave_up) */
+			out = hit == REGEX_GAVE_UP ? null_value : boolean(hit != n->op);
 		}
 		value_free(&v);
 		return out;

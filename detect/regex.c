@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+
 static struct regex_budget *current;
 
 struct regex_budget *regex_budget_use(struct regex_budget *b)
@@ -32,6 +34,29 @@ pcre2_code *regex_compile(const char *pattern, size_t len, uint32_t options, cha
 		return NULL;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without a JIT, the interpreter runs it, as bounded */
+	return re;
+}
+
+pcre2_code *regex_compile_whole(const char *pattern, size_t len, uint32_t options, char *why, size_t whylen)
+{
+	int code;
+	PCRE2_SIZE at;
+	/* (?:...)\z, the whole value: PCRE2_ENDANCHORED would do, but \z also reads as what it is */
+	struct strbuf sb;
+	strbuf_init(&sb, len + 8);
+	strbuf_addstr(&sb, "(?:");
+	strbuf_add(&sb, pattern, len);
+	strbuf_addstr(&sb, ")\\z");
+	pcre2_code *re =
+	    pcre2_compile((PCRE2_SPTR)sb.buf, sb.len, options | PCRE2_ANCHORED | PCRE2_AUTO_CALLOUT, &code, &at, NULL);
+	strbuf_release(&sb);
+	if (!re) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(why, whylen, "%s", (const char *)msg);
+	}
+	if (re)
+		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 
@@ -123,4 +148,20 @@ int regex_substitute(const pcre2_code *re, const char *s, size_t len, uint32_t o
 		return rc;
 	return outcome(b, pcre2_substitute(re, (PCRE2_SPTR)s, len, 0, options, NULL, context(b), (PCRE2_SPTR)with,
 	                                   PCRE2_ZERO_TERMINATED, out, outlen));
+}
+
+int regex_match_whole(const pcre2_code *re, const char *s, size_t len)
+{
+	static pcre2_match_data *md;
+	if (!md)
+		md = pcre2_match_data_create(1, NULL);
+	int rc = regex_match(re, s, len, md);
+	if (rc == REGEX_GAVE_UP || rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+		return rc == REGEX_GAVE_UP ? rc : rc >= 0;
+	struct regex_budget alone = {0}, *b = current ? current : &alone;
+	PCRE2_UCHAR msg[80]; /* any other failure is said too, never taken for "no match" */
+	char why[120];
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	snprintf(why, sizeof(why), "an error of PCRE2's (%s)", (const char *)msg);
+	return give_up(b, why);
 }

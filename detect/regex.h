@@ -52,6 +52,16 @@ struct regex_budget *regex_budget_use(struct regex_budget *b);
  * PCRE2's reason (and where) in why. */
 pcre2_code *regex_compile(const char *pattern, size_t len, uint32_t options, char *why, size_t whylen);
 
+/* Compiles pattern to match a whole value (regex_match_whole): anchored at both ends, so a
+ * match has one start position and PCRE2's match limit bounds all of it. NULL with PCRE2's
+ * reason in why. */
+pcre2_code *regex_compile_whole(const char *pattern, size_t len, uint32_t options, char *why, size_t whylen);
+
+/* Whether re matches the whole of s (len bytes), within the bounds: 1, 0, or REGEX_GAVE_UP.
+ * (PCRE2's DFA matcher was tried: it walks a counted repetition such as .{1,1000} without a
+ * callout, so (.{1,1000}|b)*x took 8 s on 32 KB uncounted.) */
+int regex_match_whole(const pcre2_code *re, const char *s, size_t len);
+
 /* pcre2_match on s (len bytes) from offset 0, within the bounds: its result (a count, or
  * PCRE2_ERROR_NOMATCH), or REGEX_GAVE_UP when a limit was reached. */
 int regex_match(const pcre2_code *re, const char *s, size_t len, pcre2_match_data *md);

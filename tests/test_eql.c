@@ -157,6 +157,22 @@ static const struct eql_case cases[] = {
     {"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
     {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
     {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},
+    /* Lucene's syntax, run by PCRE2 (detect/lucene.c): ^ and $ are characters, "..." a literal
+     * string, @ any string, # none, quantifiers stack, one with nothing to repeat is a
+     * character, '.' takes a newline, an escaped letter is itself */
+    {"any where v regex \"a^b$\"", "{\"v\":\"a^b$\"}", 1},
+    {"any where v regex \"\\\"a.b\\\"c\"", "{\"v\":\"a.bc\"}", 1},
+    {"any where v regex \"\\\"a.b\\\"c\"", "{\"v\":\"axbc\"}", 0},
+    {"any where v regex \"x@\"", "{\"v\":\"xyz\"}", 1},
+    {"any where v regex \"a|#\"", "{\"v\":\"a\"}", 1},
+    {"any where v regex \"a|#\"", "{\"v\":\"#\"}", 0},
+    {"any where v regex \"a+*b\"", "{\"v\":\"b\"}", 1},
+    {"any where v regex \"a{2}{2}\"", "{\"v\":\"aaaa\"}", 1},
+    {"any where v regex \"a{2}{2}\"", "{\"v\":\"aaa\"}", 0},
+    {"any where v regex \"*a\"", "{\"v\":\"*a\"}", 1},
+    {"any where v regex \"a.b\"", "{\"v\":\"a\\nb\"}", 1},
+    {"any where v regex \"a\\\\nb\"", "{\"v\":\"anb\"}", 1},
+    {"any where v regex~ \"[a-c]+X\"", "{\"v\":\"ABCx\"}", 1},
     /* in, in~, not in */
     {"any where process.name in (\"cp\", \"mv\")", FILE_EVENT, 1},
     {"any where process.name in (\"CP\", \"mv\")", FILE_EVENT, 0},
@@ -814,6 +830,11 @@ static const struct tu_syntax_error errors[] = {
      "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
     {"file where a regex \"x((((ab)?)+)+)+\"", 20,
      "a regular expression repeats what may match nothing too deeply (like (((a?)+)+)+)"},
+    /* Lucene operators casebook does not run: said, not taken as characters */
+    {"file where a regex \"a~b\"", 20, "the complement operator ~ of Lucene's regular expressions is not supported"},
+    {"file where a regex \"a&b\"", 20, "the intersection operator & of Lucene's regular expressions is not supported"},
+    {"file where a regex \"<1-20>\"", 20, "numeric intervals <n-m> of Lucene's regular expressions are not supported"},
+    {"file where a regex \"a{2\"", 20, "invalid regular expression"},
     {"file where nosuch(a)", 12, "unknown function nosuch (docs/DETECTION.md lists the supported ones)"},
     {"file where length(a, b)", 12, "length takes 1 argument"},
     {"file where (a == 1", 19, "expected ')'"},

@@ -190,6 +190,123 @@ static void test_a_rule_gives_up_after_a_hundred_events(void **state)
 	strbuf_release(&warnings);
 }
 
+/* A rule of type (eql or esql) and query, as rule "lim" named "Lim". */
+static void import_rule(const char *type, const char *query)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 256);
+	strbuf_addf(&sb,
+	            "{\"rule_id\":\"lim\",\"name\":\"Lim\",\"description\":\"d\",\"risk_score\":47,\"severity\":"
+	            "\"medium\",\"type\":\"%s\",\"language\":\"%s\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	            "\"query\":\"%s\"}",
+	            type, type, query);
+	tu_write_str(tu_path("lim.json"), sb.buf);
+	strbuf_release(&sb);
+	struct import_counts c = {0};
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(rules_import_file(db, tu_path("lim.json"), "lim.json", &c, devnull), 0);
+	fclose(devnull);
+	assert_int_equal(c.rules_added, 1);
+}
+
+/* The rule's warnings and totals when detect runs it. */
+static struct detect_totals detect_lim(struct strbuf *warnings)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *warn = open_memstream(&text, &len);
+	struct detect_options o = {.rule_id = "lim", .now_us = NOW, .warn = warn};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	fclose(warn);
+	strbuf_addstr(warnings, text);
+	free(text);
+	return t;
+}
+
+/* Events m1 ("aaaac"), m2 (20,000 bytes of "a" then "xc": the pattern below backtracks on it
+ * past 1,000,000 steps) and m3 ("bbx"). */
+static void ingest_regex_events(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 65536);
+	message_event(&sb, 1, "aaaac");
+	char *hostile = repeated("a", 20000, "xc");
+	message_event(&sb, 2, hostile);
+	free(hostile);
+	message_event(&sb, 3, "bbx");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+}
+
+#define HOSTILE_REGEX "(a|aa)*c"
+#define M2_WARNING                                                                                                     \
+	"warning: rule \"Lim\": event m2 (2024-05-01T10:00:02.000000Z) was not evaluated: a regular expression "       \
+	"reached its limit of 1000000 steps\n"
+
+/* EQL's regex and ES|QL's RLIKE (Lucene's syntax) run under regex.c's bounds, as GROK does:
+ * an event whose match reaches a limit is not evaluated, named by rule and event, and counted;
+ * the others alert as before. Before, glibc's regexec ran unbounded and said nothing. */
+static void check_regex_rule(const char *type, const char *query, uint64_t alerts)
+{
+	import_rule(type, query);
+	ingest_regex_events();
+	struct strbuf warnings;
+	strbuf_init(&warnings, 1024);
+	struct detect_totals t = detect_lim(&warnings);
+	assert_string_equal(warnings.buf, M2_WARNING);
+	assert_int_equal(t.gave_up, 1);
+	assert_int_equal(t.created, alerts);
+	strbuf_release(&warnings);
+}
+
+static void test_eql_regex_is_bounded_and_says_so(void **state)
+{
+	(void)state;
+	check_regex_rule("eql", "any where message regex \\\"" HOSTILE_REGEX "\\\"", 1);
+}
+
+static void test_esql_rlike_is_bounded_and_says_so(void **state)
+{
+	(void)state;
+	check_regex_rule("esql", "FROM logs-* METADATA _id | WHERE message RLIKE \\\"" HOSTILE_REGEX "\\\"", 1);
+}
+
+/* A sequence's stages share the event's budget; an event given up joins no sequence. */
+static void test_eql_sequence_regex_is_bounded_and_says_so(void **state)
+{
+	(void)state;
+	check_regex_rule("eql",
+	                 "sequence [any where message regex \\\"" HOSTILE_REGEX "\\\"] [any where "
+	                 "message regex \\\"b+x\\\"]",
+	                 1); /* m1 then m3 (casebook makes no building-block alerts) */
+}
+
+/* EQL's regex gives up on a value over 32 KiB, and a rule stops matching after 100 events
+ * given up, as GROK does. */
+static void test_eql_regex_rule_gives_up_after_a_hundred_events(void **state)
+{
+	(void)state;
+	import_rule("eql", "any where message regex \\\"x+\\\"");
+	struct strbuf sb, warnings;
+	strbuf_init(&sb, 1 << 22);
+	strbuf_init(&warnings, 4096);
+	char *big = repeated("x", 40000, "");
+	for (int i = 0; i < 100; i++)
+		message_event(&sb, i, big);
+	free(big);
+	message_event(&sb, 100, "xxx");
+	ingest_text(sb.buf);
+	struct detect_totals t = detect_lim(&warnings);
+	assert_int_equal(t.gave_up, 101);
+	assert_int_equal(t.created, 0);
+	assert_int_equal(tu_count(warnings.buf, "reached its limit of 32768 bytes of value (this one has 40000)\n"),
+	                 10);
+	assert_int_equal(tu_count(warnings.buf, "\n"), 11);
+	strbuf_release(&sb);
+	strbuf_release(&warnings);
+}
+
 static int count_type(void *ctx, const char *field, const char *type)
 {
 	(void)field, (void)type;
@@ -350,6 +467,10 @@ int main(void)
 	    cmocka_unit_test(test_grok_gives_up_at_its_limits_and_says_so),
 	    cmocka_unit_test_setup_teardown(test_a_limit_reached_is_named_by_rule_and_event, open_case, close_case),
 	    cmocka_unit_test_setup_teardown(test_a_rule_gives_up_after_a_hundred_events, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_eql_regex_is_bounded_and_says_so, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_esql_rlike_is_bounded_and_says_so, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_eql_sequence_regex_is_bounded_and_says_so, open_case, close_case),
+	    cmocka_unit_test_setup_teardown(test_eql_regex_rule_gives_up_after_a_hundred_events, open_case, close_case),
 	    cmocka_unit_test_setup_teardown(test_mapping_import_bounds_names_and_fields, open_case, close_case),
 	    cmocka_unit_test_setup_teardown(test_mapping_file_over_16_mib_is_refused, open_case, close_case),
 	    cmocka_unit_test(test_case_with_oversized_field_types_is_refused),
