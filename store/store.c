@@ -194,10 +194,15 @@ static int same_text(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Whether name is an index a bulk load has dropped and recorded in deferred_indexes (it is
- * built again by the next writer, so its absence is not a difference). */
-static int index_is_deferred(struct store *s, const char *name, const struct schema *have)
+/* Whether the missing index `want` is one a bulk load has dropped and recorded in
+ * deferred_indexes (the next writer builds it again, so its absence is not a difference).
+ * Only the event indexes casebook defers qualify, never a UNIQUE one (a constraint is never
+ * optional): the case only says which of them are pending. */
+static int index_is_deferred(struct store *s, const struct schema_obj *want, const struct schema *have)
 {
+	const char *name = want->name;
+	if (!store_index_is_deferrable(name) || !want->sql || strncmp(want->sql, "CREATE INDEX ", 13))
+		return 0;
 	int has_table = 0;
 	for (size_t i = 0; i < have->n; i++)
 		has_table |= !strcmp(have->o[i].name, "deferred_indexes");
@@ -224,7 +229,7 @@ static int schema_compare(struct store *s, int version, const struct schema *hav
 			return -1;
 		}
 		if (c > 0) {
-			if (!strcmp(want->o[j].type, "index") && index_is_deferred(s, want->o[j].name, have)) {
+			if (!strcmp(want->o[j].type, "index") && index_is_deferred(s, &want->o[j], have)) {
 				j++;
 				continue;
 			}

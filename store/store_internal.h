@@ -57,6 +57,11 @@ void *store_col_blob_dup(sqlite3_stmt *st, int i, size_t *len);
 
 extern const char store_schema_sql[];
 
+/* Whether name is one of the event indexes a bulk load drops and builds again at its end
+ * (compiled in, store/events.c): the only indexes a case may lack, while deferred_indexes
+ * names them. */
+int store_index_is_deferrable(const char *name);
+
 /* Appends "SELECT <what store_read_event_row reads> FROM events e [JOIN docs d] LEFT JOIN
  * hosts h " to sql; the caller adds WHERE and ORDER BY. */
 void store_event_select(struct strbuf *sql, int want_doc);

@@ -276,6 +276,51 @@ static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
 	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version 9)");
 }
 
+/* Only the event indexes a bulk load defers may be missing, and only while deferred_indexes
+ * names them: naming any other index there (a UNIQUE one, the queue's, the audit's) does not
+ * excuse its absence, and a deferred one dropped without its marker is missing too. */
+static void test_only_a_deferred_event_index_may_be_missing(void **state)
+{
+	(void)state;
+	static const char *const never_deferred[] = {"rejects_once", "alerts_queue", "audit_alert",
+	                                             "alerts_status_time", "notes_alert"};
+	for (size_t i = 0; i < sizeof(never_deferred) / sizeof(never_deferred[0]); i++) {
+		char name[64], sql[300], reason[200];
+		snprintf(name, sizeof(name), "excused%zu.db", i);
+		const char *db = variant(name);
+		snprintf(sql, sizeof(sql), "DROP INDEX %s; INSERT INTO deferred_indexes(name, sql) VALUES ('%s', 'x')",
+		         never_deferred[i], never_deferred[i]);
+		exec_raw(db, sql);
+		snprintf(reason, sizeof(reason), "its index \"%s\" is missing (schema version %d)", never_deferred[i],
+		         store_schema_version());
+		if (i == 0) { /* every command once; a reader, a triage writer and detect for the others */
+			assert_refused_by_all(db, reason);
+			continue;
+		}
+		static const char *const some[] = {"alerts --status open", "note %s 'excused'", "detect"};
+		char want[400], args[300];
+		snprintf(want, sizeof(want), "casebook: refusing %s: %s; it was not changed\n", db, reason);
+		for (size_t k = 0; k < sizeof(some) / sizeof(some[0]); k++) {
+			with_alert(args, sizeof(args), some[k]);
+			assert_int_not_equal(CB(db, args), 0);
+			assert_string_equal(err.buf, want);
+		}
+	}
+	const char *db = variant("unmarked.db");
+	exec_raw(db, "DROP INDEX events_identity");
+	char reason[200];
+	snprintf(reason, sizeof(reason), "its index \"events_identity\" is missing (schema version %d)",
+	         store_schema_version());
+	assert_refused_by_all(db, reason);
+	/* with its marker, the load is pending: readers go on, the next writer builds it */
+	db = variant("marked.db");
+	exec_raw(db,
+	         "DROP INDEX events_identity; INSERT INTO deferred_indexes(name, sql) VALUES ('events_identity', 'x')");
+	assert_int_equal(CB(db, "alerts"), 0);
+	assert_int_equal(CB(db, "ingest /dev/null"), 0);
+	assert_int_equal(CB(db, "audit --verify"), 0);
+}
+
 /* 3. NULL where the schema says NOT NULL (written through writable_schema, so the schema
  * text is casebook's again afterwards), and values of the wrong type: no crash anywhere. */
 static void force_values(const char *db, const char *table, const char *update)
@@ -462,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(test_a_planted_trigger_is_refused),
 	    cmocka_unit_test(test_a_view_or_extra_table_is_refused),
 	    cmocka_unit_test(test_a_rebuilt_table_or_missing_index_is_refused),
+	    cmocka_unit_test(test_only_a_deferred_event_index_may_be_missing),
 	    cmocka_unit_test(test_nulls_and_wrong_types_never_crash),
 	    cmocka_unit_test(test_corrupt_pages_never_crash),
 	    cmocka_unit_test(test_a_newer_case_is_refused_untouched),
