@@ -291,7 +291,8 @@ static int check_case(struct store *s, int *version)
 	} else if (!rc && *version < 0) {
 		rc = fail_msg(s, "the database has a negative schema version: not a casebook case");
 	}
-	if (!rc && schema_check(s, *version)) {
+	/* the indexes are compared once the case is at this version (a writer migrates first) */
+	if (!rc && (schema_check(s, *version) || (*version == want && store_check_record_indexes(s)))) {
 		char *why = xstrdup(s->err.buf);
 		strbuf_reset(&s->err);
 		strbuf_addf(&s->err, "refusing %s: %s; it was not changed", s->path, why);
@@ -400,6 +401,10 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 		goto fail;
 	}
 	harden(s->db);
+	if (store_register_functions(s->db)) {
+		strbuf_addf(&s->err, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_exec(s, "PRAGMA foreign_keys=ON") || store_exec(s, "PRAGMA cache_size=-8192") ||

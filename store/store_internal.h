@@ -62,6 +62,13 @@ extern const char store_schema_sql[];
  * names them. */
 int store_index_is_deferrable(const char *name);
 
+/* casebook's SQL functions on a connection (store/recordcheck.c): casebook_rows(...), a keyed
+ * digest of a set of rows, and casebook_sha256(x). Usable from casebook's statements only. */
+int store_register_functions(sqlite3 *db);
+/* Compares every index of the triage record's tables with its table; a difference is refused
+ * with a message naming the index (in the store's message). */
+int store_check_record_indexes(struct store *s);
+
 /* Appends "SELECT <what store_read_event_row reads> FROM events e [JOIN docs d] LEFT JOIN
  * hosts h " to sql; the caller adds WHERE and ORDER BY. */
 void store_event_select(struct strbuf *sql, int want_doc);

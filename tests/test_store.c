@@ -63,6 +63,40 @@ static void test_create_sets_schema_and_wal(void **state)
 	sqlite3_close(raw);
 }
 
+/* Opening a case compares every index of the record's tables with its table: an index added
+ * to the schema must be added to store/recordcheck.c's list too. The events' and rejects'
+ * indexes are as large as the input and are not compared (docs/RELIABILITY.md). */
+static void test_every_record_index_is_compared_on_open(void **state)
+{
+	(void)state;
+	struct store *s;
+	const char *path = tu_path("indexes.db");
+	assert_int_equal(store_open(path, STORE_CREATE, &s, NULL), 0);
+	store_close(s);
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(raw, "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' ORDER BY name", -1,
+	                       &st, NULL),
+	    SQLITE_OK);
+	int checked = 0, events = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *table = (const char *)sqlite3_column_text(st, 1);
+		int large = !strcmp(table, "events") || !strcmp(table, "rejects");
+		if (store_index_is_checked(name) == large)
+			fail_msg("index %s of %s: %s", name, table,
+			         large ? "compared on open" : "not compared on open");
+		checked += !large;
+		events += large;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	assert_int_equal(checked, 17);
+	assert_int_equal(events, 7);
+}
+
 static void test_missing_file_without_create_fails_clearly(void **state)
 {
 	(void)state;
@@ -497,6 +531,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create_sets_schema_and_wal),
+	    cmocka_unit_test(test_every_record_index_is_compared_on_open),
 	    cmocka_unit_test(test_missing_file_without_create_fails_clearly),
 	    cmocka_unit_test(test_newer_schema_is_refused_untouched),
 	    cmocka_unit_test(test_older_schema_is_migrated_by_writers_only),
