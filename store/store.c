@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/timeutil.h"
 #include "store/doccodec.h"
+#include "store/triage.h"
 
 int store_fail(struct store *s, const char *what)
 {
@@ -308,6 +310,27 @@ static int check_case(struct store *s, int *version)
 	return rc;
 }
 
+/* Steps of a migration that SQL cannot take, run after that version's SQL in its transaction. */
+static int anchor_existing_record(struct store *s)
+{
+	return store_anchor_existing_record(s, time_now_us());
+}
+
+static const struct migration_step {
+	int version;
+	int (*run)(struct store *s);
+} migration_steps[] = {
+    {10, anchor_existing_record},
+};
+
+static int run_migration_steps(struct store *s, int version)
+{
+	for (size_t i = 0; i < sizeof(migration_steps) / sizeof(migration_steps[0]); i++)
+		if (migration_steps[i].version == version && migration_steps[i].run(s))
+			return -1;
+	return 0;
+}
+
 /* Brings the case to this binary's version in one IMMEDIATE transaction. The version is read
  * again inside it: another process may have created or migrated the case meanwhile. */
 static int migrate(struct store *s, int *from)
@@ -324,7 +347,7 @@ static int migrate(struct store *s, int *from)
 		char *sql = migration_text(v);
 		char pragma[48];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v);
-		int rc = store_exec(s, sql) || store_exec(s, pragma);
+		int rc = store_exec(s, sql) || run_migration_steps(s, v) || store_exec(s, pragma);
 		free(sql);
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);

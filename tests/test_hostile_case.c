@@ -189,7 +189,12 @@ static void run_writers(const char *db)
 static void assert_refused_by_all(const char *db, const char *reason)
 {
 	char want[1200], before[SHA256_HEX_LEN + 1], after[SHA256_HEX_LEN + 1];
-	snprintf(want, sizeof(want), "casebook: refusing %s: %s; it was not changed\n", db, reason);
+	const char *v = strstr(reason, "@V@"); /* the current schema version, so a new one changes no test */
+	if (v)
+		snprintf(want, sizeof(want), "casebook: refusing %s: %.*s%d%s; it was not changed\n", db,
+		         (int)(v - reason), reason, store_schema_version(), v + 3);
+	else
+		snprintf(want, sizeof(want), "casebook: refusing %s: %s; it was not changed\n", db, reason);
 	file_sha(db, before);
 	assert_int_equal(run_readers(db), 0);
 	assert_string_equal(err.buf, want);
@@ -247,7 +252,7 @@ static void test_a_planted_trigger_is_refused(void **state)
 	(void)state;
 	const char *db = variant("trigger.db");
 	exec_raw(db, "CREATE TRIGGER keep_quiet AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id = new.id; END");
-	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version 9) does not");
+	assert_refused_by_all(db, "it has a trigger \"keep_quiet\" that casebook's schema (version @V@) does not");
 	run_console(db);
 }
 
@@ -256,13 +261,13 @@ static void test_a_view_or_extra_table_is_refused(void **state)
 	(void)state;
 	const char *db = variant("view.db");
 	exec_raw(db, "CREATE VIEW alerts_v AS SELECT * FROM alerts");
-	assert_refused_by_all(db, "it has a view \"alerts_v\" that casebook's schema (version 9) does not");
+	assert_refused_by_all(db, "it has a view \"alerts_v\" that casebook's schema (version @V@) does not");
 	db = variant("table.db");
 	exec_raw(db, "CREATE TABLE aaa(x)");
-	assert_refused_by_all(db, "it has a table \"aaa\" that casebook's schema (version 9) does not");
+	assert_refused_by_all(db, "it has a table \"aaa\" that casebook's schema (version @V@) does not");
 	db = variant("index.db");
 	exec_raw(db, "CREATE INDEX zz ON alerts(severity)");
-	assert_refused_by_all(db, "it has a index \"zz\" that casebook's schema (version 9) does not");
+	assert_refused_by_all(db, "it has a index \"zz\" that casebook's schema (version @V@) does not");
 }
 
 static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
@@ -271,10 +276,10 @@ static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
 	const char *db = variant("rebuilt.db");
 	exec_raw(db, "CREATE TABLE r2 AS SELECT * FROM rules; DROP TABLE rules; ALTER TABLE r2 RENAME TO rules; "
 	             "UPDATE rules SET json = NULL");
-	assert_refused_by_all(db, "its table \"rules\" is not defined as casebook defines it (schema version 9)");
+	assert_refused_by_all(db, "its table \"rules\" is not defined as casebook defines it (schema version @V@)");
 	db = variant("noindex.db");
 	exec_raw(db, "DROP INDEX alerts_queue");
-	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version 9)");
+	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version @V@)");
 }
 
 /* Only the event indexes a bulk load defers may be missing, and only while deferred_indexes
@@ -417,7 +422,112 @@ static void test_an_index_that_disagrees_with_its_table_is_refused(void **state)
 	assert_non_null(strstr(err.buf, "its index \"audit_alert\" does not hold what its table \"audit\" holds"));
 }
 
-/* 4. NULL where the schema says NOT NULL (written through writable_schema, so the schema
+/* The case's anchor (audit --head) into buf. */
+static void take_anchor(const char *db, char *buf, size_t len)
+{
+	assert_int_equal(CB(db, "audit --head"), 0);
+	snprintf(buf, len, "%.*s", (int)strcspn(out.buf, "\n"), out.buf);
+}
+
+/* tmpl with @CLOSED@ and @OPEN@ replaced by the two alerts' uuids. */
+static void fill_in(char *buf, size_t len, const char *tmpl, const char *closed, const char *open_alert)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 512);
+	for (const char *p = tmpl; *p;) {
+		if (!strncmp(p, "@CLOSED@", 8))
+			strbuf_addstr(&sb, closed), p += 8;
+		else if (!strncmp(p, "@OPEN@", 6))
+			strbuf_addstr(&sb, open_alert), p += 6;
+		else
+			strbuf_addch(&sb, *p++);
+	}
+	assert_true(sb.len < len);
+	memcpy(buf, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+}
+
+/* audit --verify --expect fails (exit 2), printing want. */
+static void assert_verify_fails(const char *db, const char *anchor, const char *want)
+{
+	char args[200];
+	snprintf(args, sizeof(args), "audit --verify --expect %s", anchor);
+	int rc = CB(db, args);
+	if (rc != 2 || !strstr(out.buf, want))
+		fail_msg("verify of %s exited %d with \"%s\"; wanted \"%s\"", db, rc, out.buf, want);
+}
+
+/* 4. What an alert is (its rule, severity, events, document) is anchored in the chain when it
+ * is made, and so is every exception: swapping any of it under a closed alert, deleting an open
+ * alert, or removing or planting an exception fails verify --expect. */
+static void test_alert_content_and_exceptions_are_in_the_chain(void **state)
+{
+	(void)state;
+	char anchor[120], sql[800], closed[80], open_alert[80], cmd[1200];
+	const char *db = variant("content.db");
+	query_text(db, "SELECT uuid FROM alerts WHERE workflow_status = 'open' ORDER BY uuid LIMIT 1", closed,
+	           sizeof(closed));
+	query_text(db, "SELECT uuid FROM alerts WHERE workflow_status = 'open' ORDER BY uuid DESC LIMIT 1", open_alert,
+	           sizeof(open_alert));
+	snprintf(cmd, sizeof(cmd), "status %s closed --reason false_positive --force", closed);
+	assert_int_equal(CB(db, cmd), 0);
+	assert_int_equal(CB(db, "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value x"), 0);
+	take_anchor(db, anchor, sizeof(anchor));
+	assert_int_equal(CB(db, "audit --verify"), 0);
+	char base[256];
+	snprintf(base, sizeof(base), "%s", db);
+	static const struct {
+		const char *what, *sql, *want;
+	} cases[] = {
+	    {"event",
+	     "UPDATE alerts SET event_id = (SELECT max(id) FROM events) WHERE uuid = '@CLOSED@'; "
+	     "UPDATE alert_events SET event_id = (SELECT max(id) FROM events) WHERE alert_id = "
+	     "(SELECT id FROM alerts WHERE uuid = '@CLOSED@')",
+	     "is not what audit entry"},
+	    {"event doc",
+	     "UPDATE docs SET doc = (SELECT doc FROM docs WHERE id = (SELECT max(id) FROM events)) "
+	     "WHERE id = (SELECT event_id FROM alerts WHERE uuid = '@CLOSED@')",
+	     "is not what audit entry"},
+	    {"rule",
+	     "UPDATE alerts SET rule_key = (SELECT max(key) FROM rules WHERE key != alerts.rule_key) "
+	     "WHERE uuid = '@CLOSED@'",
+	     "is not what audit entry"},
+	    {"severity", "UPDATE alerts SET severity = 'low', risk_score = 21 WHERE uuid = '@CLOSED@'",
+	     "is not what audit entry"},
+	    {"document",
+	     "UPDATE alerts SET doc = json_set(doc, '$.\"kibana.alert.rule.name\"', 'benign') "
+	     "WHERE uuid = '@CLOSED@'",
+	     "is not what audit entry"},
+	    {"deleted",
+	     "DELETE FROM alert_events WHERE alert_id = (SELECT id FROM alerts WHERE uuid = '@OPEN@'); "
+	     "DELETE FROM alerts WHERE uuid = '@OPEN@'",
+	     "that is not in the case: it was deleted"},
+	    {"planted",
+	     "INSERT INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	     "severity, risk_score, reason, doc) SELECT 'planted', rule_key, event_id, original_time, "
+	     "created_us, execution_us, severity, risk_score, reason, doc FROM alerts WHERE uuid = '@OPEN@'",
+	     "alert planted has no audit entry anchoring it"},
+	    {"exception gone", "DELETE FROM exception_items", "that is not in the case: it was removed"},
+	    {"exception planted",
+	     "INSERT INTO exception_items(item_id, list_id, namespace_type, json) VALUES "
+	     "('planted', 'casebook-x', 'single', '{}')",
+	     "has no audit entry: it was added outside casebook"},
+	    {"exception changed", "UPDATE exception_items SET json = replace(json, '\"x\"', '\"y\"')",
+	     "is not what audit entry"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "content%zu.db", i);
+		const char *copy = tu_path(name);
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", base, copy);
+		assert_int_equal(tu_run(&out, &err, "%s", cmd), 0);
+		fill_in(sql, sizeof(sql), cases[i].sql, closed, open_alert);
+		exec_raw(copy, sql);
+		assert_verify_fails(copy, anchor, cases[i].want);
+	}
+}
+
+/* 5. NULL where the schema says NOT NULL (written through writable_schema, so the schema
  * text is casebook's again afterwards), and values of the wrong type: no crash anywhere. */
 static void force_values(const char *db, const char *table, const char *update)
 {
@@ -605,6 +715,7 @@ int main(void)
 	    cmocka_unit_test(test_a_rebuilt_table_or_missing_index_is_refused),
 	    cmocka_unit_test(test_only_a_deferred_event_index_may_be_missing),
 	    cmocka_unit_test(test_an_index_that_disagrees_with_its_table_is_refused),
+	    cmocka_unit_test(test_alert_content_and_exceptions_are_in_the_chain),
 	    cmocka_unit_test(test_nulls_and_wrong_types_never_crash),
 	    cmocka_unit_test(test_corrupt_pages_never_crash),
 	    cmocka_unit_test(test_a_newer_case_is_refused_untouched),

@@ -10,6 +10,7 @@
 #include "store/doccodec.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "store/triage.h"
 
 static void set_user_version(const char *path, int v)
 {
@@ -43,8 +44,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 9);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 9);
+	assert_int_equal(store_schema_version(), 10);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 10);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	/* version 9: the ingested and path indexes leave out the events without the value */
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
@@ -256,6 +257,7 @@ static int collect_queue(void *ctx, const struct queue_alert *a)
 
 /* Version 5 copies each alert's target (file.path, else process.name) for the queue's covering
  * index: an older case's alerts get theirs when it is opened, and the queue lists them. */
+#define OPEN_DOC "{\"kibana.alert.workflow_status\":\"open\"}"
 static void test_a_version_4_case_with_alerts_migrates(void **state)
 {
 	(void)state;
@@ -271,9 +273,9 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	                  "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
 	                  "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
 	                  "severity, risk_score, reason, doc, host_key, file_path) VALUES "
-	                  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
-	                  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
-	                  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);");
+	                  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '" OPEN_DOC "', 2, NULL),"
+	                  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '" OPEN_DOC "', 1, '/x'),"
+	                  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '" OPEN_DOC "', 1, NULL);");
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
@@ -281,7 +283,16 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	assert_string_equal(sb.buf, "2 a open high Rule One 73 mac /x 1 5|1 b open low Rule One 21 h2 curl 2 7|"
 	                            "3 c open low Rule One 21 mac (null) 3 7|");
 	strbuf_release(&sb);
+	/* version 10 anchored the alerts it found, each marked as anchored by the migration */
+	int64_t entries, bad;
+	char why[300];
+	if (store_audit_verify(s, &entries, &bad, why, sizeof(why)))
+		fail_msg("%s", why);
+	assert_int_equal(entries, 3);
 	store_close(s);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM audit WHERE action = 'alert' AND target = 'migration' "
+	                                  "AND analyst = 'casebook'"),
+	                 3);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts_queue', "
 	                                  "'alerts_host_time', 'alerts_host')"),
 	                 2);
