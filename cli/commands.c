@@ -57,7 +57,8 @@ static const struct command commands[] = {
      "record response step N (n/a and skip as the console says them)"},
     {"note", cmd_note, "note ALERT TEXT | -", "add a note (- reads it from standard input)"},
     {"audit", cmd_audit, "audit [ALERT] [--json] | audit --verify [--expect ENTRIES:SHA256] | audit --head",
-     "the audit trail; --verify checks its SHA-256 chain and that the triage state is what it records "
+     "the audit trail; --verify checks its SHA-256 chain, that each alert and exception is what it "
+     "anchored and that the triage state is what it records "
      "(exit 2 when not); --head prints the anchor to keep outside the case"},
     {"export", cmd_export,
      "export ALERT... | --all | --status S  [--format "

@@ -10,6 +10,7 @@
 #include "detect/field.h"
 #include "detect/wildcard.h"
 #include "store/rules.h"
+#include "store/triage.h"
 
 struct exception_set {
 	cJSON **items;
@@ -353,7 +354,9 @@ int exception_add(struct store *s, const char *rule_id, const struct exception_s
 	    .id = item_id, .list_id = list_id.buf, .namespace_type = "single", .json = item_json};
 	enum upsert_result res;
 	int rc = store_begin(s);
-	if (!rc && store_exception_list_put(s, &lrow, &res) == 0 && store_exception_item_put(s, &irow, &res) == 0) {
+	struct actor who = {.analyst = spec->analyst, .at_us = spec->now_us};
+	if (!rc && store_exception_list_put(s, &lrow, &who, &res) == 0 &&
+	    store_exception_item_put(s, &irow, &who, &res) == 0) {
 		for (size_t i = 0; i < v.l.n && !rc; i++)
 			rc = attach_list(s, &v.l.rows[i], list_id.buf);
 		rc = rc || store_commit(s);

@@ -17,6 +17,7 @@
 #include "detect/kql.h"
 #include "detect/pack.h"
 #include "detect/run.h"
+#include "store/triage.h"
 
 int64_t rule_window_from(const struct rule *r, int64_t T)
 {
@@ -408,7 +409,9 @@ static int store_exception(struct store *s, const cJSON *obj, int is_item, struc
 	char *json = cJSON_PrintUnformatted(obj);
 	struct exception_row row = {.id = id, .list_id = list, .namespace_type = ns ? ns : "single", .json = json};
 	enum upsert_result res;
-	int rc = is_item ? store_exception_item_put(s, &row, &res) : store_exception_list_put(s, &row, &res);
+	struct actor who = {.analyst = "rules import", .at_us = time_now_us()};
+	int rc =
+	    is_item ? store_exception_item_put(s, &row, &who, &res) : store_exception_list_put(s, &row, &who, &res);
 	cJSON_free(json);
 	if (rc == 0)
 		(*(is_item ? &c->items : &c->lists))++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "store/triage.h"
 
 int store_alert_exists(struct store *s, const char *uuid, int *exists)
 {
@@ -55,7 +56,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert's events");
 	}
 	store_kept_put(s, st);
-	return rc;
+	struct actor who = {.analyst = "casebook", .at_us = a->created_us};
+	return rc || store_audit_anchor_alert(s, alert_id, a->uuid, &who, a->origin ? a->origin : "detect") ? -1 : 0;
 }
 
 int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n)

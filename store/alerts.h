@@ -21,9 +21,11 @@ struct alert_record {
 	const char *doc;       /* the alert document (JSON) */
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
+	const char *origin; /* who made it, in its audit anchor: NULL for "detect", "kibana import" */
 };
 
-/* Stores an alert unless its uuid is stored already; *created says which. */
+/* Stores an alert unless its uuid is stored already; *created says which. A new alert's
+ * content is anchored in the audit chain in the same transaction (store_audit_anchor_alert). */
 int store_alert_add(struct store *s, const struct alert_record *a, int *created);
 int store_alert_exists(struct store *s, const char *uuid, int *exists);
 

@@ -63,6 +63,11 @@ static const char *deferred_index_sql(const char *name)
 	return NULL;
 }
 
+int store_index_is_deferrable(const char *name)
+{
+	return deferred_index_sql(name) != NULL;
+}
+
 static int defer_indexes(struct store *s)
 {
 	sqlite3_stmt *st;

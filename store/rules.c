@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "store/triage.h"
 
 /* ?1..?9: rule_id, version, uuid, name, type, language, enabled, source, json */
 static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
@@ -178,8 +179,10 @@ int store_rule_notes_get(struct store *s, const char *rule_id, char **text)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "reading a rule's notes");
 }
 
+/* Stores an exception list or item unless it is there as it is, with its anchor entered in the
+ * audit chain (in the caller's transaction). */
 static int put_json(struct store *s, const char *select, const char *update, const char *insert,
-                    const struct exception_row *r, enum upsert_result *result)
+                    const struct exception_row *r, int is_item, const struct actor *who, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s, select, &st))
@@ -193,31 +196,41 @@ static int put_json(struct store *s, const char *select, const char *update, con
 		*result = UPSERT_UNCHANGED;
 		return 0;
 	}
-	if (store_prepare(s, exists ? update : insert, &st))
+	char *before = NULL;
+	if ((exists && store_audit_exception_anchor(s, is_item, r->id, r->namespace_type, &before)) ||
+	    store_prepare(s, exists ? update : insert, &st)) {
+		free(before);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->namespace_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, r->list_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an exception");
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = store_audit_anchor_exception(s, is_item, r->id, r->namespace_type, before, who);
+	free(before);
 	*result = exists ? UPSERT_UPDATED : UPSERT_ADDED;
 	return rc;
 }
 
-int store_exception_list_put(struct store *s, const struct exception_row *l, enum upsert_result *result)
+int store_exception_list_put(struct store *s, const struct exception_row *l, const struct actor *who,
+                             enum upsert_result *result)
 {
 	return put_json(s, "SELECT json FROM exception_lists WHERE list_id = ?1 AND namespace_type = ?2",
 	                "UPDATE exception_lists SET json = ?3 WHERE list_id = ?1 AND namespace_type = ?2",
-	                "INSERT INTO exception_lists(list_id, namespace_type, json) VALUES (?1, ?2, ?3)", l, result);
+	                "INSERT INTO exception_lists(list_id, namespace_type, json) VALUES (?1, ?2, ?3)", l, 0, who,
+	                result);
 }
 
-int store_exception_item_put(struct store *s, const struct exception_row *i, enum upsert_result *result)
+int store_exception_item_put(struct store *s, const struct exception_row *i, const struct actor *who,
+                             enum upsert_result *result)
 {
 	return put_json(s, "SELECT json FROM exception_items WHERE item_id = ?1 AND namespace_type = ?2",
 	                "UPDATE exception_items SET json = ?3, list_id = ?4 WHERE item_id = ?1 AND namespace_type = ?2",
 	                "INSERT INTO exception_items(item_id, namespace_type, json, list_id) VALUES (?1, ?2, ?3, ?4)",
-	                i, result);
+	                i, 1, who, result);
 }
 
 static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, void *ctx)

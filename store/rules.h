@@ -56,8 +56,13 @@ struct exception_row {
 	const char *json;
 };
 
-int store_exception_list_put(struct store *s, const struct exception_row *l, enum upsert_result *result);
-int store_exception_item_put(struct store *s, const struct exception_row *i, enum upsert_result *result);
+struct actor;
+/* Store a list or an item (unless it is there as it is), each change anchored in the audit
+ * chain as who's: verify detects one added, changed or removed outside casebook. */
+int store_exception_list_put(struct store *s, const struct exception_row *l, const struct actor *who,
+                             enum upsert_result *result);
+int store_exception_item_put(struct store *s, const struct exception_row *i, const struct actor *who,
+                             enum upsert_result *result);
 typedef int (*exception_fn)(void *ctx, const struct exception_row *r);
 /* The items of one list (list_id and namespace), in the order they were added. */
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,

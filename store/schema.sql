@@ -271,3 +271,9 @@ DROP INDEX events_ingested;
 CREATE INDEX events_ingested ON events(ingested) WHERE ingested IS NOT NULL;
 DROP INDEX IF EXISTS events_file_path;
 CREATE INDEX events_file_path ON events(file_path) WHERE file_path IS NOT NULL;
+
+-- version 10
+-- The audit chain anchors what each alert is (its rule, severity, events, document) when it is
+-- made, and every exception list and item as it is stored (store/triage.c); audit --verify
+-- computes them again. No table changes: migrating to this version adds an anchor entry, marked
+-- "migration", for every alert and exception the case already holds (store/store.c).

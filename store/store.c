@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/timeutil.h"
 #include "store/doccodec.h"
+#include "store/triage.h"
 
 int store_fail(struct store *s, const char *what)
 {
@@ -194,10 +196,15 @@ static int same_text(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Whether name is an index a bulk load has dropped and recorded in deferred_indexes (it is
- * built again by the next writer, so its absence is not a difference). */
-static int index_is_deferred(struct store *s, const char *name, const struct schema *have)
+/* Whether the missing index `want` is one a bulk load has dropped and recorded in
+ * deferred_indexes (the next writer builds it again, so its absence is not a difference).
+ * Only the event indexes casebook defers qualify, never a UNIQUE one (a constraint is never
+ * optional): the case only says which of them are pending. */
+static int index_is_deferred(struct store *s, const struct schema_obj *want, const struct schema *have)
 {
+	const char *name = want->name;
+	if (!store_index_is_deferrable(name) || !want->sql || strncmp(want->sql, "CREATE INDEX ", 13))
+		return 0;
 	int has_table = 0;
 	for (size_t i = 0; i < have->n; i++)
 		has_table |= !strcmp(have->o[i].name, "deferred_indexes");
@@ -224,7 +231,7 @@ static int schema_compare(struct store *s, int version, const struct schema *hav
 			return -1;
 		}
 		if (c > 0) {
-			if (!strcmp(want->o[j].type, "index") && index_is_deferred(s, want->o[j].name, have)) {
+			if (!strcmp(want->o[j].type, "index") && index_is_deferred(s, &want->o[j], have)) {
 				j++;
 				continue;
 			}
@@ -286,7 +293,8 @@ static int check_case(struct store *s, int *version)
 	} else if (!rc && *version < 0) {
 		rc = fail_msg(s, "the database has a negative schema version: not a casebook case");
 	}
-	if (!rc && schema_check(s, *version)) {
+	/* the indexes are compared once the case is at this version (a writer migrates first) */
+	if (!rc && (schema_check(s, *version) || (*version == want && store_check_record_indexes(s)))) {
 		char *why = xstrdup(s->err.buf);
 		strbuf_reset(&s->err);
 		strbuf_addf(&s->err, "refusing %s: %s; it was not changed", s->path, why);
@@ -300,6 +308,27 @@ static int check_case(struct store *s, int *version)
 		free(msg);
 	}
 	return rc;
+}
+
+/* Steps of a migration that SQL cannot take, run after that version's SQL in its transaction. */
+static int anchor_existing_record(struct store *s)
+{
+	return store_anchor_existing_record(s, time_now_us());
+}
+
+static const struct migration_step {
+	int version;
+	int (*run)(struct store *s);
+} migration_steps[] = {
+    {10, anchor_existing_record},
+};
+
+static int run_migration_steps(struct store *s, int version)
+{
+	for (size_t i = 0; i < sizeof(migration_steps) / sizeof(migration_steps[0]); i++)
+		if (migration_steps[i].version == version && migration_steps[i].run(s))
+			return -1;
+	return 0;
 }
 
 /* Brings the case to this binary's version in one IMMEDIATE transaction. The version is read
@@ -318,7 +347,7 @@ static int migrate(struct store *s, int *from)
 		char *sql = migration_text(v);
 		char pragma[48];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v);
-		int rc = store_exec(s, sql) || store_exec(s, pragma);
+		int rc = store_exec(s, sql) || run_migration_steps(s, v) || store_exec(s, pragma);
 		free(sql);
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);
@@ -395,6 +424,10 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 		goto fail;
 	}
 	harden(s->db);
+	if (store_register_functions(s->db)) {
+		strbuf_addf(&s->err, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_exec(s, "PRAGMA foreign_keys=ON") || store_exec(s, "PRAGMA cache_size=-8192") ||

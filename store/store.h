@@ -32,6 +32,9 @@ const char *store_path(const struct store *s);
 
 /* The schema version this binary writes. */
 int store_schema_version(void);
+/* Whether opening a case compares the index `name` with its table (every index of the tables
+ * of the triage record; not the events'). */
+int store_index_is_checked(const char *name);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -57,6 +57,18 @@ void *store_col_blob_dup(sqlite3_stmt *st, int i, size_t *len);
 
 extern const char store_schema_sql[];
 
+/* Whether name is one of the event indexes a bulk load drops and builds again at its end
+ * (compiled in, store/events.c): the only indexes a case may lack, while deferred_indexes
+ * names them. */
+int store_index_is_deferrable(const char *name);
+
+/* casebook's SQL functions on a connection (store/recordcheck.c): casebook_rows(...), a keyed
+ * digest of a set of rows, and casebook_sha256(x). Usable from casebook's statements only. */
+int store_register_functions(sqlite3 *db);
+/* Compares every index of the triage record's tables with its table; a difference is refused
+ * with a message naming the index (in the store's message). */
+int store_check_record_indexes(struct store *s);
+
 /* Appends "SELECT <what store_read_event_row reads> FROM events e [JOIN docs d] LEFT JOIN
  * hosts h " to sql; the caller adds WHERE and ORDER BY. */
 void store_event_select(struct strbuf *sql, int want_doc);

@@ -149,8 +149,9 @@ static void entry_hash(const struct audit_row *a, char out[SHA256_HEX_LEN + 1])
 
 static int read_head(struct store *s, int64_t *last_id, char hash[SHA256_HEX_LEN + 1])
 {
+	static const char sql[] = "SELECT last_id, hash FROM audit_head WHERE one = 1";
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT last_id, hash FROM audit_head WHERE one = 1", &st))
+	if (store_kept_get(s, sql, 0, sql, &st))
 		return -1;
 	*last_id = 0;
 	snprintf(hash, SHA256_HEX_LEN + 1, "%s", GENESIS);
@@ -158,7 +159,7 @@ static int read_head(struct store *s, int64_t *last_id, char hash[SHA256_HEX_LEN
 		*last_id = sqlite3_column_int64(st, 0);
 		snprintf(hash, SHA256_HEX_LEN + 1, "%s", store_col_req(st, 1));
 	}
-	sqlite3_finalize(st);
+	store_kept_put(s, st);
 	return 0;
 }
 
@@ -179,11 +180,14 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	                      .after = after,
 	                      .prev_hash = prev};
 	entry_hash(&a, hash);
+	/* kept: detect appends an entry for every alert it makes */
+	static const char insert_sql[] = "INSERT INTO audit(id, alert_uuid, analyst, at_us, action, target, before, "
+	                                 "after, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	static const char head_sql[] =
+	    "INSERT INTO audit_head(one, last_id, hash) VALUES (1, ?1, ?2) "
+	    "ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash";
 	sqlite3_stmt *st;
-	if (store_prepare(s,
-	                  "INSERT INTO audit(id, alert_uuid, analyst, at_us, action, target, before, after, "
-	                  "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	                  &st))
+	if (store_kept_get(s, insert_sql, 0, insert_sql, &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, a.id);
 	sqlite3_bind_text(st, 2, alert_uuid, -1, SQLITE_STATIC);
@@ -196,17 +200,161 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, hash, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "appending to the audit trail");
-	sqlite3_finalize(st);
-	if (rc || store_prepare(s,
-	                        "INSERT INTO audit_head(one, last_id, hash) VALUES (1, ?1, ?2) "
-	                        "ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-	                        &st))
+	store_kept_put(s, st);
+	if (rc || store_kept_get(s, head_sql, 0, head_sql, &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, a.id);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "moving the audit head");
+	store_kept_put(s, st);
+	return rc;
+}
+
+/* ---- anchors: what an alert is, and every exception, entered in the chain ----
+ * An alert's anchor is computed by SQL from its row as stored, when it is made and again by
+ * verify, so both read it alike: its rule (rule_id and version), severity, risk score, times,
+ * reason, the columns copied from its event, every event it stands on (id, identity and the
+ * SHA-256 of the stored document), and the SHA-256 of its document without the four workflow
+ * fields a status change rewrites (those are the status entries' to vouch for). */
+#define ALERT_ANCHOR_EXPR                                                                                              \
+	"'rule ' || coalesce(r.rule_id, '?') || ' v' || coalesce(r.version, '?') || ', ' || "                          \
+	"coalesce(a.severity, '?') || ', content sha256:' || casebook_sha256(json_array(r.rule_id, r.version, "        \
+	"a.severity, a.risk_score, a.original_time, a.created_us, a.execution_us, a.reason, a.event_id, a.host_key, "  \
+	"a.file_path, a.target, (SELECT json_group_array(json_array(x.position, x.event_id, e.identity, "              \
+	"casebook_sha256(d.doc))) FROM alert_events x LEFT JOIN events e ON e.id = x.event_id LEFT JOIN docs d ON "    \
+	"d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(CASE WHEN json_valid(a.doc) THEN "                \
+	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
+	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"') ELSE a.doc END)))"
+
+/* An exception's anchor: its key (kind, namespace, id) and the SHA-256 of what detect reads. */
+#define EXCEPTION_ANCHORS                                                                                              \
+	"SELECT json_array('list', namespace_type, list_id) AS k, casebook_sha256(json) AS v FROM exception_lists "    \
+	"UNION ALL SELECT json_array('item', namespace_type, item_id), casebook_sha256(json_array(list_id, json)) "    \
+	"FROM exception_items"
+
+int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
+                             const char *origin)
+{
+	static const char sql[] =
+	    "SELECT " ALERT_ANCHOR_EXPR " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1";
+	sqlite3_stmt *st;
+	if (store_kept_get(s, sql, 0, sql, &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, alert_id);
+	int rc = sqlite3_step(st);
+	char *anchor = rc == SQLITE_ROW ? xstrdup(store_col_req(st, 0)) : NULL;
+	store_kept_put(s, st);
+	if (!anchor)
+		return store_fail(s, "anchoring an alert in the audit trail");
+	rc = store_audit_append(s, uuid, who, "alert", origin, NULL, anchor);
+	free(anchor);
+	return rc;
+}
+
+/* Appends an entry for the exception list or item `key` (as EXCEPTION_ANCHORS makes it),
+ * whose anchor went from before to after (NULL: it did not exist, or is removed). */
+static int anchor_exception_row(struct store *s, const struct actor *who, const char *key, const char *before,
+                                const char *after)
+{
+	return store_audit_append(s, NULL, who, "exception", key, before, after);
+}
+
+int store_audit_anchor_exception(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                 const char *before, const struct actor *who)
+{
+	static const char sql[] = "SELECT k, v FROM (" EXCEPTION_ANCHORS ") WHERE k = json_array(?1, ?2, ?3)";
+	sqlite3_stmt *st;
+	if (store_prepare(s, sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_fail(s, "anchoring an exception in the audit trail");
+	}
+	rc = anchor_exception_row(s, who, store_col_req(st, 0), before, store_col_req(st, 1));
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_audit_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                 char **anchor)
+{
+	static const char sql[] = "SELECT v FROM (" EXCEPTION_ANCHORS ") WHERE k = json_array(?1, ?2, ?3)";
+	sqlite3_stmt *st;
+	*anchor = NULL;
+	if (store_prepare(s, sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*anchor = xstrdup(store_col_req(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "reading an exception");
+}
+
+/* Collects (id, uuid) of every alert, or (key, anchor) of every exception, for the migration
+ * that anchors a case made before anchors existed (written after the read is done). */
+struct pairs {
+	int64_t *ids;
+	char **a, **b;
+	size_t n, cap;
+};
+
+static void pairs_add(struct pairs *p, int64_t id, const char *a, const char *b)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->ids = xrealloc(p->ids, p->cap * sizeof(*p->ids));
+		p->a = xrealloc(p->a, p->cap * sizeof(*p->a));
+		p->b = xrealloc(p->b, p->cap * sizeof(*p->b));
+	}
+	p->ids[p->n] = id;
+	p->a[p->n] = xstrdup(a);
+	p->b[p->n] = b ? xstrdup(b) : NULL;
+	p->n++;
+}
+
+static void pairs_release(struct pairs *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->a[i]);
+		free(p->b[i]);
+	}
+	free(p->ids);
+	free(p->a);
+	free(p->b);
+}
+
+static int read_pairs(struct store *s, const char *sql, struct pairs *p)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, sql, &st))
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		pairs_add(p, sqlite3_column_int64(st, 0), store_col_req(st, 1), store_col_text(st, 2));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the record to anchor");
+}
+
+int store_anchor_existing_record(struct store *s, int64_t now_us)
+{
+	struct actor who = {.analyst = "casebook", .at_us = now_us};
+	struct pairs alerts = {0}, exceptions = {0};
+	int rc = read_pairs(s, "SELECT id, uuid, NULL FROM alerts ORDER BY id", &alerts) ||
+	         read_pairs(s, "SELECT 0, k, v FROM (" EXCEPTION_ANCHORS ") ORDER BY k", &exceptions);
+	for (size_t i = 0; i < alerts.n && !rc; i++)
+		rc = store_audit_anchor_alert(s, alerts.ids[i], alerts.a[i], &who, "migration");
+	for (size_t i = 0; i < exceptions.n && !rc; i++)
+		rc = anchor_exception_row(s, &who, exceptions.a[i], NULL, exceptions.b[i]);
+	pairs_release(&alerts);
+	pairs_release(&exceptions);
+	return rc ? -1 : 0;
 }
 
 static void row_from(sqlite3_stmt *st, struct audit_row *a)
@@ -577,10 +725,109 @@ static int verify_status(struct store *s, struct verdict *v)
 	return rc;
 }
 
+/* Every alert has exactly one anchor, and is what it anchored; every anchor has its alert. */
+static int verify_alerts(struct store *s, struct verdict *v)
+{
+	sqlite3_stmt *a, *e;
+	if (prepare_pair(s,
+	                 "SELECT a.uuid, " ALERT_ANCHOR_EXPR ", a.id FROM alerts a LEFT JOIN rules r ON "
+	                 "r.key = a.rule_key ORDER BY a.uuid",
+	                 "SELECT alert_uuid, after, id FROM audit WHERE action = 'alert' ORDER BY alert_uuid, id", &a,
+	                 &e))
+		return -1;
+	int ra = sqlite3_step(a), re = sqlite3_step(e), rc = 0;
+	while (!rc && (ra == SQLITE_ROW || re == SQLITE_ROW)) {
+		int c = ra != SQLITE_ROW   ? 1
+		        : re != SQLITE_ROW ? -1
+		                           : cmp_text(store_col_text(a, 0), store_col_text(e, 0));
+		if (c < 0)
+			rc = broken_at(v, "alert %.64s has no audit entry anchoring it: it was added outside casebook",
+			               store_col_req(a, 0));
+		else if (c > 0)
+			rc =
+			    broken_at(v, "audit entry %lld anchors alert %.12s that is not in the case: it was deleted",
+			              (long long)sqlite3_column_int64(e, 2), store_col_req(e, 0));
+		else if (cmp_text(store_col_text(a, 1), store_col_text(e, 1)))
+			rc = broken_at(
+			    v,
+			    "alert %.12s (its rule, severity, events or document) is not what audit entry %lld "
+			    "anchored: it was changed",
+			    store_col_req(a, 0), (long long)sqlite3_column_int64(e, 2));
+		if (rc)
+			break;
+		int64_t first = sqlite3_column_int64(e, 2);
+		re = sqlite3_step(e);
+		if (re == SQLITE_ROW && !cmp_text(store_col_text(e, 0), store_col_text(a, 0)))
+			rc = broken_at(v, "alert %.12s is anchored twice, by audit entries %lld and %lld",
+			               store_col_req(a, 0), (long long)first, (long long)sqlite3_column_int64(e, 2));
+		ra = sqlite3_step(a);
+	}
+	if (!rc && (!step_ok(ra) || !step_ok(re)))
+		rc = store_fail(s, "verifying the alerts");
+	sqlite3_finalize(a);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+/* Every exception list and item is what the last entry for it says (none: it must not exist). */
+static int verify_exceptions(struct store *s, struct verdict *v)
+{
+	sqlite3_stmt *t, *e;
+	if (prepare_pair(s, "SELECT k, v FROM (" EXCEPTION_ANCHORS ") ORDER BY k",
+	                 "SELECT target, after, id FROM audit WHERE action = 'exception' ORDER BY target, id", &t, &e))
+		return -1;
+	struct strbuf last;
+	strbuf_init(&last, 80);
+	int rt = sqlite3_step(t), re = sqlite3_step(e), rc = 0;
+	while (!rc && (rt == SQLITE_ROW || re == SQLITE_ROW)) {
+		/* the entries of the smaller key, folded to the last */
+		const char *key = rt != SQLITE_ROW                                            ? store_col_text(e, 0)
+		                  : re != SQLITE_ROW                                          ? store_col_text(t, 0)
+		                  : cmp_text(store_col_text(t, 0), store_col_text(e, 0)) <= 0 ? store_col_text(t, 0)
+		                                                                              : store_col_text(e, 0);
+		char *k = key ? xstrdup(key) : NULL;
+		int entries = 0, exists = 0;
+		int64_t last_id = 0;
+		while (re == SQLITE_ROW && !cmp_text(store_col_text(e, 0), k)) {
+			strbuf_reset(&last);
+			entries = store_col_text(e, 1) ? 1 : -1; /* -1: the last entry removed it */
+			strbuf_addstr(&last, store_col_req(e, 1));
+			last_id = sqlite3_column_int64(e, 2);
+			re = sqlite3_step(e);
+		}
+		if (rt == SQLITE_ROW && !cmp_text(store_col_text(t, 0), k)) {
+			exists = 1;
+			if (entries != 1)
+				rc = broken_at(v, "exception %.200s has no audit entry: it was added outside casebook",
+				               k ? k : "?");
+			else if (strcmp(store_col_req(t, 1), last.buf))
+				rc = broken_at(v,
+				               "exception %.200s is not what audit entry %lld recorded: it was changed",
+				               k ? k : "?", (long long)last_id);
+			rt = sqlite3_step(t);
+		}
+		if (!rc && !exists && entries == 1)
+			rc = broken_at(
+			    v, "audit entry %lld records exception %.200s that is not in the case: it was removed",
+			    (long long)last_id, k ? k : "?");
+		free(k);
+	}
+	if (!rc && (!step_ok(rt) || !step_ok(re)))
+		rc = store_fail(s, "verifying the exceptions");
+	strbuf_release(&last);
+	sqlite3_finalize(t);
+	sqlite3_finalize(e);
+	return rc;
+}
+
 static int verify_state(struct store *s, char *why, size_t whylen)
 {
 	struct verdict v = {why, whylen};
-	int rc = verify_notes(s, &v);
+	int rc = verify_alerts(s, &v);
+	if (!rc)
+		rc = verify_exceptions(s, &v);
+	if (!rc)
+		rc = verify_notes(s, &v);
 	if (!rc)
 		rc = verify_items(s, &v);
 	if (!rc)

@@ -64,8 +64,26 @@ int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, 
 int store_audit_append(struct store *s, const char *alert_uuid, const struct actor *who, const char *action,
                        const char *target, const char *before, const char *after);
 
-/* Walks the chain, then recomputes the triage state from it: every note, checklist item,
- * response step and status must be what its entries say, and none may exist without them.
+/* Anchors an alert just stored (in the caller's transaction): an "alert" entry whose `after`
+ * is computed from the alert's row (rule, severity, risk, times, events and their documents,
+ * its document without the workflow fields); origin says who made it ("detect", "kibana
+ * import", "migration"). audit --verify computes it again and compares. */
+int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
+                             const char *origin);
+/* Anchors an exception list or item as stored now, after a change from `before` (its anchor
+ * before the change, NULL when it is new): an "exception" entry. */
+int store_audit_anchor_exception(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                 const char *before, const struct actor *who);
+/* The anchor of an exception list or item as stored (*anchor malloc'd; NULL when none). */
+int store_audit_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                 char **anchor);
+/* For the migration to the version that anchors: an entry for every alert and exception the
+ * case holds, marked "migration" (their content before it cannot be vouched for). */
+int store_anchor_existing_record(struct store *s, int64_t now_us);
+
+/* Walks the chain, then recomputes the record from it: every alert and exception must be what
+ * its anchor says, every note, checklist item, response step and status what its entries say,
+ * and none may exist without them (nor an anchor without its alert).
  * Returns 0 when it all holds, 2 when it does not (the first bad entry's id in *bad_id, 0
  * for the head or the state, and what is wrong in why), -1 on error. *entries is the count. */
 int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char *why, size_t whylen);

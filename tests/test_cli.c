@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,7 +60,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.9.0 (schema 9)\n");
+	assert_string_equal(out.buf, "casebook 0.9.0 (schema 10)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -312,11 +313,12 @@ static void test_triage_from_the_command_line(void **state)
 	assert_non_null(strstr(out.buf, "notes:\n  bob, "));
 	assert_non_null(strstr(out.buf, "    first line\n    second line\n"));
 	assert_int_equal(CB("t.db", "audit --verify"), 0);
-	/* the refused close wrote nothing: the close, then check, respond, note */
-	assert_string_equal(out.buf, "audit chain verified: 4 entries, none changed, removed or inserted; notes, "
-	                             "checklists and statuses are what they record\n");
+	/* the refused close wrote nothing: the two alerts' anchors, the close, then check, respond, note */
+	assert_string_equal(out.buf, "audit chain verified: 6 entries, none changed, removed or inserted; alerts and "
+	                             "exceptions are what they anchored; notes, checklists and statuses are what "
+	                             "they record\n");
 	assert_int_equal(CB("t.db", "audit %s", uuid), 0);
-	assert_int_equal(tu_count(out.buf, "\n"), 3);
+	assert_int_equal(tu_count(out.buf, "\n"), 4); /* its anchor, then check, respond, note */
 	/* exports: atomic files, Timesketch names, no overwriting */
 	assert_int_equal(CB("t.db", "export %s --format timesketch-csv -o '%s'", uuid, tu_path("tl.txt")), 64);
 	assert_non_null(strstr(err.buf, "Timesketch imports only files whose names end in .csv"));
@@ -753,7 +755,7 @@ static void test_cli_main_in_process(void **state)
 {
 	(void)state;
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
-	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 9)\n");
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 10)\n");
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);
@@ -867,12 +869,17 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	assert_int_equal(CB("w.db", "audit --head"), 0);
 	char anchor[120];
 	snprintf(anchor, sizeof(anchor), "%.*s", (int)strcspn(out.buf, "\n"), out.buf);
-	assert_memory_equal(anchor, "1:", 2);
+	/* the note is the newest entry, after the alerts' anchors and the exception's entries */
+	long note_entry = strtol(anchor, NULL, 10);
+	assert_true(note_entry > 2);
+	const char *hash = strchr(anchor, ':') + 1;
+	char want[200];
 	assert_int_equal(CB("w.db", "audit --verify --expect %s", anchor), 0);
-	assert_int_equal(CB("w.db", "audit --verify --expect 2:%s", anchor + 2), 2);
-	assert_string_equal(out.buf,
-	                    "audit chain BROKEN: entry 2 of the anchor is no longer in the chain (entries were "
-	                    "removed)\n");
+	assert_int_equal(CB("w.db", "audit --verify --expect %ld:%s", note_entry + 1, hash), 2);
+	snprintf(want, sizeof(want),
+	         "audit chain BROKEN: entry %ld of the anchor is no longer in the chain (entries were removed)\n",
+	         note_entry + 1);
+	assert_string_equal(out.buf, want);
 	assert_int_equal(CB("w.db", "audit --verify --expect junk"), 64);
 	sqlite3 *raw;
 	assert_int_equal(sqlite3_open(tu_path("w.db"), &raw), SQLITE_OK);
@@ -880,13 +887,14 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	sqlite3_close(raw);
 	assert_int_equal(CB("w.db", "audit --verify --expect %s", anchor), 2);
 	assert_memory_equal(out.buf, "audit chain BROKEN: note 1 of alert ", 36);
-	assert_non_null(strstr(out.buf, "is not what audit entry 1 recorded: it was changed\n"));
+	snprintf(want, sizeof(want), "is not what audit entry %ld recorded: it was changed\n", note_entry);
+	assert_non_null(strstr(out.buf, want));
 	/* an emptied chain with triage rows fails too */
 	assert_int_equal(sqlite3_open(tu_path("w.db"), &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, "DELETE FROM audit; DELETE FROM audit_head", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	assert_int_equal(CB("w.db", "audit --verify"), 2);
-	assert_non_null(strstr(out.buf, "has no audit entry: it was added outside casebook\n"));
+	assert_non_null(strstr(out.buf, "has no audit entry anchoring it: it was added outside casebook\n"));
 	/* a bulk change through the one triage API: an alert already in the status is said so */
 	assert_int_equal(CB("w.db", "status %s acknowledged", uuid), 0);
 	assert_string_equal(out.buf, "1 alert acknowledged\n");

@@ -10,6 +10,7 @@
 #include "store/doccodec.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "store/triage.h"
 
 static void set_user_version(const char *path, int v)
 {
@@ -43,8 +44,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 9);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 9);
+	assert_int_equal(store_schema_version(), 10);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 10);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	/* version 9: the ingested and path indexes leave out the events without the value */
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
@@ -61,6 +62,40 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
 	sqlite3_close(raw);
+}
+
+/* Opening a case compares every index of the record's tables with its table: an index added
+ * to the schema must be added to store/recordcheck.c's list too. The events' and rejects'
+ * indexes are as large as the input and are not compared (docs/RELIABILITY.md). */
+static void test_every_record_index_is_compared_on_open(void **state)
+{
+	(void)state;
+	struct store *s;
+	const char *path = tu_path("indexes.db");
+	assert_int_equal(store_open(path, STORE_CREATE, &s, NULL), 0);
+	store_close(s);
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(raw, "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' ORDER BY name", -1,
+	                       &st, NULL),
+	    SQLITE_OK);
+	int checked = 0, events = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *table = (const char *)sqlite3_column_text(st, 1);
+		int large = !strcmp(table, "events") || !strcmp(table, "rejects");
+		if (store_index_is_checked(name) == large)
+			fail_msg("index %s of %s: %s", name, table,
+			         large ? "compared on open" : "not compared on open");
+		checked += !large;
+		events += large;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	assert_int_equal(checked, 17);
+	assert_int_equal(events, 7);
 }
 
 static void test_missing_file_without_create_fails_clearly(void **state)
@@ -222,6 +257,7 @@ static int collect_queue(void *ctx, const struct queue_alert *a)
 
 /* Version 5 copies each alert's target (file.path, else process.name) for the queue's covering
  * index: an older case's alerts get theirs when it is opened, and the queue lists them. */
+#define OPEN_DOC "{\"kibana.alert.workflow_status\":\"open\"}"
 static void test_a_version_4_case_with_alerts_migrates(void **state)
 {
 	(void)state;
@@ -237,9 +273,9 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	                  "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
 	                  "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
 	                  "severity, risk_score, reason, doc, host_key, file_path) VALUES "
-	                  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '{}', 2, NULL),"
-	                  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{}', 1, '/x'),"
-	                  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '{}', 1, NULL);");
+	                  "(1, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', '" OPEN_DOC "', 2, NULL),"
+	                  "(2, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '" OPEN_DOC "', 1, '/x'),"
+	                  "(3, 'c', 1, 3, 7, 0, 0, 'low', 21, 'r', '" OPEN_DOC "', 1, NULL);");
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
@@ -247,7 +283,16 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	assert_string_equal(sb.buf, "2 a open high Rule One 73 mac /x 1 5|1 b open low Rule One 21 h2 curl 2 7|"
 	                            "3 c open low Rule One 21 mac (null) 3 7|");
 	strbuf_release(&sb);
+	/* version 10 anchored the alerts it found, each marked as anchored by the migration */
+	int64_t entries, bad;
+	char why[300];
+	if (store_audit_verify(s, &entries, &bad, why, sizeof(why)))
+		fail_msg("%s", why);
+	assert_int_equal(entries, 3);
 	store_close(s);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM audit WHERE action = 'alert' AND target = 'migration' "
+	                                  "AND analyst = 'casebook'"),
+	                 3);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts_queue', "
 	                                  "'alerts_host_time', 'alerts_host')"),
 	                 2);
@@ -497,6 +542,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create_sets_schema_and_wal),
+	    cmocka_unit_test(test_every_record_index_is_compared_on_open),
 	    cmocka_unit_test(test_missing_file_without_create_fails_clearly),
 	    cmocka_unit_test(test_newer_schema_is_refused_untouched),
 	    cmocka_unit_test(test_older_schema_is_migrated_by_writers_only),

@@ -140,7 +140,8 @@ static int import_one(struct importing *im, const struct event_row *row, const c
 	                         .reason = reason ? reason : "an alert raised by Kibana",
 	                         .doc = text,
 	                         .events = &event_id,
-	                         .nevents = 1};
+	                         .nevents = 1,
+	                         .origin = "kibana import"};
 	int created = 0;
 	int rc = store_alert_add(im->s, &a, &created);
 	free(text);
