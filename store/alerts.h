@@ -11,6 +11,11 @@
 #include "store/events.h"
 #include "store/store.h"
 
+/* The uuids of alerts imported from Kibana's alert documents start with this, so that they
+ * live apart from the alerts detect raises (whose uuids are SHA-256 hex): an imported alert
+ * can never take, pre-empt or be mistaken for one of casebook's (triage/kibana.h). */
+#define ALERT_IMPORTED_PREFIX "kibana:"
+
 struct alert_record {
 	const char *uuid;
 	int64_t rule_key, event_id;
@@ -21,11 +26,17 @@ struct alert_record {
 	const char *doc;       /* the alert document (JSON) */
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
+	/* doc is an imported document: its kibana.alert.workflow_* fields are Kibana's claims, so
+	 * they are removed and its workflow_status set to the new alert's (open) */
+	int imported;
 };
 
-/* Stores an alert unless its uuid is stored already; *created says which. */
+/* Stores an alert unless its uuid is stored already; *created says which. An imported
+ * document SQLite does not read as JSON is not stored (*created 0). */
 int store_alert_add(struct store *s, const struct alert_record *a, int *created);
 int store_alert_exists(struct store *s, const char *uuid, int *exists);
+/* The id of the alert with exactly this uuid (never a prefix); *id 0 when there is none. */
+int store_alert_id(struct store *s, const char *uuid, int64_t *id);
 
 struct alert_row {
 	int64_t id;
@@ -46,7 +57,9 @@ struct alert_row {
 struct alert_query {
 	const char *status;      /* NULL for every status */
 	const char *rule_id;     /* NULL for every rule */
-	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
+	const char *uuid_prefix; /* NULL for all; else uuids starting with it (what an analyst typed) */
+	const char *uuid;        /* NULL for all; else exactly this uuid */
+	int64_t id;              /* > 0: exactly this alert */
 	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
 	int64_t related_to;      /* > 0: alerts of other rules on this alert's host ... */
 	int64_t window_us;       /* ... whose event time is within window_us of its */
