@@ -725,18 +725,116 @@ static void test_a_forged_kibana_alert_never_acts_on_real_alerts(void **state)
 	assert_int_equal(CB("f.db", "alerts --status closed"), 0);
 	assert_int_equal(tu_count(out.buf, "\nkibana:"), 3);
 	/* a document without Kibana's status, or with it nested: the alert is open, and says so */
-	tu_write_str(tu_path("nested.ndjson"),
-	             "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n1\"},"
-	             "\"kibana\":{\"alert\":{\"uuid\":\"n1\",\"rule\":{\"rule_id\":\"r-n\",\"name\":\"N\","
-	             "\"severity\":\"low\",\"risk_score\":5},\"workflow_status\":\"bogus\"}}}\n"
-	             "{\"@timestamp\":\"2024-05-01T10:00:03Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n2\"},"
-	             "\"kibana.alert.uuid\":\"n2\",\"kibana.alert.rule.rule_id\":\"r-n\",\"kibana.alert.rule.name\":\"N\","
-	             "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":5}\n");
+	tu_write_str(
+	    tu_path("nested.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n1\"},"
+	    "\"kibana\":{\"alert\":{\"uuid\":\"n1\",\"rule\":{\"rule_id\":\"r-n\",\"name\":\"N\","
+	    "\"severity\":\"low\",\"risk_score\":5},\"workflow_status\":\"bogus\"}}}\n"
+	    "{\"@timestamp\":\"2024-05-01T10:00:03Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n2\"},"
+	    "\"kibana.alert.uuid\":\"n2\",\"kibana.alert.rule.rule_id\":\"r-n\",\"kibana.alert.rule.name\":\"N\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":5}\n");
 	assert_int_equal(CB("f.db", "ingest '%s'", tu_path("nested.ndjson")), 0);
 	assert_non_null(strstr(out.buf, "2 Kibana alerts: 2 added, 0 known already, 0 skipped\n"));
 	assert_int_equal(CB("f.db", "audit --verify"), 0);
 	assert_int_equal(CB("f.db", "alerts --status open"), 0);
 	assert_int_equal(tu_count(out.buf, "\nkibana:n"), 2);
+}
+
+/* A rule a Kibana alert brought along stands in until a rule is imported: the analyst's
+ * import of the same rule_id and version replaces it whole (enabled as the file says, where
+ * it stayed disabled and silently never ran), and an import that updates a rule says what it
+ * changed. */
+static void test_a_rule_an_alert_brought_never_shadows_an_import(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("ra.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"ra\"},"
+	    "\"kibana.alert.uuid\":\"ra\",\"kibana.alert.rule.rule_id\":\"zsh-run\",\"kibana.alert.rule.version\":3,"
+	    "\"kibana.alert.rule.name\":\"Forged\",\"kibana.alert.rule.severity\":\"low\","
+	    "\"kibana.alert.rule.risk_score\":1,\"kibana.alert.rule.parameters\":{\"query\":\"process.name:none\"}}\n");
+	tu_write_str(tu_path("ev.ndjson"), EVENTS);
+	assert_int_equal(CB("ra.db", "ingest '%s' '%s'", tu_path("ev.ndjson"), tu_path("ra.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "1 Kibana alerts: 1 added"));
+	tu_write_str(tu_path("zsh.json"),
+	             "{\"rule_id\":\"zsh-run\",\"version\":3,\"name\":\"zsh ran\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\","
+	             "\"risk_score\":70,\"from\":\"now-1d\"}");
+	assert_int_equal(CB("ra.db", "rules import '%s'", tu_path("zsh.json")), 0);
+	assert_string_equal(out.buf,
+	                    "1 rules: 0 added, 1 updated, 0 unchanged, 0 invalid; 0 exception lists, 0 items\n");
+	char want[1000];
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh ran\" (zsh-run v3) updated: it replaces the rule a Kibana alert brought (stored "
+	         "disabled); enabled now\n",
+	         tu_path("zsh.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("ra.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "zsh-run                               3        query    kuery     "
+	                                "5m from now-1d    yes  zsh ran\n"));
+	assert_int_equal(CB("ra.db", "detect --rule zsh-run"), 0);
+	assert_non_null(strstr(out.buf, " 1 events matched, 1 alerts created,"));
+	/* a later alert of that rule leaves the imported one as it is */
+	tu_write_str(tu_path("ra2.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T09:00:01Z\",\"event\":{\"kind\":\"signal\","
+	             "\"id\":\"ra2\"},\"kibana.alert.uuid\":\"ra2\",\"kibana.alert.rule.rule_id\":"
+	             "\"zsh-run\",\"kibana.alert.rule.version\":3,\"kibana.alert.rule.name\":\"F2\","
+	             "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1}\n");
+	assert_int_equal(CB("ra.db", "ingest '%s'", tu_path("ra2.ndjson")), 0);
+	assert_int_equal(CB("ra.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "  yes  zsh ran\n"));
+	/* an update names the members that changed */
+	tu_write_str(tu_path("zsh.json"),
+	             "{\"rule_id\":\"zsh-run\",\"version\":3,\"name\":\"zsh ran\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:(zsh or bash)\",\"severity\":"
+	             "\"medium\",\"risk_score\":70,\"from\":\"now-1d\",\"tags\":[\"t\"]}");
+	assert_int_equal(CB("ra.db", "rules import '%s'", tu_path("zsh.json")), 0);
+	snprintf(want, sizeof(want), "%s: rule \"zsh ran\" (zsh-run v3) updated: query, severity changed; tags added\n",
+	         tu_path("zsh.json"));
+	assert_string_equal(err.buf, want);
+}
+
+/* Nothing the analyst set on a rule is lost by an import: the same version imported again
+ * keeps the exceptions list `exception add` attached (REPLACE detached it, and the alert it
+ * holds back came again), and a new version of the rule takes it too. */
+static void test_an_import_keeps_the_analysts_exceptions(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("ev.ndjson"), EVENTS);
+	assert_int_equal(CB("kx.db", "ingest '%s'", tu_path("ev.ndjson")), 0);
+	const char *rule = "{\"rule_id\":\"zsh-x\",\"version\":1,\"name\":\"zsh x\",\"description\":\"d\",\"type\":"
+	                   "\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\",\"risk_score\":70,"
+	                   "\"from\":\"now-1d\"}";
+	tu_write_str(tu_path("kx.json"), rule);
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
+	assert_int_equal(CB("kx.db", "exception add zsh-x --field host.name --value mac2"), 0);
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
+	assert_string_equal(out.buf,
+	                    "1 rules: 0 added, 0 updated, 1 unchanged, 0 invalid; 0 exception lists, 0 items\n");
+	char want[600];
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh x\" (zsh-x v1) keeps the exceptions list casebook-zsh-x, which the file does not "
+	         "name\n",
+	         tu_path("kx.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("kx.db", "detect --rule zsh-x"), 0);
+	assert_non_null(strstr(out.buf, " 0 alerts created,"));
+	assert_non_null(strstr(out.buf, "1 matching events were suppressed by exceptions\n"));
+	/* version 2 of the rule: the list goes with it */
+	tu_write_str(tu_path("kx2.json"),
+	             "{\"rule_id\":\"zsh-x\",\"version\":2,\"name\":\"zsh x\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\","
+	             "\"risk_score\":70,\"from\":\"now-1d\"}");
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx2.json")), 0);
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh x\" (zsh-x v2) keeps the exceptions list casebook-zsh-x, which the file does not "
+	         "name\n",
+	         tu_path("kx2.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("kx.db", "rules disable zsh-x --version 1"), 0);
+	assert_int_equal(CB("kx.db", "detect --rule zsh-x"), 0);
+	assert_non_null(strstr(out.buf, " 0 alerts created,"));
+	assert_non_null(strstr(out.buf, "1 matching events were suppressed by exceptions\n"));
 }
 
 /* An index mapping decides how fields compare: an ip field matches CIDR blocks, a date field
@@ -1032,6 +1130,8 @@ int main(void)
 	    T(test_usage_errors_exit_64),
 	    T(test_kibana_alerts_are_triaged_and_go_back),
 	    T(test_a_forged_kibana_alert_never_acts_on_real_alerts),
+	    T(test_a_rule_an_alert_brought_never_shadows_an_import),
+	    T(test_an_import_keeps_the_analysts_exceptions),
 	    T(test_mapping_import_types_fields),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),

@@ -1487,6 +1487,59 @@ static void test_types_not_run_say_why(void **state)
 	}
 }
 
+struct found_rule {
+	int enabled;
+	char source[32];
+	char name[80];
+};
+
+static int take_found_rule(void *ctx, const struct rule_row *r)
+{
+	struct found_rule *f = ctx;
+	f->enabled = r->enabled;
+	snprintf(f->source, sizeof(f->source), "%s", r->source);
+	snprintf(f->name, sizeof(f->name), "%s", r->name);
+	return 0;
+}
+
+/* The rule a Kibana alert brings stands in, disabled, only until a rule of that rule_id and
+ * version comes from elsewhere: the pack (a release adding a version the alert named first)
+ * replaces it whole, enabled as the pack has it; the alert's rule never replaces the pack's. */
+static void test_a_pack_rule_replaces_the_stand_in_an_alert_brought(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("stand-in.db"), STORE_CREATE, &s, &err), 0);
+	cJSON *alert = cJSON_Parse("{\"kibana.alert.rule.rule_id\":\"" SEED "\",\"kibana.alert.rule.version\":107,"
+	                           "\"kibana.alert.rule.name\":\"Forged\",\"kibana.alert.rule.severity\":\"low\","
+	                           "\"kibana.alert.rule.risk_score\":1,\"kibana.alert.rule.parameters\":"
+	                           "{\"query\":\"process.name:none\"}}");
+	int64_t key = 0;
+	char why[200];
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(rules_add_from_alert(s, alert, &key, why, sizeof(why)), 0);
+	assert_int_equal(store_commit(s), 0);
+	struct found_rule f = {0};
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 0);
+	assert_string_equal(f.source, RULE_SOURCE_ALERT);
+	assert_int_equal(rules_load_pack(s), 0);
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 1);
+	assert_string_equal(f.source, "pack");
+	assert_string_equal(f.name, "Persistence via DirectoryService Plugin Modification");
+	/* and a later alert naming it leaves the pack's rule as it is */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(rules_add_from_alert(s, alert, &key, why, sizeof(why)), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 1);
+	assert_string_equal(f.source, "pack");
+	cJSON_Delete(alert);
+	store_close(s);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1515,6 +1568,7 @@ int main(void)
 	    T(test_sequence_with_missing_events),
 	    T(test_a_pack_alerts_the_same_without_prefilters),
 	    T(test_rules_deciding_as_the_pass_goes_alert_the_same),
+	    T(test_a_pack_rule_replaces_the_stand_in_an_alert_brought),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
