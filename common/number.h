@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+/* Epoch milliseconds whose microseconds an int64 holds, either side of 1970 (past any date a
+ * document means: year 291,000 or so). */
+#define NUMBER_EPOCH_MS_MAX INT64_C(9200000000000000)
+
 /* d truncated toward zero, when that is within [min, max]: 0 and *out set, or -1 (NaN, an
  * infinity, or out of range) with *out untouched. */
 int number_to_int64(double d, int64_t min, int64_t max, int64_t *out);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
 #include "detect/needles.h"
@@ -1905,8 +1906,9 @@ static int val_date(const struct eql_val *v, int64_t *us)
 {
 	if (v->k == V_STR)
 		return field_date_text(v->s, v->len, us) == 0;
-	if (v->k == V_NUM && isfinite(v->n) && fabs(v->n) < 9.2e15) {
-		*us = (int64_t)v->n * 1000;
+	int64_t ms;
+	if (v->k == V_NUM && !number_to_int64(v->n, -NUMBER_EPOCH_MS_MAX, NUMBER_EPOCH_MS_MAX, &ms)) {
+		*us = ms * 1000;
 		return 1;
 	}
 	return 0;

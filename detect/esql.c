@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
@@ -1287,11 +1288,13 @@ static int read_json_value(void *ctx, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
-		if (rd->date)
-			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = (int64_t)(d * 1000)});
-		else if (d == floor(d) && fabs(d) < 9.2e18)
-			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
-		else
+		int64_t i;
+		/* epoch milliseconds within what microseconds hold; out of range, a date is null */
+		if (rd->date && !number_to_int64(d, -NUMBER_EPOCH_MS_MAX, NUMBER_EPOCH_MS_MAX, &i))
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = i * 1000});
+		else if (!rd->date && !number_whole_int64(d, INT64_MIN, INT64_MAX, &i))
+			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = i});
+		else if (!rd->date)
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
 	}
 	return 0;
@@ -1741,10 +1744,11 @@ static struct esql_value to_number(const struct esql_value *v, int want_double)
 		} else {
 			d = s->kind == EK_DOUBLE ? s->d : (double)s->i;
 		}
+		int64_t whole;
 		if (want_double)
 			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
-		else if (isfinite(d) && fabs(d) < 9.2e18)
-			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
+		else if (!number_to_int64(d, INT64_MIN, INT64_MAX, &whole))
+			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = whole});
 	}
 	return out;
 }

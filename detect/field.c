@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
@@ -402,8 +403,9 @@ int field_date_json(const cJSON *v, int64_t *us)
 {
 	if (cJSON_IsString(v))
 		return field_date_text(v->valuestring, strlen(v->valuestring), us);
-	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && fabs(v->valuedouble) < 9.2e15) {
-		*us = (int64_t)v->valuedouble * 1000;
+	int64_t ms;
+	if (cJSON_IsNumber(v) && !number_to_int64(v->valuedouble, -NUMBER_EPOCH_MS_MAX, NUMBER_EPOCH_MS_MAX, &ms)) {
+		*us = ms * 1000;
 		return 0;
 	}
 	return -1;

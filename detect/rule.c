@@ -9,6 +9,7 @@
 
 #include "common/diag.h"
 #include "common/digest.h"
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
@@ -67,14 +68,10 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
                          size_t whylen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
-		snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min,
-		         (long long)max);
-		return -1;
-	}
-	*out = (int64_t)d;
-	return 0;
+	if (cJSON_IsNumber(v) && !number_whole_int64(v->valuedouble, min, max, out))
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min, (long long)max);
+	return -1;
 }
 
 /* Why a rule of a type detect has no row for does not run: said as exactly as we can. */

@@ -837,6 +837,49 @@ static void test_an_import_keeps_the_analysts_exceptions(void **state)
 	assert_non_null(strstr(out.buf, "1 matching events were suppressed by exceptions\n"));
 }
 
+/* Numbers from documents are range-checked: a Kibana alert's risk score of 1e300 (stored as
+ * -9223372036854775808) or 47.5 is refused, naming the field; a pid of 1e300 is no pid (the
+ * process tree showed "pid 1"). */
+static void test_numbers_from_documents_are_range_checked(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("risk.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"r1\"},"
+	    "\"kibana.alert.uuid\":\"r1\",\"kibana.alert.rule.rule_id\":\"r\",\"kibana.alert.rule.name\":\"R\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1,"
+	    "\"kibana.alert.risk_score\":1e300}\n"
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"r2\"},"
+	    "\"kibana.alert.uuid\":\"r2\",\"kibana.alert.rule.rule_id\":\"r\",\"kibana.alert.rule.name\":\"R\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1,"
+	    "\"kibana.alert.risk_score\":47.5}\n");
+	assert_int_equal(CB("num.db", "ingest '%s'", tu_path("risk.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "2 Kibana alerts: 0 added, 0 known already, 2 skipped\n"));
+	assert_string_equal(err.buf, "Kibana alert kibana:r1: skipped: kibana.alert.risk_score must be a whole number "
+	                             "from 0 to 100\n"
+	                             "Kibana alert kibana:r2: skipped: kibana.alert.risk_score must be a whole number "
+	                             "from 0 to 100\n");
+	struct strbuf ev;
+	strbuf_init(&ev, 512);
+	strbuf_addstr(&ev, SEED_EVENT);
+	char *at = strstr(ev.buf, "\"entity_id\"");
+	assert_non_null(at);
+	memmove(at + 12, at, strlen(at) + 1);
+	memcpy(at, "\"pid\":1e300,", 12);
+	tu_write_str(tu_path("pid.ndjson"), ev.buf);
+	strbuf_release(&ev);
+	assert_int_equal(CB("num.db", "ingest '%s'", tu_path("pid.ndjson")), 0);
+	assert_int_equal(CB("num.db", "detect --rule " SEED), 0);
+	assert_int_equal(CB("num.db", "alerts --json"), 0);
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	char uuid[65];
+	snprintf(uuid, sizeof(uuid), "%.64s", u + 21);
+	assert_int_equal(CB("num.db", "tree %s", uuid), 0);
+	assert_non_null(strstr(out.buf, "cp"));
+	assert_null(strstr(out.buf, "(pid"));
+}
+
 /* An index mapping decides how fields compare: an ip field matches CIDR blocks, a date field
  * instants, a multi-field's .text words; a file without a mapping is refused, saying why. */
 static void test_mapping_import_types_fields(void **state)
@@ -1132,6 +1175,7 @@ int main(void)
 	    T(test_a_forged_kibana_alert_never_acts_on_real_alerts),
 	    T(test_a_rule_an_alert_brought_never_shadows_an_import),
 	    T(test_an_import_keeps_the_analysts_exceptions),
+	    T(test_numbers_from_documents_are_range_checked),
 	    T(test_mapping_import_types_fields),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),

@@ -473,7 +473,7 @@ static void test_rule_formats_and_defaults(void **state)
 	assert_int_equal(c.rules_invalid, 2);
 	assert_string_equal(
 	    msgs, "tests/fixtures/unsupported.ndjson:1: rule \"A threshold rule\" (threshold-rule) stored but "
-	          "detect will skip it: a threshold rule needs threshold.value, a number of at least 1\n"
+	          "detect will skip it: a threshold rule needs threshold.value, a whole number from 1 to 2147483647\n"
 	          "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
 	          "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
 	          "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
@@ -1473,11 +1473,20 @@ static void test_types_not_run_say_why(void **state)
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | ENRICH hosts ON host.name\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
-	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}"};
+	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}",
+	    /* numbers out of range are refused, not converted (1e300 became INT64_MIN, a threshold
+	     * every group passed) */
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"threshold\",\"query\":\"x:y\",\"threshold\":{\"field\":[],\"value\":1e300}}",
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"threshold\",\"query\":\"x:y\",\"threshold\":{\"field\":[],\"value\":2,\"cardinality\":[{\"field\":"
+	    "\"a\",\"value\":-1e19}]}}"};
 	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline (at offset 14)",
 	                      "the ES|QL command ENRICH is not one casebook runs yet (at offset 14)",
-	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names"};
-	for (size_t i = 0; i < 3; i++) {
+	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names",
+	                      "a threshold rule needs threshold.value, a whole number from 1 to 2147483647",
+	                      "threshold.cardinality needs a field and a value, a whole number from 0 to 2147483647"};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		cJSON *obj = cJSON_Parse(rules[i]);
 		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
 		assert_non_null(r.unsupported);
