@@ -447,7 +447,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	} else if (!rc) {
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
-		struct alert_query q = {.uuid_prefix = r.uuid, .no_doc = 1};
+		struct alert_query q = {.id = r.id, .no_doc = 1};
 		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r)
 		         ? 1
 		         : 0;

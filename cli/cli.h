@@ -52,8 +52,10 @@ struct resolved {
 	int64_t id, event_id;
 	char *uuid;
 };
-/* Resolves a uuid or a unique prefix of one, as git does with hashes. Returns 0, or 1 after
- * telling the user what went wrong (no match, or the candidates of an ambiguous prefix). */
+/* Resolves a uuid or a unique prefix of one, as git does with hashes; an exact uuid wins over
+ * longer ones it starts, and an imported alert is named by its Kibana uuid too (without
+ * ALERT_IMPORTED_PREFIX). Returns 0, or 1 after telling the user what went wrong (no match,
+ * or the candidates of an ambiguous prefix). */
 int resolve_alert(struct store *s, const char *cmd, const char *arg, struct resolved *r);
 
 int cmd_ingest(struct globals *g, int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
+#include "store/alerts.h"
 #include "store/store.h"
 
 struct command {
@@ -273,6 +274,10 @@ int cli_main(int argc, char **argv)
 	int rc = take_globals(&g, &argc, argv);
 	if (rc)
 		return rc;
+	if (!strncmp(g.analyst, ALERT_IMPORTED_PREFIX, strlen(ALERT_IMPORTED_PREFIX)))
+		return usage_error("an analyst's name may not start with " ALERT_IMPORTED_PREFIX
+		                   " (it marks the statuses imported from Kibana)",
+		                   g.analyst);
 	if (argc < 2) {
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 			return cmd_tui(&g, 1, (char *[]){"tui", NULL});

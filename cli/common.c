@@ -108,17 +108,41 @@ static int collect_match(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+/* The alerts an argument names: the one whose uuid it is exactly (detect's before an imported
+ * one's, which is ALERT_IMPORTED_PREFIX and Kibana's uuid), else every alert whose uuid, or
+ * imported alert whose Kibana uuid, starts with it. */
+static int find_alerts(struct store *s, const char *arg, struct found_alert *f)
+{
+	struct strbuf imported;
+	strbuf_init(&imported, 80);
+	strbuf_addf(&imported, "%s%s", ALERT_IMPORTED_PREFIX, arg);
+	int namespaced = !strncmp(arg, ALERT_IMPORTED_PREFIX, strlen(ALERT_IMPORTED_PREFIX));
+	struct alert_query exact = {.uuid = arg, .no_doc = 1};
+	struct alert_query exact_imported = {.uuid = imported.buf, .no_doc = 1};
+	struct alert_query prefix = {.uuid_prefix = arg, .no_doc = 1};
+	struct alert_query prefix_imported = {.uuid_prefix = imported.buf, .no_doc = 1};
+	int rc = store_alerts_each(s, &exact, collect_match, f);
+	if (!rc && !f->count && !namespaced)
+		rc = store_alerts_each(s, &exact_imported, collect_match, f);
+	if (!rc && !f->count) {
+		rc = store_alerts_each(s, &prefix, collect_match, f);
+		if (!rc && !namespaced)
+			rc = store_alerts_each(s, &prefix_imported, collect_match, f);
+	}
+	strbuf_release(&imported);
+	return rc;
+}
+
 int resolve_alert(struct store *s, const char *cmd, const char *arg, struct resolved *r)
 {
 	struct found_alert f = {.count = 0};
 	strbuf_init(&f.candidates, 256);
-	struct alert_query q = {.uuid_prefix = arg};
 	char *safe = sanitize_dup(arg, 0);
 	int rc = 0;
 	if (!*arg) {
 		diag("casebook %s: name an alert by its uuid or the start of it\n", cmd);
 		rc = 1;
-	} else if (store_alerts_each(s, &q, collect_match, &f)) {
+	} else if (find_alerts(s, arg, &f)) {
 		diag("casebook: %s\n", store_errmsg(s));
 		rc = 1;
 	} else if (f.count == 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
 #include "detect/lucene.h"

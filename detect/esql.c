@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
@@ -1358,11 +1359,11 @@ static int read_json_value(void *ctx, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
-		int64_t us;
-		if (rd->date && !field_date_ms(d, &us)) /* out of the years 0001-9999: a number */
-			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
-		else if (d == floor(d) && fabs(d) < 9.2e18)
-			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
+		int64_t i;
+		if (rd->date && !field_date_ms(d, &i)) /* out of the years 0001-9999: a number */
+			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = i});
+		else if (!number_whole_int64(d, INT64_MIN, INT64_MAX, &i))
+			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = i});
 		else
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
 	}
@@ -1858,10 +1859,11 @@ static struct esql_value to_number(const struct esql_value *v, int want_double)
 		} else {
 			d = s->kind == EK_DOUBLE ? s->d : (double)s->i;
 		}
+		int64_t whole;
 		if (want_double)
 			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
-		else if (isfinite(d) && fabs(d) < 9.2e18)
-			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = (int64_t)d});
+		else if (!number_to_int64(d, INT64_MIN, INT64_MAX, &whole))
+			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = whole});
 	}
 	return out;
 }

@@ -9,6 +9,7 @@
 
 #include "common/diag.h"
 #include "common/digest.h"
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
@@ -83,14 +84,10 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
                          size_t whylen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
-		snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min,
-		         (long long)max);
-		return -1;
-	}
-	*out = (int64_t)d;
-	return 0;
+	if (cJSON_IsNumber(v) && !number_whole_int64(v->valuedouble, min, max, out))
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be a whole number from %lld to %lld", key, (long long)min, (long long)max);
+	return -1;
 }
 
 /* Why a rule of a type detect has no row for does not run: said as exactly as we can. */
@@ -341,10 +338,111 @@ static int query_parses(const struct rule *r, char *why, size_t whylen)
 	return 0;
 }
 
-/* Stores a parsed rule (its JSON with the defaults filled) under source. */
-static int put_rule(struct store *s, const struct rule *r, const char *source, enum on_existing mode,
-                    enum upsert_result *res)
+/* What the case holds of a rule_id before an import writes one of its versions. */
+struct stored_rule {
+	int64_t version; /* the version being written */
+	int found;       /* that version is stored ... */
+	int stand_in;    /* ... as the rule a Kibana alert brought */
+	cJSON *same;     /* that version's stored JSON */
+	cJSON *lists;    /* the exceptions_list entries of every stored version */
+};
+
+static int same_list(const cJSON *a, const cJSON *b)
 {
+	const char *id_a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "list_id"));
+	const char *id_b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "list_id"));
+	const char *ns_a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "namespace_type"));
+	const char *ns_b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "namespace_type"));
+	return id_a && id_b && !strcmp(id_a, id_b) && !strcmp(ns_a ? ns_a : "single", ns_b ? ns_b : "single");
+}
+
+static int has_list(const cJSON *lists, const cJSON *ref)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, lists) if (same_list(e, ref)) return 1;
+	return 0;
+}
+
+static int is_list_ref(const cJSON *e)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "list_id")) != NULL;
+}
+
+static int read_stored_version(void *ctx, const struct rule_row *row)
+{
+	struct stored_rule *v = ctx;
+	cJSON *obj = cJSON_Parse(row->json);
+	const cJSON *lists = cJSON_GetObjectItemCaseSensitive(obj, "exceptions_list"), *e;
+	if (cJSON_IsArray(lists))
+		cJSON_ArrayForEach(e, lists) if (is_list_ref(e) && !has_list(v->lists, e))
+		    cJSON_AddItemToArray(v->lists, cJSON_Duplicate(e, 1));
+	if (row->version == v->version) {
+		v->found = 1;
+		v->stand_in = !strcmp(row->source, RULE_SOURCE_ALERT);
+		v->same = obj;
+	} else {
+		cJSON_Delete(obj);
+	}
+	return 0;
+}
+
+/* Attaches to the rule every exceptions list a stored version of it has (an analyst's
+ * `exception add`, a list of an earlier import), naming in kept those the rule lacked. */
+static void keep_lists(cJSON *rule, const cJSON *stored, struct strbuf *kept)
+{
+	cJSON *lists = cJSON_GetObjectItemCaseSensitive(rule, "exceptions_list");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, stored)
+	{
+		if (cJSON_IsArray(lists) && has_list(lists, e))
+			continue;
+		if (!cJSON_IsArray(lists)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(rule, "exceptions_list");
+			lists = cJSON_AddArrayToObject(rule, "exceptions_list");
+		}
+		cJSON_AddItemToArray(lists, cJSON_Duplicate(e, 1));
+		strbuf_addf(kept, "%s%s", kept->len ? ", " : "",
+		            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "list_id")));
+	}
+}
+
+/* The members of `now` that differ from `was`: "query, severity changed; tags added". */
+static void describe_changes(const cJSON *was, const cJSON *now, struct strbuf *out)
+{
+	static const char *const verbs[] = {"changed", "added", "removed"};
+	size_t start = out->len;
+	for (int kind = 0; kind < 3; kind++) {
+		const cJSON *from = kind == 2 ? was : now, *other = kind == 2 ? now : was, *m;
+		size_t before = out->len;
+		cJSON_ArrayForEach(m, from)
+		{
+			const cJSON *o = cJSON_GetObjectItemCaseSensitive(other, m->string);
+			if (kind == 0 ? o && !cJSON_Compare(m, o, 1) : !o)
+				strbuf_addf(out, "%s%s",
+				            out->len > before ? ", "
+				            : before > start  ? "; "
+				                              : "",
+				            m->string);
+		}
+		if (out->len > before)
+			strbuf_addf(out, " %s", verbs[kind]);
+	}
+}
+
+/* Stores a parsed rule (its JSON with the defaults filled) under source. Every exceptions list
+ * a stored version of it has stays attached; what an analyst's import changed goes to said. */
+static int put_rule(struct store *s, struct rule *r, const char *source, enum on_existing mode, enum upsert_result *res,
+                    struct strbuf *said)
+{
+	struct stored_rule v = {.version = r->version, .lists = cJSON_CreateArray()};
+	if (store_rule_versions_each(s, r->rule_id, read_stored_version, &v)) {
+		cJSON_Delete(v.lists);
+		cJSON_Delete(v.same);
+		return -1;
+	}
+	struct strbuf kept;
+	strbuf_init(&kept, 64);
+	keep_lists(r->obj, v.lists, &kept);
 	char *json = cJSON_PrintUnformatted(r->obj);
 	struct rule_row row = {.rule_id = r->rule_id,
 	                       .version = r->version,
@@ -357,6 +455,20 @@ static int put_rule(struct store *s, const struct rule *r, const char *source, e
 	                       .json = json};
 	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, res) : store_rule_put(s, &row, res);
 	cJSON_free(json);
+	if (!rc && mode == REPLACE_EXISTING && *res == UPSERT_UPDATED) {
+		strbuf_addstr(said, "updated: ");
+		if (v.stand_in)
+			strbuf_addf(said, "it replaces the rule a Kibana alert brought (stored disabled); %s",
+			            r->enabled ? "enabled now" : "disabled, as the file says");
+		else
+			describe_changes(v.same, r->obj, said);
+	}
+	if (!rc && mode == REPLACE_EXISTING && kept.len)
+		strbuf_addf(said, "%skeeps the exceptions list%s %s, which the file does not name",
+		            said->len ? "; " : "", strchr(kept.buf, ',') ? "s" : "", kept.buf);
+	strbuf_release(&kept);
+	cJSON_Delete(v.lists);
+	cJSON_Delete(v.same);
 	return rc;
 }
 
@@ -377,7 +489,9 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 		return 0;
 	}
 	enum upsert_result res;
-	int rc = put_rule(s, &r, source, mode, &res);
+	struct strbuf said;
+	strbuf_init(&said, 64);
+	int rc = put_rule(s, &r, source, mode, &res, &said);
 	if (rc == 0) {
 		if (res == UPSERT_ADDED)
 			c->rules_added++;
@@ -385,12 +499,16 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 			c->rules_updated++;
 		else
 			c->rules_unchanged++;
+		if (said.len)
+			diagf(errors, "%s: rule \"%s\" (%s v%lld) %s\n", where, r.name, r.rule_id, (long long)r.version,
+			      said.buf);
 		if (r.unsupported) {
 			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
 			      r.rule_id, r.unsupported);
 			c->unsupported++;
 		}
 	}
+	strbuf_release(&said);
 	rule_release(&r);
 	return rc;
 }
@@ -622,12 +740,15 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 	if (rule_from_json(obj, &r, why, whylen) == 0) {
 		enum upsert_result res;
 		*key = 0;
-		rc = put_rule(s, &r, "kibana-alert", KEEP_EXISTING, &res) ||
+		struct strbuf said;
+		strbuf_init(&said, 16);
+		rc = put_rule(s, &r, RULE_SOURCE_ALERT, KEEP_EXISTING, &res, &said) ||
 		             store_rule_find(s, r.rule_id, r.version, take_rule_key, key) < 0
 		         ? -1
 		         : 0;
 		if (rc)
 			snprintf(why, whylen, "%s", store_errmsg(s));
+		strbuf_release(&said);
 		rule_release(&r);
 	}
 	cJSON_Delete(obj);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/diag.h"
+#include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
 #include "detect/run.h"
@@ -68,12 +69,13 @@ static struct threshold *threshold_read(const cJSON *obj, char *why, size_t whyl
 {
 	const cJSON *th = cJSON_GetObjectItemCaseSensitive(obj, "threshold");
 	const cJSON *value = cJSON_GetObjectItemCaseSensitive(th, "value");
-	if (!cJSON_IsObject(th) || !cJSON_IsNumber(value) || value->valuedouble < 1) {
-		snprintf(why, whylen, "a threshold rule needs threshold.value, a number of at least 1");
+	int64_t n;
+	if (!cJSON_IsObject(th) || !cJSON_IsNumber(value) || number_whole_int64(value->valuedouble, 1, INT32_MAX, &n)) {
+		snprintf(why, whylen, "a threshold rule needs threshold.value, a whole number from 1 to %d", INT32_MAX);
 		return NULL;
 	}
 	struct threshold *t = xcalloc(1, sizeof(*t));
-	t->value = (int64_t)value->valuedouble;
+	t->value = n;
 	strpool_init(&t->last_keys);
 	if (read_fields(cJSON_GetObjectItemCaseSensitive(th, "field"), t) || t->nfields > 5) {
 		snprintf(why, whylen, "threshold.field must be a field name or a list of up to 5");
@@ -84,13 +86,15 @@ static struct threshold *threshold_read(const cJSON *obj, char *why, size_t whyl
 	if (card) {
 		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(card, "field"));
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(card, "value");
-		if (!f || !cJSON_IsNumber(v)) {
-			snprintf(why, whylen, "threshold.cardinality needs a field and a value");
+		if (!f || !cJSON_IsNumber(v) || number_whole_int64(v->valuedouble, 0, INT32_MAX, &n)) {
+			snprintf(why, whylen,
+			         "threshold.cardinality needs a field and a value, a whole number from 0 to %d",
+			         INT32_MAX);
 			threshold_free(t);
 			return NULL;
 		}
 		t->card_field = xstrdup(f);
-		t->card_value = (int64_t)v->valuedouble;
+		t->card_value = n;
 	}
 	return t;
 }

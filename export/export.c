@@ -982,7 +982,9 @@ static void kibana_status_item(const struct case_record *r, size_t i, const stru
 	(void)o;
 	cJSON *body = cJSON_CreateObject();
 	cJSON *ids = cJSON_AddArrayToObject(body, "signal_ids");
-	cJSON_AddItemToArray(ids, cJSON_CreateString(r->uuid));
+	/* an imported alert goes back under Kibana's own uuid */
+	size_t ns = strlen(ALERT_IMPORTED_PREFIX);
+	cJSON_AddItemToArray(ids, cJSON_CreateString(r->uuid + (strncmp(r->uuid, ALERT_IMPORTED_PREFIX, ns) ? 0 : ns)));
 	cJSON_AddStringToObject(body, "status", r->status);
 	append_json_item(body, i, out);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/digest.h"
+#include "common/number.h"
 #include "common/timeutil.h"
 
 enum field {
@@ -382,13 +383,10 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 
 	size_t pid = take_string(t, w.found[F_PID], arena, 0);
 	ex->has_pid = 0;
-	if (pid != EX_ABSENT) {
-		char *end;
-		long long v = strtoll(arena->buf + pid, &end, 10);
-		if (*end == '\0' && end != arena->buf + pid) {
-			ex->pid = v;
-			ex->has_pid = 1;
-		}
+	int64_t pid_value; /* a whole number in range, or no pid column (strtoll saturated 1e20 silently) */
+	if (pid != EX_ABSENT && !number_text_int64(arena->buf + pid, INT64_MIN, INT64_MAX, &pid_value)) {
+		ex->pid = pid_value;
+		ex->has_pid = 1;
 	}
 
 	if (root->index_tok >= 0)

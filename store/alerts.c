@@ -19,15 +19,39 @@ int store_alert_exists(struct store *s, const char *uuid, int *exists)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "looking up an alert");
 }
 
+int store_alert_id(struct store *s, const char *uuid, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM alerts WHERE uuid = ?1";
+	sqlite3_stmt *st;
+	*id = 0;
+	if (store_kept_get(s, sql, 0, sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	store_kept_put(s, st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "looking up an alert");
+}
+
 int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 {
 	static const char add_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
 	    "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3";
+	/* the imported document's workflow is Kibana's claim: the alert starts open, and its
+	 * status is set (and audited) through triage/record.h, as audit --verify expects */
+	static const char imported_sql[] =
+	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	    "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, json_set(json_remove(?10, '$.\"kibana.alert.workflow_reason\"', '$.\"kibana.alert.workflow_user\"', "
+	    "'$.\"kibana.alert.workflow_status_updated_at\"'), '$.\"kibana.alert.workflow_status\"', 'open'), "
+	    "host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3 AND json_valid(?10)";
 	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *st;
-	if (store_kept_get(s, add_sql, 0, add_sql, &st))
+	const char *sql = a->imported ? imported_sql : add_sql;
+	if (store_kept_get(s, sql, 0, sql, &st))
 		return -1;
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->rule_key);
@@ -117,6 +141,10 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		strbuf_addstr(&sql, " AND a.uuid >= ?3");
 	if (upper)
 		strbuf_addstr(&sql, " AND a.uuid < ?5");
+	if (q->uuid)
+		strbuf_addstr(&sql, " AND a.uuid = ?9");
+	if (q->id > 0)
+		strbuf_addstr(&sql, " AND a.id = ?10");
 	if (q->related_to > 0)
 		strbuf_addstr(
 		    &sql, " AND a.host_key = (SELECT host_key FROM alerts WHERE id = ?6) AND a.id != ?6"
@@ -148,6 +176,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_int64(st, 6, q->related_to);
 	sqlite3_bind_int64(st, 7, q->window_us);
 	sqlite3_bind_int64(st, 8, q->near_event);
+	sqlite3_bind_text(st, 9, q->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, q->id);
 	free(upper);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

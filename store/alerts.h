@@ -11,6 +11,11 @@
 #include "store/events.h"
 #include "store/store.h"
 
+/* The uuids of alerts imported from Kibana's alert documents start with this, so that they
+ * live apart from the alerts detect raises (whose uuids are SHA-256 hex): an imported alert
+ * can never take, pre-empt or be mistaken for one of casebook's (triage/kibana.h). */
+#define ALERT_IMPORTED_PREFIX "kibana:"
+
 struct alert_record {
 	const char *uuid;
 	int64_t rule_key, event_id;
@@ -22,12 +27,18 @@ struct alert_record {
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
 	const char *origin; /* who made it, in its audit anchor: NULL for "detect", "kibana import" */
+	/* doc is an imported document: its kibana.alert.workflow_* fields are Kibana's claims, so
+	 * they are removed and its workflow_status set to the new alert's (open) */
+	int imported;
 };
 
 /* Stores an alert unless its uuid is stored already; *created says which. A new alert's
- * content is anchored in the audit chain in the same transaction (store_audit_anchor_alert). */
+ * content is anchored in the audit chain in the same transaction (store_audit_anchor_alert).
+ * An imported document SQLite does not read as JSON is not stored (*created 0). */
 int store_alert_add(struct store *s, const struct alert_record *a, int *created);
 int store_alert_exists(struct store *s, const char *uuid, int *exists);
+/* The id of the alert with exactly this uuid (never a prefix); *id 0 when there is none. */
+int store_alert_id(struct store *s, const char *uuid, int64_t *id);
 
 struct alert_row {
 	int64_t id;
@@ -48,7 +59,9 @@ struct alert_row {
 struct alert_query {
 	const char *status;      /* NULL for every status */
 	const char *rule_id;     /* NULL for every rule */
-	const char *uuid_prefix; /* NULL for all; else uuids starting with it */
+	const char *uuid_prefix; /* NULL for all; else uuids starting with it (what an analyst typed) */
+	const char *uuid;        /* NULL for all; else exactly this uuid */
+	int64_t id;              /* > 0: exactly this alert */
 	int no_doc;              /* leave alert_row.doc NULL (lists that do not need it) */
 	int64_t related_to;      /* > 0: alerts of other rules on this alert's host ... */
 	int64_t window_us;       /* ... whose event time is within window_us of its */

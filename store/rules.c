@@ -20,28 +20,35 @@ static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
 	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
 }
 
-int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
+/* The one writer of rules: adds r, or (unless keep) replaces the stored rule with its rule_id
+ * and version, keeping that one's enabled flag. A stand-in (a rule a Kibana alert brought) is
+ * replaced whole, enabled flag and all, by a rule from anywhere else, keep or not. */
+static int put_rule_row(struct store *s, const struct rule_row *r, int keep, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT json FROM rules WHERE rule_id = ?1 AND version = ?2", &st))
+	if (store_prepare(s, "SELECT json, source FROM rules WHERE rule_id = ?1 AND version = ?2", &st))
 		return -1;
 	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->version);
 	int rc = sqlite3_step(st);
 	int exists = rc == SQLITE_ROW;
 	int same = exists && !strcmp(store_col_req(st, 0), r->json);
+	int stand_in =
+	    exists && !strcmp(store_col_req(st, 1), RULE_SOURCE_ALERT) && strcmp(r->source, RULE_SOURCE_ALERT);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "looking up a rule");
-	if (same) {
+	if (exists && !stand_in && (keep || same)) {
 		*result = UPSERT_UNCHANGED;
 		return 0;
 	}
 	const char *sql =
-	    exists ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
-	             "json = ?9 WHERE rule_id = ?1 AND version = ?2"
-	           : "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
-	             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	    !exists    ? "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
+	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    : stand_in ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, enabled = ?7, source = ?8, "
+	                 "json = ?9 WHERE rule_id = ?1 AND version = ?2"
+	               : "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
+	                 "json = ?9 WHERE rule_id = ?1 AND version = ?2";
 	if (store_prepare(s, sql, &st))
 		return -1;
 	bind_rule(st, r);
@@ -51,19 +58,14 @@ int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result
 	return rc;
 }
 
+int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result)
+{
+	return put_rule_row(s, r, 0, result);
+}
+
 int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upsert_result *result)
 {
-	sqlite3_stmt *st;
-	if (store_prepare(s,
-	                  "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
-	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(rule_id, version) DO NOTHING",
-	                  &st))
-		return -1;
-	bind_rule(st, r);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing a rule");
-	*result = sqlite3_changes(s->db) ? UPSERT_ADDED : UPSERT_UNCHANGED;
-	sqlite3_finalize(st);
-	return rc;
+	return put_rule_row(s, r, 1, result);
 }
 
 static void row_from(sqlite3_stmt *st, struct rule_row *r)
@@ -121,6 +123,15 @@ int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_
 	if (each_row(s, st, fn, ctx, &found))
 		return -1;
 	return found ? 1 : 0;
+}
+
+int store_rule_versions_each(struct store *s, const char *rule_id, rule_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT " RULE_COLUMNS " FROM rules WHERE rule_id = ?1 ORDER BY version", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
+	return each_row(s, st, fn, ctx, NULL);
 }
 
 int store_rule_count(struct store *s, const char *source, int64_t *n)

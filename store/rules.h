@@ -19,11 +19,17 @@ struct rule_row {
 
 enum upsert_result { UPSERT_ADDED, UPSERT_UPDATED, UPSERT_UNCHANGED };
 
+/* The source of a rule that came with a Kibana alert (triage/kibana.h): a stand-in, stored
+ * disabled, which never shadows a rule the analyst imports or the pack brings. */
+#define RULE_SOURCE_ALERT "kibana-alert"
+
 /* Adds the rule, or replaces the stored one with the same rule_id and version. The enabled
- * flag of a stored rule is kept (the analyst's choice wins over the file's). */
+ * flag of a stored rule is kept (the analyst's choice wins over the file's), but a stand-in
+ * (source RULE_SOURCE_ALERT) is replaced whole by a rule from elsewhere, enabled as it says. */
 int store_rule_put(struct store *s, const struct rule_row *r, enum upsert_result *result);
 /* Adds the rule unless one with its rule_id and version is stored; a stored one is left
- * exactly as it is (*result UPSERT_UNCHANGED). */
+ * exactly as it is (*result UPSERT_UNCHANGED), but a stand-in, which a rule from elsewhere
+ * replaces whole (UPSERT_UPDATED). */
 int store_rule_add_missing(struct store *s, const struct rule_row *r, enum upsert_result *result);
 typedef int (*rule_fn)(void *ctx, const struct rule_row *r);
 /* Every rule, by rule_id then version. */
@@ -32,6 +38,8 @@ int store_rules_each(struct store *s, rule_fn fn, void *ctx);
  * else the newest. Returns 1 when found (fn called), 0 when not. */
 int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_fn fn, void *ctx);
 int store_rule_count(struct store *s, const char *source, int64_t *n);
+/* Every stored version of rule_id, oldest first (by the rule_id index). */
+int store_rule_versions_each(struct store *s, const char *rule_id, rule_fn fn, void *ctx);
 /* Enables or disables the rule's given version (version < 0: every version); *changed is
  * how many versions exist that were set. */
 int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version, int enabled, int64_t *changed);

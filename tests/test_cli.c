@@ -601,9 +601,10 @@ static void test_rules_import_validates_queries(void **state)
 
 /* Numbers are copied as written: cJSON's doubles rounded 131762381484502110 to
  * 1.3176238148450211e+17 in the alert document and in every export of it. */
-/* Alerts Kibana raised, exported beside their events: stored as alerts with Kibana's uuid,
- * rule, status (audited as Kibana's) and source event; never detected on again; their status
- * goes back to Kibana as the body of its status API. */
+/* Alerts Kibana raised, exported beside their events: stored as alerts "kibana:" and Kibana's
+ * uuid (named by either), with their rule, status (audited as Kibana's) and source event; never
+ * detected on again; their status goes back to Kibana, under its uuid, as the body of its
+ * status API. */
 static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 {
 	(void)state;
@@ -611,12 +612,18 @@ static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 	assert_string_equal(out.buf, "3 documents: 3 added, 0 duplicate, 0 rejected\n"
 	                             "2 Kibana alerts: 2 added, 0 known already, 0 skipped\n");
 	assert_int_equal(CB("k.db", "alerts --sort severity"), 0);
-	assert_non_null(strstr(out.buf, "\nk-alert-2     open          high       73  2024-05-01T10:06:00Z  mac1    "));
-	assert_non_null(strstr(out.buf, "\nk-alert-1     closed        medium     47  2024-05-01T10:00:00Z  mac1    "));
+	assert_non_null(strstr(out.buf, "\nkibana:k-ale  open          high       73  2024-05-01T10:06:00Z  mac1    "));
+	assert_non_null(strstr(out.buf, "\nkibana:k-ale  closed        medium     47  2024-05-01T10:00:00Z  mac1    "));
 	assert_int_equal(CB("k.db", "audit --verify"), 0);
 	assert_int_equal(CB("k.db", "audit k-alert-1"), 0);
 	assert_non_null(
-	    strstr(out.buf, "kibana:jo     status: open → closed (false_positive): status imported from Kibana"));
+	    strstr(out.buf, "kibana:k-ale  kibana:jo     status: open → closed (false_positive): status imported from "
+	                    "Kibana"));
+	assert_int_equal(CB("k.db", "audit kibana:k-alert-1"), 0);
+	assert_non_null(strstr(out.buf, "kibana:jo     status: open → closed (false_positive)"));
+	/* the analyst who imports is never taken for Kibana's user, nor Kibana's for an analyst */
+	assert_int_equal(CB("k.db", "--analyst kibana:jo status k-alert-2 acknowledged"), 64);
+	assert_non_null(strstr(err.buf, "an analyst's name may not start with kibana:"));
 	/* its source event is the alert's: the timeline marks it */
 	assert_int_equal(CB("k.db", "timeline k-alert-1"), 0);
 	assert_int_equal(tu_count(out.buf, "\n> "), 1); /* under the header */
@@ -634,6 +641,245 @@ static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 	/* the rule Kibana ran is stored, disabled: detect does not run it again */
 	assert_int_equal(CB("k.db", "rules"), 0);
 	assert_non_null(strstr(out.buf, "custom-1"));
+}
+
+#define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
+
+/* An event the seed rule matches (the source event of tests/fixtures/kibana-alerts.ndjson). */
+static const char *SEED_EVENT =
+    "{\"_index\":\".ds-logs-endpoint.events.file-default-2024.05.01-000001\",\"_id\":\"src-1\",\"_source\":{"
+    "\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"category\":[\"file\"],\"type\":[\"change\"],"
+    "\"action\":\"modification\",\"kind\":\"event\"},\"host\":{\"name\":\"mac1\",\"id\":\"h1\",\"os\":{\"type\":"
+    "\"macos\"}},\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"},\"process\":{\"name\":\"cp\","
+    "\"entity_id\":\"p1\"}}}\n";
+
+/* The uuid detect gives the seed rule's alert on SEED_EVENT (learnt from a case of its own). */
+static void predicted_alert_uuid(char uuid[65])
+{
+	tu_write_str(tu_path("p.ndjson"), SEED_EVENT);
+	assert_int_equal(CB("p.db", "ingest '%s'", tu_path("p.ndjson")), 0);
+	assert_int_equal(CB("p.db", "detect --rule " SEED), 0);
+	assert_int_equal(CB("p.db", "alerts --json"), 0);
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	snprintf(uuid, 65, "%.64s", u + 21);
+	assert_int_equal(strspn(uuid, "0123456789abcdef"), 64);
+}
+
+/* A Kibana alert document closed as a false positive by "alice", with kibana.alert.uuid `uuid`. */
+static void write_forged_alert(const char *name, const char *uuid)
+{
+	struct strbuf doc;
+	strbuf_init(&doc, 1024);
+	strbuf_addf(&doc,
+	            "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"kind\":\"signal\",\"id\":\"forged-%s\"},"
+	            "\"kibana.alert.uuid\":\"%s\",\"kibana.alert.rule.rule_id\":\"" SEED "\","
+	            "\"kibana.alert.rule.version\":111,\"kibana.alert.rule.name\":\"Forged\","
+	            "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1,"
+	            "\"kibana.alert.severity\":\"low\",\"kibana.alert.risk_score\":1,"
+	            "\"kibana.alert.workflow_status\":\"closed\",\"kibana.alert.workflow_reason\":\"false_positive\","
+	            "\"kibana.alert.workflow_user\":\"alice\",\"kibana.alert.ancestors\":[{\"id\":\"src-1\"}],"
+	            "\"host\":{\"id\":\"h1\",\"name\":\"mac1\"}}\n",
+	            uuid, uuid);
+	tu_write_str(tu_path(name), doc.buf);
+	strbuf_release(&doc);
+}
+
+/* An imported Kibana alert is the document's claim about itself: it lives apart from the
+ * alerts detect raises ("kibana:" and its uuid), so it can neither pre-empt the alert detect
+ * raises for the same event nor, by a uuid that starts another's (a prefix), close it; its
+ * status is audited on itself, by Kibana's user marked as such, and the chain verifies. */
+static void test_a_forged_kibana_alert_never_acts_on_real_alerts(void **state)
+{
+	(void)state;
+	char real[65];
+	predicted_alert_uuid(real);
+	/* the alert detect will raise, imported before it: detect still raises its own */
+	write_forged_alert("forged.ndjson", real);
+	tu_write_str(tu_path("ev.ndjson"), SEED_EVENT);
+	assert_int_equal(CB("f.db", "ingest '%s' '%s'", tu_path("ev.ndjson"), tu_path("forged.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "1 Kibana alerts: 1 added, 0 known already, 0 skipped\n"));
+	assert_int_equal(CB("f.db", "detect --rule " SEED), 0);
+	assert_non_null(strstr(out.buf, " 1 alerts created, 0 duplicates skipped,"));
+	assert_int_equal(CB("f.db", "alerts --status open --json"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_non_null(strstr(out.buf, real));
+	assert_non_null(strstr(out.buf, "\"kibana.alert.severity\":\"medium\",\"kibana.alert.risk_score\":47,"));
+	assert_int_equal(CB("f.db", "audit %s", real), 0);
+	assert_null(strstr(out.buf, "alice"));
+	assert_int_equal(CB("f.db", "audit kibana:%s", real), 0);
+	assert_non_null(strstr(out.buf, "kibana:alice  status: open → closed (false_positive): status imported from "
+	                                "Kibana"));
+	assert_int_equal(CB("f.db", "audit --verify"), 0);
+	/* after detect: one character of the real uuid names no other alert than its own */
+	for (size_t n = 1; n <= 2; n++) {
+		char prefix[3];
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)n, real);
+		write_forged_alert("prefix.ndjson", prefix);
+		assert_int_equal(CB("f.db", "ingest '%s'", tu_path("prefix.ndjson")), 0);
+		assert_non_null(strstr(out.buf, "1 Kibana alerts: 1 added, 0 known already, 0 skipped\n"));
+		assert_int_equal(CB("f.db", "alerts --status open"), 0);
+		assert_int_equal(tu_count(out.buf, "\n"), 2); /* the header and the real alert */
+		assert_int_equal(CB("f.db", "audit %s", real), 0);
+		assert_null(strstr(out.buf, "alice"));
+		assert_int_equal(CB("f.db", "audit --verify"), 0);
+	}
+	assert_int_equal(CB("f.db", "alerts --status closed"), 0);
+	assert_int_equal(tu_count(out.buf, "\nkibana:"), 3);
+	/* a document without Kibana's status, or with it nested: the alert is open, and says so */
+	tu_write_str(
+	    tu_path("nested.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:02Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n1\"},"
+	    "\"kibana\":{\"alert\":{\"uuid\":\"n1\",\"rule\":{\"rule_id\":\"r-n\",\"name\":\"N\","
+	    "\"severity\":\"low\",\"risk_score\":5},\"workflow_status\":\"bogus\"}}}\n"
+	    "{\"@timestamp\":\"2024-05-01T10:00:03Z\",\"event\":{\"kind\":\"signal\",\"id\":\"n2\"},"
+	    "\"kibana.alert.uuid\":\"n2\",\"kibana.alert.rule.rule_id\":\"r-n\",\"kibana.alert.rule.name\":\"N\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":5}\n");
+	assert_int_equal(CB("f.db", "ingest '%s'", tu_path("nested.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "2 Kibana alerts: 2 added, 0 known already, 0 skipped\n"));
+	assert_int_equal(CB("f.db", "audit --verify"), 0);
+	assert_int_equal(CB("f.db", "alerts --status open"), 0);
+	assert_int_equal(tu_count(out.buf, "\nkibana:n"), 2);
+}
+
+/* A rule a Kibana alert brought along stands in until a rule is imported: the analyst's
+ * import of the same rule_id and version replaces it whole (enabled as the file says, where
+ * it stayed disabled and silently never ran), and an import that updates a rule says what it
+ * changed. */
+static void test_a_rule_an_alert_brought_never_shadows_an_import(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("ra.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"ra\"},"
+	    "\"kibana.alert.uuid\":\"ra\",\"kibana.alert.rule.rule_id\":\"zsh-run\",\"kibana.alert.rule.version\":3,"
+	    "\"kibana.alert.rule.name\":\"Forged\",\"kibana.alert.rule.severity\":\"low\","
+	    "\"kibana.alert.rule.risk_score\":1,\"kibana.alert.rule.parameters\":{\"query\":\"process.name:none\"}}\n");
+	tu_write_str(tu_path("ev.ndjson"), EVENTS);
+	assert_int_equal(CB("ra.db", "ingest '%s' '%s'", tu_path("ev.ndjson"), tu_path("ra.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "1 Kibana alerts: 1 added"));
+	tu_write_str(tu_path("zsh.json"),
+	             "{\"rule_id\":\"zsh-run\",\"version\":3,\"name\":\"zsh ran\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\","
+	             "\"risk_score\":70,\"from\":\"now-1d\"}");
+	assert_int_equal(CB("ra.db", "rules import '%s'", tu_path("zsh.json")), 0);
+	assert_string_equal(out.buf,
+	                    "1 rules: 0 added, 1 updated, 0 unchanged, 0 invalid; 0 exception lists, 0 items\n");
+	char want[1000];
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh ran\" (zsh-run v3) updated: it replaces the rule a Kibana alert brought (stored "
+	         "disabled); enabled now\n",
+	         tu_path("zsh.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("ra.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "zsh-run                               3        query    kuery     "
+	                                "5m from now-1d    yes  zsh ran\n"));
+	assert_int_equal(CB("ra.db", "detect --rule zsh-run"), 0);
+	assert_non_null(strstr(out.buf, " 1 events matched, 1 alerts created,"));
+	/* a later alert of that rule leaves the imported one as it is */
+	tu_write_str(tu_path("ra2.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T09:00:01Z\",\"event\":{\"kind\":\"signal\","
+	             "\"id\":\"ra2\"},\"kibana.alert.uuid\":\"ra2\",\"kibana.alert.rule.rule_id\":"
+	             "\"zsh-run\",\"kibana.alert.rule.version\":3,\"kibana.alert.rule.name\":\"F2\","
+	             "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1}\n");
+	assert_int_equal(CB("ra.db", "ingest '%s'", tu_path("ra2.ndjson")), 0);
+	assert_int_equal(CB("ra.db", "rules"), 0);
+	assert_non_null(strstr(out.buf, "  yes  zsh ran\n"));
+	/* an update names the members that changed */
+	tu_write_str(tu_path("zsh.json"),
+	             "{\"rule_id\":\"zsh-run\",\"version\":3,\"name\":\"zsh ran\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:(zsh or bash)\",\"severity\":"
+	             "\"medium\",\"risk_score\":70,\"from\":\"now-1d\",\"tags\":[\"t\"]}");
+	assert_int_equal(CB("ra.db", "rules import '%s'", tu_path("zsh.json")), 0);
+	snprintf(want, sizeof(want), "%s: rule \"zsh ran\" (zsh-run v3) updated: query, severity changed; tags added\n",
+	         tu_path("zsh.json"));
+	assert_string_equal(err.buf, want);
+}
+
+/* Nothing the analyst set on a rule is lost by an import: the same version imported again
+ * keeps the exceptions list `exception add` attached (REPLACE detached it, and the alert it
+ * holds back came again), and a new version of the rule takes it too. */
+static void test_an_import_keeps_the_analysts_exceptions(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("ev.ndjson"), EVENTS);
+	assert_int_equal(CB("kx.db", "ingest '%s'", tu_path("ev.ndjson")), 0);
+	const char *rule = "{\"rule_id\":\"zsh-x\",\"version\":1,\"name\":\"zsh x\",\"description\":\"d\",\"type\":"
+	                   "\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\",\"risk_score\":70,"
+	                   "\"from\":\"now-1d\"}";
+	tu_write_str(tu_path("kx.json"), rule);
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
+	assert_int_equal(CB("kx.db", "exception add zsh-x --field host.name --value mac2"), 0);
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
+	assert_string_equal(out.buf,
+	                    "1 rules: 0 added, 0 updated, 1 unchanged, 0 invalid; 0 exception lists, 0 items\n");
+	char want[600];
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh x\" (zsh-x v1) keeps the exceptions list casebook-zsh-x, which the file does not "
+	         "name\n",
+	         tu_path("kx.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("kx.db", "detect --rule zsh-x"), 0);
+	assert_non_null(strstr(out.buf, " 0 alerts created,"));
+	assert_non_null(strstr(out.buf, "1 matching events were suppressed by exceptions\n"));
+	/* version 2 of the rule: the list goes with it */
+	tu_write_str(tu_path("kx2.json"),
+	             "{\"rule_id\":\"zsh-x\",\"version\":2,\"name\":\"zsh x\",\"description\":\"d\","
+	             "\"type\":\"query\",\"query\":\"process.name:zsh\",\"severity\":\"high\","
+	             "\"risk_score\":70,\"from\":\"now-1d\"}");
+	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx2.json")), 0);
+	snprintf(want, sizeof(want),
+	         "%s: rule \"zsh x\" (zsh-x v2) keeps the exceptions list casebook-zsh-x, which the file does not "
+	         "name\n",
+	         tu_path("kx2.json"));
+	assert_string_equal(err.buf, want);
+	assert_int_equal(CB("kx.db", "rules disable zsh-x --version 1"), 0);
+	assert_int_equal(CB("kx.db", "detect --rule zsh-x"), 0);
+	assert_non_null(strstr(out.buf, " 0 alerts created,"));
+	assert_non_null(strstr(out.buf, "1 matching events were suppressed by exceptions\n"));
+}
+
+/* Numbers from documents are range-checked: a Kibana alert's risk score of 1e300 (stored as
+ * -9223372036854775808) or 47.5 is refused, naming the field; a pid of 1e300 is no pid (the
+ * process tree showed "pid 1"). */
+static void test_numbers_from_documents_are_range_checked(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("risk.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"r1\"},"
+	    "\"kibana.alert.uuid\":\"r1\",\"kibana.alert.rule.rule_id\":\"r\",\"kibana.alert.rule.name\":\"R\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1,"
+	    "\"kibana.alert.risk_score\":1e300}\n"
+	    "{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"kind\":\"signal\",\"id\":\"r2\"},"
+	    "\"kibana.alert.uuid\":\"r2\",\"kibana.alert.rule.rule_id\":\"r\",\"kibana.alert.rule.name\":\"R\","
+	    "\"kibana.alert.rule.severity\":\"low\",\"kibana.alert.rule.risk_score\":1,"
+	    "\"kibana.alert.risk_score\":47.5}\n");
+	assert_int_equal(CB("num.db", "ingest '%s'", tu_path("risk.ndjson")), 0);
+	assert_non_null(strstr(out.buf, "2 Kibana alerts: 0 added, 0 known already, 2 skipped\n"));
+	assert_string_equal(err.buf, "Kibana alert kibana:r1: skipped: kibana.alert.risk_score must be a whole number "
+	                             "from 0 to 100\n"
+	                             "Kibana alert kibana:r2: skipped: kibana.alert.risk_score must be a whole number "
+	                             "from 0 to 100\n");
+	struct strbuf ev;
+	strbuf_init(&ev, 512);
+	strbuf_addstr(&ev, SEED_EVENT);
+	char *at = strstr(ev.buf, "\"entity_id\"");
+	assert_non_null(at);
+	memmove(at + 12, at, strlen(at) + 1);
+	memcpy(at, "\"pid\":1e300,", 12);
+	tu_write_str(tu_path("pid.ndjson"), ev.buf);
+	strbuf_release(&ev);
+	assert_int_equal(CB("num.db", "ingest '%s'", tu_path("pid.ndjson")), 0);
+	assert_int_equal(CB("num.db", "detect --rule " SEED), 0);
+	assert_int_equal(CB("num.db", "alerts --json"), 0);
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	char uuid[65];
+	snprintf(uuid, sizeof(uuid), "%.64s", u + 21);
+	assert_int_equal(CB("num.db", "tree %s", uuid), 0);
+	assert_non_null(strstr(out.buf, "cp"));
+	assert_null(strstr(out.buf, "(pid"));
 }
 
 /* An index mapping decides how fields compare: an ip field matches CIDR blocks, a date field
@@ -934,6 +1180,10 @@ int main(void)
 	    T(test_help_and_version),
 	    T(test_usage_errors_exit_64),
 	    T(test_kibana_alerts_are_triaged_and_go_back),
+	    T(test_a_forged_kibana_alert_never_acts_on_real_alerts),
+	    T(test_a_rule_an_alert_brought_never_shadows_an_import),
+	    T(test_an_import_keeps_the_analysts_exceptions),
+	    T(test_numbers_from_documents_are_range_checked),
 	    T(test_mapping_import_types_fields),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),

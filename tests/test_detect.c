@@ -473,7 +473,7 @@ static void test_rule_formats_and_defaults(void **state)
 	assert_int_equal(c.rules_invalid, 2);
 	assert_string_equal(
 	    msgs, "tests/fixtures/unsupported.ndjson:1: rule \"A threshold rule\" (threshold-rule) stored but "
-	          "detect will skip it: a threshold rule needs threshold.value, a number of at least 1\n"
+	          "detect will skip it: a threshold rule needs threshold.value, a whole number from 1 to 2147483647\n"
 	          "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
 	          "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
 	          "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
@@ -1617,11 +1617,20 @@ static void test_types_not_run_say_why(void **state)
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
 	    "\"esql\",\"language\":\"esql\",\"query\":\"FROM logs-* | ENRICH hosts ON host.name\"}",
 	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
-	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}"};
+	    "\"new_terms\",\"query\":\"x:y\",\"new_terms_fields\":[],\"history_window_start\":\"now-7d\"}",
+	    /* numbers out of range are refused, not converted (1e300 became INT64_MIN, a threshold
+	     * every group passed) */
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"threshold\",\"query\":\"x:y\",\"threshold\":{\"field\":[],\"value\":1e300}}",
+	    "{\"rule_id\":\"q\",\"name\":\"q\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\",\"type\":"
+	    "\"threshold\",\"query\":\"x:y\",\"threshold\":{\"field\":[],\"value\":2,\"cardinality\":[{\"field\":"
+	    "\"a\",\"value\":-1e19}]}}"};
 	const char *want[] = {"it calls COMPLETION, an LLM inference endpoint, which cannot run offline (at offset 14)",
 	                      "the ES|QL command ENRICH is not one casebook runs yet (at offset 14)",
-	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names"};
-	for (size_t i = 0; i < 3; i++) {
+	                      "a new_terms rule needs new_terms_fields: 1 to 3 field names",
+	                      "a threshold rule needs threshold.value, a whole number from 1 to 2147483647",
+	                      "threshold.cardinality needs a field and a value, a whole number from 0 to 2147483647"};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		cJSON *obj = cJSON_Parse(rules[i]);
 		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
 		assert_non_null(r.unsupported);
@@ -1629,6 +1638,59 @@ static void test_types_not_run_say_why(void **state)
 		rule_release(&r);
 		cJSON_Delete(obj);
 	}
+}
+
+struct found_rule {
+	int enabled;
+	char source[32];
+	char name[80];
+};
+
+static int take_found_rule(void *ctx, const struct rule_row *r)
+{
+	struct found_rule *f = ctx;
+	f->enabled = r->enabled;
+	snprintf(f->source, sizeof(f->source), "%s", r->source);
+	snprintf(f->name, sizeof(f->name), "%s", r->name);
+	return 0;
+}
+
+/* The rule a Kibana alert brings stands in, disabled, only until a rule of that rule_id and
+ * version comes from elsewhere: the pack (a release adding a version the alert named first)
+ * replaces it whole, enabled as the pack has it; the alert's rule never replaces the pack's. */
+static void test_a_pack_rule_replaces_the_stand_in_an_alert_brought(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("stand-in.db"), STORE_CREATE, &s, &err), 0);
+	cJSON *alert = cJSON_Parse("{\"kibana.alert.rule.rule_id\":\"" SEED "\",\"kibana.alert.rule.version\":107,"
+	                           "\"kibana.alert.rule.name\":\"Forged\",\"kibana.alert.rule.severity\":\"low\","
+	                           "\"kibana.alert.rule.risk_score\":1,\"kibana.alert.rule.parameters\":"
+	                           "{\"query\":\"process.name:none\"}}");
+	int64_t key = 0;
+	char why[200];
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(rules_add_from_alert(s, alert, &key, why, sizeof(why)), 0);
+	assert_int_equal(store_commit(s), 0);
+	struct found_rule f = {0};
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 0);
+	assert_string_equal(f.source, RULE_SOURCE_ALERT);
+	assert_int_equal(rules_load_pack(s), 0);
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 1);
+	assert_string_equal(f.source, "pack");
+	assert_string_equal(f.name, "Persistence via DirectoryService Plugin Modification");
+	/* and a later alert naming it leaves the pack's rule as it is */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(rules_add_from_alert(s, alert, &key, why, sizeof(why)), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
+	assert_int_equal(f.enabled, 1);
+	assert_string_equal(f.source, "pack");
+	cJSON_Delete(alert);
+	store_close(s);
 }
 
 int main(void)
@@ -1662,6 +1724,7 @@ int main(void)
 	    T(test_sequence_with_missing_events),
 	    T(test_a_pack_alerts_the_same_without_prefilters),
 	    T(test_rules_deciding_as_the_pass_goes_alert_the_same),
+	    T(test_a_pack_rule_replaces_the_stand_in_an_alert_brought),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,11 @@ static const struct {
      "[{\"process\":{\"name\":\"zsh\"}},{\"process\":{\"name\":\"curl\"}}]", "{\"process.name\":\"curl\"}\n"},
     {"FROM x | WHERE n IN (1, 3) | KEEP n", "[{\"n\":1},{\"n\":2},{\"n\":3}]", "{\"n\":1}\n{\"n\":3}\n"},
     {"FROM x | WHERE n NOT IN (1, 3) | KEEP n", "[{\"n\":1},{\"n\":2},{}]", "{\"n\":2}\n"},
+    /* a date of epoch milliseconds out of range is null, not converted (1e300 was undefined) */
+    {"FROM x | WHERE @timestamp IS NULL | KEEP id",
+     "[{\"@timestamp\":1e300,\"id\":1},{\"@timestamp\":-1e300,\"id\":2},{\"@timestamp\":1714557600000,\"id\":3}]",
+     "{\"id\":1}\n{\"id\":2}\n"},
+    {"FROM x | EVAL n = TO_INTEGER(s) | KEEP n", "[{\"s\":\"1e300\"},{\"s\":\"-12.5\"}]", "{\"n\":null}\n{\"n\":-12}\n"},
     /* dates compare as instants, with strings and epoch milliseconds */
     {"FROM x | WHERE @timestamp > \"2024-05-01T10:00:00Z\" | KEEP id",
      "[{\"@timestamp\":\"2024-05-01T09:59:59.999Z\",\"id\":1},{\"@timestamp\":\"2024-05-01T10:00:00.001Z\",\"id\":2}]",

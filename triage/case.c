@@ -312,7 +312,7 @@ int case_reload_triage(struct store *s, struct case_record *r)
 	r->failed = NULL;
 	free(r->failed_why);
 	r->failed_why = NULL;
-	struct alert_query q = {.uuid_prefix = r->uuid, .no_doc = 1};
+	struct alert_query q = {.uuid = r->uuid, .no_doc = 1};
 	int failed = 0;
 	part(s, r, store_alerts_each(s, &q, take_status, r), "the alert", &failed);
 	return read_triage(s, r, 1) || failed ? -1 : 0;
@@ -321,7 +321,7 @@ int case_reload_triage(struct store *s, struct case_record *r)
 int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	struct alert_query q = {.uuid_prefix = uuid};
+	struct alert_query q = {.uuid = uuid};
 	int failed = 0, partial = o->partial;
 	if (part(s, r, store_alerts_each(s, &q, take_alert, r), "the alert", &failed) || !r->uuid)
 		return -1;

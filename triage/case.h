@@ -83,7 +83,7 @@ struct case_options {
 	int partial; /* on a failed read, go on with the other parts (a view shows what it can) */
 };
 
-/* Reads the alert (a full uuid or a unique prefix) and its record. Returns 0, or -1 when the
+/* Reads the alert (exactly this uuid, never a prefix) and its record. Returns 0, or -1 when the
  * store failed (store_errmsg; r->failed names the part) or there is no such alert (r->uuid
  * NULL); release it either way. With o->partial the other parts are read all the same. */
 int case_load(struct store *s, const char *uuid, const struct case_options *o, struct case_record *r);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/diag.h"
+#include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
@@ -33,11 +34,20 @@ static const char *text_at(const cJSON *doc, const char *path)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double number_at(const cJSON *doc, const char *path, double fallback)
+/* A whole number in [min, max] at path, or fallback when the document has none: 0, or -1
+ * with why (a number out of range, a fraction, or not a number at all). */
+static int integer_at(const cJSON *doc, const char *path, int64_t min, int64_t max, int64_t fallback, int64_t *out,
+                      char *why, size_t whylen)
 {
 	const cJSON *v = NULL;
 	field_each(doc, path, strlen(path), take_first, &v);
-	return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+	*out = fallback;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsNumber(v) && !number_whole_int64(v->valuedouble, min, max, out))
+		return 0;
+	snprintf(why, whylen, "%s must be a whole number from %lld to %lld", path, (long long)min, (long long)max);
+	return -1;
 }
 
 static int take_id(void *ctx, const struct event_row *row)
@@ -46,10 +56,13 @@ static int take_id(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-static int take_alert_id(void *ctx, const struct alert_row *a)
+/* Kibana's alert ids are SHA-256 hex, and an _id Elasticsearch made is URL-safe base64: a
+ * uuid of other bytes (or none, or of a size no id has) is not one. */
+static int valid_uuid(const char *uuid)
 {
-	*(int64_t *)ctx = a->id;
-	return 1;
+	size_t n = strlen(uuid);
+	return n >= 1 && n <= 128 &&
+	       strspn(uuid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n;
 }
 
 /* Kibana's workflow statuses as casebook's (8.x "in-progress" is acknowledged work). */
@@ -70,7 +83,9 @@ static const char *valid_reason(const char *r)
 	return NULL;
 }
 
-/* The workflow status as Kibana left it, through the one triage API (audited as Kibana's). */
+/* The workflow status as Kibana left it, through the one triage API, on the imported alert
+ * alone: audited by the document's user marked as Kibana's ("kibana:jo", a name --analyst
+ * cannot take), never as the analyst who ran the import. */
 static int import_status(struct importing *im, const cJSON *doc, const char *uuid, int64_t alert_id)
 {
 	const char *status = status_of(text_at(doc, "kibana.alert.workflow_status"));
@@ -79,7 +94,7 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 	const char *user = text_at(doc, "kibana.alert.workflow_user");
 	struct strbuf who;
 	strbuf_init(&who, 64);
-	strbuf_addf(&who, "kibana%s%s", user ? ":" : "", user ? user : "");
+	strbuf_addf(&who, "%s%s", ALERT_IMPORTED_PREFIX, user ? user : "");
 	struct actor a = {.analyst = who.buf, .at_us = im->now};
 	/* closing needs a reason: Kibana's when it recorded one of them, else "other" */
 	const char *reason = NULL;
@@ -94,23 +109,30 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 	return rc == TRIAGE_ERROR ? -1 : 0;
 }
 
-static int import_one(struct importing *im, const struct event_row *row, const cJSON *doc)
+static void skip(struct importing *im, const char *uuid, const char *why)
 {
-	const char *uuid = text_at(doc, "kibana.alert.uuid");
-	if (!uuid)
-		uuid = row->r.identity;
-	int exists = 0;
-	if (store_alert_exists(im->s, uuid, &exists))
+	diagf(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
+	im->c->skipped++;
+}
+
+static int import_alert(struct importing *im, const struct event_row *row, const cJSON *doc, const char *uuid)
+{
+	int64_t alert_id = 0;
+	if (store_alert_id(im->s, uuid, &alert_id))
 		return -1;
-	if (exists) {
+	if (alert_id) {
 		im->c->known++;
 		return 0;
 	}
 	char why[200];
+	int64_t risk;
+	if (integer_at(doc, "kibana.alert.risk_score", 0, 100, 21, &risk, why, sizeof(why))) {
+		skip(im, uuid, why);
+		return 0;
+	}
 	int64_t rule_key = 0;
 	if (rules_add_from_alert(im->s, doc, &rule_key, why, sizeof(why)) || !rule_key) {
-		diagf(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
-		im->c->skipped++;
+		skip(im, uuid, why);
 		return 0;
 	}
 	/* its source event when the case has it; else the alert document, which carries its fields */
@@ -136,23 +158,47 @@ static int import_one(struct importing *im, const struct event_row *row, const c
 	                         .created_us = im->now,
 	                         .execution_us = original,
 	                         .severity = severity ? severity : "low",
-	                         .risk_score = (int64_t)number_at(doc, "kibana.alert.risk_score", 21),
+	                         .risk_score = risk,
 	                         .reason = reason ? reason : "an alert raised by Kibana",
 	                         .doc = text,
 	                         .events = &event_id,
 	                         .nevents = 1,
-	                         .origin = "kibana import"};
+	                         .origin = "kibana import",
+	                         .imported = 1};
 	int created = 0;
-	int rc = store_alert_add(im->s, &a, &created);
+	int rc = store_alert_add(im->s, &a, &created) || store_alert_id(im->s, uuid, &alert_id);
 	free(text);
 	if (rc)
 		return -1;
-	im->c->added += created != 0;
-	struct alert_query q = {.uuid_prefix = uuid, .no_doc = 1};
-	int64_t alert_id = 0;
-	if (store_alerts_each(im->s, &q, take_alert_id, &alert_id))
-		return -1;
-	return created ? import_status(im, doc, uuid, alert_id) : 0;
+	if (!created || !alert_id) {
+		skip(im, uuid, "the document is not JSON that SQLite reads");
+		return 0;
+	}
+	im->c->added++;
+	return import_status(im, doc, uuid, alert_id);
+}
+
+/* Imports one Kibana alert document as the alert ALERT_IMPORTED_PREFIX + its uuid: found by
+ * that exact uuid, never a prefix, and apart from every alert detect raises. */
+static int import_one(struct importing *im, const struct event_row *row, const cJSON *doc)
+{
+	const char *kibana_uuid = text_at(doc, "kibana.alert.uuid");
+	if (!kibana_uuid)
+		kibana_uuid = row->r.identity;
+	if (!valid_uuid(kibana_uuid)) { /* named by the event it is stored as: its uuid is not printable */
+		diagf(im->warn,
+		      "Kibana alert document (event %lld): skipped: kibana.alert.uuid must be 1 to 128 letters, "
+		      "digits, '-', '_', '.' or ':'\n",
+		      (long long)row->id);
+		im->c->skipped++;
+		return 0;
+	}
+	struct strbuf uuid;
+	strbuf_init(&uuid, 80);
+	strbuf_addf(&uuid, "%s%s", ALERT_IMPORTED_PREFIX, kibana_uuid);
+	int rc = import_alert(im, row, doc, uuid.buf);
+	strbuf_release(&uuid);
+	return rc;
 }
 
 static int on_signal(void *ctx, const struct event_row *row)

@@ -143,7 +143,7 @@ int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const
 		return TRIAGE_ERROR;
 	struct status_now now = {.nopen = 0};
 	strbuf_init(&now.open, 32);
-	struct alert_query q = {.uuid_prefix = uuid};
+	struct alert_query q = {.id = alert_id, .no_doc = 1}; /* this alert's, whatever uuids start with its */
 	int rc = TRIAGE_OK;
 	if (store_alerts_each(s, &q, read_status, &now) || store_triage_items_each(s, alert_id, collect_open, &now)) {
 		rc = TRIAGE_ERROR;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/number.h"
 #include "common/sanitize.h"
 #include "common/status.h"
 #include "common/strbuf.h"
@@ -78,8 +79,10 @@ static void fill(char **slot, const char *v)
 
 static void fill_pid(struct tree_node *n, const char *v)
 {
-	if (!n->has_pid && v && *v) {
-		n->pid = strtoll(v, NULL, 10);
+	/* a pid that is not a whole number in range is not shown (strtoll read "1e+300" as 1) */
+	int64_t pid;
+	if (!n->has_pid && v && !number_text_int64(v, 0, INT64_MAX, &pid)) {
+		n->pid = pid;
 		n->has_pid = 1;
 	}
 }

@@ -152,7 +152,7 @@ static int update_row_status(void *ctx, const struct alert_row *r)
 void app_refresh_status(struct app *a, char *const *uuids, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct alert_query q = {.uuid_prefix = uuids[i], .no_doc = 1};
+		struct alert_query q = {.uuid = uuids[i], .no_doc = 1};
 		if (store_alerts_each(a->s, &q, update_row_status, a))
 			say(a, "could not read the alert's status: %.300s", store_errmsg(a->s));
 	}
