@@ -1360,9 +1360,10 @@ static int read_json_value(void *ctx, const cJSON *j)
 	} else if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
 		int64_t i;
-		if (rd->date && !field_date_ms(d, &i)) /* out of the years 0001-9999: a number */
-			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = i});
-		else if (!number_whole_int64(d, INT64_MIN, INT64_MAX, &i))
+		if (rd->date) { /* a date column holds dates: out of the years 0001-9999, null */
+			if (!field_date_ms(d, &i))
+				value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = i});
+		} else if (!number_whole_int64(d, INT64_MIN, INT64_MAX, &i))
 			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = i});
 		else
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
