@@ -71,7 +71,8 @@ static const struct {
     {"FROM x | WHERE @timestamp IS NULL | KEEP id",
      "[{\"@timestamp\":1e300,\"id\":1},{\"@timestamp\":-1e300,\"id\":2},{\"@timestamp\":1714557600000,\"id\":3}]",
      "{\"id\":1}\n{\"id\":2}\n"},
-    {"FROM x | EVAL n = TO_INTEGER(s) | KEEP n", "[{\"s\":\"1e300\"},{\"s\":\"-12.5\"}]", "{\"n\":null}\n{\"n\":-12}\n"},
+    {"FROM x | EVAL n = TO_INTEGER(s) | KEEP n", "[{\"s\":\"1e300\"},{\"s\":\"-12.5\"}]",
+     "{\"n\":null}\n{\"n\":-12}\n"},
     /* dates compare as instants, with strings and epoch milliseconds */
     {"FROM x | WHERE @timestamp > \"2024-05-01T10:00:00Z\" | KEEP id",
      "[{\"@timestamp\":\"2024-05-01T09:59:59.999Z\",\"id\":1},{\"@timestamp\":\"2024-05-01T10:00:00.001Z\",\"id\":2}]",
