@@ -259,16 +259,25 @@ static int anchor_exception_row(struct store *s, const struct actor *who, const 
 	return store_audit_append(s, NULL, who, "exception", key, before, after);
 }
 
+/* The statement that reads one exception's key (column 0) and anchor (column 1). */
+static int prepare_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                    sqlite3_stmt **st)
+{
+	static const char sql[] = "SELECT k, v FROM (" EXCEPTION_ANCHORS ") WHERE k = json_array(?1, ?2, ?3)";
+	if (store_prepare(s, sql, st))
+		return -1;
+	sqlite3_bind_text(*st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 2, namespace_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 3, id, -1, SQLITE_STATIC);
+	return 0;
+}
+
 int store_audit_anchor_exception(struct store *s, int is_item, const char *id, const char *namespace_type,
                                  const char *before, const struct actor *who)
 {
-	static const char sql[] = "SELECT k, v FROM (" EXCEPTION_ANCHORS ") WHERE k = json_array(?1, ?2, ?3)";
 	sqlite3_stmt *st;
-	if (store_prepare(s, sql, &st))
+	if (prepare_exception_anchor(s, is_item, id, namespace_type, &st))
 		return -1;
-	sqlite3_bind_text(st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -282,17 +291,13 @@ int store_audit_anchor_exception(struct store *s, int is_item, const char *id, c
 int store_audit_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
                                  char **anchor)
 {
-	static const char sql[] = "SELECT v FROM (" EXCEPTION_ANCHORS ") WHERE k = json_array(?1, ?2, ?3)";
 	sqlite3_stmt *st;
 	*anchor = NULL;
-	if (store_prepare(s, sql, &st))
+	if (prepare_exception_anchor(s, is_item, id, namespace_type, &st))
 		return -1;
-	sqlite3_bind_text(st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*anchor = xstrdup(store_col_req(st, 0));
+		*anchor = xstrdup(store_col_req(st, 1));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "reading an exception");
 }
