@@ -13,6 +13,7 @@
 #include "detect/exceptions.h"
 #include "detect/mapping.h"
 #include "detect/rule.h"
+#include "detect/ruleimport.h"
 #include "store/rules.h"
 
 struct rules_print {
@@ -26,13 +27,65 @@ static const struct listing_column rule_columns[] = {
     {"RULE_ID", 36, 0, 0, 0},  {"VERSION", 7, 0, 1, 0}, {"TYPE", 7, 0, 0, 0}, {"LANGUAGE", 8, 0, 2, 0},
     {"SCHEDULE", 16, 0, 3, 0}, {"ON", 3, 0, 0, 0},      {"NAME", 0, 16, 0, 0}};
 
+/* The rule as stored, with its detection-rules [metadata] (when it came from TOML) as a
+ * "metadata" member. malloc'd. */
+static char *rule_json_with_metadata(const struct rule_row *row)
+{
+	cJSON *meta = row->metadata ? cJSON_Parse(row->metadata) : NULL;
+	cJSON *rule = meta ? cJSON_Parse(row->json) : NULL;
+	if (!cJSON_IsObject(rule) || cJSON_GetObjectItemCaseSensitive(rule, "metadata")) {
+		cJSON_Delete(meta);
+		cJSON_Delete(rule);
+		return xstrdup(row->json);
+	}
+	cJSON_AddItemToObject(rule, "metadata", meta);
+	char *out = cJSON_PrintUnformatted(rule);
+	cJSON_Delete(rule);
+	char *copy = xstrdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+/* "    detection-rules: maturity production, created 2024/09/12, updated 2026/05/06,
+ * integration endpoint, min_stack_version 8.14.0" under a rule read from TOML. */
+static void add_metadata_line(struct strbuf *l, const char *metadata)
+{
+	cJSON *m = metadata ? cJSON_Parse(metadata) : NULL;
+	static const char *const shown[][2] = {{"maturity", "maturity"},
+	                                       {"creation_date", "created"},
+	                                       {"updated_date", "updated"},
+	                                       {"integration", "integration"},
+	                                       {"min_stack_version", "min_stack_version"}};
+	size_t start = l->len;
+	for (size_t i = 0; m && i < sizeof(shown) / sizeof(shown[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, shown[i][0]), *e;
+		if (!v || (!cJSON_IsString(v) && !cJSON_IsArray(v)))
+			continue;
+		strbuf_addstr(l, l->len > start ? ", " : "    detection-rules: ");
+		strbuf_addf(l, "%s ", shown[i][1]);
+		if (cJSON_IsString(v))
+			add_text(l, v->valuestring);
+		int n = 0;
+		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
+		{
+			strbuf_addstr(l, n++ ? " " : "");
+			add_text(l, e->valuestring);
+		}
+	}
+	if (l->len > start)
+		strbuf_addch(l, '\n');
+	cJSON_Delete(m);
+}
+
 static int print_rule(void *ctx, const struct rule_row *row)
 {
 	struct rules_print *p = ctx;
 	struct strbuf *l = &p->line;
 	strbuf_reset(l);
 	if (p->json) {
-		sanitize_json_append(l, row->json, strlen(row->json));
+		char *json = rule_json_with_metadata(row);
+		sanitize_json_append(l, json, strlen(json));
+		free(json);
 		strbuf_addch(l, '\n');
 		fwrite(l->buf, 1, l->len, stdout);
 		return 0;
@@ -56,6 +109,7 @@ static int print_rule(void *ctx, const struct rule_row *row)
 		add_text(l, ok ? r.unsupported : why);
 		strbuf_addch(l, '\n');
 	}
+	add_metadata_line(l, row->metadata);
 	fwrite(l->buf, 1, l->len, stdout);
 	if (ok)
 		rule_release(&r);
@@ -85,22 +139,43 @@ static int rules_list(struct globals *g, int json)
 
 static int rules_import(struct globals *g, int argc, char **argv)
 {
-	if (argc < 1)
-		return command_usage_error("rules", "import needs at least one FILE");
+	struct ruleimport_options o = {.version_lock = NULL};
+	int nfiles = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--version-lock")) {
+			if (i + 1 >= argc)
+				return command_usage_error(
+				    "rules", "--version-lock takes a FILE (detection-rules' version.lock.json)");
+			o.version_lock = argv[++i];
+		} else {
+			argv[nfiles++] = argv[i];
+		}
+	}
+	if (nfiles < 1)
+		return command_usage_error("rules", "import needs at least one FILE or folder");
 	struct store *s;
 	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &s))
 		return 1;
 	struct import_counts c = {0};
+	struct ruleimport_counts rc = {0};
 	int failed = 0;
-	for (int i = 0; i < argc; i++) {
-		int rc = rules_import_file(s, argv[i], argv[i], &c, stderr);
-		if (rc < 0)
+	for (int i = 0; i < nfiles; i++) {
+		int r = rules_import_path(s, argv[i], &o, &c, &rc, stderr);
+		if (r < 0)
 			diag("casebook: %s\n", store_errmsg(s));
-		failed |= rc != 0;
+		failed |= r != 0;
 	}
 	printf("%u rules: %u added, %u updated, %u unchanged, %u invalid; %u exception lists, %u items\n",
 	       c.rules_added + c.rules_updated + c.rules_unchanged + c.rules_invalid, c.rules_added, c.rules_updated,
 	       c.rules_unchanged, c.rules_invalid, c.lists, c.items);
+	if (rc.toml_files || rc.package_rules || rc.damaged_files) {
+		printf(
+		    "prebuilt: %u TOML files, %u package rules (%u earlier versions left out), %u deprecated left out, "
+		    "%u versions from a version.lock.json, %u damaged files\n",
+		    rc.toml_files, rc.package_rules, rc.older_versions, rc.deprecated, rc.locked, rc.damaged_files);
+		printf("prebuilt rules are installed disabled, as Kibana installs them: 'casebook rules enable --all' "
+		       "runs them\n");
+	}
 	if (c.unsupported)
 		printf("%u of them are of a type or language detect does not run yet: 'casebook rules' says why\n",
 		       c.unsupported);
@@ -146,9 +221,27 @@ static int add_version_of(void *ctx, const struct rule_row *r)
 
 /* rules enable|disable RULE_ID [--version N]: enabling needs a version when there are
  * several; disabling without one disables them all. */
+static int rules_enable_all(struct globals *g, int enable)
+{
+	struct store *s;
+	if (open_store(g, OPEN_WITH_PACK, &s))
+		return 1;
+	int64_t changed = 0;
+	int rc = store_rules_set_enabled_all(s, enable, &changed);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	else
+		printf("%lld rule version%s %s\n", (long long)changed, changed == 1 ? "" : "s",
+		       enable ? "enabled (the newest version of each rule)" : "disabled");
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
 static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 {
 	const char *cmd = "rules";
+	if (argc == 1 && !strcmp(argv[0], "--all"))
+		return rules_enable_all(g, enable);
 	const char *rule_id = NULL;
 	int64_t version = -1;
 	for (int i = 0; i < argc; i++) {
@@ -158,11 +251,11 @@ static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !rule_id) {
 			rule_id = argv[i];
 		} else {
-			return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+			return command_usage_error(cmd, "enable and disable take RULE_ID [--version N], or --all");
 		}
 	}
 	if (!rule_id)
-		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N], or --all");
 	struct store *s;
 	if (open_store(g, OPEN_WITH_PACK, &s))
 		return 1;
