@@ -637,9 +637,12 @@ static void walk(const char *root, struct tree *t, FILE *errors)
 	}
 	free(stack);
 	strbuf_release(&p);
-	qsort(t->toml, t->ntoml, sizeof(char *), by_string);
-	qsort(t->json, t->njson, sizeof(char *), by_string);
-	qsort(t->zips, t->nzips, sizeof(char *), by_string);
+	if (t->ntoml)
+		qsort(t->toml, t->ntoml, sizeof(char *), by_string);
+	if (t->njson)
+		qsort(t->json, t->njson, sizeof(char *), by_string);
+	if (t->nzips)
+		qsort(t->zips, t->nzips, sizeof(char *), by_string);
 }
 
 static void tree_release(struct tree *t)

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -69,8 +70,17 @@ std::string iso_date_time(const toml::date_time &dt)
 	return s + b;
 }
 
-// 2^53: the integers a double holds exactly.
-constexpr int64_t exact_double_max = INT64_C(9007199254740992);
+// cJSON prints a number with 15 significant digits unless they differ from it by more than its
+// rounding error, so a 16- or 17-digit number would lose its last digits: such a number becomes
+// a raw JSON number printed in full (integers in decimal, floats with 17 digits).
+constexpr int64_t printed_exactly = INT64_C(999999999999999);
+
+bool prints_exactly(double v)
+{
+	char b[64];
+	std::snprintf(b, sizeof(b), "%1.15g", v);
+	return std::strtod(b, nullptr) == v;
+}
 
 // A scalar as JSON, or NULL with the reason in err.
 cJSON *scalar(const toml::node &n, char *err, size_t errlen)
@@ -87,13 +97,19 @@ cJSON *scalar(const toml::node &n, char *err, size_t errlen)
 	}
 	case toml::node_type::integer: {
 		int64_t v = n.as_integer()->get();
-		if (v >= -exact_double_max && v <= exact_double_max)
+		if (v >= -printed_exactly && v <= printed_exactly)
 			return cJSON_CreateNumber(static_cast<double>(v));
 		return cJSON_CreateRaw(std::to_string(v).c_str()); // every digit, as JSON allows
 	}
 	case toml::node_type::floating_point: {
 		double v = n.as_floating_point()->get();
-		return std::isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+		if (!std::isfinite(v))
+			return cJSON_CreateNull();
+		if (prints_exactly(v))
+			return cJSON_CreateNumber(v);
+		char b[64];
+		std::snprintf(b, sizeof(b), "%.17g", v);
+		return cJSON_CreateRaw(b);
 	}
 	case toml::node_type::boolean: return cJSON_CreateBool(n.as_boolean()->get());
 	case toml::node_type::date: return cJSON_CreateString(iso_date(n.as_date()->get()).c_str());
@@ -177,7 +193,8 @@ extern "C" cJSON *toml_to_cjson(const char *text, size_t len, char *err, size_t 
 		std::string what(e.description());
 		say(err, errlen, e.source(), what.c_str());
 	} catch (const std::exception &e) {
-		say(err, errlen, toml::source_region{}, e.what());
+		if (err && errlen)
+			std::snprintf(err, errlen, "1:1: %s", e.what()); // out of memory: no position
 	}
 	return nullptr;
 }

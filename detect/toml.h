@@ -3,10 +3,11 @@
  * held to the toml-test suite; detect/toml.cpp is the one C++ file that speaks to it.
  *
  * Tables become objects, arrays (and arrays of tables) arrays, strings and booleans
- * themselves. Integers stay exact: one a double holds exactly (|n| <= 2^53) is a JSON number,
- * a larger one a raw JSON number with every digit. Floats are doubles (inf and nan, which JSON
- * lacks, are null). Dates, times and date-times are ISO 8601 strings as TOML wrote them:
- * "2024-09-12", "07:32:00", "1979-05-27T07:32:00Z", "1979-05-27T00:32:00.999-07:00". */
+ * themselves. Numbers stay exact: cJSON prints 15 significant digits, so an integer of up to 15
+ * digits, or a float those digits give back exactly, is a JSON number, and any other a raw
+ * JSON number with every digit (17 for a float). inf and nan, which JSON lacks, are null. Dates, times and date-times
+ * are ISO 8601 strings (a space between date and time becomes T, an offset of zero Z, a fraction loses its trailing
+ * zeros): "2024-09-12", "07:32:00", "1979-05-27T07:32:00Z", "1979-05-27T00:32:00.999-07:00". */
 #ifndef CASEBOOK_TOML_H
 #define CASEBOOK_TOML_H
 
