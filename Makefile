@@ -138,8 +138,9 @@ build/fuzz/%.o: %.cpp $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo 'CXX fuzz $<'; clang++ -std=c++17 -I. $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	  -fno-sanitize-recover=undefined -c $< -o $@
+# clang++ links: UBSan's C++ checks in detect/toml.cpp need its C++ runtime
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(fuzz_objs)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	clang++ -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 fuzz: $(patsubst %,build/fuzz/%,$(FUZZERS))
 
@@ -178,6 +179,7 @@ test-build: build/check/casebook build/release/casebook build/release/gen-events
 # The unit tests (but those that kill processes, drive tmux or read a 1 GiB line) and a case
 # through every command, under valgrind's memcheck, built without sanitizers.
 VG_TESTS := test_cli test_corpus test_detect test_eql test_esql test_hash test_ingest test_jsonarena test_jsontape test_kql \
+            test_ruleformats \
             test_sanitize test_sqlsafety test_store test_time test_triage test_tui
 valgrind: deps
 	@sh .ci/deps.sh valgrind
