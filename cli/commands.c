@@ -31,8 +31,8 @@ static const struct command commands[] = {
     {"rules", cmd_rules,
      "rules [--json] | rules import [--version-lock FILE] PATH... | rules enable|disable RULE_ID [--version N] | "
      "rules enable|disable --all",
-     "list detection rules; import Kibana rules and exception lists, detection-rules TOML (files or folders) "
-     "and Kibana's prebuilt rule package (.zip); choose the versions that run"},
+     "list detection rules; import Kibana rules, exception lists, detection-rules TOML and Kibana's prebuilt "
+     "package; choose the versions that run"},
     {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
      "run the enabled rules (query, EQL, threshold, new terms, ES|QL) as Kibana's scheduler would"},
     {"mapping", cmd_mapping, "mapping [--json] | mapping import FILE...",

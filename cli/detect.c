@@ -27,56 +27,6 @@ static const struct listing_column rule_columns[] = {
     {"RULE_ID", 36, 0, 0, 0},  {"VERSION", 7, 0, 1, 0}, {"TYPE", 7, 0, 0, 0}, {"LANGUAGE", 8, 0, 2, 0},
     {"SCHEDULE", 16, 0, 3, 0}, {"ON", 3, 0, 0, 0},      {"NAME", 0, 16, 0, 0}};
 
-/* The rule as stored, with its detection-rules [metadata] (when it came from TOML) as a
- * "metadata" member. malloc'd. */
-static char *rule_json_with_metadata(const struct rule_row *row)
-{
-	cJSON *meta = row->metadata ? cJSON_Parse(row->metadata) : NULL;
-	cJSON *rule = meta ? cJSON_Parse(row->json) : NULL;
-	if (!cJSON_IsObject(rule) || cJSON_GetObjectItemCaseSensitive(rule, "metadata")) {
-		cJSON_Delete(meta);
-		cJSON_Delete(rule);
-		return xstrdup(row->json);
-	}
-	cJSON_AddItemToObject(rule, "metadata", meta);
-	char *out = cJSON_PrintUnformatted(rule);
-	cJSON_Delete(rule);
-	char *copy = xstrdup(out);
-	cJSON_free(out);
-	return copy;
-}
-
-/* "    detection-rules: maturity production, created 2024/09/12, updated 2026/05/06,
- * integration endpoint, min_stack_version 8.14.0" under a rule read from TOML. */
-static void add_metadata_line(struct strbuf *l, const char *metadata)
-{
-	cJSON *m = metadata ? cJSON_Parse(metadata) : NULL;
-	static const char *const shown[][2] = {{"maturity", "maturity"},
-	                                       {"creation_date", "created"},
-	                                       {"updated_date", "updated"},
-	                                       {"integration", "integration"},
-	                                       {"min_stack_version", "min_stack_version"}};
-	size_t start = l->len;
-	for (size_t i = 0; m && i < sizeof(shown) / sizeof(shown[0]); i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, shown[i][0]), *e;
-		if (!v || (!cJSON_IsString(v) && !cJSON_IsArray(v)))
-			continue;
-		strbuf_addstr(l, l->len > start ? ", " : "    detection-rules: ");
-		strbuf_addf(l, "%s ", shown[i][1]);
-		if (cJSON_IsString(v))
-			add_text(l, v->valuestring);
-		int n = 0;
-		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
-		{
-			strbuf_addstr(l, n++ ? " " : "");
-			add_text(l, e->valuestring);
-		}
-	}
-	if (l->len > start)
-		strbuf_addch(l, '\n');
-	cJSON_Delete(m);
-}
-
 static int print_rule(void *ctx, const struct rule_row *row)
 {
 	struct rules_print *p = ctx;
@@ -109,7 +59,13 @@ static int print_rule(void *ctx, const struct rule_row *row)
 		add_text(l, ok ? r.unsupported : why);
 		strbuf_addch(l, '\n');
 	}
-	add_metadata_line(l, row->metadata);
+	char *meta = rule_metadata_summary(row->metadata);
+	if (meta) {
+		strbuf_addstr(l, "    detection-rules: ");
+		add_text(l, meta);
+		strbuf_addch(l, '\n');
+		free(meta);
+	}
 	fwrite(l->buf, 1, l->len, stdout);
 	if (ok)
 		rule_release(&r);

@@ -737,3 +737,54 @@ int rules_import_path(struct store *s, const char *path, const struct ruleimport
 		return -1;
 	return r || x.failed ? 1 : 0;
 }
+
+/* ---- showing a rule's metadata ---- */
+
+char *rule_json_with_metadata(const struct rule_row *row)
+{
+	cJSON *meta = row->metadata ? cJSON_Parse(row->metadata) : NULL;
+	cJSON *rule = meta ? cJSON_Parse(row->json) : NULL;
+	if (!cJSON_IsObject(rule) || cJSON_GetObjectItemCaseSensitive(rule, "metadata")) {
+		cJSON_Delete(meta);
+		cJSON_Delete(rule);
+		return xstrdup(row->json);
+	}
+	cJSON_AddItemToObject(rule, "metadata", meta);
+	char *out = cJSON_PrintUnformatted(rule);
+	cJSON_Delete(rule);
+	char *copy = xstrdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+char *rule_metadata_summary(const char *metadata)
+{
+	cJSON *m = metadata ? cJSON_Parse(metadata) : NULL;
+	static const char *const shown[][2] = {{"maturity", "maturity"},
+	                                       {"creation_date", "created"},
+	                                       {"updated_date", "updated"},
+	                                       {"integration", "integration"},
+	                                       {"min_stack_version", "min_stack_version"}};
+	struct strbuf l;
+	strbuf_init(&l, 128);
+	for (size_t i = 0; m && i < sizeof(shown) / sizeof(shown[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, shown[i][0]), *e;
+		if (!cJSON_IsString(v) && !cJSON_IsArray(v))
+			continue;
+		strbuf_addf(&l, "%s%s ", l.len ? ", " : "", shown[i][1]);
+		if (cJSON_IsString(v))
+			strbuf_addstr(&l, v->valuestring);
+		int n = 0;
+		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
+		{
+			strbuf_addstr(&l, n++ ? " " : "");
+			strbuf_addstr(&l, e->valuestring);
+		}
+	}
+	cJSON_Delete(m);
+	if (!l.len) {
+		strbuf_release(&l);
+		return NULL;
+	}
+	return strbuf_detach(&l, NULL);
+}

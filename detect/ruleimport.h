@@ -42,4 +42,11 @@ int rules_import_path(struct store *s, const char *path, const struct ruleimport
  * note is returned unchanged). malloc'd. */
 char *ruleimport_render_transforms(const char *note, const cJSON *transform);
 
+/* The stored rule with its detection-rules [metadata] (when it came from TOML) as a "metadata"
+ * member, for `rules --json`. malloc'd. */
+char *rule_json_with_metadata(const struct rule_row *row);
+/* "maturity production, created 2024/09/12, updated 2026/05/06, integration endpoint,
+ * min_stack_version 8.14.0" from a stored [metadata] (unsanitized), or NULL. malloc'd. */
+char *rule_metadata_summary(const char *metadata);
+
 #endif

@@ -283,6 +283,18 @@ static void test_tree_import(void **state)
 	struct stored s = find("c0ffee00-0000-4000-8000-000000000001");
 	cJSON *rule = cJSON_Parse(s.json), *meta = cJSON_Parse(s.metadata);
 	assert_string_equal(json_str(meta, "maturity"), "production");
+	/* shown by `casebook rules`, and as "metadata" by `rules --json` */
+	char *summary = rule_metadata_summary(s.metadata);
+	assert_string_equal(summary,
+	                    "maturity production, created 2025/01/02, updated 2025/03/04, integration endpoint, "
+	                    "min_stack_version 8.14.0");
+	free(summary);
+	struct rule_row row = {.json = s.json, .metadata = s.metadata};
+	char *with = rule_json_with_metadata(&row);
+	cJSON *w = cJSON_Parse(with);
+	assert_string_equal(json_str(w, "metadata.creation_date"), "2025/01/02");
+	cJSON_Delete(w);
+	free(with);
 	assert_string_equal(json_str(meta, "min_stack_version"), "8.14.0");
 	assert_string_equal(json_str(meta, "updated_date"), "2025/03/04");
 	assert_string_equal(json_str(rule, "type"), "query");
