@@ -23,7 +23,7 @@ extern "C" {
 #define TOML_DEPTH_MAX 64
 
 /* text[0..len) as a JSON object, or NULL with "LINE:COLUMN: what is wrong" in err (1-based,
- * the column in bytes as toml++ counts them). The caller frees the tree with cJSON_Delete. */
+ * the column in characters (code points), as toml++ counts them). The caller frees the tree with cJSON_Delete. */
 cJSON *toml_to_cjson(const char *text, size_t len, char *err, size_t errlen);
 
 #ifdef __cplusplus

@@ -54,6 +54,9 @@ static const struct toml_case toml_cases[] = {
     {"\"quoted key\" = 1\na.b.c = 2", "{\"a\":{\"b\":{\"c\":2}},\"quoted key\":1}", NULL},
     /* damaged: toml++'s message, at the line and column (1-based) where reading stopped */
     {"a = ", NULL, "1:5: Error while parsing key-value pair: encountered end-of-file"},
+    /* columns count characters (code points), not bytes: the x is the 10th */
+    {"a = \"\u00e9\u00e9\" x", NULL,
+     "1:10: Error while parsing key-value pair: expected a comment or whitespace, saw 'x'"},
     {"a = 1\na = 2", NULL, "2:5: Error while parsing key-value pair: cannot redefine existing integer 'a'"},
     {"x = [1,\n 2,,]", NULL, "2:4: Error while parsing array: expected value or closing ']', saw comma"},
     {"a = 1979-13-01", NULL, "1:12: Error while parsing date: expected month between 1 and 12 (inclusive), saw 13"},
@@ -507,6 +510,33 @@ static void test_shared_elastic_macos(void **state)
 	assert_int_equal(runs, 97);
 }
 
+/* The command line: a tree and a damaged file in one import, then enable --all. */
+static void test_rules_import_command(void **state)
+{
+	(void)state;
+	struct strbuf out, err;
+	strbuf_init(&out, 1024);
+	strbuf_init(&err, 1024);
+	const char *dbp = tu_path("cli.db");
+	int rc = tu_run(&out, &err, "%s --db '%s' rules import " FIX "/tree " FIX "/damaged/broken.toml", tu_casebook(),
+	                dbp);
+	assert_int_equal(rc, 1); /* a damaged file: exit 1, the rest imported */
+	assert_non_null(strstr(out.buf,
+	                       "3 rules: 3 added, 0 updated, 0 unchanged, 0 invalid; 0 exception lists, 0 items\n"
+	                       "prebuilt: 5 TOML files, 0 package rules (0 earlier versions left out), 1 deprecated "
+	                       "left out, 2 versions from a version.lock.json, 1 damaged files\n"));
+	assert_non_null(strstr(err.buf, FIX "/damaged/broken.toml:6:16: "));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' rules", tu_casebook(), dbp), 0);
+	assert_non_null(strstr(out.buf,
+	                       "    detection-rules: maturity production, created 2025/01/02, updated 2025/03/04, "
+	                       "integration endpoint, min_stack_version 8.14.0\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' rules enable --all", tu_casebook(), dbp), 0);
+	assert_non_null(strstr(out.buf, "rule versions enabled (the newest version of each rule)\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' rules import --version-lock", tu_casebook(), dbp), 64);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -523,6 +553,7 @@ int main(void)
 	    T(test_saved_object_folder),
 	    T(test_fleet_package_zip),
 	    T(test_shared_elastic_macos),
+	    cmocka_unit_test(test_rules_import_command),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_cleanup();
