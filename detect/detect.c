@@ -19,6 +19,7 @@
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
+#include "detect/sample.h"
 #include "detect/sequence.h"
 #include "detect/wildcard.h"
 #include "store/alerts.h"
@@ -389,11 +390,12 @@ struct seq_stream {
 };
 
 /* For a sequence: which stages (and until) the event passes, with its join key for each in
- * keys (n slots; NULL: none). A key's text lies in text, which the call resets. */
-static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
-                                struct strbuf *text)
+ * keys (n slots; NULL: it does not pass, or has no key). Returns how many have a key. A key's
+ * text lies in text, which the call resets. */
+static size_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
+                              struct strbuf *text)
 {
-	uint64_t mask = 0;
+	size_t passed = 0;
 	strbuf_reset(text);
 	eql_event_begin(run->eql); /* the stages share the event's steps */
 	for (size_t i = 0; i < n; i++) {
@@ -401,15 +403,15 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **k
 		at[i] = SIZE_MAX;
 		if (!eql_stage_match(run->eql, i, ev))
 			continue;
-		mask |= (uint64_t)1 << i;
 		if (eql_stage_key(run->eql, i, ev, &run->key) == 0) {
+			passed++;
 			at[i] = text->len;
 			strbuf_add(text, run->key.buf, run->key.len + 1);
 		}
 	}
 	for (size_t i = 0; i < n; i++) /* text no longer moves */
 		keys[i] = at[i] == SIZE_MAX ? NULL : text->buf + at[i];
-	return mask;
+	return passed;
 }
 
 /* The stages, until, then the missing-event stages (see eql_missing_position). */
@@ -655,7 +657,7 @@ static void query_consider(struct run *run, const struct candidate_row *c, const
 		eql_given_up(run, c);
 }
 
-static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages);
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
@@ -669,7 +671,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	struct seq_stream *st = run->stream;
 	size_t n = sequence_slots(run);
 	if (st) {
-		uint64_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
+		size_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
 		if (!eql_given_up(run, c) && stages)
 			stream_feed(run, c, stages);
 		return;
@@ -679,7 +681,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	size_t *at = xmalloc(n * sizeof(*at));
 	struct strbuf text;
 	strbuf_init(&text, 64);
-	uint64_t stages = sequence_stages(run, ev, keys, at, n, &text);
+	size_t stages = sequence_stages(run, ev, keys, at, n, &text);
 	if (eql_given_up(run, c))
 		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
@@ -1161,7 +1163,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 	for (size_t k = 0; k < h->nkeys && !several; k++)
 		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
 	if (!several) {
-		struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = h->keys};
+		struct seq_input in = {.id = id, .ts = h->ts, .keys = h->keys};
 		seq_feed(m, &in, fn, run);
 		return;
 	}
@@ -1180,7 +1182,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 			strpool_intern(&fed, one, NULL);
 			for (size_t j = 0; j < h->nkeys; j++)
 				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
-			struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = keys};
+			struct seq_input in = {.id = id, .ts = h->ts, .keys = keys};
 			seq_feed(m, &in, fn, run);
 			free(one);
 		}
@@ -1190,7 +1192,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 
 /* An event that passes a stage, fed as it arrives (@timestamp order): it takes a slot for as
  * long as a pending sequence holds it. */
-static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages)
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages)
 {
 	struct seq_stream *st = run->stream;
 	size_t id = slot_take(st);
@@ -1246,8 +1248,7 @@ static int missing_event_in(const struct run *run, size_t k, const char *key, si
 	}
 	for (size_t i = a; i < run->nhits && run->hits[i].ts < hi; i++) {
 		const struct hit *h = &run->hits[i];
-		if ((h->stages >> stage & 1) && stage < h->nkeys && h->keys[stage] &&
-		    has_key(h->keys[stage], key, klen))
+		if (stage < h->nkeys && h->keys[stage] && has_key(h->keys[stage], key, klen))
 			return 1;
 	}
 	return 0;
@@ -1294,6 +1295,27 @@ static void match_sequences(struct run *run)
 		drop_missing_violations(run);
 }
 
+/* A sample's events: each kept stage event offered to the sample matcher under each of its
+ * keys (an array joins on each value), in ingest order as Elasticsearch reads its index. */
+static void match_samples(struct run *run)
+{
+	size_t nfilters = eql_stage_count(run->eql);
+	struct sample_matcher *m = sample_new(nfilters, 1); /* Kibana never sets max_samples_per_key */
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		for (size_t f = 0; f < nfilters && f < h->nkeys; f++)
+			for (const char *key = h->keys[f]; key;) {
+				const char *end = strchr(key, EQL_KEY_SEP);
+				char *one = end ? xstrndup(key, (size_t)(end - key)) : xstrdup(key);
+				sample_add(m, f, one, (int64_t)i, h->event_id);
+				free(one);
+				key = end ? end + 1 : NULL;
+			}
+	}
+	sample_finish(m, on_sequence, run);
+	sample_free(m);
+}
+
 /* By execution, then by the first event's @timestamp and ingest order. */
 static int by_execution(const void *a, const void *b)
 {
@@ -1324,10 +1346,11 @@ static int replay_sequences(struct run *run, int64_t limit)
 		}
 		if (capped)
 			continue;
-		const struct hit *hits[EQL_MAX_STAGES];
-		for (size_t j = 0; j < f->n && j < EQL_MAX_STAGES; j++)
+		const struct hit **hits = xmalloc(f->n * sizeof(*hits));
+		for (size_t j = 0; j < f->n; j++)
 			hits[j] = &f->hits[j];
 		rc = alert_once(run, hits, f->n, f->exec_t, &created);
+		free(hits);
 		capped = rc > 0;
 	}
 	for (size_t i = 0; i < ready; i++)
@@ -1383,6 +1406,9 @@ static int compile_query(struct run *run)
 	}
 	int eql = !strcmp(run->type->language, "eql");
 	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
+		if (eql) /* Elasticsearch's event_category_field, as Kibana passes it */
+			eql_set_category_field(run->eql, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			                                     r->obj, "event_category_override")));
 		if (eql)
 			eql_needles(run->eql, &run->needles);
 		else
@@ -1488,7 +1514,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
-	if (run->eql && eql_is_sequence(run->eql) && !eql_missing_count(run->eql) && !o->no_prefilter) {
+	if (run->eql && eql_is_sequence(run->eql) && !eql_is_sample(run->eql) && !eql_missing_count(run->eql) &&
+	    !o->no_prefilter) {
 		stream_start(run); /* matched as the events arrive, in @timestamp order */
 		run->cq.by_event_time = 1;
 	}
@@ -1534,7 +1561,9 @@ static int eql_finish(struct run *run)
 {
 	if (!eql_is_sequence(run->eql))
 		return query_finish(run);
-	if (!run->stream)
+	if (eql_is_sample(run->eql))
+		match_samples(run);
+	else if (!run->stream)
 		match_sequences(run);
 	return replay_sequences(run, INT64_MAX);
 }

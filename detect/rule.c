@@ -214,8 +214,6 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	char reason[160] = "";
 	const struct rule_type *rt = rule_type_find(r->type);
 	int is_eql = rt == &eql_type;
-	const char *category_field =
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));
@@ -227,8 +225,6 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		         r->language ? r->language : "");
 	else if (rt->check && rt->check(r, reason, sizeof(reason)))
 		; /* the type said why */
-	else if (is_eql && category_field && strcmp(category_field, "event.category"))
-		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
 	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)",
 		         time_field);

@@ -28,7 +28,7 @@
 struct hit {
 	int64_t event_id, time, ts;
 	const char *identity, *index; /* in the run's strings; NULL: not kept (see run_add_hit) */
-	uint64_t stages;              /* sequences: the stages (and until) it passes */
+	size_t stages;                /* sequences: how many stages (and until) it passes with a key (keys) */
 	const char **keys;            /* sequences: its join key per stage; other types: their own key (keys[0]);
 	                               * the array is the hit's, the strings the run's */
 	size_t nkeys;
