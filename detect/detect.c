@@ -338,7 +338,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 		cJSON_Delete(doc);
 		return NULL;
 	}
-	if (nhits > 1)
+	if (nhits > 1 || (run->eql && eql_is_sequence(run->eql))) /* [a] ![b]'s sequences have one event */
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	run_add_alert_common(doc, run, uuid, now, *reason);

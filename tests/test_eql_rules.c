@@ -385,8 +385,8 @@ static void process_event(struct strbuf *sb, const char *id, const char *ts, con
 	            ts, id, host, host, name, extra ? "," : "", extra ? extra : "");
 }
 
-/* "rule_id event-ids" per alert (every event of a sequence or sample, in stage order),
- * sorted. */
+/* "rule_id event-ids [(group)]" per alert (every event of a sequence or sample, in stage
+ * order), sorted. */
 static int alert_line(void *ctx, const struct alert_row *a)
 {
 	(void)ctx;
@@ -398,6 +398,9 @@ static int alert_line(void *ctx, const struct alert_row *a)
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
 		strbuf_addf(&lines, " %s", id ? id : "?");
 	}
+	/* a sequence's (a sample's) alert carries its group id, as Kibana's shell alert does */
+	if (cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.group.id"))
+		strbuf_addstr(&lines, " (group)");
 	strbuf_addch(&lines, '\n');
 	cJSON_Delete(doc);
 	return 0;
@@ -460,9 +463,9 @@ static void test_sample_rule(void **state)
 	ingest_text(sb.buf);
 	strbuf_release(&sb);
 	detect_all();
-	assert_string_equal(alerts(), "samp 1a 1b\n"
-	                              "samp 3a 3b\n"
-	                              "samp 4a 4b\n");
+	assert_string_equal(alerts(), "samp 1a 1b (group)\n"
+	                              "samp 3a 3b (group)\n"
+	                              "samp 4a 4b (group)\n");
 }
 
 /* event_category_override: `process where` reads the category from that field (the rule runs,
@@ -505,9 +508,9 @@ static void test_trailing_missing_event_rule(void **state)
 	ingest_text(sb.buf);
 	strbuf_release(&sb);
 	detect_all();
-	assert_string_equal(alerts(), "tail 1a\n"
-	                              "tail 3a\n"
-	                              "tail 4a\n");
+	assert_string_equal(alerts(), "tail 1a (group)\n"
+	                              "tail 3a (group)\n"
+	                              "tail 4a (group)\n");
 }
 
 /* A sequence of 40 stages (runs=40) as a rule: past the 32 stages casebook once allowed. */
@@ -526,7 +529,7 @@ static void test_long_sequence_rule(void **state)
 		process_event(&sb, id, ts, "h1", "x", NULL);
 		strbuf_addf(&want, " %s", id);
 	}
-	strbuf_addch(&want, '\n');
+	strbuf_addstr(&want, " (group)\n");
 	ingest_text(sb.buf);
 	detect_all();
 	assert_string_equal(alerts(), want.buf);
