@@ -480,10 +480,15 @@ static void test_category_override_rule(void **state)
 	process_event(&sb, "e1", "2025-12-31T23:57:00Z", "h1", "a", NULL);
 	process_event(&sb, "e2", "2025-12-31T23:57:10Z", "h1", "a", "\"custom\":{\"kind\":\"process\"}");
 	process_event(&sb, "e3", "2025-12-31T23:57:20Z", "h1", "a", "\"custom\":{\"kind\":\"file\"}");
+	/* event.category file, the override's process: the store's category index must not prune it */
+	strbuf_addstr(&sb,
+	              "{\"@timestamp\":\"2025-12-31T23:57:30Z\",\"event\":{\"id\":\"e4\",\"category\":[\"file\"]},"
+	              "\"host\":{\"id\":\"h1\"},\"process\":{\"name\":\"a\"},\"custom\":{\"kind\":\"process\"}}\n");
 	ingest_text(sb.buf);
 	strbuf_release(&sb);
 	detect_all();
-	assert_string_equal(alerts(), "over e2\n");
+	assert_string_equal(alerts(), "over e2\n"
+	                              "over e4\n");
 }
 
 /* `sequence by host.id with maxspan=1m [a] ![d]` (eql-syntax.md's logon-not-followed-by-logoff
