@@ -864,12 +864,20 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                            int64_t exec_t, alert_extra extra, void *ctx)
 {
+	return run_create_shaped_alert(run, hits, nhits, uuid, exec_t, NULL, extra, ctx);
+}
+
+int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                            int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx)
+{
 	const struct hit *h = hits[0];
 	struct alert_event first = {NULL, {{0}, {0}}};
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
 	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
 	char *reason = NULL, *doc = NULL;
+	if (!read && first.ev && shape)
+		shape(first.ev, ctx);
 	if (!read && first.ev) {
 		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
@@ -1613,8 +1621,8 @@ const struct rule_type eql_type = {.name = "eql",
                                    .flush = eql_flush};
 
 /* The rule types detect runs: one row each. */
-static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type,
-                                                     &esql_type};
+static const struct rule_type *const rule_types[] = {&query_type, &eql_type,          &threshold_type, &new_terms_type,
+                                                     &esql_type,  &threat_match_type, &ml_type};
 
 const struct rule_type *rule_type_find(const char *name)
 {

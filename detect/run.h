@@ -47,7 +47,7 @@ struct span_memo {
 
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
-	const char *language; /* the query language it takes ("kuery", "eql" or "esql") */
+	const char *language; /* the query language it takes ("kuery", "eql" or "esql"); NULL: none */
 	const char *category; /* kibana.alert.rule.category */
 	const char *type_id;  /* kibana.alert.rule.rule_type_id */
 	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
@@ -72,7 +72,8 @@ struct rule_type {
 	void (*release)(struct run *run);
 };
 
-extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type;
+extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type, threat_match_type,
+    ml_type;
 /* The type named name, or NULL. */
 const struct rule_type *rule_type_find(const char *name);
 
@@ -183,6 +184,10 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 typedef void (*alert_extra)(cJSON *doc, void *ctx);
 int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                            int64_t exec_t, alert_extra extra, void *ctx);
+/* The same on a source document that shape first rewrites (a machine learning rule's anomaly
+ * record made ECS-like), so that the reason and the alert see it as Kibana's do. */
+int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                            int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx);
 /* Kibana's alert uuid over source events: each one's index and id, the rule version, space. */
 int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
                    char out[SHA256_HEX_LEN + 1]);
