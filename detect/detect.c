@@ -1938,6 +1938,30 @@ int detect_load_field_types(struct store *s)
 	return rc;
 }
 
+void *run_cache_get(const struct run *run, const char *key)
+{
+	for (size_t i = 0; run->cache && i < run->cache->n; i++)
+		if (!strcmp(run->cache->v[i].key, key))
+			return run->cache->v[i].value;
+	return NULL;
+}
+
+void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value))
+{
+	struct run_cache *c = run->cache;
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = (struct run_cache_entry){xstrdup(key), value, release};
+}
+
+static void run_cache_release(struct run_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		c->v[i].release(c->v[i].value);
+		free(c->v[i].key);
+	}
+	free(c->v);
+}
+
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
 {
 	if (detect_load_field_types(s))
@@ -1955,8 +1979,10 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	strpool_init(&strings);
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct span_memo spans = {0};
+	struct run_cache cache = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans};
+		runs[i] = (struct run){
+		    .s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans, .cache = &cache};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;
@@ -1981,6 +2007,7 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		run_release(&runs[i]);
 	}
 	strpool_release(&strings);
+	run_cache_release(&cache);
 	json_arena_free(arena);
 	free(runs);
 	free(scanners);

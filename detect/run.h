@@ -45,6 +45,17 @@ struct span_memo {
 	size_t n;
 };
 
+/* What a type computes once for all the rules of a detect run (the documents of an index
+ * pattern, say), each value named by a key and released when the run ends. */
+struct run_cache {
+	struct run_cache_entry {
+		char *key;
+		void *value;
+		void (*release)(void *value);
+	} * v;
+	size_t n;
+};
+
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
 	const char *language; /* the query language it takes ("kuery", "eql" or "esql"); NULL: none */
@@ -98,6 +109,7 @@ struct run {
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
 	struct span_memo *spans;  /* shared by the rules of the run */
+	struct run_cache *cache;  /* likewise */
 	void *state;              /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
@@ -130,6 +142,11 @@ struct run {
 	struct plan plan;
 	struct candidate_query cq;
 };
+
+/* The value the detect run's cache holds under key, or NULL; run_cache_put stores one (the cache
+ * owns it and the key's copy). */
+void *run_cache_get(const struct run *run, const char *key);
+void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value));
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
 int run_matches(struct run *run, const cJSON *ev);

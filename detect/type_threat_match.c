@@ -360,10 +360,19 @@ static void index_indicator(struct threat_match *tm, const cJSON *doc, int64_t e
 	tm->indicators[tm->nindicators++] = (struct indicator){event_id};
 }
 
-struct loading {
-	struct run *run;
-	size_t documents; /* of threat_index, before threat_query */
+/* The events whose index threat_index's patterns select: read from the columns once for all
+ * the indicator match rules of a detect run that name the same patterns (Elastic's all do). */
+struct indicator_ids {
+	int64_t *ids;
+	size_t n;
 };
+
+static void indicator_ids_free(void *p)
+{
+	struct indicator_ids *x = p;
+	free(x->ids);
+	free(x);
+}
 
 static int admit_indicator(void *ctx, const struct event_record *r)
 {
@@ -371,14 +380,49 @@ static int admit_indicator(void *ctx, const struct event_record *r)
 	return index_matches((const char *const *)tm->index, tm->nindex, r->index);
 }
 
-static int load_indicator(void *ctx, const struct candidate_row *c)
+static int take_id(void *ctx, const struct candidate_row *c)
+{
+	struct indicator_ids *x = ctx;
+	x->ids = xrealloc(x->ids, (x->n + 1) * sizeof(*x->ids));
+	x->ids[x->n++] = c->id;
+	return 0;
+}
+
+static const struct indicator_ids *indicator_ids(struct run *run, const struct threat_match *tm)
+{
+	struct strbuf key;
+	strbuf_init(&key, 64);
+	strbuf_addstr(&key, "threat_index");
+	for (size_t i = 0; i < tm->nindex; i++)
+		strbuf_addf(&key, "\x1f%s", tm->index[i]);
+	struct indicator_ids *x = run_cache_get(run, key.buf);
+	if (!x) {
+		x = xcalloc(1, sizeof(*x));
+		struct candidate_query q = {.any_order = 1, .admit = admit_indicator, .admit_ctx = (void *)tm};
+		if (store_candidates_each(run->s, &q, take_id, x)) {
+			indicator_ids_free(x);
+			strbuf_release(&key);
+			return NULL;
+		}
+		run_cache_put(run, key.buf, x, indicator_ids_free);
+	}
+	strbuf_release(&key);
+	return x;
+}
+
+struct loading {
+	struct threat_match *tm;
+	size_t documents; /* of threat_index, before threat_query */
+};
+
+static int load_indicator(void *ctx, const struct event_row *row)
 {
 	struct loading *l = ctx;
-	struct threat_match *tm = l->run->state;
-	cJSON *doc = detect_event_json(&c->ev);
-	if (doc && (c->ev.r.index || get_path(doc, tm->path)) && filters_pass(tm, doc)) {
+	struct threat_match *tm = l->tm;
+	cJSON *doc = detect_event_json(row);
+	if (doc && (row->r.index || get_path(doc, tm->path)) && filters_pass(tm, doc)) {
 		l->documents++;
-		index_indicator(tm, doc, c->id);
+		index_indicator(tm, doc, row->id);
 	}
 	cJSON_Delete(doc);
 	return 0;
@@ -401,10 +445,13 @@ static int threat_prepare(struct run *run)
 	if (!tm)
 		return -1;
 	run->state = tm;
-	struct loading l = {run, 0};
-	struct candidate_query q = {.any_order = 1, .admit = admit_indicator, .admit_ctx = tm};
-	if (store_candidates_each(run->s, &q, load_indicator, &l))
+	const struct indicator_ids *x = indicator_ids(run, tm);
+	if (!x)
 		return -1;
+	struct loading l = {tm, 0};
+	for (size_t i = 0; i < x->n; i++)
+		if (store_event_get(run->s, x->ids[i], 1, load_indicator, &l))
+			return -1;
 	if (l.documents == 0)
 		run->t->no_indicators++;
 	if (tm->nkeys > 1)
