@@ -214,10 +214,19 @@ static void set_nested(cJSON *doc, const char *path, const cJSON *value)
 	}
 }
 
-/* A field the record names that the alert's own fields win over (Kibana writes them after). */
-static int alert_owned(const char *name)
+/* Fields nested deeper than this are left as they came: the depth is the record's to choose, and
+ * cJSON prints and frees a tree recursively. */
+#define MAX_FIELD_DEPTH 32
+
+/* A field name the record gives that is not made nested: one the alert's own fields win over
+ * (Kibana writes them after), or deeper than MAX_FIELD_DEPTH. */
+static int left_alone(const char *name)
 {
-	return !*name || !strncmp(name, "kibana.", 7) || !strcmp(name, "kibana") || !strcmp(name, "@timestamp");
+	size_t dots = 0;
+	for (const char *p = name; *p; p++)
+		dots += *p == '.';
+	return !*name || dots >= MAX_FIELD_DEPTH || !strncmp(name, "kibana.", 7) || !strcmp(name, "kibana") ||
+	       !strcmp(name, "@timestamp");
 }
 
 /* transformAnomalyFieldsToEcs: the named fields' dotted keys removed, then each set nested. */
@@ -249,10 +258,10 @@ static void anomaly_to_ecs(cJSON *doc, void *ctx)
 	for (size_t i = 0; i < n; i++)
 		names[i] = xstrdup(fields[i].name);
 	for (size_t i = 0; i < n; i++)
-		if (!alert_owned(names[i]))
+		if (!left_alone(names[i]))
 			cJSON_DeleteItemFromObjectCaseSensitive(doc, names[i]);
 	for (size_t i = 0; i < n; i++) {
-		if (!alert_owned(names[i]))
+		if (!left_alone(names[i]))
 			set_nested(doc, names[i], fields[i].value);
 		cJSON_Delete(fields[i].value);
 		free(names[i]);

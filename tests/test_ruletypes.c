@@ -469,6 +469,39 @@ static void test_threat_match_enrichments(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+/* detect's summary: the rules that ran without their data are counted, said once each kind,
+ * and are not skipped rules. */
+static void test_detect_says_once_what_data_is_missing(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("one.ndjson"), "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"x\"}}\n");
+	tu_write_str(tu_path("nodata.ndjson"),
+	             ML_RULE("ml-a", "\"a\"", "50") "\n" ML_RULE("ml-b", "[\"b\"]", "50") "\n" TM_RULE(
+	                 "tm-a", "[\"logs-ti_*\"]", "*:*", IP_MAP, "") "\n");
+	struct strbuf o, e;
+	strbuf_init(&o, 256);
+	strbuf_init(&e, 256);
+	char path[512]; /* tu_path's buffers rotate */
+	snprintf(path, sizeof(path), "%s", tu_path("cli.db"));
+	assert_int_equal(tu_run(&o, &e, "%s --db '%s' ingest '%s'", tu_casebook(), path, tu_path("one.ndjson")), 0);
+	assert_int_equal(
+	    tu_run(&o, &e, "%s --db '%s' rules import '%s'", tu_casebook(), path, tu_path("nodata.ndjson")), 0);
+	assert_int_equal(tu_run(&o, &e,
+	                        "%s --db '%s' rules disable "
+	                        "89fa6cb7-6b53-4de2-b604-648488841ab8",
+	                        tu_casebook(), path),
+	                 0);
+	assert_int_equal(tu_run(&o, &e, "%s --db '%s' detect", tu_casebook(), path), 0);
+	assert_non_null(strstr(o.buf, "2 machine learning rules found no anomaly records (ingest Elastic ML's "
+	                              ".ml-anomalies-* results to run them)\n"));
+	assert_non_null(strstr(o.buf, "1 indicator match rule found no indicator documents (ingest the threat "
+	                              "intelligence indices they name in threat_index)\n"));
+	assert_int_equal(tu_count(o.buf, "found no"), 2);
+	assert_null(strstr(o.buf, "skipped (see above)"));
+	strbuf_release(&o);
+	strbuf_release(&e);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -479,6 +512,7 @@ int main(void)
 	    T(test_ml_alert_document),
 	    T(test_threat_match_selects_events),
 	    T(test_threat_match_enrichments),
+	    T(test_detect_says_once_what_data_is_missing),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_cleanup();
