@@ -158,6 +158,10 @@ static int read_mapping(const cJSON *m, struct threat_match *tm, char *why, size
 			const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "type"));
 			if (!field || !*field || !value || !*value || (type && strcmp(type, "mapping")))
 				return fail(why, whylen, bad);
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "negate")))
+				return fail(
+				    why, whylen,
+				    "threat_mapping entries with negate (\"does not match\") are not supported yet");
 			me->fields = xrealloc(me->fields, (me->n + 1) * sizeof(*me->fields));
 			me->values = xrealloc(me->values, (me->n + 1) * sizeof(*me->values));
 			me->fields[me->n] = xstrdup(field);

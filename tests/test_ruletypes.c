@@ -145,6 +145,34 @@ static cJSON *alert_on(const char *rule_id)
 	return doc;
 }
 
+struct finding {
+	const char *event;
+	cJSON *doc;
+};
+
+static int take_doc_of(void *ctx, const struct alert_row *a)
+{
+	struct finding *f = ctx;
+	cJSON *doc = cJSON_Parse(a->doc);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	if (!f->doc && id && !strcmp(id, f->event))
+		f->doc = doc;
+	else
+		cJSON_Delete(doc);
+	return 0;
+}
+
+/* The rule's alert on the source document event. */
+static cJSON *alert_for(const char *rule_id, const char *event)
+{
+	struct finding f = {event, NULL};
+	struct alert_query q = {.rule_id = rule_id};
+	assert_int_equal(store_alerts_each(db, &q, take_doc_of, &f), 0);
+	assert_non_null(f.doc);
+	return f.doc;
+}
+
 static void expect_json(const cJSON *v, const char *want)
 {
 	char *got = v ? cJSON_PrintUnformatted(v) : NULL;
@@ -275,6 +303,20 @@ static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
 	     "\"threat_mapping\":[{\"entries\":[]}]}",
 	     "threat_mapping must be entries of {field, value, type: \"mapping\"}"},
+	    {"{\"rule_id\":\"t4\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
+	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
+	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\",\"type\":\"mapping\"},"
+	     "{\"field\":\"c\",\"value\":\"d\",\"type\":\"mapping\",\"negate\":true}]}]}",
+	     "threat_mapping entries with negate (\"does not match\") are not supported yet"},
+	    {"{\"rule_id\":\"t5\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
+	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
+	     "\"threat_language\":\"lucene\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
+	     "threat_language \"lucene\" is not supported (KQL, \"kuery\", is)"},
+	    {"{\"rule_id\":\"t6\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
+	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
+	     "\"threat_filters\":[{\"query\":{\"range\":{\"a\":{\"gte\":1}}}}],"
+	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
+	     "threat_filters other than match_phrase, match and exists are not supported yet"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(import_rule(cases[i].rule), cases[i].why);
@@ -425,30 +467,42 @@ static void test_threat_match_enrichments(void **state)
 	load_indicators_and_events();
 	assert_string_equal(import_rule(TM_RULE("enrich", "[\"logs-ti_*\"]", RECENT, IP_MAP, "")), "");
 	assert_string_equal(import_rule(TM_RULE("enrich-file", "[\"logs-ti_*\"]", RECENT, FILE_MAP, "")), "");
+	/* an event that has enrichments of its own keeps them first */
+	struct strbuf sb;
+	strbuf_init(&sb, 512);
+	source_event(&sb, "e7", "2024-05-01T10:07:00Z",
+	             "\"destination\":{\"ip\":\"10.0.0.1\"},\"threat\":{\"enrichments\":{\"own\":1}}");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
 	/* both in one detect run: they share the read of threat_index's documents */
 	struct detect_totals t = run_rule(NULL, "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z");
-	assert_int_equal(t.created, 3); /* e1 and e6 once each, e2 */
-	assert_string_equal(alerted("enrich"), "e1 e6");
-	strbuf_reset(&out);
-	struct alert_query q = {.rule_id = "enrich"};
+	assert_int_equal(t.created, 4); /* e1, e6 and e7 once each, e2 */
+	assert_string_equal(alerted("enrich"), "e1 e6 e7");
+	/* each alert: the event's value as matched.atomic (an array as the event has it) */
+	static const struct {
+		const char *event, *atomic, *own;
+	} want_for[] = {
+	    {"e1", "\"10.0.0.1\"", ""},
+	    {"e6", "[\"10.0.0.7\",\"10.0.0.1\"]", ""},
+	    {"e7", "\"10.0.0.1\"", "{\"own\":1},"},
+	};
 	cJSON *doc = NULL;
-	assert_int_equal(store_alerts_each(db, &q, take_doc, &doc), 0);
-	assert_non_null(doc);
-	const char *anc =
-	    cJSON_GetStringValue(member(cJSON_GetArrayItem(member(doc, "kibana.alert.ancestors"), 0), "id"));
-	assert_non_null(anc);
-	const char *atomic = !strcmp(anc, "e1") ? "\"10.0.0.1\"" : "[\"10.0.0.7\",\"10.0.0.1\"]";
-	char want[2048];
-	snprintf(want, sizeof(want),
-	         "{\"enrichments\":["
-	         "{\"indicator\":{\"type\":\"ipv4-addr\",\"ip\":\"10.0.0.1\"},\"feed\":{\"name\":\"Feed A\"},"
-	         "\"matched\":{\"atomic\":%s,\"field\":\"destination.ip\",\"id\":\"i1\",\"index\":"
-	         "\"logs-ti_test.indicator-default\",\"type\":\"indicator_match_rule\"}},"
-	         "{\"indicator\":{\"type\":\"ipv4-addr\",\"ip\":\"10.0.0.1\"},\"feed\":{\"name\":\"Feed C\"},"
-	         "\"matched\":{\"atomic\":%s,\"field\":\"destination.ip\",\"id\":\"i5\",\"index\":"
-	         "\"logs-ti_test.indicator-default\",\"type\":\"indicator_match_rule\"}}]}",
-	         atomic, atomic);
-	expect_json(member(doc, "threat"), want);
+	for (size_t i = 0; i < sizeof(want_for) / sizeof(want_for[0]); i++) {
+		doc = alert_for("enrich", want_for[i].event);
+		char want[2048];
+		snprintf(want, sizeof(want),
+		         "{\"enrichments\":[%s"
+		         "{\"indicator\":{\"type\":\"ipv4-addr\",\"ip\":\"10.0.0.1\"},\"feed\":{\"name\":\"Feed A\"},"
+		         "\"matched\":{\"atomic\":%s,\"field\":\"destination.ip\",\"id\":\"i1\",\"index\":"
+		         "\"logs-ti_test.indicator-default\",\"type\":\"indicator_match_rule\"}},"
+		         "{\"indicator\":{\"type\":\"ipv4-addr\",\"ip\":\"10.0.0.1\"},\"feed\":{\"name\":\"Feed C\"},"
+		         "\"matched\":{\"atomic\":%s,\"field\":\"destination.ip\",\"id\":\"i5\",\"index\":"
+		         "\"logs-ti_test.indicator-default\",\"type\":\"indicator_match_rule\"}}]}",
+		         want_for[i].own, want_for[i].atomic, want_for[i].atomic);
+		expect_json(member(doc, "threat"), want);
+		if (i + 1 < sizeof(want_for) / sizeof(want_for[0]))
+			cJSON_Delete(doc);
+	}
 	expect_json(member(doc, "kibana.alert.rule.type"), "\"threat_match\"");
 	expect_json(member(doc, "kibana.alert.rule.rule_type_id"), "\"siem.indicatorRule\"");
 	expect_json(member(doc, "kibana.alert.rule.category"), "\"Indicator Match Rule\"");
