@@ -520,7 +520,7 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 	}
 	if (!m.n)
 		return;
-	run_add_named_hit(run, c, NULL, 0);
+	run_add_hit(run, c, NULL, 0);
 	tm->pairs = xrealloc(tm->pairs, run->alloc * sizeof(*tm->pairs));
 	tm->npairs = xrealloc(tm->npairs, run->alloc * sizeof(*tm->npairs));
 	tm->pairs[run->nhits - 1] = m.found;
@@ -615,8 +615,11 @@ static int decide_hit(struct run *run, size_t h, struct threat_alert *a)
 	for (int tried = 0;
 	     tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t && rule_window_from(&run->r, T) <= t;
 	     tried++, T += run->r.interval_us) {
-		if (pairs_at(run, T, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs))
+		if (pairs_at(run, T, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs)) {
+			free(a->pairs);
+			a->pairs = NULL;
 			return -1;
+		}
 		if (a->npairs) {
 			a->T = T;
 			a->hit = h;
