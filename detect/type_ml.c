@@ -229,6 +229,13 @@ static int left_alone(const char *name)
 	       !strcmp(name, "@timestamp");
 }
 
+/* JavaScript's truthiness, which Kibana's `entityName && entityValue` tests. */
+static int truthy(const cJSON *v)
+{
+	return v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) && !(cJSON_IsNumber(v) && v->valuedouble == 0) &&
+	       !(cJSON_IsString(v) && !*v->valuestring);
+}
+
 /* transformAnomalyFieldsToEcs: the named fields' dotted keys removed, then each set nested. */
 static void anomaly_to_ecs(cJSON *doc, void *ctx)
 {
@@ -248,7 +255,7 @@ static void anomaly_to_ecs(cJSON *doc, void *ctx)
 	}
 	const char *by_name = string_member(doc, "by_field_name");
 	const cJSON *by_value = cJSON_GetObjectItemCaseSensitive(doc, "by_field_value");
-	if (by_name && *by_name && by_value && !(cJSON_IsString(by_value) && !*by_value->valuestring)) {
+	if (by_name && *by_name && truthy(by_value)) {
 		cJSON *one = cJSON_CreateArray();
 		cJSON_AddItemToArray(one, cJSON_Duplicate(by_value, 1));
 		fields[n++] = (struct named){by_name, one};
