@@ -269,6 +269,8 @@ static void test_ml_rule_selects_records(void **state)
 	    {"any-job", ML_RULE("any-job", "\"*\"", "85"), "r3 r7 r8", 0},
 	    {"threshold-equal", ML_RULE("threshold-equal", "\"j1\"", "80"), "r1 r8", 0}, /* gte */
 	    {"no-records", ML_RULE("no-records", "\"missing\"", "0"), "", 1},
+	    /* max_signals 1: an execution alerts on its best score (Kibana sorts by record_score desc) */
+	    {"best-first", ML_RULE("best-first", "[\"j1\",\"j2\"]", "30,\"max_signals\":1"), "r3 r8", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_string_equal(import_rule(cases[i].rule), "");
