@@ -34,11 +34,19 @@
 /* Executions tried for a matching event before it is given up (the windows that see one event
  * are a few: from / interval). */
 #define MAX_EXECUTIONS_TRIED 64
+/* Kibana keeps at most this many (indicator, entry) matches of one event
+ * (MAX_NUMBER_OF_SIGNAL_MATCHES). */
+#define MAX_MATCHES_PER_EVENT 200
 
 struct mapping_entry { /* an AND of pairs */
 	char **fields; /* the event's */
 	char **values; /* the indicator's */
+	int *negate;   /* "does not match" (Kibana 8.16+) */
 	size_t n;
+	/* the pairs that match, which index the indicators: at least one (Kibana's schema refuses an
+	 * entry of negated pairs only) */
+	char **match_fields, **match_values;
+	size_t nmatch;
 };
 
 /* A Kibana filter on the indicators (threat_filters): match_phrase, match, exists; negate and
@@ -119,6 +127,9 @@ static void threat_free(struct threat_match *tm)
 		}
 		free(tm->entries[i].fields);
 		free(tm->entries[i].values);
+		free(tm->entries[i].negate);
+		free(tm->entries[i].match_fields);
+		free(tm->entries[i].match_values);
 	}
 	free(tm->entries);
 	free(tm->indicators);
@@ -158,15 +169,25 @@ static int read_mapping(const cJSON *m, struct threat_match *tm, char *why, size
 			const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "type"));
 			if (!field || !*field || !value || !*value || (type && strcmp(type, "mapping")))
 				return fail(why, whylen, bad);
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "negate")))
-				return fail(
-				    why, whylen,
-				    "threat_mapping entries with negate (\"does not match\") are not supported yet");
+			int negate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "negate"));
 			me->fields = xrealloc(me->fields, (me->n + 1) * sizeof(*me->fields));
 			me->values = xrealloc(me->values, (me->n + 1) * sizeof(*me->values));
+			me->negate = xrealloc(me->negate, (me->n + 1) * sizeof(*me->negate));
 			me->fields[me->n] = xstrdup(field);
+			me->negate[me->n] = negate;
 			me->values[me->n++] = xstrdup(value);
+			if (!negate) {
+				me->match_fields =
+				    xrealloc(me->match_fields, (me->nmatch + 1) * sizeof(*me->match_fields));
+				me->match_values =
+				    xrealloc(me->match_values, (me->nmatch + 1) * sizeof(*me->match_values));
+				me->match_fields[me->nmatch] = me->fields[me->n - 1];
+				me->match_values[me->nmatch++] = me->values[me->n - 1];
+			}
 		}
+		if (!me->nmatch)
+			return fail(why, whylen,
+			            "a threat_mapping entry needs a pair that matches, not only negated ones");
 	}
 	return 0;
 }
@@ -345,15 +366,15 @@ static void index_indicator(struct threat_match *tm, const cJSON *doc, int64_t e
 	for (size_t e = 0; e < tm->nentries; e++) {
 		const struct mapping_entry *me = &tm->entries[e];
 		int single = 1;
-		for (size_t k = 0; k < me->n && single; k++) {
+		for (size_t k = 0; k < me->nmatch && single; k++) {
 			size_t n = 0;
-			field_each(doc, me->values[k], strlen(me->values[k]), count_value, &n);
+			field_each(doc, me->match_values[k], strlen(me->match_values[k]), count_value, &n);
 			single = n == 1;
 		}
 		if (!single)
 			continue;
 		struct one_combination c = {NULL, 0};
-		field_combinations(doc, me->values, me->n, 1, take_combination, &c);
+		field_combinations(doc, me->match_values, me->nmatch, 1, take_combination, &c);
 		if (c.key)
 			add_key(tm, e, c.key, at);
 		free(c.key);
@@ -504,6 +525,15 @@ static void lookup_combination(void *ctx, char *const *values, size_t n)
 	strbuf_release(&k);
 }
 
+/* Kibana's enrichments follow its threat list (the indicators in order), then the entries. */
+static int by_indicator_then_entry(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	if (x->indicator != y->indicator)
+		return x->indicator < y->indicator ? -1 : 1;
+	return (x->entry > y->entry) - (x->entry < y->entry);
+}
+
 static void threat_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	struct threat_match *tm = run->state;
@@ -512,7 +542,8 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 	struct matching m = {tm, 0, NULL, 0, 0};
 	for (m.entry = 0; m.entry < tm->nentries; m.entry++) {
 		const struct mapping_entry *me = &tm->entries[m.entry];
-		size_t all = field_combinations(ev, me->fields, me->n, MAX_COMBINATIONS, lookup_combination, &m);
+		size_t all =
+		    field_combinations(ev, me->match_fields, me->nmatch, MAX_COMBINATIONS, lookup_combination, &m);
 		if (all > MAX_COMBINATIONS && run->o->warn)
 			diagf(run->o->warn,
 			      "warning: rule \"%s\": an event has %zu value combinations; the first %d count\n",
@@ -520,6 +551,7 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 	}
 	if (!m.n)
 		return;
+	qsort(m.found, m.n, sizeof(*m.found), by_indicator_then_entry);
 	run_add_hit(run, c, NULL, 0);
 	tm->pairs = xrealloc(tm->pairs, run->alloc * sizeof(*tm->pairs));
 	tm->npairs = xrealloc(tm->npairs, run->alloc * sizeof(*tm->npairs));
@@ -580,22 +612,68 @@ static void read_doc_release(struct read_doc *d)
 	free(d->index);
 }
 
-/* The candidates whose indicator passes threat_query at execution T. */
-static int pairs_at(struct run *run, int64_t T, const struct candidate *in, size_t n, struct candidate **out,
-                    size_t *nout)
+struct one_value {
+	size_t n;
+	char *text; /* the first */
+};
+
+static int take_value(void *ctx, const cJSON *v)
+{
+	struct one_value *o = ctx;
+	if (o->n++ == 0)
+		o->text = run_value_text(v);
+	return 0;
+}
+
+static int value_equals(void *ctx, const cJSON *v)
+{
+	char *t = run_value_text(v);
+	int eq = !strcmp(t, ctx);
+	free(t);
+	return eq;
+}
+
+/* A negated pair (buildNegateClause): an indicator without the value wants the event to have the
+ * field; one with a single value, the event's field not to hold it; several, nothing. */
+static int negation_holds(const cJSON *ev, const cJSON *ind, const char *field, const char *value)
+{
+	struct one_value o = {0, NULL};
+	field_each(ind, value, strlen(value), take_value, &o);
+	int holds = 1;
+	if (o.n == 0)
+		holds = field_each(ev, field, strlen(field), any_value, NULL) != 0;
+	else if (o.n == 1)
+		holds = field_each(ev, field, strlen(field), value_equals, o.text) == 0;
+	free(o.text);
+	return holds;
+}
+
+static int negations_hold(const struct mapping_entry *me, const cJSON *ev, const cJSON *ind)
+{
+	for (size_t k = 0; k < me->n; k++)
+		if (me->negate[k] && !negation_holds(ev, ind, me->fields[k], me->values[k]))
+			return 0;
+	return 1;
+}
+
+/* The candidates whose indicator passes threat_query at execution T and whose entry's negated
+ * pairs hold for the event ev; at most MAX_MATCHES_PER_EVENT. */
+static int pairs_at(struct run *run, int64_t T, const cJSON *ev, const struct candidate *in, size_t n,
+                    struct candidate **out, size_t *nout)
 {
 	const struct threat_match *tm = run->state;
 	*out = NULL;
 	*nout = 0;
 	field_set_date_now(T);
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
+	for (size_t i = 0; i < n && !rc && *nout < MAX_MATCHES_PER_EVENT; i++) {
 		struct read_doc d;
 		if ((rc = read_indicator(run, in[i].indicator, &d)) != 0)
 			break;
 		/* Kibana's threat list search carries the rule's exceptions too (getThreatList's
 		 * exceptionFilter) */
-		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->x, d.doc)) {
+		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->x, d.doc) &&
+		    negations_hold(&tm->entries[in[i].entry], ev, d.doc)) {
 			*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
 			(*out)[(*nout)++] = in[i];
 		}
@@ -612,21 +690,24 @@ static int decide_hit(struct run *run, size_t h, struct threat_alert *a)
 	struct threat_match *tm = run->state;
 	int64_t t = run->hits[h].time;
 	int64_t T = run_first_execution_seeing(run, t);
-	for (int tried = 0;
-	     tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t && rule_window_from(&run->r, T) <= t;
+	struct read_doc event; /* the negated pairs compare it with each indicator */
+	memset(&event, 0, sizeof(event));
+	int rc = store_event_get(run->s, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
+	for (int tried = 0; !rc && event.doc && tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t &&
+	                    rule_window_from(&run->r, T) <= t;
 	     tried++, T += run->r.interval_us) {
-		if (pairs_at(run, T, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs)) {
+		if (pairs_at(run, T, event.doc, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs)) {
 			free(a->pairs);
 			a->pairs = NULL;
-			return -1;
-		}
-		if (a->npairs) {
+			rc = -1;
+		} else if (a->npairs) {
 			a->T = T;
 			a->hit = h;
-			return 1;
+			rc = 1;
 		}
 	}
-	return 0;
+	read_doc_release(&event);
+	return rc;
 }
 
 static int by_execution_then_time(const void *x, const void *y)
@@ -689,19 +770,12 @@ static cJSON *enrichment(const struct threat_match *tm, const cJSON *doc, const 
 	return e;
 }
 
-/* Whether pair k of entry e of the same indicator was named before (Elasticsearch lists a
- * named query once). */
-static int named_before(const struct threat_match *tm, const struct candidate *pairs, size_t i, size_t k)
+/* Whether pair k of the entry appeared before in it (Kibana dedupes an entry's pairs). */
+static int named_before(const struct mapping_entry *me, size_t k)
 {
-	const struct mapping_entry *me = &tm->entries[pairs[i].entry];
-	for (size_t j = 0; j <= i; j++) {
-		if (pairs[j].indicator != pairs[i].indicator)
-			continue;
-		const struct mapping_entry *other = &tm->entries[pairs[j].entry];
-		for (size_t q = 0; q < other->n && (j < i || q < k); q++)
-			if (!strcmp(other->fields[q], me->fields[k]) && !strcmp(other->values[q], me->values[k]))
-				return 1;
-	}
+	for (size_t q = 0; q < k; q++)
+		if (!me->negate[q] && !strcmp(me->fields[q], me->fields[k]) && !strcmp(me->values[q], me->values[k]))
+			return 1;
 	return 0;
 }
 
@@ -734,7 +808,7 @@ static void add_enrichments(cJSON *doc, void *ctx)
 		}
 		const struct mapping_entry *me = &tm->entries[a->pairs[i].entry];
 		for (size_t k = 0; k < me->n; k++) {
-			if (named_before(tm, a->pairs, i, k))
+			if (me->negate[k] || named_before(me, k))
 				continue;
 			cJSON *e = enrichment(tm, doc, &d, me->fields[k]);
 			if (e)

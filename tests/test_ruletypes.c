@@ -308,8 +308,9 @@ static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 	    {"{\"rule_id\":\"t4\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
 	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\",\"type\":\"mapping\"},"
-	     "{\"field\":\"c\",\"value\":\"d\",\"type\":\"mapping\",\"negate\":true}]}]}",
-	     "threat_mapping entries with negate (\"does not match\") are not supported yet"},
+	     "{\"field\":\"c\",\"value\":\"d\",\"type\":\"mapping\",\"negate\":true}]},{\"entries\":[{\"field\":"
+	     "\"c\",\"value\":\"d\",\"type\":\"mapping\",\"negate\":true}]}]}",
+	     "a threat_mapping entry needs a pair that matches, not only negated ones"},
 	    {"{\"rule_id\":\"t5\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
 	     "\"threat_language\":\"lucene\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
@@ -420,6 +421,14 @@ static void load_indicators_and_events(void)
 	"[{\"entries\":[{\"field\":\"file.hash.sha256\",\"type\":\"mapping\",\"value\":\"threat.indicator.file.hash."  \
 	"sha256\"}]},"                                                                                                 \
 	"{\"entries\":[{\"field\":\"destination.ip\",\"type\":\"mapping\",\"value\":\"threat.indicator.ip\"}]}]"
+/* Kibana 8.16's "does not match" pairs (buildNegateClause) */
+#define NEGATE_NAME_MAP                                                                                                \
+	"[{\"entries\":[{\"field\":\"file.hash.sha256\",\"type\":\"mapping\",\"value\":\"threat.indicator.file.hash."  \
+	"sha256\"},"                                                                                                   \
+	"{\"field\":\"file.name\",\"type\":\"mapping\",\"value\":\"threat.indicator.file.name\",\"negate\":true}]}]"
+#define NEGATE_ABSENT_MAP                                                                                              \
+	"[{\"entries\":[{\"field\":\"destination.ip\",\"type\":\"mapping\",\"value\":\"threat.indicator.ip\"},"        \
+	"{\"field\":\"host.name\",\"type\":\"mapping\",\"value\":\"threat.indicator.file.name\",\"negate\":true}]}]"
 #define RECENT "@timestamp >= \\\"now-30d/d\\\""
 
 /* Which events alert: those of the rule's index and query that an indicator of threat_index,
@@ -449,6 +458,10 @@ static void test_threat_match_selects_events(void **state)
 	         "\"Feed A\"}}},{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"threat.feed.name\":{"
 	         "\"query\":\"Feed C\"}}}},{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"x\":\"y\"}}}]"),
 	     "e2 e3", 0},
+	    /* the event's file.name must not be the indicator's: e3's "good", not e2's "evil" */
+	    {"negate", TM_RULE("negate", "[\"logs-ti_*\"]", RECENT, NEGATE_NAME_MAP, ""), "e3", 0},
+	    /* an indicator without the negated pair's value wants the event to have the field */
+	    {"negate-absent", TM_RULE("negate-absent", "[\"logs-ti_*\"]", RECENT, NEGATE_ABSENT_MAP, ""), "e1 e6", 0},
 	    {"no-indicators", TM_RULE("no-indicators", "[\"nothing-*\"]", "*:*", IP_MAP, ""), "", 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -458,6 +471,12 @@ static void test_threat_match_selects_events(void **state)
 		assert_int_equal(t.no_indicators, cases[i].no_indicators);
 		assert_int_equal(t.skipped, 0);
 	}
+	/* a negated pair gives no enrichment */
+	cJSON *doc = alert_for("negate", "e3");
+	const cJSON *list = member(member(doc, "threat"), "enrichments");
+	assert_int_equal(cJSON_GetArraySize(list), 1);
+	expect_json(member(member(cJSON_GetArrayItem(list, 0), "matched"), "field"), "\"file.hash.sha256\"");
+	cJSON_Delete(doc);
 }
 
 /* One alert per event however many indicators match; threat.enrichments holds one entry per
