@@ -7,15 +7,16 @@
  * {field: the event's, value: the indicator's}, all of which must hold (AND): the event's
  * field holds the indicator's value (Elasticsearch's match query; an array holds when any of
  * its values does). An indicator whose field in an entry has no value or several takes no part
- * in that entry (filterThreatMapping: value.length === 1).
+ * in that entry (filterThreatMapping: value.length === 1). A negated pair (8.16's "does not
+ * match") is a condition checked once an entry's other pairs matched.
  *
- * The alert is the event's, as a query rule writes it, with threat.enrichments: for every
- * matching indicator and every pair of the entries it matched on (enrich_signal_threat_matches
- * buildEnrichments; named queries count once), {indicator: the indicator's object at
- * threat_indicator_path (the first, if an array), feed: {name: threat.feed.name} (empty
- * without one), matched: {atomic: the event's value of the field, field, id: the indicator's
- * _id, index: its index, type: "indicator_match_rule"}} appended to the event's own
- * enrichments. One alert per event, however many indicators match it.
+ * The alert is the event's, as a query rule writes it, with threat.enrichments (current
+ * Kibana's enrich_signal_threat_matches buildEnrichments): for each matching indicator and
+ * entry, each of the entry's pairs that is not negated (deduplicated within the entry) gives
+ * {indicator: the indicator's object at threat_indicator_path (the first, if an array), feed:
+ * {name: threat.feed.name} (empty without one), matched: {atomic: the event's value of the
+ * field, field, id: the indicator's _id, index: its index, type: "indicator_match_rule"}},
+ * appended to the event's own enrichments. One alert per event, however many indicators match.
  *
  * casebook's indicators are the documents ingested into the case (logs-ti_* as Elastic's
  * threat intel integrations write them, or any document of threat_index's patterns; one
