@@ -22,11 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN };
+enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN, EK_PERIOD };
 
 struct esql_scalar {
 	enum esql_kind kind;
-	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds) */
+	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds),
+	            EK_PERIOD (calendar months: 1 month, 1 quarter, 1 year) */
 	double d;  /* EK_DOUBLE */
 	char *s;   /* EK_STR, malloc'd */
 };
@@ -78,6 +79,10 @@ size_t esql_window_prefix(const struct esql_query *q);
 /* Whether the pipeline has commands that run over a window's rows (STATS, SORT, LIMIT on):
  * without, the window's answer is its first rows as they are. */
 int esql_window_commands(const struct esql_query *q);
+
+/* Values made null where Elasticsearch warns (a SUM that overflows a long): the first
+ * warning's text, and how many so far in *count; NULL when none. */
+const char *esql_warning(const struct esql_query *q, size_t *count);
 
 /* Whether the last esql_rows_of gave up on its event: a regular expression (GROK, REPLACE)
  * reached a limit of detect/regex.h, so the event gave no rows. NULL, or which limit. */

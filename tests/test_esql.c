@@ -123,11 +123,11 @@ static const struct {
     {"FROM x | STATS c = count() BY w = DATE_TRUNC(5 minutes, @timestamp), h | SORT w",
      "[{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"h\":\"a\"},{\"@timestamp\":\"2024-05-01T10:04:59Z\",\"h\":\"a\"},"
      "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"h\":\"a\"}]",
-     "{\"c\":2,\"w\":\"2024-05-01T10:00:00.000000Z\",\"h\":\"a\"}\n{\"c\":1,\"w\":\"2024-05-01T10:05:00.000000Z\","
+     "{\"c\":2,\"w\":\"2024-05-01T10:00:00.000Z\",\"h\":\"a\"}\n{\"c\":1,\"w\":\"2024-05-01T10:05:00.000Z\","
      "\"h\":\"a\"}"
      "\n"},
     {"FROM x | STATS c = COUNT(*) BY DATE_TRUNC(1 week, @timestamp)", "[{\"@timestamp\":\"2024-05-01T10:01:00Z\"}]",
-     "{\"c\":1,\"DATE_TRUNC(1 week, @timestamp)\":\"2024-04-29T00:00:00.000000Z\"}\n"}, /* a Monday */
+     "{\"c\":1,\"DATE_TRUNC(1 week, @timestamp)\":\"2024-04-29T00:00:00.000Z\"}\n"}, /* a Monday */
     {"FROM x | WHERE @timestamp > \"2024-05-01T12:00:00Z\" - 2 hours | KEEP id",
      "[{\"@timestamp\":\"2024-05-01T09:59:00Z\",\"id\":1},{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"id\":2}]",
      "{\"id\":2}\n"},
@@ -163,6 +163,34 @@ static const struct {
     /* REPLACE: every match, with groups */
     {"FROM x | EVAL r = REPLACE(s, \"[0-9]+\", \"#\"), g = REPLACE(s, \"(a)(b)\", \"$2$1\") | KEEP r, g",
      "[{\"s\":\"ab12cd345ab\"}]", "{\"r\":\"ab#cd#ab\",\"g\":\"ba12cd345ba\"}\n"},
+    /* STATS agg WHERE cond: each aggregate over the rows its condition keeps; a group whose
+     * rows it drops all still counts 0 (stats.csv-spec, "aggregations with where") */
+    {"FROM x | STATS big = COUNT(*) WHERE n > 1, s = SUM(n) WHERE n > 1, all = COUNT(*) BY h | SORT h",
+     "[{\"h\":\"a\",\"n\":1},{\"h\":\"a\",\"n\":5},{\"h\":\"a\",\"n\":7},{\"h\":\"b\",\"n\":0}]",
+     "{\"big\":2,\"s\":12,\"all\":3,\"h\":\"a\"}\n{\"big\":0,\"s\":null,\"all\":1,\"h\":\"b\"}\n"},
+    /* expressions over aggregates; the column is named by its text; BY columns readable */
+    {"FROM x | STATS MAX(n) + 1, v = MV_SLICE(VALUES(s), 0, 1), k = CONCAT(h, TO_STRING(COUNT(*))) BY h",
+     "[{\"h\":\"a\",\"n\":1,\"s\":\"p\"},{\"h\":\"a\",\"n\":5,\"s\":\"q\"},{\"h\":\"a\",\"s\":\"r\"}]",
+     "{\"MAX(n) + 1\":6,\"v\":[\"p\",\"q\"],\"k\":\"a3\",\"h\":\"a\"}\n"},
+    /* COUNT(null) counts nothing, COUNT of a constant every row; a long SUM past 2^63 is null
+     * (Elasticsearch warns "long overflow") */
+    {"FROM x | STATS a = COUNT(null), b = COUNT(1), c = SUM(n)",
+     "[{\"n\":5000000000000000000},{\"n\":5000000000000000000}]", "{\"a\":0,\"b\":2,\"c\":null}\n"},
+    /* MEDIAN, PERCENTILE (interpolated), STD_DEV (the population's), WEIGHTED_AVG, TOP */
+    {"FROM x | STATS m = MEDIAN(n), p = PERCENTILE(n, 25), sd = STD_DEV(n), w = WEIGHTED_AVG(n, w), t = TOP(n, 2, "
+     "\"desc\"), mad = MEDIAN_ABSOLUTE_DEVIATION(n)",
+     "[{\"n\":1,\"w\":1},{\"n\":2,\"w\":1},{\"n\":3,\"w\":2},{\"n\":4}]",
+     "{\"m\":2.5,\"p\":1.75,\"sd\":1.118033988749895,\"w\":2.25,\"t\":[4,3],\"mad\":1.0}\n"},
+    /* multi-valued literals, inline casts, SORT by an expression */
+    {"FROM x | EVAL l = [3, -1, 2], c = MV_COUNT(l), i = s::integer, t = n::keyword, d = \"2024-05-01\"::datetime "
+     "| SORT LENGTH(s) DESC | KEEP l, c, i, t, d",
+     "[{\"s\":\"7\",\"n\":1},{\"s\":\"42\",\"n\":2}]",
+     "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
+     "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
+    /* a name of plain and `quoted` parts is one name */
+    {"FROM x | WHERE source.`as`.organization.name == \"Acme\" | KEEP `source.as.organization.name`",
+     "[{\"source\":{\"as\":{\"organization\":{\"name\":\"Acme\"}}}},{}]",
+     "{\"source.as.organization.name\":\"Acme\"}\n"},
     /* keywords and function names in any case; `quoted` names; comments */
     {"from x // a comment\n| where TO_UPPER(`process.name`) == \"CURL\" /* and */ | keep `process.name`",
      "[{\"process\":{\"name\":\"curl\"}},{\"process\":{\"name\":\"ls\"}}]", "{\"process.name\":\"curl\"}\n"},
@@ -208,8 +236,11 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
 	     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)"},
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
-	    {"FROM x | EVAL d = DATE_TRUNC(1 month, @timestamp)", 1, 31,
-	     "calendar time spans (months, quarters, years) are not ones casebook evaluates yet"},
+	    {"FROM x | EVAL p = location::geo_point", 1, 28,
+	     "the function TO_GEOPOINT is not one casebook evaluates yet"},
+	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
+	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
+	    {"FROM x | STATS MAX(COUNT(*))", 1, 9, "an aggregate inside another is not something casebook evaluates"},
 	    {"FROM x | WHERE KQL(\"a:(\")", 0, 15,
 	     "the KQL in KQL() does not parse at column 4: expected a field or value but the query ended"},
 	};
