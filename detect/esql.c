@@ -98,7 +98,8 @@ struct command {
 struct esql_query {
 	char **indices;
 	size_t nindices;
-	int meta_id, meta_index, meta_version;
+	int meta_id, meta_index, meta_version, meta_source, meta_ignored, meta_score;
+	struct command *row; /* ROW a = 1, ...: the one row the query starts from (no FROM) */
 	struct command *cmds;
 	size_t ncmds;
 	size_t split;      /* the first command that works on a window's rows, not an event */
@@ -950,6 +951,17 @@ static struct enode *parse_comparison(struct parser *p)
 		node_add(n, left);
 		int list = accept(p, "(");
 		do {
+			skip_space(p);
+			if (p->s[p->pos] != '"') { /* a pattern computed from the row: compiled when matched */
+				struct enode *e = parse_arith(p, 0);
+				if (!e)
+					break;
+				node_add(n, e);
+				n->res = xrealloc(n->res, (n->nargs - 1) * sizeof(*n->res));
+				n->res[n->nargs - 2] = NULL;
+				n->nres = n->nargs - 1;
+				continue;
+			}
 			char *pattern = string_token(p);
 			if (!pattern) {
 				fail(p, p->pos, "LIKE takes a string pattern");
@@ -958,17 +970,21 @@ static struct enode *parse_comparison(struct parser *p)
 			struct enode *lit = node(N_LIT);
 			lit->lit = one((struct esql_scalar){.kind = EK_STR, .s = pattern});
 			node_add(n, lit);
+			n->res = xrealloc(n->res, (n->nargs - 1) * sizeof(*n->res));
+			n->res[n->nargs - 2] = NULL;
+			n->nres = n->nargs - 1;
 			if (rlike) { /* Lucene's syntax, matched against the whole value, as EQL's regex */
 				const char *why;
-				n->res = xrealloc(n->res, (n->nres + 1) * sizeof(*n->res));
-				if (!(n->res[n->nres] = lucene_regex_compile(pattern, strlen(pattern), 0, &why))) {
+				int caseless = !strncmp(pattern, "(?i)", 4);
+				const char *body = pattern + (caseless ? 4 : 0);
+				if (!(n->res[n->nargs - 2] =
+				          lucene_regex_compile(body, strlen(body), caseless, &why))) {
 					if (!strcmp(why, "invalid regular expression"))
 						fail(p, at, "RLIKE: %s", why);
 					else /* valid, but beyond what casebook's regex engine takes safely */
 						unsupported(p, at, "RLIKE: %s", why);
 					break;
 				}
-				n->nres++;
 			}
 		} while (list && accept(p, ","));
 		if (list)
@@ -977,6 +993,20 @@ static struct enode *parse_comparison(struct parser *p)
 			node_free(n);
 			return NULL;
 		}
+		return n;
+	}
+	skip_space(p);
+	if (p->s[p->pos] == ':' && p->s[p->pos + 1] != ':') { /* field : "text", the full-text MATCH */
+		p->pos++;
+		struct enode *right = parse_arith(p, 0);
+		if (!right) {
+			node_free(left);
+			return NULL;
+		}
+		struct enode *n = node(N_CALL);
+		n->name = xstrdup("MATCH");
+		node_add(n, left);
+		node_add(n, right);
 		return n;
 	}
 	if (accept_kw(p, "in")) {
@@ -1302,16 +1332,25 @@ static void parse_from(struct parser *p, struct esql_query *q)
 				q->meta_index = 1;
 			else if (!strcmp(m, "_version"))
 				q->meta_version = 1;
+			else if (!strcmp(m, "_source"))
+				q->meta_source = 1;
+			else if (!strcmp(m, "_ignored"))
+				q->meta_ignored = 1;
+			else if (!strcmp(m, "_score"))
+				q->meta_score = 1;
 			else
-				unsupported(p, p->pos, "METADATA %s is not one casebook has (_id, _index, _version)",
-				            m);
+				unsupported(
+				    p, p->pos,
+				    "METADATA %s is not one casebook has (_id, _index, _version, _source, _ignored, "
+				    "_score)",
+				    m);
 			free(m);
 		} while (accept(p, ","));
 }
 
 /* What casebook does not run, said by name. */
 static const char *const unsupported_commands[] = {"ENRICH", "LOOKUP", "COMPLETION", "CHANGE_POINT", "FORK",
-                                                   "SAMPLE", "RERANK", "ROW",        "SHOW",         "FUSE"};
+                                                   "SAMPLE", "RERANK", "SHOW",       "FUSE"};
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -1455,13 +1494,23 @@ static void plan_split(struct esql_query *q)
 	}
 }
 
-struct esql_query *esql_parse(const char *text, struct esql_error *err)
+static struct esql_query *parse_query(const char *text, struct esql_error *err, int row_allowed)
 {
 	memset(err, 0, sizeof(*err));
 	struct parser p = {.s = text ? text : "", .err = err};
 	struct esql_query *q = xcalloc(1, sizeof(*q));
-	if (!accept_kw(&p, "from")) {
-		fail(&p, p.pos, "an ES|QL rule starts with FROM");
+	if (row_allowed && accept_kw(&p, "row")) {
+		q->row = xcalloc(1, sizeof(*q->row));
+		q->row->kind = K_EVAL;
+		parse_assignments(&p, q->row, 0, 0);
+		while (!p.failed && accept(&p, "|"))
+			parse_command(&p, q);
+		skip_space(&p);
+		if (!p.failed && p.s[p.pos])
+			fail(&p, p.pos, "expected | and a command");
+	} else if (!accept_kw(&p, "from")) {
+		fail(&p, p.pos,
+		     row_allowed ? "an ES|QL query starts with FROM or ROW" : "an ES|QL rule starts with FROM");
 	} else {
 		parse_from(&p, q);
 		while (!p.failed && accept(&p, "|"))
@@ -1478,6 +1527,21 @@ struct esql_query *esql_parse(const char *text, struct esql_error *err)
 	return q;
 }
 
+struct esql_query *esql_parse(const char *text, struct esql_error *err)
+{
+	return parse_query(text, err, 0);
+}
+
+struct esql_query *esql_parse_query(const char *text, struct esql_error *err)
+{
+	return parse_query(text, err, 1);
+}
+
+int esql_is_row(const struct esql_query *q)
+{
+	return q->row != NULL;
+}
+
 void esql_free(struct esql_query *q)
 {
 	if (!q)
@@ -1485,6 +1549,9 @@ void esql_free(struct esql_query *q)
 	for (size_t i = 0; i < q->ncmds; i++)
 		command_free(&q->cmds[i]);
 	free(q->cmds);
+	if (q->row)
+		command_free(q->row);
+	free(q->row);
 	for (size_t i = 0; i < q->nindices; i++)
 		free(q->indices[i]);
 	free(q->indices);
@@ -1784,6 +1851,10 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 		cJSON *j;
 		if (v->n == 0) {
 			j = cJSON_CreateNull();
+		} else if (v->n == 1 && !r->computed[i] && !strcmp(r->names[i], "_source") && v->v[0].kind == EK_STR) {
+			j = cJSON_Parse(v->v[0].s); /* METADATA _source: the document itself */
+			if (!j)
+				j = cJSON_CreateNull();
 		} else if (v->n == 1) {
 			j = scalar_json(&v->v[0]);
 		} else {
@@ -1997,6 +2068,65 @@ static struct esql_value eval_in(const struct enode *n, const struct esql_row *r
 
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r);
 
+static const char *string_arg(const struct esql_value *v);
+
+/* Lower-cased ASCII, for a (?i) pattern and its value. */
+static char *folded(const char *s)
+{
+	char *f = xstrdup(s);
+	for (char *c = f; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return f;
+}
+
+/* One pattern of LIKE or RLIKE against a value: 1, 0, or REGEX_GAVE_UP. A pattern computed
+ * from the row is compiled for it; (?i) before a pattern makes it case-insensitive. */
+static int like_one(const struct enode *n, size_t i, const char *value, const struct esql_row *r)
+{
+	const struct enode *pat = n->args[i + 1];
+	if (n->kind == N_RLIKE && n->res[i])
+		return regex_match_whole(n->res[i], value, strlen(value));
+	struct esql_value pv = eval(pat, r);
+	const char *ps = string_arg(&pv);
+	int hit = 0;
+	if (ps) {
+		int caseless = !strncmp(ps, "(?i)", 4);
+		const char *body = ps + (caseless ? 4 : 0);
+		if (n->kind == N_RLIKE) {
+			const char *why;
+			pcre2_code *re = lucene_regex_compile(body, strlen(body), caseless, &why);
+			if (re)
+				hit = regex_match_whole(re, value, strlen(value));
+			else
+				warn("RLIKE: a computed pattern that is not a regular expression casebook takes");
+			pcre2_code_free(re);
+		} else if (caseless) {
+			char *fb = folded(body), *fv = folded(value);
+			hit = like_match(fb, fv);
+			free(fb);
+			free(fv);
+		} else {
+			hit = like_match(body, value);
+		}
+	}
+	value_free(&pv);
+	return hit;
+}
+
+static struct esql_value eval_like(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value v = eval(n->args[0], r), out = null_value;
+	if (single(&v) && v.v[0].kind == EK_STR) {
+		int hit = 0;
+		for (size_t i = 0; i + 1 < n->nargs && hit == 0; i++)
+			hit = like_one(n, i, v.v[0].s, r);
+		/* a limit reached: null, and the event given up (esql_gave_up) */
+		out = hit == REGEX_GAVE_UP ? null_value : boolean((hit == 1) != n->op);
+	}
+	value_free(&v);
+	return out;
+}
+
 static struct esql_value eval_node(const struct enode *n, const struct esql_row *r)
 {
 	switch (n->kind) {
@@ -2028,29 +2158,8 @@ static struct esql_value eval_node(const struct enode *n, const struct esql_row 
 		value_free(&v);
 		return boolean(n->op ? !is_null : is_null);
 	}
-	case N_LIKE: {
-		struct esql_value v = eval(n->args[0], r), out = null_value;
-		if (single(&v) && v.v[0].kind == EK_STR) {
-			int hit = 0;
-			for (size_t i = 1; i < n->nargs && !hit; i++)
-				hit = like_match(n->args[i]->lit.v[0].s, v.v[0].s);
-			out = boolean(hit != n->op);
-		}
-		value_free(&v);
-		return out;
-	}
-	case N_RLIKE: {
-		struct esql_value v = eval(n->args[0], r), out = null_value;
-		if (single(&v) && v.v[0].kind == EK_STR) {
-			int hit = 0;
-			for (size_t i = 0; i < n->nres && !hit; i++)
-				hit = regex_match_whole(n->res[i], v.v[0].s, strlen(v.v[0].s));
-			/* a limit reached: null, and the event given up (esql_gave_up) */
-			out = hit == REGEX_GAVE_UP ? null_value : boolean(hit != n->op);
-		}
-		value_free(&v);
-		return out;
-	}
+	case N_LIKE:
+	case N_RLIKE: return eval_like(n, r);
 	default: return eval_call(n, r);
 	}
 }
@@ -3158,9 +3267,74 @@ static const struct group_context *in_group;
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n);
 
+/* Whether the token (len bytes, lower-cased) is one of text's words: the standard analyzer's
+ * way, roughly (letters and digits, lower-cased). */
+static int has_word(const char *text, const char *tok, size_t len)
+{
+	for (const char *c = text; *c;) {
+		while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
+			c++;
+		const char *w = c;
+		while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
+			c++;
+		if ((size_t)(c - w) == len && len && !strncasecmp(w, tok, len))
+			return 1;
+	}
+	return 0;
+}
+
+/* field : "query" and MATCH(field, "query"): on a text field, whether any of the query's words
+ * is one of the value's (a match query's OR); on any other, whether a value equals it (a term
+ * query on a keyword, number or date). */
+static struct esql_value match(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value v = eval(n->args[0], r), q = eval(n->args[1], r), out = null_value;
+	if (single(&q)) {
+		int text_field = n->args[0]->kind == N_FIELD &&
+		                 field_type(n->args[0]->name, strlen(n->args[0]->name)) == FT_TEXT &&
+		                 q.v[0].kind == EK_STR;
+		int hit = 0;
+		for (size_t i = 0; i < v.n && !hit; i++) {
+			if (text_field && v.v[i].kind == EK_STR) {
+				for (const char *c = q.v[0].s; *c && !hit;) {
+					while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
+						c++;
+					const char *w = c;
+					while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
+						c++;
+					hit = has_word(v.v[i].s, w, (size_t)(c - w));
+				}
+			} else {
+				int c;
+				hit = !compare_scalars(&v.v[i], &q.v[0], &c) && c == 0;
+			}
+		}
+		out = boolean(hit);
+	}
+	value_free(&v);
+	value_free(&q);
+	return out;
+}
+
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r)
 {
 	const char *f = n->name;
+	if (!strcmp(f, "MATCH"))
+		return match(n, r);
+	if (!strcmp(f, "GREATEST") || !strcmp(f, "LEAST")) {
+		struct esql_value all = null_value; /* over every argument's every value */
+		int is_null = 0;
+		for (size_t i = 0; i < n->nargs && !is_null; i++) {
+			struct esql_value v = eval(n->args[i], r);
+			is_null = !v.n;
+			for (size_t k = 0; k < v.n; k++)
+				value_add(&all, scalar_copy(&v.v[k]));
+			value_free(&v);
+		}
+		struct esql_value out = is_null ? null_value : mv_pick(&all, f[0] == 'G' ? 3 : 2);
+		value_free(&all);
+		return out;
+	}
 	if (function_named(f)->aggregate) {
 		const struct group_context *g = in_group;
 		if (!g)
@@ -4013,8 +4187,19 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 	start_running(q, ESQL_MAX_EVENT_BYTES, "one event");
 	struct esql_row r;
 	memset(&r, 0, sizeof(r));
-	r.src = ev;
+	r.src = q->row ? NULL : ev;
 	r.tag = tag;
+	for (size_t i = 0; q->row && i < q->row->nassign; i++) /* ROW: each sees the ones before */
+		set_column(&r, q->row->assign[i].name, eval(q->row->assign[i].expr, &r), 1);
+	if (q->meta_source) { /* the document, written back as an object (esql_row_to_json) */
+		char *doc = ev ? cJSON_PrintUnformatted(ev) : NULL;
+		set_column(&r, "_source", doc ? text(doc, strlen(doc)) : null_value, 0);
+		cJSON_free(doc);
+	}
+	if (q->meta_ignored) /* casebook keeps every field: none was ignored */
+		set_column(&r, "_ignored", null_value, 0);
+	if (q->meta_score) /* no full-text scoring: every document scores 0 */
+		set_column(&r, "_score", one((struct esql_scalar){.kind = EK_DOUBLE, .d = 0}), 0);
 	if (q->meta_id)
 		set_column(&r, "_id", id ? text(id, strlen(id)) : null_value, 0);
 	if (q->meta_index)

@@ -16,7 +16,7 @@
 static char *run_query(const char *query, const char *events)
 {
 	struct esql_error err;
-	struct esql_query *q = esql_parse(query, &err);
+	struct esql_query *q = esql_parse_query(query, &err);
 	if (!q)
 		fail_msg("%s: %s at %zu", query, err.msg, err.offset);
 	cJSON *evs = cJSON_Parse(events);
@@ -191,6 +191,42 @@ static const struct {
     {"FROM x | WHERE source.`as`.organization.name == \"Acme\" | KEEP `source.as.organization.name`",
      "[{\"source\":{\"as\":{\"organization\":{\"name\":\"Acme\"}}}},{}]",
      "{\"source.as.organization.name\":\"Acme\"}\n"},
+    /* LIKE and RLIKE: a pattern computed from the row; (?i) makes one case-insensitive */
+    {"FROM x | WHERE s LIKE CONCAT(p, \"*\") | KEEP s", "[{\"s\":\"abc\",\"p\":\"ab\"},{\"s\":\"abc\",\"p\":\"b\"}]",
+     "{\"s\":\"abc\"}\n"},
+    {"FROM x | WHERE s RLIKE \"(?i)cu.l\" OR s LIKE \"(?i)W*\" | KEEP s",
+     "[{\"s\":\"CURL\"},{\"s\":\"wget\"},{\"s\":\"ls\"}]", "{\"s\":\"CURL\"}\n{\"s\":\"wget\"}\n"},
+    /* field : "text": a text field matches any word of the query (match query, OR), another
+     * field the whole value (a term query on a keyword) */
+    {"FROM x | WHERE message : \"Disk FULL\" OR user.name : \"root\" | KEEP id",
+     "[{\"id\":1,\"message\":\"the disk is nearly full\"},{\"id\":2,\"message\":\"all good\"},{\"id\":3,"
+     "\"user\":{\"name\":\"root\"}},{\"id\":4,\"user\":{\"name\":\"root user\"}}]",
+     "{\"id\":1}\n{\"id\":3}\n"},
+    /* ROW, and the function families (string, math, date, multi-value; ES|QL's reference) */
+    {"ROW s = \"Hello World\", n = -2.7 | EVAL c = CONTAINS(s, \"lo W\"), sp = CONCAT(\"[\", SPACE(2), \"]\"), "
+     "rv = REVERSE(\"abc\"), l = LEFT(s, 5), r = RIGHT(s, 5), ts = TO_STRING(2.03), big = TO_STRING(1e10), rn = "
+     "ROUND(n), r2 = ROUND(1.2345, 2), rl = ROUND(1234, -2), ce = CEIL(n), p = POW(2, 10), sq = SQRT(-1), g = "
+     "GREATEST(1, 5, 3), ud = URL_DECODE(\"a%20b+c\"), ue = URL_ENCODE_COMPONENT(\"a b/c\")",
+     "[0]",
+     "{\"s\":\"Hello World\",\"n\":-2.7,\"c\":true,\"sp\":\"[  ]\",\"rv\":\"cba\",\"l\":\"Hello\",\"r\":"
+     "\"World\",\"ts\":\"2.03\",\"big\":\"1.0E10\",\"rn\":-3.0,\"r2\":1.23,\"rl\":1200,\"ce\":-2.0,\"p\":"
+     "1024.0,\"sq\":null,\"g\":5,\"ud\":\"a b c\",\"ue\":\"a%20b%2Fc\"}\n"},
+    {"ROW a = [3, 1, 2, 1] | EVAL s = MV_SORT(a, \"DESC\"), c = MV_COUNT(a), sum = MV_SUM(a), avg = MV_AVG(a), "
+     "med = MV_MEDIAN(a), z = MV_ZIP([\"x\", \"y\"], [\"1\"], \"-\"), ap = MV_APPEND(a, 9) | DROP a",
+     "[0]", "{\"s\":[3,2,1,1],\"c\":4,\"sum\":7,\"avg\":1.75,\"med\":1,\"z\":[\"x-1\",\"y\"],\"ap\":[3,1,2,1,9]}\n"},
+    {"ROW d = TO_DATETIME(\"2024-01-31T10:20:30.456Z\") | EVAL m = d + 1 month, t = DATE_TRUNC(1 quarter, d), df = "
+     "DATE_DIFF(\"month\", d, \"2024-03-30T00:00:00Z\"::datetime), dd = DATE_DIFF(\"hour\", d, d + 1 day), f = "
+     "DATE_FORMAT(\"yyyy.MM.dd HH:mm EEE\", d), pr = DATE_PARSE(\"dd/MM/yyyy\", \"02/03/2024\"), x = "
+     "DATE_EXTRACT(\"DAY_OF_YEAR\", d), s = TO_STRING(d) | DROP d",
+     "[0]",
+     "{\"m\":\"2024-02-29T10:20:30.456Z\",\"t\":\"2024-01-01T00:00:00.000Z\",\"df\":1,\"dd\":24,\"f\":"
+     "\"2024.01.31 10:20 Wed\",\"pr\":\"2024-03-02T00:00:00.000Z\",\"x\":31,\"s\":\"2024-01-31T10:20:30.456Z\"}\n"},
+    {"ROW ip = \"192.168.1.77\", ip6 = \"2001:db8:85a3::8a2e:370:7334\" | EVAL p = IP_PREFIX(TO_IP(ip), 24, 0), p6 = "
+     "IP_PREFIX(TO_IP(ip6), 0, 32), c = CIDR_MATCH(TO_IP(ip), \"192.168.0.0/16\") | KEEP p, p6, c",
+     "[0]", "{\"p\":\"192.168.1.0\",\"p6\":\"2001:db8::\",\"c\":true}\n"},
+    /* METADATA _source is the document, _ignored null: casebook ignores no field */
+    {"FROM x METADATA _source, _ignored | KEEP _source, _ignored", "[{\"a\":{\"b\":1}}]",
+     "{\"_source\":{\"a\":{\"b\":1}},\"_ignored\":null}\n"},
     /* keywords and function names in any case; `quoted` names; comments */
     {"from x // a comment\n| where TO_UPPER(`process.name`) == \"CURL\" /* and */ | keep `process.name`",
      "[{\"process\":{\"name\":\"curl\"}},{\"process\":{\"name\":\"ls\"}}]", "{\"process.name\":\"curl\"}\n"},
