@@ -28,6 +28,8 @@ static const struct command commands[] = {
     {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
      "list stored events in time order, or those a KQL query matches"},
     {"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
+    {"esql", cmd_esql, "esql 'FROM PATTERN | ...' | esql 'ROW ...'  [--json]",
+     "run an ES|QL query over the case's events, as Discover does (a table, or one JSON object a row)"},
     {"rules", cmd_rules, "rules [--json] | rules import FILE... | rules enable|disable RULE_ID [--version N]",
      "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
     {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",

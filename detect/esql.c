@@ -1482,6 +1482,7 @@ static void plan_split(struct esql_query *q)
 		collect_fields(c->input, &q->referenced, &q->nreferenced);
 		for (size_t k = 0; k < c->nassign; k++) {
 			collect_fields(c->assign[k].expr, &q->referenced, &q->nreferenced);
+			collect_fields(c->assign[k].filter, &q->referenced, &q->nreferenced);
 			if (c->assign[k].from)
 				add_name(&q->referenced, &q->nreferenced, xstrdup(c->assign[k].from));
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/strbuf.h"
 #include "detect/esql.h"
@@ -168,6 +169,8 @@ static const struct {
     {"FROM x | STATS big = COUNT(*) WHERE n > 1, s = SUM(n) WHERE n > 1, all = COUNT(*) BY h | SORT h",
      "[{\"h\":\"a\",\"n\":1},{\"h\":\"a\",\"n\":5},{\"h\":\"a\",\"n\":7},{\"h\":\"b\",\"n\":0}]",
      "{\"big\":2,\"s\":12,\"all\":3,\"h\":\"a\"}\n{\"big\":0,\"s\":null,\"all\":1,\"h\":\"b\"}\n"},
+    /* a field only the filter reads is carried out of the event too */
+    {"FROM x | STATS c = COUNT(*) WHERE k == \"p\"", "[{\"k\":\"p\"},{\"k\":\"q\"},{}]", "{\"c\":1}\n"},
     /* expressions over aggregates; the column is named by its text; BY columns readable */
     {"FROM x | STATS MAX(n) + 1, v = MV_SLICE(VALUES(s), 0, 1), k = CONCAT(h, TO_STRING(COUNT(*))) BY h",
      "[{\"h\":\"a\",\"n\":1,\"s\":\"p\"},{\"h\":\"a\",\"n\":5,\"s\":\"q\"},{\"h\":\"a\",\"s\":\"r\"}]",
@@ -485,13 +488,64 @@ static void test_esql_bombs_stop_with_a_fault(void **state)
 	strbuf_release(&sb);
 }
 
+/* `casebook esql`: FROM over the case's events (their index matched), ROW on its own; a table
+ * with a header, or one JSON object a row; what the events hold is sanitized; a query that
+ * does not parse is a usage error (64), one casebook does not run an error (1). */
+static void test_esql_command(void **state)
+{
+	(void)state;
+	struct stat st;
+	if (stat(tu_casebook(), &st)) {
+		skip();
+		return;
+	}
+	const char *events =
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\",\"category\":[\"process\"]},"
+	    "\"host\":{\"name\":\"mac1\"},\"process\":{\"name\":\"curl\\u001b[2J\"}}\n"
+	    "{\"@timestamp\":\"2024-05-01T10:05:00Z\",\"event\":{\"id\":\"e2\",\"category\":[\"process\"]},"
+	    "\"host\":{\"name\":\"mac1\"},\"process\":{\"name\":\"zsh\"}}\n"
+	    "{\"@timestamp\":\"2024-05-01T10:06:00Z\",\"event\":{\"id\":\"e3\",\"category\":[\"file\"]},"
+	    "\"host\":{\"name\":\"mac2\"}}\n";
+	tu_write_str(tu_path("esql-events.ndjson"), events);
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	const char *db = tu_path("esql-cli.db");
+	assert_int_equal(
+	    tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, tu_path("esql-events.ndjson")), 0);
+	assert_int_equal(tu_run(&out, &err,
+	                        "%s --db '%s' esql 'FROM logs-* | STATS n = COUNT(*), p = COUNT(*) WHERE "
+	                        "event.category == \"process\" BY host.name | SORT host.name' | cat",
+	                        tu_casebook(), db),
+	                 0);
+	assert_string_equal(out.buf, "n  p  host.name\n2  2  mac1\n1  0  mac2\n");
+	assert_int_equal(tu_run(&out, &err,
+	                        "%s --db '%s' esql 'FROM logs-* | WHERE process.name IS NOT NULL | KEEP process.name' "
+	                        "--json",
+	                        tu_casebook(), db),
+	                 0);
+	if (strchr(out.buf, 0x1b))
+		fail_msg("an escape reached the output: %s", out.buf);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' esql 'FROM logs-* | WHERE host.name == \"none\" | KEEP a'",
+	                        tu_casebook(), db),
+	                 0);
+	assert_string_equal(out.buf, "");
+	assert_int_equal(
+	    tu_run(&out, &err, "%s esql 'ROW a = [1, 2], b = \"x\" | EVAL c = MV_SUM(a)' --json", tu_casebook()), 0);
+	assert_string_equal(out.buf, "{\"a\":[1,2],\"b\":\"x\",\"c\":3}\n");
+	assert_int_equal(tu_run(&out, &err, "%s esql 'ROW a = 1 | FROB'", tu_casebook()), 64);
+	assert_int_equal(tu_run(&out, &err, "%s esql 'ROW a = 1 | ENRICH p ON a'", tu_casebook()), 1);
+	assert_int_equal(tu_run(&out, &err, "{ %s esql 'ROW a = 1' > /dev/full; }", tu_casebook()), 1);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_esql_answers),
-	    cmocka_unit_test(test_esql_refusals),
-	    cmocka_unit_test(test_esql_fanout_is_bounded),
-	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
+	    cmocka_unit_test(test_esql_answers),           cmocka_unit_test(test_esql_refusals),
+	    cmocka_unit_test(test_esql_fanout_is_bounded), cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
+	    cmocka_unit_test(test_esql_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
