@@ -1700,6 +1700,25 @@ static int read_json_value(void *ctx, const cJSON *j)
 	return 0;
 }
 
+static void sort_values(struct esql_value *v, int desc);
+
+/* A multi-valued field as Elasticsearch reads it from doc values: sorted, and a keyword's
+ * values each once (sorted sets); numbers, dates and booleans keep their repeats (sorted
+ * numerics). A text field comes from _source, as written. */
+static void doc_values_order(struct esql_value *v)
+{
+	sort_values(v, 0);
+	size_t w = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		if (w && v->v[i].kind == EK_STR && v->v[w - 1].kind == EK_STR && !strcmp(v->v[i].s, v->v[w - 1].s)) {
+			free(v->v[i].s);
+			continue;
+		}
+		v->v[w++] = v->v[i];
+	}
+	v->n = w;
+}
+
 /* A column's value, or the event's field of that name (a copy: the caller frees it). */
 static struct esql_value lookup(const struct esql_row *r, const char *name)
 {
@@ -1708,8 +1727,11 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 	if (i >= 0) {
 		v = value_copy(&r->vals[i]);
 	} else if (r->src && !hidden(r, name)) {
-		struct reading rd = {&v, field_type(name, strlen(name)) == FT_DATE};
+		enum field_type type = field_type(name, strlen(name));
+		struct reading rd = {&v, type == FT_DATE};
 		field_each(r->src, name, strlen(name), read_json_value, &rd);
+		if (v.n > 1 && type != FT_TEXT)
+			doc_values_order(&v);
 	}
 	charge(value_bytes(&v));
 	return v;
@@ -3582,10 +3604,51 @@ static void drop(struct esql_row *r, char *const *patterns, size_t n)
 }
 
 /* DISSECT on a row: its keys as columns (all null when the input does not fit the pattern). */
+/* DISSECT over a multi-valued input: each value dissected, the keys' columns holding what each
+ * value that fits gave, in order (null when none fits). */
+static void dissect_one(const struct command *c, struct esql_row *r, const char *s);
+
 static void dissect(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
-	const char *s = single(&in) && in.v[0].kind == EK_STR ? in.v[0].s : NULL;
+	if (in.n <= 1) {
+		dissect_one(c, r, single(&in) && in.v[0].kind == EK_STR ? in.v[0].s : NULL);
+		value_free(&in);
+		return;
+	}
+	struct esql_value *cols = xcalloc(c->ndkeys, sizeof(*cols));
+	for (size_t k = 0; k < in.n && !faulted(); k++) {
+		struct esql_row one_row;
+		memset(&one_row, 0, sizeof(one_row));
+		dissect_one(c, &one_row, in.v[k].kind == EK_STR ? in.v[k].s : NULL);
+		for (size_t i = 0; i < c->ndkeys; i++) {
+			long at = c->dkeys[i].name ? column_index(&one_row, c->dkeys[i].name) : -1;
+			if (at < 0 || (i && c->dkeys[i].append))
+				continue; /* an appended key's value is its first's */
+			for (size_t j = 0; j < one_row.vals[at].n; j++)
+				value_add(&cols[i], scalar_copy(&one_row.vals[at].v[j]));
+		}
+		esql_row_release(&one_row);
+	}
+	for (size_t i = 0; i < c->ndkeys; i++) {
+		if (!c->dkeys[i].name) {
+			value_free(&cols[i]);
+			continue;
+		}
+		int first = 1; /* a key named twice (%{+key}) is set once, from its first place */
+		for (size_t j = 0; j < i && first; j++)
+			first = !c->dkeys[j].name || strcmp(c->dkeys[j].name, c->dkeys[i].name);
+		if (first)
+			set_column(r, c->dkeys[i].name, cols[i], 1);
+		else
+			value_free(&cols[i]);
+	}
+	free(cols);
+	value_free(&in);
+}
+
+static void dissect_one(const struct command *c, struct esql_row *r, const char *s)
+{
 	char **got = xcalloc(c->ndkeys, sizeof(*got));
 	size_t ll = strlen(c->lead);
 	int ok = s && !strncmp(s, c->lead, ll);
@@ -3626,28 +3689,39 @@ static void dissect(const struct command *c, struct esql_row *r)
 	for (size_t i = 0; i < c->ndkeys; i++)
 		free(got[i]);
 	free(got);
-	value_free(&in);
 }
 
-/* GROK on a row: its fields as columns, typed as the pattern says (all null without a match). */
+/* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
+ * each value is matched and the columns hold what each match gave, in order (Elasticsearch's
+ * GROK on a multi-valued field); all null without a match. */
 static void grok_row(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
 	size_t n = grok_field_count(c->grok);
 	char **got = xcalloc(n ? n : 1, sizeof(*got));
-	/* a limit reached (-1): nulls, and the event is given up (esql_rows_of) */
-	int ok = single(&in) && in.v[0].kind == EK_STR && grok_match(c->grok, in.v[0].s, got) > 0;
-	for (size_t i = 0; i < n; i++) {
-		struct esql_value v = null_value;
-		if (ok && got[i]) {
-			struct esql_value t = text(got[i], strlen(got[i]));
-			enum grok_type type = grok_field_type(c->grok, i);
-			v = type == GROK_STRING ? value_copy(&t) : to_number(&t, type == GROK_FLOAT);
-			value_free(&t);
+	struct esql_value *cols = xcalloc(n ? n : 1, sizeof(*cols));
+	for (size_t k = 0; k < in.n && !faulted(); k++) {
+		/* a limit reached (-1): nothing, and the event is given up (esql_rows_of) */
+		if (in.v[k].kind != EK_STR || grok_match(c->grok, in.v[k].s, got) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (got[i]) {
+				struct esql_value t = text(got[i], strlen(got[i]));
+				enum grok_type type = grok_field_type(c->grok, i);
+				struct esql_value v =
+				    type == GROK_STRING ? value_copy(&t) : to_number(&t, type == GROK_FLOAT);
+				for (size_t j = 0; j < v.n; j++)
+					value_add(&cols[i], v.v[j]);
+				free(v.v);
+				value_free(&t);
+			}
+			free(got[i]);
+			got[i] = NULL;
 		}
-		set_column(r, grok_field_name(c->grok, i), v, 1);
-		free(got[i]);
 	}
+	for (size_t i = 0; i < n; i++)
+		set_column(r, grok_field_name(c->grok, i), cols[i], 1);
+	free(cols);
 	free(got);
 	value_free(&in);
 }

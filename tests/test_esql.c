@@ -87,9 +87,13 @@ static const struct {
     {"FROM x | EVAL c = MV_COUNT(a), f = MV_FIRST(a), l = MV_LAST(a), mn = MV_MIN(a), j = MV_CONCAT(a, \",\"), d = "
      "MV_DEDUPE(a), sl = MV_SLICE(a, 1, 2), sp = SPLIT(\"a/b\", \"/\") | KEEP c, f, l, mn, j, d, sl, sp",
      "[{\"a\":[\"b\",\"a\",\"b\"]}]",
-     "{\"c\":3,\"f\":\"b\",\"l\":\"b\",\"mn\":\"a\",\"j\":\"b,a,b\",\"d\":[\"b\",\"a\"],\"sl\":[\"a\",\"b\"],\"sp\":["
+     "{\"c\":2,\"f\":\"a\",\"l\":\"b\",\"mn\":\"a\",\"j\":\"a,b\",\"d\":[\"a\",\"b\"],\"sl\":\"b\",\"sp\":["
      "\"a\","
      "\"b\"]}\n"},
+    /* a multi-valued field reads as Elasticsearch's doc values hold it: sorted, a keyword's
+     * values each once, numbers with their repeats; a literal keeps its order */
+    {"FROM x | EVAL l = [\"b\", \"a\", \"b\"] | KEEP k, n, l", "[{\"k\":[\"b\",\"a\",\"b\"],\"n\":[3,1,3]}]",
+     "{\"k\":[\"a\",\"b\"],\"n\":[1,3,3],\"l\":[\"b\",\"a\",\"b\"]}\n"},
     /* arithmetic: integer division truncates; overflow and division by zero are null */
     {"FROM x | EVAL q = n / 2, r = n % 2, z = n / 0, big = 9223372036854775807 + n, f = n / 2.0 | KEEP q, r, z, big, f",
      "[{\"n\":7}]", "{\"q\":3,\"r\":1,\"z\":null,\"big\":null,\"f\":3.5}\n"},
@@ -161,6 +165,10 @@ static const struct {
     {"FROM x | GROK m \"%{IP:ip} %{INT:n:int} %{DATA:a} %{GREEDYDATA:b}\" | KEEP ip, n, a, b",
      "[{\"m\":\"from 10.1.2.3 42 x y z\"},{\"m\":\"nothing here\"}]",
      "{\"ip\":\"10.1.2.3\",\"n\":42,\"a\":\"x\",\"b\":\"y z\"}\n{\"ip\":null,\"n\":null,\"a\":null,\"b\":null}\n"},
+    /* GROK and DISSECT over a multi-valued field: each value, the columns multi-valued */
+    {"FROM x | GROK m \"%{WORD:w}=%{INT:n:int}\" | DISSECT m \"%{k}=%{v}\" | KEEP w, n, k, v",
+     "[{\"m\":[\"b=2\",\"a=1\",\"junk\"]}]",
+     "{\"w\":[\"a\",\"b\"],\"n\":[1,2],\"k\":[\"a\",\"b\"],\"v\":[\"1\",\"2\"]}\n"},
     /* REPLACE: every match, with groups */
     {"FROM x | EVAL r = REPLACE(s, \"[0-9]+\", \"#\"), g = REPLACE(s, \"(a)(b)\", \"$2$1\") | KEEP r, g",
      "[{\"s\":\"ab12cd345ab\"}]", "{\"r\":\"ab#cd#ab\",\"g\":\"ba12cd345ba\"}\n"},
