@@ -165,6 +165,9 @@ static const struct {
     {"FROM x | GROK m \"%{IP:ip} %{INT:n:int} %{DATA:a} %{GREEDYDATA:b}\" | KEEP ip, n, a, b",
      "[{\"m\":\"from 10.1.2.3 42 x y z\"},{\"m\":\"nothing here\"}]",
      "{\"ip\":\"10.1.2.3\",\"n\":42,\"a\":\"x\",\"b\":\"y z\"}\n{\"ip\":null,\"n\":null,\"a\":null,\"b\":null}\n"},
+    /* GROK's own named groups name fields, dots and all (Joni's names; PCRE2's cannot) */
+    {"FROM x | GROK m \"user=(?<Esql.user>[a-z]+) (?<n>\\\\d+)\" | KEEP Esql.user, n", "[{\"m\":\"user=amy 42\"}]",
+     "{\"Esql.user\":\"amy\",\"n\":\"42\"}\n"},
     /* GROK and DISSECT over a multi-valued field: each value, the columns multi-valued */
     {"FROM x | GROK m \"%{WORD:w}=%{INT:n:int}\" | DISSECT m \"%{k}=%{v}\" | KEEP w, n, k, v",
      "[{\"m\":[\"b=2\",\"a=1\",\"junk\"]}]",
