@@ -12,6 +12,8 @@
 
 #include "common/strbuf.h"
 #include "detect/esql.h"
+#include "detect/esql_search.h"
+#include "store/store.h"
 
 /* The rows a query gives over the events (a JSON array), one JSON object per line. */
 static char *run_query(const char *query, const char *events)
@@ -499,6 +501,12 @@ static void test_esql_bombs_stop_with_a_fault(void **state)
 	strbuf_release(&sb);
 }
 
+static int take_identity(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s ", row->r.identity);
+	return 0;
+}
+
 /* `casebook esql`: FROM over the case's events (their index matched), ROW on its own; a table
  * with a header, or one JSON object a row; what the events hold is sanitized; a query that
  * does not parse is a usage error (64), one casebook does not run an error (1). */
@@ -517,13 +525,15 @@ static void test_esql_command(void **state)
 	    "\"host\":{\"name\":\"mac1\"},\"process\":{\"name\":\"zsh\"}}\n"
 	    "{\"@timestamp\":\"2024-05-01T10:06:00Z\",\"event\":{\"id\":\"e3\",\"category\":[\"file\"]},"
 	    "\"host\":{\"name\":\"mac2\"}}\n";
-	tu_write_str(tu_path("esql-events.ndjson"), events);
+	char events_path[4096];
+	snprintf(events_path, sizeof(events_path), "%s", tu_path("esql-events.ndjson"));
+	tu_write_str(events_path, events);
 	struct strbuf out, err;
 	strbuf_init(&out, 256);
 	strbuf_init(&err, 256);
-	const char *db = tu_path("esql-cli.db");
-	assert_int_equal(
-	    tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, tu_path("esql-events.ndjson")), 0);
+	char db[4096]; /* tu_path's answer is overwritten by its next call */
+	snprintf(db, sizeof(db), "%s", tu_path("esql-cli.db"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, events_path), 0);
 	assert_int_equal(tu_run(&out, &err,
 	                        "%s --db '%s' esql 'FROM logs-* | STATS n = COUNT(*), p = COUNT(*) WHERE "
 	                        "event.category == \"process\" BY host.name | SORT host.name' | cat",
@@ -544,6 +554,24 @@ static void test_esql_command(void **state)
 	assert_int_equal(
 	    tu_run(&out, &err, "%s esql 'ROW a = [1, 2], b = \"x\" | EVAL c = MV_SUM(a)' --json", tu_casebook()), 0);
 	assert_string_equal(out.buf, "{\"a\":[1,2],\"b\":\"x\",\"c\":3}\n");
+	/* the event browser's ES|QL filter: the events of the rows, in the rows' order */
+	struct store *case_store;
+	char *serr = NULL, why[300];
+	assert_int_equal(store_open(db, STORE_READONLY, &case_store, &serr), 0);
+	struct strbuf ids;
+	strbuf_init(&ids, 64);
+	int src = esql_search(case_store, "FROM logs-* | WHERE host.name == \"mac1\" | SORT @timestamp DESC", 0,
+	                      take_identity, &ids, why, sizeof(why));
+	if (src)
+		fail_msg("esql_search: %s", why);
+	if (strcmp(ids.buf, "e2 e1 "))
+		fail_msg("%s / %s", ids.buf, why);
+	assert_int_equal(
+	    esql_search(case_store, "FROM logs-* | STATS COUNT(*)", 0, take_identity, &ids, why, sizeof(why)), -1);
+	assert_string_equal(why, "STATS gives rows without events: run it with casebook esql");
+	assert_true(esql_search_is_esql("  from logs-*") && !esql_search_is_esql("from:x"));
+	strbuf_release(&ids);
+	store_close(case_store);
 	assert_int_equal(tu_run(&out, &err, "%s esql 'ROW a = 1 | FROB'", tu_casebook()), 64);
 	assert_int_equal(tu_run(&out, &err, "%s esql 'ROW a = 1 | ENRICH p ON a'", tu_casebook()), 1);
 	assert_int_equal(tu_run(&out, &err, "{ %s esql 'ROW a = 1' > /dev/full; }", tu_casebook()), 1);
