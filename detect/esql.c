@@ -2370,27 +2370,45 @@ static void sort_values(struct esql_value *v, int desc)
 	}
 }
 
-static struct esql_value to_number(const struct esql_value *v, int want_double)
+enum number_kind { NUM_LONG, NUM_DOUBLE, NUM_INTEGER };
+
+/* TO_LONG, TO_DOUBLE, TO_INTEGER: a value that is no number, or out of the type's range (an
+ * integer's is 32 bits), is null, as ES|QL warns. A long stays exact. */
+static struct esql_value to_number(const struct esql_value *v, enum number_kind want)
 {
 	struct esql_value out = null_value;
+	int64_t lo = want == NUM_INTEGER ? INT32_MIN : INT64_MIN, hi = want == NUM_INTEGER ? INT32_MAX : INT64_MAX;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct esql_scalar *s = &v->v[i];
 		double d;
+		if (s->kind == EK_INT || s->kind == EK_BOOL) {
+			if (want == NUM_DOUBLE)
+				value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = (double)s->i});
+			else if (s->i >= lo && s->i <= hi)
+				value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = s->i});
+			else
+				warn("an integer out of its range");
+			continue;
+		}
 		if (s->kind == EK_STR) {
 			char *end;
 			d = strtod(s->s, &end);
-			if (end == s->s || *end)
-				continue; /* not a number: null, as ES|QL warns */
+			if (end == s->s || *end) {
+				warn("a string that is not a number");
+				continue;
+			}
 		} else if (s->kind == EK_DATE) {
 			d = (double)(s->i / 1000);
 		} else {
 			d = s->kind == EK_DOUBLE ? s->d : (double)s->i;
 		}
 		int64_t whole;
-		if (want_double)
+		if (want == NUM_DOUBLE)
 			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
-		else if (!number_to_int64(d, INT64_MIN, INT64_MAX, &whole))
+		else if (!number_to_int64(d, lo, hi, &whole))
 			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = whole});
+		else
+			warn("a number out of its type's range");
 	}
 	return out;
 }
@@ -3034,9 +3052,9 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
 	} else if (!strcmp(f, "TO_DBL")) {
-		*out = to_number(&a[0], 1);
+		*out = to_number(&a[0], NUM_DOUBLE);
 	} else if (!strcmp(f, "TO_INT")) {
-		*out = to_number(&a[0], 0);
+		*out = to_number(&a[0], NUM_INTEGER);
 	} else if (!strcmp(f, "TO_DATETIME") || !strcmp(f, "TO_DT")) {
 		for (size_t i = 0; i < a[0].n; i++) {
 			const struct esql_scalar *v = &a[0].v[i];
@@ -3468,7 +3486,9 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
 	} else if (!strcmp(f, "TO_LONG") || !strcmp(f, "TO_INTEGER") || !strcmp(f, "TO_DOUBLE")) {
-		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE"));
+		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE")    ? NUM_DOUBLE
+		                       : !strcmp(f, "TO_INTEGER") ? NUM_INTEGER
+		                                                  : NUM_LONG);
 	} else if (!strcmp(f, "TO_BOOLEAN")) {
 		for (size_t i = 0; i < a[0].n; i++) {
 			const struct esql_scalar *v = &a[0].v[i];
@@ -3708,8 +3728,9 @@ static void grok_row(const struct command *c, struct esql_row *r)
 			if (got[i]) {
 				struct esql_value t = text(got[i], strlen(got[i]));
 				enum grok_type type = grok_field_type(c->grok, i);
-				struct esql_value v =
-				    type == GROK_STRING ? value_copy(&t) : to_number(&t, type == GROK_FLOAT);
+				struct esql_value v = type == GROK_STRING
+				                          ? value_copy(&t)
+				                          : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
 				for (size_t j = 0; j < v.n; j++)
 					value_add(&cols[i], v.v[j]);
 				free(v.v);

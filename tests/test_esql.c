@@ -203,6 +203,9 @@ static const struct {
      "[{\"s\":\"7\",\"n\":1},{\"s\":\"42\",\"n\":2}]",
      "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
      "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
+    /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
+    {"ROW a = TO_INTEGER(3000000000), b = TO_INTEGER(\"-7\"), c = TO_LONG(9007199254740993), d = \"12\"::long", "[0]",
+     "{\"a\":null,\"b\":-7,\"c\":9007199254740993,\"d\":12}\n"},
     /* a name of plain and `quoted` parts is one name */
     {"FROM x | WHERE source.`as`.organization.name == \"Acme\" | KEEP `source.as.organization.name`",
      "[{\"source\":{\"as\":{\"organization\":{\"name\":\"Acme\"}}}},{}]",
