@@ -2922,6 +2922,8 @@ static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 	}
 	if (d > 300 || !isfinite(x->d))
 		return a_double(x->d);
+	if (d < -308) /* past a double's largest power of ten: every double rounds to 0 */
+		return a_double(0);
 	double p = pow(10, (double)(d < -300 ? -300 : d));
 	char buf[64]; /* decimal rounding of the value as written, so 2.675 rounds to 2.68 */
 	if (d >= 0 && d < 20) {
@@ -2933,9 +2935,24 @@ static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 				return a_double(x->d);
 			int up = dot[1 + d] >= '5';
 			dot[1 + d] = 0;
-			double base = strtod(buf, NULL);
-			double step = 1 / p;
-			return a_double(up ? (x->d < 0 ? base - step : base + step) : base);
+			/* away from zero: add one at the last digit kept, carrying, in the text */
+			char *c = dot + d + (d ? 0 : -1);
+			for (; up && c >= buf && *c != '-'; c--) {
+				if (*c == '.')
+					continue;
+				if (*c == '9') {
+					*c = '0';
+				} else {
+					(*c)++;
+					up = 0;
+				}
+			}
+			if (up) { /* 9.99 -> 10.00: a digit before them */
+				char *at = buf[0] == '-' ? buf + 1 : buf;
+				memmove(at + 1, at, strlen(at) + 1);
+				*at = '1';
+			}
+			return a_double(strtod(buf, NULL));
 		}
 	}
 	return a_double(round(x->d * p) / p);

@@ -203,6 +203,9 @@ static const struct {
      "[{\"s\":\"7\",\"n\":1},{\"s\":\"42\",\"n\":2}]",
      "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
      "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
+    /* ROUND: half away from zero on the value as Java writes it (BigDecimal.valueOf, HALF_UP) */
+    {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
+     "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
     {"ROW a = TO_INTEGER(3000000000), b = TO_INTEGER(\"-7\"), c = TO_LONG(9007199254740993), d = \"12\"::long", "[0]",
      "{\"a\":null,\"b\":-7,\"c\":9007199254740993,\"d\":12}\n"},
