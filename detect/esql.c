@@ -125,6 +125,7 @@ struct parser {
 	struct esql_error *err;
 	int failed;
 	int depth;
+	int rule; /* a rule's query (esql_parse), not a hunt's */
 };
 
 static void fail(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -661,6 +662,13 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	const struct function *f = function_named(name);
 	if (!f) {
 		unsupported(p, at, "the function %s is not one casebook evaluates yet", name);
+		free(name);
+		return NULL;
+	}
+	if (p->rule && !strcmp(name, "NOW")) {
+		/* Kibana evaluates it at each execution; casebook reads each event once for them all */
+		unsupported(p, at,
+		            "NOW() in a rule is each execution's time, which casebook's replay does not evaluate");
 		free(name);
 		return NULL;
 	}
@@ -1498,7 +1506,7 @@ static void plan_split(struct esql_query *q)
 static struct esql_query *parse_query(const char *text, struct esql_error *err, int row_allowed)
 {
 	memset(err, 0, sizeof(*err));
-	struct parser p = {.s = text ? text : "", .err = err};
+	struct parser p = {.s = text ? text : "", .err = err, .rule = !row_allowed};
 	struct esql_query *q = xcalloc(1, sizeof(*q));
 	if (row_allowed && accept_kw(&p, "row")) {
 		q->row = xcalloc(1, sizeof(*q->row));

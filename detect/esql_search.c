@@ -42,7 +42,7 @@ static int read_event(void *ctx, const struct event_row *row)
 int esql_search(struct store *s, const char *text, long limit, event_fn fn, void *ctx, char *why, size_t whylen)
 {
 	struct esql_error err;
-	struct esql_query *q = esql_parse(text, &err);
+	struct esql_query *q = esql_parse_query(text, &err); /* a hunt: NOW() is now */
 	if (!q) {
 		snprintf(why, whylen, "ES|QL %s at offset %zu: %s", err.unsupported ? "casebook does not run" : "error",
 		         err.offset, err.msg);
