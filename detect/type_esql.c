@@ -460,6 +460,12 @@ static int esql_finish_run(struct run *run)
 		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
 		      "SORT or LIMIT; its values there are null\n",
 		      run->r.name, esql_given_up(st->q) - given_up);
+	size_t warnings;
+	const char *warning = esql_warning(st->q, &warnings);
+	if (warning && run->o->warn) /* as Kibana shows the query's warning headers */
+		diagf(run->o->warn,
+		      "warning: rule \"%s\": %zu value%s made null as Elasticsearch warns (the first: %s)\n",
+		      run->r.name, warnings, warnings == 1 ? "" : "s", warning);
 	if (esql_truncations(st->q) && run->o->warn)
 		diagf(run->o->warn,
 		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
