@@ -60,6 +60,7 @@ int resolve_alert(struct store *s, const char *cmd, const char *arg, struct reso
 
 int cmd_ingest(struct globals *g, int argc, char **argv);
 int cmd_events(struct globals *g, int argc, char **argv);
+int cmd_esql(struct globals *g, int argc, char **argv);
 int cmd_rejects(struct globals *g, int argc, char **argv);
 int cmd_rules(struct globals *g, int argc, char **argv);
 int cmd_detect(struct globals *g, int argc, char **argv);

@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"ingest", cmd_ingest, "ingest FILE... | -", "load Elastic Defend events (NDJSON, JSON, search responses, gzip)"},
     {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
      "list stored events in time order, or those a KQL query matches"},
+    {"esql", cmd_esql, "esql 'FROM PATTERN | ...' | esql 'ROW ...'  [--json]",
+     "run an ES|QL query over the case's events, as Discover does (a table, or one JSON object a row)"},
     {"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
     {"rules", cmd_rules,
      "rules [--json] | rules import [--version-lock FILE] PATH... | rules enable|disable RULE_ID [--version N] | "

@@ -62,14 +62,15 @@ struct dissect_key {
 	int append;  /* + : joined to the key's earlier values */
 };
 
-struct assign { /* EVAL name = expr; STATS name = AGG(expr); RENAME from AS to */
+struct assign { /* EVAL name = expr; STATS name = AGG(expr) [WHERE filter]; RENAME from AS to */
 	char *name;
 	struct enode *expr;
 	char *from;
+	struct enode *filter;
 };
 
 struct sort_key {
-	char *field;
+	struct enode *expr;
 	int desc, nulls_first;
 };
 
@@ -97,7 +98,8 @@ struct command {
 struct esql_query {
 	char **indices;
 	size_t nindices;
-	int meta_id, meta_index, meta_version;
+	int meta_id, meta_index, meta_version, meta_source, meta_ignored, meta_score;
+	struct command *row; /* ROW a = 1, ...: the one row the query starts from (no FROM) */
 	struct command *cmds;
 	size_t ncmds;
 	size_t split;      /* the first command that works on a window's rows, not an event */
@@ -111,6 +113,8 @@ struct esql_query {
 	int faulted;
 	char fault[200];
 	PCRE2_UCHAR *replaced; /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
+	size_t warnings;       /* values made null as Elasticsearch warns (an overflow): how many */
+	char warning[200];     /* the first */
 };
 
 /* ---- lexing ---- */
@@ -121,6 +125,7 @@ struct parser {
 	struct esql_error *err;
 	int failed;
 	int depth;
+	int rule; /* a rule's query (esql_parse), not a hunt's */
 };
 
 static void fail(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -202,32 +207,45 @@ static char *name_token(struct parser *p, int pattern)
 {
 	skip_space(p);
 	size_t start = p->pos;
-	if (p->s[p->pos] == '`') {
-		struct strbuf b;
-		strbuf_init(&b, 32);
-		for (p->pos++; p->s[p->pos]; p->pos++) {
-			if (p->s[p->pos] == '`' && p->s[p->pos + 1] == '`')
-				strbuf_addch(&b, '`'), p->pos++;
-			else if (p->s[p->pos] == '`')
-				break;
-			else
-				strbuf_addch(&b, p->s[p->pos]);
+	struct strbuf b;
+	strbuf_init(&b, 32);
+	/* parts, plain or `quoted` (`` is a backquote), joined as one name: source.`as`.org */
+	for (;;) {
+		if (p->s[p->pos] == '`') {
+			size_t open = p->pos;
+			for (p->pos++; p->s[p->pos]; p->pos++) {
+				if (p->s[p->pos] == '`' && p->s[p->pos + 1] == '`')
+					strbuf_addch(&b, '`'), p->pos++;
+				else if (p->s[p->pos] == '`')
+					break;
+				else
+					strbuf_addch(&b, p->s[p->pos]);
+			}
+			if (p->s[p->pos] != '`') {
+				fail(p, open, "a quoted name is not closed");
+				strbuf_release(&b);
+				return NULL;
+			}
+			p->pos++;
+			continue;
 		}
-		if (p->s[p->pos] != '`') {
-			fail(p, start, "a quoted name is not closed");
+		size_t at = p->pos;
+		while (ident_char(p->s[p->pos]) || (pattern && p->s[p->pos] == '*'))
+			p->pos++;
+		if (p->pos == at)
+			break;
+		if (at == start && isdigit((unsigned char)p->s[start])) {
+			p->pos = start;
 			strbuf_release(&b);
 			return NULL;
 		}
-		p->pos++;
-		return strbuf_detach(&b, NULL);
+		strbuf_add(&b, p->s + at, p->pos - at);
 	}
-	while (ident_char(p->s[p->pos]) || (pattern && p->s[p->pos] == '*'))
-		p->pos++;
-	if (p->pos == start || isdigit((unsigned char)p->s[start])) {
-		p->pos = start;
+	if (p->pos == start) {
+		strbuf_release(&b);
 		return NULL;
 	}
-	return xstrndup(p->s + start, p->pos - start);
+	return strbuf_detach(&b, NULL);
 }
 
 /* A string literal: "..." with escapes, or """...""" taken as it is. */
@@ -326,6 +344,11 @@ static struct esql_value text(const char *s, size_t len)
 
 static const struct esql_value null_value = {NULL, 0};
 
+static int is_number_kind(enum esql_kind k)
+{
+	return k == EK_INT || k == EK_DOUBLE;
+}
+
 /* ---- budgets ---- */
 
 /* The query esql_rows_of or esql_finish is running (one at a time: detect is one thread), so
@@ -342,6 +365,15 @@ static void fault(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(running->fault, sizeof(running->fault), fmt, ap);
 	va_end(ap);
+}
+
+/* A value made null where Elasticsearch answers with a warning header: counted, the first kept. */
+static void warn(const char *what)
+{
+	if (!running)
+		return;
+	if (!running->warnings++)
+		snprintf(running->warning, sizeof(running->warning), "%s", what);
 }
 
 static int faulted(void)
@@ -417,20 +449,120 @@ static const struct function {
 	int min, max; /* max -1: any number */
 	int aggregate;
 } functions[] = {
-    {"TO_LOWER", 1, 1, 0},    {"TO_UPPER", 1, 1, 0},    {"LENGTH", 1, 1, 0},
-    {"STARTS_WITH", 2, 2, 0}, {"ENDS_WITH", 2, 2, 0},   {"CONCAT", 2, -1, 0},
-    {"SUBSTRING", 2, 3, 0},   {"LOCATE", 2, 3, 0},      {"TRIM", 1, 1, 0},
-    {"LTRIM", 1, 1, 0},       {"RTRIM", 1, 1, 0},       {"COALESCE", 1, -1, 0},
-    {"CASE", 2, -1, 0},       {"MV_COUNT", 1, 1, 0},    {"MV_FIRST", 1, 1, 0},
-    {"MV_LAST", 1, 1, 0},     {"MV_MIN", 1, 1, 0},      {"MV_MAX", 1, 1, 0},
-    {"MV_CONCAT", 2, 2, 0},   {"MV_DEDUPE", 1, 1, 0},   {"MV_SLICE", 2, 3, 0},
-    {"SPLIT", 2, 2, 0},       {"TO_STRING", 1, 1, 0},   {"TO_LONG", 1, 1, 0},
-    {"TO_INTEGER", 1, 1, 0},  {"TO_DOUBLE", 1, 1, 0},   {"TO_BOOLEAN", 1, 1, 0},
-    {"ABS", 1, 1, 0},         {"COUNT", 0, 1, 1},       {"COUNT_DISTINCT", 1, 2, 1},
-    {"VALUES", 1, 1, 1},      {"MIN", 1, 1, 1},         {"MAX", 1, 1, 1},
-    {"SUM", 1, 1, 1},         {"AVG", 1, 1, 1},         {"DATE_TRUNC", 2, 2, 0},
-    {"KQL", 1, 1, 0},         {"CIDR_MATCH", 2, -1, 0}, {"TO_IP", 1, 1, 0},
+    {"TO_LOWER", 1, 1, 0},
+    {"TO_UPPER", 1, 1, 0},
+    {"LENGTH", 1, 1, 0},
+    {"STARTS_WITH", 2, 2, 0},
+    {"ENDS_WITH", 2, 2, 0},
+    {"CONCAT", 2, -1, 0},
+    {"SUBSTRING", 2, 3, 0},
+    {"LOCATE", 2, 3, 0},
+    {"TRIM", 1, 1, 0},
+    {"LTRIM", 1, 1, 0},
+    {"RTRIM", 1, 1, 0},
+    {"COALESCE", 1, -1, 0},
+    {"CASE", 2, -1, 0},
+    {"MV_COUNT", 1, 1, 0},
+    {"MV_FIRST", 1, 1, 0},
+    {"MV_LAST", 1, 1, 0},
+    {"MV_MIN", 1, 1, 0},
+    {"MV_MAX", 1, 1, 0},
+    {"MV_CONCAT", 2, 2, 0},
+    {"MV_DEDUPE", 1, 1, 0},
+    {"MV_SLICE", 2, 3, 0},
+    {"SPLIT", 2, 2, 0},
+    {"TO_STRING", 1, 1, 0},
+    {"TO_LONG", 1, 1, 0},
+    {"TO_INTEGER", 1, 1, 0},
+    {"TO_DOUBLE", 1, 1, 0},
+    {"TO_BOOLEAN", 1, 1, 0},
+    {"ABS", 1, 1, 0},
+    {"COUNT", 0, 1, 1},
+    {"COUNT_DISTINCT", 1, 2, 1},
+    {"VALUES", 1, 1, 1},
+    {"MIN", 1, 1, 1},
+    {"MAX", 1, 1, 1},
+    {"SUM", 1, 1, 1},
+    {"AVG", 1, 1, 1},
+    {"DATE_TRUNC", 2, 2, 0},
+    {"KQL", 1, 1, 0},
+    {"CIDR_MATCH", 2, -1, 0},
+    {"TO_IP", 1, 1, 0},
     {"REPLACE", 3, 3, 0},
+    /* aggregates */
+    {"MEDIAN", 1, 1, 1},
+    {"PERCENTILE", 2, 2, 1},
+    {"STD_DEV", 1, 1, 1},
+    {"VARIANCE", 1, 1, 1},
+    {"MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 1},
+    {"WEIGHTED_AVG", 2, 2, 1},
+    {"TOP", 3, 3, 1},
+    {"PRESENT", 1, 1, 1},
+    {"ABSENT", 1, 1, 1},
+    /* conversions */
+    {"TO_TEXT", 1, 1, 0},
+    {"TO_DATETIME", 1, 1, 0},
+    {"TO_STR", 1, 1, 0},
+    {"TO_DBL", 1, 1, 0},
+    {"TO_INT", 1, 1, 0},
+    {"TO_BOOL", 1, 1, 0},
+    {"TO_DT", 1, 1, 0},
+    /* strings */
+    {"CONTAINS", 2, 2, 0},
+    {"SPACE", 1, 1, 0},
+    {"REPEAT", 2, 2, 0},
+    {"REVERSE", 1, 1, 0},
+    {"LEFT", 2, 2, 0},
+    {"RIGHT", 2, 2, 0},
+    {"BIT_LENGTH", 1, 1, 0},
+    {"BYTE_LENGTH", 1, 1, 0},
+    {"URL_DECODE", 1, 1, 0},
+    {"URL_ENCODE", 1, 1, 0},
+    {"URL_ENCODE_COMPONENT", 1, 1, 0},
+    {"TO_BASE64", 1, 1, 0},
+    {"FROM_BASE64", 1, 1, 0},
+    {"MATCH", 2, 3, 0},
+    /* math */
+    {"ROUND", 1, 2, 0},
+    {"CEIL", 1, 1, 0},
+    {"FLOOR", 1, 1, 0},
+    {"POW", 2, 2, 0},
+    {"SQRT", 1, 1, 0},
+    {"CBRT", 1, 1, 0},
+    {"LOG10", 1, 1, 0},
+    {"LOG", 1, 2, 0},
+    {"EXP", 1, 1, 0},
+    {"SIGNUM", 1, 1, 0},
+    {"PI", 0, 0, 0},
+    {"E", 0, 0, 0},
+    {"TAU", 0, 0, 0},
+    {"SIN", 1, 1, 0},
+    {"COS", 1, 1, 0},
+    {"TAN", 1, 1, 0},
+    {"ASIN", 1, 1, 0},
+    {"ACOS", 1, 1, 0},
+    {"ATAN", 1, 1, 0},
+    {"ATAN2", 2, 2, 0},
+    {"SINH", 1, 1, 0},
+    {"COSH", 1, 1, 0},
+    {"TANH", 1, 1, 0},
+    {"GREATEST", 1, -1, 0},
+    {"LEAST", 1, -1, 0},
+    /* multi-values */
+    {"MV_SORT", 1, 2, 0},
+    {"MV_SUM", 1, 1, 0},
+    {"MV_AVG", 1, 1, 0},
+    {"MV_MEDIAN", 1, 1, 0},
+    {"MV_APPEND", 2, 2, 0},
+    {"MV_ZIP", 2, 3, 0},
+    {"MV_MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 0},
+    /* dates and addresses */
+    {"NOW", 0, 0, 0},
+    {"DATE_DIFF", 3, 3, 0},
+    {"DATE_FORMAT", 1, 2, 0},
+    {"DATE_PARSE", 1, 2, 0},
+    {"DATE_EXTRACT", 2, 2, 0},
+    {"IP_PREFIX", 3, 3, 0},
 };
 
 static const struct function *function_named(const char *name)
@@ -476,8 +608,12 @@ static void span_unit(struct parser *p, struct enode *n)
 		}
 	for (size_t i = 0; i < sizeof(calendar) / sizeof(calendar[0]); i++)
 		if (strlen(calendar[i]) == len && !strncasecmp(p->s + at, calendar[i], len)) {
-			unsupported(
-			    p, at, "calendar time spans (months, quarters, years) are not ones casebook evaluates yet");
+			int64_t
+			    months; /* a calendar span: months, moved on the calendar (1 month from Jan 31: Feb 29) */
+			int per = i < 3 ? 1 : i < 6 ? 3 : 12;
+			if (__builtin_mul_overflow(n->lit.v[0].i, per, &months))
+				fail(p, at, "the time span is too long");
+			n->lit.v[0] = (struct esql_scalar){.kind = EK_PERIOD, .i = months};
 			return;
 		}
 	p->pos = save;
@@ -529,12 +665,21 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		free(name);
 		return NULL;
 	}
+	if (p->rule && !strcmp(name, "NOW")) {
+		/* Kibana evaluates it at each execution; casebook reads each event once for them all */
+		unsupported(p, at,
+		            "NOW() in a rule is each execution's time, which casebook's replay does not evaluate");
+		free(name);
+		return NULL;
+	}
 	struct enode *n = node(N_CALL);
 	n->name = name;
 	if (!accept(p, ")")) {
 		do {
 			if (!strcmp(name, "COUNT") && accept(p, "*")) {
-				node_add(n, node(N_LIT)); /* COUNT(*): every row */
+				struct enode *star = node(N_LIT); /* COUNT(*): every row */
+				star->op = 1;
+				node_add(n, star);
 				continue;
 			}
 			struct enode *a = parse_or(p);
@@ -570,6 +715,43 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	return n;
 }
 
+static struct enode *parse_unary(struct parser *p);
+
+/* [1, 2, 3]: a multi-valued literal, its values as written (ES|QL keeps a literal's order). */
+static struct enode *parse_list(struct parser *p)
+{
+	size_t at = p->pos++;
+	struct enode *n = node(N_LIT);
+	if (accept(p, "]"))
+		return n;
+	do {
+		struct enode *v = parse_unary(p);
+		if (v && v->kind == N_NEG && v->args[0]->kind == N_LIT && v->args[0]->lit.n == 1 &&
+		    is_number_kind(v->args[0]->lit.v[0].kind)) {
+			struct esql_scalar *x = &v->args[0]->lit.v[0];
+			if (x->kind == EK_INT)
+				x->i = -x->i;
+			else
+				x->d = -x->d;
+			value_add(&n->lit, scalar_copy(x));
+		} else if (v && v->kind == N_LIT) {
+			for (size_t i = 0; i < v->lit.n; i++)
+				value_add(&n->lit, scalar_copy(&v->lit.v[i]));
+		} else if (v) {
+			fail(p, at, "a list [...] holds literals");
+		}
+		node_free(v);
+		if (!v || p->failed)
+			break;
+	} while (accept(p, ","));
+	expect(p, "]");
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
 static struct enode *parse_primary(struct parser *p)
 {
 	skip_space(p);
@@ -591,6 +773,8 @@ static struct enode *parse_primary(struct parser *p)
 	}
 	if (isdigit((unsigned char)c))
 		return parse_number(p);
+	if (c == '[')
+		return parse_list(p);
 	if (accept_kw(p, "null"))
 		return node(N_LIT);
 	if (accept_kw(p, "true") || accept_kw(p, "false")) {
@@ -638,6 +822,39 @@ static struct enode *prefix_op(struct parser *p, enum node_kind kind, struct eno
 	return n;
 }
 
+/* x::type, ES|QL's inline cast: the conversion function of the type. */
+static const char *cast_function(const char *type)
+{
+	static const struct {
+		const char *type, *function;
+	} casts[] = {{"integer", "TO_INTEGER"},
+	             {"int", "TO_INTEGER"},
+	             {"long", "TO_LONG"},
+	             {"double", "TO_DOUBLE"},
+	             {"float", "TO_DOUBLE"},
+	             {"keyword", "TO_STRING"},
+	             {"string", "TO_STRING"},
+	             {"text", "TO_TEXT"},
+	             {"boolean", "TO_BOOLEAN"},
+	             {"bool", "TO_BOOLEAN"},
+	             {"datetime", "TO_DATETIME"},
+	             {"date", "TO_DATETIME"},
+	             {"ip", "TO_IP"},
+	             {"unsigned_long", "TO_UNSIGNED_LONG"},
+	             {"version", "TO_VERSION"},
+	             {"date_nanos", "TO_DATE_NANOS"},
+	             {"geo_point", "TO_GEOPOINT"},
+	             {"cartesian_point", "TO_CARTESIANPOINT"},
+	             {"geo_shape", "TO_GEOSHAPE"},
+	             {"cartesian_shape", "TO_CARTESIANSHAPE"},
+	             {"time_duration", "TO_TIMEDURATION"},
+	             {"date_period", "TO_DATEPERIOD"}};
+	for (size_t i = 0; i < sizeof(casts) / sizeof(casts[0]); i++)
+		if (!strcasecmp(casts[i].type, type))
+			return casts[i].function;
+	return NULL;
+}
+
 static struct enode *parse_unary(struct parser *p)
 {
 	if (accept(p, "-"))
@@ -645,7 +862,35 @@ static struct enode *parse_unary(struct parser *p)
 	if (!deeper(p))
 		return NULL;
 	struct enode *n = parse_primary(p);
-	p->depth--;
+	int levels = 1;
+	while (n && !p->failed && accept(p, "::")) {
+		size_t at = (skip_space(p), p->pos);
+		char *type = name_token(p, 0);
+		const char *f = type ? cast_function(type) : NULL;
+		if (!f) {
+			fail(p, at, "%s is not an ES|QL type to cast to", type ? type : "that");
+			free(type);
+			break;
+		}
+		free(type);
+		if (!deeper(p))
+			break;
+		levels++;
+		/* as TO_x(n): the function checks its arguments */
+		struct enode *call = node(N_CALL);
+		call->name = xstrdup(f);
+		node_add(call, n);
+		n = call;
+		if (!function_named(f)) {
+			unsupported(p, at, "the function %s is not one casebook evaluates yet", f);
+			break;
+		}
+	}
+	p->depth -= levels;
+	if (p->failed) {
+		node_free(n);
+		return NULL;
+	}
 	return n;
 }
 
@@ -714,6 +959,17 @@ static struct enode *parse_comparison(struct parser *p)
 		node_add(n, left);
 		int list = accept(p, "(");
 		do {
+			skip_space(p);
+			if (p->s[p->pos] != '"') { /* a pattern computed from the row: compiled when matched */
+				struct enode *e = parse_arith(p, 0);
+				if (!e)
+					break;
+				node_add(n, e);
+				n->res = xrealloc(n->res, (n->nargs - 1) * sizeof(*n->res));
+				n->res[n->nargs - 2] = NULL;
+				n->nres = n->nargs - 1;
+				continue;
+			}
 			char *pattern = string_token(p);
 			if (!pattern) {
 				fail(p, p->pos, "LIKE takes a string pattern");
@@ -722,17 +978,21 @@ static struct enode *parse_comparison(struct parser *p)
 			struct enode *lit = node(N_LIT);
 			lit->lit = one((struct esql_scalar){.kind = EK_STR, .s = pattern});
 			node_add(n, lit);
+			n->res = xrealloc(n->res, (n->nargs - 1) * sizeof(*n->res));
+			n->res[n->nargs - 2] = NULL;
+			n->nres = n->nargs - 1;
 			if (rlike) { /* Lucene's syntax, matched against the whole value, as EQL's regex */
 				const char *why;
-				n->res = xrealloc(n->res, (n->nres + 1) * sizeof(*n->res));
-				if (!(n->res[n->nres] = lucene_regex_compile(pattern, strlen(pattern), 0, &why))) {
+				int caseless = !strncmp(pattern, "(?i)", 4);
+				const char *body = pattern + (caseless ? 4 : 0);
+				if (!(n->res[n->nargs - 2] =
+				          lucene_regex_compile(body, strlen(body), caseless, &why))) {
 					if (!strcmp(why, "invalid regular expression"))
 						fail(p, at, "RLIKE: %s", why);
 					else /* valid, but beyond what casebook's regex engine takes safely */
 						unsupported(p, at, "RLIKE: %s", why);
 					break;
 				}
-				n->nres++;
 			}
 		} while (list && accept(p, ","));
 		if (list)
@@ -741,6 +1001,20 @@ static struct enode *parse_comparison(struct parser *p)
 			node_free(n);
 			return NULL;
 		}
+		return n;
+	}
+	skip_space(p);
+	if (p->s[p->pos] == ':' && p->s[p->pos + 1] != ':') { /* field : "text", the full-text MATCH */
+		p->pos++;
+		struct enode *right = parse_arith(p, 0);
+		if (!right) {
+			node_free(left);
+			return NULL;
+		}
+		struct enode *n = node(N_CALL);
+		n->name = xstrdup("MATCH");
+		node_add(n, left);
+		node_add(n, right);
 		return n;
 	}
 	if (accept_kw(p, "in")) {
@@ -825,6 +1099,7 @@ static void command_free(struct command *c)
 		free(c->assign[i].name);
 		free(c->assign[i].from);
 		node_free(c->assign[i].expr);
+		node_free(c->assign[i].filter);
 	}
 	free(c->assign);
 	for (size_t i = 0; i < c->nby; i++) {
@@ -836,7 +1111,7 @@ static void command_free(struct command *c)
 		free(c->names[i]);
 	free(c->names);
 	for (size_t i = 0; i < c->nkeys; i++)
-		free(c->keys[i].field);
+		node_free(c->keys[i].expr);
 	free(c->keys);
 	node_free(c->input);
 	free(c->lead);
@@ -874,6 +1149,30 @@ static void parse_names(struct parser *p, struct command *c, int patterns)
 	} while (accept(p, ","));
 }
 
+static int is_aggregate(const struct enode *n)
+{
+	return n->kind == N_CALL && function_named(n->name)->aggregate;
+}
+
+static int aggregate_inside(const struct enode *n)
+{
+	for (size_t i = 0; i < n->nargs; i++)
+		if (is_aggregate(n->args[i]) || aggregate_inside(n->args[i]))
+			return 1;
+	return 0;
+}
+
+/* An aggregate over another (MAX(COUNT(x))), which ES|QL refuses too. */
+static int nested_aggregate(const struct enode *n)
+{
+	if (is_aggregate(n))
+		return aggregate_inside(n);
+	for (size_t i = 0; i < n->nargs; i++)
+		if (nested_aggregate(n->args[i]))
+			return 1;
+	return 0;
+}
+
 /* The text of an expression as ES|QL names a column made without a name (EVAL x + 1). */
 static char *expression_text(struct parser *p, size_t from)
 {
@@ -909,38 +1208,39 @@ static void parse_assignments(struct parser *p, struct command *c, int aggregate
 			c->by[c->nby++] = (struct assign){name                 ? name
 			                                  : e->kind == N_FIELD ? xstrdup(e->name)
 			                                                       : expression_text(p, start),
-			                                  e, NULL};
+			                                  e, NULL, NULL};
 			continue;
 		}
-		if (aggregates && (e->kind != N_CALL || !function_named(e->name)->aggregate)) {
+		if (aggregates && !is_aggregate(e) && !aggregate_inside(e)) {
 			fail(p, start,
 			     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)");
 			node_free(e);
 			free(name);
 			return;
 		}
-		add_assign(c, (struct assign){name ? name : expression_text(p, start), e, NULL});
+		if (!aggregates && (is_aggregate(e) || aggregate_inside(e))) {
+			fail(p, start, "an aggregate belongs in STATS");
+			node_free(e);
+			free(name);
+			return;
+		}
+		struct assign a = {name ? name : expression_text(p, start), e, NULL, NULL};
+		if (aggregates && accept_kw(p, "where") && !(a.filter = parse_or(p))) { /* STATS agg WHERE cond */
+			free(a.name);
+			node_free(e);
+			return;
+		}
+		add_assign(c, a);
 	} while (accept(p, ","));
-}
-
-static int aggregate_inside(const struct enode *n)
-{
-	for (size_t i = 0; i < n->nargs; i++)
-		if ((n->args[i]->kind == N_CALL && function_named(n->args[i]->name)->aggregate) ||
-		    aggregate_inside(n->args[i]))
-			return 1;
-	return 0;
 }
 
 static void parse_sort(struct parser *p, struct command *c)
 {
 	do {
-		char *f = name_token(p, 0);
-		if (!f) {
-			fail(p, p->pos, "SORT takes field names");
+		struct enode *e = parse_or(p); /* a field, or an expression over the row */
+		if (!e)
 			return;
-		}
-		struct sort_key k = {f, 0, 0};
+		struct sort_key k = {e, 0, 0};
 		if (accept_kw(p, "desc"))
 			k.desc = 1;
 		else
@@ -1040,16 +1340,25 @@ static void parse_from(struct parser *p, struct esql_query *q)
 				q->meta_index = 1;
 			else if (!strcmp(m, "_version"))
 				q->meta_version = 1;
+			else if (!strcmp(m, "_source"))
+				q->meta_source = 1;
+			else if (!strcmp(m, "_ignored"))
+				q->meta_ignored = 1;
+			else if (!strcmp(m, "_score"))
+				q->meta_score = 1;
 			else
-				unsupported(p, p->pos, "METADATA %s is not one casebook has (_id, _index, _version)",
-				            m);
+				unsupported(
+				    p, p->pos,
+				    "METADATA %s is not one casebook has (_id, _index, _version, _source, _ignored, "
+				    "_score)",
+				    m);
 			free(m);
 		} while (accept(p, ","));
 }
 
 /* What casebook does not run, said by name. */
 static const char *const unsupported_commands[] = {"ENRICH", "LOOKUP", "COMPLETION", "CHANGE_POINT", "FORK",
-                                                   "SAMPLE", "RERANK", "ROW",        "SHOW",         "FUSE"};
+                                                   "SAMPLE", "RERANK", "SHOW",       "FUSE"};
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -1060,12 +1369,11 @@ static void parse_command(struct parser *p, struct esql_query *q)
 	if (accept_kw(p, "where")) {
 		c.kind = K_WHERE;
 		c.expr = parse_or(p);
+		if (c.expr && (is_aggregate(c.expr) || aggregate_inside(c.expr)))
+			fail(p, at, "an aggregate belongs in STATS");
 	} else if (accept_kw(p, "eval")) {
 		c.kind = K_EVAL;
 		parse_assignments(p, &c, 0, 0);
-		for (size_t i = 0; i < c.nassign && !p->failed; i++)
-			if (c.assign[i].expr->kind == N_CALL && function_named(c.assign[i].expr->name)->aggregate)
-				fail(p, at, "%s is an aggregate: it belongs in STATS", c.assign[i].expr->name);
 	} else if (accept_kw(p, "keep")) {
 		c.kind = K_KEEP;
 		parse_names(p, &c, 1);
@@ -1083,7 +1391,7 @@ static void parse_command(struct parser *p, struct esql_query *q)
 				free(from);
 				break;
 			}
-			add_assign(&c, (struct assign){to, NULL, from});
+			add_assign(&c, (struct assign){to, NULL, from, NULL});
 		} while (accept(p, ","));
 	} else if (accept_kw(p, "grok")) {
 		c.kind = K_GROK;
@@ -1116,7 +1424,7 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		if (!peek_kw(p, "by"))
 			parse_assignments(p, &c, 1, 0);
 		for (size_t i = 0; i < c.nassign && !p->failed; i++)
-			if (aggregate_inside(c.assign[i].expr))
+			if (nested_aggregate(c.assign[i].expr))
 				unsupported(p, at, "an aggregate inside another is not something casebook evaluates");
 		if (!p->failed && accept_kw(p, "by"))
 			parse_assignments(p, &c, 0, 1);
@@ -1182,6 +1490,7 @@ static void plan_split(struct esql_query *q)
 		collect_fields(c->input, &q->referenced, &q->nreferenced);
 		for (size_t k = 0; k < c->nassign; k++) {
 			collect_fields(c->assign[k].expr, &q->referenced, &q->nreferenced);
+			collect_fields(c->assign[k].filter, &q->referenced, &q->nreferenced);
 			if (c->assign[k].from)
 				add_name(&q->referenced, &q->nreferenced, xstrdup(c->assign[k].from));
 		}
@@ -1190,17 +1499,27 @@ static void plan_split(struct esql_query *q)
 		for (size_t k = 0; k < c->nnames; k++)
 			add_name(&q->referenced, &q->nreferenced, xstrdup(c->names[k]));
 		for (size_t k = 0; k < c->nkeys; k++)
-			add_name(&q->referenced, &q->nreferenced, xstrdup(c->keys[k].field));
+			collect_fields(c->keys[k].expr, &q->referenced, &q->nreferenced);
 	}
 }
 
-struct esql_query *esql_parse(const char *text, struct esql_error *err)
+static struct esql_query *parse_query(const char *text, struct esql_error *err, int row_allowed)
 {
 	memset(err, 0, sizeof(*err));
-	struct parser p = {.s = text ? text : "", .err = err};
+	struct parser p = {.s = text ? text : "", .err = err, .rule = !row_allowed};
 	struct esql_query *q = xcalloc(1, sizeof(*q));
-	if (!accept_kw(&p, "from")) {
-		fail(&p, p.pos, "an ES|QL rule starts with FROM");
+	if (row_allowed && accept_kw(&p, "row")) {
+		q->row = xcalloc(1, sizeof(*q->row));
+		q->row->kind = K_EVAL;
+		parse_assignments(&p, q->row, 0, 0);
+		while (!p.failed && accept(&p, "|"))
+			parse_command(&p, q);
+		skip_space(&p);
+		if (!p.failed && p.s[p.pos])
+			fail(&p, p.pos, "expected | and a command");
+	} else if (!accept_kw(&p, "from")) {
+		fail(&p, p.pos,
+		     row_allowed ? "an ES|QL query starts with FROM or ROW" : "an ES|QL rule starts with FROM");
 	} else {
 		parse_from(&p, q);
 		while (!p.failed && accept(&p, "|"))
@@ -1217,6 +1536,21 @@ struct esql_query *esql_parse(const char *text, struct esql_error *err)
 	return q;
 }
 
+struct esql_query *esql_parse(const char *text, struct esql_error *err)
+{
+	return parse_query(text, err, 0);
+}
+
+struct esql_query *esql_parse_query(const char *text, struct esql_error *err)
+{
+	return parse_query(text, err, 1);
+}
+
+int esql_is_row(const struct esql_query *q)
+{
+	return q->row != NULL;
+}
+
 void esql_free(struct esql_query *q)
 {
 	if (!q)
@@ -1224,6 +1558,9 @@ void esql_free(struct esql_query *q)
 	for (size_t i = 0; i < q->ncmds; i++)
 		command_free(&q->cmds[i]);
 	free(q->cmds);
+	if (q->row)
+		command_free(q->row);
+	free(q->row);
 	for (size_t i = 0; i < q->nindices; i++)
 		free(q->indices[i]);
 	free(q->indices);
@@ -1371,6 +1708,25 @@ static int read_json_value(void *ctx, const cJSON *j)
 	return 0;
 }
 
+static void sort_values(struct esql_value *v, int desc);
+
+/* A multi-valued field as Elasticsearch reads it from doc values: sorted, and a keyword's
+ * values each once (sorted sets); numbers, dates and booleans keep their repeats (sorted
+ * numerics). A text field comes from _source, as written. */
+static void doc_values_order(struct esql_value *v)
+{
+	sort_values(v, 0);
+	size_t w = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		if (w && v->v[i].kind == EK_STR && v->v[w - 1].kind == EK_STR && !strcmp(v->v[i].s, v->v[w - 1].s)) {
+			free(v->v[i].s);
+			continue;
+		}
+		v->v[w++] = v->v[i];
+	}
+	v->n = w;
+}
+
 /* A column's value, or the event's field of that name (a copy: the caller frees it). */
 static struct esql_value lookup(const struct esql_row *r, const char *name)
 {
@@ -1379,8 +1735,11 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 	if (i >= 0) {
 		v = value_copy(&r->vals[i]);
 	} else if (r->src && !hidden(r, name)) {
-		struct reading rd = {&v, field_type(name, strlen(name)) == FT_DATE};
+		enum field_type type = field_type(name, strlen(name));
+		struct reading rd = {&v, type == FT_DATE};
 		field_each(r->src, name, strlen(name), read_json_value, &rd);
+		if (v.n > 1 && type != FT_TEXT)
+			doc_values_order(&v);
 	}
 	charge(value_bytes(&v));
 	return v;
@@ -1422,18 +1781,93 @@ void esql_row_copy(struct esql_row *to, const struct esql_row *from)
 	to->tag = from->tag;
 }
 
+/* ---- formats ---- */
+
+/* A date as Elasticsearch writes one: yyyy-MM-ddTHH:mm:ss.SSSZ (milliseconds). */
+static void date_text(int64_t us, char out[TIME_ISO_LEN])
+{
+	time_format_iso8601(us, out);
+	char *dot = strchr(out, '.');
+	if (dot && strlen(dot) > 4)
+		strcpy(dot + 4, "Z");
+}
+
+/* A double as Java's Double.toString writes it (TO_STRING(2.03) is "2.03", 1e10 "1.0E10"):
+ * the fewest digits that read back the same, in plain notation from 10^-3 to 10^7. */
+static void java_double(double d, char *out, size_t len)
+{
+	if (isnan(d)) {
+		snprintf(out, len, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		snprintf(out, len, "%sInfinity", d < 0 ? "-" : "");
+		return;
+	}
+	if (d == 0) {
+		snprintf(out, len, "%s0.0", signbit(d) ? "-" : "");
+		return;
+	}
+	char e[40];
+	for (int p = 0; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	/* e: [-]D[.DDD]e±XX */
+	char digits[24];
+	size_t nd = 0;
+	const char *c = e;
+	int neg = *c == '-';
+	if (neg)
+		c++;
+	for (; *c && *c != 'e'; c++)
+		if (isdigit((unsigned char)*c))
+			digits[nd++] = *c;
+	digits[nd] = 0;
+	int exp = atoi(c + 1);
+	while (nd > 1 && digits[nd - 1] == '0')
+		digits[--nd] = 0;
+	struct strbuf b;
+	strbuf_init(&b, 32);
+	if (neg)
+		strbuf_addch(&b, '-');
+	if (fabs(d) >= 1e-3 && fabs(d) < 1e7) {
+		if (exp < 0) {
+			strbuf_addstr(&b, "0.");
+			for (int i = -1; i > exp; i--)
+				strbuf_addch(&b, '0');
+			strbuf_addstr(&b, digits);
+		} else {
+			for (int i = 0; i <= exp; i++)
+				strbuf_addch(&b, (size_t)i < nd ? digits[i] : '0');
+			strbuf_addch(&b, '.');
+			strbuf_addstr(&b, (size_t)exp + 1 < nd ? digits + exp + 1 : "0");
+		}
+	} else {
+		strbuf_addf(&b, "%c.%sE%d", digits[0], nd > 1 ? digits + 1 : "0", exp);
+	}
+	snprintf(out, len, "%s", b.buf);
+	strbuf_release(&b);
+}
+
 static cJSON *scalar_json(const struct esql_scalar *s)
 {
 	char buf[40];
 	switch (s->kind) {
 	case EK_BOOL: return cJSON_CreateBool((int)s->i);
 	case EK_INT: snprintf(buf, sizeof(buf), "%lld", (long long)s->i); return cJSON_CreateRaw(buf);
-	case EK_DOUBLE: return isfinite(s->d) ? cJSON_CreateNumber(s->d) : cJSON_CreateNull();
+	case EK_DOUBLE: /* as Elasticsearch writes it (Java's shortest form: 1.0, 2.03, 1.0E10) */
+		if (!isfinite(s->d))
+			return cJSON_CreateNull();
+		java_double(s->d, buf, sizeof(buf));
+		return cJSON_CreateRaw(buf);
 	case EK_DATE: {
 		char t[TIME_ISO_LEN];
-		time_format_iso8601(s->i, t);
+		date_text(s->i, t);
 		return cJSON_CreateString(t);
 	}
+	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return cJSON_CreateString(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return cJSON_CreateString(buf);
 	default: return cJSON_CreateString(s->s);
 	}
@@ -1448,6 +1882,10 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 		cJSON *j;
 		if (v->n == 0) {
 			j = cJSON_CreateNull();
+		} else if (v->n == 1 && !r->computed[i] && !strcmp(r->names[i], "_source") && v->v[0].kind == EK_STR) {
+			j = cJSON_Parse(v->v[0].s); /* METADATA _source: the document itself */
+			if (!j)
+				j = cJSON_CreateNull();
 		} else if (v->n == 1) {
 			j = scalar_json(&v->v[0]);
 		} else {
@@ -1464,7 +1902,7 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 
 static int is_number(const struct esql_scalar *s)
 {
-	return s->kind == EK_INT || s->kind == EK_DOUBLE;
+	return is_number_kind(s->kind);
 }
 
 static double as_double(const struct esql_scalar *s)
@@ -1548,6 +1986,27 @@ static struct esql_value eval_compare(const struct enode *n, const struct esql_r
 	return out;
 }
 
+/* A date moved by calendar months, its day clamped to the month's last (Java's plusMonths):
+ * 0, or -1 out of the years 0001-9999. */
+static int add_months(int64_t us, int64_t months, int64_t *out)
+{
+	struct time_civil c;
+	time_to_civil(us, &c);
+	if (months > 120000 || months < -120000)
+		return -1;
+	int64_t m = c.year * 12 + (int64_t)c.month - 1 + months;
+	int64_t y = m >= 0 ? m / 12 : -((-m + 11) / 12);
+	c.year = y;
+	c.month = (unsigned)(m - y * 12 + 1);
+	if (c.year < 1 || c.year > 9999)
+		return -1;
+	unsigned last = time_days_in_month(c.year, c.month);
+	if (c.day > last)
+		c.day = last;
+	*out = time_from_civil(&c);
+	return 0;
+}
+
 static struct esql_value eval_arith(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value a = eval(n->args[0], r), b = eval(n->args[1], r), out = null_value;
@@ -1557,8 +2016,21 @@ static struct esql_value eval_arith(const struct enode *n, const struct esql_row
 		free(a.v[0].s);
 		a.v[0] = (struct esql_scalar){.kind = EK_DATE, .i = us};
 	}
-	if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && a.v[0].kind == EK_DATE &&
-	    b.v[0].kind == EK_SPAN) { /* a date moved by a time span */
+	if (single(&a) && single(&b) && a.v[0].kind == EK_STR && b.v[0].kind == EK_PERIOD &&
+	    !field_date_text(a.v[0].s, strlen(a.v[0].s), &us)) {
+		free(a.v[0].s);
+		a.v[0] = (struct esql_scalar){.kind = EK_DATE, .i = us};
+	}
+	if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') &&
+	    ((a.v[0].kind == EK_DATE && b.v[0].kind == EK_PERIOD) ||
+	     (n->op == '+' && a.v[0].kind == EK_PERIOD && b.v[0].kind == EK_DATE))) {
+		int64_t date = a.v[0].kind == EK_DATE ? a.v[0].i : b.v[0].i;
+		int64_t months = a.v[0].kind == EK_PERIOD ? a.v[0].i : b.v[0].i;
+		int64_t res;
+		if (!add_months(date, n->op == '-' ? -months : months, &res))
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = res});
+	} else if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && a.v[0].kind == EK_DATE &&
+	           b.v[0].kind == EK_SPAN) { /* a date moved by a time span */
 		int64_t res;
 		if (!(n->op == '+' ? __builtin_add_overflow(a.v[0].i, b.v[0].i, &res)
 		                   : __builtin_sub_overflow(a.v[0].i, b.v[0].i, &res)))
@@ -1627,6 +2099,65 @@ static struct esql_value eval_in(const struct enode *n, const struct esql_row *r
 
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r);
 
+static const char *string_arg(const struct esql_value *v);
+
+/* Lower-cased ASCII, for a (?i) pattern and its value. */
+static char *folded(const char *s)
+{
+	char *f = xstrdup(s);
+	for (char *c = f; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return f;
+}
+
+/* One pattern of LIKE or RLIKE against a value: 1, 0, or REGEX_GAVE_UP. A pattern computed
+ * from the row is compiled for it; (?i) before a pattern makes it case-insensitive. */
+static int like_one(const struct enode *n, size_t i, const char *value, const struct esql_row *r)
+{
+	const struct enode *pat = n->args[i + 1];
+	if (n->kind == N_RLIKE && n->res[i])
+		return regex_match_whole(n->res[i], value, strlen(value));
+	struct esql_value pv = eval(pat, r);
+	const char *ps = string_arg(&pv);
+	int hit = 0;
+	if (ps) {
+		int caseless = !strncmp(ps, "(?i)", 4);
+		const char *body = ps + (caseless ? 4 : 0);
+		if (n->kind == N_RLIKE) {
+			const char *why;
+			pcre2_code *re = lucene_regex_compile(body, strlen(body), caseless, &why);
+			if (re)
+				hit = regex_match_whole(re, value, strlen(value));
+			else
+				warn("RLIKE: a computed pattern that is not a regular expression casebook takes");
+			pcre2_code_free(re);
+		} else if (caseless) {
+			char *fb = folded(body), *fv = folded(value);
+			hit = like_match(fb, fv);
+			free(fb);
+			free(fv);
+		} else {
+			hit = like_match(body, value);
+		}
+	}
+	value_free(&pv);
+	return hit;
+}
+
+static struct esql_value eval_like(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value v = eval(n->args[0], r), out = null_value;
+	if (single(&v) && v.v[0].kind == EK_STR) {
+		int hit = 0;
+		for (size_t i = 0; i + 1 < n->nargs && hit == 0; i++)
+			hit = like_one(n, i, v.v[0].s, r);
+		/* a limit reached: null, and the event given up (esql_gave_up) */
+		out = hit == REGEX_GAVE_UP ? null_value : boolean((hit == 1) != n->op);
+	}
+	value_free(&v);
+	return out;
+}
+
 static struct esql_value eval_node(const struct enode *n, const struct esql_row *r)
 {
 	switch (n->kind) {
@@ -1658,29 +2189,8 @@ static struct esql_value eval_node(const struct enode *n, const struct esql_row 
 		value_free(&v);
 		return boolean(n->op ? !is_null : is_null);
 	}
-	case N_LIKE: {
-		struct esql_value v = eval(n->args[0], r), out = null_value;
-		if (single(&v) && v.v[0].kind == EK_STR) {
-			int hit = 0;
-			for (size_t i = 1; i < n->nargs && !hit; i++)
-				hit = like_match(n->args[i]->lit.v[0].s, v.v[0].s);
-			out = boolean(hit != n->op);
-		}
-		value_free(&v);
-		return out;
-	}
-	case N_RLIKE: {
-		struct esql_value v = eval(n->args[0], r), out = null_value;
-		if (single(&v) && v.v[0].kind == EK_STR) {
-			int hit = 0;
-			for (size_t i = 0; i < n->nres && !hit; i++)
-				hit = regex_match_whole(n->res[i], v.v[0].s, strlen(v.v[0].s));
-			/* a limit reached: null, and the event given up (esql_gave_up) */
-			out = hit == REGEX_GAVE_UP ? null_value : boolean(hit != n->op);
-		}
-		value_free(&v);
-		return out;
-	}
+	case N_LIKE:
+	case N_RLIKE: return eval_like(n, r);
 	default: return eval_call(n, r);
 	}
 }
@@ -1709,12 +2219,13 @@ static char *scalar_text(const struct esql_scalar *s)
 	switch (s->kind) {
 	case EK_BOOL: return xstrdup(s->i ? "true" : "false");
 	case EK_INT: snprintf(buf, sizeof(buf), "%lld", (long long)s->i); return xstrdup(buf);
-	case EK_DOUBLE: snprintf(buf, sizeof(buf), "%.17g", s->d); return xstrdup(buf);
+	case EK_DOUBLE: java_double(s->d, buf, sizeof(buf)); return xstrdup(buf);
 	case EK_DATE: {
 		char t[TIME_ISO_LEN];
-		time_format_iso8601(s->i, t);
+		date_text(s->i, t);
 		return xstrdup(t);
 	}
+	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return xstrdup(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return xstrdup(buf);
 	default: return xstrdup(s->s);
 	}
@@ -1844,27 +2355,68 @@ static struct esql_value dedupe(const struct esql_value *v)
 	return out;
 }
 
-static struct esql_value to_number(const struct esql_value *v, int want_double)
+static int scalar_order(const void *pa, const void *pb)
+{
+	const struct esql_scalar *x = pa, *y = pb;
+	int c = 0;
+	if (x->kind != y->kind && !(is_number(x) && is_number(y)))
+		return (x->kind > y->kind) - (x->kind < y->kind);
+	if (compare_scalars(x, y, &c))
+		c = 0;
+	return c;
+}
+
+/* Sorts values in place, ascending or descending (MV_SORT, TOP, the order a multi-valued
+ * field is read in). */
+static void sort_values(struct esql_value *v, int desc)
+{
+	qsort(v->v, v->n, sizeof(*v->v), scalar_order);
+	for (size_t i = 0; desc && i < v->n / 2; i++) {
+		struct esql_scalar t = v->v[i];
+		v->v[i] = v->v[v->n - 1 - i];
+		v->v[v->n - 1 - i] = t;
+	}
+}
+
+enum number_kind { NUM_LONG, NUM_DOUBLE, NUM_INTEGER };
+
+/* TO_LONG, TO_DOUBLE, TO_INTEGER: a value that is no number, or out of the type's range (an
+ * integer's is 32 bits), is null, as ES|QL warns. A long stays exact. */
+static struct esql_value to_number(const struct esql_value *v, enum number_kind want)
 {
 	struct esql_value out = null_value;
+	int64_t lo = want == NUM_INTEGER ? INT32_MIN : INT64_MIN, hi = want == NUM_INTEGER ? INT32_MAX : INT64_MAX;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct esql_scalar *s = &v->v[i];
 		double d;
+		if (s->kind == EK_INT || s->kind == EK_BOOL) {
+			if (want == NUM_DOUBLE)
+				value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = (double)s->i});
+			else if (s->i >= lo && s->i <= hi)
+				value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = s->i});
+			else
+				warn("an integer out of its range");
+			continue;
+		}
 		if (s->kind == EK_STR) {
 			char *end;
 			d = strtod(s->s, &end);
-			if (end == s->s || *end)
-				continue; /* not a number: null, as ES|QL warns */
+			if (end == s->s || *end) {
+				warn("a string that is not a number");
+				continue;
+			}
 		} else if (s->kind == EK_DATE) {
 			d = (double)(s->i / 1000);
 		} else {
 			d = s->kind == EK_DOUBLE ? s->d : (double)s->i;
 		}
 		int64_t whole;
-		if (want_double)
+		if (want == NUM_DOUBLE)
 			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
-		else if (!number_to_int64(d, INT64_MIN, INT64_MAX, &whole))
+		else if (!number_to_int64(d, lo, hi, &whole))
 			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = whole});
+		else
+			warn("a number out of its type's range");
 	}
 	return out;
 }
@@ -1939,6 +2491,803 @@ static struct esql_value replace(const pcre2_code *re, const char *s, const char
 	return null_value;
 }
 
+static struct esql_value a_double(double d)
+{
+	return isfinite(d) ? one((struct esql_scalar){.kind = EK_DOUBLE, .d = d}) : null_value;
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The numbers among the values, sorted; how many. */
+static size_t sorted_numbers(const struct esql_value *v, double **out)
+{
+	*out = xmalloc((v->n ? v->n : 1) * sizeof(**out));
+	size_t n = 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (is_number(&v->v[i]))
+			(*out)[n++] = as_double(&v->v[i]);
+	qsort(*out, n, sizeof(**out), by_double);
+	return n;
+}
+
+/* The p-th percentile of sorted numbers, interpolated between the closest ranks, as
+ * Elasticsearch's t-digest answers for small sets (MEDIAN of 1, 2, 3, 4 is 2.5). */
+static double percentile_of(const double *x, size_t n, double p)
+{
+	double rank = p / 100 * (double)(n - 1);
+	size_t lo = (size_t)floor(rank), hi = lo + 1 < n ? lo + 1 : lo;
+	return x[lo] + (x[hi] - x[lo]) * (rank - (double)lo);
+}
+
+static const char *const month_names[] = {"January", "February", "March",     "April",   "May",      "June",
+                                          "July",    "August",   "September", "October", "November", "December"};
+static const char *const day_names[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+
+/* Monday 0 ... Sunday 6 (1970-01-01 was a Thursday). */
+static int weekday_of(int64_t us)
+{
+	int64_t days = us / 86400000000;
+	if (days * 86400000000 > us)
+		days--;
+	return (int)(((days + 3) % 7 + 7) % 7);
+}
+
+static int day_of_year(const struct time_civil *c)
+{
+	int d = (int)c->day;
+	for (unsigned m = 1; m < c->month; m++)
+		d += (int)time_days_in_month(c->year, m);
+	return d;
+}
+
+/* DATE_FORMAT: Java's DateTimeFormatter letters (y M d H h m s S a E D, X and Z as UTC), 'quoted'
+ * text and other characters as they are; 0 with the text in *out, -1 for a letter casebook does
+ * not format. */
+static int format_date(const char *pat, int64_t us, struct strbuf *out)
+{
+	struct time_civil c;
+	time_to_civil(us, &c);
+	int64_t sec = c.us_of_day / 1000000;
+	int hour = (int)(sec / 3600), minute = (int)(sec / 60 % 60), second = (int)(sec % 60);
+	for (const char *p = pat; *p;) {
+		if (*p == '\'') {
+			if (p[1] == '\'') {
+				strbuf_addch(out, '\''), p += 2;
+				continue;
+			}
+			for (p++; *p && !(*p == '\'' && p[1] != '\''); p++) {
+				if (*p == '\'')
+					p++;
+				strbuf_addch(out, *p);
+			}
+			if (*p)
+				p++;
+			continue;
+		}
+		if (!isalpha((unsigned char)*p)) {
+			strbuf_addch(out, *p++);
+			continue;
+		}
+		char l = *p;
+		int k = 0;
+		while (*p == l)
+			p++, k++;
+		if (k > 9) /* Java refuses so many of a letter */
+			return -1;
+		switch (l) {
+		case 'y':
+		case 'u':
+			if (k == 2)
+				strbuf_addf(out, "%02d", (int)(c.year % 100));
+			else
+				strbuf_addf(out, "%0*lld", k, (long long)c.year);
+			break;
+		case 'M':
+		case 'L':
+			if (k >= 4)
+				strbuf_addstr(out, month_names[c.month - 1]);
+			else if (k == 3)
+				strbuf_add(out, month_names[c.month - 1], 3);
+			else
+				strbuf_addf(out, "%0*u", k, c.month);
+			break;
+		case 'd': strbuf_addf(out, "%0*u", k, c.day); break;
+		case 'D': strbuf_addf(out, "%0*d", k, day_of_year(&c)); break;
+		case 'H': strbuf_addf(out, "%0*d", k, hour); break;
+		case 'h': strbuf_addf(out, "%0*d", k, hour % 12 ? hour % 12 : 12); break;
+		case 'm': strbuf_addf(out, "%0*d", k, minute); break;
+		case 's': strbuf_addf(out, "%0*d", k, second); break;
+		case 'S': {
+			char frac[24];
+			snprintf(frac, sizeof(frac), "%06lld", (long long)(c.us_of_day % 1000000));
+			for (int i = 0; i < k; i++)
+				strbuf_addch(out, i < 6 ? frac[i] : '0');
+			break;
+		}
+		case 'a': strbuf_addstr(out, hour < 12 ? "AM" : "PM"); break;
+		case 'E':
+			if (k >= 4)
+				strbuf_addstr(out, day_names[weekday_of(us)]);
+			else
+				strbuf_add(out, day_names[weekday_of(us)], 3);
+			break;
+		case 'X': strbuf_addch(out, 'Z'); break;
+		case 'Z': strbuf_addstr(out, k >= 4 ? "GMT" : "+0000"); break;
+		case 'x': strbuf_addstr(out, k == 1 ? "+00" : k == 3 ? "+00:00" : "+0000"); break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+/* DATE_PARSE's pattern, the same letters read back (numbers, month names, literals); UTC. */
+static int parse_date(const char *pat, const char *s, int64_t *us)
+{
+	struct time_civil c = {1970, 1, 1, 0};
+	int64_t hour = 0, minute = 0, second = 0, micros = 0;
+	int pm = -1;
+	for (const char *p = pat; *p;) {
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*s++ != *p)
+					return -1;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (!isalpha((unsigned char)*p)) {
+			if (*s++ != *p++)
+				return -1;
+			continue;
+		}
+		char l = *p;
+		int k = 0;
+		while (*p == l)
+			p++, k++;
+		if ((l == 'M' && k >= 3) || l == 'E' || l == 'a') {
+			int found = 0;
+			for (int i = 0; i < (l == 'M' ? 12 : l == 'E' ? 7 : 2) && !found; i++) {
+				const char *name = l == 'M'   ? month_names[i]
+				                   : l == 'E' ? day_names[i]
+				                   : i        ? "PM"
+				                              : "AM";
+				size_t len = k >= 4 || l == 'a' ? strlen(name) : 3;
+				if (!strncasecmp(s, name, len)) {
+					found = 1, s += len;
+					if (l == 'M')
+						c.month = (unsigned)i + 1;
+					if (l == 'a')
+						pm = i;
+				}
+			}
+			if (!found)
+				return -1;
+			continue;
+		}
+		if (l == 'X' || l == 'Z' || l == 'x') {
+			if (*s == 'Z')
+				s++;
+			else if (!strncmp(s, "+00:00", 6) || !strncmp(s, "+0000", 5))
+				s += s[3] == ':' ? 6 : 5;
+			else
+				return -1;
+			continue;
+		}
+		int width = l == 'S' ? k : (k >= 2 && l != 'y' && l != 'u') ? k : 9;
+		int64_t v = 0;
+		int got = 0;
+		while (got < width && isdigit((unsigned char)*s))
+			v = v * 10 + (*s++ - '0'), got++;
+		if (!got || (k >= 2 && l != 'y' && l != 'u' && got != k))
+			return -1;
+		switch (l) {
+		case 'y':
+		case 'u': c.year = k == 2 ? 2000 + v : v; break;
+		case 'M': c.month = (unsigned)v; break;
+		case 'd': c.day = (unsigned)v; break;
+		case 'H':
+		case 'h': hour = v; break;
+		case 'm': minute = v; break;
+		case 's': second = v; break;
+		case 'S':
+			micros = v;
+			for (int i = got; i < 6; i++)
+				micros *= 10;
+			for (int i = got; i > 6; i--)
+				micros /= 10;
+			break;
+		default: return -1;
+		}
+	}
+	if (*s || c.month < 1 || c.month > 12 || c.day < 1 || c.day > time_days_in_month(c.year, c.month) ||
+	    c.year < 1 || c.year > 9999 || hour > 23 || minute > 59 || second > 59)
+		return -1;
+	if (pm == 1 && hour < 12)
+		hour += 12;
+	else if (pm == 0 && hour == 12)
+		hour = 0;
+	c.us_of_day = ((hour * 60 + minute) * 60 + second) * 1000000 + micros;
+	*us = time_from_civil(&c);
+	return 0;
+}
+
+/* DATE_DIFF's units, as ES|QL names them; the calendar ones count whole months elapsed. */
+static int date_diff(const char *unit, int64_t a, int64_t b, int64_t *out)
+{
+	static const struct {
+		const char *names[4];
+		int64_t us; /* 0: months (per: how many) */
+		int per;
+	} units[] = {{{"year", "years", "yy", "yyyy"}, 0, 12},
+	             {{"quarter", "quarters", "qq", "q"}, 0, 3},
+	             {{"month", "months", "mm", "m"}, 0, 1},
+	             {{"dayofyear", "dy", "y", NULL}, 86400000000, 0},
+	             {{"day", "days", "dd", "d"}, 86400000000, 0},
+	             {{"week", "weeks", "wk", "ww"}, 604800000000, 0},
+	             {{"weekday", "weekdays", "dw", NULL}, 86400000000, 0},
+	             {{"hour", "hours", "hh", NULL}, 3600000000, 0},
+	             {{"minute", "minutes", "mi", "n"}, 60000000, 0},
+	             {{"second", "seconds", "ss", "s"}, 1000000, 0},
+	             {{"millisecond", "milliseconds", "ms", NULL}, 1000, 0},
+	             {{"microsecond", "microseconds", "mcs", NULL}, 1, 0},
+	             {{"nanosecond", "nanoseconds", "ns", NULL}, -1, 0}};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		for (int k = 0; k < 4 && units[i].names[k]; k++) {
+			if (strcasecmp(units[i].names[k], unit))
+				continue;
+			if (units[i].us > 0) {
+				*out = (b - a) / units[i].us;
+			} else if (units[i].us < 0) {
+				if (__builtin_mul_overflow(b - a, 1000, out))
+					return -1;
+			} else {
+				struct time_civil x, y;
+				time_to_civil(a, &x);
+				time_to_civil(b, &y);
+				int64_t months = (y.year - x.year) * 12 + (int64_t)y.month - (int64_t)x.month;
+				int64_t in_x = (int64_t)x.day * 86400000000 + x.us_of_day,
+				        in_y = (int64_t)y.day * 86400000000 + y.us_of_day;
+				if (months > 0 && in_y < in_x)
+					months--;
+				else if (months < 0 && in_y > in_x)
+					months++;
+				*out = months / units[i].per;
+			}
+			if (*out > INT32_MAX || *out < INT32_MIN) /* an integer: past it, null with a warning */
+				return -1;
+			return 0;
+		}
+	return -1;
+}
+
+/* DATE_EXTRACT's parts (Java's ChronoField names). */
+static int date_extract(const char *part, int64_t us, int64_t *out)
+{
+	struct time_civil c;
+	time_to_civil(us, &c);
+	int64_t sec = c.us_of_day / 1000000;
+	int64_t days = us / 86400000000;
+	if (days * 86400000000 > us)
+		days--;
+	const struct {
+		const char *name;
+		int64_t v;
+	} parts[] = {{"YEAR", c.year},
+	             {"MONTH_OF_YEAR", c.month},
+	             {"DAY_OF_MONTH", c.day},
+	             {"DAY_OF_YEAR", day_of_year(&c)},
+	             {"DAY_OF_WEEK", weekday_of(us) + 1},
+	             {"HOUR_OF_DAY", sec / 3600},
+	             {"CLOCK_HOUR_OF_DAY", sec / 3600 ? sec / 3600 : 24},
+	             {"HOUR_OF_AMPM", sec / 3600 % 12},
+	             {"AMPM_OF_DAY", sec / 3600 >= 12},
+	             {"MINUTE_OF_HOUR", sec / 60 % 60},
+	             {"MINUTE_OF_DAY", sec / 60},
+	             {"SECOND_OF_MINUTE", sec % 60},
+	             {"SECOND_OF_DAY", sec},
+	             {"MILLI_OF_SECOND", c.us_of_day % 1000000 / 1000},
+	             {"MILLI_OF_DAY", c.us_of_day / 1000},
+	             {"MICRO_OF_SECOND", c.us_of_day % 1000000},
+	             {"NANO_OF_SECOND", c.us_of_day % 1000000 * 1000},
+	             {"EPOCH_DAY", days},
+	             {"PROLEPTIC_MONTH", c.year * 12 + c.month - 1},
+	             {"YEAR_OF_ERA", c.year},
+	             {"ERA", 1},
+	             {"ALIGNED_WEEK_OF_YEAR", (day_of_year(&c) - 1) / 7 + 1},
+	             {"ALIGNED_WEEK_OF_MONTH", (c.day - 1) / 7 + 1}};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!strcasecmp(parts[i].name, part)) {
+			*out = parts[i].v;
+			return 0;
+		}
+	return -1;
+}
+
+static int hex_value(char c)
+{
+	return isdigit((unsigned char)c)    ? c - '0'
+	       : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10)
+	                                    : -1;
+}
+
+/* URL_DECODE as Java's URLDecoder: %XX bytes, + a space; a broken escape: null. */
+static struct esql_value url_decode(const char *s)
+{
+	struct strbuf b;
+	strbuf_init(&b, strlen(s) + 1);
+	for (; *s; s++) {
+		if (*s == '+') {
+			strbuf_addch(&b, ' ');
+		} else if (*s == '%') {
+			int h = hex_value(s[1]), l = h >= 0 ? hex_value(s[2]) : -1;
+			if (l < 0) {
+				strbuf_release(&b);
+				warn("URL_DECODE: an incomplete or invalid escape");
+				return null_value;
+			}
+			strbuf_addch(&b, (char)(h * 16 + l));
+			s += 2;
+		} else {
+			strbuf_addch(&b, *s);
+		}
+	}
+	struct esql_value v = text(b.buf, b.len);
+	strbuf_release(&b);
+	return v;
+}
+
+/* URL_ENCODE (Java's URLEncoder: a space is +; letters, digits and . - * _ kept) and
+ * URL_ENCODE_COMPONENT (RFC 3986: a space is %20; letters, digits and - _ . ~ kept). */
+static struct esql_value url_encode(const char *s, int component)
+{
+	struct strbuf b;
+	strbuf_init(&b, strlen(s) * 3 + 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || (component ? c == '~' : c == '*'))
+			strbuf_addch(&b, (char)c);
+		else if (c == ' ' && !component)
+			strbuf_addch(&b, '+');
+		else
+			strbuf_addf(&b, "%%%02X", c);
+	}
+	struct esql_value v = too_big("URL_ENCODE", b.len) ? null_value : text(b.buf, b.len);
+	strbuf_release(&b);
+	return v;
+}
+
+static const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static struct esql_value to_base64(const char *s)
+{
+	size_t n = strlen(s);
+	struct strbuf b;
+	strbuf_init(&b, n * 4 / 3 + 4);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)(unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)(unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)s[i + 2];
+		strbuf_addch(&b, base64_alphabet[v >> 18 & 63]);
+		strbuf_addch(&b, base64_alphabet[v >> 12 & 63]);
+		strbuf_addch(&b, i + 1 < n ? base64_alphabet[v >> 6 & 63] : '=');
+		strbuf_addch(&b, i + 2 < n ? base64_alphabet[v & 63] : '=');
+	}
+	struct esql_value out = too_big("TO_BASE64", b.len) ? null_value : text(b.buf, b.len);
+	strbuf_release(&b);
+	return out;
+}
+
+static struct esql_value from_base64(const char *s)
+{
+	struct strbuf b;
+	strbuf_init(&b, strlen(s));
+	unsigned v = 0;
+	int bits = 0;
+	for (; *s && *s != '='; s++) {
+		const char *at = strchr(base64_alphabet, *s);
+		if (!at || !*s) {
+			strbuf_release(&b);
+			return null_value;
+		}
+		v = v << 6 | (unsigned)(at - base64_alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			strbuf_addch(&b, (char)(v >> bits & 0xFF));
+		}
+	}
+	struct esql_value out = memchr(b.buf, 0, b.len) ? null_value : text(b.buf, b.len);
+	strbuf_release(&b);
+	return out;
+}
+
+/* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...); a long stays one. */
+static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
+{
+	if (x->kind == EK_INT) {
+		if (d >= 0)
+			return integer(x->i);
+		if (d < -18)
+			return integer(0);
+		int64_t p = 1;
+		for (int64_t i = 0; i < -d; i++)
+			p *= 10;
+		int64_t q = x->i / p, rem = x->i % p;
+		if (rem >= p / 2 + p % 2 && rem > 0)
+			q++;
+		else if (-rem >= p / 2 + p % 2 && rem < 0)
+			q--;
+		int64_t res;
+		if (__builtin_mul_overflow(q, p, &res))
+			return null_value;
+		return integer(res);
+	}
+	if (d > 300 || !isfinite(x->d))
+		return a_double(x->d);
+	if (d < -308) /* past a double's largest power of ten: every double rounds to 0 */
+		return a_double(0);
+	double p = pow(10, (double)(d < -300 ? -300 : d));
+	char buf[64]; /* decimal rounding of the value as written, so 2.675 rounds to 2.68 */
+	if (d >= 0 && d < 20) {
+		java_double(x->d, buf, sizeof(buf));
+		if (!strchr(buf, 'E')) {
+			char *dot = strchr(buf, '.');
+			size_t have = strlen(dot + 1);
+			if (have <= (size_t)d)
+				return a_double(x->d);
+			int up = dot[1 + d] >= '5';
+			dot[1 + d] = 0;
+			/* away from zero: add one at the last digit kept, carrying, in the text */
+			char *c = dot + d + (d ? 0 : -1);
+			for (; up && c >= buf && *c != '-'; c--) {
+				if (*c == '.')
+					continue;
+				if (*c == '9') {
+					*c = '0';
+				} else {
+					(*c)++;
+					up = 0;
+				}
+			}
+			if (up) { /* 9.99 -> 10.00: a digit before them */
+				char *at = buf[0] == '-' ? buf + 1 : buf;
+				memmove(at + 1, at, strlen(at) + 1);
+				*at = '1';
+			}
+			return a_double(strtod(buf, NULL));
+		}
+	}
+	return a_double(round(x->d * p) / p);
+}
+
+/* IP_PREFIX(ip, v4 length, v6 length): the address with its host bits cleared. */
+static struct esql_value ip_prefix(const char *s, int64_t v4, int64_t v6)
+{
+	unsigned char ip[16];
+	if (field_ip_parse(s, strlen(s), ip))
+		return null_value;
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	int is4 = !memcmp(ip, mapped, 12);
+	int64_t bits = is4 ? v4 : v6, max = is4 ? 32 : 128;
+	if (bits < 0 || bits > max) {
+		warn("IP_PREFIX: a prefix length out of range");
+		return null_value;
+	}
+	if (is4)
+		bits += 96;
+	for (int i = 0; i < 16; i++) {
+		int keep = bits >= 8 ? 8 : bits > 0 ? (int)bits : 0;
+		ip[i] &= (unsigned char)(0xFF00 >> keep);
+		bits -= 8;
+	}
+	char out[64];
+	if (is4) {
+		snprintf(out, sizeof(out), "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
+	} else {
+		/* RFC 5952: the longest run of zero groups (two or more) as :: */
+		unsigned g[8];
+		for (int i = 0; i < 8; i++)
+			g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
+		int best = -1, bestlen = 1;
+		for (int i = 0; i < 8;) {
+			int j = i;
+			while (j < 8 && !g[j])
+				j++;
+			if (j - i > bestlen)
+				best = i, bestlen = j - i;
+			i = j > i ? j : i + 1;
+		}
+		struct strbuf b;
+		strbuf_init(&b, 40);
+		for (int i = 0; i < 8; i++) {
+			if (i == best) {
+				strbuf_addstr(&b, "::");
+				i += bestlen - 1;
+				continue;
+			}
+			if (b.len && b.buf[b.len - 1] != ':')
+				strbuf_addch(&b, ':');
+			strbuf_addf(&b, "%x", g[i]);
+		}
+		snprintf(out, sizeof(out), "%s", b.buf);
+		strbuf_release(&b);
+	}
+	return text(out, strlen(out));
+}
+
+static int number_arg(const struct esql_value *v, double *out)
+{
+	if (!single(v) || !is_number(&v->v[0]))
+		return -1;
+	*out = as_double(&v->v[0]);
+	return 0;
+}
+
+static const struct math_function {
+	const char *name;
+	double (*fn)(double);
+	double lo; /* the least argument taken (-HUGE_VAL: any) */
+	int open;  /* lo itself is not */
+} math_functions[] = {{"SQRT", sqrt, 0, 0},         {"CBRT", cbrt, -HUGE_VAL, 0}, {"LOG10", log10, 0, 1},
+                      {"EXP", exp, -HUGE_VAL, 0},   {"SIN", sin, -HUGE_VAL, 0},   {"COS", cos, -HUGE_VAL, 0},
+                      {"TAN", tan, -HUGE_VAL, 0},   {"ASIN", asin, -1, 0},        {"ACOS", acos, -1, 0},
+                      {"ATAN", atan, -HUGE_VAL, 0}, {"SINH", sinh, -HUGE_VAL, 0}, {"COSH", cosh, -HUGE_VAL, 0},
+                      {"TANH", tanh, -HUGE_VAL, 0}};
+
+static int is_math1(const char *f)
+{
+	for (size_t i = 0; i < sizeof(math_functions) / sizeof(math_functions[0]); i++)
+		if (!strcmp(math_functions[i].name, f))
+			return 1;
+	return 0;
+}
+
+/* The math functions of one number that give a double; null out of their domain, as ES|QL warns. */
+static struct esql_value math1(const char *f, double x)
+{
+	const struct math_function *fns = math_functions;
+	for (size_t i = 0; i < sizeof(math_functions) / sizeof(math_functions[0]); i++)
+		if (!strcmp(fns[i].name, f)) {
+			if (x < fns[i].lo || (fns[i].open && x == fns[i].lo) ||
+			    ((!strcmp(f, "ASIN") || !strcmp(f, "ACOS")) && x > 1)) {
+				warn("a math function's argument out of its domain");
+				return null_value;
+			}
+			return a_double(fns[i].fn(x));
+		}
+	return null_value;
+}
+
+/* The functions of the string, math, date, multi-value and conversion families added in one
+ * table; 1 with *out set, 0 when f is none of them. a: the first three arguments, evaluated. */
+static int eval_family(const char *f, const struct enode *n, const struct esql_value *a, size_t na,
+                       struct esql_value *out)
+{
+	const char *s = string_arg(&a[0]), *t = na > 1 ? string_arg(&a[1]) : NULL;
+	int64_t x, y;
+	double d, e;
+	*out = null_value;
+	if (!strcmp(f, "TO_TEXT") || !strcmp(f, "TO_STR")) {
+		for (size_t i = 0; i < a[0].n; i++)
+			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
+	} else if (!strcmp(f, "TO_DBL")) {
+		*out = to_number(&a[0], NUM_DOUBLE);
+	} else if (!strcmp(f, "TO_INT")) {
+		*out = to_number(&a[0], NUM_INTEGER);
+	} else if (!strcmp(f, "TO_DATETIME") || !strcmp(f, "TO_DT")) {
+		for (size_t i = 0; i < a[0].n; i++) {
+			const struct esql_scalar *v = &a[0].v[i];
+			int64_t us;
+			if (v->kind == EK_DATE)
+				value_add(out, *v);
+			else if (v->kind == EK_STR && !field_date_text(v->s, strlen(v->s), &us))
+				value_add(out, (struct esql_scalar){.kind = EK_DATE, .i = us});
+			else if (is_number(v) && !field_date_ms(as_double(v), &us))
+				value_add(out, (struct esql_scalar){.kind = EK_DATE, .i = us});
+			else
+				warn("TO_DATETIME: a value that is not a date");
+		}
+	} else if (!strcmp(f, "TO_BOOL")) {
+		for (size_t i = 0; i < a[0].n; i++) {
+			const struct esql_scalar *v = &a[0].v[i];
+			int b = v->kind == EK_STR      ? !strcasecmp(v->s, "true")
+			        : v->kind == EK_DOUBLE ? v->d != 0
+			                               : v->i != 0;
+			value_add(out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
+		}
+	} else if (!strcmp(f, "CONTAINS")) {
+		if (s && t)
+			*out = boolean(strstr(s, t) != NULL);
+	} else if (!strcmp(f, "SPACE") || !strcmp(f, "REPEAT")) {
+		const char *unit = f[0] == 'S' ? " " : s;
+		const struct esql_value *count = f[0] == 'S' ? &a[0] : &a[1];
+		if (unit && !int_arg(count, &x)) {
+			if (x < 0) {
+				warn("a negative count");
+			} else if (!too_big(f, (size_t)x * strlen(unit))) {
+				struct strbuf b;
+				strbuf_init(&b, (size_t)x * strlen(unit) + 1);
+				for (int64_t i = 0; i < x; i++)
+					strbuf_addstr(&b, unit);
+				*out = text(b.buf, b.len);
+				strbuf_release(&b);
+			}
+		}
+	} else if (!strcmp(f, "REVERSE")) {
+		if (s) {
+			size_t len = strlen(s);
+			char *r = xmalloc(len + 1);
+			size_t w = len;
+			for (size_t i = 0; i < len;) { /* code point by code point */
+				size_t k = i + 1;
+				while (k < len && ((unsigned char)s[k] & 0xC0) == 0x80)
+					k++;
+				w -= k - i;
+				memcpy(r + w, s + i, k - i);
+				i = k;
+			}
+			r[len] = 0;
+			*out = one((struct esql_scalar){.kind = EK_STR, .s = r});
+		}
+	} else if (!strcmp(f, "LEFT") || !strcmp(f, "RIGHT")) {
+		if (s && !int_arg(&a[1], &x)) {
+			size_t cp = code_points(s), k = x < 0 ? 0 : (size_t)x > cp ? cp : (size_t)x;
+			if (f[0] == 'L')
+				*out = text(s, offset_of(s, k));
+			else
+				*out = text(s + offset_of(s, cp - k), strlen(s + offset_of(s, cp - k)));
+		}
+	} else if (!strcmp(f, "BIT_LENGTH") || !strcmp(f, "BYTE_LENGTH")) {
+		if (s)
+			*out = integer((int64_t)strlen(s) * (f[1] == 'I' ? 8 : 1));
+	} else if (!strcmp(f, "URL_DECODE")) {
+		if (s)
+			*out = url_decode(s);
+	} else if (!strcmp(f, "URL_ENCODE") || !strcmp(f, "URL_ENCODE_COMPONENT")) {
+		if (s)
+			*out = url_encode(s, f[10] == '_');
+	} else if (!strcmp(f, "TO_BASE64")) {
+		if (s)
+			*out = to_base64(s);
+	} else if (!strcmp(f, "FROM_BASE64")) {
+		if (s)
+			*out = from_base64(s);
+	} else if (!strcmp(f, "ROUND")) {
+		if (single(&a[0]) && is_number(&a[0].v[0]) && (na < 2 || !int_arg(&a[1], &x)))
+			*out = round_to(&a[0].v[0], na < 2 ? 0 : x);
+	} else if (!strcmp(f, "CEIL") || !strcmp(f, "FLOOR")) {
+		if (single(&a[0]) && a[0].v[0].kind == EK_INT)
+			*out = integer(a[0].v[0].i);
+		else if (!number_arg(&a[0], &d))
+			*out = a_double(f[0] == 'C' ? ceil(d) : floor(d));
+	} else if (!strcmp(f, "POW")) {
+		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
+			*out = a_double(pow(d, e));
+	} else if (!strcmp(f, "LOG")) {
+		if (na == 1 && !number_arg(&a[0], &d))
+			*out = d > 0 ? a_double(log(d)) : (warn("LOG of a number not above 0"), null_value);
+		else if (na == 2 && !number_arg(&a[0], &d) && !number_arg(&a[1], &e))
+			*out = d > 0 && d != 1 && e > 0 ? a_double(log(e) / log(d))
+			                                : (warn("LOG of a number not above 0"), null_value);
+	} else if (!strcmp(f, "SIGNUM")) {
+		if (!number_arg(&a[0], &d))
+			*out = a_double((d > 0) - (d < 0));
+	} else if (!strcmp(f, "PI") || !strcmp(f, "E") || !strcmp(f, "TAU")) {
+		*out = a_double(f[0] == 'E' ? M_E : f[0] == 'P' ? M_PI : 2 * M_PI);
+	} else if (!strcmp(f, "ATAN2")) {
+		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
+			*out = a_double(atan2(d, e));
+	} else if (is_math1(f)) {
+		if (!number_arg(&a[0], &d))
+			*out = math1(f, d);
+	} else if (!strcmp(f, "MV_SORT")) {
+		const char *order = na > 1 ? t : "ASC";
+		if (order && (!strcasecmp(order, "ASC") || !strcasecmp(order, "DESC"))) {
+			*out = value_copy(&a[0]);
+			sort_values(out, !strcasecmp(order, "DESC"));
+		}
+	} else if (!strcmp(f, "MV_SUM") || !strcmp(f, "MV_AVG")) {
+		int ints = 1, overflow = 0;
+		int64_t isum = 0;
+		double dsum = 0;
+		for (size_t i = 0; i < a[0].n; i++) {
+			if (!is_number(&a[0].v[i]))
+				return 1;
+			if (a[0].v[i].kind != EK_INT)
+				ints = 0;
+			else if (__builtin_add_overflow(isum, a[0].v[i].i, &isum))
+				overflow = 1;
+			dsum += as_double(&a[0].v[i]);
+		}
+		if (!a[0].n)
+			return 1;
+		if (f[3] == 'A')
+			*out = a_double(dsum / (double)a[0].n);
+		else if (ints && overflow)
+			warn("MV_SUM: long overflow");
+		else
+			*out = ints ? integer(isum) : a_double(dsum);
+	} else if (!strcmp(f, "MV_MEDIAN") || !strcmp(f, "MV_MEDIAN_ABSOLUTE_DEVIATION")) {
+		double *v;
+		size_t k = sorted_numbers(&a[0], &v);
+		int ints = 1;
+		for (size_t i = 0; i < a[0].n; i++)
+			ints &= a[0].v[i].kind == EK_INT;
+		if (k) {
+			double m = percentile_of(v, k, 50);
+			if (f[9]) { /* the deviation: the median of the distances from the median */
+				for (size_t i = 0; i < k; i++)
+					v[i] = fabs(v[i] - m);
+				qsort(v, k, sizeof(*v), by_double);
+				m = percentile_of(v, k, 50);
+			}
+			/* over whole numbers, a whole number rounded down (Elasticsearch's MV_MEDIAN) */
+			*out = ints ? integer((int64_t)floor(m)) : a_double(m);
+		}
+		free(v);
+	} else if (!strcmp(f, "MV_APPEND")) {
+		*out = value_copy(&a[0]);
+		for (size_t i = 0; i < a[1].n; i++)
+			value_add(out, scalar_copy(&a[1].v[i]));
+	} else if (!strcmp(f, "MV_ZIP")) {
+		const char *delim = na > 2 ? string_arg(&a[2]) : ",";
+		if (!delim || (!a[0].n && !a[1].n))
+			return 1;
+		for (size_t i = 0; i < a[0].n || i < a[1].n; i++) {
+			struct strbuf b;
+			strbuf_init(&b, 32);
+			char *l = i < a[0].n ? scalar_text(&a[0].v[i]) : NULL,
+			     *r = i < a[1].n ? scalar_text(&a[1].v[i]) : NULL;
+			strbuf_addf(&b, "%s%s%s", l ? l : "", l && r ? delim : "", r ? r : "");
+			free(l);
+			free(r);
+			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = strbuf_detach(&b, NULL)});
+		}
+	} else if (!strcmp(f, "NOW")) {
+		*out = one((struct esql_scalar){.kind = EK_DATE, .i = time_now_us() / 1000 * 1000});
+	} else if (!strcmp(f, "DATE_DIFF")) {
+		if (s && single(&a[1]) && a[1].v[0].kind == EK_DATE && single(&a[2]) && a[2].v[0].kind == EK_DATE) {
+			if (!date_diff(s, a[1].v[0].i, a[2].v[0].i, &x))
+				*out = integer(x);
+			else
+				warn("DATE_DIFF: an unknown unit or a difference past an integer");
+		}
+	} else if (!strcmp(f, "DATE_FORMAT")) {
+		const struct esql_value *dv = na == 2 ? &a[1] : &a[0];
+		const char *pat = na == 2 ? s : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+		if (pat && single(dv) && dv->v[0].kind == EK_DATE) {
+			struct strbuf b;
+			strbuf_init(&b, 32);
+			if (!format_date(pat, dv->v[0].i, &b) && !too_big("DATE_FORMAT", b.len))
+				*out = text(b.buf, b.len);
+			strbuf_release(&b);
+		}
+	} else if (!strcmp(f, "DATE_PARSE")) {
+		const char *str = na == 2 ? t : s, *pat = na == 2 ? s : NULL;
+		int64_t us;
+		if (str && (pat ? !parse_date(pat, str, &us) : !field_date_text(str, strlen(str), &us)))
+			*out = one((struct esql_scalar){.kind = EK_DATE, .i = us});
+		else if (str)
+			warn("DATE_PARSE: a value that does not parse");
+	} else if (!strcmp(f, "DATE_EXTRACT")) {
+		if (s && single(&a[1]) && a[1].v[0].kind == EK_DATE && !date_extract(s, a[1].v[0].i, &x))
+			*out = integer(x);
+	} else if (!strcmp(f, "IP_PREFIX")) {
+		if (s && !int_arg(&a[1], &x) && !int_arg(&a[2], &y))
+			*out = ip_prefix(s, x, y);
+	} else {
+		return 0;
+	}
+	(void)n;
+	return 1;
+}
+
 /* Rounds down to a multiple of the span from the epoch; spans of whole weeks start on Monday
  * (1970-01-05), as Elasticsearch's date rounding does. */
 static int64_t date_trunc(int64_t us, int64_t span)
@@ -1969,9 +3318,98 @@ static struct esql_value cidr_match(const struct enode *n, const struct esql_row
 	return out;
 }
 
+struct rows;
+struct member;
+
+/* The group STATS is computing: an aggregate in an expression (MAX(x) + 1) runs over it. */
+struct group_context {
+	const struct rows *rs;
+	const struct member *m;
+	size_t n;
+	const struct enode *filter;
+};
+static const struct group_context *in_group;
+
+static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
+                                   const struct member *m, size_t n);
+
+/* Whether the token (len bytes, lower-cased) is one of text's words: the standard analyzer's
+ * way, roughly (letters and digits, lower-cased). */
+static int has_word(const char *text, const char *tok, size_t len)
+{
+	for (const char *c = text; *c;) {
+		while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
+			c++;
+		const char *w = c;
+		while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
+			c++;
+		if ((size_t)(c - w) == len && len && !strncasecmp(w, tok, len))
+			return 1;
+	}
+	return 0;
+}
+
+/* field : "query" and MATCH(field, "query"): on a text field, whether any of the query's words
+ * is one of the value's (a match query's OR); on any other, whether a value equals it (a term
+ * query on a keyword, number or date). */
+static struct esql_value match(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value v = eval(n->args[0], r), q = eval(n->args[1], r), out = null_value;
+	if (single(&q)) {
+		int text_field = n->args[0]->kind == N_FIELD &&
+		                 field_type(n->args[0]->name, strlen(n->args[0]->name)) == FT_TEXT &&
+		                 q.v[0].kind == EK_STR;
+		int hit = 0;
+		for (size_t i = 0; i < v.n && !hit; i++) {
+			if (text_field && v.v[i].kind == EK_STR) {
+				for (const char *c = q.v[0].s; *c && !hit;) {
+					while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
+						c++;
+					const char *w = c;
+					while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
+						c++;
+					hit = has_word(v.v[i].s, w, (size_t)(c - w));
+				}
+			} else {
+				int c;
+				hit = !compare_scalars(&v.v[i], &q.v[0], &c) && c == 0;
+			}
+		}
+		out = boolean(hit);
+	}
+	value_free(&v);
+	value_free(&q);
+	return out;
+}
+
 static struct esql_value eval_call(const struct enode *n, const struct esql_row *r)
 {
 	const char *f = n->name;
+	if (!strcmp(f, "MATCH"))
+		return match(n, r);
+	if (!strcmp(f, "GREATEST") || !strcmp(f, "LEAST")) {
+		struct esql_value all = null_value; /* over every argument's every value */
+		int is_null = 0;
+		for (size_t i = 0; i < n->nargs && !is_null; i++) {
+			struct esql_value v = eval(n->args[i], r);
+			is_null = !v.n;
+			for (size_t k = 0; k < v.n; k++)
+				value_add(&all, scalar_copy(&v.v[k]));
+			value_free(&v);
+		}
+		struct esql_value out = is_null ? null_value : mv_pick(&all, f[0] == 'G' ? 3 : 2);
+		value_free(&all);
+		return out;
+	}
+	if (function_named(f)->aggregate) {
+		const struct group_context *g = in_group;
+		if (!g)
+			return null_value;
+		in_group = NULL; /* its argument is evaluated on each row of the group */
+		struct esql_value v = aggregate(n, g->filter, g->rs, g->m, g->n);
+		in_group = g;
+		return v;
+	}
 	if (!strcmp(f, "CASE"))
 		return eval_case(n, r);
 	if (!strcmp(f, "COALESCE")) {
@@ -2073,7 +3511,9 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
 	} else if (!strcmp(f, "TO_LONG") || !strcmp(f, "TO_INTEGER") || !strcmp(f, "TO_DOUBLE")) {
-		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE"));
+		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE")    ? NUM_DOUBLE
+		                       : !strcmp(f, "TO_INTEGER") ? NUM_INTEGER
+		                                                  : NUM_LONG);
 	} else if (!strcmp(f, "TO_BOOLEAN")) {
 		for (size_t i = 0; i < a[0].n; i++) {
 			const struct esql_scalar *v = &a[0].v[i];
@@ -2086,6 +3526,21 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		if (single(&a[0]) && a[0].v[0].kind == EK_SPAN && a[0].v[0].i > 0 && single(&a[1]) &&
 		    a[1].v[0].kind == EK_DATE)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
+		else if (single(&a[0]) && a[0].v[0].kind == EK_PERIOD && a[0].v[0].i > 0 && single(&a[1]) &&
+		         a[1].v[0].kind == EK_DATE) { /* whole months from 1970-01 (quarters, years alike) */
+			struct time_civil c;
+			time_to_civil(a[1].v[0].i, &c);
+			int64_t m = (c.year - 1970) * 12 + (int64_t)c.month - 1, per = a[0].v[0].i;
+			int64_t q = m / per;
+			if (q * per > m)
+				q--;
+			m = q * per + 1970 * 12;
+			c.year = m / 12;
+			c.month = (unsigned)(m % 12 + 1);
+			c.day = 1;
+			c.us_of_day = 0;
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = time_from_civil(&c)});
+		}
 	} else if (!strcmp(f, "REPLACE")) {
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
@@ -2094,6 +3549,8 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		unsigned char ip[16];
 		if (s && !field_ip_parse(s, strlen(s), ip))
 			out = text(s, strlen(s));
+	} else if (eval_family(f, n, a, na, &out)) {
+		;
 	} else if (!strcmp(f, "ABS")) {
 		if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].i != INT64_MIN)
 			out = integer(a[0].v[0].i < 0 ? -a[0].v[0].i : a[0].v[0].i);
@@ -2192,10 +3649,51 @@ static void drop(struct esql_row *r, char *const *patterns, size_t n)
 }
 
 /* DISSECT on a row: its keys as columns (all null when the input does not fit the pattern). */
+/* DISSECT over a multi-valued input: each value dissected, the keys' columns holding what each
+ * value that fits gave, in order (null when none fits). */
+static void dissect_one(const struct command *c, struct esql_row *r, const char *s);
+
 static void dissect(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
-	const char *s = single(&in) && in.v[0].kind == EK_STR ? in.v[0].s : NULL;
+	if (in.n <= 1) {
+		dissect_one(c, r, single(&in) && in.v[0].kind == EK_STR ? in.v[0].s : NULL);
+		value_free(&in);
+		return;
+	}
+	struct esql_value *cols = xcalloc(c->ndkeys, sizeof(*cols));
+	for (size_t k = 0; k < in.n && !faulted(); k++) {
+		struct esql_row one_row;
+		memset(&one_row, 0, sizeof(one_row));
+		dissect_one(c, &one_row, in.v[k].kind == EK_STR ? in.v[k].s : NULL);
+		for (size_t i = 0; i < c->ndkeys; i++) {
+			long at = c->dkeys[i].name ? column_index(&one_row, c->dkeys[i].name) : -1;
+			if (at < 0 || (i && c->dkeys[i].append))
+				continue; /* an appended key's value is its first's */
+			for (size_t j = 0; j < one_row.vals[at].n; j++)
+				value_add(&cols[i], scalar_copy(&one_row.vals[at].v[j]));
+		}
+		esql_row_release(&one_row);
+	}
+	for (size_t i = 0; i < c->ndkeys; i++) {
+		if (!c->dkeys[i].name) {
+			value_free(&cols[i]);
+			continue;
+		}
+		int first = 1; /* a key named twice (%{+key}) is set once, from its first place */
+		for (size_t j = 0; j < i && first; j++)
+			first = !c->dkeys[j].name || strcmp(c->dkeys[j].name, c->dkeys[i].name);
+		if (first)
+			set_column(r, c->dkeys[i].name, cols[i], 1);
+		else
+			value_free(&cols[i]);
+	}
+	free(cols);
+	value_free(&in);
+}
+
+static void dissect_one(const struct command *c, struct esql_row *r, const char *s)
+{
 	char **got = xcalloc(c->ndkeys, sizeof(*got));
 	size_t ll = strlen(c->lead);
 	int ok = s && !strncmp(s, c->lead, ll);
@@ -2236,28 +3734,40 @@ static void dissect(const struct command *c, struct esql_row *r)
 	for (size_t i = 0; i < c->ndkeys; i++)
 		free(got[i]);
 	free(got);
-	value_free(&in);
 }
 
-/* GROK on a row: its fields as columns, typed as the pattern says (all null without a match). */
+/* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
+ * each value is matched and the columns hold what each match gave, in order (Elasticsearch's
+ * GROK on a multi-valued field); all null without a match. */
 static void grok_row(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
 	size_t n = grok_field_count(c->grok);
 	char **got = xcalloc(n ? n : 1, sizeof(*got));
-	/* a limit reached (-1): nulls, and the event is given up (esql_rows_of) */
-	int ok = single(&in) && in.v[0].kind == EK_STR && grok_match(c->grok, in.v[0].s, got) > 0;
-	for (size_t i = 0; i < n; i++) {
-		struct esql_value v = null_value;
-		if (ok && got[i]) {
-			struct esql_value t = text(got[i], strlen(got[i]));
-			enum grok_type type = grok_field_type(c->grok, i);
-			v = type == GROK_STRING ? value_copy(&t) : to_number(&t, type == GROK_FLOAT);
-			value_free(&t);
+	struct esql_value *cols = xcalloc(n ? n : 1, sizeof(*cols));
+	for (size_t k = 0; k < in.n && !faulted(); k++) {
+		/* a limit reached (-1): nothing, and the event is given up (esql_rows_of) */
+		if (in.v[k].kind != EK_STR || grok_match(c->grok, in.v[k].s, got) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (got[i]) {
+				struct esql_value t = text(got[i], strlen(got[i]));
+				enum grok_type type = grok_field_type(c->grok, i);
+				struct esql_value v = type == GROK_STRING
+				                          ? value_copy(&t)
+				                          : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
+				for (size_t j = 0; j < v.n; j++)
+					value_add(&cols[i], v.v[j]);
+				free(v.v);
+				value_free(&t);
+			}
+			free(got[i]);
+			got[i] = NULL;
 		}
-		set_column(r, grok_field_name(c->grok, i), v, 1);
-		free(got[i]);
 	}
+	for (size_t i = 0; i < n; i++)
+		set_column(r, grok_field_name(c->grok, i), cols[i], 1);
+	free(cols);
 	free(got);
 	value_free(&in);
 }
@@ -2411,18 +3921,134 @@ static int by_key_then_row(const void *a, const void *b)
 	return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-static struct esql_value aggregate(const struct enode *call, const struct rows *rs, const struct member *m, size_t n)
+/* Whether a group's row counts for an aggregate: STATS agg(x) WHERE cond takes only the rows
+ * where cond is true. */
+static int passes(const struct enode *filter, const struct esql_row *r)
+{
+	if (!filter)
+		return 1;
+	struct esql_value v = eval(filter, r);
+	int yes = truthy(&v);
+	value_free(&v);
+	return yes;
+}
+
+static struct esql_value weighted_avg(const struct esql_value *v, const struct esql_value *w)
+{
+	double num = 0, den = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		num += as_double(&v->v[i]) * as_double(&w->v[i]);
+		den += as_double(&w->v[i]);
+	}
+	return v->n && den != 0 ? a_double(num / den) : null_value;
+}
+
+/* The aggregates over a group's numbers (MEDIAN, PERCENTILE, STD_DEV, VARIANCE,
+ * MEDIAN_ABSOLUTE_DEVIATION) and TOP, PRESENT, ABSENT: 1 with *out set, 0 when f is another. */
+static int statistic(const char *f, const struct esql_value *all, const struct esql_value *more,
+                     const struct esql_value *extra, struct esql_value *out)
+{
+	*out = null_value;
+	if (!strcmp(f, "PRESENT") || !strcmp(f, "ABSENT")) {
+		*out = boolean((all->n > 0) == (f[0] == 'P'));
+		return 1;
+	}
+	if (!strcmp(f, "TOP")) { /* TOP(x, n, "asc"|"desc"): the n least or greatest, in that order */
+		int64_t limit = single(more) && more->v[0].kind == EK_INT ? more->v[0].i : 0;
+		int desc = single(extra) && extra->v[0].kind == EK_STR && !strcasecmp(extra->v[0].s, "desc");
+		struct esql_value sorted = value_copy(all);
+		sort_values(&sorted, desc);
+		for (int64_t i = 0; i < limit && (size_t)i < sorted.n; i++)
+			value_add(out, scalar_copy(&sorted.v[i]));
+		value_free(&sorted);
+		return 1;
+	}
+	static const char *const numeric[] = {"MEDIAN", "PERCENTILE", "STD_DEV", "VARIANCE",
+	                                      "MEDIAN_ABSOLUTE_DEVIATION"};
+	size_t which = 0;
+	while (which < 5 && strcmp(f, numeric[which]))
+		which++;
+	if (which == 5)
+		return 0;
+	double *x;
+	size_t n = sorted_numbers(all, &x);
+	if (n && which == 0) {
+		*out = a_double(percentile_of(x, n, 50));
+	} else if (n && which == 1) {
+		if (single(more) && is_number(&more->v[0]) && as_double(&more->v[0]) >= 0 &&
+		    as_double(&more->v[0]) <= 100)
+			*out = a_double(percentile_of(x, n, as_double(&more->v[0])));
+	} else if (n && which <= 3) { /* the population's (Welford's running mean and variance) */
+		double mean = 0, m2 = 0;
+		for (size_t i = 0; i < n; i++) {
+			double d = x[i] - mean;
+			mean += d / (double)(i + 1);
+			m2 += d * (x[i] - mean);
+		}
+		*out = a_double(which == 2 ? sqrt(m2 / (double)n) : m2 / (double)n);
+	} else if (n) {
+		double med = percentile_of(x, n, 50);
+		for (size_t i = 0; i < n; i++)
+			x[i] = fabs(x[i] - med);
+		qsort(x, n, sizeof(*x), by_double);
+		*out = a_double(percentile_of(x, n, 50));
+	}
+	free(x);
+	return 1;
+}
+
+static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
+                                   const struct member *m, size_t n)
 {
 	const char *f = call->name;
-	if (!strcmp(f, "COUNT") && (call->nargs == 0 || call->args[0]->kind == N_LIT))
-		return integer((int64_t)n); /* COUNT(*) */
-	struct esql_value all = null_value; /* every value of the argument over the group */
+	if (!strcmp(f, "COUNT") && (call->nargs == 0 || (call->args[0]->kind == N_LIT && call->args[0]->op))) {
+		size_t count = 0; /* COUNT(*), COUNT(): every row */
+		for (size_t i = 0; i < n; i++)
+			count += (size_t)passes(filter, &rs->v[m[i].row]);
+		return integer((int64_t)count);
+	}
+	struct esql_value all = null_value;     /* every value of the argument over the group */
+	struct esql_value weights = null_value; /* WEIGHTED_AVG's, row by row with the values */
+	int weighted = !strcmp(f, "WEIGHTED_AVG");
 	for (size_t i = 0; i < n; i++) {
+		if (!passes(filter, &rs->v[m[i].row]))
+			continue;
 		struct esql_value v = eval(call->args[0], &rs->v[m[i].row]);
+		if (weighted) {
+			struct esql_value w = eval(call->args[1], &rs->v[m[i].row]);
+			if (single(&v) && single(&w) && is_number(&v.v[0]) && is_number(&w.v[0])) {
+				value_add(&all, v.v[0]);
+				value_add(&weights, w.v[0]);
+				free(v.v);
+				free(w.v);
+				continue;
+			}
+			value_free(&w);
+			value_free(&v);
+			continue;
+		}
 		for (size_t k = 0; k < v.n; k++)
 			value_add(&all, scalar_copy(&v.v[k]));
 		value_free(&v);
 	}
+	if (weighted) {
+		struct esql_value out = weighted_avg(&all, &weights);
+		value_free(&all);
+		value_free(&weights);
+		return out;
+	}
+	static const struct esql_row no_row; /* the further arguments are constants */
+	struct esql_value more = call->nargs > 1 ? eval(call->args[1], &no_row) : null_value;
+	struct esql_value extra = call->nargs > 2 ? eval(call->args[2], &no_row) : null_value;
+	struct esql_value res;
+	if (statistic(f, &all, &more, &extra, &res)) {
+		value_free(&all);
+		value_free(&more);
+		value_free(&extra);
+		return res;
+	}
+	value_free(&more);
+	value_free(&extra);
 	struct esql_value out = null_value;
 	if (!strcmp(f, "COUNT")) {
 		out = integer((int64_t)all.n);
@@ -2435,18 +4061,22 @@ static struct esql_value aggregate(const struct enode *call, const struct rows *
 	} else if (!strcmp(f, "MIN") || !strcmp(f, "MAX")) {
 		out = mv_pick(&all, f[1] == 'I' ? 2 : 3);
 	} else if (all.n) { /* SUM, AVG */
-		int ints = 1;
+		int ints = 1, overflow = 0;
 		int64_t isum = 0;
 		double dsum = 0;
 		for (size_t k = 0; k < all.n; k++) {
 			if (!is_number(&all.v[k]))
 				continue;
-			if (all.v[k].kind != EK_INT || __builtin_add_overflow(isum, all.v[k].i, &isum))
+			if (all.v[k].kind != EK_INT)
 				ints = 0;
+			else if (__builtin_add_overflow(isum, all.v[k].i, &isum))
+				overflow = 1;
 			dsum += as_double(&all.v[k]);
 		}
 		if (!strcmp(f, "AVG"))
 			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum / (double)all.n});
+		else if (ints && overflow) /* a long SUM that overflows is null (Elasticsearch warns) */
+			warn("SUM: long overflow");
 		else
 			out = ints ? integer(isum) : one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum});
 	}
@@ -2457,6 +4087,26 @@ static struct esql_value aggregate(const struct enode *call, const struct rows *
 struct group {
 	size_t a, b, first; /* its members m[a, b), its first row */
 };
+
+/* One STATS column over a group: its expression, whose aggregates run over the group's rows
+ * (those its WHERE keeps); the rest of it sees the group's BY columns (keys). */
+static struct esql_value aggregate_column(const struct assign *a, const struct rows *rs, const struct member *m,
+                                          size_t n, const struct esql_row *keys)
+{
+	struct group_context g = {rs, m, n, a->filter};
+	in_group = &g;
+	struct esql_value v = eval(a->expr, keys);
+	in_group = NULL;
+	return v;
+}
+
+/* A row of the group's BY values, which an expression over aggregates may read. */
+static void group_keys(const struct command *c, const struct member *gm, struct esql_row *keys)
+{
+	memset(keys, 0, sizeof(*keys));
+	for (size_t f = 0; gm && f < c->nby; f++)
+		set_column(keys, c->by[f].name, gm->by_null[f] ? null_value : one(scalar_copy(&gm->by[f])), 1);
+}
 
 /* INLINE STATS: each row keeps its columns and gains its group's aggregates, as a join of the
  * STATS result on the BY values; a row whose BY values are several (in several groups) joins
@@ -2472,10 +4122,14 @@ static void inline_aggregates(const struct command *c, struct rows *rs, const st
 			count[m[i].row]++;
 		}
 	struct esql_value *agg = xcalloc((ng ? ng : 1) * (c->nassign ? c->nassign : 1), sizeof(*agg));
-	for (size_t g = 0; g < ng; g++)
+	for (size_t g = 0; g < ng; g++) {
+		struct esql_row keys;
+		group_keys(c, &m[groups[g].a], &keys);
 		for (size_t k = 0; k < c->nassign; k++)
 			agg[g * c->nassign + k] =
-			    aggregate(c->assign[k].expr, rs, &m[groups[g].a], groups[g].b - groups[g].a);
+			    aggregate_column(&c->assign[k], rs, &m[groups[g].a], groups[g].b - groups[g].a, &keys);
+		esql_row_release(&keys);
+	}
 	for (size_t r = 0; r < rs->n && !faulted(); r++)
 		for (size_t k = 0; k < c->nassign; k++) {
 			const struct esql_value *v = &agg[group_of[r] * c->nassign + k];
@@ -2524,21 +4178,24 @@ static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 		goto done;
 	}
 	if (!ng && !c->nby) { /* no BY: one row even over nothing (COUNT is 0) */
-		struct esql_row r;
+		struct esql_row r, keys;
 		memset(&r, 0, sizeof(r));
+		group_keys(c, NULL, &keys);
 		for (size_t k = 0; k < c->nassign; k++)
-			set_column(&r, c->assign[k].name, aggregate(c->assign[k].expr, rs, m, 0), 1);
+			set_column(&r, c->assign[k].name, aggregate_column(&c->assign[k], rs, m, 0, &keys), 1);
 		rows_push(&out, &r);
 	}
 	for (size_t g = 0; g < ng; g++) {
-		struct esql_row r;
+		struct esql_row r, keys;
 		memset(&r, 0, sizeof(r));
 		const struct member *gm = &m[groups[g].a];
 		size_t gn = groups[g].b - groups[g].a;
+		group_keys(c, gm, &keys);
 		for (size_t k = 0; k < c->nassign; k++)
-			set_column(&r, c->assign[k].name, aggregate(c->assign[k].expr, rs, gm, gn), 1);
+			set_column(&r, c->assign[k].name, aggregate_column(&c->assign[k], rs, gm, gn, &keys), 1);
 		for (size_t f = 0; f < c->nby; f++)
 			set_column(&r, c->by[f].name, gm->by_null[f] ? null_value : one(scalar_copy(&gm->by[f])), 1);
+		esql_row_release(&keys);
 		r.tag = rs->v[groups[g].first].tag;
 		rows_push(&out, &r);
 	}
@@ -2595,7 +4252,7 @@ static void sort_rows(const struct command *c, struct rows *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		order[i] = i;
 		for (size_t k = 0; k < nk; k++)
-			sort_vals[i * nk + k] = lookup(&rs->v[i], c->keys[k].field);
+			sort_vals[i * nk + k] = eval(c->keys[k].expr, &rs->v[i]);
 	}
 	sorting_by = c;
 	qsort(order, rs->n, sizeof(*order), compare_rows);
@@ -2651,8 +4308,19 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 	start_running(q, ESQL_MAX_EVENT_BYTES, "one event");
 	struct esql_row r;
 	memset(&r, 0, sizeof(r));
-	r.src = ev;
+	r.src = q->row ? NULL : ev;
 	r.tag = tag;
+	for (size_t i = 0; q->row && i < q->row->nassign; i++) /* ROW: each sees the ones before */
+		set_column(&r, q->row->assign[i].name, eval(q->row->assign[i].expr, &r), 1);
+	if (q->meta_source) { /* the document, written back as an object (esql_row_to_json) */
+		char *doc = ev ? cJSON_PrintUnformatted(ev) : NULL;
+		set_column(&r, "_source", doc ? text(doc, strlen(doc)) : null_value, 0);
+		cJSON_free(doc);
+	}
+	if (q->meta_ignored) /* casebook keeps every field: none was ignored */
+		set_column(&r, "_ignored", null_value, 0);
+	if (q->meta_score) /* no full-text scoring: every document scores 0 */
+		set_column(&r, "_score", one((struct esql_scalar){.kind = EK_DOUBLE, .d = 0}), 0);
 	if (q->meta_id)
 		set_column(&r, "_id", id ? text(id, strlen(id)) : null_value, 0);
 	if (q->meta_index)
@@ -2693,6 +4361,12 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 	size_t n = rs.n;
 	free(rs.v);
 	return n;
+}
+
+const char *esql_warning(const struct esql_query *q, size_t *count)
+{
+	*count = q->warnings;
+	return q->warnings ? q->warning : NULL;
 }
 
 const char *esql_gave_up(const struct esql_query *q)

@@ -1,7 +1,8 @@
 /* esql: the part of ES|QL that Elastic's detection rules use, evaluated over a case's events as
  * Elasticsearch would answer it.
  *
- * A query is a pipeline: FROM (index patterns, METADATA _id, _index, _version), then WHERE,
+ * A query is a pipeline: FROM (index patterns, METADATA _id, _index, _version, _source, _ignored,
+ * _score) or ROW, then WHERE,
  * EVAL, KEEP, DROP, RENAME, MV_EXPAND, STATS ... BY, SORT and LIMIT. A rule's pipeline runs in
  * two parts: the commands up to the first STATS, SORT or LIMIT work on one event at a time
  * (esql_rows_of, while detect reads the case), the rest on the rows of one execution's window
@@ -9,7 +10,7 @@
  * at most 1,024 groups of its multi-valued BY fields. What a query makes is bounded (a
  * function's value 1 MiB; one event's values and rows 64 MiB; one window's 1 GiB): past a
  * bound the query stops with a fault that names it (esql_fault), and gives no rows. What casebook cannot evaluate
- * exactly — GROK, DISSECT, ENRICH, RLIKE and REPLACE (Java regular expressions), an unknown function — is refused at
+ * exactly — ENRICH, LOOKUP JOIN, COMPLETION, an unknown function or GROK pattern — is refused at
  * parse time, naming it, so a rule is run right or said to be skipped, never run half.
  *
  * Values follow ES|QL: a column holds null, one value or several (a multi-valued field); a
@@ -22,11 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN };
+enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN, EK_PERIOD };
 
 struct esql_scalar {
 	enum esql_kind kind;
-	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds) */
+	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds),
+	            EK_PERIOD (calendar months: 1 month, 1 quarter, 1 year) */
 	double d;  /* EK_DOUBLE */
 	char *s;   /* EK_STR, malloc'd */
 };
@@ -59,6 +61,10 @@ struct esql_error {
 };
 
 struct esql_query *esql_parse(const char *text, struct esql_error *err);
+/* As esql_parse, and ROW too (ROW a = 1, b = [2, 3] | ...), as Discover takes a query: its one
+ * row comes from esql_rows_of with any event (not read). */
+struct esql_query *esql_parse_query(const char *text, struct esql_error *err);
+int esql_is_row(const struct esql_query *q);
 void esql_free(struct esql_query *q);
 
 /* FROM's index patterns (owned by the query). */
@@ -78,6 +84,10 @@ size_t esql_window_prefix(const struct esql_query *q);
 /* Whether the pipeline has commands that run over a window's rows (STATS, SORT, LIMIT on):
  * without, the window's answer is its first rows as they are. */
 int esql_window_commands(const struct esql_query *q);
+
+/* Values made null where Elasticsearch warns (a SUM that overflows a long): the first
+ * warning's text, and how many so far in *count; NULL when none. */
+const char *esql_warning(const struct esql_query *q, size_t *count);
 
 /* Whether the last esql_rows_of gave up on its event: a regular expression (GROK, REPLACE)
  * reached a limit of detect/regex.h, so the event gave no rows. NULL, or which limit. */

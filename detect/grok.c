@@ -98,6 +98,37 @@ static const char *library_regex(const char *name, size_t len)
 	return NULL;
 }
 
+static void add_field(struct grok *g, struct strbuf *out, const char *name, size_t len, enum grok_type type)
+{
+	g->names = xrealloc(g->names, (g->n + 1) * sizeof(*g->names));
+	g->types = xrealloc(g->types, (g->n + 1) * sizeof(*g->types));
+	g->names[g->n] = xstrndup(name, len);
+	g->types[g->n] = type;
+	strbuf_addf(out, "(?<g%zu>", g->n++);
+}
+
+/* Appends a pattern's own regular expression; at the top, a named group (?<name>...) names a
+ * field as %{...:name} does — and, as in Elasticsearch's Joni, the name may have dots
+ * ((?<Esql.user>...)), which PCRE2's names cannot: the group is renamed. */
+static void add_regex(struct grok *g, struct strbuf *out, const char *p, size_t len, int top)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t slashes = 0;
+		while (slashes < i && p[i - 1 - slashes] == '\\')
+			slashes++;
+		if (top && !(slashes & 1) && i + 3 < len && !strncmp(p + i, "(?<", 3) && p[i + 3] != '=' &&
+		    p[i + 3] != '!') {
+			const char *end = memchr(p + i + 3, '>', len - i - 3);
+			if (end && end > p + i + 3) {
+				add_field(g, out, p + i + 3, (size_t)(end - (p + i + 3)), GROK_STRING);
+				i = (size_t)(end - p);
+				continue;
+			}
+		}
+		strbuf_addch(out, p[i]);
+	}
+}
+
 /* Appends pat with each %{NAME[:field[:type]]} replaced by its regular expression; a field
  * becomes a named group (only at the top: the library's own references do not name fields). */
 static int expand(struct grok *g, struct strbuf *out, const char *pat, int depth, char *why, size_t whylen,
@@ -110,10 +141,10 @@ static int expand(struct grok *g, struct strbuf *out, const char *pat, int depth
 	for (const char *p = pat; *p;) {
 		const char *open = strstr(p, "%{");
 		if (!open) {
-			strbuf_addstr(out, p);
+			add_regex(g, out, p, strlen(p), depth == 0);
 			break;
 		}
-		strbuf_add(out, p, (size_t)(open - p));
+		add_regex(g, out, p, (size_t)(open - p), depth == 0);
 		const char *close = strchr(open, '}');
 		if (!close) {
 			snprintf(why, whylen, "GROK: a %%{ is not closed");
@@ -146,11 +177,7 @@ static int expand(struct grok *g, struct strbuf *out, const char *pat, int depth
 				if (*why)
 					return -1;
 			}
-			g->names = xrealloc(g->names, (g->n + 1) * sizeof(*g->names));
-			g->types = xrealloc(g->types, (g->n + 1) * sizeof(*g->types));
-			g->names[g->n] = xstrndup(field, flen);
-			g->types[g->n] = type;
-			strbuf_addf(out, "(?<g%zu>", g->n++);
+			add_field(g, out, field, flen, type);
 		} else {
 			strbuf_addstr(out, "(?:");
 		}

@@ -19,6 +19,7 @@
 /* The rows every event gave for the windows, together (a rule over a whole case keeps them all
  * to the end: past this, it stops with a fault rather than take the machine's memory). */
 #define ESQL_MAX_HELD_BYTES ((size_t)256 << 20)
+#define EMPTY_ANSWER        (-1) /* the tag of the rows of an answer over no rows */
 
 struct esql_state {
 	struct esql_query *q;
@@ -28,6 +29,13 @@ struct esql_state {
 	char fault[240];            /* why the rule stopped ("" while it runs) */
 	char where[160];            /* the event or execution it stopped at */
 	int64_t last_from, last_to; /* the window of the last execution alerted */
+	/* A query whose answer over no rows is a row (STATS without BY: COUNT(*) 0), as
+	 * Elasticsearch answers: the times of the events FROM read that gave no row, so that the
+	 * executions seeing one answer with it (executions that see no event are not run). */
+	int empty_answers;
+	struct hit *seen; /* event_id, time, ts only */
+	size_t nseen, seen_cap;
+	struct hit empty_hit; /* the event an answer over no rows is anchored to: its window's first */
 };
 
 static struct esql_query *compile(const struct rule *r, char *why, size_t whylen, int *unsupported)
@@ -60,6 +68,13 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 		free(st);
 		return -1;
 	}
+	struct esql_row *none = NULL;
+	size_t n = 0;
+	esql_finish(st->q, &none, &n);
+	st->empty_answers = n > 0 && esql_window_prefix(st->q) == SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		esql_row_release(&none[i]);
+	free(none);
 	run->state = st;
 	return 0;
 }
@@ -92,6 +107,13 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 	                  &st->cap)) {
 		if (esql_gave_up(st->q))
 			run_gave_up(run, h, esql_gave_up(st->q));
+		else if (st->empty_answers) {
+			if (st->nseen == st->seen_cap)
+				st->seen = xrealloc(st->seen, (st->seen_cap = st->seen_cap ? st->seen_cap * 2 : 64) *
+				                                  sizeof(*st->seen));
+			st->seen[st->nseen++] = (struct hit){.event_id = h->event_id, .time = h->time, .ts = h->ts};
+			st->held += sizeof(*st->seen);
+		}
 		free(h->keys);
 		run->nhits--; /* its strings stay in the run's pool */
 	}
@@ -122,6 +144,14 @@ static int by_row_time(const void *a, const void *b)
 	return (x->tag > y->tag) - (x->tag < y->tag);
 }
 
+static int by_time(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	if (x->time != y->time)
+		return (x->time > y->time) - (x->time < y->time);
+	return (x->event_id > y->event_id) - (x->event_id < y->event_id);
+}
+
 static int on_source(const struct run *run)
 {
 	const struct esql_state *st = run->state;
@@ -129,9 +159,16 @@ static int on_source(const struct run *run)
 }
 
 /* Kibana names a row of a source event by the event; any other row by the execution and the row. */
+/* The hit a row stands for: its event's, or for an answer over no rows its window's first. */
+static const struct hit *row_hit(const struct run *run, const struct esql_row *row)
+{
+	const struct esql_state *st = run->state;
+	return row->tag == EMPTY_ANSWER ? &st->empty_hit : &run->hits[row->tag];
+}
+
 static int name_alert(struct run *run, const struct esql_alert *a, char uuid[SHA256_HEX_LEN + 1])
 {
-	const struct hit *h = &run->hits[a->row->tag];
+	const struct hit *h = row_hit(run, a->row);
 	cJSON *row = cJSON_CreateObject();
 	esql_row_to_json(a->row, row, 1);
 	char *text = cJSON_PrintUnformatted(row);
@@ -157,7 +194,7 @@ static void add_computed(cJSON *doc, void *ctx)
 /* An alert of the row's columns alone (an aggregate has no one source event). */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
-	const struct hit *h = &run->hits[a->row->tag];
+	const struct hit *h = row_hit(run, a->row);
 	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
@@ -294,6 +331,26 @@ static int alert_run(struct run *run, int64_t T, int64_t next, const struct esql
 	return 0;
 }
 
+/* The first seen event at or after t (st->seen in time order). */
+static size_t first_seen_at(const struct esql_state *st, int64_t t)
+{
+	size_t lo = 0, hi = st->nseen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->seen[mid].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int seen_between(const struct esql_state *st, int64_t from, int64_t to)
+{
+	size_t k = first_seen_at(st, from);
+	return k < st->nseen && st->seen[k].time <= to;
+}
+
 /* Kibana's executions, walked by the changes of their windows' rows: an execution whose window
  * holds no row is jumped over, and executions whose windows hold the same rows share one
  * answer (the rows that count: a window's first esql_window_prefix). So the cost follows the
@@ -306,13 +363,40 @@ static int replay_windows(struct run *run)
 	size_t prefix = esql_window_prefix(st->q), done = 0;
 	int direct = on_source(run) && !esql_window_commands(st->q); /* answers are the rows themselves */
 	int64_t T = st->nrows ? run_first_execution_seeing(run, row_time(run, st, 0)) : INT64_MAX;
+	if (st->nseen) {
+		int64_t sees = run_first_execution_seeing(run, st->seen[0].time);
+		T = sees < T ? sees : T;
+	}
 	while (T <= run->last_t) {
 		size_t a = first_row_at(run, st, rule_window_from(r, T));
 		size_t b = first_row_at(run, st, rule_window_to(r, T) + 1);
-		if (a >= b) { /* an empty window: on to the first that sees the next row */
-			if (b == st->nrows)
+		if (a >= b && st->empty_answers && seen_between(st, rule_window_from(r, T), rule_window_to(r, T))) {
+			/* events, but no row: the answer over no rows (COUNT(*) 0), this execution */
+			size_t n;
+			int owned;
+			struct esql_row *answer = window_answer(st, a, a, &n, &owned);
+			st->empty_hit = st->seen[first_seen_at(st, rule_window_from(r, T))];
+			for (size_t i = 0; i < n; i++)
+				answer[i].tag = EMPTY_ANSWER;
+			int rc = esql_fault(st->q) ? 0 : alert_run(run, T, T + r->interval_us, answer, n, NULL);
+			release_answer(answer, n, owned);
+			if (rc)
+				return -1;
+			T += r->interval_us;
+			continue;
+		}
+		if (a >= b) { /* an empty window: on to the first that sees the next row or event */
+			int64_t at = INT64_MAX;
+			if (b < st->nrows)
+				at = run_first_execution_seeing(run, row_time(run, st, b));
+			int64_t from = rule_window_from(r, T);
+			size_t k = st->empty_answers ? first_seen_at(st, from) : st->nseen;
+			if (k < st->nseen) {
+				int64_t sees = run_first_execution_seeing(run, st->seen[k].time);
+				at = sees < at ? sees : at;
+			}
+			if (at == INT64_MAX)
 				break;
-			int64_t at = run_first_execution_seeing(run, row_time(run, st, b));
 			T = at > T ? at : T + r->interval_us;
 			continue;
 		}
@@ -364,6 +448,8 @@ static int esql_finish_run(struct run *run)
 	ordering = run;
 	if (st->nrows > 1)
 		qsort(st->rows, st->nrows, sizeof(*st->rows), by_row_time);
+	if (st->nseen > 1)
+		qsort(st->seen, st->nseen, sizeof(*st->seen), by_time);
 	size_t given_up = esql_given_up(st->q);
 	int rc = replay_windows(run);
 	if (rc > 0)
@@ -374,6 +460,12 @@ static int esql_finish_run(struct run *run)
 		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
 		      "SORT or LIMIT; its values there are null\n",
 		      run->r.name, esql_given_up(st->q) - given_up);
+	size_t warnings;
+	const char *warning = esql_warning(st->q, &warnings);
+	if (warning && run->o->warn) /* as Kibana shows the query's warning headers */
+		diagf(run->o->warn,
+		      "warning: rule \"%s\": %zu value%s made null as Elasticsearch warns (the first: %s)\n",
+		      run->r.name, warnings, warnings == 1 ? "" : "s", warning);
 	if (esql_truncations(st->q) && run->o->warn)
 		diagf(run->o->warn,
 		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
@@ -390,6 +482,7 @@ static void esql_release(struct run *run)
 	for (size_t i = 0; i < st->nrows; i++)
 		esql_row_release(&st->rows[i]);
 	free(st->rows);
+	free(st->seen);
 	esql_free(st->q);
 	free(st);
 	run->state = NULL;

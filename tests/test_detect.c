@@ -1143,6 +1143,27 @@ static void test_esql_rule(void **state)
 	assert_int_equal(t.created, 0);
 }
 
+/* STATS without BY answers one row over no rows (COUNT(*) 0), as Elasticsearch does: an
+ * execution whose window holds events that gave no row alerts with it; executions that see
+ * no event are not run (Kibana's would alert on every one). */
+static void test_esql_stats_over_no_rows(void **state)
+{
+	(void)state;
+	import_rule_text("{\"rule_id\":\"e0\",\"name\":\"e0\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"esql\",\"interval\":\"5m\",\"from\":\"now-6m\","
+	                 "\"query\":\"FROM logs-* | WHERE process.name == \\\"none\\\" | STATS c = COUNT(*)\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:21:00Z", "a", "\"curl\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct detect_options o = {.now_us = NOW};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	assert_int_equal(t.created, 2); /* the executions at 10:05 and 10:25, each c = 0 */
+}
+
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
  * executions whose windows hold the same rows share one answer. It kept every execution's
  * rows (a copy of its window each) to the end: quadratic, 12.8 GB for 2,000 events. A row of
@@ -1716,6 +1737,7 @@ int main(void)
 	    T(test_threshold_rule),
 	    T(test_new_terms_rule),
 	    T(test_esql_rule),
+	    T(test_esql_stats_over_no_rows),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),

@@ -1,4 +1,5 @@
-/* The event browser: the case's events, in time order, that a KQL filter matches (\ sets it),
+/* The event browser: the case's events, in time order, that a KQL filter matches (\ sets it;
+ * an ES|QL query, FROM ..., filters and orders them as its rows come),
  * whatever the alerts say; Enter shows one's JSON, i its fields (to narrow the filter), T its
  * process tree. It holds the first EVENTS_PAGE matches: a case of millions is narrowed, not
  * scrolled. */
@@ -9,6 +10,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
+#include "detect/esql_search.h"
 #include "detect/kql.h"
 #include "store/alerts.h"
 #include "triage/evidence.h"
@@ -61,9 +63,18 @@ static int take_event(void *ctx, const struct event_row *row)
 	return 0;
 }
 
-/* Reads the first EVENTS_PAGE events the filter matches. */
+/* Reads the first EVENTS_PAGE events the filter matches: KQL, or an ES|QL query (FROM ...). */
 static int load_events(struct app *a, const char *text)
 {
+	if (esql_search_is_esql(text)) {
+		char why[300];
+		clear_events(a);
+		free(a->events_kql);
+		a->events_kql = xstrdup(text);
+		if (esql_search(a->s, text, EVENTS_PAGE, take_event, a, why, sizeof(why)))
+			say(a, "%s", why);
+		return 0;
+	}
 	struct kql_error err;
 	struct kql_node *q = kql_parse(text && *text ? text : "*", &err);
 	if (!q) {
@@ -157,7 +168,8 @@ static int events_key(struct app *a, int key)
 	else if (key == 'T')
 		show_tree(a);
 	else if (key == '\\')
-		dialog_prompt(a, "Events matching (KQL; empty: all):", a->events_kql, filter_typed, NULL, NULL);
+		dialog_prompt(a, "Events matching (KQL, or ES|QL: FROM ...; empty: all):", a->events_kql, filter_typed,
+		              NULL, NULL);
 	else if (key == '?')
 		action_help(a);
 	return 1;
@@ -170,7 +182,11 @@ static void events_draw(struct app *a)
 	         a->nevents == 1 ? "" : "s");
 	struct strbuf left;
 	strbuf_init(&left, 128);
-	strbuf_addf(&left, " Events%s%s", a->events_kql ? " · KQL " : " · all", a->events_kql ? a->events_kql : "");
+	strbuf_addf(&left, " Events%s%s",
+	            !a->events_kql                       ? " · all"
+	            : esql_search_is_esql(a->events_kql) ? " · ES|QL "
+	                                                 : " · KQL ",
+	            a->events_kql ? a->events_kql : "");
 	ui_bar(a, 0, left.buf, right);
 	strbuf_release(&left);
 	int height = LINES - 2;
@@ -197,7 +213,7 @@ static void events_draw(struct app *a)
 	}
 	if (!a->nevents)
 		draw_text(2, 2, COLS - 4, "No events match: \\ changes the filter.", A_NORMAL, 1);
-	ui_status_line(a, "Enter JSON  i fields  T tree  \\ KQL  q back");
+	ui_status_line(a, "Enter JSON  i fields  T tree  \\ KQL/ES|QL  q back");
 }
 
 const struct view_ops events_view = {.name = "events", .draw = events_draw, .key = events_key, .close = events_close};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/esql_search.h"
 #include "detect/field.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -52,10 +53,18 @@ static void pivot(struct app *a, int keep)
 	struct strbuf kql;
 	strbuf_init(&kql, 128);
 	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : a->events_kql;
-	if (old)
-		strbuf_addf(&kql, "(%s) and ", old);
-	strbuf_addf(&kql, "%s%s:", keep ? "" : "not ", name);
-	kql_quote(&kql, value);
+	if (old && esql_search_is_esql(old)) { /* an ES|QL filter narrows with a WHERE of its own */
+		strbuf_addf(&kql, "%s | WHERE %s`", old, keep ? "" : "NOT ");
+		for (const char *c = name; *c; c++) /* a backquote in a quoted name is doubled */
+			strbuf_addstr(&kql, *c == '`' ? "``" : (char[]){*c, 0});
+		strbuf_addstr(&kql, "` : ");
+		kql_quote(&kql, value);
+	} else {
+		if (old)
+			strbuf_addf(&kql, "(%s) and ", old);
+		strbuf_addf(&kql, "%s%s:", keep ? "" : "not ", name);
+		kql_quote(&kql, value);
+	}
 	int (*narrow)(struct app *, const char *) = a->pivot_to;
 	view_pop(a); /* back to the timeline or the browser, narrowed */
 	narrow(a, kql.buf);

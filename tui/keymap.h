@@ -45,7 +45,7 @@ enum tui_ctx {
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
 	X(GROUP, "H", CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")                  \
 	X(MARK, "Space", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk acknowledge or close")       \
-	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL)")                                 \
+	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL or a FROM query)")                 \
 	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, a host's row's alerts, or this one)")      \
 	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \

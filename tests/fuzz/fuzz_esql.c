@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	char *q = xstrndup((const char *)data, size);
 	struct esql_error err;
-	struct esql_query *query = esql_parse(q, &err);
+	struct esql_query *query = esql_parse_query(q, &err); /* ROW too */
 	if (query) {
 		struct esql_row *rows = NULL;
 		size_t n = 0, cap = 0;
