@@ -56,6 +56,11 @@ static int print_rule(void *ctx, const struct rule_row *row)
 		add_text(l, ok ? r.unsupported : why);
 		strbuf_addch(l, '\n');
 	}
+	if (ok && r.unapplied) {
+		strbuf_addstr(l, "    casebook does not apply: ");
+		add_text(l, r.unapplied);
+		strbuf_addstr(l, " (its alerts differ from Kibana's)\n");
+	}
 	fwrite(l->buf, 1, l->len, stdout);
 	if (ok)
 		rule_release(&r);
@@ -104,6 +109,10 @@ static int rules_import(struct globals *g, int argc, char **argv)
 	if (c.unsupported)
 		printf("%u of them are of a type or language detect does not run yet: 'casebook rules' says why\n",
 		       c.unsupported);
+	if (c.unapplied)
+		printf("%u of them set fields casebook does not apply, so their alerts will differ from Kibana's: "
+		       "'casebook rules' names them\n",
+		       c.unapplied);
 	store_close(s);
 	return failed ? 1 : c.rules_invalid ? 2 : 0;
 }
@@ -282,6 +291,10 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf(
 			    "%llu event%s not evaluated by a rule: a regular expression reached a limit (see above)\n",
 			    (unsigned long long)t.gave_up, t.gave_up == 1 ? " was" : "s were");
+		if (t.unapplied)
+			printf("%llu of the rules run set fields casebook does not apply: their alerts may differ from "
+			       "Kibana's ('casebook rules' names the fields)\n",
+			       (unsigned long long)t.unapplied);
 		if (t.skipped)
 			printf("%llu rule%s skipped (see above)\n", (unsigned long long)t.skipped,
 			       t.skipped == 1 ? "" : "s");

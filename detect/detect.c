@@ -1457,6 +1457,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	if (!(run->x = exceptions_load(s, r, o->warn)))
 		return -1;
 	t->rules++;
+	t->unapplied += r->unapplied != NULL;
 	int use_ingested = r->timestamp_override && !strcmp(r->timestamp_override, "event.ingested");
 	int64_t last = 0;
 	run->max_id = store_max_event_id(s);
@@ -1553,6 +1554,7 @@ static int finish_rule(struct run *run)
 		store_rollback(s);
 		*run->t = before;
 		run->t->rules--;
+		run->t->unapplied -= run->r.unapplied != NULL;
 		run->t->skipped++;
 		return 0;
 	}

@@ -34,7 +34,8 @@ struct detect_options {
 
 struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
-	uint64_t gave_up; /* events a rule could not evaluate: a regular expression reached a limit */
+	uint64_t gave_up;   /* events a rule could not evaluate: a regular expression reached a limit */
+	uint64_t unapplied; /* rules run that set fields casebook does not apply (detect/rulefields.h) */
 };
 
 /* Makes the field types imported into this case (casebook mapping import) the ones every

@@ -17,6 +17,7 @@
 #include "detect/field.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
+#include "detect/rulefields.h"
 #include "detect/run.h"
 #include "store/triage.h"
 
@@ -189,6 +190,9 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	}
 	if (r->max_signals <= 0)
 		r->max_signals = 100;
+	if (r->max_signals > RULE_MAX_ALERTS)
+		r->max_signals = RULE_MAX_ALERTS; /* Kibana caps it at xpack.alerting.rules.run.alerts.max */
+	r->unapplied = rulefields_unapplied(obj);
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "index")) && cJSON_IsArray(v)) {
 		const cJSON *e;
 		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
@@ -291,6 +295,7 @@ void rule_release(struct rule *r)
 	}
 	free(r->exceptions);
 	free(r->unsupported);
+	free(r->unapplied);
 	cJSON_Delete(r->obj);
 	memset(r, 0, sizeof(*r));
 }
@@ -506,6 +511,12 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
 			      r.rule_id, r.unsupported);
 			c->unsupported++;
+		} else if (r.unapplied) {
+			diagf(
+			    errors,
+			    "%s: rule \"%s\" (%s): casebook does not apply %s: its alerts will differ from Kibana's\n",
+			    where, r.name, r.rule_id, r.unapplied);
+			c->unapplied++;
 		}
 	}
 	strbuf_release(&said);

@@ -1,0 +1,37 @@
+/* rulefields: every field of Kibana's detection rule schema and what casebook does with it,
+ * so that a field casebook does not apply is never dropped without a word: `rules import`,
+ * `casebook rules` and `detect` name the rules whose alerts would differ from Kibana's.
+ * docs/DETECTION.md ("Rule fields") lists the same table; tests/test_rulefields.c holds them
+ * to each other. */
+#ifndef CASEBOOK_RULEFIELDS_H
+#define CASEBOOK_RULEFIELDS_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+enum rulefield_use {
+	RF_APPLIED,     /* casebook applies it as Kibana does */
+	RF_SHOWN,       /* it does not change what Kibana alerts on: kept, shown, copied to the alert */
+	RF_NOT_APPLIED, /* it changes Kibana's alert and casebook does not apply it (yet) */
+};
+
+struct rulefield {
+	const char *name;
+	enum rulefield_use use;
+	/* RF_APPLIED only for these rule types (space-separated; NULL: every type): for another
+	 * type the field is not applied */
+	const char *types;
+	const char *note; /* what casebook does, for docs/DETECTION.md */
+};
+
+extern const struct rulefield rulefields[];
+extern const size_t rulefields_count;
+
+const struct rulefield *rulefield_find(const char *name);
+/* The word docs/DETECTION.md uses for a use: "applied", "shown", "not applied". */
+const char *rulefield_use_name(enum rulefield_use use);
+/* The fields the rule sets (a value other than null, false, "", [] or {}) that casebook does
+ * not apply for its type, joined by ", "; NULL when none. malloc'd. */
+char *rulefields_unapplied(const cJSON *rule);
+
+#endif
