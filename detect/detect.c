@@ -161,43 +161,75 @@ int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t 
 	return rc;
 }
 
-/* A field's value as Kibana's reason template shows it (arrays joined by ','). */
+/* A field's value as Kibana's reason template shows it (reason_formatters.ts,
+ * getFieldTemplateValue over lodash's getOr): a string, or an array's values joined by ", ";
+ * nothing for "", "-", [], ["-"], and for a number, which has no length there. */
 static char *reason_value(const cJSON *ev, const char *path)
 {
-	return field_join(ev, path, ",");
+	const cJSON *v = overrides_get(ev, path);
+	if (cJSON_IsString(v))
+		return *v->valuestring && strcmp(v->valuestring, "-") ? xstrdup(v->valuestring) : NULL;
+	if (!cJSON_IsArray(v) || !v->child ||
+	    (!v->child->next && cJSON_IsString(v->child) && !strcmp(v->child->valuestring, "-")))
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (const cJSON *e = v->child; e; e = e->next) {
+		if (e != v->child)
+			strbuf_addstr(&sb, ", ");
+		if (cJSON_IsString(e) || cJSON_IsRaw(e))
+			strbuf_addstr(&sb, e->valuestring);
+		else if (cJSON_IsNumber(e))
+			strbuf_addf(&sb, "%.17g", e->valuedouble);
+		else if (cJSON_IsBool(e))
+			strbuf_addstr(&sb, cJSON_IsTrue(e) ? "true" : "false");
+		else if (cJSON_IsObject(e))
+			strbuf_addstr(&sb, "[object Object]"); /* Array.prototype.join; null is "" */
+	}
+	return strbuf_detach(&sb, NULL);
 }
 
-/* Kibana's reason sentence, segment by segment as its template builds it. */
-char *run_reason(const struct rule *r, const cJSON *ev)
+/* Kibana's reason sentence, segment by segment as its template builds it, with the alert's
+ * severity and rule name (the overridden ones, as Kibana's buildReasonMessage takes them):
+ * "with" comes when a field of interest (all but the category, user and host) has a value. */
+static char *reason_as(const char *name, const char *severity, const cJSON *ev)
 {
 	static const struct {
 		const char *field, *before, *after;
+		int of_interest;
 	} segs[] = {
-	    {"process.name", " with process ", ","},
-	    {"process.parent.name", " parent process ", ","},
-	    {"file.name", " file ", ","},
-	    {"source.ip", " source ", ""},
-	    {"source.port", ":", ","},
-	    {"destination.ip", " destination ", ""},
-	    {"destination.port", ":", ","},
-	    {"user.name", " by ", ""},
-	    {"host.name", " on ", ""},
+	    {"process.name", " process ", ",", 1}, {"process.parent.name", " parent process ", ",", 1},
+	    {"file.name", " file ", ",", 1},       {"source.ip", " source ", "", 1},
+	    {"source.port", ":", ",", 1},          {"destination.ip", " destination ", "", 1},
+	    {"destination.port", ":", ",", 1},     {"user.name", " by ", "", 0},
+	    {"host.name", " on ", "", 0},
 	};
+	enum { NSEGS = sizeof(segs) / sizeof(segs[0]) };
+	char *values[NSEGS];
+	int with = 0;
+	for (size_t i = 0; i < NSEGS; i++) {
+		values[i] = reason_value(ev, segs[i].field);
+		with |= values[i] && segs[i].of_interest;
+	}
 	struct strbuf sb;
 	strbuf_init(&sb, 160);
 	char *cat = reason_value(ev, "event.category");
 	if (cat)
 		strbuf_addf(&sb, "%s ", cat);
 	free(cat);
-	strbuf_addstr(&sb, "event");
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		char *v = reason_value(ev, segs[i].field);
-		if (v)
-			strbuf_addf(&sb, "%s%s%s", segs[i].before, v, segs[i].after);
-		free(v);
+	strbuf_addstr(&sb, with ? "event with" : "event");
+	for (size_t i = 0; i < NSEGS; i++) {
+		if (values[i])
+			strbuf_addf(&sb, "%s%s%s", segs[i].before, values[i], segs[i].after);
+		free(values[i]);
 	}
-	strbuf_addf(&sb, " created %s alert %s.", r->severity, r->name);
+	strbuf_addf(&sb, " created %s alert %s.", severity, name);
 	return strbuf_detach(&sb, NULL);
+}
+
+char *run_reason(const struct rule *r, const cJSON *ev)
+{
+	return reason_as(r->name, r->severity, ev);
 }
 
 void run_add_iso(cJSON *obj, const char *key, int64_t us)
@@ -251,7 +283,10 @@ void run_add_rule_fields(cJSON *doc, const struct run *run)
 		if (!v)
 			continue;
 		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
-		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
+		if (run->ov && !strcmp(copied[i], "name")) /* Kibana's ALERT_RULE_NAME takes the override */
+			cJSON_AddStringToObject(doc, key, run->ov->name);
+		else
+			cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
 	}
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", type->category);
@@ -268,8 +303,11 @@ void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, i
 	const struct rule *r = &run->r;
 	(void)now, (void)uuid;
 	cJSON_AddStringToObject(doc, "kibana.alert.reason", reason);
-	cJSON_AddStringToObject(doc, "kibana.alert.severity", r->severity);
-	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", (double)r->risk_score);
+	cJSON_AddStringToObject(doc, "kibana.alert.severity", run->ov ? run->ov->severity : r->severity);
+	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", run->ov ? run->ov->risk_score : (double)r->risk_score);
+	const char *block = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "building_block_type"));
+	if (block && *block)
+		cJSON_AddStringToObject(doc, "kibana.alert.building_block_type", block);
 	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
 	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
@@ -285,7 +323,8 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
-	*reason = run_reason(r, ev); /* before the event's fields move into the alert */
+	/* before the event's fields move into the alert */
+	*reason = run->ov ? reason_as(run->ov->name, run->ov->severity, ev) : run_reason(r, ev);
 	const cJSON *m;
 	cJSON *originals = cJSON_CreateObject(); /* the event's event.* as they came, added after */
 	char key[256];
@@ -846,8 +885,8 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .original_time = original_time,
 	                         .created_us = now,
 	                         .execution_us = exec_t,
-	                         .severity = run->r.severity,
-	                         .risk_score = run->r.risk_score,
+	                         .severity = run->ov ? run->ov->severity : run->r.severity,
+	                         .risk_score = run->ov ? (int64_t)run->ov->risk_score : run->r.risk_score,
 	                         .reason = reason,
 	                         .doc = doc,
 	                         .events = events,
@@ -867,28 +906,36 @@ int run_create_event_alert(struct run *run, const struct hit *const *hits, size_
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
 	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
-	char *reason = NULL, *doc = NULL;
+	char *reason = NULL, *doc = NULL, *name = NULL;
+	struct alert_overrides ov;
 	if (!read && first.ev) {
 		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+		const struct rule *r = &run->r;
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
+		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
+		run->ov = &ov;
 		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
 	}
 	int unbuilt = first.ev && !doc;
 	cJSON_Delete(first.ev);
 	strbuf_release(&first.source.identity);
 	strbuf_release(&first.source.index);
-	if (read || unbuilt) {
+	if (read || unbuilt || !doc) {
+		run->ov = NULL;
 		free(reason);
-		return -1; /* a store error, recorded on the store */
+		free(name);
+		return read || unbuilt ? -1 : 0; /* a store error, recorded on the store; or the event is
+		                                  * gone, or not JSON: no alert */
 	}
-	if (!doc)
-		return 0; /* the event is gone, or not JSON: no alert */
 	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
 	for (size_t i = 0; i < nhits; i++)
 		ids[i] = hits[i]->event_id;
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
+	run->ov = NULL;
 	free(ids);
 	cJSON_free(doc);
 	free(reason);
+	free(name);
 	return rc;
 }
 

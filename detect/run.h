@@ -20,6 +20,7 @@
 #include "detect/exceptions.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
+#include "detect/overrides.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "store/alerts.h"
@@ -128,6 +129,9 @@ struct run {
 	                   * no need to remember the uuids seen */
 	struct plan plan;
 	struct candidate_query cq;
+	/* the alert being made on an event: its severity, risk score and rule name as the rule's
+	 * mappings take them from the event (detect/overrides.h); NULL: the rule's own */
+	const struct alert_overrides *ov;
 };
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
