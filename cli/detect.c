@@ -291,6 +291,9 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf(
 			    "%llu event%s not evaluated by a rule: a regular expression reached a limit (see above)\n",
 			    (unsigned long long)t.gave_up, t.gave_up == 1 ? " was" : "s were");
+		if (t.grouped)
+			printf("%llu matching event%s folded into another event's alert by alert_suppression\n",
+			       (unsigned long long)t.grouped, t.grouped == 1 ? " was" : "s were");
 		if (t.unapplied)
 			printf("%llu of the rules run set fields casebook does not apply: their alerts may differ from "
 			       "Kibana's ('casebook rules' names the fields)\n",

@@ -688,10 +688,15 @@ static int eql_given_up(struct run *run, const struct candidate_row *c)
 
 static void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
-	if (run_matches(run, ev))
-		run_add_hit(run, c, NULL, 0);
-	else
+	size_t nkeys = 0;
+	if (!run_matches(run, ev)) {
 		eql_given_up(run, c);
+	} else if (run->suppress) {
+		const char **keys = suppression_keys(run, ev, &nkeys); /* its groups */
+		run_add_hit(run, c, keys, nkeys);
+	} else {
+		run_add_hit(run, c, NULL, 0);
+	}
 }
 
 static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages);
@@ -1037,6 +1042,16 @@ static int replay(struct run *run, int64_t limit)
 			/* nothing new in this window: jump to the first execution that sees the next hit */
 			int64_t at = first_execution_seeing(r, first, step, run->hits[next].time);
 			T = at > T ? at : T + step;
+			continue;
+		}
+		if (run->suppress) { /* the window's new hits, grouped */
+			size_t end = next;
+			while (end < run->nhits && run->hits[end].time <= to)
+				end++;
+			if (suppression_execution(run, T, &run->hits[next], end - next))
+				return -1;
+			next = end;
+			T += step;
 			continue;
 		}
 		int64_t created = 0;
@@ -1409,6 +1424,7 @@ static void run_release(struct run *run)
 	kql_free(run->kql);
 	needles_release(&run->needles);
 	exceptions_free(run->x);
+	suppression_free(run->suppress);
 	rule_release(&run->r);
 }
 
@@ -1501,6 +1517,13 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		t->skipped++;
 		return 0;
 	}
+	if (suppression_new(run, &run->suppress, why, sizeof(why))) {
+		if (o->warn)
+			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			      (long long)r->version, why);
+		t->skipped++;
+		return 0;
+	}
 	if (!(run->x = exceptions_load(s, r, o->warn)))
 		return -1;
 	t->rules++;
@@ -1564,7 +1587,7 @@ static int query_finish(struct run *run)
 {
 	if (!run->streaming && run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
-	if (replay(run, INT64_MAX))
+	if (replay(run, INT64_MAX) || suppression_finish(run))
 		return -1;
 	run->t->matched += run->nhits; /* left unalerted by capped executions */
 	run_drop_hits(run, run->nhits);
@@ -1812,7 +1835,8 @@ static int plan_streaming(struct run **runs, size_t n)
 	int any = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct run *run = runs[i];
-		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested;
+		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
+		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
 		any |= run->streaming;
 	}
 	return any;
@@ -1854,7 +1878,8 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
-	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush && !q->use_ingested;
+	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush &&
+	       !q->use_ingested && !run->suppress;
 }
 
 static int collect_shared(struct store *s, struct run **runs, size_t n)

@@ -35,6 +35,7 @@ struct detect_options {
 struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
 	uint64_t gave_up;   /* events a rule could not evaluate: a regular expression reached a limit */
+	uint64_t grouped;   /* matching events alert_suppression folded into another event's alert */
 	uint64_t unapplied; /* rules run that set fields casebook does not apply (detect/rulefields.h) */
 };
 

@@ -23,6 +23,7 @@
 #include "detect/overrides.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
+#include "detect/suppression.h"
 #include "store/alerts.h"
 
 /* A matching event: what deciding its alert needs (its document is read again for the alert). */
@@ -132,6 +133,7 @@ struct run {
 	/* the alert being made on an event: its severity, risk score and rule name as the rule's
 	 * mappings take them from the event (detect/overrides.h); NULL: the rule's own */
 	const struct alert_overrides *ov;
+	struct suppression *suppress; /* alert_suppression (detect/suppression.h), or NULL */
 };
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
