@@ -666,9 +666,18 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 		run->type->consider(run, c, *evp);
 }
 
+/* Whether the event has the rule's time field: without event.ingested, a rule whose
+ * timestamp_override_fallback_disabled is set does not search it (Kibana's secondary search on
+ * @timestamp is the fallback). */
+static int has_time_field(const struct run *run, const struct event_record *r)
+{
+	return !run->no_fallback || !run->cq.use_ingested || r->has_ingested;
+}
+
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	if (!is_signal(&c->ev.r) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	if (!is_signal(&c->ev.r) && has_time_field(run, &c->ev.r) &&
+	    (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
 	    run_index_matches(run, c->ev.r.index) && (run->o->no_prefilter || columns_admit(run, &c->ev.r)))
 		consider_admitted(run, c, evp, parsed);
 }
@@ -1529,6 +1538,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	t->rules++;
 	t->unapplied += r->unapplied != NULL;
 	int use_ingested = r->timestamp_override && !strcmp(r->timestamp_override, "event.ingested");
+	run->no_fallback =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->obj, "timestamp_override_fallback_disabled"));
 	int64_t last = 0;
 	run->max_id = store_max_event_id(s);
 	if (!o->has_range && store_detection_state(s, r->key, &last))
@@ -1780,7 +1791,7 @@ static int shared_admit(void *ctx, const struct event_record *r)
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
 		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
-		g->wanted[i] = t >= run->cq.from && t <= run->cq.to &&
+		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
 		               (index_pass ? index_pass[i] : run_index_matches(run, r->index)) &&
 		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
 		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));

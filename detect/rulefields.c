@@ -1,7 +1,9 @@
 #include "detect/rulefields.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 
@@ -35,7 +37,8 @@ const struct rulefield rulefields[] = {
      "kibana.alert.building_block_type; hidden from the queue unless asked for"},
     {"exceptions_list", RF_APPLIED, NULL, "matching events make no alert"},
     {"alert_suppression", RF_APPLIED, "query eql",
-     "one alert per group_by values per execution, or within duration; kibana.alert.suppression.*"},
+     "query and EQL event rules (not sequences): one alert per group_by values per execution, or within "
+     "duration; kibana.alert.suppression.*"},
     {"investigation_fields", RF_SHOWN, NULL, "shown first in the Overview and casebook show"},
     {"related_integrations", RF_SHOWN, NULL, "listed by casebook rules"},
     {"required_fields", RF_SHOWN, NULL, "listed by casebook rules; one the case lacks is a warning"},
@@ -143,6 +146,14 @@ static int applied_for(const struct rulefield *f, const char *type)
 	return f->use == RF_APPLIED && type && type_listed(f->types, type);
 }
 
+/* Whether an EQL query is a sequence: its first word (suppression applies to event queries). */
+static int is_sequence(const char *query)
+{
+	while (query && (*query == ' ' || *query == '\t' || *query == '\n' || *query == '\r'))
+		query++;
+	return query && !strncasecmp(query, "sequence", 8) && !isalnum((unsigned char)query[8]) && query[8] != '_';
+}
+
 char *rulefields_unapplied(const cJSON *rule)
 {
 	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "type"));
@@ -150,7 +161,12 @@ char *rulefields_unapplied(const cJSON *rule)
 	strbuf_init(&sb, 64);
 	for (size_t i = 0; i < rulefields_count; i++) {
 		const struct rulefield *f = &rulefields[i];
-		if (applied_for(f, type) || !is_set(cJSON_GetObjectItemCaseSensitive(rule, f->name)))
+		if (!is_set(cJSON_GetObjectItemCaseSensitive(rule, f->name)))
+			continue;
+		int sequence_suppressed =
+		    !strcmp(f->name, "alert_suppression") && type && !strcmp(type, "eql") &&
+		    is_sequence(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "query")));
+		if (applied_for(f, type) && !sequence_suppressed)
 			continue;
 		strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", f->name);
 	}

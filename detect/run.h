@@ -134,6 +134,7 @@ struct run {
 	 * mappings take them from the event (detect/overrides.h); NULL: the rule's own */
 	const struct alert_overrides *ov;
 	struct suppression *suppress; /* alert_suppression (detect/suppression.h), or NULL */
+	int no_fallback; /* timestamp_override_fallback_disabled: events without the field are not searched */
 };
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
