@@ -83,7 +83,8 @@ static int valid_status(const char *s)
 struct alert_list {
 	struct alert_print p;
 	const char *host;
-	int min_rank; /* queue_severity_rank-like: low 1 .. critical 4; 0: any */
+	int min_rank;        /* queue_severity_rank-like: low 1 .. critical 4; 0: any */
+	int building_blocks; /* list building-block alerts too (Kibana hides them by default) */
 	enum { BY_TIME, BY_NEWEST, BY_SEVERITY, BY_RISK, BY_HOST } sort;
 	struct kept_alert {
 		char *line; /* printed form */
@@ -111,7 +112,7 @@ static int keep_alert(void *ctx, const struct alert_row *a)
 	if (l->host &&
 	    !((a->host_name && !strcmp(a->host_name, l->host)) || (a->host_id && !strcmp(a->host_id, l->host))))
 		return 0;
-	if (severity_rank(a->severity) < l->min_rank)
+	if (severity_rank(a->severity) < l->min_rank || (a->building_block && !l->building_blocks))
 		return 0;
 	if (l->sort == BY_TIME)
 		return print_alert(&l->p, a);
@@ -170,11 +171,15 @@ static int parse_sort(const char *s, struct alert_list *l)
 
 int cmd_alerts(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"status", required_argument, NULL, 's'}, {"rule", required_argument, NULL, 'r'},
-	    {"host", required_argument, NULL, 'H'},   {"severity", required_argument, NULL, 'S'},
-	    {"query", required_argument, NULL, 'q'},  {"sort", required_argument, NULL, 'o'},
-	    {"json", no_argument, NULL, 'j'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
+	                                     {"rule", required_argument, NULL, 'r'},
+	                                     {"host", required_argument, NULL, 'H'},
+	                                     {"severity", required_argument, NULL, 'S'},
+	                                     {"query", required_argument, NULL, 'q'},
+	                                     {"sort", required_argument, NULL, 'o'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"building-blocks", no_argument, NULL, 'b'},
+	                                     {NULL, 0, NULL, 0}};
 	struct alert_query q = {0};
 	struct alert_list l = {0};
 	const char *kql_text = NULL;
@@ -201,6 +206,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 				return command_usage_error("alerts", "--sort is time, newest, severity, risk or host");
 			break;
 		case 'j': l.p.json = 1; break;
+		case 'b': l.building_blocks = 1; break;
 		default: return option_error("alerts", argv);
 		}
 	}
