@@ -706,10 +706,10 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 {
 	/* kibana.alert.rule.* as Kibana writes them (flattened or nested); the query from
 	 * kibana.alert.rule.parameters when the alert has it */
-	static const char *const copied[] = {"rule_id",    "name",     "description",    "risk_score", "severity",
-	                                     "type",       "version",  "note",           "threat",     "tags",
-	                                     "references", "interval", "from",           "to",         "max_signals",
-	                                     "author",     "license",  "false_positives"};
+	static const char *const copied[] = {
+	    "rule_id",     "name",   "description", "risk_score",      "severity",           "type", "version",
+	    "note",        "threat", "tags",        "references",      "interval",           "from", "to",
+	    "max_signals", "author", "license",     "false_positives", "building_block_type"};
 	static const char *const parameters[] = {"query",
 	                                         "language",
 	                                         "index",

@@ -6,6 +6,9 @@
 #include <strings.h>
 
 #include "common/strbuf.h"
+#include "detect/detect.h"
+#include "detect/field.h"
+#include "store/events.h"
 
 /* Kibana's detection rule schema (x-pack/.../common/api/detection_engine/model/rule_schema:
  * common_attributes, the type-specific schemas and the response fields), one row a field. To
@@ -175,4 +178,60 @@ char *rulefields_unapplied(const cJSON *rule)
 		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+struct case_fields {
+	char *const *fields;
+	size_t n, left;
+	int *found;
+};
+
+static int any_value(void *ctx, const cJSON *v)
+{
+	(void)v;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/* Whether the text holds "step" (quoted), step being the path's last step. */
+static int names_step(const char *doc, size_t len, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const char *step = dot ? dot + 1 : path;
+	size_t n = strlen(step);
+	for (const char *p = doc; (p = memchr(p, '"', len - (size_t)(p - doc))) && (size_t)(p - doc) + n + 2 <= len;
+	     p++)
+		if (!memcmp(p + 1, step, n) && p[n + 1] == '"')
+			return 1;
+	return 0;
+}
+
+static int check_event(void *ctx, const struct event_row *row)
+{
+	struct case_fields *c = ctx;
+	cJSON *ev = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->found[i] || !row->doc || !names_step(row->doc, row->doc_len, c->fields[i]))
+			continue;
+		if (!ev && !(ev = detect_event_json(row)))
+			break;
+		int has = 0;
+		field_each(ev, c->fields[i], strlen(c->fields[i]), any_value, &has);
+		if (has) {
+			c->found[i] = 1;
+			c->left--;
+		}
+	}
+	cJSON_Delete(ev);
+	return c->left == 0;
+}
+
+int rulefields_case_has(struct store *s, char *const *fields, size_t n, int *found)
+{
+	struct case_fields c = {fields, n, n, found};
+	memset(found, 0, n * sizeof(*found));
+	if (!n)
+		return 0;
+	struct event_query q = {.want_doc = 1};
+	return store_events_each(s, &q, check_event, &c);
 }

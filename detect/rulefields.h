@@ -34,4 +34,10 @@ const char *rulefield_use_name(enum rulefield_use use);
  * not apply for its type, joined by ", "; NULL when none. malloc'd. */
 char *rulefields_unapplied(const cJSON *rule);
 
+struct store;
+/* Which of the fields some event of the case has (found[i] set to 1): one pass over the events
+ * that stops once all are found; an event is parsed only when its text names a missing field's
+ * last step. 0 or -1 (store_errmsg). */
+int rulefields_case_has(struct store *s, char *const *fields, size_t n, int *found);
+
 #endif
