@@ -12,6 +12,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
+#include "detect/rulefields.h"
 #include "export/export.h"
 #include "store/alerts.h"
 #include "store/triage.h"
@@ -262,6 +263,26 @@ static void field_line(struct strbuf *l, const char *label, const char *value)
 	strbuf_addch(l, '\n');
 }
 
+/* The rule's investigation_fields first, as Kibana's alert flyout shows them. */
+static void investigation_lines(struct strbuf *l, const char *doc)
+{
+	cJSON *alert = doc ? cJSON_Parse(doc) : NULL;
+	char **names, **values;
+	size_t n = rulefields_investigation(alert, &names, &values);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addstr(l, i ? "              " : "investigate   ");
+		add_text(l, names[i]);
+		strbuf_addstr(l, ": ");
+		add_text(l, values[i] ? values[i] : "-");
+		strbuf_addch(l, '\n');
+		free(names[i]);
+		free(values[i]);
+	}
+	free(names);
+	free(values);
+	cJSON_Delete(alert);
+}
+
 /* The alert for people (show --json prints the export's record instead). */
 static int print_alert_summary(void *ctx, const struct alert_row *a)
 {
@@ -274,6 +295,7 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	strbuf_addstr(l, "alert ");
 	add_text(l, a->uuid);
 	strbuf_addch(l, '\n');
+	investigation_lines(l, a->doc);
 	field_line(l, "rule", a->rule_name);
 	strbuf_addf(l, "%-14s%s (risk %lld)\n", "severity", a->severity, (long long)a->risk_score);
 	field_line(l, "status", a->status);
@@ -453,7 +475,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	} else if (!rc) {
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
-		struct alert_query q = {.id = r.id, .no_doc = 1};
+		struct alert_query q = {.id = r.id}; /* its document: the investigation fields */
 		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r)
 		         ? 1
 		         : 0;

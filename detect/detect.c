@@ -276,7 +276,8 @@ void run_add_rule_fields(cJSON *doc, const struct run *run)
 	                                     "index",
 	                                     "timestamp_override",
 	                                     "exceptions_list",
-	                                     "false_positives"};
+	                                     "false_positives",
+	                                     "investigation_fields"};
 	char key[80];
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, copied[i]);

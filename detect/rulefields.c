@@ -8,6 +8,7 @@
 #include "common/strbuf.h"
 #include "detect/detect.h"
 #include "detect/field.h"
+#include "detect/overrides.h"
 #include "store/events.h"
 
 /* Kibana's detection rule schema (x-pack/.../common/api/detection_engine/model/rule_schema:
@@ -234,4 +235,26 @@ int rulefields_case_has(struct store *s, char *const *fields, size_t n, int *fou
 		return 0;
 	struct event_query q = {.want_doc = 1};
 	return store_events_each(s, &q, check_event, &c);
+}
+
+size_t rulefields_investigation(const cJSON *alert, char ***names, char ***values)
+{
+	static const char *const where[] = {"kibana.alert.rule.investigation_fields",
+	                                    "kibana.alert.rule.parameters.investigation_fields"};
+	const cJSON *f = NULL;
+	for (size_t i = 0; i < 2 && !f; i++)
+		f = overrides_get(alert, where[i]);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(f, "field_names"), *e;
+	size_t n = 0;
+	*names = *values = NULL;
+	cJSON_ArrayForEach(e, list)
+	{
+		if (!cJSON_IsString(e) || n == 64)
+			continue;
+		*names = xrealloc(*names, (n + 1) * sizeof(**names));
+		*values = xrealloc(*values, (n + 1) * sizeof(**values));
+		(*names)[n] = xstrdup(e->valuestring);
+		(*values)[n++] = field_join(alert, e->valuestring, ", ");
+	}
+	return n;
 }

@@ -34,6 +34,12 @@ const char *rulefield_use_name(enum rulefield_use use);
  * not apply for its type, joined by ", "; NULL when none. malloc'd. */
 char *rulefields_unapplied(const cJSON *rule);
 
+/* The alert's investigation fields (its rule's investigation_fields.field_names, which the
+ * alert carries as kibana.alert.rule.investigation_fields, or Kibana's in its parameters) and
+ * their values in the alert (", "-joined; NULL when absent), at most 64. The arrays and their
+ * strings are malloc'd; returns how many. */
+size_t rulefields_investigation(const cJSON *alert, char ***names, char ***values);
+
 struct store;
 /* Which of the fields some event of the case has (found[i] set to 1): one pass over the events
  * that stops once all are found; an event is parsed only when its text names a missing field's
