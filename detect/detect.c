@@ -15,6 +15,7 @@
 #include "detect/eql.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
+#include "detect/filters.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
@@ -511,6 +512,7 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 int run_matches(struct run *run, const cJSON *ev)
 {
 	int hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
+	hit = hit && (!run->filter || kql_match(run->filter, ev));
 	if (hit && exceptions_match(run->x, ev)) {
 		run->t->suppressed++;
 		hit = 0;
@@ -718,8 +720,8 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		query_consider(run, c, ev);
 		return;
 	}
-	if (exceptions_match(run->x, ev))
-		return;
+	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->x, ev))
+		return; /* filters and exceptions apply to each event the sequence's search returns */
 	struct seq_stream *st = run->stream;
 	size_t n = sequence_slots(run);
 	if (st) {
@@ -1432,10 +1434,27 @@ static void run_release(struct run *run)
 	eql_free(run->eql);
 	uuid_set_release(&run->seen);
 	kql_free(run->kql);
+	kql_free(run->filter);
 	needles_release(&run->needles);
 	exceptions_free(run->x);
 	suppression_free(run->suppress);
 	rule_release(&run->r);
+}
+
+/* The rule's Kibana filters as one KQL query (rule.c marked what cannot be read unsupported);
+ * -1 with why in the run's warning when its KQL does not parse. */
+static int compile_filters(struct run *run)
+{
+	char *text = NULL, why[200];
+	if (filters_to_kql(cJSON_GetObjectItemCaseSensitive(run->r.obj, "filters"), &text, why, sizeof(why)) || !text)
+		return 0;
+	struct kql_error err;
+	run->filter = kql_parse(text, &err);
+	if (!run->filter && run->o->warn)
+		diagf(run->o->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
+		      run->r.name, err.column, err.msg);
+	free(text);
+	return run->filter ? 0 : -1;
 }
 
 /* Parses the rule's query in its language; on a syntax error says why and returns -1. */
@@ -1527,7 +1546,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		t->skipped++;
 		return 0;
 	}
-	if (suppression_new(run, &run->suppress, why, sizeof(why))) {
+	if (compile_filters(run) || suppression_new(run, &run->suppress, why, sizeof(why))) {
 		if (o->warn)
 			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
 			      (long long)r->version, why);

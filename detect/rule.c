@@ -15,6 +15,7 @@
 #include "detect/eql.h"
 #include "detect/esql.h"
 #include "detect/field.h"
+#include "detect/filters.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
 #include "detect/rulefields.h"
@@ -104,6 +105,20 @@ static void not_run_reason(const struct rule *r, char *reason, size_t len)
 		snprintf(reason, len, "rules of type \"%.40s\" are not run (query, eql, threshold and new_terms are)",
 		         r->type);
 	}
+}
+
+/* Whether the rule's Kibana filters are what detect cannot apply: one it does not understand
+ * (the reason in reason), or any on an ES|QL rule (its type reads no KQL). */
+static int filters_unsupported(const cJSON *obj, const struct rule_type *rt, char *reason, size_t len)
+{
+	char *kql = NULL, why[200];
+	int bad = filters_to_kql(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &kql, why, sizeof(why));
+	if (bad)
+		snprintf(reason, len, "\"filters\": %.140s", why);
+	else if (kql && rt == &esql_type)
+		snprintf(reason, len, "\"filters\" on an ES|QL rule are not applied yet");
+	free(kql);
+	return bad || reason[0];
 }
 
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
@@ -238,8 +253,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		         time_field);
 	else if (!r->query)
 		snprintf(reason, sizeof(reason), "the rule has no query");
-	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)
-		snprintf(reason, sizeof(reason), "rules with \"filters\" are not supported yet");
+	else if (filters_unsupported(obj, rt, reason, sizeof(reason)))
+		; /* said why */
 	else if (r->timestamp_override && strcmp(r->timestamp_override, "event.ingested") &&
 	         strcmp(r->timestamp_override, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",

@@ -74,7 +74,8 @@ const struct rulefield rulefields[] = {
     {"revision", RF_SHOWN, NULL, "kept"},
     {"execution_summary", RF_SHOWN, NULL, "kept"},
     /* query and EQL rules */
-    {"filters", RF_NOT_APPLIED, NULL, "the rule is skipped"},
+    {"filters", RF_APPLIED, "query eql threshold new_terms",
+     "ANDed with the query (negate: NOT; disabled: left out); one not understood: the rule is skipped"},
     {"data_view_id", RF_NOT_APPLIED, NULL, "the data view's patterns are not known: index applies"},
     {"saved_id", RF_NOT_APPLIED, NULL, "the saved query is not known: the rule's query applies"},
     {"timestamp_field", RF_APPLIED, NULL, "@timestamp (another field: the rule is skipped)"},

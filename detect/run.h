@@ -84,8 +84,9 @@ struct run {
 	struct detect_totals *t;
 	const struct rule_type *type;
 	struct rule r;
-	struct kql_node *kql;  /* the rule's query: KQL ... */
-	struct eql_query *eql; /* ... or EQL */
+	struct kql_node *kql;    /* the rule's query: KQL ... */
+	struct kql_node *filter; /* its Kibana filters, as KQL ANDed with the query (detect/filters.h) */
+	struct eql_query *eql;   /* ... or EQL */
 	struct exception_set *x;
 	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;

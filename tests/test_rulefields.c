@@ -13,6 +13,7 @@
 
 #include "common/timeutil.h"
 #include "detect/detect.h"
+#include "detect/filters.h"
 #include "detect/overrides.h"
 #include "detect/rule.h"
 #include "detect/rulefields.h"
@@ -464,6 +465,122 @@ static void test_fallback_disabled(void **state)
 	assert_int_equal(run_detect("fb-off").created, 1); /* not searched */
 }
 
+/* ---- filters ---- */
+
+/* Kibana's filters become one KQL query (buildEsQuery: the enabled filters in the bool's
+ * filter, the negated ones in its must_not, the disabled ones left out). */
+static void test_filters_as_kql(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *filters, *kql;
+	} cases[] = {
+	    {"[{\"meta\":{\"negate\":false,\"disabled\":false,\"type\":\"phrase\",\"key\":\"host.name\"},"
+	     "\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]",
+	     "(host.name:\"h1\")"},
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"host.name\":{\"query\":\"a\\\"b\"}}}}]",
+	     "not (host.name:\"a\\\"b\")"},
+	    {"[{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", NULL},
+	    {"[]", NULL},
+	    /* the older form: exists and range beside meta */
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"user.name\"}},{\"range\":{\"process.pid\":{\"gte\":10,"
+	     "\"lt\":20}}}]",
+	     "(user.name:*) and (process.pid >= \"10\" and process.pid < \"20\")"},
+	    {"[{\"query\":{\"bool\":{\"should\":[{\"match_phrase\":{\"a\":\"1\"}},{\"match_phrase\":{\"a\":\"2\"}}],"
+	     "\"minimum_should_match\":1}}}]",
+	     "((((a:\"1\")) or ((a:\"2\"))))"},
+	    /* should only scores beside a must */
+	    {"[{\"query\":{\"bool\":{\"must\":{\"term\":{\"a\":{\"value\":\"x\"}}},\"should\":[{\"match\":{"
+	     "\"b\":\"y\"}}],\"must_not\":[{\"terms\":{\"c\":[\"p\",\"q\"]}}]}}}]",
+	     "(((a:\"x\")) and not ((c:(\"p\" or \"q\"))))"},
+	    {"[{\"query\":{\"match\":{\"message\":{\"query\":\"run (now)\",\"type\":\"phrase\"}}}},{\"query\":{"
+	     "\"match\":{\"message\":\"a:b or c\"}}},{\"query\":{\"match\":{\"message\":\"a*b\"}}}]",
+	     "(message:\"run (now)\") and (message:\"a:b or c\") and (message:a\\*b)"},
+	    {"[{\"query\":{\"match_all\":{}}}]", "(*:*)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *f = cJSON_Parse(cases[i].filters);
+		assert_non_null(f);
+		char *kql, why[200];
+		assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), 0);
+		if (cases[i].kql ? !kql || strcmp(kql, cases[i].kql) : kql != NULL)
+			fail_msg("case %zu: %s", i, kql ? kql : "(none)");
+		free(kql);
+		cJSON_Delete(f);
+	}
+	static const struct {
+		const char *filters, *why;
+	} refused[] = {
+	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b\"}}}]",
+	     "filter 1: a \"query_string\" filter is not supported (match_phrase, match, term, terms, exists, range, "
+	     "bool and match_all are)"},
+	    {"[{\"query\":{\"match_all\":{}}},{\"meta\":{}}]", "filter 2: it has no query"},
+	    {"[{\"query\":{\"bool\":{\"should\":[],\"minimum_should_match\":2}}}]",
+	     "filter 1: bool: minimum_should_match  is not supported (0 or 1 are)"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cJSON *f = cJSON_Parse(refused[i].filters);
+		char *kql, why[200] = "";
+		assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), -1);
+		assert_string_equal(why, refused[i].why);
+		cJSON_Delete(f);
+	}
+	/* nesting past the bound is refused, not followed */
+	struct strbuf deep;
+	strbuf_init(&deep, 1024);
+	strbuf_addstr(&deep, "[{\"query\":");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&deep, "{\"bool\":{\"must\":");
+	strbuf_addstr(&deep, "{\"match_all\":{}}");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&deep, "}}");
+	strbuf_addstr(&deep, "}]");
+	cJSON *f = cJSON_Parse(deep.buf);
+	char *kql, why[200];
+	assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), -1);
+	assert_string_equal(why, "filter 1: nested deeper than 16 levels");
+	cJSON_Delete(f);
+	strbuf_release(&deep);
+}
+
+/* A rule's filters narrow its alerts: ANDed with the query, negated, disabled. */
+static void test_filters_narrow_the_alerts(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	process_event(&sb, "p1", "2024-05-01T10:05:10Z", "h1");
+	process_event(&sb, "p2", "2024-05-01T10:05:20Z", "h2");
+	process_event(&sb, "p3", "2024-05-01T10:05:30Z", NULL);
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	static const struct {
+		const char *filters;
+		uint64_t alerts;
+	} cases[] = {
+	    {"[{\"meta\":{},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 1},
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 2},
+	    {"[{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 3},
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"host.name\"}}]", 2},
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"host.name\"}},{\"meta\":{\"negate\":true},\"query\":{"
+	     "\"match_phrase\":{\"host.name\":\"h2\"}}}]",
+	     1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rule[1024], id[32];
+		snprintf(id, sizeof(id), "cb-flt-%zu", i);
+		snprintf(rule, sizeof(rule),
+		         "{\"rule_id\":\"%s\",\"name\":\"%s\",\"description\":\"d\",\"type\":\"query\",\"query\":"
+		         "\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"from\":\"now-10m\","
+		         "\"filters\":%s}",
+		         id, id, cases[i].filters);
+		import_rule(rule, NULL);
+		struct detect_totals t = run_detect(id);
+		if (t.created != cases[i].alerts)
+			fail_msg("case %zu: %llu alerts", i, (unsigned long long)t.created);
+	}
+}
+
 /* ---- the table ---- */
 
 static void test_fields_not_applied_are_named(void **state)
@@ -477,7 +594,8 @@ static void test_fields_not_applied_are_named(void **state)
 	     "[\"a\"]},\"timestamp_override_fallback_disabled\":false}",
 	     NULL},
 	    {"{\"type\":\"query\",\"filters\":[{\"query\":{}}],\"data_view_id\":\"dv\",\"saved_id\":\"\"}",
-	     "filters, data_view_id"},
+	     "data_view_id"},
+	    {"{\"type\":\"esql\",\"filters\":[{\"query\":{}}]}", "filters"},
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}",
 	     "alert_suppression"},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
@@ -573,6 +691,8 @@ int main(void)
 	    T(test_suppression_with_duration),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
+	    cmocka_unit_test(test_filters_as_kql),
+	    T(test_filters_narrow_the_alerts),
 	    T(test_fields_not_applied_are_named),
 	    cmocka_unit_test(test_docs_list_every_rule_field),
 	};
