@@ -362,6 +362,16 @@ static void test_suppression_by_host(void **state)
 	assert_string_equal(terms_of(d.a[2]), "[{\"field\":\"host.name\",\"value\":null}]");
 	assert_non_null(str(d.a[2], "kibana.alert.instance.id"));
 	docs_free(&d);
+	/* an EQL event query suppresses the same way (Kibana 8.14 on) */
+	import_rule(
+	    "{\"rule_id\":\"cb-sup-eql\",\"name\":\"curl by host, EQL\",\"description\":\"d\",\"type\":"
+	    "\"eql\",\"language\":\"eql\",\"query\":\"process where process.name == \\\"curl\\\"\",\"severity\":"
+	    "\"low\",\"risk_score\":21,\"from\":\"now-10m\",\"alert_suppression\":{\"group_by\":[\"host.name\"]}}",
+	    NULL);
+	t = run_detect("cb-sup-eql");
+	assert_int_equal(t.created, 3);
+	assert_int_equal(t.grouped, 2);
+	assert_int_equal(t.unapplied, 0);
 }
 
 /* doNotSuppress: an event missing a group_by field alerts alone, without suppression fields. */
