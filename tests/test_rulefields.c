@@ -648,6 +648,53 @@ static void test_fields_not_applied_are_named(void **state)
 		assert_ptr_equal(rulefield_find(rulefields[i].name), &rulefields[i]);
 }
 
+/* From the command line: casebook rules names what it does not apply, lists the related
+ * integrations and required fields and warns of a required field the case lacks; detect counts
+ * the rule apart; building-block alerts are listed only when asked for. */
+static void test_command_line(void **state)
+{
+	(void)state;
+	char cli_db[512]; /* tu_path's buffer rotates */
+	snprintf(cli_db, sizeof(cli_db), "%s", tu_path("cli.db"));
+	tu_write_str(tu_path("cli-events.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\"},\"process\":{\"name\":"
+	             "\"curl\"},\"host\":{\"name\":\"h1\"}}\n");
+	tu_write_str(tu_path("cli-rule.json"),
+	             "{\"rule_id\":\"cb-cli\",\"name\":\"curl, a building block\",\"description\":\"d\",\"type\":"
+	             "\"query\",\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,"
+	             "\"building_block_type\":\"default\",\"data_view_id\":\"dv1\",\"related_integrations\":[{"
+	             "\"package\":\"endpoint\",\"version\":\"^8.2.0\"}],\"required_fields\":[{\"name\":"
+	             "\"process.name\",\"type\":\"keyword\",\"ecs\":true},{\"name\":\"process.Ext.api.name\","
+	             "\"type\":\"keyword\",\"ecs\":false}]}");
+	struct strbuf out, err;
+	strbuf_init(&out, 1024);
+	strbuf_init(&err, 1024);
+	assert_int_equal(
+	    tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), cli_db, tu_path("cli-events.ndjson")), 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "%s --db '%s' rules import '%s'", tu_casebook(), cli_db, tu_path("cli-rule.json")), 0);
+	assert_non_null(strstr(out.buf, "1 of them set fields casebook does not apply, so their alerts will differ "
+	                                "from Kibana's: 'casebook rules' names them\n"));
+	assert_int_equal(tu_run(&out, &err, "COLUMNS=200 %s --db '%s' rules", tu_casebook(), cli_db), 0);
+	assert_non_null(strstr(out.buf, "curl, a building block\n"
+	                                "    casebook does not apply: data_view_id (its alerts differ from Kibana's)\n"
+	                                "    integrations: endpoint ^8.2.0\n"
+	                                "    required fields: process.name (keyword), process.Ext.api.name (keyword)\n"
+	                                "    warning: no event in the case has process.Ext.api.name, which the rule "
+	                                "requires\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect --rule cb-cli", tu_casebook(), cli_db), 0);
+	assert_non_null(strstr(out.buf,
+	                       "1 of the rules run set fields casebook does not apply: their alerts may differ "
+	                       "from Kibana's ('casebook rules' names the fields)\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --json", tu_casebook(), cli_db), 0);
+	assert_string_equal(out.buf, "");
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --building-blocks --json", tu_casebook(), cli_db), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_non_null(strstr(out.buf, "\"kibana.alert.building_block_type\":\"default\""));
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 /* docs/DETECTION.md's "Rule fields" table: "| `field` | applied |": the same fields, the same
  * answers, as the table casebook runs by. */
 static void test_docs_list_every_rule_field(void **state)
@@ -704,6 +751,7 @@ int main(void)
 	    cmocka_unit_test(test_filters_as_kql),
 	    T(test_filters_narrow_the_alerts),
 	    T(test_fields_not_applied_are_named),
+	    cmocka_unit_test(test_command_line),
 	    cmocka_unit_test(test_docs_list_every_rule_field),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
