@@ -606,6 +606,12 @@ static void test_fields_not_applied_are_named(void **state)
 	    {"{\"type\":\"query\",\"filters\":[{\"query\":{}}],\"data_view_id\":\"dv\",\"saved_id\":\"\"}",
 	     "data_view_id"},
 	    {"{\"type\":\"esql\",\"filters\":[{\"query\":{}}]}", "filters"},
+	    /* the overrides apply to alerts on an event: not to a threshold's group */
+	    {"{\"type\":\"threshold\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}],"
+	     "\"rule_name_override\":\"message\"}",
+	     "severity_mapping, rule_name_override"},
+	    {"{\"type\":\"new_terms\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}]}",
+	     NULL},
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}",
 	     "alert_suppression"},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
