@@ -408,6 +408,15 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf("%llu of the rules run set fields casebook does not apply: their alerts may differ from "
 			       "Kibana's ('casebook rules' names the fields)\n",
 			       (unsigned long long)t.unapplied);
+		if (t.no_anomalies)
+			printf("%llu machine learning rule%s found no anomaly records (ingest Elastic ML's "
+			       ".ml-anomalies-* results to run them)\n",
+			       (unsigned long long)t.no_anomalies, t.no_anomalies == 1 ? "" : "s");
+		if (t.no_indicators)
+			printf(
+			    "%llu indicator match rule%s found no indicator documents (ingest the threat intelligence "
+			    "indices they name in threat_index)\n",
+			    (unsigned long long)t.no_indicators, t.no_indicators == 1 ? "" : "s");
 		if (t.skipped)
 			printf("%llu rule%s skipped (see above)\n", (unsigned long long)t.skipped,
 			       t.skipped == 1 ? "" : "s");

@@ -37,6 +37,9 @@ struct detect_totals {
 	uint64_t gave_up;   /* events a rule could not evaluate: a regular expression reached a limit */
 	uint64_t grouped;   /* matching events alert_suppression folded into another event's alert */
 	uint64_t unapplied; /* rules run that set fields casebook does not apply (detect/rulefields.h) */
+	/* rules that ran but whose data the case does not hold: machine learning rules that met no
+	 * anomaly record of their jobs, indicator match rules no indicator document */
+	uint64_t no_anomalies, no_indicators;
 };
 
 /* Makes the field types imported into this case (casebook mapping import) the ones every

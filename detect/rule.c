@@ -92,19 +92,13 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
 	return -1;
 }
 
-/* Why a rule of a type detect has no row for does not run: said as exactly as we can. */
+/* Why a rule of a type detect has no row for does not run. */
 static void not_run_reason(const struct rule *r, char *reason, size_t len)
 {
-	if (!strcmp(r->type, "machine_learning")) {
-		snprintf(reason, len,
-		         "machine learning rules read Elastic ML anomaly results, which a case does not hold");
-	} else if (!strcmp(r->type, "threat_match")) {
-		snprintf(reason, len,
-		         "indicator match rules need threat intelligence indices, which a case does not hold");
-	} else {
-		snprintf(reason, len, "rules of type \"%.40s\" are not run (query, eql, threshold and new_terms are)",
-		         r->type);
-	}
+	snprintf(reason, len,
+	         "rules of type \"%.40s\" are not run (query, eql, threshold, new_terms, esql, threat_match and "
+	         "machine_learning are)",
+	         r->type);
 }
 
 /* Whether the rule's Kibana filters are what detect cannot apply: one it does not understand
@@ -146,8 +140,9 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		cJSON_AddBoolToObject(obj, "enabled", 1);
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
 	/* Kibana's default language: KQL for the types that take a query in it */
-	if (cJSON_IsString(type) && (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
-	                             !strcmp(type->valuestring, "new_terms")))
+	if (cJSON_IsString(type) &&
+	    (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
+	     !strcmp(type->valuestring, "new_terms") || !strcmp(type->valuestring, "threat_match")))
 		default_string(obj, "language", "kuery");
 	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
 		default_string(obj, "language", "eql");
@@ -233,12 +228,10 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	char reason[160] = "";
 	const struct rule_type *rt = rule_type_find(r->type);
 	int is_eql = rt == &eql_type;
-	const char *category_field =
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));
-	else if (strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
+	else if (rt->language && strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 		         r->language ? r->language : "");
 	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
@@ -246,12 +239,10 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		         r->language ? r->language : "");
 	else if (rt->check && rt->check(r, reason, sizeof(reason)))
 		; /* the type said why */
-	else if (is_eql && category_field && strcmp(category_field, "event.category"))
-		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
 	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)",
 		         time_field);
-	else if (!r->query)
+	else if (rt->language && !r->query) /* a type without a language takes no query (machine_learning) */
 		snprintf(reason, sizeof(reason), "the rule has no query");
 	else if (filters_unsupported(obj, rt, reason, sizeof(reason)))
 		; /* said why */

@@ -619,13 +619,15 @@ static void test_fields_not_applied_are_named(void **state)
 	     "alert_suppression, tiebreaker_field"},
 	    {"{\"type\":\"eql\",\"query\":\"sequence_x where true\",\"alert_suppression\":{\"group_by\":[\"a\"]},"
 	     "\"event_category_override\":\"event.type\"}",
-	     "event_category_override"},
+	     NULL},
 	    {"{\"type\":\"threat_match\",\"threat_index\":[\"logs-ti_*\"],\"threat_query\":\"*:*\",\"threat_mapping\":"
 	     "[{\"entries\":[]}],\"threat_indicator_path\":\"threat.indicator\",\"threat_filters\":[],"
 	     "\"threat_language\":\"kuery\"}",
-	     "threat_index, threat_query, threat_mapping, threat_indicator_path, threat_language"},
-	    {"{\"type\":\"machine_learning\",\"machine_learning_job_id\":[\"j\"],\"anomaly_threshold\":50}",
-	     "machine_learning_job_id, anomaly_threshold"},
+	     NULL},
+	    {"{\"type\":\"machine_learning\",\"machine_learning_job_id\":[\"j\"],\"anomaly_threshold\":50}", NULL},
+	    /* the fields of another type are not applied */
+	    {"{\"type\":\"query\",\"query\":\"a:b\",\"anomaly_threshold\":50,\"threat_query\":\"*:*\"}",
+	     "anomaly_threshold, threat_query"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *rule = cJSON_Parse(cases[i].rule);
