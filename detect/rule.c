@@ -442,8 +442,8 @@ static void describe_changes(const cJSON *was, const cJSON *now, struct strbuf *
 
 /* Stores a parsed rule (its JSON with the defaults filled) under source. Every exceptions list
  * a stored version of it has stays attached; what an analyst's import changed goes to said. */
-static int put_rule(struct store *s, struct rule *r, const char *source, enum on_existing mode, enum upsert_result *res,
-                    struct strbuf *said)
+static int put_rule(struct store *s, struct rule *r, const char *source, const char *metadata, enum on_existing mode,
+                    enum upsert_result *res, struct strbuf *said)
 {
 	struct stored_rule v = {.version = r->version, .lists = cJSON_CreateArray()};
 	if (store_rule_versions_each(s, r->rule_id, read_stored_version, &v)) {
@@ -463,7 +463,8 @@ static int put_rule(struct store *s, struct rule *r, const char *source, enum on
 	                       .language = r->language,
 	                       .enabled = r->enabled,
 	                       .source = source,
-	                       .json = json};
+	                       .json = json,
+	                       .metadata = metadata};
 	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, res) : store_rule_put(s, &row, res);
 	cJSON_free(json);
 	if (!rc && mode == REPLACE_EXISTING && *res == UPSERT_UPDATED) {
@@ -483,8 +484,8 @@ static int put_rule(struct store *s, struct rule *r, const char *source, enum on
 	return rc;
 }
 
-static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-                      struct import_counts *c, FILE *errors, const char *where)
+static int store_rule_meta(struct store *s, const cJSON *obj, const char *source, const char *metadata,
+                           enum on_existing mode, struct import_counts *c, FILE *errors, const char *where)
 {
 	struct rule r;
 	char why[300];
@@ -502,7 +503,7 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 	enum upsert_result res;
 	struct strbuf said;
 	strbuf_init(&said, 64);
-	int rc = put_rule(s, &r, source, mode, &res, &said);
+	int rc = put_rule(s, &r, source, metadata, mode, &res, &said);
 	if (rc == 0) {
 		if (res == UPSERT_ADDED)
 			c->rules_added++;
@@ -528,6 +529,18 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 	strbuf_release(&said);
 	rule_release(&r);
 	return rc;
+}
+
+static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
+                      struct import_counts *c, FILE *errors, const char *where)
+{
+	return store_rule_meta(s, obj, source, NULL, mode, c, errors, where);
+}
+
+int rules_import_rule(struct store *s, const cJSON *obj, const char *source, const char *metadata,
+                      struct import_counts *c, FILE *errors, const char *where)
+{
+	return store_rule_meta(s, obj, source, metadata, REPLACE_EXISTING, c, errors, where);
 }
 
 static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c, FILE *errors,
@@ -759,7 +772,7 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 		*key = 0;
 		struct strbuf said;
 		strbuf_init(&said, 16);
-		rc = put_rule(s, &r, RULE_SOURCE_ALERT, KEEP_EXISTING, &res, &said) ||
+		rc = put_rule(s, &r, RULE_SOURCE_ALERT, NULL, KEEP_EXISTING, &res, &said) ||
 		             store_rule_find(s, r.rule_id, r.version, take_rule_key, key) < 0
 		         ? -1
 		         : 0;

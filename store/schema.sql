@@ -277,3 +277,8 @@ CREATE INDEX events_file_path ON events(file_path) WHERE file_path IS NOT NULL;
 -- made, and every exception list and item as it is stored (store/triage.c); audit --verify
 -- computes them again. No table changes: migrating to this version adds an anchor entry, marked
 -- "migration", for every alert and exception the case already holds (store/store.c).
+
+-- version 11
+-- The [metadata] table of a rule read from elastic/detection-rules' TOML (maturity, creation and
+-- update dates, integration, min_stack_version...), as JSON: shown with the rule, never run.
+ALTER TABLE rules ADD COLUMN metadata TEXT;
