@@ -12,6 +12,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
+#include "detect/rulefields.h"
 #include "export/export.h"
 #include "store/alerts.h"
 #include "store/triage.h"
@@ -83,7 +84,8 @@ static int valid_status(const char *s)
 struct alert_list {
 	struct alert_print p;
 	const char *host;
-	int min_rank; /* queue_severity_rank-like: low 1 .. critical 4; 0: any */
+	int min_rank;        /* queue_severity_rank-like: low 1 .. critical 4; 0: any */
+	int building_blocks; /* list building-block alerts too (Kibana hides them by default) */
 	enum { BY_TIME, BY_NEWEST, BY_SEVERITY, BY_RISK, BY_HOST } sort;
 	struct kept_alert {
 		char *line; /* printed form */
@@ -111,7 +113,7 @@ static int keep_alert(void *ctx, const struct alert_row *a)
 	if (l->host &&
 	    !((a->host_name && !strcmp(a->host_name, l->host)) || (a->host_id && !strcmp(a->host_id, l->host))))
 		return 0;
-	if (severity_rank(a->severity) < l->min_rank)
+	if (severity_rank(a->severity) < l->min_rank || (a->building_block && !l->building_blocks))
 		return 0;
 	if (l->sort == BY_TIME)
 		return print_alert(&l->p, a);
@@ -170,11 +172,15 @@ static int parse_sort(const char *s, struct alert_list *l)
 
 int cmd_alerts(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"status", required_argument, NULL, 's'}, {"rule", required_argument, NULL, 'r'},
-	    {"host", required_argument, NULL, 'H'},   {"severity", required_argument, NULL, 'S'},
-	    {"query", required_argument, NULL, 'q'},  {"sort", required_argument, NULL, 'o'},
-	    {"json", no_argument, NULL, 'j'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
+	                                     {"rule", required_argument, NULL, 'r'},
+	                                     {"host", required_argument, NULL, 'H'},
+	                                     {"severity", required_argument, NULL, 'S'},
+	                                     {"query", required_argument, NULL, 'q'},
+	                                     {"sort", required_argument, NULL, 'o'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"building-blocks", no_argument, NULL, 'b'},
+	                                     {NULL, 0, NULL, 0}};
 	struct alert_query q = {0};
 	struct alert_list l = {0};
 	const char *kql_text = NULL;
@@ -201,6 +207,7 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 				return command_usage_error("alerts", "--sort is time, newest, severity, risk or host");
 			break;
 		case 'j': l.p.json = 1; break;
+		case 'b': l.building_blocks = 1; break;
 		default: return option_error("alerts", argv);
 		}
 	}
@@ -256,6 +263,26 @@ static void field_line(struct strbuf *l, const char *label, const char *value)
 	strbuf_addch(l, '\n');
 }
 
+/* The rule's investigation_fields first, as Kibana's alert flyout shows them. */
+static void investigation_lines(struct strbuf *l, const char *doc)
+{
+	cJSON *alert = doc ? cJSON_Parse(doc) : NULL;
+	char **names, **values;
+	size_t n = rulefields_investigation(alert, &names, &values);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addstr(l, i ? "              " : "investigate   ");
+		add_text(l, names[i]);
+		strbuf_addstr(l, ": ");
+		add_text(l, values[i] ? values[i] : "-");
+		strbuf_addch(l, '\n');
+		free(names[i]);
+		free(values[i]);
+	}
+	free(names);
+	free(values);
+	cJSON_Delete(alert);
+}
+
 /* The alert for people (show --json prints the export's record instead). */
 static int print_alert_summary(void *ctx, const struct alert_row *a)
 {
@@ -268,6 +295,7 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	strbuf_addstr(l, "alert ");
 	add_text(l, a->uuid);
 	strbuf_addch(l, '\n');
+	investigation_lines(l, a->doc);
 	field_line(l, "rule", a->rule_name);
 	strbuf_addf(l, "%-14s%s (risk %lld)\n", "severity", a->severity, (long long)a->risk_score);
 	field_line(l, "status", a->status);
@@ -447,7 +475,7 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	} else if (!rc) {
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
-		struct alert_query q = {.id = r.id, .no_doc = 1};
+		struct alert_query q = {.id = r.id}; /* its document: the investigation fields */
 		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r)
 		         ? 1
 		         : 0;

@@ -13,6 +13,7 @@
 #include "detect/exceptions.h"
 #include "detect/mapping.h"
 #include "detect/rule.h"
+#include "detect/rulefields.h"
 #include "detect/ruleimport.h"
 #include "store/rules.h"
 
@@ -20,7 +21,105 @@ struct rules_print {
 	int json;
 	struct strbuf line;
 	struct listing table;
+	/* the required fields of the rules listed, and whether the case has each */
+	char **required;
+	int *found;
+	size_t nrequired;
 };
+
+/* A rule's required_fields: [{name, type, ecs}], Kibana's (their names, or NULL). */
+static const char *required_name(const cJSON *e)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
+}
+
+static int collect_required(void *ctx, const struct rule_row *row)
+{
+	struct rules_print *p = ctx;
+	cJSON *obj = cJSON_Parse(row->json);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(obj, "required_fields"))
+	{
+		const char *name = required_name(e);
+		size_t i = 0;
+		while (name && i < p->nrequired && strcmp(p->required[i], name))
+			i++;
+		if (name && i == p->nrequired) {
+			p->required = xrealloc(p->required, (p->nrequired + 1) * sizeof(*p->required));
+			p->required[p->nrequired++] = xstrdup(name);
+		}
+	}
+	cJSON_Delete(obj);
+	return 0;
+}
+
+static int case_has(const struct rules_print *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrequired; i++)
+		if (!strcmp(p->required[i], name))
+			return p->found[i];
+	return 1;
+}
+
+/* related_integrations and required_fields, Kibana's "Related integrations" and "Required
+ * fields"; a required field no event of the case has is a warning (the rule may miss). */
+static void add_rule_context(struct rules_print *p, const cJSON *obj, struct strbuf *l)
+{
+	const cJSON *e;
+	size_t n = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(obj, "related_integrations"))
+	{
+		const char *pkg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "package"));
+		const char *integ = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "integration"));
+		const char *ver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "version"));
+		if (!pkg)
+			continue;
+		strbuf_addstr(l, n++ ? ", " : "    integrations: ");
+		add_text(l, pkg);
+		if (integ) {
+			strbuf_addch(l, '/');
+			add_text(l, integ);
+		}
+		if (ver) {
+			strbuf_addch(l, ' ');
+			add_text(l, ver);
+		}
+	}
+	if (n)
+		strbuf_addch(l, '\n');
+	n = 0;
+	size_t missing = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(obj, "required_fields"))
+	{
+		const char *name = required_name(e);
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "type"));
+		if (!name)
+			continue;
+		strbuf_addstr(l, n++ ? ", " : "    required fields: ");
+		add_text(l, name);
+		if (type) {
+			strbuf_addstr(l, " (");
+			add_text(l, type);
+			strbuf_addch(l, ')');
+		}
+		missing += !case_has(p, name);
+	}
+	if (n)
+		strbuf_addch(l, '\n');
+	if (!missing)
+		return;
+	strbuf_addstr(l, "    warning: no event in the case has ");
+	n = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(obj, "required_fields"))
+	{
+		const char *name = required_name(e);
+		if (!name || case_has(p, name))
+			continue;
+		strbuf_addstr(l, n++ ? ", " : "");
+		add_text(l, name);
+	}
+	strbuf_addf(l, ", which the rule requires\n");
+}
 
 /* on a terminal, the version goes first, then the language, then the schedule */
 static const struct listing_column rule_columns[] = {
@@ -59,6 +158,13 @@ static int print_rule(void *ctx, const struct rule_row *row)
 		add_text(l, ok ? r.unsupported : why);
 		strbuf_addch(l, '\n');
 	}
+	if (ok && r.unapplied) {
+		strbuf_addstr(l, "    casebook does not apply: ");
+		add_text(l, r.unapplied);
+		strbuf_addstr(l, " (its alerts differ from Kibana's)\n");
+	}
+	if (ok)
+		add_rule_context(p, r.obj, l);
 	char *meta = rule_metadata_summary(row->metadata);
 	if (meta) {
 		strbuf_addstr(l, "    detection-rules: ");
@@ -84,9 +190,18 @@ static int rules_list(struct globals *g, int json)
 		listing_header(&p.table, &p.line);
 		fwrite(p.line.buf, 1, p.line.len, stdout);
 	}
-	int rc = store_rules_each(s, print_rule, &p);
+	int rc = 0;
+	if (!json && !(rc = store_rules_each(s, collect_required, &p))) {
+		p.found = xcalloc(p.nrequired ? p.nrequired : 1, sizeof(*p.found));
+		rc = rulefields_case_has(s, p.required, p.nrequired, p.found);
+	}
+	rc = rc || store_rules_each(s, print_rule, &p);
 	if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
+	for (size_t i = 0; i < p.nrequired; i++)
+		free(p.required[i]);
+	free(p.required);
+	free(p.found);
 	strbuf_release(&p.line);
 	listing_release(&p.table);
 	store_close(s);
@@ -135,6 +250,10 @@ static int rules_import(struct globals *g, int argc, char **argv)
 	if (c.unsupported)
 		printf("%u of them are of a type or language detect does not run yet: 'casebook rules' says why\n",
 		       c.unsupported);
+	if (c.unapplied)
+		printf("%u of them set fields casebook does not apply, so their alerts will differ from Kibana's: "
+		       "'casebook rules' names them\n",
+		       c.unapplied);
 	store_close(s);
 	return failed ? 1 : c.rules_invalid ? 2 : 0;
 }
@@ -331,6 +450,13 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf(
 			    "%llu event%s not evaluated by a rule: a regular expression reached a limit (see above)\n",
 			    (unsigned long long)t.gave_up, t.gave_up == 1 ? " was" : "s were");
+		if (t.grouped)
+			printf("%llu matching event%s folded into another event's alert by alert_suppression\n",
+			       (unsigned long long)t.grouped, t.grouped == 1 ? " was" : "s were");
+		if (t.unapplied)
+			printf("%llu of the rules run set fields casebook does not apply: their alerts may differ from "
+			       "Kibana's ('casebook rules' names the fields)\n",
+			       (unsigned long long)t.unapplied);
 		if (t.no_anomalies)
 			printf("%llu machine learning rule%s found no anomaly records (ingest Elastic ML's "
 			       ".ml-anomalies-* results to run them)\n",

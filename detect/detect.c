@@ -15,6 +15,7 @@
 #include "detect/eql.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
+#include "detect/filters.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
@@ -162,43 +163,75 @@ int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t 
 	return rc;
 }
 
-/* A field's value as Kibana's reason template shows it (arrays joined by ','). */
+/* A field's value as Kibana's reason template shows it (reason_formatters.ts,
+ * getFieldTemplateValue over lodash's getOr): a string, or an array's values joined by ", ";
+ * nothing for "", "-", [], ["-"], and for a number, which has no length there. */
 static char *reason_value(const cJSON *ev, const char *path)
 {
-	return field_join(ev, path, ",");
+	const cJSON *v = overrides_get(ev, path);
+	if (cJSON_IsString(v))
+		return *v->valuestring && strcmp(v->valuestring, "-") ? xstrdup(v->valuestring) : NULL;
+	if (!cJSON_IsArray(v) || !v->child ||
+	    (!v->child->next && cJSON_IsString(v->child) && !strcmp(v->child->valuestring, "-")))
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (const cJSON *e = v->child; e; e = e->next) {
+		if (e != v->child)
+			strbuf_addstr(&sb, ", ");
+		if (cJSON_IsString(e) || cJSON_IsRaw(e))
+			strbuf_addstr(&sb, e->valuestring);
+		else if (cJSON_IsNumber(e))
+			strbuf_addf(&sb, "%.17g", e->valuedouble);
+		else if (cJSON_IsBool(e))
+			strbuf_addstr(&sb, cJSON_IsTrue(e) ? "true" : "false");
+		else if (cJSON_IsObject(e))
+			strbuf_addstr(&sb, "[object Object]"); /* Array.prototype.join; null is "" */
+	}
+	return strbuf_detach(&sb, NULL);
 }
 
-/* Kibana's reason sentence, segment by segment as its template builds it. */
-char *run_reason(const struct rule *r, const cJSON *ev)
+/* Kibana's reason sentence, segment by segment as its template builds it, with the alert's
+ * severity and rule name (the overridden ones, as Kibana's buildReasonMessage takes them):
+ * "with" comes when a field of interest (all but the category, user and host) has a value. */
+static char *reason_as(const char *name, const char *severity, const cJSON *ev)
 {
 	static const struct {
 		const char *field, *before, *after;
+		int of_interest;
 	} segs[] = {
-	    {"process.name", " with process ", ","},
-	    {"process.parent.name", " parent process ", ","},
-	    {"file.name", " file ", ","},
-	    {"source.ip", " source ", ""},
-	    {"source.port", ":", ","},
-	    {"destination.ip", " destination ", ""},
-	    {"destination.port", ":", ","},
-	    {"user.name", " by ", ""},
-	    {"host.name", " on ", ""},
+	    {"process.name", " process ", ",", 1}, {"process.parent.name", " parent process ", ",", 1},
+	    {"file.name", " file ", ",", 1},       {"source.ip", " source ", "", 1},
+	    {"source.port", ":", ",", 1},          {"destination.ip", " destination ", "", 1},
+	    {"destination.port", ":", ",", 1},     {"user.name", " by ", "", 0},
+	    {"host.name", " on ", "", 0},
 	};
+	enum { NSEGS = sizeof(segs) / sizeof(segs[0]) };
+	char *values[NSEGS];
+	int with = 0;
+	for (size_t i = 0; i < NSEGS; i++) {
+		values[i] = reason_value(ev, segs[i].field);
+		with |= values[i] && segs[i].of_interest;
+	}
 	struct strbuf sb;
 	strbuf_init(&sb, 160);
 	char *cat = reason_value(ev, "event.category");
 	if (cat)
 		strbuf_addf(&sb, "%s ", cat);
 	free(cat);
-	strbuf_addstr(&sb, "event");
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-		char *v = reason_value(ev, segs[i].field);
-		if (v)
-			strbuf_addf(&sb, "%s%s%s", segs[i].before, v, segs[i].after);
-		free(v);
+	strbuf_addstr(&sb, with ? "event with" : "event");
+	for (size_t i = 0; i < NSEGS; i++) {
+		if (values[i])
+			strbuf_addf(&sb, "%s%s%s", segs[i].before, values[i], segs[i].after);
+		free(values[i]);
 	}
-	strbuf_addf(&sb, " created %s alert %s.", r->severity, r->name);
+	strbuf_addf(&sb, " created %s alert %s.", severity, name);
 	return strbuf_detach(&sb, NULL);
+}
+
+char *run_reason(const struct rule *r, const cJSON *ev)
+{
+	return reason_as(r->name, r->severity, ev);
 }
 
 void run_add_iso(cJSON *obj, const char *key, int64_t us)
@@ -245,14 +278,18 @@ void run_add_rule_fields(cJSON *doc, const struct run *run)
 	                                     "index",
 	                                     "timestamp_override",
 	                                     "exceptions_list",
-	                                     "false_positives"};
+	                                     "false_positives",
+	                                     "investigation_fields"};
 	char key[80];
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, copied[i]);
 		if (!v)
 			continue;
 		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
-		cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
+		if (run->ov && !strcmp(copied[i], "name")) /* Kibana's ALERT_RULE_NAME takes the override */
+			cJSON_AddStringToObject(doc, key, run->ov->name);
+		else
+			cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
 	}
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
 	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", type->category);
@@ -269,8 +306,11 @@ void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, i
 	const struct rule *r = &run->r;
 	(void)now, (void)uuid;
 	cJSON_AddStringToObject(doc, "kibana.alert.reason", reason);
-	cJSON_AddStringToObject(doc, "kibana.alert.severity", r->severity);
-	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", (double)r->risk_score);
+	cJSON_AddStringToObject(doc, "kibana.alert.severity", run->ov ? run->ov->severity : r->severity);
+	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", run->ov ? run->ov->risk_score : (double)r->risk_score);
+	const char *block = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "building_block_type"));
+	if (block && *block)
+		cJSON_AddStringToObject(doc, "kibana.alert.building_block_type", block);
 	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
 	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
@@ -286,7 +326,8 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
-	*reason = run_reason(r, ev); /* before the event's fields move into the alert */
+	/* before the event's fields move into the alert */
+	*reason = run->ov ? reason_as(run->ov->name, run->ov->severity, ev) : run_reason(r, ev);
 	const cJSON *m;
 	cJSON *originals = cJSON_CreateObject(); /* the event's event.* as they came, added after */
 	char key[256];
@@ -473,6 +514,7 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 int run_matches(struct run *run, const cJSON *ev)
 {
 	int hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
+	hit = hit && (!run->filter || kql_match(run->filter, ev));
 	if (hit && exceptions_match(run->x, ev)) {
 		run->t->suppressed++;
 		hit = 0;
@@ -629,9 +671,18 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 		run->type->consider(run, c, *evp);
 }
 
+/* Whether the event has the rule's time field: without event.ingested, a rule whose
+ * timestamp_override_fallback_disabled is set does not search it (Kibana's secondary search on
+ * @timestamp is the fallback). */
+static int has_time_field(const struct run *run, const struct event_record *r)
+{
+	return !run->no_fallback || !run->cq.use_ingested || r->has_ingested;
+}
+
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
-	if (!is_signal(&c->ev.r) && (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	if (!is_signal(&c->ev.r) && has_time_field(run, &c->ev.r) &&
+	    (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
 	    run_index_matches(run, c->ev.r.index) && (run->o->no_prefilter || columns_admit(run, &c->ev.r)))
 		consider_admitted(run, c, evp, parsed);
 }
@@ -651,10 +702,15 @@ static int eql_given_up(struct run *run, const struct candidate_row *c)
 
 static void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
-	if (run_matches(run, ev))
-		run_add_hit(run, c, NULL, 0);
-	else
+	size_t nkeys = 0;
+	if (!run_matches(run, ev)) {
 		eql_given_up(run, c);
+	} else if (run->suppress) {
+		const char **keys = suppression_keys(run, ev, &nkeys); /* its groups */
+		run_add_hit(run, c, keys, nkeys);
+	} else {
+		run_add_hit(run, c, NULL, 0);
+	}
 }
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
@@ -666,8 +722,8 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		query_consider(run, c, ev);
 		return;
 	}
-	if (exceptions_match(run->x, ev))
-		return;
+	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->x, ev))
+		return; /* filters and exceptions apply to each event the sequence's search returns */
 	struct seq_stream *st = run->stream;
 	size_t n = sequence_slots(run);
 	if (st) {
@@ -848,8 +904,8 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .original_time = original_time,
 	                         .created_us = now,
 	                         .execution_us = exec_t,
-	                         .severity = run->r.severity,
-	                         .risk_score = run->r.risk_score,
+	                         .severity = run->ov ? run->ov->severity : run->r.severity,
+	                         .risk_score = run->ov ? (int64_t)run->ov->risk_score : run->r.risk_score,
 	                         .reason = reason,
 	                         .doc = doc,
 	                         .events = events,
@@ -875,30 +931,38 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
 	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
-	char *reason = NULL, *doc = NULL;
+	char *reason = NULL, *doc = NULL, *name = NULL;
+	struct alert_overrides ov;
 	if (!read && first.ev && shape)
-		shape(first.ev, ctx);
+		shape(first.ev, ctx); /* before the overrides: Kibana maps the enriched event */
 	if (!read && first.ev) {
 		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+		const struct rule *r = &run->r;
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
+		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
+		run->ov = &ov;
 		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
 	}
 	int unbuilt = first.ev && !doc;
 	cJSON_Delete(first.ev);
 	strbuf_release(&first.source.identity);
 	strbuf_release(&first.source.index);
-	if (read || unbuilt) {
+	if (read || unbuilt || !doc) {
+		run->ov = NULL;
 		free(reason);
-		return -1; /* a store error, recorded on the store */
+		free(name);
+		return read || unbuilt ? -1 : 0; /* a store error, recorded on the store; or the event is
+		                                  * gone, or not JSON: no alert */
 	}
-	if (!doc)
-		return 0; /* the event is gone, or not JSON: no alert */
 	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
 	for (size_t i = 0; i < nhits; i++)
 		ids[i] = hits[i]->event_id;
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
+	run->ov = NULL;
 	free(ids);
 	cJSON_free(doc);
 	free(reason);
+	free(name);
 	return rc;
 }
 
@@ -1000,6 +1064,16 @@ static int replay(struct run *run, int64_t limit)
 			/* nothing new in this window: jump to the first execution that sees the next hit */
 			int64_t at = first_execution_seeing(r, first, step, run->hits[next].time);
 			T = at > T ? at : T + step;
+			continue;
+		}
+		if (run->suppress) { /* the window's new hits, grouped */
+			size_t end = next;
+			while (end < run->nhits && run->hits[end].time <= to)
+				end++;
+			if (suppression_execution(run, T, &run->hits[next], end - next))
+				return -1;
+			next = end;
+			T += step;
 			continue;
 		}
 		int64_t created = 0;
@@ -1391,9 +1465,27 @@ static void run_release(struct run *run)
 	eql_free(run->eql);
 	uuid_set_release(&run->seen);
 	kql_free(run->kql);
+	kql_free(run->filter);
 	needles_release(&run->needles);
 	exceptions_free(run->x);
+	suppression_free(run->suppress);
 	rule_release(&run->r);
+}
+
+/* The rule's Kibana filters as one KQL query (rule.c marked what cannot be read unsupported);
+ * -1 with why in the run's warning when its KQL does not parse. */
+static int compile_filters(struct run *run)
+{
+	char *text = NULL, why[200];
+	if (filters_to_kql(cJSON_GetObjectItemCaseSensitive(run->r.obj, "filters"), &text, why, sizeof(why)) || !text)
+		return 0;
+	struct kql_error err;
+	run->filter = kql_parse(text, &err);
+	if (!run->filter && run->o->warn)
+		diagf(run->o->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
+		      run->r.name, err.column, err.msg);
+	free(text);
+	return run->filter ? 0 : -1;
 }
 
 /* Parses the rule's query in its language; on a syntax error says why and returns -1. */
@@ -1488,10 +1580,20 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		t->skipped++;
 		return 0;
 	}
+	if (compile_filters(run) || suppression_new(run, &run->suppress, why, sizeof(why))) {
+		if (o->warn)
+			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			      (long long)r->version, why);
+		t->skipped++;
+		return 0;
+	}
 	if (!(run->x = exceptions_load(s, r, o->warn)))
 		return -1;
 	t->rules++;
+	t->unapplied += r->unapplied != NULL;
 	int use_ingested = r->timestamp_override && !strcmp(r->timestamp_override, "event.ingested");
+	run->no_fallback =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->obj, "timestamp_override_fallback_disabled"));
 	int64_t last = 0;
 	run->max_id = store_max_event_id(s);
 	if (!o->has_range && store_detection_state(s, r->key, &last))
@@ -1551,7 +1653,7 @@ static int query_finish(struct run *run)
 {
 	if (!run->streaming && run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
-	if (replay(run, INT64_MAX))
+	if (replay(run, INT64_MAX) || suppression_finish(run))
 		return -1;
 	run->t->matched += run->nhits; /* left unalerted by capped executions */
 	run_drop_hits(run, run->nhits);
@@ -1590,6 +1692,7 @@ static int finish_rule(struct run *run)
 		store_rollback(s);
 		*run->t = before;
 		run->t->rules--;
+		run->t->unapplied -= run->r.unapplied != NULL;
 		run->t->skipped++;
 		return 0;
 	}
@@ -1745,7 +1848,7 @@ static int shared_admit(void *ctx, const struct event_record *r)
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
 		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
-		g->wanted[i] = t >= run->cq.from && t <= run->cq.to &&
+		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
 		               (index_pass ? index_pass[i] : run_index_matches(run, r->index)) &&
 		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
 		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));
@@ -1800,7 +1903,8 @@ static int plan_streaming(struct run **runs, size_t n)
 	int any = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct run *run = runs[i];
-		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested;
+		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
+		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
 		any |= run->streaming;
 	}
 	return any;
@@ -1842,7 +1946,8 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
-	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush && !q->use_ingested;
+	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush &&
+	       !q->use_ingested && !run->suppress;
 }
 
 static int collect_shared(struct store *s, struct run **runs, size_t n)

@@ -34,7 +34,9 @@ struct detect_options {
 
 struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
-	uint64_t gave_up; /* events a rule could not evaluate: a regular expression reached a limit */
+	uint64_t gave_up;   /* events a rule could not evaluate: a regular expression reached a limit */
+	uint64_t grouped;   /* matching events alert_suppression folded into another event's alert */
+	uint64_t unapplied; /* rules run that set fields casebook does not apply (detect/rulefields.h) */
 	/* rules that ran but whose data the case does not hold: machine learning rules that met no
 	 * anomaly record of their jobs, indicator match rules no indicator document */
 	uint64_t no_anomalies, no_indicators;

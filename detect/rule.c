@@ -15,8 +15,10 @@
 #include "detect/eql.h"
 #include "detect/esql.h"
 #include "detect/field.h"
+#include "detect/filters.h"
 #include "detect/kql.h"
 #include "detect/pack.h"
+#include "detect/rulefields.h"
 #include "detect/run.h"
 #include "store/triage.h"
 
@@ -97,6 +99,20 @@ static void not_run_reason(const struct rule *r, char *reason, size_t len)
 	         "rules of type \"%.40s\" are not run (query, eql, threshold, new_terms, esql, threat_match and "
 	         "machine_learning are)",
 	         r->type);
+}
+
+/* Whether the rule's Kibana filters are what detect cannot apply: one it does not understand
+ * (the reason in reason), or any on an ES|QL rule (its type reads no KQL). */
+static int filters_unsupported(const cJSON *obj, const struct rule_type *rt, char *reason, size_t len)
+{
+	char *kql = NULL, why[200];
+	int bad = filters_to_kql(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &kql, why, sizeof(why));
+	if (bad)
+		snprintf(reason, len, "\"filters\": %.140s", why);
+	else if (kql && rt == &esql_type)
+		snprintf(reason, len, "\"filters\" on an ES|QL rule are not applied yet");
+	free(kql);
+	return bad || reason[0];
 }
 
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
@@ -184,6 +200,9 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	}
 	if (r->max_signals <= 0)
 		r->max_signals = 100;
+	if (r->max_signals > RULE_MAX_ALERTS)
+		r->max_signals = RULE_MAX_ALERTS; /* Kibana caps it at xpack.alerting.rules.run.alerts.max */
+	r->unapplied = rulefields_unapplied(obj);
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "index")) && cJSON_IsArray(v)) {
 		const cJSON *e;
 		cJSON_ArrayForEach(e, v) if (cJSON_IsString(e))
@@ -225,8 +244,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		         time_field);
 	else if (rt->language && !r->query) /* a type without a language takes no query (machine_learning) */
 		snprintf(reason, sizeof(reason), "the rule has no query");
-	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)
-		snprintf(reason, sizeof(reason), "rules with \"filters\" are not supported yet");
+	else if (filters_unsupported(obj, rt, reason, sizeof(reason)))
+		; /* said why */
 	else if (r->timestamp_override && strcmp(r->timestamp_override, "event.ingested") &&
 	         strcmp(r->timestamp_override, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",
@@ -282,6 +301,7 @@ void rule_release(struct rule *r)
 	}
 	free(r->exceptions);
 	free(r->unsupported);
+	free(r->unapplied);
 	cJSON_Delete(r->obj);
 	memset(r, 0, sizeof(*r));
 }
@@ -498,6 +518,12 @@ static int store_rule_meta(struct store *s, const cJSON *obj, const char *source
 			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
 			      r.rule_id, r.unsupported);
 			c->unsupported++;
+		} else if (r.unapplied) {
+			diagf(
+			    errors,
+			    "%s: rule \"%s\" (%s): casebook does not apply %s: its alerts will differ from Kibana's\n",
+			    where, r.name, r.rule_id, r.unapplied);
+			c->unapplied++;
 		}
 	}
 	strbuf_release(&said);
@@ -699,10 +725,10 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 {
 	/* kibana.alert.rule.* as Kibana writes them (flattened or nested); the query from
 	 * kibana.alert.rule.parameters when the alert has it */
-	static const char *const copied[] = {"rule_id",    "name",     "description",    "risk_score", "severity",
-	                                     "type",       "version",  "note",           "threat",     "tags",
-	                                     "references", "interval", "from",           "to",         "max_signals",
-	                                     "author",     "license",  "false_positives"};
+	static const char *const copied[] = {
+	    "rule_id",     "name",   "description", "risk_score",      "severity",           "type", "version",
+	    "note",        "threat", "tags",        "references",      "interval",           "from", "to",
+	    "max_signals", "author", "license",     "false_positives", "building_block_type"};
 	static const char *const parameters[] = {"query",
 	                                         "language",
 	                                         "index",

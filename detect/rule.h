@@ -12,6 +12,9 @@
 #include "store/rules.h"
 #include "store/store.h"
 
+/* Kibana's default xpack.alerting.rules.run.alerts.max: no execution makes more alerts. */
+#define RULE_MAX_ALERTS 1000
+
 struct exception_ref {
 	char *list_id, *namespace_type;
 };
@@ -30,6 +33,7 @@ struct rule {
 	size_t nexceptions;
 	int enabled;
 	char *unsupported; /* why detect cannot run it, or NULL */
+	char *unapplied;   /* the fields it sets that casebook does not apply (detect/rulefields.h), or NULL */
 	cJSON *obj;        /* the rule, defaults filled */
 };
 
@@ -46,6 +50,7 @@ int64_t rule_window_to(const struct rule *r, int64_t T);
 /* What `rules import` found in the files. */
 struct import_counts {
 	unsigned rules_added, rules_updated, rules_unchanged, rules_invalid, unsupported;
+	unsigned unapplied; /* stored and run, with fields casebook does not apply */
 	unsigned lists, items, summaries;
 };
 

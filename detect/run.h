@@ -20,8 +20,10 @@
 #include "detect/exceptions.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
+#include "detect/overrides.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
+#include "detect/suppression.h"
 #include "store/alerts.h"
 
 /* A matching event: what deciding its alert needs (its document is read again for the alert). */
@@ -94,8 +96,9 @@ struct run {
 	struct detect_totals *t;
 	const struct rule_type *type;
 	struct rule r;
-	struct kql_node *kql;  /* the rule's query: KQL ... */
-	struct eql_query *eql; /* ... or EQL */
+	struct kql_node *kql;    /* the rule's query: KQL ... */
+	struct kql_node *filter; /* its Kibana filters, as KQL ANDed with the query (detect/filters.h) */
+	struct eql_query *eql;   /* ... or EQL */
 	struct exception_set *x;
 	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;
@@ -141,6 +144,11 @@ struct run {
 	                   * no need to remember the uuids seen */
 	struct plan plan;
 	struct candidate_query cq;
+	/* the alert being made on an event: its severity, risk score and rule name as the rule's
+	 * mappings take them from the event (detect/overrides.h); NULL: the rule's own */
+	const struct alert_overrides *ov;
+	struct suppression *suppress; /* alert_suppression (detect/suppression.h), or NULL */
+	int no_fallback; /* timestamp_override_fallback_disabled: events without the field are not searched */
 };
 
 /* The value the detect run's cache holds under key, or NULL; run_cache_put stores one (the cache

@@ -131,7 +131,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	              "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
 	              "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
 	              "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
-	              "a.workflow_comment FROM alerts a JOIN rules r ON r.key = a.rule_key "
+	              "a.workflow_comment, coalesce(json_extract(r.json, '$.building_block_type'), '') != '' "
+	              "FROM alerts a JOIN rules r ON r.key = a.rule_key "
 	              "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
 	if (q->status)
 		strbuf_addstr(&sql, " AND a.workflow_status = ?1");
@@ -202,6 +203,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		    .doc = store_col_req(st, 17),
 		    .reason_closed = store_col_text(st, 18),
 		    .comment = store_col_text(st, 19),
+		    .building_block = sqlite3_column_int(st, 20),
 		};
 		if (fn(ctx, &a)) {
 			rc = SQLITE_DONE;
@@ -272,6 +274,16 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 		free_names(&rules);
 		return -1;
 	}
+	/* the rules whose alerts are building blocks (their building_block_type) */
+	struct name_map blocks;
+	if (load_names(s,
+	               "SELECT key, json_extract(json, '$.building_block_type') FROM rules WHERE "
+	               "coalesce(json_extract(json, '$.building_block_type'), '') != '' ORDER BY key",
+	               &blocks)) {
+		free_names(&rules);
+		free_names(&hosts);
+		return -1;
+	}
 	sqlite3_stmt *st;
 	int rc = SQLITE_ERROR;
 	if (!store_prepare(s,
@@ -290,6 +302,7 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 			    .event_id = sqlite3_column_int64(st, 7),
 			    .original_time = sqlite3_column_int64(st, 8),
 			    .target = store_col_text(st, 9),
+			    .building_block = *name_of(&blocks, sqlite3_column_int64(st, 5)) != '\0',
 			};
 			if (fn(ctx, &a)) {
 				rc = SQLITE_DONE;
@@ -300,6 +313,7 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 	}
 	free_names(&rules);
 	free_names(&hosts);
+	free_names(&blocks);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
 }
 

@@ -54,6 +54,7 @@ struct alert_row {
 	const char *host_name, *host_id, *file_path, *process_name, *user_name;
 	const char *reason;
 	const char *doc;
+	int building_block; /* its rule has building_block_type: Kibana's alerts table hides it */
 };
 
 struct alert_query {
@@ -79,6 +80,7 @@ struct queue_alert {
 	const char *uuid, *status, *severity, *rule_name;
 	const char *host;   /* host.name, else host.id ("" when neither) */
 	const char *target; /* file.path, else process.name (NULL when neither) */
+	int building_block; /* its rule has building_block_type */
 };
 typedef int (*queue_alert_fn)(void *ctx, const struct queue_alert *a);
 /* Every alert by event time, then uuid, as store_alerts_each orders them, read from one

@@ -239,7 +239,8 @@ static void test_detect_alerts_show_timeline(void **state)
 	prefix[6] = '\0';
 	assert_int_equal(CB("d.db", "show %s", prefix), 0);
 	assert_non_null(strstr(out.buf, "rule          Persistence via DirectoryService Plugin Modification\n"));
-	assert_non_null(strstr(out.buf, "file event file y.dsplug, on mac1 created medium alert "
+	/* Kibana's reason template: "with" before a field of interest (reason_formatters.ts) */
+	assert_non_null(strstr(out.buf, "file event with file y.dsplug, on mac1 created medium alert "
 	                                "Persistence via DirectoryService Plugin Modification.\n"));
 	assert_int_equal(CB("d.db", "timeline %s --before 10m --after 0s", prefix), 0);
 	assert_string_equal(

@@ -86,6 +86,7 @@ static int add_alert_row(void *ctx, const struct queue_alert *a)
 	                 .host = a->host,
 	                 .rule = a->rule_name,
 	                 .target = a->target,
+	                 .building_block = a->building_block,
 	                 .kql_hit = 1};
 	queue_add(&app->q, &r);
 	return 0;

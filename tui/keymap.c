@@ -46,6 +46,7 @@ static const struct binding {
     {'S', ACT_REVERSE},
     {'f', ACT_STATUS_FILTER},
     {'H', ACT_GROUP},
+    {'b', ACT_BUILDING_BLOCKS},
     {' ', ACT_MARK},
     {'v', ACT_EVENTS},
     {'A', ACT_ACK},

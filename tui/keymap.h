@@ -44,6 +44,7 @@ enum tui_ctx {
 	X(REVERSE, "S", CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")                \
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
 	X(GROUP, "H", CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")                  \
+	X(BUILDING_BLOCKS, "b", CTX_QUEUE, "show or hide building-block alerts (hidden, as in Kibana)")                \
 	X(MARK, "Space", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk acknowledge or close")       \
 	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL or a FROM query)")                 \
 	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, a host's row's alerts, or this one)")      \

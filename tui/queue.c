@@ -187,7 +187,7 @@ static void sort_order(struct queue *q)
 
 static int visible(const struct queue *q, const struct qrow *r)
 {
-	if (!r->kql_hit)
+	if (!r->kql_hit || (r->building_block && !q->show_building_blocks))
 		return 0;
 	return q->filter == FILTER_ALL || !strcmp(r->status, queue_filter_names[q->filter]);
 }

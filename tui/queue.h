@@ -15,8 +15,9 @@ struct qrow {
 	const char *uuid, *status, *severity, *host, *rule, *target;
 	size_t host_id; /* the host's id in the hosts pool: grouping and sorting by host compare these */
 	int marked;
-	int kql_hit;       /* matches the KQL filter (1 when there is none) */
-	int severity_rank; /* queue_severity_rank(severity), set by queue_add for sorting */
+	int kql_hit;        /* matches the KQL filter (1 when there is none) */
+	int severity_rank;  /* queue_severity_rank(severity), set by queue_add for sorting */
+	int building_block; /* a building-block rule's: hidden unless queue.show_building_blocks */
 };
 
 /* Each sort has its natural direction (Kibana's): time newest first, severity highest first,
@@ -65,7 +66,8 @@ struct queue {
 	int reverse;
 	enum queue_filter filter;
 	int group_host;
-	size_t sel, top; /* in the view */
+	int show_building_blocks; /* Kibana's alerts table hides building-block alerts by default */
+	size_t sel, top;          /* in the view */
 };
 
 extern const char *const queue_sort_names[SORT_COUNT];

@@ -162,9 +162,9 @@ static void queue_draw(struct app *a)
 	queue_counts(q, &open, &ack, &closed);
 	char left[300], right[200];
 	snprintf(left, sizeof(left), " casebook  %s", a->o.db_name ? a->o.db_name : "");
-	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · %s%s%s ", open, ack, closed,
+	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · %s%s%s%s ", open, ack, closed,
 	         queue_filter_names[q->filter], queue_order_name(q), q->group_host ? " · hosts" : "",
-	         a->kql_text && *a->kql_text ? " · KQL" : "");
+	         q->show_building_blocks ? " · building blocks" : "", a->kql_text && *a->kql_text ? " · KQL" : "");
 	ui_bar(a, 0, left, right);
 	if (!q->n) {
 		draw_empty(a);
@@ -259,6 +259,7 @@ static int queue_request(struct app *a, enum tui_action act)
 	case ACT_REVERSE: q->reverse = !q->reverse; break;
 	case ACT_STATUS_FILTER: q->filter = (q->filter + 1) % FILTER_COUNT; break;
 	case ACT_GROUP: q->group_host = !q->group_host; break;
+	case ACT_BUILDING_BLOCKS: q->show_building_blocks = !q->show_building_blocks; break;
 	case ACT_MARK: mark_selected(q); return 1;
 	default: return 0;
 	}

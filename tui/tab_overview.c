@@ -1,10 +1,13 @@
 /* The Overview tab: who, what and where, from the alert's document, then the rule, the
  * prevalence, a sequence's size and the related alerts. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/rulefields.h"
 #include "tui/view.h"
 
 static const struct hint hints[] = {{ACT_NEXT_TAB, 0, "", "next tab"}, {ACT_ACK, 0, "", "ack"},
@@ -153,9 +156,33 @@ static void alert_lines(struct text_out *o, const struct case_record *r, int w)
 	strbuf_release(&sb);
 }
 
+/* The fields the rule's author asks to see first (investigation_fields), as Kibana's alert
+ * flyout shows them at the top of its Overview. */
+static void investigation(struct text_out *o, const char *doc, int w)
+{
+	cJSON *alert = doc ? cJSON_Parse(doc) : NULL;
+	char **names, **values;
+	size_t n = rulefields_investigation(alert, &names, &values);
+	if (n)
+		out_add(o, "Investigation fields (the rule's)", A_BOLD);
+	for (size_t i = 0; i < n; i++) {
+		char *safe = sanitize_dup(names[i], 0);
+		char prefix[48];
+		snprintf(prefix, sizeof(prefix), "  %-28.28s  ", safe);
+		out_wrapped(o, prefix, values[i] ? values[i] : "—", w, A_NORMAL, 0);
+		free(safe);
+		free(names[i]);
+		free(values[i]);
+	}
+	free(names);
+	free(values);
+	cJSON_Delete(alert);
+}
+
 static void overview_text(struct app *a, struct text_out *o)
 {
 	int w = COLS - 2;
+	investigation(o, a->av.rec.doc, w);
 	alert_lines(o, &a->av.rec, w);
 	host_user_process(o, a->av.fields, w);
 	file_event_rule(o, a->av.fields, w);

@@ -1,0 +1,172 @@
+#include "detect/overrides.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const cJSON *overrides_get(const cJSON *source, const char *path)
+{
+	if (!cJSON_IsObject(source) || !path)
+		return NULL;
+	const cJSON *whole = cJSON_GetObjectItemCaseSensitive(source, path);
+	if (whole) /* lodash's isKey: a member by that very name is the path */
+		return whole;
+	const cJSON *at = source;
+	for (const char *p = path; at;) {
+		size_t len = strcspn(p, ".");
+		const cJSON *m = NULL;
+		if (cJSON_IsObject(at))
+			for (m = at->child; m && !(m->string && strlen(m->string) == len && !memcmp(m->string, p, len));
+			     m = m->next)
+				;
+		at = m;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	return at;
+}
+
+/* JavaScript's Number(text): blanks around, "" is 0; NaN when not a number. */
+static double js_number(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (!n)
+		return 0;
+	char *copy = strndup(s, n), *end;
+	if (!copy)
+		return NAN;
+	double v = strtod(copy, &end);
+	int whole = *end == '\0' && !isalpha((unsigned char)copy[n - 1]); /* "inf", "nan": not JS */
+	free(copy);
+	return whole ? v : NAN;
+}
+
+/* A JSON number, parsed or kept as its text (common/jsonexact.h: a raw node). */
+static int json_number(const cJSON *v, double *out)
+{
+	if (cJSON_IsNumber(v)) {
+		*out = v->valuedouble;
+		return 1;
+	}
+	if (!cJSON_IsRaw(v) || !v->valuestring)
+		return 0;
+	char *end;
+	*out = strtod(v->valuestring, &end);
+	return end != v->valuestring && *end == '\0';
+}
+
+/* JavaScript's Number.isSafeInteger. */
+static int safe_integer(double v)
+{
+	return isfinite(v) && floor(v) == v && fabs(v) <= 9007199254740991.0;
+}
+
+static int severity_rank(const char *s)
+{
+	static const char *const ranks[] = {"low", "medium", "high", "critical"};
+	for (int i = 0; s && i < 4; i++)
+		if (!strcmp(s, ranks[i]))
+			return i;
+	return -1;
+}
+
+/* Whether one of the event's values is the entry's: for event.severity (a long in ECS) the
+ * entry's value as a whole number against the event's whole numbers; for another field the
+ * entry's text against the event's strings and whole numbers as text. */
+static int severity_value_matches(const cJSON *v, const char *field, const char *value)
+{
+	int ecs = !strcmp(field, "event.severity");
+	double want = ecs ? floor(js_number(value)) : 0;
+	const cJSON *one = cJSON_IsArray(v) ? v->child : v;
+	for (; one; one = cJSON_IsArray(v) ? one->next : NULL) {
+		double n;
+		if (json_number(one, &n) && safe_integer(n)) {
+			char text[32];
+			snprintf(text, sizeof(text), "%.0f", n == 0 ? 0.0 : n); /* String(-0) is "0" */
+			if (ecs ? n == want : !strcmp(text, value))
+				return 1;
+		} else if (!ecs && cJSON_IsString(one) && !strcmp(one->valuestring, value)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Kibana sorts the entries from low to high and keeps the last that matches: the highest
+ * severity that matches, and of equal ones the last listed (Array.prototype.sort is stable). */
+static const char *mapped_severity(const cJSON *mapping, const cJSON *ev)
+{
+	const char *best = NULL;
+	int best_rank = -1;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, mapping)
+	{
+		const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "field"));
+		const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "value"));
+		const char *severity = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "severity"));
+		int rank = severity_rank(severity);
+		if (!field || !value || rank < 0 || rank < best_rank)
+			continue;
+		const cJSON *v = overrides_get(ev, field);
+		if (v && severity_value_matches(v, field, value)) {
+			best = severity;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+/* A risk score from 0 to 100: a number, or a string JavaScript's Number reads as one. */
+static int valid_risk(const cJSON *v, double *out)
+{
+	double n = NAN;
+	if (!json_number(v, &n) && cJSON_IsString(v))
+		n = js_number(v->valuestring);
+	if (!isfinite(n) || n < 0 || n > 100)
+		return 0;
+	*out = n;
+	return 1;
+}
+
+/* The first entry's field only (Kibana's "MVP"): its largest valid value. */
+static int mapped_risk(const cJSON *mapping, const cJSON *ev, double *out)
+{
+	const cJSON *first = cJSON_IsArray(mapping) ? mapping->child : NULL;
+	const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "field"));
+	const cJSON *v = field ? overrides_get(ev, field) : NULL;
+	int found = 0;
+	double n;
+	const cJSON *one = cJSON_IsArray(v) ? v->child : v;
+	for (; one; one = cJSON_IsArray(v) ? one->next : NULL)
+		if (valid_risk(one, &n) && (!found || n > *out)) {
+			*out = n;
+			found = 1;
+		}
+	return found;
+}
+
+void overrides_compute(const cJSON *rule, const char *severity, double risk_score, const char *name, const cJSON *ev,
+                       struct alert_overrides *o)
+{
+	*o = (struct alert_overrides){.severity = severity, .risk_score = risk_score, .name = name};
+	const cJSON *sm = cJSON_GetObjectItemCaseSensitive(rule, "severity_mapping");
+	const char *mapped = cJSON_IsArray(sm) ? mapped_severity(sm, ev) : NULL;
+	if (mapped) {
+		o->severity = mapped;
+		o->severity_mapped = 1;
+	}
+	o->risk_mapped = mapped_risk(cJSON_GetObjectItemCaseSensitive(rule, "risk_score_mapping"), ev, &o->risk_score);
+	const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "rule_name_override"));
+	const cJSON *v = field ? overrides_get(ev, field) : NULL;
+	if (cJSON_IsString(v)) { /* io-ts's t.string: "" too */
+		o->name = v->valuestring;
+		o->name_mapped = 1;
+	}
+}

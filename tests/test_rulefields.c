@@ -1,0 +1,768 @@
+/* The rule fields that change Kibana's alert: severity_mapping, risk_score_mapping and
+ * rule_name_override (table-driven, each answer from Kibana's build_*_from_mapping.ts and its
+ * tests), a promotion rule over Elastic Defend alerts end to end (and against the real Kibana
+ * 8.3 alert in ../shared when it is there), alert_suppression, max_signals' cap,
+ * timestamp_override_fallback_disabled, and the table of rule fields (detect/rulefields.c):
+ * what it names per rule, and that docs/DETECTION.md lists the same fields. */
+#include "tests/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/timeutil.h"
+#include "detect/detect.h"
+#include "detect/filters.h"
+#include "detect/overrides.h"
+#include "detect/rule.h"
+#include "detect/rulefields.h"
+#include "ingest/ingest.h"
+#include "store/alerts.h"
+#include "store/rules.h"
+
+#define NOW INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z, the alerts' creation time */
+
+static struct store *db;
+static int case_no;
+
+static int setup(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "rulefields-%d.db", ++case_no);
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_close(db);
+	return 0;
+}
+
+static void ingest_text(const char *text)
+{
+	static int n;
+	char name[32];
+	snprintf(name, sizeof(name), "rf-%d.ndjson", ++n);
+	tu_write_str(tu_path(name), text);
+	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path(name), &o, &c), INGEST_OK);
+	assert_int_equal(c.rejected, 0);
+}
+
+/* Imports rule text; what the import said goes to said (when given). */
+static void import_rule(const char *json, struct strbuf *said)
+{
+	static int n;
+	char name[32];
+	snprintf(name, sizeof(name), "rule-%d.json", ++n);
+	tu_write_str(tu_path(name), json);
+	struct import_counts c = {0};
+	FILE *f = fopen(tu_path("said.txt"), "w");
+	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, f), 0);
+	fclose(f);
+	assert_int_equal(c.rules_invalid, 0);
+	if (said) {
+		f = fopen(tu_path("said.txt"), "r");
+		strbuf_reset(said);
+		assert_int_equal(strbuf_read_stream(said, f), 0);
+		fclose(f);
+	}
+}
+
+static struct detect_totals run_detect(const char *rule_id)
+{
+	struct detect_options o = {.rule_id = rule_id, .now_us = NOW, .warn = NULL};
+	struct detect_totals t;
+	assert_int_equal(detect_run(db, &o, &t), 0);
+	return t;
+}
+
+struct docs {
+	cJSON *a[16];
+	size_t n;
+};
+
+static int take_doc(void *ctx, const struct alert_row *a)
+{
+	struct docs *d = ctx;
+	if (d->n < 16)
+		d->a[d->n++] = cJSON_Parse(a->doc);
+	return 0;
+}
+
+/* The alerts' documents, by event time then uuid. */
+static struct docs alert_docs(void)
+{
+	struct docs d = {{0}, 0};
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, take_doc, &d), 0);
+	return d;
+}
+
+static void docs_free(struct docs *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		cJSON_Delete(d->a[i]);
+}
+
+static const char *str(const cJSON *doc, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, key));
+}
+
+static double num(const cJSON *doc, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+	assert_true(cJSON_IsNumber(v));
+	return v->valuedouble;
+}
+
+/* ---- the mappings, one case a row ---- */
+
+/* Kibana's four severity thresholds on event.severity, as the Endpoint promotion rule and
+ * the rule editor's defaults write them. */
+#define ECS_SEVERITY_MAPPING                                                                                           \
+	"\"severity_mapping\":[{\"field\":\"event.severity\",\"operator\":\"equals\",\"value\":\"21\","                \
+	"\"severity\":\"low\"},{\"field\":\"event.severity\",\"operator\":\"equals\",\"value\":\"47\","                \
+	"\"severity\":\"medium\"},{\"field\":\"event.severity\",\"operator\":\"equals\",\"value\":\"73\","             \
+	"\"severity\":\"high\"},{\"field\":\"event.severity\",\"operator\":\"equals\",\"value\":\"99\","               \
+	"\"severity\":\"critical\"}]"
+
+static void test_mappings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rule, *event;
+		const char *severity;
+		double risk;
+		const char *name;
+	} cases[] = {
+	    /* build_severity_from_mapping.ts: sorted low to high, the last match wins */
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":99}}", "critical", 47, "R"},
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":73}}", "high", 47, "R"},
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":50}}", "medium", 47, "R"}, /* none: the rule's */
+	    /* event.severity is a long: a string in the event is not a valid value */
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":\"99\"}}", "medium", 47, "R"},
+	    /* ... nor a fraction; an array's values each count */
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":99.5}}", "medium", 47, "R"},
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event\":{\"severity\":[21,73]}}", "high", 47, "R"},
+	    /* the mapping's value is read as Math.floor(Number(value)) for event.severity */
+	    {"{\"severity_mapping\":[{\"field\":\"event.severity\",\"value\":\"73.9\",\"severity\":\"high\"}]}",
+	     "{\"event\":{\"severity\":73}}", "high", 47, "R"},
+	    /* a flattened key is the path itself (lodash's get) */
+	    {"{" ECS_SEVERITY_MAPPING "}", "{\"event.severity\":21}", "low", 47, "R"},
+	    /* another field: its strings and whole numbers compared as text */
+	    {"{\"severity_mapping\":[{\"field\":\"x.level\",\"value\":\"bad\",\"severity\":\"critical\"},"
+	     "{\"field\":\"x.code\",\"value\":\"5\",\"severity\":\"low\"}]}",
+	     "{\"x\":{\"level\":\"bad\",\"code\":5}}", "critical", 47, "R"},
+	    {"{\"severity_mapping\":[{\"field\":\"x.code\",\"value\":\"5\",\"severity\":\"high\"}]}",
+	     "{\"x\":{\"code\":5.5}}", "medium", 47, "R"},
+	    /* of two equal severities the later listed, and the order of the list does not matter */
+	    {"{\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"},"
+	     "{\"field\":\"b\",\"value\":\"1\",\"severity\":\"low\"}]}",
+	     "{\"a\":\"1\",\"b\":\"1\"}", "high", 47, "R"},
+	    /* build_risk_score_from_mapping.ts: the first entry's field, its largest value in 0-100 */
+	    {"{\"risk_score_mapping\":[{\"field\":\"event.risk_score\",\"value\":\"\"}]}",
+	     "{\"event\":{\"risk_score\":99}}", "medium", 99, "R"},
+	    {"{\"risk_score_mapping\":[{\"field\":\"event.risk_score\",\"value\":\"\"}]}",
+	     "{\"event\":{\"risk_score\":\"88.5\"}}", "medium", 88.5, "R"},
+	    {"{\"risk_score_mapping\":[{\"field\":\"event.risk_score\",\"value\":\"\"}]}",
+	     "{\"event\":{\"risk_score\":[-1,50,80,101]}}", "medium", 80, "R"},
+	    {"{\"risk_score_mapping\":[{\"field\":\"event.risk_score\",\"value\":\"\"}]}",
+	     "{\"event\":{\"risk_score\":101}}", "medium", 47, "R"},
+	    /* Number("") is 0, a valid score */
+	    {"{\"risk_score_mapping\":[{\"field\":\"s\",\"value\":\"\"}]}", "{\"s\":\"\"}", "medium", 0, "R"},
+	    {"{\"risk_score_mapping\":[{\"field\":\"s\",\"value\":\"\"}]}", "{\"s\":\"high\"}", "medium", 47, "R"},
+	    {"{\"risk_score_mapping\":[{\"field\":\"s\",\"value\":\"\"}]}", "{}", "medium", 47, "R"},
+	    /* build_rule_name_from_mapping.ts: a string value only (t.string: "" too) */
+	    {"{\"rule_name_override\":\"message\"}", "{\"message\":\"Malware Prevention Alert: x\"}", "medium", 47,
+	     "Malware Prevention Alert: x"},
+	    {"{\"rule_name_override\":\"message\"}", "{\"message\":[\"a\"]}", "medium", 47, "R"},
+	    {"{\"rule_name_override\":\"rule.name\"}", "{\"rule\":{\"name\":3}}", "medium", 47, "R"},
+	    {"{\"rule_name_override\":\"rule.name\"}", "{\"rule\":{\"name\":\"\"}}", "medium", 47, ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *rule = cJSON_Parse(cases[i].rule), *ev = cJSON_Parse(cases[i].event);
+		assert_non_null(rule);
+		assert_non_null(ev);
+		struct alert_overrides o;
+		overrides_compute(rule, "medium", 47, "R", ev, &o);
+		if (strcmp(o.severity, cases[i].severity) || o.risk_score != cases[i].risk ||
+		    strcmp(o.name, cases[i].name))
+			fail_msg("case %zu: %s / %g / %s", i, o.severity, o.risk_score, o.name);
+		cJSON_Delete(rule);
+		cJSON_Delete(ev);
+	}
+}
+
+/* ---- a promotion rule over Elastic Defend alerts ---- */
+
+/* casebook's own rule in the shape of Kibana's promotion rule: an alert per Defend alert, rated
+ * and named by it. */
+static const char promotion_rule[] =
+    "{\"rule_id\":\"cb-test-defend-promotion\",\"name\":\"Defend alert (casebook test)\",\"description\":\"One "
+    "alert for each Elastic Defend alert, rated and named by it.\",\"type\":\"query\",\"language\":\"kuery\","
+    "\"index\":[\"logs-endpoint.alerts-*\"],\"query\":\"event.kind:alert and event.module:endpoint\","
+    "\"severity\":\"medium\",\"risk_score\":47,\"from\":\"now-10m\",\"timestamp_override\":\"event.ingested\","
+    "\"rule_name_override\":\"message\",\"risk_score_mapping\":[{\"field\":\"event.risk_score\",\"operator\":"
+    "\"equals\",\"value\":\"\"}]," ECS_SEVERITY_MAPPING ",\"max_signals\":10000}";
+
+static void defend_alert(struct strbuf *sb, const char *id, const char *ts, int severity, const char *message)
+{
+	strbuf_addf(sb,
+	            "{\"_index\":\".ds-logs-endpoint.alerts-default-2024.05.01-000001\",\"_id\":\"%s\",\"_source\":{"
+	            "\"@timestamp\":\"%s\",\"message\":\"%s\",\"rule\":{\"name\":\"%s\"},\"event\":{\"kind\":"
+	            "\"alert\",\"module\":\"endpoint\",\"severity\":%d,\"risk_score\":%d,\"ingested\":\"%s\","
+	            "\"category\":[\"malware\",\"intrusion_detection\"]},\"process\":{\"name\":\"osascript\"},"
+	            "\"user\":{\"name\":\"ana\"},\"host\":{\"name\":\"mac-7\",\"os\":{\"type\":\"macos\"}}}}\n",
+	            id, ts, message, strchr(message, ':') + 2, severity, severity, ts);
+}
+
+static void test_promotion_rule_on_defend_alerts(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	defend_alert(&sb, "d1", "2024-05-01T10:01:00Z", 99, "Malicious Behavior Prevention Alert: AppleScript Payload");
+	defend_alert(&sb, "d2", "2024-05-01T10:02:00Z", 73, "Malware Detection Alert: Adload");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule(promotion_rule, NULL);
+	struct detect_totals t = run_detect("cb-test-defend-promotion");
+	assert_int_equal(t.created, 2);
+	assert_int_equal(t.unapplied, 0);
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 2);
+	/* critical / 99 and the event's own name (not the rule's medium / 47) */
+	assert_string_equal(str(d.a[0], "kibana.alert.severity"), "critical");
+	assert_int_equal((int)num(d.a[0], "kibana.alert.risk_score"), 99);
+	assert_string_equal(str(d.a[0], "kibana.alert.rule.name"),
+	                    "Malicious Behavior Prevention Alert: AppleScript Payload");
+	assert_string_equal(
+	    str(d.a[0], "kibana.alert.reason"),
+	    "malware, intrusion_detection event with process osascript, by ana on mac-7 created critical "
+	    "alert Malicious Behavior Prevention Alert: AppleScript Payload.");
+	/* the rule's own values stay in its fields, as Kibana keeps them in the parameters */
+	assert_string_equal(str(d.a[0], "kibana.alert.rule.severity"), "medium");
+	assert_int_equal((int)num(d.a[0], "kibana.alert.rule.risk_score"), 47);
+	assert_string_equal(str(d.a[1], "kibana.alert.severity"), "high");
+	assert_int_equal((int)num(d.a[1], "kibana.alert.risk_score"), 73);
+	assert_string_equal(str(d.a[1], "kibana.alert.rule.name"), "Malware Detection Alert: Adload");
+	docs_free(&d);
+}
+
+/* The real alert Kibana 8.3 made with its promotion rule (ECS RFC 0031), and its source: the
+ * same severity, risk, name and reason from casebook's rule of the same shape. */
+static void test_promotion_matches_kibana_8_3_when_present(void **state)
+{
+	(void)state;
+	const char *dir = "../shared/corpus/ecs-rfc-examples";
+	struct stat st;
+	if (stat(dir, &st)) {
+		skip();
+		return;
+	}
+	struct strbuf text;
+	strbuf_init(&text, 16384);
+	FILE *f = fopen("../shared/corpus/ecs-rfc-examples/rfc0031_kibana_alert_8.3.0.ndjson", "r");
+	assert_non_null(f);
+	assert_int_equal(strbuf_read_stream(&text, f), 0);
+	fclose(f);
+	cJSON *kibana = cJSON_Parse(text.buf);
+	strbuf_release(&text);
+	assert_non_null(kibana);
+	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_counts c = {0};
+	assert_int_equal(
+	    ingest_path(db, "../shared/corpus/ecs-rfc-examples/rfc0031_source_alert.derived.ndjson", &o, &c),
+	    INGEST_OK);
+	import_rule(promotion_rule, NULL);
+	run_detect("cb-test-defend-promotion");
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 1);
+	static const char *const same[] = {"kibana.alert.severity", "kibana.alert.rule.name", "kibana.alert.reason"};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(kibana, "kibana");
+		k = cJSON_GetObjectItemCaseSensitive(k, "alert");
+		const char *key = same[i] + strlen("kibana.alert.");
+		const char *want = NULL;
+		if (!strcmp(key, "rule.name"))
+			want = str(cJSON_GetObjectItemCaseSensitive(k, "rule"), "name");
+		else
+			want = str(k, key);
+		if (!want)
+			want = str(kibana, same[i]); /* flattened */
+		assert_non_null(want);
+		assert_string_equal(str(d.a[0], same[i]), want);
+	}
+	assert_int_equal((int)num(d.a[0], "kibana.alert.risk_score"), 73);
+	docs_free(&d);
+	cJSON_Delete(kibana);
+}
+
+/* ---- alert suppression ---- */
+
+static void process_event(struct strbuf *sb, const char *id, const char *ts, const char *host)
+{
+	strbuf_addf(sb,
+	            "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"%s\",\"_source\":{\"@timestamp\":"
+	            "\"%s\",\"event\":{\"category\":[\"process\"],\"type\":[\"start\"]},\"process\":{\"name\":"
+	            "\"curl\"}%s%s%s}}\n",
+	            id, ts, host ? ",\"host\":{\"name\":\"" : "", host ? host : "", host ? "\"}" : "");
+}
+
+static const char *terms_of(const cJSON *doc)
+{
+	static char buf[256];
+	char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.suppression.terms"));
+	snprintf(buf, sizeof(buf), "%s", t ? t : "-");
+	cJSON_free(t);
+	return buf;
+}
+
+/* Kibana's group_and_bulk_create.ts / wrap_suppressed_alerts.ts: one alert per group_by value
+ * per execution, on the group's earliest event; docs_count is the group's count less one;
+ * start and end its first and last time; a missing value is a group of its own (null). */
+static void test_suppression_by_host(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	/* one execution (interval 5m, from now-10m, the one at 10:10 sees them all) */
+	process_event(&sb, "p1", "2024-05-01T10:05:10Z", "h1");
+	process_event(&sb, "p2", "2024-05-01T10:05:20Z", "h2");
+	process_event(&sb, "p3", "2024-05-01T10:05:30Z", "h1");
+	process_event(&sb, "p4", "2024-05-01T10:05:40Z", "h1");
+	process_event(&sb, "p5", "2024-05-01T10:05:50Z", NULL);
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule("{\"rule_id\":\"cb-sup\",\"name\":\"curl by host\",\"description\":\"d\",\"type\":\"query\","
+	            "\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"from\":\"now-10m\","
+	            "\"alert_suppression\":{\"group_by\":[\"host.name\"]}}",
+	            NULL);
+	struct detect_totals t = run_detect("cb-sup");
+	assert_int_equal(t.executions, 1);
+	assert_int_equal(t.created, 3);
+	assert_int_equal(t.grouped, 2);
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 3);
+	assert_string_equal(terms_of(d.a[0]), "[{\"field\":\"host.name\",\"value\":\"h1\"}]");
+	assert_string_equal(str(d.a[0], "kibana.alert.original_time"), "2024-05-01T10:05:10.000000Z");
+	assert_string_equal(str(d.a[0], "kibana.alert.suppression.start"), "2024-05-01T10:05:10.000000Z");
+	assert_string_equal(str(d.a[0], "kibana.alert.suppression.end"), "2024-05-01T10:05:40.000000Z");
+	assert_int_equal((int)num(d.a[0], "kibana.alert.suppression.docs_count"), 2);
+	assert_string_equal(terms_of(d.a[1]), "[{\"field\":\"host.name\",\"value\":\"h2\"}]");
+	assert_int_equal((int)num(d.a[1], "kibana.alert.suppression.docs_count"), 0);
+	assert_string_equal(terms_of(d.a[2]), "[{\"field\":\"host.name\",\"value\":null}]");
+	assert_non_null(str(d.a[2], "kibana.alert.instance.id"));
+	docs_free(&d);
+	/* an EQL event query suppresses the same way (Kibana 8.14 on) */
+	import_rule(
+	    "{\"rule_id\":\"cb-sup-eql\",\"name\":\"curl by host, EQL\",\"description\":\"d\",\"type\":"
+	    "\"eql\",\"language\":\"eql\",\"query\":\"process where process.name == \\\"curl\\\"\",\"severity\":"
+	    "\"low\",\"risk_score\":21,\"from\":\"now-10m\",\"alert_suppression\":{\"group_by\":[\"host.name\"]}}",
+	    NULL);
+	t = run_detect("cb-sup-eql");
+	assert_int_equal(t.created, 3);
+	assert_int_equal(t.grouped, 2);
+	assert_int_equal(t.unapplied, 0);
+}
+
+/* doNotSuppress: an event missing a group_by field alerts alone, without suppression fields. */
+static void test_suppression_do_not_suppress_missing(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	process_event(&sb, "p1", "2024-05-01T10:05:10Z", NULL);
+	process_event(&sb, "p2", "2024-05-01T10:05:20Z", NULL);
+	process_event(&sb, "p3", "2024-05-01T10:05:30Z", "h1");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule("{\"rule_id\":\"cb-sup2\",\"name\":\"curl by host\",\"description\":\"d\",\"type\":\"query\","
+	            "\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"from\":\"now-10m\","
+	            "\"alert_suppression\":{\"group_by\":[\"host.name\"],\"missing_fields_strategy\":"
+	            "\"doNotSuppress\"}}",
+	            NULL);
+	struct detect_totals t = run_detect("cb-sup2");
+	assert_int_equal(t.created, 3);
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 3);
+	assert_string_equal(terms_of(d.a[0]), "-");
+	assert_string_equal(terms_of(d.a[1]), "-");
+	assert_string_equal(terms_of(d.a[2]), "[{\"field\":\"host.name\",\"value\":\"h1\"}]");
+	docs_free(&d);
+}
+
+/* With a duration, later executions within it add to the group's alert (bulk_create_with_
+ * suppression.ts: docs_count grows by the new group's count, end moves); past it, a new alert. */
+static void test_suppression_with_duration(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	process_event(&sb, "p1", "2024-05-01T10:01:00Z", "h1"); /* execution 10:05 */
+	process_event(&sb, "p2", "2024-05-01T10:07:00Z", "h1"); /* 10:10: within 1h, joins */
+	process_event(&sb, "p3", "2024-05-01T10:12:00Z", "h1"); /* 10:15: joins */
+	process_event(&sb, "p4", "2024-05-01T11:30:00Z", "h1"); /* 11:35: past the hour, a new alert */
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule("{\"rule_id\":\"cb-sup3\",\"name\":\"curl by host\",\"description\":\"d\",\"type\":\"query\","
+	            "\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"from\":\"now-6m\","
+	            "\"alert_suppression\":{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}}",
+	            NULL);
+	struct detect_totals t = run_detect("cb-sup3");
+	assert_int_equal(t.created, 2);
+	assert_int_equal(t.grouped, 2);
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 2);
+	assert_string_equal(str(d.a[0], "kibana.alert.suppression.start"), "2024-05-01T10:01:00.000000Z");
+	assert_string_equal(str(d.a[0], "kibana.alert.suppression.end"), "2024-05-01T10:12:00.000000Z");
+	assert_int_equal((int)num(d.a[0], "kibana.alert.suppression.docs_count"), 2);
+	assert_string_equal(str(d.a[1], "kibana.alert.original_time"), "2024-05-01T11:30:00.000000Z");
+	assert_int_equal((int)num(d.a[1], "kibana.alert.suppression.docs_count"), 0);
+	docs_free(&d);
+}
+
+/* ---- other fields ---- */
+
+static void test_building_block_and_max_signals(void **state)
+{
+	(void)state;
+	cJSON *obj = cJSON_Parse("{\"rule_id\":\"x\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+	                         "\"severity\":\"low\",\"type\":\"query\",\"query\":\"a:b\",\"max_signals\":5000}");
+	struct rule r;
+	char why[200];
+	assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.max_signals, 1000); /* xpack.alerting.rules.run.alerts.max */
+	rule_release(&r);
+	cJSON_Delete(obj);
+	struct strbuf sb;
+	strbuf_init(&sb, 512);
+	process_event(&sb, "p1", "2024-05-01T10:05:10Z", "h1");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule("{\"rule_id\":\"cb-bb\",\"name\":\"bb\",\"description\":\"d\",\"type\":\"query\",\"query\":"
+	            "\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"building_block_type\":\"default\"}",
+	            NULL);
+	run_detect("cb-bb");
+	struct docs d = alert_docs();
+	assert_int_equal(d.n, 1);
+	assert_string_equal(str(d.a[0], "kibana.alert.building_block_type"), "default");
+	docs_free(&d);
+}
+
+static void test_fallback_disabled(void **state)
+{
+	(void)state;
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"with\",\"ingested\":"
+	            "\"2024-05-01T10:00:30Z\"},\"process\":{\"name\":\"curl\"}}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"event\":{\"id\":\"without\"},\"process\":{\"name\":"
+	            "\"curl\"}}\n");
+	import_rule("[{\"rule_id\":\"fb-on\",\"name\":\"a\",\"description\":\"d\",\"type\":\"query\",\"query\":"
+	            "\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"timestamp_override\":"
+	            "\"event.ingested\"},{\"rule_id\":\"fb-off\",\"name\":\"b\",\"description\":\"d\",\"type\":"
+	            "\"query\",\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,"
+	            "\"timestamp_override\":\"event.ingested\",\"timestamp_override_fallback_disabled\":true}]",
+	            NULL);
+	assert_int_equal(run_detect("fb-on").created, 2);  /* the one without falls back to @timestamp */
+	assert_int_equal(run_detect("fb-off").created, 1); /* not searched */
+}
+
+/* ---- filters ---- */
+
+/* Kibana's filters become one KQL query (buildEsQuery: the enabled filters in the bool's
+ * filter, the negated ones in its must_not, the disabled ones left out). */
+static void test_filters_as_kql(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *filters, *kql;
+	} cases[] = {
+	    {"[{\"meta\":{\"negate\":false,\"disabled\":false,\"type\":\"phrase\",\"key\":\"host.name\"},"
+	     "\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]",
+	     "(host.name:\"h1\")"},
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"host.name\":{\"query\":\"a\\\"b\"}}}}]",
+	     "not (host.name:\"a\\\"b\")"},
+	    {"[{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", NULL},
+	    {"[]", NULL},
+	    /* the older form: exists and range beside meta */
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"user.name\"}},{\"range\":{\"process.pid\":{\"gte\":10,"
+	     "\"lt\":20}}}]",
+	     "(user.name:*) and (process.pid >= \"10\" and process.pid < \"20\")"},
+	    {"[{\"query\":{\"bool\":{\"should\":[{\"match_phrase\":{\"a\":\"1\"}},{\"match_phrase\":{\"a\":\"2\"}}],"
+	     "\"minimum_should_match\":1}}}]",
+	     "((((a:\"1\")) or ((a:\"2\"))))"},
+	    /* should only scores beside a must */
+	    {"[{\"query\":{\"bool\":{\"must\":{\"term\":{\"a\":{\"value\":\"x\"}}},\"should\":[{\"match\":{"
+	     "\"b\":\"y\"}}],\"must_not\":[{\"terms\":{\"c\":[\"p\",\"q\"]}}]}}}]",
+	     "(((a:\"x\")) and not ((c:(\"p\" or \"q\"))))"},
+	    {"[{\"query\":{\"match\":{\"message\":{\"query\":\"run (now)\",\"type\":\"phrase\"}}}},{\"query\":{"
+	     "\"match\":{\"message\":\"a:b or c\"}}},{\"query\":{\"match\":{\"message\":\"a*b\"}}}]",
+	     "(message:\"run (now)\") and (message:\"a:b or c\") and (message:a\\*b)"},
+	    {"[{\"query\":{\"match_all\":{}}}]", "(*:*)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *f = cJSON_Parse(cases[i].filters);
+		assert_non_null(f);
+		char *kql, why[200];
+		assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), 0);
+		if (cases[i].kql ? !kql || strcmp(kql, cases[i].kql) : kql != NULL)
+			fail_msg("case %zu: %s", i, kql ? kql : "(none)");
+		free(kql);
+		cJSON_Delete(f);
+	}
+	static const struct {
+		const char *filters, *why;
+	} refused[] = {
+	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b\"}}}]",
+	     "filter 1: a \"query_string\" filter is not supported (match_phrase, match, term, terms, exists, range, "
+	     "bool and match_all are)"},
+	    {"[{\"query\":{\"match_all\":{}}},{\"meta\":{}}]", "filter 2: it has no query"},
+	    {"[{\"query\":{\"bool\":{\"should\":[],\"minimum_should_match\":2}}}]",
+	     "filter 1: bool: minimum_should_match  is not supported (0 or 1 are)"},
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cJSON *f = cJSON_Parse(refused[i].filters);
+		char *kql, why[200] = "";
+		assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), -1);
+		assert_string_equal(why, refused[i].why);
+		cJSON_Delete(f);
+	}
+	/* nesting past the bound is refused, not followed */
+	struct strbuf deep;
+	strbuf_init(&deep, 1024);
+	strbuf_addstr(&deep, "[{\"query\":");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&deep, "{\"bool\":{\"must\":");
+	strbuf_addstr(&deep, "{\"match_all\":{}}");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&deep, "}}");
+	strbuf_addstr(&deep, "}]");
+	cJSON *f = cJSON_Parse(deep.buf);
+	char *kql, why[200];
+	assert_int_equal(filters_to_kql(f, &kql, why, sizeof(why)), -1);
+	assert_string_equal(why, "filter 1: nested deeper than 16 levels");
+	cJSON_Delete(f);
+	strbuf_release(&deep);
+}
+
+/* A rule's filters narrow its alerts: ANDed with the query, negated, disabled. */
+static void test_filters_narrow_the_alerts(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	process_event(&sb, "p1", "2024-05-01T10:05:10Z", "h1");
+	process_event(&sb, "p2", "2024-05-01T10:05:20Z", "h2");
+	process_event(&sb, "p3", "2024-05-01T10:05:30Z", NULL);
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	static const struct {
+		const char *filters;
+		uint64_t alerts;
+	} cases[] = {
+	    {"[{\"meta\":{},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 1},
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 2},
+	    {"[{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"host.name\":\"h1\"}}}]", 3},
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"host.name\"}}]", 2},
+	    {"[{\"meta\":{},\"exists\":{\"field\":\"host.name\"}},{\"meta\":{\"negate\":true},\"query\":{"
+	     "\"match_phrase\":{\"host.name\":\"h2\"}}}]",
+	     1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rule[1024], id[32];
+		snprintf(id, sizeof(id), "cb-flt-%zu", i);
+		snprintf(rule, sizeof(rule),
+		         "{\"rule_id\":\"%s\",\"name\":\"%s\",\"description\":\"d\",\"type\":\"query\",\"query\":"
+		         "\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"from\":\"now-10m\","
+		         "\"filters\":%s}",
+		         id, id, cases[i].filters);
+		import_rule(rule, NULL);
+		struct detect_totals t = run_detect(id);
+		if (t.created != cases[i].alerts)
+			fail_msg("case %zu: %llu alerts", i, (unsigned long long)t.created);
+	}
+}
+
+/* ---- the table ---- */
+
+static void test_fields_not_applied_are_named(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rule, *named;
+	} cases[] = {
+	    {"{\"type\":\"query\",\"query\":\"a:b\",\"severity_mapping\":[],\"filters\":[],\"building_block_type\":"
+	     "\"default\",\"investigation_fields\":{\"field_names\":[\"a\"]},\"alert_suppression\":{\"group_by\":"
+	     "[\"a\"]},\"timestamp_override_fallback_disabled\":false}",
+	     NULL},
+	    {"{\"type\":\"query\",\"filters\":[{\"query\":{}}],\"data_view_id\":\"dv\",\"saved_id\":\"\"}",
+	     "data_view_id"},
+	    {"{\"type\":\"esql\",\"filters\":[{\"query\":{}}]}", "filters"},
+	    /* the overrides apply to alerts on an event: not to a threshold's group */
+	    {"{\"type\":\"threshold\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}],"
+	     "\"rule_name_override\":\"message\"}",
+	     "severity_mapping, rule_name_override"},
+	    {"{\"type\":\"new_terms\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}]}",
+	     NULL},
+	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}",
+	     "alert_suppression"},
+	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
+	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
+	     "alert_suppression, tiebreaker_field"},
+	    {"{\"type\":\"eql\",\"query\":\"sequence_x where true\",\"alert_suppression\":{\"group_by\":[\"a\"]},"
+	     "\"event_category_override\":\"event.type\"}",
+	     NULL},
+	    {"{\"type\":\"threat_match\",\"threat_index\":[\"logs-ti_*\"],\"threat_query\":\"*:*\",\"threat_mapping\":"
+	     "[{\"entries\":[]}],\"threat_indicator_path\":\"threat.indicator\",\"threat_filters\":[],"
+	     "\"threat_language\":\"kuery\"}",
+	     NULL},
+	    {"{\"type\":\"machine_learning\",\"machine_learning_job_id\":[\"j\"],\"anomaly_threshold\":50}", NULL},
+	    /* the fields of another type are not applied */
+	    {"{\"type\":\"query\",\"query\":\"a:b\",\"anomaly_threshold\":50,\"threat_query\":\"*:*\"}",
+	     "anomaly_threshold, threat_query"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *rule = cJSON_Parse(cases[i].rule);
+		assert_non_null(rule);
+		char *named = rulefields_unapplied(rule);
+		if (cases[i].named ? !named || strcmp(named, cases[i].named) : named != NULL)
+			fail_msg("case %zu: %s", i, named ? named : "(none)");
+		free(named);
+		cJSON_Delete(rule);
+	}
+	/* import says it per rule, and detect counts the rule apart */
+	struct strbuf said;
+	strbuf_init(&said, 256);
+	import_rule("{\"rule_id\":\"cb-dv\",\"name\":\"on a data view\",\"description\":\"d\",\"type\":\"query\","
+	            "\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"data_view_id\":\"dv1\"}",
+	            &said);
+	assert_non_null(strstr(said.buf, ": rule \"on a data view\" (cb-dv): casebook does not apply data_view_id: "
+	                                 "its alerts will differ from Kibana's\n"));
+	strbuf_release(&said);
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"process\":{\"name\":\"curl\"}}\n");
+	struct detect_totals t = run_detect("cb-dv");
+	assert_int_equal(t.rules, 1);
+	assert_int_equal(t.unapplied, 1);
+	/* every row of the table is a field once */
+	for (size_t i = 0; i < rulefields_count; i++)
+		assert_ptr_equal(rulefield_find(rulefields[i].name), &rulefields[i]);
+}
+
+/* From the command line: casebook rules names what it does not apply, lists the related
+ * integrations and required fields and warns of a required field the case lacks; detect counts
+ * the rule apart; building-block alerts are listed only when asked for. */
+static void test_command_line(void **state)
+{
+	(void)state;
+	char cli_db[512]; /* tu_path's buffer rotates */
+	snprintf(cli_db, sizeof(cli_db), "%s", tu_path("cli.db"));
+	tu_write_str(tu_path("cli-events.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"e1\"},\"process\":{\"name\":"
+	             "\"curl\"},\"host\":{\"name\":\"h1\"}}\n");
+	tu_write_str(tu_path("cli-rule.json"),
+	             "{\"rule_id\":\"cb-cli\",\"name\":\"curl, a building block\",\"description\":\"d\",\"type\":"
+	             "\"query\",\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,"
+	             "\"building_block_type\":\"default\",\"data_view_id\":\"dv1\",\"related_integrations\":[{"
+	             "\"package\":\"endpoint\",\"version\":\"^8.2.0\"}],\"required_fields\":[{\"name\":"
+	             "\"process.name\",\"type\":\"keyword\",\"ecs\":true},{\"name\":\"process.Ext.api.name\","
+	             "\"type\":\"keyword\",\"ecs\":false}]}");
+	struct strbuf out, err;
+	strbuf_init(&out, 1024);
+	strbuf_init(&err, 1024);
+	assert_int_equal(
+	    tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), cli_db, tu_path("cli-events.ndjson")), 0);
+	assert_int_equal(
+	    tu_run(&out, &err, "%s --db '%s' rules import '%s'", tu_casebook(), cli_db, tu_path("cli-rule.json")), 0);
+	assert_non_null(strstr(out.buf, "1 of them set fields casebook does not apply, so their alerts will differ "
+	                                "from Kibana's: 'casebook rules' names them\n"));
+	assert_int_equal(tu_run(&out, &err, "COLUMNS=200 %s --db '%s' rules", tu_casebook(), cli_db), 0);
+	assert_non_null(strstr(out.buf, "curl, a building block\n"
+	                                "    casebook does not apply: data_view_id (its alerts differ from Kibana's)\n"
+	                                "    integrations: endpoint ^8.2.0\n"
+	                                "    required fields: process.name (keyword), process.Ext.api.name (keyword)\n"
+	                                "    warning: no event in the case has process.Ext.api.name, which the rule "
+	                                "requires\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' detect --rule cb-cli", tu_casebook(), cli_db), 0);
+	assert_non_null(strstr(out.buf,
+	                       "1 of the rules run set fields casebook does not apply: their alerts may differ "
+	                       "from Kibana's ('casebook rules' names the fields)\n"));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --json", tu_casebook(), cli_db), 0);
+	assert_string_equal(out.buf, "");
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --building-blocks --json", tu_casebook(), cli_db), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1);
+	assert_non_null(strstr(out.buf, "\"kibana.alert.building_block_type\":\"default\""));
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+/* docs/DETECTION.md's "Rule fields" table: "| `field` | applied |": the same fields, the same
+ * answers, as the table casebook runs by. */
+static void test_docs_list_every_rule_field(void **state)
+{
+	(void)state;
+	struct strbuf doc;
+	strbuf_init(&doc, 65536);
+	FILE *f = fopen("docs/DETECTION.md", "r");
+	assert_non_null(f);
+	assert_int_equal(strbuf_read_stream(&doc, f), 0);
+	fclose(f);
+	const char *section = strstr(doc.buf, "\n## Rule fields\n");
+	assert_non_null(section);
+	const char *end = strstr(section + 1, "\n## ");
+	size_t seen = 0;
+	for (const char *line = section + 1; line && (!end || line < end); line = strchr(line, '\n')) {
+		line++;
+		if (strncmp(line, "| `", 3))
+			continue;
+		const char *name = line + 3, *close = strchr(name, '`');
+		assert_non_null(close);
+		char field[80], use[40];
+		snprintf(field, sizeof(field), "%.*s", (int)(close - name), name);
+		const char *cell = strstr(close, "| ");
+		assert_non_null(cell);
+		cell += 2;
+		snprintf(use, sizeof(use), "%.*s", (int)(strcspn(cell, "|") - 1), cell);
+		const struct rulefield *rf = rulefield_find(field);
+		if (!rf)
+			fail_msg("docs/DETECTION.md lists %s, which detect/rulefields.c has not", field);
+		if (strcmp(use, rulefield_use_name(rf->use)))
+			fail_msg("%s: docs say \"%s\", detect/rulefields.c \"%s\"", field, use,
+			         rulefield_use_name(rf->use));
+		seen++;
+	}
+	if (seen != rulefields_count)
+		fail_msg("docs/DETECTION.md lists %zu rule fields, detect/rulefields.c %zu", seen, rulefields_count);
+	strbuf_release(&doc);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mappings),
+	    T(test_promotion_rule_on_defend_alerts),
+	    T(test_promotion_matches_kibana_8_3_when_present),
+	    T(test_suppression_by_host),
+	    T(test_suppression_do_not_suppress_missing),
+	    T(test_suppression_with_duration),
+	    T(test_building_block_and_max_signals),
+	    T(test_fallback_disabled),
+	    cmocka_unit_test(test_filters_as_kql),
+	    T(test_filters_narrow_the_alerts),
+	    T(test_fields_not_applied_are_named),
+	    cmocka_unit_test(test_command_line),
+	    cmocka_unit_test(test_docs_list_every_rule_field),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	tu_cleanup();
+	return rc;
+}
