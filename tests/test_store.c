@@ -44,8 +44,8 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 10);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 10);
+	assert_int_equal(store_schema_version(), 11);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 11);
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), 1);
 	/* version 9: the ingested and path indexes leave out the events without the value */
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "

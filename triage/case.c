@@ -42,6 +42,7 @@ static int take_alert(void *ctx, const struct alert_row *a)
 	r->reason = xstrdup(a->reason);
 	r->closed_reason = dup_or_null(a->reason_closed);
 	r->comment = dup_or_null(a->comment);
+	r->acknowledged_as = dup_or_null(a->acknowledged_as);
 	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
 	r->doc = xstrdup(a->doc);
 	return 1;
@@ -210,6 +211,7 @@ void case_release(struct case_record *r)
 {
 	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
 	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	free(r->acknowledged_as);
 	free(r->members), free(r->rule_notes), free(r->guide), free(r->failed_why);
 	free_triage(r);
 	free_timeline(r);

@@ -48,6 +48,8 @@ struct case_related {
 struct case_record {
 	int64_t id, event_id, original_time, created_us, risk;
 	char *uuid, *rule_id, *rule_name, *severity, *status, *reason, *closed_reason, *comment, *host, *doc;
+	/* how Kibana spells acknowledged for this alert (an imported 7.x "in-progress"), else NULL */
+	char *acknowledged_as;
 	int64_t rule_version;
 	struct case_item *items;
 	size_t nitems;

@@ -1,0 +1,27 @@
+/* signal: Kibana 7.x's alert documents ("signals", .siem-signals-*) read as 8.x's. A 7.x alert
+ * carries signal.rule.name, signal.rule.severity, signal.status, signal.original_time,
+ * signal.ancestors (or the older signal.parents / signal.parent) ...; Kibana 8 reads them under
+ * kibana.alert.* through the aliases its signals-index migration adds (Kibana's
+ * x-pack/plugins/security_solution/server/lib/detection_engine/routes/index/
+ * signal_aad_mapping.json): the same field names below signal.rule and kibana.alert.rule,
+ * except signal.rule.id -> kibana.alert.rule.uuid, signal.rule.severity and .risk_score ->
+ * kibana.alert.severity and .risk_score (the alert's own), signal.rule.building_block_type ->
+ * kibana.alert.building_block_type and signal.status -> kibana.alert.workflow_status. */
+#ifndef CASEBOOK_SIGNAL_H
+#define CASEBOOK_SIGNAL_H
+
+#include <cJSON.h>
+
+/* Whether doc is a 7.x signal: it has signal.rule and no kibana.alert.rule. */
+int signal_is_legacy(const cJSON *doc);
+
+/* Adds to doc (a 7.x signal) the kibana.alert.* fields, as dotted top-level keys, that its
+ * signal.* fields stand for and it does not carry already; the signal.* fields stay. Returns
+ * how many were added. */
+int signal_add_alert_fields(cJSON *doc);
+
+/* The value at a dotted path, through nested objects and dotted keys alike, unflattened (an
+ * array is returned as the array): NULL when absent. */
+const cJSON *signal_value_at(const cJSON *doc, const char *path);
+
+#endif
