@@ -38,8 +38,9 @@ static const struct command commands[] = {
      "which plugin install techniques the enabled rules catch, run on synthetic events"},
     {"alerts", cmd_alerts,
      "alerts [--status open|acknowledged|closed] [--rule RULE_ID] [--host H] [--severity S] [--query KQL] "
-     "[--sort time|newest|severity|risk|host] [--json]",
-     "list alerts; --severity S keeps S and above, --query filters by KQL over the alert documents"},
+     "[--sort time|newest|severity|risk|host] [--building-blocks] [--json]",
+     "list alerts; --severity S keeps S and above, --query filters by KQL over the alert documents; a Kibana "
+     "sequence's building blocks are listed under it by show (--building-blocks lists them here too)"},
     {"show", cmd_show, "show ALERT [--json]", "show one alert (its uuid or a unique prefix of it)"},
     {"timeline", cmd_timeline, "timeline ALERT [--before DUR] [--after DUR] [--json]",
      "the events on the alert's host around it (10m each side by default)"},
