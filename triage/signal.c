@@ -84,9 +84,21 @@ const cJSON *signal_value_at(const cJSON *doc, const char *path)
 	return NULL;
 }
 
+static int any_of(const cJSON *doc, const char *const *paths)
+{
+	for (; *paths; paths++)
+		if (signal_value_at(doc, *paths))
+			return 1;
+	return 0;
+}
+
 int signal_is_legacy(const cJSON *doc)
 {
-	return signal_value_at(doc, "signal.rule") && !signal_value_at(doc, "kibana.alert.rule");
+	/* nested or flattened alike: a field of the rule, not the "signal.rule" object itself */
+	static const char *const legacy[] = {"signal.rule.rule_id", "signal.rule.id", "signal.rule.name", NULL};
+	static const char *const current[] = {"kibana.alert.rule.rule_id", "kibana.alert.rule.uuid",
+	                                      "kibana.alert.rule.name", NULL};
+	return any_of(doc, legacy) && !any_of(doc, current);
 }
 
 int signal_add_alert_fields(cJSON *doc)

@@ -12,7 +12,8 @@
 
 #include <cJSON.h>
 
-/* Whether doc is a 7.x signal: it has signal.rule and no kibana.alert.rule. */
+/* Whether doc is a 7.x signal: it names its rule under signal.rule (rule_id, id or name), and
+ * not under kibana.alert.rule. */
 int signal_is_legacy(const cJSON *doc);
 
 /* Adds to doc (a 7.x signal) the kibana.alert.* fields, as dotted top-level keys, that its
