@@ -174,7 +174,9 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		              " BETWEEN (SELECT ts FROM events WHERE id = ?8) - ?7 AND"
 		              " (SELECT ts FROM events WHERE id = ?8) + ?7");
 	if (q->group_parent > 0)
-		strbuf_addstr(&sql, " AND a.group_parent = ?11");
+		/* through the group's index: the parent's group, then its members under it */
+		strbuf_addstr(
+		    &sql, " AND a.group_id = (SELECT group_id FROM alerts WHERE id = ?11) AND a.group_parent = ?11");
 	if (q->top_level)
 		strbuf_addstr(&sql, " AND a.group_parent IS NULL");
 	strbuf_addstr(&sql, q->group_parent > 0 ? " ORDER BY a.group_index, a.original_time, a.uuid"
