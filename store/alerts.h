@@ -180,7 +180,7 @@ int store_alert_groups_resolve(struct store *s, int64_t after_alert_id);
 int64_t store_max_alert_id(struct store *s);
 
 /* Stored events after after_id that are Kibana alerts (event.kind "signal", or an index of
- * .alerts-security.alerts-*), without their documents, in order. */
+ * .alerts-security.alerts-*, or 7.x's .siem-signals-*), without their documents, in order. */
 int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx);
 
 #endif

@@ -47,7 +47,8 @@ static const char SIGNAL_7X[] =
     "\"MITRE ATT&CK\",\"tactic\":{\"id\":\"TA0011\",\"name\":\"Command and Control\",\"reference\":\"r\"}}]},"
     "\"status\":\"in-progress\",\"original_time\":\"2021-05-01T10:00:00Z\",\"reason\":\"curl ran\","
     "\"parents\":[{\"id\":\"src-7\",\"type\":\"event\",\"index\":\".ds-logs-endpoint.events.process-default\","
-    "\"depth\":0}],\"depth\":1},\"event\":{\"kind\":\"signal\"},\"host\":{\"name\":\"mac7\"}}}\n";
+    "\"depth\":0}],\"depth\":1},\"event\":{\"kind\":\"signal\",\"sequence\":131762381484502110},"
+    "\"host\":{\"name\":\"mac7\"}}}\n";
 
 /* The earliest signals: one signal.parent, flattened keys, closed. */
 static const char SIGNAL_PARENT[] =
@@ -223,6 +224,12 @@ static void test_each_document_form(void **state)
 	}
 }
 
+static int take_doc(void *ctx, const struct alert_row *a)
+{
+	*(char **)ctx = strdup(a->doc);
+	return 1;
+}
+
 /* The 7.x signal's other fields: signal.original_time is the alert's time, its parent (the case
  * holds it) its source event, and signal.rule.threat reaches every export as the rule's. */
 static void test_signal_fields_map_to_the_alert(void **state)
@@ -245,6 +252,19 @@ static void test_signal_fields_map_to_the_alert(void **state)
 	assert_string_equal(ident.buf, "src-7");
 	strbuf_release(&ident);
 	strbuf_release(&index);
+	/* stored with the kibana.alert.* fields before its own, which stay as they came (a number
+	 * cJSON's doubles would round is not re-serialised) */
+	char *doc = NULL;
+	struct alert_query q = {.uuid = "kibana:s7"};
+	assert_int_equal(store_alerts_each(s, &q, take_doc, &doc), 0);
+	assert_non_null(doc);
+	assert_memory_equal(doc,
+	                    "{\"kibana.alert.rule.uuid\":\"0d7c-rule-object\",\"kibana.alert.rule.rule_id\":"
+	                    "\"legacy-1\",\"kibana.alert.rule.name\":\"Legacy curl\",",
+	                    123);
+	assert_non_null(strstr(doc, "\"sequence\":131762381484502110}"));
+	assert_non_null(strstr(doc, ",\"@timestamp\":\"2021-05-01T10:06:00Z\",\"signal\":{"));
+	free(doc);
 	char *json = export_one(s, "kibana:s7", EXPORT_THEHIVE);
 	assert_non_null(strstr(json, "TA0011"));
 	free(json);

@@ -128,7 +128,27 @@ static void skip(struct importing *im, const char *uuid, const char *why)
 	im->c->skipped++;
 }
 
-static int import_alert(struct importing *im, const struct event_row *row, cJSON *doc, const char *uuid, int legacy)
+/* The stored document with the 7.x signal's kibana.alert.* fields (added) put before its own,
+ * which stay exactly as they came (numbers unrounded). */
+static char *with_fields(const struct event_row *row, const cJSON *added)
+{
+	char *extra = added && added->child ? cJSON_PrintUnformatted(added) : NULL;
+	if (!extra || row->doc_len < 2 || row->doc[0] != '{') {
+		free(extra);
+		return xstrndup(row->doc, row->doc_len);
+	}
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(extra) + row->doc_len + 2);
+	strbuf_add(&sb, extra, strlen(extra) - 1); /* without its closing brace */
+	if (row->doc[1] != '}')
+		strbuf_addch(&sb, ',');
+	strbuf_add(&sb, row->doc + 1, row->doc_len - 1);
+	free(extra);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int import_alert(struct importing *im, const struct event_row *row, cJSON *doc, const char *uuid,
+                        const cJSON *added)
 {
 	int64_t alert_id = 0;
 	if (store_alert_id(im->s, uuid, &alert_id))
@@ -176,9 +196,7 @@ static int import_alert(struct importing *im, const struct event_row *row, cJSON
 	const char *reason = text_at(doc, "kibana.alert.reason");
 	/* a 7.x signal is stored with the kibana.alert.* fields its signal.* ones stand for, so that
 	 * every reader of the alert reads it as an 8.x alert */
-	char *text = legacy ? cJSON_PrintUnformatted(doc) : xstrndup(row->doc, row->doc_len);
-	if (!text)
-		text = xstrndup(row->doc, row->doc_len);
+	char *text = with_fields(row, added);
 	const char *raw_status = text_at(doc, "kibana.alert.workflow_status");
 	struct alert_record a = {.uuid = uuid,
 	                         .rule_key = rule_key,
@@ -217,9 +235,13 @@ static int import_alert(struct importing *im, const struct event_row *row, cJSON
  * that exact uuid, never a prefix, and apart from every alert detect raises. */
 static int import_one(struct importing *im, const struct event_row *row, cJSON *doc)
 {
-	int legacy = signal_is_legacy(doc);
-	if (legacy)
-		signal_add_alert_fields(doc);
+	cJSON *added = NULL;
+	if (signal_is_legacy(doc)) { /* read through its kibana.alert.* fields, as Kibana 8 reads it */
+		added = cJSON_CreateObject();
+		signal_alert_fields(doc, added);
+		for (const cJSON *f = added->child; f; f = f->next)
+			cJSON_AddItemToObject(doc, f->string, cJSON_Duplicate(f, 1));
+	}
 	const char *kibana_uuid = text_at(doc, "kibana.alert.uuid");
 	if (!kibana_uuid)
 		kibana_uuid = row->r.identity;
@@ -229,13 +251,15 @@ static int import_one(struct importing *im, const struct event_row *row, cJSON *
 		      "digits, '-', '_', '.' or ':'\n",
 		      (long long)row->id);
 		im->c->skipped++;
+		cJSON_Delete(added);
 		return 0;
 	}
 	struct strbuf uuid;
 	strbuf_init(&uuid, 80);
 	strbuf_addf(&uuid, "%s%s", ALERT_IMPORTED_PREFIX, kibana_uuid);
-	int rc = import_alert(im, row, doc, uuid.buf, legacy);
+	int rc = import_alert(im, row, doc, uuid.buf, added);
 	strbuf_release(&uuid);
+	cJSON_Delete(added);
 	return rc;
 }
 

@@ -101,11 +101,11 @@ int signal_is_legacy(const cJSON *doc)
 	return any_of(doc, legacy) && !any_of(doc, current);
 }
 
-int signal_add_alert_fields(cJSON *doc)
+int signal_alert_fields(const cJSON *doc, cJSON *into)
 {
 	int added = 0;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (signal_value_at(doc, fields[i].current))
+		if (signal_value_at(doc, fields[i].current) || signal_value_at(into, fields[i].current))
 			continue;
 		const cJSON *v = signal_value_at(doc, fields[i].legacy);
 		if (!v)
@@ -116,7 +116,7 @@ int signal_add_alert_fields(cJSON *doc)
 			cJSON_AddItemToArray(list, copy);
 			copy = list;
 		}
-		cJSON_AddItemToObject(doc, fields[i].current, copy);
+		cJSON_AddItemToObject(into, fields[i].current, copy);
 		added++;
 	}
 	return added;

@@ -16,10 +16,9 @@
  * not under kibana.alert.rule. */
 int signal_is_legacy(const cJSON *doc);
 
-/* Adds to doc (a 7.x signal) the kibana.alert.* fields, as dotted top-level keys, that its
- * signal.* fields stand for and it does not carry already; the signal.* fields stay. Returns
- * how many were added. */
-int signal_add_alert_fields(cJSON *doc);
+/* Adds to into (an object) the kibana.alert.* fields, as dotted keys, that the signal.* fields
+ * of doc (a 7.x signal) stand for and doc does not carry already. Returns how many. */
+int signal_alert_fields(const cJSON *doc, cJSON *into);
 
 /* The value at a dotted path, through nested objects and dotted keys alike, unflattened (an
  * array is returned as the array): NULL when absent. */
