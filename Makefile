@@ -6,9 +6,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8 tomlplusplus libzip
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-           zlib1g-dev libssl-dev libzstd-dev libcmark-dev libpcre2-dev tmux clang clang-format libclang-rt-14-dev time
+           zlib1g-dev libssl-dev libzstd-dev libcmark-dev libpcre2-dev tmux clang clang-format libclang-rt-14-dev time \
+           libtomlplusplus-dev libzip-dev
 
 # Hyperscan (x86-64 only in Debian) scans documents for every rule's needles at once; where it
 # is missing, detect/needles.c's own automaton does the same, slower.
@@ -18,7 +19,8 @@ HS_FLAGS := $(shell pkg-config --exists libhs 2>/dev/null && echo -DCASEBOOK_HYP
 PKGS    += $(if $(HS_FLAGS),libhs)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HS_FLAGS)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# -lstdc++: detect/toml.cpp, the one C++ file (toml++ reads detection-rules' TOML), is linked by $(CC)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lpthread -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wformat=2
@@ -28,15 +30,26 @@ CHECK_CFLAGS   := $(BASE) $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
                   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CHECK_LDFLAGS  := -fsanitize=address,undefined
 VG_CFLAGS      := $(BASE) $(WARN) -Werror -O1 -g # no sanitizers: valgrind checks these builds
+# The C++ file gets the same warnings, optimisation and sanitizers as the C beside it.
+CXX     ?= g++
+CXXBASE := -std=c++17 -I. $(PKG_CFLAGS)
+CXXWARN := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
+RELEASE_CXXFLAGS := $(CXXBASE) $(CXXWARN) -O2 -g
+CHECK_CXXFLAGS   := $(CXXBASE) $(CXXWARN) -Werror -O1 -g -fno-omit-frame-pointer \
+                    -fsanitize=address,undefined -fno-sanitize-recover=undefined
+VG_CXXFLAGS      := $(CXXBASE) $(CXXWARN) -Werror -O1 -g
 
 LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+LIB_CXX  := $(wildcard detect/*.cpp)
 CLI_SRC  := casebook.c
 TOOL_SRC := tools/gen-events.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
-release_objs = $(patsubst %.c,build/release/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
-vg_objs      = $(patsubst %.c,build/vg/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
-check_objs   = $(patsubst %.c,build/check/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+release_objs = $(patsubst %.c,build/release/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC))) \
+               $(patsubst %.cpp,build/release/%.o,$(LIB_CXX))
+vg_objs      = $(patsubst %.c,build/vg/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC))) $(patsubst %.cpp,build/vg/%.o,$(LIB_CXX))
+check_objs   = $(patsubst %.c,build/check/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC))) \
+               $(patsubst %.cpp,build/check/%.o,$(LIB_CXX))
 
 all: casebook build/release/gen-events
 
@@ -74,6 +87,15 @@ build/release/%.o: %.c $(wildcard */*.h)
 build/check/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo 'CC test $<'; $(CC) $(CHECK_CFLAGS) -c $< -o $@
+build/release/%.o: %.cpp $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CXX     $<'; $(CXX) $(RELEASE_CXXFLAGS) -c $< -o $@
+build/check/%.o: %.cpp $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CXX test $<'; $(CXX) $(CHECK_CXXFLAGS) -c $< -o $@
+build/vg/%.o: %.cpp $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CXX vg  $<'; $(CXX) $(VG_CXXFLAGS) -c $< -o $@
 
 build/release/casebook: $(release_objs) $(patsubst %.c,build/release/%.o,$(CLI_SRC))
 	$(CC) -o $@ $^ $(PKG_LIBS)
@@ -104,7 +126,7 @@ build/release/bench-ingest: build/release/bench/bench_ingest.o
 FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS  := $(BASE) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 15
-fuzz_objs = $(patsubst %.c,build/fuzz/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC)))
+fuzz_objs = $(patsubst %.c,build/fuzz/%.o,$(patsubst build/gen/%,gen/%,$(LIB_SRC))) $(patsubst %.cpp,build/fuzz/%.o,$(LIB_CXX))
 
 build/fuzz/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
@@ -112,8 +134,13 @@ build/fuzz/gen/%.o: build/gen/%.c
 build/fuzz/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo 'CC fuzz $<'; clang $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/%.o: %.cpp $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo 'CXX fuzz $<'; clang++ -std=c++17 -I. $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=undefined -c $< -o $@
+# clang++ links: UBSan's C++ checks in detect/toml.cpp need its C++ runtime
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(fuzz_objs)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	clang++ -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 fuzz: $(patsubst %,build/fuzz/%,$(FUZZERS))
 
@@ -151,7 +178,8 @@ test-build: build/check/casebook build/release/casebook build/release/gen-events
 
 # The unit tests (but those that kill processes, drive tmux or read a 1 GiB line) and a case
 # through every command, under valgrind's memcheck, built without sanitizers.
-VG_TESTS := test_cli test_corpus test_detect test_eql test_esql test_hash test_ingest test_jsonarena test_jsontape test_kql \
+VG_TESTS := test_cli test_corpus test_detect test_eql test_eql_rules test_esql test_hash test_ingest test_jsonarena test_jsontape test_kql \
+            test_ruleformats \
             test_sanitize test_sqlsafety test_store test_time test_triage test_tui
 valgrind: deps
 	@sh .ci/deps.sh valgrind

@@ -28,10 +28,14 @@ static const struct command commands[] = {
     {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
      "list stored events in time order, or those a KQL query matches"},
     {"rejects", cmd_rejects, "rejects [--json]", "list damaged input kept by ingest, with where it was"},
-    {"rules", cmd_rules, "rules [--json] | rules import FILE... | rules enable|disable RULE_ID [--version N]",
-     "list detection rules, import Kibana rules and exception lists, choose the versions that run"},
+    {"rules", cmd_rules,
+     "rules [--json] | rules import [--version-lock FILE] PATH... | rules enable|disable RULE_ID [--version N] | "
+     "rules enable|disable --all",
+     "list detection rules; import Kibana rules, exception lists, detection-rules TOML and Kibana's prebuilt "
+     "package; choose the versions that run"},
     {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
-     "run the enabled rules (query, EQL, threshold, new terms, ES|QL) as Kibana's scheduler would"},
+     "run the enabled rules (query, EQL, threshold, new terms, ES|QL, indicator match, machine learning) as "
+     "Kibana's scheduler would"},
     {"mapping", cmd_mapping, "mapping [--json] | mapping import FILE...",
      "field types from an index mapping (GET INDEX/_mapping): dates, addresses and text compare as in Elasticsearch"},
     {"coverage", cmd_coverage, "coverage [--all] [--json]",

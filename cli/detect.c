@@ -13,6 +13,7 @@
 #include "detect/exceptions.h"
 #include "detect/mapping.h"
 #include "detect/rule.h"
+#include "detect/ruleimport.h"
 #include "store/rules.h"
 
 struct rules_print {
@@ -32,7 +33,9 @@ static int print_rule(void *ctx, const struct rule_row *row)
 	struct strbuf *l = &p->line;
 	strbuf_reset(l);
 	if (p->json) {
-		sanitize_json_append(l, row->json, strlen(row->json));
+		char *json = rule_json_with_metadata(row);
+		sanitize_json_append(l, json, strlen(json));
+		free(json);
 		strbuf_addch(l, '\n');
 		fwrite(l->buf, 1, l->len, stdout);
 		return 0;
@@ -55,6 +58,13 @@ static int print_rule(void *ctx, const struct rule_row *row)
 		strbuf_addstr(l, "    detect skips it: ");
 		add_text(l, ok ? r.unsupported : why);
 		strbuf_addch(l, '\n');
+	}
+	char *meta = rule_metadata_summary(row->metadata);
+	if (meta) {
+		strbuf_addstr(l, "    detection-rules: ");
+		add_text(l, meta);
+		strbuf_addch(l, '\n');
+		free(meta);
 	}
 	fwrite(l->buf, 1, l->len, stdout);
 	if (ok)
@@ -85,22 +95,43 @@ static int rules_list(struct globals *g, int json)
 
 static int rules_import(struct globals *g, int argc, char **argv)
 {
-	if (argc < 1)
-		return command_usage_error("rules", "import needs at least one FILE");
+	struct ruleimport_options o = {.version_lock = NULL};
+	int nfiles = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--version-lock")) {
+			if (i + 1 >= argc)
+				return command_usage_error(
+				    "rules", "--version-lock takes a FILE (detection-rules' version.lock.json)");
+			o.version_lock = argv[++i];
+		} else {
+			argv[nfiles++] = argv[i];
+		}
+	}
+	if (nfiles < 1)
+		return command_usage_error("rules", "import needs at least one FILE or folder");
 	struct store *s;
 	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &s))
 		return 1;
 	struct import_counts c = {0};
+	struct ruleimport_counts rc = {0};
 	int failed = 0;
-	for (int i = 0; i < argc; i++) {
-		int rc = rules_import_file(s, argv[i], argv[i], &c, stderr);
-		if (rc < 0)
+	for (int i = 0; i < nfiles; i++) {
+		int r = rules_import_path(s, argv[i], &o, &c, &rc, stderr);
+		if (r < 0)
 			diag("casebook: %s\n", store_errmsg(s));
-		failed |= rc != 0;
+		failed |= r != 0;
 	}
 	printf("%u rules: %u added, %u updated, %u unchanged, %u invalid; %u exception lists, %u items\n",
 	       c.rules_added + c.rules_updated + c.rules_unchanged + c.rules_invalid, c.rules_added, c.rules_updated,
 	       c.rules_unchanged, c.rules_invalid, c.lists, c.items);
+	if (rc.toml_files || rc.package_rules || rc.damaged_files) {
+		printf(
+		    "prebuilt: %u TOML files, %u package rules (%u earlier versions left out), %u deprecated left out, "
+		    "%u versions from a version.lock.json, %u damaged files\n",
+		    rc.toml_files, rc.package_rules, rc.older_versions, rc.deprecated, rc.locked, rc.damaged_files);
+		printf("prebuilt rules are installed disabled, as Kibana installs them: 'casebook rules enable --all' "
+		       "runs them\n");
+	}
 	if (c.unsupported)
 		printf("%u of them are of a type or language detect does not run yet: 'casebook rules' says why\n",
 		       c.unsupported);
@@ -146,9 +177,27 @@ static int add_version_of(void *ctx, const struct rule_row *r)
 
 /* rules enable|disable RULE_ID [--version N]: enabling needs a version when there are
  * several; disabling without one disables them all. */
+static int rules_enable_all(struct globals *g, int enable)
+{
+	struct store *s;
+	if (open_store(g, OPEN_WITH_PACK, &s))
+		return 1;
+	int64_t changed = 0;
+	int rc = store_rules_set_enabled_all(s, enable, &changed);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	else
+		printf("%lld rule version%s %s\n", (long long)changed, changed == 1 ? "" : "s",
+		       enable ? "enabled (the newest version of each rule)" : "disabled");
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
 static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 {
 	const char *cmd = "rules";
+	if (argc == 1 && !strcmp(argv[0], "--all"))
+		return rules_enable_all(g, enable);
 	const char *rule_id = NULL;
 	int64_t version = -1;
 	for (int i = 0; i < argc; i++) {
@@ -158,11 +207,11 @@ static int rules_enable(struct globals *g, int enable, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !rule_id) {
 			rule_id = argv[i];
 		} else {
-			return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+			return command_usage_error(cmd, "enable and disable take RULE_ID [--version N], or --all");
 		}
 	}
 	if (!rule_id)
-		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N]");
+		return command_usage_error(cmd, "enable and disable take RULE_ID [--version N], or --all");
 	struct store *s;
 	if (open_store(g, OPEN_WITH_PACK, &s))
 		return 1;
@@ -282,6 +331,15 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			printf(
 			    "%llu event%s not evaluated by a rule: a regular expression reached a limit (see above)\n",
 			    (unsigned long long)t.gave_up, t.gave_up == 1 ? " was" : "s were");
+		if (t.no_anomalies)
+			printf("%llu machine learning rule%s found no anomaly records (ingest Elastic ML's "
+			       ".ml-anomalies-* results to run them)\n",
+			       (unsigned long long)t.no_anomalies, t.no_anomalies == 1 ? "" : "s");
+		if (t.no_indicators)
+			printf(
+			    "%llu indicator match rule%s found no indicator documents (ingest the threat intelligence "
+			    "indices they name in threat_index)\n",
+			    (unsigned long long)t.no_indicators, t.no_indicators == 1 ? "" : "s");
 		if (t.skipped)
 			printf("%llu rule%s skipped (see above)\n", (unsigned long long)t.skipped,
 			       t.skipped == 1 ? "" : "s");

@@ -19,6 +19,7 @@
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
+#include "detect/sample.h"
 #include "detect/sequence.h"
 #include "detect/wildcard.h"
 #include "store/alerts.h"
@@ -337,7 +338,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 		cJSON_Delete(doc);
 		return NULL;
 	}
-	if (nhits > 1)
+	if (nhits > 1 || (run->eql && eql_is_sequence(run->eql))) /* [a] ![b]'s sequences have one event */
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	run_add_alert_common(doc, run, uuid, now, *reason);
@@ -389,11 +390,12 @@ struct seq_stream {
 };
 
 /* For a sequence: which stages (and until) the event passes, with its join key for each in
- * keys (n slots; NULL: none). A key's text lies in text, which the call resets. */
-static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
-                                struct strbuf *text)
+ * keys (n slots; NULL: it does not pass, or has no key). Returns how many have a key. A key's
+ * text lies in text, which the call resets. */
+static size_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
+                              struct strbuf *text)
 {
-	uint64_t mask = 0;
+	size_t passed = 0;
 	strbuf_reset(text);
 	eql_event_begin(run->eql); /* the stages share the event's steps */
 	for (size_t i = 0; i < n; i++) {
@@ -401,15 +403,15 @@ static uint64_t sequence_stages(struct run *run, const cJSON *ev, const char **k
 		at[i] = SIZE_MAX;
 		if (!eql_stage_match(run->eql, i, ev))
 			continue;
-		mask |= (uint64_t)1 << i;
 		if (eql_stage_key(run->eql, i, ev, &run->key) == 0) {
+			passed++;
 			at[i] = text->len;
 			strbuf_add(text, run->key.buf, run->key.len + 1);
 		}
 	}
 	for (size_t i = 0; i < n; i++) /* text no longer moves */
 		keys[i] = at[i] == SIZE_MAX ? NULL : text->buf + at[i];
-	return mask;
+	return passed;
 }
 
 /* The stages, until, then the missing-event stages (see eql_missing_position). */
@@ -655,7 +657,7 @@ static void query_consider(struct run *run, const struct candidate_row *c, const
 		eql_given_up(run, c);
 }
 
-static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages);
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
@@ -669,7 +671,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	struct seq_stream *st = run->stream;
 	size_t n = sequence_slots(run);
 	if (st) {
-		uint64_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
+		size_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
 		if (!eql_given_up(run, c) && stages)
 			stream_feed(run, c, stages);
 		return;
@@ -679,7 +681,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	size_t *at = xmalloc(n * sizeof(*at));
 	struct strbuf text;
 	strbuf_init(&text, 64);
-	uint64_t stages = sequence_stages(run, ev, keys, at, n, &text);
+	size_t stages = sequence_stages(run, ev, keys, at, n, &text);
 	if (eql_given_up(run, c))
 		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
@@ -862,12 +864,20 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                            int64_t exec_t, alert_extra extra, void *ctx)
 {
+	return run_create_shaped_alert(run, hits, nhits, uuid, exec_t, NULL, extra, ctx);
+}
+
+int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                            int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx)
+{
 	const struct hit *h = hits[0];
 	struct alert_event first = {NULL, {{0}, {0}}};
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
 	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
 	char *reason = NULL, *doc = NULL;
+	if (!read && first.ev && shape)
+		shape(first.ev, ctx);
 	if (!read && first.ev) {
 		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
 		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
@@ -1161,7 +1171,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 	for (size_t k = 0; k < h->nkeys && !several; k++)
 		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
 	if (!several) {
-		struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = h->keys};
+		struct seq_input in = {.id = id, .ts = h->ts, .keys = h->keys};
 		seq_feed(m, &in, fn, run);
 		return;
 	}
@@ -1180,7 +1190,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 			strpool_intern(&fed, one, NULL);
 			for (size_t j = 0; j < h->nkeys; j++)
 				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
-			struct seq_input in = {.id = id, .ts = h->ts, .stages = h->stages, .keys = keys};
+			struct seq_input in = {.id = id, .ts = h->ts, .keys = keys};
 			seq_feed(m, &in, fn, run);
 			free(one);
 		}
@@ -1190,7 +1200,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
 
 /* An event that passes a stage, fed as it arrives (@timestamp order): it takes a slot for as
  * long as a pending sequence holds it. */
-static void stream_feed(struct run *run, const struct candidate_row *c, uint64_t stages)
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages)
 {
 	struct seq_stream *st = run->stream;
 	size_t id = slot_take(st);
@@ -1246,8 +1256,7 @@ static int missing_event_in(const struct run *run, size_t k, const char *key, si
 	}
 	for (size_t i = a; i < run->nhits && run->hits[i].ts < hi; i++) {
 		const struct hit *h = &run->hits[i];
-		if ((h->stages >> stage & 1) && stage < h->nkeys && h->keys[stage] &&
-		    has_key(h->keys[stage], key, klen))
+		if (stage < h->nkeys && h->keys[stage] && has_key(h->keys[stage], key, klen))
 			return 1;
 	}
 	return 0;
@@ -1294,6 +1303,27 @@ static void match_sequences(struct run *run)
 		drop_missing_violations(run);
 }
 
+/* A sample's events: each kept stage event offered to the sample matcher under each of its
+ * keys (an array joins on each value), in ingest order as Elasticsearch reads its index. */
+static void match_samples(struct run *run)
+{
+	size_t nfilters = eql_stage_count(run->eql);
+	struct sample_matcher *m = sample_new(nfilters, 1); /* Kibana never sets max_samples_per_key */
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		for (size_t f = 0; f < nfilters && f < h->nkeys; f++)
+			for (const char *key = h->keys[f]; key;) {
+				const char *end = strchr(key, EQL_KEY_SEP);
+				char *one = end ? xstrndup(key, (size_t)(end - key)) : xstrdup(key);
+				sample_add(m, f, one, (int64_t)i, h->event_id);
+				free(one);
+				key = end ? end + 1 : NULL;
+			}
+	}
+	sample_finish(m, on_sequence, run);
+	sample_free(m);
+}
+
 /* By execution, then by the first event's @timestamp and ingest order. */
 static int by_execution(const void *a, const void *b)
 {
@@ -1324,10 +1354,11 @@ static int replay_sequences(struct run *run, int64_t limit)
 		}
 		if (capped)
 			continue;
-		const struct hit *hits[EQL_MAX_STAGES];
-		for (size_t j = 0; j < f->n && j < EQL_MAX_STAGES; j++)
+		const struct hit **hits = xmalloc(f->n * sizeof(*hits));
+		for (size_t j = 0; j < f->n; j++)
 			hits[j] = &f->hits[j];
 		rc = alert_once(run, hits, f->n, f->exec_t, &created);
+		free(hits);
 		capped = rc > 0;
 	}
 	for (size_t i = 0; i < ready; i++)
@@ -1383,6 +1414,9 @@ static int compile_query(struct run *run)
 	}
 	int eql = !strcmp(run->type->language, "eql");
 	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
+		if (eql) /* Elasticsearch's event_category_field, as Kibana passes it */
+			eql_set_category_field(run->eql, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			                                     r->obj, "event_category_override")));
 		if (eql)
 			eql_needles(run->eql, &run->needles);
 		else
@@ -1488,7 +1522,8 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
-	if (run->eql && eql_is_sequence(run->eql) && !eql_missing_count(run->eql) && !o->no_prefilter) {
+	if (run->eql && eql_is_sequence(run->eql) && !eql_is_sample(run->eql) && !eql_missing_count(run->eql) &&
+	    !o->no_prefilter) {
 		stream_start(run); /* matched as the events arrive, in @timestamp order */
 		run->cq.by_event_time = 1;
 	}
@@ -1534,7 +1569,9 @@ static int eql_finish(struct run *run)
 {
 	if (!eql_is_sequence(run->eql))
 		return query_finish(run);
-	if (!run->stream)
+	if (eql_is_sample(run->eql))
+		match_samples(run);
+	else if (!run->stream)
 		match_sequences(run);
 	return replay_sequences(run, INT64_MAX);
 }
@@ -1584,8 +1621,8 @@ const struct rule_type eql_type = {.name = "eql",
                                    .flush = eql_flush};
 
 /* The rule types detect runs: one row each. */
-static const struct rule_type *const rule_types[] = {&query_type, &eql_type, &threshold_type, &new_terms_type,
-                                                     &esql_type};
+static const struct rule_type *const rule_types[] = {&query_type, &eql_type,          &threshold_type, &new_terms_type,
+                                                     &esql_type,  &threat_match_type, &ml_type};
 
 const struct rule_type *rule_type_find(const char *name)
 {
@@ -1901,6 +1938,30 @@ int detect_load_field_types(struct store *s)
 	return rc;
 }
 
+void *run_cache_get(const struct run *run, const char *key)
+{
+	for (size_t i = 0; run->cache && i < run->cache->n; i++)
+		if (!strcmp(run->cache->v[i].key, key))
+			return run->cache->v[i].value;
+	return NULL;
+}
+
+void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value))
+{
+	struct run_cache *c = run->cache;
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = (struct run_cache_entry){xstrdup(key), value, release};
+}
+
+static void run_cache_release(struct run_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		c->v[i].release(c->v[i].value);
+		free(c->v[i].key);
+	}
+	free(c->v);
+}
+
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
 {
 	if (detect_load_field_types(s))
@@ -1918,8 +1979,10 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	strpool_init(&strings);
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct span_memo spans = {0};
+	struct run_cache cache = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans};
+		runs[i] = (struct run){
+		    .s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans, .cache = &cache};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;
@@ -1944,6 +2007,7 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 		run_release(&runs[i]);
 	}
 	strpool_release(&strings);
+	run_cache_release(&cache);
 	json_arena_free(arena);
 	free(runs);
 	free(scanners);

@@ -35,6 +35,9 @@ struct detect_options {
 struct detect_totals {
 	uint64_t rules, skipped, executions, matched, created, duplicates, suppressed, capped;
 	uint64_t gave_up; /* events a rule could not evaluate: a regular expression reached a limit */
+	/* rules that ran but whose data the case does not hold: machine learning rules that met no
+	 * anomaly record of their jobs, indicator match rules no indicator document */
+	uint64_t no_anomalies, no_indicators;
 };
 
 /* Makes the field types imported into this case (casebook mapping import) the ones every

@@ -72,17 +72,21 @@ struct stage {
 };
 
 struct eql_query {
-	int sequence;
-	struct key_field *keys; /* sequence by ... */
+	int sequence;           /* a sequence or a sample: stages with join keys */
+	int sample;             /* sample by ...: unordered, no maxspan, runs, until or missing events */
+	struct key_field *keys; /* sequence (sample) by ... */
 	size_t nkeys;
 	int64_t maxspan_us;
-	struct stage stages[EQL_MAX_STAGES + 1]; /* the last used one is `until` when has_until */
-	size_t nstages;
+	/* grown as the query is parsed (at most EQL_MAX_STAGES); one slot more than the stages,
+	 * for `until` when has_until */
+	struct stage *stages;
+	size_t nstages, stages_cap;
 	int has_until;
 	/* missing-event stages ![...]: each with the number of stages before it */
-	struct stage missing[EQL_MAX_STAGES];
-	size_t missing_at[EQL_MAX_STAGES];
-	size_t nmissing;
+	struct stage *missing;
+	size_t *missing_at;
+	size_t nmissing, missing_cap;
+	char *category_field;      /* event_category_override; NULL: event.category */
 	struct regex_budget regex; /* what its regular expressions spent on the event (detect/regex.h) */
 };
 
@@ -131,7 +135,33 @@ void eql_free(struct eql_query *q)
 		node_free(q->missing[i].cond);
 		keys_free(q->missing[i].keys, q->missing[i].nkeys);
 	}
+	free(q->stages);
+	free(q->missing);
+	free(q->missing_at);
+	free(q->category_field);
 	free(q);
+}
+
+/* Room for stage q->nstages and the one after it (until), zeroed. */
+static void stages_reserve(struct eql_query *q)
+{
+	if (q->nstages + 2 <= q->stages_cap)
+		return;
+	size_t cap = q->stages_cap ? q->stages_cap * 2 : 4;
+	q->stages = xrealloc(q->stages, cap * sizeof(*q->stages));
+	memset(q->stages + q->stages_cap, 0, (cap - q->stages_cap) * sizeof(*q->stages));
+	q->stages_cap = cap;
+}
+
+static void missing_reserve(struct eql_query *q)
+{
+	if (q->nmissing + 1 <= q->missing_cap)
+		return;
+	size_t cap = q->missing_cap ? q->missing_cap * 2 : 2;
+	q->missing = xrealloc(q->missing, cap * sizeof(*q->missing));
+	memset(q->missing + q->missing_cap, 0, (cap - q->missing_cap) * sizeof(*q->missing));
+	q->missing_at = xrealloc(q->missing_at, cap * sizeof(*q->missing_at));
+	q->missing_cap = cap;
 }
 
 /* ---- the parser ---- */
@@ -157,13 +187,6 @@ static void fail_at(struct ep *p, size_t at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
 	va_end(ap);
-}
-
-/* A construct Elasticsearch runs and casebook does not yet: the rule is stored, not refused. */
-static void not_yet_at(struct ep *p, size_t at, const char *msg)
-{
-	fail_at(p, at, "%s", msg);
-	p->err->not_yet = 1;
 }
 
 static void skip_space(struct ep *p)
@@ -514,7 +537,7 @@ static struct node *function_call(struct ep *p, const char *name, size_t name_at
 	}
 	struct node *n = new_node(N_FUNC);
 	n->fn = f;
-	if (p->s[p->pos] == '~') {
+	if (p->pos < p->len && p->s[p->pos] == '~') {
 		n->caseless = 1;
 		p->pos++;
 	}
@@ -542,6 +565,19 @@ static struct node *function_call(struct ep *p, const char *name, size_t name_at
 		return NULL;
 	}
 	return n;
+}
+
+/* After a name: whether a call follows, `(` or `~(`, spaces and comments allowed before the
+ * parenthesis as Elasticsearch's lexer skips them (`startsWith (x, "a")`); the `~` belongs to
+ * the name. */
+static int is_call(struct ep *p)
+{
+	size_t was = p->pos;
+	if (p->pos < p->len && p->s[p->pos] == '~')
+		p->pos++;
+	int call = at_char(p, '(');
+	p->pos = was;
+	return call;
 }
 
 static struct node *primary(struct ep *p)
@@ -618,8 +654,7 @@ static struct node *primary(struct ep *p)
 		free(name);
 		return NULL;
 	}
-	if (!optional && p->pos < p->len &&
-	    (p->s[p->pos] == '(' || (p->s[p->pos] == '~' && p->pos + 1 < p->len && p->s[p->pos + 1] == '('))) {
+	if (!optional && is_call(p)) {
 		struct node *n = function_call(p, name, name_at);
 		free(name);
 		return n;
@@ -964,9 +999,11 @@ static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 {
 	skip_space(p);
 	if (q->nstages + q->nmissing >= EQL_MAX_STAGES) {
-		fail_at(p, p->pos, "a sequence may have at most 32 stages");
+		fail_at(p, p->pos, "a sequence may have at most %d stages", EQL_MAX_STAGES);
 		return -1;
 	}
+	stages_reserve(q);
+	missing_reserve(q);
 	if (p->pos < p->len && p->s[p->pos] == '!') {
 		/* a missing-event stage: no such event between its neighbours (Elasticsearch 8.x) */
 		if (is_until) {
@@ -1011,12 +1048,14 @@ static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 	}
 	if (p->failed)
 		return -1;
-	q->nstages++;
+	size_t original = q->nstages++;
 	for (long r = 1; r < runs; r++) {
-		if (q->nstages >= EQL_MAX_STAGES) {
-			fail_at(p, with_at, "a sequence may have at most 32 stages (runs included)");
+		if (q->nstages + q->nmissing >= EQL_MAX_STAGES) {
+			fail_at(p, with_at, "a sequence may have at most %d stages (runs included)", EQL_MAX_STAGES);
 			return -1;
 		}
+		stages_reserve(q);
+		st = &q->stages[original]; /* the array may have moved */
 		struct stage *copy = &q->stages[q->nstages++];
 		*copy = *st;
 		copy->shared = 1;
@@ -1050,8 +1089,14 @@ static int sequence(struct ep *p, struct eql_query *q)
 	while (at_char(p, '[') || at_char(p, '!'))
 		if (sequence_stage(p, q, 0))
 			return -1;
-	if (q->nstages < 2) {
+	/* Elasticsearch: two queries or more, missing events counted, one of them positive; a
+	 * missing event needs maxspan (its reach before the first or after the last stage) */
+	if (q->nstages + q->nmissing < 2) {
 		fail_at(p, p->pos, "a sequence needs at least two queries in [brackets] (or one with runs=2 or more)");
+		return -1;
+	}
+	if (!q->nstages) {
+		fail_at(p, p->pos, "a sequence needs at least one query that is not a missing event ![...]");
 		return -1;
 	}
 	if (take_word(p, "until")) {
@@ -1072,6 +1117,56 @@ static int sequence(struct ep *p, struct eql_query *q)
 			fail_at(p, 0, "every query of a sequence needs the same number of 'by' fields");
 			return -1;
 		}
+	if (q->nmissing && !q->maxspan_us) {
+		fail_at(p, 0, "a sequence with missing events ![...] needs 'with maxspan=DURATION'");
+		return -1;
+	}
+	return 0;
+}
+
+/* sample [by keys] [filter] [by keys] ...: two to five filters (Elasticsearch's bounds), each
+ * a [category where condition] with its own join keys; no maxspan, runs, until or missing
+ * events, which Elasticsearch refuses in a sample too. */
+static int sample(struct ep *p, struct eql_query *q)
+{
+	q->sequence = q->sample = 1;
+	if (take_word(p, "by") && join_keys(p, &q->keys, &q->nkeys))
+		return -1;
+	while (at_char(p, '[')) {
+		if (q->nstages == EQL_MAX_SAMPLE_FILTERS) {
+			fail_at(p, p->pos, "a sample may have at most %d queries in [brackets]",
+			        EQL_MAX_SAMPLE_FILTERS);
+			return -1;
+		}
+		stages_reserve(q);
+		struct stage *st = &q->stages[q->nstages];
+		expect_char(p, '[');
+		if (p->failed || event_filter(p, st))
+			return -1;
+		expect_char(p, ']');
+		q->nstages++;
+		if (!p->failed && take_word(p, "by") && join_keys(p, &st->keys, &st->nkeys))
+			return -1;
+		if (p->failed)
+			return -1;
+	}
+	if (at_word(p, "with") || at_word(p, "until") || at_char(p, '!')) {
+		fail_at(p, p->pos, "a sample takes no maxspan, runs, until or missing events");
+		return -1;
+	}
+	if (q->nstages < 2) {
+		fail_at(p, p->pos, "a sample needs at least two queries in [brackets]");
+		return -1;
+	}
+	for (size_t i = 1; i < q->nstages; i++)
+		if (q->stages[i].nkeys != q->stages[0].nkeys) {
+			fail_at(p, 0, "every query of a sample needs the same number of 'by' fields");
+			return -1;
+		}
+	if (!q->nkeys && !q->stages[0].nkeys) {
+		fail_at(p, 0, "a sample needs join keys: sample by FIELD, or [...] by FIELD");
+		return -1;
+	}
 	return 0;
 }
 
@@ -1082,10 +1177,11 @@ struct eql_query *eql_parse(const char *text, struct kql_error *err)
 	err->language = "EQL";
 	struct eql_query *q = xmalloc(sizeof(*q));
 	memset(q, 0, sizeof(*q));
+	stages_reserve(q);
 	skip_space(&p);
 	size_t at = p.pos;
 	if (take_word(&p, "sample"))
-		not_yet_at(&p, at, "sample queries are not supported yet (event queries and sequences are)");
+		sample(&p, q);
 	else if (take_word(&p, "join"))
 		fail_at(&p, at, "join is not supported: Elasticsearch's EQL has no join (sequences are its way)");
 	else if (take_word(&p, "sequence"))
@@ -1366,14 +1462,16 @@ MATH_FUNCTION(fn_multiply, '*')
 MATH_FUNCTION(fn_divide, '/')
 MATH_FUNCTION(fn_modulo, '%')
 
-/* startsWith(s, prefix, ...) and endsWith: true when any of the others is its prefix (suffix). */
+/* startsWith(s, prefix, ...) and endsWith: true when any of the others is its prefix (suffix),
+ * among the first AFFIX_MAX_ARGS arguments. */
+#define AFFIX_MAX_ARGS 32
 static void affix(struct eql_val *a, size_t n, int caseless, struct eql_val *out, int at_end)
 {
-	char bufs[EQL_MAX_STAGES][64];
-	if (n > EQL_MAX_STAGES)
-		n = EQL_MAX_STAGES;
-	const char *t[EQL_MAX_STAGES];
-	size_t len[EQL_MAX_STAGES];
+	char bufs[AFFIX_MAX_ARGS][64];
+	if (n > AFFIX_MAX_ARGS)
+		n = AFFIX_MAX_ARGS;
+	const char *t[AFFIX_MAX_ARGS];
+	size_t len[AFFIX_MAX_ARGS];
 	if (!args_text(a, n, t, len, bufs))
 		return;
 	for (size_t i = 1; i < n; i++) {
@@ -1881,7 +1979,8 @@ int eql_stage_match(const struct eql_query *q, size_t stage, const cJSON *event)
 	const struct stage *st = stage_at(q, stage);
 	if (!st)
 		return 0;
-	if (st->category && !field_each(event, "event.category", 14, category_hit, st->category))
+	const char *cf = q->category_field ? q->category_field : "event.category";
+	if (st->category && !field_each(event, cf, strlen(cf), category_hit, st->category))
 		return 0;
 	struct regex_budget *was = regex_budget_use(&((struct eql_query *)q)->regex);
 	int hit = test(st->cond, event);
@@ -1898,7 +1997,18 @@ int eql_match(const struct eql_query *q, const cJSON *event)
 const char *eql_stage_category(const struct eql_query *q, size_t stage)
 {
 	const struct stage *st = stage_at(q, stage);
-	return st ? st->category : NULL;
+	return st && !q->category_field ? st->category : NULL; /* the store indexes event.category */
+}
+
+void eql_set_category_field(struct eql_query *q, const char *field)
+{
+	free(q->category_field);
+	q->category_field = field && strcmp(field, "event.category") ? xstrdup(field) : NULL;
+}
+
+int eql_is_sample(const struct eql_query *q)
+{
+	return q->sample;
 }
 
 int eql_is_sequence(const struct eql_query *q)

@@ -17,16 +17,27 @@
 #include "common/strbuf.h"
 #include "detect/kql.h"
 
-#define EQL_MAX_STAGES 32
+/* Elasticsearch bounds runs=N to 1..100 and a sample to 2..5 filters, but not the stages of
+ * a sequence; casebook keeps the queries it parses bounded at EQL_MAX_STAGES (runs included). */
+#define EQL_MAX_STAGES         1024
+#define EQL_MAX_SAMPLE_FILTERS 5
 
 struct eql_query;
 
 /* Parses a query. Returns NULL with *err filled in (column and message, formatted by
- * kql_error_format) on a syntax error or an unsupported construct (samples, joins, pipes). */
+ * kql_error_format) on a syntax error or an unsupported construct (joins, pipes). */
 struct eql_query *eql_parse(const char *text, struct kql_error *err);
 void eql_free(struct eql_query *q);
 
+/* The field that holds the event category (a rule's event_category_override, Elasticsearch's
+ * event_category_field); NULL or "event.category" for the default. */
+void eql_set_category_field(struct eql_query *q, const char *field);
+
+/* A sequence, or a sample: a query of stages with join keys (eql_stage_match, eql_stage_key). */
 int eql_is_sequence(const struct eql_query *q);
+/* A sample (Elasticsearch 8.6+): its stages are the filters, matched in any order
+ * (detect/sample.h); no maxspan, until or missing events. */
+int eql_is_sample(const struct eql_query *q);
 /* 1 for an event query; a sequence's stages after `runs` are expanded. */
 size_t eql_stage_count(const struct eql_query *q);
 int eql_has_until(const struct eql_query *q);
@@ -74,7 +85,8 @@ int eql_stage_required_values(const struct eql_query *q, size_t stage, const cha
  * it. */
 void eql_stage_needles(const struct eql_query *q, size_t stage, struct needles *out);
 
-/* A stage's event category (NULL for `any`). */
+/* A stage's event category (NULL for `any`, and for every stage when the category lives in
+ * another field than event.category, which the store indexes). */
 const char *eql_stage_category(const struct eql_query *q, size_t stage);
 
 /* For the planner: when a top-level condition of an event query requires file.path, ASCII

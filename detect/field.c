@@ -11,6 +11,7 @@
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/datemath.h"
 
 static int each_flattened(const cJSON *v, field_fn fn, void *ctx)
 {
@@ -391,10 +392,38 @@ int field_date_ms(double ms, int64_t *us)
 	return 0;
 }
 
+/* "now" for date math in a query's dates: set while a query whose now is an execution's is
+ * evaluated (an indicator match rule's threat_query), 0 otherwise (date math then never
+ * matches, as before). */
+static int64_t date_now_us;
+
+void field_set_date_now(int64_t now_us)
+{
+	date_now_us = now_us;
+}
+
+/* Date math such as now-30d/d at date_now_us (rounding down, as for a range's start). */
+static int date_math_text(const char *s, size_t len, int64_t *us)
+{
+	char buf[48];
+	struct date_math m;
+	char why[80];
+	if (!date_now_us || len < 3 || len >= sizeof(buf) || memcmp(s, "now", 3))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (date_math_parse(buf, &m, why, sizeof(why)))
+		return -1;
+	*us = date_math_apply(&m, date_now_us, 0);
+	return 0;
+}
+
 int field_date_text(const char *s, size_t len, int64_t *us)
 {
 	if (!len || len > 40)
 		return -1;
+	if (!date_math_text(s, len, us))
+		return 0;
 	size_t digits = s[0] == '-' ? 1 : 0;
 	while (digits < len && isdigit((unsigned char)s[digits]))
 		digits++;

@@ -83,6 +83,9 @@ int field_date_ms(double ms, int64_t *us);
 /* A JSON value or literal text as an instant (UTC microseconds): an ISO 8601 string, or a
  * number or digit string as epoch milliseconds, as Elasticsearch reads a date. 0 or -1. */
 int field_date_text(const char *s, size_t len, int64_t *us);
+/* The instant "now" names in date math a date takes (now-30d/d): 0, none (such a date is not
+ * one). Set around the evaluation of a query an execution runs at that time. */
+void field_set_date_now(int64_t now_us);
 int field_date_json(const cJSON *v, int64_t *us);
 
 /* An IP address (v4 or v6, text) as 16 bytes (v4 mapped into v6). 0 or -1. */

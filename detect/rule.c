@@ -90,19 +90,13 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
 	return -1;
 }
 
-/* Why a rule of a type detect has no row for does not run: said as exactly as we can. */
+/* Why a rule of a type detect has no row for does not run. */
 static void not_run_reason(const struct rule *r, char *reason, size_t len)
 {
-	if (!strcmp(r->type, "machine_learning")) {
-		snprintf(reason, len,
-		         "machine learning rules read Elastic ML anomaly results, which a case does not hold");
-	} else if (!strcmp(r->type, "threat_match")) {
-		snprintf(reason, len,
-		         "indicator match rules need threat intelligence indices, which a case does not hold");
-	} else {
-		snprintf(reason, len, "rules of type \"%.40s\" are not run (query, eql, threshold and new_terms are)",
-		         r->type);
-	}
+	snprintf(reason, len,
+	         "rules of type \"%.40s\" are not run (query, eql, threshold, new_terms, esql, threat_match and "
+	         "machine_learning are)",
+	         r->type);
 }
 
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
@@ -130,8 +124,9 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		cJSON_AddBoolToObject(obj, "enabled", 1);
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
 	/* Kibana's default language: KQL for the types that take a query in it */
-	if (cJSON_IsString(type) && (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
-	                             !strcmp(type->valuestring, "new_terms")))
+	if (cJSON_IsString(type) &&
+	    (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
+	     !strcmp(type->valuestring, "new_terms") || !strcmp(type->valuestring, "threat_match")))
 		default_string(obj, "language", "kuery");
 	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
 		default_string(obj, "language", "eql");
@@ -214,12 +209,10 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	char reason[160] = "";
 	const struct rule_type *rt = rule_type_find(r->type);
 	int is_eql = rt == &eql_type;
-	const char *category_field =
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "event_category_override"));
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));
-	else if (strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
+	else if (rt->language && strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 		         r->language ? r->language : "");
 	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
@@ -227,12 +220,10 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		         r->language ? r->language : "");
 	else if (rt->check && rt->check(r, reason, sizeof(reason)))
 		; /* the type said why */
-	else if (is_eql && category_field && strcmp(category_field, "event.category"))
-		snprintf(reason, sizeof(reason), "event_category_override \"%.60s\" is not supported", category_field);
 	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)",
 		         time_field);
-	else if (!r->query)
+	else if (rt->language && !r->query) /* a type without a language takes no query (machine_learning) */
 		snprintf(reason, sizeof(reason), "the rule has no query");
 	else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "filters")) > 0)
 		snprintf(reason, sizeof(reason), "rules with \"filters\" are not supported yet");
@@ -431,8 +422,8 @@ static void describe_changes(const cJSON *was, const cJSON *now, struct strbuf *
 
 /* Stores a parsed rule (its JSON with the defaults filled) under source. Every exceptions list
  * a stored version of it has stays attached; what an analyst's import changed goes to said. */
-static int put_rule(struct store *s, struct rule *r, const char *source, enum on_existing mode, enum upsert_result *res,
-                    struct strbuf *said)
+static int put_rule(struct store *s, struct rule *r, const char *source, const char *metadata, enum on_existing mode,
+                    enum upsert_result *res, struct strbuf *said)
 {
 	struct stored_rule v = {.version = r->version, .lists = cJSON_CreateArray()};
 	if (store_rule_versions_each(s, r->rule_id, read_stored_version, &v)) {
@@ -452,7 +443,8 @@ static int put_rule(struct store *s, struct rule *r, const char *source, enum on
 	                       .language = r->language,
 	                       .enabled = r->enabled,
 	                       .source = source,
-	                       .json = json};
+	                       .json = json,
+	                       .metadata = metadata};
 	int rc = mode == KEEP_EXISTING ? store_rule_add_missing(s, &row, res) : store_rule_put(s, &row, res);
 	cJSON_free(json);
 	if (!rc && mode == REPLACE_EXISTING && *res == UPSERT_UPDATED) {
@@ -472,8 +464,8 @@ static int put_rule(struct store *s, struct rule *r, const char *source, enum on
 	return rc;
 }
 
-static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-                      struct import_counts *c, FILE *errors, const char *where)
+static int store_rule_meta(struct store *s, const cJSON *obj, const char *source, const char *metadata,
+                           enum on_existing mode, struct import_counts *c, FILE *errors, const char *where)
 {
 	struct rule r;
 	char why[300];
@@ -491,7 +483,7 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 	enum upsert_result res;
 	struct strbuf said;
 	strbuf_init(&said, 64);
-	int rc = put_rule(s, &r, source, mode, &res, &said);
+	int rc = put_rule(s, &r, source, metadata, mode, &res, &said);
 	if (rc == 0) {
 		if (res == UPSERT_ADDED)
 			c->rules_added++;
@@ -511,6 +503,18 @@ static int store_rule(struct store *s, const cJSON *obj, const char *source, enu
 	strbuf_release(&said);
 	rule_release(&r);
 	return rc;
+}
+
+static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
+                      struct import_counts *c, FILE *errors, const char *where)
+{
+	return store_rule_meta(s, obj, source, NULL, mode, c, errors, where);
+}
+
+int rules_import_rule(struct store *s, const cJSON *obj, const char *source, const char *metadata,
+                      struct import_counts *c, FILE *errors, const char *where)
+{
+	return store_rule_meta(s, obj, source, metadata, REPLACE_EXISTING, c, errors, where);
 }
 
 static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c, FILE *errors,
@@ -742,7 +746,7 @@ int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char
 		*key = 0;
 		struct strbuf said;
 		strbuf_init(&said, 16);
-		rc = put_rule(s, &r, RULE_SOURCE_ALERT, KEEP_EXISTING, &res, &said) ||
+		rc = put_rule(s, &r, RULE_SOURCE_ALERT, NULL, KEEP_EXISTING, &res, &said) ||
 		             store_rule_find(s, r.rule_id, r.version, take_rule_key, key) < 0
 		         ? -1
 		         : 0;

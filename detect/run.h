@@ -28,7 +28,7 @@
 struct hit {
 	int64_t event_id, time, ts;
 	const char *identity, *index; /* in the run's strings; NULL: not kept (see run_add_hit) */
-	uint64_t stages;              /* sequences: the stages (and until) it passes */
+	size_t stages;                /* sequences: how many stages (and until) it passes with a key (keys) */
 	const char **keys;            /* sequences: its join key per stage; other types: their own key (keys[0]);
 	                               * the array is the hit's, the strings the run's */
 	size_t nkeys;
@@ -45,9 +45,20 @@ struct span_memo {
 	size_t n;
 };
 
+/* What a type computes once for all the rules of a detect run (the documents of an index
+ * pattern, say), each value named by a key and released when the run ends. */
+struct run_cache {
+	struct run_cache_entry {
+		char *key;
+		void *value;
+		void (*release)(void *value);
+	} * v;
+	size_t n;
+};
+
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
-	const char *language; /* the query language it takes ("kuery", "eql" or "esql") */
+	const char *language; /* the query language it takes ("kuery", "eql" or "esql"); NULL: none */
 	const char *category; /* kibana.alert.rule.category */
 	const char *type_id;  /* kibana.alert.rule.rule_type_id */
 	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
@@ -72,7 +83,8 @@ struct rule_type {
 	void (*release)(struct run *run);
 };
 
-extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type;
+extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type, threat_match_type,
+    ml_type;
 /* The type named name, or NULL. */
 const struct rule_type *rule_type_find(const char *name);
 
@@ -97,6 +109,7 @@ struct run {
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
 	struct span_memo *spans;  /* shared by the rules of the run */
+	struct run_cache *cache;  /* likewise */
 	void *state;              /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
@@ -129,6 +142,11 @@ struct run {
 	struct plan plan;
 	struct candidate_query cq;
 };
+
+/* The value the detect run's cache holds under key, or NULL; run_cache_put stores one (the cache
+ * owns it and the key's copy). */
+void *run_cache_get(const struct run *run, const char *key);
+void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value));
 
 /* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
 int run_matches(struct run *run, const cJSON *ev);
@@ -183,6 +201,10 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 typedef void (*alert_extra)(cJSON *doc, void *ctx);
 int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                            int64_t exec_t, alert_extra extra, void *ctx);
+/* The same on a source document that shape first rewrites (a machine learning rule's anomaly
+ * record made ECS-like), so that the reason and the alert see it as Kibana's do. */
+int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                            int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx);
 /* Kibana's alert uuid over source events: each one's index and id, the rule version, space. */
 int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
                    char out[SHA256_HEX_LEN + 1]);

@@ -193,7 +193,7 @@ static void sweep_expired(struct seq_matcher *m, int64_t now)
 
 static int passes(const struct seq_input *in, size_t stage)
 {
-	return (in->stages >> stage) & 1 && in->keys[stage];
+	return in->keys[stage] != NULL;
 }
 
 int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void *ctx)
@@ -222,7 +222,12 @@ int seq_feed(struct seq_matcher *m, const struct seq_input *in, seq_fn fn, void 
 			map_put(m, &m->maps[i], p);
 		}
 	}
-	if (passes(in, 0)) {
+	if (passes(in, 0) && last == 0) { /* one stage: complete at once */
+		int64_t id = in->id;
+		int rc = fn(ctx, &id, 1);
+		if (rc)
+			return rc;
+	} else if (passes(in, 0)) {
 		struct pending *p = xmalloc(sizeof(*p));
 		p->key = xstrdup(in->keys[0]);
 		p->start = in->ts;

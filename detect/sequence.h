@@ -13,13 +13,15 @@
 #include <stdint.h>
 
 struct seq_input {
-	int64_t id;              /* the caller's handle for the event */
-	int64_t ts;              /* its time, microseconds */
-	uint64_t stages;         /* bit i: passes stage i; bit nstages: passes the until query */
-	const char *const *keys; /* per stage (and until): its join key, NULL when it has none */
+	int64_t id; /* the caller's handle for the event */
+	int64_t ts; /* its time, microseconds */
+	/* per stage, then until (nstages + 1 slots): its join key when the event passes that
+	 * stage and has one, else NULL. Any number of stages: no bit mask caps them. */
+	const char *const *keys;
 };
 
-/* Called with the handles of a completed sequence's events, in stage order. */
+/* Called with the handles of a completed sequence's events, in stage order. A sequence of
+ * one stage (`[a] ![b]`: its other queries missing events) completes with each event. */
 typedef int (*seq_fn)(void *ctx, const int64_t *ids, size_t n);
 
 struct seq_matcher;

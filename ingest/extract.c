@@ -32,6 +32,9 @@ enum field {
 	F_DS_TYPE,
 	F_DS_DATASET,
 	F_DS_NAMESPACE,
+	F_ML_TIME,     /* an ML anomaly result's time (epoch ms), which has no @timestamp */
+	F_RESULT_TYPE, /* ... its result_type */
+	F_JOB_ID,      /* ... and its job_id */
 	F_COUNT
 };
 
@@ -57,6 +60,9 @@ static const char *const field_path[F_COUNT] = {
     "data_stream.type",
     "data_stream.dataset",
     "data_stream.namespace",
+    "timestamp",
+    "result_type",
+    "job_id",
 };
 
 static size_t field_len[F_COUNT];
@@ -373,6 +379,16 @@ static void append_unwrapped(const struct jtape *t, size_t obj, struct strbuf *o
 	strbuf_addch(out, '}');
 }
 
+/* Elastic ML's results (.ml-anomalies-*: records, buckets, influencers) carry their time in
+ * "timestamp" (epoch milliseconds) and no @timestamp: they are kept at that time, so machine
+ * learning rules find them in their windows (detect/type_ml.c). Elasticsearch's result
+ * documents always have job_id and result_type. */
+static int is_anomaly_result(const struct walk *w)
+{
+	return w->found[F_TIMESTAMP] < 0 && w->found[F_ML_TIME] >= 0 && w->found[F_RESULT_TYPE] >= 0 &&
+	       w->found[F_JOB_ID] >= 0;
+}
+
 int extract_event(const struct jtape *t, const struct event_root *root, struct strbuf *arena, struct extracted *ex,
                   char *why_buf, size_t why_len)
 {
@@ -390,6 +406,9 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 		w.found[i] = -1;
 	walk_object(&w, root->tok, 0);
 
+	int anomaly = is_anomaly_result(&w);
+	if (anomaly)
+		w.found[F_TIMESTAMP] = w.found[F_ML_TIME];
 	if (w.found[F_TIMESTAMP] < 0) {
 		snprintf(why_buf, why_len, "not an event: no @timestamp");
 		return -1;
@@ -399,7 +418,7 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 	const char *why = NULL;
 	int rc = 0;
 	if (take_time(t, w.found[F_TIMESTAMP], &scratch, &ex->ts, &why)) {
-		snprintf(why_buf, why_len, "@timestamp: %s", why);
+		snprintf(why_buf, why_len, "%s: %s", anomaly ? "timestamp" : "@timestamp", why);
 		rc = -1;
 	}
 	ex->has_ingested = 0;
@@ -463,6 +482,8 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 		ex->str[EX_INDEX] = take_string(t, root->index_tok, arena, 0);
 	if (ex->str[EX_INDEX] == EX_ABSENT)
 		derive_index(t, &w, arena, ex);
+	if (ex->str[EX_INDEX] == EX_ABSENT && anomaly)
+		ex->str[EX_INDEX] = put(arena, ML_SHARED_RESULTS_INDEX);
 
 	/* Whether the columns detection prunes with hold each field's only value. */
 	ex->irregular = w.twice;

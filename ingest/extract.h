@@ -36,6 +36,8 @@ enum ex_str {
 };
 
 #define EX_ABSENT ((size_t)-1)
+/* The index of an ML anomaly result that came without one: Elastic ML's shared results index. */
+#define ML_SHARED_RESULTS_INDEX ".ml-anomalies-shared"
 
 /* An event read from a document. Strings are offsets into an arena (EX_ABSENT when the
  * field is missing) so that many events can share one growing buffer. */

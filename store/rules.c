@@ -6,7 +6,7 @@
 #include "store/store_internal.h"
 #include "store/triage.h"
 
-/* ?1..?9: rule_id, version, uuid, name, type, language, enabled, source, json */
+/* ?1..?10: rule_id, version, uuid, name, type, language, enabled, source, json, metadata */
 static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
 {
 	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
@@ -18,6 +18,12 @@ static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
 	sqlite3_bind_int(st, 7, r->enabled);
 	sqlite3_bind_text(st, 8, r->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, r->json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->metadata, -1, SQLITE_STATIC);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 /* The one writer of rules: adds r, or (unless keep) replaces the stored rule with its rule_id
@@ -26,13 +32,13 @@ static void bind_rule(sqlite3_stmt *st, const struct rule_row *r)
 static int put_rule_row(struct store *s, const struct rule_row *r, int keep, enum upsert_result *result)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT json, source FROM rules WHERE rule_id = ?1 AND version = ?2", &st))
+	if (store_prepare(s, "SELECT json, source, metadata FROM rules WHERE rule_id = ?1 AND version = ?2", &st))
 		return -1;
 	sqlite3_bind_text(st, 1, r->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->version);
 	int rc = sqlite3_step(st);
 	int exists = rc == SQLITE_ROW;
-	int same = exists && !strcmp(store_col_req(st, 0), r->json);
+	int same = exists && !strcmp(store_col_req(st, 0), r->json) && same_text(store_col_text(st, 2), r->metadata);
 	int stand_in =
 	    exists && !strcmp(store_col_req(st, 1), RULE_SOURCE_ALERT) && strcmp(r->source, RULE_SOURCE_ALERT);
 	sqlite3_finalize(st);
@@ -43,12 +49,13 @@ static int put_rule_row(struct store *s, const struct rule_row *r, int keep, enu
 		return 0;
 	}
 	const char *sql =
-	    !exists    ? "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json) "
-	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    !exists
+	        ? "INSERT INTO rules(rule_id, version, uuid, name, type, language, enabled, source, json, metadata) "
+	          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 	    : stand_in ? "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, enabled = ?7, source = ?8, "
-	                 "json = ?9 WHERE rule_id = ?1 AND version = ?2"
+	                 "json = ?9, metadata = ?10 WHERE rule_id = ?1 AND version = ?2"
 	               : "UPDATE rules SET uuid = ?3, name = ?4, type = ?5, language = ?6, source = ?8, "
-	                 "json = ?9 WHERE rule_id = ?1 AND version = ?2";
+	                 "json = ?9, metadata = ?10 WHERE rule_id = ?1 AND version = ?2";
 	if (store_prepare(s, sql, &st))
 		return -1;
 	bind_rule(st, r);
@@ -80,9 +87,10 @@ static void row_from(sqlite3_stmt *st, struct rule_row *r)
 	r->enabled = sqlite3_column_int(st, 7);
 	r->source = store_col_req(st, 8);
 	r->json = store_col_req(st, 9);
+	r->metadata = store_col_text(st, 10);
 }
 
-#define RULE_COLUMNS "key, rule_id, version, uuid, name, type, language, enabled, source, json"
+#define RULE_COLUMNS "key, rule_id, version, uuid, name, type, language, enabled, source, json, metadata"
 
 static int each_row(struct store *s, sqlite3_stmt *st, rule_fn fn, void *ctx, int *found)
 {
@@ -154,6 +162,25 @@ int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version
 	sqlite3_bind_int64(st, 2, version);
 	sqlite3_bind_int(st, 3, enabled != 0);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "enabling a rule");
+	*changed = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_rules_set_enabled_all(struct store *s, int enabled, int64_t *changed)
+{
+	/* enabling: the newest version of each rule that is not a stand-in (Kibana runs one version of
+	 * a rule); disabling: every version */
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+	                  "UPDATE rules SET enabled = ?1 WHERE enabled != ?1 AND (?1 = 0 OR (source != ?2 AND "
+	                  "version = (SELECT max(version) FROM rules AS r WHERE r.rule_id = rules.rule_id "
+	                  "AND r.source != ?2)))",
+	                  &st))
+		return -1;
+	sqlite3_bind_int(st, 1, enabled != 0);
+	sqlite3_bind_text(st, 2, RULE_SOURCE_ALERT, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "enabling rules");
 	*changed = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
 	return rc;
@@ -309,6 +336,7 @@ void rule_rows_add(struct rule_rows *l, const struct rule_row *r)
 	c->language = dup_or_null(r->language);
 	c->source = xstrdup(r->source);
 	c->json = xstrdup(r->json);
+	c->metadata = dup_or_null(r->metadata);
 }
 
 void rule_rows_release(struct rule_rows *l)
@@ -316,7 +344,7 @@ void rule_rows_release(struct rule_rows *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct rule_row *r = &l->rows[i];
 		free((char *)r->rule_id), free((char *)r->uuid), free((char *)r->name), free((char *)r->type);
-		free((char *)r->language), free((char *)r->source), free((char *)r->json);
+		free((char *)r->language), free((char *)r->source), free((char *)r->json), free((char *)r->metadata);
 	}
 	free(l->rows);
 	l->rows = NULL;

@@ -15,6 +15,7 @@ struct rule_row {
 	int enabled;
 	const char *source;
 	const char *json;
+	const char *metadata; /* the [metadata] table of a detection-rules TOML, as JSON, or NULL */
 };
 
 enum upsert_result { UPSERT_ADDED, UPSERT_UPDATED, UPSERT_UNCHANGED };
@@ -43,6 +44,9 @@ int store_rule_versions_each(struct store *s, const char *rule_id, rule_fn fn, v
 /* Enables or disables the rule's given version (version < 0: every version); *changed is
  * how many versions exist that were set. */
 int store_rule_set_enabled(struct store *s, const char *rule_id, int64_t version, int enabled, int64_t *changed);
+/* rules enable|disable --all: enables the newest version of every rule (a stand-in never), or
+ * disables every version; *changed is how many versions changed. */
+int store_rules_set_enabled_all(struct store *s, int enabled, int64_t *changed);
 
 /* casebook's notes on a rule (every version): stored, replacing the rule's earlier notes. */
 int store_rule_notes_put(struct store *s, const char *rule_id, const char *text, const char *source);

@@ -279,6 +279,11 @@ CREATE INDEX events_file_path ON events(file_path) WHERE file_path IS NOT NULL;
 -- "migration", for every alert and exception the case already holds (store/store.c).
 
 -- version 11
+-- The [metadata] table of a rule read from elastic/detection-rules' TOML (maturity, creation and
+-- update dates, integration, min_stack_version...), as JSON: shown with the rule, never run.
+ALTER TABLE rules ADD COLUMN metadata TEXT;
+
+-- version 12
 -- Kibana's own alert documents (triage/kibana.h). rule_name: the name the alert carries
 -- (kibana.alert.rule.name, which Kibana sets per alert from rule_name_override or an Endpoint
 -- promotion), so that alerts sharing a rule row keep their own; NULL: the rule's. acknowledged_as:

@@ -223,7 +223,7 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(CASE WHEN json_valid(a.doc) THEN "      \
 	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
 	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"') ELSE a.doc END)"
-/* the columns of version 11 join the content only when one is set, so that every alert anchored
+/* the columns of version 12 join the content only when one is set, so that every alert anchored
  * before them (and every alert detect raises) keeps its anchor */
 #define ALERT_ANCHOR_EXPR                                                                                              \
 	"'rule ' || coalesce(r.rule_id, '?') || ' v' || coalesce(r.version, '?') || ', ' || "                          \

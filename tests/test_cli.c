@@ -60,7 +60,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.9.0 (schema 11)\n");
+	assert_string_equal(out.buf, "casebook 0.9.0 (schema 12)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -575,7 +575,7 @@ static void test_rules_import_validates_queries(void **state)
 	    "{\"rule_id\":\"y\",\"name\":\"m\",\"description\":\"d\",\"type\":\"query\",\"language\":\"kuery\","
 	    "\"query\":\"a:(b\",\"severity\":\"low\",\"risk_score\":1}\n"
 	    "{\"rule_id\":\"z\",\"name\":\"s\",\"description\":\"d\",\"type\":\"eql\",\"language\":\"eql\","
-	    "\"query\":\"sample by host.id [process where true] [file where true]\",\"severity\":\"low\","
+	    "\"query\":\"process where true\",\"timestamp_field\":\"event.created\",\"severity\":\"low\","
 	    "\"risk_score\":1}\n");
 	assert_int_equal(CB("q.db", "rules import '%s'", tu_path("q.ndjson")), 2);
 	assert_string_equal(out.buf, "3 rules: 1 added, 0 updated, 0 unchanged, 2 invalid; 0 exception lists, 0 items\n"
@@ -587,16 +587,16 @@ static void test_rules_import_validates_queries(void **state)
 	         "value was expected\n"
 	         "%s:2: skipped: rule \"m\" (y): the KQL query does not parse at column 5: expected ')' or 'and', 'or' "
 	         "but the query ended\n"
-	         "%s:3: rule \"s\" (z) stored but detect will skip it: sample queries are not supported yet (event "
-	         "queries and sequences are)\n",
+	         "%s:3: rule \"s\" (z) stored but detect will skip it: timestamp_field \"event.created\" is "
+	         "not supported (@timestamp is)\n",
 	         tu_path("q.ndjson"), tu_path("q.ndjson"), tu_path("q.ndjson"));
 	assert_string_equal(err.buf, want);
 	/* detect on that rule alone: it did not run, and the exit status says so */
 	assert_int_equal(CB("q.db", "detect --rule z"), 1);
 	assert_string_equal(out.buf, "0 rules: 0 executions replayed, 0 events matched, 0 alerts created, 0 duplicates "
 	                             "skipped, 0 executions hit max_signals\n1 rule skipped (see above)\n");
-	assert_string_equal(err.buf, "skipping rule \"s\" (z v1): sample queries are not supported yet (event queries "
-	                             "and sequences are)\n");
+	assert_string_equal(err.buf, "skipping rule \"s\" (z v1): timestamp_field \"event.created\" is not supported "
+	                             "(@timestamp is)\n");
 }
 
 /* Numbers are copied as written: cJSON's doubles rounded 131762381484502110 to
@@ -1002,7 +1002,7 @@ static void test_cli_main_in_process(void **state)
 {
 	(void)state;
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
-	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 11)\n");
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 12)\n");
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);

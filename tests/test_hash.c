@@ -141,8 +141,8 @@ static void test_sequence_join_keys_are_not_flooded(void **state)
 	int completed = 0;
 	for (int n = 0; n < 2 * NKEYS; n++) { /* every key starts a sequence, then ends it */
 		const char *key = keys[n % NKEYS];
-		const char *const per_stage[] = {key, key};
-		struct seq_input in = {.id = n, .ts = n, .stages = n < NKEYS ? 1 : 2, .keys = per_stage};
+		const char *const first[] = {key, NULL, NULL}, *const second[] = {NULL, key, NULL};
+		struct seq_input in = {.id = n, .ts = n, .keys = n < NKEYS ? first : second};
 		assert_int_equal(seq_feed(m, &in, count_completed, &completed), 0);
 	}
 	assert_int_equal(completed, NKEYS);

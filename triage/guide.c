@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/strbuf.h"
+#include "triage/guideplugins.h"
 
 /* How deep the walks below recurse into cmark's tree. Deeper content (200,000 nested '>' or
  * '*' overflowed the stack) is still shown: flattened to text without recursion. */
@@ -352,7 +353,9 @@ int guide_parse(const char *markdown, struct guide *g)
 {
 	memset(g, 0, sizeof(*g));
 	if (markdown && *markdown) {
-		char *limited = limit_nesting(markdown);
+		char *readable = guide_render_plugins(markdown); /* Kibana's buttons as what they do */
+		char *limited = limit_nesting(readable);
+		free(readable);
 		cmark_node *doc = cmark_parse_document(limited, strlen(limited), CMARK_OPT_DEFAULT);
 		free(limited);
 		struct walker w = {.g = g};

@@ -5,6 +5,7 @@
 
 #include "common/strbuf.h"
 #include "detect/eql.h"
+#include "detect/sample.h"
 #include "detect/sequence.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -15,6 +16,22 @@ static int ignore(void *ctx, const int64_t *ids, size_t n)
 	return 0;
 }
 
+/* A sample's filters over the same few events, each under each of its keys. */
+static void run_sample(const struct eql_query *q, cJSON *const *evs, size_t nev)
+{
+	size_t filters = eql_stage_count(q);
+	struct sample_matcher *m = sample_new(filters, 2);
+	struct strbuf key;
+	strbuf_init(&key, 64);
+	for (size_t i = 0; i < nev; i++)
+		for (size_t f = 0; f < filters; f++)
+			if (eql_stage_match(q, f, evs[i]) && eql_stage_key(q, f, evs[i], &key) == 0)
+				sample_add(m, f, key.buf, (int64_t)i, (int64_t)i);
+	sample_finish(m, ignore, NULL);
+	strbuf_release(&key);
+	sample_free(m);
+}
+
 /* Feeds the same few events through every stage, as detect does. */
 static void run_sequence(const struct eql_query *q, cJSON *const *evs, size_t nev)
 {
@@ -23,19 +40,15 @@ static void run_sequence(const struct eql_query *q, cJSON *const *evs, size_t ne
 	struct strbuf key;
 	strbuf_init(&key, 64);
 	for (size_t i = 0; i < nev; i++) {
-		char *keys[EQL_MAX_STAGES + 1] = {0};
-		uint64_t mask = 0;
+		char **keys = xcalloc(stages + 1, sizeof(*keys)); /* until's slot too */
 		for (size_t s = 0; s < all; s++)
-			if (eql_stage_match(q, s, evs[i])) {
-				mask |= (uint64_t)1 << s;
-				if (eql_stage_key(q, s, evs[i], &key) == 0)
-					keys[s] = xstrdup(key.buf);
-			}
-		struct seq_input in = {
-		    .id = (int64_t)i, .ts = (int64_t)i * 1000000, .stages = mask, .keys = (const char *const *)keys};
+			if (eql_stage_match(q, s, evs[i]) && eql_stage_key(q, s, evs[i], &key) == 0)
+				keys[s] = xstrdup(key.buf);
+		struct seq_input in = {.id = (int64_t)i, .ts = (int64_t)i * 1000000, .keys = (const char *const *)keys};
 		seq_feed(m, &in, ignore, NULL);
 		for (size_t s = 0; s < all; s++)
 			free(keys[s]);
+		free(keys);
 	}
 	strbuf_release(&key);
 	seq_free(m);
@@ -59,7 +72,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct kql_error err;
 	struct eql_query *n = eql_parse(q, &err);
 	if (n) {
-		if (eql_is_sequence(n))
+		if (eql_is_sample(n))
+			run_sample(n, evs, 3);
+		else if (eql_is_sequence(n))
 			run_sequence(n, evs, 3);
 		else
 			for (size_t i = 0; i < 3; i++)
