@@ -138,7 +138,7 @@ static int keep_matching(void *ctx, const struct alert_row *a, int matches)
 {
 	const struct kql_filter *f = ctx;
 	if (!matches || (f->q->status && strcmp(a->status, f->q->status)) ||
-	    (f->q->rule_id && strcmp(a->rule_id, f->q->rule_id)))
+	    (f->q->rule_id && strcmp(a->rule_id, f->q->rule_id)) || (f->q->top_level && a->group_parent > 0))
 		return 0;
 	return keep_alert(f->l, a);
 }
@@ -181,7 +181,9 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 	                                     {"json", no_argument, NULL, 'j'},
 	                                     {"building-blocks", no_argument, NULL, 'b'},
 	                                     {NULL, 0, NULL, 0}};
-	struct alert_query q = {0};
+	/* a sequence's building blocks are under its alert (show lists them), as Kibana's alerts
+	 * table leaves them out, unless asked for */
+	struct alert_query q = {.top_level = 1};
 	struct alert_list l = {0};
 	const char *kql_text = NULL;
 	int c;
@@ -207,7 +209,10 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 				return command_usage_error("alerts", "--sort is time, newest, severity, risk or host");
 			break;
 		case 'j': l.p.json = 1; break;
-		case 'b': l.building_blocks = 1; break;
+		case 'b':
+			l.building_blocks = 1;
+			q.top_level = 0;
+			break;
 		default: return option_error("alerts", argv);
 		}
 	}
@@ -310,6 +315,55 @@ static int print_alert_summary(void *ctx, const struct alert_row *a)
 	strbuf_addch(l, '\n');
 	fwrite(l->buf, 1, l->len, stdout);
 	return 0;
+}
+
+/* A sequence alert Kibana raised: its building-block alerts, in their order; a building block:
+ * the sequence alert it is under. */
+struct group_print {
+	struct strbuf line;
+	int n;
+	const char *title;
+};
+
+static int print_group_member(void *ctx, const struct alert_row *a)
+{
+	struct group_print *p = ctx;
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(a->original_time, t);
+	strbuf_reset(&p->line);
+	if (!p->n++)
+		strbuf_addf(&p->line, "\n%s:\n", p->title);
+	strbuf_addstr(&p->line, "  ");
+	add_text(&p->line, a->uuid);
+	strbuf_addf(&p->line, "  %s  %s  ", t, a->severity);
+	add_text(&p->line, a->rule_name);
+	strbuf_addch(&p->line, '\n');
+	fwrite(p->line.buf, 1, p->line.len, stdout);
+	return 0;
+}
+
+static int take_parent(void *ctx, const struct alert_row *a)
+{
+	*(int64_t *)ctx = a->group_parent;
+	return 1;
+}
+
+static int show_group(struct store *s, int64_t alert_id)
+{
+	int64_t parent = 0;
+	struct alert_query self = {.id = alert_id, .no_doc = 1};
+	if (store_alerts_each(s, &self, take_parent, &parent))
+		return -1;
+	struct group_print p = {.title = parent ? "building block of the sequence alert" : "building blocks"};
+	strbuf_init(&p.line, 256);
+	struct alert_query q = {.no_doc = 1};
+	if (parent)
+		q.id = parent;
+	else
+		q.group_parent = alert_id;
+	int rc = store_alerts_each(s, &q, print_group_member, &p);
+	strbuf_release(&p.line);
+	return rc;
 }
 
 struct sequence_print {
@@ -476,7 +530,8 @@ int cmd_show(struct globals *g, int argc, char **argv)
 		struct alert_print p = {.json = 0};
 		strbuf_init(&p.line, 512);
 		struct alert_query q = {.id = r.id}; /* its document: the investigation fields */
-		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) || show_record(s, &r)
+		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) ||
+		             show_group(s, r.id) || show_record(s, &r)
 		         ? 1
 		         : 0;
 		strbuf_release(&p.line);

@@ -46,7 +46,8 @@ static const struct command commands[] = {
      "alerts [--status open|acknowledged|closed] [--rule RULE_ID] [--host H] [--severity S] [--query KQL] "
      "[--sort time|newest|severity|risk|host] [--building-blocks] [--json]",
      "list alerts; --severity S keeps S and above, --query filters by KQL over the alert documents; "
-     "building-block alerts only with --building-blocks"},
+     "building blocks (alerts of building-block rules, and a Kibana sequence's, which show lists under it) only "
+     "with --building-blocks"},
     {"show", cmd_show, "show ALERT [--json]", "show one alert (its uuid or a unique prefix of it)"},
     {"timeline", cmd_timeline, "timeline ALERT [--before DUR] [--after DUR] [--json]",
      "the events on the alert's host around it (10m each side by default)"},

@@ -985,7 +985,15 @@ static void kibana_status_item(const struct case_record *r, size_t i, const stru
 	/* an imported alert goes back under Kibana's own uuid */
 	size_t ns = strlen(ALERT_IMPORTED_PREFIX);
 	cJSON_AddItemToArray(ids, cJSON_CreateString(r->uuid + (strncmp(r->uuid, ALERT_IMPORTED_PREFIX, ns) ? 0 : ns)));
-	cJSON_AddStringToObject(body, "status", r->status);
+	/* acknowledged as this alert's Kibana spells it ("in-progress" from 7.x, which Kibana's
+	 * status API still takes), and a closed alert's reason (kibana.alert.workflow_reason, which
+	 * the API sets from "reason" since 9.2), Kibana's own custom reasons included */
+	const char *status = r->status;
+	if (!strcmp(status, "acknowledged") && r->acknowledged_as)
+		status = r->acknowledged_as;
+	cJSON_AddStringToObject(body, "status", status);
+	if (!strcmp(r->status, "closed") && r->closed_reason)
+		cJSON_AddStringToObject(body, "reason", r->closed_reason);
 	append_json_item(body, i, out);
 }
 

@@ -77,18 +77,63 @@ static void init_field_lengths(void)
 
 /* ---- finding events ---- */
 
+static int is_object(const struct jtape *t, long tok)
+{
+	return tok >= 0 && t->tok[tok].type == JT_OBJECT;
+}
+
 static int visit_hit(const struct jtape *t, size_t hit, root_fn fn, void *ctx)
 {
 	if (t->tok[hit].type != JT_OBJECT)
 		return 0;
 	long src = jtape_member(t, hit, "_source");
 	struct event_root root = {.tok = hit, .id_tok = -1, .index_tok = -1};
-	if (src >= 0 && t->tok[src].type == JT_OBJECT) {
+	long id = jtape_member(t, hit, "_id"), index = jtape_member(t, hit, "_index");
+	long fields = jtape_member(t, hit, "fields");
+	if (is_object(t, src)) {
 		root.tok = (size_t)src;
-		root.id_tok = jtape_member(t, hit, "_id");
-		root.index_tok = jtape_member(t, hit, "_index");
+		root.id_tok = id;
+		root.index_tok = index;
+	} else if (src < 0 && is_object(t, fields) && (id >= 0 || index >= 0)) {
+		/* a hit of the fields API alone: its fields are the event */
+		root.tok = (size_t)fields;
+		root.id_tok = id;
+		root.index_tok = index;
+		root.fields_form = 1;
 	}
 	return fn(ctx, t, &root);
+}
+
+/* A string token equal to s (unescaped text compared as written: the keys matched here have no
+ * escapes). */
+static int token_is(const struct jtape *t, long tok, const char *s)
+{
+	if (tok < 0 || t->tok[tok].type != JT_STRING)
+		return 0;
+	size_t n = t->tok[tok].end - t->tok[tok].start - 2;
+	return n == strlen(s) && !memcmp(t->text.buf + t->tok[tok].start + 1, s, n);
+}
+
+/* Kibana's archive record (esArchiver's data.json): {"type":"doc","value":{"index","id",
+ * "source"}} is the document source; "index" and "data_stream" records describe an index and
+ * hold no event. Returns 1 when doc is one (its event, if any, given to fn through *rc). */
+static int visit_archive_record(const struct jtape *t, size_t doc, root_fn fn, void *ctx, int *rc)
+{
+	long type = jtape_member(t, doc, "type"), value = jtape_member(t, doc, "value");
+	if (!is_object(t, value) || jtape_member(t, doc, "@timestamp") >= 0)
+		return 0;
+	if (token_is(t, type, "index") || token_is(t, type, "data_stream")) {
+		*rc = 0;
+		return 1;
+	}
+	long src = jtape_member(t, (size_t)value, "source");
+	if (!token_is(t, type, "doc") || !is_object(t, src))
+		return 0;
+	struct event_root root = {.tok = (size_t)src,
+	                          .id_tok = jtape_member(t, (size_t)value, "id"),
+	                          .index_tok = jtape_member(t, (size_t)value, "index")};
+	*rc = fn(ctx, t, &root);
+	return 1;
 }
 
 static int visit_array(const struct jtape *t, size_t arr, root_fn fn, void *ctx,
@@ -131,6 +176,9 @@ static int visit_document(const struct jtape *t, size_t doc, root_fn fn, void *c
 			rc = visit_array(t, (size_t)list, fn, ctx, visit_sequence);
 		return rc;
 	}
+	int rc;
+	if (visit_archive_record(t, doc, fn, ctx, &rc))
+		return rc;
 	return visit_hit(t, doc, fn, ctx);
 }
 
@@ -309,6 +357,28 @@ static void derive_index(const struct jtape *t, const struct walk *w, struct str
 	strbuf_release(&tmp);
 }
 
+/* The object obj with each member whose value is an array of one scalar written as that
+ * scalar (the fields API returns every value as an array; Elasticsearch reads [v] as v). */
+static void append_unwrapped(const struct jtape *t, size_t obj, struct strbuf *out)
+{
+	strbuf_addch(out, '{');
+	for (size_t i = obj + 1; i < t->tok[obj].next;) {
+		size_t v = i + 1;
+		const struct jt_token *k = &t->tok[i], *val = &t->tok[v];
+		if (i > obj + 1)
+			strbuf_addch(out, ',');
+		strbuf_add(out, t->text.buf + k->start, k->end - k->start);
+		strbuf_addch(out, ':');
+		size_t first = v + 1;
+		if (val->type == JT_ARRAY && first < val->next && t->tok[first].next == val->next &&
+		    t->tok[first].type != JT_OBJECT && t->tok[first].type != JT_ARRAY)
+			val = &t->tok[first];
+		strbuf_add(out, t->text.buf + val->start, val->end - val->start);
+		i = t->tok[v].next;
+	}
+	strbuf_addch(out, '}');
+}
+
 /* Elastic ML's results (.ml-anomalies-*: records, buckets, influencers) carry their time in
  * "timestamp" (epoch milliseconds) and no @timestamp: they are kept at that time, so machine
  * learning rules find them in their windows (detect/type_ml.c). Elasticsearch's result
@@ -432,10 +502,14 @@ int extract_event(const struct jtape *t, const struct event_root *root, struct s
 			ex->names_exact = 0;
 	}
 
-	/* The event's own JSON, exactly as it came (minified). */
+	/* The event's own JSON, exactly as it came (minified); a hit's fields with each one-value
+	 * array unwrapped. */
 	ex->doc = arena->len;
-	ex->doc_len = obj->end - obj->start;
-	strbuf_add(arena, t->text.buf + obj->start, ex->doc_len);
+	if (root->fields_form)
+		append_unwrapped(t, root->tok, arena);
+	else
+		strbuf_add(arena, t->text.buf + obj->start, obj->end - obj->start);
+	ex->doc_len = arena->len - ex->doc;
 	strbuf_addch(arena, '\0');
 
 	/* identity: the hit's _id, else event.id, else the SHA-256 of the document */

@@ -1,9 +1,11 @@
 /* extract: finds the events in a parsed document and reads the fields the store indexes.
  *
- * A document is one of: an event; a search hit {_index, _id, _source}; an Elasticsearch
- * _search response (hits.hits[]); an EQL response (hits.events[], hits.sequences[].events[]);
- * or an array of any of these. Field names resolve through nested objects and dotted keys
- * alike ({"host":{"os":{"type":..}}} and {"host.os.type":..}). */
+ * A document is one of: an event; a search hit {_index, _id, _source}, or without _source its
+ * "fields" (Discover's Inspect, a search with "fields": ["*"]); Kibana's archive record
+ * {"type":"doc","value":{"index","id","source"}} (esArchiver; its "index" and "data_stream"
+ * records hold no event); an Elasticsearch _search response (hits.hits[]); an EQL response
+ * (hits.events[], hits.sequences[].events[]); or an array of any of these. Field names resolve through nested objects
+ * and dotted keys alike ({"host":{"os":{"type":..}}} and {"host.os.type":..}). */
 #ifndef CASEBOOK_EXTRACT_H
 #define CASEBOOK_EXTRACT_H
 
@@ -54,6 +56,8 @@ struct extracted {
 struct event_root {
 	size_t tok;
 	long id_tok, index_tok;
+	int fields_form; /* tok is a hit's "fields" (every value an array): stored with one-value arrays
+	                    unwrapped, as the _source it stands for would hold them */
 };
 
 typedef int (*root_fn)(void *ctx, const struct jtape *t, const struct event_root *root);

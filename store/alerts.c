@@ -44,10 +44,12 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	 * status is set (and audited) through triage/record.h, as audit --verify expects */
 	static const char imported_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	    "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "severity, risk_score, reason, doc, host_key, file_path, target, rule_name, acknowledged_as, group_id, "
+	    "group_index) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?9, json_set(json_remove(?10, '$.\"kibana.alert.workflow_reason\"', '$.\"kibana.alert.workflow_user\"', "
 	    "'$.\"kibana.alert.workflow_status_updated_at\"'), '$.\"kibana.alert.workflow_status\"', 'open'), "
-	    "host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3 AND json_valid(?10)";
+	    "host_key, file_path, coalesce(file_path, process_name), ?11, ?12, ?13, ?14 FROM events WHERE id = ?3 "
+	    "AND json_valid(?10)";
 	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *st;
 	const char *sql = a->imported ? imported_sql : add_sql;
@@ -63,6 +65,15 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_bind_int64(st, 8, a->risk_score);
 	sqlite3_bind_text(st, 9, a->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, a->doc, -1, SQLITE_STATIC);
+	if (a->imported) {
+		sqlite3_bind_text(st, 11, a->rule_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, a->acknowledged_as, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, a->group_id, -1, SQLITE_STATIC);
+		if (a->has_group_index)
+			sqlite3_bind_int64(st, 14, a->group_index);
+		else
+			sqlite3_bind_null(st, 14);
+	}
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
 	store_kept_put(s, st);
@@ -127,13 +138,14 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	}
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
-	strbuf_addstr(&sql,
-	              "SELECT a.id, a.uuid, r.rule_id, r.name, r.version, a.event_id, a.original_time, a.created_us, "
-	              "a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, e.process_name, "
-	              "e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
-	              "a.workflow_comment, coalesce(json_extract(r.json, '$.building_block_type'), '') != '' "
-	              "FROM alerts a JOIN rules r ON r.key = a.rule_key "
-	              "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
+	strbuf_addstr(
+	    &sql,
+	    "SELECT a.id, a.uuid, r.rule_id, coalesce(a.rule_name, r.name), r.version, a.event_id, a.original_time, "
+	    "a.created_us, a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, "
+	    "e.process_name, e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
+	    "a.workflow_comment, coalesce(json_extract(r.json, '$.building_block_type'), '') != '', "
+	    "a.acknowledged_as, a.group_parent FROM alerts a JOIN rules r ON r.key = a.rule_key "
+	    "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
 	if (q->status)
 		strbuf_addstr(&sql, " AND a.workflow_status = ?1");
 	if (q->rule_id)
@@ -161,7 +173,14 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		              " (h2.host_id IS NULL AND x.host_id IS NULL AND x.name = h2.name))) AND a.original_time"
 		              " BETWEEN (SELECT ts FROM events WHERE id = ?8) - ?7 AND"
 		              " (SELECT ts FROM events WHERE id = ?8) + ?7");
-	strbuf_addstr(&sql, " ORDER BY a.original_time, a.uuid");
+	if (q->group_parent > 0)
+		/* through the group's index: the parent's group, then its members under it */
+		strbuf_addstr(
+		    &sql, " AND a.group_id = (SELECT group_id FROM alerts WHERE id = ?11) AND a.group_parent = ?11");
+	if (q->top_level)
+		strbuf_addstr(&sql, " AND a.group_parent IS NULL");
+	strbuf_addstr(&sql, q->group_parent > 0 ? " ORDER BY a.group_index, a.original_time, a.uuid"
+	                                        : " ORDER BY a.original_time, a.uuid");
 	sqlite3_stmt *st;
 	int prc = store_prepare(s, sql.buf, &st);
 	strbuf_release(&sql);
@@ -179,6 +198,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_int64(st, 8, q->near_event);
 	sqlite3_bind_text(st, 9, q->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, q->id);
+	sqlite3_bind_int64(st, 11, q->group_parent);
 	free(upper);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -204,6 +224,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		    .reason_closed = store_col_text(st, 18),
 		    .comment = store_col_text(st, 19),
 		    .building_block = sqlite3_column_int(st, 20),
+		    .acknowledged_as = store_col_text(st, 21),
+		    .group_parent = sqlite3_column_int64(st, 22),
 		};
 		if (fn(ctx, &a)) {
 			rc = SQLITE_DONE;
@@ -288,7 +310,8 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 	int rc = SQLITE_ERROR;
 	if (!store_prepare(s,
 	                   "SELECT id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
-	                   "original_time, target FROM alerts INDEXED BY alerts_queue ORDER BY original_time, uuid",
+	                   "original_time, target, rule_name FROM alerts INDEXED BY alerts_queue "
+	                   "WHERE group_parent IS NULL ORDER BY original_time, uuid",
 	                   &st)) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct queue_alert a = {
@@ -297,7 +320,9 @@ int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
 			    .status = store_col_req(st, 2),
 			    .severity = store_col_req(st, 3),
 			    .risk_score = sqlite3_column_int64(st, 4),
-			    .rule_name = name_of(&rules, sqlite3_column_int64(st, 5)),
+			    /* the alert's own name when it carries one (an imported alert's), else its rule's */
+			    .rule_name = store_col_text(st, 10) ? store_col_text(st, 10)
+			                                        : name_of(&rules, sqlite3_column_int64(st, 5)),
 			    .host = name_of(&hosts, sqlite3_column_int64(st, 6)),
 			    .event_id = sqlite3_column_int64(st, 7),
 			    .original_time = sqlite3_column_int64(st, 8),
@@ -676,12 +701,43 @@ int store_event_by_identity(struct store *s, const char *identity, event_fn fn, 
 	return events_where(s, "WHERE e.identity = ?1 ORDER BY e.id LIMIT 1", 0, identity, 0, fn, ctx);
 }
 
+int store_alert_groups_resolve(struct store *s, int64_t after_alert_id)
+{
+	/* the sequence alert is the group's one alert without an index (Kibana writes the building
+	 * blocks with kibana.alert.group.index, the sequence alert without) */
+	sqlite3_stmt *st;
+	if (store_prepare(
+	        s,
+	        "UPDATE alerts SET group_parent = (SELECT p.id FROM alerts p WHERE p.group_id = alerts.group_id "
+	        "AND p.group_index IS NULL ORDER BY p.id LIMIT 1) WHERE group_id IN (SELECT group_id FROM "
+	        "alerts WHERE id > ?1 AND group_id IS NOT NULL) AND group_index IS NOT NULL",
+	        &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, after_alert_id);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "grouping building-block alerts");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int64_t store_max_alert_id(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	if (store_prepare(s, "SELECT max(id) FROM alerts", &st))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx)
 {
-	return events_where(s,
-	                    "WHERE e.id > ?1 AND (e.kind = 'signal' OR e.idx LIKE '.alerts-security.alerts-%' "
-	                    "OR e.idx LIKE '.internal.alerts-security.alerts-%') ORDER BY e.id",
-	                    after_id, NULL, 0, fn, ctx);
+	return events_where(
+	    s,
+	    "WHERE e.id > ?1 AND (e.kind = 'signal' OR e.idx LIKE '.alerts-security.alerts-%' "
+	    "OR e.idx LIKE '.internal.alerts-security.alerts-%' OR e.idx LIKE '.siem-signals-%') ORDER BY e.id",
+	    after_id, NULL, 0, fn, ctx);
 }
 
 int store_alert_context(struct store *s, int64_t alert_id, int64_t *same_host, int64_t *hosts_same_path)

@@ -30,6 +30,11 @@ struct alert_record {
 	/* doc is an imported document: its kibana.alert.workflow_* fields are Kibana's claims, so
 	 * they are removed and its workflow_status set to the new alert's (open) */
 	int imported;
+	/* imported alerts only (NULL / has_group_index 0: none): the name the alert carries when it
+	 * is its own, how Kibana spelled acknowledged, and kibana.alert.group.id and .index */
+	const char *rule_name, *acknowledged_as, *group_id;
+	int64_t group_index;
+	int has_group_index;
 };
 
 /* Stores an alert unless its uuid is stored already; *created says which. A new alert's
@@ -55,6 +60,8 @@ struct alert_row {
 	const char *reason;
 	const char *doc;
 	int building_block; /* its rule has building_block_type: Kibana's alerts table hides it */
+	const char *acknowledged_as; /* how Kibana spelled acknowledged for it (NULL: as casebook) */
+	int64_t group_parent;        /* > 0: a building block shown under this sequence alert */
 };
 
 struct alert_query {
@@ -68,6 +75,8 @@ struct alert_query {
 	int64_t window_us;       /* ... whose event time is within window_us of its */
 	int64_t near_event;      /* > 0: alerts on this event's host whose event time is within window_us
 	                            of its (every rule) */
+	int64_t group_parent;    /* > 0: the building blocks under this sequence alert, in their order */
+	int top_level;           /* leave out building blocks shown under their sequence alert */
 };
 
 typedef int (*alert_fn)(void *ctx, const struct alert_row *a);
@@ -84,7 +93,8 @@ struct queue_alert {
 };
 typedef int (*queue_alert_fn)(void *ctx, const struct queue_alert *a);
 /* Every alert by event time, then uuid, as store_alerts_each orders them, read from one
- * covering index. */
+ * covering index; a building block grouped under its sequence alert is not one of them (it is
+ * reached through alert_query.group_parent). */
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx);
 
 /* The events an alert stands on, in order (*ids malloc'd): a sequence's every event. */
@@ -165,8 +175,14 @@ int store_event_get(struct store *s, int64_t event_id, int want_doc, event_fn fn
 /* The stored event with this identity (_id, event.id, or sha256:…), without its document:
  * fn is called once, or not at all when there is none. */
 int store_event_by_identity(struct store *s, const char *identity, event_fn fn, void *ctx);
+/* Puts each imported building block (an alert with kibana.alert.group.index) of the groups of
+ * the alerts after after_alert_id under its group's sequence alert, when the case holds it. */
+int store_alert_groups_resolve(struct store *s, int64_t after_alert_id);
+/* The largest alert id (0: none). */
+int64_t store_max_alert_id(struct store *s);
+
 /* Stored events after after_id that are Kibana alerts (event.kind "signal", or an index of
- * .alerts-security.alerts-*), without their documents, in order. */
+ * .alerts-security.alerts-*, or 7.x's .siem-signals-*), without their documents, in order. */
 int store_signal_events_each(struct store *s, int64_t after_id, event_fn fn, void *ctx);
 
 #endif

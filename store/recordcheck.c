@@ -169,7 +169,7 @@ int store_register_functions(sqlite3 *db)
 
 /* ---- the check ---- */
 
-#define MAX_INDEXES 7
+#define MAX_INDEXES 8
 
 /* A table of the triage record and its indexes: table_sql computes, in one scan of the table
  * (NOT INDEXED), the digest of each index's columns and rowid in index order; index_sql[i]
@@ -182,17 +182,19 @@ static const struct checked_table {
      "SELECT casebook_rows(uuid, rowid), casebook_rows(workflow_status, original_time, rowid), "
      "casebook_rows(rule_key, rowid), casebook_rows(event_id, rowid), casebook_rows(file_path, host_key, rowid), "
      "casebook_rows(original_time, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
-     "target, rowid), casebook_rows(host_key, original_time, rowid) FROM alerts NOT INDEXED",
+     "target, rule_name, group_parent, rowid), casebook_rows(host_key, original_time, rowid), "
+     "casebook_rows(group_id, rowid) FILTER (WHERE group_id IS NOT NULL) FROM alerts NOT INDEXED",
      {"sqlite_autoindex_alerts_1", "alerts_status_time", "alerts_rule", "alerts_event", "alerts_file_path",
-      "alerts_queue", "alerts_host_time"},
+      "alerts_queue", "alerts_host_time", "alerts_group"},
      {"SELECT casebook_rows(uuid, rowid) FROM alerts INDEXED BY sqlite_autoindex_alerts_1",
       "SELECT casebook_rows(workflow_status, original_time, rowid) FROM alerts INDEXED BY alerts_status_time",
       "SELECT casebook_rows(rule_key, rowid) FROM alerts INDEXED BY alerts_rule",
       "SELECT casebook_rows(event_id, rowid) FROM alerts INDEXED BY alerts_event",
       "SELECT casebook_rows(file_path, host_key, rowid) FROM alerts INDEXED BY alerts_file_path",
       "SELECT casebook_rows(original_time, uuid, workflow_status, severity, risk_score, rule_key, host_key, "
-      "event_id, target, rowid) FROM alerts INDEXED BY alerts_queue",
-      "SELECT casebook_rows(host_key, original_time, rowid) FROM alerts INDEXED BY alerts_host_time"}},
+      "event_id, target, rule_name, group_parent, rowid) FROM alerts INDEXED BY alerts_queue",
+      "SELECT casebook_rows(host_key, original_time, rowid) FROM alerts INDEXED BY alerts_host_time",
+      "SELECT casebook_rows(group_id, rowid) FROM alerts INDEXED BY alerts_group WHERE group_id IS NOT NULL"}},
     {"audit",
      "SELECT casebook_rows(alert_uuid, rowid) FROM audit NOT INDEXED",
      {"audit_alert"},

@@ -282,3 +282,20 @@ CREATE INDEX events_file_path ON events(file_path) WHERE file_path IS NOT NULL;
 -- The [metadata] table of a rule read from elastic/detection-rules' TOML (maturity, creation and
 -- update dates, integration, min_stack_version...), as JSON: shown with the rule, never run.
 ALTER TABLE rules ADD COLUMN metadata TEXT;
+
+-- version 12
+-- Kibana's own alert documents (triage/kibana.h). rule_name: the name the alert carries
+-- (kibana.alert.rule.name, which Kibana sets per alert from rule_name_override or an Endpoint
+-- promotion), so that alerts sharing a rule row keep their own; NULL: the rule's. acknowledged_as:
+-- how Kibana spelled acknowledged for it ('in-progress', 7.x), written back so. group_id,
+-- group_index: kibana.alert.group.*, an EQL sequence's alert and its building blocks (which have
+-- an index); group_parent: the sequence alert a building block is shown under.
+ALTER TABLE alerts ADD COLUMN rule_name TEXT;
+ALTER TABLE alerts ADD COLUMN acknowledged_as TEXT;
+ALTER TABLE alerts ADD COLUMN group_id TEXT;
+ALTER TABLE alerts ADD COLUMN group_index INTEGER;
+ALTER TABLE alerts ADD COLUMN group_parent INTEGER REFERENCES alerts(id);
+DROP INDEX alerts_queue;
+CREATE INDEX alerts_queue ON alerts(original_time, uuid, workflow_status, severity, risk_score, rule_key,
+                                    host_key, event_id, target, rule_name, group_parent);
+CREATE INDEX alerts_group ON alerts(group_id) WHERE group_id IS NOT NULL;

@@ -310,7 +310,7 @@ static int check_case(struct store *s, int *version)
 	return rc;
 }
 
-/* Steps of a migration that SQL cannot take, run after that version's SQL in its transaction. */
+/* Steps of a migration that SQL cannot take. */
 static int anchor_existing_record(struct store *s)
 {
 	return store_anchor_existing_record(s, time_now_us());
@@ -323,10 +323,13 @@ static const struct migration_step {
     {10, anchor_existing_record},
 };
 
-static int run_migration_steps(struct store *s, int version)
+/* The steps of the versions after have, after every version's SQL (they read the schema as
+ * this binary does: version 10's anchors are computed by today's SQL, over the columns later
+ * versions add), in the same transaction. */
+static int run_migration_steps(struct store *s, int have)
 {
 	for (size_t i = 0; i < sizeof(migration_steps) / sizeof(migration_steps[0]); i++)
-		if (migration_steps[i].version == version && migration_steps[i].run(s))
+		if (migration_steps[i].version > have && migration_steps[i].run(s))
 			return -1;
 	return 0;
 }
@@ -347,7 +350,7 @@ static int migrate(struct store *s, int *from)
 		char *sql = migration_text(v);
 		char pragma[48];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v);
-		int rc = store_exec(s, sql) || run_migration_steps(s, v) || store_exec(s, pragma);
+		int rc = store_exec(s, sql) || (v == want && run_migration_steps(s, have)) || store_exec(s, pragma);
 		free(sql);
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);

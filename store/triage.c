@@ -216,15 +216,21 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
  * reason, the columns copied from its event, every event it stands on (id, identity and the
  * SHA-256 of the stored document), and the SHA-256 of its document without the four workflow
  * fields a status change rewrites (those are the status entries' to vouch for). */
+#define ALERT_ANCHOR_CONTENT                                                                                           \
+	"r.rule_id, r.version, a.severity, a.risk_score, a.original_time, a.created_us, a.execution_us, a.reason, "    \
+	"a.event_id, a.host_key, a.file_path, a.target, (SELECT json_group_array(json_array(x.position, x.event_id, "  \
+	"e.identity, casebook_sha256(d.doc))) FROM alert_events x LEFT JOIN events e ON e.id = x.event_id LEFT JOIN "  \
+	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(CASE WHEN json_valid(a.doc) THEN "      \
+	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
+	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"') ELSE a.doc END)"
+/* the columns of version 12 join the content only when one is set, so that every alert anchored
+ * before them (and every alert detect raises) keeps its anchor */
 #define ALERT_ANCHOR_EXPR                                                                                              \
 	"'rule ' || coalesce(r.rule_id, '?') || ' v' || coalesce(r.version, '?') || ', ' || "                          \
-	"coalesce(a.severity, '?') || ', content sha256:' || casebook_sha256(json_array(r.rule_id, r.version, "        \
-	"a.severity, a.risk_score, a.original_time, a.created_us, a.execution_us, a.reason, a.event_id, a.host_key, "  \
-	"a.file_path, a.target, (SELECT json_group_array(json_array(x.position, x.event_id, e.identity, "              \
-	"casebook_sha256(d.doc))) FROM alert_events x LEFT JOIN events e ON e.id = x.event_id LEFT JOIN docs d ON "    \
-	"d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(CASE WHEN json_valid(a.doc) THEN "                \
-	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
-	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"') ELSE a.doc END)))"
+	"coalesce(a.severity, '?') || ', content sha256:' || casebook_sha256(CASE WHEN a.rule_name IS NULL AND "       \
+	"a.acknowledged_as IS NULL AND a.group_id IS NULL AND a.group_index IS NULL THEN "                             \
+	"json_array(" ALERT_ANCHOR_CONTENT ") ELSE json_array(" ALERT_ANCHOR_CONTENT                                   \
+	", a.rule_name, a.acknowledged_as, a.group_id, a.group_index) END)"
 
 /* An exception's anchor: its key (kind, namespace, id) and the SHA-256 of what detect reads. */
 #define EXCEPTION_ANCHORS                                                                                              \

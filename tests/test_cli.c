@@ -60,7 +60,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.9.0 (schema 11)\n");
+	assert_string_equal(out.buf, "casebook 0.9.0 (schema 12)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
 	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
@@ -637,8 +637,9 @@ static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 	assert_string_equal(out.buf, "3 documents: 0 added, 3 duplicate, 0 rejected\n");
 	assert_int_equal(CB("k.db", "status k-alert-2 acknowledged"), 0);
 	assert_int_equal(CB("k.db", "export k-alert-1 k-alert-2 --format kibana-status"), 0);
-	assert_string_equal(out.buf, "[{\"signal_ids\":[\"k-alert-1\"],\"status\":\"closed\"},"
-	                             "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}]\n");
+	assert_string_equal(out.buf,
+	                    "[{\"signal_ids\":[\"k-alert-1\"],\"status\":\"closed\",\"reason\":\"false_positive\"},"
+	                    "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}]\n");
 	/* the rule Kibana ran is stored, disabled: detect does not run it again */
 	assert_int_equal(CB("k.db", "rules"), 0);
 	assert_non_null(strstr(out.buf, "custom-1"));
@@ -1002,7 +1003,7 @@ static void test_cli_main_in_process(void **state)
 {
 	(void)state;
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
-	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 11)\n");
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 12)\n");
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);

@@ -42,6 +42,7 @@ static int take_alert(void *ctx, const struct alert_row *a)
 	r->reason = xstrdup(a->reason);
 	r->closed_reason = dup_or_null(a->reason_closed);
 	r->comment = dup_or_null(a->comment);
+	r->acknowledged_as = dup_or_null(a->acknowledged_as);
 	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
 	r->doc = xstrdup(a->doc);
 	return 1;
@@ -143,16 +144,34 @@ static int take_event(void *ctx, const struct event_row *row)
 	return 0;
 }
 
+static void add_related(struct case_related **list, size_t *n, const struct alert_row *a)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = (struct case_related){.uuid = xstrdup(a->uuid),
+	                                        .rule = xstrdup(a->rule_name),
+	                                        .severity = xstrdup(a->severity),
+	                                        .status = xstrdup(a->status),
+	                                        .ts = a->original_time};
+}
+
 static int take_related(void *ctx, const struct alert_row *a)
 {
 	struct case_record *r = ctx;
-	r->related = xrealloc(r->related, (r->nrelated + 1) * sizeof(*r->related));
-	r->related[r->nrelated++] = (struct case_related){.uuid = xstrdup(a->uuid),
-	                                                  .rule = xstrdup(a->rule_name),
-	                                                  .severity = xstrdup(a->severity),
-	                                                  .status = xstrdup(a->status),
-	                                                  .ts = a->original_time};
+	add_related(&r->related, &r->nrelated, a);
 	return 0;
+}
+
+static int take_block(void *ctx, const struct alert_row *a)
+{
+	struct case_record *r = ctx;
+	add_related(&r->blocks, &r->nblocks, a);
+	return 0;
+}
+
+static int read_blocks(struct store *s, struct case_record *r)
+{
+	struct alert_query q = {.group_parent = r->id, .no_doc = 1};
+	return store_alerts_each(s, &q, take_block, r);
 }
 
 static int take_source(void *ctx, const struct event_row *row)
@@ -195,25 +214,32 @@ static void free_timeline(struct case_record *r)
 	r->ntimeline = 0;
 }
 
+static void free_related_list(struct case_related **list, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		free((*list)[i].uuid), free((*list)[i].rule), free((*list)[i].severity);
+		free((*list)[i].status);
+	}
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
 static void free_related(struct case_record *r)
 {
-	for (size_t i = 0; i < r->nrelated; i++) {
-		free(r->related[i].uuid), free(r->related[i].rule), free(r->related[i].severity);
-		free(r->related[i].status);
-	}
-	free(r->related);
-	r->related = NULL;
-	r->nrelated = 0;
+	free_related_list(&r->related, &r->nrelated);
 }
 
 void case_release(struct case_record *r)
 {
 	free(r->uuid), free(r->rule_id), free(r->rule_name), free(r->severity), free(r->status), free(r->reason);
 	free(r->closed_reason), free(r->comment), free(r->host), free(r->doc), free(r->event_doc);
+	free(r->acknowledged_as);
 	free(r->members), free(r->rule_notes), free(r->guide), free(r->failed_why);
 	free_triage(r);
 	free_timeline(r);
 	free_related(r);
+	free_related_list(&r->blocks, &r->nblocks);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -343,6 +369,8 @@ int case_load(struct store *s, const char *uuid, const struct case_options *o, s
 	if (o->overview &&
 	    part(s, r, store_alert_context(s, r->id, &r->same_host, &r->hosts_same_path), "the prevalence", &failed) &&
 	    !partial)
+		return -1;
+	if (o->overview && part(s, r, read_blocks(s, r), "the building blocks", &failed) && !partial)
 		return -1;
 	if (o->related && part(s, r, case_reload_related(s, r, o), "the related alerts", &failed) && !partial)
 		return -1;

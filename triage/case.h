@@ -48,6 +48,8 @@ struct case_related {
 struct case_record {
 	int64_t id, event_id, original_time, created_us, risk;
 	char *uuid, *rule_id, *rule_name, *severity, *status, *reason, *closed_reason, *comment, *host, *doc;
+	/* how Kibana spells acknowledged for this alert (an imported 7.x "in-progress"), else NULL */
+	char *acknowledged_as;
 	int64_t rule_version;
 	struct case_item *items;
 	size_t nitems;
@@ -65,6 +67,9 @@ struct case_record {
 	int64_t same_host, hosts_same_path; /* prevalence: other alerts on the host; hosts alerting on the path */
 	struct case_related *related;       /* with case_options.related */
 	size_t nrelated;
+	struct case_related *blocks; /* with case_options.overview: the building blocks under this
+	                              * sequence alert Kibana raised, in their order */
+	size_t nblocks;
 	const char *failed; /* the part that could not be read ("the notes"), or NULL */
 	char *failed_why;   /* the store's message for it */
 };

@@ -1,6 +1,7 @@
 #include "triage/kibana.h"
 
 #include <cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "detect/rule.h"
 #include "store/alerts.h"
 #include "triage/record.h"
+#include "triage/signal.h"
 
 struct importing {
 	struct store *s;
@@ -27,10 +29,16 @@ static int take_first(void *ctx, const cJSON *v)
 	return 1;
 }
 
-static const char *text_at(const cJSON *doc, const char *path)
+static const cJSON *first_at(const cJSON *doc, const char *path)
 {
 	const cJSON *v = NULL;
 	field_each(doc, path, strlen(path), take_first, &v);
+	return v;
+}
+
+static const char *text_at(const cJSON *doc, const char *path)
+{
+	const cJSON *v = first_at(doc, path);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -65,7 +73,8 @@ static int valid_uuid(const char *uuid)
 	       strspn(uuid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n;
 }
 
-/* Kibana's workflow statuses as casebook's (8.x "in-progress" is acknowledged work). */
+/* Kibana's workflow statuses as casebook's: "in-progress" (7.x, and the API's alias still) is
+ * acknowledged work, which Kibana's alerts table labels "In progress". */
 static const char *status_of(const char *s)
 {
 	if (!s || !strcmp(s, "open"))
@@ -73,14 +82,6 @@ static const char *status_of(const char *s)
 	if (!strcmp(s, "acknowledged") || !strcmp(s, "in-progress"))
 		return "acknowledged";
 	return !strcmp(s, "closed") ? "closed" : NULL;
-}
-
-static const char *valid_reason(const char *r)
-{
-	for (size_t i = 0; r && triage_close_reasons[i]; i++)
-		if (!strcmp(triage_close_reasons[i], r))
-			return r;
-	return NULL;
 }
 
 /* The workflow status as Kibana left it, through the one triage API, on the imported alert
@@ -99,8 +100,8 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 	/* closing needs a reason: Kibana's when it recorded one of them, else "other" */
 	const char *reason = NULL;
 	if (!strcmp(status, "closed")) {
-		reason = valid_reason(text_at(doc, "kibana.alert.workflow_reason"));
-		reason = reason ? reason : "other";
+		reason = text_at(doc, "kibana.alert.workflow_reason");
+		reason = triage_reason_valid(reason, &a) ? reason : "other";
 	}
 	int open_items = 0;
 	int rc =
@@ -109,13 +110,45 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 	return rc == TRIAGE_ERROR ? -1 : 0;
 }
 
+/* A rule needs a severity and a risk score; an alert that names neither for its rule (Discover's
+ * fields, a trimmed export) lends its own, as the rule's defaults that Kibana applied to it. */
+static void fill_rule_from_alert(cJSON *doc, int64_t risk)
+{
+	if (!first_at(doc, "kibana.alert.rule.risk_score") && !first_at(doc, "kibana.alert.rule.parameters.risk_score"))
+		cJSON_AddNumberToObject(doc, "kibana.alert.rule.risk_score", (double)risk);
+	const char *severity = text_at(doc, "kibana.alert.severity");
+	if (severity && !first_at(doc, "kibana.alert.rule.severity") &&
+	    !first_at(doc, "kibana.alert.rule.parameters.severity"))
+		cJSON_AddStringToObject(doc, "kibana.alert.rule.severity", severity);
+}
+
 static void skip(struct importing *im, const char *uuid, const char *why)
 {
 	diagf(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
 	im->c->skipped++;
 }
 
-static int import_alert(struct importing *im, const struct event_row *row, const cJSON *doc, const char *uuid)
+/* The stored document with the 7.x signal's kibana.alert.* fields (added) put before its own,
+ * which stay exactly as they came (numbers unrounded). */
+static char *with_fields(const struct event_row *row, const cJSON *added)
+{
+	char *extra = added && added->child ? cJSON_PrintUnformatted(added) : NULL;
+	if (!extra || row->doc_len < 2 || row->doc[0] != '{') {
+		free(extra);
+		return xstrndup(row->doc, row->doc_len);
+	}
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(extra) + row->doc_len + 2);
+	strbuf_add(&sb, extra, strlen(extra) - 1); /* without its closing brace */
+	if (row->doc[1] != '}')
+		strbuf_addch(&sb, ',');
+	strbuf_add(&sb, row->doc + 1, row->doc_len - 1);
+	free(extra);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int import_alert(struct importing *im, const struct event_row *row, cJSON *doc, const char *uuid,
+                        const cJSON *added)
 {
 	int64_t alert_id = 0;
 	if (store_alert_id(im->s, uuid, &alert_id))
@@ -126,17 +159,28 @@ static int import_alert(struct importing *im, const struct event_row *row, const
 	}
 	char why[200];
 	int64_t risk;
-	if (integer_at(doc, "kibana.alert.risk_score", 0, 100, 21, &risk, why, sizeof(why))) {
+	/* the alert's own risk (a risk_score_mapping or an Endpoint promotion sets it), else its
+	 * rule's, else Kibana's default 21 */
+	if (integer_at(doc, "kibana.alert.rule.risk_score", 0, 100, 21, &risk, why, sizeof(why)) ||
+	    integer_at(doc, "kibana.alert.risk_score", 0, 100, risk, &risk, why, sizeof(why))) {
+		skip(im, uuid, why);
+		return 0;
+	}
+	int64_t group_index = 0;
+	int has_group_index = first_at(doc, "kibana.alert.group.index") != NULL;
+	if (integer_at(doc, "kibana.alert.group.index", 0, INT32_MAX, 0, &group_index, why, sizeof(why))) {
 		skip(im, uuid, why);
 		return 0;
 	}
 	int64_t rule_key = 0;
+	fill_rule_from_alert(doc, risk);
 	if (rules_add_from_alert(im->s, doc, &rule_key, why, sizeof(why)) || !rule_key) {
 		skip(im, uuid, why);
 		return 0;
 	}
 	/* its source event when the case has it; else the alert document, which carries its fields */
 	int64_t event_id = 0;
+	/* the first ancestor is the event the chain began with (Kibana lists them from depth 0) */
 	const char *source = text_at(doc, "kibana.alert.ancestors.id");
 	if (source && store_event_by_identity(im->s, source, take_id, &event_id))
 		return -1;
@@ -150,7 +194,10 @@ static int import_alert(struct importing *im, const struct event_row *row, const
 	if (!severity)
 		severity = text_at(doc, "kibana.alert.rule.severity");
 	const char *reason = text_at(doc, "kibana.alert.reason");
-	char *text = xstrndup(row->doc, row->doc_len);
+	/* a 7.x signal is stored with the kibana.alert.* fields its signal.* ones stand for, so that
+	 * every reader of the alert reads it as an 8.x alert */
+	char *text = with_fields(row, added);
+	const char *raw_status = text_at(doc, "kibana.alert.workflow_status");
 	struct alert_record a = {.uuid = uuid,
 	                         .rule_key = rule_key,
 	                         .event_id = event_id,
@@ -164,7 +211,13 @@ static int import_alert(struct importing *im, const struct event_row *row, const
 	                         .events = &event_id,
 	                         .nevents = 1,
 	                         .origin = "kibana import",
-	                         .imported = 1};
+	                         .imported = 1,
+	                         .rule_name = text_at(doc, "kibana.alert.rule.name"),
+	                         .acknowledged_as =
+	                             raw_status && !strcmp(raw_status, "in-progress") ? "in-progress" : NULL,
+	                         .group_id = text_at(doc, "kibana.alert.group.id"),
+	                         .group_index = group_index,
+	                         .has_group_index = has_group_index};
 	int created = 0;
 	int rc = store_alert_add(im->s, &a, &created) || store_alert_id(im->s, uuid, &alert_id);
 	free(text);
@@ -180,8 +233,15 @@ static int import_alert(struct importing *im, const struct event_row *row, const
 
 /* Imports one Kibana alert document as the alert ALERT_IMPORTED_PREFIX + its uuid: found by
  * that exact uuid, never a prefix, and apart from every alert detect raises. */
-static int import_one(struct importing *im, const struct event_row *row, const cJSON *doc)
+static int import_one(struct importing *im, const struct event_row *row, cJSON *doc)
 {
+	cJSON *added = NULL;
+	if (signal_is_legacy(doc)) { /* read through its kibana.alert.* fields, as Kibana 8 reads it */
+		added = cJSON_CreateObject();
+		signal_alert_fields(doc, added);
+		for (const cJSON *f = added->child; f; f = f->next)
+			cJSON_AddItemToObject(doc, f->string, cJSON_Duplicate(f, 1));
+	}
 	const char *kibana_uuid = text_at(doc, "kibana.alert.uuid");
 	if (!kibana_uuid)
 		kibana_uuid = row->r.identity;
@@ -191,13 +251,15 @@ static int import_one(struct importing *im, const struct event_row *row, const c
 		      "digits, '-', '_', '.' or ':'\n",
 		      (long long)row->id);
 		im->c->skipped++;
+		cJSON_Delete(added);
 		return 0;
 	}
 	struct strbuf uuid;
 	strbuf_init(&uuid, 80);
 	strbuf_addf(&uuid, "%s%s", ALERT_IMPORTED_PREFIX, kibana_uuid);
-	int rc = import_alert(im, row, doc, uuid.buf);
+	int rc = import_alert(im, row, doc, uuid.buf, added);
 	strbuf_release(&uuid);
+	cJSON_Delete(added);
 	return rc;
 }
 
@@ -234,9 +296,13 @@ int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, FILE
 	struct importing im = {.s = s, .now = now_us, .warn = warn, .c = c};
 	/* the ids first: the alerts are written between reads, not while a read is open */
 	struct ids l = {0};
-	int rc = store_signal_events_each(s, after_id, collect_id, &l);
+	int64_t last_alert = store_max_alert_id(s);
+	int rc = last_alert < 0 || store_signal_events_each(s, after_id, collect_id, &l);
 	for (size_t i = 0; i < l.n && !rc && !im.failed; i++)
 		rc = store_event_get(s, l.at[i], 1, on_signal, &im);
 	free(l.at);
+	/* a sequence's building blocks under its alert, whichever of them came first */
+	if (!rc && !im.failed && c->added)
+		rc = store_alert_groups_resolve(s, last_alert);
 	return rc || im.failed ? -1 : 0;
 }

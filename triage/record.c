@@ -131,13 +131,30 @@ static int read_status(void *ctx, const struct alert_row *a)
 	return 1;
 }
 
+int triage_reason_valid(const char *reason, const struct actor *who)
+{
+	if (one_of(reason, triage_close_reasons))
+		return 1;
+	/* a custom closing reason Kibana recorded (kibana.alert.workflow_reason) is Kibana's, kept as
+	 * it was: only the importer, acting as Kibana's user, brings one; an analyst's reason is one
+	 * of the list (a typo is refused, not kept) */
+	if (!reason || !who || !who->analyst ||
+	    strncmp(who->analyst, ALERT_IMPORTED_PREFIX, strlen(ALERT_IMPORTED_PREFIX)))
+		return 0;
+	size_t n = strlen(reason);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
+			return 0;
+	return n >= 1 && n <= TRIAGE_REASON_MAX;
+}
+
 int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const char *status, const char *reason,
                       const char *comment, int force, const struct actor *who, int *open_items)
 {
 	*open_items = 0;
 	if (!one_of(status, triage_statuses))
 		return TRIAGE_INVALID;
-	if (!strcmp(status, "closed") ? !one_of(reason, triage_close_reasons) : reason != NULL)
+	if (!strcmp(status, "closed") ? !triage_reason_valid(reason, who) : reason != NULL)
 		return TRIAGE_INVALID;
 	if (triage_prepare(s, alert_id))
 		return TRIAGE_ERROR;

@@ -22,6 +22,12 @@ enum triage_result {
 /* The closing reasons, as Kibana 9.2 records them in kibana.alert.workflow_reason. */
 extern const char *const triage_close_reasons[]; /* NULL-terminated */
 extern const char *const triage_statuses[];
+/* The longest custom closing reason kept (bytes). */
+#define TRIAGE_REASON_MAX 256
+/* Whether reason may close an alert: one of triage_close_reasons, or, set by Kibana's user as
+ * an import does (an actor named ALERT_IMPORTED_PREFIX...), a custom reason of 1 to
+ * TRIAGE_REASON_MAX bytes without control characters. */
+int triage_reason_valid(const char *reason, const struct actor *who);
 extern const char *const triage_response_states[];
 
 /* A status or response state as written by the console ("ack", "n/a", "skip"): its name

@@ -112,6 +112,19 @@ static void context(struct app *a, struct text_out *o, int w)
 		out_add(o, "Sequence", A_BOLD);
 		out_add(o, line, A_NORMAL);
 	}
+	if (r->nblocks) {
+		/* Kibana's sequence alert: its building blocks, left out of the queue as Kibana's
+		 * alerts table leaves them */
+		out_add(o, "Building blocks (casebook show UUID shows one)", A_BOLD);
+		for (size_t i = 0; i < r->nblocks; i++) {
+			struct strbuf sb;
+			strbuf_init(&sb, 128);
+			strbuf_addstr(&sb, "  ");
+			related_line(a, &r->blocks[i], 1, &sb);
+			out_wrapped(o, "", sb.buf, w, A_NORMAL, 0);
+			strbuf_release(&sb);
+		}
+	}
 	snprintf(line, sizeof(line), "Related alerts (other rules, this host, ±%llds)%s",
 	         (long long)(v->tl_before / TIME_US_PER_SEC), r->nrelated ? ": r opens one" : "");
 	out_add(o, line, A_BOLD);
