@@ -909,7 +909,9 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .reason = reason,
 	                         .doc = doc,
 	                         .events = events,
-	                         .nevents = nevents};
+	                         .nevents = nevents,
+	                         /* rule_name_override: the queue and listings name it as its document does */
+	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
 	int created = 0;
 	int rc = store_alert_add(run->s, &a, &created);
 	if (created)

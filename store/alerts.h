@@ -30,8 +30,9 @@ struct alert_record {
 	/* doc is an imported document: its kibana.alert.workflow_* fields are Kibana's claims, so
 	 * they are removed and its workflow_status set to the new alert's (open) */
 	int imported;
-	/* imported alerts only (NULL / has_group_index 0: none): the name the alert carries when it
-	 * is its own, how Kibana spelled acknowledged, and kibana.alert.group.id and .index */
+	/* NULL / has_group_index 0: none. The name the alert carries when it is its own (an imported
+	 * alert's, or a rule_name_override's); imported alerts only: how Kibana spelled
+	 * acknowledged, and kibana.alert.group.id and .index */
 	const char *rule_name, *acknowledged_as, *group_id;
 	int64_t group_index;
 	int has_group_index;
@@ -59,7 +60,7 @@ struct alert_row {
 	const char *host_name, *host_id, *file_path, *process_name, *user_name;
 	const char *reason;
 	const char *doc;
-	int building_block; /* its rule has building_block_type: Kibana's alerts table hides it */
+	int building_block;          /* its rule has building_block_type: Kibana's alerts table hides it */
 	const char *acknowledged_as; /* how Kibana spelled acknowledged for it (NULL: as casebook) */
 	int64_t group_parent;        /* > 0: a building block shown under this sequence alert */
 };
