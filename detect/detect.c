@@ -614,6 +614,8 @@ static int filters_admit(const struct column_filter *filters, size_t n, const st
 
 static int run_index_matches(const struct run *run, const char *index)
 {
+	if (run->scope)
+		return index_matches((const char *const *)run->scope, run->nscope, index);
 	return index_matches((const char *const *)run->r.index, run->r.nindex, index);
 }
 

@@ -1234,6 +1234,49 @@ void esql_free(struct esql_query *q)
 	free(q);
 }
 
+/* The needles of `field == "literal"`: a keyword field equal to a string holds it in the
+ * event's text (detect/needles.h says which literals qualify). */
+static void equality_needles(const struct enode *n, struct needles *nd)
+{
+	needles_init(nd);
+	if (n->kind != N_CMP || n->op != C_EQ || n->nargs != 2)
+		return;
+	const struct enode *f = n->args[0], *v = n->args[1];
+	if (f->kind == N_LIT)
+		f = n->args[1], v = n->args[0];
+	if (f->kind != N_FIELD || v->kind != N_LIT || v->lit.n != 1 || v->lit.v[0].kind != EK_STR || f->name[0] == '_')
+		return;
+	const char *s = v->lit.v[0].s;
+	if (needle_candidate(f->name, s, strlen(s)))
+		needles_one(nd, s, strlen(s));
+}
+
+void esql_needles(const struct esql_query *q, struct needles *nd)
+{
+	needles_init(nd);
+	const struct enode *stack[ESQL_MAX_DEPTH];
+	/* the WHERE commands that read the event's own fields: those before any command that
+	 * makes, renames or multiplies rows (an ES|QL query's conditions are ANDed in order) */
+	for (size_t i = 0; i < q->ncmds && q->cmds[i].kind == K_WHERE; i++) {
+		size_t top = 0;
+		stack[top++] = q->cmds[i].expr;
+		while (top > 0) {
+			const struct enode *n = stack[--top];
+			if (n && n->kind == N_AND) {
+				for (size_t k = 0; k < n->nargs && top < ESQL_MAX_DEPTH; k++)
+					stack[top++] = n->args[k];
+				continue;
+			}
+			struct needles one, best;
+			if (!n)
+				continue;
+			equality_needles(n, &one);
+			needles_best(&best, nd, &one);
+			*nd = best;
+		}
+	}
+}
+
 char *const *esql_indices(const struct esql_query *q, size_t *n)
 {
 	*n = q->nindices;

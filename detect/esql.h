@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/needles.h"
+
 enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN };
 
 struct esql_scalar {
@@ -63,6 +65,9 @@ void esql_free(struct esql_query *q);
 
 /* FROM's index patterns (owned by the query). */
 char *const *esql_indices(const struct esql_query *q, size_t *n);
+/* Literals one of which every event the query keeps has in its text (detect/needles.h): from
+ * the `field == "string"` conditions ANDed in its leading WHERE commands; nd unusable when none. */
+void esql_needles(const struct esql_query *q, struct needles *nd);
 /* Whether the pipeline aggregates (has STATS): its rows then have no source event. */
 int esql_aggregates(const struct esql_query *q);
 /* Whether FROM asks for METADATA _id: each row then stands for its source event. */

@@ -94,6 +94,10 @@ struct run {
 	struct detect_totals *t;
 	const struct rule_type *type;
 	struct rule r;
+	/* the index patterns the rule reads when its type names them elsewhere than the rule's
+	 * index (ES|QL's FROM), so the pass decides them once per index name; NULL: the rule's */
+	char *const *scope;
+	size_t nscope;
 	struct kql_node *kql;  /* the rule's query: KQL ... */
 	struct eql_query *eql; /* ... or EQL */
 	struct exception_set *x;

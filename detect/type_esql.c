@@ -61,6 +61,9 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 		return -1;
 	}
 	run->state = st;
+	if (!run->r.nindex) /* FROM's patterns decided by the pass, once per index name */
+		run->scope = esql_indices(st->q, &run->nscope);
+	esql_needles(st->q, &run->needles); /* an event without them is not parsed */
 	return 0;
 }
 
@@ -80,8 +83,8 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		return; /* stopped: the rest would be work for nothing */
 	size_t n;
 	char *const *indices = esql_indices(st->q, &n);
-	if (!index_matches((const char *const *)indices, n, c->ev.r.index))
-		return;
+	if (!run->scope && !index_matches((const char *const *)indices, n, c->ev.r.index))
+		return;                     /* (with a scope, the pass has asked FROM already) */
 	if (exceptions_match(run->x, ev)) { /* Kibana filters the query's source by the exceptions */
 		run->t->suppressed++;
 		return;
