@@ -533,8 +533,24 @@ static void plan_kql_columns(struct run *run)
 	}
 }
 
+/* A type with a language of its own names its required values (rule_type.required_values). */
+static void plan_type_columns(struct run *run)
+{
+	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
+		char **values;
+		size_t n;
+		if (field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD ||
+		    !run->type->required_values(run, filter_fields[k], &values, &n))
+			continue;
+		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
+		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, 0};
+	}
+}
+
 static void plan_columns(struct run *run)
 {
+	if (run->type->compile && run->type->required_values)
+		plan_type_columns(run);
 	if (run->kql)
 		plan_kql_columns(run);
 	if (!run->eql)
@@ -1407,6 +1423,7 @@ static int compile_query(struct run *run)
 		char why[240];
 		if (run->type->compile(run, why, sizeof(why)) == 0) {
 			needles_finish(&run->needles); /* none: every event of the window is read */
+			plan_columns(run);
 			return 0;
 		}
 		if (run->o->warn)

@@ -52,6 +52,12 @@ static int esql_check(const struct rule *r, char *why, size_t whylen)
 	return unsupported ? -1 : 0;
 }
 
+static int esql_required(const struct run *run, const char *field, char ***values, size_t *n)
+{
+	const struct esql_state *st = run->state;
+	return esql_required_values(st->q, field, values, n);
+}
+
 static int esql_compile(struct run *run, char *why, size_t whylen)
 {
 	struct esql_state *st = xcalloc(1, sizeof(*st));
@@ -404,6 +410,7 @@ const struct rule_type esql_type = {.name = "esql",
                                     .type_id = "siem.esqlRule",
                                     .check = esql_check,
                                     .compile = esql_compile,
+                                    .required_values = esql_required,
                                     .consider = esql_consider,
                                     .finish = esql_finish_run,
                                     .release = esql_release};
