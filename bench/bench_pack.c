@@ -1,18 +1,23 @@
 /* bench_pack: a whole ruleset against reading the case once, in one run.
  *
- *   bench-pack EVENTS.ndjson DB RULES.ndjson [RUNS]
+ *   bench-pack EVENTS.ndjson DB RULES [RUNS [CASEBOOK]]
  *
- * Loads the events into DB (once) and imports the rules (bench/gen-rules: shaped like Elastic's
- * macOS rules), then times, as medians of RUNS: the decode-only scan (every document read and
- * decompressed); what `events --json` does (each document decoded, sanitized and written, here
- * to /dev/null); and `detect` of every enabled rule, the bundled pack's and the generated
- * ones, over the whole case: the first run creates the alerts (the figure), the others find
- * them made (their median is shown too). The figure is detect / events --json (issue goal
- * <= 1.0), with the decode-only scan as the floor. */
+ * Loads the events into DB (once) and imports the rules, then times, as medians of RUNS: the decode-only scan (every
+ * document read and decompressed); what `events --json` does (each document decoded, sanitized and written, here to
+ * /dev/null); and `detect` of every enabled rule, the bundled pack's and the generated ones, over the whole case: the
+ * first run creates the alerts (the figure), the others find them made (their median is shown too). RULES is an NDJSON
+ * file (bench/gen-rules: shaped like Elastic's macOS rules, or like the whole prebuilt ruleset with --whole), imported
+ * beside the bundled pack; or a directory of detection-rules TOML (Elastic's real rules), imported and enabled alone,
+ * as `rules import DIR` and `rules enable --all` do. The figure is detect / events --json (issue goal
+ * <= 1.0), with the decode-only scan as the floor. With CASEBOOK (the release binary), one
+ * `casebook events --json` and one `casebook detect` (every alert made) are also run as processes,
+ * as an analyst runs them: their ratio, and detect's own peak RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/case.h"
@@ -22,6 +27,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/rule.h"
+#include "detect/ruleimport.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
 #include "store/events.h"
@@ -48,10 +54,52 @@ static int print_event(void *ctx, const struct event_row *row)
 	return 0;
 }
 
+/* `casebook --db DB ARGS...` as its own process, its output to /dev/null: wall seconds, and its
+ * peak RSS in KiB. */
+static double run_casebook(const char *casebook, const char *db, char *const args[], long *rss_kb)
+{
+	fflush(stdout); /* or the child's freopen writes this process's buffer again */
+	double t0 = time_monotonic();
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		char *argv[9] = {(char *)casebook, "--db", (char *)db};
+		for (int i = 0; args[i] && i < 5; i++)
+			argv[3 + i] = args[i];
+		execv(casebook, argv);
+		_exit(127);
+	}
+	int st = 0;
+	struct rusage ru = {0};
+	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+		fprintf(stderr, "bench-pack: casebook %s failed (status %d)\n", args[0], st);
+		exit(1);
+	}
+	*rss_kb = ru.ru_maxrss;
+	return time_monotonic() - t0;
+}
+
+/* bench-pack --processes CASEBOOK DB FROM TO: one `casebook events --json` and one `casebook detect`
+ * over the range the in-process detects ran. */
+static int measure_processes(const char *casebook, const char *db, char *from, char *to)
+{
+	long js_rss, det_rss;
+	char *js_args[] = {"events", "--json", NULL}, *det_args[] = {"detect", "--from", from, "--to", to, NULL};
+	double js = run_casebook(casebook, db, js_args, &js_rss);
+	double det = run_casebook(casebook, db, det_args, &det_rss);
+	printf("  as processes: casebook events --json %.3f s (peak RSS %.1f MiB); casebook detect %.3f s (every alert "
+	       "there), ratio %.2f, peak RSS %.1f MiB\n",
+	       js, (double)js_rss / 1024.0, det, det / js, (double)det_rss / 1024.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "--processes"))
+		return measure_processes(argv[2], argv[3], argv[4], argv[5]);
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-pack EVENTS.ndjson DB RULES.ndjson [RUNS]\n");
+		fprintf(stderr, "usage: bench-pack EVENTS.ndjson DB RULES [RUNS [CASEBOOK]]\n");
 		return 64;
 	}
 	int runs = argc > 4 ? atoi(argv[4]) : 3;
@@ -61,8 +109,18 @@ int main(int argc, char **argv)
 	if (!s)
 		return 1;
 	struct import_counts ic = {0};
-	if (rules_load_pack(s) || rules_import_file(s, argv[3], "bench", &ic, stderr))
+	struct stat st;
+	if (stat(argv[3], &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct ruleimport_options io = {0};
+		struct ruleimport_counts rc = {0};
+		int64_t changed = 0;
+		if (rules_import_path(s, argv[3], &io, &ic, &rc, stderr) < 0 ||
+		    store_rules_set_enabled_all(s, 1, &changed))
+			return 1;
+	} else if (rules_load_pack(s) || rules_import_file(s, argv[3], "bench", &ic, stderr))
 		return 1;
+	struct rusage before;
+	getrusage(RUSAGE_SELF, &before);
 	int64_t nrules = 0;
 	store_rule_count(s, NULL, &nrules);
 	int64_t lo, hi;
@@ -115,7 +173,24 @@ int main(int argc, char **argv)
 	if (runs > 1)
 		printf("  detect again (every alert there)  %8.3f s  (ratio %.2f to events --json, %.2f to the scan)\n",
 		       again, again / js, again / sc);
-	printf("  peak RSS of this process          %8.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+	printf("  peak RSS of this process          %8.1f MiB  (%.1f MiB before the first detect: the load)\n",
+	       (double)ru.ru_maxrss / 1024.0, (double)before.ru_maxrss / 1024.0);
 	store_close(s);
+	if (argc > 5) {
+		/* from a fresh process: a child's peak RSS counts the memory of the process it was forked
+		 * from (Linux carries it across exec), and this one holds the case's load */
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			char from[TIME_ISO_LEN], to[TIME_ISO_LEN];
+			time_format_iso8601(lo, from);
+			time_format_iso8601(hi + 300 * TIME_US_PER_SEC, to);
+			execl(argv[0], argv[0], "--processes", argv[5], argv[2], from, to, (char *)NULL);
+			_exit(127);
+		}
+		int st = 0;
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			return 1;
+	}
 	return 0;
 }

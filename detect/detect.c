@@ -575,8 +575,24 @@ static void plan_kql_columns(struct run *run)
 	}
 }
 
+/* A type with a language of its own names its required values (rule_type.required_values). */
+static void plan_type_columns(struct run *run)
+{
+	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
+		char **values;
+		size_t n;
+		if (field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD ||
+		    !run->type->required_values(run, filter_fields[k], &values, &n))
+			continue;
+		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
+		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, 0};
+	}
+}
+
 static void plan_columns(struct run *run)
 {
+	if (run->type->compile && run->type->required_values)
+		plan_type_columns(run);
 	if (run->kql)
 		plan_kql_columns(run);
 	if (!run->eql)
@@ -656,6 +672,8 @@ static int filters_admit(const struct column_filter *filters, size_t n, const st
 
 static int run_index_matches(const struct run *run, const char *index)
 {
+	if (run->scope)
+		return index_matches((const char *const *)run->scope, run->nscope, index);
 	return index_matches((const char *const *)run->r.index, run->r.nindex, index);
 }
 
@@ -1499,6 +1517,7 @@ static int compile_query(struct run *run)
 		char why[240];
 		if (run->type->compile(run, why, sizeof(why)) == 0) {
 			needles_finish(&run->needles); /* none: every event of the window is read */
+			plan_columns(run);
 			return 0;
 		}
 		if (run->o->warn)
@@ -1747,10 +1766,15 @@ struct shared_scan {
 	 * and matching every rule's patterns against every event's was 8% of the pass */
 	struct index_verdicts {
 		char *index; /* NULL: the events without one */
-		unsigned char *pass;
+		/* the runs it passes, in order: a row is offered to those alone, so the runs whose
+		 * patterns no index of the case matches (another platform's, a cloud service's)
+		 * cost nothing per row */
+		size_t *active, nactive;
 	} verdicts[64];
 	size_t nverdicts;
-	unsigned char *wanted; /* the runs the current row's columns admit */
+	const struct index_verdicts *row_verdicts; /* the current row's (NULL: every run asked) */
+	const struct index_verdicts *cleared;      /* wanted is 0 outside this one's runs */
+	unsigned char *wanted;                     /* the runs the current row's columns admit */
 	/* the categories the runs require, each tested once a row: category i is bit i */
 	const char *categories[64];
 	size_t ncategories;
@@ -1812,21 +1836,23 @@ static uint64_t row_categories(const struct shared_scan *g, const struct event_r
 
 /* The runs' verdicts on the index name, worked out on its first event (NULL when more than
  * 64 names: each event is then matched on its own). */
-static const unsigned char *index_verdicts(struct shared_scan *g, const char *index)
+static const struct index_verdicts *index_verdicts(struct shared_scan *g, const char *index)
 {
 	for (size_t i = 0; i < g->nverdicts; i++) {
 		const char *known = g->verdicts[i].index;
 		if (known == index || (known && index && !strcmp(known, index)))
-			return g->verdicts[i].pass;
+			return &g->verdicts[i];
 	}
 	if (g->nverdicts == sizeof(g->verdicts) / sizeof(g->verdicts[0]))
 		return NULL;
 	struct index_verdicts *v = &g->verdicts[g->nverdicts++];
 	v->index = index ? xstrdup(index) : NULL;
-	v->pass = xmalloc(g->n ? g->n : 1);
+	v->active = xmalloc((g->n ? g->n : 1) * sizeof(*v->active));
+	v->nactive = 0;
 	for (size_t i = 0; i < g->n; i++)
-		v->pass[i] = (unsigned char)run_index_matches(g->runs[i], index);
-	return v->pass;
+		if (run_index_matches(g->runs[i], index))
+			v->active[v->nactive++] = i;
+	return v;
 }
 
 /* The event's time in the rule's time field: event.ingested (else @timestamp), or @timestamp. */
@@ -1843,15 +1869,22 @@ static int shared_admit(void *ctx, const struct event_record *r)
 	struct shared_scan *g = ctx;
 	if (is_signal(r))
 		return 0;
-	const unsigned char *index_pass = index_verdicts(g, r->index);
+	const struct index_verdicts *v = index_verdicts(g, r->index);
+	if (!v || v != g->cleared) { /* the runs this row is not offered to must read 0 */
+		memset(g->wanted, 0, g->n);
+		g->cleared = v;
+	}
+	g->row_verdicts = v;
 	uint64_t categories = row_categories(g, r);
 	int any = 0;
-	for (size_t i = 0; i < g->n; i++) {
+	size_t n = v ? v->nactive : g->n;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = v ? v->active[k] : k;
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
 		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
 		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
-		               (index_pass ? index_pass[i] : run_index_matches(run, r->index)) &&
+		               (v || run_index_matches(run, r->index)) &&
 		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
 		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));
 		any |= g->wanted[i];
@@ -1866,7 +1899,10 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
 	struct candidate_row mine = *c; /* with each rule's own time field */
-	for (size_t i = 0; i < g->n; i++) {
+	const struct index_verdicts *v = g->row_verdicts;
+	size_t n = v ? v->nactive : g->n;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = v ? v->active[k] : k;
 		struct run *run = g->runs[i];
 		if (!g->wanted[i] || !(run->o->no_prefilter ||
 		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
@@ -1986,7 +2022,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	needle_index_free(g.needles);
 	for (size_t i = 0; i < g.nverdicts; i++) {
 		free(g.verdicts[i].index);
-		free(g.verdicts[i].pass);
+		free(g.verdicts[i].active);
 	}
 	free(g.wanted);
 	free(g.category_mask);

@@ -1571,6 +1571,83 @@ void esql_free(struct esql_query *q)
 	free(q);
 }
 
+/* The leading WHERE commands' ANDed conditions, each offered to fn until it returns nonzero. */
+static int each_leading_condition(const struct esql_query *q, int (*fn)(const struct enode *n, void *ctx), void *ctx)
+{
+	const struct enode *stack[ESQL_MAX_DEPTH];
+	for (size_t i = 0; i < q->ncmds && q->cmds[i].kind == K_WHERE; i++) {
+		size_t top = 0;
+		stack[top++] = q->cmds[i].expr;
+		while (top > 0) {
+			const struct enode *n = stack[--top];
+			if (n && n->kind == N_AND) {
+				for (size_t k = 0; k < n->nargs && top < ESQL_MAX_DEPTH; k++)
+					stack[top++] = n->args[k];
+			} else if (n && fn(n, ctx))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* `field == "string"`: the string, else NULL. */
+static const char *equality_string(const struct enode *n, const char **field)
+{
+	if (n->kind != N_CMP || n->op != C_EQ || n->nargs != 2)
+		return NULL;
+	const struct enode *f = n->args[0], *v = n->args[1];
+	if (f->kind == N_LIT)
+		f = n->args[1], v = n->args[0];
+	if (f->kind != N_FIELD || v->kind != N_LIT || v->lit.n != 1 || v->lit.v[0].kind != EK_STR || f->name[0] == '_')
+		return NULL;
+	*field = f->name;
+	return v->lit.v[0].s;
+}
+
+struct required {
+	const char *field, *value;
+};
+
+static int find_required(const struct enode *n, void *ctx)
+{
+	struct required *r = ctx;
+	const char *field, *s = equality_string(n, &field);
+	if (s && !strcmp(field, r->field))
+		r->value = s;
+	return r->value != NULL;
+}
+
+int esql_required_values(const struct esql_query *q, const char *field, char ***values, size_t *n)
+{
+	struct required r = {field, NULL};
+	if (!each_leading_condition(q, find_required, &r))
+		return 0;
+	*values = xmalloc(sizeof(**values));
+	(*values)[0] = xstrdup(r.value);
+	*n = 1;
+	return 1;
+}
+
+/* The most selective needles of the conditions seen so far and this one's (a keyword field
+ * equal to a string holds it in the event's text; detect/needles.h says which qualify). */
+static int keep_needles(const struct enode *n, void *ctx)
+{
+	struct needles *nd = ctx, one, best;
+	const char *field, *s = equality_string(n, &field);
+	needles_init(&one);
+	if (s && needle_candidate(field, s, strlen(s)))
+		needles_one(&one, s, strlen(s));
+	needles_best(&best, nd, &one);
+	*nd = best;
+	return 0;
+}
+
+void esql_needles(const struct esql_query *q, struct needles *nd)
+{
+	needles_init(nd);
+	each_leading_condition(q, keep_needles, nd);
+}
+
 char *const *esql_indices(const struct esql_query *q, size_t *n)
 {
 	*n = q->nindices;

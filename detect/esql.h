@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/needles.h"
+
 enum esql_kind { EK_BOOL, EK_INT, EK_DOUBLE, EK_STR, EK_DATE, EK_SPAN, EK_PERIOD };
 
 struct esql_scalar {
@@ -69,6 +71,13 @@ void esql_free(struct esql_query *q);
 
 /* FROM's index patterns (owned by the query). */
 char *const *esql_indices(const struct esql_query *q, size_t *n);
+/* Literals one of which every event the query keeps has in its text (detect/needles.h): from
+ * the `field == "string"` conditions ANDed in its leading WHERE commands; nd unusable when none. */
+void esql_needles(const struct esql_query *q, struct needles *nd);
+/* A `field == "string"` condition ANDed in the leading WHERE commands: its string as the one
+ * value (malloc'd) the field must equal exactly (ES|QL's == on a keyword is exact). 1, or 0
+ * when there is none. */
+int esql_required_values(const struct esql_query *q, const char *field, char ***values, size_t *n);
 /* Whether the pipeline aggregates (has STATS): its rows then have no source event. */
 int esql_aggregates(const struct esql_query *q);
 /* Whether FROM asks for METADATA _id: each row then stands for its source event. */

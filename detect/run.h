@@ -68,6 +68,11 @@ struct rule_type {
 	/* For a language of its own: parses the query into run->state (else detect parses KQL or
 	 * EQL); a reason in why when it cannot. 0 or -1. */
 	int (*compile)(struct run *run, char *why, size_t whylen);
+	/* For a language of its own: the values one of which the field (a keyword the pass has
+	 * as a column) must hold exactly in every event the query keeps (malloc'd), so a row
+	 * whose column holds none is not parsed for the rule. 1 when there are such values, else
+	 * 0. NULL: none known. */
+	int (*required_values)(const struct run *run, const char *field, char ***values, size_t *n);
 	/* After the executions are known: widen run->cq (a history window) and set up state. */
 	int (*prepare)(struct run *run);
 	/* An event that passed the index patterns, parsed: record it when it matters. */
@@ -96,6 +101,10 @@ struct run {
 	struct detect_totals *t;
 	const struct rule_type *type;
 	struct rule r;
+	/* the index patterns the rule reads when its type names them elsewhere than the rule's
+	 * index (ES|QL's FROM), so the pass decides them once per index name; NULL: the rule's */
+	char *const *scope;
+	size_t nscope;
 	struct kql_node *kql;    /* the rule's query: KQL ... */
 	struct kql_node *filter; /* its Kibana filters, as KQL ANDed with the query (detect/filters.h) */
 	struct eql_query *eql;   /* ... or EQL */

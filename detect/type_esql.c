@@ -60,6 +60,12 @@ static int esql_check(const struct rule *r, char *why, size_t whylen)
 	return unsupported ? -1 : 0;
 }
 
+static int esql_required(const struct run *run, const char *field, char ***values, size_t *n)
+{
+	const struct esql_state *st = run->state;
+	return esql_required_values(st->q, field, values, n);
+}
+
 static int esql_compile(struct run *run, char *why, size_t whylen)
 {
 	struct esql_state *st = xcalloc(1, sizeof(*st));
@@ -76,6 +82,9 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 		esql_row_release(&none[i]);
 	free(none);
 	run->state = st;
+	if (!run->r.nindex) /* FROM's patterns decided by the pass, once per index name */
+		run->scope = esql_indices(st->q, &run->nscope);
+	esql_needles(st->q, &run->needles); /* an event without them is not parsed */
 	return 0;
 }
 
@@ -95,8 +104,8 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		return; /* stopped: the rest would be work for nothing */
 	size_t n;
 	char *const *indices = esql_indices(st->q, &n);
-	if (!index_matches((const char *const *)indices, n, c->ev.r.index))
-		return;
+	if (!run->scope && !index_matches((const char *const *)indices, n, c->ev.r.index))
+		return;                     /* (with a scope, the pass has asked FROM already) */
 	if (exceptions_match(run->x, ev)) { /* Kibana filters the query's source by the exceptions */
 		run->t->suppressed++;
 		return;
@@ -494,6 +503,7 @@ const struct rule_type esql_type = {.name = "esql",
                                     .type_id = "siem.esqlRule",
                                     .check = esql_check,
                                     .compile = esql_compile,
+                                    .required_values = esql_required,
                                     .consider = esql_consider,
                                     .finish = esql_finish_run,
                                     .release = esql_release};
