@@ -63,7 +63,7 @@ static int esql_check(const struct rule *r, char *why, size_t whylen)
 static int esql_required(const struct run *run, const char *field, char ***values, size_t *n)
 {
 	const struct esql_state *st = run->state;
-	return esql_required_values(st->q, field, values, n);
+	return !st->empty_answers && esql_required_values(st->q, field, values, n);
 }
 
 static int esql_compile(struct run *run, char *why, size_t whylen)
@@ -84,7 +84,10 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 	run->state = st;
 	if (!run->r.nindex) /* FROM's patterns decided by the pass, once per index name */
 		run->scope = esql_indices(st->q, &run->nscope);
-	esql_needles(st->q, &run->needles); /* an event without them is not parsed */
+	/* an event without them is not parsed; unless the query answers over no rows (a STATS
+	 * without BY), where any event of the window makes its execution answer */
+	if (!st->empty_answers)
+		esql_needles(st->q, &run->needles);
 	return 0;
 }
 
