@@ -319,16 +319,12 @@ static void test_long_and_single_stage_sequences(void **state)
 /* ---- as rules, over a store ---- */
 
 static struct store *db;
-static int case_no;
 static struct strbuf lines;
 
 static int setup(void **state)
 {
 	(void)state;
-	char name[64];
-	snprintf(name, sizeof(name), "eql-rules-%d.db", ++case_no);
-	char *err = NULL;
-	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	db = tu_new_case("eql-rules");
 	strbuf_init(&lines, 1024);
 	return 0;
 }
@@ -343,14 +339,7 @@ static int teardown(void **state)
 
 static void ingest_text(const char *text)
 {
-	static int n;
-	char name[32];
-	snprintf(name, sizeof(name), "eql-in-%d.ndjson", ++n);
-	tu_write_str(tu_path(name), text);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
-	struct ingest_counts c = {0};
-	assert_int_equal(ingest_path(db, tu_path(name), &o, &c), INGEST_OK);
-	assert_int_equal(c.rejected, 0);
+	tu_ingest_text(db, text);
 }
 
 /* Imports an EQL rule of ours (interval 5m, from now-6m) with extra fields; it must run. */

@@ -183,15 +183,11 @@ static void test_guide_plugins_are_text(void **state)
 /* ---- imports ---- */
 
 static struct store *db;
-static int case_no;
 
 static int setup(void **state)
 {
 	(void)state;
-	char name[64];
-	snprintf(name, sizeof(name), "formats-%d.db", ++case_no);
-	char *err = NULL;
-	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	db = tu_new_case("formats");
 	return 0;
 }
 

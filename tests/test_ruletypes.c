@@ -21,16 +21,12 @@
 #define NOW INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z, the alerts' creation time */
 
 static struct store *db;
-static int case_no;
 static struct strbuf out;
 
 static int setup(void **state)
 {
 	(void)state;
-	char name[64];
-	snprintf(name, sizeof(name), "ruletypes-%d.db", ++case_no);
-	char *err = NULL;
-	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
+	db = tu_new_case("ruletypes");
 	strbuf_init(&out, 1024);
 	return 0;
 }
@@ -45,14 +41,7 @@ static int teardown(void **state)
 
 static void ingest_text(const char *text)
 {
-	static int n;
-	char name[32];
-	snprintf(name, sizeof(name), "in-%d.ndjson", ++n);
-	tu_write_str(tu_path(name), text);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
-	struct ingest_counts c = {0};
-	assert_int_equal(ingest_path(db, tu_path(name), &o, &c), INGEST_OK);
-	assert_int_equal(c.rejected, 0);
+	tu_ingest_text(db, text);
 }
 
 /* Imports one rule; returns the reason detect would skip it ("" when it runs). */

@@ -1,7 +1,9 @@
 #include "tests/testutil.h"
 
 #include "detect/kql.h"
+#include "ingest/ingest.h"
 #include "store/rules.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,4 +193,27 @@ void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
 			fail_msg("%s: got column %zu \"%s\", want column %zu \"%s\"", e[i].query, err.column, err.msg,
 			         e[i].column, e[i].msg);
 	}
+}
+
+struct store *tu_new_case(const char *prefix)
+{
+	static int cases;
+	char name[96];
+	snprintf(name, sizeof(name), "%.60s-%d.db", prefix, ++cases);
+	struct store *s = NULL;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &s, &err), 0);
+	return s;
+}
+
+void tu_ingest_text(struct store *s, const char *text)
+{
+	static int files;
+	char name[32];
+	snprintf(name, sizeof(name), "in-%d.ndjson", ++files);
+	tu_write_str(tu_path(name), text);
+	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(s, tu_path(name), &o, &c), INGEST_OK);
+	assert_int_equal(c.rejected, 0);
 }

@@ -48,6 +48,10 @@ struct kql_error;
  * exactly its error. */
 void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
                              void *(*parse)(const char *text, struct kql_error *err), void (*release)(void *tree));
+/* A fresh case file PREFIX-N.db in the test folder (N counts the calls). */
+struct store *tu_new_case(const char *prefix);
+/* Ingests text as an NDJSON file into s; every document must load. */
+void tu_ingest_text(struct store *s, const char *text);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 
