@@ -82,29 +82,13 @@ static int alert_line(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
-static int cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The alerts as "rule_id event-identity event-time" lines, sorted. */
 static const char *alerts(void)
 {
 	strbuf_reset(&out);
 	struct alert_query q = {0};
 	assert_int_equal(store_alerts_each(db, &q, alert_line, NULL), 0);
-	char *lines[64];
-	size_t n = 0;
-	for (char *p = out.buf; *p && n < 64; p = strchr(p, '\n') + 1)
-		lines[n++] = p;
-	struct strbuf sorted;
-	strbuf_init(&sorted, out.len + 1);
-	qsort(lines, n, sizeof(*lines), cmp_lines);
-	for (size_t i = 0; i < n; i++)
-		strbuf_add(&sorted, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
-	strbuf_reset(&out);
-	strbuf_add(&out, sorted.buf, sorted.len);
-	strbuf_release(&sorted);
+	tu_sort_lines(&out);
 	return out.buf;
 }
 
@@ -883,18 +867,8 @@ static void test_companion_rules_and_v111(void **state)
 	            HELPER, HELPER);
 	strbuf_addf(&want, "%s create%s%s inside%s%s lower%s%s modify%s%s rename%s%s upper%s", WRITE, at, WRITE, at,
 	            WRITE, at, WRITE, at, WRITE, at, WRITE, at);
-	/* sort the expectation the way alerts() sorts */
-	char *lines[32];
-	size_t n = 0;
-	for (char *p = want.buf; *p; p = strchr(p, '\n') + 1)
-		lines[n++] = p;
-	qsort(lines, n, sizeof(*lines), cmp_lines);
-	struct strbuf sorted;
-	strbuf_init(&sorted, want.len + 1);
-	for (size_t i = 0; i < n; i++)
-		strbuf_add(&sorted, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
-	assert_string_equal(alerts(), sorted.buf);
-	strbuf_release(&sorted);
+	tu_sort_lines(&want); /* the way alerts() sorts */
+	assert_string_equal(alerts(), want.buf);
 	strbuf_release(&want);
 	/* both versions of the seed rule alerted, each alert carrying its version */
 	struct strbuf v;
@@ -1370,15 +1344,8 @@ static void sorted_alert_lines(struct store *s, alert_fn fn, struct strbuf *into
 	struct strbuf raw;
 	strbuf_init(&raw, 4096);
 	assert_int_equal(store_alerts_each(s, &q, fn, &raw), 0);
-	size_t n = (size_t)tu_count(raw.buf, "\n");
-	char **lines = xmalloc((n ? n : 1) * sizeof(*lines));
-	n = 0;
-	for (char *p = raw.buf; *p; p = strchr(p, '\n') + 1)
-		lines[n++] = p;
-	qsort(lines, n, sizeof(*lines), cmp_lines);
-	for (size_t i = 0; i < n; i++)
-		strbuf_add(into, lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
-	free(lines);
+	tu_sort_lines(&raw);
+	strbuf_add(into, raw.buf, raw.len);
 	strbuf_release(&raw);
 }
 

@@ -395,28 +395,12 @@ static int alert_line(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
-static int cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static const char *alerts(void)
 {
 	strbuf_reset(&lines);
 	struct alert_query q = {0};
 	assert_int_equal(store_alerts_each(db, &q, alert_line, NULL), 0);
-	char *at[64];
-	size_t n = 0;
-	for (char *p = lines.buf; *p && n < 64; p = strchr(p, '\n') + 1)
-		at[n++] = p;
-	qsort(at, n, sizeof(*at), cmp_lines);
-	struct strbuf sorted;
-	strbuf_init(&sorted, lines.len + 1);
-	for (size_t i = 0; i < n; i++)
-		strbuf_add(&sorted, at[i], (size_t)(strchr(at[i], '\n') - at[i]) + 1);
-	strbuf_reset(&lines);
-	strbuf_add(&lines, sorted.buf, sorted.len);
-	strbuf_release(&sorted);
+	tu_sort_lines(&lines);
 	return lines.buf;
 }
 

@@ -217,3 +217,29 @@ void tu_ingest_text(struct store *s, const char *text)
 	assert_int_equal(ingest_path(s, tu_path(name), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);
 }
+
+static int compare_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tu_sort_lines(struct strbuf *sb)
+{
+	size_t n = 0;
+	for (const char *p = sb->buf; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	char **at = malloc((n ? n : 1) * sizeof(*at));
+	assert_non_null(at);
+	size_t k = 0;
+	for (char *p = sb->buf; k < n; p = strchr(p, '\n') + 1)
+		at[k++] = p;
+	qsort(at, n, sizeof(*at), compare_lines);
+	struct strbuf sorted;
+	strbuf_init(&sorted, sb->len + 1);
+	for (size_t i = 0; i < n; i++)
+		strbuf_add(&sorted, at[i], (size_t)(strchr(at[i], '\n') - at[i]) + 1);
+	strbuf_reset(sb);
+	strbuf_add(sb, sorted.buf, sorted.len);
+	strbuf_release(&sorted);
+	free(at);
+}

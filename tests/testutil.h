@@ -52,6 +52,8 @@ void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
 struct store *tu_new_case(const char *prefix);
 /* Ingests text as an NDJSON file into s; every document must load. */
 void tu_ingest_text(struct store *s, const char *text);
+/* Sorts sb's newline-ended lines in place (byte order). */
+void tu_sort_lines(struct strbuf *sb);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 
