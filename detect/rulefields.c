@@ -101,7 +101,7 @@ const struct rulefield rulefields[] = {
     {"threat_indicator_path", RF_APPLIED, "threat_match",
      "where the indicator lies in its document, for the enrichment"},
     {"threat_filters", RF_APPLIED, "threat_match", "filters on the indicator documents, as rule filters are read"},
-    {"threat_language", RF_APPLIED, "threat_match", "the threat_query's language"},
+    {"threat_language", RF_APPLIED, "threat_match", "the threat_query's language: kuery, or lucene read as its KQL"},
     {"concurrent_searches", RF_SHOWN, NULL, "kept: how Kibana pages its searches"},
     {"items_per_search", RF_SHOWN, NULL, "kept: how Kibana pages its searches"},
 };

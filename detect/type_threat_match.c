@@ -29,6 +29,7 @@
 #include "common/diag.h"
 #include "detect/field.h"
 #include "detect/filters.h"
+#include "detect/lucene_query.h"
 #include "detect/run.h"
 
 /* An event lands on at most this many value combinations per entry (arrays multiply). */
@@ -196,6 +197,24 @@ static int read_filters(const cJSON *fs, struct threat_match *tm, char *why, siz
 	return tm->filter ? 0 : -1;
 }
 
+/* A Lucene threat_query (Kibana's query_string search), as the KQL query that says the same. */
+static int parse_lucene(const char *query, struct threat_match *tm, char *why, size_t whylen)
+{
+	char reason[200];
+	char *kql = lucene_query_to_kql(query, reason, sizeof(reason));
+	if (!kql) {
+		snprintf(why, whylen, "threat_query (lucene): %s", reason);
+		return -1;
+	}
+	struct kql_error err = {.not_yet = 0};
+	tm->query = kql_parse(kql, &err);
+	if (!tm->query)
+		snprintf(why, whylen, "threat_query (lucene) read as KQL does not parse at column %zu: %s", err.column,
+		         err.msg);
+	free(kql);
+	return tm->query ? 0 : -1;
+}
+
 static struct threat_match *threat_read(const cJSON *obj, char *why, size_t whylen)
 {
 	struct threat_match *tm = xcalloc(1, sizeof(*tm));
@@ -213,11 +232,13 @@ static struct threat_match *threat_read(const cJSON *obj, char *why, size_t whyl
 	struct kql_error err = {.not_yet = 0};
 	if (tm->nindex == 0 || tm->nindex != (size_t)cJSON_GetArraySize(idx))
 		rc = fail(why, whylen, "an indicator match rule needs threat_index: index patterns");
-	else if (lang && strcmp(lang, "kuery")) {
-		snprintf(why, whylen, "threat_language \"%.40s\" is not supported (KQL, \"kuery\", is)", lang);
+	else if (lang && strcmp(lang, "kuery") && strcmp(lang, "lucene")) {
+		snprintf(why, whylen, "threat_language \"%.40s\" is not supported (kuery and lucene are)", lang);
 		rc = -1;
 	} else if (!query) {
 		rc = fail(why, whylen, "an indicator match rule needs threat_query");
+	} else if (lang && !strcmp(lang, "lucene")) {
+		rc = parse_lucene(query, tm, why, whylen);
 	} else if (!(tm->query = kql_parse(query, &err))) {
 		snprintf(why, whylen, "threat_query: %s (column %zu)", err.msg, err.column);
 		rc = -1;

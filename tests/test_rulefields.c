@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/filters.h"
+#include "detect/lucene_query.h"
 #include "detect/overrides.h"
 #include "detect/rule.h"
 #include "detect/rulefields.h"
@@ -468,6 +469,62 @@ static void test_fallback_disabled(void **state)
 
 /* Kibana's filters become one KQL query (buildEsQuery: the enabled filters in the bool's
  * filter, the negated ones in its must_not, the disabled ones left out). */
+/* Lucene query strings as KQL (Elasticsearch's query_string reference, "Query string syntax"):
+ * field:value terms, phrases, * wildcards, [ ] inclusive and { } exclusive ranges with * for an
+ * open end, field:>=v comparisons, _exists_:field, field:(a OR b) groups, AND/&&, OR/||, NOT/!
+ * ("a NOT b" is a and not b: NOT makes b must_not beside a), and no operator meaning OR
+ * (default_operator OR). */
+static void test_lucene_query_as_kql(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *lucene, *kql, *why;
+	} cases[] = {
+	    {"*:*", "*:*", NULL},
+	    {"", "*:*", NULL},
+	    {"threat.indicator.type:ipv4-addr", "threat.indicator.type:ipv4-addr", NULL},
+	    {"a:b AND c:\"x y\"", "a:b and c:\"x y\"", NULL},
+	    {"a:b && (c:d || e:f*)", "a:b and (c:d or e:f*)", NULL},
+	    {"a:b c:d", "a:b or c:d", NULL},
+	    {"a:b NOT c:d", "a:b and not c:d", NULL},
+	    {"NOT _exists_:user.name", "not user.name:*", NULL},
+	    {"!a:1", "not a:1", NULL},
+	    {"a:(x OR y)", "a:(x or y)", NULL},
+	    {"pid:[10 TO 20}", "(pid >= \"10\" and pid < \"20\")", NULL},
+	    {"@timestamp:[now-30d/d TO *]", "(@timestamp >= \"now-30d/d\")", NULL},
+	    {"pid:>=5", "(pid >= \"5\")", NULL},
+	    {"path:C\\:\\\\x", "path:C\\:\\\\x", NULL},
+	    {"a:b AND c:d OR e:f", NULL, "column 13: AND and OR mixed in one group: parenthesize"},
+	    {"a:b~", NULL, "column 4: '~' is not supported in a term (KQL cannot say it)"},
+	    {"a:b?", NULL, "column 4: '?' is not supported in a term (KQL cannot say it)"},
+	    {"+a:b", NULL, "column 1: '+' before a term is not supported"},
+	    {"a:b and c", NULL, "column 5: a lowercase and/or/not is a term in Lucene, an operator in KQL: quote it"},
+	    {"(a:b", NULL, "column 5: an unclosed '('"},
+	    {"a:b AND", NULL, "column 8: the query ends with an operator"},
+	    {"a:/x.*/", NULL, "column 3: '/' is not supported in a term (KQL cannot say it)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[200] = "";
+		char *kql = lucene_query_to_kql(cases[i].lucene, why, sizeof(why));
+		if (cases[i].kql) {
+			if (!kql || strcmp(kql, cases[i].kql))
+				fail_msg("case %zu: %s (%s)", i, kql ? kql : "(none)", why);
+		} else {
+			if (kql)
+				fail_msg("case %zu: %s was not refused", i, kql);
+			assert_string_equal(why, cases[i].why);
+		}
+		free(kql);
+	}
+	/* deeper groups than the cap are refused, not recursed into */
+	char deep[LUCENE_QUERY_MAX_DEPTH + 8];
+	memset(deep, '(', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
+	char why[200];
+	assert_null(lucene_query_to_kql(deep, why, sizeof(why)));
+	assert_string_equal(why, "column 33: groups nested deeper than 32");
+}
+
 static void test_filters_as_kql(void **state)
 {
 	(void)state;
@@ -496,6 +553,9 @@ static void test_filters_as_kql(void **state)
 	     "\"match\":{\"message\":\"a:b or c\"}}},{\"query\":{\"match\":{\"message\":\"a*b\"}}}]",
 	     "(message:\"run (now)\") and (message:\"a:b or c\") and (message:a\\*b)"},
 	    {"[{\"query\":{\"match_all\":{}}}]", "(*:*)"},
+	    /* a Lucene query_string filter (Kibana's custom DSL), as its KQL */
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"query_string\":{\"query\":\"a:b AND c:d\"}}}]",
+	     "not (a:b and c:d)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *f = cJSON_Parse(cases[i].filters);
@@ -510,9 +570,11 @@ static void test_filters_as_kql(void **state)
 	static const struct {
 		const char *filters, *why;
 	} refused[] = {
-	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b\"}}}]",
-	     "filter 1: a \"query_string\" filter is not supported (match_phrase, match, term, terms, exists, range, "
-	     "bool and match_all are)"},
+	    {"[{\"query\":{\"geo_shape\":{\"a\":{}}}}]",
+	     "filter 1: a \"geo_shape\" filter is not supported (match_phrase, match, term, terms, exists, range, "
+	     "bool, query_string and match_all are)"},
+	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b~2\"}}}]",
+	     "filter 1: query_string: column 4: '~' is not supported in a term (KQL cannot say it)"},
 	    {"[{\"query\":{\"match_all\":{}}},{\"meta\":{}}]", "filter 2: it has no query"},
 	    {"[{\"query\":{\"bool\":{\"should\":[],\"minimum_should_match\":2}}}]",
 	     "filter 1: bool: minimum_should_match  is not supported (0 or 1 are)"},
@@ -746,6 +808,7 @@ int main(void)
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    cmocka_unit_test(test_filters_as_kql),
+	    cmocka_unit_test(test_lucene_query_as_kql),
 	    T(test_filters_narrow_the_alerts),
 	    T(test_fields_not_applied_are_named),
 	    cmocka_unit_test(test_command_line),

@@ -302,14 +302,14 @@ static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 	     "a threat_mapping entry needs a pair that matches, not only negated ones"},
 	    {"{\"rule_id\":\"t5\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
-	     "\"threat_language\":\"lucene\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
-	     "threat_language \"lucene\" is not supported (KQL, \"kuery\", is)"},
+	     "\"threat_language\":\"x\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
+	     "threat_language \"x\" is not supported (kuery and lucene are)"},
 	    {"{\"rule_id\":\"t6\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
 	     "\"threat_filters\":[{\"query\":{\"geo_distance\":{\"a\":{\"lat\":1}}}}],"
 	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
 	     "threat_filters: filter 1: a \"geo_distance\" filter is not supported (match_phrase, match, term, "
-	     "terms, exists, range, bool and match_all are)"},
+	     "terms, exists, range, bool, query_string and match_all are)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(import_rule(cases[i].rule), cases[i].why);
@@ -468,6 +468,13 @@ static void test_threat_match_selects_events(void **state)
 	             ",\"threat_filters\":[{\"meta\":{\"negate\":true},\"query\":{\"bool\":{\"should\":[{"
 	             "\"match_phrase\":{\"threat.feed.name\":\"Feed A\"}},{\"match\":{\"threat.feed.name\":{"
 	             "\"query\":\"Feed B\",\"type\":\"phrase\"}}}]}}}]"),
+	     "e1 e6", 0},
+	    /* threat_language lucene (Elasticsearch's query_string syntax): _exists_ and NOT leave
+	     * i3 (two ips: no part) and i5 (10.0.0.1: e1, e6) */
+	    {"lucene",
+	     TM_RULE("lucene", "[\"logs-ti_*\"]",
+	             "NOT threat.feed.name:\\\"Feed A\\\" AND NOT _exists_:threat.indicator.file", HASH_OR_IP_MAP,
+	             ",\"threat_language\":\"lucene\""),
 	     "e1 e6", 0},
 	    /* the event's file.name must not be the indicator's: e3's "good", not e2's "evil" */
 	    {"negate", TM_RULE("negate", "[\"logs-ti_*\"]", RECENT, NEGATE_NAME_MAP, ""), "e3", 0},
