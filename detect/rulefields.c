@@ -22,7 +22,7 @@ const struct rulefield rulefields[] = {
     {"name", RF_APPLIED, NULL, "kibana.alert.rule.name and the reason"},
     {"description", RF_SHOWN, NULL, "copied to the alert"},
     {"type", RF_APPLIED, NULL, "query, eql, threshold, new_terms and esql run"},
-    {"language", RF_APPLIED, NULL, "kuery, eql, esql (lucene: the rule is skipped)"},
+    {"language", RF_APPLIED, NULL, "kuery, eql, esql; lucene read as its KQL"},
     {"query", RF_APPLIED, NULL, "the rule's query"},
     {"index", RF_APPLIED, NULL, "the index patterns an event's _index must match"},
     {"enabled", RF_APPLIED, NULL, "detect runs the enabled rules"},

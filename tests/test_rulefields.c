@@ -525,6 +525,47 @@ static void test_lucene_query_as_kql(void **state)
 	assert_string_equal(why, "column 33: groups nested deeper than 32");
 }
 
+/* A KQL type's rule in language lucene runs its query as the KQL that says the same; one KQL
+ * cannot say is skipped with the column. Kibana runs a lucene query rule through
+ * buildEsQuery's query_string. */
+static void test_lucene_query_rules(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *extra, *query, *kql; /* kql NULL: the rule is skipped */
+	} cases[] = {
+	    {"query", "", "process.name:(bash OR zsh) AND NOT user.name:root",
+	     "process.name:(bash or zsh) and not user.name:root"},
+	    {"threshold", ",\"threshold\":{\"field\":[],\"value\":2}", "_exists_:host.name", "host.name:*"},
+	    {"query", "", "a:b^2", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"l%zu\",\"name\":\"l\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"%s\",\"language\":\"lucene\",\"query\":\"%s\"%s}",
+		         i, cases[i].type, cases[i].query, cases[i].extra);
+		cJSON *obj = cJSON_Parse(text);
+		assert_non_null(obj);
+		struct rule r;
+		char why[200];
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+		if (cases[i].kql) {
+			if (r.unsupported)
+				fail_msg("case %zu: %s", i, r.unsupported);
+			assert_string_equal(r.query, cases[i].kql);
+			assert_string_equal(r.language, "kuery");
+		} else {
+			assert_non_null(r.unsupported);
+			assert_string_equal(
+			    r.unsupported,
+			    "the lucene query: column 4: '^' is not supported in a term (KQL cannot say it)");
+		}
+		rule_release(&r);
+		cJSON_Delete(obj);
+	}
+}
+
 static void test_filters_as_kql(void **state)
 {
 	(void)state;
@@ -809,6 +850,7 @@ int main(void)
 	    T(test_fallback_disabled),
 	    cmocka_unit_test(test_filters_as_kql),
 	    cmocka_unit_test(test_lucene_query_as_kql),
+	    cmocka_unit_test(test_lucene_query_rules),
 	    T(test_filters_narrow_the_alerts),
 	    T(test_fields_not_applied_are_named),
 	    cmocka_unit_test(test_command_line),
