@@ -13,6 +13,7 @@
 struct group {
 	char op;
 	int operand;
+	int negated; /* it holds a NOT clause */
 };
 
 struct lq {
@@ -223,6 +224,10 @@ static int field_value(struct lq *l, const char *field, size_t flen)
 	return copy_term(l, 1);
 }
 
+/* Lucene's parser makes a NOT clause must_not of its whole group, whatever OR stands beside it
+ * ("a OR NOT b" is a and not b), which KQL's "or not" does not say. */
+#define NOT_IN_OR "NOT in a group of OR: Lucene makes it exclude from the whole group; use AND NOT"
+
 /* Before an operand: the operator the group implies when none was written (OR). */
 static int before_operand(struct lq *l)
 {
@@ -231,6 +236,8 @@ static int before_operand(struct lq *l)
 		return 0;
 	if (g->op == 'a')
 		return refuse(l, "AND and OR mixed in one group: parenthesize");
+	if (g->negated)
+		return refuse(l, NOT_IN_OR);
 	g->op = 'o';
 	strbuf_addstr(&l->out, " or ");
 	return 0;
@@ -243,6 +250,8 @@ static int binary(struct lq *l, char op, size_t skip)
 		return refuse(l, "%s needs a term before it", op == 'a' ? "AND" : "OR");
 	if (g->op && g->op != op)
 		return refuse(l, "AND and OR mixed in one group: parenthesize");
+	if (op == 'o' && g->negated)
+		return refuse(l, NOT_IN_OR);
 	g->op = op;
 	g->operand = 0;
 	strbuf_addstr(&l->out, op == 'a' ? " and " : " or ");
@@ -256,7 +265,7 @@ static int open_group(struct lq *l)
 		return refuse(l, "groups nested deeper than %d", LUCENE_QUERY_MAX_DEPTH);
 	strbuf_addch(&l->out, '(');
 	l->p++;
-	l->stack[++l->depth] = (struct group){0, 0};
+	l->stack[++l->depth] = (struct group){0, 0, 0};
 	return 0;
 }
 
@@ -269,6 +278,9 @@ static int step(struct lq *l)
 		return binary(l, 'o', *p == '|' ? 2 : 2);
 	if (keyword(p, "NOT") || (*p == '!' && p[1] != '=')) {
 		struct group *g = &l->stack[l->depth];
+		if (g->op == 'o')
+			return refuse(l, NOT_IN_OR);
+		g->negated = 1;
 		if (g->operand) { /* "a NOT b": b is must_not beside a */
 			if (g->op == 'o')
 				return refuse(l, "AND and OR mixed in one group: parenthesize");

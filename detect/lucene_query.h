@@ -4,7 +4,8 @@
  * ranges field:[a TO b] / {a TO b} / field:>=a, _exists_:field, groups field:(a OR b),
  * AND/&&, OR/||, NOT/!, parentheses; two terms without an operator are OR'd (default_operator
  * OR). Lucene's precedence of a mix of AND and OR in one group is not the usual one, so such a
- * mix must be parenthesized; it, and what KQL cannot say (?, fuzzy ~, boost ^, /regex/, +/-
+ * mix must be parenthesized, and a NOT beside OR (Lucene's must_not of the whole group) written
+ * with AND; these, and what KQL cannot say (?, fuzzy ~, boost ^, /regex/, +/-
  * prefixes), are refused, named. Internal to detect/. */
 #ifndef CASEBOOK_LUCENE_QUERY_H
 #define CASEBOOK_LUCENE_QUERY_H

@@ -495,6 +495,13 @@ static void test_lucene_query_as_kql(void **state)
 	    {"pid:>=5", "(pid >= \"5\")", NULL},
 	    {"path:C\\:\\\\x", "path:C\\:\\\\x", NULL},
 	    {"a:b AND c:d OR e:f", NULL, "column 13: AND and OR mixed in one group: parenthesize"},
+	    /* Lucene's parser makes a NOT clause must_not of its group beside OR (QueryParserBase
+	     * addClause): "a OR NOT b" is a and not b, so it is refused rather than misread */
+	    {"a:b OR NOT c:d", NULL,
+	     "column 8: NOT in a group of OR: Lucene makes it exclude from the whole group; use AND NOT"},
+	    {"NOT a:b c:d", NULL,
+	     "column 9: NOT in a group of OR: Lucene makes it exclude from the whole group; use AND NOT"},
+	    {"(NOT a:b) OR c:d", "(not a:b) or c:d", NULL},
 	    {"a:b~", NULL, "column 4: '~' is not supported in a term (KQL cannot say it)"},
 	    {"a:b?", NULL, "column 4: '?' is not supported in a term (KQL cannot say it)"},
 	    {"+a:b", NULL, "column 1: '+' before a term is not supported"},
