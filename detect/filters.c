@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/strbuf.h"
+#include "detect/lucene_query.h"
 
 struct tr {
 	struct strbuf *out;
@@ -224,12 +225,24 @@ static int translate(struct tr *t, const cJSON *q, int depth)
 		strbuf_addch(t->out, '(');
 		if (translate_bool(t, kind, depth))
 			return -1;
+	} else if (!strcmp(k, "query_string")) {
+		/* Kibana's custom DSL / saved Lucene query: {query_string: {query: "..."}} */
+		const char *lq = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kind, "query"));
+		if (!lq)
+			return refuse(t, "%s needs a query", "query_string");
+		char reason[160];
+		char *kql = lucene_query_to_kql(lq, reason, sizeof(reason));
+		if (!kql)
+			return refuse(t, "query_string: %s", reason);
+		strbuf_addch(t->out, '(');
+		strbuf_addstr(t->out, kql);
+		free(kql);
 	} else if (!strcmp(k, "match_all")) {
 		strbuf_addstr(t->out, "(*:*");
 	} else {
 		return refuse(t,
 		              "a \"%.40s\" filter is not supported (match_phrase, match, term, terms, exists, range, "
-		              "bool and match_all are)",
+		              "bool, query_string and match_all are)",
 		              k);
 	}
 	strbuf_addch(t->out, ')');

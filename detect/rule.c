@@ -17,6 +17,7 @@
 #include "detect/field.h"
 #include "detect/filters.h"
 #include "detect/kql.h"
+#include "detect/lucene_query.h"
 #include "detect/pack.h"
 #include "detect/rulefields.h"
 #include "detect/run.h"
@@ -113,6 +114,27 @@ static int filters_unsupported(const cJSON *obj, const struct rule_type *rt, cha
 		snprintf(reason, len, "\"filters\" on an ES|QL rule are not applied yet");
 	free(kql);
 	return bad || reason[0];
+}
+
+/* A KQL type's rule in language lucene (Elasticsearch's query_string syntax): its query
+ * rewritten as the KQL that says the same (detect/lucene_query.c), so the type runs it as
+ * KQL; the rule's JSON keeps the Lucene text. -1 with the reason when KQL cannot say it. */
+static int lucene_as_kql(struct rule *r, const struct rule_type *rt, char *reason, size_t len)
+{
+	if (!rt->language || strcmp(rt->language, "kuery") || !r->language || strcmp(r->language, "lucene") ||
+	    !r->query)
+		return 0;
+	char why[120];
+	char *kql = lucene_query_to_kql(r->query, why, sizeof(why));
+	if (!kql) {
+		snprintf(reason, len, "the lucene query: %.120s", why);
+		return -1;
+	}
+	free(r->query);
+	r->query = kql;
+	free(r->language);
+	r->language = xstrdup("kuery");
+	return 0;
 }
 
 int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
@@ -231,6 +253,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));
+	else if (lucene_as_kql(r, rt, reason, sizeof(reason)))
+		; /* the reason says what of the Lucene query KQL cannot say */
 	else if (rt->language && strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 		         r->language ? r->language : "");

@@ -28,6 +28,8 @@
 
 #include "common/diag.h"
 #include "detect/field.h"
+#include "detect/filters.h"
+#include "detect/lucene_query.h"
 #include "detect/run.h"
 
 /* An event lands on at most this many value combinations per entry (arrays multiply). */
@@ -48,15 +50,6 @@ struct mapping_entry { /* an AND of pairs */
 	 * entry of negated pairs only) */
 	char **match_fields, **match_values;
 	size_t nmatch;
-};
-
-/* A Kibana filter on the indicators (threat_filters): match_phrase, match, exists; negate and
- * disabled as Kibana's filter bar writes them. */
-struct indicator_filter {
-	enum { FILTER_PHRASE, FILTER_EXISTS } kind;
-	char *field;
-	cJSON *value;
-	int negate;
 };
 
 struct indicator {
@@ -84,10 +77,9 @@ struct threat_alert {
 struct threat_match {
 	char **index; /* threat_index */
 	size_t nindex;
-	struct kql_node *query; /* threat_query */
-	struct indicator_filter *filters;
-	size_t nfilters;
-	char *path; /* threat_indicator_path */
+	struct kql_node *query;  /* threat_query */
+	struct kql_node *filter; /* threat_filters as one KQL query (detect/filters.c), or NULL */
+	char *path;              /* threat_indicator_path */
 	struct mapping_entry *entries;
 	size_t nentries;
 	/* the indicators, and their keys sorted for lookup */
@@ -102,15 +94,6 @@ struct threat_match {
 	size_t nalerts;
 };
 
-static void filters_free(struct indicator_filter *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(f[i].field);
-		cJSON_Delete(f[i].value);
-	}
-	free(f);
-}
-
 static void threat_free(struct threat_match *tm)
 {
 	if (!tm)
@@ -119,7 +102,7 @@ static void threat_free(struct threat_match *tm)
 		free(tm->index[i]);
 	free(tm->index);
 	kql_free(tm->query);
-	filters_free(tm->filters, tm->nfilters);
+	kql_free(tm->filter);
 	free(tm->path);
 	for (size_t i = 0; i < tm->nentries; i++) {
 		for (size_t k = 0; k < tm->entries[i].n; k++) {
@@ -193,57 +176,43 @@ static int read_mapping(const cJSON *m, struct threat_match *tm, char *why, size
 	return 0;
 }
 
-/* One Kibana filter's query: {match_phrase: {f: v | {query: v}}}, the same with match, or
- * {exists: {field: f}}; anything else is refused (said, so the rule is not run wrongly). */
-static int read_filter(const cJSON *f, struct indicator_filter *out, char *why, size_t whylen)
-{
-	const cJSON *q = cJSON_GetObjectItemCaseSensitive(f, "query");
-	if (!q)
-		q = f; /* the older form: the clause at the top */
-	const cJSON *phrase = cJSON_GetObjectItemCaseSensitive(q, "match_phrase");
-	if (!phrase)
-		phrase = cJSON_GetObjectItemCaseSensitive(q, "match");
-	const cJSON *exists = cJSON_GetObjectItemCaseSensitive(q, "exists");
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(f, "meta");
-	out->negate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "negate"));
-	if (cJSON_IsObject(phrase) && phrase->child && !phrase->child->next && phrase->child->string) {
-		const cJSON *v = phrase->child;
-		if (cJSON_IsObject(v))
-			v = cJSON_GetObjectItemCaseSensitive(v, "query");
-		if (!v || cJSON_IsObject(v) || cJSON_IsArray(v))
-			return fail(why, whylen, "a threat_filters match_phrase must give one value");
-		out->kind = FILTER_PHRASE;
-		out->field = xstrdup(phrase->child->string);
-		out->value = cJSON_Duplicate(v, 1);
-		return 0;
-	}
-	const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(exists, "field"));
-	if (field && *field) {
-		out->kind = FILTER_EXISTS;
-		out->field = xstrdup(field);
-		return 0;
-	}
-	return fail(why, whylen, "threat_filters other than match_phrase, match and exists are not supported yet");
-}
-
+/* threat_filters: Kibana filters on the indicators, read as a rule's own filters are (the
+ * shared converter: match_phrase, match, term(s), exists, range, bool, match_all; negate and
+ * disabled), into one KQL query that an indicator must pass. Kibana's getThreatList builds the
+ * indicator search with buildEsQuery(threat_query, threat_filters), which ANDs them. */
 static int read_filters(const cJSON *fs, struct threat_match *tm, char *why, size_t whylen)
 {
-	if (fs && !cJSON_IsArray(fs))
-		return fail(why, whylen, "threat_filters must be an array of Kibana filters");
-	const cJSON *f;
-	cJSON_ArrayForEach(f, fs)
-	{
-		const cJSON *meta = cJSON_GetObjectItemCaseSensitive(f, "meta");
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "disabled")))
-			continue; /* Kibana leaves a disabled filter out */
-		tm->filters = xrealloc(tm->filters, (tm->nfilters + 1) * sizeof(*tm->filters));
-		struct indicator_filter *out = &tm->filters[tm->nfilters];
-		memset(out, 0, sizeof(*out));
-		if (read_filter(f, out, why, whylen))
-			return -1;
-		tm->nfilters++;
+	char *text = NULL, reason[200];
+	if (filters_to_kql(fs, &text, reason, sizeof(reason))) {
+		snprintf(why, whylen, "threat_filters: %s", reason);
+		return -1;
 	}
-	return 0;
+	if (!text)
+		return 0; /* none, or all disabled */
+	struct kql_error err = {.not_yet = 0};
+	tm->filter = kql_parse(text, &err);
+	if (!tm->filter)
+		snprintf(why, whylen, "threat_filters read as KQL do not parse at column %zu: %s", err.column, err.msg);
+	free(text);
+	return tm->filter ? 0 : -1;
+}
+
+/* A Lucene threat_query (Kibana's query_string search), as the KQL query that says the same. */
+static int parse_lucene(const char *query, struct threat_match *tm, char *why, size_t whylen)
+{
+	char reason[200];
+	char *kql = lucene_query_to_kql(query, reason, sizeof(reason));
+	if (!kql) {
+		snprintf(why, whylen, "threat_query (lucene): %s", reason);
+		return -1;
+	}
+	struct kql_error err = {.not_yet = 0};
+	tm->query = kql_parse(kql, &err);
+	if (!tm->query)
+		snprintf(why, whylen, "threat_query (lucene) read as KQL does not parse at column %zu: %s", err.column,
+		         err.msg);
+	free(kql);
+	return tm->query ? 0 : -1;
 }
 
 static struct threat_match *threat_read(const cJSON *obj, char *why, size_t whylen)
@@ -263,11 +232,13 @@ static struct threat_match *threat_read(const cJSON *obj, char *why, size_t whyl
 	struct kql_error err = {.not_yet = 0};
 	if (tm->nindex == 0 || tm->nindex != (size_t)cJSON_GetArraySize(idx))
 		rc = fail(why, whylen, "an indicator match rule needs threat_index: index patterns");
-	else if (lang && strcmp(lang, "kuery")) {
-		snprintf(why, whylen, "threat_language \"%.40s\" is not supported (KQL, \"kuery\", is)", lang);
+	else if (lang && strcmp(lang, "kuery") && strcmp(lang, "lucene")) {
+		snprintf(why, whylen, "threat_language \"%.40s\" is not supported (kuery and lucene are)", lang);
 		rc = -1;
 	} else if (!query) {
 		rc = fail(why, whylen, "an indicator match rule needs threat_query");
+	} else if (lang && !strcmp(lang, "lucene")) {
+		rc = parse_lucene(query, tm, why, whylen);
 	} else if (!(tm->query = kql_parse(query, &err))) {
 		snprintf(why, whylen, "threat_query: %s (column %zu)", err.msg, err.column);
 		rc = -1;
@@ -293,24 +264,6 @@ static int threat_check(const struct rule *r, char *why, size_t whylen)
 
 /* ---- the indicators ---- */
 
-static int phrase_value(void *ctx, const cJSON *v)
-{
-	const cJSON *want = ctx;
-	if (cJSON_IsString(want) && cJSON_IsString(v))
-		return !strcmp(want->valuestring, v->valuestring);
-	if (cJSON_IsNumber(want) && cJSON_IsNumber(v))
-		return want->valuedouble == v->valuedouble;
-	if (cJSON_IsBool(want) && cJSON_IsBool(v))
-		return cJSON_IsTrue(want) == cJSON_IsTrue(v);
-	if (cJSON_IsString(v) && !cJSON_IsString(want)) { /* "80" matches 80 as Elasticsearch converts */
-		char *t = run_value_text(want);
-		int eq = !strcmp(t, v->valuestring);
-		free(t);
-		return eq;
-	}
-	return 0;
-}
-
 static int any_value(void *ctx, const cJSON *v)
 {
 	(void)ctx;
@@ -319,14 +272,7 @@ static int any_value(void *ctx, const cJSON *v)
 
 static int filters_pass(const struct threat_match *tm, const cJSON *doc)
 {
-	for (size_t i = 0; i < tm->nfilters; i++) {
-		const struct indicator_filter *f = &tm->filters[i];
-		int hit = field_each(doc, f->field, strlen(f->field),
-		                     f->kind == FILTER_EXISTS ? any_value : phrase_value, f->value) != 0;
-		if (hit == f->negate)
-			return 0;
-	}
-	return 1;
+	return !tm->filter || kql_match(tm->filter, doc);
 }
 
 static const cJSON *get_path(const cJSON *doc, const char *path);

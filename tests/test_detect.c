@@ -448,7 +448,7 @@ static void test_rule_formats_and_defaults(void **state)
 	    msgs, "tests/fixtures/unsupported.ndjson:1: rule \"A threshold rule\" (threshold-rule) stored but "
 	          "detect will skip it: a threshold rule needs threshold.value, a whole number from 1 to 2147483647\n"
 	          "tests/fixtures/unsupported.ndjson:2: rule \"A Lucene rule\" (lucene-rule) stored but detect "
-	          "will skip it: query language \"lucene\" is not supported (KQL, \"kuery\", is)\n"
+	          "will skip it: the lucene query: column 4: '~' is not supported in a term (KQL cannot say it)\n"
 	          "tests/fixtures/unsupported.ndjson:3: skipped: the rule has no \"name\"\n"
 	          "tests/fixtures/unsupported.ndjson:4: skipped: not valid JSON\n");
 	int rules = 0;

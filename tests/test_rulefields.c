@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/filters.h"
+#include "detect/lucene_query.h"
 #include "detect/overrides.h"
 #include "detect/rule.h"
 #include "detect/rulefields.h"
@@ -468,6 +469,110 @@ static void test_fallback_disabled(void **state)
 
 /* Kibana's filters become one KQL query (buildEsQuery: the enabled filters in the bool's
  * filter, the negated ones in its must_not, the disabled ones left out). */
+/* Lucene query strings as KQL (Elasticsearch's query_string reference, "Query string syntax"):
+ * field:value terms, phrases, * wildcards, [ ] inclusive and { } exclusive ranges with * for an
+ * open end, field:>=v comparisons, _exists_:field, field:(a OR b) groups, AND/&&, OR/||, NOT/!
+ * ("a NOT b" is a and not b: NOT makes b must_not beside a), and no operator meaning OR
+ * (default_operator OR). */
+static void test_lucene_query_as_kql(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *lucene, *kql, *why;
+	} cases[] = {
+	    {"*:*", "*:*", NULL},
+	    {"", "*:*", NULL},
+	    {"threat.indicator.type:ipv4-addr", "threat.indicator.type:ipv4-addr", NULL},
+	    {"a:b AND c:\"x y\"", "a:b and c:\"x y\"", NULL},
+	    {"a:b && (c:d || e:f*)", "a:b and (c:d or e:f*)", NULL},
+	    {"a:b c:d", "a:b or c:d", NULL},
+	    {"a:b NOT c:d", "a:b and not c:d", NULL},
+	    {"NOT _exists_:user.name", "not user.name:*", NULL},
+	    {"!a:1", "not a:1", NULL},
+	    {"a:(x OR y)", "a:(x or y)", NULL},
+	    {"pid:[10 TO 20}", "(pid >= \"10\" and pid < \"20\")", NULL},
+	    {"@timestamp:[now-30d/d TO *]", "(@timestamp >= \"now-30d/d\")", NULL},
+	    {"pid:>=5", "(pid >= \"5\")", NULL},
+	    {"path:C\\:\\\\x", "path:C\\:\\\\x", NULL},
+	    {"a:b AND c:d OR e:f", NULL, "column 13: AND and OR mixed in one group: parenthesize"},
+	    /* Lucene's parser makes a NOT clause must_not of its group beside OR (QueryParserBase
+	     * addClause): "a OR NOT b" is a and not b, so it is refused rather than misread */
+	    {"a:b OR NOT c:d", NULL,
+	     "column 8: NOT in a group of OR: Lucene makes it exclude from the whole group; use AND NOT"},
+	    {"NOT a:b c:d", NULL,
+	     "column 9: NOT in a group of OR: Lucene makes it exclude from the whole group; use AND NOT"},
+	    {"(NOT a:b) OR c:d", "(not a:b) or c:d", NULL},
+	    {"a:b~", NULL, "column 4: '~' is not supported in a term (KQL cannot say it)"},
+	    {"a:b?", NULL, "column 4: '?' is not supported in a term (KQL cannot say it)"},
+	    {"+a:b", NULL, "column 1: '+' before a term is not supported"},
+	    {"a:b and c", NULL, "column 5: a lowercase and/or/not is a term in Lucene, an operator in KQL: quote it"},
+	    {"(a:b", NULL, "column 5: an unclosed '('"},
+	    {"a:b AND", NULL, "column 8: the query ends with an operator"},
+	    {"a:/x.*/", NULL, "column 3: '/' is not supported in a term (KQL cannot say it)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[200] = "";
+		char *kql = lucene_query_to_kql(cases[i].lucene, why, sizeof(why));
+		if (cases[i].kql) {
+			if (!kql || strcmp(kql, cases[i].kql))
+				fail_msg("case %zu: %s (%s)", i, kql ? kql : "(none)", why);
+		} else {
+			if (kql)
+				fail_msg("case %zu: %s was not refused", i, kql);
+			assert_string_equal(why, cases[i].why);
+		}
+		free(kql);
+	}
+	/* deeper groups than the cap are refused, not recursed into */
+	char deep[LUCENE_QUERY_MAX_DEPTH + 8];
+	memset(deep, '(', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = 0;
+	char why[200];
+	assert_null(lucene_query_to_kql(deep, why, sizeof(why)));
+	assert_string_equal(why, "column 33: groups nested deeper than 32");
+}
+
+/* A KQL type's rule in language lucene runs its query as the KQL that says the same; one KQL
+ * cannot say is skipped with the column. Kibana runs a lucene query rule through
+ * buildEsQuery's query_string. */
+static void test_lucene_query_rules(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *extra, *query, *kql; /* kql NULL: the rule is skipped */
+	} cases[] = {
+	    {"query", "", "process.name:(bash OR zsh) AND NOT user.name:root",
+	     "process.name:(bash or zsh) and not user.name:root"},
+	    {"threshold", ",\"threshold\":{\"field\":[],\"value\":2}", "_exists_:host.name", "host.name:*"},
+	    {"query", "", "a:b^2", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"l%zu\",\"name\":\"l\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"%s\",\"language\":\"lucene\",\"query\":\"%s\"%s}",
+		         i, cases[i].type, cases[i].query, cases[i].extra);
+		cJSON *obj = cJSON_Parse(text);
+		assert_non_null(obj);
+		struct rule r;
+		char why[200];
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+		if (cases[i].kql) {
+			if (r.unsupported)
+				fail_msg("case %zu: %s", i, r.unsupported);
+			assert_string_equal(r.query, cases[i].kql);
+			assert_string_equal(r.language, "kuery");
+		} else {
+			assert_non_null(r.unsupported);
+			assert_string_equal(
+			    r.unsupported,
+			    "the lucene query: column 4: '^' is not supported in a term (KQL cannot say it)");
+		}
+		rule_release(&r);
+		cJSON_Delete(obj);
+	}
+}
+
 static void test_filters_as_kql(void **state)
 {
 	(void)state;
@@ -496,6 +601,9 @@ static void test_filters_as_kql(void **state)
 	     "\"match\":{\"message\":\"a:b or c\"}}},{\"query\":{\"match\":{\"message\":\"a*b\"}}}]",
 	     "(message:\"run (now)\") and (message:\"a:b or c\") and (message:a\\*b)"},
 	    {"[{\"query\":{\"match_all\":{}}}]", "(*:*)"},
+	    /* a Lucene query_string filter (Kibana's custom DSL), as its KQL */
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"query_string\":{\"query\":\"a:b AND c:d\"}}}]",
+	     "not (a:b and c:d)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *f = cJSON_Parse(cases[i].filters);
@@ -510,9 +618,11 @@ static void test_filters_as_kql(void **state)
 	static const struct {
 		const char *filters, *why;
 	} refused[] = {
-	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b\"}}}]",
-	     "filter 1: a \"query_string\" filter is not supported (match_phrase, match, term, terms, exists, range, "
-	     "bool and match_all are)"},
+	    {"[{\"query\":{\"geo_shape\":{\"a\":{}}}}]",
+	     "filter 1: a \"geo_shape\" filter is not supported (match_phrase, match, term, terms, exists, range, "
+	     "bool, query_string and match_all are)"},
+	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b~2\"}}}]",
+	     "filter 1: query_string: column 4: '~' is not supported in a term (KQL cannot say it)"},
 	    {"[{\"query\":{\"match_all\":{}}},{\"meta\":{}}]", "filter 2: it has no query"},
 	    {"[{\"query\":{\"bool\":{\"should\":[],\"minimum_should_match\":2}}}]",
 	     "filter 1: bool: minimum_should_match  is not supported (0 or 1 are)"},
@@ -746,6 +856,8 @@ int main(void)
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    cmocka_unit_test(test_filters_as_kql),
+	    cmocka_unit_test(test_lucene_query_as_kql),
+	    cmocka_unit_test(test_lucene_query_rules),
 	    T(test_filters_narrow_the_alerts),
 	    T(test_fields_not_applied_are_named),
 	    cmocka_unit_test(test_command_line),

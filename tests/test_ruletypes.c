@@ -302,13 +302,14 @@ static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 	     "a threat_mapping entry needs a pair that matches, not only negated ones"},
 	    {"{\"rule_id\":\"t5\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
-	     "\"threat_language\":\"lucene\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
-	     "threat_language \"lucene\" is not supported (KQL, \"kuery\", is)"},
+	     "\"threat_language\":\"x\",\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
+	     "threat_language \"x\" is not supported (kuery and lucene are)"},
 	    {"{\"rule_id\":\"t6\",\"name\":\"t\",\"description\":\"d\",\"risk_score\":1,\"severity\":\"low\","
 	     "\"type\":\"threat_match\",\"query\":\"*:*\",\"threat_index\":[\"x\"],\"threat_query\":\"*:*\","
-	     "\"threat_filters\":[{\"query\":{\"range\":{\"a\":{\"gte\":1}}}}],"
+	     "\"threat_filters\":[{\"query\":{\"geo_distance\":{\"a\":{\"lat\":1}}}}],"
 	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
-	     "threat_filters other than match_phrase, match and exists are not supported yet"},
+	     "threat_filters: filter 1: a \"geo_distance\" filter is not supported (match_phrase, match, term, "
+	     "terms, exists, range, bool, query_string and match_all are)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(import_rule(cases[i].rule), cases[i].why);
@@ -447,6 +448,34 @@ static void test_threat_match_selects_events(void **state)
 	         "\"Feed A\"}}},{\"meta\":{\"negate\":true},\"query\":{\"match_phrase\":{\"threat.feed.name\":{"
 	         "\"query\":\"Feed C\"}}}},{\"meta\":{\"disabled\":true},\"query\":{\"match_phrase\":{\"x\":\"y\"}}}]"),
 	     "e2 e3", 0},
+	    /* threat_filters through the rule filters' converter (Kibana's getThreatList: buildEsQuery
+	     * of threat_query and threat_filters). A range: i3 and i5 are from 04-22 on, i3's two ips
+	     * take no part, i5's 10.0.0.1 is e1's and e6's */
+	    {"filter-range",
+	     TM_RULE("filter-range", "[\"logs-ti_*\"]", "*:*", HASH_OR_IP_MAP,
+	             ",\"threat_filters\":[{\"meta\":{},\"query\":{\"range\":{\"@timestamp\":{\"gte\":"
+	             "\"2024-04-22T00:00:00Z\"}}}}]"),
+	     "e1 e6", 0},
+	    /* a bool whose must_not takes terms: feeds A and C out, B's i2 (abc) and i3 left */
+	    {"filter-bool",
+	     TM_RULE("filter-bool", "[\"logs-ti_*\"]", "*:*", HASH_OR_IP_MAP,
+	             ",\"threat_filters\":[{\"query\":{\"bool\":{\"must_not\":{\"terms\":{\"threat.feed.name\":["
+	             "\"Feed A\",\"Feed C\"]}}}}}]"),
+	     "e2 e3", 0},
+	    /* a negated bool of should: not (A or B), so C's i5 only */
+	    {"filter-negated-should",
+	     TM_RULE("filter-negated-should", "[\"logs-ti_*\"]", "*:*", HASH_OR_IP_MAP,
+	             ",\"threat_filters\":[{\"meta\":{\"negate\":true},\"query\":{\"bool\":{\"should\":[{"
+	             "\"match_phrase\":{\"threat.feed.name\":\"Feed A\"}},{\"match\":{\"threat.feed.name\":{"
+	             "\"query\":\"Feed B\",\"type\":\"phrase\"}}}]}}}]"),
+	     "e1 e6", 0},
+	    /* threat_language lucene (Elasticsearch's query_string syntax): _exists_ and NOT leave
+	     * i3 (two ips: no part) and i5 (10.0.0.1: e1, e6) */
+	    {"lucene",
+	     TM_RULE("lucene", "[\"logs-ti_*\"]",
+	             "NOT threat.feed.name:\\\"Feed A\\\" AND NOT _exists_:threat.indicator.file", HASH_OR_IP_MAP,
+	             ",\"threat_language\":\"lucene\""),
+	     "e1 e6", 0},
 	    /* the event's file.name must not be the indicator's: e3's "good", not e2's "evil" */
 	    {"negate", TM_RULE("negate", "[\"logs-ti_*\"]", RECENT, NEGATE_NAME_MAP, ""), "e3", 0},
 	    /* an indicator without the negated pair's value wants the event to have the field */
