@@ -60,9 +60,10 @@ struct run_cache {
 
 /* How a type's rules take alert_suppression (detect/suppression.h). */
 enum suppression_kind {
-	SUPPRESSES_NOTHING, /* alert_suppression is not applied */
-	SUPPRESSES_EVENTS,  /* group_by over the matching events (query, EQL event queries) */
-	SUPPRESSES_ALERTS,  /* duration over the type's own groups' alerts (threshold) */
+	SUPPRESSES_NOTHING,   /* alert_suppression is not applied */
+	SUPPRESSES_EVENTS,    /* group_by over the matching events (query, EQL event queries) */
+	SUPPRESSES_ALERTS,    /* duration over the type's own groups' alerts (threshold) */
+	SUPPRESSES_IN_MEMORY, /* group_by over the type's alerts on events (new terms) */
 };
 
 struct rule_type {

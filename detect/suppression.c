@@ -22,7 +22,7 @@
 /* A type's group alert that later ones within the duration were folded into. */
 struct folded {
 	char *key;
-	int64_t start, end, count; /* count: the alerts it stands for besides its own */
+	int64_t exec_t, start, end, count; /* count: the alerts it stands for besides its own */
 };
 
 /* A surviving alert of suppression_fold_alerts: the type's item and its fold. */
@@ -508,10 +508,10 @@ static struct folded *latest_fold(struct suppression *sp, const char *key)
 }
 
 /* A new surviving alert of the group: its suppression spans its execution. */
-static size_t new_fold(struct suppression *sp, const char *key, int64_t start, int64_t end)
+static size_t new_fold(struct suppression *sp, const char *key, int64_t T, int64_t start, int64_t end)
 {
 	sp->folded = xrealloc(sp->folded, (sp->nfolded + 1) * sizeof(*sp->folded));
-	sp->folded[sp->nfolded] = (struct folded){xstrdup(key), start, end, 0};
+	sp->folded[sp->nfolded] = (struct folded){xstrdup(key), T, start, end, 0};
 	return sp->nfolded++;
 }
 
@@ -529,16 +529,16 @@ static int survivor_make(struct run *run, void *ctx, const char *uuid, int64_t e
 {
 	struct suppression *sp = run->suppress;
 	const struct survivor *s = ctx;
-	sp->current = &sp->folded[s->folded];
+	sp->current = s->folded == SIZE_MAX ? NULL : &sp->folded[s->folded];
 	int rc = sp->call->make(run, (void *)s->item, uuid, exec_t);
+	run->t->grouped += rc || !sp->current ? 0 : (uint64_t)sp->current->count;
 	sp->current = NULL;
-	run->t->grouped += rc ? 0 : (uint64_t)sp->folded[s->folded].count;
 	return rc;
 }
 
 int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t size,
                             int64_t (*execution)(const void *), const char *(*group)(const struct run *, const void *),
-                            alert_namer name, alert_maker make)
+                            int64_t (*event_time)(const void *), alert_namer name, alert_maker make)
 {
 	struct suppression *sp = run->suppress;
 	struct survivor *kept = xmalloc((n ? n : 1) * sizeof(*kept));
@@ -546,15 +546,22 @@ int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t
 	for (size_t i = 0; i < n; i++) {
 		const void *item = (const char *)items + i * size;
 		int64_t T = execution(item), to = rule_window_to(&run->r, T);
+		int64_t start = event_time ? event_time(item) : T, end = event_time ? start : to;
 		const char *key = group(run, item);
-		struct folded *g = latest_fold(sp, key);
-		if (g && g->end >= T - sp->duration_us) { /* the alert within the duration takes it */
-			g->count++;
-			g->end = to > g->end ? to : g->end;
+		if (!key) { /* a missing field with doNotSuppress: alone, without suppression fields */
+			kept[nkept++] = (struct survivor){T, item, SIZE_MAX};
 			continue;
 		}
-		/* a new alert: from its execution's start to its window's end (startedAt, to) */
-		kept[nkept++] = (struct survivor){T, item, new_fold(sp, key, T, to)};
+		struct folded *g = latest_fold(sp, key);
+		/* the execution's own alerts of a group are one (suppressAlertsInMemory); a later
+		 * execution's join the existing alert within the duration */
+		if (g && (g->exec_t == T || (sp->duration_us && g->end >= T - sp->duration_us))) {
+			g->count++;
+			g->start = start < g->start ? start : g->start;
+			g->end = end > g->end ? end : g->end;
+			continue;
+		}
+		kept[nkept++] = (struct survivor){T, item, new_fold(sp, key, T, start, end)};
 	}
 	struct fold_call call = {execution, name, make, kept};
 	sp->call = &call;
@@ -570,16 +577,27 @@ void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields
 	const struct folded *g = sp ? sp->current : NULL;
 	if (!g)
 		return;
+	int typed = !fields; /* the values of suppression_event_key, else the type's own texts */
+	if (typed) {
+		fields = sp->fields;
+		nfields = sp->nfields;
+	}
 	cJSON *terms = cJSON_AddArrayToObject(doc, "kibana.alert.suppression.terms");
 	const char *k = g->key;
 	for (size_t i = 0; i < nfields; i++) {
 		size_t len = strcspn(k, "\x1f");
-		char *value = xstrndup(k, len);
 		cJSON *term = cJSON_CreateObject();
 		cJSON_AddStringToObject(term, "field", fields[i]);
-		cJSON_AddStringToObject(term, "value", value);
+		if (typed && len && *k != 's') {
+			char *raw = *k == 'z' ? xstrdup("null") : xstrndup(k + 1, len - 1);
+			cJSON_AddRawToObject(term, "value", raw);
+			free(raw);
+		} else {
+			char *value = typed ? xstrndup(k + 1, len ? len - 1 : 0) : xstrndup(k, len);
+			cJSON_AddStringToObject(term, "value", value);
+			free(value);
+		}
 		cJSON_AddItemToArray(terms, term);
-		free(value);
 		k += len + (k[len] != '\0');
 	}
 	run_add_iso(doc, "kibana.alert.suppression.start", g->start);
@@ -596,4 +614,67 @@ void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields
 	              8);
 	sha256_finish(h, id);
 	cJSON_AddStringToObject(doc, "kibana.alert.instance.id", id);
+}
+
+/* ---- an event's key, as the in-memory suppression takes it ---- */
+
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One field's value in the key: a single value typed as take_value has it ('n', 'b' become
+ * raw JSON), several as a sorted JSON array ('a'), none a null ('z'). NULL: none, and
+ * doNotSuppress. */
+static char *field_value(const struct suppression *sp, const cJSON *ev, const char *field)
+{
+	struct values l = {0};
+	field_each(ev, field, strlen(field), take_value, &l);
+	if (!l.n) {
+		free(l.v);
+		return sp->alone_when_missing ? NULL : xstrdup("z");
+	}
+	if (l.n == 1) {
+		char *v = l.v[0];
+		free(l.v);
+		return v;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), compare_texts); /* getSuppressionTerms sorts an array */
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < l.n; i++) {
+		const char *t = l.v[i];
+		if (*t == 's')
+			cJSON_AddItemToArray(arr, cJSON_CreateString(t + 1));
+		else if (*t == 'b')
+			cJSON_AddItemToArray(arr, cJSON_CreateBool(!strcmp(t + 1, "true")));
+		else
+			cJSON_AddItemToArray(arr, cJSON_CreateRaw(t + 1));
+		free(l.v[i]);
+	}
+	free(l.v);
+	char *json = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	char *v = xmalloc(strlen(json) + 2);
+	sprintf(v, "a%s", json);
+	cJSON_free(json);
+	return v;
+}
+
+const char *suppression_event_key(struct run *run, const cJSON *ev)
+{
+	struct suppression *sp = run->suppress;
+	char *parts[SUPPRESSION_MAX_FIELDS];
+	size_t n = 0;
+	const char *key = NULL;
+	for (; n < sp->nfields; n++)
+		if (!(parts[n] = field_value(sp, ev, sp->fields[n])))
+			break;
+	if (n == sp->nfields) {
+		char *joined = run_join_values(parts, n);
+		key = run_intern(run, joined);
+		free(joined);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(parts[i]);
+	return key;
 }

@@ -50,15 +50,23 @@ int suppression_finish(struct run *run);
  * by execution). An alert whose group's last surviving alert ends within the duration before
  * its execution (kibana.alert.suppression.end >= startedAt - duration) is folded into that one
  * (docs_count + 1, end moved to its window's end); the others are made in order, as
- * run_alerts_in_order makes them, make calling suppression_annotate. 0 or -1. */
+ * run_alerts_in_order makes them, make calling suppression_annotate. With event_time (types
+ * whose alerts are on events, Kibana's in-memory suppression: wrap_suppressed_alerts.ts,
+ * suppressAlertsInMemory), start and end are the events' times, an execution's alerts of a
+ * group are always one, and a NULL group (suppression_event_key's) alerts alone. 0 or -1. */
 typedef int (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1]);
 typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);
 int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t size,
                             int64_t (*execution)(const void *), const char *(*group)(const struct run *, const void *),
-                            alert_namer name, alert_maker make);
+                            int64_t (*event_time)(const void *), alert_namer name, alert_maker make);
+/* The in-memory suppression's key of an event (Kibana's getSuppressionTerms over the event's
+ * fields: an array is one value, sorted), interned; NULL when a field is missing and
+ * missing_fields_strategy is doNotSuppress. */
+const char *suppression_event_key(struct run *run, const cJSON *ev);
 /* Adds kibana.alert.suppression.* and kibana.alert.instance.id to the alert being made by
  * suppression_fold_alerts (nothing otherwise): the terms are the group's values (its key's),
- * named by fields; start is the alert's execution, end its last folded window's end. */
+ * named by fields (NULL: group_by, the key suppression_event_key's); start is the alert's execution, end its last
+ * folded window's end. */
 void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields, size_t nfields);
 
 #endif

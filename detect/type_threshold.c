@@ -430,7 +430,7 @@ static int threshold_decide(struct run *run, int64_t limit)
 	if (all.n > 1)
 		qsort(all.at, all.n, sizeof(*all.at), by_execution);
 	int rc = run->suppress ? suppression_fold_alerts(run, all.at, all.n, sizeof(*all.at), group_execution,
-	                                                 group_key, name_group, make_threshold_alert)
+	                                                 group_key, NULL, name_group, make_threshold_alert)
 	                       : run_alerts_in_order(run, all.at, all.n, sizeof(*all.at), group_execution, name_group,
 	                                             make_threshold_alert);
 	free(all.at);
