@@ -58,11 +58,20 @@ struct run_cache {
 	size_t n;
 };
 
+/* How a type's rules take alert_suppression (detect/suppression.h). */
+enum suppression_kind {
+	SUPPRESSES_NOTHING,   /* alert_suppression is not applied */
+	SUPPRESSES_EVENTS,    /* group_by over the matching events (query, EQL event queries) */
+	SUPPRESSES_ALERTS,    /* duration over the type's own groups' alerts (threshold) */
+	SUPPRESSES_IN_MEMORY, /* group_by over the type's alerts on events (new terms) */
+};
+
 struct rule_type {
 	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
 	const char *language; /* the query language it takes ("kuery", "eql" or "esql"); NULL: none */
 	const char *category; /* kibana.alert.rule.category */
 	const char *type_id;  /* kibana.alert.rule.rule_type_id */
+	enum suppression_kind suppression;
 	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
 	int (*check)(const struct rule *r, char *why, size_t whylen);
 	/* For a language of its own: parses the query into run->state (else detect parses KQL or

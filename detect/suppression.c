@@ -19,6 +19,26 @@
  * threshold and new terms groups do. */
 #define SUPPRESSION_MAX_KEYS 1024
 
+/* A type's group alert that later ones within the duration were folded into. */
+struct folded {
+	char *key;
+	int64_t exec_t, start, end, count; /* count: the alerts it stands for besides its own */
+};
+
+/* A surviving alert of suppression_fold_alerts: the type's item and its fold. */
+struct survivor {
+	int64_t T;
+	const void *item;
+	size_t folded;
+};
+
+struct fold_call {
+	int64_t (*execution)(const void *);
+	alert_namer name;
+	alert_maker make;
+	const struct survivor *all;
+};
+
 /* A group's alert, while a later execution within the duration may still add to it. */
 struct group {
 	char *key;
@@ -33,6 +53,12 @@ struct suppression {
 	int alone_when_missing; /* missing_fields_strategy doNotSuppress */
 	struct group *open;
 	size_t nopen, cap;
+	/* a type's own groups' alerts (suppression_fold_alerts) */
+	int of_alerts;
+	struct folded *folded; /* each group's latest surviving alert */
+	size_t nfolded;
+	const struct folded *current; /* the one being made, for suppression_annotate */
+	const struct fold_call *call;
 };
 
 static int fail(char *why, size_t whylen, const char *msg)
@@ -59,13 +85,34 @@ static int read_duration(const cJSON *d, int64_t *us, char *why, size_t whylen)
 	return 0;
 }
 
+/* A type whose alerts are its own groups' (threshold): alert_suppression is only a duration,
+ * which Kibana's schema requires (ThresholdAlertSuppression); group_by is the type's. */
+static int alerts_suppression_new(const cJSON *as, struct suppression **out, char *why, size_t whylen)
+{
+	int64_t us;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(as, "duration");
+	if (!d || cJSON_IsNull(d))
+		return fail(why, whylen, "this rule type suppresses within a duration, and none is given");
+	if (read_duration(d, &us, why, whylen))
+		return -1;
+	struct suppression *sp = xcalloc(1, sizeof(*sp));
+	sp->duration_us = us;
+	sp->of_alerts = 1;
+	*out = sp;
+	return 0;
+}
+
 int suppression_new(const struct run *run, struct suppression **out, char *why, size_t whylen)
 {
 	*out = NULL;
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(run->r.obj, "alert_suppression");
-	int event_rule = run->type == &query_type || (run->type == &eql_type && run->eql && !eql_is_sequence(run->eql));
-	if (!cJSON_IsObject(as) || !event_rule)
+	enum suppression_kind kind = run->type->suppression;
+	if (kind == SUPPRESSES_EVENTS && run->eql && eql_is_sequence(run->eql))
+		kind = SUPPRESSES_NOTHING;
+	if (!cJSON_IsObject(as) || kind == SUPPRESSES_NOTHING)
 		return 0;
+	if (kind == SUPPRESSES_ALERTS)
+		return alerts_suppression_new(as, out, why, whylen);
 	const cJSON *by = cJSON_GetObjectItemCaseSensitive(as, "group_by"), *f;
 	int n = cJSON_GetArraySize(by);
 	if (!cJSON_IsArray(by) || n < 1 || n > SUPPRESSION_MAX_FIELDS)
@@ -102,6 +149,9 @@ void suppression_free(struct suppression *sp)
 	for (size_t i = 0; i < sp->nopen; i++)
 		free(sp->open[i].key);
 	free(sp->open);
+	for (size_t i = 0; i < sp->nfolded; i++)
+		free(sp->folded[i].key);
+	free(sp->folded);
 	free(sp);
 }
 
@@ -444,4 +494,187 @@ int suppression_execution(struct run *run, int64_t T, const struct hit *hits, si
 int suppression_finish(struct run *run)
 {
 	return run->suppress ? close_groups(run, INT64_MAX) : 0;
+}
+
+/* ---- a type's own groups' alerts ---- */
+
+/* The group's latest surviving alert, or NULL. */
+static struct folded *latest_fold(struct suppression *sp, const char *key)
+{
+	for (size_t i = sp->nfolded; i-- > 0;)
+		if (!strcmp(sp->folded[i].key, key))
+			return &sp->folded[i];
+	return NULL;
+}
+
+/* A new surviving alert of the group: its suppression spans its execution. */
+static size_t new_fold(struct suppression *sp, const char *key, int64_t T, int64_t start, int64_t end)
+{
+	sp->folded = xrealloc(sp->folded, (sp->nfolded + 1) * sizeof(*sp->folded));
+	sp->folded[sp->nfolded] = (struct folded){xstrdup(key), T, start, end, 0};
+	return sp->nfolded++;
+}
+
+static int64_t survivor_execution(const void *item)
+{
+	return ((const struct survivor *)item)->T;
+}
+
+static int survivor_name(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	return run->suppress->call->name(run, ((const struct survivor *)item)->item, uuid);
+}
+
+static int survivor_make(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	struct suppression *sp = run->suppress;
+	const struct survivor *s = ctx;
+	sp->current = s->folded == SIZE_MAX ? NULL : &sp->folded[s->folded];
+	int rc = sp->call->make(run, (void *)s->item, uuid, exec_t);
+	run->t->grouped += rc || !sp->current ? 0 : (uint64_t)sp->current->count;
+	sp->current = NULL;
+	return rc;
+}
+
+int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t size,
+                            int64_t (*execution)(const void *), const char *(*group)(const struct run *, const void *),
+                            int64_t (*event_time)(const void *), alert_namer name, alert_maker make)
+{
+	struct suppression *sp = run->suppress;
+	struct survivor *kept = xmalloc((n ? n : 1) * sizeof(*kept));
+	size_t nkept = 0;
+	for (size_t i = 0; i < n; i++) {
+		const void *item = (const char *)items + i * size;
+		int64_t T = execution(item), to = rule_window_to(&run->r, T);
+		int64_t start = event_time ? event_time(item) : T, end = event_time ? start : to;
+		const char *key = group(run, item);
+		if (!key) { /* a missing field with doNotSuppress: alone, without suppression fields */
+			kept[nkept++] = (struct survivor){T, item, SIZE_MAX};
+			continue;
+		}
+		struct folded *g = latest_fold(sp, key);
+		/* the execution's own alerts of a group are one (suppressAlertsInMemory); a later
+		 * execution's join the existing alert within the duration */
+		if (g && (g->exec_t == T || (sp->duration_us && g->end >= T - sp->duration_us))) {
+			g->count++;
+			g->start = start < g->start ? start : g->start;
+			g->end = end > g->end ? end : g->end;
+			continue;
+		}
+		kept[nkept++] = (struct survivor){T, item, new_fold(sp, key, T, start, end)};
+	}
+	struct fold_call call = {execution, name, make, kept};
+	sp->call = &call;
+	int rc = run_alerts_in_order(run, kept, nkept, sizeof(*kept), survivor_execution, survivor_name, survivor_make);
+	sp->call = NULL;
+	free(kept);
+	return rc;
+}
+
+void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields, size_t nfields)
+{
+	const struct suppression *sp = run->suppress;
+	const struct folded *g = sp ? sp->current : NULL;
+	if (!g)
+		return;
+	int typed = !fields; /* the values of suppression_event_key, else the type's own texts */
+	if (typed) {
+		fields = sp->fields;
+		nfields = sp->nfields;
+	}
+	cJSON *terms = cJSON_AddArrayToObject(doc, "kibana.alert.suppression.terms");
+	const char *k = g->key;
+	for (size_t i = 0; i < nfields; i++) {
+		size_t len = strcspn(k, "\x1f");
+		cJSON *term = cJSON_CreateObject();
+		cJSON_AddStringToObject(term, "field", fields[i]);
+		if (typed && len && *k != 's') {
+			char *raw = *k == 'z' ? xstrdup("null") : xstrndup(k + 1, len - 1);
+			cJSON_AddRawToObject(term, "value", raw);
+			free(raw);
+		} else {
+			char *value = typed ? xstrndup(k + 1, len ? len - 1 : 0) : xstrndup(k, len);
+			cJSON_AddStringToObject(term, "value", value);
+			free(value);
+		}
+		cJSON_AddItemToArray(terms, term);
+		k += len + (k[len] != '\0');
+	}
+	run_add_iso(doc, "kibana.alert.suppression.start", g->start);
+	run_add_iso(doc, "kibana.alert.suppression.end", g->end);
+	cJSON_AddNumberToObject(doc, "kibana.alert.suppression.docs_count", (double)g->count);
+	char id[SHA256_HEX_LEN + 1];
+	struct sha256_ctx *h = sha256_begin();
+	sha256_update(h, g->key, strlen(g->key));
+	sha256_update(h, "\x1e", 1);
+	sha256_update(h, run->r.uuid, strlen(run->r.uuid));
+	sha256_update(h,
+	              "\x1e"
+	              "default",
+	              8);
+	sha256_finish(h, id);
+	cJSON_AddStringToObject(doc, "kibana.alert.instance.id", id);
+}
+
+/* ---- an event's key, as the in-memory suppression takes it ---- */
+
+static int compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One field's value in the key: a single value typed as take_value has it ('n', 'b' become
+ * raw JSON), several as a sorted JSON array ('a'), none a null ('z'). NULL: none, and
+ * doNotSuppress. */
+static char *field_value(const struct suppression *sp, const cJSON *ev, const char *field)
+{
+	struct values l = {0};
+	field_each(ev, field, strlen(field), take_value, &l);
+	if (!l.n) {
+		free(l.v);
+		return sp->alone_when_missing ? NULL : xstrdup("z");
+	}
+	if (l.n == 1) {
+		char *v = l.v[0];
+		free(l.v);
+		return v;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), compare_texts); /* getSuppressionTerms sorts an array */
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < l.n; i++) {
+		const char *t = l.v[i];
+		if (*t == 's')
+			cJSON_AddItemToArray(arr, cJSON_CreateString(t + 1));
+		else if (*t == 'b')
+			cJSON_AddItemToArray(arr, cJSON_CreateBool(!strcmp(t + 1, "true")));
+		else
+			cJSON_AddItemToArray(arr, cJSON_CreateRaw(t + 1));
+		free(l.v[i]);
+	}
+	free(l.v);
+	char *json = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	char *v = xmalloc(strlen(json) + 2);
+	sprintf(v, "a%s", json);
+	cJSON_free(json);
+	return v;
+}
+
+const char *suppression_event_key(struct run *run, const cJSON *ev)
+{
+	struct suppression *sp = run->suppress;
+	char *parts[SUPPRESSION_MAX_FIELDS];
+	size_t n = 0;
+	const char *key = NULL;
+	for (; n < sp->nfields; n++)
+		if (!(parts[n] = field_value(sp, ev, sp->fields[n])))
+			break;
+	if (n == sp->nfields) {
+		char *joined = run_join_values(parts, n);
+		key = run_intern(run, joined);
+		free(joined);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(parts[i]);
+	return key;
 }

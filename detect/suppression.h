@@ -14,6 +14,9 @@
  * alert (docs_count grows, end moves): the alert is written when no later execution can add
  * to it, so it is written once, as Kibana's ends up.
  *
+ * A type whose alerts are already one per group per execution (threshold) suppresses within a
+ * duration only: suppression_fold_alerts folds a group's later alerts into its first.
+ *
  * Internal to detect/. */
 #ifndef CASEBOOK_SUPPRESSION_H
 #define CASEBOOK_SUPPRESSION_H
@@ -21,6 +24,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/digest.h"
 
 struct run;
 struct hit;
@@ -38,5 +43,30 @@ const char **suppression_keys(struct run *run, const cJSON *ev, size_t *nkeys);
 int suppression_execution(struct run *run, int64_t T, const struct hit *hits, size_t n);
 /* Writes the alerts still open (a duration's): after the last execution. 0 or -1. */
 int suppression_finish(struct run *run);
+
+/* For a type whose alerts are its own groups' (threshold, as Kibana's
+ * bulk_create_suppressed_threshold_alerts.ts and wrap_suppressed_threshold_alerts.ts): the
+ * items (n of size bytes, each an alert of execution(item) for the group group(item), sorted
+ * by execution). An alert whose group's last surviving alert ends within the duration before
+ * its execution (kibana.alert.suppression.end >= startedAt - duration) is folded into that one
+ * (docs_count + 1, end moved to its window's end); the others are made in order, as
+ * run_alerts_in_order makes them, make calling suppression_annotate. With event_time (types
+ * whose alerts are on events, Kibana's in-memory suppression: wrap_suppressed_alerts.ts,
+ * suppressAlertsInMemory), start and end are the events' times, an execution's alerts of a
+ * group are always one, and a NULL group (suppression_event_key's) alerts alone. 0 or -1. */
+typedef int (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1]);
+typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);
+int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t size,
+                            int64_t (*execution)(const void *), const char *(*group)(const struct run *, const void *),
+                            int64_t (*event_time)(const void *), alert_namer name, alert_maker make);
+/* The in-memory suppression's key of an event (Kibana's getSuppressionTerms over the event's
+ * fields: an array is one value, sorted), interned; NULL when a field is missing and
+ * missing_fields_strategy is doNotSuppress. */
+const char *suppression_event_key(struct run *run, const cJSON *ev);
+/* Adds kibana.alert.suppression.* and kibana.alert.instance.id to the alert being made by
+ * suppression_fold_alerts (nothing otherwise): the terms are the group's values (its key's),
+ * named by fields (NULL: group_by, the key suppression_event_key's); start is the alert's execution, end its last
+ * folded window's end. */
+void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields, size_t nfields);
 
 #endif

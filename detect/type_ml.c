@@ -145,6 +145,8 @@ static const char *string_member(const cJSON *obj, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
+static void anomaly_to_ecs(cJSON *doc, void *ctx);
+
 static void ml_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	struct ml_rule *m = run->state;
@@ -161,7 +163,16 @@ static void ml_consider(struct run *run, const struct candidate_row *c, const cJ
 		run->t->suppressed++;
 		return;
 	}
-	run_add_hit(run, c, NULL, 0);
+	if (run->suppress) { /* keys[0]: its alert_suppression group, over the record made ECS-like */
+		cJSON *shaped = cJSON_Duplicate(ev, 1);
+		anomaly_to_ecs(shaped, NULL);
+		const char **keys = xmalloc(sizeof(*keys));
+		keys[0] = suppression_event_key(run, shaped);
+		cJSON_Delete(shaped);
+		run_add_hit(run, c, keys, 1);
+	} else {
+		run_add_hit(run, c, NULL, 0);
+	}
 	m->scores = xrealloc(m->scores, run->alloc * sizeof(*m->scores));
 	m->scores[run->nhits - 1] = score->valuedouble;
 }
@@ -277,10 +288,28 @@ static void anomaly_to_ecs(cJSON *doc, void *ctx)
 		cJSON_AddObjectToObject(doc, "event");
 }
 
+static void add_suppression(cJSON *doc, void *ctx)
+{
+	suppression_annotate(ctx, doc, NULL, 0);
+}
+
 static int make_record_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = &run->hits[((const struct ml_alert *)ctx)->hit];
-	return run_create_shaped_alert(run, &h, 1, uuid, exec_t, anomaly_to_ecs, NULL, NULL);
+	return run_create_shaped_alert(run, &h, 1, uuid, exec_t, anomaly_to_ecs, add_suppression, run);
+}
+
+static const char *record_group(const struct run *run, const void *item)
+{
+	const struct hit *h = &run->hits[((const struct ml_alert *)item)->hit];
+	return h->nkeys ? h->keys[0] : NULL;
+}
+
+static const struct run *timing; /* the fold's callbacks have no context */
+
+static int64_t record_time(const void *item)
+{
+	return timing->hits[((const struct ml_alert *)item)->hit].time;
 }
 
 /* A record alerts at the first execution whose window holds it; later, overlapping ones find
@@ -300,6 +329,10 @@ static int ml_finish(struct run *run)
 	}
 	run->t->matched += n;
 	qsort(m->alerts, n, sizeof(*m->alerts), by_execution_then_score);
+	timing = run;
+	if (run->suppress) /* an execution's group keeps its best score (the search's order) */
+		return suppression_fold_alerts(run, m->alerts, n, sizeof(*m->alerts), alert_execution, record_group,
+		                               record_time, name_record, make_record_alert);
 	return run_alerts_in_order(run, m->alerts, n, sizeof(*m->alerts), alert_execution, name_record,
 	                           make_record_alert);
 }
@@ -314,6 +347,7 @@ const struct rule_type ml_type = {.name = "machine_learning",
                                   .language = NULL, /* no query: the jobs' records */
                                   .category = "Machine Learning Rule",
                                   .type_id = "siem.mlRule",
+                                  .suppression = SUPPRESSES_IN_MEMORY,
                                   .check = ml_check,
                                   .compile = ml_compile,
                                   .consider = ml_consider,

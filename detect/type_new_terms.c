@@ -29,7 +29,8 @@
 struct term_alert {
 	int64_t T;
 	const char *term;
-	struct hit h; /* its keys not kept */
+	const char *group; /* alert_suppression's (suppression_event_key), or NULL */
+	struct hit h;      /* its keys not kept */
 };
 
 struct new_terms {
@@ -181,6 +182,7 @@ static void add_pending(struct new_terms *t, int64_t T, const char *term, const 
 	struct term_alert *a = &t->pending[t->npending++];
 	a->T = T;
 	a->term = term;
+	a->group = h->nkeys > 1 ? h->keys[1] : NULL;
 	a->h = *h;
 	a->h.keys = NULL;
 	a->h.nkeys = 0;
@@ -209,6 +211,7 @@ static void decide_occurrence(struct run *run, const struct candidate_row *c, co
 struct adding {
 	struct run *run;
 	const struct candidate_row *c;
+	const char *group; /* the event's alert_suppression key (a rule that suppresses) */
 };
 
 static void add_term_hit(void *ctx, char *const *values, size_t n)
@@ -218,9 +221,12 @@ static void add_term_hit(void *ctx, char *const *values, size_t n)
 	if (ad->run->streaming) {
 		decide_occurrence(ad->run, ad->c, key);
 	} else {
-		const char **keys = xmalloc(sizeof(*keys));
+		size_t nkeys = ad->run->suppress ? 2 : 1; /* keys[1]: its suppression group */
+		const char **keys = xmalloc(nkeys * sizeof(*keys));
 		keys[0] = run_intern(ad->run, key);
-		run_add_hit(ad->run, ad->c, keys, 1);
+		if (nkeys > 1)
+			keys[1] = ad->group;
+		run_add_hit(ad->run, ad->c, keys, nkeys);
 	}
 	free(key);
 }
@@ -230,18 +236,23 @@ static void new_terms_consider(struct run *run, const struct candidate_row *c, c
 	if (!run_matches(run, ev))
 		return;
 	struct new_terms *t = run->state;
-	struct adding ad = {run, c};
+	struct adding ad = {run, c, run->suppress ? suppression_event_key(run, ev) : NULL};
 	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
 	if (all > MAX_TERMS_PER_EVENT && run->o->warn)
 		diagf(run->o->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
 		      run->r.name, all, MAX_TERMS_PER_EVENT);
 }
 
+struct term_made {
+	const struct run *run;
+	const char *term;
+};
+
 static void add_new_terms(cJSON *doc, void *ctx)
 {
-	const char *key = ctx;
+	const struct term_made *m = ctx;
 	cJSON *terms = cJSON_AddArrayToObject(doc, "kibana.alert.new_terms");
-	for (const char *k = key;;) {
+	for (const char *k = m->term;;) {
 		const char *end = strchr(k, '\x1f');
 		size_t len = end ? (size_t)(end - k) : strlen(k);
 		char *v = xstrndup(k, len);
@@ -251,11 +262,23 @@ static void add_new_terms(cJSON *doc, void *ctx)
 			break;
 		k = end + 1;
 	}
+	suppression_annotate(m->run, doc, NULL, 0);
 }
 
 static int64_t term_execution(const void *item)
 {
 	return ((const struct term_alert *)item)->T;
+}
+
+static const char *term_group(const struct run *run, const void *item)
+{
+	(void)run;
+	return ((const struct term_alert *)item)->group;
+}
+
+static int64_t term_time(const void *item)
+{
+	return ((const struct term_alert *)item)->h.time;
 }
 
 /* Kibana's new terms alert hashes the event and its new terms. */
@@ -270,7 +293,8 @@ static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t
 {
 	const struct term_alert *a = ctx;
 	const struct hit *h = &a->h;
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, (void *)a->term);
+	struct term_made m = {run, a->term};
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, &m);
 }
 
 /* Alerts on the pending alerts decided before execution limit, in execution order, and
@@ -283,8 +307,10 @@ static int alert_decided(struct run *run, int64_t limit)
 	run->t->matched += ready;
 	if (ready > 1)
 		qsort(t->pending, ready, sizeof(*t->pending), by_execution);
-	int rc = run_alerts_in_order(run, t->pending, ready, sizeof(*t->pending), term_execution, name_term,
-	                             make_term_alert);
+	int rc = run->suppress ? suppression_fold_alerts(run, t->pending, ready, sizeof(*t->pending), term_execution,
+	                                                 term_group, term_time, name_term, make_term_alert)
+	                       : run_alerts_in_order(run, t->pending, ready, sizeof(*t->pending), term_execution,
+	                                             name_term, make_term_alert);
 	if (ready)
 		memmove(t->pending, t->pending + ready, (t->npending - ready) * sizeof(*t->pending));
 	t->npending -= ready;
@@ -322,6 +348,7 @@ const struct rule_type new_terms_type = {.name = "new_terms",
                                          .language = "kuery",
                                          .category = "New Terms Rule",
                                          .type_id = "siem.newTermsRule",
+                                         .suppression = SUPPRESSES_IN_MEMORY,
                                          .check = new_terms_check,
                                          .prepare = new_terms_prepare,
                                          .consider = new_terms_consider,

@@ -499,7 +499,13 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 	if (!m.n)
 		return;
 	qsort(m.found, m.n, sizeof(*m.found), by_indicator_then_entry);
-	run_add_hit(run, c, NULL, 0);
+	if (run->suppress) { /* keys[0]: its alert_suppression group (NULL: alone) */
+		const char **keys = xmalloc(sizeof(*keys));
+		keys[0] = suppression_event_key(run, ev);
+		run_add_hit(run, c, keys, 1);
+	} else {
+		run_add_hit(run, c, NULL, 0);
+	}
 	tm->pairs = xrealloc(tm->pairs, run->alloc * sizeof(*tm->pairs));
 	tm->npairs = xrealloc(tm->npairs, run->alloc * sizeof(*tm->npairs));
 	tm->pairs[run->nhits - 1] = m.found;
@@ -764,6 +770,20 @@ static void add_enrichments(cJSON *doc, void *ctx)
 		read_doc_release(&d);
 	}
 	cJSON_AddItemToObject(threat, "enrichments", list);
+	suppression_annotate(en->run, doc, NULL, 0);
+}
+
+static const char *alert_group(const struct run *run, const void *item)
+{
+	const struct hit *h = &run->hits[((const struct threat_alert *)item)->hit];
+	return h->nkeys ? h->keys[0] : NULL;
+}
+
+static const struct run *timing; /* the fold's callbacks have no context */
+
+static int64_t alert_time(const void *item)
+{
+	return timing->hits[((const struct threat_alert *)item)->hit].time;
 }
 
 static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
@@ -790,6 +810,10 @@ static int threat_finish(struct run *run)
 	run->t->matched += tm->nalerts;
 	sorting = run;
 	qsort(tm->alerts, tm->nalerts, sizeof(*tm->alerts), by_hit_time);
+	timing = run;
+	if (run->suppress)
+		return suppression_fold_alerts(run, tm->alerts, tm->nalerts, sizeof(*tm->alerts), alert_execution,
+		                               alert_group, alert_time, name_alert, make_alert);
 	return run_alerts_in_order(run, tm->alerts, tm->nalerts, sizeof(*tm->alerts), alert_execution, name_alert,
 	                           make_alert);
 }
@@ -815,6 +839,7 @@ const struct rule_type threat_match_type = {.name = "threat_match",
                                             .language = "kuery",
                                             .category = "Indicator Match Rule",
                                             .type_id = "siem.indicatorRule",
+                                            .suppression = SUPPRESSES_IN_MEMORY,
                                             .check = threat_check,
                                             .prepare = threat_prepare,
                                             .consider = threat_consider,

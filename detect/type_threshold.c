@@ -341,6 +341,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	run_add_iso(doc, "casebook.threshold_last", last->time);
 	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
+	suppression_annotate(run, doc, t->fields, t->nfields);
 	struct strbuf reason;
 	strbuf_init(&reason, 128);
 	strbuf_addf(&reason, "%zu events", g->hi - g->lo);
@@ -369,6 +370,13 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 static int64_t group_execution(const void *item)
 {
 	return ((const struct group_alert *)item)->T;
+}
+
+/* The group an alert is for: alert_suppression's group (Kibana's suppression fields are
+ * threshold.field). */
+static const char *group_key(const struct run *run, const void *item)
+{
+	return run->hits[((const struct group_alert *)item)->lo].keys[0];
 }
 
 /* Kibana names a threshold alert by the rule, the execution and the group. */
@@ -421,8 +429,10 @@ static int threshold_decide(struct run *run, int64_t limit)
 	}
 	if (all.n > 1)
 		qsort(all.at, all.n, sizeof(*all.at), by_execution);
-	int rc =
-	    run_alerts_in_order(run, all.at, all.n, sizeof(*all.at), group_execution, name_group, make_threshold_alert);
+	int rc = run->suppress ? suppression_fold_alerts(run, all.at, all.n, sizeof(*all.at), group_execution,
+	                                                 group_key, NULL, name_group, make_threshold_alert)
+	                       : run_alerts_in_order(run, all.at, all.n, sizeof(*all.at), group_execution, name_group,
+	                                             make_threshold_alert);
 	free(all.at);
 	run->replay_t = limit;
 	forget_counted(run, limit);
@@ -449,6 +459,7 @@ const struct rule_type threshold_type = {.name = "threshold",
                                          .language = "kuery",
                                          .category = "Threshold Rule",
                                          .type_id = "siem.thresholdRule",
+                                         .suppression = SUPPRESSES_ALERTS,
                                          .check = threshold_check,
                                          .prepare = threshold_prepare,
                                          .consider = threshold_consider,

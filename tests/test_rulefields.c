@@ -420,6 +420,195 @@ static void test_suppression_with_duration(void **state)
 	docs_free(&d);
 }
 
+/* Threshold rules suppress their own groups' alerts within alert_suppression.duration
+ * (Kibana 8.13 on: threshold/bulk_create_suppressed_threshold_alerts.ts,
+ * wrap_suppressed_threshold_alerts.ts): a group's alert carries the threshold fields as
+ * suppression terms, start = the execution's start, end = its window's end ("to"),
+ * docs_count 0, and a later execution's alert for the group is folded into it when the
+ * existing alert's end is at or after that execution's start less the duration (the
+ * persistence wrapper's range query, gte), docs_count + 1 and end moved to its "to". */
+static void test_threshold_suppression(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *duration;
+		int created, grouped;
+		struct {
+			const char *host, *start, *end;
+			int docs_count;
+		} alerts[4];
+	} cases[] = {
+	    /* 10:10 is within an hour of 10:05: folded; 11:35 is not (10:10 < 10:35) */
+	    {"{\"value\":1,\"unit\":\"h\"}",
+	     3,
+	     1,
+	     {{"h1", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:10:00.000000Z", 1},
+	      {"h2", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:05:00.000000Z", 0},
+	      {"h1", "2024-05-01T11:35:00.000000Z", "2024-05-01T11:35:00.000000Z", 0}}},
+	    /* 5 minutes: 10:05 >= 10:10 - 5m, the bound included */
+	    {"{\"value\":5,\"unit\":\"m\"}",
+	     3,
+	     1,
+	     {{"h1", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:10:00.000000Z", 1},
+	      {"h2", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:05:00.000000Z", 0},
+	      {"h1", "2024-05-01T11:35:00.000000Z", "2024-05-01T11:35:00.000000Z", 0}}},
+	    /* 299 seconds: just short, every execution's alert is its own */
+	    {"{\"value\":299,\"unit\":\"s\"}",
+	     4,
+	     0,
+	     {{"h1", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:05:00.000000Z", 0},
+	      {"h2", "2024-05-01T10:05:00.000000Z", "2024-05-01T10:05:00.000000Z", 0},
+	      {"h1", "2024-05-01T10:10:00.000000Z", "2024-05-01T10:10:00.000000Z", 0},
+	      {"h1", "2024-05-01T11:35:00.000000Z", "2024-05-01T11:35:00.000000Z", 0}}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		/* interval 5m, from now-6m: executions at 10:05, 10:10, ..., 11:35 */
+		process_event(&sb, "p1", "2024-05-01T10:01:00Z", "h1"); /* 10:05: h1 counts 2 */
+		process_event(&sb, "p2", "2024-05-01T10:02:00Z", "h1");
+		process_event(&sb, "p3", "2024-05-01T10:03:00Z", "h2"); /* 10:05: h2 counts 2 */
+		process_event(&sb, "p4", "2024-05-01T10:04:00Z", "h2");
+		process_event(&sb, "p5", "2024-05-01T10:07:00Z", "h1"); /* 10:10: h1's next 2 */
+		process_event(&sb, "p6", "2024-05-01T10:08:00Z", "h1");
+		process_event(&sb, "p7", "2024-05-01T11:31:00Z", "h1"); /* 11:35 */
+		process_event(&sb, "p8", "2024-05-01T11:32:00Z", "h1");
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb,
+		            "{\"rule_id\":\"cb-th-sup\",\"name\":\"curl twice\",\"description\":\"d\",\"type\":"
+		            "\"threshold\",\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,"
+		            "\"from\":\"now-6m\",\"threshold\":{\"field\":[\"host.name\"],\"value\":2},"
+		            "\"alert_suppression\":{\"duration\":%s}}",
+		            cases[i].duration);
+		import_rule(sb.buf, NULL);
+		strbuf_release(&sb);
+		struct detect_totals t = run_detect("cb-th-sup");
+		assert_int_equal(t.created, cases[i].created);
+		assert_int_equal(t.grouped, cases[i].grouped);
+		assert_int_equal(t.unapplied, 0);
+		struct docs d = alert_docs();
+		assert_int_equal(d.n, cases[i].created);
+		for (size_t a = 0; a < d.n; a++) {
+			char want[128];
+			snprintf(want, sizeof(want), "[{\"field\":\"host.name\",\"value\":\"%s\"}]",
+			         cases[i].alerts[a].host);
+			assert_string_equal(terms_of(d.a[a]), want);
+			assert_string_equal(str(d.a[a], "kibana.alert.suppression.start"), cases[i].alerts[a].start);
+			assert_string_equal(str(d.a[a], "kibana.alert.suppression.end"), cases[i].alerts[a].end);
+			assert_int_equal((int)num(d.a[a], "kibana.alert.suppression.docs_count"),
+			                 cases[i].alerts[a].docs_count);
+			assert_non_null(str(d.a[a], "kibana.alert.instance.id"));
+		}
+		/* the same group, the same instance: Kibana's instance id hashes the values and the rule */
+		if (d.n == 3)
+			assert_string_equal(str(d.a[0], "kibana.alert.instance.id"),
+			                    str(d.a[2], "kibana.alert.instance.id"));
+		docs_free(&d);
+	}
+}
+
+/* A threshold rule's suppression is a duration, which Kibana's schema requires. */
+static void test_threshold_suppression_needs_duration(void **state)
+{
+	(void)state;
+	struct strbuf sb;
+	strbuf_init(&sb, 256);
+	process_event(&sb, "p1", "2024-05-01T10:01:00Z", "h1");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	import_rule("{\"rule_id\":\"cb-th-nodur\",\"name\":\"n\",\"description\":\"d\",\"type\":\"threshold\","
+	            "\"query\":\"process.name:curl\",\"severity\":\"low\",\"risk_score\":21,\"threshold\":{\"field\":"
+	            "[\"host.name\"],\"value\":1},\"alert_suppression\":{\"group_by\":[\"host.name\"]}}",
+	            NULL);
+	struct detect_totals t = run_detect("cb-th-nodur");
+	assert_int_equal(t.skipped, 1);
+	assert_int_equal(t.created, 0);
+}
+
+static void named_process(struct strbuf *sb, const char *id, const char *ts, const char *host, const char *name)
+{
+	strbuf_addf(sb,
+	            "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"%s\",\"_source\":{\"@timestamp\":"
+	            "\"%s\",\"event\":{\"category\":[\"process\"]},\"process\":{\"name\":\"%s\"},\"host\":{\"name\":"
+	            "\"%s\"}}}\n",
+	            id, ts, name, host);
+}
+
+/* New terms rules suppress in memory (Kibana 8.14 on: new_terms/create_new_terms_alert_type.ts
+ * with bulkCreateWithSuppression; utils/wrap_suppressed_alerts.ts and suppression_utils.ts): each
+ * new-term alert carries its event's group_by values, start = end = its event's time; an
+ * execution's alerts of one group are one (suppressAlertsInMemory: the earliest, docs_count the
+ * others, start the least, end the greatest); with a duration a later execution's join it. */
+static void test_new_terms_suppression(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *suppression;
+		int created, grouped;
+		struct {
+			const char *host, *term, *start, *end;
+			int docs_count;
+		} alerts[3];
+	} cases[] = {
+	    /* per execution: 10:10's nc is an alert of its own */
+	    {"{\"group_by\":[\"host.name\"]}",
+	     3,
+	     1,
+	     {{"h1", "curl", "2024-05-01T10:01:00.000000Z", "2024-05-01T10:02:00.000000Z", 1},
+	      {"h2", "ssh", "2024-05-01T10:03:00.000000Z", "2024-05-01T10:03:00.000000Z", 0},
+	      {"h1", "nc", "2024-05-01T10:07:00.000000Z", "2024-05-01T10:07:00.000000Z", 0}}},
+	    /* within an hour: nc joins h1's alert (10:02 >= 10:10 - 1h) */
+	    {"{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     2,
+	     2,
+	     {{"h1", "curl", "2024-05-01T10:01:00.000000Z", "2024-05-01T10:07:00.000000Z", 2},
+	      {"h2", "ssh", "2024-05-01T10:03:00.000000Z", "2024-05-01T10:03:00.000000Z", 0}}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
+		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
+		named_process(&sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
+		named_process(&sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-nt-sup\",\"name\":\"new process\",\"description\":\"d\",\"type\":"
+		    "\"new_terms\",\"query\":\"event.category:process\",\"new_terms_fields\":[\"process.name\"],"
+		    "\"history_window_start\":\"now-1h\",\"severity\":\"low\",\"risk_score\":21,\"from\":"
+		    "\"now-6m\",\"alert_suppression\":%s}",
+		    cases[i].suppression);
+		import_rule(sb.buf, NULL);
+		strbuf_release(&sb);
+		struct detect_totals t = run_detect("cb-nt-sup");
+		assert_int_equal(t.created, cases[i].created);
+		assert_int_equal(t.grouped, cases[i].grouped);
+		assert_int_equal(t.unapplied, 0);
+		struct docs d = alert_docs();
+		assert_int_equal(d.n, cases[i].created);
+		for (size_t a = 0; a < d.n; a++) {
+			char want[128];
+			snprintf(want, sizeof(want), "[{\"field\":\"host.name\",\"value\":\"%s\"}]",
+			         cases[i].alerts[a].host);
+			assert_string_equal(terms_of(d.a[a]), want);
+			const cJSON *nt = cJSON_GetObjectItemCaseSensitive(d.a[a], "kibana.alert.new_terms");
+			assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(nt, 0)), cases[i].alerts[a].term);
+			assert_string_equal(str(d.a[a], "kibana.alert.suppression.start"), cases[i].alerts[a].start);
+			assert_string_equal(str(d.a[a], "kibana.alert.suppression.end"), cases[i].alerts[a].end);
+			assert_int_equal((int)num(d.a[a], "kibana.alert.suppression.docs_count"),
+			                 cases[i].alerts[a].docs_count);
+		}
+		docs_free(&d);
+	}
+}
+
 /* ---- other fields ---- */
 
 static void test_building_block_and_max_signals(void **state)
@@ -711,8 +900,7 @@ static void test_fields_not_applied_are_named(void **state)
 	     "severity_mapping, rule_name_override"},
 	    {"{\"type\":\"new_terms\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}]}",
 	     NULL},
-	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}",
-	     "alert_suppression"},
+	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}", NULL},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
 	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
 	     "alert_suppression, tiebreaker_field"},
@@ -853,6 +1041,9 @@ int main(void)
 	    T(test_suppression_by_host),
 	    T(test_suppression_do_not_suppress_missing),
 	    T(test_suppression_with_duration),
+	    T(test_threshold_suppression),
+	    T(test_threshold_suppression_needs_duration),
+	    T(test_new_terms_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    cmocka_unit_test(test_filters_as_kql),

@@ -270,6 +270,45 @@ static void test_ml_rule_selects_records(void **state)
 	}
 }
 
+/* Machine learning rules suppress in memory (Kibana 8.15 on: ml/create_ml_alert_type.ts with
+ * bulkCreateWithSuppression; utils/wrap_suppressed_alerts.ts): group_by reads the record made
+ * ECS-like; an execution's records of one group make one alert, on the first of Kibana's search
+ * order (record_score desc), docs_count the others, start and end their times; with a duration a
+ * later execution's join it. */
+static void test_ml_suppression(void **state)
+{
+	(void)state;
+	load_anomalies();
+	static const struct {
+		const char *id, *rule, *alerts, *end;
+		int docs_count;
+	} cases[] = {
+	    {"ml-sup", ML_RULE("ml-sup", "[\"j*\"]", "30,\"alert_suppression\":{\"group_by\":[\"job_id\"]}"),
+	     "r1 r3 r8", "2024-05-01T10:01:01.000000Z", 1},
+	    {"ml-sup-2h",
+	     ML_RULE("ml-sup-2h", "[\"j*\"]",
+	             "30,\"alert_suppression\":{\"group_by\":[\"job_id\"],\"duration\":{\"value\":2,\"unit\":\"h\"}}"),
+	     "r1 r3", "2024-05-01T11:01:00.000000Z", 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(import_rule(cases[i].rule), "");
+		struct detect_totals t = run_rule(cases[i].id, "2024-05-01T10:00:00Z", "2024-05-01T12:00:00Z");
+		assert_int_equal(t.skipped, 0);
+		assert_string_equal(alerted(cases[i].id), cases[i].alerts);
+		cJSON *doc = alert_for(cases[i].id, "r1");
+		char *terms = cJSON_PrintUnformatted(member(doc, "kibana.alert.suppression.terms"));
+		assert_string_equal(terms, "[{\"field\":\"job_id\",\"value\":\"j1\"}]");
+		cJSON_free(terms);
+		assert_string_equal(cJSON_GetStringValue(member(doc, "kibana.alert.suppression.start")),
+		                    "2024-05-01T10:01:00.000000Z");
+		assert_string_equal(cJSON_GetStringValue(member(doc, "kibana.alert.suppression.end")), cases[i].end);
+		assert_true(cJSON_IsNumber(member(doc, "kibana.alert.suppression.docs_count")));
+		assert_int_equal((int)member(doc, "kibana.alert.suppression.docs_count")->valuedouble,
+		                 cases[i].docs_count);
+		cJSON_Delete(doc);
+	}
+}
+
 /* What a rule without the fields Kibana requires says. */
 static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 {
@@ -497,6 +536,68 @@ static void test_threat_match_selects_events(void **state)
 	cJSON_Delete(doc);
 }
 
+/* Indicator match rules suppress in memory (Kibana 8.13 on: indicator_match/threat_enrichment
+ * with bulkCreateWithSuppression; utils/wrap_suppressed_alerts.ts, suppression_utils.ts): the
+ * execution's alerts of one group_by value are one, on the earliest event, docs_count the others,
+ * start and end their events' span; with doNotSuppress an event missing the field alerts alone
+ * without suppression fields. */
+static void test_threat_match_suppression(void **state)
+{
+	(void)state;
+	load_indicators_and_events();
+	static const struct {
+		const char *id, *suppression, *alerts; /* suppression: the rule */
+		struct {
+			const char *event, *terms, *start, *end;
+			int docs_count; /* -1: no suppression fields */
+		} docs[4];
+	} cases[] = {
+	    {"sup-host",
+	     TM_RULE("sup-host", "[\"logs-ti_*\"]", RECENT, HASH_OR_IP_MAP,
+	             ",\"alert_suppression\":{\"group_by\":[\"host.name\"]}"),
+	     "e1",
+	     {{"e1", "[{\"field\":\"host.name\",\"value\":\"mac1\"}]", "2024-05-01T10:01:00.000000Z",
+	       "2024-05-01T10:06:00.000000Z", 3}}},
+	    {"sup-file",
+	     TM_RULE("sup-file", "[\"logs-ti_*\"]", RECENT, HASH_OR_IP_MAP,
+	             ",\"alert_suppression\":{\"group_by\":[\"file.name\"],\"missing_fields_strategy\":"
+	             "\"doNotSuppress\"}"),
+	     "e1 e2 e3 e6",
+	     {{"e1", NULL, NULL, NULL, -1},
+	      {"e2", "[{\"field\":\"file.name\",\"value\":\"evil\"}]", "2024-05-01T10:02:00.000000Z",
+	       "2024-05-01T10:02:00.000000Z", 0},
+	      {"e3", "[{\"field\":\"file.name\",\"value\":\"good\"}]", "2024-05-01T10:03:00.000000Z",
+	       "2024-05-01T10:03:00.000000Z", 0},
+	      {"e6", NULL, NULL, NULL, -1}}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(import_rule(cases[i].suppression), "");
+		struct detect_totals t = run_rule(cases[i].id, "2024-05-01T10:00:00Z", "2024-05-01T12:00:00Z");
+		assert_int_equal(t.skipped, 0);
+		assert_string_equal(alerted(cases[i].id), cases[i].alerts);
+		for (size_t k = 0; k < 4 && cases[i].docs[k].event; k++) {
+			cJSON *doc = alert_for(cases[i].id, cases[i].docs[k].event);
+			const cJSON *terms = member(doc, "kibana.alert.suppression.terms");
+			if (cases[i].docs[k].docs_count < 0) {
+				assert_null(terms);
+			} else {
+				char *got = cJSON_PrintUnformatted(terms);
+				assert_string_equal(got, cases[i].docs[k].terms);
+				cJSON_free(got);
+				expect_json(member(doc, "kibana.alert.suppression.docs_count"),
+				            cases[i].docs[k].docs_count == 3 ? "3" : "0");
+				assert_string_equal(cJSON_GetStringValue(member(doc, "kibana.alert.suppression.start")),
+				                    cases[i].docs[k].start);
+				assert_string_equal(cJSON_GetStringValue(member(doc, "kibana.alert.suppression.end")),
+				                    cases[i].docs[k].end);
+				/* the enrichment is still the surviving alert's own */
+				assert_non_null(member(member(doc, "threat"), "enrichments"));
+			}
+			cJSON_Delete(doc);
+		}
+	}
+}
+
 /* One alert per event however many indicators match; threat.enrichments holds one entry per
  * indicator and mapped field (buildEnrichments): the indicator object, its feed, and matched
  * {atomic: the event's value, field, id, index, type: indicator_match_rule}. */
@@ -605,6 +706,8 @@ int main(void)
 	    T(test_ml_alert_document),
 	    T(test_threat_match_selects_events),
 	    T(test_threat_match_enrichments),
+	    T(test_threat_match_suppression),
+	    T(test_ml_suppression),
 	    T(test_detect_says_once_what_data_is_missing),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
