@@ -36,10 +36,15 @@ int store_alert_id(struct store *s, const char *uuid, int64_t *id)
 
 int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 {
+	/* one row of VALUES, its event's columns read first (event_sql below): an INSERT ... SELECT
+	 * is a statement SQLite may have to undo alone, so it journaled the ten or so pages each
+	 * alert changes, to a temporary file past 64 KiB, for every alert detect made */
 	static const char add_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	    "severity, risk_score, reason, doc, host_key, file_path, target) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?3";
+	    "severity, risk_score, reason, doc, host_key, file_path, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13)";
+	static const char event_cols_sql[] =
+	    "SELECT host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?1";
 	/* the imported document's workflow is Kibana's claim: the alert starts open, and its
 	 * status is set (and audited) through triage/record.h, as audit --verify expects */
 	static const char imported_sql[] =
@@ -51,10 +56,24 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	    "host_key, file_path, coalesce(file_path, process_name), ?11, ?12, ?13, ?14 FROM events WHERE id = ?3 "
 	    "AND json_valid(?10)";
 	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *cols = NULL;
 	const char *sql = a->imported ? imported_sql : add_sql;
-	if (store_kept_get(s, sql, 0, sql, &st))
+	*created = 0;
+	if (!a->imported) {
+		if (store_kept_get(s, event_cols_sql, 0, event_cols_sql, &cols))
+			return -1;
+		sqlite3_bind_int64(cols, 1, a->event_id);
+		int found = sqlite3_step(cols);
+		if (found != SQLITE_ROW) {
+			store_kept_put(s, cols);
+			return found == SQLITE_DONE ? 0 : store_fail(s, "reading an alert's event");
+		}
+	}
+	if (store_kept_get(s, sql, 0, sql, &st)) {
+		if (cols)
+			store_kept_put(s, cols);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->rule_key);
 	sqlite3_bind_int64(st, 3, a->event_id);
@@ -65,6 +84,9 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_bind_int64(st, 8, a->risk_score);
 	sqlite3_bind_text(st, 9, a->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, a->doc, -1, SQLITE_STATIC);
+	if (cols)
+		for (int i = 0; i < 3; i++)
+			sqlite3_bind_value(st, 11 + i, sqlite3_column_value(cols, i));
 	if (a->imported) {
 		sqlite3_bind_text(st, 11, a->rule_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 12, a->acknowledged_as, -1, SQLITE_STATIC);
@@ -77,6 +99,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
 	store_kept_put(s, st);
+	if (cols)
+		store_kept_put(s, cols);
 	if (rc || !*created)
 		return rc;
 	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
