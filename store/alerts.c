@@ -41,8 +41,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	 * alert changes, to a temporary file past 64 KiB, for every alert detect made */
 	static const char add_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	    "severity, risk_score, reason, doc, host_key, file_path, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13)";
+	    "severity, risk_score, reason, doc, host_key, file_path, target, rule_name) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 	static const char event_cols_sql[] =
 	    "SELECT host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?1";
 	/* the imported document's workflow is Kibana's claim: the alert starts open, and its
@@ -84,9 +84,11 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	sqlite3_bind_int64(st, 8, a->risk_score);
 	sqlite3_bind_text(st, 9, a->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, a->doc, -1, SQLITE_STATIC);
-	if (cols)
+	if (cols) {
 		for (int i = 0; i < 3; i++)
 			sqlite3_bind_value(st, 11 + i, sqlite3_column_value(cols, i));
+		sqlite3_bind_text(st, 14, a->rule_name, -1, SQLITE_STATIC); /* a rule_name_override's */
+	}
 	if (a->imported) {
 		sqlite3_bind_text(st, 11, a->rule_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 12, a->acknowledged_as, -1, SQLITE_STATIC);

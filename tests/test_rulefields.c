@@ -86,6 +86,26 @@ static int take_doc(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+static int add_row_name(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%s\n", a->rule_name);
+	return 0;
+}
+
+static int add_queue_name(void *ctx, const struct queue_alert *a)
+{
+	strbuf_addf(ctx, "%s\n", a->rule_name);
+	return 0;
+}
+
+/* The names `casebook alerts` and the console's queue list the alerts under, one a line. */
+static void listed_names(struct strbuf *alerts, struct strbuf *queue)
+{
+	struct alert_query q = {0};
+	assert_int_equal(store_alerts_each(db, &q, add_row_name, alerts), 0);
+	assert_int_equal(store_queue_each(db, add_queue_name, queue), 0);
+}
+
 /* The alerts' documents, by event time then uuid. */
 static struct docs alert_docs(void)
 {
@@ -245,6 +265,17 @@ static void test_promotion_rule_on_defend_alerts(void **state)
 	assert_int_equal((int)num(d.a[1], "kibana.alert.risk_score"), 73);
 	assert_string_equal(str(d.a[1], "kibana.alert.rule.name"), "Malware Detection Alert: Adload");
 	docs_free(&d);
+	/* listed under the same names as their documents say, not the rule's */
+	struct strbuf listed, queued;
+	strbuf_init(&listed, 256);
+	strbuf_init(&queued, 256);
+	listed_names(&listed, &queued);
+	static const char want[] =
+	    "Malicious Behavior Prevention Alert: AppleScript Payload\nMalware Detection Alert: Adload\n";
+	assert_string_equal(listed.buf, want);
+	assert_string_equal(queued.buf, want);
+	strbuf_release(&listed);
+	strbuf_release(&queued);
 }
 
 /* The real alert Kibana 8.3 made with its promotion rule (ECS RFC 0031), and its source: the
