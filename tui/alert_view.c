@@ -113,7 +113,7 @@ void alert_open(struct app *a, const struct qrow *r)
 		return;
 	}
 	read_fields(v);
-	guide_parse(v->rec.guide, &v->guide);
+	guide_parse_for(v->rec.guide, v->rec.doc, &v->guide);
 	guide_parse(v->rec.rule_notes, &v->rule_notes);
 	focus_alert_event(v);
 	view_push(a, &alert_view);
