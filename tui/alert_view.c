@@ -308,10 +308,15 @@ static void step_alert(struct app *a, int dir)
 		a->av.tab = tab;
 }
 
-/* r: one of the related alerts the Overview lists, chosen, opens in this view. */
+/* r: one of the building blocks or related alerts the Overview lists, chosen, opens in this
+ * view. A building block is never in the queue (Kibana's alerts table shows it only in its
+ * sequence's expanded group), so it opens from what the Overview read of it. */
 struct related_choice {
 	char **uuids;
 	size_t n;
+	struct case_related *blocks; /* the first nblocks choices: copies of the record's */
+	size_t nblocks;
+	char *host; /* the sequence alert's host, which its building blocks share */
 };
 
 static void related_free(void *data)
@@ -320,45 +325,91 @@ static void related_free(void *data)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->uuids[i]);
 	free(c->uuids);
+	for (size_t i = 0; i < c->nblocks; i++) {
+		struct case_related *b = &c->blocks[i];
+		free(b->uuid), free(b->rule), free(b->severity), free(b->status);
+	}
+	free(c->blocks);
+	free(c->host);
 	free(c);
+}
+
+static void open_block(struct app *a, const struct related_choice *c, size_t i)
+{
+	const struct case_related *b = &c->blocks[i];
+	struct qrow row = {.time = b->ts,
+	                   .uuid = b->uuid,
+	                   .status = b->status,
+	                   .severity = b->severity,
+	                   .host = c->host,
+	                   .rule = b->rule,
+	                   .building_block = 1};
+	alert_open(a, &row);
+	if (in_alert(a)) { /* what the queue's row would have carried, from the record now read */
+		a->av.alert.id = a->av.rec.id;
+		a->av.alert.event_id = a->av.rec.event_id;
+		a->av.alert.risk = a->av.rec.risk;
+	}
 }
 
 static void related_chosen(struct app *a, size_t choice, void *data)
 {
 	struct related_choice *c = data;
-	long row = queue_find_uuid(&a->q, c->uuids[choice]);
-	if (row < 0) {
-		say(a, "alert %.12s is not in the queue: R reloads it", c->uuids[choice]);
+	enum tab tab = a->av.tab;
+	if (choice < c->nblocks) {
+		open_block(a, c, choice);
 	} else {
-		enum tab tab = a->av.tab;
+		long row = queue_find_uuid(&a->q, c->uuids[choice]);
+		if (row < 0) {
+			say(a, "alert %.12s is not in the queue: R reloads it", c->uuids[choice]);
+			related_free(c);
+			return;
+		}
 		alert_open(a, &a->q.rows[row]);
-		if (in_alert(a))
-			a->av.tab = tab;
 	}
+	if (in_alert(a))
+		a->av.tab = tab;
 	related_free(c);
 }
 
 static void choose_related(struct app *a)
 {
 	const struct case_record *r = &a->av.rec;
-	if (!r->nrelated) {
+	size_t n = r->nblocks + r->nrelated;
+	if (!n) {
 		say(a, "no related alerts: no other rule alerted on this host within ±%llds",
 		    (long long)(a->av.tl_before / TIME_US_PER_SEC));
 		return;
 	}
 	struct related_choice *c = xcalloc(1, sizeof(*c));
-	c->uuids = xcalloc(r->nrelated, sizeof(*c->uuids));
-	char **labels = xcalloc(r->nrelated, sizeof(*labels));
-	for (size_t i = 0; i < r->nrelated; i++) {
+	c->uuids = xcalloc(n, sizeof(*c->uuids));
+	c->blocks = r->nblocks ? xcalloc(r->nblocks, sizeof(*c->blocks)) : NULL;
+	c->host = xstrdup(a->av.alert.host ? a->av.alert.host : "");
+	char **labels = xcalloc(n, sizeof(*labels));
+	for (size_t i = 0; i < n; i++) {
+		int block = i < r->nblocks;
+		const struct case_related *x = block ? &r->blocks[i] : &r->related[i - r->nblocks];
 		struct strbuf sb;
 		strbuf_init(&sb, 128);
-		related_line(a, &r->related[i], 0, &sb);
+		if (r->nblocks) /* which list of the Overview each is from */
+			strbuf_addstr(&sb, block ? "building block  " : "related         ");
+		related_line(a, x, 0, &sb);
 		labels[i] = strbuf_detach(&sb, NULL);
-		c->uuids[c->n++] = xstrdup(r->related[i].uuid);
+		c->uuids[c->n++] = xstrdup(x->uuid);
+		if (block) {
+			c->blocks[i] = (struct case_related){.uuid = xstrdup(x->uuid),
+			                                     .rule = xstrdup(x->rule),
+			                                     .severity = xstrdup(x->severity),
+			                                     .status = xstrdup(x->status),
+			                                     .ts = x->ts};
+			c->nblocks++;
+		}
 	}
-	dialog_choose(a, "Open a related alert (Enter, or its number):", (const char *const *)labels, r->nrelated,
-	              related_chosen, c, related_free);
-	for (size_t i = 0; i < r->nrelated; i++)
+	dialog_choose(a,
+	              r->nblocks ? "Open a building block or related alert (Enter, or its number):"
+	                         : "Open a related alert (Enter, or its number):",
+	              (const char *const *)labels, n, related_chosen, c, related_free);
+	for (size_t i = 0; i < n; i++)
 		free(labels[i]);
 	free(labels);
 }
