@@ -1,11 +1,15 @@
 /* The alert view: a header and a table of tabs (tui/tab_*.c) over one case_record, loaded
  * once when the view opens and again, in part, after an action or a change of window. */
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sanitize.h"
+#include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "store/rules.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -80,11 +84,36 @@ static void alert_close(struct app *a)
 		free(v->fields[i]);
 	guide_release(&v->guide);
 	guide_release(&v->rule_notes);
+	free(v->rule_meta);
 	case_release(&v->rec);
 	free(v->tl_kql_text);
 	kql_free(v->tl_kql);
 	free(v->pivot_value);
 	memset(v, 0, sizeof(*v));
+}
+
+/* The rule's detection-rules [metadata] (rules.metadata): its maturity, creation and update
+ * dates and integrations, as one line for the Guide tab, where the rule is described. */
+static int take_meta(void *ctx, const struct rule_row *row)
+{
+	char **line = ctx;
+	cJSON *m = row->metadata ? cJSON_Parse(row->metadata) : NULL;
+	static const char *const parts[][2] = {{"maturity", "maturity "},
+	                                       {"creation_date", "created "},
+	                                       {"updated_date", "updated "},
+	                                       {"integration", "integration "}};
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	for (size_t i = 0; m && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char *v = field_join(m, parts[i][0], ", ");
+		if (v)
+			strbuf_addf(&sb, "%s%s%s", sb.len ? " · " : "", parts[i][1], v);
+		free(v);
+	}
+	cJSON_Delete(m);
+	*line = sb.len ? sanitize_dup(sb.buf, 0) : NULL;
+	strbuf_release(&sb);
+	return 0;
 }
 
 void alert_open(struct app *a, const struct qrow *r)
@@ -115,6 +144,8 @@ void alert_open(struct app *a, const struct qrow *r)
 	read_fields(v);
 	guide_parse_for(v->rec.guide, v->rec.doc, &v->guide);
 	guide_parse(v->rec.rule_notes, &v->rule_notes);
+	if (v->rec.rule_id)
+		store_rule_find(a->s, v->rec.rule_id, v->rec.rule_version, take_meta, &v->rule_meta);
 	focus_alert_event(v);
 	view_push(a, &alert_view);
 	say_if_partial(a);
