@@ -19,6 +19,7 @@
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
+#include "store/rules.h"
 #include "triage/kibana.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -750,6 +751,22 @@ static int setup_kibana_sequence(void **state)
 	assert_int_equal(kibana_alerts_import(db, 0, T0, devnull, &k), 0);
 	assert_int_equal(k.added, 3);
 	fclose(devnull);
+	/* the rule as a detection-rules TOML brings it, with its [metadata] (replacing the stand-in) */
+	struct rule_row rr = {.rule_id = "seq",
+	                      .uuid = "seq-rule-uuid",
+	                      .version = 1,
+	                      .name = "Plist written then loaded",
+	                      .type = "eql",
+	                      .language = "eql",
+	                      .source = "toml",
+	                      .json = "{\"rule_id\":\"seq\",\"name\":\"Plist written then loaded\",\"type\":\"eql\","
+	                              "\"language\":\"eql\",\"query\":\"any where true\",\"severity\":\"high\","
+	                              "\"risk_score\":73,\"description\":\"d\",\"version\":1}",
+	                      .metadata = "{\"creation_date\":\"2024/01/02\",\"integration\":[\"endpoint\"],"
+	                                  "\"maturity\":\"production\",\"updated_date\":\"2024/03/04\"}"};
+	enum upsert_result ur;
+	if (store_rule_put(db, &rr, &ur))
+		fail_msg("%s", store_errmsg(db));
 	assert_int_equal(pipe(pipefd), 0);
 	in = fdopen(pipefd[0], "r");
 	out = fopen("/dev/null", "w");
@@ -1079,7 +1096,9 @@ static void test_building_blocks_open_from_the_overview(void **state)
 {
 	(void)state;
 	check_screen("kibana-sequence-queue-100x24"); /* the sequence alert alone */
-	keys("\nG"); /* the Overview's end: its building blocks */
+	keys("\n2");                                  /* the Guide tab opens with the rule's [metadata] */
+	assert_true(screen_has("maturity production · created 2024/01/02 · updated 2024/03/04 · integration endpoint"));
+	keys("1G"); /* the Overview's end: its building blocks */
 	check_screen("kibana-sequence-overview-100x24");
 	keys("r");
 	check_screen("building-block-choice-100x24");
