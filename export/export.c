@@ -17,6 +17,7 @@
 #include "store/triage.h"
 #include "triage/case.h"
 #include "triage/record.h"
+#include "triage/signal.h"
 
 #define EXPORT_VERSION 1
 
@@ -111,6 +112,59 @@ static cJSON *items_json(const struct case_record *r, const char *kind)
 	return arr;
 }
 
+/* The building blocks under a sequence alert Kibana raised, in their group.index order. */
+static cJSON *blocks_json(const struct case_record *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < r->nblocks; i++) {
+		const struct case_related *b = &r->blocks[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "uuid", b->uuid);
+		cJSON_AddStringToObject(o, "rule", b->rule);
+		cJSON_AddStringToObject(o, "severity", b->severity);
+		cJSON_AddStringToObject(o, "status", b->status);
+		add_time(o, "time", b->ts);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* Kibana's id of an alert: an imported alert's kibana.alert.uuid (the document's _id), else
+ * casebook's own uuid. */
+static const char *kibana_id(const char *uuid)
+{
+	size_t n = strlen(ALERT_IMPORTED_PREFIX);
+	return strncmp(uuid, ALERT_IMPORTED_PREFIX, n) ? uuid : uuid + n;
+}
+
+/* The alert as a Kibana case's alert attachment (Cases API, POST /api/cases/{id}/comments:
+ * type "alert", alertId and index one or arrays of the same length, rule {id, name}, owner).
+ * A sequence alert brings its building blocks with it, as the alerts table's expanded group
+ * attaches the sequence and its blocks together; every alert of the attachment is in the
+ * default space's alerts index alias. rule.id is the rule's Kibana id (kibana.alert.rule.uuid),
+ * null when the alert does not carry it. */
+static cJSON *attachment_json(const struct case_record *r)
+{
+	static const char alerts_index[] = ".alerts-security.alerts-default";
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "alert");
+	cJSON *ids = cJSON_AddArrayToObject(o, "alertId");
+	cJSON *idx = cJSON_AddArrayToObject(o, "index");
+	cJSON_AddItemToArray(ids, cJSON_CreateString(kibana_id(r->uuid)));
+	cJSON_AddItemToArray(idx, cJSON_CreateString(alerts_index));
+	for (size_t i = 0; i < r->nblocks; i++) {
+		cJSON_AddItemToArray(ids, cJSON_CreateString(kibana_id(r->blocks[i].uuid)));
+		cJSON_AddItemToArray(idx, cJSON_CreateString(alerts_index));
+	}
+	cJSON *rule = cJSON_AddObjectToObject(o, "rule");
+	cJSON *doc = r->doc ? cJSON_Parse(r->doc) : NULL;
+	add_str(rule, "id", cJSON_GetStringValue(signal_value_at(doc, "kibana.alert.rule.uuid")));
+	cJSON_Delete(doc);
+	cJSON_AddStringToObject(rule, "name", r->rule_name);
+	cJSON_AddStringToObject(o, "owner", "securitySolution");
+	return o;
+}
+
 static cJSON *record_json(const struct case_record *r)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -151,6 +205,8 @@ static cJSON *record_json(const struct case_record *r)
 			cJSON_AddItemToArray(history, cJSON_Duplicate(e, 1));
 		cJSON_AddItemToArray(audit, e);
 	}
+	cJSON_AddItemToObject(o, "building_blocks", blocks_json(r));
+	cJSON_AddItemToObject(o, "case_attachment", attachment_json(r));
 	cJSON_AddItemToObject(o, "alert", parse_or_string(r->doc));
 	cJSON *tl = cJSON_AddArrayToObject(o, "timeline");
 	for (size_t i = 0; i < r->ntimeline; i++)
@@ -291,6 +347,29 @@ static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived
 		md(out, get_str(ev, "file.Ext.original.path"));
 	}
 	strbuf_addstr(out, "\n\n");
+}
+
+/* A sequence alert's building blocks, each by its uuid, rule and time. */
+static void md_blocks(struct strbuf *out, const struct case_record *r)
+{
+	if (!r->nblocks)
+		return;
+	strbuf_addstr(out, "## Building blocks\n\n");
+	for (size_t i = 0; i < r->nblocks; i++) {
+		const struct case_related *b = &r->blocks[i];
+		char t[TIME_ISO_LEN];
+		iso(b->ts, t);
+		strbuf_addf(out, "%zu. `", i + 1);
+		md(out, b->uuid);
+		strbuf_addstr(out, "` ");
+		md(out, b->rule);
+		strbuf_addstr(out, ", ");
+		md(out, b->severity);
+		strbuf_addf(out, ", %s, ", t);
+		md(out, b->status);
+		strbuf_addch(out, '\n');
+	}
+	strbuf_addch(out, '\n');
 }
 
 static void md_items(struct strbuf *out, const struct case_record *r, const char *kind)
@@ -492,6 +571,7 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 	strbuf_addstr(out, "\n\n");
 	const char *derived = get_str(alert, "host.os.type");
 	md_entities(out, ev ? ev : alert, derived);
+	md_blocks(out, r);
 	strbuf_addstr(out, "## Checklist\n\n");
 	md_items(out, r, "check");
 	strbuf_addstr(out, "## Response\n\n");
@@ -1115,7 +1195,8 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct case_record r;
 		memset(&r, 0, sizeof(r));
-		struct case_options co = {.timeline = 1, .before_us = opt.before_us, .after_us = opt.after_us};
+		struct case_options co = {
+		    .timeline = 1, .blocks = 1, .before_us = opt.before_us, .after_us = opt.after_us};
 		rc = case_load(s, uuids[i], &co, &r);
 		if (!rc)
 			fmt->one(&r, i, &opt, out);

@@ -3,6 +3,7 @@
  * building blocks under its alert; "in-progress" and custom closing reasons kept and written
  * back. The alert documents are built here (none of Elastic's); the real Kibana 8.3 alert in
  * ../shared/corpus is read when it is there. */
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,47 @@ static void test_building_blocks_under_their_sequence(void **state)
 	}
 }
 
+/* The JSON export's record of a sequence alert lists its building blocks, and its case
+ * attachment takes them with it as one alert attachment of Kibana's Cases API (POST
+ * /api/cases/{id}/comments: type "alert", alertId and index arrays of one length, rule
+ * {id, name}, owner "securitySolution"); the alert ids are Kibana's (kibana.alert.uuid, the
+ * _id), in group.index order after the sequence alert. The Markdown report names them. A
+ * building block's own record has none under it. */
+static void test_export_names_building_blocks(void **state)
+{
+	(void)state;
+	struct store *s =
+	    case_of(BUILDING_BLOCK("bb2", "2", "1") GROUP_MEMBER("sq", "3", "") BUILDING_BLOCK("bb1", "1", "0"));
+	char *json = export_one(s, "kibana:sq", EXPORT_JSON);
+	cJSON *root = cJSON_Parse(json);
+	assert_non_null(root);
+	const cJSON *rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "records"), 0);
+	char *blocks = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "building_blocks"));
+	assert_string_equal(blocks,
+	                    "[{\"uuid\":\"kibana:bb1\",\"rule\":\"Seq\",\"severity\":\"high\",\"status\":\"open\","
+	                    "\"time\":\"2024-05-01T12:00:01.000000Z\"},{\"uuid\":\"kibana:bb2\",\"rule\":\"Seq\","
+	                    "\"severity\":\"high\",\"status\":\"open\",\"time\":\"2024-05-01T12:00:02.000000Z\"}]");
+	char *att = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "case_attachment"));
+	assert_string_equal(att, "{\"type\":\"alert\",\"alertId\":[\"sq\",\"bb1\",\"bb2\"],\"index\":["
+	                         "\".alerts-security.alerts-default\",\".alerts-security.alerts-default\","
+	                         "\".alerts-security.alerts-default\"],\"rule\":{\"id\":null,\"name\":\"Seq\"},"
+	                         "\"owner\":\"securitySolution\"}");
+	cJSON_free(blocks);
+	cJSON_free(att);
+	cJSON_Delete(root);
+	free(json);
+	char *md = export_one(s, "kibana:sq", EXPORT_MARKDOWN);
+	assert_non_null(strstr(md,
+	                       "## Building blocks\n\n1. `kibana:bb1` Seq, high, 2024-05-01T12:00:01.000000Z, open\n"
+	                       "2. `kibana:bb2` Seq, high, 2024-05-01T12:00:02.000000Z, open\n\n"));
+	free(md);
+	json = export_one(s, "kibana:bb1", EXPORT_JSON);
+	assert_non_null(strstr(json, "\"building_blocks\":[]"));
+	assert_null(strstr(json, "kibana:bb2"));
+	free(json);
+	store_close(s);
+}
+
 /* A custom closing reason is Kibana's to bring: the importer (Kibana's user) keeps it; an
  * analyst's reason is one of the list, so a typo is refused rather than kept. */
 static void test_custom_reasons_come_from_kibana_alone(void **state)
@@ -456,6 +498,7 @@ int main(void)
 	    cmocka_unit_test(test_signal_fields_map_to_the_alert),
 	    cmocka_unit_test(test_one_rule_two_names),
 	    cmocka_unit_test(test_building_blocks_under_their_sequence),
+	    cmocka_unit_test(test_export_names_building_blocks),
 	    cmocka_unit_test(test_custom_reasons_come_from_kibana_alone),
 	    cmocka_unit_test(test_real_kibana_8_3_alert),
 	};

@@ -180,6 +180,55 @@ static void test_guide_plugins_are_text(void **state)
 	guide_release(&g);
 }
 
+/* Placeholders, as Kibana's replaceParamsQuery fills them (security_solution .../plugins/insight/
+ * replace_params_query.ts and osquery/common/utils/replace_params_query.ts): every match of
+ * /\{{([^}]+)\}}/ whose trimmed name the alert carries becomes the alert's first value
+ * (values[0]); a name it lacks stays as written (Kibana's `skipped`); other braces are text. */
+static const char fill_alert[] = "{\"host\":{\"name\":\"mac-01\",\"ip\":[\"10.0.0.5\",\"10.0.0.6\"]},"
+                                 "\"process.pid\":4242,\"user\":{\"name\":\"\"}}";
+static const struct transform_case fill_cases[] = {
+    {"WHERE name = '{{host.name}}'", "WHERE name = 'mac-01'"},
+    {"{{ host.ip }} and {{host.ip}}", "10.0.0.5 and 10.0.0.5"}, /* trimmed; first value */
+    {"pid={{process.pid}}", "pid=4242"},                        /* dotted key; a number as JSON */
+    {"{{user.name}}|{{no.such}}", "{{user.name}}|{{no.such}}"}, /* empty and missing stay */
+    /* the regex takes "{{{host.name}}" whole: the name "{host.name" is no field, so it stays */
+    {"{{}} {x} {{a}b}} {{{host.name}}}", "{{}} {x} {{a}b}} {{{host.name}}}"},
+};
+
+static void test_guide_placeholders_filled(void **state)
+{
+	(void)state;
+	cJSON *alert = cJSON_Parse(fill_alert);
+	assert_non_null(alert);
+	for (size_t i = 0; i < sizeof(fill_cases) / sizeof(fill_cases[0]); i++) {
+		char *got = guide_fill_placeholders(fill_cases[i].note, alert);
+		if (strcmp(got, fill_cases[i].want))
+			fail_msg("case %zu:\nwant %s\ngot  %s", i, fill_cases[i].want, got);
+		free(got);
+		got = guide_fill_placeholders(fill_cases[i].note, NULL); /* no alert: as written */
+		assert_string_equal(got, fill_cases[i].note);
+		free(got);
+	}
+	/* in both plugins, and through the guide the console reads for one alert */
+	char *got = guide_render_plugins_for(
+	    "!{investigate{\"label\":\"L\",\"providers\":[[{\"field\":\"host.name\",\"value\":\"{{host.name}}\"},"
+	    "{\"field\":\"user.name\",\"value\":\"{{user.name}}\"}]]}} "
+	    "!{osquery{\"label\":\"Q\",\"query\":\"SELECT * FROM processes WHERE pid = {{process.pid}};\"}}",
+	    alert);
+	assert_string_equal(
+	    got, "Investigate in Timeline: **L**, ` host.name: \"mac-01\" AND user.name: \"{{user.name}}\" ` "
+	         "Osquery: **Q**, ` SELECT * FROM processes WHERE pid = 4242; `");
+	free(got);
+	struct guide g;
+	guide_parse_for("## Possible investigation steps\n\n- !{osquery{\"label\":\"Apps\",\"query\":\"SELECT "
+	                "'{{host.name}}';\"}}\n",
+	                fill_alert, &g);
+	assert_int_equal(g.checklist.n, 1);
+	assert_string_equal(g.checklist.items[0], "Osquery: Apps, SELECT 'mac-01';");
+	guide_release(&g);
+	cJSON_Delete(alert);
+}
+
 /* ---- imports ---- */
 
 static struct store *db;
@@ -543,6 +592,7 @@ int main(void)
 	    cmocka_unit_test(test_toml_depth_is_capped),
 	    cmocka_unit_test(test_transforms_in_the_note),
 	    cmocka_unit_test(test_guide_plugins_are_text),
+	    cmocka_unit_test(test_guide_placeholders_filled),
 	    T(test_tree_import),
 	    T(test_version_locks),
 	    T(test_damaged_toml_names_line_and_column),

@@ -19,6 +19,8 @@
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
+#include "store/rules.h"
+#include "triage/kibana.h"
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/keymap.h"
@@ -718,6 +720,63 @@ static int setup_demo(void **state)
 	return 0;
 }
 
+/* A sequence alert Kibana raised and its two building blocks (build_alert_group_from_sequence.ts:
+ * each block with kibana.alert.group.id and .index and building_block_type "default", the
+ * sequence alert with the group's id alone), imported: the queue shows the sequence alone. */
+#define KIBANA_GROUP_MEMBER(id, at, extra)                                                                             \
+	"{\"_index\":\".internal.alerts-security.alerts-default-000001\",\"_id\":\"" id "\",\"_source\":{"             \
+	"\"@timestamp\":\"2024-05-01T12:00:0" at "Z\",\"kibana.alert.uuid\":\"" id "\",\"kibana.alert.rule.rule_id\":" \
+	"\"seq\",\"kibana.alert.rule.name\":\"Plist written then loaded\",\"kibana.alert.rule.type\":\"eql\","         \
+	"\"kibana.alert.rule.severity\":\"high\",\"kibana.alert.rule.risk_score\":73,\"kibana.alert.severity\":"       \
+	"\"high\","                                                                                                    \
+	"\"kibana.alert.risk_score\":73,\"kibana.alert.group.id\":\"g1\"" extra ",\"event\":{\"kind\":\"signal\"},"    \
+	"\"host\":{\"name\":\"mac-bb\"}}}\n"
+#define KIBANA_BLOCK(id, at, index)                                                                                    \
+	KIBANA_GROUP_MEMBER(id, at,                                                                                    \
+	                    ",\"kibana.alert.building_block_type\":\"default\",\"kibana.alert.group.index\":" index)
+
+static int setup_kibana_sequence(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("tui-kibana-seq.db"), STORE_CREATE, &db, &err), 0);
+	tu_write_str(tu_path("kibana-seq.json"), KIBANA_BLOCK("bb-one", "1", "0") KIBANA_BLOCK("bb-two", "2", "1")
+	                                             KIBANA_GROUP_MEMBER("sq-alert", "3", ""));
+	FILE *devnull = fopen("/dev/null", "w");
+	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, tu_path("kibana-seq.json"), &o, &c), INGEST_OK);
+	struct kibana_counts k;
+	assert_int_equal(kibana_alerts_import(db, 0, T0, devnull, &k), 0);
+	assert_int_equal(k.added, 3);
+	fclose(devnull);
+	/* the rule as a detection-rules TOML brings it, with its [metadata] (replacing the stand-in) */
+	struct rule_row rr = {.rule_id = "seq",
+	                      .uuid = "seq-rule-uuid",
+	                      .version = 1,
+	                      .name = "Plist written then loaded",
+	                      .type = "eql",
+	                      .language = "eql",
+	                      .source = "toml",
+	                      .json = "{\"rule_id\":\"seq\",\"name\":\"Plist written then loaded\",\"type\":\"eql\","
+	                              "\"language\":\"eql\",\"query\":\"any where true\",\"severity\":\"high\","
+	                              "\"risk_score\":73,\"description\":\"d\",\"version\":1}",
+	                      .metadata = "{\"creation_date\":\"2024/01/02\",\"integration\":[\"endpoint\"],"
+	                                  "\"maturity\":\"production\",\"updated_date\":\"2024/03/04\"}"};
+	enum upsert_result ur;
+	if (store_rule_put(db, &rr, &ur))
+		fail_msg("%s", store_errmsg(db));
+	assert_int_equal(pipe(pipefd), 0);
+	in = fdopen(pipefd[0], "r");
+	out = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(out, in, 24, 100), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "case.db", .clock = fixed_clock, .colors = 0};
+	app = app_new(db, &ao);
+	assert_int_equal(app_load(app), 0);
+	return 0;
+}
+
 /* One plugin write and 9,000 other events on its host within ten minutes of it: the timeline
  * drew from a fixed array of 8,192 rows, so G (its end) showed a blank list. */
 static int setup_long_timeline(void **state)
@@ -1030,6 +1089,26 @@ static int marked_rows(void)
 	return n;
 }
 
+/* A sequence alert's building blocks open from its Overview with r, as its related alerts do
+ * (Kibana's alerts table opens a block from the sequence's expanded group; the queue leaves
+ * them out). The chooser marks which list each comes from; the block opens as an alert. */
+static void test_building_blocks_open_from_the_overview(void **state)
+{
+	(void)state;
+	check_screen("kibana-sequence-queue-100x24"); /* the sequence alert alone */
+	keys("\n2");                                  /* the Guide tab opens with the rule's [metadata] */
+	assert_true(screen_has("maturity production · created 2024/01/02 · updated 2024/03/04 · integration endpoint"));
+	keys("1G"); /* the Overview's end: its building blocks */
+	check_screen("kibana-sequence-overview-100x24");
+	keys("r");
+	check_screen("building-block-choice-100x24");
+	keys("2");
+	assert_true(screen_has("Alert kibana:bb-two"));
+	assert_false(screen_has("Building blocks: r opens one")); /* a block has none under it */
+	keys("q");
+	assert_true(screen_has("SEVERITY RSK TIME (UTC)")); /* back to the queue, as from a related alert */
+}
+
 static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 {
 	(void)state;
@@ -1279,6 +1358,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),

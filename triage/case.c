@@ -370,7 +370,7 @@ int case_load(struct store *s, const char *uuid, const struct case_options *o, s
 	    part(s, r, store_alert_context(s, r->id, &r->same_host, &r->hosts_same_path), "the prevalence", &failed) &&
 	    !partial)
 		return -1;
-	if (o->overview && part(s, r, read_blocks(s, r), "the building blocks", &failed) && !partial)
+	if ((o->overview || o->blocks) && part(s, r, read_blocks(s, r), "the building blocks", &failed) && !partial)
 		return -1;
 	if (o->related && part(s, r, case_reload_related(s, r, o), "the related alerts", &failed) && !partial)
 		return -1;

@@ -67,7 +67,7 @@ struct case_record {
 	int64_t same_host, hosts_same_path; /* prevalence: other alerts on the host; hosts alerting on the path */
 	struct case_related *related;       /* with case_options.related */
 	size_t nrelated;
-	struct case_related *blocks; /* with case_options.overview: the building blocks under this
+	struct case_related *blocks; /* with case_options.overview or .blocks: the building blocks under this
 	                              * sequence alert Kibana raised, in their order */
 	size_t nblocks;
 	const char *failed; /* the part that could not be read ("the notes"), or NULL */
@@ -82,7 +82,8 @@ struct case_options {
 	int window_only;             /* no sequence members from outside the window */
 	const char *file_path;       /* instead of the window: every event on this file.path, any host */
 	const struct kql_node *kql;  /* only the timeline's events this KQL query matches (documents read) */
-	int overview;                /* read the guide and the prevalence (two counts over the alerts) */
+	int overview;                /* read the guide, the prevalence (two counts over the alerts), the blocks */
+	int blocks;                  /* read the building blocks under a sequence alert (as overview does) */
 	int related;                 /* read other rules' alerts on the host within related_us */
 	int64_t related_us;
 	int partial; /* on a failed read, go on with the other parts (a view shows what it can) */

@@ -1,5 +1,6 @@
 #include "triage/guide.h"
 
+#include <cJSON.h>
 #include <cmark.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,9 +352,16 @@ static char *limit_nesting(const char *markdown)
 
 int guide_parse(const char *markdown, struct guide *g)
 {
+	return guide_parse_for(markdown, NULL, g);
+}
+
+int guide_parse_for(const char *markdown, const char *alert_doc, struct guide *g)
+{
 	memset(g, 0, sizeof(*g));
 	if (markdown && *markdown) {
-		char *readable = guide_render_plugins(markdown); /* Kibana's buttons as what they do */
+		cJSON *alert = alert_doc ? cJSON_Parse(alert_doc) : NULL;
+		char *readable = guide_render_plugins_for(markdown, alert); /* Kibana's buttons as what they do */
+		cJSON_Delete(alert);
 		char *limited = limit_nesting(readable);
 		free(readable);
 		cmark_node *doc = cmark_parse_document(limited, strlen(limited), CMARK_OPT_DEFAULT);

@@ -43,6 +43,10 @@ struct guide {
 
 /* Parses markdown (NULL or empty: no guide). Never fails; returns 0. */
 int guide_parse(const char *markdown, struct guide *g);
+/* The same for one alert: its investigate/osquery placeholders ({{field}}) filled from
+ * alert_doc (the alert document as JSON text; NULL or unreadable: left as written), as Kibana
+ * renders a guide in an alert's flyout (triage/guideplugins.h). */
+int guide_parse_for(const char *markdown, const char *alert_doc, struct guide *g);
 void guide_release(struct guide *g);
 
 #endif

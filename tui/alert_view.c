@@ -1,11 +1,15 @@
 /* The alert view: a header and a table of tabs (tui/tab_*.c) over one case_record, loaded
  * once when the view opens and again, in part, after an action or a change of window. */
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sanitize.h"
+#include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "store/rules.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -80,11 +84,36 @@ static void alert_close(struct app *a)
 		free(v->fields[i]);
 	guide_release(&v->guide);
 	guide_release(&v->rule_notes);
+	free(v->rule_meta);
 	case_release(&v->rec);
 	free(v->tl_kql_text);
 	kql_free(v->tl_kql);
 	free(v->pivot_value);
 	memset(v, 0, sizeof(*v));
+}
+
+/* The rule's detection-rules [metadata] (rules.metadata): its maturity, creation and update
+ * dates and integrations, as one line for the Guide tab, where the rule is described. */
+static int take_meta(void *ctx, const struct rule_row *row)
+{
+	char **line = ctx;
+	cJSON *m = row->metadata ? cJSON_Parse(row->metadata) : NULL;
+	static const char *const parts[][2] = {{"maturity", "maturity "},
+	                                       {"creation_date", "created "},
+	                                       {"updated_date", "updated "},
+	                                       {"integration", "integration "}};
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	for (size_t i = 0; m && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char *v = field_join(m, parts[i][0], ", ");
+		if (v)
+			strbuf_addf(&sb, "%s%s%s", sb.len ? " · " : "", parts[i][1], v);
+		free(v);
+	}
+	cJSON_Delete(m);
+	*line = sb.len ? sanitize_dup(sb.buf, 0) : NULL;
+	strbuf_release(&sb);
+	return 0;
 }
 
 void alert_open(struct app *a, const struct qrow *r)
@@ -113,8 +142,10 @@ void alert_open(struct app *a, const struct qrow *r)
 		return;
 	}
 	read_fields(v);
-	guide_parse(v->rec.guide, &v->guide);
+	guide_parse_for(v->rec.guide, v->rec.doc, &v->guide);
 	guide_parse(v->rec.rule_notes, &v->rule_notes);
+	if (v->rec.rule_id)
+		store_rule_find(a->s, v->rec.rule_id, v->rec.rule_version, take_meta, &v->rule_meta);
 	focus_alert_event(v);
 	view_push(a, &alert_view);
 	say_if_partial(a);
@@ -308,10 +339,15 @@ static void step_alert(struct app *a, int dir)
 		a->av.tab = tab;
 }
 
-/* r: one of the related alerts the Overview lists, chosen, opens in this view. */
+/* r: one of the building blocks or related alerts the Overview lists, chosen, opens in this
+ * view. A building block is never in the queue (Kibana's alerts table shows it only in its
+ * sequence's expanded group), so it opens from what the Overview read of it. */
 struct related_choice {
 	char **uuids;
 	size_t n;
+	struct case_related *blocks; /* the first nblocks choices: copies of the record's */
+	size_t nblocks;
+	char *host; /* the sequence alert's host, which its building blocks share */
 };
 
 static void related_free(void *data)
@@ -320,45 +356,91 @@ static void related_free(void *data)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->uuids[i]);
 	free(c->uuids);
+	for (size_t i = 0; i < c->nblocks; i++) {
+		struct case_related *b = &c->blocks[i];
+		free(b->uuid), free(b->rule), free(b->severity), free(b->status);
+	}
+	free(c->blocks);
+	free(c->host);
 	free(c);
+}
+
+static void open_block(struct app *a, const struct related_choice *c, size_t i)
+{
+	const struct case_related *b = &c->blocks[i];
+	struct qrow row = {.time = b->ts,
+	                   .uuid = b->uuid,
+	                   .status = b->status,
+	                   .severity = b->severity,
+	                   .host = c->host,
+	                   .rule = b->rule,
+	                   .building_block = 1};
+	alert_open(a, &row);
+	if (in_alert(a)) { /* what the queue's row would have carried, from the record now read */
+		a->av.alert.id = a->av.rec.id;
+		a->av.alert.event_id = a->av.rec.event_id;
+		a->av.alert.risk = a->av.rec.risk;
+	}
 }
 
 static void related_chosen(struct app *a, size_t choice, void *data)
 {
 	struct related_choice *c = data;
-	long row = queue_find_uuid(&a->q, c->uuids[choice]);
-	if (row < 0) {
-		say(a, "alert %.12s is not in the queue: R reloads it", c->uuids[choice]);
+	enum tab tab = a->av.tab;
+	if (choice < c->nblocks) {
+		open_block(a, c, choice);
 	} else {
-		enum tab tab = a->av.tab;
+		long row = queue_find_uuid(&a->q, c->uuids[choice]);
+		if (row < 0) {
+			say(a, "alert %.12s is not in the queue: R reloads it", c->uuids[choice]);
+			related_free(c);
+			return;
+		}
 		alert_open(a, &a->q.rows[row]);
-		if (in_alert(a))
-			a->av.tab = tab;
 	}
+	if (in_alert(a))
+		a->av.tab = tab;
 	related_free(c);
 }
 
 static void choose_related(struct app *a)
 {
 	const struct case_record *r = &a->av.rec;
-	if (!r->nrelated) {
+	size_t n = r->nblocks + r->nrelated;
+	if (!n) {
 		say(a, "no related alerts: no other rule alerted on this host within ±%llds",
 		    (long long)(a->av.tl_before / TIME_US_PER_SEC));
 		return;
 	}
 	struct related_choice *c = xcalloc(1, sizeof(*c));
-	c->uuids = xcalloc(r->nrelated, sizeof(*c->uuids));
-	char **labels = xcalloc(r->nrelated, sizeof(*labels));
-	for (size_t i = 0; i < r->nrelated; i++) {
+	c->uuids = xcalloc(n, sizeof(*c->uuids));
+	c->blocks = r->nblocks ? xcalloc(r->nblocks, sizeof(*c->blocks)) : NULL;
+	c->host = xstrdup(a->av.alert.host ? a->av.alert.host : "");
+	char **labels = xcalloc(n, sizeof(*labels));
+	for (size_t i = 0; i < n; i++) {
+		int block = i < r->nblocks;
+		const struct case_related *x = block ? &r->blocks[i] : &r->related[i - r->nblocks];
 		struct strbuf sb;
 		strbuf_init(&sb, 128);
-		related_line(a, &r->related[i], 0, &sb);
+		if (r->nblocks) /* which list of the Overview each is from */
+			strbuf_addstr(&sb, block ? "building block  " : "related         ");
+		related_line(a, x, 0, &sb);
 		labels[i] = strbuf_detach(&sb, NULL);
-		c->uuids[c->n++] = xstrdup(r->related[i].uuid);
+		c->uuids[c->n++] = xstrdup(x->uuid);
+		if (block) {
+			c->blocks[i] = (struct case_related){.uuid = xstrdup(x->uuid),
+			                                     .rule = xstrdup(x->rule),
+			                                     .severity = xstrdup(x->severity),
+			                                     .status = xstrdup(x->status),
+			                                     .ts = x->ts};
+			c->nblocks++;
+		}
 	}
-	dialog_choose(a, "Open a related alert (Enter, or its number):", (const char *const *)labels, r->nrelated,
-	              related_chosen, c, related_free);
-	for (size_t i = 0; i < r->nrelated; i++)
+	dialog_choose(a,
+	              r->nblocks ? "Open a building block or related alert (Enter, or its number):"
+	                         : "Open a related alert (Enter, or its number):",
+	              (const char *const *)labels, n, related_chosen, c, related_free);
+	for (size_t i = 0; i < n; i++)
 		free(labels[i]);
 	free(labels);
 }

@@ -53,7 +53,7 @@ enum tui_ctx {
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
 	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
 	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
-	X(RELATED, "r", CTX_ALERT, "open one of the related alerts the Overview lists")                                \
+	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \
 	X(NEXT_TAB, "Tab →", CTX_ALERT, "next tab")                                                                    \
 	X(PREV_TAB, "Shift-Tab ←", CTX_ALERT, "previous tab")                                                          \
 	X(NEXT_ALERT, "J", CTX_ALERT, "the next alert of the queue")                                                   \

@@ -11,6 +11,10 @@ static void guide_text(struct app *a, struct text_out *o)
 {
 	struct alertview *v = &a->av;
 	int w = COLS - 2;
+	if (v->rule_meta) { /* the rule's [metadata], as detection-rules keeps it beside the rule */
+		out_wrapped(o, "", v->rule_meta, w, A_DIM, 0);
+		out_add(o, "", A_NORMAL);
+	}
 	out_guide(o, &v->guide, "", w);
 	if (!v->guide.nblocks)
 		out_add(o, "This rule has no investigation guide.", A_BOLD);

@@ -114,8 +114,8 @@ static void context(struct app *a, struct text_out *o, int w)
 	}
 	if (r->nblocks) {
 		/* Kibana's sequence alert: its building blocks, left out of the queue as Kibana's
-		 * alerts table leaves them */
-		out_add(o, "Building blocks (casebook show UUID shows one)", A_BOLD);
+		 * alerts table leaves them; r opens one, as it opens a related alert */
+		out_add(o, "Building blocks: r opens one", A_BOLD);
 		for (size_t i = 0; i < r->nblocks; i++) {
 			struct strbuf sb;
 			strbuf_init(&sb, 128);

@@ -114,6 +114,7 @@ struct alertview {
 	struct case_options opts;
 	char *fields[F_COUNT];
 	struct guide guide;      /* rec.guide, parsed */
+	char *rule_meta;         /* the rule's detection-rules [metadata] as one line, or NULL */
 	struct guide rule_notes; /* rec.rule_notes, parsed: casebook's, apart from the author's guide */
 	enum tab tab;
 	size_t sel[TAB_COUNT], top[TAB_COUNT];
