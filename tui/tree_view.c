@@ -34,27 +34,34 @@ struct treeview {
 	int with_alert;        /* opened from an alert view: p reaches its timeline */
 };
 
-/* The view's keys, for ? and docs/CONSOLE.md. */
-static const char *const tree_help[][2] = {
-    {"j k ↓ ↑", "next or previous process"},
-    {"g G Home End", "the first or last process"},
-    {"PgDn PgUp Ctrl-D Ctrl-U", "a page or half a page down or up"},
-    {"Enter Space", "fold or unfold the process's descendants"},
-    {"l →", "unfold; on an unfolded process, its first child"},
-    {"h ←", "fold; on a folded process or a leaf, its parent"},
-    {"+ -", "unfold every process, or fold all but the ancestors"},
-    {"a", "back to the process the tree was opened on (▶)"},
-    {"e", "the selected process's events and alerts, in full"},
-    {"p", "the alert's timeline, only this process's events (Kibana's analyze event)"},
-    {"T", "the tree around the selected process"},
-    {"/ n N", "find a process by name, pid, user or command line"},
-    {"q Esc", "back"},
+/* The view's keys (as docs/CONSOLE.md shows them), what they do, and the keys as ? shows them:
+ * named in ASCII, so the columns align and LANG=C draws them. */
+static const char *const tree_help[][3] = {
+    {"j k ↓ ↑", "next or previous process", "j k Down Up"},
+    {"g G Home End", "the first or last process", "g G Home End"},
+    {"PgDn PgUp Ctrl-D Ctrl-U", "a page or half a page down or up", "PgDn PgUp Ctrl-D Ctrl-U"},
+    {"Enter Space", "fold or unfold the process's descendants", "Enter Space"},
+    {"l →", "unfold; on an unfolded process, its first child", "l Right"},
+    {"h ←", "fold; on a folded process or a leaf, its parent", "h Left"},
+    {"+ -", "unfold every process, or fold all but the ancestors", "+ -"},
+    {"a", "back to the process the tree was opened on", "a"},
+    {"e", "the selected process's events and alerts, in full", "e"},
+    {"p", "the alert's timeline, only this process's events (the timeline's p)", "p"},
+    {"T", "the tree around the selected process", "T"},
+    {"/ n N", "find a process by name, pid, user or command line", "/ n N"},
+    {"q Esc", "back", "q Esc"},
 };
 
 static int guides_ascii(void)
 {
 	const char *codeset = nl_langinfo(CODESET);
 	return !codeset || (strcasecmp(codeset, "UTF-8") && strcasecmp(codeset, "utf8"));
+}
+
+/* The view's own marks, in ASCII when the terminal is not UTF-8 (LANG=C). */
+static const char *glyph(int ascii, const char *utf8, const char *plain)
+{
+	return ascii ? plain : utf8;
 }
 
 static struct treeview *tv_of(struct app *a)
@@ -91,16 +98,20 @@ static void layout(struct treeview *tv)
 		tv->sel = k;
 }
 
-static int tree_rows(void)
+/* The tree's rows: what the processes need, leaving the pane below at least a few lines and
+ * at most half the screen. */
+static int tree_rows_of(size_t nvis)
 {
-	int detail = LINES >= 36 ? 12 : LINES >= 20 ? 7 : 3;
+	int least = LINES >= 36 ? 12 : LINES >= 20 ? 7 : 3, most = LINES / 2 > least ? LINES / 2 : least;
+	long spare = (long)LINES - 3 - (long)nvis;
+	int detail = spare < least ? least : spare > most ? most : (int)spare;
 	int rows = LINES - 3 - detail;
 	return rows > 1 ? rows : 1;
 }
 
 static void scroll_to_selection(struct treeview *tv)
 {
-	size_t rows = (size_t)tree_rows();
+	size_t rows = (size_t)tree_rows_of(tv->nvis);
 	if (tv->sel < tv->top)
 		tv->top = tv->sel;
 	else if (tv->sel >= tv->top + rows)
@@ -128,7 +139,7 @@ static void reveal(struct treeview *tv, size_t node)
 
 static void center_on_selection(struct treeview *tv)
 {
-	size_t half = (size_t)tree_rows() / 2;
+	size_t half = (size_t)tree_rows_of(tv->nvis) / 2;
 	tv->top = tv->sel > half ? tv->sel - half : 0;
 }
 
@@ -168,7 +179,7 @@ static void node_text(const struct process_tree *t, size_t i, int ascii, struct 
 
 static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 {
-	int rows = tree_rows();
+	int rows = tree_rows_of(tv->nvis);
 	struct strbuf l;
 	strbuf_init(&l, 256);
 	for (int r = 0; r < rows; r++) {
@@ -180,7 +191,10 @@ static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 		size_t i = tv->vis[k];
 		const struct tree_node *n = &tv->t.nodes[i];
 		attr_t at = k == tv->sel ? A_REVERSE : n->depth == 0 ? A_BOLD : A_NORMAL;
-		const char *mark = n->depth == 0 ? "▶" : n->marked ? "●" : n->alerts ? "!" : " ";
+		const char *mark = n->depth == 0 ? glyph(ascii, "▶", ">")
+		                   : n->marked   ? glyph(ascii, "●", "*")
+		                   : n->alerts   ? "!"
+		                                 : " ";
 		draw_text(1 + r, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
 		draw_text(1 + r, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
 		strbuf_reset(&l);
@@ -209,9 +223,10 @@ static int detail_line(int y, int bottom, const char *label, const char *value)
 }
 
 /* The pane under the tree: what the selected process is, its parent, its alerts and events. */
-static void draw_detail(struct app *a, struct treeview *tv)
+static void draw_detail(struct app *a, struct treeview *tv, int ascii)
 {
-	int y = 1 + tree_rows(), bottom = LINES - 1;
+	const char *dot = glyph(ascii, " · ", " - ");
+	int y = 1 + tree_rows_of(tv->nvis), bottom = LINES - 1;
 	for (int r = y; r < bottom; r++) {
 		move(r, 0);
 		clrtoeol();
@@ -222,21 +237,22 @@ static void draw_detail(struct app *a, struct treeview *tv)
 	struct strbuf l;
 	strbuf_init(&l, 256);
 	node_name(n, &l);
-	strbuf_addstr(&l, n->source == TREE_OWN     ? " · its own events"
-	                  : n->source == TREE_CHILD ? " · no event here: as its child's process.parent.* says"
-	                                            : " · no event here: named by process.Ext.ancestry");
+	strbuf_addstr(&l, dot);
+	strbuf_addstr(&l, n->source == TREE_OWN     ? "its own events"
+	                  : n->source == TREE_CHILD ? "no event here: as its child's process.parent.* says"
+	                                            : "no event here: named by process.Ext.ancestry");
 	ui_bar(a, y++, l.buf, "");
 	y = detail_line(y, bottom, "executable", n->executable);
 	y = detail_line(y, bottom, "command", n->command_line);
 	strbuf_reset(&l);
 	if (n->user)
-		strbuf_addf(&l, "%s · ", n->user);
+		strbuf_addf(&l, "%s%s", n->user, dot);
 	if (n->ts) {
 		char ts[40];
 		ui_format_time(a, n->ts, ts, sizeof(ts), 1);
-		strbuf_addf(&l, "first %s · ", ts);
+		strbuf_addf(&l, "first %s%s", ts, dot);
 	}
-	strbuf_addf(&l, "%zu event%s · %s", n->nevents, n->nevents == 1 ? "" : "s", n->entity_id);
+	strbuf_addf(&l, "%zu event%s%s%s", n->nevents, n->nevents == 1 ? "" : "s", dot, n->entity_id);
 	y = detail_line(y, bottom, "process", l.buf);
 	if (n->parent != SIZE_MAX) {
 		strbuf_reset(&l);
@@ -248,7 +264,7 @@ static void draw_detail(struct app *a, struct treeview *tv)
 	for (size_t k = 0; k < n->alerts && y < bottom; k++) {
 		const struct tree_alert *al = &tv->t.alerts[n->first_alert + k];
 		strbuf_reset(&l);
-		strbuf_addf(&l, "%s %s · %s", al->severity, al->status, al->rule);
+		strbuf_addf(&l, "%s %s%s%s", al->severity, al->status, dot, al->rule);
 		y = detail_line(y, bottom, k ? "" : "alerts", l.buf);
 	}
 	for (size_t k = 0; k < n->nevents && y < bottom; k++) {
@@ -256,8 +272,10 @@ static void draw_detail(struct app *a, struct treeview *tv)
 		char ts[40];
 		ui_format_time(a, e->ts, ts, sizeof(ts), 0);
 		strbuf_reset(&l);
-		if (y + 1 == bottom && k + 1 < n->nevents)
-			strbuf_addf(&l, "… %zu more (e lists them)", n->nevents - k);
+		if (y + 1 == bottom && k + 1 < n->nevents && !k)
+			strbuf_addf(&l, "%zu events (e lists them)", n->nevents);
+		else if (y + 1 == bottom && k + 1 < n->nevents)
+			strbuf_addf(&l, "%s%zu more (e lists them)", glyph(ascii, "… ", "... "), n->nevents - k);
 		else
 			strbuf_addf(&l, "%s %s", ts, e->what);
 		y = detail_line(y, bottom, k ? "" : "events", l.buf);
@@ -270,13 +288,14 @@ static void tree_view_draw(struct app *a)
 	struct treeview *tv = tv_of(a);
 	int ascii = guides_ascii();
 	char title[300], right[80];
-	snprintf(title, sizeof(title), " Process tree · %.200s · ±1h", tv->t.host ? tv->t.host : "(no host)");
+	snprintf(title, sizeof(title), " Process tree%s%.200s%s%s", glyph(ascii, " · ", " - "),
+	         tv->t.host ? tv->t.host : "(no host)", glyph(ascii, " · ", " - "), glyph(ascii, "±1h", "+/-1h"));
 	snprintf(right, sizeof(right), "%zu process%s%s ", tv->t.n, tv->t.n == 1 ? "" : "es",
 	         tv->t.dropped ? " (more left out)" : "");
 	ui_bar(a, 0, title, right);
 	scroll_to_selection(tv);
 	draw_rows(a, tv, ascii);
-	draw_detail(a, tv);
+	draw_detail(a, tv, ascii);
 	ui_status_line(a, tv->with_alert ? "Enter fold  e events  p timeline  T tree here  a alert's  ? help  q back"
 	                                 : "Enter fold  e events  T tree here  a start  ? help  q back");
 }
@@ -371,7 +390,7 @@ static void show_events(struct app *a, struct treeview *tv)
 	strbuf_init(&text, 4096);
 	strbuf_init(&name, 128);
 	node_name(n, &name);
-	strbuf_addf(&text, "%s — %s\n\n", name.buf, n->entity_id);
+	strbuf_addf(&text, "%s - %s\n\n", name.buf, n->entity_id);
 	strbuf_addf(&text, "Alerts (%zu)\n", n->alerts);
 	for (size_t k = 0; k < n->alerts; k++) {
 		const struct tree_alert *al = &tv->t.alerts[n->first_alert + k];
@@ -390,7 +409,7 @@ static void show_events(struct app *a, struct treeview *tv)
 		strbuf_addstr(&text, "\nThe window holds no event of this process: it is described by what its "
 		                     "child's event says of its parent (process.parent.*).\n");
 	char title[200];
-	snprintf(title, sizeof(title), "Events and alerts of %.150s — q or Esc closes", name.buf);
+	snprintf(title, sizeof(title), "Events and alerts of %.150s - q or Esc closes", name.buf);
 	pager_open(a, title, text.buf, 1);
 	strbuf_release(&name);
 	strbuf_release(&text);
@@ -437,20 +456,23 @@ static void show_help(struct app *a)
 {
 	struct strbuf text;
 	strbuf_init(&text, 2048);
-	strbuf_addstr(&text, "The process tree: who started the alert's process and what it started, from "
-	                     "process.entity_id and process.parent.entity_id of the host's events within an hour.\n"
-	                     "▶ the process the tree was opened on   ● holds one of the alert's events   "
-	                     "! has other alerts   + folded\n\n");
+	int ascii = guides_ascii();
+	strbuf_addf(&text,
+	            "The process tree: who started the alert's process and what it started, from "
+	            "process.entity_id and process.parent.entity_id of the host's events within an hour.\n"
+	            "%s the process the tree was opened on   %s holds one of the alert's events   "
+	            "! has other alerts   + folded\n\n",
+	            glyph(ascii, "▶", ">"), glyph(ascii, "●", "*"));
 	for (size_t k = 0; k < sizeof(tree_help) / sizeof(tree_help[0]); k++)
-		strbuf_addf(&text, "%-24s %s\n", tree_help[k][0], tree_help[k][1]);
-	pager_open(a, "Process tree keys — q or Esc closes", text.buf, 1);
+		strbuf_addf(&text, "%-24s %s\n", tree_help[k][2], tree_help[k][1]);
+	pager_open(a, "Process tree keys - q or Esc closes", text.buf, 1);
 	strbuf_release(&text);
 }
 
 static int tree_view_key(struct app *a, int key)
 {
 	struct treeview *tv = tv_of(a);
-	size_t page = (size_t)tree_rows(), last = tv->nvis ? tv->nvis - 1 : 0;
+	size_t page = (size_t)tree_rows_of(tv->nvis), last = tv->nvis ? tv->nvis - 1 : 0;
 	a->msg[0] = '\0';
 	switch (key) {
 	case 'q':
@@ -499,7 +521,7 @@ static void tree_view_click(struct app *a, int y, int x)
 	(void)x;
 	struct treeview *tv = tv_of(a);
 	size_t k = tv->top + (size_t)(y - 1);
-	if (y >= 1 && y <= tree_rows() && k < tv->nvis)
+	if (y >= 1 && y <= tree_rows_of(tv->nvis) && k < tv->nvis)
 		tv->sel = k;
 }
 
