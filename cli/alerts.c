@@ -740,6 +740,9 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 			fwrite(l.buf, 1, l.len, stdout);
 		}
 		strbuf_release(&l);
+		if (t.dropped)
+			diag("casebook tree: %zu more processes past the first %d were left out; narrow --window\n",
+			     t.dropped, TREE_MAX_NODES);
 	}
 	tree_release(&t);
 	store_close(s);

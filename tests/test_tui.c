@@ -972,7 +972,21 @@ static void test_process_tree_view(void **state)
 	assert_true(screen_has("▶    └─ launchctl (pid 747) root"));
 	keys("?");
 	assert_true(screen_has("Process tree keys"));
+	assert_true(screen_has("Enter Space              fold or unfold the process's descendants"));
 	keys("q");
+	/* docs/CONSOLE.md lists every key of the view */
+	FILE *f = fopen("docs/CONSOLE.md", "r");
+	assert_non_null(f);
+	static char doc[65536];
+	size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[len] = '\0';
+	fclose(f);
+	for (size_t k = 0; k < tree_view_nhelp; k++) {
+		char row[300];
+		snprintf(row, sizeof(row), "| `%s` | %s |", tree_view_help[k][0], tree_view_help[k][1]);
+		if (!strstr(doc, row))
+			fail_msg("docs/CONSOLE.md does not list: %s", row);
+	}
 	/* 80x24, then LANG=C: ASCII guides, the same columns */
 	screen_resize(24, 80);
 	keys("qT");

@@ -36,7 +36,7 @@ struct treeview {
 
 /* The view's keys (as docs/CONSOLE.md shows them), what they do, and the keys as ? shows them:
  * named in ASCII, so the columns align and LANG=C draws them. */
-static const char *const tree_help[][3] = {
+const char *const tree_view_help[][3] = {
     {"j k ↓ ↑", "next or previous process", "j k Down Up"},
     {"g G Home End", "the first or last process", "g G Home End"},
     {"PgDn PgUp Ctrl-D Ctrl-U", "a page or half a page down or up", "PgDn PgUp Ctrl-D Ctrl-U"},
@@ -51,6 +51,7 @@ static const char *const tree_help[][3] = {
     {"/ n N", "find a process by name, pid, user or command line", "/ n N"},
     {"q Esc", "back", "q Esc"},
 };
+const size_t tree_view_nhelp = sizeof(tree_view_help) / sizeof(tree_view_help[0]);
 
 static int guides_ascii(void)
 {
@@ -463,8 +464,8 @@ static void show_help(struct app *a)
 	            "%s the process the tree was opened on   %s holds one of the alert's events   "
 	            "! has other alerts   + folded\n\n",
 	            glyph(ascii, "▶", ">"), glyph(ascii, "●", "*"));
-	for (size_t k = 0; k < sizeof(tree_help) / sizeof(tree_help[0]); k++)
-		strbuf_addf(&text, "%-24s %s\n", tree_help[k][2], tree_help[k][1]);
+	for (size_t k = 0; k < tree_view_nhelp; k++)
+		strbuf_addf(&text, "%-24s %s\n", tree_view_help[k][2], tree_view_help[k][1]);
 	pager_open(a, "Process tree keys - q or Esc closes", text.buf, 1);
 	strbuf_release(&text);
 }

@@ -206,6 +206,9 @@ void pager_open(struct app *a, const char *title, const char *text, int multilin
  * the alert's events marked. tree_open_marked marks the processes of the events named. */
 void tree_open(struct app *a, int64_t event_id);
 void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
+/* The tree view's keys as docs/CONSOLE.md lists them, what they do, and as ? names them. */
+extern const char *const tree_view_help[][3];
+extern const size_t tree_view_nhelp;
 void json_open(struct app *a, const char *doc);
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
 void events_open(struct app *a);
