@@ -526,8 +526,20 @@ static void tree_view_click(struct app *a, int y, int x)
 		tv->sel = k;
 }
 
-const struct view_ops tree_view = {
-    .name = "tree", .draw = tree_view_draw, .key = tree_view_key, .click = tree_view_click, .close = tree_view_close};
+/* Keys the view does not take are the key table's for every view: Q quits, t switches UTC and
+ * local time, Ctrl-L redraws, R reloads. */
+static unsigned tree_view_context(const struct app *a)
+{
+	(void)a;
+	return CTX_ALL;
+}
+
+const struct view_ops tree_view = {.name = "tree",
+                                   .context = tree_view_context,
+                                   .draw = tree_view_draw,
+                                   .key = tree_view_key,
+                                   .click = tree_view_click,
+                                   .close = tree_view_close};
 
 void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
 {
