@@ -76,6 +76,17 @@ static const struct tree_case cases[] = {
      NULL,
      "oo",
      0},
+    {"an own event without a name: the child's word fills what it leaves out",
+     {"e0|0|{\"entity_id\":\"P\",\"pid\":1}",
+      "e2|2|" P("Z", "ZoomUpdate", 745,
+                PARENT("P", ",\"name\":\"launchd\",\"pid\":99,\"executable\":\"/sbin/launchd\""))},
+     "e2",
+     0,
+     "  launchd (pid 1) 2026-01-01T00:00:00Z  /sbin/launchd\n"
+     "▶ └─ ZoomUpdate (pid 745) 2026-01-01T00:00:02Z  \n",
+     NULL,
+     "oo",
+     0},
     {"ancestors named only by process.Ext.ancestry",
      {"e1|1|" P(
          "C", "curl", 9,
@@ -197,7 +208,12 @@ static void test_tree_cases(void **state)
 static void test_marks_events_and_links(void **state)
 {
 	(void)state;
-	struct store *s = case_of(&cases[4]); /* s, c1 (g under it), c2 */
+	const struct tree_case *siblings = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!strncmp(cases[i].name, "siblings", 8))
+			siblings = &cases[i];
+	assert_non_null(siblings);
+	struct store *s = case_of(siblings); /* s, c1 (g under it), c2 */
 	int64_t marked[] = {event_named(s, "e3"), event_named(s, "e4")};
 	struct tree_options o = {.window_us = 3600 * TIME_US_PER_SEC, .marked = marked, .nmarked = 2};
 	struct process_tree t;

@@ -363,25 +363,30 @@ static void set_guides(struct process_tree *t)
 	}
 }
 
-/* A node with no event of its own is described by what its first child in the tree says of
- * it (for an ancestor: the child on the line to the process asked for). */
+/* A node is described by its own events; what they leave out (a node with none: everything)
+ * comes from what its first child in the tree says of it (for an ancestor: the child on the
+ * line to the process asked for), never from another child's word. */
 static void describe_from_children(struct builder *b, struct process_tree *t, const size_t *bk)
 {
+	unsigned char *heard = xcalloc(t->n ? t->n : 1, 1);
 	for (size_t i = 0; i < t->n; i++) {
 		size_t p = t->nodes[i].parent;
-		if (p == SIZE_MAX || t->nodes[p].source != TREE_ANCESTRY)
+		if (p == SIZE_MAX || heard[p])
 			continue;
 		struct claim *c = &b->claims[bk[i]];
 		struct tree_node *pn = &t->nodes[p];
 		if (!c->about || strcmp(c->about, pn->entity_id))
 			continue;
+		heard[p] = 1;
 		fill(&pn->name, c->name);
 		fill(&pn->executable, c->executable);
 		fill(&pn->command_line, c->command_line);
 		if (c->has_pid && !pn->has_pid)
 			pn->pid = c->pid, pn->has_pid = 1;
-		pn->source = TREE_CHILD;
+		if (pn->source == TREE_ANCESTRY)
+			pn->source = TREE_CHILD;
 	}
+	free(heard);
 }
 
 struct grouped {
