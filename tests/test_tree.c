@@ -318,6 +318,14 @@ static void test_a_deep_tree_is_linear_text(void **state)
 		assert_non_null(strstr(text.buf,
 		                       "\n                                   └─ sh 2026-01-01T00:00:01Z  \n"
 		                       "                 ┄+1┄                   └─ sh 2026-01-01T00:00:01Z  \n"));
+		/* the same in ASCII (LANG=C) */
+		strbuf_reset(&text);
+		tree_format_text(&t, 1, &text);
+		assert_int_equal(count_lines(&text), DEEP);
+		assert_non_null(
+		    strstr(text.buf, "\n                 ..+1..                   `- sh 2026-01-01T00:00:01Z  \n"));
+		for (size_t i = 0; i < text.len; i++)
+			assert_true((unsigned char)text.buf[i] < 0x80);
 		strbuf_release(&text);
 		tree_release(&t);
 	}
