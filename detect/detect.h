@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "common/status.h"
+#include "detect/eventjson.h"
+#include "detect/indexpattern.h"
 #include "detect/kql.h"
 #include "store/events.h"
 #include "store/store.h"
@@ -50,15 +52,6 @@ int detect_load_field_types(struct store *s);
  * CB_NOT_FOUND when o->rule_id names no stored rule (or not that version), or CB_ERROR
  * (store_errmsg); a rule that cannot run is skipped, counted and said on o->warn. */
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t);
-
-/* The index pattern test: whether an event from index (NULL: unknown) is searched by a rule
- * with these patterns (none: every index). A backing index ".ds-NAME-...-000001" is matched
- * by its data stream's NAME; a pattern starting with '-' excludes. */
-int index_matches(const char *const *patterns, size_t n, const char *index);
-
-/* Parses an event's stored document for evaluation, adding the fields casebook derived
- * (host.os.type for old agents) when the document lacks them. */
-cJSON *detect_event_json(const struct event_row *row);
 
 /* Whether a stored JSON document (an alert's, say) matches the KQL query. */
 /* Whether the KQL query matches a JSON document of len bytes. */

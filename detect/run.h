@@ -252,4 +252,15 @@ char *run_value_text(const cJSON *v);
 
 int by_rule_time(const void *a, const void *b);
 
+/* Replays the executions from run->replay_t up to (not including) limit over the hits (sorted
+ * by time): an alert per hit, or per group when the rule suppresses (detect/schedule.c). */
+int run_replay(struct run *run, int64_t limit);
+/* Creates the alert on hits (one event, or a sequence's) at execution T, once (detect/alertdoc.c). */
+int run_alert_on_events(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created);
+/* t rounded up (down) to a multiple of step. */
+int64_t run_align_up(int64_t t, int64_t step);
+int64_t run_align_down(int64_t t, int64_t step);
+/* Releases the detect run's cache. */
+void run_cache_release(struct run_cache *c);
+
 #endif

@@ -1,0 +1,103 @@
+/* search: KQL searches the console and the command line run over the case: `events --query`
+ * over the events, `alerts --query` and the queue's marks over the alert documents. */
+
+#include "detect/detect.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/diag.h"
+#include "common/digest.h"
+#include "common/jsonarena.h"
+#include "common/jsonexact.h"
+#include "common/strbuf.h"
+#include "common/strpool.h"
+#include "common/timeutil.h"
+#include "detect/eql.h"
+#include "detect/eventjson.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "detect/filters.h"
+#include "detect/needles.h"
+#include "detect/plan.h"
+#include "detect/rule.h"
+#include "detect/run.h"
+#include "detect/sample.h"
+#include "detect/sequence.h"
+#include "detect/wildcard.h"
+#include "store/alerts.h"
+#include "store/rules.h"
+
+int detect_json_matches_len(const struct kql_node *q, const char *json, size_t len)
+{
+	cJSON *doc = cJSON_ParseWithLength(json, len);
+	int hit = doc && kql_match(q, doc);
+	cJSON_Delete(doc);
+	return hit;
+}
+
+int detect_json_matches(const struct kql_node *q, const char *json)
+{
+	cJSON *doc = cJSON_Parse(json);
+	int hit = doc && kql_match(q, doc);
+	cJSON_Delete(doc);
+	return hit;
+}
+
+struct alert_kql {
+	const struct kql_node *q;
+	alert_match_fn fn;
+	void *ctx;
+};
+
+static int on_alert_kql(void *ctx, const struct alert_row *a)
+{
+	struct alert_kql *k = ctx;
+	return k->fn(k->ctx, a, detect_json_matches(k->q, a->doc));
+}
+
+int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx)
+{
+	if (detect_load_field_types(s))
+		return -1;
+	struct alert_kql k = {.q = q, .fn = fn, .ctx = ctx};
+	struct alert_query all = {0};
+	return store_alerts_each(s, &all, on_alert_kql, &k);
+}
+
+struct search {
+	const struct kql_node *q;
+	long limit, found;
+	event_fn fn;
+	void *ctx;
+};
+
+static int on_search_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct search *se = ctx;
+	cJSON *ev = detect_event_json(&c->ev);
+	int hit = ev && kql_match(se->q, ev);
+	cJSON_Delete(ev);
+	if (!hit)
+		return 0;
+	se->found++;
+	if (se->fn(se->ctx, &c->ev))
+		return 1;
+	return se->limit > 0 && se->found >= se->limit;
+}
+
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	if (detect_load_field_types(s))
+		return -1;
+	struct plan plan;
+	plan_query(q, &plan);
+	struct candidate_query cq = {0};
+	plan_apply(&plan, &cq);
+	struct search se = {.q = q, .limit = limit, .fn = fn, .ctx = ctx};
+	int rc = store_candidates_each(s, &cq, on_search_candidate, &se);
+	plan_release(&plan);
+	return rc;
+}
