@@ -7,32 +7,18 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/diag.h"
 #include "common/digest.h"
-#include "common/jsonarena.h"
 #include "common/jsonexact.h"
 #include "common/strbuf.h"
-#include "common/strpool.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
 #include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/scan.h"
-#include "detect/sequence.h"
-#include "detect/type_eql.h"
-#include "detect/type_query.h"
-#include "detect/wildcard.h"
 #include "store/alerts.h"
-#include "store/rules.h"
 
 /* Kibana hashes the source index, the document id, the rule version and space:rule; a
  * sequence's alert hashes each of its events'. */
@@ -301,7 +287,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
 		cJSON_Delete(doc);
 		return NULL;
 	}
-	if (nhits > 1 || (run->eql && eql_is_sequence(run->eql))) /* [a] ![b]'s sequences have one event */
+	if (nhits > 1 || run->alerts_grouped)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	run_add_alert_common(doc, run, uuid, now, *reason);

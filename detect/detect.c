@@ -7,17 +7,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/diag.h"
-#include "common/digest.h"
 #include "common/jsonarena.h"
-#include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
 #include "detect/filters.h"
@@ -25,13 +20,7 @@
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
 #include "detect/scan.h"
-#include "detect/sequence.h"
-#include "detect/type_eql.h"
-#include "detect/type_query.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
 #include "store/rules.h"
 
 static void run_release(struct run *run)
@@ -47,11 +36,9 @@ static void run_release(struct run *run)
 	for (size_t i = 0; i < run->nhits; i++)
 		free(run->hits[i].keys); /* its strings are the run's */
 	free(run->hits);
-	run_sequences_release(run);
-	strbuf_release(&run->key);
-	eql_free(run->eql);
+	if (run->test.release)
+		run->test.release(run->test.query);
 	uuid_set_release(&run->seen);
-	kql_free(run->kql);
 	kql_free(run->filter);
 	needles_release(&run->needles);
 	exceptions_free(run->x);
@@ -75,52 +62,20 @@ static int compile_filters(struct run *run)
 	return run->filter ? 0 : -1;
 }
 
-/* Parses the rule's query in its language; on a syntax error says why and returns -1. */
+/* The type compiles the rule's query; on an error says why and returns -1. */
 static int compile_query(struct run *run)
 {
 	const struct rule *r = &run->r;
-	struct kql_error err;
-	if (run->type->compile) {
-		char why[240];
-		if (run->type->compile(run, why, sizeof(why)) == 0) {
-			needles_finish(&run->needles); /* none: every event of the window is read */
-			run_plan_columns(run);
-			return 0;
-		}
-		if (run->o->warn)
-			diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
-			      (long long)r->version, why);
-		return -1;
-	}
-	int eql = !strcmp(run->type->language, "eql");
-	if (eql ? (run->eql = eql_parse(r->query, &err)) != NULL : (run->kql = kql_parse(r->query, &err)) != NULL) {
-		if (eql) /* Elasticsearch's event_category_field, as Kibana passes it */
-			eql_set_category_field(run->eql, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-			                                     r->obj, "event_category_override")));
-		if (eql)
-			eql_needles(run->eql, &run->needles);
-		else
-			kql_needles(run->kql, &run->needles);
-		needles_finish(&run->needles);
-		run_plan_columns(run);
-		return 0;
-	}
-	struct strbuf msg;
-	strbuf_init(&msg, 128);
-	kql_error_format(r->query, &err, &msg);
-	if (run->o->warn)
-		diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s", r->name, r->rule_id, (long long)r->version,
-		      msg.buf);
-	strbuf_release(&msg);
-	return -1;
-}
-
-static void plan_rule(const struct run *run, struct plan *plan)
-{
-	if (run->kql)
-		plan_query(run->kql, plan);
-	else if (run->eql)
-		plan_eql(run->eql, plan);
+	struct strbuf why;
+	strbuf_init(&why, 128);
+	int rc = run->type->compile(run, &why);
+	if (rc == 0)
+		needles_finish(&run->needles); /* none: every event of the window is read */
+	else if (run->o->warn)                 /* a syntax error's reason is lines of its own */
+		diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s%s", r->name, r->rule_id, (long long)r->version,
+		      why.buf, why.len && why.buf[why.len - 1] == '\n' ? "" : "\n");
+	strbuf_release(&why);
+	return rc ? -1 : 0;
 }
 
 /* The case's time span after an event id, computed once for the rules that share it: a full
@@ -147,7 +102,6 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	const struct detect_options *o = run->o;
 	struct detect_totals *t = run->t;
 	struct store *s = run->s;
-	strbuf_init(&run->key, 64);
 	char why[200];
 	if (rule_from_row(row, &run->r, why, sizeof(why))) {
 		if (o->warn)
@@ -202,8 +156,6 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		return o->has_range ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;
 	t->executions += (uint64_t)((run->last_t - run->first_t) / r->interval_us + 1);
 	run->replay_t = run->first_t;
-	run->once_per_hit = run->type == &query_type || (run->eql && !eql_is_sequence(run->eql));
-	plan_rule(run, &run->plan);
 	/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
 	struct candidate_query cq = {.use_ingested = use_ingested,
 	                             .has_window = 1,
@@ -212,11 +164,6 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	                             .to = run->last_t - r->to_offset_us};
 	run->cq = cq;
 	plan_apply(&run->plan, &run->cq);
-	if (run->eql && eql_is_sequence(run->eql) && !eql_is_sample(run->eql) && !eql_missing_count(run->eql) &&
-	    !o->no_prefilter) {
-		run_sequence_stream_start(run); /* matched as the events arrive, in @timestamp order */
-		run->cq.by_event_time = 1;
-	}
 	if (run->type->prepare && run->type->prepare(run))
 		return -1;
 	return 1;

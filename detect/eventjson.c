@@ -3,32 +3,11 @@
 
 #include "detect/eventjson.h"
 
-#include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "common/diag.h"
-#include "common/digest.h"
 #include "common/jsonarena.h"
-#include "common/jsonexact.h"
-#include "common/strbuf.h"
-#include "common/strpool.h"
-#include "common/timeutil.h"
-#include "detect/eql.h"
 #include "detect/eventjson.h"
-#include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
-#include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/sequence.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
 
 static int derived_os_type(const struct event_row *row)
 {

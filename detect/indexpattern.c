@@ -6,29 +6,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/diag.h"
-#include "common/digest.h"
-#include "common/jsonarena.h"
-#include "common/jsonexact.h"
-#include "common/strbuf.h"
-#include "common/strpool.h"
-#include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/eventjson.h"
-#include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
-#include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/sequence.h"
 #include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
 
 /* ".ds-logs-endpoint.events.file-default-2024.05.01-000003" -> "logs-endpoint.events.file-default" */
 static char *data_stream_of(const char *index)

@@ -1,34 +1,14 @@
-/* ruletype: the table of rule types detect runs, one row each (detect/run.h's struct
- * rule_type); a new type is its type_*.c file and a row here. */
+/* ruletype: the table of the rule types detect runs, one row each (detect/ruletype.h); a new
+ * type is its type_*.c file and a row here. */
 
-#include "detect/detect.h"
+#include "detect/ruletype.h"
 
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "common/diag.h"
-#include "common/digest.h"
-#include "common/jsonarena.h"
-#include "common/jsonexact.h"
-#include "common/strbuf.h"
-#include "common/strpool.h"
-#include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/eventjson.h"
-#include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
-#include "detect/rule.h"
-#include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/sequence.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
+/* Each defined in its detect/type_*.c. */
+extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type, threat_match_type,
+    ml_type;
 
 /* The rule types detect runs: one row each. */
 static const struct rule_type *const rule_types[] = {&query_type, &eql_type,          &threshold_type, &new_terms_type,
@@ -40,4 +20,9 @@ const struct rule_type *rule_type_find(const char *name)
 		if (!strcmp(rule_types[i]->name, name))
 			return rule_types[i];
 	return NULL;
+}
+
+const struct rule_type *rule_type_at(size_t i)
+{
+	return i < sizeof(rule_types) / sizeof(rule_types[0]) ? rule_types[i] : NULL;
 }

@@ -10,33 +10,19 @@
 #include <strings.h>
 
 #include "common/diag.h"
-#include "common/digest.h"
 #include "common/jsonarena.h"
-#include "common/jsonexact.h"
-#include "common/strbuf.h"
-#include "common/strpool.h"
-#include "common/timeutil.h"
-#include "detect/eql.h"
 #include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
-#include "detect/filters.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
 #include "detect/scan.h"
-#include "detect/sequence.h"
-#include "detect/type_eql.h"
-#include "detect/type_query.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
 
 int run_matches(struct run *run, const cJSON *ev)
 {
-	int hit = run->kql ? kql_match(run->kql, ev) : eql_match(run->eql, ev);
+	int hit = run->test.matches(run->test.query, ev);
 	hit = hit && (!run->filter || kql_match(run->filter, ev));
 	if (hit && exceptions_match(run->x, ev)) {
 		run->t->suppressed++;
@@ -45,8 +31,16 @@ int run_matches(struct run *run, const cJSON *ev)
 	return hit;
 }
 
-/* Offers one candidate to the rule's type. *ev is the parsed event, shared by the rules of one
- * scan: parsed here on first need (*parsed says it was tried), freed by the caller. */
+int run_query_gave_up(struct run *run, const struct candidate_row *c)
+{
+	const char *why = run->test.gave_up ? run->test.gave_up(run->test.query) : NULL;
+	if (why) {
+		struct hit h = {.identity = c->ev.r.identity, .ts = c->ev.r.ts};
+		run_gave_up(run, &h, why);
+	}
+	return why != NULL;
+}
+
 /* A Kibana alert document (event.kind signal) copies its event's fields: rules run on events,
  * as Kibana's do on logs-* and not on .alerts-*. */
 static int is_signal(const struct event_record *r)
@@ -68,71 +62,18 @@ static const char *column_value(const struct event_record *r, int column)
 	}
 }
 
-/* The column filters of an event query (stage SIZE_MAX) or of one stage of a sequence. */
-static void plan_stage_columns(const struct run *run, size_t stage, struct column_filter **out, size_t *nout)
+void run_plan_column_filters(column_values_fn fn, const void *query, int keyword_only, struct column_filter **out,
+                             size_t *nout)
 {
 	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
 		char **values;
 		size_t n;
-		int caseless;
-		if (!(stage == SIZE_MAX
-		          ? eql_required_values(run->eql, filter_fields[k], &values, &n, &caseless)
-		          : eql_stage_required_values(run->eql, stage, filter_fields[k], &values, &n, &caseless)))
+		int caseless = 0;
+		if ((keyword_only && field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD) ||
+		    !fn(query, filter_fields[k], &values, &n, &caseless))
 			continue;
 		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
 		(*out)[(*nout)++] = (struct column_filter){k, values, n, caseless};
-	}
-}
-
-/* A KQL query's: on keyword fields (a text field matches by its words). */
-static void plan_kql_columns(struct run *run)
-{
-	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
-		char **values;
-		size_t n;
-		if (field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD ||
-		    !kql_required_values(run->kql, filter_fields[k], &values, &n))
-			continue;
-		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
-		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, 0};
-	}
-}
-
-/* A type with a language of its own names its required values (rule_type.required_values). */
-static void plan_type_columns(struct run *run)
-{
-	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
-		char **values;
-		size_t n;
-		if (field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD ||
-		    !run->type->required_values(run, filter_fields[k], &values, &n))
-			continue;
-		run->columns = xrealloc(run->columns, (run->ncolumns + 1) * sizeof(*run->columns));
-		run->columns[run->ncolumns++] = (struct column_filter){k, values, n, 0};
-	}
-}
-
-void run_plan_columns(struct run *run)
-{
-	if (run->type->compile && run->type->required_values)
-		plan_type_columns(run);
-	if (run->kql)
-		plan_kql_columns(run);
-	if (!run->eql)
-		return;
-	if (!eql_is_sequence(run->eql)) {
-		plan_stage_columns(run, SIZE_MAX, &run->columns, &run->ncolumns);
-		return;
-	}
-	size_t n = run_sequence_slots(run);
-	run->stage_filters = xcalloc(n, sizeof(*run->stage_filters));
-	for (size_t i = 0; i < n; i++) {
-		if (i == eql_stage_count(run->eql) && !eql_has_until(run->eql))
-			continue; /* no until: a slot no event passes */
-		struct stage_filter *f = &run->stage_filters[run->nstage_filters++];
-		f->category = eql_stage_category(run->eql, i);
-		plan_stage_columns(run, i, &f->columns, &f->ncolumns);
-		eql_stage_needles(run->eql, i, &f->needles);
 	}
 }
 

@@ -7,32 +7,15 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/diag.h"
 #include "common/digest.h"
-#include "common/jsonarena.h"
-#include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/eventjson.h"
-#include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/scan.h"
-#include "detect/sequence.h"
-#include "detect/type_eql.h"
-#include "detect/type_query.h"
-#include "detect/wildcard.h"
 #include "store/alerts.h"
-#include "store/rules.h"
 
 const char *run_intern(struct run *run, const char *s)
 {

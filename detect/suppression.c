@@ -9,7 +9,6 @@
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
 #include "detect/field.h"
 #include "detect/run.h"
 
@@ -107,7 +106,7 @@ int suppression_new(const struct run *run, struct suppression **out, char *why, 
 	*out = NULL;
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(run->r.obj, "alert_suppression");
 	enum suppression_kind kind = run->type->suppression;
-	if (kind == SUPPRESSES_EVENTS && run->eql && eql_is_sequence(run->eql))
+	if (kind == SUPPRESSES_EVENTS && run->alerts_grouped) /* an EQL sequence's */
 		kind = SUPPRESSES_NOTHING;
 	if (!cJSON_IsObject(as) || kind == SUPPRESSES_NOTHING)
 		return 0;

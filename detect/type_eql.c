@@ -2,25 +2,18 @@
  * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
  * end when missing-event stages need the events around it); samples as Elasticsearch's. */
 
-#include "detect/detect.h"
+#include "detect/run.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/diag.h"
-#include "common/digest.h"
-#include "common/jsonarena.h"
-#include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
-#include "detect/eventjson.h"
 #include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
@@ -28,11 +21,7 @@
 #include "detect/sample.h"
 #include "detect/scan.h"
 #include "detect/sequence.h"
-#include "detect/type_eql.h"
 #include "detect/type_query.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
 
 struct found_seq {
 	struct hit *hits; /* its events, in stage order (copies: keys still the run's, or NULL) */
@@ -57,6 +46,20 @@ struct seq_stream {
 	struct strbuf key_text;
 };
 
+/* An EQL rule's own state in a detect run (run->state). */
+struct eql_state {
+	struct eql_query *query;
+	struct found_seq *seqs; /* sequences: what matched, before replay */
+	size_t nseqs, seqs_alloc;
+	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
+	struct strbuf key;         /* scratch: an event's join key for a stage */
+};
+
+static struct eql_state *eql_state(const struct run *run)
+{
+	return run->state;
+}
+
 /* For a sequence: which stages (and until) the event passes, with its join key for each in
  * keys (n slots; NULL: it does not pass, or has no key). Returns how many have a key. A key's
  * text lies in text, which the call resets. */
@@ -65,16 +68,16 @@ static size_t sequence_stages(struct run *run, const cJSON *ev, const char **key
 {
 	size_t passed = 0;
 	strbuf_reset(text);
-	eql_event_begin(run->eql); /* the stages share the event's steps */
+	eql_event_begin(eql_state(run)->query); /* the stages share the event's steps */
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = NULL;
 		at[i] = SIZE_MAX;
-		if (!eql_stage_match(run->eql, i, ev))
+		if (!eql_stage_match(eql_state(run)->query, i, ev))
 			continue;
-		if (eql_stage_key(run->eql, i, ev, &run->key) == 0) {
+		if (eql_stage_key(eql_state(run)->query, i, ev, &eql_state(run)->key) == 0) {
 			passed++;
 			at[i] = text->len;
-			strbuf_add(text, run->key.buf, run->key.len + 1);
+			strbuf_add(text, eql_state(run)->key.buf, eql_state(run)->key.len + 1);
 		}
 	}
 	for (size_t i = 0; i < n; i++) /* text no longer moves */
@@ -83,9 +86,9 @@ static size_t sequence_stages(struct run *run, const cJSON *ev, const char **key
 }
 
 /* The stages, until, then the missing-event stages (see eql_missing_position). */
-size_t run_sequence_slots(const struct run *run)
+static size_t sequence_slots(const struct run *run)
 {
-	return eql_stage_count(run->eql) + 1 + eql_missing_count(run->eql);
+	return eql_stage_count(eql_state(run)->query) + 1 + eql_missing_count(eql_state(run)->query);
 }
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
@@ -93,17 +96,17 @@ static void stream_feed(struct run *run, const struct candidate_row *c, size_t s
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
-	if (!eql_is_sequence(run->eql)) {
+	if (!eql_is_sequence(eql_state(run)->query)) {
 		query_consider(run, c, ev);
 		return;
 	}
 	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->x, ev))
 		return; /* filters and exceptions apply to each event the sequence's search returns */
-	struct seq_stream *st = run->stream;
-	size_t n = run_sequence_slots(run);
+	struct seq_stream *st = eql_state(run)->stream;
+	size_t n = sequence_slots(run);
 	if (st) {
 		size_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
-		if (!eql_given_up(run, c) && stages)
+		if (!run_query_gave_up(run, c) && stages)
 			stream_feed(run, c, stages);
 		return;
 	}
@@ -113,7 +116,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	struct strbuf text;
 	strbuf_init(&text, 64);
 	size_t stages = sequence_stages(run, ev, keys, at, n, &text);
-	if (eql_given_up(run, c))
+	if (run_query_gave_up(run, c))
 		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
@@ -135,11 +138,12 @@ static int by_event_time(const void *a, const void *b)
 
 static struct found_seq *add_sequence(struct run *run, size_t n)
 {
-	if (run->nseqs == run->seqs_alloc) {
-		run->seqs_alloc = run->seqs_alloc ? run->seqs_alloc * 2 : 16;
-		run->seqs = xrealloc(run->seqs, run->seqs_alloc * sizeof(*run->seqs));
+	if (eql_state(run)->nseqs == eql_state(run)->seqs_alloc) {
+		eql_state(run)->seqs_alloc = eql_state(run)->seqs_alloc ? eql_state(run)->seqs_alloc * 2 : 16;
+		eql_state(run)->seqs =
+		    xrealloc(eql_state(run)->seqs, eql_state(run)->seqs_alloc * sizeof(*eql_state(run)->seqs));
 	}
-	struct found_seq *f = &run->seqs[run->nseqs++];
+	struct found_seq *f = &eql_state(run)->seqs[eql_state(run)->nseqs++];
 	f->hits = xmalloc(n * sizeof(*f->hits));
 	f->n = n;
 	f->exec_t = INT64_MIN;
@@ -179,7 +183,7 @@ static int on_streamed_sequence(void *ctx, const int64_t *ids, size_t n)
 	struct run *run = ctx;
 	struct found_seq *f = add_sequence(run, n);
 	for (size_t i = 0; i < n; i++) {
-		f->hits[i] = run->stream->slots[ids[i]].h;
+		f->hits[i] = eql_state(run)->stream->slots[ids[i]].h;
 		f->hits[i].identity = run_intern(run, f->hits[i].identity);
 		f->hits[i].keys = NULL; /* the event's keys were scratch */
 		f->hits[i].nkeys = 0;
@@ -216,17 +220,17 @@ static size_t slot_take(struct seq_stream *st)
 	return st->nslots++;
 }
 
-void run_sequence_stream_start(struct run *run)
+static void stream_start(struct run *run)
 {
 	struct seq_stream *st = xcalloc(1, sizeof(*st));
-	size_t n = run_sequence_slots(run);
-	st->m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
+	size_t n = sequence_slots(run);
+	st->m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
 	struct seq_hooks hooks = {slot_retain, slot_release, st};
 	seq_set_hooks(st->m, &hooks);
 	st->keys = xcalloc(n, sizeof(*st->keys));
 	st->key_at = xcalloc(n, sizeof(*st->key_at));
 	strbuf_init(&st->key_text, 64);
-	run->stream = st;
+	eql_state(run)->stream = st;
 }
 
 static void stream_free(struct seq_stream *st)
@@ -294,7 +298,7 @@ static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h
  * long as a pending sequence holds it. */
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages)
 {
-	struct seq_stream *st = run->stream;
+	struct seq_stream *st = eql_state(run)->stream;
 	size_t id = slot_take(st);
 	struct stream_slot *slot = &st->slots[id];
 	slot->refs = 0;
@@ -305,7 +309,7 @@ static void stream_feed(struct run *run, const struct candidate_row *c, size_t s
 	                       .index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL,
 	                       .stages = stages,
 	                       .keys = st->keys,
-	                       .nkeys = run_sequence_slots(run)};
+	                       .nkeys = sequence_slots(run)};
 	slot->refs++; /* held while it is fed */
 	struct hit h = slot->h;
 	feed_hit(run, st->m, &h, (int64_t)id, on_streamed_sequence);
@@ -338,7 +342,7 @@ static const char *sequence_key(const struct found_seq *f, size_t *len)
  * @timestamp order: a binary search to lo, then a walk. */
 static int missing_event_in(const struct run *run, size_t k, const char *key, size_t klen, int64_t lo, int64_t hi)
 {
-	size_t stage = eql_stage_count(run->eql) + 1 + k, a = 0, b = run->nhits;
+	size_t stage = eql_stage_count(eql_state(run)->query) + 1 + k, a = 0, b = run->nhits;
 	while (a < b) {
 		size_t mid = a + (b - a) / 2;
 		if (run->hits[mid].ts <= lo)
@@ -359,16 +363,16 @@ static int missing_event_in(const struct run *run, size_t k, const char *key, si
  * far as maxspan reaches from the sequence's start (Elasticsearch 8.x). */
 static void drop_missing_violations(struct run *run)
 {
-	int64_t maxspan = eql_maxspan_us(run->eql);
+	int64_t maxspan = eql_maxspan_us(eql_state(run)->query);
 	size_t kept = 0;
-	for (size_t i = 0; i < run->nseqs; i++) {
-		struct found_seq *f = &run->seqs[i];
+	for (size_t i = 0; i < eql_state(run)->nseqs; i++) {
+		struct found_seq *f = &eql_state(run)->seqs[i];
 		size_t klen = 0;
 		const char *key = sequence_key(f, &klen);
 		int64_t first = f->hits[0].ts, last = f->hits[f->n - 1].ts;
 		int broken = !key;
-		for (size_t k = 0; k < eql_missing_count(run->eql) && !broken; k++) {
-			size_t at = eql_missing_position(run->eql, k);
+		for (size_t k = 0; k < eql_missing_count(eql_state(run)->query) && !broken; k++) {
+			size_t at = eql_missing_position(eql_state(run)->query, k);
 			int64_t lo = at == 0 ? (maxspan ? last - maxspan - 1 : INT64_MIN) : f->hits[at - 1].ts;
 			int64_t hi = at >= f->n ? (maxspan ? first + maxspan + 1 : INT64_MAX) : f->hits[at].ts;
 			broken = missing_event_in(run, k, key, klen, lo, hi);
@@ -376,9 +380,9 @@ static void drop_missing_violations(struct run *run)
 		if (broken)
 			free(f->hits);
 		else
-			run->seqs[kept++] = *f;
+			eql_state(run)->seqs[kept++] = *f;
 	}
-	run->nseqs = kept;
+	eql_state(run)->nseqs = kept;
 }
 
 /* Feeds the kept stage events to the sequence matcher in @timestamp order (a sequence with
@@ -387,11 +391,11 @@ static void match_sequences(struct run *run)
 {
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
-	struct seq_matcher *m = seq_new(eql_stage_count(run->eql), eql_maxspan_us(run->eql));
+	struct seq_matcher *m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
 	for (size_t i = 0; i < run->nhits; i++)
 		feed_hit(run, m, &run->hits[i], (int64_t)i, on_sequence);
 	seq_free(m);
-	if (eql_missing_count(run->eql))
+	if (eql_missing_count(eql_state(run)->query))
 		drop_missing_violations(run);
 }
 
@@ -399,7 +403,7 @@ static void match_sequences(struct run *run)
  * keys (an array joins on each value), in ingest order as Elasticsearch reads its index. */
 static void match_samples(struct run *run)
 {
-	size_t nfilters = eql_stage_count(run->eql);
+	size_t nfilters = eql_stage_count(eql_state(run)->query);
 	struct sample_matcher *m = sample_new(nfilters, 1); /* Kibana never sets max_samples_per_key */
 	for (size_t i = 0; i < run->nhits; i++) {
 		const struct hit *h = &run->hits[i];
@@ -429,14 +433,14 @@ static int by_execution(const void *a, const void *b)
  * counts per execution, and an execution's sequences are decided together), and forgets them. */
 static int replay_sequences(struct run *run, int64_t limit)
 {
-	size_t ready =
-	    run_take_decided(run->seqs, run->nseqs, sizeof(*run->seqs), offsetof(struct found_seq, exec_t), limit);
+	size_t ready = run_take_decided(eql_state(run)->seqs, eql_state(run)->nseqs, sizeof(*eql_state(run)->seqs),
+	                                offsetof(struct found_seq, exec_t), limit);
 	if (ready > 1)
-		qsort(run->seqs, ready, sizeof(*run->seqs), by_execution);
+		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
 	int capped = 0, rc = 0;
 	for (size_t i = 0; i < ready && rc >= 0; i++) {
-		const struct found_seq *f = &run->seqs[i];
+		const struct found_seq *f = &eql_state(run)->seqs[i];
 		if (f->exec_t == INT64_MIN)
 			continue;
 		if (f->exec_t != current) {
@@ -454,38 +458,171 @@ static int replay_sequences(struct run *run, int64_t limit)
 		capped = rc > 0;
 	}
 	for (size_t i = 0; i < ready; i++)
-		free(run->seqs[i].hits);
+		free(eql_state(run)->seqs[i].hits);
 	if (ready)
-		memmove(run->seqs, run->seqs + ready, (run->nseqs - ready) * sizeof(*run->seqs));
-	run->nseqs -= ready;
+		memmove(eql_state(run)->seqs, eql_state(run)->seqs + ready,
+		        (eql_state(run)->nseqs - ready) * sizeof(*eql_state(run)->seqs));
+	eql_state(run)->nseqs -= ready;
 	run->t->matched += ready;
 	return rc < 0 ? -1 : 0;
 }
 
 static int eql_flush(struct run *run, int64_t done)
 {
-	if (!eql_is_sequence(run->eql))
+	if (!eql_is_sequence(eql_state(run)->query))
 		return query_flush(run, done);
-	return run->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
+	return eql_state(run)->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
 }
 
 static int eql_finish(struct run *run)
 {
-	if (!eql_is_sequence(run->eql))
+	if (!eql_is_sequence(eql_state(run)->query))
 		return query_finish(run);
-	if (eql_is_sample(run->eql))
+	if (eql_is_sample(eql_state(run)->query))
 		match_samples(run);
-	else if (!run->stream)
+	else if (!eql_state(run)->stream)
 		match_sequences(run);
 	return replay_sequences(run, INT64_MAX);
 }
 
-void run_sequences_release(struct run *run)
+/* ---- reading the rule (rule.c) ---- */
+
+/* An EQL rule's language is "eql", and its events are ordered by @timestamp alone. */
+static int eql_check(const struct rule *r, char *why, size_t whylen)
 {
-	for (size_t i = 0; i < run->nseqs; i++)
-		free(run->seqs[i].hits);
-	free(run->seqs);
-	stream_free(run->stream);
+	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "timestamp_field"));
+	if (!r->language || strcmp(r->language, "eql"))
+		snprintf(why, whylen, "an eql rule's language must be \"eql\", not \"%s\"",
+		         r->language ? r->language : "");
+	else if (time_field && strcmp(time_field, "@timestamp"))
+		snprintf(why, whylen, "timestamp_field \"%.60s\" is not supported (@timestamp is)", time_field);
+	else
+		return 0;
+	return -1;
+}
+
+/* A construct Elasticsearch runs and casebook cannot yet. */
+static int eql_unsupported(const struct rule *r, char *why, size_t whylen)
+{
+	if (!r->query)
+		return 0;
+	struct kql_error err = {.not_yet = 0};
+	struct eql_query *q = eql_parse(r->query, &err);
+	int not_yet = !q && err.not_yet;
+	if (not_yet)
+		snprintf(why, whylen, "%.150s", err.msg);
+	eql_free(q);
+	return not_yet;
+}
+
+static int eql_parses(const struct rule *r, char *why, size_t whylen)
+{
+	struct kql_error err = {.not_yet = 0};
+	struct eql_query *q = eql_parse(r->query, &err);
+	eql_free(q);
+	if (q)
+		return 1;
+	snprintf(why, whylen, "the EQL query does not parse at column %zu: %s", err.column, err.msg);
+	return 0;
+}
+
+/* ---- compiling it for a detect run ---- */
+
+static int eql_test(const void *query, const cJSON *ev)
+{
+	return eql_match(query, ev);
+}
+
+static const char *eql_test_gave_up(const void *query)
+{
+	return eql_gave_up(query);
+}
+
+/* The column filters of an event query (stage SIZE_MAX) or of one stage of a sequence. */
+struct stage_query {
+	const struct eql_query *query;
+	size_t stage;
+};
+
+static int stage_column_values(const void *ctx, const char *field, char ***values, size_t *n, int *caseless)
+{
+	const struct stage_query *sq = ctx;
+	return sq->stage == SIZE_MAX ? eql_required_values(sq->query, field, values, n, caseless)
+	                             : eql_stage_required_values(sq->query, sq->stage, field, values, n, caseless);
+}
+
+/* What the pass may push down: an event query's columns, or each stage's (an event matters
+ * when it may pass one of them). */
+static void plan_stages(struct run *run, const struct eql_query *q)
+{
+	if (!eql_is_sequence(q)) {
+		struct stage_query sq = {q, SIZE_MAX};
+		run_plan_column_filters(stage_column_values, &sq, 0, &run->columns, &run->ncolumns);
+		return;
+	}
+	size_t n = sequence_slots(run);
+	run->stage_filters = xcalloc(n, sizeof(*run->stage_filters));
+	for (size_t i = 0; i < n; i++) {
+		if (i == eql_stage_count(q) && !eql_has_until(q))
+			continue; /* no until: a slot no event passes */
+		struct stage_filter *f = &run->stage_filters[run->nstage_filters++];
+		f->category = eql_stage_category(q, i);
+		struct stage_query sq = {q, i};
+		run_plan_column_filters(stage_column_values, &sq, 0, &f->columns, &f->ncolumns);
+		eql_stage_needles(q, i, &f->needles);
+	}
+}
+
+static int eql_compile(struct run *run, struct strbuf *why)
+{
+	const struct rule *r = &run->r;
+	struct kql_error err;
+	struct eql_query *q = eql_parse(r->query, &err);
+	if (!q) {
+		kql_error_format(r->query, &err, why);
+		return -1;
+	}
+	/* Elasticsearch's event_category_field, as Kibana passes it */
+	eql_set_category_field(
+	    q, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "event_category_override")));
+	struct eql_state *st = xcalloc(1, sizeof(*st));
+	st->query = q;
+	strbuf_init(&st->key, 64);
+	run->state = st;
+	run->test = (struct event_test){.query = q, .matches = eql_test, .gave_up = eql_test_gave_up};
+	eql_needles(q, &run->needles);
+	plan_stages(run, q);
+	plan_eql(q, &run->plan);
+	run->once_per_hit = !eql_is_sequence(q);
+	run->alerts_grouped = eql_is_sequence(q); /* [a] ![b]'s sequences have one event */
+	return 0;
+}
+
+/* A sequence without samples or missing-event stages is matched as the events arrive, in
+ * @timestamp order. */
+static int eql_prepare(struct run *run)
+{
+	const struct eql_query *q = eql_state(run)->query;
+	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->o->no_prefilter) {
+		stream_start(run);
+		run->cq.by_event_time = 1;
+	}
+	return 0;
+}
+
+static void eql_release(struct run *run)
+{
+	struct eql_state *st = eql_state(run);
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nseqs; i++)
+		free(st->seqs[i].hits);
+	free(st->seqs);
+	stream_free(st->stream);
+	strbuf_release(&st->key);
+	eql_free(st->query);
+	free(st);
+	run->state = NULL;
 }
 
 const struct rule_type eql_type = {.name = "eql",
@@ -493,6 +630,13 @@ const struct rule_type eql_type = {.name = "eql",
                                    .category = "Event Correlation Rule",
                                    .type_id = "siem.eqlRule",
                                    .suppression = SUPPRESSES_EVENTS,
+                                   .checks_language = 1,
+                                   .check = eql_check,
+                                   .query_unsupported = eql_unsupported,
+                                   .query_parses = eql_parses,
+                                   .compile = eql_compile,
+                                   .prepare = eql_prepare,
                                    .consider = eql_consider,
                                    .finish = eql_finish,
-                                   .flush = eql_flush};
+                                   .flush = eql_flush,
+                                   .release = eql_release};

@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "detect/esql.h"
 #include "detect/run.h"
+#include "detect/scan.h"
 
 /* The rows every event gave for the windows, together (a rule over a whole case keeps them all
  * to the end: past this, it stops with a fault rather than take the machine's memory). */
@@ -60,17 +61,33 @@ static int esql_check(const struct rule *r, char *why, size_t whylen)
 	return unsupported ? -1 : 0;
 }
 
-static int esql_required(const struct run *run, const char *field, char ***values, size_t *n)
+/* The import's check: a syntax error is reported; valid ES|QL casebook cannot run yet is
+ * imported, and marked unsupported by esql_check. */
+static int esql_parses(const struct rule *r, char *why, size_t whylen)
 {
-	const struct esql_state *st = run->state;
+	struct esql_error e;
+	struct esql_query *q = esql_parse(r->query, &e);
+	esql_free(q);
+	if (q || e.unsupported)
+		return 1;
+	snprintf(why, whylen, "the ES|QL query does not parse at offset %zu: %s", e.offset, e.msg);
+	return 0;
+}
+
+static int esql_column_values(const void *query, const char *field, char ***values, size_t *n, int *caseless)
+{
+	const struct esql_state *st = query;
+	*caseless = 0;
 	return !st->empty_answers && esql_required_values(st->q, field, values, n);
 }
 
-static int esql_compile(struct run *run, char *why, size_t whylen)
+static int esql_compile(struct run *run, struct strbuf *why)
 {
 	struct esql_state *st = xcalloc(1, sizeof(*st));
 	int unsupported;
-	if (!(st->q = compile(&run->r, why, whylen, &unsupported))) {
+	char reason[512];
+	if (!(st->q = compile(&run->r, reason, sizeof(reason), &unsupported))) {
+		strbuf_addf(why, "%.239s", reason); /* as long as detect's reasons have been */
 		free(st);
 		return -1;
 	}
@@ -88,6 +105,7 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 	 * without BY), where any event of the window makes its execution answer */
 	if (!st->empty_answers)
 		esql_needles(st->q, &run->needles);
+	run_plan_column_filters(esql_column_values, st, 1, &run->columns, &run->ncolumns);
 	return 0;
 }
 
@@ -504,9 +522,10 @@ const struct rule_type esql_type = {.name = "esql",
                                     .language = "esql",
                                     .category = "ES|QL Rule",
                                     .type_id = "siem.esqlRule",
+                                    .filters_unapplied = "\"filters\" on an ES|QL rule are not applied yet",
                                     .check = esql_check,
+                                    .query_parses = esql_parses,
                                     .compile = esql_compile,
-                                    .required_values = esql_required,
                                     .consider = esql_consider,
                                     .finish = esql_finish_run,
                                     .release = esql_release};

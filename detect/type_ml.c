@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* Elastic ML's results indices: where Kibana's anomaly search looks. */
@@ -125,11 +126,14 @@ static int job_wanted(const struct ml_rule *m, const char *job)
 
 /* The rule reads the ML results indices, not its own index patterns, and a record always holds
  * "record_score": the needle that keeps every other document unparsed for it. */
-static int ml_compile(struct run *run, char *why, size_t whylen)
+static int ml_compile(struct run *run, struct strbuf *why)
 {
-	struct ml_rule *m = ml_read(run->r.obj, why, whylen);
-	if (!m)
+	char reason[240];
+	struct ml_rule *m = ml_read(run->r.obj, reason, sizeof(reason));
+	if (!m) {
+		strbuf_addstr(why, reason);
 		return -1;
+	}
 	run->state = m;
 	for (size_t i = 0; i < run->r.nindex; i++)
 		free(run->r.index[i]);
@@ -349,6 +353,8 @@ const struct rule_type ml_type = {.name = "machine_learning",
                                   .type_id = "siem.mlRule",
                                   .suppression = SUPPRESSES_IN_MEMORY,
                                   .check = ml_check,
+                                  /* a query on a machine learning rule was always checked as KQL */
+                                  .query_parses = kql_rule_parses,
                                   .compile = ml_compile,
                                   .consider = ml_consider,
                                   .finish = ml_finish,

@@ -21,6 +21,7 @@
 #include "common/timeutil.h"
 #include "detect/datemath.h"
 #include "detect/field.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 #define MAX_TERMS_PER_EVENT 1024
@@ -350,6 +351,8 @@ const struct rule_type new_terms_type = {.name = "new_terms",
                                          .type_id = "siem.newTermsRule",
                                          .suppression = SUPPRESSES_IN_MEMORY,
                                          .check = new_terms_check,
+                                         .query_parses = kql_rule_parses,
+                                         .compile = kql_rule_compile,
                                          .prepare = new_terms_prepare,
                                          .consider = new_terms_consider,
                                          .finish = new_terms_finish,

@@ -6,49 +6,18 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "common/diag.h"
-#include "common/digest.h"
-#include "common/jsonarena.h"
-#include "common/jsonexact.h"
 #include "common/strbuf.h"
-#include "common/strpool.h"
-#include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/eventjson.h"
-#include "detect/exceptions.h"
-#include "detect/field.h"
-#include "detect/filters.h"
-#include "detect/needles.h"
-#include "detect/plan.h"
+#include "detect/query_kql.h"
 #include "detect/rule.h"
 #include "detect/run.h"
-#include "detect/sample.h"
-#include "detect/scan.h"
-#include "detect/sequence.h"
-#include "detect/type_eql.h"
 #include "detect/type_query.h"
-#include "detect/wildcard.h"
-#include "store/alerts.h"
-#include "store/rules.h"
-
-/* An EQL rule's event its regular expressions gave up on: said, and counted (run_gave_up). */
-int eql_given_up(struct run *run, const struct candidate_row *c)
-{
-	const char *why = run->eql ? eql_gave_up(run->eql) : NULL;
-	if (why) {
-		struct hit h = {.identity = c->ev.r.identity, .ts = c->ev.r.ts};
-		run_gave_up(run, &h, why);
-	}
-	return why != NULL;
-}
 
 void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	size_t nkeys = 0;
 	if (!run_matches(run, ev)) {
-		eql_given_up(run, c);
+		run_query_gave_up(run, c);
 	} else if (run->suppress) {
 		const char **keys = suppression_keys(run, ev, &nkeys); /* its groups */
 		run_add_hit(run, c, keys, nkeys);
@@ -74,11 +43,20 @@ int query_finish(struct run *run)
 	return 0;
 }
 
+/* Each matching event alerts once: the replay's cursor passes it. */
+static int query_compile(struct run *run, struct strbuf *why)
+{
+	run->once_per_hit = 1;
+	return kql_rule_compile(run, why);
+}
+
 const struct rule_type query_type = {.name = "query",
                                      .language = "kuery",
                                      .category = "Custom Query Rule",
                                      .type_id = "siem.queryRule",
                                      .suppression = SUPPRESSES_EVENTS,
+                                     .query_parses = kql_rule_parses,
+                                     .compile = query_compile,
                                      .consider = query_consider,
                                      .finish = query_finish,
                                      .flush = query_flush};

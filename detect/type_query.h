@@ -7,8 +7,6 @@
 
 #include "detect/run.h"
 
-/* An EQL rule's event its regular expressions gave up on: said, and counted (run_gave_up). */
-int eql_given_up(struct run *run, const struct candidate_row *c);
 void query_consider(struct run *run, const struct candidate_row *c, const cJSON *ev);
 int query_flush(struct run *run, int64_t done);
 int query_finish(struct run *run);

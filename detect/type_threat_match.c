@@ -30,6 +30,7 @@
 #include "detect/field.h"
 #include "detect/filters.h"
 #include "detect/lucene_query.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* An event lands on at most this many value combinations per entry (arrays multiply). */
@@ -841,6 +842,8 @@ const struct rule_type threat_match_type = {.name = "threat_match",
                                             .type_id = "siem.indicatorRule",
                                             .suppression = SUPPRESSES_IN_MEMORY,
                                             .check = threat_check,
+                                            .query_parses = kql_rule_parses,
+                                            .compile = kql_rule_compile,
                                             .prepare = threat_prepare,
                                             .consider = threat_consider,
                                             .finish = threat_finish,

@@ -14,6 +14,7 @@
 #include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* A document lands in at most this many groups (arrays in several group-by fields multiply). */
@@ -461,6 +462,8 @@ const struct rule_type threshold_type = {.name = "threshold",
                                          .type_id = "siem.thresholdRule",
                                          .suppression = SUPPRESSES_ALERTS,
                                          .check = threshold_check,
+                                         .query_parses = kql_rule_parses,
+                                         .compile = kql_rule_compile,
                                          .prepare = threshold_prepare,
                                          .consider = threshold_consider,
                                          .finish = threshold_finish,
