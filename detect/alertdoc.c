@@ -36,7 +36,7 @@ static int hit_source(const struct run *run, const struct hit *h, struct hit_sou
 		*index = h->index ? h->index : "";
 		return 0;
 	}
-	if (store_event_source(run->s, h->event_id, &buf->identity, &buf->index))
+	if (run->src->ops->event_identity(run->src, h->event_id, &buf->identity, &buf->index))
 		return -1;
 	*identity = buf->identity.buf;
 	*index = buf->index.buf;
@@ -379,7 +379,7 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	struct alert_event first = {NULL, {{0}, {0}}};
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
-	int read = store_event_get(run->s, h->event_id, 1, parse_event, &first);
+	int read = run->src->ops->event_get(run->src, h->event_id, 1, parse_event, &first);
 	char *reason = NULL, *doc = NULL, *name = NULL;
 	struct alert_overrides ov;
 	if (!read && first.ev && shape)

@@ -88,7 +88,7 @@ static int time_span(struct run *run, int use_ingested, int64_t after, int64_t *
 			*lo = m->v[i].lo, *hi = m->v[i].hi;
 			return 0;
 		}
-	if (store_time_span(run->s, use_ingested, after, lo, hi))
+	if (run->src->ops->time_span(run->src, use_ingested, after, lo, hi))
 		return -1;
 	if (m->n < sizeof(m->v) / sizeof(m->v[0]))
 		m->v[m->n++] = (struct span_entry){use_ingested, after, *lo, *hi};
@@ -137,7 +137,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	run->no_fallback =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->obj, "timestamp_override_fallback_disabled"));
 	int64_t last = 0;
-	run->max_id = store_max_event_id(s);
+	run->max_id = run->src->ops->newest_id(run->src);
 	if (!o->has_range && store_detection_state(s, r->key, &last))
 		return -1;
 	if (o->has_range) {
@@ -266,9 +266,16 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct span_memo spans = {0};
 	struct run_cache cache = {0};
+	struct event_source *src = source_store_open(s);
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){
-		    .s = s, .o = o, .t = t, .strings = &strings, .arena = arena, .spans = &spans, .cache = &cache};
+		runs[i] = (struct run){.s = s,
+		                       .src = src,
+		                       .o = o,
+		                       .t = t,
+		                       .strings = &strings,
+		                       .arena = arena,
+		                       .spans = &spans,
+		                       .cache = &cache};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
 		rc = p < 0;
 		ready[i] = p > 0;
@@ -290,6 +297,7 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	strpool_release(&strings);
 	run_cache_release(&cache);
 	json_arena_free(arena);
+	source_close(src);
 	free(runs);
 	free(scanners);
 	free(ready);

@@ -66,5 +66,9 @@ int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn 
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
  * at most limit (<= 0: all). */
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
+/* The same over any event source (detect/source.h): the source's candidates, each evaluated
+ * here. -1 when the source fails, even after some events were given (source_errmsg says why). */
+struct event_source;
+int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx);
 
 #endif

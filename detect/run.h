@@ -24,6 +24,7 @@
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/ruletype.h"
+#include "detect/source.h"
 #include "detect/suppression.h"
 #include "store/alerts.h"
 
@@ -60,7 +61,8 @@ struct run_cache {
 };
 
 struct run {
-	struct store *s;
+	struct store *s;          /* the case: rules, state, alerts */
+	struct event_source *src; /* where the events are read (detect/source.h) */
 	const struct detect_options *o;
 	struct detect_totals *t;
 	const struct rule_type *type;

@@ -180,11 +180,11 @@ static int on_candidate(void *ctx, const struct candidate_row *c)
 }
 
 /* Reads the case in rowid order when the window holds most of it. */
-static void choose_scan(struct store *s, struct candidate_query *cq)
+static void choose_scan(struct event_source *src, struct candidate_query *cq)
 {
 	int64_t lo, hi;
 	if (!cq->by_event_time && !cq->path_lo && !cq->path_hi && !cq->host &&
-	    !store_time_bounds(s, cq->use_ingested, &lo, &hi))
+	    !src->ops->time_bounds(src, cq->use_ingested, &lo, &hi))
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 
@@ -429,7 +429,8 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		q.by_event_time = 1;
 		g.flush_rows = runs[0]->o->flush_rows ? runs[0]->o->flush_rows : 65536;
 	}
-	choose_scan(s, &q); /* an ordered read has chosen already: no query for the time bounds */
+	struct event_source *src = runs[0]->src;
+	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
 	plan_shared_narrowing(&g);
@@ -440,17 +441,24 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 			runs[i]->stage_filters[k].needle_set =
 			    needle_index_add(g.needles, &runs[i]->stage_filters[k].needles);
 	needle_index_build(g.needles);
+	/* what the source may push down: a candidate holds one rule's needles (none in the
+	 * reference mode, which evaluates every candidate) */
+	const struct needles **sets = xcalloc(n, sizeof(*sets));
+	for (size_t i = 0; i < n; i++)
+		sets[i] = &runs[i]->needles;
+	size_t nsets = runs[0]->o->no_prefilter ? 0 : n;
 	int rc;
 	for (;;) {
 		g.offered = 0;
 		g.stopped = 0;
-		rc = store_candidates_each(s, &q, on_shared_candidate, &g);
+		rc = source_candidates(src, &q, sets, nsets, on_shared_candidate, &g);
 		if (rc || !g.stopped || (rc = flush_streams(s, runs, n, g.last_ts)))
 			break;
 		q.resume = 1; /* on after the last row read */
 		q.resume_ts = g.last_ts;
 		q.resume_id = g.last_id;
 	}
+	free(sets);
 	needle_index_free(g.needles);
 	for (size_t i = 0; i < g.nverdicts; i++) {
 		free(g.verdicts[i].index);
@@ -466,8 +474,10 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 int scan_runs(struct store *s, struct run **runs, size_t n)
 {
 	if (n == 1 && !streams_alone(runs[0])) {
-		choose_scan(s, &runs[0]->cq);
-		return store_candidates_each(s, &runs[0]->cq, on_candidate, runs[0]);
+		struct run *run = runs[0];
+		const struct needles *set = &run->needles;
+		choose_scan(run->src, &run->cq);
+		return source_candidates(run->src, &run->cq, &set, !run->o->no_prefilter, on_candidate, run);
 	}
 	return collect_shared(s, runs, n);
 }

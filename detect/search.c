@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "detect/eventjson.h"
+#include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/run.h"
+#include "detect/source.h"
 #include "store/alerts.h"
 
 int detect_json_matches_len(const struct kql_node *q, const char *json, size_t len)
@@ -69,16 +71,29 @@ static int on_search_candidate(void *ctx, const struct candidate_row *c)
 	return se->limit > 0 && se->found >= se->limit;
 }
 
-int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx)
 {
-	if (detect_load_field_types(s))
-		return -1;
 	struct plan plan;
 	plan_query(q, &plan);
 	struct candidate_query cq = {0};
 	plan_apply(&plan, &cq);
+	struct needles needles = {0};
+	kql_needles(q, &needles);
+	needles_finish(&needles);
+	const struct needles *set = &needles;
 	struct search se = {.q = q, .limit = limit, .fn = fn, .ctx = ctx};
-	int rc = store_candidates_each(s, &cq, on_search_candidate, &se);
+	int rc = source_candidates(src, &cq, &set, 1, on_search_candidate, &se);
+	needles_release(&needles);
 	plan_release(&plan);
+	return rc;
+}
+
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	if (detect_load_field_types(s))
+		return -1;
+	struct event_source *src = source_store_open(s);
+	int rc = detect_search_in(src, q, limit, fn, ctx);
+	source_close(src);
 	return rc;
 }

@@ -372,7 +372,7 @@ static const struct indicator_ids *indicator_ids(struct run *run, const struct t
 	if (!x) {
 		x = xcalloc(1, sizeof(*x));
 		struct candidate_query q = {.any_order = 1, .admit = admit_indicator, .admit_ctx = (void *)tm};
-		if (store_candidates_each(run->s, &q, take_id, x)) {
+		if (source_candidates(run->src, &q, NULL, 0, take_id, x)) {
 			indicator_ids_free(x);
 			strbuf_release(&key);
 			return NULL;
@@ -423,7 +423,7 @@ static int threat_prepare(struct run *run)
 		return -1;
 	struct loading l = {tm, 0};
 	for (size_t i = 0; i < x->n; i++)
-		if (store_event_get(run->s, x->ids[i], 1, load_indicator, &l))
+		if (run->src->ops->event_get(run->src, x->ids[i], 1, load_indicator, &l))
 			return -1;
 	if (l.documents == 0)
 		run->t->no_indicators++;
@@ -556,7 +556,7 @@ static int read_indicator(struct run *run, size_t i, struct read_doc *d)
 {
 	const struct threat_match *tm = run->state;
 	memset(d, 0, sizeof(*d));
-	return store_event_get(run->s, tm->indicators[i].event_id, 1, take_doc, d);
+	return run->src->ops->event_get(run->src, tm->indicators[i].event_id, 1, take_doc, d);
 }
 
 static void read_doc_release(struct read_doc *d)
@@ -646,7 +646,7 @@ static int decide_hit(struct run *run, size_t h, struct threat_alert *a)
 	int64_t T = run_first_execution_seeing(run, t);
 	struct read_doc event; /* the negated pairs compare it with each indicator */
 	memset(&event, 0, sizeof(event));
-	int rc = store_event_get(run->s, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
+	int rc = run->src->ops->event_get(run->src, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
 	for (int tried = 0; !rc && event.doc && tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t &&
 	                    rule_window_from(&run->r, T) <= t;
 	     tried++, T += run->r.interval_us) {

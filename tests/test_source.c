@@ -1,0 +1,111 @@
+/* Event sources (detect/source.h): a search reads through any source, evaluates every
+ * candidate itself (a source may return more than matches), passes on what it was asked to
+ * push down, and stops with the source's error when the source fails mid-way. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "detect/kql.h"
+#include "detect/needles.h"
+#include "detect/source.h"
+
+/* A source that holds a few documents in memory, gives them in batches of one call, and
+ * fails after fail_after of them (0: never), as a remote source whose connection drops. */
+struct memory_source {
+	struct event_source base;
+	const char *const *docs;
+	size_t ndocs, fail_after;
+	size_t needle_sets; /* what the last read was handed */
+	int by_event_time;
+	char err[80];
+};
+
+static int memory_candidates(struct event_source *src, const struct candidate_query *q,
+                             const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	struct memory_source *m = (struct memory_source *)src;
+	(void)needles;
+	m->needle_sets = nneedles;
+	m->by_event_time = q->by_event_time;
+	for (size_t i = 0; i < m->ndocs; i++) {
+		if (m->fail_after && i == m->fail_after) {
+			snprintf(m->err, sizeof(m->err), "connection lost after %zu events", i);
+			return -1;
+		}
+		struct candidate_row c = {.id = (int64_t)i + 1, .time = (int64_t)i};
+		c.ev.id = c.id;
+		c.ev.r.identity = "e";
+		c.ev.doc = m->docs[i];
+		c.ev.doc_len = strlen(m->docs[i]);
+		if (fn(ctx, &c))
+			return 0;
+	}
+	return 0;
+}
+
+static const char *memory_errmsg(struct event_source *src)
+{
+	return ((struct memory_source *)src)->err;
+}
+
+static const struct source_ops memory_ops = {
+    .name = "memory", .candidates = memory_candidates, .errmsg = memory_errmsg};
+
+struct seen {
+	char ids[16];
+	size_t n;
+};
+
+static int take(void *ctx, const struct event_row *row)
+{
+	struct seen *s = ctx;
+	if (s->n + 1 < sizeof(s->ids))
+		s->ids[s->n++] = (char)('0' + row->id);
+	return 0;
+}
+
+static void test_search_through_a_source(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+	    "{\"process\":{\"name\":\"curl\"}}", "{\"process\":{\"name\":\"bash\"}}",
+	    "{\"process\":{\"name\":\"curl\"}}", "not json",
+	    "{\"process\":{\"name\":\"curl\"}}",
+	};
+	static const struct {
+		size_t fail_after;
+		long limit;
+		int rc;
+		const char *seen, *err;
+	} cases[] = {
+	    {0, 0, 0, "135", ""},                               /* every candidate evaluated here */
+	    {0, 2, 0, "13", ""},                                /* the limit ends the read */
+	    {4, 0, -1, "13", "connection lost after 4 events"}, /* what came before the failure was given */
+	    {1, 0, -1, "1", "connection lost after 1 events"},
+	};
+	struct kql_error err;
+	struct kql_node *q = kql_parse("process.name : curl", &err);
+	assert_non_null(q);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct memory_source m = {
+		    .base = {&memory_ops}, .docs = docs, .ndocs = 5, .fail_after = cases[i].fail_after};
+		struct seen s = {{0}, 0};
+		int rc = detect_search_in(&m.base, q, cases[i].limit, take, &s);
+		assert_int_equal(rc, cases[i].rc);
+		assert_string_equal(s.ids, cases[i].seen);
+		assert_string_equal(source_errmsg(&m.base), cases[i].err);
+		assert_int_equal(m.needle_sets, 1); /* the query's literals were offered */
+		assert_int_equal(m.by_event_time, 0);
+	}
+	kql_free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_search_through_a_source),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
