@@ -1,3 +1,5 @@
+/* field: how every query language reads a field from an event, and its type (detect/field.h). */
+
 #include "detect/field.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,6 @@
+/* rule: reads a Kibana detection rule (detect/rule.h) with Kibana's defaults, asking the rule
+ * type table (detect/ruletype.h) for its language, checks and parse check; and the import. */
+
 #include "detect/rule.h"
 
 #include <ctype.h>

@@ -1,3 +1,6 @@
+/* suppression: Kibana's alert suppression applied to a detect run's groups of events or
+ * alerts (detect/suppression.h). */
+
 #include "detect/suppression.h"
 
 #include <stdio.h>
