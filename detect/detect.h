@@ -64,7 +64,7 @@ typedef int (*alert_match_fn)(void *ctx, const struct alert_row *a, int matches)
 int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx);
 
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
- * at most limit (<= 0: all). */
+ * at most limit (<= 0: all). fn returning non-zero stops the search, which returns that. */
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
 /* The same over any event source (detect/source.h): the source's candidates, each evaluated
  * here. -1 when the source fails, even after some events were given (source_errmsg says why). */

@@ -55,6 +55,7 @@ struct search {
 	long limit, found;
 	event_fn fn;
 	void *ctx;
+	int status; /* what fn returned when it stopped the search (0: it did not) */
 };
 
 static int on_search_candidate(void *ctx, const struct candidate_row *c)
@@ -66,7 +67,7 @@ static int on_search_candidate(void *ctx, const struct candidate_row *c)
 	if (!hit)
 		return 0;
 	se->found++;
-	if (se->fn(se->ctx, &c->ev))
+	if ((se->status = se->fn(se->ctx, &c->ev)) != 0)
 		return 1;
 	return se->limit > 0 && se->found >= se->limit;
 }
@@ -83,6 +84,7 @@ int detect_search_in(struct event_source *src, const struct kql_node *q, long li
 	const struct needles *set = &needles;
 	struct search se = {.q = q, .limit = limit, .fn = fn, .ctx = ctx};
 	int rc = source_candidates(src, &cq, &set, 1, on_search_candidate, &se);
+	rc = rc ? rc : se.status; /* the callback's status is passed back */
 	needles_release(&needles);
 	plan_release(&plan);
 	return rc;

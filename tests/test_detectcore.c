@@ -132,21 +132,6 @@ static void check_core(const char *path, const char *text, const char *const *ro
 	free(code);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *in = fopen(path, "rb");
-	if (!in)
-		return NULL;
-	struct strbuf sb;
-	strbuf_init(&sb, 4096);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(in);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* The rows the type files define: "const struct rule_type NAME =". */
 static size_t type_rows(char rows[][64], size_t max)
 {
@@ -158,7 +143,7 @@ static size_t type_rows(char rows[][64], size_t max)
 			continue;
 		char path[300];
 		snprintf(path, sizeof(path), "detect/%s", e->d_name);
-		char *text = slurp(path);
+		char *text = tu_read_file(path);
 		assert_non_null(text);
 		const char *key = "const struct rule_type ";
 		for (const char *p = strstr(text, key); p && n < max; p = strstr(p + 1, key)) {
@@ -187,7 +172,7 @@ static void test_core_names_no_type(void **state)
 	struct strbuf report;
 	strbuf_init(&report, 256);
 	for (size_t i = 0; i < sizeof(core_sources) / sizeof(core_sources[0]); i++) {
-		char *text = slurp(core_sources[i]);
+		char *text = tu_read_file(core_sources[i]);
 		if (!text)
 			fail_msg("cannot read %s (run from the repository root)", core_sources[i]);
 		check_core(core_sources[i], text, names_of, nrows, &report);

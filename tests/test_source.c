@@ -66,6 +66,28 @@ static int take(void *ctx, const struct event_row *row)
 	return 0;
 }
 
+/* Stops at the second event with a failed write's -1. */
+static int fail_second(void *ctx, const struct event_row *row)
+{
+	struct seen *s = ctx;
+	take(ctx, row);
+	return s->n == 2 ? -1 : 0;
+}
+
+static void test_a_callbacks_status_comes_back(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {"{\"a\":\"x\"}", "{\"a\":\"x\"}", "{\"a\":\"x\"}"};
+	struct kql_error err;
+	struct kql_node *q = kql_parse("a : x", &err);
+	assert_non_null(q);
+	struct memory_source m = {.base = {&memory_ops}, .docs = docs, .ndocs = 3};
+	struct seen s = {{0}, 0};
+	assert_int_equal(detect_search_in(&m.base, q, 0, fail_second, &s), -1);
+	assert_string_equal(s.ids, "12");
+	kql_free(q);
+}
+
 static void test_search_through_a_source(void **state)
 {
 	(void)state;
@@ -106,6 +128,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_search_through_a_source),
+	    cmocka_unit_test(test_a_callbacks_status_comes_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
