@@ -46,7 +46,7 @@ static int hit_source(const struct run *run, const struct hit *h, struct hit_sou
 int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
                    char out[SHA256_HEX_LEN + 1])
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	struct sha256_ctx *ctx = sha256_begin();
 	char version[32];
 	snprintf(version, sizeof(version), "%lld", (long long)r->version);
@@ -162,7 +162,7 @@ char *run_alert_text(cJSON *doc, const struct run *run)
 /* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
 void run_add_rule_fields(cJSON *doc, const struct run *run)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	const struct rule_type *type = run->type;
 	static const char *const copied[] = {"name",
 	                                     "rule_id",
@@ -211,7 +211,7 @@ void run_add_rule_fields(cJSON *doc, const struct run *run)
  * its first event and lists every event as an ancestor. */
 void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	(void)now, (void)uuid;
 	cJSON_AddStringToObject(doc, "kibana.alert.reason", reason);
 	cJSON_AddStringToObject(doc, "kibana.alert.severity", run->ov ? run->ov->severity : r->severity);
@@ -230,7 +230,7 @@ static char *build_alert(const struct run *run, const struct hit *const *hits, s
                          const struct hit_source *first, const char *uuid, int64_t now, char **reason,
                          alert_extra extra, void *extra_ctx)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
@@ -344,15 +344,15 @@ static int parse_event(void *ctx, const struct event_row *row)
 int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
                     const char *reason, const char *doc, const int64_t *events, size_t nevents)
 {
-	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	struct alert_record a = {.uuid = uuid,
-	                         .rule_key = run->r.key,
+	                         .rule_key = run->rule.key,
 	                         .event_id = event_id,
 	                         .original_time = original_time,
 	                         .created_us = now,
 	                         .execution_us = exec_t,
-	                         .severity = run->ov ? run->ov->severity : run->r.severity,
-	                         .risk_score = run->ov ? (int64_t)run->ov->risk_score : run->r.risk_score,
+	                         .severity = run->ov ? run->ov->severity : run->rule.severity,
+	                         .risk_score = run->ov ? (int64_t)run->ov->risk_score : run->rule.risk_score,
 	                         .reason = reason,
 	                         .doc = doc,
 	                         .events = events,
@@ -360,9 +360,9 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         /* rule_name_override: the queue and listings name it as its document does */
 	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
 	int created = 0;
-	int rc = store_alert_add(run->s, &a, &created);
+	int rc = store_alert_add(run->store, &a, &created);
 	if (created)
-		run->t->created++;
+		run->totals->created++;
 	return rc;
 }
 
@@ -385,8 +385,8 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	if (!read && first.ev && shape)
 		shape(first.ev, ctx); /* before the overrides: Kibana maps the enriched event */
 	if (!read && first.ev) {
-		int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
-		const struct rule *r = &run->r;
+		int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+		const struct rule *r = &run->rule;
 		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
 		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
 		run->ov = &ov;

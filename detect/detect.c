@@ -41,9 +41,9 @@ static void run_release(struct run *run)
 	uuid_set_release(&run->seen);
 	kql_free(run->filter);
 	needles_release(&run->needles);
-	exceptions_free(run->x);
+	exceptions_free(run->exceptions);
 	suppression_free(run->suppress);
-	rule_release(&run->r);
+	rule_release(&run->rule);
 }
 
 /* The rule's Kibana filters as one KQL query (rule.c marked what cannot be read unsupported);
@@ -51,13 +51,14 @@ static void run_release(struct run *run)
 static int compile_filters(struct run *run)
 {
 	char *text = NULL, why[200];
-	if (filters_to_kql(cJSON_GetObjectItemCaseSensitive(run->r.obj, "filters"), &text, why, sizeof(why)) || !text)
+	if (filters_to_kql(cJSON_GetObjectItemCaseSensitive(run->rule.obj, "filters"), &text, why, sizeof(why)) ||
+	    !text)
 		return 0;
 	struct kql_error err;
 	run->filter = kql_parse(text, &err);
-	if (!run->filter && run->o->warn)
-		diagf(run->o->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
-		      run->r.name, err.column, err.msg);
+	if (!run->filter && run->opts->warn)
+		diagf(run->opts->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
+		      run->rule.name, err.column, err.msg);
 	free(text);
 	return run->filter ? 0 : -1;
 }
@@ -65,15 +66,15 @@ static int compile_filters(struct run *run)
 /* The type compiles the rule's query; on an error says why and returns -1. */
 static int compile_query(struct run *run)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	struct strbuf why;
 	strbuf_init(&why, 128);
 	int rc = run->type->compile(run, &why);
 	if (rc == 0)
 		needles_finish(&run->needles); /* none: every event of the window is read */
-	else if (run->o->warn)                 /* a syntax error's reason is lines of its own */
-		diagf(run->o->warn, "skipping rule \"%s\" (%s v%lld): %s%s", r->name, r->rule_id, (long long)r->version,
-		      why.buf, why.len && why.buf[why.len - 1] == '\n' ? "" : "\n");
+	else if (run->opts->warn)              /* a syntax error's reason is lines of its own */
+		diagf(run->opts->warn, "skipping rule \"%s\" (%s v%lld): %s%s", r->name, r->rule_id,
+		      (long long)r->version, why.buf, why.len && why.buf[why.len - 1] == '\n' ? "" : "\n");
 	strbuf_release(&why);
 	return rc ? -1 : 0;
 }
@@ -99,17 +100,17 @@ static int time_span(struct run *run, int use_ingested, int64_t after, int64_t *
  * candidates, 0 when there is nothing to do (a skipped rule, nothing new), -1 on an error. */
 static int prepare_rule(struct run *run, const struct rule_row *row)
 {
-	const struct detect_options *o = run->o;
-	struct detect_totals *t = run->t;
-	struct store *s = run->s;
+	const struct detect_options *o = run->opts;
+	struct detect_totals *t = run->totals;
+	struct store *s = run->store;
 	char why[200];
-	if (rule_from_row(row, &run->r, why, sizeof(why))) {
+	if (rule_from_row(row, &run->rule, why, sizeof(why))) {
 		if (o->warn)
 			diagf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
 		t->skipped++;
 		return 0;
 	}
-	struct rule *r = &run->r;
+	struct rule *r = &run->rule;
 	if (r->unsupported) {
 		if (o->warn)
 			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
@@ -129,7 +130,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		t->skipped++;
 		return 0;
 	}
-	if (!(run->x = exceptions_load(s, r, o->warn)))
+	if (!(run->exceptions = exceptions_load(s, r, o->warn)))
 		return -1;
 	t->rules++;
 	t->unapplied += r->unapplied != NULL;
@@ -173,28 +174,29 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
  * transaction as the alerts. */
 static int finish_rule(struct run *run)
 {
-	struct store *s = run->s;
-	struct detect_totals before = *run->t;
+	struct store *s = run->store;
+	struct detect_totals before = *run->totals;
 	if (store_begin(s))
 		return -1;
 	int rc = run->type->finish(run);
 	if (rc > 0) { /* the rule stopped at a bound (said on warn): its alerts are undone, its state
 		       * kept, so it counts as skipped and the next detect tries it again */
 		store_rollback(s);
-		*run->t = before;
-		run->t->rules--;
-		run->t->unapplied -= run->r.unapplied != NULL;
-		run->t->skipped++;
+		*run->totals = before;
+		run->totals->rules--;
+		run->totals->unapplied -= run->rule.unapplied != NULL;
+		run->totals->skipped++;
 		return 0;
 	}
-	rc = rc || (!run->o->has_range && store_set_detection_state(s, run->r.key, run->max_id)) || store_commit(s);
+	rc = rc || (!run->opts->has_range && store_set_detection_state(s, run->rule.key, run->max_id)) ||
+	     store_commit(s);
 	if (rc)
 		store_rollback(s);
-	if (run->gave_up > RUN_GAVE_UP_NAMED && run->o->warn)
-		diagf(run->o->warn,
+	if (run->gave_up > RUN_GAVE_UP_NAMED && run->opts->warn)
+		diagf(run->opts->warn,
 		      "warning: rule \"%s\": %zu events in all were not evaluated (the first %d named above): "
 		      "a regular expression reached a limit\n",
-		      run->r.name, run->gave_up, RUN_GAVE_UP_NAMED);
+		      run->rule.name, run->gave_up, RUN_GAVE_UP_NAMED);
 	return rc ? -1 : 0;
 }
 
@@ -268,10 +270,10 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	struct run_cache cache = {0};
 	struct event_source *src = source_store_open(s);
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
-		runs[i] = (struct run){.s = s,
+		runs[i] = (struct run){.store = s,
 		                       .src = src,
-		                       .o = o,
-		                       .t = t,
+		                       .opts = o,
+		                       .totals = t,
 		                       .strings = &strings,
 		                       .arena = arena,
 		                       .spans = &spans,

@@ -29,9 +29,9 @@ static int kql_column_values(const void *query, const char *field, char ***value
 int kql_rule_compile(struct run *run, struct strbuf *why)
 {
 	struct kql_error err;
-	struct kql_node *q = kql_parse(run->r.query, &err);
+	struct kql_node *q = kql_parse(run->rule.query, &err);
 	if (!q) {
-		kql_error_format(run->r.query, &err, why);
+		kql_error_format(run->rule.query, &err, why);
 		return -1;
 	}
 	run->test = (struct event_test){.query = q, .matches = kql_test, .release = kql_release};

@@ -61,12 +61,12 @@ struct run_cache {
 };
 
 struct run {
-	struct store *s;          /* the case: rules, state, alerts */
+	struct store *store;      /* the case: rules, state, alerts */
 	struct event_source *src; /* where the events are read (detect/source.h) */
-	const struct detect_options *o;
-	struct detect_totals *t;
+	const struct detect_options *opts;
+	struct detect_totals *totals;
 	const struct rule_type *type;
-	struct rule r;
+	struct rule rule;
 	/* the index patterns the rule reads when its type names them elsewhere than the rule's
 	 * index (ES|QL's FROM), so the pass decides them once per index name; NULL: the rule's */
 	char *const *scope;
@@ -81,7 +81,7 @@ struct run {
 		void (*release)(void *query);
 	} test;
 	struct kql_node *filter; /* its Kibana filters, as KQL ANDed with the query (detect/filters.h) */
-	struct exception_set *x;
+	struct exception_set *exceptions;
 	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;
 	size_t nhits, alloc;

@@ -24,8 +24,8 @@ int run_matches(struct run *run, const cJSON *ev)
 {
 	int hit = run->test.matches(run->test.query, ev);
 	hit = hit && (!run->filter || kql_match(run->filter, ev));
-	if (hit && exceptions_match(run->x, ev)) {
-		run->t->suppressed++;
+	if (hit && exceptions_match(run->exceptions, ev)) {
+		run->totals->suppressed++;
 		hit = 0;
 	}
 	return hit;
@@ -138,7 +138,7 @@ static int run_index_matches(const struct run *run, const char *index)
 {
 	if (run->scope)
 		return index_matches((const char *const *)run->scope, run->nscope, index);
-	return index_matches((const char *const *)run->r.index, run->r.nindex, index);
+	return index_matches((const char *const *)run->rule.index, run->rule.nindex, index);
 }
 
 /* The candidate, its needles, index patterns and columns passed: parsed (once for every
@@ -164,8 +164,8 @@ static int has_time_field(const struct run *run, const struct event_record *r)
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
 {
 	if (!is_signal(&c->ev.r) && has_time_field(run, &c->ev.r) &&
-	    (run->o->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
-	    run_index_matches(run, c->ev.r.index) && (run->o->no_prefilter || columns_admit(run, &c->ev.r)))
+	    (run->opts->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	    run_index_matches(run, c->ev.r.index) && (run->opts->no_prefilter || columns_admit(run, &c->ev.r)))
 		consider_admitted(run, c, evp, parsed);
 }
 
@@ -314,7 +314,7 @@ static int shared_admit(void *ctx, const struct event_record *r)
 		size_t i = v ? v->active[k] : k;
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
-		int reference = run->o->no_prefilter; /* every candidate of the window evaluated */
+		int reference = run->opts->no_prefilter; /* every candidate of the window evaluated */
 		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
 		               (v || run_index_matches(run, r->index)) &&
 		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
@@ -336,7 +336,7 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	for (size_t k = 0; k < n; k++) {
 		size_t i = v ? v->active[k] : k;
 		struct run *run = g->runs[i];
-		if (!g->wanted[i] || !(run->o->no_prefilter ||
+		if (!g->wanted[i] || !(run->opts->no_prefilter ||
 		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
 			continue;
 		mine.time = rule_time(run, &c->ev.r);
@@ -374,7 +374,8 @@ static int plan_streaming(struct run **runs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct run *run = runs[i];
 		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
-		run->streaming = !run->o->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
+		run->streaming =
+		    !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
 		any |= run->streaming;
 	}
 	return any;
@@ -416,7 +417,7 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
-	return !q->path_lo && !q->path_hi && !q->host && !run->o->no_prefilter && run->type->flush &&
+	return !q->path_lo && !q->path_hi && !q->host && !run->opts->no_prefilter && run->type->flush &&
 	       !q->use_ingested && !run->suppress;
 }
 
@@ -427,7 +428,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
 	if (plan_streaming(runs, n)) {
 		q.by_event_time = 1;
-		g.flush_rows = runs[0]->o->flush_rows ? runs[0]->o->flush_rows : 65536;
+		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : 65536;
 	}
 	struct event_source *src = runs[0]->src;
 	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */
@@ -446,7 +447,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	const struct needles **sets = xcalloc(n, sizeof(*sets));
 	for (size_t i = 0; i < n; i++)
 		sets[i] = &runs[i]->needles;
-	size_t nsets = runs[0]->o->no_prefilter ? 0 : n;
+	size_t nsets = runs[0]->opts->no_prefilter ? 0 : n;
 	int rc;
 	for (;;) {
 		g.offered = 0;
@@ -477,7 +478,7 @@ int scan_runs(struct store *s, struct run **runs, size_t n)
 		struct run *run = runs[0];
 		const struct needles *set = &run->needles;
 		choose_scan(run->src, &run->cq);
-		return source_candidates(run->src, &run->cq, &set, !run->o->no_prefilter, on_candidate, run);
+		return source_candidates(run->src, &run->cq, &set, !run->opts->no_prefilter, on_candidate, run);
 	}
 	return collect_shared(s, runs, n);
 }

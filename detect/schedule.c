@@ -24,13 +24,14 @@ const char *run_intern(struct run *run, const char *s)
 
 void run_gave_up(struct run *run, const struct hit *h, const char *why)
 {
-	run->t->gave_up++;
-	if (run->gave_up++ >= RUN_GAVE_UP_NAMED || !run->o->warn)
+	run->totals->gave_up++;
+	if (run->gave_up++ >= RUN_GAVE_UP_NAMED || !run->opts->warn)
 		return;
 	char when[TIME_ISO_LEN];
 	time_format_iso8601(h->ts, when);
-	diagf(run->o->warn, "warning: rule \"%s\": event %s (%s) was not evaluated: a regular expression reached %s\n",
-	      run->r.name, h->identity ? h->identity : "-", when, why);
+	diagf(run->opts->warn,
+	      "warning: rule \"%s\": event %s (%s) was not evaluated: a regular expression reached %s\n",
+	      run->rule.name, h->identity ? h->identity : "-", when, why);
 }
 
 struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
@@ -107,12 +108,12 @@ static int64_t first_execution_seeing(const struct rule *r, int64_t first, int64
 
 int64_t run_first_execution_seeing(const struct run *run, int64_t t)
 {
-	return first_execution_seeing(&run->r, run->first_t, run->r.interval_us, t);
+	return first_execution_seeing(&run->rule, run->first_t, run->rule.interval_us, t);
 }
 
 int64_t run_undecided(const struct run *run, int64_t done)
 {
-	if (done == INT64_MAX || done - run->r.to_offset_max_us > run->last_t)
+	if (done == INT64_MAX || done - run->rule.to_offset_max_us > run->last_t)
 		return INT64_MAX;
 	return run_first_execution_seeing(run, done);
 }
@@ -197,26 +198,26 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 
 int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *created, alert_maker make, void *ctx)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	if (seen_has(run, uuid))
 		return 0; /* alerted by an earlier, overlapping execution of this run */
 	int exists;
-	if (store_alert_exists(run->s, uuid, &exists))
+	if (store_alert_exists(run->store, uuid, &exists))
 		return -1;
 	if (exists) {
 		seen_add(run, uuid);
-		run->t->duplicates++;
+		run->totals->duplicates++;
 		return 0;
 	}
 	if (*created == r->max_signals) {
 		char when[TIME_ISO_LEN];
 		time_format_iso8601(T, when);
-		if (run->o->warn)
-			diagf(run->o->warn,
+		if (run->opts->warn)
+			diagf(run->opts->warn,
 			      "warning: rule \"%s\": the execution at %s reached the maximum alert limit "
 			      "(max_signals %lld); some alerts were not created\n",
 			      r->name, when, (long long)r->max_signals);
-		run->t->capped++;
+		run->totals->capped++;
 		return 1;
 	}
 	if (make(run, ctx, uuid, T))
@@ -233,7 +234,7 @@ int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *create
  * now-1000000d: quadratic). Executions that see no new hit are skipped. */
 int run_replay(struct run *run, int64_t limit)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	int64_t step = r->interval_us, first = run->first_t, T = run->replay_t;
 	size_t lo = 0, next = 0; /* the window's first hit; the first hit not yet alerted on */
 	while (T <= run->last_t && T < limit) {
@@ -275,7 +276,7 @@ int run_replay(struct run *run, int64_t limit)
 		T += step;
 	}
 	run->replay_t = T;
-	run->t->matched += next;
+	run->totals->matched += next;
 	run_drop_hits(run, next);
 	return 0;
 }

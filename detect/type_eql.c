@@ -100,7 +100,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		query_consider(run, c, ev);
 		return;
 	}
-	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->x, ev))
+	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->exceptions, ev))
 		return; /* filters and exceptions apply to each event the sequence's search returns */
 	struct seq_stream *st = eql_state(run)->stream;
 	size_t n = sequence_slots(run);
@@ -154,7 +154,7 @@ static struct found_seq *add_sequence(struct run *run, size_t n)
  * no single window holds is not alerted on (Kibana's search would never see it whole). */
 static void sequence_execution(const struct run *run, struct found_seq *f)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t j = 0; j < f->n; j++) {
 		int64_t t = f->hits[j].time;
@@ -463,7 +463,7 @@ static int replay_sequences(struct run *run, int64_t limit)
 		memmove(eql_state(run)->seqs, eql_state(run)->seqs + ready,
 		        (eql_state(run)->nseqs - ready) * sizeof(*eql_state(run)->seqs));
 	eql_state(run)->nseqs -= ready;
-	run->t->matched += ready;
+	run->totals->matched += ready;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -575,7 +575,7 @@ static void plan_stages(struct run *run, const struct eql_query *q)
 
 static int eql_compile(struct run *run, struct strbuf *why)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	struct kql_error err;
 	struct eql_query *q = eql_parse(r->query, &err);
 	if (!q) {
@@ -603,7 +603,7 @@ static int eql_compile(struct run *run, struct strbuf *why)
 static int eql_prepare(struct run *run)
 {
 	const struct eql_query *q = eql_state(run)->query;
-	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->o->no_prefilter) {
+	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter) {
 		stream_start(run);
 		run->cq.by_event_time = 1;
 	}

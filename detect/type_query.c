@@ -38,7 +38,7 @@ int query_finish(struct run *run)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
 	if (run_replay(run, INT64_MAX) || suppression_finish(run))
 		return -1;
-	run->t->matched += run->nhits; /* left unalerted by capped executions */
+	run->totals->matched += run->nhits; /* left unalerted by capped executions */
 	run_drop_hits(run, run->nhits);
 	return 0;
 }

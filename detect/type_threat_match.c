@@ -414,7 +414,7 @@ static int by_key(const void *a, const void *b)
 static int threat_prepare(struct run *run)
 {
 	char why[200];
-	struct threat_match *tm = threat_read(run->r.obj, why, sizeof(why));
+	struct threat_match *tm = threat_read(run->rule.obj, why, sizeof(why));
 	if (!tm)
 		return -1;
 	run->state = tm;
@@ -426,7 +426,7 @@ static int threat_prepare(struct run *run)
 		if (run->src->ops->event_get(run->src, x->ids[i], 1, load_indicator, &l))
 			return -1;
 	if (l.documents == 0)
-		run->t->no_indicators++;
+		run->totals->no_indicators++;
 	if (tm->nkeys > 1)
 		qsort(tm->keys, tm->nkeys, sizeof(*tm->keys), by_key);
 	return 0;
@@ -492,10 +492,10 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 		const struct mapping_entry *me = &tm->entries[m.entry];
 		size_t all =
 		    field_combinations(ev, me->match_fields, me->nmatch, MAX_COMBINATIONS, lookup_combination, &m);
-		if (all > MAX_COMBINATIONS && run->o->warn)
-			diagf(run->o->warn,
+		if (all > MAX_COMBINATIONS && run->opts->warn)
+			diagf(run->opts->warn,
 			      "warning: rule \"%s\": an event has %zu value combinations; the first %d count\n",
-			      run->r.name, all, MAX_COMBINATIONS);
+			      run->rule.name, all, MAX_COMBINATIONS);
 	}
 	if (!m.n)
 		return;
@@ -626,7 +626,7 @@ static int pairs_at(struct run *run, int64_t T, const cJSON *ev, const struct ca
 			break;
 		/* Kibana's threat list search carries the rule's exceptions too (getThreatList's
 		 * exceptionFilter) */
-		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->x, d.doc) &&
+		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->exceptions, d.doc) &&
 		    negations_hold(&tm->entries[in[i].entry], ev, d.doc)) {
 			*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
 			(*out)[(*nout)++] = in[i];
@@ -648,8 +648,8 @@ static int decide_hit(struct run *run, size_t h, struct threat_alert *a)
 	memset(&event, 0, sizeof(event));
 	int rc = run->src->ops->event_get(run->src, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
 	for (int tried = 0; !rc && event.doc && tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t &&
-	                    rule_window_from(&run->r, T) <= t;
-	     tried++, T += run->r.interval_us) {
+	                    rule_window_from(&run->rule, T) <= t;
+	     tried++, T += run->rule.interval_us) {
 		if (pairs_at(run, T, event.doc, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs)) {
 			free(a->pairs);
 			a->pairs = NULL;
@@ -808,7 +808,7 @@ static int threat_finish(struct run *run)
 		if (rc > 0)
 			tm->nalerts++;
 	}
-	run->t->matched += tm->nalerts;
+	run->totals->matched += tm->nalerts;
 	sorting = run;
 	qsort(tm->alerts, tm->nalerts, sizeof(*tm->alerts), by_hit_time);
 	timing = run;
