@@ -252,6 +252,15 @@ int detect_load_field_types(struct store *s)
 
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t)
 {
+	struct event_source *src = source_store_open(s);
+	int rc = detect_run_source(s, src, o, t);
+	source_close(src);
+	return rc;
+}
+
+int detect_run_source(struct store *s, struct event_source *src, const struct detect_options *o,
+                      struct detect_totals *t)
+{
 	if (detect_load_field_types(s))
 		return CB_ERROR;
 	struct rule_list l = {.only = o->rule_id, .version = o->version};
@@ -268,7 +277,6 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct span_memo spans = {0};
 	struct run_cache cache = {0};
-	struct event_source *src = source_store_open(s);
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
 		runs[i] = (struct run){.store = s,
 		                       .src = src,
@@ -299,7 +307,6 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 	strpool_release(&strings);
 	run_cache_release(&cache);
 	json_arena_free(arena);
-	source_close(src);
 	free(runs);
 	free(scanners);
 	free(ready);

@@ -52,6 +52,12 @@ int detect_load_field_types(struct store *s);
  * CB_NOT_FOUND when o->rule_id names no stored rule (or not that version), or CB_ERROR
  * (store_errmsg); a rule that cannot run is skipped, counted and said on o->warn. */
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t);
+/* The same, reading the events from src (detect/source.h) and writing to s: a source that
+ * fails, even mid-way, makes it return CB_ERROR (source_errmsg says why) with no rule's alerts
+ * or state written. */
+struct event_source;
+int detect_run_source(struct store *s, struct event_source *src, const struct detect_options *o,
+                      struct detect_totals *t);
 
 /* Whether a stored JSON document (an alert's, say) matches the KQL query. */
 /* Whether the KQL query matches a JSON document of len bytes. */
