@@ -176,6 +176,8 @@ void run_drop_hits_after(struct run *run, size_t n);
 
 /* Makes an alert's document and record: called by run_alert_once when the alert is new. */
 typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);
+/* The execution at T reached max_signals: said on the warnings, and counted. */
+void run_warn_capped(struct run *run, int64_t T);
 /* Creates the alert uuid at execution T unless this run or an earlier one made it: *created
  * counts the execution's alerts against max_signals. Returns 1 when the execution is full
  * (nothing created), 0 when done, -1 on a store error. */

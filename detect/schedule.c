@@ -196,6 +196,18 @@ int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t siz
 	return rc ? -1 : 0;
 }
 
+void run_warn_capped(struct run *run, int64_t T)
+{
+	char when[TIME_ISO_LEN];
+	time_format_iso8601(T, when);
+	if (run->opts->warn)
+		diagf(run->opts->warn,
+		      "warning: rule \"%s\": the execution at %s reached the maximum alert limit (max_signals %lld); "
+		      "some alerts were not created\n",
+		      run->rule.name, when, (long long)run->rule.max_signals);
+	run->totals->capped++;
+}
+
 int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *created, alert_maker make, void *ctx)
 {
 	const struct rule *r = &run->rule;
@@ -210,14 +222,7 @@ int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *create
 		return 0;
 	}
 	if (*created == r->max_signals) {
-		char when[TIME_ISO_LEN];
-		time_format_iso8601(T, when);
-		if (run->opts->warn)
-			diagf(run->opts->warn,
-			      "warning: rule \"%s\": the execution at %s reached the maximum alert limit "
-			      "(max_signals %lld); some alerts were not created\n",
-			      r->name, when, (long long)r->max_signals);
-		run->totals->capped++;
+		run_warn_capped(run, T);
 		return 1;
 	}
 	if (make(run, ctx, uuid, T))

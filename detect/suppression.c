@@ -426,18 +426,6 @@ static struct bucket *group_hits(struct suppression *sp, const struct hit *hits,
 	return b;
 }
 
-static void warn_capped(struct run *run, int64_t T)
-{
-	char when[TIME_ISO_LEN];
-	time_format_iso8601(T, when);
-	if (run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": the execution at %s reached the maximum alert limit (max_signals %lld); "
-		      "some alerts were not created\n",
-		      run->rule.name, when, (long long)run->rule.max_signals);
-	run->totals->capped++;
-}
-
 int suppression_execution(struct run *run, int64_t T, const struct hit *hits, size_t n)
 {
 	struct suppression *sp = run->suppress;
@@ -487,7 +475,7 @@ int suppression_execution(struct run *run, int64_t T, const struct hit *hits, si
 		sp->open[sp->nopen++] = fresh;
 	}
 	if (capped && !rc)
-		warn_capped(run, T);
+		run_warn_capped(run, T);
 	free(b);
 	free(lone);
 	return rc ? -1 : 0;
