@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "common/status.h"
+#include "detect/eventjson.h"
+#include "detect/indexpattern.h"
 #include "detect/kql.h"
 #include "store/events.h"
 #include "store/store.h"
@@ -50,15 +52,12 @@ int detect_load_field_types(struct store *s);
  * CB_NOT_FOUND when o->rule_id names no stored rule (or not that version), or CB_ERROR
  * (store_errmsg); a rule that cannot run is skipped, counted and said on o->warn. */
 int detect_run(struct store *s, const struct detect_options *o, struct detect_totals *t);
-
-/* The index pattern test: whether an event from index (NULL: unknown) is searched by a rule
- * with these patterns (none: every index). A backing index ".ds-NAME-...-000001" is matched
- * by its data stream's NAME; a pattern starting with '-' excludes. */
-int index_matches(const char *const *patterns, size_t n, const char *index);
-
-/* Parses an event's stored document for evaluation, adding the fields casebook derived
- * (host.os.type for old agents) when the document lacks them. */
-cJSON *detect_event_json(const struct event_row *row);
+/* The same, reading the events from src (detect/source.h) and writing to s: a source that
+ * fails, even mid-way, makes it return CB_ERROR (source_errmsg says why) with no rule's alerts
+ * or state written. */
+struct event_source;
+int detect_run_source(struct store *s, struct event_source *src, const struct detect_options *o,
+                      struct detect_totals *t);
 
 /* Whether a stored JSON document (an alert's, say) matches the KQL query. */
 /* Whether the KQL query matches a JSON document of len bytes. */
@@ -71,7 +70,11 @@ typedef int (*alert_match_fn)(void *ctx, const struct alert_row *a, int matches)
 int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn fn, void *ctx);
 
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
- * at most limit (<= 0: all). */
+ * at most limit (<= 0: all). fn returning non-zero stops the search, which returns that. */
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
+/* The same over any event source (detect/source.h): the source's candidates, each evaluated
+ * here. -1 when the source fails, even after some events were given (source_errmsg says why). */
+struct event_source;
+int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx);
 
 #endif

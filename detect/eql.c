@@ -1,3 +1,6 @@
+/* eql: Elastic's Event Query Language (detect/eql.h): the parser, event queries evaluated on
+ * one event, and what sequences, samples and the prefilters ask of a query. */
+
 #include "detect/eql.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,6 @@
+/* esql: ES|QL as Elastic's detection rules use it (detect/esql.h): the parser, the pipeline's
+ * commands and the functions, evaluated over a case's events as Elasticsearch answers. */
+
 #include "detect/esql.h"
 
 #include <ctype.h>

@@ -1,3 +1,5 @@
+/* field: how every query language reads a field from an event, and its type (detect/field.h). */
+
 #include "detect/field.h"
 
 #include <arpa/inet.h>
@@ -195,93 +197,6 @@ char *field_join(const cJSON *root, const char *path, const char *sep)
 		return NULL;
 	}
 	return strbuf_detach(&j.sb, NULL);
-}
-
-int json_fields(const char *json, const char *const *paths, size_t n, char **out)
-{
-	return json_fields_len(json, strlen(json), paths, n, out);
-}
-
-int json_fields_len(const char *json, size_t len, const char *const *paths, size_t n, char **out)
-{
-	cJSON *doc = cJSON_ParseWithLength(json, len);
-	for (size_t i = 0; i < n; i++)
-		out[i] = NULL;
-	if (!doc)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = field_join(doc, paths[i], ", ");
-	cJSON_Delete(doc);
-	return 0;
-}
-
-struct outline {
-	struct json_line *l;
-	size_t n, cap;
-};
-
-static size_t outline_add(struct outline *o, int depth, const char *text)
-{
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->l = xrealloc(o->l, o->cap * sizeof(*o->l));
-	}
-	o->l[o->n] = (struct json_line){.depth = depth, .text = xstrdup(text), .end = o->n};
-	return o->n++;
-}
-
-static void outline_value(struct outline *o, const cJSON *v, int depth, const char *key, int last)
-{
-	struct strbuf sb;
-	strbuf_init(&sb, 64);
-	if (key) {
-		cJSON *ks = cJSON_CreateString(key);
-		char *kt = cJSON_PrintUnformatted(ks);
-		strbuf_addf(&sb, "%s: ", kt);
-		cJSON_free(kt);
-		cJSON_Delete(ks);
-	}
-	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-		int obj = cJSON_IsObject(v);
-		strbuf_addch(&sb, obj ? '{' : '[');
-		size_t open = outline_add(o, depth, sb.buf);
-		size_t count = 0;
-		const cJSON *c;
-		cJSON_ArrayForEach(c, v) count++;
-		size_t i = 0;
-		cJSON_ArrayForEach(c, v) outline_value(o, c, depth + 1, obj ? c->string : NULL, ++i == count);
-		strbuf_reset(&sb);
-		strbuf_addstr(&sb, obj ? "}" : "]");
-		if (!last)
-			strbuf_addch(&sb, ',');
-		size_t close = outline_add(o, depth, sb.buf);
-		o->l[open].end = close;
-		o->l[open].children = count;
-	} else {
-		char *t = cJSON_PrintUnformatted(v);
-		strbuf_addf(&sb, "%s%s", t, last ? "" : ",");
-		cJSON_free(t);
-		outline_add(o, depth, sb.buf);
-	}
-	strbuf_release(&sb);
-}
-
-size_t json_outline(const char *json, struct json_line **lines)
-{
-	cJSON *doc = cJSON_Parse(json);
-	struct outline o = {0};
-	if (doc)
-		outline_value(&o, doc, 0, NULL, 1);
-	cJSON_Delete(doc);
-	*lines = o.l;
-	return o.n;
-}
-
-void json_outline_free(struct json_line *lines, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(lines[i].text);
-	free(lines);
 }
 
 /* ---- types ---- */
@@ -556,36 +471,3 @@ size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_
 }
 
 /* ---- leaves as text ---- */
-
-struct leaf_list {
-	char **names, **values;
-	size_t n;
-};
-
-static int add_leaf(void *ctx, const char *name, size_t name_len, const cJSON *v)
-{
-	struct leaf_list *l = ctx;
-	char *text = cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-	if (!text) {
-		char *printed = cJSON_PrintUnformatted(v);
-		text = xstrdup(printed ? printed : "");
-		cJSON_free(printed);
-	}
-	l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
-	l->values = xrealloc(l->values, (l->n + 1) * sizeof(*l->values));
-	l->names[l->n] = xstrndup(name, name_len);
-	l->values[l->n++] = text;
-	return 0;
-}
-
-size_t json_leaves(const char *json, size_t len, char ***names, char ***values)
-{
-	struct leaf_list l = {0};
-	cJSON *doc = cJSON_ParseWithLength(json, len);
-	if (doc)
-		field_each_leaf(doc, add_leaf, &l);
-	cJSON_Delete(doc);
-	*names = l.names;
-	*values = l.values;
-	return l.n;
-}

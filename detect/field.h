@@ -28,30 +28,6 @@ int field_each_leaf(const cJSON *root, leaf_fn fn, void *ctx);
  * malloc'd, or NULL when the field has no value. */
 char *field_join(const cJSON *root, const char *path, const char *sep);
 
-/* For code that must not see cJSON: reads the fields named in paths from a JSON document
- * (text) and stores each as a malloc'd display string in out[i] (arrays joined by ", ",
- * NULL when absent). Returns 0, or -1 when json is not valid. */
-int json_fields(const char *json, const char *const *paths, size_t n, char **out);
-/* The same on len bytes (a document as the store returns it, not NUL-terminated). */
-int json_fields_len(const char *json, size_t len, const char *const *paths, size_t n, char **out);
-
-/* Every leaf of a JSON document (len bytes) as a dotted name and its value as text (strings as
- * they are, others as JSON; an array gives a leaf per element): the console's field table.
- * Returns the count; names[i] and values[i] are malloc'd, as are the arrays. */
-size_t json_leaves(const char *json, size_t len, char ***names, char ***values);
-
-/* A JSON document as an outline for a foldable view: one line per member or element, with
- * its depth; an object or array opens a line whose `end` is the index of its closing line. */
-struct json_line {
-	int depth;
-	char *text; /* e.g. "\"host\": {" or "\"name\": \"mac1\"," (JSON, untrusted) */
-	size_t end; /* for an opening line: its closing line; else the line itself */
-	size_t children;
-};
-/* Returns the number of lines (0 when json is not valid); free with json_outline_free. */
-size_t json_outline(const char *json, struct json_line **lines);
-void json_outline_free(struct json_line *lines, size_t n);
-
 /* Every combination of the values of n fields (arrays give each of their values), as
  * Elasticsearch's terms aggregations bucket a document: fn gets one text per field (strings
  * as they are, other values as JSON). An event missing a field has no combination. At most

@@ -1,3 +1,6 @@
+/* kql: Kibana Query Language (detect/kql.h): the parser, evaluation on an event, and what
+ * the prefilters ask of a query (needles, required values). */
+
 #include "detect/kql.h"
 
 #include <ctype.h>

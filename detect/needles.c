@@ -1,3 +1,6 @@
+/* needles: the literals a match must contain, and the one automaton (Hyperscan, else
+ * Aho-Corasick) that tests a document against every rule's at once (detect/needles.h). */
+
 #include "detect/needles.h"
 
 #include <ctype.h>

@@ -1,3 +1,6 @@
+/* rule: reads a Kibana detection rule (detect/rule.h) with Kibana's defaults, asking the rule
+ * type table (detect/ruletype.h) for its language, checks and parse check; and the import. */
+
 #include "detect/rule.h"
 
 #include <ctype.h>
@@ -12,15 +15,13 @@
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
-#include "detect/esql.h"
 #include "detect/field.h"
 #include "detect/filters.h"
 #include "detect/kql.h"
 #include "detect/lucene_query.h"
 #include "detect/pack.h"
 #include "detect/rulefields.h"
-#include "detect/run.h"
+#include "detect/ruletype.h"
 #include "store/triage.h"
 
 int64_t rule_window_from(const struct rule *r, int64_t T)
@@ -93,25 +94,28 @@ static int integer_field(const cJSON *obj, const char *key, int64_t min, int64_t
 	return -1;
 }
 
-/* Why a rule of a type detect has no row for does not run. */
+/* Why a rule of a type detect has no row for does not run: the types that run, as the table
+ * lists them. */
 static void not_run_reason(const struct rule *r, char *reason, size_t len)
 {
-	snprintf(reason, len,
-	         "rules of type \"%.40s\" are not run (query, eql, threshold, new_terms, esql, threat_match and "
-	         "machine_learning are)",
-	         r->type);
+	struct strbuf types;
+	strbuf_init(&types, 128);
+	for (size_t i = 0; rule_type_at(i); i++)
+		strbuf_addf(&types, "%s%s", i == 0 ? "" : rule_type_at(i + 1) ? ", " : " and ", rule_type_at(i)->name);
+	snprintf(reason, len, "rules of type \"%.40s\" are not run (%s are)", r->type, types.buf);
+	strbuf_release(&types);
 }
 
 /* Whether the rule's Kibana filters are what detect cannot apply: one it does not understand
- * (the reason in reason), or any on an ES|QL rule (its type reads no KQL). */
+ * (the reason in reason), or any on a type that does not apply them (ES|QL: it reads no KQL). */
 static int filters_unsupported(const cJSON *obj, const struct rule_type *rt, char *reason, size_t len)
 {
 	char *kql = NULL, why[200];
 	int bad = filters_to_kql(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &kql, why, sizeof(why));
 	if (bad)
 		snprintf(reason, len, "\"filters\": %.140s", why);
-	else if (kql && rt == &esql_type)
-		snprintf(reason, len, "\"filters\" on an ES|QL rule are not applied yet");
+	else if (kql && rt->filters_unapplied)
+		snprintf(reason, len, "%s", rt->filters_unapplied);
 	free(kql);
 	return bad || reason[0];
 }
@@ -160,16 +164,11 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	default_number(obj, "version", 1);
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "enabled"))
 		cJSON_AddBoolToObject(obj, "enabled", 1);
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
-	/* Kibana's default language: KQL for the types that take a query in it */
-	if (cJSON_IsString(type) &&
-	    (!strcmp(type->valuestring, "query") || !strcmp(type->valuestring, "threshold") ||
-	     !strcmp(type->valuestring, "new_terms") || !strcmp(type->valuestring, "threat_match")))
-		default_string(obj, "language", "kuery");
-	if (cJSON_IsString(type) && !strcmp(type->valuestring, "eql"))
-		default_string(obj, "language", "eql");
-	if (cJSON_IsString(type) && !strcmp(type->valuestring, "esql"))
-		default_string(obj, "language", "esql");
+	/* Kibana's default language: the one the type takes (KQL, "kuery", for most) */
+	const struct rule_type *typed =
+	    rule_type_find(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type")));
+	if (typed && typed->language)
+		default_string(obj, "language", typed->language);
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "id")) {
 		char id[37];
 		derived_uuid(rid->valuestring, id);
@@ -249,23 +248,15 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	}
 	char reason[160] = "";
 	const struct rule_type *rt = rule_type_find(r->type);
-	int is_eql = rt == &eql_type;
-	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "timestamp_field"));
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));
 	else if (lucene_as_kql(r, rt, reason, sizeof(reason)))
 		; /* the reason says what of the Lucene query KQL cannot say */
-	else if (rt->language && strcmp(rt->language, "eql") && (!r->language || strcmp(r->language, rt->language)))
+	else if (rt->language && !rt->checks_language && (!r->language || strcmp(r->language, rt->language)))
 		snprintf(reason, sizeof(reason), "query language \"%s\" is not supported (KQL, \"kuery\", is)",
 		         r->language ? r->language : "");
-	else if (is_eql && (!r->language || strcmp(r->language, "eql")))
-		snprintf(reason, sizeof(reason), "an eql rule's language must be \"eql\", not \"%s\"",
-		         r->language ? r->language : "");
 	else if (rt->check && rt->check(r, reason, sizeof(reason)))
-		; /* the type said why */
-	else if (is_eql && time_field && strcmp(time_field, "@timestamp"))
-		snprintf(reason, sizeof(reason), "timestamp_field \"%.60s\" is not supported (@timestamp is)",
-		         time_field);
+		;                           /* the type said why */
 	else if (rt->language && !r->query) /* a type without a language takes no query (machine_learning) */
 		snprintf(reason, sizeof(reason), "the rule has no query");
 	else if (filters_unsupported(obj, rt, reason, sizeof(reason)))
@@ -274,14 +265,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 	         strcmp(r->timestamp_override, "@timestamp"))
 		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",
 		         r->timestamp_override);
-	if (!reason[0] && is_eql && r->query) {
-		/* a construct Elasticsearch runs and casebook cannot yet: unsupported, with why */
-		struct kql_error err = {.not_yet = 0};
-		struct eql_query *q = eql_parse(r->query, &err);
-		if (!q && err.not_yet)
-			snprintf(reason, sizeof(reason), "%.150s", err.msg);
-		eql_free(q);
-	}
+	if (!reason[0] && rt->query_unsupported) /* a construct Elasticsearch runs and casebook cannot yet */
+		rt->query_unsupported(r, reason, sizeof(reason));
 	if (reason[0])
 		r->unsupported = xstrdup(reason);
 	return 0;
@@ -346,31 +331,8 @@ static int query_parses(const struct rule *r, char *why, size_t whylen)
 {
 	if (r->unsupported || !r->query)
 		return 1;
-	if (!strcmp(r->type, "esql")) {
-		struct esql_error e;
-		struct esql_query *q = esql_parse(r->query, &e);
-		esql_free(q);
-		if (q || e.unsupported)
-			return 1;
-		snprintf(why, whylen, "the ES|QL query does not parse at offset %zu: %s", e.offset, e.msg);
-		return 0;
-	}
-	struct kql_error err = {.not_yet = 0};
-	int eql = !strcmp(r->type, "eql");
-	if (eql) {
-		struct eql_query *q = eql_parse(r->query, &err);
-		eql_free(q);
-		if (q)
-			return 1;
-	} else {
-		struct kql_node *q = kql_parse(r->query, &err);
-		kql_free(q);
-		if (q)
-			return 1;
-	}
-	snprintf(why, whylen, "the %s query does not parse at column %zu: %s", eql ? "EQL" : "KQL", err.column,
-	         err.msg);
-	return 0;
+	const struct rule_type *rt = rule_type_find(r->type);
+	return !rt || !rt->query_parses || rt->query_parses(r, why, whylen);
 }
 
 /* What the case holds of a rule_id before an import writes one of its versions. */

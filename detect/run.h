@@ -1,7 +1,8 @@
-/* run: one rule's detection run, shared by detect.c and the rule types (detect/type_*.c).
- * detect.c reads candidates and evaluates the query; a rule type decides what a match means
- * and which alerts an execution makes, as a table of operations (after SQLite's virtual-table
- * modules), so a type is one file and detect.c does not branch on it.
+/* run: one rule's detection run, the base every rule type (detect/type_*.c, detect/ruletype.h)
+ * extends with its own state (run->state), after SQLite's virtual-table modules. The core
+ * (detect.c, scan.c, schedule.c, alertdoc.c) reads candidates, applies the event test the type
+ * compiled, replays the executions and writes alerts; it never names a type
+ * (tests/test_ruletypes_core.c checks).
  *
  * Internal to detect/. */
 #ifndef CASEBOOK_RUN_H
@@ -16,13 +17,14 @@
 #include "common/strpool.h"
 #include "common/uuidset.h"
 #include "detect/detect.h"
-#include "detect/eql.h"
 #include "detect/exceptions.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
 #include "detect/overrides.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
+#include "detect/ruletype.h"
+#include "detect/source.h"
 #include "detect/suppression.h"
 #include "store/alerts.h"
 
@@ -58,73 +60,31 @@ struct run_cache {
 	size_t n;
 };
 
-/* How a type's rules take alert_suppression (detect/suppression.h). */
-enum suppression_kind {
-	SUPPRESSES_NOTHING,   /* alert_suppression is not applied */
-	SUPPRESSES_EVENTS,    /* group_by over the matching events (query, EQL event queries) */
-	SUPPRESSES_ALERTS,    /* duration over the type's own groups' alerts (threshold) */
-	SUPPRESSES_IN_MEMORY, /* group_by over the type's alerts on events (new terms) */
-};
-
-struct rule_type {
-	const char *name;     /* Kibana's rule type: "query", "eql", "threshold", "new_terms" */
-	const char *language; /* the query language it takes ("kuery", "eql" or "esql"); NULL: none */
-	const char *category; /* kibana.alert.rule.category */
-	const char *type_id;  /* kibana.alert.rule.rule_type_id */
-	enum suppression_kind suppression;
-	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */
-	int (*check)(const struct rule *r, char *why, size_t whylen);
-	/* For a language of its own: parses the query into run->state (else detect parses KQL or
-	 * EQL); a reason in why when it cannot. 0 or -1. */
-	int (*compile)(struct run *run, char *why, size_t whylen);
-	/* For a language of its own: the values one of which the field (a keyword the pass has
-	 * as a column) must hold exactly in every event the query keeps (malloc'd), so a row
-	 * whose column holds none is not parsed for the rule. 1 when there are such values, else
-	 * 0. NULL: none known. */
-	int (*required_values)(const struct run *run, const char *field, char ***values, size_t *n);
-	/* After the executions are known: widen run->cq (a history window) and set up state. */
-	int (*prepare)(struct run *run);
-	/* An event that passed the index patterns, parsed: record it when it matters. */
-	void (*consider)(struct run *run, const struct candidate_row *c, const cJSON *ev);
-	/* Replays the executions over what was recorded and creates the alerts (in a transaction).
-	 * 0, -1 on an error, or 1 when the rule stopped at a bound it said on o->warn: detect
-	 * undoes its alerts and counts it skipped. */
-	int (*finish)(struct run *run);
-	/* For a pass in @timestamp order (run->streaming): every event earlier than done has been
-	 * considered, so the executions whose window ends before it are decided now, their alerts
-	 * created (in a transaction), and what no later execution needs is forgotten: memory
-	 * follows the windows, not the case. finish then decides the rest. NULL: the type keeps
-	 * everything until finish. 0 or -1. */
-	int (*flush)(struct run *run, int64_t done);
-	void (*release)(struct run *run);
-};
-
-extern const struct rule_type query_type, eql_type, threshold_type, new_terms_type, esql_type, threat_match_type,
-    ml_type;
-/* The type named name, or NULL. */
-const struct rule_type *rule_type_find(const char *name);
-
 struct run {
-	struct store *s;
-	const struct detect_options *o;
-	struct detect_totals *t;
+	struct store *store;      /* the case: rules, state, alerts */
+	struct event_source *src; /* where the events are read (detect/source.h) */
+	const struct detect_options *opts;
+	struct detect_totals *totals;
 	const struct rule_type *type;
-	struct rule r;
+	struct rule rule;
 	/* the index patterns the rule reads when its type names them elsewhere than the rule's
 	 * index (ES|QL's FROM), so the pass decides them once per index name; NULL: the rule's */
 	char *const *scope;
 	size_t nscope;
-	struct kql_node *kql;    /* the rule's query: KQL ... */
+	/* the rule's event test, as its type compiled it: the query (KQL, an EQL event query) *
+	 * the core evaluates with the filters and exceptions (run_matches) */
+	struct event_test {
+		void *query;
+		int (*matches)(const void *query, const cJSON *ev);
+		/* why the last event tested was not evaluated (a limit reached), or NULL; NULL: never */
+		const char *(*gave_up)(const void *query);
+		void (*release)(void *query);
+	} test;
 	struct kql_node *filter; /* its Kibana filters, as KQL ANDed with the query (detect/filters.h) */
-	struct eql_query *eql;   /* ... or EQL */
-	struct exception_set *x;
+	struct exception_set *exceptions;
 	struct needles needles; /* what a document must contain to be worth parsing */
 	struct hit *hits;
 	size_t nhits, alloc;
-	struct found_seq *seqs; /* sequences: what matched, before replay */
-	size_t nseqs, seqs_alloc;
-	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
-	struct strbuf key;
 	struct uuid_set seen;     /* alert uuids met in this run, so overlapping windows count once */
 	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
 	                           * since every rule that matches an event holds its identity */
@@ -141,8 +101,9 @@ struct run {
 		int caseless;
 	} * columns;
 	size_t ncolumns;
-	/* a sequence's: an event matters when it may pass one of its stages (until and missing
-	 * events included): the stage's category listed in the event's, and its columns */
+	/* an event matters when it may pass one of the query's stages (a sequence's, until and
+	 * missing events included): the stage's category listed in the event's, and its columns;
+	 * none: the columns above decide */
 	struct stage_filter {
 		const char *category; /* NULL: any; the query's */
 		struct column_filter *columns;
@@ -157,9 +118,11 @@ struct run {
 	 * before replay_t have been replayed */
 	int streaming;
 	int64_t replay_t;
-	size_t gave_up;   /* events the rule could not evaluate (run_gave_up) */
-	int once_per_hit; /* each hit is offered to the alerts once (a replay cursor passes it):
-	                   * no need to remember the uuids seen */
+	size_t gave_up;     /* events the rule could not evaluate (run_gave_up) */
+	int once_per_hit;   /* each hit is offered to the alerts once (a replay cursor passes it):
+	                     * no need to remember the uuids seen (the type's compile says) */
+	int alerts_grouped; /* every alert is a group of events (kibana.alert.group.id), even of
+	                     * one: an EQL sequence's (the type's compile says) */
 	struct plan plan;
 	struct candidate_query cq;
 	/* the alert being made on an event: its severity, risk score and rule name as the rule's
@@ -174,8 +137,10 @@ struct run {
 void *run_cache_get(const struct run *run, const char *key);
 void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value));
 
-/* Whether the event passes the rule's query (KQL or an EQL event query) and no exception. */
+/* Whether the event passes the rule's event test, its filters and no exception. */
 int run_matches(struct run *run, const cJSON *ev);
+/* The event the run's test just gave up on (a limit reached): said, and counted (run_gave_up). */
+int run_query_gave_up(struct run *run, const struct candidate_row *c);
 /* Appends a hit for the candidate; the keys array (malloc'd, or NULL) passes to it, its
  * strings interned with run_intern. Its identity and index are not kept (NULL): read again
  * from the store when it becomes an alert. */
@@ -211,6 +176,8 @@ void run_drop_hits_after(struct run *run, size_t n);
 
 /* Makes an alert's document and record: called by run_alert_once when the alert is new. */
 typedef int (*alert_maker)(struct run *run, void *ctx, const char *uuid, int64_t exec_t);
+/* The execution at T reached max_signals: said on the warnings, and counted. */
+void run_warn_capped(struct run *run, int64_t T);
 /* Creates the alert uuid at execution T unless this run or an earlier one made it: *created
  * counts the execution's alerts against max_signals. Returns 1 when the execution is full
  * (nothing created), 0 when done, -1 on a store error. */
@@ -251,5 +218,16 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 char *run_value_text(const cJSON *v);
 
 int by_rule_time(const void *a, const void *b);
+
+/* Replays the executions from run->replay_t up to (not including) limit over the hits (sorted
+ * by time): an alert per hit, or per group when the rule suppresses (detect/schedule.c). */
+int run_replay(struct run *run, int64_t limit);
+/* Creates the alert on hits (one event, or a sequence's) at execution T, once (detect/alertdoc.c). */
+int run_alert_on_events(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created);
+/* t rounded up (down) to a multiple of step. */
+int64_t run_align_up(int64_t t, int64_t step);
+int64_t run_align_down(int64_t t, int64_t step);
+/* Releases the detect run's cache. */
+void run_cache_release(struct run_cache *c);
 
 #endif

@@ -1,3 +1,6 @@
+/* suppression: Kibana's alert suppression applied to a detect run's groups of events or
+ * alerts (detect/suppression.h). */
+
 #include "detect/suppression.h"
 
 #include <stdio.h>
@@ -9,7 +12,6 @@
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
-#include "detect/eql.h"
 #include "detect/field.h"
 #include "detect/run.h"
 
@@ -105,9 +107,9 @@ static int alerts_suppression_new(const cJSON *as, struct suppression **out, cha
 int suppression_new(const struct run *run, struct suppression **out, char *why, size_t whylen)
 {
 	*out = NULL;
-	const cJSON *as = cJSON_GetObjectItemCaseSensitive(run->r.obj, "alert_suppression");
+	const cJSON *as = cJSON_GetObjectItemCaseSensitive(run->rule.obj, "alert_suppression");
 	enum suppression_kind kind = run->type->suppression;
-	if (kind == SUPPRESSES_EVENTS && run->eql && eql_is_sequence(run->eql))
+	if (kind == SUPPRESSES_EVENTS && run->alerts_grouped) /* an EQL sequence's */
 		kind = SUPPRESSES_NOTHING;
 	if (!cJSON_IsObject(as) || kind == SUPPRESSES_NOTHING)
 		return 0;
@@ -339,8 +341,8 @@ static int write_group(struct run *run, const struct group *g, int64_t *created)
 	strbuf_release(&s);
 	if (rc)
 		return -1;
-	struct group_alert a = {g, run->suppress, run->r.uuid};
-	run->t->grouped += (uint64_t)(g->count - 1);
+	struct group_alert a = {g, run->suppress, run->rule.uuid};
+	run->totals->grouped += (uint64_t)(g->count - 1);
 	return run_alert_once(run, uuid, g->exec_t, created, make_group_alert, &a) < 0 ? -1 : 0;
 }
 
@@ -424,18 +426,6 @@ static struct bucket *group_hits(struct suppression *sp, const struct hit *hits,
 	return b;
 }
 
-static void warn_capped(struct run *run, int64_t T)
-{
-	char when[TIME_ISO_LEN];
-	time_format_iso8601(T, when);
-	if (run->o->warn)
-		diagf(run->o->warn,
-		      "warning: rule \"%s\": the execution at %s reached the maximum alert limit (max_signals %lld); "
-		      "some alerts were not created\n",
-		      run->r.name, when, (long long)run->r.max_signals);
-	run->t->capped++;
-}
-
 int suppression_execution(struct run *run, int64_t T, const struct hit *hits, size_t n)
 {
 	struct suppression *sp = run->suppress;
@@ -447,7 +437,7 @@ int suppression_execution(struct run *run, int64_t T, const struct hit *hits, si
 	int64_t created = 0, made = 0;
 	int rc = 0, capped = 0;
 	/* the events alone first, as many as leave room for the groups (bulkCreateUnsuppressedAlerts) */
-	int64_t room = run->r.max_signals - (int64_t)nb;
+	int64_t room = run->rule.max_signals - (int64_t)nb;
 	for (size_t i = 0; i < nlone && !rc; i++) {
 		if ((int64_t)i >= room) {
 			capped = 1;
@@ -464,7 +454,7 @@ int suppression_execution(struct run *run, int64_t T, const struct hit *hits, si
 			g->end = b[i].end > g->end ? b[i].end : g->end;
 			continue;
 		}
-		if (made + created >= run->r.max_signals) {
+		if (made + created >= run->rule.max_signals) {
 			capped = 1;
 			break;
 		}
@@ -485,7 +475,7 @@ int suppression_execution(struct run *run, int64_t T, const struct hit *hits, si
 		sp->open[sp->nopen++] = fresh;
 	}
 	if (capped && !rc)
-		warn_capped(run, T);
+		run_warn_capped(run, T);
 	free(b);
 	free(lone);
 	return rc ? -1 : 0;
@@ -531,7 +521,7 @@ static int survivor_make(struct run *run, void *ctx, const char *uuid, int64_t e
 	const struct survivor *s = ctx;
 	sp->current = s->folded == SIZE_MAX ? NULL : &sp->folded[s->folded];
 	int rc = sp->call->make(run, (void *)s->item, uuid, exec_t);
-	run->t->grouped += rc || !sp->current ? 0 : (uint64_t)sp->current->count;
+	run->totals->grouped += rc || !sp->current ? 0 : (uint64_t)sp->current->count;
 	sp->current = NULL;
 	return rc;
 }
@@ -545,7 +535,7 @@ int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t
 	size_t nkept = 0;
 	for (size_t i = 0; i < n; i++) {
 		const void *item = (const char *)items + i * size;
-		int64_t T = execution(item), to = rule_window_to(&run->r, T);
+		int64_t T = execution(item), to = rule_window_to(&run->rule, T);
 		int64_t start = event_time ? event_time(item) : T, end = event_time ? start : to;
 		const char *key = group(run, item);
 		if (!key) { /* a missing field with doNotSuppress: alone, without suppression fields */
@@ -607,7 +597,7 @@ void suppression_annotate(const struct run *run, cJSON *doc, char *const *fields
 	struct sha256_ctx *h = sha256_begin();
 	sha256_update(h, g->key, strlen(g->key));
 	sha256_update(h, "\x1e", 1);
-	sha256_update(h, run->r.uuid, strlen(run->r.uuid));
+	sha256_update(h, run->rule.uuid, strlen(run->rule.uuid));
 	sha256_update(h,
 	              "\x1e"
 	              "default",

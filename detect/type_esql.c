@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "detect/esql.h"
 #include "detect/run.h"
+#include "detect/scan.h"
 
 /* The rows every event gave for the windows, together (a rule over a whole case keeps them all
  * to the end: past this, it stops with a fault rather than take the machine's memory). */
@@ -60,17 +61,33 @@ static int esql_check(const struct rule *r, char *why, size_t whylen)
 	return unsupported ? -1 : 0;
 }
 
-static int esql_required(const struct run *run, const char *field, char ***values, size_t *n)
+/* The import's check: a syntax error is reported; valid ES|QL casebook cannot run yet is
+ * imported, and marked unsupported by esql_check. */
+static int esql_parses(const struct rule *r, char *why, size_t whylen)
 {
-	const struct esql_state *st = run->state;
+	struct esql_error e;
+	struct esql_query *q = esql_parse(r->query, &e);
+	esql_free(q);
+	if (q || e.unsupported)
+		return 1;
+	snprintf(why, whylen, "the ES|QL query does not parse at offset %zu: %s", e.offset, e.msg);
+	return 0;
+}
+
+static int esql_column_values(const void *query, const char *field, char ***values, size_t *n, int *caseless)
+{
+	const struct esql_state *st = query;
+	*caseless = 0;
 	return !st->empty_answers && esql_required_values(st->q, field, values, n);
 }
 
-static int esql_compile(struct run *run, char *why, size_t whylen)
+static int esql_compile(struct run *run, struct strbuf *why)
 {
 	struct esql_state *st = xcalloc(1, sizeof(*st));
 	int unsupported;
-	if (!(st->q = compile(&run->r, why, whylen, &unsupported))) {
+	char reason[512];
+	if (!(st->q = compile(&run->rule, reason, sizeof(reason), &unsupported))) {
+		strbuf_addf(why, "%.239s", reason); /* as long as detect's reasons have been */
 		free(st);
 		return -1;
 	}
@@ -82,12 +99,13 @@ static int esql_compile(struct run *run, char *why, size_t whylen)
 		esql_row_release(&none[i]);
 	free(none);
 	run->state = st;
-	if (!run->r.nindex) /* FROM's patterns decided by the pass, once per index name */
+	if (!run->rule.nindex) /* FROM's patterns decided by the pass, once per index name */
 		run->scope = esql_indices(st->q, &run->nscope);
 	/* an event without them is not parsed; unless the query answers over no rows (a STATS
 	 * without BY), where any event of the window makes its execution answer */
 	if (!st->empty_answers)
 		esql_needles(st->q, &run->needles);
+	run_plan_column_filters(esql_column_values, st, 1, &run->columns, &run->ncolumns);
 	return 0;
 }
 
@@ -108,9 +126,9 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 	size_t n;
 	char *const *indices = esql_indices(st->q, &n);
 	if (!run->scope && !index_matches((const char *const *)indices, n, c->ev.r.index))
-		return;                     /* (with a scope, the pass has asked FROM already) */
-	if (exceptions_match(run->x, ev)) { /* Kibana filters the query's source by the exceptions */
-		run->t->suppressed++;
+		return;                              /* (with a scope, the pass has asked FROM already) */
+	if (exceptions_match(run->exceptions, ev)) { /* Kibana filters the query's source by the exceptions */
+		run->totals->suppressed++;
 		return;
 	}
 	struct hit *h = run_add_named_hit(run, c, NULL, 0);
@@ -190,8 +208,8 @@ static int name_alert(struct run *run, const struct esql_alert *a, char uuid[SHA
 	if (on_source(run))
 		strbuf_addf(&salt, "esql:%s", text);
 	else
-		strbuf_addf(&salt, "esql:%lld:%lld:%s", (long long)rule_window_from(&run->r, a->T),
-		            (long long)rule_window_to(&run->r, a->T), text);
+		strbuf_addf(&salt, "esql:%lld:%lld:%s", (long long)rule_window_from(&run->rule, a->T),
+		            (long long)rule_window_to(&run->rule, a->T), text);
 	int rc = run_alert_uuid(run, on_source(run) ? &h : NULL, on_source(run) ? 1 : 0, salt.buf, uuid);
 	strbuf_release(&salt);
 	cJSON_free(text);
@@ -207,7 +225,7 @@ static void add_computed(cJSON *doc, void *ctx)
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = row_hit(run, a->row);
-	int64_t now = run->o->now_us ? run->o->now_us : time_now_us();
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
 	esql_row_to_json(a->row, doc, 1);
@@ -221,7 +239,7 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	struct strbuf reason;
 	strbuf_init(&reason, 128);
-	strbuf_addf(&reason, "event created %s alert %s.", run->r.severity, run->r.name);
+	strbuf_addf(&reason, "event created %s alert %s.", run->rule.severity, run->rule.name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
 	char *text = run_alert_text(doc, run);
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
@@ -262,7 +280,7 @@ static int64_t row_time(const struct run *run, const struct esql_state *st, size
  * A window starts no earlier than lookback_us before its execution, which bounds the search. */
 static int64_t first_execution_past(const struct run *run, int64_t T, int64_t t)
 {
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	int64_t bound;
 	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
 		bound = run->last_t;
@@ -328,8 +346,8 @@ static int alert_run(struct run *run, int64_t T, int64_t next, const struct esql
 {
 	struct esql_state *st = run->state;
 	int source = on_source(run);
-	for (; T < next && T <= run->last_t; T += run->r.interval_us) {
-		int64_t from = rule_window_from(&run->r, T), to = rule_window_to(&run->r, T);
+	for (; T < next && T <= run->last_t; T += run->rule.interval_us) {
+		int64_t from = rule_window_from(&run->rule, T), to = rule_window_to(&run->rule, T);
 		if (!source && (from != st->last_from || to != st->last_to))
 			run_forget_seen(run); /* a row's uuid names its window: earlier windows' never recur */
 		st->last_from = from;
@@ -371,7 +389,7 @@ static int seen_between(const struct esql_state *st, int64_t from, int64_t to)
 static int replay_windows(struct run *run)
 {
 	struct esql_state *st = run->state;
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	size_t prefix = esql_window_prefix(st->q), done = 0;
 	int direct = on_source(run) && !esql_window_commands(st->q); /* answers are the rows themselves */
 	int64_t T = st->nrows ? run_first_execution_seeing(run, row_time(run, st, 0)) : INT64_MAX;
@@ -446,9 +464,9 @@ static int replay_windows(struct run *run)
 static int report_stop(struct run *run)
 {
 	struct esql_state *st = run->state;
-	if (run->o->warn)
-		diagf(run->o->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n", run->r.name,
-		      run->r.rule_id, (long long)run->r.version, st->fault, st->where);
+	if (run->opts->warn)
+		diagf(run->opts->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n",
+		      run->rule.name, run->rule.rule_id, (long long)run->rule.version, st->fault, st->where);
 	return 1;
 }
 
@@ -466,23 +484,23 @@ static int esql_finish_run(struct run *run)
 	int rc = replay_windows(run);
 	if (rc > 0)
 		return report_stop(run);
-	run->t->matched += run->nhits; /* the events that gave the windows a row */
-	if (esql_given_up(st->q) > given_up && run->o->warn)
-		diagf(run->o->warn,
+	run->totals->matched += run->nhits; /* the events that gave the windows a row */
+	if (esql_given_up(st->q) > given_up && run->opts->warn)
+		diagf(run->opts->warn,
 		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
 		      "SORT or LIMIT; its values there are null\n",
-		      run->r.name, esql_given_up(st->q) - given_up);
+		      run->rule.name, esql_given_up(st->q) - given_up);
 	size_t warnings;
 	const char *warning = esql_warning(st->q, &warnings);
-	if (warning && run->o->warn) /* as Kibana shows the query's warning headers */
-		diagf(run->o->warn,
+	if (warning && run->opts->warn) /* as Kibana shows the query's warning headers */
+		diagf(run->opts->warn,
 		      "warning: rule \"%s\": %zu value%s made null as Elasticsearch warns (the first: %s)\n",
-		      run->r.name, warnings, warnings == 1 ? "" : "s", warning);
-	if (esql_truncations(st->q) && run->o->warn)
-		diagf(run->o->warn,
+		      run->rule.name, warnings, warnings == 1 ? "" : "s", warning);
+	if (esql_truncations(st->q) && run->opts->warn)
+		diagf(run->opts->warn,
 		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
 		      "the first 1,024 counted\n",
-		      run->r.name, esql_truncations(st->q));
+		      run->rule.name, esql_truncations(st->q));
 	return rc;
 }
 
@@ -504,9 +522,10 @@ const struct rule_type esql_type = {.name = "esql",
                                     .language = "esql",
                                     .category = "ES|QL Rule",
                                     .type_id = "siem.esqlRule",
+                                    .filters_unapplied = "\"filters\" on an ES|QL rule are not applied yet",
                                     .check = esql_check,
+                                    .query_parses = esql_parses,
                                     .compile = esql_compile,
-                                    .required_values = esql_required,
                                     .consider = esql_consider,
                                     .finish = esql_finish_run,
                                     .release = esql_release};

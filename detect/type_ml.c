@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* Elastic ML's results indices: where Kibana's anomaly search looks. */
@@ -125,17 +126,20 @@ static int job_wanted(const struct ml_rule *m, const char *job)
 
 /* The rule reads the ML results indices, not its own index patterns, and a record always holds
  * "record_score": the needle that keeps every other document unparsed for it. */
-static int ml_compile(struct run *run, char *why, size_t whylen)
+static int ml_compile(struct run *run, struct strbuf *why)
 {
-	struct ml_rule *m = ml_read(run->r.obj, why, whylen);
-	if (!m)
+	char reason[240];
+	struct ml_rule *m = ml_read(run->rule.obj, reason, sizeof(reason));
+	if (!m) {
+		strbuf_addstr(why, reason);
 		return -1;
+	}
 	run->state = m;
-	for (size_t i = 0; i < run->r.nindex; i++)
-		free(run->r.index[i]);
-	run->r.index = xrealloc(run->r.index, sizeof(*run->r.index));
-	run->r.index[0] = xstrdup(ML_RESULTS_PATTERN);
-	run->r.nindex = 1;
+	for (size_t i = 0; i < run->rule.nindex; i++)
+		free(run->rule.index[i]);
+	run->rule.index = xrealloc(run->rule.index, sizeof(*run->rule.index));
+	run->rule.index[0] = xstrdup(ML_RESULTS_PATTERN);
+	run->rule.nindex = 1;
 	needles_one(&run->needles, "record_score", strlen("record_score"));
 	return 0;
 }
@@ -159,8 +163,8 @@ static void ml_consider(struct run *run, const struct candidate_row *c, const cJ
 	if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(ev, "is_interim")) || !cJSON_IsNumber(score) ||
 	    !(score->valuedouble >= m->threshold))
 		return;
-	if (exceptions_match(run->x, ev)) { /* Kibana's must_not: the exceptions over the record */
-		run->t->suppressed++;
+	if (exceptions_match(run->exceptions, ev)) { /* Kibana's must_not: the exceptions over the record */
+		run->totals->suppressed++;
 		return;
 	}
 	if (run->suppress) { /* keys[0]: its alert_suppression group, over the record made ECS-like */
@@ -318,16 +322,16 @@ static int ml_finish(struct run *run)
 {
 	struct ml_rule *m = run->state;
 	if (m->records == 0)
-		run->t->no_anomalies++;
+		run->totals->no_anomalies++;
 	m->alerts = xmalloc((run->nhits ? run->nhits : 1) * sizeof(*m->alerts));
 	size_t n = 0;
 	for (size_t i = 0; i < run->nhits; i++) {
 		int64_t T = run_first_execution_seeing(run, run->hits[i].time);
-		if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->r, T) > run->hits[i].time)
+		if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->rule, T) > run->hits[i].time)
 			continue;
 		m->alerts[n++] = (struct ml_alert){T, m->scores[i], i};
 	}
-	run->t->matched += n;
+	run->totals->matched += n;
 	qsort(m->alerts, n, sizeof(*m->alerts), by_execution_then_score);
 	timing = run;
 	if (run->suppress) /* an execution's group keeps its best score (the search's order) */
@@ -349,6 +353,8 @@ const struct rule_type ml_type = {.name = "machine_learning",
                                   .type_id = "siem.mlRule",
                                   .suppression = SUPPRESSES_IN_MEMORY,
                                   .check = ml_check,
+                                  /* a query on a machine learning rule was always checked as KQL */
+                                  .query_parses = kql_rule_parses,
                                   .compile = ml_compile,
                                   .consider = ml_consider,
                                   .finish = ml_finish,

@@ -21,6 +21,7 @@
 #include "common/timeutil.h"
 #include "detect/datemath.h"
 #include "detect/field.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 #define MAX_TERMS_PER_EVENT 1024
@@ -102,7 +103,7 @@ static int new_terms_check(const struct rule *r, char *why, size_t whylen)
 static int new_terms_prepare(struct run *run)
 {
 	char why[160];
-	struct new_terms *t = new_terms_read(run->r.obj, why, sizeof(why));
+	struct new_terms *t = new_terms_read(run->rule.obj, why, sizeof(why));
 	if (!t)
 		return -1;
 	run->state = t;
@@ -124,7 +125,7 @@ static int by_term_then_time(const void *a, const void *b)
 static int64_t first_execution_where(const struct run *run, int64_t lo,
                                      int (*past)(const struct run *, int64_t, int64_t), int64_t t)
 {
-	int64_t step = run->r.interval_us, last = run->last_t;
+	int64_t step = run->rule.interval_us, last = run->last_t;
 	if (lo > last)
 		return INT64_MAX;
 	int64_t a = (lo - run->first_t) / step, b = (last - run->first_t) / step + 1;
@@ -140,7 +141,7 @@ static int64_t first_execution_where(const struct run *run, int64_t lo,
 
 static int window_starts_after(const struct run *run, int64_t T, int64_t t)
 {
-	return rule_window_from(&run->r, T) > t;
+	return rule_window_from(&run->rule, T) > t;
 }
 
 static int history_starts_after(const struct run *run, int64_t T, int64_t t)
@@ -170,7 +171,7 @@ static int64_t alerting_execution(const struct run *run, int64_t t, int has_prev
 		int64_t h = w == INT64_MAX ? INT64_MAX : first_execution_where(run, w, history_starts_after, prev);
 		T = h;
 	}
-	if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->r, T) > t)
+	if (T == INT64_MAX || T > run->last_t || rule_window_from(&run->rule, T) > t)
 		return INT64_MAX;
 	return T;
 }
@@ -238,9 +239,9 @@ static void new_terms_consider(struct run *run, const struct candidate_row *c, c
 	struct new_terms *t = run->state;
 	struct adding ad = {run, c, run->suppress ? suppression_event_key(run, ev) : NULL};
 	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
-	if (all > MAX_TERMS_PER_EVENT && run->o->warn)
-		diagf(run->o->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
-		      run->r.name, all, MAX_TERMS_PER_EVENT);
+	if (all > MAX_TERMS_PER_EVENT && run->opts->warn)
+		diagf(run->opts->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
+		      run->rule.name, all, MAX_TERMS_PER_EVENT);
 }
 
 struct term_made {
@@ -304,7 +305,7 @@ static int alert_decided(struct run *run, int64_t limit)
 	struct new_terms *t = run->state;
 	size_t ready =
 	    run_take_decided(t->pending, t->npending, sizeof(*t->pending), offsetof(struct term_alert, T), limit);
-	run->t->matched += ready;
+	run->totals->matched += ready;
 	if (ready > 1)
 		qsort(t->pending, ready, sizeof(*t->pending), by_execution);
 	int rc = run->suppress ? suppression_fold_alerts(run, t->pending, ready, sizeof(*t->pending), term_execution,
@@ -350,6 +351,8 @@ const struct rule_type new_terms_type = {.name = "new_terms",
                                          .type_id = "siem.newTermsRule",
                                          .suppression = SUPPRESSES_IN_MEMORY,
                                          .check = new_terms_check,
+                                         .query_parses = kql_rule_parses,
+                                         .compile = kql_rule_compile,
                                          .prepare = new_terms_prepare,
                                          .consider = new_terms_consider,
                                          .finish = new_terms_finish,

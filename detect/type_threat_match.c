@@ -30,6 +30,7 @@
 #include "detect/field.h"
 #include "detect/filters.h"
 #include "detect/lucene_query.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* An event lands on at most this many value combinations per entry (arrays multiply). */
@@ -371,7 +372,7 @@ static const struct indicator_ids *indicator_ids(struct run *run, const struct t
 	if (!x) {
 		x = xcalloc(1, sizeof(*x));
 		struct candidate_query q = {.any_order = 1, .admit = admit_indicator, .admit_ctx = (void *)tm};
-		if (store_candidates_each(run->s, &q, take_id, x)) {
+		if (source_candidates(run->src, &q, NULL, 0, take_id, x)) {
 			indicator_ids_free(x);
 			strbuf_release(&key);
 			return NULL;
@@ -413,7 +414,7 @@ static int by_key(const void *a, const void *b)
 static int threat_prepare(struct run *run)
 {
 	char why[200];
-	struct threat_match *tm = threat_read(run->r.obj, why, sizeof(why));
+	struct threat_match *tm = threat_read(run->rule.obj, why, sizeof(why));
 	if (!tm)
 		return -1;
 	run->state = tm;
@@ -422,10 +423,10 @@ static int threat_prepare(struct run *run)
 		return -1;
 	struct loading l = {tm, 0};
 	for (size_t i = 0; i < x->n; i++)
-		if (store_event_get(run->s, x->ids[i], 1, load_indicator, &l))
+		if (run->src->ops->event_get(run->src, x->ids[i], 1, load_indicator, &l))
 			return -1;
 	if (l.documents == 0)
-		run->t->no_indicators++;
+		run->totals->no_indicators++;
 	if (tm->nkeys > 1)
 		qsort(tm->keys, tm->nkeys, sizeof(*tm->keys), by_key);
 	return 0;
@@ -491,10 +492,10 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 		const struct mapping_entry *me = &tm->entries[m.entry];
 		size_t all =
 		    field_combinations(ev, me->match_fields, me->nmatch, MAX_COMBINATIONS, lookup_combination, &m);
-		if (all > MAX_COMBINATIONS && run->o->warn)
-			diagf(run->o->warn,
+		if (all > MAX_COMBINATIONS && run->opts->warn)
+			diagf(run->opts->warn,
 			      "warning: rule \"%s\": an event has %zu value combinations; the first %d count\n",
-			      run->r.name, all, MAX_COMBINATIONS);
+			      run->rule.name, all, MAX_COMBINATIONS);
 	}
 	if (!m.n)
 		return;
@@ -555,7 +556,7 @@ static int read_indicator(struct run *run, size_t i, struct read_doc *d)
 {
 	const struct threat_match *tm = run->state;
 	memset(d, 0, sizeof(*d));
-	return store_event_get(run->s, tm->indicators[i].event_id, 1, take_doc, d);
+	return run->src->ops->event_get(run->src, tm->indicators[i].event_id, 1, take_doc, d);
 }
 
 static void read_doc_release(struct read_doc *d)
@@ -625,7 +626,7 @@ static int pairs_at(struct run *run, int64_t T, const cJSON *ev, const struct ca
 			break;
 		/* Kibana's threat list search carries the rule's exceptions too (getThreatList's
 		 * exceptionFilter) */
-		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->x, d.doc) &&
+		if (d.doc && kql_match(tm->query, d.doc) && !exceptions_match(run->exceptions, d.doc) &&
 		    negations_hold(&tm->entries[in[i].entry], ev, d.doc)) {
 			*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
 			(*out)[(*nout)++] = in[i];
@@ -645,10 +646,10 @@ static int decide_hit(struct run *run, size_t h, struct threat_alert *a)
 	int64_t T = run_first_execution_seeing(run, t);
 	struct read_doc event; /* the negated pairs compare it with each indicator */
 	memset(&event, 0, sizeof(event));
-	int rc = store_event_get(run->s, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
+	int rc = run->src->ops->event_get(run->src, run->hits[h].event_id, 1, take_doc, &event) ? -1 : 0;
 	for (int tried = 0; !rc && event.doc && tried < MAX_EXECUTIONS_TRIED && T != INT64_MAX && T <= run->last_t &&
-	                    rule_window_from(&run->r, T) <= t;
-	     tried++, T += run->r.interval_us) {
+	                    rule_window_from(&run->rule, T) <= t;
+	     tried++, T += run->rule.interval_us) {
 		if (pairs_at(run, T, event.doc, tm->pairs[h], tm->npairs[h], &a->pairs, &a->npairs)) {
 			free(a->pairs);
 			a->pairs = NULL;
@@ -807,7 +808,7 @@ static int threat_finish(struct run *run)
 		if (rc > 0)
 			tm->nalerts++;
 	}
-	run->t->matched += tm->nalerts;
+	run->totals->matched += tm->nalerts;
 	sorting = run;
 	qsort(tm->alerts, tm->nalerts, sizeof(*tm->alerts), by_hit_time);
 	timing = run;
@@ -841,6 +842,8 @@ const struct rule_type threat_match_type = {.name = "threat_match",
                                             .type_id = "siem.indicatorRule",
                                             .suppression = SUPPRESSES_IN_MEMORY,
                                             .check = threat_check,
+                                            .query_parses = kql_rule_parses,
+                                            .compile = kql_rule_compile,
                                             .prepare = threat_prepare,
                                             .consider = threat_consider,
                                             .finish = threat_finish,

@@ -14,6 +14,7 @@
 #include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/query_kql.h"
 #include "detect/run.h"
 
 /* A document lands in at most this many groups (arrays in several group-by fields multiply). */
@@ -151,12 +152,12 @@ static int take_last(void *ctx, const struct alert_row *a)
 static int threshold_prepare(struct run *run)
 {
 	char why[160];
-	struct threshold *t = threshold_read(run->r.obj, why, sizeof(why));
+	struct threshold *t = threshold_read(run->rule.obj, why, sizeof(why));
 	if (!t)
 		return -1; /* rule.c checked it: cannot happen */
 	run->state = t;
-	struct alert_query q = {.rule_id = run->r.rule_id};
-	return store_alerts_each(run->s, &q, take_last, t);
+	struct alert_query q = {.rule_id = run->rule.rule_id};
+	return store_alerts_each(run->store, &q, take_last, t);
 }
 
 struct adding {
@@ -200,9 +201,10 @@ static void threshold_consider(struct run *run, const struct candidate_row *c, c
 	struct adding ad = {run, c, ev};
 	size_t first = run->nhits;
 	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_GROUPS_PER_EVENT, add_group_hit, &ad);
-	if (all > MAX_GROUPS_PER_EVENT && run->o->warn)
-		diagf(run->o->warn, "warning: rule \"%s\": an event falls in %zu groups; it counts in the first %d\n",
-		      run->r.name, all, MAX_GROUPS_PER_EVENT);
+	if (all > MAX_GROUPS_PER_EVENT && run->opts->warn)
+		diagf(run->opts->warn,
+		      "warning: rule \"%s\": an event falls in %zu groups; it counts in the first %d\n", run->rule.name,
+		      all, MAX_GROUPS_PER_EVENT);
 	if (t->card_field)
 		for (size_t i = first; i < run->nhits; i++) {
 			char *path[1] = {t->card_field};
@@ -260,7 +262,7 @@ static int64_t last_alerted(struct threshold *t, const char *key)
 static void walk_group(struct run *run, size_t a, size_t b, int64_t first, int64_t limit, struct group_alerts *out)
 {
 	struct threshold *t = run->state;
-	const struct rule *r = &run->r;
+	const struct rule *r = &run->rule;
 	int64_t last = last_alerted(t, run->hits[a].keys[0]), was = last;
 	size_t lo = a, hi = a;
 	while (hi < b) {
@@ -303,7 +305,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 	const struct group_alert *g = ctx;
 	const struct threshold *t = run->state;
 	const struct hit *last = &run->hits[g->hi - 1];
-	int64_t now = run->o->now_us ? run->o->now_us : time_now_us(), max_ts = INT64_MIN;
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us(), max_ts = INT64_MIN;
 	for (size_t i = g->lo; i < g->hi; i++)
 		max_ts = run->hits[i].ts > max_ts ? run->hits[i].ts : max_ts;
 	cJSON *doc = cJSON_CreateObject();
@@ -352,7 +354,7 @@ static int make_threshold_alert(struct run *run, void *ctx, const char *uuid, in
 		strbuf_addf(&reason, "%s %s %.*s", i ? "," : " with", t->fields[i], (int)len, k);
 		k = end ? end + 1 : k + len;
 	}
-	strbuf_addf(&reason, " created %s alert %s.", run->r.severity, run->r.name);
+	strbuf_addf(&reason, " created %s alert %s.", run->rule.severity, run->rule.name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
 	char *text = run_alert_text(doc, run);
 	/* its events, the newest first: the alert's own event is the last it counted */
@@ -385,9 +387,9 @@ static int name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN
 	const struct group_alert *g = item;
 	struct sha256_ctx *ctx = sha256_begin();
 	char head[96];
-	snprintf(head, sizeof(head), "threshold:%lld:%lld:", (long long)run->r.version, (long long)g->T);
+	snprintf(head, sizeof(head), "threshold:%lld:%lld:", (long long)run->rule.version, (long long)g->T);
 	sha256_update(ctx, head, strlen(head));
-	sha256_update(ctx, run->r.uuid, strlen(run->r.uuid));
+	sha256_update(ctx, run->rule.uuid, strlen(run->rule.uuid));
 	const char *key = run->hits[g->lo].keys[0];
 	sha256_update(ctx, key, strlen(key) + 1);
 	sha256_finish(ctx, out);
@@ -399,7 +401,7 @@ static int name_group(struct run *run, const void *item, char out[SHA256_HEX_LEN
 static void forget_counted(struct run *run, int64_t limit)
 {
 	struct threshold *t = run->state;
-	int64_t from = limit == INT64_MAX ? INT64_MAX : rule_window_from(&run->r, limit);
+	int64_t from = limit == INT64_MAX ? INT64_MAX : rule_window_from(&run->rule, limit);
 	size_t kept = 0;
 	for (size_t i = 0; i < run->nhits; i++) {
 		struct hit *h = &run->hits[i];
@@ -409,7 +411,7 @@ static void forget_counted(struct run *run, int64_t limit)
 			run->hits[kept++] = keep;
 		}
 	}
-	run->t->matched += run->nhits - kept;
+	run->totals->matched += run->nhits - kept;
 	run_drop_hits_after(run, kept);
 }
 
@@ -461,6 +463,8 @@ const struct rule_type threshold_type = {.name = "threshold",
                                          .type_id = "siem.thresholdRule",
                                          .suppression = SUPPRESSES_ALERTS,
                                          .check = threshold_check,
+                                         .query_parses = kql_rule_parses,
+                                         .compile = kql_rule_compile,
                                          .prepare = threshold_prepare,
                                          .consider = threshold_consider,
                                          .finish = threshold_finish,

@@ -1,5 +1,6 @@
 /* Ingest end to end into a real store: every input shape, normalisation, dedup, and exact
  * FILE:LINE:COLUMN rejects with the rest of the input still loaded. */
+#include "detect/jsondoc.h"
 #include "tests/testutil.h"
 
 #include <sqlite3.h>

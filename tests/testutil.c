@@ -73,6 +73,18 @@ static void slurp(const char *path, struct strbuf *sb)
 	fclose(f);
 }
 
+char *tu_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fclose(f);
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	slurp(path, &sb);
+	return strbuf_detach(&sb, NULL);
+}
+
 int tu_run(struct strbuf *out, struct strbuf *err, const char *fmt, ...)
 {
 	struct strbuf cmd;

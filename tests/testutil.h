@@ -18,6 +18,8 @@ void tu_cleanup(void);
 const char *tu_path(const char *name);
 void tu_write(const char *path, const void *data, size_t len);
 void tu_write_str(const char *path, const char *s);
+/* A file's bytes, NUL-terminated (malloc'd), or NULL when it cannot be opened. */
+char *tu_read_file(const char *path);
 /* Runs a shell command, capturing stdout and stderr; returns the exit status. */
 int tu_run(struct strbuf *out, struct strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The casebook binary under test (build/check/casebook unless CASEBOOK_BIN is set). */

@@ -1,3 +1,4 @@
+#include "detect/jsondoc.h"
 #include "triage/evidence.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+#include "detect/jsondoc.h"
 #include "triage/tree.h"
 
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
+#include "detect/jsondoc.h"
 #include "store/rules.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"

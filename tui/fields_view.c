@@ -7,6 +7,7 @@
 #include "common/strbuf.h"
 #include "detect/esql_search.h"
 #include "detect/field.h"
+#include "detect/jsondoc.h"
 #include "tui/draw.h"
 #include "tui/view.h"
 

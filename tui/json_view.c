@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonoutline.h"
 #include "common/strbuf.h"
 #include "detect/field.h"
 #include "tui/dialog.h"

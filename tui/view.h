@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/jsonoutline.h"
 #include "common/strbuf.h"
 #include "triage/case.h"
 #include "triage/guide.h"

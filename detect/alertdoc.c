@@ -1,0 +1,437 @@
+/* alertdoc: the alert documents detection writes, as Kibana's rule executors write them: the
+ * uuid, the reason sentence, the event's fields moved in, the ancestors and kibana.alert.rule.*;
+ * and storing them. Every rule type makes its alerts through these. */
+
+#include "detect/detect.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/digest.h"
+#include "common/jsonexact.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "detect/eventjson.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "detect/rule.h"
+#include "detect/run.h"
+#include "store/alerts.h"
+
+/* Kibana hashes the source index, the document id, the rule version and space:rule; a
+ * sequence's alert hashes each of its events'. */
+/* A hit's identity and index: kept with a sequence's events, else read again from the store
+ * (a run's matches are many, and only the ones that become alerts need them). */
+struct hit_source {
+	struct strbuf identity, index;
+};
+
+static int hit_source(const struct run *run, const struct hit *h, struct hit_source *buf, const char **identity,
+                      const char **index)
+{
+	if (h->identity) {
+		*identity = h->identity;
+		*index = h->index ? h->index : "";
+		return 0;
+	}
+	if (run->src->ops->event_identity(run->src, h->event_id, &buf->identity, &buf->index))
+		return -1;
+	*identity = buf->identity.buf;
+	*index = buf->index.buf;
+	return 0;
+}
+
+int run_alert_uuid(const struct run *run, const struct hit *const *hits, size_t n, const char *salt,
+                   char out[SHA256_HEX_LEN + 1])
+{
+	const struct rule *r = &run->rule;
+	struct sha256_ctx *ctx = sha256_begin();
+	char version[32];
+	snprintf(version, sizeof(version), "%lld", (long long)r->version);
+	struct hit_source buf;
+	strbuf_init(&buf.identity, 64);
+	strbuf_init(&buf.index, 64);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *identity, *index;
+		rc = hit_source(run, hits[i], &buf, &identity, &index);
+		if (!rc) {
+			sha256_update(ctx, index, strlen(index));
+			sha256_update(ctx, identity, strlen(identity));
+		}
+	}
+	const char *parts[] = {version, "default:", r->uuid, salt ? salt : ""};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		sha256_update(ctx, parts[i], strlen(parts[i]));
+	sha256_finish(ctx, out);
+	strbuf_release(&buf.identity);
+	strbuf_release(&buf.index);
+	return rc;
+}
+
+/* A field's value as Kibana's reason template shows it (reason_formatters.ts,
+ * getFieldTemplateValue over lodash's getOr): a string, or an array's values joined by ", ";
+ * nothing for "", "-", [], ["-"], and for a number, which has no length there. */
+static char *reason_value(const cJSON *ev, const char *path)
+{
+	const cJSON *v = overrides_get(ev, path);
+	if (cJSON_IsString(v))
+		return *v->valuestring && strcmp(v->valuestring, "-") ? xstrdup(v->valuestring) : NULL;
+	if (!cJSON_IsArray(v) || !v->child ||
+	    (!v->child->next && cJSON_IsString(v->child) && !strcmp(v->child->valuestring, "-")))
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb, 64);
+	for (const cJSON *e = v->child; e; e = e->next) {
+		if (e != v->child)
+			strbuf_addstr(&sb, ", ");
+		if (cJSON_IsString(e) || cJSON_IsRaw(e))
+			strbuf_addstr(&sb, e->valuestring);
+		else if (cJSON_IsNumber(e))
+			strbuf_addf(&sb, "%.17g", e->valuedouble);
+		else if (cJSON_IsBool(e))
+			strbuf_addstr(&sb, cJSON_IsTrue(e) ? "true" : "false");
+		else if (cJSON_IsObject(e))
+			strbuf_addstr(&sb, "[object Object]"); /* Array.prototype.join; null is "" */
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Kibana's reason sentence, segment by segment as its template builds it, with the alert's
+ * severity and rule name (the overridden ones, as Kibana's buildReasonMessage takes them):
+ * "with" comes when a field of interest (all but the category, user and host) has a value. */
+static char *reason_as(const char *name, const char *severity, const cJSON *ev)
+{
+	static const struct {
+		const char *field, *before, *after;
+		int of_interest;
+	} segs[] = {
+	    {"process.name", " process ", ",", 1}, {"process.parent.name", " parent process ", ",", 1},
+	    {"file.name", " file ", ",", 1},       {"source.ip", " source ", "", 1},
+	    {"source.port", ":", ",", 1},          {"destination.ip", " destination ", "", 1},
+	    {"destination.port", ":", ",", 1},     {"user.name", " by ", "", 0},
+	    {"host.name", " on ", "", 0},
+	};
+	enum { NSEGS = sizeof(segs) / sizeof(segs[0]) };
+	char *values[NSEGS];
+	int with = 0;
+	for (size_t i = 0; i < NSEGS; i++) {
+		values[i] = reason_value(ev, segs[i].field);
+		with |= values[i] && segs[i].of_interest;
+	}
+	struct strbuf sb;
+	strbuf_init(&sb, 160);
+	char *cat = reason_value(ev, "event.category");
+	if (cat)
+		strbuf_addf(&sb, "%s ", cat);
+	free(cat);
+	strbuf_addstr(&sb, with ? "event with" : "event");
+	for (size_t i = 0; i < NSEGS; i++) {
+		if (values[i])
+			strbuf_addf(&sb, "%s%s%s", segs[i].before, values[i], segs[i].after);
+		free(values[i]);
+	}
+	strbuf_addf(&sb, " created %s alert %s.", severity, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *run_reason(const struct rule *r, const cJSON *ev)
+{
+	return reason_as(r->name, r->severity, ev);
+}
+
+void run_add_iso(cJSON *obj, const char *key, int64_t us)
+{
+	char t[TIME_ISO_LEN];
+	time_format_iso8601(us, t);
+	cJSON_AddStringToObject(obj, key, t);
+}
+
+char *run_alert_text(cJSON *doc, const struct run *run)
+{
+	cJSON *spaces = cJSON_AddArrayToObject(doc, "kibana.space_ids");
+	cJSON_AddItemToArray(spaces, cJSON_CreateString("default"));
+	run_add_rule_fields(doc, run);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+/* Copies the rule's fields into kibana.alert.rule.* as Kibana's alerts carry them. */
+void run_add_rule_fields(cJSON *doc, const struct run *run)
+{
+	const struct rule *r = &run->rule;
+	const struct rule_type *type = run->type;
+	static const char *const copied[] = {"name",
+	                                     "rule_id",
+	                                     "version",
+	                                     "type",
+	                                     "severity",
+	                                     "risk_score",
+	                                     "interval",
+	                                     "from",
+	                                     "to",
+	                                     "max_signals",
+	                                     "threat",
+	                                     "note",
+	                                     "description",
+	                                     "tags",
+	                                     "references",
+	                                     "author",
+	                                     "license",
+	                                     "language",
+	                                     "query",
+	                                     "index",
+	                                     "timestamp_override",
+	                                     "exceptions_list",
+	                                     "false_positives",
+	                                     "investigation_fields"};
+	char key[80];
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, copied[i]);
+		if (!v)
+			continue;
+		snprintf(key, sizeof(key), "kibana.alert.rule.%s", copied[i]);
+		if (run->ov && !strcmp(copied[i], "name")) /* Kibana's ALERT_RULE_NAME takes the override */
+			cJSON_AddStringToObject(doc, key, run->ov->name);
+		else
+			cJSON_AddItemToObject(doc, key, cJSON_Duplicate(v, 1));
+	}
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.uuid", r->uuid);
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.category", type->category);
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.rule_type_id", type->type_id);
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.producer", "siem");
+	cJSON_AddStringToObject(doc, "kibana.alert.rule.consumer", "siem");
+}
+
+/* The alert document: kibana.alert.* flattened as Kibana writes them, and the source event's
+ * own fields as nested objects, with event.kind "signal". A sequence's alert is built from
+ * its first event and lists every event as an ancestor. */
+void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, int64_t now, const char *reason)
+{
+	const struct rule *r = &run->rule;
+	(void)now, (void)uuid;
+	cJSON_AddStringToObject(doc, "kibana.alert.reason", reason);
+	cJSON_AddStringToObject(doc, "kibana.alert.severity", run->ov ? run->ov->severity : r->severity);
+	cJSON_AddNumberToObject(doc, "kibana.alert.risk_score", run->ov ? run->ov->risk_score : (double)r->risk_score);
+	const char *block = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "building_block_type"));
+	if (block && *block)
+		cJSON_AddStringToObject(doc, "kibana.alert.building_block_type", block);
+	cJSON_AddStringToObject(doc, "kibana.alert.status", "active");
+	cJSON_AddStringToObject(doc, "kibana.alert.workflow_status", "open");
+	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
+}
+
+/* The alert document on the events of hits; ev is the first one's tree (its fields move into
+ * the alert) and first its identity and index. NULL when another event's cannot be read. */
+static char *build_alert(const struct run *run, const struct hit *const *hits, size_t nhits, cJSON *ev,
+                         const struct hit_source *first, const char *uuid, int64_t now, char **reason,
+                         alert_extra extra, void *extra_ctx)
+{
+	const struct rule *r = &run->rule;
+	const struct hit *h = hits[0];
+	cJSON *doc = cJSON_CreateObject();
+	run_add_iso(doc, "@timestamp", now);
+	/* before the event's fields move into the alert */
+	*reason = run->ov ? reason_as(run->ov->name, run->ov->severity, ev) : run_reason(r, ev);
+	const cJSON *m;
+	cJSON *originals = cJSON_CreateObject(); /* the event's event.* as they came, added after */
+	char key[256];
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ev, "event"))
+	{
+		snprintf(key, sizeof(key), "kibana.alert.original_event.%s", m->string ? m->string : "");
+		cJSON_AddItemToObject(originals, key, cJSON_Duplicate(m, 1));
+	}
+	/* the event's fields move into the alert rather than being copied: ev is the caller's to
+	 * delete, and a copy of every tree was a third of building an alert */
+	for (cJSON *at = ev->child, *next; at; at = next) {
+		next = at->next;
+		if (!at->string || !strcmp(at->string, "@timestamp") || !strcmp(at->string, "host.os.type"))
+			continue;
+		cJSON *item = cJSON_DetachItemViaPointer(ev, at);
+		if (!strcmp(item->string, "event") && cJSON_IsObject(item)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(item, "kind");
+			cJSON_AddStringToObject(item, "kind", "signal");
+		}
+		cJSON_AddItemToObject(doc, item->string, item);
+	}
+	for (cJSON *at = originals->child, *next; at; at = next) {
+		next = at->next;
+		cJSON *item = cJSON_DetachItemViaPointer(originals, at);
+		cJSON_AddItemToObject(doc, item->string, item);
+	}
+	cJSON_Delete(originals);
+	run_add_iso(doc, "kibana.alert.original_time", h->ts);
+	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
+	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
+	struct hit_source buf;
+	strbuf_init(&buf.identity, 64);
+	strbuf_init(&buf.index, 64);
+	int failed = 0;
+	for (size_t i = 0; i < nhits && !failed; i++) {
+		const char *identity = first->identity.buf, *index = first->index.buf;
+		if (i && (failed = hit_source(run, hits[i], &buf, &identity, &index) != 0))
+			break;
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "id", identity);
+		cJSON_AddStringToObject(a, "index", index);
+		cJSON_AddNumberToObject(a, "depth", 0);
+		cJSON_AddStringToObject(a, "type", "event");
+		cJSON_AddItemToArray(anc, a);
+	}
+	strbuf_release(&buf.identity);
+	strbuf_release(&buf.index);
+	if (failed) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	if (nhits > 1 || run->alerts_grouped)
+		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
+	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
+	run_add_alert_common(doc, run, uuid, now, *reason);
+	if (extra)
+		extra(doc, extra_ctx);
+	const cJSON *derived_os = cJSON_GetObjectItemCaseSensitive(ev, "host.os.type");
+	if (cJSON_IsString(derived_os)) {
+		/* casebook derived host.os.type at ingest (an older agent): the alert carries the value
+		 * where ECS has it, and says it was derived */
+		cJSON *host = cJSON_GetObjectItemCaseSensitive(doc, "host");
+		if (!cJSON_IsObject(host))
+			host = NULL;
+		cJSON *os = host ? cJSON_GetObjectItemCaseSensitive(host, "os") : NULL;
+		if (host && !cJSON_IsObject(os)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(host, "os");
+			os = cJSON_AddObjectToObject(host, "os");
+		}
+		if (os && !cJSON_GetObjectItemCaseSensitive(os, "type"))
+			cJSON_AddStringToObject(os, "type", derived_os->valuestring);
+		cJSON *derived = cJSON_AddArrayToObject(doc, "casebook.derived_fields");
+		cJSON_AddItemToArray(derived, cJSON_CreateString("host.os.type"));
+	}
+	return run_alert_text(doc, run);
+}
+
+char *run_value_text(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	char *t = cJSON_PrintUnformatted(v);
+	char *copy = xstrdup(t ? t : "");
+	cJSON_free(t);
+	return copy;
+}
+
+/* An alert's first event, read again: its tree, and its identity and index for the alert's
+ * ancestors (its match did not keep them). */
+struct alert_event {
+	cJSON *ev;
+	struct hit_source source;
+};
+
+static int parse_event(void *ctx, const struct event_row *row)
+{
+	struct alert_event *a = ctx;
+	a->ev = detect_event_json(row);
+	if (a->ev)
+		json_keep_number_text(a->ev, row->doc, row->doc_len);
+	strbuf_addstr(&a->source.identity, row->r.identity);
+	strbuf_addstr(&a->source.index, row->r.index ? row->r.index : "");
+	return 1;
+}
+
+int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
+                    const char *reason, const char *doc, const int64_t *events, size_t nevents)
+{
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+	struct alert_record a = {.uuid = uuid,
+	                         .rule_key = run->rule.key,
+	                         .event_id = event_id,
+	                         .original_time = original_time,
+	                         .created_us = now,
+	                         .execution_us = exec_t,
+	                         .severity = run->ov ? run->ov->severity : run->rule.severity,
+	                         .risk_score = run->ov ? (int64_t)run->ov->risk_score : run->rule.risk_score,
+	                         .reason = reason,
+	                         .doc = doc,
+	                         .events = events,
+	                         .nevents = nevents,
+	                         /* rule_name_override: the queue and listings name it as its document does */
+	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
+	int created = 0;
+	int rc = store_alert_add(run->store, &a, &created);
+	if (created)
+		run->totals->created++;
+	return rc;
+}
+
+int run_create_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                           int64_t exec_t, alert_extra extra, void *ctx)
+{
+	return run_create_shaped_alert(run, hits, nhits, uuid, exec_t, NULL, extra, ctx);
+}
+
+int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                            int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx)
+{
+	const struct hit *h = hits[0];
+	struct alert_event first = {NULL, {{0}, {0}}};
+	strbuf_init(&first.source.identity, 64);
+	strbuf_init(&first.source.index, 64);
+	int read = run->src->ops->event_get(run->src, h->event_id, 1, parse_event, &first);
+	char *reason = NULL, *doc = NULL, *name = NULL;
+	struct alert_overrides ov;
+	if (!read && first.ev && shape)
+		shape(first.ev, ctx); /* before the overrides: Kibana maps the enriched event */
+	if (!read && first.ev) {
+		int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+		const struct rule *r = &run->rule;
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
+		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
+		run->ov = &ov;
+		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
+	}
+	int unbuilt = first.ev && !doc;
+	cJSON_Delete(first.ev);
+	strbuf_release(&first.source.identity);
+	strbuf_release(&first.source.index);
+	if (read || unbuilt || !doc) {
+		run->ov = NULL;
+		free(reason);
+		free(name);
+		return read || unbuilt ? -1 : 0; /* a store error, recorded on the store; or the event is
+		                                  * gone, or not JSON: no alert */
+	}
+	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
+	for (size_t i = 0; i < nhits; i++)
+		ids[i] = hits[i]->event_id;
+	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
+	run->ov = NULL;
+	free(ids);
+	cJSON_free(doc);
+	free(reason);
+	free(name);
+	return rc;
+}
+
+struct event_alert {
+	const struct hit *const *hits;
+	size_t n;
+};
+
+static int make_event_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct event_alert *e = ctx;
+	return run_create_event_alert(run, e->hits, e->n, uuid, exec_t, NULL, NULL);
+}
+
+/* Creates the alert on hits (one event, or a sequence's) at execution T, once. */
+int run_alert_on_events(struct run *run, const struct hit *const *hits, size_t n, int64_t T, int64_t *created)
+{
+	char uuid[SHA256_HEX_LEN + 1];
+	if (run_alert_uuid(run, hits, n, NULL, uuid))
+		return -1;
+	struct event_alert e = {hits, n};
+	return run_alert_once(run, uuid, T, created, make_event_alert, &e);
+}

@@ -1,0 +1,484 @@
+/* scan: the pass that reads candidate events for the rules of a detect run: one rule alone, or
+ * several sharing one read in which each document is decompressed and parsed once; the
+ * prefilters (index patterns, columns, needles) that spare parsing; streaming flushes. */
+
+#include "detect/detect.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/diag.h"
+#include "common/jsonarena.h"
+#include "detect/eventjson.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "detect/needles.h"
+#include "detect/plan.h"
+#include "detect/rule.h"
+#include "detect/run.h"
+#include "detect/scan.h"
+
+int run_matches(struct run *run, const cJSON *ev)
+{
+	int hit = run->test.matches(run->test.query, ev);
+	hit = hit && (!run->filter || kql_match(run->filter, ev));
+	if (hit && exceptions_match(run->exceptions, ev)) {
+		run->totals->suppressed++;
+		hit = 0;
+	}
+	return hit;
+}
+
+int run_query_gave_up(struct run *run, const struct candidate_row *c)
+{
+	const char *why = run->test.gave_up ? run->test.gave_up(run->test.query) : NULL;
+	if (why) {
+		struct hit h = {.identity = c->ev.r.identity, .ts = c->ev.r.ts};
+		run_gave_up(run, &h, why);
+	}
+	return why != NULL;
+}
+
+/* A Kibana alert document (event.kind signal) copies its event's fields: rules run on events,
+ * as Kibana's do on logs-* and not on .alerts-*. */
+static int is_signal(const struct event_record *r)
+{
+	return r->kind && !strcmp(r->kind, "signal");
+}
+
+/* The columns the prefilter reads: each holds the field's one value when the event's
+ * names_exact says so (not for an array, a number, or a case stored before schema 8). */
+static const char *const filter_fields[] = {"process.name", "event.action", "user.name", "process.executable"};
+
+static const char *column_value(const struct event_record *r, int column)
+{
+	switch (column) {
+	case 0: return r->process_name;
+	case 1: return r->action;
+	case 2: return r->user_name;
+	default: return r->executable;
+	}
+}
+
+void run_plan_column_filters(column_values_fn fn, const void *query, int keyword_only, struct column_filter **out,
+                             size_t *nout)
+{
+	for (int k = 0; k < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); k++) {
+		char **values;
+		size_t n;
+		int caseless = 0;
+		if ((keyword_only && field_type(filter_fields[k], strlen(filter_fields[k])) != FT_KEYWORD) ||
+		    !fn(query, filter_fields[k], &values, &n, &caseless))
+			continue;
+		*out = xrealloc(*out, (*nout + 1) * sizeof(**out));
+		(*out)[(*nout)++] = (struct column_filter){k, values, n, caseless};
+	}
+}
+
+void run_release_columns(struct column_filter *columns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < columns[i].n; k++)
+			free(columns[i].values[k]);
+		free(columns[i].values);
+	}
+	free(columns);
+}
+
+static int filters_admit(const struct column_filter *filters, size_t n, const struct event_record *r);
+
+/* Whether the event's columns allow a match: a required field's column holds one of its values
+ * (a missing field fails a positive condition); for a sequence, one stage's category and
+ * columns, and (given the shared pass's needle index, scanned) that stage's needles. */
+static int stages_admit(const struct run *run, const struct event_record *r, const struct needle_index *x)
+{
+	if (!run->nstage_filters)
+		return r->irregular || filters_admit(run->columns, run->ncolumns, r);
+	for (size_t i = 0; i < run->nstage_filters; i++) {
+		const struct stage_filter *f = &run->stage_filters[i];
+		if (x && !needle_index_admits(x, f->needle_set))
+			continue;
+		if (r->irregular)
+			return 1;
+		struct candidate_query one = {.categories = {f->category}, .ncategories = f->category != NULL};
+		if ((!f->category || strlen(f->category) <= 64) && !store_candidate_admits(&one, r))
+			continue;
+		if (filters_admit(f->columns, f->ncolumns, r))
+			return 1;
+	}
+	return 0;
+}
+
+static int columns_admit(const struct run *run, const struct event_record *r)
+{
+	return stages_admit(run, r, NULL);
+}
+
+static int filters_admit(const struct column_filter *filters, size_t n, const struct event_record *r)
+{
+	if (n && !r->names_exact)
+		return 1; /* an array's other values, or a number, are not in the columns */
+	for (size_t i = 0; i < n; i++) {
+		const struct column_filter *f = &filters[i];
+		const char *v = column_value(r, f->column);
+		if (!v)
+			return 0;
+		size_t k;
+		for (k = 0; k < f->n && (f->caseless ? strcasecmp(v, f->values[k]) : strcmp(v, f->values[k])); k++)
+			;
+		if (k == f->n)
+			return 0;
+	}
+	return 1;
+}
+
+static int run_index_matches(const struct run *run, const char *index)
+{
+	if (run->scope)
+		return index_matches((const char *const *)run->scope, run->nscope, index);
+	return index_matches((const char *const *)run->rule.index, run->rule.nindex, index);
+}
+
+/* The candidate, its needles, index patterns and columns passed: parsed (once for every
+ * rule) and offered to the type. */
+static void consider_admitted(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+{
+	if (!*parsed) {
+		*evp = detect_event_json_in(run->arena, &c->ev);
+		*parsed = 1;
+	}
+	if (*evp)
+		run->type->consider(run, c, *evp);
+}
+
+/* Whether the event has the rule's time field: without event.ingested, a rule whose
+ * timestamp_override_fallback_disabled is set does not search it (Kibana's secondary search on
+ * @timestamp is the fallback). */
+static int has_time_field(const struct run *run, const struct event_record *r)
+{
+	return !run->no_fallback || !run->cq.use_ingested || r->has_ingested;
+}
+
+static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+{
+	if (!is_signal(&c->ev.r) && has_time_field(run, &c->ev.r) &&
+	    (run->opts->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
+	    run_index_matches(run, c->ev.r.index) && (run->opts->no_prefilter || columns_admit(run, &c->ev.r)))
+		consider_admitted(run, c, evp, parsed);
+}
+
+static int on_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct run *run = ctx;
+	cJSON *ev = NULL;
+	int parsed = 0;
+	consider(run, c, &ev, &parsed);
+	json_arena_reset(run->arena);
+	return 0;
+}
+
+/* Reads the case in rowid order when the window holds most of it. */
+static void choose_scan(struct event_source *src, struct candidate_query *cq)
+{
+	int64_t lo, hi;
+	if (!cq->by_event_time && !cq->path_lo && !cq->path_hi && !cq->host &&
+	    !src->ops->time_bounds(src, cq->use_ingested, &lo, &hi))
+		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
+}
+
+/* The rules that scan their windows share one pass over the store: each document is read,
+ * decompressed and parsed once, and offered to every rule whose window holds it. */
+struct shared_scan {
+	struct run **runs;
+	size_t n;
+	struct needle_index *needles; /* every run's needles: each document is searched once */
+	/* which runs' index patterns each index name met so far passes: a case holds a few names,
+	 * and matching every rule's patterns against every event's was 8% of the pass */
+	struct index_verdicts {
+		char *index; /* NULL: the events without one */
+		/* the runs it passes, in order: a row is offered to those alone, so the runs whose
+		 * patterns no index of the case matches (another platform's, a cloud service's)
+		 * cost nothing per row */
+		size_t *active, nactive;
+	} verdicts[64];
+	size_t nverdicts;
+	const struct index_verdicts *row_verdicts; /* the current row's (NULL: every run asked) */
+	const struct index_verdicts *cleared;      /* wanted is 0 outside this one's runs */
+	unsigned char *wanted;                     /* the runs the current row's columns admit */
+	/* the categories the runs require, each tested once a row: category i is bit i */
+	const char *categories[64];
+	size_t ncategories;
+	uint64_t *category_mask;        /* per run: the categories it admits (0: any) */
+	struct candidate_query *narrow; /* per run: its narrowing but the categories */
+	unsigned char *narrowed;        /* per run: whether narrow holds anything */
+	/* streaming: the read stops every flush_rows rows offered (0: never) so the runs can
+	 * decide their executions; where it stopped */
+	size_t flush_rows, offered;
+	int stopped;
+	int64_t last_ts, last_id;
+};
+
+/* Run i's categories as bits of the scan's table; 0 (any category) when the table is full. */
+static uint64_t category_bits(struct shared_scan *g, const struct candidate_query *q)
+{
+	uint64_t mask = 0;
+	for (size_t k = 0; k < q->ncategories; k++) {
+		size_t j = 0;
+		while (j < g->ncategories && strcmp(g->categories[j], q->categories[k]))
+			j++;
+		if (j == g->ncategories) {
+			if (j == 64)
+				return 0;
+			g->categories[g->ncategories++] = q->categories[k];
+		}
+		mask |= (uint64_t)1 << j;
+	}
+	return mask;
+}
+
+static void plan_shared_narrowing(struct shared_scan *g)
+{
+	g->category_mask = xcalloc(g->n, sizeof(*g->category_mask));
+	g->narrow = xcalloc(g->n, sizeof(*g->narrow));
+	g->narrowed = xcalloc(g->n, 1);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct candidate_query *q = &g->runs[i]->cq;
+		g->category_mask[i] = category_bits(g, q);
+		g->narrow[i] = *q;
+		g->narrow[i].ncategories = 0;
+		g->narrowed[i] = q->path_lo || q->path_hi || q->host || q->path_lower_prefix;
+	}
+}
+
+/* The table's categories the row's column lists (all of them when it cannot vouch). */
+static uint64_t row_categories(const struct shared_scan *g, const struct event_record *r)
+{
+	if (r->irregular || !r->category)
+		return UINT64_MAX;
+	uint64_t mask = 0;
+	for (size_t j = 0; j < g->ncategories; j++) {
+		struct candidate_query one = {.categories = {g->categories[j]}, .ncategories = 1};
+		if (store_candidate_admits(&one, r))
+			mask |= (uint64_t)1 << j;
+	}
+	return mask;
+}
+
+/* The runs' verdicts on the index name, worked out on its first event (NULL when more than
+ * 64 names: each event is then matched on its own). */
+static const struct index_verdicts *index_verdicts(struct shared_scan *g, const char *index)
+{
+	for (size_t i = 0; i < g->nverdicts; i++) {
+		const char *known = g->verdicts[i].index;
+		if (known == index || (known && index && !strcmp(known, index)))
+			return &g->verdicts[i];
+	}
+	if (g->nverdicts == sizeof(g->verdicts) / sizeof(g->verdicts[0]))
+		return NULL;
+	struct index_verdicts *v = &g->verdicts[g->nverdicts++];
+	v->index = index ? xstrdup(index) : NULL;
+	v->active = xmalloc((g->n ? g->n : 1) * sizeof(*v->active));
+	v->nactive = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (run_index_matches(g->runs[i], index))
+			v->active[v->nactive++] = i;
+	return v;
+}
+
+/* The event's time in the rule's time field: event.ingested (else @timestamp), or @timestamp. */
+static int64_t rule_time(const struct run *run, const struct event_record *r)
+{
+	return run->cq.use_ingested && r->has_ingested ? r->ingested : r->ts;
+}
+
+/* Which runs want the row, by its columns alone: their windows, narrowing (path, host,
+ * category: what SQL tests for a rule alone) and index patterns. A row no run wants is never
+ * decompressed. */
+static int shared_admit(void *ctx, const struct event_record *r)
+{
+	struct shared_scan *g = ctx;
+	if (is_signal(r))
+		return 0;
+	const struct index_verdicts *v = index_verdicts(g, r->index);
+	if (!v || v != g->cleared) { /* the runs this row is not offered to must read 0 */
+		memset(g->wanted, 0, g->n);
+		g->cleared = v;
+	}
+	g->row_verdicts = v;
+	uint64_t categories = row_categories(g, r);
+	int any = 0;
+	size_t n = v ? v->nactive : g->n;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = v ? v->active[k] : k;
+		const struct run *run = g->runs[i];
+		int64_t t = rule_time(run, r);
+		int reference = run->opts->no_prefilter; /* every candidate of the window evaluated */
+		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
+		               (v || run_index_matches(run, r->index)) &&
+		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
+		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));
+		any |= g->wanted[i];
+	}
+	return any;
+}
+
+static int on_shared_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct shared_scan *g = ctx;
+	cJSON *ev = NULL;
+	int parsed = 0;
+	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
+	struct candidate_row mine = *c; /* with each rule's own time field */
+	const struct index_verdicts *v = g->row_verdicts;
+	size_t n = v ? v->nactive : g->n;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = v ? v->active[k] : k;
+		struct run *run = g->runs[i];
+		if (!g->wanted[i] || !(run->opts->no_prefilter ||
+		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
+			continue;
+		mine.time = rule_time(run, &c->ev.r);
+		consider_admitted(run, &mine, &ev, &parsed);
+	}
+	if (parsed)
+		json_arena_reset(g->runs[0]->arena);
+	g->last_ts = c->ev.r.ts;
+	g->last_id = c->id;
+	g->stopped = g->flush_rows && ++g->offered >= g->flush_rows;
+	return g->stopped;
+}
+
+/* The streaming runs decide the executions every event before done has been offered to, in
+ * one transaction: the read has stopped, so nothing holds an old snapshot of the case while
+ * detect writes (another process may have written since). */
+static int flush_streams(struct store *s, struct run **runs, size_t n, int64_t done)
+{
+	int rc = store_begin(s);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (runs[i]->streaming)
+			rc = runs[i]->type->flush(runs[i], done);
+	rc = rc || store_commit(s);
+	if (rc)
+		store_rollback(s);
+	return rc ? -1 : 0;
+}
+
+/* Whether the runs decide their executions as the pass goes (rule_type.flush): it then reads
+ * in @timestamp order, and a run streams when that is its time field's order. The reference
+ * mode (no_prefilter) keeps everything until the end. */
+static int plan_streaming(struct run **runs, size_t n)
+{
+	int any = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct run *run = runs[i];
+		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
+		run->streaming =
+		    !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
+		any |= run->streaming;
+	}
+	return any;
+}
+
+/* The union of the rules' candidate sets: their windows; their categories and their
+ * lower-cased path prefix only when every rule has some (the same one for the prefix). */
+static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	*q = runs[0]->cq;
+	q->path_lo = q->path_hi = q->host = NULL; /* an index's narrowing serves one rule, not all */
+	q->path_lower_prefix = runs[0]->cq.path_lower_prefix;
+	for (size_t i = 1; i < n; i++) {
+		const struct candidate_query *r = &runs[i]->cq;
+		q->from = r->from < q->from ? r->from : q->from;
+		q->to = r->to > q->to ? r->to : q->to;
+		if (r->use_ingested != q->use_ingested) /* windows on two time fields: read everything */
+			q->has_window = 0;
+		q->by_event_time |= r->by_event_time;
+		if (!q->path_lower_prefix || !r->path_lower_prefix ||
+		    strcmp(q->path_lower_prefix, r->path_lower_prefix))
+			q->path_lower_prefix = NULL;
+		size_t merged = q->ncategories;
+		for (size_t k = 0; k < r->ncategories && merged; k++) {
+			size_t j = 0;
+			while (j < merged && strcmp(q->categories[j], r->categories[k]))
+				j++;
+			if (j == merged)
+				merged = merged < 4 ? (q->categories[merged] = r->categories[k], merged + 1) : 0;
+		}
+		q->ncategories = r->ncategories ? merged : 0;
+	}
+}
+
+/* Whether a rule run alone takes the pass that decides executions as it goes: one that scans
+ * the case would otherwise keep every match to the end; one an index serves (a path or host)
+ * reads few rows, in no order, and keeps them. */
+static int streams_alone(const struct run *run)
+{
+	const struct candidate_query *q = &run->cq;
+	return !q->path_lo && !q->path_hi && !q->host && !run->opts->no_prefilter && run->type->flush &&
+	       !q->use_ingested && !run->suppress;
+}
+
+static int collect_shared(struct store *s, struct run **runs, size_t n)
+{
+	struct candidate_query q;
+	shared_query(runs, n, &q);
+	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
+	if (plan_streaming(runs, n)) {
+		q.by_event_time = 1;
+		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : 65536;
+	}
+	struct event_source *src = runs[0]->src;
+	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */
+	q.admit = shared_admit;
+	q.admit_ctx = &g;
+	plan_shared_narrowing(&g);
+	for (size_t i = 0; i < n; i++)
+		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
+	for (size_t i = 0; i < n; i++)                          /* then each sequence stage's */
+		for (size_t k = 0; k < runs[i]->nstage_filters; k++)
+			runs[i]->stage_filters[k].needle_set =
+			    needle_index_add(g.needles, &runs[i]->stage_filters[k].needles);
+	needle_index_build(g.needles);
+	/* what the source may push down: a candidate holds one rule's needles (none in the
+	 * reference mode, which evaluates every candidate) */
+	const struct needles **sets = xcalloc(n, sizeof(*sets));
+	for (size_t i = 0; i < n; i++)
+		sets[i] = &runs[i]->needles;
+	size_t nsets = runs[0]->opts->no_prefilter ? 0 : n;
+	int rc;
+	for (;;) {
+		g.offered = 0;
+		g.stopped = 0;
+		rc = source_candidates(src, &q, sets, nsets, on_shared_candidate, &g);
+		if (rc || !g.stopped || (rc = flush_streams(s, runs, n, g.last_ts)))
+			break;
+		q.resume = 1; /* on after the last row read */
+		q.resume_ts = g.last_ts;
+		q.resume_id = g.last_id;
+	}
+	free(sets);
+	needle_index_free(g.needles);
+	for (size_t i = 0; i < g.nverdicts; i++) {
+		free(g.verdicts[i].index);
+		free(g.verdicts[i].active);
+	}
+	free(g.wanted);
+	free(g.category_mask);
+	free(g.narrow);
+	free(g.narrowed);
+	return rc;
+}
+
+int scan_runs(struct store *s, struct run **runs, size_t n)
+{
+	if (n == 1 && !streams_alone(runs[0])) {
+		struct run *run = runs[0];
+		const struct needles *set = &run->needles;
+		choose_scan(run->src, &run->cq);
+		return source_candidates(run->src, &run->cq, &set, !run->opts->no_prefilter, on_candidate, run);
+	}
+	return collect_shared(s, runs, n);
+}

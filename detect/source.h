@@ -1,0 +1,76 @@
+/* source: where detection and the KQL searches read events, as a table of operations (after
+ * SQLite's virtual tables): the case's SQLite store is the first source (source_store.c);
+ * events that live elsewhere (a cluster) are another row, one file.
+ *
+ * The reader hands the source what it may push down: the time window, host, path bounds and
+ * categories of struct candidate_query (store/alerts.h, planned by detect/plan.c), and the
+ * literals every candidate must contain (struct needles). The source returns candidates, a
+ * superset of the matches: exact evaluation stays in casebook, so what matches never depends on
+ * the source. It reads in time order when asked (by_event_time), and in batches: the reader's
+ * callback returns non-zero to end one, and the next read asks to resume after the last row it
+ * had (resume, resume_ts, resume_id). A source may fail at any point, a remote one mid-way: the
+ * read returns -1 and source_errmsg says why; the reader stops and passes -1 on.
+ *
+ * Internal to detect/ and its callers. */
+#ifndef CASEBOOK_SOURCE_H
+#define CASEBOOK_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "store/alerts.h"
+#include "store/events.h"
+
+struct needles;
+struct event_source;
+
+struct source_ops {
+	const char *name; /* "store" */
+	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
+	 * candidate holds every needle of one of them (a source without an index of them may
+	 * ignore them). fn returning non-zero ends the read (0 is returned). 0, or -1
+	 * (source_errmsg). */
+	int (*candidates)(struct event_source *src, const struct candidate_query *q,
+	                  const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx);
+	/* The first and last instant of the time field over every event (0 and 0 when none):
+	 * whether a window holds most of the source. 0 or -1. */
+	int (*time_bounds)(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi);
+	/* The same over the events newer than after_id (what a rule has not run over). 0 or -1. */
+	int (*time_span)(struct event_source *src, int use_ingested, int64_t after_id, int64_t *lo, int64_t *hi);
+	/* The newest event's id (0: none): how far a detect run reads. */
+	int64_t (*newest_id)(struct event_source *src);
+	/* One event by id, with its document when want_doc: fn called once. 0 or -1. */
+	int (*event_get)(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx);
+	/* An event's identity and index ("" when none). 0 or -1. */
+	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
+	const char *(*errmsg)(struct event_source *src);
+	void (*close)(struct event_source *src);
+};
+
+/* The base every source extends with its own state. */
+struct event_source {
+	const struct source_ops *ops;
+};
+
+/* The case's store as a source (source_store.c); the store stays the caller's. */
+struct event_source *source_store_open(struct store *s);
+
+static inline int source_candidates(struct event_source *src, const struct candidate_query *q,
+                                    const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	return src->ops->candidates(src, q, needles, nneedles, fn, ctx);
+}
+
+static inline const char *source_errmsg(struct event_source *src)
+{
+	return src->ops->errmsg(src);
+}
+
+static inline void source_close(struct event_source *src)
+{
+	if (src)
+		src->ops->close(src);
+}
+
+#endif

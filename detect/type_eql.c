@@ -1,0 +1,642 @@
+/* type_eql: the EQL rule type (siem.eqlRule): an event query alerts as a custom query does;
+ * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
+ * end when missing-event stages need the events around it); samples as Elasticsearch's. */
+
+#include "detect/run.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "common/strbuf.h"
+#include "common/strpool.h"
+#include "common/timeutil.h"
+#include "detect/eql.h"
+#include "detect/exceptions.h"
+#include "detect/needles.h"
+#include "detect/plan.h"
+#include "detect/rule.h"
+#include "detect/run.h"
+#include "detect/sample.h"
+#include "detect/scan.h"
+#include "detect/sequence.h"
+#include "detect/type_query.h"
+
+struct found_seq {
+	struct hit *hits; /* its events, in stage order (copies: keys still the run's, or NULL) */
+	size_t n;
+	int64_t exec_t; /* the execution that alerts on it */
+};
+
+/* A sequence rule matched while the pass reads the case in @timestamp order: an event's data
+ * is kept only while a pending sequence holds it (slots, reference-counted through the
+ * matcher's hooks), so memory follows the open sequences, not the stage events. */
+struct seq_stream {
+	struct seq_matcher *m;
+	struct stream_slot {
+		struct hit h; /* its identity is the slot's own copy */
+		size_t refs;
+	} * slots;
+	size_t nslots, cap;
+	size_t *free; /* free slots */
+	size_t nfree;
+	const char **keys; /* scratch: the event's key per stage */
+	size_t *key_at;    /* where each key starts in run->key_text */
+	struct strbuf key_text;
+};
+
+/* An EQL rule's own state in a detect run (run->state). */
+struct eql_state {
+	struct eql_query *query;
+	struct found_seq *seqs; /* sequences: what matched, before replay */
+	size_t nseqs, seqs_alloc;
+	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
+	struct strbuf key;         /* scratch: an event's join key for a stage */
+};
+
+static struct eql_state *eql_state(const struct run *run)
+{
+	return run->state;
+}
+
+/* For a sequence: which stages (and until) the event passes, with its join key for each in
+ * keys (n slots; NULL: it does not pass, or has no key). Returns how many have a key. A key's
+ * text lies in text, which the call resets. */
+static size_t sequence_stages(struct run *run, const cJSON *ev, const char **keys, size_t *at, size_t n,
+                              struct strbuf *text)
+{
+	size_t passed = 0;
+	strbuf_reset(text);
+	eql_event_begin(eql_state(run)->query); /* the stages share the event's steps */
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = NULL;
+		at[i] = SIZE_MAX;
+		if (!eql_stage_match(eql_state(run)->query, i, ev))
+			continue;
+		if (eql_stage_key(eql_state(run)->query, i, ev, &eql_state(run)->key) == 0) {
+			passed++;
+			at[i] = text->len;
+			strbuf_add(text, eql_state(run)->key.buf, eql_state(run)->key.len + 1);
+		}
+	}
+	for (size_t i = 0; i < n; i++) /* text no longer moves */
+		keys[i] = at[i] == SIZE_MAX ? NULL : text->buf + at[i];
+	return passed;
+}
+
+/* The stages, until, then the missing-event stages (see eql_missing_position). */
+static size_t sequence_slots(const struct run *run)
+{
+	return eql_stage_count(eql_state(run)->query) + 1 + eql_missing_count(eql_state(run)->query);
+}
+
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
+
+/* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
+static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (!eql_is_sequence(eql_state(run)->query)) {
+		query_consider(run, c, ev);
+		return;
+	}
+	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->exceptions, ev))
+		return; /* filters and exceptions apply to each event the sequence's search returns */
+	struct seq_stream *st = eql_state(run)->stream;
+	size_t n = sequence_slots(run);
+	if (st) {
+		size_t stages = sequence_stages(run, ev, st->keys, st->key_at, n, &st->key_text);
+		if (!run_query_gave_up(run, c) && stages)
+			stream_feed(run, c, stages);
+		return;
+	}
+	/* kept until the pass ends: the keys interned, an array per hit */
+	const char **keys = xmalloc(n * sizeof(*keys));
+	size_t *at = xmalloc(n * sizeof(*at));
+	struct strbuf text;
+	strbuf_init(&text, 64);
+	size_t stages = sequence_stages(run, ev, keys, at, n, &text);
+	if (run_query_gave_up(run, c))
+		stages = 0; /* not evaluated: it joins no sequence */
+	for (size_t i = 0; i < n; i++)
+		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
+	strbuf_release(&text);
+	free(at);
+	if (stages)
+		run_add_hit(run, c, keys, n)->stages = stages;
+	else
+		free(keys);
+}
+
+static int by_event_time(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->event_id > y->event_id) - (x->event_id < y->event_id); /* ties: ingest order */
+}
+
+static struct found_seq *add_sequence(struct run *run, size_t n)
+{
+	if (eql_state(run)->nseqs == eql_state(run)->seqs_alloc) {
+		eql_state(run)->seqs_alloc = eql_state(run)->seqs_alloc ? eql_state(run)->seqs_alloc * 2 : 16;
+		eql_state(run)->seqs =
+		    xrealloc(eql_state(run)->seqs, eql_state(run)->seqs_alloc * sizeof(*eql_state(run)->seqs));
+	}
+	struct found_seq *f = &eql_state(run)->seqs[eql_state(run)->nseqs++];
+	f->hits = xmalloc(n * sizeof(*f->hits));
+	f->n = n;
+	f->exec_t = INT64_MIN;
+	return f;
+}
+
+/* Each sequence alerts at the first execution whose window holds all its events; one that
+ * no single window holds is not alerted on (Kibana's search would never see it whole). */
+static void sequence_execution(const struct run *run, struct found_seq *f)
+{
+	const struct rule *r = &run->rule;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t j = 0; j < f->n; j++) {
+		int64_t t = f->hits[j].time;
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	int64_t T = run_first_execution_seeing(run, hi);
+	f->exec_t = T <= run->last_t && lo >= rule_window_from(r, T) ? T : INT64_MIN;
+}
+
+/* A sequence of run->hits (ids are their indexes). */
+static int on_sequence(void *ctx, const int64_t *ids, size_t n)
+{
+	struct run *run = ctx;
+	struct found_seq *f = add_sequence(run, n);
+	for (size_t i = 0; i < n; i++)
+		f->hits[i] = run->hits[ids[i]];
+	sequence_execution(run, f);
+	return 0;
+}
+
+/* A sequence of stream slots (ids are the slots): copied out, its strings interned, since the
+ * slots go when the matcher releases them. */
+static int on_streamed_sequence(void *ctx, const int64_t *ids, size_t n)
+{
+	struct run *run = ctx;
+	struct found_seq *f = add_sequence(run, n);
+	for (size_t i = 0; i < n; i++) {
+		f->hits[i] = eql_state(run)->stream->slots[ids[i]].h;
+		f->hits[i].identity = run_intern(run, f->hits[i].identity);
+		f->hits[i].keys = NULL; /* the event's keys were scratch */
+		f->hits[i].nkeys = 0;
+	}
+	sequence_execution(run, f);
+	return 0;
+}
+
+static void slot_retain(void *ctx, int64_t id)
+{
+	((struct seq_stream *)ctx)->slots[id].refs++;
+}
+
+static void slot_release(void *ctx, int64_t id)
+{
+	struct seq_stream *st = ctx;
+	struct stream_slot *slot = &st->slots[id];
+	if (--slot->refs)
+		return;
+	free((char *)slot->h.identity);
+	slot->h.identity = NULL;
+	st->free[st->nfree++] = (size_t)id;
+}
+
+static size_t slot_take(struct seq_stream *st)
+{
+	if (st->nfree)
+		return st->free[--st->nfree];
+	if (st->nslots == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 64;
+		st->slots = xrealloc(st->slots, st->cap * sizeof(*st->slots));
+		st->free = xrealloc(st->free, st->cap * sizeof(*st->free));
+	}
+	return st->nslots++;
+}
+
+static void stream_start(struct run *run)
+{
+	struct seq_stream *st = xcalloc(1, sizeof(*st));
+	size_t n = sequence_slots(run);
+	st->m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
+	struct seq_hooks hooks = {slot_retain, slot_release, st};
+	seq_set_hooks(st->m, &hooks);
+	st->keys = xcalloc(n, sizeof(*st->keys));
+	st->key_at = xcalloc(n, sizeof(*st->key_at));
+	strbuf_init(&st->key_text, 64);
+	eql_state(run)->stream = st;
+}
+
+static void stream_free(struct seq_stream *st)
+{
+	if (!st)
+		return;
+	seq_free(st->m); /* releases what the pending sequences held */
+	free(st->slots);
+	free(st->free);
+	free(st->keys);
+	free(st->key_at);
+	strbuf_release(&st->key_text);
+	free(st);
+}
+
+/* Whether key is one of the EQL_KEY_SEP-separated keys in list. */
+static int has_key(const char *list, const char *key, size_t len)
+{
+	for (const char *k = list; k;) {
+		const char *end = strchr(k, EQL_KEY_SEP);
+		size_t n = end ? (size_t)(end - k) : strlen(k);
+		if (n == len && !memcmp(k, key, len))
+			return 1;
+		k = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* An event whose join fields hold arrays has a key per value: it is fed once per distinct key,
+ * each time with the stages that have that key (a sequence joins on any of its values). */
+static void feed_hit(struct run *run, struct seq_matcher *m, const struct hit *h, int64_t id, seq_fn fn)
+{
+	int several = 0;
+	for (size_t k = 0; k < h->nkeys && !several; k++)
+		several = h->keys[k] && strchr(h->keys[k], EQL_KEY_SEP);
+	if (!several) {
+		struct seq_input in = {.id = id, .ts = h->ts, .keys = h->keys};
+		seq_feed(m, &in, fn, run);
+		return;
+	}
+	struct strpool fed;
+	strpool_init(&fed);
+	const char **keys = xcalloc(h->nkeys, sizeof(*keys));
+	for (size_t k = 0; k < h->nkeys; k++)
+		for (const char *key = h->keys[k]; key;) {
+			const char *end = strchr(key, EQL_KEY_SEP);
+			char *one = end ? xstrndup(key, (size_t)(end - key)) : xstrdup(key);
+			key = end ? end + 1 : NULL;
+			if (strpool_find(&fed, one)) {
+				free(one);
+				continue;
+			}
+			strpool_intern(&fed, one, NULL);
+			for (size_t j = 0; j < h->nkeys; j++)
+				keys[j] = h->keys[j] && has_key(h->keys[j], one, strlen(one)) ? one : NULL;
+			struct seq_input in = {.id = id, .ts = h->ts, .keys = keys};
+			seq_feed(m, &in, fn, run);
+			free(one);
+		}
+	free(keys);
+	strpool_release(&fed);
+}
+
+/* An event that passes a stage, fed as it arrives (@timestamp order): it takes a slot for as
+ * long as a pending sequence holds it. */
+static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages)
+{
+	struct seq_stream *st = eql_state(run)->stream;
+	size_t id = slot_take(st);
+	struct stream_slot *slot = &st->slots[id];
+	slot->refs = 0;
+	slot->h = (struct hit){.event_id = c->id,
+	                       .time = c->time,
+	                       .ts = c->ev.r.ts,
+	                       .identity = xstrdup(c->ev.r.identity),
+	                       .index = c->ev.r.index ? run_intern(run, c->ev.r.index) : NULL,
+	                       .stages = stages,
+	                       .keys = st->keys,
+	                       .nkeys = sequence_slots(run)};
+	slot->refs++; /* held while it is fed */
+	struct hit h = slot->h;
+	feed_hit(run, st->m, &h, (int64_t)id, on_streamed_sequence);
+	st->slots[id].h.keys = NULL; /* the scratch keys are the next event's */
+	st->slots[id].h.nkeys = 0;
+	slot_release(st, (int64_t)id);
+}
+
+/* The sequence's join key: one its first event has for its stage that every other event has
+ * for its own (an array gives several), or NULL. */
+static const char *sequence_key(const struct found_seq *f, size_t *len)
+{
+	const char *list = f->hits[0].keys[0];
+	for (const char *k = list; k;) {
+		const char *end = strchr(k, EQL_KEY_SEP);
+		*len = end ? (size_t)(end - k) : strlen(k);
+		int all = 1;
+		for (size_t j = 1; j < f->n && all; j++) {
+			const struct hit *h = &f->hits[j];
+			all = j < h->nkeys && h->keys[j] && has_key(h->keys[j], k, *len);
+		}
+		if (all)
+			return k;
+		k = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Whether an event of missing stage k with the sequence's key lies in (lo, hi), hits being in
+ * @timestamp order: a binary search to lo, then a walk. */
+static int missing_event_in(const struct run *run, size_t k, const char *key, size_t klen, int64_t lo, int64_t hi)
+{
+	size_t stage = eql_stage_count(eql_state(run)->query) + 1 + k, a = 0, b = run->nhits;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (run->hits[mid].ts <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (size_t i = a; i < run->nhits && run->hits[i].ts < hi; i++) {
+		const struct hit *h = &run->hits[i];
+		if (stage < h->nkeys && h->keys[stage] && has_key(h->keys[stage], key, klen))
+			return 1;
+	}
+	return 0;
+}
+
+/* A sequence with a missing-event stage holds only when no such event, with its join key,
+ * lies between the stages around it; one before the first stage or after the last looks as
+ * far as maxspan reaches from the sequence's start (Elasticsearch 8.x). */
+static void drop_missing_violations(struct run *run)
+{
+	int64_t maxspan = eql_maxspan_us(eql_state(run)->query);
+	size_t kept = 0;
+	for (size_t i = 0; i < eql_state(run)->nseqs; i++) {
+		struct found_seq *f = &eql_state(run)->seqs[i];
+		size_t klen = 0;
+		const char *key = sequence_key(f, &klen);
+		int64_t first = f->hits[0].ts, last = f->hits[f->n - 1].ts;
+		int broken = !key;
+		for (size_t k = 0; k < eql_missing_count(eql_state(run)->query) && !broken; k++) {
+			size_t at = eql_missing_position(eql_state(run)->query, k);
+			int64_t lo = at == 0 ? (maxspan ? last - maxspan - 1 : INT64_MIN) : f->hits[at - 1].ts;
+			int64_t hi = at >= f->n ? (maxspan ? first + maxspan + 1 : INT64_MAX) : f->hits[at].ts;
+			broken = missing_event_in(run, k, key, klen, lo, hi);
+		}
+		if (broken)
+			free(f->hits);
+		else
+			eql_state(run)->seqs[kept++] = *f;
+	}
+	eql_state(run)->nseqs = kept;
+}
+
+/* Feeds the kept stage events to the sequence matcher in @timestamp order (a sequence with
+ * missing-event stages, which looks at the events around each match). */
+static void match_sequences(struct run *run)
+{
+	if (run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
+	struct seq_matcher *m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
+	for (size_t i = 0; i < run->nhits; i++)
+		feed_hit(run, m, &run->hits[i], (int64_t)i, on_sequence);
+	seq_free(m);
+	if (eql_missing_count(eql_state(run)->query))
+		drop_missing_violations(run);
+}
+
+/* A sample's events: each kept stage event offered to the sample matcher under each of its
+ * keys (an array joins on each value), in ingest order as Elasticsearch reads its index. */
+static void match_samples(struct run *run)
+{
+	size_t nfilters = eql_stage_count(eql_state(run)->query);
+	struct sample_matcher *m = sample_new(nfilters, 1); /* Kibana never sets max_samples_per_key */
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		for (size_t f = 0; f < nfilters && f < h->nkeys; f++)
+			for (const char *key = h->keys[f]; key;) {
+				const char *end = strchr(key, EQL_KEY_SEP);
+				char *one = end ? xstrndup(key, (size_t)(end - key)) : xstrdup(key);
+				sample_add(m, f, one, (int64_t)i, h->event_id);
+				free(one);
+				key = end ? end + 1 : NULL;
+			}
+	}
+	sample_finish(m, on_sequence, run);
+	sample_free(m);
+}
+
+/* By execution, then by the first event's @timestamp and ingest order. */
+static int by_execution(const void *a, const void *b)
+{
+	const struct found_seq *x = a, *y = b;
+	if (x->exec_t != y->exec_t)
+		return x->exec_t < y->exec_t ? -1 : 1;
+	return by_event_time(&x->hits[0], &y->hits[0]);
+}
+
+/* Alerts on the sequences decided before execution limit, in execution order (max_signals
+ * counts per execution, and an execution's sequences are decided together), and forgets them. */
+static int replay_sequences(struct run *run, int64_t limit)
+{
+	size_t ready = run_take_decided(eql_state(run)->seqs, eql_state(run)->nseqs, sizeof(*eql_state(run)->seqs),
+	                                offsetof(struct found_seq, exec_t), limit);
+	if (ready > 1)
+		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
+	int64_t current = INT64_MIN, created = 0;
+	int capped = 0, rc = 0;
+	for (size_t i = 0; i < ready && rc >= 0; i++) {
+		const struct found_seq *f = &eql_state(run)->seqs[i];
+		if (f->exec_t == INT64_MIN)
+			continue;
+		if (f->exec_t != current) {
+			current = f->exec_t;
+			created = 0;
+			capped = 0;
+		}
+		if (capped)
+			continue;
+		const struct hit **hits = xmalloc(f->n * sizeof(*hits));
+		for (size_t j = 0; j < f->n; j++)
+			hits[j] = &f->hits[j];
+		rc = run_alert_on_events(run, hits, f->n, f->exec_t, &created);
+		free(hits);
+		capped = rc > 0;
+	}
+	for (size_t i = 0; i < ready; i++)
+		free(eql_state(run)->seqs[i].hits);
+	if (ready)
+		memmove(eql_state(run)->seqs, eql_state(run)->seqs + ready,
+		        (eql_state(run)->nseqs - ready) * sizeof(*eql_state(run)->seqs));
+	eql_state(run)->nseqs -= ready;
+	run->totals->matched += ready;
+	return rc < 0 ? -1 : 0;
+}
+
+static int eql_flush(struct run *run, int64_t done)
+{
+	if (!eql_is_sequence(eql_state(run)->query))
+		return query_flush(run, done);
+	return eql_state(run)->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
+}
+
+static int eql_finish(struct run *run)
+{
+	if (!eql_is_sequence(eql_state(run)->query))
+		return query_finish(run);
+	if (eql_is_sample(eql_state(run)->query))
+		match_samples(run);
+	else if (!eql_state(run)->stream)
+		match_sequences(run);
+	return replay_sequences(run, INT64_MAX);
+}
+
+/* ---- reading the rule (rule.c) ---- */
+
+/* An EQL rule's language is "eql", and its events are ordered by @timestamp alone. */
+static int eql_check(const struct rule *r, char *why, size_t whylen)
+{
+	const char *time_field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "timestamp_field"));
+	if (!r->language || strcmp(r->language, "eql"))
+		snprintf(why, whylen, "an eql rule's language must be \"eql\", not \"%s\"",
+		         r->language ? r->language : "");
+	else if (time_field && strcmp(time_field, "@timestamp"))
+		snprintf(why, whylen, "timestamp_field \"%.60s\" is not supported (@timestamp is)", time_field);
+	else
+		return 0;
+	return -1;
+}
+
+/* A construct Elasticsearch runs and casebook cannot yet. */
+static int eql_unsupported(const struct rule *r, char *why, size_t whylen)
+{
+	if (!r->query)
+		return 0;
+	struct kql_error err = {.not_yet = 0};
+	struct eql_query *q = eql_parse(r->query, &err);
+	int not_yet = !q && err.not_yet;
+	if (not_yet)
+		snprintf(why, whylen, "%.150s", err.msg);
+	eql_free(q);
+	return not_yet;
+}
+
+static int eql_parses(const struct rule *r, char *why, size_t whylen)
+{
+	struct kql_error err = {.not_yet = 0};
+	struct eql_query *q = eql_parse(r->query, &err);
+	eql_free(q);
+	if (q)
+		return 1;
+	snprintf(why, whylen, "the EQL query does not parse at column %zu: %s", err.column, err.msg);
+	return 0;
+}
+
+/* ---- compiling it for a detect run ---- */
+
+static int eql_test(const void *query, const cJSON *ev)
+{
+	return eql_match(query, ev);
+}
+
+static const char *eql_test_gave_up(const void *query)
+{
+	return eql_gave_up(query);
+}
+
+/* The column filters of an event query (stage SIZE_MAX) or of one stage of a sequence. */
+struct stage_query {
+	const struct eql_query *query;
+	size_t stage;
+};
+
+static int stage_column_values(const void *ctx, const char *field, char ***values, size_t *n, int *caseless)
+{
+	const struct stage_query *sq = ctx;
+	return sq->stage == SIZE_MAX ? eql_required_values(sq->query, field, values, n, caseless)
+	                             : eql_stage_required_values(sq->query, sq->stage, field, values, n, caseless);
+}
+
+/* What the pass may push down: an event query's columns, or each stage's (an event matters
+ * when it may pass one of them). */
+static void plan_stages(struct run *run, const struct eql_query *q)
+{
+	if (!eql_is_sequence(q)) {
+		struct stage_query sq = {q, SIZE_MAX};
+		run_plan_column_filters(stage_column_values, &sq, 0, &run->columns, &run->ncolumns);
+		return;
+	}
+	size_t n = sequence_slots(run);
+	run->stage_filters = xcalloc(n, sizeof(*run->stage_filters));
+	for (size_t i = 0; i < n; i++) {
+		if (i == eql_stage_count(q) && !eql_has_until(q))
+			continue; /* no until: a slot no event passes */
+		struct stage_filter *f = &run->stage_filters[run->nstage_filters++];
+		f->category = eql_stage_category(q, i);
+		struct stage_query sq = {q, i};
+		run_plan_column_filters(stage_column_values, &sq, 0, &f->columns, &f->ncolumns);
+		eql_stage_needles(q, i, &f->needles);
+	}
+}
+
+static int eql_compile(struct run *run, struct strbuf *why)
+{
+	const struct rule *r = &run->rule;
+	struct kql_error err;
+	struct eql_query *q = eql_parse(r->query, &err);
+	if (!q) {
+		kql_error_format(r->query, &err, why);
+		return -1;
+	}
+	/* Elasticsearch's event_category_field, as Kibana passes it */
+	eql_set_category_field(
+	    q, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "event_category_override")));
+	struct eql_state *st = xcalloc(1, sizeof(*st));
+	st->query = q;
+	strbuf_init(&st->key, 64);
+	run->state = st;
+	run->test = (struct event_test){.query = q, .matches = eql_test, .gave_up = eql_test_gave_up};
+	eql_needles(q, &run->needles);
+	plan_stages(run, q);
+	plan_eql(q, &run->plan);
+	run->once_per_hit = !eql_is_sequence(q);
+	run->alerts_grouped = eql_is_sequence(q); /* [a] ![b]'s sequences have one event */
+	return 0;
+}
+
+/* A sequence without samples or missing-event stages is matched as the events arrive, in
+ * @timestamp order. */
+static int eql_prepare(struct run *run)
+{
+	const struct eql_query *q = eql_state(run)->query;
+	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter) {
+		stream_start(run);
+		run->cq.by_event_time = 1;
+	}
+	return 0;
+}
+
+static void eql_release(struct run *run)
+{
+	struct eql_state *st = eql_state(run);
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nseqs; i++)
+		free(st->seqs[i].hits);
+	free(st->seqs);
+	stream_free(st->stream);
+	strbuf_release(&st->key);
+	eql_free(st->query);
+	free(st);
+	run->state = NULL;
+}
+
+const struct rule_type eql_type = {.name = "eql",
+                                   .language = "eql",
+                                   .category = "Event Correlation Rule",
+                                   .type_id = "siem.eqlRule",
+                                   .suppression = SUPPRESSES_EVENTS,
+                                   .checks_language = 1,
+                                   .check = eql_check,
+                                   .query_unsupported = eql_unsupported,
+                                   .query_parses = eql_parses,
+                                   .compile = eql_compile,
+                                   .prepare = eql_prepare,
+                                   .consider = eql_consider,
+                                   .finish = eql_finish,
+                                   .flush = eql_flush,
+                                   .release = eql_release};

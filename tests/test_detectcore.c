@@ -1,0 +1,224 @@
+/* The detection core never names a rule type: a scan of its sources (run from the repository
+ * root), as test_sqlsafety.c enforces the store boundary.
+ *
+ * A rule type is one file, detect/type_*.c, and one row of detect/ruletype.c's table
+ * (detect/ruletype.h). The core (the detect run, the shared pass, the schedule and replay, the
+ * alert documents) reaches a type only through that table's operations and the event test the
+ * type compiled (run->test). This test makes that a rule the build enforces:
+ *   1. no core source names a type or a query language the table knows as a string literal
+ *      ("eql", "esql", "kuery", ...), read from the table itself, so a new row is covered;
+ *   2. none names a type's row (eql_type, &query_type, ...), read from detect/type_*.c;
+ *   3. none includes a type's or a type-only language's header (detect/type_*.h, eql.h, esql.h,
+ *      sample.h, sequence.h) or calls into them (eql_*, esql_*, seq_*, sample_*);
+ *   4. none reaches into a type's private state (->state).
+ * Comments are not code: they may say what the types are. */
+#include "testutil.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/ruletype.h"
+
+static const char *const core_sources[] = {"detect/detect.c",   "detect/scan.c",        "detect/scan.h",
+                                           "detect/schedule.c", "detect/alertdoc.c",    "detect/eventjson.c",
+                                           "detect/run.h",      "detect/indexpattern.c"};
+
+/* Lines of the core where a type's name is a literal that means something else, audited: each
+ * is the whole line, trimmed. */
+static const char *const audited_lines[] = {
+    "\"query\",", /* alertdoc.c: the rule's field "query", copied to kibana.alert.rule.query */
+};
+
+static int audited(const char *code, const char *at)
+{
+	const char *start = at, *end = at;
+	while (start > code && start[-1] != '\n')
+		start--;
+	while (*end && *end != '\n')
+		end++;
+	while (*start == ' ' || *start == '\t')
+		start++;
+	for (size_t i = 0; i < sizeof(audited_lines) / sizeof(audited_lines[0]); i++)
+		if (strlen(audited_lines[i]) == (size_t)(end - start) &&
+		    !strncmp(start, audited_lines[i], (size_t)(end - start)))
+			return 1;
+	return 0;
+}
+
+/* What only a type may include or call. */
+static const char *const type_headers[] = {"\"detect/type_", "\"detect/eql.h\"", "\"detect/esql.h\"",
+                                           "\"detect/sample.h\"", "\"detect/sequence.h\""};
+static const char *const type_calls[] = {"eql_", "esql_", "seq_", "sample_"};
+
+/* The source without its comments (string literals kept), so a comment may name a type. */
+static char *code_of(const char *text)
+{
+	size_t n = strlen(text);
+	char *out = malloc(n + 1);
+	size_t o = 0;
+	int in_string = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!in_string && text[i] == '/' && text[i + 1] == '*') {
+			const char *end = strstr(text + i + 2, "*/");
+			for (const char *c = text + i; c < (end ? end + 2 : text + n); c++)
+				if (*c == '\n')
+					out[o++] = '\n'; /* lines keep their numbers */
+			i = end ? (size_t)(end + 1 - text) : n;
+			continue;
+		}
+		if (text[i] == '"' && (i == 0 || text[i - 1] != '\\'))
+			in_string = !in_string;
+		out[o++] = text[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Whether word occurs in code as an identifier's start (not inside a longer name). */
+static int names(const char *code, const char *word, int whole)
+{
+	size_t len = strlen(word);
+	for (const char *p = strstr(code, word); p; p = strstr(p + 1, word)) {
+		int starts = p == code || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		int ends = !whole || !(isalnum((unsigned char)p[len]) || p[len] == '_');
+		if (starts && ends)
+			return 1;
+	}
+	return 0;
+}
+
+static int line_of(const char *code, const char *at)
+{
+	int line = 1;
+	for (const char *c = code; c < at; c++)
+		line += *c == '\n';
+	return line;
+}
+
+/* The findings of the rules above on one source's text, one a line: "path:line: why". */
+static void check_core(const char *path, const char *text, const char *const *rows, size_t nrows, struct strbuf *report)
+{
+	char *code = code_of(text);
+	char quoted[80];
+	for (size_t i = 0; rule_type_at(i); i++) {
+		const struct rule_type *t = rule_type_at(i);
+		const char *words[] = {t->name, t->language};
+		for (size_t k = 0; k < 2; k++) {
+			if (!words[k] || (k == 1 && !strcmp(words[0], words[1])))
+				continue;
+			snprintf(quoted, sizeof(quoted), "\"%s\"", words[k]);
+			if (strstr(report->buf, quoted))
+				continue; /* a language several types take: said once */
+			for (const char *at = strstr(code, quoted); at; at = strstr(at + 1, quoted))
+				if (!audited(code, at))
+					strbuf_addf(report, "%s:%d: names %s\n", path, line_of(code, at), quoted);
+		}
+	}
+	for (size_t i = 0; i < nrows; i++)
+		if (names(code, rows[i], 1))
+			strbuf_addf(report, "%s: names the row %s\n", path, rows[i]);
+	for (size_t i = 0; i < sizeof(type_headers) / sizeof(type_headers[0]); i++)
+		if (strstr(code, type_headers[i]))
+			strbuf_addf(report, "%s: includes %s\n", path, type_headers[i]);
+	for (size_t i = 0; i < sizeof(type_calls) / sizeof(type_calls[0]); i++)
+		if (names(code, type_calls[i], 0))
+			strbuf_addf(report, "%s: calls %s*\n", path, type_calls[i]);
+	const char *state = strstr(code, "->state");
+	if (state && !(isalnum((unsigned char)state[7]) || state[7] == '_'))
+		strbuf_addf(report, "%s:%d: reaches into a type's state\n", path, line_of(code, state));
+	free(code);
+}
+
+/* The rows the type files define: "const struct rule_type NAME =". */
+static size_t type_rows(char rows[][64], size_t max)
+{
+	size_t n = 0;
+	DIR *dir = opendir("detect");
+	assert_non_null(dir);
+	for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+		if (strncmp(e->d_name, "type_", 5) || !strstr(e->d_name, ".c"))
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "detect/%s", e->d_name);
+		char *text = tu_read_file(path);
+		assert_non_null(text);
+		const char *key = "const struct rule_type ";
+		for (const char *p = strstr(text, key); p && n < max; p = strstr(p + 1, key)) {
+			const char *name = p + strlen(key);
+			size_t len = strcspn(name, " =");
+			if (len < 64 && name[len] == ' ') {
+				memcpy(rows[n], name, len);
+				rows[n++][len] = '\0';
+			}
+		}
+		free(text);
+	}
+	closedir(dir);
+	return n;
+}
+
+static void test_core_names_no_type(void **state)
+{
+	(void)state;
+	char rows[32][64];
+	size_t nrows = type_rows(rows, 32);
+	assert_int_equal(nrows, 7); /* query, eql, threshold, new_terms, esql, threat_match, ml */
+	const char *names_of[32];
+	for (size_t i = 0; i < nrows; i++)
+		names_of[i] = rows[i];
+	struct strbuf report;
+	strbuf_init(&report, 256);
+	for (size_t i = 0; i < sizeof(core_sources) / sizeof(core_sources[0]); i++) {
+		char *text = tu_read_file(core_sources[i]);
+		if (!text)
+			fail_msg("cannot read %s (run from the repository root)", core_sources[i]);
+		check_core(core_sources[i], text, names_of, nrows, &report);
+		free(text);
+	}
+	if (report.len)
+		fail_msg("the detection core names a rule type (see tests/test_detectcore.c):\n%s", report.buf);
+	strbuf_release(&report);
+}
+
+/* The check itself finds what it must, and leaves comments and longer names alone. */
+static void test_check_finds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *expected;
+	} cases[] = {
+	    {"int x = !strcmp(t, \"eql\");\n", "core.c:1: names \"eql\"\n"},
+	    {"/* an \"eql\" rule */\nint y;\n", ""},
+	    {"\nif (run->type == &query_type)\n", "core.c: names the row query_type\n"},
+	    {"int query_typed;\n", ""},
+	    {"#include \"detect/eql.h\"\n", "core.c: includes \"detect/eql.h\"\n"},
+	    {"#include \"detect/type_query.h\"\n", "core.c: includes \"detect/type_\n"},
+	    {"n = eql_stage_count(q);\n", "core.c: calls eql_*\n"},
+	    {"n = my_eql_count(q);\n", ""},
+	    {"\n\nst = run->state;\n", "core.c:3: reaches into a type's state\n"},
+	    {"run->stateful = 1;\n", ""},
+	    {"const char *lang = \"kuery\";\n", "core.c:1: names \"kuery\"\n"},
+	    {"\t\"query\",\n", ""},
+	    {"\t\"query\", \"eql\",\n", "core.c:1: names \"query\"\ncore.c:1: names \"eql\"\n"},
+	};
+	const char *rows[] = {"query_type", "eql_type"};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf report;
+		strbuf_init(&report, 64);
+		check_core("core.c", cases[i].text, rows, 2, &report);
+		assert_string_equal(report.buf, cases[i].expected);
+		strbuf_release(&report);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_check_finds),
+	    cmocka_unit_test(test_core_names_no_type),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,246 @@
+/* Event sources (detect/source.h): a search reads through any source, evaluates every
+ * candidate itself (a source may return more than matches), passes on what it was asked to
+ * push down, and stops with the source's error when the source fails mid-way. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "detect/kql.h"
+#include "detect/needles.h"
+#include "detect/rule.h"
+#include "detect/source.h"
+#include "store/store.h"
+
+/* A source that holds a few documents in memory, gives them in batches of one call, and
+ * fails after fail_after of them (0: never), as a remote source whose connection drops. */
+struct memory_source {
+	struct event_source base;
+	const char *const *docs;
+	size_t ndocs, fail_after;
+	size_t needle_sets; /* what the last read was handed */
+	int by_event_time;
+	char err[80];
+};
+
+static int memory_candidates(struct event_source *src, const struct candidate_query *q,
+                             const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	struct memory_source *m = (struct memory_source *)src;
+	(void)needles;
+	m->needle_sets = nneedles;
+	m->by_event_time = q->by_event_time;
+	for (size_t i = 0; i < m->ndocs; i++) {
+		if (m->fail_after && i == m->fail_after) {
+			snprintf(m->err, sizeof(m->err), "connection lost after %zu events", i);
+			return -1;
+		}
+		struct candidate_row c = {.id = (int64_t)i + 1, .time = (int64_t)i};
+		c.ev.id = c.id;
+		c.ev.r.identity = "e";
+		c.ev.doc = m->docs[i];
+		c.ev.doc_len = strlen(m->docs[i]);
+		if (fn(ctx, &c))
+			return 0;
+	}
+	return 0;
+}
+
+static const char *memory_errmsg(struct event_source *src)
+{
+	return ((struct memory_source *)src)->err;
+}
+
+static const struct source_ops memory_ops = {
+    .name = "memory", .candidates = memory_candidates, .errmsg = memory_errmsg};
+
+struct seen {
+	char ids[16];
+	size_t n;
+};
+
+static int take(void *ctx, const struct event_row *row)
+{
+	struct seen *s = ctx;
+	if (s->n + 1 < sizeof(s->ids))
+		s->ids[s->n++] = (char)('0' + row->id);
+	return 0;
+}
+
+/* Stops at the second event with a failed write's -1. */
+static int fail_second(void *ctx, const struct event_row *row)
+{
+	struct seen *s = ctx;
+	take(ctx, row);
+	return s->n == 2 ? -1 : 0;
+}
+
+static void test_a_callbacks_status_comes_back(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {"{\"a\":\"x\"}", "{\"a\":\"x\"}", "{\"a\":\"x\"}"};
+	struct kql_error err;
+	struct kql_node *q = kql_parse("a : x", &err);
+	assert_non_null(q);
+	struct memory_source m = {.base = {&memory_ops}, .docs = docs, .ndocs = 3};
+	struct seen s = {{0}, 0};
+	assert_int_equal(detect_search_in(&m.base, q, 0, fail_second, &s), -1);
+	assert_string_equal(s.ids, "12");
+	kql_free(q);
+}
+
+static void test_search_through_a_source(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+	    "{\"process\":{\"name\":\"curl\"}}", "{\"process\":{\"name\":\"bash\"}}",
+	    "{\"process\":{\"name\":\"curl\"}}", "not json",
+	    "{\"process\":{\"name\":\"curl\"}}",
+	};
+	static const struct {
+		size_t fail_after;
+		long limit;
+		int rc;
+		const char *seen, *err;
+	} cases[] = {
+	    {0, 0, 0, "135", ""},                               /* every candidate evaluated here */
+	    {0, 2, 0, "13", ""},                                /* the limit ends the read */
+	    {4, 0, -1, "13", "connection lost after 4 events"}, /* what came before the failure was given */
+	    {1, 0, -1, "1", "connection lost after 1 events"},
+	};
+	struct kql_error err;
+	struct kql_node *q = kql_parse("process.name : curl", &err);
+	assert_non_null(q);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct memory_source m = {
+		    .base = {&memory_ops}, .docs = docs, .ndocs = 5, .fail_after = cases[i].fail_after};
+		struct seen s = {{0}, 0};
+		int rc = detect_search_in(&m.base, q, cases[i].limit, take, &s);
+		assert_int_equal(rc, cases[i].rc);
+		assert_string_equal(s.ids, cases[i].seen);
+		assert_string_equal(source_errmsg(&m.base), cases[i].err);
+		assert_int_equal(m.needle_sets, 1); /* the query's literals were offered */
+		assert_int_equal(m.by_event_time, 0);
+	}
+	kql_free(q);
+}
+
+/* A source that reads the case's store and loses its connection after `after` candidates. */
+struct dropping_source {
+	struct event_source base;
+	struct event_source *store;
+	size_t after, given;
+	candidate_fn fn;
+	void *ctx;
+	int dropped;
+};
+
+static int count_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct dropping_source *d = ctx;
+	if (d->given == d->after) {
+		d->dropped = 1;
+		return 1;
+	}
+	d->given++;
+	return d->fn(d->ctx, c);
+}
+
+static int dropping_candidates(struct event_source *src, const struct candidate_query *q,
+                               const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	struct dropping_source *d = (struct dropping_source *)src;
+	d->fn = fn;
+	d->ctx = ctx;
+	int rc = source_candidates(d->store, q, needles, nneedles, count_candidate, d);
+	return rc || d->dropped ? -1 : 0;
+}
+
+static int dropping_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
+{
+	struct event_source *s = ((struct dropping_source *)src)->store;
+	return s->ops->time_bounds(s, use_ingested, lo, hi);
+}
+
+static int dropping_time_span(struct event_source *src, int use_ingested, int64_t after, int64_t *lo, int64_t *hi)
+{
+	struct event_source *s = ((struct dropping_source *)src)->store;
+	return s->ops->time_span(s, use_ingested, after, lo, hi);
+}
+
+static int64_t dropping_newest_id(struct event_source *src)
+{
+	struct event_source *s = ((struct dropping_source *)src)->store;
+	return s->ops->newest_id(s);
+}
+
+static const char *dropping_errmsg(struct event_source *src)
+{
+	return ((struct dropping_source *)src)->dropped ? "connection lost" : "";
+}
+
+static const struct source_ops dropping_ops = {.name = "dropping",
+                                               .candidates = dropping_candidates,
+                                               .time_bounds = dropping_time_bounds,
+                                               .time_span = dropping_time_span,
+                                               .newest_id = dropping_newest_id,
+                                               .errmsg = dropping_errmsg};
+
+static int count_alert(void *ctx, const struct alert_row *a)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int alerts_in(struct store *s)
+{
+	int n = 0;
+	struct alert_query all = {0};
+	assert_int_equal(store_alerts_each(s, &all, count_alert, &n), 0);
+	return n;
+}
+
+/* The pass stops at a source's failure: no alert, no state; the next run does the work. */
+static void test_detect_stops_when_the_source_fails(void **state)
+{
+	(void)state;
+	struct store *s = tu_new_case("source");
+	tu_ingest_text(s, "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"process\":{\"name\":\"curl\"}}\n"
+	                  "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"process\":{\"name\":\"curl\"}}\n"
+	                  "{\"@timestamp\":\"2026-01-01T00:00:02Z\",\"process\":{\"name\":\"curl\"}}\n");
+	const char *rule = tu_path("rule.json");
+	tu_write_str(rule, "{\"rule_id\":\"curl\",\"name\":\"curl\",\"type\":\"query\",\"query\":"
+	                   "\"process.name : curl\",\"severity\":\"low\",\"risk_score\":21,\"description\":\"d\"}");
+	struct import_counts c = {0};
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(rules_import_file(s, rule, "rule.json", &c, devnull), 0);
+	fclose(devnull);
+	struct detect_options o = {.rule_id = "curl", .now_us = INT64_C(1767225600000000)};
+	struct detect_totals t;
+	static const size_t drops[] = {0, 1, 2};
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		struct dropping_source d = {.base = {&dropping_ops}, .store = source_store_open(s), .after = drops[i]};
+		assert_int_equal(detect_run_source(s, &d.base, &o, &t), CB_ERROR);
+		assert_string_equal(source_errmsg(&d.base), "connection lost");
+		assert_int_equal(d.given, drops[i]);
+		assert_int_equal(alerts_in(s), 0);
+		source_close(d.store);
+	}
+	assert_int_equal(detect_run(s, &o, &t), CB_OK);
+	assert_int_equal(t.created, 3);
+	assert_int_equal(alerts_in(s), 3);
+	store_close(s);
+	tu_cleanup();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_search_through_a_source),
+	    cmocka_unit_test(test_a_callbacks_status_comes_back),
+	    cmocka_unit_test(test_detect_stops_when_the_source_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
