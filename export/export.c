@@ -1161,6 +1161,11 @@ const struct export_format_info *export_format_info(enum export_format f)
 	return (size_t)f < NFORMATS ? &formats[f].info : NULL;
 }
 
+int export_format_makes_case(enum export_format f, size_t n)
+{
+	return (size_t)f < NFORMATS && formats[f].as_case && n > 1 && n >= formats[f].case_from;
+}
+
 int export_format_parse(const char *name, enum export_format *f)
 {
 	for (size_t i = 0; i < NFORMATS; i++)

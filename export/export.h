@@ -57,6 +57,8 @@ struct export_format_info {
 size_t export_format_count(void);
 /* The format's row, or NULL past the last. */
 const struct export_format_info *export_format_info(enum export_format f);
+/* Whether n alerts in this format are one case (one report, one TheHive case, one status body). */
+int export_format_makes_case(enum export_format f, size_t n);
 /* Parses a format name; returns -1 for an unknown one. */
 int export_format_parse(const char *name, enum export_format *f);
 /* Appends "markdown, json, …<last_sep>timesketch-csv". */
