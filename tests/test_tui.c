@@ -1344,6 +1344,58 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	assert_int_equal(app_done(app), 1);
 }
 
+/* Marks by hand (m), like the selected alert (M: its rule), the count on the status line; x
+ * offers the formats that make the marked alerts one case and writes one case report; a
+ * kibana-status body of alerts casebook raised says on the status line that it names none. */
+static void test_marking_and_one_case_export(void **state)
+{
+	(void)state;
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	keys("m"); /* the newest alert, by hand; the cursor moves on */
+	assert_int_equal(queue_marked(&app->q), 1);
+	keys("M");
+	check_screen("mark-like-160x45");
+	keys("1"); /* every shown alert of the selected one's rule */
+	size_t marked = queue_marked(&app->q);
+	assert_true(marked > 1);
+	char want[160];
+	snprintf(want, sizeof(want), "%zu more marked, %zu in all", marked - 1, marked);
+	assert_string_equal(app_message(app), want);
+	check_screen("marked-160x45");
+	keys("x");
+	check_screen("export-case-dialog-160x45");
+	keys("1"); /* markdown (one case) */
+	app_handle_key(app, CTRL('u'));
+	keys(tu_path("case.md"));
+	keys("\n");
+	snprintf(want, sizeof(want), "exported %zu alerts to %s", marked, tu_path("case.md"));
+	assert_string_equal(app_message(app), want);
+	FILE *f = fopen(tu_path("case.md"), "r");
+	assert_non_null(f);
+	char head[64] = "";
+	assert_non_null(fgets(head, sizeof(head), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "# Case: %zu alerts on ", marked);
+	assert_memory_equal(head, want, strlen(want));
+	/* the marks stay for the next export: Kibana's statuses name none of casebook's alerts */
+	assert_int_equal(queue_marked(&app->q), marked);
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	keys("k"); /* a key clears the message: the status line shows the count and the keys */
+	check_screen("marked-80x24");
+	keys("x");
+	check_screen("export-case-dialog-80x24");
+	keys("7"); /* kibana-status */
+	app_handle_key(app, CTRL('u'));
+	keys(tu_path("case.kibana-status.json"));
+	keys("\n");
+	assert_non_null(strstr(app_message(app), "alerts raised by casebook, not Kibana"));
+	keys("M4"); /* none: clear the marks */
+	assert_int_equal(queue_marked(&app->q), 0);
+	assert_string_equal(app_message(app), "no alert marked");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1362,6 +1414,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_marking_and_one_case_export, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_queue_says_what_is_true, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,

@@ -14,6 +14,7 @@ static const struct hint queue_hints[] = {
 static const struct hint marked_hints[] = {{ACT_ACK, 0, "", "acknowledge"},
                                            {ACT_CLOSE, 0, "", "close"},
                                            {ACT_REOPEN, 0, "", "reopen"},
+                                           {ACT_EXPORT, 0, "", "export"},
                                            {ACT_MARK, 0, "", "unmark"}};
 static const struct hint empty_hints[] = {
     {ACT_RELOAD, 0, "", "reload"}, {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "quit"}};
