@@ -76,7 +76,14 @@ static void md_case_survey(void *st, const struct case_record *r, size_t i)
 		c->last_us = r->original_time;
 	char t[TIME_ISO_LEN];
 	time_format_iso8601(r->original_time, t);
-	strbuf_addf(&c->summary, "| %zu | %.12s | %s | %s | ", i + 1, r->uuid, t, r->severity);
+	/* the uuid and severity of an alert Kibana raised are its document's: escaped like the rest */
+	char id[13];
+	snprintf(id, sizeof(id), "%.12s", r->uuid);
+	strbuf_addf(&c->summary, "| %zu | ", i + 1);
+	markdown_escape_append(&c->summary, id);
+	strbuf_addf(&c->summary, " | %s | ", t);
+	markdown_escape_append(&c->summary, r->severity);
+	strbuf_addstr(&c->summary, " | ");
 	markdown_escape_append(&c->summary, r->rule_name);
 	strbuf_addstr(&c->summary, " | ");
 	markdown_escape_append(&c->summary, r->host ? r->host : "—");
