@@ -169,6 +169,62 @@ static void test_queue_model(void **state)
 
 /* Rows in time order (as the store lists them) are sorted by a counting sort, others by
  * qsort: both give the same views. */
+/* M's model: the shown alerts of the row's rule or host, or all shown, each marked once; the
+ * ones a filter hides stay unmarked. */
+static void test_queue_mark_like(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uuid, *status, *host, *rule;
+	} rows[] = {{"a", "open", "h1", "r1"},
+	            {"b", "open", "h1", "r2"},
+	            {"c", "open", "h2", "r1"},
+	            {"d", "closed", "h1", "r1"},
+	            {"e", "open", "h2", "r2"}};
+	static const struct {
+		enum queue_like by;
+		size_t like; /* row */
+		const char *marked;
+		size_t added;
+	} cases[] = {
+	    {LIKE_RULE, 0, "ac", 2}, /* r1, shown: a and c (d is closed, hidden) */
+	    {LIKE_HOST, 0, "ab", 2}, /* h1, shown: a and b */
+	    {LIKE_HOST, 2, "ce", 2}, /* h2 */
+	    {LIKE_SHOWN, 0, "abce", 4},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct queue q;
+		queue_init(&q);
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct qrow r = {.uuid = rows[i].uuid,
+			                 .status = rows[i].status,
+			                 .severity = "low",
+			                 .host = rows[i].host,
+			                 .rule = rows[i].rule,
+			                 .time = (int64_t)i,
+			                 .kql_hit = 1};
+			queue_add(&q, &r);
+		}
+		queue_apply(&q);
+		queue_set_mark(&q, 0, 1); /* a, by hand: already marked, not added again */
+		size_t added = queue_mark_like(&q, cases[k].like, cases[k].by);
+		char got[8] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < q.n; i++)
+			if (q.rows[i].marked)
+				got[n++] = q.rows[i].uuid[0];
+		got[n] = '\0';
+		char want[8];
+		snprintf(want, sizeof(want), "%s", cases[k].marked);
+		if (!strchr(want, 'a')) /* the hand-marked a stays marked */
+			snprintf(want, sizeof(want), "a%s", cases[k].marked);
+		assert_string_equal(got, want);
+		assert_int_equal(added, cases[k].added - (strchr(cases[k].marked, 'a') ? 1 : 0));
+		assert_int_equal(queue_marked(&q), strlen(want));
+		queue_release(&q);
+	}
+}
+
 static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 {
 	(void)state;
@@ -1400,6 +1456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_model),
+	    cmocka_unit_test(test_queue_mark_like),
 	    cmocka_unit_test(test_string_pool),
 	    cmocka_unit_test(test_text_editing_keys),
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
