@@ -148,6 +148,31 @@ static size_t cut_at_line(const struct strbuf *s, size_t max)
 	return cut;
 }
 
+/* The start of the line that ends at len (text[len - 1] is its newline). */
+static size_t line_start(const char *text, size_t len)
+{
+	size_t k = len ? len - 1 : 0;
+	while (k > 0 && text[k - 1] != '\n')
+		k--;
+	return k;
+}
+
+/* A cut section does not end on what only introduces the text cut away: blank lines, headings,
+ * or a table's header and separator with no rows. Returns the new length. */
+static size_t trim_dangling(const char *text, size_t len)
+{
+	while (len > 0) {
+		size_t k = line_start(text, len);
+		if (text[k] == '\n' || text[k] == '#')
+			len = k;
+		else if (!strncmp(text + k, "| ---", 5))
+			len = line_start(text, k); /* the separator and its header */
+		else
+			break;
+	}
+	return len;
+}
+
 /* The fence a cut at len leaves open ("```" or longer), or 0 when none is open. */
 static size_t open_fence(const char *text, size_t len)
 {
@@ -221,6 +246,8 @@ static void md_case_one(void *st, const struct case_record *r, size_t i, struct 
 		            i + 1, r->uuid);
 		size_t cut = cut_at_line(&s, share - marker.len - 16);
 		size_t fence = open_fence(s.buf, cut);
+		if (!fence)
+			cut = trim_dangling(s.buf, cut);
 		s.len = cut;
 		s.buf[cut] = '\0';
 		for (size_t k = 0; k < fence; k++)
