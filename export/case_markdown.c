@@ -265,7 +265,12 @@ static void md_case_one(void *st, const struct case_record *r, size_t i, struct 
 static void md_case_end(void *st, struct strbuf *out)
 {
 	struct md_case *c = st;
-	if (c->left_out_from < c->n)
+	if (c->left_out_from + 1 == c->n)
+		strbuf_addf(out,
+		            "---\n\n*The detail of alert %zu is left out to fit a ticket: the summary lists it, and "
+		            "`casebook export ALERT --format json` has its whole record.*\n\n",
+		            c->n);
+	else if (c->left_out_from < c->n)
 		strbuf_addf(
 		    out,
 		    "---\n\n*The detail of alerts %zu to %zu is left out to fit a ticket: the summary lists them, "
