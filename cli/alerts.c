@@ -1,8 +1,11 @@
 /* alerts, show, timeline: reading what detection found. */
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "cli/listing.h"
@@ -662,7 +665,24 @@ static void tree_node_json(struct strbuf *l, const struct tree_node *n)
 	json_field(l, "command_line", n->command_line, 1);
 	json_field(l, "user", n->user, 1);
 	json_field(l, "@timestamp", n->ts ? t : NULL, 1);
-	strbuf_addf(l, ",\"alerts\":%zu}\n", n->alerts);
+	static const char *const sources[] = {[TREE_OWN] = "own", [TREE_CHILD] = "child", [TREE_ANCESTRY] = "ancestry"};
+	json_field(l, "described_by", sources[n->source], 1);
+	strbuf_addf(l, ",\"events\":%zu,\"alerts\":%zu}\n", n->nevents, n->alerts);
+}
+
+/* Whether the locale's character set is UTF-8 (LANG=C is not: the tree's lines are ASCII). */
+static int locale_is_utf8(void)
+{
+	const char *was = setlocale(LC_CTYPE, NULL);
+	char *saved = xstrdup(was ? was : "C");
+	int utf8 = 0;
+	if (setlocale(LC_CTYPE, "")) {
+		const char *codeset = nl_langinfo(CODESET);
+		utf8 = codeset && (!strcasecmp(codeset, "UTF-8") || !strcasecmp(codeset, "utf8"));
+	}
+	setlocale(LC_CTYPE, saved);
+	free(saved);
+	return utf8;
 }
 
 int cmd_tree(struct globals *g, int argc, char **argv)
@@ -708,6 +728,7 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 	else if (rc)
 		diag("casebook: %s\n", store_errmsg(s));
 	if (!rc) { /* a line at a time: memory for one node, however large the tree */
+		int ascii = !json && !locale_is_utf8();
 		struct strbuf l;
 		strbuf_init(&l, 4096);
 		for (size_t i = 0; i < t.n; i++) {
@@ -715,10 +736,13 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 			if (json)
 				tree_node_json(&l, &t.nodes[i]);
 			else
-				tree_format_line(&t, i, &l); /* sanitized field by field */
+				tree_format_line(&t, i, ascii, &l); /* sanitized field by field */
 			fwrite(l.buf, 1, l.len, stdout);
 		}
 		strbuf_release(&l);
+		if (t.dropped)
+			diag("casebook tree: %zu more processes past the first %d were left out; narrow --window\n",
+			     t.dropped, TREE_MAX_NODES);
 	}
 	tree_release(&t);
 	store_close(s);

@@ -448,17 +448,30 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 		    strstr(out.buf, "  critical  11-20 08:05:29  mac-lisbon-…  DirectoryServ…  /Lib…eSync\r\n"));
 	}
 	assert_int_equal(CB("v.db", "alerts --sort sideways"), 64);
-	/* the process tree (Kibana's Analyzer): the writer's parent, the writer, what it started */
-	assert_int_equal(CB("v.db", "tree %s", prefix), 0);
-	assert_memory_equal(
-	    out.buf, "  zsh (pid 440)  /bin/zsh\n▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  ",
-	    strlen("  zsh (pid 440)  /bin/zsh\n▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  "));
+	/* the process tree (Kibana's Analyzer): the writer's parent as the writer's own event names
+	 * it (Finder, pid 388; other children of the same entity id say zsh), the writer, what it
+	 * started; in a UTF-8 locale and with LANG=C */
+	assert_int_equal(
+	    tu_run(&out, &err, "LC_ALL=C.UTF-8 %s --db '%s' tree %s", tu_casebook(), tu_path("v.db"), prefix), 0);
+	const char *want_tree = "  Finder (pid 388)  /System/Library/CoreServices/Finder.app/Contents/MacOS/Finder\n"
+	                        "▶ └─ ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  ";
+	assert_memory_equal(out.buf, want_tree, strlen(want_tree));
 	assert_non_null(
-	    strstr(out.buf, "\n     └─ mv (pid 746) root 2026-11-20T08:05:29Z [2 alerts]  mv /private/tmp/"));
+	    strstr(out.buf, "\n     ├─ mv (pid 746) root 2026-11-20T08:05:29Z [2 alerts]  mv /private/tmp/"));
+	assert_non_null(
+	    strstr(out.buf, "\n     └─ launchctl (pid 747) root 2026-11-20T08:05:30Z  launchctl kickstart"));
+	assert_int_equal(
+	    tu_run(&out, &err, "LANG=C LC_ALL=C %s --db '%s' tree %s", tu_casebook(), tu_path("v.db"), prefix), 0);
+	assert_non_null(strstr(out.buf, "\n> `- ZoomUpdate (pid 745) amara 2026-11-20T08:05:28Z [2 alerts]  "));
+	assert_non_null(strstr(out.buf, "\n     |- mv (pid 746) root"));
+	assert_non_null(strstr(out.buf, "\n     `- launchctl (pid 747) root"));
+	assert_null(strstr(out.buf, "─"));
 	assert_int_equal(CB("v.db", "tree %s --json", prefix), 0);
 	assert_int_equal(tu_count(out.buf, "\"depth\":-1,"), 1);
 	assert_int_equal(tu_count(out.buf, "\"depth\":0,"), 1);
 	assert_int_equal(tu_count(out.buf, "\"depth\":1,"), 2);
+	assert_int_equal(tu_count(out.buf, "\"described_by\":\"child\""), 1); /* Finder */
+	assert_int_equal(tu_count(out.buf, "\"described_by\":\"own\""), 3);
 	assert_int_equal(CB("v.db", "tree nope-no-such"), 1);
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	/* the connection the shell made shows its address, not the shell's path again */

@@ -16,7 +16,6 @@
 #include "store/triage.h"
 #include "triage/guide.h"
 #include "triage/record.h"
-#include "triage/tree.h"
 
 #define T0   INT64_C(1767225600000000) /* 2026-01-01T00:00:00Z */
 #define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
@@ -785,112 +784,6 @@ static void test_hostile_fields_stay_inert_in_every_format(void **state)
 	strbuf_release(&out);
 }
 
-/* ---- the process tree ---- */
-
-enum { DEEP = 10000 };
-
-/* A chain of DEEP processes on one host, each the child of the one before, 0.1 s apart. */
-static struct store *deep_chain(void)
-{
-	struct strbuf ev;
-	strbuf_init(&ev, (size_t)DEEP * 256);
-	for (int i = 0; i < DEEP; i++) {
-		char parent[64] = "";
-		if (i)
-			snprintf(parent, sizeof(parent), ",\"parent\":{\"entity_id\":\"p%d\"}", i - 1);
-		strbuf_addf(
-		    &ev,
-		    "{\"@timestamp\":\"2026-01-01T00:%02d:%02d.%dZ\",\"event\":{\"id\":\"e%d\",\"category\":"
-		    "[\"process\"]},\"host\":{\"id\":\"H\",\"name\":\"mac\"},\"process\":{\"entity_id\":\"p%d\","
-		    "\"name\":\"sh\"%s}}\n",
-		    i / 600, i / 10 % 60, i % 10, i, i, parent);
-	}
-	tu_write(tu_path("deep.ndjson"), ev.buf, ev.len);
-	strbuf_release(&ev);
-	struct store *s;
-	char *err = NULL;
-	assert_int_equal(store_open(tu_path("deep.db"), STORE_CREATE, &s, &err), 0);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
-	struct ingest_counts c = {0};
-	assert_int_equal(ingest_path(s, tu_path("deep.ndjson"), &o, &c), INGEST_OK);
-	assert_int_equal(c.added, DEEP);
-	return s;
-}
-
-static int take_id(void *ctx, const struct event_row *row)
-{
-	*(int64_t *)ctx = row->id;
-	return 1;
-}
-
-static int64_t event_named(struct store *s, const char *id)
-{
-	int64_t event_id = 0;
-	assert_int_equal(store_event_by_identity(s, id, take_id, &event_id), 0);
-	assert_true(event_id > 0);
-	return event_id;
-}
-
-/* The bytes of the line of the process level steps below the root of the chain, as drawn:
- * "  └─ sh 2026-01-01T00:00:00Z  \n" indented. */
-static size_t chain_line_bytes(int level)
-{
-	size_t text = strlen("sh 2026-01-01T00:00:00Z  \n");
-	if (level == 0)
-		return strlen("  ") + text;
-	if (level <= TREE_DRAWN_LEVELS)
-		return strlen("  ") + 3 * (size_t)(level - 1) + strlen("└─ ") + text;
-	char mark[32];
-	snprintf(mark, sizeof(mark), "[level %d] ", level);
-	return strlen("  ") + 3 * (TREE_DRAWN_LEVELS - 1) + strlen("└─ ") + strlen(mark) + text;
-}
-
-static size_t count_lines(const struct strbuf *b)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < b->len; i++)
-		n += b->buf[i] == '\n';
-	return n;
-}
-
-/* 10,000 generations: each line is indented at most TREE_DRAWN_LEVELS steps, and a deeper one
- * says its level, so the text grows with the processes, not with their depth squared (it was
- * 150 MB here, 600 MB for 20,000). Both ways: the ancestry of the last, the descendants of the
- * first. */
-static void test_a_deep_tree_is_linear_text(void **state)
-{
-	(void)state;
-	struct store *s = deep_chain();
-	size_t want = 0;
-	for (int level = 0; level < DEEP; level++)
-		want += chain_line_bytes(level);
-	want += strlen("▶ ") - strlen("  "); /* the process asked for */
-	const char *start[] = {"e9999", "e0"};
-	for (int k = 0; k < 2; k++) {
-		struct process_tree t;
-		assert_int_equal(tree_build(s, event_named(s, start[k]), 3600 * TIME_US_PER_SEC, &t), 0);
-		assert_int_equal(t.n, DEEP);
-		assert_int_equal(t.nodes[0].depth, k ? 0 : -(DEEP - 1));
-		assert_int_equal(t.nodes[DEEP - 1].depth, k ? DEEP - 1 : 0);
-		struct strbuf text;
-		strbuf_init(&text, 1 << 20);
-		tree_format_text(&t, &text);
-		assert_int_equal(count_lines(&text), DEEP);
-		assert_int_equal(text.len, want);
-		const char *marker =
-		    k ? "▶ sh 2026-01-01T00:00:00Z  \n"
-		      : "▶                                  └─ [level 9999] sh 2026-01-01T00:16:39Z  \n";
-		assert_non_null(strstr(text.buf, marker));
-		/* level 12 is the last drawn step; 13 is drawn there too, and says so */
-		assert_non_null(strstr(text.buf,
-		                       "\n                                   └─ sh 2026-01-01T00:00:01Z  \n"
-		                       "                                   └─ [level 13] sh 2026-01-01T00:00:01Z  \n"));
-		strbuf_release(&text);
-		tree_release(&t);
-	}
-	store_close(s);
-}
-
 static void test_atomic_write_refuses_to_overwrite(void **state)
 {
 	(void)state;
@@ -924,7 +817,6 @@ int main(void)
 	    T(test_timesketch_csv_reads_back_as_the_jsonl),
 	    T(test_hostile_fields_stay_inert_in_every_format),
 	    cmocka_unit_test(test_atomic_write_refuses_to_overwrite),
-	    cmocka_unit_test(test_a_deep_tree_is_linear_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,6 @@
 #include "common/status.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
-#include "triage/tree.h"
 #include "tui/draw.h"
 #include "tui/view.h"
 
@@ -64,21 +63,3 @@ static void pager_draw(struct app *a)
 }
 
 const struct view_ops pager_view = {.name = "pager", .draw = pager_draw, .key = pager_key, .close = pager_close};
-
-void tree_open(struct app *a, int64_t event_id)
-{
-	struct process_tree t;
-	int rc = tree_build(a->s, event_id, 3600 * TIME_US_PER_SEC, &t);
-	if (rc == CB_NOT_FOUND) {
-		say(a, "the event has no process.entity_id to build a tree from");
-	} else if (rc) {
-		say(a, "could not read the tree: %.300s", store_errmsg(a->s));
-	} else {
-		struct strbuf text;
-		strbuf_init(&text, 4096);
-		tree_format_text(&t, &text);
-		pager_open(a, "Process tree (±1h on the host) — q or Esc closes", text.buf, 1);
-		strbuf_release(&text);
-	}
-	tree_release(&t);
-}

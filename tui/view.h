@@ -41,6 +41,7 @@ struct view_ops {
 };
 
 extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view, events_view;
+extern const struct view_ops tree_view; /* tui/tree_view.c */
 
 /* A tab of the alert view. */
 struct tab_ops {
@@ -163,6 +164,7 @@ struct app {
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
 	unsigned char *folded;
+	struct treeview *tree; /* the process tree (tui/tree_view.c), while it is on the stack */
 };
 
 /* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */
@@ -200,8 +202,13 @@ void draw_text_tab(struct app *a);
 
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
-/* The process tree of an event (1h each side on its host), in the pager. */
+/* tree_view.c: the process tree of an event (1h each side on its host); from an alert view,
+ * the alert's events marked. tree_open_marked marks the processes of the events named. */
 void tree_open(struct app *a, int64_t event_id);
+void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
+/* The tree view's keys as docs/CONSOLE.md lists them, what they do, and as ? names them. */
+extern const char *const tree_view_help[][3];
+extern const size_t tree_view_nhelp;
 void json_open(struct app *a, const char *doc);
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
 void events_open(struct app *a);

@@ -105,18 +105,24 @@ static void check_layout(const struct process_tree *t)
 
 static void check_text(const struct process_tree *t)
 {
-	struct strbuf text;
+	struct strbuf text, guides;
 	strbuf_init(&text, 4096);
-	tree_format_text(t, &text);
+	strbuf_init(&guides, 256);
+	tree_format_text(t, 0, &text);
 	size_t lines = 0;
 	const char *line = text.buf;
 	for (const char *nl; (nl = strchr(line, '\n')); line = nl + 1, lines++) {
 		for (const char *c = line; c < nl; c++)
 			must((unsigned char)*c >= 0x20 && *c != 0x7F);
-		/* "▶ " or "  ", then at most TREE_DRAWN_LEVELS - 1 steps of three spaces */
-		size_t indent = strspn(line + (strncmp(line, "▶ ", 4) ? 2 : 4), " ");
-		must(indent <= 3 * (TREE_DRAWN_LEVELS - 1));
+		/* "▶ " or "  ", then the guides: at most TREE_DRAWN_LEVELS levels of three columns
+		 * (three bytes a box character) and the elided middle's count, whatever the depth */
+		must(lines < t->n);
+		strbuf_reset(&guides);
+		tree_format_guides(t, lines, TREE_DRAWN_LEVELS, 0, &guides);
+		must(guides.len <= 9 * TREE_DRAWN_LEVELS + 32);
+		must(!strncmp(line + (strncmp(line, "▶ ", 4) ? 2 : 4), guides.buf, guides.len));
 	}
+	strbuf_release(&guides);
 	must(lines == t->n && !*line);
 	strbuf_release(&text);
 }

@@ -1,0 +1,581 @@
+/* The process tree (Kibana's Analyzer in a terminal): the ancestors and descendants of a
+ * process around an alert, from triage/tree.h's model. A row per process, folded and unfolded
+ * with Enter, Space, h and l; the selected process's description, alerts and first events in
+ * a pane below; e lists all its events and alerts, p opens the alert's timeline pivoted on it,
+ * T rebuilds the tree around it. Deep trees keep their first and last levels' guides and
+ * elide the middle ("┄+N┄"), so a line fits 80 columns whatever the depth; LANG=C draws the
+ * guides in ASCII. */
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/status.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "triage/tree.h"
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/view.h"
+
+#define KEY_ESC     27
+#define CTRL_KEY(c) ((c)&0x1f)
+
+/* The window of events the tree is built from, each side of the event it starts at. */
+#define TREE_WINDOW_US (3600 * TIME_US_PER_SEC)
+
+struct treeview {
+	struct process_tree t;
+	unsigned char *folded; /* by node */
+	size_t *vis;           /* the nodes shown, in order: a folded node hides its descendants */
+	size_t nvis, sel, top; /* sel and top index vis */
+	char *search;          /* the last / needle */
+	int with_alert;        /* opened from an alert view: p reaches its timeline */
+};
+
+/* The view's keys (as docs/CONSOLE.md shows them), what they do, and the keys as ? shows them:
+ * named in ASCII, so the columns align and LANG=C draws them. */
+const char *const tree_view_help[][3] = {
+    {"j k ↓ ↑", "next or previous process", "j k Down Up"},
+    {"g G Home End", "the first or last process", "g G Home End"},
+    {"PgDn PgUp Ctrl-D Ctrl-U", "a page or half a page down or up", "PgDn PgUp Ctrl-D Ctrl-U"},
+    {"Enter Space", "fold or unfold the process's descendants", "Enter Space"},
+    {"l →", "unfold; on an unfolded process, its first child", "l Right"},
+    {"h ←", "fold; on a folded process or a leaf, its parent", "h Left"},
+    {"+ -", "unfold every process, or fold all but the ancestors", "+ -"},
+    {"a", "back to the process the tree was opened on", "a"},
+    {"e", "the selected process's events and alerts, in full", "e"},
+    {"p", "the alert's timeline, only this process's events (the timeline's p)", "p"},
+    {"T", "the tree around the selected process", "T"},
+    {"/ n N", "find a process by name, pid, user or command line", "/ n N"},
+    {"q Esc", "back", "q Esc"},
+};
+const size_t tree_view_nhelp = sizeof(tree_view_help) / sizeof(tree_view_help[0]);
+
+static int guides_ascii(void)
+{
+	const char *codeset = nl_langinfo(CODESET);
+	return !codeset || (strcasecmp(codeset, "UTF-8") && strcasecmp(codeset, "utf8"));
+}
+
+/* The view's own marks, in ASCII when the terminal is not UTF-8 (LANG=C). */
+static const char *glyph(int ascii, const char *utf8, const char *plain)
+{
+	return ascii ? plain : utf8;
+}
+
+static struct treeview *tv_of(struct app *a)
+{
+	return a->tree;
+}
+
+static const struct tree_node *selected(struct treeview *tv)
+{
+	return tv->nvis ? &tv->t.nodes[tv->vis[tv->sel]] : NULL;
+}
+
+static int has_children(const struct process_tree *t, size_t i)
+{
+	return i + 1 < t->n && t->nodes[i + 1].depth > t->nodes[i].depth;
+}
+
+/* The rows: the nodes in order, skipping the descendants of a folded one. */
+static void layout(struct treeview *tv)
+{
+	size_t keep = tv->nvis ? tv->vis[tv->sel] : tv->t.start;
+	tv->nvis = 0;
+	for (size_t i = 0; i < tv->t.n;) {
+		tv->vis[tv->nvis++] = i;
+		int d = tv->t.nodes[i].depth;
+		i++;
+		if (tv->folded[i - 1])
+			while (i < tv->t.n && tv->t.nodes[i].depth > d)
+				i++;
+	}
+	/* the selection stays on its node, or on the nearest shown ancestor of it */
+	tv->sel = 0;
+	for (size_t k = 0; k < tv->nvis && tv->vis[k] <= keep; k++)
+		tv->sel = k;
+}
+
+/* The tree's rows: what the processes need, leaving the pane below at least a few lines and
+ * at most half the screen. */
+static int tree_rows_of(size_t nvis)
+{
+	int least = LINES >= 36 ? 12 : LINES >= 20 ? 7 : 3, most = LINES / 2 > least ? LINES / 2 : least;
+	long spare = (long)LINES - 3 - (long)nvis;
+	int detail = spare < least ? least : spare > most ? most : (int)spare;
+	int rows = LINES - 3 - detail;
+	return rows > 1 ? rows : 1;
+}
+
+static void scroll_to_selection(struct treeview *tv)
+{
+	size_t rows = (size_t)tree_rows_of(tv->nvis);
+	if (tv->sel < tv->top)
+		tv->top = tv->sel;
+	else if (tv->sel >= tv->top + rows)
+		tv->top = tv->sel + 1 - rows;
+}
+
+static void select_node(struct treeview *tv, size_t node)
+{
+	for (size_t k = 0; k < tv->nvis; k++)
+		if (tv->vis[k] == node) {
+			tv->sel = k;
+			break;
+		}
+}
+
+/* Unfolds the ancestors of node, so that it shows, and selects it. */
+static void reveal(struct treeview *tv, size_t node)
+{
+	for (size_t p = tv->t.nodes[node].parent; p != SIZE_MAX; p = tv->t.nodes[p].parent)
+		tv->folded[p] = 0;
+	layout(tv);
+	select_node(tv, node);
+	scroll_to_selection(tv);
+}
+
+static void center_on_selection(struct treeview *tv)
+{
+	size_t half = (size_t)tree_rows_of(tv->nvis) / 2;
+	tv->top = tv->sel > half ? tv->sel - half : 0;
+}
+
+static void tree_view_close(struct app *a)
+{
+	struct treeview *tv = tv_of(a);
+	if (!tv)
+		return;
+	tree_release(&tv->t);
+	free(tv->folded);
+	free(tv->vis);
+	free(tv->search);
+	free(tv);
+	a->tree = NULL;
+}
+
+/* ---- drawing ---- */
+
+static void node_text(const struct process_tree *t, size_t i, int ascii, struct strbuf *l)
+{
+	const struct tree_node *n = &t->nodes[i];
+	/* the guides take at most two fifths of the width; deeper levels are elided */
+	int levels = COLS * 2 / 5 / 3;
+	tree_format_guides(t, i, levels, ascii, l);
+	tree_node_label(n, l);
+	if (n->has_pid && (n->name || n->executable))
+		strbuf_addf(l, " (pid %lld)", (long long)n->pid);
+	if (n->user)
+		strbuf_addf(l, " %s", n->user);
+	if (n->alerts)
+		strbuf_addf(l, " [%zu alert%s]", n->alerts, n->alerts == 1 ? "" : "s");
+	if (n->source != TREE_OWN)
+		strbuf_addstr(l, n->source == TREE_CHILD ? " (no event: as its child says)" : " (no event)");
+	else if (n->command_line)
+		strbuf_addf(l, "  %s", n->command_line);
+}
+
+static void draw_rows(struct app *a, struct treeview *tv, int ascii)
+{
+	int rows = tree_rows_of(tv->nvis);
+	struct strbuf l;
+	strbuf_init(&l, 256);
+	for (int r = 0; r < rows; r++) {
+		size_t k = tv->top + (size_t)r;
+		move(1 + r, 0);
+		clrtoeol();
+		if (k >= tv->nvis)
+			continue;
+		size_t i = tv->vis[k];
+		const struct tree_node *n = &tv->t.nodes[i];
+		attr_t at = k == tv->sel ? A_REVERSE : n->depth == 0 ? A_BOLD : A_NORMAL;
+		const char *mark = n->depth == 0 ? glyph(ascii, "▶", ">")
+		                   : n->marked   ? glyph(ascii, "●", "*")
+		                   : n->alerts   ? "!"
+		                                 : " ";
+		draw_text(1 + r, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
+		draw_text(1 + r, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
+		strbuf_reset(&l);
+		node_text(&tv->t, i, ascii, &l);
+		draw_text(1 + r, 2, COLS - 2, l.buf, at, 1);
+	}
+	strbuf_release(&l);
+	(void)a;
+}
+
+/* "label (pid N)" of a node, into l. */
+static void node_name(const struct tree_node *n, struct strbuf *l)
+{
+	tree_node_label(n, l);
+	if (n->has_pid && (n->name || n->executable))
+		strbuf_addf(l, " (pid %lld)", (long long)n->pid);
+}
+
+static int detail_line(int y, int bottom, const char *label, const char *value)
+{
+	if (y >= bottom || !value)
+		return y;
+	draw_text(y, 0, 12, label, A_BOLD, 1);
+	draw_text(y, 12, COLS - 12, value, A_NORMAL, 1);
+	return y + 1;
+}
+
+/* The pane under the tree: what the selected process is, its parent, its alerts and events. */
+static void draw_detail(struct app *a, struct treeview *tv, int ascii)
+{
+	const char *dot = glyph(ascii, " · ", " - ");
+	int y = 1 + tree_rows_of(tv->nvis), bottom = LINES - 1;
+	for (int r = y; r < bottom; r++) {
+		move(r, 0);
+		clrtoeol();
+	}
+	const struct tree_node *n = selected(tv);
+	if (!n)
+		return;
+	struct strbuf l;
+	strbuf_init(&l, 256);
+	node_name(n, &l);
+	strbuf_addstr(&l, dot);
+	strbuf_addstr(&l, n->source == TREE_OWN     ? "its own events"
+	                  : n->source == TREE_CHILD ? "no event here: as its child's process.parent.* says"
+	                                            : "no event here: named by process.Ext.ancestry");
+	ui_bar(a, y++, l.buf, "");
+	y = detail_line(y, bottom, "executable", n->executable);
+	y = detail_line(y, bottom, "command", n->command_line);
+	strbuf_reset(&l);
+	if (n->user)
+		strbuf_addf(&l, "%s%s", n->user, dot);
+	if (n->ts) {
+		char ts[40];
+		ui_format_time(a, n->ts, ts, sizeof(ts), 1);
+		strbuf_addf(&l, "first %s%s", ts, dot);
+	}
+	strbuf_addf(&l, "%zu event%s%s%s", n->nevents, n->nevents == 1 ? "" : "s", dot, n->entity_id);
+	y = detail_line(y, bottom, "process", l.buf);
+	if (n->parent != SIZE_MAX) {
+		strbuf_reset(&l);
+		node_name(&tv->t.nodes[n->parent], &l);
+		y = detail_line(y, bottom, "parent", l.buf);
+	} else if (n->parent_entity_id) {
+		y = detail_line(y, bottom, "parent", n->parent_entity_id);
+	}
+	for (size_t k = 0; k < n->alerts && y < bottom; k++) {
+		const struct tree_alert *al = &tv->t.alerts[n->first_alert + k];
+		strbuf_reset(&l);
+		strbuf_addf(&l, "%s %s%s%s", al->severity, al->status, dot, al->rule);
+		y = detail_line(y, bottom, k ? "" : "alerts", l.buf);
+	}
+	for (size_t k = 0; k < n->nevents && y < bottom; k++) {
+		const struct tree_event *e = &tv->t.events[n->first_event + k];
+		char ts[40];
+		ui_format_time(a, e->ts, ts, sizeof(ts), 0);
+		strbuf_reset(&l);
+		if (y + 1 == bottom && k + 1 < n->nevents && !k)
+			strbuf_addf(&l, "%zu events (e lists them)", n->nevents);
+		else if (y + 1 == bottom && k + 1 < n->nevents)
+			strbuf_addf(&l, "%s%zu more (e lists them)", glyph(ascii, "… ", "... "), n->nevents - k);
+		else
+			strbuf_addf(&l, "%s %s", ts, e->what);
+		y = detail_line(y, bottom, k ? "" : "events", l.buf);
+	}
+	strbuf_release(&l);
+}
+
+static void tree_view_draw(struct app *a)
+{
+	struct treeview *tv = tv_of(a);
+	int ascii = guides_ascii();
+	char title[300], right[80];
+	snprintf(title, sizeof(title), " Process tree%s%.200s%s%s", glyph(ascii, " · ", " - "),
+	         tv->t.host ? tv->t.host : "(no host)", glyph(ascii, " · ", " - "), glyph(ascii, "±1h", "+/-1h"));
+	snprintf(right, sizeof(right), "%zu process%s%s ", tv->t.n, tv->t.n == 1 ? "" : "es",
+	         tv->t.dropped ? " (more left out)" : "");
+	ui_bar(a, 0, title, right);
+	scroll_to_selection(tv);
+	draw_rows(a, tv, ascii);
+	draw_detail(a, tv, ascii);
+	ui_status_line(a, tv->with_alert ? "Enter fold  e events  p timeline  T tree here  a alert's  ? help  q back"
+	                                 : "Enter fold  e events  T tree here  a start  ? help  q back");
+}
+
+/* ---- actions ---- */
+
+static void fold(struct treeview *tv, int on)
+{
+	size_t i = tv->vis[tv->sel];
+	if (has_children(&tv->t, i)) {
+		tv->folded[i] = (unsigned char)on;
+		layout(tv);
+	}
+}
+
+/* h: folds an unfolded process; on a folded one or a leaf, goes to its parent. */
+static void go_left(struct treeview *tv)
+{
+	size_t i = tv->vis[tv->sel];
+	if (has_children(&tv->t, i) && !tv->folded[i])
+		fold(tv, 1);
+	else if (tv->t.nodes[i].parent != SIZE_MAX)
+		select_node(tv, tv->t.nodes[i].parent);
+}
+
+/* l: unfolds a folded process; on an unfolded one, goes to its first child. */
+static void go_right(struct treeview *tv)
+{
+	size_t i = tv->vis[tv->sel];
+	if (!has_children(&tv->t, i))
+		return;
+	if (tv->folded[i])
+		fold(tv, 0);
+	else
+		select_node(tv, i + 1);
+}
+
+/* -: folds every process below the one asked for, so the line from the root to it shows. */
+static void fold_all(struct treeview *tv, int on)
+{
+	for (size_t i = 0; i < tv->t.n; i++)
+		tv->folded[i] = (unsigned char)(on && tv->t.nodes[i].depth >= 0 && has_children(&tv->t, i));
+	layout(tv);
+}
+
+static int node_matches(const struct tree_node *n, const char *needle)
+{
+	char pid[32] = "";
+	if (n->has_pid)
+		snprintf(pid, sizeof(pid), "%lld", (long long)n->pid);
+	const char *fields[] = {n->name, n->executable, n->command_line, n->user, pid};
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		if (fields[f] && *fields[f] && strcasestr(fields[f], needle))
+			return 1;
+	return 0;
+}
+
+/* The next (dir 1) or previous node after the selection that matches, unfolded and selected. */
+static void find(struct app *a, int dir)
+{
+	struct treeview *tv = tv_of(a);
+	if (!tv->search || !*tv->search || !tv->t.n)
+		return;
+	size_t n = tv->t.n, at = tv->vis[tv->sel];
+	for (size_t step = 1; step <= n; step++) {
+		size_t i = dir > 0 ? (at + step) % n : (at + n - step % n) % n;
+		if (node_matches(&tv->t.nodes[i], tv->search)) {
+			reveal(tv, i);
+			a->msg[0] = '\0';
+			return;
+		}
+	}
+	say(a, "no process matches %.200s", tv->search);
+}
+
+static void search_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	struct treeview *tv = tv_of(a);
+	if (!tv)
+		return;
+	free(tv->search);
+	tv->search = text && *text ? xstrdup(text) : NULL;
+	find(a, 1);
+}
+
+/* e: every event and alert of the selected process, in the pager. */
+static void show_events(struct app *a, struct treeview *tv)
+{
+	const struct tree_node *n = selected(tv);
+	struct strbuf text, name;
+	strbuf_init(&text, 4096);
+	strbuf_init(&name, 128);
+	node_name(n, &name);
+	strbuf_addf(&text, "%s - %s\n\n", name.buf, n->entity_id);
+	strbuf_addf(&text, "Alerts (%zu)\n", n->alerts);
+	for (size_t k = 0; k < n->alerts; k++) {
+		const struct tree_alert *al = &tv->t.alerts[n->first_alert + k];
+		char ts[40];
+		ui_format_time(a, al->ts, ts, sizeof(ts), 1);
+		strbuf_addf(&text, "  %s  %-8s %-12s %s  %.12s\n", ts, al->severity, al->status, al->rule, al->uuid);
+	}
+	strbuf_addf(&text, "\nEvents within ±1h (%zu)\n", n->nevents);
+	for (size_t k = 0; k < n->nevents; k++) {
+		const struct tree_event *e = &tv->t.events[n->first_event + k];
+		char ts[40];
+		ui_format_time(a, e->ts, ts, sizeof(ts), 1);
+		strbuf_addf(&text, "  %s  %s\n", ts, e->what);
+	}
+	if (n->source != TREE_OWN)
+		strbuf_addstr(&text, "\nThe window holds no event of this process: it is described by what its "
+		                     "child's event says of its parent (process.parent.*).\n");
+	char title[200];
+	snprintf(title, sizeof(title), "Events and alerts of %.150s - q or Esc closes", name.buf);
+	pager_open(a, title, text.buf, 1);
+	strbuf_release(&name);
+	strbuf_release(&text);
+}
+
+/* p: the alert's timeline, only this process's events (the timeline's p pivot). */
+static void pivot_timeline(struct app *a, struct treeview *tv)
+{
+	const struct tree_node *n = selected(tv);
+	if (!tv->with_alert || !in_alert(a)) {
+		say(a, "the tree was opened from the event browser: open an alert for its timeline");
+		return;
+	}
+	if (!n->nevents) {
+		say(a, "the window holds no event of this process to show");
+		return;
+	}
+	struct alertview *v = &a->av;
+	char *entity = xstrdup(n->entity_id);
+	while (view_top(a) != &alert_view) /* frees the tree */
+		view_pop(a);
+	free(v->pivot_value);
+	v->pivot_value = entity;
+	v->pivot = 'p';
+	v->tab = TAB_timeline;
+	alert_reload_timeline(a);
+}
+
+/* T: the tree around the selected process (its first event in the window). */
+static void reroot(struct app *a, struct treeview *tv)
+{
+	const struct tree_node *n = selected(tv);
+	if (!n->first_event_id) {
+		say(a, "the window holds no event of this process to build its tree from");
+		return;
+	}
+	int with_alert = tv->with_alert;
+	tree_open_marked(a, n->first_event_id, NULL, 0); /* replaces tv when it builds */
+	if (a->tree)
+		a->tree->with_alert = with_alert;
+}
+
+static void show_help(struct app *a)
+{
+	struct strbuf text;
+	strbuf_init(&text, 2048);
+	int ascii = guides_ascii();
+	strbuf_addf(&text,
+	            "The process tree: who started the alert's process and what it started, from "
+	            "process.entity_id and process.parent.entity_id of the host's events within an hour.\n"
+	            "%s the process the tree was opened on   %s holds one of the alert's events   "
+	            "! has other alerts   + folded\n\n",
+	            glyph(ascii, "▶", ">"), glyph(ascii, "●", "*"));
+	for (size_t k = 0; k < tree_view_nhelp; k++)
+		strbuf_addf(&text, "%-24s %s\n", tree_view_help[k][2], tree_view_help[k][1]);
+	pager_open(a, "Process tree keys - q or Esc closes", text.buf, 1);
+	strbuf_release(&text);
+}
+
+static int tree_view_key(struct app *a, int key)
+{
+	struct treeview *tv = tv_of(a);
+	size_t page = (size_t)tree_rows_of(tv->nvis), last = tv->nvis ? tv->nvis - 1 : 0;
+	a->msg[0] = '\0';
+	switch (key) {
+	case 'q':
+	case KEY_ESC: view_pop(a); return 1;
+	case 'j':
+	case KEY_DOWN: tv->sel = tv->sel < last ? tv->sel + 1 : last; break;
+	case 'k':
+	case KEY_UP: tv->sel = tv->sel ? tv->sel - 1 : 0; break;
+	case 'g':
+	case KEY_HOME: tv->sel = 0; break;
+	case 'G':
+	case KEY_END: tv->sel = last; break;
+	case KEY_NPAGE: tv->sel = tv->sel + page < last ? tv->sel + page : last; break;
+	case KEY_PPAGE: tv->sel = tv->sel > page ? tv->sel - page : 0; break;
+	case CTRL_KEY('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
+	case CTRL_KEY('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case ' ': fold(tv, !tv->folded[tv->vis[tv->sel]]); break;
+	case 'l':
+	case KEY_RIGHT: go_right(tv); break;
+	case 'h':
+	case KEY_LEFT: go_left(tv); break;
+	case '+': fold_all(tv, 0); break;
+	case '-': fold_all(tv, 1); break;
+	case 'a':
+		reveal(tv, tv->t.start);
+		center_on_selection(tv);
+		break;
+	case 'e': show_events(a, tv); return 1;
+	case 'p': pivot_timeline(a, tv); return 1;
+	case 'T': reroot(a, tv); return 1;
+	case '/': dialog_prompt(a, "Find a process:", tv->search, search_typed, NULL, NULL); return 1;
+	case 'n': find(a, 1); break;
+	case 'N': find(a, -1); break;
+	case '?': show_help(a); return 1;
+	default: return 0;
+	}
+	scroll_to_selection(tv);
+	return 1;
+}
+
+static void tree_view_click(struct app *a, int y, int x)
+{
+	(void)x;
+	struct treeview *tv = tv_of(a);
+	size_t k = tv->top + (size_t)(y - 1);
+	if (y >= 1 && y <= tree_rows_of(tv->nvis) && k < tv->nvis)
+		tv->sel = k;
+}
+
+/* Keys the view does not take are the key table's for every view: Q quits, t switches UTC and
+ * local time, Ctrl-L redraws, R reloads. */
+static unsigned tree_view_context(const struct app *a)
+{
+	(void)a;
+	return CTX_ALL;
+}
+
+const struct view_ops tree_view = {.name = "tree",
+                                   .context = tree_view_context,
+                                   .draw = tree_view_draw,
+                                   .key = tree_view_key,
+                                   .click = tree_view_click,
+                                   .close = tree_view_close};
+
+void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
+{
+	struct treeview *tv = xcalloc(1, sizeof(*tv));
+	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
+	int rc = tree_build_with(a->s, event_id, &o, &tv->t);
+	if (rc == CB_NOT_FOUND || rc) {
+		if (rc == CB_NOT_FOUND)
+			say(a, "the event has no process.entity_id to build a tree from");
+		else
+			say(a, "could not read the tree: %.300s", store_errmsg(a->s));
+		tree_release(&tv->t);
+		free(tv);
+		return;
+	}
+	int replace = view_top(a) == &tree_view; /* T over a tree: one tree at a time */
+	if (replace)
+		tree_view_close(a);
+	a->tree = tv;
+	tv->folded = xcalloc(tv->t.n ? tv->t.n : 1, 1);
+	tv->vis = xmalloc((tv->t.n ? tv->t.n : 1) * sizeof(*tv->vis));
+	layout(tv);
+	select_node(tv, tv->t.start);
+	center_on_selection(tv);
+	a->msg[0] = '\0';
+	if (!replace)
+		view_push(a, &tree_view);
+}
+
+void tree_open(struct app *a, int64_t event_id)
+{
+	if (in_alert(a) && view_top(a) == &alert_view) {
+		tree_open_marked(a, event_id, a->av.rec.members, a->av.rec.nmembers);
+		if (a->tree)
+			a->tree->with_alert = 1;
+	} else {
+		tree_open_marked(a, event_id, NULL, 0);
+	}
+}
