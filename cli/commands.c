@@ -70,10 +70,11 @@ static const struct command commands[] = {
      "anchored and that the triage state is what it records "
      "(exit 2 when not); --head prints the anchor to keep outside the case"},
     {"export", cmd_export,
-     "export ALERT... | --all | --status S  [--format "
+     "export ALERT... | --all | [--status S] [--host H] [--rule R]  [--format "
      "markdown|json|thehive|thehive-case|timesketch-jsonl|timesketch-csv|kibana-status] "
      "[-o FILE] [--force] [--window DUR] [--source]",
-     "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses"},
+     "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses; several "
+     "alerts as markdown, thehive-case or kibana-status are one case"},
     {"tui", cmd_tui, "tui",
      "open the console (what casebook alone does on a terminal); notes in $VISUAL or $EDITOR if set"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},

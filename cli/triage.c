@@ -472,11 +472,17 @@ struct uuid_list {
 	char **uuids;
 	size_t n;
 	const char *status;
+	const char *host, *rule; /* --host (host.name or host.id), --rule (rule_id or name) */
 };
 
 static int collect_uuid(void *ctx, const struct alert_row *a)
 {
 	struct uuid_list *l = ctx;
+	if (l->host &&
+	    !((a->host_name && !strcmp(a->host_name, l->host)) || (a->host_id && !strcmp(a->host_id, l->host))))
+		return 0;
+	if (l->rule && strcmp(a->rule_id, l->rule) && strcmp(a->rule_name, l->rule))
+		return 0;
 	l->uuids = xrealloc(l->uuids, (l->n + 1) * sizeof(*l->uuids));
 	l->uuids[l->n++] = xstrdup(a->uuid);
 	return 0;
@@ -488,10 +494,11 @@ int cmd_export(struct globals *g, int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
 	    {"all", no_argument, NULL, 'a'},          {"status", required_argument, NULL, 's'},
 	    {"window", required_argument, NULL, 'w'}, {"source", no_argument, NULL, 'S'},
-	    {"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0}};
+	    {"force", no_argument, NULL, 'F'},        {"host", required_argument, NULL, 'H'},
+	    {"rule", required_argument, NULL, 'r'},   {NULL, 0, NULL, 0}};
 	enum export_format f = EXPORT_MARKDOWN;
 	int format_given = 0;
-	const char *output = NULL, *status = NULL;
+	const char *output = NULL, *status = NULL, *host = NULL, *rule = NULL;
 	int all = 0, force = 0, c;
 	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
 	optind = 1;
@@ -513,6 +520,8 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'a': all = 1; break;
 		case 's': status = optarg; break;
+		case 'H': host = optarg; break;
+		case 'r': rule = optarg; break;
 		case 'F': force = 1; break;
 		case 'S': o.source_json = 1; break;
 		case 'w': {
@@ -526,8 +535,10 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		}
 	}
 	int named = argc - optind;
-	if ((named > 0) + all + (status != NULL) != 1)
-		return command_usage_error("export", "name the alerts, or --all, or --status S");
+	int selected = status || host || rule; /* --status, --host and --rule select together */
+	if ((named > 0) + all + selected != 1)
+		return command_usage_error("export",
+		                           "name the alerts, or --all, or select them by --status, --host, --rule");
 	if (output && !format_given)
 		export_format_of_path(output, &f); /* -o x.json: the extension says json */
 	if (output && format_given && export_path_contradicts(f, output)) {
@@ -558,11 +569,21 @@ int cmd_export(struct globals *g, int argc, char **argv)
 			}
 		}
 	} else {
-		struct alert_query q = {.status = status};
+		struct alert_query q = {.status = status, .no_doc = 1};
+		l.host = host;
+		l.rule = rule;
 		if (store_alerts_each(s, &q, collect_uuid, &l))
 			rc = 1;
+		else if (!l.n && (host || rule)) {
+			diag("casebook export: no alert matches%s%s%s%s%s%s\n", status ? " --status " : "",
+			     status ? status : "", host ? " --host " : "", host ? host : "", rule ? " --rule " : "",
+			     rule ? rule : "");
+			rc = 1;
+		}
 	}
-	char err[600];
+	char err[600], note[400] = "";
+	o.note = note;
+	o.note_len = sizeof(note);
 	/* streamed, one alert at a time, to the file (written atomically) or to stdout */
 	if (!rc && export_to_file(s, l.uuids, l.n, f, &o, output, force, err, sizeof(err))) {
 		char *safe = sanitize_dup(err, 0);
@@ -571,6 +592,11 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		rc = 1;
 	} else if (!rc && output) {
 		diag("%zu alert%s exported as %s\n", l.n, l.n == 1 ? "" : "s", export_format_info(f)->name);
+	}
+	if (!rc && note[0]) {
+		char *safe = sanitize_dup(note, 0);
+		diag("casebook export: %s\n", safe);
+		free(safe);
 	}
 	for (size_t i = 0; i < l.n; i++)
 		free(l.uuids[i]);

@@ -1,7 +1,9 @@
 #include "export/export.h"
+#include "export/format.h"
 
 #include <cJSON.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +133,7 @@ static cJSON *blocks_json(const struct case_record *r)
 
 /* Kibana's id of an alert: an imported alert's kibana.alert.uuid (the document's _id), else
  * casebook's own uuid. */
-static const char *kibana_id(const char *uuid)
+const char *kibana_id(const char *uuid)
 {
 	size_t n = strlen(ALERT_IMPORTED_PREFIX);
 	return strncmp(uuid, ALERT_IMPORTED_PREFIX, n) ? uuid : uuid + n;
@@ -534,7 +536,7 @@ static void md_audit(struct strbuf *out, const struct case_record *r, const stru
 	strbuf_addf(out, "\nAudit anchor of the case (`casebook audit --verify --expect`): `%s`\n\n", o->audit_anchor);
 }
 
-static void write_markdown_one(const struct case_record *r, const struct export_options *o, struct strbuf *out)
+void write_markdown_one(const struct case_record *r, const struct export_options *o, struct strbuf *out)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
 	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : NULL;
@@ -601,14 +603,55 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 
 /* ---- TheHive ---- */
 
-/* The observables of a body, each (type, value) once. */
-struct observables {
-	cJSON *arr;
-	struct strpool seen;
-};
+/* TheHive 4 refuses a whole alert when one observable's value is longer than 512 characters
+ * (its index keeps a value as one term); the corpus holds 577-character command lines. Such a
+ * value is cut, at a character, to fit with OBSERVABLE_CUT_MARK, its message saying how long
+ * the whole was and the whole's SHA-256. Bytes are counted: never more characters than bytes. */
+#define OBSERVABLE_MAX_BYTES 512
+#define OBSERVABLE_CUT_MARK  "…[cut]"
 
-static void observable(struct observables *obs, const char *type, const char *data, const char *tag,
-                       const char *message)
+size_t observable_cut_at(const char *data)
+{
+	size_t n = strlen(data);
+	if (n <= OBSERVABLE_MAX_BYTES)
+		return n;
+	size_t cut = OBSERVABLE_MAX_BYTES - strlen(OBSERVABLE_CUT_MARK);
+	while (cut > 0 && ((unsigned char)data[cut] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+		cut--;
+	return cut;
+}
+
+static void observable_add(struct observables *obs, const char *type, const char *data, const char *tag,
+                           const char *message)
+{
+	size_t n = strlen(data), cut = observable_cut_at(data);
+	struct strbuf value, msg;
+	strbuf_init(&value, cut + 16);
+	strbuf_init(&msg, 128);
+	strbuf_add(&value, data, cut);
+	strbuf_addstr(&msg, message);
+	if (cut < n) {
+		char hex[SHA256_HEX_LEN + 1];
+		sha256_hex(data, n, hex);
+		strbuf_addstr(&value, OBSERVABLE_CUT_MARK);
+		strbuf_addf(&msg, " (cut from %zu bytes to fit TheHive's 512; SHA-256 of the whole: %s)", n, hex);
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "dataType", type);
+	cJSON_AddStringToObject(o, "data", value.buf);
+	cJSON_AddStringToObject(o, "message", msg.buf);
+	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+	cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	if (cut < n)
+		cJSON_AddItemToArray(tags, cJSON_CreateString("casebook:cut"));
+	cJSON_AddBoolToObject(o, "ioc", 0);
+	cJSON_AddBoolToObject(o, "sighted", 1);
+	cJSON_AddItemToArray(obs->arr, o);
+	strbuf_release(&value);
+	strbuf_release(&msg);
+}
+
+void observable(struct observables *obs, const char *type, const char *data, const char *tag, const char *message)
 {
 	if (!data || !*data)
 		return;
@@ -618,18 +661,8 @@ static void observable(struct observables *obs, const char *type, const char *da
 	int seen = strpool_find(&obs->seen, key.buf) != NULL;
 	strpool_intern(&obs->seen, key.buf, NULL);
 	strbuf_release(&key);
-	if (seen)
-		return;
-	cJSON *arr = obs->arr;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "dataType", type);
-	cJSON_AddStringToObject(o, "data", data);
-	cJSON_AddStringToObject(o, "message", message);
-	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
-	cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
-	cJSON_AddBoolToObject(o, "ioc", 0);
-	cJSON_AddBoolToObject(o, "sighted", 1);
-	cJSON_AddItemToArray(arr, o);
+	if (!seen)
+		observable_add(obs, type, data, tag, message);
 }
 
 /* The URLs in a command line (http, https, ftp), each with its host as a domain or address. */
@@ -678,7 +711,7 @@ static const struct {
     {"url", "url.full", "the URL"},
 };
 
-static void event_observables(struct observables *obs, const cJSON *ev)
+void event_observables(struct observables *obs, const cJSON *ev)
 {
 	for (size_t i = 0; i < sizeof(observed) / sizeof(observed[0]); i++)
 		observable(obs, observed[i].type, get_str(ev, observed[i].field), observed[i].field,
@@ -688,12 +721,61 @@ static void event_observables(struct observables *obs, const cJSON *ev)
 		url_observables(obs, cmd);
 }
 
-static int thehive_severity(const char *s)
+/* ATT&CK's tactic as TheHive's procedures name it: the kill chain phase ("Defense Evasion" is
+ * "defense-evasion", "Command and Control" "command-and-control"), which MITRE's STIX data
+ * spells from the name so. */
+static void tactic_phase(const char *name, struct strbuf *out)
+{
+	for (const char *p = name; *p; p++)
+		strbuf_addch(out, *p == ' ' ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p);
+}
+
+static void procedure_add(cJSON *arr, const char *pattern, const char *tactic, int64_t occur_ms)
+{
+	if (!pattern || !*pattern)
+		return; /* TheHive needs the pattern's id */
+	const cJSON *p;
+	cJSON_ArrayForEach(p, arr) /* each (pattern, tactic) once */
+	{
+		if (!strcmp(get_str(p, "patternId"), pattern) && !strcmp(get_str(p, "tactic"), tactic))
+			return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "patternId", pattern);
+	cJSON_AddNumberToObject(o, "occurDate", (double)occur_ms);
+	cJSON_AddStringToObject(o, "tactic", tactic);
+	cJSON_AddItemToArray(arr, o);
+}
+
+/* The rule's threat as TheHive procedures: a technique's sub-techniques when it names some (the
+ * more exact pattern), else the technique, with the tactic's phase name. */
+void procedures_add(cJSON *arr, const cJSON *threat, int64_t occur_ms)
+{
+	const cJSON *t;
+	cJSON_ArrayForEach(t, threat)
+	{
+		struct strbuf tactic;
+		strbuf_init(&tactic, 32);
+		const char *name = get_str(get_path(t, "tactic"), "name");
+		tactic_phase(name ? name : "", &tactic);
+		const cJSON *tech, *sub;
+		cJSON_ArrayForEach(tech, cJSON_GetObjectItemCaseSensitive(t, "technique"))
+		{
+			const cJSON *subs = cJSON_GetObjectItemCaseSensitive(tech, "subtechnique");
+			cJSON_ArrayForEach(sub, subs) procedure_add(arr, get_str(sub, "id"), tactic.buf, occur_ms);
+			if (!cJSON_GetArraySize(subs))
+				procedure_add(arr, get_str(tech, "id"), tactic.buf, occur_ms);
+		}
+		strbuf_release(&tactic);
+	}
+}
+
+int thehive_severity(const char *s)
 {
 	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : 1;
 }
 
-static cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
+cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
 	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : cJSON_CreateObject();
@@ -729,21 +811,8 @@ static cJSON *thehive_one(const struct case_record *r, const struct export_optio
 		cJSON_Delete(member);
 	}
 	strpool_release(&obs.seen);
-	cJSON *procedures = cJSON_AddArrayToObject(body, "procedures");
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.threat"))
-	{
-		const cJSON *tech;
-		cJSON_ArrayForEach(tech, cJSON_GetObjectItemCaseSensitive(t, "technique"))
-		{
-			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "patternId", get_str(tech, "id") ? get_str(tech, "id") : "");
-			cJSON_AddNumberToObject(p, "occurDate", (double)(r->original_time / 1000));
-			cJSON_AddStringToObject(
-			    p, "tactic",
-			    get_str(get_path(t, "tactic"), "name") ? get_str(get_path(t, "tactic"), "name") : "");
-			cJSON_AddItemToArray(procedures, p);
-		}
-	}
+	procedures_add(cJSON_AddArrayToObject(body, "procedures"),
+	               cJSON_GetObjectItemCaseSensitive(alert, "kibana.alert.rule.threat"), r->original_time / 1000);
 	cJSON_Delete(alert);
 	cJSON_Delete(ev);
 	return body;
@@ -751,7 +820,7 @@ static cJSON *thehive_one(const struct case_record *r, const struct export_optio
 
 /* A task's title: the item's text, cut at a word to fit TheHive's list (the whole text is the
  * description). */
-static void task_title(const char *text, struct strbuf *title)
+void task_title(const char *text, struct strbuf *title)
 {
 	size_t n = strlen(text), max = 120;
 	if (n <= max) {
@@ -1054,48 +1123,31 @@ static void timesketch_csv_one(const struct case_record *r, size_t i, const stru
 	write_timesketch(r, 1, o, out);
 }
 
-/* Kibana: the body of POST /api/detection_engine/signals/status that sets the alert's
- * workflow status there as it is here; one object for one alert, else an array of them. */
-static void kibana_status_item(const struct case_record *r, size_t i, const struct export_options *o,
-                               struct strbuf *out)
-{
-	(void)o;
-	cJSON *body = cJSON_CreateObject();
-	cJSON *ids = cJSON_AddArrayToObject(body, "signal_ids");
-	/* an imported alert goes back under Kibana's own uuid */
-	size_t ns = strlen(ALERT_IMPORTED_PREFIX);
-	cJSON_AddItemToArray(ids, cJSON_CreateString(r->uuid + (strncmp(r->uuid, ALERT_IMPORTED_PREFIX, ns) ? 0 : ns)));
-	/* acknowledged as this alert's Kibana spells it ("in-progress" from 7.x, which Kibana's
-	 * status API still takes), and a closed alert's reason (kibana.alert.workflow_reason, which
-	 * the API sets from "reason" since 9.2), Kibana's own custom reasons included */
-	const char *status = r->status;
-	if (!strcmp(status, "acknowledged") && r->acknowledged_as)
-		status = r->acknowledged_as;
-	cJSON_AddStringToObject(body, "status", status);
-	if (!strcmp(r->status, "closed") && r->closed_reason)
-		cJSON_AddStringToObject(body, "reason", r->closed_reason);
-	append_json_item(body, i, out);
-}
-
 struct export_format_ops {
 	struct export_format_info info;
 	void (*begin)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
 	void (*one)(const struct case_record *r, size_t i, const struct export_options *o, struct strbuf *out);
 	void (*end)(const struct export_options *o, size_t n, struct strbuf *out); /* may be NULL */
+	/* From case_from alerts on, they are one case written by these (format.h); NULL: never. */
+	const struct export_case_ops *as_case;
+	size_t case_from;
 };
 
 /* In enum export_format's order. Adding a format: a row here, its enum value, its writers. */
 static const struct export_format_ops formats[] = {
-    [EXPORT_MARKDOWN] = {{"markdown", "md", ""}, NULL, markdown_one, NULL},
+    [EXPORT_MARKDOWN] = {{"markdown", "md", ""}, NULL, markdown_one, NULL, &case_markdown_ops, 2},
     [EXPORT_JSON] = {{"json", "json", ""}, json_begin, json_one, json_end},
     [EXPORT_THEHIVE] = {{"thehive", "thehive.json", ""}, thehive_begin, thehive_item, thehive_end},
-    [EXPORT_THEHIVE_CASE] = {{"thehive-case", "thehive-case.json", ""}, thehive_begin, thehive_case_item, thehive_end},
+    [EXPORT_THEHIVE_CASE] = {{"thehive-case", "thehive-case.json", ""},
+                             thehive_begin,
+                             thehive_case_item,
+                             thehive_end,
+                             &case_thehive_ops,
+                             2},
     [EXPORT_TIMESKETCH_JSONL] = {{"timesketch-jsonl", "jsonl", ".jsonl"}, NULL, timesketch_jsonl_one, NULL},
     [EXPORT_TIMESKETCH_CSV] = {{"timesketch-csv", "csv", ".csv"}, timesketch_csv_begin, timesketch_csv_one, NULL},
-    [EXPORT_KIBANA_STATUS] = {{"kibana-status", "kibana-status.json", ""},
-                              thehive_begin,
-                              kibana_status_item,
-                              thehive_end},
+    /* one body per status and reason, of the alerts Kibana raised, however many */
+    [EXPORT_KIBANA_STATUS] = {{"kibana-status", "kibana-status.json", ""}, NULL, NULL, NULL, &case_kibana_ops, 1},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -1107,6 +1159,11 @@ size_t export_format_count(void)
 const struct export_format_info *export_format_info(enum export_format f)
 {
 	return (size_t)f < NFORMATS ? &formats[f].info : NULL;
+}
+
+int export_format_makes_case(enum export_format f, size_t n)
+{
+	return (size_t)f < NFORMATS && formats[f].as_case && n > 1 && n >= formats[f].case_from;
 }
 
 int export_format_parse(const char *name, enum export_format *f)
@@ -1175,6 +1232,58 @@ static int flush_out(const struct export_options *o, struct strbuf *out)
 	return rc ? -1 : 0;
 }
 
+void export_note(const struct export_options *o, const char *fmt, ...)
+{
+	if (!o->note || !o->note_len)
+		return;
+	size_t used = strlen(o->note);
+	if (used && used + 2 < o->note_len) {
+		snprintf(o->note + used, o->note_len - used, "; ");
+		used += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->note + used, o->note_len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Several alerts as one case: a survey of every record without its timeline, then, when the
+ * format writes a part per alert, each record again with it; one record in memory at a time. */
+static int export_case(struct store *s, char *const *uuids, size_t n, const struct export_case_ops *ops,
+                       const struct export_options *o, struct strbuf *out)
+{
+	void *st = ops->open(o, n);
+	int rc = 0;
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		if (pass == 1) {
+			ops->begin(st, out);
+			rc = flush_out(o, out);
+			if (!ops->one)
+				break;
+		}
+		for (size_t i = 0; i < n && !rc; i++) {
+			struct case_record r;
+			memset(&r, 0, sizeof(r));
+			struct case_options co = {
+			    .timeline = pass, .blocks = 1, .before_us = o->before_us, .after_us = o->after_us};
+			rc = case_load(s, uuids[i], &co, &r);
+			if (!rc && pass == 0)
+				ops->survey(st, &r, i);
+			else if (!rc)
+				ops->one(st, &r, i, out);
+			case_release(&r);
+			if (!rc)
+				rc = flush_out(o, out);
+		}
+	}
+	if (!rc) {
+		ops->end(st, out);
+		rc = flush_out(o, out);
+	}
+	ops->close(st);
+	return rc ? -1 : 0;
+}
+
 /* One alert at a time: gathered, written, released, so that memory holds one alert's record
  * (its timeline documents can be a megabyte) and not all of them. */
 int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_format f, const struct export_options *o,
@@ -1189,6 +1298,10 @@ int export_alerts(struct store *s, char *const *uuids, size_t n, enum export_for
 		return -1;
 	snprintf(opt.audit_anchor, sizeof(opt.audit_anchor), "%lld:%s", (long long)entries, head);
 	const struct export_format_ops *fmt = &formats[f];
+	if (opt.note && opt.note_len)
+		opt.note[0] = '\0';
+	if (fmt->as_case && n >= fmt->case_from)
+		return export_case(s, uuids, n, fmt->as_case, &opt, out);
 	if (fmt->begin)
 		fmt->begin(&opt, n, out);
 	int rc = 0;

@@ -1,9 +1,11 @@
 /* export: the triage record out of casebook, in the formats the rest of the team uses.
  *
- *   markdown          a report to paste into a ticket
+ *   markdown          a report to paste into a ticket (several alerts: one case report)
  *   json              the whole triage record (docs/EXPORT.md, versioned)
  *   thehive           a TheHive 5 alert, the body of POST /api/v1/alert as it is
- *   thehive-case      a TheHive 5 case (POST /api/v1/case) with the checklist as its tasks
+ *   thehive-case      a TheHive 5 case (POST /api/v1/case) with the checklist as its tasks;
+ *                     several alerts: one case with its alerts and observables
+ *   kibana-status     the body of Kibana's signals/status: every Kibana alert, by status
  *   timesketch-jsonl  the timeline around each alert, for Timesketch
  *   timesketch-csv
  *
@@ -40,6 +42,10 @@ struct export_options {
 	/* Set by export_alerts: the audit chain's anchor, "ENTRIES:SHA256" of its newest entry
 	 * (casebook audit --verify --expect checks a case against it). */
 	char audit_anchor[96];
+	/* When set, what the analyst should know of the export ("2 alerts did not come from Kibana:
+	 * …") is written here as one line (cut to note_len). */
+	char *note;
+	size_t note_len;
 };
 
 /* What the command line and the console know of a format: all from one table in export.c. */
@@ -51,6 +57,8 @@ struct export_format_info {
 size_t export_format_count(void);
 /* The format's row, or NULL past the last. */
 const struct export_format_info *export_format_info(enum export_format f);
+/* Whether n alerts in this format are one case (one report, one TheHive case, one status body). */
+int export_format_makes_case(enum export_format f, size_t n);
 /* Parses a format name; returns -1 for an unknown one. */
 int export_format_parse(const char *name, enum export_format *f);
 /* Appends "markdown, json, …<last_sep>timesketch-csv". */

@@ -653,6 +653,19 @@ static void test_kibana_alerts_are_triaged_and_go_back(void **state)
 	assert_string_equal(out.buf,
 	                    "[{\"signal_ids\":[\"k-alert-1\"],\"status\":\"closed\",\"reason\":\"false_positive\"},"
 	                    "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}]\n");
+	/* the host's alerts as one case: Kibana's by status, the one casebook raised said on stderr */
+	assert_int_equal(CB("k.db", "export --host mac1 --format kibana-status"), 0);
+	assert_string_equal(out.buf,
+	                    "[{\"signal_ids\":[\"k-alert-1\"],\"status\":\"closed\",\"reason\":\"false_positive\"},"
+	                    "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}]\n");
+	assert_memory_equal(err.buf, "casebook export: 1 alert raised by casebook, not Kibana (", 57);
+	assert_non_null(strstr(err.buf, "), is not in the kibana-status body: Kibana has no such alert\n"));
+	assert_int_equal(CB("k.db", "export --rule custom-1 --format kibana-status"), 0);
+	assert_string_equal(out.buf, "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}\n");
+	assert_int_equal(CB("k.db", "export --rule 'A custom rule' --status acknowledged --format kibana-status"), 0);
+	assert_string_equal(out.buf, "{\"signal_ids\":[\"k-alert-2\"],\"status\":\"acknowledged\"}\n");
+	assert_int_equal(CB("k.db", "export --host nope"), 1);
+	assert_string_equal(err.buf, "casebook export: no alert matches --host nope\n");
 	/* the rule Kibana ran is stored, disabled: detect does not run it again */
 	assert_int_equal(CB("k.db", "rules"), 0);
 	assert_non_null(strstr(out.buf, "custom-1"));

@@ -169,6 +169,62 @@ static void test_queue_model(void **state)
 
 /* Rows in time order (as the store lists them) are sorted by a counting sort, others by
  * qsort: both give the same views. */
+/* M's model: the shown alerts of the row's rule or host, or all shown, each marked once; the
+ * ones a filter hides stay unmarked. */
+static void test_queue_mark_like(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uuid, *status, *host, *rule;
+	} rows[] = {{"a", "open", "h1", "r1"},
+	            {"b", "open", "h1", "r2"},
+	            {"c", "open", "h2", "r1"},
+	            {"d", "closed", "h1", "r1"},
+	            {"e", "open", "h2", "r2"}};
+	static const struct {
+		enum queue_like by;
+		size_t like; /* row */
+		const char *marked;
+		size_t added;
+	} cases[] = {
+	    {LIKE_RULE, 0, "ac", 2}, /* r1, shown: a and c (d is closed, hidden) */
+	    {LIKE_HOST, 0, "ab", 2}, /* h1, shown: a and b */
+	    {LIKE_HOST, 2, "ce", 2}, /* h2 */
+	    {LIKE_SHOWN, 0, "abce", 4},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct queue q;
+		queue_init(&q);
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct qrow r = {.uuid = rows[i].uuid,
+			                 .status = rows[i].status,
+			                 .severity = "low",
+			                 .host = rows[i].host,
+			                 .rule = rows[i].rule,
+			                 .time = (int64_t)i,
+			                 .kql_hit = 1};
+			queue_add(&q, &r);
+		}
+		queue_apply(&q);
+		queue_set_mark(&q, 0, 1); /* a, by hand: already marked, not added again */
+		size_t added = queue_mark_like(&q, cases[k].like, cases[k].by);
+		char got[8] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < q.n; i++)
+			if (q.rows[i].marked)
+				got[n++] = q.rows[i].uuid[0];
+		got[n] = '\0';
+		char want[8];
+		snprintf(want, sizeof(want), "%s", cases[k].marked);
+		if (!strchr(want, 'a')) /* the hand-marked a stays marked */
+			snprintf(want, sizeof(want), "a%s", cases[k].marked);
+		assert_string_equal(got, want);
+		assert_int_equal(added, cases[k].added - (strchr(cases[k].marked, 'a') ? 1 : 0));
+		assert_int_equal(queue_marked(&q), strlen(want));
+		queue_release(&q);
+	}
+}
+
 static void test_queue_sorts_agree_whatever_the_row_order(void **state)
 {
 	(void)state;
@@ -1412,10 +1468,63 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	assert_int_equal(app_done(app), 1);
 }
 
+/* Marks by hand (m), like the selected alert (M: its rule), the count on the status line; x
+ * offers the formats that make the marked alerts one case and writes one case report; a
+ * kibana-status body of alerts casebook raised says on the status line that it names none. */
+static void test_marking_and_one_case_export(void **state)
+{
+	(void)state;
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	keys("m"); /* the newest alert, by hand; the cursor moves on */
+	assert_int_equal(queue_marked(&app->q), 1);
+	keys("M");
+	check_screen("mark-like-160x45");
+	keys("1"); /* every shown alert of the selected one's rule */
+	size_t marked = queue_marked(&app->q);
+	assert_true(marked > 1);
+	char want[160];
+	snprintf(want, sizeof(want), "%zu more marked, %zu in all", marked - 1, marked);
+	assert_string_equal(app_message(app), want);
+	check_screen("marked-160x45");
+	keys("x");
+	check_screen("export-case-dialog-160x45");
+	keys("1"); /* markdown (one case) */
+	app_handle_key(app, CTRL('u'));
+	keys(tu_path("case.md"));
+	keys("\n");
+	snprintf(want, sizeof(want), "exported %zu alerts to %s", marked, tu_path("case.md"));
+	assert_string_equal(app_message(app), want);
+	FILE *f = fopen(tu_path("case.md"), "r");
+	assert_non_null(f);
+	char head[64] = "";
+	assert_non_null(fgets(head, sizeof(head), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "# Case: %zu alerts on ", marked);
+	assert_memory_equal(head, want, strlen(want));
+	/* the marks stay for the next export: Kibana's statuses name none of casebook's alerts */
+	assert_int_equal(queue_marked(&app->q), marked);
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	keys("k"); /* a key clears the message: the status line shows the count and the keys */
+	check_screen("marked-80x24");
+	keys("x");
+	check_screen("export-case-dialog-80x24");
+	keys("7"); /* kibana-status */
+	app_handle_key(app, CTRL('u'));
+	keys(tu_path("case.kibana-status.json"));
+	keys("\n");
+	assert_non_null(strstr(app_message(app), "alerts raised by casebook, not Kibana"));
+	keys("M4"); /* none: clear the marks */
+	assert_int_equal(queue_marked(&app->q), 0);
+	assert_string_equal(app_message(app), "no alert marked");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_model),
+	    cmocka_unit_test(test_queue_mark_like),
 	    cmocka_unit_test(test_string_pool),
 	    cmocka_unit_test(test_text_editing_keys),
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
@@ -1430,6 +1539,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_marking_and_one_case_export, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_queue_says_what_is_true, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,

@@ -175,13 +175,18 @@ static void export_to(struct app *a, const char *path, void *data)
 {
 	struct exporting *e = data;
 	struct target_list t = targets(a);
-	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC, .after_us = 600 * TIME_US_PER_SEC};
-	char err[300];
+	char err[300], note[300] = "";
+	struct export_options o = {.before_us = 600 * TIME_US_PER_SEC,
+	                           .after_us = 600 * TIME_US_PER_SEC,
+	                           .note = note,
+	                           .note_len = sizeof(note)};
 	if (!export_path_fits(e->format, path))
 		say(a, "%s needs a file name ending in %s", export_format_info(e->format)->name,
 		    export_format_info(e->format)->suffix);
 	else if (export_to_file(a->s, t.uuids, t.n, e->format, &o, path, 0, err, sizeof(err)))
 		say(a, "export failed: %s", err);
+	else if (note[0]) /* what the export left out, said where the analyst looks */
+		say(a, "exported %zu alert%s to %s; %s", t.n, t.n == 1 ? "" : "s", path, note);
 	else
 		say(a, "exported %zu alert%s to %s", t.n, t.n == 1 ? "" : "s", path);
 	targets_free(&t);
@@ -196,7 +201,11 @@ static void export_formatted(struct app *a, size_t choice, void *data)
 	struct target_list t = targets(a);
 	struct strbuf path;
 	strbuf_init(&path, 128);
-	strbuf_addf(&path, "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts", export_format_info(e->format)->ext);
+	if (t.n > 1) /* one case of several alerts */
+		strbuf_addf(&path, "./casebook-case-%zu-alerts.%s", t.n, export_format_info(e->format)->ext);
+	else
+		strbuf_addf(&path, "./casebook-%.12s.%s", t.n ? t.uuids[0] : "alerts",
+		            export_format_info(e->format)->ext);
 	targets_free(&t);
 	dialog_prompt(a, "Write to:", path.buf, export_to, e, free);
 	strbuf_release(&path);
@@ -204,12 +213,25 @@ static void export_formatted(struct app *a, size_t choice, void *data)
 
 void action_export(struct app *a)
 {
+	/* several alerts: the formats that make them one case say so */
+	struct target_list t = targets(a);
 	size_t n = export_format_count();
+	char(*labels)[64] = xmalloc(n * sizeof(*labels));
 	const char **names = xmalloc(n * sizeof(*names));
-	for (size_t i = 0; i < n; i++)
-		names[i] = export_format_info((enum export_format)i)->name;
-	dialog_choose(a, "Export as", names, n, export_formatted, NULL, NULL);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "%s%s", export_format_info((enum export_format)i)->name,
+		         export_format_makes_case((enum export_format)i, t.n) ? " (one case)" : "");
+		names[i] = labels[i];
+	}
+	char title[64];
+	if (t.n > 1)
+		snprintf(title, sizeof(title), "Export %zu alerts as", t.n);
+	else
+		snprintf(title, sizeof(title), "Export as");
+	targets_free(&t);
+	dialog_choose(a, title, names, n, export_formatted, NULL, NULL);
 	free(names);
+	free(labels);
 }
 
 /* ---- exception: a field of the alert and its whole value, then a confirmation ---- */

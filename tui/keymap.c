@@ -48,6 +48,8 @@ static const struct binding {
     {'H', ACT_GROUP},
     {'b', ACT_BUILDING_BLOCKS},
     {' ', ACT_MARK},
+    {'m', ACT_MARK},
+    {'M', ACT_MARK_LIKE},
     {'v', ACT_EVENTS},
     {'A', ACT_ACK},
     {'C', ACT_CLOSE},

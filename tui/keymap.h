@@ -45,12 +45,14 @@ enum tui_ctx {
 	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
 	X(GROUP, "H", CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")                  \
 	X(BUILDING_BLOCKS, "b", CTX_QUEUE, "show or hide building-block alerts (hidden, as in Kibana)")                \
-	X(MARK, "Space", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk acknowledge or close")       \
+	X(MARK, "Space m", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk action or one export")     \
+	X(MARK_LIKE, "M", CTX_QUEUE, "mark the alerts of its rule, on its host, or all shown; or clear the marks")     \
 	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL or a FROM query)")                 \
 	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, a host's row's alerts, or this one)")      \
 	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
-	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
+	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT,                                                                          \
+	  "export the triage record; the marked alerts as one case (asks format, path)")                               \
 	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
 	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
 	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \

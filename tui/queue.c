@@ -453,6 +453,23 @@ void queue_clear_marks(struct queue *q)
 	q->nmarked = 0;
 }
 
+size_t queue_mark_like(struct queue *q, size_t like, enum queue_like by)
+{
+	const struct qrow *l = &q->rows[like];
+	size_t added = 0;
+	for (size_t i = 0; i < q->norder; i++) {
+		struct qrow *r = &q->rows[q->order[i]];
+		/* host ids are dense ids of one pool; rule names are interned in the queue's pool */
+		int same = by == LIKE_SHOWN || (by == LIKE_HOST && r->host_id == l->host_id) ||
+		           (by == LIKE_RULE && r->rule == l->rule);
+		if (same && !r->marked) {
+			queue_set_mark(q, q->order[i], 1);
+			added++;
+		}
+	}
+	return added;
+}
+
 size_t queue_marked(const struct queue *q)
 {
 	return q->nmarked;

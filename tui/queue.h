@@ -112,6 +112,11 @@ int queue_severity_rank(const char *severity);
 void queue_set_mark(struct queue *q, size_t row, int on);
 void queue_clear_marks(struct queue *q);
 size_t queue_marked(const struct queue *q);
+/* Which alerts queue_mark_like marks: the shown ones of a rule, of a host, or all shown. */
+enum queue_like { LIKE_RULE, LIKE_HOST, LIKE_SHOWN };
+/* Marks every shown alert (those the filters let through, a folded host's too) that has the
+ * rule or the host of row like (any row for LIKE_SHOWN); returns how many were not marked yet. */
+size_t queue_mark_like(struct queue *q, size_t like, enum queue_like by);
 /* Counts by status over all rows, as of the last queue_apply (a status change re-applies). */
 void queue_counts(const struct queue *q, size_t *open, size_t *ack, size_t *closed);
 

@@ -14,6 +14,7 @@ static const struct hint queue_hints[] = {
 static const struct hint marked_hints[] = {{ACT_ACK, 0, "", "acknowledge"},
                                            {ACT_CLOSE, 0, "", "close"},
                                            {ACT_REOPEN, 0, "", "reopen"},
+                                           {ACT_EXPORT, 0, "", "export"},
                                            {ACT_MARK, 0, "", "unmark"}};
 static const struct hint empty_hints[] = {
     {ACT_RELOAD, 0, "", "reload"}, {ACT_HELP, 0, "", "help"}, {ACT_BACK, 0, "", "quit"}};
@@ -231,6 +232,46 @@ static void mark_selected(struct queue *q)
 	queue_move(q, 1, ui_list_height());
 }
 
+/* M: marks the shown alerts like the selected one — of its rule, on its host — or all shown,
+ * or clears the marks; the choice says how many each would take. */
+static void mark_like_chosen(struct app *a, size_t choice, void *data)
+{
+	(void)data;
+	struct queue *q = &a->q;
+	if (choice == 3) {
+		queue_clear_marks(q);
+		say(a, "no alert marked");
+		return;
+	}
+	if (!q->nview)
+		return;
+	size_t added = queue_mark_like(q, q->view[q->sel].row, (enum queue_like)choice);
+	say(a, "%zu more marked, %zu in all", added, queue_marked(q));
+}
+
+static void mark_like(struct app *a)
+{
+	struct queue *q = &a->q;
+	if (!q->nview) {
+		say(a, "no alert to mark");
+		return;
+	}
+	const struct qrow *like = &q->rows[q->view[q->sel].row];
+	size_t rule = 0, host = 0;
+	for (size_t i = 0; i < q->norder; i++) {
+		const struct qrow *r = &q->rows[q->order[i]];
+		rule += r->rule == like->rule;
+		host += r->host_id == like->host_id;
+	}
+	char labels[4][64];
+	snprintf(labels[0], sizeof(labels[0]), "of this rule (%zu shown)", rule);
+	snprintf(labels[1], sizeof(labels[1]), "on this host (%zu shown)", host);
+	snprintf(labels[2], sizeof(labels[2]), "every alert shown (%zu)", q->norder);
+	snprintf(labels[3], sizeof(labels[3]), "none: clear the marks (%zu)", queue_marked(q));
+	const char *options[] = {labels[0], labels[1], labels[2], labels[3]};
+	dialog_choose(a, "Mark the alerts", options, 4, mark_like_chosen, NULL, NULL);
+}
+
 static int queue_request(struct app *a, enum tui_action act)
 {
 	struct queue *q = &a->q;
@@ -261,6 +302,7 @@ static int queue_request(struct app *a, enum tui_action act)
 	case ACT_GROUP: q->group_host = !q->group_host; break;
 	case ACT_BUILDING_BLOCKS: q->show_building_blocks = !q->show_building_blocks; break;
 	case ACT_MARK: mark_selected(q); return 1;
+	case ACT_MARK_LIKE: mark_like(a); return 1;
 	default: return 0;
 	}
 	queue_apply(q);
