@@ -16,6 +16,7 @@
 #include "store/rules.h"
 #include "store/triage.h"
 #include "triage/case.h"
+#include "triage/entities.h"
 #include "triage/record.h"
 #include "triage/signal.h"
 
@@ -303,50 +304,21 @@ static void md_row(struct strbuf *out, const char *label, const char *value)
 	strbuf_addstr(out, " |\n");
 }
 
-static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived_os)
+/* Who, what and where: the one entity list (triage/entities.h), in the console's words. */
+static void md_entities(struct strbuf *out, const struct case_record *r)
 {
+	struct entity_list l;
+	entities_read(r->event_doc, r->doc, &l);
 	strbuf_addstr(out, "## Entities\n\n");
-	strbuf_addstr(out, "- **Host:** ");
-	md(out, get_str(ev, "host.name"));
-	strbuf_addstr(out, " (id ");
-	md(out, get_str(ev, "host.id"));
-	strbuf_addstr(out, ", OS ");
-	md(out, get_str(ev, "host.os.type") ? get_str(ev, "host.os.type") : derived_os);
-	if (!get_str(ev, "host.os.type") && derived_os)
-		strbuf_addstr(out, ", derived from host.os.platform");
-	strbuf_addstr(out, ")\n- **User:** ");
-	md(out, get_str(ev, "user.name"));
-	strbuf_addstr(out, "\n- **Process:** ");
-	md(out, get_str(ev, "process.executable") ? get_str(ev, "process.executable") : get_str(ev, "process.name"));
-	const cJSON *pid = get_path(ev, "process.pid");
-	if (cJSON_IsNumber(pid))
-		strbuf_addf(out, " (pid %.0f)", pid->valuedouble);
-	if (get_str(ev, "process.command_line")) {
-		strbuf_addstr(out, ", command line ");
-		md(out, get_str(ev, "process.command_line"));
+	for (size_t i = 0; i < l.n; i++) {
+		strbuf_addf(out, "- **%s:** ", entity_label(l.v[i].kind));
+		md(out, l.v[i].text);
+		strbuf_addch(out, '\n');
 	}
-	const cJSON *sig = get_path(ev, "process.code_signature");
-	if (sig) {
-		strbuf_addstr(out, "; code signature: ");
-		md(out, get_str(sig, "subject_name") && *get_str(sig, "subject_name") ? get_str(sig, "subject_name")
-		                                                                      : "unsigned or unknown");
-		strbuf_addf(out, ", %s", cJSON_IsTrue(get_path(sig, "trusted")) ? "trusted" : "not trusted");
-		if (get_str(sig, "team_id") && *get_str(sig, "team_id")) {
-			strbuf_addstr(out, ", team ");
-			md(out, get_str(sig, "team_id"));
-		}
-	}
-	strbuf_addstr(out, "\n- **File:** ");
-	md(out, get_str(ev, "file.path"));
-	if (get_str(ev, "file.hash.sha256")) {
-		strbuf_addstr(out, ", SHA-256 ");
-		md(out, get_str(ev, "file.hash.sha256"));
-	}
-	if (get_str(ev, "file.Ext.original.path")) {
-		strbuf_addstr(out, ", renamed from ");
-		md(out, get_str(ev, "file.Ext.original.path"));
-	}
-	strbuf_addstr(out, "\n\n");
+	if (!l.n)
+		strbuf_addstr(out, "None recorded.\n");
+	strbuf_addch(out, '\n');
+	entities_release(&l);
 }
 
 /* A sequence alert's building blocks, each by its uuid, rule and time. */
@@ -537,7 +509,6 @@ static void md_audit(struct strbuf *out, const struct case_record *r, const stru
 static void write_markdown_one(const struct case_record *r, const struct export_options *o, struct strbuf *out)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
-	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : NULL;
 	char t[TIME_ISO_LEN];
 	strbuf_addstr(out, "# ");
 	md(out, r->rule_name);
@@ -569,8 +540,7 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 	strbuf_addstr(out, "> ");
 	md(out, r->reason);
 	strbuf_addstr(out, "\n\n");
-	const char *derived = get_str(alert, "host.os.type");
-	md_entities(out, ev ? ev : alert, derived);
+	md_entities(out, r);
 	md_blocks(out, r);
 	strbuf_addstr(out, "## Checklist\n\n");
 	md_items(out, r, "check");
@@ -596,7 +566,6 @@ static void write_markdown_one(const struct case_record *r, const struct export_
 	}
 	md_audit(out, r, o);
 	cJSON_Delete(alert);
-	cJSON_Delete(ev);
 }
 
 /* ---- TheHive ---- */
