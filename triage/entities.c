@@ -27,7 +27,6 @@
 	X(SIG_STATUS, "process.code_signature.status")                                                                 \
 	X(PATH, "file.path")                                                                                           \
 	X(SHA256, "file.hash.sha256")                                                                                  \
-	X(SIZE, "file.size")                                                                                           \
 	X(ORIG, "file.Ext.original.path")                                                                              \
 	X(DEST_IP, "destination.ip")                                                                                   \
 	X(DEST_PORT, "destination.port")                                                                               \
@@ -151,8 +150,6 @@ static void file(struct entity_list *l, char *const *f)
 	strbuf_addstr(&sb, f[EF_PATH]);
 	if (f[EF_SHA256])
 		strbuf_addf(&sb, "; SHA-256 %s", f[EF_SHA256]);
-	if (f[EF_SIZE])
-		strbuf_addf(&sb, "; %s bytes", f[EF_SIZE]);
 	if (f[EF_ORIG])
 		strbuf_addf(&sb, "; renamed from %s", f[EF_ORIG]);
 	add(l, ENTITY_FILE, &sb);
