@@ -10,6 +10,7 @@
 #include "common/sanitize.h"
 #include "common/status.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "detect/rulefields.h"
@@ -77,7 +78,7 @@ static int print_alert(void *ctx, const struct alert_row *a)
 
 static int valid_status(const char *s)
 {
-	return !strcmp(s, "open") || !strcmp(s, "acknowledged") || !strcmp(s, "closed");
+	return alert_status_from(s) != STATUS_UNKNOWN;
 }
 
 /* What `alerts` keeps: the filters the store does not apply, and the rows when they are sorted
@@ -411,9 +412,8 @@ static int show_sequence(struct store *s, int64_t alert_id)
 
 static void show_item(struct strbuf *l, const struct case_item *it)
 {
-	int check = !strcmp(it->kind, "check");
-	if (check)
-		strbuf_addf(l, "  [%c] %2d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+	if (item_kind_from(it->kind) == ITEM_CHECK)
+		strbuf_addf(l, "  [%c] %2d. ", item_state_from(it->state) == STATE_CHECKED ? 'x' : ' ', it->position);
 	else
 		strbuf_addf(l, "  %-8s %2d. ", it->state, it->position);
 	add_text(l, it->text);
@@ -468,13 +468,13 @@ static void show_status_change(struct strbuf *l, const struct case_audit *a)
  * from the one record the exports read (triage/case.h). */
 static void show_record(struct strbuf *l, const struct case_record *rec)
 {
-	static const char *const kinds[] = {"check", "response"};
+	static const enum item_kind kinds[] = {ITEM_CHECK, ITEM_RESPONSE};
 	static const char *const heads[] = {"\nchecklist (casebook check ALERT N):\n",
 	                                    "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n"};
 	for (int k = 0; k < 2; k++) {
 		strbuf_addstr(l, heads[k]);
 		for (size_t i = 0; i < rec->nitems; i++)
-			if (!strcmp(rec->items[i].kind, kinds[k]))
+			if (item_kind_from(rec->items[i].kind) == kinds[k])
 				show_item(l, &rec->items[i]);
 	}
 	strbuf_addstr(l, "\nnotes:\n");

@@ -11,6 +11,7 @@
 #include "common/sanitize.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/field.h"
 #include "store/alerts.h"
 #include "store/rules.h"
@@ -354,8 +355,9 @@ static void md_items(struct strbuf *out, const struct case_record *r, const char
 		if (!any++ && it->from_default)
 			strbuf_addstr(out,
 			              "*The rule has no guide section for this; these are casebook's defaults.*\n\n");
-		if (!strcmp(kind, "check"))
-			strbuf_addf(out, "- [%c] %d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+		if (item_kind_from(kind) == ITEM_CHECK)
+			strbuf_addf(out, "- [%c] %d. ", item_state_from(it->state) == STATE_CHECKED ? 'x' : ' ',
+			            it->position);
 		else
 			strbuf_addf(out, "- **%s** %d. ", it->state, it->position);
 		md(out, it->text);
@@ -659,7 +661,8 @@ static void event_observables(struct observables *obs, const cJSON *ev)
 
 static int thehive_severity(const char *s)
 {
-	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : 1;
+	enum severity v = severity_from(s); /* TheHive's 1 (low) to 4 (critical) */
+	return v == SEVERITY_UNKNOWN ? SEVERITY_LOW : (int)v;
 }
 
 static cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
@@ -751,15 +754,16 @@ static cJSON *thehive_case_one(const struct case_record *r, const struct export_
 	cJSON *tasks = cJSON_AddArrayToObject(c, "tasks");
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct case_item *it = &r->items[i];
-		int check = !strcmp(it->kind, "check");
+		int check = item_kind_from(it->kind) == ITEM_CHECK;
 		cJSON *task = cJSON_CreateObject();
 		struct strbuf title;
 		strbuf_init(&title, 128);
 		task_title(it->text, &title);
 		cJSON_AddStringToObject(task, "title", title.buf);
 		strbuf_release(&title);
-		int done = check ? !strcmp(it->state, "checked") : !strcmp(it->state, "done");
-		int cancelled = !check && (!strcmp(it->state, "skipped") || !strcmp(it->state, "na"));
+		enum item_state state = item_state_from(it->state);
+		int done = state == STATE_CHECKED || state == STATE_DONE;
+		int cancelled = item_state_settled(state) && !done; /* skipped, not applicable */
 		cJSON_AddStringToObject(task, "status", done ? "Completed" : cancelled ? "Cancel" : "Waiting");
 		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
 		struct strbuf desc;
@@ -1038,10 +1042,10 @@ static void kibana_status_item(const struct case_record *r, size_t i, const stru
 	 * status API still takes), and a closed alert's reason (kibana.alert.workflow_reason, which
 	 * the API sets from "reason" since 9.2), Kibana's own custom reasons included */
 	const char *status = r->status;
-	if (!strcmp(status, "acknowledged") && r->acknowledged_as)
+	if (alert_status_from(status) == STATUS_ACKNOWLEDGED && r->acknowledged_as)
 		status = r->acknowledged_as;
 	cJSON_AddStringToObject(body, "status", status);
-	if (!strcmp(r->status, "closed") && r->closed_reason)
+	if (alert_status_from(r->status) == STATUS_CLOSED && r->closed_reason)
 		cJSON_AddStringToObject(body, "reason", r->closed_reason);
 	append_json_item(body, i, out);
 }

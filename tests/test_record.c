@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/vocab.h"
 #include "triage/entities.h"
 
 /* Elastic Defend's macOS process fields (ECS process.*, process.code_signature.*: exists,
@@ -99,11 +100,68 @@ static void test_entities_refuse_what_is_not_json(void **state)
 	assert_string_equal(entity_label(ENTITY_SIGNATURE), "Code signature");
 }
 
+/* Kibana's words (kibana.alert.workflow_status, kibana.alert.severity) and casebook's item words,
+ * each read and written through the one table; a word not in it is unknown, never a near one. */
+static void test_vocabulary_round_trips_and_ranks(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int status, severity, kind, item_state;
+	} words[] = {
+	    {"open", STATUS_OPEN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, STATE_OPEN},
+	    {"acknowledged", STATUS_ACKNOWLEDGED, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"closed", STATUS_CLOSED, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"in-progress", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"Open", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"low", STATUS_UNKNOWN, SEVERITY_LOW, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"critical", STATUS_UNKNOWN, SEVERITY_CRITICAL, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	    {"check", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_CHECK, ITEM_STATE_UNKNOWN},
+	    {"response", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_RESPONSE, ITEM_STATE_UNKNOWN},
+	    {"checked", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, STATE_CHECKED},
+	    {"na", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, STATE_NA},
+	    {"", STATUS_UNKNOWN, SEVERITY_UNKNOWN, ITEM_KIND_UNKNOWN, ITEM_STATE_UNKNOWN},
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *w = words[i].text;
+		assert_int_equal(alert_status_from(w), words[i].status);
+		assert_int_equal(severity_from(w), words[i].severity);
+		assert_int_equal(item_kind_from(w), words[i].kind);
+		assert_int_equal(item_state_from(w), words[i].item_state);
+		if (words[i].status != STATUS_UNKNOWN)
+			assert_string_equal(alert_status_name(words[i].status), w);
+		if (words[i].severity != SEVERITY_UNKNOWN)
+			assert_string_equal(severity_name(words[i].severity), w);
+		if (words[i].kind != ITEM_KIND_UNKNOWN)
+			assert_string_equal(item_kind_name(words[i].kind), w);
+		if (words[i].item_state != ITEM_STATE_UNKNOWN)
+			assert_string_equal(item_state_name(words[i].item_state), w);
+	}
+	assert_int_equal(alert_status_from(NULL), STATUS_UNKNOWN);
+	assert_int_equal(severity_from(NULL), SEVERITY_UNKNOWN);
+	/* one ranking: Kibana's alerts table sorts critical > high > medium > low, TheHive 4..1 */
+	assert_int_equal(severity_from("low"), 1);
+	assert_int_equal(severity_from("medium"), 2);
+	assert_int_equal(severity_from("high"), 3);
+	assert_int_equal(severity_from("critical"), 4);
+	assert_string_equal(alert_status_name(STATUS_UNKNOWN), "?");
+	assert_string_equal(severity_name(SEVERITY_UNKNOWN), "?");
+	assert_int_equal(item_initial_state(ITEM_CHECK), STATE_OPEN);
+	assert_int_equal(item_initial_state(ITEM_RESPONSE), STATE_PENDING);
+	static const struct {
+		int state, settled;
+	} settled[] = {{STATE_OPEN, 0}, {STATE_CHECKED, 1}, {STATE_PENDING, 0},
+	               {STATE_DONE, 1}, {STATE_SKIPPED, 1}, {STATE_NA, 1}};
+	for (size_t i = 0; i < sizeof(settled) / sizeof(settled[0]); i++)
+		assert_int_equal(item_state_settled(settled[i].state), settled[i].settled);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_entities_read_one_wording),
 	    cmocka_unit_test(test_entities_refuse_what_is_not_json),
+	    cmocka_unit_test(test_vocabulary_round_trips_and_ranks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "common/sanitize.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/field.h"
 #include "store/rules.h"
 #include "tui/dialog.h"
@@ -189,7 +190,7 @@ struct case_item *current_item(struct app *a, const char *kind)
 {
 	struct alertview *v = &a->av;
 	struct rows r = items_of(v, kind);
-	enum tab t = !strcmp(kind, "check") ? TAB_checklist : TAB_response;
+	enum tab t = item_kind_from(kind) == ITEM_CHECK ? TAB_checklist : TAB_response;
 	struct case_item *it = v->sel[t] < r.n ? &v->rec.items[r.at[v->sel[t]]] : NULL;
 	rows_free(&r);
 	return it;

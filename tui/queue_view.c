@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vocab.h"
+
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -26,7 +28,10 @@ static unsigned queue_context(const struct app *a)
 
 static const char *status_mark(const char *status)
 {
-	return !strcmp(status, "open") ? "●" : !strcmp(status, "acknowledged") ? "◐" : "○";
+	static const char *const marks[STATUS_COUNT] = {
+	    [STATUS_OPEN] = "●", [STATUS_ACKNOWLEDGED] = "◐", [STATUS_CLOSED] = "○"};
+	enum alert_status v = alert_status_from(status);
+	return v == STATUS_UNKNOWN ? "○" : marks[v];
 }
 
 static void draw_empty(struct app *a)
