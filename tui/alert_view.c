@@ -270,10 +270,12 @@ static void draw_header(struct app *a)
 	ui_bar(a, 0, v->alert.rule, right);
 	char tbuf[32];
 	ui_format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
+	char zone[16];
+	ui_zone_label(a, v->alert.time, zone, sizeof(zone));
 	struct strbuf line;
 	strbuf_init(&line, 128);
 	strbuf_addf(&line, " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk, v->alert.host,
-	            tbuf, a->local_time ? "local" : "UTC");
+	            tbuf, zone);
 	move(1, 0);
 	clrtoeol();
 	draw_text(1, 0, COLS, line.buf, ui_severity_attr(a, v->alert.severity), 1);
