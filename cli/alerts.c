@@ -13,6 +13,7 @@
 #include "common/sanitize.h"
 #include "common/status.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "detect/rulefields.h"
@@ -20,6 +21,7 @@
 #include "store/alerts.h"
 #include "store/triage.h"
 #include "triage/case.h"
+#include "triage/entities.h"
 #include "triage/record.h"
 #include "triage/tree.h"
 
@@ -79,7 +81,7 @@ static int print_alert(void *ctx, const struct alert_row *a)
 
 static int valid_status(const char *s)
 {
-	return !strcmp(s, "open") || !strcmp(s, "acknowledged") || !strcmp(s, "closed");
+	return alert_status_from(s) != STATUS_UNKNOWN;
 }
 
 /* What `alerts` keeps: the filters the store does not apply, and the rows when they are sorted
@@ -291,33 +293,39 @@ static void investigation_lines(struct strbuf *l, const char *doc)
 	cJSON_Delete(alert);
 }
 
-/* The alert for people (show --json prints the export's record instead). */
-static int print_alert_summary(void *ctx, const struct alert_row *a)
+/* The alert for people (show --json prints the export's record instead): what it is, then who,
+ * what and where in the words of the console's Overview and the Markdown report
+ * (triage/entities.h). */
+static void show_summary(struct strbuf *l, const struct case_record *r)
 {
-	struct alert_print *p = ctx;
-	struct strbuf *l = &p->line;
-	strbuf_reset(l);
 	char t[TIME_ISO_LEN], created[TIME_ISO_LEN];
-	time_format_iso8601(a->original_time, t);
-	time_format_iso8601(a->created_us, created);
+	time_format_iso8601(r->original_time, t);
+	time_format_iso8601(r->created_us, created);
 	strbuf_addstr(l, "alert ");
-	add_text(l, a->uuid);
+	add_text(l, r->uuid);
 	strbuf_addch(l, '\n');
-	investigation_lines(l, a->doc);
-	field_line(l, "rule", a->rule_name);
-	strbuf_addf(l, "%-14s%s (risk %lld)\n", "severity", a->severity, (long long)a->risk_score);
-	field_line(l, "status", a->status);
+	investigation_lines(l, r->doc);
+	field_line(l, "rule", r->rule_name);
+	strbuf_addf(l, "%-14s", "severity");
+	add_text(l, r->severity);
+	strbuf_addf(l, " (risk %lld)\n", (long long)r->risk);
+	field_line(l, "status", r->status);
 	field_line(l, "event time", t);
 	field_line(l, "detected", created);
-	field_line(l, "host", a->host_name ? a->host_name : a->host_id);
-	field_line(l, "user", a->user_name);
-	field_line(l, "process", a->process_name);
-	field_line(l, "file", a->file_path);
+	struct entity_list ents;
+	entities_read(r->event_doc, r->doc, &ents);
+	strbuf_addstr(l, "\nentities:\n");
+	for (size_t i = 0; i < ents.n; i++) {
+		strbuf_addf(l, "  %-16s", entity_label(ents.v[i].kind));
+		add_text(l, ents.v[i].text);
+		strbuf_addch(l, '\n');
+	}
+	if (!ents.n)
+		strbuf_addstr(l, "  none recorded\n");
+	entities_release(&ents);
 	strbuf_addch(l, '\n');
-	add_text(l, a->reason);
+	add_text(l, r->reason);
 	strbuf_addch(l, '\n');
-	fwrite(l->buf, 1, l->len, stdout);
-	return 0;
 }
 
 /* A sequence alert Kibana raised: its building-block alerts, in their order; a building block:
@@ -407,9 +415,8 @@ static int show_sequence(struct store *s, int64_t alert_id)
 
 static void show_item(struct strbuf *l, const struct case_item *it)
 {
-	int check = !strcmp(it->kind, "check");
-	if (check)
-		strbuf_addf(l, "  [%c] %2d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+	if (item_kind_from(it->kind) == ITEM_CHECK)
+		strbuf_addf(l, "  [%c] %2d. ", item_state_from(it->state) == STATE_CHECKED ? 'x' : ' ', it->position);
 	else
 		strbuf_addf(l, "  %-8s %2d. ", it->state, it->position);
 	add_text(l, it->text);
@@ -462,43 +469,31 @@ static void show_status_change(struct strbuf *l, const struct case_audit *a)
 
 /* The triage record after the summary: checklist, response steps, notes, status history, all
  * from the one record the exports read (triage/case.h). */
-static int show_record(struct store *s, const struct resolved *r)
+static void show_record(struct strbuf *l, const struct case_record *rec)
 {
-	struct case_record rec;
-	struct case_options o = {.timeline = 0};
-	if (case_load(s, r->uuid, &o, &rec)) {
-		case_release(&rec);
-		return -1;
-	}
-	struct strbuf l;
-	strbuf_init(&l, 1024);
-	static const char *const kinds[] = {"check", "response"};
+	static const enum item_kind kinds[] = {ITEM_CHECK, ITEM_RESPONSE};
 	static const char *const heads[] = {"\nchecklist (casebook check ALERT N):\n",
 	                                    "\nresponse steps (casebook respond ALERT N done|skipped|na|pending):\n"};
 	for (int k = 0; k < 2; k++) {
-		strbuf_addstr(&l, heads[k]);
-		for (size_t i = 0; i < rec.nitems; i++)
-			if (!strcmp(rec.items[i].kind, kinds[k]))
-				show_item(&l, &rec.items[i]);
+		strbuf_addstr(l, heads[k]);
+		for (size_t i = 0; i < rec->nitems; i++)
+			if (item_kind_from(rec->items[i].kind) == kinds[k])
+				show_item(l, &rec->items[i]);
 	}
-	strbuf_addstr(&l, "\nnotes:\n");
-	for (size_t i = 0; i < rec.nnotes; i++)
-		show_note(&l, &rec.notes[i]);
-	if (!rec.nnotes)
-		strbuf_addstr(&l, "  none\n");
-	strbuf_addstr(&l, "\nstatus history:\n");
+	strbuf_addstr(l, "\nnotes:\n");
+	for (size_t i = 0; i < rec->nnotes; i++)
+		show_note(l, &rec->notes[i]);
+	if (!rec->nnotes)
+		strbuf_addstr(l, "  none\n");
+	strbuf_addstr(l, "\nstatus history:\n");
 	int any = 0;
-	for (size_t i = 0; i < rec.naudit; i++)
-		if (!strcmp(rec.audit[i].action, "status")) {
-			show_status_change(&l, &rec.audit[i]);
+	for (size_t i = 0; i < rec->naudit; i++)
+		if (!strcmp(rec->audit[i].action, "status")) {
+			show_status_change(l, &rec->audit[i]);
 			any = 1;
 		}
 	if (!any)
-		strbuf_addstr(&l, "  open since detection\n");
-	fwrite(l.buf, 1, l.len, stdout);
-	strbuf_release(&l);
-	case_release(&rec);
-	return 0;
+		strbuf_addstr(l, "  open since detection\n");
 }
 
 int cmd_show(struct globals *g, int argc, char **argv)
@@ -530,14 +525,25 @@ int cmd_show(struct globals *g, int argc, char **argv)
 			fwrite(out.buf, 1, out.len, stdout);
 		strbuf_release(&out);
 	} else if (!rc) {
-		struct alert_print p = {.json = 0};
-		strbuf_init(&p.line, 512);
-		struct alert_query q = {.id = r.id}; /* its document: the investigation fields */
-		rc = store_alerts_each(s, &q, print_alert_summary, &p) || show_sequence(s, r.id) ||
-		             show_group(s, r.id) || show_record(s, &r)
-		         ? 1
-		         : 0;
-		strbuf_release(&p.line);
+		/* the one record the console and the exports read (triage/case.h) */
+		struct case_record rec;
+		struct case_options o = {.timeline = 0};
+		rc = case_load(s, r.uuid, &o, &rec) ? 1 : 0;
+		struct strbuf l;
+		strbuf_init(&l, 2048);
+		if (!rc) {
+			show_summary(&l, &rec);
+			fwrite(l.buf, 1, l.len, stdout); /* a failed write is said at exit (casebook.c) */
+		}
+		if (!rc)
+			rc = show_sequence(s, r.id) || show_group(s, r.id) ? 1 : 0;
+		if (!rc) {
+			strbuf_reset(&l);
+			show_record(&l, &rec);
+			fwrite(l.buf, 1, l.len, stdout);
+		}
+		strbuf_release(&l);
+		case_release(&rec);
 	}
 	if (rc && r.uuid)
 		diag("casebook: %s\n", store_errmsg(s));
@@ -546,34 +552,26 @@ int cmd_show(struct globals *g, int argc, char **argv)
 	return rc;
 }
 
-struct timeline_print {
-	int json;
-	struct listing table;
-	int64_t *focus; /* the alert's events (a sequence has several) */
-	size_t nfocus;
-	struct strbuf line;
-};
-
-static int is_focus(const struct timeline_print *p, int64_t id)
+/* One event of the record's timeline as `casebook events` lists one (cli/events.c), marked
+ * when the alert stands on it. */
+static void timeline_line(struct strbuf *l, const struct listing *t, int json, const struct case_record *r,
+                          const struct case_event *e)
 {
-	for (size_t i = 0; i < p->nfocus; i++)
-		if (p->focus[i] == id)
-			return 1;
-	return 0;
-}
-
-static int print_timeline_event(void *ctx, const struct event_row *row)
-{
-	struct timeline_print *p = ctx;
-	strbuf_reset(&p->line);
-	if (p->json) {
-		sanitize_json_append(&p->line, row->doc, row->doc_len);
-		strbuf_addch(&p->line, '\n');
-	} else {
-		format_event_row(&p->line, &p->table, row, is_focus(p, row->id) ? "> " : "  ");
+	size_t len = e->doc ? strlen(e->doc) : 0;
+	if (json) {
+		sanitize_json_append(l, e->doc ? e->doc : "{}", e->doc ? len : 2);
+		strbuf_addch(l, '\n');
+		return;
 	}
-	fwrite(p->line.buf, 1, p->line.len, stdout);
-	return 0;
+	struct event_row row = {.id = e->id, .doc = e->doc, .doc_len = len};
+	row.r.ts = e->ts;
+	row.r.host_name = e->host;
+	row.r.category = e->category;
+	row.r.action = e->action;
+	row.r.process_name = e->process;
+	row.r.file_path = e->file_path;
+	row.r.executable = e->executable;
+	format_event_row(l, t, &row, case_is_member(r, e->id) ? "> " : "  ");
 }
 
 int cmd_timeline(struct globals *g, int argc, char **argv)
@@ -583,8 +581,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	                                     {"json", no_argument, NULL, 'j'},
 	                                     {NULL, 0, NULL, 0}};
 	int64_t before = 600 * TIME_US_PER_SEC, after = 600 * TIME_US_PER_SEC;
-	struct timeline_print p = {0};
-	int c;
+	int json = 0, c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -599,7 +596,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 				return command_usage_error("timeline",
 				                           "--after takes a duration such as 90s, 5m or 2h");
 			break;
-		case 'j': p.json = 1; break;
+		case 'j': json = 1; break;
 		default: return option_error("timeline", argv);
 		}
 	}
@@ -611,19 +608,26 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	struct resolved r;
 	int rc = resolve_alert(s, "timeline", argv[optind], &r);
 	if (!rc) {
-		strbuf_init(&p.line, 256);
-		event_listing_init(&p.table, "  ");
-		if (!p.json)
-			event_listing_header(&p.table, "  ");
-		rc = store_alert_events(s, r.id, &p.focus, &p.nfocus) ||
-		             store_timeline_each(s, r.event_id, before, after, 1, print_timeline_event, &p)
-		         ? 1
-		         : 0;
+		/* the record the exports read: a sequence's events outside the window are in it too */
+		struct case_record rec;
+		struct case_options o = {.timeline = 1, .before_us = before, .after_us = after};
+		rc = case_load(s, r.uuid, &o, &rec) ? 1 : 0;
 		if (rc)
 			diag("casebook: %s\n", store_errmsg(s));
-		free(p.focus);
-		strbuf_release(&p.line);
-		listing_release(&p.table);
+		struct listing table;
+		struct strbuf line;
+		strbuf_init(&line, 256);
+		event_listing_init(&table, "  ");
+		if (!rc && !json)
+			event_listing_header(&table, "  ");
+		for (size_t i = 0; !rc && i < rec.ntimeline; i++) {
+			strbuf_reset(&line);
+			timeline_line(&line, &table, json, &rec, &rec.timeline[i]);
+			fwrite(line.buf, 1, line.len, stdout);
+		}
+		case_release(&rec);
+		strbuf_release(&line);
+		listing_release(&table);
 		free(r.uuid);
 	}
 	store_close(s);

@@ -11,6 +11,7 @@
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "export/export.h"
@@ -96,7 +97,7 @@ int cmd_status(struct globals *g, int argc, char **argv)
 		found |= !strcmp(*p, status);
 	if (!found)
 		return command_usage_error("status", "the status is open, acknowledged or closed");
-	if (!strcmp(status, "closed")) {
+	if (alert_status_from(status) == STATUS_CLOSED) {
 		int ok = 0;
 		for (const char *const *p = triage_close_reasons; reason && *p; p++)
 			ok |= !strcmp(*p, reason);

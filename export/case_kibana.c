@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/sanitize.h"
+#include "common/vocab.h"
 #include "export/format.h"
 #include "store/alerts.h"
 
@@ -63,9 +64,9 @@ static void kibana_survey(void *st, const struct case_record *r, size_t i)
 	/* acknowledged as this alert's Kibana spells it ("in-progress" from 7.x, which the status
 	 * API still takes), and a closed alert's reason, Kibana's own custom reasons included */
 	const char *status = r->status;
-	if (!strcmp(status, "acknowledged") && r->acknowledged_as)
+	if (alert_status_from(status) == STATUS_ACKNOWLEDGED && r->acknowledged_as)
 		status = r->acknowledged_as;
-	const char *reason = !strcmp(r->status, "closed") ? r->closed_reason : NULL;
+	const char *reason = alert_status_from(r->status) == STATUS_CLOSED ? r->closed_reason : NULL;
 	cJSON *b = body_for(k, status, reason);
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(b, "signal_ids"), cJSON_CreateString(kibana_id(r->uuid)));
 }

@@ -17,6 +17,7 @@
 
 #include "common/sanitize.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "export/format.h"
 
 struct task_tally {
@@ -72,7 +73,8 @@ static const char *task_status(const struct task_tally *t)
 
 static void tally_item(struct hive_case *c, const struct case_record *r, const struct case_item *it)
 {
-	int check = !strcmp(it->kind, "check");
+	int check = item_kind_from(it->kind) == ITEM_CHECK;
+	enum item_state state = item_state_from(it->state);
 	struct strbuf key;
 	strbuf_init(&key, 128);
 	strbuf_addf(&key, "%s\x1f%s", it->kind, it->text);
@@ -97,8 +99,8 @@ static void tally_item(struct hive_case *c, const struct case_record *r, const s
 	}
 	struct task_tally *t = &c->tasks[id];
 	t->total++;
-	t->done += check ? !strcmp(it->state, "checked") : !strcmp(it->state, "done");
-	t->cancelled += !check && (!strcmp(it->state, "skipped") || !strcmp(it->state, "na"));
+	t->done += check ? state == STATE_CHECKED : state == STATE_DONE;
+	t->cancelled += !check && (state == STATE_SKIPPED || state == STATE_NA);
 	strbuf_addf(&t->detail, "\nalert %.12s: %s", r->uuid, it->state);
 	if (it->by) {
 		char at[TIME_ISO_LEN];

@@ -13,11 +13,13 @@
 #include "common/sanitize.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/field.h"
 #include "store/alerts.h"
 #include "store/rules.h"
 #include "store/triage.h"
 #include "triage/case.h"
+#include "triage/entities.h"
 #include "triage/record.h"
 #include "triage/signal.h"
 
@@ -305,50 +307,21 @@ static void md_row(struct strbuf *out, const char *label, const char *value)
 	strbuf_addstr(out, " |\n");
 }
 
-static void md_entities(struct strbuf *out, const cJSON *ev, const char *derived_os)
+/* Who, what and where: the one entity list (triage/entities.h), in the console's words. */
+static void md_entities(struct strbuf *out, const struct case_record *r)
 {
+	struct entity_list l;
+	entities_read(r->event_doc, r->doc, &l);
 	strbuf_addstr(out, "## Entities\n\n");
-	strbuf_addstr(out, "- **Host:** ");
-	md(out, get_str(ev, "host.name"));
-	strbuf_addstr(out, " (id ");
-	md(out, get_str(ev, "host.id"));
-	strbuf_addstr(out, ", OS ");
-	md(out, get_str(ev, "host.os.type") ? get_str(ev, "host.os.type") : derived_os);
-	if (!get_str(ev, "host.os.type") && derived_os)
-		strbuf_addstr(out, ", derived from host.os.platform");
-	strbuf_addstr(out, ")\n- **User:** ");
-	md(out, get_str(ev, "user.name"));
-	strbuf_addstr(out, "\n- **Process:** ");
-	md(out, get_str(ev, "process.executable") ? get_str(ev, "process.executable") : get_str(ev, "process.name"));
-	const cJSON *pid = get_path(ev, "process.pid");
-	if (cJSON_IsNumber(pid))
-		strbuf_addf(out, " (pid %.0f)", pid->valuedouble);
-	if (get_str(ev, "process.command_line")) {
-		strbuf_addstr(out, ", command line ");
-		md(out, get_str(ev, "process.command_line"));
+	for (size_t i = 0; i < l.n; i++) {
+		strbuf_addf(out, "- **%s:** ", entity_label(l.v[i].kind));
+		md(out, l.v[i].text);
+		strbuf_addch(out, '\n');
 	}
-	const cJSON *sig = get_path(ev, "process.code_signature");
-	if (sig) {
-		strbuf_addstr(out, "; code signature: ");
-		md(out, get_str(sig, "subject_name") && *get_str(sig, "subject_name") ? get_str(sig, "subject_name")
-		                                                                      : "unsigned or unknown");
-		strbuf_addf(out, ", %s", cJSON_IsTrue(get_path(sig, "trusted")) ? "trusted" : "not trusted");
-		if (get_str(sig, "team_id") && *get_str(sig, "team_id")) {
-			strbuf_addstr(out, ", team ");
-			md(out, get_str(sig, "team_id"));
-		}
-	}
-	strbuf_addstr(out, "\n- **File:** ");
-	md(out, get_str(ev, "file.path"));
-	if (get_str(ev, "file.hash.sha256")) {
-		strbuf_addstr(out, ", SHA-256 ");
-		md(out, get_str(ev, "file.hash.sha256"));
-	}
-	if (get_str(ev, "file.Ext.original.path")) {
-		strbuf_addstr(out, ", renamed from ");
-		md(out, get_str(ev, "file.Ext.original.path"));
-	}
-	strbuf_addstr(out, "\n\n");
+	if (!l.n)
+		strbuf_addstr(out, "None recorded.\n");
+	strbuf_addch(out, '\n');
+	entities_release(&l);
 }
 
 /* A sequence alert's building blocks, each by its uuid, rule and time. */
@@ -384,8 +357,9 @@ static void md_items(struct strbuf *out, const struct case_record *r, const char
 		if (!any++ && it->from_default)
 			strbuf_addstr(out,
 			              "*The rule has no guide section for this; these are casebook's defaults.*\n\n");
-		if (!strcmp(kind, "check"))
-			strbuf_addf(out, "- [%c] %d. ", strcmp(it->state, "checked") ? ' ' : 'x', it->position);
+		if (item_kind_from(kind) == ITEM_CHECK)
+			strbuf_addf(out, "- [%c] %d. ", item_state_from(it->state) == STATE_CHECKED ? 'x' : ' ',
+			            it->position);
 		else
 			strbuf_addf(out, "- **%s** %d. ", it->state, it->position);
 		md(out, it->text);
@@ -539,7 +513,6 @@ static void md_audit(struct strbuf *out, const struct case_record *r, const stru
 void write_markdown_one(const struct case_record *r, const struct export_options *o, struct strbuf *out)
 {
 	cJSON *alert = cJSON_Parse(r->doc);
-	cJSON *ev = r->event_doc ? cJSON_Parse(r->event_doc) : NULL;
 	char t[TIME_ISO_LEN];
 	strbuf_addstr(out, "# ");
 	md(out, r->rule_name);
@@ -571,8 +544,7 @@ void write_markdown_one(const struct case_record *r, const struct export_options
 	strbuf_addstr(out, "> ");
 	md(out, r->reason);
 	strbuf_addstr(out, "\n\n");
-	const char *derived = get_str(alert, "host.os.type");
-	md_entities(out, ev ? ev : alert, derived);
+	md_entities(out, r);
 	md_blocks(out, r);
 	strbuf_addstr(out, "## Checklist\n\n");
 	md_items(out, r, "check");
@@ -598,7 +570,6 @@ void write_markdown_one(const struct case_record *r, const struct export_options
 	}
 	md_audit(out, r, o);
 	cJSON_Delete(alert);
-	cJSON_Delete(ev);
 }
 
 /* ---- TheHive ---- */
@@ -772,7 +743,8 @@ void procedures_add(cJSON *arr, const cJSON *threat, int64_t occur_ms)
 
 int thehive_severity(const char *s)
 {
-	return !strcmp(s, "critical") ? 4 : !strcmp(s, "high") ? 3 : !strcmp(s, "medium") ? 2 : 1;
+	enum severity v = severity_from(s); /* TheHive's 1 (low) to 4 (critical) */
+	return v == SEVERITY_UNKNOWN ? SEVERITY_LOW : (int)v;
 }
 
 cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
@@ -851,15 +823,16 @@ static cJSON *thehive_case_one(const struct case_record *r, const struct export_
 	cJSON *tasks = cJSON_AddArrayToObject(c, "tasks");
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct case_item *it = &r->items[i];
-		int check = !strcmp(it->kind, "check");
+		int check = item_kind_from(it->kind) == ITEM_CHECK;
 		cJSON *task = cJSON_CreateObject();
 		struct strbuf title;
 		strbuf_init(&title, 128);
 		task_title(it->text, &title);
 		cJSON_AddStringToObject(task, "title", title.buf);
 		strbuf_release(&title);
-		int done = check ? !strcmp(it->state, "checked") : !strcmp(it->state, "done");
-		int cancelled = !check && (!strcmp(it->state, "skipped") || !strcmp(it->state, "na"));
+		enum item_state state = item_state_from(it->state);
+		int done = state == STATE_CHECKED || state == STATE_DONE;
+		int cancelled = item_state_settled(state) && !done; /* skipped, not applicable */
 		cJSON_AddStringToObject(task, "status", done ? "Completed" : cancelled ? "Cancel" : "Waiting");
 		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
 		struct strbuf desc;

@@ -7,6 +7,7 @@
 
 #include "common/digest.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "store/store_internal.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -54,7 +55,7 @@ int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, 
 	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	                  &st))
 		return -1;
-	const char *initial = !strcmp(kind, "check") ? "open" : "pending";
+	const char *initial = item_state_name(item_initial_state(item_kind_from(kind)));
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_bind_int64(st, 1, alert_id);
@@ -595,7 +596,8 @@ static int fold_item_entry(sqlite3_stmt *e, struct item_fold *f, struct verdict 
 	size_t nlen;
 	int64_t id = sqlite3_column_int64(e, 6);
 	const char *action = store_col_req(e, 7), *kind = store_col_req(e, 1);
-	if (strcmp(kind, !strcmp(action, "check") ? "check" : "response") ||
+	/* the audit's action "check" records a checklist item, "respond" a response step */
+	if (item_kind_from(kind) != (!strcmp(action, "check") ? ITEM_CHECK : ITEM_RESPONSE) ||
 	    parse_item_after(store_col_req(e, 3), f->state, sizeof(f->state), &note, &nlen))
 		return broken_at(v, "audit entry %lld is not an entry casebook writes (target or state malformed)",
 		                 (long long)id);
@@ -614,7 +616,7 @@ static int fold_item_entry(sqlite3_stmt *e, struct item_fold *f, struct verdict 
 static int compare_item(sqlite3_stmt *t, struct item_fold *f, struct verdict *v)
 {
 	const char *kind = store_col_req(t, 1);
-	const char *state = f->entries ? f->state : !strcmp(kind, "check") ? "open" : "pending";
+	const char *state = f->entries ? f->state : item_state_name(item_initial_state(item_kind_from(kind)));
 	const char *note = f->has_note ? f->note.buf : NULL, *by = f->entries ? f->by.buf : NULL;
 	if (strcmp(store_col_req(t, 3), state) || cmp_text(store_col_text(t, 4), note) ||
 	    cmp_text(store_col_text(t, 5), by) || sqlite3_column_int64(t, 6) != (f->entries ? f->at : 0))
@@ -716,7 +718,7 @@ static int verify_status(struct store *s, struct verdict *v)
 		if (rc)
 			break;
 		if (entries ? !status_matches(a, last.buf)
-		            : strcmp(status, "open") || store_col_text(a, 2) || store_col_text(a, 3))
+		            : alert_status_from(status) != STATUS_OPEN || store_col_text(a, 2) || store_col_text(a, 3))
 			rc = broken_at(v,
 			               "the status of alert %.12s is not what the audit chain recorded: it was changed",
 			               store_col_req(a, 0));
@@ -929,8 +931,8 @@ int store_set_item(struct store *s, int64_t alert_id, const char *alert_uuid, co
 	if (note)
 		strbuf_addf(&after, " (note: %s)", note);
 	if (!rc)
-		rc = store_audit_append(s, alert_uuid, who, !strcmp(kind, "check") ? "check" : "respond", target,
-		                        before, after.buf);
+		rc = store_audit_append(s, alert_uuid, who, item_kind_from(kind) == ITEM_CHECK ? "check" : "respond",
+		                        target, before, after.buf);
 	strbuf_release(&after);
 	return store_tx_end(s, rc == 0) ? -1 : 0;
 }

@@ -399,6 +399,18 @@ static void test_rule_versions_sequences_and_coverage(void **state)
 	assert_int_equal(CB("v.db", "timeline %s --before 1s --after 5s", prefix), 0);
 	assert_int_equal(tu_count(out.buf, "\n> "), 2);
 	assert_non_null(strstr(out.buf, "> 2026-11-20T08:05:33.977844Z  mac-lisbon-01         process/exec"));
+	/* with a 0 s window the sequence's second event is still in it, as in the export (issue 25:
+	 * timeline listed 1 event where export listed 2) */
+	assert_int_equal(CB("v.db", "timeline %s --before 0s --after 0s", prefix), 0);
+	assert_int_equal(tu_count(out.buf, "\n> "), 2);
+	assert_int_equal(tu_count(out.buf, "\n"), 3);
+	assert_int_equal(CB("v.db", "export %s --window 0s", prefix), 0);
+	assert_int_equal(tu_count(out.buf, "\n| ▶ |"), 2);
+	/* show: who, what and where in the Overview's words, the parent and the signature too */
+	assert_int_equal(CB("v.db", "show %s", prefix), 0);
+	assert_non_null(strstr(out.buf,
+	                       "\n  Parent process  /System/Library/CoreServices/Finder.app/Contents/MacOS/Finder "
+	                       "(pid 388)\n  Code signature  unsigned; not trusted; status errorCodeSignature\n"));
 	/* TheHive's observables come from every event of the sequence: the URL in the shell's
 	 * command line, and its host as an address, each once */
 	assert_int_equal(CB("v.db", "export %s --format thehive", prefix), 0);

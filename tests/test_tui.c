@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/timeutil.h"
@@ -1151,16 +1152,17 @@ static void test_click_on_a_scrolled_queue(void **state)
 	char want[16], path[128];
 	plugin_on_line(3, want);
 	app_click(app, 3, 10);
-	keys("\n"); /* the alert view's File section names the alert's own path */
-	snprintf(path, sizeof(path), "path          /Library/DirectoryServices/PlugIns/%s", want);
+	keys("\n"); /* the alert view's File line names the alert's own path */
+	snprintf(path, sizeof(path), "File            /Library/DirectoryServices/PlugIns/%s", want);
 	assert_true(screen_has(path));
-	/* no code signature in the event: said so, not "unsigned; not trusted" */
-	assert_true(screen_has("signature     none recorded (the event has no process.code_signature)"));
+	/* no process in the event: no code signature line either (an event with a process and no
+	 * code_signature says "none recorded": tests/test_record.c) */
+	assert_false(screen_has("Code signature"));
 	keys("q");
 	plugin_on_line(5, want);
 	app_click(app, 5, 40);
 	keys("\n");
-	snprintf(path, sizeof(path), "path          /Library/DirectoryServices/PlugIns/%s", want);
+	snprintf(path, sizeof(path), "File            /Library/DirectoryServices/PlugIns/%s", want);
 	assert_true(screen_has(path));
 }
 
@@ -1231,6 +1233,31 @@ static void test_building_blocks_open_from_the_overview(void **state)
 	assert_false(screen_has("Building blocks: r opens one")); /* a block has none under it */
 	keys("q");
 	assert_true(screen_has("SEVERITY RSK TIME (UTC)")); /* back to the queue, as from a related alert */
+}
+
+/* t shows times in the analyst's zone (TZ), labelled by its abbreviation; UTC is the default
+ * and says so. The demo's critical alert is at 08:05:29 UTC on 2026-11-20: 03:05:29 EST. */
+static void test_times_in_the_analysts_zone(void **state)
+{
+	(void)state;
+	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	assert_true(screen_has("TIME (UTC)"));
+	keys("jjjjj\n");
+	assert_true(screen_has("2026-11-20 08:05:29 UTC"));
+	keys("t");
+	assert_true(screen_has("2026-11-20 03:05:29 EST"));
+	keys("q");
+	assert_true(screen_has("TIME (EST)"));
+	keys("t");
+	assert_true(screen_has("TIME (UTC)"));
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	tzset();
 }
 
 static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
@@ -1535,6 +1562,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_times_in_the_analysts_zone, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),

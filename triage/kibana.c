@@ -9,6 +9,7 @@
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/field.h"
 #include "detect/rule.h"
 #include "store/alerts.h"
@@ -77,11 +78,12 @@ static int valid_uuid(const char *uuid)
  * acknowledged work, which Kibana's alerts table labels "In progress". */
 static const char *status_of(const char *s)
 {
-	if (!s || !strcmp(s, "open"))
-		return "open";
-	if (!strcmp(s, "acknowledged") || !strcmp(s, "in-progress"))
-		return "acknowledged";
-	return !strcmp(s, "closed") ? "closed" : NULL;
+	if (!s)
+		return alert_status_name(STATUS_OPEN);
+	if (!strcmp(s, "in-progress"))
+		return alert_status_name(STATUS_ACKNOWLEDGED);
+	enum alert_status v = alert_status_from(s);
+	return v == STATUS_UNKNOWN ? NULL : alert_status_name(v);
 }
 
 /* The workflow status as Kibana left it, through the one triage API, on the imported alert
@@ -90,7 +92,7 @@ static const char *status_of(const char *s)
 static int import_status(struct importing *im, const cJSON *doc, const char *uuid, int64_t alert_id)
 {
 	const char *status = status_of(text_at(doc, "kibana.alert.workflow_status"));
-	if (!status || !strcmp(status, "open"))
+	if (!status || alert_status_from(status) == STATUS_OPEN)
 		return 0;
 	const char *user = text_at(doc, "kibana.alert.workflow_user");
 	struct strbuf who;
@@ -99,7 +101,7 @@ static int import_status(struct importing *im, const cJSON *doc, const char *uui
 	struct actor a = {.analyst = who.buf, .at_us = im->now};
 	/* closing needs a reason: Kibana's when it recorded one of them, else "other" */
 	const char *reason = NULL;
-	if (!strcmp(status, "closed")) {
+	if (alert_status_from(status) == STATUS_CLOSED) {
 		reason = text_at(doc, "kibana.alert.workflow_reason");
 		reason = triage_reason_valid(reason, &a) ? reason : "other";
 	}

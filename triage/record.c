@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/vocab.h"
 #include "store/alerts.h"
 #include "triage/guide.h"
 
@@ -80,7 +81,7 @@ static int count_and_pass(void *ctx, const struct triage_item *it)
 /* The items a first action would create, offered without storing them. */
 static int each_item_of(const struct guide_list *l, const char *kind, item_fn fn, void *ctx)
 {
-	const char *initial = !strcmp(kind, "check") ? "open" : "pending";
+	const char *initial = item_state_name(item_initial_state(item_kind_from(kind)));
 	for (size_t i = 0; i < l->n; i++) {
 		struct triage_item it = {.kind = kind,
 		                         .position = (int)i + 1,
@@ -118,7 +119,7 @@ struct status_now {
 static int collect_open(void *ctx, const struct triage_item *it)
 {
 	struct status_now *n = ctx;
-	if (!strcmp(it->kind, "check") && !strcmp(it->state, "open")) {
+	if (item_kind_from(it->kind) == ITEM_CHECK && item_state_from(it->state) == STATE_OPEN) {
 		strbuf_addf(&n->open, "%s%d", n->nopen ? ", " : "", it->position);
 		n->nopen++;
 	}
@@ -154,7 +155,8 @@ int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const
 	*open_items = 0;
 	if (!one_of(status, triage_statuses))
 		return TRIAGE_INVALID;
-	if (!strcmp(status, "closed") ? !triage_reason_valid(reason, who) : reason != NULL)
+	int closing = alert_status_from(status) == STATUS_CLOSED;
+	if (closing ? !triage_reason_valid(reason, who) : reason != NULL)
 		return TRIAGE_INVALID;
 	if (triage_prepare(s, alert_id))
 		return TRIAGE_ERROR;
@@ -168,7 +170,7 @@ int triage_set_status(struct store *s, int64_t alert_id, const char *uuid, const
 		rc = TRIAGE_UNCHANGED;
 	} else {
 		char detail[200] = "";
-		if (!strcmp(status, "closed") && now.nopen) {
+		if (closing && now.nopen) {
 			*open_items = now.nopen;
 			if (!force)
 				rc = TRIAGE_OPEN_ITEMS;

@@ -8,6 +8,7 @@
 #include "common/sanitize.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "detect/field.h"
 #include "detect/jsondoc.h"
 #include "store/rules.h"
@@ -190,7 +191,7 @@ struct case_item *current_item(struct app *a, const char *kind)
 {
 	struct alertview *v = &a->av;
 	struct rows r = items_of(v, kind);
-	enum tab t = !strcmp(kind, "check") ? TAB_checklist : TAB_response;
+	enum tab t = item_kind_from(kind) == ITEM_CHECK ? TAB_checklist : TAB_response;
 	struct case_item *it = v->sel[t] < r.n ? &v->rec.items[r.at[v->sel[t]]] : NULL;
 	rows_free(&r);
 	return it;
@@ -270,10 +271,12 @@ static void draw_header(struct app *a)
 	ui_bar(a, 0, v->alert.rule, right);
 	char tbuf[32];
 	ui_format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
+	char zone[16];
+	ui_zone_label(a, v->alert.time, zone, sizeof(zone));
 	struct strbuf line;
 	strbuf_init(&line, 128);
 	strbuf_addf(&line, " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk, v->alert.host,
-	            tbuf, a->local_time ? "local" : "UTC");
+	            tbuf, zone);
 	move(1, 0);
 	clrtoeol();
 	draw_text(1, 0, COLS, line.buf, ui_severity_attr(a, v->alert.severity), 1);

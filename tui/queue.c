@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/strbuf.h"
+#include "common/vocab.h"
 
 const char *const queue_sort_names[SORT_COUNT] = {"time", "severity", "host"};
 const char *const queue_filter_names[FILTER_COUNT] = {"open", "acknowledged", "closed", "all"};
@@ -118,11 +119,7 @@ long queue_find_uuid(const struct queue *q, const char *uuid)
 
 int queue_severity_rank(const char *s)
 {
-	return !strcmp(s, "critical") ? 4
-	       : !strcmp(s, "high")   ? 3
-	       : !strcmp(s, "medium") ? 2
-	       : !strcmp(s, "low")    ? 1
-	                              : 0;
+	return (int)severity_from(s);
 }
 
 /* host_rank[host_id]: the host's place in name order, for SORT_HOST */

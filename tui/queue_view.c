@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vocab.h"
+
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -27,7 +29,10 @@ static unsigned queue_context(const struct app *a)
 
 static const char *status_mark(const char *status)
 {
-	return !strcmp(status, "open") ? "●" : !strcmp(status, "acknowledged") ? "◐" : "○";
+	static const char *const marks[STATUS_COUNT] = {
+	    [STATUS_OPEN] = "●", [STATUS_ACKNOWLEDGED] = "◐", [STATUS_CLOSED] = "○"};
+	enum alert_status v = alert_status_from(status);
+	return v == STATUS_UNKNOWN ? "○" : marks[v];
 }
 
 static void draw_empty(struct app *a)
@@ -80,8 +85,12 @@ static void draw_heading(struct app *a, const struct queue_columns *c)
 	x += ui_cell(1, x, 9, "SEVERITY", head);
 	if (c->risk)
 		x += ui_cell(1, x, c->risk, "RSK", head);
-	if (c->time)
-		x += ui_cell(1, x, c->time, a->local_time ? "TIME (local)" : "TIME (UTC)", head);
+	if (c->time) { /* the zone now: a queue spanning a DST change keeps one heading */
+		char zone[16], title[32];
+		ui_zone_label(a, a->o.clock ? a->o.clock() : 0, zone, sizeof(zone));
+		snprintf(title, sizeof(title), "TIME (%s)", zone);
+		x += ui_cell(1, x, c->time, title, head);
+	}
 	x += ui_cell(1, x, c->host, "HOST", head);
 	x += ui_cell(1, x, c->rule, "RULE", head);
 	draw_text(1, x, COLS - x, "FILE / PROCESS", head, 1);

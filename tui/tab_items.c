@@ -7,6 +7,7 @@
 
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "common/vocab.h"
 #include "triage/record.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
@@ -40,7 +41,8 @@ static void item_lines(struct text_out *o, const struct case_item *it, enum tab 
 {
 	char prefix[40];
 	if (tab == TAB_checklist)
-		snprintf(prefix, sizeof(prefix), "[%s] %2d. ", strcmp(it->state, "checked") ? " " : "x", it->position);
+		snprintf(prefix, sizeof(prefix), "[%s] %2d. ", item_state_from(it->state) == STATE_CHECKED ? "x" : " ",
+		         it->position);
 	else
 		snprintf(prefix, sizeof(prefix), "%-8s %2d. ", it->state, it->position);
 	out_wrapped(o, prefix, it->text, w, at, 0);
@@ -114,7 +116,7 @@ static size_t first_pending(const struct alertview *v)
 {
 	struct rows r = items_of(v, "response");
 	size_t i;
-	for (i = 0; i < r.n && strcmp(v->rec.items[r.at[i]].state, "pending"); i++)
+	for (i = 0; i < r.n && item_state_from(v->rec.items[r.at[i]].state) != STATE_PENDING; i++)
 		;
 	size_t n = r.n;
 	rows_free(&r);
@@ -128,7 +130,7 @@ static void toggle_check(struct app *a)
 		return;
 	struct alertview *v = &a->av;
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
-	int undo = !strcmp(it->state, "checked"), pos = it->position;
+	int undo = item_state_from(it->state) == STATE_CHECKED, pos = it->position;
 	char done[64];
 	snprintf(done, sizeof(done), "checklist item %d %s", pos, undo ? "unchecked" : "checked");
 	record_result(a, triage_check(a->s, v->rec.id, v->rec.uuid, pos, undo, NULL, &who), done);
@@ -185,10 +187,10 @@ static void item_note_done(struct app *a, const char *text, void *data)
 	if (it && *text) {
 		struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 		char *state = xstrdup(it->state);
-		int rc =
-		    n->tab == TAB_checklist
-		        ? triage_check(a->s, v->rec.id, v->rec.uuid, n->position, !strcmp(state, "open"), text, &who)
-		        : triage_respond(a->s, v->rec.id, v->rec.uuid, n->position, state, text, &who);
+		int rc = n->tab == TAB_checklist
+		             ? triage_check(a->s, v->rec.id, v->rec.uuid, n->position,
+		                            item_state_from(state) == STATE_OPEN, text, &who)
+		             : triage_respond(a->s, v->rec.id, v->rec.uuid, n->position, state, text, &who);
 		free(state);
 		record_result(a, rc, "note attached");
 	}

@@ -8,6 +8,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/rulefields.h"
+#include "triage/entities.h"
 #include "tui/view.h"
 
 static const struct hint hints[] = {{ACT_NEXT_TAB, 0, "", "next tab"}, {ACT_ACK, 0, "", "ack"},
@@ -27,58 +28,34 @@ static const char *or_dash(const char *s)
 	return s ? s : "—";
 }
 
-static int is_set(const char *s)
+/* Who, what and where: the one list of entities (triage/entities.h) that the Markdown export
+ * and `casebook show` print too, in the same words. */
+static void entities(struct text_out *o, const struct case_record *r, int w)
 {
-	return s && *s;
+	struct entity_list l;
+	entities_read(r->event_doc, r->doc, &l);
+	for (size_t i = 0; i < l.n; i++)
+		field(o, entity_label(l.v[i].kind), l.v[i].text, w);
+	entities_release(&l);
 }
 
-/* "none recorded" when the event has no code signature at all: absent is not "unsigned". */
-static void signature(struct text_out *o, char *const *f, int w)
+/* The event's action and type, then the rule: what it looks for (its description and query)
+ * and its ATT&CK mapping. */
+static void event_rule(struct text_out *o, char *const *f, int w)
 {
-	struct strbuf sig;
-	strbuf_init(&sig, 128);
-	if (!f[F_SIGNER] && !f[F_TRUSTED] && !f[F_TEAM] && !f[F_SIGSTATUS])
-		strbuf_addstr(&sig, "none recorded (the event has no process.code_signature)");
-	else
-		strbuf_addf(&sig, "%s; %s%s%s; status %s", is_set(f[F_SIGNER]) ? f[F_SIGNER] : "unsigned",
-		            f[F_TRUSTED] && !strcmp(f[F_TRUSTED], "true") ? "trusted" : "not trusted",
-		            is_set(f[F_TEAM]) ? "; team " : "", f[F_TEAM] ? f[F_TEAM] : "", or_dash(f[F_SIGSTATUS]));
-	field(o, "  signature", sig.buf, w);
-	strbuf_release(&sig);
-}
-
-static void host_user_process(struct text_out *o, char *const *f, int w)
-{
-	struct strbuf sb;
-	strbuf_init(&sb, 128);
-	out_add(o, "Host", A_BOLD);
-	field(o, "  name", f[F_HOST], w);
-	field(o, "  id", f[F_HOST_ID], w);
-	strbuf_addf(&sb, "%s%s", or_dash(f[F_OS]),
-	            f[F_DERIVED] && strstr(f[F_DERIVED], "host.os.type") ? " (derived from host.os.platform)" : "");
-	field(o, "  OS", sb.buf, w);
-	field(o, "User", f[F_USER], w);
-	out_add(o, "Process", A_BOLD);
-	strbuf_reset(&sb);
-	strbuf_addf(&sb, "%s (pid %s)", or_dash(f[F_EXE]), or_dash(f[F_PID]));
-	field(o, "  executable", sb.buf, w);
-	field(o, "  command line", f[F_CMD], w);
-	signature(o, f, w);
-	strbuf_release(&sb);
-}
-
-static void file_event_rule(struct text_out *o, char *const *f, int w)
-{
-	out_add(o, "File", A_BOLD);
-	field(o, "  path", f[F_PATH], w);
-	field(o, "  SHA-256", f[F_SHA], w);
-	field(o, "  size", f[F_SIZE], w);
-	if (f[F_ORIG])
-		field(o, "  renamed from", f[F_ORIG], w);
 	field(o, "Event", f[F_ACTION], w);
 	field(o, "  type", f[F_TYPE], w);
 	out_add(o, "Rule", A_BOLD);
 	out_wrapped(o, "  ", f[F_DESC], w, A_NORMAL, 0);
+	if (f[F_QUERY]) { /* as written: an EQL sequence keeps its lines */
+		field(o, "  language", f[F_LANGUAGE], w);
+		size_t len = strlen(f[F_QUERY]);
+		while (len && strchr(" \t\r\n", f[F_QUERY][len - 1]))
+			len--;
+		char *query = xstrndup(f[F_QUERY], len);
+		out_wrapped(o, "  query         ", query, w, A_NORMAL, 1);
+		free(query);
+	}
 	struct strbuf attack;
 	strbuf_init(&attack, 128);
 	strbuf_addf(&attack, "%s %s / %s %s", or_dash(f[F_TACTIC_ID]), f[F_TACTIC] ? f[F_TACTIC] : "",
@@ -108,8 +85,12 @@ static void context(struct app *a, struct text_out *o, int w)
 	out_add(o, "Prevalence", A_BOLD);
 	out_wrapped(o, "  ", line, w, A_NORMAL, 0);
 	if (r->nmembers > 1) {
-		snprintf(line, sizeof(line), "  a sequence of %zu events, marked ▶ on the Timeline tab", r->nmembers);
-		out_add(o, "Sequence", A_BOLD);
+		/* an alert Kibana groups (kibana.alert.group.id) is a sequence; a threshold's counted
+		 * events are not one */
+		int sequence = a->av.fields[F_GROUP] != NULL;
+		snprintf(line, sizeof(line), "  %s %zu events, marked ▶ on the Timeline tab",
+		         sequence ? "a sequence of" : "the alert stands on", r->nmembers);
+		out_add(o, sequence ? "Sequence" : "Events", A_BOLD);
 		out_add(o, line, A_NORMAL);
 	}
 	if (r->nblocks) {
@@ -197,8 +178,8 @@ static void overview_text(struct app *a, struct text_out *o)
 	int w = COLS - 2;
 	investigation(o, a->av.rec.doc, w);
 	alert_lines(o, &a->av.rec, w);
-	host_user_process(o, a->av.fields, w);
-	file_event_rule(o, a->av.fields, w);
+	entities(o, &a->av.rec, w);
+	event_rule(o, a->av.fields, w);
 	context(a, o, w);
 }
 

@@ -55,6 +55,14 @@ void ui_format_time(const struct app *a, int64_t us, char *out, size_t len, int 
 	strftime(out, len, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
+void ui_zone_label(const struct app *a, int64_t us, char *out, size_t len)
+{
+	time_t secs = (time_t)(us / TIME_US_PER_SEC);
+	struct tm tm;
+	if (!a->local_time || !localtime_r(&secs, &tm) || !strftime(out, len, "%Z", &tm))
+		snprintf(out, len, "UTC");
+}
+
 void ui_bar(const struct app *a, int y, const char *left, const char *right)
 {
 	attr_t at = a->o.colors ? COLOR_PAIR(PAIR_BAR) : A_REVERSE;

@@ -23,6 +23,9 @@ void ui_init_colors(const struct app *a);
 attr_t ui_severity_attr(const struct app *a, const char *severity);
 /* A time as "YYYY-MM-DD HH:MM:SS" (with_date) or "HH:MM:SS", in UTC or local time (t). */
 void ui_format_time(const struct app *a, int64_t us, char *out, size_t len, int with_date);
+/* What the times are in, said beside them: "UTC", or with `t` the analyst's zone (TZ) by its
+ * abbreviation at that moment ("EST", "CEST"), so a local time is never read as UTC. */
+void ui_zone_label(const struct app *a, int64_t us, char *out, size_t len);
 /* The title bar at line y: left-aligned text, and right-aligned when it fits. */
 void ui_bar(const struct app *a, int y, const char *left, const char *right);
 /* The last line: the app's message when there is one, else the hints. */

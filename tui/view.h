@@ -100,7 +100,10 @@ extern const struct tab_ops *const alert_tabs[TAB_COUNT];
 	X(TACTIC, "kibana.alert.rule.threat.tactic.name")                                                              \
 	X(TECHNIQUE_ID, "kibana.alert.rule.threat.technique.id")                                                       \
 	X(TECHNIQUE, "kibana.alert.rule.threat.technique.name")                                                        \
-	X(DERIVED, "casebook.derived_fields")
+	X(DERIVED, "casebook.derived_fields")                                                                          \
+	X(QUERY, "kibana.alert.rule.query")                                                                            \
+	X(LANGUAGE, "kibana.alert.rule.language")                                                                      \
+	X(GROUP, "kibana.alert.group.id")
 enum overview_field {
 #define X(name, path) F_##name,
 	OVERVIEW_FIELDS(X)
