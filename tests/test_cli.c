@@ -74,7 +74,7 @@ static void test_help_and_version(void **state)
 	assert_non_null(strstr(out.buf, names.buf));
 	strbuf_release(&names);
 	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
-	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
+	assert_memory_equal(out.buf, "usage: casebook ingest FILE|DIRECTORY... | -\n", 45);
 }
 
 static void test_usage_errors_exit_64(void **state)
