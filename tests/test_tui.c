@@ -1344,6 +1344,70 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	assert_int_equal(app_done(app), 1);
 }
 
+/* ---- issue 27, input a user makes: LANG=C, the help pager ---- */
+
+static int teardown_ascii(void **state)
+{
+	draw_set_ascii(0); /* a failed test must not leave the next ones in ASCII or in C */
+	setlocale(LC_ALL, "C.UTF-8");
+	return teardown(state);
+}
+
+/* LANG=C (a C locale, as over SSH without LANG): the console's own separators and glyphs are
+ * ASCII in the same columns; each used to be one '?' a byte (the heading's "·" was "??"). */
+static void test_lang_c_screens(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C");
+	draw_set_ascii(1);
+	check_screen("lang-c-queue-80x24");
+	keys("j\n"); /* the hostile alert */
+	check_screen("lang-c-overview-80x24");
+	keys("3");
+	check_screen("lang-c-timeline-80x24");
+	keys("q?");
+	check_screen("lang-c-help-80x24");
+	keys("q");
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("lang-c-queue-160x45");
+}
+
+/* The ? help scrolls with the keys of every list and says where it is; its key column is
+ * as wide as the widest keys ("Shift-Tab ←"), counted in columns, not bytes. */
+static void test_help_scrolls_and_aligns(void **state)
+{
+	(void)state;
+	keys("?");
+	assert_true(screen_has("   j ↓         next row (or scroll down)"));
+	assert_true(screen_has("   g Home      first row"));
+	assert_true(screen_has("lines 1-22 of 98"));
+	app_handle_key(app, KEY_END);
+	check_screen("help-end-80x24");
+	keys("g");
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("G");
+	assert_true(screen_has("lines 77-98 of 98"));
+	keys("j"); /* the last page stays the last */
+	assert_true(screen_has("lines 77-98 of 98"));
+	app_handle_key(app, KEY_PPAGE);
+	assert_true(screen_has("lines 57-78 of 98"));
+	keys("\x15"); /* Ctrl-U: half a page */
+	assert_true(screen_has("lines 47-68 of 98"));
+	keys("\x04"); /* Ctrl-D */
+	assert_true(screen_has("lines 57-78 of 98"));
+	app_handle_key(app, KEY_HOME);
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("kk"); /* the first line stays the first */
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("q");
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	keys("?G");
+	check_screen("help-end-160x45");
+	keys("q");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1357,6 +1421,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lang_c_screens, setup, teardown_ascii),
+	    cmocka_unit_test_setup_teardown(test_help_scrolls_and_aligns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
 	                                    teardown),
