@@ -22,6 +22,7 @@
 #include "store/rules.h"
 #include "triage/kibana.h"
 #include "tui/app.h"
+#include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
@@ -1408,6 +1409,33 @@ static void test_help_scrolls_and_aligns(void **state)
 	keys("q");
 }
 
+static int answered;
+static void on_answer(struct app *a, int yes, void *data)
+{
+	(void)a, (void)data;
+	answered = yes ? 1 : 2;
+}
+
+/* Dialogs are framed and wrap a long question instead of cutting it, at 80x24 and 160x45. */
+static void test_dialogs_are_framed_and_wrap_their_question(void **state)
+{
+	(void)state;
+	const char *question =
+	    "This exception matches every binary Apple signs (process.code_signature.subject_name is Software "
+	    "Signing), 1,204 events on 12 hosts of this case, the attack's own mv among them. Save it anyway? (y/n)";
+	answered = 0;
+	dialog_confirm(app, question, on_answer, NULL, NULL);
+	check_screen("confirm-long-question-80x24");
+	keys("n");
+	assert_int_equal(answered, 2);
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	dialog_confirm(app, question, on_answer, NULL, NULL);
+	check_screen("confirm-long-question-160x45");
+	keys("y");
+	assert_int_equal(answered, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1423,6 +1451,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lang_c_screens, setup, teardown_ascii),
 	    cmocka_unit_test_setup_teardown(test_help_scrolls_and_aligns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dialogs_are_framed_and_wrap_their_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
 	                                    teardown),

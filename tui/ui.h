@@ -29,7 +29,8 @@ void ui_bar(const struct app *a, int y, const char *left, const char *right);
 void ui_status_line(const struct app *a, const char *hints);
 /* A table cell: the text in width - 1 columns, then a space; returns width. */
 int ui_cell(int y, int x, int width, const char *text, attr_t attr);
-/* A box of h x w in the middle of the screen; *y, *x get its top-left. */
+/* A framed box of h x w in the middle of the screen (its frame on the outer rows and
+ * columns: text goes inside, from *y + 1 and *x + 2); *y, *x get its top-left. */
 void ui_box(int h, int w, int *y, int *x);
 int ui_list_height(void); /* the queue's rows */
 int ui_page_height(void); /* an alert tab's rows */
