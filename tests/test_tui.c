@@ -657,7 +657,7 @@ static void test_ascii_terminal(void **state)
 	assert_true(screen_has("● medium"));
 	draw_set_ascii(1);
 	app_draw(app);
-	int ascii_row = screen_has("  * medium   05-01 10:00:00 mac|evil^]0;p~ Persistence via ~ /Library/~9B.dsplug");
+	int ascii_row = screen_has("  * medium   05-01 10:00:00 mac|evil^]0;p~ Persiste~fication /Library/~9B.dsplug");
 	draw_set_ascii(0);
 	assert_true(ascii_row);
 	assert_true(screen_has("● medium"));

@@ -76,6 +76,13 @@ int ui_cell(int y, int x, int width, const char *text, attr_t attr)
 	return width;
 }
 
+int ui_cell_middle(int y, int x, int width, const char *text, attr_t attr)
+{
+	draw_text_middle(y, x, width - 1, text, attr);
+	draw_text(y, x + width - 1, 1, " ", attr, 1);
+	return width;
+}
+
 void ui_box(int h, int w, int *y, int *x)
 {
 	if (w > COLS - 2)
