@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/helptext.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "store/alerts.h"
@@ -24,7 +25,8 @@ struct command {
 static int cmd_help(struct globals *g, int argc, char **argv);
 
 static const struct command commands[] = {
-    {"ingest", cmd_ingest, "ingest FILE... | -", "load Elastic Defend events (NDJSON, JSON, search responses, gzip)"},
+    {"ingest", cmd_ingest, "ingest FILE|DIRECTORY... | -",
+     "load Elastic Defend events (NDJSON, JSON, search responses, gzip; directories recursively)"},
     {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
      "list stored events in time order, or those a KQL query matches"},
     {"esql", cmd_esql, "esql 'FROM PATTERN | ...' | esql 'ROW ...'  [--json]",
@@ -91,8 +93,8 @@ static void print_usage(FILE *to)
 	            "  --db PATH       the case database (default $CASEBOOK_DB, else ./casebook.db)\n"
 	            "  --analyst NAME  who is working (default $CASEBOOK_ANALYST, else the login name)\n"
 	            "  --help, -h      this help;  --version  the version\n"
-	            "\n'casebook help COMMAND' shows a command's options. Times are ISO 8601 (UTC unless an\n"
-	            "offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
+	            "\n'casebook help COMMAND' shows a command's options and examples. Times are ISO 8601 (UTC\n"
+	            "unless an offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
 }
 
 /* Edit distance of a (its first 32 bytes) and b, for "did you mean": small strings only. */
@@ -223,6 +225,13 @@ static int cmd_help(struct globals *g, int argc, char **argv)
 	if (!c)
 		return usage_error("no such command", argv[1]);
 	printf("usage: casebook %s\n\n%s\n", c->usage, c->summary);
+	const struct command_help *h = command_help_find(c->name);
+	if (h) {
+		printf("\noptions:\n%s\nexamples:\n", h->options);
+		for (int i = 0; i < HELP_EXAMPLES && h->examples[i]; i++)
+			printf("  %s\n", h->examples[i]);
+	}
+	printf("\n'man casebook' (docs/casebook.1) says more.\n");
 	return 0;
 }
 

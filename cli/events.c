@@ -1,9 +1,11 @@
 /* ingest, events, rejects: getting evidence in and looking at it. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -14,42 +16,108 @@
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "ingest/ingest.h"
+#include "ingest/walk.h"
 #include "store/alerts.h"
 #include "store/events.h"
 #include "triage/evidence.h"
 #include "triage/kibana.h"
 
+static volatile sig_atomic_t ingest_interrupted;
+
+/* Ctrl-C asks the ingest to stop where it is and keep what it read; SA_RESETHAND makes a
+ * second Ctrl-C stop casebook at once (SQLite's journal keeps the committed part then too). */
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	ingest_interrupted = 1;
+}
+
+struct ingest_run {
+	struct store *s;
+	struct ingest_options o;
+	struct ingest_counts c;
+	int unreadable, failed, interrupted;
+};
+
+/* Ingests one file; a file found inside a directory that is not JSON is left out with its
+ * note, not counted as a failure (a folder of exports holds screenshots and READMEs too). */
+static void ingest_one(struct ingest_run *run, const char *path, int in_directory)
+{
+	enum ingest_status st = ingest_path(run->s, path, &run->o, &run->c);
+	if (st == INGEST_UNREADABLE || (st == INGEST_NOT_JSON && !in_directory))
+		run->unreadable++;
+	else if (st == INGEST_STORE_FAILED)
+		run->failed = 1;
+	else if (st == INGEST_INTERRUPTED)
+		run->interrupted = 1;
+}
+
+/* A directory argument: every file under it, in a stable order (ingest/walk.h). */
+static void ingest_directory(struct ingest_run *run, const char *dir)
+{
+	struct walk_list files = {0};
+	char err[256];
+	if (walk_directory(dir, &files, stderr, err, sizeof(err))) {
+		char *safe = sanitize_dup(dir, 0);
+		diag("%s: cannot read: %s\n", safe, err);
+		free(safe);
+		run->unreadable++;
+	}
+	for (size_t i = 0; i < files.n && !run->failed && !run->interrupted; i++)
+		ingest_one(run, files.paths[i], 1);
+	walk_list_release(&files);
+}
+
+static int is_directory(const char *path)
+{
+	struct stat st;
+	return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int cmd_ingest(struct globals *g, int argc, char **argv)
 {
 	if (argc < 2)
-		return command_usage_error("ingest", "name at least one FILE, or - for standard input");
+		return command_usage_error("ingest", "name at least one FILE or DIRECTORY, or - for standard input");
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			if (!strcmp(argv[i], "--"))
 				break;
 			return command_usage_error("ingest", "unknown option");
 		}
-	struct store *s;
-	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &s))
+	struct ingest_run run = {0};
+	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &run.s))
 		return 1;
-	struct ingest_options o = {.analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr};
-	struct ingest_counts c = {0};
-	int unreadable = 0, failed = 0;
+	run.o = (struct ingest_options){
+	    .analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr, .stop = &ingest_interrupted};
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	ingest_interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	struct store *s = run.s;
 	int64_t before = store_max_event_id(s); /* Kibana alerts among what this ingest adds */
-	for (int i = 1; i < argc && !failed; i++) {
-		if (!strcmp(argv[i], "--"))
+	int dashdash = 0;
+	for (int i = 1; i < argc && !run.failed && !run.interrupted; i++) {
+		if (!dashdash && !strcmp(argv[i], "--")) {
+			dashdash = 1;
 			continue;
-		enum ingest_status st = ingest_path(s, argv[i], &o, &c);
-		if (st == INGEST_UNREADABLE)
-			unreadable++;
-		else if (st == INGEST_STORE_FAILED)
-			failed = 1;
+		}
+		if (is_directory(argv[i]))
+			ingest_directory(&run, argv[i]);
+		else
+			ingest_one(&run, argv[i], 0);
 	}
+	struct ingest_counts c = run.c;
 	printf("%llu documents: %llu added, %llu duplicate, %llu rejected\n", (unsigned long long)c.documents,
 	       (unsigned long long)c.added, (unsigned long long)c.duplicates, (unsigned long long)c.rejected);
 	if (c.rejected)
 		printf("the damaged parts are kept: 'casebook rejects' lists them\n");
+	/* the Kibana alerts among what was stored are taken in now: an ingest run again would skip
+	 * their events as duplicates, and so never see them */
 	struct kibana_counts k;
+	int failed = run.failed;
 	if (!failed && kibana_alerts_import(s, before, time_now_us(), stderr, &k)) {
 		char *safe = sanitize_dup(store_errmsg(s), 0);
 		diag("casebook ingest: the Kibana alerts could not be stored: %s\n", safe);
@@ -60,7 +128,15 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 		       k.added, k.known, k.skipped);
 	}
 	store_close(s);
-	if (failed || unreadable)
+	sigaction(SIGINT, &old, NULL);
+	if (run.interrupted) {
+		diag("casebook ingest: interrupted (Ctrl-C): the %llu events stored so far are kept and committed; "
+		     "run the same command again to load the rest (the events already stored are skipped as "
+		     "duplicates)\n",
+		     (unsigned long long)c.added);
+		return 130; /* as a shell reports a command SIGINT ended: 128 + 2 */
+	}
+	if (failed || run.unreadable)
 		return 1;
 	return c.rejected ? 2 : 0;
 }

@@ -13,6 +13,7 @@
 #include "ingest/extract.h"
 #include "ingest/jsontape.h"
 #include "ingest/reader.h"
+#include "ingest/sniff.h"
 #include "store/doccodec.h"
 #include "store/events.h"
 
@@ -23,6 +24,8 @@
  * than this many bytes (documents and damaged input alike): 300 documents of 1 MiB, or 400,000
  * damaged lines, were all held in memory. The training sample is the same bytes, copied. */
 #define HELD_BYTES_MAX (24u << 20)
+/* Seconds between commits: a Ctrl-C, a kill or a crash loses at most this much of the load. */
+#define COMMIT_SECONDS 1.0
 
 enum item_kind { ITEM_EVENT, ITEM_REJECT, ITEM_DICT };
 
@@ -54,6 +57,7 @@ struct pipeline {
 
 	/* producer state */
 	const char *name;
+	const volatile sig_atomic_t *stop;
 	struct reader *reader;
 	struct doc_codec *codec;
 	int64_t dict_id, next_dict_id;
@@ -322,6 +326,8 @@ static int produce_next(struct pipeline *p, char *err, size_t errlen)
 			return extract_roots(&p->tape, on_event_root, p) ? -2 : 1;
 		}
 	}
+	if (reader_stopped(p->reader))
+		return 0; /* a document cut short by the stop is part of what was not read, not damage */
 	rc = reader_next(p->reader, &p->frame, err, errlen);
 	if (rc <= 0)
 		return rc;
@@ -331,9 +337,9 @@ static int produce_next(struct pipeline *p, char *err, size_t errlen)
 static void *producer_main(void *arg)
 {
 	struct pipeline *p = arg;
-	int rc;
+	int rc = 0;
 	char err[200] = "";
-	while ((rc = produce_next(p, err, sizeof(err))) == 1)
+	while (!(p->stop && *p->stop) && (rc = produce_next(p, err, sizeof(err))) == 1)
 		atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
 	if (rc == -1)
 		snprintf(p->read_error, sizeof(p->read_error), "%s", err);
@@ -481,7 +487,7 @@ static void draw_progress(const struct pipeline *p, const struct consumer *k, do
 
 static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 {
-	double started = time_monotonic(), last = started;
+	double started = time_monotonic(), last = started, committed = started;
 	struct batch *b;
 	int rc = 0;
 	while ((b = next_full_batch(p)) != NULL) {
@@ -492,6 +498,10 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 		for (size_t i = 0; i < b->n && !rc; i++)
 			rc = consume_item(k, b, &b->items[i]);
 		return_batch(p, b);
+		if (!rc && time_monotonic() - committed > COMMIT_SECONDS) {
+			committed = time_monotonic();
+			rc = event_writer_checkpoint(k->w);
+		}
 		if (rc)
 			break;
 		if (k->o->progress && time_monotonic() - last > 0.25) {
@@ -577,16 +587,47 @@ static void report_store_failure(const struct ingest_options *o, const char *nam
 	      name, store_errmsg(s));
 }
 
+/* An interrupted input: how far it was read, and that all of that is stored. */
+static void report_interruption(const struct ingest_options *o, const char *name, const struct reader *r,
+                                const struct ingest_counts *c)
+{
+	char of[48] = "";
+	if (reader_size(r))
+		snprintf(of, sizeof(of), " of %.1f MB", (double)reader_size(r) / 1e6);
+	diagf(o->errors,
+	      "%s: interrupted after %.1f MB%s: the %llu documents read are stored (%llu added, %llu duplicate, "
+	      "%llu rejected); the rest was not read\n",
+	      name, (double)reader_bytes_read(r) / 1e6, of, (unsigned long long)c->documents,
+	      (unsigned long long)c->added, (unsigned long long)c->duplicates, (unsigned long long)c->rejected);
+}
+
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
                                struct ingest_counts *total)
 {
 	char err[256];
 	char *name = sanitize_dup(path, 0);
 	struct reader *r = reader_open(path, err, sizeof(err));
+	const char *head;
+	size_t head_len;
+	if (r)
+		reader_set_stop(r, o->stop);
+	if (r && reader_head(r, SNIFF_HEAD, &head, &head_len, err, sizeof(err))) {
+		reader_close(r);
+		r = NULL;
+	}
 	if (!r) {
 		diagf(o->errors, "%s: cannot read: %s\n", name, err);
 		free(name);
 		return INGEST_UNREADABLE;
+	}
+	const char *other = sniff_not_json((const unsigned char *)head, head_len);
+	if (other) {
+		diagf(o->errors,
+		      "%s: not read: it is %s, not JSON (casebook reads JSON and NDJSON documents, plain or gzip)\n",
+		      name, other);
+		reader_close(r);
+		free(name);
+		return INGEST_NOT_JSON;
 	}
 	struct consumer k = {.s = s, .o = o, .name = name};
 	struct pipeline p;
@@ -595,6 +636,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	pthread_cond_init(&p.changed, NULL);
 	p.reader = r;
 	p.name = name;
+	p.stop = o->stop;
 	jtape_init(&p.tape);
 	enum ingest_status status = INGEST_STORE_FAILED;
 	if (store_ingest_begin(s, strcmp(path, "-") ? path : "-", o->analyst, &k.ingest_id) ||
@@ -639,6 +681,9 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	if (p.read_error[0]) {
 		diagf(o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
 		status = INGEST_UNREADABLE;
+	} else if (o->stop && *o->stop) {
+		report_interruption(o, name, r, &k.c);
+		status = INGEST_INTERRUPTED;
 	} else {
 		status = INGEST_OK;
 	}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,13 @@
 
 struct reader {
 	int fd;
-	int is_gzip, src_eof, eof, gzip_ended;
+	int is_gzip, src_eof, eof, gzip_ended, stopped;
 	z_stream zs;
 	unsigned char *raw; /* compressed bytes waiting for inflate */
 	uint64_t raw_total, size;
 	struct sha256_ctx *sha;
+	const volatile sig_atomic_t *stop; /* set: a pipe that has nothing to read ends the input */
+	int regular;                       /* a regular file: reads never wait */
 
 	char *buf; /* decompressed window: buf[start..end) is retained, pos is the scan cursor */
 	size_t alloc, start, pos, end;
@@ -30,15 +33,38 @@ struct reader {
 	struct strbuf kept; /* the kept prefix of an oversized document */
 };
 
-/* Reads raw source bytes into dst; returns the count, 0 at end of input, -1 on error. */
+static int stop_requested(const struct reader *r)
+{
+	return r->stop && *r->stop;
+}
+
+/* Waits until a pipe or terminal has bytes, checking the stop flag ten times a second.
+ * Returns 1 when it has (or at its end), 0 when asked to stop. */
+static int wait_readable(struct reader *r)
+{
+	if (r->regular || !r->stop)
+		return 1;
+	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+	while (!stop_requested(r))
+		if (poll(&pfd, 1, 100) != 0)
+			return 1; /* ready, hung up, or interrupted: read() will say */
+	return 0;
+}
+
+/* Reads raw source bytes into dst; returns the count, 0 at end of input (or when stopped),
+ * -1 on error. */
 static ssize_t read_source(struct reader *r, void *dst, size_t cap, char *err, size_t errlen)
 {
 	ssize_t n;
 	if (r->src_eof)
 		return 0;
-	do
+	do {
+		if (!wait_readable(r) || stop_requested(r)) {
+			r->src_eof = r->stopped = 1;
+			return 0;
+		}
 		n = read(r->fd, dst, cap);
-	while (n < 0 && errno == EINTR);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		snprintf(err, errlen, "read error: %s", strerror(errno));
 		return -1;
@@ -61,7 +87,7 @@ static ssize_t read_gzip(struct reader *r, char *dst, size_t cap, char *err, siz
 			if (got < 0)
 				return -1;
 			if (got == 0) {
-				if (!r->gzip_ended) {
+				if (!r->gzip_ended && !r->stopped) {
 					snprintf(err, errlen, "gzip data is truncated");
 					return -1;
 				}
@@ -97,6 +123,7 @@ struct reader *reader_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	struct stat st;
+	memset(&st, 0, sizeof(st));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "is a directory");
 		close(fd);
@@ -104,7 +131,8 @@ struct reader *reader_open(const char *path, char *err, size_t errlen)
 	}
 	struct reader *r = xcalloc(1, sizeof(*r));
 	r->fd = fd;
-	r->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	r->regular = S_ISREG(st.st_mode);
+	r->size = r->regular ? (uint64_t)st.st_size : 0;
 	r->sha = sha256_begin();
 	r->alloc = 2 * CHUNK;
 	r->buf = xmalloc(r->alloc);
@@ -152,6 +180,16 @@ void reader_close(struct reader *r)
 	free(r->buf);
 	strbuf_release(&r->kept);
 	free(r);
+}
+
+void reader_set_stop(struct reader *r, const volatile sig_atomic_t *stop)
+{
+	r->stop = stop;
+}
+
+int reader_stopped(const struct reader *r)
+{
+	return r->stopped;
 }
 
 uint64_t reader_bytes_read(const struct reader *r)
@@ -372,6 +410,22 @@ static int skip_separators(struct reader *r, char *err, size_t errlen)
 		}
 		return c;
 	}
+}
+
+int reader_head(struct reader *r, size_t want, const char **data, size_t *len, char *err, size_t errlen)
+{
+	/* a pipe gives what it has: its first lines decide, rather than waiting for want bytes */
+	while (r->end - r->pos < want &&
+	       (r->regular || r->end - r->pos < 512 || !memchr(r->buf + r->pos, '\n', r->end - r->pos))) {
+		int rc = refill(r, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	*data = r->buf + r->pos;
+	*len = r->end - r->pos < want ? r->end - r->pos : want;
+	return 0;
 }
 
 int reader_begin_document(struct reader *r, const char **data, size_t *avail, char *err, size_t errlen)

@@ -14,6 +14,7 @@
 #ifndef CASEBOOK_READER_H
 #define CASEBOOK_READER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,12 +41,20 @@ struct frame {
 struct reader *reader_open(const char *path, char *err, size_t errlen);
 /* Returns 1 with the next frame, 0 at end of input, -1 on a read error (message in err). */
 int reader_next(struct reader *r, struct frame *f, char *err, size_t errlen);
+/* Makes a set *stop end the input where it is: reading a pipe no longer waits for it. */
+void reader_set_stop(struct reader *r, const volatile sig_atomic_t *stop);
+/* 1 when the stop flag ended the input (the bytes after were not read). */
+int reader_stopped(const struct reader *r);
 /* Bytes read so far from the source (compressed bytes for gzip), and the total size when
  * known (0 for pipes). */
 uint64_t reader_bytes_read(const struct reader *r);
 uint64_t reader_size(const struct reader *r);
 /* SHA-256 of every byte read from the source; call after reader_next returned 0. */
 void reader_sha256(struct reader *r, char hex[SHA256_HEX_LEN + 1]);
+/* Shows the first want bytes of the (decompressed) input, or all of it when shorter, without
+ * consuming them (from a pipe, what came once there are 512 bytes and a whole line): call before the first document is
+ * read. Returns 0, or -1 (message in err). */
+int reader_head(struct reader *r, size_t want, const char **data, size_t *len, char *err, size_t errlen);
 /* The fast path, for well-formed input. reader_begin_document skips to the next document
  * and shows the bytes buffered from its start: returns 2 when it starts with '{' or '[',
  * 1 when it starts with anything else, 0 at end of input, -1 on a read error. When a parser

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/helptext.h"
 #include "export/export.h"
 
 static struct strbuf out, err;
@@ -62,8 +63,11 @@ static void test_help_and_version(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
 	assert_string_equal(out.buf, "casebook 0.9.0 (schema 12)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
-	assert_string_equal(out.buf, "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
-	                             "[--json]\n\nlist stored events in time order, or those a KQL query matches\n");
+	static const char events_help[] =
+	    "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
+	    "[--json]\n\nlist stored events in time order, or those a KQL query matches\n\noptions:\n"
+	    "  --host H     host.name or host.id\n";
+	assert_memory_equal(out.buf, events_help, sizeof(events_help) - 1);
 	/* the usage names the export formats of export.c's table, in its order */
 	assert_int_equal(tu_run(&out, &err, "%s help export", tu_casebook()), 0);
 	struct strbuf names;
@@ -74,7 +78,7 @@ static void test_help_and_version(void **state)
 	assert_non_null(strstr(out.buf, names.buf));
 	strbuf_release(&names);
 	assert_int_equal(tu_run(&out, &err, "%s ingest --help", tu_casebook()), 0);
-	assert_memory_equal(out.buf, "usage: casebook ingest FILE... | -\n", 35);
+	assert_memory_equal(out.buf, "usage: casebook ingest FILE|DIRECTORY... | -\n", 45);
 }
 
 static void test_usage_errors_exit_64(void **state)
@@ -1213,11 +1217,122 @@ static void test_concurrent_creation(void **state)
 	}
 }
 
+/* docs/casebook.1's text with the roff escapes of its examples undone. */
+static void man_page_text(struct strbuf *sb)
+{
+	FILE *f = fopen("docs/casebook.1", "r");
+	assert_non_null(f);
+	int c, prev = 0;
+	strbuf_reset(sb);
+	while ((c = fgetc(f)) != EOF) {
+		if (prev == '\\') {
+			if (c == '-')
+				strbuf_addch(sb, '-');
+			else if (c == 'e')
+				strbuf_addch(sb, '\\');
+			else if (c != '&')
+				strbuf_addch(sb, '\\'), strbuf_addch(sb, (char)c);
+			prev = 0;
+			continue;
+		}
+		if (c != '\\')
+			strbuf_addch(sb, (char)c);
+		prev = c;
+	}
+	fclose(f);
+}
+
+/* casebook help COMMAND gives every command's options and two or three examples, which
+ * run the command they name; the man page's EXAMPLES section has each of them. */
+static void test_help_gives_options_and_examples_the_man_page_has(void **state)
+{
+	(void)state;
+	struct strbuf man, list;
+	strbuf_init(&man, 1 << 16);
+	strbuf_init(&list, 4096);
+	man_page_text(&man);
+	assert_int_equal(cli_in_process(&list, &err, (char *[]){"casebook", "--help", NULL}), 0);
+	char names[40][32];
+	int commands = 0;
+	const char *end = strstr(list.buf, "\nglobal options:");
+	assert_non_null(end);
+	for (const char *p = strstr(list.buf, "commands:\n");
+	     (p = strstr(p, "\n  ")) != NULL && p < end && commands < 40;) {
+		p += 3;
+		size_t n = strcspn(p, " ");
+		assert_true(n > 0 && n < sizeof(names[0]));
+		memcpy(names[commands], p, n);
+		names[commands++][n] = '\0';
+	}
+	for (int c = 0; c < commands; c++) {
+		const char *name = names[c];
+		const struct command_help *h = command_help_find(name);
+		if (!h)
+			fail_msg("casebook help %s has no options and examples (cli/helptext.c)", name);
+		assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "help", (char *)name, NULL}), 0);
+		assert_non_null(strstr(out.buf, "\noptions:\n"));
+		assert_non_null(strstr(out.buf, h->options));
+		int examples = 0;
+		for (int i = 0; i < HELP_EXAMPLES && h->examples[i]; i++, examples++) {
+			char line[600];
+			snprintf(line, sizeof(line), "\n  %s\n", h->examples[i]);
+			assert_non_null(strstr(out.buf, line));
+			snprintf(line, sizeof(line), "casebook %s", name);
+			if (!strstr(h->examples[i], line) && strcmp(name, "tui")) /* casebook alone opens the console */
+				fail_msg("example of %s does not run it: %s", name, h->examples[i]);
+			snprintf(line, sizeof(line), "\n%s\n", h->examples[i]);
+			if (!strstr(man.buf, line))
+				fail_msg("docs/casebook.1 lacks the example: %s", h->examples[i]);
+		}
+		assert_true(examples >= 2);
+		if (strcmp(name, "help")) { /* COMMAND --help says the same */
+			assert_int_equal(
+			    cli_in_process(&list, &err, (char *[]){"casebook", (char *)name, "--help", NULL}), 0);
+			assert_string_equal(list.buf, out.buf);
+		}
+	}
+	assert_int_equal(commands, 21); /* every command of the table */
+	strbuf_release(&man);
+	strbuf_release(&list);
+}
+
+/* A directory is ingested recursively; a file that is not JSON named on the command line is
+ * refused with its type (exit 1), one inside a directory is left out with a note (exit 0). */
+static void test_ingest_a_directory_and_refuse_what_is_not_json(void **state)
+{
+	(void)state;
+	const char *dir = tu_path("exports");
+	char cmd[1024];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "mkdir -p '%s/b' && cd '%s' && printf "
+	    "'{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"a\"}}\\n' "
+	    "> a.ndjson && printf '{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"b\"}}\\n' > b/b.json "
+	    "&& printf '\\211PNG\\r\\n\\032\\n' > b/shot.png",
+	    dir, dir);
+	assert_int_equal(system(cmd), 0);
+	char db[512];
+	snprintf(db, sizeof(db), "%s", tu_path("dir.db"));
+	char bin[4096];
+	assert_non_null(realpath(tu_casebook(), bin));
+	assert_int_equal(tu_run(&out, &err, "cd '%s' && '%s' --db '%s' ingest exports", tu_tmpdir(), bin, db), 0);
+	assert_string_equal(out.buf, "2 documents: 2 added, 0 duplicate, 0 rejected\n");
+	assert_string_equal(err.buf, "exports/b/shot.png: not read: it is a PNG image, not JSON (casebook reads JSON "
+	                             "and NDJSON documents, plain or gzip)\n");
+	assert_int_equal(
+	    tu_run(&out, &err, "cd '%s' && '%s' --db '%s' ingest exports/b/shot.png", tu_tmpdir(), bin, db), 1);
+	assert_string_equal(out.buf, "0 documents: 0 added, 0 duplicate, 0 rejected\n");
+	assert_string_equal(err.buf, "exports/b/shot.png: not read: it is a PNG image, not JSON (casebook reads JSON "
+	                             "and NDJSON documents, plain or gzip)\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_help_and_version),
+	    T(test_help_gives_options_and_examples_the_man_page_has),
+	    T(test_ingest_a_directory_and_refuse_what_is_not_json),
 	    T(test_usage_errors_exit_64),
 	    T(test_kibana_alerts_are_triaged_and_go_back),
 	    T(test_a_forged_kibana_alert_never_acts_on_real_alerts),

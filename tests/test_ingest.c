@@ -13,6 +13,8 @@
 
 #include "common/timeutil.h"
 #include "ingest/ingest.h"
+#include "ingest/sniff.h"
+#include "ingest/walk.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -422,6 +424,147 @@ static void test_killed_bulk_load_is_finished_by_the_next_writer(void **state)
 	sqlite3_close(raw);
 }
 
+/* Files that are not JSON at all are refused whole with the type their first bytes show
+ * (the signatures are the formats' own: PNG's 8-byte signature, ELF's 0x7F "ELF", PDF's
+ * "%PDF-", zip's local file header "PK\3\4", gzip's 1F 8B, tar's "ustar" at 257); nothing
+ * is stored, not even a reject. */
+static void test_files_that_are_not_json_are_refused_with_their_type(void **state)
+{
+	(void)state;
+	static char tar[600];
+	memset(tar, 0, sizeof(tar));
+	memcpy(tar, "events.ndjson", 13);
+	memcpy(tar + 257, "ustar", 5);
+	static const struct {
+		const char *name, *bytes;
+		size_t len;
+		const char *what;
+	} cases[] = {
+#define B(lit) lit, sizeof(lit) - 1
+	    {"shot.png", B("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "a PNG image"},
+	    {"agent",
+	     B("\x7f"
+	       "ELF\x02\x01\x01\0\0\0"),
+	     "an ELF executable"},
+	    {"osquery", B("\xcf\xfa\xed\xfe\x07\0\0\x01"), "a Mach-O executable"},
+	    {"report.pdf", B("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "a PDF document"},
+	    {"logs.zip", B("PK\x03\x04\x14\0\0\0\x08\0"), "a zip archive"},
+	    {"alerts.csv", B("@timestamp,host.name,process.name\n2024-05-01,mac1,zsh\n"), "CSV text"},
+	    {"rule.yaml", B("name: plugin installed\nseverity: high\n"), "YAML"},
+	    {"doc.yml", B("---\n- one\n- two\n"), "YAML"},
+	    {"page.html", B("<!DOCTYPE html>\n<html><body>{x}</body></html>\n"), "HTML"},
+	    {"notes.txt", B("ingest these later\n"), "text with no JSON document (no line starts with '{' or '[')"},
+	    {"case.db", B("SQLite format 3\0\x10\0"), "an SQLite database"},
+	    {"utf16.json", B("\xff\xfe{\0\"\0a\0\"\0"),
+	     "UTF-16 text (casebook reads UTF-8: convert it with iconv -f UTF-16 -t UTF-8)"},
+	    {"random.bin", B("\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f{"), "binary data"},
+	    {"events.tar", tar, sizeof(tar), "a tar archive"},
+#undef B
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = tu_path(cases[i].name);
+		tu_write(path, cases[i].bytes, cases[i].len);
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *mem = open_memstream(&buf, &blen);
+		struct ingest_options o = {.analyst = "tester", .errors = mem};
+		struct ingest_counts c = {0};
+		assert_int_equal(ingest_path(db, path, &o, &c), INGEST_NOT_JSON);
+		fclose(mem);
+		char expect[600];
+		snprintf(expect, sizeof(expect),
+		         "%s: not read: it is %s, not JSON (casebook reads JSON and NDJSON documents, plain or gzip)\n",
+		         path, cases[i].what);
+		assert_string_equal(buf, expect);
+		free(buf);
+		assert_counts(c, 0, 0, 0, 0);
+	}
+	assert_int_equal(store_event_count(db), 0);
+	strbuf_reset(&rows);
+	assert_int_equal(store_rejects_each(db, reject_to_text, NULL), 0);
+	assert_string_equal(rows.buf, "");
+}
+
+/* What the sniffer lets through: JSON in every shape the reader takes, damaged JSON (a line
+ * of it starts a document), and empty input; gzip is looked at after decompression. */
+static void test_json_and_damaged_json_are_not_refused(void **state)
+{
+	(void)state;
+	static const char *const json[] = {
+	    "",
+	    "\n\n  \n",
+	    "{\"a\":1}\n",
+	    "[\n  {\"a\": 1}\n]\n",
+	    "\xef\xbb\xbf{\"a\":1}",
+	    "  {\n    \"a\": 1\n  }\n",
+	    "this line is damaged\n{\"@timestamp\":\"2024-05-01T10:00:00Z\"}\n",
+	    "a,b\n{\"x\":1}\n",
+	    "GET logs-endpoint.events.*/_search\n{\"hits\":{}}\n",
+	};
+	for (size_t i = 0; i < sizeof(json) / sizeof(json[0]); i++)
+		assert_null(sniff_not_json((const unsigned char *)json[i], strlen(json[i])));
+	/* a gzip file holding a PNG is refused as the PNG */
+	const char *path = tu_path("shot.png.gz");
+	gzFile gz = gzopen(path, "wb");
+	gzwrite(gz, "\x89PNG\r\n\x1a\n\0\0", 10);
+	gzclose(gz);
+	struct ingest_options o = {.analyst = "tester", .errors = NULL};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_NOT_JSON);
+	/* damaged JSON keeps today's behaviour: each damage with its place, the rest loads */
+	c = ingest_text("damaged.ndjson",
+	                "garbage first\n{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"d1\"}}\n");
+	assert_string_equal(errors.buf, "damaged.ndjson:1:1: expected '{' to start a document\n");
+	assert_counts(c, 2, 1, 0, 1);
+}
+
+/* A directory is read recursively: files in byte order of their names, depth first; hidden
+ * names and what is not a file left out; a symbolic link back up the tree read once. */
+static void test_directory_walk_is_stable_and_ends_on_link_loops(void **state)
+{
+	(void)state;
+	char cmd[2048];
+	const char *root = tu_path("evidence");
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir -p '%s' && cd '%s' && mkdir -p b/inner a .git && touch z.json B.json a/2.ndjson a/10.ndjson "
+	         "b/inner/x.json.gz .git/HEAD .DS_Store && ln -s .. b/inner/up && ln -s a c && mkfifo fifo",
+	         root, root);
+	assert_int_equal(system(cmd), 0);
+	struct walk_list files = {0};
+	char err[256];
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *mem = open_memstream(&buf, &blen);
+	assert_int_equal(walk_directory(root, &files, mem, err, sizeof(err)), 0);
+	fclose(mem);
+	strbuf_reset(&rows);
+	for (size_t i = 0; i < files.n; i++)
+		strbuf_addf(&rows, "%s\n", files.paths[i] + strlen(root) + 1);
+	assert_string_equal(rows.buf, "B.json\n"
+	                              "a/10.ndjson\n"
+	                              "a/2.ndjson\n"
+	                              "b/inner/x.json.gz\n"
+	                              "z.json\n");
+	strbuf_reset(&rows);
+	for (char *p = buf; *p;) { /* the notes, without the temporary folder */
+		char *hit = strstr(p, root);
+		if (!hit) {
+			strbuf_addstr(&rows, p);
+			break;
+		}
+		strbuf_add(&rows, p, (size_t)(hit - p));
+		p = hit + strlen(root) + 1;
+	}
+	assert_string_equal(rows.buf,
+	                    "b/inner/up: skipped: a directory already read (a link loop or a second link to it)\n"
+	                    "c: skipped: a directory already read (a link loop or a second link to it)\n"
+	                    "fifo: skipped: not a regular file\n");
+	free(buf);
+	walk_list_release(&files);
+	assert_int_equal(walk_directory(tu_path("no-such-dir"), &files, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "No such file or directory");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -438,6 +581,9 @@ int main(void)
 	    T(test_rejects_keep_the_damaged_bytes),
 	    T(test_oversized_document_is_rejected_and_skipped),
 	    T(test_killed_bulk_load_is_finished_by_the_next_writer),
+	    T(test_files_that_are_not_json_are_refused_with_their_type),
+	    T(test_json_and_damaged_json_are_not_refused),
+	    T(test_directory_walk_is_stable_and_ends_on_link_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

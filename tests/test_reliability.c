@@ -3,6 +3,7 @@
  * process ingests and detects. */
 #include "tests/testutil.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -80,6 +81,136 @@ static void test_ingest_killed_at_random_moments(void **state)
 		/* no loss and no duplicates: the same count as one uninterrupted run */
 		assert_int_equal(count_events(db), 20016);
 	}
+}
+
+/* The events committed so far while a writer may hold the case (0 while it cannot be read). */
+static long events_so_far(const char *db)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	long n = 0;
+	if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(raw, "SELECT count(*) FROM events", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(raw);
+	return n;
+}
+
+/* Starts casebook ingest on file with stdin from fd_in (-1: /dev/null) and stderr in errpath. */
+static pid_t start_ingest(const char *db, const char *file, int fd_in, const char *errpath)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fd_in >= 0 && dup2(fd_in, STDIN_FILENO) < 0)
+			_exit(127);
+		if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr))
+			_exit(127);
+		execl("build/release/casebook", "casebook", "--db", db, "ingest", file, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int exit_status(pid_t pid)
+{
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void read_text(const char *path, struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(sb, buf, n);
+	fclose(f);
+}
+
+/* The count in "...: the N documents read are stored (A added, ..." */
+static long stored_in_message(const char *msg)
+{
+	const char *p = strstr(msg, " documents read are stored (");
+	assert_non_null(p);
+	p = strstr(p, "(");
+	return strtol(p + 1, NULL, 10);
+}
+
+/* Ctrl-C (SIGINT) while a large file loads: the committed batches and the documents read
+ * are kept, the message says how many and how to resume, the exit status is 130, and the
+ * same command run again loads exactly the rest. */
+static void test_ctrl_c_during_ingest_keeps_what_was_read_and_it_resumes(void **state)
+{
+	(void)state;
+	char file[512], db[512], errpath[512];
+	snprintf(file, sizeof(file), "%s", tu_path("sigint-events.ndjson"));
+	snprintf(db, sizeof(db), "%s", tu_path("sigint.db"));
+	snprintf(errpath, sizeof(errpath), "%s", tu_path("sigint.err"));
+	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 60000 > '%s'; }", file), 0);
+	pid_t pid = start_ingest(db, file, -1, errpath);
+	/* mid-ingest: once the first batches are committed (ingest commits every second) */
+	long seen = 0;
+	for (int i = 0; i < 1500 && seen <= 0; i++) {
+		sleep_ms(20);
+		if (access(db, F_OK) == 0)
+			seen = events_so_far(db);
+	}
+	assert_true(seen > 0);
+	kill(pid, SIGINT);
+	assert_int_equal(exit_status(pid), 130);
+	read_text(errpath, &err);
+	long stored = stored_in_message(err.buf);
+	assert_int_equal(count_events(db), stored);
+	assert_true(stored >= seen && stored < 60016);
+	assert_non_null(strstr(err.buf, "sigint-events.ndjson: interrupted after "));
+	assert_non_null(strstr(err.buf, "; the rest was not read\n"));
+	char expect[512];
+	snprintf(expect, sizeof(expect),
+	         "casebook ingest: interrupted (Ctrl-C): the %ld events stored so far are kept and committed; run the "
+	         "same command again to load the rest (the events already stored are skipped as duplicates)\n",
+	         stored);
+	assert_non_null(strstr(err.buf, expect));
+	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, file), 0);
+	snprintf(expect, sizeof(expect), "60016 documents: %ld added, %ld duplicate, 0 rejected\n", 60016 - stored,
+	         stored);
+	assert_string_equal(out.buf, expect);
+	assert_int_equal(count_events(db), 60016);
+}
+
+/* Ctrl-C while standard input (a pipe) has nothing more to give: ingest does not wait for
+ * it, keeps the documents it read, and a document cut short is not counted as damage. */
+static void test_ctrl_c_while_a_pipe_waits_keeps_what_was_read(void **state)
+{
+	(void)state;
+	char db[512], errpath[512];
+	snprintf(db, sizeof(db), "%s", tu_path("sigint-pipe.db"));
+	snprintf(errpath, sizeof(errpath), "%s", tu_path("sigint-pipe.err"));
+	int fds[2];
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0); /* the child keeps only its stdin */
+	pid_t pid = start_ingest(db, "-", fds[0], errpath);
+	close(fds[0]);
+	FILE *w = fdopen(fds[1], "w");
+	for (int i = 0; i < 1000; i++)
+		fprintf(w, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"p%d\"}}\n", i);
+	fprintf(w, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"cut");
+	fflush(w);
+	sleep_ms(1000);
+	kill(pid, SIGINT); /* the pipe stays open: the writer has not finished */
+	assert_int_equal(exit_status(pid), 130);
+	fclose(w);
+	read_text(errpath, &err);
+	long stored = stored_in_message(err.buf);
+	assert_true(stored > 0 && stored <= 1000);
+	assert_int_equal(count_events(db), stored);
+	assert_null(strstr(err.buf, "not closed")); /* the cut document is not a reject */
+	assert_non_null(strstr(err.buf, " 0 rejected); the rest was not read\n"));
 }
 
 static char sock[64];
@@ -225,6 +356,8 @@ int main(void)
 	strbuf_init(&err, 1024);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ingest_killed_at_random_moments),
+	    cmocka_unit_test(test_ctrl_c_during_ingest_keeps_what_was_read_and_it_resumes),
+	    cmocka_unit_test(test_ctrl_c_while_a_pipe_waits_keeps_what_was_read),
 	    cmocka_unit_test_teardown(test_full_disk_stops_ingest_cleanly_and_it_resumes, unmount_small_disk),
 	    cmocka_unit_test(test_console_killed_after_actions_loses_nothing),
 	    cmocka_unit_test(test_console_stays_open_while_others_write),

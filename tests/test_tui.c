@@ -23,6 +23,7 @@
 #include "store/rules.h"
 #include "triage/kibana.h"
 #include "tui/app.h"
+#include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
@@ -713,7 +714,7 @@ static void test_ascii_terminal(void **state)
 	assert_true(screen_has("● medium"));
 	draw_set_ascii(1);
 	app_draw(app);
-	int ascii_row = screen_has("  * medium   05-01 10:00:00 mac|evil^]0;p~ Persistence via ~ /Library/~9B.dsplug");
+	int ascii_row = screen_has("  * medium   05-01 10:00:00 mac|evil^]0;p~ Persiste~fication /Library/~9B.dsplug");
 	draw_set_ascii(0);
 	assert_true(ascii_row);
 	assert_true(screen_has("● medium"));
@@ -1547,6 +1548,97 @@ static void test_marking_and_one_case_export(void **state)
 	assert_string_equal(app_message(app), "no alert marked");
 }
 
+/* ---- issue 27, input a user makes: LANG=C, the help pager ---- */
+
+static int teardown_ascii(void **state)
+{
+	draw_set_ascii(0); /* a failed test must not leave the next ones in ASCII or in C */
+	setlocale(LC_ALL, "C.UTF-8");
+	return teardown(state);
+}
+
+/* LANG=C (a C locale, as over SSH without LANG): the console's own separators and glyphs are
+ * ASCII in the same columns; each used to be one '?' a byte (the heading's "·" was "??"). */
+static void test_lang_c_screens(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C");
+	draw_set_ascii(1);
+	check_screen("lang-c-queue-80x24");
+	keys("j\n"); /* the hostile alert */
+	check_screen("lang-c-overview-80x24");
+	keys("3");
+	check_screen("lang-c-timeline-80x24");
+	keys("q?");
+	check_screen("lang-c-help-80x24");
+	keys("q");
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("lang-c-queue-160x45");
+}
+
+/* The ? help scrolls with the keys of every list and says where it is; its key column is
+ * as wide as the widest keys ("Shift-Tab ←"), counted in columns, not bytes. */
+static void test_help_scrolls_and_aligns(void **state)
+{
+	(void)state;
+	keys("?");
+	assert_true(screen_has("   j ↓         next row (or scroll down)"));
+	assert_true(screen_has("   g Home      first row"));
+	assert_true(screen_has("lines 1-22 of 98"));
+	app_handle_key(app, KEY_END);
+	check_screen("help-end-80x24");
+	keys("g");
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("G");
+	assert_true(screen_has("lines 77-98 of 98"));
+	keys("j"); /* the last page stays the last */
+	assert_true(screen_has("lines 77-98 of 98"));
+	app_handle_key(app, KEY_PPAGE);
+	assert_true(screen_has("lines 57-78 of 98"));
+	keys("\x15"); /* Ctrl-U: half a page */
+	assert_true(screen_has("lines 47-68 of 98"));
+	keys("\x04"); /* Ctrl-D */
+	assert_true(screen_has("lines 57-78 of 98"));
+	app_handle_key(app, KEY_HOME);
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("kk"); /* the first line stays the first */
+	assert_true(screen_has("lines 1-22 of 98"));
+	keys("q");
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	keys("?G");
+	check_screen("help-end-160x45");
+	keys("q");
+}
+
+static int answered;
+static void on_answer(struct app *a, int yes, void *data)
+{
+	(void)a, (void)data;
+	answered = yes ? 1 : 2;
+}
+
+/* Dialogs are framed and wrap a long question instead of cutting it, at 80x24 and 160x45. */
+static void test_dialogs_are_framed_and_wrap_their_question(void **state)
+{
+	(void)state;
+	const char *question =
+	    "This exception matches every binary Apple signs (process.code_signature.subject_name is Software "
+	    "Signing), 1,204 events on 12 hosts of this case, the attack's own mv among them. Save it anyway? (y/n)";
+	answered = 0;
+	dialog_confirm(app, question, on_answer, NULL, NULL);
+	check_screen("confirm-long-question-80x24");
+	keys("n");
+	assert_int_equal(answered, 2);
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	dialog_confirm(app, question, on_answer, NULL, NULL);
+	check_screen("confirm-long-question-160x45");
+	keys("y");
+	assert_int_equal(answered, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1561,6 +1653,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lang_c_screens, setup, teardown_ascii),
+	    cmocka_unit_test_setup_teardown(test_help_scrolls_and_aligns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dialogs_are_framed_and_wrap_their_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sequence_alert_related_alerts_and_rule_notes, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_times_in_the_analysts_zone, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,

@@ -328,16 +328,17 @@ void action_exception(struct app *a)
 		strbuf_release(&labels[i]);
 }
 
-/* "  keys       help", the help wrapped under itself (the pager's lines are COLS - 4 wide). */
-static void help_entry(struct strbuf *sb, const char *keys, const char *help)
+/* "  keys  help", the help wrapped under itself (the pager's lines are COLS - 4 wide). The keys
+ * are padded to keys_w columns, not bytes: "j ↓" is three columns in five bytes. */
+static void help_entry(struct strbuf *sb, const char *keys, const char *help, int keys_w)
 {
-	enum { INDENT = 13 };
 	char **lines;
-	size_t n = wrap_text(help, COLS - 4 - INDENT > 20 ? COLS - 4 - INDENT : 20, 0, &lines);
-	for (size_t k = 0; k < n; k++)
-		strbuf_addf(sb, "  %-10s %s\n", k ? "" : keys, lines[k]);
-	if (!n)
-		strbuf_addf(sb, "  %s\n", keys);
+	int indent = 2 + keys_w + 1;
+	size_t n = wrap_text(help, COLS - 4 - indent > 20 ? COLS - 4 - indent : 20, 0, &lines);
+	for (size_t k = 0; k < n || k == 0; k++) {
+		const char *key = k ? "" : keys;
+		strbuf_addf(sb, "  %s%*s %s\n", key, keys_w - text_width(key), "", k < n ? lines[k] : "");
+	}
 	free_lines(lines, n);
 }
 
@@ -351,13 +352,17 @@ void action_help(struct app *a)
 	              {CTX_NOTES, "Notes tab"}};
 	struct strbuf sb;
 	strbuf_init(&sb, 4096);
+	int keys_w = 0; /* one key column for the whole help */
+	for (int i = 1; i < ACT_COUNT; i++)
+		if (text_width(tui_actions[i].keys) > keys_w)
+			keys_w = text_width(tui_actions[i].keys);
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);
 		for (int i = 1; i < ACT_COUNT; i++) {
 			unsigned c = tui_actions[i].ctx;
 			/* an action shows once: under "Everywhere", or under each place it works */
 			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
-				help_entry(&sb, tui_actions[i].keys, tui_actions[i].help);
+				help_entry(&sb, tui_actions[i].keys, tui_actions[i].help, keys_w);
 		}
 	}
 	pager_open(a, "Help — q or Esc closes", sb.buf, 1);

@@ -342,26 +342,44 @@ static void draw_with_cursor(int y, int x, int width, const struct textedit *in,
 	free(after);
 }
 
+/* The dialog's question in lines of width columns: a long one is wrapped, never cut (at
+ * most half the screen, so that its answers stay in sight). */
+static size_t question_lines(const struct dialog *d, int width, char ***lines, size_t *all)
+{
+	size_t n = *all = wrap_text(d->title, width, 0, lines);
+	size_t most = (size_t)(LINES / 2 > 1 ? LINES / 2 : 1);
+	return n < most ? n : most;
+}
+
+static void draw_question(int y, int x, int width, char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		draw_text(y + (int)i, x, width, lines[i], A_REVERSE | A_BOLD, 1);
+}
+
 static void draw_one(const struct dialog *d)
 {
 	int y, x, w = COLS - 8 > 72 ? 72 : COLS - 8;
+	char **q = NULL;
+	size_t nq = 0, nall = 0;
 	switch (d->kind) {
 	case D_PROMPT: {
-		ui_box(4, w, &y, &x);
-		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
+		nq = question_lines(d, w - 4, &q, &nall);
+		ui_box(3 + (int)nq, w, &y, &x);
+		draw_question(y + 1, x + 2, w - 4, q, nq);
 		const struct textedit *in = &d->input;
 		size_t from = 0; /* the part of long input around the cursor */
 		while (textedit_width(in, from, in->cursor) > w - 6)
 			from++;
 		while (from < in->text.len && (in->text.buf[from] & 0xC0) == 0x80)
 			from++;
-		draw_with_cursor(y + 2, x + 2, w - 4, in, from, in->text.len);
+		draw_with_cursor(y + 1 + (int)nq, x + 2, w - 4, in, from, in->text.len);
 		break;
 	}
 	case D_EDITOR: {
 		int h = LINES - 4;
 		ui_box(h, w, &y, &x);
-		draw_text(y, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
+		draw_text(y, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 0); /* in the frame's top */
 		struct textedit_row *rows;
 		size_t at, n = textedit_rows(&d->input, editor_width(), &rows, &at);
 		size_t shown = (size_t)(h - 3 > 1 ? h - 3 : 1);
@@ -384,26 +402,31 @@ static void draw_one(const struct dialog *d)
 			if (text_width(d->choices[i]) + 10 > w)
 				w = text_width(d->choices[i]) + 10 < COLS - 4 ? text_width(d->choices[i]) + 10
 				                                              : COLS - 4;
-		int h = (int)(d->nchoices < (size_t)LINES ? d->nchoices : (size_t)LINES) + 3;
-		ui_box(h, w, &y, &x);
-		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
-		size_t shown = (size_t)(LINES - 5 > 1 ? LINES - 5 : 1);        /* ui_box keeps 2 lines free */
+		nq = question_lines(d, w - 4, &q, &nall);
+		/* ui_box keeps 2 lines free; the frame takes 2 more, the question nq */
+		size_t room = (size_t)(LINES - 4 - (int)nq > 1 ? LINES - 4 - (int)nq : 1);
+		size_t shown = d->nchoices < room ? d->nchoices : room;
+		ui_box((int)(shown + nq) + 2, w, &y, &x);
+		draw_question(y + 1, x + 2, w - 4, q, nq);
 		size_t first = d->choice >= shown ? d->choice - shown + 1 : 0; /* the choice in sight */
 		for (size_t i = first; i < d->nchoices && i < first + shown; i++) {
 			struct strbuf label;
 			strbuf_init(&label, 128);
 			strbuf_addf(&label, "%zu %s", i + 1, d->choices[i]);
-			draw_text(y + 2 + (int)(i - first), x + 2, w - 4, label.buf,
+			draw_text(y + 1 + (int)nq + (int)(i - first), x + 2, w - 4, label.buf,
 			          i == d->choice ? A_NORMAL | A_BOLD : A_REVERSE, 1);
 			strbuf_release(&label);
 		}
 		break;
 	}
 	case D_CONFIRM:
-		ui_box(3, w, &y, &x);
-		draw_text(y + 1, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 1);
+		nq = question_lines(d, w - 4, &q, &nall);
+		ui_box(2 + (int)nq, w, &y, &x);
+		draw_question(y + 1, x + 2, w - 4, q, nq);
 		break;
 	}
+	if (q)
+		free_lines(q, nall);
 }
 
 void dialog_draw(struct app *a)

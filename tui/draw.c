@@ -15,22 +15,53 @@ void draw_set_ascii(int on)
 	ascii_only = on;
 }
 
+int draw_is_ascii(void)
+{
+	return ascii_only;
+}
+
+/* The console's own glyphs, and the one ASCII character each becomes: same columns, same
+ * meaning (a tree's corner stays a corner, a histogram's bars still rise). */
+static const struct {
+	wchar_t from, to;
+} ascii_map[] = {
+    {L'\u25CF', L'*'}, {L'\u25D0', L'+'}, {L'\u25CB', L'o'}, {L'\u25B6', L'>'}, {L'\u25B8', L'>'}, {L'\u25BE', L'v'},
+    {L'\u25C0', L'<'}, {L'\u25B2', L'^'}, {L'\u25BC', L'v'}, {L'\u25C6', L'*'}, {L'\u25A0', L'#'}, {L'\u2022', L'*'},
+    {L'\u2026', L'~'}, {L'\u00B7', L'.'}, {L'\u00B1', L'+'}, {L'\u00D7', L'x'}, {L'\u2014', L'-'}, {L'\u2013', L'-'},
+    {L'\u2192', L'>'}, {L'\u2190', L'<'}, {L'\u2191', L'^'}, {L'\u2193', L'v'}, {L'\u21B3', L'`'}, {L'\u2713', L'x'},
+    {L'\u2717', L'x'}, {L'\u26A0', L'!'}, {L'\u2500', L'-'}, {L'\u2501', L'-'}, {L'\u2550', L'='}, {L'\u2502', L'|'},
+    {L'\u2503', L'|'}, {L'\u2551', L'|'}, {L'\u250C', L'+'}, {L'\u2510', L'+'}, {L'\u2514', L'`'}, {L'\u2518', L'+'},
+    {L'\u251C', L'|'}, {L'\u2524', L'|'}, {L'\u252C', L'+'}, {L'\u2534', L'+'}, {L'\u253C', L'+'}, {L'\u256D', L'+'},
+    {L'\u256E', L'+'}, {L'\u256F', L'+'}, {L'\u2570', L'+'}, {L'\u258F', L'|'}, {L'\u2581', L'_'}, {L'\u2582', L'.'},
+    {L'\u2583', L':'}, {L'\u2584', L'-'}, {L'\u2585', L'='}, {L'\u2586', L'+'}, {L'\u2587', L'*'}, {L'\u2588', L'#'},
+    {L'\u2591', L':'}, {L'\u2592', L'%'}, {L'\u2593', L'#'},
+};
+
 static wchar_t ascii_of(wchar_t c)
 {
-	static const struct {
-		wchar_t from, to;
-	} map[] = {{L'\u25CF', L'*'}, {L'\u25D0', L'+'}, {L'\u25CB', L'o'}, {L'\u25B6', L'>'}, {L'\u25B8', L'>'},
-	           {L'\u25BE', L'v'}, {L'\u2026', L'~'}, {L'\u2500', L'-'}, {L'\u2502', L'|'}, {L'\u2514', L'`'},
-	           {L'\u2503', L'|'}, {L'\u00B7', L'.'}, {L'\u00B1', L'+'}, {L'\u2192', L'>'}, {L'\u2190', L'<'},
-	           {L'\u258F', L'|'}, {L'\u2014', L'-'}, {L'\u2013', L'-'}, {L'\u00D7', L'x'}};
 	if (c < 0x7F)
 		return c;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].from == c)
-			return map[i].to;
+	for (size_t i = 0; i < sizeof(ascii_map) / sizeof(ascii_map[0]); i++)
+		if (ascii_map[i].from == c)
+			return ascii_map[i].to;
 	if (c >= 0x2400 && c <= 0x2426) /* a control picture: a control character shown */
 		return L'^';
 	return L'?';
+}
+
+static const struct {
+	const char *utf8, *ascii;
+} glyphs[] = {
+    [GLYPH_VLINE] = {"\u2502", "|"},         [GLYPH_HLINE] = {"\u2500", "-"},  [GLYPH_TEE] = {"\u251C\u2500", "|-"},
+    [GLYPH_CORNER] = {"\u2514\u2500", "`-"}, [GLYPH_PIPE] = {"\u2502 ", "| "}, [GLYPH_ELLIPSIS] = {"\u2026", "~"},
+    [GLYPH_DOT] = {"\u00B7", "."},           [GLYPH_BULLET] = {"\u25CF", "*"}, [GLYPH_EXPANDED] = {"\u25BE", "v"},
+    [GLYPH_COLLAPSED] = {"\u25B8", ">"},     [GLYPH_ARROW] = {"\u2192", "->"}, [GLYPH_MARK] = {"\u25B6", ">"},
+    [GLYPH_DASH] = {"\u2014", "--"},
+};
+
+const char *draw_glyph(enum draw_glyph g)
+{
+	return ascii_only ? glyphs[g].ascii : glyphs[g].utf8;
 }
 
 static wchar_t ellipsis(void)
@@ -38,25 +69,22 @@ static wchar_t ellipsis(void)
 	return ascii_only ? L'~' : L'\u2026';
 }
 
-/* Converts sanitized UTF-8 to wide characters (sanitized text is valid UTF-8). */
+/* Converts sanitized UTF-8 (valid, as the sanitizer makes it) to wide characters. */
 static wchar_t *widen(const char *s, size_t *n)
 {
 	size_t len = strlen(s);
 	wchar_t *w = xmalloc((len + 1) * sizeof(*w));
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
 	size_t out = 0;
-	const char *p = s;
-	while (*p) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, p, strlen(p), &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			wc = L'?';
-			k = 1;
-			memset(&st, 0, sizeof(st));
-		}
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	while (p < end) {
+		/* decoded here, not by mbrtowc: a C locale refuses every byte past ASCII, and the
+		 * console's own glyphs would become one '?' a byte instead of their ASCII forms */
+		unsigned cp;
+		size_t k = utf8_decode(p, (size_t)(end - p), &cp);
+		wchar_t wc = k ? (wchar_t)cp : L'?';
+		p += k ? k : 1;
 		w[out++] = ascii_only ? ascii_of(wc) : wc;
-		p += k;
 	}
 	w[out] = L'\0';
 	*n = out;

@@ -30,28 +30,53 @@ static void pager_close(struct app *a)
 	a->ntext = a->text_top = 0;
 }
 
+/* Lines of text the pager shows at once. */
+static size_t pager_height(void)
+{
+	return LINES > 3 ? (size_t)(LINES - 2) : 1;
+}
+
+/* The top line that shows the last page: scrolling stops there. */
+static size_t pager_last_top(const struct app *a)
+{
+	return a->ntext > pager_height() ? a->ntext - pager_height() : 0;
+}
+
+/* The keys of every list (STYLE.md): j/k and arrows a line, PgDn/PgUp (Space, Ctrl-F/B) a
+ * page, Ctrl-D/Ctrl-U half a page, g/Home and G/End the ends. */
 static int pager_key(struct app *a, int key)
 {
-	size_t page = (size_t)(LINES - 4);
-	if (key == 'q' || key == KEY_ESC || key == '?')
-		view_pop(a);
-	else if ((key == 'j' || key == KEY_DOWN) && a->text_top + 1 < a->ntext)
-		a->text_top++;
-	else if ((key == 'k' || key == KEY_UP) && a->text_top)
-		a->text_top--;
-	else if (key == KEY_NPAGE || key == ' ')
-		a->text_top = a->text_top + page < a->ntext ? a->text_top + page : a->text_top;
-	else if (key == KEY_PPAGE)
-		a->text_top = a->text_top > page ? a->text_top - page : 0;
-	else if (key == 'g' || key == KEY_HOME)
-		a->text_top = 0;
+	/* a page keeps two lines of the one before, for context */
+	size_t page = pager_height() > 3 ? pager_height() - 2 : 1, last = pager_last_top(a), top = a->text_top;
+	switch (key) {
+	case 'q':
+	case KEY_ESC:
+	case '?': view_pop(a); return 1;
+	case 'j':
+	case KEY_DOWN: top++; break;
+	case 'k':
+	case KEY_UP: top = top ? top - 1 : 0; break;
+	case KEY_NPAGE:
+	case ' ':
+	case 6: /* Ctrl-F */ top += page; break;
+	case KEY_PPAGE:
+	case 2: /* Ctrl-B */ top = top > page ? top - page : 0; break;
+	case 4: /* Ctrl-D */ top += page / 2; break;
+	case 21: /* Ctrl-U */ top = top > page / 2 ? top - page / 2 : 0; break;
+	case 'g':
+	case KEY_HOME: top = 0; break;
+	case 'G':
+	case KEY_END: top = last; break;
+	default: return 1;
+	}
+	a->text_top = top < last ? top : last;
 	return 1;
 }
 
 static void pager_draw(struct app *a)
 {
 	ui_bar(a, 0, a->pager_title, "");
-	int height = LINES - 2;
+	int height = (int)pager_height();
 	for (int i = 0; i < height; i++) {
 		size_t k = a->text_top + (size_t)i;
 		move(1 + i, 0);
@@ -59,7 +84,12 @@ static void pager_draw(struct app *a)
 		if (k < a->ntext)
 			draw_text(1 + i, 1, COLS - 2, a->text_lines[k], A_NORMAL, 1);
 	}
-	draw_text(LINES - 1, 0, COLS, "j/k scroll  PgDn/PgUp page  q or Esc close", A_NORMAL, 1);
+	char status[160], where[64] = "";
+	if (a->ntext > (size_t)height) /* where the page is, as less and lnav say it */
+		snprintf(where, sizeof(where), "  lines %zu-%zu of %zu", a->text_top + 1,
+		         a->text_top + (size_t)height < a->ntext ? a->text_top + (size_t)height : a->ntext, a->ntext);
+	snprintf(status, sizeof(status), "j/k scroll  PgDn/PgUp page  g/G top/end  q or Esc close%s", where);
+	draw_text(LINES - 1, 0, COLS, status, A_NORMAL, 1);
 }
 
 const struct view_ops pager_view = {.name = "pager", .draw = pager_draw, .key = pager_key, .close = pager_close};

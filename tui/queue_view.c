@@ -132,7 +132,7 @@ static void draw_alert(struct app *a, const struct queue_columns *c, int y, cons
 	} else {
 		x += ui_cell(y, x, c->host, r->host, base);
 	}
-	x += ui_cell(y, x, c->rule, r->rule, base);
+	x += ui_cell_middle(y, x, c->rule, r->rule, base);
 	draw_text_middle(y, x, COLS - x, r->target, base);
 }
 

@@ -84,6 +84,13 @@ int ui_cell(int y, int x, int width, const char *text, attr_t attr)
 	return width;
 }
 
+int ui_cell_middle(int y, int x, int width, const char *text, attr_t attr)
+{
+	draw_text_middle(y, x, width - 1, text, attr);
+	draw_text(y, x + width - 1, 1, " ", attr, 1);
+	return width;
+}
+
 void ui_box(int h, int w, int *y, int *x)
 {
 	if (w > COLS - 2)
@@ -97,6 +104,25 @@ void ui_box(int h, int w, int *y, int *x)
 		for (int j = 0; j < w; j++)
 			addch(' ' | A_REVERSE);
 	}
+	if (h < 2 || w < 2)
+		return;
+	/* a frame, so that the dialog stands apart from the screen under it */
+	int ascii = draw_is_ascii();
+	struct strbuf line;
+	strbuf_init(&line, (size_t)w * 3 + 8);
+	for (int edge = 0; edge < 2; edge++) {
+		strbuf_reset(&line);
+		strbuf_addstr(&line, ascii ? "+" : edge ? "└" : "┌");
+		for (int j = 2; j < w; j++)
+			strbuf_addstr(&line, ascii ? "-" : "─");
+		strbuf_addstr(&line, ascii ? "+" : edge ? "┘" : "┐");
+		draw_text(*y + (edge ? h - 1 : 0), *x, w, line.buf, A_REVERSE, 0);
+	}
+	for (int i = 1; i < h - 1; i++) {
+		draw_text(*y + i, *x, 1, ascii ? "|" : "│", A_REVERSE, 0);
+		draw_text(*y + i, *x + w - 1, 1, ascii ? "|" : "│", A_REVERSE, 0);
+	}
+	strbuf_release(&line);
 }
 
 int ui_list_height(void)

@@ -32,7 +32,11 @@ void ui_bar(const struct app *a, int y, const char *left, const char *right);
 void ui_status_line(const struct app *a, const char *hints);
 /* A table cell: the text in width - 1 columns, then a space; returns width. */
 int ui_cell(int y, int x, int width, const char *text, attr_t attr);
-/* A box of h x w in the middle of the screen; *y, *x get its top-left. */
+/* The same with the middle of a long text elided ("Write Be…mpanion)"): names that share
+ * their start (rule names) stay told apart by their ends. */
+int ui_cell_middle(int y, int x, int width, const char *text, attr_t attr);
+/* A framed box of h x w in the middle of the screen (its frame on the outer rows and
+ * columns: text goes inside, from *y + 1 and *x + 2); *y, *x get its top-left. */
 void ui_box(int h, int w, int *y, int *x);
 int ui_list_height(void); /* the queue's rows */
 int ui_page_height(void); /* an alert tab's rows */
