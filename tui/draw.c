@@ -19,10 +19,35 @@ static wchar_t ascii_of(wchar_t c)
 {
 	static const struct {
 		wchar_t from, to;
-	} map[] = {{L'\u25CF', L'*'}, {L'\u25D0', L'+'}, {L'\u25CB', L'o'}, {L'\u25B6', L'>'}, {L'\u25B8', L'>'},
-	           {L'\u25BE', L'v'}, {L'\u2026', L'~'}, {L'\u2500', L'-'}, {L'\u2502', L'|'}, {L'\u2514', L'`'},
-	           {L'\u2503', L'|'}, {L'\u00B7', L'.'}, {L'\u00B1', L'+'}, {L'\u2192', L'>'}, {L'\u2190', L'<'},
-	           {L'\u258F', L'|'}, {L'\u2014', L'-'}, {L'\u2013', L'-'}, {L'\u00D7', L'x'}};
+	} map[] = {{L'\u25CF', L'*'},
+	           {L'\u25D0', L'+'},
+	           {L'\u25CB', L'o'},
+	           {L'\u25B6', L'>'},
+	           {L'\u25B8', L'>'},
+	           {L'\u25BE', L'v'},
+	           {L'\u2026', L'~'},
+	           {L'\u2500', L'-'},
+	           {L'\u2502', L'|'},
+	           {L'\u2514', L'`'},
+	           {L'\u2503', L'|'},
+	           {L'\u00B7', L'.'},
+	           {L'\u00B1', L'+'},
+	           {L'\u2192', L'>'},
+	           {L'\u2190', L'<'},
+	           {L'\u258F', L'|'},
+	           {L'\u2014', L'-'},
+	           {L'\u2013', L'-'},
+	           {L'\u00D7', L'x'},
+	           /* the histogram's bars, lowest to highest, and its mark */
+	           {L'\u2581', L'_'},
+	           {L'\u2582', L'.'},
+	           {L'\u2583', L'-'},
+	           {L'\u2584', L':'},
+	           {L'\u2585', L'='},
+	           {L'\u2586', L'+'},
+	           {L'\u2587', L'*'},
+	           {L'\u2588', L'#'},
+	           {L'\u25B2', L'^'}};
 	if (c < 0x7F)
 		return c;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
