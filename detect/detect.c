@@ -2225,7 +2225,9 @@ static int on_search_candidate(void *ctx, const struct candidate_row *c)
 	return se->limit > 0 && se->found >= se->limit;
 }
 
-int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+/* The search, from the start or after a row (resume) in (@timestamp, id) order. */
+static int search_from(struct store *s, const struct kql_node *q, const struct search_resume *after, long limit,
+                       event_fn fn, void *ctx)
 {
 	if (detect_load_field_types(s))
 		return -1;
@@ -2233,8 +2235,25 @@ int detect_search(struct store *s, const struct kql_node *q, long limit, event_f
 	plan_query(q, &plan);
 	struct candidate_query cq = {0};
 	plan_apply(&plan, &cq);
+	if (after) { /* the same order as the plain search's, read on from a row: keyset paging */
+		cq.by_event_time = 1;
+		cq.resume = 1;
+		cq.resume_ts = after->ts;
+		cq.resume_id = after->id;
+	}
 	struct search se = {.q = q, .limit = limit, .fn = fn, .ctx = ctx};
 	int rc = store_candidates_each(s, &cq, on_search_candidate, &se);
 	plan_release(&plan);
 	return rc;
+}
+
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	return search_from(s, q, NULL, limit, fn, ctx);
+}
+
+int detect_search_after(struct store *s, const struct kql_node *q, const struct search_resume *after, long limit,
+                        event_fn fn, void *ctx)
+{
+	return search_from(s, q, after, limit, fn, ctx);
 }

@@ -308,10 +308,19 @@ int timeline_filter(struct app *a, const char *text)
 	return 0;
 }
 
+static void kql_prompt(struct app *a, const char *initial);
+
+/* A query that does not parse comes back in the prompt to be fixed, the error on the status line. */
 static void kql_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	timeline_filter(a, text);
+	if (timeline_filter(a, text))
+		kql_prompt(a, text);
+}
+
+static void kql_prompt(struct app *a, const char *initial)
+{
+	dialog_prompt(a, "Filter the timeline (KQL over its events):", initial, kql_typed, NULL, NULL);
 }
 
 static int take_doc_len(void *ctx, const struct event_row *row)
@@ -393,9 +402,7 @@ static int timeline_request(struct app *a, enum tui_action act)
 	switch (act) {
 	case ACT_WINDOW: dialog_prompt(a, "Window (START END, ISO 8601):", NULL, window_typed, NULL, NULL); return 1;
 	case ACT_OPEN: open_selected(a); return 1;
-	case ACT_TIMELINE_KQL:
-		dialog_prompt(a, "Filter the timeline (KQL over its events):", v->tl_kql_text, kql_typed, NULL, NULL);
-		return 1;
+	case ACT_TIMELINE_KQL: kql_prompt(a, v->tl_kql_text); return 1;
 	case ACT_FIELDS: open_fields(a); return 1;
 	case ACT_WIDEN:
 		v->tl_before *= 2, v->tl_after *= 2;
