@@ -210,6 +210,34 @@ int time_parse_duration(const char *s, int64_t *us)
 	return 0;
 }
 
+void time_format_span(int64_t us, char out[TIME_SPAN_LEN])
+{
+	static const struct {
+		const char *name;
+		uint64_t us;
+	} units[] = {{"d", 86400000000u}, {"h", 3600000000u}, {"m", 60000000u}, {"s", 1000000u}, {"ms", 1000u}};
+	/* the magnitude as unsigned: INT64_MIN has no positive int64_t */
+	uint64_t left = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+	size_t n = 0, shown = 0;
+	out[0] = '\0';
+	if (us < 0)
+		out[n++] = '-', out[n] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && shown < 2; i++) {
+		uint64_t k = left / units[i].us;
+		left %= units[i].us;
+		if (!k) {
+			if (shown) /* "1d 0h 5m" would say less than "1d": the second unit is the next one */
+				break;
+			continue;
+		}
+		n += (size_t)snprintf(out + n, TIME_SPAN_LEN - n, "%s%llu%s", shown ? " " : "", (unsigned long long)k,
+		                      units[i].name);
+		shown++;
+	}
+	if (!shown)
+		snprintf(out, TIME_SPAN_LEN, us && left ? "%s<1ms" : "0s", us < 0 ? "-" : "");
+}
+
 void time_to_civil(int64_t us, struct time_civil *c)
 {
 	int64_t day_us = 86400 * TIME_US_PER_SEC;

@@ -22,6 +22,13 @@ void time_format_iso8601(int64_t us, char out[TIME_ISO_LEN]);
  * Returns 0 on success, -1 on error. */
 int time_parse_duration(const char *s, int64_t *us);
 
+/* A span in the two largest units it has, truncated, as people say it: "7d 2h" (614,400 s),
+ * "10m", "1h 30m", "45s", "1s 500ms", "250ms", "0s"; whole units only, so the text reads back
+ * through time_parse_duration one unit at a time. A negative span is written with its '-'.
+ * TIME_SPAN_LEN holds the longest. */
+#define TIME_SPAN_LEN 48
+void time_format_span(int64_t us, char out[TIME_SPAN_LEN]);
+
 /* A UTC instant as a calendar date and the microseconds into that day. */
 struct time_civil {
 	int64_t year;

@@ -72,6 +72,14 @@ int detect_alerts_kql(struct store *s, const struct kql_node *q, alert_match_fn 
 /* `casebook events --query`: calls fn for each event matching the KQL query, in time order,
  * at most limit (<= 0: all). fn returning non-zero stops the search, which returns that. */
 int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx);
+/* The same search read on after the row (ts, id) — the last one a page showed — in the same
+ * order (@timestamp, then ingest order): the event browser's next page, found by an index seek
+ * rather than by reading and skipping the pages before it. after NULL: from the start. */
+struct search_resume {
+	int64_t ts, id;
+};
+int detect_search_after(struct store *s, const struct kql_node *q, const struct search_resume *after, long limit,
+                        event_fn fn, void *ctx);
 /* The same over any event source (detect/source.h): the source's candidates, each evaluated
  * here. -1 when the source fails, even after some events were given (source_errmsg says why). */
 struct event_source;

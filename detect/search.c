@@ -72,12 +72,20 @@ static int on_search_candidate(void *ctx, const struct candidate_row *c)
 	return se->limit > 0 && se->found >= se->limit;
 }
 
-int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+/* The search, from the start or after a row (resume) in (@timestamp, id) order. */
+static int search_from(struct event_source *src, const struct kql_node *q, const struct search_resume *after,
+                       long limit, event_fn fn, void *ctx)
 {
 	struct plan plan;
 	plan_query(q, &plan);
 	struct candidate_query cq = {0};
 	plan_apply(&plan, &cq);
+	if (after) { /* the same order as the plain search's, read on from a row: keyset paging */
+		cq.by_event_time = 1;
+		cq.resume = 1;
+		cq.resume_ts = after->ts;
+		cq.resume_id = after->id;
+	}
 	struct needles needles = {0};
 	kql_needles(q, &needles);
 	needles_finish(&needles);
@@ -90,12 +98,23 @@ int detect_search_in(struct event_source *src, const struct kql_node *q, long li
 	return rc;
 }
 
-int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	return search_from(src, q, NULL, limit, fn, ctx);
+}
+
+int detect_search_after(struct store *s, const struct kql_node *q, const struct search_resume *after, long limit,
+                        event_fn fn, void *ctx)
 {
 	if (detect_load_field_types(s))
 		return -1;
 	struct event_source *src = source_store_open(s);
-	int rc = detect_search_in(src, q, limit, fn, ctx);
+	int rc = search_from(src, q, after, limit, fn, ctx);
 	source_close(src);
 	return rc;
+}
+
+int detect_search(struct store *s, const struct kql_node *q, long limit, event_fn fn, void *ctx)
+{
+	return detect_search_after(s, q, NULL, limit, fn, ctx);
 }

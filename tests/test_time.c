@@ -90,6 +90,37 @@ static void test_durations(void **state)
 	assert_int_equal(time_parse_duration("", &us), -1);
 }
 
+/* The timeline's heading says its window as people do ("±7d 2h", not "±614400s"): the two
+ * largest units, truncated, the second only when it is the next unit down. */
+static void test_spans_in_human_units(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t us;
+		const char *want;
+	} cases[] = {
+	    {614400 * TIME_US_PER_SEC, "7d 2h"},
+	    {600 * TIME_US_PER_SEC, "10m"},
+	    {5400 * TIME_US_PER_SEC, "1h 30m"},
+	    {86400 * TIME_US_PER_SEC, "1d"},
+	    {(86400 + 300) * TIME_US_PER_SEC, "1d"}, /* not "1d 0h": 5 minutes are beneath a day's notice */
+	    {90061 * TIME_US_PER_SEC, "1d 1h"},
+	    {45 * TIME_US_PER_SEC, "45s"},
+	    {1500000, "1s 500ms"},
+	    {250000, "250ms"},
+	    {999, "<1ms"},
+	    {0, "0s"},
+	    {-600 * TIME_US_PER_SEC, "-10m"},
+	    {INT64_MIN, "-106751991d 4h"},
+	    {INT64_MAX, "106751991d 4h"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[TIME_SPAN_LEN];
+		time_format_span(cases[i].us, out);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +128,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_format_round_trip),
 	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_spans_in_human_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@
 #include "tui/app.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
+#include "tui/histogram.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
 #include "tui/screen.h"
@@ -456,6 +457,48 @@ static void test_string_pool(void **state)
 	free(big);
 	strpool_release(&p);
 	assert_int_equal(strpool_count(&p), 0);
+}
+
+/* The histogram's buckets split the window evenly, its ends included; a bar is in proportion
+ * to the fullest column, rounded up so that one event among thousands still shows. */
+static void test_histogram_counts_and_bars(void **state)
+{
+	(void)state;
+	struct histogram h;
+	histogram_init(&h, 0, 999, 10); /* 1,000 µs in 10 columns of 100 */
+	static const struct {
+		int64_t t;
+		size_t bucket;
+	} at[] = {{-5, 0}, {0, 0}, {99, 0}, {100, 1}, {550, 5}, {999, 9}, {5000, 9}};
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		assert_int_equal(histogram_bucket(&h, at[i].t), at[i].bucket);
+	for (int i = 0; i < 16; i++)
+		histogram_add(&h, 150); /* column 1: 16 */
+	histogram_add(&h, 0);           /* column 0: 1 */
+	for (int i = 0; i < 8; i++)
+		histogram_add(&h, 999); /* column 9: 8 */
+	histogram_add(&h, -1);          /* outside: not counted */
+	histogram_add(&h, 1000);
+	assert_int_equal(h.max, 16);
+	assert_int_equal(histogram_level(&h, 0), 0);
+	assert_int_equal(histogram_level(&h, 1), 1);
+	assert_int_equal(histogram_level(&h, 8), 4);
+	assert_int_equal(histogram_level(&h, 16), 8);
+	struct strbuf bars;
+	strbuf_init(&bars, 64);
+	histogram_bars(&h, &bars);
+	assert_string_equal(bars.buf, "▁█       ▄");
+	strbuf_release(&bars);
+	histogram_release(&h);
+	/* a window of one instant, and one of centuries: no division by zero, no overflow */
+	histogram_init(&h, 42, 42, 80);
+	histogram_add(&h, 42);
+	assert_int_equal(h.counts[0], 1);
+	histogram_release(&h);
+	histogram_init(&h, INT64_MIN / 2, INT64_MAX / 2, 80);
+	assert_int_equal(histogram_bucket(&h, 0), 40); /* 2^62 into a span of 2^63 */
+	assert_int_equal(histogram_bucket(&h, INT64_MAX / 2 - 1), 79);
+	histogram_release(&h);
 }
 
 static void test_key_table(void **state)
@@ -1196,12 +1239,150 @@ static void test_timeline_of_9001_events_reaches_its_end(void **state)
 {
 	(void)state;
 	keys("\n3");
-	assert_true(screen_has("±600s"));
+	assert_true(screen_has("±10m"));
 	assert_false(screen_has("the-last-event"));
 	keys("G");
 	assert_true(screen_has("the-last-event"));
 	keys("g");
 	assert_true(screen_has("09:52:00"));
+}
+
+/* 10,050 process events on one host, in bursts from 2024-04-30T23:00:00Z, and the seed rule's
+ * plugin write at 00:05 on May 1st: a timeline whose window crosses midnight, and a browser of
+ * more events than one page holds. Event 10,040 names a process no other does. */
+static int setup_many_events(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	struct strbuf ev;
+	strbuf_init(&ev, 1 << 21);
+	strbuf_addstr(&ev,
+	              "{\"@timestamp\":\"2024-05-01T00:05:00.250Z\",\"event\":{\"id\":\"w\",\"category\":[\"file\"],"
+	              "\"type\":[\"creation\"],\"action\":\"creation\"},\"host\":{\"id\":\"h\",\"name\":\"mac\","
+	              "\"os\":{\"type\":\"macos\"}},\"process\":{\"name\":\"mv\",\"pid\":745,\"entity_id\":\"mv1\"},"
+	              "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/x.dsplug\"}}\n");
+	int64_t t = INT64_C(1714518000000000); /* 2024-04-30T23:00:00Z */
+	for (int i = 0; i < 10050; i++) {
+		char ts[TIME_ISO_LEN];
+		time_format_iso8601(t, ts);
+		t += (i / 300) % 4 ? 700000 : 100000; /* bursts: a histogram of more than one height */
+		strbuf_addf(&ev,
+		            "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"e%d\",\"category\":[\"process\"],\"action\":"
+		            "\"exec\"},\"host\":{\"id\":\"h\",\"name\":\"%s\"},\"process\":{\"name\":\"%s\",\"pid\":%d,"
+		            "\"entity_id\":\"p%d\",\"executable\":\"/bin/p%d\"}}\n",
+		            ts, i, "mac",
+		            i == 10040  ? "needle-late"
+		            : i % 7 < 3 ? "bash"
+		                        : "zsh",
+		            1000 + i % 7, i % 7, i);
+	}
+	tu_write(tu_path("many.ndjson"), ev.buf, ev.len);
+	strbuf_release(&ev);
+	open_case_on(tu_path("many.ndjson"), "tui-many.db", 10051, 1);
+	return 0;
+}
+
+/* The timeline of a window that crosses midnight: each row carries its date (23:59:59 before
+ * 00:00:00 is not out of order then), the heading says ±10m, the histogram marks the alert. */
+static void test_timeline_across_days(void **state)
+{
+	(void)state;
+	screen_resize(24, 80);
+	keys("\n3");
+	check_screen("timeline-days-80x24");
+	assert_true(screen_has(" ±10m · all processes · category all"));
+	assert_true(screen_has("▶ 05-01 00:05:00 file/creation"));
+	assert_true(screen_has("04-30 23:55:00                         ▲ alert                    05-01 00:15:00"));
+	keys("kp"); /* the row before the alert's: a bash process of pid 1002 */
+	assert_true(screen_has(" ±10m · process bash (pid 1002) · category all"));
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("timeline-days-160x45");
+	keys("p-");
+	keys("-");
+	keys("-");
+	keys("-");
+	keys("-");
+	assert_true(screen_has(" ±18s 750ms · all processes")); /* 600 s halved five times */
+	/* a bad KQL comes back in the prompt, with the reason */
+	keys("\\process.name:(\n");
+	assert_true(screen_has("KQL error at column"));
+	assert_true(screen_has("process.name:("));
+	app_handle_key(app, 27);
+	assert_false(screen_has("· KQL"));
+}
+
+/* The browser holds a page of 10,000 events and moves on to the next by keyset, down to the
+ * last of 10,051; search goes through the pages; s and S sort the page held. */
+static void test_browser_pages_past_ten_thousand_events(void **state)
+{
+	(void)state;
+	screen_resize(24, 80);
+	keys("v");
+	assert_true(screen_has("events 1-10000 of more"));
+	assert_true(screen_has("2024-04-30 23:00:00"));
+	keys("G");
+	assert_true(screen_has("events 10001-10051"));
+	check_screen("events-last-page-80x24");
+	keys("g");
+	assert_true(screen_has("events 1-10000 of more"));
+	/* j past the first page's last row reads the second page; k back the first */
+	for (int i = 0; i < 9999; i++)
+		app_handle_key(app, 'j');
+	assert_true(screen_has("events 1-10000 of more"));
+	keys("j");
+	assert_true(screen_has("events 10001-10051"));
+	keys("k");
+	assert_true(screen_has("events 1-10000 of more"));
+	/* / finds a row on the next page; n not finding another leaves the browser where it was */
+	keys("g/needle-late\n");
+	assert_true(screen_has("events 10001-10051"));
+	assert_true(screen_has("needle-late"));
+	keys("n");
+	assert_true(screen_has("events 10001-10051"));
+	assert_string_equal(app_message(app), "not found: needle-late");
+	keys("N");
+	assert_string_equal(app_message(app), "not found: needle-late");
+	/* s sorts by the next column, S reverses; the heading says so */
+	keys("ss");
+	assert_true(screen_has("sorted by event, ascending (this page)"));
+	keys("ss");
+	assert_true(screen_has("sorted by detail, ascending"));
+	keys("S");
+	assert_true(screen_has("sorted by detail, descending"));
+	check_screen("events-sorted-80x24");
+	keys("s");
+	assert_false(screen_has("sorted by"));
+	/* a bad query comes back in its prompt, the reason said; Esc keeps the filter there was */
+	keys("\\process.name:bash and (\n");
+	assert_true(screen_has("KQL error at column"));
+	assert_true(screen_has("Events matching"));
+	assert_true(screen_has("process.name:bash and ("));
+	app_handle_key(app, KEY_BACKSPACE);
+	app_handle_key(app, KEY_BACKSPACE);
+	app_handle_key(app, KEY_BACKSPACE);
+	app_handle_key(app, KEY_BACKSPACE);
+	app_handle_key(app, KEY_BACKSPACE);
+	app_handle_key(app, '\n');
+	assert_true(screen_has("Events · KQL process.name:bash"));
+	assert_true(screen_has("4307 events"));
+	screen_resize(45, 160);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("events-bash-160x45");
+	/* the field table: / finds a field, s sorts by name, S reverses */
+	keys("i");
+	keys("/entity\n");
+	assert_true(screen_has("process.entity_id"));
+	keys("s");
+	assert_true(screen_has("sorted by name"));
+	check_screen("fields-by-name-160x45");
+	keys("S");
+	assert_true(screen_has("sorted by name, descending"));
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("fields-by-name-descending-80x24");
+	keys("?");
+	assert_true(screen_has("Help"));
 }
 
 /* The rows of the screen that start with the timeline's mark. */
@@ -1285,7 +1466,7 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_true(screen_has("Process tree"));
 	assert_true(screen_has("▶ └─ ZoomUpdate (pid 745) amara [2 alerts]  /Users/amara/Downloads/ZoomUpdate.app"));
 	keys("q");
-	assert_true(screen_has("±600s · all processes"));
+	assert_true(screen_has("±10m · all processes"));
 	/* \ filters the timeline by KQL: the shell's events, and the alert's own always */
 	keys("\\process.name:sh\n");
 	assert_true(screen_has("· KQL process.name:sh"));
@@ -1302,7 +1483,7 @@ static void test_sequence_alert_related_alerts_and_rule_notes(void **state)
 	assert_false(screen_has("· KQL"));
 	/* p pivots on the selected row's process: the launchctl below the alert's event */
 	keys("jp");
-	assert_true(screen_has("· this process ·"));
+	assert_true(screen_has(" · process launchctl (pid 747) · category all"));
 	assert_true(screen_has("launchctl kickstart -k system/com.apple.dspluginhelperd"));
 	assert_false(screen_has("file/modification    ZoomUpdate"));
 	keys("p");
@@ -1472,7 +1653,7 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	keys("\n"); /* the queue's first alert: the newest */
 	assert_true(screen_has("08:07:22 UTC"));
 	keys("3JJJ"); /* the next ones, on the same tab */
-	assert_true(screen_has("±600s · all processes"));
+	assert_true(screen_has("±10m · all processes"));
 	assert_true(screen_has("08:05:33 UTC"));
 	keys("KKK");
 	assert_true(screen_has("08:07:22 UTC"));
@@ -1649,6 +1830,7 @@ int main(void)
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
 	    cmocka_unit_test(test_queue_sorts_agree_whatever_the_row_order),
 	    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test(test_histogram_counts_and_bars),
 	    cmocka_unit_test(test_tab_hints_come_from_the_key_table),
 	    cmocka_unit_test_setup_teardown(test_screens_80x24, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_screens_132x40_and_resizes, setup, teardown),
@@ -1672,6 +1854,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_a_failed_load_is_said, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_deep_process_tree, setup_deep_tree, teardown),
 	    cmocka_unit_test_setup_teardown(test_process_tree_view, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_timeline_across_days, setup_many_events, teardown),
+	    cmocka_unit_test_setup_teardown(test_browser_pages_past_ten_thousand_events, setup_many_events, teardown),
 	};
 	if (getenv("TUI_TESTS")) /* a pattern: run only those (cmocka's filter) */
 		cmocka_set_test_filter(getenv("TUI_TESTS"));

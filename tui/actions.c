@@ -349,7 +349,7 @@ void action_help(struct app *a)
 		const char *title;
 	} groups[] = {{CTX_ALL, "Everywhere"},        {CTX_QUEUE, "Alert queue"},       {CTX_ALERT, "Alert view"},
 	              {CTX_TIMELINE, "Timeline tab"}, {CTX_CHECKLIST, "Checklist tab"}, {CTX_RESPONSE, "Response tab"},
-	              {CTX_NOTES, "Notes tab"}};
+	              {CTX_NOTES, "Notes tab"},       {CTX_EVENTS, "Event browser"},    {CTX_FIELDS, "Field table"}};
 	struct strbuf sb;
 	strbuf_init(&sb, 4096);
 	int keys_w = 0; /* one key column for the whole help */

@@ -74,7 +74,7 @@ static void focus_alert_event(struct alertview *v)
 			*sel = k;
 		k++;
 	}
-	size_t half = LINES > 12 ? (size_t)(LINES - 6) / 2 : 0;
+	size_t half = LINES > 12 ? (size_t)(LINES - 8) / 2 : 0; /* the rows under the histogram */
 	v->top[TAB_timeline] = *sel > half ? *sel - half : 0;
 }
 

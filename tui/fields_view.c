@@ -8,10 +8,9 @@
 #include "detect/esql_search.h"
 #include "detect/field.h"
 #include "detect/jsondoc.h"
+#include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
-
-#define KEY_ESC 27
 
 static void fields_close(struct app *a)
 {
@@ -19,8 +18,11 @@ static void fields_close(struct app *a)
 		free(a->field_names[i]), free(a->field_values[i]);
 	free(a->field_names);
 	free(a->field_values);
+	free(a->field_order);
 	a->field_names = a->field_values = NULL;
+	a->field_order = NULL;
 	a->nfields = a->field_sel = a->field_top = 0;
+	a->field_sort = a->field_desc = 0;
 }
 
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql))
@@ -32,7 +34,16 @@ void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(str
 		say(a, "the event's document could not be read");
 		return;
 	}
+	a->field_order = xmalloc(a->nfields * sizeof(*a->field_order));
+	for (size_t i = 0; i < a->nfields; i++)
+		a->field_order[i] = i;
 	view_push(a, &fields_view);
+}
+
+/* The field on row k. */
+static size_t field_at(const struct app *a, size_t k)
+{
+	return a->field_order[k];
 }
 
 /* A KQL value as a quoted phrase: only " and \ need escaping there. */
@@ -50,10 +61,11 @@ static void kql_quote(struct strbuf *sb, const char *s)
 /* The selected field as a clause of the timeline's filter, kept (keep) or dropped. */
 static void pivot(struct app *a, int keep)
 {
-	const char *name = a->field_names[a->field_sel], *value = a->field_values[a->field_sel];
+	size_t f = field_at(a, a->field_sel);
+	const char *name = a->field_names[f], *value = a->field_values[f];
 	struct strbuf kql;
 	strbuf_init(&kql, 128);
-	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : a->events_kql;
+	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : events_filter_text(a);
 	if (old && esql_search_is_esql(old)) { /* an ES|QL filter narrows with a WHERE of its own */
 		strbuf_addf(&kql, "%s | WHERE %s`", old, keep ? "" : "NOT ");
 		for (const char *c = name; *c; c++) /* a backquote in a quoted name is doubled */
@@ -72,33 +84,111 @@ static void pivot(struct app *a, int keep)
 	strbuf_release(&kql);
 }
 
-static int fields_key(struct app *a, int key)
+static const char *const sort_names[] = {"as read", "name", "value"};
+static const struct app *sorting; /* qsort has no context argument in C11 */
+
+static int compare_fields(const void *x, const void *y)
 {
-	size_t n = a->nfields, page = (size_t)(LINES - 3);
-	if (key == 'q' || key == KEY_ESC)
-		view_pop(a);
-	else if ((key == 'j' || key == KEY_DOWN) && a->field_sel + 1 < n)
-		a->field_sel++;
-	else if ((key == 'k' || key == KEY_UP) && a->field_sel)
-		a->field_sel--;
-	else if (key == 'g' || key == KEY_HOME)
-		a->field_sel = 0;
-	else if (key == 'G' || key == KEY_END)
-		a->field_sel = n - 1;
-	else if (key == KEY_NPAGE)
-		a->field_sel = a->field_sel + page < n ? a->field_sel + page : n - 1;
-	else if (key == KEY_PPAGE)
-		a->field_sel = a->field_sel > page ? a->field_sel - page : 0;
-	else if (key == '\n' || key == '\r' || key == KEY_ENTER || key == '+')
-		pivot(a, 1);
-	else if (key == '-')
-		pivot(a, 0);
-	return 1;
+	size_t p = *(const size_t *)x, q = *(const size_t *)y;
+	int c = 0;
+	if (sorting->field_sort == 1)
+		c = strcmp(sorting->field_names[p], sorting->field_names[q]);
+	else if (sorting->field_sort == 2)
+		c = strcmp(sorting->field_values[p], sorting->field_values[q]);
+	if (!c) /* then as read: ties keep the document's order */
+		c = p < q ? -1 : p > q;
+	return sorting->field_desc ? -c : c;
 }
+
+/* Sorts the rows, keeping the selected field selected. */
+static void sort_fields(struct app *a)
+{
+	size_t keep = field_at(a, a->field_sel);
+	sorting = a;
+	qsort(a->field_order, a->nfields, sizeof(*a->field_order), compare_fields);
+	for (size_t k = 0; k < a->nfields; k++)
+		if (a->field_order[k] == keep)
+			a->field_sel = k;
+}
+
+/* The next row after (dir 1) or before (-1) the selection whose name or value holds the
+ * search text, wrapping; selected. */
+static void find_field(struct app *a, int dir)
+{
+	if (!a->search || !*a->search) {
+		say(a, "no search yet: press /");
+		return;
+	}
+	size_t n = a->nfields;
+	for (size_t step = 1; step <= n; step++) {
+		size_t k = dir > 0 ? (a->field_sel + step) % n : (a->field_sel + n - step % n) % n;
+		size_t f = field_at(a, k);
+		if (strcasestr(a->field_names[f], a->search) || strcasestr(a->field_values[f], a->search)) {
+			a->field_sel = k;
+			return;
+		}
+	}
+	say(a, "not found: %.200s", a->search);
+}
+
+static void search_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	free(a->search);
+	a->search = xstrdup(text);
+	find_field(a, 1);
+}
+
+static void fields_move_by(struct app *a, long delta)
+{
+	long sel = (long)a->field_sel + delta, n = (long)a->nfields;
+	a->field_sel = sel < 0 ? 0 : sel >= n ? (size_t)(n - 1) : (size_t)sel;
+}
+
+static int fields_page_rows(void)
+{
+	return LINES - 3 > 1 ? LINES - 3 : 1;
+}
+
+static int fields_request(struct app *a, enum tui_action act)
+{
+	switch (act) {
+	case ACT_BACK: view_pop(a); return 1;
+	case ACT_KEEP_VALUE: pivot(a, 1); return 1;
+	case ACT_DROP_VALUE: pivot(a, 0); return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV: find_field(a, act == ACT_SEARCH_NEXT ? 1 : -1); return 1;
+	case ACT_SORT_COLUMN:
+		a->field_sort = (a->field_sort + 1) % 3;
+		a->field_desc = 0;
+		sort_fields(a);
+		return 1;
+	case ACT_SORT_ORDER:
+		a->field_desc = !a->field_desc;
+		sort_fields(a);
+		return 1;
+	default: return 0;
+	}
+}
+
+static unsigned fields_context(const struct app *a)
+{
+	(void)a;
+	return CTX_FIELDS;
+}
+
+static const struct hint hints[] = {{ACT_KEEP_VALUE, 0, "", "keep"}, {ACT_DROP_VALUE, 0, "", "drop"},
+                                    {ACT_SEARCH, 0, "", "search"},   {ACT_SORT_COLUMN, ACT_SORT_ORDER, "/", "sort"},
+                                    {ACT_HELP, 0, "", "help"},       {ACT_BACK, 0, "", "close"}};
 
 static void fields_draw(struct app *a)
 {
-	ui_bar(a, 0, "Event fields — Enter keeps events with this value, - drops them, q closes", "");
+	char title[160];
+	snprintf(title, sizeof(title), "Event fields — Enter keeps events with this value, - drops them%s%s%s",
+	         a->field_sort || a->field_desc ? " · sorted by " : "",
+	         a->field_sort || a->field_desc ? sort_names[a->field_sort] : "", a->field_desc ? ", descending" : "");
+	ui_bar(a, 0, title, "");
 	int height = LINES - 2, name_w = COLS / 3 > 40 ? 40 : COLS / 3;
 	if (a->field_sel < a->field_top)
 		a->field_top = a->field_sel;
@@ -110,11 +200,20 @@ static void fields_draw(struct app *a)
 		clrtoeol();
 		if (k >= a->nfields)
 			continue;
+		size_t f = field_at(a, k);
 		attr_t at = k == a->field_sel ? A_REVERSE : A_NORMAL;
-		ui_cell(1 + r, 0, name_w + 1, a->field_names[k], at | A_BOLD);
-		draw_text(1 + r, name_w + 1, COLS - name_w - 1, a->field_values[k], at, 1);
+		ui_cell(1 + r, 0, name_w + 1, a->field_names[f], at | A_BOLD);
+		draw_text(1 + r, name_w + 1, COLS - name_w - 1, a->field_values[f], at, 1);
 	}
-	draw_text(LINES - 1, 0, COLS, "j/k move  Enter or + keep  - drop  q close", A_NORMAL, 1);
+	char line[300];
+	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));
+	ui_status_line(a, line);
 }
 
-const struct view_ops fields_view = {.name = "fields", .draw = fields_draw, .key = fields_key, .close = fields_close};
+const struct view_ops fields_view = {.name = "fields",
+                                     .context = fields_context,
+                                     .draw = fields_draw,
+                                     .request = fields_request,
+                                     .move_by = fields_move_by,
+                                     .page = fields_page_rows,
+                                     .close = fields_close};

@@ -15,6 +15,8 @@ enum tui_ctx {
 	CTX_CHECKLIST = 1 << 4,
 	CTX_RESPONSE = 1 << 5,
 	CTX_NOTES = 1 << 6,
+	CTX_EVENTS = 1 << 7, /* the event browser */
+	CTX_FIELDS = 1 << 8, /* an event's field table */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
 };
 
@@ -28,17 +30,17 @@ enum tui_ctx {
 	X(PAGE_UP, "PgUp", CTX_ALL, "previous page")                                                                   \
 	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                                            \
 	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                                \
-	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE,                                                                     \
-	  "open the alert (a host's row: show or hide its alerts); in the timeline, the event's JSON")                 \
+	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE | CTX_EVENTS,                                                        \
+	  "open the alert (a host's row: show or hide its alerts); in the timeline and the browser, the event's JSON") \
 	X(BACK, "q Esc", CTX_ALL, "back; quits from the queue (Esc does not)")                                         \
 	X(QUIT, "Q Ctrl-C", CTX_ALL, "quit")                                                                           \
 	X(HELP, "?", CTX_ALL, "this help")                                                                             \
 	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
 	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
 	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or local time")                                                 \
-	X(SEARCH, "/", CTX_QUEUE | CTX_ALERT, "search the rows, or the tab's text")                                    \
-	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT, "next match")                                                       \
-	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT, "previous match")                                                   \
+	X(SEARCH, "/", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "search the rows, or the tab's text")          \
+	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "next match")                             \
+	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "previous match")                         \
 	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
 	X(SORT, "s", CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                       \
 	X(REVERSE, "S", CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")                \
@@ -54,7 +56,8 @@ enum tui_ctx {
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT,                                                                          \
 	  "export the triage record; the marked alerts as one case (asks format, path)")                               \
 	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
-	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
+	X(TREE, "T", CTX_ALERT | CTX_EVENTS,                                                                           \
+	  "the process tree: of the alert's event; in the timeline or the browser, of the selected one")               \
 	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \
 	X(NEXT_TAB, "Tab →", CTX_ALERT, "next tab")                                                                    \
 	X(PREV_TAB, "Shift-Tab ←", CTX_ALERT, "previous tab")                                                          \
@@ -76,7 +79,15 @@ enum tui_ctx {
 	X(PIVOT_FILE, "F", CTX_TIMELINE, "the selected row's file path on every host; again: back")                    \
 	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                              \
 	X(TIMELINE_KQL, "\\", CTX_TIMELINE, "filter the timeline by a KQL query (empty: none)")                        \
-	X(FIELDS, "i", CTX_TIMELINE, "the selected event's fields: Enter keeps events with a value, - drops them")     \
+	X(FIELDS, "i", CTX_TIMELINE | CTX_EVENTS,                                                                      \
+	  "the selected event's fields: Enter keeps events with a value, - drops them")                                \
+	X(EVENTS_FILTER, "\\", CTX_EVENTS,                                                                             \
+	  "filter the events by KQL or a FROM query (empty: all); a bad query comes back to be fixed")                 \
+	X(SORT_COLUMN, "s", CTX_EVENTS | CTX_FIELDS,                                                                   \
+	  "sort by the next column: time, host, event, process, detail (fields: as read, name, value)")                \
+	X(SORT_ORDER, "S", CTX_EVENTS | CTX_FIELDS, "reverse the sort: descending, then ascending again")              \
+	X(KEEP_VALUE, "Enter +", CTX_FIELDS, "keep only the events with this value (a clause added to the filter)")    \
+	X(DROP_VALUE, "-", CTX_FIELDS, "drop the events with this value")                                              \
 	X(TOGGLE, "Space", CTX_CHECKLIST, "check or uncheck the item")                                                 \
 	X(ITEM_NOTE, "e", CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                                   \
 	X(DONE, "d", CTX_RESPONSE, "mark the step done")                                                               \

@@ -10,7 +10,12 @@
 #include "store/alerts.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
+#include "tui/histogram.h"
 #include "tui/view.h"
+
+/* the heading on row 4, the histogram's two rows, then the events */
+#define TIMELINE_HISTOGRAM_ROW 5
+#define TIMELINE_FIRST_ROW     7
 
 static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},
                                     {ACT_WIDEN, ACT_NARROW, "/", "window"},
@@ -75,6 +80,62 @@ static const char *or_dash(const char *s)
 	return s ? s : "-";
 }
 
+/* The window the timeline shows: around the alert, or from the first to the last row when it
+ * follows a file on every host (no window then). */
+static void window_ends(const struct alertview *v, int64_t *from, int64_t *to)
+{
+	int64_t t = v->rec.original_time;
+	if (v->pivot != 'F') {
+		*from = t - v->tl_before + v->tl_shift;
+		*to = t + v->tl_after + v->tl_shift;
+		return;
+	}
+	*from = *to = t;
+	for (size_t i = 0; i < v->rec.ntimeline; i++) {
+		int64_t ts = v->rec.timeline[i].ts;
+		*from = i && *from < ts ? *from : ts;
+		*to = i && *to > ts ? *to : ts;
+	}
+}
+
+/* Whether the window's ends fall on different days (in the times shown): then each row
+ * carries its date, or 21:57:35 before 09:29:16 reads as out of order. */
+static int spans_days(struct app *a)
+{
+	int64_t from, to;
+	window_ends(&a->av, &from, &to);
+	char f[32], t[32];
+	ui_format_time(a, from, f, sizeof(f), 1);
+	ui_format_time(a, to, t, sizeof(t), 1);
+	return strncmp(f, t, 10) != 0; /* YYYY-MM-DD */
+}
+
+/* What a pivot keeps, in the analyst's words: "process ZoomUpdate (pid 745)", "user root". */
+static void describe_pivot(const struct alertview *v, struct strbuf *out)
+{
+	if (v->pivot == 'u') {
+		strbuf_addf(out, "user %s", or_dash(v->pivot_value));
+		return;
+	}
+	if (v->pivot != 'p') {
+		strbuf_addstr(out, "all processes");
+		return;
+	}
+	const struct case_event *named = NULL;
+	for (size_t i = 0; i < v->rec.ntimeline && !named; i++) {
+		const struct case_event *e = &v->rec.timeline[i];
+		if (same(e->entity, v->pivot_value) && e->process)
+			named = e;
+	}
+	if (!named) {
+		strbuf_addf(out, "process %s", or_dash(v->pivot_value));
+		return;
+	}
+	strbuf_addf(out, "process %s", named->process);
+	if (named->has_pid)
+		strbuf_addf(out, " (pid %lld)", (long long)named->pid);
+}
+
 static void draw_heading(struct app *a)
 {
 	const struct alertview *v = &a->av;
@@ -90,13 +151,13 @@ static void draw_heading(struct app *a)
 			ui_format_time(a, t + v->tl_after + v->tl_shift, to, sizeof(to), 1);
 			strbuf_addf(&head, " %s – %s", from, to);
 		} else {
-			strbuf_addf(&head, " ±%llds", (long long)(v->tl_before / TIME_US_PER_SEC));
+			char span[TIME_SPAN_LEN];
+			time_format_span(v->tl_before, span);
+			strbuf_addf(&head, " ±%s", span);
 		}
-		strbuf_addf(&head, " · %s · category %s",
-		            v->pivot == 'p'   ? "this process"
-		            : v->pivot == 'u' ? "this user"
-		                              : "all processes",
-		            categories[v->category]);
+		strbuf_addstr(&head, " · ");
+		describe_pivot(v, &head);
+		strbuf_addf(&head, " · category %s", categories[v->category]);
 	}
 	if (v->tl_kql_text)
 		strbuf_addf(&head, " · KQL %s", v->tl_kql_text);
@@ -104,14 +165,60 @@ static void draw_heading(struct app *a)
 	strbuf_release(&head);
 }
 
-static void draw_event(struct app *a, int y, const struct case_event *e, int selected)
+/* The rows' times, shown with their date when the window spans days. */
+static void row_time(struct app *a, int64_t ts, int with_date, char *out, size_t len)
+{
+	char full[32];
+	ui_format_time(a, ts, full, sizeof(full), 1);
+	/* "2024-05-01 10:00:00": the year is the heading's business, the month and day the row's */
+	snprintf(out, len, "%s", with_date ? full + 5 : full + 11);
+}
+
+/* Two rows over the events: a bar per column for the events the filters show, then the
+ * window's ends and the alert's moment (▲) under its column. */
+static void draw_histogram(struct app *a, int y)
 {
 	const struct alertview *v = &a->av;
-	int proc_w = 14, what_w = 20, time_w = 8, host_w = v->pivot == 'F' ? 15 : 0;
+	int64_t from, to;
+	window_ends(v, &from, &to);
+	struct histogram h;
+	histogram_init(&h, from, to, (size_t)COLS);
+	for (size_t i = 0; i < v->rec.ntimeline; i++)
+		if (timeline_shows(v, &v->rec.timeline[i]))
+			histogram_add(&h, v->rec.timeline[i].ts);
+	struct strbuf line;
+	strbuf_init(&line, (size_t)COLS * 3 + 1);
+	histogram_bars(&h, &line);
+	draw_text(y, 0, COLS, line.buf, A_NORMAL, 1);
+	move(y + 1, 0);
+	clrtoeol();
+	int with_date = spans_days(a);
+	char start[32], end[32];
+	row_time(a, from, with_date, start, sizeof(start));
+	row_time(a, to, with_date, end, sizeof(end));
+	int end_w = text_width(end), mark = (int)histogram_bucket(&h, v->rec.original_time);
+	draw_text(y + 1, 0, COLS, start, A_DIM, 0);
+	if (COLS - end_w > 0)
+		draw_text(y + 1, COLS - end_w, end_w, end, A_DIM, 0);
+	/* the mark, with "alert" on the side that has room; over the labels when it must */
+	int64_t t = v->rec.original_time;
+	if (v->pivot != 'F' && t >= from && t <= to && mark < COLS) {
+		int right = mark + 7 <= COLS - end_w - 1;
+		draw_text(y + 1, right ? mark : (mark >= 6 ? mark - 6 : 0), 7, right ? "▲ alert" : "alert ▲", A_BOLD,
+		          0);
+	}
+	strbuf_release(&line);
+	histogram_release(&h);
+}
+
+static void draw_event(struct app *a, int y, const struct case_event *e, int selected, int with_date)
+{
+	const struct alertview *v = &a->av;
+	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == 'F' ? 15 : 0;
 	int own = case_is_member(&v->rec, e->id);
 	attr_t base = (selected ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
 	char tbuf[32];
-	ui_format_time(a, e->ts, tbuf, sizeof(tbuf), 0);
+	row_time(a, e->ts, with_date, tbuf, sizeof(tbuf));
 	struct strbuf what;
 	strbuf_init(&what, 64);
 	strbuf_addf(&what, "%s/%s", or_dash(e->category), or_dash(e->action));
@@ -131,7 +238,8 @@ static void timeline_draw(struct app *a)
 {
 	struct alertview *v = &a->av;
 	draw_heading(a);
-	int height = LINES - 6;
+	draw_histogram(a, TIMELINE_HISTOGRAM_ROW);
+	int height = LINES - TIMELINE_FIRST_ROW - 1, with_date = spans_days(a);
 	struct rows shown = shown_rows(v);
 	size_t n = shown.n, *top = &v->top[TAB_timeline], sel = v->sel[TAB_timeline];
 	if (sel < *top)
@@ -140,13 +248,14 @@ static void timeline_draw(struct app *a)
 		*top = sel - (size_t)height + 1;
 	for (int i = 0; i < height; i++) {
 		size_t k = *top + (size_t)i;
-		move(5 + i, 0);
+		int y = TIMELINE_FIRST_ROW + i;
+		move(y, 0);
 		clrtoeol();
 		if (k < n)
-			draw_event(a, 5 + i, &v->rec.timeline[shown.at[k]], k == sel);
+			draw_event(a, y, &v->rec.timeline[shown.at[k]], k == sel, with_date);
 	}
 	if (!n)
-		draw_text(6, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+		draw_text(TIMELINE_FIRST_ROW + 1, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
 	rows_free(&shown);
 }
 
@@ -199,10 +308,19 @@ int timeline_filter(struct app *a, const char *text)
 	return 0;
 }
 
+static void kql_prompt(struct app *a, const char *initial);
+
+/* A query that does not parse comes back in the prompt to be fixed, the error on the status line. */
 static void kql_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	timeline_filter(a, text);
+	if (timeline_filter(a, text))
+		kql_prompt(a, text);
+}
+
+static void kql_prompt(struct app *a, const char *initial)
+{
+	dialog_prompt(a, "Filter the timeline (KQL over its events):", initial, kql_typed, NULL, NULL);
 }
 
 static int take_doc_len(void *ctx, const struct event_row *row)
@@ -284,9 +402,7 @@ static int timeline_request(struct app *a, enum tui_action act)
 	switch (act) {
 	case ACT_WINDOW: dialog_prompt(a, "Window (START END, ISO 8601):", NULL, window_typed, NULL, NULL); return 1;
 	case ACT_OPEN: open_selected(a); return 1;
-	case ACT_TIMELINE_KQL:
-		dialog_prompt(a, "Filter the timeline (KQL over its events):", v->tl_kql_text, kql_typed, NULL, NULL);
-		return 1;
+	case ACT_TIMELINE_KQL: kql_prompt(a, v->tl_kql_text); return 1;
 	case ACT_FIELDS: open_fields(a); return 1;
 	case ACT_WIDEN:
 		v->tl_before *= 2, v->tl_after *= 2;
@@ -315,12 +431,12 @@ static int timeline_request(struct app *a, enum tui_action act)
 	return 1;
 }
 
-/* The rows start on line 5, from the tab's top row. */
+/* The rows start under the histogram, from the tab's top row. */
 static void timeline_click(struct app *a, int y, int x)
 {
 	(void)x;
-	size_t k = a->av.top[TAB_timeline] + (size_t)(y - 5);
-	if (y >= 5 && k < timeline_length(a))
+	size_t k = a->av.top[TAB_timeline] + (size_t)(y - TIMELINE_FIRST_ROW);
+	if (y >= TIMELINE_FIRST_ROW && k < timeline_length(a))
 		a->av.sel[TAB_timeline] = k;
 }
 

@@ -156,14 +156,11 @@ struct app {
 	/* the field table of an event: its leaves, and what a pivot on one narrows */
 	char **field_names, **field_values;
 	size_t nfields, field_sel, field_top;
+	size_t *field_order; /* row k shows field field_order[k]: as read, or sorted */
+	int field_sort, field_desc; /* 0 as read, 1 by name, 2 by value; descending */
 	int (*pivot_to)(struct app *a, const char *kql);
-	/* the event browser: the case's events a KQL filter matches (the first EVENTS_PAGE) */
-	struct browsed {
-		int64_t id, ts;
-		char *host, *what, *process, *evidence;
-	} * events;
-	size_t nevents, events_sel, events_top;
-	char *events_kql;
+	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
+	struct event_browser *browser;
 	/* the event's JSON: a foldable tree */
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
@@ -216,6 +213,8 @@ extern const size_t tree_view_nhelp;
 void json_open(struct app *a, const char *doc);
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
 void events_open(struct app *a);
+/* The event browser's filter as typed, NULL for none (the field table narrows it). */
+const char *events_filter_text(const struct app *a);
 /* Sets the timeline's KQL filter (NULL or "": none); says a syntax error and keeps the old. */
 int timeline_filter(struct app *a, const char *kql);
 
