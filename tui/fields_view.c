@@ -8,6 +8,7 @@
 #include "detect/esql_search.h"
 #include "detect/field.h"
 #include "tui/draw.h"
+#include "tui/exception_view.h"
 #include "tui/view.h"
 
 #define KEY_ESC 27
@@ -92,6 +93,10 @@ static int fields_key(struct app *a, int key)
 		pivot(a, 1);
 	else if (key == '-')
 		pivot(a, 0);
+	else if (key == 'E' && in_alert(a)) /* an exception made from this event's fields */
+		exception_builder_open(a, a->av.fields[F_RULE_ID] ? a->av.fields[F_RULE_ID] : a->av.rec.rule_id,
+		                       a->av.rec.rule_name, a->av.rec.uuid, a->field_names, a->field_values, a->nfields,
+		                       a->field_names[a->field_sel]);
 	return 1;
 }
 
@@ -113,7 +118,7 @@ static void fields_draw(struct app *a)
 		ui_cell(1 + r, 0, name_w + 1, a->field_names[k], at | A_BOLD);
 		draw_text(1 + r, name_w + 1, COLS - name_w - 1, a->field_values[k], at, 1);
 	}
-	draw_text(LINES - 1, 0, COLS, "j/k move  Enter or + keep  - drop  q close", A_NORMAL, 1);
+	draw_text(LINES - 1, 0, COLS, "j/k move  Enter or + keep  - drop  E exception  q close", A_NORMAL, 1);
 }
 
 const struct view_ops fields_view = {.name = "fields", .draw = fields_draw, .key = fields_key, .close = fields_close};

@@ -163,6 +163,7 @@ struct app {
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
 	unsigned char *folded;
+	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
 
 /* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */
