@@ -359,13 +359,73 @@ static void test_added_and_removed_exceptions_are_in_the_record(void **state)
 	strbuf_release(&want);
 }
 
+/* ---- the command line ---- */
+
+static struct strbuf cli_out, cli_err;
+
+static int cb(const char *args)
+{
+	return tu_run(&cli_out, &cli_err, "%s --db '%s' %s", tu_casebook(), tu_path("cli.db"), args);
+}
+
+static void test_the_command_line(void **state)
+{
+	(void)state;
+	strbuf_init(&cli_out, 1024);
+	strbuf_init(&cli_err, 1024);
+	assert_int_equal(cb("ingest tests/fixtures/hostile.ndjson"), 0);
+	tu_seed_rule_only_cli(tu_path("cli.db"));
+	assert_int_equal(cb("detect"), 0);
+	/* two conditions, previewed: nothing is written */
+	assert_int_equal(cb("exception add " SEED " --field file.path --operator matches --value '*good.dsplug' "
+	                    "--field host.name --operator 'is one of' --value mac-good --value mac-other --preview"),
+	                 0);
+	assert_string_equal(cli_out.buf,
+	                    "Exception: file.path matches \"*good.dsplug\" AND host.name is one of (\"mac-good\", "
+	                    "\"mac-other\")\nWould suppress 1 alert of this rule (1 open) and match 1 of the case's 4 "
+	                    "events, on mac-good.\n");
+	assert_int_equal(cb("exception list"), 0);
+	assert_string_equal(cli_out.buf, "");
+	/* a broad one is refused unless confirmed */
+	assert_int_equal(cb("exception add " SEED " --field host.name --value mac-good"), 1);
+	assert_string_equal(cli_err.buf, "casebook exception: not added: the exception is broad: its values are on "
+	                                 "fields many programs share (host.name); --preview shows what it matches, "
+	                                 "--confirm-broad adds it all the same\n");
+	assert_int_equal(cb("exception add " SEED " --value x"), 64);
+	assert_int_equal(cb("exception add " SEED " --field process.name --operator contains --value x"), 64);
+	/* added, and the open alert it matches closed, with a status entry */
+	assert_int_equal(cb("exception add " SEED " --field file.path --operator matches --value '*good.dsplug' "
+	                    "--field host.name --value mac-good --close-matching --reason benign_positive"),
+	                 0);
+	assert_non_null(strstr(cli_out.buf, "closed 1 matching alert\n"));
+	char item[40];
+	const char *p = strstr(cli_out.buf, "exception item ");
+	assert_non_null(p);
+	snprintf(item, sizeof(item), "%.36s", p + strlen("exception item "));
+	assert_int_equal(cb("alerts --status closed"), 0);
+	assert_int_equal(tu_count(cli_out.buf, "good.dsplug"), 1);
+	assert_int_equal(cb("audit --verify"), 0);
+	/* removed: its entry follows, and the chain still verifies */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "exception remove %s", item);
+	assert_int_equal(cb(cmd), 0);
+	assert_int_equal(cb(cmd), 1);
+	assert_int_equal(cb("audit --verify"), 0);
+	assert_int_equal(cb("audit"), 0);
+	assert_int_equal(tu_count(cli_out.buf, "exception added casebook-" SEED), 1);
+	assert_int_equal(tu_count(cli_out.buf, "exception removed casebook-" SEED), 1);
+	assert_int_equal(tu_count(cli_out.buf, "closed (benign_positive): closed by exception"), 1);
+	strbuf_release(&cli_out);
+	strbuf_release(&cli_err);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_each_operator_matches_as_kibana), cmocka_unit_test(test_entries_are_anded),
 	    cmocka_unit_test(test_operators_words_and_description), T(test_preview_counts_and_broad_flag),
-	    T(test_added_and_removed_exceptions_are_in_the_record),
+	    T(test_added_and_removed_exceptions_are_in_the_record), cmocka_unit_test(test_the_command_line),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_cleanup();

@@ -129,13 +129,26 @@ static int with_spec(struct app *a, int (*fn)(struct app *a, const struct except
 
 /* ---- saving: preview, confirm (twice when broad), add, offer to close ---- */
 
+/* Saved: back to where the builder was opened (as Kibana's flyout closes), the record read
+ * again so that the Notes tab shows the exception. */
+static void leave_builder(struct app *a)
+{
+	if (view_top(a) == &exception_view)
+		view_pop(a);
+	if (in_alert(a))
+		alert_reload_triage(a);
+}
+
 static void closing_chosen(struct app *a, size_t choice, void *data)
 {
 	(void)data;
 	struct exception_builder *b = a->xb;
 	static const char *const reasons[] = {NULL, "false_positive", "benign_positive"};
-	if (!b || choice == 0 || choice > 2) {
-		say(a, "exception %.40s added; the matching alerts stay as they are", b ? b->item : "");
+	if (!b)
+		return;
+	if (choice == 0 || choice > 2) {
+		say(a, "exception %.40s added; the matching alerts stay as they are", b->item);
+		leave_builder(a);
 		return;
 	}
 	struct strbuf comment;
@@ -151,6 +164,7 @@ static void closing_chosen(struct app *a, size_t choice, void *data)
 		say(a, "exception %.40s added; %zu matching alert%s closed", b->item, out.changed,
 		    out.changed == 1 ? "" : "s");
 	}
+	leave_builder(a);
 }
 
 static int save_spec(struct app *a, const struct exception_spec *spec)
@@ -162,10 +176,9 @@ static int save_spec(struct app *a, const struct exception_spec *spec)
 		say(a, "exception not added: %.250s", rc == 1 ? "the rule is gone" : err);
 		return rc;
 	}
-	if (in_alert(a))
-		alert_reload_triage(a);
 	if (!b->p.nopen) {
 		say(a, "exception %.40s added to the rule; detect will honour it from now on", b->item);
+		leave_builder(a);
 		return 0;
 	}
 	struct strbuf q;
