@@ -14,6 +14,8 @@
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/exception_view.h"
+#include "tui/text.h"
+#include "tui/ui.h"
 #include "tui/view.h"
 
 #define KEY_ESC 27
@@ -32,6 +34,7 @@ struct exception_builder {
 	/* what the preview found, kept for closing the matching alerts after saving */
 	struct exception_preview p;
 	int have_preview;
+	char *preview_text; /* the preview in words, for the panel under the rows */
 	char item[40];
 };
 
@@ -45,6 +48,7 @@ static void builder_free(struct exception_builder *b)
 	free(b->rule_id), free(b->rule_name), free(b->alert_uuid);
 	if (b->have_preview)
 		exception_preview_release(&b->p);
+	free(b->preview_text);
 	free(b);
 }
 
@@ -231,22 +235,29 @@ static int preview_spec(struct app *a, const struct exception_spec *spec)
 	strbuf_init(&d, 128);
 	exception_describe(item, &d);
 	cJSON_Delete(item);
-	strbuf_addstr(&q, "Add the exception: ");
+	strbuf_addstr(&q, "When ");
 	sanitize_append(&q, d.buf, d.len, 0);
-	strbuf_addstr(&q, "? ");
+	strbuf_addstr(&q, ": ");
 	exception_preview_text(&b->p, &q);
-	/* one paragraph for the dialog */
-	for (size_t i = 0; i < q.len; i++)
-		if (q.buf[i] == '\n')
-			q.buf[i] = ' ';
-	strbuf_addstr(&q, "(y/n)");
-	dialog_confirm(a, q.buf, b->p.broad ? broad_confirmed : save_confirmed, NULL, NULL);
+	free(b->preview_text);
+	b->preview_text = strbuf_detach(&q, NULL);
 	strbuf_release(&d);
-	strbuf_release(&q);
+	dialog_confirm(a,
+	               b->p.broad ? "This exception is BROAD (see the preview). Add it? (y/n)"
+	                          : "Add this exception to the rule? (y/n)",
+	               b->p.broad ? broad_confirmed : save_confirmed, NULL, NULL);
 	return 0;
 }
 
 /* ---- editing ---- */
+
+/* A changed condition makes the preview stale: it goes until asked again. */
+static void forget_preview(struct exception_builder *b)
+{
+	if (b->have_preview)
+		exception_preview_release(&b->p);
+	b->have_preview = 0;
+}
 
 static void value_typed(struct app *a, const char *text, void *data)
 {
@@ -255,6 +266,7 @@ static void value_typed(struct app *a, const char *text, void *data)
 	if (!b)
 		return;
 	struct xrow *r = &b->rows[b->sel];
+	forget_preview(b);
 	free(r->typed);
 	r->typed = xstrdup(text);
 	r->on = 1;
@@ -279,9 +291,11 @@ static int builder_key(struct app *a, int key)
 		b->sel = b->sel + page < b->n ? b->sel + page : b->n - 1;
 	else if (key == KEY_PPAGE)
 		b->sel = b->sel > page ? b->sel - page : 0;
-	else if (key == ' ' || key == 'x')
+	else if (key == ' ' || key == 'x') {
 		r->on = !r->on;
-	else if (key == 'o') {
+		forget_preview(b);
+	} else if (key == 'o') {
+		forget_preview(b);
 		size_t n = 0;
 		while (exception_operators[n])
 			n++;
@@ -326,13 +340,34 @@ static void builder_draw(struct app *a)
 	clrtoeol();
 	draw_text(1, 0, COLS, t.buf, A_BOLD, 1);
 	strbuf_release(&t);
-	int height = LINES - 3, name_w = COLS / 3 > 36 ? 36 : COLS / 3, op_w = 15;
+	/* the preview, once asked, under the rows: what saving would suppress, in full */
+	char **pv = NULL;
+	size_t npv = b->have_preview ? wrap_text(b->preview_text, COLS - 2, 1, &pv) : 0;
+	if (npv > 5)
+		npv = 5;
+	int height = LINES - 3 - (npv ? (int)npv + 1 : 0), op_w = 15;
+	size_t longest = 8;
+	for (size_t i = 0; i < b->n; i++)
+		if (strlen(b->rows[i].field) > longest)
+			longest = strlen(b->rows[i].field);
+	int name_w = (int)longest + 2 < COLS / 2 ? (int)longest + 2 : COLS / 2;
 	if (height < 1)
 		height = 1;
 	if (b->sel < b->top)
 		b->top = b->sel;
 	if (b->sel >= b->top + (size_t)height)
 		b->top = b->sel - (size_t)height + 1;
+	for (size_t i = 0; i < npv; i++) {
+		move(LINES - 1 - (int)npv + (int)i, 0);
+		clrtoeol();
+		draw_text(LINES - 1 - (int)npv + (int)i, 1, COLS - 2, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
+	}
+	if (npv) {
+		move(LINES - 2 - (int)npv, 0);
+		clrtoeol();
+		draw_text(LINES - 2 - (int)npv, 0, COLS, "Preview", A_BOLD | A_UNDERLINE, 1);
+	}
+	free_lines(pv, npv ? npv : 0);
 	for (int y = 0; y < height; y++) {
 		size_t k = b->top + (size_t)y;
 		move(2 + y, 0);
@@ -346,8 +381,7 @@ static void builder_draw(struct app *a)
 		ui_cell(2 + y, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
 		draw_text(2 + y, 4 + name_w + op_w, COLS - 4 - name_w - op_w, row_value(r), at, 1);
 	}
-	draw_text(LINES - 1, 0, COLS, "Space condition  o operator  e value  Enter preview and save  q close", A_NORMAL,
-	          1);
+	ui_status_line(a, "Space condition  o operator  e value  Enter preview and save  q close");
 }
 
 const struct view_ops exception_view = {
