@@ -51,7 +51,8 @@ enum tui_ctx {
 	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT, "export the triage record (asks format and path)")                       \
-	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
+	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT,                                                                       \
+	  "exception builder: conditions on any field of the event, preview, save")                                    \
 	X(TREE, "T", CTX_ALERT, "the process tree: of the alert's event; in the timeline, of the selected one")        \
 	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \
 	X(NEXT_TAB, "Tab →", CTX_ALERT, "next tab")                                                                    \
