@@ -1024,6 +1024,14 @@ static void test_exception_builder_screens(void **state)
 	assert_true(screen_has("1 matching alert closed"));
 	keys("6"); /* the Notes tab: the exception is in the record */
 	check_screen("notes-exception-80x24");
+	/* from a timeline event's field table: the builder on that event, the field a condition */
+	keys("3i");
+	assert_true(screen_has("Event fields"));
+	keys("GE");
+	assert_true(screen_has("Rule exception"));
+	assert_true(screen_has("[x] "));
+	keys("q");
+	assert_true(screen_has("Event fields"));
 }
 
 /* Sixty plugin writes, sixty alerts: more than the queue shows at once. */
