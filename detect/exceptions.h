@@ -71,11 +71,12 @@ cJSON *exception_spec_item(const struct exception_spec *spec);
 void exception_describe(const cJSON *item, struct strbuf *out);
 
 /* What an exception would suppress in this case, before it is saved. */
-#define EXCEPTION_PREVIEW_HOSTS    16 /* hosts named; more are counted in more_hosts */
-#define EXCEPTION_BROAD_PERCENT    20 /* of the case's events: broad from this share */
-#define EXCEPTION_BROAD_PROGRAMS   5  /* distinct process.executable values: broad from this many */
-#define EXCEPTION_BROAD_MIN_EVENTS 20 /* ... counted from this many matched events (not one program of a small case)   \
-	                               */
+#define EXCEPTION_PREVIEW_HOSTS  16 /* hosts named; more are counted in more_hosts */
+#define EXCEPTION_BROAD_PERCENT  20 /* of the case's events: broad from this share */
+#define EXCEPTION_BROAD_PROGRAMS 5  /* distinct process.executable values: broad from this many */
+#define EXCEPTION_BROAD_MIN_EVENTS                                                                                     \
+	20 /* ... counted from this many matched events (not one program of a small case)                              \
+	    */
 struct exception_preview {
 	int64_t alerts;      /* alerts of the rule it matches (one of the alert's events matches) */
 	int64_t open_alerts; /* of those, open or acknowledged: what "close alerts that match" closes */
