@@ -467,6 +467,28 @@ static void show_status_change(struct strbuf *l, const struct case_audit *a)
 	strbuf_addch(l, '\n');
 }
 
+/* The exceptions added to and removed from the alert's rule, when there are any: they decide
+ * what the rule raises, so they are part of the alert's record. */
+static void show_exception_changes(struct strbuf *l, const struct case_record *rec)
+{
+	int any = 0;
+	for (size_t i = 0; i < rec->naudit; i++) {
+		const struct case_audit *a = &rec->audit[i];
+		int added = !strcmp(a->action, AUDIT_EXCEPTION_ADDED);
+		if (!added && strcmp(a->action, AUDIT_EXCEPTION_REMOVED))
+			continue;
+		if (!any++)
+			strbuf_addstr(l, "\nrule exceptions (casebook exception list):\n");
+		char t[TIME_ISO_LEN];
+		time_format_iso8601(a->at_us, t);
+		strbuf_addf(l, "  %s %s by ", added ? "added  " : "removed", t);
+		add_text(l, a->analyst);
+		strbuf_addstr(l, ": ");
+		add_text(l, added ? a->after : a->before);
+		strbuf_addch(l, '\n');
+	}
+}
+
 /* The triage record after the summary: checklist, response steps, notes, status history, all
  * from the one record the exports read (triage/case.h). */
 static void show_record(struct strbuf *l, const struct case_record *rec)
@@ -494,6 +516,7 @@ static void show_record(struct strbuf *l, const struct case_record *rec)
 		}
 	if (!any)
 		strbuf_addstr(l, "  open since detection\n");
+	show_exception_changes(l, rec);
 }
 
 int cmd_show(struct globals *g, int argc, char **argv)

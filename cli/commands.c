@@ -56,9 +56,11 @@ static const struct command commands[] = {
     {"tree", cmd_tree, "tree ALERT|EVENT [--window DUR] [--json]",
      "the process's ancestors and descendants on its host (1h each side by default)"},
     {"exception", cmd_exception,
-     "exception add RULE_ID --field F [--value V]... [--type match|match_any|wildcard|exists] [--excluded] "
-     "[--comment TEXT] | exception list [--json]",
-     "add a Kibana-style rule exception, or list them"},
+     "exception add RULE_ID (--field F [--operator OP | --type match|match_any|wildcard|exists] [--excluded] "
+     "[--value V]...)... [--comment TEXT] [--preview] [--confirm-broad] [--close-matching [--reason R]] "
+     "[--alert ALERT] | exception remove ITEM_ID | exception list [--json]",
+     "add a Kibana-style rule exception (each --field a condition, all must hold; OP is, 'is not', 'is one of', "
+     "exists, matches...), preview what it would suppress, or remove or list them"},
     {"status", cmd_status,
      "status ALERT... | --query KQL  open|acknowledged|closed [--reason R] [--comment TEXT] [--force]",
      "set the workflow status (ack for acknowledged); closing takes a reason: false_positive, true_positive, "

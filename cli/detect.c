@@ -16,6 +16,7 @@
 #include "detect/rulefields.h"
 #include "detect/ruleimport.h"
 #include "store/rules.h"
+#include "triage/record.h"
 
 struct rules_print {
 	int json;
@@ -525,63 +526,225 @@ static int exception_list(struct globals *g, int json)
 	return rc ? 1 : 0;
 }
 
-static int exception_add_cmd(struct globals *g, int argc, char **argv)
+/* The conditions typed on the command line: each --field starts one; --operator, --type,
+ * --excluded and --value apply to the latest. */
+struct typed_entries {
+	struct exception_entry_spec *e;
+	const char ***values;
+	size_t n;
+};
+
+static void typed_release(struct typed_entries *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->values[i]);
+	free(t->values);
+	free(t->e);
+}
+
+static struct exception_entry_spec *typed_current(struct typed_entries *t)
+{
+	return t->n ? &t->e[t->n - 1] : NULL;
+}
+
+static void typed_field(struct typed_entries *t, const char *field, int argc)
+{
+	t->e = xrealloc(t->e, (t->n + 1) * sizeof(*t->e));
+	t->values = xrealloc(t->values, (t->n + 1) * sizeof(*t->values));
+	t->values[t->n] = xcalloc((size_t)argc + 1, sizeof(**t->values));
+	t->e[t->n] = (struct exception_entry_spec){.field = field, .type = "match", .values = t->values[t->n]};
+	t->n++;
+}
+
+struct exception_args {
+	struct typed_entries t;
+	const char *comment, *alert, *reason;
+	int preview, confirm_broad, close_matching;
+	const char *err;
+};
+
+static int parse_exception_args(int argc, char **argv, struct exception_args *x)
 {
 	static const struct option opts[] = {
-	    {"field", required_argument, NULL, 'f'}, {"value", required_argument, NULL, 'v'},
-	    {"type", required_argument, NULL, 't'},  {"comment", required_argument, NULL, 'c'},
-	    {"excluded", no_argument, NULL, 'x'},    {NULL, 0, NULL, 0}};
-	struct exception_spec spec = {.type = "match", .analyst = g->analyst, .now_us = time_now_us()};
-	const char **values = xcalloc((size_t)argc + 1, sizeof(*values));
+	    {"field", required_argument, NULL, 'f'},    {"value", required_argument, NULL, 'v'},
+	    {"type", required_argument, NULL, 't'},     {"operator", required_argument, NULL, 'o'},
+	    {"comment", required_argument, NULL, 'c'},  {"excluded", no_argument, NULL, 'x'},
+	    {"preview", no_argument, NULL, 'p'},        {"confirm-broad", no_argument, NULL, 'b'},
+	    {"close-matching", no_argument, NULL, 'C'}, {"reason", required_argument, NULL, 'r'},
+	    {"alert", required_argument, NULL, 'a'},    {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		struct exception_entry_spec *e = typed_current(&x->t);
+		if (strchr("vtox", c) && !e) {
+			x->err = "--value, --type, --operator and --excluded follow the --field they belong to";
+			return EXIT_USAGE;
+		}
 		switch (c) {
-		case 'f': spec.field = optarg; break;
-		case 'v': values[spec.nvalues++] = optarg; break;
-		case 't': spec.type = optarg; break;
-		case 'c': spec.comment = optarg; break;
-		case 'x': spec.operator_ = "excluded"; break;
-		default: free(values); return option_error("exception", argv);
+		case 'f': typed_field(&x->t, optarg, argc); break;
+		case 'v': x->t.values[x->t.n - 1][e->nvalues++] = optarg; break;
+		case 't': e->type = optarg; break;
+		case 'o':
+			if (exception_operator_parse(optarg, &e->type, &e->operator_)) {
+				x->err =
+				    "--operator must be is, 'is not', 'is one of', 'is not one of', exists, 'does not "
+				    "exist', matches or 'does not match'";
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c': x->comment = optarg; break;
+		case 'x': e->operator_ = "excluded"; break;
+		case 'p': x->preview = 1; break;
+		case 'b': x->confirm_broad = 1; break;
+		case 'C': x->close_matching = 1; break;
+		case 'r': x->reason = optarg; break;
+		case 'a': x->alert = optarg; break;
+		default: return option_error("exception", argv);
 		}
 	}
-	spec.values = values;
-	if (optind + 1 != argc || !spec.field) {
-		free(values);
-		return command_usage_error("exception", "add needs RULE_ID and --field");
+	if (optind + 1 != argc || !x->t.n) {
+		x->err = "add needs RULE_ID and --field";
+		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* Closes the open alerts the exception matches, each with its status entry. */
+static int close_matching(struct store *s, const struct exception_preview *p, const char *reason, const char *item,
+                          const struct actor *who)
+{
+	if (!p->nopen)
+		return 0;
+	struct strbuf comment;
+	strbuf_init(&comment, 64);
+	strbuf_addf(&comment, "closed by exception %s", item);
+	struct status_outcome out = {0};
+	int rc = triage_set_status_many(s, p->open_ids, p->open_uuids, p->nopen, "closed", reason, comment.buf, 1, who,
+	                                &out, NULL, NULL);
+	strbuf_release(&comment);
+	if (rc == TRIAGE_INVALID)
+		diag("casebook exception: --reason must be one of false_positive, true_positive, benign_positive, "
+		     "duplicate, other\n");
+	else if (rc)
+		diag("casebook exception: %s\n", store_errmsg(s));
+	else
+		printf("closed %zu matching alert%s\n", out.changed, out.changed == 1 ? "" : "s");
+	return rc ? 1 : 0;
+}
+
+static int exception_add_cmd(struct globals *g, int argc, char **argv)
+{
+	struct exception_args x = {.reason = "false_positive"};
+	int usage = parse_exception_args(argc, argv, &x);
+	if (usage) {
+		typed_release(&x.t);
+		return x.err ? command_usage_error("exception", x.err) : usage;
+	}
+	const char *rule_id = argv[optind];
+	struct exception_spec spec = {
+	    .entries = x.t.e, .nentries = x.t.n, .comment = x.comment, .analyst = g->analyst, .now_us = time_now_us()};
 	struct store *s;
-	if (open_store(g, OPEN_WITH_PACK, &s)) {
-		free(values);
+	if (open_store(g, x.preview ? STORE_READONLY : OPEN_WITH_PACK, &s)) {
+		typed_release(&x.t);
 		return 1;
 	}
+	struct resolved alert = {0};
+	if (x.alert && resolve_alert(s, "exception", x.alert, &alert)) {
+		store_close(s);
+		typed_release(&x.t);
+		return 1;
+	}
+	spec.alert_uuid = alert.uuid;
 	char item[40], err[300];
-	int rc = exception_add(s, argv[optind], &spec, item, err, sizeof(err));
+	struct exception_preview p;
+	int rc = exception_preview(s, rule_id, &spec, &p, err, sizeof(err));
+	int status = 0;
 	if (rc == 1) {
-		char *safe = sanitize_dup(argv[optind], 0);
+		char *safe = sanitize_dup(rule_id, 0);
 		diag("casebook exception: no rule with rule_id %s ('casebook rules' lists them)\n", safe);
 		free(safe);
+		status = 1;
 	} else if (rc) {
 		char *safe = sanitize_dup(err, 0);
 		diag("casebook exception: %s\n", safe);
 		free(safe);
+		status = strstr(err, "--") ? EXIT_USAGE : 1;
+	} else if (x.preview) {
+		struct strbuf t;
+		strbuf_init(&t, 256);
+		cJSON *it = exception_spec_item(&spec);
+		strbuf_addstr(&t, "Exception: ");
+		struct strbuf d;
+		strbuf_init(&d, 128);
+		exception_describe(it, &d);
+		sanitize_append(&t, d.buf, d.len, 0);
+		strbuf_addch(&t, '\n');
+		exception_preview_text(&p, &t);
+		fwrite(t.buf, 1, t.len, stdout);
+		strbuf_release(&d);
+		strbuf_release(&t);
+		cJSON_Delete(it);
+	} else if (p.broad && !x.confirm_broad) {
+		char *safe = sanitize_dup(p.broad_why, 0);
+		diag("casebook exception: not added: the exception is broad: %s; --preview shows what it matches, "
+		     "--confirm-broad adds it all the same\n",
+		     safe);
+		free(safe);
+		status = 1;
+	} else if ((rc = exception_add(s, rule_id, &spec, item, err, sizeof(err))) != 0) {
+		char *safe = sanitize_dup(rc == 1 ? "the rule is gone" : err, 0);
+		diag("casebook exception: %s\n", safe);
+		free(safe);
+		status = 1;
 	} else {
-		printf("exception item %s added to list casebook-%s; detect will honour it from now on\n", item,
-		       argv[optind]);
+		char *safe = sanitize_dup(rule_id, 0);
+		printf("exception item %s added to list casebook-%s; detect will honour it from now on\n", item, safe);
+		free(safe);
+		struct actor who = {.analyst = g->analyst, .at_us = spec.now_us};
+		if (x.close_matching)
+			status = close_matching(s, &p, x.reason, item, &who);
+		else if (p.open_alerts)
+			printf("%lld open alert%s of this rule match it (--close-matching closes them)\n",
+			       (long long)p.open_alerts, p.open_alerts == 1 ? "" : "s");
 	}
+	exception_preview_release(&p);
+	free(alert.uuid);
 	store_close(s);
-	free(values);
-	return rc ? (rc == -1 && strstr(err, "--") ? EXIT_USAGE : 1) : 0;
+	typed_release(&x.t);
+	return status;
+}
+
+static int exception_remove_cmd(struct globals *g, int argc, char **argv)
+{
+	if (argc != 2)
+		return command_usage_error("exception", "remove needs ITEM_ID ('casebook exception list' shows them)");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	char err[300];
+	int rc = exception_remove(s, argv[1], g->analyst, time_now_us(), NULL, err, sizeof(err));
+	char *safe = sanitize_dup(rc < 0 ? err : argv[1], 0);
+	if (rc == 1)
+		diag("casebook exception: no exception item %s\n", safe);
+	else if (rc)
+		diag("casebook exception: %s\n", safe);
+	else
+		printf("exception item %s removed; detect no longer honours it\n", safe);
+	free(safe);
+	store_close(s);
+	return rc ? 1 : 0;
 }
 
 int cmd_exception(struct globals *g, int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "add"))
 		return exception_add_cmd(g, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return exception_remove_cmd(g, argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return exception_list(g, argc >= 3 && !strcmp(argv[2], "--json"));
-	return command_usage_error("exception", "say add or list");
+	return command_usage_error("exception", "say add, remove or list");
 }
 
 /* ---- mapping ---- */

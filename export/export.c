@@ -928,6 +928,56 @@ static void write_timesketch_header(struct strbuf *out)
 	strbuf_addstr(out, "\n");
 }
 
+/* One row per exception added to or removed from the alert's rule: they are part of the
+ * record, and Timesketch shows them on the timeline at the moment they were made. */
+static void write_timesketch_exceptions(const struct case_record *r, int csv, const struct export_options *o,
+                                        struct strbuf *out)
+{
+	for (size_t i = 0; i < r->naudit; i++) {
+		const struct case_audit *a = &r->audit[i];
+		int added = !strcmp(a->action, AUDIT_EXCEPTION_ADDED);
+		if (!added && strcmp(a->action, AUDIT_EXCEPTION_REMOVED))
+			continue;
+		struct strbuf msg;
+		strbuf_init(&msg, 128);
+		strbuf_addf(&msg, "%s by %s: %s", a->action, a->analyst,
+		            added ? (a->after ? a->after : "") : (a->before ? a->before : ""));
+		char t[TIME_ISO_LEN], us[32];
+		iso(a->at_us, t);
+		snprintf(us, sizeof(us), "%lld", (long long)a->at_us);
+		const char *desc = added ? "Exception Added" : "Exception Removed";
+		if (csv) {
+			const char *values[TS_CSV_COLUMNS] = {msg.buf, t, us, desc, "[\"casebook-exception\"]"};
+			values[14] = r->uuid;
+			values[15] = o->audit_anchor;
+			for (size_t c = 0; c < TS_CSV_COLUMNS; c++) {
+				if (c == TS_PID_COLUMN)
+					continue;
+				if (c)
+					strbuf_addch(out, ',');
+				csv_field(out, values[c] ? values[c] : "");
+			}
+			strbuf_addch(out, '\n');
+		} else {
+			cJSON *row = cJSON_CreateObject();
+			char *shown = sanitize_dup(msg.buf, 0);
+			cJSON_AddStringToObject(row, "message", shown);
+			free(shown);
+			cJSON_AddStringToObject(row, "datetime", t);
+			cJSON_AddRawToObject(row, "timestamp", us);
+			cJSON_AddStringToObject(row, "timestamp_desc", desc);
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(row, "tag"),
+			                     cJSON_CreateString("casebook-exception"));
+			cJSON_AddStringToObject(row, "casebook.alert", r->uuid);
+			cJSON_AddStringToObject(row, "casebook.audit_anchor", o->audit_anchor);
+			append_json(out, row);
+			strbuf_addch(out, '\n');
+			cJSON_Delete(row);
+		}
+		strbuf_release(&msg);
+	}
+}
+
 /* One row per timeline event of one alert. */
 static void write_timesketch(const struct case_record *r, int csv, const struct export_options *o, struct strbuf *out)
 {
@@ -994,6 +1044,7 @@ static void write_timesketch(const struct case_record *r, int csv, const struct 
 		strbuf_release(&msg);
 		strbuf_release(&tag);
 	}
+	write_timesketch_exceptions(r, csv, o, out);
 }
 
 /* ---- the formats, as a table (git's struct archiver): a format is one row ---- */

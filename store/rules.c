@@ -271,6 +271,28 @@ int store_exception_item_put(struct store *s, const struct exception_row *i, con
 	                i, 1, who, result);
 }
 
+int store_exception_item_delete(struct store *s, const char *item_id, const char *namespace_type,
+                                const struct actor *who)
+{
+	char *before = NULL;
+	if (store_audit_exception_anchor(s, 1, item_id, namespace_type, &before))
+		return -1;
+	if (!before)
+		return 1;
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, "DELETE FROM exception_items WHERE item_id = ?1 AND namespace_type = ?2", &st);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, item_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "removing an exception");
+		sqlite3_finalize(st);
+	}
+	if (!rc)
+		rc = store_audit_exception_removed(s, 1, item_id, namespace_type, before, who);
+	free(before);
+	return rc;
+}
+
 static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, void *ctx)
 {
 	int rc;
@@ -300,6 +322,32 @@ int store_exception_items_each(struct store *s, const char *list_id, const char 
 	sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
 	return each_exception(s, st, fn, ctx);
+}
+
+int store_exception_item_find(struct store *s, const char *item_id, exception_fn fn, void *ctx)
+{
+	struct found {
+		exception_fn fn;
+		void *ctx;
+		int n;
+	};
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+	                  "SELECT item_id, list_id, namespace_type, json FROM exception_items WHERE item_id = ?1 "
+	                  "ORDER BY key LIMIT 1",
+	                  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, item_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+	if (found) {
+		struct exception_row r = {.id = store_col_req(st, 0),
+		                          .list_id = store_col_req(st, 1),
+		                          .namespace_type = store_col_req(st, 2),
+		                          .json = store_col_req(st, 3)};
+		fn(ctx, &r);
+	}
+	sqlite3_finalize(st);
+	return found ? 0 : rc == SQLITE_DONE ? 1 : store_fail(s, "reading an exception");
 }
 
 int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx)

@@ -76,6 +76,12 @@ int store_exception_list_put(struct store *s, const struct exception_row *l, con
 int store_exception_item_put(struct store *s, const struct exception_row *i, const struct actor *who,
                              enum upsert_result *result);
 typedef int (*exception_fn)(void *ctx, const struct exception_row *r);
+/* Removes an item, its removal anchored in the audit chain as who's (in the caller's
+ * transaction). Returns 0, 1 when there is no such item, -1 on error. */
+int store_exception_item_delete(struct store *s, const char *item_id, const char *namespace_type,
+                                const struct actor *who);
+/* The item with this item_id (any namespace): fn is called once, or not at all (returns 1). */
+int store_exception_item_find(struct store *s, const char *item_id, exception_fn fn, void *ctx);
 /* The items of one list (list_id and namespace), in the order they were added. */
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
                                void *ctx);

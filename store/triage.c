@@ -295,6 +295,21 @@ int store_audit_anchor_exception(struct store *s, int is_item, const char *id, c
 	return rc;
 }
 
+int store_audit_exception_removed(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                  const char *before, const struct actor *who)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT json_array(?1, ?2, ?3)", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, is_item ? "item" : "list", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, namespace_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_ROW ? anchor_exception_row(s, who, store_col_req(st, 0), before, NULL)
+	                                        : store_fail(s, "anchoring an exception's removal");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_audit_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
                                  char **anchor)
 {
@@ -392,6 +407,32 @@ int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void 
 	                  &st))
 		return -1;
 	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct audit_row a;
+		row_from(st, &a);
+		if (fn(ctx, &a)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the audit trail");
+}
+
+int store_audit_each_for_alert(struct store *s, const char *alert_uuid, const char *rule_id, audit_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+	                  "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
+	                  "FROM audit WHERE alert_uuid = ?1 OR (action IN ('" AUDIT_EXCEPTION_ADDED
+	                  "', '" AUDIT_EXCEPTION_REMOVED "') AND target IN (SELECT json_extract(l.value, '$.list_id') "
+	                  "FROM rules r, json_each(CASE WHEN json_valid(r.json) THEN r.json ELSE '{}' END, "
+	                  "'$.exceptions_list') l WHERE r.rule_id = ?2)) ORDER BY id",
+	                  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rule_id, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_row a;

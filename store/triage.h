@@ -49,6 +49,12 @@ int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx);
 typedef int (*audit_fn)(void *ctx, const struct audit_row *a);
 /* The audit entries of one alert (uuid), or all of them (NULL), in order. */
 int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx);
+/* The audit actions of an exception added or removed by an analyst (besides its anchor). */
+#define AUDIT_EXCEPTION_ADDED   "exception added"
+#define AUDIT_EXCEPTION_REMOVED "exception removed"
+/* One alert's entries and, in order among them, the "exception added" and "exception removed"
+ * entries of every exception list its rule (rule_id, any version) names. */
+int store_audit_each_for_alert(struct store *s, const char *alert_uuid, const char *rule_id, audit_fn fn, void *ctx);
 
 /* Sets item `position` of `kind` to state (and its note, when note is not NULL).
  * Returns 0, 1 when there is no such item, -1 on error. */
@@ -74,6 +80,9 @@ int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid
  * before the change, NULL when it is new): an "exception" entry. */
 int store_audit_anchor_exception(struct store *s, int is_item, const char *id, const char *namespace_type,
                                  const char *before, const struct actor *who);
+/* Enters the removal of an exception list or item whose anchor was before (the row is gone). */
+int store_audit_exception_removed(struct store *s, int is_item, const char *id, const char *namespace_type,
+                                  const char *before, const struct actor *who);
 /* The anchor of an exception list or item as stored (*anchor malloc'd; NULL when none). */
 int store_audit_exception_anchor(struct store *s, int is_item, const char *id, const char *namespace_type,
                                  char **anchor);

@@ -265,7 +265,9 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_string_equal(err.buf, "casebook events: KQL syntax error at column 13: expected ')' or 'and', 'or' but "
 	                             "the query ended\n    file.path:(a\n                ^\n");
 	assert_int_equal(
-	    CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value mac1"), 0);
+	    CB("d.db",
+	       "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value mac1 --confirm-broad"),
+	    0);
 	assert_int_equal(CB("d.db", "exception list"), 0);
 	assert_non_null(strstr(out.buf, "list casebook-89fa6cb7-6b53-4de2-b604-648488841ab8"));
 	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name"), 64);
@@ -853,7 +855,7 @@ static void test_an_import_keeps_the_analysts_exceptions(void **state)
 	                   "\"from\":\"now-1d\"}";
 	tu_write_str(tu_path("kx.json"), rule);
 	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
-	assert_int_equal(CB("kx.db", "exception add zsh-x --field host.name --value mac2"), 0);
+	assert_int_equal(CB("kx.db", "exception add zsh-x --field host.name --value mac2 --confirm-broad"), 0);
 	assert_int_equal(CB("kx.db", "rules import '%s'", tu_path("kx.json")), 0);
 	assert_string_equal(out.buf,
 	                    "1 rules: 0 added, 0 updated, 1 unchanged, 0 invalid; 0 exception lists, 0 items\n");
@@ -1095,7 +1097,7 @@ static void test_nothing_the_analyst_did_is_lost(void **state)
 	assert_non_null(strstr(out.buf, "2 alerts created"));
 	/* an exception survives every later writing command (each reloads the bundled pack) */
 	assert_int_equal(CB("w.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name "
-	                            "--value mac-good --comment 'Apple updates'"),
+	                            "--value mac-good --comment 'Apple updates' --confirm-broad"),
 	                 0);
 	assert_int_equal(CB("w.db", "rules enable 89fa6cb7-6b53-4de2-b604-648488841ab8 --version 107"), 0);
 	assert_int_equal(CB("w.db", "ingest tests/fixtures/hostile.ndjson"), 0);

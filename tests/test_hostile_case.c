@@ -471,7 +471,9 @@ static void test_alert_content_and_exceptions_are_in_the_chain(void **state)
 	           sizeof(open_alert));
 	snprintf(cmd, sizeof(cmd), "status %s closed --reason false_positive --force", closed);
 	assert_int_equal(CB(db, cmd), 0);
-	assert_int_equal(CB(db, "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value x"), 0);
+	assert_int_equal(
+	    CB(db, "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name --value x --confirm-broad"),
+	    0);
 	take_anchor(db, anchor, sizeof(anchor));
 	assert_int_equal(CB(db, "audit --verify"), 0);
 	char base[256];

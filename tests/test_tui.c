@@ -1112,15 +1112,10 @@ static void test_process_tree_view(void **state)
 static void test_exception_on_a_642_byte_path_matches(void **state)
 {
 	(void)state;
-	keys("E1y"); /* exception, on the first choice (file.path), confirmed */
-	app_draw(app);
-	char row[1024];
-	int said = 0;
-	for (int y = 0; y < LINES; y++) {
-		screen_row(y, row, sizeof(row));
-		said |= strstr(row, "exception added to the rule") != NULL;
-	}
-	assert_true(said);
+	/* the builder starts on file.path is its whole value; Enter previews, y saves, 1 leaves the
+	 * matching alert open */
+	keys("E\ny1");
+	assert_true(screen_has("the matching alerts stay as they are"));
 	/* the same plugin written again an hour later: the exception holds, no alert; a plugin whose
 	 * path differs in its last letter still alerts (the exception is that exact path) */
 	char other[700];
@@ -1154,6 +1149,58 @@ static void test_exception_on_a_642_byte_path_matches(void **state)
 	assert_int_equal(tu_count(seen.buf, long_path), 1); /* the first alert only */
 	assert_int_equal(tu_count(seen.buf, other), 1);
 	strbuf_release(&seen);
+}
+
+/* The exception builder (Kibana's flyout): the alert's event's fields, a condition made of
+ * one, the preview asking, a broad one asking twice, and "close alerts that match". */
+static void test_exception_builder_screens(void **state)
+{
+	(void)state;
+	keys("\n"); /* the first alert */
+	keys("E");
+	check_screen("exception-builder-80x24");
+	keys("\n");
+	check_screen("exception-preview-80x24");
+	keys("n");
+	check_screen("exception-declined-80x24");
+	/* the file path off, host.name on: broad (a whole host), so asked twice */
+	keys(" ");
+	keys("g");
+	app_draw(app);
+	int line = -1;
+	for (int y = 2; y < LINES - 1 && line < 0; y++) {
+		char row[1024];
+		screen_row(y, row, sizeof(row));
+		if (!strncmp(row, "[ ] host.name ", 14))
+			line = y;
+	}
+	assert_true(line >= 2); /* rows start on line 2, the first selected */
+	for (int y = 2; y < line; y++)
+		keys("j");
+	keys(" ");
+	keys("\n");
+	check_screen("exception-broad-80x24");
+	keys("y");
+	check_screen("exception-broad-again-80x24");
+	keys("n");
+	assert_true(screen_has("not added"));
+	/* back to the file path alone: saved, and the open alert it matches closed */
+	keys("q");
+	keys("E"); /* a fresh builder, starting on file.path */
+	keys("\ny");
+	check_screen("exception-close-choice-80x24");
+	keys("2");
+	assert_true(screen_has("1 matching alert closed"));
+	keys("6"); /* the Notes tab: the exception is in the record */
+	check_screen("notes-exception-80x24");
+	/* from a timeline event's field table: the builder on that event, the field a condition */
+	keys("3i");
+	assert_true(screen_has("Event fields"));
+	keys("GE");
+	assert_true(screen_has("Rule exception"));
+	assert_true(screen_has("[x] "));
+	keys("q");
+	assert_true(screen_has("Event fields"));
 }
 
 /* Sixty plugin writes, sixty alerts: more than the queue shows at once. */
@@ -1850,6 +1897,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timeline_of_9001_events_reaches_its_end, setup_long_timeline,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
+	    cmocka_unit_test_setup_teardown(test_exception_builder_screens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_click_on_a_scrolled_queue, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_failed_load_is_said, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_deep_process_tree, setup_deep_tree, teardown),

@@ -327,7 +327,8 @@ static int read_triage(struct store *s, struct case_record *r, int partial)
 		return -1;
 	if (part(s, r, store_notes_each(s, r->id, take_note, r), "the notes", &failed) && !partial)
 		return -1;
-	if (part(s, r, store_audit_each(s, r->uuid, take_audit, r), "the audit trail", &failed) && !partial)
+	if (part(s, r, store_audit_each_for_alert(s, r->uuid, r->rule_id, take_audit, r), "the audit trail", &failed) &&
+	    !partial)
 		return -1;
 	return failed ? -1 : 0;
 }

@@ -7,11 +7,11 @@
 
 #include "common/strbuf.h"
 #include "common/timeutil.h"
-#include "detect/exceptions.h"
 #include "export/export.h"
 #include "triage/record.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
+#include "tui/exception_view.h"
 #include "tui/view.h"
 
 struct target_list {
@@ -234,59 +234,7 @@ void action_export(struct app *a)
 	free(labels);
 }
 
-/* ---- exception: a field of the alert and its whole value, then a confirmation ---- */
-
-struct excepting {
-	char *rule_id;
-	const char *fields[2];
-	char *values[2]; /* whole values, however long: the labels only show them */
-	size_t n, chosen;
-};
-
-static void excepting_free(void *data)
-{
-	struct excepting *e = data;
-	free(e->rule_id);
-	for (size_t i = 0; i < e->n; i++)
-		free(e->values[i]);
-	free(e);
-}
-
-static void exception_confirmed(struct app *a, int yes, void *data)
-{
-	struct excepting *e = data;
-	if (!yes) {
-		say(a, "cancelled");
-		excepting_free(e);
-		return;
-	}
-	const char *values[] = {e->values[e->chosen]};
-	struct exception_spec spec = {.field = e->fields[e->chosen],
-	                              .type = "match",
-	                              .values = values,
-	                              .nvalues = 1,
-	                              .comment = "added from the console",
-	                              .analyst = a->o.analyst,
-	                              .now_us = a->o.clock()};
-	char item[40], err[300];
-	int rc = exception_add(a->s, e->rule_id, &spec, item, err, sizeof(err));
-	if (rc)
-		say(a, "exception not added: %.250s", rc == 1 ? "the rule is gone" : err);
-	else
-		say(a, "exception added to the rule; detect will honour it from now on");
-	excepting_free(e);
-}
-
-static void exception_chosen(struct app *a, size_t choice, void *data)
-{
-	struct excepting *e = data;
-	e->chosen = choice;
-	struct strbuf q;
-	strbuf_init(&q, 128);
-	strbuf_addf(&q, "Add the exception %s is %.200s? (y/n)", e->fields[choice], e->values[choice]);
-	dialog_confirm(a, q.buf, exception_confirmed, e, excepting_free);
-	strbuf_release(&q);
-}
+/* ---- exception: the builder over the alert's own event (tui/exception_view.c) ---- */
 
 void action_exception(struct app *a)
 {
@@ -298,34 +246,11 @@ void action_exception(struct app *a)
 		if (!in_alert(a))
 			return;
 	}
-	static const struct {
-		enum overview_field f;
-		const char *field;
-	} candidates[] = {{F_PATH, "file.path"}, {F_SIGNER, "process.code_signature.subject_name"}};
 	struct alertview *v = &a->av;
-	struct excepting *e = xcalloc(1, sizeof(*e));
-	e->rule_id = xstrdup(v->fields[F_RULE_ID] ? v->fields[F_RULE_ID] : v->rec.rule_id);
-	for (size_t i = 0; i < 2; i++)
-		if (v->fields[candidates[i].f] && *v->fields[candidates[i].f]) {
-			e->fields[e->n] = candidates[i].field;
-			e->values[e->n++] = xstrdup(v->fields[candidates[i].f]);
-		}
-	if (!e->n) {
-		say(a, "this alert has no file path or signer to make an exception of");
-		excepting_free(e);
-		return;
-	}
-	struct strbuf labels[2];
-	const char *opts[2];
-	for (size_t i = 0; i < e->n; i++) {
-		strbuf_init(&labels[i], 128);
-		strbuf_addf(&labels[i], "%s is %s", e->fields[i], e->values[i]);
-		opts[i] = labels[i].buf;
-	}
-	dialog_choose(a, "Exception: no more alerts from this rule when", opts, e->n, exception_chosen, e,
-	              excepting_free);
-	for (size_t i = 0; i < e->n; i++)
-		strbuf_release(&labels[i]);
+	const char *rule_id = v->fields[F_RULE_ID] ? v->fields[F_RULE_ID] : v->rec.rule_id;
+	/* the first field an analyst would narrow on: the file, else the program */
+	const char *first = v->fields[F_PATH] && *v->fields[F_PATH] ? "file.path" : "process.executable";
+	exception_builder_from_doc(a, rule_id, v->rec.rule_name, v->rec.uuid, v->rec.event_doc, first);
 }
 
 /* "  keys  help", the help wrapped under itself (the pager's lines are COLS - 4 wide). The keys

@@ -10,6 +10,7 @@
 #include "detect/jsondoc.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
+#include "tui/exception_view.h"
 #include "tui/view.h"
 
 static void fields_close(struct app *a)
@@ -168,6 +169,13 @@ static int fields_request(struct app *a, enum tui_action act)
 		a->field_desc = !a->field_desc;
 		sort_fields(a);
 		return 1;
+	case ACT_EXCEPTION: /* an exception made from this event's fields */
+		if (!in_alert(a))
+			return 0;
+		exception_builder_open(a, a->av.fields[F_RULE_ID] ? a->av.fields[F_RULE_ID] : a->av.rec.rule_id,
+		                       a->av.rec.rule_name, a->av.rec.uuid, a->field_names, a->field_values, a->nfields,
+		                       a->field_names[field_at(a, a->field_sel)]);
+		return 1;
 	default: return 0;
 	}
 }
@@ -178,9 +186,13 @@ static unsigned fields_context(const struct app *a)
 	return CTX_FIELDS;
 }
 
-static const struct hint hints[] = {{ACT_KEEP_VALUE, 0, "", "keep"}, {ACT_DROP_VALUE, 0, "", "drop"},
-                                    {ACT_SEARCH, 0, "", "search"},   {ACT_SORT_COLUMN, ACT_SORT_ORDER, "/", "sort"},
-                                    {ACT_HELP, 0, "", "help"},       {ACT_BACK, 0, "", "close"}};
+static const struct hint hints[] = {{ACT_KEEP_VALUE, 0, "", "keep"},
+                                    {ACT_DROP_VALUE, 0, "", "drop"},
+                                    {ACT_SEARCH, 0, "", "search"},
+                                    {ACT_EXCEPTION, 0, "", "exception"},
+                                    {ACT_SORT_COLUMN, ACT_SORT_ORDER, "/", "sort"},
+                                    {ACT_HELP, 0, "", "help"},
+                                    {ACT_BACK, 0, "", "close"}};
 
 static void fields_draw(struct app *a)
 {

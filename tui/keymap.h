@@ -55,7 +55,8 @@ enum tui_ctx {
 	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
 	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT,                                                                          \
 	  "export the triage record; the marked alerts as one case (asks format, path)")                               \
-	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT, "add a rule exception for this alert")                                \
+	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT | CTX_FIELDS,                                                          \
+	  "exception builder: conditions on any field of the event, preview, save")                                    \
 	X(TREE, "T", CTX_ALERT | CTX_EVENTS,                                                                           \
 	  "the process tree: of the alert's event; in the timeline or the browser, of the selected one")               \
 	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \

@@ -166,6 +166,7 @@ struct app {
 	size_t njson, json_sel, json_top;
 	unsigned char *folded;
 	struct treeview *tree; /* the process tree (tui/tree_view.c), while it is on the stack */
+	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
 
 /* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */

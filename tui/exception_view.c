@@ -1,0 +1,428 @@
+/* The exception builder: Kibana's "Add rule exception" flyout in a terminal. Every field of
+ * the selected event is a row; Space makes it a condition (field, operator, value), o changes
+ * the operator, e its value; all conditions must hold (AND). Enter previews what the exception
+ * would suppress in this case (alerts of the rule, events, hosts), flags a broad one, asks, and
+ * saves; then it offers to close the open alerts that match (Kibana's "close alerts"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sanitize.h"
+#include "common/strbuf.h"
+#include "detect/exceptions.h"
+#include "detect/field.h"
+#include "triage/record.h"
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/exception_view.h"
+#include "tui/text.h"
+#include "tui/ui.h"
+#include "tui/view.h"
+
+#define KEY_ESC 27
+
+struct xrow {
+	char *field, *value; /* the event's leaf */
+	int on;              /* a condition of the exception */
+	size_t op;           /* index in exception_operators */
+	char *typed;         /* the condition's value as edited (NULL: the event's) */
+};
+
+struct exception_builder {
+	char *rule_id, *rule_name, *alert_uuid;
+	struct xrow *rows;
+	size_t n, sel, top;
+	/* what the preview found, kept for closing the matching alerts after saving */
+	struct exception_preview p;
+	int have_preview;
+	char *preview_text; /* the preview in words, for the panel under the rows */
+	char item[40];
+};
+
+static void builder_free(struct exception_builder *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->rows[i].field), free(b->rows[i].value), free(b->rows[i].typed);
+	free(b->rows);
+	free(b->rule_id), free(b->rule_name), free(b->alert_uuid);
+	if (b->have_preview)
+		exception_preview_release(&b->p);
+	free(b->preview_text);
+	free(b);
+}
+
+static void builder_close(struct app *a)
+{
+	builder_free(a->xb);
+	a->xb = NULL;
+}
+
+static const char *row_value(const struct xrow *r)
+{
+	return r->typed ? r->typed : r->value;
+}
+
+/* The conditions as a spec; values of "is one of" are split at ", " (as the field table joins
+ * them). The arrays live in vals, freed by the caller. */
+static size_t build_spec(struct exception_builder *b, struct exception_entry_spec *e, char ***vals)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct xrow *r = &b->rows[i];
+		if (!r->on)
+			continue;
+		struct exception_entry_spec *x = &e[n];
+		exception_operator_parse(exception_operators[r->op], &x->type, &x->operator_);
+		x->field = r->field;
+		char **v = NULL;
+		size_t nv = 0;
+		if (!strcmp(x->type, "match_any")) {
+			const char *s = row_value(r);
+			for (;;) {
+				const char *sep = strstr(s, ", ");
+				size_t len = sep ? (size_t)(sep - s) : strlen(s);
+				v = xrealloc(v, (nv + 1) * sizeof(*v));
+				v[nv] = xmalloc(len + 1);
+				memcpy(v[nv], s, len);
+				v[nv++][len] = '\0';
+				if (!sep)
+					break;
+				s = sep + 2;
+			}
+		} else if (strcmp(x->type, "exists")) {
+			v = xmalloc(sizeof(*v));
+			v[nv++] = xstrdup(row_value(r));
+		}
+		vals[n] = v;
+		x->values = (const char *const *)v;
+		x->nvalues = nv;
+		n++;
+	}
+	return n;
+}
+
+static void release_spec(struct exception_entry_spec *e, char ***vals, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < e[i].nvalues; k++)
+			free(vals[i][k]);
+		free(vals[i]);
+	}
+	free(e);
+	free(vals);
+}
+
+/* Runs fn with the builder's spec. */
+static int with_spec(struct app *a, int (*fn)(struct app *a, const struct exception_spec *spec))
+{
+	struct exception_builder *b = a->xb;
+	struct exception_entry_spec *e = xcalloc(b->n + 1, sizeof(*e));
+	char ***vals = xcalloc(b->n + 1, sizeof(*vals));
+	size_t n = build_spec(b, e, vals);
+	struct exception_spec spec = {.entries = e,
+	                              .nentries = n,
+	                              .comment = "added from the console",
+	                              .analyst = a->o.analyst,
+	                              .now_us = a->o.clock(),
+	                              .alert_uuid = b->alert_uuid};
+	int rc = n ? fn(a, &spec) : (say(a, "no condition yet: Space on a field makes it one"), -1);
+	release_spec(e, vals, n);
+	return rc;
+}
+
+/* ---- saving: preview, confirm (twice when broad), add, offer to close ---- */
+
+/* Saved: back to where the builder was opened (as Kibana's flyout closes), the record read
+ * again so that the Notes tab shows the exception. */
+static void leave_builder(struct app *a)
+{
+	if (view_top(a) == &exception_view)
+		view_pop(a);
+	if (in_alert(a))
+		alert_reload_triage(a);
+}
+
+static void closing_chosen(struct app *a, size_t choice, void *data)
+{
+	(void)data;
+	struct exception_builder *b = a->xb;
+	static const char *const reasons[] = {NULL, "false_positive", "benign_positive"};
+	if (!b)
+		return;
+	if (choice == 0 || choice > 2) {
+		say(a, "exception %.40s added; the matching alerts stay as they are", b->item);
+		leave_builder(a);
+		return;
+	}
+	struct strbuf comment;
+	strbuf_init(&comment, 64);
+	strbuf_addf(&comment, "closed by exception %s", b->item);
+	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
+	struct status_outcome out = {0};
+	int rc = triage_set_status_many(a->s, b->p.open_ids, b->p.open_uuids, b->p.nopen, "closed", reasons[choice],
+	                                comment.buf, 1, &who, &out, NULL, NULL);
+	strbuf_release(&comment);
+	if (say_not_saved(a, rc) == 0) {
+		app_refresh_status(a, b->p.open_uuids, b->p.nopen);
+		say(a, "exception %.40s added; %zu matching alert%s closed", b->item, out.changed,
+		    out.changed == 1 ? "" : "s");
+	}
+	leave_builder(a);
+}
+
+static int save_spec(struct app *a, const struct exception_spec *spec)
+{
+	struct exception_builder *b = a->xb;
+	char err[300];
+	int rc = exception_add(a->s, b->rule_id, spec, b->item, err, sizeof(err));
+	if (rc) {
+		say(a, "exception not added: %.250s", rc == 1 ? "the rule is gone" : err);
+		return rc;
+	}
+	if (!b->p.nopen) {
+		say(a, "exception %.40s added to the rule; detect will honour it from now on", b->item);
+		leave_builder(a);
+		return 0;
+	}
+	struct strbuf q;
+	strbuf_init(&q, 128);
+	strbuf_addf(&q, "Exception added. Close the %zu open alert%s of this rule it matches?", b->p.nopen,
+	            b->p.nopen == 1 ? "" : "s");
+	static const char *const opts[] = {"Leave them open", "Close them as false_positive",
+	                                   "Close them as benign_positive"};
+	dialog_choose(a, q.buf, opts, 3, closing_chosen, NULL, NULL);
+	strbuf_release(&q);
+	return 0;
+}
+
+static void save_confirmed(struct app *a, int yes, void *data)
+{
+	(void)data;
+	if (!yes) {
+		say(a, "not added");
+		return;
+	}
+	with_spec(a, save_spec);
+}
+
+static void broad_confirmed(struct app *a, int yes, void *data)
+{
+	(void)data;
+	if (!yes) {
+		say(a, "not added: narrow it with another condition (Space on a field)");
+		return;
+	}
+	dialog_confirm(a, "It is broad. Add it all the same? (y/n)", save_confirmed, NULL, NULL);
+}
+
+static int preview_spec(struct app *a, const struct exception_spec *spec)
+{
+	struct exception_builder *b = a->xb;
+	if (b->have_preview)
+		exception_preview_release(&b->p);
+	char err[300];
+	int rc = exception_preview(a->s, b->rule_id, spec, &b->p, err, sizeof(err));
+	b->have_preview = rc == 0;
+	if (rc) {
+		say(a, "no preview: %.250s", rc == 1 ? "the rule is gone" : err);
+		return rc;
+	}
+	struct strbuf q;
+	strbuf_init(&q, 512);
+	cJSON *item = exception_spec_item(spec);
+	struct strbuf d;
+	strbuf_init(&d, 128);
+	exception_describe(item, &d);
+	cJSON_Delete(item);
+	strbuf_addstr(&q, "When ");
+	sanitize_append(&q, d.buf, d.len, 0);
+	strbuf_addstr(&q, ": ");
+	exception_preview_text(&b->p, &q);
+	free(b->preview_text);
+	b->preview_text = strbuf_detach(&q, NULL);
+	strbuf_release(&d);
+	dialog_confirm(a,
+	               b->p.broad ? "This exception is BROAD (see the preview). Add it? (y/n)"
+	                          : "Add this exception to the rule? (y/n)",
+	               b->p.broad ? broad_confirmed : save_confirmed, NULL, NULL);
+	return 0;
+}
+
+/* ---- editing ---- */
+
+/* A changed condition makes the preview stale: it goes until asked again. */
+static void forget_preview(struct exception_builder *b)
+{
+	if (b->have_preview)
+		exception_preview_release(&b->p);
+	b->have_preview = 0;
+}
+
+static void value_typed(struct app *a, const char *text, void *data)
+{
+	(void)data;
+	struct exception_builder *b = a->xb;
+	if (!b)
+		return;
+	struct xrow *r = &b->rows[b->sel];
+	forget_preview(b);
+	free(r->typed);
+	r->typed = xstrdup(text);
+	r->on = 1;
+}
+
+static int builder_key(struct app *a, int key)
+{
+	struct exception_builder *b = a->xb;
+	size_t page = (size_t)(LINES > 5 ? LINES - 5 : 1);
+	struct xrow *r = &b->rows[b->sel];
+	if (key == 'q' || key == KEY_ESC)
+		view_pop(a);
+	else if ((key == 'j' || key == KEY_DOWN) && b->sel + 1 < b->n)
+		b->sel++;
+	else if ((key == 'k' || key == KEY_UP) && b->sel)
+		b->sel--;
+	else if (key == 'g' || key == KEY_HOME)
+		b->sel = 0;
+	else if (key == 'G' || key == KEY_END)
+		b->sel = b->n - 1;
+	else if (key == KEY_NPAGE)
+		b->sel = b->sel + page < b->n ? b->sel + page : b->n - 1;
+	else if (key == KEY_PPAGE)
+		b->sel = b->sel > page ? b->sel - page : 0;
+	else if (key == ' ' || key == 'x') {
+		r->on = !r->on;
+		forget_preview(b);
+	} else if (key == 'o') {
+		forget_preview(b);
+		size_t n = 0;
+		while (exception_operators[n])
+			n++;
+		r->op = (r->op + 1) % n;
+		r->on = 1;
+	} else if (key == 'e')
+		dialog_prompt(a, "Value (is one of: values separated by \", \"; matches: * and ?):", row_value(r),
+		              value_typed, NULL, NULL);
+	else if (key == '\n' || key == '\r' || key == KEY_ENTER || key == 'p')
+		with_spec(a, preview_spec);
+	return 1;
+}
+
+/* "process.name is "mv" AND ..." of the rows that are conditions. */
+static void conditions_text(const struct exception_builder *b, struct strbuf *out)
+{
+	int any = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct xrow *r = &b->rows[i];
+		if (!r->on)
+			continue;
+		strbuf_addf(out, "%s%s %s", any ? " AND " : "", r->field, exception_operators[r->op]);
+		if (strstr(exception_operators[r->op], "exist") == NULL)
+			strbuf_addf(out, " \"%s\"", row_value(r));
+		any = 1;
+	}
+	if (!any)
+		strbuf_addstr(out, "(no condition yet: Space on a field makes it one)");
+}
+
+static void builder_draw(struct app *a)
+{
+	struct exception_builder *b = a->xb;
+	struct strbuf t;
+	strbuf_init(&t, 128);
+	strbuf_addf(&t, "Rule exception — %s", b->rule_name);
+	ui_bar(a, 0, t.buf, "");
+	strbuf_reset(&t);
+	strbuf_addstr(&t, "When ");
+	conditions_text(b, &t);
+	move(1, 0);
+	clrtoeol();
+	draw_text(1, 0, COLS, t.buf, A_BOLD, 1);
+	strbuf_release(&t);
+	/* the preview, once asked, under the rows: what saving would suppress, in full */
+	char **pv = NULL;
+	size_t npv = b->have_preview ? wrap_text(b->preview_text, COLS - 2, 1, &pv) : 0;
+	if (npv > 5)
+		npv = 5;
+	int height = LINES - 3 - (npv ? (int)npv + 1 : 0), op_w = 15;
+	size_t longest = 8;
+	for (size_t i = 0; i < b->n; i++)
+		if (strlen(b->rows[i].field) > longest)
+			longest = strlen(b->rows[i].field);
+	int name_w = (int)longest + 2 < COLS / 2 ? (int)longest + 2 : COLS / 2;
+	if (height < 1)
+		height = 1;
+	if (b->sel < b->top)
+		b->top = b->sel;
+	if (b->sel >= b->top + (size_t)height)
+		b->top = b->sel - (size_t)height + 1;
+	for (size_t i = 0; i < npv; i++) {
+		move(LINES - 1 - (int)npv + (int)i, 0);
+		clrtoeol();
+		draw_text(LINES - 1 - (int)npv + (int)i, 1, COLS - 2, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
+	}
+	if (npv) {
+		move(LINES - 2 - (int)npv, 0);
+		clrtoeol();
+		draw_text(LINES - 2 - (int)npv, 0, COLS, "Preview", A_BOLD | A_UNDERLINE, 1);
+	}
+	free_lines(pv, npv ? npv : 0);
+	for (int y = 0; y < height; y++) {
+		size_t k = b->top + (size_t)y;
+		move(2 + y, 0);
+		clrtoeol();
+		if (k >= b->n)
+			continue;
+		const struct xrow *r = &b->rows[k];
+		attr_t at = k == b->sel ? A_REVERSE : A_NORMAL;
+		draw_text(2 + y, 0, 4, r->on ? "[x] " : "[ ] ", at, 1);
+		ui_cell(2 + y, 4, name_w, r->field, at | (r->on ? A_BOLD : 0));
+		ui_cell(2 + y, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
+		draw_text(2 + y, 4 + name_w + op_w, COLS - 4 - name_w - op_w, row_value(r), at, 1);
+	}
+	ui_status_line(a, "Space condition  o operator  e value  Enter preview and save  q close");
+}
+
+const struct view_ops exception_view = {
+    .name = "exception", .draw = builder_draw, .key = builder_key, .close = builder_close};
+
+void exception_builder_open(struct app *a, const char *rule_id, const char *rule_name, const char *alert_uuid,
+                            char *const *names, char *const *values, size_t n, const char *preselect)
+{
+	if (!n) {
+		say(a, "the event has no fields to make an exception of");
+		return;
+	}
+	if (a->xb) /* one builder at a time: a new one replaces it */
+		builder_close(a);
+	struct exception_builder *b = xcalloc(1, sizeof(*b));
+	b->rule_id = xstrdup(rule_id);
+	b->rule_name = xstrdup(rule_name ? rule_name : rule_id);
+	b->alert_uuid = alert_uuid ? xstrdup(alert_uuid) : NULL;
+	b->rows = xcalloc(n, sizeof(*b->rows));
+	int picked = 0;
+	for (size_t i = 0; i < n; i++) {
+		b->rows[i].field = xstrdup(names[i]);
+		b->rows[i].value = xstrdup(values[i] ? values[i] : "");
+		if (preselect && !picked && !strcmp(names[i], preselect)) {
+			b->rows[i].on = picked = 1;
+			b->sel = i;
+		}
+	}
+	b->n = n;
+	a->xb = b;
+	view_push(a, &exception_view);
+}
+
+void exception_builder_from_doc(struct app *a, const char *rule_id, const char *rule_name, const char *alert_uuid,
+                                const char *doc, const char *preselect)
+{
+	char **names = NULL, **values = NULL;
+	size_t n = doc ? json_leaves(doc, strlen(doc), &names, &values) : 0;
+	exception_builder_open(a, rule_id, rule_name, alert_uuid, names, values, n, preselect);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]), free(values[i]);
+	free(names);
+	free(values);
+}
