@@ -10,6 +10,7 @@
 #include "common/strbuf.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
+#include "detect/jsondoc.h"
 #include "triage/record.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
