@@ -155,7 +155,8 @@ static int load_page(struct app *a, size_t k)
 	b->page = k;
 	const struct search_resume *after = k ? &b->starts[k - 1] : NULL;
 	/* the next page starts after this one's last row in time order: learnt before any sort */
-	if (detect_search_after(a->s, b->kql, after, EVENTS_PAGE + 1, take_event, b)) {
+	/* take_event's 1 (the page is full) comes back as the search's status: only < 0 fails */
+	if (detect_search_after(a->s, b->kql, after, EVENTS_PAGE + 1, take_event, b) < 0) {
 		say(a, "could not read the events: %.300s", store_errmsg(a->s));
 		return -1;
 	}

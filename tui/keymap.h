@@ -37,7 +37,7 @@ enum tui_ctx {
 	X(HELP, "?", CTX_ALL, "this help")                                                                             \
 	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
 	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
-	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or local time")                                                 \
+	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or in the local zone (TZ), labelled")                           \
 	X(SEARCH, "/", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "search the rows, or the tab's text")          \
 	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "next match")                             \
 	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "previous match")                         \
