@@ -86,16 +86,7 @@ static void tally_item(struct hive_case *c, const struct case_record *r, const s
 		memset(&c->tasks[id], 0, sizeof(c->tasks[id]));
 		strbuf_init(&c->tasks[id].detail, 256);
 		strbuf_addf(&c->tasks[id].detail, "%s\n", it->text);
-		cJSON *task = cJSON_CreateObject();
-		struct strbuf title;
-		strbuf_init(&title, 128);
-		task_title(it->text, &title);
-		cJSON_AddStringToObject(task, "title", title.buf);
-		strbuf_release(&title);
-		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
-		cJSON_AddBoolToObject(task, "mandatory", check);
-		cJSON_AddNumberToObject(task, "order", (double)id);
-		cJSON_AddItemToArray(c->task_bodies, task);
+		cJSON_AddItemToArray(c->task_bodies, thehive_task(it, id));
 	}
 	struct task_tally *t = &c->tasks[id];
 	t->total++;

@@ -792,7 +792,7 @@ cJSON *thehive_one(const struct case_record *r, const struct export_options *o)
 
 /* A task's title: the item's text, cut at a word to fit TheHive's list (the whole text is the
  * description). */
-void task_title(const char *text, struct strbuf *title)
+static void task_title(const char *text, struct strbuf *title)
 {
 	size_t n = strlen(text), max = 120;
 	if (n <= max) {
@@ -806,6 +806,21 @@ void task_title(const char *text, struct strbuf *title)
 		cut--;
 	strbuf_add(title, text, cut);
 	strbuf_addstr(title, "…");
+}
+
+cJSON *thehive_task(const struct case_item *it, size_t order)
+{
+	int check = item_kind_from(it->kind) == ITEM_CHECK;
+	cJSON *task = cJSON_CreateObject();
+	struct strbuf title;
+	strbuf_init(&title, 128);
+	task_title(it->text, &title);
+	cJSON_AddStringToObject(task, "title", title.buf);
+	strbuf_release(&title);
+	cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
+	cJSON_AddBoolToObject(task, "mandatory", check);
+	cJSON_AddNumberToObject(task, "order", (double)order);
+	return task;
 }
 
 /* TheHive 5 case (POST /api/v1/case): the alert's title, description, severity, TLP, PAP and
@@ -823,18 +838,11 @@ static cJSON *thehive_case_one(const struct case_record *r, const struct export_
 	cJSON *tasks = cJSON_AddArrayToObject(c, "tasks");
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct case_item *it = &r->items[i];
-		int check = item_kind_from(it->kind) == ITEM_CHECK;
-		cJSON *task = cJSON_CreateObject();
-		struct strbuf title;
-		strbuf_init(&title, 128);
-		task_title(it->text, &title);
-		cJSON_AddStringToObject(task, "title", title.buf);
-		strbuf_release(&title);
+		cJSON *task = thehive_task(it, i);
 		enum item_state state = item_state_from(it->state);
 		int done = state == STATE_CHECKED || state == STATE_DONE;
 		int cancelled = item_state_settled(state) && !done; /* skipped, not applicable */
 		cJSON_AddStringToObject(task, "status", done ? "Completed" : cancelled ? "Cancel" : "Waiting");
-		cJSON_AddStringToObject(task, "group", check ? "investigation" : "response");
 		struct strbuf desc;
 		strbuf_init(&desc, 256);
 		strbuf_addstr(&desc, it->text);
@@ -846,8 +854,6 @@ static cJSON *thehive_case_one(const struct case_record *r, const struct export_
 		}
 		cJSON_AddStringToObject(task, "description", desc.buf);
 		strbuf_release(&desc);
-		cJSON_AddBoolToObject(task, "mandatory", check);
-		cJSON_AddNumberToObject(task, "order", (double)i);
 		cJSON_AddItemToArray(tasks, task);
 	}
 	return c;

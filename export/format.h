@@ -39,8 +39,9 @@ void write_markdown_one(const struct case_record *r, const struct export_options
 cJSON *thehive_one(const struct case_record *r, const struct export_options *o);
 /* TheHive's severity, 1 (low) to 4 (critical). */
 int thehive_severity(const char *severity);
-/* A task's title from an item's text, cut at a word past 120 characters. */
-void task_title(const char *text, struct strbuf *title);
+/* A TheHive task for a checklist item or response step: its title (the text cut at a word past
+ * 120 characters), group, mandatory (a checklist item) and order. */
+cJSON *thehive_task(const struct case_item *it, size_t order);
 /* Kibana's id of an alert: an imported alert's kibana.alert.uuid, else casebook's uuid. */
 const char *kibana_id(const char *uuid);
 

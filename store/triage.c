@@ -398,15 +398,9 @@ static void row_from(sqlite3_stmt *st, struct audit_row *a)
 	a->hash = store_col_req(st, 9);
 }
 
-int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx)
+/* Steps a prepared audit query, each row to fn (non-zero stops), and finalizes it. */
+static int audit_rows_each(struct store *s, sqlite3_stmt *st, audit_fn fn, void *ctx)
 {
-	sqlite3_stmt *st;
-	if (store_prepare(s,
-	                  "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
-	                  "FROM audit WHERE ?1 IS NULL OR alert_uuid = ?1 ORDER BY id",
-	                  &st))
-		return -1;
-	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_row a;
@@ -418,6 +412,18 @@ int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void 
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the audit trail");
+}
+
+int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s,
+	                  "SELECT id, alert_uuid, analyst, at_us, action, target, before, after, prev_hash, hash "
+	                  "FROM audit WHERE ?1 IS NULL OR alert_uuid = ?1 ORDER BY id",
+	                  &st))
+		return -1;
+	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
+	return audit_rows_each(s, st, fn, ctx);
 }
 
 int store_audit_each_for_alert(struct store *s, const char *alert_uuid, const char *rule_id, audit_fn fn, void *ctx)
@@ -433,17 +439,7 @@ int store_audit_each_for_alert(struct store *s, const char *alert_uuid, const ch
 		return -1;
 	sqlite3_bind_text(st, 1, alert_uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule_id, -1, SQLITE_STATIC);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct audit_row a;
-		row_from(st, &a);
-		if (fn(ctx, &a)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the audit trail");
+	return audit_rows_each(s, st, fn, ctx);
 }
 
 int store_audit_verify(struct store *s, int64_t *entries, int64_t *bad_id, char *why, size_t whylen)

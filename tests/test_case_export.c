@@ -91,10 +91,7 @@ static int setup(void **state)
 	struct kibana_counts k;
 	assert_int_equal(kibana_alerts_import(db, 0, T0, devnull, &k), 0);
 	fclose(devnull);
-	struct detect_options d = {.now_us = T0};
-	struct detect_totals t;
-	assert_int_equal(detect_run(db, &d, &t), 0);
-	assert_int_equal(t.created, 2);
+	tu_detect_expect(db, T0, 2);
 	return 0;
 }
 

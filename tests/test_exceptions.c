@@ -193,10 +193,7 @@ static int setup(void **state)
 	}
 	tu_ingest_text(db, sb.buf);
 	strbuf_release(&sb);
-	struct detect_options o = {.now_us = NOW};
-	struct detect_totals t;
-	assert_int_equal(detect_run(db, &o, &t), 0);
-	assert_int_equal(t.created, 2);
+	tu_detect_expect(db, NOW, 2);
 	return 0;
 }
 

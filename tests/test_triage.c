@@ -184,10 +184,7 @@ static int setup(void **state)
 	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);
 	assert_int_equal(c.added, 4);
-	struct detect_options d = {.now_us = T0};
-	struct detect_totals t;
-	assert_int_equal(detect_run(db, &d, &t), 0);
-	assert_int_equal(t.created, 2);
+	tu_detect_expect(db, T0, 2);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "tests/testutil.h"
 
+#include "detect/detect.h"
 #include "detect/kql.h"
 #include "ingest/ingest.h"
 #include "store/rules.h"
@@ -228,6 +229,14 @@ void tu_ingest_text(struct store *s, const char *text)
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, tu_path(name), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);
+}
+
+void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created)
+{
+	struct detect_options d = {.now_us = now_us};
+	struct detect_totals t;
+	assert_int_equal(detect_run(s, &d, &t), 0);
+	assert_int_equal(t.created, created);
 }
 
 static int compare_lines(const void *a, const void *b)

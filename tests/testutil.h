@@ -54,6 +54,8 @@ void tu_expect_syntax_errors(const struct tu_syntax_error *e, size_t n,
 struct store *tu_new_case(const char *prefix);
 /* Ingests text as an NDJSON file into s; every document must load. */
 void tu_ingest_text(struct store *s, const char *text);
+/* Runs detection as at now_us and asserts how many alerts it created. */
+void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created);
 /* Sorts sb's newline-ended lines in place (byte order). */
 void tu_sort_lines(struct strbuf *sb);
 /* Counts occurrences of needle in haystack. */
