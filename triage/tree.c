@@ -1,5 +1,5 @@
-#include "detect/jsondoc.h"
 #include "triage/tree.h"
+#include "detect/jsondoc.h"
 
 #include <stdlib.h>
 #include <string.h>

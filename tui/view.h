@@ -156,7 +156,7 @@ struct app {
 	/* the field table of an event: its leaves, and what a pivot on one narrows */
 	char **field_names, **field_values;
 	size_t nfields, field_sel, field_top;
-	size_t *field_order; /* row k shows field field_order[k]: as read, or sorted */
+	size_t *field_order;        /* row k shows field field_order[k]: as read, or sorted */
 	int field_sort, field_desc; /* 0 as read, 1 by name, 2 by value; descending */
 	int (*pivot_to)(struct app *a, const char *kql);
 	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
@@ -165,7 +165,7 @@ struct app {
 	struct json_line *json;
 	size_t njson, json_sel, json_top;
 	unsigned char *folded;
-	struct treeview *tree; /* the process tree (tui/tree_view.c), while it is on the stack */
+	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
 	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
 
