@@ -1163,6 +1163,15 @@ static void test_exception_builder_screens(void **state)
 	check_screen("exception-preview-80x24");
 	keys("n");
 	check_screen("exception-declined-80x24");
+	screen_resize(45, 160); /* the same builder and preview on a wide terminal */
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("exception-builder-160x45");
+	keys("\n");
+	check_screen("exception-preview-160x45");
+	keys("n");
+	screen_resize(24, 80);
+	app_handle_key(app, KEY_RESIZE);
+	check_screen("exception-declined-80x24");
 	/* the file path off, host.name on: broad (a whole host), so asked twice */
 	keys(" ");
 	keys("g");
