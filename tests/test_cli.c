@@ -58,7 +58,7 @@ static void test_help_and_version(void **state)
 {
 	(void)state;
 	assert_int_equal(tu_run(&out, &err, "%s --help", tu_casebook()), 0);
-	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
+	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] [--tz ZONE] COMMAND [ARGS]\n", 71);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
 	assert_string_equal(out.buf, "casebook 0.9.0 (schema 12)\n");
