@@ -226,7 +226,7 @@ int time_zone_select(const char *name, const char **why)
 		const char *tz = getenv("TZ");
 		if (tz && *tz == ':')
 			tz++;
-		/* TZ may hold anything (a POSIX rule such as "CET-1CEST"): named only when it is a name */
+		/* TZ may hold anything (a path, control bytes): it names the header only when it looks like a zone */
 		snprintf(zone_name, sizeof(zone_name), "%s", tz && zone_name_plausible(tz) ? tz : "local");
 	} else if (!zone_name_plausible(name)) {
 		*why = "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)";
