@@ -29,6 +29,7 @@ struct alert_print {
 	int json;
 	struct strbuf line;
 	struct listing table;
+	struct listing_column zoned[8]; /* the columns with the zone's time column (zoned_columns) */
 };
 
 /* On a terminal the risk score goes first, then the status; below 100 columns the time loses
@@ -49,13 +50,8 @@ static void format_alert(struct alert_print *p, const struct alert_row *a)
 		sanitize_json_append(l, a->doc, strlen(a->doc));
 		strbuf_addch(l, '\n');
 	} else {
-		char t[TIME_ISO_LEN], uuid[13], risk[24];
-		time_format_iso8601(a->original_time, t);
-		t[19] = 'Z', t[20] = '\0'; /* to the second */
-		if (p->table.cols == alert_columns_short_time) {
-			t[10] = ' ', t[19] = '\0';
-			memmove(t, t + 5, 15); /* 11-20 08:03:38 */
-		}
+		char t[CLI_TIME_LEN], uuid[13], risk[24];
+		format_cli_time(a->original_time, 0, p->table.short_time, t); /* to the second */
 		snprintf(uuid, sizeof(uuid), "%.12s", a->uuid); /* a unique prefix, as git shortens hashes */
 		snprintf(risk, sizeof(risk), "%3lld", (long long)a->risk_score);
 		const char *cells[] = {uuid,
@@ -233,8 +229,14 @@ int cmd_alerts(struct globals *g, int argc, char **argv)
 	}
 	strbuf_init(&l.p.line, 256);
 	int width = listing_terminal_width();
-	listing_init(&l.p.table, listing_short_time(width) ? alert_columns_short_time : alert_columns,
-	             sizeof(alert_columns) / sizeof(alert_columns[0]), width);
+	int short_time = listing_short_time(width);
+	const size_t ncols = sizeof(alert_columns) / sizeof(alert_columns[0]);
+	_Static_assert(sizeof(alert_columns) / sizeof(alert_columns[0]) == 8, "alert_print.zoned holds the columns");
+	/* outside UTC the time says its zone's abbreviation: "2024-05-01 14:00:00 CEST" */
+	listing_init(&l.p.table,
+	             zoned_columns(short_time ? alert_columns_short_time : alert_columns, ncols, 4, 5, l.p.zoned),
+	             ncols, width);
+	l.p.table.short_time = short_time;
 	if (!l.p.json) {
 		listing_header(&l.p.table, &l.p.line);
 		fwrite(l.p.line.buf, 1, l.p.line.len, stdout);
@@ -298,9 +300,9 @@ static void investigation_lines(struct strbuf *l, const char *doc)
  * (triage/entities.h). */
 static void show_summary(struct strbuf *l, const struct case_record *r)
 {
-	char t[TIME_ISO_LEN], created[TIME_ISO_LEN];
-	time_format_iso8601(r->original_time, t);
-	time_format_iso8601(r->created_us, created);
+	char t[CLI_TIME_LEN], created[CLI_TIME_LEN];
+	format_cli_time(r->original_time, 6, 0, t);
+	format_cli_time(r->created_us, 6, 0, created);
 	strbuf_addstr(l, "alert ");
 	add_text(l, r->uuid);
 	strbuf_addch(l, '\n');
@@ -339,8 +341,8 @@ struct group_print {
 static int print_group_member(void *ctx, const struct alert_row *a)
 {
 	struct group_print *p = ctx;
-	char t[TIME_ISO_LEN];
-	time_format_iso8601(a->original_time, t);
+	char t[CLI_TIME_LEN];
+	format_cli_time(a->original_time, 6, 0, t);
 	strbuf_reset(&p->line);
 	if (!p->n++)
 		strbuf_addf(&p->line, "\n%s:\n", p->title);
@@ -421,8 +423,8 @@ static void show_item(struct strbuf *l, const struct case_item *it)
 		strbuf_addf(l, "  %-8s %2d. ", it->state, it->position);
 	add_text(l, it->text);
 	if (it->by) {
-		char t[TIME_ISO_LEN];
-		time_format_iso8601(it->at_us, t);
+		char t[CLI_TIME_LEN];
+		format_cli_time(it->at_us, 6, 0, t);
 		strbuf_addstr(l, "\n           — ");
 		add_text(l, it->by);
 		strbuf_addf(l, ", %s", t);
@@ -436,8 +438,8 @@ static void show_item(struct strbuf *l, const struct case_item *it)
 
 static void show_note(struct strbuf *l, const struct case_note *n)
 {
-	char t[TIME_ISO_LEN];
-	time_format_iso8601(n->at_us, t);
+	char t[CLI_TIME_LEN];
+	format_cli_time(n->at_us, 6, 0, t);
 	strbuf_addstr(l, "  ");
 	add_text(l, n->by);
 	strbuf_addf(l, ", %s:\n", t);
@@ -456,8 +458,8 @@ static void show_note(struct strbuf *l, const struct case_note *n)
 
 static void show_status_change(struct strbuf *l, const struct case_audit *a)
 {
-	char t[TIME_ISO_LEN];
-	time_format_iso8601(a->at_us, t);
+	char t[CLI_TIME_LEN];
+	format_cli_time(a->at_us, 6, 0, t);
 	strbuf_addf(l, "  %s  ", t);
 	add_text(l, a->analyst);
 	strbuf_addstr(l, ": ");
@@ -479,8 +481,8 @@ static void show_exception_changes(struct strbuf *l, const struct case_record *r
 			continue;
 		if (!any++)
 			strbuf_addstr(l, "\nrule exceptions (casebook exception list):\n");
-		char t[TIME_ISO_LEN];
-		time_format_iso8601(a->at_us, t);
+		char t[CLI_TIME_LEN];
+		format_cli_time(a->at_us, 6, 0, t);
 		strbuf_addf(l, "  %s %s by ", added ? "added  " : "removed", t);
 		add_text(l, a->analyst);
 		strbuf_addstr(l, ": ");

@@ -18,6 +18,7 @@ int cli_main(int argc, char **argv);
 struct globals {
 	const char *db;
 	const char *analyst;
+	const char *tz; /* --tz, or NULL: UTC */
 };
 
 /* After getopt_long (opterr 0) returned '?' or ':': names the option it could not take, then
@@ -35,6 +36,19 @@ int open_store(struct globals *g, unsigned flags, struct store **s);
 struct kql_node *parse_query_option(const char *cmd, const char *text);
 /* Parses an ISO 8601 option value, or reports a usage error (returns EXIT_USAGE). */
 int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *us);
+/* A time as the human-readable output prints it (JSON and exports stay UTC ISO 8601): with the
+ * default zone (UTC, --tz) ISO 8601 with its Z and `digits` (0 or 6) of the second's fraction,
+ * else the zone's wall clock and abbreviation ("2024-05-01 14:00:00 CEST"); `short_time`
+ * leaves out the year (a narrow terminal's listing, whose header names the zone). */
+#define CLI_TIME_LEN 64
+void format_cli_time(int64_t us, int digits, int short_time, char out[CLI_TIME_LEN]);
+struct listing_column;
+/* The columns of a listing whose column `time_col` holds times: cols itself in UTC, else a
+ * copy in `copy` (n columns, kept by the caller as long as the listing) whose time column is
+ * titled with the zone ("TIME (Europe/Berlin)") and `extra` columns wider for its
+ * abbreviation. */
+const struct listing_column *zoned_columns(const struct listing_column *cols, size_t n, size_t time_col, int extra,
+                                           struct listing_column *copy);
 /* Appends s sanitized, cut or padded to width columns. */
 void add_cell(struct strbuf *l, const char *s, size_t width);
 /* Appends s sanitized. */

@@ -12,6 +12,7 @@
 #include "cli/helptext.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
+#include "common/timeutil.h"
 #include "store/alerts.h"
 #include "store/store.h"
 
@@ -88,12 +89,15 @@ static const struct command commands[] = {
 
 static void print_usage(FILE *to)
 {
-	fprintf(to, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(to, "usage: casebook [--db PATH] [--analyst NAME] [--tz ZONE] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "\nglobal options:\n"
 	            "  --db PATH       the case database (default $CASEBOOK_DB, else ./casebook.db)\n"
 	            "  --analyst NAME  who is working (default $CASEBOOK_ANALYST, else the login name)\n"
+	            "  --tz ZONE       the zone alerts, show, timeline and events print times in, labelled:\n"
+	            "                  an IANA name (Europe/Berlin), local, or UTC (the default); --json and\n"
+	            "                  exports stay UTC ISO 8601\n"
 	            "  --help, -h      this help;  --version  the version\n"
 	            "\n'casebook help COMMAND' shows a command's options and examples. Times are ISO 8601 (UTC\n"
 	            "unless an offset is given), e.g. 2021-01-14T09:07:18Z; durations look like 90s, 5m, 2h.\n");
@@ -261,8 +265,8 @@ static int take_globals(struct globals *g, int *argc, char **argv)
 			argv[out++] = argv[i];
 			continue;
 		}
-		if (!strcmp(a, "--db") || !strcmp(a, "--analyst")) {
-			slot = a[2] == 'd' ? &g->db : &g->analyst;
+		if (!strcmp(a, "--db") || !strcmp(a, "--analyst") || !strcmp(a, "--tz")) {
+			slot = a[2] == 'd' ? &g->db : a[2] == 'a' ? &g->analyst : &g->tz;
 			if (i + 1 >= *argc)
 				return usage_error("this option needs a value", a);
 			val = argv[++i];
@@ -270,6 +274,8 @@ static int take_globals(struct globals *g, int *argc, char **argv)
 			slot = &g->db, val = a + 5;
 		} else if (!strncmp(a, "--analyst=", 10)) {
 			slot = &g->analyst, val = a + 10;
+		} else if (!strncmp(a, "--tz=", 5)) {
+			slot = &g->tz, val = a + 5;
 		}
 		if (slot) {
 			if (!*val)
@@ -294,6 +300,13 @@ int cli_main(int argc, char **argv)
 	int rc = take_globals(&g, &argc, argv);
 	if (rc)
 		return rc;
+	const char *why;
+	if (g.tz && time_zone_select(g.tz, &why)) {
+		char *safe = sanitize_dup(g.tz, 0);
+		diag("casebook: --tz %s: %s\n", safe, why);
+		free(safe);
+		return EXIT_USAGE;
+	}
 	if (!strncmp(g.analyst, ALERT_IMPORTED_PREFIX, strlen(ALERT_IMPORTED_PREFIX)))
 		return usage_error("an analyst's name may not start with " ALERT_IMPORTED_PREFIX
 		                   " (it marks the statuses imported from Kibana)",

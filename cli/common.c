@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/listing.h"
 
 #include "common/diag.h"
 #include "common/sanitize.h"
@@ -53,6 +54,37 @@ int parse_time_arg(const char *cmd, const char *what, const char *arg, int64_t *
 	char msg[200];
 	snprintf(msg, sizeof(msg), "%s: %s", what, why);
 	return command_usage_error(cmd, msg);
+}
+
+void format_cli_time(int64_t us, int digits, int short_time, char out[CLI_TIME_LEN])
+{
+	if (time_zone_is_utc()) {
+		char iso[TIME_ISO_LEN];
+		time_format_iso8601(us, iso); /* 2021-01-14T09:07:18.527691Z */
+		if (short_time)               /* 01-14 09:07:18[.527] under a "TIME (UTC)" header */
+			snprintf(out, CLI_TIME_LEN, "%.5s %.*s", iso + 5, digits ? 12 : 8, iso + 11);
+		else if (!digits)
+			snprintf(out, CLI_TIME_LEN, "%.19sZ", iso);
+		else
+			snprintf(out, CLI_TIME_LEN, "%s", iso);
+		return;
+	}
+	char zoned[TIME_ZONED_LEN];
+	time_format_zoned(us, digits, zoned);
+	snprintf(out, CLI_TIME_LEN, "%s", short_time ? zoned + 5 : zoned);
+}
+
+const struct listing_column *zoned_columns(const struct listing_column *cols, size_t n, size_t time_col, int extra,
+                                           struct listing_column *copy)
+{
+	static char title[160];
+	if (time_zone_is_utc())
+		return cols;
+	snprintf(title, sizeof(title), "TIME (%s)", time_zone_name());
+	memcpy(copy, cols, n * sizeof(*cols));
+	copy[time_col].title = title;
+	copy[time_col].width += extra;
+	return copy;
 }
 
 void add_text(struct strbuf *l, const char *s)

@@ -223,8 +223,16 @@ void event_listing_init(struct listing *t, const char *mark)
 	int width = listing_terminal_width();
 	if (width && mark)
 		width = width > (int)strlen(mark) ? width - (int)strlen(mark) : 1;
-	listing_init(t, listing_short_time(width) ? event_columns_short_time : event_columns,
-	             sizeof(event_columns) / sizeof(event_columns[0]), width);
+	/* outside UTC the time says its zone's abbreviation: "2024-05-01 14:00:00.123456 CEST";
+	 * one listing at a time, so one copy of the columns */
+	static struct listing_column zoned[sizeof(event_columns) / sizeof(event_columns[0])];
+	const size_t ncols = sizeof(event_columns) / sizeof(event_columns[0]);
+	int short_time = listing_short_time(width);
+	listing_init(
+	    t,
+	    zoned_columns(short_time ? event_columns_short_time : event_columns, ncols, 0, short_time ? 6 : 5, zoned),
+	    ncols, width);
+	t->short_time = short_time;
 }
 
 void event_listing_header(const struct listing *t, const char *mark)
@@ -242,12 +250,8 @@ void event_listing_header(const struct listing *t, const char *mark)
 void format_event_row(struct strbuf *l, const struct listing *t, const struct event_row *row, const char *mark)
 {
 	const struct event_record *r = &row->r;
-	char ts[TIME_ISO_LEN];
-	time_format_iso8601(r->ts, ts);
-	if (t->cols == event_columns_short_time) {
-		ts[10] = ' ', ts[23] = '\0';
-		memmove(ts, ts + 5, 19);
-	}
+	char ts[CLI_TIME_LEN];
+	format_cli_time(r->ts, t->short_time ? 3 : 6, t->short_time, ts);
 	if (mark)
 		strbuf_addstr(l, mark);
 	struct strbuf what, detail;

@@ -19,7 +19,8 @@ static const struct command_help help[] = {
      "  --from T     from this time (ISO 8601, inclusive); --to T until this time\n"
      "  --limit N    at most N events\n"
      "  --query KQL  the events a KQL query matches, with the detection engine's semantics\n"
-     "  --json       each original document on one line\n",
+     "  --json       each original document on one line (times as stored: UTC)\n"
+     "  --tz ZONE    (global) times in ZONE, each labelled: Europe/Berlin, local, UTC (default)\n",
      {"casebook events --host mac-lisbon-01 --from 2026-11-20T08:00:00Z --limit 50",
       "casebook events --query 'process.name : launchctl and event.type : start'",
       "casebook events --query 'file.path : /Library/DirectoryServices/*' --json"}},
@@ -65,18 +66,22 @@ static const struct command_help help[] = {
      "  --query KQL         the alerts whose alert document the query matches\n"
      "  --sort ORDER        time (oldest first, the default), newest, severity, risk, host\n"
      "  --building-blocks   list building-block alerts too\n"
-     "  --json              each alert document\n",
+     "  --json              each alert document\n"
+     "  --tz ZONE           (global) times in ZONE, labelled (IANA name, local; default UTC)\n",
      {"casebook alerts --status open --severity high", "casebook alerts --host mac-lisbon-01 --sort newest",
       "casebook alerts --query 'kibana.alert.rule.name : *Plugin*' --json"}},
     {"show",
      "  ALERT   its uuid, or a unique prefix of it (kibana:UUID for an imported one)\n"
-     "  --json  the alert's record as JSON\n",
-     {"casebook show 5b2d0cc8", "casebook show 5b2d0cc8 --json"}},
+     "  --json  the alert's record as JSON (times in UTC ISO 8601)\n"
+     "  --tz ZONE  (global) times in ZONE, labelled (IANA name, local; default UTC)\n",
+     {"casebook show 5b2d0cc8", "casebook show 5b2d0cc8 --json", "casebook show 5b2d0cc8 --tz Europe/Berlin"}},
     {"timeline",
      "  --before DUR  how far before the alert's event (default 10m; 90s, 5m, 2h)\n"
      "  --after DUR   how far after it (default 10m)\n"
-     "  --json        each event's document\n",
-     {"casebook timeline 5b2d0cc8", "casebook timeline 5b2d0cc8 --before 2h --after 30m"}},
+     "  --json        each event's document\n"
+     "  --tz ZONE     (global) times in ZONE, labelled (IANA name, local; default UTC)\n",
+     {"casebook timeline 5b2d0cc8", "casebook timeline 5b2d0cc8 --before 2h --after 30m",
+      "casebook timeline 5b2d0cc8 --tz local"}},
     {"tree",
      "  ALERT|EVENT   the alert's event, or an event's id\n"
      "  --window DUR  the host's events this far each side (default 1h)\n"

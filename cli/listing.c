@@ -50,6 +50,7 @@ void listing_init(struct listing *l, const struct listing_column *cols, size_t n
 	l->cols = cols;
 	l->n = n;
 	l->fit = width > 0;
+	l->short_time = 0;
 	l->width = xcalloc(n ? n : 1, sizeof(*l->width));
 	for (size_t i = 0; i < n; i++)
 		l->width[i] = cols[i].min && l->fit ? cols[i].min : cols[i].width > 0 ? cols[i].width : 1;

@@ -19,8 +19,9 @@ struct listing_column {
 struct listing {
 	const struct listing_column *cols;
 	size_t n;
-	int *width; /* as laid out; 0: left out */
-	int fit;    /* on a terminal: cells are cut to their width */
+	int *width;     /* as laid out; 0: left out */
+	int fit;        /* on a terminal: cells are cut to their width */
+	int short_time; /* the caller's to set: its times leave out the year (listing_short_time) */
 };
 
 /* The columns a listing on stdout must fit: the terminal's width, or 0 through a pipe. */
@@ -28,7 +29,7 @@ int listing_terminal_width(void);
 /* Whether a listing this wide shows times without their year (below 100 columns). */
 int listing_short_time(int width);
 /* Lays the columns out for a line of `width` columns (0: no limit). The last column takes the
- * rest of the line; columns are separated by two spaces. */
+ * rest of the line; columns are separated by two spaces. short_time starts at 0. */
 void listing_init(struct listing *l, const struct listing_column *cols, size_t n, int width);
 void listing_release(struct listing *l);
 /* Appends the header line. */

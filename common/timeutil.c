@@ -185,6 +185,104 @@ void time_format_iso8601(int64_t us, char out[TIME_ISO_LEN])
 	         (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
 }
 
+static char zone_name[128] = "UTC";
+static int zone_utc = 1;
+
+/* An IANA name as tzfile(5) stores zones: letters, digits and "-+_/", no "..", not absolute. */
+static int zone_name_plausible(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n >= sizeof(zone_name) || name[0] == '/' || strstr(name, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("-+_/", name[i]))
+			return 0;
+	return 1;
+}
+
+/* Whether the zone's file is installed and is a TZif file; glibc would otherwise take an
+ * unknown name silently as UTC under that name. */
+static int zone_installed(const char *name)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	FILE *f = fopen(path, "rb");
+	char magic[4] = {0};
+	int ok = f && fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+int time_zone_select(const char *name, const char **why)
+{
+	if (!strcmp(name, "UTC") || !strcmp(name, "utc")) {
+		zone_utc = 1;
+		snprintf(zone_name, sizeof(zone_name), "UTC");
+		return 0;
+	}
+	if (!strcmp(name, "local")) {
+		const char *tz = getenv("TZ");
+		if (tz && *tz == ':')
+			tz++;
+		/* TZ may hold anything (a path, control bytes): it names the header only when it looks like a zone */
+		snprintf(zone_name, sizeof(zone_name), "%s", tz && zone_name_plausible(tz) ? tz : "local");
+	} else if (!zone_name_plausible(name)) {
+		*why = "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)";
+		return -1;
+	} else if (!zone_installed(name)) {
+		*why = "no such time zone (an IANA name such as Europe/Berlin, UTC, or local)";
+		return -1;
+	} else {
+		setenv("TZ", name, 1);
+		snprintf(zone_name, sizeof(zone_name), "%s", name);
+	}
+	tzset();
+	zone_utc = 0;
+	return 0;
+}
+
+int time_zone_is_utc(void)
+{
+	return zone_utc;
+}
+
+const char *time_zone_name(void)
+{
+	return zone_name;
+}
+
+void time_format_zoned(int64_t us, int digits, char out[TIME_ZONED_LEN])
+{
+	int64_t secs = us / TIME_US_PER_SEC, frac = us % TIME_US_PER_SEC;
+	if (frac < 0)
+		frac += TIME_US_PER_SEC, secs--;
+	time_t t = (time_t)secs;
+	struct tm tm;
+	int ok = zone_utc ? gmtime_r(&t, &tm) != NULL : localtime_r(&t, &tm) != NULL;
+	if (!ok) { /* beyond what struct tm holds: the UTC form, which is labelled too */
+		time_format_iso8601(us, out);
+		return;
+	}
+	char wall[32], zone[16] = "UTC";
+	strftime(wall, sizeof(wall), "%Y-%m-%d %H:%M:%S", &tm);
+	if (!zone_utc && (!strftime(zone, sizeof(zone), "%Z", &tm) || !zone[0]))
+		strftime(zone, sizeof(zone), "%z", &tm);
+	if (digits < 0)
+		digits = 0;
+	if (digits > 6)
+		digits = 6;
+	char fraction[16] = "";
+	if (digits) {
+		int div = 1;
+		for (int i = digits; i < 6; i++)
+			div *= 10;
+		snprintf(fraction, sizeof(fraction), ".%0*d", digits, (int)(frac / div));
+	}
+	snprintf(out, TIME_ZONED_LEN, "%s%s %s", wall, fraction, zone);
+}
+
 int time_parse_duration(const char *s, int64_t *us)
 {
 	char *end;

@@ -41,6 +41,24 @@ int64_t time_from_civil(const struct time_civil *c);
 /* Days in a month of a year (proleptic Gregorian). */
 unsigned time_days_in_month(int64_t year, unsigned month);
 
+/* The zone times are shown to people in (JSON and exports stay UTC ISO 8601). "UTC" is the
+ * default; "local" is the analyst's own (TZ, else the system's); any other name must be an
+ * IANA zone installed under $TZDIR or /usr/share/zoneinfo ("Europe/Berlin"). Selecting a zone
+ * sets TZ for the process. Returns 0, or -1 with a static reason in *why (the zone in use is
+ * then unchanged). */
+int time_zone_select(const char *name, const char **why);
+/* Whether times are shown in UTC (the default). */
+int time_zone_is_utc(void);
+/* The selected zone's name, for headers: "UTC", "Europe/Berlin", or for "local" TZ's value
+ * when it is set, else "local". */
+const char *time_zone_name(void);
+
+/* An instant as the wall clock of the selected zone, labelled with the zone's abbreviation at
+ * that moment (its numeric offset where the zone has none): "2024-05-01 14:00:00 CEST", with
+ * `digits` (0-6) digits of the second's fraction, truncated: "… 14:00:00.123 CEST". */
+#define TIME_ZONED_LEN 64
+void time_format_zoned(int64_t us, int digits, char out[TIME_ZONED_LEN]);
+
 /* The current time in UTC microseconds. */
 int64_t time_now_us(void);
 

@@ -58,7 +58,7 @@ static void test_help_and_version(void **state)
 {
 	(void)state;
 	assert_int_equal(tu_run(&out, &err, "%s --help", tu_casebook()), 0);
-	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] COMMAND [ARGS]\n", 60);
+	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] [--tz ZONE] COMMAND [ARGS]\n", 71);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
 	assert_string_equal(out.buf, "casebook 0.9.0 (schema 12)\n");
@@ -272,6 +272,73 @@ static void test_detect_alerts_show_timeline(void **state)
 	assert_non_null(strstr(out.buf, "list casebook-89fa6cb7-6b53-4de2-b604-648488841ab8"));
 	assert_int_equal(CB("d.db", "exception add 89fa6cb7-6b53-4de2-b604-648488841ab8 --field host.name"), 64);
 	assert_string_equal(err.buf, "casebook exception: this --type takes exactly one --value\n");
+}
+
+/* --tz: the listings in the analyst's zone, every time labelled (May 2024 is summer time in
+ * Berlin, UTC+2, "CEST" in tzdata); UTC, the default, prints what it always has; --json stays
+ * UTC ISO 8601; an unknown zone is refused. */
+static void test_times_in_the_analysts_zone(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("tz.ndjson"), EVENTS);
+	assert_int_equal(CB("tz.db", "ingest '%s'", tu_path("tz.ndjson")), 0);
+	tu_seed_rule_only_cli(tu_path("tz.db"));
+	tu_write_str(tu_path("tz2.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:06:00.250Z\",\"event\":{\"id\":\"e9\",\"category\":[\"file\"],"
+	             "\"type\":[\"change\"]},\"host\":{\"id\":\"H1\",\"name\":\"mac1\",\"os\":{\"type\":\"macos\"}},"
+	             "\"file\":{\"path\":\"/Library/DirectoryServices/PlugIns/y.dsplug\",\"name\":\"y.dsplug\"}}\n");
+	assert_int_equal(CB("tz.db", "ingest '%s'", tu_path("tz2.ndjson")), 0);
+	assert_int_equal(CB("tz.db", "detect"), 0);
+
+	assert_int_equal(CB("tz.db", "--tz Europe/Berlin events"), 0);
+	assert_string_equal(
+	    out.buf, "TIME (Europe/Berlin)              HOST                  EVENT                     PROCESS  "
+	             "         DETAIL\n"
+	             "2024-05-01 12:00:00.000000 CEST   mac1                  file/modification         installer"
+	             "         /Library/DirectoryServices/PlugIns/x.dsplug\n"
+	             "2024-05-01 12:05:00.000000 CEST   mac2                  process/exec              zsh      "
+	             "         /bin/zsh\n"
+	             "2024-05-01 12:06:00.250000 CEST   mac1                  file/-                    -        "
+	             "         /Library/DirectoryServices/PlugIns/y.dsplug\n");
+	assert_int_equal(CB("tz.db", "events --tz=UTC --host H2"), 0);
+	assert_string_equal(out.buf,
+	                    EVENTS_HEADER "2024-05-01T10:05:00.000000Z  mac2                  process/exec      "
+	                                  "        zsh               /bin/zsh\n");
+	assert_int_equal(CB("tz.db", "--tz Europe/Berlin events --json --host H2"), 0);
+	assert_non_null(strstr(out.buf, "{\"@timestamp\":\"2024-05-01T10:05:00Z\","));
+
+	assert_int_equal(CB("tz.db", "alerts --tz Europe/Berlin"), 0);
+	const char *row = strchr(out.buf, '\n') + 1;
+	assert_memory_equal(out.buf, "ALERT         STATUS        SEVERITY  RSK  TIME (Europe/Berlin)       HOST  ",
+	                    strlen("ALERT         STATUS        SEVERITY  RSK  TIME (Europe/Berlin)       HOST  "));
+	assert_memory_equal(row + 14, "open          medium     47  2024-05-01 12:06:00 CEST   mac1  ",
+	                    strlen("open          medium     47  2024-05-01 12:06:00 CEST   mac1  "));
+	char prefix[8];
+	memcpy(prefix, row, 6);
+	prefix[6] = '\0';
+	assert_int_equal(CB("tz.db", "--tz UTC alerts"), 0);
+	assert_non_null(strstr(out.buf, "  TIME (UTC)            HOST  "));
+	assert_non_null(strstr(out.buf, "open          medium     47  2024-05-01T10:06:00Z  mac1  "));
+
+	assert_int_equal(CB("tz.db", "--tz Europe/Berlin show %s", prefix), 0);
+	assert_non_null(strstr(out.buf, "2024-05-01 12:06:00.250000 CEST"));
+	assert_null(strstr(out.buf, "T10:06:00"));
+	assert_int_equal(CB("tz.db", "show %s", prefix), 0);
+	assert_non_null(strstr(out.buf, "2024-05-01T10:06:00.250000Z"));
+
+	assert_int_equal(CB("tz.db", "--tz Europe/Berlin timeline %s --before 10m --after 0s", prefix), 0);
+	assert_string_equal(
+	    out.buf, "  TIME (Europe/Berlin)              HOST                  EVENT                     PROCESS"
+	             "           DETAIL\n"
+	             "  2024-05-01 12:00:00.000000 CEST   mac1                  file/modification         "
+	             "installer         /Library/DirectoryServices/PlugIns/x.dsplug\n"
+	             "> 2024-05-01 12:06:00.250000 CEST   mac1                  file/-                    -      "
+	             "           /Library/DirectoryServices/PlugIns/y.dsplug\n");
+
+	assert_int_equal(CB("tz.db", "--tz Mars/Olympus_Mons events"), 64);
+	assert_string_equal(err.buf, "casebook: --tz Mars/Olympus_Mons: no such time zone (an IANA name such as "
+	                             "Europe/Berlin, UTC, or local)\n");
+	assert_string_equal(out.buf, "");
 }
 
 static void test_triage_from_the_command_line(void **state)
@@ -1349,6 +1416,7 @@ int main(void)
 	    T(test_hostile_fields_never_reach_the_terminal_raw),
 	    T(test_commands_on_a_missing_database),
 	    T(test_detect_alerts_show_timeline),
+	    T(test_times_in_the_analysts_zone),
 	    T(test_triage_from_the_command_line),
 	    T(test_rule_versions_sequences_and_coverage),
 	    T(test_nothing_the_analyst_did_is_lost),

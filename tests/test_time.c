@@ -1,6 +1,7 @@
 /* ISO 8601 timestamps to UTC microseconds, and back. */
 #include "tests/testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/timeutil.h"
@@ -121,6 +122,78 @@ static void test_spans_in_human_units(void **state)
 	}
 }
 
+/* Instants around each zone's daylight-saving changes, as the IANA database (tzdata) has them:
+ * the EU changes at 01:00 UTC on the last Sundays of March and October, the US at 02:00 local
+ * time on the second Sunday of March, Sydney in the southern summer; Kolkata has none. */
+static void test_zoned_times(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *zone, *utc;
+		int digits;
+		const char *want;
+	} cases[] = {
+	    {"UTC", "2021-01-14T09:07:18.527691Z", 3, "2021-01-14 09:07:18.527 UTC"},
+	    {"UTC", "2021-01-14T09:07:18.527691Z", 0, "2021-01-14 09:07:18 UTC"},
+	    {"Europe/Berlin", "2024-01-15T12:00:00Z", 0, "2024-01-15 13:00:00 CET"},
+	    {"Europe/Berlin", "2024-05-01T10:00:00Z", 0, "2024-05-01 12:00:00 CEST"},
+	    {"Europe/Berlin", "2024-03-31T00:59:59.999999Z", 6, "2024-03-31 01:59:59.999999 CET"},
+	    {"Europe/Berlin", "2024-03-31T01:00:00Z", 0, "2024-03-31 03:00:00 CEST"},
+	    {"Europe/Berlin", "2024-10-27T00:30:00Z", 0, "2024-10-27 02:30:00 CEST"},
+	    {"Europe/Berlin", "2024-10-27T01:30:00Z", 0, "2024-10-27 02:30:00 CET"},
+	    {"America/New_York", "2024-03-10T06:59:59Z", 0, "2024-03-10 01:59:59 EST"},
+	    {"America/New_York", "2024-03-10T07:00:00Z", 0, "2024-03-10 03:00:00 EDT"},
+	    {"Australia/Sydney", "2024-01-15T00:00:00Z", 0, "2024-01-15 11:00:00 AEDT"},
+	    {"Australia/Sydney", "2024-07-01T00:00:00Z", 0, "2024-07-01 10:00:00 AEST"},
+	    {"Asia/Kolkata", "2024-07-01T00:00:00.5Z", 1, "2024-07-01 05:30:00.5 IST"},
+	    {"Europe/Berlin", "1969-12-31T23:59:59.250Z", 3, "1970-01-01 00:59:59.250 CET"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = NULL;
+		assert_int_equal(time_zone_select(cases[i].zone, &why), 0);
+		assert_int_equal(time_zone_is_utc(), !strcmp(cases[i].zone, "UTC"));
+		assert_string_equal(time_zone_name(), cases[i].zone);
+		char out[TIME_ZONED_LEN];
+		time_format_zoned(parse_ok(cases[i].utc), cases[i].digits, out);
+		assert_string_equal(out, cases[i].want);
+	}
+	assert_int_equal(time_zone_select("UTC", &(const char *){NULL}), 0);
+}
+
+/* A name that is no zone is refused, and the zone in use stays. */
+static void test_unknown_zones(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *why;
+	} cases[] = {
+	    {"Mars/Olympus_Mons", "no such time zone (an IANA name such as Europe/Berlin, UTC, or local)"},
+	    {"Europe", "no such time zone (an IANA name such as Europe/Berlin, UTC, or local)"},
+	    {"../../etc/passwd", "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)"},
+	    {"/etc/localtime", "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)"},
+	    {"Europe/Berlin\n", "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)"},
+	    {"", "not a time zone name (an IANA name such as Europe/Berlin, UTC, or local)"},
+	};
+	const char *why = NULL;
+	assert_int_equal(time_zone_select("Europe/Berlin", &why), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		assert_int_equal(time_zone_select(cases[i].name, &why), -1);
+		assert_string_equal(why, cases[i].why);
+		assert_string_equal(time_zone_name(), "Europe/Berlin");
+	}
+	/* local: the zone TZ names, said by that name */
+	setenv("TZ", ":America/New_York", 1);
+	assert_int_equal(time_zone_select("local", &why), 0);
+	assert_string_equal(time_zone_name(), "America/New_York");
+	char out[TIME_ZONED_LEN];
+	time_format_zoned(parse_ok("2024-01-15T12:00:00Z"), 0, out);
+	assert_string_equal(out, "2024-01-15 07:00:00 EST");
+	assert_int_equal(time_zone_select("UTC", &why), 0);
+	time_format_zoned(parse_ok("2024-01-15T12:00:00Z"), 0, out);
+	assert_string_equal(out, "2024-01-15 12:00:00 UTC");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +202,8 @@ int main(void)
 	    cmocka_unit_test(test_format_round_trip),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_spans_in_human_units),
+	    cmocka_unit_test(test_zoned_times),
+	    cmocka_unit_test(test_unknown_zones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

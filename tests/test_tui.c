@@ -733,7 +733,21 @@ static void test_screens_80x24(void **state)
 	keys("1");
 	assert_true(screen_has("status        closed (benign_positive): checked"));
 	assert_true(screen_has("history       open → closed (benign_positive): checked [closed with"));
-	assert_true(screen_has("checklist items open: 2, 3, 4, 5, 6], amy, 2026-01-01T00:01:30"));
+	assert_true(screen_has("checklist items open: 2, 3, 4, 5, 6], amy, 2026-01-01 00:01:30 UTC"));
+	/* t: the history in the analyst's zone, labelled (Berlin is UTC+1 in January: CET) */
+	char *old_tz = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	keys("t");
+	assert_true(screen_has("checklist items open: 2, 3, 4, 5, 6], amy, 2026-01-01 01:01:30 CET"));
+	keys("t");
+	assert_true(screen_has("checklist items open: 2, 3, 4, 5, 6], amy, 2026-01-01 00:01:30 UTC"));
+	if (old_tz)
+		setenv("TZ", old_tz, 1);
+	else
+		unsetenv("TZ");
+	free(old_tz);
+	tzset();
 }
 
 /* LANG=C over SSH: the console draws ASCII only, in the same columns. */

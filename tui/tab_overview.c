@@ -122,8 +122,9 @@ static void context(struct app *a, struct text_out *o, int w)
 }
 
 /* The alert itself: its uuid, its status with the closing reason and comment, and how the
- * status came to be (the audit trail's status entries). */
-static void alert_lines(struct text_out *o, const struct case_record *r, int w)
+ * status came to be (the audit trail's status entries, their times in UTC or with `t` the
+ * analyst's zone, labelled either way). */
+static void alert_lines(const struct app *a, struct text_out *o, const struct case_record *r, int w)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, 128);
@@ -140,11 +141,12 @@ static void alert_lines(struct text_out *o, const struct case_record *r, int w)
 		const struct case_audit *e = &r->audit[i];
 		if (strcmp(e->action, "status"))
 			continue;
-		char t[TIME_ISO_LEN];
-		time_format_iso8601(e->at_us, t);
+		char t[32], zone[16];
+		ui_format_time(a, e->at_us, t, sizeof(t), 1);
+		ui_zone_label(a, e->at_us, zone, sizeof(zone));
 		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%s → %s, %s, %.19s", e->before ? e->before : "—", e->after ? e->after : "—",
-		            e->analyst, t);
+		strbuf_addf(&sb, "%s → %s, %s, %s %s", e->before ? e->before : "—", e->after ? e->after : "—",
+		            e->analyst, t, zone);
 		field(o, "  history", sb.buf, w);
 	}
 	strbuf_release(&sb);
@@ -177,7 +179,7 @@ static void overview_text(struct app *a, struct text_out *o)
 {
 	int w = COLS - 2;
 	investigation(o, a->av.rec.doc, w);
-	alert_lines(o, &a->av.rec, w);
+	alert_lines(a, o, &a->av.rec, w);
 	entities(o, &a->av.rec, w);
 	event_rule(o, a->av.fields, w);
 	context(a, o, w);
