@@ -297,7 +297,9 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	                                     {"limit", required_argument, NULL, 'n'},
 	                                     {"query", required_argument, NULL, 'q'},
 	                                     {NULL, 0, NULL, 0}};
-	struct event_query q = {0};
+	/* the documents are read for the table too: its DETAIL column says what the event shows
+	 * (a command line, an address, a path) in the words of the console's timeline */
+	struct event_query q = {.want_doc = 1};
 	struct print_ctx pc = {0};
 	const char *kql_text = NULL;
 	int c;
@@ -306,7 +308,7 @@ int cmd_events(struct globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
-		case 'j': pc.json = q.want_doc = 1; break;
+		case 'j': pc.json = 1; break;
 		case 'H': q.host = optarg; break;
 		case 'f':
 			if (parse_time_arg("events", "--from", optarg, &q.from))

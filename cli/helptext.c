@@ -20,7 +20,10 @@ static const struct command_help help[] = {
      "  --limit N    at most N events\n"
      "  --query KQL  the events a KQL query matches, with the detection engine's semantics\n"
      "  --json       each original document on one line (times as stored: UTC)\n"
-     "  --tz ZONE    (global) times in ZONE, each labelled: Europe/Berlin, local, UTC (default)\n",
+     "  --tz ZONE    (global) times in ZONE, each labelled: Europe/Berlin, local, UTC (default)\n"
+     "  DETAIL says what the event shows as the console's timeline does (command line, address,\n"
+     "  path). In the console, `v` browses every event: \\ filters (KQL or ES|QL), /, n, N search,\n"
+     "  s/S sort the page (docs/CONSOLE.md)\n",
      {"casebook events --host mac-lisbon-01 --from 2026-11-20T08:00:00Z --limit 50",
       "casebook events --query 'process.name : launchctl and event.type : start'",
       "casebook events --query 'file.path : /Library/DirectoryServices/*' --json"}},

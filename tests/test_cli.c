@@ -163,6 +163,33 @@ static void test_events_table_json_and_filters(void **state)
 	assert_non_null(strstr(out.buf, "mac1"));
 }
 
+/* `events` says what an event shows as the console's timeline does (triage/evidence.h): a
+ * process's command line with its arguments, a connection's address, a file's path — with
+ * --query or without, the same rows. */
+static void test_events_detail_reads_as_the_timeline(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("cmd.ndjson"),
+	    "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"c1\",\"category\":[\"process\"],"
+	    "\"action\":\"exec\"},\"host\":{\"id\":\"H1\",\"name\":\"mac1\"},\"process\":{\"name\":"
+	    "\"curl\",\"executable\":\"/usr/bin/curl\",\"command_line\":\"curl -so /tmp/p http://x.test/p\"}}\n"
+	    "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"c2\",\"category\":[\"network\"],"
+	    "\"action\":\"connection_attempted\"},\"host\":{\"id\":\"H1\",\"name\":\"mac1\"},"
+	    "\"process\":{\"name\":\"curl\",\"executable\":\"/usr/bin/curl\"},"
+	    "\"destination\":{\"ip\":\"203.0.113.7\",\"port\":80}}\n");
+	assert_int_equal(CB("cmd.db", "ingest '%s'", tu_path("cmd.ndjson")), 0);
+	static const char rows[] = EVENTS_HEADER
+	    "2024-05-01T10:00:00.000000Z  mac1                  process/exec              curl              "
+	    "curl -so /tmp/p http://x.test/p\n"
+	    "2024-05-01T10:00:01.000000Z  mac1                  network/connection_attempted  curl              "
+	    "→ 203.0.113.7:80\n";
+	assert_int_equal(CB("cmd.db", "events"), 0);
+	assert_string_equal(out.buf, rows);
+	assert_int_equal(CB("cmd.db", "events --query 'host.name : mac1'"), 0);
+	assert_string_equal(out.buf, rows);
+}
+
 static void test_rejects_listing(void **state)
 {
 	(void)state;
@@ -1412,6 +1439,7 @@ int main(void)
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),
 	    T(test_events_table_json_and_filters),
+	    T(test_events_detail_reads_as_the_timeline),
 	    T(test_rejects_listing),
 	    T(test_hostile_fields_never_reach_the_terminal_raw),
 	    T(test_commands_on_a_missing_database),

@@ -113,6 +113,19 @@ struct event_taker {
 	const struct kql_node *kql;
 };
 
+/* Room for one more timeline row. Doubling keeps a window of n events at O(n) copying in all;
+ * growing by one row at a time copied the whole array for every event, O(n^2). */
+static struct case_event *timeline_next(struct case_record *r)
+{
+	if (r->ntimeline == r->timeline_alloc) {
+		/* no overflow: the array so far fit in memory (under PTRDIFF_MAX bytes), twice it fits size_t */
+		size_t alloc = r->timeline_alloc ? r->timeline_alloc * 2 : 64;
+		r->timeline = xrealloc(r->timeline, alloc * sizeof(*r->timeline));
+		r->timeline_alloc = alloc;
+	}
+	return &r->timeline[r->ntimeline++];
+}
+
 static int take_event(void *ctx, const struct event_row *row)
 {
 	struct event_taker *t = ctx;
@@ -120,25 +133,24 @@ static int take_event(void *ctx, const struct event_row *row)
 	const struct event_record *e = &row->r;
 	if (t->kql && row->doc && row->id != r->event_id && !detect_json_matches_len(t->kql, row->doc, row->doc_len))
 		return 0; /* filtered out (the alert's own event always stays) */
-	r->timeline = xrealloc(r->timeline, (r->ntimeline + 1) * sizeof(*r->timeline));
-	r->timeline[r->ntimeline++] =
-	    (struct case_event){.id = row->id,
-	                        .ts = e->ts,
-	                        .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
-	                        .category = dup_or_null(e->category),
-	                        .action = dup_or_null(e->action),
-	                        .process = dup_or_null(e->process_name),
-	                        .user = dup_or_null(e->user_name),
-	                        .executable = dup_or_null(e->executable),
-	                        .file_path = dup_or_null(e->file_path),
-	                        .target = dup_or_null(e->file_path ? e->file_path : e->executable),
-	                        .identity = xstrdup(e->identity),
-	                        .entity = dup_or_null(e->entity_id),
-	                        .pid = e->pid,
-	                        .has_pid = e->has_pid,
-	                        .doc = t->docs && row->doc ? xstrndup(row->doc, row->doc_len) : NULL};
+	struct case_event *ce = timeline_next(r);
+	*ce = (struct case_event){.id = row->id,
+	                          .ts = e->ts,
+	                          .host = dup_or_null(e->host_name ? e->host_name : e->host_id),
+	                          .category = dup_or_null(e->category),
+	                          .action = dup_or_null(e->action),
+	                          .process = dup_or_null(e->process_name),
+	                          .user = dup_or_null(e->user_name),
+	                          .executable = dup_or_null(e->executable),
+	                          .file_path = dup_or_null(e->file_path),
+	                          .target = dup_or_null(e->file_path ? e->file_path : e->executable),
+	                          .identity = xstrdup(e->identity),
+	                          .entity = dup_or_null(e->entity_id),
+	                          .pid = e->pid,
+	                          .has_pid = e->has_pid,
+	                          .doc = t->docs && row->doc ? xstrndup(row->doc, row->doc_len) : NULL};
 	if (row->doc)
-		read_evidence(&r->timeline[r->ntimeline - 1], row->doc, row->doc_len);
+		read_evidence(ce, row->doc, row->doc_len);
 	if (row->id == r->event_id && !r->event_doc && row->doc)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
 	return 0;
@@ -211,7 +223,7 @@ static void free_timeline(struct case_record *r)
 	}
 	free(r->timeline);
 	r->timeline = NULL;
-	r->ntimeline = 0;
+	r->ntimeline = r->timeline_alloc = 0;
 }
 
 static void free_related_list(struct case_related **list, size_t *n)

@@ -59,8 +59,9 @@ struct case_record {
 	size_t naudit;
 	struct case_event *timeline;
 	size_t ntimeline;
-	char *event_doc;  /* the source event, as stored */
-	int64_t *members; /* the alert's events: one, or a sequence's every event */
+	size_t timeline_alloc; /* rows allocated: the array doubles, so a long window loads in linear time */
+	char *event_doc;       /* the source event, as stored */
+	int64_t *members;      /* the alert's events: one, or a sequence's every event */
 	size_t nmembers;
 	char *rule_notes;                   /* casebook's notes on the rule (Markdown), or NULL */
 	char *guide;                        /* the rule's investigation guide (Markdown, its `note`), or NULL */
