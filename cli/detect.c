@@ -390,7 +390,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	                                     {"from", required_argument, NULL, 'f'},
 	                                     {"to", required_argument, NULL, 't'},
 	                                     {NULL, 0, NULL, 0}};
-	struct detect_options o = {.warn = stderr};
+	struct detect_options o = {.warn = diag_stderr_sink()};
 	int c, has_from = 0, has_to = 0;
 	optind = 1;
 	opterr = 0;

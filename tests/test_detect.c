@@ -58,7 +58,7 @@ static void import_file(const char *fixture, struct import_counts *c)
 
 static struct detect_totals run_detect(const char *rule_id, const char *from, const char *to)
 {
-	struct detect_options o = {.rule_id = rule_id, .now_us = NOW, .warn = NULL};
+	struct detect_options o = {.rule_id = rule_id, .now_us = NOW};
 	if (from) {
 		assert_int_equal(time_parse_iso8601(from, strlen(from), &o.from, NULL), 0);
 		assert_int_equal(time_parse_iso8601(to, strlen(to), &o.to, NULL), 0);
@@ -1200,19 +1200,18 @@ static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
 	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
 	ingest_text(sb.buf);
 	strbuf_release(&sb);
-	FILE *mem = tmpfile();
-	struct detect_options o = {.rule_id = "bomb", .now_us = NOW, .warn = mem};
+	struct strbuf msgs;
+	strbuf_init(&msgs, 256);
+	struct detect_options o = {.rule_id = "bomb", .now_us = NOW, .warn = {tu_collect, &msgs}};
 	struct detect_totals t;
 	assert_int_equal(detect_run(db, &o, &t), 0);
 	assert_int_equal(t.rules, 0);
 	assert_int_equal(t.skipped, 1);
 	assert_int_equal(t.created, 0);
-	rewind(mem);
-	char msgs[1024] = "";
-	msgs[fread(msgs, 1, sizeof(msgs) - 1, mem)] = '\0';
-	fclose(mem);
-	assert_string_equal(msgs, "error: rule \"Bomb\" (bomb v1) stopped: CONCAT would make a value over 1 MiB "
-	                          "(1,048,576 bytes), the most a function makes, at event \"e1\"; it made no alerts\n");
+	assert_string_equal(msgs.buf,
+	                    "error: rule \"Bomb\" (bomb v1) stopped: CONCAT would make a value over 1 MiB "
+	                    "(1,048,576 bytes), the most a function makes, at event \"e1\"; it made no alerts\n");
+	strbuf_release(&msgs);
 }
 
 /* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it

@@ -72,15 +72,9 @@ static void message_event(struct strbuf *sb, int i, const char *message)
 /* The rule's warnings and totals when detect runs it. */
 static struct detect_totals detect_grok(struct strbuf *warnings)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *warn = open_memstream(&text, &len);
-	struct detect_options o = {.rule_id = "grok", .now_us = NOW, .warn = warn};
+	struct detect_options o = {.rule_id = "grok", .now_us = NOW, .warn = {tu_collect, warnings}};
 	struct detect_totals t;
 	assert_int_equal(detect_run(db, &o, &t), 0);
-	fclose(warn);
-	strbuf_addstr(warnings, text);
-	free(text);
 	return t;
 }
 
@@ -212,15 +206,9 @@ static void import_rule(const char *type, const char *query)
 /* The rule's warnings and totals when detect runs it. */
 static struct detect_totals detect_lim(struct strbuf *warnings)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *warn = open_memstream(&text, &len);
-	struct detect_options o = {.rule_id = "lim", .now_us = NOW, .warn = warn};
+	struct detect_options o = {.rule_id = "lim", .now_us = NOW, .warn = {tu_collect, warnings}};
 	struct detect_totals t;
 	assert_int_equal(detect_run(db, &o, &t), 0);
-	fclose(warn);
-	strbuf_addstr(warnings, text);
-	free(text);
 	return t;
 }
 

@@ -67,7 +67,7 @@ static void import_rule(const char *json, struct strbuf *said)
 
 static struct detect_totals run_detect(const char *rule_id)
 {
-	struct detect_options o = {.rule_id = rule_id, .now_us = NOW, .warn = NULL};
+	struct detect_options o = {.rule_id = rule_id, .now_us = NOW};
 	struct detect_totals t;
 	assert_int_equal(detect_run(db, &o, &t), 0);
 	return t;
