@@ -230,9 +230,10 @@ static int rules_import(struct globals *g, int argc, char **argv)
 		return 1;
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
+	struct diag_sink warn = diag_stderr_sink();
 	int failed = 0;
 	for (int i = 0; i < nfiles; i++) {
-		int r = rules_import_path(s, argv[i], &o, &c, &rc, stderr);
+		int r = rules_import_path(s, argv[i], &o, &c, &rc, &warn);
 		if (r < 0)
 			diag("casebook: %s\n", store_errmsg(s));
 		failed |= r != 0;
