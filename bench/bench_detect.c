@@ -75,7 +75,7 @@ static int import_type_rules(struct store *s, const char *db)
 	if (fclose(f))
 		return -1;
 	struct import_counts c = {0};
-	int rc = rules_import_file(s, path, "bench", &c, stderr);
+	int rc = rules_import_file(s, path, "bench", &c, &(struct diag_sink){diag_to_stream, stderr});
 	unlink(path);
 	return rc || c.unsupported ? -1 : 0;
 }

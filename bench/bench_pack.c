@@ -114,10 +114,11 @@ int main(int argc, char **argv)
 		struct ruleimport_options io = {0};
 		struct ruleimport_counts rc = {0};
 		int64_t changed = 0;
-		if (rules_import_path(s, argv[3], &io, &ic, &rc, stderr) < 0 ||
+		if (rules_import_path(s, argv[3], &io, &ic, &rc, &(struct diag_sink){diag_to_stream, stderr}) < 0 ||
 		    store_rules_set_enabled_all(s, 1, &changed))
 			return 1;
-	} else if (rules_load_pack(s) || rules_import_file(s, argv[3], "bench", &ic, stderr))
+	} else if (rules_load_pack(s) ||
+	           rules_import_file(s, argv[3], "bench", &ic, &(struct diag_sink){diag_to_stream, stderr}))
 		return 1;
 	struct rusage before;
 	getrusage(RUSAGE_SELF, &before);

@@ -49,7 +49,7 @@ static double add_rule(struct store *s, const char *rule_id, const char *json)
 	fputs(json, f);
 	fclose(f);
 	struct import_counts c = {0};
-	rules_import_file(s, "/tmp/casebook-bench-rule.json", "bench", &c, stderr);
+	rules_import_file(s, "/tmp/casebook-bench-rule.json", "bench", &c, &(struct diag_sink){diag_to_stream, stderr});
 	struct detect_options d = {.rule_id = rule_id};
 	struct detect_totals t;
 	double t0 = time_monotonic();

@@ -230,9 +230,10 @@ static int rules_import(struct globals *g, int argc, char **argv)
 		return 1;
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
+	struct diag_sink warn = diag_stderr_sink();
 	int failed = 0;
 	for (int i = 0; i < nfiles; i++) {
-		int r = rules_import_path(s, argv[i], &o, &c, &rc, stderr);
+		int r = rules_import_path(s, argv[i], &o, &c, &rc, &warn);
 		if (r < 0)
 			diag("casebook: %s\n", store_errmsg(s));
 		failed |= r != 0;
@@ -390,7 +391,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	                                     {"from", required_argument, NULL, 'f'},
 	                                     {"to", required_argument, NULL, 't'},
 	                                     {NULL, 0, NULL, 0}};
-	struct detect_options o = {.warn = stderr};
+	struct detect_options o = {.warn = diag_stderr_sink()};
 	int c, has_from = 0, has_to = 0;
 	optind = 1;
 	opterr = 0;

@@ -117,8 +117,9 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 	/* the Kibana alerts among what was stored are taken in now: an ingest run again would skip
 	 * their events as duplicates, and so never see them */
 	struct kibana_counts k;
+	struct diag_sink warn = diag_stderr_sink();
 	int failed = run.failed;
-	if (!failed && kibana_alerts_import(s, before, time_now_us(), stderr, &k)) {
+	if (!failed && kibana_alerts_import(s, before, time_now_us(), &warn, &k)) {
 		char *safe = sanitize_dup(store_errmsg(s), 0);
 		diag("casebook ingest: the Kibana alerts could not be stored: %s\n", safe);
 		free(safe);

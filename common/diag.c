@@ -50,3 +50,32 @@ void diag_progress_clear(void)
 {
 	fputs("\r\033[K", stderr);
 }
+
+void diag_say(const struct diag_sink *to, const char *fmt, ...)
+{
+	if (!to || !to->say)
+		return;
+	struct strbuf raw, safe;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_init(&raw, 256);
+	strbuf_vaddf(&raw, fmt, ap);
+	va_end(ap);
+	strbuf_init(&safe, raw.len + 16);
+	sanitize_append(&safe, raw.buf, raw.len, SAN_MULTILINE);
+	to->say(to->ctx, safe.buf);
+	strbuf_release(&raw);
+	strbuf_release(&safe);
+}
+
+void diag_to_stream(void *file, const char *msg)
+{
+	FILE *f = file;
+	fputs(msg, f);
+	fflush(f);
+}
+
+struct diag_sink diag_stderr_sink(void)
+{
+	return (struct diag_sink){.say = diag_to_stream, .ctx = stderr};
+}

@@ -56,9 +56,9 @@ static int compile_filters(struct run *run)
 		return 0;
 	struct kql_error err;
 	run->filter = kql_parse(text, &err);
-	if (!run->filter && run->opts->warn)
-		diagf(run->opts->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
-		      run->rule.name, err.column, err.msg);
+	if (!run->filter && run->opts->warn.say)
+		diag_say(&run->opts->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
+		         run->rule.name, err.column, err.msg);
 	free(text);
 	return run->filter ? 0 : -1;
 }
@@ -72,9 +72,9 @@ static int compile_query(struct run *run)
 	int rc = run->type->compile(run, &why);
 	if (rc == 0)
 		needles_finish(&run->needles); /* none: every event of the window is read */
-	else if (run->opts->warn)              /* a syntax error's reason is lines of its own */
-		diagf(run->opts->warn, "skipping rule \"%s\" (%s v%lld): %s%s", r->name, r->rule_id,
-		      (long long)r->version, why.buf, why.len && why.buf[why.len - 1] == '\n' ? "" : "\n");
+	else if (run->opts->warn.say)          /* a syntax error's reason is lines of its own */
+		diag_say(&run->opts->warn, "skipping rule \"%s\" (%s v%lld): %s%s", r->name, r->rule_id,
+		         (long long)r->version, why.buf, why.len && why.buf[why.len - 1] == '\n' ? "" : "\n");
 	strbuf_release(&why);
 	return rc ? -1 : 0;
 }
@@ -105,16 +105,16 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	struct store *s = run->store;
 	char why[200];
 	if (rule_from_row(row, &run->rule, why, sizeof(why))) {
-		if (o->warn)
-			diagf(o->warn, "skipping rule %s: %s\n", row->rule_id, why);
+		if (o->warn.say)
+			diag_say(&o->warn, "skipping rule %s: %s\n", row->rule_id, why);
 		t->skipped++;
 		return 0;
 	}
 	struct rule *r = &run->rule;
 	if (r->unsupported) {
-		if (o->warn)
-			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
-			      (long long)r->version, r->unsupported);
+		if (o->warn.say)
+			diag_say(&o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			         (long long)r->version, r->unsupported);
 		t->skipped++;
 		return 0;
 	}
@@ -124,13 +124,13 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		return 0;
 	}
 	if (compile_filters(run) || suppression_new(run, &run->suppress, why, sizeof(why))) {
-		if (o->warn)
-			diagf(o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
-			      (long long)r->version, why);
+		if (o->warn.say)
+			diag_say(&o->warn, "skipping rule \"%s\" (%s v%lld): %s\n", r->name, r->rule_id,
+			         (long long)r->version, why);
 		t->skipped++;
 		return 0;
 	}
-	if (!(run->exceptions = exceptions_load(s, r, o->warn)))
+	if (!(run->exceptions = exceptions_load(s, r, &o->warn)))
 		return -1;
 	t->rules++;
 	t->unapplied += r->unapplied != NULL;
@@ -192,11 +192,11 @@ static int finish_rule(struct run *run)
 	     store_commit(s);
 	if (rc)
 		store_rollback(s);
-	if (run->gave_up > RUN_GAVE_UP_NAMED && run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": %zu events in all were not evaluated (the first %d named above): "
-		      "a regular expression reached a limit\n",
-		      run->rule.name, run->gave_up, RUN_GAVE_UP_NAMED);
+	if (run->gave_up > RUN_GAVE_UP_NAMED && run->opts->warn.say)
+		diag_say(&run->opts->warn,
+		         "warning: rule \"%s\": %zu events in all were not evaluated (the first %d named above): "
+		         "a regular expression reached a limit\n",
+		         run->rule.name, run->gave_up, RUN_GAVE_UP_NAMED);
 	return rc ? -1 : 0;
 }
 

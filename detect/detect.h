@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/diag.h"
 #include "common/status.h"
 #include "detect/eventjson.h"
 #include "detect/indexpattern.h"
@@ -26,12 +27,12 @@ struct detect_options {
 	int64_t version;     /* ... or this version of it, enabled or not (0: not given) */
 	int64_t from, to;    /* replay executions in [from, to] instead of the data's range */
 	int has_range;
-	int64_t now_us;    /* the alerts' @timestamp (0: the clock) */
-	FILE *warn;        /* warnings (max_signals hit, skipped rules) */
-	int no_prefilter;  /* parse and evaluate every candidate: no needles, no column tests (the tests
-	                      compare the alerts with and without them) */
-	size_t flush_rows; /* rules sharing a pass decide their executions every so many rows
-	                    * (0: 65536; the tests make it small) */
+	int64_t now_us;        /* the alerts' @timestamp (0: the clock) */
+	struct diag_sink warn; /* where warnings go (max_signals hit, skipped rules); {0}: nowhere */
+	int no_prefilter;      /* parse and evaluate every candidate: no needles, no column tests (the tests
+	                          compare the alerts with and without them) */
+	size_t flush_rows;     /* rules sharing a pass decide their executions every so many rows
+	                        * (0: 65536; the tests make it small) */
 };
 
 struct detect_totals {

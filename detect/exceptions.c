@@ -124,7 +124,7 @@ int exception_item_matches(const cJSON *item, const cJSON *event)
 
 struct load_ctx {
 	struct exception_set *x;
-	FILE *warn;
+	const struct diag_sink *warn;
 	const char *rule;
 };
 
@@ -148,17 +148,17 @@ static int add_item(void *ctx, const struct exception_row *row)
 	cJSON *item = cJSON_Parse(row->json);
 	if (!item)
 		return 0;
-	if (has_list_entry(cJSON_GetObjectItemCaseSensitive(item, "entries")) && l->warn)
-		diagf(l->warn,
-		      "rule %s: exception item %s uses a value list, which casebook does not support; "
-		      "it suppresses nothing\n",
-		      l->rule, row->id);
+	if (has_list_entry(cJSON_GetObjectItemCaseSensitive(item, "entries")) && l->warn && l->warn->say)
+		diag_say(l->warn,
+		         "rule %s: exception item %s uses a value list, which casebook does not support; "
+		         "it suppresses nothing\n",
+		         l->rule, row->id);
 	l->x->items = xrealloc(l->x->items, (l->x->n + 1) * sizeof(*l->x->items));
 	l->x->items[l->x->n++] = item;
 	return 0;
 }
 
-struct exception_set *exceptions_load(struct store *s, const struct rule *r, FILE *warn)
+struct exception_set *exceptions_load(struct store *s, const struct rule *r, const struct diag_sink *warn)
 {
 	struct exception_set *x = xcalloc(1, sizeof(*x));
 	struct load_ctx l = {.x = x, .warn = warn, .rule = r->rule_id};

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/diag.h"
 #include "common/strbuf.h"
 
 #include "detect/rule.h"
@@ -17,7 +18,7 @@
 struct exception_set;
 
 /* Loads the items of every list the rule names. NULL with a message on a store error. */
-struct exception_set *exceptions_load(struct store *s, const struct rule *r, FILE *warn);
+struct exception_set *exceptions_load(struct store *s, const struct rule *r, const struct diag_sink *warn);
 /* Whether some item matches the event. */
 int exceptions_match(const struct exception_set *x, const cJSON *event);
 /* The number of items loaded. */

@@ -471,17 +471,18 @@ static int put_rule(struct store *s, struct rule *r, const char *source, const c
 }
 
 static int store_rule_meta(struct store *s, const cJSON *obj, const char *source, const char *metadata,
-                           enum on_existing mode, struct import_counts *c, FILE *errors, const char *where)
+                           enum on_existing mode, struct import_counts *c, const struct diag_sink *errors,
+                           const char *where)
 {
 	struct rule r;
 	char why[300];
 	if (rule_from_json(obj, &r, why, sizeof(why))) {
-		diagf(errors, "%s: skipped: %s\n", where, why);
+		diag_say(errors, "%s: skipped: %s\n", where, why);
 		c->rules_invalid++;
 		return 0;
 	}
 	if (!query_parses(&r, why, sizeof(why))) {
-		diagf(errors, "%s: skipped: rule \"%s\" (%s): %s\n", where, r.name, r.rule_id, why);
+		diag_say(errors, "%s: skipped: rule \"%s\" (%s): %s\n", where, r.name, r.rule_id, why);
 		c->rules_invalid++;
 		rule_release(&r);
 		return 0;
@@ -498,14 +499,14 @@ static int store_rule_meta(struct store *s, const cJSON *obj, const char *source
 		else
 			c->rules_unchanged++;
 		if (said.len)
-			diagf(errors, "%s: rule \"%s\" (%s v%lld) %s\n", where, r.name, r.rule_id, (long long)r.version,
-			      said.buf);
+			diag_say(errors, "%s: rule \"%s\" (%s v%lld) %s\n", where, r.name, r.rule_id,
+			         (long long)r.version, said.buf);
 		if (r.unsupported) {
-			diagf(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
-			      r.rule_id, r.unsupported);
+			diag_say(errors, "%s: rule \"%s\" (%s) stored but detect will skip it: %s\n", where, r.name,
+			         r.rule_id, r.unsupported);
 			c->unsupported++;
 		} else if (r.unapplied) {
-			diagf(
+			diag_say(
 			    errors,
 			    "%s: rule \"%s\" (%s): casebook does not apply %s: its alerts will differ from Kibana's\n",
 			    where, r.name, r.rule_id, r.unapplied);
@@ -518,26 +519,26 @@ static int store_rule_meta(struct store *s, const cJSON *obj, const char *source
 }
 
 static int store_rule(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-                      struct import_counts *c, FILE *errors, const char *where)
+                      struct import_counts *c, const struct diag_sink *errors, const char *where)
 {
 	return store_rule_meta(s, obj, source, NULL, mode, c, errors, where);
 }
 
 int rules_import_rule(struct store *s, const cJSON *obj, const char *source, const char *metadata,
-                      struct import_counts *c, FILE *errors, const char *where)
+                      struct import_counts *c, const struct diag_sink *errors, const char *where)
 {
 	return store_rule_meta(s, obj, source, metadata, REPLACE_EXISTING, c, errors, where);
 }
 
-static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c, FILE *errors,
-                           const char *where)
+static int store_exception(struct store *s, const cJSON *obj, int is_item, struct import_counts *c,
+                           const struct diag_sink *errors, const char *where)
 {
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, is_item ? "item_id" : "list_id"));
 	const char *list = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "list_id"));
 	const char *ns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "namespace_type"));
 	if (!id || !list) {
-		diagf(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
-		      is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
+		diag_say(errors, "%s: skipped: an exception %s needs %s\n", where, is_item ? "item" : "list",
+		         is_item ? "\"item_id\" and \"list_id\"" : "\"list_id\"");
 		return 0;
 	}
 	char *json = cJSON_PrintUnformatted(obj);
@@ -554,10 +555,10 @@ static int store_exception(struct store *s, const cJSON *obj, int is_item, struc
 
 /* Decides what one JSON object from an import is and stores it. */
 static int import_object(struct store *s, const cJSON *obj, const char *source, enum on_existing mode,
-                         struct import_counts *c, FILE *errors, const char *where)
+                         struct import_counts *c, const struct diag_sink *errors, const char *where)
 {
 	if (!cJSON_IsObject(obj)) {
-		diagf(errors, "%s: skipped: not a JSON object\n", where);
+		diag_say(errors, "%s: skipped: not a JSON object\n", where);
 		c->rules_invalid++;
 		return 0;
 	}
@@ -596,7 +597,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 static int import_text(struct store *s, const char *text, const char *name, const char *source, enum on_existing mode,
-                       struct import_counts *c, FILE *errors)
+                       struct import_counts *c, const struct diag_sink *errors)
 {
 	cJSON *whole = cJSON_ParseWithOpts(text, NULL, 1); /* the whole text, or it is NDJSON */
 	char where[600];
@@ -625,7 +626,7 @@ static int import_text(struct store *s, const char *text, const char *name, cons
 		if (q < p + len) {
 			cJSON *obj = cJSON_ParseWithLength(p, len);
 			if (!obj) {
-				diagf(errors, "%s: skipped: not valid JSON\n", where);
+				diag_say(errors, "%s: skipped: not valid JSON\n", where);
 				c->rules_invalid++;
 			} else {
 				rc = import_object(s, obj, source, mode, c, errors, where);
@@ -637,13 +638,14 @@ static int import_text(struct store *s, const char *text, const char *name, cons
 	return rc;
 }
 
-int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c, FILE *errors)
+int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c,
+                      const struct diag_sink *errors)
 {
 	char err[200];
 	size_t len;
 	char *text = read_file(path, &len, err, sizeof(err));
 	if (!text) {
-		diagf(errors, "%s: cannot read: %s\n", path, err);
+		diag_say(errors, "%s: cannot read: %s\n", path, err);
 		return 1;
 	}
 	int rc = store_begin(s) || import_text(s, text, path, source, REPLACE_EXISTING, c, errors) || store_commit(s);
@@ -675,10 +677,12 @@ int rules_load_pack(struct store *s)
 	/* every pack rule the database lacks is added (a pack grows between releases); one it
 	 * has is left exactly as it is: the analyst's exceptions, enabled choice and edits */
 	struct import_counts c = {0};
+	/* the pack is built in: a problem in it is casebook's bug, said on stderr as before */
+	struct diag_sink to = diag_stderr_sink();
 	int rc = store_begin(s);
 	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
 		rc = is_notes_file(p->name) ? load_pack_notes(s, p)
-		                            : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, stderr);
+		                            : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, &to);
 	if (rc) {
 		store_rollback(s);
 		return -1;

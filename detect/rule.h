@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/diag.h"
 #include "detect/datemath.h"
 #include "store/rules.h"
 #include "store/store.h"
@@ -57,12 +58,13 @@ struct import_counts {
 /* Imports every rule, exception list and item in a file: one JSON object (a rule, or the
  * prebuilt package's saved object {"attributes": rule}), a JSON array of them, or Kibana's
  * "Export rules" NDJSON. Problems are reported on errors as FILE:LINE: message. */
-int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c, FILE *errors);
+int rules_import_file(struct store *s, const char *path, const char *source, struct import_counts *c,
+                      const struct diag_sink *errors);
 /* Imports one rule object (a prebuilt rule read by detect/ruleimport.c) with its detection-rules
  * [metadata] as JSON (or NULL), as an analyst's import stores it; problems go to errors as
  * WHERE: message. 0, or -1 on a store error. */
 int rules_import_rule(struct store *s, const cJSON *obj, const char *source, const char *metadata,
-                      struct import_counts *c, FILE *errors, const char *where);
+                      struct import_counts *c, const struct diag_sink *errors, const char *where);
 /* The rule of a Kibana alert document (its kibana.alert.rule.* fields), stored disabled with
  * source "kibana-alert" unless that rule_id and version are stored already; *key gets the
  * stored rule's key. Returns 0, or -1 with the reason in why. */

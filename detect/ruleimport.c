@@ -83,7 +83,7 @@ struct locks {
 	size_t n;
 };
 
-static const cJSON *lock_load(struct locks *ls, const char *path, FILE *errors)
+static const cJSON *lock_load(struct locks *ls, const char *path, const struct diag_sink *errors)
 {
 	char *real = realpath(path, NULL);
 	if (!real)
@@ -98,16 +98,17 @@ static const cJSON *lock_load(struct locks *ls, const char *path, FILE *errors)
 	char *text = read_bounded(path, &len, err, sizeof(err));
 	cJSON *json = NULL;
 	if (!text) {
-		diagf(errors, "%s: cannot read: %s; the rules' own versions are used\n", path, err);
+		diag_say(errors, "%s: cannot read: %s; the rules' own versions are used\n", path, err);
 	} else {
 		const char *end = NULL;
 		json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 		if (!cJSON_IsObject(json)) {
 			unsigned line, col;
 			line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
-			diagf(errors,
-			      "%s:%u:%u: not a valid version lock (a JSON object); the rules' own versions are used\n",
-			      path, line, col);
+			diag_say(
+			    errors,
+			    "%s:%u:%u: not a valid version lock (a JSON object); the rules' own versions are used\n",
+			    path, line, col);
 			cJSON_Delete(json);
 			json = NULL;
 		}
@@ -277,7 +278,7 @@ struct import_ctx {
 	struct store *s;
 	struct import_counts *c;
 	struct ruleimport_counts *rc;
-	FILE *errors;
+	const struct diag_sink *errors;
 	struct locks locks;
 	const cJSON *given_lock; /* --version-lock, or the tree's */
 	int given;               /* a lock was given or found (given_lock NULL: it was damaged) */
@@ -321,14 +322,14 @@ static int import_toml(struct import_ctx *x, const char *path, int in_tree)
 	size_t len;
 	char *text = read_bounded(path, &len, err, sizeof(err));
 	if (!text) {
-		diagf(x->errors, "%s: cannot read: %s\n", path, err);
+		diag_say(x->errors, "%s: cannot read: %s\n", path, err);
 		x->rc->damaged_files++, x->failed = 1;
 		return 0;
 	}
 	cJSON *root = toml_to_cjson(text, len, err, sizeof(err));
 	free(text);
 	if (!root) {
-		diagf(x->errors, "%s:%s (not valid TOML; the file was skipped)\n", path, err);
+		diag_say(x->errors, "%s:%s (not valid TOML; the file was skipped)\n", path, err);
 		x->rc->damaged_files++, x->failed = 1;
 		return 0;
 	}
@@ -339,7 +340,7 @@ static int import_toml(struct import_ctx *x, const char *path, int in_tree)
 	const char *maturity = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(metadata, "maturity"));
 	if (!cJSON_IsObject(rule)) {
 		if (!in_tree) {
-			diagf(x->errors, "%s: skipped: no [rule] table (not a detection-rules rule)\n", path);
+			diag_say(x->errors, "%s: skipped: no [rule] table (not a detection-rules rule)\n", path);
 			x->c->rules_invalid++;
 		}
 	} else if (maturity && !strcmp(maturity, "deprecated")) {
@@ -444,7 +445,7 @@ static cJSON *parse_saved(struct import_ctx *x, const char *text, size_t len, co
 	if (!obj && report) {
 		unsigned line, col;
 		line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
-		diagf(x->errors, "%s:%u:%u: not valid JSON (the file was skipped)\n", where, line, col);
+		diag_say(x->errors, "%s:%u:%u: not valid JSON (the file was skipped)\n", where, line, col);
 		x->rc->damaged_files++, x->failed = 1;
 	}
 	return obj;
@@ -490,7 +491,7 @@ static int import_zip(struct import_ctx *x, const char *path)
 	if (!z) {
 		zip_error_t e;
 		zip_error_init_with_code(&e, zerr);
-		diagf(x->errors, "%s: cannot read the package: %s\n", path, zip_error_strerror(&e));
+		diag_say(x->errors, "%s: cannot read the package: %s\n", path, zip_error_strerror(&e));
 		zip_error_fini(&e);
 		x->rc->damaged_files++, x->failed = 1;
 		return 0;
@@ -515,8 +516,9 @@ static int import_zip(struct import_ctx *x, const char *path)
 			zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
 			if (!f || !(st.valid & ZIP_STAT_SIZE) || st.size > RULE_FILE_MAX) {
 				if (pass == 2) {
-					diagf(x->errors, "%s: cannot read it from the package: %s\n", where.buf,
-					      f ? "larger than casebook reads for one rule (16 MiB)" : zip_strerror(z));
+					diag_say(x->errors, "%s: cannot read it from the package: %s\n", where.buf,
+					         f ? "larger than casebook reads for one rule (16 MiB)"
+					           : zip_strerror(z));
 					x->rc->damaged_files++, x->failed = 1;
 				}
 				if (f)
@@ -529,7 +531,7 @@ static int import_zip(struct import_ctx *x, const char *path)
 			zip_fclose(f);
 			if (got != (zip_int64_t)st.size) {
 				if (pass == 2) {
-					diagf(x->errors, "%s: damaged in the package\n", where.buf);
+					diag_say(x->errors, "%s: damaged in the package\n", where.buf);
 					x->rc->damaged_files++, x->failed = 1;
 				}
 				continue;
@@ -540,9 +542,9 @@ static int import_zip(struct import_ctx *x, const char *path)
 		}
 	}
 	if (!found && !rc) {
-		diagf(x->errors,
-		      "%s: no kibana/security_rule/*.json in it (not Kibana's security_detection_engine package)\n",
-		      path);
+		diag_say(x->errors,
+		         "%s: no kibana/security_rule/*.json in it (not Kibana's security_detection_engine package)\n",
+		         path);
 		x->failed = 1;
 	}
 	strbuf_release(&where);
@@ -580,7 +582,7 @@ struct dir_item {
 
 /* Every file under root, without following a symbolic link to a folder (no loops); folders
  * whose names start with '.' (.git, .github) are passed over. */
-static void walk(const char *root, struct tree *t, FILE *errors)
+static void walk(const char *root, struct tree *t, const struct diag_sink *errors)
 {
 	struct dir_item *stack = xmalloc(sizeof(*stack));
 	size_t n = 1, files = 0;
@@ -591,7 +593,7 @@ static void walk(const char *root, struct tree *t, FILE *errors)
 		struct dir_item d = stack[--n];
 		DIR *dir = opendir(d.path);
 		if (!dir)
-			diagf(errors, "%s: cannot read the folder: %s\n", d.path, strerror(errno));
+			diag_say(errors, "%s: cannot read the folder: %s\n", d.path, strerror(errno));
 		struct dirent *e;
 		while (dir && (e = readdir(dir)) != NULL) {
 			if (e->d_name[0] == '.')
@@ -697,7 +699,7 @@ static int import_tree(struct import_ctx *x, const char *dir)
 	for (size_t i = 0; i < t.nzips && !rc; i++)
 		rc = import_zip(x, t.zips[i]);
 	if (t.skipped)
-		diagf(x->errors, "%s: %u files past the first %d were not read\n", dir, t.skipped, TREE_FILES_MAX);
+		diag_say(x->errors, "%s: %u files past the first %d were not read\n", dir, t.skipped, TREE_FILES_MAX);
 	tree_release(&t);
 	return rc;
 }
@@ -715,7 +717,7 @@ static int is_zip(const char *path)
 }
 
 int rules_import_path(struct store *s, const char *path, const struct ruleimport_options *o, struct import_counts *c,
-                      struct ruleimport_counts *rc, FILE *errors)
+                      struct ruleimport_counts *rc, const struct diag_sink *errors)
 {
 	struct import_ctx x = {.s = s, .c = c, .rc = rc, .errors = errors};
 	if (o && o->version_lock) {

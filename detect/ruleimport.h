@@ -33,7 +33,7 @@ struct ruleimport_counts {
 /* Imports one PATH (a file, a directory, a package zip, "-" for stdin). Returns 0, 1 when a file
  * could not be read or was damaged (the rest imported), -1 on a store error. */
 int rules_import_path(struct store *s, const char *path, const struct ruleimport_options *o, struct import_counts *c,
-                      struct ruleimport_counts *rc, FILE *errors);
+                      struct ruleimport_counts *rc, const struct diag_sink *errors);
 
 /* The note of a detection-rules TOML with its [transform] placeholders ($investigate_0,
  * ${osquery_1}) replaced by Kibana's markdown plugin syntax (!{investigate{JSON}}), as

@@ -25,13 +25,13 @@ const char *run_intern(struct run *run, const char *s)
 void run_gave_up(struct run *run, const struct hit *h, const char *why)
 {
 	run->totals->gave_up++;
-	if (run->gave_up++ >= RUN_GAVE_UP_NAMED || !run->opts->warn)
+	if (run->gave_up++ >= RUN_GAVE_UP_NAMED || !run->opts->warn.say)
 		return;
 	char when[TIME_ISO_LEN];
 	time_format_iso8601(h->ts, when);
-	diagf(run->opts->warn,
-	      "warning: rule \"%s\": event %s (%s) was not evaluated: a regular expression reached %s\n",
-	      run->rule.name, h->identity ? h->identity : "-", when, why);
+	diag_say(&run->opts->warn,
+	         "warning: rule \"%s\": event %s (%s) was not evaluated: a regular expression reached %s\n",
+	         run->rule.name, h->identity ? h->identity : "-", when, why);
 }
 
 struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
@@ -200,11 +200,12 @@ void run_warn_capped(struct run *run, int64_t T)
 {
 	char when[TIME_ISO_LEN];
 	time_format_iso8601(T, when);
-	if (run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": the execution at %s reached the maximum alert limit (max_signals %lld); "
-		      "some alerts were not created\n",
-		      run->rule.name, when, (long long)run->rule.max_signals);
+	if (run->opts->warn.say)
+		diag_say(
+		    &run->opts->warn,
+		    "warning: rule \"%s\": the execution at %s reached the maximum alert limit (max_signals %lld); "
+		    "some alerts were not created\n",
+		    run->rule.name, when, (long long)run->rule.max_signals);
 	run->totals->capped++;
 }
 

@@ -464,9 +464,9 @@ static int replay_windows(struct run *run)
 static int report_stop(struct run *run)
 {
 	struct esql_state *st = run->state;
-	if (run->opts->warn)
-		diagf(run->opts->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n",
-		      run->rule.name, run->rule.rule_id, (long long)run->rule.version, st->fault, st->where);
+	if (run->opts->warn.say)
+		diag_say(&run->opts->warn, "error: rule \"%s\" (%s v%lld) stopped: %s, %s; it made no alerts\n",
+		         run->rule.name, run->rule.rule_id, (long long)run->rule.version, st->fault, st->where);
 	return 1;
 }
 
@@ -485,22 +485,23 @@ static int esql_finish_run(struct run *run)
 	if (rc > 0)
 		return report_stop(run);
 	run->totals->matched += run->nhits; /* the events that gave the windows a row */
-	if (esql_given_up(st->q) > given_up && run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
-		      "SORT or LIMIT; its values there are null\n",
-		      run->rule.name, esql_given_up(st->q) - given_up);
+	if (esql_given_up(st->q) > given_up && run->opts->warn.say)
+		diag_say(&run->opts->warn,
+		         "warning: rule \"%s\": in %zu executions a regular expression reached its limit after STATS, "
+		         "SORT or LIMIT; its values there are null\n",
+		         run->rule.name, esql_given_up(st->q) - given_up);
 	size_t warnings;
 	const char *warning = esql_warning(st->q, &warnings);
-	if (warning && run->opts->warn) /* as Kibana shows the query's warning headers */
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": %zu value%s made null as Elasticsearch warns (the first: %s)\n",
-		      run->rule.name, warnings, warnings == 1 ? "" : "s", warning);
-	if (esql_truncations(st->q) && run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
-		      "the first 1,024 counted\n",
-		      run->rule.name, esql_truncations(st->q));
+	if (warning && run->opts->warn.say) /* as Kibana shows the query's warning headers */
+		diag_say(&run->opts->warn,
+		         "warning: rule \"%s\": %zu value%s made null as Elasticsearch warns (the first: %s)\n",
+		         run->rule.name, warnings, warnings == 1 ? "" : "s", warning);
+	if (esql_truncations(st->q) && run->opts->warn.say)
+		diag_say(
+		    &run->opts->warn,
+		    "warning: rule \"%s\": %zu times an event's MV_EXPAND rows or a row's BY groups were over 1,024; "
+		    "the first 1,024 counted\n",
+		    run->rule.name, esql_truncations(st->q));
 	return rc;
 }
 

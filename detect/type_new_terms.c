@@ -239,9 +239,10 @@ static void new_terms_consider(struct run *run, const struct candidate_row *c, c
 	struct new_terms *t = run->state;
 	struct adding ad = {run, c, run->suppress ? suppression_event_key(run, ev) : NULL};
 	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_TERMS_PER_EVENT, add_term_hit, &ad);
-	if (all > MAX_TERMS_PER_EVENT && run->opts->warn)
-		diagf(run->opts->warn, "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
-		      run->rule.name, all, MAX_TERMS_PER_EVENT);
+	if (all > MAX_TERMS_PER_EVENT && run->opts->warn.say)
+		diag_say(&run->opts->warn,
+		         "warning: rule \"%s\": an event has %zu term combinations; the first %d count\n",
+		         run->rule.name, all, MAX_TERMS_PER_EVENT);
 }
 
 struct term_made {

@@ -492,10 +492,10 @@ static void threat_consider(struct run *run, const struct candidate_row *c, cons
 		const struct mapping_entry *me = &tm->entries[m.entry];
 		size_t all =
 		    field_combinations(ev, me->match_fields, me->nmatch, MAX_COMBINATIONS, lookup_combination, &m);
-		if (all > MAX_COMBINATIONS && run->opts->warn)
-			diagf(run->opts->warn,
-			      "warning: rule \"%s\": an event has %zu value combinations; the first %d count\n",
-			      run->rule.name, all, MAX_COMBINATIONS);
+		if (all > MAX_COMBINATIONS && run->opts->warn.say)
+			diag_say(&run->opts->warn,
+			         "warning: rule \"%s\": an event has %zu value combinations; the first %d count\n",
+			         run->rule.name, all, MAX_COMBINATIONS);
 	}
 	if (!m.n)
 		return;

@@ -201,10 +201,10 @@ static void threshold_consider(struct run *run, const struct candidate_row *c, c
 	struct adding ad = {run, c, ev};
 	size_t first = run->nhits;
 	size_t all = field_combinations(ev, t->fields, t->nfields, MAX_GROUPS_PER_EVENT, add_group_hit, &ad);
-	if (all > MAX_GROUPS_PER_EVENT && run->opts->warn)
-		diagf(run->opts->warn,
-		      "warning: rule \"%s\": an event falls in %zu groups; it counts in the first %d\n", run->rule.name,
-		      all, MAX_GROUPS_PER_EVENT);
+	if (all > MAX_GROUPS_PER_EVENT && run->opts->warn.say)
+		diag_say(&run->opts->warn,
+		         "warning: rule \"%s\": an event falls in %zu groups; it counts in the first %d\n",
+		         run->rule.name, all, MAX_GROUPS_PER_EVENT);
 	if (t->card_field)
 		for (size_t i = first; i < run->nhits; i++) {
 			char *path[1] = {t->card_field};

@@ -214,11 +214,99 @@ static void test_check_finds(void **state)
 	}
 }
 
+/* Issue 25: one error convention. Library code says a warning through a struct diag_sink
+ * (common/diag.h), the callback its caller chose; it never takes a FILE * to write diagnostics
+ * to, nor writes to a stream itself. Only the front ends (cli/, tools/, bench/, tests/) pick
+ * stderr (and rules_load_pack, for a problem in the pack built into casebook). */
+static const char *const diag_dirs[] = {"detect", "triage"};
+static const char *const stream_writers[] = {"diagf", "fprintf", "vfprintf", "fputs", "fputc", "putc", "fwrite"};
+
+/* The findings on one library source, one a line: "path:line: why". */
+static void check_diagnostics(const char *path, const char *text, struct strbuf *report)
+{
+	char *code = code_of(text);
+	for (size_t i = 0; i < sizeof(stream_writers) / sizeof(stream_writers[0]); i++) {
+		size_t len = strlen(stream_writers[i]);
+		for (const char *at = strstr(code, stream_writers[i]); at; at = strstr(at + 1, stream_writers[i])) {
+			int starts = at == code || !(isalnum((unsigned char)at[-1]) || at[-1] == '_');
+			if (starts && at[len] == '(')
+				strbuf_addf(report, "%s:%d: writes to a stream (%s)\n", path, line_of(code, at),
+				            stream_writers[i]);
+		}
+	}
+	/* a parameter "FILE *name" ends in ',' or ')'; a local "FILE *f = fopen(...)" does not */
+	for (const char *at = strstr(code, "FILE *"); at; at = strstr(at + 1, "FILE *")) {
+		const char *p = at + 6;
+		while (isalnum((unsigned char)*p) || *p == '_')
+			p++;
+		if (p > at + 6 && (*p == ',' || *p == ')'))
+			strbuf_addf(report, "%s:%d: takes a FILE *\n", path, line_of(code, at));
+	}
+	free(code);
+}
+
+static void test_library_takes_no_diagnostic_stream(void **state)
+{
+	(void)state;
+	struct strbuf report;
+	strbuf_init(&report, 256);
+	size_t read = 0;
+	for (size_t d = 0; d < sizeof(diag_dirs) / sizeof(diag_dirs[0]); d++) {
+		DIR *dir = opendir(diag_dirs[d]);
+		if (!dir)
+			fail_msg("cannot read %s (run from the repository root)", diag_dirs[d]);
+		for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+			size_t n = strlen(e->d_name);
+			if (n < 3 || e->d_name[n - 2] != '.' || (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
+				continue;
+			char path[300];
+			snprintf(path, sizeof(path), "%s/%s", diag_dirs[d], e->d_name);
+			char *text = tu_read_file(path);
+			assert_non_null(text);
+			check_diagnostics(path, text, &report);
+			free(text);
+			read++;
+		}
+		closedir(dir);
+	}
+	assert_true(read > 40); /* the scan saw the library, not an empty folder */
+	if (report.len)
+		fail_msg("library code writes diagnostics to a FILE * (use struct diag_sink):\n%s", report.buf);
+	strbuf_release(&report);
+}
+
+/* The scan finds a stream parameter and a write, and leaves locals, comments and longer names. */
+static void test_diagnostic_scan_finds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *expected;
+	} cases[] = {
+	    {"int load(struct store *s, FILE *warn);\n", "lib.c:1: takes a FILE *\n"},
+	    {"\nstatic void f(FILE *out)\n", "lib.c:2: takes a FILE *\n"},
+	    {"\tFILE *f = fopen(path, \"rb\");\n", ""},
+	    {"\tdiagf(x->errors, \"%s: skipped\\n\", path);\n", "lib.c:1: writes to a stream (diagf)\n"},
+	    {"\tfprintf(stderr, \"no\");\n", "lib.c:1: writes to a stream (fprintf)\n"},
+	    {"\tdiag_say(&o->warn, \"skipping\\n\");\n", ""},
+	    {"/* diagf(warn, ...) was how it was said */\n", ""},
+	    {"\tmy_fputs(x);\n", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf report;
+		strbuf_init(&report, 64);
+		check_diagnostics("lib.c", cases[i].text, &report);
+		assert_string_equal(report.buf, cases[i].expected);
+		strbuf_release(&report);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_check_finds),
 	    cmocka_unit_test(test_core_names_no_type),
+	    cmocka_unit_test(test_library_takes_no_diagnostic_stream),
+	    cmocka_unit_test(test_diagnostic_scan_finds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

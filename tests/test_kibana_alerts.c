@@ -110,7 +110,7 @@ static struct store *case_of(const char *text)
 	assert_int_equal(ingest_path(s, tu_path("in.json"), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);
 	struct kibana_counts k;
-	assert_int_equal(kibana_alerts_import(s, 0, 1714557600000000, quiet, &k), 0);
+	assert_int_equal(kibana_alerts_import(s, 0, 1714557600000000, NULL, &k), 0);
 	if (k.skipped)
 		fail_msg("%u skipped", k.skipped);
 	return s;
@@ -349,7 +349,7 @@ static void test_building_blocks_under_their_sequence(void **state)
 			struct ingest_counts c = {0};
 			assert_int_equal(ingest_path(s, tu_path("later.json"), &o, &c), INGEST_OK);
 			struct kibana_counts k;
-			assert_int_equal(kibana_alerts_import(s, before, 1, quiet, &k), 0);
+			assert_int_equal(kibana_alerts_import(s, before, 1, NULL, &k), 0);
 			assert_int_equal(k.added, 1);
 		}
 		int64_t sq = id_of(s, "kibana:sq");
@@ -480,7 +480,7 @@ static void test_real_kibana_8_3_alert(void **state)
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, path, &o, &c), INGEST_OK);
 	struct kibana_counts k;
-	assert_int_equal(kibana_alerts_import(s, 0, 1, quiet, &k), 0);
+	assert_int_equal(kibana_alerts_import(s, 0, 1, NULL, &k), 0);
 	assert_int_equal(k.added, 1);
 	struct got g = alert(s, "kibana:bbef4313d1ced5ff3c8558ebdd11a4dd7ea5df5df5bb391335f60845d361eba5");
 	assert_string_equal(g.name, "Malicious Behavior Prevention Alert: Regsvr32 Scriptlet Execution");

@@ -54,7 +54,7 @@ static void import_rule(const char *json, struct strbuf *said)
 	tu_write_str(tu_path(name), json);
 	struct import_counts c = {0};
 	FILE *f = fopen(tu_path("said.txt"), "w");
-	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, f), 0);
+	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, &(struct diag_sink){diag_to_stream, f}), 0);
 	fclose(f);
 	assert_int_equal(c.rules_invalid, 0);
 	if (said) {
@@ -67,7 +67,7 @@ static void import_rule(const char *json, struct strbuf *said)
 
 static struct detect_totals run_detect(const char *rule_id)
 {
-	struct detect_options o = {.rule_id = rule_id, .now_us = NOW, .warn = NULL};
+	struct detect_options o = {.rule_id = rule_id, .now_us = NOW};
 	struct detect_totals t;
 	assert_int_equal(detect_run(db, &o, &t), 0);
 	return t;

@@ -436,7 +436,7 @@ static void test_damaged_toml_names_line_and_column(void **state)
 	struct ruleimport_options o = {.version_lock = NULL};
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, FIX "/damaged", &o, &c, &rc, f), 1);
+	assert_int_equal(rules_import_path(db, FIX "/damaged", &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
 	fclose(f);
 	/* line 6 "risk_score = 21," : the comma, column 16, ends what a key-value pair may hold */
 	assert_non_null(strstr(errs, FIX "/damaged/broken.toml:6:16: Error while parsing key-value pair: expected a "
@@ -456,7 +456,7 @@ static void test_saved_object_folder(void **state)
 	struct ruleimport_options o = {.version_lock = NULL};
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, FIX "/saved", &o, &c, &rc, f), 1);
+	assert_int_equal(rules_import_path(db, FIX "/saved", &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
 	fclose(f);
 	/* a missing comma: cJSON stops at the next member's opening quote, column 32 */
 	assert_non_null(strstr(errs, "damaged.json:1:32: not valid JSON (the file was skipped)\n"));

@@ -56,7 +56,7 @@ static const char *import_rule(const char *json)
 	char errs[32];
 	snprintf(errs, sizeof(errs), "errs-%d.txt", n);
 	FILE *e = fopen(tu_path(errs), "w+");
-	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, e), 0);
+	assert_int_equal(rules_import_file(db, tu_path(name), name, &c, &(struct diag_sink){diag_to_stream, e}), 0);
 	assert_int_equal(c.rules_added, 1);
 	rewind(e);
 	why[0] = '\0';

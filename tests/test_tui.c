@@ -863,7 +863,7 @@ static int setup_kibana_sequence(void **state)
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("kibana-seq.json"), &o, &c), INGEST_OK);
 	struct kibana_counts k;
-	assert_int_equal(kibana_alerts_import(db, 0, T0, devnull, &k), 0);
+	assert_int_equal(kibana_alerts_import(db, 0, T0, NULL, &k), 0);
 	assert_int_equal(k.added, 3);
 	fclose(devnull);
 	/* the rule as a detection-rules TOML brings it, with its [metadata] (replacing the stand-in) */

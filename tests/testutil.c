@@ -264,3 +264,8 @@ void tu_sort_lines(struct strbuf *sb)
 	strbuf_release(&sorted);
 	free(at);
 }
+
+void tu_collect(void *sb, const char *msg)
+{
+	strbuf_addstr(sb, msg);
+}

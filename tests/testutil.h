@@ -60,5 +60,8 @@ void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created);
 void tu_sort_lines(struct strbuf *sb);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
+/* A diag_fn (common/diag.h) that keeps each message in the struct strbuf ctx: how tests read
+ * the warnings library code says, with no FILE * in between. */
+void tu_collect(void *sb, const char *msg);
 
 #endif

@@ -19,7 +19,7 @@
 struct importing {
 	struct store *s;
 	int64_t now;
-	FILE *warn;
+	const struct diag_sink *warn;
 	struct kibana_counts *c;
 	int failed;
 };
@@ -126,7 +126,7 @@ static void fill_rule_from_alert(cJSON *doc, int64_t risk)
 
 static void skip(struct importing *im, const char *uuid, const char *why)
 {
-	diagf(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
+	diag_say(im->warn, "Kibana alert %s: skipped: %s\n", uuid, why);
 	im->c->skipped++;
 }
 
@@ -248,10 +248,10 @@ static int import_one(struct importing *im, const struct event_row *row, cJSON *
 	if (!kibana_uuid)
 		kibana_uuid = row->r.identity;
 	if (!valid_uuid(kibana_uuid)) { /* named by the event it is stored as: its uuid is not printable */
-		diagf(im->warn,
-		      "Kibana alert document (event %lld): skipped: kibana.alert.uuid must be 1 to 128 letters, "
-		      "digits, '-', '_', '.' or ':'\n",
-		      (long long)row->id);
+		diag_say(im->warn,
+		         "Kibana alert document (event %lld): skipped: kibana.alert.uuid must be 1 to 128 letters, "
+		         "digits, '-', '_', '.' or ':'\n",
+		         (long long)row->id);
 		im->c->skipped++;
 		cJSON_Delete(added);
 		return 0;
@@ -292,7 +292,8 @@ static int collect_id(void *ctx, const struct event_row *row)
 	return 0;
 }
 
-int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, FILE *warn, struct kibana_counts *c)
+int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, const struct diag_sink *warn,
+                         struct kibana_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	struct importing im = {.s = s, .now = now_us, .warn = warn, .c = c};

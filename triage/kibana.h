@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/diag.h"
 #include "store/store.h"
 
 struct kibana_counts {
@@ -21,6 +22,7 @@ struct kibana_counts {
 
 /* Imports the Kibana alerts among the events stored after after_id. Problems go to warn.
  * Returns 0 or -1 (store_errmsg). */
-int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, FILE *warn, struct kibana_counts *c);
+int kibana_alerts_import(struct store *s, int64_t after_id, int64_t now_us, const struct diag_sink *warn,
+                         struct kibana_counts *c);
 
 #endif
