@@ -3,7 +3,8 @@
  * alert, then each alert's own report as a section (its headings one level down).
  *
  * The whole stays within a ticket's comment (MD_CASE_MAX_BYTES; Jira takes 32,767 characters):
- * the overview and summary are never cut; each alert's section gets an even share of the room
+ * the overview is never cut, and the summary lists the alerts that fit in MD_CASE_SUMMARY_MAX
+ * bytes (some 200) and says how many more there are; each alert's section gets an even share of the room
  * left when it is written (what a short one leaves goes to those after it), and a longer one is
  * cut at a line with a marker that names the command giving its whole record. When even a
  * short section no longer fits, the rest are left out, and a line at the end says which. */
@@ -14,15 +15,17 @@
 #include "export/format.h"
 
 #define MD_CASE_MAX_BYTES   32000
-#define MD_CASE_FOOTER      400 /* kept for the closing lines */
-#define MD_CASE_MIN_SECTION 600 /* less room than this: the section is left out, not cut */
-#define MD_CASE_NAMED_MAX   8   /* hosts and rules named in the overview */
+#define MD_CASE_SUMMARY_MAX 24000 /* the summary's rows: the overview and a footer fit beside */
+#define MD_CASE_FOOTER      400   /* kept for the closing lines */
+#define MD_CASE_MIN_SECTION 600   /* less room than this: the section is left out, not cut */
+#define MD_CASE_NAMED_MAX   8     /* hosts and rules named in the overview */
 #define AUDIT_ANCHOR_LINE   "Audit anchor of the case "
 
 struct md_case {
 	const struct export_options *o;
 	size_t n;
 	struct strbuf summary; /* the summary table's rows */
+	size_t unlisted;       /* alerts whose row did not fit in MD_CASE_SUMMARY_MAX */
 	struct strpool hosts, rules;
 	size_t by_severity[5], by_status[3];
 	int64_t first_us, last_us;
@@ -79,17 +82,24 @@ static void md_case_survey(void *st, const struct case_record *r, size_t i)
 	/* the uuid and severity of an alert Kibana raised are its document's: escaped like the rest */
 	char id[13];
 	snprintf(id, sizeof(id), "%.12s", r->uuid);
-	strbuf_addf(&c->summary, "| %zu | ", i + 1);
-	markdown_escape_append(&c->summary, id);
-	strbuf_addf(&c->summary, " | %s | ", t);
-	markdown_escape_append(&c->summary, r->severity);
-	strbuf_addstr(&c->summary, " | ");
-	markdown_escape_append(&c->summary, r->rule_name);
-	strbuf_addstr(&c->summary, " | ");
-	markdown_escape_append(&c->summary, r->host ? r->host : "—");
-	strbuf_addstr(&c->summary, " | ");
-	md_status(&c->summary, r);
-	strbuf_addstr(&c->summary, " |\n");
+	struct strbuf row;
+	strbuf_init(&row, 256);
+	strbuf_addf(&row, "| %zu | ", i + 1);
+	markdown_escape_append(&row, id);
+	strbuf_addf(&row, " | %s | ", t);
+	markdown_escape_append(&row, r->severity);
+	strbuf_addstr(&row, " | ");
+	markdown_escape_append(&row, r->rule_name);
+	strbuf_addstr(&row, " | ");
+	markdown_escape_append(&row, r->host ? r->host : "—");
+	strbuf_addstr(&row, " | ");
+	md_status(&row, r);
+	strbuf_addstr(&row, " |\n");
+	if (!c->unlisted && c->summary.len + row.len <= MD_CASE_SUMMARY_MAX) /* rows in order, no gaps */
+		strbuf_add(&c->summary, row.buf, row.len);
+	else
+		c->unlisted++;
+	strbuf_release(&row);
 }
 
 /* "3: 1 critical, 2 high" from counts by name. */
@@ -135,6 +145,11 @@ static void md_case_begin(void *st, struct strbuf *out)
 	strbuf_addstr(out, "## Summary\n\n| # | Alert | Event time (UTC) | Severity | Rule | Host | Status |\n"
 	                   "| --- | --- | --- | --- | --- | --- | --- |\n");
 	strbuf_add(out, c->summary.buf, c->summary.len);
+	if (c->unlisted)
+		strbuf_addf(out,
+		            "\n*%zu more alert%s not listed to fit a ticket: `casebook alerts` lists every "
+		            "one.*\n",
+		            c->unlisted, c->unlisted == 1 ? " is" : "s are");
 	strbuf_addch(out, '\n');
 	c->used += out->len - start;
 }

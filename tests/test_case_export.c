@@ -358,6 +358,52 @@ static void test_markdown_case_fits_a_ticket(void **state)
 	free(md);
 }
 
+/* Four hundred alerts: the summary lists those that fit (rows in order, 1 first) and says how
+ * many more there are; the whole still within 32,000 bytes. */
+static void test_markdown_case_of_many_alerts_lists_what_fits(void **state)
+{
+	(void)state;
+	enum { MANY = 400 };
+	struct strbuf text;
+	strbuf_init(&text, 1 << 18);
+	for (int i = 0; i < MANY; i++)
+		strbuf_addf(&text,
+		            "{" ALERTS_INDEX
+		            ",\"_id\":\"n%03d\",\"_source\":{\"@timestamp\":\"2024-05-03T%02d:%02d:00Z\","
+		            "\"kibana.alert.uuid\":\"n%03d\",\"kibana.alert.rule.rule_id\":\"r1\","
+		            "\"kibana.alert.rule.name\":\"Rule 1\",\"kibana.alert.rule.type\":\"query\","
+		            "\"kibana.alert.severity\":\"high\",\"kibana.alert.risk_score\":73,"
+		            "\"kibana.alert.workflow_status\":\"open\",\"event\":{\"kind\":\"signal\"},"
+		            "\"host\":{\"name\":\"mac1\"}}}\n",
+		            i, i / 60, i % 60, i);
+	tu_ingest_text(db, text.buf);
+	strbuf_release(&text);
+	struct kibana_counts k;
+	assert_int_equal(kibana_alerts_import(db, 0, T0, NULL, &k), 0);
+	char *uuids[MANY], names[MANY][32];
+	for (int i = 0; i < MANY; i++) {
+		snprintf(names[i], sizeof(names[i]), "kibana:n%03d", i);
+		uuids[i] = names[i];
+	}
+	char *md = export_some(uuids, MANY, EXPORT_MARKDOWN, NULL, 0);
+	assert_true(strlen(md) <= 32000);
+	assert_non_null(strstr(md, "| Alerts | 400: 400 high |\n"));
+	assert_non_null(
+	    strstr(md, "| 1 | kibana:n000 | 2024-05-03T00:00:00.000000Z | high | Rule 1 | mac1 | open |\n"));
+	int listed = tu_count(md, " | high | Rule 1 | mac1 | open |\n");
+	assert_true(listed > 100 && listed < MANY);
+	char more[128];
+	snprintf(more, sizeof(more),
+	         "\n*%d more alerts are not listed to fit a ticket: `casebook alerts` lists every one.*\n",
+	         MANY - listed);
+	assert_non_null(strstr(md, more));
+	char last[64];
+	snprintf(last, sizeof(last), "| %d | kibana:n%03d |", listed, listed - 1); /* no gap before the cut */
+	assert_non_null(strstr(md, last));
+	assert_int_equal(tu_count(md, "Audit anchor of the case"), 1);
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +412,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_thehive_case_is_one_case_with_its_alerts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_case_fits_a_ticket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_markdown_case_of_many_alerts_lists_what_fits, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_cleanup();
