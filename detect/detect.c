@@ -224,6 +224,7 @@ static int collect_rule(void *ctx, const struct rule_row *r)
 struct type_list {
 	char **names;
 	enum field_type *types;
+	struct numeric_type *nums;
 	size_t n;
 };
 
@@ -232,7 +233,9 @@ static int take_type(void *ctx, const char *field, const char *type)
 	struct type_list *l = ctx;
 	l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
 	l->types = xrealloc(l->types, (l->n + 1) * sizeof(*l->types));
+	l->nums = xrealloc(l->nums, (l->n + 1) * sizeof(*l->nums));
 	l->names[l->n] = xstrdup(field);
+	l->nums[l->n] = numeric_type_named(type);
 	l->types[l->n++] = field_type_named(type);
 	return 0;
 }
@@ -242,11 +245,12 @@ int detect_load_field_types(struct store *s)
 	struct type_list l = {0};
 	int rc = store_field_types_each(s, take_type, &l);
 	if (!rc)
-		field_types_set(l.names, l.types, l.n);
+		field_types_set(l.names, l.types, l.nums, l.n);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.names[i]);
 	free(l.names);
 	free(l.types);
+	free(l.nums);
 	return rc;
 }
 

@@ -1761,12 +1761,28 @@ static int hidden(const struct esql_row *r, const char *name)
 struct reading {
 	struct esql_value *v;
 	int date;
+	struct numeric_type num; /* a float, half_float, scaled_float or double field: its doubles */
 };
+
+/* A value of a field mapped as a floating-point type, as ES|QL reads it from doc values: a
+ * double at the stored precision; a numeric string coerced; anything else, or a value not
+ * finite there, none (Elasticsearch would have refused it). */
+static void read_stored_number(struct reading *rd, const cJSON *j)
+{
+	double d;
+	int ok = cJSON_IsNumber(j)   ? numeric_stored(rd->num, j->valuedouble, &d)
+	         : cJSON_IsString(j) ? numeric_stored_text(rd->num, j->valuestring, &d)
+	                             : -1;
+	if (!ok)
+		value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
+}
 
 static int read_json_value(void *ctx, const cJSON *j)
 {
 	struct reading *rd = ctx;
-	if (cJSON_IsString(j)) {
+	if (rd->num.kind != NUMERIC_NONE) {
+		read_stored_number(rd, j);
+	} else if (cJSON_IsString(j)) {
 		int64_t us;
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us))
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
@@ -1815,8 +1831,9 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 	if (i >= 0) {
 		v = value_copy(&r->vals[i]);
 	} else if (r->src && !hidden(r, name)) {
-		enum field_type type = field_type(name, strlen(name));
-		struct reading rd = {&v, type == FT_DATE};
+		struct numeric_type num;
+		enum field_type type = field_type_numeric(name, strlen(name), &num);
+		struct reading rd = {&v, type == FT_DATE, num};
 		field_each(r->src, name, strlen(name), read_json_value, &rd);
 		if (v.n > 1 && type != FT_TEXT)
 			doc_values_order(&v);

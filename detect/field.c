@@ -212,6 +212,7 @@ static int last_segment_is(const char *path, size_t len, const char *name)
 static struct {
 	char **names;
 	enum field_type *types;
+	struct numeric_type *nums;
 	size_t n;
 } imported;
 
@@ -232,15 +233,17 @@ enum field_type field_type_cached(const char *path, size_t len, struct field_typ
 	return c->type;
 }
 
-void field_types_set(char *const *names, const enum field_type *types, size_t n)
+void field_types_set(char *const *names, const enum field_type *types, const struct numeric_type *nums, size_t n)
 {
 	types_generation++;
 	for (size_t i = 0; i < imported.n; i++)
 		free(imported.names[i]);
 	free(imported.names);
 	free(imported.types);
+	free(imported.nums);
 	imported.names = xmalloc((n ? n : 1) * sizeof(*imported.names));
 	imported.types = xmalloc((n ? n : 1) * sizeof(*imported.types));
+	imported.nums = xmalloc((n ? n : 1) * sizeof(*imported.nums));
 	/* sorted by name with their types: pairs sorted through an index */
 	size_t *order = xmalloc((n ? n : 1) * sizeof(*order));
 	for (size_t i = 0; i < n; i++)
@@ -255,6 +258,7 @@ void field_types_set(char *const *names, const enum field_type *types, size_t n)
 		free(imported.names[i]);
 		imported.names[i] = xstrdup(names[order[i]]);
 		imported.types[i] = types[order[i]];
+		imported.nums[i] = nums ? nums[order[i]] : (struct numeric_type){NUMERIC_NONE, 0};
 	}
 	free(order);
 	imported.n = n;
@@ -273,10 +277,19 @@ enum field_type field_type_named(const char *type)
 
 enum field_type field_type(const char *path, size_t len)
 {
+	return field_type_numeric(path, len, NULL);
+}
+
+enum field_type field_type_numeric(const char *path, size_t len, struct numeric_type *num)
+{
+	if (num)
+		*num = (struct numeric_type){NUMERIC_NONE, 0};
 	if (imported.n) {
 		char *name = xstrndup(path, len);
 		char **hit = bsearch(&name, imported.names, imported.n, sizeof(*imported.names), by_name);
 		free(name);
+		if (hit && num)
+			*num = imported.nums[hit - imported.names];
 		if (hit)
 			return imported.types[hit - imported.names];
 	}

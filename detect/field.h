@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/numeric.h"
+
 /* Called for each value; returning non-zero stops the walk and is returned. */
 typedef int (*field_fn)(void *ctx, const cJSON *value);
 
@@ -40,6 +42,9 @@ size_t field_combinations(const cJSON *root, char *const *paths, size_t n, size_
  * text matches by its words). Names casebook does not know are keywords. */
 enum field_type { FT_KEYWORD, FT_DATE, FT_IP, FT_TEXT };
 enum field_type field_type(const char *path, size_t len);
+/* The same, and in *num the field's numeric type when an imported mapping gives it one (a
+ * float, half_float, scaled_float or double: detect/numeric.h), else NUMERIC_NONE. */
+enum field_type field_type_numeric(const char *path, size_t len, struct numeric_type *num);
 /* A field's type remembered where a query names it: computed again only when imported types
  * have changed since (field_types_set), so that evaluating a query does not look it up per
  * event. Zero-initialized: not known yet. */
@@ -50,8 +55,9 @@ struct field_type_cache {
 enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c);
 /* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */
 enum field_type field_type_named(const char *type);
-/* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none). */
-void field_types_set(char *const *names, const enum field_type *types, size_t n);
+/* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none);
+ * nums their numeric types (NULL: none). */
+void field_types_set(char *const *names, const enum field_type *types, const struct numeric_type *nums, size_t n);
 
 /* Epoch milliseconds as an instant (UTC microseconds), when in the years 0001-9999 (as
  * ingest's @timestamp: date arithmetic on it cannot overflow). 0 or -1. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/numeric.h"
 #include "store/rules.h"
 
 struct import;
@@ -46,18 +47,19 @@ struct import {
 	char *why;
 	size_t whylen;
 	char *fields[PUT_BATCH];
-	const char *types[PUT_BATCH]; /* the mapping's own */
+	char *types[PUT_BATCH];
 	size_t pending;
 };
 
 /* Stores the pending field types and checks the case's count. 0 or -1. */
 static int flush(struct import *im)
 {
-	int rc = store_field_types_put(im->s, (const char *const *)im->fields, im->types, im->pending);
+	int rc =
+	    store_field_types_put(im->s, (const char *const *)im->fields, (const char *const *)im->types, im->pending);
 	if (rc)
 		snprintf(im->why, im->whylen, "%s", store_errmsg(im->s));
 	for (size_t i = 0; i < im->pending; i++)
-		free(im->fields[i]);
+		free(im->fields[i]), free(im->types[i]);
 	im->pending = 0;
 	return rc ? -1 : within_count(im);
 }
@@ -70,6 +72,17 @@ static int bounded(struct import *im, const char *field, const char *what, size_
 	snprintf(im->why, im->whylen, "field \"%.40s%s\": its %s is %zu bytes, over %zu", field,
 	         strlen(field) > 40 ? "…" : "", what, len, max);
 	return -1;
+}
+
+/* A scaled_float's type with its scaling_factor (a number, or a string of one, as Elasticsearch
+ * reads the parameter): "scaled_float(100)", which ES|QL reads values through
+ * (detect/numeric.h); without a usable factor, "scaled_float" as it is. malloc'd. */
+static char *scaled_float_type(const cJSON *def)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(def, "scaling_factor");
+	double factor = cJSON_IsNumber(f) ? f->valuedouble : cJSON_IsString(f) ? strtod(f->valuestring, NULL) : 0;
+	char text[64];
+	return xstrdup(numeric_scaled_type_text(factor, text, sizeof(text)) ? "scaled_float" : text);
 }
 
 /* Stores the field's type when it has one the comparisons care about (all are stored: a
@@ -85,7 +98,7 @@ static int put(struct import *im, const char *field, const cJSON *def)
 	if (bounded(im, field, "type", strlen(type), FIELD_TYPE_MAX))
 		return -1;
 	im->fields[im->pending] = xstrdup(field);
-	im->types[im->pending++] = type;
+	im->types[im->pending++] = strcmp(type, "scaled_float") ? xstrdup(type) : scaled_float_type(def);
 	im->n++;
 	return im->pending < PUT_BATCH ? 0 : flush(im);
 }
@@ -212,7 +225,7 @@ int mapping_import_file(struct store *s, const char *path, size_t *n, char *why,
 	*im = (struct import){.s = s, .why = why, .whylen = whylen};
 	int found = 0, rc = store_begin(s) || import_doc(im, doc, &found) || flush(im) || store_commit(s);
 	for (size_t i = 0; i < im->pending; i++) /* left by a refusal */
-		free(im->fields[i]);
+		free(im->fields[i]), free(im->types[i]);
 	size_t stored = im->n;
 	free(im);
 	cJSON_Delete(doc);

@@ -1,8 +1,10 @@
 /* mapping: field types from an Elasticsearch index mapping (the response of
  * GET INDEX/_mapping, one index's {"mappings": …}, or {"properties": …}), stored in the case so
  * that KQL and EQL compare as the cluster would: date, ip and text fields, and multi-fields
- * (file.path.text). Types casebook knows for ECS and Elastic Defend stay for the fields the
- * mapping does not name. */
+ * (file.path.text), and so that ES|QL reads float, half_float, scaled_float and double fields
+ * at the precision Elasticsearch stores (detect/numeric.h; a scaled_float is stored with its
+ * scaling_factor, "scaled_float(100)"). Types casebook knows for ECS and Elastic Defend stay for
+ * the fields the mapping does not name. */
 #ifndef CASEBOOK_MAPPING_H
 #define CASEBOOK_MAPPING_H
 

@@ -13,6 +13,7 @@
 #include "common/strbuf.h"
 #include "detect/esql.h"
 #include "detect/esql_search.h"
+#include "detect/field.h"
 #include "store/store.h"
 
 /* The rows a query gives over the events (a JSON array), one JSON object per line. */
@@ -263,6 +264,44 @@ static void test_esql_answers(void **state)
 			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, cases[i].query, cases[i].want, got);
 		free(got);
 	}
+}
+
+/* A field mapped float, half_float, scaled_float or double reads as a double at the precision
+ * Elasticsearch stores (floats.csv-spec: 2.03 is 2.0299999713897705 as a float, 2.029296875 as
+ * a half_float, 2.03 as a scaled_float of factor 100 since PR #122586); a value Elasticsearch
+ * refuses (65520 in a half_float, true in any) is none, a numeric string is coerced, and a
+ * multi-valued field is sorted after the conversion. Unmapped fields keep their JSON numbers. */
+static const struct {
+	const char *query, *events, *want;
+} mapped_cases[] = {
+    {"FROM x | KEEP f, h, s, d, n", "[{\"f\":2.03,\"h\":2.03,\"s\":2.03,\"d\":3,\"n\":3}]",
+     "{\"f\":2.0299999713897705,\"h\":2.029296875,\"s\":2.03,\"d\":3.0,\"n\":3}\n"},
+    {"FROM x | WHERE f IN (2.03, 2.0299999713897705) | EVAL h2 = h * 2 | KEEP id, h2",
+     "[{\"id\":1,\"f\":2.03,\"h\":2.03},{\"id\":2,\"f\":\"2.03\",\"h\":1.1}]",
+     "{\"id\":1,\"h2\":4.05859375}\n{\"id\":2,\"h2\":2.19921875}\n"},
+    {"FROM x | WHERE f == 1.1 | KEEP id", "[{\"id\":1,\"f\":1.1}]", ""}, /* 1.100000023841858 is not 1.1 */
+    {"FROM x | KEEP h, s", "[{\"h\":[65520,\"2.5\",true,1,\"x\"],\"s\":[0.125,-0.125,\"\"]}]",
+     "{\"h\":[1.0,2.5],\"s\":[-0.12,0.13]}\n"},
+    {"FROM x | STATS sum = SUM(f), m = MAX(h) | EVAL t = TO_STRING(sum)",
+     "[{\"f\":0.1,\"h\":65519},{\"f\":0.2,\"h\":1e-7}]",
+     "{\"sum\":0.30000000447034836,\"m\":65504.0,\"t\":\"0.30000000447034836\"}\n"},
+};
+
+static void test_esql_reads_mapped_floats_at_their_stored_precision(void **state)
+{
+	(void)state;
+	char *names[] = {"f", "h", "s", "d"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("float"), numeric_type_named("half_float"),
+	                                    numeric_type_named("scaled_float(100)"), numeric_type_named("double")};
+	field_types_set(names, types, nums, 4);
+	for (size_t i = 0; i < sizeof(mapped_cases) / sizeof(mapped_cases[0]); i++) {
+		char *got = run_query(mapped_cases[i].query, mapped_cases[i].events);
+		if (strcmp(got, mapped_cases[i].want))
+			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, mapped_cases[i].query, mapped_cases[i].want, got);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
 }
 
 /* A syntax error is one (its offset said); valid ES|QL casebook cannot run is refused by name,
@@ -590,9 +629,12 @@ static void test_esql_command(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_esql_answers),           cmocka_unit_test(test_esql_refusals),
-	    cmocka_unit_test(test_esql_fanout_is_bounded), cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
+	    cmocka_unit_test(test_esql_answers),
+	    cmocka_unit_test(test_esql_refusals),
+	    cmocka_unit_test(test_esql_fanout_is_bounded),
+	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
 	    cmocka_unit_test(test_esql_command),
+	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,176 @@
+/* numeric: Elasticsearch's stored precision of float, half_float and scaled_float fields
+ * (detect/numeric.h). */
+#include "detect/numeric.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct numeric_type numeric_type_named(const char *type)
+{
+	struct numeric_type t = {NUMERIC_NONE, 0};
+	if (!strcmp(type, "float"))
+		t.kind = NUMERIC_FLOAT;
+	else if (!strcmp(type, "half_float"))
+		t.kind = NUMERIC_HALF_FLOAT;
+	else if (!strcmp(type, "double"))
+		t.kind = NUMERIC_DOUBLE;
+	else if (!strncmp(type, "scaled_float(", 13)) {
+		char *end;
+		double f = strtod(type + 13, &end);
+		if (end != type + 13 && !strcmp(end, ")") && isfinite(f) && f > 0)
+			t = (struct numeric_type){NUMERIC_SCALED_FLOAT, f};
+	}
+	return t;
+}
+
+int numeric_scaled_type_text(double factor, char *out, size_t len)
+{
+	if (!isfinite(factor) || factor <= 0)
+		return -1;
+	char num[32];
+	if (factor == floor(factor) && factor < 1e17) /* a whole number as one: 100, not 1e+02 */
+		snprintf(num, sizeof(num), "%.0f", factor);
+	else
+		for (int digits = 1; digits <= 17; digits++) { /* the shortest text that reads back */
+			snprintf(num, sizeof(num), "%.*g", digits, factor);
+			if (strtod(num, NULL) == factor)
+				break;
+		}
+	snprintf(out, len, "scaled_float(%s)", num);
+	return 0;
+}
+
+/* Halfway between FLT_MAX and 2^128: a double this large or larger rounds to an infinity as a
+ * float (FLT_MAX's last bit is odd, so the tie goes up). */
+#define FLOAT_OVERFLOW ((2.0 - 0x1p-24) * 0x1p127)
+
+/* The nearest float; converting a double out of the float's range is left undefined by C, so
+ * that case is decided here. */
+static float to_float(double v)
+{
+	if (fabs(v) >= FLOAT_OVERFLOW)
+		return v > 0 ? INFINITY : -INFINITY;
+	return (float)v;
+}
+
+double numeric_float(double v)
+{
+	return to_float(v);
+}
+
+/* i / 2^shift rounded to the nearest integer, ties to even (shift 1-31). */
+static uint32_t shift_to_nearest_even(uint32_t i, unsigned shift)
+{
+	uint32_t q = i >> shift, rem = i & ((UINT32_C(1) << shift) - 1), half = UINT32_C(1) << (shift - 1);
+	if (rem > half || (rem == half && (q & 1)))
+		q++;
+	return q;
+}
+
+/* A float's bits as a half float's (1 sign, 5 exponent, 10 fraction bits). A float's own
+ * subnormals are far below half of the smallest half subnormal: zero. A carry out of the
+ * fraction goes into the exponent, and out of the largest exponent to the infinity. */
+static uint16_t half_bits(float f)
+{
+	uint32_t b;
+	memcpy(&b, &f, sizeof(b));
+	uint32_t sign = (b >> 16) & 0x8000, exp = (b >> 23) & 0xff, frac = b & 0x7fffff;
+	if (exp == 0xff) /* infinity, NaN */
+		return (uint16_t)(sign | 0x7c00 | (frac ? 0x200 : 0));
+	if (exp == 0)
+		return (uint16_t)sign;
+	int e = (int)exp - 127 + 15;
+	if (e >= 31)
+		return (uint16_t)(sign | 0x7c00);
+	if (e <= 0) { /* a half subnormal: the fraction with its leading 1, shifted further */
+		unsigned shift = (unsigned)(14 - e);
+		return (uint16_t)(sign | (shift >= 32 ? 0 : shift_to_nearest_even(frac | 0x800000, shift)));
+	}
+	return (uint16_t)(sign | shift_to_nearest_even(((uint32_t)e << 23) | frac, 13));
+}
+
+static double half_value(uint16_t h)
+{
+	int exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+	double v = exp == 0x1f ? (frac ? NAN : INFINITY) : exp ? ldexp(frac | 0x400, exp - 25) : ldexp(frac, -24);
+	return h & 0x8000 ? -v : v;
+}
+
+double numeric_half_float(double v)
+{
+	return half_value(half_bits(to_float(v)));
+}
+
+/* Java's Math.round: the nearest long, ties towards positive infinity; NaN 0, and past the
+ * long's range its end. x - floor(x) rounds exactly where it matters: 0.5 is a double. */
+static int64_t java_round(double x)
+{
+	if (isnan(x))
+		return 0;
+	if (x >= 0x1p63)
+		return INT64_MAX;
+	if (x <= -0x1p63)
+		return INT64_MIN;
+	double f = floor(x);
+	if (x - f >= 0.5)
+		f += 1;
+	return (int64_t)f;
+}
+
+double numeric_scaled_float(double v, double scaling_factor)
+{
+	if (!isfinite(v))
+		return v;
+	return (double)java_round(v * scaling_factor) / scaling_factor;
+}
+
+int numeric_stored(struct numeric_type t, double v, double *out)
+{
+	double d = v;
+	switch (t.kind) {
+	case NUMERIC_FLOAT: d = numeric_float(v); break;
+	case NUMERIC_HALF_FLOAT: d = numeric_half_float(v); break;
+	case NUMERIC_SCALED_FLOAT: d = numeric_scaled_float(v, t.scaling_factor); break;
+	case NUMERIC_DOUBLE:
+	case NUMERIC_NONE: break;
+	}
+	if (!isfinite(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/* Whether only blanks follow: Java's String.trim drops every character up to the space, and
+ * its number syntax allows a type suffix (1.5f, 2d). */
+static int only_blanks(const char *end, const char *start)
+{
+	if (end == start)
+		return 0;
+	if (*end == 'f' || *end == 'F' || *end == 'd' || *end == 'D')
+		end++;
+	while (*end && (unsigned char)*end <= ' ')
+		end++;
+	return !*end;
+}
+
+int numeric_stored_text(struct numeric_type t, const char *s, double *out)
+{
+	while (*s && (unsigned char)*s <= ' ')
+		s++;
+	char *end;
+	if (t.kind == NUMERIC_FLOAT || t.kind == NUMERIC_HALF_FLOAT) {
+		float f = strtof(s, &end); /* the decimal to the nearest float at once, as Java does */
+		if (!only_blanks(end, s) || !isfinite(f))
+			return -1;
+		*out = t.kind == NUMERIC_FLOAT ? (double)f : half_value(half_bits(f));
+		return isfinite(*out) ? 0 : -1;
+	}
+	double d = strtod(s, &end);
+	if (!only_blanks(end, s))
+		return -1;
+	return numeric_stored(t, d, out);
+}
