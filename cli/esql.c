@@ -191,7 +191,8 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 		}
 		struct event_query eq = {0};
 		eq.want_doc = 1;
-		if (store_events_each(s, &eq, read_event, &rd)) {
+		/* the case's imported mapping types the fields, as detect's ES|QL rules see them */
+		if (detect_load_field_types(s) || store_events_each(s, &eq, read_event, &rd)) {
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}

@@ -56,7 +56,7 @@ int esql_search(struct store *s, const char *text, long limit, event_fn fn, void
 	struct searching sr = {q, NULL, 0, 0, esql_window_prefix(q), 0};
 	struct event_query eq = {0};
 	eq.want_doc = 1;
-	int rc = store_events_each(s, &eq, read_event, &sr);
+	int rc = detect_load_field_types(s) || store_events_each(s, &eq, read_event, &sr); /* typed as detect's */
 	if (rc)
 		snprintf(why, whylen, "could not read the events: %.150s", store_errmsg(s));
 	if (!rc)

@@ -1057,6 +1057,35 @@ static void test_mapping_import_types_fields(void **state)
 	assert_non_null(strstr(err.buf, ": it holds no mapping (no \"properties\")\n"));
 }
 
+/* `casebook esql` types the fields by the case's imported mapping, as detect does: before the
+ * import a float field reads as the document writes it, after it at Elasticsearch's stored
+ * precision (floats.csv-spec: 2.03 is 2.0299999713897705 as a float, 2.029296875 as a
+ * half_float, 2.03 as a scaled_float of factor 100), and a date field compares as an instant. */
+static void test_esql_types_fields_by_the_imported_mapping(void **state)
+{
+	(void)state;
+	tu_write_str(
+	    tu_path("fm.json"),
+	    "{\"logs-endpoint.events.process-default\": {\"mappings\": {\"properties\": {\"m\": {\"properties\": "
+	    "{\"f\": {\"type\": \"float\"}, \"h\": {\"type\": \"half_float\"}, \"s\": {\"type\": "
+	    "\"scaled_float\", \"scaling_factor\": 100}, \"when\": {\"type\": \"date\"}}}}}}}");
+	tu_write_str(tu_path("fm.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"f1\",\"category\":\"process\"},"
+	             "\"m\":{\"f\":2.03,\"h\":2.03,\"s\":2.03,\"when\":\"2024-05-01T12:00:00+02:00\"}}\n");
+	assert_int_equal(CB("fm.db", "ingest '%s'", tu_path("fm.ndjson")), 0);
+	static const char query[] = "esql 'FROM logs-* | EVAL later = m.when > \"2024-05-01T10:30:00Z\" | KEEP m.f, "
+	                            "m.h, m.s, later' --json";
+	assert_int_equal(CB("fm.db", "%s", query), 0);
+	assert_string_equal(out.buf, "{\"m.f\":2.03,\"m.h\":2.03,\"m.s\":2.03,\"later\":true}\n"); /* text order */
+	assert_int_equal(CB("fm.db", "mapping import '%s'", tu_path("fm.json")), 0);
+	assert_int_equal(CB("fm.db", "mapping"), 0);
+	assert_non_null(strstr(out.buf, "m.s                                               scaled_float(100)\n"));
+	assert_int_equal(CB("fm.db", "%s", query), 0);
+	assert_string_equal(out.buf, "{\"m.f\":2.0299999713897705,\"m.h\":2.029296875,\"m.s\":2.03,\"later\":false}\n");
+	assert_int_equal(CB("fm.db", "esql 'FROM logs-* | WHERE m.f == 2.03 | KEEP m.f'"), 0);
+	assert_string_equal(out.buf, "");
+}
+
 static void test_numbers_are_copied_exactly(void **state)
 {
 	(void)state;
@@ -1436,6 +1465,7 @@ int main(void)
 	    T(test_an_import_keeps_the_analysts_exceptions),
 	    T(test_numbers_from_documents_are_range_checked),
 	    T(test_mapping_import_types_fields),
+	    T(test_esql_types_fields_by_the_imported_mapping),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),
 	    T(test_events_table_json_and_filters),
