@@ -313,59 +313,119 @@ static void free_names(struct name_map *m)
 	free(m->keys);
 }
 
-int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
+/* What the queue reads of an alert, from the columns of QUEUE_COLUMNS. */
+#define QUEUE_COLUMNS                                                                                                  \
+	"id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, original_time, target, "       \
+	"rule_name, group_parent"
+
+struct queue_names {
+	struct name_map rules, hosts, blocks, parents;
+};
+
+static struct queue_alert queue_row(sqlite3_stmt *st, const struct queue_names *m)
 {
-	struct name_map rules, hosts;
-	if (load_names(s, "SELECT key, name FROM rules ORDER BY key", &rules))
-		return -1;
-	if (load_names(s, "SELECT key, coalesce(name, host_id) FROM hosts ORDER BY key", &hosts)) {
-		free_names(&rules);
-		return -1;
+	int64_t parent = sqlite3_column_int64(st, 11);
+	return (struct queue_alert){
+	    .id = sqlite3_column_int64(st, 0),
+	    .uuid = store_col_req(st, 1),
+	    .status = store_col_req(st, 2),
+	    .severity = store_col_req(st, 3),
+	    .risk_score = sqlite3_column_int64(st, 4),
+	    /* the alert's own name when it carries one (an imported alert's), else its rule's */
+	    .rule_name =
+	        store_col_text(st, 10) ? store_col_text(st, 10) : name_of(&m->rules, sqlite3_column_int64(st, 5)),
+	    .host = name_of(&m->hosts, sqlite3_column_int64(st, 6)),
+	    .event_id = sqlite3_column_int64(st, 7),
+	    .original_time = sqlite3_column_int64(st, 8),
+	    .target = store_col_text(st, 9),
+	    /* a sequence's part is a building block, as Kibana writes it (building_block_type) */
+	    .building_block = parent > 0 || *name_of(&m->blocks, sqlite3_column_int64(st, 5)) != '\0',
+	    .group_parent = parent,
+	};
+}
+
+/* Calls fn for each building block grouped under the sequence alert, in their order. SQLITE_DONE,
+ * SQLITE_ROW when fn stopped, or an error. */
+static int queue_children(sqlite3_stmt *kids, int64_t parent, const struct queue_names *m, queue_alert_fn fn, void *ctx)
+{
+	sqlite3_reset(kids);
+	sqlite3_bind_int64(kids, 1, parent);
+	int rc;
+	while ((rc = sqlite3_step(kids)) == SQLITE_ROW) {
+		struct queue_alert a = queue_row(kids, m);
+		if (fn(ctx, &a))
+			return SQLITE_ROW;
 	}
-	/* the rules whose alerts are building blocks (their building_block_type) */
-	struct name_map blocks;
-	if (load_names(s,
+	return rc;
+}
+
+static void free_queue_names(struct queue_names *m)
+{
+	free_names(&m->rules);
+	free_names(&m->hosts);
+	free_names(&m->blocks);
+	free_names(&m->parents);
+}
+
+/* The queue, with each sequence's building blocks after it when nested (store_queue_tree_each). */
+static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
+{
+	struct queue_names m = {0};
+	/* the rules whose alerts are building blocks (their building_block_type), and the sequence
+	 * alerts that have building blocks under them (from the queue's index, not the documents) */
+	if (load_names(s, "SELECT key, name FROM rules ORDER BY key", &m.rules) ||
+	    load_names(s, "SELECT key, coalesce(name, host_id) FROM hosts ORDER BY key", &m.hosts) ||
+	    load_names(s,
 	               "SELECT key, json_extract(json, '$.building_block_type') FROM rules WHERE "
 	               "coalesce(json_extract(json, '$.building_block_type'), '') != '' ORDER BY key",
-	               &blocks)) {
-		free_names(&rules);
-		free_names(&hosts);
+	               &m.blocks) ||
+	    (nested && load_names(s,
+	                          "SELECT DISTINCT group_parent, 'parent' FROM alerts INDEXED BY alerts_queue "
+	                          "WHERE group_parent IS NOT NULL ORDER BY group_parent",
+	                          &m.parents))) {
+		free_queue_names(&m);
 		return -1;
 	}
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL, *kids = NULL;
 	int rc = SQLITE_ERROR;
 	if (!store_prepare(s,
-	                   "SELECT id, uuid, workflow_status, severity, risk_score, rule_key, host_key, event_id, "
-	                   "original_time, target, rule_name FROM alerts INDEXED BY alerts_queue "
+	                   "SELECT " QUEUE_COLUMNS " FROM alerts INDEXED BY alerts_queue "
 	                   "WHERE group_parent IS NULL ORDER BY original_time, uuid",
-	                   &st)) {
+	                   &st) &&
+	    (!nested || !store_prepare(s,
+	                               "SELECT " QUEUE_COLUMNS " FROM alerts WHERE group_id = (SELECT group_id FROM "
+	                               "alerts WHERE id = ?1) AND group_parent = ?1 ORDER BY group_index, "
+	                               "original_time, uuid",
+	                               &kids))) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct queue_alert a = {
-			    .id = sqlite3_column_int64(st, 0),
-			    .uuid = store_col_req(st, 1),
-			    .status = store_col_req(st, 2),
-			    .severity = store_col_req(st, 3),
-			    .risk_score = sqlite3_column_int64(st, 4),
-			    /* the alert's own name when it carries one (an imported alert's), else its rule's */
-			    .rule_name = store_col_text(st, 10) ? store_col_text(st, 10)
-			                                        : name_of(&rules, sqlite3_column_int64(st, 5)),
-			    .host = name_of(&hosts, sqlite3_column_int64(st, 6)),
-			    .event_id = sqlite3_column_int64(st, 7),
-			    .original_time = sqlite3_column_int64(st, 8),
-			    .target = store_col_text(st, 9),
-			    .building_block = *name_of(&blocks, sqlite3_column_int64(st, 5)) != '\0',
-			};
+			struct queue_alert a = queue_row(st, &m);
 			if (fn(ctx, &a)) {
 				rc = SQLITE_DONE;
 				break;
 			}
+			if (nested && *name_of(&m.parents, a.id)) {
+				int k = queue_children(kids, a.id, &m, fn, ctx);
+				if (k != SQLITE_DONE) {
+					rc = k == SQLITE_ROW ? SQLITE_DONE : k;
+					break;
+				}
+			}
 		}
-		sqlite3_finalize(st);
 	}
-	free_names(&rules);
-	free_names(&hosts);
-	free_names(&blocks);
+	sqlite3_finalize(st);
+	sqlite3_finalize(kids);
+	free_queue_names(&m);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+}
+
+int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
+{
+	return queue_each(s, 0, fn, ctx);
+}
+
+int store_queue_tree_each(struct store *s, queue_alert_fn fn, void *ctx)
+{
+	return queue_each(s, 1, fn, ctx);
 }
 
 int store_alert_rule_note(struct store *s, int64_t alert_id, char **note)

@@ -88,15 +88,20 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 struct queue_alert {
 	int64_t id, event_id, original_time, risk_score;
 	const char *uuid, *status, *severity, *rule_name;
-	const char *host;   /* host.name, else host.id ("" when neither) */
-	const char *target; /* file.path, else process.name (NULL when neither) */
-	int building_block; /* its rule has building_block_type */
+	const char *host;     /* host.name, else host.id ("" when neither) */
+	const char *target;   /* file.path, else process.name (NULL when neither) */
+	int building_block;   /* its rule has building_block_type, or it is a sequence's part */
+	int64_t group_parent; /* > 0: a building block grouped under this sequence alert */
 };
 typedef int (*queue_alert_fn)(void *ctx, const struct queue_alert *a);
 /* Every alert by event time, then uuid, as store_alerts_each orders them, read from one
  * covering index; a building block grouped under its sequence alert is not one of them (it is
- * reached through alert_query.group_parent). */
+ * reached through alert_query.group_parent). fn returning non-zero stops. */
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx);
+/* The same, with each sequence alert's building blocks (kibana.alert.group.id) right after it,
+ * in their order (kibana.alert.group.index), as Kibana groups them: the console's queue nests
+ * them under their sequence alert. */
+int store_queue_tree_each(struct store *s, queue_alert_fn fn, void *ctx);
 
 /* The events an alert stands on, in order (*ids malloc'd): a sequence's every event. */
 int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n);

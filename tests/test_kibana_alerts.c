@@ -372,6 +372,71 @@ static void test_building_blocks_under_their_sequence(void **state)
 	}
 }
 
+#define TREE_MEMBER(id, at, group, extra)                                                                              \
+	"{" ALERTS_INDEX ",\"_id\":\"" id "\",\"_source\":{\"@timestamp\":\"2024-05-01T12:00:0" at "Z\","              \
+	"\"kibana.alert.uuid\":\"" id "\",\"kibana.alert.rule.rule_id\":\"seq\",\"kibana.alert.rule.name\":\"Seq\","   \
+	"\"kibana.alert.rule.type\":\"eql\",\"kibana.alert.rule.severity\":\"high\","                                  \
+	"\"kibana.alert.rule.risk_score\":73,\"kibana.alert.severity\":\"high\",\"kibana.alert.risk_score\":73,"       \
+	"\"kibana.alert.group.id\":\"" group "\"" extra                                                                \
+	",\"event\":{\"kind\":\"signal\"},\"host\":{\"name\":\"mac3\"}}}\n"
+#define TREE_BLOCK(id, at, group, index)                                                                               \
+	TREE_MEMBER(id, at, group,                                                                                     \
+	            ",\"kibana.alert.building_block_type\":\"default\",\"kibana.alert.group.index\":" index)
+
+struct tree {
+	char list[512];
+	int64_t top; /* the last top-level alert's id */
+	char top_uuid[64];
+	int stop_after; /* > 0: stop after so many */
+	int n;
+};
+
+static int add_tree_row(void *ctx, const struct queue_alert *a)
+{
+	struct tree *t = ctx;
+	const char *uuid = a->uuid + strlen(ALERT_IMPORTED_PREFIX);
+	size_t at = strlen(t->list);
+	if (a->group_parent) /* under the sequence alert listed last, or "?" */
+		snprintf(t->list + at, sizeof(t->list) - at, "%s<%s%s;", uuid,
+		         a->group_parent == t->top ? t->top_uuid : "?", a->building_block ? "" : "!bb");
+	else {
+		snprintf(t->list + at, sizeof(t->list) - at, "%s;", uuid);
+		t->top = a->id;
+		snprintf(t->top_uuid, sizeof(t->top_uuid), "%s", uuid);
+	}
+	return t->stop_after && ++t->n >= t->stop_after;
+}
+
+/* The console's queue in tree order (store_queue_tree_each): the top-level alerts by time, each
+ * sequence alert followed by its building blocks (kibana.alert.group.id) in group.index order
+ * whatever their times, as Kibana's alerts table groups them; a block whose sequence alert the
+ * case lacks stays a top-level alert; the callback stops it, inside a group too. */
+static void test_queue_tree_nests_building_blocks_under_their_sequence(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *docs, *want;
+		int stop_after;
+	} trees[] = {
+	    {TREE_BLOCK("b1", "1", "g1", "0") TREE_BLOCK("b2", "5", "g1", "1") TREE_MEMBER("s1", "3", "g1", "")
+	         TREE_BLOCK("c1", "2", "g2", "1") TREE_BLOCK("c0", "6", "g2", "0") TREE_MEMBER("s2", "7", "g2", "")
+	             TREE_MEMBER("lone", "4", "g9", ""),
+	     "s1;b1<s1;b2<s1;lone;s2;c0<s2;c1<s2;", 0},
+	    {TREE_BLOCK("o1", "1", "g5", "0") TREE_MEMBER("s1", "3", "g1", ""), "o1;s1;", 0}, /* no sequence for o1 */
+	    {TREE_BLOCK("b1", "1", "g1", "0") TREE_BLOCK("b2", "2", "g1", "1") TREE_MEMBER("s1", "3", "g1", "")
+	         TREE_MEMBER("z", "4", "g8", ""),
+	     "s1;b1<s1;", 2}, /* stopped under the sequence alert */
+	};
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		struct store *s = case_of(trees[i].docs);
+		struct tree t = {.stop_after = trees[i].stop_after};
+		assert_int_equal(store_queue_tree_each(s, add_tree_row, &t), 0);
+		if (strcmp(t.list, trees[i].want))
+			fail_msg("case %zu: want %s, got %s", i, trees[i].want, t.list);
+		store_close(s);
+	}
+}
+
 /* The JSON export's record of a sequence alert lists its building blocks, and its case
  * attachment takes them with it as one alert attachment of Kibana's Cases API (POST
  * /api/cases/{id}/comments: type "alert", alertId and index arrays of one length, rule
@@ -498,6 +563,7 @@ int main(void)
 	    cmocka_unit_test(test_signal_fields_map_to_the_alert),
 	    cmocka_unit_test(test_one_rule_two_names),
 	    cmocka_unit_test(test_building_blocks_under_their_sequence),
+	    cmocka_unit_test(test_queue_tree_nests_building_blocks_under_their_sequence),
 	    cmocka_unit_test(test_export_names_building_blocks),
 	    cmocka_unit_test(test_custom_reasons_come_from_kibana_alone),
 	    cmocka_unit_test(test_real_kibana_8_3_alert),

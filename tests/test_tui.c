@@ -174,6 +174,70 @@ static void test_queue_model(void **state)
  * qsort: both give the same views. */
 /* M's model: the shown alerts of the row's rule or host, or all shown, each marked once; the
  * ones a filter hides stay unmarked. */
+/* A sequence's building blocks, added after their sequence alert (store_queue_tree_each's
+ * order), are hidden with the other building blocks; shown (b), they follow their sequence
+ * alert in their own order whatever the sort and its direction, each under its own status
+ * filter, and the counts by status are the top-level alerts'. */
+static void test_queue_nests_building_blocks_under_their_sequence(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uuid, *status, *severity;
+		int64_t time, parent; /* parent: the id (1 + index) of its sequence alert */
+	} rows[] = {
+	    {"s1", "open", "high", 3, 0},       {"b1", "open", "medium", 1, 0 + 1}, {"b2", "open", "medium", 5, 1},
+	    {"lone", "open", "critical", 4, 0}, {"s2", "open", "low", 7, 0},        {"c0", "closed", "medium", 6, 5},
+	};
+	static const struct {
+		enum queue_sort sort;
+		int reverse, show;
+		enum queue_filter filter;
+		const char *want;
+	} cases[] = {
+	    {SORT_TIME, 0, 0, FILTER_OPEN, "s2 lone s1 "},             /* hidden, as in Kibana */
+	    {SORT_TIME, 0, 1, FILTER_OPEN, "s2 lone s1 b1 b2 "},       /* c0 is closed */
+	    {SORT_TIME, 0, 1, FILTER_ALL, "s2 c0 lone s1 b1 b2 "},     /* */
+	    {SORT_TIME, 1, 1, FILTER_ALL, "s1 b1 b2 lone s2 c0 "},     /* oldest first: blocks keep their order */
+	    {SORT_SEVERITY, 0, 1, FILTER_ALL, "lone s1 b1 b2 s2 c0 "}, /* by the sequence alert's severity */
+	    {SORT_SEVERITY, 1, 1, FILTER_ALL, "s2 c0 s1 b1 b2 lone "}, /* */
+	    {SORT_TIME, 0, 1, FILTER_CLOSED, ""},                      /* c0 alone: its sequence is not shown */
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct queue q;
+		queue_init(&q);
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct qrow r = {.id = (int64_t)i + 1,
+			                 .uuid = rows[i].uuid,
+			                 .status = rows[i].status,
+			                 .severity = rows[i].severity,
+			                 .host = "h",
+			                 .rule = "r",
+			                 .time = rows[i].time,
+			                 .group_parent = rows[i].parent,
+			                 .building_block = rows[i].parent > 0,
+			                 .kql_hit = 1};
+			queue_add(&q, &r);
+		}
+		q.sort = cases[k].sort;
+		q.reverse = cases[k].reverse;
+		q.show_building_blocks = cases[k].show;
+		q.filter = cases[k].filter;
+		queue_apply(&q);
+		char got[64] = "";
+		for (size_t i = 0; i < q.nview; i++) {
+			const struct qrow *r = queue_slot_alert(&q, i);
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s ", r ? r->uuid : "?");
+		}
+		if (strcmp(got, cases[k].want))
+			fail_msg("case %zu: want \"%s\", got \"%s\"", k, cases[k].want, got);
+		size_t open, ack, closed;
+		queue_counts(&q, &open, &ack, &closed);
+		assert_int_equal(open, 3); /* s1, lone, s2: the blocks are counted with their sequence */
+		assert_int_equal(closed, 0);
+		queue_release(&q);
+	}
+}
+
 static void test_queue_mark_like(void **state)
 {
 	(void)state;
@@ -853,12 +917,11 @@ static int setup_demo(void **state)
 	KIBANA_GROUP_MEMBER(id, at,                                                                                    \
 	                    ",\"kibana.alert.building_block_type\":\"default\",\"kibana.alert.group.index\":" index)
 
-static int setup_kibana_sequence(void **state)
+static int open_kibana_sequence(const char *db_name)
 {
-	(void)state;
 	setlocale(LC_ALL, "C.UTF-8");
 	char *err = NULL;
-	assert_int_equal(store_open(tu_path("tui-kibana-seq.db"), STORE_CREATE, &db, &err), 0);
+	assert_int_equal(store_open(tu_path(db_name), STORE_CREATE, &db, &err), 0);
 	tu_write_str(tu_path("kibana-seq.json"), KIBANA_BLOCK("bb-one", "1", "0") KIBANA_BLOCK("bb-two", "2", "1")
 	                                             KIBANA_GROUP_MEMBER("sq-alert", "3", ""));
 	FILE *devnull = fopen("/dev/null", "w");
@@ -893,6 +956,19 @@ static int setup_kibana_sequence(void **state)
 	app = app_new(db, &ao);
 	assert_int_equal(app_load(app), 0);
 	return 0;
+}
+
+static int setup_kibana_sequence(void **state)
+{
+	(void)state;
+	return open_kibana_sequence("tui-kibana-seq.db");
+}
+
+/* The same in a case of its own (a case is made once). */
+static int setup_kibana_sequence_again(void **state)
+{
+	(void)state;
+	return open_kibana_sequence("tui-kibana-seq-nested.db");
 }
 
 /* One plugin write and 9,000 other events on its host within ten minutes of it: the timeline
@@ -1495,6 +1571,36 @@ static void test_building_blocks_open_from_the_overview(void **state)
 	assert_true(screen_has("SEVERITY RSK TIME (UTC)")); /* back to the queue, as from a related alert */
 }
 
+/* b shows building-block alerts: a sequence's blocks follow their sequence alert, marked as
+ * under it (└, ` in ASCII), in their group.index order whichever way the queue is sorted; the
+ * counts stay the sequence alert's. */
+static void test_building_blocks_nest_under_their_sequence_in_the_queue(void **state)
+{
+	(void)state;
+	keys("b");
+	check_screen("kibana-sequence-building-blocks-100x24");
+	keys("S"); /* oldest first: the blocks stay under their sequence alert */
+	app_draw(app);
+	char row[1024];
+	screen_row(2, row, sizeof(row));
+	assert_non_null(strstr(row, "12:00:03"));
+	screen_row(3, row, sizeof(row));
+	assert_non_null(strstr(row, "12:00:01 mac-bb         └ Plist"));
+	screen_row(4, row, sizeof(row));
+	assert_non_null(strstr(row, "12:00:02 mac-bb         └ Plist"));
+	draw_set_ascii(1);
+	app_draw(app);
+	int ascii = screen_has("12:00:01 mac-bb         ` Plist wri~then loaded");
+	draw_set_ascii(0);
+	assert_true(ascii);
+	keys("jj\n"); /* a block opens as an alert */
+	assert_true(screen_has("Alert kibana:bb-two"));
+	keys("q");
+	keys("b");
+	assert_false(screen_has("└ Plist"));
+	assert_true(screen_has("open 1 · ack 0 · closed 0"));
+}
+
 /* t shows times in the analyst's zone (TZ), labelled by its abbreviation; UTC is the default
  * and says so. The demo's critical alert is at 08:05:29 UTC on 2026-11-20: 03:05:29 EST. */
 static void test_times_in_the_analysts_zone(void **state)
@@ -1903,6 +2009,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_model),
 	    cmocka_unit_test(test_queue_mark_like),
+	    cmocka_unit_test(test_queue_nests_building_blocks_under_their_sequence),
 	    cmocka_unit_test(test_string_pool),
 	    cmocka_unit_test(test_text_editing_keys),
 	    cmocka_unit_test(test_queue_sort_paths_agree_on_random_rows),
@@ -1920,6 +2027,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_times_in_the_analysts_zone, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_building_blocks_nest_under_their_sequence_in_the_queue,
+	                                    setup_kibana_sequence_again, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_marking_and_one_case_export, setup_demo, teardown),

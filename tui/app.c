@@ -87,6 +87,7 @@ static int add_alert_row(void *ctx, const struct queue_alert *a)
 	                 .rule = a->rule_name,
 	                 .target = a->target,
 	                 .building_block = a->building_block,
+	                 .group_parent = a->group_parent,
 	                 .kql_hit = 1};
 	queue_add(&app->q, &r);
 	return 0;
@@ -126,7 +127,7 @@ int app_load(struct app *a)
 	const struct qrow *sel = queue_selected(&a->q);
 	char *keep = sel ? xstrdup(sel->uuid) : NULL;
 	queue_clear_rows(&a->q);
-	int rc = store_queue_each(a->s, add_alert_row, a);
+	int rc = store_queue_tree_each(a->s, add_alert_row, a); /* a sequence's building blocks after it */
 	if (rc)
 		say(a, "could not read the alerts: %.300s", store_errmsg(a->s));
 	else

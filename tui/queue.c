@@ -35,6 +35,7 @@ void queue_clear_rows(struct queue *q)
 	q->ngroups = 0;
 	q->nexpanded = 0; /* host ids are given again */
 	q->rows_in_time_order = 1;
+	q->last_top = 0;
 }
 
 void queue_release(struct queue *q)
@@ -65,8 +66,11 @@ void queue_add(struct queue *q, const struct qrow *r)
 	c->target = strpool_intern(&q->pool, r->target, NULL);
 	c->severity_rank = queue_severity_rank(c->severity);
 	q->nmarked += c->marked != 0;
-	if (q->n > 1 && compare_time(&q->rows[q->n - 2], c) > 0)
+	if (c->group_parent > 0) /* nested: placed after its parent, not sorted */
+		return;
+	if (q->last_top && compare_time(&q->rows[q->last_top - 1], c) > 0)
 		q->rows_in_time_order = 0;
+	q->last_top = q->n;
 }
 
 void queue_set_status(struct queue *q, size_t row, const char *status)
@@ -194,7 +198,8 @@ static void count_statuses(struct queue *q)
 {
 	q->count_open = q->count_ack = q->count_closed = 0;
 	for (size_t i = 0; i < q->n; i++)
-		switch (q->rows[i].status[0]) {
+		switch (q->rows[i].group_parent > 0 ? 'n' : q->rows[i].status[0]) {
+		case 'n': break; /* a sequence's part: its sequence alert is counted */
 		case 'o': q->count_open++; break;
 		case 'a': q->count_ack++; break;
 		default: q->count_closed++;
@@ -300,6 +305,31 @@ static size_t find_slot(const struct queue *q, struct queue_slot keep, size_t ke
 	return first != SIZE_MAX ? first : second != SIZE_MAX ? second : 0;
 }
 
+/* Puts each sequence alert's shown building blocks right after it in the order, in the order
+ * they were added (a sequence's own): they follow their sequence alert whatever the sort. */
+static void nest_building_blocks(struct queue *q)
+{
+	if (!q->show_building_blocks)
+		return;
+	size_t nested = 0;
+	for (size_t i = 0; i < q->norder; i++)
+		for (size_t k = q->order[i] + 1; k < q->n && q->rows[k].group_parent == q->rows[q->order[i]].id; k++)
+			nested += visible(q, &q->rows[k]) != 0;
+	if (!nested)
+		return;
+	size_t *out = xmalloc((q->norder + nested) * sizeof(*out)), n = 0;
+	for (size_t i = 0; i < q->norder; i++) {
+		size_t parent = q->order[i];
+		out[n++] = parent;
+		for (size_t k = parent + 1; k < q->n && q->rows[k].group_parent == q->rows[parent].id; k++)
+			if (visible(q, &q->rows[k]))
+				out[n++] = k;
+	}
+	memcpy(q->order, out, n * sizeof(*out));
+	q->norder = n;
+	free(out);
+}
+
 void queue_apply(struct queue *q)
 {
 	/* the rows stay where they are: the selected one is found again by its index */
@@ -312,13 +342,14 @@ void queue_apply(struct queue *q)
 	q->norder = 0;
 	count_statuses(q);
 	for (size_t i = 0; i < q->n; i++)
-		if (visible(q, &q->rows[i]))
+		if (!q->rows[i].group_parent && visible(q, &q->rows[i]))
 			q->order[q->norder++] = i;
 	sorting = q;
 	host_rank = q->sort == SORT_HOST ? rank_hosts(q) : NULL;
 	sort_order(q);
 	free(host_rank);
 	host_rank = NULL;
+	nest_building_blocks(q);
 	if (q->group_host) {
 		group_by_host(q);
 	} else {

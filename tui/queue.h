@@ -18,6 +18,10 @@ struct qrow {
 	int kql_hit;        /* matches the KQL filter (1 when there is none) */
 	int severity_rank;  /* queue_severity_rank(severity), set by queue_add for sorting */
 	int building_block; /* a building-block rule's: hidden unless queue.show_building_blocks */
+	/* > 0: a sequence's building block, nested under the alert of this id: added right after it
+	 * or a sibling (store_queue_tree_each's order), shown after it in that order whatever the
+	 * sort, when building blocks are shown; not counted by status (its sequence alert is) */
+	int64_t group_parent;
 };
 
 /* Each sort has its natural direction (Kibana's): time newest first, severity highest first,
@@ -52,6 +56,7 @@ struct queue {
 	size_t *by_id;        /* row indexes in id order, for queue_find_id (built when needed) */
 	size_t nby_id;
 	int rows_in_time_order;                     /* every row added after the one before it in time order */
+	size_t last_top;                            /* 1 + the last row added that is not nested (0: none) */
 	size_t nmarked;                             /* kept by queue_add/queue_set_mark/queue_clear_marks */
 	size_t count_open, count_ack, count_closed; /* as of the last queue_apply */
 	size_t *order;                              /* the visible alerts (indexes into rows), in order */

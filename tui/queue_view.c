@@ -132,7 +132,11 @@ static void draw_alert(struct app *a, const struct queue_columns *c, int y, cons
 	} else {
 		x += ui_cell(y, x, c->host, r->host, base);
 	}
-	x += ui_cell_middle(y, x, c->rule, r->rule, base);
+	struct strbuf rule; /* a sequence's building block is marked as under its sequence alert */
+	strbuf_init(&rule, 64);
+	strbuf_addf(&rule, "%s%s", r->group_parent > 0 ? "└ " : "", r->rule);
+	x += ui_cell_middle(y, x, c->rule, rule.buf, base);
+	strbuf_release(&rule);
 	draw_text_middle(y, x, COLS - x, r->target, base);
 }
 
