@@ -1,6 +1,7 @@
 #include "common/digest.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,10 +9,22 @@ struct sha256_ctx {
 	EVP_MD_CTX *md;
 };
 
+/* SHA-256 fetched from the default provider once: EVP_sha256() makes OpenSSL 3 look the
+ * algorithm up again at every EVP_DigestInit_ex (a fifth of each short digest, and detect
+ * hashes several times per alert). Never freed: it lives as long as the process. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 struct sha256_ctx *sha256_begin(void)
 {
+	pthread_once(&sha256_once, fetch_sha256);
 	struct sha256_ctx *ctx = malloc(sizeof(*ctx));
-	if (!ctx || !(ctx->md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1) {
+	if (!ctx || !sha256_md || !(ctx->md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(ctx->md, sha256_md, NULL) != 1) {
 		fprintf(stderr, "casebook: libcrypto could not start SHA-256\n");
 		abort();
 	}

@@ -14,9 +14,17 @@ static void number_tokens(const char *doc, size_t len, struct strbuf *out, size_
 	for (size_t i = 0; i < len;) {
 		char c = doc[i];
 		if (c == '"') {
-			for (i++; i < len && doc[i] != '"'; i++)
-				if (doc[i] == '\\')
-					i++;
+			/* to the closing quote: memchr over the runs without a backslash */
+			for (i++; i < len;) {
+				const char *q = memchr(doc + i, '"', len - i);
+				size_t end = q ? (size_t)(q - doc) : len;
+				const char *b = memchr(doc + i, '\\', end - i);
+				if (!b) {
+					i = end;
+					break;
+				}
+				i = (size_t)(b - doc) + 2; /* the backslash and the byte it escapes */
+			}
 			i++;
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t start = i;

@@ -4,12 +4,14 @@
 
 #include "detect/detect.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/diag.h"
+#include "common/hash.h"
 #include "common/jsonarena.h"
 #include "detect/eventjson.h"
 #include "detect/exceptions.h"
@@ -188,6 +190,153 @@ static void choose_scan(struct event_source *src, struct candidate_query *cq)
 		cq->prefer_scan = cq->to - cq->from >= (hi - lo) / 2;
 }
 
+/* The runs' column filters by value: a run whose every admitted row (its columns holding
+ * their fields' only values) has one of a few values in one column is listed under each of
+ * them, so such a row is asked only of the runs one of its values can satisfy and of the runs
+ * with no such column. With 2,000 rules, most for other platforms or other programs, asking
+ * every run about every row was most of the pass. */
+struct value_index {
+	struct value_entry {
+		int column, caseless;
+		char *key; /* caseless: lower-cased as strcasecmp compares */
+		size_t *runs, nruns;
+	} * slots;
+	size_t cap, used;
+	unsigned char *keyed; /* per run: listed under its values */
+	uint32_t *stamp, row; /* per run: the row it was last listed for */
+	size_t *found;        /* the current row's runs listed under its values */
+	size_t *merged;       /* with the unkeyed runs: the runs asked (at most every run) */
+	unsigned present;     /* bit 2 * column + caseless: some run is listed under that kind */
+	struct strbuf lower;
+	int on;
+};
+
+static uint64_t value_hash(int column, int caseless, const char *key)
+{
+	return hash_keyed(key, strlen(key)) ^ ((uint64_t)column << 1 | (uint64_t)caseless);
+}
+
+static struct value_entry *value_slot(struct value_index *x, int column, int caseless, const char *key)
+{
+	size_t mask = x->cap - 1;
+	for (size_t at = (size_t)value_hash(column, caseless, key) & mask;; at = (at + 1) & mask) {
+		struct value_entry *e = &x->slots[at];
+		if (!e->key || (e->column == column && e->caseless == caseless && !strcmp(e->key, key)))
+			return e;
+	}
+}
+
+static void value_lower(struct strbuf *sb, const char *s)
+{
+	strbuf_reset(sb);
+	for (; *s; s++)
+		strbuf_addch(sb, (char)tolower((unsigned char)*s));
+}
+
+static void value_add(struct value_index *x, int column, int caseless, const char *value, size_t run)
+{
+	if (2 * (x->used + 1) > x->cap) {
+		struct value_index grown = *x;
+		grown.cap = x->cap ? 2 * x->cap : 64;
+		grown.slots = xcalloc(grown.cap, sizeof(*grown.slots));
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->slots[i].key)
+				*value_slot(&grown, x->slots[i].column, x->slots[i].caseless, x->slots[i].key) =
+				    x->slots[i];
+		free(x->slots);
+		x->slots = grown.slots;
+		x->cap = grown.cap;
+	}
+	const char *key = value;
+	if (caseless) {
+		value_lower(&x->lower, value);
+		key = x->lower.buf;
+	}
+	x->present |= 1u << (2 * column + caseless);
+	struct value_entry *e = value_slot(x, column, caseless, key);
+	if (!e->key) {
+		*e = (struct value_entry){.column = column, .caseless = caseless, .key = xstrdup(key)};
+		x->used++;
+	}
+	if (e->nruns && e->runs[e->nruns - 1] == run)
+		return;
+	e->runs = xrealloc(e->runs, (e->nruns + 1) * sizeof(*e->runs));
+	e->runs[e->nruns++] = run;
+}
+
+static const struct column_filter *filter_on(const struct column_filter *f, size_t n, int column)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].column == column)
+			return &f[i];
+	return NULL;
+}
+
+/* The column every row the run's columns admit holds one of a few values in (stages_admit:
+ * an event query's filters; for a sequence, one its every stage filters on), or -1. */
+static int key_column(const struct run *run)
+{
+	if (!run->nstage_filters)
+		return run->ncolumns ? run->columns[0].column : -1;
+	const struct stage_filter *first = &run->stage_filters[0];
+	for (size_t c = 0; c < first->ncolumns; c++) {
+		int column = first->columns[c].column;
+		size_t k = 1;
+		while (k < run->nstage_filters &&
+		       filter_on(run->stage_filters[k].columns, run->stage_filters[k].ncolumns, column))
+			k++;
+		if (k == run->nstage_filters)
+			return column;
+	}
+	return -1;
+}
+
+static void value_index_build(struct value_index *x, struct run **runs, size_t n)
+{
+	strbuf_init(&x->lower, 64);
+	x->keyed = xcalloc(n ? n : 1, 1);
+	x->stamp = xcalloc(n ? n : 1, sizeof(*x->stamp));
+	x->found = xmalloc((n ? n : 1) * sizeof(*x->found));
+	x->merged = xmalloc((n ? n : 1) * sizeof(*x->merged));
+	x->on = n && !runs[0]->opts->no_prefilter; /* the reference mode asks every run */
+	for (size_t i = 0; i < n && x->on; i++) {
+		const struct run *run = runs[i];
+		int column = key_column(run);
+		if (column < 0)
+			continue;
+		x->keyed[i] = 1;
+		size_t nf = run->nstage_filters ? run->nstage_filters : 1;
+		for (size_t k = 0; k < nf; k++) {
+			const struct column_filter *f =
+			    run->nstage_filters
+			        ? filter_on(run->stage_filters[k].columns, run->stage_filters[k].ncolumns, column)
+			        : filter_on(run->columns, run->ncolumns, column);
+			for (size_t v = 0; v < f->n; v++)
+				value_add(x, column, f->caseless, f->values[v], i);
+		}
+	}
+}
+
+static void value_index_free(struct value_index *x)
+{
+	for (size_t i = 0; i < x->cap; i++) {
+		free(x->slots[i].key);
+		free(x->slots[i].runs);
+	}
+	free(x->slots);
+	free(x->keyed);
+	free(x->stamp);
+	free(x->found);
+	free(x->merged);
+	strbuf_release(&x->lower);
+}
+
+static int compare_run(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* The rules that scan their windows share one pass over the store: each document is read,
  * decompressed and parsed once, and offered to every rule whose window holds it. */
 struct shared_scan {
@@ -202,11 +351,18 @@ struct shared_scan {
 		 * patterns no index of the case matches (another platform's, a cloud service's)
 		 * cost nothing per row */
 		size_t *active, nactive;
+		/* with the value index: which runs it passes, and those of them it cannot narrow */
+		unsigned char *has;
+		size_t *unkeyed, nunkeyed;
 	} verdicts[64];
 	size_t nverdicts;
-	const struct index_verdicts *row_verdicts; /* the current row's (NULL: every run asked) */
-	const struct index_verdicts *cleared;      /* wanted is 0 outside this one's runs */
-	unsigned char *wanted;                     /* the runs the current row's columns admit */
+	/* the runs asked about the current row, in order: its index name's, or (with the value
+	 * index) only those its column values can satisfy */
+	const size_t *row_runs;
+	size_t nrow_runs;
+	size_t *every;         /* 0 .. n-1: every run asked (more than 64 index names) */
+	unsigned char *wanted; /* the runs the current row's columns admit (0 outside row_runs) */
+	struct value_index values;
 	/* the categories the runs require, each tested once a row: category i is bit i */
 	const char *categories[64];
 	size_t ncategories;
@@ -284,7 +440,79 @@ static const struct index_verdicts *index_verdicts(struct shared_scan *g, const 
 	for (size_t i = 0; i < g->n; i++)
 		if (run_index_matches(g->runs[i], index))
 			v->active[v->nactive++] = i;
+	v->has = NULL;
+	v->unkeyed = NULL;
+	v->nunkeyed = 0;
+	if (g->values.on) {
+		v->has = xcalloc(g->n, 1);
+		v->unkeyed = xmalloc((v->nactive ? v->nactive : 1) * sizeof(*v->unkeyed));
+		for (size_t k = 0; k < v->nactive; k++) {
+			v->has[v->active[k]] = 1;
+			if (!g->values.keyed[v->active[k]])
+				v->unkeyed[v->nunkeyed++] = v->active[k];
+		}
+	}
 	return v;
+}
+
+/* The runs to ask about the row: the index name's, or, when its columns hold their fields'
+ * only values, those of them with no key column and those its values are listed under (in
+ * order: each is offered the row as before). */
+static void row_runs(struct shared_scan *g, const struct index_verdicts *v, const struct event_record *r)
+{
+	struct value_index *x = &g->values;
+	if (!v || !x->on || r->irregular || !r->names_exact) {
+		g->row_runs = v ? v->active : g->every;
+		g->nrow_runs = v ? v->nactive : g->n;
+		return;
+	}
+	if (++x->row == 0) { /* wrapped: no run may look listed already */
+		memset(x->stamp, 0, g->n * sizeof(*x->stamp));
+		x->row = 1;
+	}
+	size_t n = 0;
+	for (int column = 0; column < (int)(sizeof(filter_fields) / sizeof(filter_fields[0])); column++) {
+		const char *value = (x->present >> (2 * column)) & 3 ? column_value(r, column) : NULL;
+		for (int caseless = 0; value && caseless < 2; caseless++) {
+			if (!((x->present >> (2 * column + caseless)) & 1))
+				continue;
+			const char *key = value;
+			if (caseless) {
+				value_lower(&x->lower, value);
+				key = x->lower.buf;
+			}
+			const struct value_entry *e = value_slot(x, column, caseless, key);
+			for (size_t k = 0; e->key && k < e->nruns; k++) {
+				size_t i = e->runs[k];
+				if (v->has[i] && x->stamp[i] != x->row) {
+					x->stamp[i] = x->row;
+					x->found[n++] = i;
+				}
+			}
+		}
+	}
+	if (!n) {
+		g->row_runs = v->unkeyed;
+		g->nrow_runs = v->nunkeyed;
+		return;
+	}
+	if (n > 32) {
+		qsort(x->found, n, sizeof(*x->found), compare_run);
+	} else {
+		for (size_t k = 1; k < n; k++) {
+			size_t i = x->found[k], j = k;
+			for (; j && x->found[j - 1] > i; j--)
+				x->found[j] = x->found[j - 1];
+			x->found[j] = i;
+		}
+	}
+	/* merged with the unkeyed runs, both in order */
+	size_t a = 0, b = 0, m = 0;
+	while (a < v->nunkeyed || b < n)
+		x->merged[m++] =
+		    b == n || (a < v->nunkeyed && v->unkeyed[a] < x->found[b]) ? v->unkeyed[a++] : x->found[b++];
+	g->row_runs = x->merged;
+	g->nrow_runs = m;
 }
 
 /* The event's time in the rule's time field: event.ingested (else @timestamp), or @timestamp. */
@@ -299,19 +527,17 @@ static int64_t rule_time(const struct run *run, const struct event_record *r)
 static int shared_admit(void *ctx, const struct event_record *r)
 {
 	struct shared_scan *g = ctx;
+	for (size_t k = 0; k < g->nrow_runs; k++) /* the runs a row is not offered to must read 0 */
+		g->wanted[g->row_runs[k]] = 0;
+	g->nrow_runs = 0;
 	if (is_signal(r))
 		return 0;
 	const struct index_verdicts *v = index_verdicts(g, r->index);
-	if (!v || v != g->cleared) { /* the runs this row is not offered to must read 0 */
-		memset(g->wanted, 0, g->n);
-		g->cleared = v;
-	}
-	g->row_verdicts = v;
+	row_runs(g, v, r);
 	uint64_t categories = row_categories(g, r);
 	int any = 0;
-	size_t n = v ? v->nactive : g->n;
-	for (size_t k = 0; k < n; k++) {
-		size_t i = v ? v->active[k] : k;
+	for (size_t k = 0; k < g->nrow_runs; k++) {
+		size_t i = g->row_runs[k];
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
 		int reference = run->opts->no_prefilter; /* every candidate of the window evaluated */
@@ -331,10 +557,8 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
 	struct candidate_row mine = *c; /* with each rule's own time field */
-	const struct index_verdicts *v = g->row_verdicts;
-	size_t n = v ? v->nactive : g->n;
-	for (size_t k = 0; k < n; k++) {
-		size_t i = v ? v->active[k] : k;
+	for (size_t k = 0; k < g->nrow_runs; k++) {
+		size_t i = g->row_runs[k];
 		struct run *run = g->runs[i];
 		if (!g->wanted[i] || !(run->opts->no_prefilter ||
 		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
@@ -435,6 +659,10 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
 	plan_shared_narrowing(&g);
+	value_index_build(&g.values, runs, n);
+	g.every = xmalloc((n ? n : 1) * sizeof(*g.every));
+	for (size_t i = 0; i < n; i++)
+		g.every[i] = i;
 	for (size_t i = 0; i < n; i++)
 		needle_index_add(g.needles, &runs[i]->needles); /* set i is run i's */
 	for (size_t i = 0; i < n; i++)                          /* then each sequence stage's */
@@ -464,7 +692,11 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	for (size_t i = 0; i < g.nverdicts; i++) {
 		free(g.verdicts[i].index);
 		free(g.verdicts[i].active);
+		free(g.verdicts[i].has);
+		free(g.verdicts[i].unkeyed);
 	}
+	value_index_free(&g.values);
+	free(g.every);
 	free(g.wanted);
 	free(g.category_mask);
 	free(g.narrow);

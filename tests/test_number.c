@@ -4,7 +4,9 @@
 #include "tests/testutil.h"
 
 #include <math.h>
+#include <string.h>
 
+#include "common/jsonexact.h"
 #include "common/number.h"
 
 static void test_doubles_outside_the_range_are_refused(void **state)
@@ -48,11 +50,32 @@ static void test_text_is_read_whole_and_in_range(void **state)
 	assert_int_equal(v, -7);
 }
 
+/* An alert copies its event's numbers as written: each number keeps its text, and digits
+ * inside strings (after escaped quotes and backslashes too) are not taken for numbers. */
+static void test_numbers_keep_their_text_past_escaped_strings(void **state)
+{
+	(void)state;
+	static const char doc[] = "{\"a\":\"x\\\"1\\\\\",\"b\":131762381484502110,\"c\":[\"\\\\\",1.50,"
+	                          "\"q\\\"2\\\"3\"],\"d\":\"\\\\\\\"\",\"e\":-0e+0}";
+	cJSON *j = json_parse_exact(doc, strlen(doc));
+	assert_non_null(j);
+	char *out = cJSON_PrintUnformatted(j);
+	assert_string_equal(out, doc);
+	cJSON_free(out);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "b");
+	assert_true(cJSON_IsRaw(b));
+	assert_string_equal(b->valuestring, "131762381484502110");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "c"), 1)->valuestring, "1.50");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "e")->valuestring, "-0e+0");
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_doubles_outside_the_range_are_refused),
 	    cmocka_unit_test(test_text_is_read_whole_and_in_range),
+	    cmocka_unit_test(test_numbers_keep_their_text_past_escaped_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
