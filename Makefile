@@ -44,7 +44,7 @@ CHECK_CXXFLAGS   := $(CXXBASE) $(CXXWARN) -Werror -O1 -g -fno-omit-frame-pointer
                     -fsanitize=address,undefined -fno-sanitize-recover=undefined
 VG_CXXFLAGS      := $(CXXBASE) $(CXXWARN) -Werror -O1 -g
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c cluster/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
 LIB_CXX  := $(wildcard detect/*.cpp)
 CLI_SRC  := casebook.c
 TOOL_SRC := tools/gen-events.c
