@@ -13,6 +13,7 @@
 # passwordless "default" user (the shards query each other as it) and "analyst", password
 # "analyst-secret", for tests of credentials. Exits 2 when clickhouse-server is not installed,
 # 1 on any other failure with the server's log tail. ClickHouse 18.16 (Debian 12) syntax.
+# CLICKHOUSE_SERVER names another server binary (a path that is not there: as not installed).
 set -u
 
 usage() {
@@ -25,6 +26,10 @@ dir=$2
 WAIT_SECONDS=${CLICKHOUSE_WAIT_SECONDS:-60}
 
 server_bin() {
+	if [ -n "${CLICKHOUSE_SERVER:-}" ]; then # another build of the server
+		[ -x "$CLICKHOUSE_SERVER" ] && echo "$CLICKHOUSE_SERVER"
+		return
+	fi
 	for b in clickhouse-server /usr/sbin/clickhouse-server /usr/bin/clickhouse-server; do
 		if command -v "$b" >/dev/null 2>&1; then
 			command -v "$b"
