@@ -91,6 +91,7 @@ int cmd_note(struct globals *g, int argc, char **argv);
 int cmd_audit(struct globals *g, int argc, char **argv);
 int cmd_export(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
+int cmd_cluster(struct globals *g, int argc, char **argv);
 int cmd_coverage(struct globals *g, int argc, char **argv);
 
 #endif

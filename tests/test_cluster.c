@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "cluster/http.h"
 #include "cluster/quote.h"
 
@@ -425,6 +426,104 @@ static void test_rows_insert_from_the_body(void **state)
 	ch_close(c);
 }
 
+/* Runs q on the shard's server and returns its answer in out (the test fails if it cannot). */
+static void on_shard(int shard, const char *q)
+{
+	struct ch_conn *c = open_ok(cl.url[shard], NULL);
+	strbuf_reset(&out);
+	if (ch_query(c, q, &out) != 0)
+		fail_msg("%s", ch_errmsg(c));
+	ch_close(c);
+}
+
+static const char tables_made[] = "events\tDistributed\nevents_local\tReplacingMergeTree\n";
+#define TABLES_QUERY "SELECT name, engine FROM system.tables WHERE database = 'casebook' ORDER BY name"
+
+/* casebook cluster init, twice: the tables on both shards, the second run keeping them. */
+static void test_init_makes_the_tables_on_both_shards_and_again_keeps_them(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "%s: casebook.events_local and casebook.events are there\n"
+	         "%s: casebook.events_local and casebook.events are there\n"
+	         "cluster casebook: 2 shards, each with casebook.events_local\n",
+	         cl.url[0], cl.url[1]);
+	for (int run = 0; run < 2; run++) {
+		assert_int_equal(tu_run(&out, &err, "'%s' cluster init '%s' '%s'", tu_casebook(), cl.url[0], cl.url[1]),
+		                 0);
+		assert_string_equal(err.buf, "");
+		assert_string_equal(out.buf, want);
+		for (int shard = 0; shard < 2; shard++) {
+			on_shard(shard, TABLES_QUERY);
+			assert_string_equal(out.buf, tables_made);
+		}
+	}
+	/* ordered by host and time, one typed column each for the fields rules read */
+	on_shard(1, "SELECT sorting_key FROM system.tables WHERE database = 'casebook' AND name = 'events_local'");
+	assert_string_equal(out.buf, "host_id, ts_us, doc_sha256\n");
+	on_shard(0, "SELECT count(), countIf(type LIKE 'Array%') FROM system.columns WHERE database = 'casebook' AND "
+	            "table = 'events'");
+	assert_string_equal(out.buf, "26\t3\n");
+	on_shard(0, "SELECT count() FROM casebook.events");
+	assert_string_equal(out.buf, "0\n");
+}
+
+static void expect_init_error(const char *const *urls, size_t n, const char *cluster, const char *msg)
+{
+	struct strbuf e, said;
+	strbuf_init(&e, 128);
+	strbuf_init(&said, 128);
+	struct diag_sink say = {NULL, NULL};
+	assert_int_equal(cluster_init(urls, n, cluster, NULL, &say, &e), -1);
+	assert_string_equal(e.buf, msg);
+	strbuf_release(&e);
+	strbuf_release(&said);
+}
+
+/* A shard init was not given, a table of other columns, a cluster the server does not know, a
+ * name that is not one: each said, naming what to do, and nothing half made is called done. */
+static void test_init_says_which_shards_lack_the_table_or_have_another(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char *both[] = {cl.url[0], cl.url[1]};
+	char want[512];
+	snprintf(want, sizeof(want), "ClickHouse at %s has no cluster \"fleet\" in its remote_servers", cl.url[0]);
+	expect_init_error(both, 2, "fleet", want);
+	expect_init_error(both, 2, "case\x1b[2Jbook",
+	                  "cluster \"case\xe2\x90\x9b[2Jbook\": a name is letters, digits and "
+	                  "underscores, at most 64");
+
+	on_shard(1, "DROP TABLE IF EXISTS casebook.events_local");
+	expect_init_error(
+	    both, 1, "casebook",
+	    "1 of the 2 shards of cluster \"casebook\" have casebook.events_local: name each shard's HTTP URL "
+	    "(casebook cluster init URL URL...)");
+	on_shard(1, "CREATE DATABASE IF NOT EXISTS casebook");
+	on_shard(1, "CREATE TABLE casebook.events_local (host_id String, ts_us Int64, extra UInt8) ENGINE = Memory");
+	expect_init_error(
+	    both, 2, "casebook",
+	    "a shard of cluster \"casebook\" has a casebook.events_local with other columns than casebook "
+	    "makes (drop it, or use the casebook that made it)");
+	on_shard(1, "DROP TABLE casebook.events_local");
+
+	struct strbuf e;
+	strbuf_init(&e, 64);
+	assert_int_equal(cluster_init(both, 2, "casebook", NULL, NULL, &e), 0);
+	assert_string_equal(e.buf, "");
+	strbuf_release(&e);
+	on_shard(1, TABLES_QUERY);
+	assert_string_equal(out.buf, tables_made);
+	assert_int_equal(tu_run(&out, &err, "'%s' cluster init", tu_casebook()), 64);
+	assert_int_equal(tu_run(&out, &err, "'%s' cluster init http://u:p@127.0.0.1:1/", tu_casebook()), 1);
+	assert_string_equal(err.buf, "casebook cluster: http://u:p@127.0.0.1:1/: credentials in the URL (set "
+	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +536,8 @@ int main(void)
 	    cmocka_unit_test(test_an_answer_streams_in_pieces_and_the_caller_may_stop_it),
 	    cmocka_unit_test(test_the_server_reads_every_literal_back_as_its_bytes),
 	    cmocka_unit_test(test_rows_insert_from_the_body),
+	    cmocka_unit_test(test_init_makes_the_tables_on_both_shards_and_again_keeps_them),
+	    cmocka_unit_test(test_init_says_which_shards_lack_the_table_or_have_another),
 	};
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
 }
