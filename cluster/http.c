@@ -448,7 +448,7 @@ int ch_insert(struct ch_conn *c, const char *statement, const char *data, size_t
 	}
 	struct strbuf params;
 	strbuf_init(&params, strlen(escaped) + 8);
-	strbuf_addf(&params, "query=%s", escaped);
+	strbuf_addf(&params, "insert_distributed_sync=1&query=%s", escaped);
 	curl_free(escaped);
 	int rc = run(c, params.buf, data, len, NULL, NULL, NULL);
 	strbuf_release(&params);

@@ -57,8 +57,10 @@ int ch_query_stream(struct ch_conn *c, const char *query, ch_chunk_fn fn, void *
 /* Runs query and appends its whole answer to out (at most CH_ANSWER_MAX bytes); the server
  * finishes the query before it answers, so an error is never half an answer. Returns 0 or -1. */
 int ch_query(struct ch_conn *c, const char *query, struct strbuf *out);
-/* Runs statement (an INSERT ... FORMAT ...) with the len bytes at data as its rows. Returns 0
- * or -1. */
+/* Runs statement (an INSERT ... FORMAT ...) with the len bytes at data as its rows. Into a
+ * Distributed table the insert returns once every shard has its rows (insert_distributed_sync),
+ * so a row is there to be found when it returns 0, and a shard that is down fails it. Returns
+ * 0 or -1. */
 int ch_insert(struct ch_conn *c, const char *statement, const char *data, size_t len);
 
 #endif

@@ -26,6 +26,12 @@ void ch_quote_string(struct strbuf *out, const char *s, size_t len);
  * appends nothing when name is NULL or not such a name. */
 int ch_quote_ident(struct strbuf *out, const char *name);
 
+/* Appends the len bytes at s as a JSON string for ClickHouse's JSON input formats
+ * (JSONEachRow), which keep a string's bytes as they are: quote, backslash and bytes below
+ * 0x20 are escaped (\", \\, \u00XX), every other byte is copied, so any bytes - invalid
+ * UTF-8 too - arrive unchanged. Data for the server, never text for a person. */
+void ch_json_string(struct strbuf *out, const char *s, size_t len);
+
 /* Whether name is a name ch_quote_ident takes: 1 or 0. */
 int ch_ident_valid(const char *name);
 

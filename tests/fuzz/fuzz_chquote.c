@@ -1,7 +1,7 @@
 /* libFuzzer: ClickHouse literals (cluster/quote.h). Whatever the bytes, the literal is
  * printable ASCII, closes exactly at its end (nothing in the value closes the quote early),
- * and reads back, as ClickHouse's lexer reads it, as the same bytes; a name is taken as an
- * identifier only when it is a plain one. */
+ * and reads back, as ClickHouse's lexer reads it, as the same bytes; a JSON string reads back
+ * as the same bytes too; a name is taken as an identifier only when it is a plain one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +15,8 @@ static int hexval(char c)
 		return c - '0';
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
 	return -1;
 }
 
@@ -52,6 +54,38 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (i != lit.len - 1 || back.len != size || (size && memcmp(back.buf, data, size) != 0))
 		abort();
+
+	/* as a JSON string: no raw control byte or unescaped quote inside, the same bytes back */
+	struct strbuf js;
+	strbuf_init(&js, size * 6 + 2);
+	strbuf_reset(&back);
+	ch_json_string(&js, (const char *)data, size);
+	if (js.len < 2 || js.buf[0] != '"' || js.buf[js.len - 1] != '"')
+		abort();
+	for (i = 1; i < js.len - 1; i++) {
+		unsigned char c = (unsigned char)js.buf[i];
+		if (c < 0x20 || c == '"')
+			abort();
+		if (c != '\\') {
+			strbuf_addch(&back, (char)c);
+			continue;
+		}
+		c = (unsigned char)js.buf[++i];
+		if (c == '"' || c == '\\') {
+			strbuf_addch(&back, (char)c);
+		} else if (c == 'u' && i + 4 < js.len - 1 && js.buf[i + 1] == '0' && js.buf[i + 2] == '0') {
+			int hi = hexval(js.buf[i + 3]), lo = hexval(js.buf[i + 4]);
+			if (hi < 0 || lo < 0 || hi * 16 + lo >= 0x20)
+				abort();
+			strbuf_addch(&back, (char)(hi * 16 + lo));
+			i += 4;
+		} else {
+			abort();
+		}
+	}
+	if (back.len != size || (size && memcmp(back.buf, data, size) != 0))
+		abort();
+	strbuf_release(&js);
 
 	/* the same bytes as a name, up to the first NUL */
 	char name[CH_IDENT_MAX + 2];
