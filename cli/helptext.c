@@ -12,7 +12,9 @@ static const struct command_help help[] = {
      "              left out; a file there that is not JSON is skipped with a note)\n"
      "  -           standard input\n"
      "  Ctrl-C      stops at the next document, keeps what was read, exits 130; the same\n"
-     "              command run again loads the rest\n",
+     "              command run again loads the rest\n"
+     "  --to URL    into the ClickHouse cluster at URL (made by casebook cluster init), not the\n"
+     "              case: files and -, read the same way; a document there already is skipped\n",
      {"casebook ingest events.ndjson", "casebook ingest ./exports/", "zcat logs-*.json.gz | casebook ingest -"}},
     {"events",
      "  --host H     host.name or host.id\n"

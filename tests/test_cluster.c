@@ -21,6 +21,7 @@
 #include "cluster/cluster.h"
 #include "cluster/http.h"
 #include "cluster/quote.h"
+#include "common/digest.h"
 
 static struct {
 	int up;          /* the cluster answers */
@@ -296,6 +297,25 @@ static void test_credentials_come_from_the_environment_or_a_file_only_its_owner_
 	ch_close(c);
 }
 
+/* A cluster that is not there: ingest --to says so, naming the server, and exits 1. */
+static void test_ingest_to_a_server_that_is_down_says_which(void **state)
+{
+	(void)state;
+	clear_credentials();
+	int port = local_port(0, NULL);
+	const char *f = tu_path("one.ndjson");
+	tu_write_str(f, "{\"@timestamp\":\"2026-11-21T10:00:00Z\",\"host\":{\"id\":\"h\"}}\n");
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to http://127.0.0.1:%d/ '%s'", tu_casebook(), port, f), 1);
+	assert_string_equal(out.buf, "1 documents: 0 added, 0 duplicate, 0 rejected\n");
+	char want[200];
+	snprintf(want, sizeof(want),
+	         "casebook ingest: ClickHouse at http://127.0.0.1:%d/: cannot connect (Failed to connect to 127.0.0.1 "
+	         "port %d",
+	         port, port);
+	assert_starts_with(err.buf, want);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to", tu_casebook()), 64);
+}
+
 static void test_a_query_answers_and_an_error_names_the_server_sanitized(void **state)
 {
 	(void)state;
@@ -524,6 +544,106 @@ static void test_init_says_which_shards_lack_the_table_or_have_another(void **st
 	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
 }
 
+static long shard_count(int shard, const char *q)
+{
+	on_shard(shard, q);
+	return atol(out.buf);
+}
+
+/* casebook ingest --to loads what a case's ingest loads - the same count, the same rejects,
+ * said the same way - and run again adds nothing: the two shards together hold each document
+ * once, each host on one shard. */
+static void test_ingest_to_the_cluster_loads_the_demo_fleet_once(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char *demo = tu_path("demo.ndjson");
+	assert_int_equal(tu_run(&out, NULL, "build/check/gen-events --events 2000 --hosts 8"), 0);
+	tu_write(demo, out.buf, out.len);
+	struct strbuf local, local_err;
+	strbuf_init(&local, 128);
+	strbuf_init(&local_err, 128);
+	assert_int_equal(
+	    tu_run(&local, &local_err, "'%s' --db '%s' ingest '%s'", tu_casebook(), tu_path("demo.db"), demo), 0);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], demo), 0);
+	assert_string_equal(err.buf, "");
+	assert_string_equal(out.buf, local.buf);
+	long added = 0;
+	assert_int_equal(sscanf(out.buf, "%*u documents: %ld added", &added), 1);
+	assert_true(added >= 2000);
+	long on[2] = {shard_count(0, "SELECT count() FROM casebook.events_local"),
+	              shard_count(1, "SELECT count() FROM casebook.events_local")};
+	assert_true(on[0] > 0 && on[1] > 0);
+	assert_int_equal(on[0] + on[1], added);
+	assert_int_equal(shard_count(0, "SELECT uniqExact(host_id) FROM casebook.events_local") +
+	                     shard_count(1, "SELECT uniqExact(host_id) FROM casebook.events_local"),
+	                 8);
+
+	/* again, through the other shard: every document is there already */
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], demo), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%ld documents: 0 added, %ld duplicate, 0 rejected\n", added, added);
+	assert_string_equal(out.buf, want);
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events"), added);
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events_local") +
+	                     shard_count(1, "SELECT count() FROM casebook.events_local"),
+	                 added);
+
+	/* damaged input: reported as the case's ingest reports it, the rest loads */
+	const char *bad = tu_path("damaged.ndjson");
+	tu_write_str(
+	    bad, "{\"@timestamp\":\"2026-11-21T10:00:00Z\",\"host\":{\"id\":\"h-bad\"},\"event\":{\"id\":\"ok1\"}}\n"
+	         "{\"@timestamp\":\"2026-11-21T10:00:01Z\",\"host\":{\"id\":\"h-bad\"},,}\n"
+	         "{\"host\":{\"id\":\"h-bad\"}}\n"
+	         "not json at all\n");
+	assert_int_equal(
+	    tu_run(&local, &local_err, "'%s' --db '%s' ingest '%s'", tu_casebook(), tu_path("bad.db"), bad), 2);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], bad), 2);
+	assert_string_equal(out.buf, "4 documents: 1 added, 0 duplicate, 3 rejected\n");
+	assert_non_null(strstr(local.buf, out.buf)); /* the case's adds where its rejects are kept */
+	assert_string_equal(err.buf, local_err.buf);
+	strbuf_release(&local);
+	strbuf_release(&local_err);
+}
+
+/* The typed columns hold what the document says, through nested objects and dotted keys; a
+ * value a column cannot hold exactly is named in inexact; the document is kept to the byte
+ * with its SHA-256. */
+static void test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char doc[] = "{\"@timestamp\":\"2026-11-22T00:00:00.000001Z\",\"host.id\":\"h-typed\","
+	                   "\"host\":{\"name\":{\"first\":\"x\"}},\"event\":{\"id\":\"typed-1\","
+	                   "\"category\":\"process\",\"type\":[\"start\",7]},"
+	                   "\"process\":{\"name\":[\"a\",\"b\"],\"pid\":\"12\",\"parent.name\":\"zsh\","
+	                   "\"parent\":{\"pid\":1e2},\"command_line\":\"echo \\\"it's\\\" \\u001b[2J\\\\\"},"
+	                   "\"process.executable\":[\"/bin/sh\"]}";
+	tu_write_str(tu_path("typed.ndjson"), doc);
+	assert_int_equal(
+	    tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], tu_path("typed.ndjson")), 0);
+	assert_string_equal(out.buf, "1 documents: 1 added, 0 duplicate, 0 rejected\n");
+	on_shard(0,
+	         "SELECT ts_us, host_id, host_name, event_id, event_category, event_type, process_name, "
+	         "process_executable, process_pid, process_parent_name, process_parent_pid, hex(process_command_line), "
+	         "inexact FROM casebook.events WHERE event_id = 'typed-1' FORMAT TabSeparated");
+	assert_string_equal(out.buf, "1795305600000001\th-typed\t\\N\ttyped-1\t['process']\t['start']\t\\N\t/bin/sh\t"
+	                             "\\N\tzsh\t100\t6563686F20226974277322201B5B324A5C\t"
+	                             "['host.name','event.type','process.name','process.pid']\n");
+	on_shard(0, "SELECT hex(doc), doc_sha256 FROM casebook.events WHERE event_id = 'typed-1' FORMAT TabSeparated");
+	char sha[SHA256_HEX_LEN + 1];
+	sha256_hex(doc, strlen(doc), sha);
+	struct strbuf want;
+	strbuf_init(&want, 2048);
+	for (size_t i = 0; i < strlen(doc); i++)
+		strbuf_addf(&want, "%02X", (unsigned char)doc[i]);
+	strbuf_addf(&want, "\t%s\n", sha);
+	assert_string_equal(out.buf, want.buf);
+	strbuf_release(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +651,7 @@ int main(void)
 	    cmocka_unit_test(test_a_refused_connection_names_the_server),
 	    cmocka_unit_test(test_a_server_that_never_answers_times_out),
 	    cmocka_unit_test(test_credentials_come_from_the_environment_or_a_file_only_its_owner_reads),
+	    cmocka_unit_test(test_ingest_to_a_server_that_is_down_says_which),
 	    cmocka_unit_test(test_a_query_answers_and_an_error_names_the_server_sanitized),
 	    cmocka_unit_test(test_the_servers_users_are_the_environments),
 	    cmocka_unit_test(test_an_answer_streams_in_pieces_and_the_caller_may_stop_it),
@@ -538,6 +659,8 @@ int main(void)
 	    cmocka_unit_test(test_rows_insert_from_the_body),
 	    cmocka_unit_test(test_init_makes_the_tables_on_both_shards_and_again_keeps_them),
 	    cmocka_unit_test(test_init_says_which_shards_lack_the_table_or_have_another),
+	    cmocka_unit_test(test_ingest_to_the_cluster_loads_the_demo_fleet_once),
+	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
 	};
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
 }
