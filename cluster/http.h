@@ -52,7 +52,10 @@ const char *ch_user(const struct ch_conn *c);
  * to stop (the query then returns -1, "stopped by the caller"). */
 typedef int (*ch_chunk_fn)(void *ctx, const char *data, size_t len);
 
-/* Runs query, streaming its answer to fn. Returns 0, or -1 with ch_errmsg set. */
+/* Runs query, streaming its answer to fn. Returns 0, or -1 with ch_errmsg set. ClickHouse
+ * 18.16 has sent HTTP 200 by the time a query fails part-way through a streamed answer; its
+ * error text then ends the answer ("Code: N, e.displayText() = ..."), which the caller's
+ * format must tell apart (ch_query waits for the end, so its errors are always HTTP errors). */
 int ch_query_stream(struct ch_conn *c, const char *query, ch_chunk_fn fn, void *ctx);
 /* Runs query and appends its whole answer to out (at most CH_ANSWER_MAX bytes); the server
  * finishes the query before it answers, so an error is never half an answer. Returns 0 or -1. */
