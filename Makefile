@@ -6,10 +6,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8 tomlplusplus libzip
+PKGS    := sqlite3 libcjson zlib libcrypto libzstd libcmark ncursesw libpcre2-8 tomlplusplus libzip libcurl
 DEBS    := build-essential pkg-config libncurses-dev libsqlite3-dev libcjson-dev libcmocka-dev \
            zlib1g-dev libssl-dev libzstd-dev libcmark-dev libpcre2-dev tmux clang clang-format libclang-rt-14-dev time \
-           libtomlplusplus-dev libzip-dev
+           libtomlplusplus-dev libzip-dev libcurl4-openssl-dev
 
 # Hyperscan (x86-64 only in Debian) scans documents for every rule's needles at once; where it
 # is missing, detect/needles.c's own automaton does the same, slower.
@@ -17,6 +17,10 @@ ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
 DEBS    += $(if $(filter amd64,$(ARCH)),libhyperscan-dev)
 HS_FLAGS := $(shell pkg-config --exists libhs 2>/dev/null && echo -DCASEBOOK_HYPERSCAN)
 PKGS    += $(if $(HS_FLAGS),libhs)
+# A fleet's events in a ClickHouse cluster (cluster/): libcurl speaks its HTTP interface; the
+# cluster tests start two clickhouse-server processes (tests/clickhouse-cluster.sh), Debian's
+# 18.16, packaged for amd64 only; elsewhere those tests say they are skipped.
+DEBS    += $(if $(filter amd64,$(ARCH)),clickhouse-server clickhouse-client)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HS_FLAGS)
 # -lstdc++: detect/toml.cpp, the one C++ file (toml++ reads detection-rules' TOML), is linked by $(CC)
@@ -40,7 +44,7 @@ CHECK_CXXFLAGS   := $(CXXBASE) $(CXXWARN) -Werror -O1 -g -fno-omit-frame-pointer
                     -fsanitize=address,undefined -fno-sanitize-recover=undefined
 VG_CXXFLAGS      := $(CXXBASE) $(CXXWARN) -Werror -O1 -g
 
-LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
+LIB_SRC  := $(wildcard common/*.c store/*.c ingest/*.c detect/*.c triage/*.c export/*.c tui/*.c cli/*.c cluster/*.c) build/gen/schema_sql.c build/gen/rule_pack.c
 LIB_CXX  := $(wildcard detect/*.cpp)
 CLI_SRC  := casebook.c
 TOOL_SRC := tools/gen-events.c

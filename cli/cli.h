@@ -91,6 +91,9 @@ int cmd_note(struct globals *g, int argc, char **argv);
 int cmd_audit(struct globals *g, int argc, char **argv);
 int cmd_export(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
+int cmd_cluster(struct globals *g, int argc, char **argv);
+/* ingest --to URL FILE...: into a ClickHouse cluster instead of the case (cli/cluster.c). */
+int cmd_ingest_to_cluster(int argc, char **argv);
 int cmd_coverage(struct globals *g, int argc, char **argv);
 
 #endif

@@ -80,6 +80,9 @@ static const struct command commands[] = {
      "[-o FILE] [--force] [--window DUR] [--source]",
      "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses; several "
      "alerts as markdown, thehive-case or kibana-status are one case"},
+    {"cluster", cmd_cluster, "cluster init URL... [--cluster NAME]",
+     "create casebook's tables in a ClickHouse cluster: on each server named (one HTTP URL per shard), "
+     "sharded by host over the cluster's remote_servers entry NAME (casebook by default)"},
     {"tui", cmd_tui, "tui",
      "open the console (what casebook alone does on a terminal); notes in $VISUAL or $EDITOR if set"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},

@@ -78,6 +78,9 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 {
 	if (argc < 2)
 		return command_usage_error("ingest", "name at least one FILE or DIRECTORY, or - for standard input");
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--to") || !strncmp(argv[i], "--to=", 5))
+			return cmd_ingest_to_cluster(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			if (!strcmp(argv[i], "--"))

@@ -12,7 +12,9 @@ static const struct command_help help[] = {
      "              left out; a file there that is not JSON is skipped with a note)\n"
      "  -           standard input\n"
      "  Ctrl-C      stops at the next document, keeps what was read, exits 130; the same\n"
-     "              command run again loads the rest\n",
+     "              command run again loads the rest\n"
+     "  --to URL    into the ClickHouse cluster at URL (made by casebook cluster init), not the\n"
+     "              case: files and -, read the same way; a document there already is skipped\n",
      {"casebook ingest events.ndjson", "casebook ingest ./exports/", "zcat logs-*.json.gz | casebook ingest -"}},
     {"events",
      "  --host H     host.name or host.id\n"
@@ -143,6 +145,15 @@ static const struct command_help help[] = {
      "  --source       include each event's original document\n",
      {"casebook export 5b2d0cc8 -o report.md", "casebook export --status closed --format thehive-case -o case.json",
       "casebook export --all --format timesketch-jsonl -o timeline.jsonl"}},
+    {"cluster",
+     "  init URL...     each shard's HTTP interface (http://HOST:8123/), one URL a shard: casebook\n"
+     "                  creates database casebook, its events_local table on each and the\n"
+     "                  Distributed table events over them; run again, it keeps what is there\n"
+     "  --cluster NAME  the remote_servers entry to shard over (casebook by default)\n"
+     "  credentials     CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, else ~/.config/casebook/\n"
+     "                  clickhouse.conf (user = NAME, password = SECRET; mode 600), never the URL\n",
+     {"casebook cluster init http://ch1:8123/ http://ch2:8123/",
+      "casebook cluster init http://127.0.0.1:8123/ --cluster fleet"}},
     {"tui", "  (none)   the console on the case; ? lists its keys\n", {"casebook tui", "casebook --db case.db"}},
     {"help", "  COMMAND   that command's usage, options and examples\n", {"casebook help", "casebook help ingest"}},
 };

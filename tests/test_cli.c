@@ -1416,7 +1416,7 @@ static void test_help_gives_options_and_examples_the_man_page_has(void **state)
 			assert_string_equal(list.buf, out.buf);
 		}
 	}
-	assert_int_equal(commands, 21); /* every command of the table */
+	assert_int_equal(commands, 22); /* every command of the table */
 	strbuf_release(&man);
 	strbuf_release(&list);
 }

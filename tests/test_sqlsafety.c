@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *product_dirs[] = {".", "cli", "common", "detect", "export", "ingest", "store", "triage", "tui"};
+static const char *product_dirs[] = {".",      "cli",    "cluster", "common", "detect",
+                                     "export", "ingest", "store",   "triage", "tui"};
 
 /* Every strbuf_addf into a SQL buffer, audited: each %s is a constant or a name from the schema. */
 static const char *audited_sql_formats[] = {

@@ -1,0 +1,415 @@
+/* load: documents into a cluster's events table (cluster/load.h). */
+#include "cluster/load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/cluster.h"
+#include "cluster/quote.h"
+#include "common/digest.h"
+#include "common/number.h"
+#include "ingest/extract.h"
+#include "ingest/jsontape.h"
+#include "ingest/reader.h"
+
+/* The longest field path a column reads, and its most dot-separated parts. */
+#define FIELD_PATH_MAX 64
+#define FIELD_PARTS    4
+
+struct row {
+	size_t off, len; /* in rows */
+	int64_t ts;
+	char sha[SHA256_HEX_LEN + 1];
+};
+
+struct cluster_loader {
+	struct ch_conn *c;
+	struct jtape tape;
+	struct strbuf arena;   /* one event's extracted strings */
+	struct strbuf scratch; /* a value being unescaped */
+	struct strbuf rows;    /* the batch's JSONEachRow lines */
+	struct row row[CLUSTER_LOAD_BATCH_ROWS];
+	size_t n;
+	const char *name; /* the input, for messages */
+	const struct diag_sink *say;
+	struct frame frame;
+	struct cluster_load_counts *counts;
+	struct strbuf *err;
+	int failed;
+};
+
+int cluster_loader_open(const char *url, const struct ch_options *o, struct cluster_loader **out, struct strbuf *err)
+{
+	struct ch_conn *c;
+	*out = NULL;
+	if (ch_open(url, o, &c, err) != 0)
+		return -1;
+	struct cluster_loader *l = xcalloc(1, sizeof(*l));
+	l->c = c;
+	jtape_init(&l->tape);
+	strbuf_init(&l->arena, 4096);
+	strbuf_init(&l->scratch, 256);
+	strbuf_init(&l->rows, 1 << 16);
+	*out = l;
+	return 0;
+}
+
+void cluster_loader_close(struct cluster_loader *l)
+{
+	if (!l)
+		return;
+	ch_close(l->c);
+	jtape_release(&l->tape);
+	strbuf_release(&l->arena);
+	strbuf_release(&l->scratch);
+	strbuf_release(&l->rows);
+	free(l);
+}
+
+/* The value token of a dotted field in the object at obj, through nested objects and dotted
+ * keys alike ({"process":{"parent":{"name":..}}}, {"process.parent.name":..},
+ * {"process":{"parent.name":..}}): each way of grouping its parts is tried, nested first;
+ * -1 when none holds it. */
+static long find_field(const struct jtape *t, size_t obj, const char *path)
+{
+	size_t len = strlen(path);
+	if (len >= FIELD_PATH_MAX)
+		return -1;
+	size_t dots[FIELD_PARTS - 1], ndots = 0;
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '.') {
+			if (ndots == FIELD_PARTS - 1)
+				return -1;
+			dots[ndots++] = i;
+		}
+	/* bit i of split set: the path descends into an object at dot i */
+	for (unsigned split = (1u << ndots); split-- > 0;) {
+		long cur = (long)obj;
+		size_t start = 0;
+		for (size_t d = 0; d <= ndots && cur >= 0; d++) {
+			if (d < ndots && !(split & (1u << d)))
+				continue;
+			size_t end = d < ndots ? dots[d] : len;
+			char key[FIELD_PATH_MAX];
+			memcpy(key, path + start, end - start);
+			key[end - start] = '\0';
+			cur = jtape_member(t, (size_t)cur, key);
+			start = end + 1;
+		}
+		if (cur >= 0)
+			return cur;
+	}
+	return -1;
+}
+
+static void add_key(struct strbuf *r, const char *name)
+{
+	strbuf_addstr(r, r->buf[r->len - 1] == '{' ? "\"" : ",\"");
+	strbuf_addstr(r, name);
+	strbuf_addstr(r, "\":");
+}
+
+/* A string token's value as the column holds it (unescaped). */
+static void add_string_token(struct cluster_loader *l, struct strbuf *r, size_t v)
+{
+	strbuf_reset(&l->scratch);
+	jtape_unescape(&l->tape, v, &l->scratch);
+	ch_json_string(r, l->scratch.buf, l->scratch.len);
+}
+
+/* Writes one typed column's value from the token v (-1: absent); returns 1 when the value was
+ * not held exactly (the field goes in inexact). */
+static int add_value(struct cluster_loader *l, struct strbuf *r, const struct cluster_column *col, long v)
+{
+	const struct jtape *t = &l->tape;
+	int array = !strcmp(col->type, "Array(String)"), number = !strcmp(col->type, "Nullable(Int64)");
+	int nullable = !strncmp(col->type, "Nullable(", 9);
+	if (v >= 0 && t->tok[v].type == JT_ARRAY && !array && t->tok[v].next == (uint32_t)v + 2)
+		v++; /* a one-value array holds one value */
+	int type = v >= 0 ? (int)t->tok[v].type : JT_NULL;
+	if (array) {
+		strbuf_addch(r, '[');
+		int inexact = 0, any = 0;
+		if (type == JT_STRING) {
+			add_string_token(l, r, (size_t)v);
+		} else if (type == JT_ARRAY) {
+			for (size_t i = (size_t)v + 1; i < t->tok[v].next; i = t->tok[i].next) {
+				if (t->tok[i].type != JT_STRING) {
+					inexact = 1;
+					continue;
+				}
+				if (any++)
+					strbuf_addch(r, ',');
+				add_string_token(l, r, i);
+			}
+		} else if (type != JT_NULL) {
+			inexact = 1;
+		}
+		strbuf_addch(r, ']');
+		return inexact;
+	}
+	if (number) {
+		const struct jt_token *k = v >= 0 ? &t->tok[v] : NULL;
+		size_t n = k ? k->end - k->start : 0;
+		const char *text = k ? t->text.buf + k->start : NULL;
+		char num[32];
+		int64_t value = 0;
+		int whole = type == JT_NUMBER && n < sizeof(num);
+		if (whole) {
+			memcpy(num, text, n);
+			num[n] = '\0';
+			whole = number_text_int64(num, INT64_MIN, INT64_MAX, &value) == 0;
+		}
+		if (whole)
+			strbuf_addf(r, "%lld", (long long)value);
+		else
+			strbuf_addstr(r, "null");
+		return !whole && type != JT_NULL;
+	}
+	if (type == JT_STRING) {
+		add_string_token(l, r, (size_t)v);
+		return 0;
+	}
+	strbuf_addstr(r, nullable ? "null" : "\"\"");
+	return type != JT_NULL;
+}
+
+static int flush(struct cluster_loader *l);
+
+static int on_root(void *ctx, const struct jtape *t, const struct event_root *root)
+{
+	struct cluster_loader *l = ctx;
+	struct extracted ex;
+	char why[160];
+	strbuf_reset(&l->arena);
+	l->counts->documents++;
+	if (extract_event(t, root, &l->arena, &ex, why, sizeof(why)) != 0) {
+		l->counts->rejected++;
+		diag_say(l->say, "%s:%llu:%llu: %s\n", l->name, (unsigned long long)l->frame.line,
+		         (unsigned long long)l->frame.col, why);
+		return 0;
+	}
+	if ((l->n == CLUSTER_LOAD_BATCH_ROWS || l->rows.len >= CLUSTER_LOAD_BATCH_BYTES) && flush(l) != 0)
+		return -1;
+	struct row *w = &l->row[l->n];
+	const char *doc = l->arena.buf + ex.doc;
+	sha256_hex(doc, ex.doc_len, w->sha);
+	w->ts = ex.ts;
+	w->off = l->rows.len;
+	struct strbuf *r = &l->rows;
+	char inexact[FIELD_PATH_MAX * 24];
+	size_t ninexact = 0;
+	inexact[0] = '\0';
+	strbuf_addch(r, '{');
+	for (size_t i = 0; i < cluster_column_count; i++) {
+		const struct cluster_column *col = &cluster_columns[i];
+		add_key(r, col->name);
+		size_t s = EX_ABSENT;
+		if (!strcmp(col->name, "ts_us")) {
+			strbuf_addf(r, "%lld", (long long)ex.ts);
+			continue;
+		} else if (!strcmp(col->name, "event_id")) {
+			s = ex.str[EX_IDENTITY];
+		} else if (!strcmp(col->name, "index_name")) {
+			s = ex.str[EX_INDEX];
+		} else if (!strcmp(col->name, "host_os_type")) {
+			s = ex.str[EX_OS_TYPE]; /* derived from host.os.platform by older agents */
+			if (s == EX_ABSENT)
+				strbuf_addstr(r, "null");
+		} else if (!strcmp(col->name, "inexact")) {
+			strbuf_addch(r, '[');
+			strbuf_add(r, inexact, ninexact);
+			strbuf_addch(r, ']');
+			continue;
+		} else if (!strcmp(col->name, "doc")) {
+			ch_json_string(r, doc, ex.doc_len);
+			continue;
+		} else if (!strcmp(col->name, "doc_sha256")) {
+			ch_json_string(r, w->sha, SHA256_HEX_LEN);
+			continue;
+		} else {
+			if (add_value(l, r, col, find_field(t, root->tok, col->field))) {
+				size_t flen = strlen(col->field);
+				if (ninexact + flen + 4 < sizeof(inexact)) {
+					ninexact += (size_t)snprintf(inexact + ninexact, sizeof(inexact) - ninexact,
+					                             "%s\"%s\"", ninexact ? "," : "", col->field);
+				}
+			}
+			continue;
+		}
+		if (s != EX_ABSENT)
+			ch_json_string(r, l->arena.buf + s, strlen(l->arena.buf + s));
+		else if (strcmp(col->name, "host_os_type") != 0)
+			strbuf_addstr(r, "\"\"");
+	}
+	strbuf_addstr(r, "}\n");
+	w->len = l->rows.len - w->off;
+	l->n++;
+	return 0;
+}
+
+static int by_sha(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->sha, ((const struct row *)b)->sha);
+}
+
+static int sha_cmp(const void *key, const void *elem)
+{
+	return strncmp(key, elem, SHA256_HEX_LEN);
+}
+
+/* Sends the batch: the documents the cluster holds already, and the second of two the same in
+ * the batch, are left out. Returns 0, or -1 with l->err. */
+static int flush(struct cluster_loader *l)
+{
+	if (l->n == 0)
+		return 0;
+	qsort(l->row, l->n, sizeof(*l->row), by_sha);
+	int64_t lo = l->row[0].ts, hi = l->row[0].ts;
+	for (size_t i = 1; i < l->n; i++) {
+		lo = l->row[i].ts < lo ? l->row[i].ts : lo;
+		hi = l->row[i].ts > hi ? l->row[i].ts : hi;
+	}
+	struct strbuf q, held, body;
+	strbuf_init(&q, l->n * (SHA256_HEX_LEN + 4) + 256);
+	strbuf_init(&held, 256);
+	strbuf_addf(&q,
+	            "SELECT DISTINCT doc_sha256 FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE
+	            "` WHERE ts_us >= %lld AND ts_us <= %lld AND doc_sha256 IN (",
+	            (long long)lo, (long long)hi);
+	for (size_t i = 0; i < l->n; i++) {
+		strbuf_addstr(&q, i ? ", " : "");
+		ch_quote_string(&q, l->row[i].sha, SHA256_HEX_LEN);
+	}
+	strbuf_addstr(&q, ") ORDER BY doc_sha256 FORMAT TabSeparated");
+	int rc = ch_query(l->c, q.buf, &held);
+	strbuf_release(&q);
+	if (rc != 0) {
+		strbuf_addstr(l->err, ch_errmsg(l->c));
+		strbuf_release(&held);
+		return -1;
+	}
+	/* the answer: sorted lines of 64 hex digits */
+	size_t nheld = held.len / (SHA256_HEX_LEN + 1);
+	strbuf_init(&body, l->rows.len);
+	uint64_t added = 0, dup = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct row *w = &l->row[i];
+		if ((i > 0 && !strcmp(w->sha, l->row[i - 1].sha)) ||
+		    bsearch(w->sha, held.buf, nheld, SHA256_HEX_LEN + 1, sha_cmp)) {
+			dup++;
+			continue;
+		}
+		strbuf_add(&body, l->rows.buf + w->off, w->len);
+		added++;
+	}
+	strbuf_release(&held);
+	rc = added ? ch_insert(l->c, "INSERT INTO `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "` FORMAT JSONEachRow",
+	                       body.buf, body.len)
+	           : 0;
+	strbuf_release(&body);
+	if (rc != 0) {
+		strbuf_addstr(l->err, ch_errmsg(l->c));
+		return -1;
+	}
+	l->counts->added += added;
+	l->counts->duplicates += dup;
+	l->n = 0;
+	strbuf_reset(&l->rows);
+	return 0;
+}
+
+static void reject(struct cluster_loader *l, uint64_t line, uint64_t col, const char *why)
+{
+	l->counts->documents++;
+	l->counts->rejected++;
+	diag_say(l->say, "%s:%llu:%llu: %s\n", l->name, (unsigned long long)line, (unsigned long long)col, why);
+}
+
+/* One damaged-or-not frame from the forgiving framer. Returns 0 or -1 (the cluster failed). */
+static int damaged_frame(struct cluster_loader *l)
+{
+	struct frame *f = &l->frame;
+	if (f->error) {
+		reject(l, f->error_line, f->error_col, f->error);
+		return 0;
+	}
+	struct jt_error jerr;
+	if (jtape_parse(&l->tape, f->data, f->len, &jerr) != 0) {
+		uint64_t line, col;
+		frame_position(f, jerr.offset, &line, &col);
+		if (jerr.offset >= f->len && f->cut) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "the document is not closed %s (%s)",
+			         f->cut == 1 ? "before the next one starts here" : "at the end of the input", jerr.msg);
+			reject(l, line, col, msg);
+		} else {
+			reject(l, line, col, jerr.msg);
+		}
+		return 0;
+	}
+	return extract_roots(&l->tape, on_root, l) ? -1 : 0;
+}
+
+int cluster_load_path(struct cluster_loader *l, const char *path, const struct diag_sink *say,
+                      struct cluster_load_counts *c, struct strbuf *err)
+{
+	char msg[256];
+	struct reader *r = reader_open(path, msg, sizeof(msg));
+	if (!r) {
+		diag_say(say, "%s: %s\n", path, msg);
+		return 1;
+	}
+	l->name = path;
+	l->say = say;
+	l->counts = c;
+	l->err = err;
+	int rc = 0;
+	for (;;) {
+		const char *data;
+		size_t avail, used;
+		struct jt_error jerr;
+		int got = reader_begin_document(r, &data, &avail, msg, sizeof(msg));
+		if (got == 2) {
+			int parsed;
+			while ((parsed = jtape_parse_prefix(&l->tape, data, avail, &used, &jerr)) != 0 &&
+			       jerr.incomplete) {
+				int more = reader_more(r, &data, &avail, msg, sizeof(msg));
+				if (more <= 0) {
+					got = more < 0 ? -1 : got;
+					break;
+				}
+			}
+			if (got == 2 && parsed == 0 && used <= READER_MAX_DOC) {
+				reader_take(r, used, &l->frame);
+				if (extract_roots(&l->tape, on_root, l) != 0) {
+					rc = -1;
+					break;
+				}
+				continue;
+			}
+		}
+		if (got == 0)
+			break;
+		if (got > 0)
+			got = reader_next(r, &l->frame, msg, sizeof(msg));
+		if (got < 0) {
+			diag_say(say, "%s: %s\n", path, msg);
+			rc = 1;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (damaged_frame(l) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	reader_close(r);
+	if (rc != -1 && flush(l) != 0)
+		rc = -1;
+	l->n = 0;
+	strbuf_reset(&l->rows);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* load: documents into a cluster's events table - `casebook ingest --to URL FILE...`.
+ *
+ * The same forgiving reader as a case's ingest (ingest/reader.h, ingest/jsontape.h,
+ * ingest/extract.h): damaged documents are reported as FILE:LINE:COLUMN and counted, the rest
+ * loads. Each event's columns (cluster_columns) are read from its document; a value a column
+ * cannot hold exactly (an object, several values for one, another type) leaves the column
+ * NULL or partial and names the field in `inexact`. Rows go in batches of at most
+ * CLUSTER_LOAD_BATCH_ROWS as JSONEachRow into the Distributed table; a batch first asks which
+ * of its documents (by SHA-256, within its time range) the cluster holds already and leaves
+ * those out, so a load run again, or a batch retried, adds nothing twice. */
+#ifndef CASEBOOK_CLUSTER_LOAD_H
+#define CASEBOOK_CLUSTER_LOAD_H
+
+#include <stdint.h>
+
+#include "cluster/http.h"
+#include "common/diag.h"
+#include "common/strbuf.h"
+
+/* 1,000 hashes keep the check's query under ClickHouse's 256 KiB max_query_size. */
+#define CLUSTER_LOAD_BATCH_ROWS 1000
+/* A batch is sent once its rows reach this many bytes, however few. */
+#define CLUSTER_LOAD_BATCH_BYTES (8u << 20)
+
+struct cluster_load_counts {
+	uint64_t documents, added, duplicates, rejected;
+};
+
+struct cluster_loader;
+
+/* Opens a loader on the server at url (cluster/http.h). Returns 0, or -1 with err. */
+int cluster_loader_open(const char *url, const struct ch_options *o, struct cluster_loader **out, struct strbuf *err);
+void cluster_loader_close(struct cluster_loader *l);
+
+/* Loads one input (a file, gzip or not, or "-" for standard input), adding to *c; each
+ * damaged document is said through say as "NAME:LINE:COLUMN: why". Returns 0 when it was read
+ * to the end, 1 when it could not be opened or read (said through say), -1 when the cluster
+ * failed (err: what, naming the server; the batches before are stored). */
+int cluster_load_path(struct cluster_loader *l, const char *path, const struct diag_sink *say,
+                      struct cluster_load_counts *c, struct strbuf *err);
+
+#endif

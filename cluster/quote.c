@@ -1,0 +1,69 @@
+/* quote: ClickHouse string literals and identifiers (cluster/quote.h). */
+#include "cluster/quote.h"
+
+#include <string.h>
+
+void ch_quote_string(struct strbuf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	strbuf_grow(out, len + 2);
+	strbuf_addch(out, '\'');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\' || c == '\'') {
+			strbuf_addch(out, '\\');
+			strbuf_addch(out, (char)c);
+		} else if (c >= 0x20 && c <= 0x7E) {
+			strbuf_addch(out, (char)c);
+		} else {
+			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			strbuf_add(out, esc, sizeof(esc));
+		}
+	}
+	strbuf_addch(out, '\'');
+}
+
+void ch_json_string(struct strbuf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	strbuf_grow(out, len + 2);
+	strbuf_addch(out, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			strbuf_addch(out, '\\');
+			strbuf_addch(out, (char)c);
+		} else if (c < 0x20) {
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			strbuf_add(out, esc, sizeof(esc));
+		} else {
+			strbuf_addch(out, (char)c);
+		}
+	}
+	strbuf_addch(out, '"');
+}
+
+int ch_ident_valid(const char *name)
+{
+	if (!name || !name[0])
+		return 0;
+	size_t n = 0;
+	for (const char *p = name; *p; p++, n++) {
+		char c = *p;
+		int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+		int digit = c >= '0' && c <= '9';
+		if (n >= CH_IDENT_MAX || !(letter || (digit && n > 0)))
+			return 0;
+	}
+	return 1;
+}
+
+int ch_quote_ident(struct strbuf *out, const char *name)
+{
+	if (!ch_ident_valid(name))
+		return -1;
+	strbuf_addch(out, '`');
+	strbuf_addstr(out, name);
+	strbuf_addch(out, '`');
+	return 0;
+}

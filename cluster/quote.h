@@ -1,0 +1,38 @@
+/* quote: the one way a value reaches ClickHouse query text.
+ *
+ * casebook never splices a value into a ClickHouse query by hand: a string goes through
+ * ch_quote_string, a database, table or cluster name through ch_quote_ident, and the query
+ * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. */
+#ifndef CASEBOOK_CLUSTER_QUOTE_H
+#define CASEBOOK_CLUSTER_QUOTE_H
+
+#include <stddef.h>
+
+#include "common/strbuf.h"
+
+/* The longest name ch_quote_ident takes. */
+#define CH_IDENT_MAX 64
+
+/* Appends the len bytes at s (any bytes, NUL included; s may be NULL when len is 0) as a
+ * ClickHouse string literal in single quotes that the server reads back as exactly those
+ * bytes: backslash and quote are escaped as \\ and \', every byte outside printable ASCII
+ * (0x20..0x7E) - controls, NUL, DEL, UTF-8 - is written \xHH. The literal is printable ASCII
+ * and never fails. */
+void ch_quote_string(struct strbuf *out, const char *s, size_t len);
+
+/* Appends name as a back-quoted ClickHouse identifier when it is a plain name: an ASCII
+ * letter or underscore, then letters, digits or underscores, 1 to CH_IDENT_MAX bytes (names
+ * become folders on the server's disk, so nothing else is taken). Returns 0, or -1 and
+ * appends nothing when name is NULL or not such a name. */
+int ch_quote_ident(struct strbuf *out, const char *name);
+
+/* Appends the len bytes at s as a JSON string for ClickHouse's JSON input formats
+ * (JSONEachRow), which keep a string's bytes as they are: quote, backslash and bytes below
+ * 0x20 are escaped (\", \\, \u00XX), every other byte is copied, so any bytes - invalid
+ * UTF-8 too - arrive unchanged. Data for the server, never text for a person. */
+void ch_json_string(struct strbuf *out, const char *s, size_t len);
+
+/* Whether name is a name ch_quote_ident takes: 1 or 0. */
+int ch_ident_valid(const char *name);
+
+#endif

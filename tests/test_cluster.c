@@ -1,0 +1,666 @@
+/* A fleet's events in a ClickHouse cluster (cluster/): the HTTP client and the schema, against a
+ * real two-shard cluster that tests/clickhouse-cluster.sh starts under build/check for this run
+ * and stops at the end, also when a test fails or the process dies (a watchdog process stops
+ * it when this one is gone). Tests that need the cluster are skipped, saying so, only when
+ * clickhouse-server is not installed (make deps installs it). The rest need no server: a
+ * refused connection, a server that never answers, the credentials' rules. */
+#include "tests/testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster/cluster.h"
+#include "cluster/http.h"
+#include "cluster/quote.h"
+#include "common/digest.h"
+
+static struct {
+	int up;          /* the cluster answers */
+	int absent;      /* clickhouse-server is not installed */
+	char dir[1024];  /* the cluster's folder */
+	char url[2][64]; /* each shard's HTTP URL */
+	pid_t watchdog;
+	int watchdog_fd; /* closing it (or dying) tells the watchdog to stop the cluster */
+} cl = {.watchdog_fd = -1};
+
+static struct strbuf out, err;
+
+static int env_port(const char *env, const char *key)
+{
+	const char *p = strstr(env, key);
+	return p ? atoi(p + strlen(key)) : 0;
+}
+
+/* A process that waits for this one to close the pipe - or to die - then stops the cluster. */
+static void start_watchdog(void)
+{
+	int fds[2];
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		close(fds[1]);
+		char b;
+		while (read(fds[0], &b, 1) != 0 && errno == EINTR)
+			;
+		execl("/bin/sh", "sh", "tests/clickhouse-cluster.sh", "stop", cl.dir, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	cl.watchdog = p;
+	cl.watchdog_fd = fds[1];
+}
+
+static int cluster_setup(void **state)
+{
+	(void)state;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	setenv("HOME", tu_tmpdir(), 1); /* no analyst's credentials file */
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(cl.dir, sizeof(cl.dir), "%s/build/check/clickhouse-%ld", cwd, (long)getpid());
+	tu_run(NULL, NULL, "rm -rf '%s'", cl.dir);
+	start_watchdog();
+	int rc = tu_run(&out, &err, "sh tests/clickhouse-cluster.sh start '%s'", cl.dir);
+	if (rc == 2) {
+		cl.absent = 1;
+		return 0;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "the test cluster did not start:\n%s%s", out.buf, err.buf);
+		return -1;
+	}
+	char path[1100];
+	snprintf(path, sizeof(path), "%s/cluster.env", cl.dir);
+	char *env = tu_read_file(path);
+	assert_non_null(env);
+	snprintf(cl.url[0], sizeof(cl.url[0]), "http://127.0.0.1:%d/", env_port(env, "SHARD1_HTTP="));
+	snprintf(cl.url[1], sizeof(cl.url[1]), "http://127.0.0.1:%d/", env_port(env, "SHARD2_HTTP="));
+	free(env);
+	cl.up = 1;
+	return 0;
+}
+
+static int cluster_teardown(void **state)
+{
+	(void)state;
+	int rc = tu_run(&out, &err, "sh tests/clickhouse-cluster.sh stop '%s'", cl.dir);
+	if (cl.watchdog_fd >= 0)
+		close(cl.watchdog_fd);
+	if (cl.watchdog > 0)
+		waitpid(cl.watchdog, NULL, 0);
+	if (!getenv("KEEP_TEST_FILES"))
+		tu_run(NULL, NULL, "rm -rf '%s'", cl.dir);
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return rc;
+}
+
+#define NEED_CLUSTER()                                                                                                 \
+	do {                                                                                                           \
+		if (!cl.up) {                                                                                          \
+			print_message("skipped: clickhouse-server is not installed (make deps installs it)\n");        \
+			skip();                                                                                        \
+		}                                                                                                      \
+	} while (0)
+
+static void clear_credentials(void)
+{
+	unsetenv("CLICKHOUSE_USER");
+	unsetenv("CLICKHOUSE_PASSWORD");
+	unsetenv("CASEBOOK_CLICKHOUSE_CONFIG");
+}
+
+static struct ch_conn *open_ok(const char *url, const struct ch_options *o)
+{
+	struct ch_conn *c = NULL;
+	strbuf_reset(&err);
+	if (ch_open(url, o, &c, &err) != 0)
+		fail_msg("ch_open %s: %s", url, err.buf);
+	return c;
+}
+
+/* A port nothing listens on (bound, then closed), or with listen set one that accepts
+ * connections and never answers (its socket in *fd). */
+static int local_port(int listen_too, int *fd)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t n = sizeof(a);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
+	if (listen_too) {
+		assert_int_equal(listen(s, 4), 0);
+		*fd = s;
+	} else {
+		close(s);
+	}
+	return ntohs(a.sin_port);
+}
+
+static void assert_starts_with(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", s, prefix);
+}
+
+static void test_urls_without_a_scheme_host_or_port_or_with_credentials_are_refused(void **state)
+{
+	(void)state;
+	clear_credentials();
+	static const struct {
+		const char *url, *msg;
+	} bad[] = {
+	    {"127.0.0.1:8123", "127.0.0.1:8123: not an http:// or https:// URL"},
+	    {"ftp://h/", "ftp://h/: not an http:// or https:// URL"},
+	    {"http://", "http://: no host"},
+	    {"http://:8123/", "http://:8123/: no host"},
+	    {"http://h:0/", "http://h:0/: a port that is not 1 to 65535"},
+	    {"http://h:65536/", "http://h:65536/: a port that is not 1 to 65535"},
+	    {"http://h:80a/", "http://h:80a/: a port that is not 1 to 65535"},
+	    {"http://h/?query=DROP", "http://h/?query=DROP: a query string or fragment (casebook adds its own)"},
+	    {"http://h /", "http://h /: a space or a byte outside printable ASCII"},
+	    {"http://h\x1b[2J/", "http://h\xe2\x90\x9b[2J/: a space or a byte outside printable ASCII"},
+	    {"http://default:secret@h:8123/",
+	     "http://default:secret@h:8123/: credentials in the URL (set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or "
+	     "use the config file)"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct ch_conn *c = (struct ch_conn *)1;
+		strbuf_reset(&err);
+		assert_int_equal(ch_open(bad[i].url, NULL, &c, &err), -1);
+		assert_null(c);
+		assert_string_equal(err.buf, bad[i].msg);
+	}
+	struct ch_conn *c = open_ok("http://[::1]:8123", NULL);
+	assert_string_equal(ch_server(c), "http://[::1]:8123/");
+	assert_null(ch_user(c));
+	ch_close(c);
+}
+
+static void test_a_refused_connection_names_the_server(void **state)
+{
+	(void)state;
+	clear_credentials();
+	int port = local_port(0, NULL);
+	char url[64], want[160];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	struct ch_conn *c = open_ok(url, NULL);
+	strbuf_reset(&out);
+	assert_int_equal(ch_query(c, "SELECT 1", &out), -1);
+	assert_string_equal(out.buf, "");
+	snprintf(want, sizeof(want),
+	         "ClickHouse at http://127.0.0.1:%d/: cannot connect (Failed to connect to 127.0.0.1 port %d", port,
+	         port);
+	assert_starts_with(ch_errmsg(c), want);
+	ch_close(c);
+}
+
+static void test_a_server_that_never_answers_times_out(void **state)
+{
+	(void)state;
+	clear_credentials();
+	int fd;
+	int port = local_port(1, &fd);
+	char url[64], want[160];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	struct ch_conn *c = open_ok(url, &(struct ch_options){.timeout_s = 1});
+	assert_int_equal(ch_query(c, "SELECT 1", &out), -1);
+	snprintf(want, sizeof(want), "ClickHouse at %s: no complete answer within 1 s (Operation timed out after ",
+	         url);
+	assert_starts_with(ch_errmsg(c), want);
+	ch_close(c);
+
+	c = open_ok(url, &(struct ch_options){.stall_s = 1});
+	assert_int_equal(ch_query(c, "SELECT 1", &out), -1);
+	snprintf(want, sizeof(want), "ClickHouse at %s: no answer for 1 s (Operation too slow. ", url);
+	assert_starts_with(ch_errmsg(c), want);
+	ch_close(c);
+	close(fd);
+}
+
+static void write_config(const char *text, mode_t mode)
+{
+	const char *path = tu_path("clickhouse.conf");
+	unlink(path);
+	tu_write_str(path, text);
+	assert_int_equal(chmod(path, mode), 0);
+	setenv("CASEBOOK_CLICKHOUSE_CONFIG", path, 1);
+}
+
+static void expect_config_error(const char *text, mode_t mode, const char *msg)
+{
+	write_config(text, mode);
+	struct ch_conn *c = (struct ch_conn *)1;
+	strbuf_reset(&err);
+	assert_int_equal(ch_open("http://127.0.0.1:8123/", NULL, &c, &err), -1);
+	assert_null(c);
+	char want[1024];
+	snprintf(want, sizeof(want), "%s%s", tu_path("clickhouse.conf"), msg);
+	assert_string_equal(err.buf, want);
+}
+
+static void test_credentials_come_from_the_environment_or_a_file_only_its_owner_reads(void **state)
+{
+	(void)state;
+	clear_credentials();
+	write_config("# casebook's ClickHouse login\nuser = analyst\n  password =  analyst-secret  \n", 0600);
+	struct ch_conn *c = open_ok("http://127.0.0.1:8123/", NULL);
+	assert_string_equal(ch_user(c), "analyst");
+	ch_close(c);
+
+	setenv("CLICKHOUSE_USER", "from-env", 1); /* the environment wins, as for clickhouse-client */
+	c = open_ok("http://127.0.0.1:8123/", NULL);
+	assert_string_equal(ch_user(c), "from-env");
+	ch_close(c);
+	unsetenv("CLICKHOUSE_USER");
+	setenv("CLICKHOUSE_PASSWORD", "only-a-password", 1);
+	c = open_ok("http://127.0.0.1:8123/", NULL);
+	assert_string_equal(ch_user(c), "default");
+	ch_close(c);
+	unsetenv("CLICKHOUSE_PASSWORD");
+
+	expect_config_error("user = analyst\npassword = s\n", 0644,
+	                    ": others may read or change it (mode 644; chmod 600 it)");
+	expect_config_error("user = analyst\n", 0640, ": others may read or change it (mode 640; chmod 600 it)");
+	expect_config_error("user = analyst\nhost = evil\n", 0600, ":2: unknown setting \"host\" (user, password)");
+	expect_config_error("user analyst\n", 0600, ":1: not \"user = NAME\" or \"password = SECRET\"");
+	expect_config_error("user = \x1b]0;pwned\x07\nbogus \x1b[2J= 1\n", 0600,
+	                    ":2: unknown setting \"bogus \xe2\x90\x9b[2J\" (user, password)");
+	char longline[CH_CONFIG_LINE + 20];
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	char msg[64];
+	snprintf(msg, sizeof(msg), ":1: a line longer than %d bytes", CH_CONFIG_LINE - 1);
+	expect_config_error(longline, 0600, msg);
+
+	unlink(tu_path("clickhouse.conf")); /* named and missing: an error; the default path missing: none */
+	strbuf_reset(&err);
+	assert_int_equal(ch_open("http://127.0.0.1:8123/", NULL, &c, &err), -1);
+	char want[600];
+	snprintf(want, sizeof(want), "%s: No such file or directory", tu_path("clickhouse.conf"));
+	assert_string_equal(err.buf, want);
+	clear_credentials();
+	c = open_ok("http://127.0.0.1:8123/", NULL);
+	assert_null(ch_user(c));
+	ch_close(c);
+}
+
+/* A cluster that is not there: ingest --to says so, naming the server, and exits 1. */
+static void test_ingest_to_a_server_that_is_down_says_which(void **state)
+{
+	(void)state;
+	clear_credentials();
+	int port = local_port(0, NULL);
+	const char *f = tu_path("one.ndjson");
+	tu_write_str(f, "{\"@timestamp\":\"2026-11-21T10:00:00Z\",\"host\":{\"id\":\"h\"}}\n");
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to http://127.0.0.1:%d/ '%s'", tu_casebook(), port, f), 1);
+	assert_string_equal(out.buf, "1 documents: 0 added, 0 duplicate, 0 rejected\n");
+	char want[200];
+	snprintf(want, sizeof(want),
+	         "casebook ingest: ClickHouse at http://127.0.0.1:%d/: cannot connect (Failed to connect to 127.0.0.1 "
+	         "port %d",
+	         port, port);
+	assert_starts_with(err.buf, want);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to", tu_casebook()), 64);
+}
+
+static void test_a_query_answers_and_an_error_names_the_server_sanitized(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct ch_conn *c = open_ok(cl.url[0], NULL);
+	strbuf_reset(&out);
+	assert_int_equal(ch_query(c, "SELECT 1 + 1", &out), 0);
+	assert_string_equal(out.buf, "2\n");
+	assert_int_equal(ch_query(c, "SELECT `a\x1b[2Jb`", &out), -1);
+	assert_string_equal(out.buf, "2\n"); /* nothing of a failed query is appended */
+	char want[512];
+	snprintf(
+	    want, sizeof(want),
+	    "ClickHouse at %s: HTTP 404: Code: 47, e.displayText() = DB::Exception: Unknown identifier: "
+	    "a\xe2\x90\x9b[2Jb. Note that there is no tables (FROM clause) in your query, e.what() = DB::Exception",
+	    cl.url[0]);
+	assert_string_equal(ch_errmsg(c), want);
+	ch_close(c);
+}
+
+static void test_the_servers_users_are_the_environments(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setenv("CLICKHOUSE_USER", "analyst", 1);
+	setenv("CLICKHOUSE_PASSWORD", "wrong", 1);
+	struct ch_conn *c = open_ok(cl.url[1], NULL);
+	assert_int_equal(ch_query(c, "SELECT 1", &out), -1);
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "ClickHouse at %s: HTTP 401: Code: 193, e.displayText() = DB::Exception: Wrong password for user "
+	         "analyst, e.what() = DB::Exception",
+	         cl.url[1]);
+	assert_string_equal(ch_errmsg(c), want);
+	ch_close(c);
+	setenv("CLICKHOUSE_PASSWORD", "analyst-secret", 1);
+	c = open_ok(cl.url[1], NULL);
+	strbuf_reset(&out);
+	/* 18.16 has no currentUser(): the query finds itself among the running ones */
+	assert_int_equal(ch_query(c, "SELECT user FROM system.processes WHERE query LIKE '%user-probe%'", &out), 0);
+	assert_string_equal(out.buf, "analyst\n");
+	ch_close(c);
+	clear_credentials();
+}
+
+struct counted {
+	size_t bytes, chunks, stop_after;
+};
+
+static int count_chunk(void *ctx, const char *data, size_t len)
+{
+	struct counted *k = ctx;
+	(void)data;
+	k->bytes += len;
+	k->chunks++;
+	return k->stop_after && k->chunks >= k->stop_after;
+}
+
+static void test_an_answer_streams_in_pieces_and_the_caller_may_stop_it(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct ch_conn *c = open_ok(cl.url[0], NULL);
+	struct counted k = {0};
+	assert_int_equal(ch_query_stream(c, "SELECT number FROM system.numbers LIMIT 1000000", count_chunk, &k), 0);
+	/* 10 one-digit numbers, 90 of two, ... 900,000 of six, each with its newline */
+	assert_int_equal(k.bytes, 10 * 2 + 90 * 3 + 900 * 4 + 9000 * 5 + 90000 * 6 + 900000 * 7);
+	assert_true(k.chunks > 1);
+	k = (struct counted){.stop_after = 1};
+	assert_int_equal(ch_query_stream(c, "SELECT number FROM system.numbers LIMIT 1000000", count_chunk, &k), -1);
+	assert_int_equal(k.chunks, 1);
+	char want[128];
+	snprintf(want, sizeof(want), "ClickHouse at %s: stopped by the caller", cl.url[0]);
+	assert_string_equal(ch_errmsg(c), want);
+	ch_close(c);
+}
+
+/* Every byte, through a literal and back: the server reads what ch_quote_string wrote. */
+static void test_the_server_reads_every_literal_back_as_its_bytes(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct ch_conn *c = open_ok(cl.url[0], NULL);
+	char all[256 + 7];
+	for (int i = 0; i < 256; i++)
+		all[i] = (char)i;
+	memcpy(all + 256, "' OR '1", 7);
+	struct strbuf q, want;
+	strbuf_init(&q, 2048);
+	strbuf_init(&want, 1024);
+	strbuf_addstr(&q, "SELECT hex(");
+	ch_quote_string(&q, all, sizeof(all));
+	strbuf_addstr(&q, "), length(");
+	ch_quote_string(&q, all, sizeof(all));
+	strbuf_addstr(&q, ")");
+	for (size_t i = 0; i < sizeof(all); i++)
+		strbuf_addf(&want, "%02X", (unsigned char)all[i]);
+	strbuf_addf(&want, "\t%zu\n", sizeof(all));
+	strbuf_reset(&out);
+	assert_int_equal(ch_query(c, q.buf, &out), 0);
+	assert_string_equal(out.buf, want.buf);
+	strbuf_release(&q);
+	strbuf_release(&want);
+	ch_close(c);
+}
+
+static void test_rows_insert_from_the_body(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct ch_conn *c = open_ok(cl.url[1], NULL);
+	assert_int_equal(ch_query(c, "DROP TABLE IF EXISTS default.http_insert", &out), 0);
+	assert_int_equal(ch_query(c, "CREATE TABLE default.http_insert (s String, n Int64) ENGINE = Memory", &out), 0);
+	const char rows[] = "{\"s\":\"a'b\\\\c\",\"n\":1}\n{\"s\":\"\\u001b[2J\",\"n\":2}\n";
+	assert_int_equal(ch_insert(c, "INSERT INTO default.http_insert FORMAT JSONEachRow", rows, strlen(rows)), 0);
+	strbuf_reset(&out);
+	assert_int_equal(ch_query(c, "SELECT hex(s), n FROM default.http_insert ORDER BY n", &out), 0);
+	assert_string_equal(out.buf, "6127625C63\t1\n1B5B324A\t2\n");
+	assert_int_equal(ch_insert(c, "INSERT INTO default.http_insert FORMAT JSONEachRow", "{\"s\":", 5), -1);
+	assert_starts_with(ch_errmsg(c), "ClickHouse at ");
+	assert_non_null(strstr(ch_errmsg(c), ": HTTP "));
+	assert_int_equal(ch_query(c, "DROP TABLE default.http_insert", &out), 0);
+	ch_close(c);
+}
+
+/* Runs q on the shard's server and returns its answer in out (the test fails if it cannot). */
+static void on_shard(int shard, const char *q)
+{
+	struct ch_conn *c = open_ok(cl.url[shard], NULL);
+	strbuf_reset(&out);
+	if (ch_query(c, q, &out) != 0)
+		fail_msg("%s", ch_errmsg(c));
+	ch_close(c);
+}
+
+static const char tables_made[] = "events\tDistributed\nevents_local\tReplacingMergeTree\n";
+#define TABLES_QUERY "SELECT name, engine FROM system.tables WHERE database = 'casebook' ORDER BY name"
+
+/* casebook cluster init, twice: the tables on both shards, the second run keeping them. */
+static void test_init_makes_the_tables_on_both_shards_and_again_keeps_them(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "%s: casebook.events_local and casebook.events are there\n"
+	         "%s: casebook.events_local and casebook.events are there\n"
+	         "cluster casebook: 2 shards, each with casebook.events_local\n",
+	         cl.url[0], cl.url[1]);
+	for (int run = 0; run < 2; run++) {
+		assert_int_equal(tu_run(&out, &err, "'%s' cluster init '%s' '%s'", tu_casebook(), cl.url[0], cl.url[1]),
+		                 0);
+		assert_string_equal(err.buf, "");
+		assert_string_equal(out.buf, want);
+		for (int shard = 0; shard < 2; shard++) {
+			on_shard(shard, TABLES_QUERY);
+			assert_string_equal(out.buf, tables_made);
+		}
+	}
+	/* ordered by host and time, one typed column each for the fields rules read */
+	on_shard(1, "SELECT sorting_key FROM system.tables WHERE database = 'casebook' AND name = 'events_local'");
+	assert_string_equal(out.buf, "host_id, ts_us, doc_sha256\n");
+	on_shard(0, "SELECT count(), countIf(type LIKE 'Array%') FROM system.columns WHERE database = 'casebook' AND "
+	            "table = 'events'");
+	assert_string_equal(out.buf, "26\t3\n");
+	on_shard(0, "SELECT count() FROM casebook.events");
+	assert_string_equal(out.buf, "0\n");
+}
+
+static void expect_init_error(const char *const *urls, size_t n, const char *cluster, const char *msg)
+{
+	struct strbuf e, said;
+	strbuf_init(&e, 128);
+	strbuf_init(&said, 128);
+	struct diag_sink say = {NULL, NULL};
+	assert_int_equal(cluster_init(urls, n, cluster, NULL, &say, &e), -1);
+	assert_string_equal(e.buf, msg);
+	strbuf_release(&e);
+	strbuf_release(&said);
+}
+
+/* A shard init was not given, a table of other columns, a cluster the server does not know, a
+ * name that is not one: each said, naming what to do, and nothing half made is called done. */
+static void test_init_says_which_shards_lack_the_table_or_have_another(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char *both[] = {cl.url[0], cl.url[1]};
+	char want[512];
+	snprintf(want, sizeof(want), "ClickHouse at %s has no cluster \"fleet\" in its remote_servers", cl.url[0]);
+	expect_init_error(both, 2, "fleet", want);
+	expect_init_error(both, 2, "case\x1b[2Jbook",
+	                  "cluster \"case\xe2\x90\x9b[2Jbook\": a name is letters, digits and "
+	                  "underscores, at most 64");
+
+	on_shard(1, "DROP TABLE IF EXISTS casebook.events_local");
+	expect_init_error(
+	    both, 1, "casebook",
+	    "1 of the 2 shards of cluster \"casebook\" have casebook.events_local: name each shard's HTTP URL "
+	    "(casebook cluster init URL URL...)");
+	on_shard(1, "CREATE DATABASE IF NOT EXISTS casebook");
+	on_shard(1, "CREATE TABLE casebook.events_local (host_id String, ts_us Int64, extra UInt8) ENGINE = Memory");
+	expect_init_error(
+	    both, 2, "casebook",
+	    "a shard of cluster \"casebook\" has a casebook.events_local with other columns than casebook "
+	    "makes (drop it, or use the casebook that made it)");
+	on_shard(1, "DROP TABLE casebook.events_local");
+
+	struct strbuf e;
+	strbuf_init(&e, 64);
+	assert_int_equal(cluster_init(both, 2, "casebook", NULL, NULL, &e), 0);
+	assert_string_equal(e.buf, "");
+	strbuf_release(&e);
+	on_shard(1, TABLES_QUERY);
+	assert_string_equal(out.buf, tables_made);
+	assert_int_equal(tu_run(&out, &err, "'%s' cluster init", tu_casebook()), 64);
+	assert_int_equal(tu_run(&out, &err, "'%s' cluster init http://u:p@127.0.0.1:1/", tu_casebook()), 1);
+	assert_string_equal(err.buf, "casebook cluster: http://u:p@127.0.0.1:1/: credentials in the URL (set "
+	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
+}
+
+static long shard_count(int shard, const char *q)
+{
+	on_shard(shard, q);
+	return atol(out.buf);
+}
+
+/* casebook ingest --to loads what a case's ingest loads - the same count, the same rejects,
+ * said the same way - and run again adds nothing: the two shards together hold each document
+ * once, each host on one shard. */
+static void test_ingest_to_the_cluster_loads_the_demo_fleet_once(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char *demo = tu_path("demo.ndjson");
+	assert_int_equal(tu_run(&out, NULL, "build/check/gen-events --events 2000 --hosts 8"), 0);
+	tu_write(demo, out.buf, out.len);
+	struct strbuf local, local_err;
+	strbuf_init(&local, 128);
+	strbuf_init(&local_err, 128);
+	assert_int_equal(
+	    tu_run(&local, &local_err, "'%s' --db '%s' ingest '%s'", tu_casebook(), tu_path("demo.db"), demo), 0);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], demo), 0);
+	assert_string_equal(err.buf, "");
+	assert_string_equal(out.buf, local.buf);
+	long added = 0;
+	assert_int_equal(sscanf(out.buf, "%*u documents: %ld added", &added), 1);
+	assert_true(added >= 2000);
+	long on[2] = {shard_count(0, "SELECT count() FROM casebook.events_local"),
+	              shard_count(1, "SELECT count() FROM casebook.events_local")};
+	assert_true(on[0] > 0 && on[1] > 0);
+	assert_int_equal(on[0] + on[1], added);
+	assert_int_equal(shard_count(0, "SELECT uniqExact(host_id) FROM casebook.events_local") +
+	                     shard_count(1, "SELECT uniqExact(host_id) FROM casebook.events_local"),
+	                 8);
+
+	/* again, through the other shard: every document is there already */
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], demo), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%ld documents: 0 added, %ld duplicate, 0 rejected\n", added, added);
+	assert_string_equal(out.buf, want);
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events"), added);
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events_local") +
+	                     shard_count(1, "SELECT count() FROM casebook.events_local"),
+	                 added);
+
+	/* damaged input: reported as the case's ingest reports it, the rest loads */
+	const char *bad = tu_path("damaged.ndjson");
+	tu_write_str(
+	    bad, "{\"@timestamp\":\"2026-11-21T10:00:00Z\",\"host\":{\"id\":\"h-bad\"},\"event\":{\"id\":\"ok1\"}}\n"
+	         "{\"@timestamp\":\"2026-11-21T10:00:01Z\",\"host\":{\"id\":\"h-bad\"},,}\n"
+	         "{\"host\":{\"id\":\"h-bad\"}}\n"
+	         "not json at all\n");
+	assert_int_equal(
+	    tu_run(&local, &local_err, "'%s' --db '%s' ingest '%s'", tu_casebook(), tu_path("bad.db"), bad), 2);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], bad), 2);
+	assert_string_equal(out.buf, "4 documents: 1 added, 0 duplicate, 3 rejected\n");
+	assert_non_null(strstr(local.buf, out.buf)); /* the case's adds where its rejects are kept */
+	assert_string_equal(err.buf, local_err.buf);
+	strbuf_release(&local);
+	strbuf_release(&local_err);
+}
+
+/* The typed columns hold what the document says, through nested objects and dotted keys; a
+ * value a column cannot hold exactly is named in inexact; the document is kept to the byte
+ * with its SHA-256. */
+static void test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	const char doc[] = "{\"@timestamp\":\"2026-11-22T00:00:00.000001Z\",\"host.id\":\"h-typed\","
+	                   "\"host\":{\"name\":{\"first\":\"x\"}},\"event\":{\"id\":\"typed-1\","
+	                   "\"category\":\"process\",\"type\":[\"start\",7]},"
+	                   "\"process\":{\"name\":[\"a\",\"b\"],\"pid\":\"12\",\"parent.name\":\"zsh\","
+	                   "\"parent\":{\"pid\":1e2},\"command_line\":\"echo \\\"it's\\\" \\u001b[2J\\\\\"},"
+	                   "\"process.executable\":[\"/bin/sh\"]}";
+	tu_write_str(tu_path("typed.ndjson"), doc);
+	assert_int_equal(
+	    tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], tu_path("typed.ndjson")), 0);
+	assert_string_equal(out.buf, "1 documents: 1 added, 0 duplicate, 0 rejected\n");
+	on_shard(0,
+	         "SELECT ts_us, host_id, host_name, event_id, event_category, event_type, process_name, "
+	         "process_executable, process_pid, process_parent_name, process_parent_pid, hex(process_command_line), "
+	         "inexact FROM casebook.events WHERE event_id = 'typed-1' FORMAT TabSeparated");
+	assert_string_equal(out.buf, "1795305600000001\th-typed\t\\N\ttyped-1\t['process']\t['start']\t\\N\t/bin/sh\t"
+	                             "\\N\tzsh\t100\t6563686F20226974277322201B5B324A5C\t"
+	                             "['host.name','event.type','process.name','process.pid']\n");
+	on_shard(0, "SELECT hex(doc), doc_sha256 FROM casebook.events WHERE event_id = 'typed-1' FORMAT TabSeparated");
+	char sha[SHA256_HEX_LEN + 1];
+	sha256_hex(doc, strlen(doc), sha);
+	struct strbuf want;
+	strbuf_init(&want, 2048);
+	for (size_t i = 0; i < strlen(doc); i++)
+		strbuf_addf(&want, "%02X", (unsigned char)doc[i]);
+	strbuf_addf(&want, "\t%s\n", sha);
+	assert_string_equal(out.buf, want.buf);
+	strbuf_release(&want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_urls_without_a_scheme_host_or_port_or_with_credentials_are_refused),
+	    cmocka_unit_test(test_a_refused_connection_names_the_server),
+	    cmocka_unit_test(test_a_server_that_never_answers_times_out),
+	    cmocka_unit_test(test_credentials_come_from_the_environment_or_a_file_only_its_owner_reads),
+	    cmocka_unit_test(test_ingest_to_a_server_that_is_down_says_which),
+	    cmocka_unit_test(test_a_query_answers_and_an_error_names_the_server_sanitized),
+	    cmocka_unit_test(test_the_servers_users_are_the_environments),
+	    cmocka_unit_test(test_an_answer_streams_in_pieces_and_the_caller_may_stop_it),
+	    cmocka_unit_test(test_the_server_reads_every_literal_back_as_its_bytes),
+	    cmocka_unit_test(test_rows_insert_from_the_body),
+	    cmocka_unit_test(test_init_makes_the_tables_on_both_shards_and_again_keeps_them),
+	    cmocka_unit_test(test_init_says_which_shards_lack_the_table_or_have_another),
+	    cmocka_unit_test(test_ingest_to_the_cluster_loads_the_demo_fleet_once),
+	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
+	};
+	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
+}
