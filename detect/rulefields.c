@@ -43,10 +43,10 @@ const struct rulefield rulefields[] = {
     {"building_block_type", RF_APPLIED, NULL,
      "kibana.alert.building_block_type; hidden from the queue unless asked for"},
     {"exceptions_list", RF_APPLIED, NULL, "matching events make no alert"},
-    {"alert_suppression", RF_APPLIED, "query eql threshold new_terms threat_match machine_learning",
+    {"alert_suppression", RF_APPLIED, "query eql threshold new_terms threat_match machine_learning esql",
      "query and EQL event rules (not sequences): one alert per group_by values per execution, or within "
-     "duration; threshold: a group's alerts within duration fold into its first; new_terms, threat_match and "
-     "machine_learning: an "
+     "duration; threshold: a group's alerts within duration fold into its first; new_terms, threat_match, "
+     "machine_learning and esql: an "
      "execution's alerts per group_by values, or within duration; kibana.alert.suppression.*"},
     {"investigation_fields", RF_SHOWN, NULL, "shown first in the Overview and casebook show"},
     {"related_integrations", RF_SHOWN, NULL, "listed by casebook rules"},

@@ -640,6 +640,121 @@ static void test_new_terms_suppression(void **state)
 	}
 }
 
+/* Each alert's suppression as "terms start end docs_count" (or "-" without), sorted, a line
+ * each: the alerts of a rule whose order the store chooses. */
+static void suppression_lines(struct strbuf *out)
+{
+	struct docs d = alert_docs();
+	char *lines[16];
+	for (size_t a = 0; a < d.n; a++) {
+		struct strbuf l;
+		strbuf_init(&l, 128);
+		strbuf_addstr(&l, terms_of(d.a[a]));
+		if (cJSON_GetObjectItemCaseSensitive(d.a[a], "kibana.alert.suppression.terms"))
+			strbuf_addf(&l, " %s %s %d", str(d.a[a], "kibana.alert.suppression.start"),
+			            str(d.a[a], "kibana.alert.suppression.end"),
+			            (int)num(d.a[a], "kibana.alert.suppression.docs_count"));
+		lines[a] = strbuf_detach(&l, NULL);
+	}
+	for (size_t i = 1; i < d.n; i++) /* insertion sort: a few lines */
+		for (size_t k = i; k > 0 && strcmp(lines[k - 1], lines[k]) > 0; k--) {
+			char *t = lines[k];
+			lines[k] = lines[k - 1];
+			lines[k - 1] = t;
+		}
+	strbuf_reset(out);
+	for (size_t a = 0; a < d.n; a++) {
+		strbuf_addf(out, "%s\n", lines[a]);
+		free(lines[a]);
+	}
+	docs_free(&d);
+}
+
+/* ES|QL rules suppress in memory (Kibana 8.15 on: esql/esql.ts with
+ * bulkCreateSuppressedAlertsInMemory, wrap_suppressed_esql_alerts.ts): group_by reads the
+ * combined fields, the row's source event with the row's columns set (mergeEsqlResultInSource),
+ * or an aggregate's row alone; start and end are getSuppressionAlertFields' time, the rule's time
+ * field there, else the alert's time (its execution's); an execution's alerts of one group are
+ * one, on its first row, docs_count the others; with a duration a later execution's join it. */
+static void test_esql_suppression(void **state)
+{
+	(void)state;
+	static const char *const rows = "FROM logs-endpoint.events.* METADATA _id | WHERE process.name IS NOT NULL";
+	static const struct {
+		const char *query, *suppression, *lines;
+		int created, grouped;
+	} cases[] = {
+	    /* per execution: 10:10's nc is an alert of its own (as a new terms rule's) */
+	    {rows, "{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:02:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:07:00.000000Z 2024-05-01T10:07:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     3, 1},
+	    /* within an hour: nc joins h1's alert (10:02 >= 10:10 - 1h) */
+	    {rows, "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:07:00.000000Z 2\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     2, 2},
+	    /* a column the query computed is a field of the combined document */
+	    {"FROM logs-endpoint.events.* METADATA _id | EVAL kind = CASE(process.name == \\\"ssh\\\", \\\"remote\\\", "
+	     "\\\"local\\\")",
+	     "{\"group_by\":[\"kind\"]}",
+	     "[{\"field\":\"kind\",\"value\":\"local\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:02:00.000000Z 1\n"
+	     "[{\"field\":\"kind\",\"value\":\"local\"}] 2024-05-01T10:07:00.000000Z 2024-05-01T10:07:00.000000Z 0\n"
+	     "[{\"field\":\"kind\",\"value\":\"remote\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     3, 1},
+	    /* doNotSuppress: a row without the field alerts alone, without suppression fields */
+	    {rows, "{\"group_by\":[\"user.name\"],\"missing_fields_strategy\":\"doNotSuppress\"}", "-\n-\n-\n-\n", 4,
+	     0},
+	    /* an aggregate's row has no time field: the alert's, its execution's (10:05, 10:10) */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name", "{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     3, 0},
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name",
+	     "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:10:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     2, 1},
+	    /* an aggregate that keeps a time column: start and end are its */
+	    {"FROM logs-* | STATS c = COUNT(*), @timestamp = MAX(@timestamp) BY host.name",
+	     "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:02:00.000000Z 2024-05-01T10:07:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     2, 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
+		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
+		named_process(&sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
+		named_process(&sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-esql-sup\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
+		    "\"language\":\"esql\",\"query\":\"%s\",\"severity\":\"low\",\"risk_score\":21,\"interval\":"
+		    "\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
+		    cases[i].query, cases[i].suppression);
+		import_rule(sb.buf, NULL);
+		struct detect_totals t = run_detect("cb-esql-sup");
+		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
+		    t.unapplied != 0 || t.skipped != 0)
+			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
+			         (unsigned long long)t.created, (unsigned long long)t.grouped,
+			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
+		suppression_lines(&sb);
+		if (strcmp(sb.buf, cases[i].lines))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
 /* ---- other fields ---- */
 
 static void test_building_block_and_max_signals(void **state)
@@ -1075,6 +1190,7 @@ int main(void)
 	    T(test_threshold_suppression),
 	    T(test_threshold_suppression_needs_duration),
 	    T(test_new_terms_suppression),
+	    T(test_esql_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    cmocka_unit_test(test_filters_as_kql),
