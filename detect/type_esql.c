@@ -578,8 +578,8 @@ static int take_time(void *ctx, const cJSON *v)
 }
 
 /* getSuppressionAlertFields' time: the rule's time field in the combined fields (the override,
- * then @timestamp), else the alert's @timestamp, which is its execution's time. A source row's
- * is its event's time in the rule's time field. */
+ * then @timestamp unless the fallback is disabled), else the alert's @timestamp, which is its
+ * execution's time. A source row's is its event's time in the rule's time field. */
 static int64_t pending_time(const void *item)
 {
 	const struct esql_pending *p = item;
@@ -588,10 +588,12 @@ static int64_t pending_time(const void *item)
 	cJSON *doc = cJSON_CreateObject();
 	esql_row_to_json(p->row, doc, 1);
 	int64_t t = p->T;
-	static const char *const fields[] = {"event.ingested", "@timestamp"};
-	for (size_t i = folding->cq.use_ingested ? 0 : 1; i < 2; i++)
-		if (field_each(doc, fields[i], strlen(fields[i]), take_time, &t))
-			break;
+	const char *primary = folding->time_field        ? folding->time_field
+	                      : folding->cq.use_ingested ? "event.ingested"
+	                                                 : "@timestamp";
+	int secondary = strcmp(primary, "@timestamp") && !folding->no_fallback;
+	if (!field_each(doc, primary, strlen(primary), take_time, &t) && secondary)
+		field_each(doc, "@timestamp", strlen("@timestamp"), take_time, &t);
 	cJSON_Delete(doc);
 	return t;
 }
