@@ -86,7 +86,9 @@ const struct rulefield rulefields[] = {
     {"saved_id", RF_NOT_APPLIED, NULL, "the saved query is not known: the rule's query applies"},
     {"timestamp_field", RF_APPLIED, NULL, "@timestamp (another field: the rule is skipped)"},
     {"event_category_override", RF_APPLIED, "eql", "the field an EQL query's categories are read from"},
-    {"tiebreaker_field", RF_NOT_APPLIED, NULL, "events of equal time are taken in ingest order"},
+    {"tiebreaker_field", RF_APPLIED, "eql",
+     "sequences: events of equal @timestamp ordered by it (a value before none), then ingest order; "
+     "event queries: equal times in ingest order (what a max_signals cap keeps)"},
     /* threshold */
     {"threshold", RF_APPLIED, NULL, "field, value and cardinality"},
     /* new terms */

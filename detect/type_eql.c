@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "detect/eql.h"
 #include "detect/exceptions.h"
+#include "detect/field.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
@@ -53,6 +54,10 @@ struct eql_state {
 	size_t nseqs, seqs_alloc;
 	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;         /* scratch: an event's join key for a stage */
+	/* tiebreaker_field (Elasticsearch EQL's tiebreaker): a sequence's events of equal
+	 * @timestamp are ordered by it; each hit keeps its value in keys[nkeys] (NULL: missing).
+	 * NULL: none, ingest order alone */
+	const char *tiebreaker;
 };
 
 static struct eql_state *eql_state(const struct run *run)
@@ -93,6 +98,33 @@ static size_t sequence_slots(const struct run *run)
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
+static int first_value(void *ctx, const cJSON *v)
+{
+	char buf[40], **out = ctx;
+	if (cJSON_IsNumber(v)) {
+		snprintf(buf, sizeof(buf), "n%.17g", v->valuedouble);
+		*out = xstrdup(buf);
+	} else if (cJSON_IsString(v)) {
+		*out = xmalloc(strlen(v->valuestring) + 2);
+		(*out)[0] = 's';
+		strcpy(*out + 1, v->valuestring);
+	} else if (cJSON_IsBool(v)) {
+		*out = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
+	}
+	return *out != NULL;
+}
+
+/* The event's tiebreaker_field value (its first), interned, or NULL. */
+static const char *tiebreaker_value(struct run *run, const cJSON *ev)
+{
+	const char *field = eql_state(run)->tiebreaker;
+	char *v = NULL;
+	field_each(ev, field, strlen(field), first_value, &v);
+	const char *kept = v ? run_intern(run, v) : NULL;
+	free(v);
+	return kept;
+}
+
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
@@ -110,8 +142,8 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 			stream_feed(run, c, stages);
 		return;
 	}
-	/* kept until the pass ends: the keys interned, an array per hit */
-	const char **keys = xmalloc(n * sizeof(*keys));
+	/* kept until the pass ends: the keys interned, an array per hit (and the tiebreaker) */
+	const char **keys = xmalloc((n + 1) * sizeof(*keys));
 	size_t *at = xmalloc(n * sizeof(*at));
 	struct strbuf text;
 	strbuf_init(&text, 64);
@@ -120,6 +152,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
+	keys[n] = eql_state(run)->tiebreaker ? tiebreaker_value(run, ev) : NULL;
 	strbuf_release(&text);
 	free(at);
 	if (stages)
@@ -128,11 +161,37 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		free(keys);
 }
 
+static int tiebreaking; /* the rule being sorted has a tiebreaker (qsort has no context) */
+
+/* The hit's tiebreaker (keys[nkeys]): 'n' and a number, 's' and a string; NULL when missing. */
+static const char *tiebreak_of(const struct hit *h)
+{
+	return tiebreaking && h->keys ? h->keys[h->nkeys] : NULL;
+}
+
+/* Elasticsearch's Ordinal.compareTo past the timestamp: a value before none, numbers as
+ * numbers (a Long), strings by their characters (a String); then the implicit tiebreaker, the
+ * document order, which ingest order stands for. */
+static int compare_tiebreaks(const char *x, const char *y)
+{
+	if (!x || !y)
+		return !x - !y;
+	if (*x != *y)
+		return *x == 'n' ? -1 : 1; /* one field holds one type: a number and a string do not meet */
+	if (*x == 's')
+		return strcmp(x + 1, y + 1) < 0 ? -1 : strcmp(x + 1, y + 1) > 0;
+	double a = strtod(x + 1, NULL), b = strtod(y + 1, NULL);
+	return (a > b) - (a < b);
+}
+
 static int by_event_time(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
+	int t = compare_tiebreaks(tiebreak_of(x), tiebreak_of(y));
+	if (t)
+		return t;
 	return (x->event_id > y->event_id) - (x->event_id < y->event_id); /* ties: ingest order */
 }
 
@@ -389,6 +448,7 @@ static void drop_missing_violations(struct run *run)
  * missing-event stages, which looks at the events around each match). */
 static void match_sequences(struct run *run)
 {
+	tiebreaking = eql_state(run)->tiebreaker != NULL;
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
@@ -435,6 +495,7 @@ static int replay_sequences(struct run *run, int64_t limit)
 {
 	size_t ready = run_take_decided(eql_state(run)->seqs, eql_state(run)->nseqs, sizeof(*eql_state(run)->seqs),
 	                                offsetof(struct found_seq, exec_t), limit);
+	tiebreaking = eql_state(run)->tiebreaker != NULL;
 	if (ready > 1)
 		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
@@ -587,6 +648,8 @@ static int eql_compile(struct run *run, struct strbuf *why)
 	    q, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "event_category_override")));
 	struct eql_state *st = xcalloc(1, sizeof(*st));
 	st->query = q;
+	const char *tb = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "tiebreaker_field"));
+	st->tiebreaker = tb && *tb ? tb : NULL; /* the rule's object outlives the run's state */
 	strbuf_init(&st->key, 64);
 	run->state = st;
 	run->test = (struct event_test){.query = q, .matches = eql_test, .gave_up = eql_test_gave_up};
@@ -603,7 +666,9 @@ static int eql_compile(struct run *run, struct strbuf *why)
 static int eql_prepare(struct run *run)
 {
 	const struct eql_query *q = eql_state(run)->query;
-	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter) {
+	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
+	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
+	    !eql_state(run)->tiebreaker) {
 		stream_start(run);
 		run->cq.by_event_time = 1;
 	}
