@@ -45,9 +45,9 @@ const struct rulefield rulefields[] = {
      "kibana.alert.building_block_type; hidden from the queue unless asked for"},
     {"exceptions_list", RF_APPLIED, NULL, "matching events make no alert"},
     {"alert_suppression", RF_APPLIED, "query eql threshold new_terms threat_match machine_learning esql",
-     "query and EQL event rules (not sequences): one alert per group_by values per execution, or within "
+     "query and EQL event rules: one alert per group_by values per execution, or within "
      "duration; threshold: a group's alerts within duration fold into its first; new_terms, threat_match, "
-     "machine_learning and esql: an "
+     "machine_learning, esql and EQL sequences (not samples): an "
      "execution's alerts per group_by values, or within duration; kibana.alert.suppression.*"},
     {"investigation_fields", RF_SHOWN, NULL, "shown first in the Overview and casebook show"},
     {"related_integrations", RF_SHOWN, NULL, "listed by casebook rules"},
@@ -162,12 +162,13 @@ static int applied_for(const struct rulefield *f, const char *type)
 	return f->use == RF_APPLIED && type && type_listed(f->types, type);
 }
 
-/* Whether an EQL query is a sequence: its first word (suppression applies to event queries). */
-static int is_sequence(const char *query)
+/* Whether an EQL query is a sample: its first word (suppression applies to event queries and
+ * sequences). */
+static int is_sample(const char *query)
 {
 	while (query && (*query == ' ' || *query == '\t' || *query == '\n' || *query == '\r'))
 		query++;
-	return query && !strncasecmp(query, "sequence", 8) && !isalnum((unsigned char)query[8]) && query[8] != '_';
+	return query && !strncasecmp(query, "sample", 6) && !isalnum((unsigned char)query[6]) && query[6] != '_';
 }
 
 char *rulefields_unapplied(const cJSON *rule)
@@ -179,10 +180,10 @@ char *rulefields_unapplied(const cJSON *rule)
 		const struct rulefield *f = &rulefields[i];
 		if (!is_set(cJSON_GetObjectItemCaseSensitive(rule, f->name)))
 			continue;
-		int sequence_suppressed =
+		int sample_suppressed =
 		    !strcmp(f->name, "alert_suppression") && type && !strcmp(type, "eql") &&
-		    is_sequence(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "query")));
-		if (applied_for(f, type) && !sequence_suppressed)
+		    is_sample(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "query")));
+		if (applied_for(f, type) && !sample_suppressed)
 			continue;
 		strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", f->name);
 	}

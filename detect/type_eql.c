@@ -1,6 +1,7 @@
 /* type_eql: the EQL rule type (siem.eqlRule): an event query alerts as a custom query does;
  * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
- * end when missing-event stages need the events around it); samples as Elasticsearch's. */
+ * end when missing-event stages need the events around it); samples as Elasticsearch's.
+ * Sequences with alert_suppression are folded by their shell alert's group at the end. */
 
 #include "detect/run.h"
 
@@ -13,6 +14,7 @@
 #include "common/strpool.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
+#include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
 #include "detect/needles.h"
@@ -489,6 +491,91 @@ static int by_execution(const void *a, const void *b)
 	return by_event_time(&x->hits[0], &y->hits[0]);
 }
 
+/* ---- alert_suppression of sequences (Kibana: bulkCreateSuppressedSequencesInMemory,
+ * buildShellAlertSuppressionTermsAndFields) ---- */
+
+static int64_t seq_execution(const void *item)
+{
+	return ((const struct found_seq *)item)->exec_t;
+}
+
+struct read_doc {
+	cJSON *doc;
+};
+
+static int read_event(void *ctx, const struct event_row *row)
+{
+	((struct read_doc *)ctx)->doc = detect_event_json(row);
+	return 1;
+}
+
+/* The sequence's shell alert's group_by values: those all its events hold (its fields are its
+ * events' intersection, objectArrayIntersection). NULL: alone (doNotSuppress), or unreadable. */
+static const char *seq_group(const struct run *run, const void *item)
+{
+	const struct found_seq *f = item;
+	cJSON **evs = xcalloc(f->n ? f->n : 1, sizeof(*evs));
+	int ok = f->n > 0;
+	for (size_t i = 0; i < f->n && ok; i++) {
+		struct read_doc r = {NULL};
+		ok = !run->src->ops->event_get(run->src, f->hits[i].event_id, 1, read_event, &r) && r.doc;
+		evs[i] = r.doc;
+	}
+	const char *key = ok ? suppression_events_key((struct run *)run, (const cJSON *const *)evs, f->n) : NULL;
+	for (size_t i = 0; i < f->n; i++)
+		cJSON_Delete(evs[i]);
+	free(evs);
+	return key;
+}
+
+/* The shell alert's time (its @timestamp, the alert's: the execution's in the replay; the
+ * override the shell holds is the same for every event, so the execution stands for it too). */
+static int64_t seq_time(const void *item)
+{
+	return ((const struct found_seq *)item)->exec_t;
+}
+
+static int seq_name(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	const struct found_seq *f = item;
+	const struct hit **hits = xmalloc((f->n ? f->n : 1) * sizeof(*hits));
+	for (size_t j = 0; j < f->n; j++)
+		hits[j] = &f->hits[j];
+	int rc = run_alert_uuid(run, hits, f->n, NULL, uuid);
+	free(hits);
+	return rc;
+}
+
+static void annotate(cJSON *doc, void *ctx)
+{
+	suppression_annotate(ctx, doc, NULL, 0);
+}
+
+static int seq_make(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct found_seq *f = ctx;
+	const struct hit **hits = xmalloc((f->n ? f->n : 1) * sizeof(*hits));
+	for (size_t j = 0; j < f->n; j++)
+		hits[j] = &f->hits[j];
+	int rc = run_create_event_alert(run, hits, f->n, uuid, exec_t, annotate, run);
+	free(hits);
+	return rc;
+}
+
+/* The ready sequences (in execution order) folded by their shell alert's group. */
+static int fold_sequences(struct run *run, size_t ready)
+{
+	struct found_seq *items = xmalloc((ready ? ready : 1) * sizeof(*items));
+	size_t n = 0;
+	for (size_t i = 0; i < ready; i++)
+		if (eql_state(run)->seqs[i].exec_t != INT64_MIN)
+			items[n++] = eql_state(run)->seqs[i];
+	int rc = suppression_fold_alerts(run, items, n, sizeof(*items), seq_execution, seq_group, seq_time, seq_name,
+	                                 seq_make);
+	free(items);
+	return rc;
+}
+
 /* Alerts on the sequences decided before execution limit, in execution order (max_signals
  * counts per execution, and an execution's sequences are decided together), and forgets them. */
 static int replay_sequences(struct run *run, int64_t limit)
@@ -500,7 +587,9 @@ static int replay_sequences(struct run *run, int64_t limit)
 		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
 	int capped = 0, rc = 0;
-	for (size_t i = 0; i < ready && rc >= 0; i++) {
+	if (run->suppress && !eql_is_sample(eql_state(run)->query))
+		rc = fold_sequences(run, ready);
+	for (size_t i = 0; i < ready && rc >= 0 && !(run->suppress && !eql_is_sample(eql_state(run)->query)); i++) {
 		const struct found_seq *f = &eql_state(run)->seqs[i];
 		if (f->exec_t == INT64_MIN)
 			continue;

@@ -755,6 +755,73 @@ static void test_esql_suppression(void **state)
 	}
 }
 
+/* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
+ * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
+ * those all the sequence's events share (objectArrayIntersection), so a field the events differ
+ * in is missing; start and end are the shell alert's time (its execution's); an execution's
+ * sequences of one group are one alert, docs_count the others; with a duration a later
+ * execution's join it. Sequences a-then-b by host: h1 at 10:01-10:02 and 10:02:30-10:03, h2 at
+ * 10:03-10:04 (execution 10:05), h1 again at 10:07-10:08 (execution 10:10). */
+static void test_eql_sequence_suppression(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *suppression, *lines;
+		int created, grouped;
+	} cases[] = {
+	    {"{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     3, 1},
+	    {"{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:10:00.000000Z 2\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     2, 2},
+	    /* the events' process.name differ: the shell alert has none, a null group of its own */
+	    {"{\"group_by\":[\"process.name\"]}",
+	     "[{\"field\":\"process.name\",\"value\":null}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 2\n"
+	     "[{\"field\":\"process.name\",\"value\":null}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z "
+	     "0\n",
+	     2, 2},
+	    {"{\"group_by\":[\"process.name\"],\"missing_fields_strategy\":\"doNotSuppress\"}", "-\n-\n-\n-\n", 4, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "a");
+		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "b");
+		named_process(&sb, "p3", "2024-05-01T10:02:30Z", "h1", "a");
+		named_process(&sb, "p4", "2024-05-01T10:03:00Z", "h1", "b");
+		named_process(&sb, "p5", "2024-05-01T10:03:10Z", "h2", "a");
+		named_process(&sb, "p6", "2024-05-01T10:04:00Z", "h2", "b");
+		named_process(&sb, "p7", "2024-05-01T10:07:00Z", "h1", "a");
+		named_process(&sb, "p8", "2024-05-01T10:08:00Z", "h1", "b");
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-seq-sup\",\"name\":\"a then b\",\"description\":\"d\",\"type\":\"eql\","
+		    "\"language\":\"eql\",\"query\":\"sequence by host.name [process where process.name == "
+		    "\\\"a\\\"] [process where process.name == \\\"b\\\"]\",\"severity\":\"low\",\"risk_score\":21,"
+		    "\"interval\":\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
+		    cases[i].suppression);
+		import_rule(sb.buf, NULL);
+		struct detect_totals t = run_detect("cb-seq-sup");
+		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
+		    t.unapplied != 0 || t.skipped != 0)
+			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
+			         (unsigned long long)t.created, (unsigned long long)t.grouped,
+			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
+		suppression_lines(&sb);
+		if (strcmp(sb.buf, cases[i].lines))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
 /* ---- other fields ---- */
 
 static void test_building_block_and_max_signals(void **state)
@@ -1186,7 +1253,10 @@ static void test_fields_not_applied_are_named(void **state)
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}", NULL},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
 	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
-	     "alert_suppression"}, /* tiebreaker_field applies (test_eql_tiebreaker) */
+	     NULL}, /* both apply (test_eql_tiebreaker, test_eql_sequence_suppression) */
+	    {"{\"type\":\"eql\",\"query\":\"sample by host.id [a where true] [b where true]\","
+	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]}}",
+	     "alert_suppression"},
 	    {"{\"type\":\"eql\",\"query\":\"sequence_x where true\",\"alert_suppression\":{\"group_by\":[\"a\"]},"
 	     "\"event_category_override\":\"event.type\"}",
 	     NULL},
@@ -1328,6 +1398,7 @@ int main(void)
 	    T(test_threshold_suppression_needs_duration),
 	    T(test_new_terms_suppression),
 	    T(test_esql_suppression),
+	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    T(test_timestamp_override_any_field),
