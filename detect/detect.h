@@ -2,8 +2,8 @@
  * records alerts (docs/DETECTION.md).
  *
  * For each rule, executions are replayed every `interval` over the data's time range (or
- * the one given), each searching [T - from, T - to] on the rule's time field (event.ingested
- * when the rule overrides with it, falling back to @timestamp). Hits are taken in time
+ * the one given), each searching [T - from, T - to] on the rule's time field (the
+ * timestamp_override field, falling back to @timestamp; else @timestamp). Hits are taken in time
  * order, exceptions filter them, and each execution creates at most max_signals alerts.
  * An alert's uuid derives from the event, the rule and its version, so overlapping windows
  * and repeated runs create nothing twice; after a new ingest only the windows holding new

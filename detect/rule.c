@@ -259,12 +259,8 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 		;                           /* the type said why */
 	else if (rt->language && !r->query) /* a type without a language takes no query (machine_learning) */
 		snprintf(reason, sizeof(reason), "the rule has no query");
-	else if (filters_unsupported(obj, rt, reason, sizeof(reason)))
-		; /* said why */
-	else if (r->timestamp_override && strcmp(r->timestamp_override, "event.ingested") &&
-	         strcmp(r->timestamp_override, "@timestamp"))
-		snprintf(reason, sizeof(reason), "timestamp_override \"%s\" is not supported (event.ingested is)",
-		         r->timestamp_override);
+	else
+		filters_unsupported(obj, rt, reason, sizeof(reason)); /* says why */
 	if (!reason[0] && rt->query_unsupported) /* a construct Elasticsearch runs and casebook cannot yet */
 		rt->query_unsupported(r, reason, sizeof(reason));
 	if (reason[0])

@@ -38,15 +38,16 @@ const struct rulefield rulefields[] = {
      "alerts on an event: the field's largest value in 0-100 is the alert's risk score"},
     {"rule_name_override", RF_APPLIED, "query eql new_terms threat_match machine_learning",
      "alerts on an event: the event's string value names the alert's rule"},
-    {"timestamp_override", RF_APPLIED, NULL, "event.ingested or @timestamp (another field: the rule is skipped)"},
+    {"timestamp_override", RF_APPLIED, NULL,
+     "the window's field: event.ingested, or another read from each document; @timestamp without it"},
     {"timestamp_override_fallback_disabled", RF_APPLIED, NULL, "events without the override field are not searched"},
     {"building_block_type", RF_APPLIED, NULL,
      "kibana.alert.building_block_type; hidden from the queue unless asked for"},
     {"exceptions_list", RF_APPLIED, NULL, "matching events make no alert"},
-    {"alert_suppression", RF_APPLIED, "query eql threshold new_terms threat_match machine_learning",
-     "query and EQL event rules (not sequences): one alert per group_by values per execution, or within "
-     "duration; threshold: a group's alerts within duration fold into its first; new_terms, threat_match and "
-     "machine_learning: an "
+    {"alert_suppression", RF_APPLIED, "query eql threshold new_terms threat_match machine_learning esql",
+     "query and EQL event rules: one alert per group_by values per execution, or within "
+     "duration; threshold: a group's alerts within duration fold into its first; new_terms, threat_match, "
+     "machine_learning, esql and EQL sequences (not samples): an "
      "execution's alerts per group_by values, or within duration; kibana.alert.suppression.*"},
     {"investigation_fields", RF_SHOWN, NULL, "shown first in the Overview and casebook show"},
     {"related_integrations", RF_SHOWN, NULL, "listed by casebook rules"},
@@ -85,7 +86,9 @@ const struct rulefield rulefields[] = {
     {"saved_id", RF_NOT_APPLIED, NULL, "the saved query is not known: the rule's query applies"},
     {"timestamp_field", RF_APPLIED, NULL, "@timestamp (another field: the rule is skipped)"},
     {"event_category_override", RF_APPLIED, "eql", "the field an EQL query's categories are read from"},
-    {"tiebreaker_field", RF_NOT_APPLIED, NULL, "events of equal time are taken in ingest order"},
+    {"tiebreaker_field", RF_APPLIED, "eql",
+     "sequences: events of equal @timestamp ordered by it (a value before none), then ingest order; "
+     "event queries: equal times in ingest order (what a max_signals cap keeps)"},
     /* threshold */
     {"threshold", RF_APPLIED, NULL, "field, value and cardinality"},
     /* new terms */
@@ -159,12 +162,13 @@ static int applied_for(const struct rulefield *f, const char *type)
 	return f->use == RF_APPLIED && type && type_listed(f->types, type);
 }
 
-/* Whether an EQL query is a sequence: its first word (suppression applies to event queries). */
-static int is_sequence(const char *query)
+/* Whether an EQL query is a sample: its first word (suppression applies to event queries and
+ * sequences). */
+static int is_sample(const char *query)
 {
 	while (query && (*query == ' ' || *query == '\t' || *query == '\n' || *query == '\r'))
 		query++;
-	return query && !strncasecmp(query, "sequence", 8) && !isalnum((unsigned char)query[8]) && query[8] != '_';
+	return query && !strncasecmp(query, "sample", 6) && !isalnum((unsigned char)query[6]) && query[6] != '_';
 }
 
 char *rulefields_unapplied(const cJSON *rule)
@@ -176,10 +180,10 @@ char *rulefields_unapplied(const cJSON *rule)
 		const struct rulefield *f = &rulefields[i];
 		if (!is_set(cJSON_GetObjectItemCaseSensitive(rule, f->name)))
 			continue;
-		int sequence_suppressed =
+		int sample_suppressed =
 		    !strcmp(f->name, "alert_suppression") && type && !strcmp(type, "eql") &&
-		    is_sequence(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "query")));
-		if (applied_for(f, type) && !sequence_suppressed)
+		    is_sample(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "query")));
+		if (applied_for(f, type) && !sample_suppressed)
 			continue;
 		strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", f->name);
 	}

@@ -44,6 +44,7 @@ struct run;
 struct span_memo {
 	struct span_entry {
 		int use_ingested;
+		const char *field; /* a timestamp_override read from the documents (run.time_field), or NULL */
 		int64_t after, lo, hi;
 	} v[16];
 	size_t n;
@@ -130,7 +131,17 @@ struct run {
 	const struct alert_overrides *ov;
 	struct suppression *suppress; /* alert_suppression (detect/suppression.h), or NULL */
 	int no_fallback; /* timestamp_override_fallback_disabled: events without the field are not searched */
+	/* a timestamp_override other than event.ingested and @timestamp, read from each document
+	 * (the store's columns hold neither its value nor its window): the pass reads every event
+	 * and the run decides the window once the document is parsed (run_event_time); NULL: the
+	 * time is a column's */
+	const char *time_field;
 };
+
+/* The event's time for a run with a time_field: the field's date (its first), else @timestamp
+ * unless the fallback is disabled (Kibana's buildTimeRangeFilter: the override in range, or the
+ * override missing and @timestamp in range). 1 with *t, or 0 when the event is not searched. */
+int run_event_time(const char *field, int no_fallback, const cJSON *ev, int64_t ts, int64_t *t);
 
 /* The value the detect run's cache holds under key, or NULL; run_cache_put stores one (the cache
  * owns it and the key's copy). */

@@ -157,10 +157,43 @@ static void consider_admitted(struct run *run, const struct candidate_row *c, cJ
 
 /* Whether the event has the rule's time field: without event.ingested, a rule whose
  * timestamp_override_fallback_disabled is set does not search it (Kibana's secondary search on
- * @timestamp is the fallback). */
+ * @timestamp is the fallback). A field the documents hold is asked once one is parsed. */
 static int has_time_field(const struct run *run, const struct event_record *r)
 {
 	return !run->no_fallback || !run->cq.use_ingested || r->has_ingested;
+}
+
+static int take_date(void *ctx, const cJSON *v)
+{
+	return !field_date_json(v, ctx);
+}
+
+int run_event_time(const char *field, int no_fallback, const cJSON *ev, int64_t ts, int64_t *t)
+{
+	if (field_each(ev, field, strlen(field), take_date, t))
+		return 1;
+	if (no_fallback)
+		return 0;
+	*t = ts;
+	return 1;
+}
+
+/* A candidate that passed the prefilters: offered to the type, with the time a run whose time
+ * field the documents hold reads from the parsed document, when its window holds it. */
+static void consider_timed(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
+{
+	if (!run->time_field) {
+		consider_admitted(run, c, evp, parsed);
+		return;
+	}
+	if (!*parsed) {
+		*evp = detect_event_json_in(run->arena, &c->ev);
+		*parsed = 1;
+	}
+	struct candidate_row mine = *c;
+	if (*evp && run_event_time(run->time_field, run->no_fallback, *evp, c->ev.r.ts, &mine.time) &&
+	    mine.time >= run->cq.from && mine.time <= run->cq.to)
+		consider_admitted(run, &mine, evp, parsed);
 }
 
 static void consider(struct run *run, const struct candidate_row *c, cJSON **evp, int *parsed)
@@ -168,7 +201,7 @@ static void consider(struct run *run, const struct candidate_row *c, cJSON **evp
 	if (!is_signal(&c->ev.r) && has_time_field(run, &c->ev.r) &&
 	    (run->opts->no_prefilter || needles_admit(&run->needles, c->ev.doc, c->ev.doc_len)) &&
 	    run_index_matches(run, c->ev.r.index) && (run->opts->no_prefilter || columns_admit(run, &c->ev.r)))
-		consider_admitted(run, c, evp, parsed);
+		consider_timed(run, c, evp, parsed);
 }
 
 static int on_candidate(void *ctx, const struct candidate_row *c)
@@ -541,8 +574,8 @@ static int shared_admit(void *ctx, const struct event_record *r)
 		const struct run *run = g->runs[i];
 		int64_t t = rule_time(run, r);
 		int reference = run->opts->no_prefilter; /* every candidate of the window evaluated */
-		g->wanted[i] = t >= run->cq.from && t <= run->cq.to && has_time_field(run, r) &&
-		               (v || run_index_matches(run, r->index)) &&
+		int in_window = run->time_field || (t >= run->cq.from && t <= run->cq.to && has_time_field(run, r));
+		g->wanted[i] = in_window && (v || run_index_matches(run, r->index)) &&
 		               (reference || ((!g->category_mask[i] || (g->category_mask[i] & categories)) &&
 		                              (!g->narrowed[i] || store_candidate_admits(&g->narrow[i], r))));
 		any |= g->wanted[i];
@@ -564,7 +597,7 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
 			continue;
 		mine.time = rule_time(run, &c->ev.r);
-		consider_admitted(run, &mine, &ev, &parsed);
+		consider_timed(run, &mine, &ev, &parsed);
 	}
 	if (parsed)
 		json_arena_reset(g->runs[0]->arena);
@@ -598,8 +631,8 @@ static int plan_streaming(struct run **runs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct run *run = runs[i];
 		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
-		run->streaming =
-		    !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested && !run->suppress;
+		run->streaming = !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested &&
+		                 !run->suppress && !run->time_field;
 		any |= run->streaming;
 	}
 	return any;
@@ -617,8 +650,8 @@ static void shared_query(struct run **runs, size_t n, struct candidate_query *q)
 		const struct candidate_query *r = &runs[i]->cq;
 		q->from = r->from < q->from ? r->from : q->from;
 		q->to = r->to > q->to ? r->to : q->to;
-		if (r->use_ingested != q->use_ingested) /* windows on two time fields: read everything */
-			q->has_window = 0;
+		if (r->use_ingested != q->use_ingested || !r->has_window) /* windows on two time fields, or one */
+			q->has_window = 0;                                /* the documents hold: read everything */
 		q->by_event_time |= r->by_event_time;
 		if (!q->path_lower_prefix || !r->path_lower_prefix ||
 		    strcmp(q->path_lower_prefix, r->path_lower_prefix))
@@ -642,7 +675,7 @@ static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
 	return !q->path_lo && !q->path_hi && !q->host && !run->opts->no_prefilter && run->type->flush &&
-	       !q->use_ingested && !run->suppress;
+	       !q->use_ingested && !run->suppress && !run->time_field;
 }
 
 static int collect_shared(struct store *s, struct run **runs, size_t n)

@@ -109,8 +109,8 @@ int suppression_new(const struct run *run, struct suppression **out, char *why, 
 	*out = NULL;
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(run->rule.obj, "alert_suppression");
 	enum suppression_kind kind = run->type->suppression;
-	if (kind == SUPPRESSES_EVENTS && run->alerts_grouped) /* an EQL sequence's */
-		kind = SUPPRESSES_NOTHING;
+	if (kind == SUPPRESSES_EVENTS && run->alerts_grouped) /* an EQL sequence's: its alerts, in memory */
+		kind = SUPPRESSES_IN_MEMORY;
 	if (!cJSON_IsObject(as) || kind == SUPPRESSES_NOTHING)
 		return 0;
 	if (kind == SUPPRESSES_ALERTS)
@@ -616,10 +616,28 @@ static int compare_texts(const void *a, const void *b)
 /* One field's value in the key: a single value typed as take_value has it ('n', 'b' become
  * raw JSON), several as a sorted JSON array ('a'), none a null ('z'). NULL: none, and
  * doNotSuppress. */
-static char *field_value(const struct suppression *sp, const cJSON *ev, const char *field)
+static char *field_value(const struct suppression *sp, const cJSON *const *evs, size_t nevs, const char *field)
 {
 	struct values l = {0};
-	field_each(ev, field, strlen(field), take_value, &l);
+	field_each(evs[0], field, strlen(field), take_value, &l);
+	for (size_t e = 1; e < nevs && l.n; e++) { /* the values every event holds (a shell alert's) */
+		struct values o = {0};
+		field_each(evs[e], field, strlen(field), take_value, &o);
+		size_t kept = 0;
+		for (size_t i = 0; i < l.n; i++) {
+			size_t k = 0;
+			while (k < o.n && strcmp(o.v[k], l.v[i]))
+				k++;
+			if (k < o.n)
+				l.v[kept++] = l.v[i];
+			else
+				free(l.v[i]);
+		}
+		l.n = kept;
+		for (size_t k = 0; k < o.n; k++)
+			free(o.v[k]);
+		free(o.v);
+	}
 	if (!l.n) {
 		free(l.v);
 		return sp->alone_when_missing ? NULL : xstrdup("z");
@@ -652,12 +670,17 @@ static char *field_value(const struct suppression *sp, const cJSON *ev, const ch
 
 const char *suppression_event_key(struct run *run, const cJSON *ev)
 {
+	return suppression_events_key(run, &ev, 1);
+}
+
+const char *suppression_events_key(struct run *run, const cJSON *const *evs, size_t nevs)
+{
 	struct suppression *sp = run->suppress;
 	char *parts[SUPPRESSION_MAX_FIELDS];
 	size_t n = 0;
 	const char *key = NULL;
 	for (; n < sp->nfields; n++)
-		if (!(parts[n] = field_value(sp, ev, sp->fields[n])))
+		if (!(parts[n] = field_value(sp, evs, nevs, sp->fields[n])))
 			break;
 	if (n == sp->nfields) {
 		char *joined = run_join_values(parts, n);

@@ -63,6 +63,9 @@ int suppression_fold_alerts(struct run *run, const void *items, size_t n, size_t
  * fields: an array is one value, sorted), interned; NULL when a field is missing and
  * missing_fields_strategy is doNotSuppress. */
 const char *suppression_event_key(struct run *run, const cJSON *ev);
+/* The same over the values all the events hold (Kibana's shell alert of an EQL sequence, whose
+ * fields are its events' intersection: bulkCreateSuppressedSequencesInMemory). */
+const char *suppression_events_key(struct run *run, const cJSON *const *evs, size_t nevs);
 /* Adds kibana.alert.suppression.* and kibana.alert.instance.id to the alert being made by
  * suppression_fold_alerts (nothing otherwise): the terms are the group's values (its key's),
  * named by fields (NULL: group_by, the key suppression_event_key's); start is the alert's execution, end its last

@@ -1,6 +1,7 @@
 /* type_eql: the EQL rule type (siem.eqlRule): an event query alerts as a custom query does;
  * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
- * end when missing-event stages need the events around it); samples as Elasticsearch's. */
+ * end when missing-event stages need the events around it); samples as Elasticsearch's.
+ * Sequences with alert_suppression are folded by their shell alert's group at the end. */
 
 #include "detect/run.h"
 
@@ -13,7 +14,9 @@
 #include "common/strpool.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
+#include "detect/eventjson.h"
 #include "detect/exceptions.h"
+#include "detect/field.h"
 #include "detect/needles.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
@@ -53,6 +56,10 @@ struct eql_state {
 	size_t nseqs, seqs_alloc;
 	struct seq_stream *stream; /* sequences matched during the pass (else from the hits) */
 	struct strbuf key;         /* scratch: an event's join key for a stage */
+	/* tiebreaker_field (Elasticsearch EQL's tiebreaker): a sequence's events of equal
+	 * @timestamp are ordered by it; each hit keeps its value in keys[nkeys] (NULL: missing).
+	 * NULL: none, ingest order alone */
+	const char *tiebreaker;
 };
 
 static struct eql_state *eql_state(const struct run *run)
@@ -93,6 +100,33 @@ static size_t sequence_slots(const struct run *run)
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
+static int first_value(void *ctx, const cJSON *v)
+{
+	char buf[40], **out = ctx;
+	if (cJSON_IsNumber(v)) {
+		snprintf(buf, sizeof(buf), "n%.17g", v->valuedouble);
+		*out = xstrdup(buf);
+	} else if (cJSON_IsString(v)) {
+		*out = xmalloc(strlen(v->valuestring) + 2);
+		(*out)[0] = 's';
+		strcpy(*out + 1, v->valuestring);
+	} else if (cJSON_IsBool(v)) {
+		*out = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
+	}
+	return *out != NULL;
+}
+
+/* The event's tiebreaker_field value (its first), interned, or NULL. */
+static const char *tiebreaker_value(struct run *run, const cJSON *ev)
+{
+	const char *field = eql_state(run)->tiebreaker;
+	char *v = NULL;
+	field_each(ev, field, strlen(field), first_value, &v);
+	const char *kept = v ? run_intern(run, v) : NULL;
+	free(v);
+	return kept;
+}
+
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
@@ -110,8 +144,8 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 			stream_feed(run, c, stages);
 		return;
 	}
-	/* kept until the pass ends: the keys interned, an array per hit */
-	const char **keys = xmalloc(n * sizeof(*keys));
+	/* kept until the pass ends: the keys interned, an array per hit (and the tiebreaker) */
+	const char **keys = xmalloc((n + 1) * sizeof(*keys));
 	size_t *at = xmalloc(n * sizeof(*at));
 	struct strbuf text;
 	strbuf_init(&text, 64);
@@ -120,6 +154,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		stages = 0; /* not evaluated: it joins no sequence */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = keys[i] ? run_intern(run, keys[i]) : NULL;
+	keys[n] = eql_state(run)->tiebreaker ? tiebreaker_value(run, ev) : NULL;
 	strbuf_release(&text);
 	free(at);
 	if (stages)
@@ -128,11 +163,37 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 		free(keys);
 }
 
+static int tiebreaking; /* the rule being sorted has a tiebreaker (qsort has no context) */
+
+/* The hit's tiebreaker (keys[nkeys]): 'n' and a number, 's' and a string; NULL when missing. */
+static const char *tiebreak_of(const struct hit *h)
+{
+	return tiebreaking && h->keys ? h->keys[h->nkeys] : NULL;
+}
+
+/* Elasticsearch's Ordinal.compareTo past the timestamp: a value before none, numbers as
+ * numbers (a Long), strings by their characters (a String); then the implicit tiebreaker, the
+ * document order, which ingest order stands for. */
+static int compare_tiebreaks(const char *x, const char *y)
+{
+	if (!x || !y)
+		return !x - !y;
+	if (*x != *y)
+		return *x == 'n' ? -1 : 1; /* one field holds one type: a number and a string do not meet */
+	if (*x == 's')
+		return strcmp(x + 1, y + 1) < 0 ? -1 : strcmp(x + 1, y + 1) > 0;
+	double a = strtod(x + 1, NULL), b = strtod(y + 1, NULL);
+	return (a > b) - (a < b);
+}
+
 static int by_event_time(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
+	int t = compare_tiebreaks(tiebreak_of(x), tiebreak_of(y));
+	if (t)
+		return t;
 	return (x->event_id > y->event_id) - (x->event_id < y->event_id); /* ties: ingest order */
 }
 
@@ -389,6 +450,7 @@ static void drop_missing_violations(struct run *run)
  * missing-event stages, which looks at the events around each match). */
 static void match_sequences(struct run *run)
 {
+	tiebreaking = eql_state(run)->tiebreaker != NULL;
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
@@ -429,17 +491,105 @@ static int by_execution(const void *a, const void *b)
 	return by_event_time(&x->hits[0], &y->hits[0]);
 }
 
+/* ---- alert_suppression of sequences (Kibana: bulkCreateSuppressedSequencesInMemory,
+ * buildShellAlertSuppressionTermsAndFields) ---- */
+
+static int64_t seq_execution(const void *item)
+{
+	return ((const struct found_seq *)item)->exec_t;
+}
+
+struct read_doc {
+	cJSON *doc;
+};
+
+static int read_event(void *ctx, const struct event_row *row)
+{
+	((struct read_doc *)ctx)->doc = detect_event_json(row);
+	return 1;
+}
+
+/* The sequence's shell alert's group_by values: those all its events hold (its fields are its
+ * events' intersection, objectArrayIntersection). NULL: alone (doNotSuppress), or unreadable. */
+static const char *seq_group(const struct run *run, const void *item)
+{
+	const struct found_seq *f = item;
+	cJSON **evs = xcalloc(f->n ? f->n : 1, sizeof(*evs));
+	int ok = f->n > 0;
+	for (size_t i = 0; i < f->n && ok; i++) {
+		struct read_doc r = {NULL};
+		ok = !run->src->ops->event_get(run->src, f->hits[i].event_id, 1, read_event, &r) && r.doc;
+		evs[i] = r.doc;
+	}
+	const char *key = ok ? suppression_events_key((struct run *)run, (const cJSON *const *)evs, f->n) : NULL;
+	for (size_t i = 0; i < f->n; i++)
+		cJSON_Delete(evs[i]);
+	free(evs);
+	return key;
+}
+
+/* The shell alert's time (its @timestamp, the alert's: the execution's in the replay; the
+ * override the shell holds is the same for every event, so the execution stands for it too). */
+static int64_t seq_time(const void *item)
+{
+	return ((const struct found_seq *)item)->exec_t;
+}
+
+static int seq_name(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	const struct found_seq *f = item;
+	const struct hit **hits = xmalloc((f->n ? f->n : 1) * sizeof(*hits));
+	for (size_t j = 0; j < f->n; j++)
+		hits[j] = &f->hits[j];
+	int rc = run_alert_uuid(run, hits, f->n, NULL, uuid);
+	free(hits);
+	return rc;
+}
+
+static void annotate(cJSON *doc, void *ctx)
+{
+	suppression_annotate(ctx, doc, NULL, 0);
+}
+
+static int seq_make(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct found_seq *f = ctx;
+	const struct hit **hits = xmalloc((f->n ? f->n : 1) * sizeof(*hits));
+	for (size_t j = 0; j < f->n; j++)
+		hits[j] = &f->hits[j];
+	int rc = run_create_event_alert(run, hits, f->n, uuid, exec_t, annotate, run);
+	free(hits);
+	return rc;
+}
+
+/* The ready sequences (in execution order) folded by their shell alert's group. */
+static int fold_sequences(struct run *run, size_t ready)
+{
+	struct found_seq *items = xmalloc((ready ? ready : 1) * sizeof(*items));
+	size_t n = 0;
+	for (size_t i = 0; i < ready; i++)
+		if (eql_state(run)->seqs[i].exec_t != INT64_MIN)
+			items[n++] = eql_state(run)->seqs[i];
+	int rc = suppression_fold_alerts(run, items, n, sizeof(*items), seq_execution, seq_group, seq_time, seq_name,
+	                                 seq_make);
+	free(items);
+	return rc;
+}
+
 /* Alerts on the sequences decided before execution limit, in execution order (max_signals
  * counts per execution, and an execution's sequences are decided together), and forgets them. */
 static int replay_sequences(struct run *run, int64_t limit)
 {
 	size_t ready = run_take_decided(eql_state(run)->seqs, eql_state(run)->nseqs, sizeof(*eql_state(run)->seqs),
 	                                offsetof(struct found_seq, exec_t), limit);
+	tiebreaking = eql_state(run)->tiebreaker != NULL;
 	if (ready > 1)
 		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
 	int64_t current = INT64_MIN, created = 0;
 	int capped = 0, rc = 0;
-	for (size_t i = 0; i < ready && rc >= 0; i++) {
+	if (run->suppress && !eql_is_sample(eql_state(run)->query))
+		rc = fold_sequences(run, ready);
+	for (size_t i = 0; i < ready && rc >= 0 && !(run->suppress && !eql_is_sample(eql_state(run)->query)); i++) {
 		const struct found_seq *f = &eql_state(run)->seqs[i];
 		if (f->exec_t == INT64_MIN)
 			continue;
@@ -587,6 +737,8 @@ static int eql_compile(struct run *run, struct strbuf *why)
 	    q, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "event_category_override")));
 	struct eql_state *st = xcalloc(1, sizeof(*st));
 	st->query = q;
+	const char *tb = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->obj, "tiebreaker_field"));
+	st->tiebreaker = tb && *tb ? tb : NULL; /* the rule's object outlives the run's state */
 	strbuf_init(&st->key, 64);
 	run->state = st;
 	run->test = (struct event_test){.query = q, .matches = eql_test, .gave_up = eql_test_gave_up};
@@ -603,7 +755,9 @@ static int eql_compile(struct run *run, struct strbuf *why)
 static int eql_prepare(struct run *run)
 {
 	const struct eql_query *q = eql_state(run)->query;
-	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter) {
+	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
+	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
+	    !eql_state(run)->tiebreaker) {
 		stream_start(run);
 		run->cq.by_event_time = 1;
 	}

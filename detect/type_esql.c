@@ -3,7 +3,9 @@
  * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
  * row's source event (its document, and the columns the query computed), named by that event,
  * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
- * aggregates (STATS) makes an alert of the row's columns, one per row and execution.
+ * aggregates (STATS) makes an alert of the row's columns, one per row and execution. With
+ * alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
+ * Kibana's in-memory suppression folds them.
  *
  * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
  * once for each change of the rows a window holds (replay_windows), not per execution. */
@@ -14,6 +16,8 @@
 #include "common/diag.h"
 #include "common/timeutil.h"
 #include "detect/esql.h"
+#include "detect/eventjson.h"
+#include "detect/field.h"
 #include "detect/run.h"
 #include "detect/scan.h"
 
@@ -37,6 +41,21 @@ struct esql_state {
 	struct hit *seen; /* event_id, time, ts only */
 	size_t nseen, seen_cap;
 	struct hit empty_hit; /* the event an answer over no rows is anchored to: its window's first */
+	/* alert_suppression: every execution's alerts, kept until the last execution is known, then
+	 * folded by group (suppression_fold_alerts); the answers they point into, kept with them;
+	 * the source rows' alerts met already (a source row alerts once, whatever sees it) */
+	struct esql_pending {
+		int64_t T;
+		const struct esql_row *row;
+		struct hit hit; /* event_id, time, ts: the row's event, or its window's first */
+	} * pending;
+	size_t npending, pending_cap;
+	struct kept_answer {
+		struct esql_row *rows;
+		size_t n;
+	} * kept;
+	size_t nkept, kept_cap;
+	struct uuid_set collected;
 };
 
 static struct esql_query *compile(const struct rule *r, char *why, size_t whylen, int *unsupported)
@@ -157,10 +176,11 @@ static void esql_consider(struct run *run, const struct candidate_row *c, const 
 		stop(st, "the rows its events keep for the windows would take more than 256 MiB", where);
 }
 
-/* An alert a row of execution T's answer makes. */
+/* An alert a row of execution T's answer makes; h: the row's event (row_hit). */
 struct esql_alert {
 	int64_t T;
 	const struct esql_row *row;
+	const struct hit *h;
 };
 
 static const struct run *ordering; /* qsort has no context */
@@ -198,7 +218,7 @@ static const struct hit *row_hit(const struct run *run, const struct esql_row *r
 
 static int name_alert(struct run *run, const struct esql_alert *a, char uuid[SHA256_HEX_LEN + 1])
 {
-	const struct hit *h = row_hit(run, a->row);
+	const struct hit *h = a->h;
 	cJSON *row = cJSON_CreateObject();
 	esql_row_to_json(a->row, row, 1);
 	char *text = cJSON_PrintUnformatted(row);
@@ -216,15 +236,23 @@ static int name_alert(struct run *run, const struct esql_alert *a, char uuid[SHA
 	return rc;
 }
 
+struct computed {
+	const struct run *run;
+	const struct esql_row *row;
+};
+
+/* The row's computed columns, then (a rule that suppresses) kibana.alert.suppression.*. */
 static void add_computed(cJSON *doc, void *ctx)
 {
-	esql_row_to_json(ctx, doc, 0);
+	const struct computed *c = ctx;
+	esql_row_to_json(c->row, doc, 0);
+	suppression_annotate(c->run, doc, NULL, 0);
 }
 
 /* An alert of the row's columns alone (an aggregate has no one source event). */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
-	const struct hit *h = row_hit(run, a->row);
+	const struct hit *h = a->h;
 	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
@@ -241,6 +269,7 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	strbuf_init(&reason, 128);
 	strbuf_addf(&reason, "event created %s alert %s.", run->rule.severity, run->rule.name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
+	suppression_annotate(run, doc, NULL, 0);
 	char *text = run_alert_text(doc, run);
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
 	cJSON_free(text);
@@ -254,7 +283,8 @@ static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec
 	if (!on_source(run))
 		return make_row_alert(run, a, uuid, exec_t);
 	const struct hit *h = &run->hits[a->row->tag];
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, (void *)a->row);
+	struct computed c = {run, a->row};
+	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &c);
 }
 
 /* The first row at or after time t (rows in time order). */
@@ -302,10 +332,35 @@ static int alert_execution(struct run *run, int64_t T, const struct esql_row *ro
 {
 	int64_t created = 0;
 	for (size_t i = done ? *done : 0; i < n; i++) {
-		struct esql_alert a = {T, &rows[i]};
+		struct esql_alert a = {T, &rows[i], row_hit(run, &rows[i])};
 		char uuid[SHA256_HEX_LEN + 1];
 		if (name_alert(run, &a, uuid))
 			return -1;
+		if (run->suppress) { /* kept for the fold (a source row's once) */
+			struct esql_state *st = run->state;
+			if (on_source(run) && !uuid_set_add(&st->collected, uuid)) {
+				if (done)
+					*done = i + 1;
+				continue;
+			}
+			if (st->npending == st->pending_cap)
+				st->pending = xrealloc(st->pending,
+				                       (st->pending_cap = st->pending_cap ? st->pending_cap * 2 : 64) *
+				                           sizeof(*st->pending));
+			st->pending[st->npending++] = (struct esql_pending){T, &rows[i], *a.h};
+			st->held += sizeof(*st->pending);
+			if (done)
+				*done = i + 1;
+			if (st->held > ESQL_MAX_HELD_BYTES) {
+				char at[TIME_ISO_LEN], where[80];
+				time_format_iso8601(T, at);
+				snprintf(where, sizeof(where), "in the execution at %s", at);
+				stop(st, "the alerts it keeps for alert_suppression would take more than 256 MiB",
+				     where);
+				return 0;
+			}
+			continue;
+		}
 		int rc = run_alert_once(run, uuid, T, &created, make_alert, &a);
 		if (rc)
 			return rc;
@@ -330,13 +385,28 @@ static struct esql_row *window_answer(struct esql_state *st, size_t a, size_t en
 	return window;
 }
 
-static void release_answer(struct esql_row *rows, size_t n, int owned)
+static void release_answer_now(struct esql_row *rows, size_t n)
 {
-	if (!owned)
-		return;
 	for (size_t i = 0; i < n; i++)
 		esql_row_release(&rows[i]);
 	free(rows);
+}
+
+static void release_answer(struct run *run, struct esql_row *rows, size_t n, int owned)
+{
+	struct esql_state *st = run->state;
+	if (!owned)
+		return;
+	if (run->suppress && n) { /* the fold's alerts may point into it: kept until the end */
+		if (st->nkept == st->kept_cap)
+			st->kept = xrealloc(st->kept,
+			                    (st->kept_cap = st->kept_cap ? st->kept_cap * 2 : 16) * sizeof(*st->kept));
+		st->kept[st->nkept++] = (struct kept_answer){rows, n};
+		for (size_t i = 0; i < n; i++)
+			st->held += esql_row_bytes(&rows[i]);
+		return;
+	}
+	release_answer_now(rows, n);
 }
 
 /* The executions from T to next (not included), whose windows hold the same rows, so the same
@@ -346,7 +416,7 @@ static int alert_run(struct run *run, int64_t T, int64_t next, const struct esql
 {
 	struct esql_state *st = run->state;
 	int source = on_source(run);
-	for (; T < next && T <= run->last_t; T += run->rule.interval_us) {
+	for (; T < next && T <= run->last_t && !*st->fault; T += run->rule.interval_us) {
 		int64_t from = rule_window_from(&run->rule, T), to = rule_window_to(&run->rule, T);
 		if (!source && (from != st->last_from || to != st->last_to))
 			run_forget_seen(run); /* a row's uuid names its window: earlier windows' never recur */
@@ -409,9 +479,11 @@ static int replay_windows(struct run *run)
 			for (size_t i = 0; i < n; i++)
 				answer[i].tag = EMPTY_ANSWER;
 			int rc = esql_fault(st->q) ? 0 : alert_run(run, T, T + r->interval_us, answer, n, NULL);
-			release_answer(answer, n, owned);
+			release_answer(run, answer, n, owned);
 			if (rc)
 				return -1;
+			if (*st->fault)
+				return 1;
 			T += r->interval_us;
 			continue;
 		}
@@ -444,7 +516,7 @@ static int replay_windows(struct run *run)
 			time_format_iso8601(T, at);
 			snprintf(where, sizeof(where), "in the execution at %s", at);
 			stop(st, esql_fault(st->q), where);
-			release_answer(answer, n, owned);
+			release_answer(run, answer, n, owned);
 			return 1;
 		}
 		if (done < a)
@@ -452,12 +524,110 @@ static int replay_windows(struct run *run)
 		size_t offered = done - a; /* of this answer, when it is the rows themselves */
 		int rc = alert_run(run, T, next, answer, n, direct ? &offered : NULL);
 		done = a + offered;
-		release_answer(answer, n, owned);
+		release_answer(run, answer, n, owned);
 		if (rc)
 			return -1;
+		if (*st->fault)
+			return 1;
 		T = next;
 	}
 	return 0;
+}
+
+/* ---- alert_suppression (Kibana 8.15 on: esql/esql.ts with bulkCreateSuppressedAlertsInMemory,
+ * wrap_suppressed_esql_alerts.ts) ---- */
+
+static const struct run *folding; /* the fold's callbacks have no context */
+
+/* The document Kibana reads an alert's group_by values and time from: combinedFields, the
+ * row's source event with the row's columns set (mergeEsqlResultInSource), or an aggregate's
+ * row alone. NULL when the event cannot be read. */
+struct read_doc {
+	cJSON *doc;
+};
+
+static int read_source(void *ctx, const struct event_row *row)
+{
+	((struct read_doc *)ctx)->doc = detect_event_json(row);
+	return 1;
+}
+
+static cJSON *combined_fields(const struct run *run, const struct esql_pending *p)
+{
+	if (!on_source(run)) {
+		cJSON *doc = cJSON_CreateObject();
+		esql_row_to_json(p->row, doc, 1);
+		return doc;
+	}
+	struct read_doc r = {NULL};
+	if (run->src->ops->event_get(run->src, p->hit.event_id, 1, read_source, &r) || !r.doc)
+		return NULL;
+	esql_row_to_json(p->row, r.doc, 0);
+	return r.doc;
+}
+
+static int64_t pending_execution(const void *item)
+{
+	return ((const struct esql_pending *)item)->T;
+}
+
+static int take_time(void *ctx, const cJSON *v)
+{
+	const char *s = cJSON_GetStringValue(v);
+	return s && !time_parse_iso8601(s, strlen(s), ctx, NULL);
+}
+
+/* getSuppressionAlertFields' time: the rule's time field in the combined fields (the override,
+ * then @timestamp unless the fallback is disabled), else the alert's @timestamp, which is its
+ * execution's time. A source row's is its event's time in the rule's time field. */
+static int64_t pending_time(const void *item)
+{
+	const struct esql_pending *p = item;
+	if (on_source(folding))
+		return p->hit.time;
+	cJSON *doc = cJSON_CreateObject();
+	esql_row_to_json(p->row, doc, 1);
+	int64_t t = p->T;
+	const char *primary = folding->time_field        ? folding->time_field
+	                      : folding->cq.use_ingested ? "event.ingested"
+	                                                 : "@timestamp";
+	int secondary = strcmp(primary, "@timestamp") && !folding->no_fallback;
+	if (!field_each(doc, primary, strlen(primary), take_time, &t) && secondary)
+		field_each(doc, "@timestamp", strlen("@timestamp"), take_time, &t);
+	cJSON_Delete(doc);
+	return t;
+}
+
+static const char *pending_group(const struct run *run, const void *item)
+{
+	cJSON *doc = combined_fields(run, item);
+	const char *key = doc ? suppression_event_key((struct run *)run, doc) : NULL;
+	cJSON_Delete(doc);
+	return key;
+}
+
+static int pending_name(struct run *run, const void *item, char uuid[SHA256_HEX_LEN + 1])
+{
+	const struct esql_pending *p = item;
+	struct esql_alert a = {p->T, p->row, &p->hit};
+	return name_alert(run, &a, uuid);
+}
+
+static int pending_make(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
+{
+	const struct esql_pending *p = ctx;
+	struct esql_alert a = {p->T, p->row, &p->hit};
+	return make_alert(run, &a, uuid, exec_t);
+}
+
+/* Every execution's alerts, folded: an execution's of one group are one, on its first row,
+ * and with a duration a later execution's join it (suppression_fold_alerts). */
+static int fold_pending(struct run *run)
+{
+	struct esql_state *st = run->state;
+	folding = run;
+	return suppression_fold_alerts(run, st->pending, st->npending, sizeof(*st->pending), pending_execution,
+	                               pending_group, pending_time, pending_name, pending_make);
 }
 
 /* Says why the rule stopped: it makes no alerts this run (detect undoes what it made). */
@@ -482,6 +652,10 @@ static int esql_finish_run(struct run *run)
 		qsort(st->seen, st->nseen, sizeof(*st->seen), by_time);
 	size_t given_up = esql_given_up(st->q);
 	int rc = replay_windows(run);
+	if (rc == 0 && *st->fault)
+		rc = 1;
+	if (rc == 0 && run->suppress)
+		rc = fold_pending(run);
 	if (rc > 0)
 		return report_stop(run);
 	run->totals->matched += run->nhits; /* the events that gave the windows a row */
@@ -514,6 +688,11 @@ static void esql_release(struct run *run)
 		esql_row_release(&st->rows[i]);
 	free(st->rows);
 	free(st->seen);
+	for (size_t i = 0; i < st->nkept; i++)
+		release_answer_now(st->kept[i].rows, st->kept[i].n);
+	free(st->kept);
+	free(st->pending);
+	uuid_set_release(&st->collected);
 	esql_free(st->q);
 	free(st);
 	run->state = NULL;
@@ -523,6 +702,7 @@ const struct rule_type esql_type = {.name = "esql",
                                     .language = "esql",
                                     .category = "ES|QL Rule",
                                     .type_id = "siem.esqlRule",
+                                    .suppression = SUPPRESSES_IN_MEMORY,
                                     .filters_unapplied = "\"filters\" on an ES|QL rule are not applied yet",
                                     .check = esql_check,
                                     .query_parses = esql_parses,

@@ -640,6 +640,188 @@ static void test_new_terms_suppression(void **state)
 	}
 }
 
+/* Each alert's suppression as "terms start end docs_count" (or "-" without), sorted, a line
+ * each: the alerts of a rule whose order the store chooses. */
+static void suppression_lines(struct strbuf *out)
+{
+	struct docs d = alert_docs();
+	char *lines[16];
+	for (size_t a = 0; a < d.n; a++) {
+		struct strbuf l;
+		strbuf_init(&l, 128);
+		strbuf_addstr(&l, terms_of(d.a[a]));
+		if (cJSON_GetObjectItemCaseSensitive(d.a[a], "kibana.alert.suppression.terms"))
+			strbuf_addf(&l, " %s %s %d", str(d.a[a], "kibana.alert.suppression.start"),
+			            str(d.a[a], "kibana.alert.suppression.end"),
+			            (int)num(d.a[a], "kibana.alert.suppression.docs_count"));
+		lines[a] = strbuf_detach(&l, NULL);
+	}
+	for (size_t i = 1; i < d.n; i++) /* insertion sort: a few lines */
+		for (size_t k = i; k > 0 && strcmp(lines[k - 1], lines[k]) > 0; k--) {
+			char *t = lines[k];
+			lines[k] = lines[k - 1];
+			lines[k - 1] = t;
+		}
+	strbuf_reset(out);
+	for (size_t a = 0; a < d.n; a++) {
+		strbuf_addf(out, "%s\n", lines[a]);
+		free(lines[a]);
+	}
+	docs_free(&d);
+}
+
+/* ES|QL rules suppress in memory (Kibana 8.15 on: esql/esql.ts with
+ * bulkCreateSuppressedAlertsInMemory, wrap_suppressed_esql_alerts.ts): group_by reads the
+ * combined fields, the row's source event with the row's columns set (mergeEsqlResultInSource),
+ * or an aggregate's row alone; start and end are getSuppressionAlertFields' time, the rule's time
+ * field there, else the alert's time (its execution's); an execution's alerts of one group are
+ * one, on its first row, docs_count the others; with a duration a later execution's join it. */
+static void test_esql_suppression(void **state)
+{
+	(void)state;
+	static const char *const rows = "FROM logs-endpoint.events.* METADATA _id | WHERE process.name IS NOT NULL";
+	static const struct {
+		const char *query, *suppression, *lines;
+		int created, grouped;
+	} cases[] = {
+	    /* per execution: 10:10's nc is an alert of its own (as a new terms rule's) */
+	    {rows, "{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:02:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:07:00.000000Z 2024-05-01T10:07:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     3, 1},
+	    /* within an hour: nc joins h1's alert (10:02 >= 10:10 - 1h) */
+	    {rows, "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:07:00.000000Z 2\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     2, 2},
+	    /* a column the query computed is a field of the combined document */
+	    {"FROM logs-endpoint.events.* METADATA _id | EVAL kind = CASE(process.name == \\\"ssh\\\", \\\"remote\\\", "
+	     "\\\"local\\\")",
+	     "{\"group_by\":[\"kind\"]}",
+	     "[{\"field\":\"kind\",\"value\":\"local\"}] 2024-05-01T10:01:00.000000Z 2024-05-01T10:02:00.000000Z 1\n"
+	     "[{\"field\":\"kind\",\"value\":\"local\"}] 2024-05-01T10:07:00.000000Z 2024-05-01T10:07:00.000000Z 0\n"
+	     "[{\"field\":\"kind\",\"value\":\"remote\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     3, 1},
+	    /* doNotSuppress: a row without the field alerts alone, without suppression fields */
+	    {rows, "{\"group_by\":[\"user.name\"],\"missing_fields_strategy\":\"doNotSuppress\"}", "-\n-\n-\n-\n", 4,
+	     0},
+	    /* an aggregate's row has no time field: the alert's, its execution's (10:05, 10:10) */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name", "{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     3, 0},
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name",
+	     "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:10:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     2, 1},
+	    /* an aggregate that keeps a time column: start and end are its */
+	    {"FROM logs-* | STATS c = COUNT(*), @timestamp = MAX(@timestamp) BY host.name",
+	     "{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:02:00.000000Z 2024-05-01T10:07:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:03:00.000000Z 2024-05-01T10:03:00.000000Z 0\n",
+	     2, 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
+		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
+		named_process(&sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
+		named_process(&sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-esql-sup\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
+		    "\"language\":\"esql\",\"query\":\"%s\",\"severity\":\"low\",\"risk_score\":21,\"interval\":"
+		    "\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
+		    cases[i].query, cases[i].suppression);
+		import_rule(sb.buf, NULL);
+		struct detect_totals t = run_detect("cb-esql-sup");
+		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
+		    t.unapplied != 0 || t.skipped != 0)
+			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
+			         (unsigned long long)t.created, (unsigned long long)t.grouped,
+			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
+		suppression_lines(&sb);
+		if (strcmp(sb.buf, cases[i].lines))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
+/* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
+ * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
+ * those all the sequence's events share (objectArrayIntersection), so a field the events differ
+ * in is missing; start and end are the shell alert's time (its execution's); an execution's
+ * sequences of one group are one alert, docs_count the others; with a duration a later
+ * execution's join it. Sequences a-then-b by host: h1 at 10:01-10:02 and 10:02:30-10:03, h2 at
+ * 10:03-10:04 (execution 10:05), h1 again at 10:07-10:08 (execution 10:10). */
+static void test_eql_sequence_suppression(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *suppression, *lines;
+		int created, grouped;
+	} cases[] = {
+	    {"{\"group_by\":[\"host.name\"]}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 1\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z 0\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     3, 1},
+	    {"{\"group_by\":[\"host.name\"],\"duration\":{\"value\":1,\"unit\":\"h\"}}",
+	     "[{\"field\":\"host.name\",\"value\":\"h1\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:10:00.000000Z 2\n"
+	     "[{\"field\":\"host.name\",\"value\":\"h2\"}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 0\n",
+	     2, 2},
+	    /* the events' process.name differ: the shell alert has none, a null group of its own */
+	    {"{\"group_by\":[\"process.name\"]}",
+	     "[{\"field\":\"process.name\",\"value\":null}] 2024-05-01T10:05:00.000000Z 2024-05-01T10:05:00.000000Z 2\n"
+	     "[{\"field\":\"process.name\",\"value\":null}] 2024-05-01T10:10:00.000000Z 2024-05-01T10:10:00.000000Z "
+	     "0\n",
+	     2, 2},
+	    {"{\"group_by\":[\"process.name\"],\"missing_fields_strategy\":\"doNotSuppress\"}", "-\n-\n-\n-\n", 4, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "a");
+		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "b");
+		named_process(&sb, "p3", "2024-05-01T10:02:30Z", "h1", "a");
+		named_process(&sb, "p4", "2024-05-01T10:03:00Z", "h1", "b");
+		named_process(&sb, "p5", "2024-05-01T10:03:10Z", "h2", "a");
+		named_process(&sb, "p6", "2024-05-01T10:04:00Z", "h2", "b");
+		named_process(&sb, "p7", "2024-05-01T10:07:00Z", "h1", "a");
+		named_process(&sb, "p8", "2024-05-01T10:08:00Z", "h1", "b");
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-seq-sup\",\"name\":\"a then b\",\"description\":\"d\",\"type\":\"eql\","
+		    "\"language\":\"eql\",\"query\":\"sequence by host.name [process where process.name == "
+		    "\\\"a\\\"] [process where process.name == \\\"b\\\"]\",\"severity\":\"low\",\"risk_score\":21,"
+		    "\"interval\":\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
+		    cases[i].suppression);
+		import_rule(sb.buf, NULL);
+		struct detect_totals t = run_detect("cb-seq-sup");
+		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
+		    t.unapplied != 0 || t.skipped != 0)
+			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
+			         (unsigned long long)t.created, (unsigned long long)t.grouped,
+			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
+		suppression_lines(&sb);
+		if (strcmp(sb.buf, cases[i].lines))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
 /* ---- other fields ---- */
 
 static void test_building_block_and_max_signals(void **state)
@@ -683,6 +865,143 @@ static void test_fallback_disabled(void **state)
 	            NULL);
 	assert_int_equal(run_detect("fb-on").created, 2);  /* the one without falls back to @timestamp */
 	assert_int_equal(run_detect("fb-off").created, 1); /* not searched */
+}
+
+static int add_event_id(void *ctx, const struct alert_row *a)
+{
+	cJSON *doc = cJSON_Parse(a->doc);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	struct strbuf *sb = ctx;
+	strbuf_addf(sb, "%s%s", sb->len ? " " : "", id ? id : "-");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* timestamp_override on any field (Kibana's buildTimeRangeFilter and the executors' sort): an
+ * execution searches the override field's window, or @timestamp's for an event without the
+ * field, unless timestamp_override_fallback_disabled; casebook reads the field from each
+ * document. Three executions (10:15, 10:20, 10:25, interval 5m, from now-6m) over: a, created at
+ * 10:20 with @timestamp 10:00; b, no event.created, @timestamp 10:20; c, created at 09:00 with
+ * @timestamp 10:20. */
+static void test_timestamp_override_any_field(void **state)
+{
+	(void)state;
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"a\",\"created\":"
+	            "\"2024-05-01T10:20:00Z\"},\"process\":{\"name\":\"curl\"}}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:20:00Z\",\"event\":{\"id\":\"b\"},\"process\":{\"name\":"
+	            "\"curl\"}}\n"
+	            "{\"@timestamp\":\"2024-05-01T10:20:00Z\",\"event\":{\"id\":\"c\",\"created\":"
+	            "\"2024-05-01T09:00:00Z\"},\"process\":{\"name\":\"curl\"}}\n");
+	static const struct {
+		const char *type, *fields, *alerted;
+	} cases[] = {
+	    {"\"query\",\"query\":\"process.name:curl\"", "", "b c"}, /* @timestamp */
+	    {"\"query\",\"query\":\"process.name:curl\"", ",\"timestamp_override\":\"event.created\"", "a b"},
+	    {"\"query\",\"query\":\"process.name:curl\"",
+	     ",\"timestamp_override\":\"event.created\",\"timestamp_override_fallback_disabled\":true", "a"},
+	    {"\"query\",\"query\":\"process.name:curl\"", ",\"timestamp_override\":\"@timestamp\"", "b c"},
+	    {"\"eql\",\"language\":\"eql\",\"query\":\"any where process.name == \\\"curl\\\"\"",
+	     ",\"timestamp_override\":\"event.created\"", "a b"},
+	    {"\"esql\",\"language\":\"esql\",\"query\":\"FROM * METADATA _id | WHERE process.name == \\\"curl\\\"\"",
+	     ",\"timestamp_override\":\"event.created\"", "a b"},
+	    /* new terms: the history window too is on the override (c's term is its own) */
+	    {"\"new_terms\",\"query\":\"process.name:curl\",\"new_terms_fields\":[\"event.id\"],"
+	     "\"history_window_start\":\"now-1h\"",
+	     ",\"timestamp_override\":\"event.created\"", "a b"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rule[640], id[16];
+		snprintf(id, sizeof(id), "ts-%zu", i);
+		snprintf(rule, sizeof(rule),
+		         "{\"rule_id\":\"%s\",\"name\":\"%s\",\"description\":\"d\",\"type\":%s,\"severity\":\"low\","
+		         "\"risk_score\":21,\"interval\":\"5m\",\"from\":\"now-6m\"%s}",
+		         id, id, cases[i].type, cases[i].fields);
+		import_rule(rule, NULL);
+		struct detect_options o = {.rule_id = id, .now_us = NOW, .has_range = 1};
+		assert_int_equal(time_parse_iso8601("2024-05-01T10:15:00Z", 20, &o.from, NULL), 0);
+		assert_int_equal(time_parse_iso8601("2024-05-01T10:25:00Z", 20, &o.to, NULL), 0);
+		struct detect_totals t;
+		assert_int_equal(detect_run(db, &o, &t), 0);
+		struct strbuf got;
+		strbuf_init(&got, 64);
+		struct alert_query q = {.rule_id = id};
+		assert_int_equal(store_alerts_each(db, &q, add_event_id, &got), 0);
+		char ids[64];
+		snprintf(ids, sizeof(ids), "%s", got.buf);
+		strbuf_release(&got);
+		for (size_t a = 0; ids[a]; a += 2) /* one-letter ids: sorted */
+			for (size_t b = a + 2; b < strlen(ids); b += 2)
+				if (ids[b] < ids[a]) {
+					char c = ids[a];
+					ids[a] = ids[b];
+					ids[b] = c;
+				}
+		if (t.skipped || strcmp(ids, cases[i].alerted))
+			fail_msg("case %zu: \"%s\" (%llu skipped)", i, ids, (unsigned long long)t.skipped);
+	}
+	/* without a range, the executions follow the override's span: d, created two hours after the
+	 * last @timestamp, is seen; then e, ingested later, by the next detect alone */
+	ingest_text("{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"d\",\"created\":"
+	            "\"2024-05-01T12:20:00Z\"},\"process\":{\"name\":\"wget\"}}\n");
+	import_rule("{\"rule_id\":\"ts-span\",\"name\":\"s\",\"description\":\"d\",\"type\":\"query\",\"query\":"
+	            "\"process.name:wget\",\"severity\":\"low\",\"risk_score\":21,\"interval\":\"5m\",\"from\":"
+	            "\"now-6m\",\"timestamp_override\":\"event.created\"}",
+	            NULL);
+	assert_int_equal(run_detect("ts-span").created, 1);
+	ingest_text("{\"@timestamp\":\"2024-05-01T09:00:00Z\",\"event\":{\"id\":\"e\",\"created\":"
+	            "\"2024-05-01T13:00:00Z\"},\"process\":{\"name\":\"wget\"}}\n");
+	struct detect_totals t = run_detect("ts-span");
+	assert_int_equal(t.created, 1);
+	assert_int_equal(t.executions, 1); /* 13:00 alone: the span of what is new */
+}
+
+/* tiebreaker_field on an EQL sequence (Kibana passes it as the EQL search's tiebreaker_field;
+ * Elasticsearch's Ordinal.compareTo): events of equal @timestamp are ordered by it, a value
+ * before none, numbers as numbers and keywords as strings, then in document order. Two events
+ * at the same instant, in ingest order, against [process where name a] [process where name b]. */
+static void test_eql_tiebreaker(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *first, *first_extra, *second, *second_extra, *tiebreaker;
+		int alerts;
+	} cases[] = {
+	    {"b", ",\"sequence\":2", "a", ",\"sequence\":1", NULL, 0},              /* ingest order: b, a */
+	    {"b", ",\"sequence\":2", "a", ",\"sequence\":1", "event.sequence", 1},  /* a (1), b (2) */
+	    {"a", "", "b", ",\"sequence\":5", NULL, 1},                             /* a, b */
+	    {"a", "", "b", ",\"sequence\":5", "event.sequence", 0},                 /* b (5), a (none) */
+	    {"a", ",\"sequence\":10", "b", ",\"sequence\":9", "event.sequence", 0}, /* 9 < 10: b, a */
+	    {"a", ",\"tick\":\"x10\"", "b", ",\"tick\":\"x9\"", "event.tick", 1},   /* "x10" < "x9": a, b */
+	    {"a", ",\"sequence\":3", "b", ",\"sequence\":3", "event.sequence", 1},  /* equal: ingest order */
+	    {"b", ",\"sequence\":3", "a", ",\"sequence\":3", "event.sequence", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		char events[1024], rule[768], tb[64] = "";
+		snprintf(events, sizeof(events),
+		         "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"host\":{\"id\":\"h\"},\"event\":{\"id\":\"e1\","
+		         "\"category\":[\"process\"]%s},\"process\":{\"name\":\"%s\"}}\n"
+		         "{\"@timestamp\":\"2024-05-01T10:01:00Z\",\"host\":{\"id\":\"h\"},\"event\":{\"id\":\"e2\","
+		         "\"category\":[\"process\"]%s},\"process\":{\"name\":\"%s\"}}\n",
+		         cases[i].first_extra, cases[i].first, cases[i].second_extra, cases[i].second);
+		if (cases[i].tiebreaker)
+			snprintf(tb, sizeof(tb), ",\"tiebreaker_field\":\"%s\"", cases[i].tiebreaker);
+		snprintf(
+		    rule, sizeof(rule),
+		    "{\"rule_id\":\"tb\",\"name\":\"tb\",\"description\":\"d\",\"type\":\"eql\",\"language\":\"eql\","
+		    "\"query\":\"sequence by host.id [process where process.name == \\\"a\\\"] [process where "
+		    "process.name == \\\"b\\\"]\",\"severity\":\"low\",\"risk_score\":21%s}",
+		    tb);
+		ingest_text(events);
+		import_rule(rule, NULL);
+		struct detect_totals t = run_detect("tb");
+		if (t.created != (uint64_t)cases[i].alerts || t.skipped || t.unapplied)
+			fail_msg("case %zu: %llu alerts, %llu skipped, %llu unapplied", i,
+			         (unsigned long long)t.created, (unsigned long long)t.skipped,
+			         (unsigned long long)t.unapplied);
+	}
 }
 
 /* ---- filters ---- */
@@ -934,7 +1253,10 @@ static void test_fields_not_applied_are_named(void **state)
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}", NULL},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
 	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
-	     "alert_suppression, tiebreaker_field"},
+	     NULL}, /* both apply (test_eql_tiebreaker, test_eql_sequence_suppression) */
+	    {"{\"type\":\"eql\",\"query\":\"sample by host.id [a where true] [b where true]\","
+	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]}}",
+	     "alert_suppression"},
 	    {"{\"type\":\"eql\",\"query\":\"sequence_x where true\",\"alert_suppression\":{\"group_by\":[\"a\"]},"
 	     "\"event_category_override\":\"event.type\"}",
 	     NULL},
@@ -1075,8 +1397,12 @@ int main(void)
 	    T(test_threshold_suppression),
 	    T(test_threshold_suppression_needs_duration),
 	    T(test_new_terms_suppression),
+	    T(test_esql_suppression),
+	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
+	    T(test_timestamp_override_any_field),
+	    T(test_eql_tiebreaker),
 	    cmocka_unit_test(test_filters_as_kql),
 	    cmocka_unit_test(test_lucene_query_as_kql),
 	    cmocka_unit_test(test_lucene_query_rules),
