@@ -253,13 +253,14 @@ void action_exception(struct app *a)
 	exception_builder_from_doc(a, rule_id, v->rec.rule_name, v->rec.uuid, v->rec.event_doc, first);
 }
 
-/* "  keys  help", the help wrapped under itself (the pager's lines are COLS - 4 wide). The keys
+/* "  keys  help", the help wrapped under itself (in the pager's text width). The keys
  * are padded to keys_w columns, not bytes: "j ↓" is three columns in five bytes. */
 static void help_entry(struct strbuf *sb, const char *keys, const char *help, int keys_w)
 {
 	char **lines;
 	int indent = 2 + keys_w + 1;
-	size_t n = wrap_text(help, COLS - 4 - indent > 20 ? COLS - 4 - indent : 20, 0, &lines);
+	int room = pager_text_width() - indent;
+	size_t n = wrap_text(help, room > 20 ? room : 20, 0, &lines);
 	for (size_t k = 0; k < n || k == 0; k++) {
 		const char *key = k ? "" : keys;
 		strbuf_addf(sb, "  %s%*s %s\n", key, keys_w - text_width(key), "", k < n ? lines[k] : "");

@@ -74,7 +74,8 @@ static void focus_alert_event(struct alertview *v)
 			*sel = k;
 		k++;
 	}
-	size_t half = LINES > 12 ? (size_t)(LINES - 8) / 2 : 0; /* the rows under the histogram */
+	int rows = layout_body(HEAD_TIMELINE).height; /* the rows under the histogram */
+	size_t half = rows > 4 ? (size_t)rows / 2 : 0;
 	v->top[TAB_timeline] = *sel > half ? *sel - half : 0;
 }
 
@@ -197,21 +198,27 @@ struct case_item *current_item(struct app *a, const char *kind)
 	return it;
 }
 
+int alert_text_width(void)
+{
+	return region_inset(layout_body(HEAD_ALERT), 0, 1).width;
+}
+
 void draw_tab_lines(struct app *a, const struct text_out *o)
 {
 	struct alertview *v = &a->av;
 	size_t n = o->n, *top = &v->sel[v->tab];
-	int height = LINES - 5;
+	struct region body = layout_body(HEAD_ALERT), text = region_inset(body, 0, 1);
+	int height = body.height;
 	if (n > (size_t)height && *top > n - (size_t)height)
 		*top = n - (size_t)height;
 	if (n <= (size_t)height)
 		*top = 0;
 	for (int i = 0; i < height; i++) {
 		size_t k = *top + (size_t)i;
-		move(4 + i, 0);
+		move(body.top + i, 0);
 		clrtoeol();
 		if (k < n)
-			text_draw_line(o, k, 4 + i, 1, COLS - 2);
+			text_draw_line(o, k, body.top + i, text.left, text.width);
 	}
 }
 
@@ -268,7 +275,7 @@ static void draw_header(struct app *a)
 	struct alertview *v = &a->av;
 	char right[80];
 	snprintf(right, sizeof(right), " %s ", v->alert.status);
-	ui_bar(a, 0, v->alert.rule, right);
+	ui_bar(a, LAYOUT_TITLE_ROW, v->alert.rule, right);
 	char tbuf[32];
 	ui_format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
 	char zone[16];
@@ -277,18 +284,19 @@ static void draw_header(struct app *a)
 	strbuf_init(&line, 128);
 	strbuf_addf(&line, " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk, v->alert.host,
 	            tbuf, zone);
-	move(1, 0);
+	int y = LAYOUT_TITLE_ROW + 1, cols = layout_cols();
+	move(y, 0);
 	clrtoeol();
-	draw_text(1, 0, COLS, line.buf, ui_severity_attr(a, v->alert.severity), 1);
+	draw_text(y++, 0, cols, line.buf, ui_severity_attr(a, v->alert.severity), 1);
 	strbuf_release(&line);
-	draw_text(2, 0, COLS, v->rec.reason ? v->rec.reason : "", A_NORMAL, 1);
-	move(3, 0);
+	draw_text(y++, 0, cols, v->rec.reason ? v->rec.reason : "", A_NORMAL, 1);
+	move(y, 0); /* the tab bar, the last row of the head */
 	clrtoeol();
 	int x = 0;
 	for (int t = 0; t < TAB_COUNT; t++) {
 		char label[40];
 		snprintf(label, sizeof(label), " %d %s ", t + 1, alert_tabs[t]->name);
-		x += draw_text(3, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
+		x += draw_text(y, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
 	}
 }
 

@@ -296,8 +296,8 @@ void app_draw(struct app *a)
 	if (ui_too_small()) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "terminal too small: casebook needs %dx%d, this is %dx%d", MIN_COLS,
-		         MIN_ROWS, COLS, LINES);
-		draw_text(LINES / 2, 0, COLS, msg, A_BOLD, 1);
+		         MIN_ROWS, layout_cols(), layout_rows());
+		draw_text(layout_rows() / 2, 0, layout_cols(), msg, A_BOLD, 1);
 		return;
 	}
 	view_top(a)->draw(a);

@@ -293,7 +293,7 @@ static void events_move_by(struct app *a, long delta)
 
 static int events_page_rows(void)
 {
-	return LINES - 2 > 1 ? LINES - 2 : 1;
+	return layout_body(HEAD_TITLE).height;
 }
 
 /* The row's text as the search sees it: every cell, and its time as shown. */
@@ -432,16 +432,17 @@ static void events_draw(struct app *a)
 	if (b->sort != BY_TIME || b->descending)
 		strbuf_addf(&left, " · sorted by %s, %s%s", column_names[b->sort],
 		            b->descending ? "descending" : "ascending", b->page || b->more ? " (this page)" : "");
-	ui_bar(a, 0, left.buf, right);
+	ui_bar(a, LAYOUT_TITLE_ROW, left.buf, right);
 	strbuf_release(&left);
-	int height = LINES - 2;
+	struct region body = layout_body(HEAD_TITLE);
+	int height = body.height;
 	if (b->sel < b->top)
 		b->top = b->sel;
 	if (b->sel >= b->top + (size_t)height)
 		b->top = b->sel - (size_t)height + 1;
 	for (int r = 0; r < height; r++) {
 		size_t k = b->top + (size_t)r;
-		int y = 1 + r, x = 0;
+		int y = body.top + r, x = 0;
 		move(y, 0);
 		clrtoeol();
 		if (k >= b->n)
@@ -454,10 +455,11 @@ static void events_draw(struct app *a)
 		x += ui_cell(y, x, 15, e->host, at);
 		x += ui_cell(y, x, 21, e->what, at);
 		x += ui_cell(y, x, 15, e->process, at);
-		draw_text_middle(y, x, COLS - x, e->evidence, at);
+		draw_text_middle(y, x, layout_width_from(x), e->evidence, at);
 	}
 	if (!b->n)
-		draw_text(2, 2, COLS - 4, "No events match: \\ changes the filter.", A_NORMAL, 1);
+		draw_text(body.top + 1, 2, region_inset(body, 0, 2).width, "No events match: \\ changes the filter.",
+		          A_NORMAL, 1);
 	char line[300];
 	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));
 	ui_status_line(a, line);

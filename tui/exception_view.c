@@ -276,7 +276,7 @@ static void value_typed(struct app *a, const char *text, void *data)
 static int builder_key(struct app *a, int key)
 {
 	struct exception_builder *b = a->xb;
-	size_t page = (size_t)(LINES > 5 ? LINES - 5 : 1);
+	size_t page = (size_t)layout_page(layout_body(HEAD_EXCEPTION), 2);
 	struct xrow *r = &b->rows[b->sel];
 	if (key == 'q' || key == KEY_ESC)
 		view_pop(a);
@@ -333,25 +333,27 @@ static void builder_draw(struct app *a)
 	struct strbuf t;
 	strbuf_init(&t, 128);
 	strbuf_addf(&t, "Rule exception — %s", b->rule_name);
-	ui_bar(a, 0, t.buf, "");
+	ui_bar(a, LAYOUT_TITLE_ROW, t.buf, "");
 	strbuf_reset(&t);
 	strbuf_addstr(&t, "When ");
 	conditions_text(b, &t);
-	move(1, 0);
+	struct region body = layout_body(HEAD_EXCEPTION), text = region_inset(body, 0, 1);
+	move(HEAD_EXCEPTION - 1, 0);
 	clrtoeol();
-	draw_text(1, 0, COLS, t.buf, A_BOLD, 1);
+	draw_text(HEAD_EXCEPTION - 1, 0, body.width, t.buf, A_BOLD, 1);
 	strbuf_release(&t);
-	/* the preview, once asked, under the rows: what saving would suppress, in full */
+	/* the preview, once asked, at the body's foot: what saving would suppress, in full */
 	char **pv = NULL;
-	size_t npv = b->have_preview ? wrap_text(b->preview_text, COLS - 2, 1, &pv) : 0;
+	size_t npv = b->have_preview ? wrap_text(b->preview_text, text.width, 1, &pv) : 0;
 	if (npv > 5)
 		npv = 5;
-	int height = LINES - 3 - (npv ? (int)npv + 1 : 0), op_w = 15;
+	int height = body.height - (npv ? (int)npv + 1 : 0), op_w = 15;
+	int preview = layout_status_row() - (int)npv; /* its first line; its heading over it */
 	size_t longest = 8;
 	for (size_t i = 0; i < b->n; i++)
 		if (strlen(b->rows[i].field) > longest)
 			longest = strlen(b->rows[i].field);
-	int name_w = (int)longest + 2 < COLS / 2 ? (int)longest + 2 : COLS / 2;
+	int name_w = (int)longest + 2 < body.width / 2 ? (int)longest + 2 : body.width / 2;
 	if (height < 1)
 		height = 1;
 	if (b->sel < b->top)
@@ -359,28 +361,29 @@ static void builder_draw(struct app *a)
 	if (b->sel >= b->top + (size_t)height)
 		b->top = b->sel - (size_t)height + 1;
 	for (size_t i = 0; i < npv; i++) {
-		move(LINES - 1 - (int)npv + (int)i, 0);
+		move(preview + (int)i, 0);
 		clrtoeol();
-		draw_text(LINES - 1 - (int)npv + (int)i, 1, COLS - 2, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
+		draw_text(preview + (int)i, text.left, text.width, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
 	}
 	if (npv) {
-		move(LINES - 2 - (int)npv, 0);
+		move(preview - 1, 0);
 		clrtoeol();
-		draw_text(LINES - 2 - (int)npv, 0, COLS, "Preview", A_BOLD | A_UNDERLINE, 1);
+		draw_text(preview - 1, 0, body.width, "Preview", A_BOLD | A_UNDERLINE, 1);
 	}
 	free_lines(pv, npv ? npv : 0);
 	for (int y = 0; y < height; y++) {
 		size_t k = b->top + (size_t)y;
-		move(2 + y, 0);
+		int row = body.top + y;
+		move(row, 0);
 		clrtoeol();
 		if (k >= b->n)
 			continue;
 		const struct xrow *r = &b->rows[k];
 		attr_t at = k == b->sel ? A_REVERSE : A_NORMAL;
-		draw_text(2 + y, 0, 4, r->on ? "[x] " : "[ ] ", at, 1);
-		ui_cell(2 + y, 4, name_w, r->field, at | (r->on ? A_BOLD : 0));
-		ui_cell(2 + y, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
-		draw_text(2 + y, 4 + name_w + op_w, COLS - 4 - name_w - op_w, row_value(r), at, 1);
+		draw_text(row, 0, 4, r->on ? "[x] " : "[ ] ", at, 1);
+		ui_cell(row, 4, name_w, r->field, at | (r->on ? A_BOLD : 0));
+		ui_cell(row, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
+		draw_text(row, 4 + name_w + op_w, layout_width_from(4 + name_w + op_w), row_value(r), at, 1);
 	}
 	ui_status_line(a, "Space condition  o operator  e value  Enter preview and save  q close");
 }

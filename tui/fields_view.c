@@ -148,7 +148,7 @@ static void fields_move_by(struct app *a, long delta)
 
 static int fields_page_rows(void)
 {
-	return LINES - 3 > 1 ? LINES - 3 : 1;
+	return layout_page(layout_body(HEAD_TITLE), 1);
 }
 
 static int fields_request(struct app *a, enum tui_action act)
@@ -200,22 +200,24 @@ static void fields_draw(struct app *a)
 	snprintf(title, sizeof(title), "Event fields — Enter keeps events with this value, - drops them%s%s%s",
 	         a->field_sort || a->field_desc ? " · sorted by " : "",
 	         a->field_sort || a->field_desc ? sort_names[a->field_sort] : "", a->field_desc ? ", descending" : "");
-	ui_bar(a, 0, title, "");
-	int height = LINES - 2, name_w = COLS / 3 > 40 ? 40 : COLS / 3;
+	ui_bar(a, LAYOUT_TITLE_ROW, title, "");
+	struct region body = layout_body(HEAD_TITLE);
+	int height = body.height, name_w = body.width / 3 > 40 ? 40 : body.width / 3;
 	if (a->field_sel < a->field_top)
 		a->field_top = a->field_sel;
 	if (a->field_sel >= a->field_top + (size_t)height)
 		a->field_top = a->field_sel - (size_t)height + 1;
 	for (int r = 0; r < height; r++) {
 		size_t k = a->field_top + (size_t)r;
-		move(1 + r, 0);
+		int y = body.top + r;
+		move(y, 0);
 		clrtoeol();
 		if (k >= a->nfields)
 			continue;
 		size_t f = field_at(a, k);
 		attr_t at = k == a->field_sel ? A_REVERSE : A_NORMAL;
-		ui_cell(1 + r, 0, name_w + 1, a->field_names[f], at | A_BOLD);
-		draw_text(1 + r, name_w + 1, COLS - name_w - 1, a->field_values[f], at, 1);
+		ui_cell(y, 0, name_w + 1, a->field_names[f], at | A_BOLD);
+		draw_text(y, name_w + 1, layout_width_from(name_w + 1), a->field_values[f], at, 1);
 	}
 	char line[300];
 	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));

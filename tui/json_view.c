@@ -92,7 +92,7 @@ static int json_key(struct app *a, int key)
 		return 1;
 	}
 	struct rows shown = json_visible(a);
-	size_t n = shown.n, page = (size_t)(LINES - 3);
+	size_t n = shown.n, page = (size_t)layout_page(layout_body(HEAD_TITLE), 1);
 	if (key == 'q' || key == KEY_ESC) {
 		view_pop(a);
 	} else if ((key == 'j' || key == KEY_DOWN) && a->json_sel + 1 < n) {
@@ -122,10 +122,11 @@ static int json_key(struct app *a, int key)
 
 static void json_draw(struct app *a)
 {
-	ui_bar(a, 0, json_title, "");
+	ui_bar(a, LAYOUT_TITLE_ROW, json_title, "");
 	struct rows shown = json_visible(a);
 	size_t n = shown.n;
-	int height = LINES - 2;
+	struct region body = layout_body(HEAD_TITLE);
+	int height = body.height;
 	if (a->json_sel >= n)
 		a->json_sel = n ? n - 1 : 0;
 	if (a->json_sel < a->json_top)
@@ -134,7 +135,7 @@ static void json_draw(struct app *a)
 		a->json_top = a->json_sel - (size_t)height + 1;
 	for (int r = 0; r < height; r++) {
 		size_t k = a->json_top + (size_t)r;
-		move(1 + r, 0);
+		move(body.top + r, 0);
 		clrtoeol();
 		if (k >= n)
 			continue;
@@ -149,7 +150,7 @@ static void json_draw(struct app *a)
 		strbuf_addstr(&sb, l->text);
 		if (opening && a->folded[at])
 			strbuf_addf(&sb, " … %zu %s", l->children, l->children == 1 ? "item" : "items");
-		draw_text(1 + r, 0, COLS, sb.buf, k == a->json_sel ? A_REVERSE : A_NORMAL, 1);
+		draw_text(body.top + r, 0, body.width, sb.buf, k == a->json_sel ? A_REVERSE : A_NORMAL, 1);
 		strbuf_release(&sb);
 	}
 	ui_status_line(a, "j/k move  Enter fold/unfold  - fold all  + unfold all  / search  q close");

@@ -10,11 +10,17 @@
 
 #define KEY_ESC 27
 
+/* The columns the text is wrapped to: two fewer than it is drawn in, from column 1. */
+int pager_text_width(void)
+{
+	return region_inset(layout_screen(), 0, 2).width;
+}
+
 void pager_open(struct app *a, const char *title, const char *text, int multiline)
 {
 	free_lines(a->text_lines, a->ntext);
 	free(a->pager_title);
-	a->ntext = wrap_text(text, COLS - 4, multiline, &a->text_lines);
+	a->ntext = wrap_text(text, pager_text_width(), multiline, &a->text_lines);
 	a->text_top = 0;
 	a->pager_title = xstrdup(title);
 	if (view_top(a) != &pager_view)
@@ -33,7 +39,7 @@ static void pager_close(struct app *a)
 /* Lines of text the pager shows at once. */
 static size_t pager_height(void)
 {
-	return LINES > 3 ? (size_t)(LINES - 2) : 1;
+	return (size_t)layout_body(HEAD_TITLE).height;
 }
 
 /* The top line that shows the last page: scrolling stops there. */
@@ -47,7 +53,7 @@ static size_t pager_last_top(const struct app *a)
 static int pager_key(struct app *a, int key)
 {
 	/* a page keeps two lines of the one before, for context */
-	size_t page = pager_height() > 3 ? pager_height() - 2 : 1, last = pager_last_top(a), top = a->text_top;
+	size_t page = (size_t)layout_page(layout_body(HEAD_TITLE), 2), last = pager_last_top(a), top = a->text_top;
 	switch (key) {
 	case 'q':
 	case KEY_ESC:
@@ -75,21 +81,22 @@ static int pager_key(struct app *a, int key)
 
 static void pager_draw(struct app *a)
 {
-	ui_bar(a, 0, a->pager_title, "");
-	int height = (int)pager_height();
+	ui_bar(a, LAYOUT_TITLE_ROW, a->pager_title, "");
+	struct region body = layout_body(HEAD_TITLE), text = region_inset(body, 0, 1);
+	int height = body.height;
 	for (int i = 0; i < height; i++) {
 		size_t k = a->text_top + (size_t)i;
-		move(1 + i, 0);
+		move(body.top + i, 0);
 		clrtoeol();
 		if (k < a->ntext)
-			draw_text(1 + i, 1, COLS - 2, a->text_lines[k], A_NORMAL, 1);
+			draw_text(body.top + i, text.left, text.width, a->text_lines[k], A_NORMAL, 1);
 	}
 	char status[160], where[64] = "";
 	if (a->ntext > (size_t)height) /* where the page is, as less and lnav say it */
 		snprintf(where, sizeof(where), "  lines %zu-%zu of %zu", a->text_top + 1,
 		         a->text_top + (size_t)height < a->ntext ? a->text_top + (size_t)height : a->ntext, a->ntext);
 	snprintf(status, sizeof(status), "j/k scroll  PgDn/PgUp page  g/G top/end  q or Esc close%s", where);
-	draw_text(LINES - 1, 0, COLS, status, A_NORMAL, 1);
+	draw_text(layout_status_row(), 0, layout_cols(), status, A_NORMAL, 1);
 }
 
 const struct view_ops pager_view = {.name = "pager", .draw = pager_draw, .key = pager_key, .close = pager_close};

@@ -83,19 +83,20 @@ static void items_draw(struct app *a)
 	struct alertview *v = &a->av;
 	enum tab tab = v->tab;
 	struct rows shown = items_of(v, kind_of(tab));
-	int w = COLS - 2, height = LINES - 5, y = 4;
+	struct region body = layout_body(HEAD_ALERT);
+	int w = alert_text_width(), height = body.height, y = body.top, end = body.top + height;
 	keep_selected_visible(v, &shown, tab, w, height);
-	for (size_t k = v->top[tab]; k < shown.n && y < 4 + height; k++) {
+	for (size_t k = v->top[tab]; k < shown.n && y < end; k++) {
 		struct text_out o = {0};
 		item_lines(&o, &v->rec.items[shown.at[k]], tab, w, k == v->sel[tab] ? A_REVERSE : A_NORMAL);
-		for (size_t i = 0; i < o.n && y < 4 + height; i++, y++) {
+		for (size_t i = 0; i < o.n && y < end; i++, y++) {
 			move(y, 0);
 			clrtoeol();
 			draw_text(y, 1, w, o.lines[i], o.attrs[i], 1);
 		}
 		out_free(&o);
 	}
-	for (; y < 4 + height; y++) {
+	for (; y < end; y++) {
 		move(y, 0);
 		clrtoeol();
 	}

@@ -31,7 +31,7 @@ static void exceptions_text(const struct case_record *r, struct text_out *o)
 	if (sb.len) {
 		out_add(o, "", A_NORMAL);
 		out_add(o, "Exceptions of this rule (E adds one)", A_BOLD);
-		out_wrapped(o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+		out_wrapped(o, "", sb.buf, alert_text_width(), A_NORMAL, 1);
 	}
 	strbuf_release(&sb);
 }
@@ -49,7 +49,7 @@ static void notes_text(struct app *a, struct text_out *o)
 	if (!sb.len)
 		out_add(o, "No notes yet: press a to write one.", A_NORMAL);
 	else
-		out_wrapped(o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+		out_wrapped(o, "", sb.buf, alert_text_width(), A_NORMAL, 1);
 	strbuf_release(&sb);
 	exceptions_text(r, o);
 }

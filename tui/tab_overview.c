@@ -177,7 +177,7 @@ static void investigation(struct text_out *o, const char *doc, int w)
 
 static void overview_text(struct app *a, struct text_out *o)
 {
-	int w = COLS - 2;
+	int w = alert_text_width();
 	investigation(o, a->av.rec.doc, w);
 	alert_lines(a, o, &a->av.rec, w);
 	entities(o, &a->av.rec, w);

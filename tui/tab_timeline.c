@@ -13,9 +13,10 @@
 #include "tui/histogram.h"
 #include "tui/view.h"
 
-/* the heading on row 4, the histogram's two rows, then the events */
-#define TIMELINE_HISTOGRAM_ROW 5
-#define TIMELINE_FIRST_ROW     7
+/* the window's heading on the first row under the alert's head, the histogram's two rows, then
+ * the events (HEAD_TIMELINE rows in all over them) */
+#define TIMELINE_HEADING_ROW   HEAD_ALERT
+#define TIMELINE_HISTOGRAM_ROW (HEAD_ALERT + 1)
 
 static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},
                                     {ACT_WIDEN, ACT_NARROW, "/", "window"},
@@ -161,7 +162,7 @@ static void draw_heading(struct app *a)
 	}
 	if (v->tl_kql_text)
 		strbuf_addf(&head, " · KQL %s", v->tl_kql_text);
-	draw_text(4, 0, COLS, head.buf, A_DIM, 1);
+	draw_text(TIMELINE_HEADING_ROW, 0, layout_cols(), head.buf, A_DIM, 1);
 	strbuf_release(&head);
 }
 
@@ -182,14 +183,15 @@ static void draw_histogram(struct app *a, int y)
 	int64_t from, to;
 	window_ends(v, &from, &to);
 	struct histogram h;
-	histogram_init(&h, from, to, (size_t)COLS);
+	int cols = layout_cols();
+	histogram_init(&h, from, to, (size_t)cols);
 	for (size_t i = 0; i < v->rec.ntimeline; i++)
 		if (timeline_shows(v, &v->rec.timeline[i]))
 			histogram_add(&h, v->rec.timeline[i].ts);
 	struct strbuf line;
-	strbuf_init(&line, (size_t)COLS * 3 + 1);
+	strbuf_init(&line, (size_t)cols * 3 + 1);
 	histogram_bars(&h, &line);
-	draw_text(y, 0, COLS, line.buf, A_NORMAL, 1);
+	draw_text(y, 0, cols, line.buf, A_NORMAL, 1);
 	move(y + 1, 0);
 	clrtoeol();
 	int with_date = spans_days(a);
@@ -197,13 +199,13 @@ static void draw_histogram(struct app *a, int y)
 	row_time(a, from, with_date, start, sizeof(start));
 	row_time(a, to, with_date, end, sizeof(end));
 	int end_w = text_width(end), mark = (int)histogram_bucket(&h, v->rec.original_time);
-	draw_text(y + 1, 0, COLS, start, A_DIM, 0);
-	if (COLS - end_w > 0)
-		draw_text(y + 1, COLS - end_w, end_w, end, A_DIM, 0);
+	draw_text(y + 1, 0, cols, start, A_DIM, 0);
+	if (layout_right(end_w) > 0)
+		draw_text(y + 1, layout_right(end_w), end_w, end, A_DIM, 0);
 	/* the mark, with "alert" on the side that has room; over the labels when it must */
 	int64_t t = v->rec.original_time;
-	if (v->pivot != 'F' && t >= from && t <= to && mark < COLS) {
-		int right = mark + 7 <= COLS - end_w - 1;
+	if (v->pivot != 'F' && t >= from && t <= to && mark < cols) {
+		int right = mark + 7 <= layout_right(end_w) - 1;
 		draw_text(y + 1, right ? mark : (mark >= 6 ? mark - 6 : 0), 7, right ? "▲ alert" : "alert ▲", A_BOLD,
 		          0);
 	}
@@ -230,7 +232,7 @@ static void draw_event(struct app *a, int y, const struct case_event *e, int sel
 	x += ui_cell(y, x, what_w + 1, what.buf, base);
 	x += ui_cell(y, x, proc_w + 1, or_dash(e->process), base);
 	/* the evidence: a connection's address, a process's command line, a file's path */
-	draw_text_middle(y, x, COLS - x, or_dash(e->evidence ? e->evidence : e->target), base);
+	draw_text_middle(y, x, layout_width_from(x), or_dash(e->evidence ? e->evidence : e->target), base);
 	strbuf_release(&what);
 }
 
@@ -239,7 +241,8 @@ static void timeline_draw(struct app *a)
 	struct alertview *v = &a->av;
 	draw_heading(a);
 	draw_histogram(a, TIMELINE_HISTOGRAM_ROW);
-	int height = LINES - TIMELINE_FIRST_ROW - 1, with_date = spans_days(a);
+	struct region body = layout_body(HEAD_TIMELINE);
+	int height = body.height, with_date = spans_days(a);
 	struct rows shown = shown_rows(v);
 	size_t n = shown.n, *top = &v->top[TAB_timeline], sel = v->sel[TAB_timeline];
 	if (sel < *top)
@@ -248,14 +251,15 @@ static void timeline_draw(struct app *a)
 		*top = sel - (size_t)height + 1;
 	for (int i = 0; i < height; i++) {
 		size_t k = *top + (size_t)i;
-		int y = TIMELINE_FIRST_ROW + i;
+		int y = body.top + i;
 		move(y, 0);
 		clrtoeol();
 		if (k < n)
 			draw_event(a, y, &v->rec.timeline[shown.at[k]], k == sel, with_date);
 	}
 	if (!n)
-		draw_text(TIMELINE_FIRST_ROW + 1, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+		draw_text(body.top + 1, 2, region_inset(body, 0, 2).width, "No events in this window: + widens it.",
+		          A_NORMAL, 1);
 	rows_free(&shown);
 }
 
@@ -435,8 +439,9 @@ static int timeline_request(struct app *a, enum tui_action act)
 static void timeline_click(struct app *a, int y, int x)
 {
 	(void)x;
-	size_t k = a->av.top[TAB_timeline] + (size_t)(y - TIMELINE_FIRST_ROW);
-	if (y >= TIMELINE_FIRST_ROW && k < timeline_length(a))
+	int first = layout_body(HEAD_TIMELINE).top;
+	size_t k = a->av.top[TAB_timeline] + (size_t)(y - first);
+	if (y >= first && k < timeline_length(a))
 		a->av.sel[TAB_timeline] = k;
 }
 

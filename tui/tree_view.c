@@ -100,13 +100,14 @@ static void layout(struct treeview *tv)
 }
 
 /* The tree's rows: what the processes need, leaving the pane below at least a few lines and
- * at most half the screen. */
+ * at most half the screen. The body holds the tree, the pane's title bar and the pane. */
 static int tree_rows_of(size_t nvis)
 {
-	int least = LINES >= 36 ? 12 : LINES >= 20 ? 7 : 3, most = LINES / 2 > least ? LINES / 2 : least;
-	long spare = (long)LINES - 3 - (long)nvis;
+	int lines = layout_rows(), room = layout_body(HEAD_TITLE).height - 1;
+	int least = lines >= 36 ? 12 : lines >= 20 ? 7 : 3, most = lines / 2 > least ? lines / 2 : least;
+	long spare = (long)room - (long)nvis;
 	int detail = spare < least ? least : spare > most ? most : (int)spare;
-	int rows = LINES - 3 - detail;
+	int rows = room - detail;
 	return rows > 1 ? rows : 1;
 }
 
@@ -163,7 +164,7 @@ static void node_text(const struct process_tree *t, size_t i, int ascii, struct 
 {
 	const struct tree_node *n = &t->nodes[i];
 	/* the guides take at most two fifths of the width; deeper levels are elided */
-	int levels = COLS * 2 / 5 / 3;
+	int levels = layout_cols() * 2 / 5 / 3;
 	tree_format_guides(t, i, levels, ascii, l);
 	tree_node_label(n, l);
 	if (n->has_pid && (n->name || n->executable))
@@ -185,7 +186,8 @@ static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 	strbuf_init(&l, 256);
 	for (int r = 0; r < rows; r++) {
 		size_t k = tv->top + (size_t)r;
-		move(1 + r, 0);
+		int y = HEAD_TITLE + r;
+		move(y, 0);
 		clrtoeol();
 		if (k >= tv->nvis)
 			continue;
@@ -196,11 +198,11 @@ static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 		                   : n->marked   ? glyph(ascii, "●", "*")
 		                   : n->alerts   ? "!"
 		                                 : " ";
-		draw_text(1 + r, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
-		draw_text(1 + r, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
+		draw_text(y, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
+		draw_text(y, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
 		strbuf_reset(&l);
 		node_text(&tv->t, i, ascii, &l);
-		draw_text(1 + r, 2, COLS - 2, l.buf, at, 1);
+		draw_text(y, 2, layout_width_from(2), l.buf, at, 1);
 	}
 	strbuf_release(&l);
 	(void)a;
@@ -219,7 +221,7 @@ static int detail_line(int y, int bottom, const char *label, const char *value)
 	if (y >= bottom || !value)
 		return y;
 	draw_text(y, 0, 12, label, A_BOLD, 1);
-	draw_text(y, 12, COLS - 12, value, A_NORMAL, 1);
+	draw_text(y, 12, layout_width_from(12), value, A_NORMAL, 1);
 	return y + 1;
 }
 
@@ -227,7 +229,7 @@ static int detail_line(int y, int bottom, const char *label, const char *value)
 static void draw_detail(struct app *a, struct treeview *tv, int ascii)
 {
 	const char *dot = glyph(ascii, " · ", " - ");
-	int y = 1 + tree_rows_of(tv->nvis), bottom = LINES - 1;
+	int y = HEAD_TITLE + tree_rows_of(tv->nvis), bottom = layout_status_row();
 	for (int r = y; r < bottom; r++) {
 		move(r, 0);
 		clrtoeol();
@@ -521,8 +523,8 @@ static void tree_view_click(struct app *a, int y, int x)
 {
 	(void)x;
 	struct treeview *tv = tv_of(a);
-	size_t k = tv->top + (size_t)(y - 1);
-	if (y >= 1 && y <= tree_rows_of(tv->nvis) && k < tv->nvis)
+	size_t k = tv->top + (size_t)(y - HEAD_TITLE);
+	if (y >= HEAD_TITLE && y < HEAD_TITLE + tree_rows_of(tv->nvis) && k < tv->nvis)
 		tv->sel = k;
 }
 

@@ -197,13 +197,16 @@ int64_t timeline_selected_event(struct app *a);
 /* The checklist's ("check") or response's items, in order, and the selected one. */
 struct rows items_of(const struct alertview *v, const char *kind);
 struct case_item *current_item(struct app *a, const char *kind);
-/* Text lines from row 4 with scrolling (the tab's sel is the top line). */
+/* The width of a tab's text: the body less a column each side. */
+int alert_text_width(void);
+/* Text lines in the tab's body with scrolling (the tab's sel is the top line). */
 void draw_tab_lines(struct app *a, const struct text_out *o);
 /* A text tab: its text's lines, drawn. */
 void draw_text_tab(struct app *a);
 
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
+int pager_text_width(void); /* the columns the pager wraps its text to */
 /* tree_view.c: the process tree of an event (1h each side on its host); from an alert view,
  * the alert's events marked. tree_open_marked marks the processes of the events named. */
 void tree_open(struct app *a, int64_t event_id);
