@@ -280,15 +280,15 @@ void action_help(struct app *a)
 	strbuf_init(&sb, 4096);
 	int keys_w = 0; /* one key column for the whole help */
 	for (int i = 1; i < ACT_COUNT; i++)
-		if (text_width(tui_actions[i].keys) > keys_w)
-			keys_w = text_width(tui_actions[i].keys);
+		if (text_width(keymap_keys(i)) > keys_w)
+			keys_w = text_width(keymap_keys(i));
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);
 		for (int i = 1; i < ACT_COUNT; i++) {
 			unsigned c = tui_actions[i].ctx;
 			/* an action shows once: under "Everywhere", or under each place it works */
 			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
-				help_entry(&sb, tui_actions[i].keys, tui_actions[i].help, keys_w);
+				help_entry(&sb, keymap_keys(i), tui_actions[i].help, keys_w);
 		}
 	}
 	pager_open(a, "Help — q or Esc closes", sb.buf, 1);

@@ -15,7 +15,6 @@
 #include "tui/view.h"
 
 #define CTRL(c) ((c)&0x1f)
-#define KEY_ESC 27
 
 enum dialog_kind { D_PROMPT, D_CHOOSE, D_CONFIRM, D_EDITOR };
 

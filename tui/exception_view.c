@@ -19,8 +19,6 @@
 #include "tui/ui.h"
 #include "tui/view.h"
 
-#define KEY_ESC 27
-
 struct xrow {
 	char *field, *value; /* the event's leaf */
 	int on;              /* a condition of the exception */

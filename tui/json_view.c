@@ -10,8 +10,6 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-#define KEY_ESC 27
-
 static const char json_title[] = "Event — Enter folds or unfolds, - folds all, + unfolds all, q closes";
 
 void json_open(struct app *a, const char *doc)

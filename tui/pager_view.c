@@ -8,8 +8,6 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-#define KEY_ESC 27
-
 /* The columns the text is wrapped to: two fewer than it is drawn in, from column 1. */
 int pager_text_width(void)
 {

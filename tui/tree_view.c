@@ -19,9 +19,6 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-#define KEY_ESC     27
-#define CTRL_KEY(c) ((c)&0x1f)
-
 /* The window of events the tree is built from, each side of the event it starts at. */
 #define TREE_WINDOW_US (3600 * TIME_US_PER_SEC)
 
@@ -490,8 +487,8 @@ static int tree_view_key(struct app *a, int key)
 	case KEY_END: tv->sel = last; break;
 	case KEY_NPAGE: tv->sel = tv->sel + page < last ? tv->sel + page : last; break;
 	case KEY_PPAGE: tv->sel = tv->sel > page ? tv->sel - page : 0; break;
-	case CTRL_KEY('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
-	case CTRL_KEY('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
+	case KEY_CTRL('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
+	case KEY_CTRL('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:

@@ -136,15 +136,6 @@ int ui_page_height(void)
 	return layout_page(layout_body(HEAD_ALERT), 2);
 }
 
-/* An action's first key as the table shows it ("j ↓" gives "j"). */
-static void first_key(enum tui_action act, struct strbuf *sb)
-{
-	const char *k = tui_actions[act].keys;
-	const char *sp = strchr(k, ' ');
-	/* "Shift-Tab" and "Ctrl-D" are one key; "j ↓" and "g Home" are two */
-	strbuf_add(sb, k, sp ? (size_t)(sp - k) : strlen(k));
-}
-
 void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
 {
 	struct strbuf sb;
@@ -152,10 +143,10 @@ void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strbuf_addstr(&sb, "  ");
-		first_key(h[i].act, &sb);
+		strbuf_addstr(&sb, keymap_first_key(h[i].act));
 		if (h[i].act2) {
 			strbuf_addstr(&sb, h[i].sep);
-			first_key(h[i].act2, &sb);
+			strbuf_addstr(&sb, keymap_first_key(h[i].act2));
 		}
 		strbuf_addf(&sb, " %s", h[i].label);
 	}
