@@ -517,6 +517,9 @@ static void test_key_table(void **state)
 	assert_int_equal(keymap_lookup('k', CTX_ALERT | CTX_RESPONSE), ACT_UP); /* k is always movement */
 	assert_int_equal(keymap_lookup('z', CTX_QUEUE), ACT_NONE);
 	assert_int_equal(keymap_lookup('+', CTX_QUEUE), ACT_NONE);
+	assert_int_equal(keymap_lookup(KEY_ESC, CTX_QUEUE), ACT_IDLE); /* no view to leave: q quits */
+	assert_int_equal(keymap_lookup(KEY_ESC, CTX_EVENTS), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_QUEUE), ACT_BACK);
 	/* every action has keys and help, and docs/CONSOLE.md lists every one of them */
 	FILE *f = fopen("docs/CONSOLE.md", "r");
 	assert_non_null(f);

@@ -254,7 +254,7 @@ void app_handle_key(struct app *a, int key)
 		return; /* the next draw uses the new LINES and COLS */
 	const struct view_ops *v = view_top(a);
 	if (ui_too_small()) { /* nothing can be seen: only quit (from the queue, nothing open) */
-		if (key == 'q' && !dialog_open(a) && v == &queue_view)
+		if (v == &queue_view && !dialog_open(a) && keymap_lookup(key, CTX_QUEUE) == ACT_BACK)
 			a->done = 1;
 		return;
 	}
@@ -266,8 +266,10 @@ void app_handle_key(struct app *a, int key)
 		return;
 	if (!v->context)
 		return;
-	a->msg[0] = '\0';
 	enum tui_action act = keymap_lookup(key, v->context(a));
+	if (act == ACT_IDLE)
+		return;
+	a->msg[0] = '\0';
 	if (act == ACT_NONE)
 		return;
 	if (v->request && v->request(a, act))

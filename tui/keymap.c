@@ -11,8 +11,18 @@ const struct tui_action_info tui_actions[ACT_COUNT] = {[ACT_NONE] = {"none", "",
 #undef X
 };
 
+/* Keys of the table that do nothing in a place: Esc leaves a view, and on the queue there is
+ * none to leave (q quits from there, as the help says). */
+static const struct {
+	int key;
+	unsigned ctx;
+} idle[] = {{KEY_ESC, CTX_QUEUE}};
+
 enum tui_action keymap_lookup(int key, unsigned ctx)
 {
+	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (idle[i].key == key && (idle[i].ctx & ctx))
+			return ACT_IDLE;
 	/* the most specific context wins: a tab's own keys before the alert view's, before all */
 	enum tui_action best = ACT_NONE;
 	int best_rank = 0;

@@ -116,7 +116,8 @@ enum tui_action {
 #define X(name, keys, ctx, help) ACT_##name,
 	TUI_ACTIONS(X)
 #undef X
-	    ACT_COUNT
+	    ACT_COUNT,
+	ACT_IDLE, /* a key that does nothing where it is pressed (keymap_idle): not even clear the message */
 };
 
 #define KEYMAP_MAX_KEYS 5
@@ -129,7 +130,8 @@ struct tui_action_info {
 
 extern const struct tui_action_info tui_actions[ACT_COUNT];
 
-/* The action key (an ncurses key code or character) means in context ctx (one CTX_ bit). */
+/* The action key (an ncurses key code or character) means in context ctx (CTX_ bits);
+ * ACT_NONE for none, ACT_IDLE for a key of the table that does nothing there. */
 enum tui_action keymap_lookup(int key, unsigned ctx);
 /* The action's keys as ? and docs/CONSOLE.md show them ("j ↓", "Shift-Tab ←"). */
 const char *keymap_keys(enum tui_action act);

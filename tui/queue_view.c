@@ -337,15 +337,7 @@ static void queue_click(struct app *a, int y, int x)
 		a->q.sel = vi;
 }
 
-/* Esc leaves a view; on the queue there is none to leave: it does nothing (q quits). */
-static int queue_raw_key(struct app *a, int key)
-{
-	(void)a;
-	return key == 27;
-}
-
 const struct view_ops queue_view = {.name = "queue",
-                                    .key = queue_raw_key,
                                     .context = queue_context,
                                     .draw = queue_draw,
                                     .request = queue_request,
