@@ -520,6 +520,8 @@ static void test_key_table(void **state)
 	assert_int_equal(keymap_lookup(KEY_ESC, CTX_QUEUE), ACT_IDLE); /* no view to leave: q quits */
 	assert_int_equal(keymap_lookup(KEY_ESC, CTX_EVENTS), ACT_BACK);
 	assert_int_equal(keymap_lookup('q', CTX_QUEUE), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_ALERT | CTX_RESPONSE), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_ALERT | CTX_NOTES | CTX_WALK), ACT_END_WALK);
 	/* every action has keys and help, and docs/CONSOLE.md lists every one of them */
 	FILE *f = fopen("docs/CONSOLE.md", "r");
 	assert_non_null(f);
@@ -703,6 +705,12 @@ static void test_screens_80x24(void **state)
 	check_screen("checklist-80x24");
 	keys("5d");
 	check_screen("response-80x24");
+	/* w walks through the pending steps; q ends the walk, in the view (q again would leave it) */
+	keys("w");
+	assert_non_null(strstr(app_message(app), "walk-through"));
+	keys("q");
+	assert_true(view_top(app) == &alert_view);
+	assert_string_equal(app_message(app), "");
 	keys("6a");
 	keys("two lines\n");
 	app_handle_char(app, 0xe9); /* é */
@@ -1124,7 +1132,7 @@ static void test_process_tree_view(void **state)
 	keys("p");
 	assert_true(view_top(app) == &alert_view);
 	assert_int_equal(app->av.tab, TAB_timeline);
-	assert_int_equal(app->av.pivot, 'p');
+	assert_int_equal(app->av.pivot, PIVOT_PROCESS);
 	assert_true(screen_has("file/rename"));
 	assert_false(screen_has("launchctl kickstart"));
 }

@@ -55,7 +55,7 @@ static void timeline_options(struct alertview *v)
 	v->opts.window_only = 1;
 	v->opts.before_us = v->tl_before - v->tl_shift;
 	v->opts.after_us = v->tl_after + v->tl_shift;
-	v->opts.file_path = v->pivot == 'F' ? v->pivot_value : NULL;
+	v->opts.file_path = v->pivot == PIVOT_FILE ? v->pivot_value : NULL;
 	v->opts.related = 1;
 	v->opts.related_us = v->tl_before;
 	v->opts.kql = v->tl_kql;
@@ -310,19 +310,11 @@ static void alert_draw(struct app *a)
 	ui_status_line(a, hints);
 }
 
+/* The view's keys are the table's in its tab's context; while a walk-through goes on, q ends
+ * it before it leaves the view. */
 static unsigned alert_context(const struct app *a)
 {
-	return CTX_ALERT | alert_tabs[a->av.tab]->ctx;
-}
-
-static int alert_key(struct app *a, int key)
-{
-	if (a->av.walk && key == 'q') { /* q ends a walk-through before it leaves the view */
-		a->av.walk = 0;
-		a->msg[0] = '\0';
-		return 1;
-	}
-	return 0;
+	return CTX_ALERT | alert_tabs[a->av.tab]->ctx | (a->av.walk ? CTX_WALK : 0);
 }
 
 /* The process tree of the alert's event, or of the timeline's selected one. */
@@ -471,6 +463,7 @@ static int alert_request(struct app *a, enum tui_action act)
 		free(uuid);
 		return 1;
 	}
+	case ACT_END_WALK: v->walk = 0; return 1;
 	case ACT_TREE: show_tree(a); return 1;
 	case ACT_RELATED: choose_related(a); return 1;
 	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
@@ -522,7 +515,6 @@ static void alert_click(struct app *a, int y, int x)
 const struct view_ops alert_view = {.name = "alert",
                                     .context = alert_context,
                                     .draw = alert_draw,
-                                    .key = alert_key,
                                     .request = alert_request,
                                     .move_by = alert_move,
                                     .page = ui_page_height,

@@ -18,6 +18,7 @@ enum tui_ctx {
 	CTX_NOTES = 1 << 6,
 	CTX_EVENTS = 1 << 7, /* the event browser */
 	CTX_FIELDS = 1 << 8, /* an event's field table */
+	CTX_WALK = 1 << 9,   /* the alert view while walking through the pending response steps */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
 };
 
@@ -109,6 +110,7 @@ enum tui_ctx {
 	X(NOT_APPLICABLE, KEYS('n'), CTX_RESPONSE, "mark the step not applicable")                                     \
 	X(PENDING, KEYS('p'), CTX_RESPONSE, "mark the step pending again")                                             \
 	X(WALK, KEYS('w'), CTX_RESPONSE, "walk through the pending steps one at a time")                               \
+	X(END_WALK, KEYS('q'), CTX_WALK, "while walking through the steps: stop (on any tab)")                         \
 	X(ADD_NOTE, KEYS('a'), CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)")
 
 enum tui_action {

@@ -38,13 +38,13 @@ int timeline_shows(const struct alertview *v, const struct case_event *e)
 {
 	if (v->category && !(e->category && strstr(e->category, categories[v->category])))
 		return 0;
-	if (v->pivot == 'p' || v->pivot == 'u')
-		return same(v->pivot == 'p' ? e->entity : e->user, v->pivot_value);
+	if (v->pivot == PIVOT_PROCESS || v->pivot == PIVOT_USER)
+		return same(v->pivot == PIVOT_PROCESS ? e->entity : e->user, v->pivot_value);
 	return 1;
 }
 
 /* The selected row's process, user or file, else the alert's own: what p, u and F pivot on. */
-static char *pivot_value_of(struct app *a, int pivot)
+static char *pivot_value_of(struct app *a, enum timeline_pivot pivot)
 {
 	struct alertview *v = &a->av;
 	int64_t id = timeline_selected_event(a);
@@ -52,10 +52,10 @@ static char *pivot_value_of(struct app *a, int pivot)
 	for (size_t i = 0; id && i < v->rec.ntimeline && !value; i++) {
 		const struct case_event *e = &v->rec.timeline[i];
 		if (e->id == id)
-			value = pivot == 'p' ? e->entity : pivot == 'u' ? e->user : e->file_path;
+			value = pivot == PIVOT_PROCESS ? e->entity : pivot == PIVOT_USER ? e->user : e->file_path;
 	}
 	if (!value)
-		value = v->fields[pivot == 'p' ? F_ENTITY : pivot == 'u' ? F_USER : F_PATH];
+		value = v->fields[pivot == PIVOT_PROCESS ? F_ENTITY : pivot == PIVOT_USER ? F_USER : F_PATH];
 	return value ? xstrdup(value) : NULL;
 }
 
@@ -86,7 +86,7 @@ static const char *or_dash(const char *s)
 static void window_ends(const struct alertview *v, int64_t *from, int64_t *to)
 {
 	int64_t t = v->rec.original_time;
-	if (v->pivot != 'F') {
+	if (v->pivot != PIVOT_FILE) {
 		*from = t - v->tl_before + v->tl_shift;
 		*to = t + v->tl_after + v->tl_shift;
 		return;
@@ -114,11 +114,11 @@ static int spans_days(struct app *a)
 /* What a pivot keeps, in the analyst's words: "process ZoomUpdate (pid 745)", "user root". */
 static void describe_pivot(const struct alertview *v, struct strbuf *out)
 {
-	if (v->pivot == 'u') {
+	if (v->pivot == PIVOT_USER) {
 		strbuf_addf(out, "user %s", or_dash(v->pivot_value));
 		return;
 	}
-	if (v->pivot != 'p') {
+	if (v->pivot != PIVOT_PROCESS) {
 		strbuf_addstr(out, "all processes");
 		return;
 	}
@@ -142,7 +142,7 @@ static void draw_heading(struct app *a)
 	const struct alertview *v = &a->av;
 	struct strbuf head;
 	strbuf_init(&head, 128);
-	if (v->pivot == 'F') {
+	if (v->pivot == PIVOT_FILE) {
 		strbuf_addf(&head, " the file path on every host · category %s", categories[v->category]);
 	} else {
 		if (v->tl_before != v->tl_after || v->tl_shift) { /* a window set or paged: its ends */
@@ -204,7 +204,7 @@ static void draw_histogram(struct app *a, int y)
 		draw_text(y + 1, layout_right(end_w), end_w, end, A_DIM, 0);
 	/* the mark, with "alert" on the side that has room; over the labels when it must */
 	int64_t t = v->rec.original_time;
-	if (v->pivot != 'F' && t >= from && t <= to && mark < cols) {
+	if (v->pivot != PIVOT_FILE && t >= from && t <= to && mark < cols) {
 		int right = mark + 7 <= layout_right(end_w) - 1;
 		draw_text(y + 1, right ? mark : (mark >= 6 ? mark - 6 : 0), 7, right ? "▲ alert" : "alert ▲", A_BOLD,
 		          0);
@@ -216,7 +216,7 @@ static void draw_histogram(struct app *a, int y)
 static void draw_event(struct app *a, int y, const struct case_event *e, int selected, int with_date)
 {
 	const struct alertview *v = &a->av;
-	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == 'F' ? 15 : 0;
+	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == PIVOT_FILE ? 15 : 0;
 	int own = case_is_member(&v->rec, e->id);
 	attr_t base = (selected ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
 	char tbuf[32];
@@ -422,10 +422,12 @@ static int timeline_request(struct app *a, enum tui_action act)
 	case ACT_PIVOT_PROCESS:
 	case ACT_PIVOT_USER:
 	case ACT_PIVOT_FILE: {
-		int p = act == ACT_PIVOT_PROCESS ? 'p' : act == ACT_PIVOT_USER ? 'u' : 'F';
+		enum timeline_pivot p = act == ACT_PIVOT_PROCESS ? PIVOT_PROCESS
+		                        : act == ACT_PIVOT_USER  ? PIVOT_USER
+		                                                 : PIVOT_FILE;
 		free(v->pivot_value);
 		v->pivot_value = v->pivot == p ? NULL : pivot_value_of(a, p);
-		v->pivot = v->pivot == p ? 0 : p;
+		v->pivot = v->pivot == p ? PIVOT_NONE : p;
 		break;
 	}
 	case ACT_CATEGORY: v->category = (v->category + 1) % 4; break;

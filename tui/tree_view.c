@@ -433,7 +433,7 @@ static void pivot_timeline(struct app *a, struct treeview *tv)
 		view_pop(a);
 	free(v->pivot_value);
 	v->pivot_value = entity;
-	v->pivot = 'p';
+	v->pivot = PIVOT_PROCESS;
 	v->tab = TAB_timeline;
 	alert_reload_timeline(a);
 }

@@ -111,6 +111,9 @@ enum overview_field {
 	    F_COUNT
 };
 
+/* What the timeline is narrowed to (p, u and F): one process, one user, one file on every host. */
+enum timeline_pivot { PIVOT_NONE, PIVOT_PROCESS, PIVOT_USER, PIVOT_FILE };
+
 /* The alert view's state: the record and where each tab stands. */
 struct alertview {
 	struct qrow alert; /* a copy of the queue's row: its strings in pool */
@@ -126,7 +129,7 @@ struct alertview {
 	/* the timeline tab */
 	int64_t tl_before, tl_after; /* the window around the alert's event */
 	int64_t tl_shift;            /* paging: moves the window */
-	int pivot;                   /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	enum timeline_pivot pivot;   /* what the timeline keeps: all, a process, a user, a file on every host */
 	char *pivot_value;           /* the entity id, user or path pivoted on: the selected row's */
 	int category;                /* 0 all, then file, process, network */
 	char *tl_kql_text;           /* the timeline's KQL filter, as typed or built from the field table */
