@@ -1131,8 +1131,8 @@ static void test_process_tree_view(void **state)
 	keys("j");
 	keys("p");
 	assert_true(view_top(app) == &alert_view);
-	assert_int_equal(app->av.tab, TAB_timeline);
-	assert_int_equal(app->av.pivot, PIVOT_PROCESS);
+	assert_int_equal(alert_of(app)->tab, TAB_timeline);
+	assert_int_equal(alert_of(app)->pivot, PIVOT_PROCESS);
 	assert_true(screen_has("file/rename"));
 	assert_false(screen_has("launchctl kickstart"));
 }
@@ -1766,6 +1766,47 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	assert_int_equal(app_done(app), 1);
 }
 
+/* Each alert view owns its state (tui/view.h), as tig's views do: an alert opened over another
+ * keeps its own tab and scroll, and q comes back to the one under it as it was. */
+static void test_two_alert_views_keep_their_own_state(void **state)
+{
+	(void)state;
+	keys("\n3jj"); /* the queue's first alert: its timeline, two rows past the alert's event */
+	app_draw(app);
+	struct alertview *first = alert_of(app);
+	assert_non_null(first);
+	char uuid[80];
+	snprintf(uuid, sizeof(uuid), "%s", first->alert.uuid);
+	size_t sel = first->sel[TAB_timeline], top = first->top[TAB_timeline];
+	assert_true(sel >= 2);
+	/* the queue's second alert over it: a view of its own, on the Overview */
+	alert_push(app, &app->q.rows[app->q.order[1]]);
+	struct alertview *second = alert_of(app);
+	assert_non_null(second);
+	assert_ptr_not_equal(second, first);
+	assert_string_not_equal(second->alert.uuid, uuid);
+	assert_int_equal(second->tab, TAB_overview);
+	keys("3g5"); /* its timeline's first row, then its Response tab */
+	app_draw(app);
+	assert_int_equal(second->tab, TAB_response);
+	assert_int_equal(second->sel[TAB_timeline], 0);
+	assert_int_equal(first->tab, TAB_timeline); /* the one under it is as it was */
+	assert_int_equal(first->sel[TAB_timeline], sel);
+	/* q: back to the first alert, on its tab and row */
+	keys("q");
+	assert_ptr_equal(alert_of(app), first);
+	assert_true(view_top(app) == &alert_view);
+	app_draw(app);
+	assert_string_equal(alert_of(app)->alert.uuid, uuid);
+	assert_int_equal(first->tab, TAB_timeline);
+	assert_int_equal(first->sel[TAB_timeline], sel);
+	assert_int_equal(first->top[TAB_timeline], top);
+	assert_true(screen_has("±10m · all processes"));
+	keys("q");
+	assert_null(alert_of(app));
+	assert_true(screen_has("FILE / PROCESS"));
+}
+
 /* Marks by hand (m), like the selected alert (M: its rule), the count on the status line; x
  * offers the formats that make the marked alerts one case and writes one case report; a
  * kibana-status body of alerts casebook raised says on the status line that it names none. */
@@ -1932,6 +1973,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_building_blocks_open_from_the_overview, setup_kibana_sequence,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_alert_views_keep_their_own_state, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_marking_and_one_case_export, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),

@@ -38,7 +38,7 @@ static struct target_list targets(struct app *a)
 	const struct qrow *sel = queue_selected(q);
 	const struct queue_group *group = queue_selected_group(q);
 	if (in_alert(a)) {
-		targets_add(&t, a->av.rec.id, a->av.rec.uuid);
+		targets_add(&t, alert_of(a)->rec.id, alert_of(a)->rec.uuid);
 	} else if (marked) {
 		for (size_t i = 0; i < q->n; i++)
 			if (q->rows[i].marked)
@@ -246,7 +246,7 @@ void action_exception(struct app *a)
 		if (!in_alert(a))
 			return;
 	}
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const char *rule_id = v->fields[F_RULE_ID] ? v->fields[F_RULE_ID] : v->rec.rule_id;
 	/* the first field an analyst would narrow on: the file, else the program */
 	const char *first = v->fields[F_PATH] && *v->fields[F_PATH] ? "file.path" : "process.executable";

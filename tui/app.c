@@ -39,31 +39,42 @@ int say_not_saved(struct app *a, int rc)
 
 const struct view_ops *view_top(const struct app *a)
 {
-	return a->depth ? a->stack[a->depth - 1] : &queue_view;
+	return a->depth ? a->stack[a->depth - 1].ops : &queue_view;
+}
+
+void view_push_private(struct app *a, const struct view_ops *v, void *priv)
+{
+	if (a->depth == a->cap)
+		a->stack = xrealloc(a->stack, (a->cap = a->cap ? a->cap * 2 : 4) * sizeof(*a->stack));
+	a->stack[a->depth++] = (struct view_entry){.ops = v, .priv = priv};
 }
 
 void view_push(struct app *a, const struct view_ops *v)
 {
-	if (a->depth == a->cap)
-		a->stack = xrealloc(a->stack, (a->cap = a->cap ? a->cap * 2 : 4) * sizeof(*a->stack));
-	a->stack[a->depth++] = v;
+	view_push_private(a, v, NULL);
+}
+
+void *view_private(const struct app *a, const struct view_ops *v)
+{
+	for (size_t i = a->depth; i > 0; i--)
+		if (a->stack[i - 1].ops == v)
+			return a->stack[i - 1].priv;
+	return NULL;
 }
 
 void view_pop(struct app *a)
 {
 	if (a->depth <= 1) /* the queue stays */
 		return;
-	const struct view_ops *v = a->stack[--a->depth];
-	if (v->close)
+	const struct view_ops *v = a->stack[a->depth - 1].ops;
+	if (v->close) /* on the stack still, so that it finds its state */
 		v->close(a);
+	a->depth--;
 }
 
 int in_alert(const struct app *a)
 {
-	for (size_t i = 0; i < a->depth; i++)
-		if (a->stack[i] == &alert_view)
-			return 1;
-	return 0;
+	return view_private(a, &alert_view) != NULL;
 }
 
 /* ---- the queue's data ---- */

@@ -66,7 +66,7 @@ static void pivot(struct app *a, int keep)
 	const char *name = a->field_names[f], *value = a->field_values[f];
 	struct strbuf kql;
 	strbuf_init(&kql, 128);
-	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : events_filter_text(a);
+	const char *old = a->pivot_to == timeline_filter ? alert_of(a)->tl_kql_text : events_filter_text(a);
 	if (old && esql_search_is_esql(old)) { /* an ES|QL filter narrows with a WHERE of its own */
 		strbuf_addf(&kql, "%s | WHERE %s`", old, keep ? "" : "NOT ");
 		for (const char *c = name; *c; c++) /* a backquote in a quoted name is doubled */
@@ -172,9 +172,10 @@ static int fields_request(struct app *a, enum tui_action act)
 	case ACT_EXCEPTION: /* an exception made from this event's fields */
 		if (!in_alert(a))
 			return 0;
-		exception_builder_open(a, a->av.fields[F_RULE_ID] ? a->av.fields[F_RULE_ID] : a->av.rec.rule_id,
-		                       a->av.rec.rule_name, a->av.rec.uuid, a->field_names, a->field_values, a->nfields,
-		                       a->field_names[field_at(a, a->field_sel)]);
+		exception_builder_open(
+		    a, alert_of(a)->fields[F_RULE_ID] ? alert_of(a)->fields[F_RULE_ID] : alert_of(a)->rec.rule_id,
+		    alert_of(a)->rec.rule_name, alert_of(a)->rec.uuid, a->field_names, a->field_values, a->nfields,
+		    a->field_names[field_at(a, a->field_sel)]);
 		return 1;
 	default: return 0;
 	}

@@ -46,7 +46,7 @@ int timeline_shows(const struct alertview *v, const struct case_event *e)
 /* The selected row's process, user or file, else the alert's own: what p, u and F pivot on. */
 static char *pivot_value_of(struct app *a, enum timeline_pivot pivot)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	int64_t id = timeline_selected_event(a);
 	const char *value = NULL;
 	for (size_t i = 0; id && i < v->rec.ntimeline && !value; i++) {
@@ -70,7 +70,7 @@ static struct rows shown_rows(const struct alertview *v)
 
 static size_t timeline_length(struct app *a)
 {
-	struct rows r = shown_rows(&a->av);
+	struct rows r = shown_rows(alert_of(a));
 	size_t n = r.n;
 	rows_free(&r);
 	return n;
@@ -104,7 +104,7 @@ static void window_ends(const struct alertview *v, int64_t *from, int64_t *to)
 static int spans_days(struct app *a)
 {
 	int64_t from, to;
-	window_ends(&a->av, &from, &to);
+	window_ends(alert_of(a), &from, &to);
 	char f[32], t[32];
 	ui_format_time(a, from, f, sizeof(f), 1);
 	ui_format_time(a, to, t, sizeof(t), 1);
@@ -139,7 +139,7 @@ static void describe_pivot(const struct alertview *v, struct strbuf *out)
 
 static void draw_heading(struct app *a)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	struct strbuf head;
 	strbuf_init(&head, 128);
 	if (v->pivot == PIVOT_FILE) {
@@ -179,7 +179,7 @@ static void row_time(struct app *a, int64_t ts, int with_date, char *out, size_t
  * window's ends and the alert's moment (▲) under its column. */
 static void draw_histogram(struct app *a, int y)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	int64_t from, to;
 	window_ends(v, &from, &to);
 	struct histogram h;
@@ -215,7 +215,7 @@ static void draw_histogram(struct app *a, int y)
 
 static void draw_event(struct app *a, int y, const struct case_event *e, int selected, int with_date)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == PIVOT_FILE ? 15 : 0;
 	int own = case_is_member(&v->rec, e->id);
 	attr_t base = (selected ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
@@ -238,7 +238,7 @@ static void draw_event(struct app *a, int y, const struct case_event *e, int sel
 
 static void timeline_draw(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	draw_heading(a);
 	draw_histogram(a, TIMELINE_HISTOGRAM_ROW);
 	struct region body = layout_body(HEAD_TIMELINE);
@@ -271,7 +271,7 @@ static int take_doc(void *ctx, const struct event_row *row)
 
 int64_t timeline_selected_event(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct rows shown = shown_rows(v);
 	size_t sel = v->sel[TAB_timeline];
 	int64_t id = sel < shown.n ? v->rec.timeline[shown.at[sel]].id : 0;
@@ -295,7 +295,7 @@ static void open_selected(struct app *a)
 
 int timeline_filter(struct app *a, const char *text)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct kql_node *q = NULL;
 	if (text && *text) {
 		struct kql_error err;
@@ -360,7 +360,7 @@ static int row_holds(const struct case_event *e, const char *needle)
 
 static int timeline_find(struct app *a, const char *needle, int dir)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct rows shown = shown_rows(v);
 	size_t n = shown.n, at = v->sel[TAB_timeline];
 	int found = 0;
@@ -379,7 +379,7 @@ static int timeline_find(struct app *a, const char *needle, int dir)
 static void window_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const char *space = strchr(text, ' ');
 	int64_t from, to;
 	if (!space || time_parse_iso8601(text, (size_t)(space - text), &from, NULL) ||
@@ -402,7 +402,7 @@ static void window_typed(struct app *a, const char *text, void *data)
 
 static int timeline_request(struct app *a, enum tui_action act)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	switch (act) {
 	case ACT_WINDOW: dialog_prompt(a, "Window (START END, ISO 8601):", NULL, window_typed, NULL, NULL); return 1;
 	case ACT_OPEN: open_selected(a); return 1;
@@ -442,9 +442,9 @@ static void timeline_click(struct app *a, int y, int x)
 {
 	(void)x;
 	int first = layout_body(HEAD_TIMELINE).top;
-	size_t k = a->av.top[TAB_timeline] + (size_t)(y - first);
+	size_t k = alert_of(a)->top[TAB_timeline] + (size_t)(y - first);
 	if (y >= first && k < timeline_length(a))
-		a->av.sel[TAB_timeline] = k;
+		alert_of(a)->sel[TAB_timeline] = k;
 }
 
 const struct tab_ops tab_timeline = {.name = "Timeline",

@@ -427,7 +427,7 @@ static void pivot_timeline(struct app *a, struct treeview *tv)
 		say(a, "the window holds no event of this process to show");
 		return;
 	}
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	char *entity = xstrdup(n->entity_id);
 	while (view_top(a) != &alert_view) /* frees the tree */
 		view_pop(a);
@@ -571,7 +571,7 @@ void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, si
 void tree_open(struct app *a, int64_t event_id)
 {
 	if (in_alert(a) && view_top(a) == &alert_view) {
-		tree_open_marked(a, event_id, a->av.rec.members, a->av.rec.nmembers);
+		tree_open_marked(a, event_id, alert_of(a)->rec.members, alert_of(a)->rec.nmembers);
 		if (a->tree)
 			a->tree->with_alert = 1;
 	} else {

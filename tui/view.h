@@ -38,7 +38,15 @@ struct view_ops {
 	void (*move_by)(struct app *a, long delta);
 	int (*page)(void); /* rows a page moves */
 	void (*click)(struct app *a, int y, int x);
-	void (*close)(struct app *a); /* frees the view's state when it leaves the stack */
+	/* frees the view's state when it leaves the stack: its private data (view_private) is the
+	 * top entry's still */
+	void (*close)(struct app *a);
+};
+
+/* A view on the stack: its operations and its own state, which it made when it was pushed. */
+struct view_entry {
+	const struct view_ops *ops;
+	void *priv;
 };
 
 extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view, events_view;
@@ -114,7 +122,9 @@ enum overview_field {
 /* What the timeline is narrowed to (p, u and F): one process, one user, one file on every host. */
 enum timeline_pivot { PIVOT_NONE, PIVOT_PROCESS, PIVOT_USER, PIVOT_FILE };
 
-/* The alert view's state: the record and where each tab stands. */
+/* An alert view's own state: the record and where each tab stands. Each alert view on the stack
+ * has one (its view_entry's priv), made when it opens and freed when it closes: two alert views
+ * open at once keep their tabs, rows and filters apart. */
 struct alertview {
 	struct qrow alert; /* a copy of the queue's row: its strings in pool */
 	struct strpool pool;
@@ -142,8 +152,7 @@ struct app {
 	struct store *s;
 	struct app_options o;
 	struct queue q;
-	struct alertview av; /* valid while alert_view is on the stack */
-	const struct view_ops **stack;
+	struct view_entry *stack;
 	size_t depth, cap;
 	struct dialog *dialog; /* the top dialog, or NULL */
 	int done, local_time;
@@ -178,6 +187,10 @@ void related_line(struct app *a, const struct case_related *x, int with_uuid, st
 /* The view stack. */
 const struct view_ops *view_top(const struct app *a);
 void view_push(struct app *a, const struct view_ops *v);
+/* Pushes a view with its own state (freed by its close). */
+void view_push_private(struct app *a, const struct view_ops *v, void *priv);
+/* The state of the topmost view of these operations on the stack, or NULL. */
+void *view_private(const struct app *a, const struct view_ops *v);
 void view_pop(struct app *a);
 int in_alert(const struct app *a); /* an alert view is on the stack */
 
@@ -188,8 +201,13 @@ void say(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Re-reads the status of these alerts into the queue (a whole reload costs too much per key). */
 void app_refresh_status(struct app *a, char *const *uuids, size_t n);
 
-/* alert_view.c */
+/* alert_view.c. Each alert view owns its alertview; alert_of is the topmost one's (the one in
+ * view, or under the pager, JSON, field table or tree opened from it), NULL with none open. */
+struct alertview *alert_of(const struct app *a);
+/* Opens an alert in place of the alert view in view (from the queue, J, K, r). */
 void alert_open(struct app *a, const struct qrow *r);
+/* Opens an alert over the views open: q comes back to the one under it, as it was. */
+void alert_push(struct app *a, const struct qrow *r);
 void alert_reload_triage(struct app *a);   /* after an action: status, items, notes */
 void alert_reload_timeline(struct app *a); /* after a window, pivot or category change */
 void alert_reload_related(struct app *a);
