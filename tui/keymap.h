@@ -19,6 +19,7 @@ enum tui_ctx {
 	CTX_EVENTS = 1 << 7, /* the event browser */
 	CTX_FIELDS = 1 << 8, /* an event's field table */
 	CTX_WALK = 1 << 9,   /* the alert view while walking through the pending response steps */
+	CTX_JSON = 1 << 10,  /* an event's JSON */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
 };
 
@@ -48,9 +49,10 @@ enum tui_ctx {
 	X(REDRAW, KEYS(KEY_CTRL('l')), CTX_ALL, "redraw the screen")                                                   \
 	X(RELOAD, KEYS('R'), CTX_ALL, "reload from the database")                                                      \
 	X(LOCAL_TIME, KEYS('t'), CTX_ALL, "show times in UTC or in the local zone (TZ), labelled")                     \
-	X(SEARCH, KEYS('/'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "search the rows, or the tab's text")    \
-	X(SEARCH_NEXT, KEYS('n'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "next match")                       \
-	X(SEARCH_PREV, KEYS('N'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "previous match")                   \
+	X(SEARCH, KEYS('/'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON,                               \
+	  "search the rows, or the tab's text")                                                                        \
+	X(SEARCH_NEXT, KEYS('n'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "next match")            \
+	X(SEARCH_PREV, KEYS('N'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "previous match")        \
 	X(KQL_FILTER, KEYS('\\'), CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                         \
 	X(SORT, KEYS('s'), CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                 \
 	X(REVERSE, KEYS('S'), CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")          \
@@ -111,7 +113,10 @@ enum tui_ctx {
 	X(PENDING, KEYS('p'), CTX_RESPONSE, "mark the step pending again")                                             \
 	X(WALK, KEYS('w'), CTX_RESPONSE, "walk through the pending steps one at a time")                               \
 	X(END_WALK, KEYS('q'), CTX_WALK, "while walking through the steps: stop (on any tab)")                         \
-	X(ADD_NOTE, KEYS('a'), CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)")
+	X(ADD_NOTE, KEYS('a'), CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)") \
+	X(FOLD, KEYS('\n', '\r', KEY_ENTER, ' '), CTX_JSON, "fold or unfold the object or array")                      \
+	X(FOLD_ALL, KEYS('-'), CTX_JSON, "fold every object and array but the outermost")                              \
+	X(UNFOLD_ALL, KEYS('+'), CTX_JSON, "unfold them all")
 
 enum tui_action {
 	ACT_NONE = 0,

@@ -173,10 +173,6 @@ struct app {
 	int (*pivot_to)(struct app *a, const char *kql);
 	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
 	struct event_browser *browser;
-	/* the event's JSON: a foldable tree */
-	struct json_line *json;
-	size_t njson, json_sel, json_top;
-	unsigned char *folded;
 	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
 	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
