@@ -165,12 +165,6 @@ struct app {
 	char *pager_title;
 	char **text_lines;
 	size_t ntext, text_top;
-	/* the field table of an event: its leaves, and what a pivot on one narrows */
-	char **field_names, **field_values;
-	size_t nfields, field_sel, field_top;
-	size_t *field_order;        /* row k shows field field_order[k]: as read, or sorted */
-	int field_sort, field_desc; /* 0 as read, 1 by name, 2 by value; descending */
-	int (*pivot_to)(struct app *a, const char *kql);
 	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
 	struct event_browser *browser;
 	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
