@@ -278,9 +278,12 @@ void action_help(struct app *a)
 	              {CTX_NOTES, "Notes tab"},       {CTX_EVENTS, "Event browser"},    {CTX_FIELDS, "Field table"}};
 	struct strbuf sb;
 	strbuf_init(&sb, 4096);
-	int keys_w = 0; /* one key column for the whole help */
+	unsigned shown = 0; /* the places the help lists */
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		shown |= groups[g].ctx;
+	int keys_w = 0; /* one key column for the whole help: as wide as the widest keys it lists */
 	for (int i = 1; i < ACT_COUNT; i++)
-		if (text_width(keymap_keys(i)) > keys_w)
+		if ((tui_actions[i].ctx & shown) && text_width(keymap_keys(i)) > keys_w)
 			keys_w = text_width(keymap_keys(i));
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);

@@ -91,6 +91,19 @@ const char *keymap_keys(enum tui_action act)
 	return out;
 }
 
+void keymap_key_name(enum tui_action act, int n, char *out, size_t len)
+{
+	snprintf(out, len, "%s", "");
+	for (int k = 0; act > ACT_NONE && act < ACT_COUNT && k < KEYMAP_MAX_KEYS && tui_actions[act].keys[k]; k++) {
+		char buf[16];
+		const char *name = key_label(tui_actions[act].keys[k], buf, sizeof(buf));
+		if (name && n-- == 0) {
+			snprintf(out, len, "%s", name);
+			return;
+		}
+	}
+}
+
 const char *keymap_first_key(enum tui_action act)
 {
 	static char first[ACT_COUNT][16];

@@ -20,6 +20,7 @@ enum tui_ctx {
 	CTX_FIELDS = 1 << 8, /* an event's field table */
 	CTX_WALK = 1 << 9,   /* the alert view while walking through the pending response steps */
 	CTX_JSON = 1 << 10,  /* an event's JSON */
+	CTX_PAGER = 1 << 11, /* the pager: the help, a process's events */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
 };
 
@@ -116,7 +117,9 @@ enum tui_ctx {
 	X(ADD_NOTE, KEYS('a'), CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)") \
 	X(FOLD, KEYS('\n', '\r', KEY_ENTER, ' '), CTX_JSON, "fold or unfold the object or array")                      \
 	X(FOLD_ALL, KEYS('-'), CTX_JSON, "fold every object and array but the outermost")                              \
-	X(UNFOLD_ALL, KEYS('+'), CTX_JSON, "unfold them all")
+	X(UNFOLD_ALL, KEYS('+'), CTX_JSON, "unfold them all")                                                          \
+	X(PAGER_NEXT, KEYS(' ', KEY_CTRL('f')), CTX_PAGER, "next page, as in less")                                    \
+	X(PAGER_PREV, KEYS(KEY_CTRL('b')), CTX_PAGER, "previous page, as in less")
 
 enum tui_action {
 	ACT_NONE = 0,
@@ -144,5 +147,7 @@ enum tui_action keymap_lookup(int key, unsigned ctx);
 const char *keymap_keys(enum tui_action act);
 /* Its first key's name ("j", "Shift-Tab"): the one a status-line hint shows. */
 const char *keymap_first_key(enum tui_action act);
+/* The name of its key n as shown (0 the first), or "" past the last. */
+void keymap_key_name(enum tui_action act, int n, char *out, size_t len);
 
 #endif

@@ -144,7 +144,11 @@ void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
 		if (i)
 			strbuf_addstr(&sb, "  ");
 		strbuf_addstr(&sb, keymap_first_key(h[i].act));
-		if (h[i].act2) {
+		if (h[i].act2 && h[i].act2 == h[i].act) {
+			char second[16];
+			keymap_key_name(h[i].act, 1, second, sizeof(second));
+			strbuf_addf(&sb, "%s%s", h[i].sep, second);
+		} else if (h[i].act2) {
 			strbuf_addstr(&sb, h[i].sep);
 			strbuf_addstr(&sb, keymap_first_key(h[i].act2));
 		}

@@ -42,8 +42,9 @@ void ui_box(int h, int w, int *y, int *x);
 int ui_list_height(void); /* the queue's rows */
 int ui_page_height(void); /* the rows a page of an alert tab moves */
 
-/* A status-line hint: the first key of one action (or two, joined by sep) and a word. The keys
- * come from the key table, so a hint never names a key that does something else. */
+/* A status-line hint: the first key of one action (or two, joined by sep; act2 == act: its first
+ * two keys, "q or Esc") and a word. The keys come from the key table, so a hint never names a
+ * key that does something else. */
 struct hint {
 	enum tui_action act, act2;
 	const char *sep, *label;

@@ -161,10 +161,6 @@ struct app {
 	char msg[400];
 	int64_t data_version;
 	int64_t case_events; /* events in the case, counted when the queue is empty (its message) */
-	/* the pager (help) */
-	char *pager_title;
-	char **text_lines;
-	size_t ntext, text_top;
 	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
 	struct event_browser *browser;
 	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
