@@ -50,14 +50,13 @@ struct event_browser {
 
 static struct event_browser *browser(struct app *a)
 {
-	if (!a->browser)
-		a->browser = xcalloc(1, sizeof(*a->browser));
-	return a->browser;
+	return view_private(a, &events_view);
 }
 
 const char *events_filter_text(const struct app *a)
 {
-	return a->browser ? a->browser->filter : NULL;
+	const struct event_browser *b = view_private(a, &events_view);
+	return b ? b->filter : NULL;
 }
 
 static void clear_rows(struct event_browser *b)
@@ -214,22 +213,19 @@ static int events_filter(struct app *a, const char *text)
 void events_open(struct app *a)
 {
 	a->msg[0] = '\0';
-	if (set_filter(a, NULL))
-		return;
-	view_push(a, &events_view);
+	view_push_private(a, &events_view, xcalloc(1, sizeof(struct event_browser)));
+	if (set_filter(a, NULL)) /* said why: the view goes */
+		view_pop(a);
 }
 
 static void events_close(struct app *a)
 {
-	struct event_browser *b = a->browser;
-	if (!b)
-		return;
+	struct event_browser *b = browser(a);
 	clear_rows(b);
 	free(b->filter);
 	free(b->starts);
 	kql_free(b->kql);
 	free(b);
-	a->browser = NULL;
 }
 
 static void filter_prompt(struct app *a, const char *initial);

@@ -160,9 +160,7 @@ struct app {
 	char *kql_text;
 	char msg[400];
 	int64_t data_version;
-	int64_t case_events; /* events in the case, counted when the queue is empty (its message) */
-	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
-	struct event_browser *browser;
+	int64_t case_events;          /* events in the case, counted when the queue is empty (its message) */
 	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
 	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
