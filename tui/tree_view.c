@@ -62,9 +62,9 @@ static const char *glyph(int ascii, const char *utf8, const char *plain)
 	return ascii ? plain : utf8;
 }
 
-static struct treeview *tv_of(struct app *a)
+static struct treeview *tv_of(const struct app *a)
 {
-	return a->tree;
+	return view_private(a, &tree_view);
 }
 
 static const struct tree_node *selected(struct treeview *tv)
@@ -145,14 +145,11 @@ static void center_on_selection(struct treeview *tv)
 static void tree_view_close(struct app *a)
 {
 	struct treeview *tv = tv_of(a);
-	if (!tv)
-		return;
 	tree_release(&tv->t);
 	free(tv->folded);
 	free(tv->vis);
 	free(tv->search);
 	free(tv);
-	a->tree = NULL;
 }
 
 /* ---- drawing ---- */
@@ -447,9 +444,9 @@ static void reroot(struct app *a, struct treeview *tv)
 		return;
 	}
 	int with_alert = tv->with_alert;
-	tree_open_marked(a, n->first_event_id, NULL, 0); /* replaces tv when it builds */
-	if (a->tree)
-		a->tree->with_alert = with_alert;
+	struct treeview *built = tree_open_marked(a, n->first_event_id, NULL, 0); /* replaces tv when it builds */
+	if (built)
+		built->with_alert = with_alert;
 }
 
 static void show_help(struct app *a)
@@ -540,7 +537,7 @@ const struct view_ops tree_view = {.name = "tree",
                                    .click = tree_view_click,
                                    .close = tree_view_close};
 
-void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
+struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
 {
 	struct treeview *tv = xcalloc(1, sizeof(*tv));
 	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
@@ -552,28 +549,27 @@ void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, si
 			say(a, "could not read the tree: %.300s", store_errmsg(a->s));
 		tree_release(&tv->t);
 		free(tv);
-		return;
+		return NULL;
 	}
-	int replace = view_top(a) == &tree_view; /* T over a tree: one tree at a time */
-	if (replace)
-		tree_view_close(a);
-	a->tree = tv;
+	if (view_top(a) == &tree_view) /* T over a tree: one tree at a time, in its place */
+		view_pop(a);
 	tv->folded = xcalloc(tv->t.n ? tv->t.n : 1, 1);
 	tv->vis = xmalloc((tv->t.n ? tv->t.n : 1) * sizeof(*tv->vis));
 	layout(tv);
 	select_node(tv, tv->t.start);
 	center_on_selection(tv);
 	a->msg[0] = '\0';
-	if (!replace)
-		view_push(a, &tree_view);
+	view_push_private(a, &tree_view, tv);
+	return tv;
 }
 
 void tree_open(struct app *a, int64_t event_id)
 {
 	if (in_alert(a) && view_top(a) == &alert_view) {
-		tree_open_marked(a, event_id, alert_of(a)->rec.members, alert_of(a)->rec.nmembers);
-		if (a->tree)
-			a->tree->with_alert = 1;
+		struct treeview *tv =
+		    tree_open_marked(a, event_id, alert_of(a)->rec.members, alert_of(a)->rec.nmembers);
+		if (tv)
+			tv->with_alert = 1;
 	} else {
 		tree_open_marked(a, event_id, NULL, 0);
 	}

@@ -161,7 +161,6 @@ struct app {
 	char msg[400];
 	int64_t data_version;
 	int64_t case_events;          /* events in the case, counted when the queue is empty (its message) */
-	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
 	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
 
@@ -213,9 +212,10 @@ void draw_text_tab(struct app *a);
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
 int pager_text_width(void); /* the columns the pager wraps its text to */
 /* tree_view.c: the process tree of an event (1h each side on its host); from an alert view,
- * the alert's events marked. tree_open_marked marks the processes of the events named. */
+ * the alert's events marked. tree_open_marked marks the processes of the events named and
+ * returns the view's state (NULL when no tree could be built: said on the status line). */
 void tree_open(struct app *a, int64_t event_id);
-void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
+struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
 /* The tree view's keys as docs/CONSOLE.md lists them, what they do, and as ? names them. */
 extern const char *const tree_view_help[][3];
 extern const size_t tree_view_nhelp;
