@@ -51,10 +51,15 @@ static void builder_free(struct exception_builder *b)
 	free(b);
 }
 
+/* The builder's state: pushed with its view, NULL when it is not open. */
+static struct exception_builder *xb_of(const struct app *a)
+{
+	return view_private(a, &exception_view);
+}
+
 static void builder_close(struct app *a)
 {
-	builder_free(a->xb);
-	a->xb = NULL;
+	builder_free(xb_of(a));
 }
 
 static const char *row_value(const struct xrow *r)
@@ -115,7 +120,7 @@ static void release_spec(struct exception_entry_spec *e, char ***vals, size_t n)
 /* Runs fn with the builder's spec. */
 static int with_spec(struct app *a, int (*fn)(struct app *a, const struct exception_spec *spec))
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	struct exception_entry_spec *e = xcalloc(b->n + 1, sizeof(*e));
 	char ***vals = xcalloc(b->n + 1, sizeof(*vals));
 	size_t n = build_spec(b, e, vals);
@@ -145,7 +150,7 @@ static void leave_builder(struct app *a)
 static void closing_chosen(struct app *a, size_t choice, void *data)
 {
 	(void)data;
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	static const char *const reasons[] = {NULL, "false_positive", "benign_positive"};
 	if (!b)
 		return;
@@ -172,7 +177,7 @@ static void closing_chosen(struct app *a, size_t choice, void *data)
 
 static int save_spec(struct app *a, const struct exception_spec *spec)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	char err[300];
 	int rc = exception_add(a->s, b->rule_id, spec, b->item, err, sizeof(err));
 	if (rc) {
@@ -217,7 +222,7 @@ static void broad_confirmed(struct app *a, int yes, void *data)
 
 static int preview_spec(struct app *a, const struct exception_spec *spec)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	if (b->have_preview)
 		exception_preview_release(&b->p);
 	char err[300];
@@ -261,7 +266,7 @@ static void forget_preview(struct exception_builder *b)
 static void value_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	if (!b)
 		return;
 	struct xrow *r = &b->rows[b->sel];
@@ -273,7 +278,7 @@ static void value_typed(struct app *a, const char *text, void *data)
 
 static int builder_key(struct app *a, int key)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	size_t page = (size_t)layout_page(layout_body(HEAD_EXCEPTION), 2);
 	struct xrow *r = &b->rows[b->sel];
 	if (key == 'q' || key == KEY_ESC)
@@ -327,7 +332,7 @@ static void conditions_text(const struct exception_builder *b, struct strbuf *ou
 
 static void builder_draw(struct app *a)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	struct strbuf t;
 	strbuf_init(&t, 128);
 	strbuf_addf(&t, "Rule exception — %s", b->rule_name);
@@ -396,8 +401,8 @@ void exception_builder_open(struct app *a, const char *rule_id, const char *rule
 		say(a, "the event has no fields to make an exception of");
 		return;
 	}
-	if (a->xb) /* one builder at a time: a new one replaces it */
-		builder_close(a);
+	if (view_top(a) == &exception_view) /* one builder at a time: a new one replaces it */
+		view_pop(a);
 	struct exception_builder *b = xcalloc(1, sizeof(*b));
 	b->rule_id = xstrdup(rule_id);
 	b->rule_name = xstrdup(rule_name ? rule_name : rule_id);
@@ -413,8 +418,7 @@ void exception_builder_open(struct app *a, const char *rule_id, const char *rule
 		}
 	}
 	b->n = n;
-	a->xb = b;
-	view_push(a, &exception_view);
+	view_push_private(a, &exception_view, b);
 }
 
 void exception_builder_from_doc(struct app *a, const char *rule_id, const char *rule_name, const char *alert_uuid,

@@ -160,8 +160,7 @@ struct app {
 	char *kql_text;
 	char msg[400];
 	int64_t data_version;
-	int64_t case_events;          /* events in the case, counted when the queue is empty (its message) */
-	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
+	int64_t case_events; /* events in the case, counted when the queue is empty (its message) */
 };
 
 /* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */
