@@ -581,6 +581,11 @@ static void test_key_table(void **state)
 	assert_int_equal(keymap_lookup('k', CTX_ALERT | CTX_RESPONSE), ACT_UP); /* k is always movement */
 	assert_int_equal(keymap_lookup('z', CTX_QUEUE), ACT_NONE);
 	assert_int_equal(keymap_lookup('+', CTX_QUEUE), ACT_NONE);
+	assert_int_equal(keymap_lookup(KEY_ESC, CTX_QUEUE), ACT_IDLE); /* no view to leave: q quits */
+	assert_int_equal(keymap_lookup(KEY_ESC, CTX_EVENTS), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_QUEUE), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_ALERT | CTX_RESPONSE), ACT_BACK);
+	assert_int_equal(keymap_lookup('q', CTX_ALERT | CTX_NOTES | CTX_WALK), ACT_END_WALK);
 	/* every action has keys and help, and docs/CONSOLE.md lists every one of them */
 	FILE *f = fopen("docs/CONSOLE.md", "r");
 	assert_non_null(f);
@@ -589,9 +594,9 @@ static void test_key_table(void **state)
 	doc[n] = '\0';
 	fclose(f);
 	for (int i = 1; i < ACT_COUNT; i++) {
-		assert_true(strlen(tui_actions[i].keys) > 0);
+		assert_true(strlen(keymap_keys(i)) > 0);
 		char row[300];
-		snprintf(row, sizeof(row), "| `%s` | %s |", tui_actions[i].keys, tui_actions[i].help);
+		snprintf(row, sizeof(row), "| `%s` | %s |", keymap_keys(i), tui_actions[i].help);
 		if (!strstr(doc, row))
 			fail_msg("docs/CONSOLE.md does not list: %s", row);
 	}
@@ -764,6 +769,12 @@ static void test_screens_80x24(void **state)
 	check_screen("checklist-80x24");
 	keys("5d");
 	check_screen("response-80x24");
+	/* w walks through the pending steps; q ends the walk, in the view (q again would leave it) */
+	keys("w");
+	assert_non_null(strstr(app_message(app), "walk-through"));
+	keys("q");
+	assert_true(view_top(app) == &alert_view);
+	assert_string_equal(app_message(app), "");
 	keys("6a");
 	keys("two lines\n");
 	app_handle_char(app, 0xe9); /* é */
@@ -1196,8 +1207,8 @@ static void test_process_tree_view(void **state)
 	keys("j");
 	keys("p");
 	assert_true(view_top(app) == &alert_view);
-	assert_int_equal(app->av.tab, TAB_timeline);
-	assert_int_equal(app->av.pivot, 'p');
+	assert_int_equal(alert_of(app)->tab, TAB_timeline);
+	assert_int_equal(alert_of(app)->pivot, PIVOT_PROCESS);
 	assert_true(screen_has("file/rename"));
 	assert_false(screen_has("launchctl kickstart"));
 }
@@ -1861,6 +1872,47 @@ static void test_alert_to_alert_esc_and_ctrl_c(void **state)
 	assert_int_equal(app_done(app), 1);
 }
 
+/* Each alert view owns its state (tui/view.h), as tig's views do: an alert opened over another
+ * keeps its own tab and scroll, and q comes back to the one under it as it was. */
+static void test_two_alert_views_keep_their_own_state(void **state)
+{
+	(void)state;
+	keys("\n3jj"); /* the queue's first alert: its timeline, two rows past the alert's event */
+	app_draw(app);
+	struct alertview *first = alert_of(app);
+	assert_non_null(first);
+	char uuid[80];
+	snprintf(uuid, sizeof(uuid), "%s", first->alert.uuid);
+	size_t sel = first->sel[TAB_timeline], top = first->top[TAB_timeline];
+	assert_true(sel >= 2);
+	/* the queue's second alert over it: a view of its own, on the Overview */
+	alert_push(app, &app->q.rows[app->q.order[1]]);
+	struct alertview *second = alert_of(app);
+	assert_non_null(second);
+	assert_ptr_not_equal(second, first);
+	assert_string_not_equal(second->alert.uuid, uuid);
+	assert_int_equal(second->tab, TAB_overview);
+	keys("3g5"); /* its timeline's first row, then its Response tab */
+	app_draw(app);
+	assert_int_equal(second->tab, TAB_response);
+	assert_int_equal(second->sel[TAB_timeline], 0);
+	assert_int_equal(first->tab, TAB_timeline); /* the one under it is as it was */
+	assert_int_equal(first->sel[TAB_timeline], sel);
+	/* q: back to the first alert, on its tab and row */
+	keys("q");
+	assert_ptr_equal(alert_of(app), first);
+	assert_true(view_top(app) == &alert_view);
+	app_draw(app);
+	assert_string_equal(alert_of(app)->alert.uuid, uuid);
+	assert_int_equal(first->tab, TAB_timeline);
+	assert_int_equal(first->sel[TAB_timeline], sel);
+	assert_int_equal(first->top[TAB_timeline], top);
+	assert_true(screen_has("±10m · all processes"));
+	keys("q");
+	assert_null(alert_of(app));
+	assert_true(screen_has("FILE / PROCESS"));
+}
+
 /* Marks by hand (m), like the selected alert (M: its rule), the count on the status line; x
  * offers the formats that make the marked alerts one case and writes one case report; a
  * kibana-status body of alerts casebook raised says on the status line that it names none. */
@@ -2030,6 +2082,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_building_blocks_nest_under_their_sequence_in_the_queue,
 	                                    setup_kibana_sequence_again, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_to_alert_esc_and_ctrl_c, setup_demo, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_alert_views_keep_their_own_state, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_groups, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_marking_and_one_case_export, setup_demo, teardown),
 	    cmocka_unit_test_setup_teardown(test_note_editors, setup_demo, teardown),

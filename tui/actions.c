@@ -38,7 +38,7 @@ static struct target_list targets(struct app *a)
 	const struct qrow *sel = queue_selected(q);
 	const struct queue_group *group = queue_selected_group(q);
 	if (in_alert(a)) {
-		targets_add(&t, a->av.rec.id, a->av.rec.uuid);
+		targets_add(&t, alert_of(a)->rec.id, alert_of(a)->rec.uuid);
 	} else if (marked) {
 		for (size_t i = 0; i < q->n; i++)
 			if (q->rows[i].marked)
@@ -246,20 +246,21 @@ void action_exception(struct app *a)
 		if (!in_alert(a))
 			return;
 	}
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const char *rule_id = v->fields[F_RULE_ID] ? v->fields[F_RULE_ID] : v->rec.rule_id;
 	/* the first field an analyst would narrow on: the file, else the program */
 	const char *first = v->fields[F_PATH] && *v->fields[F_PATH] ? "file.path" : "process.executable";
 	exception_builder_from_doc(a, rule_id, v->rec.rule_name, v->rec.uuid, v->rec.event_doc, first);
 }
 
-/* "  keys  help", the help wrapped under itself (the pager's lines are COLS - 4 wide). The keys
+/* "  keys  help", the help wrapped under itself (in the pager's text width). The keys
  * are padded to keys_w columns, not bytes: "j ↓" is three columns in five bytes. */
 static void help_entry(struct strbuf *sb, const char *keys, const char *help, int keys_w)
 {
 	char **lines;
 	int indent = 2 + keys_w + 1;
-	size_t n = wrap_text(help, COLS - 4 - indent > 20 ? COLS - 4 - indent : 20, 0, &lines);
+	int room = pager_text_width() - indent;
+	size_t n = wrap_text(help, room > 20 ? room : 20, 0, &lines);
 	for (size_t k = 0; k < n || k == 0; k++) {
 		const char *key = k ? "" : keys;
 		strbuf_addf(sb, "  %s%*s %s\n", key, keys_w - text_width(key), "", k < n ? lines[k] : "");
@@ -277,17 +278,20 @@ void action_help(struct app *a)
 	              {CTX_NOTES, "Notes tab"},       {CTX_EVENTS, "Event browser"},    {CTX_FIELDS, "Field table"}};
 	struct strbuf sb;
 	strbuf_init(&sb, 4096);
-	int keys_w = 0; /* one key column for the whole help */
+	unsigned shown = 0; /* the places the help lists */
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		shown |= groups[g].ctx;
+	int keys_w = 0; /* one key column for the whole help: as wide as the widest keys it lists */
 	for (int i = 1; i < ACT_COUNT; i++)
-		if (text_width(tui_actions[i].keys) > keys_w)
-			keys_w = text_width(tui_actions[i].keys);
+		if ((tui_actions[i].ctx & shown) && text_width(keymap_keys(i)) > keys_w)
+			keys_w = text_width(keymap_keys(i));
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		strbuf_addf(&sb, "%s%s\n", g ? "\n" : "", groups[g].title);
 		for (int i = 1; i < ACT_COUNT; i++) {
 			unsigned c = tui_actions[i].ctx;
 			/* an action shows once: under "Everywhere", or under each place it works */
 			if ((c & groups[g].ctx) && (g == 0 || !(c & CTX_ALL)))
-				help_entry(&sb, tui_actions[i].keys, tui_actions[i].help, keys_w);
+				help_entry(&sb, keymap_keys(i), tui_actions[i].help, keys_w);
 		}
 	}
 	pager_open(a, "Help — q or Esc closes", sb.buf, 1);

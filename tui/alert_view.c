@@ -32,7 +32,7 @@ static const char *const overview_paths[F_COUNT] = {
  * not would mislead. */
 static void say_if_partial(struct app *a)
 {
-	const struct case_record *r = &a->av.rec;
+	const struct case_record *r = &alert_of(a)->rec;
 	if (r->failed)
 		say(a, "could not read %s: %.300s", r->failed, r->failed_why ? r->failed_why : "");
 }
@@ -55,7 +55,7 @@ static void timeline_options(struct alertview *v)
 	v->opts.window_only = 1;
 	v->opts.before_us = v->tl_before - v->tl_shift;
 	v->opts.after_us = v->tl_after + v->tl_shift;
-	v->opts.file_path = v->pivot == 'F' ? v->pivot_value : NULL;
+	v->opts.file_path = v->pivot == PIVOT_FILE ? v->pivot_value : NULL;
 	v->opts.related = 1;
 	v->opts.related_us = v->tl_before;
 	v->opts.kql = v->tl_kql;
@@ -74,13 +74,18 @@ static void focus_alert_event(struct alertview *v)
 			*sel = k;
 		k++;
 	}
-	size_t half = LINES > 12 ? (size_t)(LINES - 8) / 2 : 0; /* the rows under the histogram */
+	int rows = layout_body(HEAD_TIMELINE).height; /* the rows under the histogram */
+	size_t half = rows > 4 ? (size_t)rows / 2 : 0;
 	v->top[TAB_timeline] = *sel > half ? *sel - half : 0;
 }
 
-static void alert_close(struct app *a)
+struct alertview *alert_of(const struct app *a)
 {
-	struct alertview *v = &a->av;
+	return view_private(a, &alert_view);
+}
+
+static void alertview_free(struct alertview *v)
+{
 	strpool_release(&v->pool);
 	for (int i = 0; i < F_COUNT; i++)
 		free(v->fields[i]);
@@ -91,7 +96,12 @@ static void alert_close(struct app *a)
 	free(v->tl_kql_text);
 	kql_free(v->tl_kql);
 	free(v->pivot_value);
-	memset(v, 0, sizeof(*v));
+	free(v);
+}
+
+static void alert_close(struct app *a)
+{
+	alertview_free(alert_of(a)); /* the top view's, still on the stack */
 }
 
 /* The rule's detection-rules [metadata] (rules.metadata): its maturity, creation and update
@@ -118,12 +128,9 @@ static int take_meta(void *ctx, const struct rule_row *row)
 	return 0;
 }
 
-void alert_open(struct app *a, const struct qrow *r)
+void alert_push(struct app *a, const struct qrow *r)
 {
-	struct alertview *v = &a->av;
-	if (in_alert(a))
-		view_pop(a);
-	memset(v, 0, sizeof(*v));
+	struct alertview *v = xcalloc(1, sizeof(*v));
 	strpool_init(&v->pool);
 	v->alert = *r;
 	v->alert.uuid = strpool_copy(&v->pool, r->uuid);
@@ -140,7 +147,7 @@ void alert_open(struct app *a, const struct qrow *r)
 	case_load(a->s, r->uuid, &v->opts, &v->rec);
 	if (!v->rec.uuid) {
 		say(a, "could not read the alert: %.300s", v->rec.failed_why ? v->rec.failed_why : "it is gone");
-		alert_close(a);
+		alertview_free(v);
 		return;
 	}
 	read_fields(v);
@@ -149,13 +156,20 @@ void alert_open(struct app *a, const struct qrow *r)
 	if (v->rec.rule_id)
 		store_rule_find(a->s, v->rec.rule_id, v->rec.rule_version, take_meta, &v->rule_meta);
 	focus_alert_event(v);
-	view_push(a, &alert_view);
+	view_push_private(a, &alert_view, v);
 	say_if_partial(a);
+}
+
+void alert_open(struct app *a, const struct qrow *r)
+{
+	if (in_alert(a))
+		view_pop(a);
+	alert_push(a, r);
 }
 
 void alert_reload_triage(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	if (case_reload_triage(a->s, &v->rec))
 		say_if_partial(a);
 	v->alert.status = strpool_intern(&v->pool, v->rec.status, NULL);
@@ -163,7 +177,7 @@ void alert_reload_triage(struct app *a)
 
 void alert_reload_timeline(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	timeline_options(v);
 	if (case_reload_timeline(a->s, &v->rec, &v->opts))
 		say(a, "could not read the timeline: %.300s", store_errmsg(a->s));
@@ -172,7 +186,7 @@ void alert_reload_timeline(struct app *a)
 
 void alert_reload_related(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	timeline_options(v);
 	if (case_reload_related(a->s, &v->rec, &v->opts))
 		say(a, "could not read the related alerts: %.300s", store_errmsg(a->s));
@@ -189,7 +203,7 @@ struct rows items_of(const struct alertview *v, const char *kind)
 
 struct case_item *current_item(struct app *a, const char *kind)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct rows r = items_of(v, kind);
 	enum tab t = item_kind_from(kind) == ITEM_CHECK ? TAB_checklist : TAB_response;
 	struct case_item *it = v->sel[t] < r.n ? &v->rec.items[r.at[v->sel[t]]] : NULL;
@@ -197,28 +211,34 @@ struct case_item *current_item(struct app *a, const char *kind)
 	return it;
 }
 
+int alert_text_width(void)
+{
+	return region_inset(layout_body(HEAD_ALERT), 0, 1).width;
+}
+
 void draw_tab_lines(struct app *a, const struct text_out *o)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	size_t n = o->n, *top = &v->sel[v->tab];
-	int height = LINES - 5;
+	struct region body = layout_body(HEAD_ALERT), text = region_inset(body, 0, 1);
+	int height = body.height;
 	if (n > (size_t)height && *top > n - (size_t)height)
 		*top = n - (size_t)height;
 	if (n <= (size_t)height)
 		*top = 0;
 	for (int i = 0; i < height; i++) {
 		size_t k = *top + (size_t)i;
-		move(4 + i, 0);
+		move(body.top + i, 0);
 		clrtoeol();
 		if (k < n)
-			text_draw_line(o, k, 4 + i, 1, COLS - 2);
+			text_draw_line(o, k, body.top + i, text.left, text.width);
 	}
 }
 
 void draw_text_tab(struct app *a)
 {
 	struct text_out o = {0};
-	alert_tabs[a->av.tab]->text(a, &o);
+	alert_tabs[alert_of(a)->tab]->text(a, &o);
 	draw_tab_lines(a, &o);
 	out_free(&o);
 }
@@ -227,7 +247,7 @@ void draw_text_tab(struct app *a)
  * (ASCII case aside), wrapping; it becomes the top line. */
 static int find_in_text(struct app *a, const char *needle, int dir)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct text_out o = {0};
 	alert_tabs[v->tab]->text(a, &o);
 	size_t n = o.n, at = v->sel[v->tab];
@@ -246,7 +266,7 @@ static int find_in_text(struct app *a, const char *needle, int dir)
 /* / in a tab: its text, or its rows. */
 static void search_tab(struct app *a, int dir)
 {
-	const struct tab_ops *t = alert_tabs[a->av.tab];
+	const struct tab_ops *t = alert_tabs[alert_of(a)->tab];
 	int found = t->text ? find_in_text(a, a->search, dir) : t->find ? t->find(a, a->search, dir) : -1;
 	if (found < 0)
 		say(a, "nothing to search on this tab");
@@ -265,10 +285,10 @@ static void search_typed(struct app *a, const char *text, void *data)
 
 static void draw_header(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	char right[80];
 	snprintf(right, sizeof(right), " %s ", v->alert.status);
-	ui_bar(a, 0, v->alert.rule, right);
+	ui_bar(a, LAYOUT_TITLE_ROW, v->alert.rule, right);
 	char tbuf[32];
 	ui_format_time(a, v->alert.time, tbuf, sizeof(tbuf), 1);
 	char zone[16];
@@ -277,24 +297,25 @@ static void draw_header(struct app *a)
 	strbuf_init(&line, 128);
 	strbuf_addf(&line, " %s · risk %lld · %s · %s %s", v->alert.severity, (long long)v->alert.risk, v->alert.host,
 	            tbuf, zone);
-	move(1, 0);
+	int y = LAYOUT_TITLE_ROW + 1, cols = layout_cols();
+	move(y, 0);
 	clrtoeol();
-	draw_text(1, 0, COLS, line.buf, ui_severity_attr(a, v->alert.severity), 1);
+	draw_text(y++, 0, cols, line.buf, ui_severity_attr(a, v->alert.severity), 1);
 	strbuf_release(&line);
-	draw_text(2, 0, COLS, v->rec.reason ? v->rec.reason : "", A_NORMAL, 1);
-	move(3, 0);
+	draw_text(y++, 0, cols, v->rec.reason ? v->rec.reason : "", A_NORMAL, 1);
+	move(y, 0); /* the tab bar, the last row of the head */
 	clrtoeol();
 	int x = 0;
 	for (int t = 0; t < TAB_COUNT; t++) {
 		char label[40];
 		snprintf(label, sizeof(label), " %d %s ", t + 1, alert_tabs[t]->name);
-		x += draw_text(3, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
+		x += draw_text(y, x, text_width(label), label, t == (int)v->tab ? A_REVERSE | A_BOLD : A_UNDERLINE, 0);
 	}
 }
 
 static void alert_draw(struct app *a)
 {
-	const struct tab_ops *t = alert_tabs[a->av.tab];
+	const struct tab_ops *t = alert_tabs[alert_of(a)->tab];
 	draw_header(a);
 	t->draw(a);
 	char hints[200];
@@ -302,26 +323,18 @@ static void alert_draw(struct app *a)
 	ui_status_line(a, hints);
 }
 
+/* The view's keys are the table's in its tab's context; while a walk-through goes on, q ends
+ * it before it leaves the view. */
 static unsigned alert_context(const struct app *a)
 {
-	return CTX_ALERT | alert_tabs[a->av.tab]->ctx;
-}
-
-static int alert_key(struct app *a, int key)
-{
-	if (a->av.walk && key == 'q') { /* q ends a walk-through before it leaves the view */
-		a->av.walk = 0;
-		a->msg[0] = '\0';
-		return 1;
-	}
-	return 0;
+	return CTX_ALERT | alert_tabs[alert_of(a)->tab]->ctx | (alert_of(a)->walk ? CTX_WALK : 0);
 }
 
 /* The process tree of the alert's event, or of the timeline's selected one. */
 static void show_tree(struct app *a)
 {
-	int64_t event = a->av.tab == TAB_timeline ? timeline_selected_event(a) : 0;
-	tree_open(a, event ? event : a->av.rec.event_id);
+	int64_t event = alert_of(a)->tab == TAB_timeline ? timeline_selected_event(a) : 0;
+	tree_open(a, event ? event : alert_of(a)->rec.event_id);
 }
 
 /* J and K (mutt): the queue's next or previous alert, on the same tab. */
@@ -329,18 +342,18 @@ static void step_alert(struct app *a, int dir)
 {
 	struct queue *q = &a->q;
 	size_t i; /* in the queue's order: a folded host's alerts are stepped through too */
-	for (i = 0; i < q->norder && q->rows[q->order[i]].id != a->av.alert.id; i++)
+	for (i = 0; i < q->norder && q->rows[q->order[i]].id != alert_of(a)->alert.id; i++)
 		;
 	if (i == q->norder || (dir < 0 && i == 0) || (dir > 0 && i + 1 >= q->norder)) {
 		say(a, "%s", dir > 0 ? "this is the queue's last alert" : "this is the queue's first alert");
 		return;
 	}
-	enum tab tab = a->av.tab;
+	enum tab tab = alert_of(a)->tab;
 	size_t next = q->order[dir > 0 ? i + 1 : i - 1];
 	queue_select_row(q, next, ui_list_height());
 	alert_open(a, &q->rows[next]);
 	if (in_alert(a))
-		a->av.tab = tab;
+		alert_of(a)->tab = tab;
 }
 
 /* r: one of the building blocks or related alerts the Overview lists, chosen, opens in this
@@ -381,16 +394,16 @@ static void open_block(struct app *a, const struct related_choice *c, size_t i)
 	                   .building_block = 1};
 	alert_open(a, &row);
 	if (in_alert(a)) { /* what the queue's row would have carried, from the record now read */
-		a->av.alert.id = a->av.rec.id;
-		a->av.alert.event_id = a->av.rec.event_id;
-		a->av.alert.risk = a->av.rec.risk;
+		alert_of(a)->alert.id = alert_of(a)->rec.id;
+		alert_of(a)->alert.event_id = alert_of(a)->rec.event_id;
+		alert_of(a)->alert.risk = alert_of(a)->rec.risk;
 	}
 }
 
 static void related_chosen(struct app *a, size_t choice, void *data)
 {
 	struct related_choice *c = data;
-	enum tab tab = a->av.tab;
+	enum tab tab = alert_of(a)->tab;
 	if (choice < c->nblocks) {
 		open_block(a, c, choice);
 	} else {
@@ -403,23 +416,23 @@ static void related_chosen(struct app *a, size_t choice, void *data)
 		alert_open(a, &a->q.rows[row]);
 	}
 	if (in_alert(a))
-		a->av.tab = tab;
+		alert_of(a)->tab = tab;
 	related_free(c);
 }
 
 static void choose_related(struct app *a)
 {
-	const struct case_record *r = &a->av.rec;
+	const struct case_record *r = &alert_of(a)->rec;
 	size_t n = r->nblocks + r->nrelated;
 	if (!n) {
 		say(a, "no related alerts: no other rule alerted on this host within ±%llds",
-		    (long long)(a->av.tl_before / TIME_US_PER_SEC));
+		    (long long)(alert_of(a)->tl_before / TIME_US_PER_SEC));
 		return;
 	}
 	struct related_choice *c = xcalloc(1, sizeof(*c));
 	c->uuids = xcalloc(n, sizeof(*c->uuids));
 	c->blocks = r->nblocks ? xcalloc(r->nblocks, sizeof(*c->blocks)) : NULL;
-	c->host = xstrdup(a->av.alert.host ? a->av.alert.host : "");
+	c->host = xstrdup(alert_of(a)->alert.host ? alert_of(a)->alert.host : "");
 	char **labels = xcalloc(n, sizeof(*labels));
 	for (size_t i = 0; i < n; i++) {
 		int block = i < r->nblocks;
@@ -451,7 +464,7 @@ static void choose_related(struct app *a)
 
 static int alert_request(struct app *a, enum tui_action act)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const struct tab_ops *t = alert_tabs[v->tab];
 	if (t->request && t->request(a, act))
 		return 1;
@@ -463,6 +476,7 @@ static int alert_request(struct app *a, enum tui_action act)
 		free(uuid);
 		return 1;
 	}
+	case ACT_END_WALK: v->walk = 0; return 1;
 	case ACT_TREE: show_tree(a); return 1;
 	case ACT_RELATED: choose_related(a); return 1;
 	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
@@ -489,13 +503,13 @@ static int alert_request(struct app *a, enum tui_action act)
 /* Rows the tab has, for movement; scrolled text clamps when it is drawn. */
 static size_t tab_length(struct app *a)
 {
-	const struct tab_ops *t = alert_tabs[a->av.tab];
+	const struct tab_ops *t = alert_tabs[alert_of(a)->tab];
 	return t->length ? t->length(a) : 1000;
 }
 
 static void alert_move(struct app *a, long delta)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	long n = (long)tab_length(a), s = (long)v->sel[v->tab] + delta;
 	if (s >= n)
 		s = n - 1;
@@ -506,7 +520,7 @@ static void alert_move(struct app *a, long delta)
 
 static void alert_click(struct app *a, int y, int x)
 {
-	const struct tab_ops *t = alert_tabs[a->av.tab];
+	const struct tab_ops *t = alert_tabs[alert_of(a)->tab];
 	if (t->click)
 		t->click(a, y, x);
 }
@@ -514,7 +528,6 @@ static void alert_click(struct app *a, int y, int x)
 const struct view_ops alert_view = {.name = "alert",
                                     .context = alert_context,
                                     .draw = alert_draw,
-                                    .key = alert_key,
                                     .request = alert_request,
                                     .move_by = alert_move,
                                     .page = ui_page_height,

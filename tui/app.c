@@ -39,31 +39,42 @@ int say_not_saved(struct app *a, int rc)
 
 const struct view_ops *view_top(const struct app *a)
 {
-	return a->depth ? a->stack[a->depth - 1] : &queue_view;
+	return a->depth ? a->stack[a->depth - 1].ops : &queue_view;
+}
+
+void view_push_private(struct app *a, const struct view_ops *v, void *priv)
+{
+	if (a->depth == a->cap)
+		a->stack = xrealloc(a->stack, (a->cap = a->cap ? a->cap * 2 : 4) * sizeof(*a->stack));
+	a->stack[a->depth++] = (struct view_entry){.ops = v, .priv = priv};
 }
 
 void view_push(struct app *a, const struct view_ops *v)
 {
-	if (a->depth == a->cap)
-		a->stack = xrealloc(a->stack, (a->cap = a->cap ? a->cap * 2 : 4) * sizeof(*a->stack));
-	a->stack[a->depth++] = v;
+	view_push_private(a, v, NULL);
+}
+
+void *view_private(const struct app *a, const struct view_ops *v)
+{
+	for (size_t i = a->depth; i > 0; i--)
+		if (a->stack[i - 1].ops == v)
+			return a->stack[i - 1].priv;
+	return NULL;
 }
 
 void view_pop(struct app *a)
 {
 	if (a->depth <= 1) /* the queue stays */
 		return;
-	const struct view_ops *v = a->stack[--a->depth];
-	if (v->close)
+	const struct view_ops *v = a->stack[a->depth - 1].ops;
+	if (v->close) /* on the stack still, so that it finds its state */
 		v->close(a);
+	a->depth--;
 }
 
 int in_alert(const struct app *a)
 {
-	for (size_t i = 0; i < a->depth; i++)
-		if (a->stack[i] == &alert_view)
-			return 1;
-	return 0;
+	return view_private(a, &alert_view) != NULL;
 }
 
 /* ---- the queue's data ---- */
@@ -255,7 +266,7 @@ void app_handle_key(struct app *a, int key)
 		return; /* the next draw uses the new LINES and COLS */
 	const struct view_ops *v = view_top(a);
 	if (ui_too_small()) { /* nothing can be seen: only quit (from the queue, nothing open) */
-		if (key == 'q' && !dialog_open(a) && v == &queue_view)
+		if (v == &queue_view && !dialog_open(a) && keymap_lookup(key, CTX_QUEUE) == ACT_BACK)
 			a->done = 1;
 		return;
 	}
@@ -267,8 +278,10 @@ void app_handle_key(struct app *a, int key)
 		return;
 	if (!v->context)
 		return;
-	a->msg[0] = '\0';
 	enum tui_action act = keymap_lookup(key, v->context(a));
+	if (act == ACT_IDLE)
+		return;
+	a->msg[0] = '\0';
 	if (act == ACT_NONE)
 		return;
 	if (v->request && v->request(a, act))
@@ -297,8 +310,8 @@ void app_draw(struct app *a)
 	if (ui_too_small()) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "terminal too small: casebook needs %dx%d, this is %dx%d", MIN_COLS,
-		         MIN_ROWS, COLS, LINES);
-		draw_text(LINES / 2, 0, COLS, msg, A_BOLD, 1);
+		         MIN_ROWS, layout_cols(), layout_rows());
+		draw_text(layout_rows() / 2, 0, layout_cols(), msg, A_BOLD, 1);
 		return;
 	}
 	view_top(a)->draw(a);

@@ -15,7 +15,6 @@
 #include "tui/view.h"
 
 #define CTRL(c) ((c)&0x1f)
-#define KEY_ESC 27
 
 enum dialog_kind { D_PROMPT, D_CHOOSE, D_CONFIRM, D_EDITOR };
 
@@ -255,11 +254,17 @@ static void discard_answer(struct app *a, int yes, void *data)
 	}
 }
 
+/* A dialog's box: four columns clear of each side of the screen, and at most 72 wide. */
+static int box_width(void)
+{
+	int w = region_inset(layout_screen(), 0, 4).width;
+	return w > 72 ? 72 : w;
+}
+
 /* The editor's text width: the box's, less its margins and the cursor's column. */
 static int editor_width(void)
 {
-	int w = COLS - 8 > 72 ? 72 : COLS - 8;
-	return w - 5;
+	return box_width() - 5;
 }
 
 static int is_enter(int key)
@@ -347,7 +352,8 @@ static void draw_with_cursor(int y, int x, int width, const struct textedit *in,
 static size_t question_lines(const struct dialog *d, int width, char ***lines, size_t *all)
 {
 	size_t n = *all = wrap_text(d->title, width, 0, lines);
-	size_t most = (size_t)(LINES / 2 > 1 ? LINES / 2 : 1);
+	int half = layout_rows() / 2;
+	size_t most = (size_t)(half > 1 ? half : 1);
 	return n < most ? n : most;
 }
 
@@ -359,7 +365,9 @@ static void draw_question(int y, int x, int width, char **lines, size_t n)
 
 static void draw_one(const struct dialog *d)
 {
-	int y, x, w = COLS - 8 > 72 ? 72 : COLS - 8;
+	int y, x, w = box_width();
+	/* the editor and the list of choices leave two rows above and below them */
+	struct region room = region_inset(layout_screen(), 2, 2);
 	char **q = NULL;
 	size_t nq = 0, nall = 0;
 	switch (d->kind) {
@@ -377,7 +385,7 @@ static void draw_one(const struct dialog *d)
 		break;
 	}
 	case D_EDITOR: {
-		int h = LINES - 4;
+		int h = room.height;
 		ui_box(h, w, &y, &x);
 		draw_text(y, x + 2, w - 4, d->title, A_REVERSE | A_BOLD, 0); /* in the frame's top */
 		struct textedit_row *rows;
@@ -400,12 +408,13 @@ static void draw_one(const struct dialog *d)
 	case D_CHOOSE: {
 		for (size_t i = 0; i < d->nchoices; i++) /* wide enough for its labels, where there is room */
 			if (text_width(d->choices[i]) + 10 > w)
-				w = text_width(d->choices[i]) + 10 < COLS - 4 ? text_width(d->choices[i]) + 10
-				                                              : COLS - 4;
+				w = text_width(d->choices[i]) + 10 < room.width ? text_width(d->choices[i]) + 10
+				                                                : room.width;
 		nq = question_lines(d, w - 4, &q, &nall);
 		/* ui_box keeps 2 lines free; the frame takes 2 more, the question nq */
-		size_t room = (size_t)(LINES - 4 - (int)nq > 1 ? LINES - 4 - (int)nq : 1);
-		size_t shown = d->nchoices < room ? d->nchoices : room;
+		int rows = room.height - (int)nq;
+		size_t fit = (size_t)(rows > 1 ? rows : 1);
+		size_t shown = d->nchoices < fit ? d->nchoices : fit;
 		ui_box((int)(shown + nq) + 2, w, &y, &x);
 		draw_question(y + 1, x + 2, w - 4, q, nq);
 		size_t first = d->choice >= shown ? d->choice - shown + 1 : 0; /* the choice in sight */

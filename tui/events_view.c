@@ -50,14 +50,13 @@ struct event_browser {
 
 static struct event_browser *browser(struct app *a)
 {
-	if (!a->browser)
-		a->browser = xcalloc(1, sizeof(*a->browser));
-	return a->browser;
+	return view_private(a, &events_view);
 }
 
 const char *events_filter_text(const struct app *a)
 {
-	return a->browser ? a->browser->filter : NULL;
+	const struct event_browser *b = view_private(a, &events_view);
+	return b ? b->filter : NULL;
 }
 
 static void clear_rows(struct event_browser *b)
@@ -214,22 +213,19 @@ static int events_filter(struct app *a, const char *text)
 void events_open(struct app *a)
 {
 	a->msg[0] = '\0';
-	if (set_filter(a, NULL))
-		return;
-	view_push(a, &events_view);
+	view_push_private(a, &events_view, xcalloc(1, sizeof(struct event_browser)));
+	if (set_filter(a, NULL)) /* said why: the view goes */
+		view_pop(a);
 }
 
 static void events_close(struct app *a)
 {
-	struct event_browser *b = a->browser;
-	if (!b)
-		return;
+	struct event_browser *b = browser(a);
 	clear_rows(b);
 	free(b->filter);
 	free(b->starts);
 	kql_free(b->kql);
 	free(b);
-	a->browser = NULL;
 }
 
 static void filter_prompt(struct app *a, const char *initial);
@@ -293,7 +289,7 @@ static void events_move_by(struct app *a, long delta)
 
 static int events_page_rows(void)
 {
-	return LINES - 2 > 1 ? LINES - 2 : 1;
+	return layout_body(HEAD_TITLE).height;
 }
 
 /* The row's text as the search sees it: every cell, and its time as shown. */
@@ -432,16 +428,17 @@ static void events_draw(struct app *a)
 	if (b->sort != BY_TIME || b->descending)
 		strbuf_addf(&left, " · sorted by %s, %s%s", column_names[b->sort],
 		            b->descending ? "descending" : "ascending", b->page || b->more ? " (this page)" : "");
-	ui_bar(a, 0, left.buf, right);
+	ui_bar(a, LAYOUT_TITLE_ROW, left.buf, right);
 	strbuf_release(&left);
-	int height = LINES - 2;
+	struct region body = layout_body(HEAD_TITLE);
+	int height = body.height;
 	if (b->sel < b->top)
 		b->top = b->sel;
 	if (b->sel >= b->top + (size_t)height)
 		b->top = b->sel - (size_t)height + 1;
 	for (int r = 0; r < height; r++) {
 		size_t k = b->top + (size_t)r;
-		int y = 1 + r, x = 0;
+		int y = body.top + r, x = 0;
 		move(y, 0);
 		clrtoeol();
 		if (k >= b->n)
@@ -454,10 +451,11 @@ static void events_draw(struct app *a)
 		x += ui_cell(y, x, 15, e->host, at);
 		x += ui_cell(y, x, 21, e->what, at);
 		x += ui_cell(y, x, 15, e->process, at);
-		draw_text_middle(y, x, COLS - x, e->evidence, at);
+		draw_text_middle(y, x, layout_width_from(x), e->evidence, at);
 	}
 	if (!b->n)
-		draw_text(2, 2, COLS - 4, "No events match: \\ changes the filter.", A_NORMAL, 1);
+		draw_text(body.top + 1, 2, region_inset(body, 0, 2).width, "No events match: \\ changes the filter.",
+		          A_NORMAL, 1);
 	char line[300];
 	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));
 	ui_status_line(a, line);

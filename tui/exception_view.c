@@ -19,8 +19,6 @@
 #include "tui/ui.h"
 #include "tui/view.h"
 
-#define KEY_ESC 27
-
 struct xrow {
 	char *field, *value; /* the event's leaf */
 	int on;              /* a condition of the exception */
@@ -53,10 +51,15 @@ static void builder_free(struct exception_builder *b)
 	free(b);
 }
 
+/* The builder's state: pushed with its view, NULL when it is not open. */
+static struct exception_builder *xb_of(const struct app *a)
+{
+	return view_private(a, &exception_view);
+}
+
 static void builder_close(struct app *a)
 {
-	builder_free(a->xb);
-	a->xb = NULL;
+	builder_free(xb_of(a));
 }
 
 static const char *row_value(const struct xrow *r)
@@ -117,7 +120,7 @@ static void release_spec(struct exception_entry_spec *e, char ***vals, size_t n)
 /* Runs fn with the builder's spec. */
 static int with_spec(struct app *a, int (*fn)(struct app *a, const struct exception_spec *spec))
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	struct exception_entry_spec *e = xcalloc(b->n + 1, sizeof(*e));
 	char ***vals = xcalloc(b->n + 1, sizeof(*vals));
 	size_t n = build_spec(b, e, vals);
@@ -147,7 +150,7 @@ static void leave_builder(struct app *a)
 static void closing_chosen(struct app *a, size_t choice, void *data)
 {
 	(void)data;
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	static const char *const reasons[] = {NULL, "false_positive", "benign_positive"};
 	if (!b)
 		return;
@@ -174,7 +177,7 @@ static void closing_chosen(struct app *a, size_t choice, void *data)
 
 static int save_spec(struct app *a, const struct exception_spec *spec)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	char err[300];
 	int rc = exception_add(a->s, b->rule_id, spec, b->item, err, sizeof(err));
 	if (rc) {
@@ -219,7 +222,7 @@ static void broad_confirmed(struct app *a, int yes, void *data)
 
 static int preview_spec(struct app *a, const struct exception_spec *spec)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	if (b->have_preview)
 		exception_preview_release(&b->p);
 	char err[300];
@@ -263,7 +266,7 @@ static void forget_preview(struct exception_builder *b)
 static void value_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	if (!b)
 		return;
 	struct xrow *r = &b->rows[b->sel];
@@ -275,8 +278,8 @@ static void value_typed(struct app *a, const char *text, void *data)
 
 static int builder_key(struct app *a, int key)
 {
-	struct exception_builder *b = a->xb;
-	size_t page = (size_t)(LINES > 5 ? LINES - 5 : 1);
+	struct exception_builder *b = xb_of(a);
+	size_t page = (size_t)layout_page(layout_body(HEAD_EXCEPTION), 2);
 	struct xrow *r = &b->rows[b->sel];
 	if (key == 'q' || key == KEY_ESC)
 		view_pop(a);
@@ -329,29 +332,31 @@ static void conditions_text(const struct exception_builder *b, struct strbuf *ou
 
 static void builder_draw(struct app *a)
 {
-	struct exception_builder *b = a->xb;
+	struct exception_builder *b = xb_of(a);
 	struct strbuf t;
 	strbuf_init(&t, 128);
 	strbuf_addf(&t, "Rule exception — %s", b->rule_name);
-	ui_bar(a, 0, t.buf, "");
+	ui_bar(a, LAYOUT_TITLE_ROW, t.buf, "");
 	strbuf_reset(&t);
 	strbuf_addstr(&t, "When ");
 	conditions_text(b, &t);
-	move(1, 0);
+	struct region body = layout_body(HEAD_EXCEPTION), text = region_inset(body, 0, 1);
+	move(HEAD_EXCEPTION - 1, 0);
 	clrtoeol();
-	draw_text(1, 0, COLS, t.buf, A_BOLD, 1);
+	draw_text(HEAD_EXCEPTION - 1, 0, body.width, t.buf, A_BOLD, 1);
 	strbuf_release(&t);
-	/* the preview, once asked, under the rows: what saving would suppress, in full */
+	/* the preview, once asked, at the body's foot: what saving would suppress, in full */
 	char **pv = NULL;
-	size_t npv = b->have_preview ? wrap_text(b->preview_text, COLS - 2, 1, &pv) : 0;
+	size_t npv = b->have_preview ? wrap_text(b->preview_text, text.width, 1, &pv) : 0;
 	if (npv > 5)
 		npv = 5;
-	int height = LINES - 3 - (npv ? (int)npv + 1 : 0), op_w = 15;
+	int height = body.height - (npv ? (int)npv + 1 : 0), op_w = 15;
+	int preview = layout_status_row() - (int)npv; /* its first line; its heading over it */
 	size_t longest = 8;
 	for (size_t i = 0; i < b->n; i++)
 		if (strlen(b->rows[i].field) > longest)
 			longest = strlen(b->rows[i].field);
-	int name_w = (int)longest + 2 < COLS / 2 ? (int)longest + 2 : COLS / 2;
+	int name_w = (int)longest + 2 < body.width / 2 ? (int)longest + 2 : body.width / 2;
 	if (height < 1)
 		height = 1;
 	if (b->sel < b->top)
@@ -359,28 +364,29 @@ static void builder_draw(struct app *a)
 	if (b->sel >= b->top + (size_t)height)
 		b->top = b->sel - (size_t)height + 1;
 	for (size_t i = 0; i < npv; i++) {
-		move(LINES - 1 - (int)npv + (int)i, 0);
+		move(preview + (int)i, 0);
 		clrtoeol();
-		draw_text(LINES - 1 - (int)npv + (int)i, 1, COLS - 2, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
+		draw_text(preview + (int)i, text.left, text.width, pv[i], b->p.broad ? A_BOLD : A_NORMAL, 1);
 	}
 	if (npv) {
-		move(LINES - 2 - (int)npv, 0);
+		move(preview - 1, 0);
 		clrtoeol();
-		draw_text(LINES - 2 - (int)npv, 0, COLS, "Preview", A_BOLD | A_UNDERLINE, 1);
+		draw_text(preview - 1, 0, body.width, "Preview", A_BOLD | A_UNDERLINE, 1);
 	}
 	free_lines(pv, npv ? npv : 0);
 	for (int y = 0; y < height; y++) {
 		size_t k = b->top + (size_t)y;
-		move(2 + y, 0);
+		int row = body.top + y;
+		move(row, 0);
 		clrtoeol();
 		if (k >= b->n)
 			continue;
 		const struct xrow *r = &b->rows[k];
 		attr_t at = k == b->sel ? A_REVERSE : A_NORMAL;
-		draw_text(2 + y, 0, 4, r->on ? "[x] " : "[ ] ", at, 1);
-		ui_cell(2 + y, 4, name_w, r->field, at | (r->on ? A_BOLD : 0));
-		ui_cell(2 + y, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
-		draw_text(2 + y, 4 + name_w + op_w, COLS - 4 - name_w - op_w, row_value(r), at, 1);
+		draw_text(row, 0, 4, r->on ? "[x] " : "[ ] ", at, 1);
+		ui_cell(row, 4, name_w, r->field, at | (r->on ? A_BOLD : 0));
+		ui_cell(row, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
+		draw_text(row, 4 + name_w + op_w, layout_width_from(4 + name_w + op_w), row_value(r), at, 1);
 	}
 	ui_status_line(a, "Space condition  o operator  e value  Enter preview and save  q close");
 }
@@ -395,8 +401,8 @@ void exception_builder_open(struct app *a, const char *rule_id, const char *rule
 		say(a, "the event has no fields to make an exception of");
 		return;
 	}
-	if (a->xb) /* one builder at a time: a new one replaces it */
-		builder_close(a);
+	if (view_top(a) == &exception_view) /* one builder at a time: a new one replaces it */
+		view_pop(a);
 	struct exception_builder *b = xcalloc(1, sizeof(*b));
 	b->rule_id = xstrdup(rule_id);
 	b->rule_name = xstrdup(rule_name ? rule_name : rule_id);
@@ -412,8 +418,7 @@ void exception_builder_open(struct app *a, const char *rule_id, const char *rule
 		}
 	}
 	b->n = n;
-	a->xb = b;
-	view_push(a, &exception_view);
+	view_push_private(a, &exception_view, b);
 }
 
 void exception_builder_from_doc(struct app *a, const char *rule_id, const char *rule_name, const char *alert_uuid,

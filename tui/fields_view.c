@@ -13,38 +13,55 @@
 #include "tui/exception_view.h"
 #include "tui/view.h"
 
+/* The view's own state: the event's leaves, the rows' order and what a pivot narrows. */
+struct fieldview {
+	char **names, **values;
+	size_t n, sel, top;
+	size_t *order;  /* row k shows field order[k]: as read, or sorted */
+	int sort, desc; /* 0 as read, 1 by name, 2 by value; descending */
+	int (*pivot_to)(struct app *a, const char *kql);
+};
+
+static struct fieldview *fv_of(const struct app *a)
+{
+	return view_private(a, &fields_view);
+}
+
+static void fieldview_free(struct fieldview *fv)
+{
+	for (size_t i = 0; i < fv->n; i++)
+		free(fv->names[i]), free(fv->values[i]);
+	free(fv->names);
+	free(fv->values);
+	free(fv->order);
+	free(fv);
+}
+
 static void fields_close(struct app *a)
 {
-	for (size_t i = 0; i < a->nfields; i++)
-		free(a->field_names[i]), free(a->field_values[i]);
-	free(a->field_names);
-	free(a->field_values);
-	free(a->field_order);
-	a->field_names = a->field_values = NULL;
-	a->field_order = NULL;
-	a->nfields = a->field_sel = a->field_top = 0;
-	a->field_sort = a->field_desc = 0;
+	fieldview_free(fv_of(a));
 }
 
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql))
 {
-	fields_close(a);
-	a->pivot_to = pivot_to;
-	a->nfields = json_leaves(doc, len, &a->field_names, &a->field_values);
-	if (!a->nfields) {
+	struct fieldview *fv = xcalloc(1, sizeof(*fv));
+	fv->pivot_to = pivot_to;
+	fv->n = json_leaves(doc, len, &fv->names, &fv->values);
+	if (!fv->n) {
+		fieldview_free(fv);
 		say(a, "the event's document could not be read");
 		return;
 	}
-	a->field_order = xmalloc(a->nfields * sizeof(*a->field_order));
-	for (size_t i = 0; i < a->nfields; i++)
-		a->field_order[i] = i;
-	view_push(a, &fields_view);
+	fv->order = xmalloc(fv->n * sizeof(*fv->order));
+	for (size_t i = 0; i < fv->n; i++)
+		fv->order[i] = i;
+	view_push_private(a, &fields_view, fv);
 }
 
 /* The field on row k. */
-static size_t field_at(const struct app *a, size_t k)
+static size_t field_at(const struct fieldview *fv, size_t k)
 {
-	return a->field_order[k];
+	return fv->order[k];
 }
 
 /* A KQL value as a quoted phrase: only " and \ need escaping there. */
@@ -62,11 +79,12 @@ static void kql_quote(struct strbuf *sb, const char *s)
 /* The selected field as a clause of the timeline's filter, kept (keep) or dropped. */
 static void pivot(struct app *a, int keep)
 {
-	size_t f = field_at(a, a->field_sel);
-	const char *name = a->field_names[f], *value = a->field_values[f];
+	struct fieldview *fv = fv_of(a);
+	size_t f = field_at(fv, fv->sel);
+	const char *name = fv->names[f], *value = fv->values[f];
 	struct strbuf kql;
 	strbuf_init(&kql, 128);
-	const char *old = a->pivot_to == timeline_filter ? a->av.tl_kql_text : events_filter_text(a);
+	const char *old = fv->pivot_to == timeline_filter ? alert_of(a)->tl_kql_text : events_filter_text(a);
 	if (old && esql_search_is_esql(old)) { /* an ES|QL filter narrows with a WHERE of its own */
 		strbuf_addf(&kql, "%s | WHERE %s`", old, keep ? "" : "NOT ");
 		for (const char *c = name; *c; c++) /* a backquote in a quoted name is doubled */
@@ -79,53 +97,55 @@ static void pivot(struct app *a, int keep)
 		strbuf_addf(&kql, "%s%s:", keep ? "" : "not ", name);
 		kql_quote(&kql, value);
 	}
-	int (*narrow)(struct app *, const char *) = a->pivot_to;
+	int (*narrow)(struct app *, const char *) = fv->pivot_to;
 	view_pop(a); /* back to the timeline or the browser, narrowed */
 	narrow(a, kql.buf);
 	strbuf_release(&kql);
 }
 
 static const char *const sort_names[] = {"as read", "name", "value"};
-static const struct app *sorting; /* qsort has no context argument in C11 */
+static const struct fieldview *sorting; /* qsort has no context argument in C11 */
 
 static int compare_fields(const void *x, const void *y)
 {
 	size_t p = *(const size_t *)x, q = *(const size_t *)y;
 	int c = 0;
-	if (sorting->field_sort == 1)
-		c = strcmp(sorting->field_names[p], sorting->field_names[q]);
-	else if (sorting->field_sort == 2)
-		c = strcmp(sorting->field_values[p], sorting->field_values[q]);
+	if (sorting->sort == 1)
+		c = strcmp(sorting->names[p], sorting->names[q]);
+	else if (sorting->sort == 2)
+		c = strcmp(sorting->values[p], sorting->values[q]);
 	if (!c) /* then as read: ties keep the document's order */
 		c = p < q ? -1 : p > q;
-	return sorting->field_desc ? -c : c;
+	return sorting->desc ? -c : c;
 }
 
 /* Sorts the rows, keeping the selected field selected. */
 static void sort_fields(struct app *a)
 {
-	size_t keep = field_at(a, a->field_sel);
-	sorting = a;
-	qsort(a->field_order, a->nfields, sizeof(*a->field_order), compare_fields);
-	for (size_t k = 0; k < a->nfields; k++)
-		if (a->field_order[k] == keep)
-			a->field_sel = k;
+	struct fieldview *fv = fv_of(a);
+	size_t keep = field_at(fv, fv->sel);
+	sorting = fv;
+	qsort(fv->order, fv->n, sizeof(*fv->order), compare_fields);
+	for (size_t k = 0; k < fv->n; k++)
+		if (fv->order[k] == keep)
+			fv->sel = k;
 }
 
 /* The next row after (dir 1) or before (-1) the selection whose name or value holds the
  * search text, wrapping; selected. */
 static void find_field(struct app *a, int dir)
 {
+	struct fieldview *fv = fv_of(a);
 	if (!a->search || !*a->search) {
 		say(a, "no search yet: press /");
 		return;
 	}
-	size_t n = a->nfields;
+	size_t n = fv->n;
 	for (size_t step = 1; step <= n; step++) {
-		size_t k = dir > 0 ? (a->field_sel + step) % n : (a->field_sel + n - step % n) % n;
-		size_t f = field_at(a, k);
-		if (strcasestr(a->field_names[f], a->search) || strcasestr(a->field_values[f], a->search)) {
-			a->field_sel = k;
+		size_t k = dir > 0 ? (fv->sel + step) % n : (fv->sel + n - step % n) % n;
+		size_t f = field_at(fv, k);
+		if (strcasestr(fv->names[f], a->search) || strcasestr(fv->values[f], a->search)) {
+			fv->sel = k;
 			return;
 		}
 	}
@@ -142,17 +162,19 @@ static void search_typed(struct app *a, const char *text, void *data)
 
 static void fields_move_by(struct app *a, long delta)
 {
-	long sel = (long)a->field_sel + delta, n = (long)a->nfields;
-	a->field_sel = sel < 0 ? 0 : sel >= n ? (size_t)(n - 1) : (size_t)sel;
+	struct fieldview *fv = fv_of(a);
+	long sel = (long)fv->sel + delta, n = (long)fv->n;
+	fv->sel = sel < 0 ? 0 : sel >= n ? (size_t)(n - 1) : (size_t)sel;
 }
 
 static int fields_page_rows(void)
 {
-	return LINES - 3 > 1 ? LINES - 3 : 1;
+	return layout_page(layout_body(HEAD_TITLE), 1);
 }
 
 static int fields_request(struct app *a, enum tui_action act)
 {
+	struct fieldview *fv = fv_of(a);
 	switch (act) {
 	case ACT_BACK: view_pop(a); return 1;
 	case ACT_KEEP_VALUE: pivot(a, 1); return 1;
@@ -161,20 +183,21 @@ static int fields_request(struct app *a, enum tui_action act)
 	case ACT_SEARCH_NEXT:
 	case ACT_SEARCH_PREV: find_field(a, act == ACT_SEARCH_NEXT ? 1 : -1); return 1;
 	case ACT_SORT_COLUMN:
-		a->field_sort = (a->field_sort + 1) % 3;
-		a->field_desc = 0;
+		fv->sort = (fv->sort + 1) % 3;
+		fv->desc = 0;
 		sort_fields(a);
 		return 1;
 	case ACT_SORT_ORDER:
-		a->field_desc = !a->field_desc;
+		fv->desc = !fv->desc;
 		sort_fields(a);
 		return 1;
 	case ACT_EXCEPTION: /* an exception made from this event's fields */
 		if (!in_alert(a))
 			return 0;
-		exception_builder_open(a, a->av.fields[F_RULE_ID] ? a->av.fields[F_RULE_ID] : a->av.rec.rule_id,
-		                       a->av.rec.rule_name, a->av.rec.uuid, a->field_names, a->field_values, a->nfields,
-		                       a->field_names[field_at(a, a->field_sel)]);
+		exception_builder_open(
+		    a, alert_of(a)->fields[F_RULE_ID] ? alert_of(a)->fields[F_RULE_ID] : alert_of(a)->rec.rule_id,
+		    alert_of(a)->rec.rule_name, alert_of(a)->rec.uuid, fv->names, fv->values, fv->n,
+		    fv->names[field_at(fv, fv->sel)]);
 		return 1;
 	default: return 0;
 	}
@@ -196,26 +219,29 @@ static const struct hint hints[] = {{ACT_KEEP_VALUE, 0, "", "keep"},
 
 static void fields_draw(struct app *a)
 {
+	struct fieldview *fv = fv_of(a);
 	char title[160];
 	snprintf(title, sizeof(title), "Event fields — Enter keeps events with this value, - drops them%s%s%s",
-	         a->field_sort || a->field_desc ? " · sorted by " : "",
-	         a->field_sort || a->field_desc ? sort_names[a->field_sort] : "", a->field_desc ? ", descending" : "");
-	ui_bar(a, 0, title, "");
-	int height = LINES - 2, name_w = COLS / 3 > 40 ? 40 : COLS / 3;
-	if (a->field_sel < a->field_top)
-		a->field_top = a->field_sel;
-	if (a->field_sel >= a->field_top + (size_t)height)
-		a->field_top = a->field_sel - (size_t)height + 1;
+	         fv->sort || fv->desc ? " · sorted by " : "", fv->sort || fv->desc ? sort_names[fv->sort] : "",
+	         fv->desc ? ", descending" : "");
+	ui_bar(a, LAYOUT_TITLE_ROW, title, "");
+	struct region body = layout_body(HEAD_TITLE);
+	int height = body.height, name_w = body.width / 3 > 40 ? 40 : body.width / 3;
+	if (fv->sel < fv->top)
+		fv->top = fv->sel;
+	if (fv->sel >= fv->top + (size_t)height)
+		fv->top = fv->sel - (size_t)height + 1;
 	for (int r = 0; r < height; r++) {
-		size_t k = a->field_top + (size_t)r;
-		move(1 + r, 0);
+		size_t k = fv->top + (size_t)r;
+		int y = body.top + r;
+		move(y, 0);
 		clrtoeol();
-		if (k >= a->nfields)
+		if (k >= fv->n)
 			continue;
-		size_t f = field_at(a, k);
-		attr_t at = k == a->field_sel ? A_REVERSE : A_NORMAL;
-		ui_cell(1 + r, 0, name_w + 1, a->field_names[f], at | A_BOLD);
-		draw_text(1 + r, name_w + 1, COLS - name_w - 1, a->field_values[f], at, 1);
+		size_t f = field_at(fv, k);
+		attr_t at = k == fv->sel ? A_REVERSE : A_NORMAL;
+		ui_cell(y, 0, name_w + 1, fv->names[f], at | A_BOLD);
+		draw_text(y, name_w + 1, layout_width_from(name_w + 1), fv->values[f], at, 1);
 	}
 	char line[300];
 	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));

@@ -4,6 +4,7 @@
 #ifndef CASEBOOK_KEYMAP_H
 #define CASEBOOK_KEYMAP_H
 
+#include <curses.h>
 #include <stddef.h>
 
 /* where an action works */
@@ -17,103 +18,136 @@ enum tui_ctx {
 	CTX_NOTES = 1 << 6,
 	CTX_EVENTS = 1 << 7, /* the event browser */
 	CTX_FIELDS = 1 << 8, /* an event's field table */
+	CTX_WALK = 1 << 9,   /* the alert view while walking through the pending response steps */
+	CTX_JSON = 1 << 10,  /* an event's JSON */
+	CTX_PAGER = 1 << 11, /* the pager: the help, a process's events */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
 };
 
-/* X(name, keys as shown, context, help) */
+/* Keys: a character, KEY_CTRL('d'), KEY_ESC or an ncurses KEY_ code. */
+#define KEY_ESC     27
+#define KEY_CTRL(c) ((c)&0x1f)
+/* clang-format off */
+#define KEYS(...) {__VA_ARGS__}
+/* clang-format on */
+
+/* X(name, its keys, context, help). The first key is the one a hint shows; ? and
+ * docs/CONSOLE.md show them all, but the second and third of Enter (\r, KEY_ENTER). */
 #define TUI_ACTIONS(X)                                                                                                 \
-	X(DOWN, "j ↓", CTX_ALL, "next row (or scroll down)")                                                           \
-	X(UP, "k ↑", CTX_ALL, "previous row (or scroll up)")                                                           \
-	X(FIRST, "g Home", CTX_ALL, "first row")                                                                       \
-	X(LAST, "G End", CTX_ALL, "last row")                                                                          \
-	X(PAGE_DOWN, "PgDn", CTX_ALL, "next page")                                                                     \
-	X(PAGE_UP, "PgUp", CTX_ALL, "previous page")                                                                   \
-	X(HALF_DOWN, "Ctrl-D", CTX_ALL, "half a page down")                                                            \
-	X(HALF_UP, "Ctrl-U", CTX_ALL, "half a page up")                                                                \
-	X(OPEN, "Enter", CTX_QUEUE | CTX_TIMELINE | CTX_EVENTS,                                                        \
+	X(DOWN, KEYS('j', KEY_DOWN), CTX_ALL, "next row (or scroll down)")                                             \
+	X(UP, KEYS('k', KEY_UP), CTX_ALL, "previous row (or scroll up)")                                               \
+	X(FIRST, KEYS('g', KEY_HOME), CTX_ALL, "first row")                                                            \
+	X(LAST, KEYS('G', KEY_END), CTX_ALL, "last row")                                                               \
+	X(PAGE_DOWN, KEYS(KEY_NPAGE), CTX_ALL, "next page")                                                            \
+	X(PAGE_UP, KEYS(KEY_PPAGE), CTX_ALL, "previous page")                                                          \
+	X(HALF_DOWN, KEYS(KEY_CTRL('d')), CTX_ALL, "half a page down")                                                 \
+	X(HALF_UP, KEYS(KEY_CTRL('u')), CTX_ALL, "half a page up")                                                     \
+	X(OPEN, KEYS('\n', '\r', KEY_ENTER), CTX_QUEUE | CTX_TIMELINE | CTX_EVENTS,                                    \
 	  "open the alert (a host's row: show or hide its alerts); in the timeline and the browser, the event's JSON") \
-	X(BACK, "q Esc", CTX_ALL, "back; quits from the queue (Esc does not)")                                         \
-	X(QUIT, "Q Ctrl-C", CTX_ALL, "quit")                                                                           \
-	X(HELP, "?", CTX_ALL, "this help")                                                                             \
-	X(REDRAW, "Ctrl-L", CTX_ALL, "redraw the screen")                                                              \
-	X(RELOAD, "R", CTX_ALL, "reload from the database")                                                            \
-	X(LOCAL_TIME, "t", CTX_ALL, "show times in UTC or in the local zone (TZ), labelled")                           \
-	X(SEARCH, "/", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "search the rows, or the tab's text")          \
-	X(SEARCH_NEXT, "n", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "next match")                             \
-	X(SEARCH_PREV, "N", CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS, "previous match")                         \
-	X(KQL_FILTER, "\\", CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                               \
-	X(SORT, "s", CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                       \
-	X(REVERSE, "S", CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")                \
-	X(STATUS_FILTER, "f", CTX_QUEUE, "show open, acknowledged, closed or all alerts")                              \
-	X(GROUP, "H", CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")                  \
-	X(BUILDING_BLOCKS, "b", CTX_QUEUE, "show or hide building-block alerts (hidden, as in Kibana)")                \
-	X(MARK, "Space m", CTX_QUEUE, "mark the alert (a host's row: its alerts) for a bulk action or one export")     \
-	X(MARK_LIKE, "M", CTX_QUEUE, "mark the alerts of its rule, on its host, or all shown; or clear the marks")     \
-	X(EVENTS, "v", CTX_QUEUE, "browse the case's events (\\ filters them by KQL or a FROM query)")                 \
-	X(ACK, "A", CTX_QUEUE | CTX_ALERT, "acknowledge (the marked alerts, a host's row's alerts, or this one)")      \
-	X(CLOSE, "C", CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                                   \
-	X(REOPEN, "O", CTX_QUEUE | CTX_ALERT, "reopen")                                                                \
-	X(EXPORT, "x", CTX_QUEUE | CTX_ALERT,                                                                          \
+	X(BACK, KEYS('q', KEY_ESC), CTX_ALL, "back; quits from the queue (Esc does not)")                              \
+	X(QUIT, KEYS('Q', KEY_CTRL('c')), CTX_ALL, "quit")                                                             \
+	X(HELP, KEYS('?'), CTX_ALL, "this help")                                                                       \
+	X(REDRAW, KEYS(KEY_CTRL('l')), CTX_ALL, "redraw the screen")                                                   \
+	X(RELOAD, KEYS('R'), CTX_ALL, "reload from the database")                                                      \
+	X(LOCAL_TIME, KEYS('t'), CTX_ALL, "show times in UTC or in the local zone (TZ), labelled")                     \
+	X(SEARCH, KEYS('/'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON,                               \
+	  "search the rows, or the tab's text")                                                                        \
+	X(SEARCH_NEXT, KEYS('n'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "next match")            \
+	X(SEARCH_PREV, KEYS('N'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "previous match")        \
+	X(KQL_FILTER, KEYS('\\'), CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                         \
+	X(SORT, KEYS('s'), CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                 \
+	X(REVERSE, KEYS('S'), CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")          \
+	X(STATUS_FILTER, KEYS('f'), CTX_QUEUE, "show open, acknowledged, closed or all alerts")                        \
+	X(GROUP, KEYS('H'), CTX_QUEUE, "group by host: a row per host with its alerts counted by severity")            \
+	X(BUILDING_BLOCKS, KEYS('b'), CTX_QUEUE, "show or hide building-block alerts (hidden, as in Kibana)")          \
+	X(MARK, KEYS(' ', 'm'), CTX_QUEUE,                                                                             \
+	  "mark the alert (a host's row: its alerts) for a bulk action or one export")                                 \
+	X(MARK_LIKE, KEYS('M'), CTX_QUEUE,                                                                             \
+	  "mark the alerts of its rule, on its host, or all shown; or clear the marks")                                \
+	X(EVENTS, KEYS('v'), CTX_QUEUE, "browse the case's events (\\ filters them by KQL or a FROM query)")           \
+	X(ACK, KEYS('A'), CTX_QUEUE | CTX_ALERT,                                                                       \
+	  "acknowledge (the marked alerts, a host's row's alerts, or this one)")                                       \
+	X(CLOSE, KEYS('C'), CTX_QUEUE | CTX_ALERT, "close: asks the reason and a comment")                             \
+	X(REOPEN, KEYS('O'), CTX_QUEUE | CTX_ALERT, "reopen")                                                          \
+	X(EXPORT, KEYS('x'), CTX_QUEUE | CTX_ALERT,                                                                    \
 	  "export the triage record; the marked alerts as one case (asks format, path)")                               \
-	X(EXCEPTION, "E", CTX_QUEUE | CTX_ALERT | CTX_FIELDS,                                                          \
+	X(EXCEPTION, KEYS('E'), CTX_QUEUE | CTX_ALERT | CTX_FIELDS,                                                    \
 	  "exception builder: conditions on any field of the event, preview, save")                                    \
-	X(TREE, "T", CTX_ALERT | CTX_EVENTS,                                                                           \
+	X(TREE, KEYS('T'), CTX_ALERT | CTX_EVENTS,                                                                     \
 	  "the process tree: of the alert's event; in the timeline or the browser, of the selected one")               \
-	X(RELATED, "r", CTX_ALERT, "open a building block or related alert the Overview lists")                        \
-	X(NEXT_TAB, "Tab →", CTX_ALERT, "next tab")                                                                    \
-	X(PREV_TAB, "Shift-Tab ←", CTX_ALERT, "previous tab")                                                          \
-	X(NEXT_ALERT, "J", CTX_ALERT, "the next alert of the queue")                                                   \
-	X(PREV_ALERT, "K", CTX_ALERT, "the previous alert of the queue")                                               \
-	X(TAB1, "1", CTX_ALERT, "Overview")                                                                            \
-	X(TAB2, "2", CTX_ALERT, "Guide")                                                                               \
-	X(TAB3, "3", CTX_ALERT, "Timeline")                                                                            \
-	X(TAB4, "4", CTX_ALERT, "Checklist")                                                                           \
-	X(TAB5, "5", CTX_ALERT, "Response")                                                                            \
-	X(TAB6, "6", CTX_ALERT, "Notes")                                                                               \
-	X(WIDEN, "+", CTX_TIMELINE, "widen the window (double it)")                                                    \
-	X(NARROW, "-", CTX_TIMELINE, "narrow the window (halve it)")                                                   \
-	X(EARLIER, "[", CTX_TIMELINE, "page back in time")                                                             \
-	X(WINDOW, "W", CTX_TIMELINE, "set the window's start and end (two ISO 8601 times)")                            \
-	X(LATER, "]", CTX_TIMELINE, "page forward in time")                                                            \
-	X(PIVOT_PROCESS, "p", CTX_TIMELINE, "only the selected row's process (process.entity_id); again: all")         \
-	X(PIVOT_USER, "u", CTX_TIMELINE, "only the selected row's user; again: all")                                   \
-	X(PIVOT_FILE, "F", CTX_TIMELINE, "the selected row's file path on every host; again: back")                    \
-	X(CATEGORY, "c", CTX_TIMELINE, "filter by category: file, process, network, all")                              \
-	X(TIMELINE_KQL, "\\", CTX_TIMELINE, "filter the timeline by a KQL query (empty: none)")                        \
-	X(FIELDS, "i", CTX_TIMELINE | CTX_EVENTS,                                                                      \
+	X(RELATED, KEYS('r'), CTX_ALERT, "open a building block or related alert the Overview lists")                  \
+	X(NEXT_TAB, KEYS('\t', KEY_RIGHT), CTX_ALERT, "next tab")                                                      \
+	X(PREV_TAB, KEYS(KEY_BTAB, KEY_LEFT), CTX_ALERT, "previous tab")                                               \
+	X(NEXT_ALERT, KEYS('J'), CTX_ALERT, "the next alert of the queue")                                             \
+	X(PREV_ALERT, KEYS('K'), CTX_ALERT, "the previous alert of the queue")                                         \
+	X(TAB1, KEYS('1'), CTX_ALERT, "Overview")                                                                      \
+	X(TAB2, KEYS('2'), CTX_ALERT, "Guide")                                                                         \
+	X(TAB3, KEYS('3'), CTX_ALERT, "Timeline")                                                                      \
+	X(TAB4, KEYS('4'), CTX_ALERT, "Checklist")                                                                     \
+	X(TAB5, KEYS('5'), CTX_ALERT, "Response")                                                                      \
+	X(TAB6, KEYS('6'), CTX_ALERT, "Notes")                                                                         \
+	X(WIDEN, KEYS('+'), CTX_TIMELINE, "widen the window (double it)")                                              \
+	X(NARROW, KEYS('-'), CTX_TIMELINE, "narrow the window (halve it)")                                             \
+	X(EARLIER, KEYS('['), CTX_TIMELINE, "page back in time")                                                       \
+	X(WINDOW, KEYS('W'), CTX_TIMELINE, "set the window's start and end (two ISO 8601 times)")                      \
+	X(LATER, KEYS(']'), CTX_TIMELINE, "page forward in time")                                                      \
+	X(PIVOT_PROCESS, KEYS('p'), CTX_TIMELINE, "only the selected row's process (process.entity_id); again: all")   \
+	X(PIVOT_USER, KEYS('u'), CTX_TIMELINE, "only the selected row's user; again: all")                             \
+	X(PIVOT_FILE, KEYS('F'), CTX_TIMELINE, "the selected row's file path on every host; again: back")              \
+	X(CATEGORY, KEYS('c'), CTX_TIMELINE, "filter by category: file, process, network, all")                        \
+	X(TIMELINE_KQL, KEYS('\\'), CTX_TIMELINE, "filter the timeline by a KQL query (empty: none)")                  \
+	X(FIELDS, KEYS('i'), CTX_TIMELINE | CTX_EVENTS,                                                                \
 	  "the selected event's fields: Enter keeps events with a value, - drops them")                                \
-	X(EVENTS_FILTER, "\\", CTX_EVENTS,                                                                             \
+	X(EVENTS_FILTER, KEYS('\\'), CTX_EVENTS,                                                                       \
 	  "filter the events by KQL or a FROM query (empty: all); a bad query comes back to be fixed")                 \
-	X(SORT_COLUMN, "s", CTX_EVENTS | CTX_FIELDS,                                                                   \
+	X(SORT_COLUMN, KEYS('s'), CTX_EVENTS | CTX_FIELDS,                                                             \
 	  "sort by the next column: time, host, event, process, detail (fields: as read, name, value)")                \
-	X(SORT_ORDER, "S", CTX_EVENTS | CTX_FIELDS, "reverse the sort: descending, then ascending again")              \
-	X(KEEP_VALUE, "Enter +", CTX_FIELDS, "keep only the events with this value (a clause added to the filter)")    \
-	X(DROP_VALUE, "-", CTX_FIELDS, "drop the events with this value")                                              \
-	X(TOGGLE, "Space", CTX_CHECKLIST, "check or uncheck the item")                                                 \
-	X(ITEM_NOTE, "e", CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                                   \
-	X(DONE, "d", CTX_RESPONSE, "mark the step done")                                                               \
-	X(SKIP, "s", CTX_RESPONSE, "mark the step skipped")                                                            \
-	X(NOT_APPLICABLE, "n", CTX_RESPONSE, "mark the step not applicable")                                           \
-	X(PENDING, "p", CTX_RESPONSE, "mark the step pending again")                                                   \
-	X(WALK, "w", CTX_RESPONSE, "walk through the pending steps one at a time")                                     \
-	X(ADD_NOTE, "a", CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)")
+	X(SORT_ORDER, KEYS('S'), CTX_EVENTS | CTX_FIELDS, "reverse the sort: descending, then ascending again")        \
+	X(KEEP_VALUE, KEYS('\n', '\r', KEY_ENTER, '+'), CTX_FIELDS,                                                    \
+	  "keep only the events with this value (a clause added to the filter)")                                       \
+	X(DROP_VALUE, KEYS('-'), CTX_FIELDS, "drop the events with this value")                                        \
+	X(TOGGLE, KEYS(' '), CTX_CHECKLIST, "check or uncheck the item")                                               \
+	X(ITEM_NOTE, KEYS('e'), CTX_CHECKLIST | CTX_RESPONSE, "attach a note to the item")                             \
+	X(DONE, KEYS('d'), CTX_RESPONSE, "mark the step done")                                                         \
+	X(SKIP, KEYS('s'), CTX_RESPONSE, "mark the step skipped")                                                      \
+	X(NOT_APPLICABLE, KEYS('n'), CTX_RESPONSE, "mark the step not applicable")                                     \
+	X(PENDING, KEYS('p'), CTX_RESPONSE, "mark the step pending again")                                             \
+	X(WALK, KEYS('w'), CTX_RESPONSE, "walk through the pending steps one at a time")                               \
+	X(END_WALK, KEYS('q'), CTX_WALK, "while walking through the steps: stop (on any tab)")                         \
+	X(ADD_NOTE, KEYS('a'), CTX_NOTES, "write a note: $EDITOR if set, else here (Ctrl-D or F2 saves, Esc cancels)") \
+	X(FOLD, KEYS('\n', '\r', KEY_ENTER, ' '), CTX_JSON, "fold or unfold the object or array")                      \
+	X(FOLD_ALL, KEYS('-'), CTX_JSON, "fold every object and array but the outermost")                              \
+	X(UNFOLD_ALL, KEYS('+'), CTX_JSON, "unfold them all")                                                          \
+	X(PAGER_NEXT, KEYS(' ', KEY_CTRL('f')), CTX_PAGER, "next page, as in less")                                    \
+	X(PAGER_PREV, KEYS(KEY_CTRL('b')), CTX_PAGER, "previous page, as in less")
 
 enum tui_action {
 	ACT_NONE = 0,
 #define X(name, keys, ctx, help) ACT_##name,
 	TUI_ACTIONS(X)
 #undef X
-	    ACT_COUNT
+	    ACT_COUNT,
+	ACT_IDLE, /* a key that does nothing where it is pressed (keymap_idle): not even clear the message */
 };
 
+#define KEYMAP_MAX_KEYS 5
+
 struct tui_action_info {
-	const char *name, *keys, *help;
+	const char *name, *help;
 	unsigned ctx;
+	int keys[KEYMAP_MAX_KEYS]; /* its key codes, 0 after the last */
 };
 
 extern const struct tui_action_info tui_actions[ACT_COUNT];
 
-/* The action key (an ncurses key code or character) means in context ctx (one CTX_ bit). */
+/* The action key (an ncurses key code or character) means in context ctx (CTX_ bits);
+ * ACT_NONE for none, ACT_IDLE for a key of the table that does nothing there. */
 enum tui_action keymap_lookup(int key, unsigned ctx);
+/* The action's keys as ? and docs/CONSOLE.md show them ("j ↓", "Shift-Tab ←"). */
+const char *keymap_keys(enum tui_action act);
+/* Its first key's name ("j", "Shift-Tab"): the one a status-line hint shows. */
+const char *keymap_first_key(enum tui_action act);
+/* The name of its key n as shown (0 the first), or "" past the last. */
+void keymap_key_name(enum tui_action act, int n, char *out, size_t len);
 
 #endif

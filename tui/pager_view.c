@@ -1,4 +1,5 @@
-/* The pager: read-only text that scrolls (the help). */
+/* The pager: read-only text that scrolls (the help, a process's events). Its keys are the key
+ * table's in CTX_PAGER; its state is its own (struct pagerview). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,88 +9,131 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-#define KEY_ESC 27
+static const struct hint hints[] = {{ACT_DOWN, ACT_UP, "/", "scroll"},
+                                    {ACT_PAGE_DOWN, ACT_PAGE_UP, "/", "page"},
+                                    {ACT_FIRST, ACT_LAST, "/", "top/end"},
+                                    {ACT_BACK, ACT_BACK, " or ", "close"}};
 
+struct pagerview {
+	char *title;
+	char **lines;
+	size_t n, top;
+};
+
+static struct pagerview *pv_of(const struct app *a)
+{
+	return view_private(a, &pager_view);
+}
+
+/* The columns the text is wrapped to: two fewer than it is drawn in, from column 1. */
+int pager_text_width(void)
+{
+	return region_inset(layout_screen(), 0, 2).width;
+}
+
+static void pagerview_clear(struct pagerview *pv)
+{
+	free_lines(pv->lines, pv->n);
+	free(pv->title);
+	pv->lines = NULL;
+	pv->title = NULL;
+	pv->n = pv->top = 0;
+}
+
+/* Opens the pager, or puts the text in the one in view. */
 void pager_open(struct app *a, const char *title, const char *text, int multiline)
 {
-	free_lines(a->text_lines, a->ntext);
-	free(a->pager_title);
-	a->ntext = wrap_text(text, COLS - 4, multiline, &a->text_lines);
-	a->text_top = 0;
-	a->pager_title = xstrdup(title);
+	struct pagerview *pv = view_top(a) == &pager_view ? pv_of(a) : xcalloc(1, sizeof(*pv));
+	pagerview_clear(pv);
+	pv->n = wrap_text(text, pager_text_width(), multiline, &pv->lines);
+	pv->title = xstrdup(title);
 	if (view_top(a) != &pager_view)
-		view_push(a, &pager_view);
+		view_push_private(a, &pager_view, pv);
 }
 
 static void pager_close(struct app *a)
 {
-	free_lines(a->text_lines, a->ntext);
-	free(a->pager_title);
-	a->text_lines = NULL;
-	a->pager_title = NULL;
-	a->ntext = a->text_top = 0;
+	struct pagerview *pv = pv_of(a);
+	pagerview_clear(pv);
+	free(pv);
 }
 
 /* Lines of text the pager shows at once. */
 static size_t pager_height(void)
 {
-	return LINES > 3 ? (size_t)(LINES - 2) : 1;
+	return (size_t)layout_body(HEAD_TITLE).height;
 }
 
-/* The top line that shows the last page: scrolling stops there. */
-static size_t pager_last_top(const struct app *a)
+/* Rows a page moves: it keeps two lines of the one before, for context. */
+static int pager_page(void)
 {
-	return a->ntext > pager_height() ? a->ntext - pager_height() : 0;
+	return layout_page(layout_body(HEAD_TITLE), 2);
 }
 
-/* The keys of every list (STYLE.md): j/k and arrows a line, PgDn/PgUp (Space, Ctrl-F/B) a
- * page, Ctrl-D/Ctrl-U half a page, g/Home and G/End the ends. */
-static int pager_key(struct app *a, int key)
+/* Scrolls by delta lines, from the first to the top line that shows the last page. */
+static void pager_move_by(struct app *a, long delta)
 {
-	/* a page keeps two lines of the one before, for context */
-	size_t page = pager_height() > 3 ? pager_height() - 2 : 1, last = pager_last_top(a), top = a->text_top;
-	switch (key) {
-	case 'q':
-	case KEY_ESC:
-	case '?': view_pop(a); return 1;
-	case 'j':
-	case KEY_DOWN: top++; break;
-	case 'k':
-	case KEY_UP: top = top ? top - 1 : 0; break;
-	case KEY_NPAGE:
-	case ' ':
-	case 6: /* Ctrl-F */ top += page; break;
-	case KEY_PPAGE:
-	case 2: /* Ctrl-B */ top = top > page ? top - page : 0; break;
-	case 4: /* Ctrl-D */ top += page / 2; break;
-	case 21: /* Ctrl-U */ top = top > page / 2 ? top - page / 2 : 0; break;
-	case 'g':
-	case KEY_HOME: top = 0; break;
-	case 'G':
-	case KEY_END: top = last; break;
-	default: return 1;
+	struct pagerview *pv = pv_of(a);
+	long last = pv->n > pager_height() ? (long)(pv->n - pager_height()) : 0, top = (long)pv->top + delta;
+	pv->top = top < 0 ? 0 : top > last ? (size_t)last : (size_t)top;
+}
+
+static unsigned pager_context(const struct app *a)
+{
+	(void)a;
+	return CTX_PAGER;
+}
+
+/* The keys of every list (STYLE.md): j/k and arrows a line, PgDn/PgUp (Space, Ctrl-F/B) a page,
+ * Ctrl-D/Ctrl-U half a page, g/Home and G/End the ends; q, Esc and ? close. The pager takes no
+ * other action of the table (Q, t, R do nothing here). */
+static int pager_request(struct app *a, enum tui_action act)
+{
+	long page = pager_page();
+	switch (act) {
+	case ACT_BACK:
+	case ACT_HELP: view_pop(a); break;
+	case ACT_DOWN: pager_move_by(a, 1); break;
+	case ACT_UP: pager_move_by(a, -1); break;
+	case ACT_PAGE_DOWN:
+	case ACT_PAGER_NEXT: pager_move_by(a, page); break;
+	case ACT_PAGE_UP:
+	case ACT_PAGER_PREV: pager_move_by(a, -page); break;
+	case ACT_HALF_DOWN: pager_move_by(a, page / 2); break;
+	case ACT_HALF_UP: pager_move_by(a, -(page / 2)); break;
+	case ACT_FIRST: pager_move_by(a, -(long)pv_of(a)->n); break;
+	case ACT_LAST: pager_move_by(a, (long)pv_of(a)->n); break;
+	default: break;
 	}
-	a->text_top = top < last ? top : last;
 	return 1;
 }
 
 static void pager_draw(struct app *a)
 {
-	ui_bar(a, 0, a->pager_title, "");
-	int height = (int)pager_height();
+	struct pagerview *pv = pv_of(a);
+	ui_bar(a, LAYOUT_TITLE_ROW, pv->title, "");
+	struct region body = layout_body(HEAD_TITLE), text = region_inset(body, 0, 1);
+	int height = body.height;
 	for (int i = 0; i < height; i++) {
-		size_t k = a->text_top + (size_t)i;
-		move(1 + i, 0);
+		size_t k = pv->top + (size_t)i;
+		move(body.top + i, 0);
 		clrtoeol();
-		if (k < a->ntext)
-			draw_text(1 + i, 1, COLS - 2, a->text_lines[k], A_NORMAL, 1);
+		if (k < pv->n)
+			draw_text(body.top + i, text.left, text.width, pv->lines[k], A_NORMAL, 1);
 	}
-	char status[160], where[64] = "";
-	if (a->ntext > (size_t)height) /* where the page is, as less and lnav say it */
-		snprintf(where, sizeof(where), "  lines %zu-%zu of %zu", a->text_top + 1,
-		         a->text_top + (size_t)height < a->ntext ? a->text_top + (size_t)height : a->ntext, a->ntext);
-	snprintf(status, sizeof(status), "j/k scroll  PgDn/PgUp page  g/G top/end  q or Esc close%s", where);
-	draw_text(LINES - 1, 0, COLS, status, A_NORMAL, 1);
+	char status[200], keys[120], where[64] = "";
+	if (pv->n > (size_t)height) /* where the page is, as less and lnav say it */
+		snprintf(where, sizeof(where), "  lines %zu-%zu of %zu", pv->top + 1,
+		         pv->top + (size_t)height < pv->n ? pv->top + (size_t)height : pv->n, pv->n);
+	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), keys, sizeof(keys));
+	snprintf(status, sizeof(status), "%s%s", keys, where);
+	draw_text(layout_status_row(), 0, layout_cols(), status, A_NORMAL, 1);
 }
 
-const struct view_ops pager_view = {.name = "pager", .draw = pager_draw, .key = pager_key, .close = pager_close};
+const struct view_ops pager_view = {.name = "pager",
+                                    .context = pager_context,
+                                    .draw = pager_draw,
+                                    .request = pager_request,
+                                    .move_by = pager_move_by,
+                                    .page = pager_page,
+                                    .close = pager_close};

@@ -38,19 +38,21 @@ static const char *status_mark(const char *status)
 static void draw_empty(struct app *a)
 {
 	char hints[200], line[160];
+	struct region r = region_inset(layout_body(HEAD_QUEUE), 0, 2); /* where the rows would be */
+	int y = r.top, x = r.left, w = r.width;
 	if (a->case_events > 0) { /* events, and no rule found anything in them (yet) */
 		snprintf(line, sizeof(line), "No alerts: %lld events in this case, and no rule has alerted on them.",
 		         (long long)a->case_events);
-		draw_text(2, 2, COLS - 4, line, A_BOLD, 1);
-		draw_text(4, 2, COLS - 4, "Run the rules:   casebook detect", A_NORMAL, 1);
-		draw_text(5, 2, COLS - 4, "Add rules:       casebook rules import FILE...", A_NORMAL, 1);
-		draw_text(6, 2, COLS - 4, "Browse events:   v here", A_NORMAL, 1);
-		draw_text(7, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+		draw_text(y, x, w, line, A_BOLD, 1);
+		draw_text(y + 2, x, w, "Run the rules:   casebook detect", A_NORMAL, 1);
+		draw_text(y + 3, x, w, "Add rules:       casebook rules import FILE...", A_NORMAL, 1);
+		draw_text(y + 4, x, w, "Browse events:   v here", A_NORMAL, 1);
+		draw_text(y + 5, x, w, "Then press R here to reload.", A_NORMAL, 1);
 	} else {
-		draw_text(2, 2, COLS - 4, "No alerts in this case yet: it has no events.", A_BOLD, 1);
-		draw_text(4, 2, COLS - 4, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
-		draw_text(5, 2, COLS - 4, "Find alerts:    casebook detect", A_NORMAL, 1);
-		draw_text(6, 2, COLS - 4, "Then press R here to reload.", A_NORMAL, 1);
+		draw_text(y, x, w, "No alerts in this case yet: it has no events.", A_BOLD, 1);
+		draw_text(y + 2, x, w, "Load events:    casebook ingest FILE...", A_NORMAL, 1);
+		draw_text(y + 3, x, w, "Find alerts:    casebook detect", A_NORMAL, 1);
+		draw_text(y + 4, x, w, "Then press R here to reload.", A_NORMAL, 1);
 	}
 	ui_hints(empty_hints, sizeof(empty_hints) / sizeof(empty_hints[0]), hints, sizeof(hints));
 	ui_status_line(a, hints);
@@ -65,35 +67,36 @@ struct queue_columns {
 
 static struct queue_columns columns(void)
 {
-	struct queue_columns c = {.risk = COLS >= 100 ? 4 : 0,
-	                          .time = COLS >= 100  ? 20
-	                                  : COLS >= 72 ? 15
+	int cols = layout_cols();
+	struct queue_columns c = {.risk = cols >= 100 ? 4 : 0,
+	                          .time = cols >= 100  ? 20
+	                                  : cols >= 72 ? 15
 	                                               : 0,
-	                          .host = COLS >= 120 ? 23 : 15};
-	int rest = COLS - (2 + 2 + 9 + c.risk + c.time + c.host);
-	c.rule = COLS >= 120 ? rest * 2 / 5 : rest / 2; /* the target takes the rest */
+	                          .host = cols >= 120 ? 23 : 15};
+	int rest = layout_width_from(2 + 2 + 9 + c.risk + c.time + c.host);
+	c.rule = cols >= 120 ? rest * 2 / 5 : rest / 2; /* the target takes the rest */
 	return c;
 }
 
 static void draw_heading(struct app *a, const struct queue_columns *c)
 {
 	attr_t head = A_BOLD | A_UNDERLINE;
-	int x = 0;
-	move(1, 0);
+	int x = 0, y = HEAD_QUEUE - 1; /* the row over the body */
+	move(y, 0);
 	clrtoeol();
-	x += ui_cell(1, x, 4, "", head);
-	x += ui_cell(1, x, 9, "SEVERITY", head);
+	x += ui_cell(y, x, 4, "", head);
+	x += ui_cell(y, x, 9, "SEVERITY", head);
 	if (c->risk)
-		x += ui_cell(1, x, c->risk, "RSK", head);
+		x += ui_cell(y, x, c->risk, "RSK", head);
 	if (c->time) { /* the zone now: a queue spanning a DST change keeps one heading */
 		char zone[16], title[32];
 		ui_zone_label(a, a->o.clock ? a->o.clock() : 0, zone, sizeof(zone));
 		snprintf(title, sizeof(title), "TIME (%s)", zone);
-		x += ui_cell(1, x, c->time, title, head);
+		x += ui_cell(y, x, c->time, title, head);
 	}
-	x += ui_cell(1, x, c->host, "HOST", head);
-	x += ui_cell(1, x, c->rule, "RULE", head);
-	draw_text(1, x, COLS - x, "FILE / PROCESS", head, 1);
+	x += ui_cell(y, x, c->host, "HOST", head);
+	x += ui_cell(y, x, c->rule, "RULE", head);
+	draw_text(y, x, layout_width_from(x), "FILE / PROCESS", head, 1);
 }
 
 /* The cells every row has: severity, risk and time. */
@@ -137,7 +140,7 @@ static void draw_alert(struct app *a, const struct queue_columns *c, int y, cons
 	strbuf_addf(&rule, "%s%s", r->group_parent > 0 ? "└ " : "", r->rule);
 	x += ui_cell_middle(y, x, c->rule, rule.buf, base);
 	strbuf_release(&rule);
-	draw_text_middle(y, x, COLS - x, r->target, base);
+	draw_text_middle(y, x, layout_width_from(x), r->target, base);
 }
 
 static const char *const severity_names[5] = {"other", "low", "medium", "high", "critical"};
@@ -165,7 +168,7 @@ static void draw_group(struct app *a, const struct queue_columns *c, int y, cons
 			            severity_names[rank]);
 	if (g->open && g->open < g->n)
 		strbuf_addf(&counts, " (%zu open)", g->open);
-	draw_text(y, x, COLS - x, counts.buf, base | A_BOLD, 1);
+	draw_text(y, x, layout_width_from(x), counts.buf, base | A_BOLD, 1);
 	strbuf_release(&counts);
 }
 
@@ -179,24 +182,25 @@ static void queue_draw(struct app *a)
 	snprintf(right, sizeof(right), "open %zu · ack %zu · closed %zu │ %s · %s%s%s%s ", open, ack, closed,
 	         queue_filter_names[q->filter], queue_order_name(q), q->group_host ? " · hosts" : "",
 	         q->show_building_blocks ? " · building blocks" : "", a->kql_text && *a->kql_text ? " · KQL" : "");
-	ui_bar(a, 0, left, right);
+	ui_bar(a, LAYOUT_TITLE_ROW, left, right);
 	if (!q->n) {
 		draw_empty(a);
 		return;
 	}
 	struct queue_columns c = columns();
 	draw_heading(a, &c);
-	int height = ui_list_height();
-	if (q->sel >= q->top + (size_t)height)
-		q->top = q->sel - (size_t)height + 1;
-	for (int i = 0; i < height; i++) {
+	struct region body = layout_body(HEAD_QUEUE);
+	if (q->sel >= q->top + (size_t)body.height)
+		q->top = q->sel - (size_t)body.height + 1;
+	for (int i = 0; i < body.height; i++) {
 		size_t vi = q->top + (size_t)i;
-		move(2 + i, 0);
+		int y = body.top + i;
+		move(y, 0);
 		clrtoeol();
 		if (vi < q->nview && q->view[vi].kind == SLOT_GROUP)
-			draw_group(a, &c, 2 + i, &q->view[vi], vi == q->sel);
+			draw_group(a, &c, y, &q->view[vi], vi == q->sel);
 		else if (vi < q->nview)
-			draw_alert(a, &c, 2 + i, &q->view[vi], vi == q->sel);
+			draw_alert(a, &c, y, &q->view[vi], vi == q->sel);
 	}
 	char hints[200];
 	size_t marked = queue_marked(q);
@@ -327,24 +331,17 @@ static void queue_move_by(struct app *a, long delta)
 	queue_move(&a->q, delta, ui_list_height());
 }
 
-/* The rows start on line 2, from q.top: the row under the pointer, whatever the scroll. */
+/* The rows start at the body's top, from q.top: the row under the pointer, whatever the scroll. */
 static void queue_click(struct app *a, int y, int x)
 {
 	(void)x;
-	size_t vi = a->q.top + (size_t)(y - 2);
-	if (y >= 2 && y < 2 + ui_list_height() && vi < a->q.nview)
+	struct region body = layout_body(HEAD_QUEUE);
+	size_t vi = a->q.top + (size_t)(y - body.top);
+	if (y >= body.top && y < body.top + body.height && vi < a->q.nview)
 		a->q.sel = vi;
 }
 
-/* Esc leaves a view; on the queue there is none to leave: it does nothing (q quits). */
-static int queue_raw_key(struct app *a, int key)
-{
-	(void)a;
-	return key == 27;
-}
-
 const struct view_ops queue_view = {.name = "queue",
-                                    .key = queue_raw_key,
                                     .context = queue_context,
                                     .draw = queue_draw,
                                     .request = queue_request,

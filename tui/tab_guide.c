@@ -9,8 +9,8 @@ static const struct hint hints[] = {{ACT_DOWN, ACT_UP, "/", "scroll"},
 
 static void guide_text(struct app *a, struct text_out *o)
 {
-	struct alertview *v = &a->av;
-	int w = COLS - 2;
+	struct alertview *v = alert_of(a);
+	int w = alert_text_width();
 	if (v->rule_meta) { /* the rule's [metadata], as detection-rules keeps it beside the rule */
 		out_wrapped(o, "", v->rule_meta, w, A_DIM, 0);
 		out_add(o, "", A_NORMAL);

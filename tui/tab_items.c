@@ -30,7 +30,7 @@ static const char *kind_of(enum tab t)
 
 static size_t items_length(struct app *a)
 {
-	struct rows r = items_of(&a->av, kind_of(a->av.tab));
+	struct rows r = items_of(alert_of(a), kind_of(alert_of(a)->tab));
 	size_t n = r.n;
 	rows_free(&r);
 	return n;
@@ -80,22 +80,23 @@ static void keep_selected_visible(struct alertview *v, const struct rows *shown,
 
 static void items_draw(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	enum tab tab = v->tab;
 	struct rows shown = items_of(v, kind_of(tab));
-	int w = COLS - 2, height = LINES - 5, y = 4;
+	struct region body = layout_body(HEAD_ALERT);
+	int w = alert_text_width(), height = body.height, y = body.top, end = body.top + height;
 	keep_selected_visible(v, &shown, tab, w, height);
-	for (size_t k = v->top[tab]; k < shown.n && y < 4 + height; k++) {
+	for (size_t k = v->top[tab]; k < shown.n && y < end; k++) {
 		struct text_out o = {0};
 		item_lines(&o, &v->rec.items[shown.at[k]], tab, w, k == v->sel[tab] ? A_REVERSE : A_NORMAL);
-		for (size_t i = 0; i < o.n && y < 4 + height; i++, y++) {
+		for (size_t i = 0; i < o.n && y < end; i++, y++) {
 			move(y, 0);
 			clrtoeol();
 			draw_text(y, 1, w, o.lines[i], o.attrs[i], 1);
 		}
 		out_free(&o);
 	}
-	for (; y < 4 + height; y++) {
+	for (; y < end; y++) {
 		move(y, 0);
 		clrtoeol();
 	}
@@ -128,7 +129,7 @@ static void toggle_check(struct app *a)
 	struct case_item *it = current_item(a, "check");
 	if (!it)
 		return;
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 	int undo = item_state_from(it->state) == STATE_CHECKED, pos = it->position;
 	char done[64];
@@ -141,7 +142,7 @@ static void set_response(struct app *a, const char *state)
 	struct case_item *it = current_item(a, "response");
 	if (!it)
 		return;
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
 	char done[80];
 	int pos = it->position;
@@ -160,13 +161,13 @@ static void set_response(struct app *a, const char *state)
 
 static void start_walk(struct app *a)
 {
-	size_t i = first_pending(&a->av);
+	size_t i = first_pending(alert_of(a));
 	if (i == SIZE_MAX) {
 		say(a, "no pending response steps");
 		return;
 	}
-	a->av.walk = 1;
-	a->av.sel[TAB_response] = i;
+	alert_of(a)->walk = 1;
+	alert_of(a)->sel[TAB_response] = i;
 	say(a, "walk-through: d done, s skipped, n not applicable, q stops");
 }
 
@@ -179,7 +180,7 @@ struct item_note {
 static void item_note_done(struct app *a, const char *text, void *data)
 {
 	struct item_note *n = data;
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const struct case_item *it = NULL;
 	for (size_t i = 0; i < v->rec.nitems && !it; i++)
 		if (!strcmp(v->rec.items[i].kind, kind_of(n->tab)) && v->rec.items[i].position == n->position)
@@ -199,11 +200,11 @@ static void item_note_done(struct app *a, const char *text, void *data)
 
 static void start_item_note(struct app *a)
 {
-	const struct case_item *it = current_item(a, kind_of(a->av.tab));
+	const struct case_item *it = current_item(a, kind_of(alert_of(a)->tab));
 	if (!it)
 		return;
 	struct item_note *n = xmalloc(sizeof(*n));
-	*n = (struct item_note){a->av.tab, it->position};
+	*n = (struct item_note){alert_of(a)->tab, it->position};
 	dialog_prompt(a, "Note for this item:", NULL, item_note_done, n, free);
 }
 

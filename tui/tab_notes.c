@@ -31,14 +31,14 @@ static void exceptions_text(const struct case_record *r, struct text_out *o)
 	if (sb.len) {
 		out_add(o, "", A_NORMAL);
 		out_add(o, "Exceptions of this rule (E adds one)", A_BOLD);
-		out_wrapped(o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+		out_wrapped(o, "", sb.buf, alert_text_width(), A_NORMAL, 1);
 	}
 	strbuf_release(&sb);
 }
 
 static void notes_text(struct app *a, struct text_out *o)
 {
-	const struct case_record *r = &a->av.rec;
+	const struct case_record *r = &alert_of(a)->rec;
 	struct strbuf sb;
 	strbuf_init(&sb, 256);
 	for (size_t i = 0; i < r->nnotes; i++) {
@@ -49,7 +49,7 @@ static void notes_text(struct app *a, struct text_out *o)
 	if (!sb.len)
 		out_add(o, "No notes yet: press a to write one.", A_NORMAL);
 	else
-		out_wrapped(o, "", sb.buf, COLS - 2, A_NORMAL, 1);
+		out_wrapped(o, "", sb.buf, alert_text_width(), A_NORMAL, 1);
 	strbuf_release(&sb);
 	exceptions_text(r, o);
 }
@@ -64,7 +64,7 @@ static int note_written(struct app *a, const char *text, void *data)
 		return 0;
 	}
 	struct actor who = {.analyst = a->o.analyst, .at_us = a->o.clock()};
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	int rc = say_not_saved(a, triage_note(a->s, v->rec.id, v->rec.uuid, text, &who));
 	if (rc == 0)
 		say(a, "note saved");

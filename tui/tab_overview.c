@@ -76,7 +76,7 @@ void related_line(struct app *a, const struct case_related *x, int with_uuid, st
 
 static void context(struct app *a, struct text_out *o, int w)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	const struct case_record *r = &v->rec;
 	char line[200];
 	snprintf(line, sizeof(line), "%lld other alert%s on this host; %lld host%s with an alert for this path",
@@ -87,7 +87,7 @@ static void context(struct app *a, struct text_out *o, int w)
 	if (r->nmembers > 1) {
 		/* an alert Kibana groups (kibana.alert.group.id) is a sequence; a threshold's counted
 		 * events are not one */
-		int sequence = a->av.fields[F_GROUP] != NULL;
+		int sequence = alert_of(a)->fields[F_GROUP] != NULL;
 		snprintf(line, sizeof(line), "  %s %zu events, marked ▶ on the Timeline tab",
 		         sequence ? "a sequence of" : "the alert stands on", r->nmembers);
 		out_add(o, sequence ? "Sequence" : "Events", A_BOLD);
@@ -177,11 +177,11 @@ static void investigation(struct text_out *o, const char *doc, int w)
 
 static void overview_text(struct app *a, struct text_out *o)
 {
-	int w = COLS - 2;
-	investigation(o, a->av.rec.doc, w);
-	alert_lines(a, o, &a->av.rec, w);
-	entities(o, &a->av.rec, w);
-	event_rule(o, a->av.fields, w);
+	int w = alert_text_width();
+	investigation(o, alert_of(a)->rec.doc, w);
+	alert_lines(a, o, &alert_of(a)->rec, w);
+	entities(o, &alert_of(a)->rec, w);
+	event_rule(o, alert_of(a)->fields, w);
 	context(a, o, w);
 }
 

@@ -13,9 +13,10 @@
 #include "tui/histogram.h"
 #include "tui/view.h"
 
-/* the heading on row 4, the histogram's two rows, then the events */
-#define TIMELINE_HISTOGRAM_ROW 5
-#define TIMELINE_FIRST_ROW     7
+/* the window's heading on the first row under the alert's head, the histogram's two rows, then
+ * the events (HEAD_TIMELINE rows in all over them) */
+#define TIMELINE_HEADING_ROW   HEAD_ALERT
+#define TIMELINE_HISTOGRAM_ROW (HEAD_ALERT + 1)
 
 static const struct hint hints[] = {{ACT_OPEN, 0, "", "event"},
                                     {ACT_WIDEN, ACT_NARROW, "/", "window"},
@@ -37,24 +38,24 @@ int timeline_shows(const struct alertview *v, const struct case_event *e)
 {
 	if (v->category && !(e->category && strstr(e->category, categories[v->category])))
 		return 0;
-	if (v->pivot == 'p' || v->pivot == 'u')
-		return same(v->pivot == 'p' ? e->entity : e->user, v->pivot_value);
+	if (v->pivot == PIVOT_PROCESS || v->pivot == PIVOT_USER)
+		return same(v->pivot == PIVOT_PROCESS ? e->entity : e->user, v->pivot_value);
 	return 1;
 }
 
 /* The selected row's process, user or file, else the alert's own: what p, u and F pivot on. */
-static char *pivot_value_of(struct app *a, int pivot)
+static char *pivot_value_of(struct app *a, enum timeline_pivot pivot)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	int64_t id = timeline_selected_event(a);
 	const char *value = NULL;
 	for (size_t i = 0; id && i < v->rec.ntimeline && !value; i++) {
 		const struct case_event *e = &v->rec.timeline[i];
 		if (e->id == id)
-			value = pivot == 'p' ? e->entity : pivot == 'u' ? e->user : e->file_path;
+			value = pivot == PIVOT_PROCESS ? e->entity : pivot == PIVOT_USER ? e->user : e->file_path;
 	}
 	if (!value)
-		value = v->fields[pivot == 'p' ? F_ENTITY : pivot == 'u' ? F_USER : F_PATH];
+		value = v->fields[pivot == PIVOT_PROCESS ? F_ENTITY : pivot == PIVOT_USER ? F_USER : F_PATH];
 	return value ? xstrdup(value) : NULL;
 }
 
@@ -69,7 +70,7 @@ static struct rows shown_rows(const struct alertview *v)
 
 static size_t timeline_length(struct app *a)
 {
-	struct rows r = shown_rows(&a->av);
+	struct rows r = shown_rows(alert_of(a));
 	size_t n = r.n;
 	rows_free(&r);
 	return n;
@@ -85,7 +86,7 @@ static const char *or_dash(const char *s)
 static void window_ends(const struct alertview *v, int64_t *from, int64_t *to)
 {
 	int64_t t = v->rec.original_time;
-	if (v->pivot != 'F') {
+	if (v->pivot != PIVOT_FILE) {
 		*from = t - v->tl_before + v->tl_shift;
 		*to = t + v->tl_after + v->tl_shift;
 		return;
@@ -103,7 +104,7 @@ static void window_ends(const struct alertview *v, int64_t *from, int64_t *to)
 static int spans_days(struct app *a)
 {
 	int64_t from, to;
-	window_ends(&a->av, &from, &to);
+	window_ends(alert_of(a), &from, &to);
 	char f[32], t[32];
 	ui_format_time(a, from, f, sizeof(f), 1);
 	ui_format_time(a, to, t, sizeof(t), 1);
@@ -113,11 +114,11 @@ static int spans_days(struct app *a)
 /* What a pivot keeps, in the analyst's words: "process ZoomUpdate (pid 745)", "user root". */
 static void describe_pivot(const struct alertview *v, struct strbuf *out)
 {
-	if (v->pivot == 'u') {
+	if (v->pivot == PIVOT_USER) {
 		strbuf_addf(out, "user %s", or_dash(v->pivot_value));
 		return;
 	}
-	if (v->pivot != 'p') {
+	if (v->pivot != PIVOT_PROCESS) {
 		strbuf_addstr(out, "all processes");
 		return;
 	}
@@ -138,10 +139,10 @@ static void describe_pivot(const struct alertview *v, struct strbuf *out)
 
 static void draw_heading(struct app *a)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	struct strbuf head;
 	strbuf_init(&head, 128);
-	if (v->pivot == 'F') {
+	if (v->pivot == PIVOT_FILE) {
 		strbuf_addf(&head, " the file path on every host · category %s", categories[v->category]);
 	} else {
 		if (v->tl_before != v->tl_after || v->tl_shift) { /* a window set or paged: its ends */
@@ -161,7 +162,7 @@ static void draw_heading(struct app *a)
 	}
 	if (v->tl_kql_text)
 		strbuf_addf(&head, " · KQL %s", v->tl_kql_text);
-	draw_text(4, 0, COLS, head.buf, A_DIM, 1);
+	draw_text(TIMELINE_HEADING_ROW, 0, layout_cols(), head.buf, A_DIM, 1);
 	strbuf_release(&head);
 }
 
@@ -178,18 +179,19 @@ static void row_time(struct app *a, int64_t ts, int with_date, char *out, size_t
  * window's ends and the alert's moment (▲) under its column. */
 static void draw_histogram(struct app *a, int y)
 {
-	const struct alertview *v = &a->av;
+	const struct alertview *v = alert_of(a);
 	int64_t from, to;
 	window_ends(v, &from, &to);
 	struct histogram h;
-	histogram_init(&h, from, to, (size_t)COLS);
+	int cols = layout_cols();
+	histogram_init(&h, from, to, (size_t)cols);
 	for (size_t i = 0; i < v->rec.ntimeline; i++)
 		if (timeline_shows(v, &v->rec.timeline[i]))
 			histogram_add(&h, v->rec.timeline[i].ts);
 	struct strbuf line;
-	strbuf_init(&line, (size_t)COLS * 3 + 1);
+	strbuf_init(&line, (size_t)cols * 3 + 1);
 	histogram_bars(&h, &line);
-	draw_text(y, 0, COLS, line.buf, A_NORMAL, 1);
+	draw_text(y, 0, cols, line.buf, A_NORMAL, 1);
 	move(y + 1, 0);
 	clrtoeol();
 	int with_date = spans_days(a);
@@ -197,13 +199,13 @@ static void draw_histogram(struct app *a, int y)
 	row_time(a, from, with_date, start, sizeof(start));
 	row_time(a, to, with_date, end, sizeof(end));
 	int end_w = text_width(end), mark = (int)histogram_bucket(&h, v->rec.original_time);
-	draw_text(y + 1, 0, COLS, start, A_DIM, 0);
-	if (COLS - end_w > 0)
-		draw_text(y + 1, COLS - end_w, end_w, end, A_DIM, 0);
+	draw_text(y + 1, 0, cols, start, A_DIM, 0);
+	if (layout_right(end_w) > 0)
+		draw_text(y + 1, layout_right(end_w), end_w, end, A_DIM, 0);
 	/* the mark, with "alert" on the side that has room; over the labels when it must */
 	int64_t t = v->rec.original_time;
-	if (v->pivot != 'F' && t >= from && t <= to && mark < COLS) {
-		int right = mark + 7 <= COLS - end_w - 1;
+	if (v->pivot != PIVOT_FILE && t >= from && t <= to && mark < cols) {
+		int right = mark + 7 <= layout_right(end_w) - 1;
 		draw_text(y + 1, right ? mark : (mark >= 6 ? mark - 6 : 0), 7, right ? "▲ alert" : "alert ▲", A_BOLD,
 		          0);
 	}
@@ -213,8 +215,8 @@ static void draw_histogram(struct app *a, int y)
 
 static void draw_event(struct app *a, int y, const struct case_event *e, int selected, int with_date)
 {
-	const struct alertview *v = &a->av;
-	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == 'F' ? 15 : 0;
+	const struct alertview *v = alert_of(a);
+	int proc_w = 14, what_w = 20, time_w = with_date ? 14 : 8, host_w = v->pivot == PIVOT_FILE ? 15 : 0;
 	int own = case_is_member(&v->rec, e->id);
 	attr_t base = (selected ? A_REVERSE : A_NORMAL) | (own ? A_BOLD : 0);
 	char tbuf[32];
@@ -230,16 +232,17 @@ static void draw_event(struct app *a, int y, const struct case_event *e, int sel
 	x += ui_cell(y, x, what_w + 1, what.buf, base);
 	x += ui_cell(y, x, proc_w + 1, or_dash(e->process), base);
 	/* the evidence: a connection's address, a process's command line, a file's path */
-	draw_text_middle(y, x, COLS - x, or_dash(e->evidence ? e->evidence : e->target), base);
+	draw_text_middle(y, x, layout_width_from(x), or_dash(e->evidence ? e->evidence : e->target), base);
 	strbuf_release(&what);
 }
 
 static void timeline_draw(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	draw_heading(a);
 	draw_histogram(a, TIMELINE_HISTOGRAM_ROW);
-	int height = LINES - TIMELINE_FIRST_ROW - 1, with_date = spans_days(a);
+	struct region body = layout_body(HEAD_TIMELINE);
+	int height = body.height, with_date = spans_days(a);
 	struct rows shown = shown_rows(v);
 	size_t n = shown.n, *top = &v->top[TAB_timeline], sel = v->sel[TAB_timeline];
 	if (sel < *top)
@@ -248,14 +251,15 @@ static void timeline_draw(struct app *a)
 		*top = sel - (size_t)height + 1;
 	for (int i = 0; i < height; i++) {
 		size_t k = *top + (size_t)i;
-		int y = TIMELINE_FIRST_ROW + i;
+		int y = body.top + i;
 		move(y, 0);
 		clrtoeol();
 		if (k < n)
 			draw_event(a, y, &v->rec.timeline[shown.at[k]], k == sel, with_date);
 	}
 	if (!n)
-		draw_text(TIMELINE_FIRST_ROW + 1, 2, COLS - 4, "No events in this window: + widens it.", A_NORMAL, 1);
+		draw_text(body.top + 1, 2, region_inset(body, 0, 2).width, "No events in this window: + widens it.",
+		          A_NORMAL, 1);
 	rows_free(&shown);
 }
 
@@ -267,7 +271,7 @@ static int take_doc(void *ctx, const struct event_row *row)
 
 int64_t timeline_selected_event(struct app *a)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct rows shown = shown_rows(v);
 	size_t sel = v->sel[TAB_timeline];
 	int64_t id = sel < shown.n ? v->rec.timeline[shown.at[sel]].id : 0;
@@ -291,7 +295,7 @@ static void open_selected(struct app *a)
 
 int timeline_filter(struct app *a, const char *text)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct kql_node *q = NULL;
 	if (text && *text) {
 		struct kql_error err;
@@ -356,7 +360,7 @@ static int row_holds(const struct case_event *e, const char *needle)
 
 static int timeline_find(struct app *a, const char *needle, int dir)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	struct rows shown = shown_rows(v);
 	size_t n = shown.n, at = v->sel[TAB_timeline];
 	int found = 0;
@@ -375,7 +379,7 @@ static int timeline_find(struct app *a, const char *needle, int dir)
 static void window_typed(struct app *a, const char *text, void *data)
 {
 	(void)data;
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	const char *space = strchr(text, ' ');
 	int64_t from, to;
 	if (!space || time_parse_iso8601(text, (size_t)(space - text), &from, NULL) ||
@@ -398,7 +402,7 @@ static void window_typed(struct app *a, const char *text, void *data)
 
 static int timeline_request(struct app *a, enum tui_action act)
 {
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	switch (act) {
 	case ACT_WINDOW: dialog_prompt(a, "Window (START END, ISO 8601):", NULL, window_typed, NULL, NULL); return 1;
 	case ACT_OPEN: open_selected(a); return 1;
@@ -418,10 +422,12 @@ static int timeline_request(struct app *a, enum tui_action act)
 	case ACT_PIVOT_PROCESS:
 	case ACT_PIVOT_USER:
 	case ACT_PIVOT_FILE: {
-		int p = act == ACT_PIVOT_PROCESS ? 'p' : act == ACT_PIVOT_USER ? 'u' : 'F';
+		enum timeline_pivot p = act == ACT_PIVOT_PROCESS ? PIVOT_PROCESS
+		                        : act == ACT_PIVOT_USER  ? PIVOT_USER
+		                                                 : PIVOT_FILE;
 		free(v->pivot_value);
 		v->pivot_value = v->pivot == p ? NULL : pivot_value_of(a, p);
-		v->pivot = v->pivot == p ? 0 : p;
+		v->pivot = v->pivot == p ? PIVOT_NONE : p;
 		break;
 	}
 	case ACT_CATEGORY: v->category = (v->category + 1) % 4; break;
@@ -435,9 +441,10 @@ static int timeline_request(struct app *a, enum tui_action act)
 static void timeline_click(struct app *a, int y, int x)
 {
 	(void)x;
-	size_t k = a->av.top[TAB_timeline] + (size_t)(y - TIMELINE_FIRST_ROW);
-	if (y >= TIMELINE_FIRST_ROW && k < timeline_length(a))
-		a->av.sel[TAB_timeline] = k;
+	int first = layout_body(HEAD_TIMELINE).top;
+	size_t k = alert_of(a)->top[TAB_timeline] + (size_t)(y - first);
+	if (y >= first && k < timeline_length(a))
+		alert_of(a)->sel[TAB_timeline] = k;
 }
 
 const struct tab_ops tab_timeline = {.name = "Timeline",

@@ -19,9 +19,6 @@
 #include "tui/draw.h"
 #include "tui/view.h"
 
-#define KEY_ESC     27
-#define CTRL_KEY(c) ((c)&0x1f)
-
 /* The window of events the tree is built from, each side of the event it starts at. */
 #define TREE_WINDOW_US (3600 * TIME_US_PER_SEC)
 
@@ -65,9 +62,9 @@ static const char *glyph(int ascii, const char *utf8, const char *plain)
 	return ascii ? plain : utf8;
 }
 
-static struct treeview *tv_of(struct app *a)
+static struct treeview *tv_of(const struct app *a)
 {
-	return a->tree;
+	return view_private(a, &tree_view);
 }
 
 static const struct tree_node *selected(struct treeview *tv)
@@ -100,13 +97,14 @@ static void layout(struct treeview *tv)
 }
 
 /* The tree's rows: what the processes need, leaving the pane below at least a few lines and
- * at most half the screen. */
+ * at most half the screen. The body holds the tree, the pane's title bar and the pane. */
 static int tree_rows_of(size_t nvis)
 {
-	int least = LINES >= 36 ? 12 : LINES >= 20 ? 7 : 3, most = LINES / 2 > least ? LINES / 2 : least;
-	long spare = (long)LINES - 3 - (long)nvis;
+	int lines = layout_rows(), room = layout_body(HEAD_TITLE).height - 1;
+	int least = lines >= 36 ? 12 : lines >= 20 ? 7 : 3, most = lines / 2 > least ? lines / 2 : least;
+	long spare = (long)room - (long)nvis;
 	int detail = spare < least ? least : spare > most ? most : (int)spare;
-	int rows = LINES - 3 - detail;
+	int rows = room - detail;
 	return rows > 1 ? rows : 1;
 }
 
@@ -147,14 +145,11 @@ static void center_on_selection(struct treeview *tv)
 static void tree_view_close(struct app *a)
 {
 	struct treeview *tv = tv_of(a);
-	if (!tv)
-		return;
 	tree_release(&tv->t);
 	free(tv->folded);
 	free(tv->vis);
 	free(tv->search);
 	free(tv);
-	a->tree = NULL;
 }
 
 /* ---- drawing ---- */
@@ -163,7 +158,7 @@ static void node_text(const struct process_tree *t, size_t i, int ascii, struct 
 {
 	const struct tree_node *n = &t->nodes[i];
 	/* the guides take at most two fifths of the width; deeper levels are elided */
-	int levels = COLS * 2 / 5 / 3;
+	int levels = layout_cols() * 2 / 5 / 3;
 	tree_format_guides(t, i, levels, ascii, l);
 	tree_node_label(n, l);
 	if (n->has_pid && (n->name || n->executable))
@@ -185,7 +180,8 @@ static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 	strbuf_init(&l, 256);
 	for (int r = 0; r < rows; r++) {
 		size_t k = tv->top + (size_t)r;
-		move(1 + r, 0);
+		int y = HEAD_TITLE + r;
+		move(y, 0);
 		clrtoeol();
 		if (k >= tv->nvis)
 			continue;
@@ -196,11 +192,11 @@ static void draw_rows(struct app *a, struct treeview *tv, int ascii)
 		                   : n->marked   ? glyph(ascii, "●", "*")
 		                   : n->alerts   ? "!"
 		                                 : " ";
-		draw_text(1 + r, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
-		draw_text(1 + r, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
+		draw_text(y, 0, 1, mark, n->marked || n->depth == 0 ? A_BOLD : A_NORMAL, 1);
+		draw_text(y, 1, 1, tv->folded[i] && has_children(&tv->t, i) ? "+" : " ", at, 1);
 		strbuf_reset(&l);
 		node_text(&tv->t, i, ascii, &l);
-		draw_text(1 + r, 2, COLS - 2, l.buf, at, 1);
+		draw_text(y, 2, layout_width_from(2), l.buf, at, 1);
 	}
 	strbuf_release(&l);
 	(void)a;
@@ -219,7 +215,7 @@ static int detail_line(int y, int bottom, const char *label, const char *value)
 	if (y >= bottom || !value)
 		return y;
 	draw_text(y, 0, 12, label, A_BOLD, 1);
-	draw_text(y, 12, COLS - 12, value, A_NORMAL, 1);
+	draw_text(y, 12, layout_width_from(12), value, A_NORMAL, 1);
 	return y + 1;
 }
 
@@ -227,7 +223,7 @@ static int detail_line(int y, int bottom, const char *label, const char *value)
 static void draw_detail(struct app *a, struct treeview *tv, int ascii)
 {
 	const char *dot = glyph(ascii, " · ", " - ");
-	int y = 1 + tree_rows_of(tv->nvis), bottom = LINES - 1;
+	int y = HEAD_TITLE + tree_rows_of(tv->nvis), bottom = layout_status_row();
 	for (int r = y; r < bottom; r++) {
 		move(r, 0);
 		clrtoeol();
@@ -428,13 +424,13 @@ static void pivot_timeline(struct app *a, struct treeview *tv)
 		say(a, "the window holds no event of this process to show");
 		return;
 	}
-	struct alertview *v = &a->av;
+	struct alertview *v = alert_of(a);
 	char *entity = xstrdup(n->entity_id);
 	while (view_top(a) != &alert_view) /* frees the tree */
 		view_pop(a);
 	free(v->pivot_value);
 	v->pivot_value = entity;
-	v->pivot = 'p';
+	v->pivot = PIVOT_PROCESS;
 	v->tab = TAB_timeline;
 	alert_reload_timeline(a);
 }
@@ -448,9 +444,9 @@ static void reroot(struct app *a, struct treeview *tv)
 		return;
 	}
 	int with_alert = tv->with_alert;
-	tree_open_marked(a, n->first_event_id, NULL, 0); /* replaces tv when it builds */
-	if (a->tree)
-		a->tree->with_alert = with_alert;
+	struct treeview *built = tree_open_marked(a, n->first_event_id, NULL, 0); /* replaces tv when it builds */
+	if (built)
+		built->with_alert = with_alert;
 }
 
 static void show_help(struct app *a)
@@ -488,8 +484,8 @@ static int tree_view_key(struct app *a, int key)
 	case KEY_END: tv->sel = last; break;
 	case KEY_NPAGE: tv->sel = tv->sel + page < last ? tv->sel + page : last; break;
 	case KEY_PPAGE: tv->sel = tv->sel > page ? tv->sel - page : 0; break;
-	case CTRL_KEY('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
-	case CTRL_KEY('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
+	case KEY_CTRL('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
+	case KEY_CTRL('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -521,8 +517,8 @@ static void tree_view_click(struct app *a, int y, int x)
 {
 	(void)x;
 	struct treeview *tv = tv_of(a);
-	size_t k = tv->top + (size_t)(y - 1);
-	if (y >= 1 && y <= tree_rows_of(tv->nvis) && k < tv->nvis)
+	size_t k = tv->top + (size_t)(y - HEAD_TITLE);
+	if (y >= HEAD_TITLE && y < HEAD_TITLE + tree_rows_of(tv->nvis) && k < tv->nvis)
 		tv->sel = k;
 }
 
@@ -541,7 +537,7 @@ const struct view_ops tree_view = {.name = "tree",
                                    .click = tree_view_click,
                                    .close = tree_view_close};
 
-void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
+struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
 {
 	struct treeview *tv = xcalloc(1, sizeof(*tv));
 	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
@@ -553,28 +549,27 @@ void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, si
 			say(a, "could not read the tree: %.300s", store_errmsg(a->s));
 		tree_release(&tv->t);
 		free(tv);
-		return;
+		return NULL;
 	}
-	int replace = view_top(a) == &tree_view; /* T over a tree: one tree at a time */
-	if (replace)
-		tree_view_close(a);
-	a->tree = tv;
+	if (view_top(a) == &tree_view) /* T over a tree: one tree at a time, in its place */
+		view_pop(a);
 	tv->folded = xcalloc(tv->t.n ? tv->t.n : 1, 1);
 	tv->vis = xmalloc((tv->t.n ? tv->t.n : 1) * sizeof(*tv->vis));
 	layout(tv);
 	select_node(tv, tv->t.start);
 	center_on_selection(tv);
 	a->msg[0] = '\0';
-	if (!replace)
-		view_push(a, &tree_view);
+	view_push_private(a, &tree_view, tv);
+	return tv;
 }
 
 void tree_open(struct app *a, int64_t event_id)
 {
 	if (in_alert(a) && view_top(a) == &alert_view) {
-		tree_open_marked(a, event_id, a->av.rec.members, a->av.rec.nmembers);
-		if (a->tree)
-			a->tree->with_alert = 1;
+		struct treeview *tv =
+		    tree_open_marked(a, event_id, alert_of(a)->rec.members, alert_of(a)->rec.nmembers);
+		if (tv)
+			tv->with_alert = 1;
 	} else {
 		tree_open_marked(a, event_id, NULL, 0);
 	}

@@ -13,7 +13,7 @@
 
 int ui_too_small(void)
 {
-	return COLS < MIN_COLS || LINES < MIN_ROWS;
+	return layout_cols() < MIN_COLS || layout_rows() < MIN_ROWS;
 }
 
 void ui_init_colors(const struct app *a)
@@ -66,15 +66,15 @@ void ui_zone_label(const struct app *a, int64_t us, char *out, size_t len)
 void ui_bar(const struct app *a, int y, const char *left, const char *right)
 {
 	attr_t at = a->o.colors ? COLOR_PAIR(PAIR_BAR) : A_REVERSE;
-	draw_text(y, 0, COLS, left, at, 1);
+	draw_text(y, 0, layout_cols(), left, at, 1);
 	int w = text_width(right);
-	if (w < COLS - text_width(left) - 1)
-		draw_text(y, COLS - w, w, right, at, 0);
+	if (w < layout_width_from(text_width(left) + 1))
+		draw_text(y, layout_right(w), w, right, at, 0);
 }
 
 void ui_status_line(const struct app *a, const char *hints)
 {
-	draw_text(LINES - 1, 0, COLS, a->msg[0] ? a->msg : hints, a->msg[0] ? A_BOLD : A_NORMAL, 1);
+	draw_text(layout_status_row(), 0, layout_cols(), a->msg[0] ? a->msg : hints, a->msg[0] ? A_BOLD : A_NORMAL, 1);
 }
 
 int ui_cell(int y, int x, int width, const char *text, attr_t attr)
@@ -93,12 +93,13 @@ int ui_cell_middle(int y, int x, int width, const char *text, attr_t attr)
 
 void ui_box(int h, int w, int *y, int *x)
 {
-	if (w > COLS - 2)
-		w = COLS - 2;
-	if (h > LINES - 2)
-		h = LINES - 2;
-	*y = (LINES - h) / 2;
-	*x = (COLS - w) / 2;
+	struct region most = region_inset(layout_screen(), 1, 1); /* a row and a column free all round */
+	if (w > most.width)
+		w = most.width;
+	if (h > most.height)
+		h = most.height;
+	*y = (layout_rows() - h) / 2;
+	*x = (layout_cols() - w) / 2;
 	for (int i = 0; i < h; i++) {
 		move(*y + i, *x);
 		for (int j = 0; j < w; j++)
@@ -127,21 +128,12 @@ void ui_box(int h, int w, int *y, int *x)
 
 int ui_list_height(void)
 {
-	return LINES - 3 > 1 ? LINES - 3 : 1;
+	return layout_body(HEAD_QUEUE).height;
 }
 
 int ui_page_height(void)
 {
-	return LINES - 7 > 1 ? LINES - 7 : 1;
-}
-
-/* An action's first key as the table shows it ("j ↓" gives "j"). */
-static void first_key(enum tui_action act, struct strbuf *sb)
-{
-	const char *k = tui_actions[act].keys;
-	const char *sp = strchr(k, ' ');
-	/* "Shift-Tab" and "Ctrl-D" are one key; "j ↓" and "g Home" are two */
-	strbuf_add(sb, k, sp ? (size_t)(sp - k) : strlen(k));
+	return layout_page(layout_body(HEAD_ALERT), 2);
 }
 
 void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
@@ -151,10 +143,14 @@ void ui_hints(const struct hint *h, size_t n, char *out, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strbuf_addstr(&sb, "  ");
-		first_key(h[i].act, &sb);
-		if (h[i].act2) {
+		strbuf_addstr(&sb, keymap_first_key(h[i].act));
+		if (h[i].act2 && h[i].act2 == h[i].act) {
+			char second[16];
+			keymap_key_name(h[i].act, 1, second, sizeof(second));
+			strbuf_addf(&sb, "%s%s", h[i].sep, second);
+		} else if (h[i].act2) {
 			strbuf_addstr(&sb, h[i].sep);
-			first_key(h[i].act2, &sb);
+			strbuf_addstr(&sb, keymap_first_key(h[i].act2));
 		}
 		strbuf_addf(&sb, " %s", h[i].label);
 	}

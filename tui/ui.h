@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "tui/keymap.h"
+#include "tui/layout.h"
 
 #define MIN_COLS 60
 #define MIN_ROWS 16
@@ -39,10 +40,11 @@ int ui_cell_middle(int y, int x, int width, const char *text, attr_t attr);
  * columns: text goes inside, from *y + 1 and *x + 2); *y, *x get its top-left. */
 void ui_box(int h, int w, int *y, int *x);
 int ui_list_height(void); /* the queue's rows */
-int ui_page_height(void); /* an alert tab's rows */
+int ui_page_height(void); /* the rows a page of an alert tab moves */
 
-/* A status-line hint: the first key of one action (or two, joined by sep) and a word. The keys
- * come from the key table, so a hint never names a key that does something else. */
+/* A status-line hint: the first key of one action (or two, joined by sep; act2 == act: its first
+ * two keys, "q or Esc") and a word. The keys come from the key table, so a hint never names a
+ * key that does something else. */
 struct hint {
 	enum tui_action act, act2;
 	const char *sep, *label;

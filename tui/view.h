@@ -38,7 +38,15 @@ struct view_ops {
 	void (*move_by)(struct app *a, long delta);
 	int (*page)(void); /* rows a page moves */
 	void (*click)(struct app *a, int y, int x);
-	void (*close)(struct app *a); /* frees the view's state when it leaves the stack */
+	/* frees the view's state when it leaves the stack: its private data (view_private) is the
+	 * top entry's still */
+	void (*close)(struct app *a);
+};
+
+/* A view on the stack: its operations and its own state, which it made when it was pushed. */
+struct view_entry {
+	const struct view_ops *ops;
+	void *priv;
 };
 
 extern const struct view_ops queue_view, alert_view, pager_view, json_view, fields_view, events_view;
@@ -111,7 +119,12 @@ enum overview_field {
 	    F_COUNT
 };
 
-/* The alert view's state: the record and where each tab stands. */
+/* What the timeline is narrowed to (p, u and F): one process, one user, one file on every host. */
+enum timeline_pivot { PIVOT_NONE, PIVOT_PROCESS, PIVOT_USER, PIVOT_FILE };
+
+/* An alert view's own state: the record and where each tab stands. Each alert view on the stack
+ * has one (its view_entry's priv), made when it opens and freed when it closes: two alert views
+ * open at once keep their tabs, rows and filters apart. */
 struct alertview {
 	struct qrow alert; /* a copy of the queue's row: its strings in pool */
 	struct strpool pool;
@@ -126,7 +139,7 @@ struct alertview {
 	/* the timeline tab */
 	int64_t tl_before, tl_after; /* the window around the alert's event */
 	int64_t tl_shift;            /* paging: moves the window */
-	int pivot;                   /* 0 none, 'p' process, 'u' user, 'F' file on every host */
+	enum timeline_pivot pivot;   /* what the timeline keeps: all, a process, a user, a file on every host */
 	char *pivot_value;           /* the entity id, user or path pivoted on: the selected row's */
 	int category;                /* 0 all, then file, process, network */
 	char *tl_kql_text;           /* the timeline's KQL filter, as typed or built from the field table */
@@ -139,8 +152,7 @@ struct app {
 	struct store *s;
 	struct app_options o;
 	struct queue q;
-	struct alertview av; /* valid while alert_view is on the stack */
-	const struct view_ops **stack;
+	struct view_entry *stack;
 	size_t depth, cap;
 	struct dialog *dialog; /* the top dialog, or NULL */
 	int done, local_time;
@@ -149,24 +161,6 @@ struct app {
 	char msg[400];
 	int64_t data_version;
 	int64_t case_events; /* events in the case, counted when the queue is empty (its message) */
-	/* the pager (help) */
-	char *pager_title;
-	char **text_lines;
-	size_t ntext, text_top;
-	/* the field table of an event: its leaves, and what a pivot on one narrows */
-	char **field_names, **field_values;
-	size_t nfields, field_sel, field_top;
-	size_t *field_order;        /* row k shows field field_order[k]: as read, or sorted */
-	int field_sort, field_desc; /* 0 as read, 1 by name, 2 by value; descending */
-	int (*pivot_to)(struct app *a, const char *kql);
-	/* the event browser (events_view.c): a page of the events a filter matches; NULL closed */
-	struct event_browser *browser;
-	/* the event's JSON: a foldable tree */
-	struct json_line *json;
-	size_t njson, json_sel, json_top;
-	unsigned char *folded;
-	struct treeview *tree;        /* the process tree (tui/tree_view.c), while it is on the stack */
-	struct exception_builder *xb; /* the exception builder (tui/exception_view.h) */
 };
 
 /* A related alert as the Overview lists it: time, (uuid prefix,) severity, status, rule. */
@@ -175,6 +169,10 @@ void related_line(struct app *a, const struct case_related *x, int with_uuid, st
 /* The view stack. */
 const struct view_ops *view_top(const struct app *a);
 void view_push(struct app *a, const struct view_ops *v);
+/* Pushes a view with its own state (freed by its close). */
+void view_push_private(struct app *a, const struct view_ops *v, void *priv);
+/* The state of the topmost view of these operations on the stack, or NULL. */
+void *view_private(const struct app *a, const struct view_ops *v);
 void view_pop(struct app *a);
 int in_alert(const struct app *a); /* an alert view is on the stack */
 
@@ -185,8 +183,13 @@ void say(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Re-reads the status of these alerts into the queue (a whole reload costs too much per key). */
 void app_refresh_status(struct app *a, char *const *uuids, size_t n);
 
-/* alert_view.c */
+/* alert_view.c. Each alert view owns its alertview; alert_of is the topmost one's (the one in
+ * view, or under the pager, JSON, field table or tree opened from it), NULL with none open. */
+struct alertview *alert_of(const struct app *a);
+/* Opens an alert in place of the alert view in view (from the queue, J, K, r). */
 void alert_open(struct app *a, const struct qrow *r);
+/* Opens an alert over the views open: q comes back to the one under it, as it was. */
+void alert_push(struct app *a, const struct qrow *r);
 void alert_reload_triage(struct app *a);   /* after an action: status, items, notes */
 void alert_reload_timeline(struct app *a); /* after a window, pivot or category change */
 void alert_reload_related(struct app *a);
@@ -197,17 +200,21 @@ int64_t timeline_selected_event(struct app *a);
 /* The checklist's ("check") or response's items, in order, and the selected one. */
 struct rows items_of(const struct alertview *v, const char *kind);
 struct case_item *current_item(struct app *a, const char *kind);
-/* Text lines from row 4 with scrolling (the tab's sel is the top line). */
+/* The width of a tab's text: the body less a column each side. */
+int alert_text_width(void);
+/* Text lines in the tab's body with scrolling (the tab's sel is the top line). */
 void draw_tab_lines(struct app *a, const struct text_out *o);
 /* A text tab: its text's lines, drawn. */
 void draw_text_tab(struct app *a);
 
 /* pager_view.c, json_view.c, fields_view.c */
 void pager_open(struct app *a, const char *title, const char *text, int multiline);
+int pager_text_width(void); /* the columns the pager wraps its text to */
 /* tree_view.c: the process tree of an event (1h each side on its host); from an alert view,
- * the alert's events marked. tree_open_marked marks the processes of the events named. */
+ * the alert's events marked. tree_open_marked marks the processes of the events named and
+ * returns the view's state (NULL when no tree could be built: said on the status line). */
 void tree_open(struct app *a, int64_t event_id);
-void tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
+struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
 /* The tree view's keys as docs/CONSOLE.md lists them, what they do, and as ? names them. */
 extern const char *const tree_view_help[][3];
 extern const size_t tree_view_nhelp;
