@@ -249,7 +249,7 @@ int cmd_coverage(struct globals *g, int argc, char **argv)
 		diag("casebook coverage: writing the synthetic events: %s\n", strerror(errno));
 		goto out;
 	}
-	struct ingest_options io = {.analyst = "casebook coverage", .errors = stderr};
+	struct ingest_options io = {.analyst = "casebook coverage", .errors = diag_stderr_sink()};
 	struct ingest_counts counts = {0};
 	if (ingest_path(x.s, x.events, &io, &counts) != INGEST_OK) {
 		diag("casebook coverage: ingesting the synthetic events: %s\n", store_errmsg(x.s));

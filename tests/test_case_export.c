@@ -85,7 +85,7 @@ static int setup(void **state)
 	tu_ingest_text(db, text.buf);
 	strbuf_release(&text);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, "tests/fixtures/kibana-alerts.ndjson", &o, &c), INGEST_OK);
 	struct kibana_counts k;

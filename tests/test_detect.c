@@ -1423,7 +1423,7 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		char *err = NULL, name[32];
 		snprintf(name, sizeof(name), "pack-%d.db", pass);
 		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &s, &err), 0);
-		struct ingest_options io = {.analyst = "t", .errors = stderr};
+		struct ingest_options io = {.analyst = "t", .errors = diag_stderr_sink()};
 		struct ingest_counts ic = {0};
 		assert_int_equal(ingest_path(s, tu_path("pack.ndjson"), &io, &ic), INGEST_OK);
 		struct import_counts c = {0};

@@ -580,7 +580,7 @@ static int setup(void **state)
 	assert_int_equal(rules_load_pack(db), 0);
 	tu_seed_rule_only(db); /* the screens of the seed rule's alerts; a sequence's: its own test */
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -820,7 +820,7 @@ static int setup_demo(void **state)
 	assert_int_equal(store_open(tu_path(demo_name), STORE_CREATE, &db, &err), 0);
 	assert_int_equal(rules_load_pack(db), 0);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("demo.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -862,7 +862,7 @@ static int setup_kibana_sequence(void **state)
 	tu_write_str(tu_path("kibana-seq.json"), KIBANA_BLOCK("bb-one", "1", "0") KIBANA_BLOCK("bb-two", "2", "1")
 	                                             KIBANA_GROUP_MEMBER("sq-alert", "3", ""));
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("kibana-seq.json"), &o, &c), INGEST_OK);
 	struct kibana_counts k;
@@ -922,7 +922,7 @@ static int setup_long_timeline(void **state)
 	assert_int_equal(rules_load_pack(db), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("long.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -957,7 +957,7 @@ static void open_case_on(const char *ndjson_path, const char *dbname, size_t add
 	assert_int_equal(rules_load_pack(db), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, ndjson, &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -1151,7 +1151,7 @@ static void test_exception_on_a_642_byte_path_matches(void **state)
 	tu_write(tu_path("longpath2.ndjson"), ev.buf, ev.len);
 	strbuf_release(&ev);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("longpath2.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -1614,7 +1614,7 @@ static void test_empty_queue_says_what_is_true(void **state)
 	app = none;
 	assert_true(screen_has("No alerts in this case yet: it has no events."));
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);
