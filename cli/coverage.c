@@ -107,7 +107,8 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 			return -1;
 	} else {
 		char *err = NULL;
-		if (store_open(":memory:", STORE_CREATE, &from, &err) || rules_load_pack(from)) {
+		struct diag_sink warn = diag_stderr_sink();
+		if (store_open(":memory:", STORE_CREATE, &from, &err) || rules_load_pack(from, &warn)) {
 			diag("casebook coverage: %s\n", err ? err : "cannot load the bundled rules");
 			free(err);
 			if (from)

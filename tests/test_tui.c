@@ -577,7 +577,7 @@ static int setup(void **state)
 	char name[32];
 	snprintf(name, sizeof(name), "tui-%d.db", ++n);
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db); /* the screens of the seed rule's alerts; a sequence's: its own test */
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
@@ -818,7 +818,7 @@ static int setup_demo(void **state)
 	char demo_name[32];
 	snprintf(demo_name, sizeof(demo_name), "tui-demo-%d.db", ++demo_no);
 	assert_int_equal(store_open(tu_path(demo_name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
@@ -919,7 +919,7 @@ static int setup_long_timeline(void **state)
 	strbuf_release(&ev);
 	char *err = NULL;
 	assert_int_equal(store_open(tu_path("tui-long.db"), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
@@ -954,7 +954,7 @@ static void open_case_on(const char *ndjson_path, const char *dbname, size_t add
 	snprintf(case_path, sizeof(case_path), "%s", tu_path(name));
 	char *err = NULL;
 	assert_int_equal(store_open(case_path, STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
 	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
