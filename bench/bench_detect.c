@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	struct store *s = bench_open_case("bench-detect", argv[1], argv[2]);
 	if (!s)
 		return 1;
-	if (rules_load_pack(s) || import_type_rules(s, argv[2]))
+	if (rules_load_pack(s, &(struct diag_sink){diag_to_stream, stderr}) || import_type_rules(s, argv[2]))
 		return 1;
 	int64_t lo, hi;
 	store_time_span(s, 1, 0, &lo, &hi);

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 		if (rules_import_path(s, argv[3], &io, &ic, &rc, &(struct diag_sink){diag_to_stream, stderr}) < 0 ||
 		    store_rules_set_enabled_all(s, 1, &changed))
 			return 1;
-	} else if (rules_load_pack(s) ||
+	} else if (rules_load_pack(s, &(struct diag_sink){diag_to_stream, stderr}) ||
 	           rules_import_file(s, argv[3], "bench", &ic, &(struct diag_sink){diag_to_stream, stderr}))
 		return 1;
 	struct rusage before;

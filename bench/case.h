@@ -19,7 +19,7 @@ static inline struct store *bench_open_case(const char *name, const char *file, 
 		return NULL;
 	}
 	if (fresh) {
-		struct ingest_options o = {.analyst = "bench", .errors = stderr};
+		struct ingest_options o = {.analyst = "bench", .errors = diag_stderr_sink()};
 		struct ingest_counts c = {0};
 		if (ingest_path(s, file, &o, &c) != INGEST_OK) {
 			store_close(s);

@@ -38,7 +38,8 @@ int open_store(struct globals *g, unsigned flags, struct store **s)
 		     store_schema_version());
 		free(safe);
 	}
-	if ((flags & OPEN_WITH_PACK) && rules_load_pack(*s)) {
+	struct diag_sink warn = diag_stderr_sink();
+	if ((flags & OPEN_WITH_PACK) && rules_load_pack(*s, &warn)) {
 		diag("casebook: loading the bundled rules: %s\n", store_errmsg(*s));
 		store_close(*s);
 		return -1;

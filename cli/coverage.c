@@ -107,7 +107,8 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 			return -1;
 	} else {
 		char *err = NULL;
-		if (store_open(":memory:", STORE_CREATE, &from, &err) || rules_load_pack(from)) {
+		struct diag_sink warn = diag_stderr_sink();
+		if (store_open(":memory:", STORE_CREATE, &from, &err) || rules_load_pack(from, &warn)) {
 			diag("casebook coverage: %s\n", err ? err : "cannot load the bundled rules");
 			free(err);
 			if (from)
@@ -249,7 +250,7 @@ int cmd_coverage(struct globals *g, int argc, char **argv)
 		diag("casebook coverage: writing the synthetic events: %s\n", strerror(errno));
 		goto out;
 	}
-	struct ingest_options io = {.analyst = "casebook coverage", .errors = stderr};
+	struct ingest_options io = {.analyst = "casebook coverage", .errors = diag_stderr_sink()};
 	struct ingest_counts counts = {0};
 	if (ingest_path(x.s, x.events, &io, &counts) != INGEST_OK) {
 		diag("casebook coverage: ingesting the synthetic events: %s\n", store_errmsg(x.s));

@@ -32,6 +32,27 @@ static void on_interrupt(int sig)
 	ingest_interrupted = 1;
 }
 
+/* The progress line ingest_path asks for on a terminal: carriage return, the line, erase to its
+ * end; at NULL the line is taken away. */
+static void draw_progress(void *ctx, const struct ingest_progress *at)
+{
+	(void)ctx;
+	if (!at) {
+		diag_progress_clear();
+		return;
+	}
+	double el = at->elapsed;
+	double rate = el > 0 ? (double)at->documents / el : 0;
+	char of[40] = "", eta[40] = "";
+	if (at->size)
+		snprintf(of, sizeof(of), " of %.1f MB", (double)at->size / 1e6);
+	if (at->size && at->bytes_read > 0 && el > 1)
+		snprintf(eta, sizeof(eta), ", ETA %.0fs",
+		         el * (double)(at->size - at->bytes_read) / (double)at->bytes_read);
+	diag_progress("%s: %.1f MB%s, %llu documents, %.0f/s%s", at->name, (double)at->bytes_read / 1e6, of,
+	              (unsigned long long)at->documents, rate, eta);
+}
+
 struct ingest_run {
 	struct store *s;
 	struct ingest_options o;
@@ -57,7 +78,8 @@ static void ingest_directory(struct ingest_run *run, const char *dir)
 {
 	struct walk_list files = {0};
 	char err[256];
-	if (walk_directory(dir, &files, stderr, err, sizeof(err))) {
+	struct diag_sink errors = diag_stderr_sink();
+	if (walk_directory(dir, &files, &errors, err, sizeof(err))) {
 		char *safe = sanitize_dup(dir, 0);
 		diag("%s: cannot read: %s\n", safe, err);
 		free(safe);
@@ -90,8 +112,10 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 	struct ingest_run run = {0};
 	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &run.s))
 		return 1;
-	run.o = (struct ingest_options){
-	    .analyst = g->analyst, .progress = isatty(STDERR_FILENO), .errors = stderr, .stop = &ingest_interrupted};
+	run.o = (struct ingest_options){.analyst = g->analyst,
+	                                .errors = diag_stderr_sink(),
+	                                .progress = isatty(STDERR_FILENO) ? draw_progress : NULL,
+	                                .stop = &ingest_interrupted};
 	struct sigaction sa, old;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;

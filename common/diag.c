@@ -30,14 +30,6 @@ void diag(const char *fmt, ...)
 	va_end(ap);
 }
 
-void diagf(FILE *to, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vwrite(to, SAN_MULTILINE, "", "", fmt, ap);
-	va_end(ap);
-}
-
 void diag_progress(const char *fmt, ...)
 {
 	va_list ap;

@@ -8,12 +8,13 @@
 
 #include <stdio.h>
 
-/* Writes the formatted, sanitized message to stderr. */
+/* Writes the formatted, sanitized message to stderr. For the front ends (cli/, tui/, tools/,
+ * bench/) and for a fatal error just before abort(); library code says through a
+ * struct diag_sink (below), which its caller chose. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The same to another stream (a caller's error stream); nothing when to is NULL. */
-void diagf(FILE *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A progress line on a terminal: carriage return, the sanitized message on one line, then
- * erase to the end of the line; diag_progress_clear() removes it. */
+/* A progress line on a terminal (the CLI's ingest progress callback): carriage return, the
+ * sanitized message on one line, then erase to the end of the line; diag_progress_clear()
+ * removes it. */
 void diag_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void diag_progress_clear(void);
 

@@ -668,17 +668,15 @@ static int is_notes_file(const char *name)
 	return n > 3 && !strcmp(name + n - 3, ".md");
 }
 
-int rules_load_pack(struct store *s)
+int rules_load_pack(struct store *s, const struct diag_sink *warn)
 {
 	/* every pack rule the database lacks is added (a pack grows between releases); one it
 	 * has is left exactly as it is: the analyst's exceptions, enabled choice and edits */
 	struct import_counts c = {0};
-	/* the pack is built in: a problem in it is casebook's bug, said on stderr as before */
-	struct diag_sink to = diag_stderr_sink();
 	int rc = store_begin(s);
 	for (const struct pack_rule *p = rule_pack; !rc && p->name; p++)
 		rc = is_notes_file(p->name) ? load_pack_notes(s, p)
-		                            : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, &to);
+		                            : import_text(s, p->json, p->name, "pack", KEEP_EXISTING, &c, warn);
 	if (rc) {
 		store_rollback(s);
 		return -1;

@@ -69,7 +69,9 @@ int rules_import_rule(struct store *s, const cJSON *obj, const char *source, con
  * source "kibana-alert" unless that rule_id and version are stored already; *key gets the
  * stored rule's key. Returns 0, or -1 with the reason in why. */
 int rules_add_from_alert(struct store *s, const cJSON *alert, int64_t *key, char *why, size_t whylen);
-/* Imports the rule pack compiled into casebook, unless this database has it already. */
-int rules_load_pack(struct store *s);
+/* Imports the rule pack compiled into casebook, unless this database has it already. A problem
+ * in a pack rule (casebook's bug) is said through warn (the CLI: diag_stderr_sink(); NULL:
+ * nowhere). Returns 0, or -1 with the detail in store_errmsg. */
+int rules_load_pack(struct store *s, const struct diag_sink *warn);
 
 #endif

@@ -438,8 +438,8 @@ static void report_reject(struct consumer *k, const struct batch *b, const struc
 	struct strbuf msg;
 	strbuf_init(&msg, 128);
 	sanitize_append(&msg, b->arena.buf + it->error, strlen(b->arena.buf + it->error), 0);
-	diagf(k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line, (unsigned long long)it->col,
-	      msg.buf);
+	diag_say(&k->o->errors, "%s:%llu:%llu: %s\n", k->name, (unsigned long long)it->line,
+	         (unsigned long long)it->col, msg.buf);
 	strbuf_release(&msg);
 }
 
@@ -471,18 +471,16 @@ static int consume_item(struct consumer *k, const struct batch *b, const struct 
 	return event_writer_add(k->w, &r);
 }
 
-static void draw_progress(const struct pipeline *p, const struct consumer *k, double started, uint64_t size)
+static void tell_progress(const struct pipeline *p, const struct consumer *k, double started, uint64_t size)
 {
-	double el = time_monotonic() - started;
-	uint64_t done = atomic_load(&p->bytes_read);
-	double rate = el > 0 ? (double)k->c.documents / el : 0;
-	char of[40] = "", eta[40] = "";
-	if (size)
-		snprintf(of, sizeof(of), " of %.1f MB", (double)size / 1e6);
-	if (size && done > 0 && el > 1)
-		snprintf(eta, sizeof(eta), ", ETA %.0fs", el * (double)(size - done) / (double)done);
-	diag_progress("%s: %.1f MB%s, %llu documents, %.0f/s%s", k->name, (double)done / 1e6, of,
-	              (unsigned long long)k->c.documents, rate, eta);
+	struct ingest_progress at = {
+	    .name = k->name,
+	    .bytes_read = atomic_load(&p->bytes_read),
+	    .size = size,
+	    .documents = k->c.documents,
+	    .elapsed = time_monotonic() - started,
+	};
+	k->o->progress(k->o->progress_ctx, &at);
 }
 
 static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
@@ -492,7 +490,7 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 	int rc = 0;
 	while ((b = next_full_batch(p)) != NULL) {
 		if (!b->compressed && compress_batch(k->codec, b)) {
-			diagf(k->o->errors, "casebook: zstd could not compress a document\n");
+			diag_say(&k->o->errors, "casebook: zstd could not compress a document\n");
 			rc = -2;
 		}
 		for (size_t i = 0; i < b->n && !rc; i++)
@@ -506,11 +504,11 @@ static int consume_all(struct pipeline *p, struct consumer *k, uint64_t size)
 			break;
 		if (k->o->progress && time_monotonic() - last > 0.25) {
 			last = time_monotonic();
-			draw_progress(p, k, started, size);
+			tell_progress(p, k, started, size);
 		}
 	}
 	if (k->o->progress)
-		diag_progress_clear();
+		k->o->progress(k->o->progress_ctx, NULL);
 	return rc;
 }
 
@@ -580,11 +578,11 @@ static int setup_codecs(struct store *s, struct pipeline *p, struct consumer *k)
  * the same command run again skips what is stored and loads the rest. */
 static void report_store_failure(const struct ingest_options *o, const char *name, struct store *s)
 {
-	diagf(o->errors,
-	      "%s: stopped: %s\n"
-	      "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
-	      "loads the rest without duplicates\n",
-	      name, store_errmsg(s));
+	diag_say(&o->errors,
+	         "%s: stopped: %s\n"
+	         "casebook: what was loaded before is kept; once the cause is fixed, the same ingest run again "
+	         "loads the rest without duplicates\n",
+	         name, store_errmsg(s));
 }
 
 /* An interrupted input: how far it was read, and that all of that is stored. */
@@ -594,11 +592,11 @@ static void report_interruption(const struct ingest_options *o, const char *name
 	char of[48] = "";
 	if (reader_size(r))
 		snprintf(of, sizeof(of), " of %.1f MB", (double)reader_size(r) / 1e6);
-	diagf(o->errors,
-	      "%s: interrupted after %.1f MB%s: the %llu documents read are stored (%llu added, %llu duplicate, "
-	      "%llu rejected); the rest was not read\n",
-	      name, (double)reader_bytes_read(r) / 1e6, of, (unsigned long long)c->documents,
-	      (unsigned long long)c->added, (unsigned long long)c->duplicates, (unsigned long long)c->rejected);
+	diag_say(&o->errors,
+	         "%s: interrupted after %.1f MB%s: the %llu documents read are stored (%llu added, %llu duplicate, "
+	         "%llu rejected); the rest was not read\n",
+	         name, (double)reader_bytes_read(r) / 1e6, of, (unsigned long long)c->documents,
+	         (unsigned long long)c->added, (unsigned long long)c->duplicates, (unsigned long long)c->rejected);
 }
 
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
@@ -616,15 +614,15 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		r = NULL;
 	}
 	if (!r) {
-		diagf(o->errors, "%s: cannot read: %s\n", name, err);
+		diag_say(&o->errors, "%s: cannot read: %s\n", name, err);
 		free(name);
 		return INGEST_UNREADABLE;
 	}
 	const char *other = sniff_not_json((const unsigned char *)head, head_len);
 	if (other) {
-		diagf(o->errors,
-		      "%s: not read: it is %s, not JSON (casebook reads JSON and NDJSON documents, plain or gzip)\n",
-		      name, other);
+		diag_say(&o->errors,
+		         "%s: not read: it is %s, not JSON (casebook reads JSON and NDJSON documents, plain or gzip)\n",
+		         name, other);
 		reader_close(r);
 		free(name);
 		return INGEST_NOT_JSON;
@@ -647,7 +645,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	pthread_t producer;
 	double t_start = time_monotonic();
 	if (pthread_create(&producer, NULL, producer_main, &p)) {
-		diagf(o->errors, "casebook: cannot start the parsing thread\n");
+		diag_say(&o->errors, "casebook: cannot start the parsing thread\n");
 		event_writer_finish(k.w, &k.c.added, &k.c.duplicates);
 		goto out;
 	}
@@ -663,13 +661,13 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 	k.codec = NULL;
 	double t_finish = time_monotonic();
 	if (getenv("CASEBOOK_PROFILE"))
-		diag("profile: loaded in %.2fs\n", t_finish - t_start);
+		diag_say(&o->errors, "profile: loaded in %.2fs\n", t_finish - t_start);
 	if (event_writer_finish(k.w, &k.c.added, &k.c.duplicates) && !rc) {
 		report_store_failure(o, name, s);
 		rc = -1;
 	}
 	if (getenv("CASEBOOK_PROFILE"))
-		diag("profile: finished (indexes) in %.2fs\n", time_monotonic() - t_finish);
+		diag_say(&o->errors, "profile: finished (indexes) in %.2fs\n", time_monotonic() - t_finish);
 	if (rc)
 		goto out;
 	char sha[SHA256_HEX_LEN + 1];
@@ -679,7 +677,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		goto out;
 	}
 	if (p.read_error[0]) {
-		diagf(o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
+		diag_say(&o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
 		status = INGEST_UNREADABLE;
 	} else if (o->stop && *o->stop) {
 		report_interruption(o, name, r, &k.c);

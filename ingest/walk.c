@@ -68,10 +68,10 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void note(FILE *errors, const char *path, const char *why)
+static void note(const struct diag_sink *errors, const char *path, const char *why)
 {
 	char *safe = sanitize_dup(path, 0);
-	diagf(errors, "%s: skipped: %s\n", safe, why);
+	diag_say(errors, "%s: skipped: %s\n", safe, why);
 	free(safe);
 }
 
@@ -118,7 +118,7 @@ static int push_entries(struct walk *w, const char *dir, int depth, char *err, s
 	return 0;
 }
 
-int walk_directory(const char *dir, struct walk_list *out, FILE *errors, char *err, size_t errlen)
+int walk_directory(const char *dir, struct walk_list *out, const struct diag_sink *errors, char *err, size_t errlen)
 {
 	struct walk w = {0};
 	struct stat st;

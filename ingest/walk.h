@@ -10,7 +10,8 @@
 #define CASEBOOK_WALK_H
 
 #include <stddef.h>
-#include <stdio.h>
+
+#include "common/diag.h"
 
 #define WALK_MAX_DEPTH 32
 
@@ -20,9 +21,9 @@ struct walk_list {
 };
 
 /* Appends the files under dir to out. Returns 0, or -1 when dir itself cannot be read (the
- * reason in err); a subdirectory that cannot be read, or lies too deep, is reported on errors
- * and left out. */
-int walk_directory(const char *dir, struct walk_list *out, FILE *errors, char *err, size_t errlen);
+ * reason in err); a subdirectory that cannot be read, or lies too deep, is said through errors
+ * (NULL: nowhere) and left out. */
+int walk_directory(const char *dir, struct walk_list *out, const struct diag_sink *errors, char *err, size_t errlen);
 void walk_list_release(struct walk_list *l);
 
 #endif

@@ -293,21 +293,21 @@ int store_exception_item_delete(struct store *s, const char *item_id, const char
 	return rc;
 }
 
+/* Calls fn for each row of st and finalizes it. Returns 0, fn's non-zero status (the rows after
+ * it not read), or -1 with the detail on the handle. */
 static int each_exception(struct store *s, sqlite3_stmt *st, exception_fn fn, void *ctx)
 {
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct exception_row r = {.id = store_col_req(st, 0),
 		                          .list_id = store_col_req(st, 1),
 		                          .namespace_type = store_col_req(st, 2),
 		                          .json = store_col_req(st, 3)};
-		if (fn(ctx, &r)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &r)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading exceptions");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading exceptions");
 }
 
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
@@ -460,7 +460,7 @@ int store_field_types_each(struct store *s, field_type_fn fn, void *ctx)
 	sqlite3_stmt *st;
 	if (store_prepare(s, "SELECT field, type FROM field_types ORDER BY field", &st))
 		return -1;
-	int rc;
+	int rc, status = 0;
 	size_t nth = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!field_type_bounded(s, st, ++nth)) {
@@ -468,11 +468,9 @@ int store_field_types_each(struct store *s, field_type_fn fn, void *ctx)
 			return -1;
 		}
 		const char *field = store_col_text(st, 0), *type = store_col_text(st, 1);
-		if (field && type && fn(ctx, field, type)) {
-			rc = SQLITE_DONE;
+		if (field && type && (status = fn(ctx, field, type)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the field types");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading the field types");
 }

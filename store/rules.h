@@ -82,10 +82,12 @@ int store_exception_item_delete(struct store *s, const char *item_id, const char
                                 const struct actor *who);
 /* The item with this item_id (any namespace): fn is called once, or not at all (returns 1). */
 int store_exception_item_find(struct store *s, const char *item_id, exception_fn fn, void *ctx);
-/* The items of one list (list_id and namespace), in the order they were added. */
+/* The items of one list (list_id and namespace), in the order they were added. Like every
+ * store_exception_*_each: 0; fn's status when it returns non-zero, which stops the reading
+ * (a callback's CB_* or -1 comes back as it was); or -1 with the detail in store_errmsg. */
 int store_exception_items_each(struct store *s, const char *list_id, const char *namespace_type, exception_fn fn,
                                void *ctx);
-/* Every list, then (with items set) every item. */
+/* Every list; every item (of every list, by list_id, then as added). */
 int store_exception_lists_each(struct store *s, exception_fn fn, void *ctx);
 int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);
 
@@ -103,7 +105,8 @@ int store_field_type_count(struct store *s, size_t *n);
 typedef int (*field_type_fn)(void *ctx, const char *field, const char *type);
 /* Calls fn for each field type, by name; a case with more, or longer, than the bounds allow
  * (made elsewhere) is an error saying so, before anything is read into memory. */
-/* Every imported type, by field name; fn returning non-zero stops. 0 or -1. */
+/* Every imported type, by field name. Returns 0; fn's status when it returns non-zero, which
+ * stops the reading; or -1 with the detail in store_errmsg. */
 int store_field_types_each(struct store *s, field_type_fn fn, void *ctx);
 
 #endif

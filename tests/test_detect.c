@@ -28,7 +28,7 @@ static int setup(void **state)
 {
 	(void)state;
 	db = tu_new_case("detect");
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db); /* the seed rule alone; test_companion_rules enables the others */
 	strbuf_init(&out, 1024);
 	return 0;
@@ -1423,7 +1423,7 @@ static void test_a_pack_alerts_the_same_without_prefilters(void **state)
 		char *err = NULL, name[32];
 		snprintf(name, sizeof(name), "pack-%d.db", pass);
 		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &s, &err), 0);
-		struct ingest_options io = {.analyst = "t", .errors = stderr};
+		struct ingest_options io = {.analyst = "t", .errors = diag_stderr_sink()};
 		struct ingest_counts ic = {0};
 		assert_int_equal(ingest_path(s, tu_path("pack.ndjson"), &io, &ic), INGEST_OK);
 		struct import_counts c = {0};
@@ -1655,7 +1655,7 @@ static void test_a_pack_rule_replaces_the_stand_in_an_alert_brought(void **state
 	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
 	assert_int_equal(f.enabled, 0);
 	assert_string_equal(f.source, RULE_SOURCE_ALERT);
-	assert_int_equal(rules_load_pack(s), 0);
+	assert_int_equal(rules_load_pack(s, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	assert_int_equal(store_rule_find(s, SEED, 107, take_found_rule, &f), 1);
 	assert_int_equal(f.enabled, 1);
 	assert_string_equal(f.source, "pack");

@@ -170,7 +170,7 @@ static int setup(void **state)
 {
 	(void)state;
 	db = tu_new_case("exceptions");
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db);
 	struct strbuf sb;
 	strbuf_init(&sb, 8192);

@@ -51,7 +51,7 @@ static struct ingest_counts ingest_file(const char *name, const void *data, size
 	char *buf = NULL;
 	size_t blen = 0;
 	FILE *mem = open_memstream(&buf, &blen);
-	struct ingest_options o = {.analyst = "tester", .progress = 0, .errors = mem};
+	struct ingest_options o = {.analyst = "tester", .progress = 0, .errors = {diag_to_stream, mem}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_OK);
 	fclose(mem);
@@ -227,7 +227,7 @@ static void test_gzip_and_concatenated_members(void **state)
 	const char *path = tu_path("events.ndjson.gz");
 	gzip_to(path, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"g1\"}}\n", "wb");
 	gzip_to(path, "{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{\"id\":\"g2\"}}\n", "ab");
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_options o = {.analyst = "t", .errors = diag_stderr_sink()};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_OK);
 	assert_counts(c, 2, 2, 0, 0);
@@ -240,7 +240,7 @@ static void test_gzip_and_concatenated_members(void **state)
 	tu_write(tu_path("cut.gz"), buf, n - 10);
 	memset(&c, 0, sizeof(c));
 	FILE *mem = tmpfile();
-	o.errors = mem;
+	o.errors = (struct diag_sink){diag_to_stream, mem};
 	assert_int_equal(ingest_path(db, tu_path("cut.gz"), &o, &c), INGEST_UNREADABLE);
 	fclose(mem);
 }
@@ -467,7 +467,7 @@ static void test_files_that_are_not_json_are_refused_with_their_type(void **stat
 		char *buf = NULL;
 		size_t blen = 0;
 		FILE *mem = open_memstream(&buf, &blen);
-		struct ingest_options o = {.analyst = "tester", .errors = mem};
+		struct ingest_options o = {.analyst = "tester", .errors = {diag_to_stream, mem}};
 		struct ingest_counts c = {0};
 		assert_int_equal(ingest_path(db, path, &o, &c), INGEST_NOT_JSON);
 		fclose(mem);
@@ -508,7 +508,7 @@ static void test_json_and_damaged_json_are_not_refused(void **state)
 	gzFile gz = gzopen(path, "wb");
 	gzwrite(gz, "\x89PNG\r\n\x1a\n\0\0", 10);
 	gzclose(gz);
-	struct ingest_options o = {.analyst = "tester", .errors = NULL};
+	struct ingest_options o = {.analyst = "tester", .errors = {0}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_NOT_JSON);
 	/* damaged JSON keeps today's behaviour: each damage with its place, the rest loads */
@@ -535,7 +535,7 @@ static void test_directory_walk_is_stable_and_ends_on_link_loops(void **state)
 	char *buf = NULL;
 	size_t blen = 0;
 	FILE *mem = open_memstream(&buf, &blen);
-	assert_int_equal(walk_directory(root, &files, mem, err, sizeof(err)), 0);
+	assert_int_equal(walk_directory(root, &files, &(struct diag_sink){diag_to_stream, mem}, err, sizeof(err)), 0);
 	fclose(mem);
 	strbuf_reset(&rows);
 	for (size_t i = 0; i < files.n; i++)
@@ -565,6 +565,61 @@ static void test_directory_walk_is_stable_and_ends_on_link_loops(void **state)
 	assert_string_equal(err, "No such file or directory");
 }
 
+struct progress_seen {
+	int calls, ends, after_end;
+	uint64_t documents;
+	const char *bad_name;
+};
+
+static void seen_progress(void *ctx, const struct ingest_progress *at)
+{
+	struct progress_seen *p = ctx;
+	p->calls++;
+	if (p->ends)
+		p->after_end++;
+	if (!at) {
+		p->ends++;
+		return;
+	}
+	if (!strstr(at->name, "said.ndjson") || at->documents < p->documents)
+		p->bad_name = at->name;
+	p->documents = at->documents;
+}
+
+/* Ingest says what it has to say through the caller's callbacks, never a stream of its own: the
+ * FILE:LINE:COLUMN of a damaged document reaches the diag_sink whole, and the progress callback
+ * hears the end of an input once, last. */
+static void test_diagnostics_and_progress_go_to_the_callers_callbacks(void **state)
+{
+	(void)state;
+	const char *path = tu_path("said.ndjson");
+	tu_write_str(path, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"s1\"}}\n"
+	                   "{\"a\":1,}\n");
+	struct strbuf said;
+	strbuf_init(&said, 64);
+	struct progress_seen seen = {0};
+	struct ingest_options o = {
+	    .analyst = "tester", .errors = {tu_collect, &said}, .progress = seen_progress, .progress_ctx = &seen};
+	struct ingest_counts c = {0};
+	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_OK);
+	assert_counts(c, 2, 1, 0, 1);
+	strbuf_reset(&rows);
+	strbuf_addf(&rows, "%s:2:8: trailing comma before '}'\n", path);
+	assert_string_equal(said.buf, rows.buf);
+	assert_int_equal(seen.ends, 1);
+	assert_int_equal(seen.after_end, 0);
+	assert_null(seen.bad_name);
+	/* an input that cannot be read is said there too, and no progress is drawn for it */
+	strbuf_reset(&said);
+	seen = (struct progress_seen){0};
+	assert_int_equal(ingest_path(db, tu_path("no-such.ndjson"), &o, &c), INGEST_UNREADABLE);
+	strbuf_reset(&rows);
+	strbuf_addf(&rows, "%s: cannot read: No such file or directory\n", tu_path("no-such.ndjson"));
+	assert_string_equal(said.buf, rows.buf);
+	assert_int_equal(seen.calls, 0);
+	strbuf_release(&said);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -584,6 +639,7 @@ int main(void)
 	    T(test_files_that_are_not_json_are_refused_with_their_type),
 	    T(test_json_and_damaged_json_are_not_refused),
 	    T(test_directory_walk_is_stable_and_ends_on_link_loops),
+	    T(test_diagnostics_and_progress_go_to_the_callers_callbacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

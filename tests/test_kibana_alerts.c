@@ -105,7 +105,7 @@ static struct store *case_of(const char *text)
 	char *err = NULL;
 	assert_int_equal(store_open(":memory:", STORE_CREATE, &s, &err), 0);
 	tu_write_str(tu_path("in.json"), text);
-	struct ingest_options o = {.analyst = "test", .errors = quiet};
+	struct ingest_options o = {.analyst = "test", .errors = {diag_to_stream, quiet}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, tu_path("in.json"), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);
@@ -345,7 +345,7 @@ static void test_building_blocks_under_their_sequence(void **state)
 		if (orders[i][1]) { /* the sequence alert in a later ingest */
 			int64_t before = store_max_event_id(s);
 			tu_write_str(tu_path("later.json"), orders[i][1]);
-			struct ingest_options o = {.analyst = "test", .errors = quiet};
+			struct ingest_options o = {.analyst = "test", .errors = {diag_to_stream, quiet}};
 			struct ingest_counts c = {0};
 			assert_int_equal(ingest_path(s, tu_path("later.json"), &o, &c), INGEST_OK);
 			struct kibana_counts k;
@@ -541,7 +541,7 @@ static void test_real_kibana_8_3_alert(void **state)
 	struct store *s;
 	char *err = NULL;
 	assert_int_equal(store_open(":memory:", STORE_CREATE, &s, &err), 0);
-	struct ingest_options o = {.analyst = "test", .errors = quiet};
+	struct ingest_options o = {.analyst = "test", .errors = {diag_to_stream, quiet}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, path, &o, &c), INGEST_OK);
 	struct kibana_counts k;

@@ -41,7 +41,7 @@ static int close_case(void **state)
 static void ingest_text(const char *text)
 {
 	tu_write_str(tu_path("in.ndjson"), text);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_options o = {.analyst = "t", .errors = diag_stderr_sink()};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("in.ndjson"), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);

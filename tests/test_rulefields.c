@@ -298,7 +298,7 @@ static void test_promotion_matches_kibana_8_3_when_present(void **state)
 	cJSON *kibana = cJSON_Parse(text.buf);
 	strbuf_release(&text);
 	assert_non_null(kibana);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_options o = {.analyst = "t", .errors = diag_stderr_sink()};
 	struct ingest_counts c = {0};
 	assert_int_equal(
 	    ingest_path(db, "../shared/corpus/ecs-rfc-examples/rfc0031_source_alert.derived.ndjson", &o, &c),

@@ -225,10 +225,9 @@ static void test_ingest_keeps_anomaly_records(void **state)
 	            "{\"job_id\":\"j\",\"result_type\":\"bucket\",\"timestamp\":1714557661000,\"anomaly_score\":0,"
 	            "\"event\":{\"id\":\"a2\"}}\n");
 	tu_write_str(tu_path("bad.ndjson"), "{\"timestamp\":1714557660000,\"record_score\":5}\n");
-	struct ingest_options o = {.analyst = "t", .errors = fopen("/dev/null", "w")};
+	struct ingest_options o = {.analyst = "t"}; /* the reject's message goes nowhere */
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("bad.ndjson"), &o, &c), INGEST_OK);
-	fclose(o.errors);
 	assert_int_equal(c.rejected, 1); /* no job_id and result_type: not an ML result */
 	strbuf_reset(&out);
 	struct event_query q = {0};

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/status.h"
 #include "store/alerts.h"
 #include "store/doccodec.h"
 #include "store/events.h"
+#include "store/rules.h"
 #include "store/store.h"
 #include "store/triage.h"
 
@@ -547,6 +549,90 @@ static void test_a_stopped_read_resumes_after_its_last_row(void **state)
 	store_close(s);
 }
 
+/* A callback that notes what it is shown and returns status on its stop_at-th call. */
+struct stopper {
+	int calls, stop_at, status;
+	struct strbuf seen;
+};
+
+static int stop_on_exception(void *ctx, const struct exception_row *r)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s ", r->id);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_field_type(void *ctx, const char *field, const char *type)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s:%s ", field, type);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static void stopper_reset(struct stopper *k, int stop_at, int status)
+{
+	k->calls = 0;
+	k->stop_at = stop_at;
+	k->status = status;
+	strbuf_reset(&k->seen);
+}
+
+/* Issue 25: an iterator hands its callback's status back, as sqlite3_exec does, rather than
+ * swallowing it: the exception iterators and the field types' stop where the callback said so,
+ * and return exactly what it returned (a CB_* outcome, -1, any other value). */
+static void test_exception_and_field_type_iterators_pass_the_callbacks_status_back(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("iterators.db"), STORE_CREATE, &s, &err), 0);
+	struct actor who = {.analyst = "tester", .at_us = 1};
+	enum upsert_result res;
+	const char *lists[] = {"L1", "L2"}, *items[] = {"i1", "i2", "i3"};
+	assert_int_equal(store_begin(s), 0);
+	for (size_t i = 0; i < 2; i++) {
+		struct exception_row l = {
+		    .id = lists[i], .list_id = lists[i], .namespace_type = "single", .json = "{}"};
+		assert_int_equal(store_exception_list_put(s, &l, &who, &res), 0);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		struct exception_row it = {.id = items[i], .list_id = "L1", .namespace_type = "single", .json = "{}"};
+		assert_int_equal(store_exception_item_put(s, &it, &who, &res), 0);
+	}
+	assert_int_equal(store_field_type_put(s, "a", "keyword"), 0);
+	assert_int_equal(store_field_type_put(s, "b", "ip"), 0);
+	assert_int_equal(store_field_type_put(s, "c", "date"), 0);
+	assert_int_equal(store_commit(s), 0);
+
+	struct stopper k;
+	strbuf_init(&k.seen, 64);
+	stopper_reset(&k, 0, 0); /* never stops: every row, and 0 */
+	assert_int_equal(store_exception_items_each(s, "L1", "single", stop_on_exception, &k), CB_OK);
+	assert_string_equal(k.seen.buf, "i1 i2 i3 ");
+	stopper_reset(&k, 2, CB_NOT_FOUND);
+	assert_int_equal(store_exception_items_each(s, "L1", "single", stop_on_exception, &k), CB_NOT_FOUND);
+	assert_string_equal(k.seen.buf, "i1 i2 ");
+	stopper_reset(&k, 1, CB_ERROR);
+	assert_int_equal(store_exception_all_items_each(s, stop_on_exception, &k), CB_ERROR);
+	assert_string_equal(k.seen.buf, "i1 ");
+	stopper_reset(&k, 2, 42);
+	assert_int_equal(store_exception_lists_each(s, stop_on_exception, &k), 42);
+	assert_string_equal(k.seen.buf, "L1 L2 ");
+
+	stopper_reset(&k, 0, 0);
+	assert_int_equal(store_field_types_each(s, stop_on_field_type, &k), CB_OK);
+	assert_string_equal(k.seen.buf, "a:keyword b:ip c:date ");
+	stopper_reset(&k, 2, CB_INVALID);
+	assert_int_equal(store_field_types_each(s, stop_on_field_type, &k), CB_INVALID);
+	assert_string_equal(k.seen.buf, "a:keyword b:ip ");
+	/* the read ended cleanly: the store is ready for the next one */
+	stopper_reset(&k, 0, 0);
+	assert_int_equal(store_exception_lists_each(s, stop_on_exception, &k), CB_OK);
+	assert_string_equal(k.seen.buf, "L1 L2 ");
+	strbuf_release(&k.seen);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	    cmocka_unit_test(test_candidate_columns_agree_with_sql),
 	    cmocka_unit_test(test_a_stopped_read_resumes_after_its_last_row),
+	    cmocka_unit_test(test_exception_and_field_type_iterators_pass_the_callbacks_status_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,12 +175,12 @@ static int setup(void **state)
 	snprintf(name, sizeof(name), "triage-%d.db", ++case_no);
 	char *err = NULL;
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db); /* the record of the seed rule's alerts; companions: test_detect */
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_options o = {.analyst = "t", .errors = diag_stderr_sink()};
 	struct ingest_counts c = {0};
 	FILE *devnull = fopen("/dev/null", "w");
-	o.errors = devnull;
+	o.errors = (struct diag_sink){diag_to_stream, devnull};
 	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);
 	assert_int_equal(c.added, 4);

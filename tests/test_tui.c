@@ -646,10 +646,10 @@ static int setup(void **state)
 	char name[32];
 	snprintf(name, sizeof(name), "tui-%d.db", ++n);
 	assert_int_equal(store_open(tu_path(name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db); /* the screens of the seed rule's alerts; a sequence's: its own test */
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -893,9 +893,9 @@ static int setup_demo(void **state)
 	char demo_name[32];
 	snprintf(demo_name, sizeof(demo_name), "tui-demo-%d.db", ++demo_no);
 	assert_int_equal(store_open(tu_path(demo_name), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("demo.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -936,7 +936,7 @@ static int open_kibana_sequence(const char *db_name)
 	tu_write_str(tu_path("kibana-seq.json"), KIBANA_BLOCK("bb-one", "1", "0") KIBANA_BLOCK("bb-two", "2", "1")
 	                                             KIBANA_GROUP_MEMBER("sq-alert", "3", ""));
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("kibana-seq.json"), &o, &c), INGEST_OK);
 	struct kibana_counts k;
@@ -1006,10 +1006,10 @@ static int setup_long_timeline(void **state)
 	strbuf_release(&ev);
 	char *err = NULL;
 	assert_int_equal(store_open(tu_path("tui-long.db"), STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("long.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -1041,10 +1041,10 @@ static void open_case_on(const char *ndjson_path, const char *dbname, size_t add
 	snprintf(case_path, sizeof(case_path), "%s", tu_path(name));
 	char *err = NULL;
 	assert_int_equal(store_open(case_path, STORE_CREATE, &db, &err), 0);
-	assert_int_equal(rules_load_pack(db), 0);
+	assert_int_equal(rules_load_pack(db, &(struct diag_sink){diag_to_stream, stderr}), 0);
 	tu_seed_rule_only(db);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, ndjson, &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -1238,7 +1238,7 @@ static void test_exception_on_a_642_byte_path_matches(void **state)
 	tu_write(tu_path("longpath2.ndjson"), ev.buf, ev.len);
 	strbuf_release(&ev);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, tu_path("longpath2.ndjson"), &o, &c), INGEST_OK);
 	fclose(devnull);
@@ -1731,7 +1731,7 @@ static void test_empty_queue_says_what_is_true(void **state)
 	app = none;
 	assert_true(screen_has("No alerts in this case yet: it has no events."));
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "t", .errors = devnull};
+	struct ingest_options o = {.analyst = "t", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, "tests/fixtures/hostile.ndjson", &o, &c), INGEST_OK);
 	fclose(devnull);

@@ -225,7 +225,7 @@ void tu_ingest_text(struct store *s, const char *text)
 	char name[32];
 	snprintf(name, sizeof(name), "in-%d.ndjson", ++files);
 	tu_write_str(tu_path(name), text);
-	struct ingest_options o = {.analyst = "t", .errors = stderr};
+	struct ingest_options o = {.analyst = "t", .errors = diag_stderr_sink()};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(s, tu_path(name), &o, &c), INGEST_OK);
 	assert_int_equal(c.rejected, 0);

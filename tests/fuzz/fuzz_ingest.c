@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct ingest_options o = {.analyst = "fuzz", .errors = devnull};
+	struct ingest_options o = {.analyst = "fuzz", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	if (ingest_path(s, path, &o, &c) == INGEST_STORE_FAILED)
 		abort();

@@ -36,7 +36,7 @@ static void ingest_bytes(struct store *s, const void *data, size_t size)
 	must(fd >= 0 && write(fd, data, size) == (ssize_t)size);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct ingest_options o = {.analyst = "fuzz", .errors = devnull};
+	struct ingest_options o = {.analyst = "fuzz", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	must(ingest_path(s, path, &o, &c) != INGEST_STORE_FAILED);
 	close(fd);

@@ -144,7 +144,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	FILE *devnull = fopen("/dev/null", "w");
-	struct ingest_options o = {.analyst = "fuzz", .errors = devnull};
+	struct ingest_options o = {.analyst = "fuzz", .errors = {diag_to_stream, devnull}};
 	struct ingest_counts c = {0};
 	must(ingest_path(s, path, &o, &c) == INGEST_OK && c.added == (size_t)n);
 	fclose(devnull);
