@@ -221,11 +221,11 @@ static void test_check_finds(void **state)
 }
 
 /* Issue 25: one error convention. Library code (common/, store/, ingest/, detect/, triage/,
- * export/) says a warning through a struct diag_sink (common/diag.h), the callback its caller
+ * export/, cluster/) says a warning through a struct diag_sink (common/diag.h), the callback its caller
  * chose, and hands an error back (the handle's store_errmsg, an err buffer); it never takes or
  * holds a FILE * to write diagnostics to, never writes to a stream itself and never names stderr
  * or stdout. Only the front ends (cli/, tui/, tools/, bench/, tests/) pick stderr. */
-static const char *const diag_dirs[] = {"common", "store", "ingest", "detect", "triage", "export"};
+static const char *const diag_dirs[] = {"common", "store", "ingest", "detect", "triage", "export", "cluster"};
 static const char *const stream_writers[] = {"diagf",
                                              "diag",
                                              "diag_progress",
