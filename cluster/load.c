@@ -338,15 +338,9 @@ static int damaged_frame(struct cluster_loader *l)
 	struct jt_error jerr;
 	if (jtape_parse(&l->tape, f->data, f->len, &jerr) != 0) {
 		uint64_t line, col;
-		frame_position(f, jerr.offset, &line, &col);
-		if (jerr.offset >= f->len && f->cut) {
-			char msg[200];
-			snprintf(msg, sizeof(msg), "the document is not closed %s (%s)",
-			         f->cut == 1 ? "before the next one starts here" : "at the end of the input", jerr.msg);
-			reject(l, line, col, msg);
-		} else {
-			reject(l, line, col, jerr.msg);
-		}
+		char msg[200];
+		const char *why = frame_parse_error(f, jerr.offset, jerr.msg, &line, &col, msg, sizeof(msg));
+		reject(l, line, col, why);
 		return 0;
 	}
 	return extract_roots(&l->tape, on_root, l) ? -1 : 0;

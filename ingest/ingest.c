@@ -289,14 +289,9 @@ static int produce_frame(struct pipeline *p)
 	struct jt_error err;
 	if (jtape_parse(&p->tape, f->data, f->len, &err)) {
 		uint64_t line, col;
-		frame_position(f, err.offset, &line, &col);
-		if (err.offset >= f->len && f->cut) {
-			char msg[200];
-			snprintf(msg, sizeof(msg), "the document is not closed %s (%s)",
-			         f->cut == 1 ? "before the next one starts here" : "at the end of the input", err.msg);
-			return add_reject(p, line, col, msg);
-		}
-		return add_reject(p, line, col, err.msg);
+		char msg[200];
+		const char *why = frame_parse_error(f, err.offset, err.msg, &line, &col, msg, sizeof(msg));
+		return add_reject(p, line, col, why);
 	}
 	return extract_roots(&p->tape, on_event_root, p);
 }

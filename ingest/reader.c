@@ -517,3 +517,14 @@ void frame_position(const struct frame *f, size_t off, uint64_t *line, uint64_t 
 	*line = l;
 	*col = c;
 }
+
+const char *frame_parse_error(const struct frame *f, size_t off, const char *why, uint64_t *line, uint64_t *col,
+                              char *msg, size_t cap)
+{
+	frame_position(f, off, line, col);
+	if (off < f->len || !f->cut)
+		return why;
+	snprintf(msg, cap, "the document is not closed %s (%s)",
+	         f->cut == 1 ? "before the next one starts here" : "at the end of the input", why);
+	return msg;
+}

@@ -67,6 +67,11 @@ void reader_take(struct reader *r, size_t n, struct frame *f);
 
 /* Computes the line and column of byte offset off (relative to frame data). */
 void frame_position(const struct frame *f, size_t off, uint64_t *line, uint64_t *col);
+/* A document that did not parse, as its reject says it: where (the line and column of byte
+ * offset off) and why, saying so when the document was cut short by the next one or by the end
+ * of the input. Returns why itself or msg, which holds cap bytes. */
+const char *frame_parse_error(const struct frame *f, size_t off, const char *why, uint64_t *line, uint64_t *col,
+                              char *msg, size_t cap);
 void reader_close(struct reader *r);
 
 #endif
