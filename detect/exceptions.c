@@ -1,3 +1,7 @@
+/* exceptions: Kibana rule exceptions (detect/exceptions.h): whether an item matches an event,
+ * the exception builder's operators and items, its preview (what an item would match among
+ * the rule's alerts and the case's events, and whether it is too broad), and adding and
+ * removing items with their audit entries. */
 #include "detect/exceptions.h"
 
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/* export: the table of formats (formats[], one row each: name, file ending, writers) and what
+ * runs it (export_alerts), with the single-alert writers of the formats that have no file of
+ * their own: Markdown, JSON, TheHive, Timesketch. A format that makes several alerts one case
+ * adds its case writers in a file of its own (export/format.h). */
 #include "export/export.h"
 #include "export/format.h"
 

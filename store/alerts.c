@@ -1,3 +1,6 @@
+/* The alerts' SQL, and the event reads detection and the timeline need: alerts added and
+ * listed (the queue from its covering index), detection_state, time bounds, candidates for
+ * an event source, the timeline around an event (store/alerts.h). */
 #include "store/alerts.h"
 
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* The triage record's SQL: checklist and response items, notes, workflow status, and the
+ * SHA-256-chained audit trail with its anchors and its verification (store/triage.h). */
 #include "store/triage.h"
 
 #include <stdarg.h>
