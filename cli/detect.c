@@ -1,4 +1,4 @@
-/* rules, detect, exception: the rule engine from the command line. */
+/* rules, detect, exception, mapping: the rule engine from the command line. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

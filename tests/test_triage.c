@@ -1,5 +1,6 @@
-/* The triage record: guides parsed with cmark, every action and its audit entry, the audit
- * chain catching edits, and each export format against an expected file. */
+/* The triage record, from the guide in to the export out: guides parsed with cmark, every
+ * action and its audit entry, the audit chain catching edits, and one alert's exports against
+ * expected files, with hostile fields inert and no file overwritten. */
 #include "tests/testutil.h"
 
 #include <sqlite3.h>
