@@ -794,6 +794,79 @@ static void test_the_cluster_as_an_event_source_finds_what_the_case_finds(void *
 	store_close(s);
 }
 
+/* A server on fd that takes one request and answers it with body (HTTP 200, then the
+ * connection closed), in a child process; its pid. */
+static pid_t answer_once(int fd, const char *body)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int c = accept(fd, NULL, NULL);
+		char buf[4096];
+		size_t have = 0;
+		ssize_t n;
+		while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)n;
+			buf[have] = '\0';
+			if (strstr(buf, "FORMAT TabSeparated"))
+				break;
+		}
+		const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+		if (write(c, head, sizeof(head) - 1) < 0 || write(c, body, strlen(body)) < 0)
+			_exit(1);
+		close(c);
+		_exit(0);
+	}
+	return p;
+}
+
+static int count_candidate(void *ctx, const struct candidate_row *c)
+{
+	(void)c;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* ClickHouse 18.16 has answered 200 by the time a streamed query fails: its error text ends the
+ * answer. The source tells it from a row (each row ends with a constant column), gives the
+ * rows before it, and fails naming the server; an answer cut inside a row fails the same way. */
+static void test_an_error_at_the_end_of_a_streamed_answer_fails_the_read(void **state)
+{
+	(void)state;
+	clear_credentials();
+	static const struct {
+		const char *body, *why;
+	} cases[] = {
+	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t{}\te\n"
+	     "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded\x1b[2J\n",
+	     "the answer ended with an error: Code: 241, e.displayText() = DB::Exception: Memory limit (for query) "
+	     "exceeded\xe2\x90\x9b[2J"},
+	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t{}\te\n"
+	     "2\tbbbb",
+	     "the answer ended with an error: 2 bbbb"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int fd;
+		int port = local_port(1, &fd);
+		char url[64], want[512];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+		pid_t server = answer_once(fd, cases[i].body);
+		struct event_source *src = NULL;
+		strbuf_reset(&err);
+		assert_int_equal(source_clickhouse_open(url, NULL, &src, &err), 0);
+		struct candidate_query q = {0};
+		size_t given = 0;
+		assert_int_equal(source_candidates(src, &q, NULL, 0, count_candidate, &given), -1);
+		assert_int_equal(given, 1);
+		snprintf(want, sizeof(want), "ClickHouse at %s: %s", url, cases[i].why);
+		assert_string_equal(source_errmsg(src), want);
+		source_close(src);
+		close(fd);
+		int status;
+		assert_int_equal(waitpid(server, &status, 0), server);
+	}
+}
+
 /* A source over the cluster that kills a shard's server after the first candidate. */
 struct killing_source {
 	struct event_source base;
@@ -923,6 +996,7 @@ int main(void)
 	    cmocka_unit_test(test_init_says_which_shards_lack_the_table_or_have_another),
 	    cmocka_unit_test(test_ingest_to_the_cluster_loads_the_demo_fleet_once),
 	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
+	    cmocka_unit_test(test_an_error_at_the_end_of_a_streamed_answer_fails_the_read),
 	    cmocka_unit_test(test_the_cluster_as_an_event_source_finds_what_the_case_finds),
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
