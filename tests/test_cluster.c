@@ -21,7 +21,13 @@
 #include "cluster/cluster.h"
 #include "cluster/http.h"
 #include "cluster/quote.h"
+#include "cluster/source_clickhouse.h"
 #include "common/digest.h"
+#include "detect/detect.h"
+#include "detect/kql.h"
+#include "detect/rule.h"
+#include "detect/source.h"
+#include "store/store.h"
 
 static struct {
 	int up;          /* the cluster answers */
@@ -644,6 +650,335 @@ static void test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold(
 	strbuf_release(&want);
 }
 
+/* Each event a search gives, as "TIME IDENTITY SHA-256-OF-DOCUMENT" lines. */
+static int take_event_line(void *ctx, const struct event_row *row)
+{
+	char sha[SHA256_HEX_LEN + 1];
+	sha256_hex(row->doc, row->doc_len, sha);
+	strbuf_addf(ctx, "%lld %s %s\n", (long long)row->r.ts, row->r.identity ? row->r.identity : "-", sha);
+	return 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines sorted (a case gives equal times in ingest order, the cluster in document order). */
+static void sort_lines(struct strbuf *sb)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sb->len; i++)
+		n += sb->buf[i] == '\n';
+	char **v = xcalloc(n ? n : 1, sizeof(*v));
+	char *copy = xstrndup(sb->buf, sb->len), *p = copy;
+	for (size_t i = 0; i < n; i++) {
+		char *nl = strchr(p, '\n');
+		*nl = '\0';
+		v[i] = p;
+		p = nl + 1;
+	}
+	qsort(v, n, sizeof(*v), line_cmp);
+	strbuf_reset(sb);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addstr(sb, v[i]);
+		strbuf_addch(sb, '\n');
+	}
+	free(v);
+	free(copy);
+}
+
+static size_t count_lines(const struct strbuf *sb)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sb->len; i++)
+		n += sb->buf[i] == '\n';
+	return n;
+}
+
+/* A case with the generated fleet in it, and the cluster holding exactly the same documents. */
+static struct store *fleet_both_ways(size_t events)
+{
+	on_shard(0, "TRUNCATE TABLE casebook.events_local");
+	on_shard(1, "TRUNCATE TABLE casebook.events_local");
+	const char *fleet = tu_path("fleet.ndjson");
+	assert_int_equal(tu_run(&out, NULL, "build/check/gen-events --events %zu --hosts 8", events), 0);
+	struct store *s = tu_new_case("fleet");
+	tu_ingest_text(s, out.buf);
+	tu_write(fleet, out.buf, out.len);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], fleet), 0);
+	return s;
+}
+
+static struct event_source *cluster_source(int shard)
+{
+	struct event_source *src = NULL;
+	strbuf_reset(&err);
+	if (source_clickhouse_open(cl.url[shard], NULL, &src, &err) != 0)
+		fail_msg("source_clickhouse_open: %s", err.buf);
+	return src;
+}
+
+/* Searches through the cluster find what they find in a case holding the same documents: the
+ * same events, the same documents to the byte, read in batches across both shards; what the
+ * query allows is pushed down (time, host, categories, path), the rest is decided here. */
+static void test_the_cluster_as_an_event_source_finds_what_the_case_finds(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct store *s = fleet_both_ways(3000);
+	struct event_source *local = source_store_open(s), *remote = cluster_source(0);
+	static const char *const queries[] = {
+	    "*",
+	    "event.category : process and process.name : zsh",
+	    "host.name : mac-lisbon-01 and event.category : file",
+	    "event.category : network or user.name : amara",
+	    "file.path : /Users/* and not event.action : deletion",
+	    "process.name : nothing-runs-this",
+	};
+	struct strbuf a, b;
+	strbuf_init(&a, 1 << 16);
+	strbuf_init(&b, 1 << 16);
+	static const size_t at_least[] = {3000, 100, 10, 300, 0, 0};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++) {
+		struct kql_error kerr;
+		struct kql_node *q = kql_parse(queries[i], &kerr);
+		assert_non_null(q);
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		assert_int_equal(detect_search_in(local, q, 0, take_event_line, &a), 0);
+		if (detect_search_in(remote, q, 0, take_event_line, &b) != 0)
+			fail_msg("%s: %s", queries[i], source_errmsg(remote));
+		sort_lines(&a);
+		sort_lines(&b);
+		assert_true(count_lines(&a) >= at_least[i]);
+		assert_string_equal(b.buf, a.buf);
+		kql_free(q);
+	}
+
+	/* the span, and an event by its id: the id is the document's, so it finds it again */
+	int64_t lo, hi, llo, lhi;
+	assert_int_equal(remote->ops->time_bounds(remote, 0, &lo, &hi), 0);
+	assert_int_equal(local->ops->time_bounds(local, 0, &llo, &lhi), 0);
+	assert_true(lo == llo && hi == lhi && lo < hi);
+	assert_int_equal(remote->ops->newest_id(remote), 1);
+	on_shard(0, "SELECT doc_sha256, event_id FROM casebook.events ORDER BY doc_sha256 LIMIT 1 "
+	            "FORMAT TabSeparated");
+	char sha[SHA256_HEX_LEN + 1], identity[128];
+	assert_int_equal(sscanf(out.buf, "%64s %127s", sha, identity), 2);
+	struct strbuf got_id, got_index;
+	strbuf_init(&got_id, 64);
+	strbuf_init(&got_index, 64);
+	assert_int_equal(remote->ops->event_identity(remote, source_clickhouse_id(sha), &got_id, &got_index), 0);
+	assert_string_equal(got_id.buf, identity);
+	strbuf_reset(&a);
+	assert_int_equal(remote->ops->event_get(remote, source_clickhouse_id(sha), 1, take_event_line, &a), 0);
+	assert_non_null(strstr(a.buf, sha));
+	assert_int_equal(remote->ops->event_identity(remote, INT64_C(1) << 60, &got_id, &got_index), -1);
+	assert_non_null(strstr(source_errmsg(remote), "no event has that id"));
+
+	/* what it cannot answer, it refuses, naming the server */
+	struct candidate_query after = {.after_id = 5};
+	assert_int_equal(source_candidates(remote, &after, NULL, 0, NULL, NULL), -1);
+	char want[256];
+	snprintf(want, sizeof(want), "ClickHouse at %s: a cluster's events have no load order to read on after",
+	         cl.url[0]);
+	assert_string_equal(source_errmsg(remote), want);
+	strbuf_release(&got_id);
+	strbuf_release(&got_index);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	source_close(local);
+	source_close(remote);
+	store_close(s);
+}
+
+/* A server on fd that takes one request and answers it with body (HTTP 200, then the
+ * connection closed), in a child process; its pid. */
+static pid_t answer_once(int fd, const char *body)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int c = accept(fd, NULL, NULL);
+		char buf[4096];
+		size_t have = 0;
+		ssize_t n;
+		while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)n;
+			buf[have] = '\0';
+			if (strstr(buf, "FORMAT TabSeparated"))
+				break;
+		}
+		const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+		if (write(c, head, sizeof(head) - 1) < 0 || write(c, body, strlen(body)) < 0)
+			_exit(1);
+		close(c);
+		_exit(0);
+	}
+	return p;
+}
+
+static int count_candidate(void *ctx, const struct candidate_row *c)
+{
+	(void)c;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* ClickHouse 18.16 has answered 200 by the time a streamed query fails: its error text ends the
+ * answer. The source tells it from a row (each row ends with a constant column), gives the
+ * rows before it, and fails naming the server; an answer cut inside a row fails the same way. */
+static void test_an_error_at_the_end_of_a_streamed_answer_fails_the_read(void **state)
+{
+	(void)state;
+	clear_credentials();
+	static const struct {
+		const char *body, *why;
+	} cases[] = {
+	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t{}\te\n"
+	     "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded\x1b[2J\n",
+	     "the answer ended with an error: Code: 241, e.displayText() = DB::Exception: Memory limit (for query) "
+	     "exceeded\xe2\x90\x9b[2J"},
+	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t{}\te\n"
+	     "2\tbbbb",
+	     "the answer ended with an error: 2 bbbb"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int fd;
+		int port = local_port(1, &fd);
+		char url[64], want[512];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+		pid_t server = answer_once(fd, cases[i].body);
+		struct event_source *src = NULL;
+		strbuf_reset(&err);
+		assert_int_equal(source_clickhouse_open(url, NULL, &src, &err), 0);
+		struct candidate_query q = {0};
+		size_t given = 0;
+		assert_int_equal(source_candidates(src, &q, NULL, 0, count_candidate, &given), -1);
+		assert_int_equal(given, 1);
+		snprintf(want, sizeof(want), "ClickHouse at %s: %s", url, cases[i].why);
+		assert_string_equal(source_errmsg(src), want);
+		source_close(src);
+		close(fd);
+		int status;
+		assert_int_equal(waitpid(server, &status, 0), server);
+	}
+}
+
+/* A source over the cluster that kills a shard's server after the first candidate. */
+struct killing_source {
+	struct event_source base;
+	struct event_source *ch;
+	int shard;
+	size_t given;
+	candidate_fn fn;
+	void *ctx;
+};
+
+static void kill_shard(int shard)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/shard%d/pid", cl.dir, shard + 1);
+	char *text = tu_read_file(path);
+	assert_non_null(text);
+	long pid = atol(text);
+	free(text);
+	assert_true(pid > 1);
+	assert_int_equal(tu_run(NULL, NULL, "kill -9 %ld", pid), 0);
+	/* until it is gone, it may still answer */
+	for (int i = 0; i < 100 && tu_run(NULL, NULL, "kill -0 %ld 2>/dev/null", pid) == 0; i++)
+		usleep(50000);
+}
+
+static int kill_after_first(void *ctx, const struct candidate_row *c)
+{
+	struct killing_source *k = ctx;
+	if (k->given++ == 0)
+		kill_shard(k->shard);
+	return k->fn(k->ctx, c);
+}
+
+static int killing_candidates(struct event_source *src, const struct candidate_query *q,
+                              const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	struct killing_source *k = (struct killing_source *)src;
+	k->fn = fn;
+	k->ctx = ctx;
+	return source_candidates(k->ch, q, needles, nneedles, kill_after_first, k);
+}
+
+static int killing_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
+{
+	struct event_source *c = ((struct killing_source *)src)->ch;
+	return c->ops->time_bounds(c, use_ingested, lo, hi);
+}
+
+static int killing_time_span(struct event_source *src, int use_ingested, int64_t after, int64_t *lo, int64_t *hi)
+{
+	struct event_source *c = ((struct killing_source *)src)->ch;
+	return c->ops->time_span(c, use_ingested, after, lo, hi);
+}
+
+static int64_t killing_newest_id(struct event_source *src)
+{
+	struct event_source *c = ((struct killing_source *)src)->ch;
+	return c->ops->newest_id(c);
+}
+
+static const char *killing_errmsg(struct event_source *src)
+{
+	return source_errmsg(((struct killing_source *)src)->ch);
+}
+
+static const struct source_ops killing_ops = {.name = "killing",
+                                              .candidates = killing_candidates,
+                                              .time_bounds = killing_time_bounds,
+                                              .time_span = killing_time_span,
+                                              .newest_id = killing_newest_id,
+                                              .errmsg = killing_errmsg};
+
+static int count_alert(void *ctx, const struct alert_row *a)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A server killed while detection reads the cluster (the one it talks to; the next batch
+ * cannot connect): the run fails naming the server, and the case gets no alert and no state,
+ * so a later run does the whole work. Last: the cluster is down afterwards. */
+static void test_a_server_killed_mid_way_fails_the_detect_run_whole(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct store *s = fleet_both_ways(3000);
+	const char *rule = tu_path("zsh-rule.json");
+	tu_write_str(rule, "{\"rule_id\":\"zsh\",\"name\":\"zsh\",\"type\":\"query\",\"query\":"
+	                   "\"process.name : zsh\",\"severity\":\"low\",\"risk_score\":21,\"description\":\"d\"}");
+	struct import_counts ic = {0};
+	assert_int_equal(rules_import_file(s, rule, "zsh-rule.json", &ic, NULL), 0);
+	struct killing_source k = {.base = {&killing_ops}, .ch = cluster_source(0), .shard = 0};
+	struct detect_options o = {.rule_id = "zsh", .now_us = INT64_C(1795305600000000)};
+	struct detect_totals t;
+	assert_int_equal(detect_run_source(s, &k.base, &o, &t), CB_ERROR);
+	assert_true(k.given >= 1 && k.given <= CH_SOURCE_BATCH); /* the first batch at most */
+	char want[256];
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", cl.url[0]);
+	assert_starts_with(source_errmsg(&k.base), want);
+	int alerts = 0;
+	struct alert_query all = {0};
+	assert_int_equal(store_alerts_each(s, &all, count_alert, &alerts), 0);
+	assert_int_equal(alerts, 0);
+	/* the case itself still runs the rule over every event */
+	assert_int_equal(detect_run(s, &o, &t), CB_OK);
+	assert_true(t.created > 0);
+	source_close(k.ch);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +996,9 @@ int main(void)
 	    cmocka_unit_test(test_init_says_which_shards_lack_the_table_or_have_another),
 	    cmocka_unit_test(test_ingest_to_the_cluster_loads_the_demo_fleet_once),
 	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
+	    cmocka_unit_test(test_an_error_at_the_end_of_a_streamed_answer_fails_the_read),
+	    cmocka_unit_test(test_the_cluster_as_an_event_source_finds_what_the_case_finds),
+	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
 }

@@ -1,0 +1,444 @@
+/* source_clickhouse: a ClickHouse cluster's events as an event source
+ * (cluster/source_clickhouse.h). Query text is literals, numbers, and values through
+ * cluster/quote.h. */
+#include "cluster/source_clickhouse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/cluster.h"
+#include "cluster/quote.h"
+#include "common/digest.h"
+#include "common/sanitize.h"
+
+#define ID_DIGITS 15
+#define ID_BIT    (INT64_C(1) << 60)
+/* The columns a read asks for, the last a constant that ends every complete row. */
+#define ROW_COLUMNS "ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, doc, 'e'"
+enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DOC, F_END, F_COUNT };
+#define FROM_EVENTS " FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "`"
+
+struct ch_source {
+	struct event_source base;
+	struct ch_conn *c;
+	struct strbuf err;
+};
+
+/* One read's state: the rows of one answer, a line at a time. */
+struct reader {
+	struct ch_source *src;
+	const struct candidate_query *q;
+	candidate_fn fn;
+	event_fn efn;
+	void *ctx;
+	struct strbuf line;
+	size_t rows;
+	int stopped; /* the caller's callback ended the read */
+	int bad;     /* a line that is not a row: the error text ending a streamed answer */
+	int64_t last_ts;
+	char last_sha[SHA256_HEX_LEN + 1];
+};
+
+static struct ch_source *ch_of(struct event_source *src)
+{
+	return (struct ch_source *)src;
+}
+
+static void set_error(struct ch_source *s, const char *what, const char *detail, size_t len)
+{
+	strbuf_reset(&s->err);
+	struct strbuf raw;
+	strbuf_init(&raw, 256);
+	strbuf_addstr(&raw, "ClickHouse at ");
+	strbuf_addstr(&raw, ch_server(s->c));
+	strbuf_addstr(&raw, ": ");
+	strbuf_addstr(&raw, what);
+	if (detail) {
+		strbuf_addstr(&raw, ": ");
+		strbuf_add(&raw, detail, len < CH_ERROR_SHOWN ? len : CH_ERROR_SHOWN);
+	}
+	sanitize_append(&s->err, raw.buf, raw.len, 0);
+	strbuf_release(&raw);
+}
+
+int64_t source_clickhouse_id(const char *hex)
+{
+	int64_t v = 0;
+	for (int i = 0; i < ID_DIGITS; i++) {
+		char ch = hex[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		v = v * 16 + d;
+	}
+	return v | ID_BIT;
+}
+
+/* The hex digits an id stands for (ID_DIGITS and a NUL), or -1 when it is no cluster id. */
+static int id_hex(int64_t id, char hex[ID_DIGITS + 1])
+{
+	if (id <= 0 || !(id & ID_BIT) || (id & ~(ID_BIT | (ID_BIT - 1))))
+		return -1;
+	uint64_t v = (uint64_t)(id & (ID_BIT - 1));
+	for (int i = ID_DIGITS - 1; i >= 0; i--, v >>= 4)
+		hex[i] = "0123456789abcdef"[v & 15];
+	hex[ID_DIGITS] = '\0';
+	return 0;
+}
+
+/* Unescapes a TabSeparated field in place and ends it with a NUL: its length, or -1 for \N. */
+static long unescape_field(char *s, size_t len)
+{
+	if (len == 2 && s[0] == '\\' && s[1] == 'N')
+		return -1;
+	size_t w = 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+		if (ch == '\\' && i + 1 < len) {
+			ch = s[++i];
+			switch (ch) {
+			case 'b': ch = '\b'; break;
+			case 'f': ch = '\f'; break;
+			case 'n': ch = '\n'; break;
+			case 'r': ch = '\r'; break;
+			case 't': ch = '\t'; break;
+			case '0': ch = '\0'; break;
+			case 'a': ch = '\a'; break;
+			case 'v': ch = '\v'; break;
+			default: break; /* \\, \', and any other byte stand for themselves */
+			}
+		}
+		s[w++] = ch;
+	}
+	s[w] = '\0';
+	return (long)w;
+}
+
+/* One complete line: a row handed to the callback, or the end of the read with its error. */
+static int on_line(struct reader *rd, char *line, size_t len)
+{
+	char *field[F_COUNT];
+	long flen[F_COUNT];
+	size_t n = 0, start = 0;
+	for (size_t i = 0; i <= len && n < F_COUNT; i++)
+		if (i == len || line[i] == '\t') {
+			field[n] = line + start;
+			flen[n++] = (long)(i - start);
+			start = i + 1;
+		}
+	if (n != F_COUNT || start != len + 1 || flen[F_END] != 1 || field[F_END][0] != 'e' ||
+	    flen[F_SHA] != SHA256_HEX_LEN) {
+		rd->bad = 1;
+		set_error(rd->src, "the answer ended with an error", line, len);
+		return 1;
+	}
+	for (size_t i = 0; i < F_COUNT; i++)
+		flen[i] = unescape_field(field[i], (size_t)flen[i]);
+	char *end;
+	long long ts = strtoll(field[F_TS], &end, 10);
+	int64_t id = source_clickhouse_id(field[F_SHA]);
+	if (*end || end == field[F_TS] || !id || flen[F_DOC] < 0) {
+		rd->bad = 1;
+		set_error(rd->src, "a row casebook did not write", NULL, 0);
+		return 1;
+	}
+	rd->rows++;
+	rd->last_ts = ts;
+	memcpy(rd->last_sha, field[F_SHA], SHA256_HEX_LEN + 1);
+	struct candidate_row c = {.id = id, .time = ts};
+	struct event_record *r = &c.ev.r;
+	c.ev.id = id;
+	c.ev.doc = field[F_DOC];
+	c.ev.doc_len = (size_t)flen[F_DOC];
+	r->ts = ts;
+	r->identity = flen[F_IDENTITY] > 0 ? field[F_IDENTITY] : NULL;
+	r->index = flen[F_INDEX] > 0 ? field[F_INDEX] : NULL;
+	r->host_id = flen[F_HOST_ID] > 0 ? field[F_HOST_ID] : NULL;
+	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
+	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
+	/* the other columns are not read: every candidate is evaluated on its document */
+	r->irregular = 1;
+	r->names_exact = 0;
+	if (rd->efn) {
+		rd->stopped = rd->efn(rd->ctx, &c.ev) != 0;
+		return rd->stopped;
+	}
+	if (rd->q && rd->q->admit && !rd->q->admit(rd->q->admit_ctx, r))
+		return 0;
+	rd->stopped = rd->fn(rd->ctx, &c) != 0;
+	return rd->stopped;
+}
+
+static int on_chunk(void *ctx, const char *data, size_t len)
+{
+	struct reader *rd = ctx;
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl ? (size_t)(nl - data) : len;
+		if (rd->line.len + take > CH_ANSWER_MAX) {
+			rd->bad = 1;
+			set_error(rd->src, "a row larger than the largest answer taken", NULL, 0);
+			return 1;
+		}
+		strbuf_add(&rd->line, data, take);
+		data += take + (nl != NULL);
+		len -= take + (nl != NULL);
+		if (nl) {
+			int stop = on_line(rd, rd->line.buf, rd->line.len);
+			strbuf_reset(&rd->line);
+			if (stop)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Runs one query of rows; 0 (rows read, or the callback stopped), or -1 with the error. */
+static int read_rows(struct reader *rd, const struct strbuf *query)
+{
+	strbuf_reset(&rd->line);
+	rd->rows = 0;
+	int rc = ch_query_stream(rd->src->c, query->buf, on_chunk, rd);
+	if (rd->bad)
+		return -1;
+	if (rd->stopped)
+		return 0;
+	if (rc != 0) {
+		strbuf_reset(&rd->src->err);
+		strbuf_addstr(&rd->src->err, ch_errmsg(rd->src->c));
+		return -1;
+	}
+	if (rd->line.len > 0) { /* no newline at the end: an error's text, or an answer cut short */
+		set_error(rd->src, "the answer ended with an error", rd->line.buf, rd->line.len);
+		return -1;
+	}
+	return 0;
+}
+
+/* The conditions every candidate of q meets, after " WHERE 1". */
+static void add_conditions(struct strbuf *sql, const struct candidate_query *q)
+{
+	if (q->has_window)
+		strbuf_addf(sql, " AND ts_us >= %lld AND ts_us <= %lld", (long long)q->from, (long long)q->to);
+	/* the narrowing of the columns; a row whose columns are inexact is always a candidate */
+	strbuf_addstr(sql, " AND (notEmpty(inexact) OR (1");
+	if (q->host) {
+		strbuf_addstr(sql, " AND (ifNull(host_name = ");
+		ch_quote_string(sql, q->host, strlen(q->host));
+		strbuf_addstr(sql, ", 0) OR host_id = ");
+		ch_quote_string(sql, q->host, strlen(q->host));
+		strbuf_addch(sql, ')');
+	}
+	if (q->path_lo) {
+		strbuf_addstr(sql, " AND ifNull(file_path >= ");
+		ch_quote_string(sql, q->path_lo, strlen(q->path_lo));
+		strbuf_addstr(sql, ", 0)");
+	}
+	if (q->path_hi) {
+		strbuf_addstr(sql, " AND ifNull(file_path < ");
+		ch_quote_string(sql, q->path_hi, strlen(q->path_hi));
+		strbuf_addstr(sql, ", 0)");
+	}
+	if (q->path_lower_prefix) {
+		size_t n = strlen(q->path_lower_prefix);
+		strbuf_addf(sql, " AND ifNull(substring(lower(file_path), 1, %zu) = ", n);
+		ch_quote_string(sql, q->path_lower_prefix, n);
+		strbuf_addstr(sql, ", 0)");
+	}
+	if (q->ncategories) {
+		strbuf_addstr(sql, " AND hasAny(event_category, [");
+		for (size_t i = 0; i < q->ncategories && i < 4; i++) {
+			strbuf_addstr(sql, i ? ", " : "");
+			ch_quote_string(sql, q->categories[i], strlen(q->categories[i]));
+		}
+		strbuf_addstr(sql, "])");
+	}
+	strbuf_addstr(sql, "))");
+}
+
+static int ch_candidates(struct event_source *src, const struct candidate_query *q,
+                         const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	(void)needles, (void)nneedles; /* exactness stays local: the pass tests each document */
+	struct ch_source *s = ch_of(src);
+	if (q->after_id) {
+		set_error(s, "a cluster's events have no load order to read on after", NULL, 0);
+		return -1;
+	}
+	if (q->use_ingested) {
+		set_error(s, "the cluster holds no event.ingested column (a rule timed by it runs on a case)", NULL, 0);
+		return -1;
+	}
+	struct reader rd = {.src = s, .q = q, .fn = fn, .ctx = ctx};
+	strbuf_init(&rd.line, 4096);
+	struct strbuf sql;
+	strbuf_init(&sql, 1024);
+	int rc = 0, first = 1;
+	for (;;) {
+		strbuf_reset(&sql);
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		add_conditions(&sql, q);
+		char hex[ID_DIGITS + 1];
+		if (first && q->by_event_time && q->resume && id_hex(q->resume_id, hex) == 0) {
+			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND substring(doc_sha256, 1, %d) > ",
+			            (long long)q->resume_ts, (long long)q->resume_ts, ID_DIGITS);
+			ch_quote_string(&sql, hex, ID_DIGITS);
+			strbuf_addstr(&sql, "))");
+		} else if (!first) {
+			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND doc_sha256 > ",
+			            (long long)rd.last_ts, (long long)rd.last_ts);
+			ch_quote_string(&sql, rd.last_sha, SHA256_HEX_LEN);
+			strbuf_addstr(&sql, "))");
+		}
+		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %d FORMAT TabSeparated", CH_SOURCE_BATCH);
+		first = 0;
+		rc = read_rows(&rd, &sql);
+		if (rc || rd.stopped || rd.rows < CH_SOURCE_BATCH)
+			break;
+	}
+	strbuf_release(&sql);
+	strbuf_release(&rd.line);
+	return rc;
+}
+
+/* One answer line of numbers into v (n of them, tab-separated). */
+static int query_numbers(struct ch_source *s, const char *sql, long long *v, size_t n)
+{
+	struct strbuf a;
+	strbuf_init(&a, 64);
+	int rc = ch_query(s->c, sql, &a);
+	if (rc) {
+		strbuf_reset(&s->err);
+		strbuf_addstr(&s->err, ch_errmsg(s->c));
+	}
+	const char *p = a.buf;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *end;
+		v[i] = strtoll(p, &end, 10);
+		if (end == p || *end != (i + 1 < n ? '\t' : '\n')) {
+			set_error(s, "an answer that is not numbers", a.buf, a.len);
+			rc = -1;
+		}
+		p = end + 1;
+	}
+	strbuf_release(&a);
+	return rc;
+}
+
+static int ch_time_span(struct event_source *src, int use_ingested, int64_t after_id, int64_t *lo, int64_t *hi)
+{
+	struct ch_source *s = ch_of(src);
+	*lo = *hi = 0;
+	if (after_id || use_ingested) {
+		set_error(s,
+		          after_id ? "a cluster's events have no load order to read on after"
+		                   : "the cluster holds no event.ingested column (a rule timed by it runs on a case)",
+		          NULL, 0);
+		return -1;
+	}
+	long long v[3];
+	if (query_numbers(s, "SELECT count(), min(ts_us), max(ts_us)" FROM_EVENTS " FORMAT TabSeparated", v, 3))
+		return -1;
+	if (v[0] > 0)
+		*lo = v[1], *hi = v[2];
+	return 0;
+}
+
+static int ch_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
+{
+	return ch_time_span(src, use_ingested, 0, lo, hi);
+}
+
+static int64_t ch_newest_id(struct event_source *src)
+{
+	long long n = 0;
+	if (query_numbers(ch_of(src), "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
+		return 0;
+	return n > 0;
+}
+
+/* Reads the one event with id (fn called once); -1 when there is none or the server fails. */
+static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
+{
+	char hex[ID_DIGITS + 1];
+	if (id_hex(id, hex)) {
+		set_error(s, "no event has that id", NULL, 0);
+		return -1;
+	}
+	struct reader rd = {.src = s, .efn = fn, .ctx = ctx};
+	strbuf_init(&rd.line, 4096);
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) = ", ID_DIGITS);
+	ch_quote_string(&sql, hex, ID_DIGITS);
+	strbuf_addstr(&sql, " ORDER BY doc_sha256 LIMIT 1 FORMAT TabSeparated");
+	int rc = read_rows(&rd, &sql);
+	if (rc == 0 && rd.rows == 0) {
+		set_error(s, "no event has that id", NULL, 0);
+		rc = -1;
+	}
+	strbuf_release(&sql);
+	strbuf_release(&rd.line);
+	return rc;
+}
+
+static int ch_event_get(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx)
+{
+	(void)want_doc; /* the document is the event: it is always read */
+	return read_one(ch_of(src), id, fn, ctx);
+}
+
+struct identity_out {
+	struct strbuf *identity, *index;
+};
+
+static int take_identity(void *ctx, const struct event_row *row)
+{
+	struct identity_out *o = ctx;
+	strbuf_addstr(o->identity, row->r.identity ? row->r.identity : "");
+	strbuf_addstr(o->index, row->r.index ? row->r.index : "");
+	return 0;
+}
+
+static int ch_event_identity(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index)
+{
+	struct identity_out o = {identity, index};
+	return read_one(ch_of(src), id, take_identity, &o);
+}
+
+static const char *ch_errmsg_of(struct event_source *src)
+{
+	return ch_of(src)->err.buf;
+}
+
+static void ch_source_close(struct event_source *src)
+{
+	struct ch_source *s = ch_of(src);
+	ch_close(s->c);
+	strbuf_release(&s->err);
+	free(s);
+}
+
+static const struct source_ops ch_source_ops = {.name = "clickhouse",
+                                                .candidates = ch_candidates,
+                                                .time_bounds = ch_time_bounds,
+                                                .time_span = ch_time_span,
+                                                .newest_id = ch_newest_id,
+                                                .event_get = ch_event_get,
+                                                .event_identity = ch_event_identity,
+                                                .errmsg = ch_errmsg_of,
+                                                .close = ch_source_close};
+
+int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err)
+{
+	struct ch_conn *c;
+	*out = NULL;
+	if (ch_open(url, o, &c, err) != 0)
+		return -1;
+	struct ch_source *s = xcalloc(1, sizeof(*s));
+	s->base.ops = &ch_source_ops;
+	s->c = c;
+	strbuf_init(&s->err, 128);
+	*out = &s->base;
+	return 0;
+}
