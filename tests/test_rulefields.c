@@ -840,6 +840,12 @@ static void test_esql_overrides(void **state)
 	     "\"equals\",\"value\":\"h2\",\"severity\":\"high\"}]",
 	     "high 30 h2 | event created high alert h2.\n"
 	     "low 60 h1 | event created low alert h1.\n"},
+	    /* suppressed alerts too (wrap_suppressed_esql_alerts.ts): h1's are one, on curl's row */
+	    {source,
+	     "\"severity_mapping\":[{\"field\":\"level\",\"operator\":\"equals\",\"value\":\"bad\",\"severity\":"
+	     "\"critical\"}],\"alert_suppression\":{\"group_by\":[\"host.name\"]}",
+	     "critical 21 processes | process event with process ssh, on h2 created critical alert processes.\n"
+	     "low 21 processes | process event with process curl, on h1 created low alert processes.\n"},
 	    /* mappings that match nothing leave the rule's own */
 	    {source,
 	     "\"severity_mapping\":[{\"field\":\"level\",\"operator\":\"equals\",\"value\":\"worse\",\"severity\":"
@@ -1406,6 +1412,10 @@ static void test_fields_not_applied_are_named(void **state)
 	    {"{\"type\":\"new_terms\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}]}",
 	     NULL},
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}", NULL},
+	    /* an ES|QL rule's alerts take them too (wrap_esql_alerts.ts: applyOverrides) */
+	    {"{\"type\":\"esql\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}],"
+	     "\"risk_score_mapping\":[{\"field\":\"r\",\"value\":\"\"}],\"rule_name_override\":\"message\"}",
+	     NULL},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
 	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
 	     NULL}, /* both apply (test_eql_tiebreaker, test_eql_sequence_suppression) */
