@@ -3,8 +3,10 @@
  * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
  * row's source event (its document, and the columns the query computed), named by that event,
  * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
- * aggregates (STATS) makes an alert of the row's columns, one per row and execution. With
- * alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
+ * aggregates (STATS) makes an alert of the row's columns, one per row and execution. Either
+ * takes the rule's severity_mapping, risk_score_mapping and rule_name_override from what Kibana
+ * reads them from: the row's columns set over its event, or the row alone (overrides_esql_source).
+ * With alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
  * Kibana's in-memory suppression folds them.
  *
  * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
