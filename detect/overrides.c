@@ -170,3 +170,113 @@ void overrides_compute(const cJSON *rule, const char *severity, double risk_scor
 		o->name_mapped = 1;
 	}
 }
+
+int overrides_wanted(const cJSON *rule)
+{
+	static const char *const names[] = {"severity_mapping", "risk_score_mapping", "rule_name_override"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rule, names[i]);
+		if (v && !cJSON_IsNull(v))
+			return 1;
+	}
+	return 0;
+}
+
+/* The member of obj named by the len bytes at name. */
+static cJSON *member_n(const cJSON *obj, const char *name, size_t len)
+{
+	for (cJSON *m = obj ? obj->child : NULL; m; m = m->next)
+		if (m->string && strlen(m->string) == len && !memcmp(m->string, name, len))
+			return m;
+	return NULL;
+}
+
+/* JavaScript's v != null. */
+static int has_value(const cJSON *v)
+{
+	return v && !cJSON_IsNull(v);
+}
+
+/* JavaScript's truthiness: not undefined, null, false, 0, NaN or "". */
+static int truthy(const cJSON *v)
+{
+	double n;
+	if (!has_value(v) || cJSON_IsFalse(v))
+		return 0;
+	if (cJSON_IsString(v))
+		return v->valuestring[0] != '\0';
+	if (json_number(v, &n))
+		return n != 0 && !isnan(n);
+	return 1;
+}
+
+/* robust_field_access.ts's robustGet: the member named key when it has a value, else the first
+ * of key's dotted prefixes that has one, read on with the rest of key when it is an object. */
+static const cJSON *robust_get(const cJSON *doc, const char *key)
+{
+	for (;;) {
+		const cJSON *v = member_n(doc, key, strlen(key)), *next = NULL;
+		if (has_value(v))
+			return v;
+		const char *dot;
+		for (dot = strchr(key, '.'); dot && !next; dot = next ? dot : strchr(dot + 1, '.')) {
+			v = member_n(doc, key, (size_t)(dot - key));
+			if (has_value(v) && !cJSON_IsObject(v))
+				return NULL;
+			if (has_value(v))
+				next = v;
+		}
+		if (!next)
+			return NULL;
+		doc = next;
+		key = dot + 1;
+	}
+}
+
+/* robustUnset: the first of key's dotted prefixes whose value is an object is descended into
+ * with the rest of key (an empty one ends it, removing nothing); where none is, the member
+ * named by the rest is removed, and with it each object on the way that it leaves empty. */
+static void robust_unset(cJSON *doc, const char *key)
+{
+	cJSON *top_parent = NULL, *top = NULL; /* the highest object on the way left empty */
+	for (;;) {
+		cJSON *next = NULL;
+		const char *dot;
+		for (dot = strchr(key, '.'); dot && !next; dot = next ? dot : strchr(dot + 1, '.')) {
+			cJSON *v = member_n(doc, key, (size_t)(dot - key));
+			if (has_value(v) && cJSON_IsObject(v)) {
+				if (!v->child)
+					return;
+				next = v;
+			}
+		}
+		if (!next)
+			break;
+		if (next->child->next)
+			top = NULL; /* it keeps another member */
+		else if (!top)
+			top_parent = doc, top = next;
+		doc = next;
+		key = dot + 1;
+	}
+	cJSON *leaf = member_n(doc, key, strlen(key));
+	if (leaf)
+		cJSON_Delete(top ? cJSON_DetachItemViaPointer(top_parent, top) : cJSON_DetachItemViaPointer(doc, leaf));
+}
+
+cJSON *overrides_esql_source(const cJSON *source, const cJSON *columns)
+{
+	cJSON *doc = source ? cJSON_Duplicate(source, 1) : cJSON_CreateObject();
+	const cJSON *c;
+	cJSON_ArrayForEach(c, columns)
+	{
+		if (!doc || !c->string || cJSON_IsNull(c) || !strcmp(c->string, "_id") ||
+		    !strcmp(c->string, "_version") || !strcmp(c->string, "_index"))
+			continue;
+		if (truthy(robust_get(doc, c->string)))
+			robust_unset(doc, c->string);
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, c->string);
+		cJSON_AddItemToObject(doc, c->string, cJSON_Duplicate(c, 1));
+	}
+	return doc;
+}

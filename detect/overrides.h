@@ -23,4 +23,16 @@ void overrides_compute(const cJSON *rule, const char *severity, double risk_scor
  * else the path's dot-separated steps through nested objects. NULL when absent. */
 const cJSON *overrides_get(const cJSON *source, const char *path);
 
+/* Whether the rule sets severity_mapping, risk_score_mapping or rule_name_override: without,
+ * its alerts take the rule's own severity, risk score and name. */
+int overrides_wanted(const cJSON *rule);
+
+/* The source Kibana reads an ES|QL row's overrides from (esql.ts, mergeEsqlResultInSource): a
+ * copy of the row's source event with each of the row's columns (members of columns, named
+ * by their dotted names) set by that name, the field it names removed first in any mix of
+ * dotted and nested notation (robustUnset) when its value there is truthy (robustGet); a
+ * column that is null, _id, _version or _index left out (rowToDocument, the hit's own).
+ * source NULL: the row alone (an aggregating query's). The caller deletes it. */
+cJSON *overrides_esql_source(const cJSON *source, const cJSON *columns);
+
 #endif

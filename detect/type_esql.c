@@ -3,8 +3,10 @@
  * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
  * row's source event (its document, and the columns the query computed), named by that event,
  * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
- * aggregates (STATS) makes an alert of the row's columns, one per row and execution. With
- * alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
+ * aggregates (STATS) makes an alert of the row's columns, one per row and execution. Either
+ * takes the rule's severity_mapping, risk_score_mapping and rule_name_override from what Kibana
+ * reads them from: the row's columns set over its event, or the row alone (overrides_esql_source).
+ * With alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
  * Kibana's in-memory suppression folds them.
  *
  * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
@@ -249,10 +251,24 @@ static void add_computed(cJSON *doc, void *ctx)
 	suppression_annotate(c->run, doc, NULL, 0);
 }
 
-/* An alert of the row's columns alone (an aggregate has no one source event). */
+/* An alert of the row's columns alone (an aggregate has no one source event). Kibana builds it
+ * with its overrides too (wrap_esql_alerts.ts: applyOverrides), read from the row alone. */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = a->h;
+	const struct rule *r = &run->rule;
+	struct alert_overrides ov;
+	char *name = NULL;
+	if (overrides_wanted(r->obj)) {
+		cJSON *columns = cJSON_CreateObject();
+		esql_row_to_json(a->row, columns, 1);
+		cJSON *source = overrides_esql_source(NULL, columns);
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, source, &ov);
+		ov.name = name = xstrdup(ov.name);
+		cJSON_Delete(source);
+		cJSON_Delete(columns);
+		run->ov = &ov;
+	}
 	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
@@ -267,11 +283,14 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
 	struct strbuf reason;
 	strbuf_init(&reason, 128);
-	strbuf_addf(&reason, "event created %s alert %s.", run->rule.severity, run->rule.name);
+	strbuf_addf(&reason, "event created %s alert %s.", run->ov ? run->ov->severity : r->severity,
+	            run->ov ? run->ov->name : r->name);
 	run_add_alert_common(doc, run, uuid, now, reason.buf);
 	suppression_annotate(run, doc, NULL, 0);
 	char *text = run_alert_text(doc, run);
 	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
+	run->ov = NULL;
+	free(name);
 	cJSON_free(text);
 	strbuf_release(&reason);
 	return rc;
@@ -284,7 +303,16 @@ static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec
 		return make_row_alert(run, a, uuid, exec_t);
 	const struct hit *h = &run->hits[a->row->tag];
 	struct computed c = {run, a->row};
-	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &c);
+	cJSON *columns = NULL; /* the overrides read the row's columns over its event */
+	if (overrides_wanted(run->rule.obj)) {
+		columns = cJSON_CreateObject();
+		esql_row_to_json(a->row, columns, 0);
+		run->ov_columns = columns;
+	}
+	int rc = run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &c);
+	run->ov_columns = NULL;
+	cJSON_Delete(columns);
+	return rc;
 }
 
 /* The first row at or after time t (rows in time order). */

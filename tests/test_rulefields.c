@@ -211,6 +211,50 @@ static void test_mappings(void **state)
 	}
 }
 
+/* The source Kibana reads an ES|QL alert's overrides from (esql/utils/merge_esql_result_in_source.ts
+ * and its tests; robust_field_access.ts; rowToDocument drops nulls, esql.ts the hit's _id,
+ * _version and _index). */
+static void test_esql_override_source(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *source, *columns, *merged;
+	} cases[] = {
+	    /* Kibana's own cases: a column replaces the field in nested, flat or mixed notation */
+	    {"{\"agent\":{\"name\":\"test-1\"}}", "{\"agent.name\":\"custom\"}", "{\"agent.name\":\"custom\"}"},
+	    {"{\"agent.name\":\"test-1\"}", "{\"agent.name\":\"custom\"}", "{\"agent.name\":\"custom\"}"},
+	    {"{\"log.syslog\":{\"hostname\":\"host-1\"}}", "{\"log.syslog.hostname\":\"esql host\"}",
+	     "{\"log.syslog.hostname\":\"esql host\"}"},
+	    {"{\"agent\":{\"hostname\":\"host-1\"}}", "{\"log.syslog.hostname\":\"esql host\"}",
+	     "{\"agent\":{\"hostname\":\"host-1\"},\"log.syslog.hostname\":\"esql host\"}"},
+	    {"{\"log.syslog\":{\"hostname\":\"host-1\",\"other\":\"other\"}}",
+	     "{\"log.syslog.hostname\":\"esql host\"}",
+	     "{\"log.syslog\":{\"other\":\"other\"},\"log.syslog.hostname\":\"esql host\"}"},
+	    /* the objects the removal leaves empty go with it, up to one that keeps another member */
+	    {"{\"a\":{\"b\":{\"c\":1}},\"x\":1}", "{\"a.b.c\":\"v\"}", "{\"x\":1,\"a.b.c\":\"v\"}"},
+	    {"{\"a\":{\"k\":2,\"b\":{\"c\":1}}}", "{\"a.b.c\":\"v\"}", "{\"a\":{\"k\":2},\"a.b.c\":\"v\"}"},
+	    /* a falsy value (robustGet's answer tested as a boolean) is not removed */
+	    {"{\"a\":{\"b\":0}}", "{\"a.b\":7}", "{\"a\":{\"b\":0},\"a.b\":7}"},
+	    /* null columns and the hit's own left out; no source: the row alone */
+	    {NULL, "{\"_id\":\"x\",\"_index\":\"i\",\"_version\":1,\"c\":null,\"n\":3,\"host.name\":\"h\"}",
+	     "{\"n\":3,\"host.name\":\"h\"}"},
+	    {"{\"host\":{\"name\":\"h2\"}}", "{\"host.name\":null}", "{\"host\":{\"name\":\"h2\"}}"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *source = cases[i].source ? cJSON_Parse(cases[i].source) : NULL,
+		      *columns = cJSON_Parse(cases[i].columns);
+		assert_non_null(columns);
+		cJSON *merged = overrides_esql_source(source, columns);
+		char *text = cJSON_PrintUnformatted(merged);
+		if (strcmp(text, cases[i].merged))
+			fail_msg("case %zu: %s", i, text);
+		cJSON_free(text);
+		cJSON_Delete(merged);
+		cJSON_Delete(columns);
+		cJSON_Delete(source);
+	}
+}
+
 /* ---- a promotion rule over Elastic Defend alerts ---- */
 
 /* casebook's own rule in the shape of Kibana's promotion rule: an alert per Defend alert, rated
@@ -755,6 +799,123 @@ static void test_esql_suppression(void **state)
 	}
 }
 
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ES|QL alerts take the overrides (wrap_esql_alerts.ts: transformHitToAlert with applyOverrides)
+ * from the hit's _source: a source row's event with the row's columns set over it, an
+ * aggregating row alone (esql.ts, mergeEsqlResultInSource). Processes curl and wget on h1, ssh
+ * on h2 (rule.name "r-" and the process), one execution (10:05); the rule's own: low, 21, "processes". Each alert as
+ * "severity risk name | reason", sorted. */
+static void test_esql_overrides(void **state)
+{
+	(void)state;
+	static const char *const source = "FROM logs-endpoint.events.* METADATA _id";
+	/* (no column the reason reads, which Kibana's reason would read from the row) */
+	static const char *const counted =
+	    "FROM logs-* | EVAL h = host.name | STATS c = COUNT(*) BY h | EVAL score = c * 30";
+	static const struct {
+		const char *query, *overrides, *lines;
+	} cases[] = {
+	    /* a column the row computed sets the severity */
+	    {source,
+	     "\"severity_mapping\":[{\"field\":\"level\",\"operator\":\"equals\",\"value\":\"bad\",\"severity\":"
+	     "\"critical\"}]",
+	     "critical 21 processes | process event with process ssh, on h2 created critical alert processes.\n"
+	     "low 21 processes | process event with process curl, on h1 created low alert processes.\n"
+	     "low 21 processes | process event with process wget, on h1 created low alert processes.\n"},
+	    /* a column named as a field replaces it; a null column leaves the event's (ssh's) */
+	    {source,
+	     "\"rule_name_override\":\"rule.name\",\"risk_score_mapping\":[{\"field\":\"event.risk_score\","
+	     "\"operator\":\"equals\",\"value\":\"\"}]",
+	     "low 21 r-ssh | process event with process ssh, on h2 created low alert r-ssh.\n"
+	     "low 80 h1! | process event with process curl, on h1 created low alert h1!.\n"
+	     "low 80 h1! | process event with process wget, on h1 created low alert h1!.\n"},
+	    /* an aggregate's columns give the risk score, the name and the severity */
+	    {counted,
+	     "\"risk_score_mapping\":[{\"field\":\"score\",\"operator\":\"equals\",\"value\":\"\"}],"
+	     "\"rule_name_override\":\"h\",\"severity_mapping\":[{\"field\":\"h\",\"operator\":"
+	     "\"equals\",\"value\":\"h2\",\"severity\":\"high\"}]",
+	     "high 30 h2 | event created high alert h2.\n"
+	     "low 60 h1 | event created low alert h1.\n"},
+	    /* suppressed alerts too (wrap_suppressed_esql_alerts.ts): h1's are one, on curl's row */
+	    {source,
+	     "\"severity_mapping\":[{\"field\":\"level\",\"operator\":\"equals\",\"value\":\"bad\",\"severity\":"
+	     "\"critical\"}],\"alert_suppression\":{\"group_by\":[\"host.name\"]}",
+	     "critical 21 processes | process event with process ssh, on h2 created critical alert processes.\n"
+	     "low 21 processes | process event with process curl, on h1 created low alert processes.\n"},
+	    /* mappings that match nothing leave the rule's own */
+	    {source,
+	     "\"severity_mapping\":[{\"field\":\"level\",\"operator\":\"equals\",\"value\":\"worse\",\"severity\":"
+	     "\"high\"}],\"risk_score_mapping\":[{\"field\":\"missing\",\"operator\":\"equals\",\"value\":\"\"}],"
+	     "\"rule_name_override\":\"absent\"",
+	     "low 21 processes | process event with process curl, on h1 created low alert processes.\n"
+	     "low 21 processes | process event with process ssh, on h2 created low alert processes.\n"
+	     "low 21 processes | process event with process wget, on h1 created low alert processes.\n"},
+	    /* an aggregate's: a count is not a string to name the rule, a host not a score */
+	    {counted,
+	     "\"rule_name_override\":\"c\",\"risk_score_mapping\":[{\"field\":\"h\",\"operator\":\"equals\","
+	     "\"value\":\"\"}]",
+	     "low 21 processes | event created low alert processes.\n"
+	     "low 21 processes | event created low alert processes.\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_close(db);
+		db = tu_new_case("rulefields");
+		struct strbuf sb;
+		strbuf_init(&sb, 2048);
+		static const char *const procs[][3] = {
+		    {"10:01", "h1", "curl"}, {"10:02", "h1", "wget"}, {"10:03", "h2", "ssh"}};
+		for (size_t k = 0; k < 3; k++)
+			strbuf_addf(
+			    &sb,
+			    "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"p%zu\",\"_source\":{"
+			    "\"@timestamp\":\"2024-05-01T%s:00Z\",\"event\":{\"category\":[\"process\"]},\"process\":{"
+			    "\"name\":\"%s\"},\"host\":{\"name\":\"%s\"},\"rule\":{\"name\":\"r-%s\"}}}\n",
+			    k, procs[k][0], procs[k][2], procs[k][1], procs[k][2]);
+		ingest_text(sb.buf);
+		strbuf_reset(&sb);
+		const char *evals = cases[i].query == source
+		                        ? " | EVAL level = CASE(process.name == \\\"ssh\\\", \\\"bad\\\", \\\"ok\\\"), "
+		                          "event.risk_score = CASE(host.name == \\\"h1\\\", 80, 120), rule.name = "
+		                          "CASE(process.name != \\\"ssh\\\", CONCAT(host.name, \\\"!\\\"))"
+		                        : "";
+		strbuf_addf(
+		    &sb,
+		    "{\"rule_id\":\"cb-esql-ov\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
+		    "\"language\":\"esql\",\"query\":\"%s%s\",\"severity\":\"low\",\"risk_score\":21,\"interval\":"
+		    "\"5m\",\"from\":\"now-6m\",%s}",
+		    cases[i].query, evals, cases[i].overrides);
+		import_rule(sb.buf, NULL);
+		struct detect_totals t = run_detect("cb-esql-ov");
+		if (t.unapplied != 0 || t.skipped != 0)
+			fail_msg("case %zu: %llu unapplied, %llu skipped", i, (unsigned long long)t.unapplied,
+			         (unsigned long long)t.skipped);
+		struct docs d = alert_docs();
+		char *lines[16];
+		for (size_t k = 0; k < d.n; k++) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%s %g %s | %s\n", str(d.a[k], "kibana.alert.severity"),
+			            num(d.a[k], "kibana.alert.risk_score"), str(d.a[k], "kibana.alert.rule.name"),
+			            str(d.a[k], "kibana.alert.reason"));
+			lines[k] = strbuf_detach(&sb, NULL);
+			strbuf_init(&sb, 256);
+		}
+		qsort(lines, d.n, sizeof(*lines), by_text);
+		strbuf_reset(&sb);
+		for (size_t k = 0; k < d.n; k++) {
+			strbuf_addstr(&sb, lines[k]);
+			free(lines[k]);
+		}
+		if (strcmp(sb.buf, cases[i].lines))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		docs_free(&d);
+		strbuf_release(&sb);
+	}
+}
+
 /* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
  * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
  * those all the sequence's events share (objectArrayIntersection), so a field the events differ
@@ -1251,6 +1412,10 @@ static void test_fields_not_applied_are_named(void **state)
 	    {"{\"type\":\"new_terms\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}]}",
 	     NULL},
 	    {"{\"type\":\"threshold\",\"alert_suppression\":{\"duration\":{\"value\":5,\"unit\":\"m\"}}}", NULL},
+	    /* an ES|QL rule's alerts take them too (wrap_esql_alerts.ts: applyOverrides) */
+	    {"{\"type\":\"esql\",\"severity_mapping\":[{\"field\":\"a\",\"value\":\"1\",\"severity\":\"high\"}],"
+	     "\"risk_score_mapping\":[{\"field\":\"r\",\"value\":\"\"}],\"rule_name_override\":\"message\"}",
+	     NULL},
 	    {"{\"type\":\"eql\",\"query\":\"  Sequence by host.id [a where true] [b where true]\","
 	     "\"alert_suppression\":{\"group_by\":[\"host.id\"]},\"tiebreaker_field\":\"event.sequence\"}",
 	     NULL}, /* both apply (test_eql_tiebreaker, test_eql_sequence_suppression) */
@@ -1389,6 +1554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mappings),
+	    cmocka_unit_test(test_esql_override_source),
 	    T(test_promotion_rule_on_defend_alerts),
 	    T(test_promotion_matches_kibana_8_3_when_present),
 	    T(test_suppression_by_host),
@@ -1398,6 +1564,7 @@ int main(void)
 	    T(test_threshold_suppression_needs_duration),
 	    T(test_new_terms_suppression),
 	    T(test_esql_suppression),
+	    T(test_esql_overrides),
 	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
