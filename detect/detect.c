@@ -44,6 +44,7 @@ static void run_release(struct run *run)
 	needles_release(&run->needles);
 	exceptions_free(run->exceptions);
 	suppression_free(run->suppress);
+	alert_tail_release(&run->tail);
 	rule_release(&run->rule);
 }
 

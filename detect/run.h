@@ -139,7 +139,16 @@ struct run {
 	 * and the run decides the window once the document is parsed (run_event_time); NULL: the
 	 * time is a column's */
 	const char *time_field;
+	/* the end every alert document of the run has (detect/alertdoc.c), printed once */
+	struct alert_tail {
+		char *text; /* the members, without braces; NULL: not made yet */
+		size_t len;
+		int overridden; /* made for a rule_name_override's name */
+		char *name;
+	} tail;
 };
+
+void alert_tail_release(struct alert_tail *t);
 
 /* The event's time for a run with a time_field: the field's date (its first), else @timestamp
  * unless the fallback is disabled (Kibana's buildTimeRangeFilter: the override in range, or the
@@ -221,7 +230,7 @@ void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, i
 void run_add_rule_fields(cJSON *doc, const struct run *run);
 /* What every alert document ends with (its space, the rule's fields), printed: the document
  * is freed, the text is the caller's (cJSON_free). */
-char *run_alert_text(cJSON *doc, const struct run *run);
+char *run_alert_text(cJSON *doc, struct run *run);
 /* obj[key] = the instant as ISO 8601 (UTC). */
 void run_add_iso(cJSON *obj, const char *key, int64_t us);
 char *run_reason(const struct rule *r, const cJSON *ev);

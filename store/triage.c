@@ -219,21 +219,25 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
  * reason, the columns copied from its event, every event it stands on (id, identity and the
  * SHA-256 of the stored document), and the SHA-256 of its document without the four workflow
  * fields a status change rewrites (those are the status entries' to vouch for). */
-#define ALERT_ANCHOR_CONTENT                                                                                           \
+#define ALERT_ANCHOR_CONTENT_OF(DOC)                                                                                   \
 	"r.rule_id, r.version, a.severity, a.risk_score, a.original_time, a.created_us, a.execution_us, a.reason, "    \
 	"a.event_id, a.host_key, a.file_path, a.target, (SELECT json_group_array(json_array(x.position, x.event_id, "  \
 	"e.identity, casebook_sha256(d.doc))) FROM alert_events x LEFT JOIN events e ON e.id = x.event_id LEFT JOIN "  \
-	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(CASE WHEN json_valid(a.doc) THEN "      \
+	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(" DOC ")"
+/* the document without the workflow fields, or as it is when it is not JSON */
+#define ALERT_ANCHOR_DOC_REMOVED                                                                                       \
 	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
-	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"') ELSE a.doc END)"
+	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"')"
+#define ALERT_ANCHOR_DOC "CASE WHEN json_valid(a.doc) THEN " ALERT_ANCHOR_DOC_REMOVED " ELSE a.doc END"
 /* the columns of version 12 join the content only when one is set, so that every alert anchored
  * before them (and every alert detect raises) keeps its anchor */
-#define ALERT_ANCHOR_EXPR                                                                                              \
+#define ALERT_ANCHOR_EXPR_OF(DOC)                                                                                      \
 	"'rule ' || coalesce(r.rule_id, '?') || ' v' || coalesce(r.version, '?') || ', ' || "                          \
 	"coalesce(a.severity, '?') || ', content sha256:' || casebook_sha256(CASE WHEN a.rule_name IS NULL AND "       \
 	"a.acknowledged_as IS NULL AND a.group_id IS NULL AND a.group_index IS NULL THEN "                             \
-	"json_array(" ALERT_ANCHOR_CONTENT ") ELSE json_array(" ALERT_ANCHOR_CONTENT                                   \
-	", a.rule_name, a.acknowledged_as, a.group_id, a.group_index) END)"
+	"json_array(" ALERT_ANCHOR_CONTENT_OF(DOC) ") ELSE json_array(" ALERT_ANCHOR_CONTENT_OF(                       \
+	    DOC) ", a.rule_name, a.acknowledged_as, a.group_id, a.group_index) END)"
+#define ALERT_ANCHOR_EXPR ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC)
 
 /* An exception's anchor: its key (kind, namespace, id) and the SHA-256 of what detect reads. */
 #define EXCEPTION_ANCHORS                                                                                              \
@@ -244,15 +248,27 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
                              const char *origin)
 {
-	static const char sql[] =
-	    "SELECT " ALERT_ANCHOR_EXPR " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1";
+#define ANCHOR_ROW " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1"
+	static const char sql[] = "SELECT " ALERT_ANCHOR_EXPR ANCHOR_ROW;
+	/* the same anchor when the document is JSON, which it is when detect wrote it: json_valid
+	 * parsed every document a second time. json_remove fails on what is not JSON, and then the
+	 * statement above decides. */
+	static const char json_sql[] = "SELECT " ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC_REMOVED) ANCHOR_ROW;
+#undef ANCHOR_ROW
 	sqlite3_stmt *st;
-	if (store_kept_get(s, sql, 0, sql, &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, alert_id);
-	int rc = sqlite3_step(st);
-	char *anchor = rc == SQLITE_ROW ? xstrdup(store_col_req(st, 0)) : NULL;
-	store_kept_put(s, st);
+	char *anchor = NULL;
+	int rc = SQLITE_ERROR;
+	for (int pass = 0; pass < 2 && !anchor; pass++) {
+		const char *q = pass ? sql : json_sql;
+		if (store_kept_get(s, q, 0, q, &st))
+			return -1;
+		sqlite3_bind_int64(st, 1, alert_id);
+		rc = sqlite3_step(st);
+		anchor = rc == SQLITE_ROW ? xstrdup(store_col_req(st, 0)) : NULL;
+		store_kept_put(s, st);
+		if (rc == SQLITE_DONE)
+			break; /* no such alert: the second statement would not find it either */
+	}
 	if (!anchor)
 		return store_fail(s, "anchoring an alert in the audit trail");
 	rc = store_audit_append(s, uuid, who, "alert", origin, NULL, anchor);
