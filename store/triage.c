@@ -82,7 +82,7 @@ int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void 
 	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct triage_item it = {.id = sqlite3_column_int64(st, 0),
 		                         .kind = store_col_req(st, 1),
@@ -93,13 +93,11 @@ int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void 
 		                         .by = store_col_text(st, 6),
 		                         .at_us = sqlite3_column_int64(st, 7),
 		                         .from_default = sqlite3_column_int(st, 8)};
-		if (fn(ctx, &it)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &it)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading triage items");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading triage items");
 }
 
 int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx)
@@ -108,19 +106,17 @@ int store_notes_each(struct store *s, int64_t alert_id, note_fn fn, void *ctx)
 	if (store_prepare(s, "SELECT id, text, by, at_us FROM notes WHERE alert_id = ?1 ORDER BY id", &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct note_row n = {.id = sqlite3_column_int64(st, 0),
 		                     .text = store_col_req(st, 1),
 		                     .by = store_col_req(st, 2),
 		                     .at_us = sqlite3_column_int64(st, 3)};
-		if (fn(ctx, &n)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &n)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading notes");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading notes");
 }
 
 /* ---- the audit chain ---- */
@@ -416,20 +412,19 @@ static void row_from(sqlite3_stmt *st, struct audit_row *a)
 	a->hash = store_col_req(st, 9);
 }
 
-/* Steps a prepared audit query, each row to fn (non-zero stops), and finalizes it. */
+/* Steps a prepared audit query, each row to fn, and finalizes it. Returns 0, fn's non-zero
+ * status (the rows after it not read), or -1 with the detail on the handle. */
 static int audit_rows_each(struct store *s, sqlite3_stmt *st, audit_fn fn, void *ctx)
 {
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_row a;
 		row_from(st, &a);
-		if (fn(ctx, &a)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &a)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading the audit trail");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading the audit trail");
 }
 
 int store_audit_each(struct store *s, const char *alert_uuid, audit_fn fn, void *ctx)

@@ -42,6 +42,9 @@ int store_triage_has_items(struct store *s, int64_t alert_id, int *has);
 int store_triage_add_items(struct store *s, int64_t alert_id, const char *kind, char *const *texts, size_t n,
                            int from_default);
 
+/* The iterators call fn for each row in order. Each returns 0 when it read every row, fn's
+ * non-zero status exactly when fn stopped it (the rows after not read), as sqlite3_exec
+ * does, or -1 with the detail on the handle. */
 typedef int (*item_fn)(void *ctx, const struct triage_item *it);
 int store_triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx);
 typedef int (*note_fn)(void *ctx, const struct note_row *n);

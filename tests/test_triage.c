@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/status.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/rule.h"
@@ -321,6 +322,94 @@ static void test_actions_and_their_audit_entries(void **state)
 	assert_int_equal(store_audit_verify(db, &n, &bad, why, sizeof(why)), 0);
 	assert_int_equal(n, 7 + anchors());
 	strbuf_release(&lines);
+}
+
+/* A callback that notes what it is shown and returns status on its stop_at-th call. */
+struct stopper {
+	int calls, stop_at, status;
+	struct strbuf seen;
+};
+
+static void stopper_reset(struct stopper *k, int stop_at, int status)
+{
+	k->calls = 0;
+	k->stop_at = stop_at;
+	k->status = status;
+	strbuf_reset(&k->seen);
+}
+
+static int stop_on_item(void *ctx, const struct triage_item *it)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s %d, ", it->kind, it->position);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_note(void *ctx, const struct note_row *n)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s, ", n->text);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_audit(void *ctx, const struct audit_row *a)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s, ", a->action);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+/* Issue 25: the triage iterators hand their callback's status back, as sqlite3_exec does and
+ * the exception iterators do (tests/test_store.c): they stop where the callback said so and
+ * return exactly what it returned. triage_items_each, whose callers stop it to look no
+ * further, still says TRIAGE_OK when its callback stopped it. */
+static void test_triage_iterators_pass_the_callbacks_status_back(void **state)
+{
+	(void)state;
+	struct pick a = alert_on("mac-good");
+	struct actor amy = {.analyst = "amy", .at_us = T0 + 1};
+	assert_int_equal(triage_check(db, a.id, a.uuid, 1, 0, NULL, &amy), TRIAGE_OK);
+	assert_int_equal(triage_note(db, a.id, a.uuid, "one", &amy), TRIAGE_OK);
+	assert_int_equal(triage_note(db, a.id, a.uuid, "two", &amy), TRIAGE_OK);
+	assert_int_equal(triage_note(db, a.id, a.uuid, "three", &amy), TRIAGE_OK);
+	struct stopper k;
+	strbuf_init(&k.seen, 256);
+
+	stopper_reset(&k, 0, 0); /* never stops: every row, and 0 */
+	assert_int_equal(store_triage_items_each(db, a.id, stop_on_item, &k), CB_OK);
+	int items = k.calls;
+	assert_true(items > 2);
+	stopper_reset(&k, 2, CB_NOT_FOUND);
+	assert_int_equal(store_triage_items_each(db, a.id, stop_on_item, &k), CB_NOT_FOUND);
+	assert_string_equal(k.seen.buf, "check 1, check 2, ");
+	stopper_reset(&k, items, 42); /* stopped on the last row: still the callback's status */
+	assert_int_equal(store_triage_items_each(db, a.id, stop_on_item, &k), 42);
+	assert_int_equal(k.calls, items);
+	stopper_reset(&k, 1, CB_ERROR);
+	assert_int_equal(triage_items_each(db, a.id, stop_on_item, &k), TRIAGE_OK);
+	assert_string_equal(k.seen.buf, "check 1, ");
+
+	stopper_reset(&k, 0, 0);
+	assert_int_equal(store_notes_each(db, a.id, stop_on_note, &k), CB_OK);
+	assert_string_equal(k.seen.buf, "one, two, three, ");
+	stopper_reset(&k, 2, CB_INVALID);
+	assert_int_equal(store_notes_each(db, a.id, stop_on_note, &k), CB_INVALID);
+	assert_string_equal(k.seen.buf, "one, two, ");
+
+	stopper_reset(&k, 0, 0);
+	assert_int_equal(store_audit_each(db, a.uuid, stop_on_audit, &k), CB_OK);
+	assert_string_equal(k.seen.buf, "alert, check, note, note, note, ");
+	stopper_reset(&k, 1, CB_ERROR);
+	assert_int_equal(store_audit_each(db, a.uuid, stop_on_audit, &k), CB_ERROR);
+	assert_string_equal(k.seen.buf, "alert, ");
+	stopper_reset(&k, 3, CB_UNCHANGED);
+	assert_int_equal(store_audit_each_for_alert(db, a.uuid, "no-such-rule", stop_on_audit, &k), CB_UNCHANGED);
+	assert_string_equal(k.seen.buf, "alert, check, note, ");
+	/* the reads ended cleanly: the store is ready for the next one */
+	stopper_reset(&k, 0, 0);
+	assert_int_equal(store_notes_each(db, a.id, stop_on_note, &k), CB_OK);
+	assert_int_equal(k.calls, 3);
+	strbuf_release(&k.seen);
 }
 
 static int doc_of(void *ctx, const struct alert_row *a)
@@ -809,6 +898,7 @@ int main(void)
 	    cmocka_unit_test(test_no_guide_gets_defaults),
 	    cmocka_unit_test(test_hostile_nesting_is_bounded_and_kept),
 	    T(test_actions_and_their_audit_entries),
+	    T(test_triage_iterators_pass_the_callbacks_status_back),
 	    T(test_closing_reason_on_the_alert_document),
 	    T(test_audit_chain_catches_edits),
 	    T(test_exports_match_expected_files),

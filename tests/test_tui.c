@@ -25,6 +25,7 @@
 #include "tui/app.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
+#include "tui/exception_view.h"
 #include "tui/histogram.h"
 #include "tui/keymap.h"
 #include "tui/queue.h"
@@ -1098,6 +1099,26 @@ static int setup_long_path(void **state)
 	return 0;
 }
 
+/* The section of docs/CONSOLE.md headed heading lists every action of the table that works in
+ * ctx (its keys and help as the table has them), before the next heading. */
+static void doc_section_lists(const char *doc, const char *heading, unsigned ctx)
+{
+	const char *from = strstr(doc, heading);
+	if (!from)
+		fail_msg("docs/CONSOLE.md has no section %s", heading);
+	const char *to = strstr(from + strlen(heading), "\n### ");
+	size_t len = to ? (size_t)(to - from) : strlen(from);
+	for (int i = 1; i < ACT_COUNT; i++) {
+		if (!(tui_actions[i].ctx & ctx))
+			continue;
+		char row[300];
+		snprintf(row, sizeof(row), "| `%s` | %s |", keymap_keys(i), tui_actions[i].help);
+		const char *at = strstr(from, row);
+		if (!at || (size_t)(at - from) >= len)
+			fail_msg("docs/CONSOLE.md's %.*s does not list: %s", (int)strlen(heading) - 1, heading, row);
+	}
+}
+
 /* A plugin written by the last of 3,000 generations of shells: the console's tree drew each
  * line indented three columns a level, so 30,000 generations took gigabytes and aborted. */
 static int setup_deep_tree(void **state)
@@ -1186,12 +1207,7 @@ static void test_process_tree_view(void **state)
 	size_t len = fread(doc, 1, sizeof(doc) - 1, f);
 	doc[len] = '\0';
 	fclose(f);
-	for (size_t k = 0; k < tree_view_nhelp; k++) {
-		char row[300];
-		snprintf(row, sizeof(row), "| `%s` | %s |", tree_view_help[k][0], tree_view_help[k][1]);
-		if (!strstr(doc, row))
-			fail_msg("docs/CONSOLE.md does not list: %s", row);
-	}
+	doc_section_lists(doc, "### Process tree\n", CTX_TREE);
 	/* 80x24, then LANG=C: ASCII guides, the same columns */
 	screen_resize(24, 80);
 	keys("qT");
@@ -1314,6 +1330,50 @@ static void test_exception_builder_screens(void **state)
 	assert_true(screen_has("[x] "));
 	keys("q");
 	assert_true(screen_has("Event fields"));
+}
+
+/* The builder's keys come from the key table, and none of them clears the status line's
+ * message (CTX_KEEPS_MESSAGE): "not added" stays while the analyst moves and edits, where in
+ * the alert view the next key clears it. Keys of the table the builder does not take (Q, ?)
+ * do nothing there. */
+static void test_exception_builder_keeps_its_message(void **state)
+{
+	(void)state;
+	assert_int_equal(keymap_lookup('x', CTX_EXCEPTION), ACT_CONDITION);
+	assert_int_equal(keymap_lookup(' ', CTX_EXCEPTION), ACT_CONDITION);
+	assert_int_equal(keymap_lookup('p', CTX_EXCEPTION), ACT_PREVIEW);
+	assert_int_equal(keymap_lookup('\n', CTX_EXCEPTION), ACT_PREVIEW);
+	assert_int_equal(keymap_lookup('e', CTX_EXCEPTION), ACT_VALUE);
+	assert_int_equal(keymap_lookup('o', CTX_EXCEPTION), ACT_OPERATOR);
+	FILE *f = fopen("docs/CONSOLE.md", "r");
+	assert_non_null(f);
+	static char doc[65536];
+	size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[len] = '\0';
+	fclose(f);
+	doc_section_lists(doc, "### Exception builder\n", CTX_EXCEPTION);
+	keys("\n"); /* the first alert */
+	keys("E");
+	keys("\n");
+	keys("n");
+	assert_string_equal(app->msg, "not added");
+	check_screen("exception-declined-80x24");
+	keys("kjz"); /* moving, and a key the table does not have */
+	assert_string_equal(app->msg, "not added");
+	check_screen("exception-declined-80x24");
+	keys("Q?");
+	assert_false(app->done);
+	assert_true(view_top(app) == &exception_view);
+	check_screen("exception-declined-80x24");
+	keys(" "); /* the file path off, then on again (the preview goes: it is stale) */
+	keys("x");
+	assert_string_equal(app->msg, "not added");
+	assert_true(screen_has("[x] file.path"));
+	keys("q");
+	assert_true(view_top(app) == &alert_view);
+	assert_string_equal(app->msg, "not added");
+	keys("j"); /* in the alert view a key clears it */
+	assert_string_equal(app->msg, "");
 }
 
 /* Sixty plugin writes, sixty alerts: more than the queue shows at once. */
@@ -2091,6 +2151,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_on_a_642_byte_path_matches, setup_long_path, teardown),
 	    cmocka_unit_test_setup_teardown(test_exception_builder_screens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exception_builder_keeps_its_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_click_on_a_scrolled_queue, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_failed_load_is_said, setup_many_alerts, teardown),
 	    cmocka_unit_test_setup_teardown(test_a_deep_process_tree, setup_deep_tree, teardown),

@@ -97,7 +97,8 @@ static int each_item_of(const struct guide_list *l, const char *kind, item_fn fn
 int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx)
 {
 	struct count_items c = {.fn = fn, .ctx = ctx};
-	if (store_triage_items_each(s, alert_id, count_and_pass, &c))
+	int rc = store_triage_items_each(s, alert_id, count_and_pass, &c);
+	if (rc && rc != c.stop) /* fn's own status: it stopped the read, which is not a failure */
 		return TRIAGE_ERROR;
 	if (c.n)
 		return TRIAGE_OK;

@@ -274,14 +274,14 @@ void app_handle_key(struct app *a, int key)
 		dialog_key(a, key);
 		return;
 	}
-	if (v->key && v->key(a, key))
-		return;
 	if (!v->context)
 		return;
-	enum tui_action act = keymap_lookup(key, v->context(a));
+	unsigned ctx = v->context(a);
+	enum tui_action act = keymap_lookup(key, ctx);
 	if (act == ACT_IDLE)
 		return;
-	a->msg[0] = '\0';
+	if (!(ctx & CTX_KEEPS_MESSAGE))
+		a->msg[0] = '\0';
 	if (act == ACT_NONE)
 		return;
 	if (v->request && v->request(a, act))

@@ -276,42 +276,62 @@ static void value_typed(struct app *a, const char *text, void *data)
 	r->on = 1;
 }
 
-static int builder_key(struct app *a, int key)
+/* The builder's actions (tui/keymap.h's CTX_EXCEPTION rows). It takes no other action of the
+ * table: Q, ?, R, t and half pages wait until it closes, and a key leaves the message as it is
+ * (CTX_KEEPS_MESSAGE). */
+static int builder_request(struct app *a, enum tui_action act)
 {
 	struct exception_builder *b = xb_of(a);
 	size_t page = (size_t)layout_page(layout_body(HEAD_EXCEPTION), 2);
 	struct xrow *r = &b->rows[b->sel];
-	if (key == 'q' || key == KEY_ESC)
-		view_pop(a);
-	else if ((key == 'j' || key == KEY_DOWN) && b->sel + 1 < b->n)
-		b->sel++;
-	else if ((key == 'k' || key == KEY_UP) && b->sel)
-		b->sel--;
-	else if (key == 'g' || key == KEY_HOME)
-		b->sel = 0;
-	else if (key == 'G' || key == KEY_END)
-		b->sel = b->n - 1;
-	else if (key == KEY_NPAGE)
-		b->sel = b->sel + page < b->n ? b->sel + page : b->n - 1;
-	else if (key == KEY_PPAGE)
-		b->sel = b->sel > page ? b->sel - page : 0;
-	else if (key == ' ' || key == 'x') {
+	switch (act) {
+	case ACT_BACK: view_pop(a); break;
+	case ACT_DOWN:
+		if (b->sel + 1 < b->n)
+			b->sel++;
+		break;
+	case ACT_UP:
+		if (b->sel)
+			b->sel--;
+		break;
+	case ACT_FIRST: b->sel = 0; break;
+	case ACT_LAST: b->sel = b->n - 1; break;
+	case ACT_PAGE_DOWN: b->sel = b->sel + page < b->n ? b->sel + page : b->n - 1; break;
+	case ACT_PAGE_UP: b->sel = b->sel > page ? b->sel - page : 0; break;
+	case ACT_CONDITION:
 		r->on = !r->on;
 		forget_preview(b);
-	} else if (key == 'o') {
+		break;
+	case ACT_OPERATOR: {
 		forget_preview(b);
 		size_t n = 0;
 		while (exception_operators[n])
 			n++;
 		r->op = (r->op + 1) % n;
 		r->on = 1;
-	} else if (key == 'e')
+		break;
+	}
+	case ACT_VALUE:
 		dialog_prompt(a, "Value (is one of: values separated by \", \"; matches: * and ?):", row_value(r),
 		              value_typed, NULL, NULL);
-	else if (key == '\n' || key == '\r' || key == KEY_ENTER || key == 'p')
-		with_spec(a, preview_spec);
+		break;
+	case ACT_PREVIEW: with_spec(a, preview_spec); break;
+	default: break;
+	}
 	return 1;
 }
+
+static unsigned builder_context(const struct app *a)
+{
+	(void)a;
+	return CTX_EXCEPTION;
+}
+
+static const struct hint hints[] = {{ACT_CONDITION, 0, "", "condition"},
+                                    {ACT_OPERATOR, 0, "", "operator"},
+                                    {ACT_VALUE, 0, "", "value"},
+                                    {ACT_PREVIEW, 0, "", "preview and save"},
+                                    {ACT_BACK, 0, "", "close"}};
 
 /* "process.name is "mv" AND ..." of the rows that are conditions. */
 static void conditions_text(const struct exception_builder *b, struct strbuf *out)
@@ -388,11 +408,16 @@ static void builder_draw(struct app *a)
 		ui_cell(row, 4 + name_w, op_w, r->on ? exception_operators[r->op] : "", at);
 		draw_text(row, 4 + name_w + op_w, layout_width_from(4 + name_w + op_w), row_value(r), at, 1);
 	}
-	ui_status_line(a, "Space condition  o operator  e value  Enter preview and save  q close");
+	char line[200];
+	ui_hints(hints, sizeof(hints) / sizeof(hints[0]), line, sizeof(line));
+	ui_status_line(a, line);
 }
 
-const struct view_ops exception_view = {
-    .name = "exception", .draw = builder_draw, .key = builder_key, .close = builder_close};
+const struct view_ops exception_view = {.name = "exception",
+                                        .context = builder_context,
+                                        .draw = builder_draw,
+                                        .request = builder_request,
+                                        .close = builder_close};
 
 void exception_builder_open(struct app *a, const char *rule_id, const char *rule_name, const char *alert_uuid,
                             char *const *names, char *const *values, size_t n, const char *preselect)

@@ -16,12 +16,17 @@ enum tui_ctx {
 	CTX_CHECKLIST = 1 << 4,
 	CTX_RESPONSE = 1 << 5,
 	CTX_NOTES = 1 << 6,
-	CTX_EVENTS = 1 << 7, /* the event browser */
-	CTX_FIELDS = 1 << 8, /* an event's field table */
-	CTX_WALK = 1 << 9,   /* the alert view while walking through the pending response steps */
-	CTX_JSON = 1 << 10,  /* an event's JSON */
-	CTX_PAGER = 1 << 11, /* the pager: the help, a process's events */
+	CTX_EVENTS = 1 << 7,     /* the event browser */
+	CTX_FIELDS = 1 << 8,     /* an event's field table */
+	CTX_WALK = 1 << 9,       /* the alert view while walking through the pending response steps */
+	CTX_JSON = 1 << 10,      /* an event's JSON */
+	CTX_PAGER = 1 << 11,     /* the pager: the help, a process's events */
+	CTX_TREE = 1 << 12,      /* the process tree */
+	CTX_EXCEPTION = 1 << 13, /* the exception builder */
 	CTX_LIST = CTX_QUEUE | CTX_TIMELINE | CTX_CHECKLIST | CTX_RESPONSE,
+	/* where a key leaves the status line's message as it is (elsewhere a key clears it): the
+	 * builder's messages (no condition yet, not added) stay while the analyst edits */
+	CTX_KEEPS_MESSAGE = CTX_EXCEPTION,
 };
 
 /* Keys: a character, KEY_CTRL('d'), KEY_ESC or an ncurses KEY_ code. */
@@ -50,10 +55,11 @@ enum tui_ctx {
 	X(REDRAW, KEYS(KEY_CTRL('l')), CTX_ALL, "redraw the screen")                                                   \
 	X(RELOAD, KEYS('R'), CTX_ALL, "reload from the database")                                                      \
 	X(LOCAL_TIME, KEYS('t'), CTX_ALL, "show times in UTC or in the local zone (TZ), labelled")                     \
-	X(SEARCH, KEYS('/'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON,                               \
+	X(SEARCH, KEYS('/'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON | CTX_TREE,                    \
 	  "search the rows, or the tab's text")                                                                        \
-	X(SEARCH_NEXT, KEYS('n'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "next match")            \
-	X(SEARCH_PREV, KEYS('N'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON, "previous match")        \
+	X(SEARCH_NEXT, KEYS('n'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON | CTX_TREE, "next match") \
+	X(SEARCH_PREV, KEYS('N'), CTX_QUEUE | CTX_ALERT | CTX_EVENTS | CTX_FIELDS | CTX_JSON | CTX_TREE,               \
+	  "previous match")                                                                                            \
 	X(KQL_FILTER, KEYS('\\'), CTX_QUEUE, "filter the alerts by a KQL query (empty: none)")                         \
 	X(SORT, KEYS('s'), CTX_QUEUE, "sort by time (newest first), severity (highest first) or host")                 \
 	X(REVERSE, KEYS('S'), CTX_QUEUE, "reverse the order: oldest first, lowest severity first, hosts Z-A")          \
@@ -119,7 +125,22 @@ enum tui_ctx {
 	X(FOLD_ALL, KEYS('-'), CTX_JSON, "fold every object and array but the outermost")                              \
 	X(UNFOLD_ALL, KEYS('+'), CTX_JSON, "unfold them all")                                                          \
 	X(PAGER_NEXT, KEYS(' ', KEY_CTRL('f')), CTX_PAGER, "next page, as in less")                                    \
-	X(PAGER_PREV, KEYS(KEY_CTRL('b')), CTX_PAGER, "previous page, as in less")
+	X(PAGER_PREV, KEYS(KEY_CTRL('b')), CTX_PAGER, "previous page, as in less")                                     \
+	X(TREE_FOLD, KEYS('\n', '\r', KEY_ENTER, ' '), CTX_TREE, "fold or unfold the process's descendants")           \
+	X(TREE_RIGHT, KEYS('l', KEY_RIGHT), CTX_TREE, "unfold; on an unfolded process, its first child")               \
+	X(TREE_LEFT, KEYS('h', KEY_LEFT), CTX_TREE, "fold; on a folded process or a leaf, its parent")                 \
+	X(TREE_UNFOLD_ALL, KEYS('+'), CTX_TREE, "unfold every process")                                                \
+	X(TREE_FOLD_ALL, KEYS('-'), CTX_TREE, "fold all but the ancestors")                                            \
+	X(TREE_START, KEYS('a'), CTX_TREE, "back to the process the tree was opened on")                               \
+	X(TREE_EVENTS, KEYS('e'), CTX_TREE, "the selected process's events and alerts, in full")                       \
+	X(TREE_TIMELINE, KEYS('p'), CTX_TREE, "the alert's timeline, only this process's events (the timeline's p)")   \
+	X(TREE_HERE, KEYS('T'), CTX_TREE, "the tree around the selected process")                                      \
+	X(CONDITION, KEYS(' ', 'x'), CTX_EXCEPTION, "make the field a condition, or not")                              \
+	X(OPERATOR, KEYS('o'), CTX_EXCEPTION,                                                                          \
+	  "the next operator: is, is not, is one of, is not one of, exists, does not exist, matches, does not match")  \
+	X(VALUE, KEYS('e'), CTX_EXCEPTION, "edit the value (is one of: values separated by \", \")")                   \
+	X(PREVIEW, KEYS('\n', '\r', KEY_ENTER, 'p'), CTX_EXCEPTION,                                                    \
+	  "preview what the exception would suppress, then save it (asked twice when broad)")
 
 enum tui_action {
 	ACT_NONE = 0,

@@ -31,24 +31,17 @@ struct treeview {
 	int with_alert;        /* opened from an alert view: p reaches its timeline */
 };
 
-/* The view's keys (as docs/CONSOLE.md shows them), what they do, and the keys as ? shows them:
- * named in ASCII, so the columns align and LANG=C draws them. */
-const char *const tree_view_help[][3] = {
-    {"j k ↓ ↑", "next or previous process", "j k Down Up"},
-    {"g G Home End", "the first or last process", "g G Home End"},
-    {"PgDn PgUp Ctrl-D Ctrl-U", "a page or half a page down or up", "PgDn PgUp Ctrl-D Ctrl-U"},
-    {"Enter Space", "fold or unfold the process's descendants", "Enter Space"},
-    {"l →", "unfold; on an unfolded process, its first child", "l Right"},
-    {"h ←", "fold; on a folded process or a leaf, its parent", "h Left"},
-    {"+ -", "unfold every process, or fold all but the ancestors", "+ -"},
-    {"a", "back to the process the tree was opened on", "a"},
-    {"e", "the selected process's events and alerts, in full", "e"},
-    {"p", "the alert's timeline, only this process's events (the timeline's p)", "p"},
-    {"T", "the tree around the selected process", "T"},
-    {"/ n N", "find a process by name, pid, user or command line", "/ n N"},
-    {"q Esc", "back", "q Esc"},
-};
-const size_t tree_view_nhelp = sizeof(tree_view_help) / sizeof(tree_view_help[0]);
+/* The status line: keys of the table (tui/keymap.h's CTX_TREE rows and the ones everywhere). */
+static const struct hint alert_hints[] = {{ACT_TREE_FOLD, 0, "", "fold"},
+                                          {ACT_TREE_EVENTS, 0, "", "events"},
+                                          {ACT_TREE_TIMELINE, 0, "", "timeline"},
+                                          {ACT_TREE_HERE, 0, "", "tree here"},
+                                          {ACT_TREE_START, 0, "", "alert's"},
+                                          {ACT_HELP, 0, "", "help"},
+                                          {ACT_BACK, 0, "", "back"}};
+static const struct hint browser_hints[] = {{ACT_TREE_FOLD, 0, "", "fold"},      {ACT_TREE_EVENTS, 0, "", "events"},
+                                            {ACT_TREE_HERE, 0, "", "tree here"}, {ACT_TREE_START, 0, "", "start"},
+                                            {ACT_HELP, 0, "", "help"},           {ACT_BACK, 0, "", "back"}};
 
 static int guides_ascii(void)
 {
@@ -293,8 +286,12 @@ static void tree_view_draw(struct app *a)
 	scroll_to_selection(tv);
 	draw_rows(a, tv, ascii);
 	draw_detail(a, tv, ascii);
-	ui_status_line(a, tv->with_alert ? "Enter fold  e events  p timeline  T tree here  a alert's  ? help  q back"
-	                                 : "Enter fold  e events  T tree here  a start  ? help  q back");
+	char hints[200];
+	if (tv->with_alert)
+		ui_hints(alert_hints, sizeof(alert_hints) / sizeof(alert_hints[0]), hints, sizeof(hints));
+	else
+		ui_hints(browser_hints, sizeof(browser_hints) / sizeof(browser_hints[0]), hints, sizeof(hints));
+	ui_status_line(a, hints);
 }
 
 /* ---- actions ---- */
@@ -460,53 +457,52 @@ static void show_help(struct app *a)
 	            "%s the process the tree was opened on   %s holds one of the alert's events   "
 	            "! has other alerts   + folded\n\n",
 	            glyph(ascii, "▶", ">"), glyph(ascii, "●", "*"));
-	for (size_t k = 0; k < tree_view_nhelp; k++)
-		strbuf_addf(&text, "%-24s %s\n", tree_view_help[k][2], tree_view_help[k][1]);
+	/* the view's own rows of the key table, then those that work everywhere */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			strbuf_addstr(&text, "\nEverywhere\n");
+		for (int i = 1; i < ACT_COUNT; i++) {
+			const char *keys = keymap_keys((enum tui_action)i);
+			if (tui_actions[i].ctx & (pass ? CTX_ALL : CTX_TREE))
+				strbuf_addf(&text, "%s%*s %s\n", keys, 24 - text_width(keys), "", tui_actions[i].help);
+		}
+	}
 	pager_open(a, "Process tree keys - q or Esc closes", text.buf, 1);
 	strbuf_release(&text);
 }
 
-static int tree_view_key(struct app *a, int key)
+/* The view's actions. Moving is by the tree's rows (a page is the rows the tree shows); the
+ * table's other actions everywhere (Q, t, Ctrl-L, R) are app.c's. */
+static int tree_view_request(struct app *a, enum tui_action act)
 {
 	struct treeview *tv = tv_of(a);
 	size_t page = (size_t)tree_rows_of(tv->nvis), last = tv->nvis ? tv->nvis - 1 : 0;
-	a->msg[0] = '\0';
-	switch (key) {
-	case 'q':
-	case KEY_ESC: view_pop(a); return 1;
-	case 'j':
-	case KEY_DOWN: tv->sel = tv->sel < last ? tv->sel + 1 : last; break;
-	case 'k':
-	case KEY_UP: tv->sel = tv->sel ? tv->sel - 1 : 0; break;
-	case 'g':
-	case KEY_HOME: tv->sel = 0; break;
-	case 'G':
-	case KEY_END: tv->sel = last; break;
-	case KEY_NPAGE: tv->sel = tv->sel + page < last ? tv->sel + page : last; break;
-	case KEY_PPAGE: tv->sel = tv->sel > page ? tv->sel - page : 0; break;
-	case KEY_CTRL('d'): tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
-	case KEY_CTRL('u'): tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-	case ' ': fold(tv, !tv->folded[tv->vis[tv->sel]]); break;
-	case 'l':
-	case KEY_RIGHT: go_right(tv); break;
-	case 'h':
-	case KEY_LEFT: go_left(tv); break;
-	case '+': fold_all(tv, 0); break;
-	case '-': fold_all(tv, 1); break;
-	case 'a':
+	switch (act) {
+	case ACT_BACK: view_pop(a); return 1;
+	case ACT_DOWN: tv->sel = tv->sel < last ? tv->sel + 1 : last; break;
+	case ACT_UP: tv->sel = tv->sel ? tv->sel - 1 : 0; break;
+	case ACT_FIRST: tv->sel = 0; break;
+	case ACT_LAST: tv->sel = last; break;
+	case ACT_PAGE_DOWN: tv->sel = tv->sel + page < last ? tv->sel + page : last; break;
+	case ACT_PAGE_UP: tv->sel = tv->sel > page ? tv->sel - page : 0; break;
+	case ACT_HALF_DOWN: tv->sel = tv->sel + page / 2 < last ? tv->sel + page / 2 : last; break;
+	case ACT_HALF_UP: tv->sel = tv->sel > page / 2 ? tv->sel - page / 2 : 0; break;
+	case ACT_TREE_FOLD: fold(tv, !tv->folded[tv->vis[tv->sel]]); break;
+	case ACT_TREE_RIGHT: go_right(tv); break;
+	case ACT_TREE_LEFT: go_left(tv); break;
+	case ACT_TREE_UNFOLD_ALL: fold_all(tv, 0); break;
+	case ACT_TREE_FOLD_ALL: fold_all(tv, 1); break;
+	case ACT_TREE_START:
 		reveal(tv, tv->t.start);
 		center_on_selection(tv);
 		break;
-	case 'e': show_events(a, tv); return 1;
-	case 'p': pivot_timeline(a, tv); return 1;
-	case 'T': reroot(a, tv); return 1;
-	case '/': dialog_prompt(a, "Find a process:", tv->search, search_typed, NULL, NULL); return 1;
-	case 'n': find(a, 1); break;
-	case 'N': find(a, -1); break;
-	case '?': show_help(a); return 1;
+	case ACT_TREE_EVENTS: show_events(a, tv); return 1;
+	case ACT_TREE_TIMELINE: pivot_timeline(a, tv); return 1;
+	case ACT_TREE_HERE: reroot(a, tv); return 1;
+	case ACT_SEARCH: dialog_prompt(a, "Find a process:", tv->search, search_typed, NULL, NULL); return 1;
+	case ACT_SEARCH_NEXT: find(a, 1); break;
+	case ACT_SEARCH_PREV: find(a, -1); break;
+	case ACT_HELP: show_help(a); return 1;
 	default: return 0;
 	}
 	scroll_to_selection(tv);
@@ -522,18 +518,16 @@ static void tree_view_click(struct app *a, int y, int x)
 		tv->sel = k;
 }
 
-/* Keys the view does not take are the key table's for every view: Q quits, t switches UTC and
- * local time, Ctrl-L redraws, R reloads. */
 static unsigned tree_view_context(const struct app *a)
 {
 	(void)a;
-	return CTX_ALL;
+	return CTX_TREE;
 }
 
 const struct view_ops tree_view = {.name = "tree",
                                    .context = tree_view_context,
                                    .draw = tree_view_draw,
-                                   .key = tree_view_key,
+                                   .request = tree_view_request,
                                    .click = tree_view_click,
                                    .close = tree_view_close};
 

@@ -27,11 +27,10 @@ struct dialog;
 /* A view's operations. Every one may be NULL but draw. */
 struct view_ops {
 	const char *name;
-	/* the key context (CTX_ bits) for keymap_lookup; 0: the view reads raw keys only */
+	/* the key context (CTX_ bits) for keymap_lookup; NULL: the view takes no key. Views read no
+	 * raw key: every key is a row of tui/keymap.h's table */
 	unsigned (*context)(const struct app *a);
 	void (*draw)(struct app *a);
-	/* a raw key, before the key table: returns 1 when the view used it */
-	int (*key)(struct app *a, int key);
 	/* an action of the key table in this view's context: returns 1 when the view did it */
 	int (*request)(struct app *a, enum tui_action act);
 	/* moves the selection (or the scroll) by delta rows */
@@ -215,9 +214,6 @@ int pager_text_width(void); /* the columns the pager wraps its text to */
  * returns the view's state (NULL when no tree could be built: said on the status line). */
 void tree_open(struct app *a, int64_t event_id);
 struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked);
-/* The tree view's keys as docs/CONSOLE.md lists them, what they do, and as ? names them. */
-extern const char *const tree_view_help[][3];
-extern const size_t tree_view_nhelp;
 void json_open(struct app *a, const char *doc);
 void fields_open(struct app *a, const char *doc, size_t len, int (*pivot_to)(struct app *a, const char *kql));
 void events_open(struct app *a);
