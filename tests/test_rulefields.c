@@ -612,6 +612,20 @@ static void named_process(struct strbuf *sb, const char *id, const char *ts, con
 	            id, ts, name, host);
 }
 
+/* A new case holding four processes on two hosts, executions at 10:05 and 10:10; sb is left
+ * empty for the rule. */
+static void fresh_case_of_four_processes(struct strbuf *sb)
+{
+	store_close(db);
+	db = tu_new_case("rulefields");
+	named_process(sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
+	named_process(sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
+	named_process(sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
+	named_process(sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
+	ingest_text(sb->buf);
+	strbuf_reset(sb);
+}
+
 /* New terms rules suppress in memory (Kibana 8.14 on: new_terms/create_new_terms_alert_type.ts
  * with bulkCreateWithSuppression; utils/wrap_suppressed_alerts.ts and suppression_utils.ts): each
  * new-term alert carries its event's group_by values, start = end = its event's time; an
@@ -643,16 +657,9 @@ static void test_new_terms_suppression(void **state)
 	      {"h2", "ssh", "2024-05-01T10:03:00.000000Z", "2024-05-01T10:03:00.000000Z", 0}}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		store_close(db);
-		db = tu_new_case("rulefields");
 		struct strbuf sb;
 		strbuf_init(&sb, 2048);
-		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
-		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
-		named_process(&sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
-		named_process(&sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
-		ingest_text(sb.buf);
-		strbuf_reset(&sb);
+		fresh_case_of_four_processes(&sb);
 		strbuf_addf(
 		    &sb,
 		    "{\"rule_id\":\"cb-nt-sup\",\"name\":\"new process\",\"description\":\"d\",\"type\":"
@@ -769,16 +776,9 @@ static void test_esql_suppression(void **state)
 	     2, 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		store_close(db);
-		db = tu_new_case("rulefields");
 		struct strbuf sb;
 		strbuf_init(&sb, 2048);
-		named_process(&sb, "p1", "2024-05-01T10:01:00Z", "h1", "curl"); /* execution 10:05 */
-		named_process(&sb, "p2", "2024-05-01T10:02:00Z", "h1", "wget");
-		named_process(&sb, "p3", "2024-05-01T10:03:00Z", "h2", "ssh");
-		named_process(&sb, "p4", "2024-05-01T10:07:00Z", "h1", "nc"); /* execution 10:10 */
-		ingest_text(sb.buf);
-		strbuf_reset(&sb);
+		fresh_case_of_four_processes(&sb);
 		strbuf_addf(
 		    &sb,
 		    "{\"rule_id\":\"cb-esql-sup\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
