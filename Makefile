@@ -24,7 +24,8 @@ DEBS    += $(if $(filter amd64,$(ARCH)),clickhouse-server clickhouse-client)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HS_FLAGS)
 # -lstdc++: detect/toml.cpp, the one C++ file (toml++ reads detection-rules' TOML), is linked by $(CC)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lpthread -lm
+# libcurl is not linked: cluster/http.c opens it when a cluster is first spoken to (it says why)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -lstdc++ -lpthread -ldl -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wformat=2

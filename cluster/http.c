@@ -1,7 +1,10 @@
 /* http: ClickHouse's HTTP interface over libcurl (cluster/http.h). */
 #include "cluster/http.h"
 
+/* The calls go through the table below, so curl.h's type-checking macros must not rename them. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,12 +25,65 @@ struct ch_conn {
 	struct strbuf err;
 };
 
+/* libcurl is opened the first time a cluster is spoken to, not linked: with the libraries it
+ * brings (TLS, HTTP/2, SSH, LDAP, Kerberos...) it adds about 5 MiB to every casebook process,
+ * and the console, ingest and detect never use it (tests/test_scale.c holds an ingest under
+ * 64 MiB). The build still finds it with pkg-config, for its header. */
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *h);
+	void (*easy_reset)(CURL *h);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	const char *(*easy_strerror)(CURLcode rc);
+	char *(*easy_escape)(CURL *h, const char *s, int len);
+	void (*free)(void *p);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} curl;
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static char curl_init_error[256]; /* empty once libcurl is loaded and initialised */
+
+/* Sets *fn to the library's symbol name; 0, or -1 with curl_init_error set. */
+static int curl_symbol(void *lib, const char *name, void *fn, size_t size)
+{
+	void *sym = dlsym(lib, name);
+	if (!sym) {
+		snprintf(curl_init_error, sizeof(curl_init_error), "libcurl has no %s", name);
+		return -1;
+	}
+	memcpy(fn, &sym, size); /* POSIX: a dlsym result converts to a function pointer */
+	return 0;
+}
+
+#define CURL_SYMBOL(lib, field, name) curl_symbol(lib, name, &curl.field, sizeof(curl.field))
 
 static void curl_init(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		lib = dlopen("libcurl.so", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		const char *why = dlerror();
+		snprintf(curl_init_error, sizeof(curl_init_error), "cannot load libcurl (install libcurl4): %s",
+		         why ? why : "not found");
+		return;
+	}
+	if (CURL_SYMBOL(lib, global_init, "curl_global_init") || CURL_SYMBOL(lib, easy_init, "curl_easy_init") ||
+	    CURL_SYMBOL(lib, easy_cleanup, "curl_easy_cleanup") || CURL_SYMBOL(lib, easy_reset, "curl_easy_reset") ||
+	    CURL_SYMBOL(lib, easy_setopt, "curl_easy_setopt") || CURL_SYMBOL(lib, easy_getinfo, "curl_easy_getinfo") ||
+	    CURL_SYMBOL(lib, easy_perform, "curl_easy_perform") ||
+	    CURL_SYMBOL(lib, easy_strerror, "curl_easy_strerror") ||
+	    CURL_SYMBOL(lib, easy_escape, "curl_easy_escape") || CURL_SYMBOL(lib, free, "curl_free") ||
+	    CURL_SYMBOL(lib, slist_append, "curl_slist_append") ||
+	    CURL_SYMBOL(lib, slist_free_all, "curl_slist_free_all"))
+		return; /* the library stays open: nothing else would use it */
+	CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK)
+		snprintf(curl_init_error, sizeof(curl_init_error), "libcurl: %s", curl.easy_strerror(rc));
 }
 
 /* Whether url is one ch_open takes; *why names what is wrong when not. */
@@ -218,8 +274,8 @@ int ch_open(const char *url, const struct ch_options *o, struct ch_conn **out, s
 		return -1;
 	}
 	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK) {
-		strbuf_addf(err, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+	if (curl_init_error[0]) {
+		sanitize_append(err, curl_init_error, strlen(curl_init_error), 0);
 		return -1;
 	}
 	struct ch_conn *c = xcalloc(1, sizeof(*c));
@@ -248,7 +304,7 @@ int ch_open(const char *url, const struct ch_options *o, struct ch_conn **out, s
 	}
 	if (c->password && !c->user)
 		c->user = xstrdup("default");
-	c->curl = curl_easy_init();
+	c->curl = curl.easy_init();
 	if (!c->curl) {
 		strbuf_addstr(err, "libcurl: cannot make a handle");
 		ch_close(c);
@@ -263,7 +319,7 @@ void ch_close(struct ch_conn *c)
 	if (!c)
 		return;
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
+		curl.easy_cleanup(c->curl);
 	free(c->base);
 	free(c->server);
 	secret_free(c->user);
@@ -302,7 +358,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 	struct request *r = arg;
 	size_t len = size * n;
 	if (r->status == 0)
-		curl_easy_getinfo(r->c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+		curl.easy_getinfo(r->c->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->status != 200) {
 		if (r->error.len < CH_ERROR_SHOWN * 4)
 			strbuf_add(&r->error, data, len < CH_ERROR_SHOWN * 4 ? len : CH_ERROR_SHOWN * 4);
@@ -346,46 +402,46 @@ static void error_text(struct strbuf *out, const struct strbuf *body)
 static int perform(struct ch_conn *c, const char *params, const char *body, size_t len, struct request *r)
 {
 	CURL *h = c->curl;
-	curl_easy_reset(h);
+	curl.easy_reset(h);
 	struct strbuf url;
 	strbuf_init(&url, strlen(c->base) + strlen(params) + 2);
 	strbuf_addf(&url, "%s?%s", c->base, params);
 	char curl_err[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
-	headers = headers ? curl_slist_append(headers, "Content-Type: text/plain; charset=utf-8") : NULL;
+	struct curl_slist *headers = curl.slist_append(NULL, "Expect:");
+	headers = headers ? curl.slist_append(headers, "Content-Type: text/plain; charset=utf-8") : NULL;
 	if (!headers) {
 		strbuf_release(&url);
 		set_err(c, "out of memory");
 		return -1;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url.buf);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->opt.connect_timeout_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->opt.timeout_s);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opt.stall_s);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl.easy_setopt(h, CURLOPT_URL, url.buf);
+	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->opt.connect_timeout_s);
+	curl.easy_setopt(h, CURLOPT_TIMEOUT, c->opt.timeout_s);
+	curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opt.stall_s);
+	curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl.easy_setopt(h, CURLOPT_POST, 1L);
+	curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl.easy_setopt(h, CURLOPT_WRITEDATA, r);
 	if (c->user) {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+		curl.easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl.easy_setopt(h, CURLOPT_USERNAME, c->user);
+		curl.easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
-	CURLcode rc = curl_easy_perform(h);
+	CURLcode rc = curl.easy_perform(h);
 	if (r->status == 0)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	/* the password stays out of the handle between requests */
-	curl_easy_reset(h);
-	curl_slist_free_all(headers);
+	curl.easy_reset(h);
+	curl.slist_free_all(headers);
 	strbuf_release(&url);
 	int ret = -1;
-	const char *detail = curl_err[0] ? curl_err : curl_easy_strerror(rc);
+	const char *detail = curl_err[0] ? curl_err : curl.easy_strerror(rc);
 	if (r->stopped) {
 		set_err(c, "stopped by the caller");
 	} else if (r->too_big) {
@@ -441,7 +497,7 @@ int ch_query(struct ch_conn *c, const char *query, struct strbuf *out)
 
 int ch_insert(struct ch_conn *c, const char *statement, const char *data, size_t len)
 {
-	char *escaped = curl_easy_escape(c->curl, statement, 0);
+	char *escaped = curl.easy_escape(c->curl, statement, 0);
 	if (!escaped) {
 		set_err(c, "out of memory");
 		return -1;
@@ -449,7 +505,7 @@ int ch_insert(struct ch_conn *c, const char *statement, const char *data, size_t
 	struct strbuf params;
 	strbuf_init(&params, strlen(escaped) + 8);
 	strbuf_addf(&params, "insert_distributed_sync=1&query=%s", escaped);
-	curl_free(escaped);
+	curl.free(escaped);
 	int rc = run(c, params.buf, data, len, NULL, NULL, NULL);
 	strbuf_release(&params);
 	return rc;
