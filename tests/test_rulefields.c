@@ -721,6 +721,21 @@ static void suppression_lines(struct strbuf *out)
 	docs_free(&d);
 }
 
+/* Table case i: detect runs rule_id alone, creating and grouping exactly as many alerts as
+ * the case says, applying every field, and its alerts' suppression fields read as lines. */
+static void check_suppressed_alerts(size_t i, const char *rule_id, int created, int grouped, const char *lines,
+                                    struct strbuf *sb)
+{
+	struct detect_totals t = run_detect(rule_id);
+	if (t.created != (uint64_t)created || t.grouped != (uint64_t)grouped || t.unapplied != 0 || t.skipped != 0)
+		fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
+		         (unsigned long long)t.created, (unsigned long long)t.grouped, (unsigned long long)t.unapplied,
+		         (unsigned long long)t.skipped);
+	suppression_lines(sb);
+	if (strcmp(sb->buf, lines))
+		fail_msg("case %zu:\n%s", i, sb->buf);
+}
+
 /* ES|QL rules suppress in memory (Kibana 8.15 on: esql/esql.ts with
  * bulkCreateSuppressedAlertsInMemory, wrap_suppressed_esql_alerts.ts): group_by reads the
  * combined fields, the row's source event with the row's columns set (mergeEsqlResultInSource),
@@ -786,15 +801,7 @@ static void test_esql_suppression(void **state)
 		    "\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
 		    cases[i].query, cases[i].suppression);
 		import_rule(sb.buf, NULL);
-		struct detect_totals t = run_detect("cb-esql-sup");
-		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
-		    t.unapplied != 0 || t.skipped != 0)
-			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
-			         (unsigned long long)t.created, (unsigned long long)t.grouped,
-			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
-		suppression_lines(&sb);
-		if (strcmp(sb.buf, cases[i].lines))
-			fail_msg("case %zu:\n%s", i, sb.buf);
+		check_suppressed_alerts(i, "cb-esql-sup", cases[i].created, cases[i].grouped, cases[i].lines, &sb);
 		strbuf_release(&sb);
 	}
 }
@@ -970,15 +977,7 @@ static void test_eql_sequence_suppression(void **state)
 		    "\"interval\":\"5m\",\"from\":\"now-6m\",\"alert_suppression\":%s}",
 		    cases[i].suppression);
 		import_rule(sb.buf, NULL);
-		struct detect_totals t = run_detect("cb-seq-sup");
-		if (t.created != (uint64_t)cases[i].created || t.grouped != (uint64_t)cases[i].grouped ||
-		    t.unapplied != 0 || t.skipped != 0)
-			fail_msg("case %zu: %llu created, %llu grouped, %llu unapplied, %llu skipped", i,
-			         (unsigned long long)t.created, (unsigned long long)t.grouped,
-			         (unsigned long long)t.unapplied, (unsigned long long)t.skipped);
-		suppression_lines(&sb);
-		if (strcmp(sb.buf, cases[i].lines))
-			fail_msg("case %zu:\n%s", i, sb.buf);
+		check_suppressed_alerts(i, "cb-seq-sup", cases[i].created, cases[i].grouped, cases[i].lines, &sb);
 		strbuf_release(&sb);
 	}
 }
