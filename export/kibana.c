@@ -5,7 +5,7 @@
  *
  * Only an alert Kibana raised (one casebook took in, kibana:UUID) can be set there; an alert
  * casebook's own detect raised has no document in Kibana's index, so it is left out and the
- * export's note says how many and which. */
+ * export's note says how many and which. The alerts are always one case, however many. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +13,14 @@
 #include "common/vocab.h"
 #include "export/format.h"
 #include "store/alerts.h"
+
+/* Kibana's id of an alert: an imported alert's kibana.alert.uuid (the document's _id), else
+ * casebook's own uuid. */
+const char *kibana_id(const char *uuid)
+{
+	size_t n = strlen(ALERT_IMPORTED_PREFIX);
+	return strncmp(uuid, ALERT_IMPORTED_PREFIX, n) ? uuid : uuid + n;
+}
 
 struct kibana_case {
 	const struct export_options *o;
@@ -99,6 +107,13 @@ static void kibana_close(void *st)
 	free(k);
 }
 
-const struct export_case_ops case_kibana_ops = {
+static const struct export_case_ops case_kibana_ops = {
     kibana_open, kibana_survey, kibana_begin, NULL, kibana_end, kibana_close,
+};
+
+/* one body per status and reason, of the alerts Kibana raised, however many */
+const struct export_format_ops kibana_status_format = {
+    .info = {"kibana-status", "kibana-status.json", ""},
+    .as_case = &case_kibana_ops,
+    .case_from = 1,
 };
