@@ -358,7 +358,7 @@ static int print_group_member(void *ctx, const struct alert_row *a)
 static int take_parent(void *ctx, const struct alert_row *a)
 {
 	*(int64_t *)ctx = a->group_parent;
-	return 1;
+	return 0;
 }
 
 static int show_group(struct store *s, int64_t alert_id)
@@ -664,7 +664,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 static int take_event_id(void *ctx, const struct event_row *row)
 {
 	*(int64_t *)ctx = row->id;
-	return 1;
+	return 0;
 }
 
 static void json_field(struct strbuf *l, const char *key, const char *v, int comma)

@@ -116,9 +116,9 @@ static int collect_rules(struct globals *g, struct copy_ctx *c)
 			return -1;
 		}
 	}
-	int rc = store_rules_each(from, copy_rule, c);
+	int rc = store_rules_each(from, copy_rule, c); /* copy_rule's -1 is a failure of c->to */
 	if (rc)
-		diag("casebook coverage: %s\n", store_errmsg(from));
+		diag("casebook coverage: %s\n", *store_errmsg(from) ? store_errmsg(from) : store_errmsg(c->to));
 	else if (c->rules.n > 1)
 		qsort(c->rules.rows, c->rules.n, sizeof(*c->rules.rows), table_order);
 	store_close(from);

@@ -192,7 +192,8 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 		struct event_query eq = {0};
 		eq.want_doc = 1;
 		/* the case's imported mapping types the fields, as detect's ES|QL rules see them */
-		if (detect_load_field_types(s) || store_events_each(s, &eq, read_event, &rd)) {
+		if (detect_load_field_types(s) ||
+		    store_events_each(s, &eq, read_event, &rd) < 0) { /* > 0: read_event stopped */
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}

@@ -56,7 +56,8 @@ int esql_search(struct store *s, const char *text, long limit, event_fn fn, void
 	struct searching sr = {q, NULL, 0, 0, esql_window_prefix(q), 0};
 	struct event_query eq = {0};
 	eq.want_doc = 1;
-	int rc = detect_load_field_types(s) || store_events_each(s, &eq, read_event, &sr); /* typed as detect's */
+	/* typed as detect's; a positive status is read_event stopping the read */
+	int rc = detect_load_field_types(s) || store_events_each(s, &eq, read_event, &sr) < 0;
 	if (rc)
 		snprintf(why, whylen, "could not read the events: %.150s", store_errmsg(s));
 	if (!rc)

@@ -247,7 +247,7 @@ int rulefields_case_has(struct store *s, char *const *fields, size_t n, int *fou
 	if (!n)
 		return 0;
 	struct event_query q = {.want_doc = 1};
-	return store_events_each(s, &q, check_event, &c);
+	return store_events_each(s, &q, check_event, &c) < 0 ? -1 : 0; /* 1: every field found */
 }
 
 size_t rulefields_investigation(const cJSON *alert, char ***names, char ***values)

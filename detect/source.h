@@ -29,7 +29,8 @@ struct source_ops {
 	const char *name; /* "store" */
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
 	 * candidate holds every needle of one of them (a source without an index of them may
-	 * ignore them). fn returning non-zero ends the read (0 is returned). 0, or -1
+	 * ignore them). fn returning non-zero ends the read, a batch's end, not an outcome: 0 is
+	 * returned (unlike the store's iterators, which return fn's status). 0, or -1
 	 * (source_errmsg). */
 	int (*candidates)(struct event_source *src, const struct candidate_query *q,
 	                  const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx);

@@ -21,7 +21,8 @@ static int store_source_candidates(struct event_source *src, const struct candid
                                    const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
 	(void)needles, (void)nneedles; /* SQLite has no index of them: the pass tests each document */
-	return store_candidates_each(store_of(src), q, fn, ctx);
+	/* a source's read that fn ended is 0 (source.h), the store's is fn's status */
+	return store_candidates_each(store_of(src), q, fn, ctx) < 0 ? -1 : 0;
 }
 
 static int store_source_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
@@ -42,7 +43,7 @@ static int64_t store_source_newest_id(struct event_source *src)
 
 static int store_source_event_get(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx)
 {
-	return store_event_get(store_of(src), id, want_doc, fn, ctx);
+	return store_event_get(store_of(src), id, want_doc, fn, ctx) < 0 ? -1 : 0; /* 0 or -1 (source.h) */
 }
 
 static int store_source_event_identity(struct event_source *src, int64_t id, struct strbuf *identity,

@@ -229,7 +229,7 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	sqlite3_bind_int64(st, 10, q->id);
 	sqlite3_bind_int64(st, 11, q->group_parent);
 	free(upper);
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct alert_row a = {
 		    .id = sqlite3_column_int64(st, 0),
@@ -256,13 +256,11 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 		    .acknowledged_as = store_col_text(st, 21),
 		    .group_parent = sqlite3_column_int64(st, 22),
 		};
-		if (fn(ctx, &a)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &a)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
 }
 
 /* key -> name of a small table (rules, hosts), read once so the queue's scan joins nothing */
@@ -348,15 +346,16 @@ static struct queue_alert queue_row(sqlite3_stmt *st, const struct queue_names *
 }
 
 /* Calls fn for each building block grouped under the sequence alert, in their order. SQLITE_DONE,
- * SQLITE_ROW when fn stopped, or an error. */
-static int queue_children(sqlite3_stmt *kids, int64_t parent, const struct queue_names *m, queue_alert_fn fn, void *ctx)
+ * SQLITE_ROW when fn stopped (its status in *status), or an error. */
+static int queue_children(sqlite3_stmt *kids, int64_t parent, const struct queue_names *m, queue_alert_fn fn, void *ctx,
+                          int *status)
 {
 	sqlite3_reset(kids);
 	sqlite3_bind_int64(kids, 1, parent);
 	int rc;
 	while ((rc = sqlite3_step(kids)) == SQLITE_ROW) {
 		struct queue_alert a = queue_row(kids, m);
-		if (fn(ctx, &a))
+		if ((*status = fn(ctx, &a)) != 0)
 			return SQLITE_ROW;
 	}
 	return rc;
@@ -390,7 +389,7 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 		return -1;
 	}
 	sqlite3_stmt *st = NULL, *kids = NULL;
-	int rc = SQLITE_ERROR;
+	int rc = SQLITE_ERROR, status = 0;
 	if (!store_prepare(s,
 	                   "SELECT " QUEUE_COLUMNS " FROM alerts INDEXED BY alerts_queue "
 	                   "WHERE group_parent IS NULL ORDER BY original_time, uuid",
@@ -402,12 +401,12 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	                               &kids))) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			struct queue_alert a = queue_row(st, &m);
-			if (fn(ctx, &a)) {
+			if ((status = fn(ctx, &a)) != 0) {
 				rc = SQLITE_DONE;
 				break;
 			}
 			if (nested && *name_of(&m.parents, a.id)) {
-				int k = queue_children(kids, a.id, &m, fn, ctx);
+				int k = queue_children(kids, a.id, &m, fn, ctx, &status);
 				if (k != SQLITE_DONE) {
 					rc = k == SQLITE_ROW ? SQLITE_DONE : k;
 					break;
@@ -418,7 +417,7 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	sqlite3_finalize(st);
 	sqlite3_finalize(kids);
 	free_queue_names(&m);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
 }
 
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)

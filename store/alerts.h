@@ -96,7 +96,7 @@ struct queue_alert {
 typedef int (*queue_alert_fn)(void *ctx, const struct queue_alert *a);
 /* Every alert by event time, then uuid, as store_alerts_each orders them, read from one
  * covering index; a building block grouped under its sequence alert is not one of them (it is
- * reached through alert_query.group_parent). fn returning non-zero stops. */
+ * reached through alert_query.group_parent). fn returning non-zero stops it (store.h). */
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx);
 /* The same, with each sequence alert's building blocks (kibana.alert.group.id) right after it,
  * in their order (kibana.alert.group.index), as Kibana groups them: the console's queue nests

@@ -500,7 +500,7 @@ static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event
 {
 	struct strbuf doc;
 	strbuf_init(&doc, 4096);
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct event_row row;
 		if (store_read_event_row(s, st, want_doc && !admit, &doc, &row)) {
@@ -513,7 +513,7 @@ static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event
 			rc = SQLITE_ERROR;
 			break;
 		}
-		if (fn(ctx, &row)) {
+		if ((status = fn(ctx, &row)) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -528,7 +528,7 @@ static int each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event
 	strbuf_release(&doc);
 	if (rc == SQLITE_ERROR && s->err.len)
 		return -1;
-	return failed;
+	return failed ? failed : status;
 }
 
 int store_each_event_row(struct store *s, sqlite3_stmt *st, int want_doc, event_fn fn, void *ctx)

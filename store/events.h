@@ -71,7 +71,8 @@ struct event_query {
 };
 
 typedef int (*event_fn)(void *ctx, const struct event_row *row);
-/* Calls fn for each matching event in @timestamp order; stops when fn returns non-zero. */
+/* Calls fn for each matching event in @timestamp order; fn's non-zero status stops it and is
+ * returned (store.h). */
 int store_events_each(struct store *s, const struct event_query *q, event_fn fn, void *ctx);
 int64_t store_event_count(struct store *s);
 

@@ -70,7 +70,7 @@ int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
 	                  "r.raw_dropped FROM rejects r JOIN ingests i ON i.id = r.ingest_id ORDER BY r.id",
 	                  &st))
 		return -1;
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t raw_len;
 		struct reject_row r = {
@@ -85,9 +85,9 @@ int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
 		    .raw_len = raw_len,
 		    .raw_dropped = (uint64_t)sqlite3_column_int64(st, 8),
 		};
-		if (fn(ctx, &r))
+		if ((status = fn(ctx, &r)) != 0)
 			break;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "listing rejects");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing rejects");
 }

@@ -92,21 +92,20 @@ static void row_from(sqlite3_stmt *st, struct rule_row *r)
 
 #define RULE_COLUMNS "key, rule_id, version, uuid, name, type, language, enabled, source, json, metadata"
 
+/* 0, fn's status when it stopped the reading, or -1. */
 static int each_row(struct store *s, sqlite3_stmt *st, rule_fn fn, void *ctx, int *found)
 {
-	int rc;
+	int rc, status = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rule_row r;
 		row_from(st, &r);
 		if (found)
 			(*found)++;
-		if (fn(ctx, &r)) {
-			rc = SQLITE_DONE;
+		if ((status = fn(ctx, &r)) != 0)
 			break;
-		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading rules");
+	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "reading rules");
 }
 
 int store_rules_each(struct store *s, rule_fn fn, void *ctx)
@@ -128,7 +127,7 @@ int store_rule_find(struct store *s, const char *rule_id, int64_t version, rule_
 	sqlite3_bind_text(st, 1, rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, version);
 	int found = 0;
-	if (each_row(s, st, fn, ctx, &found))
+	if (each_row(s, st, fn, ctx, &found) < 0)
 		return -1;
 	return found ? 1 : 0;
 }

@@ -3,7 +3,10 @@
  * sqlite3; the rest of casebook speaks through these functions and casebook's own types.
  *
  * Functions return 0 on success and -1 on failure, with the message available from
- * store_errmsg() until the next call. */
+ * store_errmsg() until the next call. An iterator (store_*_each, and the one-row reads that
+ * call a callback) calls fn for each row in order: 0 when it read every row; fn's non-zero
+ * status, exactly as fn returned it, when fn stopped it (the rows after not read), as
+ * sqlite3_exec passes a callback's abort on; or -1 (tests/test_store.c). */
 #ifndef CASEBOOK_STORE_H
 #define CASEBOOK_STORE_H
 
@@ -60,7 +63,7 @@ struct reject_row {
 
 int store_reject_add(struct store *s, const struct reject_row *r);
 typedef int (*reject_fn)(void *ctx, const struct reject_row *r);
-/* Calls fn for every reject in order; stops early when fn returns non-zero. */
+/* Calls fn for every reject in order; fn's non-zero status stops it and is returned. */
 int store_rejects_each(struct store *s, reject_fn fn, void *ctx);
 
 #endif

@@ -135,7 +135,7 @@ static int take_row(void *ctx, const struct alert_row *a)
 	g->parent = a->group_parent;
 	g->original_time = a->original_time;
 	g->event_id = a->event_id;
-	return 1;
+	return 0; /* one alert: its uuid */
 }
 
 static struct got alert(struct store *s, const char *uuid)
@@ -257,7 +257,7 @@ static void test_signal_fields_map_to_the_alert(void **state)
 	 * cJSON's doubles would round is not re-serialised) */
 	char *doc = NULL;
 	struct alert_query q = {.uuid = "kibana:s7"};
-	assert_int_equal(store_alerts_each(s, &q, take_doc, &doc), 0);
+	assert_int_equal(store_alerts_each(s, &q, take_doc, &doc), 1); /* take_doc's status */
 	assert_non_null(doc);
 	assert_memory_equal(doc,
 	                    "{\"kibana.alert.rule.uuid\":\"0d7c-rule-object\",\"kibana.alert.rule.rule_id\":"
@@ -430,7 +430,8 @@ static void test_queue_tree_nests_building_blocks_under_their_sequence(void **st
 	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
 		struct store *s = case_of(trees[i].docs);
 		struct tree t = {.stop_after = trees[i].stop_after};
-		assert_int_equal(store_queue_tree_each(s, add_tree_row, &t), 0);
+		assert_int_equal(store_queue_tree_each(s, add_tree_row, &t),
+		                 trees[i].stop_after ? 1 : 0); /* its stop */
 		if (strcmp(t.list, trees[i].want))
 			fail_msg("case %zu: want %s, got %s", i, trees[i].want, t.list);
 		store_close(s);

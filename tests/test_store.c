@@ -528,7 +528,8 @@ static void test_a_stopped_read_resumes_after_its_last_row(void **state)
 			int reads = 0;
 			for (;;) {
 				int before = st.n;
-				assert_int_equal(store_candidates_each(s, &q, stop_every, &st), 0);
+				int rc = store_candidates_each(s, &q, stop_every, &st);
+				assert_int_equal(rc, st.n > before && st.n % every == 0); /* stop_every's status */
 				reads++;
 				if (st.n == before || st.n % every)
 					break; /* nothing more, or the read ended by itself */
@@ -633,6 +634,230 @@ static void test_exception_and_field_type_iterators_pass_the_callbacks_status_ba
 	store_close(s);
 }
 
+/* ---- every record iterator, one table: the callback's status comes back ---- */
+
+static int stop_on_event(void *ctx, const struct event_row *row)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s ", row->r.identity);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_candidate(void *ctx, const struct candidate_row *c)
+{
+	return stop_on_event(ctx, &c->ev);
+}
+
+static int stop_on_rule(void *ctx, const struct rule_row *r)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s/%lld ", r->rule_id, (long long)r->version);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_alert(void *ctx, const struct alert_row *a)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s ", a->uuid);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_queue_alert(void *ctx, const struct queue_alert *a)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s ", a->uuid);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+static int stop_on_reject(void *ctx, const struct reject_row *r)
+{
+	struct stopper *k = ctx;
+	strbuf_addf(&k->seen, "%s ", r->error);
+	return ++k->calls == k->stop_at ? k->status : 0;
+}
+
+/* The case every iterator reads: three events on one host (two are Kibana's alerts), two
+ * versions of one rule and another rule, three alerts, three rejects. */
+struct iterated {
+	struct store *s;
+	int64_t first_event;
+};
+
+static int each_events(struct iterated *c, struct stopper *k)
+{
+	struct event_query q = {0};
+	return store_events_each(c->s, &q, stop_on_event, k);
+}
+
+static int each_candidates(struct iterated *c, struct stopper *k)
+{
+	struct candidate_query q = {.by_event_time = 1};
+	return store_candidates_each(c->s, &q, stop_on_candidate, k);
+}
+
+static int each_timeline(struct iterated *c, struct stopper *k)
+{
+	return store_timeline_each(c->s, c->first_event, 100, 100, 0, stop_on_event, k);
+}
+
+static int each_signal_events(struct iterated *c, struct stopper *k)
+{
+	return store_signal_events_each(c->s, 0, stop_on_event, k);
+}
+
+static int each_rules(struct iterated *c, struct stopper *k)
+{
+	return store_rules_each(c->s, stop_on_rule, k);
+}
+
+static int each_rule_versions(struct iterated *c, struct stopper *k)
+{
+	return store_rule_versions_each(c->s, "r1", stop_on_rule, k);
+}
+
+static int each_alerts(struct iterated *c, struct stopper *k)
+{
+	struct alert_query q = {.no_doc = 1};
+	return store_alerts_each(c->s, &q, stop_on_alert, k);
+}
+
+static int each_queue(struct iterated *c, struct stopper *k)
+{
+	return store_queue_each(c->s, stop_on_queue_alert, k);
+}
+
+static int each_queue_tree(struct iterated *c, struct stopper *k)
+{
+	return store_queue_tree_each(c->s, stop_on_queue_alert, k);
+}
+
+static int each_rejects(struct iterated *c, struct stopper *k)
+{
+	return store_rejects_each(c->s, stop_on_reject, k);
+}
+
+static int take_event_id(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->id;
+	return 0;
+}
+
+static void iterated_case(struct iterated *c)
+{
+	struct event_writer *w;
+	open_writer("each.db", &c->s, &w);
+	struct doc_codec *codec = doc_codec_new();
+	struct strbuf doc;
+	strbuf_init(&doc, 64);
+	assert_int_equal(doc_codec_compress(codec, "{}", 2, &doc), 0);
+	static const char *const ids[] = {"e1", "e2", "e3"};
+	for (int i = 0; i < 3; i++) {
+		struct event_record r = {.identity = ids[i],
+		                         .ts = 10 * (i + 1),
+		                         .host_id = "H1",
+		                         .host_name = "mac1",
+		                         .kind = i ? "signal" : "event",
+		                         .doc_z = doc.buf,
+		                         .doc_z_len = doc.len};
+		assert_int_equal(event_writer_add(w, &r), 0);
+	}
+	uint64_t added, dups;
+	assert_int_equal(event_writer_finish(w, &added, &dups), 0);
+	assert_int_equal(added, 3);
+	strbuf_release(&doc);
+	doc_codec_free(codec);
+	struct rule_row rules[] = {
+	    {.rule_id = "r1", .version = 1, .uuid = "u1", .name = "A", .type = "query", .json = "{}", .source = "t"},
+	    {.rule_id = "r1", .version = 2, .uuid = "u2", .name = "A", .type = "query", .json = "{}", .source = "t"},
+	    {.rule_id = "r2", .version = 1, .uuid = "u3", .name = "B", .type = "query", .json = "{}", .source = "t"}};
+	enum upsert_result res;
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(store_rule_put(c->s, &rules[i], &res), 0);
+	struct stopper keys = {0};
+	strbuf_init(&keys.seen, 64);
+	struct event_query all = {0};
+	assert_int_equal(store_events_each(c->s, &all, stop_on_event, &keys), 0);
+	assert_string_equal(keys.seen.buf, "e1 e2 e3 ");
+	strbuf_release(&keys.seen);
+	int64_t event_id = 0;
+	assert_int_equal(store_event_by_identity(c->s, "e1", take_event_id, &event_id), 0);
+	assert_true(event_id > 0);
+	c->first_event = event_id;
+	static const char *const uuids[] = {"a1", "a2", "a3"};
+	for (int i = 0; i < 3; i++) {
+		struct alert_record a = {.uuid = uuids[i],
+		                         .rule_key = 1,
+		                         .event_id = event_id,
+		                         .original_time = i,
+		                         .severity = "low",
+		                         .reason = "r",
+		                         .doc = "{}"};
+		int created;
+		assert_int_equal(store_alert_add(c->s, &a, &created), 0);
+		assert_int_equal(created, 1);
+	}
+	int64_t ingest;
+	assert_int_equal(store_ingest_begin(c->s, "bad", "t", &ingest), 0);
+	static const char *const errors[] = {"x1", "x2", "x3"};
+	for (int i = 0; i < 3; i++) {
+		struct reject_row r = {.ingest_id = ingest, .line = (uint64_t)i + 1, .error = errors[i], .raw = "{"};
+		r.raw_len = 1;
+		assert_int_equal(store_reject_add(c->s, &r), 0);
+	}
+}
+
+/* Issue 25: every store iterator hands its callback's status back, as sqlite3_exec does (and
+ * the exception, field type and triage iterators above and in test_triage.c): it reads every
+ * row and returns 0 when the callback never stops it, and stops where the callback returns
+ * non-zero, the rows after unread, returning exactly that status. */
+static void test_record_iterators_pass_the_callbacks_status_back(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int (*each)(struct iterated *c, struct stopper *k);
+		const char *all; /* every row, in order */
+	} iterators[] = {
+	    {"store_events_each", each_events, "e1 e2 e3 "},
+	    {"store_candidates_each", each_candidates, "e1 e2 e3 "},
+	    {"store_timeline_each", each_timeline, "e1 e2 e3 "},
+	    {"store_signal_events_each", each_signal_events, "e2 e3 "},
+	    {"store_rules_each", each_rules, "r1/1 r1/2 r2/1 "},
+	    {"store_rule_versions_each", each_rule_versions, "r1/1 r1/2 "},
+	    {"store_alerts_each", each_alerts, "a1 a2 a3 "},
+	    {"store_queue_each", each_queue, "a1 a2 a3 "},
+	    {"store_queue_tree_each", each_queue_tree, "a1 a2 a3 "},
+	    {"store_rejects_each", each_rejects, "x1 x2 x3 "},
+	};
+	struct iterated c;
+	iterated_case(&c);
+	struct stopper k;
+	strbuf_init(&k.seen, 64);
+	for (size_t i = 0; i < sizeof(iterators) / sizeof(iterators[0]); i++) {
+		const char *name = iterators[i].name;
+		stopper_reset(&k, 0, 0);
+		int rc = iterators[i].each(&c, &k);
+		if (rc != CB_OK || strcmp(k.seen.buf, iterators[i].all))
+			fail_msg("%s, never stopped: %d, \"%s\"", name, rc, k.seen.buf);
+		int rows = k.calls;
+		/* stopped on the first row, on the last, and with a failure's -1 */
+		const int stops[][2] = {{1, 7}, {rows, CB_NOT_FOUND}, {1, CB_ERROR}};
+		for (size_t j = 0; j < 3; j++) {
+			stopper_reset(&k, stops[j][0], stops[j][1]);
+			rc = iterators[i].each(&c, &k);
+			if (rc != stops[j][1] || k.calls != stops[j][0])
+				fail_msg("%s, stopped at row %d with %d: returned %d after %d rows", name, stops[j][0],
+				         stops[j][1], rc, k.calls);
+		}
+		/* the read ended cleanly: the next one reads every row again */
+		stopper_reset(&k, 0, 0);
+		assert_int_equal(iterators[i].each(&c, &k), CB_OK);
+		assert_string_equal(k.seen.buf, iterators[i].all);
+	}
+	strbuf_release(&k.seen);
+	store_close(c.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +873,7 @@ int main(void)
 	    cmocka_unit_test(test_candidate_columns_agree_with_sql),
 	    cmocka_unit_test(test_a_stopped_read_resumes_after_its_last_row),
 	    cmocka_unit_test(test_exception_and_field_type_iterators_pass_the_callbacks_status_back),
+	    cmocka_unit_test(test_record_iterators_pass_the_callbacks_status_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

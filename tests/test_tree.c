@@ -29,7 +29,7 @@ static void add_event(struct strbuf *b, const char *id, int sec, const char *pro
 static int take_id(void *ctx, const struct event_row *row)
 {
 	*(int64_t *)ctx = row->id;
-	return 1;
+	return 0; /* one event: its identity */
 }
 
 static int64_t event_named(struct store *s, const char *id)

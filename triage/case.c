@@ -45,7 +45,7 @@ static int take_alert(void *ctx, const struct alert_row *a)
 	r->acknowledged_as = dup_or_null(a->acknowledged_as);
 	r->host = dup_or_null(a->host_name ? a->host_name : a->host_id);
 	r->doc = xstrdup(a->doc);
-	return 1;
+	return 0; /* one row: its uuid, its id */
 }
 
 static int take_item(void *ctx, const struct triage_item *it)
@@ -191,7 +191,7 @@ static int take_source(void *ctx, const struct event_row *row)
 	struct case_record *r = ctx;
 	if (!r->event_doc)
 		r->event_doc = xstrndup(row->doc, row->doc_len);
-	return 1;
+	return 0; /* one row: its uuid, its id */
 }
 
 static void free_triage(struct case_record *r)
@@ -329,7 +329,7 @@ static int take_status(void *ctx, const struct alert_row *a)
 	r->status = xstrdup(a->status);
 	r->closed_reason = dup_or_null(a->reason_closed);
 	r->comment = dup_or_null(a->comment);
-	return 1;
+	return 0; /* one row: its uuid, its id */
 }
 
 static int read_triage(struct store *s, struct case_record *r, int partial)

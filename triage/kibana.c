@@ -62,7 +62,7 @@ static int integer_at(const cJSON *doc, const char *path, int64_t min, int64_t m
 static int take_id(void *ctx, const struct event_row *row)
 {
 	*(int64_t *)ctx = row->id;
-	return 1;
+	return 0;
 }
 
 /* Kibana's alert ids are SHA-256 hex, and an _id Elasticsearch made is URL-safe base64: a

@@ -88,8 +88,9 @@ static int each_item_of(const struct guide_list *l, const char *kind, item_fn fn
 		                         .text = l->items[i],
 		                         .state = initial,
 		                         .from_default = l->is_default};
-		if (fn(ctx, &it))
-			return 1;
+		int status = fn(ctx, &it);
+		if (status)
+			return status;
 	}
 	return 0;
 }
@@ -98,17 +99,18 @@ int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx)
 {
 	struct count_items c = {.fn = fn, .ctx = ctx};
 	int rc = store_triage_items_each(s, alert_id, count_and_pass, &c);
-	if (rc && rc != c.stop) /* fn's own status: it stopped the read, which is not a failure */
+	if (rc && rc != c.stop) /* not fn's own status: the store failed */
 		return TRIAGE_ERROR;
 	if (c.n)
-		return TRIAGE_OK;
+		return rc;
 	struct guide g;
 	if (alert_guide(s, alert_id, &g))
 		return TRIAGE_ERROR;
-	if (!each_item_of(&g.checklist, "check", fn, ctx))
-		each_item_of(&g.response, "response", fn, ctx);
+	rc = each_item_of(&g.checklist, "check", fn, ctx);
+	if (!rc)
+		rc = each_item_of(&g.response, "response", fn, ctx);
 	guide_release(&g);
-	return TRIAGE_OK;
+	return rc;
 }
 
 struct status_now {
@@ -130,7 +132,7 @@ static int collect_open(void *ctx, const struct triage_item *it)
 static int read_status(void *ctx, const struct alert_row *a)
 {
 	snprintf(((struct status_now *)ctx)->status, 32, "%s", a->status);
-	return 1;
+	return 0; /* one alert */
 }
 
 int triage_reason_valid(const char *reason, const struct actor *who)

@@ -36,7 +36,8 @@ const char *triage_canonical(const char *name);
 
 /* Calls fn for each checklist item, then each response step, of the alert: the stored ones,
  * or, before any triage action created them, the ones its rule's guide gives (in their
- * initial states, nothing written: readers never write). */
+ * initial states, nothing written: readers never write). TRIAGE_OK, fn's non-zero status
+ * when it stopped the reading, or TRIAGE_ERROR. */
 int triage_items_each(struct store *s, int64_t alert_id, item_fn fn, void *ctx);
 
 /* Creates the alert's checklist and response steps from its rule's guide, once. */

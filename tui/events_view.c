@@ -247,7 +247,7 @@ static void filter_prompt(struct app *a, const char *initial)
 static int take_doc(void *ctx, const struct event_row *row)
 {
 	strbuf_add(ctx, row->doc, row->doc_len);
-	return 1;
+	return 0;
 }
 
 static void show_selected(struct app *a, int fields)

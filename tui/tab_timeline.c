@@ -266,7 +266,7 @@ static void timeline_draw(struct app *a)
 static int take_doc(void *ctx, const struct event_row *row)
 {
 	*(char **)ctx = xstrndup(row->doc, row->doc_len);
-	return 1;
+	return 0;
 }
 
 int64_t timeline_selected_event(struct app *a)
@@ -331,7 +331,7 @@ static int take_doc_len(void *ctx, const struct event_row *row)
 {
 	struct strbuf *sb = ctx;
 	strbuf_add(sb, row->doc, row->doc_len);
-	return 1;
+	return 0;
 }
 
 /* The selected event's fields, to narrow the timeline by one of them. */

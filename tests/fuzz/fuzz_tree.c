@@ -81,7 +81,7 @@ static int events_of(const unsigned char *data, size_t size, struct strbuf *ev)
 static int take_id(void *ctx, const struct event_row *row)
 {
 	*(int64_t *)ctx = row->id;
-	return 1;
+	return 0; /* one event: its identity */
 }
 
 static void check_layout(const struct process_tree *t)
