@@ -16,9 +16,11 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "detect/ruletype.h"
 
@@ -460,6 +462,273 @@ static void test_diagnostic_allowances_are_exact(void **state)
 	strbuf_release(&left);
 }
 
+/* ---- docs/ARCHITECTURE.md held to the code ---- */
+
+/* Every source folder, each of which the document's folder table describes. */
+static const char *const source_dirs[] = {"common", "store", "ingest", "detect", "triage",
+                                          "export", "tui",   "cli",    "cluster"};
+
+#define SPAN_MAX 256
+
+/* The next `code span` at or after *p (on one line) into out; *p moves past it. 0: none. */
+static int next_span(const char **p, const char *end, char out[SPAN_MAX])
+{
+	for (const char *open = *p; (open = memchr(open, '`', (size_t)(end - open))) != NULL;) {
+		const char *close = memchr(open + 1, '`', (size_t)(end - open - 1));
+		if (!close)
+			return 0;
+		size_t n = (size_t)(close - open - 1);
+		if (n && n < SPAN_MAX && !memchr(open + 1, '\n', n)) {
+			memcpy(out, open + 1, n);
+			out[n] = '\0';
+			*p = close + 1;
+			return 1;
+		}
+		open = close + 1;
+	}
+	return 0;
+}
+
+/* Whether a path (a glob when it holds '*'; NAME stands for any name) names something. */
+static int path_exists(const char *path)
+{
+	char pattern[SPAN_MAX + 8];
+	size_t n = 0;
+	for (const char *p = path; *p && n < SPAN_MAX; p++) {
+		if (!strncmp(p, "NAME", 4)) {
+			pattern[n++] = '*';
+			p += 3;
+		} else {
+			pattern[n++] = *p;
+		}
+	}
+	pattern[n] = '\0';
+	if (!strchr(pattern, '*')) {
+		struct stat st;
+		return stat(pattern, &st) == 0;
+	}
+	glob_t g;
+	int found = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+	globfree(&g);
+	return found;
+}
+
+/* Whether a .c file of dir defines or calls name(…). */
+static int dir_has_function(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	char call[SPAN_MAX + 2];
+	snprintf(call, sizeof(call), " %s(", name);
+	int found = 0;
+	const struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 3 || strcmp(e->d_name + len - 2, ".c"))
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		char *text = tu_read_file(path);
+		found = text && strstr(text, call);
+		free(text);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A name in a folder's row: a module (dir/name.c, .h, .cpp, or a file so named), a glob of
+ * them (type_*), or a function of the folder (name()). */
+static int row_name_exists(const char *dir, const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 2 && !strcmp(name + n - 2, "()")) {
+		char fn[SPAN_MAX];
+		snprintf(fn, sizeof(fn), "%.*s", (int)(n - 2), name);
+		return dir_has_function(dir, fn);
+	}
+	static const char *const endings[] = {"", ".c", ".h", ".cpp", "*"};
+	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+		char path[2 * SPAN_MAX];
+		snprintf(path, sizeof(path), "%s/%s%s", dir, name, strchr(name, '*') ? ".*" : endings[i]);
+		if (path_exists(path))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every `path/with/a/slash` and every link to a document exists. */
+static void check_paths(const char *doc, struct strbuf *report)
+{
+	const char *end = doc + strlen(doc), *p = doc;
+	char span[SPAN_MAX];
+	while (next_span(&p, end, span))
+		if (strchr(span, '/') && !strchr(span, ' ') && !path_exists(span))
+			strbuf_addf(report, "names `%s`: no such file\n", span);
+	for (p = doc; (p = strstr(p, "](")) != NULL;) {
+		p += 2;
+		size_t n = strcspn(p, ")#\n");
+		char path[SPAN_MAX + 8];
+		snprintf(path, sizeof(path), "docs/%.*s", (int)(n < SPAN_MAX ? n : SPAN_MAX), p);
+		if (!strstr(path, "://") && !path_exists(path))
+			strbuf_addf(report, "links to %s: no such file\n", path);
+	}
+}
+
+/* The folder table: a row per source folder, and each name in a row is there. */
+static void check_folders(const char *doc, struct strbuf *report)
+{
+	for (size_t i = 0; i < sizeof(source_dirs) / sizeof(source_dirs[0]); i++) {
+		char row[64];
+		snprintf(row, sizeof(row), "\n| `%s/` |", source_dirs[i]);
+		if (!strstr(doc, row))
+			strbuf_addf(report, "no row describes %s/\n", source_dirs[i]);
+	}
+	for (const char *line = doc; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *eol = strchr(line, '\n'), *cell = strstr(line, " | ");
+		eol = eol ? eol : line + strlen(line);
+		if (strncmp(line, "| `", 3) || !cell || cell > eol)
+			continue;
+		char dirs[4][SPAN_MAX], span[SPAN_MAX];
+		size_t ndirs = 0;
+		for (const char *p = line; ndirs < 4 && next_span(&p, cell, dirs[ndirs]);) {
+			size_t n = strlen(dirs[ndirs]);
+			if (dirs[ndirs][n - 1] == '/')
+				dirs[ndirs++][n - 1] = '\0'; /* `detect/`: the folder detect */
+		}
+		for (const char *p = cell; ndirs && next_span(&p, eol, span);) {
+			if (strchr(span, '/') || strchr(span, ' ') || span[0] == '-')
+				continue;
+			size_t d = 0;
+			while (d < ndirs && !row_name_exists(dirs[d], span))
+				d++;
+			if (d == ndirs)
+				strbuf_addf(report, "the %s/ row names `%s`: no such file or function there\n", dirs[0],
+				            span);
+		}
+	}
+}
+
+/* "Where to add": a bullet saying "one row in `T` in `F`" names a table F defines (T[] = …, or a
+ * macro #define T(…)); one saying "one file" without a table says there is none. */
+static void check_where_to_add(const char *doc, struct strbuf *report)
+{
+	const char *section = strstr(doc, "\n## Where to add\n");
+	if (!section) {
+		strbuf_addstr(report, "no \"Where to add\" section\n");
+		return;
+	}
+	const char *next = strstr(section + 1, "\n## ");
+	/* the section with each line's break and indent as one space, so a phrase may wrap */
+	struct strbuf flat;
+	strbuf_init(&flat, 2048);
+	for (const char *p = section; p < (next ? next : section + strlen(section)); p++) {
+		if (*p != '\n' || strncmp(p, "\n- ", 3) == 0) {
+			strbuf_addch(&flat, *p);
+			continue;
+		}
+		strbuf_addch(&flat, ' ');
+		while (p[1] == ' ')
+			p++;
+	}
+	section = flat.buf;
+	const char *section_end = flat.buf + flat.len;
+	for (const char *b = strstr(section, "\n- **"); b && b < section_end; b = strstr(b + 1, "\n- **")) {
+		const char *b_end = strstr(b + 1, "\n- **");
+		b_end = b_end && b_end < section_end ? b_end : section_end;
+		const char *name = b + 5, *name_end = strstr(name, "**");
+		char table[SPAN_MAX], file[SPAN_MAX];
+		const char *row = strstr(b, "one row in `");
+		int one_file = !strncmp(name_end, "**: one file", 12);
+		if (!row || row > b_end) {
+			const char *none = strstr(b, "There is no table");
+			if (one_file && (!none || none > b_end))
+				strbuf_addf(report, "%.*s: one file, and no table named\n", (int)(name_end - name),
+				            name);
+			continue;
+		}
+		const char *p = row + strlen("one row in ");
+		if (!next_span(&p, b_end, table) || strncmp(p, " in `", 5) || !next_span(&p, b_end, file)) {
+			strbuf_addf(report, "%.*s: say one row in `TABLE` in `FILE`\n", (int)(name_end - name), name);
+			continue;
+		}
+		char *text = tu_read_file(file);
+		char definition[SPAN_MAX + 16];
+		size_t n = strlen(table);
+		if (n > 2 && !strcmp(table + n - 2, "[]"))
+			snprintf(definition, sizeof(definition), "%s =", table);
+		else
+			snprintf(definition, sizeof(definition), "#define %s(", table);
+		if (!text || !strstr(text, definition))
+			strbuf_addf(report, "%.*s: %s has no table %s\n", (int)(name_end - name), name, file, table);
+		free(text);
+	}
+	strbuf_release(&flat);
+}
+
+static void check_architecture(const char *doc, struct strbuf *report)
+{
+	check_paths(doc, report);
+	check_folders(doc, report);
+	check_where_to_add(doc, report);
+}
+
+/* Issue 25: docs/ARCHITECTURE.md is true to the code: every path it names exists, every source
+ * folder has its row and each module a row names is there, and where it says a thing is added
+ * as one file plus one row of a table, the table it names is in the file it names. */
+static void test_architecture_document_matches_the_tree(void **state)
+{
+	(void)state;
+	char *doc = tu_read_file("docs/ARCHITECTURE.md");
+	if (!doc)
+		fail_msg("cannot read docs/ARCHITECTURE.md (run from the repository root)");
+	struct strbuf report;
+	strbuf_init(&report, 256);
+	check_architecture(doc, &report);
+	if (report.len)
+		fail_msg("docs/ARCHITECTURE.md is not true to the tree:\n%s", report.buf);
+	strbuf_release(&report);
+	free(doc);
+}
+
+/* The check finds each kind of untruth. */
+static void test_architecture_check_finds(void **state)
+{
+	(void)state;
+	static const char doc[] =
+	    "# A\n\nSee `store/store.h`, `store/nosuch.h`, `detect/type_NAME.c`, `tui/nosuch_NAME.c`, "
+	    "[EXPORT.md](EXPORT.md), [X](NOSUCH.md).\n\n"
+	    "| folder | what |\n| --- | --- |\n"
+	    "| `common/` | `strbuf`, `nosuch`, `pack.h` |\n"
+	    "| `store/` | `store_open()`, `store_nosuch()` |\n"
+	    "| `ingest/` | x |\n| `detect/` | `type_*`, `zz_*` |\n| `triage/` | x |\n| `export/` | x |\n"
+	    "| `tui/` | x |\n| `cli/` | x |\n\n"
+	    "## Where to add\n\n"
+	    "- **A rule type**: one file `detect/type_NAME.c` plus one row in `rule_types[]` in\n"
+	    "  `detect/ruletype.c`.\n"
+	    "- **A format**: one file `export/NAME.c` plus one row in `nosuch[]` in `export/export.c`.\n"
+	    "- **A view**: one file `tui/NAME_view.c` plus one row in `TUI_ACTIONS` in `tui/keymap.h`.\n"
+	    "- **A source**: one file `detect/source_NAME.c`.\n"
+	    "- **A thing**: one file `detect/source_NAME.c`. There is no table of them.\n"
+	    "- **A key**: one row in `NOSUCH` in `tui/keymap.h`.\n\n"
+	    "## Next\n\n- **Not checked**: one file `x.c`.\n";
+	struct strbuf report;
+	strbuf_init(&report, 256);
+	check_architecture(doc, &report);
+	assert_string_equal(report.buf, "names `store/nosuch.h`: no such file\n"
+	                                "names `tui/nosuch_NAME.c`: no such file\n"
+	                                "links to docs/NOSUCH.md: no such file\n"
+	                                "no row describes cluster/\n"
+	                                "the common/ row names `nosuch`: no such file or function there\n"
+	                                "the common/ row names `pack.h`: no such file or function there\n"
+	                                "the store/ row names `store_nosuch()`: no such file or function there\n"
+	                                "the detect/ row names `zz_*`: no such file or function there\n"
+	                                "A format: export/export.c has no table nosuch[]\n"
+	                                "A source: one file, and no table named\n"
+	                                "A key: tui/keymap.h has no table NOSUCH\n");
+	strbuf_release(&report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +737,8 @@ int main(void)
 	    cmocka_unit_test(test_library_takes_no_diagnostic_stream),
 	    cmocka_unit_test(test_diagnostic_scan_finds),
 	    cmocka_unit_test(test_diagnostic_allowances_are_exact),
+	    cmocka_unit_test(test_architecture_check_finds),
+	    cmocka_unit_test(test_architecture_document_matches_the_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
