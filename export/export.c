@@ -14,17 +14,9 @@
 #include "common/digest.h"
 #include "common/jsonexact.h"
 #include "common/sanitize.h"
-#include "common/strpool.h"
 #include "common/timeutil.h"
-#include "common/vocab.h"
-#include "detect/field.h"
-#include "store/alerts.h"
-#include "store/rules.h"
 #include "store/triage.h"
 #include "triage/case.h"
-#include "triage/entities.h"
-#include "triage/record.h"
-#include "triage/signal.h"
 
 /* ---- helpers the formats share (format.h) ---- */
 
