@@ -210,7 +210,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect build/release/bench-tui \
 	  build/release/gen-rules build/release/bench-pack
-	@BENCH_BROAD=$(BENCH_BROAD) BENCH_RULES_EVENTS=$(BENCH_RULES_EVENTS) SHARED=$(SHARED) sh bench/run.sh $(or $(BENCH_EVENTS),1000000) $(or $(BENCH_RUNS),3)
+	@BENCH_BROAD=$(BENCH_BROAD) BENCH_RULES_EVENTS=$(BENCH_RULES_EVENTS) BENCH_CLUSTER_EVENTS=$(BENCH_CLUSTER_EVENTS) SHARED=$(SHARED) sh bench/run.sh $(or $(BENCH_EVENTS),1000000) $(or $(BENCH_RUNS),3)
 
 install: casebook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

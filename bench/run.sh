@@ -9,6 +9,7 @@
 # Elastic's 97 macOS rules from $SHARED/rules/elastic-macos (SHARED defaults to ../shared; skipped
 # with a message when absent), and a pack of the whole prebuilt ruleset's size and mix
 # (gen-rules --whole: 2,068 rules of our own), each against `casebook events --json`.
+# Last, ingest into a local two-shard ClickHouse cluster (bench/cluster.sh, BENCH_CLUSTER_EVENTS).
 set -e
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -54,3 +55,8 @@ echo "the whole prebuilt ruleset's size and mix (gen-rules --whole, 2,068 rules)
 build/release/gen-rules --whole > bench/out/rules-whole.ndjson
 rm -f "bench/out/whole-$rn.db" "bench/out/whole-$rn.db-wal" "bench/out/whole-$rn.db-shm"
 build/release/bench-pack "$rfile" "bench/out/whole-$rn.db" bench/out/rules-whole.ndjson "$runs" build/release/casebook
+
+echo
+# a fleet's events in a local two-shard ClickHouse cluster (bench/cluster.sh), over
+# BENCH_CLUSTER_EVENTS events (default: the real rules' case size)
+sh bench/cluster.sh "${BENCH_CLUSTER_EVENTS:-$rn}" "$runs"

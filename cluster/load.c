@@ -21,6 +21,7 @@ struct row {
 	size_t off, len; /* in rows */
 	int64_t ts;
 	char sha[SHA256_HEX_LEN + 1];
+	int held; /* the cluster has it, or the batch has it before */
 };
 
 struct cluster_loader {
@@ -29,7 +30,7 @@ struct cluster_loader {
 	struct strbuf arena;   /* one event's extracted strings */
 	struct strbuf scratch; /* a value being unescaped */
 	struct strbuf rows;    /* the batch's JSONEachRow lines */
-	struct row row[CLUSTER_LOAD_BATCH_ROWS];
+	struct row *row;       /* CLUSTER_LOAD_BATCH_ROWS */
 	size_t n;
 	const char *name; /* the input, for messages */
 	const struct diag_sink *say;
@@ -47,6 +48,7 @@ int cluster_loader_open(const char *url, const struct ch_options *o, struct clus
 		return -1;
 	struct cluster_loader *l = xcalloc(1, sizeof(*l));
 	l->c = c;
+	l->row = xcalloc(CLUSTER_LOAD_BATCH_ROWS, sizeof(*l->row));
 	jtape_init(&l->tape);
 	strbuf_init(&l->arena, 4096);
 	strbuf_init(&l->scratch, 256);
@@ -64,6 +66,7 @@ void cluster_loader_close(struct cluster_loader *l)
 	strbuf_release(&l->arena);
 	strbuf_release(&l->scratch);
 	strbuf_release(&l->rows);
+	free(l->row);
 	free(l);
 }
 
@@ -259,6 +262,60 @@ static int sha_cmp(const void *key, const void *elem)
 	return strncmp(key, elem, SHA256_HEX_LEN);
 }
 
+/* Whether the cluster holds any event in [lo, hi]: a held document has the same time as the
+ * batch's copy, so where none is held the costly question (ClickHouse parses a list of hashes
+ * at about 60 ms a thousand) need not be asked; a first load asks only this. 1, 0, or -1
+ * with l->err. */
+static int holds_any_in(struct cluster_loader *l, int64_t lo, int64_t hi, struct strbuf *q, struct strbuf *out)
+{
+	strbuf_addf(q,
+	            "SELECT count() FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE
+	            "` WHERE ts_us >= %lld AND ts_us <= %lld FORMAT TabSeparated",
+	            (long long)lo, (long long)hi);
+	if (ch_query(l->c, q->buf, out) != 0) {
+		strbuf_addstr(l->err, ch_errmsg(l->c));
+		return -1;
+	}
+	return strtoull(out->buf, NULL, 10) != 0;
+}
+
+/* Appends to held which of the batch's documents (sorted by hash) the cluster holds, as sorted
+ * lines of 64 hex digits, asking CLUSTER_CHECK_HASHES at a time to stay under ClickHouse's
+ * max_query_size. 0, or -1 with l->err. */
+static int held_documents(struct cluster_loader *l, struct strbuf *held)
+{
+	int64_t lo = l->row[0].ts, hi = l->row[0].ts;
+	for (size_t i = 1; i < l->n; i++) {
+		lo = l->row[i].ts < lo ? l->row[i].ts : lo;
+		hi = l->row[i].ts > hi ? l->row[i].ts : hi;
+	}
+	struct strbuf q;
+	strbuf_init(&q, CLUSTER_CHECK_HASHES * (SHA256_HEX_LEN + 4) + 256);
+	int rc = holds_any_in(l, lo, hi, &q, held);
+	strbuf_reset(held);
+	for (size_t from = 0; rc == 1 && from < l->n; from += CLUSTER_CHECK_HASHES) {
+		size_t to = from + CLUSTER_CHECK_HASHES < l->n ? from + CLUSTER_CHECK_HASHES : l->n;
+		strbuf_reset(&q);
+		strbuf_addf(&q,
+		            "SELECT DISTINCT doc_sha256 FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE
+		            "` WHERE ts_us >= %lld AND ts_us <= %lld AND doc_sha256 IN (",
+		            (long long)lo, (long long)hi);
+		for (size_t i = from; i < to; i++) {
+			strbuf_addstr(&q, i > from ? ", " : "");
+			ch_quote_string(&q, l->row[i].sha, SHA256_HEX_LEN);
+		}
+		strbuf_addstr(&q, ") ORDER BY doc_sha256 FORMAT TabSeparated");
+		if (ch_query(l->c, q.buf, held) != 0) {
+			strbuf_addstr(l->err, ch_errmsg(l->c));
+			rc = -1;
+		}
+	}
+	strbuf_release(&q);
+	return rc < 0 ? -1 : 0;
+}
+
+#define INSERT_ROWS "INSERT INTO `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "` FORMAT JSONEachRow"
+
 /* Sends the batch: the documents the cluster holds already, and the second of two the same in
  * the batch, are left out. Returns 0, or -1 with l->err. */
 static int flush(struct cluster_loader *l)
@@ -266,49 +323,34 @@ static int flush(struct cluster_loader *l)
 	if (l->n == 0)
 		return 0;
 	qsort(l->row, l->n, sizeof(*l->row), by_sha);
-	int64_t lo = l->row[0].ts, hi = l->row[0].ts;
-	for (size_t i = 1; i < l->n; i++) {
-		lo = l->row[i].ts < lo ? l->row[i].ts : lo;
-		hi = l->row[i].ts > hi ? l->row[i].ts : hi;
-	}
-	struct strbuf q, held, body;
-	strbuf_init(&q, l->n * (SHA256_HEX_LEN + 4) + 256);
+	struct strbuf held, body;
 	strbuf_init(&held, 256);
-	strbuf_addf(&q,
-	            "SELECT DISTINCT doc_sha256 FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE
-	            "` WHERE ts_us >= %lld AND ts_us <= %lld AND doc_sha256 IN (",
-	            (long long)lo, (long long)hi);
-	for (size_t i = 0; i < l->n; i++) {
-		strbuf_addstr(&q, i ? ", " : "");
-		ch_quote_string(&q, l->row[i].sha, SHA256_HEX_LEN);
-	}
-	strbuf_addstr(&q, ") ORDER BY doc_sha256 FORMAT TabSeparated");
-	int rc = ch_query(l->c, q.buf, &held);
-	strbuf_release(&q);
-	if (rc != 0) {
-		strbuf_addstr(l->err, ch_errmsg(l->c));
+	if (held_documents(l, &held) != 0) {
 		strbuf_release(&held);
 		return -1;
 	}
 	/* the answer: sorted lines of 64 hex digits */
 	size_t nheld = held.len / (SHA256_HEX_LEN + 1);
-	strbuf_init(&body, l->rows.len);
-	uint64_t added = 0, dup = 0;
+	uint64_t dup = 0;
 	for (size_t i = 0; i < l->n; i++) {
-		const struct row *w = &l->row[i];
-		if ((i > 0 && !strcmp(w->sha, l->row[i - 1].sha)) ||
-		    bsearch(w->sha, held.buf, nheld, SHA256_HEX_LEN + 1, sha_cmp)) {
-			dup++;
-			continue;
-		}
-		strbuf_add(&body, l->rows.buf + w->off, w->len);
-		added++;
+		struct row *w = &l->row[i];
+		w->held = (i > 0 && !strcmp(w->sha, l->row[i - 1].sha)) ||
+		          bsearch(w->sha, held.buf, nheld, SHA256_HEX_LEN + 1, sha_cmp);
+		dup += w->held;
 	}
 	strbuf_release(&held);
-	rc = added ? ch_insert(l->c, "INSERT INTO `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "` FORMAT JSONEachRow",
-	                       body.buf, body.len)
-	           : 0;
-	strbuf_release(&body);
+	uint64_t added = l->n - dup;
+	int rc = 0;
+	if (dup == 0) { /* the usual case: the rows as read */
+		rc = ch_insert(l->c, INSERT_ROWS, l->rows.buf, l->rows.len);
+	} else if (added) {
+		strbuf_init(&body, l->rows.len);
+		for (size_t i = 0; i < l->n; i++)
+			if (!l->row[i].held)
+				strbuf_add(&body, l->rows.buf + l->row[i].off, l->row[i].len);
+		rc = ch_insert(l->c, INSERT_ROWS, body.buf, body.len);
+		strbuf_release(&body);
+	}
 	if (rc != 0) {
 		strbuf_addstr(l->err, ch_errmsg(l->c));
 		return -1;

@@ -596,6 +596,28 @@ static void test_ingest_to_the_cluster_loads_the_demo_fleet_once(void **state)
 	                     shard_count(1, "SELECT count() FROM casebook.events_local"),
 	                 added);
 
+	/* a batch whose first 1,500 documents are held and three are new: the held ones are found
+	 * over two questions of at most 1,000 hashes, the new ones added */
+	char *whole = tu_read_file(tu_path("demo.ndjson")), mixed[512];
+	snprintf(mixed, sizeof(mixed), "%s", tu_path("mixed.ndjson"));
+	const char *cut = whole;
+	for (int lines = 0; lines < 1500 && cut; lines++)
+		cut = strchr(cut, '\n') ? strchr(cut, '\n') + 1 : NULL;
+	assert_non_null(cut);
+	struct strbuf m;
+	strbuf_init(&m, 1 << 20);
+	strbuf_add(&m, whole, (size_t)(cut - whole));
+	free(whole);
+	strbuf_addstr(
+	    &m, "{\"@timestamp\":\"2026-11-20T08:00:01Z\",\"host\":{\"id\":\"h-new\"},\"event\":{\"id\":\"n1\"}}\n"
+	        "{\"@timestamp\":\"2026-11-20T08:00:02Z\",\"host\":{\"id\":\"h-new\"},\"event\":{\"id\":\"n2\"}}\n"
+	        "{\"@timestamp\":\"2026-11-20T08:00:03Z\",\"host\":{\"id\":\"h-new\"},\"event\":{\"id\":\"n3\"}}\n");
+	tu_write(mixed, m.buf, m.len);
+	strbuf_release(&m);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], mixed), 0);
+	assert_string_equal(out.buf, "1503 documents: 3 added, 1500 duplicate, 0 rejected\n");
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events"), added + 3);
+
 	/* damaged input: reported as the case's ingest reports it, the rest loads */
 	const char *bad = tu_path("damaged.ndjson");
 	tu_write_str(
