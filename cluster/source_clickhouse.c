@@ -353,7 +353,7 @@ static int64_t ch_newest_id(struct event_source *src)
 {
 	long long n = 0;
 	if (query_numbers(ch_of(src), "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
-		return 0;
+		return -1;
 	return n > 0;
 }
 
@@ -420,6 +420,7 @@ static void ch_source_close(struct event_source *src)
 }
 
 static const struct source_ops ch_source_ops = {.name = "clickhouse",
+                                                .no_ingested_column = 1,
                                                 .candidates = ch_candidates,
                                                 .time_bounds = ch_time_bounds,
                                                 .time_span = ch_time_span,
