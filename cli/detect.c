@@ -452,8 +452,8 @@ static int run_detection(struct globals *g, struct store *s, const char *url, st
 		              "; no position is kept for a cluster: run detect again to replay its whole time range");
 	if (rc != CB_ERROR && kind->foreign) {
 		char *safe = sanitize_dup(url, 0);
-		printf("read the events of the cluster at %s; %llu alert events copied into the case (%llu were there "
-		       "already)\n",
+		printf("read the events of the cluster at %s; alert events copied into the case: %llu, already there: "
+		       "%llu\n",
 		       safe, (unsigned long long)c.added, (unsigned long long)c.duplicates);
 		free(safe);
 	}
@@ -503,8 +503,8 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	if (o.version && !o.rule_id)
 		return command_usage_error("detect", "--version goes with --rule");
 	o.has_range = has_from;
-	struct store *s;
-	if (open_store(g, OPEN_WITH_PACK, &s))
+	struct store *s; /* a case that reads a cluster may start empty */
+	if (open_store(g, OPEN_WITH_PACK | (url ? STORE_CREATE : 0), &s))
 		return 1;
 	struct detect_totals t;
 	struct strbuf attached, why;

@@ -14,8 +14,10 @@
 #define ID_DIGITS 15
 #define ID_BIT    (INT64_C(1) << 60)
 /* The columns a read asks for, the last a constant that ends every complete row. */
-#define ROW_COLUMNS "ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, doc, 'e'"
-enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DOC, F_END, F_COUNT };
+#define ROW_COLUMNS                                                                                                    \
+	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, arrayStringConcat(derived, ','), " \
+	"doc, 'e'"
+enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DERIVED, F_DOC, F_END, F_COUNT };
 #define FROM_EVENTS " FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "`"
 
 struct ch_source {
@@ -156,6 +158,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->host_id = flen[F_HOST_ID] > 0 ? field[F_HOST_ID] : NULL;
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
+	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */
 	/* the other columns are not read: every candidate is evaluated on its document */
 	r->irregular = 1;
 	r->names_exact = 0;
