@@ -188,8 +188,9 @@ int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *
 	if (access(g->db, F_OK) != 0)
 		return 0; /* no case yet: none is attached */
 	struct store *s;
+	*handled = 1; /* from here on: a case refused here is refused to its own ingest too */
 	if (open_store(g, 0, &s))
-		return 0; /* the case's own ingest says why */
+		return 1;
 	struct strbuf url;
 	strbuf_init(&url, 64);
 	int rc = case_cluster_url(s, &url);
@@ -201,7 +202,6 @@ int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *
 		*handled = rc != 0;
 		return rc ? 1 : 0;
 	}
-	*handled = 1;
 	char **args = xcalloc((size_t)argc + 3, sizeof(*args));
 	args[0] = argv[0];
 	args[1] = "--to";

@@ -162,7 +162,7 @@ static const struct command_help help[] = {
      "                  clickhouse.conf (user = NAME, password = SECRET; mode 600), never the URL\n",
      {"casebook cluster init http://ch1:8123/ http://ch2:8123/",
       "casebook cluster init http://127.0.0.1:8123/ --cluster fleet",
-      "casebook --db fleet.db cluster attach http://ch1:8123/ http://ch2:8123/"}},
+      "casebook cluster attach http://ch1:8123/ http://ch2:8123/"}},
     {"tui", "  (none)   the console on the case; ? lists its keys\n", {"casebook tui", "casebook --db case.db"}},
     {"help", "  COMMAND   that command's usage, options and examples\n", {"casebook help", "casebook help ingest"}},
 };

@@ -27,6 +27,7 @@
 #include "detect/kql.h"
 #include "detect/rule.h"
 #include "detect/source.h"
+#include "ingest/keep.h"
 #include "store/store.h"
 
 static struct {
@@ -1157,6 +1158,91 @@ static void test_an_error_at_the_end_of_a_streamed_answer_fails_the_read(void **
 	}
 }
 
+/* detect_options.keep through ingest/keep.h, failing from its fail_at-th call (0: never). */
+struct test_keep {
+	struct event_source *src;
+	struct event_keeper *k;
+	struct strbuf why;
+	size_t calls, fail_at;
+	int64_t id;
+	int failed;
+};
+
+static int test_keep_row(void *ctx, const struct event_row *row)
+{
+	struct test_keep *t = ctx;
+	t->failed = event_keeper_add(t->k, row, &t->id, &t->why) != 0;
+	return 1;
+}
+
+static int test_keep(void *ctx, int64_t source_id, int64_t *case_id)
+{
+	struct test_keep *t = ctx;
+	if (++t->calls == t->fail_at)
+		return -1;
+	t->failed = 1;
+	if (t->src->ops->event_get(t->src, source_id, 1, test_keep_row, t) || t->failed)
+		return -1;
+	*case_id = t->id;
+	return 0;
+}
+
+static int keep_rule(struct store *s)
+{
+	const char *rule = tu_path("zsh-keep-rule.json");
+	tu_write_str(rule, "{\"rule_id\":\"zsh\",\"name\":\"zsh\",\"type\":\"query\",\"query\":"
+	                   "\"process.name : zsh\",\"severity\":\"low\",\"risk_score\":21,\"description\":\"d\"}");
+	struct import_counts ic = {0};
+	return rules_import_file(s, rule, "zsh-keep-rule.json", &ic, NULL);
+}
+
+/* An alert's event that cannot be copied into the case undoes the rule's alerts and copies
+ * (no partial detection recorded); run again, every alert stands on a copy of the cluster's
+ * document, and the case keeps no position for the cluster. */
+static void test_an_event_that_cannot_be_copied_undoes_the_rules_alerts(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct store *fleet = fleet_both_ways(3000); /* the cluster holds the fleet; this case is apart */
+	store_close(fleet);
+	struct store *s = tu_new_case("keep");
+	assert_int_equal(keep_rule(s), 0);
+	struct test_keep t = {.src = cluster_source(0), .fail_at = 3};
+	strbuf_init(&t.why, 64);
+	assert_int_equal(event_keeper_open(s, cl.url[0], "tester", &t.k), 0);
+	struct detect_options o = {
+	    .rule_id = "zsh", .now_us = INT64_C(1795305600000000), .keep = test_keep, .keep_ctx = &t};
+	struct detect_totals tot;
+	assert_int_equal(detect_run_source(s, t.src, &o, &tot), CB_ERROR);
+	assert_int_equal(t.calls, 3);
+	int alerts = 0;
+	struct alert_query all = {0};
+	assert_int_equal(store_alerts_each(s, &all, count_alert, &alerts), 0);
+	assert_int_equal(alerts, 0);
+	assert_int_equal(store_event_count(s), 0);
+
+	t.fail_at = 0;
+	t.calls = 0;
+	assert_int_equal(detect_run_source(s, t.src, &o, &tot), CB_OK);
+	assert_true(tot.created > 2);
+	assert_int_equal(t.calls, tot.created); /* a query rule: one event an alert */
+	assert_int_equal(store_alerts_each(s, &all, count_alert, &alerts), 0);
+	assert_int_equal(alerts, (int)tot.created);
+	assert_int_equal(store_event_count(s), (int64_t)tot.created);
+	int64_t last = -1;
+	assert_int_equal(store_detection_state(s, 1, &last), 0);
+	assert_int_equal(last, 0); /* no position kept for a cluster */
+	assert_int_equal(event_keeper_close(t.k), 0);
+	struct custody k = {.s = s, .c = open_ok(cl.url[1], NULL)};
+	assert_int_equal(store_alerts_each(s, &all, note_kept_events, &k), 0);
+	assert_int_equal(k.events, tot.created);
+	ch_close(k.c);
+	strbuf_release(&t.why);
+	source_close(t.src);
+	store_close(s);
+}
+
 /* A source over the cluster that kills a shard's server after the first candidate. */
 struct killing_source {
 	struct event_source base;
@@ -1284,6 +1370,7 @@ int main(void)
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_demo_cases_alerts),
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_corpus_alerts_of_the_elastic_rules),
 	    cmocka_unit_test(test_an_attached_case_ingests_into_and_detects_from_the_cluster),
+	    cmocka_unit_test(test_an_event_that_cannot_be_copied_undoes_the_rules_alerts),
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
