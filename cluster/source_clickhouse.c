@@ -277,6 +277,18 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
 	int rc = 0, first = 1;
+	size_t batch = CH_SOURCE_BATCH;
+	if (q->any_order && !q->by_event_time) {
+		/* the caller sorts what it keeps: one streamed scan, no sort in the server (a batch
+		 * ordered and limited reads every row's document to sort them, each batch again) */
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		add_conditions(&sql, q);
+		strbuf_addstr(&sql, " FORMAT TabSeparated");
+		rc = read_rows(&rd, &sql);
+		strbuf_release(&sql);
+		strbuf_release(&rd.line);
+		return rc;
+	}
 	for (;;) {
 		strbuf_reset(&sql);
 		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
@@ -293,11 +305,13 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 			ch_quote_string(&sql, rd.last_sha, SHA256_HEX_LEN);
 			strbuf_addstr(&sql, "))");
 		}
-		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %d FORMAT TabSeparated", CH_SOURCE_BATCH);
+		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %zu FORMAT TabSeparated", batch);
 		first = 0;
 		rc = read_rows(&rd, &sql);
-		if (rc || rd.stopped || rd.rows < CH_SOURCE_BATCH)
+		if (rc || rd.stopped || rd.rows < batch)
 			break;
+		/* each batch reads every remaining row to order them: fewer, larger ones after the first */
+		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
 	}
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
