@@ -207,6 +207,15 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
 
+# The demo fleet in a local two-shard ClickHouse cluster (build/cluster-demo), detected from a
+# case attached to it; the servers keep running until cluster-demo-stop.
+cluster-demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/cluster-demo.sh
+
+cluster-demo-stop:
+	@sh tools/cluster-demo.sh stop
+
 bench: deps
 	@$(MAKE) --no-print-directory all build/release/bench-ingest build/release/bench-detect build/release/bench-tui \
 	  build/release/gen-rules build/release/bench-pack
@@ -229,5 +238,5 @@ format-check: deps
 clean:
 	rm -rf build casebook casebook.db casebook.db-wal casebook.db-shm
 
-.PHONY: check-fast all deps check test-build valgrind valgrind-build fuzz fuzz-smoke update-expected update-screens demo bench install format format-check clean
+.PHONY: check-fast all deps check test-build valgrind valgrind-build fuzz fuzz-smoke update-expected update-screens demo cluster-demo cluster-demo-stop bench install format format-check clean
 

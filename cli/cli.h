@@ -92,6 +92,13 @@ int cmd_audit(struct globals *g, int argc, char **argv);
 int cmd_export(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
 int cmd_cluster(struct globals *g, int argc, char **argv);
+/* The first server of the cluster the case is attached to, in url ("" when none). 0 or -1
+ * (store_errmsg). */
+struct store;
+int case_cluster_url(struct store *s, struct strbuf *url);
+/* Plain ingest in a case attached to a cluster loads into the cluster (*handled 1; its exit
+ * status returned); else *handled 0 and the case's own ingest goes on. */
+int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *handled);
 /* ingest --to URL FILE...: into a ClickHouse cluster instead of the case (cli/cluster.c). */
 int cmd_ingest_to_cluster(int argc, char **argv);
 int cmd_coverage(struct globals *g, int argc, char **argv);

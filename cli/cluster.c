@@ -1,13 +1,19 @@
 /* cluster: `casebook cluster init URL... [--cluster NAME]` - casebook's tables in a ClickHouse
- * cluster (cluster/cluster.h). It needs no case file. */
+ * cluster (cluster/cluster.h), which needs no case file; `cluster attach URL...`, `cluster
+ * detach` and `cluster show` - the cluster a case reads its events from (its servers' URLs kept
+ * in the case, never credentials); `ingest --to URL`, and plain ingest in an attached case. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/sources.h"
 #include "cluster/cluster.h"
 #include "cluster/load.h"
 #include "common/diag.h"
+#include "common/sanitize.h"
 
 static int cluster_init_command(int argc, char **argv)
 {
@@ -42,12 +48,170 @@ static int cluster_init_command(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* Whether every URL names a ClickHouse server casebook can reach as one (a scheme the cluster
+ * source takes, a host and port, no credentials in it): says why not. */
+static int urls_are_servers(char **urls, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct source_kind *k = source_kind_for(urls[i]);
+		struct ch_conn *c = NULL;
+		struct strbuf err;
+		strbuf_init(&err, 128);
+		int bad = !k || !k->foreign || ch_open(urls[i], NULL, &c, &err) != 0;
+		if (bad) {
+			char *safe = sanitize_dup(urls[i], 0);
+			diag("casebook cluster: %s: %s\n", safe,
+			     err.len ? err.buf : "not a ClickHouse server's HTTP URL (http://HOST:8123/)");
+			free(safe);
+		}
+		ch_close(c);
+		strbuf_release(&err);
+		if (bad)
+			return 0;
+	}
+	return 1;
+}
+
+/* The events table answers through the first server: the cluster is casebook's. */
+static int cluster_answers(struct store *s, const char *url)
+{
+	struct event_source *src;
+	const struct source_kind *k;
+	struct strbuf err;
+	strbuf_init(&err, 128);
+	int64_t lo, hi;
+	int rc = source_open_url(url, s, &src, &k, &err);
+	if (rc == 0 && (rc = src->ops->time_bounds(src, 0, &lo, &hi)) != 0)
+		strbuf_addstr(&err, source_errmsg(src));
+	if (rc)
+		diag("casebook cluster: %s (is it up, and made with 'casebook cluster init'?)\n", err.buf);
+	source_close(src);
+	strbuf_release(&err);
+	return rc == 0;
+}
+
+static int cluster_attach_command(struct globals *g, int argc, char **argv)
+{
+	if (argc < 3)
+		return command_usage_error("cluster", "attach takes each server's HTTP URL (http://HOST:8123/)");
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] == '-')
+			return command_usage_error("cluster", "attach takes URLs, no options");
+	if (argc - 2 > CLUSTER_URLS_MAX)
+		return command_usage_error("cluster", "at most 64 servers");
+	if (!urls_are_servers(argv + 2, argc - 2))
+		return 1;
+	struct store *s;
+	if (open_store(g, STORE_CREATE, &s))
+		return 1;
+	int rc = !cluster_answers(s, argv[2]);
+	if (!rc && store_cluster_set(s, (const char *const *)(argv + 2), (size_t)(argc - 2))) {
+		diag("casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	}
+	if (!rc) {
+		char *safe = sanitize_dup(argv[2], 0);
+		printf("attached the case to the cluster at %s: ingest loads into it, detect reads from it\n", safe);
+		free(safe);
+	}
+	store_close(s);
+	return rc;
+}
+
+static int cluster_detach_command(struct globals *g, int argc)
+{
+	if (argc != 2)
+		return command_usage_error("cluster", "detach takes no arguments");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	int rc = store_cluster_set(s, NULL, 0);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	else
+		printf("detached: ingest and detect use the case's own events again\n");
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static int print_url(void *ctx, const char *url)
+{
+	(void)ctx;
+	char *safe = sanitize_dup(url, 0);
+	printf("%s\n", safe);
+	free(safe);
+	return 0;
+}
+
+static int cluster_show_command(struct globals *g, int argc)
+{
+	if (argc != 2)
+		return command_usage_error("cluster", "show takes no arguments");
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	int rc = store_cluster_each(s, print_url, NULL);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	store_close(s);
+	return rc ? 1 : 0;
+}
+
+static int take_first_url(void *ctx, const char *url)
+{
+	strbuf_addstr(ctx, url);
+	return 1;
+}
+
+int case_cluster_url(struct store *s, struct strbuf *url)
+{
+	strbuf_reset(url);
+	return store_cluster_each(s, take_first_url, url) < 0 ? -1 : 0;
+}
+
 int cmd_cluster(struct globals *g, int argc, char **argv)
 {
-	(void)g;
 	if (argc >= 2 && !strcmp(argv[1], "init"))
 		return cluster_init_command(argc, argv);
-	return command_usage_error("cluster", "say init");
+	if (argc >= 2 && !strcmp(argv[1], "attach"))
+		return cluster_attach_command(g, argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "detach"))
+		return cluster_detach_command(g, argc);
+	if (argc >= 2 && !strcmp(argv[1], "show"))
+		return cluster_show_command(g, argc);
+	return command_usage_error("cluster", "say init, attach, detach or show");
+}
+
+int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *handled)
+{
+	*handled = 0;
+	if (access(g->db, F_OK) != 0)
+		return 0; /* no case yet: none is attached */
+	struct store *s;
+	*handled = 1; /* from here on: a case refused here is refused to its own ingest too */
+	if (open_store(g, 0, &s))
+		return 1;
+	struct strbuf url;
+	strbuf_init(&url, 64);
+	int rc = case_cluster_url(s, &url);
+	if (rc)
+		diag("casebook: %s\n", store_errmsg(s));
+	store_close(s);
+	if (rc || url.len == 0) {
+		strbuf_release(&url);
+		*handled = rc != 0;
+		return rc ? 1 : 0;
+	}
+	char **args = xcalloc((size_t)argc + 3, sizeof(*args));
+	args[0] = argv[0];
+	args[1] = "--to";
+	args[2] = url.buf;
+	for (int i = 1; i < argc; i++)
+		args[i + 2] = argv[i];
+	rc = cmd_ingest_to_cluster(argc + 2, args);
+	free(args);
+	strbuf_release(&url);
+	return rc;
 }
 
 int cmd_ingest_to_cluster(int argc, char **argv)

@@ -38,7 +38,7 @@ static const struct command commands[] = {
      "rules enable|disable --all",
      "list detection rules; import Kibana rules, exception lists, detection-rules TOML and Kibana's prebuilt "
      "package; choose the versions that run"},
-    {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T]",
+    {"detect", cmd_detect, "detect [--rule RULE_ID [--version N]] [--from T --to T] [--source URL]",
      "run the enabled rules (query, EQL, threshold, new terms, ES|QL, indicator match, machine learning) as "
      "Kibana's scheduler would"},
     {"mapping", cmd_mapping, "mapping [--json] | mapping import FILE...",
@@ -80,9 +80,11 @@ static const struct command commands[] = {
      "[-o FILE] [--force] [--window DUR] [--source]",
      "write the triage record for a ticket, a case system, Timesketch, or Kibana's statuses; several "
      "alerts as markdown, thehive-case or kibana-status are one case"},
-    {"cluster", cmd_cluster, "cluster init URL... [--cluster NAME]",
+    {"cluster", cmd_cluster,
+     "cluster init URL... [--cluster NAME] | cluster attach URL... | cluster detach | cluster show",
      "create casebook's tables in a ClickHouse cluster: on each server named (one HTTP URL per shard), "
-     "sharded by host over the cluster's remote_servers entry NAME (casebook by default)"},
+     "sharded by host over the cluster's remote_servers entry NAME (casebook by default); attach the case to "
+     "it (ingest loads into it, detect reads from it), detach, or show the attached servers"},
     {"tui", cmd_tui, "tui",
      "open the console (what casebook alone does on a terminal); notes in $VISUAL or $EDITOR if set"},
     {"help", cmd_help, "help [COMMAND]", "show help for casebook or one command"},

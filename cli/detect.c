@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/listing.h"
+#include "cli/sources.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -15,6 +16,8 @@
 #include "detect/rule.h"
 #include "detect/rulefields.h"
 #include "detect/ruleimport.h"
+#include "detect/source.h"
+#include "ingest/keep.h"
 #include "store/rules.h"
 #include "triage/record.h"
 
@@ -384,13 +387,88 @@ int cmd_rules(struct globals *g, int argc, char **argv)
 	return rules_list(g, json);
 }
 
+/* Detection over a source whose events are not the case's: each alert's events copied in. */
+struct keeping {
+	struct event_source *src;
+	struct event_keeper *k;
+	struct strbuf err; /* why a copy failed ("": the source's or the store's message says) */
+	int64_t case_id;
+	int failed;
+};
+
+static int keep_row(void *ctx, const struct event_row *row)
+{
+	struct keeping *kp = ctx;
+	kp->failed = event_keeper_add(kp->k, row, &kp->case_id, &kp->err) != 0;
+	return 1;
+}
+
+static int keep_event(void *ctx, int64_t source_id, int64_t *case_id)
+{
+	struct keeping *kp = ctx;
+	kp->failed = 1;
+	if (kp->src->ops->event_get(kp->src, source_id, 1, keep_row, kp) || kp->failed)
+		return -1;
+	*case_id = kp->case_id;
+	return 0;
+}
+
+/* Runs detection reading from the source at url (NULL: the case), writing to s; on CB_ERROR
+ * why says what failed, naming the server. */
+static int run_detection(struct globals *g, struct store *s, const char *url, struct detect_options *o,
+                         struct detect_totals *t, struct strbuf *why)
+{
+	const struct source_kind *kind;
+	struct event_source *src;
+	if (source_open_url(url, s, &src, &kind, why))
+		return CB_ERROR;
+	int64_t lo, hi;
+	struct keeping kp = {.src = src};
+	strbuf_init(&kp.err, 128);
+	int rc = CB_OK;
+	if (kind->foreign && src->ops->time_bounds(src, 0, &lo, &hi)) /* down: say so before anything */
+		rc = CB_ERROR;
+	else if (kind->foreign && event_keeper_open(s, url, g->analyst, &kp.k))
+		rc = CB_ERROR;
+	if (rc == CB_OK && kind->foreign) {
+		o->keep = keep_event;
+		o->keep_ctx = &kp;
+	}
+	if (rc == CB_OK)
+		rc = detect_run_source(s, src, o, t);
+	struct ingest_counts c = {0};
+	if (kp.k)
+		event_keeper_counts(kp.k, &c);
+	if (event_keeper_close(kp.k) && rc != CB_ERROR)
+		rc = CB_ERROR;
+	if (rc == CB_ERROR && kp.err.len)
+		strbuf_addf(why, "copying an alert's event into the case: %s", kp.err.buf);
+	else if (rc == CB_ERROR && kind->foreign && source_errmsg(src)[0])
+		strbuf_addstr(why, source_errmsg(src));
+	else if (rc == CB_ERROR)
+		strbuf_addstr(why, store_errmsg(s));
+	if (rc == CB_ERROR && kind->foreign)
+		strbuf_addstr(why,
+		              "; no position is kept for a cluster: run detect again to replay its whole time range");
+	if (rc != CB_ERROR && kind->foreign) {
+		char *safe = sanitize_dup(url, 0);
+		printf("read the events of the cluster at %s; alert events copied into the case: %llu, already there: "
+		       "%llu\n",
+		       safe, (unsigned long long)c.added, (unsigned long long)c.duplicates);
+		free(safe);
+	}
+	strbuf_release(&kp.err);
+	source_close(src);
+	return rc;
+}
+
 int cmd_detect(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"rule", required_argument, NULL, 'r'},
-	                                     {"version", required_argument, NULL, 'v'},
-	                                     {"from", required_argument, NULL, 'f'},
-	                                     {"to", required_argument, NULL, 't'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"rule", required_argument, NULL, 'r'},   {"version", required_argument, NULL, 'v'},
+	    {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
+	    {"source", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+	const char *url = NULL;
 	struct detect_options o = {.warn = diag_stderr_sink()};
 	int c, has_from = 0, has_to = 0;
 	optind = 1;
@@ -398,6 +476,7 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o.rule_id = optarg; break;
+		case 's': url = optarg; break;
 		case 'v':
 			if (parse_version("detect", optarg, &o.version))
 				return EXIT_USAGE;
@@ -424,13 +503,22 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	if (o.version && !o.rule_id)
 		return command_usage_error("detect", "--version goes with --rule");
 	o.has_range = has_from;
-	struct store *s;
-	if (open_store(g, OPEN_WITH_PACK, &s))
+	struct store *s; /* a case that reads a cluster may start empty */
+	if (open_store(g, OPEN_WITH_PACK | (url ? STORE_CREATE : 0), &s))
 		return 1;
 	struct detect_totals t;
-	int rc = detect_run(s, &o, &t);
+	struct strbuf attached, why;
+	strbuf_init(&attached, 64);
+	strbuf_init(&why, 128);
+	int rc = url ? 0 : case_cluster_url(s, &attached);
+	if (rc == 0)
+		rc = run_detection(g, s, url ? url : attached.len ? attached.buf : NULL, &o, &t, &why);
+	else
+		strbuf_addstr(&why, store_errmsg(s));
 	if (rc < 0) {
-		diag("casebook: %s\n", store_errmsg(s));
+		char *safe = sanitize_dup(why.buf, 0);
+		diag("casebook: %s\n", safe);
+		free(safe);
 	} else if (rc == CB_NOT_FOUND) {
 		char *safe = sanitize_dup(o.rule_id, 0);
 		if (o.version)
@@ -481,6 +569,8 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			free(safe);
 		}
 	}
+	strbuf_release(&attached);
+	strbuf_release(&why);
 	store_close(s);
 	return rc ? 1 : 0;
 }

@@ -109,6 +109,9 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 				break;
 			return command_usage_error("ingest", "unknown option");
 		}
+	int handled, to_cluster = ingest_into_attached_cluster(g, argc, argv, &handled);
+	if (handled)
+		return to_cluster;
 	struct ingest_run run = {0};
 	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &run.s))
 		return 1;

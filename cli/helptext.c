@@ -53,9 +53,13 @@ static const struct command_help help[] = {
     {"detect",
      "  --rule RULE_ID  only that rule's enabled versions\n"
      "  --version N     with --rule: that version, enabled or not\n"
-     "  --from T --to T only executions in this range (ISO 8601)\n",
-     {"casebook detect", "casebook detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8",
-      "casebook detect --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z"}},
+     "  --from T --to T only executions in this range (ISO 8601)\n"
+     "  --source URL    read the events of the ClickHouse cluster at URL (a case attached with\n"
+     "                  cluster attach reads its cluster without it): each alert's events are\n"
+     "                  copied into the case, and every run replays the cluster's whole range\n",
+     {"casebook detect --rule 89fa6cb7-6b53-4de2-b604-648488841ab8",
+      "casebook detect --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z",
+      "casebook detect --source http://ch1:8123/"}},
     {"mapping",
      "  (none)         list the imported field types\n"
      "  --json         the same as JSON\n"
@@ -150,10 +154,15 @@ static const struct command_help help[] = {
      "                  creates database casebook, its events_local table on each and the\n"
      "                  Distributed table events over them; run again, it keeps what is there\n"
      "  --cluster NAME  the remote_servers entry to shard over (casebook by default)\n"
+     "  attach URL...   bind the case to the cluster (its tables made by init): plain ingest\n"
+     "                  loads into it, plain detect reads from it; the URLs are kept in the case\n"
+     "  detach          the case's own events again (what detect copied stays)\n"
+     "  show            the attached servers' URLs, one a line\n"
      "  credentials     CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, else ~/.config/casebook/\n"
      "                  clickhouse.conf (user = NAME, password = SECRET; mode 600), never the URL\n",
      {"casebook cluster init http://ch1:8123/ http://ch2:8123/",
-      "casebook cluster init http://127.0.0.1:8123/ --cluster fleet"}},
+      "casebook cluster init http://127.0.0.1:8123/ --cluster fleet",
+      "casebook cluster attach http://ch1:8123/ http://ch2:8123/"}},
     {"tui", "  (none)   the console on the case; ? lists its keys\n", {"casebook tui", "casebook --db case.db"}},
     {"help", "  COMMAND   that command's usage, options and examples\n", {"casebook help", "casebook help ingest"}},
 };

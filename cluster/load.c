@@ -225,6 +225,13 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 			strbuf_add(r, inexact, ninexact);
 			strbuf_addch(r, ']');
 			continue;
+		} else if (!strcmp(col->name, "derived")) { /* one name today: host.os.type */
+			strbuf_addch(r, '[');
+			if (ex.str[EX_DERIVED] != EX_ABSENT)
+				ch_json_string(r, l->arena.buf + ex.str[EX_DERIVED],
+				               strlen(l->arena.buf + ex.str[EX_DERIVED]));
+			strbuf_addch(r, ']');
+			continue;
 		} else if (!strcmp(col->name, "doc")) {
 			ch_json_string(r, doc, ex.doc_len);
 			continue;

@@ -38,6 +38,9 @@ const struct cluster_column cluster_columns[] = {
     /* the fields above whose values their column does not hold exactly (an object, an
      * array where one value was expected, mixed types): detection reads them from doc */
     {"inexact", "Array(String)", NULL},
+    /* the fields casebook derived at ingest, as a case's events.derived says: host.os.type from
+     * host.os.platform for older agents, which rules see as if the document held it */
+    {"derived", "Array(String)", NULL},
     {"doc", "String", NULL},        /* the original document, exactly as it was read */
     {"doc_sha256", "String", NULL}, /* SHA-256 of doc, lowercase hex */
 };

@@ -14,14 +14,20 @@
 #define ID_DIGITS 15
 #define ID_BIT    (INT64_C(1) << 60)
 /* The columns a read asks for, the last a constant that ends every complete row. */
-#define ROW_COLUMNS "ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, doc, 'e'"
-enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DOC, F_END, F_COUNT };
+#define ROW_COLUMNS                                                                                                    \
+	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, arrayStringConcat(derived, ','), " \
+	"doc, 'e'"
+enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DERIVED, F_DOC, F_END, F_COUNT };
 #define FROM_EVENTS " FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "`"
 
 struct ch_source {
 	struct event_source base;
 	struct ch_conn *c;
 	struct strbuf err;
+	/* the row of the last event read by id, as it came (detection reads an alert's event for
+	 * its document, its identity and its copy into the case, one after the other) */
+	int64_t last_id;
+	struct strbuf last_row;
 };
 
 /* One read's state: the rows of one answer, a line at a time. */
@@ -33,8 +39,9 @@ struct reader {
 	void *ctx;
 	struct strbuf line;
 	size_t rows;
-	int stopped; /* the caller's callback ended the read */
-	int bad;     /* a line that is not a row: the error text ending a streamed answer */
+	int stopped;  /* the caller's callback ended the read */
+	int keep_row; /* keep each complete row's text in src->last_row (a read by id) */
+	int bad;      /* a line that is not a row: the error text ending a streamed answer */
 	int64_t last_ts;
 	char last_sha[SHA256_HEX_LEN + 1];
 };
@@ -156,6 +163,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->host_id = flen[F_HOST_ID] > 0 ? field[F_HOST_ID] : NULL;
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
+	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */
 	/* the other columns are not read: every candidate is evaluated on its document */
 	r->irregular = 1;
 	r->names_exact = 0;
@@ -184,6 +192,10 @@ static int on_chunk(void *ctx, const char *data, size_t len)
 		data += take + (nl != NULL);
 		len -= take + (nl != NULL);
 		if (nl) {
+			if (rd->keep_row) {
+				strbuf_reset(&rd->src->last_row);
+				strbuf_add(&rd->src->last_row, rd->line.buf, rd->line.len);
+			}
 			int stop = on_line(rd, rd->line.buf, rd->line.len);
 			strbuf_reset(&rd->line);
 			if (stop)
@@ -274,6 +286,18 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
 	int rc = 0, first = 1;
+	size_t batch = CH_SOURCE_BATCH;
+	if (q->any_order && !q->by_event_time) {
+		/* the caller sorts what it keeps: one streamed scan, no sort in the server (a batch
+		 * ordered and limited reads every row's document to sort them, each batch again) */
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		add_conditions(&sql, q);
+		strbuf_addstr(&sql, " FORMAT TabSeparated");
+		rc = read_rows(&rd, &sql);
+		strbuf_release(&sql);
+		strbuf_release(&rd.line);
+		return rc;
+	}
 	for (;;) {
 		strbuf_reset(&sql);
 		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
@@ -290,11 +314,13 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 			ch_quote_string(&sql, rd.last_sha, SHA256_HEX_LEN);
 			strbuf_addstr(&sql, "))");
 		}
-		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %d FORMAT TabSeparated", CH_SOURCE_BATCH);
+		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %zu FORMAT TabSeparated", batch);
 		first = 0;
 		rc = read_rows(&rd, &sql);
-		if (rc || rd.stopped || rd.rows < CH_SOURCE_BATCH)
+		if (rc || rd.stopped || rd.rows < batch)
 			break;
+		/* each batch reads every remaining row to order them: fewer, larger ones after the first */
+		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
 	}
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
@@ -353,7 +379,7 @@ static int64_t ch_newest_id(struct event_source *src)
 {
 	long long n = 0;
 	if (query_numbers(ch_of(src), "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
-		return 0;
+		return -1;
 	return n > 0;
 }
 
@@ -365,8 +391,15 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 		set_error(s, "no event has that id", NULL, 0);
 		return -1;
 	}
-	struct reader rd = {.src = s, .efn = fn, .ctx = ctx};
+	struct reader rd = {.src = s, .efn = fn, .ctx = ctx, .keep_row = 1};
 	strbuf_init(&rd.line, 4096);
+	if (id == s->last_id) { /* the same row again, unescaped afresh */
+		strbuf_add(&rd.line, s->last_row.buf, s->last_row.len);
+		on_line(&rd, rd.line.buf, rd.line.len);
+		strbuf_release(&rd.line);
+		return rd.bad ? -1 : 0;
+	}
+	s->last_id = 0;
 	struct strbuf sql;
 	strbuf_init(&sql, 256);
 	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) = ", ID_DIGITS);
@@ -377,6 +410,8 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 		set_error(s, "no event has that id", NULL, 0);
 		rc = -1;
 	}
+	if (rc == 0 && rd.rows == 1 && !rd.bad)
+		s->last_id = id;
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
 	return rc;
@@ -416,10 +451,12 @@ static void ch_source_close(struct event_source *src)
 	struct ch_source *s = ch_of(src);
 	ch_close(s->c);
 	strbuf_release(&s->err);
+	strbuf_release(&s->last_row);
 	free(s);
 }
 
 static const struct source_ops ch_source_ops = {.name = "clickhouse",
+                                                .no_ingested_column = 1,
                                                 .candidates = ch_candidates,
                                                 .time_bounds = ch_time_bounds,
                                                 .time_span = ch_time_span,
@@ -439,6 +476,7 @@ int source_clickhouse_open(const char *url, const struct ch_options *o, struct e
 	s->base.ops = &ch_source_ops;
 	s->c = c;
 	strbuf_init(&s->err, 128);
+	strbuf_init(&s->last_row, 0);
 	*out = &s->base;
 	return 0;
 }

@@ -6,9 +6,10 @@
  * categories (hasAny on event_category); a row whose columns are inexact (cluster/cluster.h)
  * is always a candidate. Not pushed down: the needles (the pass tests each document it reads,
  * as with the store), and every exact test: candidates carry the original document and are
- * marked irregular, so casebook evaluates each one itself. Rows come in (ts_us, doc_sha256)
- * order, in batches of CH_SOURCE_BATCH rows, each batch a query that resumes after the last
- * row of the one before.
+ * marked irregular, so casebook evaluates each one itself. A read in any order (detection's
+ * shared pass, candidate_query.any_order) is one streamed query with no sort; otherwise rows
+ * come in (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, then twice as many each
+ * time), each batch a query that resumes after the last row of the one before.
  *
  * Event ids: the cluster has no load order, so an event's id is its document's: the first 15
  * hex digits of doc_sha256 as a number, with bit 60 set (never 0, always positive). The id of
@@ -28,8 +29,10 @@
 #include "common/strbuf.h"
 #include "detect/source.h"
 
-/* Rows one query of a read returns at most. */
-#define CH_SOURCE_BATCH 1000
+/* Rows the first query of an ordered read returns at most; each next one twice as many, up to
+ * CH_SOURCE_BATCH_MAX (the server reads every remaining row to order a batch). */
+#define CH_SOURCE_BATCH     1000
+#define CH_SOURCE_BATCH_MAX 64000
 
 /* Opens a source on the server at url (cluster/http.h; o may be NULL). 0, or -1 with err. */
 int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err);

@@ -407,6 +407,22 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
                     const char *reason, const char *doc, const int64_t *events, size_t nevents)
 {
 	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+	int64_t *kept = NULL;
+	if (run->opts->keep) { /* the source's events are not the case's: the alert stands on copies */
+		kept = xmalloc((nevents ? nevents : 1) * sizeof(*kept));
+		for (size_t i = 0; i < nevents; i++)
+			if (run->opts->keep(run->opts->keep_ctx, events[i], &kept[i])) {
+				free(kept);
+				return -1;
+			}
+		if (nevents && events[0] == event_id)
+			event_id = kept[0];
+		else if (run->opts->keep(run->opts->keep_ctx, event_id, &event_id)) {
+			free(kept);
+			return -1;
+		}
+		events = nevents ? kept : NULL;
+	}
 	struct alert_record a = {.uuid = uuid,
 	                         .rule_key = run->rule.key,
 	                         .event_id = event_id,
@@ -423,6 +439,7 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
 	int created = 0;
 	int rc = store_alert_add(run->store, &a, &created);
+	free(kept);
 	if (created)
 		run->totals->created++;
 	return rc;

@@ -179,9 +179,13 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	if (r->timestamp_override && *r->timestamp_override && !use_ingested &&
 	    strcmp(r->timestamp_override, "@timestamp"))
 		run->time_field = r->timestamp_override; /* read from each document */
+	if (use_ingested && run->src->ops->no_ingested_column) {
+		use_ingested = 0; /* the same time, read from each document (falling back as the column does) */
+		run->time_field = r->timestamp_override;
+	}
 	int64_t last = 0;
 	run->max_id = run->src->ops->newest_id(run->src);
-	if (!o->has_range && store_detection_state(s, r->key, &last))
+	if (run->max_id < 0 || (!o->has_range && !o->keep && store_detection_state(s, r->key, &last)))
 		return -1;
 	if (o->has_range) {
 		run->first_t = run_align_up(o->from, r->interval_us);
@@ -196,7 +200,7 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 		run->last_t = run_align_up(hi + r->to_offset_max_us, r->interval_us);
 	}
 	if (run->first_t > run->last_t)
-		return o->has_range ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;
+		return o->has_range || o->keep ? 0 : store_set_detection_state(s, r->key, run->max_id) ? -1 : 0;
 	t->executions += (uint64_t)((run->last_t - run->first_t) / r->interval_us + 1);
 	run->replay_t = run->first_t;
 	/* unordered: sorting every row by time in SQL costs more than sorting the hits here */
@@ -230,7 +234,8 @@ static int finish_rule(struct run *run)
 		run->totals->skipped++;
 		return 0;
 	}
-	rc = rc || (!run->opts->has_range && store_set_detection_state(s, run->rule.key, run->max_id)) ||
+	rc = rc ||
+	     (!run->opts->has_range && !run->opts->keep && store_set_detection_state(s, run->rule.key, run->max_id)) ||
 	     store_commit(s);
 	if (rc)
 		store_rollback(s);

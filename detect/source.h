@@ -27,6 +27,9 @@ struct event_source;
 
 struct source_ops {
 	const char *name; /* "store" */
+	/* It keeps no event.ingested column: a rule timed by event.ingested reads the time from
+	 * each document instead (as for any other timestamp_override field). */
+	int no_ingested_column;
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
 	 * candidate holds every needle of one of them (a source without an index of them may
 	 * ignore them). fn returning non-zero ends the read, a batch's end, not an outcome: 0 is
@@ -39,7 +42,8 @@ struct source_ops {
 	int (*time_bounds)(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi);
 	/* The same over the events newer than after_id (what a rule has not run over). 0 or -1. */
 	int (*time_span)(struct event_source *src, int use_ingested, int64_t after_id, int64_t *lo, int64_t *hi);
-	/* The newest event's id (0: none): how far a detect run reads. */
+	/* The newest event's id (0: none; -1: the source failed, source_errmsg): how far a detect
+	 * run reads. */
 	int64_t (*newest_id)(struct event_source *src);
 	/* One event by id, with its document when want_doc: fn called once. 0 or -1. */
 	int (*event_get)(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx);

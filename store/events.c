@@ -356,6 +356,109 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	return 0;
 }
 
+/* The hosts row for (host_id, name), created on first sight: a writer's host_key without its
+ * cache, for one event at a time. */
+static int keep_host(struct store *s, const char *host_id, const char *name, int64_t *key)
+{
+	static const char find_sql[] = "SELECT key FROM hosts WHERE host_id IS ?1 AND name IS ?2";
+	static const char add_sql[] = "INSERT INTO hosts(host_id, name) VALUES (?1, ?2)";
+	*key = 0;
+	if (!host_id && !name)
+		return 0;
+	sqlite3_stmt *st;
+	if (store_kept_get(s, find_sql, 0, find_sql, &st))
+		return -1;
+	bind_opt_text(st, 1, host_id);
+	bind_opt_text(st, 2, name);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*key = sqlite3_column_int64(st, 0);
+	store_kept_put(s, st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE || store_kept_get(s, add_sql, 0, add_sql, &st))
+		return rc != SQLITE_DONE ? store_fail(s, "looking up a host") : -1;
+	bind_opt_text(st, 1, host_id);
+	bind_opt_text(st, 2, name);
+	rc = sqlite3_step(st);
+	store_kept_put(s, st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "recording a host");
+	*key = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static void bind_record(sqlite3_stmt *st, const struct event_record *r, int64_t host_key, int64_t ingest_id)
+{
+	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->ts);
+	if (r->has_ingested)
+		sqlite3_bind_int64(st, 3, r->ingested);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_opt_text(st, 4, r->index);
+	if (host_key)
+		sqlite3_bind_int64(st, 5, host_key);
+	else
+		sqlite3_bind_null(st, 5);
+	const char *text[] = {r->os_type,   r->kind,       r->category,     r->type,      r->action, r->file_path,
+	                      r->entity_id, r->executable, r->process_name, r->user_name, r->derived};
+	for (int i = 0; i < 7; i++)
+		bind_opt_text(st, 6 + i, text[i]);
+	if (r->has_pid)
+		sqlite3_bind_int64(st, 13, r->pid);
+	else
+		sqlite3_bind_null(st, 13);
+	for (int i = 7; i < 11; i++)
+		bind_opt_text(st, 7 + i, text[i]);
+	sqlite3_bind_int64(st, 18, ingest_id);
+	sqlite3_bind_int(st, 19, r->irregular != 0);
+	sqlite3_bind_int(st, 20, r->names_exact != 0);
+}
+
+int store_event_keep(struct store *s, int64_t ingest_id, const struct event_record *r, int64_t *id, int *added)
+{
+	static const char find_sql[] = "SELECT id FROM events WHERE identity = ?1 ORDER BY id LIMIT 1";
+	static const char doc_sql[] = "INSERT INTO docs(id, dict_id, doc) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st;
+	*id = 0;
+	*added = 0;
+	if (store_kept_get(s, find_sql, 0, find_sql, &st))
+		return -1;
+	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	store_kept_put(s, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "looking up an event");
+	int64_t hk;
+	if (*id || keep_host(s, r->host_id, r->host_name, &hk))
+		return *id ? 0 : -1;
+	if (store_kept_get(s, event_insert_sql, 0, event_insert_sql, &st))
+		return -1;
+	bind_record(st, r, hk, ingest_id);
+	rc = sqlite3_step(st);
+	store_kept_put(s, st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "storing an event");
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (store_kept_get(s, doc_sql, 0, doc_sql, &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, *id);
+	if (r->dict_id > 0)
+		sqlite3_bind_int64(st, 2, r->dict_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_blob(st, 3, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_kept_put(s, st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "storing an event's document");
+	*added = 1;
+	return 0;
+}
+
 int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *duplicates)
 {
 	struct store *s = w->s;

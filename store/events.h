@@ -52,6 +52,12 @@ int event_writer_finish(struct event_writer *w, uint64_t *added, uint64_t *dupli
 int event_writer_checkpoint(struct event_writer *w);
 int event_writer_is_bulk(const struct event_writer *w);
 
+/* Stores one event inside the caller's transaction, or finds the one stored with its identity
+ * (as a writer counts it a duplicate): detection copying an alert's event out of a cluster, so
+ * that the alert stands on an event of the case. *id is the case's event either way; *added
+ * says whether it is new. 0 or -1. */
+int store_event_keep(struct store *s, int64_t ingest_id, const struct event_record *r, int64_t *id, int *added);
+
 /* Rebuilds indexes left deferred by a bulk load that did not finish (kill -9). */
 int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates);
 

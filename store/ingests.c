@@ -91,3 +91,44 @@ int store_rejects_each(struct store *s, reject_fn fn, void *ctx)
 	sqlite3_finalize(st);
 	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing rejects");
 }
+
+int store_cluster_set(struct store *s, const char *const *urls, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, "DELETE FROM cluster_servers") ||
+	         store_prepare(s, "INSERT INTO cluster_servers(position, url) VALUES (?1, ?2)", &st);
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+		sqlite3_bind_text(st, 2, urls[i], -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording the cluster");
+	}
+	sqlite3_finalize(st);
+	if (rc || store_exec(s, "COMMIT")) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+int store_cluster_each(struct store *s, cluster_url_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT url FROM cluster_servers ORDER BY position", &st))
+		return -1;
+	int rc = 0, step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *url = sqlite3_column_type(st, 0) == SQLITE_TEXT ? store_col_text(st, 0) : NULL;
+		if (!url) {
+			strbuf_reset(&s->err);
+			strbuf_addstr(&s->err, "the case's cluster_servers table holds a URL that is not text");
+			rc = -1;
+		} else {
+			rc = fn(ctx, url);
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = store_fail(s, "reading the cluster's servers");
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -299,3 +299,12 @@ DROP INDEX alerts_queue;
 CREATE INDEX alerts_queue ON alerts(original_time, uuid, workflow_status, severity, risk_score, rule_key,
                                     host_key, event_id, target, rule_name, group_parent);
 CREATE INDEX alerts_group ON alerts(group_id) WHERE group_id IS NOT NULL;
+
+-- version 13
+-- The ClickHouse cluster the case is attached to (casebook cluster attach): its servers' HTTP
+-- URLs, in the order given, so that plain ingest loads into it and plain detect reads from it.
+-- Never credentials: they come from the environment or a 0600 file (cluster/http.h).
+CREATE TABLE cluster_servers (
+  position INTEGER PRIMARY KEY,
+  url      TEXT NOT NULL
+);

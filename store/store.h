@@ -49,6 +49,16 @@ struct ingest_counts {
 };
 
 int store_ingest_begin(struct store *s, const char *name, const char *analyst, int64_t *id);
+
+/* --- the ClickHouse cluster the case is attached to (casebook cluster attach) --- */
+/* Replaces the attached servers' URLs with urls, in order (n 0: detaches), in one transaction.
+ * 0 or -1. */
+int store_cluster_set(struct store *s, const char *const *urls, size_t n);
+/* Calls fn with each attached server's URL, in order; fn's non-zero stops and is returned. A
+ * URL that is not text (a damaged or hostile case) is -1 with the reason (store_errmsg); what
+ * the text says is the caller's to check (cluster/http.h refuses credentials in it). */
+typedef int (*cluster_url_fn)(void *ctx, const char *url);
+int store_cluster_each(struct store *s, cluster_url_fn fn, void *ctx);
 int store_ingest_finish(struct store *s, int64_t id, uint64_t size, const char *sha256, const struct ingest_counts *c);
 
 struct reject_row {

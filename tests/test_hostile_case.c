@@ -146,6 +146,7 @@ static const char *const readers[] = {
     "export --all --format thehive",
     "export --all --format timesketch-csv",
     "export --all --format timesketch-jsonl",
+    "cluster show",
 };
 
 /* Runs every reading command: none crashes, none changes a byte of the file. Returns how
@@ -615,6 +616,14 @@ static void test_nulls_and_wrong_types_never_crash(void **state)
 	               "severity = x'1b5d303b07'"},
 	    {"docs", "UPDATE docs SET doc = 'not zstd', dict_id = 99"},
 	    {"doc_dicts", "UPDATE doc_dicts SET dict = 'not a dictionary'"},
+	    /* the attached cluster: URLs that are not text, hold credentials or control bytes, or name no
+	     * source; readers say so, detect and ingest refuse them, nothing reaches the terminal raw */
+	    {"cluster_servers", "INSERT INTO cluster_servers(position, url) VALUES (1, x'1b5b324a07'), (2, NULL)"},
+	    {"cluster_servers", "INSERT INTO cluster_servers(position, url) VALUES (1, NULL), (2, 'http://h:1/')"},
+	    {"cluster_servers", "INSERT INTO cluster_servers(position, url) VALUES (1, 'http://u:p@127.0.0.1:1/'), "
+	                        "(2, 7)"},
+	    {"cluster_servers", "INSERT INTO cluster_servers(position, url) VALUES (1, 'http://127.0.0.1:1/' || "
+	                        "char(27) || '[2J' || char(7)), (2, 'ftp://h/' || char(27))"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char name[32];
@@ -626,6 +635,24 @@ static void test_nulls_and_wrong_types_never_crash(void **state)
 		run_console(db);
 		run_writers(db);
 	}
+}
+
+/* The attached cluster's URLs are read as untrusted: one that is not text is named as such by
+ * every command that reads them, and one with credentials is refused before any connection. */
+static void test_a_planted_cluster_url_is_refused(void **state)
+{
+	(void)state;
+	const char *db = variant("cluster.db");
+	exec_raw(db, "INSERT INTO cluster_servers(position, url) VALUES (1, x'1b5b324a07')");
+	assert_int_equal(CB(db, "cluster show"), 1);
+	assert_string_equal(err.buf, "casebook: the case's cluster_servers table holds a URL that is not text\n");
+	assert_int_equal(CB(db, "detect"), 1);
+	assert_string_equal(err.buf, "casebook: the case's cluster_servers table holds a URL that is not text\n");
+	db = variant("cluster2.db");
+	exec_raw(db, "INSERT INTO cluster_servers(position, url) VALUES (1, 'http://analyst:pw@127.0.0.1:1/')");
+	assert_int_equal(CB(db, "detect"), 1);
+	assert_string_equal(err.buf, "casebook: http://analyst:pw@127.0.0.1:1/: credentials in the URL (set "
+	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
 }
 
 /* Damaged pages: SQLite reports corruption; casebook says so and stops, without a crash. */
@@ -719,6 +746,7 @@ int main(void)
 	    cmocka_unit_test(test_an_index_that_disagrees_with_its_table_is_refused),
 	    cmocka_unit_test(test_alert_content_and_exceptions_are_in_the_chain),
 	    cmocka_unit_test(test_nulls_and_wrong_types_never_crash),
+	    cmocka_unit_test(test_a_planted_cluster_url_is_refused),
 	    cmocka_unit_test(test_corrupt_pages_never_crash),
 	    cmocka_unit_test(test_a_newer_case_is_refused_untouched),
 	    cmocka_unit_test(test_a_stray_wal_beside_the_case),

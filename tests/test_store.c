@@ -37,6 +37,39 @@ static int pragma_int(const char *path, const char *sql)
 	return v;
 }
 
+static int take_url(void *ctx, const char *url)
+{
+	strbuf_addf(ctx, "%s\n", url);
+	return 0;
+}
+
+/* The attached cluster's URLs: kept in order, replaced whole, gone when detached. */
+static void test_the_attached_clusters_urls_round_trip(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(tu_path("attach.db"), STORE_CREATE, &s, &err), 0);
+	struct strbuf got;
+	strbuf_init(&got, 64);
+	assert_int_equal(store_cluster_each(s, take_url, &got), 0);
+	assert_string_equal(got.buf, "");
+	const char *two[] = {"http://b:8123/", "http://a:8123/"};
+	assert_int_equal(store_cluster_set(s, two, 2), 0);
+	assert_int_equal(store_cluster_each(s, take_url, &got), 0);
+	assert_string_equal(got.buf, "http://b:8123/\nhttp://a:8123/\n");
+	strbuf_reset(&got);
+	assert_int_equal(store_cluster_set(s, two + 1, 1), 0);
+	assert_int_equal(store_cluster_each(s, take_url, &got), 0);
+	assert_string_equal(got.buf, "http://a:8123/\n");
+	strbuf_reset(&got);
+	assert_int_equal(store_cluster_set(s, NULL, 0), 0);
+	assert_int_equal(store_cluster_each(s, take_url, &got), 0);
+	assert_string_equal(got.buf, "");
+	strbuf_release(&got);
+	store_close(s);
+}
+
 static void test_create_sets_schema_and_wal(void **state)
 {
 	(void)state;
@@ -46,8 +79,10 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 12);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 12);
+	assert_int_equal(store_schema_version(), 13);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 13);
+	/* version 13: the servers of the cluster a case is attached to */
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('cluster_servers')"), 2);
 	/* version 11: a rule's detection-rules [metadata] */
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('rules') WHERE name = 'metadata'"),
 	                 1);
@@ -862,6 +897,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create_sets_schema_and_wal),
+	    cmocka_unit_test(test_the_attached_clusters_urls_round_trip),
 	    cmocka_unit_test(test_every_record_index_is_compared_on_open),
 	    cmocka_unit_test(test_missing_file_without_create_fails_clearly),
 	    cmocka_unit_test(test_newer_schema_is_refused_untouched),
