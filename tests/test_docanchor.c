@@ -4,6 +4,7 @@
 #include "tests/testutil.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -65,7 +66,8 @@ static void test_taken_texts_hash_as_sqlite_renders_them(void **state)
 	sqlite3_close(db);
 	/* one value spelled out: the member and its comma cut */
 	char got[SHA256_HEX_LEN + 1], want[SHA256_HEX_LEN + 1];
-	assert_int_equal(doc_anchor_sha256("{\"a\":1,\"kibana.alert.workflow_user\":\"x\",\"b\":2}", workflow, 4, got), 0);
+	assert_int_equal(doc_anchor_sha256("{\"a\":1,\"kibana.alert.workflow_user\":\"x\",\"b\":2}", workflow, 4, got),
+	                 0);
 	sha256_hex("{\"a\":1,\"b\":2}", 13, want);
 	assert_string_equal(got, want);
 }
@@ -78,22 +80,22 @@ static void test_other_texts_are_left_to_sql(void **state)
 	    "[1]",
 	    "\"s\"",
 	    " {}",
-	    "{\"a\": 1}",                  /* whitespace: SQLite would drop it */
-	    "{\"a\":1} ",                  /* after the value */
-	    "{\"a\":01}",                  /* not JSON numbers */
+	    "{\"a\": 1}", /* whitespace: SQLite would drop it */
+	    "{\"a\":1} ", /* after the value */
+	    "{\"a\":01}", /* not JSON numbers */
 	    "{\"a\":1.}",
 	    "{\"a\":.5}",
 	    "{\"a\":+1}",
 	    "{\"a\":1e}",
-	    "{\"a\":\"\x01\"}",            /* a raw control character */
-	    "{\"a\":\"\\x\"}",             /* a bad escape */
+	    "{\"a\":\"\x01\"}", /* a raw control character */
+	    "{\"a\":\"\\x\"}",  /* a bad escape */
 	    "{\"a\":\"\\u00g0\"}",
-	    "{\"a\":\"open}",              /* no end */
-	    "{\"a\":1,}",                  /* trailing comma */
+	    "{\"a\":\"open}", /* no end */
+	    "{\"a\":1,}",     /* trailing comma */
 	    "{\"a\":[1,]}",
 	    "{\"a\":tru}",
-	    "{\"a\":1}{}",                 /* a second document */
-	    "{\"a\":[1}",                  /* mismatched */
+	    "{\"a\":1}{}", /* a second document */
+	    "{\"a\":[1}",  /* mismatched */
 	    "{'a':1}",
 	    "{\"kibana.alert.workflow_status\":\"a\",\"kibana.alert.workflow_status\":\"b\"}", /* twice */
 	    "{\"kibana.alert.workflow_status\":\"a\",\"kibana.alert.workflow_user\":\"b\"}",   /* two of them */
@@ -105,6 +107,41 @@ static void test_other_texts_are_left_to_sql(void **state)
 			fail_msg("taken: %s", docs[i]);
 	}
 	assert_int_equal(doc_anchor_sha256(NULL, workflow, 4, (char[SHA256_HEX_LEN + 1]){0}), -1);
+}
+
+/* Strings read a word at a time: an escape, a quote or a control character at every offset of
+ * a word, and strings of every length around one. */
+static void test_every_offset_of_a_string(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	char doc[128], got[SHA256_HEX_LEN + 1], want[SHA256_HEX_LEN + 1];
+	for (int len = 0; len < 24; len++) {
+		for (int at = 0; at <= len; at++) {
+			char plain[32];
+			memset(plain, 'x', (size_t)len);
+			plain[len] = '\0';
+			/* an escaped quote at `at` */
+			snprintf(doc, sizeof(doc), "{\"kibana.alert.workflow_status\":\"open\",\"s\":\"%.*s\\\"%s\"}",
+			         at, plain, plain + at);
+			assert_int_equal(doc_anchor_sha256(doc, workflow, 4, got), 0);
+			sqlite_reference(db, doc, want);
+			assert_string_equal(got, want);
+			/* a raw tab at `at`: not JSON */
+			snprintf(doc, sizeof(doc), "{\"s\":\"%.*s\t%s\"}", at, plain, plain + at);
+			assert_int_equal(doc_anchor_sha256(doc, workflow, 4, got), -1);
+			/* the string ends at `at`, the text soon after */
+			snprintf(doc, sizeof(doc), "{\"s\":\"%.*s\"}", at, plain);
+			assert_int_equal(doc_anchor_sha256(doc, workflow, 4, got), 0);
+			sha256_hex(doc, strlen(doc), want);
+			assert_string_equal(got, want);
+			/* unterminated */
+			snprintf(doc, sizeof(doc), "{\"s\":\"%.*s", at, plain);
+			assert_int_equal(doc_anchor_sha256(doc, workflow, 4, got), -1);
+		}
+	}
+	sqlite3_close(db);
 }
 
 static void test_nesting_is_bounded(void **state)
@@ -132,6 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_taken_texts_hash_as_sqlite_renders_them),
 	    cmocka_unit_test(test_other_texts_are_left_to_sql),
+	    cmocka_unit_test(test_every_offset_of_a_string),
 	    cmocka_unit_test(test_nesting_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
