@@ -1,6 +1,5 @@
 #include "common/jsonexact.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +47,8 @@ static char *tree_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *copy = cJSON_malloc(n);
-	if (!copy) { /* as xmalloc does */
-		fprintf(stderr, "casebook: out of memory (%zu bytes)\n", n);
-		abort();
-	}
+	if (!copy) /* only malloc fails, and then xmalloc says so and stops */
+		copy = xmalloc(n);
 	memcpy(copy, s, n);
 	return copy;
 }
