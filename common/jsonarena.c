@@ -64,32 +64,38 @@ struct json_arena *json_arena_new(void)
 	return xcalloc(1, sizeof(struct json_arena));
 }
 
-static void enter(struct json_arena *a)
+struct json_arena *json_arena_begin(struct json_arena *a)
 {
+	struct json_arena *previous = current;
 	current = a;
 	cJSON_Hooks hooks = {arena_alloc, arena_free};
 	cJSON_InitHooks(&hooks);
+	return previous;
 }
 
-static void leave(void)
+void json_arena_end(struct json_arena *previous)
 {
+	if (previous) {
+		json_arena_begin(previous);
+		return;
+	}
 	cJSON_InitHooks(NULL);
 	current = NULL;
 }
 
 cJSON *json_arena_parse(struct json_arena *a, const char *text, size_t len)
 {
-	enter(a);
+	struct json_arena *previous = json_arena_begin(a);
 	cJSON *root = cJSON_ParseWithLength(text, len);
-	leave();
+	json_arena_end(previous);
 	return root;
 }
 
 void json_arena_add_string(struct json_arena *a, cJSON *obj, const char *key, const char *value)
 {
-	enter(a);
+	struct json_arena *previous = json_arena_begin(a);
 	cJSON_AddStringToObject(obj, key, value);
-	leave();
+	json_arena_end(previous);
 }
 
 void json_arena_reset(struct json_arena *a)

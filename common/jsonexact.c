@@ -41,6 +41,18 @@ static void number_tokens(const char *doc, size_t len, struct strbuf *out, size_
 	}
 }
 
+/* A copy from cJSON's allocator, which cJSON_Delete frees it with (an arena's, in a scope of
+ * common/jsonarena.h). */
+static char *tree_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *copy = cJSON_malloc(n);
+	if (!copy) /* only malloc fails, and then xmalloc says so and stops */
+		copy = xmalloc(n);
+	memcpy(copy, s, n);
+	return copy;
+}
+
 /* Numbers keep the text they were written with: an alert document is a copy of its event,
  * and cJSON holds numbers as doubles (131762381484502110 came out as 1.3176238148450211e+17).
  * Each number node becomes a raw node of its source text, visited in document order (an
@@ -57,7 +69,7 @@ void json_keep_number_text(cJSON *root, const char *doc, size_t len)
 		if (cJSON_IsNumber(cur) && k < n) {
 			size_t start = k ? ends[k - 1] : 0;
 			cur->type = cJSON_Raw;
-			cur->valuestring = xstrdup(texts.buf + start);
+			cur->valuestring = tree_strdup(texts.buf + start);
 			k++;
 		}
 		if (cur->child) {

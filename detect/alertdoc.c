@@ -10,6 +10,7 @@
 
 #include "common/diag.h"
 #include "common/digest.h"
+#include "common/jsonarena.h"
 #include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -36,6 +37,8 @@ static int hit_source(const struct run *run, const struct hit *h, struct hit_sou
 		*index = h->index ? h->index : "";
 		return 0;
 	}
+	if ((*identity = hit_docs_identity(run->docs, h->event_id, index)) != NULL)
+		return 0;
 	if (run->src->ops->event_identity(run->src, h->event_id, &buf->identity, &buf->index))
 		return -1;
 	*identity = buf->identity.buf;
@@ -458,7 +461,11 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	struct alert_event first = {NULL, {{0}, {0}}};
 	strbuf_init(&first.source.identity, 64);
 	strbuf_init(&first.source.index, 64);
-	int read = run->src->ops->event_get(run->src, h->event_id, 1, parse_event, &first);
+	/* the event's tree, the document and its text are the arena's until the alert is stored */
+	struct json_arena *previous = run->alert_arena ? json_arena_begin(run->alert_arena) : NULL;
+	int read = 0; /* from the documents the pass kept, else from the source */
+	if (!hit_docs_get(run->docs, h->event_id, parse_event, &first))
+		read = run->src->ops->event_get(run->src, h->event_id, 1, parse_event, &first);
 	char *reason = NULL, *doc = NULL, *name = NULL;
 	struct alert_overrides ov;
 	if (!read && first.ev && shape)
@@ -475,22 +482,24 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	}
 	int unbuilt = first.ev && !doc;
 	cJSON_Delete(first.ev);
+	if (run->alert_arena)
+		json_arena_end(previous);
 	strbuf_release(&first.source.identity);
 	strbuf_release(&first.source.index);
-	if (read || unbuilt || !doc) {
-		run->ov = NULL;
-		free(reason);
-		free(name);
-		return read || unbuilt ? -1 : 0; /* a store error, recorded on the store; or the event is
-		                                  * gone, or not JSON: no alert */
+	int rc = read || unbuilt ? -1 : 0; /* a store error, recorded on the store; or the event is
+	                                    * gone, or not JSON: no alert */
+	if (doc && !rc) {
+		int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
+		for (size_t i = 0; i < nhits; i++)
+			ids[i] = hits[i]->event_id;
+		rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
+		free(ids);
 	}
-	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
-	for (size_t i = 0; i < nhits; i++)
-		ids[i] = hits[i]->event_id;
-	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, doc, ids, nhits);
 	run->ov = NULL;
-	free(ids);
-	cJSON_free(doc);
+	if (run->alert_arena)
+		json_arena_reset(run->alert_arena);
+	else
+		cJSON_free(doc);
 	free(reason);
 	free(name);
 	return rc;

@@ -81,6 +81,10 @@ static int compile_query(struct run *run)
 	return rc ? -1 : 0;
 }
 
+/* The hits' documents kept for their alerts: a first detect's flush of 65,536 rows of the whole
+ * ruleset's size alerts on about 10,000 events of 2 KB */
+#define HIT_DOCS_BUDGET ((size_t)32 << 20)
+
 struct field_span {
 	const char *field;
 	struct json_arena *arena;
@@ -326,6 +330,8 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	struct strpool strings; /* the hits' identities and keys, once for every rule */
 	strpool_init(&strings);
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
+	struct json_arena *alert_arena = json_arena_new();
+	struct hit_docs *docs = hit_docs_new(HIT_DOCS_BUDGET);
 	struct span_memo spans = {0};
 	struct run_cache cache = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {
@@ -335,6 +341,8 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 		                       .totals = t,
 		                       .strings = &strings,
 		                       .arena = arena,
+		                       .alert_arena = alert_arena,
+		                       .docs = docs,
 		                       .spans = &spans,
 		                       .cache = &cache};
 		int p = prepare_rule(&runs[i], &l.l.rows[i]);
@@ -358,6 +366,8 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	strpool_release(&strings);
 	run_cache_release(&cache);
 	json_arena_free(arena);
+	json_arena_free(alert_arena);
+	hit_docs_free(docs);
 	free(runs);
 	free(scanners);
 	free(ready);

@@ -34,6 +34,9 @@ struct rule_type {
 	enum suppression_kind suppression;
 	/* rule.c: check says why a rule's language is not the type's (else rule.c does) */
 	int checks_language;
+	/* the alerts are made on the hits' own events (not on groups or rows): the pass keeps
+	 * their documents for them (detect/hitdocs.h) */
+	int alerts_on_hit_events;
 	/* rule.c: why Kibana filters on the type's rules are not applied; NULL: they are */
 	const char *filters_unapplied;
 	/* Reads the type's own fields from r->obj; a reason in why when it cannot run. 0 or -1. */

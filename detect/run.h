@@ -18,6 +18,7 @@
 #include "common/uuidset.h"
 #include "detect/detect.h"
 #include "detect/exceptions.h"
+#include "detect/hitdocs.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
 #include "detect/overrides.h"
@@ -90,9 +91,12 @@ struct run {
 	struct strpool *strings;  /* the hits' strings, interned: shared by the rules of a detect run,
 	                           * since every rule that matches an event holds its identity */
 	struct json_arena *arena; /* where each candidate's tree is parsed: shared, reset per candidate */
-	struct span_memo *spans;  /* shared by the rules of the run */
-	struct run_cache *cache;  /* likewise */
-	void *state;              /* the type's own */
+	/* where an alert's document is built and printed (alertdoc.c), reset per alert; NULL: malloc */
+	struct json_arena *alert_arena;
+	struct hit_docs *docs;   /* the hits' documents, kept for their alerts (shared); NULL: none */
+	struct span_memo *spans; /* shared by the rules of the run */
+	struct run_cache *cache; /* likewise */
+	void *state;             /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
 	struct column_filter {

@@ -352,6 +352,7 @@ const struct rule_type ml_type = {.name = "machine_learning",
                                   .category = "Machine Learning Rule",
                                   .type_id = "siem.mlRule",
                                   .suppression = SUPPRESSES_IN_MEMORY,
+                                  .alerts_on_hit_events = 1,
                                   .check = ml_check,
                                   /* a query on a machine learning rule was always checked as KQL */
                                   .query_parses = kql_rule_parses,

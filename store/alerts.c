@@ -121,7 +121,11 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	}
 	store_kept_put(s, st);
 	struct actor who = {.analyst = "casebook", .at_us = a->created_us};
-	return rc || store_audit_anchor_alert(s, alert_id, a->uuid, &who, a->origin ? a->origin : "detect") ? -1 : 0;
+	/* the document as stored, for the anchor to hash (an imported one is rewritten by SQL) */
+	return rc || store_audit_anchor_alert_doc(s, alert_id, a->uuid, &who, a->origin ? a->origin : "detect",
+	                                          a->imported ? NULL : a->doc)
+	           ? -1
+	           : 0;
 }
 
 int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n)

@@ -10,6 +10,7 @@
 #include "common/digest.h"
 #include "common/timeutil.h"
 #include "common/vocab.h"
+#include "store/docanchor.h"
 #include "store/store_internal.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -215,11 +216,11 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
  * reason, the columns copied from its event, every event it stands on (id, identity and the
  * SHA-256 of the stored document), and the SHA-256 of its document without the four workflow
  * fields a status change rewrites (those are the status entries' to vouch for). */
-#define ALERT_ANCHOR_CONTENT_OF(DOC)                                                                                   \
+#define ALERT_ANCHOR_CONTENT_HASHED(DOC_SHA256)                                                                        \
 	"r.rule_id, r.version, a.severity, a.risk_score, a.original_time, a.created_us, a.execution_us, a.reason, "    \
 	"a.event_id, a.host_key, a.file_path, a.target, (SELECT json_group_array(json_array(x.position, x.event_id, "  \
 	"e.identity, casebook_sha256(d.doc))) FROM alert_events x LEFT JOIN events e ON e.id = x.event_id LEFT JOIN "  \
-	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), casebook_sha256(" DOC ")"
+	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), " DOC_SHA256
 /* the document without the workflow fields, or as it is when it is not JSON */
 #define ALERT_ANCHOR_DOC_REMOVED                                                                                       \
 	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
@@ -227,13 +228,14 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 #define ALERT_ANCHOR_DOC "CASE WHEN json_valid(a.doc) THEN " ALERT_ANCHOR_DOC_REMOVED " ELSE a.doc END"
 /* the columns of version 12 join the content only when one is set, so that every alert anchored
  * before them (and every alert detect raises) keeps its anchor */
-#define ALERT_ANCHOR_EXPR_OF(DOC)                                                                                      \
+#define ALERT_ANCHOR_EXPR_HASHED(DOC_SHA256)                                                                           \
 	"'rule ' || coalesce(r.rule_id, '?') || ' v' || coalesce(r.version, '?') || ', ' || "                          \
 	"coalesce(a.severity, '?') || ', content sha256:' || casebook_sha256(CASE WHEN a.rule_name IS NULL AND "       \
 	"a.acknowledged_as IS NULL AND a.group_id IS NULL AND a.group_index IS NULL THEN "                             \
-	"json_array(" ALERT_ANCHOR_CONTENT_OF(DOC) ") ELSE json_array(" ALERT_ANCHOR_CONTENT_OF(                       \
-	    DOC) ", a.rule_name, a.acknowledged_as, a.group_id, a.group_index) END)"
-#define ALERT_ANCHOR_EXPR ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC)
+	"json_array(" ALERT_ANCHOR_CONTENT_HASHED(DOC_SHA256) ") ELSE json_array(" ALERT_ANCHOR_CONTENT_HASHED(        \
+	    DOC_SHA256) ", a.rule_name, a.acknowledged_as, a.group_id, a.group_index) END)"
+#define ALERT_ANCHOR_EXPR_OF(DOC) ALERT_ANCHOR_EXPR_HASHED("casebook_sha256(" DOC ")")
+#define ALERT_ANCHOR_EXPR         ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC)
 
 /* An exception's anchor: its key (kind, namespace, id) and the SHA-256 of what detect reads. */
 #define EXCEPTION_ANCHORS                                                                                              \
@@ -244,26 +246,42 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
                              const char *origin)
 {
+	return store_audit_anchor_alert_doc(s, alert_id, uuid, who, origin, NULL);
+}
+
+int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
+                                 const char *origin, const char *doc)
+{
 #define ANCHOR_ROW " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1"
 	static const char sql[] = "SELECT " ALERT_ANCHOR_EXPR ANCHOR_ROW;
 	/* the same anchor when the document is JSON, which it is when detect wrote it: json_valid
 	 * parsed every document a second time. json_remove fails on what is not JSON, and then the
 	 * statement above decides. */
 	static const char json_sql[] = "SELECT " ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC_REMOVED) ANCHOR_ROW;
+	/* the same again with that document's hash computed from its text (store/docanchor.h) */
+	static const char hashed_sql[] = "SELECT " ALERT_ANCHOR_EXPR_HASHED("?2") ANCHOR_ROW;
 #undef ANCHOR_ROW
+	/* the fields ALERT_ANCHOR_DOC_REMOVED removes */
+	static const char *const workflow[] = {"kibana.alert.workflow_status", "kibana.alert.workflow_user",
+	                                       "kibana.alert.workflow_status_updated_at",
+	                                       "kibana.alert.workflow_reason"};
+	char doc_sha256[SHA256_HEX_LEN + 1];
+	int hashed = doc && !doc_anchor_sha256(doc, workflow, sizeof(workflow) / sizeof(workflow[0]), doc_sha256);
 	sqlite3_stmt *st;
 	char *anchor = NULL;
 	int rc = SQLITE_ERROR;
-	for (int pass = 0; pass < 2 && !anchor; pass++) {
-		const char *q = pass ? sql : json_sql;
+	for (int pass = hashed ? 0 : 1; pass < 3 && !anchor; pass++) {
+		const char *q = pass == 0 ? hashed_sql : pass == 1 ? json_sql : sql;
 		if (store_kept_get(s, q, 0, q, &st))
 			return -1;
 		sqlite3_bind_int64(st, 1, alert_id);
+		if (pass == 0)
+			sqlite3_bind_text(st, 2, doc_sha256, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		anchor = rc == SQLITE_ROW ? xstrdup(store_col_req(st, 0)) : NULL;
 		store_kept_put(s, st);
 		if (rc == SQLITE_DONE)
-			break; /* no such alert: the second statement would not find it either */
+			break; /* no such alert: the other statements would not find it either */
 	}
 	if (!anchor)
 		return store_fail(s, "anchoring an alert in the audit trail");

@@ -79,6 +79,10 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
  * import", "migration"). audit --verify computes it again and compares. */
 int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
                              const char *origin);
+/* The same, given the document as stored (NULL: not known): the anchor's hash of it without the
+ * workflow fields is then computed from the text when it can be (store/docanchor.h), else by SQL. */
+int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
+                                 const char *origin, const char *doc);
 /* Anchors an exception list or item as stored now, after a change from `before` (its anchor
  * before the change, NULL when it is new): an "exception" entry. */
 int store_audit_anchor_exception(struct store *s, int is_item, const char *id, const char *namespace_type,

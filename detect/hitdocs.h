@@ -1,0 +1,33 @@
+/* hitdocs: the documents of the events the rules of a detect run matched, kept from the pass
+ * that read them, so that making an alert does not read its event again from the source (that
+ * was a sixth of a first detect of the whole ruleset). Shared by the rules of the run; bounded
+ * by bytes, the oldest dropped first: an event not kept is read again, as before.
+ *
+ * A candidate's document is the one the source's event_get gives (detect/source.h), so what is
+ * kept is what would be read.
+ *
+ * Internal to detect/. */
+#ifndef CASEBOOK_HITDOCS_H
+#define CASEBOOK_HITDOCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/events.h"
+
+struct hit_docs;
+
+/* Keeps at most budget bytes of documents. */
+struct hit_docs *hit_docs_new(size_t budget);
+void hit_docs_free(struct hit_docs *k);
+/* Keeps event id's document, identity, index and what detect_event_json reads of its columns
+ * (derived, os_type), unless it is kept already or row has no document. */
+void hit_docs_keep(struct hit_docs *k, int64_t id, const struct event_row *row);
+/* Calls fn once with the kept event as an event_row holding what hit_docs_keep kept (the other
+ * columns empty) and returns 1, as the source's event_get would have; 0 when it is not kept
+ * (or k is NULL). */
+int hit_docs_get(struct hit_docs *k, int64_t id, event_fn fn, void *ctx);
+/* The kept event's identity and index ("" when none); NULL when it is not kept (or k is NULL). */
+const char *hit_docs_identity(struct hit_docs *k, int64_t id, const char **index);
+
+#endif
