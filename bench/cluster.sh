@@ -10,6 +10,8 @@
 #            baseline is clickhouse-client inserting the rows casebook stored (read back as
 #            JSONEachRow) into the same Distributed table: the cluster's own cost of storing
 #            them, so the ratio is what casebook's reading, hashing and checking adds.
+#   detect   Elastic's macOS rules over those events, `detect --source URL`, vs one scan of
+#            their documents (goal <= 2.0), with casebook's peak RSS.
 #
 # Skipped with a message when clickhouse-server is not installed.
 set -u
@@ -100,4 +102,40 @@ awk -v n="$n" -v o="$ours" -v t="$theirs" -v w="$rows" -v rss="$rss" -v stored="
 	printf "  clickhouse-client, the rows casebook stored: %8.0f events/s (%.2f s)\n", n / w, w
 	printf "  ingest into the cluster / clickhouse-client JSONEachRow of the file: %.2f (goal >= 0.5)\n", t / o
 	printf "  ingest into the cluster / clickhouse-client storing the same rows:   %.2f\n", w / o
+}'
+
+# Detection over the cluster: Elastic's macOS rules (SHARED/rules/elastic-macos, imported and
+# enabled alone, as bench-pack does for a case) run by `detect --source URL` into a fresh case,
+# against one scan of the documents (`SELECT doc FROM` the Distributed table into /dev/null):
+# every rule's exact evaluation reads the document, so no detection can read less.
+shared=${SHARED:-../shared}
+if [ ! -d "$shared/rules/elastic-macos" ]; then
+	echo "detection over the cluster: skipped ($shared/rules/elastic-macos is not there; set SHARED=DIR)"
+	exit 0
+fi
+echo "Elastic's macOS rules over the cluster's $stored events (detect --source URL, a fresh case each run):"
+: >bench/out/cluster-detect
+: >bench/out/cluster-scan
+: >bench/out/cluster-detect-rss
+r=0
+while [ $r -lt "$runs" ]; do
+	db=bench/out/cluster-macos.db
+	rm -f "$db" "$db-wal" "$db-shm"
+	$casebook --db "$db" rules import "$shared/rules/elastic-macos" >/dev/null 2>&1 || exit 1
+	$casebook --db "$db" rules enable --all >/dev/null || exit 1
+	set -- $(timed $casebook --db "$db" detect --source "$url1")
+	echo "$1" >>bench/out/cluster-detect
+	echo "$2" >>bench/out/cluster-detect-rss
+	alerts=$($casebook --db "$db" alerts --json | wc -l)
+	set -- $(timed clickhouse-client --port "$SHARD1_TCP" --query "SELECT doc FROM casebook.events FORMAT TabSeparated")
+	echo "$1" >>bench/out/cluster-scan
+	r=$((r + 1))
+done
+d=$(median <bench/out/cluster-detect)
+sc=$(median <bench/out/cluster-scan)
+drss=$(sort -n bench/out/cluster-detect-rss | tail -1)
+awk -v d="$d" -v sc="$sc" -v rss="$drss" -v alerts="$alerts" 'BEGIN {
+	printf "  detect --source URL:               %8.2f s (median of runs), %d alerts, peak RSS %.1f MiB\n", d, alerts, rss / 1024
+	printf "  SELECT doc FROM events (one scan): %8.2f s\n", sc
+	printf "  detection over the cluster / one scan of the documents: %.2f (goal <= 2.0)\n", d / sc
 }'
