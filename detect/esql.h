@@ -120,5 +120,10 @@ size_t esql_row_bytes(const struct esql_row *r);
 /* The columns of the row the pipeline computed (EVAL, RENAME, STATS), as JSON members of obj;
  * with all set, every column. */
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);
+/* The row as Elasticsearch's answer holds it when it stands for its source event ev (FROM ...
+ * METADATA _id without STATS): unless a KEEP chose the columns, each field of ev that no DROP
+ * or RENAME took away, read as ES|QL reads it (its mapping's type, doc values' order), by
+ * name; then every column of the row (which wins). Null ones included: members of obj. */
+void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj);
 
 #endif

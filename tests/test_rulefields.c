@@ -923,6 +923,155 @@ static void test_esql_overrides(void **state)
 	}
 }
 
+/* Three processes for the ES|QL tests below: curl by alice and wget by bob on h1, ssh on h2
+ * (no user), at 10:01-10:03, tags ["b", "a", "b"]; then the rule over QUERY (name "processes",
+ * severity low, one execution at 10:05) and its alerts' documents. */
+static struct docs esql_alerts(const char *query)
+{
+	store_close(db);
+	db = tu_new_case("rulefields");
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	static const char *const procs[][4] = {{"10:01", "h1", "curl", ",\"user\":{\"name\":\"alice\"}"},
+	                                       {"10:02", "h1", "wget", ",\"user\":{\"name\":\"bob\"}"},
+	                                       {"10:03", "h2", "ssh", ""}};
+	for (size_t k = 0; k < 3; k++)
+		strbuf_addf(&sb,
+		            "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"p%zu\",\"_source\":{"
+		            "\"@timestamp\":\"2024-05-01T%s:00Z\",\"event\":{\"category\":[\"process\"],\"kind\":"
+		            "\"event\"},\"process\":{\"name\":\"%s\"},\"host\":{\"name\":\"%s\"},\"tags\":[\"b\",\"a\","
+		            "\"b\"]%s}}\n",
+		            k, procs[k][0], procs[k][2], procs[k][1], procs[k][3]);
+	ingest_text(sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb,
+	            "{\"rule_id\":\"cb-esql-reason\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
+	            "\"language\":\"esql\",\"query\":\"%s\",\"severity\":\"low\",\"risk_score\":21,\"interval\":"
+	            "\"5m\",\"from\":\"now-6m\"}",
+	            query);
+	import_rule(sb.buf, NULL);
+	strbuf_release(&sb);
+	struct detect_totals t = run_detect("cb-esql-reason");
+	if (t.skipped != 0)
+		fail_msg("%s: skipped", query);
+	return alert_docs();
+}
+
+/* An ES|QL alert's reason is Kibana's template (buildReasonMessageForNewTermsAlert, which
+ * wrap_esql_alerts.ts passes to transformHitToAlert) over the hit's _source: a source row's
+ * event with the answer's columns set over it (mergeEsqlResultInSource), an aggregate's row
+ * alone. The reasons, sorted, one a line. */
+static void test_esql_reason(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query, *reasons;
+	} cases[] = {
+	    /* the source event's fields */
+	    {"FROM logs-* METADATA _id",
+	     "process event with process curl, by alice on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"
+	     "process event with process wget, by bob on h1 created low alert processes.\n"},
+	    /* a column named as a reason field replaces the event's */
+	    {"FROM logs-* METADATA _id | EVAL host.name = CONCAT(host.name, \\\"-x\\\"), file.name = \\\"f\\\"",
+	     "process event with process curl, file f, by alice on h1-x created low alert processes.\n"
+	     "process event with process ssh, file f, on h2-x created low alert processes.\n"
+	     "process event with process wget, file f, by bob on h1-x created low alert processes.\n"},
+	    /* DROP and KEEP take columns out of the answer, not fields out of the source */
+	    {"FROM logs-* METADATA _id | DROP user.name | KEEP _id, process.name",
+	     "process event with process curl, by alice on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"
+	     "process event with process wget, by bob on h1 created low alert processes.\n"},
+	    /* an aggregate's row: only its columns */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name", "event on h1 created low alert processes.\n"
+	                                                      "event on h2 created low alert processes.\n"},
+	    {"FROM logs-* | STATS process.name = MIN(process.name) BY host.name, event.category",
+	     "process event with process curl, on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"},
+	    /* a number (a port) has no length in Kibana's template: left out */
+	    {"FROM logs-* | STATS source.port = COUNT(*) BY host.name | EVAL source.ip = \\\"10.0.0.1\\\"",
+	     "event with source 10.0.0.1 on h1 created low alert processes.\n"
+	     "event with source 10.0.0.1 on h2 created low alert processes.\n"},
+	    /* a multi-valued column's values joined by ", " */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name | EVAL user.name = MV_APPEND(\\\"x\\\", \\\"y\\\")",
+	     "event by x, y on h1 created low alert processes.\n"
+	     "event by x, y on h2 created low alert processes.\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		char *lines[16];
+		struct strbuf sb;
+		strbuf_init(&sb, 256);
+		for (size_t k = 0; k < d.n; k++) {
+			const char *reason = str(d.a[k], "kibana.alert.reason");
+			lines[k] = xstrdup(reason ? reason : "(none)");
+		}
+		qsort(lines, d.n, sizeof(*lines), by_text);
+		for (size_t k = 0; k < d.n; k++) {
+			strbuf_addf(&sb, "%s\n", lines[k]);
+			free(lines[k]);
+		}
+		if (strcmp(sb.buf, cases[i].reasons))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		docs_free(&d);
+		strbuf_release(&sb);
+	}
+}
+
+/* The alert on a source row is that hit's _source (esql.ts: mergeEsqlResultInSource over
+ * rowToDocument, then transformHitToAlert): every non-null column of the answer — the event's
+ * own fields as ES|QL reads them too — set by its dotted name, the nested field it names
+ * removed first; event.kind Kibana's "signal". Each case: the member of curl's alert and its
+ * JSON ("-" when absent). */
+static void test_esql_alert_source(void **state)
+{
+	(void)state;
+	static const char *const plain = "FROM logs-* METADATA _id";
+	static const char *const renamed = "FROM logs-* METADATA _id | EVAL host.name = \\\"h9\\\", risk = 5";
+	static const char *const kept = "FROM logs-* METADATA _id | KEEP _id, host.name";
+	static const struct {
+		const char *query, *member, *json;
+	} cases[] = {
+	    /* a keyword's values as doc values hold them: sorted, each once */
+	    {plain, "tags", "[\"a\",\"b\"]"},
+	    /* one value is one value, not an array */
+	    {plain, "event.category", "\"process\""},
+	    {plain, "host.name", "\"h1\""},
+	    {plain, "host", "-"},
+	    {plain, "event", "{\"kind\":\"signal\"}"},
+	    {plain, "event.kind", "-"},
+	    {renamed, "host.name", "\"h9\""},
+	    {renamed, "risk", "5"},
+	    /* the answer's columns alone are set: the rest stays as the event has it */
+	    {kept, "host.name", "\"h1\""},
+	    {kept, "host", "-"},
+	    {kept, "tags", "[\"b\",\"a\",\"b\"]"},
+	    {kept, "process", "{\"name\":\"curl\"}"},
+	    {kept, "event", "{\"category\":[\"process\"],\"kind\":\"signal\"}"},
+	    /* _id, _index and _version are the hit's, not its fields */
+	    {kept, "_id", "-"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		const cJSON *curl = NULL;
+		for (size_t k = 0; k < d.n && !curl; k++) {
+			const cJSON *p = cJSON_GetObjectItemCaseSensitive(d.a[k], "process.name");
+			const cJSON *nested = cJSON_GetObjectItemCaseSensitive(d.a[k], "process");
+			if (!p)
+				p = cJSON_GetObjectItemCaseSensitive(nested, "name");
+			if (cJSON_IsString(p) && !strcmp(p->valuestring, "curl"))
+				curl = d.a[k];
+		}
+		assert_non_null(curl);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(curl, cases[i].member);
+		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
+		if (strcmp(text ? text : "-", cases[i].json))
+			fail_msg("case %zu: %s is %s, not %s", i, cases[i].member, text ? text : "-", cases[i].json);
+		cJSON_free(text);
+		docs_free(&d);
+	}
+}
+
 /* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
  * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
  * those all the sequence's events share (objectArrayIntersection), so a field the events differ
@@ -1564,6 +1713,8 @@ int main(void)
 	    T(test_new_terms_suppression),
 	    T(test_esql_suppression),
 	    T(test_esql_overrides),
+	    T(test_esql_reason),
+	    T(test_esql_alert_source),
 	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
