@@ -1313,6 +1313,135 @@ static void test_eql_tiebreaker(void **state)
 	}
 }
 
+static int add_ancestor_id(void *ctx, const struct alert_row *a)
+{
+	cJSON *doc = cJSON_Parse(a->doc);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	char ***ids = ctx;
+	size_t n = 0;
+	while ((*ids)[n])
+		n++;
+	*ids = xrealloc(*ids, (n + 2) * sizeof(**ids));
+	(*ids)[n] = xstrdup(id ? id : "-");
+	(*ids)[n + 1] = NULL;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* An EQL event query's executions as Kibana's (eql.ts: size max_signals, no result_position)
+ * and Elasticsearch's EQL search answer them (EqlSearchRequest: result_position "tail" by
+ * default; LogicalPlanBuilder: @timestamp then tiebreaker_field, descending, a missing value
+ * last; the point in time's implicit _shard_doc tiebreaker, ascending): each execution alerts
+ * on the most recent max_signals matches of its window. Process events e1..e4 (EVENTS: id,
+ * time, extra event fields; one execution at 10:05 sees 10:01-10:03, one at 10:25 sees 10:21);
+ * the ids alerted on, sorted. */
+static void test_eql_event_tail(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *events[4][3];
+		int max_signals;
+		const char *tiebreaker, *alerted;
+		int capped; /* executions that left matches out */
+	} cases[] = {
+	    /* the latest two */
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 2, NULL, "e2 e3", 1},
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 3, NULL, "e1 e2 e3", 0},
+	    /* equal times: document (ingest) order, ascending */
+	    {{{"e1", "10:01", ""}, {"e2", "10:01", ""}, {"e3", "10:01", ""}}, 2, NULL, "e1 e2", 1},
+	    /* the tiebreaker, descending */
+	    {{{"e1", "10:01", ",\"sequence\":3"},
+	      {"e2", "10:01", ",\"sequence\":1"},
+	      {"e3", "10:01", ",\"sequence\":2"}},
+	     2,
+	     "event.sequence",
+	     "e1 e3",
+	     1},
+	    /* a missing value last */
+	    {{{"e1", "10:01", ""}, {"e2", "10:01", ",\"sequence\":1"}, {"e3", "10:01", ",\"sequence\":2"}},
+	     2,
+	     "event.sequence",
+	     "e2 e3",
+	     1},
+	    /* a keyword by its characters: "x9" > "x2" > "x10" */
+	    {{{"e1", "10:01", ",\"tick\":\"x9\""},
+	      {"e2", "10:01", ",\"tick\":\"x10\""},
+	      {"e3", "10:01", ",\"tick\":\"x2\""}},
+	     2,
+	     "event.tick",
+	     "e1 e3",
+	     1},
+	    /* the last time's events tie at the cut: the tiebreaker decides among them alone */
+	    {{{"e1", "10:01", ",\"sequence\":9"},
+	      {"e2", "10:03", ",\"sequence\":1"},
+	      {"e3", "10:03", ",\"sequence\":5"},
+	      {"e4", "10:03", ",\"sequence\":3"}},
+	     2,
+	     "event.sequence",
+	     "e3 e4",
+	     1},
+	    /* a later execution's window answers on its own */
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}, {"e4", "10:21", ""}},
+	     2,
+	     NULL,
+	     "e2 e3 e4",
+	     1},
+	};
+	/* each case read at once, streamed a row a flush, and without the prefilters (no streaming) */
+	static const struct detect_options modes[] = {{.rule_id = "tail", .now_us = NOW},
+	                                              {.rule_id = "tail", .now_us = NOW, .flush_rows = 1},
+	                                              {.rule_id = "tail", .now_us = NOW, .no_prefilter = 1}};
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			store_close(db);
+			db = tu_new_case("rulefields");
+			struct strbuf sb;
+			strbuf_init(&sb, 1024);
+			for (size_t k = 0; k < 4 && cases[i].events[k][0]; k++)
+				strbuf_addf(
+				    &sb,
+				    "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"%s\",\"_source\":{"
+				    "\"@timestamp\":\"2024-05-01T%s:00Z\",\"event\":{\"category\":[\"process\"]%s},"
+				    "\"process\":{\"name\":\"x\"}}}\n",
+				    cases[i].events[k][0], cases[i].events[k][1], cases[i].events[k][2]);
+			ingest_text(sb.buf);
+			strbuf_reset(&sb);
+			strbuf_addf(&sb,
+			            "{\"rule_id\":\"tail\",\"name\":\"tail\",\"description\":\"d\",\"type\":\"eql\","
+			            "\"language\":"
+			            "\"eql\",\"query\":\"process where true\",\"severity\":\"low\",\"risk_score\":21,"
+			            "\"interval\":\"5m\",\"from\":\"now-6m\",\"max_signals\":%d",
+			            cases[i].max_signals);
+			if (cases[i].tiebreaker)
+				strbuf_addf(&sb, ",\"tiebreaker_field\":\"%s\"", cases[i].tiebreaker);
+			strbuf_addch(&sb, '}');
+			import_rule(sb.buf, NULL);
+			struct detect_totals t;
+			assert_int_equal(detect_run(db, &modes[m], &t), 0);
+			if (t.skipped || t.unapplied || t.matched != (uint64_t)(cases[i].events[3][0] ? 4 : 3))
+				fail_msg("mode %zu case %zu: %llu skipped, %llu unapplied, %llu matched", m, i,
+				         (unsigned long long)t.skipped, (unsigned long long)t.unapplied,
+				         (unsigned long long)t.matched);
+			char **ids = xcalloc(1, sizeof(*ids));
+			struct alert_query q = {0};
+			assert_int_equal(store_alerts_each(db, &q, add_ancestor_id, &ids), 0);
+			size_t n = 0;
+			while (ids[n])
+				n++;
+			qsort(ids, n, sizeof(*ids), by_text);
+			strbuf_reset(&sb);
+			for (size_t k = 0; k < n; k++) {
+				strbuf_addf(&sb, "%s%s", k ? " " : "", ids[k]);
+				free(ids[k]);
+			}
+			free(ids);
+			if (strcmp(sb.buf, cases[i].alerted))
+				fail_msg("mode %zu case %zu: alerted %s, not %s", m, i, sb.buf, cases[i].alerted);
+			strbuf_release(&sb);
+		}
+}
+
 /* ---- filters ---- */
 
 /* Kibana's filters become one KQL query (buildEsQuery: the enabled filters in the bool's
@@ -1720,6 +1849,7 @@ int main(void)
 	    T(test_fallback_disabled),
 	    T(test_timestamp_override_any_field),
 	    T(test_eql_tiebreaker),
+	    T(test_eql_event_tail),
 	    cmocka_unit_test(test_filters_as_kql),
 	    cmocka_unit_test(test_lucene_query_as_kql),
 	    cmocka_unit_test(test_lucene_query_rules),
