@@ -1761,14 +1761,24 @@ static int hidden(const struct esql_row *r, const char *name)
 struct reading {
 	struct esql_value *v;
 	int date;
-	struct numeric_type num; /* a float, half_float, scaled_float or double field: its doubles */
+	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 };
 
-/* A value of a field mapped as a floating-point type, as ES|QL reads it from doc values: a
- * double at the stored precision; a numeric string coerced; anything else, or a value not
- * finite there, none (Elasticsearch would have refused it). */
+/* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
+ * the stored precision, or for a long, integer, short or byte the whole number Elasticsearch
+ * kept (truncated); a numeric string coerced; anything else, or a value the type refuses,
+ * none (Elasticsearch would have refused it). */
 static void read_stored_number(struct reading *rd, const cJSON *j)
 {
+	if (numeric_is_whole(rd->num)) { /* a long or integer column: 3.7 in _source reads as 3 */
+		int64_t i;
+		int refused = cJSON_IsNumber(j)   ? numeric_whole(rd->num, j->valuedouble, &i)
+		              : cJSON_IsString(j) ? numeric_whole_text(rd->num, j->valuestring, &i)
+		                                  : -1;
+		if (!refused)
+			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = i});
+		return;
+	}
 	double d;
 	int ok = cJSON_IsNumber(j)   ? numeric_stored(rd->num, j->valuedouble, &d)
 	         : cJSON_IsString(j) ? numeric_stored_text(rd->num, j->valuestring, &d)
