@@ -1355,6 +1355,7 @@ struct each_ctx {
 	value_fn fn;
 	void *ctx;
 	int seen;
+	struct numeric_type num; /* the field's imported numeric type, or NUMERIC_NONE */
 };
 
 static int each_json(void *c, const cJSON *j)
@@ -1362,9 +1363,21 @@ static int each_json(void *c, const cJSON *j)
 	struct each_ctx *e = c;
 	if (cJSON_IsObject(j))
 		return 0;
-	e->seen = 1;
 	struct eql_val v;
-	val_from_json(j, &v);
+	if (numeric_is_whole(e->num)) {
+		/* a long or integer field: the whole number Elasticsearch indexed (3.7 is 3), which its
+		 * term and range queries meet, the query's decimal compared as it is; a value the type
+		 * refuses is none */
+		double d;
+		if (numeric_stored_json(e->num, j, &d))
+			return 0;
+		memset(&v, 0, sizeof(v));
+		v.k = V_NUM;
+		v.n = d;
+	} else {
+		val_from_json(j, &v);
+	}
+	e->seen = 1;
 	return e->fn(e->ctx, &v);
 }
 
@@ -1374,6 +1387,8 @@ static int each_value(const struct node *n, const cJSON *ev, value_fn fn, void *
 {
 	if (n->kind == N_FIELD) {
 		struct each_ctx e = {.fn = fn, .ctx = ctx};
+		field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
+		e.num = n->ftype.num;
 		int rc = field_each(ev, n->text, n->len, each_json, &e);
 		if (rc || e.seen)
 			return rc;
