@@ -1364,9 +1364,10 @@ static int each_json(void *c, const cJSON *j)
 	if (cJSON_IsObject(j))
 		return 0;
 	struct eql_val v;
-	if (numeric_is_whole(e->num)) {
-		/* a long or integer field: the whole number Elasticsearch indexed (3.7 is 3), which its
-		 * term and range queries meet, the query's decimal compared as it is; a value the type
+	if (e->num.kind != NUMERIC_NONE) {
+		/* a number field: what Elasticsearch indexed (a long's 3.7 is 3, a float's 1.1 is
+		 * 1.100000023841858), which its term and range queries meet (a long's with the query's
+		 * decimal as it is, a float's at the float's precision: cmp_right); a value the type
 		 * refuses is none */
 		double d;
 		if (numeric_stored_json(e->num, j, &d))
@@ -1824,7 +1825,9 @@ struct pair_ctx {
 	const struct node *n;
 	const cJSON *ev;
 	const struct eql_val *left;
-	int date; /* a side is a date field: both compare as instants */
+	int date;                /* a side is a date field: both compare as instants */
+	struct numeric_type num; /* a side is a float, half_float or scaled_float field: numbers
+	                          * compare at its precision */
 };
 
 static int is_date_field(const struct node *n)
@@ -1842,6 +1845,29 @@ static int val_date(const struct eql_val *v, int64_t *us)
 	return v->k == V_NUM && field_date_ms(v->n, us) == 0;
 }
 
+/* The floating-point type of a field node as the imported mapping gives it, else none (a whole
+ * number type is read as such already: each_json). */
+static struct numeric_type float_field_type(const struct node *n)
+{
+	struct numeric_type none = {NUMERIC_NONE, 0};
+	if (n->kind != N_FIELD)
+		return none;
+	field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
+	return numeric_is_whole(n->ftype.num) ? none : n->ftype.num;
+}
+
+/* A number compared with a float field's value as Elasticsearch's term and range queries
+ * compare it: converted to the field's type (NumberFieldMapper: 1.1 is 1.100000023841858 on
+ * both sides of a float's comparison). Other values as they are. */
+static struct eql_val at_precision(struct numeric_type num, const struct eql_val *v)
+{
+	struct eql_val out = *v;
+	double d;
+	if (num.kind != NUMERIC_NONE && v->k == V_NUM && !numeric_stored(num, v->n, &d))
+		out.n = d;
+	return out;
+}
+
 static int cmp_right(void *c, const struct eql_val *v)
 {
 	const struct pair_ctx *p = c;
@@ -1849,13 +1875,14 @@ static int cmp_right(void *c, const struct eql_val *v)
 	int64_t x, y;
 	if (p->date && val_date(p->left, &x) && val_date(v, &y))
 		return cmp_holds((x > y) - (x < y), op);
-	return compare(p->left, v, op, 0);
+	struct eql_val a = at_precision(p->num, p->left), b = at_precision(p->num, v);
+	return compare(&a, &b, op, 0);
 }
 
 static int cmp_left(void *c, const struct eql_val *v)
 {
 	struct pair_ctx *p = c;
-	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date};
+	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date, .num = p->num};
 	return each_value(p->n->kids[1], p->ev, cmp_right, &inner);
 }
 
@@ -1914,7 +1941,8 @@ static int in_one(void *c, const struct eql_val *v)
 	for (size_t i = 1; i < p->n->nkids; i++) {
 		struct eql_val item;
 		eval(p->n->kids[i], p->ev, &item);
-		int hit = compare(v, &item, CMP_EQ, p->n->caseless);
+		struct eql_val a = at_precision(p->num, v), b = at_precision(p->num, &item);
+		int hit = compare(&a, &b, CMP_EQ, p->n->caseless);
 		val_release(&item);
 		if (hit)
 			return 1;
@@ -1932,11 +1960,15 @@ static int test(const struct node *n, const cJSON *ev)
 	case N_CMP: {
 		/* any value pair; != is "no pair is equal", as Elasticsearch's not-term query */
 		pc.date = is_date_field(n->kids[0]) || is_date_field(n->kids[1]);
+		pc.num = float_field_type(n->kids[0]);
+		if (pc.num.kind == NUMERIC_NONE)
+			pc.num = float_field_type(n->kids[1]);
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}
 	case N_MATCH: return each_value(n->kids[0], ev, match_one, &pc) != 0;
 	case N_IN: {
+		pc.num = float_field_type(n->kids[0]);
 		int hit = each_value(n->kids[0], ev, in_one, &pc) != 0;
 		return n->negate ? !hit : hit;
 	}

@@ -461,7 +461,7 @@ static const struct seq_case seqs[] = {
 };
 
 /* "SECONDS CATEGORY PID [PPID [HOST [NAME]]]", "-" for a missing value */
-/* EQL over fields an imported mapping types long (n) and integer (i): Elasticsearch's EQL
+/* EQL over fields an imported mapping types long (n), integer (i) and float (f): Elasticsearch's EQL
  * turns a comparison into a term or range query on the field, which meets the whole number
  * the index holds (3.7 is 3) with the query's number as it is (NumberFieldMapper's decimal
  * bounds); functions read the same doc values. A value the type refuses is none. */
@@ -479,11 +479,19 @@ static void test_mapped_whole_numbers(void **state)
 	    {"any where i != null", "{\"i\":2147483648}", 0},
 	    {"any where i == 7", "{\"i\":7.99}", 1},
 	    {"any where u > 3.5", "{\"u\":3.7}", 1}, /* unmapped: the document's number */
+	    /* a float (f): both sides at the float's precision, 1.1 being 1.100000023841858 */
+	    {"any where f == 1.1", "{\"f\":1.1}", 1},
+	    {"any where f > 1.1", "{\"f\":1.1}", 0},
+	    {"any where 1.1 < f", "{\"f\":\"1.1\"}", 0},
+	    {"any where f < 1.1000001", "{\"f\":1.1}", 1},
+	    {"any where f in (2, 1.1)", "{\"f\":1.1}", 1},
+	    {"any where f == 1.100000023841858", "{\"f\":1.1}", 1},
 	};
-	char *names[] = {"i", "n"};
-	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD};
-	const struct numeric_type nums[] = {numeric_type_named("integer"), numeric_type_named("long")};
-	field_types_set(names, types, nums, 2);
+	char *names[] = {"f", "i", "n"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("float"), numeric_type_named("integer"),
+	                                    numeric_type_named("long")};
+	field_types_set(names, types, nums, 3);
 	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
 		struct kql_error err;
 		struct eql_query *q = eql_parse(mapped[i].query, &err);
