@@ -314,6 +314,9 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	named.name = run->ov ? name : r->name;
 	named.severity = run->ov ? (char *)ov.severity : r->severity;
 	char *reason = run_reason(&named, source);
+	/* getValidDateFromDoc: the row's @timestamp, when it has a date there; else none */
+	int64_t original;
+	int dated = !field_date_json(overrides_get(source, "@timestamp"), &original);
 	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
 	take_members(doc, source);
@@ -323,7 +326,8 @@ static int make_row_alert(struct run *run, const struct esql_alert *a, const cha
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
 	cJSON *event = cJSON_AddObjectToObject(doc, "event");
 	cJSON_AddStringToObject(event, "kind", "signal");
-	run_add_iso(doc, "kibana.alert.original_time", h->ts);
+	if (dated)
+		run_add_iso(doc, "kibana.alert.original_time", original);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);

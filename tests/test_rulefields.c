@@ -1072,6 +1072,40 @@ static void test_esql_alert_source(void **state)
 	}
 }
 
+/* An aggregating row's alert is its non-null columns (rowToDocument drops nulls), the alert's
+ * own @timestamp, and kibana.alert.original_time from the row's @timestamp when it has one
+ * (build_alert.ts: getValidDateFromDoc), else none. Each case: the member of h1's alert. */
+static void test_esql_aggregate_alert(void **state)
+{
+	(void)state;
+	static const char *const counted = "FROM logs-* | STATS c = COUNT(*), u = MAX(user.name) BY host.name";
+	static const char *const timed = "FROM logs-* | STATS @timestamp = MAX(@timestamp) BY host.name";
+	static const struct {
+		const char *query, *member, *json;
+	} cases[] = {
+	    {counted, "c", "2"},
+	    {counted, "u", "\"bob\""},
+	    {counted, "kibana.alert.original_time", "-"},
+	    {counted, "event", "{\"kind\":\"signal\"}"},
+	    {timed, "kibana.alert.original_time", "\"2024-05-01T10:02:00.000000Z\""},
+	    {timed, "@timestamp", "\"2026-01-01T00:00:00.000000Z\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		const cJSON *h1 = NULL;
+		for (size_t k = 0; k < d.n && !h1; k++)
+			if (str(d.a[k], "host.name") && !strcmp(str(d.a[k], "host.name"), "h1"))
+				h1 = d.a[k];
+		assert_non_null(h1);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h1, cases[i].member);
+		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
+		if (strcmp(text ? text : "-", cases[i].json))
+			fail_msg("case %zu: %s is %s, not %s", i, cases[i].member, text ? text : "-", cases[i].json);
+		cJSON_free(text);
+		docs_free(&d);
+	}
+}
+
 /* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
  * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
  * those all the sequence's events share (objectArrayIntersection), so a field the events differ
@@ -1844,6 +1878,7 @@ int main(void)
 	    T(test_esql_overrides),
 	    T(test_esql_reason),
 	    T(test_esql_alert_source),
+	    T(test_esql_aggregate_alert),
 	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
