@@ -1665,9 +1665,22 @@ int esql_aggregates(const struct esql_query *q)
 	return 0;
 }
 
-int esql_has_id_metadata(const struct esql_query *q)
+static int like_match(const char *pat, const char *s);
+
+int esql_rows_keep_id(const struct esql_query *q)
 {
-	return q->meta_id;
+	int kept = q->meta_id;
+	for (size_t i = 0; i < q->ncmds && kept; i++) {
+		const struct command *c = &q->cmds[i];
+		int named = 0;
+		for (size_t k = 0; k < c->nnames && (c->kind == K_KEEP || c->kind == K_DROP); k++)
+			named |= like_match(c->names[k], "_id");
+		for (size_t k = 0; k < c->nassign && c->kind == K_RENAME; k++)
+			named |= !strcmp(c->assign[k].from, "_id");
+		if (c->kind == K_KEEP ? !named : named || c->kind == K_STATS)
+			kept = 0;
+	}
+	return kept;
 }
 
 size_t esql_truncations(const struct esql_query *q)

@@ -1,6 +1,7 @@
 /* ES|QL rules, as Kibana runs them: each execution runs the query over its window's events
  * (FROM's index patterns, the rule's exceptions); every row of the result is an alert, up to
- * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
+ * max_signals. A query whose rows keep METADATA _id (esql_rows_keep_id) and that does not
+ * aggregate makes an alert on each
  * row's source event (its document with the answer's columns set over it), named by that event,
  * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
  * aggregates (STATS) makes an alert of the row's columns, one per row and execution. Either
@@ -208,7 +209,7 @@ static int by_time(const void *a, const void *b)
 static int on_source(const struct run *run)
 {
 	const struct esql_state *st = run->state;
-	return esql_has_id_metadata(st->q) && !esql_aggregates(st->q);
+	return esql_rows_keep_id(st->q) && !esql_aggregates(st->q);
 }
 
 /* Kibana names a row of a source event by the event; any other row by the execution and the row. */

@@ -982,6 +982,11 @@ static void test_esql_reason(void **state)
 	     "process event with process curl, by alice on h1 created low alert processes.\n"
 	     "process event with process ssh, on h2 created low alert processes.\n"
 	     "process event with process wget, by bob on h1 created low alert processes.\n"},
+	    /* rows without _id (KEEP left it out) have no source event: the row alone, as
+	     * esql.ts fetches no document for them */
+	    {"FROM logs-* METADATA _id | KEEP process.name", "event with process curl, created low alert processes.\n"
+	                                                     "event with process ssh, created low alert processes.\n"
+	                                                     "event with process wget, created low alert processes.\n"},
 	    /* an aggregate's row: only its columns */
 	    {"FROM logs-* | STATS c = COUNT(*) BY host.name", "event on h1 created low alert processes.\n"
 	                                                      "event on h2 created low alert processes.\n"},
