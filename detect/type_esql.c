@@ -1,10 +1,10 @@
 /* ES|QL rules, as Kibana runs them: each execution runs the query over its window's events
  * (FROM's index patterns, the rule's exceptions); every row of the result is an alert, up to
  * max_signals. A query whose rows keep METADATA _id (esql_rows_keep_id) and that does not
- * aggregate makes an alert on each
- * row's source event (its document with the answer's columns set over it), named by that event,
- * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
- * aggregates (STATS) makes an alert of the row's columns, one per row and execution. Either
+ * aggregate makes an alert on each row's source event (its document with the answer's columns
+ * set over it), named by that event, so the same event alerts once across executions, as Kibana
+ * deduplicates by _id. Any other makes an alert of the row's columns, one per row and execution
+ * (an aggregate's, or a row without _id). Either
  * alert is the _source of the hit Kibana builds for the row, which its severity_mapping,
  * risk_score_mapping, rule_name_override and reason read too (esql_hit_source).
  * With alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
