@@ -2076,8 +2076,7 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 			if ((!i || strcmp(an.names[i], an.names[i - 1])) && column_index(r, an.names[i]) < 0 &&
 			    !hidden(&seen, an.names[i])) {
 				struct esql_value v = lookup(&seen, an.names[i]);
-				cJSON_DeleteItemFromObjectCaseSensitive(obj, an.names[i]);
-				cJSON_AddItemToObject(obj, an.names[i], value_json(&v));
+				cJSON_AddItemToObject(obj, an.names[i], value_json(&v)); /* each name once */
 				value_free(&v);
 			}
 		}

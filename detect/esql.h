@@ -125,7 +125,8 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);
 /* The row as Elasticsearch's answer holds it when it stands for its source event ev (FROM ...
  * METADATA _id without STATS): unless a KEEP chose the columns, each field of ev that no DROP
  * or RENAME took away, read as ES|QL reads it (its mapping's type, doc values' order), by
- * name; then every column of the row (which wins). Null ones included: members of obj. */
+ * name; then every column of the row (which wins). Null ones included: members of obj, which
+ * holds none of the event's names before. */
 void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj);
 
 #endif

@@ -273,11 +273,16 @@ static cJSON *esql_hit_source(const struct run *run, const struct esql_row *row,
 	return source;
 }
 
-/* run_create_shaped_alert's shape: the event becomes its hit's _source. */
+/* run_create_shaped_alert's shape: the event becomes its hit's _source (merged in place: the
+ * event is the alert's to take). */
 static void merge_answer(cJSON *ev, void *ctx)
 {
 	const struct computed *c = ctx;
-	take_members(ev, esql_hit_source(c->run, c->row, ev));
+	const struct esql_state *st = c->run->state;
+	cJSON *answer = cJSON_CreateObject();
+	esql_row_answer_json(st->q, c->row, ev, answer);
+	overrides_esql_merge(ev, answer);
+	cJSON_Delete(answer);
 }
 
 /* Kibana drops the source's event.kind, dotted or nested, for its own "signal"

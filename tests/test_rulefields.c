@@ -239,6 +239,14 @@ static void test_esql_override_source(void **state)
 	    {NULL, "{\"_id\":\"x\",\"_index\":\"i\",\"_version\":1,\"c\":null,\"n\":3,\"host.name\":\"h\"}",
 	     "{\"n\":3,\"host.name\":\"h\"}"},
 	    {"{\"host\":{\"name\":\"h2\"}}", "{\"host.name\":null}", "{\"host\":{\"name\":\"h2\"}}"},
+	    /* columns in turn: host.name leaves host with ip, which host.ip then removes; x's 0
+	     * (falsy) is not unset, but the assignment replaces it */
+	    {"{\"host\":{\"name\":\"h\",\"ip\":\"1\"},\"x\":0}", "{\"host.name\":\"a\",\"host.ip\":\"b\",\"x\":5}",
+	     "{\"host.name\":\"a\",\"host.ip\":\"b\",\"x\":5}"},
+	    /* a.b set first hides the nested a.b.c from a.b.c's robustGet: nothing more unset */
+	    {"{\"a\":{\"b\":{\"c\":1}}}", "{\"a.b\":\"s\",\"a.b.c\":\"t\"}", "{\"a.b\":\"s\",\"a.b.c\":\"t\"}"},
+	    {"{\"a\":{\"k\":1,\"b\":{\"c\":1}}}", "{\"a.b.c\":\"t\",\"a.b\":\"s\"}",
+	     "{\"a\":{\"k\":1},\"a.b.c\":\"t\",\"a.b\":\"s\"}"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *source = cases[i].source ? cJSON_Parse(cases[i].source) : NULL,
