@@ -473,10 +473,8 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 	if (!read && first.ev) {
 		int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 		const struct rule *r = &run->rule;
-		cJSON *merged = run->ov_columns ? overrides_esql_source(first.ev, run->ov_columns) : NULL;
-		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, merged ? merged : first.ev, &ov);
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
 		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
-		cJSON_Delete(merged);
 		run->ov = &ov;
 		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
 	}

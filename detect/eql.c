@@ -1355,6 +1355,7 @@ struct each_ctx {
 	value_fn fn;
 	void *ctx;
 	int seen;
+	struct numeric_type num; /* the field's imported numeric type, or NUMERIC_NONE */
 };
 
 static int each_json(void *c, const cJSON *j)
@@ -1362,9 +1363,22 @@ static int each_json(void *c, const cJSON *j)
 	struct each_ctx *e = c;
 	if (cJSON_IsObject(j))
 		return 0;
-	e->seen = 1;
 	struct eql_val v;
-	val_from_json(j, &v);
+	if (e->num.kind != NUMERIC_NONE) {
+		/* a number field: what Elasticsearch indexed (a long's 3.7 is 3, a float's 1.1 is
+		 * 1.100000023841858), which its term and range queries meet (a long's with the query's
+		 * decimal as it is, a float's at the float's precision: cmp_right); a value the type
+		 * refuses is none */
+		double d;
+		if (numeric_stored_json(e->num, j, &d))
+			return 0;
+		memset(&v, 0, sizeof(v));
+		v.k = V_NUM;
+		v.n = d;
+	} else {
+		val_from_json(j, &v);
+	}
+	e->seen = 1;
 	return e->fn(e->ctx, &v);
 }
 
@@ -1374,6 +1388,8 @@ static int each_value(const struct node *n, const cJSON *ev, value_fn fn, void *
 {
 	if (n->kind == N_FIELD) {
 		struct each_ctx e = {.fn = fn, .ctx = ctx};
+		field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
+		e.num = n->ftype.num;
 		int rc = field_each(ev, n->text, n->len, each_json, &e);
 		if (rc || e.seen)
 			return rc;
@@ -1809,7 +1825,9 @@ struct pair_ctx {
 	const struct node *n;
 	const cJSON *ev;
 	const struct eql_val *left;
-	int date; /* a side is a date field: both compare as instants */
+	int date;                /* a side is a date field: both compare as instants */
+	struct numeric_type num; /* a side is a float, half_float or scaled_float field: numbers
+	                          * compare at its precision */
 };
 
 static int is_date_field(const struct node *n)
@@ -1827,6 +1845,29 @@ static int val_date(const struct eql_val *v, int64_t *us)
 	return v->k == V_NUM && field_date_ms(v->n, us) == 0;
 }
 
+/* The floating-point type of a field node as the imported mapping gives it, else none (a whole
+ * number type is read as such already: each_json). */
+static struct numeric_type float_field_type(const struct node *n)
+{
+	struct numeric_type none = {NUMERIC_NONE, 0};
+	if (n->kind != N_FIELD)
+		return none;
+	field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
+	return numeric_is_whole(n->ftype.num) ? none : n->ftype.num;
+}
+
+/* A number compared with a float field's value as Elasticsearch's term and range queries
+ * compare it: converted to the field's type (NumberFieldMapper: 1.1 is 1.100000023841858 on
+ * both sides of a float's comparison). Other values as they are. */
+static struct eql_val at_precision(struct numeric_type num, const struct eql_val *v)
+{
+	struct eql_val out = *v;
+	double d;
+	if (num.kind != NUMERIC_NONE && v->k == V_NUM && !numeric_stored(num, v->n, &d))
+		out.n = d;
+	return out;
+}
+
 static int cmp_right(void *c, const struct eql_val *v)
 {
 	const struct pair_ctx *p = c;
@@ -1834,13 +1875,14 @@ static int cmp_right(void *c, const struct eql_val *v)
 	int64_t x, y;
 	if (p->date && val_date(p->left, &x) && val_date(v, &y))
 		return cmp_holds((x > y) - (x < y), op);
-	return compare(p->left, v, op, 0);
+	struct eql_val a = at_precision(p->num, p->left), b = at_precision(p->num, v);
+	return compare(&a, &b, op, 0);
 }
 
 static int cmp_left(void *c, const struct eql_val *v)
 {
 	struct pair_ctx *p = c;
-	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date};
+	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date, .num = p->num};
 	return each_value(p->n->kids[1], p->ev, cmp_right, &inner);
 }
 
@@ -1899,7 +1941,8 @@ static int in_one(void *c, const struct eql_val *v)
 	for (size_t i = 1; i < p->n->nkids; i++) {
 		struct eql_val item;
 		eval(p->n->kids[i], p->ev, &item);
-		int hit = compare(v, &item, CMP_EQ, p->n->caseless);
+		struct eql_val a = at_precision(p->num, v), b = at_precision(p->num, &item);
+		int hit = compare(&a, &b, CMP_EQ, p->n->caseless);
 		val_release(&item);
 		if (hit)
 			return 1;
@@ -1917,11 +1960,15 @@ static int test(const struct node *n, const cJSON *ev)
 	case N_CMP: {
 		/* any value pair; != is "no pair is equal", as Elasticsearch's not-term query */
 		pc.date = is_date_field(n->kids[0]) || is_date_field(n->kids[1]);
+		pc.num = float_field_type(n->kids[0]);
+		if (pc.num.kind == NUMERIC_NONE)
+			pc.num = float_field_type(n->kids[1]);
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}
 	case N_MATCH: return each_value(n->kids[0], ev, match_one, &pc) != 0;
 	case N_IN: {
+		pc.num = float_field_type(n->kids[0]);
 		int hit = each_value(n->kids[0], ev, in_one, &pc) != 0;
 		return n->negate ? !hit : hit;
 	}

@@ -1665,9 +1665,22 @@ int esql_aggregates(const struct esql_query *q)
 	return 0;
 }
 
-int esql_has_id_metadata(const struct esql_query *q)
+static int like_match(const char *pat, const char *s);
+
+int esql_rows_keep_id(const struct esql_query *q)
 {
-	return q->meta_id;
+	int kept = q->meta_id;
+	for (size_t i = 0; i < q->ncmds && kept; i++) {
+		const struct command *c = &q->cmds[i];
+		int named = 0;
+		for (size_t k = 0; k < c->nnames && (c->kind == K_KEEP || c->kind == K_DROP); k++)
+			named |= like_match(c->names[k], "_id");
+		for (size_t k = 0; k < c->nassign && c->kind == K_RENAME; k++)
+			named |= !strcmp(c->assign[k].from, "_id");
+		if (c->kind == K_KEEP ? !named : named || c->kind == K_STATS)
+			kept = 0;
+	}
+	return kept;
 }
 
 size_t esql_truncations(const struct esql_query *q)
@@ -1761,14 +1774,24 @@ static int hidden(const struct esql_row *r, const char *name)
 struct reading {
 	struct esql_value *v;
 	int date;
-	struct numeric_type num; /* a float, half_float, scaled_float or double field: its doubles */
+	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 };
 
-/* A value of a field mapped as a floating-point type, as ES|QL reads it from doc values: a
- * double at the stored precision; a numeric string coerced; anything else, or a value not
- * finite there, none (Elasticsearch would have refused it). */
+/* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
+ * the stored precision, or for a long, integer, short or byte the whole number Elasticsearch
+ * kept (truncated); a numeric string coerced; anything else, or a value the type refuses,
+ * none (Elasticsearch would have refused it). */
 static void read_stored_number(struct reading *rd, const cJSON *j)
 {
+	if (numeric_is_whole(rd->num)) { /* a long or integer column: 3.7 in _source reads as 3 */
+		int64_t i;
+		int refused = cJSON_IsNumber(j)   ? numeric_whole(rd->num, j->valuedouble, &i)
+		              : cJSON_IsString(j) ? numeric_whole_text(rd->num, j->valuestring, &i)
+		                                  : -1;
+		if (!refused)
+			value_add(rd->v, (struct esql_scalar){.kind = EK_INT, .i = i});
+		return;
+	}
 	double d;
 	int ok = cJSON_IsNumber(j)   ? numeric_stored(rd->num, j->valuedouble, &d)
 	         : cJSON_IsString(j) ? numeric_stored_text(rd->num, j->valuestring, &d)
@@ -1970,6 +1993,19 @@ static cJSON *scalar_json(const struct esql_scalar *s)
 	}
 }
 
+/* A value as ES|QL's JSON answer writes it: null, the value, or an array of them. */
+static cJSON *value_json(const struct esql_value *v)
+{
+	if (v->n == 0)
+		return cJSON_CreateNull();
+	if (v->n == 1)
+		return scalar_json(&v->v[0]);
+	cJSON *j = cJSON_CreateArray();
+	for (size_t k = 0; k < v->n; k++)
+		cJSON_AddItemToArray(j, scalar_json(&v->v[k]));
+	return j;
+}
+
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -1977,22 +2013,79 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 			continue;
 		const struct esql_value *v = &r->vals[i];
 		cJSON *j;
-		if (v->n == 0) {
-			j = cJSON_CreateNull();
-		} else if (v->n == 1 && !r->computed[i] && !strcmp(r->names[i], "_source") && v->v[0].kind == EK_STR) {
+		if (v->n == 1 && !r->computed[i] && !strcmp(r->names[i], "_source") && v->v[0].kind == EK_STR) {
 			j = cJSON_Parse(v->v[0].s); /* METADATA _source: the document itself */
 			if (!j)
 				j = cJSON_CreateNull();
-		} else if (v->n == 1) {
-			j = scalar_json(&v->v[0]);
 		} else {
-			j = cJSON_CreateArray();
-			for (size_t k = 0; k < v->n; k++)
-				cJSON_AddItemToArray(j, scalar_json(&v->v[k]));
+			j = value_json(v);
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, r->names[i]);
 		cJSON_AddItemToObject(obj, r->names[i], j);
 	}
+}
+
+struct answer_names {
+	char **names;
+	size_t n, cap;
+};
+
+static int collect_answer_name(void *ctx, const char *name, size_t len, const cJSON *value)
+{
+	(void)value;
+	struct answer_names *an = ctx;
+	if (an->n == an->cap)
+		an->names = xrealloc(an->names, (an->cap = an->cap ? an->cap * 2 : 32) * sizeof(*an->names));
+	an->names[an->n++] = xstrndup(name, len);
+	return 0;
+}
+
+static int by_answer_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether the answer's columns are the row's alone: a KEEP chose them, or STATS made them. */
+static int columns_chosen(const struct esql_query *q)
+{
+	for (size_t i = 0; i < q->ncmds; i++)
+		if (q->cmds[i].kind == K_KEEP || q->cmds[i].kind == K_STATS)
+			return 1;
+	return 0;
+}
+
+void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj)
+{
+	if (ev && !columns_chosen(q)) {
+		/* what the pipeline took away from the event: DROP's patterns, RENAME's old names */
+		struct esql_row seen;
+		memset(&seen, 0, sizeof(seen));
+		seen.src = ev;
+		for (size_t i = 0; i < q->ncmds; i++) {
+			const struct command *c = &q->cmds[i];
+			for (size_t k = 0; c->kind == K_DROP && k < c->nnames; k++)
+				add_name(&seen.hidden, &seen.nhidden, xstrdup(c->names[k]));
+			for (size_t k = 0; c->kind == K_RENAME && k < c->nassign; k++)
+				add_name(&seen.hidden, &seen.nhidden, xstrdup(c->assign[k].from));
+		}
+		struct answer_names an = {NULL, 0, 0};
+		field_each_leaf(ev, collect_answer_name, &an);
+		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
+			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
+		for (size_t i = 0; i < an.n; i++) {
+			if ((!i || strcmp(an.names[i], an.names[i - 1])) && column_index(r, an.names[i]) < 0 &&
+			    !hidden(&seen, an.names[i])) {
+				struct esql_value v = lookup(&seen, an.names[i]);
+				cJSON_AddItemToObject(obj, an.names[i], value_json(&v)); /* each name once */
+				value_free(&v);
+			}
+		}
+		for (size_t i = 0; i < an.n; i++)
+			free(an.names[i]);
+		free(an.names);
+		esql_row_release(&seen);
+	}
+	esql_row_to_json(r, obj, 1);
 }
 
 /* ---- evaluation ---- */

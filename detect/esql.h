@@ -80,8 +80,10 @@ void esql_needles(const struct esql_query *q, struct needles *nd);
 int esql_required_values(const struct esql_query *q, const char *field, char ***values, size_t *n);
 /* Whether the pipeline aggregates (has STATS): its rows then have no source event. */
 int esql_aggregates(const struct esql_query *q);
-/* Whether FROM asks for METADATA _id: each row then stands for its source event. */
-int esql_has_id_metadata(const struct esql_query *q);
+/* Whether the answer's rows carry _id: FROM asks for METADATA _id and no KEEP, DROP, RENAME or
+ * STATS takes the column away. Each row then stands for its source event (Kibana fetches the
+ * documents of the rows' _ids); without, a row is an alert of its own, as an aggregate's. */
+int esql_rows_keep_id(const struct esql_query *q);
 /* How often an event's MV_EXPAND rows, or a row's groups, were more than 1,024 and the first
  * 1,024 counted (memory stays bounded by the batch, not by an array's length). */
 size_t esql_truncations(const struct esql_query *q);
@@ -120,5 +122,11 @@ size_t esql_row_bytes(const struct esql_row *r);
 /* The columns of the row the pipeline computed (EVAL, RENAME, STATS), as JSON members of obj;
  * with all set, every column. */
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);
+/* The row as Elasticsearch's answer holds it when it stands for its source event ev (FROM ...
+ * METADATA _id without STATS): unless a KEEP chose the columns, each field of ev that no DROP
+ * or RENAME took away, read as ES|QL reads it (its mapping's type, doc values' order), by
+ * name; then every column of the row (which wins). Null ones included: members of obj, which
+ * holds none of the event's names before. */
+void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj);
 
 #endif

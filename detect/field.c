@@ -227,7 +227,7 @@ static unsigned types_generation = 1;
 enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c)
 {
 	if (c->generation != types_generation) {
-		c->type = field_type(path, len);
+		c->type = field_type_numeric(path, len, &c->num);
 		c->generation = types_generation;
 	}
 	return c->type;

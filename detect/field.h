@@ -51,6 +51,7 @@ enum field_type field_type_numeric(const char *path, size_t len, struct numeric_
 struct field_type_cache {
 	unsigned generation;
 	enum field_type type;
+	struct numeric_type num; /* the imported mapping's numeric type, or NUMERIC_NONE */
 };
 enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c);
 /* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */

@@ -922,12 +922,40 @@ struct probe {
 	const struct kql_node *node;
 	const struct kql_literal *lit;
 	const struct wpat *field;
-	enum field_type type; /* of the field (a keyword for several fields) */
+	enum field_type type;    /* of the field (a keyword for several fields) */
+	struct numeric_type num; /* its imported numeric type (one field), or NUMERIC_NONE */
 };
+
+/* A value of a field the imported mapping types as a number meets the query as Elasticsearch's
+ * index holds it (numeric_stored_json: a long's 3.7 is 3), and the query's number converted to
+ * the field's type (NumberFieldMapper's termQuery and rangeQuery: a decimal bound on a long
+ * field compares as the decimal it is, a float's bound is a float). A value the field refuses
+ * is none; text that is no number matches nothing (Elasticsearch refuses the query). */
+static int stored_number_hit(const struct probe *pr, const cJSON *v)
+{
+	double d, b;
+	if (numeric_stored_json(pr->num, v, &d) || !pr->lit->is_number || wpat_has_wildcard(&pr->lit->pat))
+		return 0;
+	b = pr->lit->number;
+	if (!numeric_is_whole(pr->num) && numeric_stored(pr->num, b, &b))
+		return 0;
+	int cmp = (d > b) - (d < b);
+	if (pr->node->kind != KQL_RANGE)
+		return cmp == 0;
+	switch (pr->node->op) {
+	case KQL_LT: return cmp < 0;
+	case KQL_LE: return cmp <= 0;
+	case KQL_GT: return cmp > 0;
+	case KQL_GE: return cmp >= 0;
+	}
+	return 0;
+}
 
 static int value_hit(void *ctx, const cJSON *v)
 {
 	const struct probe *pr = ctx;
+	if (pr->num.kind != NUMERIC_NONE && pr->lit && (pr->node->kind == KQL_RANGE || pr->node->kind == KQL_MATCH))
+		return stored_number_hit(pr, v);
 	switch (pr->node->kind) {
 	case KQL_EXISTS:
 		/* on an object, Elasticsearch's exists asks whether any sub-field has a value */
@@ -960,6 +988,7 @@ static int any_value(const struct probe *pr, const cJSON *event)
 	if (f->n == 1) {
 		struct probe typed = *pr;
 		typed.type = field_type_cached(f->piece[0], f->len[0], (struct field_type_cache *)&pr->node->ftype);
+		typed.num = pr->node->ftype.num;
 		return field_each(event, f->piece[0], f->len[0], value_hit, &typed);
 	}
 	if (pr->node->kind == KQL_NESTED && f->n > 1) {

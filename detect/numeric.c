@@ -2,6 +2,8 @@
  * (detect/numeric.h). */
 #include "detect/numeric.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +20,14 @@ struct numeric_type numeric_type_named(const char *type)
 		t.kind = NUMERIC_HALF_FLOAT;
 	else if (!strcmp(type, "double"))
 		t.kind = NUMERIC_DOUBLE;
+	else if (!strcmp(type, "long"))
+		t.kind = NUMERIC_LONG;
+	else if (!strcmp(type, "integer"))
+		t.kind = NUMERIC_INTEGER;
+	else if (!strcmp(type, "short"))
+		t.kind = NUMERIC_SHORT;
+	else if (!strcmp(type, "byte"))
+		t.kind = NUMERIC_BYTE;
 	else if (!strncmp(type, "scaled_float(", 13)) {
 		char *end;
 		double f = strtod(type + 13, &end);
@@ -135,6 +145,16 @@ int numeric_stored(struct numeric_type t, double v, double *out)
 	case NUMERIC_FLOAT: d = numeric_float(v); break;
 	case NUMERIC_HALF_FLOAT: d = numeric_half_float(v); break;
 	case NUMERIC_SCALED_FLOAT: d = numeric_scaled_float(v, t.scaling_factor); break;
+	case NUMERIC_LONG:
+	case NUMERIC_INTEGER:
+	case NUMERIC_SHORT:
+	case NUMERIC_BYTE: {
+		int64_t i;
+		if (numeric_whole(t, v, &i))
+			return -1;
+		d = (double)i;
+		break;
+	}
 	case NUMERIC_DOUBLE:
 	case NUMERIC_NONE: break;
 	}
@@ -159,6 +179,13 @@ static int only_blanks(const char *end, const char *start)
 
 int numeric_stored_text(struct numeric_type t, const char *s, double *out)
 {
+	if (numeric_is_whole(t)) {
+		int64_t i;
+		if (numeric_whole_text(t, s, &i))
+			return -1;
+		*out = (double)i;
+		return 0;
+	}
 	while (*s && (unsigned char)*s <= ' ')
 		s++;
 	char *end;
@@ -173,4 +200,74 @@ int numeric_stored_text(struct numeric_type t, const char *s, double *out)
 	if (!only_blanks(end, s))
 		return -1;
 	return numeric_stored(t, d, out);
+}
+
+int numeric_is_whole(struct numeric_type t)
+{
+	return t.kind == NUMERIC_LONG || t.kind == NUMERIC_INTEGER || t.kind == NUMERIC_SHORT || t.kind == NUMERIC_BYTE;
+}
+
+/* The type's range (a long's as doubles: Jackson's MIN_LONG_D and MAX_LONG_D, 2^63). */
+static void whole_range(struct numeric_type t, double *lo, double *hi)
+{
+	switch (t.kind) {
+	case NUMERIC_INTEGER: *lo = -2147483648.0, *hi = 2147483647.0; break;
+	case NUMERIC_SHORT: *lo = -32768.0, *hi = 32767.0; break;
+	case NUMERIC_BYTE: *lo = -128.0, *hi = 127.0; break;
+	default: *lo = -0x1p63, *hi = 0x1p63; break;
+	}
+}
+
+int numeric_whole(struct numeric_type t, double v, int64_t *out)
+{
+	/* a long's value within the long's range, any other's within the int's (getIntValue);
+	 * truncated; a short's or a byte's then within its own (NumberType.SHORT/BYTE.parse) */
+	double lo, hi;
+	whole_range((struct numeric_type){t.kind == NUMERIC_LONG ? NUMERIC_LONG : NUMERIC_INTEGER, 0}, &lo, &hi);
+	if (!numeric_is_whole(t) || isnan(v) || v < lo || v > hi)
+		return -1;
+	double w = trunc(v);
+	whole_range(t, &lo, &hi);
+	if (t.kind != NUMERIC_LONG && (w < lo || w > hi))
+		return -1;
+	*out = w >= 0x1p63 ? INT64_MAX : (int64_t)w; /* Java's (long) saturates at 2^63 */
+	return 0;
+}
+
+int numeric_whole_text(struct numeric_type t, const char *s, int64_t *out)
+{
+	if (!numeric_is_whole(t))
+		return -1;
+	char *end;
+	if (t.kind == NUMERIC_LONG) {
+		/* Long.parseLong, else a BigDecimal (no blanks) strictly between MIN - 1 and MAX + 1,
+		 * truncated; a decimal far past 2^53 is read at a double's precision */
+		if (!*s || isspace((unsigned char)*s))
+			return -1;
+		errno = 0;
+		long long whole = strtoll(s, &end, 10);
+		if (!*end && errno != ERANGE) {
+			*out = whole;
+			return 0;
+		}
+		double d = strtod(s, &end);
+		if (*end || isalpha((unsigned char)s[strspn(s, "+-")]) || strpbrk(s, "xX"))
+			return -1; /* not BigDecimal's: inf, nan, hexadecimal */
+		return numeric_whole(t, d, out);
+	}
+	while (*s && (unsigned char)*s <= ' ') /* Double.parseDouble, then the range, then (int) */
+		s++;
+	double d = strtod(s, &end);
+	if (!only_blanks(end, s) || !isfinite(d))
+		return -1;
+	return numeric_whole(t, d, out);
+}
+
+int numeric_stored_json(struct numeric_type t, const cJSON *v, double *out)
+{
+	if (cJSON_IsNumber(v))
+		return numeric_stored(t, v->valuedouble, out);
+	if (cJSON_IsString(v))
+		return numeric_stored_text(t, v->valuestring, out);
+	return -1;
 }

@@ -7,20 +7,37 @@
  * the factor (ScaledFloatFieldMapper's block loader since Elasticsearch 8.18, PR #122586: 0.3
  * with factor 10 reads as 0.3). A value that is not finite at that precision is refused by
  * Elasticsearch ("[half_float] supports only finite values"), so the field has no value. A
- * string is taken as Elasticsearch's default coerce takes it: "1.5" is 1.5, "" no value. */
+ * string is taken as Elasticsearch's default coerce takes it: "1.5" is 1.5, "" no value.
+ * A long, integer, short or byte keeps a whole number (numeric_whole): 3.7 reads as 3, as
+ * ES|QL reads its doc values and as a query meets its points. */
 #ifndef CASEBOOK_NUMERIC_H
 #define CASEBOOK_NUMERIC_H
 
+#include <cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 
-enum numeric_kind { NUMERIC_NONE, NUMERIC_DOUBLE, NUMERIC_FLOAT, NUMERIC_HALF_FLOAT, NUMERIC_SCALED_FLOAT };
+enum numeric_kind {
+	NUMERIC_NONE,
+	NUMERIC_DOUBLE,
+	NUMERIC_FLOAT,
+	NUMERIC_HALF_FLOAT,
+	NUMERIC_SCALED_FLOAT,
+	/* whole numbers: a decimal is truncated towards zero (the mapping's default coerce), a
+	 * value out of the type's range refused */
+	NUMERIC_LONG,
+	NUMERIC_INTEGER,
+	NUMERIC_SHORT,
+	NUMERIC_BYTE
+};
 
 struct numeric_type {
 	enum numeric_kind kind;
 	double scaling_factor; /* NUMERIC_SCALED_FLOAT: finite and positive */
 };
 
-/* The numeric type a stored field type names: "float", "half_float", "double", or
+/* The numeric type a stored field type names: "float", "half_float", "double", "long",
+ * "integer", "short", "byte", or
  * "scaled_float(F)" as mapping import stores a scaled_float with its scaling_factor F (see
  * numeric_scaled_type_text). Anything else, and a scaled_float without a factor, is
  * NUMERIC_NONE: the value is read as the document has it. */
@@ -38,6 +55,20 @@ int numeric_stored(struct numeric_type t, double v, double *out);
  * Double.parseDouble (double, scaled_float) parse it (blanks around it and a type suffix,
  * 1.5f, allowed): -1 also when the text is not a number ("" included). */
 int numeric_stored_text(struct numeric_type t, const char *s, double *out);
+
+/* Whether the type holds whole numbers (long, integer, short, byte). */
+int numeric_is_whole(struct numeric_type t);
+/* A whole number type's stored value: a JSON number as Jackson's getLongValue/getIntValue
+ * take it with ES's coerce (the value within the long's or, for the others, the int's range,
+ * then truncated towards zero: 3.7 is 3, -3.7 is -3; a short's or byte's then within its own), a string as
+ * Numbers.toLong (long: digits, else a decimal truncated; no blanks) or Double.parseDouble (integer, short, byte:
+ * blanks around and 1.5f allowed) read it. 0 with *out, or -1 when Elasticsearch refuses it (out of range, not a
+ * number). */
+int numeric_whole(struct numeric_type t, double v, int64_t *out);
+int numeric_whole_text(struct numeric_type t, const char *s, int64_t *out);
+/* A JSON value (number or string) of a field of type t as the field stores it, as a double:
+ * numeric_stored, numeric_stored_text, numeric_whole or numeric_whole_text. 0 or -1. */
+int numeric_stored_json(struct numeric_type t, const cJSON *v, double *out);
 
 /* The conversions themselves: the nearest float, the nearest half float (through the float, as
  * Elasticsearch parses the value), and a scaled_float's stored value. Not finite: an infinity. */

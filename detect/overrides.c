@@ -186,7 +186,7 @@ int overrides_wanted(const cJSON *rule)
 static cJSON *member_n(const cJSON *obj, const char *name, size_t len)
 {
 	for (cJSON *m = obj ? obj->child : NULL; m; m = m->next)
-		if (m->string && strlen(m->string) == len && !memcmp(m->string, name, len))
+		if (m->string && !strncmp(m->string, name, len) && m->string[len] == '\0')
 			return m;
 	return NULL;
 }
@@ -264,19 +264,78 @@ static void robust_unset(cJSON *doc, const char *key)
 		cJSON_Delete(top ? cJSON_DetachItemViaPointer(top_parent, top) : cJSON_DetachItemViaPointer(doc, leaf));
 }
 
-cJSON *overrides_esql_source(const cJSON *source, const cJSON *columns)
+/* Whether a column is one mergeEsqlResultInSource sets (rowToDocument drops nulls, esql.ts the
+ * hit's own _id, _version and _index). */
+static int merged_column(const cJSON *c)
 {
-	cJSON *doc = source ? cJSON_Duplicate(source, 1) : cJSON_CreateObject();
-	const cJSON *c;
-	cJSON_ArrayForEach(c, columns)
-	{
-		if (!doc || !c->string || cJSON_IsNull(c) || !strcmp(c->string, "_id") ||
-		    !strcmp(c->string, "_version") || !strcmp(c->string, "_index"))
+	return c->string && !cJSON_IsNull(c) && strcmp(c->string, "_id") && strcmp(c->string, "_version") &&
+	       strcmp(c->string, "_index");
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether one column's name is another's followed by a dot ("a.b" and "a.b.c"): then a column
+ * set early is seen by a later one's robustGet, and the columns are merged one by one. */
+static int names_nest(const cJSON *columns)
+{
+	size_t n = 0, k = 0;
+	for (const cJSON *c = columns->child; c; c = c->next)
+		n += merged_column(c);
+	if (n < 2)
+		return 0;
+	const char **names = malloc(n * sizeof(*names));
+	if (!names)
+		return 1;
+	for (const cJSON *c = columns->child; c; c = c->next)
+		if (merged_column(c))
+			names[k++] = c->string;
+	qsort(names, n, sizeof(*names), by_string);
+	int nest = 0;
+	for (size_t i = 0; i < n && !nest; i++) {
+		size_t len = strlen(names[i]);
+		/* the names that start with names[i] follow it: look while they do */
+		for (size_t j = i + 1; j < n && !strncmp(names[j], names[i], len) && !nest; j++)
+			nest = names[j][len] == '.';
+	}
+	free(names);
+	return nest;
+}
+
+void overrides_esql_merge(cJSON *doc, cJSON *columns)
+{
+	if (!doc || !columns)
+		return;
+	/* Kibana sets each column in turn (unset when truthy, then assign). When no name nests in
+	 * another, no column set can change what a later one's robustGet and robustUnset see, so
+	 * every unset goes first, over the event's own members, and the assignments after: the
+	 * same document, without scanning the columns already set for each one. */
+	int in_turn = names_nest(columns);
+	for (cJSON *c = columns->child; c; c = c->next) {
+		if (!merged_column(c))
 			continue;
 		if (truthy(robust_get(doc, c->string)))
 			robust_unset(doc, c->string);
 		cJSON_DeleteItemFromObjectCaseSensitive(doc, c->string);
-		cJSON_AddItemToObject(doc, c->string, cJSON_Duplicate(c, 1));
+		if (in_turn)
+			cJSON_AddItemToObject(doc, c->string, cJSON_Duplicate(c, 1));
 	}
+	for (cJSON *c = columns->child, *next; c && !in_turn; c = next) {
+		next = c->next;
+		if (!merged_column(c))
+			continue;
+		cJSON *moved = cJSON_DetachItemViaPointer(columns, c);
+		cJSON_AddItemToObject(doc, moved->string, moved);
+	}
+}
+
+cJSON *overrides_esql_source(const cJSON *source, const cJSON *columns)
+{
+	cJSON *doc = source ? cJSON_Duplicate(source, 1) : cJSON_CreateObject();
+	cJSON *copy = cJSON_Duplicate(columns, 1);
+	overrides_esql_merge(doc, copy);
+	cJSON_Delete(copy);
 	return doc;
 }

@@ -34,5 +34,8 @@ int overrides_wanted(const cJSON *rule);
  * column that is null, _id, _version or _index left out (rowToDocument, the hit's own).
  * source NULL: the row alone (an aggregating query's). The caller deletes it. */
 cJSON *overrides_esql_source(const cJSON *source, const cJSON *columns);
+/* The same merge into doc itself, the columns' members moved out of columns (the caller deletes
+ * what is left of it). */
+void overrides_esql_merge(cJSON *doc, cJSON *columns);
 
 #endif

@@ -133,9 +133,6 @@ struct run {
 	/* the alert being made on an event: its severity, risk score and rule name as the rule's
 	 * mappings take them from the event (detect/overrides.h); NULL: the rule's own */
 	const struct alert_overrides *ov;
-	/* the ES|QL row the alert being made on an event stands for: its columns, set over the
-	 * event for the overrides to read (overrides_esql_source); NULL: the event alone */
-	const cJSON *ov_columns;
 	struct suppression *suppress; /* alert_suppression (detect/suppression.h), or NULL */
 	int no_fallback; /* timestamp_override_fallback_disabled: events without the field are not searched */
 	/* a timestamp_override other than event.ingested and @timestamp, read from each document

@@ -1,4 +1,5 @@
-/* type_eql: the EQL rule type (siem.eqlRule): an event query alerts as a custom query does;
+/* type_eql: the EQL rule type (siem.eqlRule): an event query alerts on each execution's tail,
+ * the most recent max_signals matches of its window, as Elasticsearch's EQL search answers;
  * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
  * end when missing-event stages need the events around it); samples as Elasticsearch's.
  * Sequences with alert_suppression are folded by their shell alert's group at the end. */
@@ -60,6 +61,10 @@ struct eql_state {
 	 * @timestamp are ordered by it; each hit keeps its value in keys[nkeys] (NULL: missing).
 	 * NULL: none, ingest order alone */
 	const char *tiebreaker;
+	/* event queries: whether each of run->hits has been offered to an alert (parallel to
+	 * them, noffered valid), so that a later execution's tail does not offer it again */
+	unsigned char *offered;
+	size_t noffered, offered_cap;
 };
 
 static struct eql_state *eql_state(const struct run *run)
@@ -128,10 +133,29 @@ static const char *tiebreaker_value(struct run *run, const cJSON *ev)
 }
 
 /* exceptions filter a sequence's events, as Kibana adds them to the EQL search */
+/* An event query's match keeps its tiebreaker_field value past its keys (keys[nkeys]), as a
+ * sequence's hits do, for the order of an execution's tail (event_tail). */
+static void event_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
+{
+	if (!eql_state(run)->tiebreaker) {
+		query_consider(run, c, ev);
+		return;
+	}
+	if (!run_matches(run, ev)) {
+		run_query_gave_up(run, c);
+		return;
+	}
+	size_t nkeys = 0;
+	const char **groups = run->suppress ? suppression_keys(run, ev, &nkeys) : NULL;
+	const char **keys = xrealloc(groups, (nkeys + 1) * sizeof(*keys));
+	keys[nkeys] = tiebreaker_value(run, ev);
+	run_add_hit(run, c, keys, nkeys);
+}
+
 static void eql_consider(struct run *run, const struct candidate_row *c, const cJSON *ev)
 {
 	if (!eql_is_sequence(eql_state(run)->query)) {
-		query_consider(run, c, ev);
+		event_consider(run, c, ev);
 		return;
 	}
 	if ((run->filter && !kql_match(run->filter, ev)) || exceptions_match(run->exceptions, ev))
@@ -617,17 +641,196 @@ static int replay_sequences(struct run *run, int64_t limit)
 	return rc < 0 ? -1 : 0;
 }
 
+/* ---- event queries: each execution's tail ----
+ *
+ * Kibana's EQL search (eql.ts, build_eql_search_request.ts) asks for size max_signals and no
+ * result_position, so Elasticsearch's default, "tail" (EqlSearchRequest), answers: the most
+ * recent matches of the window, sorted by @timestamp then tiebreaker_field, both descending
+ * with a missing value last (LogicalPlanBuilder's default order, SourceGenerator's missing),
+ * then the point in time's implicit _shard_doc, ascending (document order: ingest order). An
+ * execution alerts on those of its answer not alerted yet; a match never in a tail is never
+ * alerted on. With at most max_signals matches in a window this is every match, at the first
+ * execution that sees it. */
+
+/* The tail's order (qsort over hit pointers): latest @timestamp first, then the larger
+ * tiebreaker (a value before none), then ingest order. */
+static int by_tail(const void *a, const void *b)
+{
+	const struct hit *x = *(const struct hit *const *)a, *y = *(const struct hit *const *)b;
+	if (x->ts != y->ts)
+		return x->ts > y->ts ? -1 : 1;
+	const char *tx = tiebreak_of(x), *ty = tiebreak_of(y);
+	int t = !tx || !ty ? !tx - !ty : -compare_tiebreaks(tx, ty);
+	if (t)
+		return t;
+	return (x->event_id > y->event_id) - (x->event_id < y->event_id);
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const struct hit *x = *(const struct hit *const *)a, *y = *(const struct hit *const *)b;
+	return (x > y) - (x < y);
+}
+
+/* The first execution from T (on its grid) whose window starts after t: where the hit at t
+ * leaves the windows. A window starts no earlier than lookback_us before its execution. */
+static int64_t first_execution_past(const struct run *run, int64_t T, int64_t t)
+{
+	const struct rule *r = &run->rule;
+	int64_t bound;
+	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
+		bound = run->last_t;
+	int64_t lo = 0, hi = (bound > T ? (bound - T) / r->interval_us : 0) + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (rule_window_from(r, T + mid * r->interval_us) > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return T + lo * r->interval_us;
+}
+
+static void offered_sync(struct eql_state *st, size_t nhits)
+{
+	if (nhits > st->offered_cap) {
+		st->offered_cap = nhits > 2 * st->offered_cap ? nhits : 2 * st->offered_cap;
+		st->offered = xrealloc(st->offered, st->offered_cap);
+	}
+	if (nhits > st->noffered)
+		memset(st->offered + st->noffered, 0, nhits - st->noffered);
+	st->noffered = nhits;
+}
+
+/* Execution T's answer: the tail of hits[lo, hi) (its window's matches, in time order); its
+ * matches not offered yet become alerts (or, with alert_suppression, its groups). 1 when the
+ * window held more than max_signals (matches left out), 0, or -1 on a store error. */
+static int event_tail(struct run *run, int64_t T, size_t lo, size_t hi)
+{
+	struct eql_state *st = eql_state(run);
+	size_t n = hi - lo, max = (size_t)run->rule.max_signals, from = lo;
+	/* in @timestamp order the tail is the last max hits, and those tied with the first of them */
+	if (n > max && !run->time_field && !run->cq.use_ingested)
+		for (from = hi - max; from > lo && run->hits[from - 1].ts == run->hits[from].ts; from--)
+			;
+	const struct hit **tail = xmalloc((hi - from) * sizeof(*tail));
+	for (size_t i = from; i < hi; i++)
+		tail[i - from] = &run->hits[i];
+	size_t ntail = hi - from;
+	if (ntail > max) {
+		tiebreaking = st->tiebreaker != NULL;
+		qsort(tail, ntail, sizeof(*tail), by_tail);
+		ntail = max;
+		qsort(tail, ntail, sizeof(*tail), by_position); /* alerted in time order */
+	}
+	size_t fresh = 0;
+	for (size_t i = 0; i < ntail; i++)
+		if (!st->offered[tail[i] - run->hits])
+			tail[fresh++] = tail[i];
+	int rc = 0;
+	if (run->suppress && fresh) {
+		struct hit *copies = xmalloc(fresh * sizeof(*copies));
+		for (size_t i = 0; i < fresh; i++)
+			copies[i] = *tail[i];
+		rc = suppression_execution(run, T, copies, fresh);
+		free(copies);
+	}
+	int64_t created = 0;
+	for (size_t i = 0; i < fresh && !rc && !run->suppress; i++)
+		rc = run_alert_on_events(run, &tail[i], 1, T, &created) < 0 ? -1 : 0;
+	for (size_t i = 0; i < fresh; i++)
+		st->offered[tail[i] - run->hits] = 1;
+	free(tail);
+	return rc ? rc : n > max;
+}
+
+/* Forgets the hits before index n (out of every window to come); they count as matched. */
+static void event_drop(struct run *run, size_t n)
+{
+	struct eql_state *st = eql_state(run);
+	if (st->offered)
+		memmove(st->offered, st->offered + n, st->noffered - n);
+	st->noffered -= n;
+	run->totals->matched += n;
+	run_drop_hits(run, n);
+}
+
+/* The executions from run->replay_t up to limit (not included) over the hits (in time order):
+ * an execution whose window holds the same hits as the one before answers the same, so only
+ * those where a hit enters or leaves are looked at. */
+static int event_replay(struct run *run, int64_t limit)
+{
+	const struct rule *r = &run->rule;
+	offered_sync(eql_state(run), run->nhits);
+	int64_t T = run->replay_t;
+	size_t lo = 0, hi = 0;
+	while (T <= run->last_t && T < limit) {
+		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
+		while (lo < run->nhits && run->hits[lo].time < from)
+			lo++;
+		if (hi < lo)
+			hi = lo;
+		while (hi < run->nhits && run->hits[hi].time <= to)
+			hi++;
+		if (lo == hi) { /* an empty window: on to the first that sees the next hit */
+			if (hi == run->nhits) {
+				T = limit;
+				break;
+			}
+			int64_t at = run_first_execution_seeing(run, run->hits[hi].time);
+			T = at > T ? at : T + r->interval_us;
+			continue;
+		}
+		int full = event_tail(run, T, lo, hi);
+		if (full < 0)
+			return -1;
+		int64_t next = first_execution_past(run, T, run->hits[lo].time); /* its first hit leaves */
+		if (hi < run->nhits) {                                           /* or a hit enters */
+			int64_t enters = run_first_execution_seeing(run, run->hits[hi].time);
+			next = enters < next ? enters : next;
+		}
+		if (next > limit) /* undecided: a hit still to come may enter there */
+			next = limit;
+		if (next <= T)
+			next = T + r->interval_us;
+		if (full) { /* every execution answering the same left matches out */
+			run_warn_capped(run, T);
+			int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
+			run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
+		}
+		T = next;
+	}
+	run->replay_t = T;
+	if (T > run->last_t)
+		lo = run->nhits; /* no window to come */
+	else
+		for (lo = 0; lo < run->nhits && run->hits[lo].time < rule_window_from(r, T);)
+			lo++;
+	event_drop(run, lo);
+	return 0;
+}
+
 static int eql_flush(struct run *run, int64_t done)
 {
 	if (!eql_is_sequence(eql_state(run)->query))
-		return query_flush(run, done);
+		return event_replay(run, run_undecided(run, done));
 	return eql_state(run)->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
+}
+
+static int event_finish(struct run *run)
+{
+	if (!run->streaming && run->nhits > 1)
+		qsort(run->hits, run->nhits, sizeof(*run->hits), by_rule_time);
+	if (event_replay(run, INT64_MAX) || suppression_finish(run))
+		return -1;
+	event_drop(run, run->nhits);
+	return 0;
 }
 
 static int eql_finish(struct run *run)
 {
 	if (!eql_is_sequence(eql_state(run)->query))
-		return query_finish(run);
+		return event_finish(run);
 	if (eql_is_sample(eql_state(run)->query))
 		match_samples(run);
 	else if (!eql_state(run)->stream)
@@ -773,6 +976,7 @@ static void eql_release(struct run *run)
 		free(st->seqs[i].hits);
 	free(st->seqs);
 	stream_free(st->stream);
+	free(st->offered);
 	strbuf_release(&st->key);
 	eql_free(st->query);
 	free(st);

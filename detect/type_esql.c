@@ -1,11 +1,12 @@
 /* ES|QL rules, as Kibana runs them: each execution runs the query over its window's events
  * (FROM's index patterns, the rule's exceptions); every row of the result is an alert, up to
- * max_signals. A query that keeps METADATA _id and does not aggregate makes an alert on each
- * row's source event (its document, and the columns the query computed), named by that event,
- * so the same event alerts once across executions, as Kibana deduplicates by _id. A query that
- * aggregates (STATS) makes an alert of the row's columns, one per row and execution. Either
- * takes the rule's severity_mapping, risk_score_mapping and rule_name_override from what Kibana
- * reads them from: the row's columns set over its event, or the row alone (overrides_esql_source).
+ * max_signals. A query whose rows keep METADATA _id (esql_rows_keep_id) and that does not
+ * aggregate makes an alert on each row's source event (its document with the answer's columns
+ * set over it), named by that event, so the same event alerts once across executions, as Kibana
+ * deduplicates by _id. Any other makes an alert of the row's columns, one per row and execution
+ * (an aggregate's, or a row without _id). Either
+ * alert is the _source of the hit Kibana builds for the row, which its severity_mapping,
+ * risk_score_mapping, rule_name_override and reason read too (esql_hit_source).
  * With alert_suppression the alerts are kept and folded at the end (suppression_fold_alerts), as
  * Kibana's in-memory suppression folds them.
  *
@@ -20,6 +21,7 @@
 #include "detect/esql.h"
 #include "detect/eventjson.h"
 #include "detect/field.h"
+#include "detect/overrides.h"
 #include "detect/run.h"
 #include "detect/scan.h"
 
@@ -207,7 +209,7 @@ static int by_time(const void *a, const void *b)
 static int on_source(const struct run *run)
 {
 	const struct esql_state *st = run->state;
-	return esql_has_id_metadata(st->q) && !esql_aggregates(st->q);
+	return esql_rows_keep_id(st->q) && !esql_aggregates(st->q);
 }
 
 /* Kibana names a row of a source event by the event; any other row by the execution and the row. */
@@ -243,59 +245,111 @@ struct computed {
 	const struct esql_row *row;
 };
 
-/* The row's computed columns, then (a rule that suppresses) kibana.alert.suppression.*. */
-static void add_computed(cJSON *doc, void *ctx)
+/* obj's members become merged's (merged is freed). */
+static void take_members(cJSON *obj, cJSON *merged)
+{
+	while (obj->child)
+		cJSON_Delete(cJSON_DetachItemViaPointer(obj, obj->child));
+	while (merged && merged->child) {
+		cJSON *m = cJSON_DetachItemViaPointer(merged, merged->child);
+		cJSON_AddItemToObject(obj, m->string, m);
+	}
+	cJSON_Delete(merged);
+}
+
+/* The _source of Kibana's hit for a row (esql.ts): the answer's non-null columns set over the
+ * row's source event (mergeEsqlResultInSource, overrides_esql_source), or over nothing for an
+ * aggregate's row. Its overrides, its reason and the alert's fields all read it. */
+static cJSON *esql_hit_source(const struct run *run, const struct esql_row *row, const cJSON *ev)
+{
+	const struct esql_state *st = run->state;
+	cJSON *answer = cJSON_CreateObject();
+	if (ev)
+		esql_row_answer_json(st->q, row, ev, answer);
+	else
+		esql_row_to_json(row, answer, 1);
+	cJSON *source = overrides_esql_source(ev, answer);
+	cJSON_Delete(answer);
+	return source;
+}
+
+/* run_create_shaped_alert's shape: the event becomes its hit's _source (merged in place: the
+ * event is the alert's to take). */
+static void merge_answer(cJSON *ev, void *ctx)
 {
 	const struct computed *c = ctx;
-	esql_row_to_json(c->row, doc, 0);
+	const struct esql_state *st = c->run->state;
+	cJSON *answer = cJSON_CreateObject();
+	esql_row_answer_json(st->q, c->row, ev, answer);
+	overrides_esql_merge(ev, answer);
+	cJSON_Delete(answer);
+}
+
+/* Kibana drops the source's event.kind, dotted or nested, for its own "signal"
+ * (transformHitToAlert); then (a rule that suppresses) kibana.alert.suppression.*. */
+static void finish_source_alert(cJSON *doc, void *ctx)
+{
+	const struct computed *c = ctx;
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event.kind");
+	cJSON *event = cJSON_GetObjectItemCaseSensitive(doc, "event");
+	if (!cJSON_IsObject(event)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
+		event = cJSON_AddObjectToObject(doc, "event");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(event, "kind");
+	cJSON_AddStringToObject(event, "kind", "signal");
 	suppression_annotate(c->run, doc, NULL, 0);
 }
 
 /* An alert of the row's columns alone (an aggregate has no one source event). Kibana builds it
- * with its overrides too (wrap_esql_alerts.ts: applyOverrides), read from the row alone. */
+ * with its overrides and its reason too (wrap_esql_alerts.ts: applyOverrides,
+ * buildReasonMessageForNewTermsAlert), read from the row alone. */
 static int make_row_alert(struct run *run, const struct esql_alert *a, const char *uuid, int64_t exec_t)
 {
 	const struct hit *h = a->h;
 	const struct rule *r = &run->rule;
 	struct alert_overrides ov;
 	char *name = NULL;
+	cJSON *source = esql_hit_source(run, a->row, NULL);
 	if (overrides_wanted(r->obj)) {
-		cJSON *columns = cJSON_CreateObject();
-		esql_row_to_json(a->row, columns, 1);
-		cJSON *source = overrides_esql_source(NULL, columns);
 		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, source, &ov);
 		ov.name = name = xstrdup(ov.name);
-		cJSON_Delete(source);
-		cJSON_Delete(columns);
 		run->ov = &ov;
 	}
+	struct rule named = *r; /* the reason names the alert's own name and severity */
+	named.name = run->ov ? name : r->name;
+	named.severity = run->ov ? (char *)ov.severity : r->severity;
+	char *reason = run_reason(&named, source);
+	/* getValidDateFromDoc: the row's @timestamp, when it has a date there; else none */
+	int64_t original;
+	int dated = !field_date_json(overrides_get(source, "@timestamp"), &original);
 	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	cJSON *doc = cJSON_CreateObject();
+	take_members(doc, source);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "@timestamp"); /* the alert's fields win */
 	run_add_iso(doc, "@timestamp", now);
-	esql_row_to_json(a->row, doc, 1);
-	cJSON *event = cJSON_CreateObject();
-	cJSON_AddStringToObject(event, "kind", "signal");
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event.kind");
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "event");
-	cJSON_AddItemToObject(doc, "event", event);
-	run_add_iso(doc, "kibana.alert.original_time", h->ts);
+	cJSON *event = cJSON_AddObjectToObject(doc, "event");
+	cJSON_AddStringToObject(event, "kind", "signal");
+	if (dated)
+		run_add_iso(doc, "kibana.alert.original_time", original);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
 	cJSON_AddNumberToObject(doc, "kibana.alert.depth", 1);
-	struct strbuf reason;
-	strbuf_init(&reason, 128);
-	strbuf_addf(&reason, "event created %s alert %s.", run->ov ? run->ov->severity : r->severity,
-	            run->ov ? run->ov->name : r->name);
-	run_add_alert_common(doc, run, uuid, now, reason.buf);
+	run_add_alert_common(doc, run, uuid, now, reason);
 	suppression_annotate(run, doc, NULL, 0);
 	char *text = run_alert_text(doc, run);
-	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason.buf, text, &h->event_id, 1);
+	int rc = run_store_alert(run, uuid, h->event_id, h->ts, exec_t, reason, text, &h->event_id, 1);
 	run->ov = NULL;
 	free(name);
+	free(reason);
 	cJSON_free(text);
-	strbuf_release(&reason);
 	return rc;
 }
 
+/* An alert on a row of a source event: the event made the hit's _source first (merge_answer),
+ * which the overrides and the reason then read, as transformHitToAlert does. */
 static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec_t)
 {
 	struct esql_alert *a = ctx;
@@ -303,16 +357,7 @@ static int make_alert(struct run *run, void *ctx, const char *uuid, int64_t exec
 		return make_row_alert(run, a, uuid, exec_t);
 	const struct hit *h = &run->hits[a->row->tag];
 	struct computed c = {run, a->row};
-	cJSON *columns = NULL; /* the overrides read the row's columns over its event */
-	if (overrides_wanted(run->rule.obj)) {
-		columns = cJSON_CreateObject();
-		esql_row_to_json(a->row, columns, 0);
-		run->ov_columns = columns;
-	}
-	int rc = run_create_event_alert(run, &h, 1, uuid, exec_t, add_computed, &c);
-	run->ov_columns = NULL;
-	cJSON_Delete(columns);
-	return rc;
+	return run_create_shaped_alert(run, &h, 1, uuid, exec_t, merge_answer, finish_source_alert, &c);
 }
 
 /* The first row at or after time t (rows in time order). */
@@ -582,15 +627,12 @@ static int read_source(void *ctx, const struct event_row *row)
 
 static cJSON *combined_fields(const struct run *run, const struct esql_pending *p)
 {
-	if (!on_source(run)) {
-		cJSON *doc = cJSON_CreateObject();
-		esql_row_to_json(p->row, doc, 1);
-		return doc;
-	}
+	if (!on_source(run))
+		return esql_hit_source(run, p->row, NULL);
 	struct read_doc r = {NULL};
 	if (run->src->ops->event_get(run->src, p->hit.event_id, 1, read_source, &r) || !r.doc)
 		return NULL;
-	esql_row_to_json(p->row, r.doc, 0);
+	take_members(r.doc, esql_hit_source(run, p->row, r.doc));
 	return r.doc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "detect/eql.h"
+#include "detect/field.h"
 #include "detect/needles.h"
 #include "detect/sequence.h"
 
@@ -460,6 +461,53 @@ static const struct seq_case seqs[] = {
 };
 
 /* "SECONDS CATEGORY PID [PPID [HOST [NAME]]]", "-" for a missing value */
+/* EQL over fields an imported mapping types long (n), integer (i) and float (f): Elasticsearch's EQL
+ * turns a comparison into a term or range query on the field, which meets the whole number
+ * the index holds (3.7 is 3) with the query's number as it is (NumberFieldMapper's decimal
+ * bounds); functions read the same doc values. A value the type refuses is none. */
+static void test_mapped_whole_numbers(void **state)
+{
+	(void)state;
+	static const struct eql_case mapped[] = {
+	    {"any where n == 3", "{\"n\":3.7}", 1},
+	    {"any where n == 3.7", "{\"n\":3.7}", 0},
+	    {"any where n >= 3.5", "{\"n\":3.7}", 0},
+	    {"any where n > 2.5", "{\"n\":3.7}", 1},
+	    {"any where n < 0", "{\"n\":-0.9}", 0},
+	    {"any where n in (4, 5)", "{\"n\":\"4.9\"}", 1},
+	    {"any where add(n, 1) == 4", "{\"n\":3.7}", 1},
+	    {"any where i != null", "{\"i\":2147483648}", 0},
+	    {"any where i == 7", "{\"i\":7.99}", 1},
+	    {"any where u > 3.5", "{\"u\":3.7}", 1}, /* unmapped: the document's number */
+	    /* a float (f): both sides at the float's precision, 1.1 being 1.100000023841858 */
+	    {"any where f == 1.1", "{\"f\":1.1}", 1},
+	    {"any where f > 1.1", "{\"f\":1.1}", 0},
+	    {"any where 1.1 < f", "{\"f\":\"1.1\"}", 0},
+	    {"any where f < 1.1000001", "{\"f\":1.1}", 1},
+	    {"any where f in (2, 1.1)", "{\"f\":1.1}", 1},
+	    {"any where f == 1.100000023841858", "{\"f\":1.1}", 1},
+	};
+	char *names[] = {"f", "i", "n"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("float"), numeric_type_named("integer"),
+	                                    numeric_type_named("long")};
+	field_types_set(names, types, nums, 3);
+	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
+		struct kql_error err;
+		struct eql_query *q = eql_parse(mapped[i].query, &err);
+		assert_non_null(q);
+		cJSON *ev = cJSON_Parse(mapped[i].event);
+		assert_non_null(ev);
+		int got = eql_match(q, ev);
+		if (got != mapped[i].want)
+			fail_msg("case %zu: %s on %s: got %d, want %d", i, mapped[i].query, mapped[i].event, got,
+			         mapped[i].want);
+		cJSON_Delete(ev);
+		eql_free(q);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 static cJSON *seq_event(const char *spec, double *seconds)
 {
 	char cat[32], pid[16] = "-", ppid[16] = "-", host[16] = "-", name[16] = "-";
@@ -937,6 +985,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_eql_cases),
+	    cmocka_unit_test(test_mapped_whole_numbers),
 	    cmocka_unit_test(test_sequences),
 	    cmocka_unit_test(test_sequences_expire_with_maxspan),
 	    cmocka_unit_test(test_needle_engines_agree),

@@ -304,6 +304,40 @@ static void test_esql_reads_mapped_floats_at_their_stored_precision(void **state
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* Fields the mapping types long, integer, short or byte hold the whole number Elasticsearch
+ * indexed (NumberFieldMapper with coerce, its default: 3.7 is 3, -3.7 is -3, "4.9" is 4), which
+ * ES|QL reads from doc values as a long or an integer; a value the type refuses (out of its
+ * range, not a number) is none. EVAL, WHERE and STATS see those. */
+static const struct {
+	const char *query, *events, *want;
+} whole_cases[] = {
+    {"FROM x | KEEP n, i, b", "[{\"n\":3.7,\"i\":-3.7,\"b\":127.9}]", "{\"n\":3,\"i\":-3,\"b\":127}\n"},
+    {"FROM x | KEEP n, i, b", "[{\"n\":\"4.9\",\"i\":2147483648,\"b\":128.5}]", "{\"n\":4,\"i\":null,\"b\":null}\n"},
+    {"FROM x | WHERE n == 3 | KEEP id", "[{\"id\":1,\"n\":3.7},{\"id\":2,\"n\":4.2}]", "{\"id\":1}\n"},
+    {"FROM x | WHERE n > 3.5 | KEEP id", "[{\"id\":1,\"n\":3.7},{\"id\":2,\"n\":4.2}]", "{\"id\":2}\n"},
+    {"FROM x | EVAL h = n / 2, d = n * 1.5 | KEEP h, d", "[{\"n\":3.7}]", "{\"h\":1,\"d\":4.5}\n"},
+    {"FROM x | STATS s = SUM(n), a = AVG(n), m = MAX(i)", "[{\"n\":3.7,\"i\":1.9},{\"n\":-0.5,\"i\":2.9}]",
+     "{\"s\":3,\"a\":1.5,\"m\":2}\n"},
+    {"FROM x | KEEP n", "[{\"n\":[2.5,\"1.9\",true,1e30]}]", "{\"n\":[1,2]}\n"},
+};
+
+static void test_esql_reads_whole_number_fields_truncated(void **state)
+{
+	(void)state;
+	char *names[] = {"b", "i", "n"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("byte"), numeric_type_named("integer"),
+	                                    numeric_type_named("long")};
+	field_types_set(names, types, nums, 3);
+	for (size_t i = 0; i < sizeof(whole_cases) / sizeof(whole_cases[0]); i++) {
+		char *got = run_query(whole_cases[i].query, whole_cases[i].events);
+		if (strcmp(got, whole_cases[i].want))
+			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, whole_cases[i].query, whole_cases[i].want, got);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 /* A syntax error is one (its offset said); valid ES|QL casebook cannot run is refused by name,
  * so that the rule is kept and said to be skipped. */
 static void test_esql_refusals(void **state)
@@ -635,6 +669,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
 	    cmocka_unit_test(test_esql_command),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
+	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

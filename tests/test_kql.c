@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/field.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
 
@@ -325,6 +326,60 @@ static void test_kql_cases(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Fields an imported mapping types as numbers (n long, i integer, f float): a value meets the
+ * query as Elasticsearch indexed it (3.7 in a long is 3, -0.7 is 0, "4.9" is 4; 2147483648 in
+ * an integer is refused, no value), and the query's number is converted to the field's type as
+ * NumberFieldMapper's termQuery and rangeQuery convert it (a decimal bound on a long keeps its
+ * place between the whole numbers, a decimal term matches none; a float's is a float: 1.1 is
+ * 1.100000023841858 on both sides). */
+static const struct kql_case mapped[] = {
+    {"n >= 3.5", "{\"n\":3.7}", 0},
+    {"n > 2.5", "{\"n\":3.7}", 1},
+    {"n: 3", "{\"n\":3.7}", 1},
+    {"n: 3.7", "{\"n\":3.7}", 0},
+    {"n < 0", "{\"n\":-0.5}", 0},
+    {"n <= -0.5", "{\"n\":-0.7}", 0},
+    {"n >= 0", "{\"n\":-0.7}", 1},
+    {"n: 4", "{\"n\":\"4.9\"}", 1},
+    {"n: (1 or 2)", "{\"n\":[2.9, 7]}", 1},
+    {"n: abc", "{\"n\":3}", 0},
+    {"n: *", "{\"n\":3.7}", 1},
+    {"i >= 0", "{\"i\":2147483648}", 0},
+    {"i >= 0", "{\"i\":2147483647}", 1},
+    {"f: 1.1", "{\"f\":1.1}", 1},
+    {"f > 1.1", "{\"f\":1.1}", 0},
+    {"f >= 1.1", "{\"f\":1.1}", 1},
+    /* 1.10000002 as a float is 1.100000023841858 too; 1.1000001 the next, 1.100000143051147 */
+    {"f < 1.10000002", "{\"f\":1.1}", 0},
+    {"f < 1.1000001", "{\"f\":1.1}", 1},
+    /* unmapped: the document's number */
+    {"u >= 3.5", "{\"u\":3.7}", 1},
+};
+
+static void test_mapped_numbers(void **state)
+{
+	(void)state;
+	char *names[] = {"f", "i", "n"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("float"), numeric_type_named("integer"),
+	                                    numeric_type_named("long")};
+	field_types_set(names, types, nums, 3);
+	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
+		struct kql_error err;
+		struct kql_node *q = kql_parse(mapped[i].query, &err);
+		assert_non_null(q);
+		cJSON *ev = cJSON_Parse(mapped[i].event);
+		assert_non_null(ev);
+		int got = kql_match(q, ev);
+		if (got != mapped[i].want)
+			fail_msg("case %zu: %s on %s: got %d, want %d", i, mapped[i].query, mapped[i].event, got,
+			         mapped[i].want);
+		cJSON_Delete(ev);
+		kql_free(q);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 struct tree_case {
 	const char *query, *tree;
 };
@@ -525,7 +580,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kql_cases),       cmocka_unit_test(test_parse_trees),
 	    cmocka_unit_test(test_long_chains),     cmocka_unit_test(test_syntax_errors),
-	    cmocka_unit_test(test_required_values),
+	    cmocka_unit_test(test_required_values), cmocka_unit_test(test_mapped_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,6 +114,31 @@ static const struct {
     {"float", "", 0, -1, 0},
     {"float", "1.1x", 0, -1, 0},
     {"float", "abc", 0, -1, 0},
+    /* whole numbers (NumberFieldMapper with coerce, its default): Jackson's getLongValue and
+     * getIntValue check the double against the long's or int's range, then truncate; SHORT and
+     * BYTE.parse check the int they got; a string is Numbers.toLong's (long: Long.parseLong,
+     * else a BigDecimal, no blanks) or Double.parseDouble's (the others) */
+    {"long", NULL, 3.7, 0, 3},
+    {"long", NULL, -3.7, 0, -3},
+    {"long", NULL, 1e19, -1, 0},
+    {"integer", NULL, 2147483647.0, 0, 2147483647},
+    {"integer", NULL, 2147483647.5, -1, 0},
+    {"integer", NULL, -2147483648.9, -1, 0},
+    {"short", NULL, 32767.9, 0, 32767},
+    {"short", NULL, 32768.5, -1, 0},
+    {"byte", NULL, -128.9, 0, -128},
+    {"byte", NULL, 128.2, -1, 0},
+    {"long", "3.7", 0, 0, 3},
+    {"long", "-3.7", 0, 0, -3},
+    {"long", "1e3", 0, 0, 1000},
+    {"long", "9007199254740993", 0, 0, 9007199254740992.0}, /* exact as a long, then a double */
+    {"long", " 3", 0, -1, 0},
+    {"long", "Infinity", 0, -1, 0},
+    {"long", "0x10", 0, -1, 0},
+    {"integer", " 42.9 ", 0, 0, 42},
+    {"integer", "2.5f", 0, 0, 2},
+    {"integer", "x", 0, -1, 0},
+    {"short", "40000", 0, -1, 0},
 };
 
 static void test_stored_values_and_type_names(void **state)
@@ -139,11 +164,21 @@ static void test_stored_values_and_type_names(void **state)
 	assert_int_equal(numeric_scaled_type_text(0, text, sizeof(text)), -1);
 	assert_int_equal(numeric_scaled_type_text(-5, text, sizeof(text)), -1);
 	assert_int_equal(numeric_scaled_type_text(INFINITY, text, sizeof(text)), -1);
-	const char *none[] = {
-	    "scaled_float(0)", "scaled_float(-1)", "scaled_float()", "scaled_float(1", "long", "text"};
+	const char *none[] = {"scaled_float(0)", "scaled_float(-1)", "scaled_float()",
+	                      "scaled_float(1",  "unsigned_long",    "text"};
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		assert_int_equal(numeric_type_named(none[i]).kind, NUMERIC_NONE);
 	assert_int_equal(numeric_type_named("half_float").kind, NUMERIC_HALF_FLOAT);
+	static const struct {
+		const char *name;
+		enum numeric_kind kind;
+	} whole[] = {
+	    {"long", NUMERIC_LONG}, {"integer", NUMERIC_INTEGER}, {"short", NUMERIC_SHORT}, {"byte", NUMERIC_BYTE}};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		assert_int_equal(numeric_type_named(whole[i].name).kind, whole[i].kind);
+		assert_true(numeric_is_whole(numeric_type_named(whole[i].name)));
+	}
+	assert_false(numeric_is_whole(numeric_type_named("float")));
 }
 
 int main(void)

@@ -239,6 +239,14 @@ static void test_esql_override_source(void **state)
 	    {NULL, "{\"_id\":\"x\",\"_index\":\"i\",\"_version\":1,\"c\":null,\"n\":3,\"host.name\":\"h\"}",
 	     "{\"n\":3,\"host.name\":\"h\"}"},
 	    {"{\"host\":{\"name\":\"h2\"}}", "{\"host.name\":null}", "{\"host\":{\"name\":\"h2\"}}"},
+	    /* columns in turn: host.name leaves host with ip, which host.ip then removes; x's 0
+	     * (falsy) is not unset, but the assignment replaces it */
+	    {"{\"host\":{\"name\":\"h\",\"ip\":\"1\"},\"x\":0}", "{\"host.name\":\"a\",\"host.ip\":\"b\",\"x\":5}",
+	     "{\"host.name\":\"a\",\"host.ip\":\"b\",\"x\":5}"},
+	    /* a.b set first hides the nested a.b.c from a.b.c's robustGet: nothing more unset */
+	    {"{\"a\":{\"b\":{\"c\":1}}}", "{\"a.b\":\"s\",\"a.b.c\":\"t\"}", "{\"a.b\":\"s\",\"a.b.c\":\"t\"}"},
+	    {"{\"a\":{\"k\":1,\"b\":{\"c\":1}}}", "{\"a.b.c\":\"t\",\"a.b\":\"s\"}",
+	     "{\"a\":{\"k\":1},\"a.b.c\":\"t\",\"a.b\":\"s\"}"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *source = cases[i].source ? cJSON_Parse(cases[i].source) : NULL,
@@ -923,6 +931,194 @@ static void test_esql_overrides(void **state)
 	}
 }
 
+/* Three processes for the ES|QL tests below: curl by alice and wget by bob on h1, ssh on h2
+ * (no user), at 10:01-10:03, tags ["b", "a", "b"]; then the rule over QUERY (name "processes",
+ * severity low, one execution at 10:05) and its alerts' documents. */
+static struct docs esql_alerts(const char *query)
+{
+	store_close(db);
+	db = tu_new_case("rulefields");
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	static const char *const procs[][4] = {{"10:01", "h1", "curl", ",\"user\":{\"name\":\"alice\"}"},
+	                                       {"10:02", "h1", "wget", ",\"user\":{\"name\":\"bob\"}"},
+	                                       {"10:03", "h2", "ssh", ""}};
+	for (size_t k = 0; k < 3; k++)
+		strbuf_addf(&sb,
+		            "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"p%zu\",\"_source\":{"
+		            "\"@timestamp\":\"2024-05-01T%s:00Z\",\"event\":{\"category\":[\"process\"],\"kind\":"
+		            "\"event\"},\"process\":{\"name\":\"%s\"},\"host\":{\"name\":\"%s\"},\"tags\":[\"b\",\"a\","
+		            "\"b\"]%s}}\n",
+		            k, procs[k][0], procs[k][2], procs[k][1], procs[k][3]);
+	ingest_text(sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb,
+	            "{\"rule_id\":\"cb-esql-reason\",\"name\":\"processes\",\"description\":\"d\",\"type\":\"esql\","
+	            "\"language\":\"esql\",\"query\":\"%s\",\"severity\":\"low\",\"risk_score\":21,\"interval\":"
+	            "\"5m\",\"from\":\"now-6m\"}",
+	            query);
+	import_rule(sb.buf, NULL);
+	strbuf_release(&sb);
+	struct detect_totals t = run_detect("cb-esql-reason");
+	if (t.skipped != 0)
+		fail_msg("%s: skipped", query);
+	return alert_docs();
+}
+
+/* An ES|QL alert's reason is Kibana's template (buildReasonMessageForNewTermsAlert, which
+ * wrap_esql_alerts.ts passes to transformHitToAlert) over the hit's _source: a source row's
+ * event with the answer's columns set over it (mergeEsqlResultInSource), an aggregate's row
+ * alone. The reasons, sorted, one a line. */
+static void test_esql_reason(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query, *reasons;
+	} cases[] = {
+	    /* the source event's fields */
+	    {"FROM logs-* METADATA _id",
+	     "process event with process curl, by alice on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"
+	     "process event with process wget, by bob on h1 created low alert processes.\n"},
+	    /* a column named as a reason field replaces the event's */
+	    {"FROM logs-* METADATA _id | EVAL host.name = CONCAT(host.name, \\\"-x\\\"), file.name = \\\"f\\\"",
+	     "process event with process curl, file f, by alice on h1-x created low alert processes.\n"
+	     "process event with process ssh, file f, on h2-x created low alert processes.\n"
+	     "process event with process wget, file f, by bob on h1-x created low alert processes.\n"},
+	    /* DROP and KEEP take columns out of the answer, not fields out of the source */
+	    {"FROM logs-* METADATA _id | DROP user.name | KEEP _id, process.name",
+	     "process event with process curl, by alice on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"
+	     "process event with process wget, by bob on h1 created low alert processes.\n"},
+	    /* rows without _id (KEEP left it out) have no source event: the row alone, as
+	     * esql.ts fetches no document for them */
+	    {"FROM logs-* METADATA _id | KEEP process.name", "event with process curl, created low alert processes.\n"
+	                                                     "event with process ssh, created low alert processes.\n"
+	                                                     "event with process wget, created low alert processes.\n"},
+	    /* an aggregate's row: only its columns */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name", "event on h1 created low alert processes.\n"
+	                                                      "event on h2 created low alert processes.\n"},
+	    {"FROM logs-* | STATS process.name = MIN(process.name) BY host.name, event.category",
+	     "process event with process curl, on h1 created low alert processes.\n"
+	     "process event with process ssh, on h2 created low alert processes.\n"},
+	    /* a number (a port) has no length in Kibana's template: left out */
+	    {"FROM logs-* | STATS source.port = COUNT(*) BY host.name | EVAL source.ip = \\\"10.0.0.1\\\"",
+	     "event with source 10.0.0.1 on h1 created low alert processes.\n"
+	     "event with source 10.0.0.1 on h2 created low alert processes.\n"},
+	    /* a multi-valued column's values joined by ", " */
+	    {"FROM logs-* | STATS c = COUNT(*) BY host.name | EVAL user.name = MV_APPEND(\\\"x\\\", \\\"y\\\")",
+	     "event by x, y on h1 created low alert processes.\n"
+	     "event by x, y on h2 created low alert processes.\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		char *lines[16];
+		struct strbuf sb;
+		strbuf_init(&sb, 256);
+		for (size_t k = 0; k < d.n; k++) {
+			const char *reason = str(d.a[k], "kibana.alert.reason");
+			lines[k] = xstrdup(reason ? reason : "(none)");
+		}
+		qsort(lines, d.n, sizeof(*lines), by_text);
+		for (size_t k = 0; k < d.n; k++) {
+			strbuf_addf(&sb, "%s\n", lines[k]);
+			free(lines[k]);
+		}
+		if (strcmp(sb.buf, cases[i].reasons))
+			fail_msg("case %zu:\n%s", i, sb.buf);
+		docs_free(&d);
+		strbuf_release(&sb);
+	}
+}
+
+/* The alert on a source row is that hit's _source (esql.ts: mergeEsqlResultInSource over
+ * rowToDocument, then transformHitToAlert): every non-null column of the answer — the event's
+ * own fields as ES|QL reads them too — set by its dotted name, the nested field it names
+ * removed first; event.kind Kibana's "signal". Each case: the member of curl's alert and its
+ * JSON ("-" when absent). */
+static void test_esql_alert_source(void **state)
+{
+	(void)state;
+	static const char *const plain = "FROM logs-* METADATA _id";
+	static const char *const renamed = "FROM logs-* METADATA _id | EVAL host.name = \\\"h9\\\", risk = 5";
+	static const char *const kept = "FROM logs-* METADATA _id | KEEP _id, host.name";
+	static const struct {
+		const char *query, *member, *json;
+	} cases[] = {
+	    /* a keyword's values as doc values hold them: sorted, each once */
+	    {plain, "tags", "[\"a\",\"b\"]"},
+	    /* one value is one value, not an array */
+	    {plain, "event.category", "\"process\""},
+	    {plain, "host.name", "\"h1\""},
+	    {plain, "host", "-"},
+	    {plain, "event", "{\"kind\":\"signal\"}"},
+	    {plain, "event.kind", "-"},
+	    {renamed, "host.name", "\"h9\""},
+	    {renamed, "risk", "5"},
+	    /* the answer's columns alone are set: the rest stays as the event has it */
+	    {kept, "host.name", "\"h1\""},
+	    {kept, "host", "-"},
+	    {kept, "tags", "[\"b\",\"a\",\"b\"]"},
+	    {kept, "process", "{\"name\":\"curl\"}"},
+	    {kept, "event", "{\"category\":[\"process\"],\"kind\":\"signal\"}"},
+	    /* _id, _index and _version are the hit's, not its fields */
+	    {kept, "_id", "-"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		const cJSON *curl = NULL;
+		for (size_t k = 0; k < d.n && !curl; k++) {
+			const cJSON *p = cJSON_GetObjectItemCaseSensitive(d.a[k], "process.name");
+			const cJSON *nested = cJSON_GetObjectItemCaseSensitive(d.a[k], "process");
+			if (!p)
+				p = cJSON_GetObjectItemCaseSensitive(nested, "name");
+			if (cJSON_IsString(p) && !strcmp(p->valuestring, "curl"))
+				curl = d.a[k];
+		}
+		assert_non_null(curl);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(curl, cases[i].member);
+		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
+		if (strcmp(text ? text : "-", cases[i].json))
+			fail_msg("case %zu: %s is %s, not %s", i, cases[i].member, text ? text : "-", cases[i].json);
+		cJSON_free(text);
+		docs_free(&d);
+	}
+}
+
+/* An aggregating row's alert is its non-null columns (rowToDocument drops nulls), the alert's
+ * own @timestamp, and kibana.alert.original_time from the row's @timestamp when it has one
+ * (build_alert.ts: getValidDateFromDoc), else none. Each case: the member of h1's alert. */
+static void test_esql_aggregate_alert(void **state)
+{
+	(void)state;
+	static const char *const counted = "FROM logs-* | STATS c = COUNT(*), u = MAX(user.name) BY host.name";
+	static const char *const timed = "FROM logs-* | STATS @timestamp = MAX(@timestamp) BY host.name";
+	static const struct {
+		const char *query, *member, *json;
+	} cases[] = {
+	    {counted, "c", "2"},
+	    {counted, "u", "\"bob\""},
+	    {counted, "kibana.alert.original_time", "-"},
+	    {counted, "event", "{\"kind\":\"signal\"}"},
+	    {timed, "kibana.alert.original_time", "\"2024-05-01T10:02:00.000000Z\""},
+	    {timed, "@timestamp", "\"2026-01-01T00:00:00.000000Z\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct docs d = esql_alerts(cases[i].query);
+		const cJSON *h1 = NULL;
+		for (size_t k = 0; k < d.n && !h1; k++)
+			if (str(d.a[k], "host.name") && !strcmp(str(d.a[k], "host.name"), "h1"))
+				h1 = d.a[k];
+		assert_non_null(h1);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h1, cases[i].member);
+		char *text = m ? cJSON_PrintUnformatted(m) : NULL;
+		if (strcmp(text ? text : "-", cases[i].json))
+			fail_msg("case %zu: %s is %s, not %s", i, cases[i].member, text ? text : "-", cases[i].json);
+		cJSON_free(text);
+		docs_free(&d);
+	}
+}
+
 /* EQL sequences suppress in memory (Kibana: bulkCreateSuppressedSequencesInMemory,
  * buildShellAlertSuppressionTermsAndFields): group_by reads the shell alert, whose fields are
  * those all the sequence's events share (objectArrayIntersection), so a field the events differ
@@ -1162,6 +1358,135 @@ static void test_eql_tiebreaker(void **state)
 			         (unsigned long long)t.created, (unsigned long long)t.skipped,
 			         (unsigned long long)t.unapplied);
 	}
+}
+
+static int add_ancestor_id(void *ctx, const struct alert_row *a)
+{
+	cJSON *doc = cJSON_Parse(a->doc);
+	const cJSON *anc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.ancestors"), 0);
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(anc, "id"));
+	char ***ids = ctx;
+	size_t n = 0;
+	while ((*ids)[n])
+		n++;
+	*ids = xrealloc(*ids, (n + 2) * sizeof(**ids));
+	(*ids)[n] = xstrdup(id ? id : "-");
+	(*ids)[n + 1] = NULL;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* An EQL event query's executions as Kibana's (eql.ts: size max_signals, no result_position)
+ * and Elasticsearch's EQL search answer them (EqlSearchRequest: result_position "tail" by
+ * default; LogicalPlanBuilder: @timestamp then tiebreaker_field, descending, a missing value
+ * last; the point in time's implicit _shard_doc tiebreaker, ascending): each execution alerts
+ * on the most recent max_signals matches of its window. Process events e1..e4 (EVENTS: id,
+ * time, extra event fields; one execution at 10:05 sees 10:01-10:03, one at 10:25 sees 10:21);
+ * the ids alerted on, sorted. */
+static void test_eql_event_tail(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *events[4][3];
+		int max_signals;
+		const char *tiebreaker, *alerted;
+		int capped; /* executions that left matches out */
+	} cases[] = {
+	    /* the latest two */
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 2, NULL, "e2 e3", 1},
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 3, NULL, "e1 e2 e3", 0},
+	    /* equal times: document (ingest) order, ascending */
+	    {{{"e1", "10:01", ""}, {"e2", "10:01", ""}, {"e3", "10:01", ""}}, 2, NULL, "e1 e2", 1},
+	    /* the tiebreaker, descending */
+	    {{{"e1", "10:01", ",\"sequence\":3"},
+	      {"e2", "10:01", ",\"sequence\":1"},
+	      {"e3", "10:01", ",\"sequence\":2"}},
+	     2,
+	     "event.sequence",
+	     "e1 e3",
+	     1},
+	    /* a missing value last */
+	    {{{"e1", "10:01", ""}, {"e2", "10:01", ",\"sequence\":1"}, {"e3", "10:01", ",\"sequence\":2"}},
+	     2,
+	     "event.sequence",
+	     "e2 e3",
+	     1},
+	    /* a keyword by its characters: "x9" > "x2" > "x10" */
+	    {{{"e1", "10:01", ",\"tick\":\"x9\""},
+	      {"e2", "10:01", ",\"tick\":\"x10\""},
+	      {"e3", "10:01", ",\"tick\":\"x2\""}},
+	     2,
+	     "event.tick",
+	     "e1 e3",
+	     1},
+	    /* the last time's events tie at the cut: the tiebreaker decides among them alone */
+	    {{{"e1", "10:01", ",\"sequence\":9"},
+	      {"e2", "10:03", ",\"sequence\":1"},
+	      {"e3", "10:03", ",\"sequence\":5"},
+	      {"e4", "10:03", ",\"sequence\":3"}},
+	     2,
+	     "event.sequence",
+	     "e3 e4",
+	     1},
+	    /* a later execution's window answers on its own */
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}, {"e4", "10:21", ""}},
+	     2,
+	     NULL,
+	     "e2 e3 e4",
+	     1},
+	};
+	/* each case read at once, streamed a row a flush, and without the prefilters (no streaming) */
+	static const struct detect_options modes[] = {{.rule_id = "tail", .now_us = NOW},
+	                                              {.rule_id = "tail", .now_us = NOW, .flush_rows = 1},
+	                                              {.rule_id = "tail", .now_us = NOW, .no_prefilter = 1}};
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			store_close(db);
+			db = tu_new_case("rulefields");
+			struct strbuf sb;
+			strbuf_init(&sb, 1024);
+			for (size_t k = 0; k < 4 && cases[i].events[k][0]; k++)
+				strbuf_addf(
+				    &sb,
+				    "{\"_index\":\"logs-endpoint.events.process-default\",\"_id\":\"%s\",\"_source\":{"
+				    "\"@timestamp\":\"2024-05-01T%s:00Z\",\"event\":{\"category\":[\"process\"]%s},"
+				    "\"process\":{\"name\":\"x\"}}}\n",
+				    cases[i].events[k][0], cases[i].events[k][1], cases[i].events[k][2]);
+			ingest_text(sb.buf);
+			strbuf_reset(&sb);
+			strbuf_addf(&sb,
+			            "{\"rule_id\":\"tail\",\"name\":\"tail\",\"description\":\"d\",\"type\":\"eql\","
+			            "\"language\":"
+			            "\"eql\",\"query\":\"process where true\",\"severity\":\"low\",\"risk_score\":21,"
+			            "\"interval\":\"5m\",\"from\":\"now-6m\",\"max_signals\":%d",
+			            cases[i].max_signals);
+			if (cases[i].tiebreaker)
+				strbuf_addf(&sb, ",\"tiebreaker_field\":\"%s\"", cases[i].tiebreaker);
+			strbuf_addch(&sb, '}');
+			import_rule(sb.buf, NULL);
+			struct detect_totals t;
+			assert_int_equal(detect_run(db, &modes[m], &t), 0);
+			if (t.skipped || t.unapplied || t.matched != (uint64_t)(cases[i].events[3][0] ? 4 : 3))
+				fail_msg("mode %zu case %zu: %llu skipped, %llu unapplied, %llu matched", m, i,
+				         (unsigned long long)t.skipped, (unsigned long long)t.unapplied,
+				         (unsigned long long)t.matched);
+			char **ids = xcalloc(1, sizeof(*ids));
+			struct alert_query q = {0};
+			assert_int_equal(store_alerts_each(db, &q, add_ancestor_id, &ids), 0);
+			size_t n = 0;
+			while (ids[n])
+				n++;
+			qsort(ids, n, sizeof(*ids), by_text);
+			strbuf_reset(&sb);
+			for (size_t k = 0; k < n; k++) {
+				strbuf_addf(&sb, "%s%s", k ? " " : "", ids[k]);
+				free(ids[k]);
+			}
+			free(ids);
+			if (strcmp(sb.buf, cases[i].alerted))
+				fail_msg("mode %zu case %zu: alerted %s, not %s", m, i, sb.buf, cases[i].alerted);
+			strbuf_release(&sb);
+		}
 }
 
 /* ---- filters ---- */
@@ -1564,11 +1889,15 @@ int main(void)
 	    T(test_new_terms_suppression),
 	    T(test_esql_suppression),
 	    T(test_esql_overrides),
+	    T(test_esql_reason),
+	    T(test_esql_alert_source),
+	    T(test_esql_aggregate_alert),
 	    T(test_eql_sequence_suppression),
 	    T(test_building_block_and_max_signals),
 	    T(test_fallback_disabled),
 	    T(test_timestamp_override_any_field),
 	    T(test_eql_tiebreaker),
+	    T(test_eql_event_tail),
 	    cmocka_unit_test(test_filters_as_kql),
 	    cmocka_unit_test(test_lucene_query_as_kql),
 	    cmocka_unit_test(test_lucene_query_rules),
