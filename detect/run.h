@@ -181,6 +181,10 @@ const char *run_intern(struct run *run, const char *s);
 
 /* The first execution first + k*interval (k >= 0) whose window's end reaches t. */
 int64_t run_first_execution_seeing(const struct run *run, int64_t t);
+/* The first execution from T (on its grid) whose window starts after t: where something at t
+ * leaves the windows; past last_t when none. A window starts no earlier than lookback_us
+ * before its execution, which bounds the search. */
+int64_t run_first_execution_past(const struct run *run, int64_t T, int64_t t);
 /* The first execution that is not yet decided when every event earlier than done has been
  * considered (its window reaches done); INT64_MAX when done is. */
 int64_t run_undecided(const struct run *run, int64_t done);

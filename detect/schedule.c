@@ -113,6 +113,23 @@ int64_t run_first_execution_seeing(const struct run *run, int64_t t)
 	return first_execution_seeing(&run->rule, run->first_t, run->rule.interval_us, t);
 }
 
+int64_t run_first_execution_past(const struct run *run, int64_t T, int64_t t)
+{
+	const struct rule *r = &run->rule;
+	int64_t bound;
+	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
+		bound = run->last_t;
+	int64_t lo = 0, hi = (bound > T ? (bound - T) / r->interval_us : 0) + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (rule_window_from(r, T + mid * r->interval_us) > t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return T + lo * r->interval_us;
+}
+
 int64_t run_undecided(const struct run *run, int64_t done)
 {
 	if (done == INT64_MAX || done - run->rule.to_offset_max_us > run->last_t)

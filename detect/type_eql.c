@@ -672,25 +672,6 @@ static int by_position(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The first execution from T (on its grid) whose window starts after t: where the hit at t
- * leaves the windows. A window starts no earlier than lookback_us before its execution. */
-static int64_t first_execution_past(const struct run *run, int64_t T, int64_t t)
-{
-	const struct rule *r = &run->rule;
-	int64_t bound;
-	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
-		bound = run->last_t;
-	int64_t lo = 0, hi = (bound > T ? (bound - T) / r->interval_us : 0) + 1;
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (rule_window_from(r, T + mid * r->interval_us) > t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return T + lo * r->interval_us;
-}
-
 static void offered_sync(struct eql_state *st, size_t nhits)
 {
 	if (nhits > st->offered_cap) {
@@ -784,8 +765,8 @@ static int event_replay(struct run *run, int64_t limit)
 		int full = event_tail(run, T, lo, hi);
 		if (full < 0)
 			return -1;
-		int64_t next = first_execution_past(run, T, run->hits[lo].time); /* its first hit leaves */
-		if (hi < run->nhits) {                                           /* or a hit enters */
+		int64_t next = run_first_execution_past(run, T, run->hits[lo].time); /* its first hit leaves */
+		if (hi < run->nhits) {                                               /* or a hit enters */
 			int64_t enters = run_first_execution_seeing(run, run->hits[hi].time);
 			next = enters < next ? enters : next;
 		}

@@ -379,25 +379,6 @@ static int64_t row_time(const struct run *run, const struct esql_state *st, size
 	return run->hits[st->rows[i].tag].time;
 }
 
-/* The first execution from T (on its grid) whose window starts after t: past last_t when none.
- * A window starts no earlier than lookback_us before its execution, which bounds the search. */
-static int64_t first_execution_past(const struct run *run, int64_t T, int64_t t)
-{
-	const struct rule *r = &run->rule;
-	int64_t bound;
-	if (__builtin_add_overflow(t, r->lookback_us, &bound) || bound > run->last_t)
-		bound = run->last_t;
-	int64_t lo = 0, hi = (bound > T ? (bound - T) / r->interval_us : 0) + 1;
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (rule_window_from(r, T + mid * r->interval_us) > t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return T + lo * r->interval_us;
-}
-
 /* One execution's alerts, its answer's rows in order: 1 when it reached max_signals, 0 when
  * every row was alerted (or had been), -1 on a store error. *done, when set, is where the
  * rows not yet offered start (a row before it has made its alert or found it made). */
@@ -576,8 +557,8 @@ static int replay_windows(struct run *run)
 			continue;
 		}
 		size_t end = b - a > prefix ? a + prefix : b;
-		int64_t next = first_execution_past(run, T, row_time(run, st, a)); /* its first row leaves */
-		if (end == b && b < st->nrows) {                                   /* or a row enters */
+		int64_t next = run_first_execution_past(run, T, row_time(run, st, a)); /* its first row leaves */
+		if (end == b && b < st->nrows) {                                       /* or a row enters */
 			int64_t enters = run_first_execution_seeing(run, row_time(run, st, b));
 			next = enters < next ? enters : next;
 		}

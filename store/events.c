@@ -291,6 +291,35 @@ int event_writer_checkpoint(struct event_writer *w)
 	return commit_events(w->s) || store_exec(w->s, "BEGIN IMMEDIATE") ? -1 : 0;
 }
 
+/* Binds an event row's columns, as event_insert_sql names them. */
+static void bind_record(sqlite3_stmt *st, const struct event_record *r, int64_t host_key, int64_t ingest_id)
+{
+	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->ts);
+	if (r->has_ingested)
+		sqlite3_bind_int64(st, 3, r->ingested);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_opt_text(st, 4, r->index);
+	if (host_key)
+		sqlite3_bind_int64(st, 5, host_key);
+	else
+		sqlite3_bind_null(st, 5);
+	const char *text[] = {r->os_type,   r->kind,       r->category,     r->type,      r->action, r->file_path,
+	                      r->entity_id, r->executable, r->process_name, r->user_name, r->derived};
+	for (int i = 0; i < 7; i++)
+		bind_opt_text(st, 6 + i, text[i]);
+	if (r->has_pid)
+		sqlite3_bind_int64(st, 13, r->pid);
+	else
+		sqlite3_bind_null(st, 13);
+	for (int i = 7; i < 11; i++)
+		bind_opt_text(st, 7 + i, text[i]);
+	sqlite3_bind_int64(st, 18, ingest_id);
+	sqlite3_bind_int(st, 19, r->irregular != 0);
+	sqlite3_bind_int(st, 20, r->names_exact != 0);
+}
+
 int event_writer_add(struct event_writer *w, const struct event_record *r)
 {
 	int64_t hk = 0;
@@ -306,35 +335,7 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	if (host_key(w, r->host_id, r->host_name, &hk))
 		return -1;
 	sqlite3_stmt *st = w->insert;
-	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->ts);
-	if (r->has_ingested)
-		sqlite3_bind_int64(st, 3, r->ingested);
-	else
-		sqlite3_bind_null(st, 3);
-	bind_opt_text(st, 4, r->index);
-	if (hk)
-		sqlite3_bind_int64(st, 5, hk);
-	else
-		sqlite3_bind_null(st, 5);
-	bind_opt_text(st, 6, r->os_type);
-	bind_opt_text(st, 7, r->kind);
-	bind_opt_text(st, 8, r->category);
-	bind_opt_text(st, 9, r->type);
-	bind_opt_text(st, 10, r->action);
-	bind_opt_text(st, 11, r->file_path);
-	bind_opt_text(st, 12, r->entity_id);
-	if (r->has_pid)
-		sqlite3_bind_int64(st, 13, r->pid);
-	else
-		sqlite3_bind_null(st, 13);
-	bind_opt_text(st, 14, r->executable);
-	bind_opt_text(st, 15, r->process_name);
-	bind_opt_text(st, 16, r->user_name);
-	bind_opt_text(st, 17, r->derived);
-	sqlite3_bind_int64(st, 18, w->ingest_id);
-	sqlite3_bind_int(st, 19, r->irregular != 0);
-	sqlite3_bind_int(st, 20, r->names_exact != 0);
+	bind_record(st, r, hk, w->ingest_id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -386,34 +387,6 @@ static int keep_host(struct store *s, const char *host_id, const char *name, int
 		return store_fail(s, "recording a host");
 	*key = sqlite3_last_insert_rowid(s->db);
 	return 0;
-}
-
-static void bind_record(sqlite3_stmt *st, const struct event_record *r, int64_t host_key, int64_t ingest_id)
-{
-	sqlite3_bind_text(st, 1, r->identity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->ts);
-	if (r->has_ingested)
-		sqlite3_bind_int64(st, 3, r->ingested);
-	else
-		sqlite3_bind_null(st, 3);
-	bind_opt_text(st, 4, r->index);
-	if (host_key)
-		sqlite3_bind_int64(st, 5, host_key);
-	else
-		sqlite3_bind_null(st, 5);
-	const char *text[] = {r->os_type,   r->kind,       r->category,     r->type,      r->action, r->file_path,
-	                      r->entity_id, r->executable, r->process_name, r->user_name, r->derived};
-	for (int i = 0; i < 7; i++)
-		bind_opt_text(st, 6 + i, text[i]);
-	if (r->has_pid)
-		sqlite3_bind_int64(st, 13, r->pid);
-	else
-		sqlite3_bind_null(st, 13);
-	for (int i = 7; i < 11; i++)
-		bind_opt_text(st, 7 + i, text[i]);
-	sqlite3_bind_int64(st, 18, ingest_id);
-	sqlite3_bind_int(st, 19, r->irregular != 0);
-	sqlite3_bind_int(st, 20, r->names_exact != 0);
 }
 
 int store_event_keep(struct store *s, int64_t ingest_id, const struct event_record *r, int64_t *id, int *added)
