@@ -291,6 +291,17 @@ int event_writer_checkpoint(struct event_writer *w)
 	return commit_events(w->s) || store_exec(w->s, "BEGIN IMMEDIATE") ? -1 : 0;
 }
 
+/* Binds an event's compressed document for INSERT INTO docs(id, dict_id, doc). */
+static void bind_doc(sqlite3_stmt *st, int64_t id, const struct event_record *r)
+{
+	sqlite3_bind_int64(st, 1, id);
+	if (r->dict_id > 0)
+		sqlite3_bind_int64(st, 2, r->dict_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_blob(st, 3, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+}
+
 /* Binds an event row's columns, as event_insert_sql names them. */
 static void bind_record(sqlite3_stmt *st, const struct event_record *r, int64_t host_key, int64_t ingest_id)
 {
@@ -341,12 +352,7 @@ int event_writer_add(struct event_writer *w, const struct event_record *r)
 	if (rc != SQLITE_DONE)
 		return store_fail(w->s, "storing an event");
 	st = w->insert_doc;
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(w->s->db));
-	if (r->dict_id > 0)
-		sqlite3_bind_int64(st, 2, r->dict_id);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_blob(st, 3, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+	bind_doc(st, sqlite3_last_insert_rowid(w->s->db), r);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -418,12 +424,7 @@ int store_event_keep(struct store *s, int64_t ingest_id, const struct event_reco
 	*id = sqlite3_last_insert_rowid(s->db);
 	if (store_kept_get(s, doc_sql, 0, doc_sql, &st))
 		return -1;
-	sqlite3_bind_int64(st, 1, *id);
-	if (r->dict_id > 0)
-		sqlite3_bind_int64(st, 2, r->dict_id);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_blob(st, 3, r->doc_z, (int)r->doc_z_len, SQLITE_STATIC);
+	bind_doc(st, *id, r);
 	rc = sqlite3_step(st);
 	store_kept_put(s, st);
 	if (rc != SQLITE_DONE)
