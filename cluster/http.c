@@ -137,6 +137,31 @@ static int url_usable(const char *url, const char **why)
 	return 1;
 }
 
+/* Appends url with the password of any user:password@ before its host as ***: a refusal says
+ * which URL it refused without writing the secret to a terminal or a log. */
+static void add_url_without_password(struct strbuf *out, const char *url)
+{
+	if (!url) {
+		strbuf_addstr(out, "(no URL)");
+		return;
+	}
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	size_t host_len = strcspn(host, "/");
+	const char *at = NULL;
+	for (const char *q = host; q < host + host_len; q++) /* the last @ ends the user's part */
+		if (*q == '@')
+			at = q;
+	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (!colon) {
+		strbuf_addstr(out, url);
+		return;
+	}
+	strbuf_add(out, url, (size_t)(colon + 1 - url));
+	strbuf_addstr(out, "***");
+	strbuf_addstr(out, at);
+}
+
 static void set_err(struct ch_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(struct ch_conn *c, const char *fmt, ...)
 {
@@ -268,7 +293,8 @@ int ch_open(const char *url, const struct ch_options *o, struct ch_conn **out, s
 	if (!url || !url_usable(url, &why)) {
 		struct strbuf raw;
 		strbuf_init(&raw, 64);
-		strbuf_addf(&raw, "%s: %s", url ? url : "(no URL)", why ? why : "no URL");
+		add_url_without_password(&raw, url);
+		strbuf_addf(&raw, ": %s", why ? why : "no URL");
 		sanitize_append(err, raw.buf, raw.len, 0);
 		strbuf_release(&raw);
 		return -1;

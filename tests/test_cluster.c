@@ -179,9 +179,14 @@ static void test_urls_without_a_scheme_host_or_port_or_with_credentials_are_refu
 	    {"http://h/?query=DROP", "http://h/?query=DROP: a query string or fragment (casebook adds its own)"},
 	    {"http://h /", "http://h /: a space or a byte outside printable ASCII"},
 	    {"http://h\x1b[2J/", "http://h\xe2\x90\x9b[2J/: a space or a byte outside printable ASCII"},
+	    /* the password is not repeated where the refusal is shown or logged */
 	    {"http://default:secret@h:8123/",
-	     "http://default:secret@h:8123/: credentials in the URL (set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or "
+	     "http://default:***@h:8123/: credentials in the URL (set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or "
 	     "use the config file)"},
+	    {"https://a:b:c@d@h/", "https://a:***@h/: credentials in the URL (set CLICKHOUSE_USER and "
+	                           "CLICKHOUSE_PASSWORD, or use the config file)"},
+	    {"http://analyst@h/", "http://analyst@h/: credentials in the URL (set CLICKHOUSE_USER and "
+	                          "CLICKHOUSE_PASSWORD, or use the config file)"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct ch_conn *c = (struct ch_conn *)1;
@@ -1099,6 +1104,8 @@ static void test_an_attached_case_ingests_into_and_detects_from_the_cluster(void
 	/* credentials in a URL are refused; a server that is down is named, nothing written */
 	cb_expect(1, db, "cluster attach 'http://analyst:secret@127.0.0.1:8123/'");
 	assert_null(strstr(out.buf, "attached"));
+	assert_null(strstr(err.buf, "secret"));
+	assert_non_null(strstr(err.buf, "http://analyst:***@127.0.0.1:8123/"));
 	int port = local_port(0, NULL);
 	snprintf(args, sizeof(args), "detect --source 'http://127.0.0.1:%d/'", port);
 	cb_expect(1, db, args);
