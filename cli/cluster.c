@@ -58,10 +58,11 @@ static int urls_are_servers(char **urls, int n)
 		struct strbuf err;
 		strbuf_init(&err, 128);
 		int bad = !k || !k->foreign || ch_open(urls[i], NULL, &c, &err) != 0;
-		if (bad) {
+		if (bad && err.len) { /* ch_open's reason names the URL, its password hidden */
+			diag("casebook cluster: %s\n", err.buf);
+		} else if (bad) {
 			char *safe = sanitize_dup(urls[i], 0);
-			diag("casebook cluster: %s: %s\n", safe,
-			     err.len ? err.buf : "not a ClickHouse server's HTTP URL (http://HOST:8123/)");
+			diag("casebook cluster: %s: not a ClickHouse server's HTTP URL (http://HOST:8123/)\n", safe);
 			free(safe);
 		}
 		ch_close(c);

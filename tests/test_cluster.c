@@ -552,7 +552,7 @@ static void test_init_says_which_shards_lack_the_table_or_have_another(void **st
 	assert_string_equal(out.buf, tables_made);
 	assert_int_equal(tu_run(&out, &err, "'%s' cluster init", tu_casebook()), 64);
 	assert_int_equal(tu_run(&out, &err, "'%s' cluster init http://u:p@127.0.0.1:1/", tu_casebook()), 1);
-	assert_string_equal(err.buf, "casebook cluster: http://u:p@127.0.0.1:1/: credentials in the URL (set "
+	assert_string_equal(err.buf, "casebook cluster: http://u:***@127.0.0.1:1/: credentials in the URL (set "
 	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
 }
 
