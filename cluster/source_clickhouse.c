@@ -417,6 +417,31 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 	return rc;
 }
 
+static int ch_events_get(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx)
+{
+	struct ch_source *s = ch_of(src);
+	struct strbuf sql;
+	strbuf_init(&sql, 256 + n * (ID_DIGITS + 4));
+	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) IN (", ID_DIGITS);
+	size_t asked = 0;
+	for (size_t i = 0; i < n; i++) {
+		char hex[ID_DIGITS + 1];
+		if (id_hex(ids[i], hex))
+			continue; /* no cluster id: no event has it */
+		strbuf_addstr(&sql, asked++ ? ", " : "");
+		ch_quote_string(&sql, hex, ID_DIGITS);
+	}
+	/* by hash: of two documents whose hashes share an id's digits, the first is the one
+	 * read_one gives, and the caller keeps the first it sees */
+	strbuf_addstr(&sql, ") ORDER BY doc_sha256 FORMAT TabSeparated");
+	struct reader rd = {.src = s, .efn = fn, .ctx = ctx};
+	strbuf_init(&rd.line, 4096);
+	int rc = asked ? read_rows(&rd, &sql) : 0;
+	strbuf_release(&sql);
+	strbuf_release(&rd.line);
+	return rc;
+}
+
 static int ch_event_get(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx)
 {
 	(void)want_doc; /* the document is the event: it is always read */
@@ -462,6 +487,7 @@ static const struct source_ops ch_source_ops = {.name = "clickhouse",
                                                 .time_span = ch_time_span,
                                                 .newest_id = ch_newest_id,
                                                 .event_get = ch_event_get,
+                                                .events_get = ch_events_get,
                                                 .event_identity = ch_event_identity,
                                                 .errmsg = ch_errmsg_of,
                                                 .close = ch_source_close};
