@@ -268,6 +268,24 @@ static void add_conditions(struct strbuf *sql, const struct candidate_query *q)
 	strbuf_addstr(sql, "))");
 }
 
+/* The condition that resumes an ordered read: after the caller's position on the first
+ * query, after the last row read on the next ones. */
+static void add_resume(struct strbuf *sql, const struct candidate_query *q, int first, const struct reader *rd)
+{
+	char hex[ID_DIGITS + 1];
+	if (first && q->by_event_time && q->resume && id_hex(q->resume_id, hex) == 0) {
+		strbuf_addf(sql, " AND (ts_us > %lld OR (ts_us = %lld AND substring(doc_sha256, 1, %d) > ",
+		            (long long)q->resume_ts, (long long)q->resume_ts, ID_DIGITS);
+		ch_quote_string(sql, hex, ID_DIGITS);
+		strbuf_addstr(sql, "))");
+	} else if (!first) {
+		strbuf_addf(sql, " AND (ts_us > %lld OR (ts_us = %lld AND doc_sha256 > ", (long long)rd->last_ts,
+		            (long long)rd->last_ts);
+		ch_quote_string(sql, rd->last_sha, SHA256_HEX_LEN);
+		strbuf_addstr(sql, "))");
+	}
+}
+
 static int ch_candidates(struct event_source *src, const struct candidate_query *q,
                          const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
@@ -299,27 +317,23 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		return rc;
 	}
 	for (;;) {
+		/* the batch's keys, read from the key columns alone, then the rows holding them (a
+		 * GLOBAL IN: the keys chosen once, over the shards): only the parts holding them have
+		 * their documents read and sorted, not every remaining row's */
 		strbuf_reset(&sql);
-		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS
+		                    " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
+		                    " WHERE 1");
 		add_conditions(&sql, q);
-		char hex[ID_DIGITS + 1];
-		if (first && q->by_event_time && q->resume && id_hex(q->resume_id, hex) == 0) {
-			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND substring(doc_sha256, 1, %d) > ",
-			            (long long)q->resume_ts, (long long)q->resume_ts, ID_DIGITS);
-			ch_quote_string(&sql, hex, ID_DIGITS);
-			strbuf_addstr(&sql, "))");
-		} else if (!first) {
-			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND doc_sha256 > ",
-			            (long long)rd.last_ts, (long long)rd.last_ts);
-			ch_quote_string(&sql, rd.last_sha, SHA256_HEX_LEN);
-			strbuf_addstr(&sql, "))");
-		}
-		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %zu FORMAT TabSeparated", batch);
+		add_resume(&sql, q, first, &rd);
+		strbuf_addf(&sql,
+		            " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT TabSeparated",
+		            batch);
 		first = 0;
 		rc = read_rows(&rd, &sql);
 		if (rc || rd.stopped || rd.rows < batch)
 			break;
-		/* each batch reads every remaining row to order them: fewer, larger ones after the first */
+		/* fewer, larger batches after the first: the caller may want only the first rows */
 		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
 	}
 	strbuf_release(&sql);
