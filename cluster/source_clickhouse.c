@@ -28,6 +28,7 @@ struct ch_source {
 	 * its document, its identity and its copy into the case, one after the other) */
 	int64_t last_id;
 	struct strbuf last_row;
+	int has_events; /* a count found events: each rule of a run asks again, and they stay */
 };
 
 /* One read's state: the rows of one answer, a line at a time. */
@@ -391,9 +392,13 @@ static int ch_time_bounds(struct event_source *src, int use_ingested, int64_t *l
 
 static int64_t ch_newest_id(struct event_source *src)
 {
+	struct ch_source *s = ch_of(src);
 	long long n = 0;
-	if (query_numbers(ch_of(src), "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
+	if (s->has_events)
+		return 1;
+	if (query_numbers(s, "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
 		return -1;
+	s->has_events = n > 0;
 	return n > 0;
 }
 
