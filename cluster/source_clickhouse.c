@@ -99,8 +99,9 @@ static long unescape_field(char *s, size_t len)
 {
 	if (len == 2 && s[0] == '\\' && s[1] == 'N')
 		return -1;
-	size_t w = 0;
-	for (size_t i = 0; i < len; i++) {
+	const char *first = memchr(s, '\\', len); /* most fields have none: nothing moves */
+	size_t w = first ? (size_t)(first - s) : len;
+	for (size_t i = w; i < len; i++) {
 		char ch = s[i];
 		if (ch == '\\' && i + 1 < len) {
 			ch = s[++i];
@@ -128,12 +129,13 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	char *field[F_COUNT];
 	long flen[F_COUNT];
 	size_t n = 0, start = 0;
-	for (size_t i = 0; i <= len && n < F_COUNT; i++)
-		if (i == len || line[i] == '\t') {
-			field[n] = line + start;
-			flen[n++] = (long)(i - start);
-			start = i + 1;
-		}
+	while (start <= len && n < F_COUNT) {
+		const char *tab = memchr(line + start, '\t', len - start);
+		size_t i = tab ? (size_t)(tab - line) : len;
+		field[n] = line + start;
+		flen[n++] = (long)(i - start);
+		start = i + 1;
+	}
 	if (n != F_COUNT || start != len + 1 || flen[F_END] != 1 || field[F_END][0] != 'e' ||
 	    flen[F_SHA] != SHA256_HEX_LEN) {
 		rd->bad = 1;
