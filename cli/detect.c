@@ -403,11 +403,15 @@ static int keep_row(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-static int keep_event(void *ctx, int64_t source_id, int64_t *case_id)
+static int keep_event(void *ctx, int64_t source_id, const struct event_row *row, int64_t *case_id)
 {
 	struct keeping *kp = ctx;
 	kp->failed = 1;
-	if (kp->src->ops->event_get(kp->src, source_id, 1, keep_row, kp) || kp->failed)
+	if (row)
+		keep_row(kp, row);
+	else if (kp->src->ops->event_get(kp->src, source_id, 1, keep_row, kp))
+		return -1;
+	if (kp->failed)
 		return -1;
 	*case_id = kp->case_id;
 	return 0;

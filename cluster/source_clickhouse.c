@@ -28,6 +28,7 @@ struct ch_source {
 	 * its document, its identity and its copy into the case, one after the other) */
 	int64_t last_id;
 	struct strbuf last_row;
+	int has_events; /* a count found events: each rule of a run asks again, and they stay */
 };
 
 /* One read's state: the rows of one answer, a line at a time. */
@@ -98,8 +99,9 @@ static long unescape_field(char *s, size_t len)
 {
 	if (len == 2 && s[0] == '\\' && s[1] == 'N')
 		return -1;
-	size_t w = 0;
-	for (size_t i = 0; i < len; i++) {
+	const char *first = memchr(s, '\\', len); /* most fields have none: nothing moves */
+	size_t w = first ? (size_t)(first - s) : len;
+	for (size_t i = w; i < len; i++) {
 		char ch = s[i];
 		if (ch == '\\' && i + 1 < len) {
 			ch = s[++i];
@@ -127,12 +129,13 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	char *field[F_COUNT];
 	long flen[F_COUNT];
 	size_t n = 0, start = 0;
-	for (size_t i = 0; i <= len && n < F_COUNT; i++)
-		if (i == len || line[i] == '\t') {
-			field[n] = line + start;
-			flen[n++] = (long)(i - start);
-			start = i + 1;
-		}
+	while (start <= len && n < F_COUNT) {
+		const char *tab = memchr(line + start, '\t', len - start);
+		size_t i = tab ? (size_t)(tab - line) : len;
+		field[n] = line + start;
+		flen[n++] = (long)(i - start);
+		start = i + 1;
+	}
 	if (n != F_COUNT || start != len + 1 || flen[F_END] != 1 || field[F_END][0] != 'e' ||
 	    flen[F_SHA] != SHA256_HEX_LEN) {
 		rd->bad = 1;
@@ -268,6 +271,24 @@ static void add_conditions(struct strbuf *sql, const struct candidate_query *q)
 	strbuf_addstr(sql, "))");
 }
 
+/* The condition that resumes an ordered read: after the caller's position on the first
+ * query, after the last row read on the next ones. */
+static void add_resume(struct strbuf *sql, const struct candidate_query *q, int first, const struct reader *rd)
+{
+	char hex[ID_DIGITS + 1];
+	if (first && q->by_event_time && q->resume && id_hex(q->resume_id, hex) == 0) {
+		strbuf_addf(sql, " AND (ts_us > %lld OR (ts_us = %lld AND substring(doc_sha256, 1, %d) > ",
+		            (long long)q->resume_ts, (long long)q->resume_ts, ID_DIGITS);
+		ch_quote_string(sql, hex, ID_DIGITS);
+		strbuf_addstr(sql, "))");
+	} else if (!first) {
+		strbuf_addf(sql, " AND (ts_us > %lld OR (ts_us = %lld AND doc_sha256 > ", (long long)rd->last_ts,
+		            (long long)rd->last_ts);
+		ch_quote_string(sql, rd->last_sha, SHA256_HEX_LEN);
+		strbuf_addstr(sql, "))");
+	}
+}
+
 static int ch_candidates(struct event_source *src, const struct candidate_query *q,
                          const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
@@ -299,27 +320,23 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		return rc;
 	}
 	for (;;) {
+		/* the batch's keys, read from the key columns alone, then the rows holding them (a
+		 * GLOBAL IN: the keys chosen once, over the shards): only the parts holding them have
+		 * their documents read and sorted, not every remaining row's */
 		strbuf_reset(&sql);
-		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS
+		                    " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
+		                    " WHERE 1");
 		add_conditions(&sql, q);
-		char hex[ID_DIGITS + 1];
-		if (first && q->by_event_time && q->resume && id_hex(q->resume_id, hex) == 0) {
-			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND substring(doc_sha256, 1, %d) > ",
-			            (long long)q->resume_ts, (long long)q->resume_ts, ID_DIGITS);
-			ch_quote_string(&sql, hex, ID_DIGITS);
-			strbuf_addstr(&sql, "))");
-		} else if (!first) {
-			strbuf_addf(&sql, " AND (ts_us > %lld OR (ts_us = %lld AND doc_sha256 > ",
-			            (long long)rd.last_ts, (long long)rd.last_ts);
-			ch_quote_string(&sql, rd.last_sha, SHA256_HEX_LEN);
-			strbuf_addstr(&sql, "))");
-		}
-		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %zu FORMAT TabSeparated", batch);
+		add_resume(&sql, q, first, &rd);
+		strbuf_addf(&sql,
+		            " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT TabSeparated",
+		            batch);
 		first = 0;
 		rc = read_rows(&rd, &sql);
 		if (rc || rd.stopped || rd.rows < batch)
 			break;
-		/* each batch reads every remaining row to order them: fewer, larger ones after the first */
+		/* fewer, larger batches after the first: the caller may want only the first rows */
 		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
 	}
 	strbuf_release(&sql);
@@ -377,9 +394,13 @@ static int ch_time_bounds(struct event_source *src, int use_ingested, int64_t *l
 
 static int64_t ch_newest_id(struct event_source *src)
 {
+	struct ch_source *s = ch_of(src);
 	long long n = 0;
-	if (query_numbers(ch_of(src), "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
+	if (s->has_events)
+		return 1;
+	if (query_numbers(s, "SELECT count()" FROM_EVENTS " FORMAT TabSeparated", &n, 1))
 		return -1;
+	s->has_events = n > 0;
 	return n > 0;
 }
 
@@ -412,6 +433,31 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 	}
 	if (rc == 0 && rd.rows == 1 && !rd.bad)
 		s->last_id = id;
+	strbuf_release(&sql);
+	strbuf_release(&rd.line);
+	return rc;
+}
+
+static int ch_events_get(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx)
+{
+	struct ch_source *s = ch_of(src);
+	struct strbuf sql;
+	strbuf_init(&sql, 256 + n * (ID_DIGITS + 4));
+	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) IN (", ID_DIGITS);
+	size_t asked = 0;
+	for (size_t i = 0; i < n; i++) {
+		char hex[ID_DIGITS + 1];
+		if (id_hex(ids[i], hex))
+			continue; /* no cluster id: no event has it */
+		strbuf_addstr(&sql, asked++ ? ", " : "");
+		ch_quote_string(&sql, hex, ID_DIGITS);
+	}
+	/* by hash: of two documents whose hashes share an id's digits, the first is the one
+	 * read_one gives, and the caller keeps the first it sees */
+	strbuf_addstr(&sql, ") ORDER BY doc_sha256 FORMAT TabSeparated");
+	struct reader rd = {.src = s, .efn = fn, .ctx = ctx};
+	strbuf_init(&rd.line, 4096);
+	int rc = asked ? read_rows(&rd, &sql) : 0;
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
 	return rc;
@@ -462,6 +508,7 @@ static const struct source_ops ch_source_ops = {.name = "clickhouse",
                                                 .time_span = ch_time_span,
                                                 .newest_id = ch_newest_id,
                                                 .event_get = ch_event_get,
+                                                .events_get = ch_events_get,
                                                 .event_identity = ch_event_identity,
                                                 .errmsg = ch_errmsg_of,
                                                 .close = ch_source_close};

@@ -9,7 +9,10 @@
  * marked irregular, so casebook evaluates each one itself. A read in any order (detection's
  * shared pass, candidate_query.any_order) is one streamed query with no sort; otherwise rows
  * come in (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, then twice as many each
- * time), each batch a query that resumes after the last row of the one before.
+ * time), each batch a query that resumes after the last row of the one before: the batch's
+ * keys chosen from the key columns alone (a GLOBAL IN subquery), then the rows holding them
+ * (PREWHERE), so that only the parts holding them have their documents read and sorted. Many
+ * events by id (events_get, what the alerts about to be made stand on) are one query.
  *
  * Event ids: the cluster has no load order, so an event's id is its document's: the first 15
  * hex digits of doc_sha256 as a number, with bit 60 set (never 0, always positive). The id of
@@ -29,8 +32,8 @@
 #include "common/strbuf.h"
 #include "detect/source.h"
 
-/* Rows the first query of an ordered read returns at most; each next one twice as many, up to
- * CH_SOURCE_BATCH_MAX (the server reads every remaining row to order a batch). */
+/* Rows the first batch of an ordered read holds; each next one twice as many, up to
+ * CH_SOURCE_BATCH_MAX (the server holds a batch's documents to sort them). */
 #define CH_SOURCE_BATCH     1000
 #define CH_SOURCE_BATCH_MAX 64000
 

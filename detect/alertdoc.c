@@ -406,6 +406,64 @@ static int parse_event(void *ctx, const struct event_row *row)
 	return 1;
 }
 
+/* Events read ahead in one read: a query's text stays short. At most PREFETCH_MAX of a call's
+ * are read ahead, so that their documents fit the kept documents' budget (the others are read
+ * one by one, as before). */
+#define PREFETCH_BATCH 256
+#define PREFETCH_MAX   4096
+
+static int keep_prefetched(void *ctx, const struct event_row *row)
+{
+	hit_docs_keep(ctx, row->id, row);
+	return 0;
+}
+
+int run_prefetch_events(struct run *run, const int64_t *ids, size_t n)
+{
+	int (*events_get)(struct event_source *, const int64_t *, size_t, event_fn, void *) = run->src->ops->events_get;
+	if (!events_get || !run->docs)
+		return 0;
+	int64_t batch[PREFETCH_BATCH];
+	size_t nbatch = 0;
+	const char *index;
+	if (n > PREFETCH_MAX)
+		n = PREFETCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (!hit_docs_identity(run->docs, ids[i], &index))
+			batch[nbatch++] = ids[i];
+		if (nbatch == PREFETCH_BATCH || (i + 1 == n && nbatch)) {
+			if (events_get(run->src, batch, nbatch, keep_prefetched, run->docs))
+				return -1;
+			nbatch = 0;
+		}
+	}
+	return 0;
+}
+
+struct keeping_call {
+	struct run *run;
+	int64_t case_id;
+	int rc;
+};
+
+static int keep_kept_row(void *ctx, const struct event_row *row)
+{
+	struct keeping_call *k = ctx;
+	k->rc = k->run->opts->keep(k->run->opts->keep_ctx, row->id, row, &k->case_id);
+	return 1;
+}
+
+/* Copies the source's event id into the case: from the document the pass kept when it is
+ * there (a point read of a remote source costs a query), else read again by the keeper. */
+static int keep_event(struct run *run, int64_t id, int64_t *case_id)
+{
+	struct keeping_call k = {run, 0, 0};
+	if (!hit_docs_get(run->docs, id, keep_kept_row, &k))
+		return run->opts->keep(run->opts->keep_ctx, id, NULL, case_id);
+	*case_id = k.case_id;
+	return k.rc;
+}
+
 int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
                     const char *reason, const char *doc, const int64_t *events, size_t nevents)
 {
@@ -414,13 +472,13 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	if (run->opts->keep) { /* the source's events are not the case's: the alert stands on copies */
 		kept = xmalloc((nevents ? nevents : 1) * sizeof(*kept));
 		for (size_t i = 0; i < nevents; i++)
-			if (run->opts->keep(run->opts->keep_ctx, events[i], &kept[i])) {
+			if (keep_event(run, events[i], &kept[i])) {
 				free(kept);
 				return -1;
 			}
 		if (nevents && events[0] == event_id)
 			event_id = kept[0];
-		else if (run->opts->keep(run->opts->keep_ctx, event_id, &event_id)) {
+		else if (keep_event(run, event_id, &event_id)) {
 			free(kept);
 			return -1;
 		}

@@ -35,12 +35,14 @@ struct detect_options {
 	                        * (0: 65536; the tests make it small) */
 	/* Set when the source's events are not the case's (a cluster, detect/source.h): each
 	 * alert's events are copied into the case through keep, inside the rule's transaction (it
-	 * gives the case's id of the event the source calls source_id; 0 or -1), so the alert stands
+	 * gives the case's id of the event the source calls source_id; 0 or -1; row is the event as
+	 * the pass read it, its document, identity and index, or NULL when it was not kept and is
+	 * to be read from the source again), so the alert stands
 	 * on the case's copies. And every run replays the source's whole time range: its ids have
 	 * no load order to go on after, so no per-rule position is read or kept (the case's own
 	 * stays the case's), and alert uuids make a replay create nothing twice. NULL: the source
 	 * is the case's store. */
-	int (*keep)(void *ctx, int64_t source_id, int64_t *case_id);
+	int (*keep)(void *ctx, int64_t source_id, const struct event_row *row, int64_t *case_id);
 	void *keep_ctx;
 };
 

@@ -217,6 +217,12 @@ typedef int (*alert_namer)(struct run *run, const void *item, char uuid[SHA256_H
 int run_alerts_in_order(struct run *run, const void *items, size_t n, size_t size, int64_t (*execution)(const void *),
                         alert_namer name, alert_maker make);
 
+/* Reads the events of ids (n of them, the first few thousand) the pass did not keep into the
+ * run's kept documents, in reads of many at once where the source has them (detect/source.h,
+ * events_get), so that the alerts about to be made on them read none one by one. 0 or -1
+ * (source_errmsg). */
+int run_prefetch_events(struct run *run, const int64_t *ids, size_t n);
+
 /* An alert on source events (the first is the alert's own): the document as Kibana writes it
  * for query, EQL and new terms rules. extra, when set, adds type fields to the document. */
 typedef void (*alert_extra)(cJSON *doc, void *ctx);

@@ -47,6 +47,10 @@ struct source_ops {
 	int64_t (*newest_id)(struct event_source *src);
 	/* One event by id, with its document when want_doc: fn called once. 0 or -1. */
 	int (*event_get)(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx);
+	/* The events of ids (n of them) in one read, fn called once for each there is, in no
+	 * order: where one read of each costs a query (a cluster). NULL where it costs no more
+	 * than event_get (the store). 0 or -1. */
+	int (*events_get)(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx);
 	/* An event's identity and index ("" when none). 0 or -1. */
 	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
 	const char *(*errmsg)(struct event_source *src);

@@ -299,6 +299,17 @@ static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t
 	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, &m);
 }
 
+/* The pending alerts' events read at once: a buffered run kept none of their documents. */
+static int prefetch_pending(struct run *run, const struct term_alert *pending, size_t n)
+{
+	int64_t *ids = xmalloc((n ? n : 1) * sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = pending[i].h.event_id;
+	int rc = run_prefetch_events(run, ids, n);
+	free(ids);
+	return rc;
+}
+
 /* Alerts on the pending alerts decided before execution limit, in execution order, and
  * forgets them. */
 static int alert_decided(struct run *run, int64_t limit)
@@ -309,6 +320,8 @@ static int alert_decided(struct run *run, int64_t limit)
 	run->totals->matched += ready;
 	if (ready > 1)
 		qsort(t->pending, ready, sizeof(*t->pending), by_execution);
+	if (prefetch_pending(run, t->pending, ready))
+		return -1;
 	int rc = run->suppress ? suppression_fold_alerts(run, t->pending, ready, sizeof(*t->pending), term_execution,
 	                                                 term_group, term_time, name_term, make_term_alert)
 	                       : run_alerts_in_order(run, t->pending, ready, sizeof(*t->pending), term_execution,

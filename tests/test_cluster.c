@@ -791,10 +791,10 @@ static void test_the_cluster_as_an_event_source_finds_what_the_case_finds(void *
 	assert_int_equal(local->ops->time_bounds(local, 0, &llo, &lhi), 0);
 	assert_true(lo == llo && hi == lhi && lo < hi);
 	assert_int_equal(remote->ops->newest_id(remote), 1);
-	on_shard(0, "SELECT doc_sha256, event_id FROM casebook.events ORDER BY doc_sha256 LIMIT 1 "
+	on_shard(0, "SELECT doc_sha256, event_id FROM casebook.events ORDER BY doc_sha256 LIMIT 2 "
 	            "FORMAT TabSeparated");
-	char sha[SHA256_HEX_LEN + 1], identity[128];
-	assert_int_equal(sscanf(out.buf, "%64s %127s", sha, identity), 2);
+	char sha[SHA256_HEX_LEN + 1], identity[128], sha2[SHA256_HEX_LEN + 1];
+	assert_int_equal(sscanf(out.buf, "%64s %127s %64s", sha, identity, sha2), 3);
 	struct strbuf got_id, got_index;
 	strbuf_init(&got_id, 64);
 	strbuf_init(&got_index, 64);
@@ -803,6 +803,17 @@ static void test_the_cluster_as_an_event_source_finds_what_the_case_finds(void *
 	strbuf_reset(&a);
 	assert_int_equal(remote->ops->event_get(remote, source_clickhouse_id(sha), 1, take_event_line, &a), 0);
 	assert_non_null(strstr(a.buf, sha));
+
+	/* many events by id in one read: those there are, as one by one (an id of none is passed) */
+	int64_t ids[] = {source_clickhouse_id(sha2), INT64_C(1) << 60, source_clickhouse_id(sha), 7};
+	strbuf_reset(&b);
+	assert_int_equal(remote->ops->events_get(remote, ids, 4, take_event_line, &b), 0);
+	assert_int_equal(remote->ops->event_get(remote, source_clickhouse_id(sha2), 1, take_event_line, &a), 0);
+	sort_lines(&a);
+	sort_lines(&b);
+	assert_int_equal(count_lines(&b), 2);
+	assert_string_equal(b.buf, a.buf);
+	assert_null(local->ops->events_get); /* the store reads one by one at no more cost */
 	assert_int_equal(remote->ops->event_identity(remote, INT64_C(1) << 60, &got_id, &got_index), -1);
 	assert_non_null(strstr(source_errmsg(remote), "no event has that id"));
 
@@ -1204,13 +1215,17 @@ static int test_keep_row(void *ctx, const struct event_row *row)
 	return 1;
 }
 
-static int test_keep(void *ctx, int64_t source_id, int64_t *case_id)
+static int test_keep(void *ctx, int64_t source_id, const struct event_row *row, int64_t *case_id)
 {
 	struct test_keep *t = ctx;
 	if (++t->calls == t->fail_at)
 		return -1;
 	t->failed = 1;
-	if (t->src->ops->event_get(t->src, source_id, 1, test_keep_row, t) || t->failed)
+	if (row)
+		test_keep_row(t, row);
+	else if (t->src->ops->event_get(t->src, source_id, 1, test_keep_row, t))
+		return -1;
+	if (t->failed)
 		return -1;
 	*case_id = t->id;
 	return 0;
