@@ -651,7 +651,7 @@ static void test_a_planted_cluster_url_is_refused(void **state)
 	db = variant("cluster2.db");
 	exec_raw(db, "INSERT INTO cluster_servers(position, url) VALUES (1, 'http://analyst:pw@127.0.0.1:1/')");
 	assert_int_equal(CB(db, "detect"), 1);
-	assert_string_equal(err.buf, "casebook: http://analyst:pw@127.0.0.1:1/: credentials in the URL (set "
+	assert_string_equal(err.buf, "casebook: http://analyst:***@127.0.0.1:1/: credentials in the URL (set "
 	                             "CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, or use the config file)\n");
 }
 
