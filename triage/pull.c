@@ -61,7 +61,7 @@ static int pull_row(void *ctx, const struct candidate_row *row)
 	return 0;
 }
 
-/* Reads the window into the open keeper, in one transaction. */
+/* Reads the window into the open keeper. 0, or -1 with why in p->err. */
 static int pull_window(struct store *s, struct event_source *src, const struct anchor *a, int64_t before_us,
                        int64_t after_us, struct puller *p)
 {
@@ -70,28 +70,52 @@ static int pull_window(struct store *s, struct event_source *src, const struct a
 	                            .to = a->ts + after_us,
 	                            .host = a->host_id ? a->host_id : a->host_name,
 	                            .by_event_time = 1};
-	if (store_begin(s)) {
-		strbuf_addstr(p->err, store_errmsg(s));
-		return -1;
-	}
 	int rc = source_candidates(src, &q, NULL, 0, pull_row, p);
 	if (rc && !p->failed)
 		strbuf_addstr(p->err, source_errmsg(src));
 	else if (p->failed && !p->err->len)
 		strbuf_addstr(p->err, store_errmsg(s));
-	if (rc || p->failed) {
+	return rc || p->failed ? -1 : 0;
+}
+
+/* The copy and its ingest record, in one transaction: kept only when it added an event (a
+ * window looked at again leaves no trace), undone whole when the read fails. */
+static int pull_in_transaction(struct store *s, struct event_source *src, const char *name, const char *analyst,
+                               const struct anchor *a, int64_t before_us, int64_t after_us, struct pull_counts *c,
+                               struct strbuf *err)
+{
+	if (store_begin(s)) {
+		strbuf_addstr(err, store_errmsg(s));
+		return -1;
+	}
+	struct puller p = {.a = a, .c = c, .err = err};
+	int rc = event_keeper_open(s, name, analyst, &p.k);
+	if (rc)
+		strbuf_addstr(err, store_errmsg(s));
+	else
+		rc = pull_window(s, src, a, before_us, after_us, &p);
+	struct ingest_counts kc = {0};
+	if (p.k)
+		event_keeper_counts(p.k, &kc);
+	if (event_keeper_close(p.k) && !rc) {
+		strbuf_addstr(err, store_errmsg(s));
+		rc = -1;
+	}
+	if (rc || kc.added == 0) {
+		store_rollback(s);
+		return rc;
+	}
+	if (store_commit(s)) {
+		strbuf_addstr(err, store_errmsg(s));
 		store_rollback(s);
 		return -1;
 	}
-	if (store_commit(s)) {
-		strbuf_addstr(p->err, store_errmsg(s));
-		return -1;
-	}
+	c->added = kc.added;
 	return 0;
 }
 
-int pull_timeline(struct store *s, struct event_source *src, const char *name, const char *analyst,
-                  int64_t event_id, int64_t before_us, int64_t after_us, struct pull_counts *c, struct strbuf *err)
+int pull_timeline(struct store *s, struct event_source *src, const char *name, const char *analyst, int64_t event_id,
+                  int64_t before_us, int64_t after_us, struct pull_counts *c, struct strbuf *err)
 {
 	memset(c, 0, sizeof(*c));
 	struct anchor a = {0};
@@ -99,24 +123,9 @@ int pull_timeline(struct store *s, struct event_source *src, const char *name, c
 		strbuf_addstr(err, store_errmsg(s));
 		return -1;
 	}
-	if (!a.found || (!a.host_id && !a.host_name)) {
-		free(a.host_id), free(a.host_name);
-		return 0; /* no host: the store's timeline has none either */
-	}
-	struct puller p = {.a = &a, .c = c, .err = err};
-	int rc = event_keeper_open(s, name, analyst, &p.k);
-	if (rc)
-		strbuf_addstr(err, store_errmsg(s));
-	else
-		rc = pull_window(s, src, &a, before_us, after_us, &p);
-	struct ingest_counts kc = {0};
-	if (p.k)
-		event_keeper_counts(p.k, &kc);
-	c->added = rc ? 0 : kc.added;
-	if (event_keeper_close(p.k) && !rc) {
-		strbuf_addstr(err, store_errmsg(s));
-		rc = -1;
-	}
+	int rc = 0;
+	if (a.found && (a.host_id || a.host_name)) /* no host: the store's timeline has none either */
+		rc = pull_in_transaction(s, src, name, analyst, &a, before_us, after_us, c, err);
 	free(a.host_id), free(a.host_name);
 	return rc;
 }

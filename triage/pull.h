@@ -5,8 +5,9 @@
  * are copied: host.id as the store's timeline matches it (or host.name when the event has no
  * host.id), whatever else the source returns as candidates.
  *
- * A source that fails mid-read copies nothing (the transaction is rolled back): the case keeps
- * what it held, and the error names the server (source_errmsg). */
+ * The copy is one transaction with its ingest record (named after the source), kept only when
+ * it added an event. A source that fails mid-read copies nothing (the transaction is rolled
+ * back): the case keeps what it held, and the error names the server (source_errmsg). */
 #ifndef CASEBOOK_TRIAGE_PULL_H
 #define CASEBOOK_TRIAGE_PULL_H
 
@@ -23,8 +24,8 @@ struct pull_counts {
 /* Copies the events on event_id's host within [t - before_us, t + after_us] of its time from
  * src into s (a writable case), as one ingest record named name. 0, or -1 with why in err (the
  * source's error, naming the server, or the store's). */
-int pull_timeline(struct store *s, struct event_source *src, const char *name, const char *analyst,
-                  int64_t event_id, int64_t before_us, int64_t after_us, struct pull_counts *c, struct strbuf *err);
+int pull_timeline(struct store *s, struct event_source *src, const char *name, const char *analyst, int64_t event_id,
+                  int64_t before_us, int64_t after_us, struct pull_counts *c, struct strbuf *err);
 
 /* The same for the alert uuid (its event's window). */
 int pull_alert_timeline(struct store *s, struct event_source *src, const char *name, const char *analyst,
