@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,10 @@
 #include "detect/rule.h"
 #include "detect/source.h"
 #include "ingest/keep.h"
+#include "store/events.h"
 #include "store/store.h"
+#include "tui/app.h"
+#include "tui/screen.h"
 
 static struct {
 	int up;          /* the cluster answers */
@@ -1602,6 +1606,60 @@ static void test_a_cluster_that_is_down_is_named_and_the_case_still_reads(void *
 	assert_int_equal(count_rows(attached, "events"), kept);
 }
 
+/* The console in an attached case: opening an alert copies its timeline window from the
+ * cluster into the case; a cluster that is down leaves the case's own events on screen and the
+ * status line names the server. */
+static size_t open_first_alert(struct store *s, struct event_source *src, const char *name, char *msg, size_t len)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	FILE *in = fdopen(fds[0], "r"), *sink = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(sink, in, 40, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "c.db", .source = src, .source_name = name};
+	struct app *a = app_new(s, &ao);
+	assert_int_equal(app_load(a), 0);
+	app_handle_key(a, '\n'); /* the queue's first alert */
+	snprintf(msg, len, "%s", app_message(a));
+	app_free(a);
+	screen_close();
+	fclose(in);
+	close(fds[1]);
+	fclose(sink);
+	return strlen(msg);
+}
+
+static void test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setlocale(LC_ALL, "C.UTF-8");
+	char local[512], attached[600], msg[400], dead[64], want[200];
+	fleet_two_cases(local, attached, sizeof(local), "console-local.db");
+	cb_expect(0, attached, "detect");
+	int64_t kept = count_rows(attached, "events");
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	struct event_source *src = cluster_source(0);
+	assert_int_equal(open_first_alert(s, src, cl.url[0], msg, sizeof(msg)), 0);
+	source_close(src);
+	assert_true(store_event_count(s) > kept);
+	kept = store_event_count(s);
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open(dead, NULL, &src, &err), 0);
+	assert_true(open_first_alert(s, src, dead, msg, sizeof(msg)) > 0);
+	source_close(src);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	assert_non_null(strstr(msg, ": the timeline shows the events the case holds"));
+	assert_int_equal(store_event_count(s), kept);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1628,6 +1686,7 @@ int main(void)
 	    cmocka_unit_test(test_events_in_an_attached_case_are_the_clusters),
 	    cmocka_unit_test(test_timeline_in_an_attached_case_is_the_clusters_and_stays),
 	    cmocka_unit_test(test_a_cluster_that_is_down_is_named_and_the_case_still_reads),
+	    cmocka_unit_test(test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
