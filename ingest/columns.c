@@ -45,8 +45,7 @@ void event_columns_from_extracted(const struct extracted *ex, const char *arena,
 	r->names_exact = ex->names_exact;
 }
 
-int event_columns_read(struct event_columns *c, const char *doc, size_t len, struct event_record *r,
-                       struct strbuf *err)
+int event_columns_read(struct event_columns *c, const char *doc, size_t len, struct event_record *r, struct strbuf *err)
 {
 	struct jt_error jerr;
 	char why[160];
