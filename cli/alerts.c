@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/listing.h"
+#include "cli/sources.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/status.h"
@@ -631,7 +632,9 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 	if (open_store(g, STORE_READONLY, &s))
 		return 1;
 	struct resolved r;
-	int rc = resolve_alert(s, "timeline", argv[optind], &r);
+	int rc = resolve_alert(s, "timeline", argv[optind], &r), pulled = 0;
+	if (!rc) /* in a case attached to a cluster, the window is the cluster's, copied in */
+		pulled = pull_attached_windows(g, "timeline", &r.uuid, 1, before, after);
 	if (!rc) {
 		/* the record the exports read: a sequence's events outside the window are in it too */
 		struct case_record rec;
@@ -656,7 +659,7 @@ int cmd_timeline(struct globals *g, int argc, char **argv)
 		free(r.uuid);
 	}
 	store_close(s);
-	return rc;
+	return rc ? rc : pulled;
 }
 
 /* ---- tree ---- */

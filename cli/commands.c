@@ -28,7 +28,7 @@ static int cmd_help(struct globals *g, int argc, char **argv);
 static const struct command commands[] = {
     {"ingest", cmd_ingest, "ingest FILE|DIRECTORY... | -",
      "load Elastic Defend events (NDJSON, JSON, search responses, gzip; directories recursively)"},
-    {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]",
+    {"events", cmd_events, "events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--local] [--json]",
      "list stored events in time order, or those a KQL query matches"},
     {"esql", cmd_esql, "esql 'FROM PATTERN | ...' | esql 'ROW ...'  [--json]",
      "run an ES|QL query over the case's events, as Discover does (a table, or one JSON object a row)"},

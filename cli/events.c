@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,13 @@
 
 #include "cli/cli.h"
 #include "cli/listing.h"
+#include "cli/sources.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
+#include "ingest/columns.h"
 #include "ingest/ingest.h"
 #include "ingest/walk.h"
 #include "store/alerts.h"
@@ -176,6 +179,12 @@ struct print_ctx {
 	int json;
 	struct strbuf line;
 	struct listing table;
+	/* over a cluster: the columns each row lacks, read from its document as the case's were */
+	struct event_columns cols;
+	struct strbuf why;
+	const char *host; /* events --host over a cluster: the exact test of its candidates */
+	long limit, shown;
+	int bad_doc;
 };
 
 static int print_reject(void *ctx, const struct reject_row *r)
@@ -319,21 +328,108 @@ static int print_event(void *ctx, const struct event_row *row)
 	return 0;
 }
 
+#define OPEN_END_US (INT64_C(1) << 62) /* some 146,000 years from 1970 */
+
+/* A cluster's event as the case lists one: its columns from its document. */
+static int print_cluster_event(void *ctx, const struct event_row *row)
+{
+	struct print_ctx *pc = ctx;
+	struct event_row full = *row;
+	if (event_columns_read(&pc->cols, row->doc, row->doc_len, &full.r, &pc->why)) {
+		pc->bad_doc = 1;
+		return 1;
+	}
+	full.r.identity = row->r.identity;
+	full.r.index = row->r.index;
+	return print_event(pc, &full);
+}
+
+static int same_text(const char *x, const char *y)
+{
+	return x && y && !strcmp(x, y);
+}
+
+/* A candidate of a plain listing: the host's exactly (a source may hand out more), up to the
+ * limit. */
+static int print_cluster_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct print_ctx *pc = ctx;
+	if (pc->host && !same_text(c->ev.r.host_name, pc->host) && !same_text(c->ev.r.host_id, pc->host))
+		return 0;
+	if (print_cluster_event(pc, &c->ev))
+		return 1;
+	return pc->limit > 0 && ++pc->shown >= pc->limit;
+}
+
+/* events in a case attached to a cluster: the cluster's, in the order the case lists its own
+ * (time, then the source's order among events of one instant). */
+static int cluster_events(struct store *s, struct event_source *src, const struct event_query *q,
+                          const struct kql_node *kql, struct print_ctx *pc)
+{
+	event_columns_init(&pc->cols);
+	pc->host = q->host;
+	pc->limit = q->limit;
+	int rc;
+	if (kql) {
+		rc = detect_load_field_types(s) ? -1 : detect_search_in(src, kql, q->limit, print_cluster_event, pc);
+	} else {
+		struct candidate_query cq = {.by_event_time = 1, .host = q->host};
+		/* an open end is one far beyond any event's time (a literal a server reads as a number) */
+		cq.has_window = q->has_from || q->has_to;
+		cq.from = q->has_from ? q->from : -OPEN_END_US;
+		cq.to = q->has_to ? q->to : OPEN_END_US;
+		rc = source_candidates(src, &cq, NULL, 0, print_cluster_candidate, pc);
+	}
+	event_columns_release(&pc->cols);
+	if (pc->bad_doc)
+		return -1;
+	if (rc)
+		strbuf_addstr(&pc->why, source_errmsg(src));
+	return rc ? -1 : 0;
+}
+
+/* Reads the cluster the case is attached to; *attached 0 when it is attached to none. */
+static int events_from_cluster(struct store *s, const struct event_query *q, const struct kql_node *kql,
+                               struct print_ctx *pc, int *attached)
+{
+	struct strbuf url;
+	strbuf_init(&url, 64);
+	struct event_source *src = NULL;
+	int rc = source_open_attached(s, &url, &src, &pc->why);
+	*attached = rc || src;
+	if (!rc && src) {
+		event_listing_init(&pc->table, NULL);
+		if (!pc->json)
+			event_listing_header(&pc->table, NULL);
+		rc = cluster_events(s, src, q, kql, pc);
+		listing_release(&pc->table);
+	}
+	source_close(src);
+	if (rc) {
+		char *safe = sanitize_dup(pc->why.buf, 0), *safe_url = sanitize_dup(url.buf, 0);
+		diag("casebook events: %s\n", safe);
+		diag("casebook events: the case is attached to the cluster at %s; the %lld events the case holds "
+		     "itself (each alert's, and the timelines looked at) are listed with --local\n",
+		     safe_url, (long long)store_event_count(s));
+		free(safe), free(safe_url);
+	}
+	strbuf_release(&url);
+	return rc;
+}
+
 int cmd_events(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-	                                     {"host", required_argument, NULL, 'H'},
-	                                     {"from", required_argument, NULL, 'f'},
-	                                     {"to", required_argument, NULL, 't'},
-	                                     {"limit", required_argument, NULL, 'n'},
-	                                     {"query", required_argument, NULL, 'q'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},        {"host", required_argument, NULL, 'H'},
+	    {"from", required_argument, NULL, 'f'},  {"to", required_argument, NULL, 't'},
+	    {"limit", required_argument, NULL, 'n'}, {"query", required_argument, NULL, 'q'},
+	    {"local", no_argument, NULL, 'L'},       {NULL, 0, NULL, 0}};
 	/* the documents are read for the table too: its DETAIL column says what the event shows
 	 * (a command line, an address, a path) in the words of the console's timeline */
 	struct event_query q = {.want_doc = 1};
 	struct print_ctx pc = {0};
 	const char *kql_text = NULL;
-	int c;
+	int c, local = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -358,6 +454,7 @@ int cmd_events(struct globals *g, int argc, char **argv)
 				return command_usage_error("events", "--limit takes a positive number");
 			break;
 		case 'q': kql_text = optarg; break;
+		case 'L': local = 1; break;
 		default: return option_error("events", argv);
 		}
 	}
@@ -376,14 +473,20 @@ int cmd_events(struct globals *g, int argc, char **argv)
 		return 1;
 	}
 	strbuf_init(&pc.line, 256);
-	event_listing_init(&pc.table, NULL);
-	if (!pc.json)
-		event_listing_header(&pc.table, NULL);
-	int rc = kql ? detect_search(s, kql, q.limit, print_event, &pc) : store_events_each(s, &q, print_event, &pc);
-	if (rc)
-		diag("casebook: %s\n", store_errmsg(s));
+	strbuf_init(&pc.why, 128);
+	int attached = 0, rc = local ? 0 : events_from_cluster(s, &q, kql, &pc, &attached);
+	if (!attached) { /* the case's own events */
+		event_listing_init(&pc.table, NULL);
+		if (!pc.json)
+			event_listing_header(&pc.table, NULL);
+		rc =
+		    kql ? detect_search(s, kql, q.limit, print_event, &pc) : store_events_each(s, &q, print_event, &pc);
+		if (rc)
+			diag("casebook: %s\n", store_errmsg(s));
+		listing_release(&pc.table);
+	}
 	strbuf_release(&pc.line);
-	listing_release(&pc.table);
+	strbuf_release(&pc.why);
 	kql_free(kql);
 	store_close(s);
 	return rc ? 1 : 0;

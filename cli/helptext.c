@@ -22,6 +22,9 @@ static const struct command_help help[] = {
      "  --limit N    at most N events\n"
      "  --query KQL  the events a KQL query matches, with the detection engine's semantics\n"
      "  --json       each original document on one line (times as stored: UTC)\n"
+     "  --local      in a case attached to a cluster: the case's own events (each alert's, and\n"
+     "               the timelines read), not the cluster's; when the cluster is down, what\n"
+     "               the case still lists\n"
      "  --tz ZONE    (global) times in ZONE, each labelled: Europe/Berlin, local, UTC (default)\n"
      "  DETAIL says what the event shows as the console's timeline does (command line, address,\n"
      "  path). In the console, `v` browses every event: \\ filters (KQL or ES|QL), /, n, N search,\n"
@@ -91,7 +94,10 @@ static const struct command_help help[] = {
      "  --before DUR  how far before the alert's event (default 10m; 90s, 5m, 2h)\n"
      "  --after DUR   how far after it (default 10m)\n"
      "  --json        each event's document\n"
-     "  --tz ZONE     (global) times in ZONE, labelled (IANA name, local; default UTC)\n",
+     "  --tz ZONE     (global) times in ZONE, labelled (IANA name, local; default UTC)\n"
+     "  In a case attached to a cluster the window's events are read from the cluster and\n"
+     "  copied into the case first: the same timeline once the cluster is gone. A cluster that\n"
+     "  fails is named, the case's own events are shown, and the exit status is 1\n",
      {"casebook timeline 5b2d0cc8", "casebook timeline 5b2d0cc8 --before 2h --after 30m",
       "casebook timeline 5b2d0cc8 --tz local"}},
     {"tree",
@@ -147,7 +153,9 @@ static const struct command_help help[] = {
      "  -o FILE        write atomically to FILE (never over a file without --force)\n"
      "  --force        replace FILE\n"
      "  --window DUR   the events this far around each alert (default 10m)\n"
-     "  --source       include each event's original document\n",
+     "  --source       include each event's original document\n"
+     "  In a case attached to a cluster each alert's window is copied from the cluster into\n"
+     "  the case first (as timeline does)\n",
      {"casebook export 5b2d0cc8 -o report.md", "casebook export --status closed --format thehive-case -o case.json",
       "casebook export --all --format timesketch-jsonl -o timeline.jsonl"}},
     {"cluster",

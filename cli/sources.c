@@ -1,9 +1,14 @@
 /* sources: the table of event sources (cli/sources.h). */
 #include "cli/sources.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cluster/source_clickhouse.h"
+#include "common/diag.h"
+#include "common/sanitize.h"
+#include "triage/pull.h"
 
 static int open_store_source(const char *url, struct store *s, struct event_source **out, struct strbuf *err)
 {
@@ -49,4 +54,55 @@ int source_open_url(const char *url, struct store *s, struct event_source **out,
 		return -1;
 	}
 	return (*kind)->open(url, s, out, err);
+}
+
+int source_open_attached(struct store *s, struct strbuf *url, struct event_source **out, struct strbuf *err)
+{
+	*out = NULL;
+	if (case_cluster_url(s, url)) {
+		strbuf_addstr(err, store_errmsg(s));
+		return -1;
+	}
+	const struct source_kind *kind;
+	return url->len ? source_open_url(url->buf, s, out, &kind, err) : 0;
+}
+
+/* The windows of the alerts, from src; 0, or -1 with why in err. */
+static int pull_each(struct globals *g, struct store *s, struct event_source *src, const char *url, char *const *uuids,
+                     size_t n, int64_t before_us, int64_t after_us, struct strbuf *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct pull_counts c;
+		if (pull_alert_timeline(s, src, url, g->analyst, uuids[i], before_us, after_us, &c, err))
+			return -1;
+	}
+	return 0;
+}
+
+int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids, size_t n, int64_t before_us,
+                          int64_t after_us)
+{
+	struct store *s;
+	if (open_store(g, 0, &s))
+		return 1;
+	struct strbuf url, err;
+	strbuf_init(&url, 64);
+	strbuf_init(&err, 128);
+	struct event_source *src = NULL;
+	int rc = source_open_attached(s, &url, &src, &err);
+	if (!rc && src)
+		rc = pull_each(g, s, src, url.buf, uuids, n, before_us, after_us, &err);
+	source_close(src);
+	store_close(s);
+	if (rc) {
+		char *safe = sanitize_dup(err.buf, 0);
+		diag("casebook %s: %s\n", cmd, safe);
+		diag("casebook %s: nothing more was copied from the cluster: what follows is the events the case "
+		     "holds itself (each alert's own, and the windows read before)\n",
+		     cmd);
+		free(safe);
+	}
+	strbuf_release(&url);
+	strbuf_release(&err);
+	return rc ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #ifndef CASEBOOK_CLI_SOURCES_H
 #define CASEBOOK_CLI_SOURCES_H
 
+#include "cli/cli.h"
 #include "common/strbuf.h"
 #include "detect/source.h"
 #include "store/store.h"
@@ -27,5 +28,18 @@ const struct source_kind *source_kind_for(const char *url);
  * source takes, or the source's own reason). */
 int source_open_url(const char *url, struct store *s, struct event_source **out, const struct source_kind **kind,
                     struct strbuf *err);
+
+/* The source of the cluster the case s is attached to (casebook cluster attach), its first
+ * server's URL in url: 0 with *out NULL when the case is attached to none; 0 with the source
+ * open; -1 with why in err. */
+int source_open_attached(struct store *s, struct strbuf *url, struct event_source **out, struct strbuf *err);
+
+/* In a case attached to a cluster, copies each alert's timeline window ([t - before_us,
+ * t + after_us] around its event) from the cluster into the case (triage/pull.h) before cmd
+ * reads the case's record of it: what it shows or exports is then the cluster's, and stays
+ * the case's once detached. A case attached to none is left as it is. 0; 1 after telling the
+ * user what failed (naming the server) and that the case's own events are shown instead. */
+int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids, size_t n, int64_t before_us,
+                          int64_t after_us);
 
 #endif

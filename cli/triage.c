@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/sources.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -582,6 +583,9 @@ int cmd_export(struct globals *g, int argc, char **argv)
 			rc = 1;
 		}
 	}
+	/* in a case attached to a cluster, each alert's window is the cluster's, copied in first:
+	 * the export is the case's, and the case can export it again without the cluster */
+	int pulled = rc ? 0 : pull_attached_windows(g, "export", l.uuids, l.n, o.before_us, o.after_us);
 	char err[600], note[400] = "";
 	o.note = note;
 	o.note_len = sizeof(note);
@@ -603,5 +607,5 @@ int cmd_export(struct globals *g, int argc, char **argv)
 		free(l.uuids[i]);
 	free(l.uuids);
 	store_close(s);
-	return rc;
+	return rc ? rc : pulled;
 }

@@ -1,10 +1,13 @@
 /* tui: the console (also what `casebook` alone opens on a terminal). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/sources.h"
 #include "common/diag.h"
+#include "common/sanitize.h"
 #include "detect/detect.h"
 #include "tui/screen.h"
 
@@ -32,7 +35,21 @@ int cmd_tui(struct globals *g, int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	int rc = tui_run(s, g->analyst, name);
+	/* attached to a cluster: the timelines are read from it (a URL that does not open is said,
+	 * and the console works on the case alone) */
+	struct strbuf url, open_err;
+	strbuf_init(&url, 64);
+	strbuf_init(&open_err, 128);
+	struct event_source *src = NULL;
+	if (source_open_attached(s, &url, &src, &open_err)) {
+		char *safe = sanitize_dup(open_err.buf, 0);
+		diag("casebook tui: %s; the console shows the case's own events\n", safe);
+		free(safe);
+	}
+	int rc = tui_run(s, g->analyst, name, src, url.buf);
+	source_close(src);
+	strbuf_release(&url);
+	strbuf_release(&open_err);
 	store_close(s);
 	return rc;
 }

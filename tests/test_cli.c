@@ -65,7 +65,7 @@ static void test_help_and_version(void **state)
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	static const char events_help[] =
 	    "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
-	    "[--json]\n\nlist stored events in time order, or those a KQL query matches\n\noptions:\n"
+	    "[--local] [--json]\n\nlist stored events in time order, or those a KQL query matches\n\noptions:\n"
 	    "  --host H     host.name or host.id\n";
 	assert_memory_equal(out.buf, events_help, sizeof(events_help) - 1);
 	/* the usage names the export formats of export.c's table, in its order */
@@ -90,9 +90,9 @@ static void test_usage_errors_exit_64(void **state)
 	assert_memory_equal(err.buf, "casebook: unknown option: --frob\n", 33);
 	assert_int_equal(tu_run(&out, &err, "%s", tu_casebook()), 64);
 	assert_int_equal(CB("u.db", "events --bogus"), 64);
-	assert_string_equal(
-	    err.buf, "casebook events: unknown option --bogus ('casebook help events' lists them)\n"
-	             "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] [--json]\n");
+	assert_string_equal(err.buf, "casebook events: unknown option --bogus ('casebook help events' lists them)\n"
+	                             "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
+	                             "[--local] [--json]\n");
 	assert_int_equal(CB("u.db", "events --from yesterday"), 64);
 	assert_memory_equal(err.buf, "casebook events: --from: expected a date YYYY-MM-DD\n", 51);
 	assert_int_equal(CB("u.db", "ingest"), 64);

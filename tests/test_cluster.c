@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,10 @@
 #include "detect/rule.h"
 #include "detect/source.h"
 #include "ingest/keep.h"
+#include "store/events.h"
 #include "store/store.h"
+#include "tui/app.h"
+#include "tui/screen.h"
 
 static struct {
 	int up;          /* the cluster answers */
@@ -1392,6 +1396,292 @@ static void test_a_server_killed_mid_way_fails_the_detect_run_whole(void **state
 	store_close(s);
 }
 
+/* --- triage from the cluster: events, timeline, export in an attached case --- */
+
+/* Runs casebook on db and keeps its output in *into (a copy). */
+static void cb_keep(int want, const char *db, const char *args, struct strbuf *into)
+{
+	cb_expect(want, db, args);
+	strbuf_reset(into);
+	strbuf_add(into, out.buf, out.len);
+}
+
+/* got lists what want lists, in the same order but among the events of one instant (the case
+ * orders them as it stored them, the cluster by their documents' SHA-256: both in time order). */
+static void assert_same_listing(const struct strbuf *got, const struct strbuf *want, const char *what)
+{
+	struct strbuf a, b;
+	strbuf_init(&a, got->len + 1);
+	strbuf_init(&b, want->len + 1);
+	strbuf_add(&a, got->buf, got->len);
+	strbuf_add(&b, want->buf, want->len);
+	if (strcmp(a.buf, b.buf)) {
+		sort_lines(&a);
+		sort_lines(&b);
+	}
+	if (strcmp(a.buf, b.buf)) {
+		char x[600], y[600];
+		snprintf(x, sizeof(x), "%s", tu_path("listing-got.out"));
+		snprintf(y, sizeof(y), "%s", tu_path("listing-want.out"));
+		tu_write(x, got->buf, got->len);
+		tu_write(y, want->buf, want->len);
+		tu_run(&out, NULL, "diff '%s' '%s' | head -20", x, y);
+		fail_msg("%s: listed otherwise:\n%s", what, out.buf);
+	}
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+
+/* A table's rows are in time order (each line's time after mark columns: a timeline's "> "). */
+static void assert_time_order(const struct strbuf *table, size_t mark)
+{
+	const char *prev = NULL;
+	for (const char *p = table->buf; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (prev && strncmp(prev + mark, "TIME", 4) && strncmp(prev + mark, p + mark, 27) > 0)
+			fail_msg("out of time order:\n%.80s\n%.80s", prev, p);
+		prev = p;
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* Two cases over the same fleet: local.db ingested it, attached.db is attached to the cluster
+ * that holds it (and holds no event itself). */
+static void fleet_two_cases(char *local, char *attached, size_t len, const char *stem)
+{
+	char fleet[512], args[1400];
+	snprintf(local, len, "%s", tu_path(stem));
+	snprintf(attached, len, "%s-attached", local);
+	snprintf(fleet, sizeof(fleet), "%s.ndjson", local);
+	empty_cluster();
+	assert_int_equal(tu_run(&out, NULL, "build/check/gen-events --events 1500 --hosts 8"), 0);
+	tu_write(fleet, out.buf, out.len);
+	snprintf(args, sizeof(args), "ingest '%s'", fleet);
+	cb_expect(0, local, args);
+	snprintf(args, sizeof(args), "cluster attach '%s' '%s'", cl.url[0], cl.url[1]);
+	cb_expect(0, attached, args);
+	snprintf(args, sizeof(args), "ingest '%s'", fleet);
+	cb_expect(0, attached, args);
+	assert_int_equal(count_rows(attached, "events"), 0);
+}
+
+/* casebook events in an attached case reads the cluster: the same table, the same documents,
+ * the same searches as in a case that ingested the same file; --local reads the case alone. */
+static void test_events_in_an_attached_case_are_the_clusters(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600];
+	fleet_two_cases(local, attached, sizeof(local), "events-local.db");
+	static const char *const listings[] = {
+	    "events",
+	    "events --json",
+	    "events --host mac-lisbon-01",
+	    "events --host mac-lisbon-01 --from 2026-11-20T08:02:00Z --to 2026-11-20T08:05:00Z --json",
+	    "events --from 2026-11-20T08:06:00Z --limit 25",
+	    "events --query 'event.category : process and process.name : zsh'",
+	    "events --query 'host.name : mac-lisbon-01 and event.category : file' --json",
+	    "events --query 'user.name : amara or event.category : network' --limit 7",
+	    "events --query 'process.name : nothing-at-all'",
+	};
+	struct strbuf want, got;
+	strbuf_init(&want, 1 << 16);
+	strbuf_init(&got, 1 << 16);
+	for (size_t i = 0; i < sizeof(listings) / sizeof(listings[0]); i++) {
+		cb_keep(0, local, listings[i], &want);
+		cb_keep(0, attached, listings[i], &got);
+		assert_same_listing(&got, &want, listings[i]);
+		if (!strstr(listings[i], "--json"))
+			assert_time_order(&got, 0);
+		assert_true(count_lines(&got) >= 1); /* at least the header */
+	}
+	cb_keep(0, local, "events", &want);
+	assert_true(count_lines(&want) > 1000);
+	/* the case alone holds nothing yet */
+	cb_keep(0, attached, "events --local", &got);
+	assert_int_equal(count_lines(&got), 1);
+	strbuf_release(&want);
+	strbuf_release(&got);
+}
+
+/* The first alert's uuid in db's `alerts --json`. */
+static void first_alert(const char *db, char uuid[13])
+{
+	cb_expect(0, db, "alerts --json");
+	const char *u = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(u);
+	memcpy(uuid, u + 21, 12);
+	uuid[12] = '\0';
+}
+
+/* The timeline of the first record of a JSON export in out: its event documents, one a line. */
+static void exported_timeline(struct strbuf *into)
+{
+	cJSON *doc = cJSON_Parse(out.buf);
+	assert_non_null(doc);
+	cJSON *rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "records"), 0);
+	cJSON *tl = cJSON_GetObjectItemCaseSensitive(rec, "timeline");
+	assert_true(cJSON_GetArraySize(tl) > 3);
+	strbuf_reset(into);
+	for (cJSON *e = tl ? tl->child : NULL; e; e = e->next) {
+		char *text = cJSON_PrintUnformatted(e);
+		strbuf_addstr(into, text);
+		strbuf_addch(into, '\n');
+		cJSON_free(text);
+	}
+	cJSON_Delete(doc);
+}
+
+/* casebook timeline and export in an attached case: the window is the cluster's, the same as
+ * the case that ingested the fleet shows; it is copied into the case, so once detached the
+ * case shows and exports the same timeline. */
+static void test_timeline_in_an_attached_case_is_the_clusters_and_stays(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], args[200], uuid[13];
+	fleet_two_cases(local, attached, sizeof(local), "timeline-local.db");
+	cb_expect(0, local, "detect");
+	cb_expect(0, attached, "detect");
+	first_alert(attached, uuid);
+	int64_t kept = count_rows(attached, "events");
+	struct strbuf want, got, seen, exported;
+	strbuf_init(&want, 1 << 16);
+	strbuf_init(&got, 1 << 16);
+	strbuf_init(&seen, 1 << 16);
+	strbuf_init(&exported, 1 << 16);
+	snprintf(args, sizeof(args), "timeline %s", uuid);
+	cb_keep(0, local, args, &want);
+	assert_true(count_lines(&want) > 3);
+	cb_keep(0, attached, args, &got);
+	assert_same_listing(&got, &want, args);
+	assert_time_order(&got, 2);
+	assert_true(count_rows(attached, "events") > kept); /* the window was copied in */
+	kept = count_rows(attached, "events");
+	/* again: nothing new, the same listing */
+	strbuf_add(&seen, got.buf, got.len);
+	cb_keep(0, attached, args, &got);
+	assert_string_equal(got.buf, seen.buf);
+	assert_int_equal(count_rows(attached, "events"), kept);
+	/* a wider window for the export, copied in too: the case's export */
+	snprintf(args, sizeof(args), "export %s --format json --window 30m", uuid);
+	cb_expect(0, local, args);
+	exported_timeline(&want);
+	cb_expect(0, attached, args);
+	exported_timeline(&exported);
+	assert_same_listing(&exported, &want, args);
+	assert_true(count_rows(attached, "events") >= kept);
+	cb_expect(0, attached, "cluster detach");
+	snprintf(args, sizeof(args), "timeline %s", uuid);
+	cb_keep(0, attached, args, &got);
+	assert_string_equal(got.buf, seen.buf); /* detached: the same, to the byte */
+	snprintf(args, sizeof(args), "timeline %s --before 30m --after 30m", uuid);
+	cb_keep(0, local, args, &want);
+	cb_keep(0, attached, args, &got);
+	assert_same_listing(&got, &want, args);
+	snprintf(args, sizeof(args), "export %s --format json --window 30m", uuid);
+	cb_expect(0, attached, args);
+	exported_timeline(&got);
+	assert_string_equal(got.buf, exported.buf);
+	strbuf_release(&want);
+	strbuf_release(&got);
+	strbuf_release(&seen);
+	strbuf_release(&exported);
+}
+
+/* A cluster that is down: events names the server and says --local lists the case's own;
+ * timeline names it, shows the case's own events and exits 1. */
+static void test_a_cluster_that_is_down_is_named_and_the_case_still_reads(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], args[200], want[200], uuid[13];
+	fleet_two_cases(local, attached, sizeof(local), "down-local.db");
+	cb_expect(0, attached, "detect");
+	first_alert(attached, uuid);
+	int64_t kept = count_rows(attached, "events");
+	char dead[64];
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	const char *urls[] = {dead};
+	assert_int_equal(store_cluster_set(s, urls, 1), 0);
+	store_close(s);
+
+	cb_expect(1, attached, "events");
+	snprintf(want, sizeof(want), "casebook events: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	assert_non_null(strstr(err.buf, "are listed with --local\n"));
+	cb_expect(0, attached, "events --local");
+	assert_int_equal(count_lines(&out), (size_t)kept + 1);
+
+	snprintf(args, sizeof(args), "timeline %s", uuid);
+	cb_expect(1, attached, args);
+	snprintf(want, sizeof(want), "casebook timeline: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	assert_non_null(strstr(err.buf, "what follows is the events the case holds itself"));
+	assert_non_null(strstr(out.buf, "> ")); /* the alert's own event, kept by detect */
+	assert_int_equal(count_rows(attached, "events"), kept);
+}
+
+/* The console in an attached case: opening an alert copies its timeline window from the
+ * cluster into the case; a cluster that is down leaves the case's own events on screen and the
+ * status line names the server. */
+static size_t open_first_alert(struct store *s, struct event_source *src, const char *name, char *msg, size_t len)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	FILE *in = fdopen(fds[0], "r"), *sink = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(sink, in, 40, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "c.db", .source = src, .source_name = name};
+	struct app *a = app_new(s, &ao);
+	assert_int_equal(app_load(a), 0);
+	app_handle_key(a, '\n'); /* the queue's first alert */
+	snprintf(msg, len, "%s", app_message(a));
+	app_free(a);
+	screen_close();
+	fclose(in);
+	close(fds[1]);
+	fclose(sink);
+	return strlen(msg);
+}
+
+static void test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setlocale(LC_ALL, "C.UTF-8");
+	char local[512], attached[600], msg[400], dead[64], want[200];
+	fleet_two_cases(local, attached, sizeof(local), "console-local.db");
+	cb_expect(0, attached, "detect");
+	int64_t kept = count_rows(attached, "events");
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	struct event_source *src = cluster_source(0);
+	assert_int_equal(open_first_alert(s, src, cl.url[0], msg, sizeof(msg)), 0);
+	source_close(src);
+	assert_true(store_event_count(s) > kept);
+	kept = store_event_count(s);
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open(dead, NULL, &src, &err), 0);
+	assert_true(open_first_alert(s, src, dead, msg, sizeof(msg)) > 0);
+	source_close(src);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	assert_non_null(strstr(msg, ": the timeline shows the events the case holds"));
+	assert_int_equal(store_event_count(s), kept);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1415,6 +1705,11 @@ int main(void)
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_corpus_alerts_of_the_elastic_rules),
 	    cmocka_unit_test(test_an_attached_case_ingests_into_and_detects_from_the_cluster),
 	    cmocka_unit_test(test_an_event_that_cannot_be_copied_undoes_the_rules_alerts),
+	    cmocka_unit_test(test_events_in_an_attached_case_are_the_clusters),
+	    cmocka_unit_test(test_timeline_in_an_attached_case_is_the_clusters_and_stays),
+	    cmocka_unit_test(test_a_cluster_that_is_down_is_named_and_the_case_still_reads),
+	    cmocka_unit_test(test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot),
+	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);

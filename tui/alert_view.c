@@ -12,6 +12,7 @@
 #include "detect/field.h"
 #include "detect/jsondoc.h"
 #include "store/rules.h"
+#include "triage/pull.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -59,6 +60,25 @@ static void timeline_options(struct alertview *v)
 	v->opts.related = 1;
 	v->opts.related_us = v->tl_before;
 	v->opts.kql = v->tl_kql;
+}
+
+/* In a case attached to a cluster, the window about to be read is copied from it first: the
+ * timeline is the cluster's and stays the case's. A cluster that fails leaves the case's own
+ * events to show, and the status line says why. */
+static void pull_window(struct app *a, const struct alertview *v, const char *uuid)
+{
+	if (!a->o.source || v->opts.file_path)
+		return;
+	struct strbuf err;
+	strbuf_init(&err, 128);
+	struct pull_counts c;
+	if (pull_alert_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, uuid, v->opts.before_us,
+	                        v->opts.after_us, &c, &err)) {
+		char *safe = sanitize_dup(err.buf, 0);
+		say(a, "%.240s: the timeline shows the events the case holds", safe);
+		free(safe);
+	}
+	strbuf_release(&err);
 }
 
 /* Focuses the alert's own event: the selection counts the rows the filters show, and the
@@ -144,6 +164,7 @@ void alert_push(struct app *a, const struct qrow *r)
 	timeline_options(v);
 	v->opts.partial = 1;
 	v->opts.overview = 1;
+	pull_window(a, v, r->uuid);
 	case_load(a->s, r->uuid, &v->opts, &v->rec);
 	if (!v->rec.uuid) {
 		say(a, "could not read the alert: %.300s", v->rec.failed_why ? v->rec.failed_why : "it is gone");
@@ -179,6 +200,7 @@ void alert_reload_timeline(struct app *a)
 {
 	struct alertview *v = alert_of(a);
 	timeline_options(v);
+	pull_window(a, v, v->rec.uuid);
 	if (case_reload_timeline(a->s, &v->rec, &v->opts))
 		say(a, "could not read the timeline: %.300s", store_errmsg(a->s));
 	focus_alert_event(v);

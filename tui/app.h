@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 struct app;
+struct event_source;
 
 struct app_options {
 	const char *analyst;
@@ -17,6 +18,11 @@ struct app_options {
 	int64_t (*clock)(void); /* the time of triage actions (tests fix it) */
 	int colors;             /* use colours (has_colors() and no NO_COLOR) */
 	const char *editor;     /* the note editor's command ($VISUAL, $EDITOR); NULL: the built-in one */
+	/* the cluster the case is attached to (NULL: none): an alert's timeline window is read
+	 * from it into the case before the case's timeline is shown (triage/pull.h); source_name
+	 * (its URL) names the ingest record of what is copied */
+	struct event_source *source;
+	const char *source_name;
 };
 
 struct app *app_new(struct store *s, const struct app_options *o);

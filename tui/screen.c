@@ -84,7 +84,8 @@ int screen_term_usable(char *why, size_t len)
 	return 1;
 }
 
-int tui_run(struct store *s, const char *analyst, const char *db_name)
+int tui_run(struct store *s, const char *analyst, const char *db_name, struct event_source *source,
+            const char *source_name)
 {
 	setlocale(LC_ALL, "");
 	/* LANG=C over SSH: the terminal may not take UTF-8, so the console draws ASCII */
@@ -102,8 +103,12 @@ int tui_run(struct store *s, const char *analyst, const char *db_name)
 	mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	timeout(1000); /* wake up to notice what other processes add */
 	const char *editor = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
-	struct app_options o = {
-	    .analyst = analyst, .db_name = db_name, .colors = has_colors() && !getenv("NO_COLOR"), .editor = editor};
+	struct app_options o = {.analyst = analyst,
+	                        .db_name = db_name,
+	                        .colors = has_colors() && !getenv("NO_COLOR"),
+	                        .editor = editor,
+	                        .source = source,
+	                        .source_name = source_name};
 	struct app *a = app_new(s, &o);
 	int rc = app_load(a);
 	double last_poll = time_monotonic();

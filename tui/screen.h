@@ -7,11 +7,15 @@
 
 #include "store/store.h"
 
-/* Runs the console on the terminal until the analyst quits. Returns 0, or 1 with a message. */
+struct event_source;
+
 /* Whether TERM names a terminal the console can drive (not dumb, known, with cursor
  * addressing); else why not, for the message. */
 int screen_term_usable(char *why, size_t len);
-int tui_run(struct store *s, const char *analyst, const char *db_name);
+/* Runs the console on the terminal until the analyst quits; source (NULL: none) is the cluster
+ * the case is attached to, named source_name (tui/app.h). Returns 0, or 1 with a message. */
+int tui_run(struct store *s, const char *analyst, const char *db_name, struct event_source *source,
+            const char *source_name);
 
 /* Starts curses on the given streams at rows x cols (for tests); returns 0 or -1. */
 int screen_open(FILE *out, FILE *in, int rows, int cols);
