@@ -358,7 +358,9 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
 	int rc = 0, first = 1;
-	size_t batch = CH_SOURCE_BATCH;
+	/* each batch reads the documents of every part its rows fall in: as few as the caller allows */
+	size_t batch = q->wants_rows > CH_SOURCE_BATCH ? q->wants_rows : CH_SOURCE_BATCH;
+	batch = batch < CH_SOURCE_BATCH_MAX ? batch : CH_SOURCE_BATCH_MAX;
 	if (q->any_order && !q->by_event_time) {
 		/* the caller sorts what it keeps: one streamed scan, no sort in the server (a batch
 		 * ordered and limited reads every row's document to sort them, each batch again) */
