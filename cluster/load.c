@@ -232,6 +232,22 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 				               strlen(l->arena.buf + ex.str[EX_DERIVED]));
 			strbuf_addch(r, ']');
 			continue;
+		} else if (!strcmp(col->name, "irregular") || !strcmp(col->name, "names_exact")) {
+			strbuf_addch(r, (col->name[0] == 'i' ? ex.irregular : ex.names_exact) ? '1' : '0');
+			continue;
+		} else if (!strcmp(col->name, "kind")) { /* the case's kind column: event.kind's first value */
+			if (ex.str[EX_KIND] == EX_ABSENT)
+				strbuf_addstr(r, "null");
+			else
+				ch_json_string(r, l->arena.buf + ex.str[EX_KIND],
+				               strlen(l->arena.buf + ex.str[EX_KIND]));
+			continue;
+		} else if (!strcmp(col->name, "ingested_us")) {
+			if (ex.has_ingested)
+				strbuf_addf(r, "%lld", (long long)ex.ingested);
+			else
+				strbuf_addstr(r, "null");
+			continue;
 		} else if (!strcmp(col->name, "doc")) {
 			ch_json_string(r, doc, ex.doc_len);
 			continue;

@@ -41,6 +41,18 @@ const struct cluster_column cluster_columns[] = {
     /* the fields casebook derived at ingest, as a case's events.derived says: host.os.type from
      * host.os.platform for older agents, which rules see as if the document held it */
     {"derived", "Array(String)", NULL},
+    /* the case's own columns for the event, as ingest/extract.c sets them, which detection's
+     * prefilters read (store/events.h): whether the columns hold every value of the fields
+     * they prune with (a field twice, nested and dotted, or an array of file.path, host.*),
+     * whether process.name, event.action, user.name and process.executable each hold their
+     * field's only value, and event.kind's first value (Kibana's alerts, "signal", are not
+     * events rules run on) */
+    {"irregular", "UInt8", NULL},
+    {"names_exact", "UInt8", NULL},
+    {"kind", "Nullable(String)", NULL},
+    /* event.ingested as the case's ingested column holds it (microseconds; NULL when absent):
+     * a rule timed by it reads this column, as it reads the case's */
+    {"ingested_us", "Nullable(Int64)", NULL},
     {"doc", "String", NULL},        /* the original document, exactly as it was read */
     {"doc_sha256", "String", NULL}, /* SHA-256 of doc, lowercase hex */
 };

@@ -15,10 +15,36 @@
 #define ID_BIT    (INT64_C(1) << 60)
 /* The columns a read asks for, the last a constant that ends every complete row. */
 #define ROW_COLUMNS                                                                                                    \
-	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, arrayStringConcat(derived, ','), " \
-	"doc, 'e'"
-enum { F_TS, F_SHA, F_IDENTITY, F_INDEX, F_HOST_ID, F_HOST_NAME, F_OS_TYPE, F_DERIVED, F_DOC, F_END, F_COUNT };
+	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, "                                  \
+	"arrayStringConcat(derived, ','), irregular, names_exact, kind, "                                              \
+	"if(has(inexact, 'event.category'), '', arrayStringConcat(event_category, ',')), file_path, "                  \
+	"event_action, process_executable, process_name, user_name, ingested_us, doc, 'e'"
+enum {
+	F_TS,
+	F_SHA,
+	F_IDENTITY,
+	F_INDEX,
+	F_HOST_ID,
+	F_HOST_NAME,
+	F_OS_TYPE,
+	F_DERIVED,
+	F_IRREGULAR,
+	F_NAMES_EXACT,
+	F_KIND,
+	F_CATEGORY,
+	F_FILE_PATH,
+	F_ACTION,
+	F_EXECUTABLE,
+	F_PROCESS_NAME,
+	F_USER_NAME,
+	F_INGESTED,
+	F_DOC,
+	F_END,
+	F_COUNT
+};
 #define FROM_EVENTS " FROM `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "`"
+/* A rule's time: event.ingested, else @timestamp (the case's TIME_EXPR), or @timestamp. */
+#define TIME_COLUMN(ingested) ((ingested) ? "ifNull(ingested_us, ts_us)" : "ts_us")
 
 struct ch_source {
 	struct event_source base;
@@ -123,6 +149,25 @@ static long unescape_field(char *s, size_t len)
 	return (long)w;
 }
 
+/* The columns detection prunes with, as the case holds them (store/events.h): the loader kept
+ * the case's irregular, names_exact and kind (cluster/schema.c). Where the case's columns hold
+ * every value, the typed columns hold the same strings: file.path is one string or none, the
+ * four names likewise when names_exact; event.category's values joined with ',' as the case
+ * joins them, unless a value is not a string (inexact: none is given, which every category
+ * filter admits). */
+static void fill_case_columns(struct event_record *r, char *const *field, const long *flen)
+{
+	r->irregular = !(flen[F_IRREGULAR] == 1 && field[F_IRREGULAR][0] == '0');
+	r->names_exact = flen[F_NAMES_EXACT] == 1 && field[F_NAMES_EXACT][0] == '1';
+	r->kind = flen[F_KIND] >= 0 ? field[F_KIND] : NULL;
+	r->category = flen[F_CATEGORY] > 0 ? field[F_CATEGORY] : NULL;
+	r->file_path = flen[F_FILE_PATH] >= 0 ? field[F_FILE_PATH] : NULL;
+	r->action = flen[F_ACTION] >= 0 ? field[F_ACTION] : NULL;
+	r->executable = flen[F_EXECUTABLE] >= 0 ? field[F_EXECUTABLE] : NULL;
+	r->process_name = flen[F_PROCESS_NAME] >= 0 ? field[F_PROCESS_NAME] : NULL;
+	r->user_name = flen[F_USER_NAME] >= 0 ? field[F_USER_NAME] : NULL;
+}
+
 /* One complete line: a row handed to the callback, or the end of the read with its error. */
 static int on_line(struct reader *rd, char *line, size_t len)
 {
@@ -152,11 +197,21 @@ static int on_line(struct reader *rd, char *line, size_t len)
 		set_error(rd->src, "a row casebook did not write", NULL, 0);
 		return 1;
 	}
+	long long ingested = flen[F_INGESTED] >= 0 ? strtoll(field[F_INGESTED], &end, 10) : 0;
+	if (flen[F_INGESTED] >= 0 && (*end || end == field[F_INGESTED])) {
+		rd->bad = 1;
+		set_error(rd->src, "a row casebook did not write", NULL, 0);
+		return 1;
+	}
 	rd->rows++;
 	rd->last_ts = ts;
 	memcpy(rd->last_sha, field[F_SHA], SHA256_HEX_LEN + 1);
 	struct candidate_row c = {.id = id, .time = ts};
 	struct event_record *r = &c.ev.r;
+	r->has_ingested = flen[F_INGESTED] >= 0;
+	r->ingested = ingested;
+	if (rd->q && rd->q->use_ingested && r->has_ingested)
+		c.time = ingested; /* the rule's time field, falling back to @timestamp as the case's does */
 	c.ev.id = id;
 	c.ev.doc = field[F_DOC];
 	c.ev.doc_len = (size_t)flen[F_DOC];
@@ -167,9 +222,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
 	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */
-	/* the other columns are not read: every candidate is evaluated on its document */
-	r->irregular = 1;
-	r->names_exact = 0;
+	fill_case_columns(r, field, flen);
 	if (rd->efn) {
 		rd->stopped = rd->efn(rd->ctx, &c.ev) != 0;
 		return rd->stopped;
@@ -234,9 +287,11 @@ static int read_rows(struct reader *rd, const struct strbuf *query)
 static void add_conditions(struct strbuf *sql, const struct candidate_query *q)
 {
 	if (q->has_window)
-		strbuf_addf(sql, " AND ts_us >= %lld AND ts_us <= %lld", (long long)q->from, (long long)q->to);
-	/* the narrowing of the columns; a row whose columns are inexact is always a candidate */
-	strbuf_addstr(sql, " AND (notEmpty(inexact) OR (1");
+		strbuf_addf(sql, " AND %s >= %lld AND %s <= %lld", TIME_COLUMN(q->use_ingested), (long long)q->from,
+		            TIME_COLUMN(q->use_ingested), (long long)q->to);
+	/* the narrowing of the columns; a row whose columns are inexact, or that the case would
+	 * hold as irregular (a field twice, nested and dotted), is always a candidate */
+	strbuf_addstr(sql, " AND (irregular != 0 OR notEmpty(inexact) OR (1");
 	if (q->host) {
 		strbuf_addstr(sql, " AND (ifNull(host_name = ");
 		ch_quote_string(sql, q->host, strlen(q->host));
@@ -298,16 +353,14 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		set_error(s, "a cluster's events have no load order to read on after", NULL, 0);
 		return -1;
 	}
-	if (q->use_ingested) {
-		set_error(s, "the cluster holds no event.ingested column (a rule timed by it runs on a case)", NULL, 0);
-		return -1;
-	}
 	struct reader rd = {.src = s, .q = q, .fn = fn, .ctx = ctx};
 	strbuf_init(&rd.line, 4096);
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
 	int rc = 0, first = 1;
-	size_t batch = CH_SOURCE_BATCH;
+	/* each batch reads the documents of every part its rows fall in: as few as the caller allows */
+	size_t batch = q->wants_rows > CH_SOURCE_BATCH ? q->wants_rows : CH_SOURCE_BATCH;
+	batch = batch < CH_SOURCE_BATCH_MAX ? batch : CH_SOURCE_BATCH_MAX;
 	if (q->any_order && !q->by_event_time) {
 		/* the caller sorts what it keeps: one streamed scan, no sort in the server (a batch
 		 * ordered and limited reads every row's document to sort them, each batch again) */
@@ -368,28 +421,41 @@ static int query_numbers(struct ch_source *s, const char *sql, long long *v, siz
 	return rc;
 }
 
-static int ch_time_span(struct event_source *src, int use_ingested, int64_t after_id, int64_t *lo, int64_t *hi)
+/* The count, smallest and largest of a time expression over the events (0 and 0 when none). */
+static int time_extent(struct ch_source *s, const char *sql, int64_t *lo, int64_t *hi)
 {
-	struct ch_source *s = ch_of(src);
-	*lo = *hi = 0;
-	if (after_id || use_ingested) {
-		set_error(s,
-		          after_id ? "a cluster's events have no load order to read on after"
-		                   : "the cluster holds no event.ingested column (a rule timed by it runs on a case)",
-		          NULL, 0);
-		return -1;
-	}
 	long long v[3];
-	if (query_numbers(s, "SELECT count(), min(ts_us), max(ts_us)" FROM_EVENTS " FORMAT TabSeparated", v, 3))
+	*lo = *hi = 0;
+	if (query_numbers(s, sql, v, 3))
 		return -1;
 	if (v[0] > 0)
 		*lo = v[1], *hi = v[2];
 	return 0;
 }
 
+static int ch_time_span(struct event_source *src, int use_ingested, int64_t after_id, int64_t *lo, int64_t *hi)
+{
+	struct ch_source *s = ch_of(src);
+	*lo = *hi = 0;
+	if (after_id) {
+		set_error(s, "a cluster's events have no load order to read on after", NULL, 0);
+		return -1;
+	}
+	return time_extent(s,
+	                   use_ingested ? "SELECT count(), min(ifNull(ingested_us, ts_us)), max(ifNull(ingested_us, "
+	                                  "ts_us))" FROM_EVENTS " FORMAT TabSeparated"
+	                                : "SELECT count(), min(ts_us), max(ts_us)" FROM_EVENTS " FORMAT TabSeparated",
+	                   lo, hi);
+}
+
+/* As the case's: with use_ingested, over the events that have event.ingested alone. */
 static int ch_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
 {
-	return ch_time_span(src, use_ingested, 0, lo, hi);
+	return time_extent(ch_of(src),
+	                   use_ingested ? "SELECT count(ingested_us), ifNull(min(ingested_us), 0), "
+	                                  "ifNull(max(ingested_us), 0)" FROM_EVENTS " FORMAT TabSeparated"
+	                                : "SELECT count(), min(ts_us), max(ts_us)" FROM_EVENTS " FORMAT TabSeparated",
+	                   lo, hi);
 }
 
 static int64_t ch_newest_id(struct event_source *src)
@@ -502,7 +568,6 @@ static void ch_source_close(struct event_source *src)
 }
 
 static const struct source_ops ch_source_ops = {.name = "clickhouse",
-                                                .no_ingested_column = 1,
                                                 .candidates = ch_candidates,
                                                 .time_bounds = ch_time_bounds,
                                                 .time_span = ch_time_span,

@@ -686,6 +686,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	if (plan_streaming(runs, n)) {
 		q.by_event_time = 1;
 		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : 65536;
+		q.wants_rows = g.flush_rows;
 	}
 	struct event_source *src = runs[0]->src;
 	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */

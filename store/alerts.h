@@ -140,6 +140,9 @@ struct candidate_query {
 	 * left off (the rows before it in that order are skipped) */
 	int resume;
 	int64_t resume_ts, resume_id;
+	/* by_event_time: how many rows the caller reads before it stops (0: maybe only the first):
+	 * a source that reads in batches may take that many at once */
+	size_t wants_rows;
 	/* when set, asked of each row's columns before its document is read and decompressed:
 	 * 0 skips the row */
 	int (*admit)(void *ctx, const struct event_record *r);
