@@ -9,7 +9,7 @@
 
 /* Opens path, refusing it whole when it is not JSON. */
 static enum ingest_status open_json(const char *path, const char *name, const volatile sig_atomic_t *stop,
-                                   const struct diag_sink *errors, struct reader **out)
+                                    const struct diag_sink *errors, struct reader **out)
 {
 	char err[256];
 	const char *head;
@@ -63,8 +63,8 @@ static int damaged(struct jtape *tape, struct frame *f, const struct input_ops *
 	return extract_roots(tape, ops->on_root, ctx);
 }
 
-int input_next(struct reader *r, struct jtape *tape, struct frame *f, const struct input_ops *ops, void *ctx,
-               char *err, size_t errlen)
+int input_next(struct reader *r, struct jtape *tape, struct frame *f, const struct input_ops *ops, void *ctx, char *err,
+               size_t errlen)
 {
 	const char *data;
 	size_t avail, used;

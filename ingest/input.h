@@ -29,8 +29,8 @@ enum ingest_status input_open(const char *path, const volatile sig_atomic_t *sto
  * buffer (one pass) and handed to ops->on_root, a damaged one framed by the forgiving framer
  * and handed to ops->on_damage. Returns 1, 0 at the end (or where the stop cut a document
  * short: not damage, the part not read), -1 on a read error (err), -2 when a callback failed. */
-int input_next(struct reader *r, struct jtape *tape, struct frame *f, const struct input_ops *ops, void *ctx,
-               char *err, size_t errlen);
+int input_next(struct reader *r, struct jtape *tape, struct frame *f, const struct input_ops *ops, void *ctx, char *err,
+               size_t errlen);
 /* Says that the input name was interrupted: how far it was read and what the documents read
  * came to (c); the rest was not read. */
 void input_report_interruption(const struct diag_sink *errors, const char *name, const struct reader *r,
