@@ -96,11 +96,10 @@ int cmd_cluster(struct globals *g, int argc, char **argv);
  * (store_errmsg). */
 struct store;
 int case_cluster_url(struct store *s, struct strbuf *url);
-/* Plain ingest in a case attached to a cluster loads into the cluster (*handled 1; its exit
- * status returned); else *handled 0 and the case's own ingest goes on. */
-int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *handled);
-/* ingest --to URL FILE...: into a ClickHouse cluster instead of the case (cli/cluster.c). */
-int cmd_ingest_to_cluster(int argc, char **argv);
+/* The cluster an ingest loads into, in url: to (ingest --to URL; no case), or the one the case
+ * at g->db is attached to, whose store is then opened in *keep (its rejects keep the damaged
+ * documents); url "" and *keep NULL: the case's own ingest. 0, or 1 (said). */
+int ingest_cluster_target(struct globals *g, const char *to, struct strbuf *url, struct store **keep);
 int cmd_coverage(struct globals *g, int argc, char **argv);
 
 #endif

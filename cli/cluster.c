@@ -1,17 +1,16 @@
 /* cluster: `casebook cluster init URL... [--cluster NAME]` - casebook's tables in a ClickHouse
  * cluster (cluster/cluster.h), which needs no case file; `cluster attach URL...`, `cluster
  * detach` and `cluster show` - the cluster a case reads its events from (its servers' URLs kept
- * in the case, never credentials); `ingest --to URL`, and plain ingest in an attached case. */
+ * in the case, never credentials); where `ingest --to URL`, and plain ingest in an attached case, load (cli/events.c).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/sources.h"
 #include "cluster/cluster.h"
-#include "cluster/load.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 
@@ -183,98 +182,27 @@ int cmd_cluster(struct globals *g, int argc, char **argv)
 	return command_usage_error("cluster", "say init, attach, detach or show");
 }
 
-int ingest_into_attached_cluster(struct globals *g, int argc, char **argv, int *handled)
+int ingest_cluster_target(struct globals *g, const char *to, struct strbuf *url, struct store **keep)
 {
-	*handled = 0;
+	*keep = NULL;
+	strbuf_reset(url);
+	if (to) {
+		strbuf_addstr(url, to); /* no case: the damaged documents are said, not kept */
+		return 0;
+	}
 	if (access(g->db, F_OK) != 0)
 		return 0; /* no case yet: none is attached */
 	struct store *s;
-	*handled = 1; /* from here on: a case refused here is refused to its own ingest too */
 	if (open_store(g, 0, &s))
 		return 1;
-	struct strbuf url;
-	strbuf_init(&url, 64);
-	int rc = case_cluster_url(s, &url);
-	if (rc)
+	if (case_cluster_url(s, url)) {
 		diag("casebook: %s\n", store_errmsg(s));
-	store_close(s);
-	if (rc || url.len == 0) {
-		strbuf_release(&url);
-		*handled = rc != 0;
-		return rc ? 1 : 0;
-	}
-	char **args = xcalloc((size_t)argc + 3, sizeof(*args));
-	args[0] = argv[0];
-	args[1] = "--to";
-	args[2] = url.buf;
-	for (int i = 1; i < argc; i++)
-		args[i + 2] = argv[i];
-	rc = cmd_ingest_to_cluster(argc + 2, args);
-	free(args);
-	strbuf_release(&url);
-	return rc;
-}
-
-int cmd_ingest_to_cluster(int argc, char **argv)
-{
-	const char *url = NULL;
-	int first = 0, dashdash = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!dashdash && !strcmp(argv[i], "--to")) {
-			if (++i >= argc)
-				return command_usage_error("ingest", "--to takes a ClickHouse server's HTTP URL");
-			url = argv[i];
-		} else if (!dashdash && !strncmp(argv[i], "--to=", 5)) {
-			url = argv[i] + 5;
-		} else if (!dashdash && !strcmp(argv[i], "--")) {
-			dashdash = 1;
-		} else if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0') {
-			return command_usage_error("ingest", "unknown option");
-		} else if (!first) {
-			first = i;
-		}
-	}
-	if (!first)
-		return command_usage_error("ingest", "name at least one FILE, or - for standard input");
-	struct strbuf err;
-	strbuf_init(&err, 128);
-	struct cluster_loader *l;
-	if (cluster_loader_open(url, NULL, &l, &err) != 0) {
-		diag("casebook ingest: %s\n", err.buf);
-		strbuf_release(&err);
+		store_close(s);
 		return 1;
 	}
-	struct diag_sink say = diag_stderr_sink();
-	struct cluster_load_counts c = {0};
-	int unreadable = 0, failed = 0;
-	dashdash = 0;
-	for (int i = first; i < argc && !failed; i++) {
-		if (!dashdash && !strcmp(argv[i], "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (!dashdash && (!strcmp(argv[i], "--to") || !strncmp(argv[i], "--to=", 5))) {
-			i += argv[i][4] == '\0';
-			continue;
-		}
-		struct stat st;
-		if (strcmp(argv[i], "-") && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			diag("%s: a directory: name its files (a cluster load reads files and standard input)\n",
-			     argv[i]);
-			unreadable = 1;
-			continue;
-		}
-		int rc = cluster_load_path(l, argv[i], &say, &c, &err);
-		if (rc < 0) {
-			diag("casebook ingest: %s\n", err.buf);
-			failed = 1;
-		} else if (rc > 0) {
-			unreadable = 1;
-		}
-	}
-	printf("%llu documents: %llu added, %llu duplicate, %llu rejected\n", (unsigned long long)c.documents,
-	       (unsigned long long)c.added, (unsigned long long)c.duplicates, (unsigned long long)c.rejected);
-	cluster_loader_close(l);
-	strbuf_release(&err);
-	return failed || unreadable ? 1 : c.rejected ? 2 : 0;
+	if (url->len)
+		*keep = s;
+	else
+		store_close(s);
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/listing.h"
 #include "cli/sources.h"
+#include "cluster/load.h"
 #include "common/diag.h"
 #include "common/sanitize.h"
 #include "common/timeutil.h"
@@ -57,7 +58,9 @@ static void draw_progress(void *ctx, const struct ingest_progress *at)
 }
 
 struct ingest_run {
-	struct store *s;
+	struct store *s; /* the case: the events go into it, or (with loader) its rejects keep the damage */
+	struct cluster_loader *loader; /* NULL: the case's own ingest */
+	struct strbuf err;             /* why the cluster or the case failed the loader */
 	struct ingest_options o;
 	struct ingest_counts c;
 	int unreadable, failed, interrupted;
@@ -67,13 +70,19 @@ struct ingest_run {
  * note, not counted as a failure (a folder of exports holds screenshots and READMEs too). */
 static void ingest_one(struct ingest_run *run, const char *path, int in_directory)
 {
-	enum ingest_status st = ingest_path(run->s, path, &run->o, &run->c);
+	enum ingest_status st = run->loader ? cluster_load_path(run->loader, path, &run->o, run->s, &run->c, &run->err)
+	                                    : ingest_path(run->s, path, &run->o, &run->c);
 	if (st == INGEST_UNREADABLE || (st == INGEST_NOT_JSON && !in_directory))
 		run->unreadable++;
 	else if (st == INGEST_STORE_FAILED)
 		run->failed = 1;
 	else if (st == INGEST_INTERRUPTED)
 		run->interrupted = 1;
+	if (st == INGEST_STORE_FAILED && run->loader) {
+		char *safe = sanitize_dup(run->err.buf, 0);
+		diag("casebook ingest: %s\n", safe);
+		free(safe);
+	}
 }
 
 /* A directory argument: every file under it, in a stable order (ingest/walk.h). */
@@ -99,25 +108,94 @@ static int is_directory(const char *path)
 	return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The inputs named (in *inputs, argv's order) and --to's URL (*to, NULL when not given). 0, or
+ * a usage error's status. */
+static int ingest_arguments(int argc, char **argv, char **inputs, int *n, const char **to)
+{
+	int dashdash = 0;
+	*n = 0;
+	*to = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!dashdash && !strcmp(argv[i], "--to")) {
+			if (++i >= argc)
+				return command_usage_error("ingest", "--to takes a ClickHouse server's HTTP URL");
+			*to = argv[i];
+		} else if (!dashdash && !strncmp(argv[i], "--to=", 5)) {
+			*to = argv[i] + 5;
+		} else if (!dashdash && !strcmp(argv[i], "--")) {
+			dashdash = 1;
+		} else if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0') {
+			return command_usage_error("ingest", "unknown option");
+		} else {
+			inputs[(*n)++] = argv[i];
+		}
+	}
+	if (*n == 0)
+		return command_usage_error("ingest", "name at least one FILE or DIRECTORY, or - for standard input");
+	return 0;
+}
+
+/* Where the inputs go: the cluster of --to or of the attached case (run->loader), else the case
+ * itself. 0, or 1 (said). */
+static int open_ingest_target(struct globals *g, const char *to, struct ingest_run *run)
+{
+	struct strbuf url;
+	strbuf_init(&url, 64);
+	int rc = ingest_cluster_target(g, to, &url, &run->s);
+	if (!rc && url.len && cluster_loader_open(url.buf, NULL, &run->loader, &run->err) != 0) {
+		char *safe = sanitize_dup(run->err.buf, 0);
+		diag("casebook ingest: %s\n", safe);
+		free(safe);
+		rc = 1;
+	} else if (!rc && !url.len) {
+		rc = open_store(g, STORE_CREATE | OPEN_WITH_PACK, &run->s) != 0;
+	}
+	strbuf_release(&url);
+	return rc;
+}
+
+/* The Kibana alerts among what a case's ingest stored are taken in now: an ingest run again
+ * would skip their events as duplicates, and so never see them. 0, or -1 (said). */
+static int import_kibana_alerts(struct store *s, int64_t before)
+{
+	struct kibana_counts k;
+	struct diag_sink warn = diag_stderr_sink();
+	if (kibana_alerts_import(s, before, time_now_us(), &warn, &k)) {
+		char *safe = sanitize_dup(store_errmsg(s), 0);
+		diag("casebook ingest: the Kibana alerts could not be stored: %s\n", safe);
+		free(safe);
+		return -1;
+	}
+	if (k.added || k.known || k.skipped)
+		printf("%u Kibana alerts: %u added, %u known already, %u skipped\n", k.added + k.known + k.skipped,
+		       k.added, k.known, k.skipped);
+	return 0;
+}
+
+static void ingest_inputs(struct ingest_run *run, char **inputs, int n)
+{
+	for (int i = 0; i < n && !run->failed && !run->interrupted; i++) {
+		if (is_directory(inputs[i]))
+			ingest_directory(run, inputs[i]);
+		else
+			ingest_one(run, inputs[i], 0);
+	}
+}
+
 int cmd_ingest(struct globals *g, int argc, char **argv)
 {
-	if (argc < 2)
-		return command_usage_error("ingest", "name at least one FILE or DIRECTORY, or - for standard input");
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--to") || !strncmp(argv[i], "--to=", 5))
-			return cmd_ingest_to_cluster(argc, argv);
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			if (!strcmp(argv[i], "--"))
-				break;
-			return command_usage_error("ingest", "unknown option");
-		}
-	int handled, to_cluster = ingest_into_attached_cluster(g, argc, argv, &handled);
-	if (handled)
-		return to_cluster;
+	char **inputs = xcalloc((size_t)argc, sizeof(*inputs));
+	int n;
+	const char *to;
 	struct ingest_run run = {0};
-	if (open_store(g, STORE_CREATE | OPEN_WITH_PACK, &run.s))
-		return 1;
+	int rc = ingest_arguments(argc, argv, inputs, &n, &to);
+	strbuf_init(&run.err, 128);
+	if (rc || open_ingest_target(g, to, &run)) {
+		free(inputs);
+		strbuf_release(&run.err);
+		store_close(run.s);
+		return rc ? rc : 1;
+	}
 	run.o = (struct ingest_options){.analyst = g->analyst,
 	                                .errors = diag_stderr_sink(),
 	                                .progress = isatty(STDERR_FILENO) ? draw_progress : NULL,
@@ -130,37 +208,17 @@ int cmd_ingest(struct globals *g, int argc, char **argv)
 	ingest_interrupted = 0;
 	sigaction(SIGINT, &sa, &old);
 	struct store *s = run.s;
-	int64_t before = store_max_event_id(s); /* Kibana alerts among what this ingest adds */
-	int dashdash = 0;
-	for (int i = 1; i < argc && !run.failed && !run.interrupted; i++) {
-		if (!dashdash && !strcmp(argv[i], "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (is_directory(argv[i]))
-			ingest_directory(&run, argv[i]);
-		else
-			ingest_one(&run, argv[i], 0);
-	}
+	int64_t before = run.loader ? 0 : store_max_event_id(s); /* Kibana alerts among what this ingest adds */
+	ingest_inputs(&run, inputs, n);
+	free(inputs);
 	struct ingest_counts c = run.c;
 	printf("%llu documents: %llu added, %llu duplicate, %llu rejected\n", (unsigned long long)c.documents,
 	       (unsigned long long)c.added, (unsigned long long)c.duplicates, (unsigned long long)c.rejected);
-	if (c.rejected)
+	if (c.rejected && s)
 		printf("the damaged parts are kept: 'casebook rejects' lists them\n");
-	/* the Kibana alerts among what was stored are taken in now: an ingest run again would skip
-	 * their events as duplicates, and so never see them */
-	struct kibana_counts k;
-	struct diag_sink warn = diag_stderr_sink();
-	int failed = run.failed;
-	if (!failed && kibana_alerts_import(s, before, time_now_us(), &warn, &k)) {
-		char *safe = sanitize_dup(store_errmsg(s), 0);
-		diag("casebook ingest: the Kibana alerts could not be stored: %s\n", safe);
-		free(safe);
-		failed = 1;
-	} else if (!failed && (k.added || k.known || k.skipped)) {
-		printf("%u Kibana alerts: %u added, %u known already, %u skipped\n", k.added + k.known + k.skipped,
-		       k.added, k.known, k.skipped);
-	}
+	int failed = run.failed || (!run.loader && !run.failed && import_kibana_alerts(s, before));
+	cluster_loader_close(run.loader);
+	strbuf_release(&run.err);
 	store_close(s);
 	sigaction(SIGINT, &old, NULL);
 	if (run.interrupted) {

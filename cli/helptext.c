@@ -14,7 +14,10 @@ static const struct command_help help[] = {
      "  Ctrl-C      stops at the next document, keeps what was read, exits 130; the same\n"
      "              command run again loads the rest\n"
      "  --to URL    into the ClickHouse cluster at URL (made by casebook cluster init), not the\n"
-     "              case: files and -, read the same way; a document there already is skipped\n",
+     "              case: files, directories and -, read the same way (Ctrl-C too); a document\n"
+     "              there already is skipped; damaged ones are said, not kept (no case)\n"
+     "  In a case bound by `casebook cluster attach`, plain ingest loads into that cluster and\n"
+     "  keeps the damaged documents in the case: 'casebook rejects' lists them\n",
      {"casebook ingest events.ndjson", "casebook ingest ./exports/", "zcat logs-*.json.gz | casebook ingest -"}},
     {"events",
      "  --host H     host.name or host.id\n"

@@ -9,7 +9,9 @@
 #include "cluster/quote.h"
 #include "common/digest.h"
 #include "common/number.h"
+#include "common/sanitize.h"
 #include "ingest/extract.h"
+#include "ingest/input.h"
 #include "ingest/jsontape.h"
 #include "ingest/reader.h"
 
@@ -32,12 +34,13 @@ struct cluster_loader {
 	struct strbuf rows;    /* the batch's JSONEachRow lines */
 	struct row *row;       /* CLUSTER_LOAD_BATCH_ROWS */
 	size_t n;
-	const char *name; /* the input, for messages */
+	const char *name; /* the input, sanitized, for messages */
 	const struct diag_sink *say;
+	struct store *keep; /* the case that keeps the damaged documents, or NULL */
+	int64_t ingest_id;  /* its record of this input */
 	struct frame frame;
-	struct cluster_load_counts *counts;
+	struct ingest_counts *counts;
 	struct strbuf *err;
-	int failed;
 };
 
 int cluster_loader_open(const char *url, const struct ch_options *o, struct cluster_loader **out, struct strbuf *err)
@@ -179,6 +182,7 @@ static int add_value(struct cluster_loader *l, struct strbuf *r, const struct cl
 }
 
 static int flush(struct cluster_loader *l);
+static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line, uint64_t col, const char *why);
 
 static int on_root(void *ctx, const struct jtape *t, const struct event_root *root)
 {
@@ -186,13 +190,9 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 	struct extracted ex;
 	char why[160];
 	strbuf_reset(&l->arena);
+	if (extract_event(t, root, &l->arena, &ex, why, sizeof(why)) != 0)
+		return reject(l, &l->frame, l->frame.line, l->frame.col, why);
 	l->counts->documents++;
-	if (extract_event(t, root, &l->arena, &ex, why, sizeof(why)) != 0) {
-		l->counts->rejected++;
-		diag_say(l->say, "%s:%llu:%llu: %s\n", l->name, (unsigned long long)l->frame.line,
-		         (unsigned long long)l->frame.col, why);
-		return 0;
-	}
 	if ((l->n == CLUSTER_LOAD_BATCH_ROWS || l->rows.len >= CLUSTER_LOAD_BATCH_BYTES) && flush(l) != 0)
 		return -1;
 	struct row *w = &l->row[l->n];
@@ -385,90 +385,105 @@ static int flush(struct cluster_loader *l)
 	return 0;
 }
 
-static void reject(struct cluster_loader *l, uint64_t line, uint64_t col, const char *why)
+/* A damaged document: said as the case's ingest says it and, in a case, kept in its rejects
+ * (again when the input is loaded again: the case keeps one copy). 0, or -1 with l->err. */
+static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line, uint64_t col, const char *why)
 {
 	l->counts->documents++;
 	l->counts->rejected++;
-	diag_say(l->say, "%s:%llu:%llu: %s\n", l->name, (unsigned long long)line, (unsigned long long)col, why);
+	struct strbuf msg;
+	strbuf_init(&msg, 128);
+	sanitize_append(&msg, why, strlen(why), 0);
+	diag_say(l->say, "%s:%llu:%llu: %s\n", l->name, (unsigned long long)line, (unsigned long long)col, msg.buf);
+	strbuf_release(&msg);
+	struct reject_row r = {.ingest_id = l->ingest_id,
+	                       .line = line,
+	                       .col = col,
+	                       .offset = f->offset,
+	                       .error = why,
+	                       .raw = f->data,
+	                       .raw_len = f->len,
+	                       .raw_dropped = f->dropped};
+	if (l->keep && store_reject_add(l->keep, &r) != 0) {
+		strbuf_addstr(l->err, store_errmsg(l->keep));
+		return -1;
+	}
+	return 0;
 }
 
-/* One damaged-or-not frame from the forgiving framer. Returns 0 or -1 (the cluster failed). */
-static int damaged_frame(struct cluster_loader *l)
+static int on_damaged(void *ctx, const struct frame *f, uint64_t line, uint64_t col, const char *why)
 {
-	struct frame *f = &l->frame;
-	if (f->error) {
-		reject(l, f->error_line, f->error_col, f->error);
-		return 0;
-	}
-	struct jt_error jerr;
-	if (jtape_parse(&l->tape, f->data, f->len, &jerr) != 0) {
-		uint64_t line, col;
-		char msg[200];
-		const char *why = frame_parse_error(f, jerr.offset, jerr.msg, &line, &col, msg, sizeof(msg));
-		reject(l, line, col, why);
-		return 0;
-	}
-	return extract_roots(&l->tape, on_root, l) ? -1 : 0;
+	return reject(ctx, f, line, col, why);
 }
 
-int cluster_load_path(struct cluster_loader *l, const char *path, const struct diag_sink *say,
-                      struct cluster_load_counts *c, struct strbuf *err)
+static const struct input_ops load_input = {.on_root = on_root, .on_damage = on_damaged};
+
+/* Begins the case's record of this input, which its rejects belong to. 0, or -1 with l->err. */
+static int keep_begin(struct cluster_loader *l, const char *path, const char *analyst)
+{
+	l->ingest_id = 0;
+	if (l->keep && store_ingest_begin(l->keep, strcmp(path, "-") ? path : "-", analyst, &l->ingest_id) != 0) {
+		strbuf_addstr(l->err, store_errmsg(l->keep));
+		return -1;
+	}
+	return 0;
+}
+
+static int keep_finish(struct cluster_loader *l, struct reader *r, const struct ingest_counts *c)
+{
+	char sha[SHA256_HEX_LEN + 1];
+	reader_sha256(r, sha);
+	if (l->keep && store_ingest_finish(l->keep, l->ingest_id, reader_bytes_read(r), sha, c) != 0) {
+		strbuf_addstr(l->err, store_errmsg(l->keep));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the input to its end or to the stop, sending each full batch and then the last.
+ * INGEST_OK, INGEST_UNREADABLE (said) or INGEST_STORE_FAILED (l->err). */
+static enum ingest_status load_documents(struct cluster_loader *l, struct reader *r, const volatile sig_atomic_t *stop)
 {
 	char msg[256];
-	struct reader *r = reader_open(path, msg, sizeof(msg));
-	if (!r) {
-		diag_say(say, "%s: %s\n", path, msg);
-		return 1;
-	}
-	l->name = path;
-	l->say = say;
-	l->counts = c;
-	l->err = err;
 	int rc = 0;
-	for (;;) {
-		const char *data;
-		size_t avail, used;
-		struct jt_error jerr;
-		int got = reader_begin_document(r, &data, &avail, msg, sizeof(msg));
-		if (got == 2) {
-			int parsed;
-			while ((parsed = jtape_parse_prefix(&l->tape, data, avail, &used, &jerr)) != 0 &&
-			       jerr.incomplete) {
-				int more = reader_more(r, &data, &avail, msg, sizeof(msg));
-				if (more <= 0) {
-					got = more < 0 ? -1 : got;
-					break;
-				}
-			}
-			if (got == 2 && parsed == 0 && used <= READER_MAX_DOC) {
-				reader_take(r, used, &l->frame);
-				if (extract_roots(&l->tape, on_root, l) != 0) {
-					rc = -1;
-					break;
-				}
-				continue;
-			}
-		}
-		if (got == 0)
-			break;
-		if (got > 0)
-			got = reader_next(r, &l->frame, msg, sizeof(msg));
-		if (got < 0) {
-			diag_say(say, "%s: %s\n", path, msg);
-			rc = 1;
-			break;
-		}
-		if (got == 0)
-			break;
-		if (damaged_frame(l) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	reader_close(r);
-	if (rc != -1 && flush(l) != 0)
-		rc = -1;
+	while (!(stop && *stop) && (rc = input_next(r, &l->tape, &l->frame, &load_input, l, msg, sizeof(msg))) == 1)
+		;
+	if (rc == -1)
+		diag_say(l->say, "%s: %s (what came before it was loaded)\n", l->name, msg);
+	if (rc != -2 && flush(l) != 0)
+		rc = -2;
 	l->n = 0;
 	strbuf_reset(&l->rows);
-	return rc;
+	return rc == -2 ? INGEST_STORE_FAILED : rc == -1 ? INGEST_UNREADABLE : INGEST_OK;
+}
+
+enum ingest_status cluster_load_path(struct cluster_loader *l, const char *path, const struct ingest_options *o,
+                                     struct store *keep, struct ingest_counts *total, struct strbuf *err)
+{
+	char *name;
+	struct reader *r;
+	enum ingest_status st = input_open(path, o->stop, &o->errors, &r, &name);
+	if (st != INGEST_OK)
+		return st;
+	struct ingest_counts c = {0};
+	l->name = name;
+	l->say = &o->errors;
+	l->keep = keep;
+	l->counts = &c;
+	l->err = err;
+	st = keep_begin(l, path, o->analyst) ? INGEST_STORE_FAILED : load_documents(l, r, o->stop);
+	if (l->ingest_id && keep_finish(l, r, &c) != 0 && st != INGEST_STORE_FAILED)
+		st = INGEST_STORE_FAILED;
+	if (st == INGEST_OK && o->stop && *o->stop) {
+		input_report_interruption(&o->errors, name, r, &c);
+		st = INGEST_INTERRUPTED;
+	}
+	total->documents += c.documents;
+	total->added += c.added;
+	total->duplicates += c.duplicates;
+	total->rejected += c.rejected;
+	reader_close(r);
+	free(name);
+	l->name = NULL;
+	return st;
 }

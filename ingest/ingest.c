@@ -11,9 +11,9 @@
 #include "common/sanitize.h"
 #include "common/timeutil.h"
 #include "ingest/extract.h"
+#include "ingest/input.h"
 #include "ingest/jsontape.h"
 #include "ingest/reader.h"
-#include "ingest/sniff.h"
 #include "store/doccodec.h"
 #include "store/events.h"
 
@@ -281,60 +281,21 @@ static int on_event_root(void *ctx, const struct jtape *t, const struct event_ro
 	return 0;
 }
 
-static int produce_frame(struct pipeline *p)
+static int on_damaged(void *ctx, const struct frame *f, uint64_t line, uint64_t col, const char *why)
 {
-	struct frame *f = &p->frame;
-	if (f->error)
-		return add_reject(p, f->error_line, f->error_col, f->error);
-	struct jt_error err;
-	if (jtape_parse(&p->tape, f->data, f->len, &err)) {
-		uint64_t line, col;
-		char msg[200];
-		const char *why = frame_parse_error(f, err.offset, err.msg, &line, &col, msg, sizeof(msg));
-		return add_reject(p, line, col, why);
-	}
-	return extract_roots(&p->tape, on_event_root, p);
+	(void)f; /* the pipeline's own frame: add_reject keeps its bytes */
+	return add_reject(ctx, line, col, why);
 }
 
-/* Reads the next document: parsed straight from the reader's buffer when it is well formed
- * (one pass), else framed by the forgiving framer and reported. Returns 1, 0 at the end,
- * -1 on a read error, -2 when the writer stopped. */
-static int produce_next(struct pipeline *p, char *err, size_t errlen)
-{
-	const char *data;
-	size_t avail, used;
-	struct jt_error jerr;
-	int rc = reader_begin_document(p->reader, &data, &avail, err, errlen);
-	if (rc <= 0)
-		return rc;
-	if (rc == 2) {
-		int parsed;
-		while ((parsed = jtape_parse_prefix(&p->tape, data, avail, &used, &jerr)) != 0 && jerr.incomplete) {
-			int more = reader_more(p->reader, &data, &avail, err, errlen);
-			if (more < 0)
-				return -1;
-			if (more == 0)
-				break;
-		}
-		if (parsed == 0 && used <= READER_MAX_DOC) {
-			reader_take(p->reader, used, &p->frame);
-			return extract_roots(&p->tape, on_event_root, p) ? -2 : 1;
-		}
-	}
-	if (reader_stopped(p->reader))
-		return 0; /* a document cut short by the stop is part of what was not read, not damage */
-	rc = reader_next(p->reader, &p->frame, err, errlen);
-	if (rc <= 0)
-		return rc;
-	return produce_frame(p) ? -2 : 1;
-}
+static const struct input_ops pipeline_input = {.on_root = on_event_root, .on_damage = on_damaged};
 
 static void *producer_main(void *arg)
 {
 	struct pipeline *p = arg;
 	int rc = 0;
 	char err[200] = "";
-	while (!(p->stop && *p->stop) && (rc = produce_next(p, err, sizeof(err))) == 1)
+	while (!(p->stop && *p->stop) &&
+	       (rc = input_next(p->reader, &p->tape, &p->frame, &pipeline_input, p, err, sizeof(err))) == 1)
 		atomic_store(&p->bytes_read, reader_bytes_read(p->reader));
 	if (rc == -1)
 		snprintf(p->read_error, sizeof(p->read_error), "%s", err);
@@ -580,48 +541,14 @@ static void report_store_failure(const struct ingest_options *o, const char *nam
 	         name, store_errmsg(s));
 }
 
-/* An interrupted input: how far it was read, and that all of that is stored. */
-static void report_interruption(const struct ingest_options *o, const char *name, const struct reader *r,
-                                const struct ingest_counts *c)
-{
-	char of[48] = "";
-	if (reader_size(r))
-		snprintf(of, sizeof(of), " of %.1f MB", (double)reader_size(r) / 1e6);
-	diag_say(&o->errors,
-	         "%s: interrupted after %.1f MB%s: the %llu documents read are stored (%llu added, %llu duplicate, "
-	         "%llu rejected); the rest was not read\n",
-	         name, (double)reader_bytes_read(r) / 1e6, of, (unsigned long long)c->documents,
-	         (unsigned long long)c->added, (unsigned long long)c->duplicates, (unsigned long long)c->rejected);
-}
-
 enum ingest_status ingest_path(struct store *s, const char *path, const struct ingest_options *o,
                                struct ingest_counts *total)
 {
-	char err[256];
-	char *name = sanitize_dup(path, 0);
-	struct reader *r = reader_open(path, err, sizeof(err));
-	const char *head;
-	size_t head_len;
-	if (r)
-		reader_set_stop(r, o->stop);
-	if (r && reader_head(r, SNIFF_HEAD, &head, &head_len, err, sizeof(err))) {
-		reader_close(r);
-		r = NULL;
-	}
-	if (!r) {
-		diag_say(&o->errors, "%s: cannot read: %s\n", name, err);
-		free(name);
-		return INGEST_UNREADABLE;
-	}
-	const char *other = sniff_not_json((const unsigned char *)head, head_len);
-	if (other) {
-		diag_say(&o->errors,
-		         "%s: not read: it is %s, not JSON (casebook reads JSON and NDJSON documents, plain or gzip)\n",
-		         name, other);
-		reader_close(r);
-		free(name);
-		return INGEST_NOT_JSON;
-	}
+	char *name;
+	struct reader *r;
+	enum ingest_status opened = input_open(path, o->stop, &o->errors, &r, &name);
+	if (opened != INGEST_OK)
+		return opened;
 	struct consumer k = {.s = s, .o = o, .name = name};
 	struct pipeline p;
 	memset(&p, 0, sizeof(p));
@@ -675,7 +602,7 @@ enum ingest_status ingest_path(struct store *s, const char *path, const struct i
 		diag_say(&o->errors, "%s: %s (what came before it was loaded)\n", name, p.read_error);
 		status = INGEST_UNREADABLE;
 	} else if (o->stop && *o->stop) {
-		report_interruption(o, name, r, &k.c);
+		input_report_interruption(&o->errors, name, r, &k.c);
 		status = INGEST_INTERRUPTED;
 	} else {
 		status = INGEST_OK;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/http.h"
+#include "cluster/load.h"
 #include "cluster/quote.h"
 #include "cluster/source_clickhouse.h"
 #include "common/digest.h"
@@ -1743,6 +1745,149 @@ static void test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot(v
 	store_close(s);
 }
 
+/* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
+ * comma, no time, text) and a picture; in dir. */
+static void damaged_folder(const char *dir)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a.ndjson", dir);
+	tu_write_str(path,
+	             "{\"@timestamp\":\"2026-11-21T10:00:00Z\",\"host\":{\"id\":\"h-dir\"},\"event\":{\"id\":\"d1\"}}\n"
+	             "{\"@timestamp\":\"2026-11-21T10:00:01Z\",\"host\":{\"id\":\"h-dir\"},,}\n"
+	             "{\"host\":{\"id\":\"h-dir\"}}\n"
+	             "not json at all\n");
+	snprintf(path, sizeof(path), "%s/sub/b.ndjson", dir);
+	tu_write_str(
+	    path, "{\"@timestamp\":\"2026-11-21T10:00:02Z\",\"host\":{\"id\":\"h-dir\"},\"event\":{\"id\":\"d2\"}}\n"
+	          "{\"@timestamp\":\"2026-11-21T10:00:03Z\",\"host\":{\"id\":\"h-dir\"},\"event\":{\"id\":\"d3\"}}\n");
+	snprintf(path, sizeof(path), "%s/sub/shot.png", dir);
+	tu_write(path, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+}
+
+/* In an attached case plain ingest reads as the case's own ingest reads, through the same code:
+ * a directory recursively, a picture in it left out with the same note, each damaged document
+ * said the same way and kept in the case's rejects, so that `casebook rejects` lists what a
+ * case's ingest lists; the same summary and exit status. Run again: the events are duplicates
+ * and the rejects are kept once. `--to` alone, with no case, says the damage and keeps none. */
+static void test_an_attached_ingest_keeps_its_rejects_and_reads_folders(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	empty_cluster();
+	char dir[512], db[512], local_db[512], args[1200];
+	snprintf(dir, sizeof(dir), "%s", tu_path("inputs"));
+	snprintf(db, sizeof(db), "%s", tu_path("keeps.db"));
+	snprintf(local_db, sizeof(local_db), "%s", tu_path("keeps-local.db"));
+	damaged_folder(dir);
+	struct strbuf local, local_err, local_rejects;
+	strbuf_init(&local, 128);
+	strbuf_init(&local_err, 128);
+	strbuf_init(&local_rejects, 128);
+	snprintf(args, sizeof(args), "ingest '%s'", dir);
+	cb_expect(2, local_db, args);
+	strbuf_addstr(&local, out.buf);
+	strbuf_addstr(&local_err, err.buf);
+	cb_expect(0, local_db, "rejects");
+	strbuf_addstr(&local_rejects, out.buf);
+	assert_int_equal(tu_count(local_rejects.buf, "inputs/a.ndjson:"), 3);
+
+	snprintf(args, sizeof(args), "cluster attach '%s' '%s'", cl.url[0], cl.url[1]);
+	cb_expect(0, db, args);
+	snprintf(args, sizeof(args), "ingest '%s'", dir);
+	cb_expect(2, db, args);
+	assert_string_equal(out.buf, local.buf);
+	assert_string_equal(out.buf, "6 documents: 3 added, 0 duplicate, 3 rejected\n"
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
+	assert_string_equal(err.buf, local_err.buf);
+	assert_non_null(strstr(err.buf, "shot.png: not read: it is a PNG image, not JSON"));
+	assert_int_equal(count_rows(db, "events"), 0);
+	on_shard(1, "SELECT count() FROM casebook.events FORMAT TabSeparated");
+	assert_string_equal(out.buf, "3\n");
+	cb_expect(0, db, "rejects");
+	assert_string_equal(out.buf, local_rejects.buf);
+
+	/* again: nothing new in the cluster, nor in the case's rejects */
+	snprintf(args, sizeof(args), "ingest '%s'", dir);
+	cb_expect(2, db, args);
+	assert_string_equal(out.buf, "6 documents: 0 added, 3 duplicate, 3 rejected\n"
+	                             "the damaged parts are kept: 'casebook rejects' lists them\n");
+	cb_expect(0, db, "rejects");
+	assert_string_equal(out.buf, local_rejects.buf);
+
+	/* a picture named itself is refused, as a case's ingest refuses it: exit 1 */
+	snprintf(args, sizeof(args), "ingest '%s/sub/shot.png'", dir);
+	cb_expect(1, db, args);
+	assert_string_equal(out.buf, "0 documents: 0 added, 0 duplicate, 0 rejected\n");
+	assert_non_null(strstr(err.buf, "shot.png: not read: it is a PNG image, not JSON"));
+
+	/* --to, no case: the damage said the same way, nothing kept */
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], dir), 2);
+	assert_string_equal(out.buf, "6 documents: 0 added, 3 duplicate, 3 rejected\n");
+	assert_string_equal(err.buf, local_err.buf);
+	strbuf_release(&local);
+	strbuf_release(&local_err);
+	strbuf_release(&local_rejects);
+}
+
+/* Ctrl-C (SIGINT) while a large file loads into the cluster: the batch read so far is sent,
+ * the message says how many and how to resume, the exit status is 130, and the same command
+ * run again loads exactly the rest - the cluster holds every document once. The file is a
+ * FIFO the test feeds and keeps open, so the signal lands mid-file however fast the machine;
+ * then the whole file takes its place. */
+static void test_ctrl_c_during_a_cluster_load_resumes_without_duplicates(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	empty_cluster();
+	char fifo[512], full[512], errpath[512];
+	snprintf(fifo, sizeof(fifo), "%s", tu_path("sigint.ndjson"));
+	snprintf(full, sizeof(full), "%s", tu_path("sigint-full.ndjson"));
+	snprintf(errpath, sizeof(errpath), "%s", tu_path("sigint.err"));
+	assert_int_equal(tu_run(&out, &err, "{ build/check/gen-events --events 30000 --hosts 8 > '%s'; }", full), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t pid =
+	    tu_start(-1, errpath, (char *const[]){(char *)tu_casebook(), "ingest", "--to", cl.url[0], fifo, NULL});
+	FILE *in, *w;
+	tu_feed_open(fifo, full, &in, &w);
+	/* more than a batch at once, then a trickle until the cluster holds the first batch,
+	 * stopping well short of the end */
+	long written = tu_copy_lines(in, w, CLUSTER_LOAD_BATCH_ROWS + 2000), seen = 0, more = 1;
+	while (seen <= 0 && written < 25000 && more > 0) {
+		written += more = tu_copy_lines(in, w, 20);
+		tu_sleep_ms(20);
+		on_shard(0, "SELECT count() FROM casebook.events FORMAT TabSeparated");
+		seen = atol(out.buf);
+	}
+	assert_true(seen > 0);
+	tu_interrupt(pid, in, w, errpath, &err);
+	long stored = tu_interrupted_ingest(err.buf, "sigint.ndjson");
+	assert_true(stored >= seen && stored <= written && written < 25000);
+	assert_non_null(strstr(err.buf, " 0 rejected); the rest was not read\n"));
+	on_shard(1, "SELECT count() FROM casebook.events FORMAT TabSeparated");
+	assert_int_equal(atol(out.buf), stored);
+
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(rename(full, fifo), 0);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], fifo), 0);
+	long documents = 0, added = 0, duplicates = 0;
+	assert_int_equal(
+	    sscanf(out.buf, "%ld documents: %ld added, %ld duplicate, 0 rejected\n", &documents, &added, &duplicates),
+	    3);
+	assert_true(documents >= 30000);
+	assert_int_equal(duplicates, stored);
+	assert_int_equal(added, documents - stored);
+	assert_int_equal(shard_count(0, "SELECT count() FROM casebook.events_local") +
+	                     shard_count(1, "SELECT count() FROM casebook.events_local"),
+	                 documents);
+	on_shard(0, "SELECT uniqExact(doc_sha256) FROM casebook.events FORMAT TabSeparated");
+	assert_int_equal(atol(out.buf), documents);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1766,6 +1911,8 @@ int main(void)
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_corpus_alerts_of_the_elastic_rules),
 	    cmocka_unit_test(test_detect_over_the_cluster_filters_on_columns_as_the_case_does),
 	    cmocka_unit_test(test_an_attached_case_ingests_into_and_detects_from_the_cluster),
+	    cmocka_unit_test(test_an_attached_ingest_keeps_its_rejects_and_reads_folders),
+	    cmocka_unit_test(test_ctrl_c_during_a_cluster_load_resumes_without_duplicates),
 	    cmocka_unit_test(test_an_event_that_cannot_be_copied_undoes_the_rules_alerts),
 	    cmocka_unit_test(test_events_in_an_attached_case_are_the_clusters),
 	    cmocka_unit_test(test_timeline_in_an_attached_case_is_the_clusters_and_stays),

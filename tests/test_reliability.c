@@ -17,12 +17,6 @@
 
 static struct strbuf out, err;
 
-static void sleep_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
-	nanosleep(&t, NULL);
-}
-
 static long count_events(const char *db)
 {
 	sqlite3 *raw;
@@ -72,7 +66,7 @@ static void test_ingest_killed_at_random_moments(void **state)
 	for (int trial = 0; trial < 20; trial++) {
 		snprintf(db, sizeof(db), "%s/kill-%d.db", tu_tmpdir(), trial);
 		pid_t pid = start(db, file);
-		sleep_ms(20 + rand() % 350);
+		tu_sleep_ms(20 + rand() % 350);
 		kill(pid, SIGKILL);
 		int st;
 		waitpid(pid, &st, 0);
@@ -100,63 +94,11 @@ static long events_so_far(const char *db)
 	return n;
 }
 
-/* Starts casebook ingest on file with stdin from fd_in (-1: /dev/null) and stderr in errpath. */
+/* Starts casebook ingest on file with stdin from fd_in (-1: this one) and stderr in errpath. */
 static pid_t start_ingest(const char *db, const char *file, int fd_in, const char *errpath)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (fd_in >= 0 && dup2(fd_in, STDIN_FILENO) < 0)
-			_exit(127);
-		if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr))
-			_exit(127);
-		execl("build/release/casebook", "casebook", "--db", db, "ingest", file, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int exit_status(pid_t pid)
-{
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
-static void read_text(const char *path, struct strbuf *sb)
-{
-	strbuf_reset(sb);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(sb, buf, n);
-	fclose(f);
-}
-
-/* The count in "...: the N documents read are stored (A added, ..." */
-static long stored_in_message(const char *msg)
-{
-	const char *p = strstr(msg, " documents read are stored (");
-	assert_non_null(p);
-	p = strstr(p, "(");
-	return strtol(p + 1, NULL, 10);
-}
-
-/* Copies up to `lines` more lines from in to w; returns how many it copied. */
-static long copy_lines(FILE *in, FILE *w, long lines)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	long n = 0;
-	while (n < lines && getline(&line, &cap, in) > 0) {
-		assert_true(fputs(line, w) >= 0);
-		n++;
-	}
-	free(line);
-	assert_int_equal(fflush(w), 0);
-	return n;
+	return tu_start(fd_in, errpath,
+	                (char *const[]){"build/release/casebook", "--db", (char *)db, "ingest", (char *)file, NULL});
 }
 
 /* Ctrl-C (SIGINT) while a large file loads: the committed batches and the documents read
@@ -174,39 +116,24 @@ static void test_ctrl_c_during_ingest_keeps_what_was_read_and_it_resumes(void **
 	snprintf(errpath, sizeof(errpath), "%s", tu_path("sigint.err"));
 	assert_int_equal(tu_run(&out, &err, "{ build/release/gen-events --events 60000 > '%s'; }", full), 0);
 	assert_int_equal(mkfifo(file, 0600), 0);
-	signal(SIGPIPE, SIG_IGN); /* a failed write fails the test, not the process */
 	pid_t pid = start_ingest(db, file, -1, errpath);
-	int writer = open(file, O_WRONLY | O_CLOEXEC); /* waits until ingest opens it */
-	assert_true(writer >= 0);
-	FILE *in = fopen(full, "r"), *w = fdopen(writer, "w");
-	assert_non_null(in);
-	assert_non_null(w);
+	FILE *in, *w;
+	tu_feed_open(file, full, &in, &w);
 	/* a third at once, then a trickle until a batch is committed (ingest commits every
 	 * second), stopping well short of the end */
-	long written = copy_lines(in, w, 20000), seen = 0;
+	long written = tu_copy_lines(in, w, 20000), seen = 0;
 	while (seen <= 0 && written < 50000) {
-		written += copy_lines(in, w, 50); /* at most 12 s more */
-		sleep_ms(20);
+		written += tu_copy_lines(in, w, 50); /* at most 12 s more */
+		tu_sleep_ms(20);
 		if (access(db, F_OK) == 0)
 			seen = events_so_far(db);
 	}
 	assert_true(seen > 0);
-	kill(pid, SIGINT); /* the FIFO is still open: the rest has not been written */
-	assert_int_equal(exit_status(pid), 130);
-	fclose(w);
-	fclose(in);
-	read_text(errpath, &err);
-	long stored = stored_in_message(err.buf);
+	tu_interrupt(pid, in, w, errpath, &err);
+	long stored = tu_interrupted_ingest(err.buf, "sigint-events.ndjson");
 	assert_int_equal(count_events(db), stored);
 	assert_true(stored >= seen && stored <= written && written < 60000);
-	assert_non_null(strstr(err.buf, "sigint-events.ndjson: interrupted after "));
-	assert_non_null(strstr(err.buf, "; the rest was not read\n"));
 	char expect[512];
-	snprintf(expect, sizeof(expect),
-	         "casebook ingest: interrupted (Ctrl-C): the %ld events stored so far are kept and committed; run the "
-	         "same command again to load the rest (the events already stored are skipped as duplicates)\n",
-	         stored);
-	assert_non_null(strstr(err.buf, expect));
 	assert_int_equal(unlink(file), 0);
 	assert_int_equal(rename(full, file), 0);
 	assert_int_equal(tu_run(&out, &err, "build/release/casebook --db '%s' ingest '%s'", db, file), 0);
@@ -233,12 +160,12 @@ static void test_ctrl_c_while_a_pipe_waits_keeps_what_was_read(void **state)
 		fprintf(w, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"p%d\"}}\n", i);
 	fprintf(w, "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"cut");
 	fflush(w);
-	sleep_ms(1000);
+	tu_sleep_ms(1000);
 	kill(pid, SIGINT); /* the pipe stays open: the writer has not finished */
-	assert_int_equal(exit_status(pid), 130);
+	assert_int_equal(tu_exit_status(pid), 130);
 	fclose(w);
-	read_text(errpath, &err);
-	long stored = stored_in_message(err.buf);
+	tu_read_text(errpath, &err);
+	long stored = tu_stored_in_message(err.buf);
 	assert_true(stored > 0 && stored <= 1000);
 	assert_int_equal(count_events(db), stored);
 	assert_null(strstr(err.buf, "not closed")); /* the cut document is not a reject */

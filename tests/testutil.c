@@ -6,6 +6,8 @@
 #include "store/rules.h"
 #include "store/store.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,4 +270,101 @@ void tu_sort_lines(struct strbuf *sb)
 void tu_collect(void *sb, const char *msg)
 {
 	strbuf_addstr(sb, msg);
+}
+
+void tu_sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+	nanosleep(&t, NULL);
+}
+
+pid_t tu_start(int fd_in, const char *errpath, char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fd_in >= 0 && dup2(fd_in, STDIN_FILENO) < 0)
+			_exit(127);
+		if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr))
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int tu_exit_status(pid_t pid)
+{
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+void tu_read_text(const char *path, struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(sb, buf, n);
+	fclose(f);
+}
+
+long tu_stored_in_message(const char *msg)
+{
+	const char *p = strstr(msg, " documents read are stored (");
+	assert_non_null(p);
+	p = strstr(p, "(");
+	return strtol(p + 1, NULL, 10);
+}
+
+long tu_copy_lines(FILE *in, FILE *w, long lines)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+	while (n < lines && getline(&line, &cap, in) > 0) {
+		assert_true(fputs(line, w) >= 0);
+		n++;
+	}
+	free(line);
+	assert_int_equal(fflush(w), 0);
+	return n;
+}
+
+long tu_interrupted_ingest(const char *err, const char *name)
+{
+	long stored = tu_stored_in_message(err);
+	char expect[512];
+	snprintf(expect, sizeof(expect), "%s: interrupted after ", name);
+	assert_non_null(strstr(err, expect));
+	assert_non_null(strstr(err, "; the rest was not read\n"));
+	snprintf(expect, sizeof(expect),
+	         "casebook ingest: interrupted (Ctrl-C): the %ld events stored so far are kept and committed; run the "
+	         "same command again to load the rest (the events already stored are skipped as duplicates)\n",
+	         stored);
+	assert_non_null(strstr(err, expect));
+	return stored;
+}
+
+void tu_feed_open(const char *fifo, const char *full, FILE **in, FILE **w)
+{
+	signal(SIGPIPE, SIG_IGN);                      /* a failed write fails the test, not the process */
+	int writer = open(fifo, O_WRONLY | O_CLOEXEC); /* waits until the reader opens it */
+	assert_true(writer >= 0);
+	*in = fopen(full, "r");
+	*w = fdopen(writer, "w");
+	assert_non_null(*in);
+	assert_non_null(*w);
+}
+
+void tu_interrupt(pid_t pid, FILE *in, FILE *w, const char *errpath, struct strbuf *err)
+{
+	kill(pid, SIGINT); /* the FIFO is still open: the rest has not been written */
+	assert_int_equal(tu_exit_status(pid), 130);
+	fclose(w);
+	fclose(in);
+	tu_read_text(errpath, err);
 }

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <cmocka.h> /* after the headers it needs */
 
@@ -63,5 +65,25 @@ int tu_count(const char *haystack, const char *needle);
 /* A diag_fn (common/diag.h) that keeps each message in the struct strbuf ctx: how tests read
  * the warnings library code says, with no FILE * in between. */
 void tu_collect(void *sb, const char *msg);
+void tu_sleep_ms(long ms);
+/* Starts argv (argv[0]: the program's path) with stdin from fd_in (-1: this one), stdout to
+ * /dev/null and stderr to errpath. */
+pid_t tu_start(int fd_in, const char *errpath, char *const argv[]);
+/* Waits for pid: its exit status (it must have exited, not been killed). */
+int tu_exit_status(pid_t pid);
+/* A file's text into sb (it must exist). */
+void tu_read_text(const char *path, struct strbuf *sb);
+/* The count in an interrupted input's "...: the N documents read are stored (A added, ...": A. */
+long tu_stored_in_message(const char *msg);
+/* Asserts that err says, as Ctrl-C has ingest say it, that the input named name (a path's end)
+ * was interrupted and how to resume; returns how many events it says were stored. */
+long tu_interrupted_ingest(const char *err, const char *name);
+/* Opens the FIFO fifo to write (waiting for its reader) as *w, and the file full to feed it
+ * from as *in. */
+void tu_feed_open(const char *fifo, const char *full, FILE **in, FILE **w);
+/* Ctrl-C to pid, which must exit 130; closes the feed and reads errpath into err. */
+void tu_interrupt(pid_t pid, FILE *in, FILE *w, const char *errpath, struct strbuf *err);
+/* Copies up to `lines` more lines from in to w and flushes w; returns how many it copied. */
+long tu_copy_lines(FILE *in, FILE *w, long lines);
 
 #endif
