@@ -96,5 +96,9 @@ int detect_search_after(struct store *s, const struct kql_node *q, const struct 
  * here. -1 when the source fails, even after some events were given (source_errmsg says why). */
 struct event_source;
 int detect_search_in(struct event_source *src, const struct kql_node *q, long limit, event_fn fn, void *ctx);
+/* detect_search_after over a source: the event browser's pages of a cluster (the field types
+ * loaded by the caller, as detect_search_in's). -1 when the source fails (source_errmsg). */
+int detect_search_after_in(struct event_source *src, const struct kql_node *q, const struct search_resume *after,
+                           long limit, event_fn fn, void *ctx);
 
 #endif

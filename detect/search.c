@@ -103,6 +103,12 @@ int detect_search_in(struct event_source *src, const struct kql_node *q, long li
 	return search_from(src, q, NULL, limit, fn, ctx);
 }
 
+int detect_search_after_in(struct event_source *src, const struct kql_node *q, const struct search_resume *after,
+                           long limit, event_fn fn, void *ctx)
+{
+	return search_from(src, q, after, limit, fn, ctx);
+}
+
 int detect_search_after(struct store *s, const struct kql_node *q, const struct search_resume *after, long limit,
                         event_fn fn, void *ctx)
 {
