@@ -1745,6 +1745,135 @@ static void test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot(v
 	store_close(s);
 }
 
+/* got and want the same text, else the first line that differs is said. */
+static void assert_same_lines(const char *got, const char *want)
+{
+	size_t line = 1;
+	while (*got && *got == *want) {
+		line += *got == '\n';
+		got++, want++;
+	}
+	if (*got || *want)
+		fail_msg("line %zu differs:\n got: %.200s\nwant: %.200s", line, got, want);
+}
+
+/* The title bar's words, one space between, " · cluster" taken out: 1 when it was there. */
+static int title_words(char *row)
+{
+	char *mark = strstr(row, " · cluster");
+	if (mark)
+		memmove(mark, mark + strlen(" · cluster"), strlen(mark + strlen(" · cluster")) + 1);
+	char *w = row;
+	for (const char *r = row; *r; r++)
+		if (*r != ' ' || (w > row && w[-1] != ' '))
+			*w++ = *r;
+	*w = '\0';
+	return mark != NULL;
+}
+
+/* The event browser (v) of the case s, src its cluster (NULL: none), driven by steps: the
+ * screens after each, one after the other, in got (the title's " · cluster" taken out), and
+ * the status line's message after the first in msg, how many titles said " · cluster" in marked. */
+static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                   char *msg, size_t len, int *marked)
+{
+	*marked = 0;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	FILE *in = fdopen(fds[0], "r"), *sink = fopen("/dev/null", "w");
+	assert_int_equal(screen_open(sink, in, 40, 132), 0);
+	struct app_options ao = {.analyst = "amy", .db_name = "c.db", .source = src, .source_name = "cluster"};
+	struct app *a = app_new(s, &ao);
+	assert_int_equal(app_load(a), 0);
+	char row[2048];
+	for (size_t i = 0; i < n; i++) {
+		for (const char *k = steps[i]; *k; k++)
+			app_handle_key(a, (unsigned char)*k);
+		if (!i)
+			snprintf(msg, len, "%s", app_message(a));
+		app_draw(a);
+		for (int y = 0; y < 40; y++) {
+			screen_row(y, row, sizeof(row));
+			if (!y) /* the title: its words, the padding left out, " · cluster" over a cluster */
+				*marked += title_words(row);
+			strbuf_addf(got, "%s\n", row);
+		}
+	}
+	app_free(a);
+	screen_close();
+	fclose(in);
+	close(fds[1]);
+	fclose(sink);
+}
+
+/* The console's event browser in an attached case shows the cluster's events: the same rows,
+ * pages, searches, sorts and documents as in a case that ingested the same file. A server that
+ * does not answer is named on the status line, and the browser shows the case's own events. */
+static void test_the_consoles_event_browser_is_the_clusters_and_says_when_it_cannot(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setlocale(LC_ALL, "C.UTF-8");
+	char local[512], attached[600], msg[400], dead[64], want[200];
+	fleet_two_cases(local, attached, sizeof(local), "browser-local.db");
+	static const char *const steps[] = {
+	    "v",                                                    /* every event, the first rows */
+	    "G",                                                    /* the last */
+	    "s",                                                    /* sorted by host */
+	    "S",                                                    /* descending */
+	    "s\\event.category : process and process.name : zsh\n", /* a KQL filter */
+	    "\n",                                                   /* its first event's document */
+	    "q/mac-lisbon-01\n",                                    /* a search */
+	    "nn",                                                   /* on */
+	};
+	const size_t nsteps = sizeof(steps) / sizeof(*steps);
+	struct strbuf case_screens, cluster_screens, own_screens;
+	strbuf_init(&case_screens, 1 << 16);
+	strbuf_init(&cluster_screens, 1 << 16);
+	strbuf_init(&own_screens, 1 << 16);
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(local, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	int marked;
+	browse(s, NULL, steps, nsteps, &case_screens, msg, sizeof(msg), &marked);
+	assert_int_equal(marked, 0);
+	store_close(s);
+	assert_non_null(strstr(case_screens.buf, "1516 events"));
+	assert_non_null(strstr(case_screens.buf, "sorted by host, descending"));
+	assert_non_null(strstr(case_screens.buf, "Events · KQL event.category : process and process.name : zsh"));
+	assert_non_null(strstr(case_screens.buf, "\"@timestamp\""));
+
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	struct event_source *src = cluster_source(0);
+	browse(s, src, steps, nsteps, &cluster_screens, msg, sizeof(msg), &marked);
+	assert_int_equal(marked, (int)nsteps - 1); /* all but the document's */
+	source_close(src);
+	assert_string_equal(msg, "");
+	assert_same_lines(cluster_screens.buf, case_screens.buf);
+
+	/* a dead server: named, and the case's own events (none) shown as without a cluster */
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open(dead, NULL, &src, &err), 0);
+	strbuf_reset(&cluster_screens);
+	browse(s, src, steps, 1, &cluster_screens, msg, sizeof(msg), &marked);
+	assert_int_equal(marked, 0);
+	source_close(src);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	assert_non_null(strstr(msg, ": the browser shows the events the case holds"));
+	browse(s, NULL, steps, 1, &own_screens, msg, sizeof(msg), &marked);
+	assert_non_null(strstr(own_screens.buf, "0 events"));
+	assert_non_null(strstr(cluster_screens.buf, "0 events"));
+	store_close(s);
+	strbuf_release(&case_screens);
+	strbuf_release(&cluster_screens);
+	strbuf_release(&own_screens);
+}
+
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
  * comma, no time, text) and a picture; in dir. */
 static void damaged_folder(const char *dir)
@@ -1918,6 +2047,7 @@ int main(void)
 	    cmocka_unit_test(test_timeline_in_an_attached_case_is_the_clusters_and_stays),
 	    cmocka_unit_test(test_a_cluster_that_is_down_is_named_and_the_case_still_reads),
 	    cmocka_unit_test(test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot),
+	    cmocka_unit_test(test_the_consoles_event_browser_is_the_clusters_and_says_when_it_cannot),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};

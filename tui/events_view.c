@@ -6,16 +6,24 @@
  * keyset paging: a page starts after the last row of the one before (its @timestamp and id), so
  * the memory is one page and each page is an index seek, however far into the case. The start
  * of each page met is kept (16 bytes a page) to go back. s and S sort the page held; between
- * pages the order is time. / n N search the rows, page after page, as less does. */
+ * pages the order is time. / n N search the rows, page after page, as less does.
+ *
+ * In a case attached to a cluster the events are the cluster's (as `casebook events` lists
+ * them): the pages are read through its event source, each row's columns from its document
+ * (ingest/columns.h), and Enter and i fetch the document from it. A cluster that fails is said
+ * on the status line and the browser goes on over the case's own events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/esql_search.h"
 #include "detect/kql.h"
+#include "detect/source.h"
+#include "ingest/columns.h"
 #include "store/alerts.h"
 #include "triage/evidence.h"
 #include "tui/dialog.h"
@@ -46,6 +54,10 @@ struct event_browser {
 	int more; /* a page follows this one */
 	enum browse_column sort;
 	int descending;
+	struct event_source *src;  /* the attached cluster's events; NULL: the case's */
+	struct event_columns cols; /* a cluster row's columns, read from its document */
+	int bad_doc;               /* a cluster row's document was no event (why says so) */
+	struct strbuf why;
 };
 
 static struct event_browser *browser(struct app *a)
@@ -86,8 +98,17 @@ static int take_event(void *ctx, const struct event_row *row)
 	}
 	if (!(b->n & (b->n - 1))) /* grows by doubling: 1, 2, 4, … */
 		b->rows = xrealloc(b->rows, (b->n ? 2 * b->n : 1) * sizeof(*b->rows));
-	struct browsed *e = &b->rows[b->n++];
+	struct event_record full;
 	const struct event_record *r = &row->r;
+	if (b->src) { /* a cluster's row carries its document, not the case's columns */
+		strbuf_reset(&b->why);
+		if (!row->doc || event_columns_read(&b->cols, row->doc, row->doc_len, &full, &b->why)) {
+			b->bad_doc = 1;
+			return -1;
+		}
+		r = &full;
+	}
+	struct browsed *e = &b->rows[b->n++];
 	struct strbuf sb;
 	strbuf_init(&sb, 64);
 	strbuf_addf(&sb, "%s/%s", r->category ? r->category : "-", r->action ? r->action : "-");
@@ -145,17 +166,48 @@ static void sort_rows(struct event_browser *b)
 			b->sel = i;
 }
 
+/* The cluster failed: the status line says why, and the browser goes on over the case's own
+ * events, from their first page, as the alert's timeline does. */
+static void leave_cluster(struct app *a, struct event_browser *b)
+{
+	char *safe = sanitize_dup(b->bad_doc ? b->why.buf : source_errmsg(b->src), 0);
+	say(a, "%.240s: the browser shows the events the case holds", safe);
+	free(safe);
+	b->src = NULL;
+	b->bad_doc = 0;
+	free(b->starts);
+	b->starts = NULL;
+	b->nstarts = 0;
+	clear_rows(b);
+}
+
+/* A page of matches from the cluster or the case, after a row; < 0 when the read failed. */
+static int search_page(struct app *a, struct event_browser *b, const struct search_resume *after)
+{
+	if (b->src)
+		return detect_search_after_in(b->src, b->kql, after, EVENTS_PAGE + 1, take_event, b);
+	return detect_search_after(a->s, b->kql, after, EVENTS_PAGE + 1, take_event, b);
+}
+
 /* Reads page k of the filter's matches (KQL): from the start, or after where page k - 1 ended.
  * The start of page k + 1 is learnt here. */
 static int load_page(struct app *a, size_t k)
 {
 	struct event_browser *b = browser(a);
 	clear_rows(b);
+	if (k > b->nstarts) /* a page of the cluster's, after falling back to the case: not known */
+		k = 0;
 	b->page = k;
 	const struct search_resume *after = k ? &b->starts[k - 1] : NULL;
 	/* the next page starts after this one's last row in time order: learnt before any sort */
 	/* take_event's 1 (the page is full) comes back as the search's status: only < 0 fails */
-	if (detect_search_after(a->s, b->kql, after, EVENTS_PAGE + 1, take_event, b) < 0) {
+	int rc = search_page(a, b, after);
+	if (rc < 0 && b->src) {
+		leave_cluster(a, b);
+		b->page = k = 0;
+		rc = search_page(a, b, NULL);
+	}
+	if (rc < 0) {
 		say(a, "could not read the events: %.300s", store_errmsg(a->s));
 		return -1;
 	}
@@ -174,8 +226,13 @@ static int set_filter(struct app *a, const char *text)
 {
 	struct event_browser *b = browser(a);
 	const char *kql_text = text && *text ? text : "*";
+	if (esql_search_is_esql(kql_text) && b->src) {
+		say(a, "ES|QL reads the case's own events, not the cluster's: filter the cluster's with KQL");
+		return -1;
+	}
 	if (esql_search_is_esql(kql_text)) {
-		struct event_browser tried = {.sort = b->sort, .descending = b->descending};
+		struct event_browser tried = {
+		    .sort = b->sort, .descending = b->descending, .cols = b->cols, .why = b->why};
 		char why[300];
 		if (esql_search(a->s, kql_text, EVENTS_PAGE + 1, take_event, &tried, why, sizeof(why))) {
 			clear_rows(&tried);
@@ -213,7 +270,11 @@ static int events_filter(struct app *a, const char *text)
 void events_open(struct app *a)
 {
 	a->msg[0] = '\0';
-	view_push_private(a, &events_view, xcalloc(1, sizeof(struct event_browser)));
+	struct event_browser *b = xcalloc(1, sizeof(*b));
+	b->src = a->o.source;
+	event_columns_init(&b->cols);
+	strbuf_init(&b->why, 128);
+	view_push_private(a, &events_view, b);
 	if (set_filter(a, NULL)) /* said why: the view goes */
 		view_pop(a);
 }
@@ -225,6 +286,8 @@ static void events_close(struct app *a)
 	free(b->filter);
 	free(b->starts);
 	kql_free(b->kql);
+	event_columns_release(&b->cols);
+	strbuf_release(&b->why);
 	free(b);
 }
 
@@ -257,8 +320,15 @@ static void show_selected(struct app *a, int fields)
 		return;
 	struct strbuf doc;
 	strbuf_init(&doc, 4096);
-	if (store_event_get(a->s, b->rows[b->sel].id, 1, take_doc, &doc))
-		say(a, "could not read the event: %.300s", store_errmsg(a->s));
+	/* a cluster's ids are its own, not the case's: its document is read from it */
+	int64_t id = b->rows[b->sel].id;
+	if (b->src ? b->src->ops->event_get(b->src, id, 1, take_doc, &doc)
+	           : store_event_get(a->s, id, 1, take_doc, &doc)) {
+		char *safe = sanitize_dup(b->src ? source_errmsg(b->src) : store_errmsg(a->s), 0);
+		say(a, "could not read the event: %.300s", safe);
+		free(safe);
+	} else if (!doc.len)
+		say(a, "the event is no longer there");
 	else if (fields)
 		fields_open(a, doc.buf, doc.len, events_filter);
 	else
@@ -360,7 +430,9 @@ static int events_request(struct app *a, enum tui_action act)
 	case ACT_OPEN: show_selected(a, 0); return 1;
 	case ACT_FIELDS: show_selected(a, 1); return 1;
 	case ACT_TREE:
-		if (b->sel < b->n)
+		if (b->src) /* the tree is built from the case's events; the row is the cluster's */
+			say(a, "the process tree reads the case's own events, not the cluster's");
+		else if (b->sel < b->n)
 			tree_open(a, b->rows[b->sel].id);
 		return 1;
 	case ACT_EVENTS_FILTER: filter_prompt(a, b->filter); return 1;
@@ -420,7 +492,7 @@ static void events_draw(struct app *a)
 	count_text(b, right, sizeof(right));
 	struct strbuf left;
 	strbuf_init(&left, 128);
-	strbuf_addf(&left, " Events%s%s",
+	strbuf_addf(&left, " Events%s%s%s", b->src ? " · cluster" : "",
 	            !b->filter                       ? " · all"
 	            : esql_search_is_esql(b->filter) ? " · ES|QL "
 	                                             : " · KQL ",
