@@ -11,7 +11,9 @@
  *
  * An occurrence's fate depends only on the term's previous one: streaming (the pass in time
  * order), each term keeps its last time and the alerts wait for their execution to be decided,
- * so memory follows the distinct terms, not the matching events. */
+ * so memory follows the distinct terms, not the matching events; an occurrence that alerts
+ * keeps its event's document for the alert (detect/hitdocs.h, bounded), so that the alert
+ * reads it from the pass rather than from the source. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +209,7 @@ static void decide_occurrence(struct run *run, const struct candidate_row *c, co
 		return;
 	struct hit h = {.event_id = c->id, .time = c->time, .ts = c->ev.r.ts};
 	add_pending(t, T, term, &h);
+	run_keep_document(run, c); /* the alert's event, from the pass (else read again) */
 }
 
 struct adding {
@@ -299,7 +302,8 @@ static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t
 	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, &m);
 }
 
-/* The pending alerts' events read at once: a buffered run kept none of their documents. */
+/* The pending alerts' events the pass did not keep read at once: those a buffered run decided
+ * (it keeps none, its hits are mostly not alerts) or the kept documents' budget dropped. */
 static int prefetch_pending(struct run *run, const struct term_alert *pending, size_t n)
 {
 	int64_t *ids = xmalloc((n ? n : 1) * sizeof(*ids));
