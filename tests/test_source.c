@@ -311,20 +311,29 @@ static void test_new_terms_alerts_read_no_event_again(void **state)
 	       "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"host\":{\"id\":\"a\"},\"process\":{\"name\":\"curl\"}}\n"
 	       "{\"@timestamp\":\"2026-01-01T00:00:02Z\",\"host\":{\"id\":\"b\"},\"process\":{\"name\":\"curl\"}}\n"
 	       "{\"@timestamp\":\"2026-01-01T00:00:03Z\",\"host\":{\"id\":\"c\"},\"process\":{\"name\":\"nc\"}}\n");
-	const char *rule = tu_path("rule.json");
-	tu_write_str(rule, "{\"rule_id\":\"nt\",\"name\":\"nt\",\"type\":\"new_terms\",\"query\":"
-	                   "\"process.name : curl\",\"new_terms_fields\":[\"host.id\"],\"history_window_start\":"
-	                   "\"now-7d\",\"severity\":\"low\",\"risk_score\":21,\"description\":\"d\"}");
-	struct import_counts c = {0};
-	assert_int_equal(rules_import_file(s, rule, "rule.json", &c, NULL), 0);
-	struct detect_options o = {.rule_id = "nt", .now_us = INT64_C(1767225600000000)};
-	struct detect_totals t;
-	struct counting_source k = {.base = {&counting_ops}, .store = source_store_open(s)};
-	assert_int_equal(detect_run_source(s, &k.base, &o, &t), CB_OK);
-	assert_int_equal(t.created, 2); /* hosts a and b */
-	assert_int_equal(alerts_in(s), 2);
-	assert_int_equal(k.reads, 0);
-	source_close(k.store);
+	/* streaming; and buffered (a rule that suppresses groups its hits after the pass) */
+	static const char *const rules[] = {
+	    "{\"rule_id\":\"nt\",\"name\":\"nt\",\"type\":\"new_terms\",\"query\":\"process.name : curl\","
+	    "\"new_terms_fields\":[\"host.id\"],\"history_window_start\":\"now-7d\",\"severity\":\"low\","
+	    "\"risk_score\":21,\"description\":\"d\"}",
+	    "{\"rule_id\":\"nts\",\"name\":\"nts\",\"type\":\"new_terms\",\"query\":\"process.name : curl\","
+	    "\"new_terms_fields\":[\"host.id\"],\"history_window_start\":\"now-7d\",\"severity\":\"low\","
+	    "\"risk_score\":21,\"description\":\"d\",\"alert_suppression\":{\"group_by\":[\"host.id\"]}}"};
+	static const char *const ids[] = {"nt", "nts"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *rule = tu_path("rule.json");
+		tu_write_str(rule, rules[i]);
+		struct import_counts c = {0};
+		assert_int_equal(rules_import_file(s, rule, "rule.json", &c, NULL), 0);
+		struct detect_options o = {.rule_id = ids[i], .now_us = INT64_C(1767225600000000)};
+		struct detect_totals t;
+		struct counting_source k = {.base = {&counting_ops}, .store = source_store_open(s)};
+		assert_int_equal(detect_run_source(s, &k.base, &o, &t), CB_OK);
+		assert_int_equal(t.created, 2); /* hosts a and b */
+		assert_int_equal(alerts_in(s), 2 * (int)(i + 1));
+		assert_int_equal(k.reads, 0);
+		source_close(k.store);
+	}
 	store_close(s);
 	tu_cleanup();
 }
