@@ -35,7 +35,8 @@ struct rule_type {
 	/* rule.c: check says why a rule's language is not the type's (else rule.c does) */
 	int checks_language;
 	/* the alerts are made on the hits' own events (not on groups or rows): the pass keeps
-	 * their documents for them (detect/hitdocs.h) */
+	 * their documents for them (detect/hitdocs.h). A type whose alerts are a few of its hits'
+	 * events keeps those itself (run_keep_document). */
 	int alerts_on_hit_events;
 	/* rule.c: why Kibana filters on the type's rules are not applied; NULL: they are */
 	const char *filters_unapplied;

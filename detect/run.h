@@ -169,6 +169,10 @@ int run_query_gave_up(struct run *run, const struct candidate_row *c);
  * strings interned with run_intern. Its identity and index are not kept (NULL): read again
  * from the store when it becomes an alert. */
 struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
+/* Keeps the candidate's document, identity and index for an alert about to be made on it
+ * (detect/hitdocs.h): a type whose hits are not all alerts (alerts_on_hit_events unset) keeps
+ * the few that are, so that the alert need not read the event again. */
+void run_keep_document(struct run *run, const struct candidate_row *c);
 /* The same, its identity and index kept (interned), for a type that needs them at once. */
 struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
 /* The rule could not evaluate the hit's event: a limit (detect/regex.h) was reached, which why

@@ -55,9 +55,15 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 	h->event_id = c->id;
 	h->time = c->time;
 	h->ts = c->ev.r.ts; /* identity and index are read again if it becomes an alert */
-	if (run->docs && run->type->alerts_on_hit_events)
-		hit_docs_keep(run->docs, c->id, &c->ev); /* or kept with the document for it */
+	if (run->type->alerts_on_hit_events)
+		run_keep_document(run, c); /* or kept with the document for it */
 	return h;
+}
+
+void run_keep_document(struct run *run, const struct candidate_row *c)
+{
+	if (run->docs)
+		hit_docs_keep(run->docs, c->id, &c->ev);
 }
 
 static int seen_has(const struct run *run, const char *uuid)

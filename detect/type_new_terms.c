@@ -11,7 +11,10 @@
  *
  * An occurrence's fate depends only on the term's previous one: streaming (the pass in time
  * order), each term keeps its last time and the alerts wait for their execution to be decided,
- * so memory follows the distinct terms, not the matching events. */
+ * so memory follows the distinct terms, not the matching events; an occurrence that alerts
+ * keeps its event's document for the alert (detect/hitdocs.h, bounded), so that the alert
+ * reads it from the pass rather than from the source. Buffered, a term's earliest occurrence
+ * so far keeps it. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +42,7 @@ struct new_terms {
 	size_t nfields;
 	struct date_math history; /* history_window_start */
 	/* streaming: each term's last occurrence (by its id in terms), and the alerts decided
-	 * whose execution is not */
+	 * whose execution is not; buffered: each term's earliest occurrence the pass met so far */
 	struct strpool terms;
 	int64_t *last;
 	size_t nlast;
@@ -207,6 +210,25 @@ static void decide_occurrence(struct run *run, const struct candidate_row *c, co
 		return;
 	struct hit h = {.event_id = c->id, .time = c->time, .ts = c->ev.r.ts};
 	add_pending(t, T, term, &h);
+	run_keep_document(run, c); /* the alert's event, from the pass (else read again) */
+}
+
+/* Buffered: whether the occurrence of key at time is its term's earliest the pass has met (a
+ * tie included), the one that alerts unless its history holds the term: its document is kept
+ * for the alert. A later one alerts only after a gap as long as the history window, and is read
+ * again then. */
+static int earliest_so_far(struct new_terms *t, const char *key, int64_t time)
+{
+	size_t id;
+	strpool_intern(&t->terms, key, &id);
+	if (id >= t->nlast) {
+		t->last = xrealloc(t->last, (id + 1) * sizeof(*t->last));
+		t->nlast = id + 1;
+	} else if (t->last[id] < time) {
+		return 0;
+	}
+	t->last[id] = time;
+	return 1;
 }
 
 struct adding {
@@ -228,6 +250,8 @@ static void add_term_hit(void *ctx, char *const *values, size_t n)
 		if (nkeys > 1)
 			keys[1] = ad->group;
 		run_add_hit(ad->run, ad->c, keys, nkeys);
+		if (earliest_so_far(ad->run->state, key, ad->c->time))
+			run_keep_document(ad->run, ad->c);
 	}
 	free(key);
 }
@@ -299,7 +323,8 @@ static int make_term_alert(struct run *run, void *ctx, const char *uuid, int64_t
 	return run_create_event_alert(run, &h, 1, uuid, exec_t, add_new_terms, &m);
 }
 
-/* The pending alerts' events read at once: a buffered run kept none of their documents. */
+/* The pending alerts' events the pass did not keep read at once: those the kept documents'
+ * budget dropped, and a buffered run's alerts on a term's later occurrence. */
 static int prefetch_pending(struct run *run, const struct term_alert *pending, size_t n)
 {
 	int64_t *ids = xmalloc((n ? n : 1) * sizeof(*ids));

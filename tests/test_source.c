@@ -235,12 +235,116 @@ static void test_detect_stops_when_the_source_fails(void **state)
 	tu_cleanup();
 }
 
+/* A source that reads the case's store and counts the events read again by id. */
+struct counting_source {
+	struct event_source base;
+	struct event_source *store;
+	int reads;
+};
+
+static struct event_source *counted_store(struct event_source *src)
+{
+	return ((struct counting_source *)src)->store;
+}
+
+static int counting_candidates(struct event_source *src, const struct candidate_query *q,
+                               const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
+{
+	return source_candidates(counted_store(src), q, needles, nneedles, fn, ctx);
+}
+
+static int counting_time_bounds(struct event_source *src, int use_ingested, int64_t *lo, int64_t *hi)
+{
+	struct event_source *s = counted_store(src);
+	return s->ops->time_bounds(s, use_ingested, lo, hi);
+}
+
+static int counting_time_span(struct event_source *src, int use_ingested, int64_t after, int64_t *lo, int64_t *hi)
+{
+	struct event_source *s = counted_store(src);
+	return s->ops->time_span(s, use_ingested, after, lo, hi);
+}
+
+static int64_t counting_newest_id(struct event_source *src)
+{
+	struct event_source *s = counted_store(src);
+	return s->ops->newest_id(s);
+}
+
+static int counting_event_get(struct event_source *src, int64_t id, int want_doc, event_fn fn, void *ctx)
+{
+	struct event_source *s = counted_store(src);
+	((struct counting_source *)src)->reads++;
+	return s->ops->event_get(s, id, want_doc, fn, ctx);
+}
+
+static int counting_event_identity(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index)
+{
+	struct event_source *s = counted_store(src);
+	((struct counting_source *)src)->reads++;
+	return s->ops->event_identity(s, id, identity, index);
+}
+
+static const char *counting_errmsg(struct event_source *src)
+{
+	(void)src;
+	return "";
+}
+
+static const struct source_ops counting_ops = {.name = "counting",
+                                               .candidates = counting_candidates,
+                                               .time_bounds = counting_time_bounds,
+                                               .time_span = counting_time_span,
+                                               .newest_id = counting_newest_id,
+                                               .event_get = counting_event_get,
+                                               .event_identity = counting_event_identity,
+                                               .errmsg = counting_errmsg};
+
+/* A new terms rule's alerts take their events' documents from the pass: none is read again
+ * from the source (a query per alert over a cluster). */
+static void test_new_terms_alerts_read_no_event_again(void **state)
+{
+	(void)state;
+	struct store *s = tu_new_case("source-nt");
+	tu_ingest_text(
+	    s, "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"host\":{\"id\":\"a\"},\"process\":{\"name\":\"curl\"}}\n"
+	       "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"host\":{\"id\":\"a\"},\"process\":{\"name\":\"curl\"}}\n"
+	       "{\"@timestamp\":\"2026-01-01T00:00:02Z\",\"host\":{\"id\":\"b\"},\"process\":{\"name\":\"curl\"}}\n"
+	       "{\"@timestamp\":\"2026-01-01T00:00:03Z\",\"host\":{\"id\":\"c\"},\"process\":{\"name\":\"nc\"}}\n");
+	/* streaming; and buffered (a rule that suppresses groups its hits after the pass) */
+	static const char *const rules[] = {
+	    "{\"rule_id\":\"nt\",\"name\":\"nt\",\"type\":\"new_terms\",\"query\":\"process.name : curl\","
+	    "\"new_terms_fields\":[\"host.id\"],\"history_window_start\":\"now-7d\",\"severity\":\"low\","
+	    "\"risk_score\":21,\"description\":\"d\"}",
+	    "{\"rule_id\":\"nts\",\"name\":\"nts\",\"type\":\"new_terms\",\"query\":\"process.name : curl\","
+	    "\"new_terms_fields\":[\"host.id\"],\"history_window_start\":\"now-7d\",\"severity\":\"low\","
+	    "\"risk_score\":21,\"description\":\"d\",\"alert_suppression\":{\"group_by\":[\"host.id\"]}}"};
+	static const char *const ids[] = {"nt", "nts"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *rule = tu_path("rule.json");
+		tu_write_str(rule, rules[i]);
+		struct import_counts c = {0};
+		assert_int_equal(rules_import_file(s, rule, "rule.json", &c, NULL), 0);
+		struct detect_options o = {.rule_id = ids[i], .now_us = INT64_C(1767225600000000)};
+		struct detect_totals t;
+		struct counting_source k = {.base = {&counting_ops}, .store = source_store_open(s)};
+		assert_int_equal(detect_run_source(s, &k.base, &o, &t), CB_OK);
+		assert_int_equal(t.created, 2); /* hosts a and b */
+		assert_int_equal(alerts_in(s), 2 * (int)(i + 1));
+		assert_int_equal(k.reads, 0);
+		source_close(k.store);
+	}
+	store_close(s);
+	tu_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_search_through_a_source),
 	    cmocka_unit_test(test_a_callbacks_status_comes_back),
 	    cmocka_unit_test(test_detect_stops_when_the_source_fails),
+	    cmocka_unit_test(test_new_terms_alerts_read_no_event_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
