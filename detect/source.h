@@ -30,6 +30,9 @@ struct source_ops {
 	/* It keeps no event.ingested column: a rule timed by event.ingested reads the time from
 	 * each document instead (as for any other timestamp_override field). */
 	int no_ingested_column;
+	/* An ordered read comes in batches, and candidate_query.batch_end is asked between them:
+	 * a caller that reads on then stops only there (a batch left mid-way is read again). */
+	int reads_in_batches;
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
 	 * candidate holds every needle of one of them (a source without an index of them may
 	 * ignore them). fn returning non-zero ends the read, a batch's end, not an outcome: 0 is
