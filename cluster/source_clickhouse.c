@@ -3,7 +3,6 @@
  * cluster/quote.h. */
 #include "cluster/source_clickhouse.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,7 +362,7 @@ static int holds_needle(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /* Whether a needle is printable ASCII but quote and backslash, as needle_candidate takes them:
- * then positionCaseInsensitive (ASCII case aside, other bytes as they are) finds it where the
+ * then a position in lower(doc) (A-Z lower-cased, other bytes as they are) finds it where the
  * local scan does. */
 static int plain_needle(const char *s, size_t len)
 {
