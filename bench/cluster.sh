@@ -13,12 +13,13 @@
 #   detect   Elastic's macOS rules over those events, `detect --source URL`, vs one scan of
 #            their documents (goal <= 2.0), with casebook's peak RSS.
 #
-# Skipped with a message when clickhouse-server is not installed.
+# Skipped with a message when clickhouse-server is not installed. CASEBOOK names another
+# casebook binary (an older build, to compare in the same conditions).
 set -u
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 runs=${2:-3}
-casebook=build/release/casebook
+casebook=${CASEBOOK:-build/release/casebook}
 dir=$PWD/bench/out/cluster
 mkdir -p bench/out
 

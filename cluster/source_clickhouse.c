@@ -10,6 +10,7 @@
 #include "cluster/quote.h"
 #include "common/digest.h"
 #include "common/sanitize.h"
+#include "detect/needles.h"
 
 #define ID_DIGITS 15
 #define ID_BIT    (INT64_C(1) << 60)
@@ -18,7 +19,10 @@
 	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, "                                  \
 	"arrayStringConcat(derived, ','), irregular, names_exact, kind, "                                              \
 	"if(has(inexact, 'event.category'), '', arrayStringConcat(event_category, ',')), file_path, "                  \
-	"event_action, process_executable, process_name, user_name, ingested_us, doc, 'e'"
+	"event_action, process_executable, process_name, user_name, ingested_us, "
+/* the document, and whether the row is a candidate (not: only its keys count, to resume after) */
+#define ROW_DOC "doc, 1, 'e'"
+#define ROW_ALL ROW_COLUMNS ROW_DOC
 enum {
 	F_TS,
 	F_SHA,
@@ -39,6 +43,7 @@ enum {
 	F_USER_NAME,
 	F_INGESTED,
 	F_DOC,
+	F_CANDIDATE,
 	F_END,
 	F_COUNT
 };
@@ -206,6 +211,8 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	rd->rows++;
 	rd->last_ts = ts;
 	memcpy(rd->last_sha, field[F_SHA], SHA256_HEX_LEN + 1);
+	if (!(flen[F_CANDIDATE] == 1 && field[F_CANDIDATE][0] == '1'))
+		return 0; /* no needle in it: read for its place in the batch alone */
 	struct candidate_row c = {.id = id, .time = ts};
 	struct event_record *r = &c.ev.r;
 	r->has_ingested = flen[F_INGESTED] >= 0;
@@ -344,10 +351,83 @@ static void add_resume(struct strbuf *sql, const struct candidate_query *q, int 
 	}
 }
 
+/* Whether needle a (lower-cased, alen bytes) holds b: a document holding a holds b, so of the
+ * two alternatives b alone need be searched. */
+static int holds_needle(const char *a, size_t alen, const char *b, size_t blen)
+{
+	for (size_t i = 0; blen <= alen && i + blen <= alen; i++)
+		if (!memcmp(a + i, b, blen))
+			return 1;
+	return 0;
+}
+
+/* Whether a needle is printable ASCII but quote and backslash, as needle_candidate takes them:
+ * then a position in lower(doc) (A-Z lower-cased, other bytes as they are) finds it where the
+ * local scan does. */
+static int plain_needle(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return len > 0;
+}
+
+int ch_needles_condition(struct strbuf *sql, const struct needles *const *sets, size_t nsets)
+{
+	/* every needle of every set, but those holding another (a document holding the longer holds
+	 * the shorter) and repeats: their OR admits what any set admits */
+	size_t total = 0;
+	for (size_t i = 0; i < nsets; i++) {
+		if (!sets[i] || !sets[i]->usable || !sets[i]->n || sets[i]->n > NEEDLES_MAX)
+			return 0; /* a set that rules nothing out: every row is a candidate */
+		for (size_t k = 0; k < sets[i]->n; k++)
+			if (!plain_needle(sets[i]->text[k], sets[i]->len[k]))
+				return 0;
+		total += sets[i]->n;
+	}
+	if (!total)
+		return 0;
+	const char **text = xmalloc(total * sizeof(*text));
+	size_t *len = xmalloc(total * sizeof(*len)), n = 0, kept = 0;
+	for (size_t i = 0; i < nsets; i++)
+		for (size_t k = 0; k < sets[i]->n; k++)
+			text[n] = sets[i]->text[k], len[n++] = sets[i]->len[k];
+	unsigned char *dropped = xcalloc(n, 1);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < n && !dropped[i]; k++) /* a shorter one it holds, or itself earlier */
+			if (k != i && holds_needle(text[i], len[i], text[k], len[k]) && (len[k] < len[i] || k < i))
+				dropped[i] = 1;
+		kept += !dropped[i];
+	}
+	if (kept <= CH_NEEDLES_PUSHED) {
+		/* a JSON escape can spell a needle without its bytes (\u00XX, \/): the local scan
+		 * parses every document holding one, so each is a candidate */
+		strbuf_addstr(sql, "(position(doc, ");
+		ch_quote_string(sql, "\\u", 2);
+		strbuf_addstr(sql, ") > 0 OR position(doc, ");
+		ch_quote_string(sql, "\\/", 2);
+		strbuf_addstr(sql, ") > 0");
+		/* lower() changes A-Z alone, as the needles are lower-cased: ASCII case aside, as the
+		 * local scan; computed once for every needle (positionCaseInsensitive is several times
+		 * slower on 18.16) */
+		for (size_t i = 0; i < n; i++) {
+			if (dropped[i])
+				continue;
+			strbuf_addstr(sql, " OR position(lower(doc), ");
+			ch_quote_string(sql, text[i], len[i]);
+			strbuf_addstr(sql, ") > 0");
+		}
+		strbuf_addch(sql, ')');
+	}
+	free(dropped);
+	free(text);
+	free(len);
+	return kept <= CH_NEEDLES_PUSHED;
+}
+
 static int ch_candidates(struct event_source *src, const struct candidate_query *q,
                          const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
-	(void)needles, (void)nneedles; /* exactness stays local: the pass tests each document */
 	struct ch_source *s = ch_of(src);
 	if (q->after_id) {
 		set_error(s, "a cluster's events have no load order to read on after", NULL, 0);
@@ -360,26 +440,44 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	int rc = 0, first = 1;
 	/* each batch reads the documents of every part its rows fall in: as few as the caller allows */
 	size_t batch = q->wants_rows > CH_SOURCE_BATCH ? q->wants_rows : CH_SOURCE_BATCH;
+	if (q->batch_end) /* the caller stops only between batches: as few as can be */
+		batch = CH_SOURCE_BATCH_MAX;
 	batch = batch < CH_SOURCE_BATCH_MAX ? batch : CH_SOURCE_BATCH_MAX;
 	if (q->any_order && !q->by_event_time) {
 		/* the caller sorts what it keeps: one streamed scan, no sort in the server (a batch
 		 * ordered and limited reads every row's document to sort them, each batch again) */
-		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE 1");
+		strbuf_addstr(&sql, "SELECT " ROW_ALL FROM_EVENTS " WHERE 1");
 		add_conditions(&sql, q);
+		strbuf_addstr(&sql, " AND ");
+		if (!ch_needles_condition(&sql, needles, nneedles))
+			strbuf_addstr(&sql, "1");
 		strbuf_addstr(&sql, " FORMAT TabSeparated");
 		rc = read_rows(&rd, &sql);
 		strbuf_release(&sql);
 		strbuf_release(&rd.line);
 		return rc;
 	}
+	/* the needles, tested on the documents the batch reads anyway (its keys come from the key
+	 * columns alone): a row holding none is sent without its document, for its place */
+	struct strbuf needle_doc;
+	strbuf_init(&needle_doc, 256);
+	strbuf_addstr(&needle_doc, "if(needled, doc, ''), ");
+	if (ch_needles_condition(&needle_doc, needles, nneedles)) {
+		strbuf_addstr(&needle_doc, " AS needled, 'e'");
+	} else {
+		strbuf_reset(&needle_doc);
+		strbuf_addstr(&needle_doc, ROW_DOC);
+	}
 	for (;;) {
 		/* the batch's keys, read from the key columns alone, then the rows holding them (a
 		 * GLOBAL IN: the keys chosen once, over the shards): only the parts holding them have
 		 * their documents read and sorted, not every remaining row's */
 		strbuf_reset(&sql);
-		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS
-		                    " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
-		                    " WHERE 1");
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS);
+		strbuf_add(&sql, needle_doc.buf, needle_doc.len);
+		strbuf_addstr(&sql, FROM_EVENTS
+		              " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
+		              " WHERE 1");
 		add_conditions(&sql, q);
 		add_resume(&sql, q, first, &rd);
 		strbuf_addf(&sql,
@@ -387,11 +485,12 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		            batch);
 		first = 0;
 		rc = read_rows(&rd, &sql);
-		if (rc || rd.stopped || rd.rows < batch)
+		if (rc || rd.stopped || rd.rows < batch || (q->batch_end && q->batch_end(q->batch_ctx)))
 			break;
 		/* fewer, larger batches after the first: the caller may want only the first rows */
 		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
 	}
+	strbuf_release(&needle_doc);
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
 	return rc;
@@ -489,7 +588,7 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 	s->last_id = 0;
 	struct strbuf sql;
 	strbuf_init(&sql, 256);
-	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) = ", ID_DIGITS);
+	strbuf_addf(&sql, "SELECT " ROW_ALL FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) = ", ID_DIGITS);
 	ch_quote_string(&sql, hex, ID_DIGITS);
 	strbuf_addstr(&sql, " ORDER BY doc_sha256 LIMIT 1 FORMAT TabSeparated");
 	int rc = read_rows(&rd, &sql);
@@ -509,7 +608,7 @@ static int ch_events_get(struct event_source *src, const int64_t *ids, size_t n,
 	struct ch_source *s = ch_of(src);
 	struct strbuf sql;
 	strbuf_init(&sql, 256 + n * (ID_DIGITS + 4));
-	strbuf_addf(&sql, "SELECT " ROW_COLUMNS FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) IN (", ID_DIGITS);
+	strbuf_addf(&sql, "SELECT " ROW_ALL FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) IN (", ID_DIGITS);
 	size_t asked = 0;
 	for (size_t i = 0; i < n; i++) {
 		char hex[ID_DIGITS + 1];
@@ -568,6 +667,7 @@ static void ch_source_close(struct event_source *src)
 }
 
 static const struct source_ops ch_source_ops = {.name = "clickhouse",
+                                                .reads_in_batches = 1,
                                                 .candidates = ch_candidates,
                                                 .time_bounds = ch_time_bounds,
                                                 .time_span = ch_time_span,

@@ -4,17 +4,23 @@
  * interface (cluster/http.h), so the server's URL is any shard's. Pushed down: the time window
  * on ts_us, the host (host.name or host.id), the file path bounds and prefix and the
  * categories (hasAny on event_category); a row whose columns are inexact (cluster/cluster.h)
- * is always a candidate. Not pushed down: the needles (the pass tests each document it reads,
- * as with the store), and every exact test: candidates carry the original document, and the
- * columns a case would hold for the event (irregular, names_exact, kind, file path, names,
- * category, event.ingested: kept at load from ingest/extract.c), so detection's prefilters skip
- * rows as over a case and casebook evaluates the rest itself. A read in any order (detection's
- * shared pass, candidate_query.any_order) is one streamed query with no sort; otherwise rows
- * come in (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, or the caller's
- * wants_rows, then twice as many each time), each batch a query that resumes after the last row of the one before: the
- * batch's keys chosen from the key columns alone (a GLOBAL IN subquery), then the rows holding them (PREWHERE), so that
- * only the parts holding them have their documents read and sorted. Many events by id (events_get, what the alerts
- * about to be made stand on) are one query.
+ * is always a candidate. The needles are pushed down too (ch_needles_condition) where every
+ * set can rule documents out and they are few: a document holding no needle of any set, and
+ * no JSON escape that could spell one, is not a candidate; it never leaves the cluster in a
+ * read in any order, and in an ordered read (whose keys come from the key columns alone) comes
+ * back without its document, for its place in the batch. Not pushed down: every exact test:
+ * candidates carry the original document, and the columns a case would hold for the event
+ * (irregular, names_exact, kind, file path, names, category, event.ingested: kept at load from
+ * ingest/extract.c), so detection's prefilters (the needles again, each set a rule's) skip rows
+ * as over a case and casebook evaluates the rest itself. A read in any order
+ * (candidate_query.any_order) is one streamed query with no sort; otherwise rows come in
+ * (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, or the caller's wants_rows, then
+ * twice as many each time, up to CH_SOURCE_BATCH_MAX; the largest at once for a caller that
+ * asks between batches, candidate_query.batch_end, which reads_in_batches announces), each
+ * batch a query that resumes after the last row of the one before: the batch's keys chosen
+ * from the key columns alone (a GLOBAL IN subquery), then the rows holding them (PREWHERE), so
+ * that only the parts holding them have their documents read and sorted. Many events by id
+ * (events_get, what the alerts about to be made stand on) are one query.
  *
  * Event ids: the cluster has no load order, so an event's id is its document's: the first 15
  * hex digits of doc_sha256 as a number, with bit 60 set (never 0, always positive). The id of
@@ -34,13 +40,27 @@
 #include "detect/source.h"
 
 /* Rows the first batch of an ordered read holds (more when the caller wants more); each next
- * one twice as many, up to
- * CH_SOURCE_BATCH_MAX (the server holds a batch's documents to sort them). */
+ * one twice as many, up to CH_SOURCE_BATCH_MAX (the server holds a batch's documents to sort
+ * them: about 660 MB for 100,000 of gen-events' documents; each batch reads the documents of
+ * every granule its rows fall in, so fewer, larger batches read less). */
 #define CH_SOURCE_BATCH     1000
-#define CH_SOURCE_BATCH_MAX 64000
+#define CH_SOURCE_BATCH_MAX 131072
 
 /* Opens a source on the server at url (cluster/http.h; o may be NULL). 0, or -1 with err. */
 int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err);
+
+/* The most needles pushed down: each is a search of every document a read takes (ClickHouse
+ * 18.16 has no multiSearchAny), so a longer list is left to the local scan. */
+#define CH_NEEDLES_PUSHED 16
+
+struct needles;
+/* Appends a condition a document meets when it holds a needle of one of the sets (ASCII case
+ * aside, as detect/needles.c searches) or a JSON escape that can spell one without its bytes
+ * (\u, \/: the local scan parses such a document whatever its needles) and returns 1; or
+ * appends nothing and returns 0 when some set rules nothing out (unusable, empty, more than
+ * NEEDLES_MAX), when there are more than CH_NEEDLES_PUSHED needles (those holding another
+ * left out), or when there is no set. */
+int ch_needles_condition(struct strbuf *sql, const struct needles *const *sets, size_t nsets);
 
 /* An event's id from its doc_sha256 (lowercase hex, at least 15 digits): 0 when it is not one. */
 int64_t source_clickhouse_id(const char *sha256_hex);

@@ -406,6 +406,7 @@ struct shared_scan {
 	 * decide their executions; where it stopped */
 	size_t flush_rows, offered;
 	int stopped;
+	int batched; /* the source reads in batches and asks between them (shared_batch_end) */
 	int64_t last_ts, last_id;
 };
 
@@ -603,7 +604,18 @@ static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 		json_arena_reset(g->runs[0]->arena);
 	g->last_ts = c->ev.r.ts;
 	g->last_id = c->id;
-	g->stopped = g->flush_rows && ++g->offered >= g->flush_rows;
+	g->offered++;
+	g->stopped = g->flush_rows && !g->batched && g->offered >= g->flush_rows;
+	return g->stopped;
+}
+
+/* A batching source's batch is read whole: the runs decide their executions there once half
+ * the rows they would between flushes have been offered. The read then stops only there: a
+ * batch left mid-way is read again (by a cluster, its documents read and sorted again). */
+static int shared_batch_end(void *ctx)
+{
+	struct shared_scan *g = ctx;
+	g->stopped = g->flush_rows && g->offered * 2 >= g->flush_rows;
 	return g->stopped;
 }
 
@@ -683,10 +695,16 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	struct candidate_query q;
 	shared_query(runs, n, &q);
 	struct shared_scan g = {.runs = runs, .n = n, .needles = needle_index_new(), .wanted = xcalloc(n, 1)};
+	q.wants_rows = SIZE_MAX; /* every row, unless it stops to flush */
 	if (plan_streaming(runs, n)) {
 		q.by_event_time = 1;
 		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : 65536;
 		q.wants_rows = g.flush_rows;
+		if (runs[0]->src->ops->reads_in_batches) {
+			q.batch_end = shared_batch_end;
+			q.batch_ctx = &g;
+			g.batched = 1;
+		}
 	}
 	struct event_source *src = runs[0]->src;
 	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */
@@ -744,7 +762,9 @@ int scan_runs(struct store *s, struct run **runs, size_t n)
 		struct run *run = runs[0];
 		const struct needles *set = &run->needles;
 		choose_scan(run->src, &run->cq);
-		return source_candidates(run->src, &run->cq, &set, !run->opts->no_prefilter, on_candidate, run);
+		struct candidate_query q = run->cq;
+		q.wants_rows = SIZE_MAX; /* every row: a source that reads in batches takes its largest */
+		return source_candidates(run->src, &q, &set, !run->opts->no_prefilter, on_candidate, run);
 	}
 	return collect_shared(s, runs, n);
 }

@@ -30,11 +30,15 @@ struct source_ops {
 	/* It keeps no event.ingested column: a rule timed by event.ingested reads the time from
 	 * each document instead (as for any other timestamp_override field). */
 	int no_ingested_column;
+	/* An ordered read comes in batches, and candidate_query.batch_end is asked between them:
+	 * a caller that reads on then stops only there (a batch left mid-way is read again). */
+	int reads_in_batches;
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
-	 * candidate holds every needle of one of them (a source without an index of them may
-	 * ignore them). fn returning non-zero ends the read, a batch's end, not an outcome: 0 is
-	 * returned (unlike the store's iterators, which return fn's status). 0, or -1
-	 * (source_errmsg). */
+	 * candidate holds a needle of one of them, ASCII case aside, or a JSON escape (\u, \/)
+	 * that could spell one, as needles_admit reads a document (a source may ignore them, or
+	 * a set that rules nothing out: the caller tests each document again). fn returning
+	 * non-zero ends the read, a batch's end, not an outcome: 0 is returned (unlike the
+	 * store's iterators, which return fn's status). 0, or -1 (source_errmsg). */
 	int (*candidates)(struct event_source *src, const struct candidate_query *q,
 	                  const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx);
 	/* The first and last instant of the time field over every event (0 and 0 when none):

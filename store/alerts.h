@@ -147,6 +147,12 @@ struct candidate_query {
 	 * 0 skips the row */
 	int (*admit)(void *ctx, const struct event_record *r);
 	void *admit_ctx;
+	/* by_event_time: a source that reads in batches asks it after each whole batch when
+	 * another would follow; non-zero ends the read there, as the callback's non-zero ends it
+	 * mid-batch (where the next read reads the rest of that batch's rows again). NULL: not
+	 * asked. */
+	int (*batch_end)(void *ctx);
+	void *batch_ctx;
 };
 
 struct candidate_row {

@@ -14,6 +14,8 @@
 # "analyst-secret", for tests of credentials. Exits 2 when clickhouse-server is not installed,
 # 1 on any other failure with the server's log tail. ClickHouse 18.16 (Debian 12) syntax.
 # CLICKHOUSE_SERVER names another server binary (a path that is not there: as not installed).
+# CLICKHOUSE_QUERY_LOG=1 has each server log every query in system.query_log (measuring where
+# a detection's time goes: its queries, their rows and bytes).
 set -u
 
 usage() {
@@ -72,6 +74,12 @@ pick_ports() {
 
 write_config() { # shard_dir http tcp interserver tcp1 tcp2
 	d=$1
+	query_log=""
+	log_queries=""
+	if [ "${CLICKHOUSE_QUERY_LOG:-0}" = 1 ]; then
+		query_log="<query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>"
+		log_queries="<log_queries>1</log_queries>"
+	fi
 	mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas"
 	# this start's log alone, so a failure shows its own lines
 	rm -f "$d/log/clickhouse-server.log" "$d/log/clickhouse-server.err.log" "$d/log/stdout"
@@ -123,6 +131,7 @@ write_config() { # shard_dir http tcp interserver tcp1 tcp2
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+    $query_log
 </yandex>
 EOF
 	cat >"$d/users.xml" <<EOF
@@ -132,6 +141,7 @@ EOF
         <default>
             <max_memory_usage>2000000000</max_memory_usage>
             <load_balancing>in_order</load_balancing>
+            $log_queries
         </default>
     </profiles>
     <users>

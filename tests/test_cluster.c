@@ -28,6 +28,7 @@
 #include "common/digest.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
+#include "detect/needles.h"
 #include "detect/rule.h"
 #include "detect/source.h"
 #include "ingest/keep.h"
@@ -758,6 +759,26 @@ static struct event_source *cluster_source(int shard)
 	return src;
 }
 
+/* The events a KQL search finds through the source and in the case (their lines in a and b,
+ * sorted): the same; how many. */
+static size_t same_search_both_ways(struct event_source *local, struct event_source *remote, const char *query,
+                                    struct strbuf *a, struct strbuf *b)
+{
+	struct kql_error kerr;
+	struct kql_node *q = kql_parse(query, &kerr);
+	assert_non_null(q);
+	strbuf_reset(a);
+	strbuf_reset(b);
+	assert_int_equal(detect_search_in(local, q, 0, take_event_line, a), 0);
+	if (detect_search_in(remote, q, 0, take_event_line, b) != 0)
+		fail_msg("%s: %s", query, source_errmsg(remote));
+	sort_lines(a);
+	sort_lines(b);
+	assert_string_equal(b->buf, a->buf);
+	kql_free(q);
+	return count_lines(a);
+}
+
 /* Searches through the cluster find what they find in a case holding the same documents: the
  * same events, the same documents to the byte, read in batches across both shards; what the
  * query allows is pushed down (time, host, categories, path), the rest is decided here. */
@@ -780,21 +801,8 @@ static void test_the_cluster_as_an_event_source_finds_what_the_case_finds(void *
 	strbuf_init(&a, 1 << 16);
 	strbuf_init(&b, 1 << 16);
 	static const size_t at_least[] = {3000, 100, 10, 300, 0, 0};
-	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++) {
-		struct kql_error kerr;
-		struct kql_node *q = kql_parse(queries[i], &kerr);
-		assert_non_null(q);
-		strbuf_reset(&a);
-		strbuf_reset(&b);
-		assert_int_equal(detect_search_in(local, q, 0, take_event_line, &a), 0);
-		if (detect_search_in(remote, q, 0, take_event_line, &b) != 0)
-			fail_msg("%s: %s", queries[i], source_errmsg(remote));
-		sort_lines(&a);
-		sort_lines(&b);
-		assert_true(count_lines(&a) >= at_least[i]);
-		assert_string_equal(b.buf, a.buf);
-		kql_free(q);
-	}
+	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++)
+		assert_true(same_search_both_ways(local, remote, queries[i], &a, &b) >= at_least[i]);
 
 	/* the span, and an event by its id: the id is the document's, so it finds it again */
 	int64_t lo, hi, llo, lhi;
@@ -1029,6 +1037,106 @@ static void test_detect_over_the_cluster_filters_on_columns_as_the_case_does(voi
 	print_message("columns: %zu alerts, the same both ways\n", n);
 }
 
+struct candidate_ids {
+	struct strbuf ids; /* each candidate's event.id, a line each */
+};
+
+static int take_candidate_id(void *ctx, const struct candidate_row *c)
+{
+	struct candidate_ids *k = ctx;
+	strbuf_addstr(&k->ids, c->ev.r.identity ? c->ev.r.identity : "?");
+	strbuf_addch(&k->ids, '\n');
+	return 0;
+}
+
+/* The needles pushed down never cost a match: a document that holds a needle only in another
+ * case, or only through a JSON escape (\u00XX, \/), is still a candidate, as the local scan
+ * parses it; a document holding none is not read at all. The same searches through the
+ * cluster and the case find the same events. */
+static void test_pushed_needles_keep_every_document_the_local_scan_would_parse(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	on_shard(0, "TRUNCATE TABLE casebook.events_local");
+	on_shard(1, "TRUNCATE TABLE casebook.events_local");
+	static const char *const process[] = {
+	    "\"name\":\"pbpaste\",\"executable\":\"/usr/bin/pbpaste\"",                  /* n-1: as it is */
+	    "\"name\":\"PBPaste\",\"executable\":\"/USR/BIN/PBPASTE\"",                  /* n-2: another case */
+	    "\"name\":\"\\u0070bpaste\",\"executable\":\"/usr/bin/x\"",                  /* n-3: \u spells it */
+	    "\"name\":\"x\",\"executable\":\"\\/usr\\/bin\\/pbpaste\"",                  /* n-4: \/ hides the path */
+	    "\"name\":\"zsh\",\"executable\":\"/bin/zsh\"",                              /* n-5: no needle */
+	    "\"name\":\"zsh\",\"executable\":\"/bin/zsh\",\"title\":\"say \\\"pb\\\"\"", /* n-6: \" */
+	    "\"name\":\"zsh\",\"executable\":\"C:\\\\usr\\\\x\"",                        /* n-7: \\u, not \u */
+	    "\"name\":\"pb\\u0050aste\",\"executable\":\"/bin/zsh\"",                    /* n-8: \u in it */
+	};
+	struct strbuf text;
+	strbuf_init(&text, 4096);
+	for (size_t i = 0; i < sizeof(process) / sizeof(*process); i++)
+		strbuf_addf(&text,
+		            "{\"@timestamp\":\"2026-11-20T09:00:%02zuZ\",\"data_stream\":{\"type\":\"logs\","
+		            "\"dataset\":\"endpoint.events.process\",\"namespace\":\"default\"},\"host\":{\"id\":"
+		            "\"h-n%zu\",\"name\":\"mac-n%zu\",\"os\":{\"type\":\"macos\"}},\"event\":{\"id\":\"n-%zu\","
+		            "\"category\":[\"process\"],\"type\":[\"start\"],\"action\":\"exec\"},\"process\":{%s}}\n",
+		            i + 1, i % 3, i % 3, i + 1, process[i]);
+	const char *path = tu_path("needles.ndjson");
+	tu_write(path, text.buf, text.len);
+	struct store *s = tu_new_case("needles");
+	tu_ingest_text(s, text.buf);
+	strbuf_release(&text);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], path), 0);
+
+	/* the candidates of two sets: {pbpaste} and {/usr/bin/pbpaste}, ordered and not */
+	struct needles a, b;
+	needles_one(&a, "pbpaste", 7);
+	needles_one(&b, "/usr/bin/pbpaste", 16);
+	needles_finish(&a);
+	needles_finish(&b);
+	const struct needles *sets[] = {&a, &b};
+	struct event_source *remote = cluster_source(1);
+	for (int ordered = 0; ordered < 2; ordered++) {
+		struct candidate_query q = {.any_order = !ordered, .by_event_time = ordered, .wants_rows = SIZE_MAX};
+		struct candidate_ids k;
+		strbuf_init(&k.ids, 256);
+		if (source_candidates(remote, &q, sets, 2, take_candidate_id, &k) != 0)
+			fail_msg("candidates: %s", source_errmsg(remote));
+		sort_lines(&k.ids);
+		assert_string_equal(k.ids.buf, "n-1\nn-2\nn-3\nn-4\nn-7\nn-8\n");
+		strbuf_release(&k.ids);
+	}
+	/* a set that rules nothing out: every row */
+	struct needles none;
+	needles_init(&none);
+	const struct needles *with_none[] = {&a, &none};
+	struct candidate_query q = {.by_event_time = 1};
+	struct candidate_ids k;
+	strbuf_init(&k.ids, 256);
+	assert_int_equal(source_candidates(remote, &q, with_none, 2, take_candidate_id, &k), 0);
+	assert_int_equal(count_lines(&k.ids), 8);
+	strbuf_release(&k.ids);
+
+	/* searches, whose needles are pushed: what the case finds */
+	struct event_source *local = source_store_open(s);
+	static const char *const queries[] = {
+	    "process.name : pbpaste",
+	    "process.executable : \"/usr/bin/pbpaste\"",
+	    "process.name : PBPaste or process.name : zsh",
+	};
+	static const size_t found[] = {2, 2, 4};
+	struct strbuf la, lb;
+	strbuf_init(&la, 4096);
+	strbuf_init(&lb, 4096);
+	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++)
+		assert_int_equal(same_search_both_ways(local, remote, queries[i], &la, &lb), found[i]);
+	strbuf_release(&la);
+	strbuf_release(&lb);
+	needles_release(&a);
+	needles_release(&b);
+	source_close(local);
+	source_close(remote);
+	store_close(s);
+}
+
 /* The real corpus with Elastic's 97 macOS rules (read in ../shared, never copied) and the pack:
  * the same alert documents over the cluster as over the case. Skipped without them. */
 static void test_detect_over_the_cluster_gives_the_corpus_alerts_of_the_elastic_rules(void **state)
@@ -1234,12 +1342,12 @@ static void test_an_error_at_the_end_of_a_streamed_answer_fails_the_read(void **
 		const char *body, *why;
 	} cases[] = {
 	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t\t0\t1\t\\N\t\t"
-	     "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\te\n"
+	     "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t1\te\n"
 	     "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded\x1b[2J\n",
 	     "the answer ended with an error: Code: 241, e.displayText() = DB::Exception: Memory limit (for query) "
 	     "exceeded\xe2\x90\x9b[2J"},
 	    {"1\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tid1\t\th\t\\N\t\\N\t\t0\t1\t\\N\t\t"
-	     "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\te\n"
+	     "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t1\te\n"
 	     "2\tbbbb",
 	     "the answer ended with an error: 2 bbbb"},
 	};
@@ -2036,6 +2144,7 @@ int main(void)
 	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
 	    cmocka_unit_test(test_an_error_at_the_end_of_a_streamed_answer_fails_the_read),
 	    cmocka_unit_test(test_the_cluster_as_an_event_source_finds_what_the_case_finds),
+	    cmocka_unit_test(test_pushed_needles_keep_every_document_the_local_scan_would_parse),
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_demo_cases_alerts),
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_corpus_alerts_of_the_elastic_rules),
 	    cmocka_unit_test(test_detect_over_the_cluster_filters_on_columns_as_the_case_does),
