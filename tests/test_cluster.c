@@ -26,6 +26,7 @@
 #include "cluster/quote.h"
 #include "cluster/source_clickhouse.h"
 #include "common/digest.h"
+#include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
@@ -34,6 +35,7 @@
 #include "ingest/keep.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "triage/pull.h"
 #include "tui/app.h"
 #include "tui/screen.h"
 
@@ -102,6 +104,12 @@ static int cluster_setup(void **state)
 	snprintf(cl.url[1], sizeof(cl.url[1]), "http://127.0.0.1:%d/", env_port(env, "SHARD2_HTTP="));
 	free(env);
 	cl.up = 1;
+	/* a filtered run (CASEBOOK_TEST_FILTER) may leave out the test that makes the tables */
+	if (getenv("CASEBOOK_TEST_FILTER") &&
+	    tu_run(&out, &err, "'%s' cluster init '%s' '%s'", tu_casebook(), cl.url[0], cl.url[1]) != 0) {
+		fprintf(stderr, "cluster init failed:\n%s%s", out.buf, err.buf);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1882,8 +1890,8 @@ static int title_words(char *row)
 /* The event browser (v) of the case s, src its cluster (NULL: none), driven by steps: the
  * screens after each, one after the other, in got (the title's " · cluster" taken out), and
  * the status line's message after the first in msg, how many titles said " · cluster" in marked. */
-static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
-                   char *msg, size_t len, int *marked)
+static void browse_at(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                      size_t msg_step, char *msg, size_t len, int *marked)
 {
 	*marked = 0;
 	int fds[2];
@@ -1897,7 +1905,7 @@ static void browse(struct store *s, struct event_source *src, const char *const 
 	for (size_t i = 0; i < n; i++) {
 		for (const char *k = steps[i]; *k; k++)
 			app_handle_key(a, (unsigned char)*k);
-		if (!i)
+		if (i == msg_step)
 			snprintf(msg, len, "%s", app_message(a));
 		app_draw(a);
 		for (int y = 0; y < 40; y++) {
@@ -1912,6 +1920,12 @@ static void browse(struct store *s, struct event_source *src, const char *const 
 	fclose(in);
 	close(fds[1]);
 	fclose(sink);
+}
+
+static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                   char *msg, size_t len, int *marked)
+{
+	browse_at(s, src, steps, n, got, 0, msg, len, marked);
 }
 
 /* The console's event browser in an attached case shows the cluster's events: the same rows,
@@ -1980,6 +1994,185 @@ static void test_the_consoles_event_browser_is_the_clusters_and_says_when_it_can
 	strbuf_release(&case_screens);
 	strbuf_release(&cluster_screens);
 	strbuf_release(&own_screens);
+}
+
+/* The console's process tree in an attached case is the cluster's: from an alert (T) and from
+ * the event browser's cluster rows (T), the host's events within the tree's hour are copied
+ * into the case first, so the screens are the ones of a case that ingested the same file. A
+ * server that does not answer is named on the status line and the tree is the case's. */
+static void test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setlocale(LC_ALL, "C.UTF-8");
+	char local[512], attached[600], msg[400], dead[64], want[200];
+	fleet_two_cases(local, attached, sizeof(local), "tree-local.db");
+	cb_expect(0, local, "detect");
+	cb_expect(0, attached, "detect");
+	static const char *const steps[] = {
+	    "\n",                              /* the queue's first alert */
+	    "T",                               /* its process tree */
+	    "qqv\\event.category : process\n", /* the browser's process events */
+	    "jjT",                             /* the third one's tree */
+	};
+	const size_t nsteps = sizeof(steps) / sizeof(*steps);
+	struct strbuf case_screens, cluster_screens;
+	strbuf_init(&case_screens, 1 << 16);
+	strbuf_init(&cluster_screens, 1 << 16);
+	struct store *s = NULL;
+	char *why = NULL;
+	int marked;
+	assert_int_equal(store_open(local, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	browse_at(s, NULL, steps, nsteps, &case_screens, 1, msg, sizeof(msg), &marked);
+	store_close(s);
+	assert_string_equal(msg, "");
+	const char *first = strstr(case_screens.buf, "Process tree ·"); /* the alert's, then the browser's */
+	assert_non_null(first);
+	assert_non_null(strstr(first + 1, "Process tree ·"));
+
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	int64_t kept = store_event_count(s);
+	struct event_source *src = cluster_source(0);
+	browse_at(s, src, steps, nsteps, &cluster_screens, 1, msg, sizeof(msg), &marked);
+	assert_int_equal(marked, 1); /* the browser's page */
+	source_close(src);
+	assert_string_equal(msg, "");
+	assert_same_lines(cluster_screens.buf, case_screens.buf);
+	int64_t copied = store_event_count(s);
+	assert_true(copied > kept);
+
+	/* a dead server: named, and the tree built from what the case holds (the windows read) */
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open(dead, NULL, &src, &err), 0);
+	strbuf_reset(&cluster_screens);
+	browse_at(s, src, steps, 2, &cluster_screens, 1, msg, sizeof(msg), &marked);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	assert_non_null(strstr(msg, ": the tree shows the events the case holds"));
+	assert_non_null(strstr(cluster_screens.buf, "Process tree"));
+	/* an event of the cluster's that cannot be copied: named, nothing copied */
+	int64_t id = 0;
+	strbuf_reset(&err);
+	assert_int_equal(pull_event(s, src, dead, "amy", INT64_C(1) << 60, &id, &err), -1);
+	assert_starts_with(err.buf, want);
+	assert_int_equal(id, 0);
+	source_close(src);
+	assert_int_equal(store_event_count(s), copied);
+	store_close(s);
+	strbuf_release(&case_screens);
+	strbuf_release(&cluster_screens);
+}
+
+static int take_identity_line(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s\n", row->r.identity ? row->r.identity : "");
+	return 0;
+}
+
+/* The identities of the case's events with path within [from, to], sorted. */
+static void path_events(struct store *s, const char *path, int64_t from, int64_t to, struct strbuf *into)
+{
+	struct event_query q = {.file_path = path, .from = from, .to = to, .has_from = 1, .has_to = 1};
+	strbuf_reset(into);
+	assert_int_equal(store_events_each(s, &q, take_identity_line, into), 0);
+	sort_lines(into);
+}
+
+struct alert_event {
+	char uuid[80];
+	int64_t event_id;
+};
+
+static int take_alert_event(void *ctx, const struct alert_row *a)
+{
+	struct alert_event *e = ctx;
+	snprintf(e->uuid, sizeof(e->uuid), "%s", a->uuid);
+	e->event_id = a->event_id;
+	return 1;
+}
+
+static int take_ts(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->r.ts;
+	return 0;
+}
+
+/* The timeline's file pivot (F) in an attached case copies that path's events on every host
+ * within the window from the cluster: the case then holds the ones a case that ingested the
+ * same file holds there, and no more of them. */
+static void test_the_file_pivot_copies_the_paths_events_on_every_host(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], extra[600], args[700];
+	fleet_two_cases(local, attached, sizeof(local), "pivot-local.db");
+	/* one path on three hosts in the fleet's minutes, and once five days later */
+	static const char *const path = "/tmp/casebook-pivot";
+	static const char docs[] =
+	    "{\"@timestamp\":\"2026-11-20T08:01:00Z\",\"host\":{\"id\":\"p1\",\"name\":\"pivot-1\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:02:00Z\",\"host\":{\"id\":\"p2\",\"name\":\"pivot-2\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:03:00Z\",\"host\":{\"name\":\"pivot-3\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:03:00Z\",\"host\":{\"name\":\"pivot-3\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot-not\"}}\n"
+	    "{\"@timestamp\":\"2026-11-25T08:00:00Z\",\"host\":{\"id\":\"p1\",\"name\":\"pivot-1\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n";
+	snprintf(extra, sizeof(extra), "%s-pivot.ndjson", local);
+	tu_write(extra, docs, strlen(docs));
+	snprintf(args, sizeof(args), "ingest '%s'", extra);
+	cb_expect(0, local, args);
+	cb_expect(0, attached, args);
+	cb_expect(0, attached, "detect");
+	struct store *ls = NULL, *as = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(local, STORE_READONLY, &ls, &why), 0);
+	assert_int_equal(store_open(attached, 0, &as, &why), 0);
+	struct alert_event ae = {0};
+	int64_t ts = 0;
+	struct alert_query aq = {.no_doc = 1};
+	assert_int_equal(store_alerts_each(as, &aq, take_alert_event, &ae), 1);
+	assert_int_equal(store_event_get(as, ae.event_id, 0, take_ts, &ts), 0);
+	assert_true(ts > 0);
+	const char *uuid = ae.uuid;
+	const int64_t day = 86400 * TIME_US_PER_SEC;
+	struct strbuf want, got;
+	strbuf_init(&want, 4096);
+	strbuf_init(&got, 4096);
+	path_events(ls, path, ts - day, ts + day, &want);
+	assert_int_equal(count_lines(&want), 3);
+	path_events(as, path, INT64_MIN, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	struct event_source *src = cluster_source(1);
+	struct pull_counts c;
+	strbuf_reset(&err);
+	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);
+	path_events(as, path, ts - day, ts + day, &got);
+	assert_string_equal(got.buf, want.buf);
+	assert_int_equal(c.read, count_lines(&want));
+	/* outside the window (five days on), and another path: not copied */
+	path_events(ls, path, ts + day + 1, INT64_MAX, &want);
+	assert_int_equal(count_lines(&want), 1);
+	path_events(as, path, ts + day + 1, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	path_events(as, "/tmp/casebook-pivot-not", INT64_MIN, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	/* again: nothing new, and no ingest record for it */
+	int64_t ingests = count_rows(attached, "ingests");
+	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);
+	assert_int_equal(c.added, 0);
+	assert_int_equal(count_rows(attached, "ingests"), ingests);
+	source_close(src);
+	store_close(ls);
+	store_close(as);
+	strbuf_release(&want);
+	strbuf_release(&got);
 }
 
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
@@ -2157,8 +2350,12 @@ int main(void)
 	    cmocka_unit_test(test_a_cluster_that_is_down_is_named_and_the_case_still_reads),
 	    cmocka_unit_test(test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot),
 	    cmocka_unit_test(test_the_consoles_event_browser_is_the_clusters_and_says_when_it_cannot),
+	    cmocka_unit_test(test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot),
+	    cmocka_unit_test(test_the_file_pivot_copies_the_paths_events_on_every_host),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
+	if (getenv("CASEBOOK_TEST_FILTER")) /* one test, or a pattern's: the cluster's take minutes */
+		cmocka_set_test_filter(getenv("CASEBOOK_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
 }

@@ -63,17 +63,18 @@ static void timeline_options(struct alertview *v)
 }
 
 /* In a case attached to a cluster, the window about to be read is copied from it first: the
- * timeline is the cluster's and stays the case's. A cluster that fails leaves the case's own
- * events to show, and the status line says why. */
+ * timeline is the cluster's and stays the case's (pivoted on a file, that path's events on
+ * every host within the window). A cluster that fails leaves the case's own events to show,
+ * and the status line says why. */
 static void pull_window(struct app *a, const struct alertview *v, const char *uuid)
 {
-	if (!a->o.source || v->opts.file_path)
+	if (!a->o.source)
 		return;
 	struct strbuf err;
 	strbuf_init(&err, 128);
 	struct pull_counts c;
-	if (pull_alert_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, uuid, v->opts.before_us,
-	                        v->opts.after_us, &c, &err)) {
+	if (pull_alert_window(a->s, a->o.source, a->o.source_name, a->o.analyst, uuid, v->opts.file_path,
+	                      v->opts.before_us, v->opts.after_us, &c, &err)) {
 		char *safe = sanitize_dup(err.buf, 0);
 		say(a, "%.240s: the timeline shows the events the case holds", safe);
 		free(safe);

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sanitize.h"
 #include "common/status.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "triage/pull.h"
 #include "triage/tree.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
@@ -531,10 +533,30 @@ const struct view_ops tree_view = {.name = "tree",
                                    .click = tree_view_click,
                                    .close = tree_view_close};
 
+/* In a case attached to a cluster, the tree's window (the host's events within an hour of the
+ * event) is copied from it first, as the timeline's is: the tree is the cluster's and stays
+ * the case's. A cluster that fails leaves its reason in why (sanitized) and the tree is built
+ * from what the case holds. */
+static void pull_tree_window(struct app *a, int64_t event_id, struct strbuf *why)
+{
+	if (!a->o.source)
+		return;
+	struct strbuf err;
+	strbuf_init(&err, 128);
+	struct pull_counts c;
+	if (pull_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, event_id, TREE_WINDOW_US, TREE_WINDOW_US,
+	                  &c, &err))
+		sanitize_append(why, err.buf, err.len, 0);
+	strbuf_release(&err);
+}
+
 struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
 {
 	struct treeview *tv = xcalloc(1, sizeof(*tv));
 	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
+	struct strbuf why;
+	strbuf_init(&why, 0);
+	pull_tree_window(a, event_id, &why);
 	int rc = tree_build_with(a->s, event_id, &o, &tv->t);
 	if (rc == CB_NOT_FOUND || rc) {
 		if (rc == CB_NOT_FOUND)
@@ -543,6 +565,7 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 			say(a, "could not read the tree: %.300s", store_errmsg(a->s));
 		tree_release(&tv->t);
 		free(tv);
+		strbuf_release(&why);
 		return NULL;
 	}
 	if (view_top(a) == &tree_view) /* T over a tree: one tree at a time, in its place */
@@ -554,6 +577,9 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 	center_on_selection(tv);
 	a->msg[0] = '\0';
 	view_push_private(a, &tree_view, tv);
+	if (why.len)
+		say(a, "%.240s: the tree shows the events the case holds", why.buf);
+	strbuf_release(&why);
 	return tv;
 }
 
