@@ -216,6 +216,14 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 			s = ex.str[EX_IDENTITY];
 		} else if (!strcmp(col->name, "index_name")) {
 			s = ex.str[EX_INDEX];
+		} else if (!strcmp(col->name, "host_id")) {
+			/* the case's host.id (ingest/extract.c: an array's first value, a number's text),
+			 * "" when absent: a host.id that is "" is named in inexact, which is how a read
+			 * tells it from none, as the case does (cluster/source_clickhouse.c) */
+			s = ex.str[EX_HOST_ID];
+			if (s != EX_ABSENT && !l->arena.buf[s] && ninexact + 16 < sizeof(inexact))
+				ninexact += (size_t)snprintf(inexact + ninexact, sizeof(inexact) - ninexact,
+				                             "%s\"host.id\"", ninexact ? "," : "");
 		} else if (!strcmp(col->name, "host_os_type")) {
 			s = ex.str[EX_OS_TYPE]; /* derived from host.os.platform by older agents */
 			if (s == EX_ABSENT)

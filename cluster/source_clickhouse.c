@@ -16,7 +16,8 @@
 #define ID_BIT    (INT64_C(1) << 60)
 /* The columns a read asks for, the last a constant that ends every complete row. */
 #define ROW_COLUMNS                                                                                                    \
-	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, "                                  \
+	"ts_us, doc_sha256, event_id, index_name, if(empty(host_id) AND NOT has(inexact, 'host.id'), NULL, host_id), " \
+	"host_name, host_os_type, "                                                                                    \
 	"arrayStringConcat(derived, ','), irregular, names_exact, kind, "                                              \
 	"if(has(inexact, 'event.category'), '', arrayStringConcat(event_category, ',')), file_path, "                  \
 	"event_action, process_executable, process_name, user_name, ingested_us, "
@@ -225,7 +226,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->ts = ts;
 	r->identity = flen[F_IDENTITY] > 0 ? field[F_IDENTITY] : NULL;
 	r->index = flen[F_INDEX] > 0 ? field[F_INDEX] : NULL;
-	r->host_id = flen[F_HOST_ID] > 0 ? field[F_HOST_ID] : NULL;
+	r->host_id = flen[F_HOST_ID] >= 0 ? field[F_HOST_ID] : NULL; /* "" when the document's is (cluster/load.c) */
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
 	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */

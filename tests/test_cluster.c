@@ -2175,6 +2175,124 @@ static void test_the_file_pivot_copies_the_paths_events_on_every_host(void **sta
 	strbuf_release(&got);
 }
 
+/* "IDENTITY HOST.ID" ("-" when absent), one line an event, for the case's and the source's. */
+static int take_host_line(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s %s%s%s\n", row->r.identity ? row->r.identity : "?", row->r.host_id ? "[" : "-",
+	            row->r.host_id ? row->r.host_id : "", row->r.host_id ? "]" : "");
+	return 0;
+}
+
+static int take_candidate_host_line(void *ctx, const struct candidate_row *c)
+{
+	return take_host_line(ctx, &c->ev);
+}
+
+struct found_id {
+	const char *identity;
+	int64_t id;
+};
+
+static int find_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct found_id *f = ctx;
+	if (c->ev.r.identity && !strcmp(c->ev.r.identity, f->identity))
+		f->id = c->id;
+	return 0;
+}
+
+static int take_timeline_identity(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s\n", row->r.identity ? row->r.identity : "?");
+	return 0;
+}
+
+static int find_event(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->id;
+	return 0;
+}
+
+/* The host.id of each event is the case's over the cluster: a host.id that is "" is "" (not
+ * absent), a number its text, an array its first value; so the timeline of an event whose
+ * host.id is "" holds that host's events, not those of events with no host.id. */
+static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	on_shard(0, "TRUNCATE TABLE casebook.events_local");
+	on_shard(1, "TRUNCATE TABLE casebook.events_local");
+	static const char *const hosts[] = {
+	    "\"host\":{\"id\":\"\",\"name\":\"mac-empty\"}",
+	    "\"host\":{\"id\":\"\",\"name\":\"mac-empty\"}",
+	    "\"host\":{\"name\":\"mac-empty\"}",
+	    "\"host\":{\"id\":42,\"name\":\"mac-num\"}",
+	    "\"host\":{\"id\":[\"42\",\"43\"],\"name\":\"mac-num\"}",
+	    "\"host\":{\"id\":{\"x\":1},\"name\":\"mac-obj\"}",
+	    "\"host\":{\"id\":\"h-1\",\"name\":\"mac-one\"}",
+	};
+	struct strbuf text;
+	strbuf_init(&text, 4096);
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
+		strbuf_addf(&text,
+		            "{\"@timestamp\":\"2026-11-21T10:00:%02zuZ\",%s,\"event\":{\"id\":\"hid-%zu\","
+		            "\"category\":[\"process\"]}}\n",
+		            i, hosts[i], i);
+	const char *path = tu_path("host-ids.ndjson");
+	tu_write(path, text.buf, text.len);
+	struct store *s = tu_new_case("host-ids");
+	tu_ingest_text(s, text.buf);
+	strbuf_release(&text);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], path), 0);
+
+	struct strbuf want, got;
+	strbuf_init(&want, 1024);
+	strbuf_init(&got, 1024);
+	struct event_query all = {0};
+	assert_int_equal(store_events_each(s, &all, take_host_line, &want), 0);
+	sort_lines(&want);
+	assert_non_null(strstr(want.buf, "hid-0 []\n"));
+	assert_non_null(strstr(want.buf, "hid-2 -\n"));
+	assert_non_null(strstr(want.buf, "hid-3 [42]\n"));
+	struct event_source *src = cluster_source(1);
+	struct candidate_query q = {.by_event_time = 1};
+	assert_int_equal(source_candidates(src, &q, NULL, 0, take_candidate_host_line, &got), 0);
+	sort_lines(&got);
+	assert_string_equal(got.buf, want.buf);
+
+	/* the timeline of hid-0 (host.id ""), copied from the cluster into a case that holds none of
+	 * its events: the case's timeline of it */
+	int64_t local_id = 0;
+	assert_int_equal(store_event_by_identity(s, "hid-0", find_event, &local_id), 0);
+	strbuf_reset(&want);
+	assert_int_equal(store_timeline_each(s, local_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
+	                                     take_timeline_identity, &want),
+	                 0);
+	assert_string_equal(want.buf, "hid-0\nhid-1\n");
+	struct store *a = tu_new_case("host-ids-attached");
+	struct found_id f = {.identity = "hid-0"};
+	assert_int_equal(source_candidates(src, &q, NULL, 0, find_candidate, &f), 0);
+	assert_true(f.id != 0);
+	int64_t case_id = 0;
+	strbuf_reset(&err);
+	assert_int_equal(pull_event(a, src, cl.url[1], "amy", f.id, &case_id, &err), 0);
+	struct pull_counts c;
+	assert_int_equal(
+	    pull_timeline(a, src, cl.url[1], "amy", case_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, &c, &err),
+	    0);
+	strbuf_reset(&got);
+	assert_int_equal(store_timeline_each(a, case_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
+	                                     take_timeline_identity, &got),
+	                 0);
+	assert_string_equal(got.buf, want.buf);
+	source_close(src);
+	store_close(a);
+	store_close(s);
+	strbuf_release(&want);
+	strbuf_release(&got);
+}
+
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
  * comma, no time, text) and a picture; in dir. */
 static void damaged_folder(const char *dir)
@@ -2352,6 +2470,7 @@ int main(void)
 	    cmocka_unit_test(test_the_consoles_event_browser_is_the_clusters_and_says_when_it_cannot),
 	    cmocka_unit_test(test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot),
 	    cmocka_unit_test(test_the_file_pivot_copies_the_paths_events_on_every_host),
+	    cmocka_unit_test(test_an_empty_host_id_reads_as_the_case_reads_it),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
