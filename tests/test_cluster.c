@@ -2293,6 +2293,96 @@ static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
 	strbuf_release(&got);
 }
 
+struct load_progress {
+	int calls, ends, after_end, backwards;
+	uint64_t documents;
+	const char *bad_name;
+};
+
+static void seen_load_progress(void *ctx, const struct ingest_progress *at)
+{
+	struct load_progress *p = ctx;
+	p->calls++;
+	if (p->ends)
+		p->after_end++;
+	if (!at) {
+		p->ends++;
+		return;
+	}
+	if (!strstr(at->name, "progress.ndjson") || at->bytes_read > at->size)
+		p->bad_name = at->name;
+	p->backwards += at->documents < p->documents;
+	p->documents = at->documents;
+}
+
+static int count_reject(void *ctx, const struct reject_row *r)
+{
+	(void)r;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A load into the cluster tells the caller's progress callback how far it has read, as a
+ * case's ingest does (the CLI draws it on a terminal only), and hears the end once, last; its
+ * damaged documents are kept in the case, every one, a batch's in one transaction. */
+static void test_a_cluster_load_tells_its_progress_and_keeps_every_reject(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	empty_cluster();
+	const char *path = tu_path("progress.ndjson");
+	assert_int_equal(tu_run(&out, &err, "{ build/check/gen-events --events 20000 --hosts 8 > '%s'; }", path), 0);
+	struct strbuf damage;
+	strbuf_init(&damage, 1 << 16);
+	for (int i = 0; i < 3000; i++)
+		strbuf_addstr(&damage, "{\"a\":1,}\n");
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	assert_int_equal(fwrite(damage.buf, 1, damage.len, f), damage.len);
+	fclose(f);
+	strbuf_release(&damage);
+	struct store *keep = tu_new_case("load-rejects");
+	struct cluster_loader *l = NULL;
+	strbuf_reset(&err);
+	assert_int_equal(cluster_loader_open(cl.url[0], NULL, &l, &err), 0);
+	struct strbuf said, why;
+	strbuf_init(&said, 1 << 16);
+	strbuf_init(&why, 128);
+	struct load_progress seen = {0};
+	struct ingest_options o = {
+	    .analyst = "amy", .errors = {tu_collect, &said}, .progress = seen_load_progress, .progress_ctx = &seen};
+	struct ingest_counts c = {0};
+	assert_int_equal(cluster_load_path(l, path, &o, keep, &c, &why), INGEST_OK);
+	assert_string_equal(why.buf, "");
+	print_message("%llu documents: %llu added, %llu rejected\n", (unsigned long long)c.documents,
+	              (unsigned long long)c.added, (unsigned long long)c.rejected);
+	assert_int_equal(c.documents, c.added + c.rejected);
+	assert_true(c.added >= 20000);
+	assert_int_equal(c.rejected, c.documents - c.added);
+	assert_int_equal(c.rejected, 3000);
+	assert_true(seen.calls >= 2); /* seconds of loading: at least one line, then its end */
+	assert_int_equal(seen.ends, 1);
+	assert_int_equal(seen.after_end, 0);
+	assert_int_equal(seen.backwards, 0);
+	assert_null(seen.bad_name);
+	assert_true(seen.documents > 0 && seen.documents <= c.documents);
+	size_t kept = 0;
+	assert_int_equal(store_rejects_each(keep, count_reject, &kept), 0);
+	assert_int_equal(kept, c.rejected);
+	uint64_t added = c.added;
+	/* no progress asked: none told, the same load */
+	o.progress = NULL;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cluster_load_path(l, path, &o, NULL, &c, &why), INGEST_OK);
+	assert_int_equal(c.duplicates, added);
+	assert_int_equal(seen.ends, 1);
+	cluster_loader_close(l);
+	store_close(keep);
+	strbuf_release(&said);
+	strbuf_release(&why);
+}
+
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
  * comma, no time, text) and a picture; in dir. */
 static void damaged_folder(const char *dir)
@@ -2471,6 +2561,7 @@ int main(void)
 	    cmocka_unit_test(test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot),
 	    cmocka_unit_test(test_the_file_pivot_copies_the_paths_events_on_every_host),
 	    cmocka_unit_test(test_an_empty_host_id_reads_as_the_case_reads_it),
+	    cmocka_unit_test(test_a_cluster_load_tells_its_progress_and_keeps_every_reject),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
