@@ -58,6 +58,10 @@ struct source_ops {
 	/* An event's identity and index ("" when none). 0 or -1. */
 	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
 	const char *(*errmsg)(struct event_source *src);
+	/* What the caller should say though no read failed (a server that failed, and the one
+	 * read from instead), each once: NULL when there is nothing new. The text lasts until the
+	 * source's next read. NULL for a source that has none (the store). */
+	const char *(*take_notice)(struct event_source *src);
 	void (*close)(struct event_source *src);
 };
 
@@ -78,6 +82,11 @@ static inline int source_candidates(struct event_source *src, const struct candi
 static inline const char *source_errmsg(struct event_source *src)
 {
 	return src->ops->errmsg(src);
+}
+
+static inline const char *source_take_notice(struct event_source *src)
+{
+	return src && src->ops->take_notice ? src->ops->take_notice(src) : NULL;
 }
 
 static inline void source_close(struct event_source *src)

@@ -2201,12 +2201,6 @@ static int find_candidate(void *ctx, const struct candidate_row *c)
 	return 0;
 }
 
-static int take_timeline_identity(void *ctx, const struct event_row *row)
-{
-	strbuf_addf(ctx, "%s\n", row->r.identity ? row->r.identity : "?");
-	return 0;
-}
-
 static int find_event(void *ctx, const struct event_row *row)
 {
 	*(int64_t *)ctx = row->id;
@@ -2267,7 +2261,7 @@ static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
 	assert_int_equal(store_event_by_identity(s, "hid-0", find_event, &local_id), 0);
 	strbuf_reset(&want);
 	assert_int_equal(store_timeline_each(s, local_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
-	                                     take_timeline_identity, &want),
+	                                     take_identity_line, &want),
 	                 0);
 	assert_string_equal(want.buf, "hid-0\nhid-1\n");
 	struct store *a = tu_new_case("host-ids-attached");
@@ -2283,7 +2277,7 @@ static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
 	    0);
 	strbuf_reset(&got);
 	assert_int_equal(store_timeline_each(a, case_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
-	                                     take_timeline_identity, &got),
+	                                     take_identity_line, &got),
 	                 0);
 	assert_string_equal(got.buf, want.buf);
 	source_close(src);
@@ -2381,6 +2375,101 @@ static void test_a_cluster_load_tells_its_progress_and_keeps_every_reject(void *
 	store_close(keep);
 	strbuf_release(&said);
 	strbuf_release(&why);
+}
+
+static int count_candidates(void *ctx, const struct candidate_row *c)
+{
+	(void)c;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A case attached to several servers reads from the first that answers: a server that fails
+ * is named (once) with the one read from instead, and kept away from; when every one fails,
+ * each is named. The CLI says so on standard error, the console on the status line. */
+static void test_a_server_that_fails_is_left_for_the_next(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], dead[64], dead2[64], want[300], args[1400], msg[400];
+	fleet_two_cases(local, attached, sizeof(local), "failover-local.db");
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	snprintf(dead2, sizeof(dead2), "http://127.0.0.1:%d/", local_port(0, NULL));
+
+	/* the source: every event through the live server, the dead one named once */
+	const char *urls[] = {dead, cl.url[0]};
+	struct event_source *src = NULL;
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open_servers(urls, 2, NULL, &src, &err), 0);
+	assert_null(source_take_notice(src));
+	size_t n = 0;
+	struct candidate_query all = {.by_event_time = 1};
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), 0);
+	assert_int_equal(n, 1516);
+	const char *notice = source_take_notice(src);
+	assert_non_null(notice);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(notice, want);
+	snprintf(want, sizeof(want), ": reading from %s instead", cl.url[0]);
+	assert_non_null(strstr(notice, want));
+	assert_null(source_take_notice(src));
+	n = 0;
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), 0);
+	assert_int_equal(n, 1516);
+	assert_null(source_take_notice(src)); /* it stays with the live one */
+	source_close(src);
+
+	/* every one dead: each named */
+	const char *both[] = {dead, dead2};
+	assert_int_equal(source_clickhouse_open_servers(both, 2, NULL, &src, &err), 0);
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), -1);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(source_errmsg(src), want);
+	snprintf(want, sizeof(want), "; ClickHouse at %s: ", dead2);
+	assert_non_null(strstr(source_errmsg(src), want));
+	assert_null(source_take_notice(src));
+	source_close(src);
+
+	/* the CLI over a case attached to a dead server and a live one */
+	snprintf(args, sizeof(args), "cluster attach '%s' '%s'", dead, cl.url[1]);
+	cb_expect(0, attached, args);
+	snprintf(want, sizeof(want), "casebook cluster: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	cb_expect(0, attached, "events --limit 3");
+	snprintf(want, sizeof(want), "casebook events: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	snprintf(want, sizeof(want), ": reading from %s instead\n", cl.url[1]);
+	assert_non_null(strstr(err.buf, want));
+	assert_int_equal(count_lines(&out), 4);                    /* the heading and three events */
+	snprintf(args, sizeof(args), "ingest '%s.ndjson'", local); /* held already: all duplicates */
+	cb_expect(0, attached, args);
+	snprintf(want, sizeof(want), "casebook ingest: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	snprintf(want, sizeof(want), ": loading through %s instead\n", cl.url[1]);
+	assert_non_null(strstr(err.buf, want));
+	assert_non_null(strstr(out.buf, " 0 added, 1516 duplicate"));
+	cb_expect(0, attached, "detect");
+	snprintf(want, sizeof(want), "casebook detect: ClickHouse at %s: ", dead);
+	assert_non_null(strstr(err.buf, want));
+	int64_t kept = count_rows(attached, "events");
+	assert_true(kept > 0);
+
+	/* the console: the timeline copied from the live one, the status line naming the dead one */
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	const char *live_last[] = {dead, cl.url[0]};
+	assert_int_equal(source_clickhouse_open_servers(live_last, 2, NULL, &src, &err), 0);
+	assert_true(open_first_alert(s, src, dead, msg, sizeof(msg)) > 0);
+	source_close(src);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	snprintf(want, sizeof(want), ": reading from %s instead", cl.url[0]);
+	assert_non_null(strstr(msg, want));
+	assert_true(store_event_count(s) > kept);
+	store_close(s);
 }
 
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
@@ -2562,6 +2651,7 @@ int main(void)
 	    cmocka_unit_test(test_the_file_pivot_copies_the_paths_events_on_every_host),
 	    cmocka_unit_test(test_an_empty_host_id_reads_as_the_case_reads_it),
 	    cmocka_unit_test(test_a_cluster_load_tells_its_progress_and_keeps_every_reject),
+	    cmocka_unit_test(test_a_server_that_fails_is_left_for_the_next),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};

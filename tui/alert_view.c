@@ -78,6 +78,8 @@ static void pull_window(struct app *a, const struct alertview *v, const char *uu
 		char *safe = sanitize_dup(err.buf, 0);
 		say(a, "%.240s: the timeline shows the events the case holds", safe);
 		free(safe);
+	} else {
+		say_source_notice(a, a->o.source);
 	}
 	strbuf_release(&err);
 }

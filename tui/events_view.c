@@ -212,6 +212,7 @@ static int load_page(struct app *a, size_t k)
 		say(a, "could not read the events: %.300s", store_errmsg(a->s));
 		return -1;
 	}
+	say_source_notice(a, b->src);
 	if (b->more && b->nstarts < k + 1) {
 		b->starts = xrealloc(b->starts, (k + 1) * sizeof(*b->starts));
 		b->starts[k] = (struct search_resume){.ts = b->rows[b->n - 1].ts, .id = b->rows[b->n - 1].id};

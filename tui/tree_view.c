@@ -535,19 +535,26 @@ const struct view_ops tree_view = {.name = "tree",
 
 /* In a case attached to a cluster, the tree's window (the host's events within an hour of the
  * event) is copied from it first, as the timeline's is: the tree is the cluster's and stays
- * the case's. A cluster that fails leaves its reason in why (sanitized) and the tree is built
- * from what the case holds. */
-static void pull_tree_window(struct app *a, int64_t event_id, struct strbuf *why)
+ * the case's. What the status line is to say goes in said (sanitized): a cluster that fails
+ * (the tree is then built from what the case holds: 1), or a server it left for another. */
+static int pull_tree_window(struct app *a, int64_t event_id, struct strbuf *said)
 {
+	int failed = 0;
 	if (!a->o.source)
-		return;
+		return 0;
 	struct strbuf err;
 	strbuf_init(&err, 128);
 	struct pull_counts c;
+	const char *notice;
 	if (pull_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, event_id, TREE_WINDOW_US, TREE_WINDOW_US,
-	                  &c, &err))
-		sanitize_append(why, err.buf, err.len, 0);
+	                  &c, &err)) {
+		sanitize_append(said, err.buf, err.len, 0);
+		failed = 1;
+	} else if ((notice = source_take_notice(a->o.source)) != NULL) {
+		sanitize_append(said, notice, strlen(notice), 0);
+	}
 	strbuf_release(&err);
+	return failed;
 }
 
 struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
@@ -556,7 +563,7 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
 	struct strbuf why;
 	strbuf_init(&why, 0);
-	pull_tree_window(a, event_id, &why);
+	int failed = pull_tree_window(a, event_id, &why);
 	int rc = tree_build_with(a->s, event_id, &o, &tv->t);
 	if (rc == CB_NOT_FOUND || rc) {
 		if (rc == CB_NOT_FOUND)
@@ -577,8 +584,10 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 	center_on_selection(tv);
 	a->msg[0] = '\0';
 	view_push_private(a, &tree_view, tv);
-	if (why.len)
+	if (failed)
 		say(a, "%.240s: the tree shows the events the case holds", why.buf);
+	else if (why.len)
+		say(a, "%.300s", why.buf);
 	strbuf_release(&why);
 	return tv;
 }
