@@ -743,6 +743,22 @@ static const char *ch_errmsg_of(struct event_source *src)
 	return ch_of(src)->err.buf;
 }
 
+/* The hosts as the case tells them apart, (host.id, host.name), among the path's events. */
+static int ch_path_hosts(struct event_source *src, const char *path, int64_t *hosts)
+{
+	struct ch_source *s = ch_of(src);
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	strbuf_addstr(&sql, "SELECT uniqExact(host_id, ifNull(host_name, ''))" FROM_EVENTS " WHERE file_path = ");
+	ch_quote_string(&sql, path, strlen(path));
+	strbuf_addstr(&sql, " FORMAT TabSeparated");
+	long long n = 0;
+	int rc = query_numbers(s, sql.buf, &n, 1);
+	strbuf_release(&sql);
+	*hosts = rc ? 0 : (int64_t)n;
+	return rc;
+}
+
 static const char *ch_take_notice(struct event_source *src)
 {
 	struct ch_source *s = ch_of(src);
@@ -773,6 +789,7 @@ static const struct source_ops ch_source_ops = {.name = "clickhouse",
                                                 .event_get = ch_event_get,
                                                 .events_get = ch_events_get,
                                                 .event_identity = ch_event_identity,
+                                                .path_hosts = ch_path_hosts,
                                                 .errmsg = ch_errmsg_of,
                                                 .take_notice = ch_take_notice,
                                                 .close = ch_source_close};

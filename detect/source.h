@@ -55,6 +55,10 @@ struct source_ops {
 	 * order: where one read of each costs a query (a cluster). NULL where it costs no more
 	 * than event_get (the store). 0 or -1. */
 	int (*events_get)(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx);
+	/* The hosts with an event whose file.path is path, over all time (the Overview's prevalence
+	 * in a case attached to a cluster, where the case holds only what was copied). NULL where
+	 * the source has none (the store: the case's alerts are its prevalence). 0 or -1. */
+	int (*path_hosts)(struct event_source *src, const char *path, int64_t *hosts);
 	/* An event's identity and index ("" when none). 0 or -1. */
 	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
 	const char *(*errmsg)(struct event_source *src);

@@ -1890,8 +1890,8 @@ static int title_words(char *row)
 /* The event browser (v) of the case s, src its cluster (NULL: none), driven by steps: the
  * screens after each, one after the other, in got (the title's " · cluster" taken out), and
  * the status line's message after the first in msg, how many titles said " · cluster" in marked. */
-static void browse_at(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
-                      size_t msg_step, char *msg, size_t len, int *marked)
+static void browse_from(struct store *s, struct event_source *src, const char *const *steps, size_t n, size_t from_step,
+                        struct strbuf *got, size_t msg_step, char *msg, size_t len, int *marked)
 {
 	*marked = 0;
 	int fds[2];
@@ -1907,6 +1907,8 @@ static void browse_at(struct store *s, struct event_source *src, const char *con
 			app_handle_key(a, (unsigned char)*k);
 		if (i == msg_step)
 			snprintf(msg, len, "%s", app_message(a));
+		if (i < from_step)
+			continue;
 		app_draw(a);
 		for (int y = 0; y < 40; y++) {
 			screen_row(y, row, sizeof(row));
@@ -1920,6 +1922,12 @@ static void browse_at(struct store *s, struct event_source *src, const char *con
 	fclose(in);
 	close(fds[1]);
 	fclose(sink);
+}
+
+static void browse_at(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                      size_t msg_step, char *msg, size_t len, int *marked)
+{
+	browse_from(s, src, steps, n, 0, got, msg_step, msg, len, marked);
 }
 
 static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
@@ -2025,7 +2033,7 @@ static void test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cann
 	int marked;
 	assert_int_equal(store_open(local, 0, &s, &why), 0);
 	assert_int_equal(detect_load_field_types(s), 0);
-	browse_at(s, NULL, steps, nsteps, &case_screens, 1, msg, sizeof(msg), &marked);
+	browse_from(s, NULL, steps, nsteps, 1, &case_screens, 1, msg, sizeof(msg), &marked);
 	store_close(s);
 	assert_string_equal(msg, "");
 	const char *first = strstr(case_screens.buf, "Process tree ·"); /* the alert's, then the browser's */
@@ -2036,13 +2044,28 @@ static void test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cann
 	assert_int_equal(detect_load_field_types(s), 0);
 	int64_t kept = store_event_count(s);
 	struct event_source *src = cluster_source(0);
-	browse_at(s, src, steps, nsteps, &cluster_screens, 1, msg, sizeof(msg), &marked);
+	browse_from(s, src, steps, nsteps, 1, &cluster_screens, 1, msg, sizeof(msg), &marked);
 	assert_int_equal(marked, 1); /* the browser's page */
-	source_close(src);
 	assert_string_equal(msg, "");
 	assert_same_lines(cluster_screens.buf, case_screens.buf);
 	int64_t copied = store_event_count(s);
 	assert_true(copied > kept);
+	/* the Overview's prevalence: the alert's path over the fleet, which a case without the
+	 * cluster does not show */
+	strbuf_reset(&cluster_screens);
+	browse_at(s, src, steps, 1, &cluster_screens, 0, msg, sizeof(msg), &marked);
+	source_close(src);
+	const char *fleet = strstr(cluster_screens.buf, " in the cluster with an event for this path");
+	assert_non_null(fleet);
+	const char *line = fleet;
+	while (line > cluster_screens.buf && line[-1] != '\n')
+		line--;
+	long long hosts = 0;
+	assert_int_equal(sscanf(line, " %lld host", &hosts), 1);
+	assert_true(hosts >= 1); /* the alert's own host at least */
+	strbuf_reset(&case_screens);
+	browse_at(s, NULL, steps, 1, &case_screens, 0, msg, sizeof(msg), &marked);
+	assert_null(strstr(case_screens.buf, " in the cluster with an event for this path"));
 
 	/* a dead server: named, and the tree built from what the case holds (the windows read) */
 	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
@@ -2163,6 +2186,14 @@ static void test_the_file_pivot_copies_the_paths_events_on_every_host(void **sta
 	assert_string_equal(got.buf, "");
 	path_events(as, "/tmp/casebook-pivot-not", INT64_MIN, INT64_MAX, &got);
 	assert_string_equal(got.buf, "");
+	/* the path's prevalence over the fleet: its three hosts (one of them twice, days apart) */
+	int64_t hosts = -1;
+	assert_int_equal(src->ops->path_hosts(src, path, &hosts), 0);
+	assert_int_equal(hosts, 3);
+	assert_int_equal(src->ops->path_hosts(src, "/tmp/casebook-pivot-not", &hosts), 0);
+	assert_int_equal(hosts, 1);
+	assert_int_equal(src->ops->path_hosts(src, "/tmp/casebook-pivot'", &hosts), 0);
+	assert_int_equal(hosts, 0);
 	/* again: nothing new, and no ingest record for it */
 	int64_t ingests = count_rows(attached, "ingests");
 	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);

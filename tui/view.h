@@ -145,6 +145,10 @@ struct alertview {
 	struct kql_node *tl_kql;
 	/* the response tab */
 	int walk; /* walking through pending response steps */
+	/* in a case attached to a cluster: the hosts with an event on the alert's file.path there
+	 * (fleet_known 0: no path, or the cluster did not answer) */
+	int64_t fleet_hosts;
+	int fleet_known;
 };
 
 struct app {
