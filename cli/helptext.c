@@ -106,7 +106,9 @@ static const struct command_help help[] = {
     {"tree",
      "  ALERT|EVENT   the alert's event, or an event's id\n"
      "  --window DUR  the host's events this far each side (default 1h)\n"
-     "  --json        one object per process\n",
+     "  --json        one object per process\n"
+     "  In a case attached to a cluster the window's events are copied from the cluster first,\n"
+     "  as timeline does; a cluster that fails is named and the exit status is 1\n",
      {"casebook tree 5b2d0cc8", "casebook tree 5b2d0cc8 --window 6h --json"}},
     {"exception",
      "  add RULE_ID      add an item to the rule's own exception list\n"

@@ -119,20 +119,28 @@ void source_say_notice(const char *cmd, struct event_source *src)
 	free(safe);
 }
 
-/* The windows of the alerts, from src; 0, or -1 with why in err. */
-static int pull_each(struct globals *g, struct store *s, struct event_source *src, const char *url, char *const *uuids,
-                     size_t n, int64_t before_us, int64_t after_us, struct strbuf *err)
+/* What to copy: the windows of alerts (uuids), or the one around an event (event_id). */
+struct pull_ask {
+	char *const *uuids;
+	size_t n;
+	int64_t event_id;
+	int64_t before_us, after_us;
+};
+
+/* The windows asked, from src; 0, or -1 with why in err. */
+static int pull_each(struct globals *g, struct store *s, struct event_source *src, const char *url,
+                     const struct pull_ask *ask, struct strbuf *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct pull_counts c;
-		if (pull_alert_timeline(s, src, url, g->analyst, uuids[i], before_us, after_us, &c, err))
+	struct pull_counts c;
+	if (ask->event_id)
+		return pull_timeline(s, src, url, g->analyst, ask->event_id, ask->before_us, ask->after_us, &c, err);
+	for (size_t i = 0; i < ask->n; i++)
+		if (pull_alert_timeline(s, src, url, g->analyst, ask->uuids[i], ask->before_us, ask->after_us, &c, err))
 			return -1;
-	}
 	return 0;
 }
 
-int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids, size_t n, int64_t before_us,
-                          int64_t after_us)
+static int pull_attached(struct globals *g, const char *cmd, const struct pull_ask *ask)
 {
 	struct store *s;
 	if (open_store(g, 0, &s))
@@ -143,7 +151,7 @@ int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids
 	struct event_source *src = NULL;
 	int rc = source_open_attached(s, &url, &src, &err);
 	if (!rc && src)
-		rc = pull_each(g, s, src, url.buf, uuids, n, before_us, after_us, &err);
+		rc = pull_each(g, s, src, url.buf, ask, &err);
 	source_say_notice(cmd, src);
 	source_close(src);
 	store_close(s);
@@ -158,4 +166,17 @@ int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids
 	strbuf_release(&url);
 	strbuf_release(&err);
 	return rc ? 1 : 0;
+}
+
+int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids, size_t n, int64_t before_us,
+                          int64_t after_us)
+{
+	struct pull_ask ask = {.uuids = uuids, .n = n, .before_us = before_us, .after_us = after_us};
+	return pull_attached(g, cmd, &ask);
+}
+
+int pull_attached_around(struct globals *g, const char *cmd, int64_t event_id, int64_t before_us, int64_t after_us)
+{
+	struct pull_ask ask = {.event_id = event_id, .before_us = before_us, .after_us = after_us};
+	return pull_attached(g, cmd, &ask);
 }

@@ -63,5 +63,8 @@ void source_say_notice(const char *cmd, struct event_source *src);
  * user what failed (naming the server) and that the case's own events are shown instead. */
 int pull_attached_windows(struct globals *g, const char *cmd, char *const *uuids, size_t n, int64_t before_us,
                           int64_t after_us);
+/* The same for the window around the case's event event_id (its host's events): what `tree`
+ * builds its process tree from. */
+int pull_attached_around(struct globals *g, const char *cmd, int64_t event_id, int64_t before_us, int64_t after_us);
 
 #endif

@@ -1805,6 +1805,13 @@ static void test_a_cluster_that_is_down_is_named_and_the_case_still_reads(void *
 	assert_non_null(strstr(err.buf, "what follows is the events the case holds itself"));
 	assert_non_null(strstr(out.buf, "> ")); /* the alert's own event, kept by detect */
 	assert_int_equal(count_rows(attached, "events"), kept);
+
+	snprintf(args, sizeof(args), "tree %s", uuid);
+	cb_expect(1, attached, args);
+	snprintf(want, sizeof(want), "casebook tree: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	assert_non_null(strstr(err.buf, "what follows is the events the case holds itself"));
+	assert_int_equal(count_rows(attached, "events"), kept);
 }
 
 /* The console in an attached case: opening an alert copies its timeline window from the
@@ -2199,6 +2206,16 @@ static void test_the_file_pivot_copies_the_paths_events_on_every_host(void **sta
 	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);
 	assert_int_equal(c.added, 0);
 	assert_int_equal(count_rows(attached, "ingests"), ingests);
+	/* casebook tree: the alert's host's events within its window copied in first, so the tree
+	 * is the one of the case that ingested the same file */
+	int64_t before_tree = count_rows(attached, "events");
+	cb_expect(0, local, "detect");
+	snprintf(args, sizeof(args), "tree %s --window 6h", uuid);
+	cb_keep(0, local, args, &want);
+	assert_true(count_lines(&want) > 1);
+	cb_keep(0, attached, args, &got);
+	assert_string_equal(got.buf, want.buf);
+	assert_true(count_rows(attached, "events") > before_tree);
 	source_close(src);
 	store_close(ls);
 	store_close(as);
