@@ -97,26 +97,28 @@ static int pull_window(struct store *s, struct event_source *src, const struct a
 	return rc || p->failed ? -1 : 0;
 }
 
-/* The copy and its ingest record, in one transaction: kept only when it added an event (a
- * window looked at again leaves no trace), undone whole when the read fails. */
-static int pull_in_transaction(struct store *s, struct event_source *src, const char *name, const char *analyst,
-                               const struct anchor *a, int64_t before_us, int64_t after_us, struct pull_counts *c,
+/* Runs copy with a keeper open on the ingest record name, in one transaction with that record:
+ * kept only when it added an event (what is looked at again leaves no trace), undone whole
+ * when copy fails (0, or -1 with why in err). *added: the events new to the case. */
+static int keep_in_transaction(struct store *s, const char *name, const char *analyst,
+                               int (*copy)(struct event_keeper *k, void *ctx), void *ctx, uint64_t *added,
                                struct strbuf *err)
 {
+	*added = 0;
 	if (store_begin(s)) {
 		strbuf_addstr(err, store_errmsg(s));
 		return -1;
 	}
-	struct puller p = {.a = a, .c = c, .err = err};
-	int rc = event_keeper_open(s, name, analyst, &p.k);
+	struct event_keeper *k = NULL;
+	int rc = event_keeper_open(s, name, analyst, &k);
 	if (rc)
 		strbuf_addstr(err, store_errmsg(s));
 	else
-		rc = pull_window(s, src, a, before_us, after_us, &p);
+		rc = copy(k, ctx);
 	struct ingest_counts kc = {0};
-	if (p.k)
-		event_keeper_counts(p.k, &kc);
-	if (event_keeper_close(p.k) && !rc) {
+	if (k)
+		event_keeper_counts(k, &kc);
+	if (event_keeper_close(k) && !rc) {
 		strbuf_addstr(err, store_errmsg(s));
 		rc = -1;
 	}
@@ -129,8 +131,22 @@ static int pull_in_transaction(struct store *s, struct event_source *src, const 
 		store_rollback(s);
 		return -1;
 	}
-	c->added = kc.added;
+	*added = kc.added;
 	return 0;
+}
+
+struct window_copy {
+	struct store *s;
+	struct event_source *src;
+	int64_t before_us, after_us;
+	struct puller p;
+};
+
+static int copy_window(struct event_keeper *k, void *ctx)
+{
+	struct window_copy *w = ctx;
+	w->p.k = k;
+	return pull_window(w->s, w->src, w->p.a, w->before_us, w->after_us, &w->p);
 }
 
 /* The window around event_id: its host's events, or with file_path that path's on every host. */
@@ -146,8 +162,10 @@ static int pull_around(struct store *s, struct event_source *src, const char *na
 	}
 	int rc = 0;
 	/* no host: the store's timeline has none either */
-	if (a.found && (file_path || a.host_id || a.host_name))
-		rc = pull_in_transaction(s, src, name, analyst, &a, before_us, after_us, c, err);
+	if (a.found && (file_path || a.host_id || a.host_name)) {
+		struct window_copy w = {s, src, before_us, after_us, {.a = &a, .c = c, .err = err}};
+		rc = keep_in_transaction(s, name, analyst, copy_window, &w, &c->added, err);
+	}
 	free(a.host_id), free(a.host_name);
 	return rc;
 }
@@ -187,6 +205,9 @@ int pull_alert_timeline(struct store *s, struct event_source *src, const char *n
 
 /* One event of the source into the case (the open keeper), its case id kept. */
 struct one_event {
+	struct store *s;
+	struct event_source *src;
+	int64_t source_id;
 	struct event_keeper *k;
 	int64_t id;
 	struct strbuf *err;
@@ -201,43 +222,28 @@ static int keep_one(void *ctx, const struct event_row *row)
 	return o->failed;
 }
 
+static int copy_event(struct event_keeper *k, void *ctx)
+{
+	struct one_event *o = ctx;
+	o->k = k;
+	if (o->src->ops->event_get(o->src, o->source_id, 1, keep_one, o) && !o->failed) {
+		strbuf_addstr(o->err, source_errmsg(o->src));
+		return -1;
+	}
+	if (o->failed || !o->found) {
+		if (!o->err->len)
+			strbuf_addstr(o->err, o->found ? store_errmsg(o->s) : "the event is no longer there");
+		return -1;
+	}
+	return 0;
+}
+
 int pull_event(struct store *s, struct event_source *src, const char *name, const char *analyst, int64_t source_id,
                int64_t *case_id, struct strbuf *err)
 {
-	*case_id = 0;
-	if (store_begin(s)) {
-		strbuf_addstr(err, store_errmsg(s));
-		return -1;
-	}
-	struct one_event o = {.err = err};
-	int rc = event_keeper_open(s, name, analyst, &o.k);
-	if (rc) {
-		strbuf_addstr(err, store_errmsg(s));
-	} else if (src->ops->event_get(src, source_id, 1, keep_one, &o) && !o.failed) {
-		strbuf_addstr(err, source_errmsg(src));
-		rc = -1;
-	} else if (o.failed || !o.found) {
-		if (!err->len)
-			strbuf_addstr(err, o.found ? store_errmsg(s) : "the event is no longer there");
-		rc = -1;
-	}
-	struct ingest_counts kc = {0};
-	if (o.k)
-		event_keeper_counts(o.k, &kc);
-	if (event_keeper_close(o.k) && !rc) {
-		strbuf_addstr(err, store_errmsg(s));
-		rc = -1;
-	}
-	if (rc || kc.added == 0) { /* held already: nothing to record */
-		store_rollback(s);
-		*case_id = rc ? 0 : o.id;
-		return rc;
-	}
-	if (store_commit(s)) {
-		strbuf_addstr(err, store_errmsg(s));
-		store_rollback(s);
-		return -1;
-	}
-	*case_id = o.id;
-	return 0;
+	struct one_event o = {.s = s, .src = src, .source_id = source_id, .err = err};
+	uint64_t added;
+	int rc = keep_in_transaction(s, name, analyst, copy_event, &o, &added, err);
+	*case_id = rc ? 0 : o.id; /* held already (nothing added): the case's own id of it */
+	return rc;
 }
