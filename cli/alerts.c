@@ -753,6 +753,9 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 		}
 	}
 	struct process_tree t = {0};
+	int pulled = 0;
+	if (!rc) /* in a case attached to a cluster, the tree's window is the cluster's, copied in */
+		pulled = pull_attached_around(g, "tree", event_id, window, window);
 	if (!rc)
 		rc = tree_build(s, event_id, window, &t);
 	if (rc == CB_NOT_FOUND)
@@ -778,5 +781,5 @@ int cmd_tree(struct globals *g, int argc, char **argv)
 	}
 	tree_release(&t);
 	store_close(s);
-	return rc ? 1 : 0;
+	return rc || pulled ? 1 : 0;
 }

@@ -92,12 +92,10 @@ int cmd_audit(struct globals *g, int argc, char **argv);
 int cmd_export(struct globals *g, int argc, char **argv);
 int cmd_tui(struct globals *g, int argc, char **argv);
 int cmd_cluster(struct globals *g, int argc, char **argv);
-/* The first server of the cluster the case is attached to, in url ("" when none). 0 or -1
- * (store_errmsg). */
 struct store;
-int case_cluster_url(struct store *s, struct strbuf *url);
 /* The cluster an ingest loads into, in url: to (ingest --to URL; no case), or the one the case
- * at g->db is attached to, whose store is then opened in *keep (its rejects keep the damaged
+ * at g->db is attached to (the first of its servers that answers, those before it named),
+ * whose store is then opened in *keep (its rejects keep the damaged
  * documents); url "" and *keep NULL: the case's own ingest. 0, or 1 (said). */
 int ingest_cluster_target(struct globals *g, const char *to, struct strbuf *url, struct store **keep);
 int cmd_coverage(struct globals *g, int argc, char **argv);

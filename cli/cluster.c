@@ -72,19 +72,22 @@ static int urls_are_servers(char **urls, int n)
 	return 1;
 }
 
-/* The events table answers through the first server: the cluster is casebook's. */
-static int cluster_answers(struct store *s, const char *url)
+/* The events table answers through the servers, as the attached case will read it (the first
+ * that answers; one that does not is named): the cluster is casebook's. */
+static int cluster_answers(struct store *s, const char *const *urls, size_t n)
 {
 	struct event_source *src;
 	const struct source_kind *k;
 	struct strbuf err;
 	strbuf_init(&err, 128);
 	int64_t lo, hi;
-	int rc = source_open_url(url, s, &src, &k, &err);
+	int rc = source_open_urls(urls, n, s, &src, &k, &err);
 	if (rc == 0 && (rc = src->ops->time_bounds(src, 0, &lo, &hi)) != 0)
 		strbuf_addstr(&err, source_errmsg(src));
 	if (rc)
 		diag("casebook cluster: %s (is it up, and made with 'casebook cluster init'?)\n", err.buf);
+	else
+		source_say_notice("cluster", src);
 	source_close(src);
 	strbuf_release(&err);
 	return rc == 0;
@@ -104,7 +107,7 @@ static int cluster_attach_command(struct globals *g, int argc, char **argv)
 	struct store *s;
 	if (open_store(g, STORE_CREATE, &s))
 		return 1;
-	int rc = !cluster_answers(s, argv[2]);
+	int rc = !cluster_answers(s, (const char *const *)(argv + 2), (size_t)(argc - 2));
 	if (!rc && store_cluster_set(s, (const char *const *)(argv + 2), (size_t)(argc - 2))) {
 		diag("casebook: %s\n", store_errmsg(s));
 		rc = 1;
@@ -157,18 +160,6 @@ static int cluster_show_command(struct globals *g, int argc)
 	return rc ? 1 : 0;
 }
 
-static int take_first_url(void *ctx, const char *url)
-{
-	strbuf_addstr(ctx, url);
-	return 1;
-}
-
-int case_cluster_url(struct store *s, struct strbuf *url)
-{
-	strbuf_reset(url);
-	return store_cluster_each(s, take_first_url, url) < 0 ? -1 : 0;
-}
-
 int cmd_cluster(struct globals *g, int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "init"))
@@ -180,6 +171,37 @@ int cmd_cluster(struct globals *g, int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "show"))
 		return cluster_show_command(g, argc);
 	return command_usage_error("cluster", "say init, attach, detach or show");
+}
+
+/* In url, the first of the attached servers that answers, as reads fall over (cli/sources.h):
+ * each one before it is named with why; with none answering, the first (the load then fails
+ * naming it). Nothing when the case is attached to none. */
+static void first_answering(const struct cluster_servers *c, struct strbuf *url)
+{
+	strbuf_reset(url);
+	struct strbuf failed, answer, err;
+	strbuf_init(&failed, 0);
+	strbuf_init(&answer, 16);
+	strbuf_init(&err, 128);
+	for (size_t i = 0; i < c->n && !url->len; i++) {
+		struct ch_conn *conn = NULL;
+		strbuf_reset(&err);
+		if (ch_open(c->url[i], NULL, &conn, &err) == 0 && ch_query(conn, "SELECT 1", &answer) == 0)
+			strbuf_addstr(url, c->url[i]);
+		else
+			strbuf_addf(&failed, "%s%s", failed.len ? "; " : "", conn ? ch_errmsg(conn) : err.buf);
+		ch_close(conn);
+	}
+	if (url->len && failed.len) {
+		char *safe = sanitize_dup(failed.buf, 0), *safe_url = sanitize_dup(url->buf, 0);
+		diag("casebook ingest: %s: loading through %s instead\n", safe, safe_url);
+		free(safe), free(safe_url);
+	} else if (!url->len && c->n) {
+		strbuf_addstr(url, c->url[0]);
+	}
+	strbuf_release(&failed);
+	strbuf_release(&answer);
+	strbuf_release(&err);
 }
 
 int ingest_cluster_target(struct globals *g, const char *to, struct strbuf *url, struct store **keep)
@@ -195,11 +217,15 @@ int ingest_cluster_target(struct globals *g, const char *to, struct strbuf *url,
 	struct store *s;
 	if (open_store(g, 0, &s))
 		return 1;
-	if (case_cluster_url(s, url)) {
+	struct cluster_servers c;
+	if (case_cluster_servers(s, &c)) {
 		diag("casebook: %s\n", store_errmsg(s));
+		cluster_servers_release(&c);
 		store_close(s);
 		return 1;
 	}
+	first_answering(&c, url);
+	cluster_servers_release(&c);
 	if (url->len)
 		*keep = s;
 	else

@@ -419,12 +419,14 @@ static int keep_event(void *ctx, int64_t source_id, const struct event_row *row,
 
 /* Runs detection reading from the source at url (NULL: the case), writing to s; on CB_ERROR
  * why says what failed, naming the server. */
-static int run_detection(struct globals *g, struct store *s, const char *url, struct detect_options *o,
-                         struct detect_totals *t, struct strbuf *why)
+/* Detection over the source urls name (n of them: one source's servers; none: the case). */
+static int run_detection(struct globals *g, struct store *s, const char *const *urls, size_t n,
+                         struct detect_options *o, struct detect_totals *t, struct strbuf *why)
 {
 	const struct source_kind *kind;
 	struct event_source *src;
-	if (source_open_url(url, s, &src, &kind, why))
+	const char *url = n ? urls[0] : NULL;
+	if (source_open_urls(urls, n, s, &src, &kind, why))
 		return CB_ERROR;
 	int64_t lo, hi;
 	struct keeping kp = {.src = src};
@@ -440,6 +442,7 @@ static int run_detection(struct globals *g, struct store *s, const char *url, st
 	}
 	if (rc == CB_OK)
 		rc = detect_run_source(s, src, o, t);
+	source_say_notice("detect", src);
 	struct ingest_counts c = {0};
 	if (kp.k)
 		event_keeper_counts(kp.k, &c);
@@ -511,14 +514,18 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 	if (open_store(g, OPEN_WITH_PACK | (url ? STORE_CREATE : 0), &s))
 		return 1;
 	struct detect_totals t;
-	struct strbuf attached, why;
-	strbuf_init(&attached, 64);
+	struct strbuf why;
 	strbuf_init(&why, 128);
-	int rc = url ? 0 : case_cluster_url(s, &attached);
-	if (rc == 0)
-		rc = run_detection(g, s, url ? url : attached.len ? attached.buf : NULL, &o, &t, &why);
+	struct cluster_servers attached = {0}; /* the case's cluster, every server it recorded */
+	int rc = url ? 0 : case_cluster_servers(s, &attached);
+	if (rc == 0 && url)
+		rc = run_detection(g, s, &url, 1, &o, &t, &why);
+	else if (rc == 0)
+		rc = run_detection(g, s, attached.url, attached.n, &o, &t, &why);
 	else
 		strbuf_addstr(&why, store_errmsg(s));
+	if (!url)
+		cluster_servers_release(&attached);
 	if (rc < 0) {
 		char *safe = sanitize_dup(why.buf, 0);
 		diag("casebook: %s\n", safe);
@@ -573,7 +580,6 @@ int cmd_detect(struct globals *g, int argc, char **argv)
 			free(safe);
 		}
 	}
-	strbuf_release(&attached);
 	strbuf_release(&why);
 	store_close(s);
 	return rc ? 1 : 0;

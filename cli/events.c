@@ -462,6 +462,7 @@ static int events_from_cluster(struct store *s, const struct event_query *q, con
 		rc = cluster_events(s, src, q, kql, pc);
 		listing_release(&pc->table);
 	}
+	source_say_notice("events", src);
 	source_close(src);
 	if (rc) {
 		char *safe = sanitize_dup(pc->why.buf, 0), *safe_url = sanitize_dup(url.buf, 0);

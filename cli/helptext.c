@@ -106,7 +106,9 @@ static const struct command_help help[] = {
     {"tree",
      "  ALERT|EVENT   the alert's event, or an event's id\n"
      "  --window DUR  the host's events this far each side (default 1h)\n"
-     "  --json        one object per process\n",
+     "  --json        one object per process\n"
+     "  In a case attached to a cluster the window's events are copied from the cluster first,\n"
+     "  as timeline does; a cluster that fails is named and the exit status is 1\n",
      {"casebook tree 5b2d0cc8", "casebook tree 5b2d0cc8 --window 6h --json"}},
     {"exception",
      "  add RULE_ID      add an item to the rule's own exception list\n"
@@ -167,7 +169,8 @@ static const struct command_help help[] = {
      "                  Distributed table events over them; run again, it keeps what is there\n"
      "  --cluster NAME  the remote_servers entry to shard over (casebook by default)\n"
      "  attach URL...   bind the case to the cluster (its tables made by init): plain ingest\n"
-     "                  loads into it, plain detect reads from it; the URLs are kept in the case\n"
+     "                  loads into it, plain detect reads from it; the URLs are kept in the case,\n"
+     "                  and a server that fails is left for the next (named on stderr)\n"
      "  detach          the case's own events again (what detect copied stays)\n"
      "  show            the attached servers' URLs, one a line\n"
      "  credentials     CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, else ~/.config/casebook/\n"

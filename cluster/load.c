@@ -10,6 +10,7 @@
 #include "common/digest.h"
 #include "common/number.h"
 #include "common/sanitize.h"
+#include "common/timeutil.h"
 #include "ingest/extract.h"
 #include "ingest/input.h"
 #include "ingest/jsontape.h"
@@ -41,6 +42,13 @@ struct cluster_loader {
 	struct frame frame;
 	struct ingest_counts *counts;
 	struct strbuf *err;
+	/* the damaged documents since the last batch, kept in the case in one transaction that
+	 * the batch's end commits (not a transaction each) */
+	int rejects_open;
+	size_t rejects_pending;
+	/* the progress line (ingest/ingest.h), about four times a second */
+	const struct ingest_options *o;
+	double started, told;
 };
 
 int cluster_loader_open(const char *url, const struct ch_options *o, struct cluster_loader **out, struct strbuf *err)
@@ -181,7 +189,7 @@ static int add_value(struct cluster_loader *l, struct strbuf *r, const struct cl
 	return type != JT_NULL;
 }
 
-static int flush(struct cluster_loader *l);
+static int send_batch(struct cluster_loader *l);
 static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line, uint64_t col, const char *why);
 
 static int on_root(void *ctx, const struct jtape *t, const struct event_root *root)
@@ -193,7 +201,7 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 	if (extract_event(t, root, &l->arena, &ex, why, sizeof(why)) != 0)
 		return reject(l, &l->frame, l->frame.line, l->frame.col, why);
 	l->counts->documents++;
-	if ((l->n == CLUSTER_LOAD_BATCH_ROWS || l->rows.len >= CLUSTER_LOAD_BATCH_BYTES) && flush(l) != 0)
+	if ((l->n == CLUSTER_LOAD_BATCH_ROWS || l->rows.len >= CLUSTER_LOAD_BATCH_BYTES) && send_batch(l) != 0)
 		return -1;
 	struct row *w = &l->row[l->n];
 	const char *doc = l->arena.buf + ex.doc;
@@ -216,6 +224,14 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 			s = ex.str[EX_IDENTITY];
 		} else if (!strcmp(col->name, "index_name")) {
 			s = ex.str[EX_INDEX];
+		} else if (!strcmp(col->name, "host_id")) {
+			/* the case's host.id (ingest/extract.c: an array's first value, a number's text),
+			 * "" when absent: a host.id that is "" is named in inexact, which is how a read
+			 * tells it from none, as the case does (cluster/source_clickhouse.c) */
+			s = ex.str[EX_HOST_ID];
+			if (s != EX_ABSENT && !l->arena.buf[s] && ninexact + 16 < sizeof(inexact))
+				ninexact += (size_t)snprintf(inexact + ninexact, sizeof(inexact) - ninexact,
+				                             "%s\"host.id\"", ninexact ? "," : "");
 		} else if (!strcmp(col->name, "host_os_type")) {
 			s = ex.str[EX_OS_TYPE]; /* derived from host.os.platform by older agents */
 			if (s == EX_ABSENT)
@@ -385,8 +401,34 @@ static int flush(struct cluster_loader *l)
 	return 0;
 }
 
+/* Commits the rejects kept since the last batch. 0, or -1 with l->err. */
+static int rejects_commit(struct cluster_loader *l)
+{
+	if (!l->rejects_open)
+		return 0;
+	l->rejects_open = 0;
+	l->rejects_pending = 0;
+	if (store_commit(l->keep) != 0) {
+		strbuf_addstr(l->err, store_errmsg(l->keep));
+		store_rollback(l->keep);
+		return -1;
+	}
+	return 0;
+}
+
+/* The batch to the cluster, then the case's record of the damaged documents read with it,
+ * whether or not the cluster took the batch (they were said). 0, or -1 with l->err. */
+static int send_batch(struct cluster_loader *l)
+{
+	int rc = flush(l);
+	if (rejects_commit(l) != 0)
+		rc = -1;
+	return rc;
+}
+
 /* A damaged document: said as the case's ingest says it and, in a case, kept in its rejects
- * (again when the input is loaded again: the case keeps one copy). 0, or -1 with l->err. */
+ * (again when the input is loaded again: the case keeps one copy), inside the batch's
+ * transaction of them. 0, or -1 with l->err. */
 static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line, uint64_t col, const char *why)
 {
 	l->counts->documents++;
@@ -404,11 +446,46 @@ static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line
 	                       .raw = f->data,
 	                       .raw_len = f->len,
 	                       .raw_dropped = f->dropped};
-	if (l->keep && store_reject_add(l->keep, &r) != 0) {
+	if (!l->keep)
+		return 0;
+	if (!l->rejects_open) {
+		if (store_begin(l->keep) != 0) {
+			strbuf_addstr(l->err, store_errmsg(l->keep));
+			return -1;
+		}
+		l->rejects_open = 1;
+	}
+	if (store_reject_add(l->keep, &r) != 0) {
 		strbuf_addstr(l->err, store_errmsg(l->keep));
+		store_rollback(l->keep);
+		l->rejects_open = 0;
 		return -1;
 	}
+	/* an input of damage alone: a transaction at most a batch's size */
+	if (++l->rejects_pending >= CLUSTER_LOAD_BATCH_ROWS)
+		return rejects_commit(l);
 	return 0;
+}
+
+/* The progress line, at most four times a second (at the end: taken away). */
+static void tell_progress(struct cluster_loader *l, struct reader *r, int end)
+{
+	if (!l->o->progress)
+		return;
+	if (end) {
+		l->o->progress(l->o->progress_ctx, NULL);
+		return;
+	}
+	double now = time_monotonic();
+	if (now - l->told < 0.25)
+		return;
+	l->told = now;
+	struct ingest_progress at = {.name = l->name,
+	                             .bytes_read = reader_bytes_read(r),
+	                             .size = reader_size(r),
+	                             .documents = l->counts->documents,
+	                             .elapsed = now - l->started};
+	l->o->progress(l->o->progress_ctx, &at);
 }
 
 static int on_damaged(void *ctx, const struct frame *f, uint64_t line, uint64_t col, const char *why)
@@ -446,11 +523,15 @@ static enum ingest_status load_documents(struct cluster_loader *l, struct reader
 {
 	char msg[256];
 	int rc = 0;
+	l->started = l->told = time_monotonic();
 	while (!(stop && *stop) && (rc = input_next(r, &l->tape, &l->frame, &load_input, l, msg, sizeof(msg))) == 1)
-		;
+		tell_progress(l, r, 0);
+	tell_progress(l, r, 1);
 	if (rc == -1)
 		diag_say(l->say, "%s: %s (what came before it was loaded)\n", l->name, msg);
-	if (rc != -2 && flush(l) != 0)
+	if (rc != -2 && send_batch(l) != 0)
+		rc = -2;
+	if (rejects_commit(l) != 0) /* after a failure: what was said is kept */
 		rc = -2;
 	l->n = 0;
 	strbuf_reset(&l->rows);
@@ -468,6 +549,7 @@ enum ingest_status cluster_load_path(struct cluster_loader *l, const char *path,
 	struct ingest_counts c = {0};
 	l->name = name;
 	l->say = &o->errors;
+	l->o = o;
 	l->keep = keep;
 	l->counts = &c;
 	l->err = err;

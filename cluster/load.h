@@ -33,9 +33,11 @@ int cluster_loader_open(const char *url, const struct ch_options *o, struct clus
 void cluster_loader_close(struct cluster_loader *l);
 
 /* Loads one input (a file, gzip or not, or "-" for standard input), adding to *c, as
- * ingest_path (ingest/ingest.h) ingests it into a case: o->errors, o->stop and o->analyst as
- * there (o->progress is not drawn). keep: the case whose rejects keep the damaged documents,
- * under an ingest record named after the input, or NULL: they are only said. Returns what
+ * ingest_path (ingest/ingest.h) ingests it into a case: o->errors, o->stop, o->analyst and
+ * o->progress as there (about four times a second while it reads, NULL once at the end).
+ * keep: the case whose rejects keep the damaged documents, under an ingest record named after
+ * the input, in one transaction a batch (committed when the batch is sent, or after
+ * CLUSTER_LOAD_BATCH_ROWS of them), or NULL: they are only said. Returns what
  * ingest_path returns, INGEST_STORE_FAILED meaning the cluster or the case failed (err says
  * what, naming the server; the batches before are stored). */
 enum ingest_status cluster_load_path(struct cluster_loader *l, const char *path, const struct ingest_options *o,

@@ -10,7 +10,8 @@
 
 /* 18.16 has no DateTime64: times are microseconds since the epoch, UTC, as the case file keeps
  * them. Nullable where "absent" and "empty" differ for a rule (exists queries); host_id is in
- * the sorting key, which takes no Nullable, and is "" when absent. */
+ * the sorting key, which takes no Nullable: it holds the case's host.id (an array's first
+ * value, a number's text), "" when absent, and a host.id that is "" is named in inexact. */
 const struct cluster_column cluster_columns[] = {
     {"ts_us", "Int64", "@timestamp"},
     {"host_id", "String", "host.id"},

@@ -16,7 +16,8 @@
 #define ID_BIT    (INT64_C(1) << 60)
 /* The columns a read asks for, the last a constant that ends every complete row. */
 #define ROW_COLUMNS                                                                                                    \
-	"ts_us, doc_sha256, event_id, index_name, host_id, host_name, host_os_type, "                                  \
+	"ts_us, doc_sha256, event_id, index_name, if(empty(host_id) AND NOT has(inexact, 'host.id'), NULL, host_id), " \
+	"host_name, host_os_type, "                                                                                    \
 	"arrayStringConcat(derived, ','), irregular, names_exact, kind, "                                              \
 	"if(has(inexact, 'event.category'), '', arrayStringConcat(event_category, ',')), file_path, "                  \
 	"event_action, process_executable, process_name, user_name, ingested_us, "
@@ -53,8 +54,12 @@ enum {
 
 struct ch_source {
 	struct event_source base;
-	struct ch_conn *c;
+	struct ch_conn *c;        /* the server read from: one of servers */
+	struct ch_conn **servers; /* in the order given; a failed one is left for the next */
+	size_t nservers, at;      /* c is servers[at] */
 	struct strbuf err;
+	struct strbuf notice; /* the servers left since it was last taken, and why */
+	int notice_taken;
 	/* the row of the last event read by id, as it came (detection reads an alert's event for
 	 * its document, its identity and its copy into the case, one after the other) */
 	int64_t last_id;
@@ -225,7 +230,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->ts = ts;
 	r->identity = flen[F_IDENTITY] > 0 ? field[F_IDENTITY] : NULL;
 	r->index = flen[F_INDEX] > 0 ? field[F_INDEX] : NULL;
-	r->host_id = flen[F_HOST_ID] > 0 ? field[F_HOST_ID] : NULL;
+	r->host_id = flen[F_HOST_ID] >= 0 ? field[F_HOST_ID] : NULL; /* "" when the document's is (cluster/load.c) */
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
 	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */
@@ -268,9 +273,70 @@ static int on_chunk(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
+/* One query on each server in turn, from the one read from last, until one answers: run, on
+ * s->c, returns 0 or -1 with s->err. A failure that handed the caller a row (partial) is not
+ * asked of the next server: the caller has half an answer. The server that answers is kept
+ * for the next queries, and the notice names the ones that failed before it; when every one
+ * fails, s->err names each. */
+static int on_servers(struct ch_source *s, int (*run)(void *ctx), int (*partial)(void *ctx), void *ctx)
+{
+	struct strbuf failed;
+	strbuf_init(&failed, 0);
+	int rc = -1;
+	for (size_t tried = 0; tried < s->nservers; tried++) {
+		rc = run(ctx);
+		if (rc == 0 || partial(ctx))
+			break;
+		if (failed.len)
+			strbuf_addstr(&failed, "; ");
+		strbuf_addstr(&failed, s->err.buf);
+		if (tried + 1 == s->nservers)
+			break;
+		s->at = (s->at + 1) % s->nservers;
+		s->c = s->servers[s->at];
+	}
+	if (rc == 0 && failed.len) {
+		if (s->notice_taken || !s->notice.len) {
+			strbuf_reset(&s->notice);
+			s->notice_taken = 0;
+		} else {
+			strbuf_addstr(&s->notice, "; ");
+		}
+		strbuf_add(&s->notice, failed.buf, failed.len);
+		strbuf_addf(&s->notice, ": reading from %s instead", ch_server(s->c));
+	} else if (rc != 0 && s->nservers > 1 && failed.len) {
+		strbuf_reset(&s->err);
+		strbuf_add(&s->err, failed.buf, failed.len);
+	}
+	strbuf_release(&failed);
+	return rc;
+}
+
+struct rows_query {
+	struct reader *rd;
+	const struct strbuf *query;
+};
+
+static int rows_partial(void *ctx)
+{
+	const struct rows_query *r = ctx;
+	return r->rd->rows > 0 || r->rd->stopped;
+}
+
+static int read_rows_once(void *ctx);
+
 /* Runs one query of rows; 0 (rows read, or the callback stopped), or -1 with the error. */
 static int read_rows(struct reader *rd, const struct strbuf *query)
 {
+	struct rows_query r = {rd, query};
+	return on_servers(rd->src, read_rows_once, rows_partial, &r);
+}
+
+static int read_rows_once(void *ctx)
+{
+	struct reader *rd = ((struct rows_query *)ctx)->rd;
+	const struct strbuf *query = ((struct rows_query *)ctx)->query;
+	rd->bad = 0;
 	strbuf_reset(&rd->line);
 	rd->rows = 0;
 	int rc = ch_query_stream(rd->src->c, query->buf, on_chunk, rd);
@@ -496,16 +562,36 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	return rc;
 }
 
+struct numbers_query {
+	struct ch_source *s;
+	const char *sql;
+	struct strbuf *answer;
+};
+
+static int numbers_once(void *ctx)
+{
+	struct numbers_query *q = ctx;
+	strbuf_reset(q->answer);
+	if (ch_query(q->s->c, q->sql, q->answer) == 0)
+		return 0;
+	strbuf_reset(&q->s->err);
+	strbuf_addstr(&q->s->err, ch_errmsg(q->s->c));
+	return -1;
+}
+
+static int never_partial(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 /* One answer line of numbers into v (n of them, tab-separated). */
 static int query_numbers(struct ch_source *s, const char *sql, long long *v, size_t n)
 {
 	struct strbuf a;
 	strbuf_init(&a, 64);
-	int rc = ch_query(s->c, sql, &a);
-	if (rc) {
-		strbuf_reset(&s->err);
-		strbuf_addstr(&s->err, ch_errmsg(s->c));
-	}
+	struct numbers_query q = {s, sql, &a};
+	int rc = on_servers(s, numbers_once, never_partial, &q);
 	const char *p = a.buf;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *end;
@@ -657,10 +743,38 @@ static const char *ch_errmsg_of(struct event_source *src)
 	return ch_of(src)->err.buf;
 }
 
+/* The hosts as the case tells them apart, (host.id, host.name), among the path's events. */
+static int ch_path_hosts(struct event_source *src, const char *path, int64_t *hosts)
+{
+	struct ch_source *s = ch_of(src);
+	struct strbuf sql;
+	strbuf_init(&sql, 256);
+	strbuf_addstr(&sql, "SELECT uniqExact(host_id, ifNull(host_name, ''))" FROM_EVENTS " WHERE file_path = ");
+	ch_quote_string(&sql, path, strlen(path));
+	strbuf_addstr(&sql, " FORMAT TabSeparated");
+	long long n = 0;
+	int rc = query_numbers(s, sql.buf, &n, 1);
+	strbuf_release(&sql);
+	*hosts = rc ? 0 : (int64_t)n;
+	return rc;
+}
+
+static const char *ch_take_notice(struct event_source *src)
+{
+	struct ch_source *s = ch_of(src);
+	if (s->notice_taken || !s->notice.len)
+		return NULL;
+	s->notice_taken = 1;
+	return s->notice.buf;
+}
+
 static void ch_source_close(struct event_source *src)
 {
 	struct ch_source *s = ch_of(src);
-	ch_close(s->c);
+	for (size_t i = 0; i < s->nservers; i++)
+		ch_close(s->servers[i]);
+	free(s->servers);
+	strbuf_release(&s->notice);
 	strbuf_release(&s->err);
 	strbuf_release(&s->last_row);
 	free(s);
@@ -675,20 +789,40 @@ static const struct source_ops ch_source_ops = {.name = "clickhouse",
                                                 .event_get = ch_event_get,
                                                 .events_get = ch_events_get,
                                                 .event_identity = ch_event_identity,
+                                                .path_hosts = ch_path_hosts,
                                                 .errmsg = ch_errmsg_of,
+                                                .take_notice = ch_take_notice,
                                                 .close = ch_source_close};
 
-int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err)
+int source_clickhouse_open_servers(const char *const *urls, size_t n, const struct ch_options *o,
+                                   struct event_source **out, struct strbuf *err)
 {
-	struct ch_conn *c;
 	*out = NULL;
-	if (ch_open(url, o, &c, err) != 0)
+	if (n == 0) {
+		strbuf_addstr(err, "no ClickHouse server was given");
 		return -1;
+	}
+	struct ch_conn **servers = xcalloc(n, sizeof(*servers));
+	for (size_t i = 0; i < n; i++)
+		if (ch_open(urls[i], o, &servers[i], err) != 0) {
+			while (i-- > 0)
+				ch_close(servers[i]);
+			free(servers);
+			return -1;
+		}
 	struct ch_source *s = xcalloc(1, sizeof(*s));
 	s->base.ops = &ch_source_ops;
-	s->c = c;
+	s->servers = servers;
+	s->nservers = n;
+	s->c = servers[0];
 	strbuf_init(&s->err, 128);
+	strbuf_init(&s->notice, 0);
 	strbuf_init(&s->last_row, 0);
 	*out = &s->base;
 	return 0;
+}
+
+int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err)
+{
+	return source_clickhouse_open_servers(&url, 1, o, out, err);
 }

@@ -48,6 +48,13 @@
 
 /* Opens a source on the server at url (cluster/http.h; o may be NULL). 0, or -1 with err. */
 int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err);
+/* The same over n servers of one cluster (any shard's URL reads the whole Distributed table):
+ * reads go to the first, and a query one fails without having handed the caller a row (it
+ * could not connect, answered an error, timed out) is asked of the next, and so on around;
+ * the one that answers is read from from then on, and source_take_notice names the servers
+ * that failed and why. When every one fails, the error names each. */
+int source_clickhouse_open_servers(const char *const *urls, size_t n, const struct ch_options *o,
+                                   struct event_source **out, struct strbuf *err);
 
 /* The most needles pushed down: each is a search of every document a read takes (ClickHouse
  * 18.16 has no multiSearchAny), so a longer list is left to the local scan. */

@@ -55,9 +55,17 @@ struct source_ops {
 	 * order: where one read of each costs a query (a cluster). NULL where it costs no more
 	 * than event_get (the store). 0 or -1. */
 	int (*events_get)(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx);
+	/* The hosts with an event whose file.path is path, over all time (the Overview's prevalence
+	 * in a case attached to a cluster, where the case holds only what was copied). NULL where
+	 * the source has none (the store: the case's alerts are its prevalence). 0 or -1. */
+	int (*path_hosts)(struct event_source *src, const char *path, int64_t *hosts);
 	/* An event's identity and index ("" when none). 0 or -1. */
 	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
 	const char *(*errmsg)(struct event_source *src);
+	/* What the caller should say though no read failed (a server that failed, and the one
+	 * read from instead), each once: NULL when there is nothing new. The text lasts until the
+	 * source's next read. NULL for a source that has none (the store). */
+	const char *(*take_notice)(struct event_source *src);
 	void (*close)(struct event_source *src);
 };
 
@@ -78,6 +86,11 @@ static inline int source_candidates(struct event_source *src, const struct candi
 static inline const char *source_errmsg(struct event_source *src)
 {
 	return src->ops->errmsg(src);
+}
+
+static inline const char *source_take_notice(struct event_source *src)
+{
+	return src && src->ops->take_notice ? src->ops->take_notice(src) : NULL;
 }
 
 static inline void source_close(struct event_source *src)

@@ -26,6 +26,7 @@
 #include "cluster/quote.h"
 #include "cluster/source_clickhouse.h"
 #include "common/digest.h"
+#include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/kql.h"
 #include "detect/needles.h"
@@ -34,6 +35,7 @@
 #include "ingest/keep.h"
 #include "store/events.h"
 #include "store/store.h"
+#include "triage/pull.h"
 #include "tui/app.h"
 #include "tui/screen.h"
 
@@ -102,6 +104,12 @@ static int cluster_setup(void **state)
 	snprintf(cl.url[1], sizeof(cl.url[1]), "http://127.0.0.1:%d/", env_port(env, "SHARD2_HTTP="));
 	free(env);
 	cl.up = 1;
+	/* a filtered run (CASEBOOK_TEST_FILTER) may leave out the test that makes the tables */
+	if (getenv("CASEBOOK_TEST_FILTER") &&
+	    tu_run(&out, &err, "'%s' cluster init '%s' '%s'", tu_casebook(), cl.url[0], cl.url[1]) != 0) {
+		fprintf(stderr, "cluster init failed:\n%s%s", out.buf, err.buf);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1797,6 +1805,13 @@ static void test_a_cluster_that_is_down_is_named_and_the_case_still_reads(void *
 	assert_non_null(strstr(err.buf, "what follows is the events the case holds itself"));
 	assert_non_null(strstr(out.buf, "> ")); /* the alert's own event, kept by detect */
 	assert_int_equal(count_rows(attached, "events"), kept);
+
+	snprintf(args, sizeof(args), "tree %s", uuid);
+	cb_expect(1, attached, args);
+	snprintf(want, sizeof(want), "casebook tree: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	assert_non_null(strstr(err.buf, "what follows is the events the case holds itself"));
+	assert_int_equal(count_rows(attached, "events"), kept);
 }
 
 /* The console in an attached case: opening an alert copies its timeline window from the
@@ -1882,8 +1897,8 @@ static int title_words(char *row)
 /* The event browser (v) of the case s, src its cluster (NULL: none), driven by steps: the
  * screens after each, one after the other, in got (the title's " · cluster" taken out), and
  * the status line's message after the first in msg, how many titles said " · cluster" in marked. */
-static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
-                   char *msg, size_t len, int *marked)
+static void browse_from(struct store *s, struct event_source *src, const char *const *steps, size_t n, size_t from_step,
+                        struct strbuf *got, size_t msg_step, char *msg, size_t len, int *marked)
 {
 	*marked = 0;
 	int fds[2];
@@ -1897,8 +1912,10 @@ static void browse(struct store *s, struct event_source *src, const char *const 
 	for (size_t i = 0; i < n; i++) {
 		for (const char *k = steps[i]; *k; k++)
 			app_handle_key(a, (unsigned char)*k);
-		if (!i)
+		if (i == msg_step)
 			snprintf(msg, len, "%s", app_message(a));
+		if (i < from_step)
+			continue;
 		app_draw(a);
 		for (int y = 0; y < 40; y++) {
 			screen_row(y, row, sizeof(row));
@@ -1912,6 +1929,18 @@ static void browse(struct store *s, struct event_source *src, const char *const 
 	fclose(in);
 	close(fds[1]);
 	fclose(sink);
+}
+
+static void browse_at(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                      size_t msg_step, char *msg, size_t len, int *marked)
+{
+	browse_from(s, src, steps, n, 0, got, msg_step, msg, len, marked);
+}
+
+static void browse(struct store *s, struct event_source *src, const char *const *steps, size_t n, struct strbuf *got,
+                   char *msg, size_t len, int *marked)
+{
+	browse_at(s, src, steps, n, got, 0, msg, len, marked);
 }
 
 /* The console's event browser in an attached case shows the cluster's events: the same rows,
@@ -1980,6 +2009,515 @@ static void test_the_consoles_event_browser_is_the_clusters_and_says_when_it_can
 	strbuf_release(&case_screens);
 	strbuf_release(&cluster_screens);
 	strbuf_release(&own_screens);
+}
+
+/* The console's process tree in an attached case is the cluster's: from an alert (T) and from
+ * the event browser's cluster rows (T), the host's events within the tree's hour are copied
+ * into the case first, so the screens are the ones of a case that ingested the same file. A
+ * server that does not answer is named on the status line and the tree is the case's. */
+static void test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	setlocale(LC_ALL, "C.UTF-8");
+	char local[512], attached[600], msg[400], dead[64], want[200];
+	fleet_two_cases(local, attached, sizeof(local), "tree-local.db");
+	cb_expect(0, local, "detect");
+	cb_expect(0, attached, "detect");
+	static const char *const steps[] = {
+	    "\n",                              /* the queue's first alert */
+	    "T",                               /* its process tree */
+	    "qqv\\event.category : process\n", /* the browser's process events */
+	    "jjT",                             /* the third one's tree */
+	};
+	const size_t nsteps = sizeof(steps) / sizeof(*steps);
+	struct strbuf case_screens, cluster_screens;
+	strbuf_init(&case_screens, 1 << 16);
+	strbuf_init(&cluster_screens, 1 << 16);
+	struct store *s = NULL;
+	char *why = NULL;
+	int marked;
+	assert_int_equal(store_open(local, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	browse_from(s, NULL, steps, nsteps, 1, &case_screens, 1, msg, sizeof(msg), &marked);
+	store_close(s);
+	assert_string_equal(msg, "");
+	const char *first = strstr(case_screens.buf, "Process tree ·"); /* the alert's, then the browser's */
+	assert_non_null(first);
+	assert_non_null(strstr(first + 1, "Process tree ·"));
+
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	int64_t kept = store_event_count(s);
+	struct event_source *src = cluster_source(0);
+	browse_from(s, src, steps, nsteps, 1, &cluster_screens, 1, msg, sizeof(msg), &marked);
+	assert_int_equal(marked, 1); /* the browser's page */
+	assert_string_equal(msg, "");
+	assert_same_lines(cluster_screens.buf, case_screens.buf);
+	int64_t copied = store_event_count(s);
+	assert_true(copied > kept);
+	/* the Overview's prevalence: the alert's path over the fleet, which a case without the
+	 * cluster does not show */
+	strbuf_reset(&cluster_screens);
+	browse_at(s, src, steps, 1, &cluster_screens, 0, msg, sizeof(msg), &marked);
+	source_close(src);
+	const char *fleet = strstr(cluster_screens.buf, " in the cluster with an event for this path");
+	assert_non_null(fleet);
+	const char *line = fleet;
+	while (line > cluster_screens.buf && line[-1] != '\n')
+		line--;
+	long long hosts = 0;
+	assert_int_equal(sscanf(line, " %lld host", &hosts), 1);
+	assert_true(hosts >= 1); /* the alert's own host at least */
+	strbuf_reset(&case_screens);
+	browse_at(s, NULL, steps, 1, &case_screens, 0, msg, sizeof(msg), &marked);
+	assert_null(strstr(case_screens.buf, " in the cluster with an event for this path"));
+
+	/* a dead server: named, and the tree built from what the case holds (the windows read) */
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open(dead, NULL, &src, &err), 0);
+	strbuf_reset(&cluster_screens);
+	browse_at(s, src, steps, 2, &cluster_screens, 1, msg, sizeof(msg), &marked);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	assert_non_null(strstr(msg, ": the tree shows the events the case holds"));
+	assert_non_null(strstr(cluster_screens.buf, "Process tree"));
+	/* an event of the cluster's that cannot be copied: named, nothing copied */
+	int64_t id = 0;
+	strbuf_reset(&err);
+	assert_int_equal(pull_event(s, src, dead, "amy", INT64_C(1) << 60, &id, &err), -1);
+	assert_starts_with(err.buf, want);
+	assert_int_equal(id, 0);
+	source_close(src);
+	assert_int_equal(store_event_count(s), copied);
+	store_close(s);
+	strbuf_release(&case_screens);
+	strbuf_release(&cluster_screens);
+}
+
+static int take_identity_line(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s\n", row->r.identity ? row->r.identity : "");
+	return 0;
+}
+
+/* The identities of the case's events with path within [from, to], sorted. */
+static void path_events(struct store *s, const char *path, int64_t from, int64_t to, struct strbuf *into)
+{
+	struct event_query q = {.file_path = path, .from = from, .to = to, .has_from = 1, .has_to = 1};
+	strbuf_reset(into);
+	assert_int_equal(store_events_each(s, &q, take_identity_line, into), 0);
+	sort_lines(into);
+}
+
+struct alert_event {
+	char uuid[80];
+	int64_t event_id;
+};
+
+static int take_alert_event(void *ctx, const struct alert_row *a)
+{
+	struct alert_event *e = ctx;
+	snprintf(e->uuid, sizeof(e->uuid), "%s", a->uuid);
+	e->event_id = a->event_id;
+	return 1;
+}
+
+static int take_ts(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->r.ts;
+	return 0;
+}
+
+/* The timeline's file pivot (F) in an attached case copies that path's events on every host
+ * within the window from the cluster: the case then holds the ones a case that ingested the
+ * same file holds there, and no more of them. */
+static void test_the_file_pivot_copies_the_paths_events_on_every_host(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], extra[600], args[700];
+	fleet_two_cases(local, attached, sizeof(local), "pivot-local.db");
+	/* one path on three hosts in the fleet's minutes, and once five days later */
+	static const char *const path = "/tmp/casebook-pivot";
+	static const char docs[] =
+	    "{\"@timestamp\":\"2026-11-20T08:01:00Z\",\"host\":{\"id\":\"p1\",\"name\":\"pivot-1\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:02:00Z\",\"host\":{\"id\":\"p2\",\"name\":\"pivot-2\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:03:00Z\",\"host\":{\"name\":\"pivot-3\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n"
+	    "{\"@timestamp\":\"2026-11-20T08:03:00Z\",\"host\":{\"name\":\"pivot-3\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot-not\"}}\n"
+	    "{\"@timestamp\":\"2026-11-25T08:00:00Z\",\"host\":{\"id\":\"p1\",\"name\":\"pivot-1\"},"
+	    "\"event\":{\"category\":[\"file\"]},\"file\":{\"path\":\"/tmp/casebook-pivot\"}}\n";
+	snprintf(extra, sizeof(extra), "%s-pivot.ndjson", local);
+	tu_write(extra, docs, strlen(docs));
+	snprintf(args, sizeof(args), "ingest '%s'", extra);
+	cb_expect(0, local, args);
+	cb_expect(0, attached, args);
+	cb_expect(0, attached, "detect");
+	struct store *ls = NULL, *as = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(local, STORE_READONLY, &ls, &why), 0);
+	assert_int_equal(store_open(attached, 0, &as, &why), 0);
+	struct alert_event ae = {0};
+	int64_t ts = 0;
+	struct alert_query aq = {.no_doc = 1};
+	assert_int_equal(store_alerts_each(as, &aq, take_alert_event, &ae), 1);
+	assert_int_equal(store_event_get(as, ae.event_id, 0, take_ts, &ts), 0);
+	assert_true(ts > 0);
+	const char *uuid = ae.uuid;
+	const int64_t day = 86400 * TIME_US_PER_SEC;
+	struct strbuf want, got;
+	strbuf_init(&want, 4096);
+	strbuf_init(&got, 4096);
+	path_events(ls, path, ts - day, ts + day, &want);
+	assert_int_equal(count_lines(&want), 3);
+	path_events(as, path, INT64_MIN, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	struct event_source *src = cluster_source(1);
+	struct pull_counts c;
+	strbuf_reset(&err);
+	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);
+	path_events(as, path, ts - day, ts + day, &got);
+	assert_string_equal(got.buf, want.buf);
+	assert_int_equal(c.read, count_lines(&want));
+	/* outside the window (five days on), and another path: not copied */
+	path_events(ls, path, ts + day + 1, INT64_MAX, &want);
+	assert_int_equal(count_lines(&want), 1);
+	path_events(as, path, ts + day + 1, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	path_events(as, "/tmp/casebook-pivot-not", INT64_MIN, INT64_MAX, &got);
+	assert_string_equal(got.buf, "");
+	/* the path's prevalence over the fleet: its three hosts (one of them twice, days apart) */
+	int64_t hosts = -1;
+	assert_int_equal(src->ops->path_hosts(src, path, &hosts), 0);
+	assert_int_equal(hosts, 3);
+	assert_int_equal(src->ops->path_hosts(src, "/tmp/casebook-pivot-not", &hosts), 0);
+	assert_int_equal(hosts, 1);
+	assert_int_equal(src->ops->path_hosts(src, "/tmp/casebook-pivot'", &hosts), 0);
+	assert_int_equal(hosts, 0);
+	/* again: nothing new, and no ingest record for it */
+	int64_t ingests = count_rows(attached, "ingests");
+	assert_int_equal(pull_alert_window(as, src, cl.url[1], "amy", uuid, path, day, day, &c, &err), 0);
+	assert_int_equal(c.added, 0);
+	assert_int_equal(count_rows(attached, "ingests"), ingests);
+	/* casebook tree: the alert's host's events within its window copied in first, so the tree
+	 * is the one of the case that ingested the same file */
+	int64_t before_tree = count_rows(attached, "events");
+	cb_expect(0, local, "detect");
+	snprintf(args, sizeof(args), "tree %s --window 6h", uuid);
+	cb_keep(0, local, args, &want);
+	assert_true(count_lines(&want) > 1);
+	cb_keep(0, attached, args, &got);
+	assert_string_equal(got.buf, want.buf);
+	assert_true(count_rows(attached, "events") > before_tree);
+	source_close(src);
+	store_close(ls);
+	store_close(as);
+	strbuf_release(&want);
+	strbuf_release(&got);
+}
+
+/* "IDENTITY HOST.ID" ("-" when absent), one line an event, for the case's and the source's. */
+static int take_host_line(void *ctx, const struct event_row *row)
+{
+	strbuf_addf(ctx, "%s %s%s%s\n", row->r.identity ? row->r.identity : "?", row->r.host_id ? "[" : "-",
+	            row->r.host_id ? row->r.host_id : "", row->r.host_id ? "]" : "");
+	return 0;
+}
+
+static int take_candidate_host_line(void *ctx, const struct candidate_row *c)
+{
+	return take_host_line(ctx, &c->ev);
+}
+
+struct found_id {
+	const char *identity;
+	int64_t id;
+};
+
+static int find_candidate(void *ctx, const struct candidate_row *c)
+{
+	struct found_id *f = ctx;
+	if (c->ev.r.identity && !strcmp(c->ev.r.identity, f->identity))
+		f->id = c->id;
+	return 0;
+}
+
+static int find_event(void *ctx, const struct event_row *row)
+{
+	*(int64_t *)ctx = row->id;
+	return 0;
+}
+
+/* The host.id of each event is the case's over the cluster: a host.id that is "" is "" (not
+ * absent), a number its text, an array its first value; so the timeline of an event whose
+ * host.id is "" holds that host's events, not those of events with no host.id. */
+static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	on_shard(0, "TRUNCATE TABLE casebook.events_local");
+	on_shard(1, "TRUNCATE TABLE casebook.events_local");
+	static const char *const hosts[] = {
+	    "\"host\":{\"id\":\"\",\"name\":\"mac-empty\"}",
+	    "\"host\":{\"id\":\"\",\"name\":\"mac-empty\"}",
+	    "\"host\":{\"name\":\"mac-empty\"}",
+	    "\"host\":{\"id\":42,\"name\":\"mac-num\"}",
+	    "\"host\":{\"id\":[\"42\",\"43\"],\"name\":\"mac-num\"}",
+	    "\"host\":{\"id\":{\"x\":1},\"name\":\"mac-obj\"}",
+	    "\"host\":{\"id\":\"h-1\",\"name\":\"mac-one\"}",
+	};
+	struct strbuf text;
+	strbuf_init(&text, 4096);
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
+		strbuf_addf(&text,
+		            "{\"@timestamp\":\"2026-11-21T10:00:%02zuZ\",%s,\"event\":{\"id\":\"hid-%zu\","
+		            "\"category\":[\"process\"]}}\n",
+		            i, hosts[i], i);
+	const char *path = tu_path("host-ids.ndjson");
+	tu_write(path, text.buf, text.len);
+	struct store *s = tu_new_case("host-ids");
+	tu_ingest_text(s, text.buf);
+	strbuf_release(&text);
+	assert_int_equal(tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], path), 0);
+
+	struct strbuf want, got;
+	strbuf_init(&want, 1024);
+	strbuf_init(&got, 1024);
+	struct event_query all = {0};
+	assert_int_equal(store_events_each(s, &all, take_host_line, &want), 0);
+	sort_lines(&want);
+	assert_non_null(strstr(want.buf, "hid-0 []\n"));
+	assert_non_null(strstr(want.buf, "hid-2 -\n"));
+	assert_non_null(strstr(want.buf, "hid-3 [42]\n"));
+	struct event_source *src = cluster_source(1);
+	struct candidate_query q = {.by_event_time = 1};
+	assert_int_equal(source_candidates(src, &q, NULL, 0, take_candidate_host_line, &got), 0);
+	sort_lines(&got);
+	assert_string_equal(got.buf, want.buf);
+
+	/* the timeline of hid-0 (host.id ""), copied from the cluster into a case that holds none of
+	 * its events: the case's timeline of it */
+	int64_t local_id = 0;
+	assert_int_equal(store_event_by_identity(s, "hid-0", find_event, &local_id), 0);
+	strbuf_reset(&want);
+	assert_int_equal(store_timeline_each(s, local_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
+	                                     take_identity_line, &want),
+	                 0);
+	assert_string_equal(want.buf, "hid-0\nhid-1\n");
+	struct store *a = tu_new_case("host-ids-attached");
+	struct found_id f = {.identity = "hid-0"};
+	assert_int_equal(source_candidates(src, &q, NULL, 0, find_candidate, &f), 0);
+	assert_true(f.id != 0);
+	int64_t case_id = 0;
+	strbuf_reset(&err);
+	assert_int_equal(pull_event(a, src, cl.url[1], "amy", f.id, &case_id, &err), 0);
+	struct pull_counts c;
+	assert_int_equal(
+	    pull_timeline(a, src, cl.url[1], "amy", case_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, &c, &err),
+	    0);
+	strbuf_reset(&got);
+	assert_int_equal(store_timeline_each(a, case_id, 3600 * TIME_US_PER_SEC, 3600 * TIME_US_PER_SEC, 0,
+	                                     take_identity_line, &got),
+	                 0);
+	assert_string_equal(got.buf, want.buf);
+	source_close(src);
+	store_close(a);
+	store_close(s);
+	strbuf_release(&want);
+	strbuf_release(&got);
+}
+
+struct load_progress {
+	int calls, ends, after_end, backwards;
+	uint64_t documents;
+	const char *bad_name;
+};
+
+static void seen_load_progress(void *ctx, const struct ingest_progress *at)
+{
+	struct load_progress *p = ctx;
+	p->calls++;
+	if (p->ends)
+		p->after_end++;
+	if (!at) {
+		p->ends++;
+		return;
+	}
+	if (!strstr(at->name, "progress.ndjson") || at->bytes_read > at->size)
+		p->bad_name = at->name;
+	p->backwards += at->documents < p->documents;
+	p->documents = at->documents;
+}
+
+static int count_reject(void *ctx, const struct reject_row *r)
+{
+	(void)r;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A load into the cluster tells the caller's progress callback how far it has read, as a
+ * case's ingest does (the CLI draws it on a terminal only), and hears the end once, last; its
+ * damaged documents are kept in the case, every one, a batch's in one transaction. */
+static void test_a_cluster_load_tells_its_progress_and_keeps_every_reject(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	empty_cluster();
+	const char *path = tu_path("progress.ndjson");
+	assert_int_equal(tu_run(&out, &err, "{ build/check/gen-events --events 20000 --hosts 8 > '%s'; }", path), 0);
+	struct strbuf damage;
+	strbuf_init(&damage, 1 << 16);
+	for (int i = 0; i < 3000; i++)
+		strbuf_addstr(&damage, "{\"a\":1,}\n");
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	assert_int_equal(fwrite(damage.buf, 1, damage.len, f), damage.len);
+	fclose(f);
+	strbuf_release(&damage);
+	struct store *keep = tu_new_case("load-rejects");
+	struct cluster_loader *l = NULL;
+	strbuf_reset(&err);
+	assert_int_equal(cluster_loader_open(cl.url[0], NULL, &l, &err), 0);
+	struct strbuf said, why;
+	strbuf_init(&said, 1 << 16);
+	strbuf_init(&why, 128);
+	struct load_progress seen = {0};
+	struct ingest_options o = {
+	    .analyst = "amy", .errors = {tu_collect, &said}, .progress = seen_load_progress, .progress_ctx = &seen};
+	struct ingest_counts c = {0};
+	assert_int_equal(cluster_load_path(l, path, &o, keep, &c, &why), INGEST_OK);
+	assert_string_equal(why.buf, "");
+	print_message("%llu documents: %llu added, %llu rejected\n", (unsigned long long)c.documents,
+	              (unsigned long long)c.added, (unsigned long long)c.rejected);
+	assert_int_equal(c.documents, c.added + c.rejected);
+	assert_true(c.added >= 20000);
+	assert_int_equal(c.rejected, c.documents - c.added);
+	assert_int_equal(c.rejected, 3000);
+	assert_true(seen.calls >= 2); /* seconds of loading: at least one line, then its end */
+	assert_int_equal(seen.ends, 1);
+	assert_int_equal(seen.after_end, 0);
+	assert_int_equal(seen.backwards, 0);
+	assert_null(seen.bad_name);
+	assert_true(seen.documents > 0 && seen.documents <= c.documents);
+	size_t kept = 0;
+	assert_int_equal(store_rejects_each(keep, count_reject, &kept), 0);
+	assert_int_equal(kept, c.rejected);
+	uint64_t added = c.added;
+	/* no progress asked: none told, the same load */
+	o.progress = NULL;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cluster_load_path(l, path, &o, NULL, &c, &why), INGEST_OK);
+	assert_int_equal(c.duplicates, added);
+	assert_int_equal(seen.ends, 1);
+	cluster_loader_close(l);
+	store_close(keep);
+	strbuf_release(&said);
+	strbuf_release(&why);
+}
+
+static int count_candidates(void *ctx, const struct candidate_row *c)
+{
+	(void)c;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A case attached to several servers reads from the first that answers: a server that fails
+ * is named (once) with the one read from instead, and kept away from; when every one fails,
+ * each is named. The CLI says so on standard error, the console on the status line. */
+static void test_a_server_that_fails_is_left_for_the_next(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	char local[512], attached[600], dead[64], dead2[64], want[300], args[1400], msg[400];
+	fleet_two_cases(local, attached, sizeof(local), "failover-local.db");
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", local_port(0, NULL));
+	snprintf(dead2, sizeof(dead2), "http://127.0.0.1:%d/", local_port(0, NULL));
+
+	/* the source: every event through the live server, the dead one named once */
+	const char *urls[] = {dead, cl.url[0]};
+	struct event_source *src = NULL;
+	strbuf_reset(&err);
+	assert_int_equal(source_clickhouse_open_servers(urls, 2, NULL, &src, &err), 0);
+	assert_null(source_take_notice(src));
+	size_t n = 0;
+	struct candidate_query all = {.by_event_time = 1};
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), 0);
+	assert_int_equal(n, 1516);
+	const char *notice = source_take_notice(src);
+	assert_non_null(notice);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(notice, want);
+	snprintf(want, sizeof(want), ": reading from %s instead", cl.url[0]);
+	assert_non_null(strstr(notice, want));
+	assert_null(source_take_notice(src));
+	n = 0;
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), 0);
+	assert_int_equal(n, 1516);
+	assert_null(source_take_notice(src)); /* it stays with the live one */
+	source_close(src);
+
+	/* every one dead: each named */
+	const char *both[] = {dead, dead2};
+	assert_int_equal(source_clickhouse_open_servers(both, 2, NULL, &src, &err), 0);
+	assert_int_equal(source_candidates(src, &all, NULL, 0, count_candidates, &n), -1);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(source_errmsg(src), want);
+	snprintf(want, sizeof(want), "; ClickHouse at %s: ", dead2);
+	assert_non_null(strstr(source_errmsg(src), want));
+	assert_null(source_take_notice(src));
+	source_close(src);
+
+	/* the CLI over a case attached to a dead server and a live one */
+	snprintf(args, sizeof(args), "cluster attach '%s' '%s'", dead, cl.url[1]);
+	cb_expect(0, attached, args);
+	snprintf(want, sizeof(want), "casebook cluster: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	cb_expect(0, attached, "events --limit 3");
+	snprintf(want, sizeof(want), "casebook events: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	snprintf(want, sizeof(want), ": reading from %s instead\n", cl.url[1]);
+	assert_non_null(strstr(err.buf, want));
+	assert_int_equal(count_lines(&out), 4);                    /* the heading and three events */
+	snprintf(args, sizeof(args), "ingest '%s.ndjson'", local); /* held already: all duplicates */
+	cb_expect(0, attached, args);
+	snprintf(want, sizeof(want), "casebook ingest: ClickHouse at %s: ", dead);
+	assert_starts_with(err.buf, want);
+	snprintf(want, sizeof(want), ": loading through %s instead\n", cl.url[1]);
+	assert_non_null(strstr(err.buf, want));
+	assert_non_null(strstr(out.buf, " 0 added, 1516 duplicate"));
+	cb_expect(0, attached, "detect");
+	snprintf(want, sizeof(want), "casebook detect: ClickHouse at %s: ", dead);
+	assert_non_null(strstr(err.buf, want));
+	int64_t kept = count_rows(attached, "events");
+	assert_true(kept > 0);
+
+	/* the console: the timeline copied from the live one, the status line naming the dead one */
+	struct store *s = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(attached, 0, &s, &why), 0);
+	assert_int_equal(detect_load_field_types(s), 0);
+	const char *live_last[] = {dead, cl.url[0]};
+	assert_int_equal(source_clickhouse_open_servers(live_last, 2, NULL, &src, &err), 0);
+	assert_true(open_first_alert(s, src, dead, msg, sizeof(msg)) > 0);
+	source_close(src);
+	snprintf(want, sizeof(want), "ClickHouse at %s: ", dead);
+	assert_starts_with(msg, want);
+	snprintf(want, sizeof(want), ": reading from %s instead", cl.url[0]);
+	assert_non_null(strstr(msg, want));
+	assert_true(store_event_count(s) > kept);
+	store_close(s);
 }
 
 /* A folder of inputs for the tests of ingest's reading: good documents, damaged ones (a stray
@@ -2157,8 +2695,15 @@ int main(void)
 	    cmocka_unit_test(test_a_cluster_that_is_down_is_named_and_the_case_still_reads),
 	    cmocka_unit_test(test_the_consoles_timeline_is_the_clusters_and_says_when_it_cannot),
 	    cmocka_unit_test(test_the_consoles_event_browser_is_the_clusters_and_says_when_it_cannot),
+	    cmocka_unit_test(test_the_consoles_process_tree_is_the_clusters_and_says_when_it_cannot),
+	    cmocka_unit_test(test_the_file_pivot_copies_the_paths_events_on_every_host),
+	    cmocka_unit_test(test_an_empty_host_id_reads_as_the_case_reads_it),
+	    cmocka_unit_test(test_a_cluster_load_tells_its_progress_and_keeps_every_reject),
+	    cmocka_unit_test(test_a_server_that_fails_is_left_for_the_next),
 	    /* last: it stops a shard */
 	    cmocka_unit_test(test_a_server_killed_mid_way_fails_the_detect_run_whole),
 	};
+	if (getenv("CASEBOOK_TEST_FILTER")) /* one test, or a pattern's: the cluster's take minutes */
+		cmocka_set_test_filter(getenv("CASEBOOK_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, cluster_setup, cluster_teardown);
 }

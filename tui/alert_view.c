@@ -63,22 +63,54 @@ static void timeline_options(struct alertview *v)
 }
 
 /* In a case attached to a cluster, the window about to be read is copied from it first: the
- * timeline is the cluster's and stays the case's. A cluster that fails leaves the case's own
- * events to show, and the status line says why. */
-static void pull_window(struct app *a, const struct alertview *v, const char *uuid)
+ * timeline is the cluster's and stays the case's (pivoted on a file, that path's events on
+ * every host within the window). A cluster that fails leaves the case's own events to show,
+ * and the status line says why (-1). */
+static int pull_window(struct app *a, const struct alertview *v, const char *uuid)
 {
-	if (!a->o.source || v->opts.file_path)
-		return;
+	if (!a->o.source)
+		return 0;
+	int rc = 0;
 	struct strbuf err;
 	strbuf_init(&err, 128);
 	struct pull_counts c;
-	if (pull_alert_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, uuid, v->opts.before_us,
-	                        v->opts.after_us, &c, &err)) {
+	if (pull_alert_window(a->s, a->o.source, a->o.source_name, a->o.analyst, uuid, v->opts.file_path,
+	                      v->opts.before_us, v->opts.after_us, &c, &err)) {
 		char *safe = sanitize_dup(err.buf, 0);
 		say(a, "%.240s: the timeline shows the events the case holds", safe);
 		free(safe);
+		rc = -1;
+	} else {
+		say_source_notice(a, a->o.source);
 	}
 	strbuf_release(&err);
+	return rc;
+}
+
+static int take_event_path(void *ctx, const struct event_row *row)
+{
+	*(char **)ctx = row->r.file_path ? xstrdup(row->r.file_path) : NULL;
+	return 0;
+}
+
+/* In a case attached to a cluster, the prevalence of the alert's file.path over the fleet: how
+ * many hosts the cluster holds an event of it on (the case holds only what was copied). A
+ * cluster that fails is said; the Overview then counts the case's alerts alone. */
+static void fleet_prevalence(struct app *a, struct alertview *v)
+{
+	struct event_source *src = a->o.source;
+	char *path = NULL;
+	if (!src || !src->ops->path_hosts || store_event_get(a->s, v->rec.event_id, 0, take_event_path, &path) || !path)
+		return;
+	if (src->ops->path_hosts(src, path, &v->fleet_hosts) == 0) {
+		v->fleet_known = 1;
+		say_source_notice(a, src);
+	} else {
+		char *safe = sanitize_dup(source_errmsg(src), 0);
+		say(a, "%.240s: the prevalence counts the case's alerts alone", safe);
+		free(safe);
+	}
+	free(path);
 }
 
 /* Focuses the alert's own event: the selection counts the rows the filters show, and the
@@ -164,7 +196,7 @@ void alert_push(struct app *a, const struct qrow *r)
 	timeline_options(v);
 	v->opts.partial = 1;
 	v->opts.overview = 1;
-	pull_window(a, v, r->uuid);
+	int down = pull_window(a, v, r->uuid);
 	case_load(a->s, r->uuid, &v->opts, &v->rec);
 	if (!v->rec.uuid) {
 		say(a, "could not read the alert: %.300s", v->rec.failed_why ? v->rec.failed_why : "it is gone");
@@ -172,6 +204,8 @@ void alert_push(struct app *a, const struct qrow *r)
 		return;
 	}
 	read_fields(v);
+	if (!down) /* a cluster that just failed is not asked again: its message stays */
+		fleet_prevalence(a, v);
 	guide_parse_for(v->rec.guide, v->rec.doc, &v->guide);
 	guide_parse(v->rec.rule_notes, &v->rule_notes);
 	if (v->rec.rule_id)

@@ -13,6 +13,7 @@
 #include "detect/detect.h"
 #include "detect/field.h"
 #include "detect/kql.h"
+#include "detect/source.h"
 #include "store/alerts.h"
 #include "store/events.h"
 #include "triage/record.h"
@@ -26,6 +27,13 @@ void say(struct app *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
 	va_end(ap);
+}
+
+void say_source_notice(struct app *a, struct event_source *src)
+{
+	const char *notice = source_take_notice(src);
+	if (notice)
+		say(a, "%.300s", notice);
 }
 
 int say_not_saved(struct app *a, int rc)

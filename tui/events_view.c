@@ -26,6 +26,7 @@
 #include "ingest/columns.h"
 #include "store/alerts.h"
 #include "triage/evidence.h"
+#include "triage/pull.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/view.h"
@@ -56,7 +57,7 @@ struct event_browser {
 	int descending;
 	struct event_source *src;  /* the attached cluster's events; NULL: the case's */
 	struct event_columns cols; /* a cluster row's columns, read from its document */
-	int bad_doc;               /* a cluster row's document was no event (why says so) */
+	int bad_doc;               /* a cluster row's document was no event, or could not be copied (why says so) */
 	struct strbuf why;
 };
 
@@ -211,6 +212,7 @@ static int load_page(struct app *a, size_t k)
 		say(a, "could not read the events: %.300s", store_errmsg(a->s));
 		return -1;
 	}
+	say_source_notice(a, b->src);
 	if (b->more && b->nstarts < k + 1) {
 		b->starts = xrealloc(b->starts, (k + 1) * sizeof(*b->starts));
 		b->starts[k] = (struct search_resume){.ts = b->rows[b->n - 1].ts, .id = b->rows[b->n - 1].id};
@@ -422,6 +424,26 @@ static void go_last(struct app *a)
 	b->sel = b->n ? b->n - 1 : 0;
 }
 
+/* T: the selected event's process tree, which reads the case: a cluster's row is its event
+ * copied into the case first (the tree then copies its window, tui/tree_view.c). A cluster
+ * that fails is said, and the browser goes on over the case's own events. */
+static void open_tree(struct app *a, struct event_browser *b)
+{
+	if (b->sel >= b->n)
+		return;
+	int64_t id = b->rows[b->sel].id;
+	if (b->src) {
+		strbuf_reset(&b->why);
+		if (pull_event(a->s, b->src, a->o.source_name, a->o.analyst, id, &id, &b->why)) {
+			b->bad_doc = 1; /* leave_cluster says why */
+			leave_cluster(a, b);
+			load_page(a, 0);
+			return;
+		}
+	}
+	tree_open(a, id);
+}
+
 static int events_request(struct app *a, enum tui_action act)
 {
 	struct event_browser *b = browser(a);
@@ -429,12 +451,7 @@ static int events_request(struct app *a, enum tui_action act)
 	case ACT_BACK: view_pop(a); return 1;
 	case ACT_OPEN: show_selected(a, 0); return 1;
 	case ACT_FIELDS: show_selected(a, 1); return 1;
-	case ACT_TREE:
-		if (b->src) /* the tree is built from the case's events; the row is the cluster's */
-			say(a, "the process tree reads the case's own events, not the cluster's");
-		else if (b->sel < b->n)
-			tree_open(a, b->rows[b->sel].id);
-		return 1;
+	case ACT_TREE: open_tree(a, b); return 1;
 	case ACT_EVENTS_FILTER: filter_prompt(a, b->filter); return 1;
 	case ACT_SEARCH: dialog_prompt(a, "Search (n, N: next, previous):", NULL, search_typed, NULL, NULL); return 1;
 	case ACT_SEARCH_NEXT:

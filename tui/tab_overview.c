@@ -84,6 +84,11 @@ static void context(struct app *a, struct text_out *o, int w)
 	         r->hosts_same_path == 1 ? "" : "s");
 	out_add(o, "Prevalence", A_BOLD);
 	out_wrapped(o, "  ", line, w, A_NORMAL, 0);
+	if (v->fleet_known) { /* attached to a cluster: the path over the fleet, not what was copied */
+		snprintf(line, sizeof(line), "%lld host%s in the cluster with an event for this path",
+		         (long long)v->fleet_hosts, v->fleet_hosts == 1 ? "" : "s");
+		out_wrapped(o, "  ", line, w, A_NORMAL, 0);
+	}
 	if (r->nmembers > 1) {
 		/* an alert Kibana groups (kibana.alert.group.id) is a sequence; a threshold's counted
 		 * events are not one */

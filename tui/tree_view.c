@@ -11,9 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sanitize.h"
 #include "common/status.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "triage/pull.h"
 #include "triage/tree.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
@@ -531,10 +533,37 @@ const struct view_ops tree_view = {.name = "tree",
                                    .click = tree_view_click,
                                    .close = tree_view_close};
 
+/* In a case attached to a cluster, the tree's window (the host's events within an hour of the
+ * event) is copied from it first, as the timeline's is: the tree is the cluster's and stays
+ * the case's. What the status line is to say goes in said (sanitized): a cluster that fails
+ * (the tree is then built from what the case holds: 1), or a server it left for another. */
+static int pull_tree_window(struct app *a, int64_t event_id, struct strbuf *said)
+{
+	int failed = 0;
+	if (!a->o.source)
+		return 0;
+	struct strbuf err;
+	strbuf_init(&err, 128);
+	struct pull_counts c;
+	const char *notice;
+	if (pull_timeline(a->s, a->o.source, a->o.source_name, a->o.analyst, event_id, TREE_WINDOW_US, TREE_WINDOW_US,
+	                  &c, &err)) {
+		sanitize_append(said, err.buf, err.len, 0);
+		failed = 1;
+	} else if ((notice = source_take_notice(a->o.source)) != NULL) {
+		sanitize_append(said, notice, strlen(notice), 0);
+	}
+	strbuf_release(&err);
+	return failed;
+}
+
 struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t *marked, size_t nmarked)
 {
 	struct treeview *tv = xcalloc(1, sizeof(*tv));
 	struct tree_options o = {.window_us = TREE_WINDOW_US, .marked = marked, .nmarked = nmarked};
+	struct strbuf why;
+	strbuf_init(&why, 0);
+	int failed = pull_tree_window(a, event_id, &why);
 	int rc = tree_build_with(a->s, event_id, &o, &tv->t);
 	if (rc == CB_NOT_FOUND || rc) {
 		if (rc == CB_NOT_FOUND)
@@ -543,6 +572,7 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 			say(a, "could not read the tree: %.300s", store_errmsg(a->s));
 		tree_release(&tv->t);
 		free(tv);
+		strbuf_release(&why);
 		return NULL;
 	}
 	if (view_top(a) == &tree_view) /* T over a tree: one tree at a time, in its place */
@@ -554,6 +584,11 @@ struct treeview *tree_open_marked(struct app *a, int64_t event_id, const int64_t
 	center_on_selection(tv);
 	a->msg[0] = '\0';
 	view_push_private(a, &tree_view, tv);
+	if (failed)
+		say(a, "%.240s: the tree shows the events the case holds", why.buf);
+	else if (why.len)
+		say(a, "%.300s", why.buf);
+	strbuf_release(&why);
 	return tv;
 }
 

@@ -145,6 +145,10 @@ struct alertview {
 	struct kql_node *tl_kql;
 	/* the response tab */
 	int walk; /* walking through pending response steps */
+	/* in a case attached to a cluster: the hosts with an event on the alert's file.path there
+	 * (fleet_known 0: no path, or the cluster did not answer) */
+	int64_t fleet_hosts;
+	int fleet_known;
 };
 
 struct app {
@@ -178,6 +182,10 @@ int in_alert(const struct app *a); /* an alert view is on the stack */
 /* A triage action's TRIAGE_ERROR on the status line ("not saved: …"); returns rc. */
 int say_not_saved(struct app *a, int rc);
 void say(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct event_source;
+/* What the attached cluster has to say though it did not fail (a server left for the next:
+ * source_take_notice), on the status line; nothing when it has nothing new. */
+void say_source_notice(struct app *a, struct event_source *src);
 
 /* Re-reads the status of these alerts into the queue (a whole reload costs too much per key). */
 void app_refresh_status(struct app *a, char *const *uuids, size_t n);
