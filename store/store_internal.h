@@ -27,7 +27,7 @@ struct store {
 		int variant;
 		sqlite3_stmt *st;
 		int busy;
-	} kept[16];
+	} kept[24];
 	size_t nkept;
 };
 
