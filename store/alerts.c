@@ -104,13 +104,13 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
 	store_kept_put(s, st);
-	if (cols)
-		store_kept_put(s, cols);
-	if (rc || !*created)
-		return rc;
+	/* cols stays on its row: the anchor renders the values it bound */
+	if (rc || !*created || store_kept_get(s, event_sql, 0, event_sql, &st)) {
+		if (cols)
+			store_kept_put(s, cols);
+		return rc || !*created ? rc : -1;
+	}
 	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
-	if (store_kept_get(s, event_sql, 0, event_sql, &st))
-		return -1;
 	size_t n = a->events ? a->nevents : 1;
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_reset(st);
@@ -121,11 +121,11 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	}
 	store_kept_put(s, st);
 	struct actor who = {.analyst = "casebook", .at_us = a->created_us};
-	/* the document as stored, for the anchor to hash (an imported one is rewritten by SQL) */
-	return rc || store_audit_anchor_alert_doc(s, alert_id, a->uuid, &who, a->origin ? a->origin : "detect",
-	                                          a->imported ? NULL : a->doc)
-	           ? -1
-	           : 0;
+	/* the row as bound, for the anchor (an imported document is rewritten by SQL) */
+	rc = rc || store_audit_anchor_new_alert(s, alert_id, a, cols, &who, a->origin ? a->origin : "detect");
+	if (cols)
+		store_kept_put(s, cols);
+	return rc ? -1 : 0;
 }
 
 int store_alert_events(struct store *s, int64_t alert_id, int64_t **ids, size_t *n)
