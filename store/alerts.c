@@ -495,7 +495,7 @@ int store_event_index_names(struct store *s, int (*fn)(void *ctx, const char *id
 		return -1;
 	int rc, stop = 0;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0));
+		stop = fn(ctx, store_col_text(st, 0));
 	sqlite3_finalize(st);
 	if (stop)
 		return stop;

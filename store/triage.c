@@ -295,7 +295,7 @@ static int anchor_json_value(struct strbuf *b, sqlite3_stmt *st, int col, unsign
 	else if (type == SQLITE_INTEGER)
 		strbuf_addf(b, "%lld", (long long)sqlite3_column_int64(st, col));
 	else
-		anchor_json_text(b, (const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col));
+		anchor_json_text(b, store_col_req(st, col), (size_t)sqlite3_column_bytes(st, col));
 	return 0;
 }
 
@@ -355,11 +355,11 @@ static int anchor_rendered(struct store *s, const struct alert_record *a, sqlite
 	strbuf_addch(&content, '[');
 	/* r.rule_id, r.version; a NUL in the id would end the anchor's text apart from the JSON */
 	int other = sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
-	            strlen((const char *)sqlite3_column_text(st, 0)) != (size_t)sqlite3_column_bytes(st, 0);
+	            strlen(store_col_req(st, 0)) != (size_t)sqlite3_column_bytes(st, 0);
 	if (!other) {
 		anchor_json_value(&content, st, 0, WANT_TEXT);
 		strbuf_addf(&content, ",%lld,", (long long)sqlite3_column_int64(st, 1));
-		strbuf_addf(anchor, "rule %s v%lld, %s, content sha256:", (const char *)sqlite3_column_text(st, 0),
+		strbuf_addf(anchor, "rule %s v%lld, %s, content sha256:", store_col_req(st, 0),
 		            (long long)sqlite3_column_int64(st, 1), a->severity);
 		/* a.severity, risk_score, original_time, created_us, execution_us, reason, event_id, as bound */
 		anchor_json_text(&content, a->severity, strlen(a->severity));
