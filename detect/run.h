@@ -161,6 +161,12 @@ int run_event_time(const char *field, int no_fallback, const cJSON *ev, int64_t 
 void *run_cache_get(const struct run *run, const char *key);
 void run_cache_put(struct run *run, const char *key, void *value, void (*release)(void *value));
 
+/* Whether an event of the source may be in the index patterns (n of them, as index_matches
+ * takes them): 0 when the source lists its index names and none matches, so a read admitting
+ * by those patterns would find nothing; 1 otherwise (or when it cannot list them); -1 when the
+ * source failed. The names are read once per detect run (run_cache). */
+int run_source_may_match_index(struct run *run, const char *const *patterns, size_t n);
+
 /* Whether the event passes the rule's event test, its filters and no exception. */
 int run_matches(struct run *run, const cJSON *ev);
 /* The event the run's test just gave up on (a limit reached): said, and counted (run_gave_up). */

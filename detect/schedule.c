@@ -13,6 +13,7 @@
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/timeutil.h"
+#include "detect/indexpattern.h"
 #include "detect/rule.h"
 #include "detect/run.h"
 #include "store/alerts.h"
@@ -336,6 +337,55 @@ void run_cache_put(struct run *run, const char *key, void *value, void (*release
 	struct run_cache *c = run->cache;
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
 	c->v[c->n++] = (struct run_cache_entry){xstrdup(key), value, release};
+}
+
+struct index_names {
+	char **names;
+	size_t n;
+	int has_null; /* an event without an index name, which every pattern admits */
+};
+
+static void index_names_free(void *p)
+{
+	struct index_names *x = p;
+	for (size_t i = 0; i < x->n; i++)
+		free(x->names[i]);
+	free(x->names);
+	free(x);
+}
+
+static int take_index_name(void *ctx, const char *idx)
+{
+	struct index_names *x = ctx;
+	if (!idx) {
+		x->has_null = 1;
+		return 0;
+	}
+	x->names = xrealloc(x->names, (x->n + 1) * sizeof(*x->names));
+	x->names[x->n++] = xstrdup(idx);
+	return 0;
+}
+
+int run_source_may_match_index(struct run *run, const char *const *patterns, size_t n)
+{
+	if (!run->src->ops->index_names || n == 0)
+		return 1;
+	static const char key[] = "the source's index names";
+	struct index_names *x = run_cache_get(run, key);
+	if (!x) {
+		x = xcalloc(1, sizeof(*x));
+		if (run->src->ops->index_names(run->src, take_index_name, x)) {
+			index_names_free(x);
+			return -1;
+		}
+		run_cache_put(run, key, x, index_names_free);
+	}
+	if (x->has_null)
+		return 1;
+	for (size_t i = 0; i < x->n; i++)
+		if (index_matches(patterns, n, x->names[i]))
+			return 1;
+	return 0;
 }
 
 void run_cache_release(struct run_cache *c)

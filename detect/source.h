@@ -61,6 +61,10 @@ struct source_ops {
 	int (*path_hosts)(struct event_source *src, const char *path, int64_t *hosts);
 	/* An event's identity and index ("" when none). 0 or -1. */
 	int (*event_identity)(struct event_source *src, int64_t id, struct strbuf *identity, struct strbuf *index);
+	/* Calls fn once for each distinct index name the source's events have (NULL for events
+	 * without one); fn returning non-zero stops. 0, fn's status, or -1. NULL: the source
+	 * cannot list them cheaply, and every index pattern may match. */
+	int (*index_names)(struct event_source *src, int (*fn)(void *ctx, const char *idx), void *ctx);
 	const char *(*errmsg)(struct event_source *src);
 	/* What the caller should say though no read failed (a server that failed, and the one
 	 * read from instead), each once: NULL when there is nothing new. The text lasts until the

@@ -52,6 +52,11 @@ static int store_source_event_identity(struct event_source *src, int64_t id, str
 	return store_event_source(store_of(src), id, identity, index);
 }
 
+static int store_source_index_names(struct event_source *src, int (*fn)(void *ctx, const char *idx), void *ctx)
+{
+	return store_event_index_names(store_of(src), fn, ctx);
+}
+
 static const char *store_source_errmsg(struct event_source *src)
 {
 	return store_errmsg(store_of(src));
@@ -69,6 +74,7 @@ static const struct source_ops store_source_ops = {.name = "store",
                                                    .newest_id = store_source_newest_id,
                                                    .event_get = store_source_event_get,
                                                    .event_identity = store_source_event_identity,
+                                                   .index_names = store_source_index_names,
                                                    .errmsg = store_source_errmsg,
                                                    .close = store_source_close};
 

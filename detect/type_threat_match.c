@@ -371,8 +371,10 @@ static const struct indicator_ids *indicator_ids(struct run *run, const struct t
 	struct indicator_ids *x = run_cache_get(run, key.buf);
 	if (!x) {
 		x = xcalloc(1, sizeof(*x));
+		/* no index of the case in threat_index: the read below would admit no event */
+		int may = run_source_may_match_index(run, (const char *const *)tm->index, tm->nindex);
 		struct candidate_query q = {.any_order = 1, .admit = admit_indicator, .admit_ctx = (void *)tm};
-		if (source_candidates(run->src, &q, NULL, 0, take_id, x)) {
+		if (may < 0 || (may && source_candidates(run->src, &q, NULL, 0, take_id, x))) {
 			indicator_ids_free(x);
 			strbuf_release(&key);
 			return NULL;

@@ -120,6 +120,9 @@ int64_t store_data_version(struct store *s);
 int store_detection_state(struct store *s, int64_t rule_key, int64_t *last_event_id);
 int store_set_detection_state(struct store *s, int64_t rule_key, int64_t last_event_id);
 int64_t store_max_event_id(struct store *s);
+/* Calls fn once for each distinct index name (events.idx) the case's events have, NULL for
+ * events without one, in no set order; fn returning non-zero stops. 0, fn's status, or -1. */
+int store_event_index_names(struct store *s, int (*fn)(void *ctx, const char *idx), void *ctx);
 
 /* --- candidate events for a rule --- */
 struct candidate_query {

@@ -14,9 +14,10 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	struct strbuf err;
-	struct doc_codec *codec; /* lazily created by store_doc_decode */
-	int migrated_from;       /* the version this open migrated from, 0 when none */
-	int tx_depth, tx_outer;  /* store_tx_begin nesting, and whether the outermost began it */
+	struct doc_codec *codec;   /* lazily created by store_doc_decode */
+	int migrated_from;         /* the version this open migrated from, 0 when none */
+	int tx_depth, tx_outer;    /* store_tx_begin nesting, and whether the outermost began it */
+	uint64_t anchors_rendered; /* store_audit_anchors_rendered */
 	/* the timeline's statements, prepared once: [want_doc][one host key, host.id, host.name],
 	 * and whether one is being stepped (a nested call prepares its own) */
 	sqlite3_stmt *timeline[2][3];
@@ -27,7 +28,7 @@ struct store {
 		int variant;
 		sqlite3_stmt *st;
 		int busy;
-	} kept[16];
+	} kept[24];
 	size_t nkept;
 };
 
@@ -40,6 +41,13 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 int store_kept_get(struct store *s, const void *key, int variant, const char *sql, sqlite3_stmt **st);
 /* Resets a statement from store_kept_get for its next use (or finalizes one made apart). */
 void store_kept_put(struct store *s, sqlite3_stmt *st);
+struct alert_record;
+struct actor;
+/* Anchors the alert store_alert_add has just stored as alert_id (store/triage.c): rendered in C
+ * from the values it bound (cols: its event's host_key, file_path and target, a row of the
+ * statement that read them), else by the anchor's SQL. 0 or -1. */
+int store_audit_anchor_new_alert(struct store *s, int64_t alert_id, const struct alert_record *a, sqlite3_stmt *cols,
+                                 const struct actor *who, const char *origin);
 /* Executes SQL without parameters (DDL, pragmas). */
 int store_exec(struct store *s, const char *sql);
 

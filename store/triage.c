@@ -10,6 +10,7 @@
 #include "common/digest.h"
 #include "common/timeutil.h"
 #include "common/vocab.h"
+#include "store/alerts.h"
 #include "store/docanchor.h"
 #include "store/store_internal.h"
 
@@ -243,6 +244,155 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	"UNION ALL SELECT json_array('item', namespace_type, item_id), casebook_sha256(json_array(list_id, json)) "    \
 	"FROM exception_items"
 
+/* the fields ALERT_ANCHOR_DOC_REMOVED removes */
+static const char *const workflow[] = {"kibana.alert.workflow_status", "kibana.alert.workflow_user",
+                                       "kibana.alert.workflow_status_updated_at", "kibana.alert.workflow_reason"};
+#define NWORKFLOW (sizeof(workflow) / sizeof(workflow[0]))
+
+/* ---- the anchor of an alert detect has just stored, rendered in C ----
+ * ALERT_ANCHOR_EXPR_HASHED over the new row was a fifth of detect's time for a ruleset that
+ * makes many alerts (SQLite building the content's JSON in its VM). The values the statement
+ * reads are those store_alert_add bound, so the same text is printed here as SQLite's json_array
+ * and json_group_array print it: integers in decimal, NULL as null, a text quoted by
+ * jsonAppendString (" and \ escaped, \b \t \n \f \r, the other bytes below 0x20 as \u00XX,
+ * every other byte as it is). What this does not print (a real or a blob, a column whose
+ * affinity would change the value, a missing rule or event) is left to the statement, which
+ * stays the definition: audit --verify computes every anchor with it (tests/test_alertanchor.c
+ * holds the two to the same bytes). */
+
+/* A text as SQLite's jsonAppendString writes it (len bytes, NULs included). */
+static void anchor_json_text(struct strbuf *b, const char *t, size_t len)
+{
+	static const char special[32] = {['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r'};
+	strbuf_addch(b, '"');
+	size_t run = 0; /* bytes copied as they are, added in one go */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c != '"' && c != '\\' && c > 0x1f)
+			continue;
+		strbuf_add(b, t + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\')
+			strbuf_addch(b, '\\'), strbuf_addch(b, (char)c);
+		else if (special[c])
+			strbuf_addch(b, '\\'), strbuf_addch(b, special[c]);
+		else
+			strbuf_addf(b, "\\u00%c%c", '0' + (c >> 4), "0123456789abcdef"[c & 0xf]);
+	}
+	strbuf_add(b, t + run, len - run);
+	strbuf_addch(b, '"');
+}
+
+/* A column's value as json_array writes it, when its type is one of want (bits 1 << type):
+ * 0, or 1 when it is another type (the statement decides). */
+static int anchor_json_value(struct strbuf *b, sqlite3_stmt *st, int col, unsigned want)
+{
+	int type = sqlite3_column_type(st, col);
+	if (!(want & (1u << type)))
+		return 1;
+	if (type == SQLITE_NULL)
+		strbuf_addstr(b, "null");
+	else if (type == SQLITE_INTEGER)
+		strbuf_addf(b, "%lld", (long long)sqlite3_column_int64(st, col));
+	else
+		anchor_json_text(b, store_col_req(st, col), (size_t)sqlite3_column_bytes(st, col));
+	return 0;
+}
+
+#define WANT_NULL    (1u << SQLITE_NULL)
+#define WANT_INTEGER (1u << SQLITE_INTEGER)
+#define WANT_TEXT    (1u << SQLITE_TEXT)
+
+/* alert_events' part: [position, event_id, identity, sha256 of the stored document] for each
+ * event, in position order. 0, 1 (the statement decides), -1. */
+static int anchor_events(struct store *s, const struct alert_record *a, struct strbuf *b)
+{
+	static const char sql[] = "SELECT e.identity, casebook_sha256(d.doc) FROM events e LEFT JOIN docs d ON "
+	                          "d.id = e.id WHERE e.id = ?1";
+	size_t n = a->events ? a->nevents : 1;
+	strbuf_addch(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		int64_t id = a->events ? a->events[i] : a->event_id;
+		sqlite3_stmt *st;
+		if (store_kept_get(s, sql, 0, sql, &st))
+			return -1;
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		int other = rc != SQLITE_ROW; /* no such event: the statement's LEFT JOIN says null */
+		if (!other) {
+			strbuf_addf(b, "%s[%zu,%lld,", i ? "," : "", i, (long long)id);
+			other = anchor_json_value(b, st, 0, WANT_TEXT) || (strbuf_addch(b, ','), 0) ||
+			        anchor_json_value(b, st, 1, WANT_TEXT | WANT_NULL);
+			strbuf_addch(b, ']');
+		}
+		store_kept_put(s, st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_fail(s, "reading an alert's event");
+		if (other)
+			return 1;
+	}
+	strbuf_addch(b, ']');
+	return 0;
+}
+
+static int anchor_rendered(struct store *s, const struct alert_record *a, sqlite3_stmt *cols, const char *doc_sha256,
+                           struct strbuf *anchor)
+{
+	static const char rule_sql[] = "SELECT rule_id, version FROM rules WHERE key = ?1";
+	sqlite3_stmt *st;
+	if (a->imported || a->acknowledged_as || a->group_id || a->has_group_index)
+		return 1; /* columns the import sets by SQL */
+	if (store_kept_get(s, rule_sql, 0, rule_sql, &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, a->rule_key);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_kept_put(s, st);
+		return rc == SQLITE_DONE ? 1 : store_fail(s, "reading an alert's rule");
+	}
+	struct strbuf content;
+	strbuf_init(&content, 512);
+	strbuf_addch(&content, '[');
+	/* r.rule_id, r.version; a NUL in the id would end the anchor's text apart from the JSON */
+	int other = sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+	            strlen(store_col_req(st, 0)) != (size_t)sqlite3_column_bytes(st, 0);
+	if (!other) {
+		anchor_json_value(&content, st, 0, WANT_TEXT);
+		strbuf_addf(&content, ",%lld,", (long long)sqlite3_column_int64(st, 1));
+		strbuf_addf(anchor, "rule %s v%lld, %s, content sha256:", store_col_req(st, 0),
+		            (long long)sqlite3_column_int64(st, 1), a->severity);
+		/* a.severity, risk_score, original_time, created_us, execution_us, reason, event_id, as bound */
+		anchor_json_text(&content, a->severity, strlen(a->severity));
+		strbuf_addf(&content, ",%lld,%lld,%lld,%lld,", (long long)a->risk_score, (long long)a->original_time,
+		            (long long)a->created_us, (long long)a->execution_us);
+		anchor_json_text(&content, a->reason, strlen(a->reason));
+		strbuf_addf(&content, ",%lld,", (long long)a->event_id);
+		/* host_key (INTEGER affinity), file_path and target (TEXT): the event's columns as
+		 * bound, when the column's affinity keeps them as they are */
+		other = anchor_json_value(&content, cols, 0, WANT_NULL | WANT_INTEGER) ||
+		        (strbuf_addch(&content, ','), 0) ||
+		        anchor_json_value(&content, cols, 1, WANT_NULL | WANT_TEXT) ||
+		        (strbuf_addch(&content, ','), 0) ||
+		        anchor_json_value(&content, cols, 2, WANT_NULL | WANT_TEXT) || (strbuf_addch(&content, ','), 0);
+	}
+	store_kept_put(s, st);
+	if (!other && !(other = anchor_events(s, a, &content))) {
+		strbuf_addch(&content, ',');
+		anchor_json_text(&content, doc_sha256, strlen(doc_sha256));
+		if (a->rule_name) { /* the CASE's other arm: a.rule_name, acknowledged_as, group_id, group_index */
+			strbuf_addch(&content, ',');
+			anchor_json_text(&content, a->rule_name, strlen(a->rule_name));
+			strbuf_addstr(&content, ",null,null,null");
+		}
+		strbuf_addch(&content, ']');
+		char hex[SHA256_HEX_LEN + 1];
+		sha256_hex(content.buf, content.len, hex);
+		strbuf_addstr(anchor, hex);
+	}
+	strbuf_release(&content);
+	return other;
+}
+
 int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
                              const char *origin)
 {
@@ -261,12 +411,8 @@ int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *
 	/* the same again with that document's hash computed from its text (store/docanchor.h) */
 	static const char hashed_sql[] = "SELECT " ALERT_ANCHOR_EXPR_HASHED("?2") ANCHOR_ROW;
 #undef ANCHOR_ROW
-	/* the fields ALERT_ANCHOR_DOC_REMOVED removes */
-	static const char *const workflow[] = {"kibana.alert.workflow_status", "kibana.alert.workflow_user",
-	                                       "kibana.alert.workflow_status_updated_at",
-	                                       "kibana.alert.workflow_reason"};
 	char doc_sha256[SHA256_HEX_LEN + 1];
-	int hashed = doc && !doc_anchor_sha256(doc, workflow, sizeof(workflow) / sizeof(workflow[0]), doc_sha256);
+	int hashed = doc && !doc_anchor_sha256(doc, workflow, NWORKFLOW, doc_sha256);
 	sqlite3_stmt *st;
 	char *anchor = NULL;
 	int rc = SQLITE_ERROR;
@@ -288,6 +434,30 @@ int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *
 	rc = store_audit_append(s, uuid, who, "alert", origin, NULL, anchor);
 	free(anchor);
 	return rc;
+}
+
+int store_audit_anchor_new_alert(struct store *s, int64_t alert_id, const struct alert_record *a, sqlite3_stmt *cols,
+                                 const struct actor *who, const char *origin)
+{
+	char doc_sha256[SHA256_HEX_LEN + 1];
+	if (!a->imported && cols && !doc_anchor_sha256(a->doc, workflow, NWORKFLOW, doc_sha256)) {
+		struct strbuf anchor;
+		strbuf_init(&anchor, 128);
+		int rc = anchor_rendered(s, a, cols, doc_sha256, &anchor);
+		if (rc == 0) {
+			s->anchors_rendered++;
+			rc = store_audit_append(s, a->uuid, who, "alert", origin, NULL, anchor.buf);
+		}
+		strbuf_release(&anchor);
+		if (rc <= 0)
+			return rc ? -1 : 0;
+	}
+	return store_audit_anchor_alert_doc(s, alert_id, a->uuid, who, origin, a->imported ? NULL : a->doc);
+}
+
+uint64_t store_audit_anchors_rendered(const struct store *s)
+{
+	return s->anchors_rendered;
 }
 
 /* Appends an entry for the exception list or item `key` (as EXCEPTION_ANCHORS makes it),
