@@ -68,6 +68,7 @@ struct eql_state {
 	 * them, noffered valid), so that a later execution's tail does not offer it again */
 	unsigned char *offered;
 	size_t noffered, offered_cap;
+	size_t failed; /* sequences: executions whose search fails (failed_search) */
 };
 
 static struct eql_state *eql_state(const struct run *run)
@@ -108,30 +109,61 @@ static size_t sequence_slots(const struct run *run)
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
-static int first_value(void *ctx, const cJSON *v)
+static int compare_tiebreaks(const char *x, const char *y);
+
+/* An event's tiebreaker_field values as its doc values hold them: the largest, and how many
+ * (a keyword's equal values are one, as its sorted set keeps them; a number's are not). */
+struct tiebreaks {
+	char *max;
+	size_t n;
+};
+
+static int each_tiebreak(void *ctx, const cJSON *v)
 {
-	char buf[40], **out = ctx;
+	struct tiebreaks *t = ctx;
+	char buf[40], *one = NULL;
 	if (cJSON_IsNumber(v)) {
 		snprintf(buf, sizeof(buf), "n%.17g", v->valuedouble);
-		*out = xstrdup(buf);
+		one = xstrdup(buf);
 	} else if (cJSON_IsString(v)) {
-		*out = xmalloc(strlen(v->valuestring) + 2);
-		(*out)[0] = 's';
-		strcpy(*out + 1, v->valuestring);
+		one = xmalloc(strlen(v->valuestring) + 2);
+		one[0] = 's';
+		strcpy(one + 1, v->valuestring);
 	} else if (cJSON_IsBool(v)) {
-		*out = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
+		one = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
 	}
-	return *out != NULL;
+	if (!one)
+		return 0;
+	if (t->max && one[0] == 's' && !strcmp(one, t->max)) { /* the same keyword again */
+		free(one);
+		return 0;
+	}
+	t->n++;
+	if (!t->max || compare_tiebreaks(one, t->max) > 0) {
+		free(t->max);
+		t->max = one;
+	} else {
+		free(one);
+	}
+	return 0;
 }
 
-/* The event's tiebreaker_field value (its first), interned, or NULL. */
+/* The event's tiebreaker_field value, interned, or NULL. An event query's search sorts by it
+ * descending, so a multi-valued field sorts by its largest value (the sort's default mode, max,
+ * for a descending order). A sequence's reads each hit's value into its ordinal through
+ * FieldHitExtractor without array leniency (RuntimeUtils.createExtractor), which fails the
+ * search on several values ("Arrays (returned by [f]) are not supported"): such an event is
+ * marked 'x' (its largest value after it), and no execution whose window holds it answers
+ * (sequence_replay). */
 static const char *tiebreaker_value(struct run *run, const cJSON *ev)
 {
 	const char *field = eql_state(run)->tiebreaker;
-	char *v = NULL;
-	field_each(ev, field, strlen(field), first_value, &v);
-	const char *kept = v ? run_intern(run, v) : NULL;
-	free(v);
+	struct tiebreaks t = {NULL, 0};
+	field_each(ev, field, strlen(field), each_tiebreak, &t);
+	if (t.n > 1 && eql_is_sequence(eql_state(run)->query))
+		t.max[0] = 'x';
+	const char *kept = t.max ? run_intern(run, t.max) : NULL;
+	free(t.max);
 	return kept;
 }
 
@@ -703,6 +735,48 @@ static int by_sequence_tail(const void *a, const void *b)
 	return by_event_time(&y->hits[y->n - 1], &x->hits[x->n - 1]);
 }
 
+static int by_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* An execution whose search Elasticsearch fails: said once a run (Kibana's rule shows the
+ * execution failed, and it alerts on nothing). */
+static void failed_search(struct run *run, int64_t T)
+{
+	struct eql_state *st = eql_state(run);
+	if (st->failed++ || !run->opts->warn.say)
+		return;
+	char when[TIME_ISO_LEN];
+	time_format_iso8601(T, when);
+	diag_say(&run->opts->warn,
+	         "warning: rule \"%s\": the execution at %s fails as Elasticsearch's EQL search would: an event's "
+	         "tiebreaker_field \"%s\" holds several values (\"Arrays (returned by [%s]) are not supported\"); "
+	         "such executions alert on nothing\n",
+	         run->rule.name, when, st->tiebreaker, st->tiebreaker);
+}
+
+/* The times of the stage events whose tiebreaker_field holds several values (tiebreaker_value's
+ * 'x'), in order: a window holding one fails its search. */
+static int64_t *failing_times(const struct run *run, size_t *n)
+{
+	int64_t *t = NULL;
+	*n = 0;
+	if (!eql_state(run)->tiebreaker)
+		return NULL;
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		if (h->keys && h->keys[h->nkeys] && h->keys[h->nkeys][0] == 'x') {
+			t = xrealloc(t, (*n + 1) * sizeof(*t));
+			t[(*n)++] = h->time;
+		}
+	}
+	if (*n > 1)
+		qsort(t, *n, sizeof(*t), by_int64);
+	return t;
+}
+
 /* The executions from run->replay_t up to limit (not included) over the sequences found: each
  * answers with its window's tail, and alerts on its sequences not offered yet; sequences no
  * window to come holds are forgotten. Only executions where a sequence enters the window or
@@ -720,6 +794,8 @@ static int sequence_replay(struct run *run, int64_t limit)
 	const struct found_seq **tail = xmalloc((st->nseqs + 1) * sizeof(*tail));
 	struct found_seq *answers = NULL;
 	size_t nanswers = 0, answers_cap = 0, lo = 0, hi = 0;
+	size_t nfail = 0, flo = 0, fhi = 0;
+	int64_t *fail = failing_times(run, &nfail);
 	int64_t T = run->replay_t;
 	while (T <= run->last_t && T < limit) {
 		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
@@ -729,6 +805,22 @@ static int sequence_replay(struct run *run, int64_t limit)
 			hi = lo;
 		while (hi < st->nseqs && seq_last_time(&st->seqs[hi]) <= to)
 			hi++;
+		while (flo < nfail && fail[flo] < from)
+			flo++;
+		if (fhi < flo)
+			fhi = flo;
+		while (fhi < nfail && fail[fhi] <= to)
+			fhi++;
+		if (flo < fhi) { /* the search fails: no answer, until that event leaves or another enters */
+			failed_search(run, T);
+			int64_t next = run_first_execution_past(run, T, fail[flo]);
+			if (hi < st->nseqs) {
+				int64_t enters = run_first_execution_seeing(run, seq_last_time(&st->seqs[hi]));
+				next = enters < next ? enters : next;
+			}
+			T = next > limit ? limit : next > T ? next : T + r->interval_us;
+			continue;
+		}
 		size_t ntail = 0;
 		for (size_t i = hi; i > lo && (!ordered || ntail <= max); i--)
 			if (seq_first_time(&st->seqs[i - 1]) >= from) /* the window holds it whole */
@@ -768,6 +860,10 @@ static int sequence_replay(struct run *run, int64_t limit)
 			int64_t enters = run_first_execution_seeing(run, seq_last_time(&st->seqs[hi]));
 			next = enters < next ? enters : next;
 		}
+		if (fhi < nfail) { /* or an event that fails the search enters */
+			int64_t enters = run_first_execution_seeing(run, fail[fhi]);
+			next = enters < next ? enters : next;
+		}
 		if (next > limit) /* undecided: a sequence still to come may enter there */
 			next = limit;
 		if (next <= T)
@@ -781,6 +877,7 @@ static int sequence_replay(struct run *run, int64_t limit)
 	}
 	run->replay_t = T;
 	free(tail);
+	free(fail);
 	int rc = alert_sequences(run, answers, nanswers); /* in execution order, each answer's */
 	free(answers);
 	int64_t from = T > run->last_t ? INT64_MAX : rule_window_from(r, T);

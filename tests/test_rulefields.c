@@ -1428,6 +1428,15 @@ static void test_eql_event_tail(void **state)
 	     "event.sequence",
 	     "e3 e4",
 	     1},
+	    /* a multi-valued tiebreaker sorts by its largest value (descending: the sort's max mode):
+	     * e1's 9 first, then e2's 5, e3's 4 left out (by the first values, e1 would be last) */
+	    {{{"e1", "10:01", ",\"sequence\":[1,9]"},
+	      {"e2", "10:01", ",\"sequence\":5"},
+	      {"e3", "10:01", ",\"sequence\":[3,4]"}},
+	     2,
+	     "event.sequence",
+	     "e1 e2",
+	     1},
 	    /* a later execution's window answers on its own */
 	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}, {"e4", "10:21", ""}},
 	     2,
