@@ -1838,6 +1838,16 @@ static void read_stored_number(struct reading *rd, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
 }
 
+/* A string's length as Java's String.length counts it: UTF-16 code units. */
+static size_t utf16_units(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n += *p >= 0xf0 ? 2 : 1; /* a supplementary character is a surrogate pair */
+	return n;
+}
+
 static int read_json_value(void *ctx, const cJSON *j)
 {
 	struct reading *rd = ctx;
@@ -1845,10 +1855,16 @@ static int read_json_value(void *ctx, const cJSON *j)
 		read_stored_number(rd, j);
 	} else if (cJSON_IsString(j)) {
 		int64_t us;
-		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us))
+		if (rd->num.ignores && utf16_units(j->valuestring) > (size_t)rd->num.ignore_above)
+			return 0; /* not indexed: not in the keyword's doc values */
+		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
-		else
-			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = xstrdup(j->valuestring)});
+		} else {
+			char *text = xstrdup(j->valuestring);
+			for (char *c = text; rd->num.lowercase && *c; c++) /* the lowercase normalizer (ASCII) */
+				*c = (char)tolower((unsigned char)*c);
+			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
+		}
 	} else if (cJSON_IsBool(j)) {
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
@@ -1894,9 +1910,23 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 	} else if (r->src && !hidden(r, name)) {
 		struct numeric_type num;
 		enum field_type type = field_type_numeric(name, strlen(name), &num);
+		size_t len = strlen(name);
+		int doc_values = type != FT_TEXT; /* a text field is read from _source, as it is */
+		const char *dot = num.multi ? strrchr(name, '.') : NULL;
+		if (dot) { /* a multi-field: its parent's values in _source (sourcePaths) */
+			len = (size_t)(dot - name);
+			struct numeric_type parent;
+			if (type == FT_TEXT && field_type_numeric(name, len, &parent) == FT_KEYWORD &&
+			    parent.kind == NUMERIC_NONE && !parent.lowercase) {
+				/* a text sub-field of a keyword reads the keyword's doc values
+				 * (TextFieldMapper's nonDelegateBlockLoader) */
+				doc_values = 1;
+				num.ignores = parent.ignores, num.ignore_above = parent.ignore_above;
+			}
+		}
 		struct reading rd = {&v, type == FT_DATE, num};
-		field_each(r->src, name, strlen(name), read_json_value, &rd);
-		if (v.n > 1 && type != FT_TEXT)
+		field_each(r->src, name, len, read_json_value, &rd);
+		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
 	}
 	charge(value_bytes(&v));

@@ -55,6 +55,8 @@ struct numeric_type numeric_type_named(const char *text)
 			t.multi = 1;
 		else if (n == 20 && !strncmp(p, "normalizer=lowercase", n))
 			t.lowercase = 1;
+		else if (n > 13 && !strncmp(p, "ignore_above=", 13))
+			t.ignores = 1, t.ignore_above = strtol(p + 13, NULL, 10);
 		p += n;
 	}
 	return t;
@@ -79,10 +81,16 @@ char *numeric_type_text(const cJSON *def, int multi)
 	const cJSON *coerce = cJSON_GetObjectItemCaseSensitive(def, "coerce");
 	int no_coerce = cJSON_IsFalse(coerce) || (cJSON_IsString(coerce) && !strcmp(coerce->valuestring, "false"));
 	const char *normalizer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(def, "normalizer"));
-	size_t len = strlen(name) + 64;
+	/* ignore_above, a number or a string of one, from 0 to Integer.MAX_VALUE */
+	const cJSON *ia = cJSON_GetObjectItemCaseSensitive(def, "ignore_above");
+	double above = cJSON_IsNumber(ia) ? ia->valuedouble : cJSON_IsString(ia) ? strtod(ia->valuestring, NULL) : -1;
+	char above_text[32] = "";
+	if (above >= 0 && above <= 2147483647.0)
+		snprintf(above_text, sizeof(above_text), " ignore_above=%ld", (long)above);
+	size_t len = strlen(name) + 96;
 	char *out = xmalloc(len);
-	snprintf(out, len, "%s%s%s%s", name, no_coerce ? " coerce=false" : "", multi ? " multi" : "",
-	         normalizer && !strcmp(normalizer, "lowercase") ? " normalizer=lowercase" : "");
+	snprintf(out, len, "%s%s%s%s%s", name, no_coerce ? " coerce=false" : "", multi ? " multi" : "",
+	         normalizer && !strcmp(normalizer, "lowercase") ? " normalizer=lowercase" : "", above_text);
 	return out;
 }
 

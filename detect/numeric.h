@@ -41,6 +41,8 @@ struct numeric_type {
 	int no_coerce;         /* "coerce": false: a string, or a decimal for a whole type, is refused */
 	int multi;             /* a multi-field ("fields"): its values are its parent's in _source */
 	int lowercase;         /* a keyword with the built-in lowercase normalizer */
+	int ignores;           /* a keyword's ignore_above is set: */
+	long ignore_above;     /* values longer (in UTF-16 units) are not indexed */
 };
 
 /* The numeric type a stored field type names: "float", "half_float", "double", "long",
@@ -48,10 +50,11 @@ struct numeric_type {
  * "scaled_float(F)" as mapping import stores a scaled_float with its scaling_factor F (see
  * numeric_scaled_type_text). Anything else, and a scaled_float without a factor, is
  * NUMERIC_NONE: the value is read as the document has it. Parameters after the type (a space
- * before each): "coerce=false", "multi", "normalizer=lowercase". */
+ * before each): "coerce=false", "multi", "normalizer=lowercase", "ignore_above=N". */
 struct numeric_type numeric_type_named(const char *type);
-/* The type text a mapping's field definition (its "type", "coerce", "normalizer", and whether it
- * is a multi-field) is stored as: malloc'd, NULL when the definition has no type. */
+/* The type text a mapping's field definition (its "type", "coerce", "normalizer",
+ * "ignore_above", and whether it is a multi-field) is stored as: malloc'd, NULL when the
+ * definition has no type. */
 char *numeric_type_text(const cJSON *def, int multi);
 /* The length of the type's name in a stored type text (up to its parameters). */
 size_t numeric_type_name_len(const char *type);

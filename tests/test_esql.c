@@ -428,6 +428,63 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* Multi-fields and keyword parameters as ES|QL reads them. A multi-field is not in _source: its
+ * values are its parent's (SearchExecutionContext.sourcePaths). A keyword sub-field reads its
+ * own doc values: the parent's values through its normalizer (the built-in lowercase), less
+ * those longer than its ignore_above (not indexed), sorted and deduplicated. A text sub-field
+ * of a keyword without a normalizer reads the keyword's doc values (TextFieldMapper's
+ * nonDelegateBlockLoader: "if the parent is exact then we should use that instead"); of any
+ * other parent, the parent's _source values as they are. A top-level keyword's ignore_above
+ * and normalizer apply the same way. EVENTS; the rows. */
+static const struct {
+	const char *query, *events, *want;
+} multi_cases[] = {
+    {"FROM x | KEEP process.name.text", "[{\"process\":{\"name\":[\"b\",\"a\",\"b\"]}}]",
+     "{\"process.name.text\":[\"a\",\"b\"]}\n"},
+    {"FROM x | KEEP process.name.caseless", "[{\"process\":{\"name\":[\"Cmd.EXE\",\"cmd.exe\",\"A\"]}}]",
+     "{\"process.name.caseless\":[\"a\",\"cmd.exe\"]}\n"},
+    {"FROM x | WHERE process.name.caseless == \"cmd.exe\" | KEEP id",
+     "[{\"id\":1,\"process\":{\"name\":\"CMD.exe\"}},{\"id\":2,\"process\":{\"name\":\"cmd\"}}]", "{\"id\":1}\n"},
+    {"FROM x | KEEP message.keyword", "[{\"message\":\"hello world\"},{\"message\":[\"hi\",\"hey\",\"hi\"]}]",
+     "{\"message.keyword\":null}\n{\"message.keyword\":[\"hey\",\"hi\"]}\n"},
+    {"FROM x | KEEP user.name, user.name.text", "[{\"user\":{\"name\":[\"Bob\",\"alice\",\"Bob\"]}}]",
+     "{\"user.name\":[\"alice\",\"bob\"],\"user.name.text\":[\"Bob\",\"alice\",\"Bob\"]}\n"},
+    {"FROM x | KEEP host.hostname",
+     "[{\"host\":{\"hostname\":\"abcd\"}},{\"host\":{\"hostname\":[\"abc\",\"\\u00e9\\u00e9\\u00e9\","
+     "\"\\ud83d\\ude00\\ud83d\\ude00\"]}}]",
+     "{\"host.hostname\":null}\n{\"host.hostname\":[\"abc\",\"\u00e9\u00e9\u00e9\"]}\n"},
+    {"FROM x | KEEP process.name.text", "[{\"process\":{\"pid\":1}}]", "{\"process.name.text\":null}\n"},
+};
+
+static void test_esql_reads_multi_fields_as_elasticsearch(void **state)
+{
+	(void)state;
+	char *names[] = {"host.hostname",         "message",           "message.keyword", "process.name",
+	                 "process.name.caseless", "process.name.text", "user.name",       "user.name.text"};
+	const char *texts[] = {"keyword ignore_above=3",
+	                       "text",
+	                       "keyword multi ignore_above=5",
+	                       "keyword ignore_above=1024",
+	                       "keyword multi normalizer=lowercase ignore_above=1024",
+	                       "text multi",
+	                       "keyword normalizer=lowercase",
+	                       "text multi"};
+	enum field_type types[8];
+	struct numeric_type nums[8];
+	for (size_t i = 0; i < 8; i++) {
+		types[i] = field_type_named(texts[i]);
+		nums[i] = numeric_type_named(texts[i]);
+	}
+	field_types_set(names, types, nums, 8);
+	for (size_t i = 0; i < sizeof(multi_cases) / sizeof(multi_cases[0]); i++) {
+		char *got = run_query(multi_cases[i].query, multi_cases[i].events);
+		if (strcmp(got, multi_cases[i].want))
+			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, multi_cases[i].query, multi_cases[i].want, got);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 /* A syntax error is one (its offset said); valid ES|QL casebook cannot run is refused by name,
  * so that the rule is kept and said to be skipped. */
 static void test_esql_refusals(void **state)
@@ -761,6 +818,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
+	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

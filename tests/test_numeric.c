@@ -249,6 +249,10 @@ static void test_unsigned_long_coerce_and_type_texts(void **state)
 	    {"{\"type\":\"keyword\",\"normalizer\":\"lowercase\"}", 1, "keyword multi normalizer=lowercase"},
 	    {"{\"type\":\"keyword\",\"normalizer\":\"my_own\"}", 1, "keyword multi"},
 	    {"{\"type\":\"text\"}", 1, "text multi"},
+	    {"{\"type\":\"keyword\",\"ignore_above\":1024}", 0, "keyword ignore_above=1024"},
+	    {"{\"type\":\"keyword\",\"normalizer\":\"lowercase\",\"ignore_above\":\"256\"}", 1,
+	     "keyword multi normalizer=lowercase ignore_above=256"},
+	    {"{\"type\":\"keyword\",\"ignore_above\":-1}", 0, "keyword"},
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		cJSON *def = cJSON_Parse(texts[i].def);
@@ -259,7 +263,9 @@ static void test_unsigned_long_coerce_and_type_texts(void **state)
 	}
 	struct numeric_type t = numeric_type_named("keyword multi normalizer=lowercase");
 	assert_int_equal(t.kind, NUMERIC_NONE);
-	assert_true(t.multi && t.lowercase && !t.no_coerce);
+	assert_true(t.multi && t.lowercase && !t.no_coerce && !t.ignores);
+	t = numeric_type_named("keyword ignore_above=0");
+	assert_true(t.ignores && t.ignore_above == 0);
 	t = numeric_type_named("unsigned_long coerce=false");
 	assert_int_equal(t.kind, NUMERIC_UNSIGNED_LONG);
 	assert_true(t.no_coerce && !t.multi && !t.lowercase);
