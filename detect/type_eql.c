@@ -688,6 +688,24 @@ static int replay_samples(struct run *run, int64_t limit)
 	return rc;
 }
 
+/* The execution after T whose answer may differ, next, kept below limit (undecided: what is
+ * still to come may enter there) and past T; when T's answer left matches out (full), every
+ * execution answering the same did, and counts among those that reached max_signals. */
+static int64_t next_answer(struct run *run, int64_t T, int64_t next, int64_t limit, int full)
+{
+	const struct rule *r = &run->rule;
+	if (next > limit)
+		next = limit;
+	if (next <= T)
+		next = T + r->interval_us;
+	if (full) {
+		run_warn_capped(run, T);
+		int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
+		run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
+	}
+	return next;
+}
+
 /* ---- sequences: each execution's tail ----
  *
  * With result_position "tail" (Kibana sets none: EqlSearchRequest's default) and size
@@ -864,16 +882,7 @@ static int sequence_replay(struct run *run, int64_t limit)
 			int64_t enters = run_first_execution_seeing(run, fail[fhi]);
 			next = enters < next ? enters : next;
 		}
-		if (next > limit) /* undecided: a sequence still to come may enter there */
-			next = limit;
-		if (next <= T)
-			next = T + r->interval_us;
-		if (full) { /* every execution answering the same left sequences out */
-			run_warn_capped(run, T);
-			int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
-			run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
-		}
-		T = next;
+		T = next_answer(run, T, next, limit, full);
 	}
 	run->replay_t = T;
 	free(tail);
@@ -1022,16 +1031,7 @@ static int event_replay(struct run *run, int64_t limit)
 			int64_t enters = run_first_execution_seeing(run, run->hits[hi].time);
 			next = enters < next ? enters : next;
 		}
-		if (next > limit) /* undecided: a hit still to come may enter there */
-			next = limit;
-		if (next <= T)
-			next = T + r->interval_us;
-		if (full) { /* every execution answering the same left matches out */
-			run_warn_capped(run, T);
-			int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
-			run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
-		}
-		T = next;
+		T = next_answer(run, T, next, limit, full);
 	}
 	run->replay_t = T;
 	if (T > run->last_t)

@@ -401,6 +401,21 @@ static const struct {
      "| KEEP a, b, c, d, e",
      "[{\"u\":\"18446744073709551615\"}]", "{\"a\":12,\"b\":null,\"c\":1.8446744073709552E19,\"d\":null,\"e\":1}\n", 2,
      ""},
+    /* MV_SUM adds as its type (MvSum: Math.addExact over ints, unsignedLongAddExact); SUM of
+     * integers is a long; SUM and AVG take no unsigned_long (Sum, Avg: "numeric except
+     * unsigned_long or counter types"), MV_AVG does (a double) */
+    {"FROM x | EVAL a = MV_SUM(i), b = MV_SUM(n), c = MV_SUM(u), d = MV_AVG(u) | KEEP a, b, c, d",
+     "[{\"i\":[2000000000,2000000000],\"n\":[2000000000,2000000000],\"u\":[\"18446744073709551615\",1]},"
+     "{\"i\":[1,2],\"u\":[1,2]}]",
+     "{\"a\":null,\"b\":4000000000,\"c\":null,\"d\":9.223372036854776E18}\n{\"a\":3,\"b\":null,\"c\":3,\"d\":1.5}\n", 2,
+     ""},
+    {"FROM x | STATS s = SUM(i), c = COUNT(u)",
+     "[{\"i\":2000000000,\"u\":\"18446744073709551615\"},{\"i\":2000000000,\"u\":7}]", "{\"s\":4000000000,\"c\":2}\n",
+     0, ""},
+    {"FROM x | STATS m = MAX(u)", "[{\"u\":1}]", "", 0,
+     "argument of [MAX] must be [representable except unsigned_long and spatial types]"},
+    {"FROM x | STATS s = SUM(u)", "[{\"u\":1}]", "", 0,
+     "argument of [SUM] must be [numeric except unsigned_long or counter types]"},
     {"FROM x | KEEP c, f", "[{\"c\":3.7,\"f\":\"1.5\"},{\"c\":\"5\",\"f\":2.5},{\"c\":3.0,\"f\":1}]",
      "{\"c\":null,\"f\":null}\n{\"c\":null,\"f\":2.5}\n{\"c\":3,\"f\":1.0}\n", 0, ""},
 };
