@@ -715,9 +715,10 @@ static int64_t next_answer(struct run *run, int64_t T, int64_t next, int64_t lim
  * then the implicit _shard_doc tiebreaker), takes the last size of them (Limit.view with a
  * negative limit) and answers them reversed: the max_signals sequences whose last events are
  * the latest, latest first. An execution alerts on those of its answer not alerted yet; a
- * sequence never in an answer is never alerted on. (Elasticsearch pages the first stage by
- * fetch_size, 1000: a window with more first-stage events than that may answer from its latest
- * page's sequences alone; casebook answers from all of the window's.) */
+ * sequence never in an answer is never alerted on. (Elasticsearch reads each stage in pages of
+ * fetch_size, 1000, and stops after the page that completes max_signals sequences
+ * (tailLimitReached): a window with more events than that for a stage may answer from the pages
+ * read so far; casebook answers from all of the window's sequences.) */
 
 static int64_t seq_first_time(const struct found_seq *f)
 {
