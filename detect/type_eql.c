@@ -781,15 +781,19 @@ static void failed_search(struct run *run, int64_t T)
 static int64_t *failing_times(const struct run *run, size_t *n)
 {
 	int64_t *t = NULL;
+	size_t cap = 0;
 	*n = 0;
 	if (!eql_state(run)->tiebreaker)
 		return NULL;
 	for (size_t i = 0; i < run->nhits; i++) {
 		const struct hit *h = &run->hits[i];
-		if (h->keys && h->keys[h->nkeys] && h->keys[h->nkeys][0] == 'x') {
-			t = xrealloc(t, (*n + 1) * sizeof(*t));
-			t[(*n)++] = h->time;
+		if (!h->keys || !h->keys[h->nkeys] || h->keys[h->nkeys][0] != 'x')
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			t = xrealloc(t, cap * sizeof(*t));
 		}
+		t[(*n)++] = h->time;
 	}
 	if (*n > 1)
 		qsort(t, *n, sizeof(*t), by_int64);
