@@ -859,8 +859,10 @@ static int sequence_replay(struct run *run, int64_t limit)
 		}
 		if (!ordered && ntail > 1)
 			qsort(tail, ntail, sizeof(*tail), by_sequence_tail);
-		int full = ntail > max;
-		if (full)
+		/* a full answer is Kibana's max signals warning (eql.ts: hits.total, the answer's size
+		 * (Results.fromPayload), at least max_signals) */
+		int full = ntail >= max;
+		if (ntail > max)
 			ntail = max + 1; /* the answer, and the next left out: while both stay, it stands */
 		int64_t first = INT64_MAX;
 		for (size_t i = 0; i < ntail; i++) {
@@ -951,7 +953,8 @@ static void offered_sync(struct eql_state *st, size_t nhits)
 
 /* Execution T's answer: the tail of hits[lo, hi) (its window's matches, in time order); its
  * matches not offered yet become alerts (or, with alert_suppression, its groups). 1 when the
- * window held more than max_signals (matches left out), 0, or -1 on a store error. */
+ * answer is full, max_signals matches (Kibana's eql.ts warns when hits.total, the answer's size
+ * in Results.fromPayload, is at least max_signals), 0, or -1 on a store error. */
 static int event_tail(struct run *run, int64_t T, size_t lo, size_t hi)
 {
 	struct eql_state *st = eql_state(run);
@@ -988,7 +991,7 @@ static int event_tail(struct run *run, int64_t T, size_t lo, size_t hi)
 	for (size_t i = 0; i < fresh; i++)
 		st->offered[tail[i] - run->hits] = 1;
 	free(tail);
-	return rc ? rc : n > max;
+	return rc ? rc : n >= max;
 }
 
 /* Forgets the hits before index n (out of every window to come); they count as matched. */
