@@ -111,8 +111,8 @@ static void stream_feed(struct run *run, const struct candidate_row *c, size_t s
 
 static int compare_tiebreaks(const char *x, const char *y);
 
-/* An event's tiebreaker_field values as its doc values hold them: the largest, and how many
- * (a keyword's equal values are one, as its sorted set keeps them; a number's are not). */
+/* An event's tiebreaker_field values: the largest, and how many (as the search's fields
+ * option returns them from _source, equal ones included). */
 struct tiebreaks {
 	char *max;
 	size_t n;
@@ -134,10 +134,6 @@ static int each_tiebreak(void *ctx, const cJSON *v)
 	}
 	if (!one)
 		return 0;
-	if (t->max && one[0] == 's' && !strcmp(one, t->max)) { /* the same keyword again */
-		free(one);
-		return 0;
-	}
 	t->n++;
 	if (!t->max || compare_tiebreaks(one, t->max) > 0) {
 		free(t->max);
@@ -150,11 +146,12 @@ static int each_tiebreak(void *ctx, const cJSON *v)
 
 /* The event's tiebreaker_field value, interned, or NULL. An event query's search sorts by it
  * descending, so a multi-valued field sorts by its largest value (the sort's default mode, max,
- * for a descending order). A sequence's reads each hit's value into its ordinal through
- * FieldHitExtractor without array leniency (RuntimeUtils.createExtractor), which fails the
- * search on several values ("Arrays (returned by [f]) are not supported"): such an event is
- * marked 'x' (its largest value after it), and no execution whose window holds it answers
- * (sequence_replay). */
+ * for a descending order). A sequence's reads each hit's value into its ordinal
+ * (SequenceCriterion.ordinal), which refuses several values: the search fails with a bad
+ * request, "Expected tiebreaker field [f] ..." (CriterionOrdinalExtractionTests
+ * .testTiebreakerMultiValued; older versions' FieldHitExtractor: "Arrays (returned by [f]) are
+ * not supported"). Such an event is marked 'x' (its largest value after it), and no execution
+ * whose window holds it answers (sequence_replay). */
 static const char *tiebreaker_value(struct run *run, const cJSON *ev)
 {
 	const char *field = eql_state(run)->tiebreaker;
@@ -771,8 +768,8 @@ static void failed_search(struct run *run, int64_t T)
 	time_format_iso8601(T, when);
 	diag_say(&run->opts->warn,
 	         "warning: rule \"%s\": the execution at %s fails as Elasticsearch's EQL search would: an event's "
-	         "tiebreaker_field \"%s\" holds several values (\"Arrays (returned by [%s]) are not supported\"); "
-	         "such executions alert on nothing\n",
+	         "tiebreaker_field \"%s\" holds several values (\"Expected tiebreaker field [%s] ...\"); such "
+	         "executions alert on nothing\n",
 	         run->rule.name, when, st->tiebreaker, st->tiebreaker);
 }
 
