@@ -1849,7 +1849,7 @@ static int val_date(const struct eql_val *v, int64_t *us)
  * number type is read as such already: each_json). */
 static struct numeric_type float_field_type(const struct node *n)
 {
-	struct numeric_type none = {NUMERIC_NONE, 0};
+	struct numeric_type none = {.kind = NUMERIC_NONE};
 	if (n->kind != N_FIELD)
 		return none;
 	field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);

@@ -33,6 +33,9 @@ struct esql_scalar {
 	            EK_PERIOD (calendar months: 1 month, 1 quarter, 1 year) */
 	double d;  /* EK_DOUBLE */
 	char *s;   /* EK_STR, malloc'd */
+	/* EK_INT: ES|QL's long (0), integer (32 bits: arithmetic past it is null, with a warning)
+	 * or unsigned_long (i holds its 64 bits, 0 to 2^64 - 1) */
+	enum esql_width { EW_LONG, EW_INTEGER, EW_UNSIGNED } width;
 };
 
 /* A column's value: n == 0 is null, n > 1 a multi-valued field. */

@@ -258,21 +258,25 @@ void field_types_set(char *const *names, const enum field_type *types, const str
 		free(imported.names[i]);
 		imported.names[i] = xstrdup(names[order[i]]);
 		imported.types[i] = types[order[i]];
-		imported.nums[i] = nums ? nums[order[i]] : (struct numeric_type){NUMERIC_NONE, 0};
+		imported.nums[i] =
+		    nums ? nums[order[i]] : (struct numeric_type){.kind = NUMERIC_NONE, .scaling_factor = 0};
 	}
 	free(order);
 	imported.n = n;
 }
 
-enum field_type field_type_named(const char *type)
+enum field_type field_type_named(const char *text)
 {
+	char *type = xstrndup(text, numeric_type_name_len(text)); /* its parameters aside */
+	enum field_type t = FT_KEYWORD;
 	if (!strcmp(type, "date") || !strcmp(type, "date_nanos"))
-		return FT_DATE;
-	if (!strcmp(type, "ip"))
-		return FT_IP;
-	if (!strcmp(type, "text") || !strcmp(type, "match_only_text"))
-		return FT_TEXT;
-	return FT_KEYWORD;
+		t = FT_DATE;
+	else if (!strcmp(type, "ip"))
+		t = FT_IP;
+	else if (!strcmp(type, "text") || !strcmp(type, "match_only_text"))
+		t = FT_TEXT;
+	free(type);
+	return t;
 }
 
 enum field_type field_type(const char *path, size_t len)
@@ -283,7 +287,7 @@ enum field_type field_type(const char *path, size_t len)
 enum field_type field_type_numeric(const char *path, size_t len, struct numeric_type *num)
 {
 	if (num)
-		*num = (struct numeric_type){NUMERIC_NONE, 0};
+		*num = (struct numeric_type){.kind = NUMERIC_NONE, .scaling_factor = 0};
 	if (imported.n) {
 		char *name = xstrndup(path, len);
 		char **hit = bsearch(&name, imported.names, imported.n, sizeof(*imported.names), by_name);

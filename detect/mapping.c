@@ -74,21 +74,10 @@ static int bounded(struct import *im, const char *field, const char *what, size_
 	return -1;
 }
 
-/* A scaled_float's type with its scaling_factor (a number, or a string of one, as Elasticsearch
- * reads the parameter): "scaled_float(100)", which ES|QL reads values through
- * (detect/numeric.h); without a usable factor, "scaled_float" as it is. malloc'd. */
-static char *scaled_float_type(const cJSON *def)
-{
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(def, "scaling_factor");
-	double factor = cJSON_IsNumber(f) ? f->valuedouble : cJSON_IsString(f) ? strtod(f->valuestring, NULL) : 0;
-	char text[64];
-	return xstrdup(numeric_scaled_type_text(factor, text, sizeof(text)) ? "scaled_float" : text);
-}
-
 /* Stores the field's type when it has one the comparisons care about (all are stored: a
  * keyword named in the mapping overrides a built-in guess too). Every so many, the case's
  * count is checked: a mapping cannot grow it past FIELD_TYPES_MAX. */
-static int put(struct import *im, const char *field, const cJSON *def)
+static int put(struct import *im, const char *field, const cJSON *def, int multi)
 {
 	if (bounded(im, field, "name", strlen(field), FIELD_NAME_MAX))
 		return -1;
@@ -98,7 +87,7 @@ static int put(struct import *im, const char *field, const cJSON *def)
 	if (bounded(im, field, "type", strlen(type), FIELD_TYPE_MAX))
 		return -1;
 	im->fields[im->pending] = xstrdup(field);
-	im->types[im->pending++] = strcmp(type, "scaled_float") ? xstrdup(type) : scaled_float_type(def);
+	im->types[im->pending++] = numeric_type_text(def, multi); /* with its parameters */
 	im->n++;
 	return im->pending < PUT_BATCH ? 0 : flush(im);
 }
@@ -117,7 +106,7 @@ static int walk_properties(struct import *im, const cJSON *properties)
 			if (!cJSON_IsObject(field) || !field->string)
 				continue;
 			char *name = dotted(p.prefix, field->string);
-			rc = put(im, name, field);
+			rc = put(im, name, field, 0);
 			const cJSON *sub = cJSON_GetObjectItemCaseSensitive(field, "properties");
 			if (!rc && cJSON_IsObject(sub))
 				push(&w, sub, name);
@@ -126,7 +115,7 @@ static int walk_properties(struct import *im, const cJSON *properties)
 				if (rc || !cJSON_IsObject(m) || !m->string)
 					continue;
 				char *mname = dotted(name, m->string);
-				rc = put(im, mname, m);
+				rc = put(im, mname, m, 1);
 				free(mname);
 			}
 			free(name);

@@ -11,9 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct numeric_type numeric_type_named(const char *type)
+#include "common/strbuf.h"
+
+size_t numeric_type_name_len(const char *type)
 {
-	struct numeric_type t = {NUMERIC_NONE, 0};
+	return strcspn(type, " ");
+}
+
+struct numeric_type numeric_type_named(const char *text)
+{
+	struct numeric_type t = {.kind = NUMERIC_NONE};
+	size_t len = numeric_type_name_len(text);
+	char *type = xstrndup(text, len);
 	if (!strcmp(type, "float"))
 		t.kind = NUMERIC_FLOAT;
 	else if (!strcmp(type, "half_float"))
@@ -28,13 +37,61 @@ struct numeric_type numeric_type_named(const char *type)
 		t.kind = NUMERIC_SHORT;
 	else if (!strcmp(type, "byte"))
 		t.kind = NUMERIC_BYTE;
+	else if (!strcmp(type, "unsigned_long"))
+		t.kind = NUMERIC_UNSIGNED_LONG;
 	else if (!strncmp(type, "scaled_float(", 13)) {
 		char *end;
 		double f = strtod(type + 13, &end);
 		if (end != type + 13 && !strcmp(end, ")") && isfinite(f) && f > 0)
-			t = (struct numeric_type){NUMERIC_SCALED_FLOAT, f};
+			t = (struct numeric_type){.kind = NUMERIC_SCALED_FLOAT, .scaling_factor = f};
+	}
+	free(type);
+	for (const char *p = text + len; *p == ' ';) {
+		p++;
+		size_t n = strcspn(p, " ");
+		if (n == 12 && !strncmp(p, "coerce=false", n))
+			t.no_coerce = 1;
+		else if (n == 5 && !strncmp(p, "multi", n))
+			t.multi = 1;
+		else if (n == 20 && !strncmp(p, "normalizer=lowercase", n))
+			t.lowercase = 1;
+		else if (n > 13 && !strncmp(p, "ignore_above=", 13))
+			t.ignores = 1, t.ignore_above = strtol(p + 13, NULL, 10);
+		p += n;
 	}
 	return t;
+}
+
+char *numeric_type_text(const cJSON *def, int multi)
+{
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(def, "type"));
+	if (!type)
+		return NULL;
+	char text[64];
+	const char *name = type;
+	if (!strcmp(type, "scaled_float")) { /* its factor, a number or a string of one */
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(def, "scaling_factor");
+		double factor = cJSON_IsNumber(f)   ? f->valuedouble
+		                : cJSON_IsString(f) ? strtod(f->valuestring, NULL)
+		                                    : 0;
+		if (!numeric_scaled_type_text(factor, text, sizeof(text)))
+			name = text;
+	}
+	/* coerce as Elasticsearch reads a boolean parameter: false or "false" */
+	const cJSON *coerce = cJSON_GetObjectItemCaseSensitive(def, "coerce");
+	int no_coerce = cJSON_IsFalse(coerce) || (cJSON_IsString(coerce) && !strcmp(coerce->valuestring, "false"));
+	const char *normalizer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(def, "normalizer"));
+	/* ignore_above, a number or a string of one, from 0 to Integer.MAX_VALUE */
+	const cJSON *ia = cJSON_GetObjectItemCaseSensitive(def, "ignore_above");
+	double above = cJSON_IsNumber(ia) ? ia->valuedouble : cJSON_IsString(ia) ? strtod(ia->valuestring, NULL) : -1;
+	char above_text[32] = "";
+	if (above >= 0 && above <= 2147483647.0)
+		snprintf(above_text, sizeof(above_text), " ignore_above=%ld", (long)above);
+	size_t len = strlen(name) + 96;
+	char *out = xmalloc(len);
+	snprintf(out, len, "%s%s%s%s%s", name, no_coerce ? " coerce=false" : "", multi ? " multi" : "",
+	         normalizer && !strcmp(normalizer, "lowercase") ? " normalizer=lowercase" : "", above_text);
+	return out;
 }
 
 int numeric_scaled_type_text(double factor, char *out, size_t len)
@@ -155,6 +212,13 @@ int numeric_stored(struct numeric_type t, double v, double *out)
 		d = (double)i;
 		break;
 	}
+	case NUMERIC_UNSIGNED_LONG: {
+		uint64_t u;
+		if (numeric_unsigned(t, v, &u))
+			return -1;
+		d = (double)u;
+		break;
+	}
 	case NUMERIC_DOUBLE:
 	case NUMERIC_NONE: break;
 	}
@@ -179,6 +243,15 @@ static int only_blanks(const char *end, const char *start)
 
 int numeric_stored_text(struct numeric_type t, const char *s, double *out)
 {
+	if (t.no_coerce)
+		return -1; /* without coerce a string is refused */
+	if (t.kind == NUMERIC_UNSIGNED_LONG) {
+		uint64_t u;
+		if (numeric_unsigned_text(t, s, &u))
+			return -1;
+		*out = (double)u;
+		return 0;
+	}
 	if (numeric_is_whole(t)) {
 		int64_t i;
 		if (numeric_whole_text(t, s, &i))
@@ -223,10 +296,14 @@ int numeric_whole(struct numeric_type t, double v, int64_t *out)
 	/* a long's value within the long's range, any other's within the int's (getIntValue);
 	 * truncated; a short's or a byte's then within its own (NumberType.SHORT/BYTE.parse) */
 	double lo, hi;
-	whole_range((struct numeric_type){t.kind == NUMERIC_LONG ? NUMERIC_LONG : NUMERIC_INTEGER, 0}, &lo, &hi);
+	whole_range(
+	    (struct numeric_type){.kind = t.kind == NUMERIC_LONG ? NUMERIC_LONG : NUMERIC_INTEGER, .scaling_factor = 0},
+	    &lo, &hi);
 	if (!numeric_is_whole(t) || isnan(v) || v < lo || v > hi)
 		return -1;
 	double w = trunc(v);
+	if (t.no_coerce && w != v) /* NumberType.parse: "Value [3.5] has a decimal part" */
+		return -1;
 	whole_range(t, &lo, &hi);
 	if (t.kind != NUMERIC_LONG && (w < lo || w > hi))
 		return -1;
@@ -236,7 +313,7 @@ int numeric_whole(struct numeric_type t, double v, int64_t *out)
 
 int numeric_whole_text(struct numeric_type t, const char *s, int64_t *out)
 {
-	if (!numeric_is_whole(t))
+	if (!numeric_is_whole(t) || t.no_coerce) /* without coerce a string is refused */
 		return -1;
 	char *end;
 	if (t.kind == NUMERIC_LONG) {
@@ -270,4 +347,33 @@ int numeric_stored_json(struct numeric_type t, const cJSON *v, double *out)
 	if (cJSON_IsString(v))
 		return numeric_stored_text(t, v->valuestring, out);
 	return -1;
+}
+
+int numeric_unsigned(struct numeric_type t, double v, uint64_t *out)
+{
+	/* UnsignedLongFieldMapper: from 0 to 2^64 - 1, a decimal truncated (coerce) or refused */
+	if (t.kind != NUMERIC_UNSIGNED_LONG || isnan(v) || v < 0 || v >= 0x1p64)
+		return -1;
+	double w = trunc(v);
+	if (t.no_coerce && w != v)
+		return -1;
+	*out = (uint64_t)w;
+	return 0;
+}
+
+int numeric_unsigned_text(struct numeric_type t, const char *s, uint64_t *out)
+{
+	if (t.kind != NUMERIC_UNSIGNED_LONG || t.no_coerce || !*s || isspace((unsigned char)*s) || *s == '-')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long whole = strtoull(s, &end, 10);
+	if (!*end && errno != ERANGE && isdigit((unsigned char)s[*s == '+'])) {
+		*out = whole;
+		return 0;
+	}
+	double d = strtod(s, &end);
+	if (*end || isalpha((unsigned char)s[strspn(s, "+-")]) || strpbrk(s, "xX"))
+		return -1;
+	return numeric_unsigned(t, d, out);
 }

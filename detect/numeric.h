@@ -28,20 +28,36 @@ enum numeric_kind {
 	NUMERIC_LONG,
 	NUMERIC_INTEGER,
 	NUMERIC_SHORT,
-	NUMERIC_BYTE
+	NUMERIC_BYTE,
+	/* 0 to 2^64 - 1 (numeric_unsigned): ES|QL's unsigned_long */
+	NUMERIC_UNSIGNED_LONG
 };
 
+/* What an imported mapping says of how a field's values are kept; the stored type text is the
+ * type, then parameters: "long coerce=false", "keyword multi normalizer=lowercase". */
 struct numeric_type {
 	enum numeric_kind kind;
 	double scaling_factor; /* NUMERIC_SCALED_FLOAT: finite and positive */
+	int no_coerce;         /* "coerce": false: a string, or a decimal for a whole type, is refused */
+	int multi;             /* a multi-field ("fields"): its values are its parent's in _source */
+	int lowercase;         /* a keyword with the built-in lowercase normalizer */
+	int ignores;           /* a keyword's ignore_above is set: */
+	long ignore_above;     /* values longer (in UTF-16 units) are not indexed */
 };
 
 /* The numeric type a stored field type names: "float", "half_float", "double", "long",
- * "integer", "short", "byte", or
+ * "integer", "short", "byte", "unsigned_long", or
  * "scaled_float(F)" as mapping import stores a scaled_float with its scaling_factor F (see
  * numeric_scaled_type_text). Anything else, and a scaled_float without a factor, is
- * NUMERIC_NONE: the value is read as the document has it. */
+ * NUMERIC_NONE: the value is read as the document has it. Parameters after the type (a space
+ * before each): "coerce=false", "multi", "normalizer=lowercase", "ignore_above=N". */
 struct numeric_type numeric_type_named(const char *type);
+/* The type text a mapping's field definition (its "type", "coerce", "normalizer",
+ * "ignore_above", and whether it is a multi-field) is stored as: malloc'd, NULL when the
+ * definition has no type. */
+char *numeric_type_text(const cJSON *def, int multi);
+/* The length of the type's name in a stored type text (up to its parameters). */
+size_t numeric_type_name_len(const char *type);
 
 /* The stored type text of a scaled_float whose mapping's scaling_factor is factor:
  * "scaled_float(100)", the factor in its shortest exact form. 0, or -1 when the factor is not
@@ -69,6 +85,10 @@ int numeric_whole_text(struct numeric_type t, const char *s, int64_t *out);
 /* A JSON value (number or string) of a field of type t as the field stores it, as a double:
  * numeric_stored, numeric_stored_text, numeric_whole or numeric_whole_text. 0 or -1. */
 int numeric_stored_json(struct numeric_type t, const cJSON *v, double *out);
+/* An unsigned_long's stored value: a JSON number from 0 to 2^64 - 1 (a decimal truncated, with
+ * coerce), a string of digits exactly, or of a decimal at a double's precision. 0 or -1. */
+int numeric_unsigned(struct numeric_type t, double v, uint64_t *out);
+int numeric_unsigned_text(struct numeric_type t, const char *s, uint64_t *out);
 
 /* The conversions themselves: the nearest float, the nearest half float (through the float, as
  * Elasticsearch parses the value), and a scaled_float's stored value. Not finite: an infinity. */

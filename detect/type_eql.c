@@ -1,7 +1,8 @@
 /* type_eql: the EQL rule type (siem.eqlRule): an event query alerts on each execution's tail,
  * the most recent max_signals matches of its window, as Elasticsearch's EQL search answers;
- * a sequence alerts once per matched sequence (streamed in @timestamp order, or matched at the
- * end when missing-event stages need the events around it); samples as Elasticsearch's.
+ * a sequence query likewise on the max_signals sequences of the window that end latest
+ * (matched as the events stream in @timestamp order, or at the end when missing-event stages
+ * need the events around it); samples as Elasticsearch's.
  * Sequences with alert_suppression are folded by their shell alert's group at the end. */
 
 #include "detect/run.h"
@@ -31,6 +32,8 @@ struct found_seq {
 	struct hit *hits; /* its events, in stage order (copies: keys still the run's, or NULL) */
 	size_t n;
 	int64_t exec_t; /* the execution that alerts on it */
+	size_t rank;    /* its place in that execution's answer (a sequence's tail: latest first) */
+	int offered;    /* a sequence: in an execution's answer already (alerted, or a duplicate) */
 };
 
 /* A sequence rule matched while the pass reads the case in @timestamp order: an event's data
@@ -65,6 +68,7 @@ struct eql_state {
 	 * them, noffered valid), so that a later execution's tail does not offer it again */
 	unsigned char *offered;
 	size_t noffered, offered_cap;
+	size_t failed; /* sequences: executions whose search fails (failed_search) */
 };
 
 static struct eql_state *eql_state(const struct run *run)
@@ -105,30 +109,58 @@ static size_t sequence_slots(const struct run *run)
 
 static void stream_feed(struct run *run, const struct candidate_row *c, size_t stages);
 
-static int first_value(void *ctx, const cJSON *v)
+static int compare_tiebreaks(const char *x, const char *y);
+
+/* An event's tiebreaker_field values: the largest, and how many (as the search's fields
+ * option returns them from _source, equal ones included). */
+struct tiebreaks {
+	char *max;
+	size_t n;
+};
+
+static int each_tiebreak(void *ctx, const cJSON *v)
 {
-	char buf[40], **out = ctx;
+	struct tiebreaks *t = ctx;
+	char buf[40], *one = NULL;
 	if (cJSON_IsNumber(v)) {
 		snprintf(buf, sizeof(buf), "n%.17g", v->valuedouble);
-		*out = xstrdup(buf);
+		one = xstrdup(buf);
 	} else if (cJSON_IsString(v)) {
-		*out = xmalloc(strlen(v->valuestring) + 2);
-		(*out)[0] = 's';
-		strcpy(*out + 1, v->valuestring);
+		one = xmalloc(strlen(v->valuestring) + 2);
+		one[0] = 's';
+		strcpy(one + 1, v->valuestring);
 	} else if (cJSON_IsBool(v)) {
-		*out = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
+		one = xstrdup(cJSON_IsTrue(v) ? "strue" : "sfalse");
 	}
-	return *out != NULL;
+	if (!one)
+		return 0;
+	t->n++;
+	if (!t->max || compare_tiebreaks(one, t->max) > 0) {
+		free(t->max);
+		t->max = one;
+	} else {
+		free(one);
+	}
+	return 0;
 }
 
-/* The event's tiebreaker_field value (its first), interned, or NULL. */
+/* The event's tiebreaker_field value, interned, or NULL. An event query's search sorts by it
+ * descending, so a multi-valued field sorts by its largest value (the sort's default mode, max,
+ * for a descending order). A sequence's reads each hit's value into its ordinal
+ * (SequenceCriterion.ordinal), which refuses several values: the search fails with a bad
+ * request, "Expected tiebreaker field [f] ..." (CriterionOrdinalExtractionTests
+ * .testTiebreakerMultiValued; older versions' FieldHitExtractor: "Arrays (returned by [f]) are
+ * not supported"). Such an event is marked 'x' (its largest value after it), and no execution
+ * whose window holds it answers (sequence_replay). */
 static const char *tiebreaker_value(struct run *run, const cJSON *ev)
 {
 	const char *field = eql_state(run)->tiebreaker;
-	char *v = NULL;
-	field_each(ev, field, strlen(field), first_value, &v);
-	const char *kept = v ? run_intern(run, v) : NULL;
-	free(v);
+	struct tiebreaks t = {NULL, 0};
+	field_each(ev, field, strlen(field), each_tiebreak, &t);
+	if (t.n > 1 && eql_is_sequence(eql_state(run)->query))
+		t.max[0] = 'x';
+	const char *kept = t.max ? run_intern(run, t.max) : NULL;
+	free(t.max);
 	return kept;
 }
 
@@ -232,11 +264,13 @@ static struct found_seq *add_sequence(struct run *run, size_t n)
 	f->hits = xmalloc(n * sizeof(*f->hits));
 	f->n = n;
 	f->exec_t = INT64_MIN;
+	f->rank = 0;
+	f->offered = 0;
 	return f;
 }
 
-/* Each sequence alerts at the first execution whose window holds all its events; one that
- * no single window holds is not alerted on (Kibana's search would never see it whole). */
+/* Each sample alerts at the first execution whose window holds all its events; one that no
+ * single window holds is not alerted on (Kibana's search would never see it whole). */
 static void sequence_execution(const struct run *run, struct found_seq *f)
 {
 	const struct rule *r = &run->rule;
@@ -257,7 +291,8 @@ static int on_sequence(void *ctx, const int64_t *ids, size_t n)
 	struct found_seq *f = add_sequence(run, n);
 	for (size_t i = 0; i < n; i++)
 		f->hits[i] = run->hits[ids[i]];
-	sequence_execution(run, f);
+	if (eql_is_sample(eql_state(run)->query))
+		sequence_execution(run, f); /* a sequence's: its executions' tails (sequence_replay) */
 	return 0;
 }
 
@@ -273,7 +308,6 @@ static int on_streamed_sequence(void *ctx, const int64_t *ids, size_t n)
 		f->hits[i].keys = NULL; /* the event's keys were scratch */
 		f->hits[i].nkeys = 0;
 	}
-	sequence_execution(run, f);
 	return 0;
 }
 
@@ -506,12 +540,14 @@ static void match_samples(struct run *run)
 	sample_free(m);
 }
 
-/* By execution, then by the first event's @timestamp and ingest order. */
+/* By execution, then by the place in its answer, the first event's @timestamp and ingest order. */
 static int by_execution(const void *a, const void *b)
 {
 	const struct found_seq *x = a, *y = b;
 	if (x->exec_t != y->exec_t)
 		return x->exec_t < y->exec_t ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return by_event_time(&x->hits[0], &y->hits[0]);
 }
 
@@ -586,35 +622,30 @@ static int seq_make(struct run *run, void *ctx, const char *uuid, int64_t exec_t
 	return rc;
 }
 
-/* The ready sequences (in execution order) folded by their shell alert's group. */
-static int fold_sequences(struct run *run, size_t ready)
+/* The items (in execution order) folded by their shell alert's group. */
+static int fold_sequences(struct run *run, const struct found_seq *all, size_t count)
 {
-	struct found_seq *items = xmalloc((ready ? ready : 1) * sizeof(*items));
+	struct found_seq *items = xmalloc((count ? count : 1) * sizeof(*items));
 	size_t n = 0;
-	for (size_t i = 0; i < ready; i++)
-		if (eql_state(run)->seqs[i].exec_t != INT64_MIN)
-			items[n++] = eql_state(run)->seqs[i];
+	for (size_t i = 0; i < count; i++)
+		if (all[i].exec_t != INT64_MIN)
+			items[n++] = all[i];
 	int rc = suppression_fold_alerts(run, items, n, sizeof(*items), seq_execution, seq_group, seq_time, seq_name,
 	                                 seq_make);
 	free(items);
 	return rc;
 }
 
-/* Alerts on the sequences decided before execution limit, in execution order (max_signals
- * counts per execution, and an execution's sequences are decided together), and forgets them. */
-static int replay_sequences(struct run *run, int64_t limit)
+/* Alerts on items, sorted by execution and each execution's answer (by_execution): each once,
+ * max_signals an execution, or folded by alert_suppression's groups (sequences). */
+static int alert_sequences(struct run *run, const struct found_seq *items, size_t n)
 {
-	size_t ready = run_take_decided(eql_state(run)->seqs, eql_state(run)->nseqs, sizeof(*eql_state(run)->seqs),
-	                                offsetof(struct found_seq, exec_t), limit);
-	tiebreaking = eql_state(run)->tiebreaker != NULL;
-	if (ready > 1)
-		qsort(eql_state(run)->seqs, ready, sizeof(*eql_state(run)->seqs), by_execution);
+	if (run->suppress && !eql_is_sample(eql_state(run)->query))
+		return fold_sequences(run, items, n) < 0 ? -1 : 0;
 	int64_t current = INT64_MIN, created = 0;
 	int capped = 0, rc = 0;
-	if (run->suppress && !eql_is_sample(eql_state(run)->query))
-		rc = fold_sequences(run, ready);
-	for (size_t i = 0; i < ready && rc >= 0 && !(run->suppress && !eql_is_sample(eql_state(run)->query)); i++) {
-		const struct found_seq *f = &eql_state(run)->seqs[i];
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const struct found_seq *f = &items[i];
 		if (f->exec_t == INT64_MIN)
 			continue;
 		if (f->exec_t != current) {
@@ -631,14 +662,248 @@ static int replay_sequences(struct run *run, int64_t limit)
 		free(hits);
 		capped = rc > 0;
 	}
-	for (size_t i = 0; i < ready; i++)
-		free(eql_state(run)->seqs[i].hits);
-	if (ready)
-		memmove(eql_state(run)->seqs, eql_state(run)->seqs + ready,
-		        (eql_state(run)->nseqs - ready) * sizeof(*eql_state(run)->seqs));
-	eql_state(run)->nseqs -= ready;
-	run->totals->matched += ready;
 	return rc < 0 ? -1 : 0;
+}
+
+/* Alerts on the samples decided before execution limit, in execution order (max_signals
+ * counts per execution, and an execution's samples are decided together), and forgets them. */
+static int replay_samples(struct run *run, int64_t limit)
+{
+	struct eql_state *st = eql_state(run);
+	size_t ready =
+	    run_take_decided(st->seqs, st->nseqs, sizeof(*st->seqs), offsetof(struct found_seq, exec_t), limit);
+	tiebreaking = st->tiebreaker != NULL;
+	if (ready > 1)
+		qsort(st->seqs, ready, sizeof(*st->seqs), by_execution);
+	int rc = alert_sequences(run, st->seqs, ready);
+	for (size_t i = 0; i < ready; i++)
+		free(st->seqs[i].hits);
+	if (ready)
+		memmove(st->seqs, st->seqs + ready, (st->nseqs - ready) * sizeof(*st->seqs));
+	st->nseqs -= ready;
+	run->totals->matched += ready;
+	return rc;
+}
+
+/* The execution after T whose answer may differ, next, kept below limit (undecided: what is
+ * still to come may enter there) and past T; when T's answer left matches out (full), every
+ * execution answering the same did, and counts among those that reached max_signals. */
+static int64_t next_answer(struct run *run, int64_t T, int64_t next, int64_t limit, int full)
+{
+	const struct rule *r = &run->rule;
+	if (next > limit)
+		next = limit;
+	if (next <= T)
+		next = T + r->interval_us;
+	if (full) {
+		run_warn_capped(run, T);
+		int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
+		run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
+	}
+	return next;
+}
+
+/* ---- sequences: each execution's tail ----
+ *
+ * With result_position "tail" (Kibana sets none: EqlSearchRequest's default) and size
+ * max_signals, Elasticsearch's sequence search (TumblingWindow, SequenceMatcher) runs its first
+ * stage descending and the others ascending, keeps the completed sequences in a TreeSet ordered
+ * by Sequence.compareTo, the ordinal of the sequence's last event (@timestamp, tiebreaker_field,
+ * then the implicit _shard_doc tiebreaker), takes the last size of them (Limit.view with a
+ * negative limit) and answers them reversed: the max_signals sequences whose last events are
+ * the latest, latest first. An execution alerts on those of its answer not alerted yet; a
+ * sequence never in an answer is never alerted on. (Elasticsearch reads each stage in pages of
+ * fetch_size, 1000, and stops after the page that completes max_signals sequences
+ * (tailLimitReached): a window with more events than that for a stage may answer from the pages
+ * read so far; casebook answers from all of the window's sequences.) */
+
+static int64_t seq_first_time(const struct found_seq *f)
+{
+	int64_t t = INT64_MAX;
+	for (size_t j = 0; j < f->n; j++)
+		t = f->hits[j].time < t ? f->hits[j].time : t;
+	return t;
+}
+
+static int64_t seq_last_time(const struct found_seq *f)
+{
+	int64_t t = INT64_MIN;
+	for (size_t j = 0; j < f->n; j++)
+		t = f->hits[j].time > t ? f->hits[j].time : t;
+	return t;
+}
+
+/* By the time the sequence enters a window (its last event's), then by its ordinal. */
+static int by_last_event(const void *a, const void *b)
+{
+	const struct found_seq *x = a, *y = b;
+	int64_t tx = seq_last_time(x), ty = seq_last_time(y);
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return by_event_time(&x->hits[x->n - 1], &y->hits[y->n - 1]);
+}
+
+/* An answer's order (qsort over pointers): the latest last event first (Sequence.compareTo,
+ * reversed). */
+static int by_sequence_tail(const void *a, const void *b)
+{
+	const struct found_seq *x = *(const struct found_seq *const *)a, *y = *(const struct found_seq *const *)b;
+	return by_event_time(&y->hits[y->n - 1], &x->hits[x->n - 1]);
+}
+
+static int by_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* An execution whose search Elasticsearch fails: said once a run (Kibana's rule shows the
+ * execution failed, and it alerts on nothing). */
+static void failed_search(struct run *run, int64_t T)
+{
+	struct eql_state *st = eql_state(run);
+	if (st->failed++ || !run->opts->warn.say)
+		return;
+	char when[TIME_ISO_LEN];
+	time_format_iso8601(T, when);
+	diag_say(&run->opts->warn,
+	         "warning: rule \"%s\": the execution at %s fails as Elasticsearch's EQL search would: an event's "
+	         "tiebreaker_field \"%s\" holds several values (\"Expected tiebreaker field [%s] ...\"); such "
+	         "executions alert on nothing\n",
+	         run->rule.name, when, st->tiebreaker, st->tiebreaker);
+}
+
+/* The times of the stage events whose tiebreaker_field holds several values (tiebreaker_value's
+ * 'x'), in order: a window holding one fails its search. */
+static int64_t *failing_times(const struct run *run, size_t *n)
+{
+	int64_t *t = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (!eql_state(run)->tiebreaker)
+		return NULL;
+	for (size_t i = 0; i < run->nhits; i++) {
+		const struct hit *h = &run->hits[i];
+		if (!h->keys || !h->keys[h->nkeys] || h->keys[h->nkeys][0] != 'x')
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			t = xrealloc(t, cap * sizeof(*t));
+		}
+		t[(*n)++] = h->time;
+	}
+	if (*n > 1)
+		qsort(t, *n, sizeof(*t), by_int64);
+	return t;
+}
+
+/* The executions from run->replay_t up to limit (not included) over the sequences found: each
+ * answers with its window's tail, and alerts on its sequences not offered yet; sequences no
+ * window to come holds are forgotten. Only executions where a sequence enters the window or
+ * one of its answer (or the one next left out) leaves are looked at. */
+static int sequence_replay(struct run *run, int64_t limit)
+{
+	struct eql_state *st = eql_state(run);
+	const struct rule *r = &run->rule;
+	size_t max = (size_t)r->max_signals;
+	tiebreaking = st->tiebreaker != NULL;
+	if (st->nseqs > 1)
+		qsort(st->seqs, st->nseqs, sizeof(*st->seqs), by_last_event);
+	/* when the window's time is @timestamp, the order above is the answer's, reversed */
+	int ordered = !run->time_field && !run->cq.use_ingested;
+	const struct found_seq **tail = xmalloc((st->nseqs + 1) * sizeof(*tail));
+	struct found_seq *answers = NULL;
+	size_t nanswers = 0, answers_cap = 0, lo = 0, hi = 0;
+	size_t nfail = 0, flo = 0, fhi = 0;
+	int64_t *fail = failing_times(run, &nfail);
+	int64_t T = run->replay_t;
+	while (T <= run->last_t && T < limit) {
+		int64_t from = rule_window_from(r, T), to = rule_window_to(r, T);
+		while (lo < st->nseqs && seq_last_time(&st->seqs[lo]) < from)
+			lo++;
+		if (hi < lo)
+			hi = lo;
+		while (hi < st->nseqs && seq_last_time(&st->seqs[hi]) <= to)
+			hi++;
+		while (flo < nfail && fail[flo] < from)
+			flo++;
+		if (fhi < flo)
+			fhi = flo;
+		while (fhi < nfail && fail[fhi] <= to)
+			fhi++;
+		if (flo < fhi) { /* the search fails: no answer, until that event leaves or another enters */
+			failed_search(run, T);
+			int64_t next = run_first_execution_past(run, T, fail[flo]);
+			if (hi < st->nseqs) {
+				int64_t enters = run_first_execution_seeing(run, seq_last_time(&st->seqs[hi]));
+				next = enters < next ? enters : next;
+			}
+			T = next > limit ? limit : next > T ? next : T + r->interval_us;
+			continue;
+		}
+		size_t ntail = 0;
+		for (size_t i = hi; i > lo && (!ordered || ntail <= max); i--)
+			if (seq_first_time(&st->seqs[i - 1]) >= from) /* the window holds it whole */
+				tail[ntail++] = &st->seqs[i - 1];
+		if (!ntail) { /* none in the window: on to the first that sees the next sequence */
+			if (hi == st->nseqs) {
+				T = limit;
+				break;
+			}
+			int64_t at = run_first_execution_seeing(run, seq_last_time(&st->seqs[hi]));
+			T = at > T ? at : T + r->interval_us;
+			continue;
+		}
+		if (!ordered && ntail > 1)
+			qsort(tail, ntail, sizeof(*tail), by_sequence_tail);
+		/* a full answer is Kibana's max signals warning (eql.ts: hits.total, the answer's size
+		 * (Results.fromPayload), at least max_signals) */
+		int full = ntail >= max;
+		if (ntail > max)
+			ntail = max + 1; /* the answer, and the next left out: while both stay, it stands */
+		int64_t first = INT64_MAX;
+		for (size_t i = 0; i < ntail; i++) {
+			int64_t t = seq_first_time(tail[i]);
+			first = t < first ? t : first;
+			struct found_seq *f = (struct found_seq *)tail[i];
+			if (i == max || f->offered)
+				continue;
+			f->offered = 1;
+			if (nanswers == answers_cap) {
+				answers_cap = answers_cap ? 2 * answers_cap : 16;
+				answers = xrealloc(answers, answers_cap * sizeof(*answers));
+			}
+			answers[nanswers] = *f;
+			answers[nanswers].exec_t = T;
+			answers[nanswers++].rank = i;
+		}
+		int64_t next = run_first_execution_past(run, T, first); /* one of them leaves */
+		if (hi < st->nseqs) {                                   /* or a sequence enters */
+			int64_t enters = run_first_execution_seeing(run, seq_last_time(&st->seqs[hi]));
+			next = enters < next ? enters : next;
+		}
+		if (fhi < nfail) { /* or an event that fails the search enters */
+			int64_t enters = run_first_execution_seeing(run, fail[fhi]);
+			next = enters < next ? enters : next;
+		}
+		T = next_answer(run, T, next, limit, full);
+	}
+	run->replay_t = T;
+	free(tail);
+	free(fail);
+	int rc = alert_sequences(run, answers, nanswers); /* in execution order, each answer's */
+	free(answers);
+	int64_t from = T > run->last_t ? INT64_MAX : rule_window_from(r, T);
+	size_t kept = 0;
+	for (size_t i = 0; i < st->nseqs; i++)
+		if (seq_first_time(&st->seqs[i]) < from) { /* out of every window to come */
+			free(st->seqs[i].hits);
+			run->totals->matched++;
+		} else {
+			st->seqs[kept++] = st->seqs[i];
+		}
+	st->nseqs = kept;
+	return rc;
 }
 
 /* ---- event queries: each execution's tail ----
@@ -685,7 +950,8 @@ static void offered_sync(struct eql_state *st, size_t nhits)
 
 /* Execution T's answer: the tail of hits[lo, hi) (its window's matches, in time order); its
  * matches not offered yet become alerts (or, with alert_suppression, its groups). 1 when the
- * window held more than max_signals (matches left out), 0, or -1 on a store error. */
+ * answer is full, max_signals matches (Kibana's eql.ts warns when hits.total, the answer's size
+ * in Results.fromPayload, is at least max_signals), 0, or -1 on a store error. */
 static int event_tail(struct run *run, int64_t T, size_t lo, size_t hi)
 {
 	struct eql_state *st = eql_state(run);
@@ -722,7 +988,7 @@ static int event_tail(struct run *run, int64_t T, size_t lo, size_t hi)
 	for (size_t i = 0; i < fresh; i++)
 		st->offered[tail[i] - run->hits] = 1;
 	free(tail);
-	return rc ? rc : n > max;
+	return rc ? rc : n >= max;
 }
 
 /* Forgets the hits before index n (out of every window to come); they count as matched. */
@@ -770,16 +1036,7 @@ static int event_replay(struct run *run, int64_t limit)
 			int64_t enters = run_first_execution_seeing(run, run->hits[hi].time);
 			next = enters < next ? enters : next;
 		}
-		if (next > limit) /* undecided: a hit still to come may enter there */
-			next = limit;
-		if (next <= T)
-			next = T + r->interval_us;
-		if (full) { /* every execution answering the same left matches out */
-			run_warn_capped(run, T);
-			int64_t end = next > run->last_t ? run->last_t + r->interval_us : next;
-			run->totals->capped += (uint64_t)((end - T) / r->interval_us) - 1;
-		}
-		T = next;
+		T = next_answer(run, T, next, limit, full);
 	}
 	run->replay_t = T;
 	if (T > run->last_t)
@@ -795,7 +1052,7 @@ static int eql_flush(struct run *run, int64_t done)
 {
 	if (!eql_is_sequence(eql_state(run)->query))
 		return event_replay(run, run_undecided(run, done));
-	return eql_state(run)->stream ? replay_sequences(run, run_undecided(run, done)) : 0;
+	return eql_state(run)->stream ? sequence_replay(run, run_undecided(run, done)) : 0;
 }
 
 static int event_finish(struct run *run)
@@ -812,11 +1069,13 @@ static int eql_finish(struct run *run)
 {
 	if (!eql_is_sequence(eql_state(run)->query))
 		return event_finish(run);
-	if (eql_is_sample(eql_state(run)->query))
+	if (eql_is_sample(eql_state(run)->query)) {
 		match_samples(run);
-	else if (!eql_state(run)->stream)
+		return replay_samples(run, INT64_MAX);
+	}
+	if (!eql_state(run)->stream)
 		match_sequences(run);
-	return replay_sequences(run, INT64_MAX);
+	return sequence_replay(run, INT64_MAX);
 }
 
 /* ---- reading the rule (rule.c) ---- */

@@ -445,9 +445,9 @@ static int field_type_bounded(struct store *s, sqlite3_stmt *st, size_t nth)
 	else if (name_bytes > FIELD_NAME_MAX)
 		strbuf_addf(&s->err, "reading the field types: a field name of %d bytes, over %d", name_bytes,
 		            FIELD_NAME_MAX);
-	else if (type_bytes > FIELD_TYPE_MAX)
+	else if (type_bytes > FIELD_TYPE_MAX + FIELD_TYPE_PARAMS_MAX)
 		strbuf_addf(&s->err, "reading the field types: a type of %d bytes, over %d", type_bytes,
-		            FIELD_TYPE_MAX);
+		            FIELD_TYPE_MAX + FIELD_TYPE_PARAMS_MAX);
 	else
 		return 1;
 	strbuf_addstr(&s->err, " (this case was not made by casebook mapping import)");

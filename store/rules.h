@@ -93,9 +93,10 @@ int store_exception_all_items_each(struct store *s, exception_fn fn, void *ctx);
 
 /* Field types imported from an index mapping (casebook mapping import), bounded so that a
  * mapping cannot grow the case and every later search (docs/RELIABILITY.md): */
-#define FIELD_NAME_MAX  512   /* bytes of a field's dotted name */
-#define FIELD_TYPE_MAX  64    /* bytes of its type */
-#define FIELD_TYPES_MAX 20000 /* field types in a case */
+#define FIELD_NAME_MAX        512   /* bytes of a field's dotted name */
+#define FIELD_TYPE_MAX        64    /* bytes of its type */
+#define FIELD_TYPE_PARAMS_MAX 64    /* bytes of the parameters kept after it (" coerce=false", ...) */
+#define FIELD_TYPES_MAX       20000 /* field types in a case */
 /* Stores (or replaces) a field's type; the caller keeps within the bounds. */
 int store_field_type_put(struct store *s, const char *field, const char *type);
 /* The same for n fields, with one statement. 0 or -1. */

@@ -515,6 +515,160 @@ static void test_long_sequence_rule(void **state)
 	strbuf_release(&want);
 }
 
+/* A sequence rule's executions as Kibana (eql.ts, build_eql_search_request.ts: size
+ * max_signals, no result_position) and Elasticsearch answer them: result_position "tail" by
+ * default (EqlSearchRequest); the completed sequences kept in a TreeSet ordered by
+ * Sequence.compareTo, the ordinal of the last event (@timestamp, tiebreaker_field, then the
+ * implicit _shard_doc tiebreaker: ingest order), of which Limit.view with a negative limit takes
+ * the last size, reversed into the answer (SequenceMatcher.completed, TumblingWindow.payload).
+ * So each execution alerts on the max_signals sequences of its window that end latest, not on
+ * those that start earliest. Rule: sequence by host.id [a] [b], every 5m from now-6m (the
+ * executions at 23:50, 23:55 and 00:00 see 23:44-23:50, 23:49-23:55 and 23:54-00:00). EVENTS:
+ * id, time (2025-12-31T...Z), host, process name, extra fields; the alerts' events. */
+static void test_sequence_tail(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *events[8][5];
+		int max_signals;
+		const char *tiebreaker, *want;
+		uint64_t capped; /* executions whose answer was full: max_signals sequences */
+	} cases[] = {
+	    /* h1 starts first and ends last; h2 starts before h3 and ends before it: the two that
+	     * end latest, h1 and h3 (the earliest starts would be h1 and h2) */
+	    {{{"1a", "23:56:00", "h1", "a"},
+	      {"1b", "23:59:00", "h1", "b"},
+	      {"2a", "23:57:00", "h2", "a"},
+	      {"2b", "23:57:30", "h2", "b"},
+	      {"3a", "23:57:10", "h3", "a"},
+	      {"3b", "23:58:00", "h3", "b"}},
+	     2,
+	     NULL,
+	     "s 1a 1b (group)\ns 3a 3b (group)\n",
+	     1},
+	    /* max_signals enough for all */
+	    {{{"1a", "23:56:00", "h1", "a"},
+	      {"1b", "23:59:00", "h1", "b"},
+	      {"2a", "23:57:00", "h2", "a"},
+	      {"2b", "23:57:30", "h2", "b"},
+	      {"3a", "23:57:10", "h3", "a"},
+	      {"3b", "23:58:00", "h3", "b"}},
+	     3,
+	     NULL,
+	     "s 1a 1b (group)\ns 2a 2b (group)\ns 3a 3b (group)\n",
+	     1},
+	    /* last events at one @timestamp: the implicit tiebreaker, ascending, keeps the two
+	     * ingested last */
+	    {{{"1a", "23:56:00", "h1", "a"},
+	      {"1b", "23:58:00", "h1", "b"},
+	      {"2a", "23:57:00", "h2", "a"},
+	      {"2b", "23:58:00", "h2", "b"},
+	      {"3a", "23:56:30", "h3", "a"},
+	      {"3b", "23:58:00", "h3", "b"}},
+	     2,
+	     NULL,
+	     "s 2a 2b (group)\ns 3a 3b (group)\n",
+	     1},
+	    /* ... and tiebreaker_field before it: the largest, 9 and 5 */
+	    {{{"1a", "23:56:00", "h1", "a", "\"tick\":1"},
+	      {"1b", "23:58:00", "h1", "b", "\"tick\":9"},
+	      {"2a", "23:57:00", "h2", "a", "\"tick\":1"},
+	      {"2b", "23:58:00", "h2", "b", "\"tick\":1"},
+	      {"3a", "23:56:30", "h3", "a", "\"tick\":1"},
+	      {"3b", "23:58:00", "h3", "b", "\"tick\":5"}},
+	     2,
+	     "tick",
+	     "s 1a 1b (group)\ns 3a 3b (group)\n",
+	     1},
+	    /* each execution answers its own window: 23:50's latest (h2), then 00:00's (h3) */
+	    {{{"1a", "23:46:00", "h1", "a"},
+	      {"1b", "23:47:00", "h1", "b"},
+	      {"2a", "23:46:30", "h2", "a"},
+	      {"2b", "23:48:00", "h2", "b"},
+	      {"3a", "23:57:00", "h3", "a"},
+	      {"3b", "23:58:00", "h3", "b"}},
+	     1,
+	     NULL,
+	     "s 2a 2b (group)\ns 3a 3b (group)\n",
+	     2},
+	    /* overlapping windows: at 23:55 Y (ends 23:54:50) is the answer and X (23:54:20) left
+	     * out; at 00:00 Y's start has left the window and X, still in it, is the answer (z at
+	     * 23:58: the case's executions run to the first that sees its newest event) */
+	    {{{"Ya", "23:53:00", "h1", "a"},
+	      {"Yb", "23:54:50", "h1", "b"},
+	      {"Xa", "23:54:10", "h2", "a"},
+	      {"Xb", "23:54:20", "h2", "b"},
+	      {"z", "23:58:00", "h9", "z"}},
+	     1,
+	     NULL,
+	     "s Xa Xb (group)\ns Ya Yb (group)\n",
+	     2},
+	    /* a stage event whose tiebreaker_field holds several values fails the sequence search of
+	     * every window holding it (CriterionOrdinalExtractionTests.testTiebreakerMultiValued: a
+	     * bad request, "Expected tiebreaker field [tick] ..."): 00:00's alerts on nothing, 23:50's
+	     * still answers */
+	    {{{"1a", "23:46:00", "h1", "a", "\"tick\":1"},
+	      {"1b", "23:47:00", "h1", "b", "\"tick\":1"},
+	      {"2a", "23:56:00", "h2", "a", "\"tick\":[1,2]"},
+	      {"2b", "23:57:00", "h2", "b", "\"tick\":1"}},
+	     5,
+	     "tick",
+	     "s 1a 1b (group)\n",
+	     0},
+	    /* ... an array of one value is that value (the extractor unwraps a list of one) */
+	    {{{"1a", "23:46:00", "h1", "a", "\"tick\":\"k\""},
+	      {"1b", "23:47:00", "h1", "b", "\"tick\":\"k\""},
+	      {"2a", "23:56:00", "h2", "a", "\"tick\":[\"k\"]"},
+	      {"2b", "23:57:00", "h2", "b", "\"tick\":\"k\""}},
+	     5,
+	     "tick",
+	     "s 1a 1b (group)\ns 2a 2b (group)\n",
+	     0},
+	    /* left out for good: Z is in 23:55's window only, behind Y */
+	    {{{"Za", "23:50:00", "h1", "a"},
+	      {"Zb", "23:51:00", "h1", "b"},
+	      {"Ya", "23:52:00", "h2", "a"},
+	      {"Yb", "23:53:00", "h2", "b"}},
+	     1,
+	     NULL,
+	     "s Ya Yb (group)\n",
+	     1},
+	};
+	/* each case read at once, streamed a row a flush, and without the prefilters (no streaming) */
+	static const struct detect_options modes[] = {
+	    {.now_us = NOW}, {.now_us = NOW, .flush_rows = 1}, {.now_us = NOW, .no_prefilter = 1}};
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			store_close(db);
+			db = tu_new_case("eql-rules");
+			char extra[64];
+			snprintf(extra, sizeof(extra), "\"max_signals\":%d%s%s%s", cases[i].max_signals,
+			         cases[i].tiebreaker ? ",\"tiebreaker_field\":\"" : "",
+			         cases[i].tiebreaker ? cases[i].tiebreaker : "", cases[i].tiebreaker ? "\"" : "");
+			import_eql_rule("s",
+			                "sequence by host.id [process where process.name == \\\"a\\\"] "
+			                "[process where process.name == \\\"b\\\"]",
+			                extra);
+			struct strbuf sb;
+			strbuf_init(&sb, 2048);
+			for (size_t k = 0; k < 8 && cases[i].events[k][0]; k++) {
+				char ts[32];
+				snprintf(ts, sizeof(ts), "2025-12-31T%sZ", cases[i].events[k][1]);
+				process_event(&sb, cases[i].events[k][0], ts, cases[i].events[k][2],
+				              cases[i].events[k][3], cases[i].events[k][4]);
+			}
+			ingest_text(sb.buf);
+			strbuf_release(&sb);
+			struct detect_totals t;
+			assert_int_equal(detect_run(db, &modes[m], &t), 0);
+			assert_int_equal(t.skipped, 0);
+			if (strcmp(alerts(), cases[i].want) || t.capped != cases[i].capped)
+				fail_msg("mode %zu case %zu: alerts\n%s(%llu capped), not\n%s(%llu capped)", m, i,
+				         lines.buf, (unsigned long long)t.capped, cases[i].want,
+				         (unsigned long long)cases[i].capped);
+		}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -528,6 +682,7 @@ int main(void)
 	    T(test_category_override_rule),
 	    T(test_trailing_missing_event_rule),
 	    T(test_long_sequence_rule),
+	    T(test_sequence_tail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

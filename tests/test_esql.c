@@ -17,7 +17,20 @@
 #include "store/store.h"
 
 /* The rows a query gives over the events (a JSON array), one JSON object per line. */
+/* What a query said beside its rows: its warnings and its fault ("" when none). */
+struct said {
+	size_t warnings;
+	char fault[200];
+};
+
+static char *run_query_saying(const char *query, const char *events, struct said *said);
+
 static char *run_query(const char *query, const char *events)
+{
+	return run_query_saying(query, events, NULL);
+}
+
+static char *run_query_saying(const char *query, const char *events, struct said *said)
 {
 	struct esql_error err;
 	struct esql_query *q = esql_parse_query(query, &err);
@@ -49,6 +62,12 @@ static char *run_query(const char *query, const char *events)
 	}
 	free(rows);
 	cJSON_Delete(evs);
+	if (said) {
+		said->warnings = 0;
+		esql_warning(q, &said->warnings);
+		const char *f = esql_fault(q);
+		snprintf(said->fault, sizeof(said->fault), "%s", f ? f : "");
+	}
 	esql_free(q);
 	return strbuf_detach(&out, NULL);
 }
@@ -333,6 +352,149 @@ static void test_esql_reads_whole_number_fields_truncated(void **state)
 		char *got = run_query(whole_cases[i].query, whole_cases[i].events);
 		if (strcmp(got, whole_cases[i].want))
 			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, whole_cases[i].query, whole_cases[i].want, got);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* ES|QL's numeric types: a literal is an integer (32 bits) when it fits, else a long, else an
+ * unsigned_long (ExpressionBuilder.visitIntegerValue); a field the mapping types integer, short
+ * or byte is an integer column, long a long, unsigned_long an unsigned_long (0 to 2^64 - 1);
+ * LENGTH, LOCATE, MV_COUNT and DATE_DIFF give integers. Arithmetic over two integers is an
+ * integer, over an integer and a long a long (Add, Sub, Mul, Div, Mod: Math.addExact and the
+ * like over ints or longs, warnExceptions ArithmeticException), so an overflow past 32 bits, or
+ * 64, and a division by zero are null with a warning, as is a double that is not finite
+ * (NumericUtils.asFiniteNumber). An unsigned_long operates only with another
+ * (Verifier.validateUnsignedLongOperator refuses the query: casebook stops it with that), and
+ * cannot be negated; TO_UNSIGNED_LONG (TO_UL, TO_ULONG) takes 0 to 2^64 - 1, truncating a
+ * decimal, and warns for the rest. A field mapped with "coerce": false holds no value for a
+ * string or for a decimal in a whole type (NumberFieldMapper refuses such a document: "[coerce]
+ * is set to false", "Value [3.7] has a decimal part"; only with ignore_malformed is it indexed,
+ * the field left out), so it reads as null. EVENTS; the rows; warnings; the fault. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+	const char *fault;
+} typed_cases[] = {
+    {"FROM x | EVAL a = 2147483647 + 1 | KEEP a", "[{}]", "{\"a\":null}\n", 1, ""},
+    {"FROM x | EVAL a = 2147483648 + 1, b = TO_LONG(2147483647) + 1 | KEEP a, b", "[{}]",
+     "{\"a\":2147483649,\"b\":2147483648}\n", 0, ""},
+    {"FROM x | EVAL a = 9223372036854775807 + 1 | KEEP a", "[{}]", "{\"a\":null}\n", 1, ""},
+    {"FROM x | EVAL a = i * 2, b = n * 2, c = i + n | KEEP a, b, c", "[{\"i\":2000000000,\"n\":2000000000}]",
+     "{\"a\":null,\"b\":4000000000,\"c\":4000000000}\n", 1, ""},
+    {"FROM x | EVAL a = -(i - 1) | KEEP a", "[{\"i\":-2147483647}]", "{\"a\":null}\n", 1, ""},
+    {"FROM x | EVAL a = 5 / 0, b = 5.0 / 0, c = 5 % 0, d = -7 / 2 | KEEP a, b, c, d", "[{}]",
+     "{\"a\":null,\"b\":null,\"c\":null,\"d\":-3}\n", 3, ""},
+    {"FROM x | EVAL a = LENGTH(s) * 1073741824, b = LENGTH(s) * 1073741824.0 | KEEP a, b", "[{\"s\":\"ab\"}]",
+     "{\"a\":null,\"b\":2.147483648E9}\n", 1, ""},
+    {"FROM x | KEEP u", "[{\"u\":\"18446744073709551615\"},{\"u\":[7,-1,1.9]}]",
+     "{\"u\":18446744073709551615}\n{\"u\":[1,7]}\n", 0, ""},
+    {"FROM x | EVAL a = u + TO_UL(1), b = u - TO_UL(1), c = TO_UL(1) - TO_UL(2) | KEEP a, b, c",
+     "[{\"u\":\"18446744073709551615\"}]", "{\"a\":null,\"b\":18446744073709551614,\"c\":null}\n", 2, ""},
+    {"FROM x | WHERE u > TO_UL(9223372036854775807) | KEEP id",
+     "[{\"id\":1,\"u\":\"18446744073709551615\"},{\"id\":2,\"u\":5}]", "{\"id\":1}\n", 0, ""},
+    {"FROM x | WHERE u > 5 | KEEP id", "[{\"id\":1,\"u\":6}]", "", 0,
+     "[unsigned_long] can only be operated on together with another [unsigned_long]"},
+    {"FROM x | EVAL a = u + 1 | KEEP a", "[{\"u\":6}]", "", 0,
+     "[unsigned_long] can only be operated on together with another [unsigned_long]"},
+    {"FROM x | EVAL a = TO_UL(\"12.9\"), b = TO_UL(-1), c = TO_DOUBLE(u), d = TO_LONG(u), e = TO_UL(true) "
+     "| KEEP a, b, c, d, e",
+     "[{\"u\":\"18446744073709551615\"}]", "{\"a\":12,\"b\":null,\"c\":1.8446744073709552E19,\"d\":null,\"e\":1}\n", 2,
+     ""},
+    /* MV_SUM adds as its type (MvSum: Math.addExact over ints, unsignedLongAddExact); SUM of
+     * integers is a long; SUM and AVG take no unsigned_long (Sum, Avg: "numeric except
+     * unsigned_long or counter types"), MV_AVG does (a double) */
+    {"FROM x | EVAL a = MV_SUM(i), b = MV_SUM(n), c = MV_SUM(u), d = MV_AVG(u) | KEEP a, b, c, d",
+     "[{\"i\":[2000000000,2000000000],\"n\":[2000000000,2000000000],\"u\":[\"18446744073709551615\",1]},"
+     "{\"i\":[1,2],\"u\":[1,2]}]",
+     "{\"a\":null,\"b\":4000000000,\"c\":null,\"d\":9.223372036854776E18}\n{\"a\":3,\"b\":null,\"c\":3,\"d\":1.5}\n", 2,
+     ""},
+    {"FROM x | STATS s = SUM(i), c = COUNT(u)",
+     "[{\"i\":2000000000,\"u\":\"18446744073709551615\"},{\"i\":2000000000,\"u\":7}]", "{\"s\":4000000000,\"c\":2}\n",
+     0, ""},
+    {"FROM x | STATS m = MAX(u)", "[{\"u\":1}]", "", 0,
+     "argument of [MAX] must be [representable except unsigned_long and spatial types]"},
+    {"FROM x | STATS s = SUM(u)", "[{\"u\":1}]", "", 0,
+     "argument of [SUM] must be [numeric except unsigned_long or counter types]"},
+    {"FROM x | KEEP c, f", "[{\"c\":3.7,\"f\":\"1.5\"},{\"c\":\"5\",\"f\":2.5},{\"c\":3.0,\"f\":1}]",
+     "{\"c\":null,\"f\":null}\n{\"c\":null,\"f\":2.5}\n{\"c\":3,\"f\":1.0}\n", 0, ""},
+};
+
+static void test_esql_integer_long_and_unsigned_long(void **state)
+{
+	(void)state;
+	char *names[] = {"c", "f", "i", "n", "u"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("long coerce=false"),
+	                                    numeric_type_named("float coerce=false"), numeric_type_named("integer"),
+	                                    numeric_type_named("long"), numeric_type_named("unsigned_long")};
+	field_types_set(names, types, nums, 5);
+	for (size_t i = 0; i < sizeof(typed_cases) / sizeof(typed_cases[0]); i++) {
+		struct said said;
+		char *got = run_query_saying(typed_cases[i].query, typed_cases[i].events, &said);
+		if (strcmp(got, typed_cases[i].want) || said.warnings != typed_cases[i].warnings ||
+		    strcmp(said.fault, typed_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, typed_cases[i].query, typed_cases[i].want, typed_cases[i].warnings, typed_cases[i].fault,
+			    got, said.warnings, said.fault);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* Multi-fields and keyword parameters as ES|QL reads them. A multi-field is not in _source: its
+ * values are its parent's (SearchExecutionContext.sourcePaths). A keyword sub-field reads its
+ * own doc values: the parent's values through its normalizer (the built-in lowercase), less
+ * those longer than its ignore_above (not indexed), sorted and deduplicated. A text sub-field
+ * of a keyword without a normalizer reads the keyword's doc values (TextFieldMapper's
+ * nonDelegateBlockLoader: "if the parent is exact then we should use that instead"); of any
+ * other parent, the parent's _source values as they are. A top-level keyword's ignore_above
+ * and normalizer apply the same way. EVENTS; the rows. */
+static const struct {
+	const char *query, *events, *want;
+} multi_cases[] = {
+    {"FROM x | KEEP process.name.text", "[{\"process\":{\"name\":[\"b\",\"a\",\"b\"]}}]",
+     "{\"process.name.text\":[\"a\",\"b\"]}\n"},
+    {"FROM x | KEEP process.name.caseless", "[{\"process\":{\"name\":[\"Cmd.EXE\",\"cmd.exe\",\"A\"]}}]",
+     "{\"process.name.caseless\":[\"a\",\"cmd.exe\"]}\n"},
+    {"FROM x | WHERE process.name.caseless == \"cmd.exe\" | KEEP id",
+     "[{\"id\":1,\"process\":{\"name\":\"CMD.exe\"}},{\"id\":2,\"process\":{\"name\":\"cmd\"}}]", "{\"id\":1}\n"},
+    {"FROM x | KEEP message.keyword", "[{\"message\":\"hello world\"},{\"message\":[\"hi\",\"hey\",\"hi\"]}]",
+     "{\"message.keyword\":null}\n{\"message.keyword\":[\"hey\",\"hi\"]}\n"},
+    {"FROM x | KEEP user.name, user.name.text", "[{\"user\":{\"name\":[\"Bob\",\"alice\",\"Bob\"]}}]",
+     "{\"user.name\":[\"alice\",\"bob\"],\"user.name.text\":[\"Bob\",\"alice\",\"Bob\"]}\n"},
+    {"FROM x | KEEP host.hostname",
+     "[{\"host\":{\"hostname\":\"abcd\"}},{\"host\":{\"hostname\":[\"abc\",\"\\u00e9\\u00e9\\u00e9\","
+     "\"\\ud83d\\ude00\\ud83d\\ude00\"]}}]",
+     "{\"host.hostname\":null}\n{\"host.hostname\":[\"abc\",\"\u00e9\u00e9\u00e9\"]}\n"},
+    {"FROM x | KEEP process.name.text", "[{\"process\":{\"pid\":1}}]", "{\"process.name.text\":null}\n"},
+};
+
+static void test_esql_reads_multi_fields_as_elasticsearch(void **state)
+{
+	(void)state;
+	char *names[] = {"host.hostname",         "message",           "message.keyword", "process.name",
+	                 "process.name.caseless", "process.name.text", "user.name",       "user.name.text"};
+	const char *texts[] = {"keyword ignore_above=3",
+	                       "text",
+	                       "keyword multi ignore_above=5",
+	                       "keyword ignore_above=1024",
+	                       "keyword multi normalizer=lowercase ignore_above=1024",
+	                       "text multi",
+	                       "keyword normalizer=lowercase",
+	                       "text multi"};
+	enum field_type types[8];
+	struct numeric_type nums[8];
+	for (size_t i = 0; i < 8; i++) {
+		types[i] = field_type_named(texts[i]);
+		nums[i] = numeric_type_named(texts[i]);
+	}
+	field_types_set(names, types, nums, 8);
+	for (size_t i = 0; i < sizeof(multi_cases) / sizeof(multi_cases[0]); i++) {
+		char *got = run_query(multi_cases[i].query, multi_cases[i].events);
+		if (strcmp(got, multi_cases[i].want))
+			fail_msg("case %zu: %s\nwant: %sgot:  %s", i, multi_cases[i].query, multi_cases[i].want, got);
 		free(got);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
@@ -670,6 +832,8 @@ int main(void)
 	    cmocka_unit_test(test_esql_command),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
+	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
+	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "tests/testutil.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect/numeric.h"
@@ -164,8 +165,7 @@ static void test_stored_values_and_type_names(void **state)
 	assert_int_equal(numeric_scaled_type_text(0, text, sizeof(text)), -1);
 	assert_int_equal(numeric_scaled_type_text(-5, text, sizeof(text)), -1);
 	assert_int_equal(numeric_scaled_type_text(INFINITY, text, sizeof(text)), -1);
-	const char *none[] = {"scaled_float(0)", "scaled_float(-1)", "scaled_float()",
-	                      "scaled_float(1",  "unsigned_long",    "text"};
+	const char *none[] = {"scaled_float(0)", "scaled_float(-1)", "scaled_float()", "scaled_float(1", "text"};
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		assert_int_equal(numeric_type_named(none[i]).kind, NUMERIC_NONE);
 	assert_int_equal(numeric_type_named("half_float").kind, NUMERIC_HALF_FLOAT);
@@ -181,11 +181,103 @@ static void test_stored_values_and_type_names(void **state)
 	assert_false(numeric_is_whole(numeric_type_named("float")));
 }
 
+/* unsigned_long (UnsignedLongFieldMapper: 0 to 2^64 - 1, a decimal truncated with coerce, a
+ * string of digits exact), "coerce": false (NumberFieldMapper refuses a string, "[coerce] is set
+ * to false", and a decimal in a whole type, NumberType.parse's "Value [3.5] has a decimal
+ * part"; 3.0 is 3), and the type texts mapping import stores: the type, then its parameters. */
+static void test_unsigned_long_coerce_and_type_texts(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *text;
+		double in;
+		int rc;
+		uint64_t want;
+	} cases[] = {
+	    {"unsigned_long", "18446744073709551615", 0, 0, UINT64_MAX},
+	    {"unsigned_long", "18446744073709551616", 0, -1, 0},
+	    {"unsigned_long", "-1", 0, -1, 0},
+	    {"unsigned_long", "12.9", 0, 0, 12},
+	    {"unsigned_long", " 1", 0, -1, 0},
+	    {"unsigned_long", NULL, 9007199254740992.0, 0, 9007199254740992u},
+	    {"unsigned_long", NULL, 1.5, 0, 1},
+	    {"unsigned_long", NULL, -0.5, -1, 0},
+	    {"unsigned_long", NULL, 0x1p64, -1, 0},
+	    {"unsigned_long coerce=false", NULL, 1.5, -1, 0},
+	    {"unsigned_long coerce=false", NULL, 2.0, 0, 2},
+	    {"unsigned_long coerce=false", "2", 0, -1, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct numeric_type t = numeric_type_named(cases[i].type);
+		uint64_t got = 42;
+		int rc = cases[i].text ? numeric_unsigned_text(t, cases[i].text, &got)
+		                       : numeric_unsigned(t, cases[i].in, &got);
+		if (rc != cases[i].rc || (!rc && got != cases[i].want))
+			fail_msg("case %zu (%s): want %d %llu, got %d %llu", i, cases[i].type, cases[i].rc,
+			         (unsigned long long)cases[i].want, rc, (unsigned long long)got);
+	}
+	static const struct {
+		const char *type, *text;
+		double in;
+		int rc;
+		double want;
+	} coerce[] = {
+	    {"long coerce=false", NULL, 3.7, -1, 0}, {"long coerce=false", NULL, 3.0, 0, 3},
+	    {"long coerce=false", "3", 0, -1, 0},    {"integer coerce=false", NULL, -2.5, -1, 0},
+	    {"float coerce=false", "1.5", 0, -1, 0}, {"float coerce=false", NULL, 1.5, 0, 1.5},
+	    {"double coerce=false", NULL, 7, 0, 7},  {"long", "3", 0, 0, 3},
+	};
+	for (size_t i = 0; i < sizeof(coerce) / sizeof(coerce[0]); i++) {
+		struct numeric_type t = numeric_type_named(coerce[i].type);
+		double got = -42;
+		int rc = coerce[i].text ? numeric_stored_text(t, coerce[i].text, &got)
+		                        : numeric_stored(t, coerce[i].in, &got);
+		if (rc != coerce[i].rc || (!rc && got != coerce[i].want))
+			fail_msg("coerce case %zu (%s): want %d %g, got %d %g", i, coerce[i].type, coerce[i].rc,
+			         coerce[i].want, rc, got);
+	}
+	/* the stored texts: a mapping's definitions as mapping import keeps them */
+	static const struct {
+		const char *def;
+		int multi;
+		const char *text;
+	} texts[] = {
+	    {"{\"type\":\"long\",\"coerce\":false}", 0, "long coerce=false"},
+	    {"{\"type\":\"long\",\"coerce\":\"false\"}", 0, "long coerce=false"},
+	    {"{\"type\":\"long\",\"coerce\":true}", 0, "long"},
+	    {"{\"type\":\"scaled_float\",\"scaling_factor\":100}", 0, "scaled_float(100)"},
+	    {"{\"type\":\"keyword\",\"normalizer\":\"lowercase\"}", 1, "keyword multi normalizer=lowercase"},
+	    {"{\"type\":\"keyword\",\"normalizer\":\"my_own\"}", 1, "keyword multi"},
+	    {"{\"type\":\"text\"}", 1, "text multi"},
+	    {"{\"type\":\"keyword\",\"ignore_above\":1024}", 0, "keyword ignore_above=1024"},
+	    {"{\"type\":\"keyword\",\"normalizer\":\"lowercase\",\"ignore_above\":\"256\"}", 1,
+	     "keyword multi normalizer=lowercase ignore_above=256"},
+	    {"{\"type\":\"keyword\",\"ignore_above\":-1}", 0, "keyword"},
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		cJSON *def = cJSON_Parse(texts[i].def);
+		char *text = numeric_type_text(def, texts[i].multi);
+		assert_string_equal(text, texts[i].text);
+		free(text);
+		cJSON_Delete(def);
+	}
+	struct numeric_type t = numeric_type_named("keyword multi normalizer=lowercase");
+	assert_int_equal(t.kind, NUMERIC_NONE);
+	assert_true(t.multi && t.lowercase && !t.no_coerce && !t.ignores);
+	t = numeric_type_named("keyword ignore_above=0");
+	assert_true(t.ignores && t.ignore_above == 0);
+	t = numeric_type_named("unsigned_long coerce=false");
+	assert_int_equal(t.kind, NUMERIC_UNSIGNED_LONG);
+	assert_true(t.no_coerce && !t.multi && !t.lowercase);
+	assert_int_equal(numeric_type_named("scaled_float(10) coerce=false").scaling_factor, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_float_half_float_and_scaled_float_values_are_elasticsearchs),
 	    cmocka_unit_test(test_stored_values_and_type_names),
+	    cmocka_unit_test(test_unsigned_long_coerce_and_type_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1390,11 +1390,13 @@ static void test_eql_event_tail(void **state)
 		const char *events[4][3];
 		int max_signals;
 		const char *tiebreaker, *alerted;
-		int capped; /* executions that left matches out */
+		uint64_t capped; /* executions whose answer was full: max_signals matches (Kibana's eql.ts
+		                  * warns when hits.total, the answer's size, is at least max_signals) */
 	} cases[] = {
 	    /* the latest two */
 	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 2, NULL, "e2 e3", 1},
-	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 3, NULL, "e1 e2 e3", 0},
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 3, NULL, "e1 e2 e3", 1},
+	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}}, 4, NULL, "e1 e2 e3", 0},
 	    /* equal times: document (ingest) order, ascending */
 	    {{{"e1", "10:01", ""}, {"e2", "10:01", ""}, {"e3", "10:01", ""}}, 2, NULL, "e1 e2", 1},
 	    /* the tiebreaker, descending */
@@ -1427,6 +1429,15 @@ static void test_eql_event_tail(void **state)
 	     2,
 	     "event.sequence",
 	     "e3 e4",
+	     1},
+	    /* a multi-valued tiebreaker sorts by its largest value (descending: the sort's max mode):
+	     * e1's 9 first, then e2's 5, e3's 4 left out (by the first values, e1 would be last) */
+	    {{{"e1", "10:01", ",\"sequence\":[1,9]"},
+	      {"e2", "10:01", ",\"sequence\":5"},
+	      {"e3", "10:01", ",\"sequence\":[3,4]"}},
+	     2,
+	     "event.sequence",
+	     "e1 e2",
 	     1},
 	    /* a later execution's window answers on its own */
 	    {{{"e1", "10:01", ""}, {"e2", "10:02", ""}, {"e3", "10:03", ""}, {"e4", "10:21", ""}},
@@ -1483,8 +1494,10 @@ static void test_eql_event_tail(void **state)
 				free(ids[k]);
 			}
 			free(ids);
-			if (strcmp(sb.buf, cases[i].alerted))
-				fail_msg("mode %zu case %zu: alerted %s, not %s", m, i, sb.buf, cases[i].alerted);
+			if (strcmp(sb.buf, cases[i].alerted) || t.capped != cases[i].capped)
+				fail_msg("mode %zu case %zu: alerted %s (%llu capped), not %s (%llu)", m, i, sb.buf,
+				         (unsigned long long)t.capped, cases[i].alerted,
+				         (unsigned long long)cases[i].capped);
 			strbuf_release(&sb);
 		}
 }
