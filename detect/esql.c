@@ -2006,6 +2006,8 @@ static cJSON *value_json(const struct esql_value *v)
 	return j;
 }
 
+static int columns_chosen(const struct esql_query *q);
+
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -2020,9 +2022,19 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 		} else {
 			j = value_json(v);
 		}
+		/* a field the row carried keeps its place; a computed column comes last, as ES|QL's EVAL */
+		if (!r->computed[i] && cJSON_GetObjectItemCaseSensitive(obj, r->names[i])) {
+			cJSON_ReplaceItemInObjectCaseSensitive(obj, r->names[i], j);
+			continue;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, r->names[i]);
 		cJSON_AddItemToObject(obj, r->names[i], j);
 	}
+}
+
+int esql_answer_reads_event(const struct esql_query *q)
+{
+	return !q->row && !columns_chosen(q);
 }
 
 struct answer_names {
@@ -2073,9 +2085,11 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
 		for (size_t i = 0; i < an.n; i++) {
-			if ((!i || strcmp(an.names[i], an.names[i - 1])) && column_index(r, an.names[i]) < 0 &&
+			long k = column_index(r, an.names[i]);
+			if ((!i || strcmp(an.names[i], an.names[i - 1])) && (k < 0 || !r->computed[k]) &&
 			    !hidden(&seen, an.names[i])) {
-				struct esql_value v = lookup(&seen, an.names[i]);
+				/* a field the row carried out of the event (a window's row) stands in its place */
+				struct esql_value v = k >= 0 ? value_copy(&r->vals[k]) : lookup(&seen, an.names[i]);
 				cJSON_AddItemToObject(obj, an.names[i], value_json(&v)); /* each name once */
 				value_free(&v);
 			}
@@ -3798,6 +3812,23 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 	return 0;
 }
 
+/* A name a window's command reads, out of the row's event into a column: a pattern (KEEP a*,
+ * DROP *b) each field of the event it matches, as KEEP would see them. */
+static void carry_field(struct esql_row *r, const char *name)
+{
+	struct leaf_names ln = {NULL, 0, name};
+	if (strchr(name, '*'))
+		field_each_leaf(r->src, collect_leaf, &ln);
+	else
+		add_name(&ln.names, &ln.n, xstrdup(name));
+	for (size_t i = 0; i < ln.n; i++) {
+		if (column_index(r, ln.names[i]) < 0 && !hidden(r, ln.names[i]))
+			set_column(r, ln.names[i], lookup(r, ln.names[i]), 0);
+		free(ln.names[i]);
+	}
+	free(ln.names);
+}
+
 /* KEEP: the columns the patterns name, in their order; the event is no longer seen. */
 static void keep(struct esql_row *r, char *const *patterns, size_t n)
 {
@@ -3805,12 +3836,19 @@ static void keep(struct esql_row *r, char *const *patterns, size_t n)
 	memset(&out, 0, sizeof(out));
 	for (size_t p = 0; p < n; p++) {
 		struct leaf_names ln = {NULL, 0, patterns[p]};
-		for (size_t i = 0; i < r->n; i++)
-			if (like_match(patterns[p], r->names[i]))
+		int wild = strchr(patterns[p], '*') != NULL;
+		/* a pattern takes the event's fields by name (FROM's columns), then computed ones */
+		for (size_t i = 0; wild && i < r->n; i++)
+			if (!r->computed[i] && like_match(patterns[p], r->names[i]))
 				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
-		if (r->src && strchr(patterns[p], '*'))
+		if (r->src && wild)
 			field_each_leaf(r->src, collect_leaf, &ln);
-		else if (r->src && !ln.n && !hidden(r, patterns[p]))
+		if (ln.n > 1)
+			qsort(ln.names, ln.n, sizeof(*ln.names), by_answer_name);
+		for (size_t i = 0; i < r->n; i++)
+			if ((wild ? r->computed[i] : 1) && like_match(patterns[p], r->names[i]))
+				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
+		if (r->src && !wild && !ln.n && !hidden(r, patterns[p]))
 			add_name(&ln.names, &ln.n, xstrdup(patterns[p]));
 		for (size_t i = 0; i < ln.n; i++) {
 			if (column_index(&out, ln.names[i]) < 0 &&
@@ -4532,8 +4570,7 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 	for (size_t i = 0; i < rs.n && !q->faulted; i++) {
 		struct esql_row *x = &rs.v[i];
 		for (size_t k = 0; k < q->nreferenced && x->src; k++)
-			if (column_index(x, q->referenced[k]) < 0 && !hidden(x, q->referenced[k]))
-				set_column(x, q->referenced[k], lookup(x, q->referenced[k]), 0);
+			carry_field(x, q->referenced[k]);
 		x->src = NULL;
 		for (size_t k = 0; k < x->nhidden; k++)
 			free(x->hidden[k]);

@@ -660,6 +660,57 @@ static void test_esql_command(void **state)
 	strbuf_release(&err);
 }
 
+/* `casebook esql` answers as Elasticsearch's ES|QL spec tests expect (x-pack/plugin/esql/qa/
+ * testFixtures/src/main/resources, the csv-spec files; our own events): a FROM without KEEP or STATS
+ * shows each row's event fields by name, before and after SORT and LIMIT, its EVAL columns
+ * last; KEEP and DROP patterns after SORT or LIMIT match the event's fields. */
+static const struct {
+	const char *spec, *query, *want;
+} cli_cases[] = {
+    {"where.csv-spec twoEqualsOr (no KEEP)", "FROM staff | WHERE emp_no == 1",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"emp_no\":1,\"first_name\":\"Bo\",\"last_name\":\"Kim\"}\n"},
+    {"eval.csv-spec evalNullSort (no KEEP)", "FROM staff | SORT emp_no DESC | LIMIT 1 | EVAL x = null",
+     "{\"@timestamp\":\"2024-05-01T10:01:00.000Z\",\"emp_no\":2,\"first_name\":\"Ann\",\"last_name\":\"Lee\","
+     "\"x\":null}\n"},
+    {"eval.csv-spec evalWithIsNullIsNotNull", "FROM staff | SORT emp_no | LIMIT 1 | KEEP *name*",
+     "{\"first_name\":\"Bo\",\"last_name\":\"Kim\"}\n"},
+    {"DROP pattern after LIMIT", "FROM staff | SORT emp_no | LIMIT 1 | DROP *name",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"emp_no\":1}\n"},
+    {"a field EVAL replaces comes last", "FROM staff | SORT emp_no | LIMIT 1 | EVAL emp_no = emp_no + 10",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"first_name\":\"Bo\",\"last_name\":\"Kim\",\"emp_no\":11}\n"},
+};
+
+static void test_esql_command_answers_as_the_spec(void **state)
+{
+	(void)state;
+	struct stat st;
+	if (stat(tu_casebook(), &st)) {
+		skip();
+		return;
+	}
+	char events_path[4096], db[4096];
+	snprintf(events_path, sizeof(events_path), "%s", tu_path("esql-spec-events.ndjson"));
+	tu_write_str(events_path,
+	             "{\"_index\":\"staff\",\"_id\":\"a\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:00Z\","
+	             "\"emp_no\":1,\"last_name\":\"Kim\",\"first_name\":\"Bo\"}}\n"
+	             "{\"_index\":\"staff\",\"_id\":\"b\",\"_source\":{\"@timestamp\":\"2024-05-01T10:01:00Z\","
+	             "\"emp_no\":2,\"first_name\":\"Ann\",\"last_name\":\"Lee\"}}\n");
+	snprintf(db, sizeof(db), "%s", tu_path("esql-spec.db"));
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, events_path), 0);
+	for (size_t i = 0; i < sizeof(cli_cases) / sizeof(cli_cases[0]); i++) {
+		if (tu_run(&out, &err, "%s --db '%s' esql '%s' --json", tu_casebook(), db, cli_cases[i].query))
+			fail_msg("%s: %s", cli_cases[i].spec, err.buf);
+		if (strcmp(out.buf, cli_cases[i].want))
+			fail_msg("%s: %s\ngave  %swanted %s", cli_cases[i].spec, cli_cases[i].query, out.buf,
+			         cli_cases[i].want);
+	}
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +719,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_fanout_is_bounded),
 	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
 	    cmocka_unit_test(test_esql_command),
+	    cmocka_unit_test(test_esql_command_answers_as_the_spec),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	};
