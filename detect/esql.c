@@ -860,6 +860,9 @@ static const char *cast_function(const char *type)
 
 static struct enode *parse_unary(struct parser *p)
 {
+	/* a unary plus changes nothing (-+-+-1 is -1): skipped, without a level */
+	while (accept(p, "+"))
+		;
 	if (accept(p, "-"))
 		return prefix_op(p, N_NEG, parse_unary);
 	if (!deeper(p))

@@ -205,6 +205,9 @@ static const struct {
      "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
      "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
     /* ROUND: half away from zero on the value as Java writes it (BigDecimal.valueOf, HALF_UP) */
+    /* math.csv-spec negate: unary minus and plus chain */
+    {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
+     "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
