@@ -2751,7 +2751,16 @@ static int day_of_year(const struct time_civil *c)
 	return d;
 }
 
-/* DATE_FORMAT: Java's DateTimeFormatter letters (y M d H h m s S a E D, X and Z as UTC), 'quoted'
+/* The ISO week-based year of an instant: the year of its week's Thursday (weeks start on
+ * Monday; week 1 holds the year's first Thursday). */
+static int64_t iso_week_year(int64_t us)
+{
+	struct time_civil c;
+	time_to_civil(us + (int64_t)(3 - weekday_of(us)) * 86400000000, &c);
+	return c.year;
+}
+
+/* DATE_FORMAT: Java's DateTimeFormatter letters (y Y M d H h m s S a E D, X and Z as UTC), 'quoted'
  * text and other characters as they are; 0 with the text in *out, -1 for a letter casebook does
  * not format. */
 static int format_date(const char *pat, int64_t us, struct strbuf *out)
@@ -2793,6 +2802,14 @@ static int format_date(const char *pat, int64_t us, struct strbuf *out)
 			else
 				strbuf_addf(out, "%0*lld", k, (long long)c.year);
 			break;
+		case 'Y': { /* the week-based year: ISO weeks, as Elasticsearch's calendar data has them */
+			int64_t year = iso_week_year(us);
+			if (k == 2)
+				strbuf_addf(out, "%02d", (int)(year % 100));
+			else
+				strbuf_addf(out, "%0*lld", k, (long long)year);
+			break;
+		}
 		case 'M':
 		case 'L':
 			if (k >= 4)
@@ -3478,7 +3495,9 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 	} else if (!strcmp(f, "DATE_PARSE")) {
 		const char *str = na == 2 ? t : s, *pat = na == 2 ? s : NULL;
 		int64_t us;
-		if (str && (pat ? !parse_date(pat, str, &us) : !field_date_text(str, strlen(str), &us)))
+		if (na == 2 && !pat) /* a null pattern: null */
+			;
+		else if (str && (pat ? !parse_date(pat, str, &us) : !field_date_text(str, strlen(str), &us)))
 			*out = one((struct esql_scalar){.kind = EK_DATE, .i = us});
 		else if (str)
 			warn("DATE_PARSE: a value that does not parse");

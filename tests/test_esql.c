@@ -205,6 +205,11 @@ static const struct {
      "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
      "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
     /* ROUND: half away from zero on the value as Java writes it (BigDecimal.valueOf, HALF_UP) */
+    /* date.csv-spec evalDateFormat (YYYY: the ISO week-based year), evalDateParseNullPattern */
+    {"ROW d = [\"2024-12-30T00:00:00Z\", \"2021-01-03T00:00:00Z\", \"1985-02-18T00:00:00Z\"] | MV_EXPAND d | "
+     "EVAL y = DATE_FORMAT(\"YYYY-MM-dd\", TO_DATETIME(d)), p = DATE_PARSE(null, \"2023-02-01\") | KEEP y, p",
+     "[0]",
+     "{\"y\":\"2025-12-30\",\"p\":null}\n{\"y\":\"2020-01-03\",\"p\":null}\n{\"y\":\"1985-02-18\",\"p\":null}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
