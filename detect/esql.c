@@ -4403,6 +4403,21 @@ static int by_first_row(const void *a, const void *b)
 	return (x->a > y->a) - (x->a < y->a);
 }
 
+/* With one BY column, its null group comes first, as Elasticsearch's block hashes keep group 0
+ * for null (keep.csv-spec projectFromWithStatsAfterLimit); the others stay in order. */
+static void null_group_first(const struct command *c, const struct member *m, struct group *groups, size_t ng)
+{
+	if (c->nby != 1)
+		return;
+	for (size_t g = 1; g < ng; g++)
+		if (m[groups[g].a].by_null[0]) {
+			struct group null_group = groups[g];
+			memmove(groups + 1, groups, g * sizeof(*groups));
+			groups[0] = null_group;
+			return;
+		}
+}
+
 static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 {
 	struct member *m;
@@ -4423,6 +4438,7 @@ static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 	}
 	if (ng > 1) /* by first row; groups of the same row stay in key order */
 		qsort(groups, ng, sizeof(*groups), by_first_row);
+	null_group_first(c, m, groups, ng);
 	if (c->inline_stats) {
 		inline_aggregates(c, rs, m, n, groups, ng);
 		goto done;

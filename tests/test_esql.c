@@ -210,6 +210,9 @@ static const struct {
      "EVAL y = DATE_FORMAT(\"YYYY-MM-dd\", TO_DATETIME(d)), p = DATE_PARSE(null, \"2023-02-01\") | KEEP y, p",
      "[0]",
      "{\"y\":\"2025-12-30\",\"p\":null}\n{\"y\":\"2020-01-03\",\"p\":null}\n{\"y\":\"1985-02-18\",\"p\":null}\n"},
+    /* keep.csv-spec projectFromWithStatsAfterLimit: one BY column's null group first */
+    {"FROM x | STATS m = MAX(v) BY g", "[{\"g\":\"M\",\"v\":1},{\"v\":2},{\"g\":\"F\",\"v\":3}]",
+     "{\"m\":2,\"g\":null}\n{\"m\":1,\"g\":\"M\"}\n{\"m\":3,\"g\":\"F\"}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
