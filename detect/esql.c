@@ -63,6 +63,7 @@ struct dissect_key {
 	char *delim; /* what follows it ("" for the last: the rest of the input) */
 	int pad;     /* -> : repeats of the delimiter are skipped */
 	int append;  /* + : joined to the key's earlier values */
+	long order;  /* +key/N: where among the key's values it is joined (0: as written) */
 };
 
 struct assign { /* EVAL name = expr; STATS name = AGG(expr) [WHERE filter]; RENAME from AS to */
@@ -1265,6 +1266,18 @@ static void parse_sort(struct parser *p, struct command *c)
 	} while (accept(p, ","));
 }
 
+/* The end of an append key's name without its /N order suffix, the order in *order. */
+static const char *append_order(const char *name, const char *end, long *order)
+{
+	const char *slash = end;
+	while (slash > name && isdigit((unsigned char)slash[-1]))
+		slash--;
+	if (slash == end || slash == name || slash[-1] != '/' || end - slash > 9)
+		return end;
+	*order = strtol(slash, NULL, 10);
+	return slash - 1;
+}
+
 /* DISSECT input "pattern" [APPEND_SEPARATOR = "sep"]: %{key}, %{+key} (appended), %{?key} and
  * %{} (skipped), %{key->} (the delimiter's repeats skipped); references (%{*k} %{&k}) are refused. */
 static void parse_dissect(struct parser *p, struct command *c)
@@ -1285,7 +1298,7 @@ static void parse_dissect(struct parser *p, struct command *c)
 			fail(p, at, "DISSECT: a %%{ is not closed");
 			break;
 		}
-		struct dissect_key k = {NULL, NULL, 0, 0};
+		struct dissect_key k = {NULL, NULL, 0, 0, 0};
 		const char *n = open + 2, *end = close;
 		if (end - n >= 2 && !strncmp(end - 2, "->", 2))
 			k.pad = 1, end -= 2;
@@ -1296,6 +1309,8 @@ static void parse_dissect(struct parser *p, struct command *c)
 			            "DISSECT reference keys (%%{*key}, %%{&key}) are not ones casebook evaluates yet");
 			break;
 		}
+		if (k.append) /* %{+key/N}: the Nth of the key's values joined */
+			end = append_order(n, end, &k.order);
 		if (*n != '?' && end > n)
 			k.name = xstrndup(n, (size_t)(end - n));
 		open = strstr(close + 1, "%{");
@@ -3942,6 +3957,45 @@ static void dissect(const struct command *c, struct esql_row *r)
 	value_free(&in);
 }
 
+static int dissect_first_of_name(const struct command *c, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (c->dkeys[j].name && !strcmp(c->dkeys[j].name, c->dkeys[i].name))
+			return 0;
+	return 1;
+}
+
+/* The column of key i's name, from what each of its keys matched (got; NULL: no match): its
+ * last value, or the appended ones (%{+key}) joined in their /N order, else as written. */
+static void dissect_set(const struct command *c, struct esql_row *r, size_t i, char *const *got)
+{
+	const char *name = c->dkeys[i].name;
+	if (!got) {
+		set_column(r, name, null_value, 1);
+		return;
+	}
+	size_t *at = xmalloc(c->ndkeys * sizeof(*at)), n = 0;
+	for (size_t j = i; j < c->ndkeys; j++)
+		if (c->dkeys[j].name && !strcmp(c->dkeys[j].name, name)) {
+			if (!c->dkeys[j].append) /* a plain key starts it again */
+				n = 0;
+			at[n++] = j;
+		}
+	for (size_t a = 1; a < n; a++) /* stable: by order, then as written */
+		for (size_t b = a; b > 0 && c->dkeys[at[b - 1]].order > c->dkeys[at[b]].order; b--) {
+			size_t t = at[b];
+			at[b] = at[b - 1], at[b - 1] = t;
+		}
+	const char *sep = c->separator ? c->separator : "";
+	struct strbuf b;
+	strbuf_init(&b, 64);
+	for (size_t k = 0; k < n && !too_big("DISSECT", b.len + strlen(sep) + strlen(got[at[k]])); k++)
+		strbuf_addf(&b, "%s%s", k ? sep : "", got[at[k]]);
+	set_column(r, name, text(b.buf, b.len), 1);
+	strbuf_release(&b);
+	free(at);
+}
+
 static void dissect_one(const struct command *c, struct esql_row *r, const char *s)
 {
 	char **got = xcalloc(c->ndkeys, sizeof(*got));
@@ -3961,26 +4015,9 @@ static void dissect_one(const struct command *c, struct esql_row *r, const char 
 		while (k->pad && dl && !strncmp(at, k->delim, dl))
 			at += dl;
 	}
-	for (size_t i = 0; i < c->ndkeys; i++) {
-		const struct dissect_key *k = &c->dkeys[i];
-		if (!k->name)
-			continue;
-		long prev = k->append ? column_index(r, k->name) : -1;
-		if (!ok) {
-			set_column(r, k->name, null_value, 1);
-		} else if (prev >= 0 && k->append && r->vals[prev].n == 1 && r->vals[prev].v[0].kind == EK_STR) {
-			const char *sep = c->separator ? c->separator : "";
-			if (too_big("DISSECT", strlen(r->vals[prev].v[0].s) + strlen(sep) + strlen(got[i])))
-				break;
-			struct strbuf b; /* %{+key}: joined to what the key already holds */
-			strbuf_init(&b, 64);
-			strbuf_addf(&b, "%s%s%s", r->vals[prev].v[0].s, sep, got[i]);
-			set_column(r, k->name, text(b.buf, b.len), 1);
-			strbuf_release(&b);
-		} else {
-			set_column(r, k->name, text(got[i], strlen(got[i])), 1);
-		}
-	}
+	for (size_t i = 0; i < c->ndkeys; i++)
+		if (c->dkeys[i].name && dissect_first_of_name(c, i))
+			dissect_set(c, r, i, ok ? got : NULL);
 	for (size_t i = 0; i < c->ndkeys; i++)
 		free(got[i]);
 	free(got);

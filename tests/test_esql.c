@@ -213,6 +213,10 @@ static const struct {
     /* keep.csv-spec projectFromWithStatsAfterLimit: one BY column's null group first */
     {"FROM x | STATS m = MAX(v) BY g", "[{\"g\":\"M\",\"v\":1},{\"v\":2},{\"g\":\"F\",\"v\":3}]",
      "{\"m\":2,\"g\":null}\n{\"m\":1,\"g\":\"M\"}\n{\"m\":3,\"g\":\"F\"}\n"},
+    /* dissect.csv-spec appendWithOrder; a column the row had before is not joined to */
+    {"ROW a = \"foo 1 bar 2 baz\", b = \"old\" | DISSECT a \"%{+b/3} %{c} %{+b/2} %{d} %{+b/1}\" "
+     "APPEND_SEPARATOR = \",\" | KEEP b, c, d",
+     "[0]", "{\"b\":\"baz,bar,foo\",\"c\":\"1\",\"d\":\"2\"}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
