@@ -4026,6 +4026,32 @@ static void dissect_one(const struct command *c, struct esql_row *r, const char 
 /* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
  * each value is matched and the columns hold what each match gave, in order (Elasticsearch's
  * GROK on a multi-valued field); all null without a match. */
+/* GROK's columns: a name the pattern gives several fields holds all their values, in the
+ * pattern's order (%{WORD:b} %{WORD:b} gives [foo, bar]). The values pass to the row. */
+static void grok_set_columns(const struct grok *g, struct esql_row *r, struct esql_value *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = grok_field_name(g, i);
+		size_t first = 0;
+		while (strcmp(grok_field_name(g, first), name))
+			first++;
+		if (first == i)
+			continue;
+		for (size_t k = 0; k < cols[i].n; k++)
+			value_add(&cols[first], cols[i].v[k]);
+		free(cols[i].v);
+		cols[i] = null_value;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = grok_field_name(g, i);
+		size_t first = 0;
+		while (strcmp(grok_field_name(g, first), name))
+			first++;
+		if (first == i)
+			set_column(r, name, cols[i], 1);
+	}
+}
+
 static void grok_row(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
@@ -4040,9 +4066,11 @@ static void grok_row(const struct command *c, struct esql_row *r)
 			if (got[i]) {
 				struct esql_value t = text(got[i], strlen(got[i]));
 				enum grok_type type = grok_field_type(c->grok, i);
-				struct esql_value v = type == GROK_STRING
-				                          ? value_copy(&t)
-				                          : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
+				struct esql_value v =
+				    type == GROK_STRING ? value_copy(&t)
+				    : type == GROK_BOOLEAN
+				        ? one((struct esql_scalar){.kind = EK_BOOL, .i = !strcasecmp(got[i], "true")})
+				        : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
 				for (size_t j = 0; j < v.n; j++)
 					value_add(&cols[i], v.v[j]);
 				free(v.v);
@@ -4052,8 +4080,7 @@ static void grok_row(const struct command *c, struct esql_row *r)
 			got[i] = NULL;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		set_column(r, grok_field_name(c->grok, i), cols[i], 1);
+	grok_set_columns(c->grok, r, cols, n);
 	free(cols);
 	free(got);
 	value_free(&in);

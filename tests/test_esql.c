@@ -217,6 +217,10 @@ static const struct {
     {"ROW a = \"foo 1 bar 2 baz\", b = \"old\" | DISSECT a \"%{+b/3} %{c} %{+b/2} %{d} %{+b/1}\" "
      "APPEND_SEPARATOR = \",\" | KEEP b, c, d",
      "[0]", "{\"b\":\"baz,bar,foo\",\"c\":\"1\",\"d\":\"2\"}\n"},
+    /* grok.csv-spec multivalueOutput, shadowingWhenPushedDownPastRename2, typeConversions */
+    {"ROW a = \"foo bar baz qux true\" | GROK a \"%{WORD:b} %{WORD:c} %{WORD:b} %{WORD:c} %{WORD:e:boolean}\" | "
+     "KEEP b, c, e",
+     "[0]", "{\"b\":[\"foo\",\"baz\"],\"c\":[\"bar\",\"qux\"],\"e\":true}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
