@@ -1781,6 +1781,16 @@ static void remove_column(struct esql_row *r, size_t i)
 	r->n--;
 }
 
+/* Sets a column as EVAL, GROK and DISSECT do: one of the same name goes, the new one comes last
+ * (ES|QL's shadowing). The value passes to the row. */
+static void set_column_last(struct esql_row *r, const char *name, struct esql_value v)
+{
+	long i = column_index(r, name);
+	if (i >= 0)
+		remove_column(r, (size_t)i);
+	set_column(r, name, v, 1);
+}
+
 static int hidden(const struct esql_row *r, const char *name)
 {
 	for (size_t i = 0; i < r->nhidden; i++)
@@ -3949,7 +3959,7 @@ static void dissect(const struct command *c, struct esql_row *r)
 		for (size_t j = 0; j < i && first; j++)
 			first = !c->dkeys[j].name || strcmp(c->dkeys[j].name, c->dkeys[i].name);
 		if (first)
-			set_column(r, c->dkeys[i].name, cols[i], 1);
+			set_column_last(r, c->dkeys[i].name, cols[i]);
 		else
 			value_free(&cols[i]);
 	}
@@ -3971,7 +3981,7 @@ static void dissect_set(const struct command *c, struct esql_row *r, size_t i, c
 {
 	const char *name = c->dkeys[i].name;
 	if (!got) {
-		set_column(r, name, null_value, 1);
+		set_column_last(r, name, null_value);
 		return;
 	}
 	size_t *at = xmalloc(c->ndkeys * sizeof(*at)), n = 0;
@@ -3991,7 +4001,7 @@ static void dissect_set(const struct command *c, struct esql_row *r, size_t i, c
 	strbuf_init(&b, 64);
 	for (size_t k = 0; k < n && !too_big("DISSECT", b.len + strlen(sep) + strlen(got[at[k]])); k++)
 		strbuf_addf(&b, "%s%s", k ? sep : "", got[at[k]]);
-	set_column(r, name, text(b.buf, b.len), 1);
+	set_column_last(r, name, text(b.buf, b.len));
 	strbuf_release(&b);
 	free(at);
 }
@@ -4048,7 +4058,7 @@ static void grok_set_columns(const struct grok *g, struct esql_row *r, struct es
 		while (strcmp(grok_field_name(g, first), name))
 			first++;
 		if (first == i)
-			set_column(r, name, cols[i], 1);
+			set_column_last(r, name, cols[i]);
 	}
 }
 
@@ -4086,6 +4096,32 @@ static void grok_row(const struct command *c, struct esql_row *r)
 	value_free(&in);
 }
 
+/* RENAME from AS to: a column keeps its place under its new name (a column named to goes); a
+ * field of the event becomes a column. */
+static void rename_column(struct esql_row *r, const char *from, const char *to)
+{
+	struct esql_value v = lookup(r, from);
+	long k = column_index(r, from), old = column_index(r, to);
+	if (r->src)
+		hide(r, from);
+	if (k < 0 || !strcmp(from, to)) {
+		if (k >= 0)
+			remove_column(r, (size_t)k);
+		set_column(r, to, v, 1);
+		return;
+	}
+	if (old >= 0) {
+		remove_column(r, (size_t)old);
+		if (old < k)
+			k--;
+	}
+	free(r->names[k]);
+	r->names[k] = xstrdup(to);
+	value_free(&r->vals[k]);
+	r->vals[k] = v;
+	r->computed[k] = 1;
+}
+
 /* A row-wise command on one row: the rows it gives are pushed on out. */
 static void apply_row(const struct command *c, struct esql_row *r, struct rows *out, size_t *truncations)
 {
@@ -4102,19 +4138,13 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 	}
 	case K_EVAL:
 		for (size_t i = 0; i < c->nassign; i++) /* each sees the ones before it */
-			set_column(r, c->assign[i].name, eval(c->assign[i].expr, r), 1);
+			set_column_last(r, c->assign[i].name, eval(c->assign[i].expr, r));
 		break;
 	case K_KEEP: keep(r, c->names, c->nnames); break;
 	case K_DROP: drop(r, c->names, c->nnames); break;
 	case K_RENAME:
 		for (size_t i = 0; i < c->nassign; i++) {
-			struct esql_value v = lookup(r, c->assign[i].from);
-			long k = column_index(r, c->assign[i].from);
-			if (k >= 0)
-				remove_column(r, (size_t)k);
-			if (r->src)
-				hide(r, c->assign[i].from);
-			set_column(r, c->assign[i].name, v, 1);
+			rename_column(r, c->assign[i].from, c->assign[i].name);
 		}
 		break;
 	case K_DISSECT: dissect(c, r); break;

@@ -221,6 +221,14 @@ static const struct {
     {"ROW a = \"foo bar baz qux true\" | GROK a \"%{WORD:b} %{WORD:c} %{WORD:b} %{WORD:c} %{WORD:e:boolean}\" | "
      "KEEP b, c, e",
      "[0]", "{\"b\":[\"foo\",\"baz\"],\"c\":[\"bar\",\"qux\"],\"e\":true}\n"},
+    /* a column EVAL, GROK or DISSECT sets again comes last; RENAME keeps its place (eval.csv-spec
+     * projectEval, grok.csv-spec shadowing*, dissect.csv-spec shadowing*) */
+    {"ROW x = 1 | KEEP x | EVAL a1 = x + 1, a2 = x + 1, a3 = a1 + a2, a1 = a1 + a2", "[0]",
+     "{\"x\":1,\"a2\":2,\"a3\":4,\"a1\":4}\n"},
+    {"ROW city = \"Z\", long = \"the big city\", n = 1 | RENAME city AS c | GROK long \"the %{WORD:long} %{WORD}\"",
+     "[0]", "{\"c\":\"Z\",\"n\":1,\"long\":\"big\"}\n"},
+    {"ROW b = 1, a = \"x y\", n = 2 | RENAME n AS b | DISSECT a \"%{c} %{a}\"", "[0]",
+     "{\"b\":2,\"c\":\"x\",\"a\":\"y\"}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
