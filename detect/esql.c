@@ -859,6 +859,29 @@ static const char *cast_function(const char *type)
 	return NULL;
 }
 
+/* GROK field "p1", "p2", ...: one pattern of alternatives, (?:p1)|(?:p2), as Elasticsearch's
+ * Grok combines them (the first that matches gives the columns; each pattern's fields are
+ * columns). first is the first pattern, the comma after it read; NULL when one is missing. */
+static char *grok_patterns(struct parser *p, char *first)
+{
+	struct strbuf b;
+	strbuf_init(&b, 128);
+	strbuf_addf(&b, "(?:%s)", first);
+	free(first);
+	do {
+		size_t at = (skip_space(p), p->pos);
+		char *next = string_token(p);
+		if (!next) {
+			fail(p, at, "GROK: a pattern after the comma");
+			strbuf_release(&b);
+			return NULL;
+		}
+		strbuf_addf(&b, "|(?:%s)", next);
+		free(next);
+	} while (accept(p, ","));
+	return strbuf_detach(&b, NULL);
+}
+
 static struct enode *parse_unary(struct parser *p)
 {
 	/* a unary plus changes nothing (-+-+-1 is -1): skipped, without a level */
@@ -1421,6 +1444,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		char *pat = c.input ? string_token(p) : NULL;
 		char why[200];
 		int unsup;
+		if (pat && accept(p, ","))
+			pat = grok_patterns(p, pat);
 		if (!pat)
 			fail(p, pat_at, "GROK takes a field and a pattern");
 		else if (!(c.grok = grok_compile(pat, why, sizeof(why), &unsup)) && unsup)

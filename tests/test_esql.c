@@ -229,6 +229,10 @@ static const struct {
      "[0]", "{\"c\":\"Z\",\"n\":1,\"long\":\"big\"}\n"},
     {"ROW b = 1, a = \"x y\", n = 2 | RENAME n AS b | DISSECT a \"%{c} %{a}\"", "[0]",
      "{\"b\":2,\"c\":\"x\",\"a\":\"y\"}\n"},
+    /* grok.csv-spec multiPatterns: several patterns, the first that matches */
+    {"ROW t = [\"XYZ one\", \"ABC two\"] | MV_EXPAND t | GROK t \"ABC %{WORD:foo}\", \"XYZ %{WORD:bar}\" | KEEP foo, "
+     "bar",
+     "[0]", "{\"foo\":null,\"bar\":\"one\"}\n{\"foo\":\"two\",\"bar\":null}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
