@@ -1426,12 +1426,19 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		parse_names(p, &c, 1);
 	} else if (accept_kw(p, "rename")) {
 		c.kind = K_RENAME;
-		do {
+		do { /* old AS new, or new = old */
 			char *from = name_token(p, 0), *to = NULL;
-			if (from && accept_kw(p, "as"))
+			if (from && accept_kw(p, "as")) {
 				to = name_token(p, 0);
+			} else if (from && p->s[(skip_space(p), p->pos)] == '=' && p->s[p->pos + 1] != '=') {
+				p->pos++;
+				to = from;
+				from = name_token(p, 0);
+				if (!from)
+					free(to), to = NULL;
+			}
 			if (!to) {
-				fail(p, p->pos, "RENAME takes old AS new");
+				fail(p, p->pos, "RENAME takes old AS new, or new = old");
 				free(from);
 				break;
 			}
@@ -4125,13 +4132,13 @@ static void grok_row(const struct command *c, struct esql_row *r)
  * field of the event becomes a column. */
 static void rename_column(struct esql_row *r, const char *from, const char *to)
 {
+	if (!strcmp(from, to)) /* RENAME a AS a: nothing */
+		return;
 	struct esql_value v = lookup(r, from);
 	long k = column_index(r, from), old = column_index(r, to);
 	if (r->src)
 		hide(r, from);
-	if (k < 0 || !strcmp(from, to)) {
-		if (k >= 0)
-			remove_column(r, (size_t)k);
+	if (k < 0) {
 		set_column(r, to, v, 1);
 		return;
 	}

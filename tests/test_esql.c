@@ -233,6 +233,12 @@ static const struct {
     {"ROW t = [\"XYZ one\", \"ABC two\"] | MV_EXPAND t | GROK t \"ABC %{WORD:foo}\", \"XYZ %{WORD:bar}\" | KEEP foo, "
      "bar",
      "[0]", "{\"foo\":null,\"bar\":\"one\"}\n{\"foo\":\"two\",\"bar\":null}\n"},
+    /* rename.csv-spec rowRenameNop, useAssignmentAndASKeyword, multipleRenamesWithAssignment */
+    {"ROW a = 1, b = 2 | RENAME a AS a", "[0]", "{\"a\":1,\"b\":2}\n"},
+    {"ROW a = 1, b = \"two\", c = null | RENAME aa = a, b AS bb, cc = c", "[0]",
+     "{\"aa\":1,\"bb\":\"two\",\"cc\":null}\n"},
+    {"ROW a = \"keyword\", b = 5, c = null | RENAME c = a, a = b | RENAME b = c | RENAME b = a, a = b", "[0]",
+     "{\"a\":5}\n"},
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
