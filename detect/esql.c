@@ -4065,18 +4065,21 @@ static void dissect_one(const struct command *c, struct esql_row *r, const char 
 	free(got);
 }
 
-/* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
- * each value is matched and the columns hold what each match gave, in order (Elasticsearch's
- * GROK on a multi-valued field); all null without a match. */
+/* The first of GROK's fields named as field i. */
+static size_t grok_first_field(const struct grok *g, size_t i)
+{
+	size_t first = 0;
+	while (strcmp(grok_field_name(g, first), grok_field_name(g, i)))
+		first++;
+	return first;
+}
+
 /* GROK's columns: a name the pattern gives several fields holds all their values, in the
  * pattern's order (%{WORD:b} %{WORD:b} gives [foo, bar]). The values pass to the row. */
 static void grok_set_columns(const struct grok *g, struct esql_row *r, struct esql_value *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *name = grok_field_name(g, i);
-		size_t first = 0;
-		while (strcmp(grok_field_name(g, first), name))
-			first++;
+		size_t first = grok_first_field(g, i);
 		if (first == i)
 			continue;
 		for (size_t k = 0; k < cols[i].n; k++)
@@ -4084,16 +4087,14 @@ static void grok_set_columns(const struct grok *g, struct esql_row *r, struct es
 		free(cols[i].v);
 		cols[i] = null_value;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *name = grok_field_name(g, i);
-		size_t first = 0;
-		while (strcmp(grok_field_name(g, first), name))
-			first++;
-		if (first == i)
-			set_column_last(r, name, cols[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (grok_first_field(g, i) == i)
+			set_column_last(r, grok_field_name(g, i), cols[i]);
 }
 
+/* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
+ * each value is matched and the columns hold what each match gave, in order (Elasticsearch's
+ * GROK on a multi-valued field); all null without a match. */
 static void grok_row(const struct command *c, struct esql_row *r)
 {
 	struct esql_value in = eval(c->input, r);
