@@ -20,8 +20,10 @@
 #define ESQL_MAX_COLUMNS 1000 /* a table of more is printed with the first (JSON has them all) */
 #define ESQL_CELL_WIDTH  60   /* on a terminal, the most a column takes but the last */
 
-/* The document of an event that gave rows, when the answer shows its fields (FROM without
- * KEEP or STATS): a row that went through SORT or LIMIT no longer holds its event. */
+/* The document of an event whose row is in the answer, when the answer shows its fields (FROM
+ * without KEEP or STATS): a row that went through SORT or LIMIT no longer holds its event, so
+ * a second pass over the case reads the answer's events again (memory: the answer's, not the
+ * window's). */
 struct kept_doc {
 	int64_t tag;
 	char *doc;
@@ -46,21 +48,69 @@ static int read_event(void *ctx, const struct event_row *row)
 	char *const *indices = esql_indices(rd->q, &n);
 	if (!index_matches((const char *const *)indices, n, row->r.index))
 		return 0;
+	int64_t tag = rd->tag++; /* each event of the patterns has one, as keep_answer_doc counts */
 	cJSON *ev = row->doc ? cJSON_ParseWithLength(row->doc, row->doc_len) : NULL;
 	if (!ev) {
 		rd->bad_documents++;
 		return 0;
 	}
-	int64_t tag = rd->tag++;
-	if (esql_rows_of(rd->q, ev, row->r.identity, row->r.index, tag, &rd->rows, &rd->nrows, &rd->cap) &&
-	    esql_answer_reads_event(rd->q)) {
-		if (rd->ndocs == rd->dcap)
-			rd->docs = xrealloc(rd->docs, (rd->dcap = rd->dcap ? rd->dcap * 2 : 64) * sizeof(*rd->docs));
-		rd->docs[rd->ndocs++] = (struct kept_doc){tag, xstrndup(row->doc, row->doc_len), row->doc_len};
-	}
+	esql_rows_of(rd->q, ev, row->r.identity, row->r.index, tag, &rd->rows, &rd->nrows, &rd->cap);
 	cJSON_Delete(ev);
 	/* stop once what comes next cannot change the answer (LIMIT first, or no window command) */
 	return esql_fault(rd->q) || rd->nrows >= rd->prefix;
+}
+
+struct doc_pass {
+	struct reading *rd;
+	int64_t *need; /* the answer's events' tags, ascending, each once */
+	size_t nneed, at;
+	int64_t tag;
+};
+
+/* The second pass: the events of the patterns counted as read_event counts them; those of the
+ * answer's rows kept. Stops when the last is found. */
+static int keep_answer_doc(void *ctx, const struct event_row *row)
+{
+	struct doc_pass *dp = ctx;
+	struct reading *rd = dp->rd;
+	size_t n;
+	char *const *indices = esql_indices(rd->q, &n);
+	if (!index_matches((const char *const *)indices, n, row->r.index))
+		return 0;
+	int64_t tag = dp->tag++;
+	if (dp->at < dp->nneed && dp->need[dp->at] == tag) {
+		if (rd->ndocs == rd->dcap)
+			rd->docs = xrealloc(rd->docs, (rd->dcap = rd->dcap ? rd->dcap * 2 : 64) * sizeof(*rd->docs));
+		rd->docs[rd->ndocs++] = (struct kept_doc){tag, xstrndup(row->doc, row->doc_len), row->doc_len};
+		dp->at++;
+	}
+	return dp->at == dp->nneed;
+}
+
+static int by_tag(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The documents of the answer's events, when it shows their fields; -1 when the case could not
+ * be read. */
+static int read_answer_docs(struct store *s, struct reading *rd)
+{
+	if (!esql_answer_reads_event(rd->q) || !rd->nrows)
+		return 0;
+	struct doc_pass dp = {rd, xmalloc(rd->nrows * sizeof(int64_t)), 0, 0, 0};
+	for (size_t i = 0; i < rd->nrows; i++)
+		dp.need[i] = rd->rows[i].tag;
+	qsort(dp.need, rd->nrows, sizeof(int64_t), by_tag);
+	for (size_t i = 0; i < rd->nrows; i++)
+		if (!dp.nneed || dp.need[dp.nneed - 1] != dp.need[i])
+			dp.need[dp.nneed++] = dp.need[i];
+	struct event_query eq = {0};
+	eq.want_doc = 1;
+	int rc = store_events_each(s, &eq, keep_answer_doc, &dp) < 0 ? -1 : 0;
+	free(dp.need);
+	return rc;
 }
 
 static const struct kept_doc *kept_doc(const struct reading *rd, int64_t tag)
@@ -218,10 +268,10 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 	}
 	struct reading rd = {q, NULL, 0, 0, esql_window_prefix(q), 0, 0, NULL, 0, 0};
 	int rc = 0;
+	struct store *s = NULL;
 	if (esql_is_row(q)) {
 		esql_rows_of(q, NULL, NULL, NULL, 0, &rd.rows, &rd.nrows, &rd.cap);
 	} else {
-		struct store *s;
 		if (open_store(g, STORE_READONLY, &s)) {
 			esql_free(q);
 			return 1;
@@ -234,10 +284,15 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}
-		store_close(s);
 	}
 	if (!rc)
 		esql_finish(q, &rd.rows, &rd.nrows);
+	if (!rc && s && !esql_fault(q) && read_answer_docs(s, &rd)) {
+		diag("casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	}
+	if (s)
+		store_close(s);
 	if (!rc && esql_fault(q)) {
 		diag("casebook esql: the query stopped: %s\n", esql_fault(q));
 		rc = 1;
