@@ -20,12 +20,24 @@
 #define ESQL_MAX_COLUMNS 1000 /* a table of more is printed with the first (JSON has them all) */
 #define ESQL_CELL_WIDTH  60   /* on a terminal, the most a column takes but the last */
 
+/* The document of an event whose row is in the answer, when the answer shows its fields (FROM
+ * without KEEP or STATS): a row that went through SORT or LIMIT no longer holds its event, so
+ * a second pass over the case reads the answer's events again (memory: the answer's, not the
+ * window's). */
+struct kept_doc {
+	int64_t tag;
+	char *doc;
+	size_t len;
+};
+
 struct reading {
 	struct esql_query *q;
 	struct esql_row *rows;
 	size_t nrows, cap, prefix;
 	int64_t tag;
 	int bad_documents;
+	struct kept_doc *docs; /* by tag, ascending */
+	size_t ndocs, dcap;
 };
 
 /* One event of the case: its rows, when FROM's patterns match its index. */
@@ -36,24 +48,98 @@ static int read_event(void *ctx, const struct event_row *row)
 	char *const *indices = esql_indices(rd->q, &n);
 	if (!index_matches((const char *const *)indices, n, row->r.index))
 		return 0;
+	int64_t tag = rd->tag++; /* each event of the patterns has one, as keep_answer_doc counts */
 	cJSON *ev = row->doc ? cJSON_ParseWithLength(row->doc, row->doc_len) : NULL;
 	if (!ev) {
 		rd->bad_documents++;
 		return 0;
 	}
-	esql_rows_of(rd->q, ev, row->r.identity, row->r.index, rd->tag++, &rd->rows, &rd->nrows, &rd->cap);
+	esql_rows_of(rd->q, ev, row->r.identity, row->r.index, tag, &rd->rows, &rd->nrows, &rd->cap);
 	cJSON_Delete(ev);
 	/* stop once what comes next cannot change the answer (LIMIT first, or no window command) */
 	return esql_fault(rd->q) || rd->nrows >= rd->prefix;
 }
 
-/* The rows as JSON objects, every column. */
-static cJSON **rows_json(const struct esql_row *rows, size_t n)
+struct doc_pass {
+	struct reading *rd;
+	int64_t *need; /* the answer's events' tags, ascending, each once */
+	size_t nneed, at;
+	int64_t tag;
+};
+
+/* The second pass: the events of the patterns counted as read_event counts them; those of the
+ * answer's rows kept. Stops when the last is found. */
+static int keep_answer_doc(void *ctx, const struct event_row *row)
 {
-	cJSON **objs = xcalloc(n ? n : 1, sizeof(*objs));
-	for (size_t i = 0; i < n; i++) {
+	struct doc_pass *dp = ctx;
+	struct reading *rd = dp->rd;
+	size_t n;
+	char *const *indices = esql_indices(rd->q, &n);
+	if (!index_matches((const char *const *)indices, n, row->r.index))
+		return 0;
+	int64_t tag = dp->tag++;
+	if (dp->at < dp->nneed && dp->need[dp->at] == tag) {
+		if (rd->ndocs == rd->dcap)
+			rd->docs = xrealloc(rd->docs, (rd->dcap = rd->dcap ? rd->dcap * 2 : 64) * sizeof(*rd->docs));
+		rd->docs[rd->ndocs++] = (struct kept_doc){tag, xstrndup(row->doc, row->doc_len), row->doc_len};
+		dp->at++;
+	}
+	return dp->at == dp->nneed;
+}
+
+static int by_tag(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The documents of the answer's events, when it shows their fields; -1 when the case could not
+ * be read. */
+static int read_answer_docs(struct store *s, struct reading *rd)
+{
+	if (!esql_answer_reads_event(rd->q) || !rd->nrows)
+		return 0;
+	struct doc_pass dp = {rd, xmalloc(rd->nrows * sizeof(int64_t)), 0, 0, 0};
+	for (size_t i = 0; i < rd->nrows; i++)
+		dp.need[i] = rd->rows[i].tag;
+	qsort(dp.need, rd->nrows, sizeof(int64_t), by_tag);
+	for (size_t i = 0; i < rd->nrows; i++)
+		if (!dp.nneed || dp.need[dp.nneed - 1] != dp.need[i])
+			dp.need[dp.nneed++] = dp.need[i];
+	struct event_query eq = {0};
+	eq.want_doc = 1;
+	int rc = store_events_each(s, &eq, keep_answer_doc, &dp) < 0 ? -1 : 0;
+	free(dp.need);
+	return rc;
+}
+
+static const struct kept_doc *kept_doc(const struct reading *rd, int64_t tag)
+{
+	size_t lo = 0, hi = rd->ndocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rd->docs[mid].tag < tag)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rd->ndocs && rd->docs[lo].tag == tag ? &rd->docs[lo] : NULL;
+}
+
+/* The rows as JSON objects, every column: with their events' fields when the answer has them. */
+static cJSON **rows_json(const struct reading *rd)
+{
+	cJSON **objs = xcalloc(rd->nrows ? rd->nrows : 1, sizeof(*objs));
+	for (size_t i = 0; i < rd->nrows; i++) {
+		const struct esql_row *r = &rd->rows[i];
+		const struct kept_doc *d = kept_doc(rd, r->tag);
+		cJSON *ev = d ? cJSON_ParseWithLength(d->doc, d->len) : NULL;
 		objs[i] = cJSON_CreateObject();
-		esql_row_to_json(&rows[i], objs[i], 1);
+		if (ev)
+			esql_row_answer_json(rd->q, r, ev, objs[i]);
+		else
+			esql_row_to_json(r, objs[i], 1);
+		cJSON_Delete(ev);
 	}
 	return objs;
 }
@@ -131,9 +217,10 @@ static void print_table(cJSON **objs, size_t n, struct strbuf *out)
 }
 
 /* Writes the answer; 0, or -1 when stdout would not take it. */
-static int print_rows(const struct esql_row *rows, size_t n, int json)
+static int print_rows(const struct reading *rd, int json)
 {
-	cJSON **objs = rows_json(rows, n);
+	size_t n = rd->nrows;
+	cJSON **objs = rows_json(rd);
 	struct strbuf out;
 	strbuf_init(&out, 4096);
 	if (json) {
@@ -179,12 +266,12 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 		free(msg);
 		return err.unsupported ? 1 : EXIT_USAGE;
 	}
-	struct reading rd = {q, NULL, 0, 0, esql_window_prefix(q), 0, 0};
+	struct reading rd = {q, NULL, 0, 0, esql_window_prefix(q), 0, 0, NULL, 0, 0};
 	int rc = 0;
+	struct store *s = NULL;
 	if (esql_is_row(q)) {
 		esql_rows_of(q, NULL, NULL, NULL, 0, &rd.rows, &rd.nrows, &rd.cap);
 	} else {
-		struct store *s;
 		if (open_store(g, STORE_READONLY, &s)) {
 			esql_free(q);
 			return 1;
@@ -197,15 +284,20 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
 		}
-		store_close(s);
 	}
 	if (!rc)
 		esql_finish(q, &rd.rows, &rd.nrows);
+	if (!rc && s && !esql_fault(q) && read_answer_docs(s, &rd)) {
+		diag("casebook: %s\n", store_errmsg(s));
+		rc = 1;
+	}
+	if (s)
+		store_close(s);
 	if (!rc && esql_fault(q)) {
 		diag("casebook esql: the query stopped: %s\n", esql_fault(q));
 		rc = 1;
 	}
-	if (!rc && print_rows(rd.rows, rd.nrows, json))
+	if (!rc && print_rows(&rd, json))
 		rc = 1; /* main says that standard output failed */
 	size_t warnings;
 	const char *w = esql_warning(q, &warnings);
@@ -221,6 +313,9 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 	for (size_t i = 0; i < rd.nrows; i++)
 		esql_row_release(&rd.rows[i]);
 	free(rd.rows);
+	for (size_t i = 0; i < rd.ndocs; i++)
+		free(rd.docs[i].doc);
+	free(rd.docs);
 	esql_free(q);
 	return rc;
 }

@@ -64,6 +64,7 @@ struct dissect_key {
 	char *delim; /* what follows it ("" for the last: the rest of the input) */
 	int pad;     /* -> : repeats of the delimiter are skipped */
 	int append;  /* + : joined to the key's earlier values */
+	long order;  /* +key/N: where among the key's values it is joined (0: as written) */
 };
 
 struct assign { /* EVAL name = expr; STATS name = AGG(expr) [WHERE filter]; RENAME from AS to */
@@ -884,8 +885,34 @@ static const char *cast_function(const char *type)
 	return NULL;
 }
 
+/* GROK field "p1", "p2", ...: one pattern of alternatives, (?:p1)|(?:p2), as Elasticsearch's
+ * Grok combines them (the first that matches gives the columns; each pattern's fields are
+ * columns). first is the first pattern, the comma after it read; NULL when one is missing. */
+static char *grok_patterns(struct parser *p, char *first)
+{
+	struct strbuf b;
+	strbuf_init(&b, 128);
+	strbuf_addf(&b, "(?:%s)", first);
+	free(first);
+	do {
+		size_t at = (skip_space(p), p->pos);
+		char *next = string_token(p);
+		if (!next) {
+			fail(p, at, "GROK: a pattern after the comma");
+			strbuf_release(&b);
+			return NULL;
+		}
+		strbuf_addf(&b, "|(?:%s)", next);
+		free(next);
+	} while (accept(p, ","));
+	return strbuf_detach(&b, NULL);
+}
+
 static struct enode *parse_unary(struct parser *p)
 {
+	/* a unary plus changes nothing (-+-+-1 is -1): skipped, without a level */
+	while (accept(p, "+"))
+		;
 	if (accept(p, "-"))
 		return prefix_op(p, N_NEG, parse_unary);
 	if (!deeper(p))
@@ -1288,6 +1315,18 @@ static void parse_sort(struct parser *p, struct command *c)
 	} while (accept(p, ","));
 }
 
+/* The end of an append key's name without its /N order suffix, the order in *order. */
+static const char *append_order(const char *name, const char *end, long *order)
+{
+	const char *slash = end;
+	while (slash > name && isdigit((unsigned char)slash[-1]))
+		slash--;
+	if (slash == end || slash == name || slash[-1] != '/' || end - slash > 9)
+		return end;
+	*order = strtol(slash, NULL, 10);
+	return slash - 1;
+}
+
 /* DISSECT input "pattern" [APPEND_SEPARATOR = "sep"]: %{key}, %{+key} (appended), %{?key} and
  * %{} (skipped), %{key->} (the delimiter's repeats skipped); references (%{*k} %{&k}) are refused. */
 static void parse_dissect(struct parser *p, struct command *c)
@@ -1308,7 +1347,7 @@ static void parse_dissect(struct parser *p, struct command *c)
 			fail(p, at, "DISSECT: a %%{ is not closed");
 			break;
 		}
-		struct dissect_key k = {NULL, NULL, 0, 0};
+		struct dissect_key k = {NULL, NULL, 0, 0, 0};
 		const char *n = open + 2, *end = close;
 		if (end - n >= 2 && !strncmp(end - 2, "->", 2))
 			k.pad = 1, end -= 2;
@@ -1319,6 +1358,8 @@ static void parse_dissect(struct parser *p, struct command *c)
 			            "DISSECT reference keys (%%{*key}, %%{&key}) are not ones casebook evaluates yet");
 			break;
 		}
+		if (k.append) /* %{+key/N}: the Nth of the key's values joined */
+			end = append_order(n, end, &k.order);
 		if (*n != '?' && end > n)
 			k.name = xstrndup(n, (size_t)(end - n));
 		open = strstr(close + 1, "%{");
@@ -1411,12 +1452,19 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		parse_names(p, &c, 1);
 	} else if (accept_kw(p, "rename")) {
 		c.kind = K_RENAME;
-		do {
+		do { /* old AS new, or new = old */
 			char *from = name_token(p, 0), *to = NULL;
-			if (from && accept_kw(p, "as"))
+			if (from && accept_kw(p, "as")) {
 				to = name_token(p, 0);
+			} else if (from && p->s[(skip_space(p), p->pos)] == '=' && p->s[p->pos + 1] != '=') {
+				p->pos++;
+				to = from;
+				from = name_token(p, 0);
+				if (!from)
+					free(to), to = NULL;
+			}
 			if (!to) {
-				fail(p, p->pos, "RENAME takes old AS new");
+				fail(p, p->pos, "RENAME takes old AS new, or new = old");
 				free(from);
 				break;
 			}
@@ -1429,6 +1477,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		char *pat = c.input ? string_token(p) : NULL;
 		char why[200];
 		int unsup;
+		if (pat && accept(p, ","))
+			pat = grok_patterns(p, pat);
 		if (!pat)
 			fail(p, pat_at, "GROK takes a field and a pattern");
 		else if (!(c.grok = grok_compile(pat, why, sizeof(why), &unsup)) && unsup)
@@ -1789,6 +1839,16 @@ static void remove_column(struct esql_row *r, size_t i)
 	r->n--;
 }
 
+/* Sets a column as EVAL, GROK and DISSECT do: one of the same name goes, the new one comes last
+ * (ES|QL's shadowing). The value passes to the row. */
+static void set_column_last(struct esql_row *r, const char *name, struct esql_value v)
+{
+	long i = column_index(r, name);
+	if (i >= 0)
+		remove_column(r, (size_t)i);
+	set_column(r, name, v, 1);
+}
+
 static int hidden(const struct esql_row *r, const char *name)
 {
 	for (size_t i = 0; i < r->nhidden; i++)
@@ -2083,6 +2143,8 @@ static cJSON *value_json(const struct esql_value *v)
 	return j;
 }
 
+static int columns_chosen(const struct esql_query *q);
+
 void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -2097,9 +2159,19 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 		} else {
 			j = value_json(v);
 		}
+		/* a field the row carried keeps its place; a computed column comes last, as ES|QL's EVAL */
+		if (!r->computed[i] && cJSON_GetObjectItemCaseSensitive(obj, r->names[i])) {
+			cJSON_ReplaceItemInObjectCaseSensitive(obj, r->names[i], j);
+			continue;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, r->names[i]);
 		cJSON_AddItemToObject(obj, r->names[i], j);
 	}
+}
+
+int esql_answer_reads_event(const struct esql_query *q)
+{
+	return !q->row && !columns_chosen(q);
 }
 
 struct answer_names {
@@ -2150,9 +2222,11 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
 		for (size_t i = 0; i < an.n; i++) {
-			if ((!i || strcmp(an.names[i], an.names[i - 1])) && column_index(r, an.names[i]) < 0 &&
+			long k = column_index(r, an.names[i]);
+			if ((!i || strcmp(an.names[i], an.names[i - 1])) && (k < 0 || !r->computed[k]) &&
 			    !hidden(&seen, an.names[i])) {
-				struct esql_value v = lookup(&seen, an.names[i]);
+				/* a field the row carried out of the event (a window's row) stands in its place */
+				struct esql_value v = k >= 0 ? value_copy(&r->vals[k]) : lookup(&seen, an.names[i]);
 				cJSON_AddItemToObject(obj, an.names[i], value_json(&v)); /* each name once */
 				value_free(&v);
 			}
@@ -2905,7 +2979,16 @@ static int day_of_year(const struct time_civil *c)
 	return d;
 }
 
-/* DATE_FORMAT: Java's DateTimeFormatter letters (y M d H h m s S a E D, X and Z as UTC), 'quoted'
+/* The ISO week-based year of an instant: the year of its week's Thursday (weeks start on
+ * Monday; week 1 holds the year's first Thursday). */
+static int64_t iso_week_year(int64_t us)
+{
+	struct time_civil c;
+	time_to_civil(us + (int64_t)(3 - weekday_of(us)) * 86400000000, &c);
+	return c.year;
+}
+
+/* DATE_FORMAT: Java's DateTimeFormatter letters (y Y M d H h m s S a E D, X and Z as UTC), 'quoted'
  * text and other characters as they are; 0 with the text in *out, -1 for a letter casebook does
  * not format. */
 static int format_date(const char *pat, int64_t us, struct strbuf *out)
@@ -2947,6 +3030,14 @@ static int format_date(const char *pat, int64_t us, struct strbuf *out)
 			else
 				strbuf_addf(out, "%0*lld", k, (long long)c.year);
 			break;
+		case 'Y': { /* the week-based year: ISO weeks, as Elasticsearch's calendar data has them */
+			int64_t year = iso_week_year(us);
+			if (k == 2)
+				strbuf_addf(out, "%02d", (int)(year % 100));
+			else
+				strbuf_addf(out, "%0*lld", k, (long long)year);
+			break;
+		}
 		case 'M':
 		case 'L':
 			if (k >= 4)
@@ -3687,7 +3778,9 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 	} else if (!strcmp(f, "DATE_PARSE")) {
 		const char *str = na == 2 ? t : s, *pat = na == 2 ? s : NULL;
 		int64_t us;
-		if (str && (pat ? !parse_date(pat, str, &us) : !field_date_text(str, strlen(str), &us)))
+		if (na == 2 && !pat) /* a null pattern: null */
+			;
+		else if (str && (pat ? !parse_date(pat, str, &us) : !field_date_text(str, strlen(str), &us)))
 			*out = one((struct esql_scalar){.kind = EK_DATE, .i = us});
 		else if (str)
 			warn("DATE_PARSE: a value that does not parse");
@@ -4029,6 +4122,23 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 	return 0;
 }
 
+/* A name a window's command reads, out of the row's event into a column: a pattern (KEEP a*,
+ * DROP *b) each field of the event it matches, as KEEP would see them. */
+static void carry_field(struct esql_row *r, const char *name)
+{
+	struct leaf_names ln = {NULL, 0, name};
+	if (strchr(name, '*'))
+		field_each_leaf(r->src, collect_leaf, &ln);
+	else
+		add_name(&ln.names, &ln.n, xstrdup(name));
+	for (size_t i = 0; i < ln.n; i++) {
+		if (column_index(r, ln.names[i]) < 0 && !hidden(r, ln.names[i]))
+			set_column(r, ln.names[i], lookup(r, ln.names[i]), 0);
+		free(ln.names[i]);
+	}
+	free(ln.names);
+}
+
 /* KEEP: the columns the patterns name, in their order; the event is no longer seen. */
 static void keep(struct esql_row *r, char *const *patterns, size_t n)
 {
@@ -4036,12 +4146,19 @@ static void keep(struct esql_row *r, char *const *patterns, size_t n)
 	memset(&out, 0, sizeof(out));
 	for (size_t p = 0; p < n; p++) {
 		struct leaf_names ln = {NULL, 0, patterns[p]};
-		for (size_t i = 0; i < r->n; i++)
-			if (like_match(patterns[p], r->names[i]))
+		int wild = strchr(patterns[p], '*') != NULL;
+		/* a pattern takes the event's fields by name (FROM's columns), then computed ones */
+		for (size_t i = 0; wild && i < r->n; i++)
+			if (!r->computed[i] && like_match(patterns[p], r->names[i]))
 				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
-		if (r->src && strchr(patterns[p], '*'))
+		if (r->src && wild)
 			field_each_leaf(r->src, collect_leaf, &ln);
-		else if (r->src && !ln.n && !hidden(r, patterns[p]))
+		if (ln.n > 1)
+			qsort(ln.names, ln.n, sizeof(*ln.names), by_answer_name);
+		for (size_t i = 0; i < r->n; i++)
+			if ((wild ? r->computed[i] : 1) && like_match(patterns[p], r->names[i]))
+				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
+		if (r->src && !wild && !ln.n && !hidden(r, patterns[p]))
 			add_name(&ln.names, &ln.n, xstrdup(patterns[p]));
 		for (size_t i = 0; i < ln.n; i++) {
 			if (column_index(&out, ln.names[i]) < 0 &&
@@ -4105,12 +4222,51 @@ static void dissect(const struct command *c, struct esql_row *r)
 		for (size_t j = 0; j < i && first; j++)
 			first = !c->dkeys[j].name || strcmp(c->dkeys[j].name, c->dkeys[i].name);
 		if (first)
-			set_column(r, c->dkeys[i].name, cols[i], 1);
+			set_column_last(r, c->dkeys[i].name, cols[i]);
 		else
 			value_free(&cols[i]);
 	}
 	free(cols);
 	value_free(&in);
+}
+
+static int dissect_first_of_name(const struct command *c, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (c->dkeys[j].name && !strcmp(c->dkeys[j].name, c->dkeys[i].name))
+			return 0;
+	return 1;
+}
+
+/* The column of key i's name, from what each of its keys matched (got; NULL: no match): its
+ * last value, or the appended ones (%{+key}) joined in their /N order, else as written. */
+static void dissect_set(const struct command *c, struct esql_row *r, size_t i, char *const *got)
+{
+	const char *name = c->dkeys[i].name;
+	if (!got) {
+		set_column_last(r, name, null_value);
+		return;
+	}
+	size_t *at = xmalloc(c->ndkeys * sizeof(*at)), n = 0;
+	for (size_t j = i; j < c->ndkeys; j++)
+		if (c->dkeys[j].name && !strcmp(c->dkeys[j].name, name)) {
+			if (!c->dkeys[j].append) /* a plain key starts it again */
+				n = 0;
+			at[n++] = j;
+		}
+	for (size_t a = 1; a < n; a++) /* stable: by order, then as written */
+		for (size_t b = a; b > 0 && c->dkeys[at[b - 1]].order > c->dkeys[at[b]].order; b--) {
+			size_t t = at[b];
+			at[b] = at[b - 1], at[b - 1] = t;
+		}
+	const char *sep = c->separator ? c->separator : "";
+	struct strbuf b;
+	strbuf_init(&b, 64);
+	for (size_t k = 0; k < n && !too_big("DISSECT", b.len + strlen(sep) + strlen(got[at[k]])); k++)
+		strbuf_addf(&b, "%s%s", k ? sep : "", got[at[k]]);
+	set_column_last(r, name, text(b.buf, b.len));
+	strbuf_release(&b);
+	free(at);
 }
 
 static void dissect_one(const struct command *c, struct esql_row *r, const char *s)
@@ -4132,29 +4288,39 @@ static void dissect_one(const struct command *c, struct esql_row *r, const char 
 		while (k->pad && dl && !strncmp(at, k->delim, dl))
 			at += dl;
 	}
-	for (size_t i = 0; i < c->ndkeys; i++) {
-		const struct dissect_key *k = &c->dkeys[i];
-		if (!k->name)
-			continue;
-		long prev = k->append ? column_index(r, k->name) : -1;
-		if (!ok) {
-			set_column(r, k->name, null_value, 1);
-		} else if (prev >= 0 && k->append && r->vals[prev].n == 1 && r->vals[prev].v[0].kind == EK_STR) {
-			const char *sep = c->separator ? c->separator : "";
-			if (too_big("DISSECT", strlen(r->vals[prev].v[0].s) + strlen(sep) + strlen(got[i])))
-				break;
-			struct strbuf b; /* %{+key}: joined to what the key already holds */
-			strbuf_init(&b, 64);
-			strbuf_addf(&b, "%s%s%s", r->vals[prev].v[0].s, sep, got[i]);
-			set_column(r, k->name, text(b.buf, b.len), 1);
-			strbuf_release(&b);
-		} else {
-			set_column(r, k->name, text(got[i], strlen(got[i])), 1);
-		}
-	}
+	for (size_t i = 0; i < c->ndkeys; i++)
+		if (c->dkeys[i].name && dissect_first_of_name(c, i))
+			dissect_set(c, r, i, ok ? got : NULL);
 	for (size_t i = 0; i < c->ndkeys; i++)
 		free(got[i]);
 	free(got);
+}
+
+/* The first of GROK's fields named as field i. */
+static size_t grok_first_field(const struct grok *g, size_t i)
+{
+	size_t first = 0;
+	while (strcmp(grok_field_name(g, first), grok_field_name(g, i)))
+		first++;
+	return first;
+}
+
+/* GROK's columns: a name the pattern gives several fields holds all their values, in the
+ * pattern's order (%{WORD:b} %{WORD:b} gives [foo, bar]). The values pass to the row. */
+static void grok_set_columns(const struct grok *g, struct esql_row *r, struct esql_value *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t first = grok_first_field(g, i);
+		if (first == i)
+			continue;
+		for (size_t k = 0; k < cols[i].n; k++)
+			value_add(&cols[first], cols[i].v[k]);
+		free(cols[i].v);
+		cols[i] = null_value;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (grok_first_field(g, i) == i)
+			set_column_last(r, grok_field_name(g, i), cols[i]);
 }
 
 /* GROK on a row: its fields as columns, typed as the pattern says; over a multi-valued input
@@ -4174,9 +4340,11 @@ static void grok_row(const struct command *c, struct esql_row *r)
 			if (got[i]) {
 				struct esql_value t = text(got[i], strlen(got[i]));
 				enum grok_type type = grok_field_type(c->grok, i);
-				struct esql_value v = type == GROK_STRING
-				                          ? value_copy(&t)
-				                          : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
+				struct esql_value v =
+				    type == GROK_STRING ? value_copy(&t)
+				    : type == GROK_BOOLEAN
+				        ? one((struct esql_scalar){.kind = EK_BOOL, .i = !strcasecmp(got[i], "true")})
+				        : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
 				for (size_t j = 0; j < v.n; j++)
 					value_add(&cols[i], v.v[j]);
 				free(v.v);
@@ -4186,11 +4354,36 @@ static void grok_row(const struct command *c, struct esql_row *r)
 			got[i] = NULL;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		set_column(r, grok_field_name(c->grok, i), cols[i], 1);
+	grok_set_columns(c->grok, r, cols, n);
 	free(cols);
 	free(got);
 	value_free(&in);
+}
+
+/* RENAME from AS to: a column keeps its place under its new name (a column named to goes); a
+ * field of the event becomes a column. */
+static void rename_column(struct esql_row *r, const char *from, const char *to)
+{
+	if (!strcmp(from, to)) /* RENAME a AS a: nothing */
+		return;
+	struct esql_value v = lookup(r, from);
+	long k = column_index(r, from), old = column_index(r, to);
+	if (r->src)
+		hide(r, from);
+	if (k < 0) {
+		set_column(r, to, v, 1);
+		return;
+	}
+	if (old >= 0) {
+		remove_column(r, (size_t)old);
+		if (old < k)
+			k--;
+	}
+	free(r->names[k]);
+	r->names[k] = xstrdup(to);
+	value_free(&r->vals[k]);
+	r->vals[k] = v;
+	r->computed[k] = 1;
 }
 
 /* A row-wise command on one row: the rows it gives are pushed on out. */
@@ -4209,19 +4402,13 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 	}
 	case K_EVAL:
 		for (size_t i = 0; i < c->nassign; i++) /* each sees the ones before it */
-			set_column(r, c->assign[i].name, eval(c->assign[i].expr, r), 1);
+			set_column_last(r, c->assign[i].name, eval(c->assign[i].expr, r));
 		break;
 	case K_KEEP: keep(r, c->names, c->nnames); break;
 	case K_DROP: drop(r, c->names, c->nnames); break;
 	case K_RENAME:
 		for (size_t i = 0; i < c->nassign; i++) {
-			struct esql_value v = lookup(r, c->assign[i].from);
-			long k = column_index(r, c->assign[i].from);
-			if (k >= 0)
-				remove_column(r, (size_t)k);
-			if (r->src)
-				hide(r, c->assign[i].from);
-			set_column(r, c->assign[i].name, v, 1);
+			rename_column(r, c->assign[i].from, c->assign[i].name);
 		}
 		break;
 	case K_DISSECT: dissect(c, r); break;
@@ -4569,6 +4756,21 @@ static int by_first_row(const void *a, const void *b)
 	return (x->a > y->a) - (x->a < y->a);
 }
 
+/* With one BY column, its null group comes first, as Elasticsearch's block hashes keep group 0
+ * for null (keep.csv-spec projectFromWithStatsAfterLimit); the others stay in order. */
+static void null_group_first(const struct command *c, const struct member *m, struct group *groups, size_t ng)
+{
+	if (c->nby != 1)
+		return;
+	for (size_t g = 1; g < ng; g++)
+		if (m[groups[g].a].by_null[0]) {
+			struct group null_group = groups[g];
+			memmove(groups + 1, groups, g * sizeof(*groups));
+			groups[0] = null_group;
+			return;
+		}
+}
+
 static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 {
 	struct member *m;
@@ -4589,6 +4791,7 @@ static void stats(const struct command *c, struct rows *rs, size_t *truncations)
 	}
 	if (ng > 1) /* by first row; groups of the same row stay in key order */
 		qsort(groups, ng, sizeof(*groups), by_first_row);
+	null_group_first(c, m, groups, ng);
 	if (c->inline_stats) {
 		inline_aggregates(c, rs, m, n, groups, ng);
 		goto done;
@@ -4758,8 +4961,7 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 	for (size_t i = 0; i < rs.n && !q->faulted; i++) {
 		struct esql_row *x = &rs.v[i];
 		for (size_t k = 0; k < q->nreferenced && x->src; k++)
-			if (column_index(x, q->referenced[k]) < 0 && !hidden(x, q->referenced[k]))
-				set_column(x, q->referenced[k], lookup(x, q->referenced[k]), 0);
+			carry_field(x, q->referenced[k]);
 		x->src = NULL;
 		for (size_t k = 0; k < x->nhidden; k++)
 			free(x->hidden[k]);

@@ -131,5 +131,8 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all);
  * name; then every column of the row (which wins). Null ones included: members of obj, which
  * holds none of the event's names before. */
 void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj);
+/* Whether the answer's columns include its source event's fields (FROM without KEEP or STATS):
+ * esql_row_answer_json wants the row's event then. */
+int esql_answer_reads_event(const struct esql_query *q);
 
 #endif

@@ -171,9 +171,11 @@ static int expand(struct grok *g, struct strbuf *out, const char *pat, int depth
 				else if ((tlen == 5 && !strncmp(tcolon + 1, "float", 5)) ||
 				         (tlen == 6 && !strncmp(tcolon + 1, "double", 6)))
 					type = GROK_FLOAT;
+				else if (tlen == 7 && !strncmp(tcolon + 1, "boolean", 7))
+					type = GROK_BOOLEAN;
 				else if (!(tlen == 6 && !strncmp(tcolon + 1, "string", 6)))
 					snprintf(why, whylen,
-					         "GROK: a field's type is int, long, float, double or string");
+					         "GROK: a field's type is int, long, float, double, boolean or string");
 				if (*why)
 					return -1;
 			}

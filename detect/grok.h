@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-enum grok_type { GROK_STRING, GROK_INT, GROK_FLOAT };
+enum grok_type { GROK_STRING, GROK_INT, GROK_FLOAT, GROK_BOOLEAN };
 
 struct grok;
 

@@ -224,6 +224,43 @@ static const struct {
      "{\"l\":[3,-1,2],\"c\":3,\"i\":42,\"t\":\"2\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n{\"l\":[3,-1,2],"
      "\"c\":3,\"i\":7,\"t\":\"1\",\"d\":\"2024-05-01T00:00:00.000Z\"}\n"},
     /* ROUND: half away from zero on the value as Java writes it (BigDecimal.valueOf, HALF_UP) */
+    /* date.csv-spec evalDateFormat (YYYY: the ISO week-based year), evalDateParseNullPattern */
+    {"ROW d = [\"2024-12-30T00:00:00Z\", \"2021-01-03T00:00:00Z\", \"1985-02-18T00:00:00Z\"] | MV_EXPAND d | "
+     "EVAL y = DATE_FORMAT(\"YYYY-MM-dd\", TO_DATETIME(d)), p = DATE_PARSE(null, \"2023-02-01\") | KEEP y, p",
+     "[0]",
+     "{\"y\":\"2025-12-30\",\"p\":null}\n{\"y\":\"2020-01-03\",\"p\":null}\n{\"y\":\"1985-02-18\",\"p\":null}\n"},
+    /* keep.csv-spec projectFromWithStatsAfterLimit: one BY column's null group first */
+    {"FROM x | STATS m = MAX(v) BY g", "[{\"g\":\"M\",\"v\":1},{\"v\":2},{\"g\":\"F\",\"v\":3}]",
+     "{\"m\":2,\"g\":null}\n{\"m\":1,\"g\":\"M\"}\n{\"m\":3,\"g\":\"F\"}\n"},
+    /* dissect.csv-spec appendWithOrder; a column the row had before is not joined to */
+    {"ROW a = \"foo 1 bar 2 baz\", b = \"old\" | DISSECT a \"%{+b/3} %{c} %{+b/2} %{d} %{+b/1}\" "
+     "APPEND_SEPARATOR = \",\" | KEEP b, c, d",
+     "[0]", "{\"b\":\"baz,bar,foo\",\"c\":\"1\",\"d\":\"2\"}\n"},
+    /* grok.csv-spec multivalueOutput, shadowingWhenPushedDownPastRename2, typeConversions */
+    {"ROW a = \"foo bar baz qux true\" | GROK a \"%{WORD:b} %{WORD:c} %{WORD:b} %{WORD:c} %{WORD:e:boolean}\" | "
+     "KEEP b, c, e",
+     "[0]", "{\"b\":[\"foo\",\"baz\"],\"c\":[\"bar\",\"qux\"],\"e\":true}\n"},
+    /* a column EVAL, GROK or DISSECT sets again comes last; RENAME keeps its place (eval.csv-spec
+     * projectEval, grok.csv-spec shadowing*, dissect.csv-spec shadowing*) */
+    {"ROW x = 1 | KEEP x | EVAL a1 = x + 1, a2 = x + 1, a3 = a1 + a2, a1 = a1 + a2", "[0]",
+     "{\"x\":1,\"a2\":2,\"a3\":4,\"a1\":4}\n"},
+    {"ROW city = \"Z\", long = \"the big city\", n = 1 | RENAME city AS c | GROK long \"the %{WORD:long} %{WORD}\"",
+     "[0]", "{\"c\":\"Z\",\"n\":1,\"long\":\"big\"}\n"},
+    {"ROW b = 1, a = \"x y\", n = 2 | RENAME n AS b | DISSECT a \"%{c} %{a}\"", "[0]",
+     "{\"b\":2,\"c\":\"x\",\"a\":\"y\"}\n"},
+    /* grok.csv-spec multiPatterns: several patterns, the first that matches */
+    {"ROW t = [\"XYZ one\", \"ABC two\"] | MV_EXPAND t | GROK t \"ABC %{WORD:foo}\", \"XYZ %{WORD:bar}\" | KEEP foo, "
+     "bar",
+     "[0]", "{\"foo\":null,\"bar\":\"one\"}\n{\"foo\":\"two\",\"bar\":null}\n"},
+    /* rename.csv-spec rowRenameNop, useAssignmentAndASKeyword, multipleRenamesWithAssignment */
+    {"ROW a = 1, b = 2 | RENAME a AS a", "[0]", "{\"a\":1,\"b\":2}\n"},
+    {"ROW a = 1, b = \"two\", c = null | RENAME aa = a, b AS bb, cc = c", "[0]",
+     "{\"aa\":1,\"bb\":\"two\",\"cc\":null}\n"},
+    {"ROW a = \"keyword\", b = 5, c = null | RENAME c = a, a = b | RENAME b = c | RENAME b = a, a = b", "[0]",
+     "{\"a\":5}\n"},
+    /* math.csv-spec negate: unary minus and plus chain */
+    {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
+     "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
@@ -822,6 +859,57 @@ static void test_esql_command(void **state)
 	strbuf_release(&err);
 }
 
+/* `casebook esql` answers as Elasticsearch's ES|QL spec tests expect (x-pack/plugin/esql/qa/
+ * testFixtures/src/main/resources, the csv-spec files; our own events): a FROM without KEEP or STATS
+ * shows each row's event fields by name, before and after SORT and LIMIT, its EVAL columns
+ * last; KEEP and DROP patterns after SORT or LIMIT match the event's fields. */
+static const struct {
+	const char *spec, *query, *want;
+} cli_cases[] = {
+    {"where.csv-spec twoEqualsOr (no KEEP)", "FROM staff | WHERE emp_no == 1",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"emp_no\":1,\"first_name\":\"Bo\",\"last_name\":\"Kim\"}\n"},
+    {"eval.csv-spec evalNullSort (no KEEP)", "FROM staff | SORT emp_no DESC | LIMIT 1 | EVAL x = null",
+     "{\"@timestamp\":\"2024-05-01T10:01:00.000Z\",\"emp_no\":2,\"first_name\":\"Ann\",\"last_name\":\"Lee\","
+     "\"x\":null}\n"},
+    {"eval.csv-spec evalWithIsNullIsNotNull", "FROM staff | SORT emp_no | LIMIT 1 | KEEP *name*",
+     "{\"first_name\":\"Bo\",\"last_name\":\"Kim\"}\n"},
+    {"DROP pattern after LIMIT", "FROM staff | SORT emp_no | LIMIT 1 | DROP *name",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"emp_no\":1}\n"},
+    {"a field EVAL replaces comes last", "FROM staff | SORT emp_no | LIMIT 1 | EVAL emp_no = emp_no + 10",
+     "{\"@timestamp\":\"2024-05-01T10:00:00.000Z\",\"first_name\":\"Bo\",\"last_name\":\"Kim\",\"emp_no\":11}\n"},
+};
+
+static void test_esql_command_answers_as_the_spec(void **state)
+{
+	(void)state;
+	struct stat st;
+	if (stat(tu_casebook(), &st)) {
+		skip();
+		return;
+	}
+	char events_path[4096], db[4096];
+	snprintf(events_path, sizeof(events_path), "%s", tu_path("esql-spec-events.ndjson"));
+	tu_write_str(events_path,
+	             "{\"_index\":\"staff\",\"_id\":\"a\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:00Z\","
+	             "\"emp_no\":1,\"last_name\":\"Kim\",\"first_name\":\"Bo\"}}\n"
+	             "{\"_index\":\"staff\",\"_id\":\"b\",\"_source\":{\"@timestamp\":\"2024-05-01T10:01:00Z\","
+	             "\"emp_no\":2,\"first_name\":\"Ann\",\"last_name\":\"Lee\"}}\n");
+	snprintf(db, sizeof(db), "%s", tu_path("esql-spec.db"));
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' ingest '%s'", tu_casebook(), db, events_path), 0);
+	for (size_t i = 0; i < sizeof(cli_cases) / sizeof(cli_cases[0]); i++) {
+		if (tu_run(&out, &err, "%s --db '%s' esql '%s' --json", tu_casebook(), db, cli_cases[i].query))
+			fail_msg("%s: %s", cli_cases[i].spec, err.buf);
+		if (strcmp(out.buf, cli_cases[i].want))
+			fail_msg("%s: %s\ngave  %swanted %s", cli_cases[i].spec, cli_cases[i].query, out.buf,
+			         cli_cases[i].want);
+	}
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +918,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_fanout_is_bounded),
 	    cmocka_unit_test(test_esql_bombs_stop_with_a_fault),
 	    cmocka_unit_test(test_esql_command),
+	    cmocka_unit_test(test_esql_command_answers_as_the_spec),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
