@@ -191,7 +191,7 @@ static int read_filters(const cJSON *fs, struct threat_match *tm, char *why, siz
 	if (!text)
 		return 0; /* none, or all disabled */
 	struct kql_error err = {.not_yet = 0};
-	tm->filter = kql_parse(text, &err);
+	tm->filter = kql_parse_filters(text, &err);
 	if (!tm->filter)
 		snprintf(why, whylen, "threat_filters read as KQL do not parse at column %zu: %s", err.column, err.msg);
 	free(text);
