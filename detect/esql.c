@@ -691,6 +691,11 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 				node_add(n, star);
 				continue;
 			}
+			skip_space(p);
+			if (p->s[p->pos] == '{') { /* function named parameters: MATCH(f, "x", {"fuzziness": 1}) */
+				unsupported(p, p->pos, "%s's options ({...}) are not ones casebook reads yet", name);
+				break;
+			}
 			struct enode *a = parse_or(p);
 			if (!a)
 				break;

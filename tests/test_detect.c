@@ -1151,18 +1151,32 @@ static void test_esql_now_is_the_execution_time(void **state)
 	struct detect_totals t = run_detect("enow", NULL, NULL);
 	assert_int_equal(t.created, 2);
 
-	const char *before = "{\"rule_id\":\"enow2\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
-	                     "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"FROM logs-* | WHERE @timestamp > "
-	                     "NOW() - 1 hour | STATS c = COUNT(*)\"}";
-	cJSON *obj = cJSON_Parse(before);
-	struct rule r;
-	char why[200];
-	assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
-	assert_non_null(r.unsupported);
-	assert_string_equal(r.unsupported, "NOW() before the query's first STATS, SORT or LIMIT is each execution's "
-	                                   "time, which casebook's replay reads each event once for (at offset 33)");
-	rule_release(&r);
-	cJSON_Delete(obj);
+	static const struct {
+		const char *query, *why;
+	} skipped[] = {
+	    {"FROM logs-* | WHERE @timestamp > NOW() - 1 hour | STATS c = COUNT(*)",
+	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
+	     "replay reads each event once for (at offset 33)"},
+	    /* valid ES|QL (function named parameters), named rather than called a syntax error */
+	    {"FROM logs-* | WHERE MATCH(process.name, \\\"svchost.exe\\\", {\\\"fuzziness\\\": 1})",
+	     "MATCH's options ({...}) are not ones casebook reads yet (at offset 55)"},
+	};
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"enow2\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"%s\"}",
+		         skipped[i].query);
+		cJSON *obj = cJSON_Parse(text);
+		assert_non_null(obj);
+		struct rule r;
+		char why[200];
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+		if (!r.unsupported || strcmp(r.unsupported, skipped[i].why))
+			fail_msg("case %zu: %s", i, r.unsupported ? r.unsupported : "(runs)");
+		rule_release(&r);
+		cJSON_Delete(obj);
+	}
 }
 
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
