@@ -12,6 +12,7 @@
 #include "detect/detect.h"
 #include "detect/exceptions.h"
 #include "detect/kql.h"
+#include "detect/lucene.h"
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
@@ -1179,6 +1180,34 @@ static void test_esql_now_is_the_execution_time(void **state)
 	}
 }
 
+/* Inside a Lucene bracket expression a backslash makes the next character literal (RegExp's
+ * parseCharExp), ']' and '\\' too; a '"' there is itself. Elastic's "Exchange inbox rule with an
+ * obfuscated name" matches names of punctuation with [!@#$%^&*()_+={[\]|\\:;"'<,>.?/~` \-]+. */
+static void test_lucene_bracket_escapes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pat, *value;
+		int hit;
+	} cases[] = {
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "!]\\\"-", 1},
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "rule1", 0},
+	    {"[\\]]", "]", 1},
+	    {"[a\\-z]", "b", 0},
+	    {"[a\\-z]", "-", 1},
+	    {"[\\d]+", "42", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why;
+		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
+		if (!re)
+			fail_msg("case %zu: %s", i, why);
+		if (regex_match_whole(re, cases[i].value, strlen(cases[i].value)) != cases[i].hit)
+			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
+		pcre2_code_free(re);
+	}
+}
+
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
  * executions whose windows hold the same rows share one answer. It kept every execution's
  * rows (a copy of its window each) to the end: quadratic, 12.8 GB for 2,000 events. A row of
@@ -1746,6 +1775,7 @@ int main(void)
 	    T(test_esql_rule),
 	    T(test_esql_stats_over_no_rows),
 	    T(test_esql_now_is_the_execution_time),
+	    cmocka_unit_test(test_lucene_bracket_escapes),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),
