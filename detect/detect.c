@@ -57,7 +57,7 @@ static int compile_filters(struct run *run)
 	    !text)
 		return 0;
 	struct kql_error err;
-	run->filter = kql_parse(text, &err);
+	run->filter = kql_parse_filters(text, &err);
 	if (!run->filter && run->opts->warn.say)
 		diag_say(&run->opts->warn, "rule \"%s\": its filters read as KQL do not parse at column %zu: %s\n",
 		         run->rule.name, err.column, err.msg);

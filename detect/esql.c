@@ -120,6 +120,9 @@ struct esql_query {
 	PCRE2_UCHAR *replaced; /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
 	size_t warnings;       /* values made null as Elasticsearch warns (an overflow): how many */
 	char warning[200];     /* the first */
+	int uses_now;          /* a rule's window commands call NOW(): each execution answers alone */
+	int64_t now_us;        /* what NOW() is (esql_set_now), when now_set */
+	int now_set;
 };
 
 /* ---- lexing ---- */
@@ -130,7 +133,11 @@ struct parser {
 	struct esql_error *err;
 	int failed;
 	int depth;
-	int rule; /* a rule's query (esql_parse), not a hunt's */
+	int rule;      /* a rule's query (esql_parse), not a hunt's */
+	size_t cmd;    /* the index of the command being parsed */
+	size_t now_at; /* where the first NOW() of the rule is, in the command now_cmd */
+	size_t now_cmd;
+	int now_seen;
 };
 
 static void fail(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -695,12 +702,11 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		free(name);
 		return NULL;
 	}
-	if (p->rule && !strcmp(name, "NOW")) {
-		/* Kibana evaluates it at each execution; casebook reads each event once for them all */
-		unsupported(p, at,
-		            "NOW() in a rule is each execution's time, which casebook's replay does not evaluate");
-		free(name);
-		return NULL;
+	if (p->rule && !strcmp(name, "NOW") && !p->now_seen) {
+		/* Kibana evaluates it at each execution: parse_query sees which half it is in */
+		p->now_seen = 1;
+		p->now_at = at;
+		p->now_cmd = p->cmd;
 	}
 	struct enode *n = node(N_CALL);
 	n->name = name;
@@ -711,6 +717,11 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 				star->op = 1;
 				node_add(n, star);
 				continue;
+			}
+			skip_space(p);
+			if (p->s[p->pos] == '{') { /* function named parameters: MATCH(f, "x", {"fuzziness": 1}) */
+				unsupported(p, p->pos, "%s's options ({...}) are not ones casebook reads yet", name);
+				break;
 			}
 			struct enode *a = parse_or(p);
 			if (!a)
@@ -1591,8 +1602,10 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 		q->row = xcalloc(1, sizeof(*q->row));
 		q->row->kind = K_EVAL;
 		parse_assignments(&p, q->row, 0, 0);
-		while (!p.failed && accept(&p, "|"))
+		while (!p.failed && accept(&p, "|")) {
+			p.cmd = q->ncmds;
 			parse_command(&p, q);
+		}
 		skip_space(&p);
 		if (!p.failed && p.s[p.pos])
 			fail(&p, p.pos, "expected | and a command");
@@ -1601,8 +1614,10 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 		     row_allowed ? "an ES|QL query starts with FROM or ROW" : "an ES|QL rule starts with FROM");
 	} else {
 		parse_from(&p, q);
-		while (!p.failed && accept(&p, "|"))
+		while (!p.failed && accept(&p, "|")) {
+			p.cmd = q->ncmds;
 			parse_command(&p, q);
+		}
 		skip_space(&p);
 		if (!p.failed && p.s[p.pos])
 			fail(&p, p.pos, "expected | and a command");
@@ -1612,6 +1627,15 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 		return NULL;
 	}
 	plan_split(q);
+	if (p.now_seen && p.now_cmd < q->split) {
+		/* the per-event half reads each event once for every execution (type_esql.c) */
+		unsupported(&p, p.now_at,
+		            "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which "
+		            "casebook's replay reads each event once for");
+		esql_free(q);
+		return NULL;
+	}
+	q->uses_now = p.now_seen;
 	return q;
 }
 
@@ -3757,7 +3781,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = strbuf_detach(&b, NULL)});
 		}
 	} else if (!strcmp(f, "NOW")) {
-		*out = one((struct esql_scalar){.kind = EK_DATE, .i = time_now_us() / 1000 * 1000});
+		int64_t now = running && running->now_set ? running->now_us : time_now_us();
+		*out = one((struct esql_scalar){.kind = EK_DATE, .i = now / 1000 * 1000});
 	} else if (!strcmp(f, "DATE_DIFF")) {
 		if (s && single(&a[1]) && a[1].v[0].kind == EK_DATE && single(&a[2]) && a[2].v[0].kind == EK_DATE) {
 			if (!date_diff(s, a[1].v[0].i, a[2].v[0].i, &x))
@@ -5024,6 +5049,17 @@ void esql_finish(struct esql_query *q, struct esql_row **rows, size_t *nrows)
 	stop_running(&rs);
 	*rows = rs.v;
 	*nrows = rs.n;
+}
+
+int esql_uses_now(const struct esql_query *q)
+{
+	return q->uses_now;
+}
+
+void esql_set_now(struct esql_query *q, int64_t us)
+{
+	q->now_us = us;
+	q->now_set = 1;
 }
 
 size_t esql_window_prefix(const struct esql_query *q)

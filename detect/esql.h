@@ -92,6 +92,14 @@ int esql_rows_keep_id(const struct esql_query *q);
 size_t esql_truncations(const struct esql_query *q);
 /* Why the query stopped (a bound it met, named), or NULL; once set, it gives no more rows. */
 const char *esql_fault(const struct esql_query *q);
+/* Whether a rule's window commands (after its first STATS, SORT or LIMIT) call NOW(), which is
+ * each execution's time: the answer then changes with the execution, not only with its rows.
+ * (esql_parse refuses a rule that calls it before: that half runs once an event.) */
+int esql_uses_now(const struct esql_query *q);
+/* What NOW() answers from here on (microseconds; Elasticsearch keeps milliseconds): an
+ * execution's time. Unset, it is the clock's. */
+void esql_set_now(struct esql_query *q, int64_t us);
+
 /* How many of a window's first rows its answer depends on (its first window command is LIMIT,
  * or it has none: ES|QL's implicit 1,000); SIZE_MAX when every row counts. */
 size_t esql_window_prefix(const struct esql_query *q);

@@ -46,6 +46,7 @@ struct entry_probe {
 	const cJSON *entry;
 	const char *type;
 	struct wpat pat;
+	unsigned flags; /* a wildcard's: whether '?' is one */
 };
 
 static int entry_value_hit(void *ctx, const cJSON *v)
@@ -62,8 +63,7 @@ static int entry_value_hit(void *ctx, const cJSON *v)
 		return 0;
 	}
 	if (!strcmp(p->type, "wildcard"))
-		return cJSON_IsString(v) &&
-		       wildcard_match(&p->pat, v->valuestring, strlen(v->valuestring), WILDCARD_QMARK);
+		return cJSON_IsString(v) && wildcard_match(&p->pat, v->valuestring, strlen(v->valuestring), p->flags);
 	if (!strcmp(p->type, "nested")) {
 		const cJSON *sub;
 		if (!cJSON_IsObject(v))
@@ -74,25 +74,6 @@ static int entry_value_hit(void *ctx, const cJSON *v)
 		return 1;
 	}
 	return 0;
-}
-
-/* An Elasticsearch wildcard value: '*' any run, '?' one character, '\' escapes. */
-static void wildcard_pattern(const char *value, struct wpat *pat)
-{
-	struct strbuf piece;
-	strbuf_init(&piece, 64);
-	for (const char *c = value; *c; c++) {
-		if (*c == '\\' && c[1]) {
-			strbuf_addch(&piece, *++c);
-		} else if (*c == '*') {
-			wpat_add_piece(pat, piece.buf, piece.len);
-			strbuf_reset(&piece);
-		} else {
-			strbuf_addch(&piece, *c);
-		}
-	}
-	wpat_add_piece(pat, piece.buf, piece.len);
-	strbuf_release(&piece);
 }
 
 static int exception_entry_matches(const cJSON *entry, const cJSON *event)
@@ -106,7 +87,8 @@ static int exception_entry_matches(const cJSON *entry, const cJSON *event)
 	wpat_init(&p.pat);
 	if (!strcmp(type, "wildcard")) {
 		const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "value"));
-		wildcard_pattern(value ? value : "", &p.pat);
+		int flags = wildcard_es_pattern(value ? value : "", &p.pat);
+		p.flags = flags < 0 ? WILDCARD_QMARK : (unsigned)flags;
 	}
 	int hit = field_each(event, field, strlen(field), entry_value_hit, &p) != 0;
 	wpat_release(&p.pat);

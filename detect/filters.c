@@ -237,13 +237,27 @@ static int translate(struct tr *t, const cJSON *q, int depth)
 		strbuf_addch(t->out, '(');
 		strbuf_addstr(t->out, kql);
 		free(kql);
+	} else if (!strcmp(k, "wildcard")) {
+		/* {"wildcard": {"field": {"value"|"wildcard": "pattern", "case_insensitive": bool}}}, or
+		 * {"field": "pattern"}: Elasticsearch's wildcard query, as kql_parse_filters reads it */
+		const cJSON *f = cJSON_IsObject(kind) ? kind->child : NULL;
+		int alias = cJSON_IsObject(f) && !cJSON_GetObjectItemCaseSensitive(f, "value");
+		if (field_and_value(t, kind, k, alias ? "wildcard" : "value", &value, &params))
+			return -1;
+		if (!cJSON_IsString(value))
+			return refuse(t, "%s: the value must be a string pattern", "wildcard");
+		strbuf_addstr(
+		    t->out, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "case_insensitive")) ? ":~i" : ":~");
+		if (add_quoted(t, value))
+			return -1;
 	} else if (!strcmp(k, "match_all")) {
 		strbuf_addstr(t->out, "(*:*");
 	} else {
-		return refuse(t,
-		              "a \"%.40s\" filter is not supported (match_phrase, match, term, terms, exists, range, "
-		              "bool, query_string and match_all are)",
-		              k);
+		return refuse(
+		    t,
+		    "a \"%.40s\" filter is not supported (match_phrase, match, term, terms, wildcard, exists, "
+		    "range, bool, query_string and match_all are)",
+		    k);
 	}
 	strbuf_addch(t->out, ')');
 	return 0;

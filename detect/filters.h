@@ -1,6 +1,7 @@
 /* filters: the Kibana filters a rule carries (the query bar's pills: match_phrase, match,
- * term(s), exists, range, bool, match_all; meta.negate and meta.disabled), as one KQL query
- * that detect ANDs with the rule's, as Kibana's buildEsQuery puts the query and the enabled
+ * term(s), wildcard, exists, range, bool, query_string, match_all; meta.negate and
+ * meta.disabled), as one KQL query (a wildcard in the form only kql_parse_filters reads) that
+ * detect ANDs with the rule's, as Kibana's buildEsQuery puts the query and the enabled
  * filters in one bool (filter: the others, must_not: the negated ones). */
 #ifndef CASEBOOK_FILTERS_H
 #define CASEBOOK_FILTERS_H

@@ -33,6 +33,7 @@ struct kp {
 	unsigned want;   /* what was expected there */
 	const char *bad; /* a specific message for the furthest failure, if any */
 	int depth;       /* of nested parentheses and braces: the parser recurses */
+	int es_wildcard; /* kql_parse_filters: ~"pattern" is an Elasticsearch wildcard value */
 };
 
 #define KQL_MAX_DEPTH 200
@@ -307,8 +308,40 @@ fail:
 	return 0;
 }
 
+/* ~"pattern" or ~i"pattern" (kql_parse_filters only): an Elasticsearch wildcard query's value. */
+static int es_wildcard(struct kp *p, struct kql_literal *out)
+{
+	size_t start = p->pos++;
+	unsigned flags = 0;
+	if (p->pos < p->len && p->s[p->pos] == 'i')
+		flags |= WILDCARD_CASELESS, p->pos++;
+	struct kql_literal phrase;
+	if (p->pos >= p->len || p->s[p->pos] != '"' || !quoted_string(p, &phrase)) {
+		expect(p, p->pos, EX_QUOTE, "a wildcard filter's value must be a quoted pattern");
+		p->pos = start;
+		return 0;
+	}
+	wpat_init(&out->pat);
+	int need = wildcard_es_pattern(phrase.pat.piece[0], &out->pat);
+	literal_release(&phrase);
+	if (need < 0) {
+		expect(p, start, EX_VALUE,
+		       "a wildcard filter's value with both an escaped and an unescaped '?' is not supported");
+		wpat_release(&out->pat);
+		p->pos = start;
+		return 0;
+	}
+	out->kind = KQL_LIT_WILDCARD;
+	out->flags = flags | (unsigned)need;
+	out->is_number = 0;
+	return 1;
+}
+
 static int literal(struct kp *p, struct kql_literal *out)
 {
+	out->flags = 0;
+	if (p->es_wildcard && p->pos < p->len && p->s[p->pos] == '~')
+		return es_wildcard(p, out);
 	if (p->pos < p->len && p->s[p->pos] == '"')
 		return quoted_string(p, out);
 	return unquoted_literal(p, out);
@@ -710,9 +743,9 @@ static void describe_expected(const struct kp *p, struct strbuf *sb)
 		strbuf_addf(sb, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "", names[i]);
 }
 
-struct kql_node *kql_parse(const char *query, struct kql_error *err)
+static struct kql_node *parse(const char *query, struct kql_error *err, int es_wildcard)
 {
-	struct kp p = {.s = query, .len = strlen(query)};
+	struct kp p = {.s = query, .len = strlen(query), .es_wildcard = es_wildcard};
 	err->language = "KQL";
 	skip_space(&p);
 	if (p.pos == p.len)
@@ -741,6 +774,16 @@ struct kql_node *kql_parse(const char *query, struct kql_error *err)
 	snprintf(err->msg, sizeof(err->msg), "%s", sb.buf);
 	strbuf_release(&sb);
 	return NULL;
+}
+
+struct kql_node *kql_parse(const char *query, struct kql_error *err)
+{
+	return parse(query, err, 0);
+}
+
+struct kql_node *kql_parse_filters(const char *query, struct kql_error *err)
+{
+	return parse(query, err, 1);
 }
 
 void kql_error_format(const char *query, const struct kql_error *err, struct strbuf *out)
@@ -772,6 +815,8 @@ static int literal_matches(const struct kql_literal *l, const cJSON *v)
 	case KQL_LIT_TRUE: return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
 	case KQL_LIT_FALSE: return cJSON_IsFalse(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "false"));
 	case KQL_LIT_NULL: return cJSON_IsString(v) && !strcmp(v->valuestring, "null");
+	case KQL_LIT_WILDCARD:
+		return cJSON_IsString(v) && wildcard_match(w, v->valuestring, strlen(v->valuestring), l->flags);
 	case KQL_LIT_PHRASE:
 	case KQL_LIT_TEXT: break;
 	}
@@ -860,9 +905,9 @@ static int text_matches(const struct kql_literal *l, const cJSON *v)
 		return 0;
 	struct tokens doc = tokenize(v->valuestring, strlen(v->valuestring));
 	int hit = 0;
-	if (l->kind == KQL_LIT_TEXT && wpat_has_wildcard(&l->pat)) {
+	if ((l->kind == KQL_LIT_TEXT && wpat_has_wildcard(&l->pat)) || l->kind == KQL_LIT_WILDCARD) {
 		for (size_t i = 0; i < doc.n && !hit; i++)
-			hit = wildcard_match(&l->pat, doc.at[i], strlen(doc.at[i]), WILDCARD_CASELESS);
+			hit = wildcard_match(&l->pat, doc.at[i], strlen(doc.at[i]), WILDCARD_CASELESS | l->flags);
 	} else {
 		struct tokens want = tokenize(l->pat.piece[0], l->pat.len[0]);
 		if (l->kind == KQL_LIT_PHRASE) {
@@ -967,7 +1012,8 @@ static int value_hit(void *ctx, const cJSON *v)
 			return 1;
 		if (pr->type == FT_DATE && date_matches(pr->lit, v))
 			return 1;
-		if (pr->type == FT_TEXT && (pr->lit->kind == KQL_LIT_TEXT || pr->lit->kind == KQL_LIT_PHRASE))
+		if (pr->type == FT_TEXT && (pr->lit->kind == KQL_LIT_TEXT || pr->lit->kind == KQL_LIT_PHRASE ||
+		                            pr->lit->kind == KQL_LIT_WILDCARD))
 			return text_matches(pr->lit, v);
 		return literal_matches(pr->lit, v);
 	}
@@ -1050,6 +1096,13 @@ static void pattern_to_string(const struct wpat *w, struct strbuf *out)
 
 static void literal_to_string(const struct kql_literal *l, struct strbuf *out)
 {
+	if (l->kind == KQL_LIT_WILDCARD) {
+		strbuf_addf(out, "wildcard%s%s(", l->flags & WILDCARD_CASELESS ? "~i" : "",
+		            l->flags & WILDCARD_QMARK ? "?" : "");
+		pattern_to_string(&l->pat, out);
+		strbuf_addch(out, ')');
+		return;
+	}
 	if (l->kind == KQL_LIT_PHRASE) {
 		strbuf_addch(out, '"');
 		strbuf_add(out, l->pat.piece[0], l->pat.len[0]);

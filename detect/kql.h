@@ -24,11 +24,14 @@ enum kql_kind {
 	KQL_NESTED, /* field:{ query } */
 };
 
-enum kql_lit_kind { KQL_LIT_TEXT, KQL_LIT_PHRASE, KQL_LIT_TRUE, KQL_LIT_FALSE, KQL_LIT_NULL };
+/* KQL_LIT_WILDCARD: an Elasticsearch wildcard query's pattern, which only a rule's Kibana filters
+ * bring (kql_parse_filters): '?' may be a wildcard and the match may ignore case (flags). */
+enum kql_lit_kind { KQL_LIT_TEXT, KQL_LIT_PHRASE, KQL_LIT_TRUE, KQL_LIT_FALSE, KQL_LIT_NULL, KQL_LIT_WILDCARD };
 
 struct kql_literal {
 	enum kql_lit_kind kind;
 	struct wpat pat; /* the text, in wildcard pieces (phrases are one piece) */
+	unsigned flags;  /* KQL_LIT_WILDCARD: enum wildcard_flags */
 	int is_number;
 	double number;
 };
@@ -62,6 +65,12 @@ struct kql_error {
 /* Parses a query. Returns NULL with *err filled in on a syntax error. */
 struct kql_node *kql_parse(const char *query, struct kql_error *err);
 void kql_free(struct kql_node *q);
+
+/* Parses the KQL detect/filters.c writes for a rule's Kibana filters: KQL, and where a value may
+ * stand, an Elasticsearch wildcard query's value as ~"pattern" (case_insensitive: ~i"pattern"),
+ * the pattern quoted as a KQL phrase is and read as Elasticsearch reads it ('*', '?', '\'). A
+ * query an analyst types never reads this form. */
+struct kql_node *kql_parse_filters(const char *query, struct kql_error *err);
 
 /* Formats a syntax error the way the command line shows it: the message, the query, and a
  * caret under the column. */

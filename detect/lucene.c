@@ -105,6 +105,7 @@ static const char *regex_too_complex(const char *pat, size_t len)
 	for (size_t i = 0; i < len && !why; i++) {
 		char c = pat[i];
 		if (in_class) {
+			i += c == '\\'; /* an escaped character, ']' too */
 			in_class = c != ']';
 			continue;
 		}
@@ -165,6 +166,8 @@ static void guard_view(const char *pat, size_t len, struct strbuf *sb)
 		if (in_class) {
 			in_class = c != ']' ||
 			           (i > 0 && (pat[i - 1] == '[' || (pat[i - 1] == '^' && i > 1 && pat[i - 2] == '[')));
+			if (c == '\\' && i + 1 < len) /* an escaped character, ']' too, stays in the class */
+				strbuf_addch(sb, pat[i++]), c = pat[i];
 			strbuf_addch(sb, c);
 		} else if (c == '\\' && i + 1 < len && (pat[i + 1] == 'd' || pat[i + 1] == 'D')) {
 			strbuf_addstr(sb, pat[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
@@ -223,7 +226,15 @@ static void bracket(struct lx *l)
 	for (; i < l->len && (l->p[i] != ']' || i == first); i++) {
 		if (l->p[i] == '-')
 			strbuf_addch(&l->out, '-');
-		else
+		else if (l->p[i] == '\\' && i + 1 < l->len) {
+			/* Lucene's parseCharExp: a backslash makes the next character literal (\] \\ \-),
+			 * \d \s \w and their capitals a class, as outside */
+			i++;
+			if (strchr("dDsSwW", l->p[i]))
+				strbuf_addf(&l->out, "\\%c", l->p[i]);
+			else
+				literal(&l->out, (unsigned char)l->p[i]);
+		} else
 			literal(&l->out, (unsigned char)l->p[i]);
 	}
 	if (i == l->len)

@@ -7,7 +7,8 @@
  * Lucene's syntax: '.' is any byte, newline
  * included; ^ and $ are ordinary characters; \d \D \s \S \w \W are classes and any other
  * escaped character is itself; "..." is a literal string; @ is any string and # none;
- * quantifiers stack ((a+)* as a+*). A bracket expression takes its bytes as written. The
+ * quantifiers stack ((a+)* as a+*). A bracket expression takes its bytes as written, but for
+ * a backslash, which makes the next character literal (\] \\ \-) as Lucene's parseCharExp does. The
  * complement ~, the intersection & and numeric intervals <n-m> are refused, as not supported.
  * Internal to detect/. */
 #ifndef CASEBOOK_LUCENE_H

@@ -113,7 +113,7 @@ static int filters_unsupported(const cJSON *obj, const struct rule_type *rt, cha
 	char *kql = NULL, why[200];
 	int bad = filters_to_kql(cJSON_GetObjectItemCaseSensitive(obj, "filters"), &kql, why, sizeof(why));
 	if (bad)
-		snprintf(reason, len, "\"filters\": %.140s", why);
+		snprintf(reason, len, "\"filters\": %.200s", why);
 	else if (kql && rt->filters_unapplied)
 		snprintf(reason, len, "%s", rt->filters_unapplied);
 	free(kql);
@@ -246,7 +246,7 @@ int rule_from_json(const cJSON *in, struct rule *r, char *why, size_t whylen)
 			r->nexceptions++;
 		}
 	}
-	char reason[160] = "";
+	char reason[240] = "";
 	const struct rule_type *rt = rule_type_find(r->type);
 	if (!rt)
 		not_run_reason(r, reason, sizeof(reason));

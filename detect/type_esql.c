@@ -11,7 +11,9 @@
  * Kibana's in-memory suppression folds them.
  *
  * The per-event half of the pipeline (detect/esql.h) runs while the case is read; the rest runs
- * once for each change of the rows a window holds (replay_windows), not per execution. */
+ * once for each change of the rows a window holds (replay_windows), not per execution, unless
+ * it calls NOW() (each execution's time, as Kibana runs the query): then once an execution that
+ * sees a row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,6 +530,8 @@ static int replay_windows(struct run *run)
 			/* events, but no row: the answer over no rows (COUNT(*) 0), this execution */
 			size_t n;
 			int owned;
+			if (esql_uses_now(st->q))
+				esql_set_now(st->q, T);
 			struct esql_row *answer = window_answer(st, a, a, &n, &owned);
 			st->empty_hit = st->seen[first_seen_at(st, rule_window_from(r, T))];
 			for (size_t i = 0; i < n; i++)
@@ -561,6 +565,10 @@ static int replay_windows(struct run *run)
 		if (end == b && b < st->nrows) {                                       /* or a row enters */
 			int64_t enters = run_first_execution_seeing(run, row_time(run, st, b));
 			next = enters < next ? enters : next;
+		}
+		if (esql_uses_now(st->q)) { /* NOW() is this execution's time: the next answers alone */
+			esql_set_now(st->q, T);
+			next = T + r->interval_us;
 		}
 		size_t n;
 		int owned;

@@ -178,7 +178,7 @@ static int read_mapping(const cJSON *m, struct threat_match *tm, char *why, size
 }
 
 /* threat_filters: Kibana filters on the indicators, read as a rule's own filters are (the
- * shared converter: match_phrase, match, term(s), exists, range, bool, match_all; negate and
+ * shared converter: match_phrase, match, term(s), wildcard, exists, range, bool, match_all; negate and
  * disabled), into one KQL query that an indicator must pass. Kibana's getThreatList builds the
  * indicator search with buildEsQuery(threat_query, threat_filters), which ANDs them. */
 static int read_filters(const cJSON *fs, struct threat_match *tm, char *why, size_t whylen)
@@ -191,7 +191,7 @@ static int read_filters(const cJSON *fs, struct threat_match *tm, char *why, siz
 	if (!text)
 		return 0; /* none, or all disabled */
 	struct kql_error err = {.not_yet = 0};
-	tm->filter = kql_parse(text, &err);
+	tm->filter = kql_parse_filters(text, &err);
 	if (!tm->filter)
 		snprintf(why, whylen, "threat_filters read as KQL do not parse at column %zu: %s", err.column, err.msg);
 	free(text);

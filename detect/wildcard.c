@@ -41,6 +41,28 @@ const char *wpat_prefix(const struct wpat *p, size_t *len)
 	return p->n ? p->piece[0] : "";
 }
 
+int wildcard_es_pattern(const char *value, struct wpat *pat)
+{
+	struct strbuf piece;
+	strbuf_init(&piece, 64);
+	int qmark = 0, literal_q = 0;
+	for (const char *c = value; *c; c++) {
+		if (*c == '\\' && c[1]) {
+			literal_q |= *++c == '?';
+			strbuf_addch(&piece, *c);
+		} else if (*c == '*') {
+			wpat_add_piece(pat, piece.buf, piece.len);
+			strbuf_reset(&piece);
+		} else {
+			qmark |= *c == '?';
+			strbuf_addch(&piece, *c);
+		}
+	}
+	wpat_add_piece(pat, piece.buf, piece.len);
+	strbuf_release(&piece);
+	return qmark && literal_q ? -1 : qmark ? WILDCARD_QMARK : 0;
+}
+
 static int byte_eq(unsigned char a, unsigned char b, unsigned flags)
 {
 	if (flags & WILDCARD_CASELESS) {

@@ -25,6 +25,13 @@ int wpat_has_wildcard(const struct wpat *p);
 /* The literal prefix every match starts with (piece 0). */
 const char *wpat_prefix(const struct wpat *p, size_t *len);
 
+/* An Elasticsearch wildcard query's value (a filter's wildcard query, an exception's "matches"):
+ * '*' any run, '?' one character, '\\' makes the next character literal (a trailing one is
+ * itself). Fills pat (initialized) and returns the flags it needs (WILDCARD_QMARK when a '?' is a
+ * wildcard), or -1 when it holds both an escaped and an unescaped '?', which a wpat cannot tell
+ * apart (pat is filled all the same, every '?' in it a wildcard under WILDCARD_QMARK). */
+int wildcard_es_pattern(const char *value, struct wpat *pat);
+
 /* Whether the whole of s[0..len) matches. */
 int wildcard_match(const struct wpat *p, const char *s, size_t len, unsigned flags);
 

@@ -12,6 +12,7 @@
 #include "detect/detect.h"
 #include "detect/exceptions.h"
 #include "detect/kql.h"
+#include "detect/lucene.h"
 #include "detect/rule.h"
 #include "ingest/ingest.h"
 #include "store/alerts.h"
@@ -1129,6 +1130,84 @@ static void test_esql_stats_over_no_rows(void **state)
 	assert_int_equal(t.created, 2); /* the executions at 10:05 and 10:25, each c = 0 */
 }
 
+/* NOW() after STATS is each execution's time, as Kibana runs the query at each execution (the
+ * "newly observed" rules: DATE_DIFF("minute", first_seen, NOW())): the executions whose window
+ * holds the same row answer apart. Before STATS (a per-event condition) the rule is skipped,
+ * said. */
+static void test_esql_now_is_the_execution_time(void **state)
+{
+	(void)state;
+	import_rule_text("{\"rule_id\":\"enow\",\"name\":\"enow\",\"description\":\"d\",\"risk_score\":47,"
+	                 "\"severity\":\"medium\",\"type\":\"esql\",\"interval\":\"5m\",\"from\":\"now-30m\","
+	                 "\"query\":\"FROM logs-* | STATS first = MIN(@timestamp) BY host.id | EVAL age = "
+	                 "DATE_DIFF(\\\"minute\\\", first, NOW()) | WHERE age <= 5\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:22:00Z", "b", "\"nc\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	/* host a is 4 minutes old at 10:05 (an alert), 9 to 19 at 10:10 to 10:20 (none, though their
+	 * windows hold the same row); at 10:25, b is 3 (an alert) and a 24 */
+	struct detect_totals t = run_detect("enow", NULL, NULL);
+	assert_int_equal(t.created, 2);
+
+	static const struct {
+		const char *query, *why;
+	} skipped[] = {
+	    {"FROM logs-* | WHERE @timestamp > NOW() - 1 hour | STATS c = COUNT(*)",
+	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
+	     "replay reads each event once for (at offset 33)"},
+	    /* valid ES|QL (function named parameters), named rather than called a syntax error */
+	    {"FROM logs-* | WHERE MATCH(process.name, \\\"svchost.exe\\\", {\\\"fuzziness\\\": 1})",
+	     "MATCH's options ({...}) are not ones casebook reads yet (at offset 55)"},
+	};
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"enow2\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"%s\"}",
+		         skipped[i].query);
+		cJSON *obj = cJSON_Parse(text);
+		assert_non_null(obj);
+		struct rule r;
+		char why[200];
+		assert_int_equal(rule_from_json(obj, &r, why, sizeof(why)), 0);
+		if (!r.unsupported || strcmp(r.unsupported, skipped[i].why))
+			fail_msg("case %zu: %s", i, r.unsupported ? r.unsupported : "(runs)");
+		rule_release(&r);
+		cJSON_Delete(obj);
+	}
+}
+
+/* Inside a Lucene bracket expression a backslash makes the next character literal (RegExp's
+ * parseCharExp), ']' and '\\' too; a '"' there is itself. Elastic's "Exchange inbox rule with an
+ * obfuscated name" matches names of punctuation with [!@#$%^&*()_+={[\]|\\:;"'<,>.?/~` \-]+. */
+static void test_lucene_bracket_escapes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pat, *value;
+		int hit;
+	} cases[] = {
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "!]\\\"-", 1},
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "rule1", 0},
+	    {"[\\]]", "]", 1},
+	    {"[a\\-z]", "b", 0},
+	    {"[a\\-z]", "-", 1},
+	    {"[\\d]+", "42", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why;
+		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
+		if (!re)
+			fail_msg("case %zu: %s", i, why);
+		if (regex_match_whole(re, cases[i].value, strlen(cases[i].value)) != cases[i].hit)
+			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
+		pcre2_code_free(re);
+	}
+}
+
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
  * executions whose windows hold the same rows share one answer. It kept every execution's
  * rows (a copy of its window each) to the end: quadratic, 12.8 GB for 2,000 events. A row of
@@ -1695,6 +1774,8 @@ int main(void)
 	    T(test_new_terms_rule),
 	    T(test_esql_rule),
 	    T(test_esql_stats_over_no_rows),
+	    T(test_esql_now_is_the_execution_time),
+	    cmocka_unit_test(test_lucene_bracket_escapes),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),

@@ -154,7 +154,9 @@ static const struct eql_case cases[] = {
     {"any where v regex \"[^]x]+\"", "{\"v\":\"ab\"}", 1},
     {"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a\\\\d\"}", 1},
     {"any where v regex \"a\\\\\\\\d\"", "{\"v\":\"a5\"}", 0},
-    {"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 1}, /* in brackets: as written */
+    /* in brackets a backslash escapes (Lucene's parseCharExp) and \d is a class: no '\' in it */
+    {"any where v regex \"[\\\\d]+\"", "{\"v\":\"d\\\\\"}", 0},
+    {"any where v regex \"[\\\\d]+\"", "{\"v\":\"42\"}", 1},
     {"any where process.args regex \"-[A-Z]\"", FILE_EVENT, 1},
     {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", FILE_EVENT, 1},
     {"any where file.path regex \".*/PlugIns/[^/]+\\\\.dsplug\"", INNER_EVENT, 0},

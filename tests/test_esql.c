@@ -570,7 +570,8 @@ static void test_esql_refusals(void **state)
 	     "the function TO_GEOPOINT is not one casebook evaluates yet"},
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
 	    {"FROM x | WHERE @timestamp > NOW() - 1 day", 1, 28,
-	     "NOW() in a rule is each execution's time, which casebook's replay does not evaluate"},
+	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
+	     "replay reads each event once for"},
 	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
 	    {"FROM x | STATS MAX(COUNT(*))", 1, 9, "an aggregate inside another is not something casebook evaluates"},
 	    {"FROM x | WHERE KQL(\"a:(\")", 0, 15,

@@ -14,6 +14,7 @@
 #include "common/timeutil.h"
 #include "detect/detect.h"
 #include "detect/filters.h"
+#include "detect/kql.h"
 #include "detect/lucene_query.h"
 #include "detect/overrides.h"
 #include "detect/rule.h"
@@ -1640,7 +1641,14 @@ static void test_filters_as_kql(void **state)
 	    {"[{\"query\":{\"match_all\":{}}}]", "(*:*)"},
 	    /* a Lucene query_string filter (Kibana's custom DSL), as its KQL */
 	    {"[{\"meta\":{\"negate\":true},\"query\":{\"query_string\":{\"query\":\"a:b AND c:d\"}}}]",
-	     "not (a:b and c:d)"},
+	     "not (a:b and c:d)"}, /* Elasticsearch's wildcard query: its value as ~"pattern", ~i"pattern" when
+	                            * case_insensitive (the pattern's backslashes and quotes escaped as a KQL phrase's
+	                            * are) */
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"wildcard\":{\"file.path\":{\"case_insensitive\":true,"
+	     "\"value\":\"?:\\\\\\\\Temp\\\\\\\\SDIAG*\"}}}}]",
+	     "not (file.path:~i\"?:\\\\\\\\Temp\\\\\\\\SDIAG*\")"},
+	    {"[{\"query\":{\"wildcard\":{\"a\":\"x*\"}}},{\"query\":{\"wildcard\":{\"b\":{\"wildcard\":\"\\\"y\"}}}}]",
+	     "(a:~\"x*\") and (b:~\"\\\"y\")"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cJSON *f = cJSON_Parse(cases[i].filters);
@@ -1656,8 +1664,10 @@ static void test_filters_as_kql(void **state)
 		const char *filters, *why;
 	} refused[] = {
 	    {"[{\"query\":{\"geo_shape\":{\"a\":{}}}}]",
-	     "filter 1: a \"geo_shape\" filter is not supported (match_phrase, match, term, terms, exists, range, "
-	     "bool, query_string and match_all are)"},
+	     "filter 1: a \"geo_shape\" filter is not supported (match_phrase, match, term, terms, wildcard, exists, "
+	     "range, bool, query_string and match_all are)"},
+	    {"[{\"query\":{\"wildcard\":{\"a\":{\"value\":7}}}}]",
+	     "filter 1: wildcard: the value must be a string pattern"},
 	    {"[{\"query\":{\"query_string\":{\"query\":\"a:b~2\"}}}]",
 	     "filter 1: query_string: column 4: '~' is not supported in a term (KQL cannot say it)"},
 	    {"[{\"query\":{\"match_all\":{}}},{\"meta\":{}}]", "filter 2: it has no query"},
@@ -1689,6 +1699,48 @@ static void test_filters_as_kql(void **state)
 	strbuf_release(&deep);
 }
 
+/* A wildcard filter's pattern is read as Elasticsearch's WildcardQuery reads it: '*' any run,
+ * '?' one character, '\\' makes the next character literal; case_insensitive ignores case. The
+ * Windows paths are the form Elastic's rules write (a JSON "\\\\" is one escaped backslash). Only
+ * the filters' parser reads the ~"pattern" form: an analyst's KQL does not. */
+static void test_wildcard_filter_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *kql, *value;
+		int hit;
+	} cases[] = {
+	    {"p:~i\"?:\\\\\\\\Temp\\\\\\\\SDIAG*\"", "C:\\Temp\\sdiag_1\\x.ps1", 1},
+	    {"p:~i\"?:\\\\\\\\Temp\\\\\\\\SDIAG*\"", "C:\\Windows\\Temp\\SDIAG", 0},
+	    {"p:~\"?:\\\\\\\\Temp\\\\\\\\SDIAG*\"", "C:\\Temp\\sdiag_1", 0},
+	    {"p:~\"tmp_??.???\"", "tmp_ab.txt", 1},
+	    {"p:~\"tmp_??.???\"", "tmp_abc.txt", 0},
+	    {"p:~\"a\\\\*b\"", "a*b", 1},
+	    {"p:~\"a\\\\*b\"", "axb", 0},
+	    {"p:~\"a\\\\?\"", "a?", 1},
+	    {"p:~\"a\\\\?\"", "ab", 0},
+	    {"p:~\"\\\\\"", "\\", 1}, /* a trailing backslash is itself */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kql_error err;
+		struct kql_node *q = kql_parse_filters(cases[i].kql, &err);
+		if (!q)
+			fail_msg("case %zu: %s", i, err.msg);
+		cJSON *ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "p", cases[i].value);
+		if (kql_match(q, ev) != cases[i].hit)
+			fail_msg("case %zu: %s on %s", i, cases[i].kql, cases[i].value);
+		cJSON_Delete(ev);
+		kql_free(q);
+	}
+	struct kql_error err;
+	assert_null(kql_parse("p:~i\"x\"", &err));
+	struct kql_node *q = kql_parse_filters("p:~\"a?\\\\?\"", &err);
+	assert_null(q);
+	assert_string_equal(err.msg,
+	                    "a wildcard filter's value with both an escaped and an unescaped '?' is not supported");
+}
+
 /* A rule's filters narrow its alerts: ANDed with the query, negated, disabled. */
 static void test_filters_narrow_the_alerts(void **state)
 {
@@ -1711,6 +1763,11 @@ static void test_filters_narrow_the_alerts(void **state)
 	    {"[{\"meta\":{},\"exists\":{\"field\":\"host.name\"}},{\"meta\":{\"negate\":true},\"query\":{"
 	     "\"match_phrase\":{\"host.name\":\"h2\"}}}]",
 	     1},
+	    /* wildcard: '?' one character, case_insensitive, a negated one keeps the host-less event */
+	    {"[{\"query\":{\"wildcard\":{\"host.name\":{\"value\":\"H?\",\"case_insensitive\":true}}}}]", 2},
+	    {"[{\"query\":{\"wildcard\":{\"host.name\":{\"value\":\"H?\"}}}}]", 0},
+	    {"[{\"meta\":{\"negate\":true},\"query\":{\"wildcard\":{\"host.name\":{\"value\":\"*1\"}}}}]", 2},
+	    {"[{\"query\":{\"wildcard\":{\"host.name\":\"h\\\\?\"}}}]", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char rule[1024], id[32];
@@ -1912,6 +1969,7 @@ int main(void)
 	    T(test_eql_tiebreaker),
 	    T(test_eql_event_tail),
 	    cmocka_unit_test(test_filters_as_kql),
+	    cmocka_unit_test(test_wildcard_filter_values),
 	    cmocka_unit_test(test_lucene_query_as_kql),
 	    cmocka_unit_test(test_lucene_query_rules),
 	    T(test_filters_narrow_the_alerts),

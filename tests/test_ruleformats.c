@@ -555,6 +555,40 @@ static void test_shared_elastic_macos(void **state)
 	assert_int_equal(runs, 97);
 }
 
+/* A wildcard filter as detection-rules writes it in TOML (a negated, case-insensitive Windows
+ * path pattern under [rule.filters.query.wildcard."field"]): the rule imports and runs, its
+ * filter read as Elasticsearch's wildcard query. */
+static void test_toml_wildcard_filter_runs(void **state)
+{
+	(void)state;
+	const char *path = tu_path("wildcard_filter.toml");
+	tu_write_str(path, "[metadata]\nmaturity = \"production\"\n\n[rule]\n"
+	                   "rule_id = \"c0ffee00-0000-4000-8000-0000000000f1\"\nname = \"Script written\"\n"
+	                   "description = \"d\"\nrisk_score = 21\nseverity = \"low\"\ntype = \"query\"\n"
+	                   "language = \"kuery\"\nquery = \"event.category:file\"\n\n"
+	                   "[[rule.filters]]\n\n[rule.filters.meta]\nnegate = true\n"
+	                   "[rule.filters.query.wildcard.\"file.path\"]\ncase_insensitive = true\n"
+	                   "value = \"?:\\\\\\\\Temp\\\\\\\\SDIAG*\"\n");
+	struct import_counts c;
+	struct ruleimport_counts rc;
+	assert_int_equal(run_import(path, NULL, &c, &rc), 0);
+	assert_int_equal(c.rules_added, 1);
+	assert_int_equal(c.unsupported, 0);
+	struct stored st = find("c0ffee00-0000-4000-8000-0000000000f1");
+	assert_true(st.found);
+	cJSON *rule = cJSON_Parse(st.json);
+	const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rule, "filters"), 0);
+	/* TOML's "\\\\" is the two backslashes of the JSON rule: one escaped backslash */
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "query"), "wildcard"), "file.path");
+	assert_string_equal(json_str(w, "value"), "?:\\\\Temp\\\\SDIAG*");
+	cJSON_Delete(rule);
+	unsigned runs = 0;
+	assert_int_equal(store_rules_each(db, count_runnable, &runs), 0);
+	assert_int_equal(runs, 1);
+	release(&st);
+}
+
 /* The command line: a tree and a damaged file in one import, then enable --all. */
 static void test_rules_import_command(void **state)
 {
@@ -599,6 +633,7 @@ int main(void)
 	    T(test_saved_object_folder),
 	    T(test_fleet_package_zip),
 	    T(test_shared_elastic_macos),
+	    T(test_toml_wildcard_filter_runs),
 	    cmocka_unit_test(test_rules_import_command),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

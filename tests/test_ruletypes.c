@@ -347,7 +347,7 @@ static void test_ml_and_indicator_rules_that_cannot_run(void **state)
 	     "\"threat_filters\":[{\"query\":{\"geo_distance\":{\"a\":{\"lat\":1}}}}],"
 	     "\"threat_mapping\":[{\"entries\":[{\"field\":\"a\",\"value\":\"b\"}]}]}",
 	     "threat_filters: filter 1: a \"geo_distance\" filter is not supported (match_phrase, match, term, "
-	     "terms, exists, range, bool, query_string and match_all are)"},
+	     "terms, wildcard, exists, range, bool, query_string and match_all are)"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(import_rule(cases[i].rule), cases[i].why);
