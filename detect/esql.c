@@ -2631,9 +2631,12 @@ static struct esql_value split(const char *s, const char *delim)
 	if (!dl)
 		return text(s, strlen(s));
 	size_t bytes = 0;
+	const char *end = s + strlen(s);
 	for (const char *p = s;;) {
-		const char *hit = strstr(p, delim);
-		size_t len = hit ? (size_t)(hit - p) : strlen(p);
+		/* memmem with the length left: strstr's haystack is measured again each time (under
+		 * ASan, whose interceptor does), quadratic in the values */
+		const char *hit = memmem(p, (size_t)(end - p), delim, dl);
+		size_t len = hit ? (size_t)(hit - p) : (size_t)(end - p);
 		bytes += sizeof(*out.v) + len + 1;
 		if (too_big("SPLIT", bytes)) {
 			value_free(&out);
@@ -2870,8 +2873,11 @@ static int parse_date(const char *pat, const char *s, int64_t *us)
 		int width = l == 'S' ? k : (k >= 2 && l != 'y' && l != 'u') ? k : 9;
 		int64_t v = 0;
 		int got = 0;
-		while (got < width && isdigit((unsigned char)*s))
+		while (got < width && isdigit((unsigned char)*s)) {
+			if (v > (INT64_MAX - 9) / 10)
+				return -1; /* more digits than any field holds ("SSSS..." as wide as the text) */
 			v = v * 10 + (*s++ - '0'), got++;
+		}
 		if (!got || (k >= 2 && l != 'y' && l != 'u' && got != k))
 			return -1;
 		switch (l) {
