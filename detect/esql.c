@@ -425,7 +425,9 @@ static struct enode *node(enum node_kind kind)
 
 static void node_add(struct enode *n, struct enode *arg)
 {
-	n->args = xrealloc(n->args, (n->nargs + 1) * sizeof(*n->args));
+	/* doubling: a chain of 100,000 ANDs is one node, and growing it by one copied it each time */
+	if (!(n->nargs & (n->nargs - 1)))
+		n->args = xrealloc(n->args, (n->nargs ? n->nargs * 2 : 1) * sizeof(*n->args));
 	n->args[n->nargs++] = arg;
 }
 
