@@ -1131,13 +1131,15 @@ static void command_free(struct command *c)
 
 static void add_name(char ***names, size_t *n, char *name)
 {
-	*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+	if (!(*n & (*n - 1))) /* doubling (node_add says why) */
+		*names = xrealloc(*names, (*n ? *n * 2 : 1) * sizeof(**names));
 	(*names)[(*n)++] = name;
 }
 
 static void add_assign(struct command *c, struct assign a)
 {
-	c->assign = xrealloc(c->assign, (c->nassign + 1) * sizeof(*c->assign));
+	if (!(c->nassign & (c->nassign - 1)))
+		c->assign = xrealloc(c->assign, (c->nassign ? c->nassign * 2 : 1) * sizeof(*c->assign));
 	c->assign[c->nassign++] = a;
 }
 
@@ -1466,7 +1468,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		command_free(&c);
 		return;
 	}
-	q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+	if (!(q->ncmds & (q->ncmds - 1)))
+		q->cmds = xrealloc(q->cmds, (q->ncmds ? q->ncmds * 2 : 1) * sizeof(*q->cmds));
 	q->cmds[q->ncmds++] = c;
 }
 

@@ -146,6 +146,24 @@ static void test_a_long_and_chain_parses_in_linear_time(void **state)
 	esql_free(q);
 	if (cpu > 3.0)
 		fail_msg("a WHERE of 100,000 ANDs took %.1f s of CPU to parse", cpu);
+	/* the same for a command's names and assignments, and the commands */
+	strbuf_reset(&text);
+	strbuf_addstr(&text, "FROM x | KEEP a0");
+	for (int i = 1; i < 50000; i++)
+		strbuf_addf(&text, ",a%d", i);
+	strbuf_addstr(&text, " | EVAL b0 = 1");
+	for (int i = 1; i < 20000; i++)
+		strbuf_addf(&text, ", b%d = 1", i);
+	for (int i = 0; i < 10000; i++)
+		strbuf_addstr(&text, " | EVAL c = 1");
+	t0 = clock();
+	q = esql_parse_query(text.buf, &err);
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	if (!q)
+		fail_msg("%s at %zu", err.msg, err.offset);
+	esql_free(q);
+	if (cpu > 3.0)
+		fail_msg("50,000 names, 20,000 assignments and 10,000 commands took %.1f s of CPU to parse", cpu);
 	strbuf_release(&text);
 }
 
