@@ -447,7 +447,9 @@ static struct enode *node(enum node_kind kind)
 
 static void node_add(struct enode *n, struct enode *arg)
 {
-	n->args = xrealloc(n->args, (n->nargs + 1) * sizeof(*n->args));
+	/* doubling: a chain of 100,000 ANDs is one node, and growing it by one copied it each time */
+	if (!(n->nargs & (n->nargs - 1)))
+		n->args = xrealloc(n->args, (n->nargs ? n->nargs * 2 : 1) * sizeof(*n->args));
 	n->args[n->nargs++] = arg;
 }
 
@@ -1193,13 +1195,15 @@ static void command_free(struct command *c)
 
 static void add_name(char ***names, size_t *n, char *name)
 {
-	*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+	if (!(*n & (*n - 1))) /* doubling (node_add says why) */
+		*names = xrealloc(*names, (*n ? *n * 2 : 1) * sizeof(**names));
 	(*names)[(*n)++] = name;
 }
 
 static void add_assign(struct command *c, struct assign a)
 {
-	c->assign = xrealloc(c->assign, (c->nassign + 1) * sizeof(*c->assign));
+	if (!(c->nassign & (c->nassign - 1)))
+		c->assign = xrealloc(c->assign, (c->nassign ? c->nassign * 2 : 1) * sizeof(*c->assign));
 	c->assign[c->nassign++] = a;
 }
 
@@ -1551,7 +1555,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 		command_free(&c);
 		return;
 	}
-	q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+	if (!(q->ncmds & (q->ncmds - 1)))
+		q->cmds = xrealloc(q->cmds, (q->ncmds ? q->ncmds * 2 : 1) * sizeof(*q->cmds));
 	q->cmds[q->ncmds++] = c;
 }
 
@@ -2900,9 +2905,12 @@ static struct esql_value split(const char *s, const char *delim)
 	if (!dl)
 		return text(s, strlen(s));
 	size_t bytes = 0;
+	const char *end = s + strlen(s);
 	for (const char *p = s;;) {
-		const char *hit = strstr(p, delim);
-		size_t len = hit ? (size_t)(hit - p) : strlen(p);
+		/* memmem with the length left: strstr's haystack is measured again each time (under
+		 * ASan, whose interceptor does), quadratic in the values */
+		const char *hit = memmem(p, (size_t)(end - p), delim, dl);
+		size_t len = hit ? (size_t)(hit - p) : (size_t)(end - p);
 		bytes += sizeof(*out.v) + len + 1;
 		if (too_big("SPLIT", bytes)) {
 			value_free(&out);
@@ -3156,8 +3164,11 @@ static int parse_date(const char *pat, const char *s, int64_t *us)
 		int width = l == 'S' ? k : (k >= 2 && l != 'y' && l != 'u') ? k : 9;
 		int64_t v = 0;
 		int got = 0;
-		while (got < width && isdigit((unsigned char)*s))
+		while (got < width && isdigit((unsigned char)*s)) {
+			if (v > (INT64_MAX - 9) / 10)
+				return -1; /* more digits than any field holds ("SSSS..." as wide as the text) */
 			v = v * 10 + (*s++ - '0'), got++;
+		}
 		if (!got || (k >= 2 && l != 'y' && l != 'u' && got != k))
 			return -1;
 		switch (l) {

@@ -332,12 +332,49 @@ static void test_a_deep_tree_is_linear_text(void **state)
 	store_close(s);
 }
 
+/* An alert on an event with no process.entity_id: no process event of the window made a node,
+ * and the alerts were looked up in an empty (NULL) list with bsearch, which UBSan stops
+ * ("null pointer passed as argument 2"). The command says why there is no tree. */
+static void test_an_alert_without_a_process_entity_is_no_tree(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("noproc.ndjson"),
+	             "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{\"id\":\"np-1\",\"kind\":\"event\","
+	             "\"category\":[\"process\"],\"type\":[\"start\"],\"action\":\"exec\"},\"host\":{\"id\":\"np\","
+	             "\"name\":\"np\",\"os\":{\"type\":\"macos\"}},\"process\":{\"name\":\"p\",\"pid\":7}}\n");
+	tu_write_str(tu_path("noproc.json"),
+	             "{\"rule_id\":\"noproc\",\"name\":\"No process entity\",\"description\":\"d\",\"type\":\"query\","
+	             "\"language\":\"kuery\",\"query\":\"host.id:np\",\"index\":[\"logs-*\"],\"interval\":\"5m\","
+	             "\"from\":\"now-100y\",\"risk_score\":21,\"severity\":\"low\",\"version\":1}");
+	struct strbuf out, err;
+	strbuf_init(&out, 256);
+	strbuf_init(&err, 256);
+	const char *db = tu_path("noproc.db");
+	assert_int_equal(tu_run(&out, &err,
+	                        "%s --db '%s' ingest '%s' && %s --db '%s' rules import '%s' && %s --db '%s' rules "
+	                        "enable noproc && %s --db '%s' detect",
+	                        tu_casebook(), db, tu_path("noproc.ndjson"), tu_casebook(), db, tu_path("noproc.json"),
+	                        tu_casebook(), db, tu_casebook(), db),
+	                 0);
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' alerts --json", tu_casebook(), db), 0);
+	const char *uuid = strstr(out.buf, "\"kibana.alert.uuid\":\"");
+	assert_non_null(uuid);
+	char id[13];
+	snprintf(id, sizeof(id), "%s", uuid + strlen("\"kibana.alert.uuid\":\""));
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' tree %s", tu_casebook(), db, id), 1);
+	assert_string_equal(out.buf, "");
+	assert_string_equal(err.buf, "casebook tree: the event has no process.entity_id to build a tree from\n");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tree_cases),
 	    cmocka_unit_test(test_marks_events_and_links),
 	    cmocka_unit_test(test_a_deep_tree_is_linear_text),
+	    cmocka_unit_test(test_an_alert_without_a_process_entity_is_no_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,8 @@ static int by_event_id(const void *a, const void *b)
 static const struct event_node *event_of(const struct builder *b, int64_t event_id)
 {
 	struct event_node key = {.event_id = event_id};
+	if (!b->nevents) /* no process event in the window: b->events is NULL, which bsearch may not get */
+		return NULL;
 	return bsearch(&key, b->events, b->nevents, sizeof(*b->events), by_event_id);
 }
 

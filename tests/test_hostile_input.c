@@ -1,0 +1,179 @@
+/* Hostile queries, values and guides: what an attacker's ES|QL query, event or rule note makes
+ * casebook do stays bounded in time and defined in C (the check build's UBSan aborts on
+ * overflow, and ASan's string interceptors measure what they are given each call). */
+#include "tests/testutil.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/strbuf.h"
+#include "detect/esql.h"
+#include "triage/guideplugins.h"
+
+/* Runs the query over the events (a JSON array): the rows as JSON lines, the warning in warn. */
+static char *answer(const char *query, const char *events, char *warn, size_t warnlen, double *cpu_seconds)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse_query(query, &err);
+	if (!q)
+		fail_msg("%s: %s at %zu", query, err.msg, err.offset);
+	cJSON *evs = cJSON_Parse(events);
+	assert_non_null(evs);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int i = 0;
+	const cJSON *ev;
+	clock_t t0 = clock();
+	cJSON_ArrayForEach(ev, evs)
+	{
+		char id[16];
+		snprintf(id, sizeof(id), "e%d", i);
+		esql_rows_of(q, ev, id, "logs-endpoint.events.process-default", i++, &rows, &n, &cap);
+	}
+	esql_finish(q, &rows, &n);
+	if (cpu_seconds)
+		*cpu_seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	struct strbuf out;
+	strbuf_init(&out, 256);
+	for (size_t k = 0; k < n; k++) {
+		cJSON *o = cJSON_CreateObject();
+		esql_row_to_json(&rows[k], o, 1);
+		char *text = cJSON_PrintUnformatted(o);
+		strbuf_addf(&out, "%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(o);
+		esql_row_release(&rows[k]);
+	}
+	free(rows);
+	size_t count = 0;
+	const char *w = esql_warning(q, &count);
+	const char *f = esql_fault(q);
+	snprintf(warn, warnlen, "%s%s", f ? f : "", w ? w : "");
+	cJSON_Delete(evs);
+	esql_free(q);
+	return strbuf_detach(&out, NULL);
+}
+
+/* DATE_PARSE read a field as wide as its pattern's letters into a 64-bit number: twenty
+ * S's or d's against twenty digits overflowed it (UBSan: signed integer overflow). Digits no
+ * field can hold are a value that does not parse, null with Elasticsearch's warning. */
+static void test_date_parse_with_more_digits_than_a_number_holds_is_null(void **state)
+{
+	(void)state;
+	char warn[256];
+	char *got =
+	    answer("ROW x = DATE_PARSE(\"yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSSSSSSSSSSSSSSSS\", "
+	           "\"2024-01-01T00:00:00.111111111111111111111111\"), y = DATE_PARSE(\"dddddddddddddddddddd\", "
+	           "\"11111111111111111111\"), z = DATE_PARSE(\"yyyy-MM-dd'T'HH:mm:ss.SSS\", "
+	           "\"2024-01-01T00:00:00.123\")",
+	           "[0]", warn, sizeof(warn), NULL);
+	assert_string_equal(got, "{\"x\":null,\"y\":null,\"z\":\"2024-01-01T00:00:00.123Z\"}\n");
+	assert_string_equal(warn, "DATE_PARSE: a value that does not parse");
+	free(got);
+}
+
+/* SPLIT looked for each delimiter with strstr from where the last one ended, and strstr
+ * measures what is left each time (ASan's interceptor does): a value split into 30,000 pieces
+ * cost about a second under the check build, each event. Twenty such events take well under
+ * the five seconds of CPU the quadratic search needed. */
+static void test_split_is_linear_in_its_pieces(void **state)
+{
+	(void)state;
+	struct strbuf evs;
+	strbuf_init(&evs, 1 << 20);
+	strbuf_addch(&evs, '[');
+	for (int e = 0; e < 20; e++) {
+		strbuf_addf(&evs, "%s{\"s\":\"", e ? "," : "");
+		for (int i = 0; i < 30000; i++)
+			strbuf_addstr(&evs, "a,");
+		strbuf_addstr(&evs, "\"}");
+	}
+	strbuf_addch(&evs, ']');
+	char warn[256];
+	double cpu = 0;
+	char *got =
+	    answer("FROM x | EVAL n = MV_COUNT(SPLIT(s, \",\")) | KEEP n | LIMIT 1", evs.buf, warn, sizeof(warn), &cpu);
+	assert_string_equal(got, "{\"n\":30001}\n");
+	assert_string_equal(warn, "");
+	if (cpu > 5.0)
+		fail_msg("20 SPLITs of 30,000 pieces took %.1f s of CPU", cpu);
+	free(got);
+	strbuf_release(&evs);
+}
+
+/* The guide's plugins were found with strstr from each "!{" on, which measures the rest of
+ * the guide every time under ASan: a note of 80,000 "!{x{" (not a plugin, so not counted
+ * against the 1,000 plugins read) cost seconds, a 16 MiB one hours. It is left as text, in
+ * a small part of a second. */
+static void test_guide_of_many_plugin_openers_is_linear(void **state)
+{
+	(void)state;
+	struct strbuf note;
+	strbuf_init(&note, 1 << 19);
+	for (int i = 0; i < 80000; i++)
+		strbuf_addstr(&note, "!{x{");
+	clock_t t0 = clock();
+	char *got = guide_render_plugins(note.buf);
+	double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_string_equal(got, note.buf);
+	if (cpu > 2.0)
+		fail_msg("a guide of 80,000 \"!{x{\" took %.1f s of CPU", cpu);
+	free(got);
+	strbuf_release(&note);
+}
+
+/* AND, OR and a function's arguments are one node, grown by one argument at a time: every
+ * argument copied them all (ASan's realloc always moves), so a rule's WHERE of 100,000 ANDs
+ * took minutes to import. Doubling parses it in well under a second. */
+static void test_a_long_and_chain_parses_in_linear_time(void **state)
+{
+	(void)state;
+	struct strbuf text;
+	strbuf_init(&text, 1 << 20);
+	strbuf_addstr(&text, "FROM x | WHERE ");
+	for (int i = 0; i < 100000; i++)
+		strbuf_addstr(&text, "true AND ");
+	strbuf_addstr(&text, "true | LIMIT 1");
+	struct esql_error err;
+	clock_t t0 = clock();
+	struct esql_query *q = esql_parse_query(text.buf, &err);
+	double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	if (!q)
+		fail_msg("%s at %zu", err.msg, err.offset);
+	esql_free(q);
+	if (cpu > 3.0)
+		fail_msg("a WHERE of 100,000 ANDs took %.1f s of CPU to parse", cpu);
+	/* the same for a command's names and assignments, and the commands */
+	strbuf_reset(&text);
+	strbuf_addstr(&text, "FROM x | KEEP a0");
+	for (int i = 1; i < 50000; i++)
+		strbuf_addf(&text, ",a%d", i);
+	strbuf_addstr(&text, " | EVAL b0 = 1");
+	for (int i = 1; i < 20000; i++)
+		strbuf_addf(&text, ", b%d = 1", i);
+	for (int i = 0; i < 10000; i++)
+		strbuf_addstr(&text, " | EVAL c = 1");
+	t0 = clock();
+	q = esql_parse_query(text.buf, &err);
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	if (!q)
+		fail_msg("%s at %zu", err.msg, err.offset);
+	esql_free(q);
+	if (cpu > 3.0)
+		fail_msg("50,000 names, 20,000 assignments and 10,000 commands took %.1f s of CPU to parse", cpu);
+	strbuf_release(&text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_date_parse_with_more_digits_than_a_number_holds_is_null),
+	    cmocka_unit_test(test_split_is_linear_in_its_pieces),
+	    cmocka_unit_test(test_guide_of_many_plugin_openers_is_linear),
+	    cmocka_unit_test(test_a_long_and_chain_parses_in_linear_time),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
