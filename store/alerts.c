@@ -377,6 +377,24 @@ static void free_queue_names(struct queue_names *m)
 static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 {
 	struct queue_names m = {0};
+	/* its covering index by name, unless a first detect has it pending (store/events.c): then
+	 * the same rows, in the same order, from the table; asked and read in one transaction, so
+	 * that a detect starting meanwhile cannot drop it in between */
+	int own = sqlite3_get_autocommit(s->db), absent;
+	if ((own && store_exec(s, "BEGIN")) || store_index_absent(s, "alerts_queue", &absent)) {
+		if (own)
+			store_rollback(s);
+		return -1;
+	}
+	const char *from = absent ? " FROM alerts " : " FROM alerts INDEXED BY alerts_queue ";
+	struct strbuf parents_sql, queue_sql;
+	strbuf_init(&parents_sql, 256);
+	strbuf_init(&queue_sql, 1024);
+	strbuf_addf(&parents_sql,
+	            "SELECT DISTINCT group_parent, 'parent'%sWHERE group_parent IS NOT NULL ORDER BY group_parent",
+	            from);
+	strbuf_addf(&queue_sql, "SELECT " QUEUE_COLUMNS "%sWHERE group_parent IS NULL ORDER BY original_time, uuid",
+	            from);
 	/* the rules whose alerts are building blocks (their building_block_type), and the sequence
 	 * alerts that have building blocks under them (from the queue's index, not the documents) */
 	if (load_names(s, "SELECT key, name FROM rules ORDER BY key", &m.rules) ||
@@ -385,19 +403,17 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	               "SELECT key, json_extract(json, '$.building_block_type') FROM rules WHERE "
 	               "coalesce(json_extract(json, '$.building_block_type'), '') != '' ORDER BY key",
 	               &m.blocks) ||
-	    (nested && load_names(s,
-	                          "SELECT DISTINCT group_parent, 'parent' FROM alerts INDEXED BY alerts_queue "
-	                          "WHERE group_parent IS NOT NULL ORDER BY group_parent",
-	                          &m.parents))) {
+	    (nested && load_names(s, parents_sql.buf, &m.parents))) {
 		free_queue_names(&m);
+		strbuf_release(&parents_sql);
+		strbuf_release(&queue_sql);
+		if (own)
+			store_rollback(s);
 		return -1;
 	}
 	sqlite3_stmt *st = NULL, *kids = NULL;
 	int rc = SQLITE_ERROR, status = 0;
-	if (!store_prepare(s,
-	                   "SELECT " QUEUE_COLUMNS " FROM alerts INDEXED BY alerts_queue "
-	                   "WHERE group_parent IS NULL ORDER BY original_time, uuid",
-	                   &st) &&
+	if (!store_prepare(s, queue_sql.buf, &st) &&
 	    (!nested || !store_prepare(s,
 	                               "SELECT " QUEUE_COLUMNS " FROM alerts WHERE group_id = (SELECT group_id FROM "
 	                               "alerts WHERE id = ?1) AND group_parent = ?1 ORDER BY group_index, "
@@ -421,7 +437,12 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	sqlite3_finalize(st);
 	sqlite3_finalize(kids);
 	free_queue_names(&m);
-	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+	strbuf_release(&parents_sql);
+	strbuf_release(&queue_sql);
+	int failed = rc != SQLITE_DONE && !status ? store_fail(s, "listing alerts") : 0;
+	if (own)
+		store_exec(s, "COMMIT");
+	return status ? status : failed;
 }
 
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)
