@@ -50,25 +50,27 @@ static int table_is_empty(struct store *s, int *empty)
  * records only which are pending, and a name in it that is not one of these is refused (a case
  * file is untrusted: text read from it is never executed). */
 static const struct deferred_index {
-	const char *table, *name, *create;
+	const char *table, *name, *drop, *create;
 } deferred[] = {
-    {"events", "events_file_path",
+    {"events", "events_file_path", "DROP INDEX IF EXISTS events_file_path",
      "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path) "
      "WHERE file_path IS NOT NULL"},
-    {"events", "events_identity",
+    {"events", "events_identity", "DROP INDEX IF EXISTS events_identity",
      "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
-    {"alerts", "alerts_event", "DROP INDEX IF EXISTS alerts_event; CREATE INDEX alerts_event ON alerts(event_id)"},
-    {"alerts", "alerts_file_path",
+    {"alerts", "alerts_event", "DROP INDEX IF EXISTS alerts_event",
+     "DROP INDEX IF EXISTS alerts_event; CREATE INDEX alerts_event ON alerts(event_id)"},
+    {"alerts", "alerts_file_path", "DROP INDEX IF EXISTS alerts_file_path",
      "DROP INDEX IF EXISTS alerts_file_path; CREATE INDEX alerts_file_path ON alerts(file_path, host_key)"},
-    {"alerts", "alerts_host_time",
+    {"alerts", "alerts_host_time", "DROP INDEX IF EXISTS alerts_host_time",
      "DROP INDEX IF EXISTS alerts_host_time; CREATE INDEX alerts_host_time ON alerts(host_key, original_time)"},
-    {"alerts", "alerts_queue",
-     /* the schema's text, its line break included: the schema check compares it */
+    /* the schema's text, its line break included: the schema check compares it */
+    {"alerts", "alerts_queue", "DROP INDEX IF EXISTS alerts_queue",
      "DROP INDEX IF EXISTS alerts_queue; CREATE INDEX alerts_queue ON alerts(original_time, uuid, workflow_status, "
      "severity, risk_score, rule_key,\n                                    host_key, event_id, target, rule_name, "
      "group_parent)"},
-    {"alerts", "alerts_rule", "DROP INDEX IF EXISTS alerts_rule; CREATE INDEX alerts_rule ON alerts(rule_key)"},
-    {"alerts", "alerts_status_time",
+    {"alerts", "alerts_rule", "DROP INDEX IF EXISTS alerts_rule",
+     "DROP INDEX IF EXISTS alerts_rule; CREATE INDEX alerts_rule ON alerts(rule_key)"},
+    {"alerts", "alerts_status_time", "DROP INDEX IF EXISTS alerts_status_time",
      "DROP INDEX IF EXISTS alerts_status_time; CREATE INDEX alerts_status_time ON alerts(workflow_status, "
      "original_time)"},
 };
@@ -94,8 +96,6 @@ static int defer_indexes(struct store *s, const char *table)
 	sqlite3_stmt *st;
 	if (store_prepare(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) VALUES (?1, ?2)", &st))
 		return -1;
-	struct strbuf drop;
-	strbuf_init(&drop, 256);
 	int rc = 0;
 	for (size_t i = 0; i < NDEFERRED && !rc; i++) {
 		if (strcmp(deferred[i].table, table))
@@ -104,12 +104,9 @@ static int defer_indexes(struct store *s, const char *table)
 		sqlite3_bind_text(st, 2, deferred[i].create, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording a deferred index");
 		sqlite3_reset(st);
-		strbuf_addf(&drop, "DROP INDEX IF EXISTS %s;", deferred[i].name); /* a compiled-in name */
+		rc = rc || store_exec(s, deferred[i].drop);
 	}
 	sqlite3_finalize(st);
-	if (!rc)
-		rc = store_exec(s, drop.buf);
-	strbuf_release(&drop);
 	return rc;
 }
 
@@ -166,7 +163,8 @@ static int pending_indexes(struct store *s, struct strbuf *create, int *events)
 			strbuf_addstr(&s->err, "deferred_indexes names an index casebook does not defer");
 			return -1;
 		}
-		strbuf_addf(create, "%s;", d->create);
+		const char *sql = d->create;
+		strbuf_addf(create, "%s;", sql);
 		*events |= !strcmp(d->table, "events");
 	}
 	sqlite3_finalize(st);
