@@ -22,6 +22,7 @@
 #include "detect/rule.h"
 #include "detect/run.h"
 #include "detect/scan.h"
+#include "store/events.h"
 #include "store/rules.h"
 
 static void run_release(struct run *run)
@@ -316,7 +317,9 @@ int detect_run(struct store *s, const struct detect_options *o, struct detect_to
 int detect_run_source(struct store *s, struct event_source *src, const struct detect_options *o,
                       struct detect_totals *t)
 {
-	if (detect_load_field_types(s))
+	uint64_t removed;
+	/* what a killed detect or load left pending, before any rule reads the alerts */
+	if (store_finish_deferred_indexes(s, &removed) || detect_load_field_types(s))
 		return CB_ERROR;
 	struct rule_list l = {.only = o->rule_id, .version = o->version};
 	memset(t, 0, sizeof(*t));
@@ -354,11 +357,19 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		if (ready[i])
 			scanners[nscan++] = &runs[i];
+	/* a first detect makes every alert at once: six of the alerts' indexes are built once at
+	 * the end, sorted, rather than row by row (store/events.c); after the rules' prepare, which
+	 * reads the alerts a threshold rule made before */
+	int deferred = 0;
+	if (!rc && nscan)
+		rc = store_defer_alert_indexes(s, &deferred);
 	if (!rc && nscan)
 		rc = scan_runs(s, scanners, nscan);
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		if (ready[i])
 			rc = finish_rule(&runs[i]);
+	if (deferred && store_finish_deferred_indexes(s, &removed)) /* a failed run's too */
+		rc = -1;
 	for (size_t i = 0; i < l.l.n; i++) {
 		plan_release(&runs[i].plan);
 		run_release(&runs[i]);

@@ -373,10 +373,28 @@ static void free_queue_names(struct queue_names *m)
 	free_names(&m->parents);
 }
 
+/* The queue's statements: from its covering index, or from the table while the index is pending */
+#define QUEUE_WHERE   "WHERE group_parent IS NULL ORDER BY original_time, uuid"
+#define PARENTS_WHERE "WHERE group_parent IS NOT NULL ORDER BY group_parent"
+static const char queue_from_index[] = "SELECT " QUEUE_COLUMNS " FROM alerts INDEXED BY alerts_queue " QUEUE_WHERE;
+static const char queue_from_table[] = "SELECT " QUEUE_COLUMNS " FROM alerts " QUEUE_WHERE;
+static const char parents_from_index[] =
+    "SELECT DISTINCT group_parent, 'parent' FROM alerts INDEXED BY alerts_queue " PARENTS_WHERE;
+static const char parents_from_table[] = "SELECT DISTINCT group_parent, 'parent' FROM alerts " PARENTS_WHERE;
+
 /* The queue, with each sequence's building blocks after it when nested (store_queue_tree_each). */
 static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 {
 	struct queue_names m = {0};
+	/* its covering index by name, unless a first detect has it pending (store/events.c): then
+	 * the same rows, in the same order, from the table; asked and read in one transaction, so
+	 * that a detect starting meanwhile cannot drop it in between */
+	int own = sqlite3_get_autocommit(s->db), absent;
+	if ((own && store_exec(s, "BEGIN")) || store_index_absent(s, "alerts_queue", &absent)) {
+		if (own)
+			store_rollback(s);
+		return -1;
+	}
 	/* the rules whose alerts are building blocks (their building_block_type), and the sequence
 	 * alerts that have building blocks under them (from the queue's index, not the documents) */
 	if (load_names(s, "SELECT key, name FROM rules ORDER BY key", &m.rules) ||
@@ -385,19 +403,15 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	               "SELECT key, json_extract(json, '$.building_block_type') FROM rules WHERE "
 	               "coalesce(json_extract(json, '$.building_block_type'), '') != '' ORDER BY key",
 	               &m.blocks) ||
-	    (nested && load_names(s,
-	                          "SELECT DISTINCT group_parent, 'parent' FROM alerts INDEXED BY alerts_queue "
-	                          "WHERE group_parent IS NOT NULL ORDER BY group_parent",
-	                          &m.parents))) {
+	    (nested && load_names(s, absent ? parents_from_table : parents_from_index, &m.parents))) {
 		free_queue_names(&m);
+		if (own)
+			store_rollback(s);
 		return -1;
 	}
 	sqlite3_stmt *st = NULL, *kids = NULL;
 	int rc = SQLITE_ERROR, status = 0;
-	if (!store_prepare(s,
-	                   "SELECT " QUEUE_COLUMNS " FROM alerts INDEXED BY alerts_queue "
-	                   "WHERE group_parent IS NULL ORDER BY original_time, uuid",
-	                   &st) &&
+	if (!store_prepare(s, absent ? queue_from_table : queue_from_index, &st) &&
 	    (!nested || !store_prepare(s,
 	                               "SELECT " QUEUE_COLUMNS " FROM alerts WHERE group_id = (SELECT group_id FROM "
 	                               "alerts WHERE id = ?1) AND group_parent = ?1 ORDER BY group_index, "
@@ -421,7 +435,10 @@ static int queue_each(struct store *s, int nested, queue_alert_fn fn, void *ctx)
 	sqlite3_finalize(st);
 	sqlite3_finalize(kids);
 	free_queue_names(&m);
-	return status ? status : rc == SQLITE_DONE ? 0 : store_fail(s, "listing alerts");
+	int failed = rc != SQLITE_DONE && !status ? store_fail(s, "listing alerts") : 0;
+	if (own)
+		store_exec(s, "COMMIT");
+	return status ? status : failed;
 }
 
 int store_queue_each(struct store *s, queue_alert_fn fn, void *ctx)

@@ -42,47 +42,71 @@ static int table_is_empty(struct store *s, int *empty)
 /* The indexes a bulk load drops and builds again at its end: their keys arrive in random
  * order (identities, paths), and one sort at the end builds them faster than inserting row by
  * row. Time-ordered indexes stay: events mostly arrive in time order, so they grow at the end.
- * Their definitions are compiled in; deferred_indexes records only which are pending, and a
- * name in it that is not one of these is refused (a case file is untrusted: text read from it
- * is never executed). */
+ * A detect that starts with no alerts does the same with the alerts' indexes whose keys do not
+ * arrive in their order (the rules' order is not the alerts' time, host, path or event): all
+ * but the UNIQUE uuid, which detect reads, and the groups', which detect never fills. While
+ * they are pending, readers plan without them: the queue reads its covering index by name only
+ * when it is there (store/alerts.c). Their definitions are compiled in; deferred_indexes
+ * records only which are pending, and a name in it that is not one of these is refused (a case
+ * file is untrusted: text read from it is never executed). */
 static const struct deferred_index {
-	const char *name, *create;
+	const char *table, *name, *drop, *create;
 } deferred[] = {
-    {"events_file_path", "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path) "
-                         "WHERE file_path IS NOT NULL"},
-    {"events_identity", "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
+    {"events", "events_file_path", "DROP INDEX IF EXISTS events_file_path",
+     "DROP INDEX IF EXISTS events_file_path; CREATE INDEX events_file_path ON events(file_path) "
+     "WHERE file_path IS NOT NULL"},
+    {"events", "events_identity", "DROP INDEX IF EXISTS events_identity",
+     "DROP INDEX IF EXISTS events_identity; CREATE INDEX events_identity ON events(identity)"},
+    {"alerts", "alerts_event", "DROP INDEX IF EXISTS alerts_event",
+     "DROP INDEX IF EXISTS alerts_event; CREATE INDEX alerts_event ON alerts(event_id)"},
+    {"alerts", "alerts_file_path", "DROP INDEX IF EXISTS alerts_file_path",
+     "DROP INDEX IF EXISTS alerts_file_path; CREATE INDEX alerts_file_path ON alerts(file_path, host_key)"},
+    {"alerts", "alerts_host_time", "DROP INDEX IF EXISTS alerts_host_time",
+     "DROP INDEX IF EXISTS alerts_host_time; CREATE INDEX alerts_host_time ON alerts(host_key, original_time)"},
+    /* the schema's text, its line break included: the schema check compares it */
+    {"alerts", "alerts_queue", "DROP INDEX IF EXISTS alerts_queue",
+     "DROP INDEX IF EXISTS alerts_queue; CREATE INDEX alerts_queue ON alerts(original_time, uuid, workflow_status, "
+     "severity, risk_score, rule_key,\n                                    host_key, event_id, target, rule_name, "
+     "group_parent)"},
+    {"alerts", "alerts_rule", "DROP INDEX IF EXISTS alerts_rule",
+     "DROP INDEX IF EXISTS alerts_rule; CREATE INDEX alerts_rule ON alerts(rule_key)"},
+    {"alerts", "alerts_status_time", "DROP INDEX IF EXISTS alerts_status_time",
+     "DROP INDEX IF EXISTS alerts_status_time; CREATE INDEX alerts_status_time ON alerts(workflow_status, "
+     "original_time)"},
 };
 #define NDEFERRED (sizeof(deferred) / sizeof(deferred[0]))
 
-/* The statements that build the deferred index `name` (dropping it first), or NULL. */
-static const char *deferred_index_sql(const char *name)
+/* The deferred index `name`, or NULL. */
+static const struct deferred_index *deferred_index(const char *name)
 {
 	for (size_t i = 0; i < NDEFERRED; i++)
 		if (!strcmp(deferred[i].name, name))
-			return deferred[i].create;
+			return &deferred[i];
 	return NULL;
 }
 
 int store_index_is_deferrable(const char *name)
 {
-	return deferred_index_sql(name) != NULL;
+	return deferred_index(name) != NULL;
 }
 
-static int defer_indexes(struct store *s)
+/* Records the indexes of `table` as pending and drops them, in the caller's transaction. */
+static int defer_indexes(struct store *s, const char *table)
 {
 	sqlite3_stmt *st;
 	if (store_prepare(s, "INSERT OR REPLACE INTO deferred_indexes(name, sql) VALUES (?1, ?2)", &st))
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < NDEFERRED && !rc; i++) {
+		if (strcmp(deferred[i].table, table))
+			continue;
 		sqlite3_bind_text(st, 1, deferred[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, deferred[i].create, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "recording a deferred index");
 		sqlite3_reset(st);
+		rc = rc || store_exec(s, deferred[i].drop);
 	}
 	sqlite3_finalize(st);
-	if (!rc)
-		rc = store_exec(s, "DROP INDEX IF EXISTS events_file_path; DROP INDEX IF EXISTS events_identity");
 	return rc;
 }
 
@@ -122,22 +146,26 @@ static int delete_duplicates(struct store *s, uint64_t *removed)
 	return store_exec(s, "DELETE FROM dup_ids");
 }
 
-/* The pending indexes' definitions (compiled in), in name order, into *create. */
-static int pending_indexes(struct store *s, struct strbuf *create)
+/* The pending indexes' definitions (compiled in), in name order, into *create; *events when
+ * one of them is an event index. */
+static int pending_indexes(struct store *s, struct strbuf *create, int *events)
 {
 	sqlite3_stmt *st;
+	*events = 0;
 	if (store_prepare(s, "SELECT name FROM deferred_indexes ORDER BY name", &st))
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sql = deferred_index_sql(store_col_text(st, 0));
-		if (!sql) {
+		const struct deferred_index *d = deferred_index(store_col_req(st, 0));
+		if (!d) {
 			sqlite3_finalize(st);
 			strbuf_reset(&s->err);
 			strbuf_addstr(&s->err, "deferred_indexes names an index casebook does not defer");
 			return -1;
 		}
+		const char *sql = d->create;
 		strbuf_addf(create, "%s;", sql);
+		*events |= !strcmp(d->table, "events");
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "reading deferred_indexes");
@@ -148,22 +176,43 @@ int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates)
 	*duplicates = 0;
 	struct strbuf create;
 	strbuf_init(&create, 512);
-	int rc = pending_indexes(s, &create);
+	int events = 0;
+	int rc = pending_indexes(s, &create, &events);
 	if (!rc && create.len) {
 		/* SQLite's sorter may use a second thread to build them: ingest's other thread is done */
 		rc = store_exec(s, "PRAGMA threads=2") || store_exec(s, "BEGIN IMMEDIATE") ||
-		     store_exec(s, create.buf) || delete_duplicates(s, duplicates) ||
+		     store_exec(s, create.buf) || (events && delete_duplicates(s, duplicates)) ||
 		     store_exec(s, "DELETE FROM deferred_indexes") || store_exec(s, "COMMIT");
 		rc = rc || store_exec(s, "PRAGMA threads=0");
 		if (rc) {
 			char *msg = xstrdup(s->err.buf);
 			store_rollback(s);
 			strbuf_reset(&s->err);
-			strbuf_addf(&s->err, "rebuilding the event indexes: %s", msg);
+			strbuf_addf(&s->err, "rebuilding the %s indexes: %s", events ? "event" : "alert", msg);
 			free(msg);
 		}
 	}
 	strbuf_release(&create);
+	return rc ? -1 : 0;
+}
+
+int store_defer_alert_indexes(struct store *s, int *deferred_now)
+{
+	*deferred_now = 0;
+	if (store_exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, "SELECT NOT EXISTS (SELECT 1 FROM alerts)", &st);
+	if (!rc) {
+		rc = sqlite3_step(st) == SQLITE_ROW ? 0 : store_fail(s, "looking at the alerts table");
+		*deferred_now = !rc && sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	rc = rc || (*deferred_now && defer_indexes(s, "alerts")) || store_exec(s, "COMMIT");
+	if (rc) {
+		store_rollback(s);
+		*deferred_now = 0;
+	}
 	return rc ? -1 : 0;
 }
 
@@ -180,7 +229,7 @@ int event_writer_open(struct store *s, int64_t ingest_id, struct event_writer **
 	w->bulk = empty;
 	if (store_exec(s, "BEGIN IMMEDIATE"))
 		goto fail;
-	if (w->bulk && (defer_indexes(s) || store_exec(s, "COMMIT") || store_exec(s, "BEGIN IMMEDIATE")))
+	if (w->bulk && (defer_indexes(s, "events") || store_exec(s, "COMMIT") || store_exec(s, "BEGIN IMMEDIATE")))
 		goto fail;
 	if (store_prepare(s, event_insert_sql, &w->insert) ||
 	    store_prepare(s, "INSERT INTO docs(id, dict_id, doc) VALUES (?1, ?2, ?3)", &w->insert_doc) ||

@@ -58,8 +58,15 @@ int event_writer_is_bulk(const struct event_writer *w);
  * says whether it is new. 0 or -1. */
 int store_event_keep(struct store *s, int64_t ingest_id, const struct event_record *r, int64_t *id, int *added);
 
-/* Rebuilds indexes left deferred by a bulk load that did not finish (kill -9). */
+/* Rebuilds the indexes deferred_indexes names: those of a bulk load or a detect that did not
+ * finish (kill -9), or of the detect that calls it at its end; *duplicates, the events a
+ * killed load stored twice and this removed (only when event indexes were pending). */
 int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates);
+/* Before a detect writes its alerts (what a killed run left pending built first): when the
+ * alerts table is empty (a first detect, which makes every alert at once), drops six of its
+ * indexes and names them in deferred_indexes, in one transaction; *deferred says whether it
+ * did. The detect builds them at its end with store_finish_deferred_indexes. */
+int store_defer_alert_indexes(struct store *s, int *deferred);
 
 /* --- document dictionaries --- */
 /* The newest dictionary: *id = 0 when there is none. *dict is malloc'd. */

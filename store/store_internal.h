@@ -69,6 +69,8 @@ extern const char store_schema_sql[];
  * (compiled in, store/events.c): the only indexes a case may lack, while deferred_indexes
  * names them. */
 int store_index_is_deferrable(const char *name);
+/* Whether the case has no index `name` (a deferred one while it is pending). 0 or -1. */
+int store_index_absent(struct store *s, const char *name, int *absent);
 
 /* casebook's SQL functions on a connection (store/recordcheck.c): casebook_rows(...), a keyed
  * digest of a set of rows, and casebook_sha256(x). Usable from casebook's statements only. */

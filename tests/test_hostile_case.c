@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/digest.h"
+#include "store/events.h"
 #include "store/store.h"
 
 static struct strbuf out, err;
@@ -283,14 +284,15 @@ static void test_a_rebuilt_table_or_missing_index_is_refused(void **state)
 	assert_refused_by_all(db, "its index \"alerts_queue\" is missing (schema version @V@)");
 }
 
-/* Only the event indexes a bulk load defers may be missing, and only while deferred_indexes
- * names them: naming any other index there (a UNIQUE one, the queue's, the audit's) does not
- * excuse its absence, and a deferred one dropped without its marker is missing too. */
+/* Only the indexes a bulk load or a first detect defers may be missing, and only while
+ * deferred_indexes names them: naming any other index there (a UNIQUE one, the audit's, the
+ * alert groups', an event index kept live) does not excuse its absence, and a deferred one
+ * dropped without its marker is missing too. */
 static void test_only_a_deferred_event_index_may_be_missing(void **state)
 {
 	(void)state;
-	static const char *const never_deferred[] = {"rejects_once", "alerts_queue", "audit_alert",
-	                                             "alerts_status_time", "notes_alert"};
+	static const char *const never_deferred[] = {"rejects_once", "alerts_group", "audit_alert", "events_host_ts",
+	                                             "notes_alert"};
 	for (size_t i = 0; i < sizeof(never_deferred) / sizeof(never_deferred[0]); i++) {
 		char name[64], sql[300], reason[200];
 		snprintf(name, sizeof(name), "excused%zu.db", i);
@@ -421,6 +423,121 @@ static void test_an_index_that_disagrees_with_its_table_is_refused(void **state)
 	with_alert(cmd, sizeof(cmd), "show %s");
 	assert_int_equal(CB(db, cmd), 1);
 	assert_non_null(strstr(err.buf, "its index \"audit_alert\" does not hold what its table \"audit\" holds"));
+}
+
+/* The six alert indexes a first detect defers (store/events.c) */
+static const char *const alert_deferred[] = {"alerts_event", "alerts_file_path",   "alerts_host_time",
+                                             "alerts_queue", "alerts_status_time", "alerts_rule"};
+#define NALERT_DEFERRED (sizeof(alert_deferred) / sizeof(alert_deferred[0]))
+
+/* How many of the six are in the case, and how many deferred_indexes names, as "present/named". */
+static void alert_indexes_state(const char *db, char *buf, size_t len)
+{
+	query_text(db,
+	           "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ('alerts_event', "
+	           "'alerts_file_path', 'alerts_host_time', 'alerts_queue', 'alerts_status_time', 'alerts_rule')) || "
+	           "'/' || (SELECT count(*) FROM deferred_indexes)",
+	           buf, len);
+}
+
+/* The state a detect killed after writing its alerts leaves: the six dropped and named. */
+static void leave_alert_indexes_pending(const char *db)
+{
+	char sql[1200];
+	size_t n = 0;
+	for (size_t i = 0; i < NALERT_DEFERRED; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		                      "DROP INDEX %s; INSERT INTO deferred_indexes(name, sql) VALUES ('%s', 'x'); ",
+		                      alert_deferred[i], alert_deferred[i]);
+	exec_raw(db, sql);
+}
+
+/* A first detect drops six alert indexes and names them in deferred_indexes; killed mid-way,
+ * it leaves a case every reader opens (the record check compares the indexes that are there),
+ * and the next writer builds them again. */
+static void test_a_killed_detect_is_finished_by_the_next_writer(void **state)
+{
+	(void)state;
+	char got[32], base_alerts[16384];
+	/* the base case was made by a first detect: its indexes were built again at its end */
+	const char *db = variant("detected.db");
+	alert_indexes_state(db, got, sizeof(got));
+	assert_string_equal(got, "6/0");
+	assert_int_equal(CB(db, "alerts --status open"), 0);
+	assert_true(out.len < sizeof(base_alerts));
+	snprintf(base_alerts, sizeof(base_alerts), "%s", out.buf);
+
+	const char *const next_writers[] = {"detect", "ingest /dev/null"};
+	for (size_t w = 0; w < 2; w++) {
+		char name[64];
+		snprintf(name, sizeof(name), "killed-detect%zu.db", w);
+		db = variant(name);
+		leave_alert_indexes_pending(db);
+		alert_indexes_state(db, got, sizeof(got));
+		assert_string_equal(got, "0/6");
+		/* every reader opens it and changes nothing; the queue reads as before */
+		assert_int_equal(run_readers(db), (int)(sizeof(readers) / sizeof(readers[0])));
+		assert_int_equal(CB(db, "alerts --status open"), 0);
+		assert_string_equal(out.buf, base_alerts);
+		assert_int_equal(CB(db, next_writers[w]), 0);
+		alert_indexes_state(db, got, sizeof(got));
+		assert_string_equal(got, "6/0");
+		assert_int_equal(CB(db, "alerts --status open"), 0);
+		assert_string_equal(out.buf, base_alerts);
+		assert_int_equal(CB(db, "audit --verify"), 0);
+	}
+
+	/* killed right after the drop, before any alert: the next detect builds them, defers them
+	 * again (no alert yet) and builds them at its end, with the alerts a detect makes */
+	db = variant("killed-early.db");
+	exec_raw(db, "DELETE FROM triage_items; DELETE FROM notes; DELETE FROM alert_events; DELETE FROM alerts; "
+	             "DELETE FROM detection_state");
+	struct store *s;
+	char *msg = NULL;
+	assert_int_equal(store_open(db, 0, &s, &msg), 0);
+	int deferred = 0;
+	assert_int_equal(store_defer_alert_indexes(s, &deferred), 0);
+	assert_int_equal(deferred, 1);
+	store_close(s);
+	alert_indexes_state(db, got, sizeof(got));
+	assert_string_equal(got, "0/6");
+	assert_int_equal(CB(db, "alerts"), 0);
+	assert_int_equal(tu_count(out.buf, "\n"), 1); /* the header alone */
+	assert_int_equal(CB(db, "detect"), 0);
+	alert_indexes_state(db, got, sizeof(got));
+	assert_string_equal(got, "6/0");
+	assert_int_equal(CB(db, "alerts --status open"), 0);
+	assert_true(tu_count(out.buf, "\n") > 1);
+	/* with alerts in the case, nothing is deferred */
+	assert_int_equal(store_open(db, 0, &s, &msg), 0);
+	deferred = 1;
+	assert_int_equal(store_defer_alert_indexes(s, &deferred), 0);
+	assert_int_equal(deferred, 0);
+	store_close(s);
+	alert_indexes_state(db, got, sizeof(got));
+	assert_string_equal(got, "6/0");
+
+	/* one of them dropped without its marker is missing; one named while present is compared */
+	db = variant("unmarked-alerts.db");
+	exec_raw(db, "DROP INDEX alerts_host_time");
+	char reason[300];
+	snprintf(reason, sizeof(reason), "its index \"alerts_host_time\" is missing (schema version %d)",
+	         store_schema_version());
+	assert_refused_by_all(db, reason);
+	db = variant("named-stale.db");
+	char root[32], sql[600], alert[80];
+	query_text(db, "SELECT uuid FROM alerts ORDER BY uuid LIMIT 1", alert, sizeof(alert));
+	exec_raw(db, "CREATE INDEX stale_rule ON alerts(rule_key)");
+	detach_copy(db, "stale_rule", root);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE alerts SET rule_key = (SELECT min(key) FROM rules WHERE key != alerts.rule_key) WHERE uuid = '%s'",
+	    alert);
+	exec_raw(db, sql);
+	point_index_at(db, "alerts_rule", root);
+	exec_raw(db, "INSERT INTO deferred_indexes(name, sql) VALUES ('alerts_rule', 'x')");
+	assert_refused_by_all(db, "its index \"alerts_rule\" does not hold what its table \"alerts\" holds (the file "
+	                          "was altered or damaged)");
 }
 
 /* The case's anchor (audit --head) into buf. */
@@ -744,6 +861,7 @@ int main(void)
 	    cmocka_unit_test(test_a_rebuilt_table_or_missing_index_is_refused),
 	    cmocka_unit_test(test_only_a_deferred_event_index_may_be_missing),
 	    cmocka_unit_test(test_an_index_that_disagrees_with_its_table_is_refused),
+	    cmocka_unit_test(test_a_killed_detect_is_finished_by_the_next_writer),
 	    cmocka_unit_test(test_alert_content_and_exceptions_are_in_the_chain),
 	    cmocka_unit_test(test_nulls_and_wrong_types_never_crash),
 	    cmocka_unit_test(test_a_planted_cluster_url_is_refused),

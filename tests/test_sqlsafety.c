@@ -43,6 +43,8 @@ static const char *allowed_sql_args[] = {
     "sql",    /* the wrapper's own parameter, and a schema migration's text compiled into the binary */
     "pragma", /* "PRAGMA user_version=%d" with the schema version */
     "outer ? \"BEGIN IMMEDIATE\" : \"SAVEPOINT triage\"",
+    "deferred[i].drop",                             /* a literal of store/events.c's deferred[] */
+    "absent ? queue_from_table : queue_from_index", /* two literals of store/alerts.c */
 };
 
 static const char *sql_buffers[] = {"&sql,", "&create,", "create,"};

@@ -342,6 +342,24 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts_queue', "
 	                                  "'alerts_host_time', 'alerts_host')"),
 	                 2);
+	/* while a first detect has the queue's index pending, the queue reads the table: the same
+	 * rows in the same order */
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+	                              "DROP INDEX alerts_queue; "
+	                              "INSERT INTO deferred_indexes(name, sql) VALUES ('alerts_queue', 'x')",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(raw);
+	char *msg = NULL;
+	assert_int_equal(store_open(path, STORE_READONLY, &s, &msg), 0);
+	strbuf_init(&sb, 256);
+	assert_int_equal(store_queue_each(s, collect_queue, &sb), 0);
+	assert_string_equal(sb.buf, "2 a open high Rule One 73 mac /x 1 5|1 b open low Rule One 21 h2 curl 2 7|"
+	                            "3 c open low Rule One 21 mac (null) 3 7|");
+	strbuf_release(&sb);
+	store_close(s);
 }
 
 static int collect(void *ctx, const struct event_row *row)
