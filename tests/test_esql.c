@@ -17,59 +17,9 @@
 #include "store/store.h"
 
 /* The rows a query gives over the events (a JSON array), one JSON object per line. */
-/* What a query said beside its rows: its warnings and its fault ("" when none). */
-struct said {
-	size_t warnings;
-	char fault[200];
-};
-
-static char *run_query_saying(const char *query, const char *events, struct said *said);
-
 static char *run_query(const char *query, const char *events)
 {
-	return run_query_saying(query, events, NULL);
-}
-
-static char *run_query_saying(const char *query, const char *events, struct said *said)
-{
-	struct esql_error err;
-	struct esql_query *q = esql_parse_query(query, &err);
-	if (!q)
-		fail_msg("%s: %s at %zu", query, err.msg, err.offset);
-	cJSON *evs = cJSON_Parse(events);
-	assert_non_null(evs);
-	struct esql_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	int i = 0;
-	const cJSON *ev;
-	cJSON_ArrayForEach(ev, evs)
-	{
-		char id[16];
-		snprintf(id, sizeof(id), "e%d", i);
-		esql_rows_of(q, ev, id, "logs-endpoint.events.process-default", i++, &rows, &n, &cap);
-	}
-	esql_finish(q, &rows, &n);
-	struct strbuf out;
-	strbuf_init(&out, 256);
-	for (size_t k = 0; k < n; k++) {
-		cJSON *o = cJSON_CreateObject();
-		esql_row_to_json(&rows[k], o, 1);
-		char *text = cJSON_PrintUnformatted(o);
-		strbuf_addf(&out, "%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(o);
-		esql_row_release(&rows[k]);
-	}
-	free(rows);
-	cJSON_Delete(evs);
-	if (said) {
-		said->warnings = 0;
-		esql_warning(q, &said->warnings);
-		const char *f = esql_fault(q);
-		snprintf(said->fault, sizeof(said->fault), "%s", f ? f : "");
-	}
-	esql_free(q);
-	return strbuf_detach(&out, NULL);
+	return tu_esql_run(query, events, NULL);
 }
 
 static const struct {
@@ -467,8 +417,8 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 	                                    numeric_type_named("long"), numeric_type_named("unsigned_long")};
 	field_types_set(names, types, nums, 5);
 	for (size_t i = 0; i < sizeof(typed_cases) / sizeof(typed_cases[0]); i++) {
-		struct said said;
-		char *got = run_query_saying(typed_cases[i].query, typed_cases[i].events, &said);
+		struct tu_esql_said said;
+		char *got = tu_esql_run(typed_cases[i].query, typed_cases[i].events, &said);
 		if (strcmp(got, typed_cases[i].want) || said.warnings != typed_cases[i].warnings ||
 		    strcmp(said.fault, typed_cases[i].fault))
 			fail_msg(

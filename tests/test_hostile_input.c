@@ -5,7 +5,6 @@
  * for benchmarks; a regression shows as this test taking minutes. */
 #include "tests/testutil.h"
 
-#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,45 +13,15 @@
 #include "detect/esql.h"
 #include "triage/guideplugins.h"
 
-/* Runs the query over the events (a JSON array): the rows as JSON lines, the warning in warn. */
+/* Runs the query over the events (a JSON array): the rows as JSON lines, its fault and
+ * warning in warn. */
 static char *answer(const char *query, const char *events, char *warn, size_t warnlen)
 {
-	struct esql_error err;
-	struct esql_query *q = esql_parse_query(query, &err);
-	if (!q)
-		fail_msg("%s: %s at %zu", query, err.msg, err.offset);
-	cJSON *evs = cJSON_Parse(events);
-	assert_non_null(evs);
-	struct esql_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	int i = 0;
-	const cJSON *ev;
-	cJSON_ArrayForEach(ev, evs)
-	{
-		char id[16];
-		snprintf(id, sizeof(id), "e%d", i);
-		esql_rows_of(q, ev, id, "logs-endpoint.events.process-default", i++, &rows, &n, &cap);
-	}
-	esql_finish(q, &rows, &n);
-	struct strbuf out;
-	strbuf_init(&out, 256);
-	for (size_t k = 0; k < n; k++) {
-		cJSON *o = cJSON_CreateObject();
-		esql_row_to_json(&rows[k], o, 1);
-		char *text = cJSON_PrintUnformatted(o);
-		strbuf_addf(&out, "%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(o);
-		esql_row_release(&rows[k]);
-	}
-	free(rows);
-	size_t count = 0;
-	const char *w = esql_warning(q, &count);
-	const char *f = esql_fault(q);
-	snprintf(warn, warnlen, "%s%s", f ? f : "", w ? w : "");
-	cJSON_Delete(evs);
-	esql_free(q);
-	return strbuf_detach(&out, NULL);
+	struct tu_esql_said said;
+	char *rows = tu_esql_run(query, events, &said);
+	int len = snprintf(warn, warnlen, "%s%s", said.fault, said.warning);
+	assert_true(len >= 0 && (size_t)len < warnlen);
+	return rows;
 }
 
 /* DATE_PARSE read a field as wide as its pattern's letters into a 64-bit number: twenty

@@ -1,11 +1,13 @@
 #include "tests/testutil.h"
 
 #include "detect/detect.h"
+#include "detect/esql.h"
 #include "detect/kql.h"
 #include "ingest/ingest.h"
 #include "store/rules.h"
 #include "store/store.h"
 
+#include <cJSON.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -244,6 +246,49 @@ void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created)
 static int compare_lines(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *said)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse_query(query, &err);
+	if (!q)
+		fail_msg("%s: %s at %zu", query, err.msg, err.offset);
+	cJSON *evs = cJSON_Parse(events);
+	assert_non_null(evs);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int i = 0;
+	const cJSON *ev;
+	cJSON_ArrayForEach(ev, evs)
+	{
+		char id[16];
+		snprintf(id, sizeof(id), "e%d", i);
+		esql_rows_of(q, ev, id, "logs-endpoint.events.process-default", i++, &rows, &n, &cap);
+	}
+	esql_finish(q, &rows, &n);
+	struct strbuf out;
+	strbuf_init(&out, 256);
+	for (size_t k = 0; k < n; k++) {
+		cJSON *o = cJSON_CreateObject();
+		esql_row_to_json(&rows[k], o, 1);
+		char *text = cJSON_PrintUnformatted(o);
+		strbuf_addf(&out, "%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(o);
+		esql_row_release(&rows[k]);
+	}
+	free(rows);
+	cJSON_Delete(evs);
+	if (said) {
+		said->warnings = 0;
+		const char *w = esql_warning(q, &said->warnings);
+		const char *f = esql_fault(q);
+		snprintf(said->warning, sizeof(said->warning), "%s", w ? w : "");
+		snprintf(said->fault, sizeof(said->fault), "%s", f ? f : "");
+	}
+	esql_free(q);
+	return strbuf_detach(&out, NULL);
 }
 
 void tu_sort_lines(struct strbuf *sb)

@@ -60,6 +60,17 @@ void tu_ingest_text(struct store *s, const char *text);
 void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created);
 /* Sorts sb's newline-ended lines in place (byte order). */
 void tu_sort_lines(struct strbuf *sb);
+
+/* What an ES|QL query said beside its rows: its warnings, the first one's text and its fault
+ * ("" when none). */
+struct tu_esql_said {
+	size_t warnings;
+	char warning[200];
+	char fault[200];
+};
+/* Runs the ES|QL query over events (a JSON array, each read as a process event e0, e1…): the
+ * rows as JSON lines (free them); said, when not NULL, gets what it said. */
+char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *said);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 /* A diag_fn (common/diag.h) that keeps each message in the struct strbuf ctx: how tests read
