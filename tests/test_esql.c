@@ -62,6 +62,26 @@ static const struct {
      "{\"c\":2,\"f\":\"a\",\"l\":\"b\",\"mn\":\"a\",\"j\":\"a,b\",\"d\":[\"a\",\"b\"],\"sl\":\"b\",\"sp\":["
      "\"a\","
      "\"b\"]}\n"},
+    /* MV_CONTAINS (MvContains.java): every subset value in the superset, of the same type; a
+     * null subset is contained in anything, a null superset contains only a null subset */
+    {"FROM x | EVAL t = MV_CONTAINS(a, [\"c\", \"a\"]), f = MV_CONTAINS(a, [\"a\", \"z\"]), s = "
+     "MV_CONTAINS(a, \"b\"), n1 = MV_CONTAINS(a, missing), n2 = MV_CONTAINS(missing, a), n3 = "
+     "MV_CONTAINS(missing, other), i = MV_CONTAINS(n, [3, 1]), j = MV_CONTAINS(n, 4), k = MV_CONTAINS(n, "
+     "\"1\") | KEEP t, f, s, n1, n2, n3, i, j, k",
+     "[{\"a\":[\"a\",\"b\",\"c\"],\"n\":[1,2,3]}]",
+     "{\"t\":true,\"f\":false,\"s\":true,\"n1\":true,\"n2\":false,\"n3\":true,\"i\":true,\"j\":false,"
+     "\"k\":false}\n"},
+    {"FROM x | WHERE MV_CONTAINS(a, \"b\") | KEEP id",
+     "[{\"id\":1,\"a\":[\"a\",\"b\"]},{\"id\":2,\"a\":\"a\"},{\"id\":3}]", "{\"id\":1}\n"},
+    /* MV_INTERSECTION (MvIntersection.java, MvSetOperationFunction.java: LinkedHashSet.retainAll):
+     * the first's distinct values in its order that the second holds; null when either is null
+     * or none is in both */
+    {"FROM x | EVAL i = MV_INTERSECTION([\"c\", \"a\", \"b\", \"a\"], [\"a\", \"c\", \"d\"]), o = "
+     "MV_INTERSECTION(a, \"b\"), e = MV_INTERSECTION(a, \"z\"), n1 = MV_INTERSECTION(a, missing), n2 = "
+     "MV_INTERSECTION(missing, a), m = MV_INTERSECTION(n, [3, 1, 3]), t = MV_INTERSECTION(n, \"1\") | KEEP i, "
+     "o, e, n1, n2, m, t",
+     "[{\"a\":[\"a\",\"b\"],\"n\":[1,2,3]}]",
+     "{\"i\":[\"c\",\"a\"],\"o\":\"b\",\"e\":null,\"n1\":null,\"n2\":null,\"m\":[1,3],\"t\":null}\n"},
     /* a multi-valued field reads as Elasticsearch's doc values hold it: sorted, a keyword's
      * values each once, numbers with their repeats; a literal keeps its order */
     {"FROM x | EVAL l = [\"b\", \"a\", \"b\"] | KEEP k, n, l", "[{\"k\":[\"b\",\"a\",\"b\"],\"n\":[3,1,3]}]",
