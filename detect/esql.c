@@ -19,6 +19,7 @@
 #include "detect/eql.h"
 #include "detect/field.h"
 #include "detect/grok.h"
+#include "detect/jsondoc.h"
 #include "detect/kql.h"
 #include "detect/lucene.h"
 #include "detect/regex.h"
@@ -541,6 +542,7 @@ static const struct function {
     {"TO_DT", 1, 1, 0},
     /* strings */
     {"CONTAINS", 2, 2, 0},
+    {"JSON_EXTRACT", 2, 2, 0},
     {"SPACE", 1, 1, 0},
     {"REPEAT", 2, 2, 0},
     {"REVERSE", 1, 1, 0},
@@ -3715,6 +3717,14 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			        : v->kind == EK_DOUBLE ? v->d != 0
 			                               : v->i != 0;
 			value_add(out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
+		}
+	} else if (!strcmp(f, "JSON_EXTRACT")) {
+		char *value, why[256];
+		if (s && t && json_extract(s, strlen(s), t, &value, why, sizeof(why)))
+			warn(why);
+		else if (s && t && value) {
+			*out = text(value, strlen(value));
+			free(value);
 		}
 	} else if (!strcmp(f, "CONTAINS")) {
 		if (s && t)
