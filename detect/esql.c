@@ -19,6 +19,7 @@
 #include "detect/eql.h"
 #include "detect/field.h"
 #include "detect/grok.h"
+#include "detect/jsondoc.h"
 #include "detect/kql.h"
 #include "detect/lucene.h"
 #include "detect/regex.h"
@@ -497,6 +498,8 @@ static const struct function {
     {"MV_CONCAT", 2, 2, 0},
     {"MV_DEDUPE", 1, 1, 0},
     {"MV_SLICE", 2, 3, 0},
+    {"MV_CONTAINS", 2, 2, 0},
+    {"MV_INTERSECTION", 2, 2, 0},
     {"SPLIT", 2, 2, 0},
     {"TO_STRING", 1, 1, 0},
     {"TO_LONG", 1, 1, 0},
@@ -539,6 +542,7 @@ static const struct function {
     {"TO_DT", 1, 1, 0},
     /* strings */
     {"CONTAINS", 2, 2, 0},
+    {"JSON_EXTRACT", 2, 2, 0},
     {"SPACE", 1, 1, 0},
     {"REPEAT", 2, 2, 0},
     {"REVERSE", 1, 1, 0},
@@ -2753,28 +2757,41 @@ static int scalar_equal(const struct esql_scalar *a, const struct esql_scalar *b
 
 static const struct esql_scalar *deduping; /* qsort has no context */
 
-static int by_scalar_then_index(const void *pa, const void *pb)
+/* An order over values of any kind: by kind, then by value (equal values adjacent). */
+static int scalar_rank(const struct esql_scalar *x, const struct esql_scalar *y)
 {
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const struct esql_scalar *x = &deduping[a], *y = &deduping[b];
 	int c = 0;
 	if (x->kind != y->kind)
 		c = (x->kind > y->kind) - (x->kind < y->kind);
 	else if (compare_scalars(x, y, &c))
 		c = 0;
+	return c;
+}
+
+static int by_scalar_then_index(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = scalar_rank(&deduping[a], &deduping[b]);
 	return c ? c : (a > b) - (a < b);
+}
+
+/* v's value indexes in scalar_rank's order, for has_value's binary search. */
+static size_t *rank_order(const struct esql_value *v)
+{
+	size_t *order = xmalloc((v->n ? v->n : 1) * sizeof(*order));
+	for (size_t i = 0; i < v->n; i++)
+		order[i] = i;
+	deduping = v->v;
+	qsort(order, v->n, sizeof(*order), by_scalar_then_index);
+	return order;
 }
 
 /* The distinct values, each where it first occurs: sorted, not compared pairwise (VALUES and
  * COUNT_DISTINCT over a window of many values). */
 static struct esql_value dedupe(const struct esql_value *v)
 {
-	size_t *order = xmalloc((v->n ? v->n : 1) * sizeof(*order));
+	size_t *order = rank_order(v);
 	unsigned char *first = xcalloc(v->n ? v->n : 1, 1);
-	for (size_t i = 0; i < v->n; i++)
-		order[i] = i;
-	deduping = v->v;
-	qsort(order, v->n, sizeof(*order), by_scalar_then_index);
 	for (size_t i = 0; i < v->n; i++)
 		first[order[i]] = !i || !scalar_equal(&v->v[order[i]], &v->v[order[i - 1]]);
 	struct esql_value out = null_value;
@@ -2783,6 +2800,56 @@ static struct esql_value dedupe(const struct esql_value *v)
 			value_add(&out, scalar_copy(&v->v[i]));
 	free(order);
 	free(first);
+	return out;
+}
+
+/* Whether v (its indexes in rank_order) holds a value equal to s: same kind, same value. */
+static int has_value(const struct esql_value *v, const size_t *order, const struct esql_scalar *s)
+{
+	size_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = scalar_rank(&v->v[order[mid]], s);
+		if (!c)
+			return scalar_equal(&v->v[order[mid]], s);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* MV_CONTAINS(superset, subset), as MvContains.java: a null subset is contained in anything and
+ * a null superset contains only a null subset (never null itself); a keyword "" in the subset
+ * counts as null (contained); each other value must be in the superset, of the same type. */
+static struct esql_value mv_contains(const struct esql_value *super, const struct esql_value *sub)
+{
+	if (!sub->n)
+		return boolean(1);
+	size_t *order = rank_order(super);
+	int all = 1;
+	for (size_t i = 0; i < sub->n && all; i++) {
+		const struct esql_scalar *s = &sub->v[i];
+		if (s->kind == EK_STR && !*s->s)
+			continue;
+		all = has_value(super, order, s);
+	}
+	free(order);
+	return boolean(all);
+}
+
+/* MV_INTERSECTION(a, b), as MvIntersection.java (LinkedHashSet.retainAll): a's distinct values,
+ * in a's order, that b holds too; null when either is null or none is in both. */
+static struct esql_value mv_intersection(const struct esql_value *a, const struct esql_value *b)
+{
+	struct esql_value distinct = dedupe(a), out = null_value;
+	size_t *order = rank_order(b);
+	for (size_t i = 0; i < distinct.n; i++)
+		if (has_value(b, order, &distinct.v[i]))
+			value_add(&out, scalar_copy(&distinct.v[i]));
+	free(order);
+	value_free(&distinct);
 	return out;
 }
 
@@ -3651,6 +3718,14 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			                               : v->i != 0;
 			value_add(out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
 		}
+	} else if (!strcmp(f, "JSON_EXTRACT")) {
+		char *value, why[256];
+		if (s && t && json_extract(s, strlen(s), t, &value, why, sizeof(why)))
+			warn(why);
+		else if (s && t && value) {
+			*out = text(value, strlen(value));
+			free(value);
+		}
 	} else if (!strcmp(f, "CONTAINS")) {
 		if (s && t)
 			*out = boolean(strstr(s, t) != NULL);
@@ -4046,6 +4121,10 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		}
 	} else if (!strcmp(f, "MV_DEDUPE")) {
 		out = dedupe(&a[0]);
+	} else if (!strcmp(f, "MV_CONTAINS")) {
+		out = mv_contains(&a[0], &a[1]);
+	} else if (!strcmp(f, "MV_INTERSECTION")) {
+		out = mv_intersection(&a[0], &a[1]);
 	} else if (!strcmp(f, "MV_SLICE")) {
 		if (!int_arg(&a[1], &x) && (na < 3 || !int_arg(&a[2], &y)))
 			out = mv_slice(&a[0], x, na == 3 ? y : x);

@@ -17,4 +17,13 @@ int json_fields_len(const char *json, size_t len, const char *const *paths, size
  * Returns the count; names[i] and values[i] are malloc'd, as are the arrays. */
 size_t json_leaves(const char *json, size_t len, char ***names, char ***values);
 
+/* ES|QL's JSON_EXTRACT(json, path), as Elasticsearch's JsonExtract.java and JsonPath.java: path
+ * is a JSONPath subset (an optional $, keys in dot notation or quoted brackets ['a.b'] ["a"],
+ * indexes [0]; no wildcards, slices or negative indexes). Returns 0 with *out the value as text
+ * (malloc'd): a string unquoted, a number, an object or an array as the document writes it,
+ * true/false; *out NULL for a JSON null. Returns -1 with why (whysz bytes) set to
+ * Elasticsearch's warning when the document is not JSON, the path is malformed or leads
+ * nowhere. */
+int json_extract(const char *json, size_t len, const char *path, char **out, char *why, size_t whysz);
+
 #endif

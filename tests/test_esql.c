@@ -62,6 +62,26 @@ static const struct {
      "{\"c\":2,\"f\":\"a\",\"l\":\"b\",\"mn\":\"a\",\"j\":\"a,b\",\"d\":[\"a\",\"b\"],\"sl\":\"b\",\"sp\":["
      "\"a\","
      "\"b\"]}\n"},
+    /* MV_CONTAINS (MvContains.java): every subset value in the superset, of the same type; a
+     * null subset is contained in anything, a null superset contains only a null subset */
+    {"FROM x | EVAL t = MV_CONTAINS(a, [\"c\", \"a\"]), f = MV_CONTAINS(a, [\"a\", \"z\"]), s = "
+     "MV_CONTAINS(a, \"b\"), n1 = MV_CONTAINS(a, missing), n2 = MV_CONTAINS(missing, a), n3 = "
+     "MV_CONTAINS(missing, other), i = MV_CONTAINS(n, [3, 1]), j = MV_CONTAINS(n, 4), k = MV_CONTAINS(n, "
+     "\"1\") | KEEP t, f, s, n1, n2, n3, i, j, k",
+     "[{\"a\":[\"a\",\"b\",\"c\"],\"n\":[1,2,3]}]",
+     "{\"t\":true,\"f\":false,\"s\":true,\"n1\":true,\"n2\":false,\"n3\":true,\"i\":true,\"j\":false,"
+     "\"k\":false}\n"},
+    {"FROM x | WHERE MV_CONTAINS(a, \"b\") | KEEP id",
+     "[{\"id\":1,\"a\":[\"a\",\"b\"]},{\"id\":2,\"a\":\"a\"},{\"id\":3}]", "{\"id\":1}\n"},
+    /* MV_INTERSECTION (MvIntersection.java, MvSetOperationFunction.java: LinkedHashSet.retainAll):
+     * the first's distinct values in its order that the second holds; null when either is null
+     * or none is in both */
+    {"FROM x | EVAL i = MV_INTERSECTION([\"c\", \"a\", \"b\", \"a\"], [\"a\", \"c\", \"d\"]), o = "
+     "MV_INTERSECTION(a, \"b\"), e = MV_INTERSECTION(a, \"z\"), n1 = MV_INTERSECTION(a, missing), n2 = "
+     "MV_INTERSECTION(missing, a), m = MV_INTERSECTION(n, [3, 1, 3]), t = MV_INTERSECTION(n, \"1\") | KEEP i, "
+     "o, e, n1, n2, m, t",
+     "[{\"a\":[\"a\",\"b\"],\"n\":[1,2,3]}]",
+     "{\"i\":[\"c\",\"a\"],\"o\":\"b\",\"e\":null,\"n1\":null,\"n2\":null,\"m\":[1,3],\"t\":null}\n"},
     /* a multi-valued field reads as Elasticsearch's doc values hold it: sorted, a keyword's
      * values each once, numbers with their repeats; a literal keeps its order */
     {"FROM x | EVAL l = [\"b\", \"a\", \"b\"] | KEEP k, n, l", "[{\"k\":[\"b\",\"a\",\"b\"],\"n\":[3,1,3]}]",
@@ -428,6 +448,137 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 		free(got);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* JSON_EXTRACT as Elasticsearch's JsonExtract.java and JsonPath.java define it: the path in dot
+ * or bracket notation with an optional $; strings unquoted, numbers, objects and arrays as the
+ * document writes them, booleans as true/false, a JSON null as null; a malformed path, a path
+ * that leads nowhere and a document that is not JSON: null and a warning (IllegalArgumentException).
+ * The query; the rows; warnings; the first warning. */
+static const struct {
+	const char *query, *want;
+	size_t warnings;
+	const char *warning;
+} json_cases[] = {
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.name\") | KEEP v",
+     "{\"v\":\"Ann\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"$.user.age\") | KEEP v",
+     "{\"v\":\"30\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user['tags']\") | KEEP v",
+     "{\"v\":\"[\\\"a\\\", {\\\"b\\\": [1, 2]}]\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags[1].b[0]\") | KEEP v",
+     "{\"v\":\"1\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"$['user'][ \\\"tags\\\" ][ 0 ]\") | KEEP v",
+     "{\"v\":\"a\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.ok\") | KEEP v",
+     "{\"v\":\"false\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.f\") | KEEP v",
+     "{\"v\":\"1.50\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.q\") | KEEP v",
+     "{\"v\":\"say \\\"hi\\\"!\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"['service.name']\") | KEEP v",
+     "{\"v\":\"web\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"['']\") | KEEP v",
+     "{\"v\":\"empty\"}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.none\") | KEEP v",
+     "{\"v\":null}\n", 0, ""},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"service.name\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: path [service.name] does not exist"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags[2]\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: array index out of bounds"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags.a\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: path [user.tags.a] does not exist"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.name.x\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: path [user.name.x] does not exist"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user[0]\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: path [user[0]] does not exist"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"$user\") | KEEP v",
+     "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: Invalid JSON path [$user]: expected [.] or [[] after [$] at position 1"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user..name\") | KEEP v",
+     "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: Invalid JSON path [user..name]: consecutive dots at position 4"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags[01]\") | KEEP v",
+     "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: Invalid JSON path [user.tags[01]]: leading zeros are not allowed in array "
+     "index [01] at position 9"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags[*]\") | KEEP v",
+     "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: Invalid JSON path [user.tags[*]]: expected integer array index, got [*] at "
+     "position 9"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user.tags[-1]\") | KEEP v",
+     "{\"v\":null}\n", 1, "java.lang.IllegalArgumentException: array index out of bounds"},
+    {"ROW j = \"\"\"{\"user\": {\"name\": \"Ann\", \"age\": 30, \"tags\": [\"a\", {\"b\": [1, 2]}], \"ok\": false, "
+     "\"none\": null, \"f\": 1.50, \"q\": \"say \\\"hi\\\"\\u0021\"}, \"service.name\": \"web\", \"\": "
+     "\"empty\"}\"\"\" | EVAL v = JSON_EXTRACT(j, \"user['name\") | KEEP v",
+     "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: Invalid JSON path [user['name]: unterminated quoted key at position 4"},
+    {"ROW j = \"\"\"{\"a\": 1\"\"\" | EVAL v = JSON_EXTRACT(j, \"a\") | KEEP v", "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: invalid JSON input"},
+    {"ROW j = \"\"\"  \"\"\" | EVAL v = JSON_EXTRACT(j, \"a\") | KEEP v", "{\"v\":null}\n", 1,
+     "java.lang.IllegalArgumentException: empty JSON input"},
+    {"ROW j = \"\"\" [1, {\"a\": 2}] \"\"\" | EVAL r = JSON_EXTRACT(j, \"$\"), e = JSON_EXTRACT(j, \"\"), d = "
+     "JSON_EXTRACT(j, \"$.\"), n = JSON_EXTRACT(missing, \"a\"), p = JSON_EXTRACT(j, missing) | KEEP r, e, d, n, p",
+     "{\"r\":\"[1, {\\\"a\\\": 2}]\",\"e\":\"[1, {\\\"a\\\": 2}]\",\"d\":\"[1, {\\\"a\\\": "
+     "2}]\",\"n\":null,\"p\":null}\n",
+     0, ""},
+};
+
+static void test_esql_json_extract(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(json_cases[i].query, "[{}]", &said);
+		if (strcmp(got, json_cases[i].want) || said.warnings != json_cases[i].warnings ||
+		    (said.warnings && strcmp(said.warning, json_cases[i].warning)))
+			fail_msg("case %zu: %s\nwant: %s(%zu warnings: %s)\ngot:  %s(%zu warnings: %s)", i,
+			         json_cases[i].query, json_cases[i].want, json_cases[i].warnings, json_cases[i].warning,
+			         got, said.warnings, said.warning);
+		free(got);
+	}
 }
 
 /* Multi-fields and keyword parameters as ES|QL reads them. A multi-field is not in _source: its
@@ -873,6 +1024,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
+	    cmocka_unit_test(test_esql_json_extract),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
