@@ -2335,28 +2335,6 @@ static void test_an_empty_host_id_reads_as_the_case_reads_it(void **state)
 	strbuf_release(&got);
 }
 
-struct load_progress {
-	int calls, ends, after_end, backwards;
-	uint64_t documents;
-	const char *bad_name;
-};
-
-static void seen_load_progress(void *ctx, const struct ingest_progress *at)
-{
-	struct load_progress *p = ctx;
-	p->calls++;
-	if (p->ends)
-		p->after_end++;
-	if (!at) {
-		p->ends++;
-		return;
-	}
-	if (!strstr(at->name, "progress.ndjson") || at->bytes_read > at->size)
-		p->bad_name = at->name;
-	p->backwards += at->documents < p->documents;
-	p->documents = at->documents;
-}
-
 static int count_reject(void *ctx, const struct reject_row *r)
 {
 	(void)r;
@@ -2391,9 +2369,9 @@ static void test_a_cluster_load_tells_its_progress_and_keeps_every_reject(void *
 	struct strbuf said, why;
 	strbuf_init(&said, 1 << 16);
 	strbuf_init(&why, 128);
-	struct load_progress seen = {0};
+	struct tu_progress seen = {.want_name = "progress.ndjson"};
 	struct ingest_options o = {
-	    .analyst = "amy", .errors = {tu_collect, &said}, .progress = seen_load_progress, .progress_ctx = &seen};
+	    .analyst = "amy", .errors = {tu_collect, &said}, .progress = tu_progress_seen, .progress_ctx = &seen};
 	struct ingest_counts c = {0};
 	assert_int_equal(cluster_load_path(l, path, &o, keep, &c, &why), INGEST_OK);
 	assert_string_equal(why.buf, "");

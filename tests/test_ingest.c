@@ -565,27 +565,6 @@ static void test_directory_walk_is_stable_and_ends_on_link_loops(void **state)
 	assert_string_equal(err, "No such file or directory");
 }
 
-struct progress_seen {
-	int calls, ends, after_end;
-	uint64_t documents;
-	const char *bad_name;
-};
-
-static void seen_progress(void *ctx, const struct ingest_progress *at)
-{
-	struct progress_seen *p = ctx;
-	p->calls++;
-	if (p->ends)
-		p->after_end++;
-	if (!at) {
-		p->ends++;
-		return;
-	}
-	if (!strstr(at->name, "said.ndjson") || at->documents < p->documents)
-		p->bad_name = at->name;
-	p->documents = at->documents;
-}
-
 /* Ingest says what it has to say through the caller's callbacks, never a stream of its own: the
  * FILE:LINE:COLUMN of a damaged document reaches the diag_sink whole, and the progress callback
  * hears the end of an input once, last. */
@@ -597,9 +576,9 @@ static void test_diagnostics_and_progress_go_to_the_callers_callbacks(void **sta
 	                   "{\"a\":1,}\n");
 	struct strbuf said;
 	strbuf_init(&said, 64);
-	struct progress_seen seen = {0};
+	struct tu_progress seen = {.want_name = "said.ndjson"};
 	struct ingest_options o = {
-	    .analyst = "tester", .errors = {tu_collect, &said}, .progress = seen_progress, .progress_ctx = &seen};
+	    .analyst = "tester", .errors = {tu_collect, &said}, .progress = tu_progress_seen, .progress_ctx = &seen};
 	struct ingest_counts c = {0};
 	assert_int_equal(ingest_path(db, path, &o, &c), INGEST_OK);
 	assert_counts(c, 2, 1, 0, 1);
@@ -608,10 +587,11 @@ static void test_diagnostics_and_progress_go_to_the_callers_callbacks(void **sta
 	assert_string_equal(said.buf, rows.buf);
 	assert_int_equal(seen.ends, 1);
 	assert_int_equal(seen.after_end, 0);
+	assert_int_equal(seen.backwards, 0);
 	assert_null(seen.bad_name);
 	/* an input that cannot be read is said there too, and no progress is drawn for it */
 	strbuf_reset(&said);
-	seen = (struct progress_seen){0};
+	seen = (struct tu_progress){.want_name = "said.ndjson"};
 	assert_int_equal(ingest_path(db, tu_path("no-such.ndjson"), &o, &c), INGEST_UNREADABLE);
 	strbuf_reset(&rows);
 	strbuf_addf(&rows, "%s: cannot read: No such file or directory\n", tu_path("no-such.ndjson"));

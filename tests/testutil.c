@@ -248,6 +248,22 @@ static int compare_lines(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void tu_progress_seen(void *ctx, const struct ingest_progress *at)
+{
+	struct tu_progress *p = ctx;
+	p->calls++;
+	if (p->ends)
+		p->after_end++;
+	if (!at) {
+		p->ends++;
+		return;
+	}
+	if ((!strstr(at->name, p->want_name) || at->bytes_read > at->size) && !p->bad_name)
+		p->bad_name = at->name;
+	p->backwards += at->documents < p->documents;
+	p->documents = at->documents;
+}
+
 char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *said)
 {
 	struct esql_error err;

@@ -61,6 +61,18 @@ void tu_detect_expect(struct store *s, int64_t now_us, uint64_t created);
 /* Sorts sb's newline-ended lines in place (byte order). */
 void tu_sort_lines(struct strbuf *sb);
 
+/* What an ingest's progress callback was told, tu_progress_seen being the callback and this its
+ * context: each report names the input (a name holding want_name) with no more bytes read than
+ * its size, the documents never go back, the end (NULL) comes once and nothing after it. */
+struct ingest_progress;
+struct tu_progress {
+	const char *want_name;
+	int calls, ends, after_end, backwards;
+	uint64_t documents;
+	const char *bad_name; /* the first report that named another input or overran it */
+};
+void tu_progress_seen(void *ctx, const struct ingest_progress *at);
+
 /* What an ES|QL query said beside its rows: its warnings, the first one's text and its fault
  * ("" when none). */
 struct tu_esql_said {
