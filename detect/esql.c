@@ -134,10 +134,9 @@ struct parser {
 	struct esql_error *err;
 	int failed;
 	int depth;
-	int rule;      /* a rule's query (esql_parse), not a hunt's */
-	size_t cmd;    /* the index of the command being parsed */
-	size_t now_at; /* where the first NOW() of the rule is, in the command now_cmd */
-	size_t now_cmd;
+	int rule;       /* a rule's query (esql_parse), not a hunt's */
+	size_t cmd;     /* the index of the command being parsed */
+	size_t now_cmd; /* the command the first NOW() of the rule is in */
 	int now_seen;
 };
 
@@ -711,7 +710,6 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	if (p->rule && !strcmp(name, "NOW") && !p->now_seen) {
 		/* Kibana evaluates it at each execution: parse_query sees which half it is in */
 		p->now_seen = 1;
-		p->now_at = at;
 		p->now_cmd = p->cmd;
 	}
 	struct enode *n = node(N_CALL);
@@ -1574,8 +1572,71 @@ static void collect_fields(const struct enode *n, char ***names, size_t *count)
 		collect_fields(n->args[i], names, count);
 }
 
-/* The names the window's commands read: what a row must carry out of its event. */
-static void plan_split(struct esql_query *q)
+/* Whether the expression calls NOW() (its depth is the parser's, ESQL_MAX_DEPTH at most). */
+static int calls_now(const struct enode *n)
+{
+	if (!n)
+		return 0;
+	if (n->kind == N_CALL && !strcmp(n->name, "NOW"))
+		return 1;
+	for (size_t i = 0; i < n->nargs; i++)
+		if (calls_now(n->args[i]))
+			return 1;
+	return 0;
+}
+
+/* A rule's WHERE that calls NOW() runs in the window's half, at each execution's time: its
+ * conditions that do not call it run per event, in a WHERE of their own before it (WHERE a AND
+ * b keeps the rows WHERE a | WHERE b keeps, three-valued logic included), so that the events
+ * they refuse are never held for the windows and their equalities are needles still. */
+static void hoist_conditions(struct esql_query *q, size_t at)
+{
+	struct command *c = &q->cmds[at];
+	if (c->kind != K_WHERE || !c->expr || c->expr->kind != N_AND)
+		return;
+	struct enode *keep_now = node(N_AND), *rest = node(N_AND);
+	const struct enode *stack[ESQL_MAX_DEPTH];
+	struct enode *and_nodes[ESQL_MAX_DEPTH];
+	size_t top = 0, nand = 0;
+	/* the conjuncts, flattened (nested ANDs are the parser's depth at most), in their order */
+	stack[top++] = c->expr;
+	while (top > 0) {
+		struct enode *n = (struct enode *)stack[--top];
+		if (n->kind == N_AND && nand < ESQL_MAX_DEPTH && top + n->nargs <= ESQL_MAX_DEPTH) {
+			and_nodes[nand++] = n;
+			for (size_t k = n->nargs; k-- > 0;)
+				stack[top++] = n->args[k];
+			continue;
+		}
+		node_add(calls_now(n) ? keep_now : rest, n);
+	}
+	if (!rest->nargs || !keep_now->nargs) { /* nothing to move: the WHERE stays as it was */
+		free(keep_now->args), free(keep_now), free(rest->args), free(rest);
+		return;
+	}
+	for (size_t i = 0; i < nand; i++) { /* the children moved to the new nodes */
+		free(and_nodes[i]->args);
+		free(and_nodes[i]);
+	}
+	q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+	memmove(&q->cmds[at + 1], &q->cmds[at], (q->ncmds - at) * sizeof(*q->cmds));
+	q->ncmds++;
+	memset(&q->cmds[at], 0, sizeof(q->cmds[at]));
+	q->cmds[at].kind = K_WHERE;
+	q->cmds[at].expr = rest->nargs == 1 ? rest->args[0] : rest;
+	q->cmds[at + 1].expr = keep_now->nargs == 1 ? keep_now->args[0] : keep_now;
+	if (rest->nargs == 1)
+		free(rest->args), free(rest);
+	if (keep_now->nargs == 1)
+		free(keep_now->args), free(keep_now);
+}
+
+/* Where the window's half starts: the first STATS, SORT or LIMIT, or in a rule the first
+ * command that calls NOW() if it comes before (Kibana runs the query at each execution, so
+ * NOW() is each execution's time: a command that reads it runs over each execution's window,
+ * after the commands before it ran once per event). Then the names the window's commands
+ * read: what a row must carry out of its event. */
+static void plan_split(struct esql_query *q, size_t now_cmd)
 {
 	q->split = q->ncmds;
 	for (size_t i = 0; i < q->ncmds; i++)
@@ -1583,6 +1644,11 @@ static void plan_split(struct esql_query *q)
 			q->split = i;
 			break;
 		}
+	if (now_cmd < q->split) {
+		size_t was = q->ncmds;
+		hoist_conditions(q, now_cmd);
+		q->split = now_cmd + (q->ncmds - was); /* after the WHERE of its other conditions */
+	}
 	for (size_t i = q->split; i < q->ncmds; i++) {
 		const struct command *c = &q->cmds[i];
 		collect_fields(c->expr, &q->referenced, &q->nreferenced);
@@ -1635,15 +1701,7 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 		esql_free(q);
 		return NULL;
 	}
-	plan_split(q);
-	if (p.now_seen && p.now_cmd < q->split) {
-		/* the per-event half reads each event once for every execution (type_esql.c) */
-		unsupported(&p, p.now_at,
-		            "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which "
-		            "casebook's replay reads each event once for");
-		esql_free(q);
-		return NULL;
-	}
+	plan_split(q, p.now_seen ? p.now_cmd : SIZE_MAX);
 	q->uses_now = p.now_seen;
 	return q;
 }

@@ -1070,6 +1070,45 @@ static int esql_line(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+/* The x of an alert of the rule ctx, one a line. */
+static int x_line(void *ctx, const struct alert_row *a)
+{
+	cJSON *doc = cJSON_Parse(a->doc);
+	const char *rule = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.rule_id"));
+	if (!rule || strcmp(rule, ctx)) {
+		cJSON_Delete(doc);
+		return 0;
+	}
+	char *x = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(doc, "x"));
+	strbuf_addf(&out, "%s\n", x ? x : "none");
+	cJSON_free(x);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted (each ends in a newline). */
+static char *sorted_lines(const char *text)
+{
+	char *copy = xstrdup(text), *lines[64];
+	size_t n = 0;
+	for (char *s = copy, *nl; n < 64 && (nl = strchr(s, '\n')); s = nl + 1) {
+		*nl = 0;
+		lines[n++] = s;
+	}
+	qsort(lines, n, sizeof(*lines), by_line);
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(text) + 1);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s\n", lines[i]);
+	free(copy);
+	return strbuf_detach(&sb, NULL);
+}
+
 /* ES|QL rules as Kibana runs them: a query keeping METADATA _id alerts on each row's source
  * event, with the columns it computed, once however many executions see it; an aggregating
  * query alerts with its row, per execution; exceptions filter the events first. */
@@ -1155,9 +1194,6 @@ static void test_esql_now_is_the_execution_time(void **state)
 	static const struct {
 		const char *query, *why;
 	} skipped[] = {
-	    {"FROM logs-* | WHERE @timestamp > NOW() - 1 hour | STATS c = COUNT(*)",
-	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
-	     "replay reads each event once for (at offset 33)"},
 	    /* valid ES|QL (function named parameters), named rather than called a syntax error */
 	    {"FROM logs-* | WHERE MATCH(process.name, \\\"svchost.exe\\\", {\\\"fuzziness\\\": 1})",
 	     "MATCH's options ({...}) are not ones casebook reads yet (at offset 55)"},
@@ -1177,6 +1213,69 @@ static void test_esql_now_is_the_execution_time(void **state)
 			fail_msg("case %zu: %s", i, r.unsupported ? r.unsupported : "(runs)");
 		rule_release(&r);
 		cJSON_Delete(obj);
+	}
+}
+
+/* NOW() before the first STATS (Elastic's "@timestamp >= NOW() - 7 days", "where @timestamp >
+ * now() - 1 hours" before their STATS) is each execution's time too: Elasticsearch evaluates it
+ * once for the query (EsqlSession's configuration.now(), the request's time), and Kibana sends
+ * the query at each execution. Executions every 5 minutes over 30 minutes' windows, 10:05 to 10:25
+ * (the case's events at 10:01 and 10:22; detect replays up to the first execution after the
+ * last); each answers over its own window with its own NOW(). */
+static void test_esql_now_before_stats(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query;
+		int created;
+		const char *alerts; /* x of each alert, sorted */
+	} cases[] = {
+	    /* in (T - 10m, T]: 10:01 at 10:05 and 10:10, 10:22 at 10:25 (10:15's and 10:20's c is 0) */
+	    {"FROM logs-* | WHERE @timestamp > NOW() - 10 minutes | STATS c = COUNT(*) | WHERE c > 0 | EVAL "
+	     "x = CONCAT(TO_STRING(c), \\\" \\\", TO_STRING(NOW()))",
+	     3,
+	     "\"1 2024-05-01T10:05:00.000Z\"\n\"1 2024-05-01T10:10:00.000Z\"\n"
+	     "\"1 2024-05-01T10:25:00.000Z\"\n"},
+	    /* the other conditions of the WHERE run per event (host.id == "b": 10:22 only) */
+	    {"FROM logs-* | WHERE host.id == \\\"b\\\" AND @timestamp > NOW() - 10 minutes | STATS c = COUNT(*) "
+	     "| WHERE c > 0 | EVAL x = CONCAT(TO_STRING(c), \\\" \\\", TO_STRING(NOW()))",
+	     1, "\"1 2024-05-01T10:25:00.000Z\"\n"},
+	    /* nested: (a AND (NOW AND b)), a NOW() in an EVAL before STATS */
+	    {"FROM logs-* | WHERE (process.name == \\\"nc\\\" AND (@timestamp >= NOW() - 3 minutes AND "
+	     "user.name == \\\"u\\\")) | EVAL age = DATE_DIFF(\\\"minute\\\", @timestamp, NOW()) | STATS x = "
+	     "MAX(age) | WHERE x IS NOT NULL",
+	     1, "3\n"},
+	    /* a source row alerts once: >= takes 10:22 at 10:25 (NOW() - 3 minutes), > does not */
+	    {"FROM logs-* METADATA _id | WHERE @timestamp >= NOW() - 3 minutes | EVAL x = host.id", 1, "\"b\"\n"},
+	    {"FROM logs-* METADATA _id | WHERE @timestamp > NOW() - 3 minutes | EVAL x = host.id", 0, ""},
+	    /* a KEEP between them reads the event's fields in the window's half */
+	    {"FROM logs-* METADATA _id | WHERE @timestamp > NOW() - 5 minutes | KEEP host.* | EVAL x = "
+	     "host.name",
+	     2, "\"a\"\n\"b\"\n"},
+	};
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:22:00Z", "b", "\"nc\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024], id[32];
+		snprintf(id, sizeof(id), "enb%zu", i);
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"%s\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"esql\",\"interval\":\"5m\",\"from\":\"now-30m\","
+		         "\"query\":\"%s\"}",
+		         id, cases[i].query);
+		import_rule_text(text);
+		struct detect_totals t = run_detect(id, NULL, NULL);
+		strbuf_reset(&out);
+		struct alert_query q = {0};
+		assert_int_equal(store_alerts_each(db, &q, x_line, id), 0);
+		char *sorted = sorted_lines(out.buf);
+		if ((int)t.created != cases[i].created || strcmp(sorted, cases[i].alerts))
+			fail_msg("case %zu: %d alerts\n%s", i, (int)t.created, sorted);
+		free(sorted);
 	}
 }
 
@@ -1775,6 +1874,7 @@ int main(void)
 	    T(test_esql_rule),
 	    T(test_esql_stats_over_no_rows),
 	    T(test_esql_now_is_the_execution_time),
+	    T(test_esql_now_before_stats),
 	    cmocka_unit_test(test_lucene_bracket_escapes),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
