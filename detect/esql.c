@@ -3519,26 +3519,77 @@ static struct esql_value from_base64(const char *s)
 	return out;
 }
 
-/* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...); a long stays one. */
+/* ROUND of a whole number at d < 0 digits, as Elasticsearch's Maths.round(long, long): a value
+ * of no more digits than are rounded is 0 (ROUND(5, -1) is 0, ROUND(15, -1) 20: the digits are
+ * (int) (log10(|n|) + 1) over the double), else half away from zero; a result whose sign is not
+ * the value's is a long overflow. Java's long arithmetic wraps: so does this, unsigned. */
+static int round_long(int64_t n, int64_t d, int64_t *out)
+{
+	if (n == 0 || d >= 0) {
+		*out = n;
+		return 0;
+	}
+	/* digitsToRound is -d: past a long's 19 digits every value is 0 (and -INT64_MIN is no long) */
+	int digits = (int)(log10(fabs((double)n)) + 1);
+	if (d < -19 || digits <= -d) {
+		*out = 0;
+		return 0;
+	}
+	int64_t below = (int64_t)pow(10, (double)(-d - 1)); /* tenAtScaleMinusOne, exact to 10^18 */
+	int64_t scale = (int64_t)((uint64_t)below * 10u);   /* 10^19 wraps, as Java's does */
+	int64_t q = n / scale, rem = n % scale, half = (int64_t)((uint64_t)below * 5u);
+	if (rem >= half)
+		q++;
+	else if (rem <= -half)
+		q--;
+	int64_t res = (int64_t)((uint64_t)q * (uint64_t)scale);
+	if ((res > 0) - (res < 0) != (n > 0) - (n < 0))
+		return -1;
+	*out = res;
+	return 0;
+}
+
+/* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...). A whole number
+ * keeps its type (Round.dataType() is the field's: RoundIntEvaluator, RoundLongEvaluator,
+ * RoundUnsignedLongEvaluator), rounded as Elasticsearch's Maths.round does; where Maths.round
+ * throws (a long or an integer overflow, an unsigned_long past 2^63 at 0 decimals: BigInteger's
+ * pow(-1)) the evaluators declare no warning, so the query fails: here a fault. */
 static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 {
-	if (x->kind == EK_INT) {
-		if (d >= 0)
-			return integer(x->i);
-		if (d < -18)
-			return integer(0);
-		int64_t p = 1;
-		for (int64_t i = 0; i < -d; i++)
-			p *= 10;
-		int64_t q = x->i / p, rem = x->i % p;
-		if (rem >= p / 2 + p % 2 && rem > 0)
-			q++;
-		else if (-rem >= p / 2 + p % 2 && rem < 0)
-			q--;
-		int64_t res;
-		if (__builtin_mul_overflow(q, p, &res))
+	if (x->kind == EK_INT && x->width == EW_UNSIGNED && x->i < 0) {
+		/* past 2^63 (unsignedLongAsNumber's BigInteger): Maths.round(BigInteger, long) */
+		uint64_t n = (uint64_t)x->i;
+		if (d > 0)
+			return value_copy(&(struct esql_value){(struct esql_scalar *)x, 1});
+		if (d == 0) {
+			fault("ROUND: java.lang.ArithmeticException: Negative exponent");
 			return null_value;
-		return integer(res);
+		}
+		if (d < -19) /* n / 10^-d is 0, its remainder n, below half of 10^-d (5 * 10^19 > 2^64) */
+			return one((struct esql_scalar){.kind = EK_INT, .i = 0, .width = EW_UNSIGNED});
+		uint64_t scale = 1, res;
+		for (int64_t i = 0; i < -d; i++)
+			scale *= 10;
+		uint64_t q = n / scale, rem = n % scale;
+		if (rem >= scale / 2)
+			q++;
+		if (__builtin_mul_overflow(q, scale, &res)) {
+			fault("ROUND: java.lang.ArithmeticException: unsigned_long overflow");
+			return null_value;
+		}
+		return one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)res, .width = EW_UNSIGNED});
+	}
+	if (x->kind == EK_INT) {
+		int64_t res;
+		if (round_long(x->i, d, &res)) {
+			fault("ROUND: java.lang.ArithmeticException: long overflow");
+			return null_value;
+		}
+		if (!fits_width(x->width, res)) { /* Maths.convertToIntegerType */
+			fault("ROUND: java.lang.ArithmeticException: integer overflow");
+			return null_value;
+		}
+		return one((struct esql_scalar){.kind = EK_INT, .i = res, .width = x->width});
 	}
 	if (d > 300 || !isfinite(x->d))
 		return a_double(x->d);

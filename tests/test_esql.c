@@ -425,6 +425,32 @@ static const struct {
      "argument of [SUM] must be [numeric except unsigned_long or counter types]"},
     {"FROM x | KEEP c, f", "[{\"c\":3.7,\"f\":\"1.5\"},{\"c\":\"5\",\"f\":2.5},{\"c\":3.0,\"f\":1}]",
      "{\"c\":null,\"f\":null}\n{\"c\":null,\"f\":2.5}\n{\"c\":3,\"f\":1.0}\n", 0, ""},
+    /* ROUND of a whole number keeps its type (Round.dataType() is the field's) and rounds as
+     * Maths.round(long, long): no more digits than are rounded is 0 (5 at -1, 50 at -2), else
+     * half away from zero (15 is 20, -15 -20, 95 100, 150 at -2 200); decimals >= 0 leave it */
+    {"FROM x | EVAL a = ROUND(5, -1), b = ROUND(15, -1), c = ROUND(-15, -1), d = ROUND(95, -1), e = ROUND(-5, -1), "
+     "f = ROUND(50, -2), g = ROUND(150, -2), h = ROUND(1234, 2), j = ROUND(n, -3), k = ROUND(i, -1) | KEEP a, b, c, "
+     "d, e, f, g, h, j, k",
+     "[{\"n\":-123456789012,\"i\":-14}]",
+     "{\"a\":0,\"b\":20,\"c\":-20,\"d\":100,\"e\":0,\"f\":0,\"g\":200,\"h\":1234,\"j\":-123456789000,\"k\":-10}"
+     "\n",
+     0, ""},
+    /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
+    {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
+     "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
+    /* past 2^63 an unsigned_long rounds as a BigInteger (Maths.round(BigInteger, long)): half
+     * up; below, as a long; past 2^64 - 1 bigIntegerToUnsignedLong throws */
+    {"FROM x | EVAL a = ROUND(u, -2), b = ROUND(TO_UL(15), -1), c = ROUND(TO_UL(5), -1) | KEEP a, b, c",
+     "[{\"u\":\"18446744073709551549\"}]", "{\"a\":18446744073709551500,\"b\":20,\"c\":0}\n", 0, ""},
+    /* Maths.round throws where the result leaves the type (convertToIntegerType: "integer
+     * overflow"; the sign check: "long overflow"), and RoundIntEvaluator and RoundLongEvaluator
+     * declare no warning for it: the query fails */
+    {"FROM x | EVAL a = ROUND(i, -1) | KEEP a", "[{\"i\":2147483647}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: integer overflow"},
+    {"FROM x | EVAL a = ROUND(n, -1) | KEEP a", "[{\"n\":9223372036854775807}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: long overflow"},
+    {"FROM x | EVAL a = ROUND(u, -1) | KEEP a", "[{\"u\":\"18446744073709551615\"}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: unsigned_long overflow"},
 };
 
 static void test_esql_integer_long_and_unsigned_long(void **state)
