@@ -6,12 +6,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "common/number.h"
 #include "common/strbuf.h"
@@ -1999,6 +2002,110 @@ static size_t utf16_units(const char *s)
 	return n;
 }
 
+/* ---- case mappings ---- */
+
+static locale_t unicode_ctype;
+static pthread_once_t unicode_once = PTHREAD_ONCE_INIT;
+
+static void unicode_init(void)
+{
+	unicode_ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Java's Character.toLowerCase / toUpperCase of one code point: Unicode's simple case
+ * mappings, as glibc's C.UTF-8 holds them (U+0130 is i, U+212A k, U+1E9E ß); ASCII's alone where
+ * that locale is missing. */
+static uint32_t case_of(uint32_t cp, int upper)
+{
+	pthread_once(&unicode_once, unicode_init);
+	if (cp < 0x80 || !unicode_ctype)
+		return cp < 0x80 ? (uint32_t)(upper ? toupper((int)cp) : tolower((int)cp)) : cp;
+	return (uint32_t)(upper ? towupper_l((wint_t)cp, unicode_ctype) : towlower_l((wint_t)cp, unicode_ctype));
+}
+
+/* The code point at s (its bytes in *len); a byte that starts no well-formed UTF-8 sequence is
+ * UINT32_MAX, one byte long, kept as it is. */
+static uint32_t utf8_next(const unsigned char *s, size_t *len)
+{
+	uint32_t cp;
+	size_t n;
+	if (s[0] < 0x80)
+		return *len = 1, s[0];
+	if (s[0] >= 0xc2 && s[0] < 0xe0)
+		cp = s[0] & 0x1fu, n = 2;
+	else if (s[0] >= 0xe0 && s[0] < 0xf0)
+		cp = s[0] & 0x0fu, n = 3;
+	else if (s[0] >= 0xf0 && s[0] < 0xf5)
+		cp = s[0] & 0x07u, n = 4;
+	else
+		return *len = 1, UINT32_MAX;
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return *len = 1, UINT32_MAX;
+		cp = cp << 6 | (s[k] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+		return *len = 1, UINT32_MAX;
+	return *len = n, cp;
+}
+
+static void utf8_put(struct strbuf *sb, uint32_t cp)
+{
+	if (cp < 0x80)
+		strbuf_addch(sb, (char)cp);
+	else if (cp < 0x800)
+		strbuf_addch(sb, (char)(0xc0 | cp >> 6)), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	else if (cp < 0x10000)
+		strbuf_addch(sb, (char)(0xe0 | cp >> 12)), strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))),
+		    strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	else
+		strbuf_addch(sb, (char)(0xf0 | cp >> 18)), strbuf_addch(sb, (char)(0x80 | (cp >> 12 & 0x3f))),
+		    strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+}
+
+/* Whether the code point has a case (a letter another case maps to or from). */
+static int cased(uint32_t cp)
+{
+	return cp != UINT32_MAX && (case_of(cp, 0) != cp || case_of(cp, 1) != cp);
+}
+
+/* s with each code point's case mapped. whole: as Java's String.toLowerCase / toUpperCase
+ * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings that casebook knows
+ * (U+0130 to "i" and U+0307; ß to SS, ŉ to ʼN, the Latin ligatures U+FB00-FB06 to their
+ * letters) and the final sigma (Σ after a cased letter and before none is ς); else one code
+ * point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the lowercase
+ * normalizer is. Bytes that are no UTF-8 stay as they are. */
+static char *case_mapped(const char *text, int upper, int whole)
+{
+	static const char *const ligatures[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
+	const unsigned char *s = (const unsigned char *)text;
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(text) + 1);
+	uint32_t before = UINT32_MAX; /* the code point before, for the final sigma */
+	for (size_t i = 0, n; s[i]; i += n) {
+		uint32_t cp = utf8_next(s + i, &n);
+		if (cp == UINT32_MAX) {
+			strbuf_addch(&sb, (char)s[i]);
+		} else if (whole && !upper && cp == 0x130) {
+			strbuf_addstr(&sb, "i\xcc\x87");
+		} else if (whole && !upper && cp == 0x3a3 && cased(before)) {
+			size_t m;
+			uint32_t next = s[i + n] ? utf8_next(s + i + n, &m) : UINT32_MAX;
+			utf8_put(&sb, cased(next) ? 0x3c3 : 0x3c2);
+		} else if (whole && upper && cp == 0xdf) {
+			strbuf_addstr(&sb, "SS");
+		} else if (whole && upper && cp == 0x149) {
+			strbuf_addstr(&sb, "\xca\xbcN");
+		} else if (whole && upper && cp >= 0xfb00 && cp <= 0xfb06) {
+			strbuf_addstr(&sb, ligatures[cp - 0xfb00]);
+		} else {
+			utf8_put(&sb, case_of(cp, upper));
+		}
+		before = cp;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 static int read_json_value(void *ctx, const cJSON *j)
 {
 	struct reading *rd = ctx;
@@ -2011,9 +2118,9 @@ static int read_json_value(void *ctx, const cJSON *j)
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
 		} else {
-			char *text = xstrdup(j->valuestring);
-			for (char *c = text; rd->num.lowercase && *c; c++) /* the lowercase normalizer (ASCII) */
-				*c = (char)tolower((unsigned char)*c);
+			/* the lowercase normalizer: Lucene's LowerCaseFilter, Character.toLowerCase of each code point
+			 */
+			char *text = rd->num.lowercase ? case_mapped(j->valuestring, 0, 0) : xstrdup(j->valuestring);
 			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
 		}
 	} else if (cJSON_IsBool(j)) {
@@ -2756,15 +2863,15 @@ static int int_arg(const struct esql_value *v, int64_t *out)
 	return 0;
 }
 
+/* TO_LOWER and TO_UPPER: Java's String.toLowerCase(Locale.ROOT) and toUpperCase(Locale.ROOT)
+ * (ToLower.java, ToUpper.java: the configuration's locale, ROOT unless the request says one). */
 static struct esql_value case_change(const struct esql_value *v, int upper)
 {
 	struct esql_value out = null_value;
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->v[i].kind != EK_STR)
 			continue;
-		char *s = xstrdup(v->v[i].s);
-		for (char *c = s; *c; c++) /* ASCII: Elastic's rules compare lower-cased paths and names */
-			*c = (char)(upper ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
+		char *s = case_mapped(v->v[i].s, upper, 1);
 		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = s});
 	}
 	return out;

@@ -231,6 +231,12 @@ static const struct {
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
+    /* TO_LOWER, TO_UPPER: Java's String.toLowerCase / toUpperCase (Locale.ROOT), ToLower.java and
+     * ToUpper.java: Unicode's mappings, SpecialCasing's \u0130 to i and U+0307, \u00df to SS, the fi
+     * ligature to FI, and a final sigma (after a cased letter, before none) to \u03c2 */
+    {"ROW a = TO_LOWER(\"\u03a3\u0391\u03a3 \u03a3\"), b = TO_LOWER(\"\u0130\u00c9\u212a\"), c = "
+     "TO_UPPER(\"stra\u00dfe \ufb01 \u00e9\")",
+     "[0]", "{\"a\":\"\u03c3\u03b1\u03c2 \u03c3\",\"b\":\"i\u0307\u00e9k\",\"c\":\"STRASSE FI \u00c9\"}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
@@ -633,6 +639,13 @@ static const struct {
      "\"\\ud83d\\ude00\\ud83d\\ude00\"]}}]",
      "{\"host.hostname\":null}\n{\"host.hostname\":[\"abc\",\"\u00e9\u00e9\u00e9\"]}\n"},
     {"FROM x | KEEP process.name.text", "[{\"process\":{\"pid\":1}}]", "{\"process.name.text\":null}\n"},
+    /* the lowercase normalizer is Lucene's LowerCaseFilter (LowercaseNormalizerProvider):
+     * Character.toLowerCase of each code point, not ASCII's alone: \u0130 and I are both i
+     * (one value), the Kelvin sign k, \u03a3 always \u03c3 (no final sigma, one code point at
+     * a time); doc values sorted by their bytes */
+    {"FROM x | KEEP process.name.caseless",
+     "[{\"process\":{\"name\":[\"CMD.\\u00c9XE\",\"\\u0130\",\"I\",\"\\u212a\",\"\\u03a3\\u0391\\u03a3\"]}}]",
+     "{\"process.name.caseless\":[\"cmd.\u00e9xe\",\"i\",\"k\",\"\u03c3\u03b1\u03c3\"]}\n"},
 };
 
 static void test_esql_reads_multi_fields_as_elasticsearch(void **state)
