@@ -335,6 +335,177 @@ static struct esql_value value_copy(const struct esql_value *v)
 	return c;
 }
 
+/* ---- geo_point ---- */
+
+static void java_double(double d, char *out, size_t len);
+
+static struct esql_scalar geo_scalar(double x, double y)
+{
+	struct esql_scalar g = {.kind = EK_GEO, .d = x};
+	memcpy(&g.i, &y, sizeof(y));
+	return g;
+}
+
+static double geo_y(const struct esql_scalar *g)
+{
+	double y;
+	memcpy(&y, &g->i, sizeof(y));
+	return y;
+}
+
+/* A number as WKT and the point parsers read one (Double.parseDouble of the token): decimal
+ * digits, a sign, a point, an exponent; never hex, infinity or NaN. */
+static int geo_number(const char **s, double *out)
+{
+	const char *p = *s;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	const char *start = p;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+		return -1;
+	while (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
+	       ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
+		p++;
+	char buf[64];
+	if ((size_t)(p - start) >= sizeof(buf))
+		return -1;
+	memcpy(buf, start, (size_t)(p - start));
+	buf[p - start] = 0;
+	char *end;
+	*out = strtod(buf, &end);
+	if (*end || !isfinite(*out))
+		return -1;
+	*s = p;
+	return 0;
+}
+
+static void geo_space(const char **s)
+{
+	while (**s == ' ' || **s == '\t' || **s == '\n' || **s == '\r')
+		++*s;
+}
+
+/* WKT "POINT (x y)" or "POINT(x y z)", any case (WellKnownText.fromWKT of a point; z
+ * ignored, ignore_z_value's default). */
+static int geo_wkt(const char *s, double *x, double *y)
+{
+	geo_space(&s);
+	if (strncasecmp(s, "point", 5))
+		return -1;
+	s += 5;
+	geo_space(&s);
+	if (*s++ != '(' || geo_number(&s, x) || geo_number(&s, y))
+		return -1;
+	double z;
+	geo_space(&s);
+	if (*s != ')' && geo_number(&s, &z))
+		return -1;
+	geo_space(&s);
+	if (*s++ != ')')
+		return -1;
+	geo_space(&s);
+	return *s ? -1 : 0;
+}
+
+/* A geohash as Elasticsearch's GeoPoint.resetFromGeoHash reads it for a mapping
+ * (EffectivePoint.BOTTOM_LEFT): its cell's south-west corner; bits alternate from longitude. */
+static int geo_hash(const char *s, double *x, double *y)
+{
+	static const char alphabet[] = "0123456789bcdefghjkmnpqrstuvwxyz";
+	size_t n = strlen(s);
+	if (!n || n > 12)
+		return -1;
+	double lon[2] = {-180, 180}, lat[2] = {-90, 90};
+	int even = 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *c = strchr(alphabet, s[i]);
+		if (!c || !s[i])
+			return -1;
+		int v = (int)(c - alphabet);
+		for (int b = 4; b >= 0; b--, even = !even) {
+			double *r = even ? lon : lat, mid = (r[0] + r[1]) / 2;
+			r[(v >> b & 1) ? 0 : 1] = mid;
+		}
+	}
+	*x = lon[0];
+	*y = lat[0];
+	return 0;
+}
+
+/* A geo_point of a document's _source, as GeoUtils.parseGeoPoint reads one: a string is WKT
+ * when it starts with "point", "lat,lon[,z]" when it holds a comma, else a geohash; an object
+ * {"lat": …, "lon": …} (numbers or numeric strings) or GeoJSON {"type": "Point",
+ * "coordinates": [lon, lat]}; [lon, lat] as an array (read_json_value pairs its numbers). A
+ * latitude past ±90 or a longitude past ±180 is malformed (the document is refused unless
+ * ignore_malformed): no value. */
+static int geo_valid(double x, double y)
+{
+	return y >= -90 && y <= 90 && x >= -180 && x <= 180 ? 0 : -1;
+}
+
+static int geo_text(const char *s, double *x, double *y)
+{
+	const char *t = s;
+	geo_space(&t);
+	if (!strncasecmp(t, "point", 5))
+		return geo_wkt(s, x, y);
+	if (strchr(s, ',')) {
+		double z;
+		if (geo_number(&t, y))
+			return -1;
+		geo_space(&t);
+		if (*t++ != ',' || geo_number(&t, x))
+			return -1;
+		geo_space(&t);
+		if (*t == ',' && (t++, geo_number(&t, &z)))
+			return -1;
+		geo_space(&t);
+		return *t ? -1 : 0;
+	}
+	return geo_hash(s, x, y);
+}
+
+static int geo_coordinate(const cJSON *j, double *out)
+{
+	if (cJSON_IsNumber(j)) {
+		*out = j->valuedouble;
+		return isfinite(*out) ? 0 : -1;
+	}
+	const char *s = cJSON_GetStringValue(j);
+	return s && !geo_number(&s, out) && (geo_space(&s), !*s) ? 0 : -1;
+}
+
+static int geo_json(const cJSON *j, double *x, double *y)
+{
+	if (cJSON_IsString(j))
+		return geo_text(j->valuestring, x, y) || geo_valid(*x, *y);
+	if (!cJSON_IsObject(j))
+		return -1;
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "lat"),
+	            *lon = cJSON_GetObjectItemCaseSensitive(j, "lon");
+	if (lat && lon)
+		return geo_coordinate(lon, x) || geo_coordinate(lat, y) || geo_valid(*x, *y);
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "coordinates");
+	if (type && !strcasecmp(type, "point") && cJSON_GetArraySize(c) >= 2 && cJSON_GetArraySize(c) <= 3)
+		return geo_coordinate(cJSON_GetArrayItem(c, 0), x) || geo_coordinate(cJSON_GetArrayItem(c, 1), y) ||
+		       geo_valid(*x, *y);
+	return -1;
+}
+
+/* A geo_point as ES|QL writes it: WKT, "POINT (x y)", each coordinate in Java's form
+ * (WellKnownText.toWKT: StringBuilder.append(double)). */
+static char *geo_wkt_text(const struct esql_scalar *g)
+{
+	char x[40], y[40], out[100];
+	java_double(g->d, x, sizeof(x));
+	java_double(geo_y(g), y, sizeof(y));
+	snprintf(out, sizeof(out), "POINT (%s %s)", x, y);
+	return xstrdup(out);
+}
+
 static struct esql_value one(struct esql_scalar s)
 {
 	struct esql_value v = {NULL, 0};
@@ -599,6 +770,10 @@ static const struct function {
     {"DATE_PARSE", 1, 2, 0},
     {"DATE_EXTRACT", 2, 2, 0},
     {"IP_PREFIX", 3, 3, 0},
+    /* geo_point */
+    {"TO_GEOPOINT", 1, 1, 0},
+    {"ST_X", 1, 1, 0},
+    {"ST_Y", 1, 1, 0},
 };
 
 static const struct function *function_named(const char *name)
@@ -1955,6 +2130,8 @@ struct reading {
 	struct esql_value *v;
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
+	int geo;                 /* a geo_point, read from _source (geo_json) */
+	int geo_skip;            /* the numbers of an array [lon, lat(, z)] read already */
 };
 
 /* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
@@ -2106,10 +2283,36 @@ static char *case_mapped(const char *text, int upper, int whole)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* A geo_point's value of _source (geo_json); an array of numbers is one point, [lon, lat] or
+ * [lon, lat, z] (GeoPointFieldMapper: a leading number makes the array a point), its
+ * numbers passed here one by one. */
+static void read_geo(struct reading *rd, const cJSON *j)
+{
+	double x, y;
+	if (rd->geo_skip) {
+		rd->geo_skip--;
+		return;
+	}
+	if (cJSON_IsNumber(j)) {
+		const cJSON *n = j->next;
+		if (!n || !cJSON_IsNumber(n))
+			return; /* a number alone is no point */
+		rd->geo_skip = 1 + (n->next && cJSON_IsNumber(n->next));
+		x = j->valuedouble, y = n->valuedouble;
+		if (!geo_valid(x, y))
+			value_add(rd->v, geo_scalar(x, y));
+		return;
+	}
+	if (!geo_json(j, &x, &y))
+		value_add(rd->v, geo_scalar(x, y));
+}
+
 static int read_json_value(void *ctx, const cJSON *j)
 {
 	struct reading *rd = ctx;
-	if (rd->num.kind != NUMERIC_NONE) {
+	if (rd->geo) {
+		read_geo(rd, j);
+	} else if (rd->num.kind != NUMERIC_NONE) {
 		read_stored_number(rd, j);
 	} else if (cJSON_IsString(j)) {
 		int64_t us;
@@ -2182,7 +2385,11 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 				num.ignores = parent.ignores, num.ignore_above = parent.ignore_above;
 			}
 		}
-		struct reading rd = {&v, type == FT_DATE, num};
+		/* a geo_point: the imported mapping's, or ECS's geo.location */
+		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
+		                            (len == 12 || name[len - 13] == '.'));
+		doc_values = doc_values && !geo; /* from _source, in its order */
+		struct reading rd = {&v, type == FT_DATE, num, geo, 0};
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
@@ -2324,6 +2531,12 @@ static cJSON *scalar_json(const struct esql_scalar *s)
 	}
 	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return cJSON_CreateString(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return cJSON_CreateString(buf);
+	case EK_GEO: {
+		char *wkt = geo_wkt_text(s);
+		cJSON *j = cJSON_CreateString(wkt);
+		free(wkt);
+		return j;
+	}
 	default: return cJSON_CreateString(s->s);
 	}
 }
@@ -2502,6 +2715,11 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 	}
 	if ((a->kind == EK_BOOL && b->kind == EK_BOOL) || (a->kind == EK_SPAN && b->kind == EK_SPAN)) {
 		*out = (a->i > b->i) - (a->i < b->i);
+		return 0;
+	}
+	if (a->kind == EK_GEO && b->kind == EK_GEO) { /* equal when both coordinates are */
+		double ya = geo_y(a), yb = geo_y(b);
+		*out = a->d != b->d ? (a->d > b->d) - (a->d < b->d) : (ya > yb) - (ya < yb);
 		return 0;
 	}
 	return -1;
@@ -2827,6 +3045,7 @@ static char *scalar_text(const struct esql_scalar *s)
 	}
 	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return xstrdup(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return xstrdup(buf);
+	case EK_GEO: return geo_wkt_text(s);
 	default: return xstrdup(s->s);
 	}
 }
@@ -3907,6 +4126,27 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 	if (!strcmp(f, "TO_TEXT") || !strcmp(f, "TO_STR")) {
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
+	} else if (!strcmp(f, "ST_X") || !strcmp(f, "ST_Y")) {
+		/* StX, StY: a geo_point's longitude or latitude, a double */
+		if (single(&a[0]) && a[0].v[0].kind == EK_GEO)
+			*out = a_double(f[3] == 'X' ? a[0].v[0].d : geo_y(&a[0].v[0]));
+		else if (single(&a[0]) && a[0].v[0].kind != EK_GEO)
+			fault("first argument of [%s] must be [geo_point], found another type", f);
+	} else if (!strcmp(f, "TO_GEOPOINT")) {
+		/* ToGeoPoint: a string as WKT (SpatialCoordinateTypes.GEO.wktToWkb, no range check),
+		 * each value of a multi-valued one; what is no WKT point is null, with a warning */
+		for (size_t i = 0; i < a[0].n; i++) {
+			const struct esql_scalar *v = &a[0].v[i];
+			double gx, gy;
+			if (v->kind == EK_GEO)
+				value_add(out, *v);
+			else if (v->kind == EK_STR && !geo_wkt(v->s, &gx, &gy))
+				value_add(out, geo_scalar(gx, gy));
+			else if (v->kind == EK_STR)
+				warn("java.lang.IllegalArgumentException: not a WKT point");
+			else
+				fault("argument of [TO_GEOPOINT] must be [geo_point or string], found another type");
+		}
 	} else if (!strcmp(f, "TO_DBL")) {
 		*out = to_number(&a[0], NUM_DOUBLE);
 	} else if (!strcmp(f, "TO_INT")) {

@@ -482,6 +482,76 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* geo_point as ES|QL reads it: from _source (GeoPointFieldMapper's block loader without a
+ * doc-values preference), parsed as GeoUtils.parseGeoPoint parses a mapping's value: WKT
+ * "POINT (lon lat)", {"lat", "lon"} (numbers or numeric strings), GeoJSON, "lat,lon", [lon,
+ * lat(, z)], a geohash (its cell's south-west corner, EffectivePoint.BOTTOM_LEFT: "9q" is
+ * -123.75, 33.75); a latitude past 90 or a longitude past 180 is malformed, no value. Written as
+ * WKT with Java's doubles (WellKnownText.toWKT), ST_X and ST_Y its coordinates, TO_GEOPOINT a
+ * WKT string's point with no range check (spatial.csv-spec stXFromString, convertFromString,
+ * convertFromStringArray). Without a mapping ECS's geo.location is one. EVENTS; rows; warnings. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+} geo_cases[] = {
+    {"FROM x | EVAL x = ST_X(l), y = ST_Y(l), t = TO_STRING(l) | KEEP l, x, y, t",
+     "[{\"l\":\"POINT (-71.34 41.12)\"},{\"l\":{\"lat\":41.12,\"lon\":-71.34}},{\"l\":\"41.12, -71.34\"},"
+     "{\"l\":[-71.34,41.12]},{\"l\":{\"type\":\"Point\",\"coordinates\":[-71.34,41.12]}},"
+     "{\"l\":{\"lat\":\"41.12\",\"lon\":\"-71.34\"}},{\"l\":\"point(-71.34 41.12 7)\"}]",
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n",
+     0},
+    /* a geohash; several points in _source's order; [lon, lat, z]; out of range: none */
+    {"FROM x | KEEP l",
+     "[{\"l\":\"9q\"},{\"l\":[{\"lat\":1,\"lon\":2},\"POINT (3 4)\"]},{\"l\":[1.5,2.5,10]},"
+     "{\"l\":{\"lat\":91,\"lon\":0}},{\"l\":\"POINT (200 0)\"},{\"l\":\"nonsense!\"},{\"l\":7}]",
+     "{\"l\":\"POINT (-123.75 33.75)\"}\n{\"l\":[\"POINT (2.0 1.0)\",\"POINT (3.0 4.0)\"]}\n"
+     "{\"l\":\"POINT (1.5 2.5)\"}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n",
+     0},
+    {"ROW point = TO_GEOPOINT(\"POINT(42.97109629958868 14.7552534006536)\") | EVAL x = ST_X(point), y = "
+     "ST_Y(point)",
+     "[0]",
+     "{\"point\":\"POINT (42.97109629958868 14.7552534006536)\",\"x\":42.97109629958868,\"y\":14.7552534006536}"
+     "\n",
+     0},
+    {"ROW wkt = [\"POINT(42.97109630194 14.7552534413725)\", \"POINT(75.8092915005895 22.727749187571)\"] | EVAL "
+     "pt = TO_GEOPOINT(wkt), far = TO_GEOPOINT(\"POINT (200 100)\"), bad = TO_GEOPOINT(\"POINT (1)\") | KEEP pt, "
+     "far, bad",
+     "[0]",
+     "{\"pt\":[\"POINT (42.97109630194 14.7552534413725)\",\"POINT (75.8092915005895 22.727749187571)\"],"
+     "\"far\":\"POINT (200.0 100.0)\",\"bad\":null}\n",
+     1},
+    /* ECS's source.geo.location without a mapping; the Elastic rules' shape */
+    {"FROM x | WHERE source.geo.location IS NOT NULL | EVAL lat = ST_Y(source.geo.location), lon = "
+     "ST_X(source.geo.location) | STATS a = AVG(lat), b = MAX(lon)",
+     "[{\"source\":{\"geo\":{\"location\":{\"lat\":52.5,\"lon\":13.25}}}},{\"source\":{\"geo\":{"
+     "\"location\":{\"lat\":48.5,\"lon\":2.5}}}},{\"source\":{}}]",
+     "{\"a\":50.5,\"b\":13.25}\n", 0},
+};
+
+static void test_esql_geo_points(void **state)
+{
+	(void)state;
+	char *names[] = {"l"};
+	const enum field_type types[] = {FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("geo_point")};
+	field_types_set(names, types, nums, 1);
+	for (size_t i = 0; i < sizeof(geo_cases) / sizeof(geo_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(geo_cases[i].query, geo_cases[i].events, &said);
+		if (strcmp(got, geo_cases[i].want) || said.warnings != geo_cases[i].warnings)
+			fail_msg("case %zu: %s\nwant: %s(%zu warnings)\ngot:  %s(%zu warnings)", i, geo_cases[i].query,
+			         geo_cases[i].want, geo_cases[i].warnings, got, said.warnings);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 /* JSON_EXTRACT as Elasticsearch's JsonExtract.java and JsonPath.java define it: the path in dot
  * or bracket notation with an optional $; strings unquoted, numbers, objects and arrays as the
  * document writes them, booleans as true/false, a JSON null as null; a malformed path, a path
@@ -706,8 +776,10 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
 	     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)"},
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
-	    {"FROM x | EVAL p = location::geo_point", 1, 28,
-	     "the function TO_GEOPOINT is not one casebook evaluates yet"},
+	    {"FROM x | EVAL p = location::geo_shape", 1, 28,
+	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
+	    {"FROM x | EVAL d = ST_DISTANCE(a, b)", 1, 18,
+	     "the function ST_DISTANCE is not one casebook evaluates yet"},
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
 	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
 	    {"FROM x | STATS MAX(COUNT(*))", 1, 9, "an aggregate inside another is not something casebook evaluates"},
@@ -1061,6 +1133,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
+	    cmocka_unit_test(test_esql_geo_points),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
