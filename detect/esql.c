@@ -57,7 +57,19 @@ struct enode {
 	struct kql_node *kql; /* KQL("..."), compiled */
 	pcre2_code **res;     /* RLIKE's patterns, compiled */
 	size_t nres;
-	pcre2_code *replace; /* REPLACE's, compiled */
+	pcre2_code *replace;         /* REPLACE's, compiled */
+	struct match_options *match; /* MATCH's options map, when it has one */
+};
+
+/* MATCH(field, "query", {options}): those of Match.java's that change which documents match a
+ * keyword or text field (the others are read and have no effect on the answer). */
+struct match_options {
+	int fuzziness;        /* the edits allowed (0 to 2), or -1 for AUTO */
+	int auto_lo, auto_hi; /* AUTO:lo,hi (3, 6 by default) */
+	int transpositions;   /* fuzzy_transpositions: a swap of two neighbours is one edit */
+	int prefix_length;    /* code points at the start that must be the same */
+	int and_op;           /* operator AND: every word of the query (a text field) */
+	int zero_all;         /* zero_terms_query "all": a query of no words matches every document */
 };
 
 enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_GROK, K_STATS, K_SORT, K_LIMIT };
@@ -631,6 +643,7 @@ static void node_free(struct enode *n)
 {
 	if (!n)
 		return;
+	free(n->match);
 	for (size_t i = 0; i < n->nargs; i++)
 		node_free(n->args[i]);
 	free(n->args);
@@ -728,7 +741,7 @@ static const struct function {
     {"URL_ENCODE_COMPONENT", 1, 1, 0},
     {"TO_BASE64", 1, 1, 0},
     {"FROM_BASE64", 1, 1, 0},
-    {"MATCH", 2, 3, 0},
+    {"MATCH", 2, 2, 0},
     /* math */
     {"ROUND", 1, 2, 0},
     {"CEIL", 1, 1, 0},
@@ -875,6 +888,97 @@ static struct enode *parse_number(struct parser *p)
 	return n;
 }
 
+static struct enode *parse_unary(struct parser *p);
+
+/* A Fuzziness as Elasticsearch reads one (Fuzziness.parse): 0, 1 or 2, as a number or a
+ * string, "AUTO" or "AUTO:lo,hi". 0, or -1 when it is none of them. */
+static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
+{
+	char buf[32];
+	if (v->kind == EK_INT && v->i >= 0 && v->i <= 2)
+		return o->fuzziness = (int)v->i, 0;
+	if (v->kind != EK_STR || strlen(v->s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v->s);
+	if (!strcmp(buf, "0") || !strcmp(buf, "1") || !strcmp(buf, "2"))
+		return o->fuzziness = buf[0] - '0', 0;
+	if (!strcasecmp(buf, "auto"))
+		return o->fuzziness = -1, 0;
+	int lo, hi, n = 0;
+	if (!strncasecmp(buf, "auto:", 5) && sscanf(buf + 5, "%d,%d%n", &lo, &hi, &n) == 2 && !buf[5 + n] && lo >= 0 &&
+	    hi >= lo) {
+		o->fuzziness = -1, o->auto_lo = lo, o->auto_hi = hi;
+		return 0;
+	}
+	return -1;
+}
+
+/* MATCH's {"name": value, ...} (Match.java's ALLOWED_OPTIONS). */
+static struct match_options *parse_match_options(struct parser *p)
+{
+	struct match_options *o = xmalloc(sizeof(*o));
+	*o = (struct match_options){.fuzziness = 0, .auto_lo = 3, .auto_hi = 6, .transpositions = 1};
+	expect(p, "{");
+	do {
+		size_t at = p->pos;
+		char *key = string_token(p);
+		if (!key) {
+			fail(p, p->pos, "expected an option name in quotes");
+			break;
+		}
+		expect(p, ":");
+		skip_space(p);
+		size_t vat = p->pos;
+		struct enode *v = p->failed ? NULL : parse_unary(p);
+		const struct esql_scalar *x = v && v->kind == N_LIT && v->lit.n == 1 ? &v->lit.v[0] : NULL;
+		int is_int = x && x->kind == EK_INT, is_bool = x && x->kind == EK_BOOL;
+		const char *str = x && x->kind == EK_STR ? x->s : NULL;
+		if (p->failed) {
+			;
+		} else if (!x) {
+			fail(p, vat, "MATCH's option [%s] takes a constant", key);
+		} else if (!strcmp(key, "fuzziness")) {
+			if (fuzziness_of(x, o))
+				fail(p, vat, "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi");
+		} else if (!strcmp(key, "fuzzy_transpositions") || !strcmp(key, "lenient") ||
+		           !strcmp(key, "auto_generate_synonyms_phrase_query")) {
+			if (!is_bool)
+				fail(p, vat, "MATCH's option [%s] is true or false", key);
+			else if (key[0] == 'f')
+				o->transpositions = (int)x->i;
+		} else if (!strcmp(key, "prefix_length") || !strcmp(key, "max_expansions")) {
+			if (!is_int || x->i < (key[0] == 'p' ? 0 : 1))
+				fail(p, vat, "MATCH's option [%s] is a whole number", key);
+			else if (key[0] == 'p')
+				o->prefix_length = x->i > 1000000 ? 1000000 : (int)x->i;
+		} else if (!strcmp(key, "boost")) {
+			if (!x || (x->kind != EK_INT && x->kind != EK_DOUBLE))
+				fail(p, vat, "MATCH's option [boost] is a number");
+		} else if (!strcmp(key, "operator")) {
+			if (!str || (strcasecmp(str, "or") && strcasecmp(str, "and")))
+				fail(p, vat, "MATCH's operator is OR or AND");
+			else
+				o->and_op = !strcasecmp(str, "and");
+		} else if (!strcmp(key, "zero_terms_query")) {
+			if (!str || (strcasecmp(str, "none") && strcasecmp(str, "all")))
+				fail(p, vat, "MATCH's zero_terms_query is none or all");
+			else
+				o->zero_all = !strcasecmp(str, "all");
+		} else if (!strcmp(key, "fuzzy_rewrite")) {
+			if (!str)
+				fail(p, vat, "MATCH's option [fuzzy_rewrite] is a string");
+		} else if (!strcmp(key, "analyzer") || !strcmp(key, "minimum_should_match")) {
+			unsupported(p, at, "MATCH's option [%s] is not one casebook applies yet", key);
+		} else {
+			fail(p, at, "Invalid option [%s] in MATCH (docs/DETECTION.md lists MATCH's options)", key);
+		}
+		node_free(v);
+		free(key);
+	} while (!p->failed && accept(p, ","));
+	expect(p, "}");
+	return o;
+}
+
 static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
@@ -901,7 +1005,11 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 				continue;
 			}
 			skip_space(p);
-			if (p->s[p->pos] == '{') { /* function named parameters: MATCH(f, "x", {"fuzziness": 1}) */
+			if (p->s[p->pos] == '{' && !strcmp(name, "MATCH") && n->nargs == 2 && !n->match) {
+				n->match = parse_match_options(p); /* MATCH(f, "x", {"fuzziness": 1}) */
+				continue;
+			}
+			if (p->s[p->pos] == '{') { /* another function's named parameters */
 				unsupported(p, p->pos, "%s's options ({...}) are not ones casebook reads yet", name);
 				break;
 			}
@@ -913,7 +1021,7 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		expect(p, ")");
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
-		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
+		fail(p, at, "%s does not take %zu arguments", name, n->nargs + (n->match != NULL));
 	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
 		const struct enode *a = n->args[1];
 		char msg[160];
@@ -4409,48 +4517,140 @@ static const struct group_context *in_group;
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n);
 
-/* Whether the token (len bytes, lower-cased) is one of text's words: the standard analyzer's
- * way, roughly (letters and digits, lower-cased). */
-static int has_word(const char *text, const char *tok, size_t len)
+/* The code points of s[0, len) (a byte of no UTF-8 as 0x110000 + the byte); their count. */
+static size_t code_points_of(const char *s, size_t len, uint32_t **out)
 {
-	for (const char *c = text; *c;) {
-		while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
-			c++;
-		const char *w = c;
-		while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
-			c++;
-		if ((size_t)(c - w) == len && len && !strncasecmp(w, tok, len))
-			return 1;
+	*out = xmalloc((len ? len : 1) * sizeof(**out));
+	size_t n = 0;
+	for (size_t i = 0, k; i < len; i += k) {
+		uint32_t cp = utf8_next((const unsigned char *)s + i, &k);
+		if (i + k > len)
+			k = len - i;
+		(*out)[n++] = cp == UINT32_MAX ? 0x110000u + (unsigned char)s[i] : cp;
 	}
+	return n;
+}
+
+/* Lucene's edit distance for FuzzyQuery (LevenshteinAutomata: insertions, deletions,
+ * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1. */
+static int edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int transpositions, int max)
+{
+	if ((na > nb ? na - nb : nb - na) > (size_t)max)
+		return max + 1;
+	int *rows = xmalloc(3 * (nb + 1) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 1,
+	    *cur = rows + 2 * (nb + 1);
+	for (size_t j = 0; j <= nb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= na; i++) {
+		cur[0] = (int)i;
+		int least = cur[0];
+		for (size_t j = 1; j <= nb; j++) {
+			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			d = prev[j] + 1 < d ? prev[j] + 1 : d;
+			d = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;
+			if (transpositions && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < d)
+				d = pp[j - 2] + 1;
+			cur[j] = d;
+			least = d < least ? d : least;
+		}
+		int *t = pp;
+		pp = prev, prev = cur, cur = t;
+		if (least > max) { /* every path is past it already */
+			free(rows);
+			return max + 1;
+		}
+	}
+	int d = prev[nb];
+	free(rows);
+	return d > max ? max + 1 : d;
+}
+
+/* Whether a term of the field (len bytes) matches the query's term (qlen) under MATCH's
+ * options: equal, or with fuzziness a FuzzyQuery's match (Fuzziness.asDistance: AUTO is 0 for
+ * a term of fewer than lo code points, 1 below hi, else 2; prefix_length code points the same,
+ * a query term no longer than the prefix exact). */
+static int term_matches(const char *term, size_t len, const char *q, size_t qlen, const struct match_options *o)
+{
+	if (len == qlen && !memcmp(term, q, len))
+		return 1;
+	if (!o)
+		return 0;
+	uint32_t *a, *b;
+	size_t na = code_points_of(term, len, &a), nb = code_points_of(q, qlen, &b);
+	int edits = o->fuzziness >= 0 ? o->fuzziness : nb < (size_t)o->auto_lo ? 0 : nb < (size_t)o->auto_hi ? 1 : 2;
+	size_t pre = (size_t)o->prefix_length;
+	int hit = 0;
+	if (edits > 0 && pre < nb && na >= pre && !memcmp(a, b, pre * sizeof(*a)))
+		hit = edit_distance(a + pre, na - pre, b + pre, nb - pre, o->transpositions, edits) <= edits;
+	free(a);
+	free(b);
+	return hit;
+}
+
+/* The next word of the standard analyzer's, roughly (a run of letters and digits): *w, its
+ * length; 0 at the end. */
+static size_t next_word(const char **c, const char **w)
+{
+	while (**c && !isalnum((unsigned char)**c) && !((unsigned char)**c & 0x80))
+		++*c;
+	*w = *c;
+	while (**c && (isalnum((unsigned char)**c) || ((unsigned char)**c & 0x80)))
+		++*c;
+	return (size_t)(*c - *w);
+}
+
+/* Whether a word of text (both lower-cased) matches the query's word. */
+static int has_term(const char *text, const char *tok, size_t len, const struct match_options *o)
+{
+	const char *w;
+	for (size_t n; (n = next_word(&text, &w));)
+		if (term_matches(w, n, tok, len, o))
+			return 1;
 	return 0;
 }
 
-/* field : "query" and MATCH(field, "query"): on a text field, whether any of the query's words
- * is one of the value's (a match query's OR); on any other, whether a value equals it (a term
- * query on a keyword, number or date). */
+/* field : "query" and MATCH(field, "query" [, {options}]): on a text field, whether any of the
+ * query's words is one of the value's (a match query's OR; with operator AND, every one; a
+ * query of no words matches nothing, or everything with zero_terms_query "all"); on any
+ * other, whether a value equals it (a term query on a keyword, number or date). With
+ * fuzziness, a word or a keyword within the edits (FuzzyQuery). max_expansions caps the terms
+ * a shard's rewrite takes, the closest first: casebook takes every one within the edits, which
+ * is Elasticsearch's answer while a shard holds no more than max_expansions of them. */
 static struct esql_value match(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value v = eval(n->args[0], r), q = eval(n->args[1], r), out = null_value;
+	const struct match_options *o = n->match;
 	if (single(&q)) {
 		int text_field = n->args[0]->kind == N_FIELD &&
 		                 field_type(n->args[0]->name, strlen(n->args[0]->name)) == FT_TEXT &&
 		                 q.v[0].kind == EK_STR;
 		int hit = 0;
+		char *query = text_field ? case_mapped(q.v[0].s, 0, 0) : NULL;
+		const char *qc = query, *qw;
+		if (query && o && o->zero_all && !next_word(&qc, &qw))
+			hit = 1; /* no words: a match_all query, documents without the field too */
 		for (size_t i = 0; i < v.n && !hit; i++) {
 			if (text_field && v.v[i].kind == EK_STR) {
-				for (const char *c = q.v[0].s; *c && !hit;) {
-					while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
-						c++;
-					const char *w = c;
-					while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
-						c++;
-					hit = has_word(v.v[i].s, w, (size_t)(c - w));
+				char *value = case_mapped(v.v[i].s, 0, 0);
+				const char *c = query, *w;
+				size_t len, words = 0, found = 0;
+				while ((len = next_word(&c, &w))) {
+					words++;
+					found += (size_t)has_term(value, w, len, o);
+					if (o && o->and_op ? found < words : found > 0)
+						break;
 				}
+				hit = !words ? o && o->zero_all : o && o->and_op ? found == words : found > 0;
+				free(value);
+			} else if (o && v.v[i].kind == EK_STR && q.v[0].kind == EK_STR) {
+				hit = term_matches(v.v[i].s, strlen(v.v[i].s), q.v[0].s, strlen(q.v[0].s), o);
 			} else {
 				int c;
 				hit = !compare_scalars(&v.v[i], &q.v[0], &c) && c == 0;
 			}
 		}
+		free(query);
 		out = boolean(hit);
 	}
 	value_free(&v);

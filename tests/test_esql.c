@@ -231,6 +231,30 @@ static const struct {
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
+    /* MATCH's options (Match.java): fuzziness is FuzzyQuery's edits (1: a substitution, a
+     * deletion or, with fuzzy_transpositions' default true, a swap of neighbours), on a keyword
+     * the whole value, case and all */
+    {"FROM x | WHERE MATCH(n, \"svchost.exe\", {\"fuzziness\": 1, \"max_expansions\": 10}) | KEEP n",
+     "[{\"n\":\"svchost.exe\"},{\"n\":\"svch0st.exe\"},{\"n\":\"svhost.exe\"},{\"n\":\"scvhost.exe\"},"
+     "{\"n\":\"svch0st.ex\"},{\"n\":\"SVCHOST.EXE\"}]",
+     "{\"n\":\"svchost.exe\"}\n{\"n\":\"svch0st.exe\"}\n{\"n\":\"svhost.exe\"}\n{\"n\":\"scvhost.exe\"}\n"},
+    {"FROM x | WHERE MATCH(n, \"svchost.exe\", {\"fuzziness\": \"1\", \"fuzzy_transpositions\": false, "
+     "\"prefix_length\": 1}) | KEEP n",
+     "[{\"n\":\"scvhost.exe\"},{\"n\":\"zvchost.exe\"},{\"n\":\"svchosx.exe\"}]", "{\"n\":\"svchosx.exe\"}\n"},
+    /* AUTO (Fuzziness.asDistance): under 3 code points exact, under 6 one edit, else two */
+    {"FROM x | WHERE MATCH(n, q, {\"fuzziness\": \"AUTO\"}) | KEEP n",
+     "[{\"n\":\"ac\",\"q\":\"ab\"},{\"n\":\"abce\",\"q\":\"abcd\"},{\"n\":\"abxe\",\"q\":\"abcd\"},"
+     "{\"n\":\"abcdxy\",\"q\":\"abcdef\"},{\"n\":\"\\u00e9t\\u00e9s\",\"q\":\"\\u00e9t\\u00e9\"}]",
+     "{\"n\":\"abce\"}\n{\"n\":\"abcdxy\"}\n{\"n\":\"\u00e9t\u00e9s\"}\n"},
+    /* on a text field each word of the query, lower-cased; operator AND: every one; a query of
+     * no words matches nothing, or with zero_terms_query "all" every document */
+    {"FROM x | EVAL o = MATCH(message, \"Quick fox\"), a = MATCH(message, \"quick fox\", {\"operator\": \"AND\"}), "
+     "f = MATCH(message, \"qiuck\", {\"fuzziness\": 1}), z = MATCH(message, \"!!\", {\"zero_terms_query\": "
+     "\"all\"}), n = MATCH(message, \"!!\") | KEEP o, a, f, z, n",
+     "[{\"message\":\"the QUICK brown fox\"},{\"message\":\"a quick cat\"},{}]",
+     "{\"o\":true,\"a\":true,\"f\":true,\"z\":true,\"n\":false}\n"
+     "{\"o\":true,\"a\":false,\"f\":true,\"z\":true,\"n\":false}\n"
+     "{\"o\":false,\"a\":false,\"f\":false,\"z\":true,\"n\":false}\n"},
     /* TO_LOWER, TO_UPPER: Java's String.toLowerCase / toUpperCase (Locale.ROOT), ToLower.java and
      * ToUpper.java: Unicode's mappings, SpecialCasing's \u0130 to i and U+0307, \u00df to SS, the fi
      * ligature to FI, and a final sigma (after a cased letter, before none) to \u03c2 */
@@ -780,6 +804,13 @@ static void test_esql_refusals(void **state)
 	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
 	    {"FROM x | EVAL d = ST_DISTANCE(a, b)", 1, 18,
 	     "the function ST_DISTANCE is not one casebook evaluates yet"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"analyzer\": \"whitespace\"})", 1, 30,
+	     "MATCH's option [analyzer] is not one casebook applies yet"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzzyness\": 1})", 0, 30,
+	     "Invalid option [fuzzyness] in MATCH (docs/DETECTION.md lists MATCH's options)"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": 3})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
 	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
 	    {"FROM x | STATS MAX(COUNT(*))", 1, 9, "an aggregate inside another is not something casebook evaluates"},
