@@ -4893,13 +4893,51 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 	return 0;
 }
 
+/* A multi-field the pattern matches whose parent the event holds: Elasticsearch's columns come
+ * from the mapping, multi-fields too (KEEP process.* lists process.name.caseless), though no
+ * document's _source holds them. */
+struct multi_names {
+	struct leaf_names *ln;
+	const cJSON *src;
+};
+
+static int found_value(void *ctx, const cJSON *v)
+{
+	(void)ctx, (void)v;
+	return 1;
+}
+
+static int collect_multi(void *ctx, const char *name)
+{
+	struct multi_names *m = ctx;
+	const char *dot = strrchr(name, '.');
+	if (!dot || !like_match(m->ln->pattern, name) ||
+	    !field_each(m->src, name, (size_t)(dot - name), found_value, NULL))
+		return 0;
+	for (size_t i = 0; i < m->ln->n; i++)
+		if (!strcmp(m->ln->names[i], name))
+			return 0;
+	add_name(&m->ln->names, &m->ln->n, xstrdup(name));
+	return 0;
+}
+
+/* The event's fields a pattern matches, by name: its leaves, and the mapping's multi-fields
+ * of those it holds. */
+static void collect_fields_named(const cJSON *src, struct leaf_names *ln)
+{
+	field_each_leaf(src, collect_leaf, ln);
+	struct multi_names m = {ln, src};
+	if (!faulted())
+		field_multi_fields_each(collect_multi, &m);
+}
+
 /* A name a window's command reads, out of the row's event into a column: a pattern (KEEP a*,
  * DROP *b) each field of the event it matches, as KEEP would see them. */
 static void carry_field(struct esql_row *r, const char *name)
 {
 	struct leaf_names ln = {NULL, 0, name};
 	if (strchr(name, '*'))
-		field_each_leaf(r->src, collect_leaf, &ln);
+		collect_fields_named(r->src, &ln);
 	else
 		add_name(&ln.names, &ln.n, xstrdup(name));
 	for (size_t i = 0; i < ln.n; i++) {
@@ -4923,7 +4961,7 @@ static void keep(struct esql_row *r, char *const *patterns, size_t n)
 			if (!r->computed[i] && like_match(patterns[p], r->names[i]))
 				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
 		if (r->src && wild)
-			field_each_leaf(r->src, collect_leaf, &ln);
+			collect_fields_named(r->src, &ln);
 		if (ln.n > 1)
 			qsort(ln.names, ln.n, sizeof(*ln.names), by_answer_name);
 		for (size_t i = 0; i < r->n; i++)

@@ -733,6 +733,18 @@ static const struct {
      "\"\\ud83d\\ude00\\ud83d\\ude00\"]}}]",
      "{\"host.hostname\":null}\n{\"host.hostname\":[\"abc\",\"\u00e9\u00e9\u00e9\"]}\n"},
     {"FROM x | KEEP process.name.text", "[{\"process\":{\"pid\":1}}]", "{\"process.name.text\":null}\n"},
+    /* a wildcard lists the mapping's multi-fields of the fields an event holds, as
+     * Elasticsearch's columns come from the mapping, multi-fields included (the employees
+     * mapping's languages.long, height.float are columns of FROM employees): sorted by name
+     * with the event's fields; DROP drops them */
+    {"FROM x | KEEP process.*", "[{\"process\":{\"pid\":4,\"name\":\"Cmd.EXE\"}},{\"process\":{\"pid\":5}}]",
+     "{\"process.name\":\"Cmd.EXE\",\"process.name.caseless\":\"cmd.exe\",\"process.name.text\":\"Cmd.EXE\","
+     "\"process.pid\":4}\n{\"process.pid\":5}\n"},
+    {"FROM x | DROP *.caseless | KEEP process.*", "[{\"process\":{\"pid\":4,\"name\":\"Cmd.EXE\"}}]",
+     "{\"process.name\":\"Cmd.EXE\",\"process.name.text\":\"Cmd.EXE\",\"process.pid\":4}\n"},
+    {"FROM x | WHERE process.pid > 0 | SORT process.pid | KEEP *.text",
+     "[{\"process\":{\"pid\":4,\"name\":\"a\"},\"user\":{\"name\":\"B\"}}]",
+     "{\"process.name.text\":\"a\",\"user.name.text\":\"B\"}\n"},
     /* the lowercase normalizer is Lucene's LowerCaseFilter (LowercaseNormalizerProvider):
      * Character.toLowerCase of each code point, not ASCII's alone: \u0130 and I are both i
      * (one value), the Kelvin sign k, \u03a3 always \u03c3 (no final sigma, one code point at
