@@ -1828,7 +1828,17 @@ struct pair_ctx {
 	int date;                /* a side is a date field: both compare as instants */
 	struct numeric_type num; /* a side is a float, half_float or scaled_float field: numbers
 	                          * compare at its precision */
+	int lowercase;           /* a side is a keyword with the lowercase normalizer: Elasticsearch's term,
+	                          * terms and range queries normalize the query's text too */
 };
+
+static int lowercase_field(const struct node *n)
+{
+	if (n->kind != N_FIELD)
+		return 0;
+	field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
+	return n->ftype.lowercase;
+}
 
 static int is_date_field(const struct node *n)
 {
@@ -1876,13 +1886,14 @@ static int cmp_right(void *c, const struct eql_val *v)
 	if (p->date && val_date(p->left, &x) && val_date(v, &y))
 		return cmp_holds((x > y) - (x < y), op);
 	struct eql_val a = at_precision(p->num, p->left), b = at_precision(p->num, v);
-	return compare(&a, &b, op, 0);
+	return compare(&a, &b, op, p->lowercase);
 }
 
 static int cmp_left(void *c, const struct eql_val *v)
 {
 	struct pair_ctx *p = c;
-	struct pair_ctx inner = {.n = p->n, .ev = p->ev, .left = v, .date = p->date, .num = p->num};
+	struct pair_ctx inner = {
+	    .n = p->n, .ev = p->ev, .left = v, .date = p->date, .num = p->num, .lowercase = p->lowercase};
 	return each_value(p->n->kids[1], p->ev, cmp_right, &inner);
 }
 
@@ -1942,7 +1953,7 @@ static int in_one(void *c, const struct eql_val *v)
 		struct eql_val item;
 		eval(p->n->kids[i], p->ev, &item);
 		struct eql_val a = at_precision(p->num, v), b = at_precision(p->num, &item);
-		int hit = compare(&a, &b, CMP_EQ, p->n->caseless);
+		int hit = compare(&a, &b, CMP_EQ, p->n->caseless || p->lowercase);
 		val_release(&item);
 		if (hit)
 			return 1;
@@ -1963,12 +1974,14 @@ static int test(const struct node *n, const cJSON *ev)
 		pc.num = float_field_type(n->kids[0]);
 		if (pc.num.kind == NUMERIC_NONE)
 			pc.num = float_field_type(n->kids[1]);
+		pc.lowercase = lowercase_field(n->kids[0]) || lowercase_field(n->kids[1]);
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}
 	case N_MATCH: return each_value(n->kids[0], ev, match_one, &pc) != 0;
 	case N_IN: {
 		pc.num = float_field_type(n->kids[0]);
+		pc.lowercase = lowercase_field(n->kids[0]);
 		int hit = each_value(n->kids[0], ev, in_one, &pc) != 0;
 		return n->negate ? !hit : hit;
 	}
@@ -2227,7 +2240,7 @@ static int values_of(const struct node *n, const char *field, char ***values, si
 		*values = xmalloc(sizeof(**values));
 		(*values)[0] = xstrndup(n->kids[1]->text, n->kids[1]->len);
 		*nvalues = 1;
-		*caseless = 0;
+		*caseless = lowercase_field(f); /* a term query: normalized as the field is */
 		return 1;
 	}
 	if (n->kind == N_IN && !n->negate) {
@@ -2238,7 +2251,7 @@ static int values_of(const struct node *n, const char *field, char ***values, si
 		for (size_t i = 1; i < n->nkids; i++)
 			(*values)[i - 1] = xstrndup(n->kids[i]->text, n->kids[i]->len);
 		*nvalues = n->nkids - 1;
-		*caseless = n->caseless;
+		*caseless = n->caseless || lowercase_field(f);
 		return 1;
 	}
 	if (n->kind == N_MATCH && !n->is_regex) {

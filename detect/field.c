@@ -77,17 +77,33 @@ static int found_one(void *ctx, const cJSON *v)
 	return 1;
 }
 
-struct lowered_ctx {
+/* A multi-field's value is its parent's source value indexed another way (Elasticsearch keeps
+ * no source of its own for it): a keyword sub-field through its normalizer and ignore_above. */
+struct subfield_ctx {
 	field_fn fn;
 	void *ctx;
+	int lowercase;     /* the lowercase normalizer (ASCII letters, as ES|QL reads it) */
+	long ignore_above; /* strings longer (UTF-16 units, as Java counts) are not indexed; -1: none */
 };
 
-/* Passes a string value on lower-cased (ASCII), as Elastic's caseless normalizer stores it. */
-static int lowered(void *c, const cJSON *v)
+static size_t utf16_len(const char *s)
 {
-	const struct lowered_ctx *l = c;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			n += *p >= 0xF0 ? 2 : 1; /* a code point past the BMP is a surrogate pair */
+	return n;
+}
+
+static int through_subfield(void *c, const cJSON *v)
+{
+	const struct subfield_ctx *l = c;
 	if (!cJSON_IsString(v))
+		return l->fn(l->ctx, v);
+	if (l->ignore_above >= 0 && utf16_len(v->valuestring) > (size_t)l->ignore_above)
 		return 0;
+	if (!l->lowercase)
+		return l->fn(l->ctx, v);
 	cJSON *low = cJSON_CreateString(v->valuestring);
 	for (char *p = low->valuestring; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
@@ -101,21 +117,49 @@ static int lowered(void *c, const cJSON *v)
 #define CASELESS_LEN    (sizeof(CASELESS_SUFFIX) - 1)
 #define TEXT_SUFFIX     ".text"
 #define TEXT_LEN        (sizeof(TEXT_SUFFIX) - 1)
+/* Elastic Defend's mapping (endpoint-package): X.caseless is a keyword with the lowercase
+ * normalizer and ignore_above 1024 under keyword X; X.text is text. */
+#define CASELESS_IGNORE_ABOVE 1024
+
+static const struct numeric_type *imported_multi(const char *path, size_t len);
+
+/* Whether path names a multi-field, and how it reads its parent (the name up to its last dot):
+ * an imported mapping's sub-field, else Elastic Defend's .caseless and .text. */
+static int subfield_of(const char *path, size_t len, struct subfield_ctx *how, size_t *parent_len)
+{
+	how->lowercase = 0, how->ignore_above = -1;
+	const struct numeric_type *num = imported_multi(path, len);
+	if (num) {
+		const char *dot = memrchr(path, '.', len);
+		if (!dot || num == (const struct numeric_type *)1)
+			return 0; /* imported, and no multi-field: read as the document has it */
+		how->lowercase = num->lowercase;
+		how->ignore_above = num->ignores ? num->ignore_above : -1;
+		*parent_len = (size_t)(dot - path);
+		return 1;
+	}
+	if (len > CASELESS_LEN && !memcmp(path + len - CASELESS_LEN, CASELESS_SUFFIX, CASELESS_LEN)) {
+		how->lowercase = 1, how->ignore_above = CASELESS_IGNORE_ABOVE;
+		*parent_len = len - CASELESS_LEN;
+		return 1;
+	}
+	if (len > TEXT_LEN && !memcmp(path + len - TEXT_LEN, TEXT_SUFFIX, TEXT_LEN)) {
+		*parent_len = len - TEXT_LEN;
+		return 1;
+	}
+	return 0;
+}
 
 int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, void *ctx)
 {
 	if (!cJSON_IsObject(root))
 		return 0;
-	if (len > CASELESS_LEN && !memcmp(path + len - CASELESS_LEN, CASELESS_SUFFIX, CASELESS_LEN) &&
-	    !resolve(root, path, len, found_one, NULL)) {
-		/* Elastic's endpoint mapping gives file.path, process.executable, ... a lower-cased
-		 * ".caseless" sub-field; the events as shipped do not carry it, so derive it */
-		struct lowered_ctx l = {.fn = fn, .ctx = ctx};
-		return resolve(root, path, len - CASELESS_LEN, lowered, &l);
-	}
-	if (len > TEXT_LEN && !memcmp(path + len - TEXT_LEN, TEXT_SUFFIX, TEXT_LEN) &&
-	    !resolve(root, path, len, found_one, NULL))
-		return resolve(root, path, len - TEXT_LEN, fn, ctx); /* the ".text" multi-field: same text */
+	struct subfield_ctx how = {.fn = fn, .ctx = ctx};
+	size_t parent_len;
+	/* a multi-field the document does not carry (documents as shipped never do) reads its
+	 * parent's values as the sub-field indexes them; one it carries is read as it is */
+	if (subfield_of(path, len, &how, &parent_len) && !resolve(root, path, len, found_one, NULL))
+		return resolve(root, path, parent_len, through_subfield, &how);
 	return resolve(root, path, len, fn, ctx);
 }
 
@@ -221,6 +265,29 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The imported entry named path (len bytes): its numeric type when it is a multi-field, (void *)1
+ * when it is imported and not one, NULL when not imported. No allocation: it runs per read. */
+static const struct numeric_type *imported_multi(const char *path, size_t len)
+{
+	if (!imported.n)
+		return NULL;
+	size_t lo = 0, hi = imported.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *name = imported.names[mid];
+		int c = strncmp(name, path, len);
+		if (!c && name[len])
+			c = 1; /* longer: after path */
+		if (!c)
+			return imported.nums[mid].multi ? &imported.nums[mid] : (const struct numeric_type *)1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* Counts the changes of the imported types (from 1): a cache of another generation is stale. */
 static unsigned types_generation = 1;
 
@@ -228,6 +295,7 @@ enum field_type field_type_cached(const char *path, size_t len, struct field_typ
 {
 	if (c->generation != types_generation) {
 		c->type = field_type_numeric(path, len, &c->num);
+		c->lowercase = field_normalizes_lowercase(path, len);
 		c->generation = types_generation;
 	}
 	return c->type;
@@ -263,6 +331,20 @@ void field_types_set(char *const *names, const enum field_type *types, const str
 	}
 	free(order);
 	imported.n = n;
+}
+
+int field_normalizes_lowercase(const char *path, size_t len)
+{
+	const struct numeric_type *num = imported_multi(path, len);
+	if (num == (const struct numeric_type *)1) { /* imported, not a multi-field: its own type */
+		char *name = xstrndup(path, len);
+		char **hit = bsearch(&name, imported.names, imported.n, sizeof(*imported.names), by_name);
+		free(name);
+		return hit && imported.nums[hit - imported.names].lowercase;
+	}
+	if (num)
+		return num->lowercase;
+	return len > CASELESS_LEN && !memcmp(path + len - CASELESS_LEN, CASELESS_SUFFIX, CASELESS_LEN);
 }
 
 enum field_type field_type_named(const char *text)

@@ -2,10 +2,13 @@
  *
  * A dotted name resolves through nested objects and dotted keys alike: "host.os.type" finds
  * {"host":{"os":{"type":..}}}, {"host.os":{"type":..}} and {"host.os.type":..}. Arrays are
- * flattened: each element is a value (an array of objects is walked into). A name ending in
- * ".caseless" that the event does not carry reads the field without the suffix, lower-cased,
- * as Elastic's endpoint mapping indexes file.path.caseless and its kin; a name ending in ".text"
- * likewise reads the field without it (the analysed multi-field of the same text). */
+ * flattened: each element is a value (an array of objects is walked into).
+ *
+ * A multi-field the event does not carry reads its parent's values (Elasticsearch indexes the
+ * parent's source value again; the sub-field has no source of its own) as the sub-field indexes
+ * them: an imported mapping's sub-field (type text "… multi") through its lowercase normalizer
+ * and ignore_above; without one naming it, Elastic Defend's "X.caseless" (keyword, lowercase
+ * normalizer, ignore_above 1024) and "X.text" (text: the same text, matched by its words). */
 #ifndef CASEBOOK_FIELD_H
 #define CASEBOOK_FIELD_H
 
@@ -52,8 +55,14 @@ struct field_type_cache {
 	unsigned generation;
 	enum field_type type;
 	struct numeric_type num; /* the imported mapping's numeric type, or NUMERIC_NONE */
+	int lowercase;           /* field_normalizes_lowercase */
 };
 enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c);
+/* Whether the field is a keyword with the lowercase normalizer (an imported mapping's, or
+ * Elastic Defend's X.caseless when the mapping does not name it): Elasticsearch normalizes a
+ * term, terms, range or query_string's query text with it too, so such a query compares without
+ * ASCII case; a wildcard or regexp query (EQL's like and regex) does not. */
+int field_normalizes_lowercase(const char *path, size_t len);
 /* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */
 enum field_type field_type_named(const char *type);
 /* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none);

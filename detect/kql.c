@@ -808,20 +808,23 @@ static int json_time(const cJSON *v, int64_t *us)
 	return cJSON_IsString(v) && time_parse_iso8601(v->valuestring, strlen(v->valuestring), us, NULL) == 0;
 }
 
-static int literal_matches(const struct kql_literal *l, const cJSON *v)
+/* caseless: the field's lowercase normalizer, which Elasticsearch applies to the query's text
+ * too (match and query_string queries on a keyword: field_normalizes_lowercase). */
+static int literal_matches(const struct kql_literal *l, const cJSON *v, int caseless)
 {
 	const struct wpat *w = &l->pat;
+	int fold = caseless ? WILDCARD_CASELESS : 0;
 	switch (l->kind) {
 	case KQL_LIT_TRUE: return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
 	case KQL_LIT_FALSE: return cJSON_IsFalse(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "false"));
 	case KQL_LIT_NULL: return cJSON_IsString(v) && !strcmp(v->valuestring, "null");
 	case KQL_LIT_WILDCARD:
-		return cJSON_IsString(v) && wildcard_match(w, v->valuestring, strlen(v->valuestring), l->flags);
+		return cJSON_IsString(v) && wildcard_match(w, v->valuestring, strlen(v->valuestring), l->flags | fold);
 	case KQL_LIT_PHRASE:
 	case KQL_LIT_TEXT: break;
 	}
 	if (cJSON_IsString(v))
-		return wildcard_match(w, v->valuestring, strlen(v->valuestring), 0);
+		return wildcard_match(w, v->valuestring, strlen(v->valuestring), fold);
 	if (cJSON_IsNumber(v))
 		return l->is_number && v->valuedouble == l->number;
 	if (cJSON_IsBool(v) && !wpat_has_wildcard(w))
@@ -969,6 +972,7 @@ struct probe {
 	const struct wpat *field;
 	enum field_type type;    /* of the field (a keyword for several fields) */
 	struct numeric_type num; /* its imported numeric type (one field), or NUMERIC_NONE */
+	int lowercase;           /* its lowercase normalizer (one field): the query's text too */
 };
 
 /* A value of a field the imported mapping types as a number meets the query as Elasticsearch's
@@ -1015,7 +1019,7 @@ static int value_hit(void *ctx, const cJSON *v)
 		if (pr->type == FT_TEXT && (pr->lit->kind == KQL_LIT_TEXT || pr->lit->kind == KQL_LIT_PHRASE ||
 		                            pr->lit->kind == KQL_LIT_WILDCARD))
 			return text_matches(pr->lit, v);
-		return literal_matches(pr->lit, v);
+		return literal_matches(pr->lit, v, pr->lowercase);
 	}
 }
 
@@ -1035,6 +1039,7 @@ static int any_value(const struct probe *pr, const cJSON *event)
 		struct probe typed = *pr;
 		typed.type = field_type_cached(f->piece[0], f->len[0], (struct field_type_cache *)&pr->node->ftype);
 		typed.num = pr->node->ftype.num;
+		typed.lowercase = pr->node->ftype.lowercase;
 		return field_each(event, f->piece[0], f->len[0], value_hit, &typed);
 	}
 	if (pr->node->kind == KQL_NESTED && f->n > 1) {

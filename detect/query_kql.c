@@ -3,6 +3,7 @@
 #include "detect/query_kql.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "detect/field.h"
 #include "detect/kql.h"
@@ -22,7 +23,7 @@ static void kql_release(void *query)
 
 static int kql_column_values(const void *query, const char *field, char ***values, size_t *n, int *caseless)
 {
-	*caseless = 0;
+	*caseless = field_normalizes_lowercase(field, strlen(field)); /* the query's text normalized too */
 	return kql_required_values(query, field, values, n);
 }
 

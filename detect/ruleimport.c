@@ -21,6 +21,11 @@
 #define TREE_FILES_MAX 200000      /* files a directory import looks at */
 #define TREE_DEPTH_MAX 32          /* directory levels below the one given */
 #define LOCK_NAME      "version.lock.json"
+/* A package zip: Kibana's security_detection_engine holds some tens of thousands of entries
+ * (every rule with its earlier versions); JSON deflates about 5-20 to 1. */
+#define ZIP_ENTRIES_MAX 200000
+#define ZIP_RATIO_MAX   100 /* uncompressed to compressed, for an entry over ZIP_RATIO_FROM */
+#define ZIP_RATIO_FROM  (1u << 20)
 
 /* ---- reading files ---- */
 
@@ -484,6 +489,36 @@ static int is_package_rule(const char *name)
 	return k && (k == name || k[-1] == '/') && has_suffix(name, ".json") && !strchr(k + 21, '/');
 }
 
+/* Why an entry of the package is not read, or NULL: a name that would leave the folder were it
+ * extracted (absolute, a ".." segment, a backslash: Kibana's Fleet refuses such archives), a
+ * symbolic link (its "content" is the target's name), or a compression ratio no JSON has (a zip
+ * bomb). casebook extracts nothing to disk; these are refused so that a hostile package is named
+ * as such rather than half read. */
+static const char *unsafe_entry(zip_t *z, zip_uint64_t i, const char *name, const zip_stat_t *st, char *buf, size_t len)
+{
+	if (name[0] == '/' || strchr(name, '\\'))
+		return "its name is absolute or holds a backslash (not read)";
+	for (const char *seg = name; seg;) {
+		const char *end = strchr(seg, '/');
+		size_t n = end ? (size_t)(end - seg) : strlen(seg);
+		if (n == 2 && seg[0] == '.' && seg[1] == '.')
+			return "its name climbs out of the package with \"..\" (not read)";
+		seg = end ? end + 1 : NULL;
+	}
+	zip_uint8_t opsys;
+	zip_uint32_t attr;
+	if (zip_file_get_external_attributes(z, i, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX &&
+	    ((attr >> 16) & 0170000) == 0120000)
+		return "a symbolic link (not read)";
+	if ((st->valid & ZIP_STAT_SIZE) && (st->valid & ZIP_STAT_COMP_SIZE) && st->size > ZIP_RATIO_FROM &&
+	    (st->comp_size == 0 || st->size / st->comp_size > ZIP_RATIO_MAX)) {
+		snprintf(buf, len, "%llu bytes from %llu compressed, more than %u to 1 (a zip bomb?; not read)",
+		         (unsigned long long)st->size, (unsigned long long)st->comp_size, ZIP_RATIO_MAX);
+		return buf;
+	}
+	return NULL;
+}
+
 static int import_zip(struct import_ctx *x, const char *path)
 {
 	int zerr = 0;
@@ -496,23 +531,41 @@ static int import_zip(struct import_ctx *x, const char *path)
 		x->rc->damaged_files++, x->failed = 1;
 		return 0;
 	}
-	struct newest_set ns = {0};
 	zip_int64_t n = zip_get_num_entries(z, 0);
+	if (n > ZIP_ENTRIES_MAX) {
+		diag_say(x->errors, "%s: cannot read the package: %lld entries, more than casebook reads (%d)\n", path,
+		         (long long)n, ZIP_ENTRIES_MAX);
+		x->rc->damaged_files++, x->failed = 1;
+		zip_discard(z);
+		return 0;
+	}
+	struct newest_set ns = {0};
 	struct strbuf where, text;
 	strbuf_init(&where, 256);
 	strbuf_init(&text, 16384);
 	int rc = 0, found = 0;
+	char why[160];
 	for (int pass = 1; pass <= 2 && !rc; pass++) {
 		if (pass == 2)
 			newest_finish(&ns);
 		for (zip_int64_t i = 0; i < n && !rc; i++) {
 			const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
 			zip_stat_t st;
-			if (!name || !is_package_rule(name) || zip_stat_index(z, (zip_uint64_t)i, 0, &st))
+			if (!name || zip_stat_index(z, (zip_uint64_t)i, 0, &st))
 				continue;
-			found += pass == 1;
 			strbuf_reset(&where);
 			strbuf_addf(&where, "%s:%s", path, name);
+			const char *unsafe = unsafe_entry(z, (zip_uint64_t)i, name, &st, why, sizeof(why));
+			if (unsafe) {
+				if (pass == 1) {
+					diag_say(x->errors, "%s: %s\n", where.buf, unsafe);
+					x->rc->damaged_files++, x->failed = 1;
+				}
+				continue;
+			}
+			if (!is_package_rule(name))
+				continue;
+			found += pass == 1;
 			zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
 			if (!f || !(st.valid & ZIP_STAT_SIZE) || st.size > RULE_FILE_MAX) {
 				if (pass == 2) {
@@ -528,14 +581,18 @@ static int import_zip(struct import_ctx *x, const char *path)
 			strbuf_reset(&text);
 			strbuf_grow(&text, (size_t)st.size + 1);
 			zip_int64_t got = zip_fread(f, text.buf, st.size);
-			zip_fclose(f);
-			if (got != (zip_int64_t)st.size) {
-				if (pass == 2) {
-					diag_say(x->errors, "%s: damaged in the package\n", where.buf);
-					x->rc->damaged_files++, x->failed = 1;
-				}
-				continue;
+			char extra;
+			/* the whole entry: a stream longer than its declared size is damaged too */
+			if (got == (zip_int64_t)st.size && zip_fread(f, &extra, 1) != 0)
+				got = -1;
+			if (got != (zip_int64_t)st.size && pass == 2) {
+				diag_say(x->errors, "%s: damaged in the package: %s\n", where.buf,
+				         got < 0 ? zip_file_strerror(f) : "shorter than its directory says");
+				x->rc->damaged_files++, x->failed = 1;
 			}
+			zip_fclose(f);
+			if (got != (zip_int64_t)st.size)
+				continue;
 			text.len = (size_t)got;
 			text.buf[text.len] = '\0';
 			rc = saved_object(x, &ns, text.buf, text.len, where.buf, path, pass);
@@ -550,7 +607,7 @@ static int import_zip(struct import_ctx *x, const char *path)
 	strbuf_release(&where);
 	strbuf_release(&text);
 	newest_release(&ns);
-	zip_close(z);
+	zip_discard(z);
 	return rc;
 }
 

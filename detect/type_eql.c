@@ -69,7 +69,47 @@ struct eql_state {
 	unsigned char *offered;
 	size_t noffered, offered_cap;
 	size_t failed; /* sequences: executions whose search fails (failed_search) */
+	/* sequences: whether some window may hold more than fetch_size events of one stage
+	 * (stage_density), where Elasticsearch's paging can answer otherwise (paging_warning) */
+	struct stage_density {
+		int64_t *ring; /* per stage, the times of its latest EQL_FETCH_SIZE events */
+		size_t *n, *at;
+		size_t nstages;
+		int64_t span; /* an execution's window */
+		int dense;
+	} density;
+	int paging_warned;
 };
+
+/* Elasticsearch's EqlSearchRequest fetch_size default, which Kibana's eql.ts leaves as it is:
+ * each stage's search reads pages of this many events (TumblingWindow.windowSize). */
+#define EQL_FETCH_SIZE 1000
+
+/* Notes a stage event's time: a stage whose last EQL_FETCH_SIZE events and this one lie within
+ * one window's span may hold more than a page in a window. Memory: a ring per stage. */
+static void note_stage_event(struct stage_density *d, const char *const *keys, int64_t t)
+{
+	if (d->dense || !d->nstages)
+		return;
+	if (!d->ring) { /* on the first stage event: most rules never see one */
+		d->ring = xmalloc(d->nstages * EQL_FETCH_SIZE * sizeof(*d->ring));
+		d->n = xcalloc(d->nstages, sizeof(*d->n));
+		d->at = xcalloc(d->nstages, sizeof(*d->at));
+	}
+	for (size_t k = 0; k < d->nstages; k++) {
+		if (!keys[k])
+			continue;
+		int64_t *ring = d->ring + k * EQL_FETCH_SIZE;
+		if (d->n[k] == EQL_FETCH_SIZE && t - ring[d->at[k]] <= d->span && t >= ring[d->at[k]]) {
+			d->dense = 1; /* the oldest of the last page and this one: EQL_FETCH_SIZE + 1 */
+			return;
+		}
+		ring[d->at[k]] = t;
+		d->at[k] = (d->at[k] + 1) % EQL_FETCH_SIZE;
+		if (d->n[k] < EQL_FETCH_SIZE)
+			d->n[k]++;
+	}
+}
 
 static struct eql_state *eql_state(const struct run *run)
 {
@@ -430,6 +470,7 @@ static void stream_feed(struct run *run, const struct candidate_row *c, size_t s
 	                       .keys = st->keys,
 	                       .nkeys = sequence_slots(run)};
 	slot->refs++; /* held while it is fed */
+	note_stage_event(&eql_state(run)->density, st->keys, c->time);
 	struct hit h = slot->h;
 	feed_hit(run, st->m, &h, (int64_t)id, on_streamed_sequence);
 	st->slots[id].h.keys = NULL; /* the scratch keys are the next event's */
@@ -512,8 +553,10 @@ static void match_sequences(struct run *run)
 	if (run->nhits > 1)
 		qsort(run->hits, run->nhits, sizeof(*run->hits), by_event_time);
 	struct seq_matcher *m = seq_new(eql_stage_count(eql_state(run)->query), eql_maxspan_us(eql_state(run)->query));
-	for (size_t i = 0; i < run->nhits; i++)
+	for (size_t i = 0; i < run->nhits; i++) {
+		note_stage_event(&eql_state(run)->density, run->hits[i].keys, run->hits[i].time);
 		feed_hit(run, m, &run->hits[i], (int64_t)i, on_sequence);
+	}
 	seq_free(m);
 	if (eql_missing_count(eql_state(run)->query))
 		drop_missing_violations(run);
@@ -773,6 +816,26 @@ static void failed_search(struct run *run, int64_t T)
 	         run->rule.name, when, st->tiebreaker, st->tiebreaker);
 }
 
+/* A full answer where a window may hold more than a page of a stage's events: said once a run.
+ * Elasticsearch's TumblingWindow reads the first stage's last fetch_size events (the tail's base
+ * search runs descending), then each later stage ascending in pages of fetch_size filtered on
+ * the join keys in flight, and stops after the page at which SequenceMatcher.match finds
+ * max_signals sequences completed (tailLimitReached): its answer is the last max_signals of
+ * those, where casebook's is the last max_signals of all the window's sequences. */
+static void paging_warning(struct run *run)
+{
+	struct eql_state *st = eql_state(run);
+	if (st->paging_warned++ || !run->opts->warn.say)
+		return;
+	diag_say(&run->opts->warn,
+	         "warning: rule \"%s\": a window holds more than %d events of one stage of its sequence and "
+	         "max_signals (%d) sequences: Elasticsearch reads each stage in pages of fetch_size %d and "
+	         "stops at the page that completes max_signals sequences, so Kibana may alert on other "
+	         "sequences than casebook, which answers from all of the window's sequences "
+	         "(docs/DETECTION.md, \"fetch_size\")\n",
+	         run->rule.name, EQL_FETCH_SIZE, (int)run->rule.max_signals, EQL_FETCH_SIZE);
+}
+
 /* The times of the stage events whose tiebreaker_field holds several values (tiebreaker_value's
  * 'x'), in order: a window holding one fails its search. */
 static int64_t *failing_times(const struct run *run, size_t *n)
@@ -859,6 +922,8 @@ static int sequence_replay(struct run *run, int64_t limit)
 		/* a full answer is Kibana's max signals warning (eql.ts: hits.total, the answer's size
 		 * (Results.fromPayload), at least max_signals) */
 		int full = ntail >= max;
+		if (full && st->density.dense)
+			paging_warning(run);
 		if (ntail > max)
 			ntail = max + 1; /* the answer, and the next left out: while both stay, it stands */
 		int64_t first = INT64_MAX;
@@ -1198,6 +1263,11 @@ static int eql_compile(struct run *run, struct strbuf *why)
 static int eql_prepare(struct run *run)
 {
 	const struct eql_query *q = eql_state(run)->query;
+	if (eql_is_sequence(q) && !eql_is_sample(q)) {
+		struct stage_density *d = &eql_state(run)->density;
+		d->nstages = eql_stage_count(q);
+		d->span = rule_window_to(&run->rule, 0) - rule_window_from(&run->rule, 0);
+	}
 	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
 	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
 	    !eql_state(run)->tiebreaker) {
@@ -1217,6 +1287,7 @@ static void eql_release(struct run *run)
 	free(st->seqs);
 	stream_free(st->stream);
 	free(st->offered);
+	free(st->density.ring), free(st->density.n), free(st->density.at);
 	strbuf_release(&st->key);
 	eql_free(st->query);
 	free(st);

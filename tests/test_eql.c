@@ -510,6 +510,62 @@ static void test_mapped_whole_numbers(void **state)
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* Multi-fields (as tests/test_kql.c's test_multi_fields): the parent's value through the
+ * sub-field's normalizer and ignore_above. EQL's == and != are term queries, in a terms query,
+ * < and > range queries: Elasticsearch normalizes their text with the keyword's normalizer
+ * (KeywordFieldType's indexedValueForSearch); like and regex are wildcard and regexp queries,
+ * which do not (StringFieldType.wildcardQuery without shouldNormalize). */
+static void test_multi_fields(void **state)
+{
+	(void)state;
+	static const struct eql_case multi[] = {
+	    {"any where process.name.lower == \"bash\"", "{\"process\":{\"name\":\"BASH\"}}", 1},
+	    {"any where process.name.lower == \"BASH\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
+	    {"any where process.name.lower != \"BASH\"", "{\"process\":{\"name\":\"Bash\"}}", 0},
+	    {"any where process.name.lower in (\"ZSH\", \"BASH\")", "{\"process\":{\"name\":\"Bash\"}}", 1},
+	    {"any where process.name.lower like \"BA*\"", "{\"process\":{\"name\":\"Bash\"}}", 0},
+	    {"any where process.name.lower like \"ba*\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
+	    {"any where process.name.lower : \"BA*\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
+	    {"any where process.name.lower == \"powershell.exe\"", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 0},
+	    {"any where process.name.lower == null", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 1},
+	    {"any where process.name == \"bash\"", "{\"process\":{\"name\":\"BASH\"}}", 0},
+	    {"any where message.keyword == \"short msg\"", "{\"message\":\"short msg\"}", 1},
+	    {"any where message.keyword == \"longer message\"", "{\"message\":\"longer message\"}", 0},
+	    {"any where user.id.num > 40", "{\"user\":{\"id\":\"42\"}}", 1},
+	    {"any where process.name.lower == \"x\"", "{\"process.name.lower\":\"x\",\"process\":{\"name\":\"BASH\"}}",
+	     1},
+	    /* a .caseless the mapping does not name: Elastic Defend's */
+	    {"any where file.path.caseless == \"/LIBRARY/X\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+	    {"any where file.path.caseless like \"/LIBRARY/*\"", "{\"file\":{\"path\":\"/Library/x\"}}", 0},
+	};
+	char *names[] = {"process.name", "process.name.lower", "message", "message.keyword", "user.id", "user.id.num"};
+	static const char *const type_text[] = {"keyword ignore_above=1024",
+	                                        "keyword multi normalizer=lowercase ignore_above=8",
+	                                        "text",
+	                                        "keyword multi ignore_above=10",
+	                                        "keyword",
+	                                        "long multi"};
+	enum field_type types[6];
+	struct numeric_type nums[6];
+	for (size_t i = 0; i < 6; i++)
+		types[i] = field_type_named(type_text[i]), nums[i] = numeric_type_named(type_text[i]);
+	field_types_set(names, types, nums, 6);
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		struct kql_error err;
+		struct eql_query *q = eql_parse(multi[i].query, &err);
+		assert_non_null(q);
+		cJSON *ev = cJSON_Parse(multi[i].event);
+		assert_non_null(ev);
+		int got = eql_match(q, ev);
+		if (got != multi[i].want)
+			fail_msg("case %zu: %s on %s: got %d, want %d", i, multi[i].query, multi[i].event, got,
+			         multi[i].want);
+		cJSON_Delete(ev);
+		eql_free(q);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 static cJSON *seq_event(const char *spec, double *seconds)
 {
 	char cat[32], pid[16] = "-", ppid[16] = "-", host[16] = "-", name[16] = "-";
@@ -990,6 +1046,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_eql_cases),
 	    cmocka_unit_test(test_mapped_whole_numbers),
+	    cmocka_unit_test(test_multi_fields),
 	    cmocka_unit_test(test_sequences),
 	    cmocka_unit_test(test_sequences_expire_with_maxspan),
 	    cmocka_unit_test(test_needle_engines_agree),

@@ -669,6 +669,85 @@ static void test_sequence_tail(void **state)
 		}
 }
 
+static void warn_to(void *ctx, const char *msg)
+{
+	strbuf_addstr(ctx, msg);
+}
+
+/* Elasticsearch's paging (fetch_size 1,000, which Kibana's eql.ts leaves at its default) where
+ * a window holds more than a page of one stage. Rule: sequence by host.id [a] [b], max_signals
+ * 100; every event between 23:55 and 00:00, so that 00:00's execution alone sees them. The
+ * first stage: hA's a at 23:55:00, then h0000..h0999's a every 100 ms from 23:55:01; the second:
+ * h0000..h0999's b every 100 ms from 23:57:00, then hA's b at 23:59:00.
+ *
+ * All of the window's 1,001 sequences, latest last event first: hA's, then h0999's down to
+ * h0901's. That is casebook's answer. Elasticsearch's (TumblingWindow, tail): the base search
+ * runs descending (Optimizer.PushDownOrderBy keeps the tail's DESC for the first query) and its
+ * first page is the last 1,000 a's, h0000..h0999, not hA's; the page is full, so the window
+ * goes on to the b's (advance(1)) from h0000's a, unfiltered by key (1,000 keys in flight,
+ * over BoxedQueryRequest.MAX_TERMS 128); their first page, h0000..h0999's b, completes 1,000
+ * sequences, and SequenceMatcher.match returns false (tailLimitReached: 1,000 >= 100), so
+ * payload answers the last 100 completed: h0900..h0999, never hA's. casebook does not page:
+ * it says so once for the rule. With 500 hosts no stage fills a page, Elasticsearch reads
+ * every event of the window and the answers agree: no warning. */
+static void test_sequence_paging(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned hosts;
+		const char *first_kept; /* the oldest host of the answer beside hA */
+		int warned;
+	} cases[] = {{1000, "h0901", 1}, {500, "h0401", 0}};
+	static const struct detect_options base[] = {
+	    {.now_us = NOW}, {.now_us = NOW, .flush_rows = 1}, {.now_us = NOW, .no_prefilter = 1}};
+	for (size_t m = 0; m < sizeof(base) / sizeof(base[0]); m++)
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			store_close(db);
+			db = tu_new_case("eql-paging");
+			import_eql_rule("s",
+			                "sequence by host.id [process where process.name == \\\"a\\\"] "
+			                "[process where process.name == \\\"b\\\"]",
+			                "\"max_signals\":100");
+			struct strbuf sb, want, warned;
+			strbuf_init(&sb, 1 << 20);
+			strbuf_init(&want, 4096);
+			strbuf_init(&warned, 512);
+			char id[32], host[16], ts[40];
+			process_event(&sb, "hA-a", "2025-12-31T23:55:00.000Z", "hA", "a", NULL);
+			for (unsigned i = 0; i < cases[c].hosts; i++) {
+				snprintf(host, sizeof(host), "h%04u", i);
+				snprintf(id, sizeof(id), "%s-a", host);
+				snprintf(ts, sizeof(ts), "2025-12-31T23:%02u:%02u.%03uZ", 55 + (1 + i / 10) / 60,
+				         (1 + i / 10) % 60, i % 10 * 100);
+				process_event(&sb, id, ts, host, "a", NULL);
+				snprintf(id, sizeof(id), "%s-b", host);
+				snprintf(ts, sizeof(ts), "2025-12-31T23:%02u:%02u.%03uZ", 57 + (i / 10) / 60,
+				         (i / 10) % 60, i % 10 * 100);
+				process_event(&sb, id, ts, host, "b", NULL);
+				if (strcmp(host, cases[c].first_kept) >= 0)
+					strbuf_addf(&want, "s %s-a %s-b (group)\n", host, host);
+			}
+			process_event(&sb, "hA-b", "2025-12-31T23:59:00.000Z", "hA", "b", NULL);
+			strbuf_addstr(&want, "s hA-a hA-b (group)\n");
+			ingest_text(sb.buf);
+			struct detect_options o = base[m];
+			o.warn = (struct diag_sink){warn_to, &warned};
+			struct detect_totals t;
+			assert_int_equal(detect_run(db, &o, &t), 0);
+			if (strcmp(alerts(), want.buf))
+				fail_msg("mode %zu case %zu: alerts\n%s", m, c, lines.buf);
+			assert_int_equal(tu_count(warned.buf, "pages of fetch_size 1000"), cases[c].warned);
+			if (cases[c].warned)
+				assert_non_null(strstr(warned.buf,
+				                       "warning: rule \"s\": a window holds more than 1000 events of "
+				                       "one stage of its sequence and max_signals (100) sequences"));
+			assert_int_equal(t.capped, 1);
+			strbuf_release(&sb);
+			strbuf_release(&want);
+			strbuf_release(&warned);
+		}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -683,6 +762,7 @@ int main(void)
 	    T(test_trailing_missing_event_rule),
 	    T(test_long_sequence_rule),
 	    T(test_sequence_tail),
+	    T(test_sequence_paging),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

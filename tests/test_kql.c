@@ -380,6 +380,114 @@ static void test_mapped_numbers(void **state)
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* Multi-fields: a sub-field's value is its parent's source value indexed as the sub-field says
+ * (Elasticsearch keeps no source for it). The mapping below, as `casebook mapping import` stores
+ * it: process.name.lower a keyword with the lowercase normalizer and ignore_above 8; a text
+ * sub-field of a keyword; message.keyword with ignore_above 10 (no normalizer); user.id.num a
+ * long sub-field of a keyword. A keyword's normalizer applies to the query's text too (KQL's
+ * match and query_string queries analyze it with the field's search analyzer: the
+ * normalizer). */
+static const struct kql_case multi_cases[] = {
+    {"process.name.lower: bash", "{\"process\":{\"name\":\"BASH\"}}", 1},
+    {"process.name.lower: BASH", "{\"process\":{\"name\":\"Bash\"}}", 1},
+    {"process.name.lower: BA*", "{\"process\":{\"name\":\"Bash\"}}", 1},
+    {"process.name.lower: \"Bash\"", "{\"process\":{\"name\":[\"zsh\",\"BASH\"]}}", 1},
+    /* 14 characters: over ignore_above 8, not indexed in the sub-field */
+    {"process.name.lower: powershell.exe", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 0},
+    {"process.name.lower: *", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 0},
+    {"process.name.lower: *", "{\"process\":{\"name\":\"sh\"}}", 1},
+    {"process.name: bash", "{\"process\":{\"name\":\"BASH\"}}", 0}, /* the parent: no normalizer */
+    /* a text sub-field: the standard analyzer's words, lower-cased */
+    {"process.command_line.words: curl", "{\"process\":{\"command_line\":\"/usr/bin/CURL -o x\"}}", 1},
+    {"process.command_line.words: \"bin curl\"", "{\"process\":{\"command_line\":\"/usr/bin/CURL -o x\"}}", 1},
+    {"process.command_line: curl", "{\"process\":{\"command_line\":\"/usr/bin/CURL -o x\"}}", 0},
+    /* ignore_above without a normalizer */
+    {"message.keyword: \"short msg\"", "{\"message\":\"short msg\"}", 1},
+    {"message.keyword: \"SHORT MSG\"", "{\"message\":\"short msg\"}", 0},
+    {"message.keyword: \"longer message\"", "{\"message\":\"longer message\"}", 0},
+    {"message: longer", "{\"message\":\"longer message\"}", 1},
+    /* a long sub-field of a keyword: the parent's text as the long it indexes */
+    {"user.id.num >= 40", "{\"user\":{\"id\":\"42\"}}", 1},
+    {"user.id.num: 42", "{\"user\":{\"id\":\"42\"}}", 1},
+    /* a document that carries the sub-field is read as it is */
+    {"process.name.lower: x", "{\"process.name.lower\":\"x\",\"process\":{\"name\":\"BASH\"}}", 1},
+    {"process.name.lower: bash", "{\"process.name.lower\":\"x\",\"process\":{\"name\":\"BASH\"}}", 0},
+    /* a .caseless the mapping does not name: Elastic Defend's (lowercase, ignore_above 1024) */
+    {"file.path.caseless: /LIBRARY/*", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+    {"file.path.caseless: \"/library/X\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+    {"file.path.text: library", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+};
+
+static void run_kql_cases(const struct kql_case *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kql_error err;
+		struct kql_node *q = kql_parse(table[i].query, &err);
+		assert_non_null(q);
+		cJSON *ev = cJSON_Parse(table[i].event);
+		assert_non_null(ev);
+		int got = kql_match(q, ev);
+		if (got != table[i].want)
+			fail_msg("case %zu: %s on %s: got %d, want %d", i, table[i].query, table[i].event, got,
+			         table[i].want);
+		cJSON_Delete(ev);
+		kql_free(q);
+	}
+}
+
+static void test_multi_fields(void **state)
+{
+	(void)state;
+	char *names[] = {"process.name",
+	                 "process.name.lower",
+	                 "process.command_line",
+	                 "process.command_line.words",
+	                 "message",
+	                 "message.keyword",
+	                 "user.id",
+	                 "user.id.num"};
+	static const char *const type_text[] = {"keyword ignore_above=1024",
+	                                        "keyword multi normalizer=lowercase ignore_above=8",
+	                                        "keyword",
+	                                        "text multi",
+	                                        "text",
+	                                        "keyword multi ignore_above=10",
+	                                        "keyword",
+	                                        "long multi"};
+	enum field_type types[8];
+	struct numeric_type nums[8];
+	for (size_t i = 0; i < 8; i++)
+		types[i] = field_type_named(type_text[i]), nums[i] = numeric_type_named(type_text[i]);
+	field_types_set(names, types, nums, 8);
+	run_kql_cases(multi_cases, sizeof(multi_cases) / sizeof(multi_cases[0]));
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* Without an imported mapping: Elastic Defend's .caseless (keyword, lowercase normalizer,
+ * ignore_above 1024: endpoint-package's file fields) and .text. */
+static void test_builtin_multi_fields(void **state)
+{
+	(void)state;
+	char at1024[1100], at1025[1100];
+	memset(at1024, 'A', sizeof(at1024));
+	memcpy(at1024, "{\"file\":{\"path\":\"/", 18);
+	memcpy(at1025, at1024, sizeof(at1025));
+	/* the path: "/" and 1,023 or 1,024 letters */
+	strcpy(at1024 + 18 + 1023, "\"}}");
+	strcpy(at1025 + 18 + 1024, "\"}}");
+	const struct kql_case builtin[] = {
+	    {"file.path.caseless: /library/*", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+	    {"file.path.caseless: /LIBRARY/*", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+	    {"file.path.caseless: \"/LIBRARY/X\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+	    {"file.path: /library/*", "{\"file\":{\"path\":\"/Library/x\"}}", 0},
+	    {"file.path.caseless: /a*", at1024, 1},
+	    {"file.path.caseless: /a*", at1025, 0},
+	    {"file.path: /A*", at1025, 1},
+	    {"process.command_line.text: curl", "{\"process\":{\"command_line\":\"CURL -s\"}}", 1},
+	};
+	run_kql_cases(builtin, sizeof(builtin) / sizeof(builtin[0]));
+}
+
 struct tree_case {
 	const char *query, *tree;
 };
@@ -581,6 +689,7 @@ int main(void)
 	    cmocka_unit_test(test_kql_cases),       cmocka_unit_test(test_parse_trees),
 	    cmocka_unit_test(test_long_chains),     cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_required_values), cmocka_unit_test(test_mapped_numbers),
+	    cmocka_unit_test(test_multi_fields),    cmocka_unit_test(test_builtin_multi_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

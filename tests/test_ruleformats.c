@@ -513,6 +513,292 @@ static void test_fleet_package_zip(void **state)
 	assert_int_equal(c.rules_unchanged, 2);
 }
 
+/* ---- packages built here, from casebook's own rules ---- */
+
+#define PKG "security_detection_engine-8.99.1/"
+
+/* One saved object as the package holds it (kibana/security_rule/RULEID_VERSION.json): the rule
+ * under "attributes", the saved object's id RULEID_VERSION, type "security-rule". */
+static char *saved_rule_json(const char *rule_id, int version, const char *type, const char *query)
+{
+	struct strbuf b;
+	strbuf_init(&b, 512);
+	strbuf_addf(&b,
+	            "{\"attributes\":{\"rule_id\":\"%s\",\"version\":%d,\"name\":\"pkg %s v%d\",\"type\":\"%s\","
+	            "\"language\":\"%s\",\"query\":\"%s\",\"index\":[\"logs-*\"],\"risk_score\":21,"
+	            "\"severity\":\"low\",\"description\":\"casebook's own test rule\",\"enabled\":true,"
+	            "\"author\":[\"casebook\"],\"license\":\"Apache-2.0\",\"from\":\"now-9m\",\"interval\":\"5m\"},"
+	            "\"id\":\"%s_%d\",\"type\":\"security-rule\",\"references\":[],"
+	            "\"coreMigrationVersion\":\"8.8.0\",\"typeMigrationVersion\":\"10.1.0\"}",
+	            rule_id, version, rule_id, version, type, strcmp(type, "eql") ? "kuery" : "eql", query, rule_id,
+	            version);
+	return b.buf;
+}
+
+static void add_text(zip_t *z, const char *name, const char *text)
+{
+	char *copy = strdup(text);
+	zip_source_t *zs = zip_source_buffer(z, copy, strlen(copy), 1);
+	assert_non_null(zs);
+	assert_true(zip_file_add(z, name, zs, ZIP_FL_OVERWRITE) >= 0);
+}
+
+static void add_rule(zip_t *z, const char *rule_id, int version, const char *type, const char *query)
+{
+	char name[256];
+	snprintf(name, sizeof(name), PKG "kibana/security_rule/%s_%d.json", rule_id, version);
+	char *json = saved_rule_json(rule_id, version, type, query);
+	add_text(z, name, json);
+	free(json);
+}
+
+/* The package's shape: a manifest, tags, and the rules with earlier versions beside them. */
+static zip_t *new_package(const char *path)
+{
+	int err;
+	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	assert_non_null(z);
+	add_text(z, PKG "manifest.yml", "format_version: 3.0.0\nname: security_detection_engine\nversion: 8.99.1\n");
+	add_text(z, PKG "kibana/tag/security_detection_engine-tag-1.json", "{\"type\":\"tag\"}");
+	add_rule(z, "cb000000-0000-4000-8000-0000000000a1", 1, "query", "process.name : sh");
+	add_rule(z, "cb000000-0000-4000-8000-0000000000a1", 3, "query", "process.name : bash");
+	add_rule(z, "cb000000-0000-4000-8000-0000000000a1", 2, "query", "process.name : zsh");
+	add_rule(z, "cb000000-0000-4000-8000-0000000000b2", 7, "eql", "process where process.name == \\\"ls\\\"");
+	return z;
+}
+
+static void test_built_package(void **state)
+{
+	(void)state;
+	const char *path = tu_path("security_detection_engine-8.99.1.zip");
+	assert_int_equal(zip_close(new_package(path)), 0);
+	struct import_counts c;
+	struct ruleimport_counts rc;
+	assert_int_equal(run_import(path, NULL, &c, &rc), 0);
+	assert_int_equal(rc.package_rules, 2);  /* the newest of each rule_id */
+	assert_int_equal(rc.older_versions, 2); /* a1 v1 and v2 */
+	assert_int_equal(rc.damaged_files, 0);
+	assert_int_equal(c.rules_added, 2);
+	struct stored a = find("cb000000-0000-4000-8000-0000000000a1"),
+	              b = find("cb000000-0000-4000-8000-0000000000b2");
+	assert_int_equal(a.version, 3);
+	assert_int_equal(a.enabled, 0); /* the object says enabled: prebuilt rules install disabled */
+	assert_int_equal(b.version, 7);
+	assert_int_equal(b.enabled, 0);
+	release(&a);
+	release(&b);
+}
+
+/* A hostile package: each case adds its entries to a package whose good rule (b2 v7) still
+ * installs; the import names the package and the entry, and fails (1), never crashes. */
+struct hostile_zip {
+	const char *what;
+	void (*build)(zip_t *z);
+	/* after zip_close: damage the file's bytes (NULL: none) */
+	void (*damage)(const char *path);
+	const char *err; /* the exact line, "%s" standing for the package's path */
+	unsigned damaged, added;
+};
+
+static void build_bomb(zip_t *z)
+{
+	size_t n = 4u << 20;
+	char *spaces = malloc(n + 1);
+	memset(spaces, ' ', n);
+	spaces[0] = '{', spaces[n - 1] = '}', spaces[n] = '\0';
+	zip_source_t *zs = zip_source_buffer(z, spaces, n, 1);
+	zip_int64_t i = zip_file_add(z, PKG "kibana/security_rule/bomb.json", zs, 0);
+	assert_true(i >= 0);
+	assert_int_equal(zip_set_file_compression(z, (zip_uint64_t)i, ZIP_CM_DEFLATE, 9), 0);
+}
+
+static void build_traversal(zip_t *z)
+{
+	add_text(z, "../kibana/security_rule/up.json", "{}");
+	add_text(z, PKG "kibana/security_rule/../../../etc/x.json", "{}");
+}
+
+static void build_absolute(zip_t *z)
+{
+	add_text(z, "/tmp/kibana/security_rule/abs.json", "{}");
+	add_text(z, PKG "kibana\\security_rule\\win.json", "{}");
+}
+
+static void build_symlink(zip_t *z)
+{
+	add_text(z, PKG "kibana/security_rule/link.json", "/etc/passwd");
+	zip_int64_t i = zip_name_locate(z, PKG "kibana/security_rule/link.json", 0);
+	assert_true(i >= 0);
+	assert_int_equal(zip_file_set_external_attributes(z, (zip_uint64_t)i, 0, ZIP_OPSYS_UNIX, 0120777u << 16), 0);
+}
+
+static void build_many(zip_t *z)
+{
+	char name[64];
+	for (unsigned i = 0; i < 200000; i++) { /* with the package's 6: 200,006, over 200,000 */
+		snprintf(name, sizeof(name), PKG "x/%u", i);
+		zip_source_t *zs = zip_source_buffer(z, NULL, 0, 0);
+		zip_int64_t at = zip_file_add(z, name, zs, 0);
+		assert_true(at >= 0);
+		zip_set_file_compression(z, (zip_uint64_t)at, ZIP_CM_STORE, 0);
+	}
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	char *buf = malloc(*len);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
+static void spill(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* Every central directory header's signature (PK 1 2) broken. */
+static void damage_directory(const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (!memcmp(buf + i, "PK\1\2", 4))
+			buf[i + 2] = 9;
+	spill(path, buf, len);
+	free(buf);
+}
+
+/* Cut after the first half: no end of central directory. */
+static void damage_truncate(const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	spill(path, buf, len / 2);
+	free(buf);
+}
+
+/* One byte of the a1 v3 rule's deflated data changed: the stream no longer inflates. */
+static void damage_entry(const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	const char *name = PKG "kibana/security_rule/cb000000-0000-4000-8000-0000000000a1_3.json";
+	size_t nlen = strlen(name);
+	for (size_t i = 0; i + 30 + nlen <= len; i++)
+		if (!memcmp(buf + i, "PK\3\4", 4) && !memcmp(buf + i + 30, name, nlen)) {
+			size_t extra = (unsigned char)buf[i + 28] | (size_t)(unsigned char)buf[i + 29] << 8;
+			buf[i + 30 + nlen + extra + 5] ^= 0x55;
+			break;
+		}
+	spill(path, buf, len);
+	free(buf);
+}
+
+static const struct hostile_zip hostile_zips[] = {
+    {"traversal", build_traversal, NULL,
+     "%s:../kibana/security_rule/up.json: its name climbs out of the package with \"..\" (not read)\n"
+     "%s:" PKG "kibana/security_rule/../../../etc/x.json: its name climbs out of the package with \"..\" "
+     "(not read)\n",
+     2, 2},
+    {"absolute", build_absolute, NULL,
+     "%s:/tmp/kibana/security_rule/abs.json: its name is absolute or holds a backslash (not read)\n"
+     "%s:" PKG "kibana\\security_rule\\win.json: its name is absolute or holds a backslash (not read)\n",
+     2, 2},
+    {"symlink", build_symlink, NULL, "%s:" PKG "kibana/security_rule/link.json: a symbolic link (not read)\n", 1, 2},
+    {"many entries", build_many, NULL,
+     "%s: cannot read the package: 200006 entries, more than casebook reads (200000)\n", 1, 0},
+    {"directory", NULL, damage_directory, "%s: cannot read the package: Not a zip archive\n", 1, 0},
+    {"truncated", NULL, damage_truncate, "%s: cannot read the package: Not a zip archive\n", 1, 0},
+    {"entry", NULL, damage_entry,
+     "%s:" PKG "kibana/security_rule/cb000000-0000-4000-8000-0000000000a1_3.json: damaged in the package: "
+     "Zlib error: data error\n",
+     1, 2},
+};
+
+static void test_hostile_packages(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof(hostile_zips) / sizeof(hostile_zips[0]); k++) {
+		const struct hostile_zip *h = &hostile_zips[k];
+		print_message("%s\n", h->what);
+		char name[64];
+		snprintf(name, sizeof(name), "hostile-%zu.zip", k);
+		const char *path = tu_path(name);
+		zip_t *z = new_package(path);
+		if (h->build)
+			h->build(z);
+		assert_int_equal(zip_close(z), 0);
+		if (h->damage)
+			h->damage(path);
+		char *errs = NULL;
+		size_t errlen = 0;
+		FILE *f = open_memstream(&errs, &errlen);
+		struct ruleimport_options o = {.version_lock = NULL};
+		struct import_counts c = {0};
+		struct ruleimport_counts rc = {0};
+		assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
+		fclose(f);
+		struct strbuf want; /* each "%s" of the expected text is the package's path */
+		strbuf_init(&want, 512);
+		for (const char *e = h->err; *e; e++)
+			if (e[0] == '%' && e[1] == 's')
+				strbuf_addstr(&want, path), e++;
+			else
+				strbuf_addch(&want, *e);
+		assert_string_equal(errs, want.buf);
+		strbuf_release(&want);
+		assert_int_equal(rc.damaged_files, h->damaged);
+		assert_int_equal(c.rules_added, h->added);
+		free(errs);
+		/* a fresh case for the next */
+		store_close(db);
+		snprintf(name, sizeof(name), "hostile-%zu", k);
+		db = tu_new_case(name);
+	}
+}
+
+/* A zip bomb: 4 MiB of JSON whitespace deflates some thousand to one; the entry is named and
+ * left unread (its ratio from the package's own directory). */
+static void test_zip_bomb(void **state)
+{
+	(void)state;
+	const char *path = tu_path("bomb.zip");
+	zip_t *z = new_package(path);
+	build_bomb(z);
+	assert_int_equal(zip_close(z), 0);
+	int err;
+	z = zip_open(path, ZIP_RDONLY, &err);
+	zip_stat_t st;
+	assert_int_equal(zip_stat(z, PKG "kibana/security_rule/bomb.json", 0, &st), 0);
+	zip_discard(z);
+	assert_true(st.size / st.comp_size > 100);
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *f = open_memstream(&errs, &errlen);
+	struct ruleimport_options o = {.version_lock = NULL};
+	struct import_counts c = {0};
+	struct ruleimport_counts rc = {0};
+	assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
+	fclose(f);
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "%s:" PKG "kibana/security_rule/bomb.json: 4194304 bytes from %llu compressed, more than 100 to 1 (a "
+	         "zip bomb?; not read)\n",
+	         path, (unsigned long long)st.comp_size);
+	assert_string_equal(errs, want);
+	assert_int_equal(c.rules_added, 2);
+	free(errs);
+}
+
 static int count_runnable(void *ctx, const struct rule_row *row)
 {
 	struct rule r;
@@ -589,6 +875,27 @@ static void test_toml_wildcard_filter_runs(void **state)
 	release(&st);
 }
 
+/* The command line on a package built here: installed disabled, the earlier versions counted. */
+static void test_package_import_command(void **state)
+{
+	(void)state;
+	const char *path = tu_path("cli-security_detection_engine-8.99.1.zip");
+	assert_int_equal(zip_close(new_package(path)), 0);
+	struct strbuf out, err;
+	strbuf_init(&out, 1024);
+	strbuf_init(&err, 1024);
+	const char *dbp = tu_path("cli-pkg.db");
+	assert_int_equal(tu_run(&out, &err, "%s --db '%s' rules import '%s'", tu_casebook(), dbp, path), 0);
+	assert_string_equal(out.buf, "2 rules: 2 added, 0 updated, 0 unchanged, 0 invalid; 0 exception lists, 0 items\n"
+	                             "prebuilt: 0 TOML files, 2 package rules (2 earlier versions left out), 0 "
+	                             "deprecated left out, 0 versions from a version.lock.json, 0 damaged files\n"
+	                             "prebuilt rules are installed disabled, as Kibana installs them: 'casebook rules "
+	                             "enable --all' runs them\n");
+	assert_string_equal(err.buf, "");
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 /* The command line: a tree and a damaged file in one import, then enable --all. */
 static void test_rules_import_command(void **state)
 {
@@ -632,9 +939,13 @@ int main(void)
 	    T(test_damaged_toml_names_line_and_column),
 	    T(test_saved_object_folder),
 	    T(test_fleet_package_zip),
+	    T(test_built_package),
+	    T(test_hostile_packages),
+	    T(test_zip_bomb),
 	    T(test_shared_elastic_macos),
 	    T(test_toml_wildcard_filter_runs),
 	    cmocka_unit_test(test_rules_import_command),
+	    cmocka_unit_test(test_package_import_command),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_cleanup();
