@@ -6,12 +6,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "common/number.h"
 #include "common/strbuf.h"
@@ -54,7 +57,19 @@ struct enode {
 	struct kql_node *kql; /* KQL("..."), compiled */
 	pcre2_code **res;     /* RLIKE's patterns, compiled */
 	size_t nres;
-	pcre2_code *replace; /* REPLACE's, compiled */
+	pcre2_code *replace;         /* REPLACE's, compiled */
+	struct match_options *match; /* MATCH's options map, when it has one */
+};
+
+/* MATCH(field, "query", {options}): those of Match.java's that change which documents match a
+ * keyword or text field (the others are read and have no effect on the answer). */
+struct match_options {
+	int fuzziness;        /* the edits allowed (0 to 2), or -1 for AUTO */
+	int auto_lo, auto_hi; /* AUTO:lo,hi (3, 6 by default) */
+	int transpositions;   /* fuzzy_transpositions: a swap of two neighbours is one edit */
+	int prefix_length;    /* code points at the start that must be the same */
+	int and_op;           /* operator AND: every word of the query (a text field) */
+	int zero_all;         /* zero_terms_query "all": a query of no words matches every document */
 };
 
 enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_GROK, K_STATS, K_SORT, K_LIMIT };
@@ -134,10 +149,9 @@ struct parser {
 	struct esql_error *err;
 	int failed;
 	int depth;
-	int rule;      /* a rule's query (esql_parse), not a hunt's */
-	size_t cmd;    /* the index of the command being parsed */
-	size_t now_at; /* where the first NOW() of the rule is, in the command now_cmd */
-	size_t now_cmd;
+	int rule;       /* a rule's query (esql_parse), not a hunt's */
+	size_t cmd;     /* the index of the command being parsed */
+	size_t now_cmd; /* the command the first NOW() of the rule is in */
 	int now_seen;
 };
 
@@ -333,6 +347,177 @@ static struct esql_value value_copy(const struct esql_value *v)
 	return c;
 }
 
+/* ---- geo_point ---- */
+
+static void java_double(double d, char *out, size_t len);
+
+static struct esql_scalar geo_scalar(double x, double y)
+{
+	struct esql_scalar g = {.kind = EK_GEO, .d = x};
+	memcpy(&g.i, &y, sizeof(y));
+	return g;
+}
+
+static double geo_y(const struct esql_scalar *g)
+{
+	double y;
+	memcpy(&y, &g->i, sizeof(y));
+	return y;
+}
+
+/* A number as WKT and the point parsers read one (Double.parseDouble of the token): decimal
+ * digits, a sign, a point, an exponent; never hex, infinity or NaN. */
+static int geo_number(const char **s, double *out)
+{
+	const char *p = *s;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	const char *start = p;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+		return -1;
+	while (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
+	       ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
+		p++;
+	char buf[64];
+	if ((size_t)(p - start) >= sizeof(buf))
+		return -1;
+	memcpy(buf, start, (size_t)(p - start));
+	buf[p - start] = 0;
+	char *end;
+	*out = strtod(buf, &end);
+	if (*end || !isfinite(*out))
+		return -1;
+	*s = p;
+	return 0;
+}
+
+static void geo_space(const char **s)
+{
+	while (**s == ' ' || **s == '\t' || **s == '\n' || **s == '\r')
+		++*s;
+}
+
+/* WKT "POINT (x y)" or "POINT(x y z)", any case (WellKnownText.fromWKT of a point; z
+ * ignored, ignore_z_value's default). */
+static int geo_wkt(const char *s, double *x, double *y)
+{
+	geo_space(&s);
+	if (strncasecmp(s, "point", 5))
+		return -1;
+	s += 5;
+	geo_space(&s);
+	if (*s++ != '(' || geo_number(&s, x) || geo_number(&s, y))
+		return -1;
+	double z;
+	geo_space(&s);
+	if (*s != ')' && geo_number(&s, &z))
+		return -1;
+	geo_space(&s);
+	if (*s++ != ')')
+		return -1;
+	geo_space(&s);
+	return *s ? -1 : 0;
+}
+
+/* A geohash as Elasticsearch's GeoPoint.resetFromGeoHash reads it for a mapping
+ * (EffectivePoint.BOTTOM_LEFT): its cell's south-west corner; bits alternate from longitude. */
+static int geo_hash(const char *s, double *x, double *y)
+{
+	static const char alphabet[] = "0123456789bcdefghjkmnpqrstuvwxyz";
+	size_t n = strlen(s);
+	if (!n || n > 12)
+		return -1;
+	double lon[2] = {-180, 180}, lat[2] = {-90, 90};
+	int even = 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *c = strchr(alphabet, s[i]);
+		if (!c || !s[i])
+			return -1;
+		int v = (int)(c - alphabet);
+		for (int b = 4; b >= 0; b--, even = !even) {
+			double *r = even ? lon : lat, mid = (r[0] + r[1]) / 2;
+			r[(v >> b & 1) ? 0 : 1] = mid;
+		}
+	}
+	*x = lon[0];
+	*y = lat[0];
+	return 0;
+}
+
+/* A geo_point of a document's _source, as GeoUtils.parseGeoPoint reads one: a string is WKT
+ * when it starts with "point", "lat,lon[,z]" when it holds a comma, else a geohash; an object
+ * {"lat": …, "lon": …} (numbers or numeric strings) or GeoJSON {"type": "Point",
+ * "coordinates": [lon, lat]}; [lon, lat] as an array (read_json_value pairs its numbers). A
+ * latitude past ±90 or a longitude past ±180 is malformed (the document is refused unless
+ * ignore_malformed): no value. */
+static int geo_valid(double x, double y)
+{
+	return y >= -90 && y <= 90 && x >= -180 && x <= 180 ? 0 : -1;
+}
+
+static int geo_text(const char *s, double *x, double *y)
+{
+	const char *t = s;
+	geo_space(&t);
+	if (!strncasecmp(t, "point", 5))
+		return geo_wkt(s, x, y);
+	if (strchr(s, ',')) {
+		double z;
+		if (geo_number(&t, y))
+			return -1;
+		geo_space(&t);
+		if (*t++ != ',' || geo_number(&t, x))
+			return -1;
+		geo_space(&t);
+		if (*t == ',' && (t++, geo_number(&t, &z)))
+			return -1;
+		geo_space(&t);
+		return *t ? -1 : 0;
+	}
+	return geo_hash(s, x, y);
+}
+
+static int geo_coordinate(const cJSON *j, double *out)
+{
+	if (cJSON_IsNumber(j)) {
+		*out = j->valuedouble;
+		return isfinite(*out) ? 0 : -1;
+	}
+	const char *s = cJSON_GetStringValue(j);
+	return s && !geo_number(&s, out) && (geo_space(&s), !*s) ? 0 : -1;
+}
+
+static int geo_json(const cJSON *j, double *x, double *y)
+{
+	if (cJSON_IsString(j))
+		return geo_text(j->valuestring, x, y) || geo_valid(*x, *y);
+	if (!cJSON_IsObject(j))
+		return -1;
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "lat"),
+	            *lon = cJSON_GetObjectItemCaseSensitive(j, "lon");
+	if (lat && lon)
+		return geo_coordinate(lon, x) || geo_coordinate(lat, y) || geo_valid(*x, *y);
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "coordinates");
+	if (type && !strcasecmp(type, "point") && cJSON_GetArraySize(c) >= 2 && cJSON_GetArraySize(c) <= 3)
+		return geo_coordinate(cJSON_GetArrayItem(c, 0), x) || geo_coordinate(cJSON_GetArrayItem(c, 1), y) ||
+		       geo_valid(*x, *y);
+	return -1;
+}
+
+/* A geo_point as ES|QL writes it: WKT, "POINT (x y)", each coordinate in Java's form
+ * (WellKnownText.toWKT: StringBuilder.append(double)). */
+static char *geo_wkt_text(const struct esql_scalar *g)
+{
+	char x[40], y[40], out[100];
+	java_double(g->d, x, sizeof(x));
+	java_double(geo_y(g), y, sizeof(y));
+	snprintf(out, sizeof(out), "POINT (%s %s)", x, y);
+	return xstrdup(out);
+}
+
 static struct esql_value one(struct esql_scalar s)
 {
 	struct esql_value v = {NULL, 0};
@@ -458,6 +643,7 @@ static void node_free(struct enode *n)
 {
 	if (!n)
 		return;
+	free(n->match);
 	for (size_t i = 0; i < n->nargs; i++)
 		node_free(n->args[i]);
 	free(n->args);
@@ -555,7 +741,7 @@ static const struct function {
     {"URL_ENCODE_COMPONENT", 1, 1, 0},
     {"TO_BASE64", 1, 1, 0},
     {"FROM_BASE64", 1, 1, 0},
-    {"MATCH", 2, 3, 0},
+    {"MATCH", 2, 2, 0},
     /* math */
     {"ROUND", 1, 2, 0},
     {"CEIL", 1, 1, 0},
@@ -597,6 +783,10 @@ static const struct function {
     {"DATE_PARSE", 1, 2, 0},
     {"DATE_EXTRACT", 2, 2, 0},
     {"IP_PREFIX", 3, 3, 0},
+    /* geo_point */
+    {"TO_GEOPOINT", 1, 1, 0},
+    {"ST_X", 1, 1, 0},
+    {"ST_Y", 1, 1, 0},
 };
 
 static const struct function *function_named(const char *name)
@@ -698,6 +888,97 @@ static struct enode *parse_number(struct parser *p)
 	return n;
 }
 
+static struct enode *parse_unary(struct parser *p);
+
+/* A Fuzziness as Elasticsearch reads one (Fuzziness.parse): 0, 1 or 2, as a number or a
+ * string, "AUTO" or "AUTO:lo,hi". 0, or -1 when it is none of them. */
+static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
+{
+	char buf[32];
+	if (v->kind == EK_INT && v->i >= 0 && v->i <= 2)
+		return o->fuzziness = (int)v->i, 0;
+	if (v->kind != EK_STR || strlen(v->s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v->s);
+	if (!strcmp(buf, "0") || !strcmp(buf, "1") || !strcmp(buf, "2"))
+		return o->fuzziness = buf[0] - '0', 0;
+	if (!strcasecmp(buf, "auto"))
+		return o->fuzziness = -1, 0;
+	int lo, hi, n = 0;
+	if (!strncasecmp(buf, "auto:", 5) && sscanf(buf + 5, "%d,%d%n", &lo, &hi, &n) == 2 && !buf[5 + n] && lo >= 0 &&
+	    hi >= lo) {
+		o->fuzziness = -1, o->auto_lo = lo, o->auto_hi = hi;
+		return 0;
+	}
+	return -1;
+}
+
+/* MATCH's {"name": value, ...} (Match.java's ALLOWED_OPTIONS). */
+static struct match_options *parse_match_options(struct parser *p)
+{
+	struct match_options *o = xmalloc(sizeof(*o));
+	*o = (struct match_options){.fuzziness = 0, .auto_lo = 3, .auto_hi = 6, .transpositions = 1};
+	expect(p, "{");
+	do {
+		size_t at = p->pos;
+		char *key = string_token(p);
+		if (!key) {
+			fail(p, p->pos, "expected an option name in quotes");
+			break;
+		}
+		expect(p, ":");
+		skip_space(p);
+		size_t vat = p->pos;
+		struct enode *v = p->failed ? NULL : parse_unary(p);
+		const struct esql_scalar *x = v && v->kind == N_LIT && v->lit.n == 1 ? &v->lit.v[0] : NULL;
+		int is_int = x && x->kind == EK_INT, is_bool = x && x->kind == EK_BOOL;
+		const char *str = x && x->kind == EK_STR ? x->s : NULL;
+		if (p->failed) {
+			;
+		} else if (!x) {
+			fail(p, vat, "MATCH's option [%s] takes a constant", key);
+		} else if (!strcmp(key, "fuzziness")) {
+			if (fuzziness_of(x, o))
+				fail(p, vat, "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi");
+		} else if (!strcmp(key, "fuzzy_transpositions") || !strcmp(key, "lenient") ||
+		           !strcmp(key, "auto_generate_synonyms_phrase_query")) {
+			if (!is_bool)
+				fail(p, vat, "MATCH's option [%s] is true or false", key);
+			else if (key[0] == 'f')
+				o->transpositions = (int)x->i;
+		} else if (!strcmp(key, "prefix_length") || !strcmp(key, "max_expansions")) {
+			if (!is_int || x->i < (key[0] == 'p' ? 0 : 1))
+				fail(p, vat, "MATCH's option [%s] is a whole number", key);
+			else if (key[0] == 'p')
+				o->prefix_length = x->i > 1000000 ? 1000000 : (int)x->i;
+		} else if (!strcmp(key, "boost")) {
+			if (!x || (x->kind != EK_INT && x->kind != EK_DOUBLE))
+				fail(p, vat, "MATCH's option [boost] is a number");
+		} else if (!strcmp(key, "operator")) {
+			if (!str || (strcasecmp(str, "or") && strcasecmp(str, "and")))
+				fail(p, vat, "MATCH's operator is OR or AND");
+			else
+				o->and_op = !strcasecmp(str, "and");
+		} else if (!strcmp(key, "zero_terms_query")) {
+			if (!str || (strcasecmp(str, "none") && strcasecmp(str, "all")))
+				fail(p, vat, "MATCH's zero_terms_query is none or all");
+			else
+				o->zero_all = !strcasecmp(str, "all");
+		} else if (!strcmp(key, "fuzzy_rewrite")) {
+			if (!str)
+				fail(p, vat, "MATCH's option [fuzzy_rewrite] is a string");
+		} else if (!strcmp(key, "analyzer") || !strcmp(key, "minimum_should_match")) {
+			unsupported(p, at, "MATCH's option [%s] is not one casebook applies yet", key);
+		} else {
+			fail(p, at, "Invalid option [%s] in MATCH (docs/DETECTION.md lists MATCH's options)", key);
+		}
+		node_free(v);
+		free(key);
+	} while (!p->failed && accept(p, ","));
+	expect(p, "}");
+	return o;
+}
+
 static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
@@ -711,7 +992,6 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	if (p->rule && !strcmp(name, "NOW") && !p->now_seen) {
 		/* Kibana evaluates it at each execution: parse_query sees which half it is in */
 		p->now_seen = 1;
-		p->now_at = at;
 		p->now_cmd = p->cmd;
 	}
 	struct enode *n = node(N_CALL);
@@ -725,7 +1005,11 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 				continue;
 			}
 			skip_space(p);
-			if (p->s[p->pos] == '{') { /* function named parameters: MATCH(f, "x", {"fuzziness": 1}) */
+			if (p->s[p->pos] == '{' && !strcmp(name, "MATCH") && n->nargs == 2 && !n->match) {
+				n->match = parse_match_options(p); /* MATCH(f, "x", {"fuzziness": 1}) */
+				continue;
+			}
+			if (p->s[p->pos] == '{') { /* another function's named parameters */
 				unsupported(p, p->pos, "%s's options ({...}) are not ones casebook reads yet", name);
 				break;
 			}
@@ -737,7 +1021,7 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		expect(p, ")");
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
-		fail(p, at, "%s does not take %zu arguments", name, n->nargs);
+		fail(p, at, "%s does not take %zu arguments", name, n->nargs + (n->match != NULL));
 	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
 		const struct enode *a = n->args[1];
 		char msg[160];
@@ -1574,8 +1858,71 @@ static void collect_fields(const struct enode *n, char ***names, size_t *count)
 		collect_fields(n->args[i], names, count);
 }
 
-/* The names the window's commands read: what a row must carry out of its event. */
-static void plan_split(struct esql_query *q)
+/* Whether the expression calls NOW() (its depth is the parser's, ESQL_MAX_DEPTH at most). */
+static int calls_now(const struct enode *n)
+{
+	if (!n)
+		return 0;
+	if (n->kind == N_CALL && !strcmp(n->name, "NOW"))
+		return 1;
+	for (size_t i = 0; i < n->nargs; i++)
+		if (calls_now(n->args[i]))
+			return 1;
+	return 0;
+}
+
+/* A rule's WHERE that calls NOW() runs in the window's half, at each execution's time: its
+ * conditions that do not call it run per event, in a WHERE of their own before it (WHERE a AND
+ * b keeps the rows WHERE a | WHERE b keeps, three-valued logic included), so that the events
+ * they refuse are never held for the windows and their equalities are needles still. */
+static void hoist_conditions(struct esql_query *q, size_t at)
+{
+	struct command *c = &q->cmds[at];
+	if (c->kind != K_WHERE || !c->expr || c->expr->kind != N_AND)
+		return;
+	struct enode *keep_now = node(N_AND), *rest = node(N_AND);
+	const struct enode *stack[ESQL_MAX_DEPTH];
+	struct enode *and_nodes[ESQL_MAX_DEPTH];
+	size_t top = 0, nand = 0;
+	/* the conjuncts, flattened (nested ANDs are the parser's depth at most), in their order */
+	stack[top++] = c->expr;
+	while (top > 0) {
+		struct enode *n = (struct enode *)stack[--top];
+		if (n->kind == N_AND && nand < ESQL_MAX_DEPTH && top + n->nargs <= ESQL_MAX_DEPTH) {
+			and_nodes[nand++] = n;
+			for (size_t k = n->nargs; k-- > 0;)
+				stack[top++] = n->args[k];
+			continue;
+		}
+		node_add(calls_now(n) ? keep_now : rest, n);
+	}
+	if (!rest->nargs || !keep_now->nargs) { /* nothing to move: the WHERE stays as it was */
+		free(keep_now->args), free(keep_now), free(rest->args), free(rest);
+		return;
+	}
+	for (size_t i = 0; i < nand; i++) { /* the children moved to the new nodes */
+		free(and_nodes[i]->args);
+		free(and_nodes[i]);
+	}
+	q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+	memmove(&q->cmds[at + 1], &q->cmds[at], (q->ncmds - at) * sizeof(*q->cmds));
+	q->ncmds++;
+	memset(&q->cmds[at], 0, sizeof(q->cmds[at]));
+	q->cmds[at].kind = K_WHERE;
+	q->cmds[at].expr = rest->nargs == 1 ? rest->args[0] : rest;
+	q->cmds[at + 1].expr = keep_now->nargs == 1 ? keep_now->args[0] : keep_now;
+	if (rest->nargs == 1)
+		free(rest->args), free(rest);
+	if (keep_now->nargs == 1)
+		free(keep_now->args), free(keep_now);
+}
+
+/* Where the window's half starts: the first STATS, SORT or LIMIT, or in a rule the first
+ * command that calls NOW() if it comes before (Kibana runs the query at each execution, so
+ * NOW() is each execution's time: a command that reads it runs over each execution's window,
+ * after the commands before it ran once per event). Then the names the window's commands
+ * read: what a row must carry out of its event. */
+static void plan_split(struct esql_query *q, size_t now_cmd)
 {
 	q->split = q->ncmds;
 	for (size_t i = 0; i < q->ncmds; i++)
@@ -1583,6 +1930,11 @@ static void plan_split(struct esql_query *q)
 			q->split = i;
 			break;
 		}
+	if (now_cmd < q->split) {
+		size_t was = q->ncmds;
+		hoist_conditions(q, now_cmd);
+		q->split = now_cmd + (q->ncmds - was); /* after the WHERE of its other conditions */
+	}
 	for (size_t i = q->split; i < q->ncmds; i++) {
 		const struct command *c = &q->cmds[i];
 		collect_fields(c->expr, &q->referenced, &q->nreferenced);
@@ -1635,15 +1987,7 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 		esql_free(q);
 		return NULL;
 	}
-	plan_split(q);
-	if (p.now_seen && p.now_cmd < q->split) {
-		/* the per-event half reads each event once for every execution (type_esql.c) */
-		unsupported(&p, p.now_at,
-		            "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which "
-		            "casebook's replay reads each event once for");
-		esql_free(q);
-		return NULL;
-	}
+	plan_split(q, p.now_seen ? p.now_cmd : SIZE_MAX);
 	q->uses_now = p.now_seen;
 	return q;
 }
@@ -1894,6 +2238,8 @@ struct reading {
 	struct esql_value *v;
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
+	int geo;                 /* a geo_point, read from _source (geo_json) */
+	int geo_skip;            /* the numbers of an array [lon, lat(, z)] read already */
 };
 
 /* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
@@ -1941,10 +2287,140 @@ static size_t utf16_units(const char *s)
 	return n;
 }
 
+/* ---- case mappings ---- */
+
+static locale_t unicode_ctype;
+static pthread_once_t unicode_once = PTHREAD_ONCE_INIT;
+
+static void unicode_init(void)
+{
+	unicode_ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Java's Character.toLowerCase / toUpperCase of one code point: Unicode's simple case
+ * mappings, as glibc's C.UTF-8 holds them (U+0130 is i, U+212A k, U+1E9E ß); ASCII's alone where
+ * that locale is missing. */
+static uint32_t case_of(uint32_t cp, int upper)
+{
+	pthread_once(&unicode_once, unicode_init);
+	if (cp < 0x80 || !unicode_ctype)
+		return cp < 0x80 ? (uint32_t)(upper ? toupper((int)cp) : tolower((int)cp)) : cp;
+	return (uint32_t)(upper ? towupper_l((wint_t)cp, unicode_ctype) : towlower_l((wint_t)cp, unicode_ctype));
+}
+
+/* The code point at s (its bytes in *len); a byte that starts no well-formed UTF-8 sequence is
+ * UINT32_MAX, one byte long, kept as it is. */
+static uint32_t utf8_next(const unsigned char *s, size_t *len)
+{
+	uint32_t cp;
+	size_t n;
+	if (s[0] < 0x80)
+		return *len = 1, s[0];
+	if (s[0] >= 0xc2 && s[0] < 0xe0)
+		cp = s[0] & 0x1fu, n = 2;
+	else if (s[0] >= 0xe0 && s[0] < 0xf0)
+		cp = s[0] & 0x0fu, n = 3;
+	else if (s[0] >= 0xf0 && s[0] < 0xf5)
+		cp = s[0] & 0x07u, n = 4;
+	else
+		return *len = 1, UINT32_MAX;
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return *len = 1, UINT32_MAX;
+		cp = cp << 6 | (s[k] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+		return *len = 1, UINT32_MAX;
+	return *len = n, cp;
+}
+
+static void utf8_put(struct strbuf *sb, uint32_t cp)
+{
+	if (cp < 0x80)
+		strbuf_addch(sb, (char)cp);
+	else if (cp < 0x800)
+		strbuf_addch(sb, (char)(0xc0 | cp >> 6)), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	else if (cp < 0x10000)
+		strbuf_addch(sb, (char)(0xe0 | cp >> 12)), strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))),
+		    strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	else
+		strbuf_addch(sb, (char)(0xf0 | cp >> 18)), strbuf_addch(sb, (char)(0x80 | (cp >> 12 & 0x3f))),
+		    strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+}
+
+/* Whether the code point has a case (a letter another case maps to or from). */
+static int cased(uint32_t cp)
+{
+	return cp != UINT32_MAX && (case_of(cp, 0) != cp || case_of(cp, 1) != cp);
+}
+
+/* s with each code point's case mapped. whole: as Java's String.toLowerCase / toUpperCase
+ * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings that casebook knows
+ * (U+0130 to "i" and U+0307; ß to SS, ŉ to ʼN, the Latin ligatures U+FB00-FB06 to their
+ * letters) and the final sigma (Σ after a cased letter and before none is ς); else one code
+ * point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the lowercase
+ * normalizer is. Bytes that are no UTF-8 stay as they are. */
+static char *case_mapped(const char *text, int upper, int whole)
+{
+	static const char *const ligatures[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
+	const unsigned char *s = (const unsigned char *)text;
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(text) + 1);
+	uint32_t before = UINT32_MAX; /* the code point before, for the final sigma */
+	for (size_t i = 0, n; s[i]; i += n) {
+		uint32_t cp = utf8_next(s + i, &n);
+		if (cp == UINT32_MAX) {
+			strbuf_addch(&sb, (char)s[i]);
+		} else if (whole && !upper && cp == 0x130) {
+			strbuf_addstr(&sb, "i\xcc\x87");
+		} else if (whole && !upper && cp == 0x3a3 && cased(before)) {
+			size_t m;
+			uint32_t next = s[i + n] ? utf8_next(s + i + n, &m) : UINT32_MAX;
+			utf8_put(&sb, cased(next) ? 0x3c3 : 0x3c2);
+		} else if (whole && upper && cp == 0xdf) {
+			strbuf_addstr(&sb, "SS");
+		} else if (whole && upper && cp == 0x149) {
+			strbuf_addstr(&sb, "\xca\xbcN");
+		} else if (whole && upper && cp >= 0xfb00 && cp <= 0xfb06) {
+			strbuf_addstr(&sb, ligatures[cp - 0xfb00]);
+		} else {
+			utf8_put(&sb, case_of(cp, upper));
+		}
+		before = cp;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* A geo_point's value of _source (geo_json); an array of numbers is one point, [lon, lat] or
+ * [lon, lat, z] (GeoPointFieldMapper: a leading number makes the array a point), its
+ * numbers passed here one by one. */
+static void read_geo(struct reading *rd, const cJSON *j)
+{
+	double x, y;
+	if (rd->geo_skip) {
+		rd->geo_skip--;
+		return;
+	}
+	if (cJSON_IsNumber(j)) {
+		const cJSON *n = j->next;
+		if (!n || !cJSON_IsNumber(n))
+			return; /* a number alone is no point */
+		rd->geo_skip = 1 + (n->next && cJSON_IsNumber(n->next));
+		x = j->valuedouble, y = n->valuedouble;
+		if (!geo_valid(x, y))
+			value_add(rd->v, geo_scalar(x, y));
+		return;
+	}
+	if (!geo_json(j, &x, &y))
+		value_add(rd->v, geo_scalar(x, y));
+}
+
 static int read_json_value(void *ctx, const cJSON *j)
 {
 	struct reading *rd = ctx;
-	if (rd->num.kind != NUMERIC_NONE) {
+	if (rd->geo) {
+		read_geo(rd, j);
+	} else if (rd->num.kind != NUMERIC_NONE) {
 		read_stored_number(rd, j);
 	} else if (cJSON_IsString(j)) {
 		int64_t us;
@@ -1953,9 +2429,9 @@ static int read_json_value(void *ctx, const cJSON *j)
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
 		} else {
-			char *text = xstrdup(j->valuestring);
-			for (char *c = text; rd->num.lowercase && *c; c++) /* the lowercase normalizer (ASCII) */
-				*c = (char)tolower((unsigned char)*c);
+			/* the lowercase normalizer: Lucene's LowerCaseFilter, Character.toLowerCase of each code point
+			 */
+			char *text = rd->num.lowercase ? case_mapped(j->valuestring, 0, 0) : xstrdup(j->valuestring);
 			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
 		}
 	} else if (cJSON_IsBool(j)) {
@@ -2017,7 +2493,11 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 				num.ignores = parent.ignores, num.ignore_above = parent.ignore_above;
 			}
 		}
-		struct reading rd = {&v, type == FT_DATE, num};
+		/* a geo_point: the imported mapping's, or ECS's geo.location */
+		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
+		                            (len == 12 || name[len - 13] == '.'));
+		doc_values = doc_values && !geo; /* from _source, in its order */
+		struct reading rd = {&v, type == FT_DATE, num, geo, 0};
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
@@ -2159,6 +2639,12 @@ static cJSON *scalar_json(const struct esql_scalar *s)
 	}
 	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return cJSON_CreateString(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return cJSON_CreateString(buf);
+	case EK_GEO: {
+		char *wkt = geo_wkt_text(s);
+		cJSON *j = cJSON_CreateString(wkt);
+		free(wkt);
+		return j;
+	}
 	default: return cJSON_CreateString(s->s);
 	}
 }
@@ -2337,6 +2823,11 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 	}
 	if ((a->kind == EK_BOOL && b->kind == EK_BOOL) || (a->kind == EK_SPAN && b->kind == EK_SPAN)) {
 		*out = (a->i > b->i) - (a->i < b->i);
+		return 0;
+	}
+	if (a->kind == EK_GEO && b->kind == EK_GEO) { /* equal when both coordinates are */
+		double ya = geo_y(a), yb = geo_y(b);
+		*out = a->d != b->d ? (a->d > b->d) - (a->d < b->d) : (ya > yb) - (ya < yb);
 		return 0;
 	}
 	return -1;
@@ -2662,6 +3153,7 @@ static char *scalar_text(const struct esql_scalar *s)
 	}
 	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return xstrdup(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return xstrdup(buf);
+	case EK_GEO: return geo_wkt_text(s);
 	default: return xstrdup(s->s);
 	}
 }
@@ -2698,15 +3190,15 @@ static int int_arg(const struct esql_value *v, int64_t *out)
 	return 0;
 }
 
+/* TO_LOWER and TO_UPPER: Java's String.toLowerCase(Locale.ROOT) and toUpperCase(Locale.ROOT)
+ * (ToLower.java, ToUpper.java: the configuration's locale, ROOT unless the request says one). */
 static struct esql_value case_change(const struct esql_value *v, int upper)
 {
 	struct esql_value out = null_value;
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->v[i].kind != EK_STR)
 			continue;
-		char *s = xstrdup(v->v[i].s);
-		for (char *c = s; *c; c++) /* ASCII: Elastic's rules compare lower-cased paths and names */
-			*c = (char)(upper ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
+		char *s = case_mapped(v->v[i].s, upper, 1);
 		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = s});
 	}
 	return out;
@@ -3461,26 +3953,77 @@ static struct esql_value from_base64(const char *s)
 	return out;
 }
 
-/* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...); a long stays one. */
+/* ROUND of a whole number at d < 0 digits, as Elasticsearch's Maths.round(long, long): a value
+ * of no more digits than are rounded is 0 (ROUND(5, -1) is 0, ROUND(15, -1) 20: the digits are
+ * (int) (log10(|n|) + 1) over the double), else half away from zero; a result whose sign is not
+ * the value's is a long overflow. Java's long arithmetic wraps: so does this, unsigned. */
+static int round_long(int64_t n, int64_t d, int64_t *out)
+{
+	if (n == 0 || d >= 0) {
+		*out = n;
+		return 0;
+	}
+	/* digitsToRound is -d: past a long's 19 digits every value is 0 (and -INT64_MIN is no long) */
+	int digits = (int)(log10(fabs((double)n)) + 1);
+	if (d < -19 || digits <= -d) {
+		*out = 0;
+		return 0;
+	}
+	int64_t below = (int64_t)pow(10, (double)(-d - 1)); /* tenAtScaleMinusOne, exact to 10^18 */
+	int64_t scale = (int64_t)((uint64_t)below * 10u);   /* 10^19 wraps, as Java's does */
+	int64_t q = n / scale, rem = n % scale, half = (int64_t)((uint64_t)below * 5u);
+	if (rem >= half)
+		q++;
+	else if (rem <= -half)
+		q--;
+	int64_t res = (int64_t)((uint64_t)q * (uint64_t)scale);
+	if ((res > 0) - (res < 0) != (n > 0) - (n < 0))
+		return -1;
+	*out = res;
+	return 0;
+}
+
+/* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...). A whole number
+ * keeps its type (Round.dataType() is the field's: RoundIntEvaluator, RoundLongEvaluator,
+ * RoundUnsignedLongEvaluator), rounded as Elasticsearch's Maths.round does; where Maths.round
+ * throws (a long or an integer overflow, an unsigned_long past 2^63 at 0 decimals: BigInteger's
+ * pow(-1)) the evaluators declare no warning, so the query fails: here a fault. */
 static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 {
-	if (x->kind == EK_INT) {
-		if (d >= 0)
-			return integer(x->i);
-		if (d < -18)
-			return integer(0);
-		int64_t p = 1;
-		for (int64_t i = 0; i < -d; i++)
-			p *= 10;
-		int64_t q = x->i / p, rem = x->i % p;
-		if (rem >= p / 2 + p % 2 && rem > 0)
-			q++;
-		else if (-rem >= p / 2 + p % 2 && rem < 0)
-			q--;
-		int64_t res;
-		if (__builtin_mul_overflow(q, p, &res))
+	if (x->kind == EK_INT && x->width == EW_UNSIGNED && x->i < 0) {
+		/* past 2^63 (unsignedLongAsNumber's BigInteger): Maths.round(BigInteger, long) */
+		uint64_t n = (uint64_t)x->i;
+		if (d > 0)
+			return value_copy(&(struct esql_value){(struct esql_scalar *)x, 1});
+		if (d == 0) {
+			fault("ROUND: java.lang.ArithmeticException: Negative exponent");
 			return null_value;
-		return integer(res);
+		}
+		if (d < -19) /* n / 10^-d is 0, its remainder n, below half of 10^-d (5 * 10^19 > 2^64) */
+			return one((struct esql_scalar){.kind = EK_INT, .i = 0, .width = EW_UNSIGNED});
+		uint64_t scale = 1, res;
+		for (int64_t i = 0; i < -d; i++)
+			scale *= 10;
+		uint64_t q = n / scale, rem = n % scale;
+		if (rem >= scale / 2)
+			q++;
+		if (__builtin_mul_overflow(q, scale, &res)) {
+			fault("ROUND: java.lang.ArithmeticException: unsigned_long overflow");
+			return null_value;
+		}
+		return one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)res, .width = EW_UNSIGNED});
+	}
+	if (x->kind == EK_INT) {
+		int64_t res;
+		if (round_long(x->i, d, &res)) {
+			fault("ROUND: java.lang.ArithmeticException: long overflow");
+			return null_value;
+		}
+		if (!fits_width(x->width, res)) { /* Maths.convertToIntegerType */
+			fault("ROUND: java.lang.ArithmeticException: integer overflow");
+			return null_value;
+		}
+		return one((struct esql_scalar){.kind = EK_INT, .i = res, .width = x->width});
 	}
 	if (d > 300 || !isfinite(x->d))
 		return a_double(x->d);
@@ -3691,6 +4234,27 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 	if (!strcmp(f, "TO_TEXT") || !strcmp(f, "TO_STR")) {
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
+	} else if (!strcmp(f, "ST_X") || !strcmp(f, "ST_Y")) {
+		/* StX, StY: a geo_point's longitude or latitude, a double */
+		if (single(&a[0]) && a[0].v[0].kind == EK_GEO)
+			*out = a_double(f[3] == 'X' ? a[0].v[0].d : geo_y(&a[0].v[0]));
+		else if (single(&a[0]) && a[0].v[0].kind != EK_GEO)
+			fault("first argument of [%s] must be [geo_point], found another type", f);
+	} else if (!strcmp(f, "TO_GEOPOINT")) {
+		/* ToGeoPoint: a string as WKT (SpatialCoordinateTypes.GEO.wktToWkb, no range check),
+		 * each value of a multi-valued one; what is no WKT point is null, with a warning */
+		for (size_t i = 0; i < a[0].n; i++) {
+			const struct esql_scalar *v = &a[0].v[i];
+			double gx, gy;
+			if (v->kind == EK_GEO)
+				value_add(out, *v);
+			else if (v->kind == EK_STR && !geo_wkt(v->s, &gx, &gy))
+				value_add(out, geo_scalar(gx, gy));
+			else if (v->kind == EK_STR)
+				warn("java.lang.IllegalArgumentException: not a WKT point");
+			else
+				fault("argument of [TO_GEOPOINT] must be [geo_point or string], found another type");
+		}
 	} else if (!strcmp(f, "TO_DBL")) {
 		*out = to_number(&a[0], NUM_DOUBLE);
 	} else if (!strcmp(f, "TO_INT")) {
@@ -3953,48 +4517,140 @@ static const struct group_context *in_group;
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n);
 
-/* Whether the token (len bytes, lower-cased) is one of text's words: the standard analyzer's
- * way, roughly (letters and digits, lower-cased). */
-static int has_word(const char *text, const char *tok, size_t len)
+/* The code points of s[0, len) (a byte of no UTF-8 as 0x110000 + the byte); their count. */
+static size_t code_points_of(const char *s, size_t len, uint32_t **out)
 {
-	for (const char *c = text; *c;) {
-		while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
-			c++;
-		const char *w = c;
-		while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
-			c++;
-		if ((size_t)(c - w) == len && len && !strncasecmp(w, tok, len))
-			return 1;
+	*out = xmalloc((len ? len : 1) * sizeof(**out));
+	size_t n = 0;
+	for (size_t i = 0, k; i < len; i += k) {
+		uint32_t cp = utf8_next((const unsigned char *)s + i, &k);
+		if (i + k > len)
+			k = len - i;
+		(*out)[n++] = cp == UINT32_MAX ? 0x110000u + (unsigned char)s[i] : cp;
 	}
+	return n;
+}
+
+/* Lucene's edit distance for FuzzyQuery (LevenshteinAutomata: insertions, deletions,
+ * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1. */
+static int edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int transpositions, int max)
+{
+	if ((na > nb ? na - nb : nb - na) > (size_t)max)
+		return max + 1;
+	int *rows = xmalloc(3 * (nb + 1) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 1,
+	    *cur = rows + 2 * (nb + 1);
+	for (size_t j = 0; j <= nb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= na; i++) {
+		cur[0] = (int)i;
+		int least = cur[0];
+		for (size_t j = 1; j <= nb; j++) {
+			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			d = prev[j] + 1 < d ? prev[j] + 1 : d;
+			d = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;
+			if (transpositions && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < d)
+				d = pp[j - 2] + 1;
+			cur[j] = d;
+			least = d < least ? d : least;
+		}
+		int *t = pp;
+		pp = prev, prev = cur, cur = t;
+		if (least > max) { /* every path is past it already */
+			free(rows);
+			return max + 1;
+		}
+	}
+	int d = prev[nb];
+	free(rows);
+	return d > max ? max + 1 : d;
+}
+
+/* Whether a term of the field (len bytes) matches the query's term (qlen) under MATCH's
+ * options: equal, or with fuzziness a FuzzyQuery's match (Fuzziness.asDistance: AUTO is 0 for
+ * a term of fewer than lo code points, 1 below hi, else 2; prefix_length code points the same,
+ * a query term no longer than the prefix exact). */
+static int term_matches(const char *term, size_t len, const char *q, size_t qlen, const struct match_options *o)
+{
+	if (len == qlen && !memcmp(term, q, len))
+		return 1;
+	if (!o)
+		return 0;
+	uint32_t *a, *b;
+	size_t na = code_points_of(term, len, &a), nb = code_points_of(q, qlen, &b);
+	int edits = o->fuzziness >= 0 ? o->fuzziness : nb < (size_t)o->auto_lo ? 0 : nb < (size_t)o->auto_hi ? 1 : 2;
+	size_t pre = (size_t)o->prefix_length;
+	int hit = 0;
+	if (edits > 0 && pre < nb && na >= pre && !memcmp(a, b, pre * sizeof(*a)))
+		hit = edit_distance(a + pre, na - pre, b + pre, nb - pre, o->transpositions, edits) <= edits;
+	free(a);
+	free(b);
+	return hit;
+}
+
+/* The next word of the standard analyzer's, roughly (a run of letters and digits): *w, its
+ * length; 0 at the end. */
+static size_t next_word(const char **c, const char **w)
+{
+	while (**c && !isalnum((unsigned char)**c) && !((unsigned char)**c & 0x80))
+		++*c;
+	*w = *c;
+	while (**c && (isalnum((unsigned char)**c) || ((unsigned char)**c & 0x80)))
+		++*c;
+	return (size_t)(*c - *w);
+}
+
+/* Whether a word of text (both lower-cased) matches the query's word. */
+static int has_term(const char *text, const char *tok, size_t len, const struct match_options *o)
+{
+	const char *w;
+	for (size_t n; (n = next_word(&text, &w));)
+		if (term_matches(w, n, tok, len, o))
+			return 1;
 	return 0;
 }
 
-/* field : "query" and MATCH(field, "query"): on a text field, whether any of the query's words
- * is one of the value's (a match query's OR); on any other, whether a value equals it (a term
- * query on a keyword, number or date). */
+/* field : "query" and MATCH(field, "query" [, {options}]): on a text field, whether any of the
+ * query's words is one of the value's (a match query's OR; with operator AND, every one; a
+ * query of no words matches nothing, or everything with zero_terms_query "all"); on any
+ * other, whether a value equals it (a term query on a keyword, number or date). With
+ * fuzziness, a word or a keyword within the edits (FuzzyQuery). max_expansions caps the terms
+ * a shard's rewrite takes, the closest first: casebook takes every one within the edits, which
+ * is Elasticsearch's answer while a shard holds no more than max_expansions of them. */
 static struct esql_value match(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value v = eval(n->args[0], r), q = eval(n->args[1], r), out = null_value;
+	const struct match_options *o = n->match;
 	if (single(&q)) {
 		int text_field = n->args[0]->kind == N_FIELD &&
 		                 field_type(n->args[0]->name, strlen(n->args[0]->name)) == FT_TEXT &&
 		                 q.v[0].kind == EK_STR;
 		int hit = 0;
+		char *query = text_field ? case_mapped(q.v[0].s, 0, 0) : NULL;
+		const char *qc = query, *qw;
+		if (query && o && o->zero_all && !next_word(&qc, &qw))
+			hit = 1; /* no words: a match_all query, documents without the field too */
 		for (size_t i = 0; i < v.n && !hit; i++) {
 			if (text_field && v.v[i].kind == EK_STR) {
-				for (const char *c = q.v[0].s; *c && !hit;) {
-					while (*c && !isalnum((unsigned char)*c) && !((unsigned char)*c & 0x80))
-						c++;
-					const char *w = c;
-					while (*c && (isalnum((unsigned char)*c) || ((unsigned char)*c & 0x80)))
-						c++;
-					hit = has_word(v.v[i].s, w, (size_t)(c - w));
+				char *value = case_mapped(v.v[i].s, 0, 0);
+				const char *c = query, *w;
+				size_t len, words = 0, found = 0;
+				while ((len = next_word(&c, &w))) {
+					words++;
+					found += (size_t)has_term(value, w, len, o);
+					if (o && o->and_op ? found < words : found > 0)
+						break;
 				}
+				hit = !words ? o && o->zero_all : o && o->and_op ? found == words : found > 0;
+				free(value);
+			} else if (o && v.v[i].kind == EK_STR && q.v[0].kind == EK_STR) {
+				hit = term_matches(v.v[i].s, strlen(v.v[i].s), q.v[0].s, strlen(q.v[0].s), o);
 			} else {
 				int c;
 				hit = !compare_scalars(&v.v[i], &q.v[0], &c) && c == 0;
 			}
 		}
+		free(query);
 		out = boolean(hit);
 	}
 	value_free(&v);
@@ -4237,13 +4893,51 @@ static int collect_leaf(void *ctx, const char *name, size_t len, const cJSON *va
 	return 0;
 }
 
+/* A multi-field the pattern matches whose parent the event holds: Elasticsearch's columns come
+ * from the mapping, multi-fields too (KEEP process.* lists process.name.caseless), though no
+ * document's _source holds them. */
+struct multi_names {
+	struct leaf_names *ln;
+	const cJSON *src;
+};
+
+static int found_value(void *ctx, const cJSON *v)
+{
+	(void)ctx, (void)v;
+	return 1;
+}
+
+static int collect_multi(void *ctx, const char *name)
+{
+	struct multi_names *m = ctx;
+	const char *dot = strrchr(name, '.');
+	if (!dot || !like_match(m->ln->pattern, name) ||
+	    !field_each(m->src, name, (size_t)(dot - name), found_value, NULL))
+		return 0;
+	for (size_t i = 0; i < m->ln->n; i++)
+		if (!strcmp(m->ln->names[i], name))
+			return 0;
+	add_name(&m->ln->names, &m->ln->n, xstrdup(name));
+	return 0;
+}
+
+/* The event's fields a pattern matches, by name: its leaves, and the mapping's multi-fields
+ * of those it holds. */
+static void collect_fields_named(const cJSON *src, struct leaf_names *ln)
+{
+	field_each_leaf(src, collect_leaf, ln);
+	struct multi_names m = {ln, src};
+	if (!faulted())
+		field_multi_fields_each(collect_multi, &m);
+}
+
 /* A name a window's command reads, out of the row's event into a column: a pattern (KEEP a*,
  * DROP *b) each field of the event it matches, as KEEP would see them. */
 static void carry_field(struct esql_row *r, const char *name)
 {
 	struct leaf_names ln = {NULL, 0, name};
 	if (strchr(name, '*'))
-		field_each_leaf(r->src, collect_leaf, &ln);
+		collect_fields_named(r->src, &ln);
 	else
 		add_name(&ln.names, &ln.n, xstrdup(name));
 	for (size_t i = 0; i < ln.n; i++) {
@@ -4267,7 +4961,7 @@ static void keep(struct esql_row *r, char *const *patterns, size_t n)
 			if (!r->computed[i] && like_match(patterns[p], r->names[i]))
 				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
 		if (r->src && wild)
-			field_each_leaf(r->src, collect_leaf, &ln);
+			collect_fields_named(r->src, &ln);
 		if (ln.n > 1)
 			qsort(ln.names, ln.n, sizeof(*ln.names), by_answer_name);
 		for (size_t i = 0; i < r->n; i++)

@@ -361,6 +361,17 @@ enum field_type field_type_named(const char *text)
 	return t;
 }
 
+int field_multi_fields_each(multi_field_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < imported.n; i++)
+		if (imported.nums[i].multi) {
+			int rc = fn(ctx, imported.names[i]);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
 enum field_type field_type(const char *path, size_t len)
 {
 	return field_type_numeric(path, len, NULL);

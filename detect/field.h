@@ -68,6 +68,9 @@ enum field_type field_type_named(const char *type);
 /* Types imported from a mapping, which win over the built-in ones from now on (n = 0: none);
  * nums their numeric types (NULL: none). */
 void field_types_set(char *const *names, const enum field_type *types, const struct numeric_type *nums, size_t n);
+/* The imported multi-fields (a field's "fields"), each name once, in name order. */
+typedef int (*multi_field_fn)(void *ctx, const char *name);
+int field_multi_fields_each(multi_field_fn fn, void *ctx);
 
 /* Epoch milliseconds as an instant (UTC microseconds), when in the years 0001-9999 (as
  * ingest's @timestamp: date arithmetic on it cannot overflow). 0 or -1. */

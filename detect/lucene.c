@@ -193,6 +193,12 @@ struct lx {
 	size_t atom;  /* NO_ATOM: nothing to repeat (start, after ( or |) */
 	int repeated; /* the item has a quantifier already: another wraps it first */
 	size_t open[64], depth;
+	/* intersections (a&b) open at each depth: the PCRE2 for them closes at the branch's end */
+	unsigned pending[65];
+	size_t branch[65]; /* where the operand being read at each depth starts in out */
+	unsigned names;    /* the captures made for intersections so far */
+	unsigned stack[65][8];
+	int after_and; /* the item just after '&': '|', ')' and '&' there are characters */
 	const char *why;
 };
 
@@ -316,15 +322,54 @@ static void escaped(struct lx *l)
 		literal(&l->out, (unsigned char)c);
 }
 
+/* a & b: the strings both match (RegExp.INTERSECTION, in RegExp.ALL, the flags ES|QL's
+ * RLikePattern and EQL's regex compile with). Lucene's grammar: interexp ::= concatexp [ & interexp ],
+ * within a union's branch, so & binds looser than concatenation and tighter than |, and right
+ * to left (a&b&c is a&(b&c)). Written for PCRE2 with a non-atomic look-ahead, which backtracks
+ * into a for each length it may match: the rest of the subject after a is captured, and b must
+ * end where it starts, (?:(*napla:(?:a)(?<iN>(?s:.*))\z)(?:b)(?=\k<iN>\z)). */
+static void intersect(struct lx *l)
+{
+	if (l->pending[l->depth] == 8 || l->names == 64) {
+		l->why = "a regular expression may have at most 8 & in a branch and 64 in all";
+		return;
+	}
+	size_t start = l->branch[l->depth];
+	char head[64];
+	int hlen = snprintf(head, sizeof(head), "(?:(*napla:(?:");
+	char mid[64];
+	unsigned name = l->names++;
+	int mlen = snprintf(mid, sizeof(mid), ")(?<i%u>(?s:.*))\\z)(?:", name);
+	strbuf_grow(&l->out, (size_t)hlen + 1);
+	memmove(l->out.buf + start + hlen, l->out.buf + start, l->out.len - start + 1);
+	memcpy(l->out.buf + start, head, (size_t)hlen);
+	l->out.len += (size_t)hlen;
+	strbuf_add(&l->out, mid, (size_t)mlen);
+	l->stack[l->depth][l->pending[l->depth]++] = name;
+	l->branch[l->depth] = l->out.len;
+	l->atom = NO_ATOM;
+	l->after_and = 1;
+}
+
+/* The end of a branch at the current depth: its open intersections close, innermost first. */
+static void close_intersections(struct lx *l)
+{
+	while (l->pending[l->depth] > 0)
+		strbuf_addf(&l->out, ")(?=\\k<i%u>\\z))", l->stack[l->depth][--l->pending[l->depth]]);
+}
+
 static void group(struct lx *l, char c)
 {
 	if (c == '(') {
 		l->open[l->depth++] = l->out.len; /* the guard allows 32 groups */
 		strbuf_addstr(&l->out, "(?:");
+		l->branch[l->depth] = l->out.len;
+		l->pending[l->depth] = 0;
 		l->atom = NO_ATOM;
 	} else if (!l->depth) {
 		l->why = "invalid regular expression";
 	} else {
+		close_intersections(l);
 		strbuf_addch(&l->out, ')');
 		l->atom = l->open[--l->depth];
 		l->repeated = 0;
@@ -335,15 +380,24 @@ static void group(struct lx *l, char c)
 static void translate_one(struct lx *l)
 {
 	char c = l->p[l->i];
-	if ((c == '?' || c == '*' || c == '+') && l->atom != NO_ATOM)
+	int after_and = l->after_and;
+	l->after_and = 0;
+	if (after_and && (c == '|' || c == ')' || c == '&')) {
+		/* Lucene's parseConcatExp reads one item whatever it is: a character here */
+		begin_atom(l);
+		literal(&l->out, (unsigned char)c);
+	} else if ((c == '?' || c == '*' || c == '+') && l->atom != NO_ATOM)
 		quantify(l, &c, 1);
 	else if (c == '{' && l->atom != NO_ATOM)
 		bounds(l);
 	else if (c == '(' || c == ')')
 		group(l, c);
-	else if (c == '|')
-		strbuf_addch(&l->out, '|'), l->atom = NO_ATOM;
-	else if (c == '[')
+	else if (c == '|') {
+		close_intersections(l);
+		strbuf_addch(&l->out, '|');
+		l->atom = NO_ATOM;
+		l->branch[l->depth] = l->out.len;
+	} else if (c == '[')
 		bracket(l);
 	else if (c == '\\')
 		escaped(l);
@@ -352,7 +406,7 @@ static void translate_one(struct lx *l)
 	else if (c == '~')
 		l->why = "the complement operator ~ of Lucene's regular expressions is not supported";
 	else if (c == '&')
-		l->why = "the intersection operator & of Lucene's regular expressions is not supported";
+		intersect(l);
 	else if (c == '<')
 		l->why = "numeric intervals <n-m> of Lucene's regular expressions are not supported";
 	else {
@@ -369,10 +423,13 @@ static const char *translate(const char *pat, size_t len, struct strbuf *out)
 {
 	struct lx l = {.p = pat, .len = len, .atom = NO_ATOM};
 	l.out = *out;
+	l.branch[0] = l.out.len;
 	for (; l.i < len && !l.why; l.i++)
 		translate_one(&l);
-	if (!l.why && l.depth)
+	if (!l.why && (l.depth || l.after_and)) /* a & at the end has no right side */
 		l.why = "invalid regular expression";
+	if (!l.why)
+		close_intersections(&l);
 	*out = l.out;
 	return l.why;
 }

