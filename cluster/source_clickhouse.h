@@ -8,12 +8,15 @@
  * set can rule documents out and they are few: a document holding no needle of any set, and
  * no JSON escape that could spell one, is not a candidate; it never leaves the cluster in a
  * read in any order, and in an ordered read (whose keys come from the key columns alone) comes
- * back without its document, for its place in the batch. Not pushed down: every exact test:
+ * back without its document, for its place in the batch. So are the rules' column
+ * prefilters (candidate_query.alts, ch_alts_condition), where none of them takes any row. Not
+ * pushed down: every exact test:
  * candidates carry the original document, and the columns a case would hold for the event
  * (irregular, names_exact, kind, file path, names, category, event.ingested: kept at load from
  * ingest/extract.c), so detection's prefilters (the needles again, each set a rule's) skip rows
  * as over a case and casebook evaluates the rest itself. A read in any order
- * (candidate_query.any_order) is one streamed query with no sort; otherwise rows come in
+ * (candidate_query.any_order) is one streamed query with no sort, and detection's pass reads so
+ * (source_ops.ordered_reads_costly); otherwise rows come in
  * (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, or the caller's wants_rows, then
  * twice as many each time, up to CH_SOURCE_BATCH_MAX; the largest at once for a caller that
  * asks between batches, candidate_query.batch_end, which reads_in_batches announces), each
@@ -68,6 +71,20 @@ struct needles;
  * NEEDLES_MAX), when there are more than CH_NEEDLES_PUSHED needles (those holding another
  * left out), or when there is no set. */
 int ch_needles_condition(struct strbuf *sql, const struct needles *const *sets, size_t nsets);
+
+/* The longest condition on the columns pushed down (the server's max_query_size is 256 KiB). */
+#define CH_ALTS_PUSHED_BYTES (64 * 1024)
+
+struct candidate_alt;
+/* Appends a condition a row meets when it meets one of the n alternatives
+ * (candidate_query.alts) by its typed columns, as the shared pass's prefilters read the case's
+ * columns: the window on the time field; the categories each listed in event_category as the
+ * case's category column lists them (values joined with ','), or none listed; the name columns
+ * (IN their values, lower() IN the ASCII-lowered values when caseless), or names_exact unset.
+ * Returns 1; or appends nothing and returns 0 when n is 0 or the condition would be longer
+ * than CH_ALTS_PUSHED_BYTES. The caller admits the rows the columns cannot vouch for
+ * (irregular, inexact) whatever it says. */
+int ch_alts_condition(struct strbuf *sql, const struct candidate_alt *alts, size_t n);
 
 /* An event's id from its doc_sha256 (lowercase hex, at least 15 digits): 0 when it is not one. */
 int64_t source_clickhouse_id(const char *sha256_hex);

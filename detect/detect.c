@@ -85,6 +85,10 @@ static int compile_query(struct run *run)
 /* The hits' documents kept for their alerts: a first detect's flush of 65,536 rows of the whole
  * ruleset's size alerts on about 10,000 events of 2 KB */
 #define HIT_DOCS_BUDGET ((size_t)32 << 20)
+/* Where no run streams because ordered reads are costly (a cluster), every alert is made at the
+ * end: the macOS rules over 100,000 events keep about 50 MB of their hits' documents, and each
+ * one dropped is a point read of the cluster (a scan of a column) */
+#define HIT_DOCS_BUDGET_UNSTREAMED ((size_t)128 << 20)
 
 struct field_span {
 	const char *field;
@@ -334,7 +338,8 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	strpool_init(&strings);
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct json_arena *alert_arena = json_arena_new();
-	struct hit_docs *docs = hit_docs_new(HIT_DOCS_BUDGET);
+	struct hit_docs *docs =
+	    hit_docs_new(src->ops->ordered_reads_costly ? HIT_DOCS_BUDGET_UNSTREAMED : HIT_DOCS_BUDGET);
 	struct span_memo spans = {0};
 	struct run_cache cache = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {

@@ -99,12 +99,7 @@ struct run {
 	void *state;             /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
-	struct column_filter {
-		int column; /* which column of struct event_record */
-		char **values;
-		size_t n;
-		int caseless;
-	} * columns;
+	struct column_filter *columns; /* store/alerts.h */
 	size_t ncolumns;
 	/* an event matters when it may pass one of the query's stages (a sequence's, until and
 	 * missing events included): the stage's category listed in the event's, and its columns;

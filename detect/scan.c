@@ -644,7 +644,7 @@ static int plan_streaming(struct run **runs, size_t n)
 		struct run *run = runs[i];
 		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
 		run->streaming = !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested &&
-		                 !run->suppress && !run->time_field;
+		                 !run->suppress && !run->time_field && !run->src->ops->ordered_reads_costly;
 		any |= run->streaming;
 	}
 	return any;
@@ -687,7 +687,50 @@ static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
 	return !q->path_lo && !q->path_hi && !q->host && !run->opts->no_prefilter && run->type->flush &&
-	       !q->use_ingested && !run->suppress && !run->time_field;
+	       !q->use_ingested && !run->suppress && !run->time_field && !run->src->ops->ordered_reads_costly;
+}
+
+/* What a source may push down of the runs' prefilters (candidate_query.alts): each run's
+ * categories, and its name columns or each of its stages' category and columns, as
+ * shared_admit and stages_admit test them (the windows' union is the query's). NULL when
+ * some run may take a row whatever its columns say, or in the reference mode (which evaluates
+ * every candidate). */
+static struct candidate_alt *plan_alts(struct run **runs, size_t n, size_t *nalts)
+{
+	size_t cap = 0;
+	*nalts = 0;
+	for (size_t i = 0; i < n; i++)
+		cap += runs[i]->nstage_filters ? runs[i]->nstage_filters : 1;
+	struct candidate_alt *alts = xcalloc(cap ? cap : 1, sizeof(*alts));
+	for (size_t i = 0; i < n; i++) {
+		const struct run *run = runs[i];
+		if (run->opts->no_prefilter)
+			break;
+		struct candidate_alt base = {.categories = run->cq.categories, .ncategories = run->cq.ncategories};
+		size_t nf = run->nstage_filters ? run->nstage_filters : 1, k;
+		for (k = 0; k < nf; k++) {
+			struct candidate_alt a = base;
+			if (run->nstage_filters) {
+				const struct stage_filter *f = &run->stage_filters[k];
+				a.category = f->category && strlen(f->category) <= 64 ? f->category : NULL;
+				a.columns = f->columns;
+				a.ncolumns = f->ncolumns;
+			} else {
+				a.columns = run->columns;
+				a.ncolumns = run->ncolumns;
+			}
+			if (!a.ncategories && !a.category && !a.ncolumns)
+				break; /* it may take any row its window holds */
+			alts[(*nalts)++] = a;
+		}
+		if (k < nf)
+			break;
+	}
+	if (cap && *nalts == cap)
+		return alts;
+	free(alts);
+	*nalts = 0;
+	return NULL;
 }
 
 static int collect_shared(struct store *s, struct run **runs, size_t n)
@@ -707,9 +750,15 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		}
 	}
 	struct event_source *src = runs[0]->src;
+	if (src->ops->ordered_reads_costly) { /* no run streams: each sorts what it keeps */
+		q.any_order = 1;
+		q.by_event_time = 0;
+	}
 	choose_scan(src, &q); /* an ordered read has chosen already: no query for the time bounds */
 	q.admit = shared_admit;
 	q.admit_ctx = &g;
+	struct candidate_alt *alts = plan_alts(runs, n, &q.nalts);
+	q.alts = alts;
 	plan_shared_narrowing(&g);
 	value_index_build(&g.values, runs, n);
 	g.every = xmalloc((n ? n : 1) * sizeof(*g.every));
@@ -740,6 +789,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		q.resume_id = g.last_id;
 	}
 	free(sets);
+	free(alts);
 	needle_index_free(g.needles);
 	for (size_t i = 0; i < g.nverdicts; i++) {
 		free(g.verdicts[i].index);
@@ -764,7 +814,13 @@ int scan_runs(struct store *s, struct run **runs, size_t n)
 		choose_scan(run->src, &run->cq);
 		struct candidate_query q = run->cq;
 		q.wants_rows = SIZE_MAX; /* every row: a source that reads in batches takes its largest */
-		return source_candidates(run->src, &q, &set, !run->opts->no_prefilter, on_candidate, run);
+		if (run->src->ops->ordered_reads_costly && !run->streaming && !q.by_event_time)
+			q.any_order = 1; /* the run sorts what it keeps */
+		struct candidate_alt *alts = plan_alts(runs, 1, &q.nalts);
+		q.alts = alts;
+		int rc = source_candidates(run->src, &q, &set, !run->opts->no_prefilter, on_candidate, run);
+		free(alts);
+		return rc;
 	}
 	return collect_shared(s, runs, n);
 }

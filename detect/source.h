@@ -33,6 +33,12 @@ struct source_ops {
 	/* An ordered read comes in batches, and candidate_query.batch_end is asked between them:
 	 * a caller that reads on then stops only there (a batch left mid-way is read again). */
 	int reads_in_batches;
+	/* An ordered read costs the source far more than the rows it sends (a cluster's server
+	 * reads and sorts every document before it sends the first, and reads them again for each
+	 * batch): the shared pass then reads in any order (candidate_query.any_order) and its runs
+	 * keep their hits to the end and sort them there, as the reference mode and a run timed
+	 * by a field only the documents hold do; no run streams (rule_type.flush). */
+	int ordered_reads_costly;
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
 	 * candidate holds a needle of one of them, ASCII case aside, or a JSON escape (\u, \/)
 	 * that could spell one, as needles_admit reads a document (a source may ignore them, or

@@ -1259,7 +1259,7 @@ static int eql_compile(struct run *run, struct strbuf *why)
 }
 
 /* A sequence without samples or missing-event stages is matched as the events arrive, in
- * @timestamp order. */
+ * @timestamp order (unless the source's ordered reads are costly: then at the end). */
 static int eql_prepare(struct run *run)
 {
 	const struct eql_query *q = eql_state(run)->query;
@@ -1270,7 +1270,7 @@ static int eql_prepare(struct run *run)
 	}
 	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
 	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
-	    !eql_state(run)->tiebreaker) {
+	    !eql_state(run)->tiebreaker && !run->src->ops->ordered_reads_costly) {
 		stream_start(run);
 		run->cq.by_event_time = 1;
 	}

@@ -125,6 +125,26 @@ int64_t store_max_event_id(struct store *s);
 int store_event_index_names(struct store *s, int (*fn)(void *ctx, const char *idx), void *ctx);
 
 /* --- candidate events for a rule --- */
+/* A prefilter on one of the columns detection prunes with: the column holds one of values
+ * (ASCII case aside when caseless), when the event's names_exact says the columns hold their
+ * fields' only values (detect/scan.c). */
+struct column_filter {
+	int column; /* 0 process.name, 1 event.action, 2 user.name, 3 process.executable */
+	char **values;
+	size_t n;
+	int caseless;
+};
+
+/* What one rule's candidates (or one stage's of a sequence) hold in their columns, as the
+ * shared pass tests it before it parses a document: candidate_query.alts. */
+struct candidate_alt {
+	const char *const *categories; /* event.category lists one of these (none: any) */
+	size_t ncategories;
+	const char *category; /* and this one (NULL: any) */
+	const struct column_filter *columns;
+	size_t ncolumns;
+};
+
 struct candidate_query {
 	int64_t after_id; /* only events with a larger id (0: all) */
 	int use_ingested; /* time is event.ingested, falling back to @timestamp */
@@ -156,6 +176,12 @@ struct candidate_query {
 	 * asked. */
 	int (*batch_end)(void *ctx);
 	void *batch_ctx;
+	/* What a source may push down beyond the above (NULL: nothing): a candidate meets one of
+	 * the alternatives, unless its columns cannot vouch for it (irregular; for the name
+	 * columns, names_exact unset; for the categories, none listed). The store does not read
+	 * them (its SQL narrows by the above); the caller tests every row again. */
+	const struct candidate_alt *alts;
+	size_t nalts;
 };
 
 struct candidate_row {
