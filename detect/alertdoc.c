@@ -484,6 +484,14 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 		}
 		events = nevents ? kept : NULL;
 	}
+	/* the stored documents' hashes the pass took, for the anchor (a case's own events only) */
+	const char **stored = NULL;
+	if (!run->opts->keep && run->docs) {
+		size_t n = events ? nevents : 1; /* as the store counts them */
+		stored = xmalloc((n ? n : 1) * sizeof(*stored));
+		for (size_t i = 0; i < n; i++)
+			stored[i] = hit_docs_stored_sha256(run->docs, events ? events[i] : event_id);
+	}
 	struct alert_record a = {.uuid = uuid,
 	                         .rule_key = run->rule.key,
 	                         .event_id = event_id,
@@ -496,11 +504,13 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .doc = doc,
 	                         .events = events,
 	                         .nevents = nevents,
+	                         .stored_sha256 = stored,
 	                         /* rule_name_override: the queue and listings name it as its document does */
 	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
 	int created = 0;
 	int rc = store_alert_add(run->store, &a, &created);
 	free(kept);
+	free(stored);
 	if (created)
 		run->totals->created++;
 	return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/diag.h"
+#include "common/digest.h"
 #include "common/hash.h"
 
 struct kept {
@@ -15,6 +16,8 @@ struct kept {
 	size_t size;        /* bytes counted against the budget */
 	size_t doc_len;
 	const char *identity, *index, *derived, *os_type; /* in data, after the document */
+	int has_stored;                                   /* stored_sha256 is set */
+	char stored_sha256[SHA256_HEX_LEN + 1];           /* of the document as the case stores it */
 	char data[];
 };
 
@@ -122,6 +125,9 @@ void hit_docs_keep(struct hit_docs *k, int64_t id, const struct event_row *row)
 	e->index = row->r.index ? copy_at(&at, row->r.index) : NULL;
 	e->derived = row->r.derived ? copy_at(&at, row->r.derived) : NULL;
 	e->os_type = row->r.os_type ? copy_at(&at, row->r.os_type) : NULL;
+	e->has_stored = row->stored != NULL;
+	if (e->has_stored)
+		sha256_hex(row->stored, row->stored_len, e->stored_sha256);
 	if (k->count == k->nbuckets)
 		grow(k);
 	size_t b = bucket_of(k, e->id);
@@ -158,4 +164,10 @@ const char *hit_docs_identity(struct hit_docs *k, int64_t id, const char **index
 		return NULL;
 	*index = e->index ? e->index : "";
 	return e->identity;
+}
+
+const char *hit_docs_stored_sha256(struct hit_docs *k, int64_t id)
+{
+	const struct kept *e = k ? find(k, id) : NULL;
+	return e && e->has_stored ? e->stored_sha256 : NULL;
 }

@@ -27,6 +27,9 @@ void hit_docs_keep(struct hit_docs *k, int64_t id, const struct event_row *row);
  * columns empty) and returns 1, as the source's event_get would have; 0 when it is not kept
  * (or k is NULL). */
 int hit_docs_get(struct hit_docs *k, int64_t id, event_fn fn, void *ctx);
+/* The SHA-256 (hex) of the kept event's document as the case stores it (event_row.stored),
+ * for its alert's audit anchor; NULL when it is not kept, or came from another source. */
+const char *hit_docs_stored_sha256(struct hit_docs *k, int64_t id);
 /* The kept event's identity and index ("" when none); NULL when it is not kept (or k is NULL). */
 const char *hit_docs_identity(struct hit_docs *k, int64_t id, const char **index);
 

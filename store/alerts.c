@@ -46,8 +46,9 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
 	    "severity, risk_score, reason, doc, host_key, file_path, target, rule_name) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+	/* and its identity, for the anchor */
 	static const char event_cols_sql[] =
-	    "SELECT host_key, file_path, coalesce(file_path, process_name) FROM events WHERE id = ?1";
+	    "SELECT host_key, file_path, coalesce(file_path, process_name), identity FROM events WHERE id = ?1";
 	/* the imported document's workflow is Kibana's claim: the alert starts open, and its
 	 * status is set (and audited) through triage/record.h, as audit --verify expects */
 	static const char imported_sql[] =

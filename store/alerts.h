@@ -26,6 +26,10 @@ struct alert_record {
 	const char *doc;       /* the alert document (JSON) */
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
+	/* for each of those events (event_id alone: one), the SHA-256 in hex of its document as
+	 * the case stores it (casebook_sha256(docs.doc)) when the caller read it there; NULL, or a
+	 * NULL entry: the anchor reads it */
+	const char *const *stored_sha256;
 	const char *origin; /* who made it, in its audit anchor: NULL for "detect", "kibana import" */
 	/* doc is an imported document: its kibana.alert.workflow_* fields are Kibana's claims, so
 	 * they are removed and its workflow_status set to the new alert's (open) */

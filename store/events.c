@@ -586,6 +586,9 @@ static int read_event_doc(struct store *s, sqlite3_stmt *st, struct strbuf *doc,
 		return -1;
 	row->doc = doc->buf;
 	row->doc_len = doc->len;
+	int type = sqlite3_column_type(st, 22);
+	if (type == SQLITE_BLOB || type == SQLITE_TEXT) /* else casebook_sha256 decides */
+		row->stored = store_col_blob(st, 22, &row->stored_len);
 	return 0;
 }
 

@@ -35,6 +35,10 @@ struct event_row {
 	struct event_record r;
 	const char *doc; /* decompressed JSON, when the query asked for it */
 	size_t doc_len;
+	/* the document as the case stores it (docs.doc, compressed), when doc was read from the
+	 * case: what an alert's audit anchor hashes (NULL from other sources) */
+	const void *stored;
+	size_t stored_len;
 };
 
 /* --- writing (one writer per ingest) --- */

@@ -44,7 +44,7 @@ void store_kept_put(struct store *s, sqlite3_stmt *st);
 struct alert_record;
 struct actor;
 /* Anchors the alert store_alert_add has just stored as alert_id (store/triage.c): rendered in C
- * from the values it bound (cols: its event's host_key, file_path and target, a row of the
+ * from the values it bound (cols: its event's host_key, file_path, target and identity, a row of the
  * statement that read them), else by the anchor's SQL. 0 or -1. */
 int store_audit_anchor_new_alert(struct store *s, int64_t alert_id, const struct alert_record *a, sqlite3_stmt *cols,
                                  const struct actor *who, const char *origin);

@@ -305,24 +305,41 @@ static int anchor_json_value(struct strbuf *b, sqlite3_stmt *st, int col, unsign
 
 /* alert_events' part: [position, event_id, identity, sha256 of the stored document] for each
  * event, in position order. 0, 1 (the statement decides), -1. */
-static int anchor_events(struct store *s, const struct alert_record *a, struct strbuf *b)
+static int anchor_events(struct store *s, const struct alert_record *a, sqlite3_stmt *cols, struct strbuf *b)
 {
 	static const char sql[] = "SELECT e.identity, casebook_sha256(d.doc) FROM events e LEFT JOIN docs d ON "
 	                          "d.id = e.id WHERE e.id = ?1";
+	/* the document's hash known: its stored document is not read again (its page, read while
+	 * the transaction's pages fill the cache, made SQLite spill them: a tenth of a first detect) */
+	static const char identity_sql[] = "SELECT identity FROM events WHERE id = ?1";
 	size_t n = a->events ? a->nevents : 1;
 	strbuf_addch(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		int64_t id = a->events ? a->events[i] : a->event_id;
+		const char *known = a->stored_sha256 ? a->stored_sha256[i] : NULL;
+		if (known && id == a->event_id) { /* its identity is on the row store_alert_add read */
+			strbuf_addf(b, "%s[%zu,%lld,", i ? "," : "", i, (long long)id);
+			if (anchor_json_value(b, cols, 3, WANT_TEXT))
+				return 1;
+			strbuf_addch(b, ',');
+			anchor_json_text(b, known, strlen(known));
+			strbuf_addch(b, ']');
+			continue;
+		}
+		const char *q = known ? identity_sql : sql;
 		sqlite3_stmt *st;
-		if (store_kept_get(s, sql, 0, sql, &st))
+		if (store_kept_get(s, q, 0, q, &st))
 			return -1;
 		sqlite3_bind_int64(st, 1, id);
 		int rc = sqlite3_step(st);
 		int other = rc != SQLITE_ROW; /* no such event: the statement's LEFT JOIN says null */
 		if (!other) {
 			strbuf_addf(b, "%s[%zu,%lld,", i ? "," : "", i, (long long)id);
-			other = anchor_json_value(b, st, 0, WANT_TEXT) || (strbuf_addch(b, ','), 0) ||
-			        anchor_json_value(b, st, 1, WANT_TEXT | WANT_NULL);
+			other = anchor_json_value(b, st, 0, WANT_TEXT) || (strbuf_addch(b, ','), 0);
+			if (!other && known)
+				anchor_json_text(b, known, strlen(known));
+			else if (!other)
+				other = anchor_json_value(b, st, 1, WANT_TEXT | WANT_NULL);
 			strbuf_addch(b, ']');
 		}
 		store_kept_put(s, st);
@@ -376,7 +393,7 @@ static int anchor_rendered(struct store *s, const struct alert_record *a, sqlite
 		        anchor_json_value(&content, cols, 2, WANT_NULL | WANT_TEXT) || (strbuf_addch(&content, ','), 0);
 	}
 	store_kept_put(s, st);
-	if (!other && !(other = anchor_events(s, a, &content))) {
+	if (!other && !(other = anchor_events(s, a, cols, &content))) {
 		strbuf_addch(&content, ',');
 		anchor_json_text(&content, doc_sha256, strlen(doc_sha256));
 		if (a->rule_name) { /* the CASE's other arm: a.rule_name, acknowledged_as, group_id, group_index */

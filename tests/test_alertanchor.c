@@ -2,7 +2,9 @@
  * the bytes of the anchor's SQL (the definition, which audit --verify runs): for texts with every
  * byte JSON escapes, bytes past ASCII and invalid UTF-8, NULs inside a column, NULL columns, a
  * rule_name_override, several events and an event without a stored document; and the values
- * the C path leaves to SQL (a column whose affinity would change it) still anchored by SQL. */
+ * the C path leaves to SQL (a column whose affinity would change it) still anchored by SQL.
+ * The stored documents' hashes a caller passes (alert_record.stored_sha256, which detect's pass
+ * takes as it reads them) give the same anchor, and are what the anchor holds. */
 #include "tests/testutil.h"
 
 #include <sqlite3.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "store/alerts.h"
 #include "store/rules.h"
 #include "store/store.h"
@@ -160,10 +163,85 @@ static void test_anchors_rendered_in_c_are_the_sqls(void **state)
 	store_close(s);
 }
 
+/* The SHA-256 of event id's stored document, read as a caller of the store would have it. */
+static void stored_sha(const char *path, int64_t id, char hex[SHA256_HEX_LEN + 1])
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT doc FROM docs WHERE id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sha256_hex(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), hex);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Two alerts on the same events, with and without the hashes given (the second with one left
+ * to the store): the same content hash, and verify passes. Then a wrong hash given: it is the
+ * one anchored, so verify finds that alert changed. */
+static void test_stored_hashes_given_anchor_the_same(void **state)
+{
+	(void)state;
+	const char *path = tu_path("anchor-given.db");
+	struct store *s;
+	char *err = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
+	add_events(path);
+	enum upsert_result res;
+	struct rule_row rule = {
+	    .rule_id = "r", .version = 1, .uuid = "u", .name = "A", .type = "eql", .json = "{}", .source = "t"};
+	assert_int_equal(store_rule_put(s, &rule, &res), 0);
+	char h2[SHA256_HEX_LEN + 1], h3[SHA256_HEX_LEN + 1], wrong[SHA256_HEX_LEN + 1];
+	stored_sha(path, 2, h2);
+	stored_sha(path, 3, h3);
+	memcpy(wrong, h3, sizeof(wrong));
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	static const int64_t seq[] = {3, 2};
+	const char *given[] = {h3, h2}, *partly[] = {NULL, h2}, *bad[] = {wrong, h2};
+	const char *const *sets[] = {NULL, given, partly, bad};
+	static const char *const doc = "{\"kibana.alert.workflow_status\":\"open\"}";
+	assert_int_equal(store_tx_begin(s), 0);
+	for (size_t i = 0; i < 4; i++) {
+		char uuid[8];
+		snprintf(uuid, sizeof(uuid), "g%zu", i);
+		struct alert_record a = {.uuid = uuid,
+		                         .rule_key = 1,
+		                         .event_id = 3,
+		                         .severity = "low",
+		                         .reason = "r",
+		                         .doc = doc,
+		                         .events = seq,
+		                         .nevents = 2,
+		                         .stored_sha256 = sets[i]};
+		int created = 0;
+		assert_int_equal(store_alert_add(s, &a, &created), 0);
+		assert_int_equal(created, 1);
+	}
+	assert_int_equal(store_tx_end(s, 1), 0);
+	assert_int_equal(store_audit_anchors_rendered(s), 4);
+	struct anchors got = {0};
+	assert_int_equal(store_audit_each(s, NULL, take_anchor, &got), 0);
+	assert_int_equal(got.n, 4);
+	/* the alerts differ in uuid only, which the content does not hold */
+	assert_string_equal(got.after[1], got.after[0]);
+	assert_string_equal(got.after[2], got.after[0]);
+	assert_string_not_equal(got.after[3], got.after[0]);
+	for (size_t i = 0; i < got.n; i++)
+		free(got.after[i]);
+	int64_t entries, bad_id;
+	char why[256];
+	assert_int_equal(store_audit_verify(s, &entries, &bad_id, why, sizeof(why)), 2);
+	assert_string_equal(why, "alert g3 (its rule, severity, events or document) is not what audit entry 4 "
+	                         "anchored: it was changed");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_anchors_rendered_in_c_are_the_sqls),
+	    cmocka_unit_test(test_stored_hashes_given_anchor_the_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
