@@ -5,9 +5,11 @@
  * counted and, in a case, kept in its rejects; the rest loads. Ctrl-C stops at the next
  * document, and the batch read so far is sent. Each event's columns (cluster_columns) are read from its document; a
  * value a column cannot hold exactly (an object, several values for one, another type) leaves the column NULL or
- * partial and names the field in `inexact`. Rows go in batches of at most CLUSTER_LOAD_BATCH_ROWS as JSONEachRow into
- * the Distributed table; a batch first asks which of its documents (by SHA-256, within its time range) the cluster
- * holds already and leaves those out, so a load run again, or a batch retried, adds nothing twice. */
+ * partial and names the field in `inexact`. Rows go in batches of at most CLUSTER_LOAD_BATCH_ROWS as RowBinary
+ * (cluster/quote.h: each value's bytes after its length, nothing for the server to unescape) into the Distributed
+ * table, which sends each row to the shard its host id picks; a batch first asks which of its documents (by SHA-256,
+ * within its time range) the cluster holds already and leaves those out, so a load run again, or a batch retried, adds
+ * nothing twice. */
 #ifndef CASEBOOK_CLUSTER_LOAD_H
 #define CASEBOOK_CLUSTER_LOAD_H
 
