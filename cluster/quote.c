@@ -23,26 +23,6 @@ void ch_quote_string(struct strbuf *out, const char *s, size_t len)
 	strbuf_addch(out, '\'');
 }
 
-void ch_json_string(struct strbuf *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	strbuf_grow(out, len + 2);
-	strbuf_addch(out, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, (char)c);
-		} else if (c < 0x20) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			strbuf_add(out, esc, sizeof(esc));
-		} else {
-			strbuf_addch(out, (char)c);
-		}
-	}
-	strbuf_addch(out, '"');
-}
-
 void ch_rowbinary_uint(struct strbuf *out, uint64_t v)
 {
 	unsigned char b[10];

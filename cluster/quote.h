@@ -2,7 +2,8 @@
  *
  * casebook never splices a value into a ClickHouse query by hand: a string goes through
  * ch_quote_string, a database, table or cluster name through ch_quote_ident, and the query
- * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. */
+ * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. Rows an INSERT
+ * sends go as RowBinary (below): lengths and bytes, nothing for the server to unescape. */
 #ifndef CASEBOOK_CLUSTER_QUOTE_H
 #define CASEBOOK_CLUSTER_QUOTE_H
 
@@ -26,12 +27,6 @@ void ch_quote_string(struct strbuf *out, const char *s, size_t len);
  * become folders on the server's disk, so nothing else is taken). Returns 0, or -1 and
  * appends nothing when name is NULL or not such a name. */
 int ch_quote_ident(struct strbuf *out, const char *name);
-
-/* Appends the len bytes at s as a JSON string for ClickHouse's JSON input formats
- * (JSONEachRow), which keep a string's bytes as they are: quote, backslash and bytes below
- * 0x20 are escaped (\", \\, \u00XX), every other byte is copied, so any bytes - invalid
- * UTF-8 too - arrive unchanged. Data for the server, never text for a person. */
-void ch_json_string(struct strbuf *out, const char *s, size_t len);
 
 /* RowBinary, the rows of an INSERT ... FORMAT RowBinary: each column's value in the table's
  * binary form, nothing escaped, so the server reads every byte as it was sent and parses

@@ -174,25 +174,6 @@ static void test_identifiers_are_plain_names_or_refused(void **state)
 	strbuf_release(&sb);
 }
 
-static void test_json_strings_keep_every_byte_and_escape_only_what_json_must(void **state)
-{
-	(void)state;
-	static const struct literal_case json[] = {
-	    LIT("", "\"\""),
-	    LIT("plain", "\"plain\""),
-	    LIT("say \"hi\" \\ 'x'", "\"say \\\"hi\\\" \\\\ 'x'\""),
-	    LIT("a\0b\n\x1b[2J\x7f", "\"a\\u0000b\\u000a\\u001b[2J\x7f\""),
-	    LIT("caf\xc3\xa9 \xff\xfe", "\"caf\xc3\xa9 \xff\xfe\""),
-	};
-	for (size_t i = 0; i < sizeof(json) / sizeof(*json); i++) {
-		struct strbuf sb;
-		strbuf_init(&sb, 16);
-		ch_json_string(&sb, json[i].in, json[i].len);
-		assert_string_equal(sb.buf, json[i].out);
-		strbuf_release(&sb);
-	}
-}
-
 /* RowBinary: a String is its length as LEB128 and then its bytes untouched, whatever they
  * are; an Int64 eight bytes, least significant first. Written from ClickHouse's format
  * (readVarUInt, readStringBinary, readPODBinary), not from cluster/quote.c. */
@@ -273,7 +254,6 @@ int main(void)
 	    cmocka_unit_test(test_a_literal_appends_to_what_is_there),
 	    cmocka_unit_test(test_every_byte_reads_back_and_ends_at_the_closing_quote),
 	    cmocka_unit_test(test_identifiers_are_plain_names_or_refused),
-	    cmocka_unit_test(test_json_strings_keep_every_byte_and_escape_only_what_json_must),
 	    cmocka_unit_test(test_rowbinary_keeps_every_byte_after_its_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* libFuzzer: ClickHouse literals (cluster/quote.h). Whatever the bytes, the literal is
  * printable ASCII, closes exactly at its end (nothing in the value closes the quote early),
- * and reads back, as ClickHouse's lexer reads it, as the same bytes; a JSON string reads back
- * as the same bytes too, and so does RowBinary's length and bytes; a name is taken as an identifier only when it is a
+ * and reads back, as ClickHouse's lexer reads it, as the same bytes; RowBinary's length and
+ * bytes read back as the same bytes too; a name is taken as an identifier only when it is a
  * plain one. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,38 +56,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (i != lit.len - 1 || back.len != size || (size && memcmp(back.buf, data, size) != 0))
 		abort();
-
-	/* as a JSON string: no raw control byte or unescaped quote inside, the same bytes back */
-	struct strbuf js;
-	strbuf_init(&js, size * 6 + 2);
-	strbuf_reset(&back);
-	ch_json_string(&js, (const char *)data, size);
-	if (js.len < 2 || js.buf[0] != '"' || js.buf[js.len - 1] != '"')
-		abort();
-	for (i = 1; i < js.len - 1; i++) {
-		unsigned char c = (unsigned char)js.buf[i];
-		if (c < 0x20 || c == '"')
-			abort();
-		if (c != '\\') {
-			strbuf_addch(&back, (char)c);
-			continue;
-		}
-		c = (unsigned char)js.buf[++i];
-		if (c == '"' || c == '\\') {
-			strbuf_addch(&back, (char)c);
-		} else if (c == 'u' && i + 4 < js.len - 1 && js.buf[i + 1] == '0' && js.buf[i + 2] == '0') {
-			int hi = hexval(js.buf[i + 3]), lo = hexval(js.buf[i + 4]);
-			if (hi < 0 || lo < 0 || hi * 16 + lo >= 0x20)
-				abort();
-			strbuf_addch(&back, (char)(hi * 16 + lo));
-			i += 4;
-		} else {
-			abort();
-		}
-	}
-	if (back.len != size || (size && memcmp(back.buf, data, size) != 0))
-		abort();
-	strbuf_release(&js);
 
 	/* as RowBinary: a LEB128 length (no longer than it needs), then the same bytes, nothing
 	 * after them; and the size itself as an Int64, eight bytes least significant first */
