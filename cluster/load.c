@@ -350,6 +350,12 @@ static int by_sha(const void *a, const void *b)
 	return strcmp(((const struct row *)a)->sha, ((const struct row *)b)->sha);
 }
 
+static int by_offset(const void *a, const void *b)
+{
+	size_t x = ((const struct row *)a)->off, y = ((const struct row *)b)->off;
+	return x < y ? -1 : x > y;
+}
+
 static int sha_cmp(const void *key, const void *elem)
 {
 	return strncmp(key, elem, SHA256_HEX_LEN);
@@ -414,7 +420,7 @@ static int flush(struct cluster_loader *l)
 	if (l->n == 0)
 		return 0;
 	qsort(l->row, l->n, sizeof(*l->row), by_sha);
-	struct strbuf held, body;
+	struct strbuf held;
 	strbuf_init(&held, 256);
 	if (held_documents(l, &held) != 0) {
 		strbuf_release(&held);
@@ -435,12 +441,16 @@ static int flush(struct cluster_loader *l)
 	if (dup == 0) { /* the usual case: the rows as read */
 		rc = ch_insert(l->c, l->insert.buf, l->rows.buf, l->rows.len);
 	} else if (added) {
-		strbuf_init(&body, l->rows.len);
+		/* the rows not held, moved down in place in the order they were written (a copy
+		 * would double a batch's memory): the batch is dropped after this, sent or not */
+		qsort(l->row, l->n, sizeof(*l->row), by_offset);
+		size_t at = 0;
 		for (size_t i = 0; i < l->n; i++)
-			if (!l->row[i].held)
-				strbuf_add(&body, l->rows.buf + l->row[i].off, l->row[i].len);
-		rc = ch_insert(l->c, l->insert.buf, body.buf, body.len);
-		strbuf_release(&body);
+			if (!l->row[i].held) {
+				memmove(l->rows.buf + at, l->rows.buf + l->row[i].off, l->row[i].len);
+				at += l->row[i].len;
+			}
+		rc = ch_insert(l->c, l->insert.buf, l->rows.buf, at);
 	}
 	if (rc != 0) {
 		strbuf_addstr(l->err, ch_errmsg(l->c));

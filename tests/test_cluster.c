@@ -799,6 +799,53 @@ static void test_hostile_bytes_arrive_exact_in_the_columns_and_the_document(void
 	strbuf_release(&want);
 }
 
+/* A batch whose held documents are scattered among new ones sends the new ones whole, each
+ * once: the cluster then holds every document to the byte with its SHA-256. */
+static void test_held_documents_among_new_ones_are_left_out_and_the_rest_sent_whole(void **state)
+{
+	(void)state;
+	NEED_CLUSTER();
+	clear_credentials();
+	struct strbuf odd, all, want;
+	strbuf_init(&odd, 1024);
+	strbuf_init(&all, 1024);
+	strbuf_init(&want, 4096);
+	char line[256];
+	struct {
+		char sha[SHA256_HEX_LEN + 1], hex[512];
+	} docs[6];
+	for (int i = 0; i < 6; i++) {
+		int n = snprintf(line, sizeof(line),
+		                 "{\"@timestamp\":\"2026-11-24T00:00:0%dZ\",\"host\":{\"id\":\"h-scatter-%d\"},"
+		                 "\"event\":{\"id\":\"scatter-%d\"},\"message\":\"tab\\tnew\\nline\\\\ %d\"}",
+		                 i, i % 3, i, i);
+		sha256_hex(line, (size_t)n, docs[i].sha);
+		for (int k = 0; k < n; k++)
+			snprintf(docs[i].hex + 2 * k, 3, "%02X", (unsigned char)line[k]);
+		strbuf_addf(&all, "%s\n", line);
+		if (i % 2)
+			strbuf_addf(&odd, "%s\n", line);
+	}
+	tu_write(tu_path("scatter-odd.ndjson"), odd.buf, odd.len);
+	tu_write(tu_path("scatter-all.ndjson"), all.buf, all.len);
+	assert_int_equal(
+	    tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[0], tu_path("scatter-odd.ndjson")),
+	    0);
+	assert_string_equal(out.buf, "3 documents: 3 added, 0 duplicate, 0 rejected\n");
+	assert_int_equal(
+	    tu_run(&out, &err, "'%s' ingest --to '%s' '%s'", tu_casebook(), cl.url[1], tu_path("scatter-all.ndjson")),
+	    0);
+	assert_string_equal(out.buf, "6 documents: 3 added, 3 duplicate, 0 rejected\n");
+	on_shard(0, "SELECT event_id, hex(doc), doc_sha256 FROM casebook.events WHERE event_id LIKE 'scatter-%' "
+	            "ORDER BY event_id FORMAT TabSeparated");
+	for (int i = 0; i < 6; i++)
+		strbuf_addf(&want, "scatter-%d\t%s\t%s\n", i, docs[i].hex, docs[i].sha);
+	assert_string_equal(out.buf, want.buf);
+	strbuf_release(&odd);
+	strbuf_release(&all);
+	strbuf_release(&want);
+}
+
 /* The cluster places every host's events on one shard: over a fleet of 40 hosts, no host_id is
  * on both, and both shards hold some. */
 static void test_each_hosts_events_are_on_exactly_one_shard(void **state)
@@ -2789,6 +2836,7 @@ int main(void)
 	    cmocka_unit_test(test_ingest_to_the_cluster_loads_the_demo_fleet_once),
 	    cmocka_unit_test(test_ingest_fills_the_typed_columns_and_names_what_they_cannot_hold),
 	    cmocka_unit_test(test_hostile_bytes_arrive_exact_in_the_columns_and_the_document),
+	    cmocka_unit_test(test_held_documents_among_new_ones_are_left_out_and_the_rest_sent_whole),
 	    cmocka_unit_test(test_each_hosts_events_are_on_exactly_one_shard),
 	    cmocka_unit_test(test_an_error_at_the_end_of_a_streamed_answer_fails_the_read),
 	    cmocka_unit_test(test_the_cluster_as_an_event_source_finds_what_the_case_finds),
