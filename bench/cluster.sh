@@ -9,7 +9,10 @@
 #            casebook's peak RSS. That client keeps one field of each document; the second
 #            baseline is clickhouse-client inserting the rows casebook stored (read back as
 #            JSONEachRow) into the same Distributed table: the cluster's own cost of storing
-#            them, so the ratio is what casebook's reading, hashing and checking adds.
+#            them, so the ratio is what casebook's reading, hashing and checking adds. Beside
+#            the wall times, the CPU seconds of each (the client's and both servers', from
+#            /proc, merges included) for casebook and that baseline: on a shared machine a
+#            wall time is mostly waiting for a core, and the CPU is what each costs.
 #   detect   Elastic's macOS rules over those events, `detect --source URL`, vs one scan of
 #            their documents (goal <= 2.0), with casebook's peak RSS.
 #
@@ -48,14 +51,24 @@ file=bench/out/events-$n.ndjson
 [ -s "$file" ] || build/release/gen-events --events "$n" >"$file"
 bytes=$(wc -c <"$file")
 
-# Seconds (wall) of one command, its peak RSS in KiB on the second line.
+# CPU seconds both servers have used so far (user and system).
+tck=$(getconf CLK_TCK)
+servers_cpu() {
+	awk -v t="$tck" '{ s += $14 + $15 } END { printf "%.2f\n", s / t }' \
+		"/proc/$(cat "$dir/shard1/pid")/stat" "/proc/$(cat "$dir/shard2/pid")/stat"
+}
+
+# Seconds (wall) of one command, its peak RSS in KiB, and the CPU seconds it and both servers
+# used while it ran (the servers' background merges of its parts included).
 timed() {
-	/usr/bin/time -f '%e %M' -o bench/out/cluster-time "$@" >/dev/null 2>bench/out/cluster-err || {
+	before=$(servers_cpu)
+	/usr/bin/time -f '%e %M %U %S' -o bench/out/cluster-time "$@" >/dev/null 2>bench/out/cluster-err || {
 		echo "cluster: failed: $*" >&2
 		sed -n '1,5p' bench/out/cluster-err >&2
 		exit 1
 	}
-	cat bench/out/cluster-time
+	after=$(servers_cpu)
+	awk -v b="$before" -v a="$after" '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 + a - b }' bench/out/cluster-time
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'; }
@@ -70,6 +83,8 @@ client --query "CREATE TABLE IF NOT EXISTS default.bench_jsoneachrow (\`@timesta
 : >bench/out/cluster-theirs
 : >bench/out/cluster-rss
 : >bench/out/cluster-rows
+: >bench/out/cluster-ours-cpu
+: >bench/out/cluster-rows-cpu
 r=0
 while [ $r -lt "$runs" ]; do
 	for port in "$SHARD1_TCP" "$SHARD2_TCP"; do # a retried batch is skipped: start empty
@@ -79,6 +94,7 @@ while [ $r -lt "$runs" ]; do
 	set -- $(timed $casebook ingest --to "$url1" "$file")
 	echo "$1" >>bench/out/cluster-ours
 	echo "$2" >>bench/out/cluster-rss
+	echo "$3" >>bench/out/cluster-ours-cpu
 	set -- $(timed sh -c "clickhouse-client --port $SHARD1_TCP --input_format_skip_unknown_fields=1 \
 		--query 'INSERT INTO default.bench_jsoneachrow FORMAT JSONEachRow' < '$file'")
 	echo "$1" >>bench/out/cluster-theirs
@@ -90,6 +106,7 @@ while [ $r -lt "$runs" ]; do
 	set -- $(timed sh -c "clickhouse-client --port $SHARD1_TCP --insert_distributed_sync=1 \
 		--query 'INSERT INTO casebook.events FORMAT JSONEachRow' < bench/out/cluster-rows.json")
 	echo "$1" >>bench/out/cluster-rows
+	echo "$3" >>bench/out/cluster-rows-cpu
 	r=$((r + 1))
 done
 rm -f bench/out/cluster-rows.json
@@ -97,12 +114,16 @@ ours=$(median <bench/out/cluster-ours)
 theirs=$(median <bench/out/cluster-theirs)
 rows=$(median <bench/out/cluster-rows)
 rss=$(sort -n bench/out/cluster-rss | tail -1)
-awk -v n="$n" -v o="$ours" -v t="$theirs" -v w="$rows" -v rss="$rss" -v stored="$stored" 'BEGIN {
+ocpu=$(median <bench/out/cluster-ours-cpu)
+wcpu=$(median <bench/out/cluster-rows-cpu)
+awk -v n="$n" -v o="$ours" -v t="$theirs" -v w="$rows" -v rss="$rss" -v stored="$stored" \
+	-v ocpu="$ocpu" -v wcpu="$wcpu" 'BEGIN {
 	printf "  casebook ingest --to:              %8.0f events/s (%.2f s, median of runs), %d stored, peak RSS %.1f MiB\n", n / o, o, stored, rss / 1024
 	printf "  clickhouse-client JSONEachRow:     %8.0f events/s (%.2f s)\n", n / t, t
 	printf "  clickhouse-client, the rows casebook stored: %8.0f events/s (%.2f s)\n", n / w, w
 	printf "  ingest into the cluster / clickhouse-client JSONEachRow of the file: %.2f (goal >= 0.5)\n", t / o
 	printf "  ingest into the cluster / clickhouse-client storing the same rows:   %.2f\n", w / o
+	printf "  CPU seconds, client and both servers: casebook %.2f, clickhouse-client storing the same rows %.2f: %.2f\n", ocpu, wcpu, wcpu / ocpu
 }'
 
 # Detection over the cluster: Elastic's macOS rules (SHARED/rules/elastic-macos, imported and

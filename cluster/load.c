@@ -32,7 +32,9 @@ struct cluster_loader {
 	struct jtape tape;
 	struct strbuf arena;   /* one event's extracted strings */
 	struct strbuf scratch; /* a value being unescaped */
-	struct strbuf rows;    /* the batch's JSONEachRow lines */
+	struct strbuf rows;    /* the batch's rows, in RowBinary */
+	struct strbuf insert;  /* the INSERT statement, naming every column */
+	unsigned char *role;   /* enum col_role of each of cluster_columns */
 	struct row *row;       /* CLUSTER_LOAD_BATCH_ROWS */
 	size_t n;
 	const char *name; /* the input, sanitized, for messages */
@@ -51,6 +53,43 @@ struct cluster_loader {
 	double started, told;
 };
 
+/* What a column of cluster_columns holds, found once by its name (not a string compare per
+ * column per row). */
+enum col_role {
+	COL_FIELD, /* a typed column read from its ECS field */
+	COL_TS,
+	COL_HOST_ID,
+	COL_OS_TYPE,
+	COL_EVENT_ID,
+	COL_INDEX,
+	COL_INEXACT,
+	COL_DERIVED,
+	COL_IRREGULAR,
+	COL_NAMES_EXACT,
+	COL_KIND,
+	COL_INGESTED,
+	COL_DOC,
+	COL_SHA,
+};
+
+static enum col_role role_of(const struct cluster_column *col)
+{
+	static const struct {
+		const char *name;
+		enum col_role role;
+	} roles[] = {
+	    {"ts_us", COL_TS},          {"host_id", COL_HOST_ID},      {"host_os_type", COL_OS_TYPE},
+	    {"event_id", COL_EVENT_ID}, {"index_name", COL_INDEX},     {"inexact", COL_INEXACT},
+	    {"derived", COL_DERIVED},   {"irregular", COL_IRREGULAR},  {"names_exact", COL_NAMES_EXACT},
+	    {"kind", COL_KIND},         {"ingested_us", COL_INGESTED}, {"doc", COL_DOC},
+	    {"doc_sha256", COL_SHA},
+	};
+	for (size_t i = 0; i < sizeof(roles) / sizeof(*roles); i++)
+		if (!strcmp(col->name, roles[i].name))
+			return roles[i].role;
+	return COL_FIELD;
+}
+
 int cluster_loader_open(const char *url, const struct ch_options *o, struct cluster_loader **out, struct strbuf *err)
 {
 	struct ch_conn *c;
@@ -64,6 +103,15 @@ int cluster_loader_open(const char *url, const struct ch_options *o, struct clus
 	strbuf_init(&l->arena, 4096);
 	strbuf_init(&l->scratch, 256);
 	strbuf_init(&l->rows, 1 << 16);
+	strbuf_init(&l->insert, 1024);
+	l->role = xcalloc(cluster_column_count, 1);
+	strbuf_addstr(&l->insert, "INSERT INTO `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "` (");
+	for (size_t i = 0; i < cluster_column_count; i++) {
+		l->role[i] = (unsigned char)role_of(&cluster_columns[i]);
+		strbuf_addstr(&l->insert, i ? ", " : "");
+		strbuf_addstr(&l->insert, cluster_columns[i].name);
+	}
+	strbuf_addstr(&l->insert, ") FORMAT RowBinary");
 	*out = l;
 	return 0;
 }
@@ -77,6 +125,8 @@ void cluster_loader_close(struct cluster_loader *l)
 	strbuf_release(&l->arena);
 	strbuf_release(&l->scratch);
 	strbuf_release(&l->rows);
+	strbuf_release(&l->insert);
+	free(l->role);
 	free(l->row);
 	free(l);
 }
@@ -117,19 +167,25 @@ static long find_field(const struct jtape *t, size_t obj, const char *path)
 	return -1;
 }
 
-static void add_key(struct strbuf *r, const char *name)
-{
-	strbuf_addstr(r, r->buf[r->len - 1] == '{' ? "\"" : ",\"");
-	strbuf_addstr(r, name);
-	strbuf_addstr(r, "\":");
-}
-
 /* A string token's value as the column holds it (unescaped). */
 static void add_string_token(struct cluster_loader *l, struct strbuf *r, size_t v)
 {
+	const struct jt_token *k = &l->tape.tok[v];
+	const char *text = l->tape.text.buf + k->start + 1;
+	size_t n = k->end - k->start - 2;
+	if (!memchr(text, '\\', n)) { /* nothing to unescape: the bytes between the quotes */
+		ch_rowbinary_string(r, text, n);
+		return;
+	}
 	strbuf_reset(&l->scratch);
 	jtape_unescape(&l->tape, v, &l->scratch);
-	ch_json_string(r, l->scratch.buf, l->scratch.len);
+	ch_rowbinary_string(r, l->scratch.buf, l->scratch.len);
+}
+
+/* A NUL-terminated string of the arena, as a String. */
+static void add_arena_string(struct cluster_loader *l, struct strbuf *r, size_t s)
+{
+	ch_rowbinary_string(r, l->arena.buf + s, strlen(l->arena.buf + s));
 }
 
 /* Writes one typed column's value from the token v (-1: absent); returns 1 when the value was
@@ -143,24 +199,26 @@ static int add_value(struct cluster_loader *l, struct strbuf *r, const struct cl
 		v++; /* a one-value array holds one value */
 	int type = v >= 0 ? (int)t->tok[v].type : JT_NULL;
 	if (array) {
-		strbuf_addch(r, '[');
-		int inexact = 0, any = 0;
+		int inexact = 0;
 		if (type == JT_STRING) {
+			ch_rowbinary_uint(r, 1);
 			add_string_token(l, r, (size_t)v);
 		} else if (type == JT_ARRAY) {
+			uint64_t strings = 0;
 			for (size_t i = (size_t)v + 1; i < t->tok[v].next; i = t->tok[i].next) {
-				if (t->tok[i].type != JT_STRING) {
+				if (t->tok[i].type == JT_STRING)
+					strings++;
+				else
 					inexact = 1;
-					continue;
-				}
-				if (any++)
-					strbuf_addch(r, ',');
-				add_string_token(l, r, i);
 			}
-		} else if (type != JT_NULL) {
-			inexact = 1;
+			ch_rowbinary_uint(r, strings);
+			for (size_t i = (size_t)v + 1; i < t->tok[v].next; i = t->tok[i].next)
+				if (t->tok[i].type == JT_STRING)
+					add_string_token(l, r, i);
+		} else {
+			ch_rowbinary_uint(r, 0);
+			inexact = type != JT_NULL;
 		}
-		strbuf_addch(r, ']');
 		return inexact;
 	}
 	if (number) {
@@ -175,23 +233,36 @@ static int add_value(struct cluster_loader *l, struct strbuf *r, const struct cl
 			num[n] = '\0';
 			whole = number_text_int64(num, INT64_MIN, INT64_MAX, &value) == 0;
 		}
+		strbuf_addch(r, whole ? 0 : 1);
 		if (whole)
-			strbuf_addf(r, "%lld", (long long)value);
-		else
-			strbuf_addstr(r, "null");
+			ch_rowbinary_int64(r, value);
 		return !whole && type != JT_NULL;
 	}
 	if (type == JT_STRING) {
+		if (nullable)
+			strbuf_addch(r, 0);
 		add_string_token(l, r, (size_t)v);
 		return 0;
 	}
-	strbuf_addstr(r, nullable ? "null" : "\"\"");
+	if (nullable)
+		strbuf_addch(r, 1);
+	else
+		ch_rowbinary_string(r, "", 0);
 	return type != JT_NULL;
 }
 
 static int send_batch(struct cluster_loader *l);
 static int reject(struct cluster_loader *l, const struct frame *f, uint64_t line, uint64_t col, const char *why);
 
+/* A Nullable(String) from the arena: NULL when s is EX_ABSENT. */
+static void add_arena_nullable(struct cluster_loader *l, struct strbuf *r, size_t s)
+{
+	strbuf_addch(r, s == EX_ABSENT ? 1 : 0);
+	if (s != EX_ABSENT)
+		add_arena_string(l, r, s);
+}
+
+/* One event's row, in RowBinary, in the columns' order (cluster_columns). */
 static int on_root(void *ctx, const struct jtape *t, const struct event_root *root)
 {
 	struct cluster_loader *l = ctx;
@@ -209,83 +280,66 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 	w->ts = ex.ts;
 	w->off = l->rows.len;
 	struct strbuf *r = &l->rows;
-	char inexact[FIELD_PATH_MAX * 24];
+	/* the fields whose columns do not hold their values exactly, in the columns' order */
+	const char *inexact[64];
 	size_t ninexact = 0;
-	inexact[0] = '\0';
-	strbuf_addch(r, '{');
 	for (size_t i = 0; i < cluster_column_count; i++) {
 		const struct cluster_column *col = &cluster_columns[i];
-		add_key(r, col->name);
-		size_t s = EX_ABSENT;
-		if (!strcmp(col->name, "ts_us")) {
-			strbuf_addf(r, "%lld", (long long)ex.ts);
-			continue;
-		} else if (!strcmp(col->name, "event_id")) {
-			s = ex.str[EX_IDENTITY];
-		} else if (!strcmp(col->name, "index_name")) {
-			s = ex.str[EX_INDEX];
-		} else if (!strcmp(col->name, "host_id")) {
+		switch ((enum col_role)l->role[i]) {
+		case COL_TS: ch_rowbinary_int64(r, ex.ts); break;
+		case COL_EVENT_ID:
+		case COL_INDEX: {
+			size_t s = ex.str[l->role[i] == COL_EVENT_ID ? EX_IDENTITY : EX_INDEX];
+			if (s != EX_ABSENT)
+				add_arena_string(l, r, s);
+			else
+				ch_rowbinary_string(r, "", 0);
+			break;
+		}
+		case COL_HOST_ID:
 			/* the case's host.id (ingest/extract.c: an array's first value, a number's text),
 			 * "" when absent: a host.id that is "" is named in inexact, which is how a read
 			 * tells it from none, as the case does (cluster/source_clickhouse.c) */
-			s = ex.str[EX_HOST_ID];
-			if (s != EX_ABSENT && !l->arena.buf[s] && ninexact + 16 < sizeof(inexact))
-				ninexact += (size_t)snprintf(inexact + ninexact, sizeof(inexact) - ninexact,
-				                             "%s\"host.id\"", ninexact ? "," : "");
-		} else if (!strcmp(col->name, "host_os_type")) {
-			s = ex.str[EX_OS_TYPE]; /* derived from host.os.platform by older agents */
-			if (s == EX_ABSENT)
-				strbuf_addstr(r, "null");
-		} else if (!strcmp(col->name, "inexact")) {
-			strbuf_addch(r, '[');
-			strbuf_add(r, inexact, ninexact);
-			strbuf_addch(r, ']');
-			continue;
-		} else if (!strcmp(col->name, "derived")) { /* one name today: host.os.type */
-			strbuf_addch(r, '[');
-			if (ex.str[EX_DERIVED] != EX_ABSENT)
-				ch_json_string(r, l->arena.buf + ex.str[EX_DERIVED],
-				               strlen(l->arena.buf + ex.str[EX_DERIVED]));
-			strbuf_addch(r, ']');
-			continue;
-		} else if (!strcmp(col->name, "irregular") || !strcmp(col->name, "names_exact")) {
-			strbuf_addch(r, (col->name[0] == 'i' ? ex.irregular : ex.names_exact) ? '1' : '0');
-			continue;
-		} else if (!strcmp(col->name, "kind")) { /* the case's kind column: event.kind's first value */
-			if (ex.str[EX_KIND] == EX_ABSENT)
-				strbuf_addstr(r, "null");
-			else
-				ch_json_string(r, l->arena.buf + ex.str[EX_KIND],
-				               strlen(l->arena.buf + ex.str[EX_KIND]));
-			continue;
-		} else if (!strcmp(col->name, "ingested_us")) {
-			if (ex.has_ingested)
-				strbuf_addf(r, "%lld", (long long)ex.ingested);
-			else
-				strbuf_addstr(r, "null");
-			continue;
-		} else if (!strcmp(col->name, "doc")) {
-			ch_json_string(r, doc, ex.doc_len);
-			continue;
-		} else if (!strcmp(col->name, "doc_sha256")) {
-			ch_json_string(r, w->sha, SHA256_HEX_LEN);
-			continue;
-		} else {
-			if (add_value(l, r, col, find_field(t, root->tok, col->field))) {
-				size_t flen = strlen(col->field);
-				if (ninexact + flen + 4 < sizeof(inexact)) {
-					ninexact += (size_t)snprintf(inexact + ninexact, sizeof(inexact) - ninexact,
-					                             "%s\"%s\"", ninexact ? "," : "", col->field);
-				}
+			if (ex.str[EX_HOST_ID] != EX_ABSENT) {
+				add_arena_string(l, r, ex.str[EX_HOST_ID]);
+				if (!l->arena.buf[ex.str[EX_HOST_ID]] && ninexact < sizeof(inexact) / sizeof(*inexact))
+					inexact[ninexact++] = "host.id";
+			} else {
+				ch_rowbinary_string(r, "", 0);
 			}
-			continue;
+			break;
+		case COL_OS_TYPE: /* derived from host.os.platform by older agents */
+			add_arena_nullable(l, r, ex.str[EX_OS_TYPE]);
+			break;
+		case COL_INEXACT:
+			ch_rowbinary_uint(r, ninexact);
+			for (size_t k = 0; k < ninexact; k++)
+				ch_rowbinary_string(r, inexact[k], strlen(inexact[k]));
+			break;
+		case COL_DERIVED: /* one name today: host.os.type */
+			ch_rowbinary_uint(r, ex.str[EX_DERIVED] != EX_ABSENT);
+			if (ex.str[EX_DERIVED] != EX_ABSENT)
+				add_arena_string(l, r, ex.str[EX_DERIVED]);
+			break;
+		case COL_IRREGULAR: strbuf_addch(r, ex.irregular ? 1 : 0); break;
+		case COL_NAMES_EXACT: strbuf_addch(r, ex.names_exact ? 1 : 0); break;
+		case COL_KIND: /* the case's kind column: event.kind's first value */
+			add_arena_nullable(l, r, ex.str[EX_KIND]);
+			break;
+		case COL_INGESTED:
+			strbuf_addch(r, ex.has_ingested ? 0 : 1);
+			if (ex.has_ingested)
+				ch_rowbinary_int64(r, ex.ingested);
+			break;
+		case COL_DOC: ch_rowbinary_string(r, doc, ex.doc_len); break;
+		case COL_SHA: ch_rowbinary_string(r, w->sha, SHA256_HEX_LEN); break;
+		case COL_FIELD:
+			if (add_value(l, r, col, find_field(t, root->tok, col->field)) &&
+			    ninexact < sizeof(inexact) / sizeof(*inexact))
+				inexact[ninexact++] = col->field;
+			break;
 		}
-		if (s != EX_ABSENT)
-			ch_json_string(r, l->arena.buf + s, strlen(l->arena.buf + s));
-		else if (strcmp(col->name, "host_os_type") != 0)
-			strbuf_addstr(r, "\"\"");
 	}
-	strbuf_addstr(r, "}\n");
 	w->len = l->rows.len - w->off;
 	l->n++;
 	return 0;
@@ -294,6 +348,12 @@ static int on_root(void *ctx, const struct jtape *t, const struct event_root *ro
 static int by_sha(const void *a, const void *b)
 {
 	return strcmp(((const struct row *)a)->sha, ((const struct row *)b)->sha);
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	size_t x = ((const struct row *)a)->off, y = ((const struct row *)b)->off;
+	return x < y ? -1 : x > y;
 }
 
 static int sha_cmp(const void *key, const void *elem)
@@ -353,8 +413,6 @@ static int held_documents(struct cluster_loader *l, struct strbuf *held)
 	return rc < 0 ? -1 : 0;
 }
 
-#define INSERT_ROWS "INSERT INTO `" CLUSTER_DATABASE "`.`" CLUSTER_TABLE "` FORMAT JSONEachRow"
-
 /* Sends the batch: the documents the cluster holds already, and the second of two the same in
  * the batch, are left out. Returns 0, or -1 with l->err. */
 static int flush(struct cluster_loader *l)
@@ -362,7 +420,7 @@ static int flush(struct cluster_loader *l)
 	if (l->n == 0)
 		return 0;
 	qsort(l->row, l->n, sizeof(*l->row), by_sha);
-	struct strbuf held, body;
+	struct strbuf held;
 	strbuf_init(&held, 256);
 	if (held_documents(l, &held) != 0) {
 		strbuf_release(&held);
@@ -381,14 +439,18 @@ static int flush(struct cluster_loader *l)
 	uint64_t added = l->n - dup;
 	int rc = 0;
 	if (dup == 0) { /* the usual case: the rows as read */
-		rc = ch_insert(l->c, INSERT_ROWS, l->rows.buf, l->rows.len);
+		rc = ch_insert(l->c, l->insert.buf, l->rows.buf, l->rows.len);
 	} else if (added) {
-		strbuf_init(&body, l->rows.len);
+		/* the rows not held, moved down in place in the order they were written (a copy
+		 * would double a batch's memory): the batch is dropped after this, sent or not */
+		qsort(l->row, l->n, sizeof(*l->row), by_offset);
+		size_t at = 0;
 		for (size_t i = 0; i < l->n; i++)
-			if (!l->row[i].held)
-				strbuf_add(&body, l->rows.buf + l->row[i].off, l->row[i].len);
-		rc = ch_insert(l->c, INSERT_ROWS, body.buf, body.len);
-		strbuf_release(&body);
+			if (!l->row[i].held) {
+				memmove(l->rows.buf + at, l->rows.buf + l->row[i].off, l->row[i].len);
+				at += l->row[i].len;
+			}
+		rc = ch_insert(l->c, l->insert.buf, l->rows.buf, at);
 	}
 	if (rc != 0) {
 		strbuf_addstr(l->err, ch_errmsg(l->c));

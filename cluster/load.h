@@ -5,9 +5,11 @@
  * counted and, in a case, kept in its rejects; the rest loads. Ctrl-C stops at the next
  * document, and the batch read so far is sent. Each event's columns (cluster_columns) are read from its document; a
  * value a column cannot hold exactly (an object, several values for one, another type) leaves the column NULL or
- * partial and names the field in `inexact`. Rows go in batches of at most CLUSTER_LOAD_BATCH_ROWS as JSONEachRow into
- * the Distributed table; a batch first asks which of its documents (by SHA-256, within its time range) the cluster
- * holds already and leaves those out, so a load run again, or a batch retried, adds nothing twice. */
+ * partial and names the field in `inexact`. Rows go in batches of at most CLUSTER_LOAD_BATCH_ROWS as RowBinary
+ * (cluster/quote.h: each value's bytes after its length, nothing for the server to unescape) into the Distributed
+ * table, which sends each row to the shard its host id picks; a batch first asks which of its documents (by SHA-256,
+ * within its time range) the cluster holds already and leaves those out, so a load run again, or a batch retried, adds
+ * nothing twice. */
 #ifndef CASEBOOK_CLUSTER_LOAD_H
 #define CASEBOOK_CLUSTER_LOAD_H
 
@@ -18,13 +20,15 @@
 #include "common/strbuf.h"
 #include "ingest/ingest.h"
 
-/* Each INSERT makes a part on every shard and waits for them: fewer, larger batches load
- * faster (10,000 rows: about 20 MB of documents). */
-#define CLUSTER_LOAD_BATCH_ROWS 10000
+/* Each INSERT makes a part on every shard and waits for them, and the shards then merge those
+ * parts: fewer, larger batches load faster. 25,000 rows (about 50 MB of documents) cost the
+ * servers about 30% less CPU than 10,000 for a peak RSS of about 80 MiB rather than 40
+ * (docs/PERFORMANCE.md). */
+#define CLUSTER_LOAD_BATCH_ROWS 25000
 /* 1,000 hashes keep a check's query under ClickHouse's 256 KiB max_query_size. */
 #define CLUSTER_CHECK_HASHES 1000
 /* A batch is sent once its rows reach this many bytes, however few. */
-#define CLUSTER_LOAD_BATCH_BYTES (32u << 20)
+#define CLUSTER_LOAD_BATCH_BYTES (64u << 20)
 
 struct cluster_loader;
 

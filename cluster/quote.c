@@ -23,24 +23,34 @@ void ch_quote_string(struct strbuf *out, const char *s, size_t len)
 	strbuf_addch(out, '\'');
 }
 
-void ch_json_string(struct strbuf *out, const char *s, size_t len)
+void ch_rowbinary_uint(struct strbuf *out, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
-	strbuf_grow(out, len + 2);
-	strbuf_addch(out, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, (char)c);
-		} else if (c < 0x20) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			strbuf_add(out, esc, sizeof(esc));
-		} else {
-			strbuf_addch(out, (char)c);
-		}
-	}
-	strbuf_addch(out, '"');
+	unsigned char b[10];
+	size_t n = 0;
+	do {
+		b[n] = (unsigned char)(v & 0x7F);
+		v >>= 7;
+		if (v)
+			b[n] |= 0x80;
+		n++;
+	} while (v);
+	strbuf_add(out, b, n);
+}
+
+void ch_rowbinary_string(struct strbuf *out, const char *s, size_t len)
+{
+	ch_rowbinary_uint(out, len);
+	if (len)
+		strbuf_add(out, s, len);
+}
+
+void ch_rowbinary_int64(struct strbuf *out, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(u >> (8 * i));
+	strbuf_add(out, b, sizeof(b));
 }
 
 int ch_ident_valid(const char *name)

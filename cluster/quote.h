@@ -2,11 +2,13 @@
  *
  * casebook never splices a value into a ClickHouse query by hand: a string goes through
  * ch_quote_string, a database, table or cluster name through ch_quote_ident, and the query
- * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. */
+ * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. Rows an INSERT
+ * sends go as RowBinary (below): lengths and bytes, nothing for the server to unescape. */
 #ifndef CASEBOOK_CLUSTER_QUOTE_H
 #define CASEBOOK_CLUSTER_QUOTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/strbuf.h"
 
@@ -26,11 +28,17 @@ void ch_quote_string(struct strbuf *out, const char *s, size_t len);
  * appends nothing when name is NULL or not such a name. */
 int ch_quote_ident(struct strbuf *out, const char *name);
 
-/* Appends the len bytes at s as a JSON string for ClickHouse's JSON input formats
- * (JSONEachRow), which keep a string's bytes as they are: quote, backslash and bytes below
- * 0x20 are escaped (\", \\, \u00XX), every other byte is copied, so any bytes - invalid
- * UTF-8 too - arrive unchanged. Data for the server, never text for a person. */
-void ch_json_string(struct strbuf *out, const char *s, size_t len);
+/* RowBinary, the rows of an INSERT ... FORMAT RowBinary: each column's value in the table's
+ * binary form, nothing escaped, so the server reads every byte as it was sent and parses
+ * nothing. A String is its length (ch_rowbinary_uint) and then its bytes, whatever they are
+ * (NUL, tab, newline, backslash, invalid UTF-8); an Array its count and then its values; an
+ * Int64 eight bytes, least significant first; a Nullable a byte, 1 for NULL (nothing follows)
+ * or 0 and then the value. Data for the server, never text for a person. */
+void ch_rowbinary_string(struct strbuf *out, const char *s, size_t len);
+/* v as ClickHouse's variable-length unsigned number (LEB128: 7 bits a byte, the low ones
+ * first, the high bit set on every byte but the last): lengths and counts. */
+void ch_rowbinary_uint(struct strbuf *out, uint64_t v);
+void ch_rowbinary_int64(struct strbuf *out, int64_t v);
 
 /* Whether name is a name ch_quote_ident takes: 1 or 0. */
 int ch_ident_valid(const char *name);

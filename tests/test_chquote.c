@@ -174,23 +174,77 @@ static void test_identifiers_are_plain_names_or_refused(void **state)
 	strbuf_release(&sb);
 }
 
-static void test_json_strings_keep_every_byte_and_escape_only_what_json_must(void **state)
+/* RowBinary: a String is its length as LEB128 and then its bytes untouched, whatever they
+ * are; an Int64 eight bytes, least significant first. Written from ClickHouse's format
+ * (readVarUInt, readStringBinary, readPODBinary), not from cluster/quote.c. */
+static void test_rowbinary_keeps_every_byte_after_its_length(void **state)
 {
 	(void)state;
-	static const struct literal_case json[] = {
-	    LIT("", "\"\""),
-	    LIT("plain", "\"plain\""),
-	    LIT("say \"hi\" \\ 'x'", "\"say \\\"hi\\\" \\\\ 'x'\""),
-	    LIT("a\0b\n\x1b[2J\x7f", "\"a\\u0000b\\u000a\\u001b[2J\x7f\""),
-	    LIT("caf\xc3\xa9 \xff\xfe", "\"caf\xc3\xa9 \xff\xfe\""),
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *out;
+		size_t out_len;
+	} strings[] = {
+#define RB(s, o) {s, sizeof(s) - 1, o, sizeof(o) - 1}
+	    RB("", "\x00"),
+	    RB("plain", "\x05plain"),
+	    RB("tab\there\nnew", "\x0ctab\there\nnew"),
+	    RB("a\0b\\c", "\x05"
+	                  "a\0b\\c"),
+	    RB("x'; DROP TABLE t; --\x1b[2J", "\x18x'; DROP TABLE t; --\x1b[2J"),
+	    RB("bad \xff\xfe \xc3", "\x08"
+	                            "bad \xff\xfe \xc3"),
+#undef RB
 	};
-	for (size_t i = 0; i < sizeof(json) / sizeof(*json); i++) {
+	for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
 		struct strbuf sb;
 		strbuf_init(&sb, 16);
-		ch_json_string(&sb, json[i].in, json[i].len);
-		assert_string_equal(sb.buf, json[i].out);
+		ch_rowbinary_string(&sb, strings[i].in, strings[i].len);
+		assert_int_equal(sb.len, strings[i].out_len);
+		assert_memory_equal(sb.buf, strings[i].out, sb.len);
 		strbuf_release(&sb);
 	}
+	/* lengths past one byte: 127 fits in one, 128 takes two, 300 is 0xAC 0x02 */
+	static const struct {
+		uint64_t v;
+		const char *out;
+		size_t len;
+	} numbers[] = {
+	    {0, "\x00", 1},
+	    {1, "\x01", 1},
+	    {127, "\x7f", 1},
+	    {128, "\x80\x01", 2},
+	    {300, "\xac\x02", 2},
+	    {16384, "\x80\x80\x01", 3},
+	    {UINT64_MAX, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10},
+	};
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(*numbers); i++) {
+		struct strbuf sb;
+		strbuf_init(&sb, 16);
+		ch_rowbinary_uint(&sb, numbers[i].v);
+		assert_int_equal(sb.len, numbers[i].len);
+		assert_memory_equal(sb.buf, numbers[i].out, sb.len);
+		strbuf_release(&sb);
+	}
+	char big[300];
+	memset(big, '\t', sizeof(big));
+	struct strbuf sb;
+	strbuf_init(&sb, 16);
+	ch_rowbinary_string(&sb, big, sizeof(big));
+	assert_int_equal(sb.len, 302);
+	assert_memory_equal(sb.buf, "\xac\x02\t\t", 4);
+	strbuf_reset(&sb);
+	ch_rowbinary_int64(&sb, 1763625600123456);
+	ch_rowbinary_int64(&sb, -2);
+	ch_rowbinary_int64(&sb, INT64_MIN);
+	assert_int_equal(sb.len, 24);
+	assert_memory_equal(sb.buf,
+	                    "\x40\x82\x69\x15\x02\x44\x06\x00"
+	                    "\xfe\xff\xff\xff\xff\xff\xff\xff"
+	                    "\x00\x00\x00\x00\x00\x00\x00\x80",
+	                    24);
+	strbuf_release(&sb);
 }
 
 int main(void)
@@ -200,7 +254,7 @@ int main(void)
 	    cmocka_unit_test(test_a_literal_appends_to_what_is_there),
 	    cmocka_unit_test(test_every_byte_reads_back_and_ends_at_the_closing_quote),
 	    cmocka_unit_test(test_identifiers_are_plain_names_or_refused),
-	    cmocka_unit_test(test_json_strings_keep_every_byte_and_escape_only_what_json_must),
+	    cmocka_unit_test(test_rowbinary_keeps_every_byte_after_its_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

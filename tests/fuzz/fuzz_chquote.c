@@ -1,7 +1,9 @@
 /* libFuzzer: ClickHouse literals (cluster/quote.h). Whatever the bytes, the literal is
  * printable ASCII, closes exactly at its end (nothing in the value closes the quote early),
- * and reads back, as ClickHouse's lexer reads it, as the same bytes; a JSON string reads back
- * as the same bytes too; a name is taken as an identifier only when it is a plain one. */
+ * and reads back, as ClickHouse's lexer reads it, as the same bytes; RowBinary's length and
+ * bytes read back as the same bytes too; a name is taken as an identifier only when it is a
+ * plain one. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,37 +57,34 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (i != lit.len - 1 || back.len != size || (size && memcmp(back.buf, data, size) != 0))
 		abort();
 
-	/* as a JSON string: no raw control byte or unescaped quote inside, the same bytes back */
-	struct strbuf js;
-	strbuf_init(&js, size * 6 + 2);
-	strbuf_reset(&back);
-	ch_json_string(&js, (const char *)data, size);
-	if (js.len < 2 || js.buf[0] != '"' || js.buf[js.len - 1] != '"')
-		abort();
-	for (i = 1; i < js.len - 1; i++) {
-		unsigned char c = (unsigned char)js.buf[i];
-		if (c < 0x20 || c == '"')
+	/* as RowBinary: a LEB128 length (no longer than it needs), then the same bytes, nothing
+	 * after them; and the size itself as an Int64, eight bytes least significant first */
+	struct strbuf rb;
+	strbuf_init(&rb, size + 10);
+	ch_rowbinary_string(&rb, (const char *)data, size);
+	uint64_t len = 0;
+	size_t at = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		if (at >= rb.len || shift > 63)
 			abort();
-		if (c != '\\') {
-			strbuf_addch(&back, (char)c);
-			continue;
-		}
-		c = (unsigned char)js.buf[++i];
-		if (c == '"' || c == '\\') {
-			strbuf_addch(&back, (char)c);
-		} else if (c == 'u' && i + 4 < js.len - 1 && js.buf[i + 1] == '0' && js.buf[i + 2] == '0') {
-			int hi = hexval(js.buf[i + 3]), lo = hexval(js.buf[i + 4]);
-			if (hi < 0 || lo < 0 || hi * 16 + lo >= 0x20)
+		unsigned char b = (unsigned char)rb.buf[at++];
+		len |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80)) {
+			if (b == 0 && at > 1) /* a last byte of 0 after others: not the shortest form */
 				abort();
-			strbuf_addch(&back, (char)(hi * 16 + lo));
-			i += 4;
-		} else {
-			abort();
+			break;
 		}
 	}
-	if (back.len != size || (size && memcmp(back.buf, data, size) != 0))
+	if (len != size || rb.len != at + size || (size && memcmp(rb.buf + at, data, size) != 0))
 		abort();
-	strbuf_release(&js);
+	strbuf_reset(&rb);
+	ch_rowbinary_int64(&rb, -(int64_t)size);
+	uint64_t u = 0;
+	for (int k = 0; k < 8; k++)
+		u |= (uint64_t)(unsigned char)rb.buf[k] << (8 * k);
+	if (rb.len != 8 || (int64_t)u != -(int64_t)size)
+		abort();
+	strbuf_release(&rb);
 
 	/* the same bytes as a name, up to the first NUL */
 	char name[CH_IDENT_MAX + 2];
