@@ -4532,19 +4532,27 @@ static size_t code_points_of(const char *s, size_t len, uint32_t **out)
 }
 
 /* Lucene's edit distance for FuzzyQuery (LevenshteinAutomata: insertions, deletions,
- * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1. */
+ * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1.
+ * Only the cells within max of the diagonal are reckoned (a path through another is past max
+ * already), so the time is linear in the terms' lengths: a long value against a long query
+ * term costs (2 max + 1) cells a code point, not their product. */
 static int edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int transpositions, int max)
 {
 	if ((na > nb ? na - nb : nb - na) > (size_t)max)
 		return max + 1;
-	int *rows = xmalloc(3 * (nb + 1) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 1,
-	    *cur = rows + 2 * (nb + 1);
-	for (size_t j = 0; j <= nb; j++)
-		prev[j] = (int)j;
+	size_t band = (size_t)max;
+	int *rows = xmalloc(3 * (nb + 2) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 2,
+	    *cur = rows + 2 * (nb + 2);
+	for (size_t j = 0; j <= nb + 1; j++)
+		pp[j] = cur[j] = max + 1, prev[j] = j <= nb ? (int)j : max + 1;
 	for (size_t i = 1; i <= na; i++) {
+		size_t lo = i > band ? i - band : 1, hi = i + band < nb ? i + band : nb;
 		cur[0] = (int)i;
+		if (lo > 1)
+			cur[lo - 1] = max + 1; /* off the band: past max */
+		cur[hi + 1] = max + 1;
 		int least = cur[0];
-		for (size_t j = 1; j <= nb; j++) {
+		for (size_t j = lo; j <= hi; j++) {
 			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			d = prev[j] + 1 < d ? prev[j] + 1 : d;
 			d = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;
