@@ -2239,7 +2239,7 @@ struct reading {
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 	int geo;                 /* a geo_point, read from _source (geo_json) */
-	int geo_skip;            /* the numbers of an array [lon, lat(, z)] read already */
+	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
 };
 
 /* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
@@ -2402,11 +2402,20 @@ static void read_geo(struct reading *rd, const cJSON *j)
 		return;
 	}
 	if (cJSON_IsNumber(j)) {
-		const cJSON *n = j->next;
-		if (!n || !cJSON_IsNumber(n))
-			return; /* a number alone is no point */
-		rd->geo_skip = 1 + (n->next && cJSON_IsNumber(n->next));
-		x = j->valuedouble, y = n->valuedouble;
+		/* a point when it leads an array of two or three numbers and nothing else (GeoUtils:
+		 * a fourth value, or another kind among them, is malformed); a number alone, an
+		 * object's member or one after the array's first value, is none. The rest of its
+		 * array is passed over. */
+		if (j->string || (j->prev && j->prev->next == j))
+			return;
+		size_t count = 0;
+		int numbers = 1;
+		for (const cJSON *n = j; n; n = n->next)
+			count++, numbers &= cJSON_IsNumber(n);
+		rd->geo_skip = count - 1;
+		if (!numbers || count < 2 || count > 3)
+			return;
+		x = j->valuedouble, y = j->next->valuedouble;
 		if (!geo_valid(x, y))
 			value_add(rd->v, geo_scalar(x, y));
 		return;

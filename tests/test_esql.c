@@ -537,6 +537,12 @@ static const struct {
      "{\"l\":\"POINT (-123.75 33.75)\"}\n{\"l\":[\"POINT (2.0 1.0)\",\"POINT (3.0 4.0)\"]}\n"
      "{\"l\":\"POINT (1.5 2.5)\"}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n",
      0},
+    /* only an array's numbers are a point: a number with another after it in its object is
+     * none, and four numbers are malformed (GeoUtils.parseGeoPoint); arrays of arrays are points */
+    {"FROM x | KEEP l", "[{\"l\":5,\"m\":6},{\"l\":[1,2,3,4]},{\"l\":[[1,2],[3,4,5]]},{\"l\":[1,\"2\"]},{\"l\":[1]}]",
+     "{\"l\":null}\n{\"l\":null}\n{\"l\":[\"POINT (1.0 2.0)\",\"POINT (3.0 4.0)\"]}\n{\"l\":null}\n"
+     "{\"l\":null}\n",
+     0},
     {"ROW point = TO_GEOPOINT(\"POINT(42.97109629958868 14.7552534006536)\") | EVAL x = ST_X(point), y = "
      "ST_Y(point)",
      "[0]",
