@@ -382,8 +382,9 @@ static void translate_one(struct lx *l)
 	char c = l->p[l->i];
 	int after_and = l->after_and;
 	l->after_and = 0;
-	if (after_and && (c == '|' || c == ')' || c == '&')) {
-		/* Lucene's parseConcatExp reads one item whatever it is: a character here */
+	if ((after_and && (c == '|' || c == ')' || c == '&')) || (c == '&' && l->out.len == l->branch[l->depth])) {
+		/* Lucene's parseConcatExp reads one item whatever it is: a character here, and a
+		 * '&' that starts a branch (the pattern, a group or an alternative) too */
 		begin_atom(l);
 		literal(&l->out, (unsigned char)c);
 	} else if ((c == '?' || c == '*' || c == '+') && l->atom != NO_ATOM)
@@ -405,7 +406,7 @@ static void translate_one(struct lx *l)
 		quoted(l);
 	else if (c == '~')
 		l->why = "the complement operator ~ of Lucene's regular expressions is not supported";
-	else if (c == '&')
+	else if (c == '&' && l->out.len > l->branch[l->depth])
 		intersect(l);
 	else if (c == '<')
 		l->why = "numeric intervals <n-m> of Lucene's regular expressions are not supported";
