@@ -2354,21 +2354,68 @@ static int cased(uint32_t cp)
 	return cp != UINT32_MAX && (case_of(cp, 0) != cp || case_of(cp, 1) != cp);
 }
 
+/* SpecialCasing.txt's unconditional upper-case mappings, the code points that become more than
+ * one (ß to SS, ŉ to ʼN, ǰ, ΐ, the Latin and Armenian ligatures, Greek with ypogegrammeni, ...):
+ * Java's String.toUpperCase(Locale.ROOT) applies them all (Character.toUpperCaseCharArray). In
+ * code point order. */
+static const struct special_upper {
+	uint32_t cp, to[3];
+} special_uppers[] = {
+    {0x00df, {0x0053, 0x0053}},         {0x0149, {0x02bc, 0x004e}},         {0x01f0, {0x004a, 0x030c}},
+    {0x0390, {0x0399, 0x0308, 0x0301}}, {0x03b0, {0x03a5, 0x0308, 0x0301}}, {0x0587, {0x0535, 0x0552}},
+    {0x1e96, {0x0048, 0x0331}},         {0x1e97, {0x0054, 0x0308}},         {0x1e98, {0x0057, 0x030a}},
+    {0x1e99, {0x0059, 0x030a}},         {0x1e9a, {0x0041, 0x02be}},         {0x1f50, {0x03a5, 0x0313}},
+    {0x1f52, {0x03a5, 0x0313, 0x0300}}, {0x1f54, {0x03a5, 0x0313, 0x0301}}, {0x1f56, {0x03a5, 0x0313, 0x0342}},
+    {0x1f80, {0x1f08, 0x0399}},         {0x1f81, {0x1f09, 0x0399}},         {0x1f82, {0x1f0a, 0x0399}},
+    {0x1f83, {0x1f0b, 0x0399}},         {0x1f84, {0x1f0c, 0x0399}},         {0x1f85, {0x1f0d, 0x0399}},
+    {0x1f86, {0x1f0e, 0x0399}},         {0x1f87, {0x1f0f, 0x0399}},         {0x1f88, {0x1f08, 0x0399}},
+    {0x1f89, {0x1f09, 0x0399}},         {0x1f8a, {0x1f0a, 0x0399}},         {0x1f8b, {0x1f0b, 0x0399}},
+    {0x1f8c, {0x1f0c, 0x0399}},         {0x1f8d, {0x1f0d, 0x0399}},         {0x1f8e, {0x1f0e, 0x0399}},
+    {0x1f8f, {0x1f0f, 0x0399}},         {0x1f90, {0x1f28, 0x0399}},         {0x1f91, {0x1f29, 0x0399}},
+    {0x1f92, {0x1f2a, 0x0399}},         {0x1f93, {0x1f2b, 0x0399}},         {0x1f94, {0x1f2c, 0x0399}},
+    {0x1f95, {0x1f2d, 0x0399}},         {0x1f96, {0x1f2e, 0x0399}},         {0x1f97, {0x1f2f, 0x0399}},
+    {0x1f98, {0x1f28, 0x0399}},         {0x1f99, {0x1f29, 0x0399}},         {0x1f9a, {0x1f2a, 0x0399}},
+    {0x1f9b, {0x1f2b, 0x0399}},         {0x1f9c, {0x1f2c, 0x0399}},         {0x1f9d, {0x1f2d, 0x0399}},
+    {0x1f9e, {0x1f2e, 0x0399}},         {0x1f9f, {0x1f2f, 0x0399}},         {0x1fa0, {0x1f68, 0x0399}},
+    {0x1fa1, {0x1f69, 0x0399}},         {0x1fa2, {0x1f6a, 0x0399}},         {0x1fa3, {0x1f6b, 0x0399}},
+    {0x1fa4, {0x1f6c, 0x0399}},         {0x1fa5, {0x1f6d, 0x0399}},         {0x1fa6, {0x1f6e, 0x0399}},
+    {0x1fa7, {0x1f6f, 0x0399}},         {0x1fa8, {0x1f68, 0x0399}},         {0x1fa9, {0x1f69, 0x0399}},
+    {0x1faa, {0x1f6a, 0x0399}},         {0x1fab, {0x1f6b, 0x0399}},         {0x1fac, {0x1f6c, 0x0399}},
+    {0x1fad, {0x1f6d, 0x0399}},         {0x1fae, {0x1f6e, 0x0399}},         {0x1faf, {0x1f6f, 0x0399}},
+    {0x1fb2, {0x1fba, 0x0399}},         {0x1fb3, {0x0391, 0x0399}},         {0x1fb4, {0x0386, 0x0399}},
+    {0x1fb6, {0x0391, 0x0342}},         {0x1fb7, {0x0391, 0x0342, 0x0399}}, {0x1fbc, {0x0391, 0x0399}},
+    {0x1fc2, {0x1fca, 0x0399}},         {0x1fc3, {0x0397, 0x0399}},         {0x1fc4, {0x0389, 0x0399}},
+    {0x1fc6, {0x0397, 0x0342}},         {0x1fc7, {0x0397, 0x0342, 0x0399}}, {0x1fcc, {0x0397, 0x0399}},
+    {0x1fd2, {0x0399, 0x0308, 0x0300}}, {0x1fd3, {0x0399, 0x0308, 0x0301}}, {0x1fd6, {0x0399, 0x0342}},
+    {0x1fd7, {0x0399, 0x0308, 0x0342}}, {0x1fe2, {0x03a5, 0x0308, 0x0300}}, {0x1fe3, {0x03a5, 0x0308, 0x0301}},
+    {0x1fe4, {0x03a1, 0x0313}},         {0x1fe6, {0x03a5, 0x0342}},         {0x1fe7, {0x03a5, 0x0308, 0x0342}},
+    {0x1ff2, {0x1ffa, 0x0399}},         {0x1ff3, {0x03a9, 0x0399}},         {0x1ff4, {0x038f, 0x0399}},
+    {0x1ff6, {0x03a9, 0x0342}},         {0x1ff7, {0x03a9, 0x0342, 0x0399}}, {0x1ffc, {0x03a9, 0x0399}},
+    {0xfb00, {0x0046, 0x0046}},         {0xfb01, {0x0046, 0x0049}},         {0xfb02, {0x0046, 0x004c}},
+    {0xfb03, {0x0046, 0x0046, 0x0049}}, {0xfb04, {0x0046, 0x0046, 0x004c}}, {0xfb05, {0x0053, 0x0054}},
+    {0xfb06, {0x0053, 0x0054}},         {0xfb13, {0x0544, 0x0546}},         {0xfb14, {0x0544, 0x0535}},
+    {0xfb15, {0x0544, 0x053b}},         {0xfb16, {0x054e, 0x0546}},         {0xfb17, {0x0544, 0x053d}}};
+
+static int by_code_point(const void *key, const void *elem)
+{
+	uint32_t a = *(const uint32_t *)key, b = ((const struct special_upper *)elem)->cp;
+	return (a > b) - (a < b);
+}
+
 /* s with each code point's case mapped. whole: as Java's String.toLowerCase / toUpperCase
- * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings that casebook knows
- * (U+0130 to "i" and U+0307; ß to SS, ŉ to ʼN, the Latin ligatures U+FB00-FB06 to their
- * letters) and the final sigma (Σ after a cased letter and before none is ς); else one code
- * point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the lowercase
- * normalizer is. Bytes that are no UTF-8 stay as they are. */
+ * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings (U+0130 to "i" and
+ * U+0307; special_uppers) and the final sigma (Σ after a cased letter and before none is ς);
+ * else one code point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the
+ * lowercase normalizer is. Bytes that are no UTF-8 stay as they are. */
 static char *case_mapped(const char *text, int upper, int whole)
 {
-	static const char *const ligatures[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
 	const unsigned char *s = (const unsigned char *)text;
 	struct strbuf sb;
 	strbuf_init(&sb, strlen(text) + 1);
 	uint32_t before = UINT32_MAX; /* the code point before, for the final sigma */
 	for (size_t i = 0, n; s[i]; i += n) {
 		uint32_t cp = utf8_next(s + i, &n);
+		const struct special_upper *sp = NULL;
 		if (cp == UINT32_MAX) {
 			strbuf_addch(&sb, (char)s[i]);
 		} else if (whole && !upper && cp == 0x130) {
@@ -2377,12 +2424,11 @@ static char *case_mapped(const char *text, int upper, int whole)
 			size_t m;
 			uint32_t next = s[i + n] ? utf8_next(s + i + n, &m) : UINT32_MAX;
 			utf8_put(&sb, cased(next) ? 0x3c3 : 0x3c2);
-		} else if (whole && upper && cp == 0xdf) {
-			strbuf_addstr(&sb, "SS");
-		} else if (whole && upper && cp == 0x149) {
-			strbuf_addstr(&sb, "\xca\xbcN");
-		} else if (whole && upper && cp >= 0xfb00 && cp <= 0xfb06) {
-			strbuf_addstr(&sb, ligatures[cp - 0xfb00]);
+		} else if (whole && upper && cp >= 0xdf &&
+		           (sp = bsearch(&cp, special_uppers, sizeof(special_uppers) / sizeof(special_uppers[0]),
+		                         sizeof(special_uppers[0]), by_code_point))) {
+			for (size_t k = 0; k < 3 && sp->to[k]; k++)
+				utf8_put(&sb, sp->to[k]);
 		} else {
 			utf8_put(&sb, case_of(cp, upper));
 		}

@@ -261,6 +261,10 @@ static const struct {
     {"ROW a = TO_LOWER(\"\u03a3\u0391\u03a3 \u03a3\"), b = TO_LOWER(\"\u0130\u00c9\u212a\"), c = "
      "TO_UPPER(\"stra\u00dfe \ufb01 \u00e9\")",
      "[0]", "{\"a\":\"\u03c3\u03b1\u03c2 \u03c3\",\"b\":\"i\u0307\u00e9k\",\"c\":\"STRASSE FI \u00c9\"}\n"},
+    /* every one of SpecialCasing's unconditional upper-case mappings (Character.toUpperCaseCharArray):
+     * Greek with ypogegrammeni, dialytika and tonos, Armenian ligatures, j with caron */
+    {"ROW u = TO_UPPER(\"\u1fb3\u0390\u0587 \u01f0\ufb13 \u1f80\")", "[0]",
+     "{\"u\":\"\u0391\u0399\u0399\u0308\u0301\u0535\u0552 J\u030c\u0544\u0546 \u1f08\u0399\"}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
