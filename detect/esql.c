@@ -380,14 +380,11 @@ static int geo_number(const char **s, double *out)
 	while (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
 	       ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
 		p++;
-	char buf[64];
-	if ((size_t)(p - start) >= sizeof(buf))
-		return -1;
-	memcpy(buf, start, (size_t)(p - start));
-	buf[p - start] = 0;
+	/* the token holds only those characters, so strtod reads it as Java does, however many
+	 * digits it has; a malformed one (1e, 1.2.3) ends early */
 	char *end;
-	*out = strtod(buf, &end);
-	if (*end || !isfinite(*out))
+	*out = strtod(start, &end);
+	if (end != p || !isfinite(*out))
 		return -1;
 	*s = p;
 	return 0;

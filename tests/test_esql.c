@@ -541,6 +541,11 @@ static const struct {
      "{\"l\":\"POINT (-123.75 33.75)\"}\n{\"l\":[\"POINT (2.0 1.0)\",\"POINT (3.0 4.0)\"]}\n"
      "{\"l\":\"POINT (1.5 2.5)\"}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n",
      0},
+    /* a coordinate of any number of digits, as Double.parseDouble reads it */
+    {"ROW p = TO_GEOPOINT(\"POINT (1.000000000000000000000000000000000000000000000000000000000000000000000001 "
+     "-0.50000000000000000000000000000000000000000000000000000000000000000000000000)\"), q = TO_GEOPOINT(\"POINT "
+     "(1e 2)\")",
+     "[0]", "{\"p\":\"POINT (1.0 -0.5)\",\"q\":null}\n", 1},
     /* only an array's numbers are a point: a number with another after it in its object is
      * none, and four numbers are malformed (GeoUtils.parseGeoPoint); arrays of arrays are points */
     {"FROM x | KEEP l", "[{\"l\":5,\"m\":6},{\"l\":[1,2,3,4]},{\"l\":[[1,2],[3,4,5]]},{\"l\":[1,\"2\"]},{\"l\":[1]}]",
