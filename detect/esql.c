@@ -887,6 +887,21 @@ static struct enode *parse_number(struct parser *p)
 
 static struct enode *parse_unary(struct parser *p);
 
+/* One bound of AUTO:lo,hi, as Integer.parseInt reads it: digits that fit an int (sscanf's %d
+ * took spaces and signs, and a number past INT_MAX is undefined behaviour for it). */
+static int auto_bound(const char **p, int *out)
+{
+	long v = 0;
+	const char *s = *p;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++)
+		if ((v = v * 10 + (*s - '0')) > INT_MAX)
+			return -1;
+	*out = (int)v, *p = s;
+	return 0;
+}
+
 /* A Fuzziness as Elasticsearch reads one (Fuzziness.parse): 0, 1 or 2, as a number or a
  * string, "AUTO" or "AUTO:lo,hi". 0, or -1 when it is none of them. */
 static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
@@ -901,8 +916,9 @@ static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
 		return o->fuzziness = buf[0] - '0', 0;
 	if (!strcasecmp(buf, "auto"))
 		return o->fuzziness = -1, 0;
-	int lo, hi, n = 0;
-	if (!strncasecmp(buf, "auto:", 5) && sscanf(buf + 5, "%d,%d%n", &lo, &hi, &n) == 2 && !buf[5 + n] && lo >= 0 &&
+	int lo, hi;
+	const char *p = buf + 5;
+	if (!strncasecmp(buf, "auto:", 5) && !auto_bound(&p, &lo) && *p++ == ',' && !auto_bound(&p, &hi) && !*p &&
 	    hi >= lo) {
 		o->fuzziness = -1, o->auto_lo = lo, o->auto_hi = hi;
 		return 0;

@@ -837,6 +837,11 @@ static void test_esql_refusals(void **state)
 	     "Invalid option [fuzzyness] in MATCH (docs/DETECTION.md lists MATCH's options)"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": 3})", 0, 43,
 	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+	    /* AUTO's bounds as Integer.parseInt reads them: digits within an int, nothing else */
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": \"AUTO:99999999999,1\"})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": \"AUTO: 3,+6\"})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
 
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},
 	    {"FROM x | WHERE COUNT(*) > 1", 0, 9, "an aggregate belongs in STATS"},
