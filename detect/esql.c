@@ -3267,6 +3267,12 @@ static struct esql_value case_change(const struct esql_value *v, int upper)
 		if (v->v[i].kind != EK_STR)
 			continue;
 		char *s = case_mapped(v->v[i].s, upper, 1);
+		/* a string may grow (ΐ's 2 bytes are 6 upper-cased): within what a function makes */
+		if (too_big(upper ? "TO_UPPER" : "TO_LOWER", strlen(s))) {
+			free(s);
+			value_free(&out);
+			return null_value;
+		}
 		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = s});
 	}
 	return out;

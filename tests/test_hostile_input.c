@@ -155,6 +155,26 @@ static void test_fuzzy_match_of_long_terms_is_linear(void **state)
 	strbuf_release(&evs);
 }
 
+/* TO_UPPER may make a string three times as long as it was (SpecialCasing: ΐ's 2 bytes are
+ * 6): 800 KB of them made 2.4 MB, past the 1 MiB any other function may make. Within the
+ * bound the answer is whole; past it the query stops, as for CONCAT. */
+static void test_to_upper_grows_within_the_bound(void **state)
+{
+	(void)state;
+	char warn[256];
+	char *got = answer("ROW a = REPEAT(\"\u0390\", 170000) | EVAL b = TO_UPPER(a) | EVAL n = LENGTH(b), m = "
+	                   "BYTE_LENGTH(b) | KEEP n, m",
+	                   "[0]", warn, sizeof(warn));
+	assert_string_equal(got, "{\"n\":510000,\"m\":1020000}\n");
+	assert_string_equal(warn, "");
+	free(got);
+	got = answer("ROW a = REPEAT(\"\u0390\", 400000) | EVAL b = TO_UPPER(a) | KEEP b", "[0]", warn, sizeof(warn));
+	assert_string_equal(got, "");
+	assert_string_equal(warn,
+	                    "TO_UPPER would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(test_guide_of_many_plugin_openers_is_linear),
 	    cmocka_unit_test(test_a_long_and_chain_parses_in_linear_time),
 	    cmocka_unit_test(test_fuzzy_match_of_long_terms_is_linear),
+	    cmocka_unit_test(test_to_upper_grows_within_the_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
