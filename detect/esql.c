@@ -380,14 +380,11 @@ static int geo_number(const char **s, double *out)
 	while (isdigit((unsigned char)*p) || *p == '.' || *p == 'e' || *p == 'E' ||
 	       ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
 		p++;
-	char buf[64];
-	if ((size_t)(p - start) >= sizeof(buf))
-		return -1;
-	memcpy(buf, start, (size_t)(p - start));
-	buf[p - start] = 0;
+	/* the token holds only those characters, so strtod reads it as Java does, however many
+	 * digits it has; a malformed one (1e, 1.2.3) ends early */
 	char *end;
-	*out = strtod(buf, &end);
-	if (*end || !isfinite(*out))
+	*out = strtod(start, &end);
+	if (end != p || !isfinite(*out))
 		return -1;
 	*s = p;
 	return 0;
@@ -890,6 +887,21 @@ static struct enode *parse_number(struct parser *p)
 
 static struct enode *parse_unary(struct parser *p);
 
+/* One bound of AUTO:lo,hi, as Integer.parseInt reads it: digits that fit an int (sscanf's %d
+ * took spaces and signs, and a number past INT_MAX is undefined behaviour for it). */
+static int auto_bound(const char **p, int *out)
+{
+	long v = 0;
+	const char *s = *p;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++)
+		if ((v = v * 10 + (*s - '0')) > INT_MAX)
+			return -1;
+	*out = (int)v, *p = s;
+	return 0;
+}
+
 /* A Fuzziness as Elasticsearch reads one (Fuzziness.parse): 0, 1 or 2, as a number or a
  * string, "AUTO" or "AUTO:lo,hi". 0, or -1 when it is none of them. */
 static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
@@ -904,8 +916,9 @@ static int fuzziness_of(const struct esql_scalar *v, struct match_options *o)
 		return o->fuzziness = buf[0] - '0', 0;
 	if (!strcasecmp(buf, "auto"))
 		return o->fuzziness = -1, 0;
-	int lo, hi, n = 0;
-	if (!strncasecmp(buf, "auto:", 5) && sscanf(buf + 5, "%d,%d%n", &lo, &hi, &n) == 2 && !buf[5 + n] && lo >= 0 &&
+	int lo, hi;
+	const char *p = buf + 5;
+	if (!strncasecmp(buf, "auto:", 5) && !auto_bound(&p, &lo) && *p++ == ',' && !auto_bound(&p, &hi) && !*p &&
 	    hi >= lo) {
 		o->fuzziness = -1, o->auto_lo = lo, o->auto_hi = hi;
 		return 0;
@@ -2239,7 +2252,7 @@ struct reading {
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 	int geo;                 /* a geo_point, read from _source (geo_json) */
-	int geo_skip;            /* the numbers of an array [lon, lat(, z)] read already */
+	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
 };
 
 /* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
@@ -2354,21 +2367,68 @@ static int cased(uint32_t cp)
 	return cp != UINT32_MAX && (case_of(cp, 0) != cp || case_of(cp, 1) != cp);
 }
 
+/* SpecialCasing.txt's unconditional upper-case mappings, the code points that become more than
+ * one (ß to SS, ŉ to ʼN, ǰ, ΐ, the Latin and Armenian ligatures, Greek with ypogegrammeni, ...):
+ * Java's String.toUpperCase(Locale.ROOT) applies them all (Character.toUpperCaseCharArray). In
+ * code point order. */
+static const struct special_upper {
+	uint32_t cp, to[3];
+} special_uppers[] = {
+    {0x00df, {0x0053, 0x0053}},         {0x0149, {0x02bc, 0x004e}},         {0x01f0, {0x004a, 0x030c}},
+    {0x0390, {0x0399, 0x0308, 0x0301}}, {0x03b0, {0x03a5, 0x0308, 0x0301}}, {0x0587, {0x0535, 0x0552}},
+    {0x1e96, {0x0048, 0x0331}},         {0x1e97, {0x0054, 0x0308}},         {0x1e98, {0x0057, 0x030a}},
+    {0x1e99, {0x0059, 0x030a}},         {0x1e9a, {0x0041, 0x02be}},         {0x1f50, {0x03a5, 0x0313}},
+    {0x1f52, {0x03a5, 0x0313, 0x0300}}, {0x1f54, {0x03a5, 0x0313, 0x0301}}, {0x1f56, {0x03a5, 0x0313, 0x0342}},
+    {0x1f80, {0x1f08, 0x0399}},         {0x1f81, {0x1f09, 0x0399}},         {0x1f82, {0x1f0a, 0x0399}},
+    {0x1f83, {0x1f0b, 0x0399}},         {0x1f84, {0x1f0c, 0x0399}},         {0x1f85, {0x1f0d, 0x0399}},
+    {0x1f86, {0x1f0e, 0x0399}},         {0x1f87, {0x1f0f, 0x0399}},         {0x1f88, {0x1f08, 0x0399}},
+    {0x1f89, {0x1f09, 0x0399}},         {0x1f8a, {0x1f0a, 0x0399}},         {0x1f8b, {0x1f0b, 0x0399}},
+    {0x1f8c, {0x1f0c, 0x0399}},         {0x1f8d, {0x1f0d, 0x0399}},         {0x1f8e, {0x1f0e, 0x0399}},
+    {0x1f8f, {0x1f0f, 0x0399}},         {0x1f90, {0x1f28, 0x0399}},         {0x1f91, {0x1f29, 0x0399}},
+    {0x1f92, {0x1f2a, 0x0399}},         {0x1f93, {0x1f2b, 0x0399}},         {0x1f94, {0x1f2c, 0x0399}},
+    {0x1f95, {0x1f2d, 0x0399}},         {0x1f96, {0x1f2e, 0x0399}},         {0x1f97, {0x1f2f, 0x0399}},
+    {0x1f98, {0x1f28, 0x0399}},         {0x1f99, {0x1f29, 0x0399}},         {0x1f9a, {0x1f2a, 0x0399}},
+    {0x1f9b, {0x1f2b, 0x0399}},         {0x1f9c, {0x1f2c, 0x0399}},         {0x1f9d, {0x1f2d, 0x0399}},
+    {0x1f9e, {0x1f2e, 0x0399}},         {0x1f9f, {0x1f2f, 0x0399}},         {0x1fa0, {0x1f68, 0x0399}},
+    {0x1fa1, {0x1f69, 0x0399}},         {0x1fa2, {0x1f6a, 0x0399}},         {0x1fa3, {0x1f6b, 0x0399}},
+    {0x1fa4, {0x1f6c, 0x0399}},         {0x1fa5, {0x1f6d, 0x0399}},         {0x1fa6, {0x1f6e, 0x0399}},
+    {0x1fa7, {0x1f6f, 0x0399}},         {0x1fa8, {0x1f68, 0x0399}},         {0x1fa9, {0x1f69, 0x0399}},
+    {0x1faa, {0x1f6a, 0x0399}},         {0x1fab, {0x1f6b, 0x0399}},         {0x1fac, {0x1f6c, 0x0399}},
+    {0x1fad, {0x1f6d, 0x0399}},         {0x1fae, {0x1f6e, 0x0399}},         {0x1faf, {0x1f6f, 0x0399}},
+    {0x1fb2, {0x1fba, 0x0399}},         {0x1fb3, {0x0391, 0x0399}},         {0x1fb4, {0x0386, 0x0399}},
+    {0x1fb6, {0x0391, 0x0342}},         {0x1fb7, {0x0391, 0x0342, 0x0399}}, {0x1fbc, {0x0391, 0x0399}},
+    {0x1fc2, {0x1fca, 0x0399}},         {0x1fc3, {0x0397, 0x0399}},         {0x1fc4, {0x0389, 0x0399}},
+    {0x1fc6, {0x0397, 0x0342}},         {0x1fc7, {0x0397, 0x0342, 0x0399}}, {0x1fcc, {0x0397, 0x0399}},
+    {0x1fd2, {0x0399, 0x0308, 0x0300}}, {0x1fd3, {0x0399, 0x0308, 0x0301}}, {0x1fd6, {0x0399, 0x0342}},
+    {0x1fd7, {0x0399, 0x0308, 0x0342}}, {0x1fe2, {0x03a5, 0x0308, 0x0300}}, {0x1fe3, {0x03a5, 0x0308, 0x0301}},
+    {0x1fe4, {0x03a1, 0x0313}},         {0x1fe6, {0x03a5, 0x0342}},         {0x1fe7, {0x03a5, 0x0308, 0x0342}},
+    {0x1ff2, {0x1ffa, 0x0399}},         {0x1ff3, {0x03a9, 0x0399}},         {0x1ff4, {0x038f, 0x0399}},
+    {0x1ff6, {0x03a9, 0x0342}},         {0x1ff7, {0x03a9, 0x0342, 0x0399}}, {0x1ffc, {0x03a9, 0x0399}},
+    {0xfb00, {0x0046, 0x0046}},         {0xfb01, {0x0046, 0x0049}},         {0xfb02, {0x0046, 0x004c}},
+    {0xfb03, {0x0046, 0x0046, 0x0049}}, {0xfb04, {0x0046, 0x0046, 0x004c}}, {0xfb05, {0x0053, 0x0054}},
+    {0xfb06, {0x0053, 0x0054}},         {0xfb13, {0x0544, 0x0546}},         {0xfb14, {0x0544, 0x0535}},
+    {0xfb15, {0x0544, 0x053b}},         {0xfb16, {0x054e, 0x0546}},         {0xfb17, {0x0544, 0x053d}}};
+
+static int by_code_point(const void *key, const void *elem)
+{
+	uint32_t a = *(const uint32_t *)key, b = ((const struct special_upper *)elem)->cp;
+	return (a > b) - (a < b);
+}
+
 /* s with each code point's case mapped. whole: as Java's String.toLowerCase / toUpperCase
- * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings that casebook knows
- * (U+0130 to "i" and U+0307; ß to SS, ŉ to ʼN, the Latin ligatures U+FB00-FB06 to their
- * letters) and the final sigma (Σ after a cased letter and before none is ς); else one code
- * point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the lowercase
- * normalizer is. Bytes that are no UTF-8 stay as they are. */
+ * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings (U+0130 to "i" and
+ * U+0307; special_uppers) and the final sigma (Σ after a cased letter and before none is ς);
+ * else one code point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the
+ * lowercase normalizer is. Bytes that are no UTF-8 stay as they are. */
 static char *case_mapped(const char *text, int upper, int whole)
 {
-	static const char *const ligatures[] = {"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"};
 	const unsigned char *s = (const unsigned char *)text;
 	struct strbuf sb;
 	strbuf_init(&sb, strlen(text) + 1);
 	uint32_t before = UINT32_MAX; /* the code point before, for the final sigma */
 	for (size_t i = 0, n; s[i]; i += n) {
 		uint32_t cp = utf8_next(s + i, &n);
+		const struct special_upper *sp = NULL;
 		if (cp == UINT32_MAX) {
 			strbuf_addch(&sb, (char)s[i]);
 		} else if (whole && !upper && cp == 0x130) {
@@ -2377,12 +2437,11 @@ static char *case_mapped(const char *text, int upper, int whole)
 			size_t m;
 			uint32_t next = s[i + n] ? utf8_next(s + i + n, &m) : UINT32_MAX;
 			utf8_put(&sb, cased(next) ? 0x3c3 : 0x3c2);
-		} else if (whole && upper && cp == 0xdf) {
-			strbuf_addstr(&sb, "SS");
-		} else if (whole && upper && cp == 0x149) {
-			strbuf_addstr(&sb, "\xca\xbcN");
-		} else if (whole && upper && cp >= 0xfb00 && cp <= 0xfb06) {
-			strbuf_addstr(&sb, ligatures[cp - 0xfb00]);
+		} else if (whole && upper && cp >= 0xdf &&
+		           (sp = bsearch(&cp, special_uppers, sizeof(special_uppers) / sizeof(special_uppers[0]),
+		                         sizeof(special_uppers[0]), by_code_point))) {
+			for (size_t k = 0; k < 3 && sp->to[k]; k++)
+				utf8_put(&sb, sp->to[k]);
 		} else {
 			utf8_put(&sb, case_of(cp, upper));
 		}
@@ -2402,11 +2461,20 @@ static void read_geo(struct reading *rd, const cJSON *j)
 		return;
 	}
 	if (cJSON_IsNumber(j)) {
-		const cJSON *n = j->next;
-		if (!n || !cJSON_IsNumber(n))
-			return; /* a number alone is no point */
-		rd->geo_skip = 1 + (n->next && cJSON_IsNumber(n->next));
-		x = j->valuedouble, y = n->valuedouble;
+		/* a point when it leads an array of two or three numbers and nothing else (GeoUtils:
+		 * a fourth value, or another kind among them, is malformed); a number alone, an
+		 * object's member or one after the array's first value, is none. The rest of its
+		 * array is passed over. */
+		if (j->string || (j->prev && j->prev->next == j))
+			return;
+		size_t count = 0;
+		int numbers = 1;
+		for (const cJSON *n = j; n; n = n->next)
+			count++, numbers &= cJSON_IsNumber(n);
+		rd->geo_skip = count - 1;
+		if (!numbers || count < 2 || count > 3)
+			return;
+		x = j->valuedouble, y = j->next->valuedouble;
 		if (!geo_valid(x, y))
 			value_add(rd->v, geo_scalar(x, y));
 		return;
@@ -3199,6 +3267,12 @@ static struct esql_value case_change(const struct esql_value *v, int upper)
 		if (v->v[i].kind != EK_STR)
 			continue;
 		char *s = case_mapped(v->v[i].s, upper, 1);
+		/* a string may grow (ΐ's 2 bytes are 6 upper-cased): within what a function makes */
+		if (too_big(upper ? "TO_UPPER" : "TO_LOWER", strlen(s))) {
+			free(s);
+			value_free(&out);
+			return null_value;
+		}
 		value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = s});
 	}
 	return out;
@@ -4532,19 +4606,27 @@ static size_t code_points_of(const char *s, size_t len, uint32_t **out)
 }
 
 /* Lucene's edit distance for FuzzyQuery (LevenshteinAutomata: insertions, deletions,
- * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1. */
+ * substitutions, and with transpositions a swap of neighbours as one edit), past max: max + 1.
+ * Only the cells within max of the diagonal are reckoned (a path through another is past max
+ * already), so the time is linear in the terms' lengths: a long value against a long query
+ * term costs (2 max + 1) cells a code point, not their product. */
 static int edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int transpositions, int max)
 {
 	if ((na > nb ? na - nb : nb - na) > (size_t)max)
 		return max + 1;
-	int *rows = xmalloc(3 * (nb + 1) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 1,
-	    *cur = rows + 2 * (nb + 1);
-	for (size_t j = 0; j <= nb; j++)
-		prev[j] = (int)j;
+	size_t band = (size_t)max;
+	int *rows = xmalloc(3 * (nb + 2) * sizeof(*rows)), *pp = rows, *prev = rows + nb + 2,
+	    *cur = rows + 2 * (nb + 2);
+	for (size_t j = 0; j <= nb + 1; j++)
+		pp[j] = cur[j] = max + 1, prev[j] = j <= nb ? (int)j : max + 1;
 	for (size_t i = 1; i <= na; i++) {
+		size_t lo = i > band ? i - band : 1, hi = i + band < nb ? i + band : nb;
 		cur[0] = (int)i;
+		if (lo > 1)
+			cur[lo - 1] = max + 1; /* off the band: past max */
+		cur[hi + 1] = max + 1;
 		int least = cur[0];
-		for (size_t j = 1; j <= nb; j++) {
+		for (size_t j = lo; j <= hi; j++) {
 			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			d = prev[j] + 1 < d ? prev[j] + 1 : d;
 			d = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;

@@ -199,6 +199,7 @@ struct lx {
 	unsigned names;    /* the captures made for intersections so far */
 	unsigned stack[65][8];
 	int after_and; /* the item just after '&': '|', ')' and '&' there are characters */
+	int after_bar; /* the item just after a '|': there must be one */
 	const char *why;
 };
 
@@ -381,9 +382,15 @@ static void translate_one(struct lx *l)
 {
 	char c = l->p[l->i];
 	int after_and = l->after_and;
-	l->after_and = 0;
-	if (after_and && (c == '|' || c == ')' || c == '&')) {
-		/* Lucene's parseConcatExp reads one item whatever it is: a character here */
+	l->after_and = 0, l->after_bar = 0;
+	/* the first item of a concatenation: the pattern's, a group's, an alternative's */
+	int first = l->out.len == l->branch[l->depth];
+	int empty_group = first && l->i > 0 && l->p[l->i - 1] == '(' && l->depth; /* "()" */
+	if ((after_and && (c == '|' || c == ')' || c == '&')) ||
+	    (first && (c == '&' || c == '|' || (c == ')' && !empty_group)))) {
+		/* Lucene's parseConcatExp reads one item whatever it is (parseSimpleExp: parseCharExp
+		 * takes any character): a '|', ')' or '&' there is a character, "()" alone the empty
+		 * string */
 		begin_atom(l);
 		literal(&l->out, (unsigned char)c);
 	} else if ((c == '?' || c == '*' || c == '+') && l->atom != NO_ATOM)
@@ -397,6 +404,7 @@ static void translate_one(struct lx *l)
 		strbuf_addch(&l->out, '|');
 		l->atom = NO_ATOM;
 		l->branch[l->depth] = l->out.len;
+		l->after_bar = 1;
 	} else if (c == '[')
 		bracket(l);
 	else if (c == '\\')
@@ -405,7 +413,7 @@ static void translate_one(struct lx *l)
 		quoted(l);
 	else if (c == '~')
 		l->why = "the complement operator ~ of Lucene's regular expressions is not supported";
-	else if (c == '&')
+	else if (c == '&' && l->out.len > l->branch[l->depth])
 		intersect(l);
 	else if (c == '<')
 		l->why = "numeric intervals <n-m> of Lucene's regular expressions are not supported";
@@ -426,7 +434,8 @@ static const char *translate(const char *pat, size_t len, struct strbuf *out)
 	l.branch[0] = l.out.len;
 	for (; l.i < len && !l.why; l.i++)
 		translate_one(&l);
-	if (!l.why && (l.depth || l.after_and)) /* a & at the end has no right side */
+	/* a & or | at the end has no right side (parseCharExp: unexpected end-of-string) */
+	if (!l.why && (l.depth || l.after_and || l.after_bar))
 		l.why = "invalid regular expression";
 	if (!l.why)
 		close_intersections(&l);

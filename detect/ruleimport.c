@@ -26,6 +26,9 @@
 #define ZIP_ENTRIES_MAX 200000
 #define ZIP_RATIO_MAX   100 /* uncompressed to compressed, for an entry over ZIP_RATIO_FROM */
 #define ZIP_RATIO_FROM  (1u << 20)
+/* the package's rule entries together, over this many bytes, deflate by ZIP_RATIO_MAX at most
+ * too: many entries just under ZIP_RATIO_FROM, each a thousand to one, are a bomb as well */
+#define ZIP_TOTAL_RATIO_FROM ((zip_uint64_t)64 << 20)
 
 /* ---- reading files ---- */
 
@@ -535,6 +538,26 @@ static int import_zip(struct import_ctx *x, const char *path)
 	if (n > ZIP_ENTRIES_MAX) {
 		diag_say(x->errors, "%s: cannot read the package: %lld entries, more than casebook reads (%d)\n", path,
 		         (long long)n, ZIP_ENTRIES_MAX);
+		x->rc->damaged_files++, x->failed = 1;
+		zip_discard(z);
+		return 0;
+	}
+	/* the rule entries' sizes as the central directory declares them (each is read to its
+	 * declared size at most): no reading yet */
+	zip_uint64_t total = 0, total_comp = 0;
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+		zip_stat_t st;
+		if (name && is_package_rule(name) && !zip_stat_index(z, (zip_uint64_t)i, 0, &st) &&
+		    (st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size <= RULE_FILE_MAX)
+			total += st.size, total_comp += st.comp_size;
+	}
+	if (total > ZIP_TOTAL_RATIO_FROM && (total_comp == 0 || total / total_comp > ZIP_RATIO_MAX)) {
+		diag_say(
+		    x->errors,
+		    "%s: cannot read the package: its rules are %llu bytes from %llu compressed, more than %u to 1 "
+		    "(a zip bomb?)\n",
+		    path, (unsigned long long)total, (unsigned long long)total_comp, ZIP_RATIO_MAX);
 		x->rc->damaged_files++, x->failed = 1;
 		zip_discard(z);
 		return 0;

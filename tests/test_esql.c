@@ -261,6 +261,10 @@ static const struct {
     {"ROW a = TO_LOWER(\"\u03a3\u0391\u03a3 \u03a3\"), b = TO_LOWER(\"\u0130\u00c9\u212a\"), c = "
      "TO_UPPER(\"stra\u00dfe \ufb01 \u00e9\")",
      "[0]", "{\"a\":\"\u03c3\u03b1\u03c2 \u03c3\",\"b\":\"i\u0307\u00e9k\",\"c\":\"STRASSE FI \u00c9\"}\n"},
+    /* every one of SpecialCasing's unconditional upper-case mappings (Character.toUpperCaseCharArray):
+     * Greek with ypogegrammeni, dialytika and tonos, Armenian ligatures, j with caron */
+    {"ROW u = TO_UPPER(\"\u1fb3\u0390\u0587 \u01f0\ufb13 \u1f80\")", "[0]",
+     "{\"u\":\"\u0391\u0399\u0399\u0308\u0301\u0535\u0552 J\u030c\u0544\u0546 \u1f08\u0399\"}\n"},
     {"ROW a = ROUND(2.675, 2), b = ROUND(9.995, 2), c = ROUND(-9.5), d = ROUND(15, -1), e = ROUND(1e308, -400)", "[0]",
      "{\"a\":2.68,\"b\":10.0,\"c\":-10.0,\"d\":20,\"e\":0.0}\n"},
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
@@ -536,6 +540,17 @@ static const struct {
      "{\"l\":{\"lat\":91,\"lon\":0}},{\"l\":\"POINT (200 0)\"},{\"l\":\"nonsense!\"},{\"l\":7}]",
      "{\"l\":\"POINT (-123.75 33.75)\"}\n{\"l\":[\"POINT (2.0 1.0)\",\"POINT (3.0 4.0)\"]}\n"
      "{\"l\":\"POINT (1.5 2.5)\"}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n{\"l\":null}\n",
+     0},
+    /* a coordinate of any number of digits, as Double.parseDouble reads it */
+    {"ROW p = TO_GEOPOINT(\"POINT (1.000000000000000000000000000000000000000000000000000000000000000000000001 "
+     "-0.50000000000000000000000000000000000000000000000000000000000000000000000000)\"), q = TO_GEOPOINT(\"POINT "
+     "(1e 2)\")",
+     "[0]", "{\"p\":\"POINT (1.0 -0.5)\",\"q\":null}\n", 1},
+    /* only an array's numbers are a point: a number with another after it in its object is
+     * none, and four numbers are malformed (GeoUtils.parseGeoPoint); arrays of arrays are points */
+    {"FROM x | KEEP l", "[{\"l\":5,\"m\":6},{\"l\":[1,2,3,4]},{\"l\":[[1,2],[3,4,5]]},{\"l\":[1,\"2\"]},{\"l\":[1]}]",
+     "{\"l\":null}\n{\"l\":null}\n{\"l\":[\"POINT (1.0 2.0)\",\"POINT (3.0 4.0)\"]}\n{\"l\":null}\n"
+     "{\"l\":null}\n",
      0},
     {"ROW point = TO_GEOPOINT(\"POINT(42.97109629958868 14.7552534006536)\") | EVAL x = ST_X(point), y = "
      "ST_Y(point)",
@@ -821,6 +836,11 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzzyness\": 1})", 0, 30,
 	     "Invalid option [fuzzyness] in MATCH (docs/DETECTION.md lists MATCH's options)"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": 3})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+	    /* AUTO's bounds as Integer.parseInt reads them: digits within an int, nothing else */
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": \"AUTO:99999999999,1\"})", 0, 43,
+	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
+	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzziness\": \"AUTO: 3,+6\"})", 0, 43,
 	     "MATCH's fuzziness is 0, 1, 2, AUTO or AUTO:lo,hi"},
 
 	    {"FROM x | EVAL p = a::frob", 0, 21, "frob is not an ES|QL type to cast to"},

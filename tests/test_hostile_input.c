@@ -120,6 +120,61 @@ static void test_a_long_and_chain_parses_in_linear_time(void **state)
 	strbuf_release(&text);
 }
 
+/* MATCH's fuzziness reckoned every cell of the edit distance's table: a 30,000-letter keyword
+ * against a query term as long cost 900 million cells, 11 s an event under the check build.
+ * Only the cells within the edits (2 at most) of the diagonal can be on a path that counts;
+ * the answers, substitutions, transpositions and all, stay FuzzyQuery's. */
+static void test_fuzzy_match_of_long_terms_is_linear(void **state)
+{
+	(void)state;
+	enum { LEN = 30000 };
+	struct strbuf q, evs;
+	strbuf_init(&q, LEN + 200);
+	strbuf_init(&evs, 4 * LEN + 200);
+	strbuf_addstr(&q, "FROM x | EVAL k = MATCH(n, \"");
+	for (int i = 0; i < LEN - 1; i++)
+		strbuf_addch(&q, 'a');
+	strbuf_addstr(&q, "b\", {\"fuzziness\": 2}) | KEEP k");
+	/* one substitution; a transposition; two substitutions; three edits */
+	static const char *const heads[] = {"", "", "", "bbb"}, *const tails[] = {"a", "ba", "bbb", "b"};
+	strbuf_addch(&evs, '[');
+	for (int e = 0; e < 4; e++) {
+		size_t fill = LEN - strlen(heads[e]) - strlen(tails[e]);
+		strbuf_addf(&evs, "%s{\"n\":\"%s", e ? "," : "", heads[e]);
+		for (size_t i = 0; i < fill; i++)
+			strbuf_addch(&evs, 'a');
+		strbuf_addf(&evs, "%s\"}", tails[e]);
+	}
+	strbuf_addch(&evs, ']');
+	char warn[256];
+	char *got = answer(q.buf, evs.buf, warn, sizeof(warn));
+	assert_string_equal(got, "{\"k\":true}\n{\"k\":true}\n{\"k\":true}\n{\"k\":false}\n");
+	assert_string_equal(warn, "");
+	free(got);
+	strbuf_release(&q);
+	strbuf_release(&evs);
+}
+
+/* TO_UPPER may make a string three times as long as it was (SpecialCasing: ΐ's 2 bytes are
+ * 6): 800 KB of them made 2.4 MB, past the 1 MiB any other function may make. Within the
+ * bound the answer is whole; past it the query stops, as for CONCAT. */
+static void test_to_upper_grows_within_the_bound(void **state)
+{
+	(void)state;
+	char warn[256];
+	char *got = answer("ROW a = REPEAT(\"\u0390\", 170000) | EVAL b = TO_UPPER(a) | EVAL n = LENGTH(b), m = "
+	                   "BYTE_LENGTH(b) | KEEP n, m",
+	                   "[0]", warn, sizeof(warn));
+	assert_string_equal(got, "{\"n\":510000,\"m\":1020000}\n");
+	assert_string_equal(warn, "");
+	free(got);
+	got = answer("ROW a = REPEAT(\"\u0390\", 400000) | EVAL b = TO_UPPER(a) | KEEP b", "[0]", warn, sizeof(warn));
+	assert_string_equal(got, "");
+	assert_string_equal(warn,
+	                    "TO_UPPER would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +182,8 @@ int main(void)
 	    cmocka_unit_test(test_split_is_linear_in_its_pieces),
 	    cmocka_unit_test(test_guide_of_many_plugin_openers_is_linear),
 	    cmocka_unit_test(test_a_long_and_chain_parses_in_linear_time),
+	    cmocka_unit_test(test_fuzzy_match_of_long_terms_is_linear),
+	    cmocka_unit_test(test_to_upper_grows_within_the_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -799,6 +799,60 @@ static void test_zip_bomb(void **state)
 	free(errs);
 }
 
+/* Many entries of 1 MiB of whitespace each (a thousand to one, none over the size an entry's
+ * own ratio is checked from): 600 KB of package was 500 MB to inflate and parse, twice. Over
+ * 64 MiB of rules, the package's rule entries together may deflate 100 to 1 at most: it is
+ * named and nothing of it is read, its good rules neither. */
+static void test_zip_bomb_of_many_entries(void **state)
+{
+	(void)state;
+	const char *path = tu_path("many-bombs.zip");
+	zip_t *z = new_package(path);
+	size_t n = 1u << 20;
+	char *spaces = malloc(n);
+	memset(spaces, ' ', n);
+	spaces[0] = '{', spaces[n - 1] = '}';
+	for (int k = 0; k < 65; k++) {
+		char name[128];
+		snprintf(name, sizeof(name), PKG "kibana/security_rule/bomb-%d.json", k);
+		zip_source_t *zs = zip_source_buffer(z, spaces, n, 0);
+		zip_int64_t i = zip_file_add(z, name, zs, 0);
+		assert_true(i >= 0);
+		assert_int_equal(zip_set_file_compression(z, (zip_uint64_t)i, ZIP_CM_DEFLATE, 9), 0);
+	}
+	assert_int_equal(zip_close(z), 0);
+	free(spaces);
+	/* the rule entries' sizes, as the package's directory has them */
+	int err;
+	z = zip_open(path, ZIP_RDONLY, &err);
+	unsigned long long size = 0, comp = 0;
+	for (zip_int64_t i = 0; i < zip_get_num_entries(z, 0); i++) {
+		zip_stat_t st;
+		assert_int_equal(zip_stat_index(z, (zip_uint64_t)i, 0, &st), 0);
+		if (strstr(st.name, "kibana/security_rule/"))
+			size += st.size, comp += st.comp_size;
+	}
+	zip_discard(z);
+	assert_true(size > 65ull << 20 && size / comp > 100);
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *f = open_memstream(&errs, &errlen);
+	struct ruleimport_options o = {.version_lock = NULL};
+	struct import_counts c = {0};
+	struct ruleimport_counts rc = {0};
+	assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
+	fclose(f);
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "%s: cannot read the package: its rules are %llu bytes from %llu compressed, more than 100 to 1 (a "
+	         "zip bomb?)\n",
+	         path, size, comp);
+	assert_string_equal(errs, want);
+	assert_int_equal(c.rules_added, 0);
+	assert_int_equal(rc.damaged_files, 1);
+	free(errs);
+}
+
 static int count_runnable(void *ctx, const struct rule_row *row)
 {
 	struct rule r;
@@ -942,6 +996,7 @@ int main(void)
 	    T(test_built_package),
 	    T(test_hostile_packages),
 	    T(test_zip_bomb),
+	    T(test_zip_bomb_of_many_entries),
 	    T(test_shared_elastic_macos),
 	    T(test_toml_wildcard_filter_runs),
 	    cmocka_unit_test(test_rules_import_command),
