@@ -89,7 +89,7 @@ static void test_the_budget_drops_the_oldest(void **state)
 	static char doc[1000];
 	memset(doc, 'x', sizeof(doc) - 1);
 	/* room for about ten: after 5,000 events only the newest are kept */
-	struct hit_docs *k = hit_docs_new(10 * 1100); /* each about 1,080 bytes */
+	struct hit_docs *k = hit_docs_new(10 * 1160); /* each about 1,150 bytes (with its hash) */
 	for (int64_t id = 1; id <= 5000; id++) {
 		struct event_row r = row_of(id, doc, "i", NULL);
 		hit_docs_keep(k, id, &r);
