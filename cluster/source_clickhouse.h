@@ -16,7 +16,8 @@
  * ingest/extract.c), so detection's prefilters (the needles again, each set a rule's) skip rows
  * as over a case and casebook evaluates the rest itself. A read in any order
  * (candidate_query.any_order) is one streamed query with no sort, and detection's pass reads so
- * (source_ops.ordered_reads_costly); otherwise rows come in
+ * over a cluster of at most 250,000 events (source_ops.reads_any_order: past that the hits its
+ * runs would hold to the end outgrow a batch's memory); otherwise rows come in
  * (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, or the caller's wants_rows, then
  * twice as many each time, up to CH_SOURCE_BATCH_MAX; the largest at once for a caller that
  * asks between batches, candidate_query.batch_end, which reads_in_batches announces), each

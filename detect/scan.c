@@ -644,7 +644,7 @@ static int plan_streaming(struct run **runs, size_t n)
 		struct run *run = runs[i];
 		/* a rule that suppresses groups its hits at the end (a group may span the pass) */
 		run->streaming = !run->opts->no_prefilter && run->type->flush && !run->cq.use_ingested &&
-		                 !run->suppress && !run->time_field && !run->src->ops->ordered_reads_costly;
+		                 !run->suppress && !run->time_field && !source_reads_any_order(run->src);
 		any |= run->streaming;
 	}
 	return any;
@@ -687,7 +687,7 @@ static int streams_alone(const struct run *run)
 {
 	const struct candidate_query *q = &run->cq;
 	return !q->path_lo && !q->path_hi && !q->host && !run->opts->no_prefilter && run->type->flush &&
-	       !q->use_ingested && !run->suppress && !run->time_field && !run->src->ops->ordered_reads_costly;
+	       !q->use_ingested && !run->suppress && !run->time_field && !source_reads_any_order(run->src);
 }
 
 /* What a source may push down of the runs' prefilters (candidate_query.alts): each run's
@@ -750,7 +750,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		}
 	}
 	struct event_source *src = runs[0]->src;
-	if (src->ops->ordered_reads_costly) { /* no run streams: each sorts what it keeps */
+	if (source_reads_any_order(src)) { /* no run streams: each sorts what it keeps */
 		q.any_order = 1;
 		q.by_event_time = 0;
 	}
@@ -814,7 +814,7 @@ int scan_runs(struct store *s, struct run **runs, size_t n)
 		choose_scan(run->src, &run->cq);
 		struct candidate_query q = run->cq;
 		q.wants_rows = SIZE_MAX; /* every row: a source that reads in batches takes its largest */
-		if (run->src->ops->ordered_reads_costly && !run->streaming && !q.by_event_time)
+		if (source_reads_any_order(run->src) && !run->streaming && !q.by_event_time)
 			q.any_order = 1; /* the run sorts what it keeps */
 		struct candidate_alt *alts = plan_alts(runs, 1, &q.nalts);
 		q.alts = alts;

@@ -37,8 +37,10 @@ struct source_ops {
 	 * reads and sorts every document before it sends the first, and reads them again for each
 	 * batch): the shared pass then reads in any order (candidate_query.any_order) and its runs
 	 * keep their hits to the end and sort them there, as the reference mode and a run timed
-	 * by a field only the documents hold do; no run streams (rule_type.flush). */
-	int ordered_reads_costly;
+	 * by a field only the documents hold do; no run streams (rule_type.flush). Asked once a
+	 * source (the answer stays): a source answers 0 where the hits its runs would hold to the
+	 * end could outgrow a batch's memory. NULL: never. */
+	int (*reads_any_order)(struct event_source *src);
 	/* Calls fn for each candidate q admits, in the order q asks; with needle sets (n > 0), a
 	 * candidate holds a needle of one of them, ASCII case aside, or a JSON escape (\u, \/)
 	 * that could spell one, as needles_admit reads a document (a source may ignore them, or
@@ -86,6 +88,12 @@ struct event_source {
 
 /* The case's store as a source (source_store.c); the store stays the caller's. */
 struct event_source *source_store_open(struct store *s);
+
+/* Whether the shared pass reads src in any order (source_ops.reads_any_order). */
+static inline int source_reads_any_order(struct event_source *src)
+{
+	return src->ops->reads_any_order && src->ops->reads_any_order(src);
+}
 
 static inline int source_candidates(struct event_source *src, const struct candidate_query *q,
                                     const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)

@@ -1270,7 +1270,7 @@ static int eql_prepare(struct run *run)
 	}
 	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
 	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
-	    !eql_state(run)->tiebreaker && !run->src->ops->ordered_reads_costly) {
+	    !eql_state(run)->tiebreaker && !source_reads_any_order(run->src)) {
 		stream_start(run);
 		run->cq.by_event_time = 1;
 	}

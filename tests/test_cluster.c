@@ -1144,6 +1144,21 @@ static size_t same_alerts_both_ways(const char *name, const char *inputs, int in
 	assert_int_equal(case_alert_lines(remote, &b), n);
 	assert_string_equal(b.buf, a.buf);
 	assert_true(n >= at_least);
+	/* the same in time order, as a cluster past CH_ANY_ORDER_MAX_EVENTS is read: runs stream */
+	char ordered[640];
+	snprintf(ordered, sizeof(ordered), "%s-ordered", local);
+	if (rules) {
+		snprintf(args, sizeof(args), "rules import '%s'", rules);
+		cb_expect(0, ordered, args);
+		cb_expect(0, ordered, "rules enable --all");
+	}
+	setenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX", "0", 1);
+	snprintf(args, sizeof(args), "detect --source '%s'", cl.url[0]);
+	cb_expect(0, ordered, args);
+	unsetenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX");
+	strbuf_reset(&b);
+	assert_int_equal(case_alert_lines(ordered, &b), n);
+	assert_string_equal(b.buf, a.buf);
 	strbuf_release(&a);
 	strbuf_release(&b);
 	return n;
