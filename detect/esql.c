@@ -4996,6 +4996,9 @@ static int collect_multi(void *ctx, const char *name)
 	if (!dot || !like_match(m->ln->pattern, name) ||
 	    !field_each(m->src, name, (size_t)(dot - name), found_value, NULL))
 		return 0;
+	charge(m->ln->n * sizeof(*m->ln->names)); /* the names compared, as collect_leaf's */
+	if (faulted())
+		return 1;
 	for (size_t i = 0; i < m->ln->n; i++)
 		if (!strcmp(m->ln->names[i], name))
 			return 0;
