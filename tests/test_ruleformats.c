@@ -427,17 +427,25 @@ static void test_version_locks(void **state)
 	}
 }
 
-static void test_damaged_toml_names_line_and_column(void **state)
+/* Imports path into db without a version lock, as rules import does, expecting it to report
+ * damage (1): what it printed, to free. */
+static char *import_diagnosing(const char *path, struct import_counts *c, struct ruleimport_counts *rc)
 {
-	(void)state;
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *f = open_memstream(&errs, &errlen);
 	struct ruleimport_options o = {.version_lock = NULL};
+	assert_int_equal(rules_import_path(db, path, &o, c, rc, &(struct diag_sink){diag_to_stream, f}), 1);
+	fclose(f);
+	return errs;
+}
+
+static void test_damaged_toml_names_line_and_column(void **state)
+{
+	(void)state;
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, FIX "/damaged", &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
-	fclose(f);
+	char *errs = import_diagnosing(FIX "/damaged", &c, &rc);
 	/* line 6 "risk_score = 21," : the comma, column 16, ends what a key-value pair may hold */
 	assert_non_null(strstr(errs, FIX "/damaged/broken.toml:6:16: Error while parsing key-value pair: expected a "
 	                                 "comment or whitespace, saw ',' (not valid TOML; the file was skipped)\n"));
@@ -450,14 +458,9 @@ static void test_damaged_toml_names_line_and_column(void **state)
 static void test_saved_object_folder(void **state)
 {
 	(void)state;
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
-	struct ruleimport_options o = {.version_lock = NULL};
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, FIX "/saved", &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
-	fclose(f);
+	char *errs = import_diagnosing(FIX "/saved", &c, &rc);
 	/* a missing comma: cJSON stops at the next member's opening quote, column 32 */
 	assert_non_null(strstr(errs, "damaged.json:1:32: not valid JSON (the file was skipped)\n"));
 	/* Kibana installs the newest version of each rule the package has */
@@ -739,14 +742,9 @@ static void test_hostile_packages(void **state)
 		assert_int_equal(zip_close(z), 0);
 		if (h->damage)
 			h->damage(path);
-		char *errs = NULL;
-		size_t errlen = 0;
-		FILE *f = open_memstream(&errs, &errlen);
-		struct ruleimport_options o = {.version_lock = NULL};
 		struct import_counts c = {0};
 		struct ruleimport_counts rc = {0};
-		assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
-		fclose(f);
+		char *errs = import_diagnosing(path, &c, &rc);
 		struct strbuf want; /* each "%s" of the expected text is the package's path */
 		strbuf_init(&want, 512);
 		for (const char *e = h->err; *e; e++)
@@ -781,14 +779,9 @@ static void test_zip_bomb(void **state)
 	assert_int_equal(zip_stat(z, PKG "kibana/security_rule/bomb.json", 0, &st), 0);
 	zip_discard(z);
 	assert_true(st.size / st.comp_size > 100);
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
-	struct ruleimport_options o = {.version_lock = NULL};
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
-	fclose(f);
+	char *errs = import_diagnosing(path, &c, &rc);
 	char want[512];
 	snprintf(want, sizeof(want),
 	         "%s:" PKG "kibana/security_rule/bomb.json: 4194304 bytes from %llu compressed, more than 100 to 1 (a "
@@ -834,14 +827,9 @@ static void test_zip_bomb_of_many_entries(void **state)
 	}
 	zip_discard(z);
 	assert_true(size > 65ull << 20 && size / comp > 100);
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
-	struct ruleimport_options o = {.version_lock = NULL};
 	struct import_counts c = {0};
 	struct ruleimport_counts rc = {0};
-	assert_int_equal(rules_import_path(db, path, &o, &c, &rc, &(struct diag_sink){diag_to_stream, f}), 1);
-	fclose(f);
+	char *errs = import_diagnosing(path, &c, &rc);
 	char want[512];
 	snprintf(want, sizeof(want),
 	         "%s: cannot read the package: its rules are %llu bytes from %llu compressed, more than 100 to 1 (a "
