@@ -1116,10 +1116,13 @@ static void empty_cluster(void)
 /* The differential: the same inputs into a case and into the cluster, the same rules in both
  * cases; detect over each gives the same alert documents in full, standing on the same event
  * documents. rules: a path to import and enable beside the bundled pack, or NULL. */
-static size_t same_alerts_both_ways(const char *name, const char *inputs, int ingest_exit, const char *rules,
+static size_t same_alerts_both_ways(const char *name, const char *inputs, int ingest_exit, const char *rules_path,
                                     size_t at_least)
 {
-	char local[512], remote[600], args[8192];
+	char local[512], remote[600], args[8192], rules_copy[512];
+	/* the caller's path may be tu_path's, whose buffers later calls reuse */
+	const char *rules =
+	    rules_path ? (snprintf(rules_copy, sizeof(rules_copy), "%s", rules_path), rules_copy) : NULL;
 	snprintf(local, sizeof(local), "%s", tu_path(name));
 	snprintf(remote, sizeof(remote), "%s-cluster", local);
 	empty_cluster();
