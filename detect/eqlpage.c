@@ -61,6 +61,8 @@ struct pager {
 	struct glist *lists;       /* nent * (ns - 1) */
 	unsigned char *inkeys;     /* nent * (ns - 1): StageToKeys (not cleared with the groups) */
 	size_t *count_in;          /* ns - 1: keys in StageToKeys per stage */
+	size_t *keyset;            /* (ns - 1) * nent: each stage's keys, the first count_in of its row */
+	size_t *keypos;            /* nent * (ns - 1): a key's place in its stage's row */
 	size_t *seq_ev;            /* nseq * ns: a sequence's events */
 	size_t *seq_ent, *seq_cur; /* its key entry, its current stage */
 	size_t nseq;
@@ -102,10 +104,18 @@ static size_t find_before(const struct pager *p, const struct glist *g, size_t o
 
 static void key_flag(struct pager *p, size_t e, size_t stage, int on)
 {
-	unsigned char *f = &p->inkeys[e * (p->ns - 1) + stage];
-	if (*f != on)
-		p->count_in[stage] += on ? 1 : (size_t)-1;
-	*f = (unsigned char)on;
+	size_t at = e * (p->ns - 1) + stage, *row = p->keyset + stage * p->nent;
+	if (p->inkeys[at] == on)
+		return;
+	p->inkeys[at] = (unsigned char)on;
+	if (on) {
+		p->keypos[at] = p->count_in[stage];
+		row[p->count_in[stage]++] = e;
+		return;
+	}
+	size_t moved = row[--p->count_in[stage]]; /* the row's last takes its place */
+	row[p->keypos[at]] = moved;
+	p->keypos[moved * (p->ns - 1) + stage] = p->keypos[at];
 }
 
 /* SequenceMatcher.hasCandidates(start, stop) */
@@ -194,9 +204,9 @@ static void key_filter(struct pager *p, size_t stage)
 	p->stamp++;
 	size_t *distinct = xcalloc(p->nf, sizeof(*distinct));
 	int over = 0;
-	for (size_t e = 0; e < p->nent && !over; e++) {
-		if (!p->inkeys[e * (p->ns - 1) + stage])
-			continue;
+	const size_t *row = p->keyset + stage * p->nent;
+	for (size_t k = 0; k < p->count_in[stage] && !over; k++) {
+		size_t e = row[k];
 		for (size_t f = 0; f < p->nf; f++) {
 			unsigned *m = &p->valmark[p->ent_val[e * p->nf + f]];
 			if (*m != p->stamp) {
@@ -298,6 +308,8 @@ static int setup(struct pager *p, const struct eqlpage_event *ev, size_t n, cons
 	p->lists = xcalloc((p->nent ? p->nent : 1) * (p->ns - 1), sizeof(*p->lists));
 	p->inkeys = xcalloc((p->nent ? p->nent : 1) * (p->ns - 1), 1);
 	p->count_in = xcalloc(p->ns - 1, sizeof(*p->count_in));
+	p->keyset = xmalloc((p->nent ? p->nent : 1) * (p->ns - 1) * sizeof(*p->keyset));
+	p->keypos = xmalloc((p->nent ? p->nent : 1) * (p->ns - 1) * sizeof(*p->keypos));
 	p->seq_ev = xmalloc((nfirst ? nfirst : 1) * p->ns * sizeof(*p->seq_ev));
 	p->seq_ent = xmalloc((nfirst ? nfirst : 1) * sizeof(*p->seq_ent));
 	p->seq_cur = xmalloc((nfirst ? nfirst : 1) * sizeof(*p->seq_cur));
@@ -313,7 +325,8 @@ static void release(struct pager *p)
 	for (size_t g = 0; p->lists && g < p->nent * (p->ns - 1); g++)
 		free(p->lists[g].v);
 	free(p->ev_ent), free(p->ent_val), free(p->valmark), free(p->lists), free(p->inkeys);
-	free(p->count_in), free(p->seq_ev), free(p->seq_ent), free(p->seq_cur), free(p->done_at);
+	free(p->count_in), free(p->keyset), free(p->keypos), free(p->seq_ev), free(p->seq_ent), free(p->seq_cur),
+	    free(p->done_at);
 	free(p->hits);
 }
 

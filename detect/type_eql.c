@@ -101,7 +101,9 @@ struct eql_state {
  * each stage's search reads pages of this many events (TumblingWindow.windowSize). */
 #define EQL_FETCH_SIZE 1000
 /* At most this many stage events kept for paging a streamed sequence's windows (page_buf): a
- * window holding more (with the rows read before it is answered) is not paged, and said. */
+ * window holding more (with the rows read before it is answered) is not paged, and said; nor is
+ * a window of more stage events from a rule's hits (what paging costs grows as their square
+ * over fetch_size when rounds of the first stage find few sequences). */
 #define EQL_PAGE_BUFFER (64 * EQL_FETCH_SIZE)
 
 static void buf_compact(struct page_buf *b)
@@ -981,6 +983,11 @@ static int paged_answer(struct run *run, int64_t from, int64_t to, struct found_
 		n = z - a;
 		win = xmalloc((n ? n : 1) * sizeof(*win));
 		memcpy(win, run->hits + a, n * sizeof(*win)); /* sorted by match_sequences: ordinal order */
+	}
+	if (n > EQL_PAGE_BUFFER) { /* its cost: (events / fetch_size) rounds over them, at worst */
+		free(keys);
+		free(win);
+		return -1;
 	}
 	size_t *count = xcalloc(ns, sizeof(*count));
 	int dense = 0, several = 0;

@@ -691,51 +691,57 @@ static void warn_to(void *ctx, const char *msg)
  * so and answers the same, streamed (a kept buffer of the window's stage events), decided every
  * row (flush_rows 1: the buffer drops what no window to come holds) and matched at the end
  * (no_prefilter: from the run's hits). With 500 hosts no stage fills a page, Elasticsearch reads
- * every event of the window and answers hA's and h0401..h0499's. With an until stage casebook
- * cannot page (eqlpage runs no until search): it answers from all sequences and says so once. */
+ * every event of the window and answers hA's and h0401..h0499's. With an until stage, or a join
+ * field an event of the window holds twice (TumblingWindow.wrapValues makes a key of each
+ * value), casebook cannot page (eqlpage runs neither): it answers from all sequences and says
+ * so once. */
 static void test_sequence_paging(void **state)
 {
 	(void)state;
 	static const struct {
 		unsigned hosts;
-		int until;
+		int variant;            /* the query: plain, with until, joining on a field hA's a holds twice */
 		const char *first_kept; /* the oldest host of the answer */
 		int ha_kept, warned;
-	} cases[] = {{1000, 0, "h0900", 0, 0}, {500, 0, "h0401", 1, 0}, {1000, 1, "h0901", 1, 1}};
+	} cases[] = {
+	    {1000, 0, "h0900", 0, 0}, {500, 0, "h0401", 1, 0}, {1000, 1, "h0901", 1, 1}, {1000, 2, "h0901", 1, 1}};
 	static const struct detect_options base[] = {
 	    {.now_us = NOW}, {.now_us = NOW, .flush_rows = 1}, {.now_us = NOW, .no_prefilter = 1}};
 	for (size_t m = 0; m < sizeof(base) / sizeof(base[0]); m++)
 		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 			store_close(db);
 			db = tu_new_case("eql-paging");
-			import_eql_rule("s",
-			                cases[c].until
-			                    ? "sequence by host.id [process where process.name == \\\"a\\\"] "
-			                      "[process where process.name == \\\"b\\\"] "
-			                      "until [process where process.name == \\\"z\\\"]"
-			                    : "sequence by host.id [process where process.name == \\\"a\\\"] "
-			                      "[process where process.name == \\\"b\\\"]",
-			                "\"max_signals\":100");
+			static const char *const queries[] = {
+			    "sequence by host.id [process where process.name == \\\"a\\\"] "
+			    "[process where process.name == \\\"b\\\"]",
+			    "sequence by host.id [process where process.name == \\\"a\\\"] "
+			    "[process where process.name == \\\"b\\\"] until [process where process.name == \\\"z\\\"]",
+			    "sequence by host.id, user.id [process where process.name == \\\"a\\\"] "
+			    "[process where process.name == \\\"b\\\"]"};
+			import_eql_rule("s", queries[cases[c].variant], "\"max_signals\":100");
+			/* the third joins on user.id too, which hA's a holds twice */
+			const char *user = cases[c].variant == 2 ? "\"user\":{\"id\":\"u\"}" : NULL;
+			const char *users = cases[c].variant == 2 ? "\"user\":{\"id\":[\"u\",\"v\"]}" : NULL;
 			struct strbuf sb, want, warned;
 			strbuf_init(&sb, 1 << 20);
 			strbuf_init(&want, 4096);
 			strbuf_init(&warned, 512);
 			char id[32], host[16], ts[40];
-			process_event(&sb, "hA-a", "2025-12-31T23:55:00.000Z", "hA", "a", NULL);
+			process_event(&sb, "hA-a", "2025-12-31T23:55:00.000Z", "hA", "a", users);
 			for (unsigned i = 0; i < cases[c].hosts; i++) {
 				snprintf(host, sizeof(host), "h%04u", i);
 				snprintf(id, sizeof(id), "%s-a", host);
 				snprintf(ts, sizeof(ts), "2025-12-31T23:%02u:%02u.%03uZ", 55 + (1 + i / 10) / 60,
 				         (1 + i / 10) % 60, i % 10 * 100);
-				process_event(&sb, id, ts, host, "a", NULL);
+				process_event(&sb, id, ts, host, "a", user);
 				snprintf(id, sizeof(id), "%s-b", host);
 				snprintf(ts, sizeof(ts), "2025-12-31T23:%02u:%02u.%03uZ", 57 + (i / 10) / 60,
 				         (i / 10) % 60, i % 10 * 100);
-				process_event(&sb, id, ts, host, "b", NULL);
+				process_event(&sb, id, ts, host, "b", user);
 				if (strcmp(host, cases[c].first_kept) >= 0)
 					strbuf_addf(&want, "s %s-a %s-b (group)\n", host, host);
 			}
-			process_event(&sb, "hA-b", "2025-12-31T23:59:00.000Z", "hA", "b", NULL);
+			process_event(&sb, "hA-b", "2025-12-31T23:59:00.000Z", "hA", "b", user);
 			if (cases[c].ha_kept)
 				strbuf_addstr(&want, "s hA-a hA-b (group)\n");
 			ingest_text(sb.buf);
