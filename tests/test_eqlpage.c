@@ -122,6 +122,17 @@ static void test_paging_cases(void **state)
 	     * advance(1), the b's page full so secondaryCriterion(2) within it, then tumbleWindow(1)
 	     * with nothing in flight: payload): the one sequence. */
 	    {"three stages, one page each", "a b c b c c", 3, 2, 2, 0, "0-1-2"},
+	    /* Rounds back to the oldest page: the a's pages from the end are k5, k4, then k3, k2 (no
+	     * b after either: each round's b search is empty, the base page was full, so
+	     * tumbleWindow(0): trim(null) and the next descending page), then k1, k0; from 0 the b
+	     * search, filtered on k0..k5 (StageToKeys keeps k2..k5, never matched), finds 1:
+	     * 0-1. */
+	    {"rounds back to the oldest page", "a:k0 b:k0 a:k1 a:k2 a:k3 a:k4 a:k5", 2, 2, 1, 0, "0-1"},
+	    /* Three stages, the second under a page: the a's (one) windowCompleted, advance(1): b 1
+	     * (windowCompleted), boxQuery sets c's from to 1; b's sequence in flight
+	     * (hasFollowingCandidates), so rebaseWindow(2): the c's from 1 unbounded, 2 and 3 (a
+	     * full page): 2 completes 0-1-2; tumbleWindow(2): nothing in flight, payload. */
+	    {"three stages, rebase", "a b c c", 3, 2, 5, 0, "0-1-2"},
 	    /* maxspan (SequenceMatcher.match: exceedsMaxSpan): one page each; 2 completes 1-2 (1 s);
 	     * 3 takes 0's sequence from its group (trimBefore) and drops it (3 s > 2 s); 4 finds
 	     * h1's group empty. */
