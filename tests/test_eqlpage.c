@@ -10,6 +10,7 @@
 
 #include "common/strbuf.h"
 #include "detect/eqlpage.h"
+#include "detect/sequence.h"
 
 #define MAXEV 300
 
@@ -181,11 +182,81 @@ static void test_paging_unfiltered_past_max_terms(void **state)
 	free(s);
 }
 
+struct found {
+	size_t ids[8 * 3];
+	size_t n;
+	size_t ns;
+};
+
+static int on_found(void *ctx, const int64_t *ids, size_t n)
+{
+	struct found *f = ctx;
+	assert_true(f->n < 8);
+	for (size_t s = 0; s < n; s++)
+		f->ids[f->n * f->ns + s] = (size_t)ids[s];
+	f->n++;
+	return 0;
+}
+
+/* Where no stage fills a page every search reads its stage whole and the answer is all of the
+ * window's sequences, the last size by their last event (what casebook answers unpaged): 2,000
+ * generated windows of up to 8 events (stages and keys drawn by a fixed linear congruential
+ * sequence), each answered by eqlpage with a page of 64 and by detect/sequence.c's matcher. */
+static void test_unpaged_windows_answer_all_sequences(void **state)
+{
+	(void)state;
+	uint64_t r = 88172645463325252u;
+#define NEXT() (r = r * 6364136223846793005u + 1442695040888963407u, (unsigned)(r >> 33))
+	struct evset *s = xcalloc(1, sizeof(*s));
+	for (int trial = 0; trial < 2000; trial++) {
+		size_t ns = 2 + NEXT() % 2, n = 1 + NEXT() % 8, size = 1 + NEXT() % 3;
+		s->n = 0;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(s->text[i], sizeof(s->text[i]), "k%u\x1f", NEXT() % 3);
+			unsigned mask = 1 + NEXT() % ((1u << ns) - 1); /* the stages it passes */
+			for (size_t k = 0; k < 3; k++)
+				s->keys[i][k] = k < ns && mask >> k & 1 ? s->text[i] : NULL;
+			s->ev[i] = (struct eqlpage_event){.ts = (int64_t)i, .keys = s->keys[i]};
+			s->n++;
+		}
+		struct found all = {.ns = ns};
+		struct seq_matcher *m = seq_new(ns, 0);
+		for (size_t i = 0; i < n; i++) {
+			const char *keys[4] = {s->keys[i][0], s->keys[i][1], s->keys[i][2], NULL};
+			if (ns == 2)
+				keys[2] = NULL; /* until */
+			struct seq_input in = {.id = (int64_t)i, .ts = (int64_t)i, .keys = keys};
+			assert_int_equal(seq_feed(m, &in, on_found, &all), 0);
+		}
+		seq_free(m);
+		/* all, completed in event order: the last size, latest first */
+		struct strbuf want, got;
+		strbuf_init(&want, 64);
+		strbuf_init(&got, 64);
+		size_t *tail = xmalloc(size * ns * sizeof(*tail));
+		size_t k = 0;
+		for (size_t j = all.n; j-- > 0 && k < size; k++)
+			memcpy(tail + k * ns, all.ids + j * ns, ns * sizeof(*tail));
+		answer_text(tail, (long)k, ns, &want);
+		struct eqlpage_query q = {.nstages = ns, .size = size, .fetch_size = 64};
+		long got_k = eqlpage_tail(s->ev, s->n, &q, tail);
+		answer_text(tail, got_k, ns, &got);
+		if (strcmp(want.buf, got.buf))
+			fail_msg("trial %d: eqlpage \"%s\", all sequences \"%s\"", trial, got.buf, want.buf);
+		free(tail);
+		strbuf_release(&want);
+		strbuf_release(&got);
+	}
+#undef NEXT
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_paging_cases),
 	    cmocka_unit_test(test_paging_unfiltered_past_max_terms),
+	    cmocka_unit_test(test_unpaged_windows_answer_all_sequences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
