@@ -2,7 +2,8 @@
  * the most recent max_signals matches of its window, as Elasticsearch's EQL search answers;
  * a sequence query likewise on the max_signals sequences of the window that end latest
  * (matched as the events stream in @timestamp order, or at the end when missing-event stages
- * need the events around it); samples as Elasticsearch's.
+ * need the events around it), or, where a window fills Elasticsearch's pages, on the answer its
+ * paging gives (detect/eqlpage.h); samples as Elasticsearch's.
  * Sequences with alert_suppression are folded by their shell alert's group at the end. */
 
 #include "detect/run.h"
@@ -16,6 +17,7 @@
 #include "common/strpool.h"
 #include "common/timeutil.h"
 #include "detect/eql.h"
+#include "detect/eqlpage.h"
 #include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
@@ -79,11 +81,85 @@ struct eql_state {
 		int dense;
 	} density;
 	int paging_warned;
+	/* sequences Elasticsearch's paging may answer otherwise (paged_answer): the stage events of
+	 * the windows still to answer, when they are not all in run->hits (a streamed sequence) */
+	int pageable;
+	struct page_buf {
+		struct pbuf_ev {
+			int64_t event_id, time, ts;
+			const char *index; /* the run's */
+			size_t off;        /* in text: its identity, then per stage a size_t (its key's length + 1;
+			                    * 0: it does not pass the stage) and the key */
+		} * ev;
+		size_t head, n, cap; /* live: ev[head..n) */
+		struct strbuf text;
+		int64_t lost; /* the latest time of an event dropped unanswered: no window from then pages */
+	} buf;
 };
 
 /* Elasticsearch's EqlSearchRequest fetch_size default, which Kibana's eql.ts leaves as it is:
  * each stage's search reads pages of this many events (TumblingWindow.windowSize). */
 #define EQL_FETCH_SIZE 1000
+/* At most this many stage events kept for paging a streamed sequence's windows (page_buf): a
+ * window holding more (with the rows read before it is answered) is not paged, and said; nor is
+ * a window of more stage events from a rule's hits (what paging costs grows as their square
+ * over fetch_size when rounds of the first stage find few sequences). */
+#define EQL_PAGE_BUFFER (64 * EQL_FETCH_SIZE)
+
+static void buf_compact(struct page_buf *b)
+{
+	if (!b->head)
+		return;
+	size_t base = b->head < b->n ? b->ev[b->head].off : b->text.len;
+	memmove(b->text.buf, b->text.buf + base, b->text.len - base);
+	b->text.len -= base;
+	b->text.buf[b->text.len] = '\0';
+	for (size_t i = b->head; i < b->n; i++) {
+		b->ev[i - b->head] = b->ev[i];
+		b->ev[i - b->head].off -= base;
+	}
+	b->n -= b->head;
+	b->head = 0;
+}
+
+/* Keeps a streamed stage event (its keys for the nstages stages) for paged_answer. */
+static void buf_add(struct page_buf *b, const struct hit *h, const char *const *keys, size_t nstages)
+{
+	if (b->n - b->head == EQL_PAGE_BUFFER) { /* the oldest goes: its windows cannot page */
+		b->lost = b->ev[b->head].time > b->lost ? b->ev[b->head].time : b->lost;
+		b->head++;
+	}
+	if (b->n == b->cap) {
+		if (b->head && (b->head * 2 >= b->n || b->n >= EQL_PAGE_BUFFER))
+			buf_compact(b); /* the live events stay within EQL_PAGE_BUFFER: so does cap */
+		else {
+			b->cap = b->cap ? 2 * b->cap : 256;
+			b->ev = xrealloc(b->ev, b->cap * sizeof(*b->ev));
+		}
+	}
+	struct pbuf_ev *e = &b->ev[b->n++];
+	*e = (struct pbuf_ev){h->event_id, h->time, h->ts, h->index, b->text.len};
+	strbuf_add(&b->text, h->identity, strlen(h->identity) + 1);
+	for (size_t s = 0; s < nstages; s++) {
+		size_t len = keys[s] ? strlen(keys[s]) + 1 : 0;
+		strbuf_add(&b->text, &len, sizeof(len));
+		if (len)
+			strbuf_add(&b->text, keys[s], len);
+	}
+}
+
+/* Forgets the kept events before t (out of every window to come). */
+static void buf_drop_before(struct page_buf *b, int64_t t)
+{
+	while (b->head < b->n && b->ev[b->head].time < t)
+		b->head++;
+	if (b->head == b->n) {
+		b->head = b->n = 0;
+		strbuf_reset(&b->text);
+	} else if (b->head * 2 >= b->n) {
+		buf_compact(b);
+	}
+}
 
 /* Notes a stage event's time: a stage whose last EQL_FETCH_SIZE events and this one lie within
  * one window's span may hold more than a page in a window. Memory: a ring per stage. */
@@ -471,6 +547,8 @@ static void stream_feed(struct run *run, const struct candidate_row *c, size_t s
 	                       .nkeys = sequence_slots(run)};
 	slot->refs++; /* held while it is fed */
 	note_stage_event(&eql_state(run)->density, st->keys, c->time);
+	if (eql_state(run)->pageable)
+		buf_add(&eql_state(run)->buf, &slot->h, st->keys, eql_stage_count(eql_state(run)->query));
 	struct hit h = slot->h;
 	feed_hit(run, st->m, &h, (int64_t)id, on_streamed_sequence);
 	st->slots[id].h.keys = NULL; /* the scratch keys are the next event's */
@@ -755,10 +833,11 @@ static int64_t next_answer(struct run *run, int64_t T, int64_t next, int64_t lim
  * then the implicit _shard_doc tiebreaker), takes the last size of them (Limit.view with a
  * negative limit) and answers them reversed: the max_signals sequences whose last events are
  * the latest, latest first. An execution alerts on those of its answer not alerted yet; a
- * sequence never in an answer is never alerted on. (Elasticsearch reads each stage in pages of
+ * sequence never in an answer is never alerted on. Elasticsearch reads each stage in pages of
  * fetch_size, 1000, and stops after the page that completes max_signals sequences
- * (tailLimitReached): a window with more events than that for a stage may answer from the pages
- * read so far; casebook answers from all of the window's sequences.) */
+ * (tailLimitReached): a full answer whose window holds a page of a stage's events is the one
+ * eqlpage_tail gives over the window's stage events (paged_answer), kept for a streamed rule in
+ * a bounded buffer (page_buf); otherwise it is the last max_signals of all the window's. */
 
 static int64_t seq_first_time(const struct found_seq *f)
 {
@@ -816,12 +895,10 @@ static void failed_search(struct run *run, int64_t T)
 	         run->rule.name, when, st->tiebreaker, st->tiebreaker);
 }
 
-/* A full answer where a window may hold more than a page of a stage's events: said once a run.
- * Elasticsearch's TumblingWindow reads the first stage's last fetch_size events (the tail's base
- * search runs descending), then each later stage ascending in pages of fetch_size filtered on
- * the join keys in flight, and stops after the page at which SequenceMatcher.match finds
- * max_signals sequences completed (tailLimitReached): its answer is the last max_signals of
- * those, where casebook's is the last max_signals of all the window's sequences. */
+/* A full answer where a window may hold more than a page of a stage's events and casebook cannot
+ * page it as Elasticsearch does (paged_answer: until, missing events, a join field with several
+ * values, timestamp_override, or more stage events than it keeps): said once a run. Its answer
+ * is then the last max_signals of all the window's sequences. */
 static void paging_warning(struct run *run)
 {
 	struct eql_state *st = eql_state(run);
@@ -830,10 +907,132 @@ static void paging_warning(struct run *run)
 	diag_say(&run->opts->warn,
 	         "warning: rule \"%s\": a window holds more than %d events of one stage of its sequence and "
 	         "max_signals (%d) sequences: Elasticsearch reads each stage in pages of fetch_size %d and "
-	         "stops at the page that completes max_signals sequences, so Kibana may alert on other "
-	         "sequences than casebook, which answers from all of the window's sequences "
-	         "(docs/DETECTION.md, \"fetch_size\")\n",
-	         run->rule.name, EQL_FETCH_SIZE, (int)run->rule.max_signals, EQL_FETCH_SIZE);
+	         "stops at the page that completes max_signals sequences; casebook cannot page this rule's "
+	         "window so (until, missing events, a join field with several values, timestamp_override, or "
+	         "more than %d stage events to keep) and answers from all of the window's sequences, so Kibana "
+	         "may alert on other sequences (docs/DETECTION.md, \"fetch_size\")\n",
+	         run->rule.name, EQL_FETCH_SIZE, (int)run->rule.max_signals, EQL_FETCH_SIZE, EQL_PAGE_BUFFER);
+}
+
+/* The first of hits[0..n) (in time order) whose time is at least t. */
+static size_t first_hit_at(const struct hit *hits, size_t n, int64_t t)
+{
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (hits[mid].time < t)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
+/* Execution's answer as Elasticsearch pages its window [from, to] (eqlpage_tail over the
+ * window's stage events, in ordinal order): 1 with the answer's sequences, latest first, in *got
+ * (their hits copied); 0 when no stage of the window fills a page of fetch_size, so that each
+ * stage is read whole and the answer is all of the window's sequences' (the caller's); -1 when
+ * casebook cannot page it (paging_warning). */
+static int paged_answer(struct run *run, int64_t from, int64_t to, struct found_seq **got, size_t *ngot)
+{
+	struct eql_state *st = eql_state(run);
+	size_t ns = eql_stage_count(st->query), n = 0;
+	*got = NULL;
+	*ngot = 0;
+	if (!st->pageable)
+		return -1;
+	struct hit *win;
+	const char **keys = NULL; /* a streamed window's: ns per event */
+	if (st->stream) {
+		struct page_buf *b = &st->buf;
+		if (from <= b->lost)
+			return -1; /* some of its events were not kept */
+		size_t a = b->head;
+		while (a < b->n && b->ev[a].time < from)
+			a++;
+		size_t z = a;
+		while (z < b->n && b->ev[z].time <= to)
+			z++;
+		n = z - a;
+		win = xmalloc((n ? n : 1) * sizeof(*win));
+		keys = xmalloc((n ? n : 1) * ns * sizeof(*keys));
+		for (size_t i = 0; i < n; i++) {
+			const struct pbuf_ev *e = &b->ev[a + i];
+			const char *p = b->text.buf + e->off;
+			win[i] = (struct hit){.event_id = e->event_id,
+			                      .time = e->time,
+			                      .ts = e->ts,
+			                      .identity = p,
+			                      .index = e->index,
+			                      .keys = keys + i * ns,
+			                      .nkeys = ns};
+			p += strlen(p) + 1;
+			for (size_t s = 0; s < ns; s++) {
+				size_t len;
+				memcpy(&len, p, sizeof(len));
+				p += sizeof(len);
+				keys[i * ns + s] = len ? p : NULL;
+				p += len;
+			}
+		}
+		tiebreaking = 0;
+		if (n > 1)
+			qsort(win, n, sizeof(*win), by_event_time); /* the pass's order, ordinal order */
+	} else {
+		size_t a = first_hit_at(run->hits, run->nhits, from), z = first_hit_at(run->hits, run->nhits, to + 1);
+		n = z - a;
+		win = xmalloc((n ? n : 1) * sizeof(*win));
+		memcpy(win, run->hits + a, n * sizeof(*win)); /* sorted by match_sequences: ordinal order */
+	}
+	if (n > EQL_PAGE_BUFFER) { /* its cost: (events / fetch_size) rounds over them, at worst */
+		free(keys);
+		free(win);
+		return -1;
+	}
+	size_t *count = xcalloc(ns, sizeof(*count));
+	int dense = 0, several = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t s = 0; s < ns && s < win[i].nkeys; s++)
+			if (win[i].keys[s]) {
+				dense |= ++count[s] >= EQL_FETCH_SIZE;
+				several |= strchr(win[i].keys[s], EQL_KEY_SEP) != NULL;
+			}
+	free(count);
+	int rc = !dense ? 0 : several ? -1 : 1;
+	long k = 0;
+	size_t max = (size_t)run->rule.max_signals, *out = NULL;
+	if (rc > 0) {
+		struct eqlpage_event *ev = xmalloc((n ? n : 1) * sizeof(*ev));
+		for (size_t i = 0; i < n; i++)
+			ev[i] = (struct eqlpage_event){.ts = win[i].ts, .keys = win[i].keys};
+		struct eqlpage_query q = {
+		    .nstages = ns, .size = max, .fetch_size = EQL_FETCH_SIZE, .maxspan_us = eql_maxspan_us(st->query)};
+		out = xmalloc(max * ns * sizeof(*out));
+		k = eqlpage_tail(ev, n, &q, out);
+		free(ev);
+		rc = k < 0 ? -1 : 1;
+	}
+	if (rc > 0 && k > 0) {
+		*got = xmalloc((size_t)k * sizeof(**got));
+		for (long j = 0; j < k; j++) {
+			struct found_seq *f = &(*got)[j];
+			*f = (struct found_seq){.hits = xmalloc(ns * sizeof(*f->hits)), .n = ns};
+			for (size_t s = 0; s < ns; s++) {
+				struct hit h = win[out[(size_t)j * ns + s]];
+				if (st->stream) { /* the kept text goes: the run's strings stay */
+					h.identity = run_intern(run, h.identity);
+					h.keys = NULL;
+					h.nkeys = 0;
+				}
+				f->hits[s] = h;
+			}
+		}
+		*ngot = (size_t)k;
+	}
+	free(out);
+	free(keys);
+	free(win);
+	return rc;
 }
 
 /* The times of the stage events whose tiebreaker_field holds several values (tiebreaker_value's
@@ -877,6 +1076,8 @@ static int sequence_replay(struct run *run, int64_t limit)
 	const struct found_seq **tail = xmalloc((st->nseqs + 1) * sizeof(*tail));
 	struct found_seq *answers = NULL;
 	size_t nanswers = 0, answers_cap = 0, lo = 0, hi = 0;
+	struct hit **owned = NULL; /* the paged answers' hits */
+	size_t nowned = 0, owned_cap = 0;
 	size_t nfail = 0, flo = 0, fhi = 0;
 	int64_t *fail = failing_times(run, &nfail);
 	int64_t T = run->replay_t;
@@ -922,8 +1123,33 @@ static int sequence_replay(struct run *run, int64_t limit)
 		/* a full answer is Kibana's max signals warning (eql.ts: hits.total, the answer's size
 		 * (Results.fromPayload), at least max_signals) */
 		int full = ntail >= max;
-		if (full && st->density.dense)
-			paging_warning(run);
+		if (full && st->density.dense) { /* a window that may fill a page: paged as Elasticsearch does */
+			struct found_seq *paged;
+			size_t npaged;
+			int pg = paged_answer(run, from, to, &paged, &npaged);
+			if (pg < 0)
+				paging_warning(run);
+			if (pg > 0) {
+				if (nanswers + npaged > answers_cap) {
+					answers_cap = 2 * (nanswers + npaged);
+					answers = xrealloc(answers, answers_cap * sizeof(*answers));
+				}
+				if (nowned + npaged > owned_cap) {
+					owned_cap = 2 * (nowned + npaged);
+					owned = xrealloc(owned, owned_cap * sizeof(*owned));
+				}
+				for (size_t i = 0; i < npaged; i++) { /* offered or not: alerts are made once each */
+					owned[nowned++] = paged[i].hits;
+					answers[nanswers] = paged[i];
+					answers[nanswers].exec_t = T;
+					answers[nanswers++].rank = i;
+				}
+				free(paged);
+				/* any event entering or leaving may change the pages: the next execution */
+				T = next_answer(run, T, T + r->interval_us, limit, npaged >= max);
+				continue;
+			}
+		}
 		if (ntail > max)
 			ntail = max + 1; /* the answer, and the next left out: while both stay, it stands */
 		int64_t first = INT64_MAX;
@@ -951,6 +1177,8 @@ static int sequence_replay(struct run *run, int64_t limit)
 			int64_t enters = run_first_execution_seeing(run, fail[fhi]);
 			next = enters < next ? enters : next;
 		}
+		if (full && st->density.dense && st->pageable && next > T + r->interval_us)
+			next = T + r->interval_us; /* an event entering may make the next window page */
 		T = next_answer(run, T, next, limit, full);
 	}
 	run->replay_t = T;
@@ -958,6 +1186,11 @@ static int sequence_replay(struct run *run, int64_t limit)
 	free(fail);
 	int rc = alert_sequences(run, answers, nanswers); /* in execution order, each answer's */
 	free(answers);
+	for (size_t i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
+	if (st->stream && st->pageable)
+		buf_drop_before(&st->buf, T > run->last_t ? INT64_MAX : rule_window_from(r, T));
 	int64_t from = T > run->last_t ? INT64_MAX : rule_window_from(r, T);
 	size_t kept = 0;
 	for (size_t i = 0; i < st->nseqs; i++)
@@ -1267,6 +1500,11 @@ static int eql_prepare(struct run *run)
 		struct stage_density *d = &eql_state(run)->density;
 		d->nstages = eql_stage_count(q);
 		d->span = rule_window_to(&run->rule, 0) - rule_window_from(&run->rule, 0);
+		/* paged as Elasticsearch does (paged_answer): windows on @timestamp, the ordinal's time */
+		eql_state(run)->pageable =
+		    !eql_has_until(q) && !eql_missing_count(q) && !run->time_field && !run->cq.use_ingested;
+		strbuf_init(&eql_state(run)->buf.text, 256);
+		eql_state(run)->buf.lost = INT64_MIN;
 	}
 	/* a tiebreaker reorders events of equal @timestamp: matched at the end, from the sorted hits */
 	if (eql_is_sequence(q) && !eql_is_sample(q) && !eql_missing_count(q) && !run->opts->no_prefilter &&
@@ -1288,6 +1526,9 @@ static void eql_release(struct run *run)
 	stream_free(st->stream);
 	free(st->offered);
 	free(st->density.ring), free(st->density.n), free(st->density.at);
+	free(st->buf.ev);
+	if (st->buf.text.buf)
+		strbuf_release(&st->buf.text);
 	strbuf_release(&st->key);
 	eql_free(st->query);
 	free(st);
