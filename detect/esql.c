@@ -5,11 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "common/timeutil.h"
 #include "detect/eql.h"
 #include "detect/field.h"
+#include "detect/geodist.h"
 #include "detect/grok.h"
 #include "detect/jsondoc.h"
 #include "detect/kql.h"
@@ -784,6 +787,10 @@ static const struct function {
     {"TO_GEOPOINT", 1, 1, 0},
     {"ST_X", 1, 1, 0},
     {"ST_Y", 1, 1, 0},
+    {"ST_DISTANCE", 2, 2, 0},
+    /* aggregates by a sort field */
+    {"FIRST", 2, 2, 1},
+    {"LAST", 2, 2, 1},
 };
 
 static const struct function *function_named(const char *name)
@@ -4314,6 +4321,36 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(f[3] == 'X' ? a[0].v[0].d : geo_y(&a[0].v[0]));
 		else if (single(&a[0]) && a[0].v[0].kind != EK_GEO)
 			fault("first argument of [%s] must be [geo_point], found another type", f);
+	} else if (!strcmp(f, "ST_DISTANCE")) {
+		/* StDistance over geo_points: Lucene's haversine of the quantized coordinates, in metres
+		 * (detect/geodist.h); of multi-values the least over every pair; a null, null; a
+		 * coordinate out of range (TO_GEOPOINT does not check) null with a warning */
+		for (size_t i = 0; i < 2; i++)
+			for (size_t k = 0; k < a[i].n; k++)
+				if (a[i].v[k].kind != EK_GEO) {
+					fault("%s argument of [ST_DISTANCE] must be [geo_point or cartesian_point], "
+					      "found another "
+					      "type",
+					      i ? "second" : "first");
+					return 1;
+				}
+		double best = DBL_MAX;
+		for (size_t i = 0; i < a[0].n && best >= 0; i++) {
+			charge(a[1].n * sizeof(struct esql_scalar)); /* every pair is work: many points, much */
+			if (faulted())
+				return 1;
+			for (size_t k = 0; k < a[1].n && best >= 0; k++) {
+				double g =
+				    geodist_meters(a[0].v[i].d, geo_y(&a[0].v[i]), a[1].v[k].d, geo_y(&a[1].v[k]));
+				if (g < best)
+					best = g;
+			}
+		}
+		if (best < 0)
+			warn("java.lang.IllegalArgumentException: invalid latitude or longitude; must be between -90.0 "
+			     "and 90.0, -180.0 and 180.0");
+		else if (a[0].n && a[1].n)
+			*out = a_double(best);
 	} else if (!strcmp(f, "TO_GEOPOINT")) {
 		/* ToGeoPoint: a string as WKT (SpatialCoordinateTypes.GEO.wktToWkb, no range check),
 		 * each value of a multi-valued one; what is no WKT point is null, with a warning */
@@ -5499,10 +5536,65 @@ static int statistic(const char *f, const struct esql_value *all, const struct e
 	return 1;
 }
 
+/* FIRST(x, sort) and LAST(x, sort) (First.java, Last.java and their All-X-ValueByTimestamp
+ * aggregators; stats_first_last.csv-spec): x as it is on the group's row whose sort value is the
+ * least (LAST: the greatest), whole: a multi-value as it is, a null as null. A row's multi-valued
+ * sort field counts by its least (greatest) value; a null sort value sorts last, so such a row
+ * answers only when no row of the group has one; of rows that tie, the first. The sort field is
+ * a long, an integer or a date. */
+static struct esql_value first_last(const struct enode *call, const struct enode *filter, const struct rows *rs,
+                                    const struct member *m, size_t n)
+{
+	int last = call->name[0] == 'L';
+	size_t best = SIZE_MAX;
+	int best_keyed = 0;
+	int64_t best_key = 0;
+	for (size_t i = 0; i < n && !faulted(); i++) {
+		const struct esql_row *r = &rs->v[m[i].row];
+		if (!passes(filter, r))
+			continue;
+		struct esql_value s = eval(call->args[1], r);
+		int keyed = 0;
+		int64_t key = 0;
+		for (size_t k = 0; k < s.n; k++) {
+			const struct esql_scalar *v = &s.v[k];
+			if (v->kind != EK_DATE && (v->kind != EK_INT || v->width == EW_UNSIGNED)) {
+				fault("second argument of [%s] must be [long or integer or date_nanos or datetime], "
+				      "found "
+				      "another type",
+				      call->name);
+				break;
+			}
+			if (!keyed || (last ? v->i > key : v->i < key))
+				key = v->i, keyed = 1;
+		}
+		value_free(&s);
+		if (best == SIZE_MAX || (keyed && (!best_keyed || (last ? key > best_key : key < best_key)))) {
+			best = i;
+			best_keyed = keyed;
+			best_key = key;
+		}
+	}
+	if (best == SIZE_MAX || faulted())
+		return null_value;
+	struct esql_value v = eval(call->args[0], &rs->v[m[best].row]);
+	for (size_t k = 0; k < v.n; k++)
+		if (v.v[k].kind == EK_SPAN || v.v[k].kind == EK_PERIOD) {
+			fault("first argument of [%s] must be [boolean, date, ip, string, numeric or spatial], found a "
+			      "time span",
+			      call->name);
+			value_free(&v);
+			return null_value;
+		}
+	return v;
+}
+
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n)
 {
 	const char *f = call->name;
+	if (!strcmp(f, "FIRST") || !strcmp(f, "LAST"))
+		return first_last(call, filter, rs, m, n);
 	if (!strcmp(f, "COUNT") && (call->nargs == 0 || (call->args[0]->kind == N_LIT && call->args[0]->op))) {
 		size_t count = 0; /* COUNT(*), COUNT(): every row */
 		for (size_t i = 0; i < n; i++)

@@ -591,6 +591,143 @@ static void test_esql_geo_points(void **state)
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* FIRST(x, sort) and LAST(x, sort) as First.java, Last.java and stats_first_last.csv-spec
+ * answer: x whole (multi-values and nulls as they are) on the row with the least (greatest)
+ * sort value, a multi-valued sort field by its least (greatest) value, a null sort value last,
+ * ties to the first row. The events are shaped like the spec's voyager data set (rows 1 to 6: no
+ * @timestamp; one; two; three with two distances; one; nothing). The query; the rows; the fault. */
+#define VOYAGER                                                                                                        \
+	"[{\"row\":1,\"d\":103,\"s\":\"yellow\"},{\"row\":2,\"@timestamp\":\"2025-12-25T00:00:20Z\",\"d\":104,\"s\":"  \
+	"\"green\"},{\"row\":3,\"@timestamp\":[\"2025-12-25T00:00:15Z\",\"2025-12-25T00:00:25Z\"],\"d\":105,\"s\":"    \
+	"\"green\"},{\"row\":4,\"@timestamp\":[\"2025-12-25T00:00:10Z\",\"2025-12-25T00:00:20Z\",\"2025-12-25T00:00:"  \
+	"30Z\"],\"d\":[102,101],\"s\":[\"green\",\"OK\"]},{\"row\":5,\"@timestamp\":\"2025-12-25T00:00:20Z\",\"d\":"   \
+	"106,\"s\":\"red\"},{\"row\":6}]"
+static const struct {
+	const char *query, *events, *want, *fault;
+} first_last_cases[] = {
+    /* "Test retrieval of multi-values": row 4 has both the least and the greatest @timestamp */
+    {"FROM x | STATS f = FIRST(d, @timestamp), l = LAST(d, @timestamp), fs = FIRST(s, @timestamp)", VOYAGER,
+     "{\"f\":[101,102],\"l\":[101,102],\"fs\":[\"OK\",\"green\"]}\n", ""},
+    /* "Test retrieval of multi-values and nulls with groups": yellow's one row has no
+     * @timestamp and still answers; the null group's row has no distance */
+    {"FROM x | STATS d = FIRST(d, @timestamp) BY s | SORT s", VOYAGER,
+     "{\"d\":[101,102],\"s\":\"OK\"}\n{\"d\":[101,102],\"s\":\"green\"}\n{\"d\":106,\"s\":\"red\"}\n"
+     "{\"d\":103,\"s\":\"yellow\"}\n{\"d\":null,\"s\":null}\n",
+     ""},
+    /* "Test retrieval of nulls", "ungrouped/grouped aggregation on empty input" */
+    {"FROM x | WHERE row IN (6, -1) | STATS f = FIRST(d, @timestamp), l = LAST(s, @timestamp)", VOYAGER,
+     "{\"f\":null,\"l\":null}\n", ""},
+    {"FROM x | WHERE row == -1 | STATS f = FIRST(d, @timestamp), l = LAST(d, @timestamp)", VOYAGER,
+     "{\"f\":null,\"l\":null}\n", ""},
+    {"FROM x | WHERE row == -1 | STATS f = FIRST(d, @timestamp) BY s", VOYAGER, "", ""},
+    /* "Test date types in the search field", "Test passing the same field in both parameters":
+     * LAST by distance is row 5's, row 6's null distance sorting last */
+    {"FROM x | STATS f = FIRST(@timestamp, d), l = LAST(@timestamp, d), x = FIRST(@timestamp, @timestamp), y = "
+     "LAST(d, d)",
+     VOYAGER,
+     "{\"f\":[\"2025-12-25T00:00:10.000Z\",\"2025-12-25T00:00:20.000Z\",\"2025-12-25T00:00:30.000Z\"],\"l\":"
+     "\"2025-12-25T00:00:20.000Z\",\"x\":[\"2025-12-25T00:00:10.000Z\",\"2025-12-25T00:00:20.000Z\",\"2025-12-"
+     "25T00:00:30.000Z\"],\"y\":106}\n",
+     ""},
+    /* "Test passing foldables in the sort field": every row ties, the first answers (row 1,
+     * whose @timestamp is null); a null sort field the same */
+    {"FROM x | SORT row ASC | EVAL p = 7 | STATS a = FIRST(@timestamp, p), b = LAST(d, p), c = FIRST(s, null), "
+     "e = LAST(s, null)",
+     VOYAGER, "{\"a\":null,\"b\":103,\"c\":\"yellow\",\"e\":\"yellow\"}\n", ""},
+    /* "Test aggregating on integers from index": by row, LAST is row 6's (all null) */
+    {"FROM x | STATS f = FIRST(d, row), l = LAST(d, row), fs = FIRST(s, row), ls = LAST(s, row)", VOYAGER,
+     "{\"f\":103,\"l\":null,\"fs\":\"yellow\",\"ls\":null}\n", ""},
+    /* a WHERE on the aggregate takes its rows; over aggregates an expression */
+    {"FROM x | STATS r = FIRST(d, @timestamp) WHERE s == \"red\", g = MV_MAX(LAST(d, @timestamp)) + 1", VOYAGER,
+     "{\"r\":106,\"g\":103}\n", ""},
+    /* the sort field is a long, an integer or a date (First.resolveType) */
+    {"FROM x | STATS f = FIRST(d, s)", VOYAGER, "",
+     "second argument of [FIRST] must be [long or integer or date_nanos or datetime], found another type"},
+    {"FROM x | STATS f = LAST(d, 1.5)", VOYAGER, "",
+     "second argument of [LAST] must be [long or integer or date_nanos or datetime], found another type"},
+};
+
+static void test_esql_first_last(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(first_last_cases) / sizeof(first_last_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(first_last_cases[i].query, first_last_cases[i].events, &said);
+		if (strcmp(got, first_last_cases[i].want) || strcmp(said.fault, first_last_cases[i].fault))
+			fail_msg("case %zu: %s\nwant: %s(fault \"%s\")\ngot:  %s(fault \"%s\")", i,
+			         first_last_cases[i].query, first_last_cases[i].want, first_last_cases[i].fault, got,
+			         said.fault);
+		free(got);
+	}
+}
+
+/* ST_DISTANCE over geo_points as StDistance.java answers: Lucene's SloppyMath.haversinMeters of
+ * the coordinates quantized to its 32-bit grid (GeoUtils.quantizeLat/Lon), so (1 1) and (-1 -1)
+ * are not equally far from (0 0); of multi-values the least over every pair; null with a null.
+ * The doubles are spatial.csv-spec's (literalGeoPointDistanceLiteralPoint,
+ * literalGeoPointDistanceOneDegree, twoCitiesPointDistanceGeo, airportDistanceToCityCopenhagen,
+ * airportsSortDistanceFromAirportToCity, airportsWithinPolygonDistanceFromCopenhagenTrainStation).
+ * The query; the events; the rows; warnings; the fault. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+	const char *fault;
+} distance_cases[] = {
+    {"ROW wkt = [\"POINT(1 1)\", \"POINT(-1 -1)\", \"POINT(-1 1)\", \"POINT(1 -1)\", \"POINT(1 0)\", \"POINT(-1 "
+     "0)\", \"POINT(0 1)\", \"POINT(0 -1)\"] | MV_EXPAND wkt | EVAL d = ST_DISTANCE(TO_GEOPOINT(wkt), "
+     "TO_GEOPOINT(\"POINT(0 0)\")) | KEEP d",
+     "[0]",
+     "{\"d\":157249.5916907891}\n{\"d\":157249.6015756357}\n{\"d\":157249.5982806869}\n{\"d\":157249."
+     "59498573805}\n{\"d\":111195.07310665186}\n{\"d\":111195.08242688453}\n{\"d\":111195.07776676829}\n{"
+     "\"d\":111195.08242688453}\n",
+     0, ""},
+    {"ROW p1 = TO_GEOPOINT(\"POINT(-90.82814 29.79511)\"), p2 = TO_GEOPOINT(\"POINT(-90.79731509999999 "
+     "29.8835389)\") | EVAL d = ST_DISTANCE(p1, p2) | KEEP d",
+     "[0]", "{\"d\":10272.529272836206}\n", 0, ""},
+    /* from documents' geo_points (ECS geo.location), to a literal and to each other (the last two
+     * rows' kilometres to the literal are SloppyMath's, as written, run in Java) */
+    {"FROM x | EVAL d = ST_DISTANCE(source.geo.location, destination.geo.location), k = "
+     "ROUND(ST_DISTANCE(source.geo.location, TO_GEOPOINT(\"POINT(12.565 55.673)\")) / 1000, 2) | KEEP d, k",
+     "[{\"source\":{\"geo\":{\"location\":\"POINT(12.6493508684508 55.6285017221528)\"}},\"destination\":{"
+     "\"geo\":{\"location\":{\"lat\":55.6761,\"lon\":12.5683}}}},{\"source\":{\"geo\":{\"location\":"
+     "\"POINT(10.9168095241445 63.472029381717)\"}},\"destination\":{\"geo\":{\"location\":\"POINT(10.9189 "
+     "63.4712)\"}}},{\"source\":{\"geo\":{\"location\":\"POINT(166.91613965882 -0.545037226856384)\"}},"
+     "\"destination\":{\"geo\":{\"location\":[166.9209,-0.5477]}}},{\"destination\":{\"geo\":{\"location\":"
+     "\"POINT(0 0)\"}}}]",
+     "{\"d\":7339.573896618216,\"k\":7.24}\n{\"d\":138.86985803478004,\"k\":872.09}\n{\"d\":606."
+     "4899254580574,\"k\":13463.11}\n{\"d\":null,\"k\":null}\n",
+     0, ""},
+    /* multi-values: the least over every pair (StDistance.distanceSourceAndSource) */
+    {"ROW a = TO_GEOPOINT([\"POINT(1 1)\", \"POINT(0 1)\"]), b = TO_GEOPOINT([\"POINT(0 0)\", \"POINT(50 "
+     "50)\"]) | EVAL d = ST_DISTANCE(a, b), e = ST_DISTANCE(b, a), n = ST_DISTANCE(a, null) | KEEP d, e, n",
+     "[0]", "{\"d\":111195.07776676829,\"e\":111195.07776676829,\"n\":null}\n", 0, ""},
+    /* the rules' way to a point: WKT built with CONCAT, "POINT(" with no space */
+    {"ROW lon = -0.1278, lat = 51.5074 | EVAL p = TO_GEOPOINT(CONCAT(\"POINT(\", TO_STRING(lon), \" \", "
+     "TO_STRING(lat), \")\")), d = ROUND(ST_DISTANCE(p, TO_GEOPOINT(\"POINT(2.3522 48.8566)\")) / 1000.0, 0) | "
+     "KEEP p, d",
+     "[0]", "{\"p\":\"POINT (-0.1278 51.5074)\",\"d\":344.0}\n", 0, ""},
+    /* TO_GEOPOINT does not check the range; Lucene's encoding does: null, warned */
+    {"ROW d = ST_DISTANCE(TO_GEOPOINT(\"POINT(200 0)\"), TO_GEOPOINT(\"POINT(0 0)\"))", "[0]", "{\"d\":null}\n", 1, ""},
+    {"ROW d = ST_DISTANCE(\"POINT(1 1)\", TO_GEOPOINT(\"POINT(0 0)\"))", "[0]", "", 0,
+     "first argument of [ST_DISTANCE] must be [geo_point or cartesian_point], found another type"},
+};
+
+static void test_esql_st_distance(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(distance_cases) / sizeof(distance_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(distance_cases[i].query, distance_cases[i].events, &said);
+		if (strcmp(got, distance_cases[i].want) || said.warnings != distance_cases[i].warnings ||
+		    strcmp(said.fault, distance_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, distance_cases[i].query, distance_cases[i].want, distance_cases[i].warnings,
+			    distance_cases[i].fault, got, said.warnings, said.fault);
+		free(got);
+	}
+}
+
 /* JSON_EXTRACT as Elasticsearch's JsonExtract.java and JsonPath.java define it: the path in dot
  * or bracket notation with an optional $; strings unquoted, numbers, objects and arrays as the
  * document writes them, booleans as true/false, a JSON null as null; a malformed path, a path
@@ -829,8 +966,8 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
 	    {"FROM x | EVAL p = location::geo_shape", 1, 28,
 	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
-	    {"FROM x | EVAL d = ST_DISTANCE(a, b)", 1, 18,
-	     "the function ST_DISTANCE is not one casebook evaluates yet"},
+	    {"FROM x | WHERE ST_INTERSECTS(a, b)", 1, 15,
+	     "the function ST_INTERSECTS is not one casebook evaluates yet"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"analyzer\": \"whitespace\"})", 1, 30,
 	     "MATCH's option [analyzer] is not one casebook applies yet"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzzyness\": 1})", 0, 30,
@@ -1026,6 +1163,19 @@ static void test_esql_bombs_stop_with_a_fault(void **state)
 	assert_string_equal(why,
 	                    "MV_CONCAT would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
 	free(why);
+	/* ST_DISTANCE of 2,000 points to 2,000 others: every pair is work */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "{\"source\":{\"geo\":{\"location\":[");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&sb, "%s[%d,1]", i ? "," : "", i % 90);
+	strbuf_addstr(&sb, "]}},\"destination\":{\"geo\":{\"location\":[");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&sb, "%s[1,%d]", i ? "," : "", i % 90);
+	strbuf_addstr(&sb, "]}}}");
+	assert_int_equal(
+	    run_one("FROM x | EVAL d = ST_DISTANCE(source.geo.location, destination.geo.location)", sb.buf, &why), 0);
+	assert_string_equal(why, "the values and rows of one event would take more than 64 MiB");
+	free(why);
 	/* MV_EXPAND of one array, then of another: 500 x 500 rows from one event */
 	strbuf_reset(&sb);
 	strbuf_addch(&sb, '{');
@@ -1197,6 +1347,8 @@ int main(void)
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
 	    cmocka_unit_test(test_esql_geo_points),
+	    cmocka_unit_test(test_esql_first_last),
+	    cmocka_unit_test(test_esql_st_distance),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
