@@ -847,7 +847,10 @@ static void span_unit(struct parser *p, struct enode *n)
 	p->pos = save;
 }
 
-static struct enode *parse_number(struct parser *p)
+/* A number literal; negative: a minus sign before it is the literal's own (the grammar's
+ * integerValue and decimalValue take a sign: -2147483648 is an integer, and its negation
+ * overflows as Math.negateExact does). */
+static struct enode *parse_number(struct parser *p, int negative)
 {
 	size_t start = p->pos;
 	while (isdigit((unsigned char)p->s[p->pos]))
@@ -866,16 +869,21 @@ static struct enode *parse_number(struct parser *p)
 		while (isdigit((unsigned char)p->s[p->pos]))
 			p->pos++;
 	}
-	char *t = xstrndup(p->s + start, p->pos - start);
+	struct strbuf tb;
+	strbuf_init(&tb, 32);
+	strbuf_addf(&tb, "%s%.*s", negative ? "-" : "", (int)(p->pos - start), p->s + start);
+	char *t = strbuf_detach(&tb, NULL);
 	struct enode *n = node(N_LIT);
 	char *end;
 	if (!is_double) { /* an integer when it fits, else a long, else an unsigned_long (the parser's
 		           * visitIntegerValue), else a double */
+		errno = 0;
 		long long v = strtoll(t, &end, 10);
+		int range = errno == ERANGE;
 		errno = 0;
 		unsigned long long u = strtoull(t, NULL, 10);
-		if (*end || (v == LLONG_MAX && strcmp(t, "9223372036854775807"))) {
-			if (!*end && errno != ERANGE)
+		if (*end || range) {
+			if (!*end && errno != ERANGE && !negative)
 				n->lit =
 				    one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)u, .width = EW_UNSIGNED});
 			else
@@ -1123,7 +1131,7 @@ static struct enode *parse_primary(struct parser *p)
 		return n;
 	}
 	if (isdigit((unsigned char)c))
-		return parse_number(p);
+		return parse_number(p, 0);
 	if (c == '[')
 		return parse_list(p);
 	if (accept_kw(p, "null"))
@@ -1234,11 +1242,16 @@ static struct enode *parse_unary(struct parser *p)
 	/* a unary plus changes nothing (-+-+-1 is -1): skipped, without a level */
 	while (accept(p, "+"))
 		;
-	if (accept(p, "-"))
-		return prefix_op(p, N_NEG, parse_unary);
+	int negative = 0;
+	if (accept(p, "-")) {
+		skip_space(p);
+		if (!isdigit((unsigned char)p->s[p->pos]))
+			return prefix_op(p, N_NEG, parse_unary);
+		negative = 1; /* a signed literal: -5 is one constant, as the grammar reads it */
+	}
 	if (!deeper(p))
 		return NULL;
-	struct enode *n = parse_primary(p);
+	struct enode *n = negative ? parse_number(p, 1) : parse_primary(p);
 	int levels = 1;
 	while (n && !p->failed && accept(p, "::")) {
 		size_t at = (skip_space(p), p->pos);

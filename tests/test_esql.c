@@ -469,6 +469,17 @@ static const struct {
      "{\"a\":0,\"b\":20,\"c\":-20,\"d\":100,\"e\":0,\"f\":0,\"g\":200,\"h\":1234,\"j\":-123456789000,\"k\":-10}"
      "\n",
      0, ""},
+    /* a minus sign before a number is the literal's own (integerValue: (PLUS | MINUS)?
+     * INTEGER_LITERAL, read by visitIntegerValue through StringUtils.parseIntegral): -2147483648
+     * is an integer and -9223372036854775808 a long, so negating them overflows as
+     * Math.negateExact does (null, warned: math.csv-spec's integer and long negation overflow);
+     * past a long's range a negative number is a double */
+    {"ROW x = -2147483648 | EVAL a = -x, b = -9223372036854775808, c = -b, d = -9223372036854775809, e = "
+     "-2147483649, f = -(2147483648), g = - 7 * 2",
+     "[0]",
+     "{\"x\":-2147483648,\"a\":null,\"b\":-9223372036854775808,\"c\":null,\"d\":-9.223372036854776E18,"
+     "\"e\":-2147483649,\"f\":-2147483648,\"g\":-14}\n",
+     2, ""},
     /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
     {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
      "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
