@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -1076,6 +1077,36 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 
 static struct enode *parse_unary(struct parser *p);
 
+/* A list of numbers is of one type, as visitNumericArrayLiteral makes it: double when one is,
+ * else unsigned_long when one is (a negative one refused), else long when one is, else
+ * integer. */
+static void unify_numbers(struct parser *p, size_t at, struct esql_value *l)
+{
+	int dbl = 0, uns = 0, lng = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!is_number_kind(l->v[i].kind))
+			return;
+		dbl |= l->v[i].kind == EK_DOUBLE;
+		uns |= l->v[i].kind == EK_INT && l->v[i].width == EW_UNSIGNED;
+		lng |= l->v[i].kind == EK_INT && l->v[i].width == EW_LONG;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct esql_scalar *x = &l->v[i];
+		if (dbl && x->kind == EK_INT) {
+			*x = (struct esql_scalar){.kind = EK_DOUBLE,
+			                          .d = x->width == EW_UNSIGNED ? (double)(uint64_t)x->i : (double)x->i};
+		} else if (uns && x->width != EW_UNSIGNED) {
+			if (x->i < 0) {
+				fail(p, at, "[%" PRId64 "] out of [unsigned_long] range", x->i);
+				return;
+			}
+			x->width = EW_UNSIGNED;
+		} else if (lng && x->width == EW_INTEGER) {
+			x->width = EW_LONG;
+		}
+	}
+}
+
 /* [1, 2, 3]: a multi-valued literal, its values as written (ES|QL keeps a literal's order). */
 static struct enode *parse_list(struct parser *p)
 {
@@ -1104,6 +1135,8 @@ static struct enode *parse_list(struct parser *p)
 			break;
 	} while (accept(p, ","));
 	expect(p, "]");
+	if (!p->failed)
+		unify_numbers(p, at, &n->lit);
 	if (p->failed) {
 		node_free(n);
 		return NULL;
@@ -4483,11 +4516,14 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(pow(d, e));
 	} else if (!strcmp(f, "LOG")) {
+		/* Log.process: its ArithmeticExceptions, as ES|QL's warnings name them */
+		static const char nonpositive[] = "java.lang.ArithmeticException: Log of non-positive number";
 		if (na == 1 && !number_arg(&a[0], &d))
-			*out = d > 0 ? a_double(log(d)) : (warn("LOG of a number not above 0"), null_value);
+			*out = d > 0 ? a_double(log(d)) : (warn(nonpositive), null_value);
 		else if (na == 2 && !number_arg(&a[0], &d) && !number_arg(&a[1], &e))
-			*out = d > 0 && d != 1 && e > 0 ? a_double(log(e) / log(d))
-			                                : (warn("LOG of a number not above 0"), null_value);
+			*out = d <= 0 || e <= 0 ? (warn(nonpositive), null_value)
+			       : d == 1         ? (warn("java.lang.ArithmeticException: Log of base 1"), null_value)
+			                        : a_double(log(e) / log(d));
 	} else if (!strcmp(f, "SIGNUM")) {
 		if (!number_arg(&a[0], &d))
 			*out = a_double((d > 0) - (d < 0));
@@ -4964,7 +5000,11 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 	} else if (eval_family(f, n, a, na, &out)) {
 		;
 	} else if (!strcmp(f, "ABS")) {
-		if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].width == EW_UNSIGNED)
+		size_t unsigned_values = 0; /* Abs of an unsigned_long is the field itself, multi-values too */
+		while (unsigned_values < a[0].n && a[0].v[unsigned_values].kind == EK_INT &&
+		       a[0].v[unsigned_values].width == EW_UNSIGNED)
+			unsigned_values++;
+		if (a[0].n && unsigned_values == a[0].n)
 			out = value_copy(&a[0]);
 		else if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].i != INT64_MIN &&
 		         fits_width(a[0].v[0].width, -a[0].v[0].i)) /* its own type */

@@ -480,6 +480,17 @@ static const struct {
      "{\"x\":-2147483648,\"a\":null,\"b\":-9223372036854775808,\"c\":null,\"d\":-9.223372036854776E18,"
      "\"e\":-2147483649,\"f\":-2147483648,\"g\":-14}\n",
      2, ""},
+    /* a list of numbers is of one type (visitNumericArrayLiteral): double, else unsigned_long,
+     * else long, else integer; ABS of an unsigned_long is the field itself, multi-values too
+     * (math.csv-spec absUnsignedLong) */
+    {"ROW a = [1, 2.5], b = [1, 3000000000] | EVAL m = MV_MIN(b) + 2147483647", "[0]",
+     "{\"a\":[1.0,2.5],\"b\":[1,3000000000],\"m\":2147483648}\n", 0, ""},
+    {"ROW ul = [0, 1, 9223372036854775807, 9223372036854775808, 18446744073709551615] | EVAL abs = ABS(ul), s = "
+     "MV_MIN(ul) + TO_UL(1)",
+     "[0]",
+     "{\"ul\":[0,1,9223372036854775807,9223372036854775808,18446744073709551615],\"abs\":[0,1,"
+     "9223372036854775807,9223372036854775808,18446744073709551615],\"s\":1}\n",
+     0, ""},
     /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
     {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
      "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
@@ -497,6 +508,34 @@ static const struct {
     {"FROM x | EVAL a = ROUND(u, -1) | KEEP a", "[{\"u\":\"18446744073709551615\"}]", "", 0,
      "ROUND: java.lang.ArithmeticException: unsigned_long overflow"},
 };
+
+/* A value made null says Elasticsearch's exception (math.csv-spec logofNegativeValue,
+ * logofBaseOne: Log.process's ArithmeticExceptions). The query; its first warning. */
+static const struct {
+	const char *query, *warning;
+} warning_cases[] = {
+    {"ROW base = 2.0, value = -2 | EVAL s = LOG(base, value)",
+     "java.lang.ArithmeticException: Log of non-positive number"},
+    {"ROW base = 1, value = 2 | EVAL s = LOG(base, value)", "java.lang.ArithmeticException: Log of base 1"},
+    {"ROW value = 0 | EVAL s = LOG(value)", "java.lang.ArithmeticException: Log of non-positive number"},
+    {"ROW x = -2147483648 | EVAL a = -x", "java.lang.ArithmeticException: integer overflow"},
+};
+
+static void test_esql_warnings_name_the_exception(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(warning_cases) / sizeof(warning_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(warning_cases[i].query, "[0]", &said);
+		if (said.warnings != 1 || strcmp(said.warning, warning_cases[i].warning))
+			fail_msg("case %zu: %s\nwant: %s\ngot:  %zu warnings, %s", i, warning_cases[i].query,
+			         warning_cases[i].warning, said.warnings, said.warning);
+		free(got);
+	}
+	struct esql_error err;
+	assert_null(esql_parse_query("ROW c = [-1, 9223372036854775808]", &err));
+	assert_string_equal(err.msg, "[-1] out of [unsigned_long] range");
+}
 
 static void test_esql_integer_long_and_unsigned_long(void **state)
 {
@@ -1358,6 +1397,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
 	    cmocka_unit_test(test_esql_geo_points),
+	    cmocka_unit_test(test_esql_warnings_name_the_exception),
 	    cmocka_unit_test(test_esql_first_last),
 	    cmocka_unit_test(test_esql_st_distance),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
