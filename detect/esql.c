@@ -4523,7 +4523,7 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		else if (na == 2 && !number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = d <= 0 || e <= 0 ? (warn(nonpositive), null_value)
 			       : d == 1         ? (warn("java.lang.ArithmeticException: Log of base 1"), null_value)
-			                        : a_double(log(e) / log(d));
+			                : a_double(log10(e) / log10(d)); /* Math.log10(value) / Math.log10(base) */
 	} else if (!strcmp(f, "SIGNUM")) {
 		if (!number_arg(&a[0], &d))
 			*out = a_double((d > 0) - (d < 0));

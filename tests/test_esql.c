@@ -491,6 +491,11 @@ static const struct {
      "{\"ul\":[0,1,9223372036854775807,9223372036854775808,18446744073709551615],\"abs\":[0,1,"
      "9223372036854775807,9223372036854775808,18446744073709551615],\"s\":1}\n",
      0, ""},
+    /* LOG(base, value) is Math.log10(value) / Math.log10(base) (Log.process): math.csv-spec
+     * logofIntLong, logofLongInt, logofUnsignedLongLong, logofUnsignedLongInt */
+    {"ROW a = LOG(10, TO_LONG(1000000000000)), b = LOG(TO_LONG(1000000000000), 10), c = "
+     "LOG(TO_UL(1000000000000000000), TO_LONG(1000000000000)), d = LOG(TO_UL(1000000000000000000), 10)",
+     "[0]", "{\"a\":12.0,\"b\":0.08333333333333333,\"c\":0.6666666666666666,\"d\":0.05555555555555555}\n", 0, ""},
     /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
     {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
      "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
