@@ -727,6 +727,8 @@ static const struct function {
     {"TO_ULONG", 1, 1, 0},
     {"TO_BOOL", 1, 1, 0},
     {"TO_DT", 1, 1, 0},
+    {"TO_DEGREES", 1, 1, 0},
+    {"TO_RADIANS", 1, 1, 0},
     /* strings */
     {"CONTAINS", 2, 2, 0},
     {"JSON_EXTRACT", 2, 2, 0},
@@ -4367,6 +4369,21 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(f[3] == 'X' ? a[0].v[0].d : geo_y(&a[0].v[0]));
 		else if (single(&a[0]) && a[0].v[0].kind != EK_GEO)
 			fault("first argument of [%s] must be [geo_point], found another type", f);
+	} else if (!strcmp(f, "TO_DEGREES") || !strcmp(f, "TO_RADIANS")) {
+		/* ToDegrees, ToRadians: each value as Java's Math.toDegrees (times 57.29577951308232) or
+		 * Math.toRadians (times 0.017453292519943295), a double; past a double's range null,
+		 * warned (NumericUtils.asFiniteNumber) */
+		for (size_t i = 0; i < a[0].n; i++) {
+			if (!is_number_kind(a[0].v[i].kind)) {
+				fault("argument of [%s] must be [numeric], found another type", f);
+				break;
+			}
+			double r = as_double(&a[0].v[i]) * (f[3] == 'D' ? 57.29577951308232 : 0.017453292519943295);
+			if (isfinite(r))
+				value_add(out, (struct esql_scalar){.kind = EK_DOUBLE, .d = r});
+			else
+				warn("java.lang.ArithmeticException: not a finite double number");
+		}
 	} else if (!strcmp(f, "ST_DISTANCE")) {
 		/* StDistance over geo_points: Lucene's haversine of the quantized coordinates, in metres
 		 * (detect/geodist.h); of multi-values the least over every pair; a null, null; a

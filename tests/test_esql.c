@@ -491,6 +491,14 @@ static const struct {
      "{\"ul\":[0,1,9223372036854775807,9223372036854775808,18446744073709551615],\"abs\":[0,1,"
      "9223372036854775807,9223372036854775808,18446744073709551615],\"s\":1}\n",
      0, ""},
+    /* TO_DEGREES, TO_RADIANS: each value times Java's constants (ints.csv-spec toDegrees,
+     * toRadians); past a double null, warned (NumericUtils.asFiniteNumber) */
+    {"ROW rad = [1, 2, 3, 4], deg = [90, 180, 270] | EVAL d = TO_DEGREES(rad), r = TO_RADIANS(deg), big = "
+     "TO_DEGREES(1.7e308), n = TO_RADIANS(null) | KEEP d, r, big, n",
+     "[0]",
+     "{\"d\":[57.29577951308232,114.59155902616465,171.88733853924697,229.1831180523293],\"r\":[1."
+     "5707963267948966,3.141592653589793,4.71238898038469],\"big\":null,\"n\":null}\n",
+     1, ""},
     /* LOG(base, value) is Math.log10(value) / Math.log10(base) (Log.process): math.csv-spec
      * logofIntLong, logofLongInt, logofUnsignedLongLong, logofUnsignedLongInt */
     {"ROW a = LOG(10, TO_LONG(1000000000000)), b = LOG(TO_LONG(1000000000000), 10), c = "
