@@ -859,7 +859,13 @@ static struct enode *parse_number(struct parser *p, int negative)
 	while (isdigit((unsigned char)p->s[p->pos]))
 		p->pos++;
 	int is_double = 0;
-	if (p->s[p->pos] == '.' && isdigit((unsigned char)p->s[p->pos + 1])) {
+	/* DECIMAL_LITERAL: DIGIT+ DOT DIGIT* | DOT DIGIT+ (1. and .9), an exponent after either */
+	const char *after = p->s[p->pos] ? p->s + p->pos + 1 : p->s + p->pos; /* never past the end */
+	int exponent = (after[0] == 'e' || after[0] == 'E') &&
+	               (isdigit((unsigned char)after[1]) ||
+	                ((after[1] == '+' || after[1] == '-') && isdigit((unsigned char)after[2])));
+	if (p->s[p->pos] == '.' && (isdigit((unsigned char)after[0]) ||
+	                            (p->pos > start && (exponent || (!ident_char(after[0]) && after[0] != '*'))))) {
 		is_double = 1;
 		for (p->pos++; isdigit((unsigned char)p->s[p->pos]); p->pos++)
 			;
@@ -1165,8 +1171,8 @@ static struct enode *parse_primary(struct parser *p)
 		n->lit = one((struct esql_scalar){.kind = EK_STR, .s = v});
 		return n;
 	}
-	if (isdigit((unsigned char)c))
-		return parse_number(p, 0);
+	if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p->s[p->pos + 1])))
+		return parse_number(p, 0); /* DECIMAL_LITERAL: .9 too */
 	if (c == '[')
 		return parse_list(p);
 	if (accept_kw(p, "null"))
@@ -1280,7 +1286,8 @@ static struct enode *parse_unary(struct parser *p)
 	int negative = 0;
 	if (accept(p, "-")) {
 		skip_space(p);
-		if (!isdigit((unsigned char)p->s[p->pos]))
+		if (!isdigit((unsigned char)p->s[p->pos]) &&
+		    !(p->s[p->pos] == '.' && isdigit((unsigned char)p->s[p->pos + 1])))
 			return prefix_op(p, N_NEG, parse_unary);
 		negative = 1; /* a signed literal: -5 is one constant, as the grammar reads it */
 	}
@@ -4319,13 +4326,22 @@ static int number_arg(const struct esql_value *v, double *out)
 static const struct math_function {
 	const char *name;
 	double (*fn)(double);
-	double lo; /* the least argument taken (-HUGE_VAL: any) */
-	int open;  /* lo itself is not */
-} math_functions[] = {{"SQRT", sqrt, 0, 0},         {"CBRT", cbrt, -HUGE_VAL, 0}, {"LOG10", log10, 0, 1},
-                      {"EXP", exp, -HUGE_VAL, 0},   {"SIN", sin, -HUGE_VAL, 0},   {"COS", cos, -HUGE_VAL, 0},
-                      {"TAN", tan, -HUGE_VAL, 0},   {"ASIN", asin, -1, 0},        {"ACOS", acos, -1, 0},
-                      {"ATAN", atan, -HUGE_VAL, 0}, {"SINH", sinh, -HUGE_VAL, 0}, {"COSH", cosh, -HUGE_VAL, 0},
-                      {"TANH", tanh, -HUGE_VAL, 0}};
+	double lo;       /* the least argument taken (-HUGE_VAL: any) */
+	int open;        /* lo itself is not */
+	const char *why; /* the warning out of the domain: the ArithmeticException each throws */
+} math_functions[] = {{"SQRT", sqrt, 0, 0, "java.lang.ArithmeticException: Square root of negative"},
+                      {"CBRT", cbrt, -HUGE_VAL, 0, NULL},
+                      {"LOG10", log10, 0, 1, "java.lang.ArithmeticException: Log of non-positive number"},
+                      {"EXP", exp, -HUGE_VAL, 0, NULL},
+                      {"SIN", sin, -HUGE_VAL, 0, NULL},
+                      {"COS", cos, -HUGE_VAL, 0, NULL},
+                      {"TAN", tan, -HUGE_VAL, 0, NULL},
+                      {"ASIN", asin, -1, 0, "java.lang.ArithmeticException: Asin input out of range"},
+                      {"ACOS", acos, -1, 0, "java.lang.ArithmeticException: Acos input out of range"},
+                      {"ATAN", atan, -HUGE_VAL, 0, NULL},
+                      {"SINH", sinh, -HUGE_VAL, 0, NULL},
+                      {"COSH", cosh, -HUGE_VAL, 0, NULL},
+                      {"TANH", tanh, -HUGE_VAL, 0, NULL}};
 
 static int is_math1(const char *f)
 {
@@ -4343,7 +4359,7 @@ static struct esql_value math1(const char *f, double x)
 		if (!strcmp(fns[i].name, f)) {
 			if (x < fns[i].lo || (fns[i].open && x == fns[i].lo) ||
 			    ((!strcmp(f, "ASIN") || !strcmp(f, "ACOS")) && x > 1)) {
-				warn("a math function's argument out of its domain");
+				warn(fns[i].why ? fns[i].why : "a math function's argument out of its domain");
 				return null_value;
 			}
 			return a_double(fns[i].fn(x));

@@ -491,6 +491,14 @@ static const struct {
      "{\"ul\":[0,1,9223372036854775807,9223372036854775808,18446744073709551615],\"abs\":[0,1,"
      "9223372036854775807,9223372036854775808,18446744073709551615],\"s\":1}\n",
      0, ""},
+    /* DECIMAL_LITERAL: DIGIT+ DOT DIGIT* | DOT DIGIT+, an exponent after either (floats.csv-spec
+     * acos, asin: ROW a=.9; atan2: x=.6) */
+    {"ROW a = .9, b = 1., c = -.5, d = 1.e3, e = .5e1, f = [1., .25] | EVAL acos = ACOS(a), asin = ASIN(a), "
+     "atan2 = ATAN2(12.9, .6), g = b * 2.",
+     "[0]",
+     "{\"a\":0.9,\"b\":1.0,\"c\":-0.5,\"d\":1000.0,\"e\":5.0,\"f\":[1.0,0.25],\"acos\":0.45102681179626236,"
+     "\"asin\":1.1197695149986342,\"atan2\":1.5243181954438936,\"g\":2.0}\n",
+     0, ""},
     /* TO_DEGREES, TO_RADIANS: each value times Java's constants (ints.csv-spec toDegrees,
      * toRadians); past a double null, warned (NumericUtils.asFiniteNumber) */
     {"ROW rad = [1, 2, 3, 4], deg = [90, 180, 270] | EVAL d = TO_DEGREES(rad), r = TO_RADIANS(deg), big = "
@@ -523,7 +531,8 @@ static const struct {
 };
 
 /* A value made null says Elasticsearch's exception (math.csv-spec logofNegativeValue,
- * logofBaseOne: Log.process's ArithmeticExceptions). The query; its first warning. */
+ * logofBaseOne: Log.process's ArithmeticExceptions; Asin, Acos, Sqrt's). The query; its first
+ * warning. */
 static const struct {
 	const char *query, *warning;
 } warning_cases[] = {
@@ -532,6 +541,10 @@ static const struct {
     {"ROW base = 1, value = 2 | EVAL s = LOG(base, value)", "java.lang.ArithmeticException: Log of base 1"},
     {"ROW value = 0 | EVAL s = LOG(value)", "java.lang.ArithmeticException: Log of non-positive number"},
     {"ROW x = -2147483648 | EVAL a = -x", "java.lang.ArithmeticException: integer overflow"},
+    /* floats.csv-spec acosNull, asinNull; Sqrt.process */
+    {"ROW a = 12.0 | EVAL acos = ACOS(a)", "java.lang.ArithmeticException: Acos input out of range"},
+    {"ROW a = 12.0 | EVAL asin = ASIN(a)", "java.lang.ArithmeticException: Asin input out of range"},
+    {"ROW a = SQRT(-1)", "java.lang.ArithmeticException: Square root of negative"},
 };
 
 static void test_esql_warnings_name_the_exception(void **state)
