@@ -794,6 +794,8 @@ static const struct function {
     /* aggregates by a sort field */
     {"FIRST", 2, 2, 1},
     {"LAST", 2, 2, 1},
+    {"EARLIEST", 1, 1, 1},
+    {"LATEST", 1, 1, 1},
 };
 
 static const struct function *function_named(const char *name)
@@ -1059,6 +1061,15 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs + (n->match != NULL));
+	if (!p->failed && (!strcmp(name, "EARLIEST") || !strcmp(name, "LATEST"))) {
+		/* Earliest, Latest: FIRST and LAST with @timestamp the sort field */
+		struct enode *ts = node(N_FIELD);
+		ts->name = xstrdup("@timestamp");
+		node_add(n, ts);
+		n->name = xstrdup(name[0] == 'E' ? "FIRST" : "LAST");
+		free(name);
+		name = n->name;
+	}
 	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
 		const struct enode *a = n->args[1];
 		char msg[160];

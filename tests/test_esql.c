@@ -716,6 +716,9 @@ static const struct {
     /* a WHERE on the aggregate takes its rows; over aggregates an expression */
     {"FROM x | STATS r = FIRST(d, @timestamp) WHERE s == \"red\", g = MV_MAX(LAST(d, @timestamp)) + 1", VOYAGER,
      "{\"r\":106,\"g\":103}\n", ""},
+    /* EARLIEST(x), LATEST(x): FIRST and LAST by @timestamp (Earliest.java, Latest.java) */
+    {"FROM x | WHERE row != 4 | STATS e = EARLIEST(d), l = LATEST(s), LATEST(row)", VOYAGER,
+     "{\"e\":105,\"l\":\"green\",\"LATEST(row)\":3}\n", ""},
     /* the sort field is a long, an integer or a date (First.resolveType) */
     {"FROM x | STATS f = FIRST(d, s)", VOYAGER, "",
      "second argument of [FIRST] must be [long or integer or date_nanos or datetime], found another type"},
