@@ -5,11 +5,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include "common/timeutil.h"
 #include "detect/eql.h"
 #include "detect/field.h"
+#include "detect/geodist.h"
 #include "detect/grok.h"
 #include "detect/jsondoc.h"
 #include "detect/kql.h"
@@ -723,6 +727,8 @@ static const struct function {
     {"TO_ULONG", 1, 1, 0},
     {"TO_BOOL", 1, 1, 0},
     {"TO_DT", 1, 1, 0},
+    {"TO_DEGREES", 1, 1, 0},
+    {"TO_RADIANS", 1, 1, 0},
     /* strings */
     {"CONTAINS", 2, 2, 0},
     {"JSON_EXTRACT", 2, 2, 0},
@@ -784,6 +790,12 @@ static const struct function {
     {"TO_GEOPOINT", 1, 1, 0},
     {"ST_X", 1, 1, 0},
     {"ST_Y", 1, 1, 0},
+    {"ST_DISTANCE", 2, 2, 0},
+    /* aggregates by a sort field */
+    {"FIRST", 2, 2, 1},
+    {"LAST", 2, 2, 1},
+    {"EARLIEST", 1, 1, 1},
+    {"LATEST", 1, 1, 1},
 };
 
 static const struct function *function_named(const char *name)
@@ -840,13 +852,22 @@ static void span_unit(struct parser *p, struct enode *n)
 	p->pos = save;
 }
 
-static struct enode *parse_number(struct parser *p)
+/* A number literal; negative: a minus sign before it is the literal's own (the grammar's
+ * integerValue and decimalValue take a sign: -2147483648 is an integer, and its negation
+ * overflows as Math.negateExact does). */
+static struct enode *parse_number(struct parser *p, int negative)
 {
 	size_t start = p->pos;
 	while (isdigit((unsigned char)p->s[p->pos]))
 		p->pos++;
 	int is_double = 0;
-	if (p->s[p->pos] == '.' && isdigit((unsigned char)p->s[p->pos + 1])) {
+	/* DECIMAL_LITERAL: DIGIT+ DOT DIGIT* | DOT DIGIT+ (1. and .9), an exponent after either */
+	const char *after = p->s[p->pos] ? p->s + p->pos + 1 : p->s + p->pos; /* never past the end */
+	int exponent = (after[0] == 'e' || after[0] == 'E') &&
+	               (isdigit((unsigned char)after[1]) ||
+	                ((after[1] == '+' || after[1] == '-') && isdigit((unsigned char)after[2])));
+	if (p->s[p->pos] == '.' && (isdigit((unsigned char)after[0]) ||
+	                            (p->pos > start && (exponent || (!ident_char(after[0]) && after[0] != '*'))))) {
 		is_double = 1;
 		for (p->pos++; isdigit((unsigned char)p->s[p->pos]); p->pos++)
 			;
@@ -859,16 +880,21 @@ static struct enode *parse_number(struct parser *p)
 		while (isdigit((unsigned char)p->s[p->pos]))
 			p->pos++;
 	}
-	char *t = xstrndup(p->s + start, p->pos - start);
+	struct strbuf tb;
+	strbuf_init(&tb, 32);
+	strbuf_addf(&tb, "%s%.*s", negative ? "-" : "", (int)(p->pos - start), p->s + start);
+	char *t = strbuf_detach(&tb, NULL);
 	struct enode *n = node(N_LIT);
 	char *end;
 	if (!is_double) { /* an integer when it fits, else a long, else an unsigned_long (the parser's
 		           * visitIntegerValue), else a double */
+		errno = 0;
 		long long v = strtoll(t, &end, 10);
+		int range = errno == ERANGE;
 		errno = 0;
 		unsigned long long u = strtoull(t, NULL, 10);
-		if (*end || (v == LLONG_MAX && strcmp(t, "9223372036854775807"))) {
-			if (!*end && errno != ERANGE)
+		if (*end || range) {
+			if (!*end && errno != ERANGE && !negative)
 				n->lit =
 				    one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)u, .width = EW_UNSIGNED});
 			else
@@ -1035,6 +1061,15 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs + (n->match != NULL));
+	if (!p->failed && (!strcmp(name, "EARLIEST") || !strcmp(name, "LATEST"))) {
+		/* Earliest, Latest: FIRST and LAST with @timestamp the sort field */
+		struct enode *ts = node(N_FIELD);
+		ts->name = xstrdup("@timestamp");
+		node_add(n, ts);
+		n->name = xstrdup(name[0] == 'E' ? "FIRST" : "LAST");
+		free(name);
+		name = n->name;
+	}
 	if (!p->failed && !strcmp(name, "REPLACE")) { /* a Java regular expression: PCRE2 reads its syntax */
 		const struct enode *a = n->args[1];
 		char msg[160];
@@ -1060,6 +1095,36 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 }
 
 static struct enode *parse_unary(struct parser *p);
+
+/* A list of numbers is of one type, as visitNumericArrayLiteral makes it: double when one is,
+ * else unsigned_long when one is (a negative one refused), else long when one is, else
+ * integer. */
+static void unify_numbers(struct parser *p, size_t at, struct esql_value *l)
+{
+	int dbl = 0, uns = 0, lng = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!is_number_kind(l->v[i].kind))
+			return;
+		dbl |= l->v[i].kind == EK_DOUBLE;
+		uns |= l->v[i].kind == EK_INT && l->v[i].width == EW_UNSIGNED;
+		lng |= l->v[i].kind == EK_INT && l->v[i].width == EW_LONG;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct esql_scalar *x = &l->v[i];
+		if (dbl && x->kind == EK_INT) {
+			*x = (struct esql_scalar){.kind = EK_DOUBLE,
+			                          .d = x->width == EW_UNSIGNED ? (double)(uint64_t)x->i : (double)x->i};
+		} else if (uns && x->width != EW_UNSIGNED) {
+			if (x->i < 0) {
+				fail(p, at, "[%" PRId64 "] out of [unsigned_long] range", x->i);
+				return;
+			}
+			x->width = EW_UNSIGNED;
+		} else if (lng && x->width == EW_INTEGER) {
+			x->width = EW_LONG;
+		}
+	}
+}
 
 /* [1, 2, 3]: a multi-valued literal, its values as written (ES|QL keeps a literal's order). */
 static struct enode *parse_list(struct parser *p)
@@ -1089,6 +1154,8 @@ static struct enode *parse_list(struct parser *p)
 			break;
 	} while (accept(p, ","));
 	expect(p, "]");
+	if (!p->failed)
+		unify_numbers(p, at, &n->lit);
 	if (p->failed) {
 		node_free(n);
 		return NULL;
@@ -1115,8 +1182,8 @@ static struct enode *parse_primary(struct parser *p)
 		n->lit = one((struct esql_scalar){.kind = EK_STR, .s = v});
 		return n;
 	}
-	if (isdigit((unsigned char)c))
-		return parse_number(p);
+	if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p->s[p->pos + 1])))
+		return parse_number(p, 0); /* DECIMAL_LITERAL: .9 too */
 	if (c == '[')
 		return parse_list(p);
 	if (accept_kw(p, "null"))
@@ -1227,11 +1294,17 @@ static struct enode *parse_unary(struct parser *p)
 	/* a unary plus changes nothing (-+-+-1 is -1): skipped, without a level */
 	while (accept(p, "+"))
 		;
-	if (accept(p, "-"))
-		return prefix_op(p, N_NEG, parse_unary);
+	int negative = 0;
+	if (accept(p, "-")) {
+		skip_space(p);
+		if (!isdigit((unsigned char)p->s[p->pos]) &&
+		    !(p->s[p->pos] == '.' && isdigit((unsigned char)p->s[p->pos + 1])))
+			return prefix_op(p, N_NEG, parse_unary);
+		negative = 1; /* a signed literal: -5 is one constant, as the grammar reads it */
+	}
 	if (!deeper(p))
 		return NULL;
-	struct enode *n = parse_primary(p);
+	struct enode *n = negative ? parse_number(p, 1) : parse_primary(p);
 	int levels = 1;
 	while (n && !p->failed && accept(p, "::")) {
 		size_t at = (skip_space(p), p->pos);
@@ -4264,13 +4337,22 @@ static int number_arg(const struct esql_value *v, double *out)
 static const struct math_function {
 	const char *name;
 	double (*fn)(double);
-	double lo; /* the least argument taken (-HUGE_VAL: any) */
-	int open;  /* lo itself is not */
-} math_functions[] = {{"SQRT", sqrt, 0, 0},         {"CBRT", cbrt, -HUGE_VAL, 0}, {"LOG10", log10, 0, 1},
-                      {"EXP", exp, -HUGE_VAL, 0},   {"SIN", sin, -HUGE_VAL, 0},   {"COS", cos, -HUGE_VAL, 0},
-                      {"TAN", tan, -HUGE_VAL, 0},   {"ASIN", asin, -1, 0},        {"ACOS", acos, -1, 0},
-                      {"ATAN", atan, -HUGE_VAL, 0}, {"SINH", sinh, -HUGE_VAL, 0}, {"COSH", cosh, -HUGE_VAL, 0},
-                      {"TANH", tanh, -HUGE_VAL, 0}};
+	double lo;       /* the least argument taken (-HUGE_VAL: any) */
+	int open;        /* lo itself is not */
+	const char *why; /* the warning out of the domain: the ArithmeticException each throws */
+} math_functions[] = {{"SQRT", sqrt, 0, 0, "java.lang.ArithmeticException: Square root of negative"},
+                      {"CBRT", cbrt, -HUGE_VAL, 0, NULL},
+                      {"LOG10", log10, 0, 1, "java.lang.ArithmeticException: Log of non-positive number"},
+                      {"EXP", exp, -HUGE_VAL, 0, NULL},
+                      {"SIN", sin, -HUGE_VAL, 0, NULL},
+                      {"COS", cos, -HUGE_VAL, 0, NULL},
+                      {"TAN", tan, -HUGE_VAL, 0, NULL},
+                      {"ASIN", asin, -1, 0, "java.lang.ArithmeticException: Asin input out of range"},
+                      {"ACOS", acos, -1, 0, "java.lang.ArithmeticException: Acos input out of range"},
+                      {"ATAN", atan, -HUGE_VAL, 0, NULL},
+                      {"SINH", sinh, -HUGE_VAL, 0, NULL},
+                      {"COSH", cosh, -HUGE_VAL, 0, NULL},
+                      {"TANH", tanh, -HUGE_VAL, 0, NULL}};
 
 static int is_math1(const char *f)
 {
@@ -4288,7 +4370,7 @@ static struct esql_value math1(const char *f, double x)
 		if (!strcmp(fns[i].name, f)) {
 			if (x < fns[i].lo || (fns[i].open && x == fns[i].lo) ||
 			    ((!strcmp(f, "ASIN") || !strcmp(f, "ACOS")) && x > 1)) {
-				warn("a math function's argument out of its domain");
+				warn(fns[i].why ? fns[i].why : "a math function's argument out of its domain");
 				return null_value;
 			}
 			return a_double(fns[i].fn(x));
@@ -4314,6 +4396,51 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(f[3] == 'X' ? a[0].v[0].d : geo_y(&a[0].v[0]));
 		else if (single(&a[0]) && a[0].v[0].kind != EK_GEO)
 			fault("first argument of [%s] must be [geo_point], found another type", f);
+	} else if (!strcmp(f, "TO_DEGREES") || !strcmp(f, "TO_RADIANS")) {
+		/* ToDegrees, ToRadians: each value as Java's Math.toDegrees (times 57.29577951308232) or
+		 * Math.toRadians (times 0.017453292519943295), a double; past a double's range null,
+		 * warned (NumericUtils.asFiniteNumber) */
+		for (size_t i = 0; i < a[0].n; i++) {
+			if (!is_number_kind(a[0].v[i].kind)) {
+				fault("argument of [%s] must be [numeric], found another type", f);
+				break;
+			}
+			double r = as_double(&a[0].v[i]) * (f[3] == 'D' ? 57.29577951308232 : 0.017453292519943295);
+			if (isfinite(r))
+				value_add(out, (struct esql_scalar){.kind = EK_DOUBLE, .d = r});
+			else
+				warn("java.lang.ArithmeticException: not a finite double number");
+		}
+	} else if (!strcmp(f, "ST_DISTANCE")) {
+		/* StDistance over geo_points: Lucene's haversine of the quantized coordinates, in metres
+		 * (detect/geodist.h); of multi-values the least over every pair; a null, null; a
+		 * coordinate out of range (TO_GEOPOINT does not check) null with a warning */
+		for (size_t i = 0; i < 2; i++)
+			for (size_t k = 0; k < a[i].n; k++)
+				if (a[i].v[k].kind != EK_GEO) {
+					fault("%s argument of [ST_DISTANCE] must be [geo_point or cartesian_point], "
+					      "found another "
+					      "type",
+					      i ? "second" : "first");
+					return 1;
+				}
+		double best = DBL_MAX;
+		for (size_t i = 0; i < a[0].n && best >= 0; i++) {
+			charge(a[1].n * sizeof(struct esql_scalar)); /* every pair is work: many points, much */
+			if (faulted())
+				return 1;
+			for (size_t k = 0; k < a[1].n && best >= 0; k++) {
+				double g =
+				    geodist_meters(a[0].v[i].d, geo_y(&a[0].v[i]), a[1].v[k].d, geo_y(&a[1].v[k]));
+				if (g < best)
+					best = g;
+			}
+		}
+		if (best < 0)
+			warn("java.lang.IllegalArgumentException: invalid latitude or longitude; must be between -90.0 "
+			     "and 90.0, -180.0 and 180.0");
+		else if (a[0].n && a[1].n)
+			*out = a_double(best);
 	} else if (!strcmp(f, "TO_GEOPOINT")) {
 		/* ToGeoPoint: a string as WKT (SpatialCoordinateTypes.GEO.wktToWkb, no range check),
 		 * each value of a multi-valued one; what is no WKT point is null, with a warning */
@@ -4433,11 +4560,14 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(pow(d, e));
 	} else if (!strcmp(f, "LOG")) {
+		/* Log.process: its ArithmeticExceptions, as ES|QL's warnings name them */
+		static const char nonpositive[] = "java.lang.ArithmeticException: Log of non-positive number";
 		if (na == 1 && !number_arg(&a[0], &d))
-			*out = d > 0 ? a_double(log(d)) : (warn("LOG of a number not above 0"), null_value);
+			*out = d > 0 ? a_double(log(d)) : (warn(nonpositive), null_value);
 		else if (na == 2 && !number_arg(&a[0], &d) && !number_arg(&a[1], &e))
-			*out = d > 0 && d != 1 && e > 0 ? a_double(log(e) / log(d))
-			                                : (warn("LOG of a number not above 0"), null_value);
+			*out = d <= 0 || e <= 0 ? (warn(nonpositive), null_value)
+			       : d == 1         ? (warn("java.lang.ArithmeticException: Log of base 1"), null_value)
+			                : a_double(log10(e) / log10(d)); /* Math.log10(value) / Math.log10(base) */
 	} else if (!strcmp(f, "SIGNUM")) {
 		if (!number_arg(&a[0], &d))
 			*out = a_double((d > 0) - (d < 0));
@@ -4914,7 +5044,11 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 	} else if (eval_family(f, n, a, na, &out)) {
 		;
 	} else if (!strcmp(f, "ABS")) {
-		if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].width == EW_UNSIGNED)
+		size_t unsigned_values = 0; /* Abs of an unsigned_long is the field itself, multi-values too */
+		while (unsigned_values < a[0].n && a[0].v[unsigned_values].kind == EK_INT &&
+		       a[0].v[unsigned_values].width == EW_UNSIGNED)
+			unsigned_values++;
+		if (a[0].n && unsigned_values == a[0].n)
 			out = value_copy(&a[0]);
 		else if (single(&a[0]) && a[0].v[0].kind == EK_INT && a[0].v[0].i != INT64_MIN &&
 		         fits_width(a[0].v[0].width, -a[0].v[0].i)) /* its own type */
@@ -5499,10 +5633,65 @@ static int statistic(const char *f, const struct esql_value *all, const struct e
 	return 1;
 }
 
+/* FIRST(x, sort) and LAST(x, sort) (First.java, Last.java and their All-X-ValueByTimestamp
+ * aggregators; stats_first_last.csv-spec): x as it is on the group's row whose sort value is the
+ * least (LAST: the greatest), whole: a multi-value as it is, a null as null. A row's multi-valued
+ * sort field counts by its least (greatest) value; a null sort value sorts last, so such a row
+ * answers only when no row of the group has one; of rows that tie, the first. The sort field is
+ * a long, an integer or a date. */
+static struct esql_value first_last(const struct enode *call, const struct enode *filter, const struct rows *rs,
+                                    const struct member *m, size_t n)
+{
+	int last = call->name[0] == 'L';
+	size_t best = SIZE_MAX;
+	int best_keyed = 0;
+	int64_t best_key = 0;
+	for (size_t i = 0; i < n && !faulted(); i++) {
+		const struct esql_row *r = &rs->v[m[i].row];
+		if (!passes(filter, r))
+			continue;
+		struct esql_value s = eval(call->args[1], r);
+		int keyed = 0;
+		int64_t key = 0;
+		for (size_t k = 0; k < s.n; k++) {
+			const struct esql_scalar *v = &s.v[k];
+			if (v->kind != EK_DATE && (v->kind != EK_INT || v->width == EW_UNSIGNED)) {
+				fault("second argument of [%s] must be [long or integer or date_nanos or datetime], "
+				      "found "
+				      "another type",
+				      call->name);
+				break;
+			}
+			if (!keyed || (last ? v->i > key : v->i < key))
+				key = v->i, keyed = 1;
+		}
+		value_free(&s);
+		if (best == SIZE_MAX || (keyed && (!best_keyed || (last ? key > best_key : key < best_key)))) {
+			best = i;
+			best_keyed = keyed;
+			best_key = key;
+		}
+	}
+	if (best == SIZE_MAX || faulted())
+		return null_value;
+	struct esql_value v = eval(call->args[0], &rs->v[m[best].row]);
+	for (size_t k = 0; k < v.n; k++)
+		if (v.v[k].kind == EK_SPAN || v.v[k].kind == EK_PERIOD) {
+			fault("first argument of [%s] must be [boolean, date, ip, string, numeric or spatial], found a "
+			      "time span",
+			      call->name);
+			value_free(&v);
+			return null_value;
+		}
+	return v;
+}
+
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n)
 {
 	const char *f = call->name;
+	if (!strcmp(f, "FIRST") || !strcmp(f, "LAST"))
+		return first_last(call, filter, rs, m, n);
 	if (!strcmp(f, "COUNT") && (call->nargs == 0 || (call->args[0]->kind == N_LIT && call->args[0]->op))) {
 		size_t count = 0; /* COUNT(*), COUNT(): every row */
 		for (size_t i = 0; i < n; i++)

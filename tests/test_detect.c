@@ -1279,6 +1279,87 @@ static void test_esql_now_before_stats(void **state)
 	}
 }
 
+/* Rules shaped like Elastic's "impossible travel" sign-in rules (Entra ID and Google Workspace,
+ * not copied: our own text): per user and region the first and last sign-in's coordinates by
+ * FIRST/LAST over @timestamp, then per user the corners of the regions' centroids, FIRST/LAST
+ * again over the regions' first and last times, points built with CONCAT and TO_GEOPOINT and
+ * their ST_DISTANCE. Ann signs in at Berlin at 10:00 and 10:05 and at New York at 10:40 (a
+ * 6,385 km jump in 40 minutes: an alert); Bob at Munich at 10:00 and Berlin at 10:50 (504 km in
+ * 50 minutes, 605 km/h: none). One execution (10:55, the hour before it) sees them all. */
+static void sign_in(struct strbuf *sb, const char *id, const char *ts, const char *user, const char *region,
+                    const char *country, const char *where)
+{
+	strbuf_addf(
+	    sb,
+	    "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"category\":[\"authentication\"],\"outcome\":"
+	    "\"success\"},\"user\":{\"email\":\"%s\"},\"source\":{\"ip\":\"192.0.2.1\",\"geo\":{\"region_name\":"
+	    "\"%s\",\"country_name\":\"%s\",\"location\":%s}}}\n",
+	    ts, id, user, region, country, where);
+}
+
+static void test_esql_impossible_travel_rules(void **state)
+{
+	(void)state;
+	static const char *const queries[] = {
+	    /* the honest pair: first and last sign-in's own coordinates */
+	    "FROM logs-* | WHERE event.outcome == \\\"success\\\" AND user.email IS NOT NULL AND "
+	    "source.geo.location IS NOT NULL | EVAL lat = ST_Y(source.geo.location), lon = "
+	    "ST_X(source.geo.location) | STATS clat = AVG(lat), clon = AVG(lon), flat = FIRST(lat, @timestamp), "
+	    "flon = FIRST(lon, @timestamp), llat = LAST(lat, @timestamp), llon = LAST(lon, @timestamp), seen = "
+	    "MIN(@timestamp), left = MAX(@timestamp) BY user.email, source.geo.country_name, "
+	    "source.geo.region_name | STATS a_lat = FIRST(flat, seen), a_lon = FIRST(flon, seen), b_lat = "
+	    "LAST(llat, left), b_lon = LAST(llon, left), t0 = MIN(seen), t1 = MAX(left), regions = "
+	    "COUNT_DISTINCT(source.geo.region_name) BY user.email | WHERE regions >= 2 | EVAL a = "
+	    "TO_GEOPOINT(CONCAT(\\\"POINT(\\\", TO_STRING(a_lon), \\\" \\\", TO_STRING(a_lat), \\\")\\\")), b = "
+	    "TO_GEOPOINT(CONCAT(\\\"POINT(\\\", TO_STRING(b_lon), \\\" \\\", TO_STRING(b_lat), \\\")\\\")), km = "
+	    "ROUND(ST_DISTANCE(a, b) / 1000.0, 0), minutes = DATE_DIFF(\\\"minute\\\", t0, t1), kmh = "
+	    "CASE(minutes > 0, ROUND(km * 60.0 / minutes, 0), null) | WHERE km >= 500 AND kmh >= 800 | EVAL x = "
+	    "CONCAT(user.email, \\\" \\\", TO_STRING(km), \\\" \\\", TO_STRING(kmh))",
+	    /* the box: corners over the regions' centroids, the window to the last region's arrival */
+	    "FROM logs-* | WHERE event.outcome == \\\"success\\\" AND source.geo.location IS NOT NULL | EVAL lat = "
+	    "ST_Y(source.geo.location), lon = ST_X(source.geo.location) | STATS clat = AVG(lat), clon = AVG(lon), "
+	    "seen = MIN(@timestamp) BY user.email, source.geo.region_name | STATS lo_lat = MIN(clat), hi_lat = "
+	    "MAX(clat), lo_lon = MIN(clon), hi_lon = MAX(clon), t0 = MIN(seen), t1 = MAX(seen), first_region = "
+	    "FIRST(source.geo.region_name, seen), last_region = LAST(source.geo.region_name, seen) BY user.email | "
+	    "EVAL p = TO_GEOPOINT(CONCAT(\\\"POINT(\\\", TO_STRING(lo_lon), \\\" \\\", TO_STRING(lo_lat), "
+	    "\\\")\\\")), q = TO_GEOPOINT(CONCAT(\\\"POINT(\\\", TO_STRING(hi_lon), \\\" \\\", TO_STRING(hi_lat), "
+	    "\\\")\\\")), km = ROUND(ST_DISTANCE(p, q) / 1000.0, 0), kmh = ROUND(km * 60.0 / DATE_DIFF(\\\"minute\\\", "
+	    "t0, t1), 0) | WHERE km >= 500 AND kmh >= 800 | EVAL x = CONCAT(user.email, \\\" \\\", first_region, "
+	    "\\\" \\\", last_region, \\\" \\\", TO_STRING(km), \\\" \\\", TO_STRING(kmh))",
+	};
+	static const char *const want[] = {"\"ann@example.com 6385.0 9578.0\"\n",
+	                                   "\"ann@example.com Berlin New York 6385.0 9578.0\"\n"};
+	struct strbuf sb;
+	strbuf_init(&sb, 2048);
+	sign_in(&sb, "s1", "2024-05-01T10:00:00Z", "ann@example.com", "Berlin", "Germany",
+	        "{\"lat\":52.52,\"lon\":13.405}");
+	sign_in(&sb, "s2", "2024-05-01T10:05:00Z", "ann@example.com", "Berlin", "Germany", "\"POINT (13.41 52.53)\"");
+	sign_in(&sb, "s3", "2024-05-01T10:40:00Z", "ann@example.com", "New York", "United States",
+	        "\"40.7128,-74.006\"");
+	sign_in(&sb, "s4", "2024-05-01T10:00:00Z", "bob@example.com", "Bavaria", "Germany",
+	        "{\"lat\":48.1351,\"lon\":11.582}");
+	sign_in(&sb, "s5", "2024-05-01T10:50:00Z", "bob@example.com", "Berlin", "Germany",
+	        "{\"lat\":52.52,\"lon\":13.405}");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		char text[4096], id[32];
+		snprintf(id, sizeof(id), "travel%zu", i);
+		snprintf(text, sizeof(text),
+		         "{\"rule_id\":\"%s\",\"name\":\"n\",\"description\":\"d\",\"risk_score\":47,"
+		         "\"severity\":\"medium\",\"type\":\"esql\",\"interval\":\"1h\",\"from\":\"now-60m\","
+		         "\"query\":\"%s\"}",
+		         id, queries[i]);
+		import_rule_text(text);
+		struct detect_totals t = run_detect(id, NULL, NULL);
+		strbuf_reset(&out);
+		struct alert_query q = {0};
+		assert_int_equal(store_alerts_each(db, &q, x_line, id), 0);
+		if ((int)t.created != 1 || strcmp(out.buf, want[i]))
+			fail_msg("case %zu: %d alerts\n%s", i, (int)t.created, out.buf);
+	}
+}
+
 /* Inside a Lucene bracket expression a backslash makes the next character literal (RegExp's
  * parseCharExp), ']' and '\\' too; a '"' there is itself. Elastic's "Exchange inbox rule with an
  * obfuscated name" matches names of punctuation with [!@#$%^&*()_+={[\]|\\:;"'<,>.?/~` \-]+. */
@@ -1929,6 +2010,7 @@ int main(void)
 	    T(test_esql_stats_over_no_rows),
 	    T(test_esql_now_is_the_execution_time),
 	    T(test_esql_now_before_stats),
+	    T(test_esql_impossible_travel_rules),
 	    cmocka_unit_test(test_lucene_bracket_escapes),
 	    cmocka_unit_test(test_lucene_regex_intersection),
 	    T(test_esql_long_schedule_costs_rows_not_executions),

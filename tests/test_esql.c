@@ -469,6 +469,49 @@ static const struct {
      "{\"a\":0,\"b\":20,\"c\":-20,\"d\":100,\"e\":0,\"f\":0,\"g\":200,\"h\":1234,\"j\":-123456789000,\"k\":-10}"
      "\n",
      0, ""},
+    /* a minus sign before a number is the literal's own (integerValue: (PLUS | MINUS)?
+     * INTEGER_LITERAL, read by visitIntegerValue through StringUtils.parseIntegral): -2147483648
+     * is an integer and -9223372036854775808 a long, so negating them overflows as
+     * Math.negateExact does (null, warned: math.csv-spec's integer and long negation overflow);
+     * past a long's range a negative number is a double */
+    {"ROW x = -2147483648 | EVAL a = -x, b = -9223372036854775808, c = -b, d = -9223372036854775809, e = "
+     "-2147483649, f = -(2147483648), g = - 7 * 2",
+     "[0]",
+     "{\"x\":-2147483648,\"a\":null,\"b\":-9223372036854775808,\"c\":null,\"d\":-9.223372036854776E18,"
+     "\"e\":-2147483649,\"f\":-2147483648,\"g\":-14}\n",
+     2, ""},
+    /* a list of numbers is of one type (visitNumericArrayLiteral): double, else unsigned_long,
+     * else long, else integer; ABS of an unsigned_long is the field itself, multi-values too
+     * (math.csv-spec absUnsignedLong) */
+    {"ROW a = [1, 2.5], b = [1, 3000000000] | EVAL m = MV_MIN(b) + 2147483647", "[0]",
+     "{\"a\":[1.0,2.5],\"b\":[1,3000000000],\"m\":2147483648}\n", 0, ""},
+    {"ROW ul = [0, 1, 9223372036854775807, 9223372036854775808, 18446744073709551615] | EVAL abs = ABS(ul), s = "
+     "MV_MIN(ul) + TO_UL(1)",
+     "[0]",
+     "{\"ul\":[0,1,9223372036854775807,9223372036854775808,18446744073709551615],\"abs\":[0,1,"
+     "9223372036854775807,9223372036854775808,18446744073709551615],\"s\":1}\n",
+     0, ""},
+    /* DECIMAL_LITERAL: DIGIT+ DOT DIGIT* | DOT DIGIT+, an exponent after either (floats.csv-spec
+     * acos, asin: ROW a=.9; atan2: x=.6) */
+    {"ROW a = .9, b = 1., c = -.5, d = 1.e3, e = .5e1, f = [1., .25] | EVAL acos = ACOS(a), asin = ASIN(a), "
+     "atan2 = ATAN2(12.9, .6), g = b * 2.",
+     "[0]",
+     "{\"a\":0.9,\"b\":1.0,\"c\":-0.5,\"d\":1000.0,\"e\":5.0,\"f\":[1.0,0.25],\"acos\":0.45102681179626236,"
+     "\"asin\":1.1197695149986342,\"atan2\":1.5243181954438936,\"g\":2.0}\n",
+     0, ""},
+    /* TO_DEGREES, TO_RADIANS: each value times Java's constants (ints.csv-spec toDegrees,
+     * toRadians); past a double null, warned (NumericUtils.asFiniteNumber) */
+    {"ROW rad = [1, 2, 3, 4], deg = [90, 180, 270] | EVAL d = TO_DEGREES(rad), r = TO_RADIANS(deg), big = "
+     "TO_DEGREES(1.7e308), n = TO_RADIANS(null) | KEEP d, r, big, n",
+     "[0]",
+     "{\"d\":[57.29577951308232,114.59155902616465,171.88733853924697,229.1831180523293],\"r\":[1."
+     "5707963267948966,3.141592653589793,4.71238898038469],\"big\":null,\"n\":null}\n",
+     1, ""},
+    /* LOG(base, value) is Math.log10(value) / Math.log10(base) (Log.process): math.csv-spec
+     * logofIntLong, logofLongInt, logofUnsignedLongLong, logofUnsignedLongInt */
+    {"ROW a = LOG(10, TO_LONG(1000000000000)), b = LOG(TO_LONG(1000000000000), 10), c = "
+     "LOG(TO_UL(1000000000000000000), TO_LONG(1000000000000)), d = LOG(TO_UL(1000000000000000000), 10)",
+     "[0]", "{\"a\":12.0,\"b\":0.08333333333333333,\"c\":0.6666666666666666,\"d\":0.05555555555555555}\n", 0, ""},
     /* an integer stays one (past 32 bits the next addition is null, warned), a long a long */
     {"FROM x | EVAL a = ROUND(i, -1) + 2147483647, b = ROUND(n, -1) + 2147483647 | KEEP a, b",
      "[{\"i\":2000000004,\"n\":2000000004}]", "{\"a\":null,\"b\":4147483647}\n", 1, ""},
@@ -486,6 +529,39 @@ static const struct {
     {"FROM x | EVAL a = ROUND(u, -1) | KEEP a", "[{\"u\":\"18446744073709551615\"}]", "", 0,
      "ROUND: java.lang.ArithmeticException: unsigned_long overflow"},
 };
+
+/* A value made null says Elasticsearch's exception (math.csv-spec logofNegativeValue,
+ * logofBaseOne: Log.process's ArithmeticExceptions; Asin, Acos, Sqrt's). The query; its first
+ * warning. */
+static const struct {
+	const char *query, *warning;
+} warning_cases[] = {
+    {"ROW base = 2.0, value = -2 | EVAL s = LOG(base, value)",
+     "java.lang.ArithmeticException: Log of non-positive number"},
+    {"ROW base = 1, value = 2 | EVAL s = LOG(base, value)", "java.lang.ArithmeticException: Log of base 1"},
+    {"ROW value = 0 | EVAL s = LOG(value)", "java.lang.ArithmeticException: Log of non-positive number"},
+    {"ROW x = -2147483648 | EVAL a = -x", "java.lang.ArithmeticException: integer overflow"},
+    /* floats.csv-spec acosNull, asinNull; Sqrt.process */
+    {"ROW a = 12.0 | EVAL acos = ACOS(a)", "java.lang.ArithmeticException: Acos input out of range"},
+    {"ROW a = 12.0 | EVAL asin = ASIN(a)", "java.lang.ArithmeticException: Asin input out of range"},
+    {"ROW a = SQRT(-1)", "java.lang.ArithmeticException: Square root of negative"},
+};
+
+static void test_esql_warnings_name_the_exception(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(warning_cases) / sizeof(warning_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(warning_cases[i].query, "[0]", &said);
+		if (said.warnings != 1 || strcmp(said.warning, warning_cases[i].warning))
+			fail_msg("case %zu: %s\nwant: %s\ngot:  %zu warnings, %s", i, warning_cases[i].query,
+			         warning_cases[i].warning, said.warnings, said.warning);
+		free(got);
+	}
+	struct esql_error err;
+	assert_null(esql_parse_query("ROW c = [-1, 9223372036854775808]", &err));
+	assert_string_equal(err.msg, "[-1] out of [unsigned_long] range");
+}
 
 static void test_esql_integer_long_and_unsigned_long(void **state)
 {
@@ -589,6 +665,157 @@ static void test_esql_geo_points(void **state)
 		free(got);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* FIRST(x, sort) and LAST(x, sort) as First.java, Last.java and stats_first_last.csv-spec
+ * answer: x whole (multi-values and nulls as they are) on the row with the least (greatest)
+ * sort value, a multi-valued sort field by its least (greatest) value, a null sort value last,
+ * ties to the first row. The events are shaped like the spec's voyager data set (rows 1 to 6: no
+ * @timestamp; one; two; three with two distances; one; nothing). The query; the rows; the fault. */
+#define VOYAGER                                                                                                        \
+	"[{\"row\":1,\"d\":103,\"s\":\"yellow\"},{\"row\":2,\"@timestamp\":\"2025-12-25T00:00:20Z\",\"d\":104,\"s\":"  \
+	"\"green\"},{\"row\":3,\"@timestamp\":[\"2025-12-25T00:00:15Z\",\"2025-12-25T00:00:25Z\"],\"d\":105,\"s\":"    \
+	"\"green\"},{\"row\":4,\"@timestamp\":[\"2025-12-25T00:00:10Z\",\"2025-12-25T00:00:20Z\",\"2025-12-25T00:00:"  \
+	"30Z\"],\"d\":[102,101],\"s\":[\"green\",\"OK\"]},{\"row\":5,\"@timestamp\":\"2025-12-25T00:00:20Z\",\"d\":"   \
+	"106,\"s\":\"red\"},{\"row\":6}]"
+static const struct {
+	const char *query, *events, *want, *fault;
+} first_last_cases[] = {
+    /* "Test retrieval of multi-values": row 4 has both the least and the greatest @timestamp */
+    {"FROM x | STATS f = FIRST(d, @timestamp), l = LAST(d, @timestamp), fs = FIRST(s, @timestamp)", VOYAGER,
+     "{\"f\":[101,102],\"l\":[101,102],\"fs\":[\"OK\",\"green\"]}\n", ""},
+    /* "Test retrieval of multi-values and nulls with groups": yellow's one row has no
+     * @timestamp and still answers; the null group's row has no distance */
+    {"FROM x | STATS d = FIRST(d, @timestamp) BY s | SORT s", VOYAGER,
+     "{\"d\":[101,102],\"s\":\"OK\"}\n{\"d\":[101,102],\"s\":\"green\"}\n{\"d\":106,\"s\":\"red\"}\n"
+     "{\"d\":103,\"s\":\"yellow\"}\n{\"d\":null,\"s\":null}\n",
+     ""},
+    /* "Test retrieval of nulls", "ungrouped/grouped aggregation on empty input" */
+    {"FROM x | WHERE row IN (6, -1) | STATS f = FIRST(d, @timestamp), l = LAST(s, @timestamp)", VOYAGER,
+     "{\"f\":null,\"l\":null}\n", ""},
+    {"FROM x | WHERE row == -1 | STATS f = FIRST(d, @timestamp), l = LAST(d, @timestamp)", VOYAGER,
+     "{\"f\":null,\"l\":null}\n", ""},
+    {"FROM x | WHERE row == -1 | STATS f = FIRST(d, @timestamp) BY s", VOYAGER, "", ""},
+    /* "Test date types in the search field", "Test passing the same field in both parameters":
+     * LAST by distance is row 5's, row 6's null distance sorting last */
+    {"FROM x | STATS f = FIRST(@timestamp, d), l = LAST(@timestamp, d), x = FIRST(@timestamp, @timestamp), y = "
+     "LAST(d, d)",
+     VOYAGER,
+     "{\"f\":[\"2025-12-25T00:00:10.000Z\",\"2025-12-25T00:00:20.000Z\",\"2025-12-25T00:00:30.000Z\"],\"l\":"
+     "\"2025-12-25T00:00:20.000Z\",\"x\":[\"2025-12-25T00:00:10.000Z\",\"2025-12-25T00:00:20.000Z\",\"2025-12-"
+     "25T00:00:30.000Z\"],\"y\":106}\n",
+     ""},
+    /* "Test passing foldables in the sort field": every row ties, the first answers (row 1,
+     * whose @timestamp is null); a null sort field the same */
+    {"FROM x | SORT row ASC | EVAL p = 7 | STATS a = FIRST(@timestamp, p), b = LAST(d, p), c = FIRST(s, null), "
+     "e = LAST(s, null)",
+     VOYAGER, "{\"a\":null,\"b\":103,\"c\":\"yellow\",\"e\":\"yellow\"}\n", ""},
+    /* "Test aggregating on integers from index": by row, LAST is row 6's (all null) */
+    {"FROM x | STATS f = FIRST(d, row), l = LAST(d, row), fs = FIRST(s, row), ls = LAST(s, row)", VOYAGER,
+     "{\"f\":103,\"l\":null,\"fs\":\"yellow\",\"ls\":null}\n", ""},
+    /* a WHERE on the aggregate takes its rows; over aggregates an expression */
+    {"FROM x | STATS r = FIRST(d, @timestamp) WHERE s == \"red\", g = MV_MAX(LAST(d, @timestamp)) + 1", VOYAGER,
+     "{\"r\":106,\"g\":103}\n", ""},
+    /* EARLIEST(x), LATEST(x): FIRST and LAST by @timestamp (Earliest.java, Latest.java) */
+    {"FROM x | WHERE row != 4 | STATS e = EARLIEST(d), l = LATEST(s), LATEST(row)", VOYAGER,
+     "{\"e\":105,\"l\":\"green\",\"LATEST(row)\":3}\n", ""},
+    /* the sort field is a long, an integer or a date (First.resolveType) */
+    {"FROM x | STATS f = FIRST(d, s)", VOYAGER, "",
+     "second argument of [FIRST] must be [long or integer or date_nanos or datetime], found another type"},
+    {"FROM x | STATS f = LAST(d, 1.5)", VOYAGER, "",
+     "second argument of [LAST] must be [long or integer or date_nanos or datetime], found another type"},
+};
+
+static void test_esql_first_last(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(first_last_cases) / sizeof(first_last_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(first_last_cases[i].query, first_last_cases[i].events, &said);
+		if (strcmp(got, first_last_cases[i].want) || strcmp(said.fault, first_last_cases[i].fault))
+			fail_msg("case %zu: %s\nwant: %s(fault \"%s\")\ngot:  %s(fault \"%s\")", i,
+			         first_last_cases[i].query, first_last_cases[i].want, first_last_cases[i].fault, got,
+			         said.fault);
+		free(got);
+	}
+}
+
+/* ST_DISTANCE over geo_points as StDistance.java answers: Lucene's SloppyMath.haversinMeters of
+ * the coordinates quantized to its 32-bit grid (GeoUtils.quantizeLat/Lon), so (1 1) and (-1 -1)
+ * are not equally far from (0 0); of multi-values the least over every pair; null with a null.
+ * The doubles are spatial.csv-spec's (literalGeoPointDistanceLiteralPoint,
+ * literalGeoPointDistanceOneDegree, twoCitiesPointDistanceGeo, airportDistanceToCityCopenhagen,
+ * airportsSortDistanceFromAirportToCity, airportsWithinPolygonDistanceFromCopenhagenTrainStation).
+ * The query; the events; the rows; warnings; the fault. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+	const char *fault;
+} distance_cases[] = {
+    {"ROW wkt = [\"POINT(1 1)\", \"POINT(-1 -1)\", \"POINT(-1 1)\", \"POINT(1 -1)\", \"POINT(1 0)\", \"POINT(-1 "
+     "0)\", \"POINT(0 1)\", \"POINT(0 -1)\"] | MV_EXPAND wkt | EVAL d = ST_DISTANCE(TO_GEOPOINT(wkt), "
+     "TO_GEOPOINT(\"POINT(0 0)\")) | KEEP d",
+     "[0]",
+     "{\"d\":157249.5916907891}\n{\"d\":157249.6015756357}\n{\"d\":157249.5982806869}\n{\"d\":157249."
+     "59498573805}\n{\"d\":111195.07310665186}\n{\"d\":111195.08242688453}\n{\"d\":111195.07776676829}\n{"
+     "\"d\":111195.08242688453}\n",
+     0, ""},
+    {"ROW p1 = TO_GEOPOINT(\"POINT(-90.82814 29.79511)\"), p2 = TO_GEOPOINT(\"POINT(-90.79731509999999 "
+     "29.8835389)\") | EVAL d = ST_DISTANCE(p1, p2) | KEEP d",
+     "[0]", "{\"d\":10272.529272836206}\n", 0, ""},
+    /* from documents' geo_points (ECS geo.location), to a literal and to each other (the last two
+     * rows' kilometres to the literal are SloppyMath's, as written, run in Java) */
+    {"FROM x | EVAL d = ST_DISTANCE(source.geo.location, destination.geo.location), k = "
+     "ROUND(ST_DISTANCE(source.geo.location, TO_GEOPOINT(\"POINT(12.565 55.673)\")) / 1000, 2) | KEEP d, k",
+     "[{\"source\":{\"geo\":{\"location\":\"POINT(12.6493508684508 55.6285017221528)\"}},\"destination\":{"
+     "\"geo\":{\"location\":{\"lat\":55.6761,\"lon\":12.5683}}}},{\"source\":{\"geo\":{\"location\":"
+     "\"POINT(10.9168095241445 63.472029381717)\"}},\"destination\":{\"geo\":{\"location\":\"POINT(10.9189 "
+     "63.4712)\"}}},{\"source\":{\"geo\":{\"location\":\"POINT(166.91613965882 -0.545037226856384)\"}},"
+     "\"destination\":{\"geo\":{\"location\":[166.9209,-0.5477]}}},{\"destination\":{\"geo\":{\"location\":"
+     "\"POINT(0 0)\"}}}]",
+     "{\"d\":7339.573896618216,\"k\":7.24}\n{\"d\":138.86985803478004,\"k\":872.09}\n{\"d\":606."
+     "4899254580574,\"k\":13463.11}\n{\"d\":null,\"k\":null}\n",
+     0, ""},
+    /* pairs whose answer depends on the tables' entries where fdlibm rounds otherwise than the
+     * C library (each differed in its last digit when the tables came from sin, cos and asin);
+     * the doubles are SloppyMath's code as Lucene writes it, run in Java */
+    {"ROW a = ST_DISTANCE(TO_GEOPOINT(\"POINT(164.8953 62.5158)\"), TO_GEOPOINT(\"POINT(-179.8038 -52.2509)\")), "
+     "b = ST_DISTANCE(TO_GEOPOINT(\"POINT(-153.7062 23.3019)\"), TO_GEOPOINT(\"POINT(100.2639 -41.4404)\")), c = "
+     "ST_DISTANCE(TO_GEOPOINT(\"POINT(137.5883 18.6362)\"), TO_GEOPOINT(\"POINT(-28.2754 -71.3089)\")), d = "
+     "ST_DISTANCE(TO_GEOPOINT(\"POINT(-87.4867 58.2692)\"), TO_GEOPOINT(\"POINT(34.7279 -37.1816)\"))",
+     "[0]",
+     "{\"a\":1.2831941988581525E7,\"b\":1.2995096115012811E7,\"c\":1.408481404645365E7,\"d\":1."
+     "5290362231003791E7}\n",
+     0, ""},
+    /* multi-values: the least over every pair (StDistance.distanceSourceAndSource) */
+    {"ROW a = TO_GEOPOINT([\"POINT(1 1)\", \"POINT(0 1)\"]), b = TO_GEOPOINT([\"POINT(0 0)\", \"POINT(50 "
+     "50)\"]) | EVAL d = ST_DISTANCE(a, b), e = ST_DISTANCE(b, a), n = ST_DISTANCE(a, null) | KEEP d, e, n",
+     "[0]", "{\"d\":111195.07776676829,\"e\":111195.07776676829,\"n\":null}\n", 0, ""},
+    /* the rules' way to a point: WKT built with CONCAT, "POINT(" with no space */
+    {"ROW lon = -0.1278, lat = 51.5074 | EVAL p = TO_GEOPOINT(CONCAT(\"POINT(\", TO_STRING(lon), \" \", "
+     "TO_STRING(lat), \")\")), d = ROUND(ST_DISTANCE(p, TO_GEOPOINT(\"POINT(2.3522 48.8566)\")) / 1000.0, 0) | "
+     "KEEP p, d",
+     "[0]", "{\"p\":\"POINT (-0.1278 51.5074)\",\"d\":344.0}\n", 0, ""},
+    /* TO_GEOPOINT does not check the range; Lucene's encoding does: null, warned */
+    {"ROW d = ST_DISTANCE(TO_GEOPOINT(\"POINT(200 0)\"), TO_GEOPOINT(\"POINT(0 0)\"))", "[0]", "{\"d\":null}\n", 1, ""},
+    {"ROW d = ST_DISTANCE(\"POINT(1 1)\", TO_GEOPOINT(\"POINT(0 0)\"))", "[0]", "", 0,
+     "first argument of [ST_DISTANCE] must be [geo_point or cartesian_point], found another type"},
+};
+
+static void test_esql_st_distance(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(distance_cases) / sizeof(distance_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(distance_cases[i].query, distance_cases[i].events, &said);
+		if (strcmp(got, distance_cases[i].want) || said.warnings != distance_cases[i].warnings ||
+		    strcmp(said.fault, distance_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, distance_cases[i].query, distance_cases[i].want, distance_cases[i].warnings,
+			    distance_cases[i].fault, got, said.warnings, said.fault);
+		free(got);
+	}
 }
 
 /* JSON_EXTRACT as Elasticsearch's JsonExtract.java and JsonPath.java define it: the path in dot
@@ -829,8 +1056,8 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
 	    {"FROM x | EVAL p = location::geo_shape", 1, 28,
 	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
-	    {"FROM x | EVAL d = ST_DISTANCE(a, b)", 1, 18,
-	     "the function ST_DISTANCE is not one casebook evaluates yet"},
+	    {"FROM x | WHERE ST_INTERSECTS(a, b)", 1, 15,
+	     "the function ST_INTERSECTS is not one casebook evaluates yet"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"analyzer\": \"whitespace\"})", 1, 30,
 	     "MATCH's option [analyzer] is not one casebook applies yet"},
 	    {"FROM x | WHERE MATCH(a, \"b\", {\"fuzzyness\": 1})", 0, 30,
@@ -1026,6 +1253,19 @@ static void test_esql_bombs_stop_with_a_fault(void **state)
 	assert_string_equal(why,
 	                    "MV_CONCAT would make a value over 1 MiB (1,048,576 bytes), the most a function makes");
 	free(why);
+	/* ST_DISTANCE of 2,000 points to 2,000 others: every pair is work */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "{\"source\":{\"geo\":{\"location\":[");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&sb, "%s[%d,1]", i ? "," : "", i % 90);
+	strbuf_addstr(&sb, "]}},\"destination\":{\"geo\":{\"location\":[");
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&sb, "%s[1,%d]", i ? "," : "", i % 90);
+	strbuf_addstr(&sb, "]}}}");
+	assert_int_equal(
+	    run_one("FROM x | EVAL d = ST_DISTANCE(source.geo.location, destination.geo.location)", sb.buf, &why), 0);
+	assert_string_equal(why, "the values and rows of one event would take more than 64 MiB");
+	free(why);
 	/* MV_EXPAND of one array, then of another: 500 x 500 rows from one event */
 	strbuf_reset(&sb);
 	strbuf_addch(&sb, '{');
@@ -1197,6 +1437,9 @@ int main(void)
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
 	    cmocka_unit_test(test_esql_geo_points),
+	    cmocka_unit_test(test_esql_warnings_name_the_exception),
+	    cmocka_unit_test(test_esql_first_last),
+	    cmocka_unit_test(test_esql_st_distance),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
