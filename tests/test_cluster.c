@@ -567,6 +567,10 @@ static void test_init_makes_the_tables_on_both_shards_and_again_keeps_them(void 
 	/* ordered by host and time, one typed column each for the fields rules read */
 	on_shard(1, "SELECT sorting_key FROM system.tables WHERE database = 'casebook' AND name = 'events_local'");
 	assert_string_equal(out.buf, "host_id, ts_us, doc_sha256\n");
+	/* in granules of 1,024 rows: a chunk of time of an ordered pass reads few it does not need */
+	on_shard(0, "SELECT position(engine_full, 'SETTINGS index_granularity = 1024') > 0 FROM system.tables "
+	            "WHERE database = 'casebook' AND name = 'events_local'");
+	assert_string_equal(out.buf, "1\n");
 	on_shard(0, "SELECT count(), countIf(type LIKE 'Array%') FROM system.columns WHERE database = 'casebook' AND "
 	            "table = 'events'");
 	assert_string_equal(out.buf, "31\t4\n"); /* with inexact, derived and the case's own columns */
