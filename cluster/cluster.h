@@ -2,9 +2,10 @@
  *
  * Database `casebook` holds, on every shard, `events_local` (a ReplacingMergeTree ordered by
  * host id, time and the document's SHA-256, so a host's timeline is one range of one shard and
- * a document loaded twice is one row once merged) and, over them, `events` (a Distributed table
- * over the remote_servers cluster, sharded by cityHash64(host id), so a host's events, its
- * process tree and its EQL sequences are all on one shard). The typed columns are listed once,
+ * a document loaded twice is one row once merged; granules of 1,024 rows, so that a chunk of
+ * time of an ordered read touches few rows it does not need) and, over them, `events` (a
+ * Distributed table over the remote_servers cluster, sharded by cityHash64(host id), so a
+ * host's events, its process tree and its EQL sequences are all on one shard). The typed columns are listed once,
  * in cluster_columns; the document itself is kept whole beside them with its SHA-256.
  *
  * ClickHouse 18.16 runs CREATE ... ON CLUSTER only through ZooKeeper, which a plain

@@ -3,6 +3,7 @@
  * cluster/quote.h. */
 #include "cluster/source_clickhouse.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,44 @@ enum {
 /* A rule's time: event.ingested, else @timestamp (the case's TIME_EXPR), or @timestamp. */
 #define TIME_COLUMN(ingested) ((ingested) ? "ifNull(ingested_us, ts_us)" : "ts_us")
 
+/* One time range of an ordered read in chunks: ts_us from lo to hi, rows of them (counted
+ * before the read). */
+struct chunk {
+	int64_t lo, hi;
+	uint64_t rows;
+};
+
+/* A chunk's rows as they came, each line's place in buf and its sort key. */
+struct held_row {
+	int64_t ts;
+	size_t off, len;
+	char sha[SHA256_HEX_LEN];
+};
+struct held {
+	struct strbuf buf;
+	struct held_row *rows;
+	size_t n, cap;
+	size_t most;  /* bytes: CH_CHUNK_BYTES, or CASEBOOK_CLUSTER_CHUNK_BYTES */
+	int overflow; /* more than that: the read was stopped */
+};
+
+struct reader;
+
+/* The next chunk, read on a thread of its own (its own connection, its own rows) while the
+ * caller takes the one before: the server reads while casebook works. Only a speed-up: a chunk
+ * it did not read whole is read again as any other. */
+struct prefetch {
+	pthread_t thread;
+	int running; /* started and not yet joined */
+	int ok;      /* the thread read every row of the chunk */
+	uint64_t gen;
+	size_t chunk;
+	struct ch_conn *c; /* opened the first time, on the server read from then */
+	int no_conn;       /* opening it failed: no prefetch */
+	struct strbuf sql, line;
+	struct held held;
+};
+
 struct ch_source {
 	struct event_source base;
 	struct ch_conn *c;        /* the server read from: one of servers */
@@ -66,6 +105,21 @@ struct ch_source {
 	struct strbuf last_row;
 	int has_events; /* a count found events: each rule of a run asks again, and they stay */
 	int any_order;  /* reads_any_order's answer, once asked (-1: not yet) */
+	/* the chunks of the last ordered read in chunks, and the conditions they were planned for:
+	 * a read that resumes (the pass after each flush) goes on from them */
+	struct strbuf plan_where;
+	struct chunk *chunks;
+	size_t nchunks;
+	uint64_t chunk_rows; /* CH_CHUNK_ROWS, or CASEBOOK_CLUSTER_CHUNK_ROWS */
+	/* the chunk after those handed over whole, and the last row handed over (its key) */
+	size_t done_chunk;
+	int64_t done_ts, done_id;
+	struct held held;  /* a chunk's rows, the buffer kept from one read to the next */
+	uint64_t plan_gen; /* one more with each plan */
+	struct prefetch pf;
+	char **urls; /* as given, to open the prefetch's connection */
+	struct ch_options opts;
+	int has_opts;
 };
 
 /* One read's state: the rows of one answer, a line at a time. */
@@ -77,9 +131,10 @@ struct reader {
 	void *ctx;
 	struct strbuf line;
 	size_t rows;
-	int stopped;  /* the caller's callback ended the read */
-	int keep_row; /* keep each complete row's text in src->last_row (a read by id) */
-	int bad;      /* a line that is not a row: the error text ending a streamed answer */
+	int stopped;       /* the caller's callback ended the read */
+	int keep_row;      /* keep each complete row's text in src->last_row (a read by id) */
+	int bad;           /* a line that is not a row: the error text ending a streamed answer */
+	struct held *held; /* the rows are kept here, unsorted, rather than handed over */
 	int64_t last_ts;
 	char last_sha[SHA256_HEX_LEN + 1];
 };
@@ -246,6 +301,62 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	return rd->stopped;
 }
 
+/* A setting from the environment (digits), else dflt: the tests read in every way. */
+static long long env_number(const char *name, long long dflt)
+{
+	const char *e = getenv(name);
+	if (!e || !*e || strlen(e) > 12 || strspn(e, "0123456789") != strlen(e))
+		return dflt;
+	return strtoll(e, NULL, 10);
+}
+
+/* Keeps one line of a chunk's answer with its key (ts_us, doc_sha256), as ORDER BY would
+ * sort it; a line that is not a row sorts first, and is reported when it is handed over. */
+static int hold_line(struct reader *rd, const char *line, size_t len)
+{
+	struct held *h = rd->held;
+	if (h->buf.len + len + 1 > h->most) {
+		h->overflow = 1;
+		rd->stopped = 1;
+		return 1;
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 1024;
+		h->rows = xrealloc(h->rows, h->cap * sizeof(*h->rows));
+	}
+	struct held_row *r = &h->rows[h->n++];
+	r->off = h->buf.len;
+	r->len = len;
+	strbuf_add(&h->buf, line, len);
+	strbuf_addch(&h->buf, '\n');
+	const char *tab = memchr(line, '\t', len);
+	char *end = NULL;
+	r->ts = INT64_MIN;
+	memset(r->sha, 0, sizeof(r->sha));
+	if (tab && (size_t)(tab - line) < 24 && len - (size_t)(tab - line) > SHA256_HEX_LEN) {
+		char digits[24];
+		memcpy(digits, line, (size_t)(tab - line));
+		digits[tab - line] = '\0';
+		long long v = strtoll(digits, &end, 10);
+		if (end != digits && !*end) {
+			r->ts = v;
+			memcpy(r->sha, tab + 1, SHA256_HEX_LEN);
+		}
+	}
+	return 0;
+}
+
+static int held_order(const void *a, const void *b)
+{
+	const struct held_row *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	int c = memcmp(x->sha, y->sha, SHA256_HEX_LEN);
+	if (c)
+		return c;
+	return x->off < y->off ? -1 : x->off > y->off; /* the same row twice (not yet merged): as it came */
+}
+
 static int on_chunk(void *ctx, const char *data, size_t len)
 {
 	struct reader *rd = ctx;
@@ -254,13 +365,19 @@ static int on_chunk(void *ctx, const char *data, size_t len)
 		size_t take = nl ? (size_t)(nl - data) : len;
 		if (rd->line.len + take > CH_ANSWER_MAX) {
 			rd->bad = 1;
-			set_error(rd->src, "a row larger than the largest answer taken", NULL, 0);
+			if (rd->src) /* not on the prefetch's thread */
+				set_error(rd->src, "a row larger than the largest answer taken", NULL, 0);
 			return 1;
 		}
 		strbuf_add(&rd->line, data, take);
 		data += take + (nl != NULL);
 		len -= take + (nl != NULL);
-		if (nl) {
+		if (nl && rd->held) {
+			int stop = hold_line(rd, rd->line.buf, rd->line.len);
+			strbuf_reset(&rd->line);
+			if (stop)
+				return 1;
+		} else if (nl) {
 			if (rd->keep_row) {
 				strbuf_reset(&rd->src->last_row);
 				strbuf_add(&rd->src->last_row, rd->line.buf, rd->line.len);
@@ -627,6 +744,312 @@ int ch_needles_condition(struct strbuf *sql, const struct needles *const *sets, 
 	return kept <= CH_NEEDLES_PUSHED;
 }
 
+/* An ordered read in batches the server sorts, each a query that resumes after the last row
+ * of the one before (the first after the caller's position when first), within range when
+ * given (a condition on ts_us). */
+static int read_batches(struct reader *rd, const struct candidate_query *q, const struct needles *const *needles,
+                        size_t nneedles, size_t batch, const char *range, int first)
+{
+	/* the needles, tested on the documents the batch reads anyway (its keys come from the key
+	 * columns alone): a row holding none is sent without its document, for its place */
+	struct strbuf needle_doc, sql;
+	strbuf_init(&needle_doc, 256);
+	strbuf_init(&sql, 1024);
+	strbuf_addstr(&needle_doc, "if(needled, doc, ''), ");
+	if (ch_needles_condition(&needle_doc, needles, nneedles)) {
+		strbuf_addstr(&needle_doc, " AS needled, 'e'");
+	} else {
+		strbuf_reset(&needle_doc);
+		strbuf_addstr(&needle_doc, ROW_DOC);
+	}
+	int rc = 0;
+	for (;;) {
+		/* the batch's keys, read from the key columns alone, then the rows holding them (a
+		 * GLOBAL IN: the keys chosen once, over the shards): only the parts holding them have
+		 * their documents read and sorted, not every remaining row's */
+		strbuf_reset(&sql);
+		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS);
+		strbuf_add(&sql, needle_doc.buf, needle_doc.len);
+		strbuf_addstr(&sql, FROM_EVENTS
+		              " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
+		              " WHERE 1");
+		add_conditions(&sql, q);
+		if (range)
+			strbuf_addstr(&sql, range);
+		add_resume(&sql, q, first, rd);
+		strbuf_addf(&sql,
+		            " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT TabSeparated",
+		            batch);
+		first = 0;
+		rc = read_rows(rd, &sql);
+		if (rc || rd->stopped || rd->rows < batch || (q->batch_end && q->batch_end(q->batch_ctx)))
+			break;
+		/* fewer, larger batches after the first: the caller may want only the first rows */
+		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
+	}
+	strbuf_release(&needle_doc);
+	strbuf_release(&sql);
+	return rc;
+}
+
+static int query_numbers(struct ch_source *s, const char *sql, long long *v, size_t n);
+static int query_answer(struct ch_source *s, const char *sql, struct strbuf *answer);
+
+/* Plans an ordered read of the rows where (the conditions after " WHERE 1") in chunks of at
+ * most CH_CHUNK_ROWS rows by their time: the count and extent of ts_us, then a count per
+ * bucket of time (CH_CHUNK_BUCKETS at most), buckets joined in order while they fit. A bucket
+ * of more rows is a chunk of its own (read in server-sorted batches). 0, or -1. */
+static int plan_chunks(struct ch_source *s, const char *where)
+{
+	free(s->chunks);
+	s->chunks = NULL;
+	s->nchunks = 0;
+	s->done_chunk = 0;
+	s->done_ts = s->done_id = 0;
+	s->plan_gen++;
+	strbuf_reset(&s->plan_where);
+	struct strbuf sql, answer;
+	strbuf_init(&sql, 1024);
+	strbuf_init(&answer, 4096);
+	long long v[3];
+	strbuf_addf(&sql, "SELECT count(), min(ts_us), max(ts_us)" FROM_EVENTS " WHERE 1%s FORMAT TabSeparated", where);
+	int rc = query_numbers(s, sql.buf, v, 3);
+	if (rc || v[0] <= 0)
+		goto out;
+	int64_t lo = v[1], hi = v[2];
+	uint64_t span = (uint64_t)hi - (uint64_t)lo;
+	if (hi < lo || span > (uint64_t)INT64_MAX / 2) { /* one chunk, read in batches */
+		s->chunks = xmalloc(sizeof(*s->chunks));
+		s->chunks[0] = (struct chunk){lo, hi, UINT64_MAX};
+		s->nchunks = 1;
+		goto out;
+	}
+	uint64_t nb = (uint64_t)v[0] / (s->chunk_rows / 8 ? s->chunk_rows / 8 : 1) + 1;
+	nb = nb < CH_CHUNK_BUCKETS ? nb : CH_CHUNK_BUCKETS;
+	uint64_t width = span / nb + 1;
+	strbuf_reset(&sql);
+	strbuf_addf(&sql,
+	            "SELECT intDiv(ts_us - (%lld), %llu) AS b, count()" FROM_EVENTS
+	            " WHERE 1%s GROUP BY b ORDER BY b FORMAT TabSeparated",
+	            (long long)lo, (unsigned long long)width, where);
+	rc = query_answer(s, sql.buf, &answer);
+	size_t cap = 0;
+	for (const char *p = answer.buf; !rc && *p;) {
+		char *end;
+		unsigned long long b = strtoull(p, &end, 10), n;
+		if (end == p || *end != '\t' || b >= nb) {
+			rc = -1;
+			break;
+		}
+		p = end + 1;
+		n = strtoull(p, &end, 10);
+		if (end == p || *end != '\n') {
+			rc = -1;
+			break;
+		}
+		p = end + 1;
+		int64_t blo = lo + (int64_t)(b * width), bhi = (int64_t)((uint64_t)blo + width - 1);
+		bhi = bhi < hi ? bhi : hi;
+		struct chunk *last = s->nchunks ? &s->chunks[s->nchunks - 1] : NULL;
+		if (last && last->rows + n <= s->chunk_rows) {
+			last->hi = bhi;
+			last->rows += n;
+			continue;
+		}
+		if (s->nchunks == cap) {
+			cap = cap ? cap * 2 : 64;
+			s->chunks = xrealloc(s->chunks, cap * sizeof(*s->chunks));
+		}
+		s->chunks[s->nchunks++] = (struct chunk){blo, bhi, n};
+	}
+	if (rc && !s->err.len)
+		set_error(s, "an answer that is not a count of rows by time", answer.buf, answer.len);
+out:
+	if (rc) {
+		free(s->chunks);
+		s->chunks = NULL;
+		s->nchunks = 0;
+	} else {
+		strbuf_addstr(&s->plan_where, where);
+	}
+	strbuf_release(&sql);
+	strbuf_release(&answer);
+	return rc;
+}
+
+/* Hands over a chunk's held rows in (ts_us, doc_sha256) order. */
+static int hand_over(struct reader *rd, struct held *h)
+{
+	if (!h->n)
+		return 0;
+	qsort(h->rows, h->n, sizeof(*h->rows), held_order);
+	for (size_t i = 0; i < h->n; i++) {
+		if (on_line(rd, h->buf.buf + h->rows[i].off, h->rows[i].len))
+			break;
+	}
+	return rd->bad ? -1 : 0;
+}
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *pf = arg;
+	struct reader rd = {.held = &pf->held, .line = pf->line};
+	strbuf_reset(&rd.line);
+	int rc = ch_query_stream(pf->c, pf->sql.buf, on_chunk, &rd);
+	pf->line = rd.line;
+	pf->ok = rc == 0 && !rd.bad && !pf->held.overflow && rd.line.len == 0;
+	return NULL;
+}
+
+/* Waits for the prefetch's thread, if one runs. */
+static void prefetch_join(struct prefetch *pf)
+{
+	if (pf->running)
+		pthread_join(pf->thread, NULL);
+	pf->running = 0;
+}
+
+/* Starts reading chunk i (sql) on the prefetch's thread. */
+static void prefetch_start(struct ch_source *s, size_t i, const struct strbuf *sql)
+{
+	struct prefetch *pf = &s->pf;
+	prefetch_join(pf);
+	if (!pf->c && !pf->no_conn) {
+		struct strbuf err;
+		strbuf_init(&err, 0);
+		pf->no_conn = ch_open(s->urls[s->at], s->has_opts ? &s->opts : NULL, &pf->c, &err) != 0;
+		strbuf_release(&err);
+	}
+	if (pf->no_conn)
+		return;
+	strbuf_reset(&pf->sql);
+	strbuf_add(&pf->sql, sql->buf, sql->len);
+	strbuf_reset(&pf->held.buf);
+	pf->held.n = 0;
+	pf->held.overflow = 0;
+	pf->held.most = s->held.most;
+	pf->ok = 0;
+	pf->gen = s->plan_gen;
+	pf->chunk = i;
+	pf->running = pthread_create(&pf->thread, NULL, prefetch_run, pf) == 0;
+}
+
+/* Whether chunk i was read whole by the prefetch: its rows are then s->held's. */
+static int prefetch_take(struct ch_source *s, size_t i)
+{
+	struct prefetch *pf = &s->pf;
+	if (!pf->running)
+		return 0;
+	prefetch_join(pf);
+	if (!pf->ok || pf->gen != s->plan_gen || pf->chunk != i)
+		return 0;
+	struct held t = s->held;
+	s->held = pf->held;
+	pf->held = t;
+	return 1;
+}
+
+/* The query of chunk i (i == nchunks: after the last one), after the caller's position when
+ * first (a chunk after the first is after every row handed over before it). */
+static void chunk_sql(struct strbuf *sql, const struct ch_source *s, size_t i, const char *where, const char *needled,
+                      const struct candidate_query *q, int first)
+{
+	strbuf_reset(sql);
+	/* PREWHERE: the documents of a granule none of whose rows is in the chunk are not read
+	 * (18.16 moves none of these conditions there itself) */
+	strbuf_addstr(sql, "SELECT " ROW_ALL FROM_EVENTS " PREWHERE 1");
+	if (i == s->nchunks && s->nchunks)
+		strbuf_addf(sql, " AND ts_us > %lld", (long long)s->chunks[i - 1].hi);
+	else if (i < s->nchunks)
+		strbuf_addf(sql, " AND ts_us >= %lld AND ts_us <= %lld", (long long)s->chunks[i].lo,
+		            (long long)s->chunks[i].hi);
+	strbuf_addstr(sql, where);
+	if (first)
+		add_resume(sql, q, 1, NULL);
+	strbuf_addstr(sql, " WHERE ");
+	strbuf_addstr(sql, needled);
+	strbuf_addstr(sql, " FORMAT TabSeparated");
+}
+
+/* An ordered read of every row q admits, in chunks of time (plan_chunks, kept for a read
+ * that resumes): each chunk one query in no order, its rows held (CH_CHUNK_BYTES at most)
+ * and sorted here, so the server sorts no document; a chunk of more rows, or more bytes, is
+ * read in server-sorted batches instead. Events loaded after the plan, later than its last
+ * chunk, are read at the end. */
+static int read_chunks(struct reader *rd, const struct candidate_query *q, const struct needles *const *needles,
+                       size_t nneedles)
+{
+	struct ch_source *s = rd->src;
+	struct strbuf where, sql, range, needled;
+	strbuf_init(&where, 1024);
+	strbuf_init(&sql, 1024);
+	strbuf_init(&range, 128);
+	strbuf_init(&needled, 256);
+	add_conditions(&where, q);
+	int rc = 0;
+	if (!q->resume || strcmp(where.buf, s->plan_where.buf) || !s->plan_where.len)
+		rc = plan_chunks(s, where.buf);
+	if (!ch_needles_condition(&needled, needles, nneedles))
+		strbuf_addstr(&needled, "1");
+	size_t i = 0;
+	if (q->resume && q->resume_ts == s->done_ts && q->resume_id == s->done_id)
+		i = s->done_chunk; /* on after the chunks handed over whole */
+	else if (q->resume)
+		while (i < s->nchunks && s->chunks[i].hi < q->resume_ts)
+			i++;
+	for (; !rc && i <= s->nchunks; i++) {
+		/* before any row is handed over, the caller's position; then after the last row */
+		int first = !rd->last_sha[0];
+		int tail = i == s->nchunks; /* after the plan's last chunk */
+		strbuf_reset(&range);
+		if (tail && s->nchunks)
+			strbuf_addf(&range, " AND ts_us > %lld", (long long)s->chunks[i - 1].hi);
+		else if (!tail)
+			strbuf_addf(&range, " AND ts_us >= %lld AND ts_us <= %lld", (long long)s->chunks[i].lo,
+			            (long long)s->chunks[i].hi);
+		else if (!q->resume)
+			break; /* nothing was there to plan */
+		int batched = !tail && s->chunks[i].rows > s->chunk_rows;
+		if (!batched) {
+			struct held *h = &s->held;
+			if (!prefetch_take(s, i)) {
+				chunk_sql(&sql, s, i, where.buf, needled.buf, q, first);
+				strbuf_reset(&h->buf);
+				h->n = 0;
+				h->overflow = 0;
+				rd->held = h;
+				rc = read_rows(rd, &sql);
+				rd->held = NULL;
+				rd->stopped = 0;
+			}
+			batched = h->overflow;
+			if (!rc && !batched && i + 1 < s->nchunks && s->chunks[i + 1].rows <= s->chunk_rows) {
+				chunk_sql(&sql, s, i + 1, where.buf, needled.buf, q, 0);
+				prefetch_start(s, i + 1, &sql);
+			}
+			if (!rc && !batched)
+				rc = hand_over(rd, h);
+		}
+		if (!rc && batched) { /* the server sorts it, a batch at a time */
+			strbuf_reset(&s->held.buf);
+			s->held.n = 0;
+			rc = read_batches(rd, q, needles, nneedles, CH_SOURCE_BATCH_MAX, range.buf, first);
+		}
+		if (!rc && !rd->stopped && rd->last_sha[0]) { /* a read resuming here goes on with the next */
+			s->done_chunk = i + 1;
+			s->done_ts = rd->last_ts;
+			s->done_id = source_clickhouse_id(rd->last_sha);
+		}
+		if (rc || rd->stopped || (q->batch_end && q->batch_end(q->batch_ctx)))
+			break;
+	}
+	strbuf_release(&where);
+	strbuf_release(&sql);
+	strbuf_release(&range);
+	strbuf_release(&needled);
+	return rc;
+}
+
 static int ch_candidates(struct event_source *src, const struct candidate_query *q,
                          const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
@@ -639,7 +1062,7 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	strbuf_init(&rd.line, 4096);
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
-	int rc = 0, first = 1;
+	int rc = 0;
 	/* each batch reads the documents of every part its rows fall in: as few as the caller allows */
 	size_t batch = q->wants_rows > CH_SOURCE_BATCH ? q->wants_rows : CH_SOURCE_BATCH;
 	if (q->batch_end) /* the caller stops only between batches: as few as can be */
@@ -659,40 +1082,10 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		strbuf_release(&rd.line);
 		return rc;
 	}
-	/* the needles, tested on the documents the batch reads anyway (its keys come from the key
-	 * columns alone): a row holding none is sent without its document, for its place */
-	struct strbuf needle_doc;
-	strbuf_init(&needle_doc, 256);
-	strbuf_addstr(&needle_doc, "if(needled, doc, ''), ");
-	if (ch_needles_condition(&needle_doc, needles, nneedles)) {
-		strbuf_addstr(&needle_doc, " AS needled, 'e'");
-	} else {
-		strbuf_reset(&needle_doc);
-		strbuf_addstr(&needle_doc, ROW_DOC);
-	}
-	for (;;) {
-		/* the batch's keys, read from the key columns alone, then the rows holding them (a
-		 * GLOBAL IN: the keys chosen once, over the shards): only the parts holding them have
-		 * their documents read and sorted, not every remaining row's */
-		strbuf_reset(&sql);
-		strbuf_addstr(&sql, "SELECT " ROW_COLUMNS);
-		strbuf_add(&sql, needle_doc.buf, needle_doc.len);
-		strbuf_addstr(&sql, FROM_EVENTS
-		              " PREWHERE (ts_us, doc_sha256) GLOBAL IN (SELECT ts_us, doc_sha256" FROM_EVENTS
-		              " WHERE 1");
-		add_conditions(&sql, q);
-		add_resume(&sql, q, first, &rd);
-		strbuf_addf(&sql,
-		            " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT TabSeparated",
-		            batch);
-		first = 0;
-		rc = read_rows(&rd, &sql);
-		if (rc || rd.stopped || rd.rows < batch || (q->batch_end && q->batch_end(q->batch_ctx)))
-			break;
-		/* fewer, larger batches after the first: the caller may want only the first rows */
-		batch = batch * 2 <= CH_SOURCE_BATCH_MAX ? batch * 2 : CH_SOURCE_BATCH_MAX;
-	}
-	strbuf_release(&needle_doc);
+	if (batch == CH_SOURCE_BATCH_MAX) /* every row (the pass): chunks of time, sorted here */
+		rc = read_chunks(&rd, q, needles, nneedles);
+	else
+		rc = read_batches(&rd, q, needles, nneedles, batch, NULL, 1);
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
 	return rc;
@@ -719,6 +1112,13 @@ static int never_partial(void *ctx)
 {
 	(void)ctx;
 	return 0;
+}
+
+/* The whole answer to a query (a few lines). 0, or -1 with the error. */
+static int query_answer(struct ch_source *s, const char *sql, struct strbuf *answer)
+{
+	struct numbers_query q = {s, sql, answer};
+	return on_servers(s, numbers_once, never_partial, &q);
 }
 
 /* One answer line of numbers into v (n of them, tab-separated). */
@@ -801,10 +1201,7 @@ static int64_t ch_newest_id(struct event_source *src)
 /* CASEBOOK_CLUSTER_ANY_ORDER_MAX (digits) sets that bound: the tests read in both ways. */
 static long long any_order_max_events(void)
 {
-	const char *e = getenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX");
-	if (!e || !*e || strlen(e) > 12 || strspn(e, "0123456789") != strlen(e))
-		return CH_ANY_ORDER_MAX_EVENTS;
-	return strtoll(e, NULL, 10);
+	return env_number("CASEBOOK_CLUSTER_ANY_ORDER_MAX", CH_ANY_ORDER_MAX_EVENTS);
 }
 
 static int ch_reads_any_order(struct event_source *src)
@@ -942,6 +1339,20 @@ static void ch_source_close(struct event_source *src)
 	strbuf_release(&s->notice);
 	strbuf_release(&s->err);
 	strbuf_release(&s->last_row);
+	strbuf_release(&s->plan_where);
+	free(s->chunks);
+	strbuf_release(&s->held.buf);
+	free(s->held.rows);
+	prefetch_join(&s->pf);
+	if (s->pf.c)
+		ch_close(s->pf.c);
+	strbuf_release(&s->pf.sql);
+	strbuf_release(&s->pf.line);
+	strbuf_release(&s->pf.held.buf);
+	free(s->pf.held.rows);
+	for (size_t i = 0; i < s->nservers; i++)
+		free(s->urls[i]);
+	free(s->urls);
 	free(s);
 }
 
@@ -985,6 +1396,19 @@ int source_clickhouse_open_servers(const char *const *urls, size_t n, const stru
 	strbuf_init(&s->err, 128);
 	strbuf_init(&s->notice, 0);
 	strbuf_init(&s->last_row, 0);
+	strbuf_init(&s->plan_where, 0);
+	s->chunk_rows = (uint64_t)env_number("CASEBOOK_CLUSTER_CHUNK_ROWS", CH_CHUNK_ROWS);
+	s->held.most = (size_t)env_number("CASEBOOK_CLUSTER_CHUNK_BYTES", CH_CHUNK_BYTES);
+	strbuf_init(&s->held.buf, 0);
+	strbuf_init(&s->pf.sql, 0);
+	strbuf_init(&s->pf.line, 4096);
+	strbuf_init(&s->pf.held.buf, 0);
+	s->urls = xcalloc(n, sizeof(*s->urls));
+	for (size_t i = 0; i < n; i++)
+		s->urls[i] = xstrdup(urls[i]);
+	if (o)
+		s->opts = *o;
+	s->has_opts = o != NULL;
 	*out = &s->base;
 	return 0;
 }

@@ -18,9 +18,11 @@
  * (candidate_query.any_order) is one streamed query with no sort, and detection's pass reads so
  * over a cluster of at most 250,000 events (source_ops.reads_any_order: past that the hits its
  * runs would hold to the end outgrow a batch's memory); otherwise rows come in
- * (ts_us, doc_sha256) order, in batches (CH_SOURCE_BATCH rows, or the caller's wants_rows, then
- * twice as many each time, up to CH_SOURCE_BATCH_MAX; the largest at once for a caller that
- * asks between batches, candidate_query.batch_end, which reads_in_batches announces), each
+ * (ts_us, doc_sha256) order. A read of every row (wants_rows of CH_SOURCE_BATCH_MAX or more, or a
+ * caller that asks between batches, candidate_query.batch_end, which reads_in_batches
+ * announces) comes in chunks of time sorted here (CH_CHUNK_ROWS, below), the next one read on
+ * a second connection while the caller takes one; any other in batches (CH_SOURCE_BATCH rows,
+ * or the caller's wants_rows, then twice as many each time, up to CH_SOURCE_BATCH_MAX), each
  * batch a query that resumes after the last row of the one before: the batch's keys chosen
  * from the key columns alone (a GLOBAL IN subquery), then the rows holding them (PREWHERE), so
  * that only the parts holding them have their documents read and sorted. Many events by id
@@ -49,6 +51,17 @@
  * every granule its rows fall in, so fewer, larger batches read less). */
 #define CH_SOURCE_BATCH     1000
 #define CH_SOURCE_BATCH_MAX 131072
+
+/* An ordered read of every row (the shared pass) comes in chunks of time of at most
+ * CH_CHUNK_ROWS rows, each read in no order (its time range in PREWHERE) and sorted here, held
+ * in at most CH_CHUNK_BYTES (a chunk that holds more, or a bucket of time holding more rows, is
+ * read in server-sorted batches instead); the chunks come from a count of rows per bucket of
+ * time, CH_CHUNK_BUCKETS at most, and are kept for the read's resumptions. Two chunks are held
+ * at once, the one handed over and the next, read on a thread. CASEBOOK_CLUSTER_CHUNK_ROWS
+ * and CASEBOOK_CLUSTER_CHUNK_BYTES (digits) set the two bounds (the tests read every way). */
+#define CH_CHUNK_ROWS    32768
+#define CH_CHUNK_BYTES   (128u << 20)
+#define CH_CHUNK_BUCKETS 65536
 
 /* Opens a source on the server at url (cluster/http.h; o may be NULL). 0, or -1 with err. */
 int source_clickhouse_open(const char *url, const struct ch_options *o, struct event_source **out, struct strbuf *err);

@@ -567,6 +567,10 @@ static void test_init_makes_the_tables_on_both_shards_and_again_keeps_them(void 
 	/* ordered by host and time, one typed column each for the fields rules read */
 	on_shard(1, "SELECT sorting_key FROM system.tables WHERE database = 'casebook' AND name = 'events_local'");
 	assert_string_equal(out.buf, "host_id, ts_us, doc_sha256\n");
+	/* in granules of 1,024 rows: a chunk of time of an ordered pass reads few it does not need */
+	on_shard(0, "SELECT position(engine_full, 'SETTINGS index_granularity = 1024') > 0 FROM system.tables "
+	            "WHERE database = 'casebook' AND name = 'events_local'");
+	assert_string_equal(out.buf, "1\n");
 	on_shard(0, "SELECT count(), countIf(type LIKE 'Array%') FROM system.columns WHERE database = 'casebook' AND "
 	            "table = 'events'");
 	assert_string_equal(out.buf, "31\t4\n"); /* with inexact, derived and the case's own columns */
@@ -1147,21 +1151,33 @@ static size_t same_alerts_both_ways(const char *name, const char *inputs, int in
 	assert_int_equal(case_alert_lines(remote, &b), n);
 	assert_string_equal(b.buf, a.buf);
 	assert_true(n >= at_least);
-	/* the same in time order, as a cluster past CH_ANY_ORDER_MAX_EVENTS is read: runs stream */
-	char ordered[640];
-	snprintf(ordered, sizeof(ordered), "%s-ordered", local);
-	if (rules) {
-		snprintf(args, sizeof(args), "rules import '%s'", rules);
+	/* the same in time order, as a cluster past CH_ANY_ORDER_MAX_EVENTS is read: runs stream;
+	 * in one chunk of time sorted by casebook, in chunks of at most 50 rows (a bucket of time
+	 * of more read in server-sorted batches), and with every chunk past its bytes (each read
+	 * in server-sorted batches instead) */
+	static const char *const ways[][3] = {{"ordered", NULL, NULL},
+	                                      {"ordered-chunks", "CASEBOOK_CLUSTER_CHUNK_ROWS", "50"},
+	                                      {"ordered-batches", "CASEBOOK_CLUSTER_CHUNK_BYTES", "1"}};
+	for (size_t w = 0; w < sizeof(ways) / sizeof(*ways); w++) {
+		char ordered[640];
+		snprintf(ordered, sizeof(ordered), "%s-%s", local, ways[w][0]);
+		if (rules) {
+			snprintf(args, sizeof(args), "rules import '%s'", rules);
+			cb_expect(0, ordered, args);
+			cb_expect(0, ordered, "rules enable --all");
+		}
+		setenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX", "0", 1);
+		if (ways[w][1])
+			setenv(ways[w][1], ways[w][2], 1);
+		snprintf(args, sizeof(args), "detect --source '%s'", cl.url[0]);
 		cb_expect(0, ordered, args);
-		cb_expect(0, ordered, "rules enable --all");
+		unsetenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX");
+		if (ways[w][1])
+			unsetenv(ways[w][1]);
+		strbuf_reset(&b);
+		assert_int_equal(case_alert_lines(ordered, &b), n);
+		assert_string_equal(b.buf, a.buf);
 	}
-	setenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX", "0", 1);
-	snprintf(args, sizeof(args), "detect --source '%s'", cl.url[0]);
-	cb_expect(0, ordered, args);
-	unsetenv("CASEBOOK_CLUSTER_ANY_ORDER_MAX");
-	strbuf_reset(&b);
-	assert_int_equal(case_alert_lines(ordered, &b), n);
-	assert_string_equal(b.buf, a.buf);
 	strbuf_release(&a);
 	strbuf_release(&b);
 	return n;
