@@ -73,6 +73,7 @@ struct node {
 struct key_field {
 	char *path;
 	int optional;
+	struct field_type_cache ftype; /* its type, looked up once */
 };
 
 struct stage {
@@ -1015,6 +1016,7 @@ static int join_keys(struct ep *p, struct key_field **keys, size_t *n)
 			return -1;
 		}
 		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+		memset(&(*keys)[*n], 0, sizeof(**keys));
 		(*keys)[*n].path = name;
 		(*keys)[*n].optional = optional;
 		(*n)++;
@@ -1109,6 +1111,7 @@ static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 		copy->shared = 1;
 		copy->keys = xmalloc((st->nkeys ? st->nkeys : 1) * sizeof(*copy->keys));
 		for (size_t k = 0; k < st->nkeys; k++) {
+			memset(&copy->keys[k], 0, sizeof(copy->keys[k]));
 			copy->keys[k].path = xstrdup(st->keys[k].path);
 			copy->keys[k].optional = st->keys[k].optional;
 		}
@@ -2195,7 +2198,11 @@ static int key_value(void *c, const cJSON *v)
 static int read_key_fields(const struct key_field *k, size_t n, const cJSON *event, struct key_values *kv)
 {
 	for (size_t i = 0; i < n; i++) {
-		field_each(event, k[i].path, strlen(k[i].path), key_value, &kv[i]);
+		/* the values Elasticsearch's fields API gives (KeywordFieldType's value fetcher applies
+		 * ignore_above and the normalizer), which the next stages' terms queries meet */
+		size_t len = strlen(k[i].path);
+		field_type_cached(k[i].path, len, (struct field_type_cache *)&k[i].ftype);
+		field_each_indexed(event, k[i].path, len, &k[i].ftype, key_value, &kv[i]);
 		if (kv[i].n)
 			continue;
 		if (!k[i].optional)

@@ -632,6 +632,22 @@ static void test_multi_fields(void **state)
 		cJSON_Delete(ev);
 		eql_free(q);
 	}
+	/* a sequence's join keys as the fields API gives them (KeywordFieldType's value fetcher:
+	 * applyIgnoreAboveAndNormalizer), which the later stages' terms queries meet */
+	struct kql_error err;
+	struct eql_query *q = eql_parse("sequence by host.name [process where true] [file where true]", &err);
+	assert_non_null(q);
+	struct strbuf key;
+	strbuf_init(&key, 32);
+	cJSON *ev = cJSON_Parse("{\"host\":{\"name\":\"WS-\\u00c9\"}}");
+	assert_int_equal(eql_stage_key(q, 0, ev, &key), 0);
+	assert_string_equal(key.buf, "\"ws-\xc3\xa9\"\x1f");
+	cJSON_Delete(ev);
+	ev = cJSON_Parse("{\"host\":{\"name\":\"abcdefghijk\"}}");
+	assert_int_equal(eql_stage_key(q, 0, ev, &key), -1); /* not indexed: no key */
+	cJSON_Delete(ev);
+	strbuf_release(&key);
+	eql_free(q);
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
