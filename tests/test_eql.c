@@ -597,6 +597,10 @@ static void test_multi_fields(void **state)
 	    {"any where host.name == \"iiiiiiiiii\"",
 	     "{\"host\":{\"name\":\"\\u0130\\u0130\\u0130\\u0130\\u0130IIIII\"}}", 1},
 	    {"any where user.name == \"abcdefghijk\"", "{\"user\":{\"name\":\"abcdefghijk\"}}", 1},
+	    /* functions read the doc values (Elasticsearch's scripts): normalized, ignored values none */
+	    {"any where startsWith(host.name, \"ws-\")", "{\"host\":{\"name\":\"WS-1\"}}", 1},
+	    {"any where length(host.name) > 0", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+	    {"any where length(host.name) > 0", "{\"host\":{\"name\":\"abcdefghij\"}}", 1},
 	};
 	char *names[] = {"process.name", "process.name.lower", "message",   "message.keyword",
 	                 "user.id",      "user.id.num",        "host.name", "user.name"};
