@@ -607,6 +607,16 @@ static int is_exists_value(const struct kql_values *v)
 	       v->lit.pat.len[1] == 0;
 }
 
+/* The field literal's name becomes the node's (its normalized copy is not needed). */
+static void take_field(struct kql_node *n, struct kql_literal *field)
+{
+	n->field = field->pat;
+	if (field->lower)
+		wpat_release(field->lower);
+	free(field->lower);
+	field->lower = NULL;
+}
+
 /* Expression after a field literal: range, nested, or field:values. NULL if none applies. */
 static struct kql_node *field_expression(struct kp *p, struct kql_literal *field)
 {
@@ -620,7 +630,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 			return NULL;
 		}
 		n->op = op;
-		n->field = field->pat;
+		take_field(n, field);
 		return n;
 	}
 	if (p->pos >= p->len || p->s[p->pos] != ':')
@@ -642,7 +652,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 		p->pos++;
 		struct kql_node *n = new_node(KQL_NESTED);
 		n->left = inner;
-		n->field = field->pat;
+		take_field(n, field);
 		return n;
 	}
 	struct kql_values *v = list_of_values(p);
@@ -656,7 +666,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 		n = new_node(KQL_MATCH);
 		n->values = v;
 	}
-	n->field = field->pat;
+	take_field(n, field);
 	return n;
 }
 

@@ -424,6 +424,8 @@ static const struct kql_case multi_cases[] = {
     {"file.path.caseless: \\u0130*", "{\"file\":{\"path\":\"iX\"}}", 1},
     {"file.path.caseless: \"\\u03c3\\u03c3\"", "{\"file\":{\"path\":\"\\u03a3\\u03a3\"}}", 1},
     {"file.path: \"/tmp/\\u00e9\"", "{\"file\":{\"path\":\"/tmp/\\u00c9\"}}", 0},
+    /* a field name that is not ASCII (its literal's normalized copy is dropped: fuzz_kql) */
+    {"\\u00e9t\\u00e9: x", "{\"\\u00e9t\\u00e9\":\"x\"}", 1},
     /* as raw UTF-8 (no JSON escape: the needles must let U+0130 and U+212A through) */
     {"file.path.caseless: \"/library/kit\"",
      "{\"file\":{\"path\":\"/L\xc4\xb0"
