@@ -9,6 +9,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/quote.h"
+#include "common/casemap.h"
 #include "common/digest.h"
 #include "common/sanitize.h"
 #include "detect/needles.h"
@@ -502,9 +503,11 @@ static void add_conditions(struct strbuf *sql, const struct candidate_query *q)
 	}
 	if (q->path_lower_prefix) {
 		size_t n = strlen(q->path_lower_prefix);
+		/* ASCII (lower() changes A-Z alone); a path that is not all ASCII stays a candidate, as
+		 * store_candidate_admits keeps it (the lowercase normalizer maps more than A-Z) */
 		strbuf_addf(sql, " AND ifNull(substring(lower(file_path), 1, %zu) = ", n);
 		ch_quote_string(sql, q->path_lower_prefix, n);
-		strbuf_addstr(sql, ", 0)");
+		strbuf_addstr(sql, " OR length(file_path) != lengthUTF8(file_path), 0)");
 	}
 	if (q->ncategories) {
 		strbuf_addstr(sql, " AND hasAny(event_category, [");
@@ -579,16 +582,18 @@ static void group_alt(struct alt_group **groups, size_t *ngroups, const struct c
 		v->values[v->n++] = f->values[k];
 }
 
-/* value, ASCII-lowered when caseless (lower() changes A-Z alone, as strcasecmp compares) */
+/* value, through the lowercase normalizer when caseless (as detect/scan.c lists it): a column
+ * value that is ASCII meets it through lower(), which changes A-Z alone, the normalizer's doing on
+ * ASCII; one that is not stays a candidate (add_group) */
 static void add_name_value(struct strbuf *sql, const char *value, int caseless)
 {
 	size_t len = strlen(value);
-	char *low = xmalloc(len + 1);
-	for (size_t j = 0; j < len; j++) {
-		char c = value[j];
-		low[j] = caseless && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	if (!caseless) {
+		ch_quote_string(sql, value, len);
+		return;
 	}
-	ch_quote_string(sql, low, len);
+	char *low = casemap_lower(value, len);
+	ch_quote_string(sql, low, strlen(low));
 	free(low);
 }
 
@@ -616,6 +621,9 @@ static void add_group(struct strbuf *sql, const struct alt_group *g)
 				add_name_value(sql, v->values[k], (int)(c % 2));
 			}
 			strbuf_addstr(sql, "), 0)");
+			if (c % 2)
+				strbuf_addf(sql, " OR ifNull(length(%s) != lengthUTF8(%s), 0)", name_columns[c / 2],
+				            name_columns[c / 2]);
 		}
 		strbuf_addch(sql, ')');
 	}
@@ -725,6 +733,13 @@ int ch_needles_condition(struct strbuf *sql, const struct needles *const *sets, 
 		ch_quote_string(sql, "\\u", 2);
 		strbuf_addstr(sql, ") > 0 OR position(doc, ");
 		ch_quote_string(sql, "\\/", 2);
+		strbuf_addstr(sql, ") > 0");
+		/* and so is a document holding U+0130 or U+212A, which the lowercase normalizer
+		 * turns into ASCII's i and k (needles_admit) */
+		strbuf_addstr(sql, " OR position(doc, ");
+		ch_quote_string(sql, "\xc4\xb0", 2);
+		strbuf_addstr(sql, ") > 0 OR position(doc, ");
+		ch_quote_string(sql, "\xe2\x84\xaa", 3);
 		strbuf_addstr(sql, ") > 0");
 		/* lower() changes A-Z alone, as the needles are lower-cased: ASCII case aside, as the
 		 * local scan; computed once for every needle (positionCaseInsensitive is several times

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/casemap.h"
 #include "common/number.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
@@ -57,6 +58,14 @@ struct node {
 	struct wpat *pats;
 	pcre2_code **res;
 	size_t npats;
+	/* the same through the lowercase normalizer, for a field that has it (Elasticsearch
+	 * normalizes a wildcard and a regexp query's text on such a keyword: lower_pattern):
+	 * like's, built with pats when a pattern is not all ASCII (n == 0: none, ASCII's folding is
+	 * the normalizer's); regex's, compiled from res_text on first use */
+	struct wpat *lower_pats;
+	char **res_text;
+	pcre2_code **res_lower;
+	int *res_lower_bad; /* lowered, the regex does not compile: it matches nothing */
 	const struct func *fn;
 	struct field_type_cache ftype; /* N_FIELD: its type, looked up once */
 };
@@ -64,6 +73,7 @@ struct node {
 struct key_field {
 	char *path;
 	int optional;
+	struct field_type_cache ftype; /* its type, looked up once */
 };
 
 struct stage {
@@ -102,13 +112,22 @@ static void node_free(struct node *n)
 	free(n->kids);
 	free(n->text);
 	for (size_t i = 0; i < n->npats; i++) {
-		if (n->is_regex)
+		if (n->is_regex) {
 			pcre2_code_free(n->res[i]);
-		else
+			pcre2_code_free(n->res_lower[i]);
+			free(n->res_text[i]);
+		} else {
 			wpat_release(&n->pats[i]);
+			if (n->lower_pats[i].n)
+				wpat_release(&n->lower_pats[i]);
+		}
 	}
 	free(n->pats);
 	free(n->res);
+	free(n->lower_pats);
+	free(n->res_text);
+	free(n->res_lower);
+	free(n->res_lower_bad);
 	free(n);
 }
 
@@ -735,6 +754,26 @@ static void wildcard_pattern(const char *s, size_t len, struct wpat *w)
 	}
 }
 
+/* A like pattern through the lowercase normalizer (LowerCaseFilter), piece by piece as
+ * normalizeWildcardPattern normalizes the text between wildcards (StringFieldType; a code point's
+ * lower case does not depend on its neighbours): in *lower, or lower->n == 0 when the pattern is
+ * all ASCII (ASCII's folding is then the normalizer's). */
+static void lower_pattern(const struct wpat *w, struct wpat *lower)
+{
+	size_t i;
+	memset(lower, 0, sizeof(*lower));
+	for (i = 0; i < w->n && casemap_is_ascii(w->piece[i], w->len[i]); i++)
+		;
+	if (i == w->n)
+		return;
+	wpat_init(lower);
+	for (i = 0; i < w->n; i++) {
+		char *low = casemap_lower(w->piece[i], w->len[i]);
+		wpat_add_piece(lower, low, strlen(low));
+		free(low);
+	}
+}
+
 /* The string constants after ':', like or regex: one, or a parenthesised list. */
 static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, int caseless)
 {
@@ -764,9 +803,16 @@ static struct node *pattern_list(struct ep *p, struct node *left, int is_regex, 
 				free(text);
 				break;
 			}
+			n->res_text = xrealloc(n->res_text, (n->npats + 1) * sizeof(*n->res_text));
+			n->res_lower = xrealloc(n->res_lower, (n->npats + 1) * sizeof(*n->res_lower));
+			n->res_lower_bad = xrealloc(n->res_lower_bad, (n->npats + 1) * sizeof(*n->res_lower_bad));
+			n->res_text[n->npats] = text, text = NULL;
+			n->res_lower[n->npats] = NULL, n->res_lower_bad[n->npats] = 0;
 		} else {
 			n->pats = xrealloc(n->pats, (n->npats + 1) * sizeof(*n->pats));
+			n->lower_pats = xrealloc(n->lower_pats, (n->npats + 1) * sizeof(*n->lower_pats));
 			wildcard_pattern(text, len, &n->pats[n->npats]);
+			lower_pattern(&n->pats[n->npats], &n->lower_pats[n->npats]);
 		}
 		n->npats++;
 		free(text);
@@ -970,6 +1016,7 @@ static int join_keys(struct ep *p, struct key_field **keys, size_t *n)
 			return -1;
 		}
 		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+		memset(&(*keys)[*n], 0, sizeof(**keys));
 		(*keys)[*n].path = name;
 		(*keys)[*n].optional = optional;
 		(*n)++;
@@ -1064,6 +1111,7 @@ static int sequence_stage(struct ep *p, struct eql_query *q, int is_until)
 		copy->shared = 1;
 		copy->keys = xmalloc((st->nkeys ? st->nkeys : 1) * sizeof(*copy->keys));
 		for (size_t k = 0; k < st->nkeys; k++) {
+			memset(&copy->keys[k], 0, sizeof(copy->keys[k]));
 			copy->keys[k].path = xstrdup(st->keys[k].path);
 			copy->keys[k].optional = st->keys[k].optional;
 		}
@@ -1317,6 +1365,11 @@ static int cmp_holds(int cmp, int op)
 	return 0;
 }
 
+/* compare's caseless: EQL's own case-insensitive forms (':', '~') fold ASCII; a keyword's
+ * lowercase normalizer maps both sides through LowerCaseFilter (Elasticsearch normalizes a term,
+ * terms and range query's text: KeywordFieldType.indexedValueForSearch). */
+enum { CASE_EXACT, CASE_ASCII, CASE_NORMALIZED };
+
 /* Compares two values: 1 when the comparison holds. null equals only null and orders
  * against nothing; a number and a string compare as numbers when the string is one. */
 static int compare(const struct eql_val *a, const struct eql_val *b, int op, int caseless)
@@ -1328,7 +1381,8 @@ static int compare(const struct eql_val *a, const struct eql_val *b, int op, int
 		return op == CMP_EQ ? both : op == CMP_NE ? !both : 0;
 	}
 	if (a->k == V_STR && b->k == V_STR) {
-		cmp = bytes_cmp(a->s, a->len, b->s, b->len, caseless);
+		cmp = caseless == CASE_NORMALIZED ? casemap_lower_cmp(a->s, a->len, b->s, b->len)
+		                                  : bytes_cmp(a->s, a->len, b->s, b->len, caseless);
 	} else if ((a->k == V_NUM || b->k == V_NUM) && val_number(a, &x) && val_number(b, &y)) {
 		cmp = (x > y) - (x < y);
 	} else if (a->k == V_BOOL || b->k == V_BOOL) {
@@ -1390,7 +1444,7 @@ static int each_value(const struct node *n, const cJSON *ev, value_fn fn, void *
 		struct each_ctx e = {.fn = fn, .ctx = ctx};
 		field_type_cached(n->text, n->len, (struct field_type_cache *)&n->ftype);
 		e.num = n->ftype.num;
-		int rc = field_each(ev, n->text, n->len, each_json, &e);
+		int rc = field_each_indexed(ev, n->text, n->len, &n->ftype, each_json, &e);
 		if (rc || e.seen)
 			return rc;
 		struct eql_val null = {.k = V_NULL};
@@ -1886,7 +1940,7 @@ static int cmp_right(void *c, const struct eql_val *v)
 	if (p->date && val_date(p->left, &x) && val_date(v, &y))
 		return cmp_holds((x > y) - (x < y), op);
 	struct eql_val a = at_precision(p->num, p->left), b = at_precision(p->num, v);
-	return compare(&a, &b, op, p->lowercase);
+	return compare(&a, &b, op, p->lowercase ? CASE_NORMALIZED : CASE_EXACT);
 }
 
 static int cmp_left(void *c, const struct eql_val *v)
@@ -1925,9 +1979,30 @@ static int ordering_is_null(const struct node *n, const cJSON *ev)
 	return 0;
 }
 
+/* The regex of pattern i through the lowercase normalizer, compiled on first use (the node's own
+ * cache, as its field type's); NULL when it does not compile so. */
+static pcre2_code *lower_regex(const struct node *n, size_t i)
+{
+	struct node *w = (struct node *)n;
+	if (!w->res_lower[i] && !w->res_lower_bad[i]) {
+		char *low = casemap_lower(n->res_text[i], strlen(n->res_text[i]));
+		const char *why;
+		w->res_lower[i] = lucene_regex_compile(low, strlen(low), n->caseless, &why);
+		w->res_lower_bad[i] = !w->res_lower[i];
+		free(low);
+	}
+	return w->res_lower[i];
+}
+
+/* like and regex. On a keyword with the lowercase normalizer the value comes normalized
+ * (field_each_indexed) and so does the pattern: KeywordFieldType.wildcardQuery normalizes "regardless
+ * of their case sensitivity option" (normalizeWildcardPattern), and StringFieldType.regexpQuery
+ * takes the regex's text through indexedValueForSearch, which is the normalizer (so `[A-Z]` is
+ * `[a-z]` there, and `\W` is `\w`). */
 static int match_one(void *c, const struct eql_val *v)
 {
-	const struct node *n = ((struct pair_ctx *)c)->n;
+	const struct pair_ctx *p = c;
+	const struct node *n = p->n;
 	char buf[64];
 	size_t len;
 	const char *t = val_text(v, buf, &len);
@@ -1935,13 +2010,15 @@ static int match_one(void *c, const struct eql_val *v)
 		return 0;
 	for (size_t i = 0; i < n->npats; i++) {
 		if (n->is_regex) {
-			int hit = regex_match_whole(n->res[i], t, len);
+			pcre2_code *re = p->lowercase ? lower_regex(n, i) : n->res[i];
+			int hit = re ? regex_match_whole(re, t, len) : 0;
 			if (hit) /* a limit reached: the event is given up (eql_gave_up) */
 				return hit == 1;
-		} else if (wildcard_match(&n->pats[i], t, len,
-		                          WILDCARD_QMARK | (n->caseless ? WILDCARD_CASELESS : 0))) {
-			return 1;
+			continue;
 		}
+		const struct wpat *w = p->lowercase && n->lower_pats[i].n ? &n->lower_pats[i] : &n->pats[i];
+		if (wildcard_match(w, t, len, WILDCARD_QMARK | (n->caseless || p->lowercase ? WILDCARD_CASELESS : 0)))
+			return 1;
 	}
 	return 0;
 }
@@ -1953,7 +2030,10 @@ static int in_one(void *c, const struct eql_val *v)
 		struct eql_val item;
 		eval(p->n->kids[i], p->ev, &item);
 		struct eql_val a = at_precision(p->num, v), b = at_precision(p->num, &item);
-		int hit = compare(&a, &b, CMP_EQ, p->n->caseless || p->lowercase);
+		int hit = compare(&a, &b, CMP_EQ,
+		                  p->lowercase     ? CASE_NORMALIZED
+		                  : p->n->caseless ? CASE_ASCII
+		                                   : CASE_EXACT);
 		val_release(&item);
 		if (hit)
 			return 1;
@@ -1978,7 +2058,9 @@ static int test(const struct node *n, const cJSON *ev)
 		int hit = each_value(n->kids[0], ev, cmp_left, &pc) != 0;
 		return n->op == CMP_NE ? !hit : hit;
 	}
-	case N_MATCH: return each_value(n->kids[0], ev, match_one, &pc) != 0;
+	case N_MATCH:
+		pc.lowercase = lowercase_field(n->kids[0]);
+		return each_value(n->kids[0], ev, match_one, &pc) != 0;
 	case N_IN: {
 		pc.num = float_field_type(n->kids[0]);
 		pc.lowercase = lowercase_field(n->kids[0]);
@@ -2116,7 +2198,11 @@ static int key_value(void *c, const cJSON *v)
 static int read_key_fields(const struct key_field *k, size_t n, const cJSON *event, struct key_values *kv)
 {
 	for (size_t i = 0; i < n; i++) {
-		field_each(event, k[i].path, strlen(k[i].path), key_value, &kv[i]);
+		/* the values Elasticsearch's fields API gives (KeywordFieldType's value fetcher applies
+		 * ignore_above and the normalizer), which the next stages' terms queries meet */
+		size_t len = strlen(k[i].path);
+		field_type_cached(k[i].path, len, (struct field_type_cache *)&k[i].ftype);
+		field_each_indexed(event, k[i].path, len, &k[i].ftype, key_value, &kv[i]);
 		if (kv[i].n)
 			continue;
 		if (!k[i].optional)
@@ -2262,7 +2348,7 @@ static int values_of(const struct node *n, const char *field, char ***values, si
 		for (size_t i = 0; i < n->npats; i++)
 			(*values)[i] = xstrndup(n->pats[i].piece[0], n->pats[i].len[0]);
 		*nvalues = n->npats;
-		*caseless = n->caseless;
+		*caseless = n->caseless || lowercase_field(f); /* a wildcard query normalizes too */
 		return 1;
 	}
 	return 0;

@@ -8,17 +8,15 @@
 #include <float.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <wctype.h>
 
+#include "common/casemap.h"
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -2363,166 +2361,6 @@ static void read_stored_number(struct reading *rd, const cJSON *j)
 		value_add(rd->v, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
 }
 
-/* A string's length as Java's String.length counts it: UTF-16 code units. */
-static size_t utf16_units(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			n += *p >= 0xf0 ? 2 : 1; /* a supplementary character is a surrogate pair */
-	return n;
-}
-
-/* ---- case mappings ---- */
-
-static locale_t unicode_ctype;
-static pthread_once_t unicode_once = PTHREAD_ONCE_INIT;
-
-static void unicode_init(void)
-{
-	unicode_ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-/* Java's Character.toLowerCase / toUpperCase of one code point: Unicode's simple case
- * mappings, as glibc's C.UTF-8 holds them (U+0130 is i, U+212A k, U+1E9E ß); ASCII's alone where
- * that locale is missing. */
-static uint32_t case_of(uint32_t cp, int upper)
-{
-	pthread_once(&unicode_once, unicode_init);
-	if (cp < 0x80 || !unicode_ctype)
-		return cp < 0x80 ? (uint32_t)(upper ? toupper((int)cp) : tolower((int)cp)) : cp;
-	return (uint32_t)(upper ? towupper_l((wint_t)cp, unicode_ctype) : towlower_l((wint_t)cp, unicode_ctype));
-}
-
-/* The code point at s (its bytes in *len); a byte that starts no well-formed UTF-8 sequence is
- * UINT32_MAX, one byte long, kept as it is. */
-static uint32_t utf8_next(const unsigned char *s, size_t *len)
-{
-	uint32_t cp;
-	size_t n;
-	if (s[0] < 0x80)
-		return *len = 1, s[0];
-	if (s[0] >= 0xc2 && s[0] < 0xe0)
-		cp = s[0] & 0x1fu, n = 2;
-	else if (s[0] >= 0xe0 && s[0] < 0xf0)
-		cp = s[0] & 0x0fu, n = 3;
-	else if (s[0] >= 0xf0 && s[0] < 0xf5)
-		cp = s[0] & 0x07u, n = 4;
-	else
-		return *len = 1, UINT32_MAX;
-	for (size_t k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return *len = 1, UINT32_MAX;
-		cp = cp << 6 | (s[k] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
-		return *len = 1, UINT32_MAX;
-	return *len = n, cp;
-}
-
-static void utf8_put(struct strbuf *sb, uint32_t cp)
-{
-	if (cp < 0x80)
-		strbuf_addch(sb, (char)cp);
-	else if (cp < 0x800)
-		strbuf_addch(sb, (char)(0xc0 | cp >> 6)), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-	else if (cp < 0x10000)
-		strbuf_addch(sb, (char)(0xe0 | cp >> 12)), strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))),
-		    strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-	else
-		strbuf_addch(sb, (char)(0xf0 | cp >> 18)), strbuf_addch(sb, (char)(0x80 | (cp >> 12 & 0x3f))),
-		    strbuf_addch(sb, (char)(0x80 | (cp >> 6 & 0x3f))), strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-}
-
-/* Whether the code point has a case (a letter another case maps to or from). */
-static int cased(uint32_t cp)
-{
-	return cp != UINT32_MAX && (case_of(cp, 0) != cp || case_of(cp, 1) != cp);
-}
-
-/* SpecialCasing.txt's unconditional upper-case mappings, the code points that become more than
- * one (ß to SS, ŉ to ʼN, ǰ, ΐ, the Latin and Armenian ligatures, Greek with ypogegrammeni, ...):
- * Java's String.toUpperCase(Locale.ROOT) applies them all (Character.toUpperCaseCharArray). In
- * code point order. */
-static const struct special_upper {
-	uint32_t cp, to[3];
-} special_uppers[] = {
-    {0x00df, {0x0053, 0x0053}},         {0x0149, {0x02bc, 0x004e}},         {0x01f0, {0x004a, 0x030c}},
-    {0x0390, {0x0399, 0x0308, 0x0301}}, {0x03b0, {0x03a5, 0x0308, 0x0301}}, {0x0587, {0x0535, 0x0552}},
-    {0x1e96, {0x0048, 0x0331}},         {0x1e97, {0x0054, 0x0308}},         {0x1e98, {0x0057, 0x030a}},
-    {0x1e99, {0x0059, 0x030a}},         {0x1e9a, {0x0041, 0x02be}},         {0x1f50, {0x03a5, 0x0313}},
-    {0x1f52, {0x03a5, 0x0313, 0x0300}}, {0x1f54, {0x03a5, 0x0313, 0x0301}}, {0x1f56, {0x03a5, 0x0313, 0x0342}},
-    {0x1f80, {0x1f08, 0x0399}},         {0x1f81, {0x1f09, 0x0399}},         {0x1f82, {0x1f0a, 0x0399}},
-    {0x1f83, {0x1f0b, 0x0399}},         {0x1f84, {0x1f0c, 0x0399}},         {0x1f85, {0x1f0d, 0x0399}},
-    {0x1f86, {0x1f0e, 0x0399}},         {0x1f87, {0x1f0f, 0x0399}},         {0x1f88, {0x1f08, 0x0399}},
-    {0x1f89, {0x1f09, 0x0399}},         {0x1f8a, {0x1f0a, 0x0399}},         {0x1f8b, {0x1f0b, 0x0399}},
-    {0x1f8c, {0x1f0c, 0x0399}},         {0x1f8d, {0x1f0d, 0x0399}},         {0x1f8e, {0x1f0e, 0x0399}},
-    {0x1f8f, {0x1f0f, 0x0399}},         {0x1f90, {0x1f28, 0x0399}},         {0x1f91, {0x1f29, 0x0399}},
-    {0x1f92, {0x1f2a, 0x0399}},         {0x1f93, {0x1f2b, 0x0399}},         {0x1f94, {0x1f2c, 0x0399}},
-    {0x1f95, {0x1f2d, 0x0399}},         {0x1f96, {0x1f2e, 0x0399}},         {0x1f97, {0x1f2f, 0x0399}},
-    {0x1f98, {0x1f28, 0x0399}},         {0x1f99, {0x1f29, 0x0399}},         {0x1f9a, {0x1f2a, 0x0399}},
-    {0x1f9b, {0x1f2b, 0x0399}},         {0x1f9c, {0x1f2c, 0x0399}},         {0x1f9d, {0x1f2d, 0x0399}},
-    {0x1f9e, {0x1f2e, 0x0399}},         {0x1f9f, {0x1f2f, 0x0399}},         {0x1fa0, {0x1f68, 0x0399}},
-    {0x1fa1, {0x1f69, 0x0399}},         {0x1fa2, {0x1f6a, 0x0399}},         {0x1fa3, {0x1f6b, 0x0399}},
-    {0x1fa4, {0x1f6c, 0x0399}},         {0x1fa5, {0x1f6d, 0x0399}},         {0x1fa6, {0x1f6e, 0x0399}},
-    {0x1fa7, {0x1f6f, 0x0399}},         {0x1fa8, {0x1f68, 0x0399}},         {0x1fa9, {0x1f69, 0x0399}},
-    {0x1faa, {0x1f6a, 0x0399}},         {0x1fab, {0x1f6b, 0x0399}},         {0x1fac, {0x1f6c, 0x0399}},
-    {0x1fad, {0x1f6d, 0x0399}},         {0x1fae, {0x1f6e, 0x0399}},         {0x1faf, {0x1f6f, 0x0399}},
-    {0x1fb2, {0x1fba, 0x0399}},         {0x1fb3, {0x0391, 0x0399}},         {0x1fb4, {0x0386, 0x0399}},
-    {0x1fb6, {0x0391, 0x0342}},         {0x1fb7, {0x0391, 0x0342, 0x0399}}, {0x1fbc, {0x0391, 0x0399}},
-    {0x1fc2, {0x1fca, 0x0399}},         {0x1fc3, {0x0397, 0x0399}},         {0x1fc4, {0x0389, 0x0399}},
-    {0x1fc6, {0x0397, 0x0342}},         {0x1fc7, {0x0397, 0x0342, 0x0399}}, {0x1fcc, {0x0397, 0x0399}},
-    {0x1fd2, {0x0399, 0x0308, 0x0300}}, {0x1fd3, {0x0399, 0x0308, 0x0301}}, {0x1fd6, {0x0399, 0x0342}},
-    {0x1fd7, {0x0399, 0x0308, 0x0342}}, {0x1fe2, {0x03a5, 0x0308, 0x0300}}, {0x1fe3, {0x03a5, 0x0308, 0x0301}},
-    {0x1fe4, {0x03a1, 0x0313}},         {0x1fe6, {0x03a5, 0x0342}},         {0x1fe7, {0x03a5, 0x0308, 0x0342}},
-    {0x1ff2, {0x1ffa, 0x0399}},         {0x1ff3, {0x03a9, 0x0399}},         {0x1ff4, {0x038f, 0x0399}},
-    {0x1ff6, {0x03a9, 0x0342}},         {0x1ff7, {0x03a9, 0x0342, 0x0399}}, {0x1ffc, {0x03a9, 0x0399}},
-    {0xfb00, {0x0046, 0x0046}},         {0xfb01, {0x0046, 0x0049}},         {0xfb02, {0x0046, 0x004c}},
-    {0xfb03, {0x0046, 0x0046, 0x0049}}, {0xfb04, {0x0046, 0x0046, 0x004c}}, {0xfb05, {0x0053, 0x0054}},
-    {0xfb06, {0x0053, 0x0054}},         {0xfb13, {0x0544, 0x0546}},         {0xfb14, {0x0544, 0x0535}},
-    {0xfb15, {0x0544, 0x053b}},         {0xfb16, {0x054e, 0x0546}},         {0xfb17, {0x0544, 0x053d}}};
-
-static int by_code_point(const void *key, const void *elem)
-{
-	uint32_t a = *(const uint32_t *)key, b = ((const struct special_upper *)elem)->cp;
-	return (a > b) - (a < b);
-}
-
-/* s with each code point's case mapped. whole: as Java's String.toLowerCase / toUpperCase
- * (Locale.ROOT) map a string, with SpecialCasing's unconditional mappings (U+0130 to "i" and
- * U+0307; special_uppers) and the final sigma (Σ after a cased letter and before none is ς);
- * else one code point at a time, as Lucene's LowerCaseFilter (Character.toLowerCase), which the
- * lowercase normalizer is. Bytes that are no UTF-8 stay as they are. */
-static char *case_mapped(const char *text, int upper, int whole)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	struct strbuf sb;
-	strbuf_init(&sb, strlen(text) + 1);
-	uint32_t before = UINT32_MAX; /* the code point before, for the final sigma */
-	for (size_t i = 0, n; s[i]; i += n) {
-		uint32_t cp = utf8_next(s + i, &n);
-		const struct special_upper *sp = NULL;
-		if (cp == UINT32_MAX) {
-			strbuf_addch(&sb, (char)s[i]);
-		} else if (whole && !upper && cp == 0x130) {
-			strbuf_addstr(&sb, "i\xcc\x87");
-		} else if (whole && !upper && cp == 0x3a3 && cased(before)) {
-			size_t m;
-			uint32_t next = s[i + n] ? utf8_next(s + i + n, &m) : UINT32_MAX;
-			utf8_put(&sb, cased(next) ? 0x3c3 : 0x3c2);
-		} else if (whole && upper && cp >= 0xdf &&
-		           (sp = bsearch(&cp, special_uppers, sizeof(special_uppers) / sizeof(special_uppers[0]),
-		                         sizeof(special_uppers[0]), by_code_point))) {
-			for (size_t k = 0; k < 3 && sp->to[k]; k++)
-				utf8_put(&sb, sp->to[k]);
-		} else {
-			utf8_put(&sb, case_of(cp, upper));
-		}
-		before = cp;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* A geo_point's value of _source (geo_json); an array of numbers is one point, [lon, lat] or
  * [lon, lat, z] (GeoPointFieldMapper: a leading number makes the array a point), its
  * numbers passed here one by one. */
@@ -2565,14 +2403,14 @@ static int read_json_value(void *ctx, const cJSON *j)
 		read_stored_number(rd, j);
 	} else if (cJSON_IsString(j)) {
 		int64_t us;
-		if (rd->num.ignores && utf16_units(j->valuestring) > (size_t)rd->num.ignore_above)
+		if (rd->num.ignores && casemap_utf16_units(j->valuestring) > (size_t)rd->num.ignore_above)
 			return 0; /* not indexed: not in the keyword's doc values */
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
 		} else {
 			/* the lowercase normalizer: Lucene's LowerCaseFilter, Character.toLowerCase of each code point
 			 */
-			char *text = rd->num.lowercase ? case_mapped(j->valuestring, 0, 0) : xstrdup(j->valuestring);
+			char *text = rd->num.lowercase ? casemap(j->valuestring, 0, 0) : xstrdup(j->valuestring);
 			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
 		}
 	} else if (cJSON_IsBool(j)) {
@@ -3339,7 +3177,7 @@ static struct esql_value case_change(const struct esql_value *v, int upper)
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->v[i].kind != EK_STR)
 			continue;
-		char *s = case_mapped(v->v[i].s, upper, 1);
+		char *s = casemap(v->v[i].s, upper, 1);
 		/* a string may grow (ΐ's 2 bytes are 6 upper-cased): within what a function makes */
 		if (too_big(upper ? "TO_UPPER" : "TO_LOWER", strlen(s))) {
 			free(s);
@@ -4727,7 +4565,7 @@ static size_t code_points_of(const char *s, size_t len, uint32_t **out)
 	*out = xmalloc((len ? len : 1) * sizeof(**out));
 	size_t n = 0;
 	for (size_t i = 0, k; i < len; i += k) {
-		uint32_t cp = utf8_next((const unsigned char *)s + i, &k);
+		uint32_t cp = casemap_utf8_next((const unsigned char *)s + i, &k);
 		if (i + k > len)
 			k = len - i;
 		(*out)[n++] = cp == UINT32_MAX ? 0x110000u + (unsigned char)s[i] : cp;
@@ -4838,13 +4676,13 @@ static struct esql_value match(const struct enode *n, const struct esql_row *r)
 		                 field_type(n->args[0]->name, strlen(n->args[0]->name)) == FT_TEXT &&
 		                 q.v[0].kind == EK_STR;
 		int hit = 0;
-		char *query = text_field ? case_mapped(q.v[0].s, 0, 0) : NULL;
+		char *query = text_field ? casemap(q.v[0].s, 0, 0) : NULL;
 		const char *qc = query, *qw;
 		if (query && o && o->zero_all && !next_word(&qc, &qw))
 			hit = 1; /* no words: a match_all query, documents without the field too */
 		for (size_t i = 0; i < v.n && !hit; i++) {
 			if (text_field && v.v[i].kind == EK_STR) {
-				char *value = case_mapped(v.v[i].s, 0, 0);
+				char *value = casemap(v.v[i].s, 0, 0);
 				const char *c = query, *w;
 				size_t len, words = 0, found = 0;
 				while ((len = next_word(&c, &w))) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/casemap.h"
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -82,34 +83,32 @@ static int found_one(void *ctx, const cJSON *v)
 struct subfield_ctx {
 	field_fn fn;
 	void *ctx;
-	int lowercase;     /* the lowercase normalizer (ASCII letters, as ES|QL reads it) */
+	int lowercase;     /* the lowercase normalizer: LowerCaseFilter (casemap_lower) */
 	long ignore_above; /* strings longer (UTF-16 units, as Java counts) are not indexed; -1: none */
 };
-
-static size_t utf16_len(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			n += *p >= 0xF0 ? 2 : 1; /* a code point past the BMP is a surrogate pair */
-	return n;
-}
 
 static int through_subfield(void *c, const cJSON *v)
 {
 	const struct subfield_ctx *l = c;
 	if (!cJSON_IsString(v))
 		return l->fn(l->ctx, v);
-	if (l->ignore_above >= 0 && utf16_len(v->valuestring) > (size_t)l->ignore_above)
+	/* KeywordFieldMapper.indexValue: the length (String's, UTF-16 units) before the normalizer */
+	if (l->ignore_above >= 0 && casemap_utf16_units(v->valuestring) > (size_t)l->ignore_above)
 		return 0;
 	if (!l->lowercase)
 		return l->fn(l->ctx, v);
-	cJSON *low = cJSON_CreateString(v->valuestring);
-	for (char *p = low->valuestring; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	int rc = l->fn(l->ctx, low);
-	cJSON_Delete(low);
+	const unsigned char *p = (const unsigned char *)v->valuestring;
+	while (*p && *p < 0x80 && !(*p >= 'A' && *p <= 'Z'))
+		p++;
+	if (!*p) /* ASCII without a capital: the normalizer leaves it as it is */
+		return l->fn(l->ctx, v);
+	/* a value of its own, outside any tree (cJSON's allocator may be an arena) */
+	cJSON low;
+	memset(&low, 0, sizeof(low));
+	low.type = cJSON_String;
+	low.valuestring = casemap_lower(v->valuestring, strlen(v->valuestring));
+	int rc = l->fn(l->ctx, &low);
+	free(low.valuestring);
 	return rc;
 }
 
@@ -161,6 +160,17 @@ int field_each(const cJSON *root, const char *path, size_t len, field_fn fn, voi
 	if (subfield_of(path, len, &how, &parent_len) && !resolve(root, path, len, found_one, NULL))
 		return resolve(root, path, parent_len, through_subfield, &how);
 	return resolve(root, path, len, fn, ctx);
+}
+
+int field_each_indexed(const cJSON *root, const char *path, size_t len, const struct field_type_cache *c, field_fn fn,
+                       void *ctx)
+{
+	if (!c->own)
+		return field_each(root, path, len, fn, ctx);
+	if (!cJSON_IsObject(root))
+		return 0;
+	struct subfield_ctx how = {.fn = fn, .ctx = ctx, .lowercase = c->lowercase, .ignore_above = c->ignore_above};
+	return resolve(root, path, len, through_subfield, &how);
 }
 
 static int leaves(const cJSON *v, struct strbuf *name, leaf_fn fn, void *ctx)
@@ -265,12 +275,10 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The imported entry named path (len bytes): its numeric type when it is a multi-field, (void *)1
- * when it is imported and not one, NULL when not imported. No allocation: it runs per read. */
-static const struct numeric_type *imported_multi(const char *path, size_t len)
+/* The index of the imported entry named path (len bytes), or -1 when it is not imported. No
+ * allocation: it runs per read. */
+static long imported_index(const char *path, size_t len)
 {
-	if (!imported.n)
-		return NULL;
 	size_t lo = 0, hi = imported.n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -279,13 +287,23 @@ static const struct numeric_type *imported_multi(const char *path, size_t len)
 		if (!c && name[len])
 			c = 1; /* longer: after path */
 		if (!c)
-			return imported.nums[mid].multi ? &imported.nums[mid] : (const struct numeric_type *)1;
+			return (long)mid;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The imported entry named path (len bytes): its numeric type when it is a multi-field, (void *)1
+ * when it is imported and not one, NULL when not imported. */
+static const struct numeric_type *imported_multi(const char *path, size_t len)
+{
+	long i = imported.n ? imported_index(path, len) : -1;
+	if (i < 0)
+		return NULL;
+	return imported.nums[i].multi ? &imported.nums[i] : (const struct numeric_type *)1;
 }
 
 /* Counts the changes of the imported types (from 1): a cache of another generation is stale. */
@@ -296,6 +314,12 @@ enum field_type field_type_cached(const char *path, size_t len, struct field_typ
 	if (c->generation != types_generation) {
 		c->type = field_type_numeric(path, len, &c->num);
 		c->lowercase = field_normalizes_lowercase(path, len);
+		/* an imported keyword that is no multi-field indexes its own values through its
+		 * normalizer and ignore_above (a multi-field's are its parent's: field_each) */
+		long i = imported.n ? imported_index(path, len) : -1;
+		const struct numeric_type *own = i >= 0 && !imported.nums[i].multi ? &imported.nums[i] : NULL;
+		c->own = own && c->type == FT_KEYWORD && own->kind == NUMERIC_NONE && (own->lowercase || own->ignores);
+		c->ignore_above = c->own && own->ignores ? own->ignore_above : -1;
 		c->generation = types_generation;
 	}
 	return c->type;
@@ -335,15 +359,9 @@ void field_types_set(char *const *names, const enum field_type *types, const str
 
 int field_normalizes_lowercase(const char *path, size_t len)
 {
-	const struct numeric_type *num = imported_multi(path, len);
-	if (num == (const struct numeric_type *)1) { /* imported, not a multi-field: its own type */
-		char *name = xstrndup(path, len);
-		char **hit = bsearch(&name, imported.names, imported.n, sizeof(*imported.names), by_name);
-		free(name);
-		return hit && imported.nums[hit - imported.names].lowercase;
-	}
-	if (num)
-		return num->lowercase;
+	long i = imported.n ? imported_index(path, len) : -1;
+	if (i >= 0) /* imported: a multi-field or not, its own normalizer */
+		return imported.nums[i].lowercase;
 	return len > CASELESS_LEN && !memcmp(path + len - CASELESS_LEN, CASELESS_SUFFIX, CASELESS_LEN);
 }
 

@@ -56,12 +56,23 @@ struct field_type_cache {
 	enum field_type type;
 	struct numeric_type num; /* the imported mapping's numeric type, or NUMERIC_NONE */
 	int lowercase;           /* field_normalizes_lowercase */
+	int own;                 /* an imported keyword (no multi-field) with a normalizer or ignore_above */
+	long ignore_above;       /* own: its ignore_above, or -1 */
 };
 enum field_type field_type_cached(const char *path, size_t len, struct field_type_cache *c);
+/* field_each as a query meets the field: the values Elasticsearch indexed. An imported keyword's
+ * own values go through its lowercase normalizer (Lucene's LowerCaseFilter) and those longer than
+ * its ignore_above (UTF-16 units, before the normalizer) are none, as KeywordFieldMapper.indexValue
+ * indexes them; a multi-field as field_each reads it. c: filled by field_type_cached. The
+ * document itself (_source: alerts, ES|QL's text fields) keeps every value as written. */
+int field_each_indexed(const cJSON *root, const char *path, size_t len, const struct field_type_cache *c, field_fn fn,
+                       void *ctx);
 /* Whether the field is a keyword with the lowercase normalizer (an imported mapping's, or
  * Elastic Defend's X.caseless when the mapping does not name it): Elasticsearch normalizes a
- * term, terms, range or query_string's query text with it too, so such a query compares without
- * ASCII case; a wildcard or regexp query (EQL's like and regex) does not. */
+ * term, terms, range, prefix, wildcard, regexp or query_string's query text with it too
+ * (KeywordFieldType.indexedValueForSearch, wildcardQuery, normalizedWildcardQuery), so such a
+ * query meets the values (field_each_indexed: normalized) with its text through the same
+ * LowerCaseFilter (common/casemap.h). */
 int field_normalizes_lowercase(const char *path, size_t len);
 /* A mapping's type name ("date", "ip", "text", "keyword", "long", …) as one of these. */
 enum field_type field_type_named(const char *type);

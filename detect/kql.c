@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/casemap.h"
 #include "common/timeutil.h"
 #include "detect/field.h"
 #include "detect/needles.h"
@@ -120,10 +121,14 @@ static void add_codepoint(struct strbuf *sb, unsigned cp)
 	} else if (cp < 0x800) {
 		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F));
 		strbuf_add(sb, b, 2);
-	} else {
+	} else if (cp < 0x10000) {
 		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
 		b[2] = (char)(0x80 | (cp & 0x3F));
 		strbuf_add(sb, b, 3);
+	} else {
+		b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F));
+		strbuf_add(sb, b, 4);
 	}
 }
 
@@ -139,8 +144,20 @@ static int unicode_escape(struct kp *p, struct strbuf *sb)
 			return 0;
 		cp = cp * 16 + (unsigned)h;
 	}
-	add_codepoint(sb, cp);
 	p->pos += 6;
+	/* a high surrogate and a low one are one code point, as the JavaScript string Kibana's
+	 * grammar builds (String.fromCharCode of each) reaches Elasticsearch */
+	if (cp >= 0xd800 && cp < 0xdc00 && p->pos + 6 <= p->len && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
+		unsigned low = 0;
+		int i;
+		for (i = 2; i < 6 && hexval(p->s[p->pos + (size_t)i]) >= 0; i++)
+			low = low * 16 + (unsigned)hexval(p->s[p->pos + (size_t)i]);
+		if (i == 6 && low >= 0xdc00 && low < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+			p->pos += 6;
+		}
+	}
+	add_codepoint(sb, cp);
 	return 1;
 }
 
@@ -160,6 +177,30 @@ static int whitespace_escape(struct kp *p, struct strbuf *sb)
 static void literal_release(struct kql_literal *l)
 {
 	wpat_release(&l->pat);
+	if (l->lower)
+		wpat_release(l->lower);
+	free(l->lower);
+	l->lower = NULL;
+}
+
+/* Sets l->lower: the pattern normalized piece by piece, as normalizeWildcardPattern normalizes
+ * the text between wildcards (StringFieldType); a code point's lower case does not depend on its
+ * neighbours (LowerCaseFilter), so pieces and whole text are alike. */
+static void literal_lower(struct kql_literal *l)
+{
+	l->lower = NULL;
+	size_t i;
+	for (i = 0; i < l->pat.n && casemap_is_ascii(l->pat.piece[i], l->pat.len[i]); i++)
+		;
+	if (i == l->pat.n)
+		return;
+	l->lower = xmalloc(sizeof(*l->lower));
+	wpat_init(l->lower);
+	for (i = 0; i < l->pat.n; i++) {
+		char *low = casemap_lower(l->pat.piece[i], l->pat.len[i]);
+		wpat_add_piece(l->lower, low, strlen(low));
+		free(low);
+	}
 }
 
 /* Sets the typed fields of an unquoted literal from its text. */
@@ -315,7 +356,7 @@ static int es_wildcard(struct kp *p, struct kql_literal *out)
 	unsigned flags = 0;
 	if (p->pos < p->len && p->s[p->pos] == 'i')
 		flags |= WILDCARD_CASELESS, p->pos++;
-	struct kql_literal phrase;
+	struct kql_literal phrase = {.lower = NULL};
 	if (p->pos >= p->len || p->s[p->pos] != '"' || !quoted_string(p, &phrase)) {
 		expect(p, p->pos, EX_QUOTE, "a wildcard filter's value must be a quoted pattern");
 		p->pos = start;
@@ -339,12 +380,18 @@ static int es_wildcard(struct kp *p, struct kql_literal *out)
 
 static int literal(struct kp *p, struct kql_literal *out)
 {
+	int ok;
 	out->flags = 0;
+	out->lower = NULL;
 	if (p->es_wildcard && p->pos < p->len && p->s[p->pos] == '~')
-		return es_wildcard(p, out);
-	if (p->pos < p->len && p->s[p->pos] == '"')
-		return quoted_string(p, out);
-	return unquoted_literal(p, out);
+		ok = es_wildcard(p, out);
+	else if (p->pos < p->len && p->s[p->pos] == '"')
+		ok = quoted_string(p, out);
+	else
+		ok = unquoted_literal(p, out);
+	if (ok)
+		literal_lower(out);
+	return ok;
 }
 
 static struct kql_node *new_node(enum kql_kind kind)
@@ -560,6 +607,16 @@ static int is_exists_value(const struct kql_values *v)
 	       v->lit.pat.len[1] == 0;
 }
 
+/* The field literal's name becomes the node's (its normalized copy is not needed). */
+static void take_field(struct kql_node *n, struct kql_literal *field)
+{
+	n->field = field->pat;
+	if (field->lower)
+		wpat_release(field->lower);
+	free(field->lower);
+	field->lower = NULL;
+}
+
 /* Expression after a field literal: range, nested, or field:values. NULL if none applies. */
 static struct kql_node *field_expression(struct kp *p, struct kql_literal *field)
 {
@@ -573,7 +630,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 			return NULL;
 		}
 		n->op = op;
-		n->field = field->pat;
+		take_field(n, field);
 		return n;
 	}
 	if (p->pos >= p->len || p->s[p->pos] != ':')
@@ -595,7 +652,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 		p->pos++;
 		struct kql_node *n = new_node(KQL_NESTED);
 		n->left = inner;
-		n->field = field->pat;
+		take_field(n, field);
 		return n;
 	}
 	struct kql_values *v = list_of_values(p);
@@ -609,7 +666,7 @@ static struct kql_node *field_expression(struct kp *p, struct kql_literal *field
 		n = new_node(KQL_MATCH);
 		n->values = v;
 	}
-	n->field = field->pat;
+	take_field(n, field);
 	return n;
 }
 
@@ -809,10 +866,11 @@ static int json_time(const cJSON *v, int64_t *us)
 }
 
 /* caseless: the field's lowercase normalizer, which Elasticsearch applies to the query's text
- * too (match and query_string queries on a keyword: field_normalizes_lowercase). */
+ * too (match and query_string queries on a keyword: field_normalizes_lowercase); the field's
+ * values come normalized (field_each_indexed), the text is l->lower or, all ASCII, folded. */
 static int literal_matches(const struct kql_literal *l, const cJSON *v, int caseless)
 {
-	const struct wpat *w = &l->pat;
+	const struct wpat *w = caseless && l->lower ? l->lower : &l->pat;
 	int fold = caseless ? WILDCARD_CASELESS : 0;
 	switch (l->kind) {
 	case KQL_LIT_TRUE: return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcmp(v->valuestring, "true"));
@@ -931,12 +989,19 @@ static int text_matches(const struct kql_literal *l, const cJSON *v)
 	return hit;
 }
 
-static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v, enum field_type type)
+/* lowercase: the field is a keyword with the lowercase normalizer; its values come normalized
+ * (field_each_indexed) and the bounds are normalized too (KeywordFieldType.rangeQuery through
+ * indexedValueForSearch), compared as Lucene's TermRangeQuery compares terms: UTF-8 bytes. */
+static int compare_range(const struct kql_literal *b, enum kql_range_op op, const cJSON *v, enum field_type type,
+                         int lowercase)
 {
 	int cmp;
 	int64_t tv, tb;
 	const char *text = b->pat.piece[0];
-	if (type == FT_DATE) {
+	if (lowercase && type == FT_KEYWORD && cJSON_IsString(v)) {
+		int c = casemap_lower_cmp(v->valuestring, strlen(v->valuestring), text, b->pat.len[0]);
+		cmp = (c > 0) - (c < 0);
+	} else if (type == FT_DATE) {
 		if (field_date_json(v, &tv) || field_date_text(text, strlen(text), &tb))
 			return 0;
 		cmp = (tv > tb) - (tv < tb);
@@ -1009,7 +1074,7 @@ static int value_hit(void *ctx, const cJSON *v)
 	case KQL_EXISTS:
 		/* on an object, Elasticsearch's exists asks whether any sub-field has a value */
 		return cJSON_IsObject(v) ? field_each_leaf(v, leaf_exists, NULL) : !cJSON_IsNull(v);
-	case KQL_RANGE: return compare_range(pr->lit, pr->node->op, v, pr->type);
+	case KQL_RANGE: return compare_range(pr->lit, pr->node->op, v, pr->type, pr->lowercase);
 	case KQL_NESTED: return cJSON_IsObject(v) && kql_match(pr->node->left, v);
 	default:
 		if (pr->type == FT_IP && ip_matches(pr->lit, v))
@@ -1040,7 +1105,7 @@ static int any_value(const struct probe *pr, const cJSON *event)
 		typed.type = field_type_cached(f->piece[0], f->len[0], (struct field_type_cache *)&pr->node->ftype);
 		typed.num = pr->node->ftype.num;
 		typed.lowercase = pr->node->ftype.lowercase;
-		return field_each(event, f->piece[0], f->len[0], value_hit, &typed);
+		return field_each_indexed(event, f->piece[0], f->len[0], &pr->node->ftype, value_hit, &typed);
 	}
 	if (pr->node->kind == KQL_NESTED && f->n > 1) {
 		/* nested under a wildcard name: objects are not leaves, so look them up by name */

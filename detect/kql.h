@@ -34,6 +34,10 @@ struct kql_literal {
 	unsigned flags;  /* KQL_LIT_WILDCARD: enum wildcard_flags */
 	int is_number;
 	double number;
+	/* the text through the lowercase normalizer (LowerCaseFilter), which Elasticsearch applies
+	 * to a query's text on a keyword that has it: malloc'd when the text is not all ASCII (else
+	 * ASCII's folding is the normalizer's), NULL otherwise */
+	struct wpat *lower;
 };
 
 /* A value expression on the right of "field:" — a literal, or and/or/not of them. */

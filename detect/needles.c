@@ -269,6 +269,21 @@ static int holds(const char *doc, size_t len, const char *needle, size_t nlen, s
 	return 0;
 }
 
+/* Whether the document holds U+0130 (İ) or U+212A (the Kelvin sign): the two characters
+ * that Lucene's LowerCaseFilter (a keyword's lowercase normalizer) maps to ASCII letters (i, k),
+ * so that a needle of a query on such a keyword may match there without its bytes. */
+static int lowers_to_ascii(const char *doc, size_t len)
+{
+	const char *end = doc + len;
+	for (const char *p = doc; (p = memchr(p, 0xc4, (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && (unsigned char)p[1] == 0xb0)
+			return 1;
+	for (const char *p = doc; (p = memchr(p, 0xe2, (size_t)(end - p))) != NULL; p++)
+		if (p + 2 < end && (unsigned char)p[1] == 0x84 && (unsigned char)p[2] == 0xaa)
+			return 1;
+	return 0;
+}
+
 int needles_admit(const struct needles *nd, const char *doc, size_t len)
 {
 	if (!nd->usable || !doc || nd->n > NEEDLES_MAX)
@@ -277,6 +292,8 @@ int needles_admit(const struct needles *nd, const char *doc, size_t len)
 	for (const char *p = doc, *end = doc + len; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2)
 		if (p + 1 < end && (p[1] == 'u' || p[1] == '/'))
 			return 1;
+	if (lowers_to_ascii(doc, len))
+		return 1;
 	for (size_t i = 0; i < nd->n; i++)
 		if (holds(doc, len, nd->text[i], nd->len[i], nd->anchor[i]))
 			return 1;
@@ -474,6 +491,10 @@ void needle_index_scan(struct needle_index *x, const char *doc, size_t len)
 			x->escaped = 1; /* an escape can spell a needle without its bytes */
 			return;
 		}
+	if (lowers_to_ascii(doc, len)) {
+		x->escaped = 1;
+		return;
+	}
 #ifdef CASEBOOK_HYPERSCAN
 	if (x->engine == NEEDLE_HYPERSCAN) {
 		if (x->hs_db)

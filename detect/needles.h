@@ -4,7 +4,8 @@
  * is skipped. Exactness: a needle holds a letter (so it can never equal a number written
  * another way), is at least 3 bytes, and never comes from a field casebook may derive
  * (host.os.type). JSON escapes can hide text, so a document with a \u or \/ escape is always
- * parsed. The query languages fill the set (kql_needles, eql_needles). */
+ * parsed, and so is one holding U+0130 or U+212A, which a keyword's lowercase normalizer maps to
+ * ASCII's i and k. The query languages fill the set (kql_needles, eql_needles). */
 #ifndef CASEBOOK_NEEDLES_H
 #define CASEBOOK_NEEDLES_H
 

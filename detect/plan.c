@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "detect/field.h"
 
 /* The literal a clause requires, when it is field:literal with one plain literal. */
 static const struct kql_literal *required_literal(const struct kql_node *n, const char *field)
@@ -61,9 +62,24 @@ static void add_category(struct plan *p, const char *category)
 	p->categories[p->ncategories++] = xstrdup(category);
 }
 
+/* A field the imported mapping gives the lowercase normalizer: its columns hold the values as
+ * written, not as the query meets them, so no exact column test is drawn from it. */
+static int normalized(const char *field)
+{
+	return field_normalizes_lowercase(field, strlen(field));
+}
+
+/* The caseless prefix's ASCII part, lower-cased: the columns are tested with ASCII's lower-casing
+ * (SQLite's lower()), which is the normalizer's on ASCII; past a character that is not ASCII the
+ * normalizer may map otherwise (É to é), so the prefix ends there. NULL when nothing is left. */
 static char *lower_dup(const char *s)
 {
-	char *d = xstrdup(s);
+	size_t n = 0;
+	while (s[n] && (unsigned char)s[n] < 0x80)
+		n++;
+	if (!n)
+		return NULL;
+	char *d = xstrndup(s, n);
 	for (char *c = d; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c + 32);
@@ -78,19 +94,20 @@ static void walk(const struct kql_node *n, struct plan *p)
 		return;
 	}
 	const struct kql_literal *lit;
-	if ((lit = required_literal(n, "file.path")) != NULL) {
+	if (!normalized("file.path") && (lit = required_literal(n, "file.path")) != NULL) {
 		size_t len;
 		const char *prefix = wpat_prefix(&lit->pat, &len);
 		use_path(p, prefix, len, !wpat_has_wildcard(&lit->pat));
 	} else if (!p->path_lower_prefix && (lit = required_literal(n, "file.path.caseless")) != NULL &&
 	           lit->pat.len[0])
 		p->path_lower_prefix = lower_dup(lit->pat.piece[0]);
-	else if (!p->ncategories && (lit = required_literal(n, "event.category")) != NULL &&
-	         !wpat_has_wildcard(&lit->pat) && lit->pat.len[0] <= 64)
+	else if (!p->ncategories && !normalized("event.category") &&
+	         (lit = required_literal(n, "event.category")) != NULL && !wpat_has_wildcard(&lit->pat) &&
+	         lit->pat.len[0] <= 64)
 		add_category(p, lit->pat.piece[0]);
 	else if (!p->host &&
-	         (((lit = required_literal(n, "host.name")) != NULL) ||
-	          ((lit = required_literal(n, "host.id")) != NULL)) &&
+	         ((!normalized("host.name") && (lit = required_literal(n, "host.name")) != NULL) ||
+	          (!normalized("host.id") && (lit = required_literal(n, "host.id")) != NULL)) &&
 	         !wpat_has_wildcard(&lit->pat))
 		p->host = xstrdup(lit->pat.piece[0]);
 }
@@ -127,17 +144,22 @@ static void eql_categories(const struct eql_query *eql, struct plan *p)
 void plan_eql(const struct eql_query *eql, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	eql_categories(eql, p);
-	eql_required_caseless_prefix(eql, &p->path_lower_prefix);
+	if (!normalized("event.category"))
+		eql_categories(eql, p);
+	char *lower;
+	if (eql_required_caseless_prefix(eql, &lower)) {
+		p->path_lower_prefix = lower_dup(lower);
+		free(lower);
+	}
 	char *prefix;
 	int exact;
-	if (eql_required_prefix(eql, "file.path", &prefix, &exact)) {
+	if (!normalized("file.path") && eql_required_prefix(eql, "file.path", &prefix, &exact)) {
 		use_path(p, prefix, strlen(prefix), exact);
 		free(prefix);
 	}
 	static const char *const hosts[] = {"host.name", "host.id"};
 	for (size_t i = 0; i < 2 && !p->host; i++)
-		if (eql_required_prefix(eql, hosts[i], &prefix, &exact)) {
+		if (!normalized(hosts[i]) && eql_required_prefix(eql, hosts[i], &prefix, &exact)) {
 			if (exact)
 				p->host = prefix;
 			else

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/casemap.h"
 #include "common/diag.h"
 #include "common/hash.h"
 #include "common/jsonarena.h"
@@ -128,7 +129,10 @@ static int filters_admit(const struct column_filter *filters, size_t n, const st
 		if (!v)
 			return 0;
 		size_t k;
-		for (k = 0; k < f->n && (f->caseless ? strcasecmp(v, f->values[k]) : strcmp(v, f->values[k])); k++)
+		for (k = 0;
+		     k < f->n && (f->caseless ? casemap_lower_cmp(v, strlen(v), f->values[k], strlen(f->values[k]))
+		                              : strcmp(v, f->values[k]));
+		     k++)
 			;
 		if (k == f->n)
 			return 0;
@@ -259,9 +263,19 @@ static struct value_entry *value_slot(struct value_index *x, int column, int cas
 	}
 }
 
+/* A caseless value as the key it is listed under: through the lowercase normalizer (Lucene's
+ * LowerCaseFilter: every letter), which for a query on such a keyword is what Elasticsearch
+ * compares, and for EQL's own ASCII-caseless forms admits every value they match. */
 static void value_lower(struct strbuf *sb, const char *s)
 {
 	strbuf_reset(sb);
+	size_t len = strlen(s);
+	if (!casemap_is_ascii(s, len)) {
+		char *low = casemap_lower(s, len);
+		strbuf_addstr(sb, low);
+		free(low);
+		return;
+	}
 	for (; *s; s++)
 		strbuf_addch(sb, (char)tolower((unsigned char)*s));
 }

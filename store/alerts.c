@@ -590,11 +590,16 @@ int store_candidate_admits(const struct candidate_query *q, const struct event_r
 		return 0;
 	if (q->path_lower_prefix && r->file_path) {
 		/* SQLite's lower() is ASCII-only; substr counts characters, but a byte prefix of
-		 * ASCII-lowered UTF-8 is equal exactly when the character prefix is */
-		size_t n = strlen(q->path_lower_prefix);
-		if (strlen(r->file_path) < n)
+		 * ASCII-lowered UTF-8 is equal exactly when the character prefix is. The prefix is
+		 * ASCII; a path with a character that is not cannot be vouched for (the lowercase
+		 * normalizer maps U+0130 to i and U+212A to k), as in the SQL below. */
+		size_t n = strlen(q->path_lower_prefix), len = strlen(r->file_path);
+		int ascii = 1;
+		for (size_t i = 0; i < len && ascii; i++)
+			ascii = (unsigned char)r->file_path[i] < 0x80;
+		if (ascii && len < n)
 			return 0;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; ascii && i < n; i++) {
 			unsigned char c = (unsigned char)r->file_path[i];
 			if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)q->path_lower_prefix[i])
 				return 0;
@@ -662,9 +667,11 @@ int store_candidates_each(struct store *s, const struct candidate_query *q, cand
 			strbuf_addstr(&sql, " AND host_key IN (SELECT key FROM hosts WHERE name = ?6 OR host_id = ?6)");
 		strbuf_addstr(&sql, " UNION SELECT id FROM events WHERE irregular != 0)");
 	}
-	if (q->path_lower_prefix) /* SQLite's lower() is ASCII-only, as the .caseless copy is */
+	if (q->path_lower_prefix) /* ASCII: SQLite's lower() is ASCII-only; a path that is not all
+	                           * ASCII (more bytes than characters) stays in */
 		strbuf_addstr(&sql, " AND (e.irregular != 0 OR e.file_path IS NULL OR "
-		                    "lower(substr(e.file_path, 1, length(?11))) = ?11)");
+		                    "lower(substr(e.file_path, 1, length(?11))) = ?11 OR "
+		                    "length(CAST(e.file_path AS BLOB)) != length(e.file_path))");
 	if (q->ncategories) {
 		/* the category column joins the values with ','; rows it cannot vouch for stay in */
 		strbuf_addstr(&sql, " AND (e.category IS NULL OR e.irregular != 0");

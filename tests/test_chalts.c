@@ -17,6 +17,9 @@ static char *curl_values[] = {"curl", "nscurl"};
 static char *osa_values[] = {"OSAScript"};
 static char *action_values[] = {"exec"};
 static char *quote_values[] = {"it's\\"};
+static char *kelvin_values[] = {"\xe2\x84\xaa"
+                                "IT",
+                                "\xc3\x89T\xc3\x89"};
 
 static int condition(struct strbuf *sb, const struct candidate_alt *alts, size_t n)
 {
@@ -44,20 +47,30 @@ static void test_alternatives_are_grouped_by_category_with_one_in_per_column(voi
 	assert_int_equal(condition(&sb, alts, 4), 1);
 	assert_string_equal(sb.buf, COMMA " OR (1 AND (empty(event_category) OR hasAny(event_category, ['process']))"
 	                                  " AND (names_exact != 1 OR ifNull(process_name IN ('curl', 'nscurl'), 0)"
-	                                  " OR ifNull(lower(process_name) IN ('osascript'), 0)))"
+	                                  " OR ifNull(lower(process_name) IN ('osascript'), 0)"
+	                                  " OR ifNull(length(process_name) != lengthUTF8(process_name), 0)))"
 	                                  " OR (1 AND (empty(event_category) OR hasAny(event_category, ['network']))"
 	                                  " AND (names_exact != 1 OR ifNull(event_action IN ('exec'), 0)))"
 	                                  " OR (1 AND (empty(event_category) OR hasAny(event_category, "
 	                                  "['process', 'network']))))");
 	/* no category, names alone */
 	assert_int_equal(condition(&sb, alts + 1, 1), 1);
-	assert_string_equal(sb.buf,
-	                    COMMA " OR (1 AND (empty(event_category) OR hasAny(event_category, ['process']))"
-	                          " AND (names_exact != 1 OR ifNull(lower(process_name) IN ('osascript'), 0))))");
+	assert_string_equal(sb.buf, COMMA " OR (1 AND (empty(event_category) OR hasAny(event_category, ['process']))"
+	                                  " AND (names_exact != 1 OR ifNull(lower(process_name) IN ('osascript'), 0)"
+	                                  " OR ifNull(length(process_name) != lengthUTF8(process_name), 0))))");
 	const struct candidate_alt names_only[] = {{.columns = osa, .ncolumns = 1}};
 	assert_int_equal(condition(&sb, names_only, 1), 1);
 	assert_string_equal(sb.buf, COMMA " OR (1 AND (names_exact != 1 OR ifNull(lower(process_name) IN "
-	                                  "('osascript'), 0))))");
+	                                  "('osascript'), 0) OR ifNull(length(process_name) != "
+	                                  "lengthUTF8(process_name), 0))))");
+	/* a caseless value goes through the lowercase normalizer (LowerCaseFilter: the Kelvin sign
+	 * is k, É é); lower() changes A-Z alone, so a column value that is not all ASCII stays in */
+	const struct column_filter kelvin[] = {{0, kelvin_values, 2, 1}};
+	const struct candidate_alt kelvin_only[] = {{.columns = kelvin, .ncolumns = 1}};
+	assert_int_equal(condition(&sb, kelvin_only, 1), 1);
+	assert_string_equal(sb.buf, COMMA " OR (1 AND (names_exact != 1 OR ifNull(lower(process_name) IN "
+	                                  "('kit', '\\xC3\\xA9t\\xC3\\xA9'), 0) OR ifNull(length(process_name) != "
+	                                  "lengthUTF8(process_name), 0))))");
 	strbuf_release(&sb);
 }
 

@@ -1,6 +1,7 @@
 /* The needles a ClickHouse read pushes down (cluster/source_clickhouse.h,
  * ch_needles_condition): the exact condition for a given set of needle sets, each needle
- * through cluster/quote.h, the JSON escapes that can hide a needle always admitted, and nothing
+ * through cluster/quote.h, the JSON escapes that can hide a needle (and U+0130, U+212A, which the
+ * lowercase normalizer lowers to ASCII) always admitted, and nothing
  * pushed where the local scan would parse every document anyway. The server's side (escaped
  * documents still candidates) is in tests/test_cluster.c. */
 #include "tests/testutil.h"
@@ -10,7 +11,9 @@
 #include "cluster/source_clickhouse.h"
 #include "detect/needles.h"
 
-#define ESCAPES "(position(doc, '\\\\u') > 0 OR position(doc, '\\\\/') > 0"
+#define ESCAPES                                                                                                        \
+	"(position(doc, '\\\\u') > 0 OR position(doc, '\\\\/') > 0 OR position(doc, '\\xC4\\xB0') > 0 OR "             \
+	"position(doc, '\\xE2\\x84\\xAA') > 0"
 
 /* A usable set of the given needles (as the query languages give them: lower-cased). */
 static void set_of(struct needles *nd, const char *const *texts, size_t n)

@@ -1284,6 +1284,11 @@ static void test_pushed_needles_keep_every_document_the_local_scan_would_parse(v
 	    "\"name\":\"zsh\",\"executable\":\"/bin/zsh\",\"title\":\"say \\\"pb\\\"\"", /* n-6: \" */
 	    "\"name\":\"zsh\",\"executable\":\"C:\\\\usr\\\\x\"",                        /* n-7: \\u, not \u */
 	    "\"name\":\"pb\\u0050aste\",\"executable\":\"/bin/zsh\"",                    /* n-8: \u in it */
+	    /* n-9, n-10: U+0130 and U+212A, which the lowercase normalizer lowers to i and k */
+	    "\"name\":\"zsh\",\"executable\":\"/bin/zsh\",\"title\":\"P\xc4\xb0"
+	    "NG\"",
+	    "\"name\":\"zsh\",\"executable\":\"/bin/zsh\",\"title\":\"\xe2\x84\xaa"
+	    "ILL\"",
 	};
 	struct strbuf text;
 	strbuf_init(&text, 4096);
@@ -1316,7 +1321,7 @@ static void test_pushed_needles_keep_every_document_the_local_scan_would_parse(v
 		if (source_candidates(remote, &q, sets, 2, take_candidate_id, &k) != 0)
 			fail_msg("candidates: %s", source_errmsg(remote));
 		sort_lines(&k.ids);
-		assert_string_equal(k.ids.buf, "n-1\nn-2\nn-3\nn-4\nn-7\nn-8\n");
+		assert_string_equal(k.ids.buf, "n-1\nn-10\nn-2\nn-3\nn-4\nn-7\nn-8\nn-9\n");
 		strbuf_release(&k.ids);
 	}
 	/* a set that rules nothing out: every row */
@@ -1327,7 +1332,7 @@ static void test_pushed_needles_keep_every_document_the_local_scan_would_parse(v
 	struct candidate_ids k;
 	strbuf_init(&k.ids, 256);
 	assert_int_equal(source_candidates(remote, &q, with_none, 2, take_candidate_id, &k), 0);
-	assert_int_equal(count_lines(&k.ids), 8);
+	assert_int_equal(count_lines(&k.ids), 10);
 	strbuf_release(&k.ids);
 
 	/* searches, whose needles are pushed: what the case finds */
@@ -1336,8 +1341,10 @@ static void test_pushed_needles_keep_every_document_the_local_scan_would_parse(v
 	    "process.name : pbpaste",
 	    "process.executable : \"/usr/bin/pbpaste\"",
 	    "process.name : PBPaste or process.name : zsh",
+	    "process.title.caseless : ping",
+	    "process.title.caseless : kill",
 	};
-	static const size_t found[] = {2, 2, 4};
+	static const size_t found[] = {2, 2, 6, 1, 1};
 	struct strbuf la, lb;
 	strbuf_init(&la, 4096);
 	strbuf_init(&lb, 4096);

@@ -307,7 +307,8 @@ static const struct eql_case cases[] = {
     {"any where file.path.caseless : \"*/plugins/*.dsplug/*\"", INNER_EVENT, 1},
     {"any where file.path.caseless == \"/library/directoryservices/plugins/evil.dsplug/contents/macos/evil\"",
      INNER_EVENT, 1},
-    {"any where file.path.caseless like \"*.DSPLUG*\"", INNER_EVENT, 0},
+    /* like on a normalized keyword normalizes its pattern (KeywordFieldType.wildcardQuery) */
+    {"any where file.path.caseless like \"*.DSPLUG*\"", INNER_EVENT, 1},
     {"any where file.path.caseless == \"x\"", "{\"file\":{\"path\":{\"caseless\":\"x\"}}}", 1},
     /* a derived value read as a whole value (found by fuzz_eql: it was used after it was freed) */
     {"any where concat(file.path.caseless, \"!\") == "
@@ -516,8 +517,15 @@ static void test_mapped_whole_numbers(void **state)
 /* Multi-fields (as tests/test_kql.c's test_multi_fields): the parent's value through the
  * sub-field's normalizer and ignore_above. EQL's == and != are term queries, in a terms query,
  * < and > range queries: Elasticsearch normalizes their text with the keyword's normalizer
- * (KeywordFieldType's indexedValueForSearch); like and regex are wildcard and regexp queries,
- * which do not (StringFieldType.wildcardQuery without shouldNormalize). */
+ * (KeywordFieldType's indexedValueForSearch); like is a wildcard query, which KeywordFieldType
+ * normalizes too ("Wildcard queries on keyword fields use the normalizer of the underlying
+ * field, regardless of their case sensitivity option": wildcardQuery with shouldNormalize, so
+ * normalizeWildcardPattern), and regex a regexp query, whose text StringFieldType.regexpQuery
+ * takes through indexedValueForSearch (so "[A-Z]" is "[a-z]"). The normalizer is Lucene's
+ * LowerCaseFilter: Character.toLowerCase of each code point (É é, U+0130 i, the Kelvin sign k).
+ * A top-level keyword indexes its own values so (KeywordFieldMapper.indexValue: longer than
+ * ignore_above in UTF-16 units, before the normalizer, not indexed: no term, no doc value, so
+ * exists is false too). */
 static void test_multi_fields(void **state)
 {
 	(void)state;
@@ -526,7 +534,7 @@ static void test_multi_fields(void **state)
 	    {"any where process.name.lower == \"BASH\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
 	    {"any where process.name.lower != \"BASH\"", "{\"process\":{\"name\":\"Bash\"}}", 0},
 	    {"any where process.name.lower in (\"ZSH\", \"BASH\")", "{\"process\":{\"name\":\"Bash\"}}", 1},
-	    {"any where process.name.lower like \"BA*\"", "{\"process\":{\"name\":\"Bash\"}}", 0},
+	    {"any where process.name.lower like \"BA*\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
 	    {"any where process.name.lower like \"ba*\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
 	    {"any where process.name.lower : \"BA*\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
 	    {"any where process.name.lower == \"powershell.exe\"", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 0},
@@ -539,20 +547,76 @@ static void test_multi_fields(void **state)
 	     1},
 	    /* a .caseless the mapping does not name: Elastic Defend's */
 	    {"any where file.path.caseless == \"/LIBRARY/X\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
-	    {"any where file.path.caseless like \"/LIBRARY/*\"", "{\"file\":{\"path\":\"/Library/x\"}}", 0},
+	    {"any where file.path.caseless like \"/LIBRARY/*\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+	    /* LowerCaseFilter maps every letter, on the value and on the query's text */
+	    {"any where file.path.caseless == \"/library/kit\"",
+	     "{\"file\":{\"path\":\"/L\xc4\xb0"
+	     "brary/\xe2\x84\xaa"
+	     "IT\"}}",
+	     1},
+	    {"any where file.path.caseless like \"/library/k*\"",
+	     "{\"file\":{\"path\":\"/L\xc4\xb0"
+	     "brary/\xe2\x84\xaa"
+	     "IT\"}}",
+	     1},
+	    {"any where file.path.caseless in (\"/tmp/\\u{e9}t\\u{e9}\", \"x\")",
+	     "{\"file\":{\"path\":\"/TMP/\xc3\x89T\xc3\x89\"}}", 1},
+	    {"any where file.path.caseless == \"/tmp/\\u{e9}t\\u{e9}\"",
+	     "{\"file\":{\"path\":\"/tmp/\\u00c9T\\u00c9\"}}", 1},
+	    {"any where file.path.caseless == \"/TMP/\\u{c9}T\\u{c9}\"",
+	     "{\"file\":{\"path\":\"/tmp/\\u00e9t\\u00e9\"}}", 1},
+	    {"any where file.path.caseless == \"kit\"", "{\"file\":{\"path\":\"\\u212aIT\"}}", 1},
+	    {"any where file.path.caseless == \"\\u{212a}it\"", "{\"file\":{\"path\":\"KIT\"}}", 1},
+	    {"any where file.path.caseless == \"i\"", "{\"file\":{\"path\":\"\\u0130\"}}", 1},
+	    {"any where file.path.caseless in (\"x\", \"\\u{3c3}\\u{3c3}\")",
+	     "{\"file\":{\"path\":\"\\u03a3\\u03a3\"}}", 1},
+	    {"any where file.path.caseless like \"*\\u{c9}T\\u{c9}\"", "{\"file\":{\"path\":\"/tmp/\\u00e9t\\u00e9\"}}",
+	     1},
+	    {"any where file.path.caseless like \"*\\u{e9}t?\"", "{\"file\":{\"path\":\"/TMP/\\u00c9T\\u00c9\"}}", 1},
+	    {"any where file.path.caseless regex \"/TMP/[A-Z]+\"", "{\"file\":{\"path\":\"/tmp/XY\"}}", 1},
+	    {"any where file.path.caseless regex \"/TMP/[A-Z]+\"", "{\"file\":{\"path\":\"/tmp/1\"}}", 0},
+	    {"any where file.path regex \"/TMP/[A-Z]+\"", "{\"file\":{\"path\":\"/tmp/XY\"}}", 0},
+	    /* EQL's own ~ is not the normalizer: ASCII's case alone, as before */
+	    {"any where file.path : \"/tmp/\\u{e9}\"", "{\"file\":{\"path\":\"/TMP/\\u00e9\"}}", 1},
+	    /* ranges on a normalized keyword: both sides normalized, UTF-8 byte order */
+	    {"any where process.name.lower < \"C\"", "{\"process\":{\"name\":\"Bash\"}}", 1},
+	    {"any where process.name.lower >= \"BASH\"", "{\"process\":{\"name\":\"bash\"}}", 1},
+	    {"any where process.name.lower > \"Z\"", "{\"process\":{\"name\":\"\\u00c9\"}}", 1},
+	    {"any where process.name < \"a\"", "{\"process\":{\"name\":\"Z\"}}", 1},
+	    /* a top-level keyword with the normalizer and ignore_above: its own values as indexed */
+	    {"any where host.name == \"WS-\\u{c9}\"", "{\"host\":{\"name\":\"ws-\\u00e9\"}}", 1},
+	    {"any where host.name like \"WS-*\"", "{\"host\":{\"name\":\"Ws-1\"}}", 1},
+	    {"any where host.name == \"abcdefghij\"", "{\"host\":{\"name\":\"abcdefghij\"}}", 1},
+	    {"any where host.name == \"abcdefghijk\"", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+	    {"any where host.name != null", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+	    {"any where host.name != null", "{\"host\":{\"name\":[\"abcdefghijk\",\"a\"]}}", 1},
+	    /* ten UTF-16 units (a supplementary character is two), so indexed */
+	    {"any where host.name == \"\\u{1f600}abcdefgh\"", "{\"host\":{\"name\":\"\\ud83d\\ude00abcdefgh\"}}", 1},
+	    {"any where host.name == \"\\u{1f600}abcdefghi\"", "{\"host\":{\"name\":\"\\ud83d\\ude00abcdefghi\"}}", 0},
+	    /* ignore_above counts before the normalizer: U+0130 is one unit, and "i" after it */
+	    {"any where host.name == \"iiiiiiiiii\"",
+	     "{\"host\":{\"name\":\"\\u0130\\u0130\\u0130\\u0130\\u0130IIIII\"}}", 1},
+	    {"any where user.name == \"abcdefghijk\"", "{\"user\":{\"name\":\"abcdefghijk\"}}", 1},
+	    /* functions read the doc values (Elasticsearch's scripts): normalized, ignored values none */
+	    {"any where startsWith(host.name, \"ws-\")", "{\"host\":{\"name\":\"WS-1\"}}", 1},
+	    {"any where length(host.name) > 0", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+	    {"any where length(host.name) > 0", "{\"host\":{\"name\":\"abcdefghij\"}}", 1},
 	};
-	char *names[] = {"process.name", "process.name.lower", "message", "message.keyword", "user.id", "user.id.num"};
+	char *names[] = {"process.name", "process.name.lower", "message",   "message.keyword",
+	                 "user.id",      "user.id.num",        "host.name", "user.name"};
 	static const char *const type_text[] = {"keyword ignore_above=1024",
 	                                        "keyword multi normalizer=lowercase ignore_above=8",
 	                                        "text",
 	                                        "keyword multi ignore_above=10",
 	                                        "keyword",
-	                                        "long multi"};
-	enum field_type types[6];
-	struct numeric_type nums[6];
-	for (size_t i = 0; i < 6; i++)
+	                                        "long multi",
+	                                        "keyword normalizer=lowercase ignore_above=10",
+	                                        "keyword"};
+	enum field_type types[8];
+	struct numeric_type nums[8];
+	for (size_t i = 0; i < 8; i++)
 		types[i] = field_type_named(type_text[i]), nums[i] = numeric_type_named(type_text[i]);
-	field_types_set(names, types, nums, 6);
+	field_types_set(names, types, nums, 8);
 	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
 		struct kql_error err;
 		struct eql_query *q = eql_parse(multi[i].query, &err);
@@ -563,9 +627,31 @@ static void test_multi_fields(void **state)
 		if (got != multi[i].want)
 			fail_msg("case %zu: %s on %s: got %d, want %d", i, multi[i].query, multi[i].event, got,
 			         multi[i].want);
+		struct needles nd; /* the needles never rule out an event the query matches */
+		eql_needles(q, &nd);
+		needles_finish(&nd);
+		if (got && !needles_admit(&nd, multi[i].event, strlen(multi[i].event)))
+			fail_msg("case %zu: %s: the needles rule out a match", i, multi[i].query);
+		needles_release(&nd);
 		cJSON_Delete(ev);
 		eql_free(q);
 	}
+	/* a sequence's join keys as the fields API gives them (KeywordFieldType's value fetcher:
+	 * applyIgnoreAboveAndNormalizer), which the later stages' terms queries meet */
+	struct kql_error err;
+	struct eql_query *q = eql_parse("sequence by host.name [process where true] [file where true]", &err);
+	assert_non_null(q);
+	struct strbuf key;
+	strbuf_init(&key, 32);
+	cJSON *ev = cJSON_Parse("{\"host\":{\"name\":\"WS-\\u00c9\"}}");
+	assert_int_equal(eql_stage_key(q, 0, ev, &key), 0);
+	assert_string_equal(key.buf, "\"ws-\xc3\xa9\"\x1f");
+	cJSON_Delete(ev);
+	ev = cJSON_Parse("{\"host\":{\"name\":\"abcdefghijk\"}}");
+	assert_int_equal(eql_stage_key(q, 0, ev, &key), -1); /* not indexed: no key */
+	cJSON_Delete(ev);
+	strbuf_release(&key);
+	eql_free(q);
 	field_types_set(NULL, NULL, NULL, 0);
 }
 

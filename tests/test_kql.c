@@ -416,6 +416,58 @@ static const struct kql_case multi_cases[] = {
     {"file.path.caseless: /LIBRARY/*", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
     {"file.path.caseless: \"/library/X\"", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
     {"file.path.text: library", "{\"file\":{\"path\":\"/Library/x\"}}", 1},
+    /* the lowercase normalizer is Lucene's LowerCaseFilter (LowercaseNormalizerProvider):
+     * Character.toLowerCase of each code point, on the value and on the query's text */
+    {"file.path.caseless: \"/tmp/\\u00e9t\\u00e9\"", "{\"file\":{\"path\":\"/TMP/\\u00c9T\\u00c9\"}}", 1},
+    {"file.path.caseless: /TMP/\\u00c9T*", "{\"file\":{\"path\":\"/tmp/\\u00e9t\\u00e9\"}}", 1},
+    {"file.path.caseless: kit", "{\"file\":{\"path\":\"\\u212aIT\"}}", 1},
+    {"file.path.caseless: \\u0130*", "{\"file\":{\"path\":\"iX\"}}", 1},
+    {"file.path.caseless: \"\\u03c3\\u03c3\"", "{\"file\":{\"path\":\"\\u03a3\\u03a3\"}}", 1},
+    {"file.path: \"/tmp/\\u00e9\"", "{\"file\":{\"path\":\"/tmp/\\u00c9\"}}", 0},
+    /* a field name that is not ASCII (its literal's normalized copy is dropped: fuzz_kql) */
+    {"\\u00e9t\\u00e9: x", "{\"\\u00e9t\\u00e9\":\"x\"}", 1},
+    /* as raw UTF-8 (no JSON escape: the needles must let U+0130 and U+212A through) */
+    {"file.path.caseless: \"/library/kit\"",
+     "{\"file\":{\"path\":\"/L\xc4\xb0"
+     "brary/\xe2\x84\xaa"
+     "IT\"}}",
+     1},
+    {"file.path.caseless: \"/tmp/\u00e9t\u00e9\"", "{\"file\":{\"path\":\"/TMP/\xc3\x89T\xc3\x89\"}}", 1},
+    {"file.path.caseless: /tmp/*", "{\"file\":{\"path\":\"/TMP/\xc3\x89T\xc3\x89\"}}", 1},
+    /* ranges (KeywordFieldType.rangeQuery: bounds through indexedValueForSearch, the normalizer;
+     * a TermRangeQuery compares UTF-8 bytes) */
+    {"process.name.lower < C", "{\"process\":{\"name\":\"Bash\"}}", 1},
+    {"process.name.lower >= BASH", "{\"process\":{\"name\":\"bash\"}}", 1},
+    {"process.name.lower > BASH", "{\"process\":{\"name\":\"bash\"}}", 0},
+    {"process.name.lower <= \"bash\"", "{\"process\":{\"name\":\"BASH\"}}", 1},
+    {"process.name.lower > Z", "{\"process\":{\"name\":\"\\u00c9\"}}", 1},
+    {"process.name.lower < \"\\u00c9\"", "{\"process\":{\"name\":\"\\u00ea\"}}", 0},
+    {"process.name.lower < \"\\u00c9\"", "{\"process\":{\"name\":\"\\u00e8\"}}", 1},
+    {"process.name.lower > \\uffff", "{\"process\":{\"name\":\"\\ud83d\\ude00\"}}", 1},
+    {"process.name.lower >= a", "{\"process\":{\"name\":\"PowerShell.exe\"}}", 0}, /* not indexed */
+    {"process.name < a", "{\"process\":{\"name\":\"Z\"}}", 1},
+    /* a top-level keyword with the normalizer and ignore_above 10 (KeywordFieldMapper.indexValue:
+     * the length in UTF-16 units before the normalizer; longer is not indexed, no doc value, so
+     * exists is false too) */
+    {"host.name: \"WS-\\u00c9\"", "{\"host\":{\"name\":\"ws-\\u00e9\"}}", 1},
+    {"host.name: WS-*", "{\"host\":{\"name\":\"Ws-1\"}}", 1},
+    {"host.name: abcdefghij", "{\"host\":{\"name\":\"ABCDEFGHIJ\"}}", 1},
+    {"host.name: abcdefghijk", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+    {"host.name: abcdefghij*", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+    {"host.name: *", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+    {"host.name: *", "{\"host\":{\"name\":[\"abcdefghijk\",\"a\"]}}", 1},
+    {"host.name > a", "{\"host\":{\"name\":\"abcdefghijk\"}}", 0},
+    {"host.name: \"iiiiiiiiii\"", "{\"host\":{\"name\":\"\\u0130\\u0130\\u0130\\u0130\\u0130IIIII\"}}", 1},
+    {"host.name: \"\\ud83d\\ude00abcdefgh\"", "{\"host\":{\"name\":\"\\ud83d\\ude00ABCDEFGH\"}}", 1},
+    {"host.name: \"\\ud83d\\ude00abcdefghi\"", "{\"host\":{\"name\":\"\\ud83d\\ude00abcdefghi\"}}", 0},
+    /* KQL's \\u escapes: a surrogate pair is one code point (Kibana's grammar builds a JavaScript
+     * string) */
+    {"host.name: \\ud83d\\ude00", "{\"host\":{\"name\":\"\\ud83d\\ude00\"}}", 1},
+    /* ignore_above alone: the value as written when indexed */
+    {"user.name: abcdefghijk", "{\"user\":{\"name\":\"abcdefghijk\"}}", 0},
+    {"user.name: ABCDE", "{\"user\":{\"name\":\"abcde\"}}", 0},
+    {"user.name: abcde", "{\"user\":{\"name\":\"abcde\"}}", 1},
+    {"user.name: *", "{\"user\":{\"name\":\"abcdefghijk\"}}", 0},
 };
 
 static void run_kql_cases(const struct kql_case *table, size_t n)
@@ -430,6 +482,13 @@ static void run_kql_cases(const struct kql_case *table, size_t n)
 		if (got != table[i].want)
 			fail_msg("case %zu: %s on %s: got %d, want %d", i, table[i].query, table[i].event, got,
 			         table[i].want);
+		/* the needles never rule out an event the query matches */
+		struct needles nd;
+		kql_needles(q, &nd);
+		needles_finish(&nd);
+		if (got && !needles_admit(&nd, table[i].event, strlen(table[i].event)))
+			fail_msg("case %zu: %s: the needles rule out a match", i, table[i].query);
+		needles_release(&nd);
 		cJSON_Delete(ev);
 		kql_free(q);
 	}
@@ -445,7 +504,9 @@ static void test_multi_fields(void **state)
 	                 "message",
 	                 "message.keyword",
 	                 "user.id",
-	                 "user.id.num"};
+	                 "user.id.num",
+	                 "host.name",
+	                 "user.name"};
 	static const char *const type_text[] = {"keyword ignore_above=1024",
 	                                        "keyword multi normalizer=lowercase ignore_above=8",
 	                                        "keyword",
@@ -453,12 +514,14 @@ static void test_multi_fields(void **state)
 	                                        "text",
 	                                        "keyword multi ignore_above=10",
 	                                        "keyword",
-	                                        "long multi"};
-	enum field_type types[8];
-	struct numeric_type nums[8];
-	for (size_t i = 0; i < 8; i++)
+	                                        "long multi",
+	                                        "keyword normalizer=lowercase ignore_above=10",
+	                                        "keyword ignore_above=10"};
+	enum field_type types[10];
+	struct numeric_type nums[10];
+	for (size_t i = 0; i < 10; i++)
 		types[i] = field_type_named(type_text[i]), nums[i] = numeric_type_named(type_text[i]);
-	field_types_set(names, types, nums, 8);
+	field_types_set(names, types, nums, 10);
 	run_kql_cases(multi_cases, sizeof(multi_cases) / sizeof(multi_cases[0]));
 	field_types_set(NULL, NULL, NULL, 0);
 }
