@@ -468,6 +468,11 @@ fail:
 	return -1;
 }
 
+void store_set_errmsg(struct store *s, const char *msg)
+{
+	fail_msg(s, msg);
+}
+
 int store_migrated_from(const struct store *s)
 {
 	return s->migrated_from;

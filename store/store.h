@@ -31,6 +31,8 @@ void store_close(struct store *s);
 /* The schema version this open migrated the case from (a writer opening an older case), or 0. */
 int store_migrated_from(const struct store *s);
 const char *store_errmsg(const struct store *s);
+/* Makes msg the message store_errmsg gives (another connection's failure, say). */
+void store_set_errmsg(struct store *s, const char *msg);
 const char *store_path(const struct store *s);
 
 /* The schema version this binary writes. */
