@@ -52,9 +52,11 @@ struct alert_pipe {
 	uint64_t created, tx_created;
 
 	/* the caller's */
+	struct store *s; /* its connection, which reads in a transaction while the writer's is open */
 	struct batch cur;
 	int64_t gen;
 	int in_tx;
+	int64_t snap_done;   /* done_gen when the caller's read transaction began */
 	struct uuid_set set; /* the uuids of fifo (and perhaps of some already confirmed) */
 	struct pending *fifo;
 	size_t lo, n, cap; /* fifo[lo, n) are not confirmed yet as far as the caller knows */
@@ -139,13 +141,14 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 	char *err = NULL;
 	struct store *w;
 	*out = NULL;
-	if (store_open(store_path(s), 0, &w, &err)) {
+	if (store_open_again(s, &w, &err)) {
 		store_set_errmsg(s, err ? err : "cannot open the case a second time");
 		free(err);
 		return -1;
 	}
 	struct alert_pipe *p = xcalloc(1, sizeof(*p));
 	p->w = w;
+	p->s = s;
 	strbuf_init(&p->error, 64);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
@@ -214,6 +217,11 @@ static int push_kind(struct alert_pipe *p, enum op_kind kind, int64_t rule_key, 
 
 int alert_pipe_begin(struct alert_pipe *p)
 {
+	/* the caller reads in a transaction of its own, as it did in the one it wrote in: its
+	 * snapshot holds at least what the writer had committed before it began */
+	p->snap_done = atomic_load(&p->done_gen);
+	if (store_begin_read(p->s))
+		return -1;
 	p->gen++;
 	p->in_tx = 1;
 	return push_kind(p, OP_BEGIN, 0, 0);
@@ -227,7 +235,8 @@ int alert_pipe_set_state(struct alert_pipe *p, int64_t rule_key, int64_t max_id)
 int alert_pipe_commit(struct alert_pipe *p)
 {
 	p->in_tx = 0;
-	return push_kind(p, OP_COMMIT, 0, 0);
+	int rc = store_commit(p->s);
+	return push_kind(p, OP_COMMIT, 0, 0) || rc ? -1 : 0;
 }
 
 static void rebuild_set(struct alert_pipe *p)
@@ -242,6 +251,7 @@ void alert_pipe_rollback(struct alert_pipe *p)
 	if (!p->in_tx)
 		return; /* as store_rollback outside a transaction */
 	p->in_tx = 0;
+	store_rollback(p->s);
 	push_kind(p, OP_ROLLBACK, 0, 0);
 	/* its alerts will never be stored */
 	size_t n = p->n;
@@ -319,7 +329,8 @@ int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a)
 
 int alert_pipe_pending(struct alert_pipe *p, const char *uuid)
 {
-	int64_t done = atomic_load(&p->done_gen);
+	/* in a read transaction, what was committed after it began may not be in its snapshot */
+	int64_t done = p->in_tx ? p->snap_done : atomic_load(&p->done_gen);
 	while (p->lo < p->n && p->fifo[p->lo].gen <= done)
 		p->lo++;
 	if (p->lo == p->n) { /* every one stored: the case's connection finds them */

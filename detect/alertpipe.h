@@ -23,7 +23,9 @@ struct alert_pipe;
 int alert_pipe_open(struct store *s, struct alert_pipe **out);
 /* What store_begin, store_alert_add (a copy of a is taken), store_set_detection_state,
  * store_commit and store_rollback do, queued for the writer. 0, or -1 once the writer has
- * failed. */
+ * failed. Meanwhile the case's connection reads in a transaction (store_begin_read) that
+ * alert_pipe_commit and alert_pipe_rollback end: its reads cost what they did in the
+ * transaction that wrote. */
 int alert_pipe_begin(struct alert_pipe *p);
 int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a);
 int alert_pipe_set_state(struct alert_pipe *p, int64_t rule_key, int64_t max_id);
