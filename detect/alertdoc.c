@@ -508,7 +508,8 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         /* rule_name_override: the queue and listings name it as its document does */
 	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
 	int created = 0;
-	int rc = store_alert_add(run->store, &a, &created);
+	int rc = run->pipe ? alert_pipe_add(run->pipe, &a) /* the writer counts what it creates */
+	                   : store_alert_add(run->store, &a, &created);
 	free(kept);
 	free(stored);
 	if (created)

@@ -225,29 +225,50 @@ static int prepare_rule(struct run *run, const struct rule_row *row)
 	return 1;
 }
 
+int run_begin(struct run *run)
+{
+	return run->pipe ? alert_pipe_begin(run->pipe) : store_begin(run->store);
+}
+
+int run_commit(struct run *run)
+{
+	return run->pipe ? alert_pipe_commit(run->pipe) : store_commit(run->store);
+}
+
+void run_rollback(struct run *run)
+{
+	if (run->pipe)
+		alert_pipe_rollback(run->pipe);
+	else
+		store_rollback(run->store);
+}
+
+int run_set_state(struct run *run, int64_t last_event_id)
+{
+	return run->pipe ? alert_pipe_set_state(run->pipe, run->rule.key, last_event_id)
+	                 : store_set_detection_state(run->store, run->rule.key, last_event_id);
+}
+
 /* The type replays the executions; the state records how far detect has read, in the same
  * transaction as the alerts. */
 static int finish_rule(struct run *run)
 {
-	struct store *s = run->store;
 	struct detect_totals before = *run->totals;
-	if (store_begin(s))
+	if (run_begin(run))
 		return -1;
 	int rc = run->type->finish(run);
 	if (rc > 0) { /* the rule stopped at a bound (said on warn): its alerts are undone, its state
 		       * kept, so it counts as skipped and the next detect tries it again */
-		store_rollback(s);
+		run_rollback(run);
 		*run->totals = before;
 		run->totals->rules--;
 		run->totals->unapplied -= run->rule.unapplied != NULL;
 		run->totals->skipped++;
 		return 0;
 	}
-	rc = rc ||
-	     (!run->opts->has_range && !run->opts->keep && store_set_detection_state(s, run->rule.key, run->max_id)) ||
-	     store_commit(s);
+	rc = rc || (!run->opts->has_range && !run->opts->keep && run_set_state(run, run->max_id)) || run_commit(run);
 	if (rc)
-		store_rollback(s);
+		run_rollback(run);
 	if (run->gave_up > RUN_GAVE_UP_NAMED && run->opts->warn.say)
 		diag_say(&run->opts->warn,
 		         "warning: rule \"%s\": %zu events in all were not evaluated (the first %d named above): "
@@ -368,11 +389,26 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	int deferred = 0;
 	if (!rc && nscan)
 		rc = store_defer_alert_indexes(s, &deferred);
+	/* the alerts and the rules' states stored on a second thread while this one goes on with
+	 * the pass and the alerts' documents; not for a source whose alerts copy its events into
+	 * the case as they are made (keep), which writes on this connection */
+	struct alert_pipe *pipe = NULL;
+	if (!rc && nscan && !o->keep && !o->synchronous && !(rc = alert_pipe_open(s, &pipe)))
+		for (size_t i = 0; i < l.l.n; i++)
+			runs[i].pipe = pipe;
 	if (!rc && nscan)
-		rc = scan_runs(s, scanners, nscan);
+		rc = scan_runs(scanners, nscan);
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		if (ready[i])
 			rc = finish_rule(&runs[i]);
+	if (pipe) {
+		if (rc) /* this thread's failure: what the writer began is undone */
+			alert_pipe_rollback(pipe);
+		uint64_t created = 0;
+		int failed = alert_pipe_close(pipe, s, &created);
+		t->created += created;
+		rc = rc || failed;
+	}
 	if (deferred && store_finish_deferred_indexes(s, &removed)) /* a failed run's too */
 		rc = -1;
 	for (size_t i = 0; i < l.l.n; i++) {

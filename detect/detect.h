@@ -33,6 +33,9 @@ struct detect_options {
 	                          compare the alerts with and without them) */
 	size_t flush_rows;     /* rules sharing a pass decide their executions every so many rows
 	                        * (0: 65536; the tests make it small) */
+	/* store the alerts and the rules' states on the calling thread, not on a second one
+	 * (detect/alertpipe.h; the tests compare both ways) */
+	int synchronous;
 	/* Set when the source's events are not the case's (a cluster, detect/source.h): each
 	 * alert's events are copied into the case through keep, inside the rule's transaction (it
 	 * gives the case's id of the event the source calls source_id; 0 or -1; row is the event as

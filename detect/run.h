@@ -16,6 +16,7 @@
 #include "common/strbuf.h"
 #include "common/strpool.h"
 #include "common/uuidset.h"
+#include "detect/alertpipe.h"
 #include "detect/detect.h"
 #include "detect/exceptions.h"
 #include "detect/hitdocs.h"
@@ -96,7 +97,10 @@ struct run {
 	struct hit_docs *docs;   /* the hits' documents, kept for their alerts (shared); NULL: none */
 	struct span_memo *spans; /* shared by the rules of the run */
 	struct run_cache *cache; /* likewise */
-	void *state;             /* the type's own */
+	/* where the run's writes go when a second thread stores them (detect/alertpipe.h: the
+	 * alerts, the state and the transactions around them); NULL: the store, on this thread */
+	struct alert_pipe *pipe;
+	void *state; /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
 	struct column_filter *columns; /* store/alerts.h */
@@ -266,6 +270,12 @@ int run_alert_on_events(struct run *run, const struct hit *const *hits, size_t n
 /* t rounded up (down) to a multiple of step. */
 int64_t run_align_up(int64_t t, int64_t step);
 int64_t run_align_down(int64_t t, int64_t step);
+/* The run's transaction, its alerts' and its state's: on the store, or queued for the writing
+ * thread (run.pipe). 0 or -1 (store_errmsg: at the end of the run when it is the writer's). */
+int run_begin(struct run *run);
+int run_commit(struct run *run);
+void run_rollback(struct run *run);
+int run_set_state(struct run *run, int64_t last_event_id);
 /* Releases the detect run's cache. */
 void run_cache_release(struct run_cache *c);
 

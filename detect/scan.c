@@ -636,15 +636,15 @@ static int shared_batch_end(void *ctx)
 /* The streaming runs decide the executions every event before done has been offered to, in
  * one transaction: the read has stopped, so nothing holds an old snapshot of the case while
  * detect writes (another process may have written since). */
-static int flush_streams(struct store *s, struct run **runs, size_t n, int64_t done)
+static int flush_streams(struct run **runs, size_t n, int64_t done)
 {
-	int rc = store_begin(s);
+	int rc = run_begin(runs[0]);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (runs[i]->streaming)
 			rc = runs[i]->type->flush(runs[i], done);
-	rc = rc || store_commit(s);
+	rc = rc || run_commit(runs[0]);
 	if (rc)
-		store_rollback(s);
+		run_rollback(runs[0]);
 	return rc ? -1 : 0;
 }
 
@@ -747,7 +747,7 @@ static struct candidate_alt *plan_alts(struct run **runs, size_t n, size_t *nalt
 	return NULL;
 }
 
-static int collect_shared(struct store *s, struct run **runs, size_t n)
+static int collect_shared(struct run **runs, size_t n)
 {
 	struct candidate_query q;
 	shared_query(runs, n, &q);
@@ -796,7 +796,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 		g.offered = 0;
 		g.stopped = 0;
 		rc = source_candidates(src, &q, sets, nsets, on_shared_candidate, &g);
-		if (rc || !g.stopped || (rc = flush_streams(s, runs, n, g.last_ts)))
+		if (rc || !g.stopped || (rc = flush_streams(runs, n, g.last_ts)))
 			break;
 		q.resume = 1; /* on after the last row read */
 		q.resume_ts = g.last_ts;
@@ -820,7 +820,7 @@ static int collect_shared(struct store *s, struct run **runs, size_t n)
 	return rc;
 }
 
-int scan_runs(struct store *s, struct run **runs, size_t n)
+int scan_runs(struct run **runs, size_t n)
 {
 	if (n == 1 && !streams_alone(runs[0])) {
 		struct run *run = runs[0];
@@ -836,5 +836,5 @@ int scan_runs(struct store *s, struct run **runs, size_t n)
 		free(alts);
 		return rc;
 	}
-	return collect_shared(s, runs, n);
+	return collect_shared(runs, n);
 }

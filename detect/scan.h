@@ -9,7 +9,7 @@
 
 /* Reads the candidates of the prepared runs: one rule alone reads its own (an index may
  * serve it); several share one pass, as does one rule that scans. 0 or -1 (store_errmsg). */
-int scan_runs(struct store *s, struct run **runs, size_t n);
+int scan_runs(struct run **runs, size_t n);
 /* What a compiled query says the event's field must hold: 1 with the values (malloc'd) one of
  * which it holds exactly in every event the query keeps (*caseless: compared ignoring case),
  * else 0. */

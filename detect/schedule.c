@@ -240,8 +240,9 @@ int run_alert_once(struct run *run, const char *uuid, int64_t T, int64_t *create
 	const struct rule *r = &run->rule;
 	if (seen_has(run, uuid))
 		return 0; /* alerted by an earlier, overlapping execution of this run */
-	int exists;
-	if (store_alert_exists(run->store, uuid, &exists))
+	/* queued for the writing thread and not committed yet: not in the store for this thread */
+	int exists = run->pipe && alert_pipe_pending(run->pipe, uuid);
+	if (!exists && store_alert_exists(run->store, uuid, &exists))
 		return -1;
 	if (exists) {
 		seen_add(run, uuid);

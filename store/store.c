@@ -411,16 +411,14 @@ static void configure_sqlite(void)
 	}
 }
 
-int store_open(const char *path, unsigned flags, struct store **out, char **err)
+/* A new store on a connection to path, hardened and configured as every connection is; NULL
+ * with why in *err (malloc'd, when err is not NULL). */
+static struct store *connect_case(const char *path, int oflags, char **err)
 {
 	configure_sqlite();
 	struct store *s = xcalloc(1, sizeof(*s));
 	strbuf_init(&s->err, 64);
 	s->path = xstrdup(path);
-	int readonly = (flags & STORE_READONLY) != 0;
-	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if ((flags & STORE_CREATE) && !readonly)
-		oflags |= SQLITE_OPEN_CREATE;
 	int rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		strbuf_addf(&s->err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -436,6 +434,30 @@ int store_open(const char *path, unsigned flags, struct store **out, char **err)
 	if (store_exec(s, "PRAGMA foreign_keys=ON") || store_exec(s, "PRAGMA cache_size=-8192") ||
 	    store_exec(s, "PRAGMA synchronous=NORMAL"))
 		goto fail;
+	return s;
+fail:
+	if (err)
+		*err = xstrdup(s->err.buf);
+	store_close(s);
+	return NULL;
+}
+
+int store_open_again(const struct store *s, struct store **out, char **err)
+{
+	*out = connect_case(s->path, SQLITE_OPEN_READWRITE, err);
+	return *out ? 0 : -1;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out, char **err)
+{
+	int readonly = (flags & STORE_READONLY) != 0;
+	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if ((flags & STORE_CREATE) && !readonly)
+		oflags |= SQLITE_OPEN_CREATE;
+	struct store *s = connect_case(path, oflags, err);
+	*out = NULL;
+	if (!s)
+		return -1;
 	int have, want = store_schema_version();
 	if (check_case(s, &have))
 		goto fail;
@@ -466,6 +488,11 @@ fail:
 	store_close(s);
 	*out = NULL;
 	return -1;
+}
+
+void store_set_errmsg(struct store *s, const char *msg)
+{
+	fail_msg(s, msg);
 }
 
 int store_migrated_from(const struct store *s)
@@ -523,6 +550,11 @@ void store_close(struct store *s)
 int store_begin(struct store *s)
 {
 	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_begin_read(struct store *s)
+{
+	return store_exec(s, "BEGIN");
 }
 
 int store_commit(struct store *s)

@@ -28,9 +28,15 @@ enum store_open_flags {
  * malloc'd message in *err. */
 int store_open(const char *path, unsigned flags, struct store **out, char **err);
 void store_close(struct store *s);
+/* A second connection, for writing, to the case s is open on, configured as s is but not
+ * checked again (s was, when this process opened it): for another thread of the same command
+ * (detect/alertpipe.c). 0, or -1 with a malloc'd message in *err (when not NULL). */
+int store_open_again(const struct store *s, struct store **out, char **err);
 /* The schema version this open migrated the case from (a writer opening an older case), or 0. */
 int store_migrated_from(const struct store *s);
 const char *store_errmsg(const struct store *s);
+/* Makes msg the message store_errmsg gives (another connection's failure, say). */
+void store_set_errmsg(struct store *s, const char *msg);
 const char *store_path(const struct store *s);
 
 /* The schema version this binary writes. */
@@ -40,6 +46,9 @@ int store_schema_version(void);
 int store_index_is_checked(const char *name);
 
 int store_begin(struct store *s);
+/* A transaction that only reads (BEGIN DEFERRED: the case as it is at its first read, until
+ * store_commit or store_rollback), so another connection may write meanwhile. */
+int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/timeutil.h"
+#include "detect/alertpipe.h"
 #include "detect/datemath.h"
 #include "detect/detect.h"
 #include "detect/exceptions.h"
@@ -17,6 +18,7 @@
 #include "ingest/ingest.h"
 #include "store/alerts.h"
 #include "store/rules.h"
+#include "store/triage.h"
 #include "triage/record.h"
 
 #define SEED "89fa6cb7-6b53-4de2-b604-648488841ab8"
@@ -1896,6 +1898,158 @@ static void test_rules_deciding_as_the_pass_goes_alert_the_same(void **state)
 	strbuf_release(&events);
 }
 
+/* Every alert with its id and document, sorted. */
+static int collect_row(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%lld %s %s\n", (long long)a->id, a->uuid, a->doc ? a->doc : "");
+	return 0;
+}
+
+struct states {
+	struct store *s;
+	struct strbuf *into;
+};
+
+static int collect_state(void *ctx, const struct rule_row *r)
+{
+	struct states *st = ctx;
+	int64_t last = -1;
+	assert_int_equal(store_detection_state(st->s, r->key, &last), 0);
+	strbuf_addf(st->into, "%lld %lld\n", (long long)r->key, (long long)last);
+	return 0;
+}
+
+/* Storing the alerts on a second thread (detect/alertpipe.h) changes nothing: the same alerts
+ * with the same ids and documents, the same audit chain (its head's hash), the same detection
+ * states and totals as storing them on the detecting thread, and a second detect finding
+ * nothing new; with the shared pass stopping every 7 rows too (each stop a transaction). */
+static void test_alerts_stored_on_a_second_thread_are_the_same(void **state)
+{
+	(void)state;
+	struct strbuf o, e;
+	strbuf_init(&o, 256);
+	strbuf_init(&e, 256);
+	assert_int_equal(
+	    tu_run(&o, &e, "{ build/release/gen-events --events 800 --hosts 4 > '%s'; }", tu_path("pipe.ndjson")), 0);
+	assert_int_equal(
+	    tu_run(&o, &e, "{ build/release/gen-rules --rules 120 > '%s'; }", tu_path("pipe-rules.ndjson")), 0);
+	enum { PASSES = 4 };
+	struct strbuf rows[PASSES], states[PASSES];
+	struct detect_totals first[PASSES], again[PASSES];
+	char head[PASSES][65];
+	int64_t entries[PASSES];
+	for (int pass = 0; pass < PASSES; pass++) {
+		struct store *s;
+		char *err = NULL, name[32];
+		snprintf(name, sizeof(name), "pipe-%d.db", pass);
+		assert_int_equal(store_open(tu_path(name), STORE_CREATE, &s, &err), 0);
+		struct ingest_options io = {.analyst = "t", .errors = diag_stderr_sink()};
+		struct ingest_counts ic = {0};
+		assert_int_equal(ingest_path(s, tu_path("pipe.ndjson"), &io, &ic), INGEST_OK);
+		struct import_counts c = {0};
+		assert_int_equal(rules_import_file(s, tu_path("pipe-rules.ndjson"), "pipe", &c, NULL), 0);
+		struct detect_options d = {.now_us = NOW, .synchronous = pass % 2, .flush_rows = pass >= 2 ? 7 : 0};
+		assert_int_equal(detect_run(s, &d, &first[pass]), 0);
+		assert_int_equal(detect_run(s, &d, &again[pass]), 0);
+		assert_int_equal(again[pass].created, 0);
+		strbuf_init(&rows[pass], 1 << 16);
+		strbuf_init(&states[pass], 4096);
+		sorted_alert_lines(s, collect_row, &rows[pass]);
+		struct states st = {s, &states[pass]};
+		assert_int_equal(store_rules_each(s, collect_state, &st), 0);
+		assert_int_equal(store_audit_head(s, &entries[pass], head[pass]), 0);
+		int64_t n = 0, bad = 0;
+		char why[256];
+		assert_int_equal(store_audit_verify(s, &n, &bad, why, sizeof(why)), 0);
+		assert_int_equal(n, entries[pass]);
+		store_close(s);
+	}
+	printf("%llu alerts, %lld audit entries\n", (unsigned long long)first[0].created, (long long)entries[0]);
+	assert_true(first[0].created > 20);
+	assert_int_equal(entries[0], (int64_t)first[0].created);
+	for (int pass = 1; pass < PASSES; pass++) {
+		assert_memory_equal(&first[pass], &first[0], sizeof(first[0]));
+		assert_memory_equal(&again[pass], &again[0], sizeof(again[0]));
+		assert_string_equal(states[pass].buf, states[0].buf);
+		assert_string_equal(rows[pass].buf, rows[pass & ~1].buf); /* the ids: with the same flushes */
+		assert_string_equal(head[pass], head[pass & ~1]);
+		assert_int_equal(entries[pass], entries[0]);
+	}
+	for (int pass = 0; pass < PASSES; pass++) {
+		strbuf_release(&rows[pass]);
+		strbuf_release(&states[pass]);
+	}
+	strbuf_release(&o);
+	strbuf_release(&e);
+}
+
+static int take_rule_key(void *ctx, const struct rule_row *r)
+{
+	int64_t *keys = ctx;
+	if (!keys[0])
+		keys[0] = r->key;
+	else if (!keys[1])
+		keys[1] = r->key;
+	return 0;
+}
+
+/* The writing thread failing (here: a state for a rule that does not exist) undoes its
+ * transaction, a rule's alert with it, does nothing queued after, and hands its message to the
+ * case's connection: what it committed before stays. */
+static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
+{
+	(void)state;
+	struct strbuf ev;
+	strbuf_init(&ev, 512);
+	file_event(&ev, "e1", "2024-05-01T10:00:00.000Z", "/tmp/x", "[\"creation\"]", "macos");
+	ingest_text(ev.buf);
+	strbuf_release(&ev);
+	int64_t keys[2] = {0, 0};
+	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
+	assert_true(keys[0] > 0 && keys[1] > 0);
+	struct alert_pipe *p;
+	assert_int_equal(alert_pipe_open(db, &p), 0);
+	static const char uuid[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct alert_record a = {.uuid = uuid,
+	                         .rule_key = keys[0],
+	                         .event_id = 1,
+	                         .original_time = NOW,
+	                         .created_us = NOW,
+	                         .execution_us = NOW,
+	                         .severity = "low",
+	                         .risk_score = 21,
+	                         .reason = "r",
+	                         .doc = "{\"a\":1}"};
+	assert_int_equal(alert_pipe_begin(p), 0);
+	assert_int_equal(alert_pipe_set_state(p, keys[0], 5), 0);
+	assert_int_equal(alert_pipe_commit(p), 0);
+	assert_int_equal(alert_pipe_pending(p, uuid), 0);
+	alert_pipe_begin(p);
+	alert_pipe_add(p, &a);
+	assert_int_equal(alert_pipe_pending(p, uuid), 1); /* queued: not in the store for this thread */
+	alert_pipe_set_state(p, INT64_C(987654321), 7);   /* no such rule */
+	alert_pipe_commit(p);
+	alert_pipe_begin(p);
+	alert_pipe_set_state(p, keys[1], 9);
+	alert_pipe_commit(p);
+	uint64_t created = 0;
+	assert_int_equal(alert_pipe_close(p, db, &created), -1);
+	assert_non_null(strstr(store_errmsg(db), "FOREIGN KEY"));
+	assert_int_equal(created, 0);
+	int64_t last = 0;
+	int exists = 1;
+	assert_int_equal(store_detection_state(db, keys[0], &last), 0);
+	assert_int_equal(last, 5);
+	assert_int_equal(store_detection_state(db, keys[1], &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_alert_exists(db, uuid, &exists), 0);
+	assert_int_equal(exists, 0);
+	int64_t entries = -1;
+	char hash[65];
+	assert_int_equal(store_audit_head(db, &entries, hash), 0);
+	assert_int_equal(entries, 0);
+}
+
 /* Types detect cannot run say exactly why. */
 static void test_types_not_run_say_why(void **state)
 {
@@ -2022,6 +2176,8 @@ int main(void)
 	    T(test_a_pack_alerts_the_same_without_prefilters),
 	    T(test_rules_deciding_as_the_pass_goes_alert_the_same),
 	    T(test_a_pack_rule_replaces_the_stand_in_an_alert_brought),
+	    T(test_alerts_stored_on_a_second_thread_are_the_same),
+	    T(test_a_failing_writer_keeps_only_what_it_committed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,41 @@
+/* alertpipe: a detect run's writes on a second thread. The pass (reading events, evaluating
+ * rules, building alert documents) stays on the caller's thread; storing the alerts, the
+ * rules' detection states and the transactions around them goes to a writer thread with its
+ * own connection to the case, in the order the caller asked, through a bounded queue (the
+ * memory is a few batches', not the input's).
+ *
+ * A transaction the caller begins, fills and commits here is the writer's: a rule's state and
+ * its alerts still commit together. When the writer fails, it rolls back, does nothing more,
+ * and every later call returns -1; alert_pipe_close gives its message to the caller's store.
+ *
+ * Internal to detect/. */
+#ifndef CASEBOOK_ALERTPIPE_H
+#define CASEBOOK_ALERTPIPE_H
+
+#include <stdint.h>
+
+#include "store/alerts.h"
+#include "store/store.h"
+
+struct alert_pipe;
+
+/* Opens a second connection to s's case and starts the writer. 0, or -1 (store_errmsg(s)). */
+int alert_pipe_open(struct store *s, struct alert_pipe **out);
+/* What store_begin, store_alert_add (a copy of a is taken), store_set_detection_state,
+ * store_commit and store_rollback do, queued for the writer. 0, or -1 once the writer has
+ * failed. Meanwhile the case's connection reads in a transaction (store_begin_read) that
+ * alert_pipe_commit and alert_pipe_rollback end: its reads cost what they did in the
+ * transaction that wrote. */
+int alert_pipe_begin(struct alert_pipe *p);
+int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a);
+int alert_pipe_set_state(struct alert_pipe *p, int64_t rule_key, int64_t max_id);
+int alert_pipe_commit(struct alert_pipe *p);
+void alert_pipe_rollback(struct alert_pipe *p);
+/* Whether the uuid was queued in a transaction not known to be committed yet (committed, the
+ * case's connection finds it; rolled back, it is not here). */
+int alert_pipe_pending(struct alert_pipe *p, const char *uuid);
+/* Waits for the writer to finish what was queued and closes it: 0, or -1 with the writer's
+ * message recorded on s. *created counts the alerts it stored in committed transactions. */
+int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created);
+
+#endif
