@@ -57,10 +57,12 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	    "group_index) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?9, host_key, file_path, coalesce(file_path, process_name), ?11, ?12, ?13, ?14 FROM events WHERE id = ?3 "
 	    "AND json_valid(?10)";
-	/* the document, in its own table (schema version 14): as detect made it, or as imported */
-	static const char doc_sql[] = "INSERT INTO alert_docs(id, doc) VALUES (?1, ?2)";
+	/* the document, in its own table (schema version 14): as detect made it, or as imported. The
+	 * alert's id is new, so a row already there is a leftover of an alert deleted outside
+	 * casebook (a case file is untrusted), and the new document replaces it */
+	static const char doc_sql[] = "INSERT OR REPLACE INTO alert_docs(id, doc) VALUES (?1, ?2)";
 	static const char imported_doc_sql[] =
-	    "INSERT INTO alert_docs(id, doc) VALUES (?1, json_set(json_remove(?2, "
+	    "INSERT OR REPLACE INTO alert_docs(id, doc) VALUES (?1, json_set(json_remove(?2, "
 	    "'$.\"kibana.alert.workflow_reason\"', '$.\"kibana.alert.workflow_user\"', "
 	    "'$.\"kibana.alert.workflow_status_updated_at\"'), '$.\"kibana.alert.workflow_status\"', 'open'))";
 	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
