@@ -44,8 +44,8 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	 * alert changes, to a temporary file past 64 KiB, for every alert detect made */
 	static const char add_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	    "severity, risk_score, reason, doc, host_key, file_path, target, rule_name) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+	    "severity, risk_score, reason, host_key, file_path, target, rule_name) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?11, ?12, ?13, ?14)";
 	/* and its identity, for the anchor */
 	static const char event_cols_sql[] =
 	    "SELECT host_key, file_path, coalesce(file_path, process_name), identity FROM events WHERE id = ?1";
@@ -53,12 +53,18 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	 * status is set (and audited) through triage/record.h, as audit --verify expects */
 	static const char imported_sql[] =
 	    "INSERT OR IGNORE INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	    "severity, risk_score, reason, doc, host_key, file_path, target, rule_name, acknowledged_as, group_id, "
+	    "severity, risk_score, reason, host_key, file_path, target, rule_name, acknowledged_as, group_id, "
 	    "group_index) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, json_set(json_remove(?10, '$.\"kibana.alert.workflow_reason\"', '$.\"kibana.alert.workflow_user\"', "
-	    "'$.\"kibana.alert.workflow_status_updated_at\"'), '$.\"kibana.alert.workflow_status\"', 'open'), "
-	    "host_key, file_path, coalesce(file_path, process_name), ?11, ?12, ?13, ?14 FROM events WHERE id = ?3 "
+	    "?9, host_key, file_path, coalesce(file_path, process_name), ?11, ?12, ?13, ?14 FROM events WHERE id = ?3 "
 	    "AND json_valid(?10)";
+	/* the document, in its own table (schema version 14): as detect made it, or as imported. The
+	 * alert's id is new, so a row already there is a leftover of an alert deleted outside
+	 * casebook (a case file is untrusted), and the new document replaces it */
+	static const char doc_sql[] = "INSERT OR REPLACE INTO alert_docs(id, doc) VALUES (?1, ?2)";
+	static const char imported_doc_sql[] =
+	    "INSERT OR REPLACE INTO alert_docs(id, doc) VALUES (?1, json_set(json_remove(?2, "
+	    "'$.\"kibana.alert.workflow_reason\"', '$.\"kibana.alert.workflow_user\"', "
+	    "'$.\"kibana.alert.workflow_status_updated_at\"'), '$.\"kibana.alert.workflow_status\"', 'open'))";
 	static const char event_sql[] = "INSERT INTO alert_events(alert_id, position, event_id) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *st, *cols = NULL;
 	const char *sql = a->imported ? imported_sql : add_sql;
@@ -105,13 +111,24 @@ int store_alert_add(struct store *s, const struct alert_record *a, int *created)
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert");
 	*created = sqlite3_changes(s->db) > 0;
 	store_kept_put(s, st);
+	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
+	if (!rc && *created) {
+		const char *dsql = a->imported ? imported_doc_sql : doc_sql;
+		if (store_kept_get(s, dsql, 0, dsql, &st))
+			rc = -1;
+		else {
+			sqlite3_bind_int64(st, 1, alert_id);
+			sqlite3_bind_text(st, 2, a->doc, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "storing an alert's document");
+			store_kept_put(s, st);
+		}
+	}
 	/* cols stays on its row: the anchor renders the values it bound */
 	if (rc || !*created || store_kept_get(s, event_sql, 0, event_sql, &st)) {
 		if (cols)
 			store_kept_put(s, cols);
 		return rc || !*created ? rc : -1;
 	}
-	int64_t alert_id = sqlite3_last_insert_rowid(s->db);
 	size_t n = a->events ? a->nevents : 1;
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_reset(st);
@@ -176,7 +193,8 @@ int store_alerts_each(struct store *s, const struct alert_query *q, alert_fn fn,
 	    &sql,
 	    "SELECT a.id, a.uuid, r.rule_id, coalesce(a.rule_name, r.name), r.version, a.event_id, a.original_time, "
 	    "a.created_us, a.severity, a.risk_score, a.workflow_status, h.name, h.host_id, e.file_path, "
-	    "e.process_name, e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE a.doc END, a.workflow_reason, "
+	    "e.process_name, e.user_name, a.reason, CASE WHEN ?4 THEN NULL ELSE (SELECT doc FROM alert_docs WHERE id = "
+	    "a.id) END, a.workflow_reason, "
 	    "a.workflow_comment, coalesce(json_extract(r.json, '$.building_block_type'), '') != '', "
 	    "a.acknowledged_as, a.group_parent FROM alerts a JOIN rules r ON r.key = a.rule_key "
 	    "JOIN events e ON e.id = a.event_id LEFT JOIN hosts h ON h.key = e.host_key WHERE 1");
@@ -456,7 +474,8 @@ int store_alert_rule_note(struct store *s, int64_t alert_id, char **note)
 {
 	sqlite3_stmt *st;
 	*note = NULL;
-	if (store_prepare(s, "SELECT json_extract(doc, '$.\"kibana.alert.rule.note\"') FROM alerts WHERE id = ?1", &st))
+	if (store_prepare(s, "SELECT json_extract(doc, '$.\"kibana.alert.rule.note\"') FROM alert_docs WHERE id = ?1",
+	                  &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)

@@ -224,9 +224,11 @@ int store_audit_append(struct store *s, const char *alert_uuid, const struct act
 	"docs d ON d.id = x.event_id WHERE x.alert_id = a.id), " DOC_SHA256
 /* the document without the workflow fields, or as it is when it is not JSON */
 #define ALERT_ANCHOR_DOC_REMOVED                                                                                       \
-	"json_remove(a.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "                \
+	"json_remove(ad.doc, '$.\"kibana.alert.workflow_status\"', '$.\"kibana.alert.workflow_user\"', "               \
 	"'$.\"kibana.alert.workflow_status_updated_at\"', '$.\"kibana.alert.workflow_reason\"')"
-#define ALERT_ANCHOR_DOC "CASE WHEN json_valid(a.doc) THEN " ALERT_ANCHOR_DOC_REMOVED " ELSE a.doc END"
+#define ALERT_ANCHOR_DOC "CASE WHEN json_valid(ad.doc) THEN " ALERT_ANCHOR_DOC_REMOVED " ELSE ad.doc END"
+/* where the document is (schema version 14): its own table, joined to the alert a */
+#define ALERT_ANCHOR_DOC_JOIN " LEFT JOIN alert_docs ad ON ad.id = a.id"
 /* the columns of version 12 join the content only when one is set, so that every alert anchored
  * before them (and every alert detect raises) keeps its anchor */
 #define ALERT_ANCHOR_EXPR_HASHED(DOC_SHA256)                                                                           \
@@ -419,15 +421,17 @@ int store_audit_anchor_alert(struct store *s, int64_t alert_id, const char *uuid
 int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *uuid, const struct actor *who,
                                  const char *origin, const char *doc)
 {
-#define ANCHOR_ROW " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1"
+#define ANCHOR_ROW        " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key" ALERT_ANCHOR_DOC_JOIN " WHERE a.id = ?1"
+#define ANCHOR_ROW_NO_DOC " FROM alerts a LEFT JOIN rules r ON r.key = a.rule_key WHERE a.id = ?1"
 	static const char sql[] = "SELECT " ALERT_ANCHOR_EXPR ANCHOR_ROW;
 	/* the same anchor when the document is JSON, which it is when detect wrote it: json_valid
 	 * parsed every document a second time. json_remove fails on what is not JSON, and then the
 	 * statement above decides. */
 	static const char json_sql[] = "SELECT " ALERT_ANCHOR_EXPR_OF(ALERT_ANCHOR_DOC_REMOVED) ANCHOR_ROW;
 	/* the same again with that document's hash computed from its text (store/docanchor.h) */
-	static const char hashed_sql[] = "SELECT " ALERT_ANCHOR_EXPR_HASHED("?2") ANCHOR_ROW;
+	static const char hashed_sql[] = "SELECT " ALERT_ANCHOR_EXPR_HASHED("?2") ANCHOR_ROW_NO_DOC;
 #undef ANCHOR_ROW
+#undef ANCHOR_ROW_NO_DOC
 	char doc_sha256[SHA256_HEX_LEN + 1];
 	int hashed = doc && !doc_anchor_sha256(doc, workflow, NWORKFLOW, doc_sha256);
 	sqlite3_stmt *st;
@@ -949,9 +953,9 @@ static int verify_status(struct store *s, struct verdict *v)
 {
 	sqlite3_stmt *a, *e;
 	if (prepare_pair(s,
-	                 "SELECT uuid, workflow_status, workflow_reason, workflow_comment, "
-	                 "CASE WHEN json_valid(doc) THEN json_extract(doc, '$.\"kibana.alert.workflow_status\"') END "
-	                 "FROM alerts ORDER BY uuid",
+	                 "SELECT a.uuid, a.workflow_status, a.workflow_reason, a.workflow_comment, "
+	                 "CASE WHEN json_valid(ad.doc) THEN json_extract(ad.doc, '$.\"kibana.alert.workflow_status\"') "
+	                 "END FROM alerts a" ALERT_ANCHOR_DOC_JOIN " ORDER BY a.uuid",
 	                 "SELECT alert_uuid, after, id FROM audit WHERE action = 'status' ORDER BY alert_uuid, id", &a,
 	                 &e))
 		return -1;
@@ -999,7 +1003,7 @@ static int verify_alerts(struct store *s, struct verdict *v)
 	sqlite3_stmt *a, *e;
 	if (prepare_pair(s,
 	                 "SELECT a.uuid, " ALERT_ANCHOR_EXPR ", a.id FROM alerts a LEFT JOIN rules r ON "
-	                 "r.key = a.rule_key ORDER BY a.uuid",
+	                 "r.key = a.rule_key" ALERT_ANCHOR_DOC_JOIN " ORDER BY a.uuid",
 	                 "SELECT alert_uuid, after, id FROM audit WHERE action = 'alert' ORDER BY alert_uuid, id", &a,
 	                 &e))
 		return -1;
@@ -1230,21 +1234,33 @@ int store_set_status(struct store *s, int64_t alert_id, const char *alert_uuid, 
 	if (!rc)
 		rc = store_prepare(
 		    s,
-		    "UPDATE alerts SET workflow_status = ?2, workflow_reason = ?3, workflow_comment = ?4, "
-		    "doc = CASE WHEN ?3 IS NULL THEN json_remove(json_set(doc, "
-		    "'$.\"kibana.alert.workflow_status\"', ?2, '$.\"kibana.alert.workflow_user\"', ?5, "
-		    "'$.\"kibana.alert.workflow_status_updated_at\"', ?6), '$.\"kibana.alert.workflow_reason\"') "
-		    "ELSE json_set(doc, '$.\"kibana.alert.workflow_status\"', ?2, "
-		    "'$.\"kibana.alert.workflow_user\"', ?5, '$.\"kibana.alert.workflow_status_updated_at\"', ?6, "
-		    "'$.\"kibana.alert.workflow_reason\"', ?3) END WHERE id = ?1",
+		    "UPDATE alerts SET workflow_status = ?2, workflow_reason = ?3, workflow_comment = ?4 WHERE id = ?1",
 		    &st);
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, alert_id);
 		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, comment, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, who->analyst, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, when, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "changing the workflow status");
+		sqlite3_finalize(st);
+	}
+	/* its document, which schema version 14 keeps in alert_docs */
+	if (!rc)
+		rc = store_prepare(
+		    s,
+		    "UPDATE alert_docs SET doc = CASE WHEN ?3 IS NULL THEN json_remove(json_set(doc, "
+		    "'$.\"kibana.alert.workflow_status\"', ?2, '$.\"kibana.alert.workflow_user\"', ?4, "
+		    "'$.\"kibana.alert.workflow_status_updated_at\"', ?5), '$.\"kibana.alert.workflow_reason\"') "
+		    "ELSE json_set(doc, '$.\"kibana.alert.workflow_status\"', ?2, "
+		    "'$.\"kibana.alert.workflow_user\"', ?4, '$.\"kibana.alert.workflow_status_updated_at\"', ?5, "
+		    "'$.\"kibana.alert.workflow_reason\"', ?3) END WHERE id = ?1",
+		    &st);
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, alert_id);
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, who->analyst, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, when, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "changing the workflow status");
 		sqlite3_finalize(st);
 	}

@@ -61,7 +61,7 @@ static void test_help_and_version(void **state)
 	assert_memory_equal(out.buf, "usage: casebook [--db PATH] [--analyst NAME] [--tz ZONE] COMMAND [ARGS]\n", 71);
 	assert_non_null(strstr(out.buf, "  ingest     load Elastic Defend events"));
 	assert_int_equal(tu_run(&out, &err, "%s --version", tu_casebook()), 0);
-	assert_string_equal(out.buf, "casebook 0.9.0 (schema 13)\n");
+	assert_string_equal(out.buf, "casebook 0.9.0 (schema 14)\n");
 	assert_int_equal(tu_run(&out, &err, "%s help events", tu_casebook()), 0);
 	static const char events_help[] =
 	    "usage: casebook events [--host H] [--from T] [--to T] [--limit N] [--query KQL] "
@@ -1170,7 +1170,7 @@ static void test_cli_main_in_process(void **state)
 {
 	(void)state;
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--version", NULL}), 0);
-	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 13)\n");
+	assert_string_equal(out.buf, "casebook " CLI_VERSION " (schema 14)\n");
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "frobnicate", NULL}), EXIT_USAGE);
 	assert_memory_equal(err.buf, "casebook: unknown command: frobnicate\n", 38);
 	assert_int_equal(cli_in_process(&out, &err, (char *[]){"casebook", "--analyst", NULL}), EXIT_USAGE);

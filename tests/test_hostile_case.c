@@ -615,8 +615,8 @@ static void test_alert_content_and_exceptions_are_in_the_chain(void **state)
 	    {"severity", "UPDATE alerts SET severity = 'low', risk_score = 21 WHERE uuid = '@CLOSED@'",
 	     "is not what audit entry"},
 	    {"document",
-	     "UPDATE alerts SET doc = json_set(doc, '$.\"kibana.alert.rule.name\"', 'benign') "
-	     "WHERE uuid = '@CLOSED@'",
+	     "UPDATE alert_docs SET doc = json_set(doc, '$.\"kibana.alert.rule.name\"', 'benign') "
+	     "WHERE id = (SELECT id FROM alerts WHERE uuid = '@CLOSED@')",
 	     "is not what audit entry"},
 	    {"deleted",
 	     "DELETE FROM alert_events WHERE alert_id = (SELECT id FROM alerts WHERE uuid = '@OPEN@'); "
@@ -624,8 +624,11 @@ static void test_alert_content_and_exceptions_are_in_the_chain(void **state)
 	     "that is not in the case: it was deleted"},
 	    {"planted",
 	     "INSERT INTO alerts(uuid, rule_key, event_id, original_time, created_us, execution_us, "
-	     "severity, risk_score, reason, doc) SELECT 'planted', rule_key, event_id, original_time, "
-	     "created_us, execution_us, severity, risk_score, reason, doc FROM alerts WHERE uuid = '@OPEN@'",
+	     "severity, risk_score, reason) SELECT 'planted', rule_key, event_id, original_time, "
+	     "created_us, execution_us, severity, risk_score, reason FROM alerts WHERE uuid = '@OPEN@'; "
+	     "INSERT INTO alert_docs(id, doc) SELECT (SELECT id FROM alerts WHERE uuid = 'planted'), doc FROM "
+	     "alert_docs "
+	     "WHERE id = (SELECT id FROM alerts WHERE uuid = '@OPEN@')",
 	     "alert planted has no audit entry anchoring it"},
 	    {"exception gone", "DELETE FROM exception_items", "that is not in the case: it was removed"},
 	    {"exception planted",
@@ -720,8 +723,11 @@ static void test_nulls_and_wrong_types_never_crash(void **state)
 		const char *table, *update;
 	} cases[] = {
 	    {"rules", "UPDATE rules SET json = NULL, name = NULL, rule_id = NULL, type = NULL"},
-	    {"alerts", "UPDATE alerts SET severity = NULL, workflow_status = NULL, reason = NULL, doc = NULL, uuid = "
+	    {"alerts", "UPDATE alerts SET severity = NULL, workflow_status = NULL, reason = NULL, uuid = "
 	               "CASE WHEN id = 1 THEN uuid END"},
+	    {"alert_docs", "UPDATE alert_docs SET doc = NULL"},
+	    /* an alert whose document is missing reads as one whose document is NULL */
+	    {"alert_docs", "DELETE FROM alert_docs WHERE id % 2 = 0"},
 	    {"notes", "UPDATE notes SET text = NULL, by = NULL"},
 	    {"audit", "UPDATE audit SET action = NULL, analyst = NULL, hash = NULL, prev_hash = NULL"},
 	    {"triage_items", "UPDATE triage_items SET state = NULL, text = NULL, kind = NULL"},
@@ -729,8 +735,8 @@ static void test_nulls_and_wrong_types_never_crash(void **state)
 	    {"docs", "UPDATE docs SET doc = NULL WHERE id % 3 = 0"},
 	    {"ingests", "UPDATE ingests SET name = NULL"},
 	    {"hosts", "UPDATE hosts SET host_id = x'1b5b324a00ff', name = 7 WHERE key = (SELECT min(key) FROM hosts)"},
-	    {"alerts", "UPDATE alerts SET risk_score = 'high', original_time = 'x', doc = x'00ff7b', "
-	               "severity = x'1b5d303b07'"},
+	    {"alerts", "UPDATE alerts SET risk_score = 'high', original_time = 'x', severity = x'1b5d303b07'"},
+	    {"alert_docs", "UPDATE alert_docs SET doc = x'00ff7b'"},
 	    {"docs", "UPDATE docs SET doc = 'not zstd', dict_id = 99"},
 	    {"doc_dicts", "UPDATE doc_dicts SET dict = 'not a dictionary'"},
 	    /* the attached cluster: URLs that are not text, hold credentials or control bytes, or name no

@@ -79,8 +79,11 @@ static void test_create_sets_schema_and_wal(void **state)
 	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
 	assert_int_equal(store_event_count(s), 0);
 	store_close(s);
-	assert_int_equal(store_schema_version(), 13);
-	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 13);
+	assert_int_equal(store_schema_version(), 14);
+	assert_int_equal(pragma_int(path, "PRAGMA user_version"), 14);
+	/* version 14: the alerts' documents in their own table, not in the alerts rows */
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('alert_docs')"), 2);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'doc'"), 0);
 	/* version 13: the servers of the cluster a case is attached to */
 	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('cluster_servers')"), 2);
 	/* version 11: a rule's detection-rules [metadata] */
@@ -360,6 +363,46 @@ static void test_a_version_4_case_with_alerts_migrates(void **state)
 	                            "3 c open low Rule One 21 mac (null) 3 7|");
 	strbuf_release(&sb);
 	store_close(s);
+}
+
+static int collect_alert_doc(void *ctx, const struct alert_row *a)
+{
+	strbuf_addf(ctx, "%s %s %s|", a->uuid, a->status, a->doc ? a->doc : "(null)");
+	return 0;
+}
+
+/* Version 14 moves each alert's document into alert_docs: a version-13 case's documents move
+ * with their alerts, byte for byte, and are read from there (alerts --json, show, export). */
+static void test_a_version_13_case_keeps_its_alert_documents(void **state)
+{
+	(void)state;
+	const char *path = tu_path("v13.db");
+	struct store *s = open_old_case(
+	    path, 13,
+	    "INSERT INTO ingests(id, name, started_us) VALUES (1, 'old', 0);"
+	    "INSERT INTO events(id, identity, ts, file_path, ingest_id) VALUES (1, 'e1', 5, '/x', 1), "
+	    "(2, 'e2', 7, NULL, 1);"
+	    "INSERT INTO rules(key, rule_id, version, uuid, name, type, enabled, source, json) "
+	    "VALUES (1, 'r', 1, 'u', 'Rule One', 'query', 1, 'pack', '{}');"
+	    "INSERT INTO alerts(id, uuid, rule_key, event_id, original_time, created_us, execution_us, "
+	    "severity, risk_score, reason, doc, target) VALUES "
+	    "(1, 'a', 1, 1, 5, 0, 0, 'high', 73, 'r', '{\"kibana.alert.workflow_status\":\"open\", \"x\":1}', '/x'),"
+	    "(2, 'b', 1, 2, 7, 0, 0, 'low', 21, 'r', 'not JSON', NULL);");
+	assert_int_equal(store_migrated_from(s), 13);
+	struct strbuf sb;
+	strbuf_init(&sb, 256);
+	assert_int_equal(store_alerts_each(s, &(struct alert_query){0}, collect_alert_doc, &sb), 0);
+	assert_string_equal(sb.buf, "a open {\"kibana.alert.workflow_status\":\"open\", \"x\":1}|b open not JSON|");
+	strbuf_reset(&sb);
+	assert_int_equal(store_alerts_each(s, &(struct alert_query){.no_doc = 1}, collect_alert_doc, &sb), 0);
+	assert_string_equal(sb.buf, "a open |b open |");
+	strbuf_release(&sb);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'doc'"), 0);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM alert_docs WHERE (id = 1 AND doc = "
+	                                  "'{\"kibana.alert.workflow_status\":\"open\", \"x\":1}') OR "
+	                                  "(id = 2 AND doc = 'not JSON')"),
+	                 2);
 }
 
 static int collect(void *ctx, const struct event_row *row)
@@ -928,6 +971,7 @@ int main(void)
 	    cmocka_unit_test(test_a_foreign_database_is_refused),
 	    cmocka_unit_test(test_a_version_1_case_with_data_migrates),
 	    cmocka_unit_test(test_a_version_4_case_with_alerts_migrates),
+	    cmocka_unit_test(test_a_version_13_case_keeps_its_alert_documents),
 	    cmocka_unit_test(test_event_queries_filter_by_host_and_time),
 	    cmocka_unit_test(test_candidate_columns_agree_with_sql),
 	    cmocka_unit_test(test_a_stopped_read_resumes_after_its_last_row),
