@@ -685,10 +685,13 @@ static void test_architecture_document_matches_the_tree(void **state)
 	struct strbuf report;
 	strbuf_init(&report, 256);
 	check_architecture(doc, &report);
-	if (report.len)
-		fail_msg("docs/ARCHITECTURE.md is not true to the tree:\n%s", report.buf);
-	strbuf_release(&report);
 	free(doc);
+	if (report.len) {
+		print_error("docs/ARCHITECTURE.md is not true to the tree:\n%s", report.buf);
+		strbuf_release(&report);
+		fail();
+	}
+	strbuf_release(&report);
 }
 
 /* The check finds each kind of untruth. */
