@@ -352,6 +352,7 @@ static struct esql_value value_copy(const struct esql_value *v)
 /* ---- geo_point ---- */
 
 static void java_double(double d, char *out, size_t len);
+static struct esql_scalar ip_scalar(const unsigned char ip[16]);
 
 static struct esql_scalar geo_scalar(double x, double y)
 {
@@ -2323,6 +2324,7 @@ struct reading {
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 	int geo;                 /* a geo_point, read from _source (geo_json) */
+	int ip;                  /* a field mapped ip: its values are ips (ip_scalar) */
 	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
 };
 
@@ -2405,8 +2407,11 @@ static int read_json_value(void *ctx, const cJSON *j)
 		int64_t us;
 		if (rd->num.ignores && casemap_utf16_units(j->valuestring) > (size_t)rd->num.ignore_above)
 			return 0; /* not indexed: not in the keyword's doc values */
+		unsigned char ip[16];
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
+		} else if (rd->ip && !field_ip_parse(j->valuestring, strlen(j->valuestring), ip)) {
+			value_add(rd->v, ip_scalar(ip)); /* an ip's doc value, written as Elasticsearch does */
 		} else {
 			/* the lowercase normalizer: Lucene's LowerCaseFilter, Character.toLowerCase of each code point
 			 */
@@ -2476,7 +2481,7 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
 		                            (len == 12 || name[len - 13] == '.'));
 		doc_values = doc_values && !geo; /* from _source, in its order */
-		struct reading rd = {&v, type == FT_DATE, num, geo, 0};
+		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0};
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
@@ -2776,6 +2781,16 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 		else
 			*out = (as_double(a) > as_double(b)) - (as_double(a) < as_double(b));
 		return 0;
+	}
+	if (a->kind == EK_STR && b->kind == EK_STR && (a->ip || b->ip)) {
+		/* an ip orders by its bytes, ::1 before 127.0.0.1 (::ffff:7f00:1); a string
+		 * it meets is read as an ip, as ES|QL casts a literal to the field's type */
+		unsigned char x[16], y[16];
+		if (!field_ip_parse(a->s, strlen(a->s), x) && !field_ip_parse(b->s, strlen(b->s), y)) {
+			int c = memcmp(x, y, 16);
+			*out = (c > 0) - (c < 0);
+			return 0;
+		}
 	}
 	if (a->kind == EK_STR && b->kind == EK_STR) {
 		int c = strcmp(a->s, b->s);
@@ -4048,59 +4063,72 @@ static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 	return a_double(round(x->d * p) / p);
 }
 
-/* IP_PREFIX(ip, v4 length, v6 length): the address with its host bits cleared. */
+static const unsigned char ipv4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* An address's text as Elasticsearch writes an ip (InetAddresses.toAddrString): a v4-mapped
+ * address dotted, else RFC 5952 (lowercase, the longest run of two or more zero groups as
+ * ::). out holds 40 bytes. */
+static void ip_text(const unsigned char ip[16], char out[40])
+{
+	if (!memcmp(ip, ipv4_mapped, 12)) {
+		snprintf(out, 40, "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
+		return;
+	}
+	unsigned g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
+	int best = -1, bestlen = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i > bestlen)
+			best = i, bestlen = j - i;
+		i = j > i ? j : i + 1;
+	}
+	size_t len = 0;
+	out[0] = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			len += (size_t)snprintf(out + len, 40 - len, "::");
+			i += bestlen - 1;
+			continue;
+		}
+		if (len && out[len - 1] != ':')
+			out[len++] = ':';
+		len += (size_t)snprintf(out + len, 40 - len, "%x", g[i]);
+	}
+}
+
+/* An ip value: the address's text, marked as an ip so that it orders by its bytes. */
+static struct esql_scalar ip_scalar(const unsigned char ip[16])
+{
+	char t[40];
+	ip_text(ip, t);
+	return (struct esql_scalar){.kind = EK_STR, .s = xstrdup(t), .ip = 1};
+}
+
+/* IP_PREFIX(ip, v4 length, v6 length): the address with its host bits cleared. Both lengths
+ * are checked whatever the address's family, as IpPrefix does ("Prefix length v4 must be in
+ * range [0, 32]"): one out of range is null with a warning. */
 static struct esql_value ip_prefix(const char *s, int64_t v4, int64_t v6)
 {
 	unsigned char ip[16];
 	if (field_ip_parse(s, strlen(s), ip))
 		return null_value;
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	int is4 = !memcmp(ip, mapped, 12);
-	int64_t bits = is4 ? v4 : v6, max = is4 ? 32 : 128;
-	if (bits < 0 || bits > max) {
-		warn("IP_PREFIX: a prefix length out of range");
+	if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
+		warn(v4 < 0 || v4 > 32 ? "IP_PREFIX: Prefix length v4 must be in range [0, 32]"
+		                       : "IP_PREFIX: Prefix length v6 must be in range [0, 128]");
 		return null_value;
 	}
-	if (is4)
-		bits += 96;
+	int is4 = !memcmp(ip, ipv4_mapped, 12);
+	int64_t bits = is4 ? v4 + 96 : v6;
 	for (int i = 0; i < 16; i++) {
 		int keep = bits >= 8 ? 8 : bits > 0 ? (int)bits : 0;
 		ip[i] &= (unsigned char)(0xFF00 >> keep);
 		bits -= 8;
 	}
-	char out[64];
-	if (is4) {
-		snprintf(out, sizeof(out), "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
-	} else {
-		/* RFC 5952: the longest run of zero groups (two or more) as :: */
-		unsigned g[8];
-		for (int i = 0; i < 8; i++)
-			g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
-		int best = -1, bestlen = 1;
-		for (int i = 0; i < 8;) {
-			int j = i;
-			while (j < 8 && !g[j])
-				j++;
-			if (j - i > bestlen)
-				best = i, bestlen = j - i;
-			i = j > i ? j : i + 1;
-		}
-		struct strbuf b;
-		strbuf_init(&b, 40);
-		for (int i = 0; i < 8; i++) {
-			if (i == best) {
-				strbuf_addstr(&b, "::");
-				i += bestlen - 1;
-				continue;
-			}
-			if (b.len && b.buf[b.len - 1] != ':')
-				strbuf_addch(&b, ':');
-			strbuf_addf(&b, "%x", g[i]);
-		}
-		snprintf(out, sizeof(out), "%s", b.buf);
-		strbuf_release(&b);
-	}
-	return text(out, strlen(out));
+	return one(ip_scalar(ip));
 }
 
 /* The sum of a list's numbers as ES|QL adds them: unsigned_longs as one, whole numbers exactly
@@ -4875,10 +4903,14 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
 			out = replace(n->replace, s, with);
-	} else if (!strcmp(f, "TO_IP")) {
-		unsigned char ip[16];
-		if (s && !field_ip_parse(s, strlen(s), ip))
-			out = text(s, strlen(s));
+	} else if (!strcmp(f, "TO_IP")) { /* each value (ToIp); one that is no address, none */
+		for (size_t i = 0; i < a[0].n; i++) {
+			unsigned char ip[16];
+			if (a[0].v[i].kind == EK_STR && !field_ip_parse(a[0].v[i].s, strlen(a[0].v[i].s), ip))
+				value_add(&out, ip_scalar(ip));
+			else
+				warn("TO_IP: a value that is not an IP string literal");
+		}
 	} else if (eval_family(f, n, a, na, &out)) {
 		;
 	} else if (!strcmp(f, "ABS")) {
