@@ -61,6 +61,8 @@ struct enode {
 	size_t nres;
 	pcre2_code *replace;         /* REPLACE's, compiled */
 	struct match_options *match; /* MATCH's options map, when it has one */
+	/* TO_IP's option: how an IPv4 part with a leading zero reads */
+	enum leading_zeros { LZ_REJECT, LZ_DECIMAL, LZ_OCTAL } leading_zeros;
 };
 
 /* MATCH(field, "query", {options}): those of Match.java's that change which documents match a
@@ -1017,6 +1019,41 @@ static struct match_options *parse_match_options(struct parser *p)
 	return o;
 }
 
+/* TO_IP(s, {"leading_zeros": "reject"|"decimal"|"octal"}): how an IPv4 part written with a
+ * leading zero reads (ToIp's one option; reject, the default, makes it no address). */
+static void parse_to_ip_options(struct parser *p, struct enode *n)
+{
+	expect(p, "{");
+	do {
+		size_t at = p->pos;
+		char *key = string_token(p);
+		if (!key) {
+			fail(p, p->pos, "expected an option name in quotes");
+			break;
+		}
+		expect(p, ":");
+		skip_space(p);
+		size_t vat = p->pos;
+		char *v = p->failed ? NULL : string_token(p);
+		if (p->failed) {
+			;
+		} else if (strcmp(key, "leading_zeros")) {
+			fail(p, at, "Invalid option [%s] in TO_IP, expected one of [leading_zeros]", key);
+		} else if (v && !strcmp(v, "reject")) {
+			n->leading_zeros = LZ_REJECT;
+		} else if (v && !strcmp(v, "decimal")) {
+			n->leading_zeros = LZ_DECIMAL;
+		} else if (v && !strcmp(v, "octal")) {
+			n->leading_zeros = LZ_OCTAL;
+		} else {
+			fail(p, vat, "TO_IP's leading_zeros is reject, decimal or octal");
+		}
+		free(v);
+		free(key);
+	} while (!p->failed && accept(p, ","));
+	expect(p, "}");
+}
+
 static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
@@ -1045,6 +1082,10 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 			skip_space(p);
 			if (p->s[p->pos] == '{' && !strcmp(name, "MATCH") && n->nargs == 2 && !n->match) {
 				n->match = parse_match_options(p); /* MATCH(f, "x", {"fuzziness": 1}) */
+				continue;
+			}
+			if (p->s[p->pos] == '{' && !strcmp(name, "TO_IP") && n->nargs == 1) {
+				parse_to_ip_options(p, n);
 				continue;
 			}
 			if (p->s[p->pos] == '{') { /* another function's named parameters */
@@ -4100,6 +4141,43 @@ static void ip_text(const unsigned char ip[16], char out[40])
 	}
 }
 
+/* An address as TO_IP reads it (ParseIp): with LZ_DECIMAL an IPv4 part's leading zeros are
+ * passed over ("1.1.010.1" is 1.1.10.1), with LZ_OCTAL a part that starts with 0 is octal
+ * (1.1.8.1; a digit past 7 in it makes no address); with LZ_REJECT, as field_ip_parse, a
+ * leading zero makes none. 0 or -1. */
+static int ip_parse_leading_zeros(const char *s, enum leading_zeros lz, unsigned char out[16])
+{
+	if (!field_ip_parse(s, strlen(s), out))
+		return 0;
+	if (lz == LZ_REJECT || strchr(s, ':'))
+		return -1;
+	unsigned part[4];
+	int parts = 0;
+	for (const char *c = s;; c++) {
+		const char *start = c;
+		unsigned v = 0;
+		int octal = lz == LZ_OCTAL && c[0] == '0' && c[1] >= '0' && c[1] <= '9';
+		while (*c >= '0' && *c <= '9') {
+			if ((octal && *c > '7') || c - start >= 12)
+				return -1;
+			v = v * (octal ? 8 : 10) + (unsigned)(*c - '0');
+			c++;
+		}
+		if (c == start || v > 255 || parts == 4)
+			return -1;
+		part[parts++] = v;
+		if (*c != '.')
+			break;
+	}
+	if (parts != 4 || s[strlen(s) - 1] == '.')
+		return -1;
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xFF;
+	for (int i = 0; i < 4; i++)
+		out[12 + i] = (unsigned char)part[i];
+	return 0;
+}
+
 /* An ip value: the address's text, marked as an ip so that it orders by its bytes. */
 static struct esql_scalar ip_scalar(const unsigned char ip[16])
 {
@@ -4906,7 +4984,7 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 	} else if (!strcmp(f, "TO_IP")) { /* each value (ToIp); one that is no address, none */
 		for (size_t i = 0; i < a[0].n; i++) {
 			unsigned char ip[16];
-			if (a[0].v[i].kind == EK_STR && !field_ip_parse(a[0].v[i].s, strlen(a[0].v[i].s), ip))
+			if (a[0].v[i].kind == EK_STR && !ip_parse_leading_zeros(a[0].v[i].s, n->leading_zeros, ip))
 				value_add(&out, ip_scalar(ip));
 			else
 				warn("TO_IP: a value that is not an IP string literal");

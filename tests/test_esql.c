@@ -704,6 +704,11 @@ static const struct {
     /* ip.csv-spec convertFromString: no address, null and a warning; the text Elasticsearch writes */
     {"ROW s = [\"foo\", \"0:0:0:0:0:0:0:1\", \"::ffff:1.2.3.4\"] | EVAL ip = TO_IP(s) | KEEP ip", "[0]",
      "{\"ip\":[\"::1\",\"1.2.3.4\"]}\n", 1},
+    /* ip.csv-spec convertFromStringLeadingZerosDecimal, convertFromStringLeadingZerosOctal,
+     * toIpInAggOctal: leading_zeros (reject by default; octal: 8 or 9 in such a part is none) */
+    {"ROW s = [\"1.1.010.1\", \"1.1.09.1\"] | EVAL r = TO_IP(s), d = TO_IP(s, {\"leading_zeros\":\"decimal\"}), o "
+     "= TO_IP(s, {\"leading_zeros\": \"octal\"}) | KEEP r, d, o",
+     "[0]", "{\"r\":null,\"d\":[\"1.1.10.1\",\"1.1.9.1\"],\"o\":\"1.1.8.1\"}\n", 3},
     /* ip.csv-spec ipPrefixWithWrongLengths, ipPrefixAsGroup */
     {"ROW ip4 = TO_IP(\"1.2.3.4\") | EVAL a = IP_PREFIX(ip4, -1, 128), b = IP_PREFIX(ip4, 32, -1), c = "
      "IP_PREFIX(ip4, 33, 0), d = IP_PREFIX(ip4, 32, 129), e = IP_PREFIX(ip4, 24, 0) | KEEP a, b, c, d, e",
