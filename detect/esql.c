@@ -61,6 +61,8 @@ struct enode {
 	size_t nres;
 	pcre2_code *replace;         /* REPLACE's, compiled */
 	struct match_options *match; /* MATCH's options map, when it has one */
+	/* TO_IP's option: how an IPv4 part with a leading zero reads */
+	enum leading_zeros { LZ_REJECT, LZ_DECIMAL, LZ_OCTAL } leading_zeros;
 };
 
 /* MATCH(field, "query", {options}): those of Match.java's that change which documents match a
@@ -352,6 +354,7 @@ static struct esql_value value_copy(const struct esql_value *v)
 /* ---- geo_point ---- */
 
 static void java_double(double d, char *out, size_t len);
+static struct esql_scalar ip_scalar(const unsigned char ip[16]);
 
 static struct esql_scalar geo_scalar(double x, double y)
 {
@@ -1016,6 +1019,41 @@ static struct match_options *parse_match_options(struct parser *p)
 	return o;
 }
 
+/* TO_IP(s, {"leading_zeros": "reject"|"decimal"|"octal"}): how an IPv4 part written with a
+ * leading zero reads (ToIp's one option; reject, the default, makes it no address). */
+static void parse_to_ip_options(struct parser *p, struct enode *n)
+{
+	expect(p, "{");
+	do {
+		size_t at = p->pos;
+		char *key = string_token(p);
+		if (!key) {
+			fail(p, p->pos, "expected an option name in quotes");
+			break;
+		}
+		expect(p, ":");
+		skip_space(p);
+		size_t vat = p->pos;
+		char *v = p->failed ? NULL : string_token(p);
+		if (p->failed) {
+			;
+		} else if (strcmp(key, "leading_zeros")) {
+			fail(p, at, "Invalid option [%s] in TO_IP, expected one of [leading_zeros]", key);
+		} else if (v && !strcmp(v, "reject")) {
+			n->leading_zeros = LZ_REJECT;
+		} else if (v && !strcmp(v, "decimal")) {
+			n->leading_zeros = LZ_DECIMAL;
+		} else if (v && !strcmp(v, "octal")) {
+			n->leading_zeros = LZ_OCTAL;
+		} else {
+			fail(p, vat, "TO_IP's leading_zeros is reject, decimal or octal");
+		}
+		free(v);
+		free(key);
+	} while (!p->failed && accept(p, ","));
+	expect(p, "}");
+}
+
 static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
@@ -1044,6 +1082,10 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 			skip_space(p);
 			if (p->s[p->pos] == '{' && !strcmp(name, "MATCH") && n->nargs == 2 && !n->match) {
 				n->match = parse_match_options(p); /* MATCH(f, "x", {"fuzziness": 1}) */
+				continue;
+			}
+			if (p->s[p->pos] == '{' && !strcmp(name, "TO_IP") && n->nargs == 1) {
+				parse_to_ip_options(p, n);
 				continue;
 			}
 			if (p->s[p->pos] == '{') { /* another function's named parameters */
@@ -2323,6 +2365,7 @@ struct reading {
 	int date;
 	struct numeric_type num; /* a numeric field's type (detect/numeric.h): its stored values */
 	int geo;                 /* a geo_point, read from _source (geo_json) */
+	int ip;                  /* a field mapped ip: its values are ips (ip_scalar) */
 	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
 };
 
@@ -2405,8 +2448,11 @@ static int read_json_value(void *ctx, const cJSON *j)
 		int64_t us;
 		if (rd->num.ignores && casemap_utf16_units(j->valuestring) > (size_t)rd->num.ignore_above)
 			return 0; /* not indexed: not in the keyword's doc values */
+		unsigned char ip[16];
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
+		} else if (rd->ip && !field_ip_parse(j->valuestring, strlen(j->valuestring), ip)) {
+			value_add(rd->v, ip_scalar(ip)); /* an ip's doc value, written as Elasticsearch does */
 		} else {
 			/* the lowercase normalizer: Lucene's LowerCaseFilter, Character.toLowerCase of each code point
 			 */
@@ -2476,7 +2522,7 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
 		                            (len == 12 || name[len - 13] == '.'));
 		doc_values = doc_values && !geo; /* from _source, in its order */
-		struct reading rd = {&v, type == FT_DATE, num, geo, 0};
+		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0};
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
@@ -2776,6 +2822,16 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 		else
 			*out = (as_double(a) > as_double(b)) - (as_double(a) < as_double(b));
 		return 0;
+	}
+	if (a->kind == EK_STR && b->kind == EK_STR && (a->ip || b->ip)) {
+		/* an ip orders by its bytes, ::1 before 127.0.0.1 (::ffff:7f00:1); a string
+		 * it meets is read as an ip, as ES|QL casts a literal to the field's type */
+		unsigned char x[16], y[16];
+		if (!field_ip_parse(a->s, strlen(a->s), x) && !field_ip_parse(b->s, strlen(b->s), y)) {
+			int c = memcmp(x, y, 16);
+			*out = (c > 0) - (c < 0);
+			return 0;
+		}
 	}
 	if (a->kind == EK_STR && b->kind == EK_STR) {
 		int c = strcmp(a->s, b->s);
@@ -4048,59 +4104,109 @@ static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 	return a_double(round(x->d * p) / p);
 }
 
-/* IP_PREFIX(ip, v4 length, v6 length): the address with its host bits cleared. */
+static const unsigned char ipv4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* An address's text as Elasticsearch writes an ip (InetAddresses.toAddrString): a v4-mapped
+ * address dotted, else RFC 5952 (lowercase, the longest run of two or more zero groups as
+ * ::). out holds 40 bytes. */
+static void ip_text(const unsigned char ip[16], char out[40])
+{
+	if (!memcmp(ip, ipv4_mapped, 12)) {
+		snprintf(out, 40, "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
+		return;
+	}
+	unsigned g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
+	int best = -1, bestlen = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i > bestlen)
+			best = i, bestlen = j - i;
+		i = j > i ? j : i + 1;
+	}
+	size_t len = 0;
+	out[0] = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			len += (size_t)snprintf(out + len, 40 - len, "::");
+			i += bestlen - 1;
+			continue;
+		}
+		if (len && out[len - 1] != ':')
+			out[len++] = ':';
+		len += (size_t)snprintf(out + len, 40 - len, "%x", g[i]);
+	}
+}
+
+/* An address as TO_IP reads it (ParseIp): with LZ_DECIMAL an IPv4 part's leading zeros are
+ * passed over ("1.1.010.1" is 1.1.10.1), with LZ_OCTAL a part that starts with 0 is octal
+ * (1.1.8.1; a digit past 7 in it makes no address); with LZ_REJECT, as field_ip_parse, a
+ * leading zero makes none. 0 or -1. */
+static int ip_parse_leading_zeros(const char *s, enum leading_zeros lz, unsigned char out[16])
+{
+	if (!field_ip_parse(s, strlen(s), out))
+		return 0;
+	if (lz == LZ_REJECT || strchr(s, ':'))
+		return -1;
+	unsigned part[4];
+	int parts = 0;
+	for (const char *c = s;; c++) {
+		const char *start = c;
+		unsigned v = 0;
+		int octal = lz == LZ_OCTAL && c[0] == '0' && c[1] >= '0' && c[1] <= '9';
+		while (*c >= '0' && *c <= '9') {
+			if ((octal && *c > '7') || c - start >= 12)
+				return -1;
+			v = v * (octal ? 8 : 10) + (unsigned)(*c - '0');
+			c++;
+		}
+		if (c == start || v > 255 || parts == 4)
+			return -1;
+		part[parts++] = v;
+		if (*c != '.')
+			break;
+	}
+	if (parts != 4 || s[strlen(s) - 1] == '.')
+		return -1;
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xFF;
+	for (int i = 0; i < 4; i++)
+		out[12 + i] = (unsigned char)part[i];
+	return 0;
+}
+
+/* An ip value: the address's text, marked as an ip so that it orders by its bytes. */
+static struct esql_scalar ip_scalar(const unsigned char ip[16])
+{
+	char t[40];
+	ip_text(ip, t);
+	return (struct esql_scalar){.kind = EK_STR, .s = xstrdup(t), .ip = 1};
+}
+
+/* IP_PREFIX(ip, v4 length, v6 length): the address with its host bits cleared. Both lengths
+ * are checked whatever the address's family, as IpPrefix does ("Prefix length v4 must be in
+ * range [0, 32]"): one out of range is null with a warning. */
 static struct esql_value ip_prefix(const char *s, int64_t v4, int64_t v6)
 {
 	unsigned char ip[16];
 	if (field_ip_parse(s, strlen(s), ip))
 		return null_value;
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	int is4 = !memcmp(ip, mapped, 12);
-	int64_t bits = is4 ? v4 : v6, max = is4 ? 32 : 128;
-	if (bits < 0 || bits > max) {
-		warn("IP_PREFIX: a prefix length out of range");
+	if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
+		warn(v4 < 0 || v4 > 32 ? "IP_PREFIX: Prefix length v4 must be in range [0, 32]"
+		                       : "IP_PREFIX: Prefix length v6 must be in range [0, 128]");
 		return null_value;
 	}
-	if (is4)
-		bits += 96;
+	int is4 = !memcmp(ip, ipv4_mapped, 12);
+	int64_t bits = is4 ? v4 + 96 : v6;
 	for (int i = 0; i < 16; i++) {
 		int keep = bits >= 8 ? 8 : bits > 0 ? (int)bits : 0;
 		ip[i] &= (unsigned char)(0xFF00 >> keep);
 		bits -= 8;
 	}
-	char out[64];
-	if (is4) {
-		snprintf(out, sizeof(out), "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
-	} else {
-		/* RFC 5952: the longest run of zero groups (two or more) as :: */
-		unsigned g[8];
-		for (int i = 0; i < 8; i++)
-			g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
-		int best = -1, bestlen = 1;
-		for (int i = 0; i < 8;) {
-			int j = i;
-			while (j < 8 && !g[j])
-				j++;
-			if (j - i > bestlen)
-				best = i, bestlen = j - i;
-			i = j > i ? j : i + 1;
-		}
-		struct strbuf b;
-		strbuf_init(&b, 40);
-		for (int i = 0; i < 8; i++) {
-			if (i == best) {
-				strbuf_addstr(&b, "::");
-				i += bestlen - 1;
-				continue;
-			}
-			if (b.len && b.buf[b.len - 1] != ':')
-				strbuf_addch(&b, ':');
-			strbuf_addf(&b, "%x", g[i]);
-		}
-		snprintf(out, sizeof(out), "%s", b.buf);
-		strbuf_release(&b);
-	}
-	return text(out, strlen(out));
+	return one(ip_scalar(ip));
 }
 
 /* The sum of a list's numbers as ES|QL adds them: unsigned_longs as one, whole numbers exactly
@@ -4875,10 +4981,14 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
 			out = replace(n->replace, s, with);
-	} else if (!strcmp(f, "TO_IP")) {
-		unsigned char ip[16];
-		if (s && !field_ip_parse(s, strlen(s), ip))
-			out = text(s, strlen(s));
+	} else if (!strcmp(f, "TO_IP")) { /* each value (ToIp); one that is no address, none */
+		for (size_t i = 0; i < a[0].n; i++) {
+			unsigned char ip[16];
+			if (a[0].v[i].kind == EK_STR && !ip_parse_leading_zeros(a[0].v[i].s, n->leading_zeros, ip))
+				value_add(&out, ip_scalar(ip));
+			else
+				warn("TO_IP: a value that is not an IP string literal");
+		}
 	} else if (eval_family(f, n, a, na, &out)) {
 		;
 	} else if (!strcmp(f, "ABS")) {

@@ -36,6 +36,9 @@ struct esql_scalar {
 	/* EK_INT: ES|QL's long (0), integer (32 bits: arithmetic past it is null, with a warning)
 	 * or unsigned_long (i holds its 64 bits, 0 to 2^64 - 1) */
 	enum esql_width { EW_LONG, EW_INTEGER, EW_UNSIGNED } width;
+	/* EK_STR: an ip (a field mapped ip, TO_IP, IP_PREFIX), its text as Elasticsearch writes
+	 * it; it orders by its 16 bytes (v4 mapped into v6), as an ip's doc values do */
+	unsigned char ip;
 };
 
 /* A column's value: n == 0 is null, n > 1 a multi-valued field. */
