@@ -1,5 +1,6 @@
 #include "common/jsonarena.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@ struct json_arena {
 	size_t nspare;
 };
 
-static struct json_arena *current; /* the arena cJSON's hooks allocate from */
+/* the arena cJSON's hooks allocate from on this thread; NULL: malloc and free */
+static _Thread_local struct json_arena *current;
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 static struct chunk *chunk_new(size_t size)
 {
@@ -36,6 +39,8 @@ static struct chunk *chunk_new(size_t size)
 static void *arena_alloc(size_t n)
 {
 	struct json_arena *a = current;
+	if (!a)
+		return malloc(n);
 	n = (n + ALIGNMENT - 1) & ~(size_t)(ALIGNMENT - 1);
 	struct chunk *c = a->head;
 	if (!c || c->size - c->used < n) {
@@ -56,31 +61,42 @@ static void *arena_alloc(size_t n)
 
 static void arena_free(void *p)
 {
-	(void)p; /* released by json_arena_reset */
+	if (!current)
+		free(p);
+	/* else released by json_arena_reset */
+}
+
+/* cJSON's hooks are set once, before a second thread may use cJSON, and never again: each
+ * thread's allocations then go where its own current says (the hooks were switched at every
+ * scope, which a second thread building trees would have raced with). */
+static void install_hooks(void)
+{
+	cJSON_Hooks hooks = {arena_alloc, arena_free};
+	cJSON_InitHooks(&hooks);
+}
+
+void json_arena_hooks(void)
+{
+	pthread_once(&hooks_once, install_hooks);
 }
 
 struct json_arena *json_arena_new(void)
 {
+	json_arena_hooks();
 	return xcalloc(1, sizeof(struct json_arena));
 }
 
 struct json_arena *json_arena_begin(struct json_arena *a)
 {
+	json_arena_hooks();
 	struct json_arena *previous = current;
 	current = a;
-	cJSON_Hooks hooks = {arena_alloc, arena_free};
-	cJSON_InitHooks(&hooks);
 	return previous;
 }
 
 void json_arena_end(struct json_arena *previous)
 {
-	if (previous) {
-		json_arena_begin(previous);
-		return;
-	}
-	cJSON_InitHooks(NULL);
-	current = NULL;
+	current = previous;
 }
 
 cJSON *json_arena_parse(struct json_arena *a, const char *text, size_t len)

@@ -289,14 +289,13 @@ void run_add_alert_common(cJSON *doc, const struct run *run, const char *uuid, i
 	cJSON_AddArrayToObject(doc, "kibana.alert.workflow_tags");
 }
 
-/* The alert document on the events of hits; ev is the first one's tree (its fields move into
- * the alert) and first its identity and index. NULL when another event's cannot be read. */
-static char *build_alert(struct run *run, const struct hit *const *hits, size_t nhits, cJSON *ev,
-                         const struct hit_source *first, const char *uuid, int64_t now, char **reason,
+/* The alert document on nhits events, the first at ts; ev is the first one's tree (its fields
+ * move into the alert), identity and index each event's, for the ancestors. */
+static char *build_alert(struct run *run, size_t nhits, cJSON *ev, const char *const *identity,
+                         const char *const *index, int64_t ts, const char *uuid, int64_t now, char **reason,
                          alert_extra extra, void *extra_ctx)
 {
 	const struct rule *r = &run->rule;
-	const struct hit *h = hits[0];
 	cJSON *doc = cJSON_CreateObject();
 	run_add_iso(doc, "@timestamp", now);
 	/* before the event's fields move into the alert */
@@ -328,29 +327,16 @@ static char *build_alert(struct run *run, const struct hit *const *hits, size_t 
 		cJSON_AddItemToObject(doc, item->string, item);
 	}
 	cJSON_Delete(originals);
-	run_add_iso(doc, "kibana.alert.original_time", h->ts);
+	run_add_iso(doc, "kibana.alert.original_time", ts);
 	cJSON_AddStringToObject(doc, "kibana.alert.uuid", uuid);
 	cJSON *anc = cJSON_AddArrayToObject(doc, "kibana.alert.ancestors");
-	struct hit_source buf;
-	strbuf_init(&buf.identity, 64);
-	strbuf_init(&buf.index, 64);
-	int failed = 0;
-	for (size_t i = 0; i < nhits && !failed; i++) {
-		const char *identity = first->identity.buf, *index = first->index.buf;
-		if (i && (failed = hit_source(run, hits[i], &buf, &identity, &index) != 0))
-			break;
+	for (size_t i = 0; i < nhits; i++) {
 		cJSON *a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "id", identity);
-		cJSON_AddStringToObject(a, "index", index);
+		cJSON_AddStringToObject(a, "id", identity[i]);
+		cJSON_AddStringToObject(a, "index", index[i]);
 		cJSON_AddNumberToObject(a, "depth", 0);
 		cJSON_AddStringToObject(a, "type", "event");
 		cJSON_AddItemToArray(anc, a);
-	}
-	strbuf_release(&buf.identity);
-	strbuf_release(&buf.index);
-	if (failed) {
-		cJSON_Delete(doc);
-		return NULL;
 	}
 	if (nhits > 1 || run->alerts_grouped)
 		cJSON_AddStringToObject(doc, "kibana.alert.group.id", uuid);
@@ -464,10 +450,12 @@ static int keep_event(struct run *run, int64_t id, int64_t *case_id)
 	return k.rc;
 }
 
-int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
-                    const char *reason, const char *doc, const int64_t *events, size_t nevents)
+/* The alert's record, stored or queued: its document doc, or the one job makes on the writing
+ * thread (then its severity, risk score and rule name are the job's to set too). */
+static int store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
+                       const char *reason, const char *doc, const int64_t *events, size_t nevents, int64_t now,
+                       const struct alert_job_ops *job_ops, void *job, size_t job_bytes)
 {
-	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	int64_t *kept = NULL;
 	if (run->opts->keep) { /* the source's events are not the case's: the alert stands on copies */
 		kept = xmalloc((nevents ? nevents : 1) * sizeof(*kept));
@@ -507,13 +495,207 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                         .stored_sha256 = stored,
 	                         /* rule_name_override: the queue and listings name it as its document does */
 	                         .rule_name = run->ov && run->ov->name_mapped ? run->ov->name : NULL};
-	int created = 0;
-	int rc = run->pipe ? alert_pipe_add(run->pipe, &a) /* the writer counts what it creates */
-	                   : store_alert_add(run->store, &a, &created);
+	int created = 0, rc;
+	if (job) /* the writer counts what it creates */
+		rc = alert_pipe_add_job(run->pipe, &a, job_ops, job, job_bytes);
+	else
+		rc = run->pipe ? alert_pipe_add(run->pipe, &a) : store_alert_add(run->store, &a, &created);
 	free(kept);
 	free(stored);
 	if (created)
 		run->totals->created++;
+	return rc;
+}
+
+int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t original_time, int64_t exec_t,
+                    const char *reason, const char *doc, const int64_t *events, size_t nevents)
+{
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+	return store_alert(run, uuid, event_id, original_time, exec_t, reason, doc, events, nevents, now, NULL, NULL,
+	                   0);
+}
+
+/* What the writing thread reads of a run to build its alerts: the rule (whose fields, tree and
+ * type do not change once the run is prepared, and live until the writer is closed) as a run of
+ * its own, so that the tail printed once and the overrides set per alert are the writer's. */
+struct alert_writing {
+	struct run run;
+};
+
+void run_writing_release(struct run *run)
+{
+	if (!run->writing)
+		return;
+	alert_tail_release(&run->writing->run.tail);
+	free(run->writing);
+	run->writing = NULL;
+}
+
+/* An alert on events whose document the writer builds: the first event's document and the
+ * events' identities and indexes copied from the pass (its kept documents change as it goes). */
+struct alert_job {
+	struct run *run; /* the writing's */
+	int64_t ts, now;
+	const char *uuid;
+	size_t nhits;
+	const char **identity, **index; /* each event's, in data */
+	const char *doc, *derived, *os_type;
+	size_t doc_len;
+	char *reason, *name; /* made on the writer */
+	size_t bytes;
+	_Alignas(sizeof(char *)) char data[];
+};
+
+/* run_create_shaped_alert's making of the document, on the writing thread. */
+static int make_job(void *arg, struct json_arena *arena, struct alert_record *a)
+{
+	struct alert_job *j = arg;
+	struct run *run = j->run;
+	struct event_row row = {.doc = j->doc, .doc_len = j->doc_len};
+	row.r.derived = j->derived;
+	row.r.os_type = j->os_type;
+	struct json_arena *previous = json_arena_begin(arena);
+	cJSON *ev = detect_event_json(&row);
+	char *doc = NULL;
+	struct alert_overrides ov;
+	if (ev) {
+		json_keep_number_text(ev, j->doc, j->doc_len);
+		const struct rule *r = &run->rule;
+		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, ev, &ov);
+		ov.name = j->name = xstrdup(ov.name); /* the event's tree moves into the alert */
+		run->ov = &ov;
+		doc = build_alert(run, j->nhits, ev, j->identity, j->index, j->ts, j->uuid, j->now, &j->reason, NULL,
+		                  NULL);
+		run->ov = NULL;
+	}
+	json_arena_end(previous);
+	if (!doc)
+		return 0; /* the event is not JSON: no alert */
+	a->doc = doc;
+	a->reason = j->reason;
+	a->severity = ov.severity;
+	a->risk_score = (int64_t)ov.risk_score;
+	a->rule_name = ov.name_mapped ? ov.name : NULL;
+	return 1;
+}
+
+static void drop_job(void *arg)
+{
+	struct alert_job *j = arg;
+	free(j->reason);
+	free(j->name);
+	free(j);
+}
+
+static const struct alert_job_ops job_ops = {make_job, drop_job};
+
+/* The job being filled while its first event's row is at hand. */
+struct job_fill {
+	struct run *run;
+	const struct hit *const *hits;
+	size_t nhits;
+	const char *uuid;
+	int64_t now;
+	struct alert_job *job;
+};
+
+static const char *job_copy(char **at, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	memcpy(*at, s, n);
+	const char *copy = *at;
+	*at += n;
+	return copy;
+}
+
+/* hit_source without reading the source: 1 when the hit's identity and index are at hand. */
+static int kept_source(const struct run *run, const struct hit *h, const char **identity, const char **index)
+{
+	if (h->identity) {
+		*identity = h->identity;
+		*index = h->index ? h->index : "";
+		return 1;
+	}
+	return (*identity = hit_docs_identity(run->docs, h->event_id, index)) != NULL;
+}
+
+static int fill_job(void *ctx, const struct event_row *row)
+{
+	struct job_fill *f = ctx;
+	size_t n = f->nhits;
+	const char *first_index = row->r.index ? row->r.index : "";
+	size_t bytes = sizeof(struct alert_job) + 2 * n * sizeof(char *) + row->doc_len + 1 + strlen(f->uuid) + 1;
+	bytes += strlen(row->r.identity) + strlen(first_index) + 2;
+	bytes += (row->r.derived ? strlen(row->r.derived) + 1 : 0) + (row->r.os_type ? strlen(row->r.os_type) + 1 : 0);
+	const char *identity, *index;
+	for (size_t i = 1; i < n; i++) { /* kept: queue_event_alert checked */
+		kept_source(f->run, f->hits[i], &identity, &index);
+		bytes += strlen(identity) + strlen(index) + 2;
+	}
+	struct alert_job *j = xmalloc(bytes);
+	*j = (struct alert_job){.run = &f->run->writing->run,
+	                        .ts = f->hits[0]->ts,
+	                        .now = f->now,
+	                        .nhits = n,
+	                        .doc_len = row->doc_len,
+	                        .bytes = bytes};
+	char *at = j->data; /* the pointers first: data is aligned for them */
+	j->identity = (const char **)(void *)at;
+	at += n * sizeof(char *);
+	j->index = (const char **)(void *)at;
+	at += n * sizeof(char *);
+	memcpy(at, row->doc, row->doc_len);
+	at[row->doc_len] = '\0';
+	j->doc = at;
+	at += row->doc_len + 1;
+	j->uuid = job_copy(&at, f->uuid);
+	j->derived = row->r.derived ? job_copy(&at, row->r.derived) : NULL;
+	j->os_type = row->r.os_type ? job_copy(&at, row->r.os_type) : NULL;
+	j->identity[0] = job_copy(&at, row->r.identity);
+	j->index[0] = job_copy(&at, first_index);
+	for (size_t i = 1; i < n; i++) {
+		kept_source(f->run, f->hits[i], &identity, &index);
+		j->identity[i] = job_copy(&at, identity);
+		j->index[i] = job_copy(&at, index);
+	}
+	f->job = j;
+	return 1;
+}
+
+/* The alert on hits queued for the writer, its document to be built there: 1 when it cannot be
+ * (another event than the first would be read from the source: that read's failure is this
+ * thread's to report), else 0, or -1 on a read error (store_errmsg). */
+static int queue_event_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
+                             int64_t exec_t)
+{
+	const char *identity, *index;
+	for (size_t i = 1; i < nhits; i++)
+		if (!kept_source(run, hits[i], &identity, &index))
+			return 1;
+	const struct hit *h = hits[0];
+	struct job_fill f = {run, hits, nhits, uuid, 0, NULL};
+	f.now = run->opts->now_us ? run->opts->now_us : time_now_us();
+	if (!run->writing) {
+		run->writing = xcalloc(1, sizeof(*run->writing));
+		run->writing->run =
+		    (struct run){.rule = run->rule, .type = run->type, .alerts_grouped = run->alerts_grouped};
+	}
+	/* from the documents the pass kept, else from the source */
+	if (!hit_docs_get(run->docs, h->event_id, fill_job, &f) &&
+	    run->src->ops->event_get(run->src, h->event_id, 1, fill_job, &f)) {
+		if (f.job)
+			drop_job(f.job);
+		return -1;
+	}
+	if (!f.job)
+		return 0; /* the event is gone: no alert */
+	int64_t *ids = xmalloc((nhits ? nhits : 1) * sizeof(*ids));
+	for (size_t i = 0; i < nhits; i++)
+		ids[i] = hits[i]->event_id;
+	int64_t now = run->opts->now_us ? run->opts->now_us : time_now_us();
+	int rc = store_alert(run, uuid, h->event_id, h->ts, exec_t, NULL, NULL, ids, nhits, now, &job_ops, f.job,
+	                     f.job->bytes);
+	free(ids);
 	return rc;
 }
 
@@ -526,6 +708,10 @@ int run_create_event_alert(struct run *run, const struct hit *const *hits, size_
 int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size_t nhits, const char *uuid,
                             int64_t exec_t, alert_extra shape, alert_extra extra, void *ctx)
 {
+	/* a writing thread builds the document when nothing of the type's (shape, extra) is asked */
+	int queued = run->pipe && !shape && !extra && nhits ? queue_event_alert(run, hits, nhits, uuid, exec_t) : 1;
+	if (queued <= 0)
+		return queued;
 	const struct hit *h = hits[0];
 	struct alert_event first = {NULL, {{0}, {0}}};
 	strbuf_init(&first.source.identity, 64);
@@ -545,7 +731,26 @@ int run_create_shaped_alert(struct run *run, const struct hit *const *hits, size
 		overrides_compute(r->obj, r->severity, (double)r->risk_score, r->name, first.ev, &ov);
 		ov.name = name = xstrdup(ov.name); /* the event's tree moves into the alert */
 		run->ov = &ov;
-		doc = build_alert(run, hits, nhits, first.ev, &first.source, uuid, now, &reason, extra, ctx);
+		/* the other events' identities and indexes, for the ancestors */
+		const char **identity = xmalloc(2 * (nhits ? nhits : 1) * sizeof(*identity)),
+		           **index = identity + nhits;
+		struct hit_source *bufs = xcalloc(nhits ? nhits : 1, sizeof(*bufs));
+		int failed = 0;
+		identity[0] = first.source.identity.buf;
+		index[0] = first.source.index.buf;
+		for (size_t i = 1; i < nhits && !failed; i++) {
+			strbuf_init(&bufs[i].identity, 0);
+			strbuf_init(&bufs[i].index, 0);
+			failed = hit_source(run, hits[i], &bufs[i], &identity[i], &index[i]) != 0;
+		}
+		if (!failed)
+			doc = build_alert(run, nhits, first.ev, identity, index, h->ts, uuid, now, &reason, extra, ctx);
+		for (size_t i = 1; i < nhits; i++) {
+			strbuf_release(&bufs[i].identity);
+			strbuf_release(&bufs[i].index);
+		}
+		free(bufs);
+		free(identity);
 	}
 	int unbuilt = first.ev && !doc;
 	cJSON_Delete(first.ev);

@@ -10,7 +10,8 @@
 #include "common/uuidset.h"
 
 /* A batch goes to the writer once it holds this many operations or bytes; at most QUEUE_DEPTH
- * batches wait, so the queue holds a few MiB of alert documents whatever the input's size. */
+ * batches wait, so the queue holds a few MiB of alert documents (or of the events their jobs
+ * build them from) whatever the input's size. */
 #define BATCH_OPS   256
 #define BATCH_BYTES ((size_t)1 << 20)
 #define QUEUE_DEPTH 4
@@ -21,7 +22,11 @@ struct op {
 	enum op_kind kind;
 	int64_t gen; /* the transaction it belongs to (OP_COMMIT, OP_ROLLBACK: the one it ends) */
 	int64_t rule_key, max_id;
-	struct alert_record a; /* OP_ADD: its strings and arrays follow the op, in the same block */
+	/* OP_ADD: its strings and arrays follow the op, in the same block; job_ops, when set, make
+	 * its document */
+	struct alert_record a;
+	const struct alert_job_ops *job_ops;
+	void *job;
 	struct op *next;
 };
 
@@ -48,6 +53,7 @@ struct alert_pipe {
 
 	/* the writer's */
 	struct store *w;
+	struct json_arena *arena; /* where the jobs build their documents */
 	struct strbuf error;
 	uint64_t created, tx_created;
 
@@ -79,11 +85,16 @@ static void apply(struct alert_pipe *p, const struct op *op)
 			fail(p);
 		p->tx_created = 0;
 		break;
-	case OP_ADD:
-		if (store_alert_add(p->w, &op->a, &created))
+	case OP_ADD: {
+		struct alert_record a = op->a;
+		int made = op->job ? op->job_ops->make(op->job, p->arena, &a) : 1;
+		if (made && store_alert_add(p->w, &a, &created))
 			fail(p);
+		if (op->job)
+			json_arena_reset(p->arena);
 		p->tx_created += created != 0;
 		break;
+	}
 	case OP_STATE:
 		if (store_set_detection_state(p->w, op->rule_key, op->max_id))
 			fail(p);
@@ -128,6 +139,8 @@ static void *writer_main(void *arg)
 			next = op->next;
 			if (!atomic_load(&p->failed))
 				apply(p, op);
+			if (op->job)
+				op->job_ops->drop(op->job);
 			free(op);
 		}
 		free(b);
@@ -148,6 +161,7 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 	}
 	struct alert_pipe *p = xcalloc(1, sizeof(*p));
 	p->w = w;
+	p->arena = json_arena_new(); /* and cJSON's hooks set, before the writer may use cJSON */
 	p->s = s;
 	strbuf_init(&p->error, 64);
 	pthread_mutex_init(&p->lock, NULL);
@@ -159,6 +173,7 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 		pthread_mutex_destroy(&p->lock);
 		pthread_cond_destroy(&p->changed);
 		strbuf_release(&p->error);
+		json_arena_free(p->arena);
 		store_close(w);
 		free(p);
 		return -1;
@@ -278,7 +293,8 @@ static const char *str_copy(char **at, const char *s)
 	return copy;
 }
 
-int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a)
+static int add(struct alert_pipe *p, const struct alert_record *a, const struct alert_job_ops *job_ops, void *job,
+               size_t job_bytes)
 {
 	size_t nstored = a->stored_sha256 ? (a->events ? a->nevents : 1) : 0;
 	size_t nevents = a->events ? a->nevents : 0;
@@ -291,6 +307,8 @@ int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a)
 	struct op *op = xcalloc(1, bytes);
 	char *at = (char *)(op + 1);
 	op->kind = OP_ADD;
+	op->job_ops = job_ops;
+	op->job = job;
 	op->gen = p->in_tx ? p->gen : p->gen + 1; /* outside a transaction: stored before the next ends */
 	op->a = *a;
 	if (nevents) {
@@ -324,7 +342,18 @@ int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a)
 		e->gen = op->gen;
 		uuid_set_add(&p->set, a->uuid);
 	}
-	return push(p, op, bytes);
+	return push(p, op, bytes + job_bytes);
+}
+
+int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a)
+{
+	return add(p, a, NULL, NULL, 0);
+}
+
+int alert_pipe_add_job(struct alert_pipe *p, const struct alert_record *a, const struct alert_job_ops *ops, void *job,
+                       size_t job_bytes)
+{
+	return add(p, a, ops, job, job_bytes);
 }
 
 int alert_pipe_pending(struct alert_pipe *p, const char *uuid)
@@ -361,6 +390,7 @@ int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created)
 		store_set_errmsg(s, p->error.buf);
 	*created += p->created;
 	store_close(p->w);
+	json_arena_free(p->arena);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->changed);
 	strbuf_release(&p->error);

@@ -1,8 +1,9 @@
 /* alertpipe: a detect run's writes on a second thread. The pass (reading events, evaluating
- * rules, building alert documents) stays on the caller's thread; storing the alerts, the
- * rules' detection states and the transactions around them goes to a writer thread with its
- * own connection to the case, in the order the caller asked, through a bounded queue (the
- * memory is a few batches', not the input's).
+ * rules) stays on the caller's thread; storing the alerts, the rules' detection states and the
+ * transactions around them goes to a writer thread with its own connection to the case, in
+ * the order the caller asked, through a bounded queue (the memory is a few batches', not the
+ * input's). An alert may come with a job that makes its document on the writer, before it is
+ * stored (alert_pipe_add_job): the caller's thread then only copies what the job reads.
  *
  * A transaction the caller begins, fills and commits here is the writer's: a rule's state and
  * its alerts still commit together. When the writer fails, it rolls back, does nothing more,
@@ -12,8 +13,10 @@
 #ifndef CASEBOOK_ALERTPIPE_H
 #define CASEBOOK_ALERTPIPE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "common/jsonarena.h"
 #include "store/alerts.h"
 #include "store/store.h"
 
@@ -28,6 +31,20 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out);
  * transaction that wrote. */
 int alert_pipe_begin(struct alert_pipe *p);
 int alert_pipe_add(struct alert_pipe *p, const struct alert_record *a);
+/* What makes an alert's document on the writer: make fills a's doc, reason, severity, risk score
+ * and rule name from job, building in arena (a cJSON arena of the writer's, reset once the alert
+ * is stored), and returns 1, or 0 when there is no alert to store (its event is not JSON); drop
+ * releases job, made or not. Everything job points to must be its own or unchanging until the
+ * pipe is closed: the writer reads it while the caller goes on. */
+struct alert_job_ops {
+	int (*make)(void *job, struct json_arena *arena, struct alert_record *a);
+	void (*drop)(void *job);
+};
+/* alert_pipe_add of a record whose document job makes: a's other fields copied as there, the
+ * job's bytes (job_bytes) counted against the queue's bound. 0, or -1 once the writer has
+ * failed (job dropped either way). */
+int alert_pipe_add_job(struct alert_pipe *p, const struct alert_record *a, const struct alert_job_ops *ops, void *job,
+                       size_t job_bytes);
 int alert_pipe_set_state(struct alert_pipe *p, int64_t rule_key, int64_t max_id);
 int alert_pipe_commit(struct alert_pipe *p);
 void alert_pipe_rollback(struct alert_pipe *p);

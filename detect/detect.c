@@ -46,6 +46,7 @@ static void run_release(struct run *run)
 	exceptions_free(run->exceptions);
 	suppression_free(run->suppress);
 	alert_tail_release(&run->tail);
+	run_writing_release(run); /* the writer has finished (alert_pipe_close) */
 	rule_release(&run->rule);
 }
 

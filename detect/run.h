@@ -100,6 +100,9 @@ struct run {
 	/* where the run's writes go when a second thread stores them (detect/alertpipe.h: the
 	 * alerts, the state and the transactions around them); NULL: the store, on this thread */
 	struct alert_pipe *pipe;
+	/* what the writing thread reads of this run to build its alerts' documents (alertdoc.c):
+	 * made by this thread at its first such alert, the writer's alone after; NULL: none */
+	struct alert_writing *writing;
 	void *state; /* the type's own */
 	/* what the event's columns must hold before its document is parsed: the query's top-level
 	 * process.name, event.action, ... in (literals) */
@@ -149,6 +152,8 @@ struct run {
 };
 
 void alert_tail_release(struct alert_tail *t);
+/* Frees run->writing, once the writer is done with it (after alert_pipe_close). */
+void run_writing_release(struct run *run);
 
 /* The event's time for a run with a time_field: the field's date (its first), else @timestamp
  * unless the fallback is disabled (Kibana's buildTimeRangeFilter: the override in range, or the
