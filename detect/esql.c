@@ -772,6 +772,7 @@ static const struct function {
     {"ACOS", 1, 1, 0},
     {"ATAN", 1, 1, 0},
     {"ATAN2", 2, 2, 0},
+    {"HYPOT", 2, 2, 0},
     {"SINH", 1, 1, 0},
     {"COSH", 1, 1, 0},
     {"TANH", 1, 1, 0},
@@ -4397,6 +4398,55 @@ static struct esql_value math1(const char *f, double x)
 	return null_value;
 }
 
+/* Whether every value is a whole number of one width (a field's values are of one type). */
+static int is_whole_value(const struct esql_value *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].kind != EK_INT || v->v[i].width != v->v[0].width)
+			return 0;
+	return 1;
+}
+
+/* MV_MEDIAN of whole numbers, exactly (MvMedian.java): the middle value of the sorted ones
+ * (an unsigned_long's in unsigned order), or of two the floor of their mean, in their type
+ * (avgWithoutOverflow's (a & b) + ((a ^ b) >> 1); an unsigned_long's BigInteger sum halved,
+ * which the same sum over unsigned bits is). */
+static struct esql_value whole_median(const struct esql_value *v)
+{
+	struct esql_value c = value_copy(v);
+	sort_values(&c, 0);
+	size_t mid = c.n / 2;
+	struct esql_scalar m = c.v[mid];
+	m.s = NULL;
+	if (c.n % 2 == 0) {
+		int64_t a = c.v[mid - 1].i, b = c.v[mid].i;
+		uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+		if (m.width == EW_UNSIGNED) /* unsigned, the shift is a logical one: the same floor */
+			m.i = (int64_t)((ua & ub) + ((ua ^ ub) >> 1));
+		else
+			m.i = (a & b) + ((a ^ b) >> 1);
+	}
+	value_free(&c);
+	return one(m);
+}
+
+/* HYPOT(a, b) (Hypot.java): Java's Math.hypot of the two as doubles; a null or a
+ * multi-value is null. */
+static struct esql_value hypot_of(const struct esql_value *a, const struct esql_value *b)
+{
+	if (!a->n || !b->n)
+		return null_value;
+	if (a->n > 1 || b->n > 1) {
+		warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+		return null_value;
+	}
+	if (!is_number(&a->v[0]) || !is_number(&b->v[0])) {
+		fault("the arguments of [HYPOT] must be [numeric], found another type");
+		return null_value;
+	}
+	return a_double(hypot(as_double(&a->v[0]), as_double(&b->v[0])));
+}
+
 /* HASH(algorithm, input), MD5, SHA1, SHA256 (Hash.java, AbstractHashFunction.java): the digest
  * of the input's UTF-8 bytes as lowercase hex, a keyword. A null is null; a multi-value is
  * null with the evaluators' warning; an algorithm Java does not know, read from a column, is
@@ -4633,6 +4683,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double((d > 0) - (d < 0));
 	} else if (!strcmp(f, "PI") || !strcmp(f, "E") || !strcmp(f, "TAU")) {
 		*out = a_double(f[0] == 'E' ? M_E : f[0] == 'P' ? M_PI : 2 * M_PI);
+	} else if (!strcmp(f, "HYPOT")) {
+		*out = hypot_of(&a[0], &a[1]);
 	} else if (!strcmp(f, "ATAN2")) {
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(atan2(d, e));
@@ -4658,6 +4710,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(dsum / (double)a[0].n);
 		else /* MvSum: its type's addExact */
 			*out = sum_numbers(&a[0], 1);
+	} else if (!strcmp(f, "MV_MEDIAN") && a[0].n && a[0].v[0].kind == EK_INT && is_whole_value(&a[0])) {
+		*out = whole_median(&a[0]);
 	} else if (!strcmp(f, "MV_MEDIAN") || !strcmp(f, "MV_MEDIAN_ABSOLUTE_DEVIATION")) {
 		double *v;
 		size_t k = sorted_numbers(&a[0], &v);

@@ -507,6 +507,20 @@ static const struct {
      "{\"d\":[57.29577951308232,114.59155902616465,171.88733853924697,229.1831180523293],\"r\":[1."
      "5707963267948966,3.141592653589793,4.71238898038469],\"big\":null,\"n\":null}\n",
      1, ""},
+    /* MV_MEDIAN of whole numbers is exact, in their type (MvMedian.java): math.csv-spec
+     * ulMvNonSumFunctions, ulMedianEvenCount (unsigned order; a BigInteger mean); two middle
+     * ones' mean floored, as avgWithoutOverflow */
+    {"ROW ul = [18446744073709551615, 0, 1, 9223372036854775807, 9223372036854775808], ue = [18446744073709551615, "
+     "0, 1, 9223372036854775807, 9223372036854775808, 2], l = [9223372036854775807, 9223372036854775805], i = [-3, "
+     "-2] | EVAL a = MV_MEDIAN(ul), b = MV_MEDIAN(ue), c = MV_MEDIAN(l), d = MV_MEDIAN(i), e = MV_MEDIAN(i) + "
+     "2147483647 | KEEP a, b, c, d, e",
+     "[0]",
+     "{\"a\":9223372036854775807,\"b\":4611686018427387904,\"c\":9223372036854775806,\"d\":-3,\"e\":"
+     "2147483644}\n",
+     0, ""},
+    /* HYPOT (math.csv-spec hypot): Math.hypot of doubles; a null null, a multi-value null, warned */
+    {"ROW a = 3.0, b = 4 | EVAL c = HYPOT(a, b), n = HYPOT(null, b), m = HYPOT([1, 2], b) | KEEP c, n, m", "[0]",
+     "{\"c\":5.0,\"n\":null,\"m\":null}\n", 1, ""},
     /* LOG(base, value) is Math.log10(value) / Math.log10(base) (Log.process): math.csv-spec
      * logofIntLong, logofLongInt, logofUnsignedLongLong, logofUnsignedLongInt */
     {"ROW a = LOG(10, TO_LONG(1000000000000)), b = LOG(TO_LONG(1000000000000), 10), c = "
