@@ -57,3 +57,24 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
 	sha256_update(ctx, data, len);
 	sha256_finish(ctx, hex);
 }
+
+size_t digest_hex(const char *algorithm, const void *data, size_t len, char hex[DIGEST_HEX_MAX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD *type = EVP_MD_fetch(NULL, algorithm, NULL);
+	hex[0] = '\0';
+	if (!type)
+		return 0;
+	int ok = EVP_Digest(data, len, md, &n, type, NULL) == 1 && 2 * (size_t)n < DIGEST_HEX_MAX;
+	EVP_MD_free(type);
+	if (!ok)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * n] = '\0';
+	return 2 * (size_t)n;
+}

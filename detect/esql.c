@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "common/casemap.h"
+#include "common/digest.h"
 #include "common/number.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -746,6 +747,10 @@ static const struct function {
     {"TO_BASE64", 1, 1, 0},
     {"FROM_BASE64", 1, 1, 0},
     {"MATCH", 2, 2, 0},
+    {"HASH", 2, 2, 0},
+    {"MD5", 1, 1, 0},
+    {"SHA1", 1, 1, 0},
+    {"SHA256", 1, 1, 0},
     /* math */
     {"ROUND", 1, 2, 0},
     {"CEIL", 1, 1, 0},
@@ -767,6 +772,7 @@ static const struct function {
     {"ACOS", 1, 1, 0},
     {"ATAN", 1, 1, 0},
     {"ATAN2", 2, 2, 0},
+    {"HYPOT", 2, 2, 0},
     {"SINH", 1, 1, 0},
     {"COSH", 1, 1, 0},
     {"TANH", 1, 1, 0},
@@ -1054,6 +1060,63 @@ static void parse_to_ip_options(struct parser *p, struct enode *n)
 	expect(p, "}");
 }
 
+/* HASH's algorithms: the names Java's MessageDigest.getInstance takes in Elasticsearch's JVM
+ * (the SUN provider's, their aliases and object identifiers, "OID." before one or not; any
+ * case, as the provider looks names up upper-cased), each with libcrypto's name. MD2's is
+ * NULL: libcrypto's default provider has none, and casebook does not compute it. */
+static const struct hash_algorithm {
+	const char *java, *evp;
+} hash_algorithms[] = {
+    {"MD2", NULL},
+    {"1.2.840.113549.2.2", NULL},
+    {"MD5", "MD5"},
+    {"1.2.840.113549.2.5", "MD5"},
+    {"SHA-1", "SHA1"},
+    {"SHA", "SHA1"},
+    {"SHA1", "SHA1"},
+    {"1.3.14.3.2.26", "SHA1"},
+    {"SHA-224", "SHA224"},
+    {"SHA224", "SHA224"},
+    {"2.16.840.1.101.3.4.2.4", "SHA224"},
+    {"SHA-256", "SHA256"},
+    {"SHA256", "SHA256"},
+    {"2.16.840.1.101.3.4.2.1", "SHA256"},
+    {"SHA-384", "SHA384"},
+    {"SHA384", "SHA384"},
+    {"2.16.840.1.101.3.4.2.2", "SHA384"},
+    {"SHA-512", "SHA512"},
+    {"SHA512", "SHA512"},
+    {"2.16.840.1.101.3.4.2.3", "SHA512"},
+    {"SHA-512/224", "SHA512-224"},
+    {"SHA512/224", "SHA512-224"},
+    {"2.16.840.1.101.3.4.2.5", "SHA512-224"},
+    {"SHA-512/256", "SHA512-256"},
+    {"SHA512/256", "SHA512-256"},
+    {"2.16.840.1.101.3.4.2.6", "SHA512-256"},
+    {"SHA3-224", "SHA3-224"},
+    {"2.16.840.1.101.3.4.2.7", "SHA3-224"},
+    {"SHA3-256", "SHA3-256"},
+    {"2.16.840.1.101.3.4.2.8", "SHA3-256"},
+    {"SHA3-384", "SHA3-384"},
+    {"2.16.840.1.101.3.4.2.9", "SHA3-384"},
+    {"SHA3-512", "SHA3-512"},
+    {"2.16.840.1.101.3.4.2.10", "SHA3-512"},
+};
+
+/* The algorithm Java's MessageDigest knows by this name, or NULL (NoSuchAlgorithmException). */
+static const struct hash_algorithm *hash_algorithm(const char *name)
+{
+	const char *bare = strncasecmp(name, "OID.", 4) ? name : name + 4;
+	for (size_t i = 0; i < sizeof(hash_algorithms) / sizeof(hash_algorithms[0]); i++) {
+		const char *j = hash_algorithms[i].java;
+		if (!strcasecmp(name, j) || (bare != name && isdigit((unsigned char)j[0]) && !strcmp(bare, j)))
+			return &hash_algorithms[i];
+	}
+	return NULL;
+}
+
+static char *expression_text(struct parser *p, size_t from);
+
 static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
@@ -1118,6 +1181,19 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 		else if (!(n->replace =
 		               regex_compile(a->lit.v[0].s, strlen(a->lit.v[0].s), PCRE2_UTF, msg, sizeof(msg))))
 			fail(p, at, "REPLACE: %s", msg);
+	}
+	if (!p->failed && !strcmp(name, "HASH") && n->args[0]->kind == N_LIT && n->args[0]->lit.n == 1 &&
+	    n->args[0]->lit.v[0].kind == EK_STR) {
+		/* a literal algorithm is checked before the query runs, as Hash.toEvaluator does */
+		const char *algo = n->args[0]->lit.v[0].s;
+		const struct hash_algorithm *h = hash_algorithm(algo);
+		if (!h) {
+			char *src = expression_text(p, at);
+			fail(p, at, "invalid algorithm for [%s]: %s MessageDigest not available", src, algo);
+			free(src);
+		} else if (!h->evp) {
+			unsupported(p, at, "HASH: casebook does not compute %s", h->java);
+		}
 	}
 	if (!p->failed && !strcmp(name, "KQL")) { /* KQL("..."): casebook's own KQL engine, on the event */
 		const struct enode *a = n->args[0];
@@ -4322,6 +4398,92 @@ static struct esql_value math1(const char *f, double x)
 	return null_value;
 }
 
+/* Whether every value is a whole number of one width (a field's values are of one type). */
+static int is_whole_value(const struct esql_value *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].kind != EK_INT || v->v[i].width != v->v[0].width)
+			return 0;
+	return 1;
+}
+
+/* MV_MEDIAN of whole numbers, exactly (MvMedian.java): the middle value of the sorted ones
+ * (an unsigned_long's in unsigned order), or of two the floor of their mean, in their type
+ * (avgWithoutOverflow's (a & b) + ((a ^ b) >> 1); an unsigned_long's BigInteger sum halved,
+ * which the same sum over unsigned bits is). */
+static struct esql_value whole_median(const struct esql_value *v)
+{
+	struct esql_value c = value_copy(v);
+	sort_values(&c, 0);
+	size_t mid = c.n / 2;
+	struct esql_scalar m = c.v[mid];
+	m.s = NULL;
+	if (c.n % 2 == 0) {
+		int64_t a = c.v[mid - 1].i, b = c.v[mid].i;
+		uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+		if (m.width == EW_UNSIGNED) /* unsigned, the shift is a logical one: the same floor */
+			m.i = (int64_t)((ua & ub) + ((ua ^ ub) >> 1));
+		else
+			m.i = (a & b) + ((a ^ b) >> 1);
+	}
+	value_free(&c);
+	return one(m);
+}
+
+/* HYPOT(a, b) (Hypot.java): Java's Math.hypot of the two as doubles; a null or a
+ * multi-value is null. */
+static struct esql_value hypot_of(const struct esql_value *a, const struct esql_value *b)
+{
+	if (!a->n || !b->n)
+		return null_value;
+	if (a->n > 1 || b->n > 1) {
+		warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+		return null_value;
+	}
+	if (!is_number(&a->v[0]) || !is_number(&b->v[0])) {
+		fault("the arguments of [HYPOT] must be [numeric], found another type");
+		return null_value;
+	}
+	return a_double(hypot(as_double(&a->v[0]), as_double(&b->v[0])));
+}
+
+/* HASH(algorithm, input), MD5, SHA1, SHA256 (Hash.java, AbstractHashFunction.java): the digest
+ * of the input's UTF-8 bytes as lowercase hex, a keyword. A null is null; a multi-value is
+ * null with the evaluators' warning; an algorithm Java does not know, read from a column, is
+ * null with NoSuchAlgorithmException's warning (a literal one the parser refused). */
+static struct esql_value hash_of(const char *f, const struct esql_value *algo, const struct esql_value *in)
+{
+	static const char multi[] = "java.lang.IllegalArgumentException: single-value function encountered multi-value";
+	for (int k = 0; k < 2; k++) {
+		const struct esql_value *v = k ? in : algo;
+		if (v && v->n && v->v[0].kind != EK_STR) {
+			const char *which = !algo ? "" : k ? "second " : "first ";
+			fault("%sargument of [%s] must be [string], found another type", which, f);
+			return null_value;
+		}
+	}
+	if ((algo && !algo->n) || !in->n)
+		return null_value;
+	if ((algo && algo->n > 1) || in->n > 1) {
+		warn(multi);
+		return null_value;
+	}
+	const char *name = algo ? algo->v[0].s : f[0] == 'M' ? "MD5" : f[3] == '1' ? "SHA-1" : "SHA-256";
+	const struct hash_algorithm *h = hash_algorithm(name);
+	if (!h) {
+		char w[sizeof(running->warning)];
+		snprintf(w, sizeof(w), "java.security.NoSuchAlgorithmException: %s MessageDigest not available", name);
+		warn(w);
+		return null_value;
+	}
+	char hex[DIGEST_HEX_MAX];
+	if (!h->evp || !digest_hex(h->evp, in->v[0].s, strlen(in->v[0].s), hex)) {
+		fault("HASH: casebook does not compute %s", h->java);
+		return null_value;
+	}
+	return text(hex, strlen(hex));
+}
+
 /* The functions of the string, math, date, multi-value and conversion families added in one
  * table; 1 with *out set, 0 when f is none of them. a: the first three arguments, evaluated. */
 static int eval_family(const char *f, const struct enode *n, const struct esql_value *a, size_t na,
@@ -4486,6 +4648,10 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 	} else if (!strcmp(f, "URL_ENCODE") || !strcmp(f, "URL_ENCODE_COMPONENT")) {
 		if (s)
 			*out = url_encode(s, f[10] == '_');
+	} else if (!strcmp(f, "HASH")) {
+		*out = hash_of(f, &a[0], &a[1]);
+	} else if (!strcmp(f, "MD5") || !strcmp(f, "SHA1") || !strcmp(f, "SHA256")) {
+		*out = hash_of(f, NULL, &a[0]);
 	} else if (!strcmp(f, "TO_BASE64")) {
 		if (s)
 			*out = to_base64(s);
@@ -4517,6 +4683,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double((d > 0) - (d < 0));
 	} else if (!strcmp(f, "PI") || !strcmp(f, "E") || !strcmp(f, "TAU")) {
 		*out = a_double(f[0] == 'E' ? M_E : f[0] == 'P' ? M_PI : 2 * M_PI);
+	} else if (!strcmp(f, "HYPOT")) {
+		*out = hypot_of(&a[0], &a[1]);
 	} else if (!strcmp(f, "ATAN2")) {
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(atan2(d, e));
@@ -4542,6 +4710,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(dsum / (double)a[0].n);
 		else /* MvSum: its type's addExact */
 			*out = sum_numbers(&a[0], 1);
+	} else if (!strcmp(f, "MV_MEDIAN") && a[0].n && a[0].v[0].kind == EK_INT && is_whole_value(&a[0])) {
+		*out = whole_median(&a[0]);
 	} else if (!strcmp(f, "MV_MEDIAN") || !strcmp(f, "MV_MEDIAN_ABSOLUTE_DEVIATION")) {
 		double *v;
 		size_t k = sorted_numbers(&a[0], &v);

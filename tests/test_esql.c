@@ -507,6 +507,20 @@ static const struct {
      "{\"d\":[57.29577951308232,114.59155902616465,171.88733853924697,229.1831180523293],\"r\":[1."
      "5707963267948966,3.141592653589793,4.71238898038469],\"big\":null,\"n\":null}\n",
      1, ""},
+    /* MV_MEDIAN of whole numbers is exact, in their type (MvMedian.java): math.csv-spec
+     * ulMvNonSumFunctions, ulMedianEvenCount (unsigned order; a BigInteger mean); two middle
+     * ones' mean floored, as avgWithoutOverflow */
+    {"ROW ul = [18446744073709551615, 0, 1, 9223372036854775807, 9223372036854775808], ue = [18446744073709551615, "
+     "0, 1, 9223372036854775807, 9223372036854775808, 2], l = [9223372036854775807, 9223372036854775805], i = [-3, "
+     "-2] | EVAL a = MV_MEDIAN(ul), b = MV_MEDIAN(ue), c = MV_MEDIAN(l), d = MV_MEDIAN(i), e = MV_MEDIAN(i) + "
+     "2147483647 | KEEP a, b, c, d, e",
+     "[0]",
+     "{\"a\":9223372036854775807,\"b\":4611686018427387904,\"c\":9223372036854775806,\"d\":-3,\"e\":"
+     "2147483644}\n",
+     0, ""},
+    /* HYPOT (math.csv-spec hypot): Math.hypot of doubles; a null null, a multi-value null, warned */
+    {"ROW a = 3.0, b = 4 | EVAL c = HYPOT(a, b), n = HYPOT(null, b), m = HYPOT([1, 2], b) | KEEP c, n, m", "[0]",
+     "{\"c\":5.0,\"n\":null,\"m\":null}\n", 1, ""},
     /* LOG(base, value) is Math.log10(value) / Math.log10(base) (Log.process): math.csv-spec
      * logofIntLong, logofLongInt, logofUnsignedLongLong, logofUnsignedLongInt */
     {"ROW a = LOG(10, TO_LONG(1000000000000)), b = LOG(TO_LONG(1000000000000), 10), c = "
@@ -584,6 +598,68 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 		free(got);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
+}
+
+/* HASH(algorithm, input), MD5, SHA1, SHA256 (hash.csv-spec md5, sha256; Hash.java,
+ * AbstractHashFunction.java): lowercase hex of the input's bytes, a keyword; the algorithm by
+ * any name Java's MessageDigest takes, any case, an object identifier with "OID." or without;
+ * a null is null; a multi-value null with the evaluators' warning; an algorithm read from a
+ * column that Java does not know null with NoSuchAlgorithmException's; a number is no string.
+ * EVENTS; the rows; warnings; the first warning; the fault. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+	const char *warning, *fault;
+} hash_cases[] = {
+    {"ROW value = \"test\" | EVAL hash = hash(\"md5\", value)", "[0]",
+     "{\"value\":\"test\",\"hash\":\"098f6bcd4621d373cade4e832627b4f6\"}\n", 0, "", ""},
+    {"ROW value = \"test\" | EVAL hash = hash(\"sha256\", value) | KEEP hash", "[0]",
+     "{\"hash\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}\n", 0, "", ""},
+    {"ROW v = \"test\" | EVAL a = MD5(v), b = SHA1(v), c = SHA256(v), d = HASH(\"SHA\", v), e = "
+     "HASH(\"Sha-512/256\", v), f = HASH(\"oid.2.16.840.1.101.3.4.2.7\", v) | DROP v",
+     "[0]",
+     "{\"a\":\"098f6bcd4621d373cade4e832627b4f6\",\"b\":\"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\",\"c\":"
+     "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\"d\":"
+     "\"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\",\"e\":"
+     "\"3d37fe58435e0d87323dee4a2c1b339ef954de63716ee79f5747f94d974f913f\",\"f\":"
+     "\"3797bf0afbbfca4a7bbba7602a2b552746876517a7f9b7ce2db0ae7b\"}\n",
+     0, "", ""},
+    {"FROM x | EVAL h = SHA1(m), k = HASH(a, m) | KEEP h, k",
+     "[{\"m\":\"\",\"a\":\"MD5\"},{\"m\":[\"x\",\"y\"],\"a\":\"md5\"},{\"a\":\"md5\"},{\"m\":\"x\",\"a\":"
+     "\"whirlpool\"}]",
+     "{\"h\":\"da39a3ee5e6b4b0d3255bfef95601890afd80709\",\"k\":\"d41d8cd98f00b204e9800998ecf8427e\"}\n"
+     "{\"h\":null,\"k\":null}\n{\"h\":null,\"k\":null}\n{\"h\":\"11f6ad8ec52a2984abaafd7c3b516503785c2072\",\"k\":"
+     "null}\n",
+     3, "java.lang.IllegalArgumentException: single-value function encountered multi-value", ""},
+    {"FROM x | EVAL k = HASH(a, \"x\") | KEEP k", "[{\"a\":\"whirlpool\"}]", "{\"k\":null}\n", 1,
+     "java.security.NoSuchAlgorithmException: whirlpool MessageDigest not available", ""},
+    {"ROW v = 1 | EVAL h = MD5(v)", "[0]", "", 0, "", "argument of [MD5] must be [string], found another type"},
+};
+
+static void test_esql_hash(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(hash_cases) / sizeof(hash_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(hash_cases[i].query, hash_cases[i].events, &said);
+		if (strcmp(got, hash_cases[i].want) || said.warnings != hash_cases[i].warnings ||
+		    strcmp(said.warning, hash_cases[i].warning) || strcmp(said.fault, hash_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, %s; fault \"%s\")\ngot:  %s(%zu warnings, %s; fault "
+			    "\"%s\")",
+			    i, hash_cases[i].query, hash_cases[i].want, hash_cases[i].warnings, hash_cases[i].warning,
+			    hash_cases[i].fault, got, said.warnings, said.warning, said.fault);
+		free(got);
+	}
+	/* a literal algorithm is checked before the query runs (Hash.toEvaluator's
+	 * InvalidArgumentException); MD2, which libcrypto lacks, is refused */
+	struct esql_error err;
+	assert_null(esql_parse_query("ROW v = \"x\" | EVAL h = HASH(\"frob\", v)", &err));
+	assert_string_equal(err.msg, "invalid algorithm for [HASH(\"frob\", v)]: frob MessageDigest not available");
+	assert_int_equal(err.unsupported, 0);
+	assert_null(esql_parse_query("ROW v = \"x\" | EVAL h = hash(\"md2\", v)", &err));
+	assert_string_equal(err.msg, "HASH: casebook does not compute MD2");
+	assert_int_equal(err.unsupported, 1);
 }
 
 /* geo_point as ES|QL reads it: from _source (GeoPointFieldMapper's block loader without a
@@ -1511,6 +1587,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_first_last),
 	    cmocka_unit_test(test_esql_st_distance),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
+	    cmocka_unit_test(test_esql_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
