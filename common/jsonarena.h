@@ -9,7 +9,8 @@
  * when there is none: a scope is its thread's alone, and two threads may each build trees in
  * an arena of their own (detect's pass and its writer, detect/alertpipe.h). An arena is one
  * thread's at a time. A tree from the arena must not be given to cJSON_Delete outside its
- * scope, nor gain items made outside it. */
+ * scope, nor gain items made outside it. cJSON's other global, the last parse's error
+ * (cJSON_GetErrorPtr), is written by every parse on every thread: never read it. */
 #ifndef CASEBOOK_JSONARENA_H
 #define CASEBOOK_JSONARENA_H
 
