@@ -4217,40 +4217,61 @@ static void ip_text(const unsigned char ip[16], char out[40])
 	}
 }
 
-/* An address as TO_IP reads it (ParseIp): with LZ_DECIMAL an IPv4 part's leading zeros are
- * passed over ("1.1.010.1" is 1.1.10.1), with LZ_OCTAL a part that starts with 0 is octal
- * (1.1.8.1; a digit past 7 in it makes no address); with LZ_REJECT, as field_ip_parse, a
- * leading zero makes none. 0 or -1. */
+/* An IPv4 part as ParseIp reads it: decimal digits (or, with LZ_OCTAL and a leading 0, octal
+ * ones) up to the next '.', in Java's int arithmetic (it wraps); with LZ_REJECT a 0 followed by
+ * more is no address. *at moves past the '.'. 0 or -1. */
+static int ip_v4_part(const unsigned char **at, const unsigned char *end, enum leading_zeros lz,
+                      unsigned char *byte)
+{
+	const unsigned char *c = *at;
+	if (c >= end)
+		return -1;
+	int octal = 0;
+	if (*c == '0' && lz != LZ_DECIMAL) {
+		c++;
+		if (lz == LZ_REJECT) {
+			if (c != end && *c != '.')
+				return -1;
+			*byte = 0;
+			*at = c + 1;
+			return 0;
+		}
+		octal = 1;
+	} else {
+		if (*c < '0' || *c > '9')
+			return -1;
+	}
+	uint32_t v = 0; /* Java's int: wraps past 2^31, the sign read as such below */
+	for (; c < end && *c != '.'; c++) {
+		if (*c < '0' || *c > (octal ? '7' : '9'))
+			return -1;
+		v = v * (octal ? 8u : 10u) + (uint32_t)(*c - '0');
+	}
+	*at = c + 1;
+	int32_t signed_v = (int32_t)v;
+	if (!octal && signed_v > 255)
+		return -1;
+	*byte = (unsigned char)(v & 0xFF); /* Java's (byte) v */
+	return 0;
+}
+
+/* An address as TO_IP reads it, as Elasticsearch's ParseIp does: text with a ':' as an IPv6
+ * address (InetAddresses.forString); else four IPv4 parts (ip_v4_part), each after a '.', and
+ * whatever follows the fourth part's '.' is not read ("1.2.3.4.5" is 1.2.3.4). With LZ_DECIMAL
+ * leading zeros are passed over ("1.1.010.1" is 1.1.10.1), with LZ_OCTAL a part that starts
+ * with 0 is octal (1.1.8.1; a digit past 7 makes no address; not range-checked, its low byte
+ * kept), with LZ_REJECT a leading zero makes none. 0 or -1. */
 static int ip_parse_leading_zeros(const char *s, enum leading_zeros lz, unsigned char out[16])
 {
-	if (!field_ip_parse(s, strlen(s), out))
-		return 0;
-	if (lz == LZ_REJECT || strchr(s, ':'))
-		return -1;
-	unsigned part[4];
-	int parts = 0;
-	for (const char *c = s;; c++) {
-		const char *start = c;
-		unsigned v = 0;
-		int octal = lz == LZ_OCTAL && c[0] == '0' && c[1] >= '0' && c[1] <= '9';
-		while (*c >= '0' && *c <= '9') {
-			if ((octal && *c > '7') || c - start >= 12)
-				return -1;
-			v = v * (octal ? 8 : 10) + (unsigned)(*c - '0');
-			c++;
-		}
-		if (c == start || v > 255 || parts == 4)
-			return -1;
-		part[parts++] = v;
-		if (*c != '.')
-			break;
-	}
-	if (parts != 4 || s[strlen(s) - 1] == '.')
-		return -1;
+	size_t len = strlen(s);
+	if (memchr(s, ':', len))
+		return field_ip_parse(s, len, out);
+	const unsigned char *at = (const unsigned char *)s, *end = at + len;
 	memset(out, 0, 10);
 	out[10] = out[11] = 0xFF;
 	for (int i = 0; i < 4; i++)
-		out[12 + i] = (unsigned char)part[i];
+		if (ip_v4_part(&at, end, lz, &out[12 + i]))
+			return -1;
 	return 0;
 }
 

@@ -785,6 +785,14 @@ static const struct {
     {"ROW s = [\"1.1.010.1\", \"1.1.09.1\"] | EVAL r = TO_IP(s), d = TO_IP(s, {\"leading_zeros\":\"decimal\"}), o "
      "= TO_IP(s, {\"leading_zeros\": \"octal\"}) | KEEP r, d, o",
      "[0]", "{\"r\":null,\"d\":[\"1.1.10.1\",\"1.1.9.1\"],\"o\":\"1.1.8.1\"}\n", 3},
+    /* ParseIp's IPv4 loop, as written: four parts are read and what follows the fourth's '.' is
+     * not ("1.2.3.4.5" and "1.2.3.4." are 1.2.3.4), a part's digits in Java's int (they wrap:
+     * 2^32 is 0, 2^31 negative, so not over 255), an octal part not range-checked (0400 keeps
+     * its low byte, 0); an empty part, a fourth part with a letter, or three parts: none */
+    {"ROW s = [\"1.2.3.4.5\", \"1.2.3.4.\", \"4294967296.1.1.1\", \"2147483648.1.1.2\", \"1..2.3\", "
+     "\"1.2.3.4x\", \"1.2.3\", \"256.1.1.1\"] | EVAL d = TO_IP(s, {\"leading_zeros\":\"decimal\"}), o = "
+     "TO_IP([\"0400.1.1.1\", \"1.2.3.0377.9\"], {\"leading_zeros\":\"octal\"}) | KEEP d, o",
+     "[0]", "{\"d\":[\"1.2.3.4\",\"1.2.3.4\",\"0.1.1.1\",\"0.1.1.2\"],\"o\":[\"0.1.1.1\",\"1.2.3.255\"]}\n", 4},
     /* ip.csv-spec ipPrefixWithWrongLengths, ipPrefixAsGroup */
     {"ROW ip4 = TO_IP(\"1.2.3.4\") | EVAL a = IP_PREFIX(ip4, -1, 128), b = IP_PREFIX(ip4, 32, -1), c = "
      "IP_PREFIX(ip4, 33, 0), d = IP_PREFIX(ip4, 32, 129), e = IP_PREFIX(ip4, 24, 0) | KEEP a, b, c, d, e",
