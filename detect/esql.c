@@ -781,6 +781,7 @@ static const struct function {
     {"ATAN", 1, 1, 0, "d"},
     {"ATAN2", 2, 2, 0, "dd"},
     {"HYPOT", 2, 2, 0, "dd"},
+    {"COPY_SIGN", 2, 2, 0, "dd"},
     {"SINH", 1, 1, 0, "d"},
     {"COSH", 1, 1, 0, "d"},
     {"TANH", 1, 1, 0, "d"},
@@ -4766,6 +4767,40 @@ static struct esql_value hypot_of(const struct esql_value *a, const struct esql_
 	return a_double(hypot(as_double(&a->v[0]), as_double(&b->v[0])));
 }
 
+/* COPY_SIGN(magnitude, sign) (CopySign.java): the magnitude with the sign's sign, of the
+ * magnitude's type. A double's is Math.copySign of the sign as a double (-0.0 is negative); an
+ * integer's or a long's is its absolute value, negated when the sign is below 0 (-0.0 is not),
+ * negation wrapping as Java's does (the type's least value stays itself). A null is null, a
+ * multi-value null with the evaluators' warning; an unsigned_long or a value that is no number
+ * fails the query, as resolveType refuses it. */
+static struct esql_value copy_sign(const struct esql_value *m, const struct esql_value *s)
+{
+	if (!m->n || !s->n)
+		return null_value;
+	if (m->n > 1 || s->n > 1) {
+		warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+		return null_value;
+	}
+	const struct esql_scalar *x = &m->v[0], *y = &s->v[0];
+	for (int k = 0; k < 2; k++) {
+		const struct esql_scalar *v = k ? y : x;
+		if (!is_number(v) || (v->kind == EK_INT && v->width == EW_UNSIGNED)) {
+			fault("%s argument of [COPY_SIGN] must be [numeric], found an unsigned_long or another type",
+			      k ? "second" : "first");
+			return null_value;
+		}
+	}
+	double sign = as_double(y);
+	if (x->kind == EK_DOUBLE)
+		return a_double(copysign(x->d, sign));
+	int negative = sign < 0;
+	uint64_t neg = 0 - (uint64_t)x->i; /* Java's wrapping negation */
+	int64_t v = x->i;
+	if ((v < 0) != negative)
+		v = x->width == EW_INTEGER ? (int64_t)(int32_t)(uint32_t)neg : (int64_t)neg;
+	return one((struct esql_scalar){.kind = EK_INT, .i = v, .width = x->width});
+}
+
 /* HASH(algorithm, input), MD5, SHA1, SHA256 (Hash.java, AbstractHashFunction.java): the digest
  * of the input's UTF-8 bytes as lowercase hex, a keyword. A null is null; a multi-value is
  * null with the evaluators' warning; an algorithm Java does not know, read from a column, is
@@ -5004,6 +5039,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		*out = a_double(f[0] == 'E' ? M_E : f[0] == 'P' ? M_PI : 2 * M_PI);
 	} else if (!strcmp(f, "HYPOT")) {
 		*out = hypot_of(&a[0], &a[1]);
+	} else if (!strcmp(f, "COPY_SIGN")) {
+		*out = copy_sign(&a[0], &a[1]);
 	} else if (!strcmp(f, "ATAN2")) {
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(atan2(d, e));

@@ -1669,6 +1669,42 @@ static void test_esql_casts_string_literals_as_elasticsearch(void **state)
 	}
 }
 
+/* COPY_SIGN(magnitude, sign) (CopySign.java): of the magnitude's type; a double's
+ * Math.copySign (-0.0 negative), an integer's or long's negated when the sign is below 0
+ * (-0.0 is not), Java's wrapping negation keeping the least value; null, a multi-value
+ * warned; an unsigned_long refused (resolveType). */
+static const struct {
+	const char *query, *want;
+	size_t warnings;
+	const char *fault;
+} copy_sign_cases[] = {
+    {"ROW a = COPY_SIGN(-5, 3.0), b = COPY_SIGN(5.5, -1), c = COPY_SIGN(-2147483648, 1), d = COPY_SIGN(3, -0.0), "
+     "e = COPY_SIGN(0.0, -0.0), f = COPY_SIGN(10000000000, -2), g = COPY_SIGN(-9223372036854775808, 1)",
+     "{\"a\":5,\"b\":-5.5,\"c\":-2147483648,\"d\":3,\"e\":-0.0,\"f\":-10000000000,\"g\":-9223372036854775808}\n", 0,
+     ""},
+    /* both parameters take double, integer and long: a string literal is a double */
+    {"ROW a = COPY_SIGN(\"-2\", 1), n = COPY_SIGN(null, 1), m = COPY_SIGN([1, 2], -1)",
+     "{\"a\":2.0,\"n\":null,\"m\":null}\n", 1, ""},
+    {"ROW a = COPY_SIGN(TO_UL(1), 1)", "", 0,
+     "first argument of [COPY_SIGN] must be [numeric], found an unsigned_long or another type"},
+};
+
+static void test_esql_copy_sign(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(copy_sign_cases) / sizeof(copy_sign_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(copy_sign_cases[i].query, "[0]", &said);
+		if (strcmp(got, copy_sign_cases[i].want) || said.warnings != copy_sign_cases[i].warnings ||
+		    strcmp(said.fault, copy_sign_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, copy_sign_cases[i].query, copy_sign_cases[i].want, copy_sign_cases[i].warnings,
+			    copy_sign_cases[i].fault, got, said.warnings, said.fault);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1690,6 +1726,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	    cmocka_unit_test(test_esql_hash),
 	    cmocka_unit_test(test_esql_casts_string_literals_as_elasticsearch),
+	    cmocka_unit_test(test_esql_copy_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
