@@ -660,149 +660,158 @@ static void node_free(struct enode *n)
 	free(n);
 }
 
-/* The functions casebook evaluates (aggregates only in STATS), and how many arguments each takes. */
+/* The functions casebook evaluates (aggregates only in STATS), and how many arguments each takes.
+ * casts: the type a string literal in each argument is cast to before the query runs, as
+ * Elasticsearch's Analyzer.ImplicitCasting does with EsqlFunctionRegistry's target types (of a
+ * parameter's declared types the first in DATA_TYPE_CASTING_PRIORITY; none where it takes a
+ * keyword or text). One letter an argument, the last for any more: 't' datetime, 'p' a date
+ * period or time duration, 'd' double, 'l' long, 'i' integer, 'a' ip, 'g' geo_point,
+ * 'b' boolean, '-' none. Aggregates cast nothing, as ImplicitCasting leaves them, nor does
+ * ST_DISTANCE (a BinarySpatialFunction is no EsqlScalarFunction). */
 static const struct function {
 	const char *name;
 	int min, max; /* max -1: any number */
 	int aggregate;
+	const char *casts;
 } functions[] = {
-    {"TO_LOWER", 1, 1, 0},
-    {"TO_UPPER", 1, 1, 0},
-    {"LENGTH", 1, 1, 0},
-    {"STARTS_WITH", 2, 2, 0},
-    {"ENDS_WITH", 2, 2, 0},
-    {"CONCAT", 2, -1, 0},
-    {"SUBSTRING", 2, 3, 0},
-    {"LOCATE", 2, 3, 0},
-    {"TRIM", 1, 1, 0},
-    {"LTRIM", 1, 1, 0},
-    {"RTRIM", 1, 1, 0},
-    {"COALESCE", 1, -1, 0},
-    {"CASE", 2, -1, 0},
-    {"MV_COUNT", 1, 1, 0},
-    {"MV_FIRST", 1, 1, 0},
-    {"MV_LAST", 1, 1, 0},
-    {"MV_MIN", 1, 1, 0},
-    {"MV_MAX", 1, 1, 0},
-    {"MV_CONCAT", 2, 2, 0},
-    {"MV_DEDUPE", 1, 1, 0},
-    {"MV_SLICE", 2, 3, 0},
-    {"MV_CONTAINS", 2, 2, 0},
-    {"MV_INTERSECTION", 2, 2, 0},
-    {"SPLIT", 2, 2, 0},
-    {"TO_STRING", 1, 1, 0},
-    {"TO_LONG", 1, 1, 0},
-    {"TO_INTEGER", 1, 1, 0},
-    {"TO_DOUBLE", 1, 1, 0},
-    {"TO_BOOLEAN", 1, 1, 0},
-    {"ABS", 1, 1, 0},
-    {"COUNT", 0, 1, 1},
-    {"COUNT_DISTINCT", 1, 2, 1},
-    {"VALUES", 1, 1, 1},
-    {"MIN", 1, 1, 1},
-    {"MAX", 1, 1, 1},
-    {"SUM", 1, 1, 1},
-    {"AVG", 1, 1, 1},
-    {"DATE_TRUNC", 2, 2, 0},
-    {"KQL", 1, 1, 0},
-    {"CIDR_MATCH", 2, -1, 0},
-    {"TO_IP", 1, 1, 0},
-    {"REPLACE", 3, 3, 0},
+    {"TO_LOWER", 1, 1, 0, NULL},
+    {"TO_UPPER", 1, 1, 0, NULL},
+    {"LENGTH", 1, 1, 0, NULL},
+    {"STARTS_WITH", 2, 2, 0, NULL},
+    {"ENDS_WITH", 2, 2, 0, NULL},
+    {"CONCAT", 2, -1, 0, NULL},
+    {"SUBSTRING", 2, 3, 0, "-ii"},
+    {"LOCATE", 2, 3, 0, "--i"},
+    {"TRIM", 1, 1, 0, NULL},
+    {"LTRIM", 1, 1, 0, NULL},
+    {"RTRIM", 1, 1, 0, NULL},
+    {"COALESCE", 1, -1, 0, NULL},
+    {"CASE", 2, -1, 0, "b-"},
+    {"MV_COUNT", 1, 1, 0, NULL},
+    {"MV_FIRST", 1, 1, 0, NULL},
+    {"MV_LAST", 1, 1, 0, NULL},
+    {"MV_MIN", 1, 1, 0, NULL},
+    {"MV_MAX", 1, 1, 0, NULL},
+    {"MV_CONCAT", 2, 2, 0, NULL},
+    {"MV_DEDUPE", 1, 1, 0, NULL},
+    {"MV_SLICE", 2, 3, 0, "-ii"},
+    {"MV_CONTAINS", 2, 2, 0, NULL},
+    {"MV_INTERSECTION", 2, 2, 0, NULL},
+    {"SPLIT", 2, 2, 0, NULL},
+    {"TO_STRING", 1, 1, 0, NULL},
+    {"TO_LONG", 1, 1, 0, NULL},
+    {"TO_INTEGER", 1, 1, 0, NULL},
+    {"TO_DOUBLE", 1, 1, 0, NULL},
+    {"TO_BOOLEAN", 1, 1, 0, NULL},
+    {"ABS", 1, 1, 0, "d"},
+    {"COUNT", 0, 1, 1, NULL},
+    {"COUNT_DISTINCT", 1, 2, 1, NULL},
+    {"VALUES", 1, 1, 1, NULL},
+    {"MIN", 1, 1, 1, NULL},
+    {"MAX", 1, 1, 1, NULL},
+    {"SUM", 1, 1, 1, NULL},
+    {"AVG", 1, 1, 1, NULL},
+    {"DATE_TRUNC", 2, 2, 0, "pt"},
+    {"KQL", 1, 1, 0, NULL},
+    {"CIDR_MATCH", 2, -1, 0, "a-"},
+    {"TO_IP", 1, 1, 0, NULL},
+    {"REPLACE", 3, 3, 0, NULL},
     /* aggregates */
-    {"MEDIAN", 1, 1, 1},
-    {"PERCENTILE", 2, 2, 1},
-    {"STD_DEV", 1, 1, 1},
-    {"VARIANCE", 1, 1, 1},
-    {"MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 1},
-    {"WEIGHTED_AVG", 2, 2, 1},
-    {"TOP", 3, 3, 1},
-    {"PRESENT", 1, 1, 1},
-    {"ABSENT", 1, 1, 1},
+    {"MEDIAN", 1, 1, 1, NULL},
+    {"PERCENTILE", 2, 2, 1, NULL},
+    {"STD_DEV", 1, 1, 1, NULL},
+    {"VARIANCE", 1, 1, 1, NULL},
+    {"MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 1, NULL},
+    {"WEIGHTED_AVG", 2, 2, 1, NULL},
+    {"TOP", 3, 3, 1, NULL},
+    {"PRESENT", 1, 1, 1, NULL},
+    {"ABSENT", 1, 1, 1, NULL},
     /* conversions */
-    {"TO_TEXT", 1, 1, 0},
-    {"TO_DATETIME", 1, 1, 0},
-    {"TO_STR", 1, 1, 0},
-    {"TO_DBL", 1, 1, 0},
-    {"TO_INT", 1, 1, 0},
-    {"TO_UNSIGNED_LONG", 1, 1, 0},
-    {"TO_UL", 1, 1, 0},
-    {"TO_ULONG", 1, 1, 0},
-    {"TO_BOOL", 1, 1, 0},
-    {"TO_DT", 1, 1, 0},
-    {"TO_DEGREES", 1, 1, 0},
-    {"TO_RADIANS", 1, 1, 0},
+    {"TO_TEXT", 1, 1, 0, NULL},
+    {"TO_DATETIME", 1, 1, 0, NULL},
+    {"TO_STR", 1, 1, 0, NULL},
+    {"TO_DBL", 1, 1, 0, NULL},
+    {"TO_INT", 1, 1, 0, NULL},
+    {"TO_UNSIGNED_LONG", 1, 1, 0, NULL},
+    {"TO_UL", 1, 1, 0, NULL},
+    {"TO_ULONG", 1, 1, 0, NULL},
+    {"TO_BOOL", 1, 1, 0, NULL},
+    {"TO_DT", 1, 1, 0, NULL},
+    {"TO_DEGREES", 1, 1, 0, "d"},
+    {"TO_RADIANS", 1, 1, 0, "d"},
     /* strings */
-    {"CONTAINS", 2, 2, 0},
-    {"JSON_EXTRACT", 2, 2, 0},
-    {"SPACE", 1, 1, 0},
-    {"REPEAT", 2, 2, 0},
-    {"REVERSE", 1, 1, 0},
-    {"LEFT", 2, 2, 0},
-    {"RIGHT", 2, 2, 0},
-    {"BIT_LENGTH", 1, 1, 0},
-    {"BYTE_LENGTH", 1, 1, 0},
-    {"URL_DECODE", 1, 1, 0},
-    {"URL_ENCODE", 1, 1, 0},
-    {"URL_ENCODE_COMPONENT", 1, 1, 0},
-    {"TO_BASE64", 1, 1, 0},
-    {"FROM_BASE64", 1, 1, 0},
-    {"MATCH", 2, 2, 0},
-    {"HASH", 2, 2, 0},
-    {"MD5", 1, 1, 0},
-    {"SHA1", 1, 1, 0},
-    {"SHA256", 1, 1, 0},
+    {"CONTAINS", 2, 2, 0, NULL},
+    {"JSON_EXTRACT", 2, 2, 0, NULL},
+    {"SPACE", 1, 1, 0, "i"},
+    {"REPEAT", 2, 2, 0, "-i"},
+    {"REVERSE", 1, 1, 0, NULL},
+    {"LEFT", 2, 2, 0, "-i"},
+    {"RIGHT", 2, 2, 0, "-i"},
+    {"BIT_LENGTH", 1, 1, 0, NULL},
+    {"BYTE_LENGTH", 1, 1, 0, NULL},
+    {"URL_DECODE", 1, 1, 0, NULL},
+    {"URL_ENCODE", 1, 1, 0, NULL},
+    {"URL_ENCODE_COMPONENT", 1, 1, 0, NULL},
+    {"TO_BASE64", 1, 1, 0, NULL},
+    {"FROM_BASE64", 1, 1, 0, NULL},
+    {"MATCH", 2, 2, 0, NULL},
+    {"HASH", 2, 2, 0, NULL},
+    {"MD5", 1, 1, 0, NULL},
+    {"SHA1", 1, 1, 0, NULL},
+    {"SHA256", 1, 1, 0, NULL},
     /* math */
-    {"ROUND", 1, 2, 0},
-    {"CEIL", 1, 1, 0},
-    {"FLOOR", 1, 1, 0},
-    {"POW", 2, 2, 0},
-    {"SQRT", 1, 1, 0},
-    {"CBRT", 1, 1, 0},
-    {"LOG10", 1, 1, 0},
-    {"LOG", 1, 2, 0},
-    {"EXP", 1, 1, 0},
-    {"SIGNUM", 1, 1, 0},
-    {"PI", 0, 0, 0},
-    {"E", 0, 0, 0},
-    {"TAU", 0, 0, 0},
-    {"SIN", 1, 1, 0},
-    {"COS", 1, 1, 0},
-    {"TAN", 1, 1, 0},
-    {"ASIN", 1, 1, 0},
-    {"ACOS", 1, 1, 0},
-    {"ATAN", 1, 1, 0},
-    {"ATAN2", 2, 2, 0},
-    {"HYPOT", 2, 2, 0},
-    {"SINH", 1, 1, 0},
-    {"COSH", 1, 1, 0},
-    {"TANH", 1, 1, 0},
-    {"GREATEST", 1, -1, 0},
-    {"LEAST", 1, -1, 0},
+    {"ROUND", 1, 2, 0, "di"},
+    {"CEIL", 1, 1, 0, "d"},
+    {"FLOOR", 1, 1, 0, "d"},
+    {"POW", 2, 2, 0, "dd"},
+    {"SQRT", 1, 1, 0, "d"},
+    {"CBRT", 1, 1, 0, "d"},
+    {"LOG10", 1, 1, 0, "d"},
+    {"LOG", 1, 2, 0, "dd"},
+    {"EXP", 1, 1, 0, "d"},
+    {"SIGNUM", 1, 1, 0, "d"},
+    {"PI", 0, 0, 0, NULL},
+    {"E", 0, 0, 0, NULL},
+    {"TAU", 0, 0, 0, NULL},
+    {"SIN", 1, 1, 0, "d"},
+    {"COS", 1, 1, 0, "d"},
+    {"TAN", 1, 1, 0, "d"},
+    {"ASIN", 1, 1, 0, "d"},
+    {"ACOS", 1, 1, 0, "d"},
+    {"ATAN", 1, 1, 0, "d"},
+    {"ATAN2", 2, 2, 0, "dd"},
+    {"HYPOT", 2, 2, 0, "dd"},
+    {"COPY_SIGN", 2, 2, 0, "dd"},
+    {"SINH", 1, 1, 0, "d"},
+    {"COSH", 1, 1, 0, "d"},
+    {"TANH", 1, 1, 0, "d"},
+    {"GREATEST", 1, -1, 0, NULL},
+    {"LEAST", 1, -1, 0, NULL},
     /* multi-values */
-    {"MV_SORT", 1, 2, 0},
-    {"MV_SUM", 1, 1, 0},
-    {"MV_AVG", 1, 1, 0},
-    {"MV_MEDIAN", 1, 1, 0},
-    {"MV_APPEND", 2, 2, 0},
-    {"MV_ZIP", 2, 3, 0},
-    {"MV_MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 0},
+    {"MV_SORT", 1, 2, 0, NULL},
+    {"MV_SUM", 1, 1, 0, "d"},
+    {"MV_AVG", 1, 1, 0, "d"},
+    {"MV_MEDIAN", 1, 1, 0, "d"},
+    {"MV_APPEND", 2, 2, 0, NULL},
+    {"MV_ZIP", 2, 3, 0, NULL},
+    {"MV_MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 0, "d"},
     /* dates and addresses */
-    {"NOW", 0, 0, 0},
-    {"DATE_DIFF", 3, 3, 0},
-    {"DATE_FORMAT", 1, 2, 0},
-    {"DATE_PARSE", 1, 2, 0},
-    {"DATE_EXTRACT", 2, 2, 0},
-    {"IP_PREFIX", 3, 3, 0},
+    {"NOW", 0, 0, 0, NULL},
+    {"DATE_DIFF", 3, 3, 0, "-tt"},
+    {"DATE_FORMAT", 1, 2, 0, "-t"},
+    {"DATE_PARSE", 1, 2, 0, NULL},
+    {"DATE_EXTRACT", 2, 2, 0, "-t"},
+    {"IP_PREFIX", 3, 3, 0, "aii"},
     /* geo_point */
-    {"TO_GEOPOINT", 1, 1, 0},
-    {"ST_X", 1, 1, 0},
-    {"ST_Y", 1, 1, 0},
-    {"ST_DISTANCE", 2, 2, 0},
+    {"TO_GEOPOINT", 1, 1, 0, NULL},
+    {"ST_X", 1, 1, 0, "g"},
+    {"ST_Y", 1, 1, 0, "g"},
+    {"ST_DISTANCE", 2, 2, 0, NULL},
     /* aggregates by a sort field */
-    {"FIRST", 2, 2, 1},
-    {"LAST", 2, 2, 1},
-    {"EARLIEST", 1, 1, 1},
-    {"LATEST", 1, 1, 1},
+    {"FIRST", 2, 2, 1, NULL},
+    {"LAST", 2, 2, 1, NULL},
+    {"EARLIEST", 1, 1, 1, NULL},
+    {"LATEST", 1, 1, 1, NULL},
 };
 
 static const struct function *function_named(const char *name)
@@ -811,6 +820,267 @@ static const struct function *function_named(const char *name)
 		if (!strcmp(functions[i].name, name))
 			return &functions[i];
 	return NULL;
+}
+
+/* ---- implicit casting of string literals (Analyzer.ImplicitCasting) ---- */
+
+static int ip_parse_leading_zeros(const char *s, enum leading_zeros lz, unsigned char out[16]);
+
+/* Whether n is a string literal: what ImplicitCasting casts (a foldable keyword that is not a
+ * function's result). A list of strings is left as it is. */
+static int is_string_literal(const struct enode *n)
+{
+	return n && n->kind == N_LIT && n->lit.n == 1 && n->lit.v[0].kind == EK_STR && !n->lit.v[0].ip;
+}
+
+/* Java's Math.round of d, within [lo, hi] as safeToInt and safeDoubleToLong check it (2^63
+ * itself passes, and rounds to the long's greatest, as Math.round saturates): 0, or -1. */
+static int java_round(double d, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (isnan(d) || d > (double)hi || d < (double)lo)
+		return -1;
+	double r = floor(d);
+	if (d - r >= 0.5)
+		r += 1;
+	*out = r >= 9223372036854775808.0 ? INT64_MAX : (int64_t)r;
+	return 0;
+}
+
+/* Text as StringUtils.parseDouble reads it with Java's Double.parseDouble: control characters
+ * and spaces around it, a sign, digits with a point and an exponent, a suffix f or d (Java's
+ * hexadecimal form is not read). 0 and *out, or -1 and why, the exception's message. */
+static int java_double_text(const char *s, double *out, char *why, size_t whylen)
+{
+	size_t a = 0, b = strlen(s), digits = 0;
+	while (a < b && (unsigned char)s[a] <= ' ')
+		a++;
+	while (b > a && (unsigned char)s[b - 1] <= ' ')
+		b--;
+	size_t j = a + (a < b && (s[a] == '+' || s[a] == '-'));
+	if ((b - j == 3 && !strncmp(s + j, "NaN", 3)) || (b - j == 8 && !strncmp(s + j, "Infinity", 8))) {
+		snprintf(why, whylen,
+		         s[j] == 'N' ? "[%s] cannot be parsed as a number (NaN)" : "Number [%s] is too large", s);
+		return -1;
+	}
+	for (; j < b && isdigit((unsigned char)s[j]); j++)
+		digits++;
+	if (j < b && s[j] == '.')
+		for (j++; j < b && isdigit((unsigned char)s[j]); j++)
+			digits++;
+	if (digits && j < b && (s[j] == 'e' || s[j] == 'E')) {
+		size_t k = j + 1 + (j + 1 < b && (s[j + 1] == '+' || s[j + 1] == '-')), e = k;
+		while (k < b && isdigit((unsigned char)s[k]))
+			k++;
+		digits = k > e ? digits : 0;
+		j = k;
+	}
+	if (j < b && strchr("fFdD", s[j]))
+		j++;
+	if (!digits || j != b) {
+		snprintf(why, whylen, "Cannot parse number [%s]", s);
+		return -1;
+	}
+	*out = strtod(s + a, NULL); /* what was checked above is what it reads */
+	if (isinf(*out)) {
+		snprintf(why, whylen, "Number [%s] is too large", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Text as Integer.parseInt or Long.parseLong reads it (a sign, then digits), within [lo, hi]:
+ * 0, or -1. */
+static int java_integer_text(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	const char *d = s + (*s == '+' || *s == '-');
+	if (!*d || strspn(d, "0123456789") != strlen(d))
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, NULL, 10);
+	if (errno == ERANGE || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A string literal where a date period or a time duration goes (DATE_TRUNC's interval), as
+ * castStringLiteralToTemporalAmount reads it (maybeParseTemporalAmount): stripped, a whole
+ * number and one of EsqlDataTypeConverter.INTERVALS's units in any case, apart by spaces. Text
+ * of one part is left a string (Elasticsearch then refuses its type); a third part, a number
+ * that is no int or an unknown unit fail the query with Elasticsearch's message. Days and weeks
+ * are spans, as casebook's `1 day` literal is. */
+static void cast_temporal(struct parser *p, struct enode *a, size_t at)
+{
+	static const struct {
+		const char *name;
+		int64_t us; /* 0: months, per */
+		int per;
+	} units[] = {{"millisecond", 1000, 0},
+	             {"milliseconds", 1000, 0},
+	             {"ms", 1000, 0},
+	             {"second", 1000000, 0},
+	             {"seconds", 1000000, 0},
+	             {"sec", 1000000, 0},
+	             {"s", 1000000, 0},
+	             {"minute", 60000000, 0},
+	             {"minutes", 60000000, 0},
+	             {"min", 60000000, 0},
+	             {"hour", 3600000000, 0},
+	             {"hours", 3600000000, 0},
+	             {"h", 3600000000, 0},
+	             {"day", 86400000000, 0},
+	             {"days", 86400000000, 0},
+	             {"d", 86400000000, 0},
+	             {"week", 604800000000, 0},
+	             {"weeks", 604800000000, 0},
+	             {"w", 604800000000, 0},
+	             {"month", 0, 1},
+	             {"months", 0, 1},
+	             {"mo", 0, 1},
+	             {"quarter", 0, 3},
+	             {"quarters", 0, 3},
+	             {"q", 0, 3},
+	             {"year", 0, 12},
+	             {"years", 0, 12},
+	             {"yr", 0, 12},
+	             {"y", 0, 12}};
+	const char *s = a->lit.v[0].s;
+	const char *type = "DATE_PERIOD or TIME_DURATION";
+	size_t b = 0, e = strlen(s);
+	while (b < e && isspace((unsigned char)s[b]))
+		b++;
+	while (e > b && isspace((unsigned char)s[e - 1]))
+		e--;
+	size_t start[3] = {0}, len[3] = {0}, parts = 0;
+	for (size_t i = b; i < e; i++) {
+		if (s[i] == ' ')
+			continue;
+		if (i == b || s[i - 1] == ' ') {
+			if (parts == 2) {
+				fail(p, at, "Cannot convert string [%s] to [%s], error [Cannot parse [%.*s] to %s]", s,
+				     type, (int)(e - b), s + b, type);
+				return;
+			}
+			start[parts++] = i;
+		}
+		len[parts - 1]++;
+	}
+	if (parts < 2)
+		return;
+	char num[16];
+	int64_t v, amount;
+	snprintf(num, sizeof(num), "%.*s", (int)(len[0] < sizeof(num) ? len[0] : sizeof(num) - 1), s + start[0]);
+	if (len[0] >= sizeof(num) || java_integer_text(num, INT32_MIN, INT32_MAX, &v)) {
+		fail(p, at, "Cannot convert string [%s] to [%s], error [Cannot parse [%.*s] to %s]", s, type,
+		     (int)(e - b), s + b, type);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strlen(units[i].name) != len[1] || strncasecmp(units[i].name, s + start[1], len[1]))
+			continue;
+		if (__builtin_mul_overflow(v, units[i].us ? units[i].us : units[i].per, &amount)) {
+			fail(p, at, "the time span is too long");
+			return;
+		}
+		value_free(&a->lit);
+		a->lit = one((struct esql_scalar){.kind = units[i].us ? EK_SPAN : EK_PERIOD, .i = amount});
+		return;
+	}
+	fail(p, at, "Cannot convert string [%s] to [%s], error [Unexpected temporal unit: '%.*s']", s, type,
+	     (int)len[1], s + start[1]);
+}
+
+/* A string literal cast to the type target names (struct function's casts), as
+ * EsqlDataTypeConverter.convert reads a string: a datetime as strict_date_optional_time, a
+ * number as StringUtils (an integer or a long as Java's parseInt or parseLong, else a double
+ * rounded), an ip as InetAddresses, a boolean as Boolean.parseBoolean (anything but "true" is
+ * false), a geo_point as WKT. One that does not read as its type fails the query with
+ * Elasticsearch's message ("Cannot convert string [x] to [DOUBLE], error [...]"). */
+static void cast_literal(struct parser *p, struct enode *a, char target, size_t at)
+{
+	if (p->failed || !is_string_literal(a) || target == '-')
+		return;
+	if (target == 'p') {
+		cast_temporal(p, a, at);
+		return;
+	}
+	const char *s = a->lit.v[0].s, *type = "";
+	char why[160] = "";
+	struct esql_scalar v = {.kind = EK_STR};
+	int64_t lo = target == 'i' ? INT32_MIN : INT64_MIN, hi = target == 'i' ? INT32_MAX : INT64_MAX;
+	double d, gx, gy;
+	unsigned char ip[16];
+	switch (target) {
+	case 't':
+		type = "DATETIME";
+		if (field_date_text(s, strlen(s), &v.i))
+			snprintf(why, sizeof(why),
+			         "failed to parse date field [%s] with format [strict_date_optional_time]", s);
+		else
+			v.kind = EK_DATE;
+		break;
+	case 'd':
+		type = "DOUBLE";
+		if (!java_double_text(s, &d, why, sizeof(why)))
+			v = (struct esql_scalar){.kind = EK_DOUBLE, .d = d};
+		break;
+	case 'i':
+	case 'l':
+		type = target == 'i' ? "INTEGER" : "LONG";
+		if (!java_integer_text(s, lo, hi, &v.i) ||
+		    (!java_double_text(s, &d, why, sizeof(why)) && !java_round(d, lo, hi, &v.i)))
+			v.kind = EK_INT, v.width = target == 'i' ? EW_INTEGER : EW_LONG;
+		else /* stringToInt and stringToLong say only this, whatever failed */
+			snprintf(why, sizeof(why), "Cannot parse number [%s]", s);
+		break;
+	case 'a':
+		type = "IP";
+		if (ip_parse_leading_zeros(s, LZ_REJECT, ip))
+			snprintf(why, sizeof(why), "'%s' is not an IP string literal.", s);
+		else
+			v = ip_scalar(ip);
+		break;
+	case 'g':
+		type = "GEO_POINT";
+		if (geo_wkt(s, &gx, &gy))
+			snprintf(why, sizeof(why), "[%s] is not a WKT point", s);
+		else
+			v = geo_scalar(gx, gy);
+		break;
+	case 'b':
+		type = "BOOLEAN";
+		v = (struct esql_scalar){.kind = EK_BOOL, .i = !strcasecmp(s, "true")};
+		break;
+	}
+	if (why[0]) {
+		fail(p, at, "Cannot convert string [%s] to [%s], error [%s]", s, type, why);
+		return;
+	}
+	if (v.kind == EK_STR && !v.ip)
+		return; /* a target casebook does not name */
+	value_free(&a->lit);
+	a->lit = one(v);
+}
+
+/* The string literals among a function's arguments, cast to its parameters' types. */
+static void cast_arguments(struct parser *p, const struct function *f, struct enode *n, size_t at)
+{
+	size_t k = f->casts ? strlen(f->casts) : 0;
+	for (size_t i = 0; k && i < n->nargs && !p->failed; i++)
+		cast_literal(p, n->args[i], f->casts[i < k ? i : k - 1], at);
+}
+
+/* "2024-08-21" + 3 days: a string literal that a date period or a time duration is added to or
+ * taken from (or that is added to one) is a datetime (processBinaryOperator's
+ * supportsImplicitTemporalCasting, for DateTimeArithmeticOperation). */
+static void cast_date_operand(struct parser *p, struct enode *n, size_t at)
+{
+	for (size_t k = 0; n->nargs == 2 && k < 2; k++) {
+		const struct enode *other = n->args[1 - k];
+		if (other->kind == N_LIT && other->lit.n == 1 &&
+		    (other->lit.v[0].kind == EK_SPAN || other->lit.v[0].kind == EK_PERIOD))
+			cast_literal(p, n->args[k], 't', at);
+	}
 }
 
 static struct enode *parse_or(struct parser *p);
@@ -1164,6 +1434,8 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 	}
 	if (!p->failed && ((int)n->nargs < f->min || (f->max >= 0 && (int)n->nargs > f->max)))
 		fail(p, at, "%s does not take %zu arguments", name, n->nargs + (n->match != NULL));
+	if (!p->failed)
+		cast_arguments(p, f, n, at);
 	if (!p->failed && (!strcmp(name, "EARLIEST") || !strcmp(name, "LATEST"))) {
 		/* Earliest, Latest: FIRST and LAST with @timestamp the sort field */
 		struct enode *ts = node(N_FIELD);
@@ -1465,7 +1737,7 @@ static struct enode *parse_arith(struct parser *p, int mul)
 		    mul ? (c == '*' || c == '/' || c == '%') : (c == '+' || (c == '-' && p->s[p->pos + 1] != '-'));
 		if (!is_op || (c == '/' && (p->s[p->pos + 1] == '/' || p->s[p->pos + 1] == '*')))
 			break;
-		p->pos++;
+		size_t at = p->pos++;
 		if (!deeper(p))
 			break;
 		levels++;
@@ -1476,6 +1748,8 @@ static struct enode *parse_arith(struct parser *p, int mul)
 		if (right)
 			node_add(n, right);
 		left = n;
+		if (!mul)
+			cast_date_operand(p, n, at);
 		if (!right)
 			break;
 	}
@@ -2967,10 +3241,52 @@ static struct esql_value eval_logic(const struct enode *n, const struct esql_row
 	return any_null ? null_value : boolean(is_and);
 }
 
+/* A string literal compared with a datetime, an ip or a boolean, or listed IN for one, is read
+ * as one, as ImplicitCasting casts it to the other side's type (processBinaryOperator,
+ * processIn: supportsStringImplicitCasting); one that does not read as one fails the query with
+ * Elasticsearch's message. casebook knows a field's type by its value, so the cast is made on
+ * the row: v, the literal's value, becomes other's type. 0, or -1 with the query faulted. */
+static int cast_compared(const struct enode *lit, struct esql_value *v, const struct esql_scalar *other)
+{
+	if (!is_string_literal(lit) || !single(v) || v->v[0].kind != EK_STR)
+		return 0;
+	const char *s = v->v[0].s;
+	struct esql_scalar c = {.kind = other->kind};
+	unsigned char ip[16];
+	if (other->kind == EK_BOOL) {
+		c.i = !strcasecmp(s, "true"); /* Boolean.parseBoolean */
+	} else if (other->kind == EK_DATE) {
+		if (field_date_text(s, strlen(s), &c.i)) {
+			fault("Cannot convert string [%s] to [DATETIME], error [failed to parse date field [%s] with "
+			      "format "
+			      "[strict_date_optional_time]]",
+			      s, s);
+			return -1;
+		}
+	} else if (other->kind == EK_STR && other->ip) {
+		if (ip_parse_leading_zeros(s, LZ_REJECT, ip)) {
+			fault("Cannot convert string [%s] to [IP], error ['%s' is not an IP string literal.]", s, s);
+			return -1;
+		}
+		c = ip_scalar(ip);
+	} else {
+		return 0;
+	}
+	value_free(v);
+	*v = one(c);
+	return 0;
+}
+
 static struct esql_value eval_compare(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value a = eval(n->args[0], r), b = eval(n->args[1], r), out = null_value;
 	int c;
+	if (single(&a) && single(&b) &&
+	    (cast_compared(n->args[1], &b, &a.v[0]) || cast_compared(n->args[0], &a, &b.v[0]))) {
+		value_free(&a);
+		value_free(&b);
+		return null_value;
+	}
 	if (single(&a) && single(&b) && !compare_scalars(&a.v[0], &b.v[0], &c)) {
 		static const int want[][3] = {{0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1}};
 		out = boolean(want[n->op][c + 1]); /* [op][less, equal, greater] */
@@ -3116,6 +3432,10 @@ static struct esql_value eval_in(const struct enode *n, const struct esql_row *r
 	for (size_t i = 1; i < n->nargs && !found; i++) {
 		struct esql_value b = eval(n->args[i], r);
 		int c;
+		if (cast_compared(n->args[i], &b, &a.v[0])) {
+			value_free(&b);
+			break;
+		}
 		if (!single(&b))
 			any_null = 1;
 		else if (!compare_scalars(&a.v[0], &b.v[0], &c) && c == 0)
@@ -4468,6 +4788,40 @@ static struct esql_value hypot_of(const struct esql_value *a, const struct esql_
 	return a_double(hypot(as_double(&a->v[0]), as_double(&b->v[0])));
 }
 
+/* COPY_SIGN(magnitude, sign) (CopySign.java): the magnitude with the sign's sign, of the
+ * magnitude's type. A double's is Math.copySign of the sign as a double (-0.0 is negative); an
+ * integer's or a long's is its absolute value, negated when the sign is below 0 (-0.0 is not),
+ * negation wrapping as Java's does (the type's least value stays itself). A null is null, a
+ * multi-value null with the evaluators' warning; an unsigned_long or a value that is no number
+ * fails the query, as resolveType refuses it. */
+static struct esql_value copy_sign(const struct esql_value *m, const struct esql_value *s)
+{
+	if (!m->n || !s->n)
+		return null_value;
+	if (m->n > 1 || s->n > 1) {
+		warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+		return null_value;
+	}
+	const struct esql_scalar *x = &m->v[0], *y = &s->v[0];
+	for (int k = 0; k < 2; k++) {
+		const struct esql_scalar *v = k ? y : x;
+		if (!is_number(v) || (v->kind == EK_INT && v->width == EW_UNSIGNED)) {
+			fault("%s argument of [COPY_SIGN] must be [numeric], found an unsigned_long or another type",
+			      k ? "second" : "first");
+			return null_value;
+		}
+	}
+	double sign = as_double(y);
+	if (x->kind == EK_DOUBLE)
+		return a_double(copysign(x->d, sign));
+	int negative = sign < 0;
+	uint64_t neg = 0 - (uint64_t)x->i; /* Java's wrapping negation */
+	int64_t v = x->i;
+	if ((v < 0) != negative)
+		v = x->width == EW_INTEGER ? (int64_t)(int32_t)(uint32_t)neg : (int64_t)neg;
+	return one((struct esql_scalar){.kind = EK_INT, .i = v, .width = x->width});
+}
+
 /* HASH(algorithm, input), MD5, SHA1, SHA256 (Hash.java, AbstractHashFunction.java): the digest
  * of the input's UTF-8 bytes as lowercase hex, a keyword. A null is null; a multi-value is
  * null with the evaluators' warning; an algorithm Java does not know, read from a column, is
@@ -4706,6 +5060,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		*out = a_double(f[0] == 'E' ? M_E : f[0] == 'P' ? M_PI : 2 * M_PI);
 	} else if (!strcmp(f, "HYPOT")) {
 		*out = hypot_of(&a[0], &a[1]);
+	} else if (!strcmp(f, "COPY_SIGN")) {
+		*out = copy_sign(&a[0], &a[1]);
 	} else if (!strcmp(f, "ATAN2")) {
 		if (!number_arg(&a[0], &d) && !number_arg(&a[1], &e))
 			*out = a_double(atan2(d, e));

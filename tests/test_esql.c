@@ -1576,6 +1576,143 @@ static void test_esql_command_answers_as_the_spec(void **state)
 	strbuf_release(&err);
 }
 
+/* A string literal where a function's parameter takes no string is cast to the parameter's
+ * type before the query runs (Analyzer.ImplicitCasting with EsqlFunctionRegistry's target
+ * types: of a parameter's types the first in DATA_TYPE_CASTING_PRIORITY; the conversion
+ * EsqlDataTypeConverter's). The query, the row it gives, the warnings, the fault. */
+static const struct {
+	const char *query, *want;
+	size_t warnings;
+	const char *fault;
+} cast_cases[] = {
+    /* math.csv-spec evalAbsString: "10.0" a double; functionUnderArithmeticOperationAggString:
+     * DATE_TRUNC's date a datetime */
+    {"ROW number = -1.0 | EVAL abs_number = ABS(\"10.0\")", "{\"number\":-1.0,\"abs_number\":10.0}\n", 0, ""},
+    {"ROW a = 1 | EVAL x = DATE_TRUNC(1 month, \"2024-11-22\") + 2 days, y = x + 3 days | STATS COUNT() BY y",
+     "{\"COUNT()\":1,\"y\":\"2024-11-06T00:00:00.000Z\"}\n", 0, ""},
+    /* numbers as StringUtils reads them: Double.parseDouble (spaces around, a d suffix); an
+     * integer or a long Integer.parseInt, else the double Math.round-ed (stringToInt) */
+    {"ROW a = ABS(\"-10.5\"), b = ROUND(\"2.567\", \"1\"), c = SUBSTRING(\"hello\", \"2\", \"2.5\"), d = POW(\"2\", "
+     "\"10\"), e = MV_SLICE([1, 2, 3], \"1\"), f = ROUND(\" 1.5d \")",
+     "{\"a\":10.5,\"b\":2.6,\"c\":\"ell\",\"d\":1024.0,\"e\":2,\"f\":2.0}\n", 0, ""},
+    /* a date period or time duration: a number and a unit, apart by spaces
+     * (maybeParseTemporalAmount); dates as strict_date_optional_time */
+    {"ROW a = DATE_TRUNC(\"1 month\", \"2024-11-22\"), b = DATE_TRUNC(\"  2   HOURS \", \"2024-11-22T13:45:00Z\"), c "
+     "= DATE_DIFF(\"day\", \"2024-01-01\", \"2024-03-01\"), d = DATE_EXTRACT(\"year\", \"2024-05-06\")",
+     "{\"a\":\"2024-11-01T00:00:00.000Z\",\"b\":\"2024-11-22T12:00:00.000Z\",\"c\":60,\"d\":2024}\n", 0, ""},
+    /* one part is no temporal amount: left a string (Elasticsearch then refuses the type) */
+    {"ROW a = DATE_TRUNC(\"1month\", \"2024-01-01\")", "{\"a\":null}\n", 0, ""},
+    /* ip, geo_point, boolean (Boolean.parseBoolean: only "true", in any case, is true); CASE's
+     * first condition only, its other parameters taking any type */
+    {"ROW a = CIDR_MATCH(\"10.0.0.1\", \"10.0.0.0/8\"), b = IP_PREFIX(\"1.2.3.4\", \"24\", \"112\"), c = "
+     "ST_Y(\"POINT (1 2)\"), d = CASE(\"TRUE\", 1, 2), e = CASE(\"yes\", 1, 2)",
+     "{\"a\":true,\"b\":\"1.2.3.0\",\"c\":2.0,\"d\":1,\"e\":2}\n", 0, ""},
+    /* where a parameter takes a keyword, or the string is a function's, nothing is cast */
+    {"ROW a = CONCAT(\"1\", \"2\"), b = COALESCE(\"x\", \"y\"), c = ABS(TO_STRING(\"3\"))",
+     "{\"a\":\"12\",\"b\":\"x\",\"c\":null}\n", 0, ""},
+    /* a date period or time duration added to or taken from a string literal: a datetime
+     * (processBinaryOperator, supportsImplicitTemporalCasting) */
+    {"ROW a = \"2024-11-22\" - 1 month, b = 2 hours + \"2024-11-22T00:00:00Z\"",
+     "{\"a\":\"2024-10-22T00:00:00.000Z\",\"b\":\"2024-11-22T02:00:00.000Z\"}\n", 0, ""},
+    /* compared with or listed IN for a boolean, a datetime or an ip (supportsStringImplicitCasting) */
+    {"ROW b = false, d = TO_DATETIME(\"2024-01-01\"), i = TO_IP(\"10.0.0.1\") | WHERE b == \"nottrue\" AND d IN "
+     "(\"2024-01-01T00:00:00Z\", \"2025-01-01\") AND i IN (\"10.0.0.1\") | EVAL c = b IN (\"FALSE\", \"x\")",
+     "{\"b\":false,\"d\":\"2024-01-01T00:00:00.000Z\",\"i\":\"10.0.0.1\",\"c\":true}\n", 0, ""},
+    /* a literal that is none fails the query, as the Analyzer refuses it */
+    {"ROW i = TO_IP(\"10.0.0.1\") | WHERE i > \"10.0.0.010\"", "", 0,
+     "Cannot convert string [10.0.0.010] to [IP], error ['10.0.0.010' is not an IP string literal.]"},
+    {"ROW d = TO_DATETIME(\"2024-01-01\") | WHERE d > \"2023-x\"", "", 0,
+     "Cannot convert string [2023-x] to [DATETIME], error [failed to parse date field [2023-x] with format "
+     "[strict_date_optional_time]]"},
+    /* ST_DISTANCE is a BinarySpatialFunction, no EsqlScalarFunction: nothing cast */
+    {"ROW d = ST_DISTANCE(\"POINT(1 1)\", TO_GEOPOINT(\"POINT(0 0)\"))", "", 0,
+     "first argument of [ST_DISTANCE] must be [geo_point or cartesian_point], found another type"},
+};
+
+/* A literal that does not read as its parameter's type fails the query before it runs, with
+ * the Analyzer's message (ImplicitCasting.unresolvedAttribute). */
+static const struct {
+	const char *query, *msg;
+} cast_refusals[] = {
+    {"ROW a = ABS(\"x1\")", "Cannot convert string [x1] to [DOUBLE], error [Cannot parse number [x1]]"},
+    {"ROW a = ABS(\"1e400\")", "Cannot convert string [1e400] to [DOUBLE], error [Number [1e400] is too large]"},
+    {"ROW a = ABS(\"NaN\")",
+     "Cannot convert string [NaN] to [DOUBLE], error [[NaN] cannot be parsed as a number (NaN)]"},
+    {"ROW a = SPACE(\"2147483648\")",
+     "Cannot convert string [2147483648] to [INTEGER], error [Cannot parse number [2147483648]]"},
+    {"ROW a = DATE_TRUNC(\"1 foo\", \"2024-11-22\")",
+     "Cannot convert string [1 foo] to [DATE_PERIOD or TIME_DURATION], error [Unexpected temporal unit: 'foo']"},
+    {"ROW a = DATE_TRUNC(\"1 2 3\", \"2024-11-22\")",
+     "Cannot convert string [1 2 3] to [DATE_PERIOD or TIME_DURATION], error [Cannot parse [1 2 3] to "
+     "DATE_PERIOD or TIME_DURATION]"},
+    {"ROW a = DATE_TRUNC(\"x month\", \"2024-01-01\")",
+     "Cannot convert string [x month] to [DATE_PERIOD or TIME_DURATION], error [Cannot parse [x month] to "
+     "DATE_PERIOD or TIME_DURATION]"},
+    {"ROW a = CIDR_MATCH(\"1.2.3\", \"1.0.0.0/8\")",
+     "Cannot convert string [1.2.3] to [IP], error ['1.2.3' is not an IP string literal.]"},
+    {"ROW a = \"2024-13-01\" + 1 day",
+     "Cannot convert string [2024-13-01] to [DATETIME], error [failed to parse date field [2024-13-01] with "
+     "format [strict_date_optional_time]]"},
+};
+
+static void test_esql_casts_string_literals_as_elasticsearch(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cast_cases) / sizeof(cast_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(cast_cases[i].query, "[0]", &said);
+		if (strcmp(got, cast_cases[i].want) || said.warnings != cast_cases[i].warnings ||
+		    strcmp(said.fault, cast_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, cast_cases[i].query, cast_cases[i].want, cast_cases[i].warnings, cast_cases[i].fault,
+			    got, said.warnings, said.fault);
+		free(got);
+	}
+	for (size_t i = 0; i < sizeof(cast_refusals) / sizeof(cast_refusals[0]); i++) {
+		struct esql_error err;
+		struct esql_query *q = esql_parse_query(cast_refusals[i].query, &err);
+		if (q || strcmp(err.msg, cast_refusals[i].msg) || err.unsupported)
+			fail_msg("%s: got \"%s\"", cast_refusals[i].query, q ? "(parsed)" : err.msg);
+	}
+}
+
+/* COPY_SIGN(magnitude, sign) (CopySign.java): of the magnitude's type; a double's
+ * Math.copySign (-0.0 negative), an integer's or long's negated when the sign is below 0
+ * (-0.0 is not), Java's wrapping negation keeping the least value; null, a multi-value
+ * warned; an unsigned_long refused (resolveType). */
+static const struct {
+	const char *query, *want;
+	size_t warnings;
+	const char *fault;
+} copy_sign_cases[] = {
+    {"ROW a = COPY_SIGN(-5, 3.0), b = COPY_SIGN(5.5, -1), c = COPY_SIGN(-2147483648, 1), d = COPY_SIGN(3, -0.0), "
+     "e = COPY_SIGN(0.0, -0.0), f = COPY_SIGN(10000000000, -2), g = COPY_SIGN(-9223372036854775808, 1)",
+     "{\"a\":5,\"b\":-5.5,\"c\":-2147483648,\"d\":3,\"e\":-0.0,\"f\":-10000000000,\"g\":-9223372036854775808}\n", 0,
+     ""},
+    /* both parameters take double, integer and long: a string literal is a double */
+    {"ROW a = COPY_SIGN(\"-2\", 1), n = COPY_SIGN(null, 1), m = COPY_SIGN([1, 2], -1)",
+     "{\"a\":2.0,\"n\":null,\"m\":null}\n", 1, ""},
+    {"ROW a = COPY_SIGN(TO_UL(1), 1)", "", 0,
+     "first argument of [COPY_SIGN] must be [numeric], found an unsigned_long or another type"},
+};
+
+static void test_esql_copy_sign(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(copy_sign_cases) / sizeof(copy_sign_cases[0]); i++) {
+		struct tu_esql_said said;
+		char *got = tu_esql_run(copy_sign_cases[i].query, "[0]", &said);
+		if (strcmp(got, copy_sign_cases[i].want) || said.warnings != copy_sign_cases[i].warnings ||
+		    strcmp(said.fault, copy_sign_cases[i].fault))
+			fail_msg(
+			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
+			    i, copy_sign_cases[i].query, copy_sign_cases[i].want, copy_sign_cases[i].warnings,
+			    copy_sign_cases[i].fault, got, said.warnings, said.fault);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1596,6 +1733,8 @@ int main(void)
 	    cmocka_unit_test(test_esql_st_distance),
 	    cmocka_unit_test(test_esql_reads_multi_fields_as_elasticsearch),
 	    cmocka_unit_test(test_esql_hash),
+	    cmocka_unit_test(test_esql_casts_string_literals_as_elasticsearch),
+	    cmocka_unit_test(test_esql_copy_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
