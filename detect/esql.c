@@ -4540,8 +4540,7 @@ static void ip_text(const unsigned char ip[16], char out[40])
 /* An IPv4 part as ParseIp reads it: decimal digits (or, with LZ_OCTAL and a leading 0, octal
  * ones) up to the next '.', in Java's int arithmetic (it wraps); with LZ_REJECT a 0 followed by
  * more is no address. *at moves past the '.'. 0 or -1. */
-static int ip_v4_part(const unsigned char **at, const unsigned char *end, enum leading_zeros lz,
-                      unsigned char *byte)
+static int ip_v4_part(const unsigned char **at, const unsigned char *end, enum leading_zeros lz, unsigned char *byte)
 {
 	const unsigned char *c = *at;
 	if (c >= end)
