@@ -3832,8 +3832,12 @@ static void to_unsigned(struct esql_value *out, const struct esql_scalar *s)
 }
 
 /* TO_LONG, TO_DOUBLE, TO_INTEGER, TO_UNSIGNED_LONG: a value that is no number, or out of the
- * type's range (an integer's is 32 bits), is null, as ES|QL warns. A long stays exact. */
-static struct esql_value to_number(const struct esql_value *v, enum number_kind want)
+ * type's range (an integer's is 32 bits), is null, as ES|QL warns. A long stays exact. With
+ * `rounds` (the TO_ functions) a fraction rounds as ToLong and ToInteger's fromDouble do
+ * (safeDoubleToLong, safeToInt: Math.round, 2.5 is 3 and -2.5 is -2), and a string is read as
+ * stringToLong reads it: a whole number exactly (Long.parseLong), else as Double.parseDouble;
+ * without (GROK's types) a fraction is truncated. */
+static struct esql_value to_number(const struct esql_value *v, enum number_kind want, int rounds)
 {
 	struct esql_value out = null_value;
 	int64_t lo = want == NUM_INTEGER ? INT32_MIN : INT64_MIN, hi = want == NUM_INTEGER ? INT32_MAX : INT64_MAX;
@@ -3858,7 +3862,18 @@ static struct esql_value to_number(const struct esql_value *v, enum number_kind 
 				warn("an integer out of its range");
 			continue;
 		}
-		if (s->kind == EK_STR) {
+		if (s->kind == EK_STR && rounds) {
+			int64_t exact;
+			char why[128];
+			if (want != NUM_DOUBLE && !number_text_int64(s->s, lo, hi, &exact)) {
+				value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = exact, .width = width});
+				continue;
+			}
+			if (java_double_text(s->s, &d, why, sizeof(why))) {
+				warn("a string that is not a number");
+				continue;
+			}
+		} else if (s->kind == EK_STR) {
 			char *end;
 			d = strtod(s->s, &end);
 			if (end == s->s || *end) {
@@ -3873,7 +3888,7 @@ static struct esql_value to_number(const struct esql_value *v, enum number_kind 
 		int64_t whole;
 		if (want == NUM_DOUBLE)
 			value_add(&out, (struct esql_scalar){.kind = EK_DOUBLE, .d = d});
-		else if (!number_to_int64(d, lo, hi, &whole))
+		else if (!(rounds ? java_round(d, lo, hi, &whole) : number_to_int64(d, lo, hi, &whole)))
 			value_add(&out, (struct esql_scalar){.kind = EK_INT, .i = whole, .width = width});
 		else
 			warn("a number out of its type's range");
@@ -4937,11 +4952,11 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 				fault("argument of [TO_GEOPOINT] must be [geo_point or string], found another type");
 		}
 	} else if (!strcmp(f, "TO_DBL")) {
-		*out = to_number(&a[0], NUM_DOUBLE);
+		*out = to_number(&a[0], NUM_DOUBLE, 1);
 	} else if (!strcmp(f, "TO_INT")) {
-		*out = to_number(&a[0], NUM_INTEGER);
+		*out = to_number(&a[0], NUM_INTEGER, 1);
 	} else if (!strcmp(f, "TO_UNSIGNED_LONG") || !strcmp(f, "TO_UL") || !strcmp(f, "TO_ULONG")) {
-		*out = to_number(&a[0], NUM_UNSIGNED);
+		*out = to_number(&a[0], NUM_UNSIGNED, 1);
 	} else if (!strcmp(f, "TO_DATETIME") || !strcmp(f, "TO_DT")) {
 		for (size_t i = 0; i < a[0].n; i++) {
 			const struct esql_scalar *v = &a[0].v[i];
@@ -5493,9 +5508,11 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
 	} else if (!strcmp(f, "TO_LONG") || !strcmp(f, "TO_INTEGER") || !strcmp(f, "TO_DOUBLE")) {
-		out = to_number(&a[0], !strcmp(f, "TO_DOUBLE")    ? NUM_DOUBLE
-		                       : !strcmp(f, "TO_INTEGER") ? NUM_INTEGER
-		                                                  : NUM_LONG);
+		out = to_number(&a[0],
+		                !strcmp(f, "TO_DOUBLE")    ? NUM_DOUBLE
+		                : !strcmp(f, "TO_INTEGER") ? NUM_INTEGER
+		                                           : NUM_LONG,
+		                1);
 	} else if (!strcmp(f, "TO_BOOLEAN")) {
 		for (size_t i = 0; i < a[0].n; i++) {
 			const struct esql_scalar *v = &a[0].v[i];
@@ -5866,7 +5883,7 @@ static void grok_row(const struct command *c, struct esql_row *r)
 				    type == GROK_STRING ? value_copy(&t)
 				    : type == GROK_BOOLEAN
 				        ? one((struct esql_scalar){.kind = EK_BOOL, .i = !strcasecmp(got[i], "true")})
-				        : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG);
+				        : to_number(&t, type == GROK_FLOAT ? NUM_DOUBLE : NUM_LONG, 0);
 				for (size_t j = 0; j < v.n; j++)
 					value_add(&cols[i], v.v[j]);
 				free(v.v);

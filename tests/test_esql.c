@@ -270,6 +270,13 @@ static const struct {
     /* TO_INTEGER is 32 bits (past them null, as ES|QL warns); TO_LONG stays exact */
     {"ROW a = TO_INTEGER(3000000000), b = TO_INTEGER(\"-7\"), c = TO_LONG(9007199254740993), d = \"12\"::long", "[0]",
      "{\"a\":null,\"b\":-7,\"c\":9007199254740993,\"d\":12}\n"},
+    /* a fraction rounds as ToInteger/ToLong's fromDouble (safeToInt, safeDoubleToLong: the range
+     * checked on the double, so 2147483647.4 is out, then Math.round, halves up); a string is
+     * Long.parseLong's (exact) or else Double.parseDouble's (spaces trimmed, a d suffix), then
+     * rounded; TO_UNSIGNED_LONG truncates (BigDecimal.toBigInteger) */
+    {"ROW a = TO_INTEGER(10.5), b = TO_LONG(-2.5), c = TO_INTEGER(\"2.5\"), d = TO_LONG(\"9007199254740993\"), e "
+     "= TO_LONG(\" 12.7d \"), f = TO_INTEGER(2147483646.6), g = TO_UL(\"12.9\"), h = TO_DOUBLE(\" 1.5 \")",
+     "[0]", "{\"a\":11,\"b\":-2,\"c\":3,\"d\":9007199254740993,\"e\":13,\"f\":2147483647,\"g\":12,\"h\":1.5}\n"},
     /* a name of plain and `quoted` parts is one name */
     {"FROM x | WHERE source.`as`.organization.name == \"Acme\" | KEEP `source.as.organization.name`",
      "[{\"source\":{\"as\":{\"organization\":{\"name\":\"Acme\"}}}},{}]",
