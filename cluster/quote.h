@@ -3,7 +3,8 @@
  * casebook never splices a value into a ClickHouse query by hand: a string goes through
  * ch_quote_string, a database, table or cluster name through ch_quote_ident, and the query
  * text around them is a literal. tests/test_sqlsafety.c holds cluster/ to it. Rows an INSERT
- * sends go as RowBinary (below): lengths and bytes, nothing for the server to unescape. */
+ * sends go as RowBinary (below): lengths and bytes, nothing for the server to unescape; the
+ * rows a read of events gets back come the same way, read by ch_rowbinary_row. */
 #ifndef CASEBOOK_CLUSTER_QUOTE_H
 #define CASEBOOK_CLUSTER_QUOTE_H
 
@@ -39,6 +40,34 @@ void ch_rowbinary_string(struct strbuf *out, const char *s, size_t len);
  * first, the high bit set on every byte but the last): lengths and counts. */
 void ch_rowbinary_uint(struct strbuf *out, uint64_t v);
 void ch_rowbinary_int64(struct strbuf *out, int64_t v);
+
+/* Reading RowBinary: the rows of a SELECT ... FORMAT RowBinary, the same forms as above read
+ * back. A row is read whole from bytes that may end anywhere (an HTTP answer arrives in pieces):
+ * nothing is read past the end, every length is checked against the bytes there are, and no
+ * byte is taken for anything but the form its column has. */
+enum ch_rb_type {
+	CH_RB_STRING,          /* String: a length, the bytes */
+	CH_RB_NULLABLE_STRING, /* Nullable(String): a byte, 1 (NULL) or 0 and a String */
+	CH_RB_INT64,           /* Int64: eight bytes, least significant first */
+	CH_RB_NULLABLE_INT64,  /* Nullable(Int64) */
+	CH_RB_UINT8            /* UInt8: one byte (a condition's value, a flag column) */
+};
+/* One column's value as read: s and len for a string, pointing into the bytes read (not
+ * NUL-terminated); i for a number; null when a Nullable's flag said NULL. */
+struct ch_rb_value {
+	const char *s;
+	size_t len;
+	int64_t i;
+	int null;
+};
+/* Reads one row of n columns of the given types from the len bytes at p into out[0..n-1].
+ * Returns the row's length in bytes (> 0), 0 when the bytes end before the row does (read
+ * again with more of them), or -1 when they are not such a row: a Nullable's flag that is
+ * neither 0 nor 1, a length of more than ten bytes or past 64 bits. */
+long ch_rowbinary_row(const void *p, size_t len, const enum ch_rb_type *types, size_t n, struct ch_rb_value *out);
+/* Reads a variable-length unsigned number at *p (no further than end) into *v, moving *p past
+ * it: 1, 0 when the bytes end inside it, -1 when it is longer than ten bytes or past 64 bits. */
+int ch_rowbinary_read_uint(const unsigned char **p, const unsigned char *end, uint64_t *v);
 
 /* Whether name is a name ch_quote_ident takes: 1 or 0. */
 int ch_ident_valid(const char *name);

@@ -1,6 +1,7 @@
 /* source_clickhouse: a ClickHouse cluster's events as an event source
  * (cluster/source_clickhouse.h). Query text is literals, numbers, and values through
- * cluster/quote.h. */
+ * cluster/quote.h; rows come back as RowBinary, read by cluster/quote.h's ch_rowbinary_row
+ * (nothing escaped by the server, nothing unescaped here), counts as TabSeparated. */
 #include "cluster/source_clickhouse.h"
 
 #include <pthread.h>
@@ -123,18 +124,20 @@ struct ch_source {
 	int has_opts;
 };
 
-/* One read's state: the rows of one answer, a line at a time. */
+/* One read's state: the rows of one RowBinary answer, as its pieces arrive. */
 struct reader {
 	struct ch_source *src;
 	const struct candidate_query *q;
 	candidate_fn fn;
 	event_fn efn;
 	void *ctx;
-	struct strbuf line;
+	struct strbuf line; /* a row cut by a piece's end, or the tail */
+	struct strbuf row;  /* the row handed over: its strings, each ended with a NUL */
 	size_t rows;
 	int stopped;       /* the caller's callback ended the read */
-	int keep_row;      /* keep each complete row's text in src->last_row (a read by id) */
-	int bad;           /* a line that is not a row: the error text ending a streamed answer */
+	int keep_row;      /* keep each complete row's bytes in src->last_row (a read by id) */
+	int tail;          /* bytes that are no row came: the error text ending a streamed answer */
+	int bad;           /* the read failed (its error set) */
 	struct held *held; /* the rows are kept here, unsorted, rather than handed over */
 	int64_t last_ts;
 	char last_sha[SHA256_HEX_LEN + 1];
@@ -187,34 +190,31 @@ static int id_hex(int64_t id, char hex[ID_DIGITS + 1])
 	return 0;
 }
 
-/* Unescapes a TabSeparated field in place and ends it with a NUL: its length, or -1 for \N. */
-static long unescape_field(char *s, size_t len)
-{
-	if (len == 2 && s[0] == '\\' && s[1] == 'N')
-		return -1;
-	const char *first = memchr(s, '\\', len); /* most fields have none: nothing moves */
-	size_t w = first ? (size_t)(first - s) : len;
-	for (size_t i = w; i < len; i++) {
-		char ch = s[i];
-		if (ch == '\\' && i + 1 < len) {
-			ch = s[++i];
-			switch (ch) {
-			case 'b': ch = '\b'; break;
-			case 'f': ch = '\f'; break;
-			case 'n': ch = '\n'; break;
-			case 'r': ch = '\r'; break;
-			case 't': ch = '\t'; break;
-			case '0': ch = '\0'; break;
-			case 'a': ch = '\a'; break;
-			case 'v': ch = '\v'; break;
-			default: break; /* \\, \', and any other byte stand for themselves */
-			}
-		}
-		s[w++] = ch;
-	}
-	s[w] = '\0';
-	return (long)w;
-}
+/* The columns' forms in the answer (RowBinary), in the order ROW_ALL asks for them; a read
+ * whose needles test the document asks for the same forms (if(needled, doc, ''), a condition). */
+static const enum ch_rb_type row_types[F_COUNT] = {
+    [F_TS] = CH_RB_INT64,
+    [F_SHA] = CH_RB_STRING,
+    [F_IDENTITY] = CH_RB_STRING,
+    [F_INDEX] = CH_RB_STRING,
+    [F_HOST_ID] = CH_RB_NULLABLE_STRING,
+    [F_HOST_NAME] = CH_RB_NULLABLE_STRING,
+    [F_OS_TYPE] = CH_RB_NULLABLE_STRING,
+    [F_DERIVED] = CH_RB_STRING,
+    [F_IRREGULAR] = CH_RB_UINT8,
+    [F_NAMES_EXACT] = CH_RB_UINT8,
+    [F_KIND] = CH_RB_NULLABLE_STRING,
+    [F_CATEGORY] = CH_RB_STRING,
+    [F_FILE_PATH] = CH_RB_NULLABLE_STRING,
+    [F_ACTION] = CH_RB_NULLABLE_STRING,
+    [F_EXECUTABLE] = CH_RB_NULLABLE_STRING,
+    [F_PROCESS_NAME] = CH_RB_NULLABLE_STRING,
+    [F_USER_NAME] = CH_RB_NULLABLE_STRING,
+    [F_INGESTED] = CH_RB_NULLABLE_INT64,
+    [F_DOC] = CH_RB_STRING,
+    [F_CANDIDATE] = CH_RB_UINT8,
+    [F_END] = CH_RB_STRING,
+};
 
 /* The columns detection prunes with, as the case holds them (store/events.h): the loader kept
  * the case's irregular, names_exact and kind (cluster/schema.c). Where the case's columns hold
@@ -222,10 +222,10 @@ static long unescape_field(char *s, size_t len)
  * four names likewise when names_exact; event.category's values joined with ',' as the case
  * joins them, unless a value is not a string (inexact: none is given, which every category
  * filter admits). */
-static void fill_case_columns(struct event_record *r, char *const *field, const long *flen)
+static void fill_case_columns(struct event_record *r, const struct ch_rb_value *v, char *const *field, const long *flen)
 {
-	r->irregular = !(flen[F_IRREGULAR] == 1 && field[F_IRREGULAR][0] == '0');
-	r->names_exact = flen[F_NAMES_EXACT] == 1 && field[F_NAMES_EXACT][0] == '1';
+	r->irregular = v[F_IRREGULAR].i != 0;
+	r->names_exact = v[F_NAMES_EXACT].i == 1;
 	r->kind = flen[F_KIND] >= 0 ? field[F_KIND] : NULL;
 	r->category = flen[F_CATEGORY] > 0 ? field[F_CATEGORY] : NULL;
 	r->file_path = flen[F_FILE_PATH] >= 0 ? field[F_FILE_PATH] : NULL;
@@ -235,37 +235,37 @@ static void fill_case_columns(struct event_record *r, char *const *field, const 
 	r->user_name = flen[F_USER_NAME] >= 0 ? field[F_USER_NAME] : NULL;
 }
 
-/* One complete line: a row handed to the callback, or the end of the read with its error. */
-static int on_line(struct reader *rd, char *line, size_t len)
+/* Whether a row read whole is one of the rows asked for: a hash of SHA256_HEX_LEN bytes, the
+ * constant that ends it, a candidate flag of 0 or 1. ClickHouse's error text ending an answer
+ * reads as no such row ("Code: N, " puts a digit, comma or space where the hash's length is). */
+static int our_row(const struct ch_rb_value *v)
+{
+	return v[F_SHA].len == SHA256_HEX_LEN && v[F_END].len == 1 && v[F_END].s[0] == 'e' && v[F_CANDIDATE].i <= 1;
+}
+
+/* One row of ours (our_row), handed to the callback: its strings copied into rd->row, each
+ * ended with a NUL, as event_record's fields are read. */
+static int on_row(struct reader *rd, const struct ch_rb_value *v)
 {
 	char *field[F_COUNT];
 	long flen[F_COUNT];
-	size_t n = 0, start = 0;
-	while (start <= len && n < F_COUNT) {
-		const char *tab = memchr(line + start, '\t', len - start);
-		size_t i = tab ? (size_t)(tab - line) : len;
-		field[n] = line + start;
-		flen[n++] = (long)(i - start);
-		start = i + 1;
-	}
-	if (n != F_COUNT || start != len + 1 || flen[F_END] != 1 || field[F_END][0] != 'e' ||
-	    flen[F_SHA] != SHA256_HEX_LEN) {
-		rd->bad = 1;
-		set_error(rd->src, "the answer ended with an error", line, len);
-		return 1;
+	size_t off[F_COUNT], total = 0;
+	for (size_t i = 0; i < F_COUNT; i++)
+		total += v[i].len + 1;
+	strbuf_reset(&rd->row);
+	strbuf_grow(&rd->row, total); /* one allocation: the pointers below stay put */
+	for (size_t i = 0; i < F_COUNT; i++) {
+		off[i] = rd->row.len;
+		flen[i] = v[i].null ? -1 : (long)v[i].len;
+		if (v[i].len)
+			strbuf_add(&rd->row, v[i].s, v[i].len);
+		strbuf_addch(&rd->row, '\0');
 	}
 	for (size_t i = 0; i < F_COUNT; i++)
-		flen[i] = unescape_field(field[i], (size_t)flen[i]);
-	char *end;
-	long long ts = strtoll(field[F_TS], &end, 10);
+		field[i] = rd->row.buf + off[i];
+	int64_t ts = v[F_TS].i;
 	int64_t id = source_clickhouse_id(field[F_SHA]);
-	if (*end || end == field[F_TS] || !id || flen[F_DOC] < 0) {
-		rd->bad = 1;
-		set_error(rd->src, "a row casebook did not write", NULL, 0);
-		return 1;
-	}
-	long long ingested = flen[F_INGESTED] >= 0 ? strtoll(field[F_INGESTED], &end, 10) : 0;
-	if (flen[F_INGESTED] >= 0 && (*end || end == field[F_INGESTED])) {
+	if (!id) {
 		rd->bad = 1;
 		set_error(rd->src, "a row casebook did not write", NULL, 0);
 		return 1;
@@ -273,14 +273,14 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	rd->rows++;
 	rd->last_ts = ts;
 	memcpy(rd->last_sha, field[F_SHA], SHA256_HEX_LEN + 1);
-	if (!(flen[F_CANDIDATE] == 1 && field[F_CANDIDATE][0] == '1'))
+	if (v[F_CANDIDATE].i != 1)
 		return 0; /* no needle in it: read for its place in the batch alone */
 	struct candidate_row c = {.id = id, .time = ts};
 	struct event_record *r = &c.ev.r;
-	r->has_ingested = flen[F_INGESTED] >= 0;
-	r->ingested = ingested;
+	r->has_ingested = !v[F_INGESTED].null;
+	r->ingested = r->has_ingested ? v[F_INGESTED].i : 0;
 	if (rd->q && rd->q->use_ingested && r->has_ingested)
-		c.time = ingested; /* the rule's time field, falling back to @timestamp as the case's does */
+		c.time = r->ingested; /* the rule's time field, falling back to @timestamp as the case's does */
 	c.ev.id = id;
 	c.ev.doc = field[F_DOC];
 	c.ev.doc_len = (size_t)flen[F_DOC];
@@ -291,7 +291,7 @@ static int on_line(struct reader *rd, char *line, size_t len)
 	r->host_name = flen[F_HOST_NAME] >= 0 ? field[F_HOST_NAME] : NULL;
 	r->os_type = flen[F_OS_TYPE] >= 0 ? field[F_OS_TYPE] : NULL;
 	r->derived = flen[F_DERIVED] > 0 ? field[F_DERIVED] : NULL; /* rules see host.os.type as the case does */
-	fill_case_columns(r, field, flen);
+	fill_case_columns(r, v, field, flen);
 	if (rd->efn) {
 		rd->stopped = rd->efn(rd->ctx, &c.ev) != 0;
 		return rd->stopped;
@@ -311,12 +311,12 @@ static long long env_number(const char *name, long long dflt)
 	return strtoll(e, NULL, 10);
 }
 
-/* Keeps one line of a chunk's answer with its key (ts_us, doc_sha256), as ORDER BY would
- * sort it; a line that is not a row sorts first, and is reported when it is handed over. */
-static int hold_line(struct reader *rd, const char *line, size_t len)
+/* Keeps one row of a chunk's answer (its len bytes as they came) with its key (ts_us,
+ * doc_sha256), as ORDER BY would sort it. */
+static int hold_row(struct reader *rd, const struct ch_rb_value *v, const char *row, size_t len)
 {
 	struct held *h = rd->held;
-	if (h->buf.len + len + 1 > h->most) {
+	if (h->buf.len + len > h->most) {
 		h->overflow = 1;
 		rd->stopped = 1;
 		return 1;
@@ -328,22 +328,9 @@ static int hold_line(struct reader *rd, const char *line, size_t len)
 	struct held_row *r = &h->rows[h->n++];
 	r->off = h->buf.len;
 	r->len = len;
-	strbuf_add(&h->buf, line, len);
-	strbuf_addch(&h->buf, '\n');
-	const char *tab = memchr(line, '\t', len);
-	char *end = NULL;
-	r->ts = INT64_MIN;
-	memset(r->sha, 0, sizeof(r->sha));
-	if (tab && (size_t)(tab - line) < 24 && len - (size_t)(tab - line) > SHA256_HEX_LEN) {
-		char digits[24];
-		memcpy(digits, line, (size_t)(tab - line));
-		digits[tab - line] = '\0';
-		long long v = strtoll(digits, &end, 10);
-		if (end != digits && !*end) {
-			r->ts = v;
-			memcpy(r->sha, tab + 1, SHA256_HEX_LEN);
-		}
-	}
+	strbuf_add(&h->buf, row, len);
+	r->ts = v[F_TS].i;
+	memcpy(r->sha, v[F_SHA].s, SHA256_HEX_LEN);
 	return 0;
 }
 
@@ -358,40 +345,93 @@ static int held_order(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off; /* the same row twice (not yet merged): as it came */
 }
 
+/* The end of an answer that is no row of ours, kept in rd->line from where the rows stopped:
+ * ClickHouse's error text (18.16 has answered 200 by the time a streamed query fails), else an
+ * answer cut short inside a row or bytes that are no row. Sets the error (off the prefetch's
+ * thread, which reads the chunk again when it fails). */
+static void end_with_tail(struct reader *rd)
+{
+	rd->bad = 1;
+	if (!rd->src)
+		return;
+	const char *t = rd->line.buf;
+	size_t n = rd->line.len;
+	while (n > 0 && t[n - 1] == '\n')
+		n--;
+	if (n >= 6 && !memcmp(t, "Code: ", 6))
+		set_error(rd->src, "the answer ended with an error", t, n);
+	else if (rd->tail)
+		set_error(rd->src, "an answer that is not the rows asked for", NULL, 0);
+	else
+		set_error(rd->src, "the answer was cut short inside a row", NULL, 0);
+}
+
+/* Reads the rows of a RowBinary answer as its pieces arrive: a row whole in the piece is read
+ * where it is, the bytes of one cut by the piece's end are kept in rd->line (at most
+ * CH_ANSWER_MAX) until the rest comes. Once a row is not ours (our_row) the rest is the tail
+ * (end_with_tail), kept up to CH_ERROR_SHOWN bytes. */
 static int on_chunk(void *ctx, const char *data, size_t len)
 {
 	struct reader *rd = ctx;
-	while (len > 0) {
-		const char *nl = memchr(data, '\n', len);
-		size_t take = nl ? (size_t)(nl - data) : len;
-		if (rd->line.len + take > CH_ANSWER_MAX) {
-			rd->bad = 1;
-			if (rd->src) /* not on the prefetch's thread */
-				set_error(rd->src, "a row larger than the largest answer taken", NULL, 0);
-			return 1;
+	if (rd->tail) {
+		size_t room = CH_ERROR_SHOWN > rd->line.len ? CH_ERROR_SHOWN - rd->line.len : 0;
+		strbuf_add(&rd->line, data, len < room ? len : room);
+		if (len < room)
+			return 0;
+		end_with_tail(rd); /* enough of it to tell */
+		return 1;
+	}
+	const char *p = data;
+	size_t n = len, at = 0;
+	if (rd->line.len) { /* the rest of a row cut short */
+		strbuf_add(&rd->line, data, len);
+		p = rd->line.buf;
+		n = rd->line.len;
+	}
+	int stop = 0;
+	while (at < n && !stop) {
+		struct ch_rb_value v[F_COUNT];
+		long used = ch_rowbinary_row(p + at, n - at, row_types, F_COUNT, v);
+		if (used == 0)
+			break;
+		if (used < 0 || !our_row(v)) {
+			rd->tail = 1;
+			break;
 		}
-		strbuf_add(&rd->line, data, take);
-		data += take + (nl != NULL);
-		len -= take + (nl != NULL);
-		if (nl && rd->held) {
-			int stop = hold_line(rd, rd->line.buf, rd->line.len);
-			strbuf_reset(&rd->line);
-			if (stop)
-				return 1;
-		} else if (nl) {
+		if (rd->held) {
+			stop = hold_row(rd, v, p + at, (size_t)used);
+		} else {
 			if (rd->keep_row) {
 				strbuf_reset(&rd->src->last_row);
-				strbuf_add(&rd->src->last_row, rd->line.buf, rd->line.len);
+				strbuf_add(&rd->src->last_row, p + at, (size_t)used);
 			}
-			int stop = on_line(rd, rd->line.buf, rd->line.len);
-			strbuf_reset(&rd->line);
-			if (stop)
-				return 1;
+			stop = on_row(rd, v);
 		}
+		at += (size_t)used;
+	}
+	/* what is left: the start of a row, or the tail */
+	if (p == data) {
+		strbuf_reset(&rd->line);
+		strbuf_add(&rd->line, data + at, n - at);
+	} else {
+		memmove(rd->line.buf, rd->line.buf + at, n - at);
+		rd->line.len = n - at;
+		rd->line.buf[rd->line.len] = '\0';
+	}
+	if (stop)
+		return 1;
+	if (rd->tail && rd->line.len >= CH_ERROR_SHOWN) {
+		end_with_tail(rd);
+		return 1;
+	}
+	if (rd->line.len > CH_ANSWER_MAX) {
+		rd->bad = 1;
+		if (rd->src) /* not on the prefetch's thread */
+			set_error(rd->src, "a row larger than the largest answer taken", NULL, 0);
+		return 1;
 	}
 	return 0;
 }
-
 /* One query on each server in turn, from the one read from last, until one answers: run, on
  * s->c, returns 0 or -1 with s->err. A failure that handed the caller a row (partial) is not
  * asked of the next server: the caller has half an answer. The server that answers is kept
@@ -455,10 +495,12 @@ static int read_rows_once(void *ctx)
 {
 	struct reader *rd = ((struct rows_query *)ctx)->rd;
 	const struct strbuf *query = ((struct rows_query *)ctx)->query;
-	rd->bad = 0;
+	rd->bad = rd->tail = 0;
 	strbuf_reset(&rd->line);
 	rd->rows = 0;
 	int rc = ch_query_stream(rd->src->c, query->buf, on_chunk, rd);
+	if (!rd->bad && rd->tail)
+		end_with_tail(rd);
 	if (rd->bad)
 		return -1;
 	if (rd->stopped)
@@ -468,8 +510,8 @@ static int read_rows_once(void *ctx)
 		strbuf_addstr(&rd->src->err, ch_errmsg(rd->src->c));
 		return -1;
 	}
-	if (rd->line.len > 0) { /* no newline at the end: an error's text, or an answer cut short */
-		set_error(rd->src, "the answer ended with an error", rd->line.buf, rd->line.len);
+	if (rd->line.len > 0) { /* an error's text, or an answer cut short inside a row */
+		end_with_tail(rd);
 		return -1;
 	}
 	return 0;
@@ -792,8 +834,7 @@ static int read_batches(struct reader *rd, const struct candidate_query *q, cons
 		if (range)
 			strbuf_addstr(&sql, range);
 		add_resume(&sql, q, first, rd);
-		strbuf_addf(&sql,
-		            " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT TabSeparated",
+		strbuf_addf(&sql, " ORDER BY ts_us, doc_sha256 LIMIT %zu) ORDER BY ts_us, doc_sha256 FORMAT RowBinary",
 		            batch);
 		first = 0;
 		rc = read_rows(rd, &sql);
@@ -899,7 +940,10 @@ static int hand_over(struct reader *rd, struct held *h)
 		return 0;
 	qsort(h->rows, h->n, sizeof(*h->rows), held_order);
 	for (size_t i = 0; i < h->n; i++) {
-		if (on_line(rd, h->buf.buf + h->rows[i].off, h->rows[i].len))
+		struct ch_rb_value v[F_COUNT]; /* read whole once already (on_chunk) */
+		if (ch_rowbinary_row(h->buf.buf + h->rows[i].off, h->rows[i].len, row_types, F_COUNT, v) !=
+		        (long)h->rows[i].len ||
+		    on_row(rd, v))
 			break;
 	}
 	return rd->bad ? -1 : 0;
@@ -912,7 +956,7 @@ static void *prefetch_run(void *arg)
 	strbuf_reset(&rd.line);
 	int rc = ch_query_stream(pf->c, pf->sql.buf, on_chunk, &rd);
 	pf->line = rd.line;
-	pf->ok = rc == 0 && !rd.bad && !pf->held.overflow && rd.line.len == 0;
+	pf->ok = rc == 0 && !rd.bad && !rd.tail && !pf->held.overflow && rd.line.len == 0;
 	return NULL;
 }
 
@@ -983,7 +1027,7 @@ static void chunk_sql(struct strbuf *sql, const struct ch_source *s, size_t i, c
 		add_resume(sql, q, 1, NULL);
 	strbuf_addstr(sql, " WHERE ");
 	strbuf_addstr(sql, needled);
-	strbuf_addstr(sql, " FORMAT TabSeparated");
+	strbuf_addstr(sql, " FORMAT RowBinary");
 }
 
 /* An ordered read of every row q admits, in chunks of time (plan_chunks, kept for a read
@@ -1075,6 +1119,7 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 	}
 	struct reader rd = {.src = s, .q = q, .fn = fn, .ctx = ctx};
 	strbuf_init(&rd.line, 4096);
+	strbuf_init(&rd.row, 4096);
 	struct strbuf sql;
 	strbuf_init(&sql, 1024);
 	int rc = 0;
@@ -1091,10 +1136,11 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		strbuf_addstr(&sql, " AND ");
 		if (!ch_needles_condition(&sql, needles, nneedles))
 			strbuf_addstr(&sql, "1");
-		strbuf_addstr(&sql, " FORMAT TabSeparated");
+		strbuf_addstr(&sql, " FORMAT RowBinary");
 		rc = read_rows(&rd, &sql);
 		strbuf_release(&sql);
 		strbuf_release(&rd.line);
+		strbuf_release(&rd.row);
 		return rc;
 	}
 	if (batch == CH_SOURCE_BATCH_MAX) /* every row (the pass): chunks of time, sorted here */
@@ -1103,6 +1149,7 @@ static int ch_candidates(struct event_source *src, const struct candidate_query 
 		rc = read_batches(&rd, q, needles, nneedles, batch, NULL, 1);
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
+	strbuf_release(&rd.row);
 	return rc;
 }
 
@@ -1242,10 +1289,13 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 	}
 	struct reader rd = {.src = s, .efn = fn, .ctx = ctx, .keep_row = 1};
 	strbuf_init(&rd.line, 4096);
-	if (id == s->last_id) { /* the same row again, unescaped afresh */
-		strbuf_add(&rd.line, s->last_row.buf, s->last_row.len);
-		on_line(&rd, rd.line.buf, rd.line.len);
+	strbuf_init(&rd.row, 4096);
+	if (id == s->last_id) { /* the same row again, its bytes read afresh */
+		struct ch_rb_value v[F_COUNT];
+		if (ch_rowbinary_row(s->last_row.buf, s->last_row.len, row_types, F_COUNT, v) > 0)
+			on_row(&rd, v);
 		strbuf_release(&rd.line);
+		strbuf_release(&rd.row);
 		return rd.bad ? -1 : 0;
 	}
 	s->last_id = 0;
@@ -1253,7 +1303,7 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 	strbuf_init(&sql, 256);
 	strbuf_addf(&sql, "SELECT " ROW_ALL FROM_EVENTS " WHERE substring(doc_sha256, 1, %d) = ", ID_DIGITS);
 	ch_quote_string(&sql, hex, ID_DIGITS);
-	strbuf_addstr(&sql, " ORDER BY doc_sha256 LIMIT 1 FORMAT TabSeparated");
+	strbuf_addstr(&sql, " ORDER BY doc_sha256 LIMIT 1 FORMAT RowBinary");
 	int rc = read_rows(&rd, &sql);
 	if (rc == 0 && rd.rows == 0) {
 		set_error(s, "no event has that id", NULL, 0);
@@ -1263,6 +1313,7 @@ static int read_one(struct ch_source *s, int64_t id, event_fn fn, void *ctx)
 		s->last_id = id;
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
+	strbuf_release(&rd.row);
 	return rc;
 }
 
@@ -1282,12 +1333,14 @@ static int ch_events_get(struct event_source *src, const int64_t *ids, size_t n,
 	}
 	/* by hash: of two documents whose hashes share an id's digits, the first is the one
 	 * read_one gives, and the caller keeps the first it sees */
-	strbuf_addstr(&sql, ") ORDER BY doc_sha256 FORMAT TabSeparated");
+	strbuf_addstr(&sql, ") ORDER BY doc_sha256 FORMAT RowBinary");
 	struct reader rd = {.src = s, .efn = fn, .ctx = ctx};
 	strbuf_init(&rd.line, 4096);
+	strbuf_init(&rd.row, 4096);
 	int rc = asked ? read_rows(&rd, &sql) : 0;
 	strbuf_release(&sql);
 	strbuf_release(&rd.line);
+	strbuf_release(&rd.row);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
  * string-literal grammar, not taken from cluster/quote.c. */
 #include "tests/testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster/quote.h"
@@ -247,6 +248,129 @@ static void test_rowbinary_keeps_every_byte_after_its_length(void **state)
 	strbuf_release(&sb);
 }
 
+/* A row as ClickHouse 18.16 sends it, byte for byte: the answer to "SELECT toInt64(-2),
+ * 'a\tb\0', CAST(NULL AS Nullable(String)), toNullable('x'), toUInt8(1), CAST(NULL AS
+ * Nullable(Int64)), toNullable(toInt64(300)), if(1 = 1, NULL, 'y'), position('ab', 'b') > 0, 1,
+ * 'e' FORMAT RowBinary" (tests/test_cluster.c asks the server and compares). */
+static const char server_row[] = "\xfe\xff\xff\xff\xff\xff\xff\xff" /* toInt64(-2) */
+                                 "\x04"
+                                 "a\tb\0"                               /* 'a\tb\0' */
+                                 "\x01"                                 /* CAST(NULL AS Nullable(String)) */
+                                 "\x00\x01x"                            /* toNullable('x') */
+                                 "\x01"                                 /* toUInt8(1) */
+                                 "\x01"                                 /* CAST(NULL AS Nullable(Int64)) */
+                                 "\x00\x2c\x01\x00\x00\x00\x00\x00\x00" /* toNullable(toInt64(300)) */
+                                 "\x01"                                 /* if(1 = 1, NULL, 'y') */
+                                 "\x01"                                 /* position('ab', 'b') > 0 */
+                                 "\x01"                                 /* 1 */
+                                 "\x01"
+                                 "e"; /* 'e' */
+static const enum ch_rb_type server_types[] = {CH_RB_INT64,           CH_RB_STRING,          CH_RB_NULLABLE_STRING,
+                                               CH_RB_NULLABLE_STRING, CH_RB_UINT8,           CH_RB_NULLABLE_INT64,
+                                               CH_RB_NULLABLE_INT64,  CH_RB_NULLABLE_STRING, CH_RB_UINT8,
+                                               CH_RB_UINT8,           CH_RB_STRING};
+#define SERVER_COLUMNS (sizeof(server_types) / sizeof(*server_types))
+
+static void test_rowbinary_reads_a_servers_row_back_as_its_values(void **state)
+{
+	(void)state;
+	size_t len = sizeof(server_row) - 1;
+	struct ch_rb_value v[SERVER_COLUMNS];
+	assert_int_equal(ch_rowbinary_row(server_row, len, server_types, SERVER_COLUMNS, v), (long)len);
+	assert_int_equal(v[0].i, -2);
+	assert_int_equal(v[1].len, 4);
+	assert_memory_equal(v[1].s, "a\tb\0", 4);
+	assert_true(v[2].null);
+	assert_false(v[3].null);
+	assert_int_equal(v[3].len, 1);
+	assert_memory_equal(v[3].s, "x", 1);
+	assert_int_equal(v[4].i, 1);
+	assert_true(v[5].null);
+	assert_false(v[6].null);
+	assert_int_equal(v[6].i, 300);
+	assert_true(v[7].null);
+	assert_int_equal(v[8].i, 1);
+	assert_int_equal(v[9].i, 1);
+	assert_int_equal(v[10].len, 1);
+	assert_memory_equal(v[10].s, "e", 1);
+	/* two rows back to back: the first read alone, then the second from where it ended */
+	char two[2 * sizeof(server_row)];
+	memcpy(two, server_row, len);
+	memcpy(two + len, server_row, len);
+	assert_int_equal(ch_rowbinary_row(two, 2 * len, server_types, SERVER_COLUMNS, v), (long)len);
+	assert_int_equal(ch_rowbinary_row(two + len, len, server_types, SERVER_COLUMNS, v), (long)len);
+	assert_ptr_equal(v[1].s, two + len + 9);
+}
+
+/* Every cut of a row short of its end asks for more, from a buffer of exactly the bytes cut
+ * (the sanitizers' builds see any read past them). */
+static void test_rowbinary_a_row_cut_anywhere_asks_for_the_rest(void **state)
+{
+	(void)state;
+	size_t len = sizeof(server_row) - 1;
+	for (size_t cut = 0; cut < len; cut++) {
+		char *p = xmalloc(cut ? cut : 1);
+		memcpy(p, server_row, cut);
+		struct ch_rb_value v[SERVER_COLUMNS];
+		assert_int_equal(ch_rowbinary_row(p, cut, server_types, SERVER_COLUMNS, v), 0);
+		free(p);
+	}
+	/* a string whose length says more than there is asks for more, however large it says */
+	static const enum ch_rb_type one_string[] = {CH_RB_STRING};
+	struct ch_rb_value v[1];
+	assert_int_equal(ch_rowbinary_row("\x05"
+	                                  "abcd",
+	                                  5, one_string, 1, v),
+	                 0);
+	assert_int_equal(ch_rowbinary_row("\xff\xff\xff\xff\xff\xff\xff\xff\x7f"
+	                                  "ab",
+	                                  11, one_string, 1, v),
+	                 0);
+	assert_int_equal(ch_rowbinary_row("\x80", 1, one_string, 1, v), 0); /* inside the length */
+}
+
+/* Bytes that are no such row are refused, not read as one: a Nullable's flag other than 0 or 1,
+ * a length of eleven bytes or past 64 bits; numbers read back as the encoders wrote them. */
+static void test_rowbinary_bytes_that_are_no_row_are_refused(void **state)
+{
+	(void)state;
+	static const enum ch_rb_type nstring[] = {CH_RB_NULLABLE_STRING}, nint[] = {CH_RB_NULLABLE_INT64},
+	                             string[] = {CH_RB_STRING};
+	struct ch_rb_value v[1];
+	assert_int_equal(ch_rowbinary_row("\x02\x00", 2, nstring, 1, v), -1);
+	assert_int_equal(ch_rowbinary_row("Code: 241, e.displayText()", 26, nint, 1, v), -1);
+	assert_int_equal(ch_rowbinary_row("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11, string, 1, v), -1);
+	assert_int_equal(ch_rowbinary_row("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10, string, 1, v), -1);
+	assert_int_equal(ch_rowbinary_row("", 0, string, 0, v), -1); /* a row of no columns */
+	static const uint64_t lengths[] = {0, 1, 127, 128, 300, 16384, (uint64_t)1 << 35, UINT64_MAX};
+	for (size_t i = 0; i < sizeof(lengths) / sizeof(*lengths); i++) {
+		struct strbuf sb;
+		strbuf_init(&sb, 16);
+		ch_rowbinary_uint(&sb, lengths[i]);
+		const unsigned char *p = (const unsigned char *)sb.buf;
+		uint64_t back = 0;
+		assert_int_equal(ch_rowbinary_read_uint(&p, p + sb.len, &back), 1);
+		assert_int_equal(back, lengths[i]);
+		assert_ptr_equal(p, (const unsigned char *)sb.buf + sb.len);
+		strbuf_release(&sb);
+	}
+	static const enum ch_rb_type row[] = {CH_RB_INT64, CH_RB_STRING, CH_RB_NULLABLE_INT64};
+	struct strbuf sb;
+	strbuf_init(&sb, 16);
+	ch_rowbinary_int64(&sb, INT64_MIN);
+	ch_rowbinary_string(&sb, "tab\there\0", 9);
+	strbuf_addch(&sb, 0);
+	ch_rowbinary_int64(&sb, -1);
+	struct ch_rb_value w[3];
+	assert_int_equal(ch_rowbinary_row(sb.buf, sb.len, row, 3, w), (long)sb.len);
+	assert_true(w[0].i == INT64_MIN);
+	assert_int_equal(w[1].len, 9);
+	assert_memory_equal(w[1].s, "tab\there\0", 9);
+	assert_false(w[2].null);
+	assert_int_equal(w[2].i, -1);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +379,9 @@ int main(void)
 	    cmocka_unit_test(test_every_byte_reads_back_and_ends_at_the_closing_quote),
 	    cmocka_unit_test(test_identifiers_are_plain_names_or_refused),
 	    cmocka_unit_test(test_rowbinary_keeps_every_byte_after_its_length),
+	    cmocka_unit_test(test_rowbinary_reads_a_servers_row_back_as_its_values),
+	    cmocka_unit_test(test_rowbinary_a_row_cut_anywhere_asks_for_the_rest),
+	    cmocka_unit_test(test_rowbinary_bytes_that_are_no_row_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
