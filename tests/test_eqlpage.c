@@ -154,30 +154,29 @@ static void test_paging_cases(void **state)
  * advance(1) reads the b's from the first a: k000's, 129 of zz, then k001's; the first page is
  * k000's and the zz's, completing 0-130: 1 >= size 1, payload 0-130 (all sequences: 1-260).
  * With 128 keys and fetch_size 128 the filter holds: the page is k000's and k001's, 1-258. */
+/* nkeys a's (k000...), then the b's: k000's, 129 of zz, k001's */
+static void add_keys_and_bs(struct evset *s, unsigned nkeys)
+{
+	char key[16];
+	s->n = 0;
+	for (unsigned i = 0; i < nkeys; i++) {
+		snprintf(key, sizeof(key), "k%03u", i);
+		add_event(s, 0, key);
+	}
+	add_event(s, 1, "k000");
+	for (unsigned i = 0; i < 129; i++)
+		add_event(s, 1, "zz");
+	add_event(s, 1, "k001");
+}
+
 static void test_paging_unfiltered_past_max_terms(void **state)
 {
 	(void)state;
 	struct evset *s = xcalloc(1, sizeof(*s));
-	char key[16];
-	for (unsigned i = 0; i < 130; i++) {
-		snprintf(key, sizeof(key), "k%03u", i);
-		add_event(s, 0, key);
-	}
-	add_event(s, 1, "k000");
-	for (unsigned i = 0; i < 129; i++)
-		add_event(s, 1, "zz");
-	add_event(s, 1, "k001");
+	add_keys_and_bs(s, 130);
 	check(s, 2, 130, 1, 0, "0-130", "130 keys in flight");
 	/* 128 keys: the filter holds */
-	s->n = 0;
-	for (unsigned i = 0; i < 128; i++) {
-		snprintf(key, sizeof(key), "k%03u", i);
-		add_event(s, 0, key);
-	}
-	add_event(s, 1, "k000");
-	for (unsigned i = 0; i < 129; i++)
-		add_event(s, 1, "zz");
-	add_event(s, 1, "k001");
+	add_keys_and_bs(s, 128);
 	check(s, 2, 128, 1, 0, "1-258", "128 keys in flight");
 	free(s);
 }
