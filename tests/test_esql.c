@@ -584,6 +584,19 @@ static void test_esql_warnings_name_the_exception(void **state)
 	assert_string_equal(err.msg, "[-1] out of [unsigned_long] range");
 }
 
+/* Case i of a table: QUERY over EVENTS gives WANT, with WARNINGS warnings and FAULT ("" when
+ * it runs). */
+static void expect_esql(size_t i, const char *query, const char *events, const char *want, size_t warnings,
+                        const char *fault)
+{
+	struct tu_esql_said said;
+	char *got = tu_esql_run(query, events, &said);
+	if (strcmp(got, want) || said.warnings != warnings || strcmp(said.fault, fault))
+		fail_msg("case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")", i,
+		         query, want, warnings, fault, got, said.warnings, said.fault);
+	free(got);
+}
+
 static void test_esql_integer_long_and_unsigned_long(void **state)
 {
 	(void)state;
@@ -594,15 +607,8 @@ static void test_esql_integer_long_and_unsigned_long(void **state)
 	                                    numeric_type_named("long"), numeric_type_named("unsigned_long")};
 	field_types_set(names, types, nums, 5);
 	for (size_t i = 0; i < sizeof(typed_cases) / sizeof(typed_cases[0]); i++) {
-		struct tu_esql_said said;
-		char *got = tu_esql_run(typed_cases[i].query, typed_cases[i].events, &said);
-		if (strcmp(got, typed_cases[i].want) || said.warnings != typed_cases[i].warnings ||
-		    strcmp(said.fault, typed_cases[i].fault))
-			fail_msg(
-			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
-			    i, typed_cases[i].query, typed_cases[i].want, typed_cases[i].warnings, typed_cases[i].fault,
-			    got, said.warnings, said.fault);
-		free(got);
+		expect_esql(i, typed_cases[i].query, typed_cases[i].events, typed_cases[i].want,
+		            typed_cases[i].warnings, typed_cases[i].fault);
 	}
 	field_types_set(NULL, NULL, NULL, 0);
 }
@@ -966,15 +972,8 @@ static void test_esql_st_distance(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(distance_cases) / sizeof(distance_cases[0]); i++) {
-		struct tu_esql_said said;
-		char *got = tu_esql_run(distance_cases[i].query, distance_cases[i].events, &said);
-		if (strcmp(got, distance_cases[i].want) || said.warnings != distance_cases[i].warnings ||
-		    strcmp(said.fault, distance_cases[i].fault))
-			fail_msg(
-			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
-			    i, distance_cases[i].query, distance_cases[i].want, distance_cases[i].warnings,
-			    distance_cases[i].fault, got, said.warnings, said.fault);
-		free(got);
+		expect_esql(i, distance_cases[i].query, distance_cases[i].events, distance_cases[i].want,
+		            distance_cases[i].warnings, distance_cases[i].fault);
 	}
 }
 
@@ -1666,15 +1665,8 @@ static void test_esql_casts_string_literals_as_elasticsearch(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(cast_cases) / sizeof(cast_cases[0]); i++) {
-		struct tu_esql_said said;
-		char *got = tu_esql_run(cast_cases[i].query, "[0]", &said);
-		if (strcmp(got, cast_cases[i].want) || said.warnings != cast_cases[i].warnings ||
-		    strcmp(said.fault, cast_cases[i].fault))
-			fail_msg(
-			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
-			    i, cast_cases[i].query, cast_cases[i].want, cast_cases[i].warnings, cast_cases[i].fault,
-			    got, said.warnings, said.fault);
-		free(got);
+		expect_esql(i, cast_cases[i].query, "[0]", cast_cases[i].want, cast_cases[i].warnings,
+		            cast_cases[i].fault);
 	}
 	for (size_t i = 0; i < sizeof(cast_refusals) / sizeof(cast_refusals[0]); i++) {
 		struct esql_error err;
@@ -1708,15 +1700,8 @@ static void test_esql_copy_sign(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(copy_sign_cases) / sizeof(copy_sign_cases[0]); i++) {
-		struct tu_esql_said said;
-		char *got = tu_esql_run(copy_sign_cases[i].query, "[0]", &said);
-		if (strcmp(got, copy_sign_cases[i].want) || said.warnings != copy_sign_cases[i].warnings ||
-		    strcmp(said.fault, copy_sign_cases[i].fault))
-			fail_msg(
-			    "case %zu: %s\nwant: %s(%zu warnings, fault \"%s\")\ngot:  %s(%zu warnings, fault \"%s\")",
-			    i, copy_sign_cases[i].query, copy_sign_cases[i].want, copy_sign_cases[i].warnings,
-			    copy_sign_cases[i].fault, got, said.warnings, said.fault);
-		free(got);
+		expect_esql(i, copy_sign_cases[i].query, "[0]", copy_sign_cases[i].want, copy_sign_cases[i].warnings,
+		            copy_sign_cases[i].fault);
 	}
 }
 
