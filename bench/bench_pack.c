@@ -189,8 +189,8 @@ int main(int argc, char **argv)
 			execl(argv[0], argv[0], "--processes", argv[5], argv[2], from, to, (char *)NULL);
 			_exit(127);
 		}
-		int st = 0;
-		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		int status = 0;
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 			return 1;
 	}
 	return 0;
