@@ -14,6 +14,7 @@
 #include "common/jsonexact.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "detect/alertpipe.h"
 #include "detect/eventjson.h"
 #include "detect/exceptions.h"
 #include "detect/field.h"
@@ -515,18 +516,21 @@ int run_store_alert(struct run *run, const char *uuid, int64_t event_id, int64_t
 	                   0);
 }
 
-/* What the writing thread reads of a run to build its alerts: the rule (whose fields, tree and
+/* What the threads that make alerts' documents read of a run: the rule (whose fields, tree and
  * type do not change once the run is prepared, and live until the writer is closed) as a run of
- * its own, so that the tail printed once and the overrides set per alert are the writer's. */
+ * its own for each maker (the writer, and the pass's thread while it waits for the writer:
+ * alert_job_ops.make), so that the tail printed once and the overrides set per alert are
+ * that maker's. */
 struct alert_writing {
-	struct run run;
+	struct run run[ALERT_MAKERS];
 };
 
 void run_writing_release(struct run *run)
 {
 	if (!run->writing)
 		return;
-	alert_tail_release(&run->writing->run.tail);
+	for (int m = 0; m < ALERT_MAKERS; m++)
+		alert_tail_release(&run->writing->run[m].tail);
 	free(run->writing);
 	run->writing = NULL;
 }
@@ -534,7 +538,7 @@ void run_writing_release(struct run *run)
 /* An alert on events whose document the writer builds: the first event's document and the
  * events' identities and indexes copied from the pass (its kept documents change as it goes). */
 struct alert_job {
-	struct run *run; /* the writing's */
+	struct alert_writing *writing;
 	int64_t ts, now;
 	const char *uuid;
 	size_t nhits;
@@ -546,11 +550,12 @@ struct alert_job {
 	_Alignas(sizeof(char *)) char data[];
 };
 
-/* run_create_shaped_alert's making of the document, on the writing thread. */
-static int make_job(void *arg, struct json_arena *arena, struct alert_record *a)
+/* run_create_shaped_alert's making of the document, on the writing thread or by the pass's
+ * thread while it waits for it (maker). */
+static int make_job(void *arg, struct json_arena *arena, int maker, struct alert_record *a)
 {
 	struct alert_job *j = arg;
-	struct run *run = j->run;
+	struct run *run = &j->writing->run[maker];
 	struct event_row row = {.doc = j->doc, .doc_len = j->doc_len};
 	row.r.derived = j->derived;
 	row.r.os_type = j->os_type;
@@ -579,12 +584,12 @@ static int make_job(void *arg, struct json_arena *arena, struct alert_record *a)
 	return 1;
 }
 
+/* What the job made; the job itself is the pipe's memory (alert_pipe_alloc). */
 static void drop_job(void *arg)
 {
 	struct alert_job *j = arg;
 	free(j->reason);
 	free(j->name);
-	free(j);
 }
 
 static const struct alert_job_ops job_ops = {make_job, drop_job};
@@ -632,8 +637,8 @@ static int fill_job(void *ctx, const struct event_row *row)
 		kept_source(f->run, f->hits[i], &identity, &index);
 		bytes += strlen(identity) + strlen(index) + 2;
 	}
-	struct alert_job *j = xmalloc(bytes);
-	*j = (struct alert_job){.run = &f->run->writing->run,
+	struct alert_job *j = alert_pipe_alloc(f->run->pipe, bytes);
+	*j = (struct alert_job){.writing = f->run->writing,
 	                        .ts = f->hits[0]->ts,
 	                        .now = f->now,
 	                        .nhits = n,
@@ -677,8 +682,9 @@ static int queue_event_alert(struct run *run, const struct hit *const *hits, siz
 	f.now = run->opts->now_us ? run->opts->now_us : time_now_us();
 	if (!run->writing) {
 		run->writing = xcalloc(1, sizeof(*run->writing));
-		run->writing->run =
-		    (struct run){.rule = run->rule, .type = run->type, .alerts_grouped = run->alerts_grouped};
+		for (int m = 0; m < ALERT_MAKERS; m++)
+			run->writing->run[m] =
+			    (struct run){.rule = run->rule, .type = run->type, .alerts_grouped = run->alerts_grouped};
 	}
 	/* from the documents the pass kept, else from the source */
 	if (!hit_docs_get(run->docs, h->event_id, fill_job, &f) &&

@@ -1,7 +1,10 @@
 #include "detect/alertpipe.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,14 +12,19 @@
 #include "common/strbuf.h"
 #include "common/uuidset.h"
 
-/* A batch goes to the writer once it holds this many operations or bytes; at most QUEUE_DEPTH
- * batches wait, so the queue holds a few MiB of alert documents (or of the events their jobs
- * build them from) whatever the input's size. */
+/* A batch goes to the writer once it holds this many operations or bytes; batches wait while
+ * they hold less than QUEUE_BYTES, so the queue holds some MiB of alert documents (or of the
+ * events their jobs build them from) whatever the input's size: enough that a flush of the
+ * pass's alerts is queued while the pass reads on. */
 #define BATCH_OPS   256
 #define BATCH_BYTES ((size_t)1 << 20)
-#define QUEUE_DEPTH 4
+#define QUEUE_BYTES ((size_t)8 << 20) /* by default */
 
-enum op_kind { OP_BEGIN, OP_ADD, OP_STATE, OP_COMMIT, OP_ROLLBACK };
+/* Who makes an op's document (op.job): the writer when it reaches it, unless the caller's
+ * thread, waiting for room in the queue or for the writer to finish, took it first. */
+enum job_state { JOB_WAITING, JOB_MAKING, JOB_MADE, JOB_NONE };
+
+enum op_kind { OP_BEGIN, OP_ADD, OP_STATE, OP_COMMIT, OP_ROLLBACK, OP_SAVEPOINT, OP_RELEASE, OP_ROLLBACK_TO };
 
 struct op {
 	enum op_kind kind;
@@ -27,13 +35,32 @@ struct op {
 	struct alert_record a;
 	const struct alert_job_ops *job_ops;
 	void *job;
+	_Atomic int job_state; /* enum job_state */
+	char *made;            /* the caller's making: the document and severity a points to */
 	struct op *next;
+};
+
+/* Where a batch's ops and their jobs live: the caller carves them from its current batch's
+ * slabs (alert_pipe_alloc) and the writer frees the slabs whole with the batch, keeping a few
+ * for the next batches. malloc on one thread and free on the other, block by block, and the
+ * faults on fresh pages were an eighth of the pass's thread. */
+#define SLAB_BYTES  (BATCH_BYTES + BATCH_BYTES / 4) /* a batch's, but for an op larger than the rest */
+#define SPARE_SLABS 4
+
+struct slab {
+	struct slab *next;
+	size_t size, used;
+	alignas(max_align_t) char data[];
 };
 
 struct batch {
 	struct op *head, *tail;
 	size_t n, bytes;
+	struct slab *slabs; /* the first is the one being filled */
 	struct batch *next;
+	/* the caller's thread making its documents (under the lock): the batch stays while it does;
+	 * helped: it has been through it */
+	int helpers, helped;
 };
 
 /* A uuid queued in a transaction not yet known to be committed. */
@@ -46,7 +73,10 @@ struct alert_pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	struct batch *head, *tail; /* queued for the writer */
-	int nqueued, closing;
+	size_t queued_bytes, queue_bytes;
+	struct slab *spare; /* freed with their batches, for the next */
+	int nspare;
+	int closing;
 	pthread_t thread;
 	_Atomic int failed;
 	_Atomic int64_t done_gen; /* every transaction up to this one has ended on the writer */
@@ -55,9 +85,11 @@ struct alert_pipe {
 	struct store *w;
 	struct json_arena *arena; /* where the jobs build their documents */
 	struct strbuf error;
-	uint64_t created, tx_created;
+	uint64_t created, tx_created, point_created; /* point: at the savepoint */
 
 	/* the caller's */
+	struct json_arena *help_arena; /* where it makes documents while it waits */
+	uint64_t made_waiting;
 	struct store *s; /* its connection, which reads in a transaction while the writer's is open */
 	struct batch cur;
 	int64_t gen;
@@ -66,6 +98,7 @@ struct alert_pipe {
 	struct uuid_set set; /* the uuids of fifo (and perhaps of some already confirmed) */
 	struct pending *fifo;
 	size_t lo, n, cap; /* fifo[lo, n) are not confirmed yet as far as the caller knows */
+	size_t point_n;    /* n at the savepoint */
 };
 
 static void fail(struct alert_pipe *p)
@@ -86,11 +119,21 @@ static void apply(struct alert_pipe *p, const struct op *op)
 		p->tx_created = 0;
 		break;
 	case OP_ADD: {
-		struct alert_record a = op->a;
-		int made = op->job ? op->job_ops->make(op->job, p->arena, &a) : 1;
+		int made = 1, mine = 0;
+		if (op->job) {
+			int state = JOB_WAITING;
+			mine = atomic_compare_exchange_strong(&op->job_state, &state, JOB_MAKING);
+			/* else the caller's: tens of microseconds at most, it began at the queue's end */
+			while (!mine && (state = atomic_load(&op->job_state)) == JOB_MAKING)
+				sched_yield();
+			made = mine || state == JOB_MADE;
+		}
+		struct alert_record a = op->a; /* what the caller made, if it did */
+		if (mine)
+			made = op->job_ops->make(op->job, p->arena, 0, &a);
 		if (made && store_alert_add(p->w, &a, &created))
 			fail(p);
-		if (op->job)
+		if (mine)
 			json_arena_reset(p->arena);
 		p->tx_created += created != 0;
 		break;
@@ -114,7 +157,78 @@ static void apply(struct alert_pipe *p, const struct op *op)
 		p->tx_created = 0;
 		atomic_store(&p->done_gen, op->gen);
 		break;
+	case OP_SAVEPOINT:
+		if (store_savepoint(p->w))
+			fail(p);
+		p->point_created = p->tx_created;
+		break;
+	case OP_RELEASE:
+		if (store_savepoint_release(p->w))
+			fail(p);
+		break;
+	case OP_ROLLBACK_TO:
+		if (store_savepoint_rollback(p->w))
+			fail(p);
+		p->tx_created = p->point_created;
+		break;
 	}
+}
+
+static void free_slabs(struct slab *s)
+{
+	for (struct slab *next; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+}
+
+static void free_batch(struct alert_pipe *p, struct batch *b)
+{
+	for (struct op *op = b->head; op; op = op->next) {
+		if (op->job)
+			op->job_ops->drop(op->job);
+		free(op->made);
+	}
+	pthread_mutex_lock(&p->lock);
+	for (struct slab *s = b->slabs, *next; s; s = next) {
+		next = s->next;
+		if (p->nspare < SPARE_SLABS && s->size == SLAB_BYTES) {
+			s->next = p->spare;
+			p->spare = s;
+			p->nspare++;
+		} else
+			free(s);
+	}
+	pthread_mutex_unlock(&p->lock);
+	free(b);
+}
+
+void *alert_pipe_alloc(struct alert_pipe *p, size_t bytes)
+{
+	bytes = (bytes + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t);
+	struct slab *s = p->cur.slabs;
+	if (!s || s->size - s->used < bytes) {
+		s = NULL;
+		if (bytes <= SLAB_BYTES) {
+			pthread_mutex_lock(&p->lock);
+			if ((s = p->spare)) {
+				p->spare = s->next;
+				p->nspare--;
+			}
+			pthread_mutex_unlock(&p->lock);
+		}
+		if (!s) {
+			size_t size = bytes > SLAB_BYTES ? bytes : SLAB_BYTES;
+			s = xmalloc(sizeof(*s) + size);
+			s->size = size;
+		}
+		s->used = 0;
+		s->next = p->cur.slabs;
+		p->cur.slabs = s;
+	}
+	void *m = s->data + s->used;
+	s->used += bytes;
+	return m;
 }
 
 static void *writer_main(void *arg)
@@ -129,27 +243,26 @@ static void *writer_main(void *arg)
 			p->head = b->next;
 			if (!p->head)
 				p->tail = NULL;
-			p->nqueued--;
+			p->queued_bytes -= b->bytes;
 			pthread_cond_broadcast(&p->changed);
 		}
 		pthread_mutex_unlock(&p->lock);
 		if (!b)
 			break;
-		for (struct op *op = b->head, *next; op; op = next) {
-			next = op->next;
+		for (struct op *op = b->head; op; op = op->next)
 			if (!atomic_load(&p->failed))
 				apply(p, op);
-			if (op->job)
-				op->job_ops->drop(op->job);
-			free(op);
-		}
-		free(b);
+		pthread_mutex_lock(&p->lock);
+		while (b->helpers) /* the caller may still be walking it */
+			pthread_cond_wait(&p->changed, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		free_batch(p, b);
 	}
 	store_rollback(p->w); /* a transaction the caller left open (it failed) */
 	return NULL;
 }
 
-int alert_pipe_open(struct store *s, struct alert_pipe **out)
+int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out)
 {
 	char *err = NULL;
 	struct store *w;
@@ -162,6 +275,8 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 	struct alert_pipe *p = xcalloc(1, sizeof(*p));
 	p->w = w;
 	p->arena = json_arena_new(); /* and cJSON's hooks set, before the writer may use cJSON */
+	p->help_arena = json_arena_new();
+	p->queue_bytes = queue_bytes ? queue_bytes : QUEUE_BYTES;
 	p->s = s;
 	strbuf_init(&p->error, 64);
 	pthread_mutex_init(&p->lock, NULL);
@@ -174,6 +289,7 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 		pthread_cond_destroy(&p->changed);
 		strbuf_release(&p->error);
 		json_arena_free(p->arena);
+		json_arena_free(p->help_arena);
 		store_close(w);
 		free(p);
 		return -1;
@@ -182,7 +298,84 @@ int alert_pipe_open(struct store *s, struct alert_pipe **out)
 	return 0;
 }
 
-/* Hands the current batch to the writer, waiting while the queue is full. */
+/* Makes the document of op's job on the caller's thread unless the writer has begun it: the
+ * strings the job's make points into the arena are copied into op's own block, and the
+ * document's digest taken (the anchor's, store_alert_doc_sha256), before the writer may read
+ * them. */
+static void help_make(struct alert_pipe *p, struct op *op)
+{
+	int state = JOB_WAITING;
+	if (!atomic_compare_exchange_strong(&op->job_state, &state, JOB_MAKING))
+		return;
+	struct alert_record a = op->a;
+	state = JOB_NONE;
+	if (op->job_ops->make(op->job, p->help_arena, 1, &a)) {
+		size_t ndoc = strlen(a.doc) + 1, nsev = a.severity ? strlen(a.severity) + 1 : 0;
+		char *block = xmalloc(SHA256_HEX_LEN + 1 + ndoc + nsev);
+		if (store_alert_doc_sha256(a.doc, block))
+			a.doc_sha256 = NULL;
+		else
+			a.doc_sha256 = block;
+		a.doc = memcpy(block + SHA256_HEX_LEN + 1, a.doc, ndoc);
+		if (a.severity)
+			a.severity = memcpy(block + SHA256_HEX_LEN + 1 + ndoc, a.severity, nsev);
+		op->made = block;
+		op->a = a;
+		state = JOB_MADE;
+		p->made_waiting++;
+	}
+	json_arena_reset(p->help_arena);
+	atomic_store(&op->job_state, state);
+}
+
+/* The queued batch the writer will reach last that the caller has not been through, taken for
+ * the caller (under the lock); NULL when there is none. */
+static struct batch *batch_to_help(struct alert_pipe *p)
+{
+	struct batch *last = NULL;
+	for (struct batch *b = p->head; b; b = b->next)
+		if (!b->helped)
+			last = b;
+	if (last) {
+		last->helped = 1;
+		last->helpers++;
+	}
+	return last;
+}
+
+/* While busy(p) holds (under the lock, which it holds again on return), the caller's thread
+ * makes documents of queued jobs, from the queue's end, rather than only waiting for the
+ * writer: at the end of a pass, or while a flush's alerts fill the queue, the writer is the
+ * one working and this thread would idle. */
+static void help_while(struct alert_pipe *p, int (*busy)(const struct alert_pipe *))
+{
+	while (busy(p) && !atomic_load(&p->failed)) {
+		struct batch *b = batch_to_help(p);
+		if (!b) {
+			pthread_cond_wait(&p->changed, &p->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&p->lock);
+		for (struct op *op = b->head; op && !atomic_load(&p->failed); op = op->next)
+			if (op->job)
+				help_make(p, op);
+		pthread_mutex_lock(&p->lock);
+		b->helpers--;
+		pthread_cond_broadcast(&p->changed);
+	}
+}
+
+static int queue_full(const struct alert_pipe *p)
+{
+	return p->queued_bytes >= p->queue_bytes;
+}
+
+static int writer_busy(const struct alert_pipe *p)
+{
+	return p->head != NULL;
+}
+
+/* Hands the current batch to the writer, helping it while the queue is full. */
 static int send(struct alert_pipe *p)
 {
 	if (!p->cur.head)
@@ -192,14 +385,13 @@ static int send(struct alert_pipe *p)
 	b->next = NULL;
 	memset(&p->cur, 0, sizeof(p->cur));
 	pthread_mutex_lock(&p->lock);
-	while (p->nqueued >= QUEUE_DEPTH && !atomic_load(&p->failed))
-		pthread_cond_wait(&p->changed, &p->lock);
+	help_while(p, queue_full);
 	if (p->tail)
 		p->tail->next = b;
 	else
 		p->head = b;
 	p->tail = b;
-	p->nqueued++;
+	p->queued_bytes += b->bytes;
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 	return atomic_load(&p->failed) ? -1 : 0;
@@ -222,7 +414,8 @@ static int push(struct alert_pipe *p, struct op *op, size_t bytes)
 
 static int push_kind(struct alert_pipe *p, enum op_kind kind, int64_t rule_key, int64_t max_id)
 {
-	struct op *op = xcalloc(1, sizeof(*op));
+	struct op *op = alert_pipe_alloc(p, sizeof(*op));
+	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->gen = p->gen;
 	op->rule_key = rule_key;
@@ -276,6 +469,26 @@ void alert_pipe_rollback(struct alert_pipe *p)
 		rebuild_set(p);
 }
 
+int alert_pipe_savepoint(struct alert_pipe *p)
+{
+	p->point_n = p->n;
+	return push_kind(p, OP_SAVEPOINT, 0, 0);
+}
+
+int alert_pipe_savepoint_release(struct alert_pipe *p)
+{
+	return push_kind(p, OP_RELEASE, 0, 0);
+}
+
+int alert_pipe_savepoint_rollback(struct alert_pipe *p)
+{
+	if (p->n > p->point_n) { /* its alerts will never be stored */
+		p->n = p->point_n > p->lo ? p->point_n : p->lo;
+		rebuild_set(p);
+	}
+	return push_kind(p, OP_ROLLBACK_TO, 0, 0);
+}
+
 /* Bytes a string takes in an op's block. */
 static size_t str_size(const char *s)
 {
@@ -304,11 +517,13 @@ static int add(struct alert_pipe *p, const struct alert_record *a, const struct 
 	for (size_t i = 0; i < nstored; i++)
 		bytes += str_size(a->stored_sha256[i]);
 	/* the op, then the events, the hashes' pointers, then the strings (alignment kept in order) */
-	struct op *op = xcalloc(1, bytes);
+	struct op *op = alert_pipe_alloc(p, bytes);
+	memset(op, 0, sizeof(*op));
 	char *at = (char *)(op + 1);
 	op->kind = OP_ADD;
 	op->job_ops = job_ops;
 	op->job = job;
+	atomic_init(&op->job_state, JOB_WAITING);
 	op->gen = p->in_tx ? p->gen : p->gen + 1; /* outside a transaction: stored before the next ends */
 	op->a = *a;
 	if (nevents) {
@@ -365,22 +580,24 @@ int alert_pipe_pending(struct alert_pipe *p, const char *uuid)
 	if (p->lo == p->n) { /* every one stored: the case's connection finds them */
 		if (p->set.n)
 			uuid_set_release(&p->set);
-		p->lo = p->n = 0;
+		p->lo = p->n = p->point_n = 0;
 		return 0;
 	}
 	if (p->lo >= 1024 && 2 * p->lo >= p->n) { /* the confirmed ones dropped, once in a while */
 		memmove(p->fifo, p->fifo + p->lo, (p->n - p->lo) * sizeof(*p->fifo));
 		p->n -= p->lo;
+		p->point_n = p->point_n > p->lo ? p->point_n - p->lo : 0;
 		p->lo = 0;
 		rebuild_set(p);
 	}
 	return uuid_set_has(&p->set, uuid);
 }
 
-int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created)
+int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created, uint64_t *made_waiting)
 {
 	send(p);
 	pthread_mutex_lock(&p->lock);
+	help_while(p, writer_busy);
 	p->closing = 1;
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
@@ -389,8 +606,12 @@ int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created)
 	if (rc)
 		store_set_errmsg(s, p->error.buf);
 	*created += p->created;
+	*made_waiting += p->made_waiting;
 	store_close(p->w);
 	json_arena_free(p->arena);
+	json_arena_free(p->help_arena);
+	free_slabs(p->spare);
+	free_slabs(p->cur.slabs); /* a batch never sent (nothing in it) */
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->changed);
 	strbuf_release(&p->error);

@@ -32,10 +32,13 @@ struct detect_options {
 	int no_prefilter;      /* parse and evaluate every candidate: no needles, no column tests (the tests
 	                          compare the alerts with and without them) */
 	size_t flush_rows;     /* rules sharing a pass decide their executions every so many rows
-	                        * (0: 65536; the tests make it small) */
+	                        * (0: 16,384, a batching source's 65,536; the tests make it small) */
 	/* store the alerts and the rules' states on the calling thread, not on a second one
 	 * (detect/alertpipe.h; the tests compare both ways) */
 	int synchronous;
+	/* the bound of the writer's queue, in bytes (0: 8 MiB); the tests make it tiny, so that the
+	 * pass's thread makes documents whenever it would wait */
+	size_t queue_bytes;
 	/* Set when the source's events are not the case's (a cluster, detect/source.h): each
 	 * alert's events are copied into the case through keep, inside the rule's transaction (it
 	 * gives the case's id of the event the source calls source_id; 0 or -1; row is the event as
@@ -57,6 +60,8 @@ struct detect_totals {
 	/* rules that ran but whose data the case does not hold: machine learning rules that met no
 	 * anomaly record of their jobs, indicator match rules no indicator document */
 	uint64_t no_anomalies, no_indicators;
+	/* alerts' documents the pass's thread made while it waited for the writer (alertpipe.h) */
+	uint64_t made_waiting;
 };
 
 /* Makes the field types imported into this case (casebook mapping import) the ones every

@@ -747,6 +747,15 @@ static struct candidate_alt *plan_alts(struct run **runs, size_t n, size_t *nalt
 	return NULL;
 }
 
+/* Rows between flushes by default: often enough that the writing thread stores a flush's
+ * alerts while the pass reads on (at 65,536 rows it waited for the first flush and then the
+ * pass waited for it), not so often that each flush's walk over the runs counts; a source that
+ * reads in batches (a cluster's queries) keeps its large ones. */
+static size_t default_flush_rows(const struct event_source *src)
+{
+	return src->ops->reads_in_batches ? 65536 : 16384;
+}
+
 static int collect_shared(struct run **runs, size_t n)
 {
 	struct candidate_query q;
@@ -755,7 +764,7 @@ static int collect_shared(struct run **runs, size_t n)
 	q.wants_rows = SIZE_MAX; /* every row, unless it stops to flush */
 	if (plan_streaming(runs, n)) {
 		q.by_event_time = 1;
-		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : 65536;
+		g.flush_rows = runs[0]->opts->flush_rows ? runs[0]->opts->flush_rows : default_flush_rows(runs[0]->src);
 		q.wants_rows = g.flush_rows;
 		if (runs[0]->src->ops->reads_in_batches) {
 			q.batch_end = shared_batch_end;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/digest.h"
 #include "common/strbuf.h"
 
 #include "store/events.h"
@@ -23,7 +24,10 @@ struct alert_record {
 	const char *severity;
 	int64_t risk_score;
 	const char *reason;
-	const char *doc;       /* the alert document (JSON) */
+	const char *doc; /* the alert document (JSON) */
+	/* store_alert_doc_sha256 of doc, when the caller computed it ahead (a thread with time to
+	 * spare); NULL: the store does */
+	const char *doc_sha256;
 	const int64_t *events; /* every event it stands on, in order (NULL: event_id alone) */
 	size_t nevents;
 	/* for each of those events (event_id alone: one), the SHA-256 in hex of its document as
@@ -46,6 +50,9 @@ struct alert_record {
  * content is anchored in the audit chain in the same transaction (store_audit_anchor_alert).
  * An imported document SQLite does not read as JSON is not stored (*created 0). */
 int store_alert_add(struct store *s, const struct alert_record *a, int *created);
+/* The SHA-256 (hex) a new alert's anchor takes of its document doc: the document without its
+ * workflow fields. 0, or -1 when only the SQL can say (the store then computes it). */
+int store_alert_doc_sha256(const char *doc, char hex[SHA256_HEX_LEN + 1]);
 int store_alert_exists(struct store *s, const char *uuid, int *exists);
 /* The id of the alert with exactly this uuid (never a prefix); *id 0 when there is none. */
 int store_alert_id(struct store *s, const char *uuid, int64_t *id);

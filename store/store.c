@@ -566,3 +566,18 @@ int store_rollback(struct store *s)
 {
 	return sqlite3_get_autocommit(s->db) ? 0 : store_exec(s, "ROLLBACK");
 }
+
+int store_savepoint(struct store *s)
+{
+	return store_exec(s, "SAVEPOINT casebook_point");
+}
+
+int store_savepoint_release(struct store *s)
+{
+	return store_exec(s, "RELEASE casebook_point");
+}
+
+int store_savepoint_rollback(struct store *s)
+{
+	return store_exec(s, "ROLLBACK TO casebook_point") || store_exec(s, "RELEASE casebook_point") ? -1 : 0;
+}

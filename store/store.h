@@ -51,6 +51,11 @@ int store_begin(struct store *s);
 int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/* A point inside the transaction to go back to (one at a time): released, what was written
+ * since stays in the transaction; rolled back, it is undone and the point released. */
+int store_savepoint(struct store *s);
+int store_savepoint_release(struct store *s);
+int store_savepoint_rollback(struct store *s);
 
 /* --- ingests and rejects (store/ingests.c) --- */
 struct ingest_counts {

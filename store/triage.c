@@ -457,11 +457,21 @@ int store_audit_anchor_alert_doc(struct store *s, int64_t alert_id, const char *
 	return rc;
 }
 
+int store_alert_doc_sha256(const char *doc, char hex[SHA256_HEX_LEN + 1])
+{
+	return doc_anchor_sha256(doc, workflow, NWORKFLOW, hex);
+}
+
 int store_audit_anchor_new_alert(struct store *s, int64_t alert_id, const struct alert_record *a, sqlite3_stmt *cols,
                                  const struct actor *who, const char *origin)
 {
-	char doc_sha256[SHA256_HEX_LEN + 1];
-	if (!a->imported && cols && !doc_anchor_sha256(a->doc, workflow, NWORKFLOW, doc_sha256)) {
+	char computed[SHA256_HEX_LEN + 1];
+	const char *doc_sha256 = NULL;
+	if (!a->imported && cols)
+		doc_sha256 = a->doc_sha256                               ? a->doc_sha256
+		             : !store_alert_doc_sha256(a->doc, computed) ? computed
+		                                                         : NULL;
+	if (doc_sha256) {
 		struct strbuf anchor;
 		strbuf_init(&anchor, 128);
 		int rc = anchor_rendered(s, a, cols, doc_sha256, &anchor);

@@ -1531,6 +1531,75 @@ static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
 	strbuf_release(&msgs);
 }
 
+/* "rule_id last_event_id" of a rule (detect_state: how far detect has read). */
+static int state_line(void *ctx, const struct rule_row *r)
+{
+	(void)ctx;
+	int64_t last = -1;
+	assert_int_equal(store_detection_state(db, r->key, &last), 0);
+	strbuf_addf(&out, "%s %lld\n", r->rule_id, (long long)last);
+	return 0;
+}
+
+/* Rules finish FINISH_GROUP to a transaction (detect.c): one that stops in its finish, after
+ * alerts of its own in earlier executions, undoes those alone (a savepoint), is counted skipped
+ * and keeps its state, so the next detect tries it again; the rules finishing around it keep
+ * their alerts and states. On the writer's thread and on this one. */
+static void test_a_rule_stopped_in_its_finish_undoes_only_its_own(void **state)
+{
+	(void)state;
+	struct strbuf q;
+	strbuf_init(&q, 1024);
+	/* a row per user and execution; its value doubles 40 times: empty while one event is in the
+	 * window, over the 1 MiB bound once two are */
+	strbuf_addstr(&q, "{\"rule_id\":\"late-bomb\",\"name\":\"Late bomb\",\"description\":\"d\","
+	                  "\"risk_score\":21,\"severity\":\"low\",\"type\":\"esql\",\"interval\":\"5m\","
+	                  "\"from\":\"now-5m\",\"query\":\"FROM logs-* | STATS c = COUNT(*) BY user.name | EVAL a = "
+	                  "CASE(c > 1, \\\"x\\\", \\\"\\\")");
+	for (int i = 0; i < 40; i++)
+		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
+	strbuf_addstr(&q, "\"}");
+	import_rule_text(q.buf);
+	strbuf_release(&q);
+	import_rule_text("{\"rule_id\":\"ls\",\"name\":\"ls\",\"description\":\"d\",\"risk_score\":21,"
+	                 "\"severity\":\"low\",\"type\":\"query\",\"language\":\"kuery\",\"interval\":\"5m\","
+	                 "\"from\":\"now-5m\",\"query\":\"process.name: ls\"}");
+	struct strbuf sb;
+	strbuf_init(&sb, 1024);
+	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"ls\"", "u");
+	process_event(&sb, "e2", "2024-05-01T10:31:00Z", "a", "\"ls\"", "u");
+	process_event(&sb, "e3", "2024-05-01T10:31:30Z", "a", "\"ls\"", "u");
+	ingest_text(sb.buf);
+	strbuf_release(&sb);
+	struct strbuf msgs;
+	strbuf_init(&msgs, 256);
+	for (int pass = 0; pass < 2; pass++) {
+		struct detect_options o = {.now_us = NOW, .synchronous = pass, .warn = {tu_collect, &msgs}};
+		struct detect_totals t;
+		assert_int_equal(detect_run(db, &o, &t), 0);
+		if (pass == 0) { /* the seed rule and ls ran; late-bomb stopped (its first alert undone) */
+			assert_int_equal(t.rules, 2);
+			assert_int_equal(t.skipped, 1);
+			assert_int_equal(t.created, 3);
+			assert_string_equal(alerts(), "ls e1 2024-05-01T10:01:00.000000Z\n"
+			                              "ls e2 2024-05-01T10:31:00.000000Z\n"
+			                              "ls e3 2024-05-01T10:31:30.000000Z\n");
+		} else { /* again: nothing new but late-bomb, which stops again */
+			assert_int_equal(t.skipped, 1);
+			assert_int_equal(t.created, 0);
+		}
+		assert_non_null(
+		    strstr(msgs.buf, "error: rule \"Late bomb\" (late-bomb v1) stopped: CONCAT would make"));
+		strbuf_reset(&msgs);
+	}
+	strbuf_release(&msgs);
+	/* how far each rule read: ls all three events, late-bomb none (it begins again) */
+	strbuf_reset(&out);
+	assert_int_equal(store_rules_each(db, state_line, NULL), 0);
+	assert_non_null(strstr(out.buf, "ls 3\n"));
+	assert_non_null(strstr(out.buf, "late-bomb 0\n"));
+}
+
 /* A join key on an array joins on each of its values, as Elasticsearch's sequences do (it
  * joined on the first value only). */
 static void test_sequence_joins_on_every_array_value(void **state)
@@ -1922,7 +1991,8 @@ static int collect_state(void *ctx, const struct rule_row *r)
 /* Storing the alerts on a second thread (detect/alertpipe.h) changes nothing: the same alerts
  * with the same ids and documents, the same audit chain (its head's hash), the same detection
  * states and totals as storing them on the detecting thread, and a second detect finding
- * nothing new; with the shared pass stopping every 7 rows too (each stop a transaction). */
+ * nothing new; with the shared pass stopping every 7 rows too (each stop a transaction), and
+ * with a queue so small that the pass's thread makes documents whenever it would wait. */
 static void test_alerts_stored_on_a_second_thread_are_the_same(void **state)
 {
 	(void)state;
@@ -1933,9 +2003,12 @@ static void test_alerts_stored_on_a_second_thread_are_the_same(void **state)
 	    tu_run(&o, &e, "{ build/release/gen-events --events 800 --hosts 4 > '%s'; }", tu_path("pipe.ndjson")), 0);
 	assert_int_equal(
 	    tu_run(&o, &e, "{ build/release/gen-rules --rules 120 > '%s'; }", tu_path("pipe-rules.ndjson")), 0);
-	enum { PASSES = 4 };
+	/* 0, 1: the writer on its own thread or on this one; 2, 3: the same with a flush every 7
+	 * rows; 4, 5: queues of one batch, so the pass makes documents whenever it would wait */
+	enum { PASSES = 6 };
 	struct strbuf rows[PASSES], states[PASSES];
 	struct detect_totals first[PASSES], again[PASSES];
+	uint64_t made[PASSES];
 	char head[PASSES][65];
 	int64_t entries[PASSES];
 	for (int pass = 0; pass < PASSES; pass++) {
@@ -1948,9 +2021,14 @@ static void test_alerts_stored_on_a_second_thread_are_the_same(void **state)
 		assert_int_equal(ingest_path(s, tu_path("pipe.ndjson"), &io, &ic), INGEST_OK);
 		struct import_counts c = {0};
 		assert_int_equal(rules_import_file(s, tu_path("pipe-rules.ndjson"), "pipe", &c, NULL), 0);
-		struct detect_options d = {.now_us = NOW, .synchronous = pass % 2, .flush_rows = pass >= 2 ? 7 : 0};
+		struct detect_options d = {.now_us = NOW,
+		                           .synchronous = pass == 1 || pass == 3,
+		                           .flush_rows = pass == 2 || pass == 3 || pass == 5 ? 7 : 0,
+		                           .queue_bytes = pass >= 4 ? 1 : 0};
 		assert_int_equal(detect_run(s, &d, &first[pass]), 0);
 		assert_int_equal(detect_run(s, &d, &again[pass]), 0);
+		made[pass] = first[pass].made_waiting;
+		first[pass].made_waiting = 0;
 		assert_int_equal(again[pass].created, 0);
 		strbuf_init(&rows[pass], 1 << 16);
 		strbuf_init(&states[pass], 4096);
@@ -1967,12 +2045,16 @@ static void test_alerts_stored_on_a_second_thread_are_the_same(void **state)
 	printf("%llu alerts, %lld audit entries\n", (unsigned long long)first[0].created, (long long)entries[0]);
 	assert_true(first[0].created > 20);
 	assert_int_equal(entries[0], (int64_t)first[0].created);
+	assert_int_equal(made[1], 0); /* one thread */
+	assert_int_equal(made[3], 0);
+	assert_true(made[4] > 0 && made[5] > 0);
 	for (int pass = 1; pass < PASSES; pass++) {
+		int same_flushes = pass == 2 || pass == 3 || pass == 5 ? 2 : 0;
 		assert_memory_equal(&first[pass], &first[0], sizeof(first[0]));
 		assert_memory_equal(&again[pass], &again[0], sizeof(again[0]));
 		assert_string_equal(states[pass].buf, states[0].buf);
-		assert_string_equal(rows[pass].buf, rows[pass & ~1].buf); /* the ids: with the same flushes */
-		assert_string_equal(head[pass], head[pass & ~1]);
+		assert_string_equal(rows[pass].buf, rows[same_flushes].buf); /* the ids: with the same flushes */
+		assert_string_equal(head[pass], head[same_flushes]);
 		assert_int_equal(entries[pass], entries[0]);
 	}
 	for (int pass = 0; pass < PASSES; pass++) {
@@ -2008,7 +2090,7 @@ static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
 	assert_true(keys[0] > 0 && keys[1] > 0);
 	struct alert_pipe *p;
-	assert_int_equal(alert_pipe_open(db, &p), 0);
+	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
 	static const char uuid[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	struct alert_record a = {.uuid = uuid,
 	                         .rule_key = keys[0],
@@ -2032,10 +2114,11 @@ static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 	alert_pipe_begin(p);
 	alert_pipe_set_state(p, keys[1], 9);
 	alert_pipe_commit(p);
-	uint64_t created = 0;
-	assert_int_equal(alert_pipe_close(p, db, &created), -1);
+	uint64_t created = 0, made = 0;
+	assert_int_equal(alert_pipe_close(p, db, &created, &made), -1);
 	assert_non_null(strstr(store_errmsg(db), "FOREIGN KEY"));
 	assert_int_equal(created, 0);
+	assert_int_equal(made, 0); /* no job: nothing to make */
 	int64_t last = 0;
 	int exists = 1;
 	assert_int_equal(store_detection_state(db, keys[0], &last), 0);
@@ -2169,6 +2252,7 @@ int main(void)
 	    cmocka_unit_test(test_lucene_regex_intersection),
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
+	    T(test_a_rule_stopped_in_its_finish_undoes_only_its_own),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_column_prefilter_sees_arrays_and_numbers),
