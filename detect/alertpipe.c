@@ -35,8 +35,7 @@ struct op {
 	struct alert_record a;
 	const struct alert_job_ops *job_ops;
 	void *job;
-	_Atomic int job_state; /* enum job_state */
-	char *made;            /* the caller's making: the document and severity a points to */
+	_Atomic int job_state; /* enum job_state; made by the caller, a points into its batch's slabs */
 	struct op *next;
 };
 
@@ -45,7 +44,7 @@ struct op {
  * for the next batches. malloc on one thread and free on the other, block by block, and the
  * faults on fresh pages were an eighth of the pass's thread. */
 #define SLAB_BYTES  (BATCH_BYTES + BATCH_BYTES / 4) /* a batch's, but for an op larger than the rest */
-#define SPARE_SLABS 4
+#define SPARE_SLABS 8
 
 struct slab {
 	struct slab *next;
@@ -187,7 +186,6 @@ static void free_batch(struct alert_pipe *p, struct batch *b)
 	for (struct op *op = b->head; op; op = op->next) {
 		if (op->job)
 			op->job_ops->drop(op->job);
-		free(op->made);
 	}
 	pthread_mutex_lock(&p->lock);
 	for (struct slab *s = b->slabs, *next; s; s = next) {
@@ -203,10 +201,12 @@ static void free_batch(struct alert_pipe *p, struct batch *b)
 	free(b);
 }
 
-void *alert_pipe_alloc(struct alert_pipe *p, size_t bytes)
+/* bytes from the slabs of a batch only this thread fills: the caller's current one, or one the
+ * caller is helping (the writer reads its ops meanwhile, not its slabs). */
+static void *slab_alloc(struct alert_pipe *p, struct batch *b, size_t bytes)
 {
 	bytes = (bytes + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t);
-	struct slab *s = p->cur.slabs;
+	struct slab *s = b->slabs;
 	if (!s || s->size - s->used < bytes) {
 		s = NULL;
 		if (bytes <= SLAB_BYTES) {
@@ -223,12 +223,17 @@ void *alert_pipe_alloc(struct alert_pipe *p, size_t bytes)
 			s->size = size;
 		}
 		s->used = 0;
-		s->next = p->cur.slabs;
-		p->cur.slabs = s;
+		s->next = b->slabs;
+		b->slabs = s;
 	}
 	void *m = s->data + s->used;
 	s->used += bytes;
 	return m;
+}
+
+void *alert_pipe_alloc(struct alert_pipe *p, size_t bytes)
+{
+	return slab_alloc(p, &p->cur, bytes);
 }
 
 static void *writer_main(void *arg)
@@ -299,10 +304,10 @@ int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out
 }
 
 /* Makes the document of op's job on the caller's thread unless the writer has begun it: the
- * strings the job's make points into the arena are copied into op's own block, and the
- * document's digest taken (the anchor's, store_alert_doc_sha256), before the writer may read
- * them. */
-static void help_make(struct alert_pipe *p, struct op *op)
+ * strings the job's make points into the arena are copied into the slabs of op's batch b, and
+ * the document's digest taken (the anchor's, store_alert_doc_sha256), before the writer may
+ * read them. */
+static void help_make(struct alert_pipe *p, struct batch *b, struct op *op)
 {
 	int state = JOB_WAITING;
 	if (!atomic_compare_exchange_strong(&op->job_state, &state, JOB_MAKING))
@@ -311,7 +316,7 @@ static void help_make(struct alert_pipe *p, struct op *op)
 	state = JOB_NONE;
 	if (op->job_ops->make(op->job, p->help_arena, 1, &a)) {
 		size_t ndoc = strlen(a.doc) + 1, nsev = a.severity ? strlen(a.severity) + 1 : 0;
-		char *block = xmalloc(SHA256_HEX_LEN + 1 + ndoc + nsev);
+		char *block = slab_alloc(p, b, SHA256_HEX_LEN + 1 + ndoc + nsev);
 		if (store_alert_doc_sha256(a.doc, block))
 			a.doc_sha256 = NULL;
 		else
@@ -319,7 +324,6 @@ static void help_make(struct alert_pipe *p, struct op *op)
 		a.doc = memcpy(block + SHA256_HEX_LEN + 1, a.doc, ndoc);
 		if (a.severity)
 			a.severity = memcpy(block + SHA256_HEX_LEN + 1 + ndoc, a.severity, nsev);
-		op->made = block;
 		op->a = a;
 		state = JOB_MADE;
 		p->made_waiting++;
@@ -358,7 +362,7 @@ static void help_while(struct alert_pipe *p, int (*busy)(const struct alert_pipe
 		pthread_mutex_unlock(&p->lock);
 		for (struct op *op = b->head; op && !atomic_load(&p->failed); op = op->next)
 			if (op->job)
-				help_make(p, op);
+				help_make(p, b, op);
 		pthread_mutex_lock(&p->lock);
 		b->helpers--;
 		pthread_cond_broadcast(&p->changed);

@@ -428,9 +428,9 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	for (size_t i = 0; i < l.l.n && !rc; i++)
 		if (ready[i])
 			scanners[nscan++] = &runs[i];
-	/* a first detect makes every alert at once: six of the alerts' indexes are built once at
-	 * the end, sorted, rather than row by row (store/events.c); after the rules' prepare, which
-	 * reads the alerts a threshold rule made before */
+	/* a first detect makes every alert at once: six of the alerts' indexes and the audit's by
+	 * alert are built once at the end, sorted, rather than row by row (store/events.c); after
+	 * the rules' prepare, which reads the alerts a threshold rule made before */
 	int deferred = 0;
 	if (!rc && nscan)
 		rc = store_defer_alert_indexes(s, &deferred);

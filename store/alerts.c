@@ -566,6 +566,8 @@ int store_time_bounds(struct store *s, int use_ingested, int64_t *min, int64_t *
 
 int store_time_span(struct store *s, int use_ingested, int64_t after_id, int64_t *min, int64_t *max)
 {
+	if (after_id <= 0 && !use_ingested) /* every event: the ends of the ts index, not a scan */
+		return store_time_bounds(s, 0, min, max);
 	struct strbuf sql;
 	strbuf_init(&sql, 128);
 	strbuf_addf(&sql, "SELECT min(%s), max(%s) FROM events e WHERE e.id > ?1", TIME_EXPR(use_ingested),

@@ -44,7 +44,8 @@ static int table_is_empty(struct store *s, int *empty)
  * row. Time-ordered indexes stay: events mostly arrive in time order, so they grow at the end.
  * A detect that starts with no alerts does the same with the alerts' indexes whose keys do not
  * arrive in their order (the rules' order is not the alerts' time, host, path or event): all
- * but the UNIQUE uuid, which detect reads, and the groups', which detect never fills. While
+ * but the UNIQUE uuid, which detect reads, and the groups', which detect never fills; and with
+ * the audit entries' index by alert. While
  * they are pending, readers plan without them: the queue reads its covering index by name only
  * when it is there (store/alerts.c). Their definitions are compiled in; deferred_indexes
  * records only which are pending, and a name in it that is not one of these is refused (a case
@@ -73,6 +74,10 @@ static const struct deferred_index {
     {"alerts", "alerts_status_time", "DROP INDEX IF EXISTS alerts_status_time",
      "DROP INDEX IF EXISTS alerts_status_time; CREATE INDEX alerts_status_time ON alerts(workflow_status, "
      "original_time)"},
+    /* each new alert's audit entry, by its uuid: at 1,000,000 events a page read and written
+     * again per alert once the index outgrew the cache */
+    {"audit", "audit_alert", "DROP INDEX IF EXISTS audit_alert",
+     "DROP INDEX IF EXISTS audit_alert; CREATE INDEX audit_alert ON audit(alert_uuid, id)"},
 };
 #define NDEFERRED (sizeof(deferred) / sizeof(deferred[0]))
 
@@ -208,7 +213,8 @@ int store_defer_alert_indexes(struct store *s, int *deferred_now)
 		*deferred_now = !rc && sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 	}
-	rc = rc || (*deferred_now && defer_indexes(s, "alerts")) || store_exec(s, "COMMIT");
+	rc = rc || (*deferred_now && (defer_indexes(s, "alerts") || defer_indexes(s, "audit"))) ||
+	     store_exec(s, "COMMIT");
 	if (rc) {
 		store_rollback(s);
 		*deferred_now = 0;

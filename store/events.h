@@ -68,7 +68,7 @@ int store_event_keep(struct store *s, int64_t ingest_id, const struct event_reco
 int store_finish_deferred_indexes(struct store *s, uint64_t *duplicates);
 /* Before a detect writes its alerts (what a killed run left pending built first): when the
  * alerts table is empty (a first detect, which makes every alert at once), drops six of its
- * indexes and names them in deferred_indexes, in one transaction; *deferred says whether it
+ * indexes and the audit's by alert and names them in deferred_indexes, in one transaction; *deferred says whether it
  * did. The detect builds them at its end with store_finish_deferred_indexes. */
 int store_defer_alert_indexes(struct store *s, int *deferred);
 
