@@ -252,17 +252,19 @@ int run_set_state(struct run *run, int64_t last_event_id)
 
 static int run_savepoint(struct run *run)
 {
-	return run->pipe ? alert_pipe_savepoint(run->pipe) : store_savepoint(run->store);
+	return run->pipe ? alert_pipe_savepoint(run->pipe) : store_savepoint(run->store, STORE_POINT_RULE);
 }
 
 static int run_savepoint_release(struct run *run)
 {
-	return run->pipe ? alert_pipe_savepoint_release(run->pipe) : store_savepoint_release(run->store);
+	return run->pipe ? alert_pipe_savepoint_release(run->pipe)
+	                 : store_savepoint_release(run->store, STORE_POINT_RULE);
 }
 
 static int run_savepoint_rollback(struct run *run)
 {
-	return run->pipe ? alert_pipe_savepoint_rollback(run->pipe) : store_savepoint_rollback(run->store);
+	return run->pipe ? alert_pipe_savepoint_rollback(run->pipe)
+	                 : store_savepoint_rollback(run->store, STORE_POINT_RULE);
 }
 
 /* The type replays the executions; the state records how far detect has read, in the same

@@ -567,17 +567,22 @@ int store_rollback(struct store *s)
 	return sqlite3_get_autocommit(s->db) ? 0 : store_exec(s, "ROLLBACK");
 }
 
-int store_savepoint(struct store *s)
+static const char *const savepoint_sql[][3] = {
+    [STORE_POINT_RULE] = {"SAVEPOINT casebook_rule", "RELEASE casebook_rule", "ROLLBACK TO casebook_rule"},
+    [STORE_POINT_MERGE] = {"SAVEPOINT casebook_merge", "RELEASE casebook_merge", "ROLLBACK TO casebook_merge"},
+};
+
+int store_savepoint(struct store *s, enum store_point point)
 {
-	return store_exec(s, "SAVEPOINT casebook_point");
+	return store_exec(s, savepoint_sql[point][0]);
 }
 
-int store_savepoint_release(struct store *s)
+int store_savepoint_release(struct store *s, enum store_point point)
 {
-	return store_exec(s, "RELEASE casebook_point");
+	return store_exec(s, savepoint_sql[point][1]);
 }
 
-int store_savepoint_rollback(struct store *s)
+int store_savepoint_rollback(struct store *s, enum store_point point)
 {
-	return store_exec(s, "ROLLBACK TO casebook_point") || store_exec(s, "RELEASE casebook_point") ? -1 : 0;
+	return store_exec(s, savepoint_sql[point][2]) || store_exec(s, savepoint_sql[point][1]) ? -1 : 0;
 }

@@ -51,11 +51,13 @@ int store_begin(struct store *s);
 int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
-/* A point inside the transaction to go back to (one at a time): released, what was written
- * since stays in the transaction; rolled back, it is undone and the point released. */
-int store_savepoint(struct store *s);
-int store_savepoint_release(struct store *s);
-int store_savepoint_rollback(struct store *s);
+/* Points inside the transaction to go back to, one of each kind at a time (a rule's inside a
+ * merge's): released, what was written since stays in the transaction; rolled back, it is
+ * undone and the point released. */
+enum store_point { STORE_POINT_RULE, STORE_POINT_MERGE };
+int store_savepoint(struct store *s, enum store_point point);
+int store_savepoint_release(struct store *s, enum store_point point);
+int store_savepoint_rollback(struct store *s, enum store_point point);
 
 /* --- ingests and rejects (store/ingests.c) --- */
 struct ingest_counts {

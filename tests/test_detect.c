@@ -2133,6 +2133,69 @@ static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 	assert_int_equal(entries, 0);
 }
 
+/* The writer commits transactions queued back to back as one (group commit): the caller's
+ * rollback of one of them undoes that one alone, and the ones before and after it stay with
+ * their alerts and states, counted once each. */
+static void test_group_commit_undoes_only_what_was_rolled_back(void **state)
+{
+	(void)state;
+	struct strbuf ev;
+	strbuf_init(&ev, 512);
+	file_event(&ev, "e1", "2024-05-01T10:00:00.000Z", "/tmp/x", "[\"creation\"]", "macos");
+	ingest_text(ev.buf);
+	strbuf_release(&ev);
+	int64_t keys[2] = {0, 0};
+	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
+	struct alert_pipe *p;
+	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
+	static const char kept[] = "1111111111111111111111111111111111111111111111111111111111111111",
+	                  undone[] = "2222222222222222222222222222222222222222222222222222222222222222",
+	                  last_one[] = "3333333333333333333333333333333333333333333333333333333333333333";
+	struct alert_record a = {.rule_key = keys[0],
+	                         .event_id = 1,
+	                         .original_time = NOW,
+	                         .created_us = NOW,
+	                         .execution_us = NOW,
+	                         .severity = "low",
+	                         .risk_score = 21,
+	                         .reason = "r",
+	                         .doc = "{\"a\":1}"};
+	assert_int_equal(alert_pipe_begin(p), 0);
+	a.uuid = kept;
+	assert_int_equal(alert_pipe_add(p, &a), 0);
+	assert_int_equal(alert_pipe_set_state(p, keys[0], 5), 0);
+	assert_int_equal(alert_pipe_commit(p), 0);
+	assert_int_equal(alert_pipe_begin(p), 0);
+	a.uuid = undone;
+	assert_int_equal(alert_pipe_add(p, &a), 0);
+	assert_int_equal(alert_pipe_set_state(p, keys[1], 7), 0);
+	alert_pipe_rollback(p);
+	assert_int_equal(alert_pipe_pending(p, undone), 0); /* rolled back: never to be stored */
+	assert_int_equal(alert_pipe_begin(p), 0);
+	a.uuid = last_one;
+	assert_int_equal(alert_pipe_add(p, &a), 0);
+	assert_int_equal(alert_pipe_commit(p), 0);
+	uint64_t created = 0, made = 0;
+	assert_int_equal(alert_pipe_close(p, db, &created, &made), 0);
+	assert_int_equal(created, 2);
+	int64_t last = -1;
+	assert_int_equal(store_detection_state(db, keys[0], &last), 0);
+	assert_int_equal(last, 5);
+	assert_int_equal(store_detection_state(db, keys[1], &last), 0);
+	assert_int_equal(last, 0);
+	int exists = -1;
+	assert_int_equal(store_alert_exists(db, kept, &exists), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(store_alert_exists(db, undone, &exists), 0);
+	assert_int_equal(exists, 0);
+	assert_int_equal(store_alert_exists(db, last_one, &exists), 0);
+	assert_int_equal(exists, 1);
+	int64_t entries = -1;
+	char hash[65];
+	assert_int_equal(store_audit_head(db, &entries, hash), 0);
+	assert_int_equal(entries, 2);
+}
+
 /* Types detect cannot run say exactly why. */
 static void test_types_not_run_say_why(void **state)
 {
@@ -2253,6 +2316,7 @@ int main(void)
 	    T(test_esql_long_schedule_costs_rows_not_executions),
 	    T(test_esql_bomb_stops_the_rule_with_an_error),
 	    T(test_a_rule_stopped_in_its_finish_undoes_only_its_own),
+	    T(test_group_commit_undoes_only_what_was_rolled_back),
 	    T(test_types_not_run_say_why),
 	    T(test_sequence_joins_on_every_array_value),
 	    T(test_column_prefilter_sees_arrays_and_numbers),
