@@ -9,8 +9,8 @@
  *
  * A transaction the caller begins, fills and commits here is the writer's: a rule's state and
  * its alerts still commit together. Transactions queued back to back commit as one while it is
- * younger than 2 s (group commit), each joining in a savepoint: a rollback, or the writer failing, still
- * undoes that one alone. When the writer fails, it rolls back, does nothing more, and every
+ * younger than 2 s (group commit), each joining in a savepoint: a rollback, or the writer
+ * failing, still undoes that one alone. When the writer fails, it rolls back, does nothing more, and every
  * later call returns -1; alert_pipe_close gives its message to the caller's store.
  *
  * Internal to detect/. */
