@@ -1497,21 +1497,28 @@ static void test_esql_long_schedule_costs_rows_not_executions(void **state)
 	strbuf_release(&sb);
 }
 
-/* A rule whose ES|QL query meets a bound stops with an error naming the rule, the bound and the
- * event; its alerts are undone and it counts as skipped (it ran until malloc aborted). */
-static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
+/* Imports an ES|QL rule (its other fields, JSON members) whose query is head and then `a`
+ * doubled 40 times: over ES|QL's 1 MiB bound for a value unless `a` is empty. */
+static void import_doubling_rule(const char *fields, const char *head)
 {
-	(void)state;
 	struct strbuf q;
 	strbuf_init(&q, 1024);
-	strbuf_addstr(&q, "{\"rule_id\":\"bomb\",\"name\":\"Bomb\",\"description\":\"d\",\"risk_score\":21,"
-	                  "\"severity\":\"low\",\"type\":\"esql\",\"query\":\"FROM logs-* METADATA _id | EVAL a = "
-	                  "CONCAT(user.name, user.name)");
+	strbuf_addf(&q, "{%s,\"type\":\"esql\",\"query\":\"%s", fields, head);
 	for (int i = 0; i < 40; i++)
 		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
 	strbuf_addstr(&q, "\"}");
 	import_rule_text(q.buf);
 	strbuf_release(&q);
+}
+
+/* A rule whose ES|QL query meets a bound stops with an error naming the rule, the bound and the
+ * event; its alerts are undone and it counts as skipped (it ran until malloc aborted). */
+static void test_esql_bomb_stops_the_rule_with_an_error(void **state)
+{
+	(void)state;
+	import_doubling_rule("\"rule_id\":\"bomb\",\"name\":\"Bomb\",\"description\":\"d\",\"risk_score\":21,"
+	                     "\"severity\":\"low\"",
+	                     "FROM logs-* METADATA _id | EVAL a = CONCAT(user.name, user.name)");
 	struct strbuf sb;
 	strbuf_init(&sb, 1024);
 	process_event(&sb, "e1", "2024-05-01T10:01:00Z", "a", "\"nc\"", "u");
@@ -1548,19 +1555,12 @@ static int state_line(void *ctx, const struct rule_row *r)
 static void test_a_rule_stopped_in_its_finish_undoes_only_its_own(void **state)
 {
 	(void)state;
-	struct strbuf q;
-	strbuf_init(&q, 1024);
-	/* a row per user and execution; its value doubles 40 times: empty while one event is in the
-	 * window, over the 1 MiB bound once two are */
-	strbuf_addstr(&q, "{\"rule_id\":\"late-bomb\",\"name\":\"Late bomb\",\"description\":\"d\","
-	                  "\"risk_score\":21,\"severity\":\"low\",\"type\":\"esql\",\"interval\":\"5m\","
-	                  "\"from\":\"now-5m\",\"query\":\"FROM logs-* | STATS c = COUNT(*) BY user.name | EVAL a = "
-	                  "CASE(c > 1, \\\"x\\\", \\\"\\\")");
-	for (int i = 0; i < 40; i++)
-		strbuf_addstr(&q, " | EVAL a = CONCAT(a, a)");
-	strbuf_addstr(&q, "\"}");
-	import_rule_text(q.buf);
-	strbuf_release(&q);
+	/* a row per user and execution, its value empty while one event is in the window, over
+	 * the bound once two are */
+	import_doubling_rule(
+	    "\"rule_id\":\"late-bomb\",\"name\":\"Late bomb\",\"description\":\"d\","
+	    "\"risk_score\":21,\"severity\":\"low\",\"interval\":\"5m\",\"from\":\"now-5m\"",
+	    "FROM logs-* | STATS c = COUNT(*) BY user.name | EVAL a = CASE(c > 1, \\\"x\\\", \\\"\\\")");
 	import_rule_text("{\"rule_id\":\"ls\",\"name\":\"ls\",\"description\":\"d\",\"risk_score\":21,"
 	                 "\"severity\":\"low\",\"type\":\"query\",\"language\":\"kuery\",\"interval\":\"5m\","
 	                 "\"from\":\"now-5m\",\"query\":\"process.name: ls\"}");

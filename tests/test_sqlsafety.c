@@ -45,6 +45,9 @@ static const char *allowed_sql_args[] = {
     "outer ? \"BEGIN IMMEDIATE\" : \"SAVEPOINT triage\"",
     "deferred[i].drop",                             /* a literal of store/events.c's deferred[] */
     "absent ? queue_from_table : queue_from_index", /* two literals of store/alerts.c */
+    "savepoint_sql[point][0]",                      /* literals of store/store.c's savepoint_sql[] */
+    "savepoint_sql[point][1]",
+    "savepoint_sql[point][2]",
 };
 
 static const char *sql_buffers[] = {"&sql,", "&create,", "create,"};
@@ -209,8 +212,9 @@ static void test_no_input_reaches_sql_text(void **state)
 			strbuf_addf(&f.report, "audited line no longer in the sources: %s\n", audited_sql_formats[i]);
 	if (f.report.len)
 		fprintf(stderr, "%s", f.report.buf);
-	assert_string_equal(f.report.buf, "");
+	size_t reported = f.report.len; /* released first: a failure is not a leak report too */
 	strbuf_release(&f.report);
+	assert_int_equal(reported, 0);
 }
 
 /* The scanner itself must catch what it looks for. */
