@@ -161,7 +161,7 @@ static int next_is_begin(struct alert_pipe *p, const struct op *op)
 	return begin;
 }
 
-static void apply(struct alert_pipe *p, const struct op *op)
+static void apply(struct alert_pipe *p, struct op *op)
 {
 	int created = 0;
 	if (p->commit_owed && op->kind != OP_BEGIN)
