@@ -2075,33 +2075,41 @@ static int take_rule_key(void *ctx, const struct rule_row *r)
 	return 0;
 }
 
+/* A case with one event and two rules (their keys), and an alert on the event by the first,
+ * for the writing thread's tests. */
+static struct alert_record pipe_case(int64_t keys[2])
+{
+	struct strbuf ev;
+	strbuf_init(&ev, 512);
+	file_event(&ev, "e1", "2024-05-01T10:00:00.000Z", "/tmp/x", "[\"creation\"]", "macos");
+	ingest_text(ev.buf);
+	strbuf_release(&ev);
+	keys[0] = keys[1] = 0;
+	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
+	assert_true(keys[0] > 0 && keys[1] > 0);
+	return (struct alert_record){.rule_key = keys[0],
+	                             .event_id = 1,
+	                             .original_time = NOW,
+	                             .created_us = NOW,
+	                             .execution_us = NOW,
+	                             .severity = "low",
+	                             .risk_score = 21,
+	                             .reason = "r",
+	                             .doc = "{\"a\":1}"};
+}
+
 /* The writing thread failing (here: a state for a rule that does not exist) undoes its
  * transaction, a rule's alert with it, does nothing queued after, and hands its message to the
  * case's connection: what it committed before stays. */
 static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 {
 	(void)state;
-	struct strbuf ev;
-	strbuf_init(&ev, 512);
-	file_event(&ev, "e1", "2024-05-01T10:00:00.000Z", "/tmp/x", "[\"creation\"]", "macos");
-	ingest_text(ev.buf);
-	strbuf_release(&ev);
-	int64_t keys[2] = {0, 0};
-	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
-	assert_true(keys[0] > 0 && keys[1] > 0);
+	int64_t keys[2];
+	struct alert_record a = pipe_case(keys);
 	struct alert_pipe *p;
 	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
 	static const char uuid[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	struct alert_record a = {.uuid = uuid,
-	                         .rule_key = keys[0],
-	                         .event_id = 1,
-	                         .original_time = NOW,
-	                         .created_us = NOW,
-	                         .execution_us = NOW,
-	                         .severity = "low",
-	                         .risk_score = 21,
-	                         .reason = "r",
-	                         .doc = "{\"a\":1}"};
+	a.uuid = uuid;
 	assert_int_equal(alert_pipe_begin(p), 0);
 	assert_int_equal(alert_pipe_set_state(p, keys[0], 5), 0);
 	assert_int_equal(alert_pipe_commit(p), 0);
@@ -2139,27 +2147,13 @@ static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 static void test_group_commit_undoes_only_what_was_rolled_back(void **state)
 {
 	(void)state;
-	struct strbuf ev;
-	strbuf_init(&ev, 512);
-	file_event(&ev, "e1", "2024-05-01T10:00:00.000Z", "/tmp/x", "[\"creation\"]", "macos");
-	ingest_text(ev.buf);
-	strbuf_release(&ev);
-	int64_t keys[2] = {0, 0};
-	assert_int_equal(store_rules_each(db, take_rule_key, keys), 0);
+	int64_t keys[2];
+	struct alert_record a = pipe_case(keys);
 	struct alert_pipe *p;
 	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
 	static const char kept[] = "1111111111111111111111111111111111111111111111111111111111111111",
 	                  undone[] = "2222222222222222222222222222222222222222222222222222222222222222",
 	                  last_one[] = "3333333333333333333333333333333333333333333333333333333333333333";
-	struct alert_record a = {.rule_key = keys[0],
-	                         .event_id = 1,
-	                         .original_time = NOW,
-	                         .created_us = NOW,
-	                         .execution_us = NOW,
-	                         .severity = "low",
-	                         .risk_score = 21,
-	                         .reason = "r",
-	                         .doc = "{\"a\":1}"};
 	assert_int_equal(alert_pipe_begin(p), 0);
 	a.uuid = kept;
 	assert_int_equal(alert_pipe_add(p, &a), 0);
