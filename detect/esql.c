@@ -60,6 +60,7 @@ struct enode {
 	struct kql_node *kql; /* KQL("..."), compiled */
 	pcre2_code **res;     /* RLIKE's patterns, compiled */
 	size_t nres;
+	int matches_all;             /* LIKE or RLIKE with a literal pattern every string matches: IS NOT NULL */
 	pcre2_code *replace;         /* REPLACE's, compiled */
 	struct match_options *match; /* MATCH's options map, when it has one */
 	/* TO_IP's option: how an IPv4 part with a leading zero reads */
@@ -787,6 +788,9 @@ static const struct function {
     {"TANH", 1, 1, 0, "d"},
     {"GREATEST", 1, -1, 0, NULL},
     {"LEAST", 1, -1, 0, NULL},
+    {"CLAMP", 3, 3, 0, NULL},
+    {"CLAMP_MIN", 2, 2, 0, NULL},
+    {"CLAMP_MAX", 2, 2, 0, NULL},
     /* multi-values */
     {"MV_SORT", 1, 2, 0, NULL},
     {"MV_SUM", 1, 1, 0, "d"},
@@ -1761,6 +1765,31 @@ static struct enode *parse_arith(struct parser *p, int mul)
 	return left;
 }
 
+/* Whether a literal LIKE (wildcard) or RLIKE (Lucene regex) pattern matches every string, as
+ * StringPattern.matchesAll finds ("*", ".*", "(.*)", "(?i).*"): Elasticsearch's optimizer
+ * (ReplaceRegexMatch) then replaces the match by IS NOT NULL, so a multi-value is true, and
+ * NOT ... LIKE "*" keeps the rows where the field is null. */
+static int pattern_matches_all(const char *pattern, int rlike)
+{
+	const char *p = pattern + (strncmp(pattern, "(?i)", 4) ? 0 : 4);
+	if (!*p)
+		return 0;
+	if (!rlike)
+		return strspn(p, "*") == strlen(p);
+	int any = 0;
+	while (*p) {
+		if (*p == '(' || *p == ')') {
+			p++;
+			continue;
+		}
+		if (p[0] != '.' || p[1] != '*')
+			return 0;
+		any = 1;
+		p += 2;
+	}
+	return any;
+}
+
 static struct enode *parse_comparison(struct parser *p)
 {
 	struct enode *left = parse_arith(p, 0);
@@ -1808,6 +1837,7 @@ static struct enode *parse_comparison(struct parser *p)
 				fail(p, p->pos, "LIKE takes a string pattern");
 				break;
 			}
+			n->matches_all |= pattern_matches_all(pattern, rlike);
 			struct enode *lit = node(N_LIT);
 			lit->lit = one((struct esql_scalar){.kind = EK_STR, .s = pattern});
 			node_add(n, lit);
@@ -3498,7 +3528,9 @@ static int like_one(const struct enode *n, size_t i, const char *value, const st
 static struct esql_value eval_like(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value v = eval(n->args[0], r), out = null_value;
-	if (single(&v) && v.v[0].kind == EK_STR) {
+	if (n->matches_all) {
+		out = boolean((v.n > 0) != n->op);
+	} else if (single(&v) && v.v[0].kind == EK_STR) {
 		int hit = 0;
 		for (size_t i = 0; i + 1 < n->nargs && hit == 0; i++)
 			hit = like_one(n, i, v.v[0].s, r);
@@ -4802,6 +4834,59 @@ static struct esql_value hypot_of(const struct esql_value *a, const struct esql_
 	return a_double(hypot(as_double(&a->v[0]), as_double(&b->v[0])));
 }
 
+/* The type ClampMin and ClampMax give a value and its bound (resolveType): a number's, the wider
+ * of the two (a long's and a double's, equally wide, the double's; a long's and an
+ * unsigned_long's, the bound's); any other the value's. v is cast to it. */
+static void clamp_type(struct esql_scalar *v, const struct esql_scalar *bound)
+{
+	if (!is_number(v) || !is_number(bound))
+		return;
+	if (v->kind == EK_DOUBLE || bound->kind == EK_DOUBLE) {
+		if (v->kind != EK_DOUBLE)
+			*v = (struct esql_scalar){.kind = EK_DOUBLE, .d = as_double(v)};
+		return;
+	}
+	if (v->width == EW_INTEGER || (v->width != bound->width && bound->width != EW_INTEGER))
+		v->width = bound->width;
+}
+
+/* CLAMP_MIN(field, min), CLAMP_MAX(field, max) and CLAMP(field, min, max), ClampMax of
+ * ClampMin (ClampMin.java, ClampMax.java): the value held inside its bounds, in the type
+ * clamp_type gives. A null is null; a multi-value null with the evaluators' warning; a bound
+ * of another kind than the value fails the query, as resolveType refuses it. */
+static struct esql_value clamp_of(const char *f, const struct esql_value *a, size_t na)
+{
+	for (size_t i = 0; i < na; i++)
+		if (!a[i].n)
+			return null_value;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].n > 1) {
+			warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+			return null_value;
+		}
+	const struct esql_scalar *pick = &a[0].v[0];
+	struct esql_scalar type = *pick; /* its kind and width only */
+	int lower = strcmp(f, "CLAMP_MAX") != 0;
+	for (size_t i = 1; i < na; i++) {
+		const struct esql_scalar *bound = &a[i].v[0];
+		int c;
+		if (is_number(pick) != is_number(bound) || (!is_number(pick) && pick->kind != bound->kind) ||
+		    compare_scalars(pick, bound, &c)) {
+			fault("the %s argument of [%s] must be of the field's type", i == 1 ? "second" : "third", f);
+			return null_value;
+		}
+		clamp_type(&type, bound);
+		if (lower && i == 1 ? c < 0 : c > 0)
+			pick = bound;
+	}
+	struct esql_scalar out = scalar_copy(pick);
+	if (type.kind == EK_DOUBLE && out.kind == EK_INT)
+		out = (struct esql_scalar){.kind = EK_DOUBLE, .d = as_double(&out)};
+	else if (type.kind == EK_INT && out.kind == EK_INT)
+		out.width = type.width;
+	return one(out);
+}
+
 /* COPY_SIGN(magnitude, sign) (CopySign.java): the magnitude with the sign's sign, of the
  * magnitude's type. A double's is Math.copySign of the sign as a double (-0.0 is negative); an
  * integer's or a long's is its absolute value, negated when the sign is below 0 (-0.0 is not),
@@ -5494,6 +5579,8 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		}
 	} else if (!strcmp(f, "MV_DEDUPE")) {
 		out = dedupe(&a[0]);
+	} else if (!strncmp(f, "CLAMP", 5)) {
+		out = clamp_of(f, a, na);
 	} else if (!strcmp(f, "MV_CONTAINS")) {
 		out = mv_contains(&a[0], &a[1]);
 	} else if (!strcmp(f, "MV_INTERSECTION")) {

@@ -286,6 +286,19 @@ static const struct {
      "{\"s\":\"abc\"}\n"},
     {"FROM x | WHERE s RLIKE \"(?i)cu.l\" OR s LIKE \"(?i)W*\" | KEEP s",
      "[{\"s\":\"CURL\"},{\"s\":\"wget\"},{\"s\":\"ls\"}]", "{\"s\":\"CURL\"}\n{\"s\":\"wget\"}\n"},
+    /* a pattern every string matches is IS NOT NULL (ReplaceRegexMatch; where-like.csv-spec
+     * notLikeListAllWildcard, notRlikeListAllWildcard): NOT keeps the nulls, a multi-value is in */
+    {"FROM x | WHERE s NOT LIKE (\"*\") | KEEP id",
+     "[{\"id\":1,\"s\":\"a\"},{\"id\":2},{\"id\":3,\"s\":[\"a\",\"b\"]}]", "{\"id\":2}\n"},
+    {"FROM x | WHERE s RLIKE \"(.*)\" AND NOT s LIKE \"**\" | KEEP id", "[{\"id\":1,\"s\":\"a\"},{\"id\":2}]", ""},
+    {"FROM x | WHERE s RLIKE \".*\" | KEEP id", "[{\"id\":1,\"s\":\"a\"},{\"id\":2},{\"id\":3,\"s\":[\"a\",\"b\"]}]",
+     "{\"id\":1}\n{\"id\":3}\n"},
+    /* CLAMP, CLAMP_MIN, CLAMP_MAX (conditional.csv-spec clamp*WithKeywordFields; ClampMin.java's
+     * types: the wider number, an integer with a double bound a double) */
+    {"ROW a = 5, s = \"Georgi\" | EVAL c = CLAMP(a, 1, 3), mn = CLAMP_MIN(a, 7.0), mx = CLAMP_MAX(a, 10), k = "
+     "CLAMP(s, \"Facello\", \"M\"), kx = CLAMP_MAX(s, \"Facello\"), l = CLAMP(TO_LONG(5), 1, 2), mv = "
+     "CLAMP([1, 2], 0, 1) | DROP a, s",
+     "[0]", "{\"c\":3,\"mn\":7.0,\"mx\":5,\"k\":\"Georgi\",\"kx\":\"Facello\",\"l\":2,\"mv\":null}\n"},
     /* field : "text": a text field matches any word of the query (match query, OR), another
      * field the whole value (a term query on a keyword) */
     {"FROM x | WHERE message : \"Disk FULL\" OR user.name : \"root\" | KEEP id",
