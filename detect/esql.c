@@ -2747,7 +2747,21 @@ struct reading {
 	int geo;                 /* a geo_point, read from _source (geo_json) */
 	int ip;                  /* a field mapped ip: its values are ips (ip_scalar) */
 	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
+	int keyword;             /* a keyword multi-field: a number or boolean is indexed as its text */
 };
+
+/* A number's text as the document wrote it, for the usual forms: the shortest that reads
+ * back the same. */
+static char *number_source_text(double d)
+{
+	char buf[40];
+	for (int precision = 1; precision <= 17; precision++) {
+		snprintf(buf, sizeof(buf), "%.*g", precision, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	return xstrdup(buf);
+}
 
 /* A value of a field mapped as a numeric type, as ES|QL reads it from doc values: a double at
  * the stored precision, or for a long, integer, short or byte the whole number Elasticsearch
@@ -2839,6 +2853,10 @@ static int read_json_value(void *ctx, const cJSON *j)
 			char *text = rd->num.lowercase ? casemap(j->valuestring, 0, 0) : xstrdup(j->valuestring);
 			value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
 		}
+	} else if (rd->keyword && (cJSON_IsBool(j) || cJSON_IsNumber(j))) {
+		char *text =
+		    cJSON_IsBool(j) ? xstrdup(cJSON_IsTrue(j) ? "true" : "false") : number_source_text(j->valuedouble);
+		value_add(rd->v, (struct esql_scalar){.kind = EK_STR, .s = text});
 	} else if (cJSON_IsBool(j)) {
 		value_add(rd->v, (struct esql_scalar){.kind = EK_BOOL, .i = cJSON_IsTrue(j)});
 	} else if (cJSON_IsNumber(j)) {
@@ -2902,7 +2920,10 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
 		                            (len == 12 || name[len - 13] == '.'));
 		doc_values = doc_values && !geo; /* from _source, in its order */
-		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0};
+		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0, 0};
+		/* a keyword multi-field of a number (salary_change.keyword): KeywordFieldMapper indexes
+		 * the value's text, and its doc values sort as text */
+		rd.keyword = dot && type == FT_KEYWORD && num.kind == NUMERIC_NONE && !geo;
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);

@@ -384,6 +384,25 @@ static void test_esql_reads_mapped_floats_at_their_stored_precision(void **state
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
+/* A keyword multi-field of a number or boolean field (employees' salary_change.keyword):
+ * KeywordFieldMapper indexes each value's text, and doc values read them sorted as text
+ * (boolean.csv-spec convertFromIntAndLong: 13.48 before 3.65); the parent stays a number. */
+static void test_esql_reads_a_keyword_multi_field_of_numbers_as_text(void **state)
+{
+	(void)state;
+	char *names[] = {"b.keyword", "c", "c.keyword"};
+	const enum field_type types[] = {FT_KEYWORD, FT_KEYWORD, FT_KEYWORD};
+	const struct numeric_type nums[] = {numeric_type_named("keyword multi"), numeric_type_named("double"),
+	                                    numeric_type_named("keyword multi")};
+	field_types_set(names, types, nums, 3);
+	char *got =
+	    run_query("FROM x | KEEP c, c.keyword, b.keyword", "[{\"c\":[3.65,13.48,-0.35,1],\"b\":[true,false]}]");
+	assert_string_equal(got, "{\"c\":[-0.35,1.0,3.65,13.48],\"c.keyword\":[\"-0.35\",\"1\",\"13.48\",\"3.65\"],"
+	                         "\"b.keyword\":[\"false\",\"true\"]}\n");
+	free(got);
+	field_types_set(NULL, NULL, NULL, 0);
+}
+
 /* Fields the mapping types long, integer, short or byte hold the whole number Elasticsearch
  * indexed (NumberFieldMapper with coerce, its default: 3.7 is 3, -3.7 is -3, "4.9" is 4), which
  * ES|QL reads from doc values as a long or an integer; a value the type refuses (out of its
@@ -1718,6 +1737,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_command),
 	    cmocka_unit_test(test_esql_command_answers_as_the_spec),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
+	    cmocka_unit_test(test_esql_reads_a_keyword_multi_field_of_numbers_as_text),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
