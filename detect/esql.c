@@ -5786,37 +5786,82 @@ static void carry_field(struct esql_row *r, const char *name)
 	free(ln.names);
 }
 
-/* KEEP: the columns the patterns name, in their order; the event is no longer seen. */
+/* A column KEEP places: where the pattern that decides its place (p) put it (k). */
+struct kept {
+	char *name;
+	size_t p, k;
+	int exact;
+};
+
+static int by_place(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+	if (x->p != y->p)
+		return (x->p > y->p) - (x->p < y->p);
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+/* The names pattern p of KEEP takes from the row, in their order. */
+static void keep_names(const struct esql_row *r, const char *pattern, struct leaf_names *ln)
+{
+	int wild = strchr(pattern, '*') != NULL;
+	/* a pattern takes the event's fields by name (FROM's columns), then computed ones */
+	for (size_t i = 0; wild && i < r->n; i++)
+		if (!r->computed[i] && like_match(pattern, r->names[i]))
+			add_name(&ln->names, &ln->n, xstrdup(r->names[i]));
+	if (r->src && wild)
+		collect_fields_named(r->src, ln);
+	if (ln->n > 1)
+		qsort(ln->names, ln->n, sizeof(*ln->names), by_answer_name);
+	for (size_t i = 0; i < r->n; i++)
+		if ((wild ? r->computed[i] : 1) && like_match(pattern, r->names[i]))
+			add_name(&ln->names, &ln->n, xstrdup(r->names[i]));
+	if (r->src && !wild && !ln->n && !hidden(r, pattern))
+		add_name(&ln->names, &ln->n, xstrdup(pattern));
+}
+
+/* KEEP: the columns the patterns name; the event is no longer seen. A column named more than
+ * once takes the place of its last exact name, or else of the last pattern that matches it
+ * (Elasticsearch's KEEP: `KEEP a, b, a` is b, a; `KEEP a*, b, a*` b, then the a's). */
 static void keep(struct esql_row *r, char *const *patterns, size_t n)
 {
-	struct esql_row out;
-	memset(&out, 0, sizeof(out));
+	struct kept *all = NULL;
+	size_t nall = 0, cap = 0;
 	for (size_t p = 0; p < n; p++) {
 		struct leaf_names ln = {NULL, 0, patterns[p]};
-		int wild = strchr(patterns[p], '*') != NULL;
-		/* a pattern takes the event's fields by name (FROM's columns), then computed ones */
-		for (size_t i = 0; wild && i < r->n; i++)
-			if (!r->computed[i] && like_match(patterns[p], r->names[i]))
-				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
-		if (r->src && wild)
-			collect_fields_named(r->src, &ln);
-		if (ln.n > 1)
-			qsort(ln.names, ln.n, sizeof(*ln.names), by_answer_name);
-		for (size_t i = 0; i < r->n; i++)
-			if ((wild ? r->computed[i] : 1) && like_match(patterns[p], r->names[i]))
-				add_name(&ln.names, &ln.n, xstrdup(r->names[i]));
-		if (r->src && !wild && !ln.n && !hidden(r, patterns[p]))
-			add_name(&ln.names, &ln.n, xstrdup(patterns[p]));
+		keep_names(r, patterns[p], &ln);
+		int exact = strchr(patterns[p], '*') == NULL;
 		for (size_t i = 0; i < ln.n; i++) {
-			if (column_index(&out, ln.names[i]) < 0 &&
-			    (column_index(r, ln.names[i]) >= 0 || !hidden(r, ln.names[i]))) {
-				long k = column_index(r, ln.names[i]);
-				set_column(&out, ln.names[i], lookup(r, ln.names[i]), k >= 0 ? r->computed[k] : 0);
+			if (column_index(r, ln.names[i]) < 0 && hidden(r, ln.names[i])) {
+				free(ln.names[i]);
+				continue;
 			}
+			size_t at = 0;
+			while (at < nall && strcmp(all[at].name, ln.names[i]))
+				at++;
+			if (at == nall) {
+				if (nall == cap)
+					all = xrealloc(all, (cap = cap ? cap * 2 : 16) * sizeof(*all));
+				all[nall++] = (struct kept){ln.names[i], p, i, exact};
+				continue;
+			}
+			if (exact || !all[at].exact)
+				all[at].p = p, all[at].k = i, all[at].exact |= exact;
 			free(ln.names[i]);
 		}
 		free(ln.names);
 	}
+	charge(nall * sizeof(*all));
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), by_place);
+	struct esql_row out;
+	memset(&out, 0, sizeof(out));
+	for (size_t i = 0; i < nall; i++) {
+		long k = column_index(r, all[i].name);
+		set_column(&out, all[i].name, lookup(r, all[i].name), k >= 0 ? r->computed[k] : 0);
+		free(all[i].name);
+	}
+	free(all);
 	out.tag = r->tag;
 	esql_row_release(r);
 	*r = out;

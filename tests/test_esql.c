@@ -286,6 +286,16 @@ static const struct {
      "{\"s\":\"abc\"}\n"},
     {"FROM x | WHERE s RLIKE \"(?i)cu.l\" OR s LIKE \"(?i)W*\" | KEEP s",
      "[{\"s\":\"CURL\"},{\"s\":\"wget\"},{\"s\":\"ls\"}]", "{\"s\":\"CURL\"}\n{\"s\":\"wget\"}\n"},
+    /* KEEP: a column named more than once takes the place of its last exact name, else of the
+     * last pattern matching it (keep.csv-spec shadowingInternal, shadowingInternalWildcard,
+     * shadowingInternalWildcardAndExplicit) */
+    {"FROM x | KEEP last_name, id, last_name", "[{\"id\":1,\"last_name\":\"a\"}]", "{\"id\":1,\"last_name\":\"a\"}\n"},
+    {"FROM x | KEEP last*name, id, last*name, first_name, last*, g, last*",
+     "[{\"id\":1,\"last_name\":\"a\",\"first_name\":\"b\",\"g\":\"M\"}]",
+     "{\"id\":1,\"first_name\":\"b\",\"g\":\"M\",\"last_name\":\"a\"}\n"},
+    {"FROM x | KEEP last*name, id, last_name, first_name, last*, l, last_name, g, last*name",
+     "[{\"id\":1,\"last_name\":\"a\",\"first_name\":\"b\",\"g\":\"M\",\"l\":2}]",
+     "{\"id\":1,\"first_name\":\"b\",\"l\":2,\"last_name\":\"a\",\"g\":\"M\"}\n"},
     /* a pattern every string matches is IS NOT NULL (ReplaceRegexMatch; where-like.csv-spec
      * notLikeListAllWildcard, notRlikeListAllWildcard): NOT keeps the nulls, a multi-value is in */
     {"FROM x | WHERE s NOT LIKE (\"*\") | KEEP id",
