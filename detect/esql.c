@@ -3134,6 +3134,23 @@ static int collect_answer_name(void *ctx, const char *name, size_t len, const cJ
 	return 0;
 }
 
+static int found_value(void *ctx, const cJSON *v);
+
+struct multi_answer {
+	struct answer_names *an;
+	const cJSON *ev;
+};
+
+/* A mapping's multi-field whose parent the event holds is one of FROM's columns too. */
+static int collect_answer_multi(void *ctx, const char *name)
+{
+	struct multi_answer *ma = ctx;
+	const char *dot = strrchr(name, '.');
+	if (dot && field_each(ma->ev, name, (size_t)(dot - name), found_value, NULL))
+		collect_answer_name(ma->an, name, strlen(name), NULL);
+	return 0;
+}
+
 static int by_answer_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -3164,7 +3181,9 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		}
 		struct answer_names an = {NULL, 0, 0};
 		field_each_leaf(ev, collect_answer_name, &an);
-		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
+		struct multi_answer ma = {&an, ev};
+		field_multi_fields_each(collect_answer_multi, &ma); /* height.float beside height */
+		if (an.n > 1)                                       /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
 		for (size_t i = 0; i < an.n; i++) {
 			long k = column_index(r, an.names[i]);

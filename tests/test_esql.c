@@ -410,6 +410,27 @@ static void test_esql_reads_a_keyword_multi_field_of_numbers_as_text(void **stat
 	assert_string_equal(got, "{\"c\":[-0.35,1.0,3.65,13.48],\"c.keyword\":[\"-0.35\",\"1\",\"13.48\",\"3.65\"],"
 	                         "\"b.keyword\":[\"false\",\"true\"]}\n");
 	free(got);
+	/* FROM's columns, with no KEEP: the multi-fields beside their parents (keep.csv-spec
+	 * sortWithLimitOne lists height.float after height) */
+	struct esql_error err;
+	struct esql_query *q = esql_parse_query("FROM x | DROP c.keyword", &err);
+	assert_non_null(q);
+	cJSON *ev = cJSON_Parse("{\"c\":1.5,\"b\":true}");
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	esql_rows_of(q, ev, "e0", "x", 0, &rows, &n, &cap);
+	esql_finish(q, &rows, &n);
+	assert_int_equal(n, 1);
+	cJSON *o = cJSON_CreateObject();
+	esql_row_answer_json(q, &rows[0], ev, o);
+	got = cJSON_PrintUnformatted(o);
+	assert_string_equal(got, "{\"b\":true,\"b.keyword\":\"true\",\"c\":1.5}");
+	cJSON_free(got);
+	cJSON_Delete(o);
+	cJSON_Delete(ev);
+	esql_row_release(&rows[0]);
+	free(rows);
+	esql_free(q);
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
