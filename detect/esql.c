@@ -4715,12 +4715,30 @@ static struct esql_value ip_prefix(const char *s, int64_t v4, int64_t v6)
 /* The sum of a list's numbers as ES|QL adds them: unsigned_longs as one, whole numbers exactly
  * (an integer's 32 bits kept when int32 is set, as MV_SUM's; SUM of integers is a long), past
  * the type null with a warning; a double among them makes a double. */
+/* Elasticsearch's CompensatedSum (Kahan summation, as SUM and MV_SUM add doubles): 2.1 a hundred
+ * times is 210.0, not 209.99999999999963. An infinity or NaN added makes the sum one. */
+struct compensated {
+	double value, delta;
+};
+
+static void compensated_add(struct compensated *s, double x)
+{
+	if (!isfinite(x))
+		s->value = x + s->value;
+	if (isfinite(s->value)) {
+		double corrected = x + s->delta;
+		double updated = s->value + corrected;
+		s->delta = corrected - (updated - s->value);
+		s->value = updated;
+	}
+}
+
 static struct esql_value sum_numbers(const struct esql_value *all, int int32)
 {
 	int ints = 1, narrow = int32, unsig = all->n > 0, bad = 0;
 	int64_t isum = 0;
 	uint64_t usum = 0;
-	double dsum = 0;
+	struct compensated dsum = {0, 0};
 	for (size_t k = 0; k < all->n; k++) {
 		const struct esql_scalar *x = &all->v[k];
 		if (!is_number(x))
@@ -4732,12 +4750,12 @@ static struct esql_value sum_numbers(const struct esql_value *all, int int32)
 			bad |= __builtin_add_overflow(usum, (uint64_t)x->i, &usum);
 		else if (x->kind == EK_INT)
 			bad |= __builtin_add_overflow(isum, x->i, &isum);
-		dsum += as_double(x);
+		compensated_add(&dsum, as_double(x));
 	}
 	if (unsig && !bad)
 		return one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)usum, .width = EW_UNSIGNED});
 	if (!ints)
-		return one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum});
+		return one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum.value});
 	if (bad || (narrow && !fits_width(EW_INTEGER, isum))) {
 		warn(unsig    ? "java.lang.ArithmeticException: unsigned_long overflow"
 		     : narrow ? "java.lang.ArithmeticException: integer overflow"
@@ -5214,16 +5232,16 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			sort_values(out, !strcasecmp(order, "DESC"));
 		}
 	} else if (!strcmp(f, "MV_SUM") || !strcmp(f, "MV_AVG")) {
-		double dsum = 0;
+		struct compensated sum = {0, 0}; /* MvAvg's CompensatedSum */
 		for (size_t i = 0; i < a[0].n; i++) {
 			if (!is_number(&a[0].v[i]))
 				return 1;
-			dsum += as_double(&a[0].v[i]);
+			compensated_add(&sum, as_double(&a[0].v[i]));
 		}
 		if (!a[0].n)
 			return 1;
 		if (f[3] == 'A')
-			*out = a_double(dsum / (double)a[0].n);
+			*out = a_double(sum.value / (double)a[0].n);
 		else /* MvSum: its type's addExact */
 			*out = sum_numbers(&a[0], 1);
 	} else if (!strcmp(f, "MV_MEDIAN") && a[0].n && a[0].v[0].kind == EK_INT && is_whole_value(&a[0])) {
@@ -6439,15 +6457,14 @@ static struct esql_value aggregate(const struct enode *call, const struct enode 
 		out = dedupe(&all);
 	} else if (!strcmp(f, "MIN") || !strcmp(f, "MAX")) {
 		out = mv_pick(&all, f[1] == 'I' ? 2 : 3);
-	} else if (all.n) { /* SUM, AVG */
-		double dsum = 0;
+	} else if (all.n && !strcmp(f, "AVG")) { /* whole numbers too summed as doubles: no overflow */
+		struct compensated sum = {0, 0};
 		for (size_t k = 0; k < all.n; k++)
 			if (is_number(&all.v[k]))
-				dsum += as_double(&all.v[k]);
-		if (!strcmp(f, "AVG"))
-			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = dsum / (double)all.n});
-		else /* a long, even of integers; past it null (Elasticsearch warns) */
-			out = sum_numbers(&all, 0);
+				compensated_add(&sum, as_double(&all.v[k]));
+		out = a_double(sum.value / (double)all.n);
+	} else if (all.n) { /* SUM: a long, even of integers; past it null (Elasticsearch warns) */
+		out = sum_numbers(&all, 0);
 	}
 	value_free(&all);
 	return out;

@@ -286,6 +286,14 @@ static const struct {
      "{\"s\":\"abc\"}\n"},
     {"FROM x | WHERE s RLIKE \"(?i)cu.l\" OR s LIKE \"(?i)W*\" | KEEP s",
      "[{\"s\":\"CURL\"},{\"s\":\"wget\"},{\"s\":\"ls\"}]", "{\"s\":\"CURL\"}\n{\"s\":\"wget\"}\n"},
+    /* doubles add as Elasticsearch's CompensatedSum (Kahan) adds them: SUM, AVG, MV_SUM, MV_AVG
+     * (stats.csv-spec sumOfConst: sum(2.1) over 100 rows is 210.0); AVG sums whole numbers as
+     * doubles, past a long's range too (sumAsSurrogateWithOverflowRow) */
+    {"ROW x = [0.1, 0.2, 0.3] | EVAL s = MV_SUM(x), m = MV_AVG(x) | MV_EXPAND x | STATS s = SUM(x), a = AVG(x), "
+     "ms = MAX(s), mm = MAX(m)",
+     "[0]", "{\"s\":0.6,\"a\":0.19999999999999998,\"ms\":0.6,\"mm\":0.19999999999999998}\n"},
+    {"ROW x = [9223372036854775807, 9223372036854775807] | MV_EXPAND x | STATS a = AVG(x)", "[0]",
+     "{\"a\":9.223372036854776E18}\n"},
     /* KEEP: a column named more than once takes the place of its last exact name, else of the
      * last pattern matching it (keep.csv-spec shadowingInternal, shadowingInternalWildcard,
      * shadowingInternalWildcardAndExplicit) */
