@@ -94,6 +94,7 @@ struct assign { /* EVAL name = expr; STATS name = AGG(expr) [WHERE filter]; RENA
 	struct enode *expr;
 	char *from;
 	struct enode *filter;
+	size_t at; /* where it begins in the query */
 };
 
 struct sort_key {
@@ -2049,6 +2050,77 @@ static char *expression_text(struct parser *p, size_t from)
 	return xstrndup(p->s + from, end - from);
 }
 
+/* The first field an expression reads outside any aggregate that is not one of STATS's BY
+ * columns, or NULL. */
+static const char *outside_by(const struct enode *n, const struct command *c)
+{
+	if (is_aggregate(n))
+		return NULL;
+	if (n->kind == N_FIELD) {
+		for (size_t i = 0; i < c->nby; i++)
+			if (!strcmp(c->by[i].name, n->name))
+				return NULL;
+		return n->name;
+	}
+	for (size_t i = 0; i < n->nargs; i++) {
+		const char *name = outside_by(n->args[i], c);
+		if (name)
+			return name;
+	}
+	return NULL;
+}
+
+static void assign_free(struct assign *a)
+{
+	free(a->name);
+	free(a->from);
+	node_free(a->expr);
+	node_free(a->filter);
+}
+
+/* Whether a later column of STATS (an aggregate, then a BY column) takes name i's place. */
+static int shadowed(const struct command *c, size_t i)
+{
+	const char *name = i < c->nassign ? c->assign[i].name : c->by[i - c->nassign].name;
+	for (size_t j = i + 1; j < c->nassign + c->nby; j++)
+		if (!strcmp(name, j < c->nassign ? c->assign[j].name : c->by[j - c->nassign].name))
+			return 1;
+	return 0;
+}
+
+/* STATS's columns as Elasticsearch resolves them: a name given again later (an aggregate's by
+ * a BY column's, a BY column's by a later one's) is that later column alone, in its place
+ * (stats.csv-spec shadowingInternalWithGroup2: x = MAX(emp_no) … BY x = emp_no, x = gender is
+ * grouped by gender); an expression outside aggregates reads only BY columns (e = LENGTH(f) + 1
+ * BY f = first_name). */
+static void stats_columns(struct parser *p, struct command *c)
+{
+	size_t na = 0, nb = 0, total = c->nassign + c->nby;
+	unsigned char *drop = xcalloc(total ? total : 1, 1);
+	for (size_t i = 0; i < total; i++)
+		drop[i] = (unsigned char)shadowed(c, i);
+	for (size_t i = 0; i < c->nassign; i++)
+		if (drop[i])
+			assign_free(&c->assign[i]);
+		else
+			c->assign[na++] = c->assign[i];
+	for (size_t i = 0; i < c->nby; i++)
+		if (drop[c->nassign + i])
+			assign_free(&c->by[i]);
+		else
+			c->by[nb++] = c->by[i];
+	c->nassign = na, c->nby = nb;
+	free(drop);
+	for (size_t i = 0; i < c->nassign && !p->failed; i++) {
+		const char *name = outside_by(c->assign[i].expr, c);
+		if (name)
+			fail(
+			    p, c->assign[i].at,
+			    "STATS: column [%s] must appear in the STATS BY clause or be used in an aggregate function",
+			    name);
+	}
+}
+
 /* EVAL, STATS and its BY: [name =] expression, comma separated. */
 static void parse_assignments(struct parser *p, struct command *c, int aggregates, int by)
 {
@@ -2073,15 +2145,8 @@ static void parse_assignments(struct parser *p, struct command *c, int aggregate
 			c->by[c->nby++] = (struct assign){name                 ? name
 			                                  : e->kind == N_FIELD ? xstrdup(e->name)
 			                                                       : expression_text(p, start),
-			                                  e, NULL, NULL};
+			                                  e, NULL, NULL, start};
 			continue;
-		}
-		if (aggregates && !is_aggregate(e) && !aggregate_inside(e)) {
-			fail(p, start,
-			     "STATS takes aggregate functions (COUNT, COUNT_DISTINCT, VALUES, MIN, MAX, SUM, AVG)");
-			node_free(e);
-			free(name);
-			return;
 		}
 		if (!aggregates && (is_aggregate(e) || aggregate_inside(e))) {
 			fail(p, start, "an aggregate belongs in STATS");
@@ -2089,7 +2154,7 @@ static void parse_assignments(struct parser *p, struct command *c, int aggregate
 			free(name);
 			return;
 		}
-		struct assign a = {name ? name : expression_text(p, start), e, NULL, NULL};
+		struct assign a = {name ? name : expression_text(p, start), e, NULL, NULL, start};
 		if (aggregates && accept_kw(p, "where") && !(a.filter = parse_or(p))) { /* STATS agg WHERE cond */
 			free(a.name);
 			node_free(e);
@@ -2277,7 +2342,7 @@ static void parse_command(struct parser *p, struct esql_query *q)
 				free(from);
 				break;
 			}
-			add_assign(&c, (struct assign){to, NULL, from, NULL});
+			add_assign(&c, (struct assign){to, NULL, from, NULL, 0});
 		} while (accept(p, ","));
 	} else if (accept_kw(p, "grok")) {
 		c.kind = K_GROK;
@@ -2318,6 +2383,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 			parse_assignments(p, &c, 0, 1);
 		if (!p->failed && !c.nassign && !c.nby)
 			fail(p, at, "STATS takes aggregates, BY fields, or both");
+		if (!p->failed)
+			stats_columns(p, &c);
 	} else if (accept_kw(p, "sort")) {
 		c.kind = K_SORT;
 		parse_sort(p, &c);
@@ -6200,8 +6267,15 @@ struct member {
 
 /* Every combination of the BY fields' values: a multi-valued field puts the row in each group
  * of its values; a null is a group of its own. */
-static void group_members(const struct command *c, const struct rows *rs, struct member **out, size_t *n,
-                          size_t *truncations)
+/* Whether BY column f is an expression of its own name (BY a = x + 1, BY x = emp_no), not a
+ * field read as it is. */
+static int by_alias(const struct command *c, size_t f)
+{
+	const struct enode *e = c->by[f].expr;
+	return e->kind != N_FIELD || strcmp(e->name, c->by[f].name);
+}
+
+static void group_members(const struct command *c, struct rows *rs, struct member **out, size_t *n, size_t *truncations)
 {
 	size_t cap = 0;
 	*out = NULL;
@@ -6214,6 +6288,12 @@ static void group_members(const struct command *c, const struct rows *rs, struct
 			vals[f] = eval(c->by[f].expr, &rs->v[r]);
 			at[f] = 0;
 		}
+		/* the aggregates and their WHERE read an aliased BY column as the row's value of its
+		 * expression (BY salary = 2: WHERE salary > 50000 is false); INLINE STATS keeps the
+		 * rows as they were */
+		for (size_t f = 0; f < c->nby && !c->inline_stats; f++)
+			if (by_alias(c, f))
+				set_column(&rs->v[r], c->by[f].name, value_copy(&vals[f]), 1);
 		for (;;) {
 			struct strbuf k;
 			strbuf_init(&k, 64);
