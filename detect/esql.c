@@ -1396,6 +1396,10 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
+	if (!strcmp(name, "STD_VAR")) { /* Variance's other name (FunctionDefinition "variance", "std_var") */
+		free(name);
+		name = xstrdup("VARIANCE");
+	}
 	const struct function *f = function_named(name);
 	if (!f) {
 		unsupported(p, at, "the function %s is not one casebook evaluates yet", name);
@@ -6482,6 +6486,11 @@ static struct esql_value aggregate(const struct enode *call, const struct enode 
 	struct esql_value all = null_value;     /* every value of the argument over the group */
 	struct esql_value weights = null_value; /* WEIGHTED_AVG's, row by row with the values */
 	int weighted = !strcmp(f, "WEIGHTED_AVG");
+	/* a constant weight: WeightedAvg's surrogate SUM(x) / COUNT(x), over every value of x (a
+	 * multi-value's too), null when the sum overflows */
+	int constant_weight = weighted && call->args[1]->kind == N_LIT && single(&call->args[1]->lit) &&
+	                      is_number(&call->args[1]->lit.v[0]) && as_double(&call->args[1]->lit.v[0]) != 0;
+	weighted &= !constant_weight;
 	for (size_t i = 0; i < n; i++) {
 		if (!passes(filter, &rs->v[m[i].row]))
 			continue;
@@ -6537,6 +6546,11 @@ static struct esql_value aggregate(const struct enode *call, const struct enode 
 		out = dedupe(&all);
 	} else if (!strcmp(f, "MIN") || !strcmp(f, "MAX")) {
 		out = mv_pick(&all, f[1] == 'I' ? 2 : 3);
+	} else if (all.n && constant_weight) {
+		struct esql_value sum = sum_numbers(&all, 0);
+		if (sum.n)
+			out = a_double(as_double(&sum.v[0]) / (double)all.n);
+		value_free(&sum);
 	} else if (all.n && !strcmp(f, "AVG")) { /* whole numbers too summed as doubles: no overflow */
 		struct compensated sum = {0, 0};
 		for (size_t k = 0; k < all.n; k++)

@@ -306,6 +306,13 @@ static const struct {
      "[{\"n\":\"ab\",\"l\":1,\"s\":10,\"g\":\"F\"},{\"n\":\"abc\",\"l\":2,\"s\":3,\"g\":\"M\"},{\"n\":\"ab\",\"l\":3,"
      "\"s\":7,\"g\":\"F\"}]",
      "{\"e\":5,\"g2\":2,\"a\":5}\n{\"e\":10,\"g2\":2,\"a\":10}\n{\"e\":11,\"g2\":2,\"a\":11}\n"},
+    /* WEIGHTED_AVG with a constant weight is SUM(x) / COUNT(x) over every value, null when the
+     * sum overflows (stats.csv-spec weightedAvgConstant, weightedAvgWithOverflowRow); STD_VAR is
+     * VARIANCE's other name (varianceWithInts) */
+    {"ROW v = [1, 2, 3] | STATS w = WEIGHTED_AVG(v, 1), c = WEIGHTED_AVG([1, 2, 4], 2), s = STD_VAR(v)", "[0]",
+     "{\"w\":2.0,\"c\":2.3333333333333335,\"s\":0.6666666666666666}\n"},
+    {"ROW x = [9223372036854775807, 9223372036854775807] | MV_EXPAND x | STATS w = WEIGHTED_AVG(x, 1)", "[0]",
+     "{\"w\":null}\n"},
     /* doubles add as Elasticsearch's CompensatedSum (Kahan) adds them: SUM, AVG, MV_SUM, MV_AVG
      * (stats.csv-spec sumOfConst: sum(2.1) over 100 rows is 210.0); AVG sums whole numbers as
      * doubles, past a long's range too (sumAsSurrogateWithOverflowRow) */
