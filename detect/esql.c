@@ -790,6 +790,7 @@ static const struct function {
     {"GREATEST", 1, -1, 0, NULL},
     {"LEAST", 1, -1, 0, NULL},
     {"CLAMP", 3, 3, 0, NULL},
+    {"BUCKET", 2, 4, 0, NULL},
     {"CLAMP_MIN", 2, 2, 0, NULL},
     {"CLAMP_MAX", 2, 2, 0, NULL},
     /* multi-values */
@@ -1396,9 +1397,12 @@ static struct enode *parse_call(struct parser *p, char *name, size_t at)
 {
 	for (char *c = name; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
-	if (!strcmp(name, "STD_VAR")) { /* Variance's other name (FunctionDefinition "variance", "std_var") */
+	/* other names of a function (FunctionDefinition: "variance", "std_var"; "bucket", "bin";
+	 * AUTO_BUCKET is 8.13's BUCKET) */
+	if (!strcmp(name, "STD_VAR") || !strcmp(name, "AUTO_BUCKET") || !strcmp(name, "BIN")) {
+		char *canonical = xstrdup(name[0] == 'S' ? "VARIANCE" : "BUCKET");
 		free(name);
-		name = xstrdup("VARIANCE");
+		name = canonical;
 	}
 	const struct function *f = function_named(name);
 	if (!f) {
@@ -2082,6 +2086,43 @@ static void assign_free(struct assign *a)
 	node_free(a->filter);
 }
 
+static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar *b, int *out);
+
+/* Whether two expressions are the same: the same node kinds, operators, names, literals and
+ * arguments. */
+static int same_expression(const struct enode *a, const struct enode *b)
+{
+	if (a->kind != b->kind || a->op != b->op || a->nargs != b->nargs || !a->name != !b->name ||
+	    (a->name && strcmp(a->name, b->name)) || a->lit.n != b->lit.n)
+		return 0;
+	for (size_t i = 0; i < a->lit.n; i++) {
+		int c;
+		if (a->lit.v[i].kind != b->lit.v[i].kind || compare_scalars(&a->lit.v[i], &b->lit.v[i], &c) || c)
+			return 0;
+	}
+	for (size_t i = 0; i < a->nargs; i++)
+		if (!same_expression(a->args[i], b->args[i]))
+			return 0;
+	return 1;
+}
+
+/* A part of a STATS expression outside its aggregates that is one of the BY expressions reads
+ * that BY column (STATS s = 1 + BUCKET(salary, 1000.) BY b = BUCKET(salary, 1000.)). */
+static void read_by_columns(struct enode **slot, const struct command *c)
+{
+	if (is_aggregate(*slot))
+		return;
+	for (size_t i = 0; i < c->nby; i++)
+		if ((*slot)->kind != N_FIELD && same_expression(*slot, c->by[i].expr)) {
+			node_free(*slot);
+			*slot = node(N_FIELD);
+			(*slot)->name = xstrdup(c->by[i].name);
+			return;
+		}
+	for (size_t i = 0; i < (*slot)->nargs; i++)
+		read_by_columns(&(*slot)->args[i], c);
+}
+
 /* Whether a later column of STATS (an aggregate, then a BY column) takes name i's place. */
 static int shadowed(const struct command *c, size_t i)
 {
@@ -2116,6 +2157,7 @@ static void stats_columns(struct parser *p, struct command *c)
 	c->nassign = na, c->nby = nb;
 	free(drop);
 	for (size_t i = 0; i < c->nassign && !p->failed; i++) {
+		read_by_columns(&c->assign[i].expr, c);
 		const char *name = outside_by(c->assign[i].expr, c);
 		if (name)
 			fail(
@@ -4581,19 +4623,15 @@ static int round_long(int64_t n, int64_t d, int64_t *out)
 /* ROUND(x, d): half away from zero at d decimals (d < 0: tens, hundreds...). A whole number
  * keeps its type (Round.dataType() is the field's: RoundIntEvaluator, RoundLongEvaluator,
  * RoundUnsignedLongEvaluator), rounded as Elasticsearch's Maths.round does; where Maths.round
- * throws (a long or an integer overflow, an unsigned_long past 2^63 at 0 decimals: BigInteger's
- * pow(-1)) the evaluators declare no warning, so the query fails: here a fault. */
+ * throws for a long or an integer the evaluators declare no warning, so the query fails: here a
+ * fault; an unsigned_long's overflow is null with a warning (math.csv-spec, fn_round_ul_fixes). */
 static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 {
 	if (x->kind == EK_INT && x->width == EW_UNSIGNED && x->i < 0) {
 		/* past 2^63 (unsignedLongAsNumber's BigInteger): Maths.round(BigInteger, long) */
 		uint64_t n = (uint64_t)x->i;
-		if (d > 0)
+		if (d >= 0) /* no digit rounded (fn_round_ul_fixes: no longer BigInteger's pow(-1)) */
 			return value_copy(&(struct esql_value){(struct esql_scalar *)x, 1});
-		if (d == 0) {
-			fault("ROUND: java.lang.ArithmeticException: Negative exponent");
-			return null_value;
-		}
 		if (d < -19) /* n / 10^-d is 0, its remainder n, below half of 10^-d (5 * 10^19 > 2^64) */
 			return one((struct esql_scalar){.kind = EK_INT, .i = 0, .width = EW_UNSIGNED});
 		uint64_t scale = 1, res;
@@ -4602,8 +4640,8 @@ static struct esql_value round_to(const struct esql_scalar *x, int64_t d)
 		uint64_t q = n / scale, rem = n % scale;
 		if (rem >= scale / 2)
 			q++;
-		if (__builtin_mul_overflow(q, scale, &res)) {
-			fault("ROUND: java.lang.ArithmeticException: unsigned_long overflow");
+		if (__builtin_mul_overflow(q, scale, &res)) { /* null, with the evaluator's warning */
+			warn("java.lang.ArithmeticException: unsigned_long overflow");
 			return null_value;
 		}
 		return one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)res, .width = EW_UNSIGNED});
@@ -5406,6 +5444,117 @@ static int64_t date_trunc(int64_t us, int64_t span)
 	return q * span + origin;
 }
 
+/* Months from 1970-01 to the date's month. */
+static int64_t month_index(int64_t us)
+{
+	struct time_civil c;
+	time_to_civil(us, &c);
+	return (c.year - 1970) * 12 + (int64_t)c.month - 1;
+}
+
+/* The first instant of month m (months from 1970-01). */
+static int64_t month_start(int64_t m)
+{
+	struct time_civil c = {0};
+	c.year = (m >= 0 ? m : m - 11) / 12 + 1970;
+	c.month = (unsigned)(m - (c.year - 1970) * 12 + 1);
+	c.day = 1;
+	return time_from_civil(&c);
+}
+
+/* A date rounded down to a period of whole months from 1970-01 (quarters and years alike). */
+static int64_t period_trunc(int64_t us, int64_t months)
+{
+	int64_t m = month_index(us), q = m / months;
+	if (q * months > m)
+		q--;
+	return month_start(q * months);
+}
+
+/* BUCKET's "human" date roundings (Bucket.java), coarsest first: a period of months, or a span
+ * of microseconds; the coarsest of all is a year. */
+static const struct {
+	int64_t months, us;
+} human_roundings[] = {{1, 0},          {0, 604800000000}, {0, 86400000000}, {0, 43200000000}, {0, 10800000000},
+                       {0, 3600000000}, {0, 1800000000},   {0, 600000000},   {0, 300000000},   {0, 60000000},
+                       {0, 30000000},   {0, 10000000},     {0, 5000000},     {0, 1000000},     {0, 100000},
+                       {0, 50000},      {0, 10000},        {0, 1000}};
+
+/* Whether rounding i covers [from, to] in at most n buckets (roundingIsOk: from's bucket, then
+ * the next ones until one starts past to). */
+static int rounding_fits(size_t i, int64_t from, int64_t to, int64_t n)
+{
+	int64_t steps;
+	if (human_roundings[i].months) {
+		int64_t p = human_roundings[i].months, m0 = month_index(period_trunc(from, p)), mt = month_index(to);
+		steps = mt < m0 ? 1 : (mt - m0) / p + 1;
+	} else {
+		int64_t span = human_roundings[i].us, first = date_trunc(from, span);
+		steps = to < first ? 1 : (to - first) / span + 1;
+	}
+	return steps <= n;
+}
+
+/* BUCKET(field, span) and BUCKET(field, buckets, from, to) (Bucket.java): a date rounded as
+ * DATE_TRUNC rounds it, by the span or by the coarsest human rounding that covers from..to in
+ * no more than the buckets asked (else a year); a number floor(x / r) * r, a double, r the span
+ * or the half or whole power of ten nearest above (to - from) / buckets. */
+static struct esql_value bucket_of(const struct enode *n, const struct esql_row *r)
+{
+	struct esql_value a[4] = {{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}}, out = null_value;
+	size_t na = n->nargs < 4 ? n->nargs : 4;
+	for (size_t i = 0; i < na; i++)
+		a[i] = eval(n->args[i], r);
+	int ok = na == 2 || na == 4;
+	for (size_t i = 0; i < na; i++)
+		ok = ok && single(&a[i]);
+	if (ok && a[0].v[0].kind == EK_DATE) {
+		const struct esql_scalar *b = &a[1].v[0];
+		int64_t us = a[0].v[0].i, from, to;
+		if (na == 2 && b->kind == EK_SPAN && b->i > 0)
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(us, b->i)});
+		else if (na == 2 && b->kind == EK_PERIOD && b->i > 0)
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = period_trunc(us, b->i)});
+		else if (na == 4 && b->kind == EK_INT && b->i > 0) {
+			const struct esql_scalar *ends[2] = {&a[2].v[0], &a[3].v[0]};
+			int64_t *at[2] = {&from, &to};
+			int dates = 1;
+			for (int k = 0; k < 2; k++)
+				dates = dates && (ends[k]->kind == EK_DATE
+				                      ? (*at[k] = ends[k]->i, 1)
+				                      : ends[k]->kind == EK_STR &&
+				                            !field_date_text(ends[k]->s, strlen(ends[k]->s), at[k]));
+			if (dates) {
+				int64_t months = 12, span = 0; /* a year when none fits */
+				for (size_t i = 0; i < sizeof(human_roundings) / sizeof(*human_roundings); i++) {
+					if (!rounding_fits(i, from, to, b->i))
+						break;
+					months = human_roundings[i].months, span = human_roundings[i].us;
+				}
+				out = one((struct esql_scalar){
+				    .kind = EK_DATE, .i = months ? period_trunc(us, months) : date_trunc(us, span)});
+			}
+		}
+	} else if (ok && is_number(&a[0].v[0]) && is_number(&a[1].v[0])) {
+		double rounding = as_double(&a[1].v[0]);
+		if (na == 4 && is_number(&a[2].v[0]) && is_number(&a[3].v[0])) {
+			double precise = (as_double(&a[3].v[0]) - as_double(&a[2].v[0])) / rounding;
+			double power = pow(10, ceil(log10(precise)));
+			rounding = precise < power / 2 ? power / 2 : power;
+		}
+		if (rounding != 0)
+			out = a_double(floor(as_double(&a[0].v[0]) / rounding) * rounding);
+	} else if (ok && a[0].n) {
+		fault("first argument of [BUCKET] must be [datetime or numeric], found another type");
+	}
+	for (size_t i = 0; i < na; i++) {
+		if (a[i].n > 1)
+			warn("java.lang.IllegalArgumentException: single-value function encountered multi-value");
+		value_free(&a[i]);
+	}
+	return out;
+}
+
 /* CIDR_MATCH(ip, block, ...): whether the address is in one of the blocks. */
 static struct esql_value cidr_match(const struct enode *n, const struct esql_row *r)
 {
@@ -5594,6 +5743,8 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 	const char *f = n->name;
 	if (!strcmp(f, "MATCH"))
 		return match(n, r);
+	if (!strcmp(f, "BUCKET"))
+		return bucket_of(n, r);
 	if (!strcmp(f, "GREATEST") || !strcmp(f, "LEAST")) {
 		struct esql_value all = null_value; /* over every argument's every value */
 		int is_null = 0;
@@ -5742,20 +5893,8 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		    a[1].v[0].kind == EK_DATE)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
 		else if (single(&a[0]) && a[0].v[0].kind == EK_PERIOD && a[0].v[0].i > 0 && single(&a[1]) &&
-		         a[1].v[0].kind == EK_DATE) { /* whole months from 1970-01 (quarters, years alike) */
-			struct time_civil c;
-			time_to_civil(a[1].v[0].i, &c);
-			int64_t m = (c.year - 1970) * 12 + (int64_t)c.month - 1, per = a[0].v[0].i;
-			int64_t q = m / per;
-			if (q * per > m)
-				q--;
-			m = q * per + 1970 * 12;
-			c.year = m / 12;
-			c.month = (unsigned)(m % 12 + 1);
-			c.day = 1;
-			c.us_of_day = 0;
-			out = one((struct esql_scalar){.kind = EK_DATE, .i = time_from_civil(&c)});
-		}
+		         a[1].v[0].kind == EK_DATE) /* whole months from 1970-01 (quarters, years alike) */
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = period_trunc(a[1].v[0].i, a[0].v[0].i)});
 	} else if (!strcmp(f, "REPLACE")) {
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)

@@ -306,6 +306,19 @@ static const struct {
      "[{\"n\":\"ab\",\"l\":1,\"s\":10,\"g\":\"F\"},{\"n\":\"abc\",\"l\":2,\"s\":3,\"g\":\"M\"},{\"n\":\"ab\",\"l\":3,"
      "\"s\":7,\"g\":\"F\"}]",
      "{\"e\":5,\"g2\":2,\"a\":5}\n{\"e\":10,\"g2\":2,\"a\":10}\n{\"e\":11,\"g2\":2,\"a\":11}\n"},
+    /* BUCKET (Bucket.java; bucket.csv-spec): by a span, as DATE_TRUNC; by a count of buckets over
+     * from..to, the coarsest "human" rounding that fits (20 over a year: months; 100 over nine
+     * days: 3 hours); a number floor(x / r) * r, r the span or 5 or 10 times a power of ten; BIN
+     * and AUTO_BUCKET are its other names */
+    {"ROW d = TO_DATETIME(\"1985-07-09T00:00:00.000Z\") | EVAL b = BUCKET(d, 20, \"1985-01-01T00:00:00Z\", "
+     "\"1986-01-01T00:00:00Z\"), w = BUCKET(d, 1 week), n = BUCKET(1234, 100.), a = AUTO_BUCKET(25324, 20, 25324, "
+     "74999), bi = BIN(d, 1 month), h = BUCKET(d, 100, \"1985-07-01\", \"1985-07-10\") | DROP d",
+     "[0]",
+     "{\"b\":\"1985-07-01T00:00:00.000Z\",\"w\":\"1985-07-08T00:00:00.000Z\",\"n\":1200.0,\"a\":25000.0,\"bi\":"
+     "\"1985-07-01T00:00:00.000Z\",\"h\":\"1985-07-09T00:00:00.000Z\"}\n"},
+    /* a BY expression repeated outside the aggregates reads the BY column (reuseGroupingFunction) */
+    {"FROM x | STATS s = 1 + BUCKET(v, 10.) BY b = BUCKET(v, 10.) | SORT b", "[{\"v\":3},{\"v\":14},{\"v\":15}]",
+     "{\"s\":1.0,\"b\":0.0}\n{\"s\":11.0,\"b\":10.0}\n"},
     /* WEIGHTED_AVG with a constant weight is SUM(x) / COUNT(x) over every value, null when the
      * sum overflows (stats.csv-spec weightedAvgConstant, weightedAvgWithOverflowRow); STD_VAR is
      * VARIANCE's other name (varianceWithInts) */
@@ -645,8 +658,11 @@ static const struct {
      "ROUND: java.lang.ArithmeticException: integer overflow"},
     {"FROM x | EVAL a = ROUND(n, -1) | KEEP a", "[{\"n\":9223372036854775807}]", "", 0,
      "ROUND: java.lang.ArithmeticException: long overflow"},
-    {"FROM x | EVAL a = ROUND(u, -1) | KEEP a", "[{\"u\":\"18446744073709551615\"}]", "", 0,
-     "ROUND: java.lang.ArithmeticException: unsigned_long overflow"},
+    /* an unsigned_long's does not fail it (math.csv-spec, fn_round_ul_fixes): past 2^64 - 1 null
+     * with the warning (roundBigULWithRoundULOverflow), and at 0 digits itself
+     * (roundMaxULNoDecimals) */
+    {"FROM x | EVAL a = ROUND(u, -1), b = ROUND(u) | KEEP a, b", "[{\"u\":\"18446744073709551615\"}]",
+     "{\"a\":null,\"b\":18446744073709551615}\n", 1, ""},
 };
 
 /* A value made null says Elasticsearch's exception (math.csv-spec logofNegativeValue,
