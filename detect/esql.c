@@ -3218,7 +3218,7 @@ void esql_row_to_json(const struct esql_row *r, cJSON *obj, int all)
 			j = value_json(v);
 		}
 		/* a field the row carried keeps its place; a computed column comes last, as ES|QL's EVAL */
-		if (!r->computed[i] && cJSON_GetObjectItemCaseSensitive(obj, r->names[i])) {
+		if (r->computed[i] != 1 && cJSON_GetObjectItemCaseSensitive(obj, r->names[i])) {
 			cJSON_ReplaceItemInObjectCaseSensitive(obj, r->names[i], j);
 			continue;
 		}
@@ -3278,6 +3278,46 @@ static int columns_chosen(const struct esql_query *q)
 	return 0;
 }
 
+/* The event's field a renamed column came from (RENAME a AS b, RENAME b AS c: c's is a). */
+static const char *rename_origin(const struct esql_query *q, const char *name)
+{
+	for (size_t i = q->ncmds; i-- > 0;)
+		for (size_t k = q->cmds[i].nassign; q->cmds[i].kind == K_RENAME && k-- > 0;)
+			if (!strcmp(q->cmds[i].assign[k].name, name))
+				name = q->cmds[i].assign[k].from;
+	return name;
+}
+
+struct renamed {
+	const char *origin;
+	size_t col;
+};
+
+static int by_origin(const void *a, const void *b)
+{
+	return strcmp(((const struct renamed *)a)->origin, ((const struct renamed *)b)->origin);
+}
+
+/* The columns renamed from the event's fields, in the order of the fields they came from. */
+static struct renamed *renamed_columns(const struct esql_query *q, const struct esql_row *r, size_t *n)
+{
+	struct renamed *ren = NULL;
+	*n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->computed[i] == ESQL_RENAMED) {
+			ren = xrealloc(ren, (*n + 1) * sizeof(*ren));
+			ren[(*n)++] = (struct renamed){rename_origin(q, r->names[i]), i};
+		}
+	if (*n > 1)
+		qsort(ren, *n, sizeof(*ren), by_origin);
+	return ren;
+}
+
+static void add_column_json(cJSON *obj, const struct esql_row *r, size_t col)
+{
+	cJSON_AddItemToObject(obj, r->names[col], value_json(&r->vals[col]));
+}
+
 void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, const cJSON *ev, cJSON *obj)
 {
 	if (ev && !columns_chosen(q)) {
@@ -3298,7 +3338,12 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		field_multi_fields_each(collect_answer_multi, &ma); /* height.float beside height */
 		if (an.n > 1)                                       /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
+		/* a field renamed keeps its place under its new name (rename.csv-spec renameDrop) */
+		size_t nren, next = 0;
+		struct renamed *ren = renamed_columns(q, r, &nren);
 		for (size_t i = 0; i < an.n; i++) {
+			for (; next < nren && strcmp(ren[next].origin, an.names[i]) <= 0; next++)
+				add_column_json(obj, r, ren[next].col);
 			long k = column_index(r, an.names[i]);
 			if ((!i || strcmp(an.names[i], an.names[i - 1])) && (k < 0 || !r->computed[k]) &&
 			    !hidden(&seen, an.names[i])) {
@@ -3308,6 +3353,9 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 				value_free(&v);
 			}
 		}
+		for (; next < nren; next++)
+			add_column_json(obj, r, ren[next].col);
+		free(ren);
 		for (size_t i = 0; i < an.n; i++)
 			free(an.names[i]);
 		free(an.names);
@@ -6310,7 +6358,7 @@ static void rename_column(struct esql_row *r, const char *from, const char *to)
 	if (r->src)
 		hide(r, from);
 	if (k < 0) {
-		set_column(r, to, v, 1);
+		set_column(r, to, v, r->src ? ESQL_RENAMED : 1);
 		return;
 	}
 	if (old >= 0) {
@@ -6322,7 +6370,7 @@ static void rename_column(struct esql_row *r, const char *from, const char *to)
 	r->names[k] = xstrdup(to);
 	value_free(&r->vals[k]);
 	r->vals[k] = v;
-	r->computed[k] = 1;
+	r->computed[k] = r->computed[k] == 1 ? 1 : ESQL_RENAMED; /* an event's field, carried, or renamed */
 }
 
 /* A row-wise command on one row: the rows it gives are pushed on out. */

@@ -52,13 +52,16 @@ struct esql_value {
 struct esql_row {
 	char **names;
 	struct esql_value *vals;
-	unsigned char *computed; /* the column came from EVAL, RENAME or STATS, not the event */
+	unsigned char *computed; /* the column came from EVAL, RENAME or STATS, not the event;
+	                          * ESQL_RENAMED: an event's field renamed (it keeps the field's place) */
 	size_t n, cap;
 	const cJSON *src;
 	char **hidden; /* DROP patterns and renamed names, over src */
 	size_t nhidden;
 	int64_t tag; /* the caller's (detect: the hit's index) */
 };
+
+#define ESQL_RENAMED 2
 
 struct esql_query;
 

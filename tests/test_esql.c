@@ -445,6 +445,50 @@ static void test_esql_reads_mapped_floats_at_their_stored_precision(void **state
 /* A keyword multi-field of a number or boolean field (employees' salary_change.keyword):
  * KeywordFieldMapper indexes each value's text, and doc values read them sorted as text
  * (boolean.csv-spec convertFromIntAndLong: 13.48 before 3.65); the parent stays a number. */
+/* The answer's columns for a query with no KEEP or STATS, as casebook esql prints them. */
+static char *answer_of(const char *query, const char *event)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse_query(query, &err);
+	assert_non_null(q);
+	cJSON *ev = cJSON_Parse(event);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	esql_rows_of(q, ev, "e0", "x", 0, &rows, &n, &cap);
+	esql_finish(q, &rows, &n);
+	assert_int_equal(n, 1);
+	cJSON *o = cJSON_CreateObject();
+	esql_row_answer_json(q, &rows[0], ev, o);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cJSON_Delete(ev);
+	esql_row_release(&rows[0]);
+	free(rows);
+	esql_free(q);
+	return text;
+}
+
+/* A field RENAME renames keeps its place among the event's fields (rename.csv-spec renameDrop:
+ * RENAME hire_date AS x, emp_no AS y lists y before x), a chain of renames too, and after SORT
+ * (which carries the field into the row); an EVAL's column comes last. */
+static void test_esql_renamed_fields_keep_their_place(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query, *want;
+	} renames[] = {
+	    {"FROM x | RENAME c AS x, b AS y", "{\"a\":1,\"y\":2,\"x\":3}"},
+	    {"FROM x | SORT c | RENAME c AS x, b AS y | RENAME y AS z", "{\"a\":1,\"z\":2,\"x\":3}"},
+	    {"FROM x | RENAME a AS w | EVAL b = 9", "{\"w\":1,\"c\":3,\"b\":9}"},
+	};
+	for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
+		char *got = answer_of(renames[i].query, "{\"a\":1,\"b\":2,\"c\":3}");
+		if (strcmp(got, renames[i].want))
+			fail_msg("%s: want %s, got %s", renames[i].query, renames[i].want, got);
+		cJSON_free(got);
+	}
+}
+
 static void test_esql_reads_a_keyword_multi_field_of_numbers_as_text(void **state)
 {
 	(void)state;
@@ -460,25 +504,9 @@ static void test_esql_reads_a_keyword_multi_field_of_numbers_as_text(void **stat
 	free(got);
 	/* FROM's columns, with no KEEP: the multi-fields beside their parents (keep.csv-spec
 	 * sortWithLimitOne lists height.float after height) */
-	struct esql_error err;
-	struct esql_query *q = esql_parse_query("FROM x | DROP c.keyword", &err);
-	assert_non_null(q);
-	cJSON *ev = cJSON_Parse("{\"c\":1.5,\"b\":true}");
-	struct esql_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	esql_rows_of(q, ev, "e0", "x", 0, &rows, &n, &cap);
-	esql_finish(q, &rows, &n);
-	assert_int_equal(n, 1);
-	cJSON *o = cJSON_CreateObject();
-	esql_row_answer_json(q, &rows[0], ev, o);
-	got = cJSON_PrintUnformatted(o);
+	got = answer_of("FROM x | DROP c.keyword", "{\"c\":1.5,\"b\":true}");
 	assert_string_equal(got, "{\"b\":true,\"b.keyword\":\"true\",\"c\":1.5}");
 	cJSON_free(got);
-	cJSON_Delete(o);
-	cJSON_Delete(ev);
-	esql_row_release(&rows[0]);
-	free(rows);
-	esql_free(q);
 	field_types_set(NULL, NULL, NULL, 0);
 }
 
@@ -1820,6 +1848,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_command_answers_as_the_spec),
 	    cmocka_unit_test(test_esql_reads_mapped_floats_at_their_stored_precision),
 	    cmocka_unit_test(test_esql_reads_a_keyword_multi_field_of_numbers_as_text),
+	    cmocka_unit_test(test_esql_renamed_fields_keep_their_place),
 	    cmocka_unit_test(test_esql_reads_whole_number_fields_truncated),
 	    cmocka_unit_test(test_esql_integer_long_and_unsigned_long),
 	    cmocka_unit_test(test_esql_json_extract),
