@@ -798,6 +798,7 @@ static const struct function {
     {"MV_SUM", 1, 1, 0, "d"},
     {"MV_AVG", 1, 1, 0, "d"},
     {"MV_MEDIAN", 1, 1, 0, "d"},
+    {"MV_PERCENTILE", 2, 2, 0, NULL},
     {"MV_APPEND", 2, 2, 0, NULL},
     {"MV_ZIP", 2, 3, 0, NULL},
     {"MV_MEDIAN_ABSOLUTE_DEVIATION", 1, 1, 0, "d"},
@@ -4234,6 +4235,37 @@ static double percentile_of(const double *x, size_t n, double p)
 	return x[lo] + (x[hi] - x[lo]) * (rank - (double)lo);
 }
 
+/* MV_PERCENTILE(values, p) (MvPercentile.java): between the sorted values at rank
+ * p / 100 * (n - 1), interpolated; of whole numbers a whole number of their type, the
+ * difference's share truncated (75 of [0, 10] is 7). */
+static struct esql_value mv_percentile(const struct esql_value *v, double p)
+{
+	int whole = v->n > 0;
+	enum esql_width width = EW_INTEGER;
+	for (size_t i = 0; i < v->n; i++) {
+		whole &= v->v[i].kind == EK_INT && v->v[i].width != EW_UNSIGNED;
+		if (v->v[i].kind == EK_INT && v->v[i].width == EW_LONG)
+			width = EW_LONG;
+	}
+	double *x;
+	size_t n = sorted_numbers(v, &x);
+	struct esql_value out = null_value;
+	if (n) {
+		double rank = p / 100 * (double)(n - 1);
+		size_t lo = (size_t)floor(rank), hi = lo + 1 < n ? lo + 1 : lo;
+		if (whole) { /* exact below 2^53, as the values' doubles here */
+			long double share =
+			    ((long double)x[hi] - (long double)x[lo]) * (long double)(rank - (double)lo);
+			out = one(
+			    (struct esql_scalar){.kind = EK_INT, .i = (int64_t)x[lo] + (int64_t)share, .width = width});
+		} else {
+			out = a_double(percentile_of(x, n, p));
+		}
+	}
+	free(x);
+	return out;
+}
+
 static const char *const month_names[] = {"January", "February", "March",     "April",   "May",      "June",
                                           "July",    "August",   "September", "October", "November", "December"};
 static const char *const day_names[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
@@ -5401,6 +5433,15 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = a_double(sum.value / (double)a[0].n);
 		else /* MvSum: its type's addExact */
 			*out = sum_numbers(&a[0], 1);
+	} else if (!strcmp(f, "MV_PERCENTILE")) {
+		if (a[0].n && single(&a[1]) && is_number(&a[1].v[0])) {
+			double p = as_double(&a[1].v[0]);
+			if (p >= 0 && p <= 100)
+				*out = mv_percentile(&a[0], p);
+			else
+				warn("java.lang.IllegalArgumentException: Percentile parameter must be a number "
+				     "between 0 and 100");
+		}
 	} else if (!strcmp(f, "MV_MEDIAN") && a[0].n && a[0].v[0].kind == EK_INT && is_whole_value(&a[0])) {
 		*out = whole_median(&a[0]);
 	} else if (!strcmp(f, "MV_MEDIAN") || !strcmp(f, "MV_MEDIAN_ABSOLUTE_DEVIATION")) {

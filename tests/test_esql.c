@@ -319,6 +319,11 @@ static const struct {
     /* a BY expression repeated outside the aggregates reads the BY column (reuseGroupingFunction) */
     {"FROM x | STATS s = 1 + BUCKET(v, 10.) BY b = BUCKET(v, 10.) | SORT b", "[{\"v\":3},{\"v\":14},{\"v\":15}]",
      "{\"s\":1.0,\"b\":0.0}\n{\"s\":11.0,\"b\":10.0}\n"},
+    /* MV_PERCENTILE (mv_percentile.csv-spec): interpolated between the sorted values, of whole
+     * numbers a whole number of their type (75 of [0, 10] is 7); past 0..100 null, warned */
+    {"ROW a = [5, 5, 10, 12, 5000], f = [0, 10], d = [1.5, 2.5, 10.0] | EVAL p = MV_PERCENTILE(a, 50), q = "
+     "MV_PERCENTILE(f, 75), r = MV_PERCENTILE(d, 75), x = MV_PERCENTILE(a, 101) | KEEP p, q, r, x",
+     "[0]", "{\"p\":10,\"q\":7,\"r\":6.25,\"x\":null}\n"},
     /* WEIGHTED_AVG with a constant weight is SUM(x) / COUNT(x) over every value, null when the
      * sum overflows (stats.csv-spec weightedAvgConstant, weightedAvgWithOverflowRow); STD_VAR is
      * VARIANCE's other name (varianceWithInts) */
