@@ -3337,7 +3337,10 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		field_each_leaf(ev, collect_answer_name, &an);
 		struct multi_answer ma = {&an, ev};
 		field_multi_fields_each(collect_answer_multi, &ma); /* height.float beside height */
-		if (an.n > 1)                                       /* ES|QL lists a FROM's fields by name */
+		for (size_t i = 0; i < r->n; i++) /* a field the row carried, null in this event, in its place too */
+			if (!r->computed[i])
+				collect_answer_name(&an, r->names[i], strlen(r->names[i]), NULL);
+		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
 		/* a field renamed keeps its place under its new name (rename.csv-spec renameDrop) */
 		size_t nren, next = 0;
@@ -4962,8 +4965,8 @@ static int refuses_unsigned(const char *f, const struct esql_value *all)
 {
 	static const struct {
 		const char *f, *takes;
-	} takes[] = {{"MIN", "representable except unsigned_long and spatial types"},
-	             {"MAX", "representable except unsigned_long and spatial types"},
+	} takes[] = {{"MIN", NULL}, /* stats.csv-spec agg_max_min_unsigned_long */
+	             {"MAX", NULL},
 	             {"VALUES", "any type except unsigned_long and spatial types"},
 	             {"COUNT_DISTINCT", "any exact type except unsigned_long, _source, or counter types"},
 	             {"PERCENTILE", "numeric except unsigned_long"},
@@ -5584,6 +5587,16 @@ static int rounding_fits(size_t i, int64_t from, int64_t to, int64_t n)
 	return steps <= n;
 }
 
+/* A numeric BUCKET's from or to as Bucket.java folds it: an unsigned_long as the long that holds
+ * it in a block (its top bit flipped), so 17764691215469285192 reads 8541319178614509384
+ * (bucket.csv-spec bucketWithUnsignedLong's 1.75E19). */
+static double bucket_bound(const struct esql_scalar *s)
+{
+	if (s->kind == EK_INT && s->width == EW_UNSIGNED)
+		return (double)(int64_t)((uint64_t)s->i ^ UINT64_C(0x8000000000000000));
+	return as_double(s);
+}
+
 /* BUCKET(field, span) and BUCKET(field, buckets, from, to) (Bucket.java): a date rounded as
  * DATE_TRUNC rounds it, by the span or by the coarsest human rounding that covers from..to in
  * no more than the buckets asked (else a year); a number floor(x / r) * r, a double, r the span
@@ -5627,7 +5640,7 @@ static struct esql_value bucket_of(const struct enode *n, const struct esql_row 
 	} else if (ok && is_number(&a[0].v[0]) && is_number(&a[1].v[0])) {
 		double rounding = as_double(&a[1].v[0]);
 		if (na == 4 && is_number(&a[2].v[0]) && is_number(&a[3].v[0])) {
-			double precise = (as_double(&a[3].v[0]) - as_double(&a[2].v[0])) / rounding;
+			double precise = (bucket_bound(&a[3].v[0]) - bucket_bound(&a[2].v[0])) / rounding;
 			double power = pow(10, ceil(log10(precise)));
 			rounding = precise < power / 2 ? power / 2 : power;
 		}

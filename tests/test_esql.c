@@ -475,7 +475,8 @@ static char *answer_of(const char *query, const char *event)
 
 /* A field RENAME renames keeps its place among the event's fields (rename.csv-spec renameDrop:
  * RENAME hire_date AS x, emp_no AS y lists y before x), a chain of renames too, and after SORT
- * (which carries the field into the row); an EVAL's column comes last. */
+ * (which carries the field into the row); an EVAL's column comes last; a field the row carried
+ * that this event lacks stands in its place too (unsigned_long.csv-spec sortAsc). */
 static void test_esql_renamed_fields_keep_their_place(void **state)
 {
 	(void)state;
@@ -485,6 +486,7 @@ static void test_esql_renamed_fields_keep_their_place(void **state)
 	    {"FROM x | RENAME c AS x, b AS y", "{\"a\":1,\"y\":2,\"x\":3}"},
 	    {"FROM x | SORT c | RENAME c AS x, b AS y | RENAME y AS z", "{\"a\":1,\"z\":2,\"x\":3}"},
 	    {"FROM x | RENAME a AS w | EVAL b = 9", "{\"w\":1,\"c\":3,\"b\":9}"},
+	    {"FROM x | SORT aa NULLS FIRST", "{\"a\":1,\"aa\":null,\"b\":2,\"c\":3}"},
 	};
 	for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
 		char *got = answer_of(renames[i].query, "{\"a\":1,\"b\":2,\"c\":3}");
@@ -604,8 +606,12 @@ static const struct {
     {"FROM x | STATS s = SUM(i), c = COUNT(u)",
      "[{\"i\":2000000000,\"u\":\"18446744073709551615\"},{\"i\":2000000000,\"u\":7}]", "{\"s\":4000000000,\"c\":2}\n",
      0, ""},
-    {"FROM x | STATS m = MAX(u)", "[{\"u\":1}]", "", 0,
-     "argument of [MAX] must be [representable except unsigned_long and spatial types]"},
+    /* MIN and MAX take them (stats.csv-spec maxOfUnsignedLong, agg_max_min_unsigned_long) */
+    {"FROM x | STATS m = MAX(u), n = MIN(u)", "[{\"u\":1},{\"u\":\"18446744073709551615\"}]",
+     "{\"m\":18446744073709551615,\"n\":1}\n", 0, ""},
+    /* a numeric BUCKET reads an unsigned_long bound as its block's long (bucketWithUnsignedLong) */
+    {"FROM x | EVAL b = BUCKET(u, 20, 5480608687137202404, TO_UL(\"17764691215469285192\")) | KEEP b",
+     "[{\"u\":\"17764691215469285192\"}]", "{\"b\":1.75E19}\n", 0, ""},
     {"FROM x | STATS s = SUM(u)", "[{\"u\":1}]", "", 0,
      "argument of [SUM] must be [numeric except unsigned_long or counter types]"},
     {"FROM x | KEEP c, f", "[{\"c\":3.7,\"f\":\"1.5\"},{\"c\":\"5\",\"f\":2.5},{\"c\":3.0,\"f\":1}]",
