@@ -717,6 +717,8 @@ static const struct function {
     {"KQL", 1, 1, 0, NULL},
     {"CIDR_MATCH", 2, -1, 0, "a-"},
     {"TO_IP", 1, 1, 0, NULL},
+    {"TO_VERSION", 1, 1, 0, NULL},
+    {"TO_VER", 1, 1, 0, NULL},
     {"REPLACE", 3, 3, 0, NULL},
     /* aggregates */
     {"MEDIAN", 1, 1, 1, NULL},
@@ -1653,6 +1655,7 @@ static const char *cast_function(const char *type)
 	             {"datetime", "TO_DATETIME"},
 	             {"date", "TO_DATETIME"},
 	             {"ip", "TO_IP"},
+	             {"version", "TO_VERSION"},
 	             {"unsigned_long", "TO_UNSIGNED_LONG"},
 	             {"version", "TO_VERSION"},
 	             {"date_nanos", "TO_DATE_NANOS"},
@@ -2088,6 +2091,93 @@ static void assign_free(struct assign *a)
 }
 
 static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar *b, int *out);
+
+/* A version's parts as Elasticsearch's version field orders them (VersionEncoder): a valid one
+ * is dot-separated numbers, then an optional -pre-release of dot-separated identifiers, then an
+ * optional +build; valid ones sort first. */
+static int version_valid(const char *s, size_t *main_end, size_t *pre_end)
+{
+	size_t i = 0;
+	for (;;) {
+		size_t d = strspn(s + i, "0123456789");
+		if (!d)
+			return 0;
+		i += d;
+		if (s[i] != '.')
+			break;
+		i++;
+	}
+	*main_end = i;
+	if (s[i] == '-') {
+		i++;
+		for (;;) {
+			size_t d = strspn(s + i, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-");
+			if (!d)
+				return 0;
+			i += d;
+			if (s[i] != '.')
+				break;
+			i++;
+		}
+	}
+	*pre_end = i;
+	if (s[i] == '+')
+		i += 1 + strspn(s + i + 1, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.");
+	return s[i] == '\0';
+}
+
+/* Dot-separated identifiers compared one by one: numbers (leading zeros aside) by value and
+ * before words, words as text; a list that is the other's start sorts first. */
+static int identifiers_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i = 0, j = 0;
+	while (i < alen && j < blen) {
+		size_t la = strcspn(a + i, "."), lb = strcspn(b + j, ".");
+		la = la < alen - i ? la : alen - i, lb = lb < blen - j ? lb : blen - j;
+		int na = strspn(a + i, "0123456789") >= la, nb = strspn(b + j, "0123456789") >= lb;
+		int c;
+		if (na && nb) {
+			size_t za = 0, zb = 0; /* leading zeros do not count */
+			while (za + 1 < la && a[i + za] == '0')
+				za++;
+			while (zb + 1 < lb && b[j + zb] == '0')
+				zb++;
+			c = la - za != lb - zb ? (la - za > lb - zb ? 1 : -1) : memcmp(a + i + za, b + j + zb, la - za);
+		} else if (na != nb) {
+			c = na ? -1 : 1;
+		} else {
+			c = memcmp(a + i, b + j, la < lb ? la : lb);
+			if (!c)
+				c = la != lb ? (la > lb ? 1 : -1) : 0;
+		}
+		if (c)
+			return c;
+		i += la + 1, j += lb + 1;
+	}
+	return (i < alen) - (j < blen);
+}
+
+/* Semantic version precedence, as the version field keeps it: valid versions by their numbers,
+ * a pre-release before its release, then by its identifiers, then by the build text; an invalid
+ * one after every valid one, as text. */
+static int version_order(const char *a, const char *b)
+{
+	size_t am, ap, bm, bp;
+	int va = version_valid(a, &am, &ap), vb = version_valid(b, &bm, &bp);
+	if (va != vb)
+		return va ? -1 : 1;
+	if (!va)
+		return strcmp(a, b);
+	int c = identifiers_order(a, am, b, bm);
+	if (c)
+		return c;
+	int pa = ap > am, pb = bp > bm; /* a pre-release comes before the release */
+	if (pa != pb)
+		return pa ? -1 : 1;
+	if (pa && (c = identifiers_order(a + am + 1, ap - am - 1, b + bm + 1, bp - bm - 1)))
+		return c;
+	return strcmp(a + ap, b + bp);
+}
 
 /* Whether two expressions are the same: the same node kinds, operators, names, literals and
  * arguments. */
@@ -2862,6 +2952,7 @@ struct reading {
 	int ip;                  /* a field mapped ip: its values are ips (ip_scalar) */
 	size_t geo_skip;         /* the values of an array [lon, lat(, z)] read already */
 	int keyword;             /* a keyword multi-field: a number or boolean is indexed as its text */
+	int version;             /* a field mapped version: its values are versions */
 };
 
 /* A number's text as the document wrote it, for the usual forms: the shortest that reads
@@ -2959,6 +3050,9 @@ static int read_json_value(void *ctx, const cJSON *j)
 		unsigned char ip[16];
 		if (rd->date && !field_date_text(j->valuestring, strlen(j->valuestring), &us)) {
 			value_add(rd->v, (struct esql_scalar){.kind = EK_DATE, .i = us});
+		} else if (rd->version) {
+			value_add(rd->v,
+			          (struct esql_scalar){.kind = EK_STR, .s = xstrdup(j->valuestring), .version = 1});
 		} else if (rd->ip && !field_ip_parse(j->valuestring, strlen(j->valuestring), ip)) {
 			value_add(rd->v, ip_scalar(ip)); /* an ip's doc value, written as Elasticsearch does */
 		} else {
@@ -3034,10 +3128,11 @@ static struct esql_value lookup(const struct esql_row *r, const char *name)
 		int geo = num.geo_point || (len >= 12 && !memcmp(name + len - 12, "geo.location", 12) &&
 		                            (len == 12 || name[len - 13] == '.'));
 		doc_values = doc_values && !geo; /* from _source, in its order */
-		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0, 0};
+		struct reading rd = {&v, type == FT_DATE, num, geo, type == FT_IP, 0, 0, 0};
 		/* a keyword multi-field of a number (salary_change.keyword): KeywordFieldMapper indexes
 		 * the value's text, and its doc values sort as text */
-		rd.keyword = dot && type == FT_KEYWORD && num.kind == NUMERIC_NONE && !geo;
+		rd.keyword = dot && type == FT_KEYWORD && num.kind == NUMERIC_NONE && !geo && !num.version;
+		rd.version = num.version;
 		field_each(r->src, name, len, read_json_value, &rd);
 		if (v.n > 1 && doc_values)
 			doc_values_order(&v);
@@ -3406,6 +3501,11 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 			*out = (a->i > b->i) - (a->i < b->i);
 		else
 			*out = (as_double(a) > as_double(b)) - (as_double(a) < as_double(b));
+		return 0;
+	}
+	if (a->kind == EK_STR && b->kind == EK_STR && (a->version || b->version)) {
+		int c = version_order(a->s, b->s); /* a string it meets reads as a version */
+		*out = (c > 0) - (c < 0);
 		return 0;
 	}
 	if (a->kind == EK_STR && b->kind == EK_STR && (a->ip || b->ip)) {
@@ -6001,6 +6101,11 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
 			out = replace(n->replace, s, with);
+	} else if (!strcmp(f, "TO_VERSION") || !strcmp(f, "TO_VER")) { /* each value's text, as a version */
+		for (size_t i = 0; i < a[0].n; i++) {
+			struct esql_scalar v = {.kind = EK_STR, .s = scalar_text(&a[0].v[i]), .version = 1};
+			value_add(&out, v);
+		}
 	} else if (!strcmp(f, "TO_IP")) { /* each value (ToIp); one that is no address, none */
 		for (size_t i = 0; i < a[0].n; i++) {
 			unsigned char ip[16];

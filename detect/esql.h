@@ -39,6 +39,8 @@ struct esql_scalar {
 	/* EK_STR: an ip (a field mapped ip, TO_IP, IP_PREFIX), its text as Elasticsearch writes
 	 * it; it orders by its 16 bytes (v4 mapped into v6), as an ip's doc values do */
 	unsigned char ip;
+	/* EK_STR: a version (a field mapped version, TO_VERSION): it orders as one (version_order) */
+	unsigned char version;
 };
 
 /* A column's value: n == 0 is null, n > 1 a multi-valued field. */

@@ -41,6 +41,8 @@ struct numeric_type numeric_type_named(const char *text)
 		t.kind = NUMERIC_UNSIGNED_LONG;
 	else if (!strcmp(type, "geo_point"))
 		t.geo_point = 1;
+	else if (!strcmp(type, "version"))
+		t.version = 1;
 	else if (!strncmp(type, "scaled_float(", 13)) {
 		char *end;
 		double f = strtod(type + 13, &end);

@@ -44,6 +44,7 @@ struct numeric_type {
 	int ignores;           /* a keyword's ignore_above is set: */
 	long ignore_above;     /* values longer (in UTF-16 units) are not indexed */
 	int geo_point;         /* a geo_point (ES|QL reads it from _source: detect/esql.c) */
+	int version;           /* a version (ES|QL orders its values as versions: detect/esql.c) */
 };
 
 /* The numeric type a stored field type names: "float", "half_float", "double", "long",

@@ -319,6 +319,14 @@ static const struct {
     /* a BY expression repeated outside the aggregates reads the BY column (reuseGroupingFunction) */
     {"FROM x | STATS s = 1 + BUCKET(v, 10.) BY b = BUCKET(v, 10.) | SORT b", "[{\"v\":3},{\"v\":14},{\"v\":15}]",
      "{\"s\":1.0,\"b\":0.0}\n{\"s\":11.0,\"b\":10.0}\n"},
+    /* TO_VERSION and ::version: versions order as the version field keeps them (stats.csv-spec
+     * maxOfVersion): numbers by value, a pre-release before its release, invalid ones last */
+    {"ROW v = TO_VERSION([\"1.11.0\", \"1.2.3\", \"1.2.3-SNAPSHOT\", \"bad\", \"1.2.3-alpha.10\", \"1.2.3-alpha.9\"]) "
+     "| EVAL s = MV_SORT(v), m = MV_MAX(v), n = MV_MIN(v), c = \"1.10\"::version > \"1.9\"::version, t = "
+     "TO_VER(\"2\") < \"10\" | DROP v",
+     "[0]",
+     "{\"s\":[\"1.2.3-SNAPSHOT\",\"1.2.3-alpha.9\",\"1.2.3-alpha.10\",\"1.2.3\",\"1.11.0\",\"bad\"],\"m\":\"bad\","
+     "\"n\":\"1.2.3-SNAPSHOT\",\"c\":true,\"t\":true}\n"},
     /* MV_PERCENTILE (mv_percentile.csv-spec): interpolated between the sorted values, of whole
      * numbers a whole number of their type (75 of [0, 10] is 7); past 0..100 null, warned */
     {"ROW a = [5, 5, 10, 12, 5000], f = [0, 10], d = [1.5, 2.5, 10.0] | EVAL p = MV_PERCENTILE(a, 50), q = "
