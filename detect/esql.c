@@ -2095,31 +2095,29 @@ static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar
 /* A version's parts as Elasticsearch's version field orders them (VersionEncoder): a valid one
  * is dot-separated numbers, then an optional -pre-release of dot-separated identifiers, then an
  * optional +build; valid ones sort first. */
-static int version_valid(const char *s, size_t *main_end, size_t *pre_end)
+/* The end of dot-separated identifiers made of chars from s + i, or 0 when one is empty. */
+static size_t dotted_end(const char *s, size_t i, const char *chars)
 {
-	size_t i = 0;
 	for (;;) {
-		size_t d = strspn(s + i, "0123456789");
+		size_t d = strspn(s + i, chars);
 		if (!d)
 			return 0;
 		i += d;
 		if (s[i] != '.')
-			break;
+			return i;
 		i++;
 	}
+}
+
+static int version_valid(const char *s, size_t *main_end, size_t *pre_end)
+{
+	static const char word[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-";
+	size_t i = dotted_end(s, 0, "0123456789");
+	if (!i)
+		return 0;
 	*main_end = i;
-	if (s[i] == '-') {
-		i++;
-		for (;;) {
-			size_t d = strspn(s + i, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-");
-			if (!d)
-				return 0;
-			i += d;
-			if (s[i] != '.')
-				break;
-			i++;
-		}
-	}
+	if (s[i] == '-' && !(i = dotted_end(s, i + 1, word)))
+		return 0;
 	*pre_end = i;
 	if (s[i] == '+')
 		i += 1 + strspn(s + i + 1, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.");
