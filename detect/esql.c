@@ -704,6 +704,7 @@ static const struct function {
     {"TO_LONG", 1, 1, 0, NULL},
     {"TO_INTEGER", 1, 1, 0, NULL},
     {"TO_DOUBLE", 1, 1, 0, NULL},
+    {"TO_AGGREGATE_METRIC_DOUBLE", 1, 1, 0, NULL},
     {"TO_BOOLEAN", 1, 1, 0, NULL},
     {"ABS", 1, 1, 0, "d"},
     {"COUNT", 0, 1, 1, NULL},
@@ -6074,6 +6075,19 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 	} else if (!strcmp(f, "TO_STRING")) {
 		for (size_t i = 0; i < a[0].n; i++)
 			value_add(&out, (struct esql_scalar){.kind = EK_STR, .s = scalar_text(&a[0].v[i])});
+	} else if (!strcmp(f, "TO_AGGREGATE_METRIC_DOUBLE")) {
+		/* an aggregate_metric_double's min, max, sum and value_count are those of the values as
+		 * doubles, which MIN, MAX, SUM, COUNT and AVG of the column read alike: the values are the
+		 * metric here (its column shows them, not Elasticsearch's {min, max, sum, value_count}) */
+		for (size_t i = 0; i < a[0].n; i++)
+			if (!is_number(&a[0].v[i])) {
+				fault("argument of [TO_AGGREGATE_METRIC_DOUBLE] must be [numeric or "
+				      "aggregate_metric_double], "
+				      "found another type");
+				break;
+			}
+		if (!faulted())
+			out = to_number(&a[0], NUM_DOUBLE, 1);
 	} else if (!strcmp(f, "TO_LONG") || !strcmp(f, "TO_INTEGER") || !strcmp(f, "TO_DOUBLE")) {
 		out = to_number(&a[0],
 		                !strcmp(f, "TO_DOUBLE")    ? NUM_DOUBLE

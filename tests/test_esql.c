@@ -327,6 +327,12 @@ static const struct {
      "[0]",
      "{\"s\":[\"1.2.3-SNAPSHOT\",\"1.2.3-alpha.9\",\"1.2.3-alpha.10\",\"1.2.3\",\"1.11.0\",\"bad\"],\"m\":\"bad\","
      "\"n\":\"1.2.3-SNAPSHOT\",\"c\":true,\"t\":true}\n"},
+    /* TO_AGGREGATE_METRIC_DOUBLE: MIN, MAX, SUM, COUNT and AVG of the metric as Elasticsearch's of
+     * its min, max, sum and value_count (stats.csv-spec sumWithConditions, countWithConditions) */
+    {"ROW x = [1, 2, 3, 4, 5] | MV_EXPAND x | EVAL m = TO_AGGREGATE_METRIC_DOUBLE(x), mv = "
+     "TO_AGGREGATE_METRIC_DOUBLE([1, 2]) | STATS s = SUM(m) WHERE x >= 3, c = COUNT(m), a = AVG(m), mx = MAX(m), cm = "
+     "COUNT(mv), sm = SUM(mv)",
+     "[0]", "{\"s\":12.0,\"c\":5,\"a\":3.0,\"mx\":5.0,\"cm\":10,\"sm\":15.0}\n"},
     /* MV_PERCENTILE (mv_percentile.csv-spec): interpolated between the sorted values, of whole
      * numbers a whole number of their type (75 of [0, 10] is 7); past 0..100 null, warned */
     {"ROW a = [5, 5, 10, 12, 5000], f = [0, 10], d = [1.5, 2.5, 10.0] | EVAL p = MV_PERCENTILE(a, 50), q = "
