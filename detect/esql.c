@@ -719,6 +719,7 @@ static const struct function {
     {"CIDR_MATCH", 2, -1, 0, "a-"},
     {"TO_IP", 1, 1, 0, NULL},
     {"TO_VERSION", 1, 1, 0, NULL},
+    {"IS_NULL", 1, 1, 0, NULL},
     {"TO_VER", 1, 1, 0, NULL},
     {"REPLACE", 3, 3, 0, NULL},
     /* aggregates */
@@ -6113,6 +6114,8 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
 			out = replace(n->replace, s, with);
+	} else if (!strcmp(f, "IS_NULL")) { /* 8.x's function form of IS NULL (version.csv-spec) */
+		out = boolean(a[0].n == 0);
 	} else if (!strcmp(f, "TO_VERSION") || !strcmp(f, "TO_VER")) { /* each value's text, as a version */
 		for (size_t i = 0; i < a[0].n; i++) {
 			struct esql_scalar v = {.kind = EK_STR, .s = scalar_text(&a[0].v[i]), .version = 1};

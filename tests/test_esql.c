@@ -327,6 +327,8 @@ static const struct {
      "[0]",
      "{\"s\":[\"1.2.3-SNAPSHOT\",\"1.2.3-alpha.9\",\"1.2.3-alpha.10\",\"1.2.3\",\"1.11.0\",\"bad\"],\"m\":\"bad\","
      "\"n\":\"1.2.3-SNAPSHOT\",\"c\":true,\"t\":true}\n"},
+    /* IS_NULL(x), the function form of x IS NULL (version.csv-spec groupOrderLimit, case) */
+    {"FROM x | WHERE NOT IS_NULL(v) | KEEP id", "[{\"id\":1,\"v\":\"1\"},{\"id\":2}]", "{\"id\":1}\n"},
     /* TO_AGGREGATE_METRIC_DOUBLE: MIN, MAX, SUM, COUNT and AVG of the metric as Elasticsearch's of
      * its min, max, sum and value_count (stats.csv-spec sumWithConditions, countWithConditions) */
     {"ROW x = [1, 2, 3, 4, 5] | MV_EXPAND x | EVAL m = TO_AGGREGATE_METRIC_DOUBLE(x), mv = "
