@@ -2084,6 +2084,17 @@ static const char *outside_by(const struct enode *n, const struct command *c)
 	return NULL;
 }
 
+/* Whether an expression reads one of STATS's BY columns. */
+static int reads_by(const struct enode *n, const struct command *c)
+{
+	if (n->kind == N_FIELD)
+		return !outside_by(n, c);
+	for (size_t i = 0; i < n->nargs; i++)
+		if (reads_by(n->args[i], c))
+			return 1;
+	return 0;
+}
+
 static void assign_free(struct assign *a)
 {
 	free(a->name);
@@ -2094,15 +2105,13 @@ static void assign_free(struct assign *a)
 
 static int compare_scalars(const struct esql_scalar *a, const struct esql_scalar *b, int *out);
 
-/* A version's parts as Elasticsearch's version field orders them (VersionEncoder): a valid one
- * is dot-separated numbers, then an optional -pre-release of dot-separated identifiers, then an
- * optional +build; valid ones sort first. */
-/* The end of dot-separated identifiers made of chars from s + i, or 0 when one is empty. */
-static size_t dotted_end(const char *s, size_t i, const char *chars)
+/* The end of dot-separated identifiers made of chars from s + i, or 0 when one is empty or, with
+ * numbers_plain, when one is all digits with a leading zero (semver's 01). */
+static size_t dotted_end(const char *s, size_t i, const char *chars, int numbers_plain)
 {
 	for (;;) {
 		size_t d = strspn(s + i, chars);
-		if (!d)
+		if (!d || (numbers_plain && d > 1 && s[i] == '0' && strspn(s + i, "0123456789") >= d))
 			return 0;
 		i += d;
 		if (s[i] != '.')
@@ -2111,18 +2120,20 @@ static size_t dotted_end(const char *s, size_t i, const char *chars)
 	}
 }
 
+/* Whether s is a valid version, as VersionEncoder's pattern takes it: numbers without leading
+ * zeros, an optional -pre-release and an optional +build of non-empty identifiers. */
 static int version_valid(const char *s, size_t *main_end, size_t *pre_end)
 {
 	static const char word[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-";
-	size_t i = dotted_end(s, 0, "0123456789");
+	size_t i = dotted_end(s, 0, "0123456789", 1);
 	if (!i)
 		return 0;
 	*main_end = i;
-	if (s[i] == '-' && !(i = dotted_end(s, i + 1, word)))
+	if (s[i] == '-' && !(i = dotted_end(s, i + 1, word, 1)))
 		return 0;
 	*pre_end = i;
-	if (s[i] == '+')
-		i += 1 + strspn(s + i + 1, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.");
+	if (s[i] == '+' && !(i = dotted_end(s, i + 1, word, 0)))
+		return 0;
 	return s[i] == '\0';
 }
 
@@ -2248,13 +2259,21 @@ static void stats_columns(struct parser *p, struct command *c)
 	c->nassign = na, c->nby = nb;
 	free(drop);
 	for (size_t i = 0; i < c->nassign && !p->failed; i++) {
-		read_by_columns(&c->assign[i].expr, c);
-		const char *name = outside_by(c->assign[i].expr, c);
+		struct assign *a = &c->assign[i];
+		read_by_columns(&a->expr, c);
+		const char *name = outside_by(a->expr, c);
 		if (name)
 			fail(
-			    p, c->assign[i].at,
+			    p, a->at,
 			    "STATS: column [%s] must appear in the STATS BY clause or be used in an aggregate function",
 			    name);
+		else if (a->expr->kind == N_FIELD) /* Aggregate.checkInvalidNamedExpressionUsage */
+			fail(p, a->at,
+			     "STATS: grouping key [%s] cannot be used as an aggregate once declared in the STATS BY "
+			     "clause",
+			     a->expr->name);
+		else if (!is_aggregate(a->expr) && !aggregate_inside(a->expr) && !reads_by(a->expr, c))
+			fail(p, a->at, "STATS: expected an aggregate function but found [%s]", a->name);
 	}
 }
 
@@ -2955,11 +2974,15 @@ struct reading {
 	int version;             /* a field mapped version: its values are versions */
 };
 
-/* A number's text as the document wrote it, for the usual forms: the shortest that reads
- * back the same. */
+/* A number's text as the document wrote it, for the usual forms (cJSON keeps no text): a whole
+ * number below 2^53 as its digits, another the shortest that reads back the same. */
 static char *number_source_text(double d)
 {
 	char buf[40];
+	if (d == floor(d) && fabs(d) < 9007199254740992.0) { /* a whole number as written: 100, not 1e+02 */
+		snprintf(buf, sizeof(buf), "%.0f", d);
+		return xstrdup(buf);
+	}
 	for (int precision = 1; precision <= 17; precision++) {
 		snprintf(buf, sizeof(buf), "%.*g", precision, d);
 		if (strtod(buf, NULL) == d)
@@ -3833,7 +3856,10 @@ static int like_one(const struct enode *n, size_t i, const char *value, const st
 static struct esql_value eval_like(const struct enode *n, const struct esql_row *r)
 {
 	struct esql_value v = eval(n->args[0], r), out = null_value;
-	if (n->matches_all) {
+	int strings = 1; /* LIKE reads strings: another type's value is null, as before the rewrite */
+	for (size_t i = 0; i < v.n; i++)
+		strings &= v.v[i].kind == EK_STR;
+	if (n->matches_all && strings) {
 		out = boolean((v.n > 0) != n->op);
 	} else if (single(&v) && v.v[0].kind == EK_STR) {
 		int hit = 0;
@@ -4341,6 +4367,12 @@ static double percentile_of(const double *x, size_t n, double p)
 /* MV_PERCENTILE(values, p) (MvPercentile.java): between the sorted values at rank
  * p / 100 * (n - 1), interpolated; of whole numbers a whole number of their type, the
  * difference's share truncated (75 of [0, 10] is 7). */
+static int by_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static struct esql_value mv_percentile(const struct esql_value *v, double p)
 {
 	int whole = v->n > 0;
@@ -4350,21 +4382,23 @@ static struct esql_value mv_percentile(const struct esql_value *v, double p)
 		if (v->v[i].kind == EK_INT && v->v[i].width == EW_LONG)
 			width = EW_LONG;
 	}
+	if (whole) { /* the longs themselves, not their doubles: exact past 2^53 */
+		int64_t *x = xmalloc(v->n * sizeof(*x));
+		for (size_t i = 0; i < v->n; i++)
+			x[i] = v->v[i].i;
+		qsort(x, v->n, sizeof(*x), by_int64);
+		double rank = p / 100 * (double)(v->n - 1);
+		size_t lo = (size_t)floor(rank), hi = lo + 1 < v->n ? lo + 1 : lo;
+		/* the difference in long double (64-bit mantissa): no overflow, the share truncated */
+		long double share = ((long double)x[hi] - (long double)x[lo]) * (long double)(rank - (double)lo);
+		struct esql_value out =
+		    one((struct esql_scalar){.kind = EK_INT, .i = x[lo] + (int64_t)share, .width = width});
+		free(x);
+		return out;
+	}
 	double *x;
 	size_t n = sorted_numbers(v, &x);
-	struct esql_value out = null_value;
-	if (n) {
-		double rank = p / 100 * (double)(n - 1);
-		size_t lo = (size_t)floor(rank), hi = lo + 1 < n ? lo + 1 : lo;
-		if (whole) { /* exact below 2^53, as the values' doubles here */
-			long double share =
-			    ((long double)x[hi] - (long double)x[lo]) * (long double)(rank - (double)lo);
-			out = one(
-			    (struct esql_scalar){.kind = EK_INT, .i = (int64_t)x[lo] + (int64_t)share, .width = width});
-		} else {
-			out = a_double(percentile_of(x, n, p));
-		}
-	}
+	struct esql_value out = n ? a_double(percentile_of(x, n, p)) : null_value;
 	free(x);
 	return out;
 }
@@ -5230,6 +5264,8 @@ static struct esql_value clamp_of(const char *f, const struct esql_value *a, siz
 			pick = bound;
 	}
 	struct esql_scalar out = scalar_copy(pick);
+	if (out.kind == EK_STR) /* a bound read as the field's type: an ip or a version */
+		out.ip = a[0].v[0].ip, out.version = a[0].v[0].version;
 	if (type.kind == EK_DOUBLE && out.kind == EK_INT)
 		out = (struct esql_scalar){.kind = EK_DOUBLE, .d = as_double(&out)};
 	else if (type.kind == EK_INT && out.kind == EK_INT)
@@ -5654,13 +5690,18 @@ static int64_t month_start(int64_t m)
 	return time_from_civil(&c);
 }
 
-/* A date rounded down to a period of whole months from 1970-01 (quarters and years alike). */
-static int64_t period_trunc(int64_t us, int64_t months)
+/* A date rounded down to a period of whole months from 1970-01 (quarters and years alike), into
+ * *out; -1 when the period's start is outside the years 0001-9999 (a period of 10^18 months). */
+static int period_trunc(int64_t us, int64_t months, int64_t *out)
 {
 	int64_t m = month_index(us), q = m / months;
 	if (q * months > m)
 		q--;
-	return month_start(q * months);
+	int64_t start = q * months; /* q is 0 or -1 when the period is longer than m */
+	if (start < (1 - 1970) * 12 || start > (9999 - 1970) * 12 + 11)
+		return -1;
+	*out = month_start(start);
+	return 0;
 }
 
 /* BUCKET's "human" date roundings (Bucket.java), coarsest first: a period of months, or a span
@@ -5678,7 +5719,9 @@ static int rounding_fits(size_t i, int64_t from, int64_t to, int64_t n)
 {
 	int64_t steps;
 	if (human_roundings[i].months) {
-		int64_t p = human_roundings[i].months, m0 = month_index(period_trunc(from, p)), mt = month_index(to);
+		int64_t p = human_roundings[i].months, first = from, mt = month_index(to);
+		period_trunc(from, p, &first); /* a month or a year: within the years of from */
+		int64_t m0 = month_index(first);
 		steps = mt < m0 ? 1 : (mt - m0) / p + 1;
 	} else {
 		int64_t span = human_roundings[i].us, first = date_trunc(from, span);
@@ -5708,15 +5751,17 @@ static struct esql_value bucket_of(const struct enode *n, const struct esql_row 
 	for (size_t i = 0; i < na; i++)
 		a[i] = eval(n->args[i], r);
 	int ok = na == 2 || na == 4;
+	if (!ok) /* Bucket.checkArgsCount */
+		fault("function [BUCKET] expects exactly two or four arguments");
 	for (size_t i = 0; i < na; i++)
 		ok = ok && single(&a[i]);
 	if (ok && a[0].v[0].kind == EK_DATE) {
 		const struct esql_scalar *b = &a[1].v[0];
-		int64_t us = a[0].v[0].i, from, to;
+		int64_t us = a[0].v[0].i, from, to, t;
 		if (na == 2 && b->kind == EK_SPAN && b->i > 0)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(us, b->i)});
-		else if (na == 2 && b->kind == EK_PERIOD && b->i > 0)
-			out = one((struct esql_scalar){.kind = EK_DATE, .i = period_trunc(us, b->i)});
+		else if (na == 2 && b->kind == EK_PERIOD && b->i > 0 && !period_trunc(us, b->i, &t))
+			out = one((struct esql_scalar){.kind = EK_DATE, .i = t});
 		else if (na == 4 && b->kind == EK_INT && b->i > 0) {
 			const struct esql_scalar *ends[2] = {&a[2].v[0], &a[3].v[0]};
 			int64_t *at[2] = {&from, &to};
@@ -5733,8 +5778,9 @@ static struct esql_value bucket_of(const struct enode *n, const struct esql_row 
 						break;
 					months = human_roundings[i].months, span = human_roundings[i].us;
 				}
-				out = one((struct esql_scalar){
-				    .kind = EK_DATE, .i = months ? period_trunc(us, months) : date_trunc(us, span)});
+				t = date_trunc(us, span ? span : 1);
+				if (!months || !period_trunc(us, months, &t))
+					out = one((struct esql_scalar){.kind = EK_DATE, .i = t});
 			}
 		}
 	} else if (ok && is_number(&a[0].v[0]) && is_number(&a[1].v[0])) {
@@ -6109,7 +6155,11 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
 		else if (single(&a[0]) && a[0].v[0].kind == EK_PERIOD && a[0].v[0].i > 0 && single(&a[1]) &&
 		         a[1].v[0].kind == EK_DATE) /* whole months from 1970-01 (quarters, years alike) */
-			out = one((struct esql_scalar){.kind = EK_DATE, .i = period_trunc(a[1].v[0].i, a[0].v[0].i)});
+		{
+			int64_t start;
+			if (!period_trunc(a[1].v[0].i, a[0].v[0].i, &start))
+				out = one((struct esql_scalar){.kind = EK_DATE, .i = start});
+		}
 	} else if (!strcmp(f, "REPLACE")) {
 		const char *with = na > 2 ? string_arg(&a[2]) : NULL;
 		if (s && with)
@@ -6654,9 +6704,9 @@ static void group_members(const struct command *c, struct rows *rs, struct membe
 			at[f] = 0;
 		}
 		/* the aggregates and their WHERE read an aliased BY column as the row's value of its
-		 * expression (BY salary = 2: WHERE salary > 50000 is false); INLINE STATS keeps the
-		 * rows as they were */
-		for (size_t f = 0; f < c->nby && !c->inline_stats; f++)
+		 * expression (BY salary = 2: WHERE salary > 50000 is false); INLINE STATS's rows keep it,
+		 * as Elasticsearch adds the grouping columns */
+		for (size_t f = 0; f < c->nby; f++)
 			if (by_alias(c, f))
 				set_column(&rs->v[r], c->by[f].name, value_copy(&vals[f]), 1);
 		for (;;) {
@@ -6832,6 +6882,19 @@ static struct esql_value first_last(const struct enode *call, const struct enode
 	return v;
 }
 
+/* Whether an expression reads nothing of a row (no field, no aggregate, no KQL or MATCH on its
+ * event): Elasticsearch folds it to a constant. */
+static int foldable(const struct enode *n)
+{
+	if (n->kind == N_FIELD || (n->kind == N_CALL && (is_aggregate(n) || !strcmp(n->name, "KQL") ||
+	                                                 !strcmp(n->name, "MATCH") || !strcmp(n->name, "NOW"))))
+		return 0;
+	for (size_t i = 0; i < n->nargs; i++)
+		if (!foldable(n->args[i]))
+			return 0;
+	return 1;
+}
+
 static struct esql_value aggregate(const struct enode *call, const struct enode *filter, const struct rows *rs,
                                    const struct member *m, size_t n)
 {
@@ -6847,10 +6910,23 @@ static struct esql_value aggregate(const struct enode *call, const struct enode 
 	struct esql_value all = null_value;     /* every value of the argument over the group */
 	struct esql_value weights = null_value; /* WEIGHTED_AVG's, row by row with the values */
 	int weighted = !strcmp(f, "WEIGHTED_AVG");
-	/* a constant weight: WeightedAvg's surrogate SUM(x) / COUNT(x), over every value of x (a
-	 * multi-value's too), null when the sum overflows */
-	int constant_weight = weighted && call->args[1]->kind == N_LIT && single(&call->args[1]->lit) &&
-	                      is_number(&call->args[1]->lit.v[0]) && as_double(&call->args[1]->lit.v[0]) != 0;
+	/* a constant weight (foldable: 2, 1 + 1): WeightedAvg's surrogate SUM(x) / COUNT(x), over every
+	 * value of x (a multi-value's too), null when the sum overflows; null or 0 fails the query, as
+	 * resolveType refuses it */
+	int constant_weight = 0;
+	if (weighted && foldable(call->args[1])) {
+		static const struct esql_row none;
+		struct esql_value w = eval(call->args[1], &none);
+		if (!w.n || (single(&w) && is_number(&w.v[0]) && as_double(&w.v[0]) == 0))
+			fault("second argument of [WEIGHTED_AVG] cannot be null or 0");
+		else if (!is_number(&w.v[0]))
+			fault("second argument of [WEIGHTED_AVG] must be [numeric except unsigned_long or counter "
+			      "types]");
+		constant_weight = single(&w) && !faulted();
+		value_free(&w);
+		if (faulted())
+			return null_value;
+	}
 	weighted &= !constant_weight;
 	for (size_t i = 0; i < n; i++) {
 		if (!passes(filter, &rs->v[m[i].row]))
@@ -6908,6 +6984,13 @@ static struct esql_value aggregate(const struct enode *call, const struct enode 
 	} else if (!strcmp(f, "MIN") || !strcmp(f, "MAX")) {
 		out = mv_pick(&all, f[1] == 'I' ? 2 : 3);
 	} else if (all.n && constant_weight) {
+		for (size_t k = 0; k < all.n; k++)
+			if (!is_number(&all.v[k])) {
+				fault("first argument of [WEIGHTED_AVG] must be [numeric except unsigned_long or "
+				      "counter types]");
+				value_free(&all);
+				return null_value;
+			}
 		struct esql_value sum = sum_numbers(&all, 0);
 		if (sum.n)
 			out = a_double(as_double(&sum.v[0]) / (double)all.n);

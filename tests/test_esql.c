@@ -521,9 +521,9 @@ static void test_esql_reads_a_keyword_multi_field_of_numbers_as_text(void **stat
 	                                    numeric_type_named("keyword multi")};
 	field_types_set(names, types, nums, 3);
 	char *got =
-	    run_query("FROM x | KEEP c, c.keyword, b.keyword", "[{\"c\":[3.65,13.48,-0.35,1],\"b\":[true,false]}]");
-	assert_string_equal(got, "{\"c\":[-0.35,1.0,3.65,13.48],\"c.keyword\":[\"-0.35\",\"1\",\"13.48\",\"3.65\"],"
-	                         "\"b.keyword\":[\"false\",\"true\"]}\n");
+	    run_query("FROM x | KEEP c, c.keyword, b.keyword", "[{\"c\":[3.65,13.48,-0.35,1,100],\"b\":[true,false]}]");
+	assert_string_equal(got, "{\"c\":[-0.35,1.0,3.65,13.48,100.0],\"c.keyword\":[\"-0.35\",\"1\",\"100\",\"13.48\","
+	                         "\"3.65\"],\"b.keyword\":[\"false\",\"true\"]}\n");
 	free(got);
 	/* FROM's columns, with no KEEP: the multi-fields beside their parents (keep.csv-spec
 	 * sortWithLimitOne lists height.float after height) */
@@ -1371,6 +1371,12 @@ static void test_esql_refusals(void **state)
 	    {"FROM x | EVAL b = LENGTH(a, a)", 0, 18, "LENGTH does not take 2 arguments"},
 	    {"FROM x | STATS TO_LOWER(a)", 0, 15,
 	     "STATS: column [a] must appear in the STATS BY clause or be used in an aggregate function"},
+	    /* Aggregate.checkAggregate, checkInvalidNamedExpressionUsage */
+	    {"FROM x | STATS e = 1", 0, 15, "STATS: expected an aggregate function but found [e]"},
+	    {"FROM x | STATS e = s BY s", 0, 15,
+	     "STATS: grouping key [s] cannot be used as an aggregate once declared in the STATS BY clause"},
+	    {"FROM x | STATS c = COUNT(*), b = BUCKET(n, 2.) BY BUCKET(n, 2.)", 0, 29,
+	     "STATS: grouping key [BUCKET(n, 2.)] cannot be used as an aggregate once declared in the STATS BY clause"},
 	    {"FROM x | WHERE s == \"open", 0, 20, "a string is not closed"},
 	    {"FROM x | EVAL p = location::geo_shape", 1, 28,
 	     "the function TO_GEOSHAPE is not one casebook evaluates yet"},
@@ -1855,6 +1861,47 @@ static const struct {
      "first argument of [COPY_SIGN] must be [numeric], found an unsigned_long or another type"},
 };
 
+/* Edges an outside review found (stop 40): a period too long for the calendar, longs past 2^53
+ * in MV_PERCENTILE, semver's rules for versions, a bound's type kept by CLAMP, LIKE "*" on a
+ * number, WEIGHTED_AVG's weight folded and checked, INLINE STATS's BY alias, BUCKET's count of
+ * arguments. */
+static const struct {
+	const char *query, *events, *want;
+	size_t warnings;
+	const char *fault;
+} edge_cases[] = {
+    {"ROW a = TO_DATETIME(\"1960-05-01T05:00:00Z\") | EVAL c = DATE_TRUNC(9223372036854775807 month, a), b = "
+     "BUCKET(a, 9223372036854775807 month) | KEEP b, c",
+     "[0]", "{\"b\":null,\"c\":null}\n", 0, ""},
+    {"ROW a = [-9223372036854775807, 9223372036854775807], b = [9007199254740993, 9007199254740995] | EVAL p = "
+     "MV_PERCENTILE(a, 50), q = MV_PERCENTILE(a, 100), r = MV_PERCENTILE(b, 0) | KEEP p, q, r",
+     "[0]", "{\"p\":0,\"q\":9223372036854775807,\"r\":9007199254740993}\n", 0, ""},
+    /* VersionEncoder: no leading zeros, no empty build identifier; invalid ones last, as text */
+    {"ROW a = TO_VERSION([\"1.02\", \"1.2\", \"1.0.0-01\", \"1.0.0-1\", \"1.2.3+\", \"1.2.3+b.1\"]) | EVAL s = "
+     "MV_SORT(a), e = TO_VERSION(\"1.02\") == \"1.2\" | KEEP s, e",
+     "[0]", "{\"s\":[\"1.0.0-1\",\"1.2\",\"1.2.3+b.1\",\"1.0.0-01\",\"1.02\",\"1.2.3+\"],\"e\":false}\n", 0, ""},
+    {"ROW a = TO_VERSION(\"1.2.3\") | EVAL c = CLAMP(a, \"1.10\", \"2\") | EVAL d = c < \"1.9\" | KEEP c, d", "[0]",
+     "{\"c\":\"1.10\",\"d\":false}\n", 0, ""},
+    {"FROM x | WHERE n LIKE \"*\" | KEEP n", "[{\"n\":5}]", "", 0, ""},
+    {"FROM x | STATS w = WEIGHTED_AVG(n, 1 + 1), v = WEIGHTED_AVG(n, 2)", "[{\"n\":2},{\"n\":4},{\"n\":3}]",
+     "{\"w\":3.0,\"v\":3.0}\n", 0, ""},
+    {"FROM x | STATS w = WEIGHTED_AVG(n, 0)", "[{\"n\":2}]", "", 0,
+     "second argument of [WEIGHTED_AVG] cannot be null or 0"},
+    {"FROM x | STATS w = WEIGHTED_AVG(s, 1)", "[{\"s\":\"a\"}]", "", 0,
+     "first argument of [WEIGHTED_AVG] must be [numeric except unsigned_long or counter types]"},
+    {"FROM x | INLINESTATS m = MAX(n) BY n = 1 | KEEP n, m", "[{\"n\":5},{\"n\":3}]",
+     "{\"n\":1,\"m\":1}\n{\"n\":1,\"m\":1}\n", 0, ""},
+    {"ROW a = 1 | EVAL b = BUCKET(a, 1, 2)", "[0]", "", 0, "function [BUCKET] expects exactly two or four arguments"},
+};
+
+static void test_esql_edges(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge_cases) / sizeof(edge_cases[0]); i++)
+		expect_esql(i, edge_cases[i].query, edge_cases[i].events, edge_cases[i].want, edge_cases[i].warnings,
+		            edge_cases[i].fault);
+}
+
 static void test_esql_copy_sign(void **state)
 {
 	(void)state;
@@ -1888,6 +1935,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_hash),
 	    cmocka_unit_test(test_esql_casts_string_literals_as_elasticsearch),
 	    cmocka_unit_test(test_esql_copy_sign),
+	    cmocka_unit_test(test_esql_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
