@@ -4364,14 +4364,29 @@ static double percentile_of(const double *x, size_t n, double p)
 	return x[lo] + (x[hi] - x[lo]) * (rank - (double)lo);
 }
 
-/* MV_PERCENTILE(values, p) (MvPercentile.java): between the sorted values at rank
- * p / 100 * (n - 1), interpolated; of whole numbers a whole number of their type, the
- * difference's share truncated (75 of [0, 10] is 7). */
 static int by_int64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return (x > y) - (x < y);
 }
+
+__extension__ typedef unsigned __int128 wide_uint;
+
+/* diff * fraction (0 <= fraction < 1) rounded down, exactly: the fraction's 53-bit mantissa
+ * times diff in 128 bits (a long double has no more bits than a double under valgrind). */
+static uint64_t interpolated_share(uint64_t diff, double fraction)
+{
+	if (!(fraction > 0))
+		return 0;
+	int e;
+	uint64_t mant = (uint64_t)ldexp(frexp(fraction, &e), 53); /* fraction = mant * 2^(e - 53) */
+	int shift = 53 - e;
+	return shift >= 128 ? 0 : (uint64_t)(((wide_uint)diff * mant) >> shift);
+}
+
+/* MV_PERCENTILE(values, p) (MvPercentile.java): between the sorted values at rank
+ * p / 100 * (n - 1), interpolated; of whole numbers a whole number of their type, the
+ * difference's share truncated (75 of [0, 10] is 7). */
 
 static struct esql_value mv_percentile(const struct esql_value *v, double p)
 {
@@ -4389,10 +4404,9 @@ static struct esql_value mv_percentile(const struct esql_value *v, double p)
 		qsort(x, v->n, sizeof(*x), by_int64);
 		double rank = p / 100 * (double)(v->n - 1);
 		size_t lo = (size_t)floor(rank), hi = lo + 1 < v->n ? lo + 1 : lo;
-		/* the difference in long double (64-bit mantissa): no overflow, the share truncated */
-		long double share = ((long double)x[hi] - (long double)x[lo]) * (long double)(rank - (double)lo);
+		uint64_t share = interpolated_share((uint64_t)x[hi] - (uint64_t)x[lo], rank - (double)lo);
 		struct esql_value out =
-		    one((struct esql_scalar){.kind = EK_INT, .i = x[lo] + (int64_t)share, .width = width});
+		    one((struct esql_scalar){.kind = EK_INT, .i = (int64_t)((uint64_t)x[lo] + share), .width = width});
 		free(x);
 		return out;
 	}
