@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "common/uuidset.h"
+#include "store/checkpointer.h"
 
 /* A batch goes to the writer once it holds this many operations or bytes; batches wait while
  * they hold less than QUEUE_BYTES, so the queue holds some MiB of alert documents (or of the
@@ -91,6 +92,8 @@ struct alert_pipe {
 	/* the writer's */
 	struct store *w;
 	struct json_arena *arena; /* where the jobs build their documents */
+	/* w's commits ask it for their checkpoints */
+	struct store_checkpointer *checkpointer;
 	struct strbuf error;
 	uint64_t created, tx_created, point_created; /* point: at the savepoint */
 	/* group commit: the caller's last transaction ended (owed_gen) and its commit is owed; the
@@ -346,7 +349,8 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out)
+int alert_pipe_open(struct store *s, size_t queue_bytes, struct store_checkpointer *checkpointer,
+                    struct alert_pipe **out)
 {
 	char *err = NULL;
 	struct store *w;
@@ -358,6 +362,9 @@ int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out
 	}
 	struct alert_pipe *p = xcalloc(1, sizeof(*p));
 	p->w = w;
+	p->checkpointer = checkpointer;
+	/* before the writer uses w */
+	store_checkpointer_watch(checkpointer, w);
 	p->arena = json_arena_new(); /* and cJSON's hooks set, before the writer may use cJSON */
 	p->help_arena = json_arena_new();
 	p->queue_bytes = queue_bytes ? queue_bytes : QUEUE_BYTES;
@@ -374,6 +381,7 @@ int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out
 		strbuf_release(&p->error);
 		json_arena_free(p->arena);
 		json_arena_free(p->help_arena);
+		store_checkpointer_unwatch(checkpointer, w);
 		store_close(w);
 		free(p);
 		return -1;
@@ -690,6 +698,7 @@ int alert_pipe_close(struct alert_pipe *p, struct store *s, uint64_t *created, u
 		store_set_errmsg(s, p->error.buf);
 	*created += p->created;
 	*made_waiting += p->made_waiting;
+	store_checkpointer_unwatch(p->checkpointer, p->w); /* the writer has ended */
 	store_close(p->w);
 	json_arena_free(p->arena);
 	json_arena_free(p->help_arena);

@@ -22,13 +22,16 @@
 
 #include "common/jsonarena.h"
 #include "store/alerts.h"
+#include "store/checkpointer.h"
 #include "store/store.h"
 
 struct alert_pipe;
 
 /* Opens a second connection to s's case and starts the writer, whose queue holds batches while
- * they hold less than queue_bytes (0: 8 MiB). 0, or -1 (store_errmsg(s)). */
-int alert_pipe_open(struct store *s, size_t queue_bytes, struct alert_pipe **out);
+ * they hold less than queue_bytes (0: 8 MiB); its commits leave their checkpoints to
+ * checkpointer when there is one. 0, or -1 (store_errmsg(s)). */
+int alert_pipe_open(struct store *s, size_t queue_bytes, struct store_checkpointer *checkpointer,
+                    struct alert_pipe **out);
 /* What store_begin, store_alert_add (a copy of a is taken), store_set_detection_state,
  * store_commit and store_rollback do, queued for the writer. 0, or -1 once the writer has
  * failed. Meanwhile the case's connection reads in a transaction (store_begin_read) that

@@ -440,9 +440,16 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	 * the pass and the alerts' documents; not for a source whose alerts copy its events into
 	 * the case as they are made (keep), which writes on this connection */
 	struct alert_pipe *pipe = NULL;
-	if (!rc && nscan && !o->keep && !o->synchronous && !(rc = alert_pipe_open(s, o->queue_bytes, &pipe)))
-		for (size_t i = 0; i < l.l.n; i++)
-			runs[i].pipe = pipe;
+	struct store_checkpointer *checkpointer = NULL;
+	if (!rc && nscan && !o->keep && !o->synchronous) {
+		/* the log copied into the case on a third thread, beside the writer and, at the end,
+		 * the deferred indexes' build; without it (it could not start), as SQLite does */
+		if (!store_checkpointer_start(s, &checkpointer))
+			store_checkpointer_watch(checkpointer, s);
+		if (!(rc = alert_pipe_open(s, o->queue_bytes, checkpointer, &pipe)))
+			for (size_t i = 0; i < l.l.n; i++)
+				runs[i].pipe = pipe;
+	}
 	if (!rc && nscan)
 		rc = scan_runs(scanners, nscan);
 	if (!rc)
@@ -457,6 +464,7 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	}
 	if (deferred && store_finish_deferred_indexes(s, &removed)) /* a failed run's too */
 		rc = -1;
+	store_checkpointer_stop(checkpointer);
 	for (size_t i = 0; i < l.l.n; i++) {
 		plan_release(&runs[i].plan);
 		run_release(&runs[i]);

@@ -2107,7 +2107,7 @@ static void test_a_failing_writer_keeps_only_what_it_committed(void **state)
 	int64_t keys[2];
 	struct alert_record a = pipe_case(keys);
 	struct alert_pipe *p;
-	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
+	assert_int_equal(alert_pipe_open(db, 0, NULL, &p), 0);
 	static const char uuid[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	a.uuid = uuid;
 	assert_int_equal(alert_pipe_begin(p), 0);
@@ -2150,7 +2150,7 @@ static void test_group_commit_undoes_only_what_was_rolled_back(void **state)
 	int64_t keys[2];
 	struct alert_record a = pipe_case(keys);
 	struct alert_pipe *p;
-	assert_int_equal(alert_pipe_open(db, 0, &p), 0);
+	assert_int_equal(alert_pipe_open(db, 0, NULL, &p), 0);
 	static const char kept[] = "1111111111111111111111111111111111111111111111111111111111111111",
 	                  undone[] = "2222222222222222222222222222222222222222222222222222222222222222",
 	                  last_one[] = "3333333333333333333333333333333333333333333333333333333333333333";

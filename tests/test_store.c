@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "store/alerts.h"
+#include "store/checkpointer.h"
 #include "store/doccodec.h"
 #include "store/events.h"
 #include "store/rules.h"
@@ -35,6 +36,62 @@ static int pragma_int(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(raw);
 	return v;
+}
+
+/* n rejected documents of 10,000 bytes each, in one transaction; salt makes them differ from
+ * another call's */
+static void add_big_rejects(struct store *s, int n, char salt)
+{
+	static char raw[10000];
+	memset(raw, salt, sizeof(raw));
+	int64_t ingest;
+	assert_int_equal(store_ingest_begin(s, "big.ndjson", "analyst", &ingest), 0);
+	assert_int_equal(store_begin(s), 0);
+	for (int i = 0; i < n; i++) {
+		struct reject_row r = {.ingest_id = ingest,
+		                       .input = "big.ndjson",
+		                       .line = (uint64_t)i + 1,
+		                       .col = 1,
+		                       .error = "damaged",
+		                       .raw = raw,
+		                       .raw_len = sizeof(raw)};
+		raw[0] = (char)('a' + i % 26);
+		raw[1] = (char)('a' + i / 26 % 26);
+		assert_int_equal(store_reject_add(s, &r), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+}
+
+static int count_reject(void *ctx, const struct reject_row *r)
+{
+	(*(int *)ctx) += r->raw_len == 10000;
+	return 0;
+}
+
+/* The checkpointing thread copies the log into the case once for each commit of a watched
+ * connection that leaves SQLite's threshold of frames (1,000) in it, and for no smaller one; a
+ * connection no longer watched checkpoints as SQLite does, and nothing is lost either way. */
+static void test_the_checkpointing_thread_copies_the_log_a_watched_commit_fills(void **state)
+{
+	(void)state;
+	struct store *s;
+	char *err = NULL;
+	const char *path = tu_path("checkpointer.db");
+	assert_int_equal(store_open(path, STORE_CREATE, &s, &err), 0);
+	struct store_checkpointer *k;
+	assert_int_equal(store_checkpointer_start(s, &k), 0);
+	store_checkpointer_watch(k, s);
+	add_big_rejects(s, 10, 'x');   /* 100 kB: a few frames of 16 KiB */
+	add_big_rejects(s, 2000, 'y'); /* 20 MB: more than 1,000 */
+	assert_int_equal(store_checkpointer_stop(k), 1);
+	assert_int_equal(store_checkpointer_start(s, &k), 0); /* watching nothing */
+	add_big_rejects(s, 2000, 'z');
+	assert_int_equal(store_checkpointer_stop(k), 0);
+	int n = 0;
+	assert_int_equal(store_rejects_each(s, count_reject, &n), 0);
+	assert_int_equal(n, 4010);
+	store_close(s);
+	assert_int_equal(pragma_int(path, "SELECT count(*) FROM rejects"), 4010);
 }
 
 static int take_url(void *ctx, const char *url)
@@ -977,6 +1034,7 @@ int main(void)
 	    cmocka_unit_test(test_a_stopped_read_resumes_after_its_last_row),
 	    cmocka_unit_test(test_exception_and_field_type_iterators_pass_the_callbacks_status_back),
 	    cmocka_unit_test(test_record_iterators_pass_the_callbacks_status_back),
+	    cmocka_unit_test(test_the_checkpointing_thread_copies_the_log_a_watched_commit_fills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
