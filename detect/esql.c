@@ -812,6 +812,9 @@ static const struct function {
     {"DATE_FORMAT", 1, 2, 0, "-t"},
     {"DATE_PARSE", 1, 2, 0, NULL},
     {"DATE_EXTRACT", 2, 2, 0, "-t"},
+    {"DATE_UNIT_COUNT", 3, 3, 0, "--t"},
+    {"DAY_NAME", 1, 1, 0, "t"},
+    {"MONTH_NAME", 1, 1, 0, "t"},
     {"IP_PREFIX", 3, 3, 0, "aii"},
     /* geo_point */
     {"TO_GEOPOINT", 1, 1, 0, NULL},
@@ -3675,6 +3678,39 @@ static int add_months(int64_t us, int64_t months, int64_t *out)
 	return 0;
 }
 
+/* A date moved by a period: its months on the calendar, then its time (Period.addTo: months,
+ * then days), or back by both when subtracting. */
+static int add_period(int64_t us, const struct esql_scalar *period, int subtract, int64_t *out)
+{
+	int64_t moved;
+	if (add_months(us, subtract ? -period->i : period->i, &moved))
+		return -1;
+	return subtract ? __builtin_sub_overflow(moved, period->period_us, out)
+	                : __builtin_add_overflow(moved, period->period_us, out);
+}
+
+/* A time span or a calendar period: what adds up with another (4 years + 3 months + 2 weeks,
+ * 1 hour - 1 minute), as Period.plus and Duration.plus do. */
+static int is_amount(const struct esql_scalar *s)
+{
+	return s->kind == EK_SPAN || s->kind == EK_PERIOD;
+}
+
+static struct esql_value add_amounts(const struct esql_scalar *x, const struct esql_scalar *y, int subtract)
+{
+	int64_t xm = x->kind == EK_PERIOD ? x->i : 0, ym = y->kind == EK_PERIOD ? y->i : 0;
+	int64_t xus = x->kind == EK_PERIOD ? x->period_us : x->i, yus = y->kind == EK_PERIOD ? y->period_us : y->i;
+	int64_t months = 0, us = 0;
+	if (subtract ? __builtin_sub_overflow(xm, ym, &months) || __builtin_sub_overflow(xus, yus, &us)
+	             : __builtin_add_overflow(xm, ym, &months) || __builtin_add_overflow(xus, yus, &us)) {
+		warn("java.lang.ArithmeticException: long overflow");
+		return null_value;
+	}
+	if (x->kind == EK_SPAN && y->kind == EK_SPAN)
+		return one((struct esql_scalar){.kind = EK_SPAN, .i = us});
+	return one((struct esql_scalar){.kind = EK_PERIOD, .i = months, .period_us = us});
+}
+
 /* unsigned_long with unsigned_long (Add, Sub, Mul, Div, Mod's processUnsignedLongs): past 0 or
  * 2^64 - 1, or a division by zero, null with a warning. */
 static struct esql_value unsigned_arith(int op, uint64_t x, uint64_t y)
@@ -3710,13 +3746,20 @@ static struct esql_value eval_arith(const struct enode *n, const struct esql_row
 		free(a.v[0].s);
 		a.v[0] = (struct esql_scalar){.kind = EK_DATE, .i = us};
 	}
-	if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') &&
-	    ((a.v[0].kind == EK_DATE && b.v[0].kind == EK_PERIOD) ||
-	     (n->op == '+' && a.v[0].kind == EK_PERIOD && b.v[0].kind == EK_DATE))) {
-		int64_t date = a.v[0].kind == EK_DATE ? a.v[0].i : b.v[0].i;
-		int64_t months = a.v[0].kind == EK_PERIOD ? a.v[0].i : b.v[0].i;
+	if (single(&a) && single(&b) && b.v[0].kind == EK_STR && a.v[0].kind == EK_PERIOD && n->op == '+' &&
+	    !field_date_text(b.v[0].s, strlen(b.v[0].s), &us)) {
+		free(b.v[0].s);
+		b.v[0] = (struct esql_scalar){.kind = EK_DATE, .i = us};
+	}
+	if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && is_amount(&a.v[0]) && is_amount(&b.v[0])) {
+		out = add_amounts(&a.v[0], &b.v[0], n->op == '-');
+	} else if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') &&
+	           ((a.v[0].kind == EK_DATE && b.v[0].kind == EK_PERIOD) ||
+	            (n->op == '+' && a.v[0].kind == EK_PERIOD && b.v[0].kind == EK_DATE))) {
+		const struct esql_scalar *date = a.v[0].kind == EK_DATE ? &a.v[0] : &b.v[0];
+		const struct esql_scalar *period = a.v[0].kind == EK_PERIOD ? &a.v[0] : &b.v[0];
 		int64_t res;
-		if (!add_months(date, n->op == '-' ? -months : months, &res))
+		if (!add_period(date->i, period, n->op == '-', &res))
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = res});
 	} else if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && a.v[0].kind == EK_DATE &&
 	           b.v[0].kind == EK_SPAN) { /* a date moved by a time span */
@@ -3899,6 +3942,10 @@ static struct esql_value eval_node(const struct enode *n, const struct esql_row 
 			                                : "java.lang.ArithmeticException: long overflow");
 		else if (single(&v) && v.v[0].kind == EK_DOUBLE)
 			out = one((struct esql_scalar){.kind = EK_DOUBLE, .d = -v.v[0].d});
+		else if (single(&v) && is_amount(&v.v[0])) {
+			struct esql_scalar zero = {.kind = EK_SPAN};
+			out = add_amounts(&zero, &v.v[0], 1);
+		}
 		value_free(&v);
 		return out;
 	}
@@ -4536,10 +4583,47 @@ static int format_date(const char *pat, int64_t us, struct strbuf *out)
 }
 
 /* DATE_PARSE's pattern, the same letters read back (numbers, month names, literals); UTC. */
+/* A zone offset as the pattern letters X, x, Z and O write it (Z, +09, +0900, +09:00, GMT+9,
+ * GMT): its seconds east of UTC, and the text after it; NULL where none is. Read as leniently as
+ * any of them writes it: an X's, x's or Z's sign, hours, and minutes with or without a colon,
+ * an O's "GMT" before them, and Z for UTC but after an x. */
+static const char *parse_offset(const char *s, char letter, int64_t *offset)
+{
+	*offset = 0;
+	if (letter == 'O') {
+		if (strncmp(s, "GMT", 3))
+			return NULL;
+		s += 3;
+		if (*s != '+' && *s != '-')
+			return s;
+	} else if (*s == 'Z' && letter != 'x') {
+		return s + 1;
+	}
+	if (*s != '+' && *s != '-')
+		return NULL;
+	int negative = *s++ == '-', digits = 0;
+	int64_t fields[3] = {0, 0, 0}; /* hours, minutes, seconds */
+	while (digits < 2 && isdigit((unsigned char)*s))
+		fields[0] = fields[0] * 10 + (*s++ - '0'), digits++;
+	if (!digits)
+		return NULL;
+	for (int i = 1; i < 3; i++) {
+		const char *d = *s == ':' ? s + 1 : s;
+		if (!isdigit((unsigned char)d[0]) || !isdigit((unsigned char)d[1]))
+			break;
+		fields[i] = (d[0] - '0') * 10 + (d[1] - '0');
+		s = d + 2;
+	}
+	if (fields[0] > 18 || fields[1] > 59 || fields[2] > 59)
+		return NULL;
+	*offset = (negative ? -1 : 1) * (fields[0] * 3600 + fields[1] * 60 + fields[2]);
+	return s;
+}
+
 static int parse_date(const char *pat, const char *s, int64_t *us)
 {
 	struct time_civil c = {1970, 1, 1, 0};
-	int64_t hour = 0, minute = 0, second = 0, micros = 0;
+	int64_t hour = 0, minute = 0, second = 0, micros = 0, offset = 0;
 	int pm = -1;
 	for (const char *p = pat; *p;) {
 		if (*p == '\'') {
@@ -4579,12 +4663,8 @@ static int parse_date(const char *pat, const char *s, int64_t *us)
 				return -1;
 			continue;
 		}
-		if (l == 'X' || l == 'Z' || l == 'x') {
-			if (*s == 'Z')
-				s++;
-			else if (!strncmp(s, "+00:00", 6) || !strncmp(s, "+0000", 5))
-				s += s[3] == ':' ? 6 : 5;
-			else
+		if (l == 'X' || l == 'Z' || l == 'x' || l == 'O') {
+			if (!(s = parse_offset(s, l, &offset)))
 				return -1;
 			continue;
 		}
@@ -4625,57 +4705,131 @@ static int parse_date(const char *pat, const char *s, int64_t *us)
 	else if (pm == 0 && hour == 12)
 		hour = 0;
 	c.us_of_day = ((hour * 60 + minute) * 60 + second) * 1000000 + micros;
-	*us = time_from_civil(&c);
+	*us = time_from_civil(&c) - offset * 1000000; /* the local time, east of UTC by offset */
 	return 0;
 }
 
-/* DATE_DIFF's units, as ES|QL names them; the calendar ones count whole months elapsed. */
+/* DATE_DIFF's units (DateDiff.Part), as ES|QL names them; the calendar ones count whole months
+ * elapsed. */
+enum date_part {
+	DP_YEAR,
+	DP_QUARTER,
+	DP_MONTH,
+	DP_DAYOFYEAR,
+	DP_DAY,
+	DP_WEEK,
+	DP_WEEKDAY,
+	DP_HOUR,
+	DP_MINUTE,
+	DP_SECOND,
+	DP_MILLISECOND,
+	DP_MICROSECOND,
+	DP_NANOSECOND
+};
+static const struct {
+	const char *names[4];
+	int64_t us; /* 0: months (per: how many); -1: nanoseconds */
+	int per;
+} date_parts[] = {{{"year", "years", "yy", "yyyy"}, 0, 12},
+                  {{"quarter", "quarters", "qq", "q"}, 0, 3},
+                  {{"month", "months", "mm", "m"}, 0, 1},
+                  {{"dayofyear", "dy", "y", NULL}, 86400000000, 0},
+                  {{"day", "days", "dd", "d"}, 86400000000, 0},
+                  {{"week", "weeks", "wk", "ww"}, 604800000000, 0},
+                  {{"weekday", "weekdays", "dw", NULL}, 86400000000, 0},
+                  {{"hour", "hours", "hh", NULL}, 3600000000, 0},
+                  {{"minute", "minutes", "mi", "n"}, 60000000, 0},
+                  {{"second", "seconds", "ss", "s"}, 1000000, 0},
+                  {{"millisecond", "milliseconds", "ms", NULL}, 1000, 0},
+                  {{"microsecond", "microseconds", "mcs", NULL}, 1, 0},
+                  {{"nanosecond", "nanoseconds", "ns", NULL}, -1, 0}};
+
+/* The part a unit names (any case), or -1. */
+static int date_part_named(const char *unit)
+{
+	for (size_t i = 0; i < sizeof(date_parts) / sizeof(date_parts[0]); i++)
+		for (int k = 0; k < 4 && date_parts[i].names[k]; k++)
+			if (!strcasecmp(date_parts[i].names[k], unit))
+				return (int)i;
+	return -1;
+}
+
+/* How many of a part lie from a to b (Part.diff), as a long; -1 past one. */
+static int date_part_diff(int part, int64_t a, int64_t b, int64_t *out)
+{
+	if (date_parts[part].us > 0) {
+		*out = (b - a) / date_parts[part].us;
+	} else if (date_parts[part].us < 0) {
+		if (__builtin_mul_overflow(b - a, 1000, out))
+			return -1;
+	} else {
+		struct time_civil x, y;
+		time_to_civil(a, &x);
+		time_to_civil(b, &y);
+		int64_t months = (y.year - x.year) * 12 + (int64_t)y.month - (int64_t)x.month;
+		int64_t in_x = (int64_t)x.day * 86400000000 + x.us_of_day,
+		        in_y = (int64_t)y.day * 86400000000 + y.us_of_day;
+		if (months > 0 && in_y < in_x)
+			months--;
+		else if (months < 0 && in_y > in_x)
+			months++;
+		*out = months / date_parts[part].per;
+	}
+	return 0;
+}
+
 static int date_diff(const char *unit, int64_t a, int64_t b, int64_t *out)
 {
-	static const struct {
-		const char *names[4];
-		int64_t us; /* 0: months (per: how many) */
-		int per;
-	} units[] = {{{"year", "years", "yy", "yyyy"}, 0, 12},
-	             {{"quarter", "quarters", "qq", "q"}, 0, 3},
-	             {{"month", "months", "mm", "m"}, 0, 1},
-	             {{"dayofyear", "dy", "y", NULL}, 86400000000, 0},
-	             {{"day", "days", "dd", "d"}, 86400000000, 0},
-	             {{"week", "weeks", "wk", "ww"}, 604800000000, 0},
-	             {{"weekday", "weekdays", "dw", NULL}, 86400000000, 0},
-	             {{"hour", "hours", "hh", NULL}, 3600000000, 0},
-	             {{"minute", "minutes", "mi", "n"}, 60000000, 0},
-	             {{"second", "seconds", "ss", "s"}, 1000000, 0},
-	             {{"millisecond", "milliseconds", "ms", NULL}, 1000, 0},
-	             {{"microsecond", "microseconds", "mcs", NULL}, 1, 0},
-	             {{"nanosecond", "nanoseconds", "ns", NULL}, -1, 0}};
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		for (int k = 0; k < 4 && units[i].names[k]; k++) {
-			if (strcasecmp(units[i].names[k], unit))
-				continue;
-			if (units[i].us > 0) {
-				*out = (b - a) / units[i].us;
-			} else if (units[i].us < 0) {
-				if (__builtin_mul_overflow(b - a, 1000, out))
-					return -1;
-			} else {
-				struct time_civil x, y;
-				time_to_civil(a, &x);
-				time_to_civil(b, &y);
-				int64_t months = (y.year - x.year) * 12 + (int64_t)y.month - (int64_t)x.month;
-				int64_t in_x = (int64_t)x.day * 86400000000 + x.us_of_day,
-				        in_y = (int64_t)y.day * 86400000000 + y.us_of_day;
-				if (months > 0 && in_y < in_x)
-					months--;
-				else if (months < 0 && in_y > in_x)
-					months++;
-				*out = months / units[i].per;
-			}
-			if (*out > INT32_MAX || *out < INT32_MIN) /* an integer: past it, null with a warning */
-				return -1;
-			return 0;
-		}
-	return -1;
+	int part = date_part_named(unit);
+	if (part < 0 || date_part_diff(part, a, b, out))
+		return -1;
+	return *out > INT32_MAX || *out < INT32_MIN ? -1 : 0; /* an integer: past it, null with a warning */
+}
+
+/* DATE_UNIT_COUNT (DateUnitCount.count): how many of the part to lie in the from period holding
+ * the date (UTC): a fixed count where both are fixed (an hour's seconds, a week's days, a year's
+ * months or quarters), else to's count from the start of that day, week (from Monday), month or
+ * year to the start of the next; -1 for a from period it does not take. */
+static int date_unit_count(int to, int from, int64_t us, int64_t *out)
+{
+	static const int64_t nanos[] = {[DP_HOUR] = 3600000000000,  [DP_MINUTE] = 60000000000, [DP_SECOND] = 1000000000,
+	                                [DP_MILLISECOND] = 1000000, [DP_MICROSECOND] = 1000,   [DP_NANOSECOND] = 1};
+	if (to == from) {
+		*out = 1;
+		return 0;
+	}
+	if (to >= DP_HOUR && from >= DP_HOUR) {
+		*out = nanos[from] / nanos[to];
+		return 0;
+	}
+	if (from == DP_WEEK && (to == DP_DAY || to == DP_DAYOFYEAR || to == DP_WEEKDAY)) {
+		*out = 7;
+		return 0;
+	}
+	if (from == DP_YEAR && (to == DP_MONTH || to == DP_QUARTER)) {
+		*out = to == DP_MONTH ? 12 : 4;
+		return 0;
+	}
+	struct time_civil c;
+	time_to_civil(us, &c);
+	int64_t day = us - (int64_t)c.us_of_day, start, end;
+	if (from == DP_DAY) {
+		start = day;
+		end = day + 86400000000;
+	} else if (from == DP_WEEK) {
+		int64_t days = day / 86400000000; /* 1970-01-01 was a Thursday */
+		start = day - (((days + 3) % 7 + 7) % 7) * 86400000000;
+		end = start + 604800000000;
+	} else if (from == DP_MONTH || from == DP_YEAR) {
+		start = day - (int64_t)(c.day - 1) * 86400000000;
+		if (from == DP_YEAR && add_months(start, -(int64_t)(c.month - 1), &start))
+			return -1;
+		if (add_months(start, from == DP_MONTH ? 1 : 12, &end))
+			return -1;
+	} else {
+		return -1;
+	}
+	return date_part_diff(to, start, end, out);
 }
 
 /* DATE_EXTRACT's parts (Java's ChronoField names). */
@@ -5358,6 +5512,25 @@ static struct esql_value hash_of(const char *f, const struct esql_value *algo, c
 	return text(hex, strlen(hex));
 }
 
+/* TO_DATETIME's reading of a string (Elasticsearch's strict_date_optional_time):
+ * yyyy[-MM[-dd['T'time[offset]]]]; no epoch milliseconds, no date math, no space for the T. */
+static int strict_date_text(const char *s, int64_t *us)
+{
+	size_t len = strlen(s);
+	char buf[16];
+	for (size_t i = 0; i < 4; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+	if (strchr(s, ' ') || (len > 4 && s[4] != '-'))
+		return -1;
+	if (len == 4 || len == 7) { /* a year, or a year and month: their first day */
+		snprintf(buf, sizeof(buf), "%s%s", s, len == 4 ? "-01-01" : "-01");
+		s = buf;
+		len = strlen(buf);
+	}
+	return time_parse_iso8601(s, len, us, NULL);
+}
+
 /* The functions of the string, math, date, multi-value and conversion families added in one
  * table; 1 with *out set, 0 when f is none of them. a: the first three arguments, evaluated. */
 static int eval_family(const char *f, const struct enode *n, const struct esql_value *a, size_t na,
@@ -5448,7 +5621,7 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			int64_t us;
 			if (v->kind == EK_DATE)
 				value_add(out, *v);
-			else if (v->kind == EK_STR && !field_date_text(v->s, strlen(v->s), &us))
+			else if (v->kind == EK_STR && !strict_date_text(v->s, &us))
 				value_add(out, (struct esql_scalar){.kind = EK_DATE, .i = us});
 			else if (is_number(v) && !field_date_ms(as_double(v), &us))
 				value_add(out, (struct esql_scalar){.kind = EK_DATE, .i = us});
@@ -5616,6 +5789,8 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 		}
 		free(v);
 	} else if (!strcmp(f, "MV_APPEND")) {
+		if (!a[0].n || !a[1].n) /* MvAppend: null with either null */
+			return 1;
 		*out = value_copy(&a[0]);
 		for (size_t i = 0; i < a[1].n; i++)
 			value_add(out, scalar_copy(&a[1].v[i]));
@@ -5662,6 +5837,29 @@ static int eval_family(const char *f, const struct enode *n, const struct esql_v
 			*out = one((struct esql_scalar){.kind = EK_DATE, .i = us});
 		else if (str)
 			warn("DATE_PARSE: a value that does not parse");
+	} else if (!strcmp(f, "DAY_NAME") || !strcmp(f, "MONTH_NAME")) {
+		/* DayName, MonthName: the English name (TextStyle.FULL, Locale.ROOT), in UTC */
+		static const char *const days[] = {"Thursday", "Friday",  "Saturday", "Sunday",
+		                                   "Monday",   "Tuesday", "Wednesday"};
+		static const char *const months[] = {"January",   "February", "March",    "April",
+		                                     "May",       "June",     "July",     "August",
+		                                     "September", "October",  "November", "December"};
+		if (single(&a[0]) && a[0].v[0].kind == EK_DATE) {
+			struct time_civil c;
+			time_to_civil(a[0].v[0].i, &c);
+			int64_t day =
+			    (a[0].v[0].i - (int64_t)c.us_of_day) / 86400000000; /* from 1970-01-01, a Thursday */
+			const char *name = f[0] == 'D' ? days[(day % 7 + 7) % 7] : months[c.month - 1];
+			*out = text(name, strlen(name));
+		}
+	} else if (!strcmp(f, "DATE_UNIT_COUNT")) {
+		int to = s ? date_part_named(s) : -1, from = t ? date_part_named(t) : -1;
+		if (s && t && single(&a[2]) && a[2].v[0].kind == EK_DATE) {
+			if (to >= 0 && from >= 0 && !date_unit_count(to, from, a[2].v[0].i, &x))
+				*out = integer(x);
+			else
+				warn("java.lang.IllegalArgumentException: a unit DATE_UNIT_COUNT does not take");
+		}
 	} else if (!strcmp(f, "DATE_EXTRACT")) {
 		if (s && single(&a[1]) && a[1].v[0].kind == EK_DATE && !date_extract(s, a[1].v[0].i, &x))
 			*out = integer(x);
@@ -5704,14 +5902,17 @@ static int64_t month_start(int64_t m)
 	return time_from_civil(&c);
 }
 
-/* A date rounded down to a period of whole months from 1970-01 (quarters and years alike), into
- * *out; -1 when the period's start is outside the years 0001-9999 (a period of 10^18 months). */
+/* A date rounded down to a period of whole months counted from 0001-01 (date_trunc.csv-spec:
+ * 7 years from 1973-04-11 is 1968-01-01, 7 months from 1970-12-31 1970-12-01; a period that
+ * divides a year starts at the same months from 1970), into *out; -1 when the period's start is
+ * outside the years 0001-9999 (a period of 10^18 months). */
 static int period_trunc(int64_t us, int64_t months, int64_t *out)
 {
-	int64_t m = month_index(us), q = m / months;
+	const int64_t from_year_1 = (1970 - 1) * 12; /* months from 0001-01 to 1970-01 */
+	int64_t m = month_index(us) + from_year_1, q = m / months;
 	if (q * months > m)
 		q--;
-	int64_t start = q * months; /* q is 0 or -1 when the period is longer than m */
+	int64_t start = q * months - from_year_1; /* q is 0 when the period is longer than m */
 	if (start < (1 - 1970) * 12 || start > (9999 - 1970) * 12 + 11)
 		return -1;
 	*out = month_start(start);

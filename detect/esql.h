@@ -31,8 +31,13 @@ struct esql_scalar {
 	enum esql_kind kind;
 	int64_t i; /* EK_BOOL (0, 1), EK_INT, EK_DATE (UTC microseconds), EK_SPAN (microseconds),
 	            EK_PERIOD (calendar months: 1 month, 1 quarter, 1 year) */
-	double d;  /* EK_DOUBLE; EK_GEO: a geo_point's x (longitude), its y (latitude) i's bits */
-	char *s;   /* EK_STR, malloc'd */
+	union {
+		double d; /* EK_DOUBLE; EK_GEO: a geo_point's x (longitude), its y (latitude) i's bits */
+		/* EK_PERIOD: microseconds after its months (1 year + 2 weeks: casebook's day and week
+		 * are spans), applied after them as Period.addTo applies its days */
+		int64_t period_us;
+	};
+	char *s; /* EK_STR, malloc'd */
 	/* EK_INT: ES|QL's long (0), integer (32 bits: arithmetic past it is null, with a warning)
 	 * or unsigned_long (i holds its 64 bits, 0 to 2^64 - 1) */
 	enum esql_width { EW_LONG, EW_INTEGER, EW_UNSIGNED } width;

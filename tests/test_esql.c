@@ -1870,9 +1870,10 @@ static const struct {
 	size_t warnings;
 	const char *fault;
 } edge_cases[] = {
+    /* a period longer than the months since 0001-01, where periods are counted from, starts there */
     {"ROW a = TO_DATETIME(\"1960-05-01T05:00:00Z\") | EVAL c = DATE_TRUNC(9223372036854775807 month, a), b = "
      "BUCKET(a, 9223372036854775807 month) | KEEP b, c",
-     "[0]", "{\"b\":null,\"c\":null}\n", 0, ""},
+     "[0]", "{\"b\":\"0001-01-01T00:00:00.000Z\",\"c\":\"0001-01-01T00:00:00.000Z\"}\n", 0, ""},
     {"ROW a = [-9223372036854775807, 9223372036854775807], b = [9007199254740993, 9007199254740995] | EVAL p = "
      "MV_PERCENTILE(a, 50), q = MV_PERCENTILE(a, 100), r = MV_PERCENTILE(b, 0) | KEEP p, q, r",
      "[0]", "{\"p\":0,\"q\":9223372036854775807,\"r\":9007199254740993}\n", 0, ""},
@@ -1900,6 +1901,68 @@ static void test_esql_edges(void **state)
 	for (size_t i = 0; i < sizeof(edge_cases) / sizeof(edge_cases[0]); i++)
 		expect_esql(i, edge_cases[i].query, edge_cases[i].events, edge_cases[i].want, edge_cases[i].warnings,
 		            edge_cases[i].fault);
+}
+
+/* Dates as date.csv-spec answers them: periods and spans add up (Period.plus, Duration.plus) and
+ * move a date months first, then days (Period.addTo); DAY_NAME and MONTH_NAME in English;
+ * DATE_UNIT_COUNT as DateUnitCount counts; DATE_PARSE's zone offsets (Z, x, X, O); TO_DATETIME
+ * strict_date_optional_time (no space for the T); MV_APPEND null with a null. */
+static const struct {
+	const char *query, *want;
+	int warnings;
+} date_cases[] = {
+    {"ROW n = TO_DATETIME(\"1953-04-04T00:00:00.000Z\") | EVAL t = 4 years + 3 months + 2 weeks + 1 day + n | KEEP t",
+     "{\"t\":\"1957-07-19T00:00:00.000Z\"}\n", 0},
+    {"ROW n = TO_DATETIME(\"1957-07-19T00:00:00.000Z\") | EVAL t = n - (4 years + 3 months + 2 weeks + 1 day) | KEEP t",
+     "{\"t\":\"1953-04-04T00:00:00.000Z\"}\n", 0},
+    {"ROW n = TO_DATETIME(\"2104-04-16T01:01:01.000Z\") | EVAL t = n + (-(4 years + 3 months + 2 weeks + 1 day)) "
+     "| KEEP t",
+     "{\"t\":\"2100-01-01T01:01:01.000Z\"}\n", 0},
+    {"ROW n = TO_DATETIME(\"1953-04-04T01:01:01.001Z\") | EVAL t = -1 hour - 1 minute - 1 second - 1 millisecond + n "
+     "| KEEP t",
+     "{\"t\":\"1953-04-04T00:00:00.000Z\"}\n", 0},
+    {"ROW n = TO_DATETIME(0) | EVAL a = -(-1 year) + n, b = -(-1 second) + n | KEEP a, b",
+     "{\"a\":\"1971-01-01T00:00:00.000Z\",\"b\":\"1970-01-01T00:00:01.000Z\"}\n", 0},
+    {"ROW a = \"2024-04-01\" - (1 year + 1 day), b = (1 month + 1 day) + \"2024-01-31\"",
+     "{\"a\":\"2023-03-31T00:00:00.000Z\",\"b\":\"2024-03-01T00:00:00.000Z\"}\n", 0},
+    {"ROW d = TO_DATETIME(\"1953-09-02T23:59:59.999Z\") | EVAL w = DAY_NAME(d), m = MONTH_NAME(d), n = DAY_NAME(null) "
+     "| KEEP w, m, n",
+     "{\"w\":\"Wednesday\",\"m\":\"September\",\"n\":null}\n", 0},
+    {"ROW d = TO_DATETIME(\"1969-12-28T00:00:00Z\") | EVAL w = DAY_NAME(d) | KEEP w", "{\"w\":\"Sunday\"}\n", 0},
+    {"ROW d = TO_DATETIME(\"2024-02-15T10:30:00Z\") | EVAL a = DATE_UNIT_COUNT(\"day\", \"month\", d), b = "
+     "DATE_UNIT_COUNT(\"week\", \"year\", d), c = DATE_UNIT_COUNT(\"ns\", \"hour\", d), e = DATE_UNIT_COUNT(\"hour\", "
+     "\"month\", d), f = DATE_UNIT_COUNT(\"quarters\", \"yyyy\", d), g = DATE_UNIT_COUNT(\"dd\", \"week\", d) "
+     "| KEEP a, b, c, e, f, g",
+     "{\"a\":29,\"b\":52,\"c\":3600000000000,\"e\":696,\"f\":4,\"g\":7}\n", 0},
+    {"ROW d = TO_DATETIME(\"2024-02-15T10:30:00Z\") | EVAL a = DATE_UNIT_COUNT(\"day\", \"quarter\", d), b = "
+     "DATE_UNIT_COUNT(\"day\", \"fortnight\", d) | KEEP a, b",
+     "{\"a\":null,\"b\":null}\n", 2},
+    {"ROW a = DATE_PARSE(\"dd/MMM/yyyy:HH:mm:ss Z\", \"12/Jul/2022:08:24:10 +0900\"), b = DATE_PARSE(\"yyyy-MM-dd "
+     "HH:mm x\", \"2022-07-12 09:24 +09\"), c = DATE_PARSE(\"yyyy-MM-dd HH:mm O\", \"2022-07-12 09:24 GMT-2:30\"), d = "
+     "DATE_PARSE(\"yyyy-MM-dd HH:mm XXX\", \"2022-07-12 09:24 Z\"), e = DATE_PARSE(\"yyyy-MM-dd HH:mm x\", "
+     "\"2022-07-12 09:24 Z\")",
+     "{\"a\":\"2022-07-11T23:24:10.000Z\",\"b\":\"2022-07-12T00:24:00.000Z\",\"c\":\"2022-07-12T11:54:00.000Z\","
+     "\"d\":\"2022-07-12T09:24:00.000Z\",\"e\":null}\n",
+     1},
+    {"ROW s = [\"1964-06-02T00:00:00.000Z\", \"1964-06-02 00:00:00\", \"1964\", \"1964-06\", \"12345\"] | EVAL d = "
+     "TO_DATETIME(s) | KEEP d",
+     "{\"d\":[\"1964-06-02T00:00:00.000Z\",\"1964-01-01T00:00:00.000Z\",\"1964-06-01T00:00:00.000Z\"]}\n", 2},
+    {"ROW a = MV_APPEND(null, 1), b = MV_APPEND([1, 2], 3)", "{\"a\":null,\"b\":[1,2,3]}\n", 0},
+    /* periods of months counted from 0001-01 (date_trunc.csv-spec's arbitrary intervals) */
+    {"ROW x = TO_DATETIME([\"1973-04-11\", \"1970-12-31\", \"0001-01-01\"]) | MV_EXPAND x | EVAL y = DATE_TRUNC(7 "
+     "years, "
+     "x), m = DATE_TRUNC(7 months, x), q = DATE_TRUNC(1 quarter, x) | KEEP y, m, q",
+     "{\"y\":\"1968-01-01T00:00:00.000Z\",\"m\":\"1973-04-01T00:00:00.000Z\",\"q\":\"1973-04-01T00:00:00.000Z\"}\n"
+     "{\"y\":\"1968-01-01T00:00:00.000Z\",\"m\":\"1970-12-01T00:00:00.000Z\",\"q\":\"1970-10-01T00:00:00.000Z\"}\n"
+     "{\"y\":\"0001-01-01T00:00:00.000Z\",\"m\":\"0001-01-01T00:00:00.000Z\",\"q\":\"0001-01-01T00:00:00.000Z\"}\n",
+     0},
+};
+
+static void test_esql_dates_as_the_spec(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(date_cases) / sizeof(date_cases[0]); i++)
+		expect_esql(i, date_cases[i].query, "[0]", date_cases[i].want, date_cases[i].warnings, "");
 }
 
 static void test_esql_copy_sign(void **state)
@@ -1935,6 +1998,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_hash),
 	    cmocka_unit_test(test_esql_casts_string_literals_as_elasticsearch),
 	    cmocka_unit_test(test_esql_copy_sign),
+	    cmocka_unit_test(test_esql_dates_as_the_spec),
 	    cmocka_unit_test(test_esql_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
