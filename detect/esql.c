@@ -3394,8 +3394,8 @@ static int by_answer_name(const void *a, const void *b)
 /* Whether the answer's columns are the row's alone: a KEEP chose them, or STATS made them. */
 static int columns_chosen(const struct esql_query *q)
 {
-	for (size_t i = 0; i < q->ncmds; i++)
-		if (q->cmds[i].kind == K_KEEP || q->cmds[i].kind == K_STATS)
+	for (size_t i = 0; i < q->ncmds; i++) /* INLINE STATS keeps every column */
+		if (q->cmds[i].kind == K_KEEP || (q->cmds[i].kind == K_STATS && !q->cmds[i].inline_stats))
 			return 1;
 	return 0;
 }
@@ -3435,6 +3435,15 @@ static struct renamed *renamed_columns(const struct esql_query *q, const struct 
 	return ren;
 }
 
+static int is_metadata_column(const char *name)
+{
+	static const char *const names[] = {"_id", "_index", "_version", "_source", "_ignored", "_score"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
 static void add_column_json(cJSON *obj, const struct esql_row *r, size_t col)
 {
 	cJSON_AddItemToObject(obj, r->names[col], value_json(&r->vals[col]));
@@ -3458,8 +3467,10 @@ void esql_row_answer_json(const struct esql_query *q, const struct esql_row *r, 
 		field_each_leaf(ev, collect_answer_name, &an);
 		struct multi_answer ma = {&an, ev};
 		field_multi_fields_each(collect_answer_multi, &ma); /* height.float beside height */
-		for (size_t i = 0; i < r->n; i++) /* a field the row carried, null in this event, in its place too */
-			if (!r->computed[i])
+		/* a field the row carried, null in this event, in its place too; METADATA's columns come
+		 * after the fields (inlinestats.csv-spec allFieldsReturned) */
+		for (size_t i = 0; i < r->n; i++)
+			if (!r->computed[i] && !is_metadata_column(r->names[i]))
 				collect_answer_name(&an, r->names[i], strlen(r->names[i]), NULL);
 		if (an.n > 1) /* ES|QL lists a FROM's fields by name */
 			qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
@@ -7274,8 +7285,15 @@ static void inline_aggregates(const struct command *c, struct rows *rs, const st
 			const struct esql_value *v = &agg[group_of[r] * c->nassign + k];
 			if (count[r] == 1)
 				charge(value_bytes(v)); /* each row holds a copy: VALUES over many rows is work */
-			set_column(&rs->v[r], c->assign[k].name, count[r] == 1 ? value_copy(v) : null_value, 1);
+			/* a column of the same name gives way: the aggregates come after the input's
+			 * columns (inlinestats.csv-spec doubleShadowingWithDoubleStats) */
+			set_column_last(&rs->v[r], c->assign[k].name, count[r] == 1 ? value_copy(v) : null_value);
 		}
+	/* the groups' columns come after the aggregates, as in STATS's answer (inlinestats.csv-spec:
+	 * KEEP a, b, g | INLINE STATS m = MAX(a) BY g answers a, b, m, g) */
+	for (size_t r = 0; r < rs->n && !faulted(); r++)
+		for (size_t f = 0; f < c->nby; f++)
+			set_column_last(&rs->v[r], c->by[f].name, lookup(&rs->v[r], c->by[f].name));
 	for (size_t i = 0; i < ng * c->nassign; i++)
 		value_free(&agg[i]);
 	free(agg);

@@ -503,6 +503,13 @@ static void test_esql_renamed_fields_keep_their_place(void **state)
 	    {"FROM x | SORT c | RENAME c AS x, b AS y | RENAME y AS z", "{\"a\":1,\"z\":2,\"x\":3}"},
 	    {"FROM x | RENAME a AS w | EVAL b = 9", "{\"w\":1,\"c\":3,\"b\":9}"},
 	    {"FROM x | SORT aa NULLS FIRST", "{\"a\":1,\"aa\":null,\"b\":2,\"c\":3}"},
+	    /* INLINE STATS keeps FROM's fields, the groups and the aggregates after them, METADATA's
+	     * columns after the fields (inlinestats.csv-spec allFieldsReturned,
+	     * inlineStatsOverrideEVALed_FieldWithSameName) */
+	    {"FROM x METADATA _index | INLINE STATS n = COUNT(*) BY b",
+	     "{\"a\":1,\"c\":3,\"_index\":\"x\",\"n\":1,\"b\":2}"},
+	    {"FROM x | EVAL y = c | INLINE STATS c = COUNT(*) BY a", "{\"b\":2,\"y\":3,\"c\":1,\"a\":1}"},
+	    {"FROM x METADATA _index | KEEP _index, c", "{\"_index\":\"x\",\"c\":3}"},
 	};
 	for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
 		char *got = answer_of(renames[i].query, "{\"a\":1,\"b\":2,\"c\":3}");
@@ -1893,6 +1900,14 @@ static const struct {
     {"FROM x | INLINESTATS m = MAX(n) BY n = 1 | KEEP n, m", "[{\"n\":5},{\"n\":3}]",
      "{\"n\":1,\"m\":1}\n{\"n\":1,\"m\":1}\n", 0, ""},
     {"ROW a = 1 | EVAL b = BUCKET(a, 1, 2)", "[0]", "", 0, "function [BUCKET] expects exactly two or four arguments"},
+    /* INLINE STATS answers the input's columns, then the aggregates, then the groups (a column an
+     * aggregate or a group is named after gives way); without KEEP every field, METADATA's after
+     * them (inlinestats.csv-spec) */
+    {"FROM x | KEEP a, g, b | INLINE STATS m = MAX(a) BY g",
+     "[{\"a\":1,\"b\":2,\"g\":\"x\"},{\"a\":3,\"b\":4,\"g\":\"x\"}]",
+     "{\"a\":1,\"b\":2,\"m\":3,\"g\":\"x\"}\n{\"a\":3,\"b\":4,\"m\":3,\"g\":\"x\"}\n", 0, ""},
+    {"FROM x | KEEP a, b | INLINE STATS a = MAX(a) | INLINE STATS b = MIN(b)", "[{\"a\":1,\"b\":2},{\"a\":3,\"b\":4}]",
+     "{\"a\":3,\"b\":2}\n{\"a\":3,\"b\":2}\n", 0, ""},
 };
 
 static void test_esql_edges(void **state)
