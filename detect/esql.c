@@ -44,6 +44,7 @@
 #define ESQL_MAX_MADE         ((size_t)1 << 20)
 #define ESQL_MAX_EVENT_BYTES  ((size_t)64 << 20)
 #define ESQL_MAX_WINDOW_BYTES ((size_t)1 << 30)
+#define ESQL_MAX_LOOKUP_BYTES ((size_t)64 << 20) /* a LOOKUP JOIN's index, as JSON */
 
 /* ---- the pipeline ---- */
 
@@ -78,7 +79,20 @@ struct match_options {
 	int zero_all;         /* zero_terms_query "all": a query of no words matches every document */
 };
 
-enum cmd_kind { K_WHERE, K_EVAL, K_KEEP, K_DROP, K_RENAME, K_MV_EXPAND, K_DISSECT, K_GROK, K_STATS, K_SORT, K_LIMIT };
+enum cmd_kind {
+	K_WHERE,
+	K_EVAL,
+	K_KEEP,
+	K_DROP,
+	K_RENAME,
+	K_MV_EXPAND,
+	K_DISSECT,
+	K_GROK,
+	K_STATS,
+	K_SORT,
+	K_LIMIT,
+	K_LOOKUP
+};
 
 /* DISSECT's pattern: a leading delimiter, then keys each followed by its delimiter. */
 struct dissect_key {
@@ -119,8 +133,26 @@ struct command {
 	char *lead, *separator;
 	struct dissect_key *dkeys;
 	size_t ndkeys;
-	struct grok *grok; /* GROK */
-	int inline_stats;  /* INLINE STATS: the aggregates join each row of their group */
+	struct grok *grok;           /* GROK */
+	int inline_stats;            /* INLINE STATS: the aggregates join each row of their group */
+	struct lookup_table *lookup; /* LOOKUP JOIN: names[0] the index, names[1..] the ON fields */
+};
+
+/* A lookup index's documents, as the caller hands them over (esql_lookup_add), and once the
+ * first row is joined, their keys sorted and their fields' names, sorted as FROM lists them. */
+struct lookup_key {
+	char *key;
+	size_t doc;
+};
+
+struct lookup_table {
+	cJSON **docs;
+	size_t ndocs, cap, bytes;
+	int built;
+	struct lookup_key *keys;
+	size_t nkeys;
+	char **fields; /* every field of the documents but the ON ones */
+	size_t nfields;
 };
 
 struct esql_query {
@@ -1973,6 +2005,22 @@ static struct enode *parse_or(struct parser *p)
 
 /* ---- commands ---- */
 
+static void lookup_table_free(struct lookup_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ndocs; i++)
+		cJSON_Delete(t->docs[i]);
+	free(t->docs);
+	for (size_t i = 0; i < t->nkeys; i++)
+		free(t->keys[i].key);
+	free(t->keys);
+	for (size_t i = 0; i < t->nfields; i++)
+		free(t->fields[i]);
+	free(t->fields);
+	free(t);
+}
+
 static void command_free(struct command *c)
 {
 	node_free(c->expr);
@@ -2003,6 +2051,7 @@ static void command_free(struct command *c)
 	}
 	free(c->dkeys);
 	grok_free(c->grok);
+	lookup_table_free(c->lookup);
 }
 
 static void add_name(char ***names, size_t *n, char *name)
@@ -2460,8 +2509,49 @@ static void parse_from(struct parser *p, struct esql_query *q)
 }
 
 /* What casebook does not run, said by name. */
-static const char *const unsupported_commands[] = {"ENRICH", "LOOKUP", "COMPLETION", "CHANGE_POINT", "FORK",
-                                                   "SAMPLE", "RERANK", "SHOW",       "FUSE"};
+static const char *const unsupported_commands[] = {"ENRICH", "COMPLETION", "CHANGE_POINT", "FORK",
+                                                   "SAMPLE", "RERANK",     "SHOW",         "FUSE"};
+
+/* LOOKUP JOIN index ON field[, field...] (LookupJoin): the index's documents whose ON fields
+ * equal the row's. A rule has no lookup index to read yet: there it is refused. */
+static void parse_lookup_join(struct parser *p, struct command *c)
+{
+	size_t at = p->pos;
+	accept_kw(p, "lookup");
+	if (!accept_kw(p, "join")) {
+		fail(p, p->pos, "LOOKUP takes JOIN index ON field");
+		return;
+	}
+	if (p->rule) {
+		unsupported(p, at,
+		            "LOOKUP JOIN reads a lookup index: casebook runs it in `casebook esql`, not yet in a rule");
+		return;
+	}
+	c->kind = K_LOOKUP;
+	skip_space(p);
+	size_t start = p->pos; /* an index name as FROM takes one: up to a space, '|' or ',' */
+	while (p->s[p->pos] && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '|' && p->s[p->pos] != ',')
+		p->pos++;
+	char *index = p->pos > start ? xstrndup(p->s + start, p->pos - start) : NULL;
+	if (!index || !accept_kw(p, "on")) {
+		free(index);
+		fail(p, p->pos, "LOOKUP JOIN takes an index, ON and the fields to join on");
+		return;
+	}
+	add_name(&c->names, &c->nnames, index);
+	do {
+		char *f = name_token(p, 0);
+		if (!f) {
+			fail(p, p->pos, "LOOKUP JOIN's ON takes field names");
+			return;
+		}
+		add_name(&c->names, &c->nnames, f);
+	} while (accept(p, ","));
+	skip_space(p);
+	if (p->s[p->pos] && p->s[p->pos] != '|')
+		unsupported(p, p->pos, "LOOKUP JOIN's ON takes field names (not expressions) in casebook");
+	c->lookup = xcalloc(1, sizeof(*c->lookup));
+}
 
 static void parse_command(struct parser *p, struct esql_query *q)
 {
@@ -2522,6 +2612,8 @@ static void parse_command(struct parser *p, struct esql_query *q)
 	} else if (accept_kw(p, "dissect")) {
 		c.kind = K_DISSECT;
 		parse_dissect(p, &c);
+	} else if (peek_kw(p, "lookup")) {
+		parse_lookup_join(p, &c);
 	} else if (accept_kw(p, "mv_expand")) {
 		c.kind = K_MV_EXPAND;
 		char *f = name_token(p, 0);
@@ -2834,6 +2926,33 @@ void esql_needles(const struct esql_query *q, struct needles *nd)
 {
 	needles_init(nd);
 	each_leading_condition(q, keep_needles, nd);
+}
+
+const char *esql_lookup_index(const struct esql_query *q, size_t i)
+{
+	for (size_t k = 0; k < q->ncmds; k++)
+		if (q->cmds[k].kind == K_LOOKUP && !i--)
+			return q->cmds[k].names[0];
+	return NULL;
+}
+
+int esql_lookup_add(struct esql_query *q, const char *index, const cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	size_t len = text ? strlen(text) : 0;
+	cJSON_free(text);
+	for (size_t k = 0; k < q->ncmds; k++) {
+		struct lookup_table *t = q->cmds[k].lookup;
+		if (q->cmds[k].kind != K_LOOKUP || strcmp(q->cmds[k].names[0], index))
+			continue;
+		if (t->bytes + len > ESQL_MAX_LOOKUP_BYTES)
+			return -1;
+		if (t->ndocs == t->cap)
+			t->docs = xrealloc(t->docs, (t->cap = t->cap ? t->cap * 2 : 16) * sizeof(*t->docs));
+		t->docs[t->ndocs++] = cJSON_Duplicate(doc, 1);
+		t->bytes += len;
+	}
+	return 0;
 }
 
 char *const *esql_indices(const struct esql_query *q, size_t *n)
@@ -6824,6 +6943,135 @@ static void rename_column(struct esql_row *r, const char *from, const char *to)
 }
 
 /* A row-wise command on one row: the rows it gives are pushed on out. */
+/* ---- LOOKUP JOIN ---- */
+
+static void key_add(struct strbuf *k, const struct esql_scalar *s);
+
+static int by_lookup_key(const void *a, const void *b)
+{
+	const struct lookup_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* A lookup document as a row: its fields read as FROM reads an event's. */
+static struct esql_row doc_row(const cJSON *doc)
+{
+	struct esql_row r;
+	memset(&r, 0, sizeof(r));
+	r.src = doc;
+	return r;
+}
+
+/* The keys of the documents (one per value of a single ON field: a multi-valued field matches any
+ * of its values, as a term query does; with several ON fields, single values only), sorted; and
+ * the columns the join adds: every field of the documents but the ON ones, by name. */
+static void lookup_build(struct lookup_table *t, char *const *on, size_t non)
+{
+	t->built = 1;
+	struct answer_names an = {NULL, 0, 0};
+	for (size_t d = 0; d < t->ndocs; d++)
+		field_each_leaf(t->docs[d], collect_answer_name, &an);
+	if (an.n > 1)
+		qsort(an.names, an.n, sizeof(*an.names), by_answer_name);
+	for (size_t i = 0; i < an.n; i++) {
+		int skip = t->nfields && !strcmp(an.names[i], t->fields[t->nfields - 1]);
+		for (size_t k = 0; k < non && !skip; k++)
+			skip = !strcmp(an.names[i], on[k]);
+		if (skip)
+			free(an.names[i]);
+		else
+			add_name(&t->fields, &t->nfields, an.names[i]);
+	}
+	free(an.names);
+	size_t cap = 0;
+	for (size_t d = 0; d < t->ndocs; d++) {
+		struct esql_row r = doc_row(t->docs[d]);
+		struct esql_value *v = xcalloc(non, sizeof(*v));
+		int single = 1;
+		for (size_t k = 0; k < non; k++) {
+			v[k] = lookup(&r, on[k]);
+			single &= v[k].n == 1;
+		}
+		for (size_t i = 0; non && i < (non == 1 ? v[0].n : (size_t)single); i++) {
+			struct strbuf key;
+			strbuf_init(&key, 32);
+			for (size_t k = 0; k < non; k++)
+				key_add(&key, &v[k].v[non == 1 ? i : 0]);
+			if (t->nkeys == cap)
+				t->keys = xrealloc(t->keys, (cap = cap ? cap * 2 : 16) * sizeof(*t->keys));
+			t->keys[t->nkeys++] = (struct lookup_key){strbuf_detach(&key, NULL), d};
+		}
+		for (size_t k = 0; k < non; k++)
+			value_free(&v[k]);
+		free(v);
+	}
+	if (t->nkeys > 1)
+		qsort(t->keys, t->nkeys, sizeof(*t->keys), by_lookup_key);
+}
+
+/* The lookup's columns on a row: the document's fields, or nulls (no document); a column of the
+ * same name gives way, the join's come last (LookupJoin's output: the input's, then the
+ * lookup's). */
+static void lookup_columns(const struct lookup_table *t, struct esql_row *r, const cJSON *doc)
+{
+	struct esql_row d = doc_row(doc);
+	for (size_t i = 0; i < t->nfields; i++)
+		set_column_last(r, t->fields[i], doc ? lookup(&d, t->fields[i]) : null_value);
+}
+
+/* LOOKUP JOIN on a row: a row for each document whose ON fields hold the row's values (in the
+ * documents' order, at most ESQL_MAX_FANOUT), else the row with nulls; a null or multi-valued ON
+ * field matches nothing (the latter warned, as Elasticsearch warns). */
+static void lookup_join(const struct command *c, struct esql_row *r, struct rows *out, size_t *truncations)
+{
+	struct lookup_table *t = c->lookup;
+	char *const *on = c->names + 1;
+	size_t non = c->nnames - 1;
+	if (!t->built)
+		lookup_build(t, on, non);
+	struct strbuf key;
+	strbuf_init(&key, 32);
+	int matchable = 1;
+	for (size_t k = 0; k < non; k++) {
+		struct esql_value v = lookup(r, on[k]);
+		if (v.n > 1)
+			warn("java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
+		if (v.n == 1)
+			key_add(&key, &v.v[0]);
+		matchable &= v.n == 1;
+		value_free(&v);
+	}
+	size_t lo = 0, hi = t->nkeys;
+	while (matchable && lo < hi) { /* the first key not below the row's */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->keys[mid].key, key.buf) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t matched = 0, bytes = esql_row_bytes(r);
+	for (size_t i = lo; matchable && i < t->nkeys && !strcmp(t->keys[i].key, key.buf) && !faulted(); i++) {
+		if (matched == ESQL_MAX_FANOUT) {
+			(*truncations)++;
+			break;
+		}
+		charge(bytes);
+		struct esql_row copy;
+		esql_row_copy(&copy, r);
+		lookup_columns(t, &copy, t->docs[t->keys[i].doc]);
+		rows_push(out, &copy);
+		matched++;
+	}
+	strbuf_release(&key);
+	if (matched) {
+		esql_row_release(r);
+		return;
+	}
+	lookup_columns(t, r, NULL);
+	rows_push(out, r);
+}
+
 static void apply_row(const struct command *c, struct esql_row *r, struct rows *out, size_t *truncations)
 {
 	switch (c->kind) {
@@ -6850,6 +7098,7 @@ static void apply_row(const struct command *c, struct esql_row *r, struct rows *
 		break;
 	case K_DISSECT: dissect(c, r); break;
 	case K_GROK: grok_row(c, r); break;
+	case K_LOOKUP: lookup_join(c, r, out, truncations); return;
 	case K_MV_EXPAND: {
 		struct esql_value v = lookup(r, c->names[0]);
 		if (v.n <= 1) {

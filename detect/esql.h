@@ -87,6 +87,11 @@ void esql_free(struct esql_query *q);
 
 /* FROM's index patterns (owned by the query). */
 char *const *esql_indices(const struct esql_query *q, size_t *n);
+/* The index the query's i-th LOOKUP JOIN reads, or NULL past the last; esql_lookup_add hands a
+ * document of that index to every LOOKUP JOIN reading it (copied): -1 past casebook's bound on a
+ * lookup index (64 MiB of JSON). The documents are added before the query runs. */
+const char *esql_lookup_index(const struct esql_query *q, size_t i);
+int esql_lookup_add(struct esql_query *q, const char *index, const cJSON *doc);
 /* Literals one of which every event the query keeps has in its text (detect/needles.h): from
  * the `field == "string"` conditions ANDed in its leading WHERE commands; nd unusable when none. */
 void esql_needles(const struct esql_query *q, struct needles *nd);

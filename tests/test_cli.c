@@ -1086,6 +1086,30 @@ static void test_esql_types_fields_by_the_imported_mapping(void **state)
 	assert_string_equal(out.buf, "");
 }
 
+/* LOOKUP JOIN reads its index from the case: an index of events the case holds (here threat
+ * intelligence beside process events), joined on a field; a row no document matches keeps nulls,
+ * and an index the case does not hold is said, not run. */
+static void test_esql_lookup_join_reads_an_index_of_the_case(void **state)
+{
+	(void)state;
+	tu_write_str(tu_path("lj.ndjson"),
+	             "{\"_index\":\"logs-proc\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"event\":{"
+	             "\"id\":\"p1\"},\"file\":{\"hash\":{\"sha256\":\"aa\"}}}}\n"
+	             "{\"_index\":\"logs-proc\",\"_source\":{\"@timestamp\":\"2024-05-01T10:00:01Z\",\"event\":{"
+	             "\"id\":\"p2\"},\"file\":{\"hash\":{\"sha256\":\"bb\"}}}}\n"
+	             "{\"_index\":\"ti-hashes\",\"_source\":{\"@timestamp\":\"2024-04-01T00:00:00Z\",\"file\":{\"hash\""
+	             ":{\"sha256\":\"bb\"}},\"threat\":{\"feed\":\"x\"}}}\n");
+	assert_int_equal(CB("lj.db", "ingest '%s'", tu_path("lj.ndjson")), 0);
+	assert_int_equal(CB("lj.db",
+	                    "esql 'FROM logs-proc | LOOKUP JOIN ti-hashes ON file.hash.sha256 | KEEP event.id, "
+	                    "threat.feed | SORT event.id' --json"),
+	                 0);
+	assert_string_equal(
+	    out.buf, "{\"event.id\":\"p1\",\"threat.feed\":null}\n{\"event.id\":\"p2\",\"threat.feed\":\"x\"}\n");
+	assert_int_equal(CB("lj.db", "esql 'FROM logs-proc | LOOKUP JOIN ti-none ON file.hash.sha256'"), 1);
+	assert_non_null(strstr(err.buf, "LOOKUP JOIN: the case holds no index named ti-none"));
+}
+
 static void test_numbers_are_copied_exactly(void **state)
 {
 	(void)state;
@@ -1466,6 +1490,7 @@ int main(void)
 	    T(test_numbers_from_documents_are_range_checked),
 	    T(test_mapping_import_types_fields),
 	    T(test_esql_types_fields_by_the_imported_mapping),
+	    T(test_esql_lookup_join_reads_an_index_of_the_case),
 	    T(test_ingest_exit_statuses_and_summary),
 	    T(test_ingest_from_stdin),
 	    T(test_events_table_json_and_filters),

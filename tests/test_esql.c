@@ -1980,6 +1980,82 @@ static void test_esql_dates_as_the_spec(void **state)
 		expect_esql(i, date_cases[i].query, "[0]", date_cases[i].want, date_cases[i].warnings, "");
 }
 
+/* A ROW query's rows with a LOOKUP JOIN index of the given documents (a JSON array), as JSON
+ * lines; *warnings set. */
+static char *lookup_answer(const char *query, const char *index, const char *docs, size_t *warnings)
+{
+	struct esql_error err;
+	struct esql_query *q = esql_parse_query(query, &err);
+	if (!q)
+		fail_msg("%s: %s", query, err.msg);
+	cJSON *all = cJSON_Parse(docs), *d;
+	cJSON_ArrayForEach(d, all) assert_int_equal(esql_lookup_add(q, index, d), 0);
+	cJSON_Delete(all);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	esql_rows_of(q, NULL, NULL, NULL, 0, &rows, &n, &cap);
+	esql_finish(q, &rows, &n);
+	struct strbuf b;
+	strbuf_init(&b, 128);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		esql_row_to_json(&rows[i], o, 1);
+		char *t = cJSON_PrintUnformatted(o);
+		strbuf_addf(&b, "%s\n", t);
+		cJSON_free(t);
+		cJSON_Delete(o);
+		esql_row_release(&rows[i]);
+	}
+	free(rows);
+	esql_warning(q, warnings);
+	esql_free(q);
+	return strbuf_detach(&b, NULL);
+}
+
+/* LOOKUP JOIN (lookup-join.csv-spec, LookupJoin): a row for each document whose ON field holds
+ * the row's value, in the documents' order, the index's other fields after the row's columns (a
+ * column of the same name giving way); no document, a null key or a multi-valued one (warned):
+ * the row with nulls; a multi-valued key in a document matches each of its values; several ON
+ * fields all match. A rule cannot read a lookup index yet: refused there. */
+static void test_esql_lookup_join(void **state)
+{
+	(void)state;
+	static const char docs[] = "[{\"k\":1,\"name\":\"English\",\"a\":9},{\"k\":2,\"name\":\"French\"},"
+	                           "{\"k\":[2,3],\"name\":\"Both\"},{\"k\":4,\"j\":\"x\",\"name\":\"Four\"}]";
+	static const struct {
+		const char *query, *want;
+		size_t warnings;
+	} joins[] = {
+	    {"ROW k = 1, a = 0 | LOOKUP JOIN langs ON k", "{\"k\":1,\"a\":9,\"j\":null,\"name\":\"English\"}\n", 0},
+	    {"ROW k = 2 | LOOKUP JOIN langs ON k | KEEP k, name",
+	     "{\"k\":2,\"name\":\"French\"}\n{\"k\":2,\"name\":\"Both\"}\n", 0},
+	    {"ROW k = 3 | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":\"Both\"}\n", 0},
+	    {"ROW k = 7 | LOOKUP JOIN langs ON k | KEEP k, name", "{\"k\":7,\"name\":null}\n", 0},
+	    {"ROW k = null | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":null}\n", 0},
+	    {"ROW k = [1, 2] | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":null}\n", 1},
+	    {"ROW k = \"1\" | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":null}\n", 0},
+	    {"ROW k = 4, j = \"x\" | LOOKUP JOIN langs ON k, j | KEEP name", "{\"name\":\"Four\"}\n", 0},
+	    {"ROW k = 4, j = \"y\" | LOOKUP JOIN langs ON k, j | KEEP name", "{\"name\":null}\n", 0},
+	    {"ROW x = 1, k = [1, 2] | STATS c = COUNT(x) BY k | LOOKUP JOIN langs ON k | KEEP k, c, name | SORT "
+	     "name",
+	     "{\"k\":2,\"c\":1,\"name\":\"Both\"}\n{\"k\":1,\"c\":1,\"name\":\"English\"}\n"
+	     "{\"k\":2,\"c\":1,\"name\":\"French\"}\n",
+	     0},
+	};
+	for (size_t i = 0; i < sizeof(joins) / sizeof(joins[0]); i++) {
+		size_t warnings = 0;
+		char *got = lookup_answer(joins[i].query, "langs", docs, &warnings);
+		if (strcmp(got, joins[i].want) || warnings != joins[i].warnings)
+			fail_msg("case %zu: %s\nwant: %s(%zu warnings)\ngot:  %s(%zu warnings)", i, joins[i].query,
+			         joins[i].want, joins[i].warnings, got, warnings);
+		free(got);
+	}
+	struct esql_error err;
+	assert_null(esql_parse("FROM logs-* | LOOKUP JOIN langs ON k", &err));
+	assert_true(err.unsupported);
+	assert_non_null(strstr(err.msg, "LOOKUP JOIN reads a lookup index"));
+}
+
 static void test_esql_copy_sign(void **state)
 {
 	(void)state;
@@ -2014,6 +2090,7 @@ int main(void)
 	    cmocka_unit_test(test_esql_casts_string_literals_as_elasticsearch),
 	    cmocka_unit_test(test_esql_copy_sign),
 	    cmocka_unit_test(test_esql_dates_as_the_spec),
+	    cmocka_unit_test(test_esql_lookup_join),
 	    cmocka_unit_test(test_esql_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
