@@ -40,7 +40,8 @@ static const struct command_help help[] = {
      "          or ROW ... from its own row; fields are typed by the case's imported\n"
      "          mapping (casebook mapping import) as detect types them: dates, addresses,\n"
      "          text, float, half_float and scaled_float at their stored precision,\n"
-     "          long, integer, short and byte as the whole numbers indexed (3.7 is 3)\n"
+     "          long, integer, short and byte as the whole numbers indexed (3.7 is 3);\n"
+     "          LOOKUP JOIN INDEX ON FIELD joins the documents of an index the case holds\n"
      "  --json  one JSON object a row\n",
      {"casebook esql 'FROM logs-endpoint.events.* | STATS n = COUNT(*) BY host.name'",
       "casebook esql 'FROM logs-* | WHERE process.name == \"curl\" | KEEP @timestamp, process.command_line' --json"}},
