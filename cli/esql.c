@@ -14,6 +14,7 @@
 #include "common/sanitize.h"
 #include "detect/detect.h"
 #include "detect/esql.h"
+#include "detect/esql_search.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -242,62 +243,6 @@ static int print_rows(const struct reading *rd, int json)
 	return failed ? -1 : 0;
 }
 
-/* One LOOKUP JOIN's index: the case's events whose index is its name, handed to the query. */
-struct lookup_load {
-	struct esql_query *q;
-	const char *index;
-	size_t docs;
-	int too_big, bad_documents;
-};
-
-static int add_lookup_doc(void *ctx, const struct event_row *row)
-{
-	struct lookup_load *l = ctx;
-	if (!row->r.index || strcmp(row->r.index, l->index))
-		return 0;
-	cJSON *doc = row->doc ? cJSON_ParseWithLength(row->doc, row->doc_len) : NULL;
-	if (!doc) {
-		l->bad_documents++;
-		return 0;
-	}
-	l->too_big = esql_lookup_add(l->q, l->index, doc) != 0;
-	cJSON_Delete(doc);
-	l->docs++;
-	return l->too_big;
-}
-
-/* The documents of every index a LOOKUP JOIN reads, before the query runs; -1 (said) when the
- * case cannot be read, holds no such index, or holds more of one than casebook joins. */
-static int load_lookup_indices(struct store *s, struct esql_query *q, int *bad_documents)
-{
-	const char *index;
-	for (size_t i = 0; (index = esql_lookup_index(q, i)); i++) {
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = !strcmp(esql_lookup_index(q, k), index);
-		if (seen)
-			continue;
-		struct lookup_load l = {q, index, 0, 0, 0};
-		struct event_query eq = {0};
-		eq.want_doc = 1;
-		if (store_events_each(s, &eq, add_lookup_doc, &l) < 0) {
-			diag("casebook: %s\n", store_errmsg(s));
-			return -1;
-		}
-		*bad_documents += l.bad_documents;
-		char *name = sanitize_dup(index, 0);
-		if (l.too_big)
-			diag("casebook esql: LOOKUP JOIN: the index %s holds more than casebook joins (64 MiB)\n",
-			     name);
-		else if (!l.docs)
-			diag("casebook esql: LOOKUP JOIN: the case holds no index named %s\n", name);
-		free(name);
-		if (l.too_big || !l.docs)
-			return -1;
-	}
-	return 0;
-}
-
 int cmd_esql(struct globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
@@ -334,8 +279,15 @@ int cmd_esql(struct globals *g, int argc, char **argv)
 		if (detect_load_field_types(s)) {
 			diag("casebook: %s\n", store_errmsg(s));
 			rc = 1;
-		} else if (load_lookup_indices(s, q, &rd.bad_documents)) {
-			rc = 1;
+		} else {
+			char why[300];
+			int lrc = esql_load_lookups(s, q, why, sizeof(why));
+			if (lrc) {
+				char *msg = sanitize_dup(why, 0);
+				diag("casebook esql: %s\n", msg);
+				free(msg);
+				rc = 1;
+			}
 		}
 	}
 	if (!rc && esql_is_row(q)) {

@@ -41,10 +41,11 @@
  * short). A function makes at most 1 MiB (Elasticsearch refuses CONCAT's and REPLACE's past
  * it too); the values made or read and the rows of one event at most 64 MiB in all, of one
  * execution's window 1 GiB (its rows included). */
-#define ESQL_MAX_MADE         ((size_t)1 << 20)
-#define ESQL_MAX_EVENT_BYTES  ((size_t)64 << 20)
-#define ESQL_MAX_WINDOW_BYTES ((size_t)1 << 30)
-#define ESQL_MAX_LOOKUP_BYTES ((size_t)64 << 20) /* a LOOKUP JOIN's index, as JSON */
+#define ESQL_MAX_MADE          ((size_t)1 << 20)
+#define ESQL_MAX_EVENT_BYTES   ((size_t)64 << 20)
+#define ESQL_MAX_WINDOW_BYTES  ((size_t)1 << 30)
+#define ESQL_MAX_LOOKUP_BYTES  ((size_t)64 << 20) /* a LOOKUP JOIN's index, as parsed and read */
+#define ESQL_MAX_LOOKUP_FIELDS 1000               /* Elasticsearch's index.mapping.total_fields.limit */
 
 /* ---- the pipeline ---- */
 
@@ -135,7 +136,8 @@ struct command {
 	size_t ndkeys;
 	struct grok *grok;           /* GROK */
 	int inline_stats;            /* INLINE STATS: the aggregates join each row of their group */
-	struct lookup_table *lookup; /* LOOKUP JOIN: names[0] the index, names[1..] the ON fields */
+	struct lookup_table *lookup; /* LOOKUP JOIN: names[0] the index, names[1..] the ON fields;
+	                              * the query's table of that index (one for each index and ON) */
 };
 
 /* A lookup index's documents, as the caller hands them over (esql_lookup_add), and once the
@@ -146,13 +148,16 @@ struct lookup_key {
 };
 
 struct lookup_table {
+	char *index;
 	cJSON **docs;
-	size_t ndocs, cap, bytes;
-	int built;
+	size_t ndocs, cap, bytes; /* bytes: what the documents and their values hold, about */
+	char *on_key;             /* the ON fields the keys were built for, joined by ',' */
+	int built, failed;
 	struct lookup_key *keys;
 	size_t nkeys;
-	char **fields; /* every field of the documents but the ON ones */
+	char **fields; /* every field of the documents but the ON ones, at most ESQL_MAX_LOOKUP_FIELDS */
 	size_t nfields;
+	struct esql_value *values; /* ndocs x nfields: each document's value of each field */
 };
 
 struct esql_query {
@@ -172,11 +177,15 @@ struct esql_query {
 	const char *budget_of; /* "one event", "one execution's window" */
 	int faulted;
 	char fault[200];
-	PCRE2_UCHAR *replaced; /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
-	size_t warnings;       /* values made null as Elasticsearch warns (an overflow): how many */
-	char warning[200];     /* the first */
-	int uses_now;          /* a rule's window commands call NOW(): each execution answers alone */
-	int64_t now_us;        /* what NOW() is (esql_set_now), when now_set */
+	PCRE2_UCHAR *replaced;         /* REPLACE's output, ESQL_MAX_MADE + 1 bytes, once one runs */
+	size_t warnings;               /* values made null as Elasticsearch warns (an overflow): how many */
+	char warning[200];             /* the first */
+	int uses_now;                  /* a rule's window commands call NOW(): each execution answers alone */
+	int64_t now_us;                /* what NOW() is (esql_set_now), when now_set */
+	size_t kept;                   /* what the rows handed out since the last window hold (esql_rows_of) */
+	int hunt;                      /* casebook esql or the console's filter (a rule bounds what it holds) */
+	struct lookup_table **lookups; /* LOOKUP JOIN's, each index once */
+	size_t nlookups;
 	int now_set;
 };
 
@@ -2009,6 +2018,12 @@ static void lookup_table_free(struct lookup_table *t)
 {
 	if (!t)
 		return;
+	if (t->values)
+		for (size_t i = 0; i < t->ndocs * t->nfields; i++)
+			value_free(&t->values[i]);
+	free(t->values);
+	free(t->index);
+	free(t->on_key);
 	for (size_t i = 0; i < t->ndocs; i++)
 		cJSON_Delete(t->docs[i]);
 	free(t->docs);
@@ -2051,7 +2066,6 @@ static void command_free(struct command *c)
 	}
 	free(c->dkeys);
 	grok_free(c->grok);
-	lookup_table_free(c->lookup);
 }
 
 static void add_name(char ***names, size_t *n, char *name)
@@ -2550,7 +2564,6 @@ static void parse_lookup_join(struct parser *p, struct command *c)
 	skip_space(p);
 	if (p->s[p->pos] && p->s[p->pos] != '|')
 		unsupported(p, p->pos, "LOOKUP JOIN's ON takes field names (not expressions) in casebook");
-	c->lookup = xcalloc(1, sizeof(*c->lookup));
 }
 
 static void parse_command(struct parser *p, struct esql_query *q)
@@ -2771,10 +2784,37 @@ static void plan_split(struct esql_query *q, size_t now_cmd)
 		}
 		for (size_t k = 0; k < c->nby; k++)
 			collect_fields(c->by[k].expr, &q->referenced, &q->nreferenced);
-		for (size_t k = 0; k < c->nnames; k++)
+		for (size_t k = c->kind == K_LOOKUP; k < c->nnames; k++) /* LOOKUP JOIN's index is none */
 			add_name(&q->referenced, &q->nreferenced, xstrdup(c->names[k]));
 		for (size_t k = 0; k < c->nkeys; k++)
 			collect_fields(c->keys[k].expr, &q->referenced, &q->nreferenced);
+	}
+}
+
+/* Each LOOKUP JOIN's table: one for each index and ON fields, shared by the commands naming
+ * them (the documents are held once). */
+static void attach_lookup_tables(struct esql_query *q)
+{
+	for (size_t i = 0; i < q->ncmds; i++) {
+		struct command *c = &q->cmds[i];
+		if (c->kind != K_LOOKUP)
+			continue;
+		struct strbuf on;
+		strbuf_init(&on, 32);
+		for (size_t k = 1; k < c->nnames; k++)
+			strbuf_addf(&on, "%s%s", k > 1 ? "," : "", c->names[k]);
+		for (size_t t = 0; t < q->nlookups && !c->lookup; t++)
+			if (!strcmp(q->lookups[t]->index, c->names[0]) && !strcmp(q->lookups[t]->on_key, on.buf))
+				c->lookup = q->lookups[t];
+		if (c->lookup) {
+			strbuf_release(&on);
+			continue;
+		}
+		c->lookup = xcalloc(1, sizeof(*c->lookup));
+		c->lookup->index = xstrdup(c->names[0]);
+		c->lookup->on_key = strbuf_detach(&on, NULL);
+		q->lookups = xrealloc(q->lookups, (q->nlookups + 1) * sizeof(*q->lookups));
+		q->lookups[q->nlookups++] = c->lookup;
 	}
 }
 
@@ -2813,6 +2853,8 @@ static struct esql_query *parse_query(const char *text, struct esql_error *err, 
 	}
 	plan_split(q, p.now_seen ? p.now_cmd : SIZE_MAX);
 	q->uses_now = p.now_seen;
+	attach_lookup_tables(q);
+	q->hunt = row_allowed;
 	return q;
 }
 
@@ -2848,6 +2890,9 @@ void esql_free(struct esql_query *q)
 		free(q->referenced[i]);
 	free(q->referenced);
 	free(q->replaced);
+	for (size_t i = 0; i < q->nlookups; i++)
+		lookup_table_free(q->lookups[i]);
+	free(q->lookups);
 	free(q);
 }
 
@@ -2936,21 +2981,44 @@ const char *esql_lookup_index(const struct esql_query *q, size_t i)
 	return NULL;
 }
 
+/* About what a parsed document holds: its nodes and their strings. */
+static size_t json_cost(const cJSON *j)
+{
+	const cJSON *stack[ESQL_MAX_DEPTH], *x = j;
+	size_t n = 0, depth = 0;
+	for (;;) { /* depth-first, without recursion; the root's siblings are not its */
+		n += sizeof(cJSON) + (x->string ? strlen(x->string) + 1 : 0) +
+		     (cJSON_IsString(x) && x->valuestring ? strlen(x->valuestring) + 1 : 0);
+		if (x->child && depth < ESQL_MAX_DEPTH) {
+			stack[depth++] = x;
+			x = x->child;
+			continue;
+		}
+		while (depth && !x->next)
+			x = stack[--depth];
+		if (!depth)
+			return n;
+		x = x->next;
+	}
+}
+
 int esql_lookup_add(struct esql_query *q, const char *index, const cJSON *doc)
 {
-	char *text = cJSON_PrintUnformatted(doc);
-	size_t len = text ? strlen(text) : 0;
-	cJSON_free(text);
-	for (size_t k = 0; k < q->ncmds; k++) {
-		struct lookup_table *t = q->cmds[k].lookup;
-		if (q->cmds[k].kind != K_LOOKUP || strcmp(q->cmds[k].names[0], index))
+	size_t cost = json_cost(doc), total = 0;
+	for (size_t i = 0; i < q->nlookups; i++)
+		total += q->lookups[i]->bytes;
+	for (size_t i = 0; i < q->nlookups; i++) {
+		struct lookup_table *t = q->lookups[i];
+		if (strcmp(t->index, index))
 			continue;
-		if (t->bytes + len > ESQL_MAX_LOOKUP_BYTES)
+		if (!cJSON_IsObject(doc) || t->built)
+			return -1; /* a document is an object, handed over before the query runs */
+		if ((total += cost) > ESQL_MAX_LOOKUP_BYTES)
 			return -1;
 		if (t->ndocs == t->cap)
 			t->docs = xrealloc(t->docs, (t->cap = t->cap ? t->cap * 2 : 16) * sizeof(*t->docs));
 		t->docs[t->ndocs++] = cJSON_Duplicate(doc, 1);
-		t->bytes += len;
+		t->bytes += cost;
 	}
 	return 0;
 }
@@ -3401,6 +3469,20 @@ static void int_text(const struct esql_scalar *s, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)s->i);
 }
 
+/* A period's text: its months, then its time, in whole days where it is (Period's P1M1D), else
+ * in seconds (P1MT3600S). */
+static void period_text(const struct esql_scalar *s, char *buf, size_t size)
+{
+	int64_t us = s->period_us;
+	if (!us)
+		snprintf(buf, size, "P%lldM", (long long)s->i);
+	else if (us % 86400000000 == 0)
+		snprintf(buf, size, "P%lldM%lldD", (long long)s->i, (long long)(us / 86400000000));
+	else
+		snprintf(buf, size, "P%lldMT%lld.%06lldS", (long long)s->i, (long long)(us / 1000000),
+		         (long long)llabs(us % 1000000));
+}
+
 static cJSON *scalar_json(const struct esql_scalar *s)
 {
 	char buf[40];
@@ -3417,7 +3499,7 @@ static cJSON *scalar_json(const struct esql_scalar *s)
 		date_text(s->i, t);
 		return cJSON_CreateString(t);
 	}
-	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return cJSON_CreateString(buf);
+	case EK_PERIOD: period_text(s, buf, sizeof(buf)); return cJSON_CreateString(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return cJSON_CreateString(buf);
 	case EK_GEO: {
 		char *wkt = geo_wkt_text(s);
@@ -3789,6 +3871,13 @@ static struct esql_value eval_compare(const struct enode *n, const struct esql_r
 
 /* A date moved by calendar months, its day clamped to the month's last (Java's plusMonths):
  * 0, or -1 out of the years 0001-9999. */
+/* Whether an instant lies in the years 0001-9999, which casebook's dates hold. */
+static int date_in_range(int64_t us)
+{
+	struct time_civil lo = {1, 1, 1, 0}, hi = {10000, 1, 1, 0};
+	return us >= time_from_civil(&lo) && us < time_from_civil(&hi);
+}
+
 static int add_months(int64_t us, int64_t months, int64_t *out)
 {
 	struct time_civil c;
@@ -3812,11 +3901,21 @@ static int add_months(int64_t us, int64_t months, int64_t *out)
  * then days), or back by both when subtracting. */
 static int add_period(int64_t us, const struct esql_scalar *period, int subtract, int64_t *out)
 {
-	int64_t moved;
-	if (add_months(us, subtract ? -period->i : period->i, &moved))
+	int64_t moved, months = period->i;
+	if ((subtract && __builtin_sub_overflow((int64_t)0, months, &months)) || add_months(us, months, &moved))
 		return -1;
 	return subtract ? __builtin_sub_overflow(moved, period->period_us, out)
 	                : __builtin_add_overflow(moved, period->period_us, out);
+}
+
+/* A period of months and time (1 month + 1 day) rounds nothing: DateTrunc's "Time interval with
+ * multiple periods is not supported" fails the query. */
+static int mixed_period(const struct esql_scalar *s)
+{
+	if (s->kind != EK_PERIOD || !s->period_us)
+		return 0;
+	fault("Time interval with multiple periods is not supported");
+	return 1;
 }
 
 /* A time span or a calendar period: what adds up with another (4 years + 3 months + 2 weeks,
@@ -3889,8 +3988,10 @@ static struct esql_value eval_arith(const struct enode *n, const struct esql_row
 		const struct esql_scalar *date = a.v[0].kind == EK_DATE ? &a.v[0] : &b.v[0];
 		const struct esql_scalar *period = a.v[0].kind == EK_PERIOD ? &a.v[0] : &b.v[0];
 		int64_t res;
-		if (!add_period(date->i, period, n->op == '-', &res))
+		if (!add_period(date->i, period, n->op == '-', &res) && date_in_range(res))
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = res});
+		else /* past the years a date holds: null, warned as Elasticsearch warns */
+			warn("java.time.DateTimeException: Invalid value for Year");
 	} else if (single(&a) && single(&b) && (n->op == '+' || n->op == '-') && a.v[0].kind == EK_DATE &&
 	           b.v[0].kind == EK_SPAN) { /* a date moved by a time span */
 		int64_t res;
@@ -4122,7 +4223,7 @@ static char *scalar_text(const struct esql_scalar *s)
 		date_text(s->i, t);
 		return xstrdup(t);
 	}
-	case EK_PERIOD: snprintf(buf, sizeof(buf), "P%lldM", (long long)s->i); return xstrdup(buf);
+	case EK_PERIOD: period_text(s, buf, sizeof(buf)); return xstrdup(buf);
 	case EK_SPAN: snprintf(buf, sizeof(buf), "%llds", (long long)(s->i / 1000000)); return xstrdup(buf);
 	case EK_GEO: return geo_wkt_text(s);
 	default: return xstrdup(s->s);
@@ -4836,7 +4937,7 @@ static int parse_date(const char *pat, const char *s, int64_t *us)
 		hour = 0;
 	c.us_of_day = ((hour * 60 + minute) * 60 + second) * 1000000 + micros;
 	*us = time_from_civil(&c) - offset * 1000000; /* the local time, east of UTC by offset */
-	return 0;
+	return date_in_range(*us) ? 0 : -1;
 }
 
 /* DATE_DIFF's units (DateDiff.Part), as ES|QL names them; the calendar ones count whole months
@@ -4950,12 +5051,13 @@ static int date_unit_count(int to, int from, int64_t us, int64_t *out)
 		int64_t days = day / 86400000000; /* 1970-01-01 was a Thursday */
 		start = day - (((days + 3) % 7 + 7) % 7) * 86400000000;
 		end = start + 604800000000;
-	} else if (from == DP_MONTH || from == DP_YEAR) {
-		start = day - (int64_t)(c.day - 1) * 86400000000;
-		if (from == DP_YEAR && add_months(start, -(int64_t)(c.month - 1), &start))
-			return -1;
-		if (add_months(start, from == DP_MONTH ? 1 : 12, &end))
-			return -1;
+	} else if (from == DP_MONTH || from == DP_YEAR) { /* counted in days: 9999's end is past 9999 */
+		struct time_civil first = {c.year, from == DP_MONTH ? c.month : 1, 1, 0};
+		int64_t days = 0;
+		for (unsigned m = first.month; m <= (from == DP_MONTH ? c.month : 12); m++)
+			days += time_days_in_month(c.year, m);
+		start = time_from_civil(&first);
+		end = start + days * 86400000000;
 	} else {
 		return -1;
 	}
@@ -6103,7 +6205,9 @@ static struct esql_value bucket_of(const struct enode *n, const struct esql_row 
 	if (ok && a[0].v[0].kind == EK_DATE) {
 		const struct esql_scalar *b = &a[1].v[0];
 		int64_t us = a[0].v[0].i, from, to, t;
-		if (na == 2 && b->kind == EK_SPAN && b->i > 0)
+		if (mixed_period(b))
+			;
+		else if (na == 2 && b->kind == EK_SPAN && b->i > 0)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(us, b->i)});
 		else if (na == 2 && b->kind == EK_PERIOD && b->i > 0 && !period_trunc(us, b->i, &t))
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = t});
@@ -6495,11 +6599,13 @@ static struct esql_value eval_call(const struct enode *n, const struct esql_row 
 			value_add(&out, (struct esql_scalar){.kind = EK_BOOL, .i = b});
 		}
 	} else if (!strcmp(f, "DATE_TRUNC")) {
-		if (single(&a[0]) && a[0].v[0].kind == EK_SPAN && a[0].v[0].i > 0 && single(&a[1]) &&
-		    a[1].v[0].kind == EK_DATE)
+		if (single(&a[0]) && mixed_period(&a[0].v[0]))
+			;
+		else if (single(&a[0]) && a[0].v[0].kind == EK_SPAN && a[0].v[0].i > 0 && single(&a[1]) &&
+		         a[1].v[0].kind == EK_DATE)
 			out = one((struct esql_scalar){.kind = EK_DATE, .i = date_trunc(a[1].v[0].i, a[0].v[0].i)});
 		else if (single(&a[0]) && a[0].v[0].kind == EK_PERIOD && a[0].v[0].i > 0 && single(&a[1]) &&
-		         a[1].v[0].kind == EK_DATE) /* whole months from 1970-01 (quarters, years alike) */
+		         a[1].v[0].kind == EK_DATE) /* whole months from 0001-01 (quarters, years alike) */
 		{
 			int64_t start;
 			if (!period_trunc(a[1].v[0].i, a[0].v[0].i, &start))
@@ -6963,12 +7069,10 @@ static struct esql_row doc_row(const cJSON *doc)
 	return r;
 }
 
-/* The keys of the documents (one per value of a single ON field: a multi-valued field matches any
- * of its values, as a term query does; with several ON fields, single values only), sorted; and
- * the columns the join adds: every field of the documents but the ON ones, by name. */
-static void lookup_build(struct lookup_table *t, char *const *on, size_t non)
+/* The columns the join adds: every field of the documents but the ON ones, by name (FROM's
+ * order); -1 past ESQL_MAX_LOOKUP_FIELDS. */
+static int lookup_fields(struct lookup_table *t, char *const *on, size_t non)
 {
-	t->built = 1;
 	struct answer_names an = {NULL, 0, 0};
 	for (size_t d = 0; d < t->ndocs; d++)
 		field_each_leaf(t->docs[d], collect_answer_name, &an);
@@ -6978,46 +7082,90 @@ static void lookup_build(struct lookup_table *t, char *const *on, size_t non)
 		int skip = t->nfields && !strcmp(an.names[i], t->fields[t->nfields - 1]);
 		for (size_t k = 0; k < non && !skip; k++)
 			skip = !strcmp(an.names[i], on[k]);
-		if (skip)
+		if (skip || t->nfields == ESQL_MAX_LOOKUP_FIELDS)
 			free(an.names[i]);
 		else
 			add_name(&t->fields, &t->nfields, an.names[i]);
+		t->failed |= !skip && t->nfields == ESQL_MAX_LOOKUP_FIELDS && i + 1 < an.n;
 	}
 	free(an.names);
+	return t->failed ? -1 : 0;
+}
+
+/* A document's keys: one per distinct value of a single ON field (a multi-valued field matches
+ * any of its values, once, as a term query does); with several ON fields, single values only. */
+static void lookup_doc_keys(struct lookup_table *t, size_t d, char *const *on, size_t non, size_t *cap)
+{
+	struct esql_row r = doc_row(t->docs[d]);
+	struct esql_value *v = xcalloc(non, sizeof(*v));
+	int single = 1;
+	for (size_t k = 0; k < non; k++) {
+		v[k] = lookup(&r, on[k]);
+		single &= v[k].n == 1;
+	}
+	size_t first = t->nkeys;
+	for (size_t i = 0; non && i < (non == 1 ? v[0].n : (size_t)single); i++) {
+		struct strbuf key;
+		strbuf_init(&key, 32);
+		for (size_t k = 0; k < non; k++)
+			key_add(&key, &v[k].v[non == 1 ? i : 0]);
+		int repeat = 0;
+		for (size_t j = first; j < t->nkeys && !repeat; j++)
+			repeat = !strcmp(t->keys[j].key, key.buf);
+		if (repeat) {
+			strbuf_release(&key);
+			continue;
+		}
+		t->bytes += key.len + sizeof(*t->keys);
+		if (t->nkeys == *cap)
+			t->keys = xrealloc(t->keys, (*cap = *cap ? *cap * 2 : 16) * sizeof(*t->keys));
+		t->keys[t->nkeys++] = (struct lookup_key){strbuf_detach(&key, NULL), d};
+	}
+	for (size_t k = 0; k < non; k++)
+		value_free(&v[k]);
+	free(v);
+}
+
+/* Once, at the first row: the columns, each document's values of them (read once, not at each
+ * row) and its keys, sorted. A table past its bounds fails the query. */
+static void lookup_build(struct lookup_table *t, char *const *on, size_t non)
+{
+	t->built = 1;
+	if (lookup_fields(t, on, non)) {
+		fault("LOOKUP JOIN: the index %s has more than %d fields", t->index, ESQL_MAX_LOOKUP_FIELDS);
+		return;
+	}
+	size_t cells = t->ndocs * t->nfields;
+	t->values = xcalloc(cells ? cells : 1, sizeof(*t->values));
 	size_t cap = 0;
 	for (size_t d = 0; d < t->ndocs; d++) {
 		struct esql_row r = doc_row(t->docs[d]);
-		struct esql_value *v = xcalloc(non, sizeof(*v));
-		int single = 1;
-		for (size_t k = 0; k < non; k++) {
-			v[k] = lookup(&r, on[k]);
-			single &= v[k].n == 1;
+		for (size_t f = 0; f < t->nfields; f++) {
+			t->values[d * t->nfields + f] = lookup(&r, t->fields[f]);
+			t->bytes += value_bytes(&t->values[d * t->nfields + f]);
 		}
-		for (size_t i = 0; non && i < (non == 1 ? v[0].n : (size_t)single); i++) {
-			struct strbuf key;
-			strbuf_init(&key, 32);
-			for (size_t k = 0; k < non; k++)
-				key_add(&key, &v[k].v[non == 1 ? i : 0]);
-			if (t->nkeys == cap)
-				t->keys = xrealloc(t->keys, (cap = cap ? cap * 2 : 16) * sizeof(*t->keys));
-			t->keys[t->nkeys++] = (struct lookup_key){strbuf_detach(&key, NULL), d};
-		}
-		for (size_t k = 0; k < non; k++)
-			value_free(&v[k]);
-		free(v);
+		lookup_doc_keys(t, d, on, non, &cap);
+	}
+	if (t->bytes > 2 * ESQL_MAX_LOOKUP_BYTES) {
+		t->failed = 1;
+		fault("LOOKUP JOIN: the index %s would take more than %zu MiB", t->index,
+		      2 * ESQL_MAX_LOOKUP_BYTES >> 20);
+		return;
 	}
 	if (t->nkeys > 1)
 		qsort(t->keys, t->nkeys, sizeof(*t->keys), by_lookup_key);
 }
 
-/* The lookup's columns on a row: the document's fields, or nulls (no document); a column of the
- * same name gives way, the join's come last (LookupJoin's output: the input's, then the
- * lookup's). */
-static void lookup_columns(const struct lookup_table *t, struct esql_row *r, const cJSON *doc)
+/* The lookup's columns on a row: document d's values, or nulls (d past the last); a column of
+ * the same name gives way, the join's come last (LookupJoin's output: the input's, then the
+ * lookup's). Charged: the rows a join makes count against the event's budget. */
+static void lookup_columns(const struct lookup_table *t, struct esql_row *r, size_t d)
 {
-	struct esql_row d = doc_row(doc);
-	for (size_t i = 0; i < t->nfields; i++)
-		set_column_last(r, t->fields[i], doc ? lookup(&d, t->fields[i]) : null_value);
+	for (size_t i = 0; i < t->nfields; i++) {
+		struct esql_value v = d < t->ndocs ? value_copy(&t->values[d * t->nfields + i]) : null_value;
+		charge(value_bytes(&v) + strlen(t->fields[i]) + sizeof(v));
+		set_column_last(r, t->fields[i], v);
+	}
 }
 
 /* LOOKUP JOIN on a row: a row for each document whose ON fields hold the row's values (in the
@@ -7030,6 +7178,10 @@ static void lookup_join(const struct command *c, struct esql_row *r, struct rows
 	size_t non = c->nnames - 1;
 	if (!t->built)
 		lookup_build(t, on, non);
+	if (t->failed) {
+		esql_row_release(r);
+		return;
+	}
 	struct strbuf key;
 	strbuf_init(&key, 32);
 	int matchable = 1;
@@ -7059,7 +7211,7 @@ static void lookup_join(const struct command *c, struct esql_row *r, struct rows
 		charge(bytes);
 		struct esql_row copy;
 		esql_row_copy(&copy, r);
-		lookup_columns(t, &copy, t->docs[t->keys[i].doc]);
+		lookup_columns(t, &copy, t->keys[i].doc);
 		rows_push(out, &copy);
 		matched++;
 	}
@@ -7068,7 +7220,7 @@ static void lookup_join(const struct command *c, struct esql_row *r, struct rows
 		esql_row_release(r);
 		return;
 	}
-	lookup_columns(t, r, NULL);
+	lookup_columns(t, r, SIZE_MAX);
 	rows_push(out, r);
 }
 
@@ -7771,8 +7923,13 @@ size_t esql_rows_of(struct esql_query *q, const cJSON *ev, const char *id, const
 		free(x->hidden);
 		x->hidden = NULL;
 		x->nhidden = 0;
-		charge(esql_row_bytes(x));
+		size_t bytes = esql_row_bytes(x);
+		charge(bytes);
+		q->kept += bytes;
 	}
+	/* a hunt's rows from every event wait for the window: they share its bound */
+	if (q->hunt && !q->faulted && q->kept > ESQL_MAX_WINDOW_BYTES)
+		fault("the rows of one execution's window would take more than %zu MiB", ESQL_MAX_WINDOW_BYTES >> 20);
 	stop_running(&rs);
 	for (size_t i = 0; i < rs.n; i++) {
 		if (*nrows == *cap)
@@ -7807,6 +7964,7 @@ void esql_finish(struct esql_query *q, struct esql_row **rows, size_t *nrows)
 	/* a window's matches share one event's budget; one that reaches it is null, and counted */
 	regex_budget_event(&q->regex);
 	struct regex_budget *was = regex_budget_use(&q->regex);
+	q->kept = 0;
 	start_running(q, ESQL_MAX_WINDOW_BYTES, "one execution's window");
 	for (size_t i = 0; i < rs.n; i++)
 		charge(esql_row_bytes(&rs.v[i]));

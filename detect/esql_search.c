@@ -39,6 +39,55 @@ static int read_event(void *ctx, const struct event_row *row)
 	return esql_fault(sr->q) || sr->nrows >= sr->prefix;
 }
 
+/* One LOOKUP JOIN's index: the case's events whose index is its name, handed to the query. */
+struct lookup_load {
+	struct esql_query *q;
+	const char *index;
+	size_t docs;
+	int refused;
+};
+
+static int add_lookup_doc(void *ctx, const struct event_row *row)
+{
+	struct lookup_load *l = ctx;
+	if (!row->r.index || strcmp(row->r.index, l->index))
+		return 0;
+	cJSON *doc = row->doc ? cJSON_ParseWithLength(row->doc, row->doc_len) : NULL;
+	if (!doc)
+		return 0; /* as FROM: a stored event that does not parse is none */
+	l->refused = esql_lookup_add(l->q, l->index, doc) != 0;
+	cJSON_Delete(doc);
+	l->docs++;
+	return l->refused;
+}
+
+int esql_load_lookups(struct store *s, struct esql_query *q, char *why, size_t whylen)
+{
+	const char *index;
+	for (size_t i = 0; (index = esql_lookup_index(q, i)); i++) {
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(esql_lookup_index(q, k), index);
+		if (seen)
+			continue;
+		struct lookup_load l = {q, index, 0, 0};
+		struct event_query eq = {0};
+		eq.want_doc = 1;
+		if (store_events_each(s, &eq, add_lookup_doc, &l) < 0) {
+			snprintf(why, whylen, "could not read the events: %.150s", store_errmsg(s));
+			return -1;
+		}
+		if (l.refused || !l.docs) {
+			snprintf(why, whylen,
+			         l.refused ? "LOOKUP JOIN: the index %.100s holds more than casebook joins (64 MiB)"
+			                   : "LOOKUP JOIN: the case holds no index named %.100s",
+			         index);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int esql_search(struct store *s, const char *text, long limit, event_fn fn, void *ctx, char *why, size_t whylen)
 {
 	struct esql_error err;
@@ -50,6 +99,10 @@ int esql_search(struct store *s, const char *text, long limit, event_fn fn, void
 	}
 	if (esql_aggregates(q)) {
 		snprintf(why, whylen, "STATS gives rows without events: run it with casebook esql");
+		esql_free(q);
+		return -1;
+	}
+	if (esql_load_lookups(s, q, why, whylen)) {
 		esql_free(q);
 		return -1;
 	}

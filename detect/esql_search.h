@@ -12,6 +12,12 @@
  * all); 0, or -1 with why said (a query that does not parse, aggregates, or stops). */
 int esql_search(struct store *s, const char *text, long limit, event_fn fn, void *ctx, char *why, size_t whylen);
 
+/* The documents of every index the query's LOOKUP JOINs read, handed to it before it runs: the
+ * case's events whose index is that name. 0, or -1 with why said (the case cannot be read, holds
+ * no such index, or more of one than casebook joins). */
+struct esql_query;
+int esql_load_lookups(struct store *s, struct esql_query *q, char *why, size_t whylen);
+
 /* Whether a filter's text is ES|QL (it starts with FROM), not KQL. */
 int esql_search_is_esql(const char *text);
 

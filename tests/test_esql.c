@@ -1900,6 +1900,8 @@ static const struct {
     {"FROM x | INLINESTATS m = MAX(n) BY n = 1 | KEEP n, m", "[{\"n\":5},{\"n\":3}]",
      "{\"n\":1,\"m\":1}\n{\"n\":1,\"m\":1}\n", 0, ""},
     {"ROW a = 1 | EVAL b = BUCKET(a, 1, 2)", "[0]", "", 0, "function [BUCKET] expects exactly two or four arguments"},
+    {"ROW d = TO_DATETIME(\"2024-05-01T00:00:00Z\") | EVAL t = DATE_TRUNC(1 year - 1 day, d)", "[0]", "", 0,
+     "Time interval with multiple periods is not supported"},
     /* INLINE STATS answers the input's columns, then the aggregates, then the groups (a column an
      * aggregate or a group is named after gives way); without KEEP every field, METADATA's after
      * them (inlinestats.csv-spec) */
@@ -1963,6 +1965,19 @@ static const struct {
      "TO_DATETIME(s) | KEEP d",
      "{\"d\":[\"1964-06-02T00:00:00.000Z\",\"1964-01-01T00:00:00.000Z\",\"1964-06-01T00:00:00.000Z\"]}\n", 2},
     {"ROW a = MV_APPEND(null, 1), b = MV_APPEND([1, 2], 3)", "{\"a\":null,\"b\":[1,2,3]}\n", 0},
+    /* a period's time part shows, groups apart; past a date's range: null; year 9999 counts */
+    {"ROW p = 1 month + 1 day, q = -(1 month + 90 minutes) | EVAL s = TO_STRING(p)",
+     "{\"p\":\"P1M1D\",\"q\":\"P-1MT-5400.000000S\",\"s\":\"P1M1D\"}\n", 0},
+    {"ROW p = [1, 2] | MV_EXPAND p | EVAL q = CASE(p == 1, 1 month + 1 day, 1 month + 2 days) | STATS c = COUNT(*) BY "
+     "q | KEEP c",
+     "{\"c\":1}\n{\"c\":1}\n", 0},
+    {"ROW d = TO_DATETIME(\"2024-01-31T00:00:00Z\") - (0 months - 9223372036854775807 months - 1 month)",
+     "{\"d\":null}\n", 1},
+    {"ROW d = TO_DATETIME(\"9999-12-31T12:00:00Z\") | EVAL y = DATE_UNIT_COUNT(\"day\", \"year\", d), m = "
+     "DATE_UNIT_COUNT(\"hour\", \"month\", d) | KEEP y, m",
+     "{\"y\":365,\"m\":744}\n", 0},
+    {"ROW a = DATE_PARSE(\"yyyy X\", \"0001 +18\"), b = DATE_PARSE(\"yyyy X\", \"9999 -01\")",
+     "{\"a\":null,\"b\":\"9999-01-01T01:00:00.000Z\"}\n", 1},
     /* periods of months counted from 0001-01 (date_trunc.csv-spec's arbitrary intervals) */
     {"ROW x = TO_DATETIME([\"1973-04-11\", \"1970-12-31\", \"0001-01-01\"]) | MV_EXPAND x | EVAL y = DATE_TRUNC(7 "
      "years, "
@@ -2021,7 +2036,7 @@ static void test_esql_lookup_join(void **state)
 {
 	(void)state;
 	static const char docs[] = "[{\"k\":1,\"name\":\"English\",\"a\":9},{\"k\":2,\"name\":\"French\"},"
-	                           "{\"k\":[2,3],\"name\":\"Both\"},{\"k\":4,\"j\":\"x\",\"name\":\"Four\"}]";
+	                           "{\"k\":[2,3,3],\"name\":\"Both\"},{\"k\":4,\"j\":\"x\",\"name\":\"Four\"}]";
 	static const struct {
 		const char *query, *want;
 		size_t warnings;
@@ -2029,7 +2044,8 @@ static void test_esql_lookup_join(void **state)
 	    {"ROW k = 1, a = 0 | LOOKUP JOIN langs ON k", "{\"k\":1,\"a\":9,\"j\":null,\"name\":\"English\"}\n", 0},
 	    {"ROW k = 2 | LOOKUP JOIN langs ON k | KEEP k, name",
 	     "{\"k\":2,\"name\":\"French\"}\n{\"k\":2,\"name\":\"Both\"}\n", 0},
-	    {"ROW k = 3 | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":\"Both\"}\n", 0},
+	    {"ROW k = 3 | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":\"Both\"}\n", 0}, /* once */
+	    {"ROW k = 1 | LIMIT 1 | LOOKUP JOIN langs ON k", "{\"k\":1,\"a\":9,\"j\":null,\"name\":\"English\"}\n", 0},
 	    {"ROW k = 7 | LOOKUP JOIN langs ON k | KEEP k, name", "{\"k\":7,\"name\":null}\n", 0},
 	    {"ROW k = null | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":null}\n", 0},
 	    {"ROW k = [1, 2] | LOOKUP JOIN langs ON k | KEEP name", "{\"name\":null}\n", 1},
@@ -2050,7 +2066,27 @@ static void test_esql_lookup_join(void **state)
 			         joins[i].want, joins[i].warnings, got, warnings);
 		free(got);
 	}
+	/* a document is an object; more fields than an index maps (1,000) fail the query */
 	struct esql_error err;
+	struct esql_query *q = esql_parse_query("ROW k = 1 | LOOKUP JOIN t ON k", &err);
+	cJSON *arr = cJSON_CreateArray(), *wide = cJSON_CreateObject();
+	assert_int_equal(esql_lookup_add(q, "t", arr), -1);
+	cJSON_AddNumberToObject(wide, "k", 1);
+	for (int i = 0; i < 1001; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d", i);
+		cJSON_AddNumberToObject(wide, name, i);
+	}
+	assert_int_equal(esql_lookup_add(q, "t", wide), 0);
+	struct esql_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	esql_rows_of(q, NULL, NULL, NULL, 0, &rows, &n, &cap);
+	assert_int_equal(n, 0);
+	assert_string_equal(esql_fault(q), "LOOKUP JOIN: the index t has more than 1000 fields");
+	free(rows);
+	cJSON_Delete(arr);
+	cJSON_Delete(wide);
+	esql_free(q);
 	assert_null(esql_parse("FROM logs-* | LOOKUP JOIN langs ON k", &err));
 	assert_true(err.unsupported);
 	assert_non_null(strstr(err.msg, "LOOKUP JOIN reads a lookup index"));
