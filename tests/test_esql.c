@@ -2010,21 +2010,10 @@ static char *lookup_answer(const char *query, const char *index, const char *doc
 	size_t n = 0, cap = 0;
 	esql_rows_of(q, NULL, NULL, NULL, 0, &rows, &n, &cap);
 	esql_finish(q, &rows, &n);
-	struct strbuf b;
-	strbuf_init(&b, 128);
-	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		esql_row_to_json(&rows[i], o, 1);
-		char *t = cJSON_PrintUnformatted(o);
-		strbuf_addf(&b, "%s\n", t);
-		cJSON_free(t);
-		cJSON_Delete(o);
-		esql_row_release(&rows[i]);
-	}
-	free(rows);
+	char *text = tu_esql_rows_text(rows, n);
 	esql_warning(q, warnings);
 	esql_free(q);
-	return strbuf_detach(&b, NULL);
+	return text;
 }
 
 /* LOOKUP JOIN (lookup-join.csv-spec, LookupJoin): a row for each document whose ON field holds

@@ -264,6 +264,23 @@ void tu_progress_seen(void *ctx, const struct ingest_progress *at)
 	p->documents = at->documents;
 }
 
+char *tu_esql_rows_text(struct esql_row *rows, size_t n)
+{
+	struct strbuf out;
+	strbuf_init(&out, 256);
+	for (size_t k = 0; k < n; k++) {
+		cJSON *o = cJSON_CreateObject();
+		esql_row_to_json(&rows[k], o, 1);
+		char *text = cJSON_PrintUnformatted(o);
+		strbuf_addf(&out, "%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(o);
+		esql_row_release(&rows[k]);
+	}
+	free(rows);
+	return strbuf_detach(&out, NULL);
+}
+
 char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *said)
 {
 	struct esql_error err;
@@ -283,18 +300,7 @@ char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *sa
 		esql_rows_of(q, ev, id, "logs-endpoint.events.process-default", i++, &rows, &n, &cap);
 	}
 	esql_finish(q, &rows, &n);
-	struct strbuf out;
-	strbuf_init(&out, 256);
-	for (size_t k = 0; k < n; k++) {
-		cJSON *o = cJSON_CreateObject();
-		esql_row_to_json(&rows[k], o, 1);
-		char *text = cJSON_PrintUnformatted(o);
-		strbuf_addf(&out, "%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(o);
-		esql_row_release(&rows[k]);
-	}
-	free(rows);
+	char *out = tu_esql_rows_text(rows, n);
 	cJSON_Delete(evs);
 	if (said) {
 		said->warnings = 0;
@@ -304,7 +310,7 @@ char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *sa
 		snprintf(said->fault, sizeof(said->fault), "%s", f ? f : "");
 	}
 	esql_free(q);
-	return strbuf_detach(&out, NULL);
+	return out;
 }
 
 void tu_sort_lines(struct strbuf *sb)

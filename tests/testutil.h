@@ -83,6 +83,9 @@ struct tu_esql_said {
 /* Runs the ES|QL query over events (a JSON array, each read as a process event e0, e1…): the
  * rows as JSON lines (free them); said, when not NULL, gets what it said. */
 char *tu_esql_run(const char *query, const char *events, struct tu_esql_said *said);
+/* Rows as JSON lines, every column; the rows released and freed. */
+struct esql_row;
+char *tu_esql_rows_text(struct esql_row *rows, size_t n);
 /* Counts occurrences of needle in haystack. */
 int tu_count(const char *haystack, const char *needle);
 /* A diag_fn (common/diag.h) that keeps each message in the struct strbuf ctx: how tests read
