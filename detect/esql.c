@@ -7092,8 +7092,9 @@ static int lookup_fields(struct lookup_table *t, char *const *on, size_t non)
 	return t->failed ? -1 : 0;
 }
 
-/* A document's keys: one per distinct value of a single ON field (a multi-valued field matches
- * any of its values, once, as a term query does); with several ON fields, single values only. */
+/* A document's keys: one per value of a single ON field (a multi-valued field matches any of
+ * its values; lookup_build keeps a repeated one once, as a term query matches the document
+ * once); with several ON fields, single values only. */
 static void lookup_doc_keys(struct lookup_table *t, size_t d, char *const *on, size_t non, size_t *cap)
 {
 	struct esql_row r = doc_row(t->docs[d]);
@@ -7103,19 +7104,11 @@ static void lookup_doc_keys(struct lookup_table *t, size_t d, char *const *on, s
 		v[k] = lookup(&r, on[k]);
 		single &= v[k].n == 1;
 	}
-	size_t first = t->nkeys;
 	for (size_t i = 0; non && i < (non == 1 ? v[0].n : (size_t)single); i++) {
 		struct strbuf key;
 		strbuf_init(&key, 32);
 		for (size_t k = 0; k < non; k++)
 			key_add(&key, &v[k].v[non == 1 ? i : 0]);
-		int repeat = 0;
-		for (size_t j = first; j < t->nkeys && !repeat; j++)
-			repeat = !strcmp(t->keys[j].key, key.buf);
-		if (repeat) {
-			strbuf_release(&key);
-			continue;
-		}
 		t->bytes += key.len + sizeof(*t->keys);
 		if (t->nkeys == *cap)
 			t->keys = xrealloc(t->keys, (*cap = *cap ? *cap * 2 : 16) * sizeof(*t->keys));
@@ -7154,6 +7147,14 @@ static void lookup_build(struct lookup_table *t, char *const *on, size_t non)
 	}
 	if (t->nkeys > 1)
 		qsort(t->keys, t->nkeys, sizeof(*t->keys), by_lookup_key);
+	size_t kept = 0; /* a document's repeated value, next to itself once sorted, keys it once */
+	for (size_t i = 0; i < t->nkeys; i++) {
+		if (kept && t->keys[kept - 1].doc == t->keys[i].doc && !strcmp(t->keys[kept - 1].key, t->keys[i].key))
+			free(t->keys[i].key);
+		else
+			t->keys[kept++] = t->keys[i];
+	}
+	t->nkeys = kept;
 }
 
 /* The lookup's columns on a row: document d's values, or nulls (d past the last); a column of

@@ -79,8 +79,10 @@ int esql_load_lookups(struct store *s, struct esql_query *q, char *why, size_t w
 		}
 		if (l.refused || !l.docs) {
 			snprintf(why, whylen,
-			         l.refused ? "LOOKUP JOIN: the index %.100s holds more than casebook joins (64 MiB)"
-			                   : "LOOKUP JOIN: the case holds no index named %.100s",
+			         l.refused
+			             ? "LOOKUP JOIN: the index %.100s holds more than casebook joins (64 MiB)"
+			             : "LOOKUP JOIN: the case holds no index named %.100s (ingest its documents, with "
+			               "that _index, first)",
 			         index);
 			return -1;
 		}
