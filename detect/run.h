@@ -179,6 +179,11 @@ int run_query_gave_up(struct run *run, const struct candidate_row *c);
  * strings interned with run_intern. Its identity and index are not kept (NULL): read again
  * from the store when it becomes an alert. */
 struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
+/* The same for a hit that seldom alerts (a sequence's stage event): over a source that reads
+ * many events in one read (events_get), its document is not kept (the copies of every hit's
+ * were a tenth of a detect over a cluster); the type reads its alerts' events together
+ * (run_prefetch_events) before it makes them. */
+struct hit *run_add_seldom_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys);
 /* Keeps the candidate's document, identity and index for an alert about to be made on it
  * (detect/hitdocs.h): a type whose hits are not all alerts (alerts_on_hit_events unset) keeps
  * the few that are, so that the alert need not read the event again. */

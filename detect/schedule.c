@@ -43,7 +43,7 @@ struct hit *run_add_named_hit(struct run *run, const struct candidate_row *c, co
 	return h;
 }
 
-struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
+static struct hit *append_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
 {
 	if (run->nhits == run->alloc) {
 		run->alloc = run->alloc ? run->alloc * 2 : 64;
@@ -56,9 +56,22 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 	h->event_id = c->id;
 	h->time = c->time;
 	h->ts = c->ev.r.ts; /* identity and index are read again if it becomes an alert */
+	return h;
+}
+
+struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
+{
+	struct hit *h = append_hit(run, c, keys, nkeys);
 	if (run->type->alerts_on_hit_events)
 		run_keep_document(run, c); /* or kept with the document for it */
 	return h;
+}
+
+struct hit *run_add_seldom_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
+{
+	if (!run->src->ops->events_get)
+		return run_add_hit(run, c, keys, nkeys);
+	return append_hit(run, c, keys, nkeys);
 }
 
 void run_keep_document(struct run *run, const struct candidate_row *c)

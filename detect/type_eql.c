@@ -330,7 +330,7 @@ static void eql_consider(struct run *run, const struct candidate_row *c, const c
 	strbuf_release(&text);
 	free(at);
 	if (stages)
-		run_add_hit(run, c, keys, n)->stages = stages;
+		run_add_seldom_hit(run, c, keys, n)->stages = stages;
 	else
 		free(keys);
 }
@@ -757,10 +757,29 @@ static int fold_sequences(struct run *run, const struct found_seq *all, size_t c
 	return rc;
 }
 
+/* The events of the items that alert, read together where the pass did not keep them
+ * (run_add_seldom_hit). */
+static int prefetch_sequences(struct run *run, const struct found_seq *items, size_t n)
+{
+	size_t nids = 0;
+	for (size_t i = 0; i < n; i++)
+		nids += items[i].exec_t != INT64_MIN ? items[i].n : 0;
+	int64_t *ids = xmalloc((nids ? nids : 1) * sizeof(*ids));
+	nids = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; items[i].exec_t != INT64_MIN && j < items[i].n; j++)
+			ids[nids++] = items[i].hits[j].event_id;
+	int rc = nids ? run_prefetch_events(run, ids, nids) : 0;
+	free(ids);
+	return rc;
+}
+
 /* Alerts on items, sorted by execution and each execution's answer (by_execution): each once,
  * max_signals an execution, or folded by alert_suppression's groups (sequences). */
 static int alert_sequences(struct run *run, const struct found_seq *items, size_t n)
 {
+	if (prefetch_sequences(run, items, n))
+		return -1;
 	if (run->suppress && !eql_is_sample(eql_state(run)->query))
 		return fold_sequences(run, items, n) < 0 ? -1 : 0;
 	int64_t current = INT64_MIN, created = 0;

@@ -338,6 +338,78 @@ static void test_new_terms_alerts_read_no_event_again(void **state)
 	tu_cleanup();
 }
 
+/* The same, read in any order and many events at once (events_get), as a cluster is: it
+ * counts those reads and the events they asked for. */
+struct batch_reading_source {
+	struct counting_source counting;
+	int batches, asked;
+};
+
+static int batch_reading_any_order(struct event_source *src)
+{
+	(void)src;
+	return 1;
+}
+
+static int batch_reading_events_get(struct event_source *src, const int64_t *ids, size_t n, event_fn fn, void *ctx)
+{
+	struct batch_reading_source *b = (struct batch_reading_source *)src;
+	struct event_source *s = counted_store(src);
+	b->batches++;
+	b->asked += (int)n;
+	for (size_t i = 0; i < n; i++)
+		if (s->ops->event_get(s, ids[i], 1, fn, ctx) < 0)
+			return -1;
+	return 0;
+}
+
+static const struct source_ops batch_reading_ops = {.name = "batch-reading",
+                                                    .reads_any_order = batch_reading_any_order,
+                                                    .candidates = counting_candidates,
+                                                    .time_bounds = counting_time_bounds,
+                                                    .time_span = counting_time_span,
+                                                    .newest_id = counting_newest_id,
+                                                    .event_get = counting_event_get,
+                                                    .events_get = batch_reading_events_get,
+                                                    .event_identity = counting_event_identity,
+                                                    .errmsg = counting_errmsg};
+
+/* Over a source that reads many events at once, a sequence's stage events are not copied as
+ * they come (most never complete a sequence): the events of the sequences that alert are read
+ * in one read, and no other. */
+static void test_sequence_alerts_read_their_events_together(void **state)
+{
+	(void)state;
+	struct store *s = tu_new_case("source-seq");
+	tu_ingest_text(s, "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"category\":\"process\"},"
+	                  "\"host\":{\"id\":\"a\"},\"process\":{\"name\":\"curl\"}}\n"
+	                  "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"event\":{\"category\":\"process\"},"
+	                  "\"host\":{\"id\":\"b\"},\"process\":{\"name\":\"curl\"}}\n"
+	                  "{\"@timestamp\":\"2026-01-01T00:00:02Z\",\"event\":{\"category\":\"process\"},"
+	                  "\"host\":{\"id\":\"c\"},\"process\":{\"name\":\"curl\"}}\n"
+	                  "{\"@timestamp\":\"2026-01-01T00:00:03Z\",\"event\":{\"category\":\"process\"},"
+	                  "\"host\":{\"id\":\"a\"},\"process\":{\"name\":\"nc\"}}\n");
+	const char *rule = tu_path("rule.json");
+	tu_write_str(rule, "{\"rule_id\":\"seq\",\"name\":\"seq\",\"type\":\"eql\",\"language\":\"eql\","
+	                   "\"query\":\"sequence by host.id [process where process.name == \\\"curl\\\"] "
+	                   "[process where process.name == \\\"nc\\\"]\",\"severity\":\"low\","
+	                   "\"risk_score\":21,\"description\":\"d\"}");
+	struct import_counts c = {0};
+	assert_int_equal(rules_import_file(s, rule, "rule.json", &c, NULL), 0);
+	struct detect_options o = {.rule_id = "seq", .now_us = INT64_C(1767225600000000)};
+	struct detect_totals t;
+	struct batch_reading_source b = {.counting = {.base = {&batch_reading_ops}, .store = source_store_open(s)}};
+	assert_int_equal(detect_run_source(s, &b.counting.base, &o, &t), CB_OK);
+	assert_int_equal(t.created, 1); /* host a's sequence: one alert listing both events */
+	assert_int_equal(alerts_in(s), 1);
+	assert_int_equal(b.batches, 1);
+	assert_int_equal(b.asked, 2); /* host a's curl and nc; not b's or c's curl */
+	assert_int_equal(b.counting.reads, 0);
+	source_close(b.counting.store);
+	store_close(s);
+	tu_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +417,7 @@ int main(void)
 	    cmocka_unit_test(test_a_callbacks_status_comes_back),
 	    cmocka_unit_test(test_detect_stops_when_the_source_fails),
 	    cmocka_unit_test(test_new_terms_alerts_read_no_event_again),
+	    cmocka_unit_test(test_sequence_alerts_read_their_events_together),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
