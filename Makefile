@@ -184,7 +184,7 @@ test-build: build/check/casebook build/release/casebook build/release/gen-events
 
 # The unit tests (but those that kill processes, drive tmux or read a 1 GiB line) and a case
 # through every command, under valgrind's memcheck, built without sanitizers.
-VG_TESTS := test_cli test_corpus test_detect test_eql test_eql_rules test_eqlpage test_esql test_exceptions test_hash test_ingest test_jsonarena test_jsontape test_kql \
+VG_TESTS := test_cli test_corpus test_detect test_eql test_eql_rules test_eqlpage test_esql test_exceptions test_hash test_ingest test_jsonarena test_jsontape test_kql test_passqueue \
             test_ruleformats \
             test_sanitize test_sqlsafety test_store test_time test_triage test_tui
 valgrind: deps

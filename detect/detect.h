@@ -33,8 +33,9 @@ struct detect_options {
 	                          compare the alerts with and without them) */
 	size_t flush_rows;     /* rules sharing a pass decide their executions every so many rows
 	                        * (0: 16,384, a batching source's 65,536; the tests make it small) */
-	/* store the alerts and the rules' states on the calling thread, not on a second one
-	 * (detect/alertpipe.h; the tests compare both ways) */
+	/* store the alerts and the rules' states, and offer the shared pass's rows to the rules, on
+	 * the calling thread, not on second ones (detect/alertpipe.h, detect/passqueue.h; the tests
+	 * compare both ways) */
 	int synchronous;
 	/* the bound of the writer's queue, in bytes (0: 8 MiB); the tests make it tiny, so that the
 	 * pass's thread makes documents whenever it would wait */

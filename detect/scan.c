@@ -18,6 +18,7 @@
 #include "detect/exceptions.h"
 #include "detect/field.h"
 #include "detect/needles.h"
+#include "detect/passqueue.h"
 #include "detect/plan.h"
 #include "detect/rule.h"
 #include "detect/run.h"
@@ -422,6 +423,10 @@ struct shared_scan {
 	int stopped;
 	int batched; /* the source reads in batches and asks between them (shared_batch_end) */
 	int64_t last_ts, last_id;
+	/* the rules' thread the rows go to (NULL: this one offers them) and the runs that admit
+	 * the current row */
+	struct passqueue *queue;
+	size_t *admitted;
 };
 
 /* Run i's categories as bits of the scan's table; 0 (any category) when the table is full. */
@@ -598,24 +603,45 @@ static int shared_admit(void *ctx, const struct event_record *r)
 	return any;
 }
 
+/* Offers the row to the runs (indexes) its prefilters admitted: on the rules' thread with the
+ * tree the reader parsed (*parsed set), or here, parsed by the first that reads it. */
+static void offer_admitted(struct shared_scan *g, const struct candidate_row *c, cJSON **ev, int *parsed,
+                           const size_t *runs, size_t n)
+{
+	struct candidate_row mine = *c; /* with each rule's own time field */
+	for (size_t k = 0; k < n; k++) {
+		struct run *run = g->runs[runs[k]];
+		mine.time = rule_time(run, &c->ev.r);
+		consider_timed(run, &mine, ev, parsed);
+	}
+}
+
+static void offer_queued(void *ctx, const struct candidate_row *c, cJSON *ev, const size_t *runs, size_t n)
+{
+	int parsed = 1;
+	offer_admitted(ctx, c, &ev, &parsed, runs, n);
+}
+
 static int on_shared_candidate(void *ctx, const struct candidate_row *c)
 {
 	struct shared_scan *g = ctx;
-	cJSON *ev = NULL;
-	int parsed = 0;
 	needle_index_scan(g->needles, c->ev.doc, c->ev.doc_len);
-	struct candidate_row mine = *c; /* with each rule's own time field */
+	size_t n = 0;
 	for (size_t k = 0; k < g->nrow_runs; k++) {
 		size_t i = g->row_runs[k];
-		struct run *run = g->runs[i];
-		if (!g->wanted[i] || !(run->opts->no_prefilter ||
-		                       (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
-			continue;
-		mine.time = rule_time(run, &c->ev.r);
-		consider_timed(run, &mine, &ev, &parsed);
+		const struct run *run = g->runs[i];
+		if (g->wanted[i] && (run->opts->no_prefilter ||
+		                     (needle_index_admits(g->needles, i) && stages_admit(run, &c->ev.r, g->needles))))
+			g->admitted[n++] = i;
 	}
-	if (parsed)
+	if (n && g->queue) {
+		passqueue_add(g->queue, c, g->admitted, n);
+	} else if (n) {
+		cJSON *ev = NULL;
+		int parsed = 0;
+		offer_admitted(g, c, &ev, &parsed, g->admitted, n);
 		json_arena_reset(g->runs[0]->arena);
+	}
 	g->last_ts = c->ev.r.ts;
 	g->last_id = c->id;
 	g->offered++;
@@ -756,6 +782,9 @@ static size_t default_flush_rows(const struct event_source *src)
 	return src->ops->reads_in_batches ? 65536 : 16384;
 }
 
+/* The fewest rows between flushes for which the pass hands its rows to a second thread. */
+#define PASS_QUEUE_MIN_FLUSH 1024
+
 static int collect_shared(struct run **runs, size_t n)
 {
 	struct candidate_query q;
@@ -800,17 +829,27 @@ static int collect_shared(struct run **runs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		sets[i] = &runs[i]->needles;
 	size_t nsets = runs[0]->opts->no_prefilter ? 0 : n;
+	g.admitted = xmalloc((n ? n : 1) * sizeof(*g.admitted));
+	/* the rules on a second thread, beside the read (its rows, prefilters and parses), unless
+	 * the pass stops so often to flush (the tests' small flushes) that the hand-overs would
+	 * cost more than they overlap */
+	if (!runs[0]->opts->synchronous && (!g.flush_rows || g.flush_rows >= PASS_QUEUE_MIN_FLUSH))
+		g.queue = passqueue_start(offer_queued, &g);
 	int rc;
 	for (;;) {
 		g.offered = 0;
 		g.stopped = 0;
 		rc = source_candidates(src, &q, sets, nsets, on_shared_candidate, &g);
+		if (g.queue)
+			passqueue_drain(g.queue); /* the runs are this thread's again */
 		if (rc || !g.stopped || (rc = flush_streams(runs, n, g.last_ts)))
 			break;
 		q.resume = 1; /* on after the last row read */
 		q.resume_ts = g.last_ts;
 		q.resume_id = g.last_id;
 	}
+	passqueue_stop(g.queue);
+	free(g.admitted);
 	free(sets);
 	free(alts);
 	needle_index_free(g.needles);
