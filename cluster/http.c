@@ -452,6 +452,8 @@ static int perform(struct ch_conn *c, const char *params, const char *body, size
 	curl.easy_setopt(h, CURLOPT_POST, 1L);
 	curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	/* the rows' answers arrive in larger pieces: fewer reads, fewer rows cut between two */
+	curl.easy_setopt(h, CURLOPT_BUFFERSIZE, 256L << 10);
 	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl.easy_setopt(h, CURLOPT_WRITEDATA, r);
 	if (c->user) {

@@ -370,6 +370,46 @@ static void end_with_tail(struct reader *rd)
  * where it is, the bytes of one cut by the piece's end are kept in rd->line (at most
  * CH_ANSWER_MAX) until the rest comes. Once a row is not ours (our_row) the rest is the tail
  * (end_with_tail), kept up to CH_ERROR_SHOWN bytes. */
+/* One row of ours (used bytes at p), to the batch being held or to the callback. */
+static int take_row(struct reader *rd, const struct ch_rb_value *v, const char *p, size_t used)
+{
+	if (rd->held)
+		return hold_row(rd, v, p, used);
+	if (rd->keep_row) {
+		strbuf_reset(&rd->src->last_row);
+		strbuf_add(&rd->src->last_row, p, used);
+	}
+	return on_row(rd, v);
+}
+
+/* The row cut short that rd->line holds, completed from data with no more of it copied than
+ * the row takes (a whole piece copied after it was as much again as the rows' own reading):
+ * how many bytes of data it took (all of them while it is still not whole), or 0 when the line
+ * is no row of ours (rd->line then holds data too, for the caller to find the tail there). */
+static size_t complete_cut_row(struct reader *rd, const char *data, size_t len, int *stop)
+{
+	size_t taken = 0, piece = 4096;
+	long used = 0;
+	struct ch_rb_value v[F_COUNT];
+	while (taken < len && used == 0) {
+		size_t k = len - taken < piece ? len - taken : piece;
+		strbuf_add(&rd->line, data + taken, k);
+		taken += k;
+		piece *= 2;
+		used = ch_rowbinary_row(rd->line.buf, rd->line.len, row_types, F_COUNT, v);
+	}
+	if (used == 0)
+		return len;
+	if (used < 0 || !our_row(v)) {
+		strbuf_add(&rd->line, data + taken, len - taken);
+		return 0;
+	}
+	*stop = take_row(rd, v, rd->line.buf, (size_t)used);
+	size_t past = rd->line.len - (size_t)used; /* bytes of data after the row */
+	strbuf_reset(&rd->line);
+	return taken - past;
+}
+
 static int on_chunk(void *ctx, const char *data, size_t len)
 {
 	struct reader *rd = ctx;
@@ -383,12 +423,16 @@ static int on_chunk(void *ctx, const char *data, size_t len)
 	}
 	const char *p = data;
 	size_t n = len, at = 0;
-	if (rd->line.len) { /* the rest of a row cut short */
-		strbuf_add(&rd->line, data, len);
-		p = rd->line.buf;
-		n = rd->line.len;
-	}
 	int stop = 0;
+	if (rd->line.len) { /* the rest of a row cut short */
+		size_t taken = complete_cut_row(rd, data, len, &stop);
+		if (taken) {
+			at = taken;
+		} else {
+			p = rd->line.buf; /* no row of ours: the tail is found there */
+			n = rd->line.len;
+		}
+	}
 	while (at < n && !stop) {
 		struct ch_rb_value v[F_COUNT];
 		long used = ch_rowbinary_row(p + at, n - at, row_types, F_COUNT, v);
@@ -398,21 +442,15 @@ static int on_chunk(void *ctx, const char *data, size_t len)
 			rd->tail = 1;
 			break;
 		}
-		if (rd->held) {
-			stop = hold_row(rd, v, p + at, (size_t)used);
-		} else {
-			if (rd->keep_row) {
-				strbuf_reset(&rd->src->last_row);
-				strbuf_add(&rd->src->last_row, p + at, (size_t)used);
-			}
-			stop = on_row(rd, v);
-		}
+		stop = take_row(rd, v, p + at, (size_t)used);
 		at += (size_t)used;
 	}
 	/* what is left: the start of a row, or the tail */
 	if (p == data) {
-		strbuf_reset(&rd->line);
-		strbuf_add(&rd->line, data + at, n - at);
+		if (at < n || !rd->line.len) { /* else the row cut short is still being completed */
+			strbuf_reset(&rd->line);
+			strbuf_add(&rd->line, data + at, n - at);
+		}
 	} else {
 		memmove(rd->line.buf, rd->line.buf + at, n - at);
 		rd->line.len = n - at;

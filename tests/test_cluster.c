@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cluster/cluster.h"
@@ -1678,9 +1680,17 @@ static int count_candidate(void *ctx, const struct candidate_row *c)
 	return 0;
 }
 
+static void rb_row_doc(struct strbuf *b, int64_t ts, char c, const char *doc, size_t len);
+
 /* One row as the source's reads ask for it (RowBinary): event ts, its hash of 64 hex digits (c),
  * a document {}, a candidate. */
 static void rb_row(struct strbuf *b, int64_t ts, char c)
+{
+	rb_row_doc(b, ts, c, "{}", 2);
+}
+
+/* The same with the document doc. */
+static void rb_row_doc(struct strbuf *b, int64_t ts, char c, const char *doc, size_t len)
 {
 	char sha[64];
 	memset(sha, c, sizeof(sha));
@@ -1700,9 +1710,106 @@ static void rb_row(struct strbuf *b, int64_t ts, char c)
 	for (int i = 0; i < 5; i++)    /* file_path, event_action, process_executable, process_name, user_name */
 		strbuf_addch(b, 1);
 	strbuf_addch(b, 1); /* ingested_us NULL */
-	ch_rowbinary_string(b, "{}", 2);
+	ch_rowbinary_string(b, doc, len);
 	strbuf_addch(b, 1);
 	ch_rowbinary_string(b, "e", 1);
+}
+
+/* answer_once's, the body written in pieces of piece bytes a little apart, so that the reader
+ * receives rows cut anywhere, in pieces smaller and larger than they are. */
+static pid_t answer_in_pieces(int fd, const char *body, size_t len, size_t piece)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int c = accept(fd, NULL, NULL);
+		char buf[4096];
+		size_t have = 0;
+		ssize_t n;
+		while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)n;
+			buf[have] = '\0';
+			if (strstr(buf, "FORMAT RowBinary"))
+				break;
+		}
+		int one = 1;
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+		if (write(c, head, sizeof(head) - 1) < 0)
+			_exit(1);
+		for (size_t at = 0; at < len; at += piece) {
+			struct timespec pause = {0, 300000};
+			if (write(c, body + at, len - at < piece ? len - at : piece) < 0)
+				_exit(1);
+			nanosleep(&pause, NULL);
+		}
+		close(c);
+		_exit(0);
+	}
+	return p;
+}
+
+struct docs_seen {
+	size_t n;
+	struct strbuf all; /* each document, then a newline */
+};
+
+static int take_candidate_doc(void *ctx, const struct candidate_row *c)
+{
+	struct docs_seen *d = ctx;
+	d->n++;
+	strbuf_add(&d->all, c->ev.doc, c->ev.doc_len);
+	strbuf_addch(&d->all, '\n');
+	return 0;
+}
+
+/* Rows of every size, from 2 bytes of document to more than a reader's piece, cut anywhere by
+ * the pieces the answer arrives in: each arrives once, whole, in order. */
+static void test_rows_cut_by_the_answers_pieces_arrive_whole(void **state)
+{
+	(void)state;
+	clear_credentials();
+	static const size_t sizes[] = {2, 3000, 9000, 70000, 17, 4095, 4096, 4097, 300, 1};
+	static const size_t pieces[] = {1000, 4097, 65536};
+	struct strbuf body, want, doc;
+	strbuf_init(&body, 1 << 20);
+	strbuf_init(&want, 1 << 20);
+	strbuf_init(&doc, 1 << 17);
+	size_t rows = 0;
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++, rows++) {
+			strbuf_reset(&doc);
+			for (size_t k = 0; k < sizes[i]; k++)
+				strbuf_addch(&doc, (char)('a' + (rows + k) % 26));
+			rb_row_doc(&body, (int64_t)rows, (char)('a' + rows % 6), doc.buf, doc.len);
+			strbuf_add(&want, doc.buf, doc.len);
+			strbuf_addch(&want, '\n');
+		}
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(*pieces); i++) {
+		int fd;
+		int port = local_port(1, &fd);
+		char url[64];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+		pid_t server = answer_in_pieces(fd, body.buf, body.len, pieces[i]);
+		struct event_source *src = NULL;
+		strbuf_reset(&err);
+		assert_int_equal(source_clickhouse_open(url, NULL, &src, &err), 0);
+		struct candidate_query q = {0};
+		struct docs_seen d = {0};
+		strbuf_init(&d.all, 1 << 20);
+		assert_int_equal(source_candidates(src, &q, NULL, 0, take_candidate_doc, &d), 0);
+		assert_int_equal(d.n, rows);
+		assert_int_equal(d.all.len, want.len);
+		assert_memory_equal(d.all.buf, want.buf, want.len);
+		strbuf_release(&d.all);
+		source_close(src);
+		close(fd);
+		int status;
+		assert_int_equal(waitpid(server, &status, 0), server);
+	}
+	strbuf_release(&body);
+	strbuf_release(&want);
+	strbuf_release(&doc);
 }
 
 /* ClickHouse 18.16 has answered 200 by the time a streamed query fails: its error text ends the
@@ -3058,6 +3165,7 @@ int main(void)
 	    cmocka_unit_test(test_held_documents_among_new_ones_are_left_out_and_the_rest_sent_whole),
 	    cmocka_unit_test(test_each_hosts_events_are_on_exactly_one_shard),
 	    cmocka_unit_test(test_an_error_at_the_end_of_a_streamed_answer_fails_the_read),
+	    cmocka_unit_test(test_rows_cut_by_the_answers_pieces_arrive_whole),
 	    cmocka_unit_test(test_the_cluster_as_an_event_source_finds_what_the_case_finds),
 	    cmocka_unit_test(test_pushed_needles_keep_every_document_the_local_scan_would_parse),
 	    cmocka_unit_test(test_detect_over_the_cluster_gives_the_demo_cases_alerts),
