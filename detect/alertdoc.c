@@ -401,7 +401,7 @@ static int parse_event(void *ctx, const struct event_row *row)
 
 static int keep_prefetched(void *ctx, const struct event_row *row)
 {
-	hit_docs_keep(ctx, row->id, row);
+	hit_docs_keep(ctx, row->id, row, 1); /* about to be made */
 	return 0;
 }
 

@@ -77,7 +77,7 @@ struct hit *run_add_seldom_hit(struct run *run, const struct candidate_row *c, c
 void run_keep_document(struct run *run, const struct candidate_row *c)
 {
 	if (run->docs)
-		hit_docs_keep(run->docs, c->id, &c->ev);
+		hit_docs_keep(run->docs, c->id, &c->ev, !run->streaming);
 }
 
 static int seen_has(const struct run *run, const char *uuid)
