@@ -1649,21 +1649,28 @@ static void test_an_attached_case_ingests_into_and_detects_from_the_cluster(void
 
 /* A server on fd that takes one request and answers it with body (HTTP 200, then the
  * connection closed), in a child process; its pid. */
+/* The fake server's connection, once the query that asks for rows has arrived. */
+static int accept_row_query(int fd)
+{
+	int c = accept(fd, NULL, NULL);
+	char buf[4096];
+	size_t have = 0;
+	ssize_t n;
+	while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (strstr(buf, "FORMAT RowBinary"))
+			break;
+	}
+	return c;
+}
+
 static pid_t answer_once(int fd, const char *body, size_t len)
 {
 	pid_t p = fork();
 	assert_true(p >= 0);
 	if (p == 0) {
-		int c = accept(fd, NULL, NULL);
-		char buf[4096];
-		size_t have = 0;
-		ssize_t n;
-		while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
-			have += (size_t)n;
-			buf[have] = '\0';
-			if (strstr(buf, "FORMAT RowBinary"))
-				break;
-		}
+		int c = accept_row_query(fd);
 		const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
 		if (write(c, head, sizeof(head) - 1) < 0 || write(c, body, len) < 0)
 			_exit(1);
@@ -1722,16 +1729,7 @@ static pid_t answer_in_pieces(int fd, const char *body, size_t len, size_t piece
 	pid_t p = fork();
 	assert_true(p >= 0);
 	if (p == 0) {
-		int c = accept(fd, NULL, NULL);
-		char buf[4096];
-		size_t have = 0;
-		ssize_t n;
-		while (have < sizeof(buf) - 1 && (n = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
-			have += (size_t)n;
-			buf[have] = '\0';
-			if (strstr(buf, "FORMAT RowBinary"))
-				break;
-		}
+		int c = accept_row_query(fd);
 		int one = 1;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
