@@ -407,7 +407,7 @@ int detect_run_source(struct store *s, struct event_source *src, const struct de
 	struct json_arena *arena = json_arena_new(); /* the candidate's tree, shared by every rule */
 	struct json_arena *alert_arena = json_arena_new();
 	struct hit_docs *docs = hit_docs_new(source_reads_any_order(src) ? HIT_DOCS_BUDGET_UNSTREAMED : HIT_DOCS_BUDGET,
-	                                     src->ops->events_get != NULL); /* read again by id, a query each */
+	                                     source_reads_by_id_cost_queries(src));
 	struct span_memo spans = {0};
 	struct run_cache cache = {0};
 	for (size_t i = 0; i < l.l.n && !rc; i++) {

@@ -69,7 +69,7 @@ struct hit *run_add_hit(struct run *run, const struct candidate_row *c, const ch
 
 struct hit *run_add_seldom_hit(struct run *run, const struct candidate_row *c, const char **keys, size_t nkeys)
 {
-	if (!run->src->ops->events_get)
+	if (!source_reads_by_id_cost_queries(run->src))
 		return run_add_hit(run, c, keys, nkeys);
 	return append_hit(run, c, keys, nkeys);
 }

@@ -95,6 +95,14 @@ static inline int source_reads_any_order(struct event_source *src)
 	return src->ops->reads_any_order && src->ops->reads_any_order(src);
 }
 
+/* Whether reading an event again by id costs a query (source_ops.events_get is set): the
+ * documents a run needs later are then kept, or spilled, rather than read again one by one,
+ * and a type reads its alerts' events together. */
+static inline int source_reads_by_id_cost_queries(const struct event_source *src)
+{
+	return src->ops->events_get != NULL;
+}
+
 static inline int source_candidates(struct event_source *src, const struct candidate_query *q,
                                     const struct needles *const *needles, size_t nneedles, candidate_fn fn, void *ctx)
 {
